@@ -1,0 +1,212 @@
+//! Interop with Rust's `Future` and `Stream` (through `futures-core`).
+//!
+//! * [`spawn`] runs a future on the loop and delivers its output to an event.
+//! * [`event_future`] gives async code an event to hand out and a future to
+//!   await.
+//! * [`Rendezvous`](crate::Rendezvous) is a `Stream` of ids.
+//!
+//! Wakers are `Arc`-based and sound from any thread: a wake on the loop's own
+//! thread queues the task directly; a wake from another thread goes through
+//! a mutex-protected list and an eventfd that wakes the loop's epoll.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, ThreadId};
+
+use crate::driver::{self, Remote};
+use crate::event::{Event, Sink};
+use crate::task::{Header, TaskObj, TaskRef};
+
+/// Runs `future` on this thread's loop and triggers `ev` with its output.
+///
+/// The future is polled first on the loop's next turn. While it is pending,
+/// [`run`](crate::run) keeps running (it may be woken from another thread).
+///
+/// # Panics
+///
+/// If the loop's eventfd cannot be created (out of file descriptors).
+///
+/// # Examples
+///
+/// ```
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot::<u32>(());
+/// tame::spawn(async { 6 * 7 }, ev);
+/// tame::run();
+/// assert_eq!(slot.take(), Some(42));
+/// ```
+pub fn spawn<F>(future: F, ev: Event<F::Output>)
+where
+    F: Future + 'static,
+{
+    let remote = driver::remote().expect("tame::spawn: cannot create the loop's eventfd");
+    let task = Rc::new(FutureTask {
+        header: Header::new("tame::spawn"),
+        future: RefCell::new(Some(future)),
+        event: Cell::new(Some(ev)),
+        waker: RefCell::new(None),
+        key: Cell::new(usize::MAX),
+    });
+    let task_ref: TaskRef = task.clone();
+    let key = driver::spawned_insert(task_ref.clone());
+    task.key.set(key);
+    *task.waker.borrow_mut() = Some(Waker::from(Arc::new(WakeHandle {
+        key,
+        owner: thread::current().id(),
+        remote,
+    })));
+    driver::schedule(task_ref);
+}
+
+struct FutureTask<F: Future> {
+    header: Header,
+    future: RefCell<Option<F>>,
+    event: Cell<Option<Event<F::Output>>>,
+    waker: RefCell<Option<Waker>>,
+    key: Cell<usize>,
+}
+
+impl<F: Future> Sink<()> for FutureTask<F> {
+    fn complete(self: Rc<Self>, _value: Option<()>) {}
+}
+
+impl<F: Future + 'static> TaskObj for FutureTask<F> {
+    fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn poll(&self, _me: &TaskRef) {
+        self.header.queued.set(false);
+        let waker = self.waker.borrow().clone();
+        let Some(waker) = waker else { return };
+        let mut cx = Context::from_waker(&waker);
+        let mut slot = self.future.borrow_mut();
+        let Some(fut) = slot.as_mut() else { return };
+        // SAFETY: the future lives inside this Rc allocation and is never
+        // moved out of it: it is only polled here and dropped in place by
+        // assigning `None` below.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        if let Poll::Ready(out) = fut.poll(&mut cx) {
+            *slot = None;
+            drop(slot);
+            driver::spawned_remove(self.key.get());
+            *self.waker.borrow_mut() = None;
+            if let Some(ev) = self.event.take() {
+                ev.trigger(out);
+            }
+        }
+    }
+}
+
+/// The waker of a spawned future.
+struct WakeHandle {
+    key: usize,
+    owner: ThreadId,
+    remote: Arc<Remote>,
+}
+
+impl Wake for WakeHandle {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if thread::current().id() == self.owner {
+            driver::spawned_wake(self.key);
+        } else {
+            self.remote.wake(self.key);
+        }
+    }
+}
+
+/// An event for async code: trigger the [`Event`], await the
+/// [`EventFuture`].
+///
+/// The future resolves to `Some(value)` when the event is triggered, `None`
+/// when it is dropped untriggered. Dropping the future makes the event dead
+/// (a timer armed with it stops counting as armed).
+///
+/// # Examples
+///
+/// ```
+/// let (ev, fut) = tame::event_future::<u8>();
+/// tame::timer(std::time::Duration::from_millis(1), tame::Event::from_fn(move |_| ev.trigger(9)));
+/// let r = tame::Rendezvous::<()>::new();
+/// let (done, slot) = r.event_with_slot(());
+/// tame::spawn(fut, done);
+/// tame::run();
+/// assert_eq!(slot.take(), Some(Some(9)));
+/// ```
+pub fn event_future<T: 'static>() -> (Event<T>, EventFuture<T>) {
+    let state = Rc::new(FutureState {
+        value: Cell::new(None),
+        back: Cell::new(false),
+        waker: Cell::new(None),
+        listening: Cell::new(true),
+    });
+    (Event::from_sink(state.clone()), EventFuture { state })
+}
+
+struct FutureState<T> {
+    value: Cell<Option<T>>,
+    back: Cell<bool>,
+    waker: Cell<Option<Waker>>,
+    listening: Cell<bool>,
+}
+
+impl<T> Sink<T> for FutureState<T> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        if !self.listening.get() {
+            return;
+        }
+        self.value.set(value);
+        self.back.set(true);
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        self.listening.get()
+    }
+}
+
+/// The future half of [`event_future`]: `Some(value)` once the event is
+/// triggered, `None` if it was dropped untriggered.
+#[must_use = "futures do nothing unless polled"]
+pub struct EventFuture<T> {
+    state: Rc<FutureState<T>>,
+}
+
+impl<T> Future for EventFuture<T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if self.state.back.get() {
+            Poll::Ready(self.state.value.take())
+        } else {
+            self.state.waker.set(Some(cx.waker().clone()));
+            Poll::Pending
+        }
+    }
+}
+
+impl<T> Drop for EventFuture<T> {
+    fn drop(&mut self) {
+        self.state.listening.set(false);
+        self.state.waker.set(None);
+    }
+}
+
+impl<T> fmt::Debug for EventFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventFuture")
+            .field("back", &self.state.back.get())
+            .finish()
+    }
+}

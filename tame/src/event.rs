@@ -1,0 +1,153 @@
+//! [`Event<T>`]: a one-shot callback that reports back to whoever made it.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+/// Where an event reports to: a rendezvous, a task's implicit join, a future.
+///
+/// `complete` is called exactly once per event: with `Some(value)` when the
+/// event is triggered, with `None` when it is dropped untriggered. It must
+/// never run the waiting function itself; it only queues it.
+pub(crate) trait Sink<T> {
+    /// Delivers the outcome of the event.
+    fn complete(self: Rc<Self>, value: Option<T>);
+
+    /// Whether a trigger would still reach anybody. Timers whose event is
+    /// dead stop counting as armed (see [`crate::timer`]).
+    fn is_live(&self) -> bool {
+        true
+    }
+}
+
+/// A one-shot event carrying a value of type `T` back to its rendezvous.
+///
+/// Events are made by `mkevent!` inside a `#[tamed]` function, by
+/// [`Rendezvous::event`](crate::Rendezvous::event), by
+/// [`event_future`](crate::event_future) or by [`Event::from_fn`].
+///
+/// * [`trigger`](Event::trigger) consumes the event, so triggering twice does
+///   not compile.
+/// * Every event comes back exactly once: dropping an untriggered event
+///   counts as a trigger that writes nothing (its slot keeps its old value,
+///   an explicit rendezvous still reports its id). A forgotten event never
+///   hangs a `twait`.
+/// * Triggering after the rendezvous was cancelled or dropped is a no-op; the
+///   value is dropped.
+/// * Triggering never runs the waiting function re-entrantly: the waiter is
+///   queued, and the loop resumes waiters in FIFO order.
+///
+/// `Event` is `!Send`: it belongs to the thread whose loop made it.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use tame::Event;
+///
+/// let seen = Rc::new(Cell::new(None));
+/// let s = seen.clone();
+/// let ev: Event<u32> = Event::from_fn(move |v| s.set(v));
+/// ev.trigger(7);
+/// assert_eq!(seen.get(), Some(7));
+///
+/// // Dropping an untriggered event reports back with no value.
+/// let s = seen.clone();
+/// drop(Event::<u32>::from_fn(move |v| s.set(v)));
+/// assert_eq!(seen.get(), None);
+/// ```
+#[must_use = "an event that is dropped untriggered reports back at once with no value"]
+pub struct Event<T = ()> {
+    sink: Option<Rc<dyn Sink<T>>>,
+}
+
+impl<T> Event<T> {
+    pub(crate) fn from_sink(sink: Rc<dyn Sink<T>>) -> Self {
+        Event { sink: Some(sink) }
+    }
+
+    /// Triggers the event with `value`, consuming it.
+    ///
+    /// The value is stored in the event's slot (or handed to its future) and
+    /// the waiting function is queued to run on the loop's next turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (ev, fut) = tame::event_future::<&str>();
+    /// ev.trigger("done");
+    /// # drop(fut);
+    /// ```
+    pub fn trigger(mut self, value: T) {
+        if let Some(sink) = self.sink.take() {
+            sink.complete(Some(value));
+        }
+    }
+
+    /// Whether triggering this event would still reach anybody.
+    ///
+    /// False once its rendezvous was cancelled or dropped, or its future was
+    /// dropped. Long-running producers can use it to stop early.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// let ev = r.event(1);
+    /// assert!(ev.is_live());
+    /// r.cancel();
+    /// assert!(!ev.is_live());
+    /// ```
+    pub fn is_live(&self) -> bool {
+        self.sink.as_ref().is_some_and(|s| s.is_live())
+    }
+
+    /// An event that calls `f` once: `f(Some(value))` when triggered,
+    /// `f(None)` when dropped untriggered.
+    ///
+    /// This is the callback form, for code that is neither a `#[tamed]`
+    /// function nor async. `f` runs inside `trigger` (or the drop), so it
+    /// should only record the value or queue work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ev = tame::Event::from_fn(|v: Option<i32>| assert_eq!(v, Some(3)));
+    /// ev.trigger(3);
+    /// ```
+    pub fn from_fn<F>(f: F) -> Self
+    where
+        F: FnOnce(Option<T>) + 'static,
+        T: 'static,
+    {
+        Event::from_sink(Rc::new(FnSink(Cell::new(Some(f)))))
+    }
+}
+
+impl<T> Drop for Event<T> {
+    fn drop(&mut self) {
+        if let Some(sink) = self.sink.take() {
+            sink.complete(None);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Event<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("live", &self.is_live())
+            .finish()
+    }
+}
+
+/// The sink behind [`Event::from_fn`].
+struct FnSink<F>(Cell<Option<F>>);
+
+impl<T, F: FnOnce(Option<T>)> Sink<T> for FnSink<F> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        if let Some(f) = self.0.take() {
+            f(value);
+        }
+    }
+}

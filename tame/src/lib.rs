@@ -1,0 +1,153 @@
+//! Tame-style event programming for Rust.
+//!
+//! A `#[tamed]` function is written top to bottom; `twait!` blocks it on a
+//! set of events; the translator (crate `tame-macros`, re-exported here)
+//! turns the body into one heap closure holding an explicit state machine,
+//! which this crate's single-threaded epoll loop resumes when its events come
+//! back. One thread, no stack per task, no `async` underneath.
+//!
+//! ```
+//! use std::time::Duration;
+//! use tame::{mkevent, tamed, twait, Event};
+//!
+//! #[tamed]
+//! fn nap_then_say(ms: u64, what: &'static str, done: Event<&'static str>) {
+//!     twait! { tame::timer(Duration::from_millis(ms), mkevent!()); }
+//!     done.trigger(what);
+//! }
+//!
+//! #[tamed]
+//! fn main_task() {
+//!     tvars! { let mut a = ""; let mut b = ""; }
+//!     // Both naps run at once; the twait ends when both events came back.
+//!     twait! {
+//!         nap_then_say(20, "slow", mkevent!(a));
+//!         nap_then_say(10, "fast", mkevent!(b));
+//!     }
+//!     assert_eq!((a, b), ("slow", "fast"));
+//! }
+//!
+//! # use tame::tvars;
+//! main_task();
+//! tame::run();
+//! ```
+//!
+//! # The primitives
+//!
+//! * [`Event<T>`]: one-shot; [`Event::trigger`] consumes it; every event
+//!   comes back to its rendezvous exactly once (dropping counts as a trigger
+//!   that writes nothing).
+//! * [`Rendezvous<I>`]: a set of outstanding events with ids; `twait!(r)`
+//!   takes the next id; it is also a `Stream`.
+//! * The loop: [`run`], [`timer`], [`timer_at`], [`asap`], [`wait_on_fd`],
+//!   [`blocked`].
+//! * [`add_timeout`]: the paper's figure 5.
+//! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
+//! * On top: [`net`] (TCP) and [`dns`] (a stub resolver).
+//!
+//! # The layer below the translator
+//!
+//! A `#[tamed]` function becomes a call to [`task::start`] with a closure
+//! that matches on its state. The same can be written by hand; here is a
+//! program that starts three timers in parallel and waits for all of them,
+//! with no macros at all:
+//!
+//! ```
+//! use std::task::Poll;
+//! use std::time::Duration;
+//! use tame::task::{self, Slot, TwaitSite};
+//!
+//! static SITE: TwaitSite = TwaitSite { function: "three_naps", file: file!(), line: line!() };
+//!
+//! enum State {
+//!     Start,
+//!     Waiting { slots: Vec<Slot<u64>> },
+//!     Done,
+//! }
+//!
+//! let mut state = State::Start;
+//! task::start("three_naps", move |cx| loop {
+//!     state = match std::mem::replace(&mut state, State::Done) {
+//!         State::Start => {
+//!             let mut slots = Vec::new();
+//!             for ms in [30, 10, 20] {
+//!                 // A join event carrying the nap's length back.
+//!                 let (ev, slot) = cx.join_event_with_slot::<u64>();
+//!                 tame::timer(
+//!                     Duration::from_millis(ms),
+//!                     tame::Event::from_fn(move |_| ev.trigger(ms)),
+//!                 );
+//!                 slots.push(slot);
+//!             }
+//!             State::Waiting { slots }
+//!         }
+//!         State::Waiting { slots } => {
+//!             if cx.wait_join(&SITE).is_pending() {
+//!                 state = State::Waiting { slots };
+//!                 return Poll::Pending;
+//!             }
+//!             let naps: Vec<u64> = slots.iter().filter_map(Slot::take).collect();
+//!             assert_eq!(naps, [30, 10, 20]);
+//!             return Poll::Ready(());
+//!         }
+//!         State::Done => unreachable!(),
+//!     }
+//! });
+//! tame::run();
+//! ```
+
+#![deny(missing_docs)]
+
+// Generated code names `::tame::__private`; inside this crate too.
+extern crate self as tame;
+
+mod compat;
+mod driver;
+mod event;
+mod rendezvous;
+mod slot;
+mod time;
+mod timeout;
+
+pub mod task;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use compat::{event_future, spawn, EventFuture};
+pub use driver::Interest;
+pub use event::Event;
+pub use rendezvous::Rendezvous;
+pub use task::blocked;
+pub use time::{asap, cancel_fd, close_fd, timer, timer_at, wait_on_fd, Timeout};
+pub use timeout::add_timeout;
+
+pub use tame_macros::{mkevent, tamed, tvars, twait};
+
+/// Runs this thread's loop until nothing can make progress any more: no
+/// runnable task, no armed timer, no fd wait, no pending spawned future.
+///
+/// Tamed functions called before `run()` have already started (up to their
+/// first blocking `twait`).
+///
+/// # Panics
+///
+/// A panic inside a tamed function propagates out of `run()`, with the
+/// function's name in the message. Calling `run()` from inside a task (while
+/// the loop is running) panics.
+///
+/// # Examples
+///
+/// ```
+/// tame::run(); // nothing to do: returns at once
+/// ```
+pub fn run() {
+    driver::run();
+}
+
+/// Test support: how many timer entries the loop holds (live or dead).
+#[doc(hidden)]
+pub fn __timer_entries() -> usize {
+    driver::timer_entries()
+}

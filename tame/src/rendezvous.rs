@@ -1,0 +1,342 @@
+//! [`Rendezvous<I>`]: a set of outstanding events, each with an id.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use crate::event::{Event, Sink};
+use crate::slot::{HasSlot, Slot, SlotCell};
+use crate::task::{TaskRef, TwaitSite};
+
+/// Who is blocked on a rendezvous: a tamed function or an async poller.
+pub(crate) enum Waiter {
+    Task(TaskRef),
+    Waker(Waker),
+}
+
+impl Waiter {
+    /// Queues the waiter. Never runs it.
+    pub(crate) fn wake(self) {
+        match self {
+            Waiter::Task(task) => crate::driver::schedule(task),
+            Waiter::Waker(waker) => waker.wake(),
+        }
+    }
+}
+
+/// The state shared between a rendezvous and its events.
+pub(crate) struct Shared<I> {
+    /// Events made and not yet come back.
+    outstanding: Cell<usize>,
+    /// Ids of events that came back, in trigger order.
+    queue: RefCell<VecDeque<I>>,
+    waiter: Cell<Option<Waiter>>,
+    /// Bumped by `cancel` (and drop): events of an older epoch are dead.
+    epoch: Cell<u64>,
+}
+
+/// How many events a blocked task still waits for, for [`crate::blocked`].
+pub(crate) trait Outstanding {
+    fn outstanding(&self) -> usize;
+}
+
+impl<I> Outstanding for Shared<I> {
+    fn outstanding(&self) -> usize {
+        self.outstanding.get()
+    }
+}
+
+/// One event of a rendezvous: its id until it comes back, and the value it
+/// carries for its slot (if anybody holds the slot).
+pub(crate) struct Node<I, T> {
+    rendezvous: Rc<Shared<I>>,
+    epoch: u64,
+    id: Cell<Option<I>>,
+    slot: SlotCell<T>,
+}
+
+impl<I, T> Sink<T> for Node<I, T> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        let rdv = &self.rendezvous;
+        let live = self.epoch == rdv.epoch.get();
+        // The slot learns it is back either way, so a slot list can forget
+        // it; it only keeps the value if the rendezvous still listens.
+        self.slot.fill(if live { value } else { None });
+        if !live {
+            return;
+        }
+        rdv.outstanding.set(rdv.outstanding.get() - 1);
+        if let Some(id) = self.id.take() {
+            rdv.queue.borrow_mut().push_back(id);
+        }
+        // Take the waiter out before waking it: waking touches the loop.
+        if let Some(waiter) = rdv.waiter.take() {
+            waiter.wake();
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        self.epoch == self.rendezvous.epoch.get()
+    }
+}
+
+impl<I, T> HasSlot<T> for Node<I, T> {
+    fn slot_cell(&self) -> &SlotCell<T> {
+        &self.slot
+    }
+}
+
+/// A set of outstanding events, each with an id of type `I`.
+///
+/// Events are made with `mkevent!(r, id)` in a `#[tamed]` function, or with
+/// [`event`](Rendezvous::event) / [`event_with_slot`](Rendezvous::event_with_slot)
+/// by hand. `twait!(r)` blocks until one of them comes back and yields its id;
+/// ids come back in trigger order (FIFO). An event dropped untriggered still
+/// reports its id.
+///
+/// * [`pending`](Rendezvous::pending): events made and not yet come back.
+/// * [`cancel`](Rendezvous::cancel): forget every outstanding and queued
+///   event; their later triggers are no-ops. Dropping the rendezvous cancels
+///   it.
+/// * One function at a time may wait on a rendezvous.
+/// * It is a [`futures_core::Stream`] of ids, ending when nothing is
+///   outstanding and nothing is queued.
+///
+/// # Examples
+///
+/// ```
+/// use tame::Rendezvous;
+///
+/// let r = Rendezvous::<&str>::new();
+/// let a = r.event("a");
+/// let b = r.event("b");
+/// assert_eq!(r.pending(), 2);
+/// b.trigger(());
+/// drop(a); // still reports its id
+/// assert_eq!(r.try_next(), Some("b"));
+/// assert_eq!(r.try_next(), Some("a"));
+/// assert_eq!(r.try_next(), None);
+/// ```
+pub struct Rendezvous<I = ()> {
+    shared: Rc<Shared<I>>,
+}
+
+impl<I> Rendezvous<I> {
+    /// An empty rendezvous.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u32>::new();
+    /// assert_eq!(r.pending(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Rendezvous {
+            shared: Rc::new(Shared {
+                outstanding: Cell::new(0),
+                queue: RefCell::new(VecDeque::new()),
+                waiter: Cell::new(None),
+                epoch: Cell::new(0),
+            }),
+        }
+    }
+
+    /// How many events were made on this rendezvous and have not come back
+    /// yet (neither triggered nor dropped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let ev = r.event(());
+    /// assert_eq!(r.pending(), 1);
+    /// ev.trigger(());
+    /// assert_eq!(r.pending(), 0);
+    /// ```
+    pub fn pending(&self) -> usize {
+        self.shared.outstanding.get()
+    }
+
+    /// How many ids came back and were not yet taken by `twait!(r)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// r.event(1).trigger(());
+    /// assert_eq!(r.queued(), 1);
+    /// ```
+    pub fn queued(&self) -> usize {
+        self.shared.queue.borrow().len()
+    }
+
+    /// Forgets every outstanding and queued event. Their later triggers are
+    /// harmless no-ops (the values are dropped), and timers armed with them
+    /// stop counting as armed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// let ev = r.event(1);
+    /// r.cancel();
+    /// ev.trigger(());
+    /// assert_eq!((r.pending(), r.try_next()), (0, None));
+    /// ```
+    pub fn cancel(&self) {
+        let s = &self.shared;
+        s.epoch.set(s.epoch.get() + 1);
+        s.outstanding.set(0);
+        let queued = std::mem::take(&mut *s.queue.borrow_mut());
+        drop(queued);
+        if let Some(waiter) = s.waiter.take() {
+            // A task blocked in twait!(r) now gets `None` instead of hanging.
+            waiter.wake();
+        }
+    }
+
+    /// Makes an `Event<()>` that reports `id` to this rendezvous.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// r.event(5).trigger(());
+    /// assert_eq!(r.try_next(), Some(5));
+    /// ```
+    pub fn event(&self, id: I) -> Event<()>
+    where
+        I: 'static,
+    {
+        self.event_with_slot::<()>(id).0
+    }
+
+    /// Makes an `Event<T>` reporting `id`, and the [`Slot`] its value lands
+    /// in. The value is in the slot by the time the id comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// let (ev, slot) = r.event_with_slot::<String>(1);
+    /// ev.trigger("hello".into());
+    /// assert_eq!(r.try_next(), Some(1));
+    /// assert_eq!(slot.take().as_deref(), Some("hello"));
+    /// ```
+    pub fn event_with_slot<T: 'static>(&self, id: I) -> (Event<T>, Slot<T>)
+    where
+        I: 'static,
+    {
+        let s = &self.shared;
+        s.outstanding.set(s.outstanding.get() + 1);
+        let node = Rc::new(Node {
+            rendezvous: s.clone(),
+            epoch: s.epoch.get(),
+            id: Cell::new(Some(id)),
+            slot: SlotCell::new(),
+        });
+        let slot = Slot::from_node(node.clone());
+        (Event::from_sink(node), slot)
+    }
+
+    /// Takes the next id that came back, without blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// assert_eq!(r.try_next(), None);
+    /// ```
+    pub fn try_next(&self) -> Option<I> {
+        self.shared.queue.borrow_mut().pop_front()
+    }
+
+    /// `twait!(r)` for a task: `Ready(Some(id))` if an id is queued,
+    /// `Ready(None)` if nothing is outstanding, else registers `task` and
+    /// returns `Pending`.
+    pub(crate) fn poll_for_task(&self, task: &TaskRef, site: &'static TwaitSite) -> Poll<Option<I>>
+    where
+        I: 'static,
+    {
+        if let Some(id) = self.try_next() {
+            return Poll::Ready(Some(id));
+        }
+        if self.pending() == 0 {
+            return Poll::Ready(None);
+        }
+        self.set_waiter(Waiter::Task(task.clone()));
+        let count: Rc<dyn Outstanding> = self.shared.clone();
+        task.header().block_explicit(site, Rc::downgrade(&count));
+        Poll::Pending
+    }
+
+    fn set_waiter(&self, waiter: Waiter) {
+        let old = self.shared.waiter.take();
+        if let (Some(Waiter::Task(old_task)), Waiter::Task(new_task)) = (&old, &waiter) {
+            if !Rc::ptr_eq(old_task, new_task) {
+                let name = old_task.header().name();
+                // Restore before panicking so the loop stays consistent.
+                self.shared.waiter.set(old);
+                panic!(
+                    "two functions wait on one Rendezvous (`{name}` already waits on it); \
+                     only one function at a time may wait on a rendezvous"
+                );
+            }
+        }
+        self.shared.waiter.set(Some(waiter));
+    }
+}
+
+impl<I> Default for Rendezvous<I> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<I> Drop for Rendezvous<I> {
+    fn drop(&mut self) {
+        let s = &self.shared;
+        s.epoch.set(s.epoch.get() + 1);
+        s.outstanding.set(0);
+        let queued = std::mem::take(&mut *s.queue.borrow_mut());
+        drop(queued);
+        // Nobody can wait on a dropped rendezvous; break the waiter cycle.
+        drop(s.waiter.take());
+    }
+}
+
+impl<I> fmt::Debug for Rendezvous<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendezvous")
+            .field("pending", &self.pending())
+            .field("queued", &self.queued())
+            .finish()
+    }
+}
+
+impl<I> Unpin for Rendezvous<I> {}
+
+impl<I: 'static> futures_core::Stream for Rendezvous<I> {
+    type Item = I;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<I>> {
+        if let Some(id) = self.try_next() {
+            return Poll::Ready(Some(id));
+        }
+        if self.pending() == 0 {
+            return Poll::Ready(None);
+        }
+        self.shared
+            .waiter
+            .set(Some(Waiter::Waker(cx.waker().clone())));
+        Poll::Pending
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let queued = self.queued();
+        (queued, Some(queued + self.pending()))
+    }
+}

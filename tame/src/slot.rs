@@ -1,0 +1,166 @@
+//! Slots: where a triggered event's value waits until its function resumes.
+//!
+//! Tame's C++ events wrote straight into the waiting function's variables.
+//! In Rust the variables of a `#[tamed]` function move in and out of its
+//! state between resumes, so an event writes into its own cell (shared with
+//! the event, no extra allocation) and the generated code moves the value
+//! into the slot place when the function resumes.
+
+use std::cell::Cell;
+use std::fmt;
+use std::rc::Rc;
+
+/// The value cell inside an event's allocation.
+pub(crate) struct SlotCell<T> {
+    value: Cell<Option<T>>,
+    back: Cell<bool>,
+}
+
+impl<T> SlotCell<T> {
+    pub(crate) fn new() -> Self {
+        SlotCell {
+            value: Cell::new(None),
+            back: Cell::new(false),
+        }
+    }
+
+    /// Records that the event came back, with its value if it was triggered.
+    pub(crate) fn fill(&self, value: Option<T>) {
+        self.back.set(true);
+        if value.is_some() {
+            self.value.set(value);
+        }
+    }
+}
+
+/// An allocation that holds a [`SlotCell`] (an event node).
+pub(crate) trait HasSlot<T> {
+    fn slot_cell(&self) -> &SlotCell<T>;
+}
+
+/// The receiving end of an event's value.
+///
+/// Returned next to the event by
+/// [`Rendezvous::event_with_slot`](crate::Rendezvous::event_with_slot) and
+/// [`task::TaskContext::join_event`](crate::task::TaskContext::join_event).
+/// `mkevent!` uses slots behind the scenes and stores the value into the
+/// slot place you named.
+///
+/// # Examples
+///
+/// ```
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot::<u16>(());
+/// assert!(!slot.is_back());
+/// ev.trigger(80);
+/// assert!(slot.is_back());
+/// assert_eq!(slot.take(), Some(80));
+/// assert_eq!(slot.take(), None);
+/// ```
+pub struct Slot<T> {
+    node: Rc<dyn HasSlot<T>>,
+}
+
+impl<T> Slot<T> {
+    pub(crate) fn from_node(node: Rc<dyn HasSlot<T>>) -> Self {
+        Slot { node }
+    }
+
+    /// Takes the value, if the event was triggered and the value was not
+    /// taken yet. `None` also when the event was dropped untriggered.
+    pub fn take(&self) -> Option<T> {
+        self.node.slot_cell().value.take()
+    }
+
+    /// Whether the event came back (triggered or dropped).
+    pub fn is_back(&self) -> bool {
+        self.node.slot_cell().back.get()
+    }
+}
+
+impl<T> fmt::Debug for Slot<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot")
+            .field("back", &self.is_back())
+            .finish()
+    }
+}
+
+/// The slots of one `mkevent!` site with its captured index values, kept by
+/// generated code until the values are stored.
+///
+/// Holds one entry without allocating (the common case: one `mkevent!` per
+/// site per `twait!`), and grows into a `Vec` for sites inside loops.
+pub struct SlotList<T, C> {
+    entries: Entries<T, C>,
+}
+
+enum Entries<T, C> {
+    Empty,
+    One(Slot<T>, C),
+    Many(Vec<(Slot<T>, C)>),
+}
+
+impl<T, C> SlotList<T, C> {
+    /// An empty list.
+    pub fn new() -> Self {
+        SlotList {
+            entries: Entries::Empty,
+        }
+    }
+
+    /// Remembers `slot` and the index values captured when its event was made.
+    pub fn push(&mut self, slot: Slot<T>, captures: C) {
+        self.entries = match std::mem::replace(&mut self.entries, Entries::Empty) {
+            Entries::Empty => Entries::One(slot, captures),
+            Entries::One(s, c) => Entries::Many(vec![(s, c), (slot, captures)]),
+            Entries::Many(mut v) => {
+                v.push((slot, captures));
+                Entries::Many(v)
+            }
+        };
+    }
+
+    /// Stores every value that came back (through `store`) and forgets the
+    /// slots that came back; slots still outstanding stay in the list.
+    pub fn store_returned(&mut self, mut store: impl FnMut(T, C)) {
+        self.entries = match std::mem::replace(&mut self.entries, Entries::Empty) {
+            Entries::Empty => Entries::Empty,
+            Entries::One(s, c) => {
+                if s.is_back() {
+                    if let Some(v) = s.take() {
+                        store(v, c);
+                    }
+                    Entries::Empty
+                } else {
+                    Entries::One(s, c)
+                }
+            }
+            Entries::Many(mut v) => {
+                for (s, c) in v.extract_if(.., |(s, _)| s.is_back()) {
+                    if let Some(val) = s.take() {
+                        store(val, c);
+                    }
+                }
+                Entries::Many(v)
+            }
+        };
+    }
+}
+
+impl<T, C> Default for SlotList<T, C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, C> fmt::Debug for SlotList<T, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = match &self.entries {
+            Entries::Empty => 0,
+            Entries::One(..) => 1,
+            Entries::Many(v) => v.len(),
+        };
+        f.debug_struct("SlotList").field("len", &n).finish()
+    }
+}

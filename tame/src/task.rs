@@ -1,0 +1,406 @@
+//! Tasks: the heap closures that `#[tamed]` functions become.
+//!
+//! This is the layer below the translator, public so that a state machine can
+//! also be written by hand (see the crate docs). A task is one allocation
+//! holding a header (name, where it waits, how many events it waits for) and
+//! the closure `FnMut(&TaskContext) -> Poll<()>` that advances its state
+//! machine. The loop polls it when something it waits for came back.
+//!
+//! Each task has one *join*: the implicit rendezvous of a `twait! { ... }`
+//! block. Events made with [`TaskContext::join_event`] count against it, and
+//! [`TaskContext::wait_join`] blocks until all of them came back.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::{Rc, Weak};
+use std::task::Poll;
+
+use crate::event::{Event, Sink};
+use crate::rendezvous::{Outstanding, Rendezvous};
+pub use crate::slot::Slot;
+use crate::slot::{HasSlot, SlotCell};
+
+/// A shared handle to a task, as queued by the loop.
+pub(crate) type TaskRef = Rc<dyn TaskObj>;
+
+/// A `twait` site: the function, file and line it is written at.
+///
+/// Generated code keeps one `static` of these per `twait`; [`blocked`]
+/// reports them.
+///
+/// # Examples
+///
+/// ```
+/// static SITE: tame::task::TwaitSite = tame::task::TwaitSite {
+///     function: "main",
+///     file: file!(),
+///     line: line!(),
+/// };
+/// assert_eq!(SITE.to_string(), format!("main at {}:{}", file!(), SITE.line));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwaitSite {
+    /// The tamed function's name.
+    pub function: &'static str,
+    /// The source file of the `twait`.
+    pub file: &'static str,
+    /// The source line of the `twait`.
+    pub line: u32,
+}
+
+impl fmt::Display for TwaitSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at {}:{}", self.function, self.file, self.line)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Status {
+    Running,
+    Join(&'static TwaitSite),
+    Rendezvous(&'static TwaitSite),
+    Done,
+}
+
+/// The part of a task the loop and the events look at.
+pub(crate) struct Header {
+    name: &'static str,
+    pub(crate) queued: Cell<bool>,
+    status: Cell<Status>,
+    /// Events of the current `twait!{}` block not yet come back.
+    join_outstanding: Cell<usize>,
+    /// The rendezvous a `twait!(r)` blocks on, for [`blocked`].
+    rendezvous: RefCell<Option<Weak<dyn Outstanding>>>,
+    /// Position in the loop's list of blocked-at-least-once tasks.
+    pub(crate) registry_index: Cell<usize>,
+}
+
+pub(crate) const NOT_REGISTERED: usize = usize::MAX;
+
+impl Header {
+    pub(crate) fn new(name: &'static str) -> Self {
+        Header {
+            name,
+            queued: Cell::new(false),
+            status: Cell::new(Status::Running),
+            join_outstanding: Cell::new(0),
+            rendezvous: RefCell::new(None),
+            registry_index: Cell::new(NOT_REGISTERED),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub(crate) fn block_explicit(&self, site: &'static TwaitSite, count: Weak<dyn Outstanding>) {
+        self.status.set(Status::Rendezvous(site));
+        *self.rendezvous.borrow_mut() = Some(count);
+    }
+
+    /// One event of the join came back; returns whether the task should now
+    /// be queued.
+    fn join_returned(&self) -> bool {
+        let left = self.join_outstanding.get() - 1;
+        self.join_outstanding.set(left);
+        left == 0 && matches!(self.status.get(), Status::Join(_))
+    }
+
+    /// What [`blocked`] reports for this task, if it is blocked.
+    pub(crate) fn blocked_report(&self) -> Option<BlockedTask> {
+        match self.status.get() {
+            Status::Join(site) => Some(BlockedTask {
+                site: *site,
+                waiting_for: self.join_outstanding.get(),
+            }),
+            Status::Rendezvous(site) => Some(BlockedTask {
+                site: *site,
+                waiting_for: self
+                    .rendezvous
+                    .borrow()
+                    .as_ref()
+                    .and_then(Weak::upgrade)
+                    .map_or(0, |r| r.outstanding()),
+            }),
+            Status::Running | Status::Done => None,
+        }
+    }
+}
+
+/// A task as the loop sees it. A task is also the sink of its own join
+/// events that carry no value, so those cost no allocation at all.
+pub(crate) trait TaskObj: Sink<()> {
+    fn header(&self) -> &Header;
+    /// Runs the task's closure once. `me` is this very task.
+    fn poll(&self, me: &TaskRef);
+}
+
+struct TaskCell<F> {
+    header: Header,
+    body: RefCell<Option<F>>,
+}
+
+impl<F> Sink<()> for TaskCell<F>
+where
+    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
+{
+    fn complete(self: Rc<Self>, _value: Option<()>) {
+        if self.header.join_returned() {
+            crate::driver::schedule(self);
+        }
+    }
+}
+
+impl<F> TaskObj for TaskCell<F>
+where
+    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
+{
+    fn header(&self) -> &Header {
+        &self.header
+    }
+
+    fn poll(&self, me: &TaskRef) {
+        self.header.queued.set(false);
+        let mut body = self.body.borrow_mut();
+        let Some(f) = body.as_mut() else { return };
+        self.header.status.set(Status::Running);
+        let cx = TaskContext { task: me };
+        match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
+            Ok(Poll::Pending) => {
+                if self.header.registry_index.get() == NOT_REGISTERED {
+                    crate::driver::register_blocked(me);
+                }
+            }
+            Ok(Poll::Ready(())) => {
+                let state = body.take();
+                drop(body);
+                self.finish();
+                // The state's destructors may trigger events; no borrow of
+                // ours is held while they run.
+                drop(state);
+            }
+            Err(payload) => {
+                let state = body.take();
+                drop(body);
+                self.finish();
+                drop(state);
+                panic::panic_any(task_panic_message(self.header.name, payload));
+            }
+        }
+    }
+}
+
+impl<F> TaskCell<F> {
+    fn finish(&self) {
+        self.header.status.set(Status::Done);
+        *self.header.rendezvous.borrow_mut() = None;
+        if self.header.registry_index.get() != NOT_REGISTERED {
+            crate::driver::unregister_blocked(&self.header);
+        }
+    }
+}
+
+/// The message a task's panic is re-raised with: it names the function.
+fn task_panic_message(name: &str, payload: Box<dyn Any + Send>) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("Box<dyn Any>");
+    if msg.starts_with("tamed function `") {
+        // Already named by an inner task (called eagerly from this one).
+        msg.to_owned()
+    } else {
+        format!("tamed function `{name}` panicked: {msg}")
+    }
+}
+
+/// A join event that carries a value: the value waits in the node.
+struct JoinNode<T> {
+    task: TaskRef,
+    slot: SlotCell<T>,
+}
+
+impl<T> Sink<T> for JoinNode<T> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        self.slot.fill(value);
+        if self.task.header().join_returned() {
+            crate::driver::schedule(self.task.clone());
+        }
+    }
+}
+
+impl<T> HasSlot<T> for JoinNode<T> {
+    fn slot_cell(&self) -> &SlotCell<T> {
+        &self.slot
+    }
+}
+
+/// What a task's closure gets each time it runs: access to its own task.
+///
+/// # Examples
+///
+/// A task that waits for one event by hand (this is what
+/// `twait! { tame::asap(mkevent!()); }` becomes):
+///
+/// ```
+/// use std::task::Poll;
+/// use tame::task::{self, TwaitSite};
+///
+/// static SITE: TwaitSite = TwaitSite { function: "by_hand", file: file!(), line: line!() };
+/// let mut step = 0;
+/// task::start("by_hand", move |cx| loop {
+///     match step {
+///         0 => {
+///             tame::asap(cx.join_event());
+///             step = 1;
+///         }
+///         1 => {
+///             if cx.wait_join(&SITE).is_pending() {
+///                 return Poll::Pending;
+///             }
+///             println!("resumed");
+///             return Poll::Ready(());
+///         }
+///         _ => unreachable!(),
+///     }
+/// });
+/// tame::run();
+/// ```
+pub struct TaskContext<'a> {
+    task: &'a TaskRef,
+}
+
+impl TaskContext<'_> {
+    /// An event of this task's join that carries no value. Costs no
+    /// allocation: the event points at the task itself.
+    pub fn join_event(&self) -> Event<()> {
+        let h = self.task.header();
+        h.join_outstanding.set(h.join_outstanding.get() + 1);
+        let sink: Rc<dyn Sink<()>> = self.task.clone();
+        Event::from_sink(sink)
+    }
+
+    /// An event of this task's join carrying a `T`, and the slot its value
+    /// lands in.
+    pub fn join_event_with_slot<T: 'static>(&self) -> (Event<T>, Slot<T>) {
+        let h = self.task.header();
+        h.join_outstanding.set(h.join_outstanding.get() + 1);
+        let node = Rc::new(JoinNode {
+            task: self.task.clone(),
+            slot: SlotCell::new(),
+        });
+        (Event::from_sink(node.clone()), Slot::from_node(node))
+    }
+
+    /// Blocks until every join event came back: `Ready` at once if they all
+    /// did (no trip through the loop), else `Pending`, and the task is queued
+    /// when the last one comes back.
+    pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
+        let h = self.task.header();
+        if h.join_outstanding.get() == 0 {
+            Poll::Ready(())
+        } else {
+            h.status.set(Status::Join(site));
+            Poll::Pending
+        }
+    }
+
+    /// `twait!(r)`: `Ready(Some(id))` for the next id that came back,
+    /// `Ready(None)` if `r` has nothing outstanding and nothing queued, else
+    /// `Pending` (the task is queued when an id comes back).
+    ///
+    /// # Panics
+    ///
+    /// If another function is already waiting on `r`.
+    pub fn poll_rendezvous<I: 'static>(
+        &self,
+        r: &Rendezvous<I>,
+        site: &'static TwaitSite,
+    ) -> Poll<Option<I>> {
+        r.poll_for_task(self.task, site)
+    }
+
+    /// The name the task was started with.
+    pub fn name(&self) -> &'static str {
+        self.task.header().name()
+    }
+}
+
+/// Starts a task: allocates it and runs `body` at once, up to its first
+/// `Pending`. The loop runs it again each time what it waits for came back,
+/// until it returns `Ready`.
+///
+/// This is what a `#[tamed]` function's expansion calls.
+///
+/// # Panics
+///
+/// A panic inside `body` propagates with the task's name in its message.
+///
+/// # Examples
+///
+/// ```
+/// use std::task::Poll;
+/// tame::task::start("immediate", |_cx| Poll::Ready(()));
+/// ```
+pub fn start<F>(name: &'static str, body: F)
+where
+    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
+{
+    let task: TaskRef = Rc::new(TaskCell {
+        header: Header::new(name),
+        body: RefCell::new(Some(body)),
+    });
+    task.poll(&task);
+}
+
+/// A task that is waiting, as reported by [`blocked`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockedTask {
+    /// Where it waits: function name, file and line of the `twait`.
+    pub site: TwaitSite,
+    /// How many events it still waits for.
+    pub waiting_for: usize,
+}
+
+impl fmt::Display for BlockedTask {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} waiting for {} event{}",
+            self.site,
+            self.waiting_for,
+            if self.waiting_for == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// For each task now waiting on this thread's loop: the tamed function's
+/// name, the `twait` site (file:line) and how many events it still waits for.
+///
+/// Cheap: one pass over the tasks that ever blocked and are not done. Call it
+/// from a debug endpoint or a signal's event to see where a program is stuck.
+///
+/// # Examples
+///
+/// ```
+/// use tame::{tamed, twait, mkevent};
+///
+/// #[tamed]
+/// fn sleeper() {
+///     twait! { tame::timer(std::time::Duration::from_millis(5), mkevent!()); }
+/// }
+///
+/// sleeper();
+/// let b = tame::blocked();
+/// assert_eq!(b.len(), 1);
+/// assert_eq!(b[0].site.function, "sleeper");
+/// assert_eq!(b[0].waiting_for, 1);
+/// tame::run();
+/// assert!(tame::blocked().is_empty());
+/// ```
+pub fn blocked() -> Vec<BlockedTask> {
+    crate::driver::blocked_tasks()
+}
