@@ -109,6 +109,8 @@ mod slot;
 mod time;
 mod timeout;
 
+pub mod dns;
+pub mod net;
 pub mod task;
 
 #[doc(hidden)]

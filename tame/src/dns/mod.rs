@@ -1,0 +1,1 @@
+//! A DNS stub resolver on the loop (under construction).

@@ -1,0 +1,1 @@
+//! TCP on the loop (under construction).
