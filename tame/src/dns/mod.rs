@@ -1,1 +1,276 @@
-//! A DNS stub resolver on the loop (under construction).
+//! A DNS stub resolver on the loop, and the paper's `gethost_ev`.
+//!
+//! * [`Resolver`]: asks nameservers over UDP for A and AAAA records, with
+//!   random ids and source ports, strict matching of replies, and
+//!   retransmission with backoff until a total deadline.
+//! * [`gethost_ev`]: the paper's `gethost_ev(name, ev)`, over this thread's
+//!   default resolver ([`set_default_resolver`], else `/etc/resolv.conf`).
+//! * [`Error`]: why a lookup failed, naming the name.
+//! * [`server`]: a small DNS server on the loop, for tests and demos.
+//! * [`wire`]: the message format, encoding and decoding.
+//!
+//! What it does not do: TCP fallback for truncated replies, EDNS, DNSSEC,
+//! search lists, `/etc/hosts`, caching. Names are asked for as written
+//! (with or without a trailing dot).
+//!
+//! # Examples
+//!
+//! Resolve three names in parallel against a server running on the same
+//! loop, with a plain callback:
+//!
+//! ```
+//! use std::cell::RefCell;
+//! use std::rc::Rc;
+//! use tame::dns::{server::Server, Resolver};
+//!
+//! let srv = Server::builder()
+//!     .host("a.test", "10.0.0.1".parse().unwrap())
+//!     .host("b.test", "fd00::2".parse().unwrap())
+//!     .start()
+//!     .unwrap();
+//! let resolver = Resolver::new(vec![srv.local_addr()]);
+//! let results = Rc::new(RefCell::new(Vec::new()));
+//! for name in ["a.test", "b.test", "nope.test"] {
+//!     let (results, srv) = (results.clone(), srv.clone());
+//!     resolver.lookup_ip(name, tame::Event::from_fn(move |res: Option<tame::dns::LookupResult>| {
+//!         let mut results = results.borrow_mut();
+//!         results.push(res.unwrap().map_err(|e| e.to_string()));
+//!         if results.len() == 3 {
+//!             srv.stop(); // lets tame::run() return
+//!         }
+//!     }));
+//! }
+//! tame::run();
+//! let results = results.borrow();
+//! assert!(results.contains(&Ok(vec!["10.0.0.1".parse().unwrap()])));
+//! assert!(results.contains(&Ok(vec!["fd00::2".parse().unwrap()])));
+//! assert!(results.contains(&Err("nope.test: no such domain (NXDOMAIN)".into())));
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io;
+use std::net::IpAddr;
+
+use crate::Event;
+
+mod resolv_conf;
+mod resolver;
+pub mod server;
+pub mod wire;
+
+pub use resolver::Resolver;
+
+/// What a lookup delivers: the addresses (IPv4 first), or why not.
+///
+/// # Examples
+///
+/// ```
+/// let ev = tame::Event::from_fn(|res: Option<tame::dns::LookupResult>| {
+///     assert!(res.unwrap().is_ok());
+/// });
+/// ev.trigger(Ok(vec!["127.0.0.1".parse().unwrap()]));
+/// ```
+pub type LookupResult = Result<Vec<IpAddr>, Error>;
+
+/// Why a lookup failed. Every variant names the name that was looked up,
+/// and `Display` says which name and why.
+///
+/// # Examples
+///
+/// ```
+/// let e = tame::dns::Error::Timeout { name: "example.com".into() };
+/// assert_eq!(e.to_string(), "example.com: no reply from any nameserver before the deadline");
+/// assert_eq!(e.name(), "example.com");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The name does not exist (response code 3).
+    NxDomain {
+        /// The name looked up.
+        name: String,
+    },
+    /// The nameserver failed to answer (response code 2).
+    ServFail {
+        /// The name looked up.
+        name: String,
+    },
+    /// The nameserver refused to answer (response code 5).
+    Refused {
+        /// The name looked up.
+        name: String,
+    },
+    /// Another response code.
+    Rcode {
+        /// The name looked up.
+        name: String,
+        /// The response code.
+        rcode: u8,
+    },
+    /// No matching reply came before the deadline.
+    Timeout {
+        /// The name looked up.
+        name: String,
+    },
+    /// A reply matched the query (source, id, question) but the rest of it
+    /// could not be parsed.
+    Malformed {
+        /// The name looked up.
+        name: String,
+        /// What was wrong with it.
+        reason: &'static str,
+    },
+    /// The name exists but has neither A nor AAAA records.
+    NoAddresses {
+        /// The name looked up.
+        name: String,
+    },
+    /// The name cannot be asked for (empty label, label over 63 octets,
+    /// more than 255 octets, a character that is not printable ASCII).
+    InvalidName {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A socket operation failed, or there is no nameserver to ask.
+    Io {
+        /// The name looked up.
+        name: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// The name whose lookup failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = tame::dns::Error::NxDomain { name: "x.test".into() };
+    /// assert_eq!(e.name(), "x.test");
+    /// ```
+    pub fn name(&self) -> &str {
+        match self {
+            Error::NxDomain { name }
+            | Error::ServFail { name }
+            | Error::Refused { name }
+            | Error::Rcode { name, .. }
+            | Error::Timeout { name }
+            | Error::Malformed { name, .. }
+            | Error::NoAddresses { name }
+            | Error::InvalidName { name, .. }
+            | Error::Io { name, .. } => name,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.name())?;
+        match self {
+            Error::NxDomain { .. } => f.write_str("no such domain (NXDOMAIN)"),
+            Error::ServFail { .. } => f.write_str("nameserver failure (SERVFAIL)"),
+            Error::Refused { .. } => f.write_str("the nameserver refused the query (REFUSED)"),
+            Error::Rcode { rcode, .. } => {
+                write!(f, "nameserver answered with response code {rcode}")
+            }
+            Error::Timeout { .. } => {
+                f.write_str("no reply from any nameserver before the deadline")
+            }
+            Error::Malformed { reason, .. } => write!(f, "malformed reply: {reason}"),
+            Error::NoAddresses { .. } => f.write_str("the name has no A or AAAA records"),
+            Error::InvalidName { reason, .. } => write!(f, "not a valid name: {reason}"),
+            Error::Io { source, .. } => write!(f, "{source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match &e {
+            Error::Timeout { .. } => io::ErrorKind::TimedOut,
+            Error::NxDomain { .. } | Error::NoAddresses { .. } => io::ErrorKind::NotFound,
+            Error::InvalidName { .. } => io::ErrorKind::InvalidInput,
+            Error::Malformed { .. } => io::ErrorKind::InvalidData,
+            Error::Io { source, .. } => source.kind(),
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+thread_local! {
+    static DEFAULT: RefCell<Option<Resolver>> = const { RefCell::new(None) };
+}
+
+/// Makes `resolver` the one [`gethost_ev`] uses on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::{self, Resolver};
+/// dns::set_default_resolver(Resolver::new(vec!["127.0.0.1:5353".parse().unwrap()]));
+/// assert_eq!(dns::default_resolver().unwrap().nameservers(), ["127.0.0.1:5353".parse().unwrap()]);
+/// ```
+pub fn set_default_resolver(resolver: Resolver) {
+    DEFAULT.with(|d| *d.borrow_mut() = Some(resolver));
+}
+
+/// This thread's default resolver: the one given to
+/// [`set_default_resolver`], else one made (once) from `/etc/resolv.conf`.
+///
+/// # Errors
+///
+/// If there is none yet and `/etc/resolv.conf` cannot be read.
+///
+/// # Examples
+///
+/// ```no_run
+/// let r = tame::dns::default_resolver().unwrap();
+/// println!("asking {:?}", r.nameservers());
+/// ```
+pub fn default_resolver() -> io::Result<Resolver> {
+    if let Some(r) = DEFAULT.with(|d| d.borrow().clone()) {
+        return Ok(r);
+    }
+    let r = Resolver::from_system()?;
+    set_default_resolver(r.clone());
+    Ok(r)
+}
+
+/// The paper's `gethost_ev`: looks up `name` with this thread's
+/// [`default_resolver`] and triggers `ev` with its addresses.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::{self, server::Server, Resolver};
+///
+/// let srv = Server::builder().host("paper.test", "10.9.8.7".parse().unwrap()).start().unwrap();
+/// dns::set_default_resolver(Resolver::new(vec![srv.local_addr()]));
+/// let stop = srv.clone();
+/// dns::gethost_ev("paper.test".into(), tame::Event::from_fn(move |res: Option<dns::LookupResult>| {
+///     let addrs = res.unwrap().unwrap();
+///     assert_eq!(addrs, ["10.9.8.7".parse::<std::net::IpAddr>().unwrap()]);
+///     stop.stop();
+/// }));
+/// tame::run();
+/// ```
+pub fn gethost_ev(name: String, ev: Event<LookupResult>) {
+    match default_resolver() {
+        Ok(r) => r.lookup_ip(&name, ev),
+        Err(source) => ev.trigger(Err(Error::Io { name, source })),
+    }
+}

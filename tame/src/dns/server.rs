@@ -1,0 +1,792 @@
+//! A small DNS server on the tame loop, **for tests and demos**.
+//!
+//! It answers A, AAAA and CNAME questions from a table given to its
+//! [`Builder`] (names are case-insensitive; unknown names get NXDOMAIN),
+//! after a configurable delay per query (a [`tame::timer`](crate::timer),
+//! so thousands of delayed replies cost one task and no threads). It can
+//! also be told to misbehave in the ways a resolver must survive
+//! ([`Misbehavior`]). It is not an authoritative server for real use: no
+//! TCP, no SOA records in negative answers, no EDNS.
+//!
+//! Run it on the current thread's loop with [`Builder::start`] (then
+//! [`Server::stop`] it, or `tame::run()` never runs out of work), or on a
+//! thread of its own with [`Builder::spawn`].
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use tame::dns::{server::Server, Resolver};
+//!
+//! let srv = Server::builder()
+//!     .host("www.test", "10.0.0.80".parse().unwrap())
+//!     .cname("alias.test", "www.test")
+//!     .delay(Duration::from_millis(5))
+//!     .spawn()
+//!     .unwrap();
+//! let resolver = Resolver::new(vec![srv.local_addr()]);
+//! resolver.lookup_ip("alias.test", tame::Event::from_fn(|res: Option<tame::dns::LookupResult>| {
+//!     assert_eq!(res.unwrap().unwrap(), ["10.0.0.80".parse::<std::net::IpAddr>().unwrap()]);
+//! }));
+//! tame::run(); // the server runs on its own thread: run() returns after the lookup
+//! assert_eq!(srv.queries(), 2); // A and AAAA
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::task::Poll;
+use std::thread;
+use std::time::Duration;
+
+use super::wire::{self, Header, Message, Question, RData, Record};
+use crate::task::{self, TaskContext, TwaitSite};
+use crate::{Interest, Rendezvous};
+
+/// The IPv4 address the decoy replies of [`Misbehavior`] carry
+/// (TEST-NET-1): a resolver that returns it was fooled.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tame::dns::server::DECOY_V4.to_string(), "192.0.2.66");
+/// ```
+pub const DECOY_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 66);
+
+/// The IPv6 address the decoy replies carry (documentation prefix).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tame::dns::server::DECOY_V6.to_string(), "2001:db8::66");
+/// ```
+pub const DECOY_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x66);
+
+/// Ways to misbehave, for testing resolvers. The "decoy" kinds send a reply
+/// that must be ignored (it carries [`DECOY_V4`] / [`DECOY_V6`]), then the
+/// real answer if `then_answer` is set.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::server::{Misbehavior, Server};
+/// let srv = Server::builder()
+///     .host("a.test", "10.0.0.1".parse().unwrap())
+///     .misbehave(Misbehavior::WrongId { then_answer: true })
+///     .spawn()
+///     .unwrap();
+/// # drop(srv);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Misbehavior {
+    /// Answer every query with SERVFAIL.
+    ServFail,
+    /// Never answer (but count the queries).
+    NeverAnswer,
+    /// Send the header and question, announce an answer, and cut the
+    /// datagram in the middle of it.
+    Truncated,
+    /// Send the header and question, then an answer whose owner name is a
+    /// compression pointer to itself.
+    Malformed,
+    /// A decoy with the query's id plus one.
+    WrongId {
+        /// Send the real answer after the decoy.
+        then_answer: bool,
+    },
+    /// A decoy with the right id but another question (`decoy.invalid`).
+    WrongQuestion {
+        /// Send the real answer after the decoy.
+        then_answer: bool,
+    },
+    /// A decoy with the right id and question, sent from another port.
+    WrongSource {
+        /// Send the real answer after the decoy.
+        then_answer: bool,
+    },
+}
+
+/// What a name in the table is.
+#[derive(Debug, Clone)]
+enum Entry {
+    Addrs(Vec<IpAddr>),
+    Alias(String),
+}
+
+/// Configures a [`Server`]: its table, delay, misbehavior and address.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::server::Builder;
+/// let b = Builder::new()
+///     .host("a.test", "10.0.0.1".parse().unwrap())
+///     .host("a.test", "fd00::1".parse().unwrap())
+///     .delay(std::time::Duration::from_millis(10));
+/// # drop(b);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    table: HashMap<String, Entry>,
+    delay: Duration,
+    misbehavior: Option<Misbehavior>,
+    bind: SocketAddr,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn key(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+impl Builder {
+    /// An empty table, no delay, well behaved, on `127.0.0.1` port 0 (a
+    /// free port; see [`Server::local_addr`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tame::dns::server::Builder::new();
+    /// # drop(b);
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            table: HashMap::new(),
+            delay: Duration::ZERO,
+            misbehavior: None,
+            bind: (Ipv4Addr::LOCALHOST, 0).into(),
+        }
+    }
+
+    /// Adds an address (A or AAAA, by its kind) for `name`. A name may have
+    /// several; adding one to an alias replaces the alias.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tame::dns::server::Builder::new().host("h.test", "::1".parse().unwrap());
+    /// # drop(b);
+    /// ```
+    pub fn host(mut self, name: &str, addr: IpAddr) -> Builder {
+        let e = self
+            .table
+            .entry(key(name))
+            .or_insert(Entry::Addrs(Vec::new()));
+        match e {
+            Entry::Addrs(v) => v.push(addr),
+            Entry::Alias(_) => *e = Entry::Addrs(vec![addr]),
+        }
+        self
+    }
+
+    /// Makes `alias` a CNAME for `target` (chains are followed inside one
+    /// answer, up to 8 links).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tame::dns::server::Builder::new()
+    ///     .host("real.test", "10.0.0.1".parse().unwrap())
+    ///     .cname("www.test", "real.test");
+    /// # drop(b);
+    /// ```
+    pub fn cname(mut self, alias: &str, target: &str) -> Builder {
+        self.table.insert(key(alias), Entry::Alias(key(target)));
+        self
+    }
+
+    /// Waits `delay` before answering each query (default: none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tame::dns::server::Builder::new().delay(std::time::Duration::from_millis(50));
+    /// # drop(b);
+    /// ```
+    pub fn delay(mut self, delay: Duration) -> Builder {
+        self.delay = delay;
+        self
+    }
+
+    /// Misbehaves on every query, as `m` says.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::dns::server::{Builder, Misbehavior};
+    /// let b = Builder::new().misbehave(Misbehavior::NeverAnswer);
+    /// # drop(b);
+    /// ```
+    pub fn misbehave(mut self, m: Misbehavior) -> Builder {
+        self.misbehavior = Some(m);
+        self
+    }
+
+    /// Listens on `addr` instead of `127.0.0.1:0`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tame::dns::server::Builder::new().bind("127.0.0.1:0".parse().unwrap());
+    /// # drop(b);
+    /// ```
+    pub fn bind(mut self, addr: SocketAddr) -> Builder {
+        self.bind = addr;
+        self
+    }
+
+    /// Starts serving on this thread's loop. It serves until
+    /// [`Server::stop`]; until then `tame::run()` does not return.
+    ///
+    /// # Errors
+    ///
+    /// If the socket cannot be bound or waited on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Builder::new().start().unwrap();
+    /// assert!(srv.local_addr().ip().is_loopback());
+    /// srv.stop();
+    /// tame::run();
+    /// ```
+    pub fn start(self) -> io::Result<Server> {
+        self.start_with(None)
+    }
+
+    fn start_with(self, remote_stop: Option<Arc<AtomicBool>>) -> io::Result<Server> {
+        let sock = UdpSocket::bind(self.bind)?;
+        sock.set_nonblocking(true)?;
+        let local = sock.local_addr()?;
+        let decoy_sock = match self.misbehavior {
+            Some(Misbehavior::WrongSource { .. }) => {
+                let s = UdpSocket::bind((local.ip(), 0))?;
+                s.set_nonblocking(true)?;
+                Some(s)
+            }
+            _ => None,
+        };
+        let shared = Rc::new(Shared {
+            addr: local,
+            r: Rendezvous::new(),
+            queries: Arc::new(AtomicUsize::new(0)),
+        });
+        crate::wait_on_fd(&sock, Interest::Read, shared.r.event(Wake::Readable))?;
+        let mut state = Some(Serving {
+            shared: shared.clone(),
+            sock,
+            decoy_sock,
+            table: self.table,
+            delay: self.delay,
+            misbehavior: self.misbehavior,
+            pending: HashMap::new(),
+            next_key: 0,
+            remote_stop,
+        });
+        task::start("tame::dns::server", move |cx| {
+            let Some(s) = state.as_mut() else {
+                return Poll::Ready(());
+            };
+            let step = s.poll(cx);
+            if step.is_ready() {
+                state = None;
+            }
+            step
+        });
+        Ok(Server { shared })
+    }
+
+    /// Starts serving on a new thread with a loop of its own. Stops when
+    /// the returned handle is stopped or dropped.
+    ///
+    /// # Errors
+    ///
+    /// If the socket cannot be bound, or the thread cannot be made.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Builder::new().spawn().unwrap();
+    /// let addr = srv.local_addr();
+    /// srv.stop();
+    /// # let _ = addr;
+    /// ```
+    pub fn spawn(self) -> io::Result<ServerThread> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel();
+        let thread_flag = flag.clone();
+        let join = thread::Builder::new()
+            .name("tame-dns-server".into())
+            .spawn(move || match self.start_with(Some(thread_flag)) {
+                Ok(srv) => {
+                    let _ = tx.send(Ok((srv.local_addr(), srv.shared.queries.clone())));
+                    drop(srv);
+                    crate::run();
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            })?;
+        let (addr, queries) = rx
+            .recv()
+            .map_err(|_| io::Error::other("dns server thread died while starting"))??;
+        Ok(ServerThread {
+            addr,
+            queries,
+            flag,
+            join: Some(join),
+        })
+    }
+}
+
+/// What the handle and the serving task share.
+struct Shared {
+    addr: SocketAddr,
+    r: Rendezvous<Wake>,
+    queries: Arc<AtomicUsize>,
+}
+
+/// A DNS server running on this thread's loop; see the [module
+/// docs](self). Clones are handles to the same server.
+///
+/// # Examples
+///
+/// ```
+/// let srv = tame::dns::server::Server::builder().start().unwrap();
+/// println!("listening on {}", srv.local_addr());
+/// srv.stop();
+/// tame::run();
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    shared: Rc<Shared>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.shared.addr)
+            .finish()
+    }
+}
+
+impl Server {
+    /// Same as [`Builder::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = tame::dns::server::Server::builder();
+    /// # drop(b);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// The address it listens on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Server::builder().start().unwrap();
+    /// assert_ne!(srv.local_addr().port(), 0);
+    /// srv.stop();
+    /// ```
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    /// How many datagrams it received so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Server::builder().start().unwrap();
+    /// assert_eq!(srv.queries(), 0);
+    /// srv.stop();
+    /// ```
+    pub fn queries(&self) -> usize {
+        self.shared.queries.load(Ordering::Relaxed)
+    }
+
+    /// Stops serving: closes the socket and drops the replies still
+    /// waiting for their delay. Stopping twice is harmless.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Server::builder().start().unwrap();
+    /// srv.stop();
+    /// tame::run(); // returns: nothing left to do
+    /// ```
+    pub fn stop(&self) {
+        // The serving task, waiting on the rendezvous, wakes up to `None`.
+        self.shared.r.cancel();
+    }
+}
+
+/// A DNS server running on a thread of its own ([`Builder::spawn`]).
+/// Dropping it stops the server and joins the thread.
+///
+/// # Examples
+///
+/// ```
+/// let srv = tame::dns::server::Server::builder().spawn().unwrap();
+/// assert!(srv.local_addr().ip().is_loopback());
+/// drop(srv); // stops it
+/// ```
+#[derive(Debug)]
+pub struct ServerThread {
+    addr: SocketAddr,
+    queries: Arc<AtomicUsize>,
+    flag: Arc<AtomicBool>,
+    join: Option<thread::JoinHandle<()>>,
+}
+
+impl ServerThread {
+    /// The address it listens on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Server::builder().spawn().unwrap();
+    /// assert_ne!(srv.local_addr().port(), 0);
+    /// ```
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many datagrams it received so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let srv = tame::dns::server::Server::builder().spawn().unwrap();
+    /// assert_eq!(srv.queries(), 0);
+    /// ```
+    pub fn queries(&self) -> usize {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    /// Stops the server and waits for its thread to end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tame::dns::server::Server::builder().spawn().unwrap().stop();
+    /// ```
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(join) = self.join.take() else {
+            return;
+        };
+        self.flag.store(true, Ordering::SeqCst);
+        // Wake its loop with a datagram; it sees the flag and stops.
+        let unspecified: SocketAddr = match self.addr {
+            SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+            SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+        };
+        if let Ok(s) = UdpSocket::bind(unspecified) {
+            let _ = s.send_to(b"stop", self.addr);
+        }
+        let _ = join.join();
+    }
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    Readable,
+    Send(u64),
+}
+
+/// A datagram to send once the delay ran out.
+struct Outgoing {
+    bytes: Vec<u8>,
+    to: SocketAddr,
+    from_decoy: bool,
+}
+
+/// The serving task's state.
+struct Serving {
+    shared: Rc<Shared>,
+    sock: UdpSocket,
+    decoy_sock: Option<UdpSocket>,
+    table: HashMap<String, Entry>,
+    delay: Duration,
+    misbehavior: Option<Misbehavior>,
+    pending: HashMap<u64, Vec<Outgoing>>,
+    next_key: u64,
+    remote_stop: Option<Arc<AtomicBool>>,
+}
+
+static SITE: TwaitSite = TwaitSite {
+    function: "tame::dns::server",
+    file: file!(),
+    line: line!(),
+};
+
+impl Serving {
+    fn poll(&mut self, cx: &TaskContext<'_>) -> Poll<()> {
+        loop {
+            match cx.poll_rendezvous(&self.shared.r, &SITE) {
+                Poll::Pending => return Poll::Pending,
+                // Cancelled by `stop`.
+                Poll::Ready(None) => return self.shut(),
+                Poll::Ready(Some(Wake::Readable)) => {
+                    self.drain();
+                    if self
+                        .remote_stop
+                        .as_ref()
+                        .is_some_and(|f| f.load(Ordering::SeqCst))
+                    {
+                        return self.shut();
+                    }
+                    let ev = self.shared.r.event(Wake::Readable);
+                    if crate::wait_on_fd(&self.sock, Interest::Read, ev).is_err() {
+                        return self.shut();
+                    }
+                }
+                Poll::Ready(Some(Wake::Send(k))) => {
+                    for out in self.pending.remove(&k).into_iter().flatten() {
+                        self.send(&out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn shut(&mut self) -> Poll<()> {
+        self.shared.r.cancel();
+        self.pending.clear();
+        crate::cancel_fd(&self.sock);
+        Poll::Ready(())
+    }
+
+    fn send(&self, out: &Outgoing) {
+        let sock = match (&self.decoy_sock, out.from_decoy) {
+            (Some(d), true) => d,
+            _ => &self.sock,
+        };
+        // A test server: a reply lost to a full buffer is like one lost on
+        // the network, and the client retransmits.
+        let _ = sock.send_to(&out.bytes, out.to);
+    }
+
+    fn drain(&mut self) {
+        let mut buf = [0u8; 1500];
+        for _ in 0..256 {
+            let (n, from) = match self.sock.recv_from(&mut buf) {
+                Ok(x) => x,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return,
+            };
+            self.shared.queries.fetch_add(1, Ordering::Relaxed);
+            let out: Vec<Outgoing> = self
+                .replies(&buf[..n])
+                .into_iter()
+                .map(|(bytes, from_decoy)| Outgoing {
+                    bytes,
+                    to: from,
+                    from_decoy,
+                })
+                .collect();
+            if out.is_empty() {
+                continue;
+            }
+            if self.delay.is_zero() {
+                for o in &out {
+                    self.send(o);
+                }
+            } else {
+                let k = self.next_key;
+                self.next_key += 1;
+                self.pending.insert(k, out);
+                crate::timer(self.delay, self.shared.r.event(Wake::Send(k)));
+            }
+        }
+    }
+
+    /// The datagrams to send for `query` (and whether each goes from the
+    /// decoy socket).
+    fn replies(&self, query: &[u8]) -> Vec<(Vec<u8>, bool)> {
+        let Ok(q) = Message::decode(query) else {
+            return Vec::new();
+        };
+        if q.header.response || q.questions.len() != 1 {
+            return Vec::new();
+        }
+        let good = self.answer(&q);
+        let encode = |m: &Message| m.encode().ok();
+        let (decoy, then_answer) = match self.misbehavior {
+            None => return encode(&good).map(|b| (b, false)).into_iter().collect(),
+            Some(Misbehavior::NeverAnswer) => return Vec::new(),
+            Some(Misbehavior::ServFail) => {
+                let mut m = good;
+                m.header.rcode = wire::RCODE_SERVFAIL;
+                m.answers.clear();
+                return encode(&m).map(|b| (b, false)).into_iter().collect();
+            }
+            Some(Misbehavior::Truncated) => {
+                // Header and question, then the first 7 octets of an
+                // answer: name (pointer to the question), type, class, and
+                // a TTL cut short.
+                let mut b = question_only(&good);
+                if b.len() < wire::HEADER_LEN {
+                    return Vec::new();
+                }
+                b[6..8].copy_from_slice(&1u16.to_be_bytes());
+                b.extend_from_slice(&[0xC0, 0x0C, 0, 1, 0, 1, 0]);
+                return vec![(b, false)];
+            }
+            Some(Misbehavior::Malformed) => {
+                let mut b = question_only(&good);
+                if b.len() < wire::HEADER_LEN {
+                    return Vec::new();
+                }
+                b[6..8].copy_from_slice(&1u16.to_be_bytes());
+                let here = b.len() as u16;
+                b.extend_from_slice(&(0xC000 | here).to_be_bytes());
+                b.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 66]);
+                return vec![(b, false)];
+            }
+            Some(Misbehavior::WrongId { then_answer }) => {
+                let mut d = decoy_of(&good);
+                d.header.id = d.header.id.wrapping_add(1);
+                ((d, false), then_answer)
+            }
+            Some(Misbehavior::WrongQuestion { then_answer }) => {
+                let mut d = decoy_of(&good);
+                d.questions[0].name = "decoy.invalid".into();
+                ((d, false), then_answer)
+            }
+            Some(Misbehavior::WrongSource { then_answer }) => {
+                ((decoy_of(&good), true), then_answer)
+            }
+        };
+        let mut out: Vec<(Vec<u8>, bool)> =
+            encode(&decoy.0).map(|b| (b, decoy.1)).into_iter().collect();
+        if then_answer {
+            out.extend(encode(&good).map(|b| (b, false)));
+        }
+        out
+    }
+
+    /// The correct reply to `q` from the table.
+    fn answer(&self, q: &Message) -> Message {
+        let question = q.questions[0].clone();
+        let mut reply = Message {
+            header: Header {
+                id: q.header.id,
+                response: true,
+                opcode: q.header.opcode,
+                authoritative: true,
+                recursion_desired: q.header.recursion_desired,
+                recursion_available: true,
+                ..Header::default()
+            },
+            questions: vec![question.clone()],
+            ..Message::default()
+        };
+        if q.header.opcode != 0 {
+            reply.header.rcode = 4; // NOTIMP
+            return reply;
+        }
+        if question.qclass != wire::CLASS_IN {
+            reply.header.rcode = wire::RCODE_REFUSED;
+            return reply;
+        }
+        let mut owner = question.name.clone();
+        let mut current = key(&question.name);
+        for hop in 0..=8 {
+            match self.table.get(&current) {
+                None if hop == 0 => {
+                    reply.header.rcode = wire::RCODE_NXDOMAIN;
+                    break;
+                }
+                None => break,
+                Some(Entry::Alias(target)) => {
+                    reply
+                        .answers
+                        .push(record(&owner, RData::Cname(target.clone())));
+                    if question.qtype == wire::TYPE_CNAME {
+                        break;
+                    }
+                    owner = target.clone();
+                    current = target.clone();
+                }
+                Some(Entry::Addrs(addrs)) => {
+                    for a in addrs {
+                        match (a, question.qtype) {
+                            (IpAddr::V4(v4), wire::TYPE_A) => {
+                                reply.answers.push(record(&owner, RData::A(*v4)))
+                            }
+                            (IpAddr::V6(v6), wire::TYPE_AAAA) => {
+                                reply.answers.push(record(&owner, RData::Aaaa(*v6)))
+                            }
+                            _ => {}
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+        reply
+    }
+}
+
+fn record(name: &str, data: RData) -> Record {
+    let rtype = match data {
+        RData::A(_) => wire::TYPE_A,
+        RData::Aaaa(_) => wire::TYPE_AAAA,
+        RData::Cname(_) => wire::TYPE_CNAME,
+        RData::Other(_) => 0,
+    };
+    Record {
+        name: name.to_owned(),
+        rtype,
+        class: wire::CLASS_IN,
+        ttl: 60,
+        data,
+    }
+}
+
+/// A reply to the same question carrying decoy addresses.
+fn decoy_of(good: &Message) -> Message {
+    let q: &Question = &good.questions[0];
+    let mut d = good.clone();
+    d.header.rcode = wire::RCODE_NOERROR;
+    d.answers = vec![match q.qtype {
+        wire::TYPE_AAAA => record(&q.name, RData::Aaaa(DECOY_V6)),
+        _ => record(&q.name, RData::A(DECOY_V4)),
+    }];
+    d
+}
+
+/// The header and question of `m`, encoded, with no records.
+fn question_only(m: &Message) -> Vec<u8> {
+    let bare = Message {
+        header: m.header,
+        questions: m.questions.clone(),
+        ..Message::default()
+    };
+    // The question came from a decoded query, so it encodes.
+    bare.encode().unwrap_or_default()
+}

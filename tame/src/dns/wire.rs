@@ -1,0 +1,667 @@
+//! The DNS message format (RFC 1035 section 4): encoding and decoding.
+//!
+//! Pure functions over byte slices, no I/O. Decoding never panics and never
+//! reads out of bounds, whatever the input: every length is checked against
+//! what is left, compression pointers must point strictly backwards (so they
+//! cannot loop), and a decoded name is limited to 255 octets.
+//!
+//! Names are handled as dotted text without the trailing dot (`"a.example"`;
+//! the root is `""`). Labels are raw bytes; a label containing a dot or a
+//! byte outside printable ASCII is rejected rather than escaped, which is
+//! all a stub resolver for host names needs.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Record type A (an IPv4 address).
+pub const TYPE_A: u16 = 1;
+/// Record type CNAME (canonical name).
+pub const TYPE_CNAME: u16 = 5;
+/// Record type AAAA (an IPv6 address).
+pub const TYPE_AAAA: u16 = 28;
+/// Class IN (the Internet).
+pub const CLASS_IN: u16 = 1;
+
+/// Response code: no error.
+pub const RCODE_NOERROR: u8 = 0;
+/// Response code: the server could not interpret the query.
+pub const RCODE_FORMERR: u8 = 1;
+/// Response code: server failure.
+pub const RCODE_SERVFAIL: u8 = 2;
+/// Response code: the name does not exist.
+pub const RCODE_NXDOMAIN: u8 = 3;
+/// Response code: the server refuses to answer.
+pub const RCODE_REFUSED: u8 = 5;
+
+/// Longest name on the wire, length octets included (RFC 1035 2.3.4).
+const MAX_NAME_WIRE: usize = 255;
+/// Longest label.
+const MAX_LABEL: usize = 63;
+/// The fixed header length.
+pub const HEADER_LEN: usize = 12;
+
+/// Why a message could not be decoded or a name not encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireError {
+    /// The message ends before a field it announces.
+    Truncated,
+    /// A compression pointer that does not point strictly backwards.
+    BadPointer,
+    /// A label length with the reserved high bits `01` or `10`.
+    BadLabel,
+    /// A name longer than 255 octets, or a label longer than 63.
+    NameTooLong,
+    /// A label with an empty part, a dot, or a byte we do not accept.
+    BadName,
+    /// A record whose data length does not fit its type.
+    BadRdata,
+    /// More sections or records than the message can hold.
+    TooLarge,
+}
+
+impl WireError {
+    /// A short phrase for error messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WireError::Truncated => "message ends early",
+            WireError::BadPointer => "bad compression pointer",
+            WireError::BadLabel => "bad label type",
+            WireError::NameTooLong => "name too long",
+            WireError::BadName => "bad name",
+            WireError::BadRdata => "bad record data",
+            WireError::TooLarge => "message too large",
+        }
+    }
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The fixed 12-octet header, flags unpacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Header {
+    /// The query id, echoed by the reply.
+    pub id: u16,
+    /// Set in replies.
+    pub response: bool,
+    /// The kind of query (0 = standard query).
+    pub opcode: u8,
+    /// Authoritative answer.
+    pub authoritative: bool,
+    /// The reply was cut to fit in a datagram.
+    pub truncated: bool,
+    /// Recursion desired.
+    pub recursion_desired: bool,
+    /// Recursion available.
+    pub recursion_available: bool,
+    /// The response code (low 4 bits).
+    pub rcode: u8,
+    /// Number of questions.
+    pub qdcount: u16,
+    /// Number of answer records.
+    pub ancount: u16,
+    /// Number of authority records.
+    pub nscount: u16,
+    /// Number of additional records.
+    pub arcount: u16,
+}
+
+impl Header {
+    /// Decodes the header at the start of `msg`.
+    pub fn decode(msg: &[u8]) -> Result<Header, WireError> {
+        let h = msg.get(..HEADER_LEN).ok_or(WireError::Truncated)?;
+        let word = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+        let flags = word(2);
+        Ok(Header {
+            id: word(0),
+            response: flags & 0x8000 != 0,
+            opcode: ((flags >> 11) & 0xf) as u8,
+            authoritative: flags & 0x0400 != 0,
+            truncated: flags & 0x0200 != 0,
+            recursion_desired: flags & 0x0100 != 0,
+            recursion_available: flags & 0x0080 != 0,
+            rcode: (flags & 0xf) as u8,
+            qdcount: word(4),
+            ancount: word(6),
+            nscount: word(8),
+            arcount: word(10),
+        })
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        let mut flags = u16::from(self.opcode & 0xf) << 11 | u16::from(self.rcode & 0xf);
+        for (bit, on) in [
+            (0x8000, self.response),
+            (0x0400, self.authoritative),
+            (0x0200, self.truncated),
+            (0x0100, self.recursion_desired),
+            (0x0080, self.recursion_available),
+        ] {
+            if on {
+                flags |= bit;
+            }
+        }
+        for w in [
+            self.id,
+            flags,
+            self.qdcount,
+            self.ancount,
+            self.nscount,
+            self.arcount,
+        ] {
+            out.extend_from_slice(&w.to_be_bytes());
+        }
+    }
+}
+
+/// One question: name, type, class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// The name asked about, dotted, without the trailing dot.
+    pub name: String,
+    /// The record type asked for.
+    pub qtype: u16,
+    /// The class (always [`CLASS_IN`] here).
+    pub qclass: u16,
+}
+
+/// The data of a resource record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RData {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// The canonical name the owner is an alias of.
+    Cname(String),
+    /// Any other type, kept as raw bytes (uncompressed).
+    Other(Vec<u8>),
+}
+
+/// A resource record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The owner name.
+    pub name: String,
+    /// The record type.
+    pub rtype: u16,
+    /// The class.
+    pub class: u16,
+    /// Time to live, seconds.
+    pub ttl: u32,
+    /// The data.
+    pub data: RData,
+}
+
+/// A whole message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    /// The header; its counts are recomputed by [`Message::encode`].
+    pub header: Header,
+    /// The question section.
+    pub questions: Vec<Question>,
+    /// The answer section.
+    pub answers: Vec<Record>,
+    /// The authority section.
+    pub authority: Vec<Record>,
+    /// The additional section.
+    pub additional: Vec<Record>,
+}
+
+impl Message {
+    /// A standard query with recursion desired for `name`/`qtype`/IN.
+    pub fn query(id: u16, name: &str, qtype: u16) -> Message {
+        Message {
+            header: Header {
+                id,
+                recursion_desired: true,
+                ..Header::default()
+            },
+            questions: vec![Question {
+                name: name.to_owned(),
+                qtype,
+                qclass: CLASS_IN,
+            }],
+            ..Message::default()
+        }
+    }
+
+    /// Encodes the message, compressing repeated names.
+    ///
+    /// # Errors
+    ///
+    /// A name that is not a valid host name ([`check_name`]), or more than
+    /// 65535 entries in a section.
+    pub fn encode(&self) -> Result<Vec<u8>, WireError> {
+        let count = |n: usize| u16::try_from(n).map_err(|_| WireError::TooLarge);
+        let header = Header {
+            qdcount: count(self.questions.len())?,
+            ancount: count(self.answers.len())?,
+            nscount: count(self.authority.len())?,
+            arcount: count(self.additional.len())?,
+            ..self.header
+        };
+        let mut out = Vec::with_capacity(512);
+        header.encode(&mut out);
+        let mut names = NameTable::default();
+        for q in &self.questions {
+            names.put(&mut out, &q.name)?;
+            out.extend_from_slice(&q.qtype.to_be_bytes());
+            out.extend_from_slice(&q.qclass.to_be_bytes());
+        }
+        for r in self
+            .answers
+            .iter()
+            .chain(&self.authority)
+            .chain(&self.additional)
+        {
+            names.put(&mut out, &r.name)?;
+            out.extend_from_slice(&r.rtype.to_be_bytes());
+            out.extend_from_slice(&r.class.to_be_bytes());
+            out.extend_from_slice(&r.ttl.to_be_bytes());
+            let len_at = out.len();
+            out.extend_from_slice(&[0, 0]);
+            match &r.data {
+                RData::A(a) => out.extend_from_slice(&a.octets()),
+                RData::Aaaa(a) => out.extend_from_slice(&a.octets()),
+                RData::Cname(target) => names.put(&mut out, target)?,
+                RData::Other(bytes) => out.extend_from_slice(bytes),
+            }
+            let len = count(out.len() - len_at - 2)?;
+            out[len_at..len_at + 2].copy_from_slice(&len.to_be_bytes());
+        }
+        Ok(out)
+    }
+
+    /// Decodes a whole message.
+    ///
+    /// # Errors
+    ///
+    /// Any malformation; see [`WireError`]. Never panics.
+    pub fn decode(msg: &[u8]) -> Result<Message, WireError> {
+        let header = Header::decode(msg)?;
+        let mut pos = HEADER_LEN;
+        let mut questions = Vec::new();
+        for _ in 0..header.qdcount {
+            let (q, next) = decode_question(msg, pos)?;
+            questions.push(q);
+            pos = next;
+        }
+        let mut sections = [Vec::new(), Vec::new(), Vec::new()];
+        for (section, n) in
+            sections
+                .iter_mut()
+                .zip([header.ancount, header.nscount, header.arcount])
+        {
+            for _ in 0..n {
+                let (r, next) = decode_record(msg, pos)?;
+                section.push(r);
+                pos = next;
+            }
+        }
+        let [answers, authority, additional] = sections;
+        Ok(Message {
+            header,
+            questions,
+            answers,
+            authority,
+            additional,
+        })
+    }
+}
+
+/// Decodes the header and the first question only: what a reply must match
+/// before the rest of it is worth looking at.
+///
+/// # Errors
+///
+/// If the header or first question is malformed, or there is no question.
+pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
+    let header = Header::decode(msg)?;
+    if header.qdcount == 0 {
+        return Err(WireError::Truncated);
+    }
+    let (q, _) = decode_question(msg, HEADER_LEN)?;
+    Ok((header, q))
+}
+
+/// Checks that `name` can be put on the wire: labels of 1 to 63 printable
+/// ASCII bytes other than `.`, 255 octets in all. A single trailing dot is
+/// allowed and ignored.
+///
+/// # Errors
+///
+/// [`WireError::BadName`] or [`WireError::NameTooLong`].
+pub fn check_name(name: &str) -> Result<(), WireError> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() {
+        return Ok(());
+    }
+    let mut wire = 1;
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err(WireError::BadName);
+        }
+        if label.len() > MAX_LABEL {
+            return Err(WireError::NameTooLong);
+        }
+        if !label.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(WireError::BadName);
+        }
+        wire += 1 + label.len();
+    }
+    if wire > MAX_NAME_WIRE {
+        return Err(WireError::NameTooLong);
+    }
+    Ok(())
+}
+
+/// Whether two names are the same name (ASCII case-insensitive, a trailing
+/// dot ignored).
+pub fn same_name(a: &str, b: &str) -> bool {
+    let a = a.strip_suffix('.').unwrap_or(a);
+    let b = b.strip_suffix('.').unwrap_or(b);
+    a.eq_ignore_ascii_case(b)
+}
+
+/// Where each name suffix already written starts, for compression.
+#[derive(Default)]
+struct NameTable {
+    at: HashMap<String, u16>,
+}
+
+impl NameTable {
+    // Input: "www.example.com" with "example.com" written before at 12.
+    // Output: 3 "www" then the pointer 0xC00C.
+    fn put(&mut self, out: &mut Vec<u8>, name: &str) -> Result<(), WireError> {
+        check_name(name)?;
+        let mut rest = name.strip_suffix('.').unwrap_or(name);
+        while !rest.is_empty() {
+            // Exact bytes: compression keeps the case the caller wrote.
+            let key = rest.to_owned();
+            if let Some(&off) = self.at.get(&key) {
+                out.extend_from_slice(&(0xC000 | off).to_be_bytes());
+                return Ok(());
+            }
+            // Only offsets that fit in 14 bits can be pointed at.
+            if let Ok(off) = u16::try_from(out.len()) {
+                if off < 0x4000 {
+                    self.at.insert(key, off);
+                }
+            }
+            let (label, tail) = rest.split_once('.').unwrap_or((rest, ""));
+            out.push(label.len() as u8);
+            out.extend_from_slice(label.as_bytes());
+            rest = tail;
+        }
+        out.push(0);
+        Ok(())
+    }
+}
+
+/// Decodes the name at `pos`; returns it and the position after it (after
+/// the first pointer, if any).
+fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError> {
+    let mut name = String::new();
+    let mut wire_len = 1;
+    let mut end = None;
+    // Each pointer must go strictly backwards, so this terminates; the
+    // bound is only a second line of defence.
+    let mut lowest = pos;
+    loop {
+        let len = *msg.get(pos).ok_or(WireError::Truncated)?;
+        match len & 0xC0 {
+            0x00 => {
+                if len == 0 {
+                    return Ok((name, end.unwrap_or(pos + 1)));
+                }
+                let len = usize::from(len);
+                let label = msg
+                    .get(pos + 1..pos + 1 + len)
+                    .ok_or(WireError::Truncated)?;
+                wire_len += 1 + len;
+                if wire_len > MAX_NAME_WIRE {
+                    return Err(WireError::NameTooLong);
+                }
+                if label.iter().any(|&b| b == b'.' || !b.is_ascii_graphic()) {
+                    return Err(WireError::BadName);
+                }
+                if !name.is_empty() {
+                    name.push('.');
+                }
+                // Checked printable ASCII just above.
+                name.extend(label.iter().map(|&b| char::from(b)));
+                pos += 1 + len;
+            }
+            0xC0 => {
+                let lo = *msg.get(pos + 1).ok_or(WireError::Truncated)?;
+                let target = usize::from(u16::from_be_bytes([len & 0x3F, lo]));
+                if target >= lowest {
+                    return Err(WireError::BadPointer);
+                }
+                end.get_or_insert(pos + 2);
+                lowest = target;
+                pos = target;
+            }
+            _ => return Err(WireError::BadLabel),
+        }
+    }
+}
+
+fn read_u16(msg: &[u8], pos: usize) -> Result<u16, WireError> {
+    let b = msg.get(pos..pos + 2).ok_or(WireError::Truncated)?;
+    Ok(u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn read_u32(msg: &[u8], pos: usize) -> Result<u32, WireError> {
+    let b = msg.get(pos..pos + 4).ok_or(WireError::Truncated)?;
+    Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn decode_question(msg: &[u8], pos: usize) -> Result<(Question, usize), WireError> {
+    let (name, pos) = decode_name(msg, pos)?;
+    let qtype = read_u16(msg, pos)?;
+    let qclass = read_u16(msg, pos + 2)?;
+    Ok((
+        Question {
+            name,
+            qtype,
+            qclass,
+        },
+        pos + 4,
+    ))
+}
+
+fn decode_record(msg: &[u8], pos: usize) -> Result<(Record, usize), WireError> {
+    let (name, pos) = decode_name(msg, pos)?;
+    let rtype = read_u16(msg, pos)?;
+    let class = read_u16(msg, pos + 2)?;
+    let ttl = read_u32(msg, pos + 4)?;
+    let rdlen = usize::from(read_u16(msg, pos + 8)?);
+    let start = pos + 10;
+    let end = start + rdlen;
+    let rdata = msg.get(start..end).ok_or(WireError::Truncated)?;
+    let data = match rtype {
+        TYPE_A => RData::A(Ipv4Addr::from(
+            <[u8; 4]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
+        )),
+        TYPE_AAAA => RData::Aaaa(Ipv6Addr::from(
+            <[u8; 16]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
+        )),
+        TYPE_CNAME => {
+            // The target may point anywhere earlier in the message, but
+            // must end inside the record data.
+            let (target, after) = decode_name(msg, start)?;
+            if after != end {
+                return Err(WireError::BadRdata);
+            }
+            RData::Cname(target)
+        }
+        _ => RData::Other(rdata.to_vec()),
+    };
+    Ok((
+        Record {
+            name,
+            rtype,
+            class,
+            ttl,
+            data,
+        },
+        end,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(name: &str, data: RData) -> Record {
+        let rtype = match data {
+            RData::A(_) => TYPE_A,
+            RData::Aaaa(_) => TYPE_AAAA,
+            RData::Cname(_) => TYPE_CNAME,
+            RData::Other(_) => 99,
+        };
+        Record {
+            name: name.into(),
+            rtype,
+            class: CLASS_IN,
+            ttl: 60,
+            data,
+        }
+    }
+
+    fn sample() -> Message {
+        let mut m = Message::query(0xbeef, "alias.example.com", TYPE_A);
+        m.header.response = true;
+        m.header.recursion_available = true;
+        m.answers = vec![
+            answer("alias.example.com", RData::Cname("www.Example.com".into())),
+            answer("www.example.com", RData::A(Ipv4Addr::new(192, 0, 2, 1))),
+            answer("www.example.com", RData::Aaaa(Ipv6Addr::LOCALHOST)),
+            answer("example.com", RData::Other(vec![1, 2, 3])),
+        ];
+        m
+    }
+
+    #[test]
+    fn query_encodes_as_rfc1035_says() {
+        let q = Message::query(0x1234, "a.bc", TYPE_AAAA).encode().unwrap();
+        assert_eq!(
+            q,
+            [
+                0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, // header, RD
+                1, b'a', 2, b'b', b'c', 0, // name
+                0, 28, 0, 1, // AAAA IN
+            ]
+        );
+    }
+
+    #[test]
+    fn message_round_trips_with_compression() {
+        let m = sample();
+        let bytes = m.encode().unwrap();
+        // "example.com" is written once; later names point at it.
+        assert_eq!(
+            bytes.windows(7).filter(|w| w == b"example").count(),
+            1,
+            "{bytes:?}"
+        );
+        let back = Message::decode(&bytes).unwrap();
+        let mut want = m.clone();
+        want.header.qdcount = 1;
+        want.header.ancount = 4;
+        assert_eq!(back, want);
+        let (h, q) = decode_head(&bytes).unwrap();
+        assert_eq!((h.id, q.name.as_str()), (0xbeef, "alias.example.com"));
+    }
+
+    #[test]
+    fn names_are_checked_before_encoding() {
+        assert_eq!(check_name("a..b"), Err(WireError::BadName));
+        assert_eq!(check_name(&"x".repeat(64)), Err(WireError::NameTooLong));
+        let long = vec!["a".repeat(63); 4].join(".");
+        assert_eq!(check_name(&long), Err(WireError::NameTooLong));
+        assert_eq!(check_name("sp ace.com"), Err(WireError::BadName));
+        assert_eq!(check_name("ok.example."), Ok(()));
+        assert!(Message::query(1, "a..b", TYPE_A).encode().is_err());
+        assert!(same_name("WWW.example.com.", "www.EXAMPLE.com"));
+        assert!(!same_name("www.example.com", "ww.example.com"));
+    }
+
+    #[test]
+    fn pointer_loops_and_forward_pointers_are_rejected() {
+        let mut m = Message::query(7, "a", TYPE_A).encode().unwrap();
+        // The question name is a pointer to itself.
+        m.truncate(HEADER_LEN);
+        m.extend_from_slice(&[0xC0, HEADER_LEN as u8, 0, 1, 0, 1]);
+        assert_eq!(Message::decode(&m), Err(WireError::BadPointer));
+        // Pointing forwards.
+        m[HEADER_LEN + 1] = 40;
+        assert_eq!(Message::decode(&m), Err(WireError::BadPointer));
+        // Reserved label type.
+        m[HEADER_LEN] = 0x40;
+        assert_eq!(Message::decode(&m), Err(WireError::BadLabel));
+    }
+
+    #[test]
+    fn every_truncation_of_a_valid_message_is_an_error() {
+        let bytes = sample().encode().unwrap();
+        for n in 0..bytes.len() {
+            assert!(Message::decode(&bytes[..n]).is_err(), "cut at {n}");
+        }
+    }
+
+    #[test]
+    fn bad_rdata_lengths_are_errors() {
+        let mut m = Message::query(7, "a", TYPE_A);
+        m.header.response = true;
+        m.answers.push(answer("a", RData::Other(vec![1, 2, 3])));
+        m.answers[0].rtype = TYPE_A;
+        let bytes = m.encode().unwrap();
+        assert_eq!(Message::decode(&bytes), Err(WireError::BadRdata));
+    }
+
+    /// xorshift64*, enough to make many varied inputs.
+    fn rng(seed: &mut u64) -> u64 {
+        *seed ^= *seed >> 12;
+        *seed ^= *seed << 25;
+        *seed ^= *seed >> 27;
+        seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let len = (rng(&mut seed) % 300) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng(&mut seed) as u8).collect();
+            let _ = Message::decode(&bytes);
+            let _ = decode_head(&bytes);
+        }
+    }
+
+    #[test]
+    fn mutated_valid_messages_never_panic() {
+        let good = sample().encode().unwrap();
+        let mut seed = 42;
+        for _ in 0..20_000 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + rng(&mut seed) % 4 {
+                let i = (rng(&mut seed) as usize) % bytes.len();
+                bytes[i] = rng(&mut seed) as u8;
+            }
+            if rng(&mut seed) % 4 == 0 {
+                bytes.truncate((rng(&mut seed) as usize) % bytes.len());
+            }
+            if let Ok(m) = Message::decode(&bytes) {
+                // Whatever decodes re-encodes (names were validated).
+                assert!(m.encode().is_ok());
+            }
+        }
+    }
+}
