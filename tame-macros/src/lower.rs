@@ -1,0 +1,954 @@
+//! Lower: cut the body into numbered states at its twaits.
+//!
+//! Only the *spine* of the body is cut: the statements that contain a
+//! `twait!`, and the `if`/`match`/loops/blocks around them. Everything else
+//! stays ordinary Rust inside one state's code. The states are:
+//!
+//! * the entry (state 0),
+//! * one after each `twait!` (its resume point),
+//! * one at the head of each loop that contains a `twait!`,
+//! * one after each `if`/`match`/loop/block that contains a `twait!` and is
+//!   followed by more statements (the point where its branches join).
+//!
+//! Each state's code ends in a jump to another state (or the end of the
+//! function). `while`, `while let` and `for` are lowered as `loop` with an
+//! `if`/`match` at its head. Names are resolved as they are declared, so
+//! every use in the code is a binding id (liveness works on those).
+
+use std::collections::HashSet;
+use std::rc::Rc;
+
+use proc_macro2::{Ident, Span};
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Pat, Stmt};
+
+use crate::check::Errors;
+use crate::names::{pattern_bindings, FreeNames, PatBinding};
+use crate::parse::{self, TwaitForm, Which};
+use crate::rewrite::Events;
+
+pub type BindingId = usize;
+pub type StateId = usize;
+
+/// A variable of the tamed function.
+pub struct Binding {
+    pub ident: Ident,
+    pub mutable: bool,
+    /// `_guard`-style: kept to the end of its scope for its `Drop`.
+    pub guard: bool,
+    /// Why keeping it across a twait cannot work, if it looks like a borrow.
+    pub borrow: Option<String>,
+    pub ty: Option<syn::Type>,
+    /// Made by the translator (slot lists, iterators, twait results).
+    pub synthetic: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Target {
+    State(StateId),
+    /// The end of the function.
+    Return,
+}
+
+/// A loop (or labeled block) of the spine that `break`/`continue` can target.
+#[derive(Clone)]
+pub struct LoopCtx {
+    pub label: Option<String>,
+    pub is_loop: bool,
+    pub head: Target,
+    pub exit: Target,
+}
+
+pub struct StmtNode {
+    pub stmt: Stmt,
+    pub uses: Vec<BindingId>,
+    pub defs: Vec<BindingId>,
+    pub kills: Vec<BindingId>,
+    /// Where `break`/`continue` inside it jump to.
+    pub jumps: Vec<Target>,
+    pub loops: Rc<Vec<LoopCtx>>,
+    pub env: Rc<Vec<BindingId>>,
+}
+
+pub struct ArmNode {
+    pub pat: Pat,
+    pub guard: Option<Expr>,
+    pub guard_uses: Vec<BindingId>,
+    pub defs: Vec<BindingId>,
+    pub body: Vec<Node>,
+}
+
+pub enum Node {
+    Stmt(StmtNode),
+    Block(Vec<Node>),
+    If {
+        cond: Expr,
+        uses: Vec<BindingId>,
+        defs: Vec<BindingId>,
+        then: Vec<Node>,
+        els: Vec<Node>,
+    },
+    Match {
+        expr: Expr,
+        uses: Vec<BindingId>,
+        arms: Vec<ArmNode>,
+    },
+    Goto {
+        target: Target,
+        env: Rc<Vec<BindingId>>,
+        span: Span,
+    },
+    /// The start of a state after `twait! { ... }`: wait for the join.
+    WaitJoin { state: StateId, site: usize },
+    /// The start of a state after `twait!(r)`: take the next id into `tmp`.
+    PollRendezvous {
+        state: StateId,
+        rendezvous: Expr,
+        uses: Vec<BindingId>,
+        tmp: BindingId,
+        site: usize,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StateKind {
+    Entry,
+    AfterTwait,
+    LoopHead,
+    Join,
+}
+
+pub struct State {
+    pub kind: StateKind,
+    /// Bindings in scope where the state begins.
+    pub env: Rc<Vec<BindingId>>,
+    pub code: Vec<Node>,
+}
+
+/// The lowered function.
+pub struct Lowered {
+    pub bindings: Vec<Binding>,
+    pub states: Vec<State>,
+    /// Spans of the twait sites, for their `TwaitSite` statics.
+    pub sites: Vec<Span>,
+    /// Parameters carried into the entry state: (binding, outer name).
+    pub params: Vec<(BindingId, Ident)>,
+}
+
+pub struct Lowerer<'a> {
+    pub bindings: Vec<Binding>,
+    pub states: Vec<State>,
+    sites: Vec<Span>,
+    env: Vec<BindingId>,
+    scope_marks: Vec<usize>,
+    loops: Vec<LoopCtx>,
+    events: &'a Events,
+    errors: &'a mut Errors,
+    rendezvous: &'a HashSet<String>,
+    tmp_counter: usize,
+}
+
+const BORROWING_METHODS: &[&str] = &[
+    "iter", "iter_mut", "chars", "bytes", "lines", "split", "split_whitespace", "as_str", "as_slice",
+    "as_ref", "as_mut", "as_deref", "as_deref_mut", "keys", "values", "values_mut", "windows", "chunks",
+    "get", "get_mut", "first", "last", "borrow", "borrow_mut", "drain", "char_indices", "trim",
+    "as_bytes", "peekable",
+];
+
+impl<'a> Lowerer<'a> {
+    pub fn new(events: &'a Events, rendezvous: &'a HashSet<String>, errors: &'a mut Errors) -> Self {
+        Lowerer {
+            bindings: Vec::new(),
+            states: Vec::new(),
+            sites: Vec::new(),
+            env: Vec::new(),
+            scope_marks: Vec::new(),
+            loops: Vec::new(),
+            events,
+            errors,
+            rendezvous,
+            tmp_counter: 0,
+        }
+    }
+
+    /// Lowers the function: `params` are the parameter bindings (already
+    /// simple identifiers), `prelude` the statements that run first (slot
+    /// lists, parameter patterns), then the body.
+    pub fn lower(mut self, params: Vec<PatBinding>, prelude: Vec<Stmt>, body: &[Stmt]) -> Lowered {
+        let mut param_ids = Vec::new();
+        for p in params {
+            let ident = p.ident.clone();
+            let id = self.declare(&p, None, None, false);
+            param_ids.push((id, ident));
+        }
+        let entry = self.new_state(StateKind::Entry, Span::call_site());
+        let mut stmts = prelude;
+        stmts.extend(body.iter().cloned());
+        let mut code = Vec::new();
+        self.lower_seq(&stmts, &mut code, Target::Return);
+        self.states[entry].code = code;
+        Lowered {
+            bindings: self.bindings,
+            states: self.states,
+            sites: self.sites,
+            params: param_ids,
+        }
+    }
+
+    // ---- scopes and bindings ----
+
+    fn push_scope(&mut self) {
+        self.scope_marks.push(self.env.len());
+    }
+
+    fn pop_scope(&mut self) {
+        let mark = self.scope_marks.pop().unwrap_or(0);
+        self.env.truncate(mark);
+    }
+
+    fn resolve(&self, name: &str) -> Option<BindingId> {
+        self.env
+            .iter()
+            .rev()
+            .copied()
+            .find(|&b| self.bindings[b].ident == name)
+    }
+
+    fn resolve_all(&self, idents: &[Ident]) -> Vec<BindingId> {
+        let mut out: Vec<BindingId> = idents.iter().filter_map(|i| self.resolve(&i.to_string())).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn declare(&mut self, p: &PatBinding, ty: Option<syn::Type>, borrow: Option<String>, synthetic: bool) -> BindingId {
+        let name = p.ident.to_string();
+        let guard = name.starts_with('_') && name.len() > 1 && !synthetic && !name.starts_with("__tame_");
+        let borrow = if p.by_ref {
+            Some(format!("`{name}` is bound by reference (`ref`)"))
+        } else {
+            borrow
+        };
+        self.bindings.push(Binding {
+            ident: p.ident.clone(),
+            mutable: p.mutable,
+            guard,
+            borrow,
+            ty,
+            synthetic,
+        });
+        let id = self.bindings.len() - 1;
+        self.env.push(id);
+        id
+    }
+
+    fn synthetic(&mut self, base: &str, mutable: bool, borrow: Option<String>) -> (BindingId, Ident) {
+        let ident = Ident::new(&format!("__tame_{base}_{}", self.tmp_counter), Span::mixed_site());
+        self.tmp_counter += 1;
+        let p = PatBinding {
+            ident: ident.clone(),
+            mutable,
+            by_ref: false,
+        };
+        (self.declare(&p, None, borrow, true), ident)
+    }
+
+    fn new_state(&mut self, kind: StateKind, span: Span) -> StateId {
+        let _ = span;
+        self.states.push(State {
+            kind,
+            env: Rc::new(self.env.clone()),
+            code: Vec::new(),
+        });
+        self.states.len() - 1
+    }
+
+    fn goto(&self, target: Target, span: Span) -> Node {
+        Node::Goto {
+            target,
+            env: Rc::new(self.env.clone()),
+            span,
+        }
+    }
+
+    fn new_site(&mut self, span: Span) -> usize {
+        self.sites.push(span);
+        self.sites.len() - 1
+    }
+
+    // ---- sequences ----
+
+    fn lower_seq(&mut self, stmts: &[Stmt], out: &mut Vec<Node>, after: Target) {
+        let mut end_span = Span::call_site();
+        for (i, stmt) in stmts.iter().enumerate() {
+            let rest = &stmts[i + 1..];
+            end_span = stmt.span();
+            if let Some((mac, which)) = parse::stmt_macro(stmt) {
+                match which {
+                    Which::Twait => {
+                        match parse::twait_form(mac) {
+                            Ok(TwaitForm::Block(_)) => self.lower_twait_block(&mac.tokens, mac.span(), out, rest, after),
+                            Ok(TwaitForm::Rendezvous(r)) => self.lower_poll(r, mac.span(), None, out, rest, after),
+                            Err(e) => self.errors.push(e),
+                        }
+                        return;
+                    }
+                    Which::Tvars => {
+                        if let Ok(mut lets) = parse::tvars_stmts(mac) {
+                            lets.extend(rest.iter().cloned());
+                            self.lower_seq(&lets, out, after);
+                        }
+                        return;
+                    }
+                    Which::Mkevent => {}
+                }
+            }
+            if !contains_twait(stmt) {
+                let node = self.plain(stmt.clone());
+                out.push(node);
+                continue;
+            }
+            match stmt {
+                Stmt::Expr(e, _) => {
+                    if self.lower_compound(e, out, rest, after) {
+                        return;
+                    }
+                }
+                Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.as_ref().is_some_and(|d| contains_twait(&d.1))) => {
+                    self.errors.spanned(
+                        l,
+                        "twait! cannot be used in the `else` of a `let ... else`; use a `match` instead",
+                    );
+                    return;
+                }
+                _ => {}
+            }
+            // A twait!(r) inside the statement's expression: wait first,
+            // then run the statement with the result in its place.
+            match hoist(stmt) {
+                Ok((rewritten, rendezvous, tmp, span)) => {
+                    let mut then = vec![rewritten];
+                    then.extend(rest.iter().cloned());
+                    self.lower_poll(rendezvous, span, Some(tmp), out, &then, after);
+                }
+                Err(e) => self.errors.push(e),
+            }
+            return;
+        }
+        out.push(self.goto(after, end_span));
+    }
+
+    /// A statement with no twait: ordinary code of the current state.
+    fn plain(&mut self, stmt: Stmt) -> Node {
+        let mut kills = Vec::new();
+        let uses = match &stmt {
+            Stmt::Expr(Expr::Assign(a), _) if as_ident(&a.left).is_some() => {
+                let name = as_ident(&a.left).map(|i| i.to_string()).unwrap_or_default();
+                kills.extend(self.resolve(&name));
+                self.resolve_all(&FreeNames::of_expr(&a.right))
+            }
+            other => self.resolve_all(&FreeNames::of_stmt(other)),
+        };
+        let jumps = find_jumps(&stmt, &self.loops);
+        // The env a jump inside the statement sees: before its own `let`.
+        let env = Rc::new(self.env.clone());
+        let mut defs = Vec::new();
+        if let Stmt::Local(l) = &stmt {
+            let borrow = l.init.as_ref().and_then(|i| self.borrow_hint(&i.expr));
+            let ty = match &l.pat {
+                Pat::Type(t) => Some((*t.ty).clone()),
+                _ => None,
+            };
+            for b in pattern_bindings(&l.pat) {
+                defs.push(self.declare(&b, ty.clone(), borrow.clone(), false));
+            }
+        }
+        Node::Stmt(StmtNode {
+            stmt,
+            uses,
+            defs,
+            kills,
+            jumps,
+            loops: Rc::new(self.loops.clone()),
+            env,
+        })
+    }
+
+    /// Why a `let` initializer looks like a borrow of another variable.
+    fn borrow_hint(&self, init: &Expr) -> Option<String> {
+        let (root, how) = borrow_root(init)?;
+        let b = self.resolve(&root.to_string())?;
+        let _ = b;
+        Some(format!("it borrows `{root}` ({how})"))
+    }
+
+    // ---- twait ----
+
+    fn lower_twait_block(&mut self, tokens: &proc_macro2::TokenStream, span: Span, out: &mut Vec<Node>, rest: &[Stmt], after: Target) {
+        let Ok(index) = syn::parse2::<syn::LitInt>(tokens.clone()).and_then(|l| l.base10_parse::<usize>()) else {
+            self.errors.push(syn::Error::new(span, "internal error: twait! block was not rewritten"));
+            return;
+        };
+        let events = self.events;
+        let block = &events.blocks[index];
+        for list in &block.lists {
+            let decl: Stmt = syn::parse_quote!(let mut #list = ::tame::__private::SlotList::new(););
+            let node = self.plain(decl);
+            out.push(node);
+            // The list is the translator's, never a user's borrow or guard.
+            if let Some(&id) = self.env.last() {
+                self.bindings[id].synthetic = true;
+            }
+        }
+        let stmts = &block.stmts;
+        let run: Stmt = syn::parse_quote_spanned!(span=> { #(#stmts)* });
+        let node = self.plain(run);
+        out.push(node);
+        let state = self.new_state(StateKind::AfterTwait, span);
+        out.push(self.goto(Target::State(state), span));
+        let site = self.new_site(span);
+        let mut code = vec![Node::WaitJoin { state, site }];
+        for store in &block.stores {
+            let node = self.plain(store.clone());
+            code.push(node);
+        }
+        self.lower_seq(rest, &mut code, after);
+        self.states[state].code = code;
+    }
+
+    fn lower_poll(&mut self, rendezvous: Expr, span: Span, tmp: Option<Ident>, out: &mut Vec<Node>, rest: &[Stmt], after: Target) {
+        let state = self.new_state(StateKind::AfterTwait, span);
+        out.push(self.goto(Target::State(state), span));
+        let site = self.new_site(span);
+        let uses = self.resolve_all(&FreeNames::of_expr(&rendezvous));
+        let tmp_id = match tmp {
+            Some(ident) => {
+                let p = PatBinding {
+                    ident,
+                    mutable: false,
+                    by_ref: false,
+                };
+                self.declare(&p, None, None, true)
+            }
+            None => self.synthetic("id", false, None).0,
+        };
+        let key = rendezvous.to_token_stream().to_string();
+        let mut code = vec![Node::PollRendezvous {
+            state,
+            rendezvous,
+            uses,
+            tmp: tmp_id,
+            site,
+        }];
+        let events = self.events;
+        for site in events.rendezvous_sites.iter().filter(|s| s.rendezvous_key == key) {
+            let node = self.plain(site.store.clone());
+            code.push(node);
+        }
+        self.lower_seq(rest, &mut code, after);
+        self.states[state].code = code;
+    }
+
+    // ---- compound statements ----
+
+    /// Lowers `if`/`match`/loops/blocks whose inside has a twait. Returns
+    /// false when the twait is in the statement's head instead (to hoist).
+    fn lower_compound(&mut self, e: &Expr, out: &mut Vec<Node>, rest: &[Stmt], after: Target) -> bool {
+        match e {
+            Expr::If(i) if !contains_twait(&i.cond) => {
+                self.with_join(out, rest, after, i.span(), |this, out, exit| this.lower_if(i, out, exit));
+                true
+            }
+            Expr::Match(m) if !contains_twait(&m.expr) => {
+                self.with_join(out, rest, after, m.span(), |this, out, exit| this.lower_match(m, out, exit));
+                true
+            }
+            Expr::While(w) => {
+                let cond = &w.cond;
+                let body = &w.body;
+                let head: Stmt = syn::parse_quote_spanned!(w.span()=> if #cond #body else { break; });
+                self.lower_loop(w.label.as_ref(), None, vec![head], w.span(), out, rest, after);
+                true
+            }
+            Expr::Loop(l) => {
+                self.lower_loop(l.label.as_ref(), None, l.body.stmts.clone(), l.span(), out, rest, after);
+                true
+            }
+            Expr::ForLoop(f) if !contains_twait(&f.expr) => {
+                let borrow = borrow_root(&f.expr).map(|(root, how)| {
+                    format!(
+                        "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
+                         (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
+                    )
+                });
+                let iter = Ident::new(&format!("__tame_iter_{}", self.tmp_counter), Span::mixed_site());
+                self.tmp_counter += 1;
+                let expr = &f.expr;
+                let pre: Stmt = syn::parse_quote_spanned!(f.expr.span()=>
+                    let mut #iter = ::core::iter::IntoIterator::into_iter(#expr);
+                );
+                let pat = &f.pat;
+                let body = &f.body;
+                let head: Stmt = syn::parse_quote_spanned!(f.span()=>
+                    match ::core::iter::Iterator::next(&mut #iter) {
+                        ::core::option::Option::Some(#pat) => #body,
+                        ::core::option::Option::None => break,
+                    }
+                );
+                self.lower_loop(f.label.as_ref(), Some((pre, borrow)), vec![head], f.span(), out, rest, after);
+                true
+            }
+            Expr::Block(b) => {
+                let label = b.label.as_ref().map(|l| l.name.ident.to_string());
+                self.with_join(out, rest, after, b.span(), |this, out, exit| {
+                    if let Some(label) = label.clone() {
+                        this.loops.push(LoopCtx {
+                            label: Some(label),
+                            is_loop: false,
+                            head: exit,
+                            exit,
+                        });
+                    }
+                    this.push_scope();
+                    let mut code = Vec::new();
+                    this.lower_seq(&b.block.stmts, &mut code, exit);
+                    this.pop_scope();
+                    out.push(Node::Block(code));
+                    if label.is_some() {
+                        this.loops.pop();
+                    }
+                });
+                true
+            }
+            Expr::Unsafe(u) => {
+                self.errors.spanned(
+                    u.unsafe_token,
+                    "twait! cannot be used inside an `unsafe` block; keep the unsafe code in its own block before or after the twait!",
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Runs `f` with the target its branches end in: `after` if nothing
+    /// follows, else a new join state whose code is the rest.
+    fn with_join(
+        &mut self,
+        out: &mut Vec<Node>,
+        rest: &[Stmt],
+        after: Target,
+        span: Span,
+        f: impl FnOnce(&mut Self, &mut Vec<Node>, Target),
+    ) {
+        if rest.is_empty() {
+            f(self, out, after);
+            return;
+        }
+        let join = self.new_state(StateKind::Join, span);
+        f(self, out, Target::State(join));
+        let mut code = Vec::new();
+        self.lower_seq(rest, &mut code, after);
+        self.states[join].code = code;
+    }
+
+    fn lower_if(&mut self, i: &syn::ExprIf, out: &mut Vec<Node>, exit: Target) {
+        let uses = self.resolve_all(&FreeNames::of_expr(&i.cond));
+        self.push_scope();
+        let mut defs = Vec::new();
+        for b in let_bindings(&i.cond) {
+            defs.push(self.declare(&b, None, None, false));
+        }
+        let mut then = Vec::new();
+        self.lower_seq(&i.then_branch.stmts, &mut then, exit);
+        self.pop_scope();
+        let mut els = Vec::new();
+        match &i.else_branch {
+            Some((_, e)) => {
+                self.push_scope();
+                match &**e {
+                    Expr::Block(b) if b.label.is_none() => self.lower_seq(&b.block.stmts, &mut els, exit),
+                    other => self.lower_seq(&[Stmt::Expr(other.clone(), None)], &mut els, exit),
+                }
+                self.pop_scope();
+            }
+            None => els.push(self.goto(exit, i.span())),
+        }
+        out.push(Node::If {
+            cond: (*i.cond).clone(),
+            uses,
+            defs,
+            then,
+            els,
+        });
+    }
+
+    fn lower_match(&mut self, m: &syn::ExprMatch, out: &mut Vec<Node>, exit: Target) {
+        let uses = self.resolve_all(&FreeNames::of_expr(&m.expr));
+        let borrowed_scrutinee = match &*m.expr {
+            Expr::Reference(_) => borrow_root(&m.expr).map(|(root, _)| root.to_string()),
+            _ => None,
+        };
+        let mut arms = Vec::new();
+        for arm in &m.arms {
+            self.push_scope();
+            let mut defs = Vec::new();
+            for b in pattern_bindings(&arm.pat) {
+                let borrow = borrowed_scrutinee
+                    .as_ref()
+                    .map(|root| format!("it is bound from `&{root}`, a borrow; match on an owned value or clone"));
+                defs.push(self.declare(&b, None, borrow, false));
+            }
+            let guard = arm.guard.as_ref().map(|(_, g)| (**g).clone());
+            let guard_uses = guard
+                .as_ref()
+                .map(|g| self.resolve_all(&FreeNames::of_expr(g)))
+                .unwrap_or_default();
+            let mut body = Vec::new();
+            match &*arm.body {
+                Expr::Block(b) if b.label.is_none() => self.lower_seq(&b.block.stmts, &mut body, exit),
+                other => self.lower_seq(&[Stmt::Expr(other.clone(), Some(Default::default()))], &mut body, exit),
+            }
+            self.pop_scope();
+            arms.push(ArmNode {
+                pat: arm.pat.clone(),
+                guard,
+                guard_uses,
+                defs,
+                body,
+            });
+        }
+        out.push(Node::Match {
+            expr: (*m.expr).clone(),
+            uses,
+            arms,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn lower_loop(
+        &mut self,
+        label: Option<&syn::Label>,
+        pre: Option<(Stmt, Option<String>)>,
+        body: Vec<Stmt>,
+        span: Span,
+        out: &mut Vec<Node>,
+        rest: &[Stmt],
+        after: Target,
+    ) {
+        if let Some((pre, borrow)) = pre {
+            let node = self.plain(pre);
+            // The iterator is the translator's; keep its borrow diagnosis.
+            if let Node::Stmt(s) = &node {
+                if let Some(&id) = s.defs.first() {
+                    self.bindings[id].borrow = borrow;
+                    self.bindings[id].synthetic = true;
+                }
+            }
+            out.push(node);
+        }
+        let join = if rest.is_empty() {
+            None
+        } else {
+            Some(self.new_state(StateKind::Join, span))
+        };
+        let exit = join.map_or(after, Target::State);
+        let head = self.new_state(StateKind::LoopHead, span);
+        out.push(self.goto(Target::State(head), span));
+        self.loops.push(LoopCtx {
+            label: label.map(|l| l.name.ident.to_string()),
+            is_loop: true,
+            head: Target::State(head),
+            exit,
+        });
+        self.push_scope();
+        let mut code = Vec::new();
+        self.lower_seq(&body, &mut code, Target::State(head));
+        self.pop_scope();
+        self.loops.pop();
+        self.states[head].code = code;
+        if let Some(join) = join {
+            let mut code = Vec::new();
+            self.lower_seq(rest, &mut code, after);
+            self.states[join].code = code;
+        }
+    }
+
+    #[allow(dead_code)]
+    fn rendezvous_names(&self) -> &HashSet<String> {
+        self.rendezvous
+    }
+}
+
+fn as_ident(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// The variable an expression borrows from, if it obviously does:
+/// `&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`.
+fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
+    fn root(e: &Expr) -> Option<&Ident> {
+        match e {
+            Expr::Path(_) => as_ident(e),
+            Expr::Field(f) => root(&f.base),
+            Expr::Index(i) => root(&i.expr),
+            Expr::Paren(p) => root(&p.expr),
+            Expr::Reference(r) => root(&r.expr),
+            Expr::MethodCall(m) => root(&m.receiver),
+            _ => None,
+        }
+    }
+    match e {
+        Expr::Paren(p) => borrow_root(&p.expr),
+        Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            if BORROWING_METHODS.contains(&name.as_str()) {
+                root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
+            } else {
+                borrow_root(&m.receiver).filter(|_| !name.starts_with("to_") && name != "clone" && name != "collect" && name != "count")
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The bindings of the `let`s in an `if` condition (`if let P = e && ...`).
+fn let_bindings(cond: &Expr) -> Vec<PatBinding> {
+    match cond {
+        Expr::Let(l) => pattern_bindings(&l.pat),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            let mut v = let_bindings(&b.left);
+            v.extend(let_bindings(&b.right));
+            v
+        }
+        Expr::Paren(p) => let_bindings(&p.expr),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the tokens contain a `twait!` invocation.
+pub fn contains_twait(t: &impl ToTokens) -> bool {
+    fn scan(ts: proc_macro2::TokenStream) -> bool {
+        let mut prev_twait = false;
+        for tt in ts {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => prev_twait = i == "twait",
+                proc_macro2::TokenTree::Punct(p) => {
+                    if prev_twait && p.as_char() == '!' {
+                        return true;
+                    }
+                    prev_twait = false;
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    if scan(g.stream()) {
+                        return true;
+                    }
+                    prev_twait = false;
+                }
+                proc_macro2::TokenTree::Literal(_) => prev_twait = false,
+            }
+        }
+        false
+    }
+    scan(t.to_token_stream())
+}
+
+/// Finds the first `twait!(r)` in the statement's expression and replaces
+/// it with a fresh variable. Errors for twaits in places the translator
+/// cannot cut at (inside blocks of an expression, other macros, `&&`).
+fn hoist(stmt: &Stmt) -> syn::Result<(Stmt, Expr, Ident, Span)> {
+    struct Hoist {
+        found: Option<(Expr, Span)>,
+        tmp: Ident,
+        error: Option<syn::Error>,
+    }
+    impl Hoist {
+        fn deny(&mut self, tokens: &dyn ToTokens, what: &str) -> bool {
+            if contains_twait(&tokens.to_token_stream()) && self.error.is_none() {
+                self.error = Some(syn::Error::new_spanned(
+                    tokens.to_token_stream(),
+                    format!(
+                        "twait! cannot be used {what}; put it in a statement of its own \
+                         (`let x = twait!(r);`) or in an `if`/`match`/loop body"
+                    ),
+                ));
+                return true;
+            }
+            false
+        }
+    }
+    impl VisitMut for Hoist {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if self.found.is_some() || self.error.is_some() {
+                return;
+            }
+            match e {
+                Expr::Macro(m) if parse::which(&m.mac) == Some(Which::Twait) => {
+                    match parse::twait_form(&m.mac) {
+                        Ok(TwaitForm::Rendezvous(r)) => {
+                            self.found = Some((r, m.mac.span()));
+                            let tmp = &self.tmp;
+                            *e = syn::parse_quote!(#tmp);
+                        }
+                        Ok(TwaitForm::Block(_)) => {
+                            self.error = Some(syn::Error::new_spanned(
+                                &m.mac,
+                                "twait! { ... } is a statement and has no value; \
+                                 write it on its own and use the slots of its mkevent!s afterwards",
+                            ));
+                        }
+                        Err(err) => self.error = Some(err),
+                    }
+                }
+                Expr::Macro(m) => {
+                    self.deny(&m.mac, "inside another macro's arguments");
+                }
+                Expr::Block(_) | Expr::If(_) | Expr::Match(_) | Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Unsafe(_) => {
+                    self.deny(e, "inside an expression's block (only in statements of the function's own blocks)");
+                }
+                Expr::Closure(_) | Expr::Async(_) => {}
+                Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
+                    self.visit_expr_mut(&mut b.left);
+                    if self.found.is_none() {
+                        self.deny(&b.right, "on the right of `&&` or `||` (it would run unconditionally)");
+                    }
+                }
+                _ => syn::visit_mut::visit_expr_mut(self, e),
+            }
+        }
+        fn visit_stmt_macro_mut(&mut self, m: &mut syn::StmtMacro) {
+            self.deny(&m.mac, "inside another macro's arguments");
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let tmp = Ident::new("__tame_twait_result", Span::mixed_site());
+    let mut h = Hoist {
+        found: None,
+        tmp: tmp.clone(),
+        error: None,
+    };
+    let mut new = stmt.clone();
+    match &mut new {
+        Stmt::Local(l) => {
+            if let Some(init) = &mut l.init {
+                h.visit_expr_mut(&mut init.expr);
+            }
+        }
+        Stmt::Expr(Expr::If(i), _) => h.visit_expr_mut(&mut i.cond),
+        Stmt::Expr(Expr::Match(m), _) => h.visit_expr_mut(&mut m.expr),
+        Stmt::Expr(Expr::ForLoop(f), _) => h.visit_expr_mut(&mut f.expr),
+        Stmt::Expr(e, _) => h.visit_expr_mut(e),
+        Stmt::Macro(m) => {
+            h.deny(&m.mac, "inside another macro's arguments");
+        }
+        Stmt::Item(_) => {}
+    }
+    if let Some(e) = h.error {
+        return Err(e);
+    }
+    match h.found {
+        Some((r, span)) => Ok((new, r, tmp, span)),
+        None => Err(syn::Error::new_spanned(
+            stmt,
+            "twait! cannot be used here; put it in a statement of its own or in an `if`/`match`/loop body",
+        )),
+    }
+}
+
+/// The spine targets of the `break`/`continue`/`return` inside a plain
+/// statement (those that leave it), in the order they appear.
+pub fn find_jumps(stmt: &Stmt, loops: &[LoopCtx]) -> Vec<Target> {
+    let mut f = JumpFinder {
+        loops,
+        inner: Vec::new(),
+        found: Vec::new(),
+    };
+    f.visit_stmt(stmt);
+    f.found
+}
+
+struct JumpFinder<'a> {
+    loops: &'a [LoopCtx],
+    /// Labels of plain loops (and labeled blocks) inside the statement;
+    /// `None` for unlabeled loops.
+    inner: Vec<(Option<String>, bool)>,
+    found: Vec<Target>,
+}
+
+/// Which spine loop a `break`/`continue` refers to, given the plain loops
+/// around it inside its statement. `None`: it stays inside the statement.
+pub fn jump_target(
+    loops: &[LoopCtx],
+    inner: &[(Option<String>, bool)],
+    label: Option<&syn::Lifetime>,
+    is_break: bool,
+) -> Option<Target> {
+    match label {
+        Some(l) => {
+            let name = l.ident.to_string();
+            if inner.iter().any(|(n, _)| n.as_deref() == Some(&name)) {
+                return None;
+            }
+            let ctx = loops.iter().rev().find(|c| c.label.as_deref() == Some(&name))?;
+            Some(if is_break { ctx.exit } else { ctx.head })
+        }
+        None => {
+            if inner.iter().any(|(_, is_loop)| *is_loop) {
+                return None;
+            }
+            let ctx = loops.iter().rev().find(|c| c.is_loop)?;
+            Some(if is_break { ctx.exit } else { ctx.head })
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for JumpFinder<'_> {
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if let Some(t) = jump_target(self.loops, &self.inner, b.label.as_ref(), true) {
+            self.found.push(t);
+        }
+        syn::visit::visit_expr_break(self, b);
+    }
+    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+        if let Some(t) = jump_target(self.loops, &self.inner, c.label.as_ref(), false) {
+            self.found.push(t);
+        }
+    }
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.inner.push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
+        syn::visit::visit_expr_loop(self, l);
+        self.inner.pop();
+    }
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.visit_expr(&w.cond);
+        self.inner.push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
+        self.visit_block(&w.body);
+        self.inner.pop();
+    }
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.visit_expr(&f.expr);
+        self.inner.push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
+        self.visit_block(&f.body);
+        self.inner.pop();
+    }
+    fn visit_expr_block(&mut self, b: &'ast syn::ExprBlock) {
+        let labeled = b.label.is_some();
+        if labeled {
+            self.inner.push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
+        }
+        syn::visit::visit_expr_block(self, b);
+        if labeled {
+            self.inner.pop();
+        }
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
