@@ -134,6 +134,22 @@ pub enum Error {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// No result was delivered: the lookup's event was dropped untriggered
+    /// (for instance its rendezvous was cancelled). The resolver never
+    /// triggers an event with it; it is the value to put in a slot place
+    /// before `mkevent!(r, id, a[i])`, since a dropped event leaves its
+    /// slot as it was.
+    ///
+    /// ```
+    /// use tame::dns::{Error, LookupResult};
+    /// let names = ["a.test", "b.test"];
+    /// let a: Vec<LookupResult> = names.iter().map(|n| Err(Error::NoResult { name: n.to_string() })).collect();
+    /// assert_eq!(a[1].as_ref().unwrap_err().to_string(), "b.test: no result (the lookup was cancelled)");
+    /// ```
+    NoResult {
+        /// The name looked up.
+        name: String,
+    },
     /// A socket operation failed, or there is no nameserver to ask.
     Io {
         /// The name looked up.
@@ -162,6 +178,7 @@ impl Error {
             | Error::Malformed { name, .. }
             | Error::NoAddresses { name }
             | Error::InvalidName { name, .. }
+            | Error::NoResult { name }
             | Error::Io { name, .. } => name,
         }
     }
@@ -183,6 +200,7 @@ impl fmt::Display for Error {
             Error::Malformed { reason, .. } => write!(f, "malformed reply: {reason}"),
             Error::NoAddresses { .. } => f.write_str("the name has no A or AAAA records"),
             Error::InvalidName { reason, .. } => write!(f, "not a valid name: {reason}"),
+            Error::NoResult { .. } => f.write_str("no result (the lookup was cancelled)"),
             Error::Io { source, .. } => write!(f, "{source}"),
         }
     }

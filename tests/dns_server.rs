@@ -1,0 +1,367 @@
+//! The resolver against tame's own test server (`tame::dns::server`):
+//! correct answers, every kind of bad reply ignored or reported as the
+//! right error, retransmission, and 10,000 names in a window.
+//!
+//! No test asserts how fast anything is; only what arrives, and in what
+//! order.
+
+use std::cell::RefCell;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use tame::dns::server::{Misbehavior, Server, ServerThread, DECOY_V4, DECOY_V6};
+use tame::dns::{self, Error, LookupResult, Resolver};
+use tame::Event;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// Looks up each name (all at once) and runs the loop; results in order.
+fn lookup_all(resolver: &Resolver, names: &[&str]) -> Vec<LookupResult> {
+    let results: Rc<RefCell<Vec<Option<LookupResult>>>> =
+        Rc::new(RefCell::new((0..names.len()).map(|_| None).collect()));
+    for (i, name) in names.iter().enumerate() {
+        let results = results.clone();
+        resolver.lookup_ip(
+            name,
+            Event::from_fn(move |res: Option<LookupResult>| {
+                results.borrow_mut()[i] = Some(res.expect("the resolver dropped its event"));
+            }),
+        );
+    }
+    tame::run();
+    let results = results.take();
+    results
+        .into_iter()
+        .map(|r| r.expect("a lookup never reported"))
+        .collect()
+}
+
+fn lookup_one(resolver: &Resolver, name: &str) -> LookupResult {
+    lookup_all(resolver, &[name]).pop().unwrap()
+}
+
+fn server(m: Option<Misbehavior>) -> ServerThread {
+    let mut b = Server::builder()
+        .host("host-a.test", ip("10.0.0.1"))
+        .host("host-a.test", ip("fd00::1"))
+        .host("v4only.test", ip("10.0.0.4"))
+        .cname("alias.test", "host-a.test")
+        .cname("alias2.test", "alias.test");
+    if let Some(m) = m {
+        b = b.misbehave(m);
+    }
+    b.spawn().unwrap()
+}
+
+fn quick(srv: &ServerThread) -> Resolver {
+    Resolver::new(vec![srv.local_addr()]).timeout(Duration::from_millis(400))
+}
+
+fn assert_not_decoy(res: &LookupResult) {
+    if let Ok(addrs) = res {
+        assert!(
+            !addrs.contains(&IpAddr::V4(DECOY_V4)) && !addrs.contains(&IpAddr::V6(DECOY_V6)),
+            "a decoy reply was trusted: {addrs:?}"
+        );
+    }
+}
+
+#[test]
+fn a_aaaa_and_cname_chains_resolve() {
+    let srv = server(None);
+    let r = Resolver::new(vec![srv.local_addr()]);
+    let got = lookup_all(
+        &r,
+        &["host-a.test", "ALIAS.test.", "alias2.test", "v4only.test"],
+    );
+    let both = vec![ip("10.0.0.1"), ip("fd00::1")];
+    assert_eq!(got[0].as_ref().unwrap(), &both);
+    assert_eq!(got[1].as_ref().unwrap(), &both);
+    assert_eq!(got[2].as_ref().unwrap(), &both);
+    assert_eq!(got[3].as_ref().unwrap(), &vec![ip("10.0.0.4")]);
+}
+
+#[test]
+fn unknown_name_is_nxdomain_naming_the_name() {
+    let srv = server(None);
+    let res = lookup_one(&Resolver::new(vec![srv.local_addr()]), "nope.test");
+    let e = res.unwrap_err();
+    assert!(matches!(e, Error::NxDomain { .. }), "{e:?}");
+    assert_eq!(e.to_string(), "nope.test: no such domain (NXDOMAIN)");
+}
+
+#[test]
+fn servfail_is_its_own_error() {
+    let srv = server(Some(Misbehavior::ServFail));
+    let e = lookup_one(&quick(&srv), "host-a.test").unwrap_err();
+    assert!(matches!(e, Error::ServFail { .. }), "{e:?}");
+    assert!(e.to_string().contains("host-a.test"), "{e}");
+}
+
+#[test]
+fn truncated_reply_is_malformed_not_a_panic() {
+    let srv = server(Some(Misbehavior::Truncated));
+    let e = lookup_one(&quick(&srv), "host-a.test").unwrap_err();
+    assert!(matches!(e, Error::Malformed { .. }), "{e:?}");
+    assert!(
+        e.to_string().starts_with("host-a.test: malformed reply"),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_reply_is_malformed_not_a_panic() {
+    let srv = server(Some(Misbehavior::Malformed));
+    let e = lookup_one(&quick(&srv), "host-a.test").unwrap_err();
+    assert!(matches!(e, Error::Malformed { .. }), "{e:?}");
+}
+
+#[test]
+fn wrong_id_replies_are_ignored() {
+    let srv = server(Some(Misbehavior::WrongId { then_answer: true }));
+    let res = lookup_one(&quick(&srv), "host-a.test");
+    assert_not_decoy(&res);
+    assert_eq!(res.unwrap(), vec![ip("10.0.0.1"), ip("fd00::1")]);
+
+    let srv = server(Some(Misbehavior::WrongId { then_answer: false }));
+    let res = lookup_one(&quick(&srv), "host-a.test");
+    assert_not_decoy(&res);
+    assert!(matches!(res, Err(Error::Timeout { .. })), "{res:?}");
+}
+
+#[test]
+fn wrong_question_replies_are_ignored() {
+    let srv = server(Some(Misbehavior::WrongQuestion { then_answer: true }));
+    let res = lookup_one(&quick(&srv), "host-a.test");
+    assert_not_decoy(&res);
+    assert_eq!(res.unwrap(), vec![ip("10.0.0.1"), ip("fd00::1")]);
+
+    let srv = server(Some(Misbehavior::WrongQuestion { then_answer: false }));
+    let res = lookup_one(&quick(&srv), "host-a.test");
+    assert_not_decoy(&res);
+    assert!(matches!(res, Err(Error::Timeout { .. })), "{res:?}");
+}
+
+#[test]
+fn replies_from_another_address_are_ignored() {
+    let srv = server(Some(Misbehavior::WrongSource { then_answer: true }));
+    let res = lookup_one(&quick(&srv), "host-a.test");
+    assert_not_decoy(&res);
+    assert_eq!(res.unwrap(), vec![ip("10.0.0.1"), ip("fd00::1")]);
+
+    let srv = server(Some(Misbehavior::WrongSource { then_answer: false }));
+    let res = lookup_one(&quick(&srv), "host-a.test");
+    assert_not_decoy(&res);
+    assert!(matches!(res, Err(Error::Timeout { .. })), "{res:?}");
+}
+
+#[test]
+fn silent_server_gives_timeout_after_retransmitting() {
+    let srv = server(Some(Misbehavior::NeverAnswer));
+    let deadline = Duration::from_millis(400);
+    let start = Instant::now();
+    let e = lookup_one(&quick(&srv), "host-a.test").unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "host-a.test: no reply from any nameserver before the deadline"
+    );
+    // Not a speed check: the error must not come *before* the deadline.
+    assert!(start.elapsed() >= deadline - Duration::from_millis(5));
+    // A and AAAA, each sent at least twice (the datagrams may still be on
+    // their way to the server thread).
+    let wait = Instant::now();
+    while srv.queries() < 4 && wait.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(srv.queries() >= 4, "only {} queries", srv.queries());
+}
+
+#[test]
+fn next_nameserver_is_tried_when_the_first_is_silent() {
+    // A bound socket that never answers stands for a dead nameserver.
+    let dead = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let srv = server(None);
+    let r = Resolver::new(vec![dead.local_addr().unwrap(), srv.local_addr()])
+        .timeout(Duration::from_millis(800));
+    assert_eq!(
+        lookup_one(&r, "host-a.test").unwrap(),
+        vec![ip("10.0.0.1"), ip("fd00::1")]
+    );
+}
+
+#[test]
+fn literals_and_invalid_names_need_no_server() {
+    let r = Resolver::new(vec![]);
+    let got = lookup_all(&r, &["192.0.2.7", "::1", "a..b", "", "no-servers.test"]);
+    assert_eq!(got[0].as_ref().unwrap(), &vec![ip("192.0.2.7")]);
+    assert_eq!(got[1].as_ref().unwrap(), &vec![ip("::1")]);
+    assert!(
+        matches!(got[2], Err(Error::InvalidName { .. })),
+        "{:?}",
+        got[2]
+    );
+    assert!(
+        matches!(got[3], Err(Error::InvalidName { .. })),
+        "{:?}",
+        got[3]
+    );
+    assert!(matches!(got[4], Err(Error::Io { .. })), "{:?}", got[4]);
+}
+
+#[test]
+fn gethost_ev_uses_the_default_resolver() {
+    let srv = server(None);
+    dns::set_default_resolver(Resolver::new(vec![srv.local_addr()]));
+    let got = Rc::new(RefCell::new(None));
+    let g = got.clone();
+    dns::gethost_ev(
+        "alias.test".into(),
+        Event::from_fn(move |res: Option<LookupResult>| *g.borrow_mut() = res),
+    );
+    tame::run();
+    assert_eq!(
+        got.take().unwrap().unwrap(),
+        vec![ip("10.0.0.1"), ip("fd00::1")]
+    );
+}
+
+#[test]
+fn a_server_on_the_same_loop_works_and_stops() {
+    let srv = Server::builder()
+        .host("same.test", ip("10.7.7.7"))
+        .delay(Duration::from_millis(5))
+        .start()
+        .unwrap();
+    let r = Resolver::new(vec![srv.local_addr()]);
+    let got = Rc::new(RefCell::new(None));
+    let (g, stop) = (got.clone(), srv.clone());
+    r.lookup_ip(
+        "same.test",
+        Event::from_fn(move |res: Option<LookupResult>| {
+            *g.borrow_mut() = res;
+            stop.stop();
+        }),
+    );
+    tame::run();
+    assert_eq!(got.take().unwrap().unwrap(), vec![ip("10.7.7.7")]);
+    assert_eq!(srv.queries(), 2);
+}
+
+/// Resolves `names` keeping at most `window` lookups outstanding; returns
+/// the results in order and the largest number outstanding at once.
+fn resolve_windowed(
+    resolver: Resolver,
+    names: Vec<String>,
+    window: usize,
+) -> (Vec<LookupResult>, usize) {
+    struct Win {
+        resolver: Resolver,
+        names: Vec<String>,
+        results: Vec<Option<LookupResult>>,
+        sent: usize,
+        recv: usize,
+        window: usize,
+        most: usize,
+    }
+    fn fill(w: &Rc<RefCell<Win>>) {
+        loop {
+            let (i, name, resolver) = {
+                let mut s = w.borrow_mut();
+                if s.sent >= s.names.len() || s.sent - s.recv >= s.window {
+                    return;
+                }
+                s.sent += 1;
+                s.most = s.most.max(s.sent - s.recv);
+                (s.sent - 1, s.names[s.sent - 1].clone(), s.resolver.clone())
+            };
+            let w2 = w.clone();
+            resolver.lookup_ip(
+                &name,
+                Event::from_fn(move |res: Option<LookupResult>| {
+                    {
+                        let mut s = w2.borrow_mut();
+                        s.results[i] = res;
+                        s.recv += 1;
+                    }
+                    fill(&w2);
+                }),
+            );
+        }
+    }
+    let n = names.len();
+    let w = Rc::new(RefCell::new(Win {
+        resolver,
+        names,
+        results: (0..n).map(|_| None).collect(),
+        sent: 0,
+        recv: 0,
+        window,
+        most: 0,
+    }));
+    fill(&w);
+    tame::run();
+    let mut s = w.borrow_mut();
+    assert_eq!(s.recv, n);
+    let results = std::mem::take(&mut s.results)
+        .into_iter()
+        .map(|r| r.expect("every lookup reports"))
+        .collect();
+    (results, s.most)
+}
+
+fn addr_of(i: usize) -> IpAddr {
+    IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8])
+}
+
+#[test]
+fn ten_thousand_names_in_a_window_all_correct() {
+    const N: usize = 10_000;
+    const W: usize = 50;
+    let mut b = Server::builder();
+    for i in 0..N {
+        b = b.host(&format!("host{i}.many.test"), addr_of(i));
+    }
+    let srv = b.spawn().unwrap();
+    let names: Vec<String> = (0..N).map(|i| format!("host{i}.many.test")).collect();
+    let r = Resolver::new(vec![srv.local_addr()]);
+    let (results, most) = resolve_windowed(r, names, W);
+    assert_eq!(most, W);
+    for (i, res) in results.iter().enumerate() {
+        assert_eq!(res.as_ref().unwrap(), &vec![addr_of(i)], "name {i}");
+    }
+}
+
+#[test]
+fn ids_and_source_ports_vary_between_queries() {
+    // A plain blocking server on another thread records where each query
+    // came from and its id, and answers NXDOMAIN.
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    const LOOKUPS: usize = 8;
+    let recorder = std::thread::spawn(move || {
+        let mut seen: Vec<(SocketAddr, u16)> = Vec::new();
+        let mut buf = [0u8; 512];
+        while seen.len() < 2 * LOOKUPS {
+            let (n, from) = sock.recv_from(&mut buf).unwrap();
+            let id = u16::from_be_bytes([buf[0], buf[1]]);
+            seen.push((from, id));
+            buf[2] |= 0x80; // QR: a response
+            buf[3] = (buf[3] & 0xf0) | 3; // NXDOMAIN
+            sock.send_to(&buf[..n], from).unwrap();
+        }
+        seen
+    });
+    let r = Resolver::new(vec![addr]);
+    let got = lookup_all(&r, &["x.test"; LOOKUPS]);
+    assert!(got.iter().all(|g| matches!(g, Err(Error::NxDomain { .. }))));
+    let seen = recorder.join().unwrap();
+    let ports: std::collections::HashSet<u16> = seen.iter().map(|(a, _)| a.port()).collect();
+    let ids: std::collections::HashSet<u16> = seen.iter().map(|(_, id)| *id).collect();
+    // One socket per lookup: A and AAAA share it.
+    assert_eq!(ports.len(), LOOKUPS, "{seen:?}");
+    assert!(ids.len() >= 2 * LOOKUPS - 2, "ids barely vary: {seen:?}");
+}
