@@ -43,10 +43,11 @@ impl Set {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .flat_map(|(w, &bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| w * 64 + b))
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            (0..64)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| w * 64 + b)
+        })
     }
 
     fn normalized(mut self) -> Set {
@@ -158,7 +159,9 @@ fn node(n: &Node, after: Set, live: &[Set]) -> Set {
             l.union(&live[*state]);
             l
         }
-        Node::PollRendezvous { state, uses, tmp, .. } => {
+        Node::PollRendezvous {
+            state, uses, tmp, ..
+        } => {
             let mut l = after;
             l.remove(*tmp);
             l.union(&live[*state]);

@@ -158,7 +158,9 @@ impl BodyCheck<'_> {
                 }
             }
             Which::Mkevent => {
-                let Ok(args) = parse::mkevent_args(mac) else { return };
+                let Ok(args) = parse::mkevent_args(mac) else {
+                    return;
+                };
                 if self.twait_block_depth == 0 && args.args.len() < 2 {
                     self.errors.spanned(
                         mac,

@@ -44,6 +44,8 @@ pub struct Emitter<'a> {
     cx: Ident,
     drive: Lifetime,
     variants: Vec<Ident>,
+    /// Bindings already reported as hidden (one error each).
+    reported_hidden: Vec<BindingId>,
 }
 
 impl<'a> Emitter<'a> {
@@ -56,7 +58,10 @@ impl<'a> Emitter<'a> {
         let mut used_names: Vec<String> = Vec::new();
         for (n, b) in carried.iter().enumerate() {
             let base = l.bindings[b].ident.to_string();
-            let base = base.strip_prefix("__tame_").unwrap_or(&base).to_owned();
+            let base = match base.strip_prefix("__tame_").unwrap_or(&base) {
+                "self" => "this".to_owned(),
+                other => other.to_owned(),
+            };
             let mut name = base.clone();
             let mut k = 1;
             while used_names.contains(&name) {
@@ -89,6 +94,7 @@ impl<'a> Emitter<'a> {
             cx: crate::rewrite::cx_ident(),
             drive: Lifetime::new("'tame_drive", Span::mixed_site()),
             variants,
+            reported_hidden: Vec::new(),
         }
     }
 
@@ -109,7 +115,7 @@ impl<'a> Emitter<'a> {
                         binding.ident
                     )
                 };
-                self.errors.push(syn::Error::new(binding.ident.span(), msg));
+                self.errors.push(syn::Error::new(binding.span, msg));
             }
         }
     }
@@ -155,7 +161,8 @@ impl<'a> Emitter<'a> {
                 .rev()
                 .find(|&&e| self.l.bindings[e].ident == name)
                 .copied();
-            if visible != Some(b) && !binding.synthetic {
+            if visible != Some(b) && !binding.synthetic && !self.reported_hidden.contains(&b) {
+                self.reported_hidden.push(b);
                 self.errors.push(syn::Error::new(
                     span,
                     format!(
@@ -172,7 +179,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The state construction for the entry, outside the closure.
-    pub fn initial(&self, params: &[(BindingId, Ident)]) -> TokenStream {
+    pub fn initial(&self, params: &[(BindingId, TokenStream)]) -> TokenStream {
         let ty = &self.state_ty;
         let v = &self.variants[0];
         let fs = self.live[0].iter().map(|b| {
@@ -180,7 +187,7 @@ impl<'a> Emitter<'a> {
             let outer = params
                 .iter()
                 .find(|(p, _)| *p == b)
-                .map(|(_, o)| o.to_token_stream())
+                .map(|(_, o)| o.clone())
                 .unwrap_or_else(|| quote!(::core::unreachable!()));
             quote!(#f: #outer)
         });
@@ -268,7 +275,9 @@ impl<'a> Emitter<'a> {
                 let inner = self.nodes(nodes);
                 quote!({ #inner })
             }
-            Node::If { cond, then, els, .. } => {
+            Node::If {
+                cond, then, els, ..
+            } => {
                 let t = self.nodes(then);
                 let e = self.nodes(els);
                 quote!(if #cond { #t } else { #e })
@@ -359,7 +368,9 @@ fn collect_kills_defs(nodes: &[Node], kills: &mut Vec<BindingId>, defs: &mut Vec
                 defs.extend(&s.defs);
             }
             Node::Block(b) => collect_kills_defs(b, kills, defs),
-            Node::If { then, els, defs: d, .. } => {
+            Node::If {
+                then, els, defs: d, ..
+            } => {
                 defs.extend(d);
                 collect_kills_defs(then, kills, defs);
                 collect_kills_defs(els, kills, defs);
@@ -436,27 +447,31 @@ impl VisitMut for JumpRewriter<'_, '_> {
             }
             Expr::Closure(_) | Expr::Async(_) => return,
             Expr::Loop(l) => {
-                self.inner.push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
+                self.inner
+                    .push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
                 syn::visit_mut::visit_expr_loop_mut(self, l);
                 self.inner.pop();
                 return;
             }
             Expr::While(w) => {
                 self.visit_expr_mut(&mut w.cond);
-                self.inner.push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
+                self.inner
+                    .push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
                 self.visit_block_mut(&mut w.body);
                 self.inner.pop();
                 return;
             }
             Expr::ForLoop(f) => {
                 self.visit_expr_mut(&mut f.expr);
-                self.inner.push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
+                self.inner
+                    .push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
                 self.visit_block_mut(&mut f.body);
                 self.inner.pop();
                 return;
             }
             Expr::Block(b) if b.label.is_some() => {
-                self.inner.push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
+                self.inner
+                    .push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
                 syn::visit_mut::visit_expr_block_mut(self, b);
                 self.inner.pop();
                 return;

@@ -79,7 +79,8 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
         }
     }
 
-    let typed_refs: Vec<(Ident, Option<&Type>)> = typed.iter().map(|(i, t)| (i.clone(), t.as_ref())).collect();
+    let typed_refs: Vec<(Ident, Option<&Type>)> =
+        typed.iter().map(|(i, t)| (i.clone(), t.as_ref())).collect();
     let rendezvous = rewrite::rendezvous_names(&typed_refs, &body);
     let events = rewrite::rewrite_events(&mut body, &rendezvous, &mut errors);
     let mut first = Vec::new();
@@ -100,10 +101,11 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
     em.check_borrows();
     let enum_def = em.state_enum();
     let sites = em.sites(&name);
-    let param_outer: Vec<(usize, Ident)> = lowered
+    let param_outer: Vec<(usize, TokenStream)> = lowered
         .params
         .iter()
-        .map(|(b, ident)| (*b, ident.clone()))
+        .zip(&outer)
+        .map(|((b, _), value)| (*b, value.clone()))
         .collect();
     let initial = em.initial(&param_outer);
     let arms: Vec<TokenStream> = (0..lowered.states.len()).map(|s| em.arm(s)).collect();
@@ -111,7 +113,6 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
     let (ty, var, cx, drive) = (ty.clone(), var.clone(), cx.clone(), drive.clone());
     drop(em);
     errors.finish()?;
-    let _ = outer;
 
     let body_ident = Ident::new("__tame_body", Span::mixed_site());
     let paths = &events.macro_paths;
@@ -153,7 +154,11 @@ pub fn fallback(err: syn::Error, input: TokenStream) -> TokenStream {
     let errors = err.into_compile_error();
     match syn::parse2::<ItemFn>(input) {
         Ok(mut f) => {
-            f.block.stmts.clear();
+            let paths = crate::parse::macro_paths(&f.block);
+            f.block.stmts = paths
+                .iter()
+                .map(|p| syn::parse_quote!(#p!(@used);))
+                .collect();
             f.sig.asyncness = None;
             f.sig.output = syn::ReturnType::Default;
             quote! {

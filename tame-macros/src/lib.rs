@@ -59,11 +59,9 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
     if input.to_string() == "@ used" {
         return TokenStream::new();
     }
-    let span = input
-        .clone()
-        .into_iter()
-        .next()
-        .map_or_else(proc_macro2::Span::call_site, |t| t.span());
-    let msg = format!("{name} can only be used inside a #[tamed] function; add #[tamed] to the enclosing fn");
+    let span = proc_macro2::Span::call_site();
+    let msg = format!(
+        "{name} can only be used inside a #[tamed] function; add #[tamed] to the enclosing fn"
+    );
     syn::Error::new(span, msg).to_compile_error().into()
 }

@@ -36,6 +36,8 @@ pub type StateId = usize;
 /// A variable of the tamed function.
 pub struct Binding {
     pub ident: Ident,
+    /// Where errors about it point.
+    pub span: Span,
     pub mutable: bool,
     /// `_guard`-style: kept to the end of its scope for its `Drop`.
     pub guard: bool,
@@ -102,7 +104,10 @@ pub enum Node {
         span: Span,
     },
     /// The start of a state after `twait! { ... }`: wait for the join.
-    WaitJoin { state: StateId, site: usize },
+    WaitJoin {
+        state: StateId,
+        site: usize,
+    },
     /// The start of a state after `twait!(r)`: take the next id into `tmp`.
     PollRendezvous {
         state: StateId,
@@ -152,14 +157,43 @@ pub struct Lowerer<'a> {
 }
 
 const BORROWING_METHODS: &[&str] = &[
-    "iter", "iter_mut", "chars", "bytes", "lines", "split", "split_whitespace", "as_str", "as_slice",
-    "as_ref", "as_mut", "as_deref", "as_deref_mut", "keys", "values", "values_mut", "windows", "chunks",
-    "get", "get_mut", "first", "last", "borrow", "borrow_mut", "drain", "char_indices", "trim",
-    "as_bytes", "peekable",
+    "iter",
+    "iter_mut",
+    "chars",
+    "bytes",
+    "lines",
+    "split",
+    "split_whitespace",
+    "as_str",
+    "as_slice",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "keys",
+    "values",
+    "values_mut",
+    "windows",
+    "chunks",
+    "get",
+    "get_mut",
+    "first",
+    "last",
+    "borrow",
+    "borrow_mut",
+    "drain",
+    "char_indices",
+    "trim",
+    "as_bytes",
+    "peekable",
 ];
 
 impl<'a> Lowerer<'a> {
-    pub fn new(events: &'a Events, rendezvous: &'a HashSet<String>, errors: &'a mut Errors) -> Self {
+    pub fn new(
+        events: &'a Events,
+        rendezvous: &'a HashSet<String>,
+        errors: &'a mut Errors,
+    ) -> Self {
         Lowerer {
             bindings: Vec::new(),
             states: Vec::new(),
@@ -218,15 +252,25 @@ impl<'a> Lowerer<'a> {
     }
 
     fn resolve_all(&self, idents: &[Ident]) -> Vec<BindingId> {
-        let mut out: Vec<BindingId> = idents.iter().filter_map(|i| self.resolve(&i.to_string())).collect();
+        let mut out: Vec<BindingId> = idents
+            .iter()
+            .filter_map(|i| self.resolve(&i.to_string()))
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
     }
 
-    fn declare(&mut self, p: &PatBinding, ty: Option<syn::Type>, borrow: Option<String>, synthetic: bool) -> BindingId {
+    fn declare(
+        &mut self,
+        p: &PatBinding,
+        ty: Option<syn::Type>,
+        borrow: Option<String>,
+        synthetic: bool,
+    ) -> BindingId {
         let name = p.ident.to_string();
-        let guard = name.starts_with('_') && name.len() > 1 && !synthetic && !name.starts_with("__tame_");
+        let guard =
+            name.starts_with('_') && name.len() > 1 && !synthetic && !name.starts_with("__tame_");
         let borrow = if p.by_ref {
             Some(format!("`{name}` is bound by reference (`ref`)"))
         } else {
@@ -234,6 +278,7 @@ impl<'a> Lowerer<'a> {
         };
         self.bindings.push(Binding {
             ident: p.ident.clone(),
+            span: p.ident.span(),
             mutable: p.mutable,
             guard,
             borrow,
@@ -245,8 +290,16 @@ impl<'a> Lowerer<'a> {
         id
     }
 
-    fn synthetic(&mut self, base: &str, mutable: bool, borrow: Option<String>) -> (BindingId, Ident) {
-        let ident = Ident::new(&format!("__tame_{base}_{}", self.tmp_counter), Span::mixed_site());
+    fn synthetic(
+        &mut self,
+        base: &str,
+        mutable: bool,
+        borrow: Option<String>,
+    ) -> (BindingId, Ident) {
+        let ident = Ident::new(
+            &format!("__tame_{base}_{}", self.tmp_counter),
+            Span::mixed_site(),
+        );
         self.tmp_counter += 1;
         let p = PatBinding {
             ident: ident.clone(),
@@ -290,8 +343,12 @@ impl<'a> Lowerer<'a> {
                 match which {
                     Which::Twait => {
                         match parse::twait_form(mac) {
-                            Ok(TwaitForm::Block(_)) => self.lower_twait_block(&mac.tokens, mac.span(), out, rest, after),
-                            Ok(TwaitForm::Rendezvous(r)) => self.lower_poll(r, mac.span(), None, out, rest, after),
+                            Ok(TwaitForm::Block(_)) => {
+                                self.lower_twait_block(&mac.tokens, mac.span(), out, rest, after)
+                            }
+                            Ok(TwaitForm::Rendezvous(r)) => {
+                                self.lower_poll(r, mac.span(), None, out, rest, after)
+                            }
                             Err(e) => self.errors.push(e),
                         }
                         return;
@@ -317,7 +374,11 @@ impl<'a> Lowerer<'a> {
                         return;
                     }
                 }
-                Stmt::Local(l) if l.init.as_ref().is_some_and(|i| i.diverge.as_ref().is_some_and(|d| contains_twait(&d.1))) => {
+                Stmt::Local(l)
+                    if l.init.as_ref().is_some_and(|i| {
+                        i.diverge.as_ref().is_some_and(|d| contains_twait(&d.1))
+                    }) =>
+                {
                     self.errors.spanned(
                         l,
                         "twait! cannot be used in the `else` of a `let ... else`; use a `match` instead",
@@ -387,9 +448,21 @@ impl<'a> Lowerer<'a> {
 
     // ---- twait ----
 
-    fn lower_twait_block(&mut self, tokens: &proc_macro2::TokenStream, span: Span, out: &mut Vec<Node>, rest: &[Stmt], after: Target) {
-        let Ok(index) = syn::parse2::<syn::LitInt>(tokens.clone()).and_then(|l| l.base10_parse::<usize>()) else {
-            self.errors.push(syn::Error::new(span, "internal error: twait! block was not rewritten"));
+    fn lower_twait_block(
+        &mut self,
+        tokens: &proc_macro2::TokenStream,
+        span: Span,
+        out: &mut Vec<Node>,
+        rest: &[Stmt],
+        after: Target,
+    ) {
+        let Ok(index) =
+            syn::parse2::<syn::LitInt>(tokens.clone()).and_then(|l| l.base10_parse::<usize>())
+        else {
+            self.errors.push(syn::Error::new(
+                span,
+                "internal error: twait! block was not rewritten",
+            ));
             return;
         };
         let events = self.events;
@@ -419,7 +492,15 @@ impl<'a> Lowerer<'a> {
         self.states[state].code = code;
     }
 
-    fn lower_poll(&mut self, rendezvous: Expr, span: Span, tmp: Option<Ident>, out: &mut Vec<Node>, rest: &[Stmt], after: Target) {
+    fn lower_poll(
+        &mut self,
+        rendezvous: Expr,
+        span: Span,
+        tmp: Option<Ident>,
+        out: &mut Vec<Node>,
+        rest: &[Stmt],
+        after: Target,
+    ) {
         let state = self.new_state(StateKind::AfterTwait, span);
         out.push(self.goto(Target::State(state), span));
         let site = self.new_site(span);
@@ -444,7 +525,11 @@ impl<'a> Lowerer<'a> {
             site,
         }];
         let events = self.events;
-        for site in events.rendezvous_sites.iter().filter(|s| s.rendezvous_key == key) {
+        for site in events
+            .rendezvous_sites
+            .iter()
+            .filter(|s| s.rendezvous_key == key)
+        {
             let node = self.plain(site.store.clone());
             code.push(node);
         }
@@ -456,25 +541,52 @@ impl<'a> Lowerer<'a> {
 
     /// Lowers `if`/`match`/loops/blocks whose inside has a twait. Returns
     /// false when the twait is in the statement's head instead (to hoist).
-    fn lower_compound(&mut self, e: &Expr, out: &mut Vec<Node>, rest: &[Stmt], after: Target) -> bool {
+    fn lower_compound(
+        &mut self,
+        e: &Expr,
+        out: &mut Vec<Node>,
+        rest: &[Stmt],
+        after: Target,
+    ) -> bool {
         match e {
             Expr::If(i) if !contains_twait(&i.cond) => {
-                self.with_join(out, rest, after, i.span(), |this, out, exit| this.lower_if(i, out, exit));
+                self.with_join(out, rest, after, i.span(), |this, out, exit| {
+                    this.lower_if(i, out, exit)
+                });
                 true
             }
             Expr::Match(m) if !contains_twait(&m.expr) => {
-                self.with_join(out, rest, after, m.span(), |this, out, exit| this.lower_match(m, out, exit));
+                self.with_join(out, rest, after, m.span(), |this, out, exit| {
+                    this.lower_match(m, out, exit)
+                });
                 true
             }
             Expr::While(w) => {
                 let cond = &w.cond;
                 let body = &w.body;
-                let head: Stmt = syn::parse_quote_spanned!(w.span()=> if #cond #body else { break; });
-                self.lower_loop(w.label.as_ref(), None, vec![head], w.span(), out, rest, after);
+                let head: Stmt =
+                    syn::parse_quote_spanned!(w.span()=> if #cond #body else { break; });
+                self.lower_loop(
+                    w.label.as_ref(),
+                    None,
+                    vec![head],
+                    w.span(),
+                    out,
+                    rest,
+                    after,
+                );
                 true
             }
             Expr::Loop(l) => {
-                self.lower_loop(l.label.as_ref(), None, l.body.stmts.clone(), l.span(), out, rest, after);
+                self.lower_loop(
+                    l.label.as_ref(),
+                    None,
+                    l.body.stmts.clone(),
+                    l.span(),
+                    out,
+                    rest,
+                    after,
+                );
                 true
             }
             Expr::ForLoop(f) if !contains_twait(&f.expr) => {
@@ -484,7 +596,10 @@ impl<'a> Lowerer<'a> {
                          (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
                     )
                 });
-                let iter = Ident::new(&format!("__tame_iter_{}", self.tmp_counter), Span::mixed_site());
+                let iter = Ident::new(
+                    &format!("__tame_iter_{}", self.tmp_counter),
+                    Span::mixed_site(),
+                );
                 self.tmp_counter += 1;
                 let expr = &f.expr;
                 let pre: Stmt = syn::parse_quote_spanned!(f.expr.span()=>
@@ -498,7 +613,15 @@ impl<'a> Lowerer<'a> {
                         ::core::option::Option::None => break,
                     }
                 );
-                self.lower_loop(f.label.as_ref(), Some((pre, borrow)), vec![head], f.span(), out, rest, after);
+                self.lower_loop(
+                    f.label.as_ref(),
+                    Some((pre, borrow)),
+                    vec![head],
+                    f.span(),
+                    out,
+                    rest,
+                    after,
+                );
                 true
             }
             Expr::Block(b) => {
@@ -570,7 +693,9 @@ impl<'a> Lowerer<'a> {
             Some((_, e)) => {
                 self.push_scope();
                 match &**e {
-                    Expr::Block(b) if b.label.is_none() => self.lower_seq(&b.block.stmts, &mut els, exit),
+                    Expr::Block(b) if b.label.is_none() => {
+                        self.lower_seq(&b.block.stmts, &mut els, exit)
+                    }
                     other => self.lower_seq(&[Stmt::Expr(other.clone(), None)], &mut els, exit),
                 }
                 self.pop_scope();
@@ -597,9 +722,11 @@ impl<'a> Lowerer<'a> {
             self.push_scope();
             let mut defs = Vec::new();
             for b in pattern_bindings(&arm.pat) {
-                let borrow = borrowed_scrutinee
-                    .as_ref()
-                    .map(|root| format!("it is bound from `&{root}`, a borrow; match on an owned value or clone"));
+                let borrow = borrowed_scrutinee.as_ref().map(|root| {
+                    format!(
+                        "it is bound from `&{root}`, a borrow; match on an owned value or clone"
+                    )
+                });
                 defs.push(self.declare(&b, None, borrow, false));
             }
             let guard = arm.guard.as_ref().map(|(_, g)| (**g).clone());
@@ -609,8 +736,14 @@ impl<'a> Lowerer<'a> {
                 .unwrap_or_default();
             let mut body = Vec::new();
             match &*arm.body {
-                Expr::Block(b) if b.label.is_none() => self.lower_seq(&b.block.stmts, &mut body, exit),
-                other => self.lower_seq(&[Stmt::Expr(other.clone(), Some(Default::default()))], &mut body, exit),
+                Expr::Block(b) if b.label.is_none() => {
+                    self.lower_seq(&b.block.stmts, &mut body, exit)
+                }
+                other => self.lower_seq(
+                    &[Stmt::Expr(other.clone(), Some(Default::default()))],
+                    &mut body,
+                    exit,
+                ),
             }
             self.pop_scope();
             arms.push(ArmNode {
@@ -643,9 +776,17 @@ impl<'a> Lowerer<'a> {
             let node = self.plain(pre);
             // The iterator is the translator's; keep its borrow diagnosis.
             if let Node::Stmt(s) = &node {
-                if let Some(&id) = s.defs.first() {
+                if let (Some(&id), Stmt::Local(l)) = (s.defs.first(), &s.stmt) {
                     self.bindings[id].borrow = borrow;
                     self.bindings[id].synthetic = true;
+                    if let Some(init) = &l.init {
+                        // Point at the iterated expression, not our code.
+                        if let Expr::Call(c) = &*init.expr {
+                            if let Some(arg) = c.args.first() {
+                                self.bindings[id].span = arg.span();
+                            }
+                        }
+                    }
                 }
             }
             out.push(node);
@@ -712,7 +853,12 @@ fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             if BORROWING_METHODS.contains(&name.as_str()) {
                 root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
             } else {
-                borrow_root(&m.receiver).filter(|_| !name.starts_with("to_") && name != "clone" && name != "collect" && name != "count")
+                borrow_root(&m.receiver).filter(|_| {
+                    !name.starts_with("to_")
+                        && name != "clone"
+                        && name != "collect"
+                        && name != "count"
+                })
             }
         }
         _ => None,
@@ -810,14 +956,23 @@ fn hoist(stmt: &Stmt) -> syn::Result<(Stmt, Expr, Ident, Span)> {
                 Expr::Macro(m) => {
                     self.deny(&m.mac, "inside another macro's arguments");
                 }
-                Expr::Block(_) | Expr::If(_) | Expr::Match(_) | Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) | Expr::Unsafe(_) => {
+                Expr::Block(_)
+                | Expr::If(_)
+                | Expr::Match(_)
+                | Expr::Loop(_)
+                | Expr::While(_)
+                | Expr::ForLoop(_)
+                | Expr::Unsafe(_) => {
                     self.deny(e, "inside an expression's block (only in statements of the function's own blocks)");
                 }
                 Expr::Closure(_) | Expr::Async(_) => {}
                 Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
                     self.visit_expr_mut(&mut b.left);
                     if self.found.is_none() {
-                        self.deny(&b.right, "on the right of `&&` or `||` (it would run unconditionally)");
+                        self.deny(
+                            &b.right,
+                            "on the right of `&&` or `||` (it would run unconditionally)",
+                        );
                     }
                 }
                 _ => syn::visit_mut::visit_expr_mut(self, e),
@@ -896,7 +1051,10 @@ pub fn jump_target(
             if inner.iter().any(|(n, _)| n.as_deref() == Some(&name)) {
                 return None;
             }
-            let ctx = loops.iter().rev().find(|c| c.label.as_deref() == Some(&name))?;
+            let ctx = loops
+                .iter()
+                .rev()
+                .find(|c| c.label.as_deref() == Some(&name))?;
             Some(if is_break { ctx.exit } else { ctx.head })
         }
         None => {
@@ -922,26 +1080,30 @@ impl<'ast> Visit<'ast> for JumpFinder<'_> {
         }
     }
     fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.inner.push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
+        self.inner
+            .push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
         syn::visit::visit_expr_loop(self, l);
         self.inner.pop();
     }
     fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
         self.visit_expr(&w.cond);
-        self.inner.push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
+        self.inner
+            .push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
         self.visit_block(&w.body);
         self.inner.pop();
     }
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
         self.visit_expr(&f.expr);
-        self.inner.push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
+        self.inner
+            .push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
         self.visit_block(&f.body);
         self.inner.pop();
     }
     fn visit_expr_block(&mut self, b: &'ast syn::ExprBlock) {
         let labeled = b.label.is_some();
         if labeled {
-            self.inner.push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
+            self.inner
+                .push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
         }
         syn::visit::visit_expr_block(self, b);
         if labeled {

@@ -65,7 +65,10 @@ impl FreeNames {
     }
 
     fn bind_pat(&mut self, pat: &Pat) {
-        let names: Vec<String> = pattern_bindings(pat).iter().map(|b| b.ident.to_string()).collect();
+        let names: Vec<String> = pattern_bindings(pat)
+            .iter()
+            .map(|b| b.ident.to_string())
+            .collect();
         if let Some(top) = self.scopes.last_mut() {
             top.extend(names);
         }

@@ -111,3 +111,36 @@ pub fn tvars_stmts(mac: &Macro) -> syn::Result<Vec<Stmt>> {
     }
     Ok(stmts)
 }
+
+/// Every path our macros are named by in `block` (`twait`, `tame::twait`),
+/// once each, so that an expansion can keep the user's imports used.
+pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
+    struct Collect(Vec<syn::Path>);
+    impl<'ast> syn::visit::Visit<'ast> for Collect {
+        fn visit_macro(&mut self, m: &'ast Macro) {
+            if which(m).is_some() {
+                let key = quote::ToTokens::to_token_stream(&m.path).to_string();
+                if !self
+                    .0
+                    .iter()
+                    .any(|p| quote::ToTokens::to_token_stream(p).to_string() == key)
+                {
+                    self.0.push(m.path.clone());
+                }
+                // Nested invocations (mkevent! inside twait!).
+                if let Ok(stmts) = syn::Block::parse_within.parse2(m.tokens.clone()) {
+                    for s in &stmts {
+                        self.visit_stmt(s);
+                    }
+                } else if let Ok(args) = syn::parse2::<MkeventArgs>(m.tokens.clone()) {
+                    for a in &args.args {
+                        self.visit_expr(a);
+                    }
+                }
+            }
+        }
+    }
+    let mut c = Collect(Vec::new());
+    syn::visit::Visit::visit_block(&mut c, block);
+    c.0
+}

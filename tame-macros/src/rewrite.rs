@@ -30,7 +30,8 @@ pub fn rename_self(stmts: &mut [Stmt]) {
     struct Rename;
     impl VisitMut for Rename {
         fn visit_expr_path_mut(&mut self, p: &mut syn::ExprPath) {
-            if p.qself.is_none() && p.path.segments.len() == 1 && p.path.segments[0].ident == "self" {
+            if p.qself.is_none() && p.path.segments.len() == 1 && p.path.segments[0].ident == "self"
+            {
                 let span = p.path.segments[0].ident.span();
                 p.path.segments[0].ident = self_ident(span);
             }
@@ -156,7 +157,11 @@ pub fn cx_ident() -> Ident {
 
 /// Rewrites every `mkevent!` of the body. Each `twait! { ... }` is replaced
 /// by `twait! { N }`, N indexing `Events::blocks`.
-pub fn rewrite_events(stmts: &mut [Stmt], rendezvous: &HashSet<String>, errors: &mut Errors) -> Events {
+pub fn rewrite_events(
+    stmts: &mut [Stmt],
+    rendezvous: &HashSet<String>,
+    errors: &mut Errors,
+) -> Events {
     let mut r = EventRewriter {
         rendezvous,
         errors,
@@ -184,7 +189,12 @@ struct EventRewriter<'a> {
 impl EventRewriter<'_> {
     fn note_path(&mut self, mac: &syn::Macro) {
         let key = mac.path.to_token_stream().to_string();
-        if !self.events.macro_paths.iter().any(|p| p.to_token_stream().to_string() == key) {
+        if !self
+            .events
+            .macro_paths
+            .iter()
+            .any(|p| p.to_token_stream().to_string() == key)
+        {
             self.events.macro_paths.push(mac.path.clone());
         }
     }
@@ -239,17 +249,24 @@ impl EventRewriter<'_> {
             let id = &args.args[1];
             let slots = &args.args[2..];
             if slots.is_empty() {
-                return Some(syn::parse_quote_spanned!(span=> ::tame::__private::rendezvous_event(&(#r), #id)));
+                return Some(
+                    syn::parse_quote_spanned!(span=> ::tame::__private::rendezvous_event(&(#r), #id)),
+                );
             }
             let (captures, store) = self.slots(slots)?;
-            let list = format_ident!("__tame_rslots_{}", self.events.rendezvous_sites.len(), span = Span::mixed_site());
+            let list = format_ident!(
+                "__tame_rslots_{}",
+                self.events.rendezvous_sites.len(),
+                span = Span::mixed_site()
+            );
             let store_stmt = store_stmt(&list, store);
             self.events.rendezvous_sites.push(RendezvousSite {
                 rendezvous_key: r.to_token_stream().to_string(),
                 list: list.clone(),
                 store: store_stmt,
             });
-            let maker = quote_spanned!(span=> ::tame::__private::rendezvous_event_with_slot(&(#r), #id));
+            let maker =
+                quote_spanned!(span=> ::tame::__private::rendezvous_event_with_slot(&(#r), #id));
             Some(make_with_slot(maker, &list, captures))
         } else {
             if args.args.is_empty() {
@@ -310,8 +327,13 @@ fn is_rendezvous_name(e: &Expr, names: &HashSet<String>) -> bool {
         other => other,
     };
     match e {
-        Expr::Path(p) => p.path.get_ident().is_some_and(|i| names.contains(&i.to_string())),
-        Expr::Field(f) => matches!(&f.member, syn::Member::Named(n) if names.contains(&n.to_string())),
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| names.contains(&i.to_string())),
+        Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if names.contains(&n.to_string()))
+        }
         _ => false,
     }
 }

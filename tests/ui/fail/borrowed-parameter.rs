@@ -1,0 +1,8 @@
+use tame::tamed;
+
+#[tamed]
+fn f(name: &str) {
+    println!("{name}");
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use tame::{mkevent, tamed, twait};
+
+#[tamed]
+fn f(stop: bool) {
+    twait! {
+        if stop {
+            return;
+        }
+        tame::asap(mkevent!());
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use tame::tamed;
+
+#[tamed]
+async fn f() {}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use tame::{tamed, twait};
+
+#[tamed]
+fn f(r: tame::Rendezvous<u8>) {
+    let fut = async move {
+        twait!(r);
+    };
+    drop(fut);
+}
+
+fn main() {}
