@@ -52,7 +52,7 @@ use std::fmt;
 use std::io;
 use std::net::IpAddr;
 
-use crate::Event;
+use crate::{mkevent, tamed, tvars, twait, Event};
 
 mod resolv_conf;
 mod resolver;
@@ -271,6 +271,9 @@ pub fn default_resolver() -> io::Result<Resolver> {
 /// The paper's `gethost_ev`: looks up `name` with this thread's
 /// [`default_resolver`] and triggers `ev` with its addresses.
 ///
+/// A `#[tamed]` function, written as in the paper: it waits for the
+/// resolver's event in a `twait!{}` block, then triggers its own.
+///
 /// # Examples
 ///
 /// ```
@@ -286,9 +289,15 @@ pub fn default_resolver() -> io::Result<Resolver> {
 /// }));
 /// tame::run();
 /// ```
+#[tamed]
 pub fn gethost_ev(name: String, ev: Event<LookupResult>) {
+    // Stays as it is if the lookup's event were dropped untriggered.
+    tvars! { let mut res: LookupResult = Err(Error::NoResult { name: name.clone() }); }
     match default_resolver() {
-        Ok(r) => r.lookup_ip(&name, ev),
-        Err(source) => ev.trigger(Err(Error::Io { name, source })),
+        Ok(resolver) => {
+            twait! { resolver.lookup_ip(&name, mkevent!(res)); }
+        }
+        Err(source) => res = Err(Error::Io { name, source }),
     }
+    ev.trigger(res);
 }
