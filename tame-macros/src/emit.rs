@@ -73,17 +73,16 @@ impl<'a> Emitter<'a> {
             let tparam = format_ident!("T{}", n, span = Span::mixed_site());
             fields[b] = Some((field, tparam));
         }
-        let variants = l
-            .states
-            .iter()
-            .enumerate()
-            .map(|(i, s)| match s.kind {
+        // Variants are numbered in source order (the order of the arms).
+        let mut variants = vec![format_ident!("Start"); l.states.len()];
+        for (pos, &s) in l.order.iter().enumerate() {
+            variants[s] = match l.states[s].kind {
                 StateKind::Entry => format_ident!("Start"),
-                StateKind::AfterTwait => format_ident!("Twait{}", i),
-                StateKind::LoopHead => format_ident!("LoopHead{}", i),
-                StateKind::Join => format_ident!("Join{}", i),
-            })
-            .collect();
+                StateKind::AfterTwait => format_ident!("Twait{}", pos),
+                StateKind::LoopHead => format_ident!("LoopHead{}", pos),
+                StateKind::Join => format_ident!("Join{}", pos),
+            };
+        }
         Emitter {
             l,
             live,
@@ -123,7 +122,8 @@ impl<'a> Emitter<'a> {
     // Input: the states. Output: `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
         let params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
-        let variants = self.l.states.iter().enumerate().map(|(s, state)| {
+        let variants = self.l.order.iter().map(|&s| {
+            let state = &self.l.states[s];
             let v = &self.variants[s];
             let fs = self.live[s].iter().map(|b| {
                 let (f, t) = self.fields[b].as_ref().expect("live bindings are carried");

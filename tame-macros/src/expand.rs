@@ -108,7 +108,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
         .map(|((b, _), value)| (*b, value.clone()))
         .collect();
     let initial = em.initial(&param_outer);
-    let arms: Vec<TokenStream> = (0..lowered.states.len()).map(|s| em.arm(s)).collect();
+    let arms: Vec<TokenStream> = lowered.order.iter().map(|&s| em.arm(s)).collect();
     let (ty, var, cx, drive) = em.state_names();
     let (ty, var, cx, drive) = (ty.clone(), var.clone(), cx.clone(), drive.clone());
     drop(em);
@@ -116,7 +116,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
 
     let body_ident = Ident::new("__tame_body", Span::mixed_site());
     let paths = &events.macro_paths;
-    let used = quote!(#(#paths!(@used);)*);
+    let used = quote!(#(#paths!{@used})*);
     let attrs = &f.attrs;
     let vis = &f.vis;
     let sig = &f.sig;

@@ -141,6 +141,9 @@ pub struct Lowered {
     pub sites: Vec<Span>,
     /// Parameters carried into the entry state: (binding, outer name).
     pub params: Vec<(BindingId, Ident)>,
+    /// States in the order their code begins in the source: the order of
+    /// the match arms.
+    pub order: Vec<StateId>,
 }
 
 pub struct Lowerer<'a> {
@@ -154,6 +157,7 @@ pub struct Lowerer<'a> {
     errors: &'a mut Errors,
     rendezvous: &'a HashSet<String>,
     tmp_counter: usize,
+    order: Vec<StateId>,
 }
 
 const BORROWING_METHODS: &[&str] = &[
@@ -205,6 +209,7 @@ impl<'a> Lowerer<'a> {
             errors,
             rendezvous,
             tmp_counter: 0,
+            order: Vec::new(),
         }
     }
 
@@ -221,6 +226,7 @@ impl<'a> Lowerer<'a> {
         let entry = self.new_state(StateKind::Entry, Span::call_site());
         let mut stmts = prelude;
         stmts.extend(body.iter().cloned());
+        self.order.push(entry);
         let mut code = Vec::new();
         self.lower_seq(&stmts, &mut code, Target::Return);
         self.states[entry].code = code;
@@ -229,6 +235,7 @@ impl<'a> Lowerer<'a> {
             states: self.states,
             sites: self.sites,
             params: param_ids,
+            order: self.order,
         }
     }
 
@@ -366,6 +373,13 @@ impl<'a> Lowerer<'a> {
             if !contains_twait(stmt) {
                 let node = self.plain(stmt.clone());
                 out.push(node);
+                if matches!(
+                    stmt,
+                    Stmt::Expr(Expr::Break(_) | Expr::Continue(_) | Expr::Return(_), _)
+                ) {
+                    // The statement itself leaves the sequence.
+                    return;
+                }
                 continue;
             }
             match stmt {
@@ -483,6 +497,7 @@ impl<'a> Lowerer<'a> {
         let state = self.new_state(StateKind::AfterTwait, span);
         out.push(self.goto(Target::State(state), span));
         let site = self.new_site(span);
+        self.order.push(state);
         let mut code = vec![Node::WaitJoin { state, site }];
         for store in &block.stores {
             let node = self.plain(store.clone());
@@ -517,6 +532,7 @@ impl<'a> Lowerer<'a> {
             None => self.synthetic("id", false, None).0,
         };
         let key = rendezvous.to_token_stream().to_string();
+        self.order.push(state);
         let mut code = vec![Node::PollRendezvous {
             state,
             rendezvous,
@@ -673,6 +689,7 @@ impl<'a> Lowerer<'a> {
         }
         let join = self.new_state(StateKind::Join, span);
         f(self, out, Target::State(join));
+        self.order.push(join);
         let mut code = Vec::new();
         self.lower_seq(rest, &mut code, after);
         self.states[join].code = code;
@@ -806,12 +823,14 @@ impl<'a> Lowerer<'a> {
             exit,
         });
         self.push_scope();
+        self.order.push(head);
         let mut code = Vec::new();
         self.lower_seq(&body, &mut code, Target::State(head));
         self.pop_scope();
         self.loops.pop();
         self.states[head].code = code;
         if let Some(join) = join {
+            self.order.push(join);
             let mut code = Vec::new();
             self.lower_seq(rest, &mut code, after);
             self.states[join].code = code;
