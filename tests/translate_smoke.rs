@@ -16,7 +16,11 @@ fn windowed(names: Vec<String>, trace: Trace, done: Event<Vec<Option<String>>>) 
     tvars! { let mut sent = 0; let mut recv = 0; let mut a = vec![None; names.len()]; let r = Rendezvous::<usize>::new(); }
     while recv < names.len() {
         if sent < names.len() && sent - recv < 2 {
-            fake_lookup(names[sent].clone(), [40, 30, 5, 50][sent], mkevent!(r, sent, a[sent]));
+            fake_lookup(
+                names[sent].clone(),
+                [40, 30, 5, 50][sent],
+                mkevent!(r, sent, a[sent]),
+            );
             sent += 1;
         } else {
             let id = twait!(r);
@@ -36,6 +40,17 @@ fn windowed_smoke() {
     windowed(names, trace.clone(), ev);
     tame::run();
     let out = slot.take().unwrap();
-    assert_eq!(out, vec![Some("ip-of-n0".to_string()), Some("ip-of-n1".into()), Some("ip-of-n2".into()), Some("ip-of-n3".into())]);
-    assert_eq!(*trace.borrow(), vec!["got Some(1)", "got Some(2)", "got Some(0)", "got Some(3)"]);
+    assert_eq!(
+        out,
+        vec![
+            Some("ip-of-n0".to_string()),
+            Some("ip-of-n1".into()),
+            Some("ip-of-n2".into()),
+            Some("ip-of-n3".into())
+        ]
+    );
+    assert_eq!(
+        *trace.borrow(),
+        vec!["got Some(1)", "got Some(2)", "got Some(0)", "got Some(3)"]
+    );
 }
