@@ -293,11 +293,14 @@ fn dispatch(l: &Loop, ready: &[Readiness], fire: &mut Vec<Event<()>>) {
     }
 }
 
-/// Runs what is in the ready queue now; what gets queued meanwhile waits for
-/// the next turn (so `asap` lets others run, and fds are polled between).
+/// How many queued items run before the loop looks at timers and fds again.
+const TURN_BUDGET: usize = 1024;
+
+/// Runs the ready queue in FIFO order until it is empty or the budget is
+/// spent; then the loop polls fds and timers (so a task that keeps
+/// re-queueing itself with `asap` cannot starve I/O).
 fn run_ready(l: &Loop) {
-    let n = l.ready.borrow().len();
-    for _ in 0..n {
+    for _ in 0..TURN_BUDGET {
         let next = l.ready.borrow_mut().pop_front();
         match next {
             Some(Runnable::Task(task)) => task.poll(&task),
@@ -308,6 +311,9 @@ fn run_ready(l: &Loop) {
 }
 
 fn fire_due_timers(l: &Loop) {
+    if l.timers.borrow().len() == 0 {
+        return;
+    }
     let now = Instant::now();
     loop {
         let due = l.timers.borrow_mut().pop_due(now);
@@ -320,6 +326,9 @@ fn fire_due_timers(l: &Loop) {
 
 /// The earliest deadline of a timer whose event is still live.
 fn next_live_deadline(l: &Loop) -> Option<Instant> {
+    if l.timers.borrow().len() == 0 {
+        return None;
+    }
     loop {
         let dead = l.timers.borrow_mut().pop_dead_top();
         match dead {

@@ -44,13 +44,19 @@ impl Ord for Entry {
 pub(crate) struct Timers {
     heap: BinaryHeap<Entry>,
     next_seq: u64,
+    /// When the heap grows to this size, dead entries are swept out.
+    compact_at: usize,
 }
+
+/// Below this many entries the heap is never swept.
+const MIN_COMPACT: usize = 4096;
 
 impl Timers {
     pub(crate) const fn new() -> Self {
         Timers {
             heap: BinaryHeap::new(),
             next_seq: 0,
+            compact_at: MIN_COMPACT,
         }
     }
 
@@ -62,6 +68,24 @@ impl Timers {
             seq,
             event,
         });
+        if self.heap.len() >= self.compact_at {
+            self.compact();
+        }
+    }
+
+    /// Sweeps out dead entries: O(n), done once the heap doubled since the
+    /// last sweep, so O(1) amortized per insert. It keeps the heap within
+    /// twice the live timers, so cancelled timers cost no lasting memory
+    /// even when their deadlines are far away. Dropping a dead event runs
+    /// no user code (its sink ignores it), so this is safe under the
+    /// loop's borrow.
+    fn compact(&mut self) {
+        self.heap.retain(|e| e.event.is_live());
+        let len = self.heap.len();
+        if self.heap.capacity() > 4 * len.max(MIN_COMPACT) {
+            self.heap.shrink_to(2 * len.max(MIN_COMPACT));
+        }
+        self.compact_at = (2 * len).max(MIN_COMPACT);
     }
 
     /// Removes dead entries from the top, returning them so the caller drops

@@ -1,0 +1,74 @@
+//! Micro benchmarks of the runtime, run by `bench/run` next to tokio's.
+//!
+//! * event round trip: a tamed call that triggers its caller's event after
+//!   one yield (`asap`), and the caller resuming;
+//! * timer arm + cancel: a timer armed with an event whose rendezvous is then
+//!   dropped, including the loop's pruning of the dead entry.
+//!
+//! Usage: `microbench [N]` (default 1,000,000). Prints `name: ns/op` lines.
+use std::time::{Duration, Instant};
+
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
+
+#[tamed]
+fn callee(done: Event) {
+    twait! { tame::asap(mkevent!()); }
+    done.trigger(());
+}
+
+#[tamed]
+fn caller(n: u64, done: Event) {
+    let mut i = 0;
+    while i < n {
+        twait! { callee(mkevent!()); }
+        i += 1;
+    }
+    done.trigger(());
+}
+
+fn main() {
+    let n: u64 = match std::env::args().nth(1).as_deref() {
+        Some("--help") | Some("-h") => {
+            println!("usage: microbench [N] [event|timer]   (N iterations, default 1000000)");
+            return;
+        }
+        Some(s) => s.parse().expect("N must be a number"),
+        None => 1_000_000,
+    };
+
+    let only = std::env::args().nth(2);
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+
+    // Warm up, then measure.
+    for round in 0..2 {
+        if !run("event") {
+            break;
+        }
+        let r = Rendezvous::<()>::new();
+        let start = Instant::now();
+        caller(n, r.event(()));
+        tame::run();
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        assert_eq!(r.try_next(), Some(()));
+        if round == 1 {
+            println!("event_round_trip_ns: {ns:.1}");
+        }
+    }
+
+    for round in 0..2 {
+        if !run("timer") {
+            break;
+        }
+        let start = Instant::now();
+        for _ in 0..n {
+            let r = Rendezvous::<()>::new();
+            tame::timer(Duration::from_secs(3600), r.event(()));
+            drop(r);
+        }
+        tame::run();
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        if round == 1 {
+            println!("timer_arm_cancel_ns: {ns:.1}");
+        }
+    }
+}
