@@ -1,0 +1,256 @@
+//! [`TcpListener`]: a listening TCP socket on the loop.
+
+use std::fmt;
+use std::io;
+use std::net::{self, SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::rc::Rc;
+
+use super::op::{self, retry, Op, Shared};
+use super::TcpStream;
+use crate::{Event, Interest};
+
+type Io = Rc<Shared<net::TcpListener>>;
+
+/// A TCP socket listening for connections, accepting them through events on
+/// this thread's loop.
+///
+/// Dropping the listener (or [`close`](Self::close)) cancels a waiting
+/// [`accept`](Self::accept): its event comes back untriggered. `!Send`, like
+/// [`TcpStream`].
+///
+/// # Examples
+///
+/// ```
+/// use tame::net::{TcpListener, TcpStream};
+///
+/// let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+/// let addr = listener.local_addr().unwrap();
+/// let r = tame::Rendezvous::<&str>::new();
+/// let (accepted, conn) = r.event_with_slot("accepted");
+/// let (connected, client) = r.event_with_slot("connected");
+/// listener.accept(accepted);
+/// TcpStream::connect(addr, connected);
+/// tame::run();
+/// let (server_side, peer) = conn.take().unwrap().unwrap();
+/// let client: TcpStream = client.take().unwrap().unwrap();
+/// assert_eq!(peer, client.local_addr().unwrap());
+/// # drop(server_side);
+/// ```
+pub struct TcpListener {
+    io: Io,
+}
+
+impl TcpListener {
+    /// Binds a listening socket to `addr` (port 0 picks a free port; see
+    /// [`local_addr`](Self::local_addr)), non-blocking.
+    ///
+    /// This is std's `bind` (which sets `SO_REUSEADDR`); a host name in
+    /// `addr` is resolved with std's blocking resolver, so call it at
+    /// start-up, not from a running task.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse`, `PermissionDenied`, address resolution errors, ...
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// assert_ne!(listener.local_addr().unwrap().port(), 0);
+    /// ```
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        TcpListener::from_std(net::TcpListener::bind(addr)?)
+    }
+
+    /// Wraps a std listener, making it non-blocking.
+    ///
+    /// # Errors
+    ///
+    /// If the socket cannot be made non-blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let listener = tame::net::TcpListener::from_std(std_listener).unwrap();
+    /// # drop(listener);
+    /// ```
+    pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            io: Shared::new(listener),
+        })
+    }
+
+    /// Cancels a waiting accept (its event comes back untriggered) and gives
+    /// back the std listener, still non-blocking.
+    ///
+    /// # Errors
+    ///
+    /// If an operation of this loop turn still holds the socket, the fd is
+    /// duplicated, which can fail (`EMFILE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let std_listener = listener.into_std().unwrap();
+    /// # drop(std_listener);
+    /// ```
+    pub fn into_std(self) -> io::Result<net::TcpListener> {
+        let io = self.io.clone();
+        drop(self);
+        Shared::into_inner(io)
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// assert!(listener.local_addr().unwrap().ip().is_loopback());
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.sock()?.local_addr()
+    }
+
+    /// Accepts one connection and triggers `ev` with it (made non-blocking)
+    /// and the peer's address.
+    ///
+    /// A connection already waiting is accepted at once (`ev` triggers
+    /// before `accept` returns); otherwise the listener waits to be readable
+    /// first. A connection aborted by its peer before it was accepted
+    /// (`ECONNABORTED`) is skipped silently. Call `accept` again for the
+    /// next connection (a server loops: accept, start a handler, accept).
+    ///
+    /// # Errors
+    ///
+    /// Delivered through `ev`: `EMFILE`/`ENFILE` (out of file
+    /// descriptors), `ENOBUFS`, ...; `ResourceBusy` if another accept is
+    /// already waiting. After an error such as `EMFILE` the connection is
+    /// still queued and the listener still readable: retrying at once would
+    /// spin, so back off first (say, [`tame::timer`](crate::timer) for a few
+    /// milliseconds, or until a connection closes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// listener.accept(ev);
+    /// tame::run();
+    /// let (_stream, peer) = slot.take().unwrap().unwrap();
+    /// assert_eq!(peer, client.local_addr().unwrap());
+    /// ```
+    pub fn accept(&self, ev: Event<io::Result<(TcpStream, SocketAddr)>>) {
+        AcceptOp { ev }.resume(&self.io);
+    }
+
+    /// Accepts a connection that is already waiting, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if no connection is waiting; as for
+    /// [`accept`](Self::accept) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let err = listener.try_accept().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// ```
+    pub fn try_accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        try_accept(&self.io)
+    }
+
+    /// Closes the listener: a waiting accept is cancelled (its event comes
+    /// back untriggered), then the socket is closed. Dropping the listener
+    /// does the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let r = tame::Rendezvous::<&str>::new();
+    /// listener.accept(r.event_with_slot("accept").0);
+    /// listener.close();
+    /// assert_eq!(r.try_next(), Some("accept"));
+    /// tame::run(); // returns: nothing waits any more
+    /// ```
+    pub fn close(self) {
+        drop(self);
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        self.io.close();
+    }
+}
+
+impl AsFd for TcpListener {
+    /// The socket's fd. Waits made on it directly are cancelled by
+    /// [`close`](TcpListener::close) too.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.raw().as_fd()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_fd().as_raw_fd()
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TcpListener");
+        d.field("fd", &self.as_raw_fd());
+        if let Ok(addr) = self.local_addr() {
+            d.field("local", &addr);
+        }
+        d.finish()
+    }
+}
+
+fn try_accept(io: &Io) -> io::Result<(TcpStream, SocketAddr)> {
+    let sock = io.sock()?;
+    loop {
+        // std's accept is accept4(SOCK_CLOEXEC) and retries EINTR.
+        match retry(|| sock.accept()) {
+            Ok((stream, addr)) => return Ok((TcpStream::from_std(stream)?, addr)),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+struct AcceptOp {
+    ev: Event<io::Result<(TcpStream, SocketAddr)>>,
+}
+
+impl Op<net::TcpListener> for AcceptOp {
+    fn resume(self, io: &Io) {
+        match try_accept(io) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => op::wait(io, Interest::Read, self),
+            r => self.ev.trigger(r),
+        }
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger(Err(err));
+    }
+
+    fn is_live(&self) -> bool {
+        self.ev.is_live()
+    }
+}
