@@ -37,12 +37,12 @@
 //! #[tamed]
 //! fn echo_once(listener: TcpListener) {
 //!     tvars! {
-//!         let mut accepted: Option<io::Result<(TcpStream, SocketAddr)>> = None;
+//!         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
 //!         let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
 //!         let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
 //!     }
 //!     twait! { listener.accept(mkevent!(accepted)); }
-//!     let Some(Ok((conn, _peer))) = accepted else { return };
+//!     let Ok((conn, _peer)) = accepted else { return };
 //!     loop {
 //!         twait! { conn.read(Vec::new(), mkevent!(got)); }
 //!         let (buf, n) = std::mem::replace(&mut got, (Vec::new(), Ok(0)));
@@ -59,12 +59,12 @@
 //! #[tamed]
 //! fn client(addr: SocketAddr, done: Event<Vec<u8>>) {
 //!     tvars! {
-//!         let mut conn: Option<io::Result<TcpStream>> = None;
+//!         let mut conn: io::Result<TcpStream> = Err(io::ErrorKind::NotConnected.into());
 //!         let mut sent: (&'static [u8], io::Result<()>) = (&[], Ok(()));
 //!         let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
 //!     }
 //!     twait! { TcpStream::connect(addr, mkevent!(conn)); }
-//!     let Some(Ok(conn)) = conn else { return };
+//!     let Ok(conn) = conn else { return };
 //!     twait! { conn.write_all(&b"hello\n"[..], mkevent!(sent)); }
 //!     twait! { conn.read_until(Vec::new(), b"\n", 1024, mkevent!(got)); }
 //!     done.trigger(got.0);
