@@ -1,0 +1,191 @@
+//! sleepy: `GET /<ms>` answers after `<ms>` milliseconds.
+//!
+//! The classic threads-vs-events demonstration: 10,000 clients each waiting
+//! a second cost 10,000 threads (and their stacks) in a thread-per-connection
+//! server, and 10,000 small tasks here, on one thread.
+//!
+//! ```text
+//! sleepy --port PORT     (0 picks a free port; the bound address is printed on stdout's first line)
+//! ```
+//!
+//! Each connection is one `#[tamed]` function: read a request head, sleep,
+//! answer, and again (keep-alive) until the client closes. While it sleeps
+//! or waits for the next request a connection holds no read buffer.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tame::net::{TcpListener, TcpStream};
+use tame::{mkevent, tamed, tvars, twait};
+
+/// Longest request head we read.
+const HEAD_LIMIT: usize = 8192;
+/// Longest sleep we grant (a client cannot park a connection for days).
+const MAX_SLEEP_MS: u64 = 60_000;
+
+#[tamed]
+fn accept_loop(listener: TcpListener) {
+    tvars! { let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into()); }
+    loop {
+        twait! { listener.accept(mkevent!(accepted)); }
+        match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
+            Ok((stream, _peer)) => serve(stream),
+            Err(e) => {
+                // Out of fds, most likely: back off instead of spinning.
+                eprintln!("sleepy: accept: {e}");
+                twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
+            }
+        }
+    }
+}
+
+#[tamed]
+fn serve(stream: TcpStream) {
+    tvars! {
+        let mut buf: Vec<u8> = Vec::new();
+        let mut read: io::Result<usize> = Ok(0);
+        let mut out: Vec<u8> = Vec::new();
+        let mut written: io::Result<()> = Ok(());
+    }
+    loop {
+        twait! { stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", HEAD_LIMIT, mkevent!(buf, read)); }
+        let n = match read {
+            Ok(n) if n > 0 => n,
+            // The client closed (Ok(0)), sent a head too long, or failed.
+            _ => return,
+        };
+        let request = parse(&buf[..n]);
+        buf.drain(..n);
+        if buf.is_empty() {
+            // Hold no buffer while sleeping or idle.
+            buf = Vec::new();
+        }
+        if let Request::Sleep { ms, .. } = request {
+            twait! { tame::timer(Duration::from_millis(ms), mkevent!()); }
+        }
+        out = response(&request);
+        twait! { stream.write_all(std::mem::take(&mut out), mkevent!(out, written)); }
+        if written.is_err() || !request.keep_alive() {
+            return;
+        }
+        out = Vec::new();
+    }
+}
+
+/// What a request asks for.
+enum Request {
+    Sleep { ms: u64, keep_alive: bool },
+    Bad,
+}
+
+impl Request {
+    fn keep_alive(&self) -> bool {
+        matches!(
+            self,
+            Request::Sleep {
+                keep_alive: true,
+                ..
+            }
+        )
+    }
+}
+
+/// `GET /<ms> HTTP/1.x`, with `Connection: close` honoured (HTTP/1.0 closes
+/// unless it asks for keep-alive).
+fn parse(head: &[u8]) -> Request {
+    let Ok(text) = std::str::from_utf8(head) else {
+        return Request::Bad;
+    };
+    let mut lines = text.split("\r\n");
+    let mut parts = lines.next().unwrap_or("").split(' ');
+    let (Some("GET"), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Request::Bad;
+    };
+    let Some(Ok(ms)) = target.strip_prefix('/').map(str::parse::<u64>) else {
+        return Request::Bad;
+    };
+    let mut keep_alive = version == "HTTP/1.1";
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("connection") {
+                let value = value.trim();
+                if value.eq_ignore_ascii_case("close") {
+                    keep_alive = false;
+                } else if value.eq_ignore_ascii_case("keep-alive") {
+                    keep_alive = true;
+                }
+            }
+        }
+    }
+    Request::Sleep {
+        ms: ms.min(MAX_SLEEP_MS),
+        keep_alive,
+    }
+}
+
+fn response(request: &Request) -> Vec<u8> {
+    match request {
+        Request::Sleep { ms, keep_alive } => {
+            let body = format!("slept {ms} ms\n");
+            let conn = if *keep_alive { "keep-alive" } else { "close" };
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: {conn}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        }
+        Request::Bad => {
+            let body = "usage: GET /<milliseconds>\n";
+            format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        }
+    }
+}
+
+fn main() {
+    let mut port: u16 = 8080;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                port = match args.next().map(|p| p.parse()) {
+                    Some(Ok(p)) => p,
+                    _ => usage("--port needs a number"),
+                }
+            }
+            "-h" | "--help" => {
+                println!(
+                    "sleepy: GET /<ms> answers after <ms> milliseconds (one thread, one task per connection)\n\n\
+                     usage: sleepy --port PORT\n  \
+                     --port PORT  port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line"
+                );
+                return;
+            }
+            other => usage(&format!("unknown argument {other:?}")),
+        }
+    }
+    let listener = match TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("sleepy: cannot listen on port {port}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    println!("{addr}");
+    io::stdout().flush().expect("stdout");
+    accept_loop(listener);
+    tame::run();
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!("sleepy: {problem}\nusage: sleepy --port PORT (try --help)");
+    std::process::exit(2);
+}
