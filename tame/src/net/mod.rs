@@ -14,6 +14,11 @@
 //!   shared buffer, or with `read`/`read_until` on an empty `Vec` (which
 //!   allocates only once data arrived).
 //!
+//! In a `#[tamed]` function, keep a socket in use after the `twait` that
+//! waits on it (end with `close()`): the translator drops a binding at the
+//! last `twait` it crosses unused, and dropping a socket cancels its
+//! operations (see [`TcpStream`]).
+//!
 //! Every error is delivered through the operation's event (never a panic),
 //! together with the buffer. Closing (or dropping) a stream or listener
 //! cancels its waiting operations: their events come back untriggered, so a
@@ -42,6 +47,10 @@
 //!         let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
 //!     }
 //!     twait! { listener.accept(mkevent!(accepted)); }
+//!     // Using `listener` here keeps it open across the twait above (a
+//!     // binding not used after a twait is dropped at it, which would
+//!     // cancel the accept).
+//!     listener.close();
 //!     let Ok((conn, _peer)) = accepted else { return };
 //!     loop {
 //!         twait! { conn.read(Vec::new(), mkevent!(got)); }
@@ -54,6 +63,7 @@
 //!             break;
 //!         }
 //!     }
+//!     conn.close();
 //! }
 //!
 //! #[tamed]
@@ -67,6 +77,7 @@
 //!     let Ok(conn) = conn else { return };
 //!     twait! { conn.write_all(&b"hello\n"[..], mkevent!(sent)); }
 //!     twait! { conn.read_until(Vec::new(), b"\n", 1024, mkevent!(got)); }
+//!     conn.close();
 //!     done.trigger(got.0);
 //! }
 //!

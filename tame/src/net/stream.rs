@@ -51,6 +51,30 @@ use crate::{Event, Interest};
 /// small allocation) remain. [`readable`](Self::readable) plus
 /// [`try_read`](Self::try_read) into a shared buffer is the other way.
 ///
+/// # Keep the stream alive while it waits
+///
+/// Because dropping cancels, whoever started an operation keeps the stream
+/// until the operation's event came back. In a `#[tamed]` function, mind
+/// the translator's drop rule: a binding that is not used after a `twait`
+/// is dropped *at* it, so a stream used only inside the `twait!{}` block
+/// would cancel its own operation. Use it afterwards, typically by ending
+/// with an explicit [`close`](Self::close):
+///
+/// ```
+/// # use std::io;
+/// # use tame::{mkevent, tamed, twait, tvars, net::TcpStream};
+/// #[tamed]
+/// fn greet(conn: TcpStream) {
+///     tvars! { let mut sent: (&'static [u8], io::Result<()>) = (&[], Ok(())); }
+///     twait! { conn.write_all(&b"hello\n"[..], mkevent!(sent)); }
+///     conn.close(); // also keeps `conn` alive across the twait
+/// }
+/// # let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// # let s = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+/// # greet(TcpStream::from_std(s).unwrap());
+/// # tame::run();
+/// ```
+///
 /// `TcpStream` is `!Send`: it belongs to the thread whose loop it uses. Move
 /// a connection to another thread with [`into_std`](Self::into_std).
 ///
@@ -74,7 +98,10 @@ use crate::{Event, Interest};
 ///     let c = conn.clone();
 ///     conn.read(Vec::new(), Event::from_fn(move |r: Option<(Vec<u8>, std::io::Result<usize>)>| {
 ///         let (buf, _) = r.unwrap();
-///         c.write_all(buf, Event::from_fn(move |_| drop(c)));
+///         // The stream must live until the write is done: the callback
+///         // keeps a reference.
+///         let keep = c.clone();
+///         c.write_all(buf, Event::from_fn(move |_| drop(keep)));
 ///     }));
 /// }));
 ///
