@@ -1,0 +1,468 @@
+//! multidns: the paper's figures 3 and 4 (Krohn, Kohler, Kaashoek, "Events
+//! Can Make Sense", USENIX ATC 2007). Resolves N names sequentially, in
+//! parallel, and with a window of W outstanding lookups, and prints how long
+//! each took next to the ideal time.
+//!
+//! Run `cargo run --release --example multidns -- --help` for the options.
+
+use std::cell::RefCell;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use tame::dns::server::Server;
+use tame::dns::wire::{self, Message, RData};
+use tame::dns::{self, gethost_ev, Error, LookupResult, Resolver};
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
+
+const HELP: &str = "\
+multidns: resolve many names sequentially, in parallel, and in a window
+(the tame paper's figures 3 and 4), and compare with a blocking loop.
+
+USAGE:
+    multidns [-n N] [--window W] [--delay MS] [--server ADDR] [NAME...]
+
+With no NAME, starts a DNS server of its own on 127.0.0.1 (built on tame,
+on a thread of its own) that answers N generated names, each after MS
+milliseconds, and checks every answer.
+With NAMEs and --server ADDR, asks the DNS server at ADDR.
+With NAMEs and no --server, asks the nameservers of /etc/resolv.conf.
+
+OPTIONS:
+    -n N            number of generated names (built-in server only) [default: 100]
+    --window W      most lookups outstanding at once in the windowed mode [default: 10]
+    --delay MS      the built-in server's delay per query, milliseconds [default: 100]
+    --server ADDR   the DNS server to ask, as IP or IP:PORT (port 53 if omitted)
+    -h, --help      print this help
+
+OUTPUT:
+    One row per mode: mode, N, window, wall time, ideal time
+    (ceil(N/W) * delay; with a real server the delay is estimated as the
+    sequential mode's time per name, marked ~), their ratio, and how many
+    names resolved (correctly, for the built-in server).
+
+    The `blocking` row is the same N names resolved one at a time by a
+    blocking loop that uses no tame at all: with the built-in server or
+    --server, a std::net::UdpSocket sending the A and AAAA queries and
+    waiting for both replies; with the system's nameservers, the standard
+    library's resolver (std::net::ToSocketAddrs, i.e. getaddrinfo).
+";
+
+// ---- The paper's three loops, as #[tamed] functions ----
+
+/// Figure 3, top: one name after another.
+#[tamed]
+fn multidns(names: Vec<String>, done: Event<Vec<LookupResult>>) {
+    tvars! { let mut a = unresolved(&names); }
+    for i in 0..names.len() {
+        twait! { gethost_ev(names[i].clone(), mkevent!(a[i])); }
+    }
+    done.trigger(a);
+}
+
+/// Figure 3, bottom: every name at once, one `twait` for all.
+// The translator's expansion of a `twait!{}` whose body is one `for` loop
+// currently trips rustc's `unused_braces` lint (reported upstream).
+#[allow(unused_braces)]
+#[tamed]
+fn multidns_par(names: Vec<String>, done: Event<Vec<LookupResult>>) {
+    tvars! { let mut a = unresolved(&names); }
+    twait! {
+        for i in 0..names.len() {
+            gethost_ev(names[i].clone(), mkevent!(a[i]));
+        }
+    }
+    done.trigger(a);
+}
+
+/// Figure 4: at most `window` lookups outstanding, over an explicit
+/// rendezvous.
+#[tamed]
+fn multidns_win(names: Vec<String>, window: usize, done: Event<Vec<LookupResult>>) {
+    tvars! {
+        let mut sent = 0usize;
+        let mut recv = 0usize;
+        let mut a = unresolved(&names);
+        let r = Rendezvous::<()>::new();
+    }
+    while recv < names.len() {
+        if sent < names.len() && sent - recv < window {
+            gethost_ev(names[sent].clone(), mkevent!(r, (), a[sent]));
+            sent += 1;
+        } else {
+            twait!(r);
+            recv += 1;
+        }
+    }
+    done.trigger(a);
+}
+
+/// The initial value of each result place: a dropped event leaves its slot
+/// as it was, so a place starts as "no result".
+fn unresolved(names: &[String]) -> Vec<LookupResult> {
+    names
+        .iter()
+        .map(|n| Err(Error::NoResult { name: n.clone() }))
+        .collect()
+}
+
+// ---- The blocking loop, without tame ----
+
+/// One name after another over a blocking UDP socket: send A and AAAA,
+/// wait for both replies (matched by id, source and question).
+fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
+    let local: SocketAddr = if server.is_ipv6() {
+        "[::]:0".parse().unwrap()
+    } else {
+        "0.0.0.0:0".parse().unwrap()
+    };
+    let sock = match UdpSocket::bind(local) {
+        Ok(s) => s,
+        Err(e) => {
+            return names
+                .iter()
+                .map(|n| {
+                    Err(Error::Io {
+                        name: n.clone(),
+                        source: std::io::Error::new(e.kind(), e.to_string()),
+                    })
+                })
+                .collect()
+        }
+    };
+    let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = [0u8; 4096];
+    let mut next_id = std::process::id() as u16;
+    names
+        .iter()
+        .map(|name| {
+            let mut want = Vec::new();
+            for qtype in [wire::TYPE_A, wire::TYPE_AAAA] {
+                next_id = next_id.wrapping_add(1);
+                let q = Message::query(next_id, name, qtype).encode().map_err(|e| {
+                    Error::InvalidName {
+                        name: name.clone(),
+                        reason: e.as_str(),
+                    }
+                })?;
+                sock.send_to(&q, server).map_err(|source| Error::Io {
+                    name: name.clone(),
+                    source,
+                })?;
+                want.push((next_id, qtype, None::<Vec<IpAddr>>));
+            }
+            while want.iter().any(|w| w.2.is_none()) {
+                let (n, from) = sock
+                    .recv_from(&mut buf)
+                    .map_err(|_| Error::Timeout { name: name.clone() })?;
+                let Ok(m) = Message::decode(&buf[..n]) else {
+                    continue;
+                };
+                let Some(w) = want
+                    .iter_mut()
+                    .find(|w| w.0 == m.header.id && w.2.is_none())
+                else {
+                    continue;
+                };
+                let q_ok = m.questions.len() == 1
+                    && m.questions[0].qtype == w.1
+                    && wire::same_name(&m.questions[0].name, name);
+                if from != server || !m.header.response || !q_ok {
+                    continue;
+                }
+                if m.header.rcode == wire::RCODE_NXDOMAIN {
+                    return Err(Error::NxDomain { name: name.clone() });
+                }
+                w.2 = Some(
+                    m.answers
+                        .iter()
+                        .filter_map(|r| match r.data {
+                            RData::A(a) if w.1 == wire::TYPE_A => Some(IpAddr::V4(a)),
+                            RData::Aaaa(a) if w.1 == wire::TYPE_AAAA => Some(IpAddr::V6(a)),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+            }
+            let all: Vec<IpAddr> = want
+                .into_iter()
+                .flat_map(|w| w.2.unwrap_or_default())
+                .collect();
+            if all.is_empty() {
+                Err(Error::NoAddresses { name: name.clone() })
+            } else {
+                Ok(all)
+            }
+        })
+        .collect()
+}
+
+/// One name after another with the standard library's resolver.
+fn blocking_std(names: &[String]) -> Vec<LookupResult> {
+    names
+        .iter()
+        .map(|name| {
+            (name.as_str(), 0)
+                .to_socket_addrs()
+                .map(|it| it.map(|a| a.ip()).collect())
+                .map_err(|source| Error::Io {
+                    name: name.clone(),
+                    source,
+                })
+        })
+        .collect()
+}
+
+// ---- Command line, runs, table ----
+
+struct Args {
+    n: usize,
+    window: usize,
+    delay_ms: u64,
+    server: Option<SocketAddr>,
+    names: Vec<String>,
+}
+
+fn parse_args() -> Result<Option<Args>, String> {
+    let mut args = Args {
+        n: 100,
+        window: 10,
+        delay_ms: 100,
+        server: None,
+        names: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |flag: &str| it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match a.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "-n" => args.n = value("-n")?.parse().map_err(|e| format!("-n: {e}"))?,
+            "--window" => {
+                args.window = value("--window")?
+                    .parse()
+                    .map_err(|e| format!("--window: {e}"))?
+            }
+            "--delay" => {
+                args.delay_ms = value("--delay")?
+                    .parse()
+                    .map_err(|e| format!("--delay: {e}"))?
+            }
+            "--server" => {
+                let v = value("--server")?;
+                let addr = v
+                    .parse::<SocketAddr>()
+                    .or_else(|_| v.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                    .map_err(|_| format!("--server: not an IP or IP:PORT: {v}"))?;
+                args.server = Some(addr);
+            }
+            s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option {s}")),
+            _ => args.names.push(a),
+        }
+    }
+    if args.window == 0 {
+        return Err("--window must be at least 1".into());
+    }
+    if args.server.is_some() && args.names.is_empty() {
+        return Err("--server needs NAMEs to ask it about".into());
+    }
+    Ok(Some(args))
+}
+
+/// Runs one tamed loop to completion and times it.
+fn timed(start: impl FnOnce(Event<Vec<LookupResult>>)) -> (Duration, Vec<LookupResult>) {
+    let out = Rc::new(RefCell::new(None));
+    let o = out.clone();
+    let t = Instant::now();
+    start(Event::from_fn(move |v| *o.borrow_mut() = v));
+    tame::run();
+    let wall = t.elapsed();
+    (wall, out.take().unwrap_or_default())
+}
+
+struct Row {
+    mode: &'static str,
+    window: usize,
+    wall: Duration,
+    resolved: usize,
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("multidns: {e}\n\n{HELP}");
+            return ExitCode::from(2);
+        }
+    };
+
+    // Where the names come from, and how to check the answers.
+    let builtin = args.names.is_empty();
+    let names: Vec<String> = if builtin {
+        (0..args.n)
+            .map(|i| format!("host{i}.multidns.test"))
+            .collect()
+    } else {
+        args.names.clone()
+    };
+    let n = names.len();
+    let expected = |i: usize| IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+    let _server_thread;
+    let server_addr = if builtin {
+        let mut b = Server::builder().delay(Duration::from_millis(args.delay_ms));
+        for (i, name) in names.iter().enumerate() {
+            b = b.host(name, expected(i));
+        }
+        let srv = match b.spawn() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("multidns: cannot start the built-in server: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let addr = srv.local_addr();
+        _server_thread = Some(srv);
+        println!(
+            "multidns: {n} names, built-in server on {addr} ({} ms delay per query)",
+            args.delay_ms
+        );
+        Some(addr)
+    } else {
+        _server_thread = None;
+        args.server
+    };
+    match server_addr {
+        Some(addr) => dns::set_default_resolver(Resolver::new(vec![addr])),
+        None => match Resolver::from_system() {
+            Ok(r) => {
+                println!(
+                    "multidns: {n} names, nameservers of /etc/resolv.conf {:?}",
+                    r.nameservers()
+                );
+                dns::set_default_resolver(r);
+            }
+            Err(e) => {
+                eprintln!("multidns: cannot read /etc/resolv.conf: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    }
+    if let (false, Some(addr)) = (builtin, server_addr) {
+        println!("multidns: {n} names, server {addr}");
+    }
+
+    let count = |results: &[LookupResult]| -> usize {
+        results
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| match r {
+                Ok(addrs) if builtin => addrs == &[expected(*i)],
+                Ok(addrs) => !addrs.is_empty(),
+                Err(_) => false,
+            })
+            .count()
+    };
+    let mut rows = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    let mut note = |results: &[LookupResult]| {
+        for e in results.iter().filter_map(|r| r.as_ref().err()).take(3) {
+            if failures.len() < 5 {
+                failures.push(e.to_string());
+            }
+        }
+    };
+
+    let list = names.clone();
+    let (wall, res) = timed(move |done| multidns(list, done));
+    rows.push(Row {
+        mode: "multidns (sequential)",
+        window: 1,
+        wall,
+        resolved: count(&res),
+    });
+    note(&res);
+
+    let list = names.clone();
+    let (wall, res) = timed(move |done| multidns_par(list, done));
+    rows.push(Row {
+        mode: "multidns_par (parallel)",
+        window: n,
+        wall,
+        resolved: count(&res),
+    });
+    note(&res);
+
+    let list = names.clone();
+    let window = args.window;
+    let (wall, res) = timed(move |done| multidns_win(list, window, done));
+    rows.push(Row {
+        mode: "multidns_win (window)",
+        window: args.window,
+        wall,
+        resolved: count(&res),
+    });
+    note(&res);
+
+    let t = Instant::now();
+    let (mode, res) = match server_addr {
+        Some(addr) => ("blocking UDP loop (no tame)", blocking_udp(addr, &names)),
+        None => ("blocking std ToSocketAddrs", blocking_std(&names)),
+    };
+    let wall = t.elapsed();
+    rows.push(Row {
+        mode,
+        window: 1,
+        wall,
+        resolved: count(&res),
+    });
+    note(&res);
+
+    // The delay per query: known for the built-in server, else estimated
+    // from the sequential run.
+    let (delay, mark) = if builtin {
+        (Duration::from_millis(args.delay_ms), "")
+    } else {
+        (rows[0].wall / n.max(1) as u32, "~")
+    };
+    println!();
+    println!(
+        "{:<28} {:>6} {:>6} {:>11} {:>11} {:>6} {:>9}",
+        "mode", "N", "window", "wall", "ideal", "ratio", "resolved"
+    );
+    let mut all_ok = true;
+    for row in &rows {
+        let w = row.window.max(1);
+        let ideal = delay * n.div_ceil(w) as u32;
+        let ratio = if ideal.is_zero() {
+            f64::NAN
+        } else {
+            row.wall.as_secs_f64() / ideal.as_secs_f64()
+        };
+        all_ok &= row.resolved == n;
+        println!(
+            "{:<28} {:>6} {:>6} {:>8.1} ms {:>11} {:>6.2} {:>5}/{}",
+            row.mode,
+            n,
+            w,
+            row.wall.as_secs_f64() * 1e3,
+            format!("{mark}{:.1} ms", ideal.as_secs_f64() * 1e3),
+            ratio,
+            row.resolved,
+            n
+        );
+    }
+    if !failures.is_empty() {
+        println!("\nsome lookups failed, for example:");
+        for f in &failures {
+            println!("  {f}");
+        }
+    }
+    if builtin && !all_ok {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
