@@ -114,7 +114,11 @@ fn rendezvous_stream_yields_ids_in_trigger_order_then_ends() {
     assert_eq!(r.size_hint(), (0, Some(3)));
     assert_eq!(Pin::new(&mut r).poll_next(&mut cx), Poll::Pending);
     c.trigger(());
-    assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "the trigger woke the poller");
+    assert_eq!(
+        wakes.0.load(Ordering::SeqCst),
+        1,
+        "the trigger woke the poller"
+    );
     drop(a);
     assert_eq!(Pin::new(&mut r).poll_next(&mut cx), Poll::Ready(Some("c")));
     assert_eq!(Pin::new(&mut r).poll_next(&mut cx), Poll::Ready(Some("a")));
@@ -185,7 +189,10 @@ fn rendezvous_stream_polled_by_a_hand_written_executor() {
     loop {
         let before = wakes.0.load(Ordering::SeqCst);
         tame::run();
-        assert!(wakes.0.load(Ordering::SeqCst) > before, "run() woke the stream");
+        assert!(
+            wakes.0.load(Ordering::SeqCst) > before,
+            "run() woke the stream"
+        );
         polls += 1;
         if fut.as_mut().poll(&mut cx).is_ready() {
             break;

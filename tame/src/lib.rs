@@ -153,3 +153,9 @@ pub fn run() {
 pub fn __timer_entries() -> usize {
     driver::timer_entries()
 }
+
+/// Test support: the size in bytes of one armed timer's entry.
+#[doc(hidden)]
+pub fn __timer_entry_size() -> usize {
+    driver::timer_entry_size()
+}

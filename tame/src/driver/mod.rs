@@ -111,7 +111,9 @@ pub(crate) fn asap(ev: Event<()>) {
 
 /// Arms a timer.
 pub(crate) fn timer_at(deadline: Instant, ev: Event<()>) {
-    LOOP.with(|l| l.timers.borrow_mut().insert(deadline, ev));
+    let swept = LOOP.with(|l| l.timers.borrow_mut().insert(deadline, ev));
+    // Dead entries swept out by the insert: dropped with no borrow held.
+    drop(swept);
 }
 
 /// Which readiness an fd wait is for.
@@ -315,8 +317,12 @@ fn fire_due_timers(l: &Loop) {
         return;
     }
     let now = Instant::now();
+    // Timers armed by the callbacks below wait for the next turn even if
+    // they are already due: otherwise a callback that re-arms itself at a
+    // past instant would keep this pass, and the whole loop, to itself.
+    let armed_before = l.timers.borrow().next_seq();
     loop {
-        let due = l.timers.borrow_mut().pop_due(now);
+        let due = l.timers.borrow_mut().pop_due(now, armed_before);
         match due {
             Some(entry) => entry.event.trigger(()),
             None => break,
@@ -333,7 +339,11 @@ fn next_live_deadline(l: &Loop) -> Option<Instant> {
         let dead = l.timers.borrow_mut().pop_dead_top();
         match dead {
             Some(entry) => drop(entry),
-            None => return l.timers.borrow().next_deadline(),
+            None => {
+                let mut timers = l.timers.borrow_mut();
+                timers.shrink();
+                return timers.next_deadline();
+            }
         }
     }
 }
@@ -494,7 +504,11 @@ fn wake_remote(l: &Loop) {
 }
 
 /// Number of armed timer entries, live or not yet pruned (for tests).
-#[doc(hidden)]
-pub fn timer_entries() -> usize {
+pub(crate) fn timer_entries() -> usize {
     LOOP.with(|l| l.timers.borrow().len())
+}
+
+/// The size of one armed timer's entry (for tests and the docs).
+pub(crate) fn timer_entry_size() -> usize {
+    std::mem::size_of::<timers::Entry>()
 }

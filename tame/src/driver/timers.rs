@@ -60,7 +60,11 @@ impl Timers {
         }
     }
 
-    pub(crate) fn insert(&mut self, deadline: Instant, event: Event<()>) {
+    /// Arms a timer. Returns the dead entries a sweep took out (usually
+    /// none), for the caller to drop once it no longer borrows the loop:
+    /// dropping a dead event drops its rendezvous id, which is user code.
+    #[must_use = "drop the swept entries outside the loop's borrow"]
+    pub(crate) fn insert(&mut self, deadline: Instant, event: Event<()>) -> Vec<Entry> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
@@ -69,23 +73,27 @@ impl Timers {
             event,
         });
         if self.heap.len() >= self.compact_at {
-            self.compact();
+            self.compact()
+        } else {
+            Vec::new()
         }
     }
 
     /// Sweeps out dead entries: O(n), done once the heap doubled since the
     /// last sweep, so O(1) amortized per insert. It keeps the heap within
     /// twice the live timers, so cancelled timers cost no lasting memory
-    /// even when their deadlines are far away. Dropping a dead event runs
-    /// no user code (its sink ignores it), so this is safe under the
-    /// loop's borrow.
-    fn compact(&mut self) {
-        self.heap.retain(|e| e.event.is_live());
+    /// even when their deadlines are far away. The dead entries are
+    /// returned, not dropped here (see [`insert`](Self::insert)).
+    fn compact(&mut self) -> Vec<Entry> {
+        let mut entries = std::mem::take(&mut self.heap).into_vec();
+        let dead: Vec<Entry> = entries.extract_if(.., |e| !e.event.is_live()).collect();
+        self.heap = BinaryHeap::from(entries);
         let len = self.heap.len();
         if self.heap.capacity() > 4 * len.max(MIN_COMPACT) {
             self.heap.shrink_to(2 * len.max(MIN_COMPACT));
         }
         self.compact_at = (2 * len).max(MIN_COMPACT);
+        dead
     }
 
     /// Removes dead entries from the top, returning them so the caller drops
@@ -103,12 +111,33 @@ impl Timers {
         self.heap.peek().map(|e| e.deadline)
     }
 
-    /// Pops one entry due at `now`.
-    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Entry> {
-        if self.heap.peek().is_some_and(|e| e.deadline <= now) {
+    /// The sequence number the next armed timer gets: entries below it were
+    /// armed before now.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Pops one entry due at `now` that was armed before `armed_before` (a
+    /// [`next_seq`](Self::next_seq) taken earlier), so that timers armed by
+    /// the callbacks of this pass wait for the next turn.
+    pub(crate) fn pop_due(&mut self, now: Instant, armed_before: u64) -> Option<Entry> {
+        if self
+            .heap
+            .peek()
+            .is_some_and(|e| e.deadline <= now && e.seq < armed_before)
+        {
             self.heap.pop()
         } else {
             None
+        }
+    }
+
+    /// Gives memory back once most entries are gone, so that a burst of
+    /// timers (a million cancelled ones) costs nothing once they are popped.
+    pub(crate) fn shrink(&mut self) {
+        let (len, cap) = (self.heap.len(), self.heap.capacity());
+        if cap > MIN_COMPACT && len < cap / 4 {
+            self.heap.shrink_to(len * 2);
         }
     }
 
