@@ -161,6 +161,35 @@ pub(super) fn wait<S: AsFd + 'static, O: Op<S>>(io: &Rc<Shared<S>>, interest: In
     }
 }
 
+/// Triggers `ev` with `Ok(())` once `io` is ready for `interest` (or with
+/// the loop's error if it refuses the wait); untriggered if `io` is closed.
+pub(super) fn wait_ready<S: AsFd + 'static>(
+    io: &Rc<Shared<S>>,
+    interest: Interest,
+    ev: Event<io::Result<()>>,
+) {
+    wait(io, interest, ReadyOp { ev });
+}
+
+/// [`wait_ready`].
+struct ReadyOp {
+    ev: Event<io::Result<()>>,
+}
+
+impl<S: AsFd + 'static> Op<S> for ReadyOp {
+    fn resume(self, _io: &Rc<Shared<S>>) {
+        self.ev.trigger(Ok(()));
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger(Err(err));
+    }
+
+    fn is_live(&self) -> bool {
+        self.ev.is_live()
+    }
+}
+
 /// Runs `f` again while it fails with `EINTR`.
 pub(super) fn retry<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<T> {
     loop {

@@ -37,9 +37,13 @@ use crate::{Event, Interest};
 ///   `ErrorKind::ResourceBusy` through its event.
 /// * Dropping the stream, or [`close`](Self::close), cancels the waiting
 ///   operations: their events come back **untriggered** (a `twait` on them
-///   ends; the slots keep their old values; moved-in buffers are dropped).
-/// * An operation whose event is dead (its rendezvous was cancelled) no
-///   longer keeps [`run`](crate::run) going.
+///   ends; the slots keep their old values; moved-in buffers are dropped;
+///   at once for single operations, on the next turn for the tamed
+///   helpers).
+/// * A single operation (`accept`, `connect`, `readable`, `writable`,
+///   `read`, `write`) whose event is dead (its rendezvous was cancelled) no
+///   longer keeps [`run`](crate::run) going. The tamed helpers
+///   (`write_all`, `read_until`) do: close the stream to stop them.
 ///
 /// # Idle connections hold no buffer
 ///
@@ -247,7 +251,7 @@ impl TcpStream {
     /// assert_eq!(stream.try_read(&mut buf).unwrap(), 2);
     /// ```
     pub fn readable(&self, ev: Event<io::Result<()>>) {
-        op::wait(&self.io, Interest::Read, ReadyOp { ev });
+        op::wait_ready(&self.io, Interest::Read, ev);
     }
 
     /// Triggers `ev` with `Ok(())` once the stream is writable (or in
@@ -270,7 +274,7 @@ impl TcpStream {
     /// assert!(slot.take().unwrap().is_ok());
     /// ```
     pub fn writable(&self, ev: Event<io::Result<()>>) {
-        op::wait(&self.io, Interest::Write, ReadyOp { ev });
+        op::wait_ready(&self.io, Interest::Write, ev);
     }
 
     /// Reads what is there into `buf` without waiting (`EINTR` is retried).
@@ -397,6 +401,11 @@ impl TcpStream {
     /// Writes all of `buf`, waiting for writability as often as needed, and
     /// gives `buf` back through `ev`.
     ///
+    /// A `#[tamed]` function (it shows in [`blocked`](crate::blocked) while
+    /// it waits). A write that fits completes before the call returns. If
+    /// the stream is closed meanwhile, `ev` comes back untriggered on the
+    /// loop's next turn.
+    ///
     /// # Errors
     ///
     /// Delivered through `ev` with the buffer: the first write error
@@ -449,6 +458,10 @@ impl TcpStream {
     /// larger already). Like [`read`](Self::read), an empty `Vec` waits for
     /// readability before it allocates, so an idle connection holds no
     /// buffer. `delim` is any owned byte string (`b"\r\n\r\n"`, `vec![0]`).
+    ///
+    /// A `#[tamed]` function (it shows in [`blocked`](crate::blocked) while
+    /// it waits). If the stream is closed meanwhile, `ev` comes back
+    /// untriggered on the loop's next turn.
     ///
     /// # Errors
     ///
@@ -695,25 +708,6 @@ impl Op<net::TcpStream> for ConnectOp {
                 Err(e) => self.ev.trigger(Err(e)),
             },
         }
-    }
-
-    fn fail(self, err: io::Error) {
-        self.ev.trigger(Err(err));
-    }
-
-    fn is_live(&self) -> bool {
-        self.ev.is_live()
-    }
-}
-
-/// `readable` / `writable`.
-struct ReadyOp {
-    ev: Event<io::Result<()>>,
-}
-
-impl Op<net::TcpStream> for ReadyOp {
-    fn resume(self, _io: &Io) {
-        self.ev.trigger(Ok(()));
     }
 
     fn fail(self, err: io::Error) {
