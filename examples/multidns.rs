@@ -370,8 +370,9 @@ fn main() -> ExitCode {
     let mut failures: Vec<String> = Vec::new();
     let mut note = |results: &[LookupResult]| {
         for e in results.iter().filter_map(|r| r.as_ref().err()).take(3) {
-            if failures.len() < 5 {
-                failures.push(e.to_string());
+            let e = e.to_string();
+            if failures.len() < 5 && !failures.contains(&e) {
+                failures.push(e);
             }
         }
     };
