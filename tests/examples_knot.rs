@@ -1,0 +1,254 @@
+//! knot answers real HTTP clients correctly: the example binary is started
+//! on a free port and spoken to over loopback with plain sockets.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running example server, killed on drop.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    _root: Option<TempDir>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The example's binary: `cargo test` builds examples next to the tests
+/// (target/<profile>/examples/); when only this test was built, build it.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target layout");
+    let path = profile_dir.join("examples").join(name);
+    if !path.exists() {
+        let target_dir = profile_dir.parent().expect("target dir");
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args(["build", "--example", name, "--target-dir"])
+            .arg(target_dir);
+        if profile_dir.file_name().is_some_and(|p| p == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "cargo build --example {name} failed");
+    }
+    path
+}
+
+fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
+    let mut child = Command::new(example(name))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start example {name} (built by `cargo test`): {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let addr = line
+        .trim()
+        .parse()
+        .expect("the first line is the bound address");
+    Server {
+        child,
+        addr,
+        _root: root,
+    }
+}
+
+fn knot(idle_ms: u64) -> Server {
+    let dir = std::env::temp_dir().join(format!("knot-test-{}-{idle_ms}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("index.html"), "<h1>knot</h1>\n").unwrap();
+    std::fs::write(dir.join("sub/a.txt"), "hello from a\n").unwrap();
+    let root = dir.to_str().unwrap().to_owned();
+    start(
+        "knot",
+        &[
+            "--root",
+            &root,
+            "--port",
+            "0",
+            "--idle-ms",
+            &idle_ms.to_string(),
+        ],
+        Some(TempDir(dir)),
+    )
+}
+
+/// One response: status code, headers (lowercased names), body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn read_response(r: &mut BufReader<TcpStream>, head_request: bool) -> Response {
+    let mut line = String::new();
+    r.read_line(&mut line).expect("status line");
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {line:?}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        r.read_line(&mut h).expect("header line");
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (n, v) = h.split_once(':').expect("header has a colon");
+        headers.push((n.to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.parse().unwrap())
+        .expect("every response has Content-Length");
+    let mut body = vec![0; if head_request { 0 } else { len }];
+    r.read_exact(&mut body).expect("body");
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn connect(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let r = BufReader::new(s.try_clone().unwrap());
+    (s, r)
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection() {
+    let srv = knot(30_000);
+    let (mut s, mut r) = connect(srv.addr);
+    for path in ["/", "/sub/a.txt", "/index.html"] {
+        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let resp = read_response(&mut r, false);
+        assert_eq!(resp.status, 200, "{path}");
+        assert_eq!(resp.header("connection"), Some("keep-alive"));
+    }
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let srv = knot(30_000);
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"GET /sub/a.txt HTTP/1.1\r\n\r\nGET /nope HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let a = read_response(&mut r, false);
+    let b = read_response(&mut r, false);
+    let c = read_response(&mut r, false);
+    assert_eq!((a.status, a.body.as_slice()), (200, &b"hello from a\n"[..]));
+    assert_eq!(b.status, 404);
+    assert_eq!(
+        (c.status, c.body.as_slice()),
+        (200, &b"<h1>knot</h1>\n"[..])
+    );
+    assert_eq!(c.header("connection"), Some("close"));
+    let mut rest = Vec::new();
+    r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "the server closes after Connection: close");
+}
+
+#[test]
+fn head_gives_the_headers_of_get_without_a_body() {
+    let srv = knot(30_000);
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"HEAD /sub/a.txt HTTP/1.1\r\n\r\nGET /sub/a.txt HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let head = read_response(&mut r, true);
+    let get = read_response(&mut r, false);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some("13"));
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+    assert_eq!(get.body, b"hello from a\n");
+}
+
+#[test]
+fn bad_requests_get_their_status_and_the_connection_closes() {
+    let srv = knot(30_000);
+    let many_headers: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+    let huge_header = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(10_000));
+    let cases: Vec<(String, u16)> = vec![
+        ("NONSENSE\r\n\r\n".into(), 400),
+        ("GET / HTTP/1.1\r\nno-colon-here\r\n\r\n".into(), 400),
+        ("DELETE / HTTP/1.1\r\n\r\n".into(), 405),
+        (
+            "GET / HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody".into(),
+            413,
+        ),
+        (format!("GET / HTTP/1.1\r\n{many_headers}\r\n"), 431),
+        (huge_header, 431),
+        ("GET / HTTP/3.0\r\n\r\n".into(), 505),
+        ("GET /../../etc/passwd HTTP/1.1\r\n\r\n".into(), 404),
+    ];
+    for (req, want) in cases {
+        let (mut s, mut r) = connect(srv.addr);
+        s.write_all(req.as_bytes()).unwrap();
+        let resp = read_response(&mut r, false);
+        assert_eq!(resp.status, want, "request {:?}", &req[..req.len().min(40)]);
+        if want != 404 {
+            let mut rest = Vec::new();
+            let _ = r.read_to_end(&mut rest);
+            assert!(rest.is_empty(), "closed after {want}");
+        }
+    }
+}
+
+#[test]
+fn a_slowloris_client_is_dropped_after_the_idle_timeout_while_others_are_served() {
+    let srv = knot(300);
+    // The slow client sends half a request head and stalls.
+    let (mut slow, mut slow_r) = connect(srv.addr);
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: sl").unwrap();
+    // Others keep being served meanwhile.
+    for _ in 0..5 {
+        let (mut s, mut r) = connect(srv.addr);
+        s.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        assert_eq!(read_response(&mut r, false).status, 200);
+    }
+    // The slow client's connection is closed by the server (EOF), without a
+    // response; the read timeout of 10 s only guards against a hang.
+    let mut rest = Vec::new();
+    let n = slow_r
+        .read_to_end(&mut rest)
+        .expect("the server closes the idle connection");
+    assert_eq!(n, 0, "no response for an incomplete head");
+}
