@@ -29,19 +29,20 @@ impl Drop for TempDir {
     }
 }
 
-/// The example's binary: `cargo test` builds examples next to the tests
-/// (target/<profile>/examples/); when only this test was built, build it.
+/// The example's binary, built (or found up to date) by cargo once per test
+/// process, in the same target directory and profile as this test.
 fn example(name: &str) -> PathBuf {
+    static BUILD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe
         .parent()
         .and_then(|deps| deps.parent())
         .expect("target layout");
-    let path = profile_dir.join("examples").join(name);
-    if !path.exists() {
+    let mut built = BUILD.lock().unwrap_or_else(|p| p.into_inner());
+    if !built.iter().any(|n| n == name) {
         let target_dir = profile_dir.parent().expect("target dir");
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "--example", name, "--target-dir"])
+        cmd.args(["build", "-q", "--example", name, "--target-dir"])
             .arg(target_dir);
         if profile_dir.file_name().is_some_and(|p| p == "release") {
             cmd.arg("--release");
@@ -51,8 +52,9 @@ fn example(name: &str) -> PathBuf {
             .status()
             .expect("run cargo");
         assert!(status.success(), "cargo build --example {name} failed");
+        built.push(name.to_owned());
     }
-    path
+    profile_dir.join("examples").join(name)
 }
 
 fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {

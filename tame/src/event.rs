@@ -103,6 +103,31 @@ impl<T> Event<T> {
         self.sink.as_ref().is_some_and(|s| s.is_live())
     }
 
+    /// An event of type `U` that triggers this one with `f(u)`; dropping it
+    /// untriggered drops this one untriggered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot::<Option<u8>>(());
+    /// let inner: tame::Event<u8> = ev.map(Some);
+    /// inner.trigger(4);
+    /// assert_eq!(slot.take(), Some(Some(4)));
+    /// ```
+    pub fn map<U, F>(self, f: F) -> Event<U>
+    where
+        F: FnOnce(U) -> T + 'static,
+        T: 'static,
+        U: 'static,
+    {
+        Event::from_fn(move |u: Option<U>| {
+            if let Some(u) = u {
+                self.trigger(f(u));
+            }
+        })
+    }
+
     /// An event that calls `f` once: `f(Some(value))` when triggered,
     /// `f(None)` when dropped untriggered.
     ///

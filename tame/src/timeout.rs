@@ -1,17 +1,67 @@
-//! `add_timeout`: the paper's figure 5.
+//! `add_timeout`: the paper's figure 5, as a `#[tamed]` function.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use crate::{Event, Timeout};
+use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous, Timeout};
 
-/// Wraps `ev` with a deadline: the returned event triggers `ev` with
-/// `Ok(v)`, unless `dur` runs out first, in which case `ev` gets
-/// `Err(Timeout)` and a later trigger of the returned event is a no-op.
+/// Wraps `ev` with a deadline.
+///
+/// The returned event triggers `ev` with `Ok(v)`; if `dur` runs out first,
+/// `ev` gets `Err(Timeout)` and a later trigger of the returned event is a
+/// harmless no-op. If the returned event is dropped untriggered first, `ev`
+/// is dropped untriggered too. Either way the timer is cancelled when the
+/// race is decided, so it does not keep [`run`](crate::run) going.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tame::{add_timeout, Rendezvous, Timeout};
+///
+/// let r = Rendezvous::<()>::new();
+/// let (fast, fast_slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+/// let (slow, slow_slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+/// add_timeout(Duration::from_secs(5), fast).trigger(1);
+/// let never = add_timeout(Duration::from_millis(5), slow);
+/// tame::run();
+/// assert_eq!(fast_slot.take(), Some(Ok(1)));
+/// assert_eq!(slow_slot.take(), Some(Err(Timeout)));
+/// drop(never);
+/// ```
 pub fn add_timeout<T: 'static>(dur: Duration, ev: Event<Result<T, Timeout>>) -> Event<T> {
-    let _ = dur;
-    Event::from_fn(move |v: Option<T>| {
-        if let Some(v) = v {
-            ev.trigger(Ok(v))
+    let handoff = Rc::new(Cell::new(None));
+    race(dur, ev, handoff.clone());
+    // `race` ran at once up to its twait, so the event is there.
+    handoff
+        .take()
+        .expect("add_timeout: the helper hands its event out before it waits")
+}
+
+/// Waits for whichever comes first: the event it hands out, or the timer.
+#[tamed]
+fn race<T: 'static>(
+    dur: Duration,
+    ev: Event<Result<T, Timeout>>,
+    handoff: Rc<Cell<Option<Event<T>>>>,
+) {
+    tvars! {
+        let r = Rendezvous::<bool>::new();
+        let mut value: Option<T> = None;
+    }
+    handoff.set(Some(mkevent!(r, true, value).map(Some)));
+    crate::timer(dur, mkevent!(r, false));
+    match twait!(r) {
+        Some(true) => {
+            if let Some(v) = value.take() {
+                ev.trigger(Ok(v));
+            }
+            // Else the caller's event was dropped: so is `ev`.
         }
-    })
+        Some(false) => ev.trigger(Err(Timeout)),
+        None => {}
+    }
+    // Dropping `r` here cancels the loser: the timer stops counting as
+    // armed, a late trigger of the caller's event is a no-op.
 }
