@@ -382,6 +382,8 @@ impl<'a> Lowerer<'a> {
                 }
                 continue;
             }
+            // A guard would hide that lowering happens; keep the `if`.
+            #[allow(clippy::collapsible_match)]
             match stmt {
                 Stmt::Expr(e, _) => {
                     if self.lower_compound(e, out, rest, after) {
