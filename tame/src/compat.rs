@@ -12,6 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -91,13 +92,32 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // moved out of it: it is only polled here and dropped in place by
         // assigning `None` below.
         let fut = unsafe { Pin::new_unchecked(fut) };
-        if let Poll::Ready(out) = fut.poll(&mut cx) {
-            *slot = None;
-            drop(slot);
-            driver::spawned_remove(self.key.get());
-            *self.waker.borrow_mut() = None;
-            if let Some(ev) = self.event.take() {
-                ev.trigger(out);
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
+        if polled.as_ref().is_ok_and(Poll::is_pending) {
+            return;
+        }
+        // Done (or panicked): forget the future, so that it no longer keeps
+        // `run()` going, before anything else runs.
+        *slot = None;
+        drop(slot);
+        driver::spawned_remove(self.key.get());
+        *self.waker.borrow_mut() = None;
+        let ev = self.event.take();
+        match polled {
+            Ok(Poll::Ready(out)) => {
+                if let Some(ev) = ev {
+                    ev.trigger(out);
+                }
+            }
+            Ok(Poll::Pending) => unreachable!("returned above"),
+            Err(payload) => {
+                // The event comes back untriggered, then the panic goes on
+                // out of `run()`.
+                drop(ev);
+                panic::panic_any(format!(
+                    "future spawned with tame::spawn panicked: {}",
+                    crate::task::panic_message(&*payload)
+                ));
             }
         }
     }

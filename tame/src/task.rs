@@ -202,13 +202,18 @@ impl<F> TaskCell<F> {
     }
 }
 
-/// The message a task's panic is re-raised with: it names the function.
-fn task_panic_message(name: &str, payload: Box<dyn Any + Send>) -> String {
-    let msg = payload
+/// The text of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("Box<dyn Any>");
+        .unwrap_or("Box<dyn Any>")
+}
+
+/// The message a task's panic is re-raised with: it names the function.
+fn task_panic_message(name: &str, payload: Box<dyn Any + Send>) -> String {
+    let msg = panic_message(&*payload);
     if msg.starts_with("tamed function `") {
         // Already named by an inner task (called eagerly from this one).
         msg.to_owned()

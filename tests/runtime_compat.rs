@@ -1,0 +1,262 @@
+//! Interop: `tame::spawn`, `tame::event_future`, wakers woken from the
+//! loop's thread and from other threads.
+
+use std::cell::Cell;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+use std::time::Duration;
+
+use tame::{Event, Rendezvous};
+
+/// Runs `f` on a fresh thread (so a fresh loop) and turns a hang into a
+/// failure: a lost cross-thread wake-up would otherwise stall the suite.
+fn on_fresh_loop(f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(()) => handle.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(handle.join().unwrap_err())
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("run() did not return"),
+    }
+}
+
+/// A future completed by another thread: its first poll hands the waker to
+/// the thread, which sets the flag and wakes it.
+struct WokenElsewhere {
+    done: Arc<AtomicBool>,
+    waker: Arc<Mutex<Option<Waker>>>,
+    handed_out: Option<mpsc::Sender<()>>,
+    polls: Rc<Cell<u32>>,
+}
+
+impl Future for WokenElsewhere {
+    type Output = &'static str;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<&'static str> {
+        self.polls.set(self.polls.get() + 1);
+        if self.done.load(Ordering::SeqCst) {
+            return Poll::Ready("woken from another thread");
+        }
+        *self.waker.lock().unwrap() = Some(cx.waker().clone());
+        if let Some(tx) = self.handed_out.take() {
+            tx.send(()).unwrap();
+        }
+        Poll::Pending
+    }
+}
+
+#[test]
+fn future_woken_from_another_thread_lets_run_return() {
+    on_fresh_loop(|| {
+        let done = Arc::new(AtomicBool::new(false));
+        let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let (tx, rx) = mpsc::channel();
+        let polls = Rc::new(Cell::new(0));
+        let (d, w) = (done.clone(), waker.clone());
+        let helper = thread::spawn(move || {
+            rx.recv().unwrap(); // the future is pending and its waker stored
+            d.store(true, Ordering::SeqCst);
+            let waker = w.lock().unwrap().take().unwrap();
+            waker.wake();
+        });
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot(());
+        tame::spawn(
+            WokenElsewhere {
+                done,
+                waker,
+                handed_out: Some(tx),
+                polls: polls.clone(),
+            },
+            ev,
+        );
+        tame::run();
+        helper.join().unwrap();
+        assert_eq!(slot.take(), Some("woken from another thread"));
+        assert_eq!(polls.get(), 2, "polled once, then once more after the wake");
+    });
+}
+
+#[test]
+fn many_futures_woken_from_many_threads_all_complete() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<usize>::new();
+        let mut slots = Vec::new();
+        let mut helpers = Vec::new();
+        for i in 0..16 {
+            let done = Arc::new(AtomicBool::new(false));
+            let waker: Arc<Mutex<Option<Waker>>> = Arc::default();
+            let (tx, rx) = mpsc::channel();
+            let (d, w) = (done.clone(), waker.clone());
+            helpers.push(thread::spawn(move || {
+                rx.recv().unwrap();
+                d.store(true, Ordering::SeqCst);
+                let waker = w.lock().unwrap().take().unwrap();
+                // Several wakes, some after the first one was handled.
+                for _ in 0..3 {
+                    waker.wake_by_ref();
+                    thread::yield_now();
+                }
+            }));
+            let (ev, slot) = r.event_with_slot(i);
+            slots.push(slot);
+            tame::spawn(
+                WokenElsewhere {
+                    done,
+                    waker,
+                    handed_out: Some(tx),
+                    polls: Rc::default(),
+                },
+                ev,
+            );
+        }
+        tame::run();
+        for h in helpers {
+            h.join().unwrap();
+        }
+        assert_eq!(r.pending(), 0);
+        assert!(slots
+            .iter()
+            .all(|s| s.take() == Some("woken from another thread")));
+    });
+}
+
+#[test]
+fn spawned_future_is_first_polled_on_the_next_turn() {
+    let polled = Rc::new(Cell::new(false));
+    let p = polled.clone();
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot(());
+    tame::spawn(
+        async move {
+            p.set(true);
+            6 * 7
+        },
+        ev,
+    );
+    assert!(!polled.get());
+    tame::run();
+    assert_eq!(slot.take(), Some(42));
+}
+
+#[test]
+fn future_waking_itself_is_polled_again_on_a_later_turn() {
+    // A yield: the wake inside poll queues the future, never re-enters it.
+    let polls = Rc::new(Cell::new(0u32));
+    let in_poll = Rc::new(Cell::new(false));
+    let (p, busy) = (polls.clone(), in_poll.clone());
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot(());
+    tame::spawn(
+        poll_fn(move |cx| {
+            assert!(!busy.replace(true), "polled re-entrantly");
+            p.set(p.get() + 1);
+            let out = if p.get() == 3 {
+                Poll::Ready(p.get())
+            } else {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            };
+            busy.set(false);
+            out
+        }),
+        ev,
+    );
+    tame::run();
+    assert_eq!(slot.take(), Some(3));
+    assert_eq!(polls.get(), 3);
+}
+
+#[test]
+fn event_future_resolves_to_the_triggered_value() {
+    let (ev, fut) = tame::event_future::<u8>();
+    tame::timer(
+        Duration::from_millis(1),
+        Event::from_fn(move |_| ev.trigger(9)),
+    );
+    let r = Rendezvous::<()>::new();
+    let (done, slot) = r.event_with_slot(());
+    tame::spawn(fut, done);
+    tame::run();
+    assert_eq!(slot.take(), Some(Some(9)));
+}
+
+#[test]
+fn event_future_of_a_dropped_event_resolves_to_none() {
+    let (ev, fut) = tame::event_future::<u8>();
+    tame::asap(Event::from_fn(move |_| drop(ev)));
+    let r = Rendezvous::<()>::new();
+    let (done, slot) = r.event_with_slot(());
+    tame::spawn(fut, done);
+    tame::run();
+    assert_eq!(slot.take(), Some(None));
+}
+
+#[test]
+fn dropping_the_event_future_makes_its_event_dead() {
+    let (ev, fut) = tame::event_future::<String>();
+    assert!(ev.is_live());
+    drop(fut);
+    assert!(!ev.is_live());
+    ev.trigger("ignored".into());
+}
+
+#[test]
+fn async_code_awaits_tame_events_in_sequence() {
+    let r = Rendezvous::<()>::new();
+    let (done, slot) = r.event_with_slot(());
+    tame::spawn(
+        async {
+            let mut got = Vec::new();
+            for i in 0..3u32 {
+                let (ev, fut) = tame::event_future::<u32>();
+                tame::timer(
+                    Duration::from_millis(1),
+                    Event::from_fn(move |_| ev.trigger(i * 10)),
+                );
+                got.push(fut.await.unwrap());
+            }
+            got
+        },
+        done,
+    );
+    tame::run();
+    assert_eq!(slot.take(), Some(vec![0, 10, 20]));
+}
+
+#[test]
+fn late_wake_from_another_thread_after_completion_is_harmless() {
+    on_fresh_loop(|| {
+        let stash: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let s = stash.clone();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot(());
+        tame::spawn(
+            poll_fn(move |cx| {
+                *s.lock().unwrap() = Some(cx.waker().clone());
+                Poll::Ready(1)
+            }),
+            ev,
+        );
+        tame::run();
+        assert_eq!(slot.take(), Some(1));
+        let waker = stash.lock().unwrap().take().unwrap();
+        thread::spawn(move || waker.wake()).join().unwrap();
+        // A second future reuses the loop; the stale wake is spurious at
+        // worst.
+        let (ev, slot) = r.event_with_slot(());
+        tame::spawn(async { 2 }, ev);
+        tame::run();
+        assert_eq!(slot.take(), Some(2));
+    });
+}

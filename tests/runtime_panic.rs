@@ -1,0 +1,152 @@
+//! A panic inside a task (or a spawned future) propagates out of `run()`
+//! with the function's name, and the loop is usable afterwards.
+
+use std::cell::RefCell;
+use std::panic::catch_unwind;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::task::Poll;
+use std::thread;
+use std::time::Duration;
+
+use tame::task::{self, TwaitSite};
+use tame::{Event, Rendezvous};
+
+/// Runs `f` on a fresh thread (so a fresh loop) and turns a hang into a
+/// failure: a loop left waiting for a dead future would otherwise stall.
+fn on_fresh_loop(f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = mpsc::channel();
+    let handle = thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(()) => handle.join().unwrap(),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(handle.join().unwrap_err())
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("run() did not return"),
+    }
+}
+
+static SITE: TwaitSite = TwaitSite {
+    function: "doomed",
+    file: file!(),
+    line: line!(),
+};
+
+fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// A task that yields once (asap), then runs `then`.
+fn after_one_turn(name: &'static str, then: impl FnOnce() + 'static) {
+    let mut then = Some(then);
+    let mut started = false;
+    task::start(name, move |cx| {
+        if !started {
+            started = true;
+            tame::asap(cx.join_event());
+        }
+        if cx.wait_join(&SITE).is_pending() {
+            return Poll::Pending;
+        }
+        (then.take().unwrap())();
+        Poll::Ready(())
+    });
+}
+
+#[test]
+fn panic_in_a_task_propagates_out_of_run_with_its_name() {
+    after_one_turn("doomed", || panic!("boom {}", 42));
+    let err = catch_unwind(tame::run).unwrap_err();
+    let msg = message(err);
+    assert!(msg.contains("doomed"), "{msg}");
+    assert!(msg.contains("boom 42"), "{msg}");
+    assert!(tame::blocked().is_empty(), "the panicked task is gone");
+}
+
+#[test]
+fn panic_when_a_task_starts_names_it_too() {
+    let err = catch_unwind(|| task::start("eager", |_| panic!("at once"))).unwrap_err();
+    let msg = message(err);
+    assert!(msg.contains("eager") && msg.contains("at once"), "{msg}");
+}
+
+#[test]
+fn loop_is_usable_after_a_task_panicked() {
+    let t: Rc<RefCell<Vec<&str>>> = Rc::default();
+    after_one_turn("doomed", || panic!("boom"));
+    // Queued behind the doomed task in the same turn.
+    let t2 = t.clone();
+    after_one_turn("bystander", move || t2.borrow_mut().push("bystander"));
+    let r = Rendezvous::<&str>::new();
+    tame::timer(Duration::from_millis(1), r.event("timer"));
+    assert!(catch_unwind(tame::run).is_err());
+    // run() again: what was queued or armed still runs.
+    tame::run();
+    assert_eq!(*t.borrow(), ["bystander"]);
+    assert_eq!(r.try_next(), Some("timer"));
+    let t3 = t.clone();
+    after_one_turn("later", move || t3.borrow_mut().push("later"));
+    tame::run();
+    assert_eq!(*t.borrow(), ["bystander", "later"]);
+}
+
+#[test]
+fn events_held_by_a_panicked_task_come_back() {
+    let r = Rc::new(Rendezvous::<&str>::new());
+    let r2 = r.clone();
+    let mut held = None;
+    task::start("holder", move |cx| {
+        if held.is_none() {
+            held = Some(r2.event("held by the task"));
+            tame::asap(cx.join_event());
+        }
+        if cx.wait_join(&SITE).is_pending() {
+            return Poll::Pending;
+        }
+        panic!("with an event in its state");
+    });
+    assert!(catch_unwind(tame::run).is_err());
+    assert_eq!(r.try_next(), Some("held by the task"));
+    assert_eq!(r.pending(), 0);
+}
+
+#[test]
+fn panic_in_an_event_callback_propagates_and_the_loop_goes_on() {
+    let r = Rendezvous::<&str>::new();
+    tame::asap(Event::from_fn(|_| panic!("callback")));
+    tame::asap(r.event("after"));
+    assert!(catch_unwind(tame::run).is_err());
+    tame::run();
+    assert_eq!(r.try_next(), Some("after"));
+}
+
+#[test]
+fn panicking_spawned_future_does_not_keep_the_loop_alive() {
+    // Regression: a spawned future that panicked stayed registered as
+    // pending, so the next run() waited for it forever.
+    on_fresh_loop(|| {
+        let r = Rendezvous::<&str>::new();
+        tame::spawn(
+            async {
+                panic!("in a future");
+                #[allow(unreachable_code)]
+                ()
+            },
+            r.event("spawned"),
+        );
+        let msg = message(catch_unwind(tame::run).unwrap_err());
+        assert!(
+            msg.contains("tame::spawn") && msg.contains("in a future"),
+            "{msg}"
+        );
+        assert_eq!(r.try_next(), Some("spawned"), "its event came back");
+        tame::run();
+    });
+}
