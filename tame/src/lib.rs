@@ -113,6 +113,10 @@ pub mod dns;
 pub mod net;
 pub mod task;
 
+/// How `#[tamed]` expands, shown on the windowed multidns (documentation only).
+#[doc = include_str!("../../docs/expansion.md")]
+pub mod expansion {}
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
