@@ -1,0 +1,130 @@
+//! `tame::blocked()`: who waits where, for how many events.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::Poll;
+
+use tame::task::{self, BlockedTask, TwaitSite};
+use tame::{Event, Rendezvous};
+
+static JOIN_SITE: TwaitSite = TwaitSite {
+    function: "joiner",
+    file: file!(),
+    line: line!(),
+};
+
+static RDV_SITE: TwaitSite = TwaitSite {
+    function: "collector",
+    file: file!(),
+    line: line!(),
+};
+
+#[test]
+fn blocked_reports_each_waiting_task_with_its_site_and_count() {
+    let held: Rc<RefCell<Vec<Event>>> = Rc::default();
+    let h = held.clone();
+    let mut started = false;
+    task::start("joiner", move |cx| {
+        if !started {
+            started = true;
+            for _ in 0..2 {
+                h.borrow_mut().push(cx.join_event());
+            }
+        }
+        if cx.wait_join(&JOIN_SITE).is_pending() {
+            return Poll::Pending;
+        }
+        Poll::Ready(())
+    });
+    let r = Rc::new(Rendezvous::<u8>::new());
+    let mut rdv_events: Vec<Event> = (0..3).map(|i| r.event(i)).collect();
+    let r2 = r.clone();
+    task::start("collector", move |cx| loop {
+        match cx.poll_rendezvous(&r2, &RDV_SITE) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Some(_)) => {}
+            Poll::Ready(None) => return Poll::Ready(()),
+        }
+    });
+
+    let mut b = tame::blocked();
+    b.sort_by_key(|t| t.site.function);
+    assert_eq!(
+        b,
+        [
+            BlockedTask {
+                site: RDV_SITE,
+                waiting_for: 3
+            },
+            BlockedTask {
+                site: JOIN_SITE,
+                waiting_for: 2
+            },
+        ]
+    );
+    assert_eq!(b[1].site.file, file!());
+    assert_eq!(
+        b[1].to_string(),
+        format!(
+            "joiner at {}:{} waiting for 2 events",
+            file!(),
+            JOIN_SITE.line
+        )
+    );
+
+    // One event of each comes back: the counts follow.
+    held.borrow_mut().pop().unwrap().trigger(());
+    rdv_events.pop().unwrap().trigger(());
+    // Nothing else can make progress: run() returns with both still blocked.
+    tame::run();
+    let mut counts: Vec<_> = tame::blocked()
+        .into_iter()
+        .map(|t| (t.site.function, t.waiting_for))
+        .collect();
+    counts.sort();
+    assert_eq!(counts, [("collector", 2), ("joiner", 1)]);
+
+    // Forgotten events come back too; once both functions finished, nobody
+    // is blocked.
+    held.borrow_mut().clear();
+    rdv_events.clear();
+    tame::run();
+    assert!(tame::blocked().is_empty());
+}
+
+#[test]
+fn blocked_is_empty_when_no_task_waits() {
+    assert!(tame::blocked().is_empty());
+    task::start("immediate", |_| Poll::Ready(()));
+    assert!(tame::blocked().is_empty());
+}
+
+#[test]
+fn blocked_forgets_finished_tasks_among_many() {
+    // Tasks finish in an order unrelated to the order they blocked in (the
+    // registry swaps entries around): the report stays exact.
+    let held: Rc<RefCell<Vec<Option<Event>>>> = Rc::default();
+    for _ in 0..10 {
+        let h = held.clone();
+        let mut started = false;
+        task::start("joiner", move |cx| {
+            if !started {
+                started = true;
+                h.borrow_mut().push(Some(cx.join_event()));
+            }
+            if cx.wait_join(&JOIN_SITE).is_pending() {
+                return Poll::Pending;
+            }
+            Poll::Ready(())
+        });
+    }
+    assert_eq!(tame::blocked().len(), 10);
+    for (done, i) in [3, 0, 9, 5, 4].into_iter().enumerate() {
+        held.borrow_mut()[i].take().unwrap().trigger(());
+        tame::run();
+        assert_eq!(tame::blocked().len(), 10 - done - 1);
+    }
+    held.borrow_mut().clear();
+    tame::run();
+    assert!(tame::blocked().is_empty());
+}
