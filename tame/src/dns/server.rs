@@ -266,6 +266,11 @@ impl Builder {
     fn start_with(self, remote_stop: Option<Arc<AtomicBool>>) -> io::Result<Server> {
         let sock = UdpSocket::bind(self.bind)?;
         sock.set_nonblocking(true)?;
+        // A burst of thousands of queries (a parallel multidns) overflows
+        // the default receive buffer (about 200 datagrams) while this
+        // thread is not scheduled; a lost query costs the client a whole
+        // retransmission interval. The kernel caps the size at rmem_max.
+        let _ = rustix::net::sockopt::set_socket_recv_buffer_size(&sock, 4 << 20);
         let local = sock.local_addr()?;
         let decoy_sock = match self.misbehavior {
             Some(Misbehavior::WrongSource { .. }) => {
