@@ -41,6 +41,9 @@ OUTPUT:
     (ceil(N/W) * delay; with a real server the delay is estimated as the
     sequential mode's time per name, marked ~), their ratio, and how many
     names resolved (correctly, for the built-in server).
+    Each lookup costs a few syscalls (its own socket, A and AAAA queries),
+    so the parallel mode's distance from its ideal grows with N; at the
+    defaults both concurrent modes are within 10% of ideal.
 
     The `blocking` row is the same N names resolved one at a time by a
     blocking loop that uses no tame at all: with the built-in server or
