@@ -145,10 +145,10 @@ pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) 
         .map_err(|_| io::Error::from_raw_os_error(rustix::io::Errno::BADF.raw_os_error()))?;
     LOOP.with(|l| {
         let mut fds = l.fds.borrow_mut();
-        if fds.len() <= index {
-            fds.resize_with(index + 1, FdWaits::default);
-        }
-        let waits = &mut fds[index];
+        // The table grows only once the fd is known good: a wait refused
+        // for a bad fd number must not allocate a table up to it.
+        let empty = FdWaits::default();
+        let waits = fds.get(index).unwrap_or(&empty);
         let place = match interest {
             Interest::Read => &waits.read,
             Interest::Write => &waits.write,
@@ -181,9 +181,12 @@ pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) 
                 }
             }
         });
-        let waits = &mut fds[index];
         match result {
             Ok(()) => {
+                if fds.len() <= index {
+                    fds.resize_with(index + 1, FdWaits::default);
+                }
+                let waits = &mut fds[index];
                 waits.registered = true;
                 let old = match interest {
                     Interest::Read => waits.read.replace(ev),

@@ -1,0 +1,287 @@
+//! Allocations per event round trip, counted by a global allocator: no
+//! allocation per event beyond the event's own shared cell, one per task.
+//! Also prints the sizes quoted in the docs (run with `--nocapture`).
+//!
+//! Counts are per thread (each test has its own loop and its own counters),
+//! and per-round costs are the difference between a long and a short run of
+//! the same loop, so one-time costs (the task, queue capacity) cancel out.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::os::fd::BorrowedFd;
+use std::task::Poll;
+use std::time::Duration;
+
+use tame::task::{self, TwaitSite};
+use tame::{Event, Interest, Rendezvous};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static LIVE_BYTES: Cell<i64> = const { Cell::new(0) };
+}
+
+fn note(allocs: u64, bytes: i64) {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + allocs));
+    let _ = LIVE_BYTES.try_with(|c| c.set(c.get() + bytes));
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counters are const-initialised thread-locals without destructors, which
+// never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(1, layout.size() as i64);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(1, layout.size() as i64);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note(0, -(layout.size() as i64));
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(1, new_size as i64 - layout.size() as i64);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `f` on this thread, and the change in live bytes.
+fn measure(f: impl FnOnce()) -> (u64, i64) {
+    let (a0, b0) = (ALLOCS.with(Cell::get), LIVE_BYTES.with(Cell::get));
+    f();
+    (ALLOCS.with(Cell::get) - a0, LIVE_BYTES.with(Cell::get) - b0)
+}
+
+/// Allocations per round: (cost of `long` rounds - cost of `short` rounds)
+/// / (long - short), asserted to divide evenly.
+fn per_round(rounds: impl Fn(u32)) -> u64 {
+    let (short, long) = (100, 1100);
+    rounds(10); // warm up the loop's queues
+    let (a, _) = measure(|| rounds(short));
+    let (b, _) = measure(|| rounds(long));
+    let diff = b - a;
+    let n = u64::from(long - short);
+    assert_eq!(diff % n, 0, "{diff} allocations over {n} rounds");
+    diff / n
+}
+
+static SITE: TwaitSite = TwaitSite {
+    function: "round_trips",
+    file: file!(),
+    line: line!(),
+};
+
+/// One task doing `n` round trips: make an event, hand it to the loop
+/// (`asap`), block until it comes back, resume.
+fn join_round_trips(n: u32) {
+    let mut left = n;
+    let mut waiting = false;
+    task::start("round_trips", move |cx| loop {
+        if waiting {
+            if cx.wait_join(&SITE).is_pending() {
+                return Poll::Pending;
+            }
+            waiting = false;
+        }
+        if left == 0 {
+            return Poll::Ready(());
+        }
+        left -= 1;
+        tame::asap(cx.join_event());
+        waiting = true;
+    });
+    tame::run();
+}
+
+#[test]
+fn join_event_round_trip_allocates_nothing() {
+    assert_eq!(per_round(join_round_trips), 0);
+}
+
+#[test]
+fn join_event_with_a_value_allocates_its_cell_only() {
+    let rounds = |n: u32| {
+        let mut left = n;
+        let mut slot: Option<tame::task::Slot<u64>> = None;
+        task::start("round_trips", move |cx| loop {
+            if let Some(s) = &slot {
+                if cx.wait_join(&SITE).is_pending() {
+                    return Poll::Pending;
+                }
+                assert_eq!(s.take(), Some(u64::from(left)));
+                slot = None;
+            }
+            if left == 0 {
+                return Poll::Ready(());
+            }
+            left -= 1;
+            let (ev, s) = cx.join_event_with_slot::<u64>();
+            // The loop triggers it with a value on its next turn.
+            tame::asap(forward(ev, u64::from(left)));
+            slot = Some(s);
+        });
+        tame::run();
+    };
+    let forwarding = per_round(|n| {
+        for _ in 0..n {
+            drop(Event::from_fn(|_: Option<()>| ()));
+        }
+    });
+    assert_eq!(forwarding, 1, "a from_fn event is one cell");
+    assert_eq!(per_round(rounds) - forwarding, 1);
+}
+
+/// An `Event<()>` that triggers `ev` with `v` (one `from_fn` cell).
+fn forward(ev: Event<u64>, v: u64) -> Event {
+    Event::from_fn(move |_| ev.trigger(v))
+}
+
+#[test]
+fn rendezvous_event_round_trip_allocates_its_cell_only() {
+    static R_SITE: TwaitSite = TwaitSite {
+        function: "rdv_round_trips",
+        file: file!(),
+        line: line!(),
+    };
+    let rounds = |n: u32| {
+        let r = Rendezvous::<u32>::new();
+        let mut left = n;
+        let mut waiting = false;
+        task::start("rdv_round_trips", move |cx| loop {
+            if waiting {
+                match cx.poll_rendezvous(&r, &R_SITE) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(id) => assert_eq!(id, Some(left)),
+                }
+                waiting = false;
+            }
+            if left == 0 {
+                return Poll::Ready(());
+            }
+            left -= 1;
+            tame::asap(r.event(left));
+            waiting = true;
+        });
+        tame::run();
+    };
+    assert_eq!(per_round(rounds), 1);
+}
+
+#[test]
+fn task_costs_one_allocation() {
+    assert_eq!(
+        per_round(|n| {
+            for _ in 0..n {
+                task::start("immediate", |_| Poll::Ready(()));
+            }
+        }),
+        1
+    );
+    // A task that blocks once and is resumed by the loop: still one.
+    assert_eq!(
+        per_round(|n| {
+            for _ in 0..n {
+                join_round_trips(1);
+            }
+        }),
+        1
+    );
+}
+
+#[test]
+fn event_future_costs_one_allocation() {
+    assert_eq!(
+        per_round(|n| {
+            for i in 0..n {
+                let (ev, fut) = tame::event_future::<u32>();
+                ev.trigger(i);
+                drop(fut);
+            }
+        }),
+        1
+    );
+}
+
+#[test]
+fn timer_armed_and_cancelled_costs_its_event_only() {
+    let rounds = |n: u32| {
+        let r = Rendezvous::<()>::new();
+        for _ in 0..n {
+            tame::timer(Duration::from_secs(3600), r.event(()));
+        }
+        r.cancel();
+        tame::run();
+        assert_eq!(tame::__timer_entries(), 0);
+    };
+    // Per round: the event's cell, plus the heap's amortised growth, which
+    // is not per round; the bound below allows the growth.
+    rounds(10);
+    let (allocs, _) = measure(|| rounds(10_000));
+    assert!(
+        allocs <= 10_000 + 64,
+        "{allocs} allocations for 10000 timers"
+    );
+}
+
+#[test]
+fn cancelled_timers_give_their_memory_back() {
+    // Regression: the timer heap kept its peak capacity once its entries
+    // were popped, so a burst of cancelled timers cost memory for good.
+    tame::run();
+    let (_, live) = measure(|| {
+        let r = Rendezvous::<()>::new();
+        for _ in 0..100_000 {
+            tame::timer(Duration::from_secs(3600), r.event(()));
+        }
+        r.cancel();
+        drop(r);
+        tame::run();
+    });
+    assert_eq!(tame::__timer_entries(), 0);
+    assert!(live < 64 * 1024, "{live} bytes still held after run()");
+}
+
+#[test]
+fn refused_fd_wait_allocates_nothing() {
+    // Regression: the fd table was grown up to the fd number before epoll
+    // refused the fd, so one wait on a bad high fd number held megabytes.
+    let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+    tame::wait_on_fd(&a, Interest::Write, Event::from_fn(|_| ())).unwrap();
+    tame::run(); // the selector exists now
+    let (allocs, live) = measure(|| {
+        // SAFETY: a number no fd of this process has; epoll_ctl says EBADF.
+        let bad = unsafe { BorrowedFd::borrow_raw(900_000) };
+        let r = Rendezvous::<()>::new();
+        assert!(tame::wait_on_fd(bad, Interest::Read, r.event(())).is_err());
+    });
+    assert!(live <= 0, "{live} bytes held after a refused wait");
+    assert!(allocs <= 4, "{allocs} allocations for a refused wait");
+}
+
+#[test]
+fn sizes_for_the_docs() {
+    let event = std::mem::size_of::<Event<()>>();
+    let rendezvous = std::mem::size_of::<Rendezvous<()>>();
+    let timer_entry = tame::__timer_entry_size();
+    println!("size_of::<Event<()>>() = {event} bytes");
+    println!("size_of::<Rendezvous<()>>() = {rendezvous} bytes");
+    println!("timer entry = {timer_entry} bytes");
+    let word = std::mem::size_of::<usize>();
+    assert_eq!(event, 2 * word, "a fat Rc pointer");
+    assert_eq!(rendezvous, word, "an Rc pointer");
+    assert!(timer_entry <= 48);
+}
