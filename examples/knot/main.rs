@@ -10,9 +10,9 @@
 //! * Bad requests get 400, other methods 405, bodies 413, heads over 8 KiB
 //!   or 64 header lines 431, other HTTP versions 505; then the connection
 //!   closes.
-//! * A connection idle for longer than `--idle-ms` (default 30 s) is closed
-//!   (`add_timeout` around each read), so a slow client cannot hold one
-//!   forever.
+//! * A connection idle for longer than `--idle-ms` (default 30 s; 0: no
+//!   limit) is closed (`add_timeout` around each read), so a slow client
+//!   cannot hold one forever.
 //! * Files are read once and kept in memory with their response heads (like
 //!   Knot's cache): a request costs one read and one write syscall.
 //! * An idle keep-alive connection holds no read buffer: it waits for
@@ -67,9 +67,16 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
         let mut written: io::Result<()> = Ok(());
     }
     loop {
-        twait! {
-            let read = tame::add_timeout(site.idle, mkevent!(got));
-            stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", http::HEAD_LIMIT, read);
+        if site.idle.is_zero() {
+            twait! {
+                let read = mkevent!(got).map(Ok);
+                stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", http::HEAD_LIMIT, read);
+            }
+        } else {
+            twait! {
+                let read = tame::add_timeout(site.idle, mkevent!(got));
+                stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", http::HEAD_LIMIT, read);
+            }
         }
         let (b, res) = match std::mem::replace(&mut got, Err(Timeout)) {
             Ok(pair) => pair,
@@ -235,7 +242,7 @@ fn main() {
                      usage: knot --root DIR --port PORT [--idle-ms MS]\n  \
                      --root DIR     the directory to serve (files are cached in memory on first request)\n  \
                      --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
-                     --idle-ms MS   close a connection idle for MS milliseconds (default 30000)"
+                     --idle-ms MS   close a connection idle for MS milliseconds (default 30000; 0: never)"
                 );
                 return;
             }
