@@ -472,3 +472,20 @@ fn event_is_one_word_pair_and_rendezvous_one_word() {
     assert_eq!(ev_big, ev, "an event's value never lives in the event");
     assert_eq!(rdv, std::mem::size_of::<usize>());
 }
+
+/// Compiles only if `T` is not `Send` (the impl for `u8` would make the
+/// call ambiguous otherwise), as static_assertions' `assert_not_impl_any!`.
+trait AmbiguousIfSend<A> {
+    fn not_send() {}
+}
+impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+
+#[test]
+fn events_and_rendezvous_stay_on_their_thread_and_rendezvous_is_unpin() {
+    <Event<u32> as AmbiguousIfSend<_>>::not_send();
+    <Rendezvous<u32> as AmbiguousIfSend<_>>::not_send();
+    <Slot<u32> as AmbiguousIfSend<_>>::not_send();
+    fn unpin<T: Unpin>() {}
+    unpin::<Rendezvous<std::cell::Cell<u8>>>();
+}

@@ -2,7 +2,7 @@
 //! with the function's name, and the loop is usable afterwards.
 
 use std::cell::RefCell;
-use std::panic::catch_unwind;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::task::Poll;
@@ -149,4 +149,37 @@ fn panicking_spawned_future_does_not_keep_the_loop_alive() {
         assert_eq!(r.try_next(), Some("spawned"), "its event came back");
         tame::run();
     });
+}
+
+#[test]
+fn run_called_inside_a_task_panics_with_a_clear_message() {
+    // Regression: run() inside a task started outside the loop ran a nested
+    // loop, which polled the very task it was called from ("already
+    // mutably borrowed") or ran other tasks in the middle of this one.
+    static R_SITE: TwaitSite = TwaitSite {
+        function: "nested",
+        file: file!(),
+        line: line!(),
+    };
+    let r = Rendezvous::<()>::new();
+    let ev = Rc::new(RefCell::new(Some(r.event(()))));
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        task::start("nested", move |cx| {
+            if cx.poll_rendezvous(&r, &R_SITE).is_pending() {
+                // Its own event comes back, then a nested loop runs.
+                ev.borrow_mut().take().unwrap().trigger(());
+                tame::run();
+            }
+            Poll::Ready(())
+        })
+    }))
+    .unwrap_err();
+    let msg = message(err);
+    assert!(
+        msg.contains("nested")
+            && msg.contains("tame::run() called while the loop is already running"),
+        "{msg}"
+    );
+    // The loop itself is fine afterwards.
+    tame::run();
 }

@@ -140,8 +140,8 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// # Panics
 ///
 /// A panic inside a tamed function propagates out of `run()`, with the
-/// function's name in the message. Calling `run()` from inside a task (while
-/// the loop is running) panics.
+/// function's name in the message. Calling `run()` from inside a task (or a
+/// callback the loop runs) panics: the loop does not nest.
 ///
 /// # Examples
 ///

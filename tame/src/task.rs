@@ -358,6 +358,10 @@ where
         header: Header::new(name),
         body: RefCell::new(Some(body)),
     });
+    // A task started outside `run()` counts as running the loop while its
+    // body runs, so that `run()` from inside it panics clearly instead of
+    // re-entering the task through a nested loop.
+    let _running = crate::driver::enter_task();
     task.poll(&task);
 }
 

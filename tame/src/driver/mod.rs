@@ -351,6 +351,25 @@ fn next_live_deadline(l: &Loop) -> Option<Instant> {
     }
 }
 
+/// Marks the loop as running while a task started outside `run()` runs its
+/// body (see [`crate::task::start`]); restores the previous state on drop.
+pub(crate) struct TaskGuard {
+    was_running: bool,
+}
+
+pub(crate) fn enter_task() -> TaskGuard {
+    let was_running = LOOP.try_with(|l| l.running.replace(true)).unwrap_or(true);
+    TaskGuard { was_running }
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if !self.was_running {
+            let _ = LOOP.try_with(|l| l.running.set(false));
+        }
+    }
+}
+
 struct RunningGuard<'a>(&'a Loop);
 
 impl Drop for RunningGuard<'_> {
