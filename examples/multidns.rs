@@ -67,7 +67,6 @@ fn multidns(names: Vec<String>, done: Event<Vec<LookupResult>>) {
 /// Figure 3, bottom: every name at once, one `twait` for all.
 // The translator's expansion of a `twait!{}` whose body is one `for` loop
 // currently trips rustc's `unused_braces` lint (reported upstream).
-#[allow(unused_braces)]
 #[tamed]
 fn multidns_par(names: Vec<String>, done: Event<Vec<LookupResult>>) {
     tvars! { let mut a = unresolved(&names); }
@@ -126,10 +125,10 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
             return names
                 .iter()
                 .map(|n| {
-                    Err(Error::Io {
-                        name: n.clone(),
-                        source: std::io::Error::new(e.kind(), e.to_string()),
-                    })
+                    Err(Error::io(
+                        n.clone(),
+                        std::io::Error::new(e.kind(), e.to_string()),
+                    ))
                 })
                 .collect()
         }
@@ -149,10 +148,8 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                         reason: e.as_str(),
                     }
                 })?;
-                sock.send_to(&q, server).map_err(|source| Error::Io {
-                    name: name.clone(),
-                    source,
-                })?;
+                sock.send_to(&q, server)
+                    .map_err(|source| Error::io(name.clone(), source))?;
                 want.push((next_id, qtype, None::<Vec<IpAddr>>));
             }
             while want.iter().any(|w| w.2.is_none()) {
@@ -209,10 +206,7 @@ fn blocking_std(names: &[String]) -> Vec<LookupResult> {
             (name.as_str(), 0)
                 .to_socket_addrs()
                 .map(|it| it.map(|a| a.ip()).collect())
-                .map_err(|source| Error::Io {
-                    name: name.clone(),
-                    source,
-                })
+                .map_err(|source| Error::io(name.clone(), source))
         })
         .collect()
 }

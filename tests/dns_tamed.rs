@@ -27,7 +27,6 @@ fn sequential(names: Vec<String>, done: Event<Vec<LookupResult>>) {
     done.trigger(a);
 }
 
-#[allow(unused_braces)]
 #[tamed]
 fn parallel(names: Vec<String>, done: Event<Vec<LookupResult>>) {
     tvars! { let mut a = unresolved(&names); }

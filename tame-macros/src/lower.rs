@@ -493,7 +493,7 @@ impl<'a> Lowerer<'a> {
             }
         }
         let stmts = &block.stmts;
-        let run: Stmt = syn::parse_quote_spanned!(span=> { #(#stmts)* });
+        let run: Stmt = syn::parse_quote_spanned!(span=> #[allow(unused_braces)] { #(#stmts)* });
         let node = self.plain(run);
         out.push(node);
         let state = self.new_state(StateKind::AfterTwait, span);

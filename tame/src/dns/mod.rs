@@ -150,16 +150,53 @@ pub enum Error {
         /// The name looked up.
         name: String,
     },
-    /// A socket operation failed, or there is no nameserver to ask.
-    Io {
-        /// The name looked up.
-        name: String,
-        /// The underlying error.
-        source: io::Error,
-    },
+    /// A socket operation failed, or there is no nameserver to ask. Make it
+    /// with [`Error::io`], which keeps the name inside the `io::Error`
+    /// (so that `Display` and [`name`](Error::name) can say it).
+    Io(io::Error),
+}
+
+/// The payload of an [`Error::Io`]'s `io::Error`: the name and the cause.
+#[derive(Debug)]
+struct NamedIo {
+    name: String,
+    source: io::Error,
+}
+
+impl fmt::Display for NamedIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)
+    }
+}
+
+impl std::error::Error for NamedIo {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
 }
 
 impl Error {
+    /// An [`Error::Io`] for the lookup of `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// let e = tame::dns::Error::io("x.test", io::Error::new(io::ErrorKind::Other, "boom"));
+    /// assert_eq!(e.to_string(), "x.test: boom");
+    /// assert!(matches!(&e, tame::dns::Error::Io(inner) if inner.kind() == io::ErrorKind::Other));
+    /// ```
+    pub fn io(name: impl Into<String>, source: io::Error) -> Error {
+        let kind = source.kind();
+        Error::Io(io::Error::new(
+            kind,
+            NamedIo {
+                name: name.into(),
+                source,
+            },
+        ))
+    }
+
     /// The name whose lookup failed.
     ///
     /// # Examples
@@ -178,8 +215,11 @@ impl Error {
             | Error::Malformed { name, .. }
             | Error::NoAddresses { name }
             | Error::InvalidName { name, .. }
-            | Error::NoResult { name }
-            | Error::Io { name, .. } => name,
+            | Error::NoResult { name } => name,
+            Error::Io(e) => e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<NamedIo>())
+                .map_or("", |n| n.name.as_str()),
         }
     }
 }
@@ -201,7 +241,7 @@ impl fmt::Display for Error {
             Error::NoAddresses { .. } => f.write_str("the name has no A or AAAA records"),
             Error::InvalidName { reason, .. } => write!(f, "not a valid name: {reason}"),
             Error::NoResult { .. } => f.write_str("no result (the lookup was cancelled)"),
-            Error::Io { source, .. } => write!(f, "{source}"),
+            Error::Io(e) => write!(f, "{e}"),
         }
     }
 }
@@ -209,7 +249,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io(e) => Some(e),
             _ => None,
         }
     }
@@ -222,7 +262,7 @@ impl From<Error> for io::Error {
             Error::NxDomain { .. } | Error::NoAddresses { .. } => io::ErrorKind::NotFound,
             Error::InvalidName { .. } => io::ErrorKind::InvalidInput,
             Error::Malformed { .. } => io::ErrorKind::InvalidData,
-            Error::Io { source, .. } => source.kind(),
+            Error::Io(e) => e.kind(),
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, e)
@@ -297,7 +337,7 @@ pub fn gethost_ev(name: String, ev: Event<LookupResult>) {
         Ok(resolver) => {
             twait! { resolver.lookup_ip(&name, mkevent!(res)); }
         }
-        Err(source) => res = Err(Error::Io { name, source }),
+        Err(source) => res = Err(Error::io(name, source)),
     }
     ev.trigger(res);
 }

@@ -276,10 +276,10 @@ impl Lookup {
     fn new(name: &str, config: &Config) -> Result<Lookup, Error> {
         let name = name.strip_suffix('.').unwrap_or(name).to_owned();
         if config.servers.is_empty() {
-            return Err(Error::Io {
+            return Err(Error::io(
                 name,
-                source: io::Error::new(io::ErrorKind::NotFound, "no nameservers configured"),
-            });
+                io::Error::new(io::ErrorKind::NotFound, "no nameservers configured"),
+            ));
         }
         let id_a = random_u16();
         let mut id_aaaa = random_u16();
@@ -487,10 +487,7 @@ impl Lookup {
         }
         if let Some(ev) = ev.take() {
             let result = match io_error {
-                Some(source) => Err(Error::Io {
-                    name: std::mem::take(&mut self.name),
-                    source,
-                }),
+                Some(source) => Err(Error::io(std::mem::take(&mut self.name), source)),
                 None => self.result(),
             };
             ev.trigger(result);

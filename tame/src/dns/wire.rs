@@ -655,7 +655,7 @@ mod tests {
                 let i = (rng(&mut seed) as usize) % bytes.len();
                 bytes[i] = rng(&mut seed) as u8;
             }
-            if rng(&mut seed) % 4 == 0 {
+            if rng(&mut seed).is_multiple_of(4) {
                 bytes.truncate((rng(&mut seed) as usize) % bytes.len());
             }
             if let Ok(m) = Message::decode(&bytes) {
