@@ -7,7 +7,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 
 use super::op::{self, retry, Op, Shared};
-use super::TcpStream;
+use super::{sys, TcpStream};
 use crate::{Event, Interest};
 
 type Io = Rc<Shared<net::TcpListener>>;
@@ -45,7 +45,11 @@ impl TcpListener {
     /// Binds a listening socket to `addr` (port 0 picks a free port; see
     /// [`local_addr`](Self::local_addr)), non-blocking.
     ///
-    /// This is std's `bind` (which sets `SO_REUSEADDR`); a host name in
+    /// The accept queue is as long as the kernel allows
+    /// (`net.core.somaxconn`, 4096 by default), not std's 128, so that
+    /// thousands of clients connecting at once are not made to retry.
+    ///
+    /// Otherwise this is std's `bind` (which sets `SO_REUSEADDR`); a host name in
     /// `addr` is resolved with std's blocking resolver, so call it at
     /// start-up, not from a running task.
     ///
@@ -60,7 +64,9 @@ impl TcpListener {
     /// assert_ne!(listener.local_addr().unwrap().port(), 0);
     /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        TcpListener::from_std(net::TcpListener::bind(addr)?)
+        let listener = net::TcpListener::bind(addr)?;
+        sys::raise_backlog(&listener)?;
+        TcpListener::from_std(listener)
     }
 
     /// Wraps a std listener, making it non-blocking.

@@ -459,9 +459,12 @@ impl TcpStream {
     /// readability before it allocates, so an idle connection holds no
     /// buffer. `delim` is any owned byte string (`b"\r\n\r\n"`, `vec![0]`).
     ///
-    /// A `#[tamed]` function (it shows in [`blocked`](crate::blocked) while
-    /// it waits). If the stream is closed meanwhile, `ev` comes back
-    /// untriggered on the loop's next turn.
+    /// The reading loop is a `#[tamed]` function (it shows in
+    /// [`blocked`](crate::blocked) while it waits). Called with an empty
+    /// `Vec` (no capacity), it first waits for data with a plain wait
+    /// (about 100 bytes, no task), so an idle keep-alive connection costs
+    /// little. If the stream is closed meanwhile, `ev` comes back
+    /// untriggered (at once while idle, else on the loop's next turn).
     ///
     /// # Errors
     ///
@@ -496,7 +499,19 @@ impl TcpStream {
     ) where
         D: AsRef<[u8]> + 'static,
     {
-        super::helpers::read_until(self.io.clone(), buf, delim, limit, ev);
+        if buf.capacity() == 0 && !delim.as_ref().is_empty() {
+            // Idle: wait for data with a plain wait node (no task, no
+            // buffer), and start the tamed loop only once data is there.
+            let start = StartReadUntil {
+                buf,
+                delim,
+                limit,
+                ev,
+            };
+            op::wait(&self.io, Interest::Read, start);
+        } else {
+            super::helpers::read_until(self.io.clone(), buf, delim, limit, ev);
+        }
     }
 
     /// The address of the peer.
@@ -712,6 +727,28 @@ impl Op<net::TcpStream> for ConnectOp {
 
     fn fail(self, err: io::Error) {
         self.ev.trigger(Err(err));
+    }
+
+    fn is_live(&self) -> bool {
+        self.ev.is_live()
+    }
+}
+
+/// `read_until` on an empty buffer: the idle wait before the tamed loop.
+struct StartReadUntil<D> {
+    buf: Vec<u8>,
+    delim: D,
+    limit: usize,
+    ev: Event<(Vec<u8>, io::Result<usize>)>,
+}
+
+impl<D: AsRef<[u8]> + 'static> Op<net::TcpStream> for StartReadUntil<D> {
+    fn resume(self, io: &Io) {
+        super::helpers::read_until(io.clone(), self.buf, self.delim, self.limit, self.ev);
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
     }
 
     fn is_live(&self) -> bool {

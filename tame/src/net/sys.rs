@@ -1,5 +1,5 @@
-//! The one thing `std::net` cannot do: start a TCP connection without
-//! blocking the thread.
+//! What `std::net` cannot do: start a TCP connection without blocking the
+//! thread, and listen with a long accept queue.
 //!
 //! `std::net::TcpStream::connect` blocks until the handshake is over, and std
 //! has no way to make an unconnected socket. So this file calls `socket(2)`
@@ -10,7 +10,7 @@
 
 use std::io;
 use std::net::{self, SocketAddr};
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::raw::{c_int, c_void};
 
 use rustix::io::FdFlags;
@@ -27,6 +27,21 @@ const EINTR: i32 = rustix::io::Errno::INTR.raw_os_error();
 extern "C" {
     fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int;
     fn connect(fd: c_int, addr: *const c_void, len: u32) -> c_int;
+    fn listen(fd: c_int, backlog: c_int) -> c_int;
+}
+
+/// Raises a listening socket's accept queue to the kernel's maximum
+/// (`net.core.somaxconn`; Linux caps larger values silently). std listens
+/// with a backlog of 128, too short for thousands of clients connecting at
+/// once: the rest would see their SYNs dropped and retry a second later.
+/// Calling `listen(2)` again on a listening socket just updates it.
+pub(super) fn raise_backlog(listener: &net::TcpListener) -> io::Result<()> {
+    // SAFETY: listen(2) takes the fd of a socket we borrow and an integer.
+    if unsafe { listen(listener.as_raw_fd(), c_int::MAX) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// `struct sockaddr_in` (Linux layout, fields in network order where the
