@@ -260,3 +260,26 @@ fn late_wake_from_another_thread_after_completion_is_harmless() {
         assert_eq!(slot.take(), Some(2));
     });
 }
+
+#[test]
+fn run_returns_when_a_spawned_future_can_never_be_woken() {
+    // Regression: run() waited forever for a pending future whose waker
+    // nobody held (nothing could ever wake it), unlike a dead timer or fd
+    // wait, which it does not wait for.
+    on_fresh_loop(|| {
+        let r = Rendezvous::<&str>::new();
+        tame::spawn(std::future::pending::<()>(), r.event("never"));
+        tame::run();
+        assert_eq!(r.pending(), 1, "still pending, not triggered");
+        // A future whose waker is held by an event's future still counts.
+        let (ev, fut) = tame::event_future::<u8>();
+        let (done, slot) = r.event_with_slot::<Option<u8>>("awaited");
+        tame::spawn(fut, done);
+        tame::timer(
+            Duration::from_millis(2),
+            Event::from_fn(move |_| ev.trigger(5)),
+        );
+        tame::run();
+        assert_eq!(slot.take(), Some(Some(5)));
+    });
+}

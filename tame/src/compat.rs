@@ -15,7 +15,7 @@ use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 
@@ -25,8 +25,11 @@ use crate::task::{Header, TaskObj, TaskRef};
 
 /// Runs `future` on this thread's loop and triggers `ev` with its output.
 ///
-/// The future is polled first on the loop's next turn. While it is pending,
-/// [`run`](crate::run) keeps running (it may be woken from another thread).
+/// The future is polled first on the loop's next turn. While it is pending
+/// and a clone of its waker is held somewhere (an event's future, a
+/// rendezvous, another thread), [`run`](crate::run) keeps running; a future
+/// whose waker nobody holds can never be woken, and `run()` does not wait
+/// for it.
 ///
 /// # Panics
 ///
@@ -51,16 +54,19 @@ where
         future: RefCell::new(Some(future)),
         event: Cell::new(Some(ev)),
         waker: RefCell::new(None),
+        handle: RefCell::new(Weak::new()),
         key: Cell::new(usize::MAX),
     });
     let task_ref: TaskRef = task.clone();
     let key = driver::spawned_insert(task_ref.clone());
     task.key.set(key);
-    *task.waker.borrow_mut() = Some(Waker::from(Arc::new(WakeHandle {
+    let handle = Arc::new(WakeHandle {
         key,
         owner: thread::current().id(),
         remote,
-    })));
+    });
+    *task.handle.borrow_mut() = Arc::downgrade(&handle);
+    *task.waker.borrow_mut() = Some(Waker::from(handle));
     driver::schedule(task_ref);
 }
 
@@ -69,6 +75,8 @@ struct FutureTask<F: Future> {
     future: RefCell<Option<F>>,
     event: Cell<Option<Event<F::Output>>>,
     waker: RefCell<Option<Waker>>,
+    /// The waker's handle, to tell whether anybody else holds a clone.
+    handle: RefCell<Weak<WakeHandle>>,
     key: Cell<usize>,
 }
 
@@ -79,6 +87,13 @@ impl<F: Future> Sink<()> for FutureTask<F> {
 impl<F: Future + 'static> TaskObj for FutureTask<F> {
     fn header(&self) -> &Header {
         &self.header
+    }
+
+    /// Whether a clone of the waker is held outside this task (by a
+    /// rendezvous, an event's future, another thread): if not, nothing can
+    /// ever wake the future again.
+    fn can_be_woken(&self) -> bool {
+        self.handle.borrow().strong_count() > 1
     }
 
     fn poll(&self, _me: &TaskRef) {

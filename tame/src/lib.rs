@@ -132,7 +132,8 @@ pub use timeout::add_timeout;
 pub use tame_macros::{mkevent, tamed, tvars, twait};
 
 /// Runs this thread's loop until nothing can make progress any more: no
-/// runnable task, no armed timer, no fd wait, no pending spawned future.
+/// runnable task, no armed timer, no fd wait, no spawned future that can
+/// still be woken (one whose waker nobody holds any more cannot).
 ///
 /// Tamed functions called before `run()` have already started (up to their
 /// first blocking `twait`).

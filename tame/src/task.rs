@@ -135,6 +135,11 @@ pub(crate) trait TaskObj: Sink<()> {
     fn header(&self) -> &Header;
     /// Runs the task's closure once. `me` is this very task.
     fn poll(&self, me: &TaskRef);
+    /// For a spawned future that is pending: whether anything outside it
+    /// can still wake it. `run()` does not wait for those that cannot.
+    fn can_be_woken(&self) -> bool {
+        true
+    }
 }
 
 struct TaskCell<F> {

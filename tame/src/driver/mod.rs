@@ -392,11 +392,11 @@ pub(crate) fn run() {
             fire_due_timers(l);
             let busy = !l.ready.borrow().is_empty();
             let deadline = next_live_deadline(l);
-            if !busy && deadline.is_none() && l.spawned.borrow().live == 0 {
+            if !busy && deadline.is_none() {
                 if l.fd_waits.get() > 0 {
                     prune_dead_fd_waits(l);
                 }
-                if l.fd_waits.get() == 0 {
+                if l.fd_waits.get() == 0 && !spawned_can_progress(l) {
                     return;
                 }
             }
@@ -489,6 +489,27 @@ pub(crate) fn spawned_remove(key: usize) {
         task
     });
     drop(task);
+}
+
+/// Whether a pending spawned future may still be woken: its waker is held
+/// outside it, or a wake from another thread is on its way. A future whose
+/// waker nobody holds can never make progress, and `run()` does not wait
+/// for it (as for a timer or fd wait whose event is dead).
+fn spawned_can_progress(l: &Loop) -> bool {
+    {
+        let s = l.spawned.borrow();
+        if s.live == 0 {
+            return false;
+        }
+        if s.tasks.iter().flatten().any(|t| t.can_be_woken()) {
+            return true;
+        }
+    }
+    // A waker dropped on another thread right after waking: its key was
+    // pushed before the drop we saw (the drop is a Release decrement).
+    std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+    let remote = l.remote.borrow().clone();
+    remote.is_some_and(|r| !r.keys.lock().unwrap_or_else(|p| p.into_inner()).is_empty())
 }
 
 /// Queues the spawned future with `key` (a wake on the loop's own thread).
