@@ -3,81 +3,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// A running example server, killed on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    _root: Option<TempDir>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The example's binary, built (or found up to date) by cargo once per test
-/// process, in the same target directory and profile as this test.
-fn example(name: &str) -> PathBuf {
-    static BUILD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target layout");
-    let mut built = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    if !built.iter().any(|n| n == name) {
-        let target_dir = profile_dir.parent().expect("target dir");
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "-q", "--example", name, "--target-dir"])
-            .arg(target_dir);
-        if profile_dir.file_name().is_some_and(|p| p == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "cargo build --example {name} failed");
-        built.push(name.to_owned());
-    }
-    profile_dir.join("examples").join(name)
-}
-
-fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
-    let mut child = Command::new(example(name))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start example {name} (built by `cargo test`): {e}"));
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let addr = line
-        .trim()
-        .parse()
-        .expect("the first line is the bound address");
-    Server {
-        child,
-        addr,
-        _root: root,
-    }
-}
+#[path = "support/example.rs"]
+mod example;
+use example::{start, Server, TempDir};
 
 fn knot(idle_ms: u64) -> Server {
     let dir = std::env::temp_dir().join(format!("knot-test-{}-{idle_ms}", std::process::id()));
