@@ -2,6 +2,8 @@
 //! pinned by the exact trace it leaves. Events are driven by timers with
 //! distinct delays (no ties) or `tame::asap`.
 
+#![deny(warnings)]
+
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
