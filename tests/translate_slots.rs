@@ -1,0 +1,245 @@
+//! Slots: where `mkevent!` stores an event's value, and when.
+
+#![deny(warnings)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
+
+type Trace = Rc<RefCell<Vec<String>>>;
+
+fn log(t: &Trace, s: impl Into<String>) {
+    t.borrow_mut().push(s.into());
+}
+
+fn traced(f: impl FnOnce(Trace)) -> Vec<String> {
+    let t = Trace::default();
+    f(t.clone());
+    tame::run();
+    let out = t.borrow().clone();
+    out
+}
+
+/// Triggers `ev` with `v` after `ms` milliseconds.
+#[tamed]
+fn deliver<T: 'static>(ms: u64, v: T, ev: Event<T>) {
+    twait! { tame::timer(Duration::from_millis(ms), mkevent!()); }
+    ev.trigger(v);
+}
+
+#[tamed]
+fn two_slots(t: Trace) {
+    let mut n = 0u32;
+    let mut s = String::new();
+    twait! { deliver(2, (7, "seven".to_string()), mkevent!(n, s)); }
+    log(&t, format!("{n} {s}"));
+}
+
+#[test]
+fn one_event_fills_two_slots() {
+    assert_eq!(traced(two_slots), ["7 seven"]);
+}
+
+struct Point {
+    x: i32,
+    y: i32,
+    name: (String, u8),
+}
+
+#[tamed]
+fn field_slots(t: Trace) {
+    let mut p = Point {
+        x: 0,
+        y: 0,
+        name: (String::new(), 0),
+    };
+    twait! {
+        deliver(3, 10, mkevent!(p.x));
+        deliver(1, -4, mkevent!(p.y));
+        deliver(2, ("origin".to_string(), 9), mkevent!(p.name.0, p.name.1));
+    }
+    log(&t, format!("{} {} {} {}", p.x, p.y, p.name.0, p.name.1));
+}
+
+#[test]
+fn field_paths_as_slots() {
+    assert_eq!(traced(field_slots), ["10 -4 origin 9"]);
+}
+
+#[tamed]
+fn index_captured(t: Trace) {
+    let mut v = vec![0; 4];
+    let mut i = 0;
+    twait! {
+        deliver(3, 10, mkevent!(v[i]));
+        i += 1;
+        deliver(1, 20, mkevent!(v[i]));
+        i = 3;
+    }
+    log(&t, format!("{v:?} i={i}"));
+}
+
+#[test]
+fn index_is_evaluated_when_the_event_is_made() {
+    assert_eq!(traced(index_captured), ["[10, 20, 0, 0] i=3"]);
+}
+
+#[tamed]
+fn index_captured_explicit(t: Trace) {
+    tvars! {
+        let r = Rendezvous::<char>::new();
+        let mut v = vec![String::new(); 3];
+        let mut i = 2;
+    }
+    deliver(2, "late".to_string(), mkevent!(r, 'a', v[i]));
+    i = 0;
+    deliver(1, "early".to_string(), mkevent!(r, 'b', v[i]));
+    i = 1;
+    let first = twait!(r);
+    log(&t, format!("{first:?} {v:?} i={i}"));
+    let second = twait!(r);
+    log(&t, format!("{second:?} {v:?}"));
+}
+
+#[test]
+fn index_is_captured_for_explicit_rendezvous_events() {
+    assert_eq!(
+        traced(index_captured_explicit),
+        [
+            "Some('b') [\"early\", \"\", \"\"] i=1",
+            "Some('a') [\"early\", \"\", \"late\"]"
+        ]
+    );
+}
+
+#[tamed]
+fn nested_index(t: Trace) {
+    let mut grid = vec![vec![0u64; 3]; 2];
+    twait! {
+        for i in 0..2 {
+            for j in 0..3 {
+                let k = (i * 3 + j) as u64;
+                deliver(10 - k, k * k, mkevent!(grid[i][j]));
+            }
+        }
+    }
+    log(&t, format!("{grid:?}"));
+}
+
+#[test]
+fn nested_indices_in_loops_inside_the_block() {
+    assert_eq!(traced(nested_index), ["[[0, 1, 4], [9, 16, 25]]"]);
+}
+
+#[tamed]
+fn dropped_in_block(t: Trace) {
+    let mut kept = String::from("old");
+    let mut got = String::from("old");
+    twait! {
+        let ev = mkevent!(kept);
+        drop::<Event<String>>(ev);
+        deliver(1, "new".to_string(), mkevent!(got));
+    }
+    log(&t, format!("{kept} {got}"));
+}
+
+#[test]
+fn dropped_event_completes_the_twait_and_keeps_the_old_value() {
+    assert_eq!(traced(dropped_in_block), ["old new"]);
+}
+
+#[tamed]
+fn all_dropped(t: Trace) {
+    let mut x = 5;
+    twait! {
+        let ev: Event<i32> = mkevent!(x);
+        drop(ev);
+    }
+    log(&t, format!("x={x}"));
+}
+
+#[test]
+fn twait_with_every_event_dropped_does_not_hang() {
+    assert_eq!(traced(all_dropped), ["x=5"]);
+}
+
+#[tamed]
+fn dropped_explicit(t: Trace) {
+    tvars! {
+        let r = Rendezvous::<u32>::new();
+        let mut x = 1;
+    }
+    let ev: Event<i32> = mkevent!(r, 9, x);
+    deliver(2, 42, mkevent!(r, 10, x));
+    drop(ev);
+    let id = twait!(r);
+    log(&t, format!("{id:?} x={x}"));
+    let id = twait!(r);
+    log(&t, format!("{id:?} x={x}"));
+    let id = twait!(r);
+    log(&t, format!("{id:?}"));
+}
+
+#[test]
+fn dropped_explicit_event_still_reports_its_id() {
+    assert_eq!(
+        traced(dropped_explicit),
+        ["Some(9) x=1", "Some(10) x=42", "None"]
+    );
+}
+
+#[tamed]
+fn slot_stored_before_next_statement(t: Trace) {
+    tvars! { let r = Rendezvous::<()>::new(); let mut a = 0; let mut b = 0; }
+    deliver(1, 1, mkevent!(r, (), a));
+    deliver(2, 2, mkevent!(r, (), b));
+    twait!(r);
+    log(&t, format!("a={a} b={b}"));
+    twait!(r);
+    log(&t, format!("a={a} b={b}"));
+}
+
+#[test]
+fn explicit_slots_are_written_when_twait_returns() {
+    assert_eq!(
+        traced(slot_stored_before_next_statement),
+        ["a=1 b=0", "a=1 b=2"]
+    );
+}
+
+#[tamed]
+fn slot_in_loop_reused(t: Trace) {
+    let mut got = Vec::new();
+    let mut cur = 0u64;
+    for k in 1..4u64 {
+        twait! { deliver(4 - k, k * 100, mkevent!(cur)); }
+        got.push(cur);
+    }
+    log(&t, format!("{got:?}"));
+}
+
+#[test]
+fn a_slot_is_refilled_on_each_iteration() {
+    assert_eq!(traced(slot_in_loop_reused), ["[100, 200, 300]"]);
+}
+
+#[tamed]
+fn tvars_typed(t: Trace) {
+    tvars! {
+        let mut total: u64;
+        let mut parts: Vec<u64> = vec![0; 2];
+    }
+    twait! {
+        deliver(2, 5, mkevent!(parts[0]));
+        deliver(1, 6, mkevent!(parts[1]));
+    }
+    total = parts.iter().sum();
+    log(&t, format!("{total}"));
+}
+
+#[test]
+fn typed_tvars_hold_slots() {
+    assert_eq!(traced(tvars_typed), ["11"]);
+}
