@@ -283,3 +283,27 @@ fn timer_entry_size() {
         "a timer entry is a deadline, a sequence number and an event"
     );
 }
+
+#[test]
+fn timer_with_a_mapped_event_of_a_cancelled_rendezvous_stops_counting_as_armed() {
+    // Regression: `Event::map` wrapped the event in a callback, which is
+    // always live, so a timer armed with it kept run() waiting after its
+    // rendezvous was cancelled.
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<u8>(());
+        let mapped: Event<()> = ev.map(|()| 1);
+        assert!(mapped.is_live());
+        tame::timer(Duration::from_secs(3600), mapped);
+        r.cancel();
+        tame::run();
+        assert_eq!(tame::__timer_entries(), 0);
+        assert_eq!(slot.take(), None);
+        // And a live mapped event still delivers.
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<u8>(());
+        tame::timer(Duration::ZERO, ev.map(|()| 7));
+        tame::run();
+        assert_eq!((r.try_next(), slot.take()), (Some(()), Some(7)));
+    });
+}

@@ -121,11 +121,12 @@ impl<T> Event<T> {
         T: 'static,
         U: 'static,
     {
-        Event::from_fn(move |u: Option<U>| {
-            if let Some(u) = u {
-                self.trigger(f(u));
-            }
-        })
+        // Not `from_fn`: the mapped event must stay dead when this one is
+        // (a timer armed with it must not keep `run()` waiting).
+        Event::from_sink(Rc::new(MapSink {
+            inner: Cell::new(Some(self)),
+            f: Cell::new(Some(f)),
+        }))
     }
 
     /// An event that calls `f` once: `f(Some(value))` when triggered,
@@ -163,6 +164,29 @@ impl<T> fmt::Debug for Event<T> {
         f.debug_struct("Event")
             .field("live", &self.is_live())
             .finish()
+    }
+}
+
+/// The sink behind [`Event::map`]: forwards the outcome and the liveness.
+struct MapSink<T, F> {
+    inner: Cell<Option<Event<T>>>,
+    f: Cell<Option<F>>,
+}
+
+impl<T, U, F: FnOnce(U) -> T> Sink<U> for MapSink<T, F> {
+    fn complete(self: Rc<Self>, value: Option<U>) {
+        let (inner, f) = (self.inner.take(), self.f.take());
+        if let (Some(inner), Some(f), Some(u)) = (inner, f, value) {
+            inner.trigger(f(u));
+        }
+        // Otherwise `inner` was dropped above: it reports back untriggered.
+    }
+
+    fn is_live(&self) -> bool {
+        let inner = self.inner.take();
+        let live = inner.as_ref().is_some_and(Event::is_live);
+        self.inner.set(inner);
+        live
     }
 }
 
