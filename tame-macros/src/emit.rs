@@ -268,6 +268,11 @@ impl<'a> Emitter<'a> {
                         inner: Vec::new(),
                     };
                     r.visit_stmt_mut(&mut stmt);
+                    // `break;` became `{ ..; continue 'tame_drive; }`: a
+                    // semicolon after that block would be redundant.
+                    if let Stmt::Expr(Expr::Verbatim(_), semi) = &mut stmt {
+                        *semi = None;
+                    }
                 }
                 stmt.to_token_stream()
             }

@@ -73,10 +73,37 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
         }
     }
     // The task outlives the call: its type parameters must be 'static.
+    // The bound goes where the user bounds the parameter already (inline or
+    // in the where clause), so that clippy sees one bound location.
+    let in_where: Vec<String> = f
+        .sig
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|w| w.predicates.iter())
+        .filter_map(|p| match p {
+            syn::WherePredicate::Type(t) => {
+                Some(quote::ToTokens::to_token_stream(&t.bounded_ty).to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut where_static = Vec::new();
     for g in &mut f.sig.generics.params {
         if let GenericParam::Type(t) = g {
-            t.bounds.push(syn::parse_quote!('static));
+            if t.bounds.is_empty() && in_where.contains(&t.ident.to_string()) {
+                where_static.push(t.ident.clone());
+            } else {
+                t.bounds.push(syn::parse_quote!('static));
+            }
         }
+    }
+    for ident in where_static {
+        f.sig
+            .generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#ident: 'static));
     }
 
     let typed_refs: Vec<(Ident, Option<&Type>)> =
