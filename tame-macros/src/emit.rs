@@ -46,6 +46,8 @@ pub struct Emitter<'a> {
     variants: Vec<Ident>,
     /// Bindings already reported as hidden (one error each).
     reported_hidden: Vec<BindingId>,
+    /// The bindings the code of the state being emitted assigns or uses.
+    arm_mentions: Vec<BindingId>,
 }
 
 impl<'a> Emitter<'a> {
@@ -94,6 +96,7 @@ impl<'a> Emitter<'a> {
             drive: Lifetime::new("'tame_drive", Span::mixed_site()),
             variants,
             reported_hidden: Vec::new(),
+            arm_mentions: Vec::new(),
         }
     }
 
@@ -119,8 +122,11 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    // Input: the states. Output: `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
+    // Input: the states. Output: the user's items of the spine (hoisted,
+    // see `Lowered::items`), then
+    // `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
+        let items = &self.l.items;
         let params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
         let variants = self.l.order.iter().map(|&s| {
             let state = &self.l.states[s];
@@ -139,6 +145,7 @@ impl<'a> Emitter<'a> {
         });
         let ty = &self.state_ty;
         quote! {
+            #(#items)*
             #[allow(non_camel_case_types, non_snake_case, dead_code)]
             enum #ty<#(#params),*> {
                 #(#variants,)*
@@ -225,6 +232,8 @@ impl<'a> Emitter<'a> {
         collect_kills_defs(&self.l.states[s].code, &mut kills, &mut defs);
         kills.sort_unstable();
         kills.dedup();
+        self.arm_mentions = kills.clone();
+        collect_uses(&self.l.states[s].code, &mut self.arm_mentions);
         let decls: Vec<TokenStream> = kills
             .into_iter()
             .filter(|b| !defs.contains(b) && !self.live[s].contains(*b))
@@ -259,6 +268,14 @@ impl<'a> Emitter<'a> {
     fn node(&mut self, n: &Node) -> TokenStream {
         match n {
             Node::Stmt(s) => {
+                if let Stmt::Local(syn::Local { init: None, .. }) = &s.stmt {
+                    if !s.defs.iter().any(|d| self.arm_mentions.contains(d)) {
+                        // `let y;` assigned only in a later state: declared
+                        // there (see `arm`). Here it would be a variable
+                        // rustc cannot infer a type for.
+                        return TokenStream::new();
+                    }
+                }
                 let mut stmt = s.stmt.clone();
                 if !s.jumps.is_empty() || contains_return(&stmt) {
                     let mut r = JumpRewriter {
@@ -387,6 +404,31 @@ fn collect_kills_defs(nodes: &[Node], kills: &mut Vec<BindingId>, defs: &mut Vec
                 }
             }
             Node::PollRendezvous { tmp, .. } => defs.push(*tmp),
+            Node::Goto { .. } | Node::WaitJoin { .. } => {}
+        }
+    }
+}
+
+fn collect_uses(nodes: &[Node], uses: &mut Vec<BindingId>) {
+    for n in nodes {
+        match n {
+            Node::Stmt(s) => uses.extend(&s.uses),
+            Node::Block(b) => collect_uses(b, uses),
+            Node::If {
+                uses: u, then, els, ..
+            } => {
+                uses.extend(u);
+                collect_uses(then, uses);
+                collect_uses(els, uses);
+            }
+            Node::Match { uses: u, arms, .. } => {
+                uses.extend(u);
+                for a in arms {
+                    uses.extend(&a.guard_uses);
+                    collect_uses(&a.body, uses);
+                }
+            }
+            Node::PollRendezvous { uses: u, .. } => uses.extend(u),
             Node::Goto { .. } | Node::WaitJoin { .. } => {}
         }
     }

@@ -144,6 +144,9 @@ pub struct Lowered {
     /// States in the order their code begins in the source: the order of
     /// the match arms.
     pub order: Vec<StateId>,
+    /// The items (`use`, `const`, `fn`, `struct`, ...) declared in the
+    /// spine's blocks, moved to the function's top: every state sees them.
+    pub items: Vec<Stmt>,
 }
 
 pub struct Lowerer<'a> {
@@ -158,6 +161,7 @@ pub struct Lowerer<'a> {
     rendezvous: &'a HashSet<String>,
     tmp_counter: usize,
     order: Vec<StateId>,
+    items: Vec<Stmt>,
 }
 
 const BORROWING_METHODS: &[&str] = &[
@@ -210,6 +214,7 @@ impl<'a> Lowerer<'a> {
             rendezvous,
             tmp_counter: 0,
             order: Vec::new(),
+            items: Vec::new(),
         }
     }
 
@@ -236,6 +241,7 @@ impl<'a> Lowerer<'a> {
             sites: self.sites,
             params: param_ids,
             order: self.order,
+            items: self.items,
         }
     }
 
@@ -369,6 +375,13 @@ impl<'a> Lowerer<'a> {
                     }
                     Which::Mkevent => {}
                 }
+            }
+            if let Stmt::Item(_) = stmt {
+                // Items are visible in their whole block, before and after
+                // the twaits that cut it into states: declare them once,
+                // outside the states.
+                self.items.push(stmt.clone());
+                continue;
             }
             if !contains_twait(stmt) {
                 let node = self.plain(stmt.clone());

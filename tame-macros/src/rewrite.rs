@@ -237,7 +237,14 @@ impl EventRewriter<'_> {
         let span = mac.span();
         let explicit = match &self.block {
             None => true,
-            Some(_) => args.args.len() >= 2 && is_rendezvous_name(&args.args[0], self.rendezvous),
+            // `mkevent!(r, id, ..)` inside a block: `r` is known to be a
+            // rendezvous, or `id` is no place a value could be stored in
+            // (`mkevent!(self.r, 5, self.x)`: a field of unknown type).
+            Some(_) => {
+                args.args.len() >= 2
+                    && (is_rendezvous_name(&args.args[0], self.rendezvous)
+                        || !is_place(&args.args[1]))
+            }
         };
         let cx = cx_ident();
         if explicit {
@@ -334,6 +341,18 @@ fn is_rendezvous_name(e: &Expr, names: &HashSet<String>) -> bool {
         Expr::Field(f) => {
             matches!(&f.member, syn::Member::Named(n) if names.contains(&n.to_string()))
         }
+        _ => false,
+    }
+}
+
+/// Whether `e` can be a slot place (see `slot_template`).
+fn is_place(e: &Expr) -> bool {
+    match e {
+        Expr::Path(p) => p.path.get_ident().is_some(),
+        Expr::Field(f) => is_place(&f.base),
+        Expr::Index(ix) => is_place(&ix.expr),
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
         _ => false,
     }
 }
