@@ -176,3 +176,29 @@ fn else_if_let_on_twait() {
     assert_eq!(traced(|t| else_if_let_twait(t, false)), ["got 3", "end"]);
     assert_eq!(traced(|t| else_if_let_twait(t, true)), ["a", "end"]);
 }
+
+// Bug: a `let` whose value came from a method chain over a borrow was taken
+// for a borrow kept across the twait, whatever the last method returned:
+// `v.iter().sum()`, `cell.get()`, `shared.borrow().len()` were rejected.
+#[tamed]
+fn owned_results_of_borrowing_chains(t: Trace, v: Vec<u32>, cell: Rc<std::cell::Cell<u8>>) {
+    let shared = RefCell::new(vec![1, 2]);
+    let total: u32 = v.iter().map(|x| x * 2).sum();
+    let n = cell.get();
+    let len = shared.borrow().len();
+    let word = "  padded ".trim().to_string();
+    let first = v.first().copied();
+    let mut rest = v.clone().into_iter().skip(1).peekable();
+    twait! { tame::asap(mkevent!()); }
+    let next = rest.next();
+    log(&t, format!("{total} {n} {len} {word} {first:?} {next:?}"));
+}
+
+#[test]
+fn owned_values_computed_from_borrows_cross_a_twait() {
+    let cell = Rc::new(std::cell::Cell::new(9));
+    assert_eq!(
+        traced(|t| owned_results_of_borrowing_chains(t, vec![1, 2, 3], cell)),
+        ["12 9 2 padded Some(1) Some(2)"]
+    );
+}

@@ -183,7 +183,6 @@ const BORROWING_METHODS: &[&str] = &[
     "values_mut",
     "windows",
     "chunks",
-    "get",
     "get_mut",
     "first",
     "last",
@@ -193,7 +192,28 @@ const BORROWING_METHODS: &[&str] = &[
     "char_indices",
     "trim",
     "as_bytes",
+];
+
+/// Methods whose result still borrows what their receiver borrows
+/// (`v.iter().enumerate()`, `v.first().unwrap()`). Any other method is
+/// assumed to give an owned value (`v.iter().sum()`, `s.trim().len()`):
+/// when it does not, rustc's borrow error is the fallback.
+const BORROW_PRESERVING_METHODS: &[&str] = &[
+    "enumerate",
+    "zip",
+    "skip",
+    "take",
+    "rev",
+    "chain",
     "peekable",
+    "step_by",
+    "take_while",
+    "skip_while",
+    "fuse",
+    "cycle",
+    "filter",
+    "unwrap",
+    "expect",
 ];
 
 impl<'a> Lowerer<'a> {
@@ -886,13 +906,10 @@ fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             let name = m.method.to_string();
             if BORROWING_METHODS.contains(&name.as_str()) {
                 root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
+            } else if BORROW_PRESERVING_METHODS.contains(&name.as_str()) {
+                borrow_root(&m.receiver)
             } else {
-                borrow_root(&m.receiver).filter(|_| {
-                    !name.starts_with("to_")
-                        && name != "clone"
-                        && name != "collect"
-                        && name != "count"
-                })
+                None
             }
         }
         _ => None,
