@@ -5,13 +5,13 @@
 //!
 //! The pipeline, one module per phase:
 //!
-//! 1. [`parse`]: a typed view of the function and of `twait!`/`mkevent!`/`tvars!`.
-//! 2. [`check`]: misuses become spanned errors with a hint.
-//! 3. [`rewrite`]: `self` becomes a variable; each `mkevent!` becomes code
+//! 1. `parse.rs`: a typed view of the function and of `twait!`/`mkevent!`/`tvars!`.
+//! 2. `check.rs`: misuses become spanned errors with a hint.
+//! 3. `rewrite.rs`: `self` becomes a variable; each `mkevent!` becomes code
 //!    that makes the event and remembers its slot.
-//! 4. [`lower`]: the body is cut into states at its twaits.
-//! 5. [`analyze`]: which variables are live where each state begins.
-//! 6. [`emit`]: the state enum, the closure, the `match`.
+//! 4. `lower.rs`: the body is cut into states at its twaits.
+//! 5. `analyze.rs`: which variables are live where each state begins.
+//! 6. `emit.rs`: the state enum, the closure, the `match`.
 
 mod analyze;
 mod check;
