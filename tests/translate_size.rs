@@ -192,5 +192,5 @@ fn state_holds_only_what_crosses_a_twait() {
     let task = allocations(|| holder(keep, [0; 512], ev))[0];
     tame::run();
     println!("task holding a 512-byte parameter until its first twait: {task} bytes");
-    assert!(task >= 512 && task < 512 + 256, "{task}");
+    assert!((512..512 + 256).contains(&task), "{task}");
 }
