@@ -202,3 +202,32 @@ fn owned_values_computed_from_borrows_cross_a_twait() {
         ["12 9 2 padded Some(1) Some(2)"]
     );
 }
+
+// Bug: the slots of `mkevent!(r, id, slot)` were stored only at a
+// `twait!(r)` spelled with the same tokens; `twait!(*r)` (r: Rc<Rendezvous>)
+// or `mkevent!(&r, ..)` left the slot silently unwritten.
+#[tamed]
+fn deref_rendezvous(t: Trace, r: Rc<Rendezvous<u8>>) {
+    let mut x = 0;
+    mkevent!(r, 1, x).trigger(5);
+    let id = twait!(*r);
+    log(&t, format!("{id:?} {x}"));
+}
+
+#[tamed]
+fn ref_rendezvous(t: Trace) {
+    let r = Rendezvous::<u8>::new();
+    let mut x = 0;
+    mkevent!(&r, 1, x).trigger(6);
+    let id = twait!(r);
+    log(&t, format!("{id:?} {x}"));
+}
+
+#[test]
+fn slots_are_stored_whatever_the_rendezvous_is_spelled() {
+    assert_eq!(
+        traced(|t| deref_rendezvous(t, Rc::new(Rendezvous::new()))),
+        ["Some(1) 5"]
+    );
+    assert_eq!(traced(ref_rendezvous), ["Some(1) 6"]);
+}

@@ -566,7 +566,7 @@ impl<'a> Lowerer<'a> {
             }
             None => self.synthetic("id", false, None).0,
         };
-        let key = rendezvous.to_token_stream().to_string();
+        let key = crate::rewrite::rendezvous_key(&rendezvous);
         self.order.push(state);
         let mut code = vec![Node::PollRendezvous {
             state,

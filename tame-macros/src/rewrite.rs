@@ -268,7 +268,7 @@ impl EventRewriter<'_> {
             );
             let store_stmt = store_stmt(&list, store);
             self.events.rendezvous_sites.push(RendezvousSite {
-                rendezvous_key: r.to_token_stream().to_string(),
+                rendezvous_key: rendezvous_key(r),
                 list: list.clone(),
                 store: store_stmt,
             });
@@ -325,6 +325,20 @@ impl EventRewriter<'_> {
         };
         let closure = quote!(|#vpat, (#(#caps,)*)| { #(#assigns)* });
         Some((captures, closure))
+    }
+}
+
+/// What matches a `mkevent!(r, ..)` site to its `twait!(r)`: the tokens of
+/// the rendezvous expression without `&`, `*` and parentheses, so that
+/// `mkevent!(&r, ..)` or `mkevent!(r, ..)` with `r: Rc<Rendezvous>` match
+/// `twait!(r)` and `twait!(*r)`.
+pub fn rendezvous_key(r: &Expr) -> String {
+    match r {
+        Expr::Reference(x) => rendezvous_key(&x.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => rendezvous_key(&u.expr),
+        Expr::Paren(p) => rendezvous_key(&p.expr),
+        Expr::Group(g) => rendezvous_key(&g.expr),
+        other => other.to_token_stream().to_string(),
     }
 }
 
