@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::task::Slot;
 use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous, Timeout};
 
 /// Wraps `ev` with a deadline.
@@ -40,6 +41,10 @@ pub fn add_timeout<T: 'static>(dur: Duration, ev: Event<Result<T, Timeout>>) -> 
 }
 
 /// Waits for whichever comes first: the event it hands out, or the timer.
+///
+/// The value waits in the handed-out event's own cell (a [`Slot`]) rather
+/// than in a `mkevent!` slot place: that keeps this task small, since every
+/// idle connection of a server with an idle timeout has one of these.
 #[tamed]
 fn race<T: 'static>(
     dur: Duration,
@@ -48,9 +53,9 @@ fn race<T: 'static>(
 ) {
     tvars! {
         let r = Rendezvous::<bool>::new();
-        let mut value: Option<T> = None;
     }
-    handoff.set(Some(mkevent!(r, true, value).map(Some)));
+    let (value_ev, value): (Event<T>, Slot<T>) = r.event_with_slot(true);
+    handoff.set(Some(value_ev));
     crate::timer(dur, mkevent!(r, false));
     match twait!(r) {
         Some(true) => {
