@@ -56,38 +56,43 @@ impl fmt::Display for TwaitSite {
     }
 }
 
-#[derive(Clone, Copy)]
+/// What a task is doing; the site of its wait lives next to it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Status {
     Running,
-    Join(&'static TwaitSite),
-    Rendezvous(&'static TwaitSite),
+    Join,
+    Rendezvous,
     Done,
 }
 
-/// The part of a task the loop and the events look at.
+/// The part of a task the loop and the events look at. Kept small: every
+/// waiting task (every idle connection of a server) has one.
 pub(crate) struct Header {
     name: &'static str,
-    pub(crate) queued: Cell<bool>,
-    status: Cell<Status>,
-    /// Events of the current `twait!{}` block not yet come back.
-    join_outstanding: Cell<usize>,
     /// The rendezvous a `twait!(r)` blocks on, for [`blocked`].
-    rendezvous: RefCell<Option<Weak<dyn Outstanding>>>,
+    rendezvous: Cell<Option<Weak<dyn Outstanding>>>,
+    /// Where the task waits (meaningful while blocked).
+    site: Cell<Option<&'static TwaitSite>>,
+    /// Events of the current `twait!{}` block not yet come back.
+    join_outstanding: Cell<u32>,
     /// Position in the loop's list of blocked-at-least-once tasks.
-    pub(crate) registry_index: Cell<usize>,
+    pub(crate) registry_index: Cell<u32>,
+    status: Cell<Status>,
+    pub(crate) queued: Cell<bool>,
 }
 
-pub(crate) const NOT_REGISTERED: usize = usize::MAX;
+pub(crate) const NOT_REGISTERED: u32 = u32::MAX;
 
 impl Header {
     pub(crate) fn new(name: &'static str) -> Self {
         Header {
             name,
-            queued: Cell::new(false),
-            status: Cell::new(Status::Running),
+            rendezvous: Cell::new(None),
+            site: Cell::new(None),
             join_outstanding: Cell::new(0),
-            rendezvous: RefCell::new(None),
             registry_index: Cell::new(NOT_REGISTERED),
+            status: Cell::new(Status::Running),
+            queued: Cell::new(false),
         }
     }
 
@@ -96,8 +101,17 @@ impl Header {
     }
 
     pub(crate) fn block_explicit(&self, site: &'static TwaitSite, count: Weak<dyn Outstanding>) {
-        self.status.set(Status::Rendezvous(site));
-        *self.rendezvous.borrow_mut() = Some(count);
+        self.status.set(Status::Rendezvous);
+        self.site.set(Some(site));
+        self.rendezvous.set(Some(count));
+    }
+
+    fn join_added(&self) {
+        let n = self.join_outstanding.get();
+        self.join_outstanding.set(
+            n.checked_add(1)
+                .expect("more than u32::MAX events in one twait! block"),
+        );
     }
 
     /// One event of the join came back; returns whether the task should now
@@ -105,25 +119,26 @@ impl Header {
     fn join_returned(&self) -> bool {
         let left = self.join_outstanding.get() - 1;
         self.join_outstanding.set(left);
-        left == 0 && matches!(self.status.get(), Status::Join(_))
+        left == 0 && self.status.get() == Status::Join
     }
 
     /// What [`blocked`] reports for this task, if it is blocked.
     pub(crate) fn blocked_report(&self) -> Option<BlockedTask> {
+        let site = *self.site.get()?;
         match self.status.get() {
-            Status::Join(site) => Some(BlockedTask {
-                site: *site,
-                waiting_for: self.join_outstanding.get(),
+            Status::Join => Some(BlockedTask {
+                site,
+                waiting_for: self.join_outstanding.get() as usize,
             }),
-            Status::Rendezvous(site) => Some(BlockedTask {
-                site: *site,
-                waiting_for: self
-                    .rendezvous
-                    .borrow()
+            Status::Rendezvous => {
+                let weak = self.rendezvous.take();
+                let waiting_for = weak
                     .as_ref()
                     .and_then(Weak::upgrade)
-                    .map_or(0, |r| r.outstanding()),
-            }),
+                    .map_or(0, |r| r.outstanding());
+                self.rendezvous.set(weak);
+                Some(BlockedTask { site, waiting_for })
+            }
             Status::Running | Status::Done => None,
         }
     }
@@ -200,7 +215,7 @@ where
 impl<F> TaskCell<F> {
     fn finish(&self) {
         self.header.status.set(Status::Done);
-        *self.header.rendezvous.borrow_mut() = None;
+        drop(self.header.rendezvous.take());
         if self.header.registry_index.get() != NOT_REGISTERED {
             crate::driver::unregister_blocked(&self.header);
         }
@@ -288,7 +303,7 @@ impl TaskContext<'_> {
     /// allocation: the event points at the task itself.
     pub fn join_event(&self) -> Event<()> {
         let h = self.task.header();
-        h.join_outstanding.set(h.join_outstanding.get() + 1);
+        h.join_added();
         let sink: Rc<dyn Sink<()>> = self.task.clone();
         Event::from_sink(sink)
     }
@@ -297,7 +312,7 @@ impl TaskContext<'_> {
     /// lands in.
     pub fn join_event_with_slot<T: 'static>(&self) -> (Event<T>, Slot<T>) {
         let h = self.task.header();
-        h.join_outstanding.set(h.join_outstanding.get() + 1);
+        h.join_added();
         let node = Rc::new(JoinNode {
             task: self.task.clone(),
             slot: SlotCell::new(),
@@ -313,7 +328,8 @@ impl TaskContext<'_> {
         if h.join_outstanding.get() == 0 {
             Poll::Ready(())
         } else {
-            h.status.set(Status::Join(site));
+            h.status.set(Status::Join);
+            h.site.set(Some(site));
             Poll::Pending
         }
     }

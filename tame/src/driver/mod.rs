@@ -432,13 +432,15 @@ pub(crate) fn run() {
 pub(crate) fn register_blocked(task: &TaskRef) {
     LOOP.with(|l| {
         let mut list = l.blocked.borrow_mut();
-        task.header().registry_index.set(list.len());
+        task.header()
+            .registry_index
+            .set(u32::try_from(list.len()).expect("fewer than 4 billion tasks"));
         list.push(std::rc::Rc::downgrade(task));
     });
 }
 
 pub(crate) fn unregister_blocked(header: &Header) {
-    let index = header.registry_index.replace(NOT_REGISTERED);
+    let index = header.registry_index.replace(NOT_REGISTERED) as usize;
     let _ = LOOP.try_with(|l| {
         let mut list = l.blocked.borrow_mut();
         if index >= list.len() {
@@ -446,7 +448,7 @@ pub(crate) fn unregister_blocked(header: &Header) {
         }
         list.swap_remove(index);
         if let Some(moved) = list.get(index).and_then(Weak::upgrade) {
-            moved.header().registry_index.set(index);
+            moved.header().registry_index.set(index as u32);
         }
     });
 }
