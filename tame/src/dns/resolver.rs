@@ -186,7 +186,7 @@ impl Resolver {
     ///     assert_eq!(res.unwrap().unwrap(), ["::1".parse::<IpAddr>().unwrap()]);
     /// }));
     /// ```
-    pub fn lookup_ip(&self, name: &str, ev: Reply) {
+    pub fn lookup_ip(&self, name: &str, ev: Event<Result<Vec<IpAddr>, Error>>) {
         if let Ok(ip) = name.parse::<IpAddr>() {
             ev.trigger(Ok(vec![ip]));
             return;
