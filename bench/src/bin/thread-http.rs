@@ -1,0 +1,104 @@
+//! thread-http: the thread-per-connection peer of `knot`: blocking std
+//! sockets, one thread per connection, keep-alive and pipelining, files
+//! cached in memory with their responses prepared, the same request-head
+//! parser, a 4 KiB read buffer per connection.
+//!
+//! ```text
+//! thread-http --root DIR --port PORT
+//! ```
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tame_bench::http::{self, ParseError};
+use tame_bench::{error_response, not_found, Flags, Prepared, READ_BUF};
+
+/// The served directory and its cache, shared by the connection threads.
+struct Site {
+    root: PathBuf,
+    files: Mutex<HashMap<String, Option<Arc<Prepared>>>>,
+}
+
+impl Site {
+    fn file(&self, path: &str) -> Option<Arc<Prepared>> {
+        let mut files = self.files.lock().expect("cache lock");
+        if let Some(f) = files.get(path) {
+            return f.clone();
+        }
+        let f = Prepared::load(&self.root, path).map(Arc::new);
+        files.insert(path.to_owned(), f.clone());
+        f
+    }
+}
+
+/// Writes the answer to one head; `Ok(true)` if the connection stays open.
+fn answer(stream: &mut TcpStream, site: &Site, raw: &[u8]) -> std::io::Result<bool> {
+    match http::parse(raw) {
+        Ok(head) => {
+            match site.file(head.path) {
+                Some(f) => stream.write_all(f.get(head.method, head.keep_alive))?,
+                None => stream.write_all(&not_found(head.method, head.keep_alive))?,
+            }
+            Ok(head.keep_alive)
+        }
+        Err(e) => {
+            stream.write_all(&error_response(e))?;
+            Ok(false)
+        }
+    }
+}
+
+fn serve(mut stream: TcpStream, site: &Site) {
+    let mut buf = vec![0u8; READ_BUF];
+    let mut filled = 0;
+    loop {
+        match stream.read(&mut buf[filled..]) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => filled += n,
+        }
+        let mut start = 0;
+        while let Some(end) = http::head_end(&buf[start..filled]) {
+            let keep = answer(&mut stream, site, &buf[start..start + end]);
+            start += end;
+            if !matches!(keep, Ok(true)) {
+                return;
+            }
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
+        if filled == buf.len() {
+            if buf.len() >= http::HEAD_LIMIT {
+                let _ = stream.write_all(&error_response(ParseError::HeadTooLarge));
+                return;
+            }
+            buf.resize(http::HEAD_LIMIT, 0);
+        }
+    }
+}
+
+fn main() {
+    let flags = Flags::parse("thread-http --root DIR --port PORT", true);
+    let listener = flags.listen();
+    let site = Arc::new(Site {
+        root: flags.root.expect("checked by Flags::parse"),
+        files: Mutex::new(HashMap::new()),
+    });
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                let site = site.clone();
+                if let Err(e) = std::thread::Builder::new().spawn(move || serve(stream, &site)) {
+                    eprintln!("thread-http: spawn: {e}");
+                }
+            }
+            Err(e) => {
+                eprintln!("thread-http: accept: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Shared pieces of the peer servers in `src/bin/`: the request-head parser
+//! of `knot` (the same file, so every server does the same work per
+//! request), command-line flags and the prepared responses of a file.
+
+#[path = "../../examples/knot/http.rs"]
+pub mod http;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The flags every server takes: `--port PORT` and, for the file servers,
+/// `--root DIR`.
+pub struct Flags {
+    pub root: Option<PathBuf>,
+    pub port: u16,
+}
+
+impl Flags {
+    /// Parses `std::env::args()`; prints usage and exits on anything else.
+    /// `usage` is the one-line synopsis of the binary.
+    pub fn parse(usage: &str, needs_root: bool) -> Flags {
+        let mut flags = Flags {
+            root: None,
+            port: 8080,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--root" if needs_root => flags.root = args.next().map(PathBuf::from),
+                "--port" => match args.next().map(|p| p.parse()) {
+                    Some(Ok(p)) => flags.port = p,
+                    _ => fail(usage, "--port needs a number"),
+                },
+                "-h" | "--help" => {
+                    println!("usage: {usage}\n(port 0 picks a free one; the bound address is printed on stdout's first line)");
+                    std::process::exit(0);
+                }
+                other => fail(usage, &format!("unknown argument {other:?}")),
+            }
+        }
+        if needs_root && !flags.root.as_deref().is_some_and(Path::is_dir) {
+            fail(usage, "--root DIR (a directory) is required");
+        }
+        flags
+    }
+
+    /// Binds 127.0.0.1:PORT with std (the same listen backlog as `knot`,
+    /// which binds with std too) and prints the bound address.
+    pub fn listen(&self) -> std::net::TcpListener {
+        let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port)))
+            .unwrap_or_else(|e| {
+                eprintln!("cannot listen on port {}: {e}", self.port);
+                std::process::exit(1)
+            });
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        println!("{addr}");
+        use std::io::Write;
+        std::io::stdout().flush().expect("stdout");
+        listener
+    }
+}
+
+fn fail(usage: &str, problem: &str) -> ! {
+    eprintln!("{problem}\nusage: {usage}");
+    std::process::exit(2)
+}
+
+/// The four prepared responses of a file, indexed by `[keep_alive as usize]`:
+/// with the body (GET) and head only (HEAD). Like knot's cache: a request
+/// costs one read and one write.
+pub struct Prepared {
+    pub full: [Vec<u8>; 2],
+    pub head_only: [Vec<u8>; 2],
+}
+
+impl Prepared {
+    /// Reads the file `path` names under `root`, or `None` if there is none.
+    pub fn load(root: &Path, path: &str) -> Option<Prepared> {
+        let file = http::resolve(root, path)?;
+        let body = std::fs::read(&file).ok()?;
+        let ctype = http::content_type(&file);
+        let make = |keep: bool, with_body: bool| {
+            let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
+            if with_body {
+                v.extend_from_slice(&body);
+            }
+            v
+        };
+        Some(Prepared {
+            full: [make(false, true), make(true, true)],
+            head_only: [make(false, false), make(true, false)],
+        })
+    }
+
+    /// The response to `method` on this file.
+    pub fn get(&self, method: http::Method, keep_alive: bool) -> &[u8] {
+        let ka = usize::from(keep_alive);
+        match method {
+            http::Method::Get => &self.full[ka],
+            _ => &self.head_only[ka],
+        }
+    }
+}
+
+/// The 404 response.
+pub fn not_found(method: http::Method, keep_alive: bool) -> Vec<u8> {
+    let body = b"not found\n";
+    let mut v = http::response_head(404, "Not Found", "text/plain", body.len(), keep_alive);
+    if method == http::Method::Get {
+        v.extend_from_slice(body);
+    }
+    v
+}
+
+/// An error response; the connection closes after it.
+pub fn error_response(e: http::ParseError) -> Vec<u8> {
+    let (code, reason) = e.status();
+    let body = format!("{code} {reason}\n");
+    let mut v = http::response_head(code, reason, "text/plain", body.len(), false);
+    v.extend_from_slice(body.as_bytes());
+    v
+}
+
+/// What `sleepy` answers to `GET /<ms>` (the same bytes as the tame one).
+pub fn sleepy_response(ms: u64, keep_alive: bool) -> Vec<u8> {
+    let body = format!("slept {ms} ms\n");
+    let conn = if keep_alive { "keep-alive" } else { "close" };
+    format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: {conn}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Longest sleep granted, as in `sleepy`.
+pub const MAX_SLEEP_MS: u64 = 60_000;
+
+/// Parses a sleepy request head: `Ok((ms, keep_alive))`, or the error
+/// response to send before closing.
+pub fn sleepy_request(raw: &[u8]) -> Result<(u64, bool), Vec<u8>> {
+    let head = http::parse(raw).map_err(error_response)?;
+    match head.path.strip_prefix('/').map(str::parse::<u64>) {
+        Some(Ok(ms)) => Ok((ms.min(MAX_SLEEP_MS), head.keep_alive)),
+        _ => Err(error_response(http::ParseError::BadRequest)),
+    }
+}
+
+/// The size of a connection's read buffer in the peer servers (the plain
+/// design: one per connection, held while idle).
+pub const READ_BUF: usize = 4096;
