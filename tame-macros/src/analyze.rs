@@ -154,9 +154,12 @@ fn node(n: &Node, after: Set, live: &[Set]) -> Set {
             l
         }
         Node::Goto { target: t, .. } => target(*t, live),
-        Node::WaitJoin { state, .. } => {
+        Node::WaitJoin { state, keep, .. } => {
             let mut l = after;
             l.union(&live[*state]);
+            for &k in keep {
+                l.insert(k);
+            }
             l
         }
         Node::PollRendezvous {

@@ -317,7 +317,7 @@ impl<'a> Emitter<'a> {
                 quote!(match #expr { #(#arms)* })
             }
             Node::Goto { target, env, span } => self.goto(*target, env, *span),
-            Node::WaitJoin { state, site } => {
+            Node::WaitJoin { state, site, .. } => {
                 let env = self.l.states[*state].env.clone();
                 let c = self.construct(*state, &env, self.l.sites[*site]);
                 let var = &self.state_var;

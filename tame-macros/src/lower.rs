@@ -104,9 +104,13 @@ pub enum Node {
         span: Span,
     },
     /// The start of a state after `twait! { ... }`: wait for the join.
+    /// `keep`: variables the block only borrowed (`conn.read(..)`,
+    /// `&buf`), kept alive until the wait is over: an operation started
+    /// in the block must not lose its socket at the twait.
     WaitJoin {
         state: StateId,
         site: usize,
+        keep: Vec<BindingId>,
     },
     /// The start of a state after `twait!(r)`: take the next id into `tmp`.
     PollRendezvous {
@@ -526,6 +530,11 @@ impl<'a> Lowerer<'a> {
             }
         }
         let stmts = &block.stmts;
+        let keep: Vec<BindingId> = borrowed_only(stmts)
+            .iter()
+            .filter_map(|name| self.resolve(name))
+            .filter(|&b| !self.bindings[b].synthetic)
+            .collect();
         let run: Stmt = syn::parse_quote_spanned!(span=> #[allow(unused_braces)] { #(#stmts)* });
         let node = self.plain(run);
         out.push(node);
@@ -533,7 +542,7 @@ impl<'a> Lowerer<'a> {
         out.push(self.goto(Target::State(state), span));
         let site = self.new_site(span);
         self.order.push(state);
-        let mut code = vec![Node::WaitJoin { state, site }];
+        let mut code = vec![Node::WaitJoin { state, site, keep }];
         for store in &block.stores {
             let node = self.plain(store.clone());
             code.push(node);
@@ -914,6 +923,79 @@ fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
         }
         _ => None,
     }
+}
+
+/// The names that statements mention only in borrowing positions: as the
+/// receiver of a method call, under `&`/`&mut`, or as the base of a field
+/// or index expression. A name also used any other way (passed by value,
+/// captured by a closure, inside a macro) is left out: it may be moved.
+fn borrowed_only(stmts: &[Stmt]) -> Vec<String> {
+    #[derive(Default)]
+    struct Uses {
+        borrowed: Vec<String>,
+        other: Vec<String>,
+    }
+    impl Uses {
+        fn place(&mut self, e: &Expr) {
+            match e {
+                Expr::Path(_) => {
+                    if let Some(i) = as_ident(e) {
+                        self.borrowed.push(i.to_string());
+                    }
+                }
+                Expr::Field(f) => self.place(&f.base),
+                Expr::Index(i) => {
+                    self.place(&i.expr);
+                    self.visit_expr(&i.index);
+                }
+                Expr::Paren(p) => self.place(&p.expr),
+                other => self.visit_expr(other),
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            match e {
+                Expr::MethodCall(m) => {
+                    self.place(&m.receiver);
+                    for a in &m.args {
+                        self.visit_expr(a);
+                    }
+                }
+                Expr::Reference(r) => self.place(&r.expr),
+                Expr::Field(f) => self.place(&f.base),
+                Expr::Path(_) => {
+                    if let Some(i) = as_ident(e) {
+                        self.other.push(i.to_string());
+                    }
+                }
+                Expr::Closure(c) => {
+                    for name in FreeNames::of_expr(&c.body) {
+                        self.other.push(name.to_string());
+                    }
+                }
+                _ => syn::visit::visit_expr(self, e),
+            }
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let mut f = FreeNames::default();
+            f.visit_macro(m);
+            self.other.extend(f.used.iter().map(|i| i.to_string()));
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut u = Uses::default();
+    for s in stmts {
+        u.visit_stmt(s);
+    }
+    let mut out: Vec<String> = u
+        .borrowed
+        .into_iter()
+        .filter(|n| !u.other.contains(n))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The bindings of the `let`s in an `if` condition (`if let P = e && ...`).

@@ -14,10 +14,10 @@
 //!   shared buffer, or with `read`/`read_until` on an empty `Vec` (which
 //!   allocates only once data arrived).
 //!
-//! In a `#[tamed]` function, keep a socket in use after the `twait` that
-//! waits on it (end with `close()`): the translator drops a binding at the
-//! last `twait` it crosses unused, and dropping a socket cancels its
-//! operations (see [`TcpStream`]).
+//! In a `#[tamed]` function, a socket that a `twait! { ... }` block only
+//! borrows (`conn.read(..)`) lives until that wait is over, even if nothing
+//! after the twait uses it; dropping a socket cancels its operations (see
+//! [`TcpStream`]), so this is what keeps them running.
 //!
 //! Every error is delivered through the operation's event (never a panic),
 //! together with the buffer. Closing (or dropping) a stream or listener
@@ -47,9 +47,8 @@
 //!         let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
 //!     }
 //!     twait! { listener.accept(mkevent!(accepted)); }
-//!     // Using `listener` here keeps it open across the twait above (a
-//!     // binding not used after a twait is dropped at it, which would
-//!     // cancel the accept).
+//!     // The block borrowed `listener`, so it lived until the accept was
+//!     // over; this server takes one connection, so close it now.
 //!     listener.close();
 //!     let Ok((conn, _peer)) = accepted else { return };
 //!     loop {

@@ -71,7 +71,7 @@ use crate::{Event, Interest};
 /// fn greet(conn: TcpStream) {
 ///     tvars! { let mut sent: (&'static [u8], io::Result<()>) = (&[], Ok(())); }
 ///     twait! { conn.write_all(&b"hello\n"[..], mkevent!(sent)); }
-///     conn.close(); // also keeps `conn` alive across the twait
+///     conn.close(); // (borrowed in the block, `conn` lived until here anyway)
 /// }
 /// # let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 /// # let s = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
