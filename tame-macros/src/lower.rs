@@ -166,6 +166,8 @@ pub struct Lowerer<'a> {
     tmp_counter: usize,
     order: Vec<StateId>,
     items: Vec<Stmt>,
+    /// Rendezvous sites whose values some `twait!(r)` stores.
+    stored_sites: HashSet<usize>,
 }
 
 const BORROWING_METHODS: &[&str] = &[
@@ -239,6 +241,7 @@ impl<'a> Lowerer<'a> {
             tmp_counter: 0,
             order: Vec::new(),
             items: Vec::new(),
+            stored_sites: HashSet::new(),
         }
     }
 
@@ -259,6 +262,16 @@ impl<'a> Lowerer<'a> {
         let mut code = Vec::new();
         self.lower_seq(&stmts, &mut code, Target::Return);
         self.states[entry].code = code;
+        for (i, site) in self.events.rendezvous_sites.iter().enumerate() {
+            if !self.stored_sites.contains(&i) {
+                self.errors.push(syn::Error::new(
+                    site.span,
+                    "this event's value is stored into its slot when `twait!(r)` returns its id, \
+                     but this function never waits on that rendezvous with `twait!`; wait on it \
+                     here, or make the event without a slot and keep the value another way",
+                ));
+            }
+        }
         Lowered {
             bindings: self.bindings,
             states: self.states,
@@ -585,11 +598,11 @@ impl<'a> Lowerer<'a> {
             site,
         }];
         let events = self.events;
-        for site in events
-            .rendezvous_sites
-            .iter()
-            .filter(|s| s.rendezvous_key == key)
-        {
+        for (i, site) in events.rendezvous_sites.iter().enumerate() {
+            if site.rendezvous_key != key {
+                continue;
+            }
+            self.stored_sites.insert(i);
             let node = self.plain(site.store.clone());
             code.push(node);
         }

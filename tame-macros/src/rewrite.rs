@@ -131,6 +131,8 @@ pub struct RendezvousSite {
     pub list: Ident,
     /// `list.store_returned(|v, c| { place = v; })`.
     pub store: Stmt,
+    /// The `mkevent!`, for the error when nothing ever waits on `r`.
+    pub span: Span,
 }
 
 /// One `twait! { ... }` block after rewriting.
@@ -271,6 +273,7 @@ impl EventRewriter<'_> {
                 rendezvous_key: rendezvous_key(r),
                 list: list.clone(),
                 store: store_stmt,
+                span,
             });
             let maker =
                 quote_spanned!(span=> ::tame::__private::rendezvous_event_with_slot(&(#r), #id));
