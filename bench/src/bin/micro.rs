@@ -4,12 +4,14 @@
 //! * `oneshot_spawned_sender_ns`: a oneshot channel whose sender is moved
 //!   into a freshly spawned task (`spawn_local`) that sends; the caller
 //!   awaits the receiver — the counterpart of tame's event round trip;
+//! * `oneshot_tokio_spawn_ns`: the same with `tokio::spawn` instead of
+//!   `spawn_local` (no `LocalSet` queue in between), for reference;
 //! * `spawn_local_await_ns`: `spawn_local` of an empty task and an await of
 //!   its `JoinHandle`;
 //! * `sleep_arm_cancel_ns`: `tokio::time::sleep(1 h)` created, polled once
 //!   (which registers it with the timer wheel) and dropped.
 //!
-//! Usage: `micro [N] [oneshot|spawn|sleep]` (default 1,000,000). Prints
+//! Usage: `micro [N] [oneshot|oneshot-spawn|spawn|sleep]` (default 1,000,000). Prints
 //! `name: ns/op` lines.
 
 use std::future::Future;
@@ -23,6 +25,18 @@ async fn oneshot_round_trips(n: u64) {
     for _ in 0..n {
         let (tx, rx) = oneshot::channel::<()>();
         spawn_local(async move {
+            let _ = tx.send(());
+        });
+        rx.await.expect("the spawned task sends");
+    }
+}
+
+/// The same round trip with `tokio::spawn` (a `Send` task on the runtime
+/// itself, no `LocalSet`), for reference.
+async fn oneshot_round_trips_spawn(n: u64) {
+    for _ in 0..n {
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
             let _ = tx.send(());
         });
         rx.await.expect("the spawned task sends");
@@ -52,7 +66,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = match args.next().as_deref() {
         Some("--help") | Some("-h") => {
-            println!("usage: micro [N] [oneshot|spawn|sleep]   (N iterations, default 1000000)");
+            println!("usage: micro [N] [oneshot|oneshot-spawn|spawn|sleep]   (N iterations, default 1000000)");
             return;
         }
         Some(s) => s.parse().expect("N must be a number"),
@@ -79,6 +93,9 @@ fn main() {
         };
     measure("oneshot", "oneshot_spawned_sender_ns", &|n| {
         Box::pin(oneshot_round_trips(n))
+    });
+    measure("oneshot-spawn", "oneshot_tokio_spawn_ns", &|n| {
+        Box::pin(oneshot_round_trips_spawn(n))
     });
     measure("spawn", "spawn_local_await_ns", &|n| {
         Box::pin(spawn_and_await(n))
