@@ -10,7 +10,8 @@
 //!
 //! Each connection is one `#[tamed]` function: read a request head, sleep,
 //! answer, and again (keep-alive) until the client closes. While it sleeps
-//! or waits for the next request a connection holds no read buffer.
+//! or waits for the next request a connection holds no read buffer: reads
+//! go into one buffer shared by all connections.
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -43,34 +44,98 @@ fn accept_loop(listener: TcpListener) {
 #[tamed]
 fn serve(stream: TcpStream) {
     tvars! {
-        let mut buf: Vec<u8> = Vec::new();
-        let mut read: io::Result<usize> = Ok(0);
-        let mut out: Vec<u8> = Vec::new();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut ready: io::Result<()> = Ok(());
+        let mut rest: Vec<u8> = Vec::new();
         let mut written: io::Result<()> = Ok(());
     }
     loop {
-        twait! { stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", HEAD_LIMIT, mkevent!(buf, read)); }
-        let n = match read {
-            Ok(n) if n > 0 => n,
-            // The client closed (Ok(0)), sent a head too long, or failed.
-            _ => return,
-        };
-        let request = parse(&buf[..n]);
-        buf.drain(..n);
-        if buf.is_empty() {
-            // Hold no buffer while sleeping or idle.
-            buf = Vec::new();
+        let step = next_request(&stream, &mut pending);
+        match step {
+            Step::Answer(request) => {
+                if let Request::Sleep { ms, .. } = request {
+                    twait! { tame::timer(Duration::from_millis(ms), mkevent!()); }
+                }
+                let out = response(&request);
+                match stream.try_write(&out) {
+                    Ok(n) if n == out.len() => {}
+                    Ok(n) => rest = out[n..].to_vec(),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => rest = out,
+                    Err(_) => return,
+                }
+                if !rest.is_empty() {
+                    twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(rest, written)); }
+                    if written.is_err() {
+                        return;
+                    }
+                    rest = Vec::new();
+                }
+                if !request.keep_alive() {
+                    return;
+                }
+            }
+            Step::Wait => {
+                twait! { stream.readable(mkevent!(ready)); }
+                if ready.is_err() {
+                    return;
+                }
+            }
+            Step::Close => return,
         }
-        if let Request::Sleep { ms, .. } = request {
-            twait! { tame::timer(Duration::from_millis(ms), mkevent!()); }
-        }
-        out = response(&request);
-        twait! { stream.write_all(std::mem::take(&mut out), mkevent!(out, written)); }
-        if written.is_err() || !request.keep_alive() {
-            return;
-        }
-        out = Vec::new();
     }
+}
+
+/// What a connection does next.
+enum Step {
+    Answer(Request),
+    Wait,
+    Close,
+}
+
+thread_local! {
+    /// The one read buffer of all connections: while a connection sleeps or
+    /// waits it holds no buffer, only an unfinished request head.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 16 * 1024]);
+}
+
+/// Takes the next request head out of `pending`, reading what arrived if
+/// none is complete yet.
+fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
+    if let Some(end) = head_end(pending) {
+        let request = parse(&pending[..end]);
+        pending.drain(..end);
+        if pending.is_empty() {
+            *pending = Vec::new();
+        }
+        return Step::Answer(request);
+    }
+    let read = SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        stream.try_read(&mut scratch).map(|n| {
+            pending.extend_from_slice(&scratch[..n]);
+            n
+        })
+    });
+    match read {
+        Ok(0) => Step::Close,
+        Ok(_) if head_end(pending).is_some() => next_request(stream, pending),
+        Ok(_) if pending.len() >= HEAD_LIMIT => Step::Answer(Request::Bad),
+        Ok(_) => Step::Wait,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            ) =>
+        {
+            Step::Wait
+        }
+        Err(_) => Step::Close,
+    }
+}
+
+/// The end of the first request head (just past the blank line).
+fn head_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
 /// What a request asks for.

@@ -205,9 +205,16 @@ pub fn response_head(
 
 /// Finds the end of the first request head in `buf` (the index just past
 /// `\r\n\r\n`).
-#[allow(dead_code)]
 pub fn head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+    let mut from = 0;
+    while let Some(i) = buf.get(from..)?.iter().position(|&b| b == b'\r') {
+        let at = from + i;
+        if buf.get(at..at + 4) == Some(b"\r\n\r\n") {
+            return Some(at + 4);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 #[cfg(test)]

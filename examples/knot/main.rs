@@ -16,7 +16,8 @@
 //! * Files are read once and kept in memory with their response heads (like
 //!   Knot's cache): a request costs one read and one write syscall.
 //! * An idle keep-alive connection holds no read buffer: it waits for
-//!   readability with an empty `Vec`.
+//!   readability, then reads into one buffer shared by all connections and
+//!   keeps only an unfinished head.
 
 mod http;
 
@@ -32,10 +33,6 @@ use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait, Timeout};
 
 use http::{Head, Method, ParseError};
-
-/// What a connection's read delivers: the buffer and what the read did,
-/// or `Timeout` if the client was idle too long.
-type ReadResult = Result<(Vec<u8>, io::Result<usize>), Timeout>;
 
 #[tamed]
 fn accept_loop(listener: TcpListener, site: Rc<Site>) {
@@ -58,54 +55,75 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
 
 /// One connection: read a request head, answer it, again until the client
 /// closes, errs, idles out or asks to close.
+///
+/// While waiting for bytes the connection holds no buffer: it waits for
+/// readability (with the idle timeout), then reads what arrived into the
+/// site's one shared buffer and keeps only an unfinished head. Responses
+/// are written at once when the socket takes them (the common case), and
+/// through `write_all` when it does not.
 #[tamed]
 fn serve(stream: TcpStream, site: Rc<Site>) {
     tvars! {
-        let mut buf: Vec<u8> = Vec::new();
-        let mut got: ReadResult = Err(Timeout);
-        let mut out: Rc<[u8]> = Rc::from(&b""[..]);
+        let mut pending: Vec<u8> = Vec::new();
+        let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
+        let mut rest: Vec<u8> = Vec::new();
         let mut written: io::Result<()> = Ok(());
     }
     loop {
-        if site.idle.is_zero() {
-            twait! {
-                let read = mkevent!(got).map(Ok);
-                stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", http::HEAD_LIMIT, read);
+        let step = site.next_step(&stream, &mut pending);
+        match step {
+            Step::Respond(reply) => {
+                let keep_alive = reply.keep_alive;
+                match write_now(&stream, &reply.bytes) {
+                    Ok(None) => {}
+                    Ok(Some(left)) => {
+                        // The socket took part of it: wait and write the rest.
+                        rest = left;
+                        twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(rest, written)); }
+                        if written.is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                }
+                if !keep_alive {
+                    return;
+                }
             }
-        } else {
-            twait! {
-                let read = tame::add_timeout(site.idle, mkevent!(got));
-                stream.read_until(std::mem::take(&mut buf), b"\r\n\r\n", http::HEAD_LIMIT, read);
+            Step::Wait => {
+                if site.idle.is_zero() {
+                    twait! { stream.readable(mkevent!(ready).map(Ok)); }
+                } else {
+                    twait! { stream.readable(tame::add_timeout(site.idle, mkevent!(ready))); }
+                }
+                // Timed out (idle or a slow head), or the socket failed.
+                if !matches!(std::mem::replace(&mut ready, Err(Timeout)), Ok(Ok(()))) {
+                    return;
+                }
             }
+            Step::Close => return,
         }
-        let (b, res) = match std::mem::replace(&mut got, Err(Timeout)) {
-            Ok(pair) => pair,
-            Err(Timeout) => return, // idle too long
-        };
-        buf = b;
-        let reply = match res {
-            Ok(0) => return, // the client closed
-            Ok(n) => {
-                let reply = site.answer(&buf[..n]);
-                buf.drain(..n);
-                reply
-            }
-            // No end of head within the limit.
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                site.error(ParseError::HeadTooLarge)
-            }
-            Err(_) => return,
-        };
-        if buf.is_empty() {
-            // Idle connections hold no buffer.
-            buf = Vec::new();
-        }
-        let keep_alive = reply.keep_alive;
-        out = reply.bytes;
-        twait! { stream.write_all(out.clone(), mkevent!(out, written)); }
-        if written.is_err() || !keep_alive {
-            return;
-        }
+    }
+}
+
+/// What a connection does next.
+enum Step {
+    /// Write this response (then go on, or close if it says so).
+    Respond(Reply),
+    /// Wait for more bytes.
+    Wait,
+    /// The client closed or the socket failed.
+    Close,
+}
+
+/// Writes `bytes` if the socket takes them now; `Some(rest)` if it took
+/// only part (or nothing) and the caller must wait to write the rest.
+fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<Option<Vec<u8>>> {
+    match stream.try_write(bytes) {
+        Ok(n) if n == bytes.len() => Ok(None),
+        Ok(n) => Ok(Some(bytes[n..].to_vec())),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Some(bytes.to_vec())),
+        Err(e) => Err(e),
     }
 }
 
@@ -127,9 +145,72 @@ struct Site {
     idle: Duration,
     files: RefCell<HashMap<String, Option<Rc<Cached>>>>,
     errors: RefCell<HashMap<u16, Rc<[u8]>>>,
+    /// The one read buffer of all connections (one thread, one read at a time).
+    scratch: RefCell<Vec<u8>>,
 }
 
 impl Site {
+    /// The next request of a connection whose unfinished bytes are
+    /// `pending`: answered from what is there, or read from the socket (into
+    /// the shared buffer) if nothing complete is.
+    fn next_step(&self, stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
+        if pending.is_empty() {
+            // Read into the shared buffer, answer straight from it, and
+            // keep only what follows the first head.
+            let mut scratch = self.scratch.borrow_mut();
+            match stream.try_read(&mut scratch) {
+                Ok(0) => Step::Close,
+                Ok(n) => match http::head_end(&scratch[..n]) {
+                    Some(end) => {
+                        pending.extend_from_slice(&scratch[end..n]);
+                        Step::Respond(self.answer(&scratch[..end]))
+                    }
+                    None => {
+                        pending.extend_from_slice(&scratch[..n]);
+                        self.incomplete(pending)
+                    }
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Wait,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Wait,
+                Err(_) => Step::Close,
+            }
+        } else if let Some(end) = http::head_end(pending) {
+            // A pipelined request is already here.
+            let reply = self.answer(&pending[..end]);
+            pending.drain(..end);
+            if pending.is_empty() {
+                *pending = Vec::new(); // idle connections hold no buffer
+            }
+            Step::Respond(reply)
+        } else {
+            let mut scratch = self.scratch.borrow_mut();
+            match stream.try_read(&mut scratch) {
+                Ok(0) => Step::Close,
+                Ok(n) => {
+                    pending.extend_from_slice(&scratch[..n]);
+                    drop(scratch);
+                    match http::head_end(pending) {
+                        Some(_) => self.next_step(stream, pending),
+                        None => self.incomplete(pending),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Wait,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Wait,
+                Err(_) => Step::Close,
+            }
+        }
+    }
+
+    /// A head that has not ended yet: wait for more, unless it is too long.
+    fn incomplete(&self, pending: &mut Vec<u8>) -> Step {
+        if pending.len() >= http::HEAD_LIMIT {
+            pending.clear();
+            Step::Respond(self.error(ParseError::HeadTooLarge))
+        } else {
+            Step::Wait
+        }
+    }
+
     fn answer(&self, raw: &[u8]) -> Reply {
         let head = match http::parse(raw) {
             Ok(h) => h,
@@ -272,6 +353,7 @@ fn main() {
         idle: Duration::from_millis(idle_ms),
         files: RefCell::new(HashMap::new()),
         errors: RefCell::new(HashMap::new()),
+        scratch: RefCell::new(vec![0; 16 * 1024]),
     });
     accept_loop(listener, site);
     tame::run();
