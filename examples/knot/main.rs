@@ -63,12 +63,10 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
 /// through `write_all` when it does not.
 #[tamed]
 fn serve(stream: TcpStream, site: Rc<Site>) {
-    tvars! {
-        let mut pending: Vec<u8> = Vec::new();
-        let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
-        let mut rest: Vec<u8> = Vec::new();
-        let mut written: io::Result<()> = Ok(());
-    }
+    // Unfinished request head (empty, no allocation, while idle). The other
+    // variables are declared where they are used, so that an idle
+    // connection's state holds only what waiting needs.
+    tvars! { let mut pending: Vec<u8> = Vec::new(); }
     loop {
         let step = site.next_step(&stream, &mut pending);
         match step {
@@ -78,7 +76,8 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
                     Ok(None) => {}
                     Ok(Some(left)) => {
                         // The socket took part of it: wait and write the rest.
-                        rest = left;
+                        let mut rest = left;
+                        let mut written: io::Result<()> = Ok(());
                         twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(rest, written)); }
                         if written.is_err() {
                             return;
@@ -91,13 +90,14 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
                 }
             }
             Step::Wait => {
+                let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
                 if site.idle.is_zero() {
                     twait! { stream.readable(mkevent!(ready).map(Ok)); }
                 } else {
                     twait! { stream.readable(tame::add_timeout(site.idle, mkevent!(ready))); }
                 }
                 // Timed out (idle or a slow head), or the socket failed.
-                if !matches!(std::mem::replace(&mut ready, Err(Timeout)), Ok(Ok(()))) {
+                if !matches!(ready, Ok(Ok(()))) {
                     return;
                 }
             }
