@@ -395,6 +395,23 @@ pub struct BlockedTask {
     pub waiting_for: usize,
 }
 
+impl BlockedTask {
+    /// The tamed function's name.
+    pub fn function(&self) -> &'static str {
+        self.site.function
+    }
+
+    /// The `twait`'s source file.
+    pub fn file(&self) -> &'static str {
+        self.site.file
+    }
+
+    /// The `twait`'s source line.
+    pub fn line(&self) -> u32 {
+        self.site.line
+    }
+}
+
 impl fmt::Display for BlockedTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
