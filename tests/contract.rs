@@ -2,6 +2,8 @@
 //! there. Programs we have not seen are compiled against them: if this file
 //! stops compiling, the contract broke.
 #![deny(warnings)]
+// The spelled-out types are the point of this file.
+#![allow(clippy::type_complexity)]
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
