@@ -111,10 +111,9 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
     }
     let read = SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
-        stream.try_read(&mut scratch).map(|n| {
-            pending.extend_from_slice(&scratch[..n]);
-            n
-        })
+        stream
+            .try_read(&mut scratch)
+            .inspect(|&n| pending.extend_from_slice(&scratch[..n]))
     });
     match read {
         Ok(0) => Step::Close,
