@@ -119,7 +119,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> 
     errors.finish()?;
     let mut errors = Errors::default();
 
-    let lowered = Lowerer::new(&events, &rendezvous, &mut errors).lower(params, first, &body);
+    let lowered = Lowerer::new(&events, &mut errors).lower(params, first, &body);
     errors.finish()?;
     let mut errors = Errors::default();
     let live = analyze::liveness(&lowered);

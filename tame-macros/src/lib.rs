@@ -9,7 +9,9 @@
 //! 2. `check.rs`: misuses become spanned errors with a hint.
 //! 3. `rewrite.rs`: `self` becomes a variable; each `mkevent!` becomes code
 //!    that makes the event and remembers its slot.
-//! 4. `lower.rs`: the body is cut into states at its twaits.
+//! 4. `lower/`: the body is cut into states at its twaits (`hoist.rs`:
+//!    `twait!(r)` inside expressions; `jumps.rs`: break/continue across
+//!    states; `borrows.rs`: the borrow heuristics).
 //! 5. `analyze.rs`: which variables are live where each state begins.
 //! 6. `emit.rs`: the state enum, the closure, the `match`.
 

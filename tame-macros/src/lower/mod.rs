@@ -21,8 +21,6 @@ use std::rc::Rc;
 use proc_macro2::{Ident, Span};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::visit::Visit;
-use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat, Stmt};
 
 use crate::check::Errors;
@@ -162,7 +160,6 @@ pub struct Lowerer<'a> {
     loops: Vec<LoopCtx>,
     events: &'a Events,
     errors: &'a mut Errors,
-    rendezvous: &'a HashSet<String>,
     tmp_counter: usize,
     order: Vec<StateId>,
     items: Vec<Stmt>,
@@ -170,64 +167,16 @@ pub struct Lowerer<'a> {
     stored_sites: HashSet<usize>,
 }
 
-const BORROWING_METHODS: &[&str] = &[
-    "iter",
-    "iter_mut",
-    "chars",
-    "bytes",
-    "lines",
-    "split",
-    "split_whitespace",
-    "as_str",
-    "as_slice",
-    "as_ref",
-    "as_mut",
-    "as_deref",
-    "as_deref_mut",
-    "keys",
-    "values",
-    "values_mut",
-    "windows",
-    "chunks",
-    "get_mut",
-    "first",
-    "last",
-    "borrow",
-    "borrow_mut",
-    "drain",
-    "char_indices",
-    "trim",
-    "as_bytes",
-];
+mod borrows;
+mod hoist;
+mod jumps;
 
-/// Methods whose result still borrows what their receiver borrows
-/// (`v.iter().enumerate()`, `v.first().unwrap()`). Any other method is
-/// assumed to give an owned value (`v.iter().sum()`, `s.trim().len()`):
-/// when it does not, rustc's borrow error is the fallback.
-const BORROW_PRESERVING_METHODS: &[&str] = &[
-    "enumerate",
-    "zip",
-    "skip",
-    "take",
-    "rev",
-    "chain",
-    "peekable",
-    "step_by",
-    "take_while",
-    "skip_while",
-    "fuse",
-    "cycle",
-    "filter",
-    "unwrap",
-    "expect",
-];
+use borrows::{borrow_root, borrowed_only};
+use hoist::hoist;
+pub use jumps::{find_jumps, jump_target};
 
 impl<'a> Lowerer<'a> {
-    pub fn new(
-        events: &'a Events,
-        rendezvous: &'a HashSet<String>,
-        errors: &'a mut Errors,
-    ) -> Self {
+    pub fn new(events: &'a Events, errors: &'a mut Errors) -> Self {
         Lowerer {
             bindings: Vec::new(),
             states: Vec::new(),
@@ -237,7 +186,6 @@ impl<'a> Lowerer<'a> {
             loops: Vec::new(),
             events,
             errors,
-            rendezvous,
             tmp_counter: 0,
             order: Vec::new(),
             items: Vec::new(),
@@ -893,11 +841,6 @@ impl<'a> Lowerer<'a> {
             self.states[join].code = code;
         }
     }
-
-    #[allow(dead_code)]
-    fn rendezvous_names(&self) -> &HashSet<String> {
-        self.rendezvous
-    }
 }
 
 fn as_ident(e: &Expr) -> Option<&Ident> {
@@ -905,110 +848,6 @@ fn as_ident(e: &Expr) -> Option<&Ident> {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
         _ => None,
     }
-}
-
-/// The variable an expression borrows from, if it obviously does:
-/// `&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`.
-fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
-    fn root(e: &Expr) -> Option<&Ident> {
-        match e {
-            Expr::Path(_) => as_ident(e),
-            Expr::Field(f) => root(&f.base),
-            Expr::Index(i) => root(&i.expr),
-            Expr::Paren(p) => root(&p.expr),
-            Expr::Reference(r) => root(&r.expr),
-            Expr::MethodCall(m) => root(&m.receiver),
-            _ => None,
-        }
-    }
-    match e {
-        Expr::Paren(p) => borrow_root(&p.expr),
-        Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
-        Expr::MethodCall(m) => {
-            let name = m.method.to_string();
-            if BORROWING_METHODS.contains(&name.as_str()) {
-                root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
-            } else if BORROW_PRESERVING_METHODS.contains(&name.as_str()) {
-                borrow_root(&m.receiver)
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
-/// The names that statements mention only in borrowing positions: as the
-/// receiver of a method call, under `&`/`&mut`, or as the base of a field
-/// or index expression. A name also used any other way (passed by value,
-/// captured by a closure, inside a macro) is left out: it may be moved.
-fn borrowed_only(stmts: &[Stmt]) -> Vec<String> {
-    #[derive(Default)]
-    struct Uses {
-        borrowed: Vec<String>,
-        other: Vec<String>,
-    }
-    impl Uses {
-        fn place(&mut self, e: &Expr) {
-            match e {
-                Expr::Path(_) => {
-                    if let Some(i) = as_ident(e) {
-                        self.borrowed.push(i.to_string());
-                    }
-                }
-                Expr::Field(f) => self.place(&f.base),
-                Expr::Index(i) => {
-                    self.place(&i.expr);
-                    self.visit_expr(&i.index);
-                }
-                Expr::Paren(p) => self.place(&p.expr),
-                other => self.visit_expr(other),
-            }
-        }
-    }
-    impl<'ast> Visit<'ast> for Uses {
-        fn visit_expr(&mut self, e: &'ast Expr) {
-            match e {
-                Expr::MethodCall(m) => {
-                    self.place(&m.receiver);
-                    for a in &m.args {
-                        self.visit_expr(a);
-                    }
-                }
-                Expr::Reference(r) => self.place(&r.expr),
-                Expr::Field(f) => self.place(&f.base),
-                Expr::Path(_) => {
-                    if let Some(i) = as_ident(e) {
-                        self.other.push(i.to_string());
-                    }
-                }
-                Expr::Closure(c) => {
-                    for name in FreeNames::of_expr(&c.body) {
-                        self.other.push(name.to_string());
-                    }
-                }
-                _ => syn::visit::visit_expr(self, e),
-            }
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            let mut f = FreeNames::default();
-            f.visit_macro(m);
-            self.other.extend(f.used.iter().map(|i| i.to_string()));
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut u = Uses::default();
-    for s in stmts {
-        u.visit_stmt(s);
-    }
-    let mut out: Vec<String> = u
-        .borrowed
-        .into_iter()
-        .filter(|n| !u.other.contains(n))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }
 
 /// The bindings of the `let`s in an `if` condition (`if let P = e && ...`).
@@ -1050,213 +889,4 @@ pub fn contains_twait(t: &impl ToTokens) -> bool {
         false
     }
     scan(t.to_token_stream())
-}
-
-/// Finds the first `twait!(r)` in the statement's expression and replaces
-/// it with a fresh variable. Errors for twaits in places the translator
-/// cannot cut at (inside blocks of an expression, other macros, `&&`).
-fn hoist(stmt: &Stmt) -> syn::Result<(Stmt, Expr, Ident, Span)> {
-    struct Hoist {
-        found: Option<(Expr, Span)>,
-        tmp: Ident,
-        error: Option<syn::Error>,
-    }
-    impl Hoist {
-        fn deny(&mut self, tokens: &dyn ToTokens, what: &str) -> bool {
-            if contains_twait(&tokens.to_token_stream()) && self.error.is_none() {
-                self.error = Some(syn::Error::new_spanned(
-                    tokens.to_token_stream(),
-                    format!(
-                        "twait! cannot be used {what}; put it in a statement of its own \
-                         (`let x = twait!(r);`) or in an `if`/`match`/loop body"
-                    ),
-                ));
-                return true;
-            }
-            false
-        }
-    }
-    impl VisitMut for Hoist {
-        fn visit_expr_mut(&mut self, e: &mut Expr) {
-            if self.found.is_some() || self.error.is_some() {
-                return;
-            }
-            match e {
-                Expr::Macro(m) if parse::which(&m.mac) == Some(Which::Twait) => {
-                    match parse::twait_form(&m.mac) {
-                        Ok(TwaitForm::Rendezvous(r)) => {
-                            self.found = Some((r, m.mac.span()));
-                            let tmp = &self.tmp;
-                            *e = syn::parse_quote!(#tmp);
-                        }
-                        Ok(TwaitForm::Block(_)) => {
-                            self.error = Some(syn::Error::new_spanned(
-                                &m.mac,
-                                "twait! { ... } is a statement and has no value; \
-                                 write it on its own and use the slots of its mkevent!s afterwards",
-                            ));
-                        }
-                        Err(err) => self.error = Some(err),
-                    }
-                }
-                Expr::Macro(m) => {
-                    self.deny(&m.mac, "inside another macro's arguments");
-                }
-                Expr::Block(_)
-                | Expr::If(_)
-                | Expr::Match(_)
-                | Expr::Loop(_)
-                | Expr::While(_)
-                | Expr::ForLoop(_)
-                | Expr::Unsafe(_) => {
-                    self.deny(e, "inside an expression's block (only in statements of the function's own blocks)");
-                }
-                Expr::Closure(_) | Expr::Async(_) => {}
-                Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) => {
-                    self.visit_expr_mut(&mut b.left);
-                    if self.found.is_none() {
-                        self.deny(
-                            &b.right,
-                            "on the right of `&&` or `||` (it would run unconditionally)",
-                        );
-                    }
-                }
-                _ => syn::visit_mut::visit_expr_mut(self, e),
-            }
-        }
-        fn visit_stmt_macro_mut(&mut self, m: &mut syn::StmtMacro) {
-            self.deny(&m.mac, "inside another macro's arguments");
-        }
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    let tmp = Ident::new("__tame_twait_result", Span::mixed_site());
-    let mut h = Hoist {
-        found: None,
-        tmp: tmp.clone(),
-        error: None,
-    };
-    let mut new = stmt.clone();
-    match &mut new {
-        Stmt::Local(l) => {
-            if let Some(init) = &mut l.init {
-                h.visit_expr_mut(&mut init.expr);
-            }
-        }
-        Stmt::Expr(Expr::If(i), _) => h.visit_expr_mut(&mut i.cond),
-        Stmt::Expr(Expr::Match(m), _) => h.visit_expr_mut(&mut m.expr),
-        Stmt::Expr(Expr::ForLoop(f), _) => h.visit_expr_mut(&mut f.expr),
-        Stmt::Expr(e, _) => h.visit_expr_mut(e),
-        Stmt::Macro(m) => {
-            h.deny(&m.mac, "inside another macro's arguments");
-        }
-        Stmt::Item(_) => {}
-    }
-    if let Some(e) = h.error {
-        return Err(e);
-    }
-    match h.found {
-        Some((r, span)) => Ok((new, r, tmp, span)),
-        None => Err(syn::Error::new_spanned(
-            stmt,
-            "twait! cannot be used here; put it in a statement of its own or in an `if`/`match`/loop body",
-        )),
-    }
-}
-
-/// The spine targets of the `break`/`continue`/`return` inside a plain
-/// statement (those that leave it), in the order they appear.
-pub fn find_jumps(stmt: &Stmt, loops: &[LoopCtx]) -> Vec<Target> {
-    let mut f = JumpFinder {
-        loops,
-        inner: Vec::new(),
-        found: Vec::new(),
-    };
-    f.visit_stmt(stmt);
-    f.found
-}
-
-struct JumpFinder<'a> {
-    loops: &'a [LoopCtx],
-    /// Labels of plain loops (and labeled blocks) inside the statement;
-    /// `None` for unlabeled loops.
-    inner: Vec<(Option<String>, bool)>,
-    found: Vec<Target>,
-}
-
-/// Which spine loop a `break`/`continue` refers to, given the plain loops
-/// around it inside its statement. `None`: it stays inside the statement.
-pub fn jump_target(
-    loops: &[LoopCtx],
-    inner: &[(Option<String>, bool)],
-    label: Option<&syn::Lifetime>,
-    is_break: bool,
-) -> Option<Target> {
-    match label {
-        Some(l) => {
-            let name = l.ident.to_string();
-            if inner.iter().any(|(n, _)| n.as_deref() == Some(&name)) {
-                return None;
-            }
-            let ctx = loops
-                .iter()
-                .rev()
-                .find(|c| c.label.as_deref() == Some(&name))?;
-            Some(if is_break { ctx.exit } else { ctx.head })
-        }
-        None => {
-            if inner.iter().any(|(_, is_loop)| *is_loop) {
-                return None;
-            }
-            let ctx = loops.iter().rev().find(|c| c.is_loop)?;
-            Some(if is_break { ctx.exit } else { ctx.head })
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for JumpFinder<'_> {
-    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        if let Some(t) = jump_target(self.loops, &self.inner, b.label.as_ref(), true) {
-            self.found.push(t);
-        }
-        syn::visit::visit_expr_break(self, b);
-    }
-    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
-        if let Some(t) = jump_target(self.loops, &self.inner, c.label.as_ref(), false) {
-            self.found.push(t);
-        }
-    }
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.inner
-            .push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
-        syn::visit::visit_expr_loop(self, l);
-        self.inner.pop();
-    }
-    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-        self.visit_expr(&w.cond);
-        self.inner
-            .push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
-        self.visit_block(&w.body);
-        self.inner.pop();
-    }
-    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        self.visit_expr(&f.expr);
-        self.inner
-            .push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
-        self.visit_block(&f.body);
-        self.inner.pop();
-    }
-    fn visit_expr_block(&mut self, b: &'ast syn::ExprBlock) {
-        let labeled = b.label.is_some();
-        if labeled {
-            self.inner
-                .push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
-        }
-        syn::visit::visit_expr_block(self, b);
-        if labeled {
-            self.inner.pop();
-        }
-    }
-    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
