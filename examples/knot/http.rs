@@ -1,12 +1,50 @@
 //! HTTP/1.1 request heads: parsing, limits, paths, response heads.
 //!
-//! Shared by `knot` and by the tokio peer in `bench/` (which includes this
-//! file with `#[path]`), so both servers do the same work per request.
-//! Pure functions over bytes, no I/O, no allocation while parsing.
+//! Shared by `knot` and by the peers in `bench/` (which include this file
+//! with `#[path]`), so every server compared in `bench/run` does the same
+//! work per request. Pure functions over bytes: no I/O, and no allocation
+//! while parsing (a [`Head`] borrows its path from the caller's buffer).
+//!
+//! # The two ways in
+//!
+//! * Incremental: [`parse_request`] takes everything received so far on a
+//!   connection and says [`Parsed::Incomplete`] (read more), or
+//!   [`Parsed::Complete`] with the head and how many bytes it took (the
+//!   rest is the next, pipelined request), or a [`ParseError`].
+//! * In two steps, for a server that keeps its own buffers (knot reads into
+//!   one shared buffer and keeps only unfinished heads): [`head_end`] finds
+//!   where the first head ends, [`parse`] parses it.
+//!
+//! # What is accepted, and why
+//!
+//! The server behind this parser serves static files with GET and HEAD and
+//! never reads a body, so the parser is strict where leniency would only
+//! open doors (request smuggling, header injection) and lenient nowhere:
+//!
+//! * Lines end with CRLF; a bare LF, a bare CR or another control
+//!   character in the head is 400. Obsolete line folding (a header line
+//!   starting with whitespace) is 400, as RFC 9112 §5.2 allows. A blank
+//!   line before the request line is 400 too (RFC 9112 §2.2 only says a
+//!   server SHOULD skip one; our clients never send it).
+//! * The request line is `METHOD SP TARGET SP VERSION` with single spaces.
+//!   The target is origin-form (`/path?query`) or absolute-form
+//!   (`http://host/path`, whose authority is dropped); anything else is 400.
+//!   `HTTP/1.0` and `HTTP/1.1` are served; another well-formed
+//!   `HTTP/x.y` is 505.
+//! * Header names are tokens with no whitespace before the colon (400
+//!   otherwise, RFC 9112 §5.1). `Host` is not required: there is one site.
+//! * A method other than GET or HEAD is 405, but only once the whole head
+//!   parsed (a malformed head is 400 whatever its method). A GET or HEAD
+//!   with a body (`Content-Length` above 0, or any `Transfer-Encoding`) is
+//!   413: we read no bodies, so we could not find the next request.
+//! * At most [`HEAD_LIMIT`] bytes and [`MAX_HEADERS`] header lines (431).
+//!
+//! Every error means "answer with [`ParseError::status`] and close".
 
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
-/// Longest request head accepted (request line and headers).
+/// Longest request head accepted (request line, headers, blank line).
 pub const HEAD_LIMIT: usize = 8192;
 /// Most header lines accepted.
 pub const MAX_HEADERS: usize = 64;
@@ -16,16 +54,22 @@ pub const MAX_HEADERS: usize = 64;
 pub enum Method {
     Get,
     Head,
-    /// Anything else: answered with 405.
+    /// Anything else. [`parse`] reports it as
+    /// [`ParseError::MethodNotAllowed`]; the variant exists so that a server
+    /// with its own dispatch can name it.
     Other,
 }
 
 /// A parsed request head.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head<'a> {
     pub method: Method,
-    /// The target's path, without query string.
+    /// The target's path, still percent-encoded, without query string or
+    /// fragment; always starts with `/`. [`resolve`] maps it to a file.
     pub path: &'a str,
+    /// Whether the connection stays open after the response: HTTP/1.1
+    /// unless `Connection: close`; HTTP/1.0 only with
+    /// `Connection: keep-alive`. `close` wins if both are given.
     pub keep_alive: bool,
 }
 
@@ -57,76 +101,152 @@ impl ParseError {
     }
 }
 
-/// Parses one request head: `raw` is everything up to and including the
-/// blank line (`\r\n\r\n`).
+/// What [`parse_request`] found at the start of a buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+// knot uses the two-step API (`head_end` + `parse`); the peers use this one.
+#[allow(dead_code)]
+pub enum Parsed<'a> {
+    /// No complete head yet (and not too long yet): read more, call again
+    /// with everything received.
+    Incomplete,
+    /// A head, which took the first `consumed` bytes of the buffer; what
+    /// follows belongs to the next request.
+    Complete { head: Head<'a>, consumed: usize },
+}
+
+/// Parses the request at the start of `buf`, the bytes received so far on a
+/// connection (after the previous request's `consumed` bytes).
 ///
-/// A method other than GET/HEAD parses fine (`Method::Other`) so that the
-/// server can answer 405 after checking the rest.
+/// A head that has not ended within [`HEAD_LIMIT`] bytes is
+/// [`ParseError::HeadTooLarge`] at once, so a server never buffers more
+/// than that per connection. Calling again after each read rescans from the
+/// start: at most 8 KiB, and a real head arrives in one read.
+///
+/// # Errors
+///
+/// A [`ParseError`]: answer with its status and close the connection.
+///
+/// # Examples
+///
+/// ```ignore
+/// let buf = b"GET /a HTTP/1.1\r\n\r\nGET /b HT";
+/// let Ok(Parsed::Complete { head, consumed }) = parse_request(buf) else { panic!() };
+/// assert_eq!((head.path, consumed), ("/a", 19));
+/// assert_eq!(parse_request(&buf[consumed..]), Ok(Parsed::Incomplete));
+/// ```
+#[allow(dead_code)] // see `Parsed`
+pub fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, ParseError> {
+    match head_end(buf) {
+        Some(end) => parse(&buf[..end]).map(|head| Parsed::Complete {
+            head,
+            consumed: end,
+        }),
+        // Any head of at most HEAD_LIMIT bytes would have ended by now.
+        None if buf.len() >= HEAD_LIMIT => Err(ParseError::HeadTooLarge),
+        None => Ok(Parsed::Incomplete),
+    }
+}
+
+/// Finds the end of the first request head in `buf`: the index just past
+/// its `\r\n\r\n`.
+pub fn head_end(buf: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = buf.get(from..)?.iter().position(|&b| b == b'\n') {
+        let at = from + i;
+        // `at` is the first LF of a possible CR LF CR LF.
+        if at >= 1 && buf[at - 1] == b'\r' && buf.get(at + 1..at + 3) == Some(b"\r\n") {
+            return Some(at + 3);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Parses one request head: `raw` is everything up to and including the
+/// blank line (`\r\n\r\n`), as [`head_end`] delimits it.
+///
+/// # Errors
+///
+/// A [`ParseError`] (see the module docs for what each one covers).
 pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
     if raw.len() > HEAD_LIMIT {
         return Err(ParseError::HeadTooLarge);
     }
-    let text = std::str::from_utf8(raw).map_err(|_| ParseError::BadRequest)?;
-    let text = text
-        .strip_suffix("\r\n\r\n")
+    let text = raw
+        .strip_suffix(b"\r\n\r\n")
         .ok_or(ParseError::BadRequest)?;
-    let mut lines = text.split("\r\n");
-    let request_line = lines.next().ok_or(ParseError::BadRequest)?;
-    let mut parts = request_line.split(' ');
+    let mut lines = Lines(text);
+    let request_line = lines.next().ok_or(ParseError::BadRequest)??;
+
+    let mut parts = request_line.split(|&b| b == b' ');
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(ParseError::BadRequest);
     };
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
         return Err(ParseError::BadRequest);
     }
     let method = match method {
-        "GET" => Method::Get,
-        "HEAD" => Method::Head,
+        b"GET" => Method::Get,
+        b"HEAD" => Method::Head,
         _ => Method::Other,
     };
-    if !target.starts_with('/') {
-        return Err(ParseError::BadRequest);
-    }
     let mut keep_alive = match version {
-        "HTTP/1.1" => true,
-        "HTTP/1.0" => false,
-        v if v.starts_with("HTTP/") => return Err(ParseError::VersionNotSupported),
+        b"HTTP/1.1" => true,
+        b"HTTP/1.0" => false,
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            return Err(ParseError::VersionNotSupported)
+        }
         _ => return Err(ParseError::BadRequest),
     };
-    let mut count = 0;
-    for line in lines {
-        count += 1;
+    let path = target_path(target).ok_or(ParseError::BadRequest)?;
+
+    let (mut close, mut keep, mut body) = (false, false, false);
+    for (count, line) in (1..).zip(lines) {
         if count > MAX_HEADERS {
             return Err(ParseError::HeadTooLarge);
         }
-        let (name, value) = line.split_once(':').ok_or(ParseError::BadRequest)?;
-        if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
+        let line = line?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(ParseError::BadRequest)?;
+        let (name, value) = (&line[..colon], trim_ows(&line[colon + 1..]));
+        // Also rejects whitespace before the colon and folded lines.
+        if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
             return Err(ParseError::BadRequest);
         }
-        let value = value.trim_matches(|c| c == ' ' || c == '\t');
-        if name.eq_ignore_ascii_case("connection") {
-            for token in value.split(',').map(str::trim) {
-                if token.eq_ignore_ascii_case("close") {
-                    keep_alive = false;
-                } else if token.eq_ignore_ascii_case("keep-alive") {
-                    keep_alive = true;
-                }
+        if !value
+            .iter()
+            .all(|&b| b == b'\t' || b == b' ' || (b > 0x20 && b != 0x7f))
+        {
+            return Err(ParseError::BadRequest);
+        }
+        if name.eq_ignore_ascii_case(b"connection") {
+            for token in value.split(|&b| b == b',').map(trim_ows) {
+                close |= token.eq_ignore_ascii_case(b"close");
+                keep |= token.eq_ignore_ascii_case(b"keep-alive");
             }
-        } else if name.eq_ignore_ascii_case("content-length") {
-            let n: u64 = value.parse().map_err(|_| ParseError::BadRequest)?;
-            if n > 0 {
-                return Err(ParseError::BodyNotAllowed);
-            }
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(ParseError::BodyNotAllowed);
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            body |= content_length(value)? > 0;
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            body = true;
         }
     }
     if method == Method::Other {
         return Err(ParseError::MethodNotAllowed);
     }
-    let path = target.split(['?', '#']).next().unwrap_or("/");
+    if body {
+        return Err(ParseError::BodyNotAllowed);
+    }
+    if close {
+        keep_alive = false;
+    } else if keep {
+        keep_alive = true;
+    }
     Ok(Head {
         method,
         path,
@@ -134,10 +254,100 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
     })
 }
 
+/// The lines of a head without its final blank line: each must end with
+/// CRLF (the last one's CRLF was stripped with the blank line) and contain
+/// no other CR or LF.
+struct Lines<'a>(&'a [u8]);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Result<&'a [u8], ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let (line, rest) = match self.0.iter().position(|&b| b == b'\n') {
+            Some(i) => match self.0[..i].strip_suffix(b"\r") {
+                Some(line) => (line, &self.0[i + 1..]),
+                None => return Some(Err(ParseError::BadRequest)), // bare LF
+            },
+            None => (self.0, &self.0[self.0.len()..]),
+        };
+        self.0 = rest;
+        if line.is_empty() || line.contains(&b'\r') {
+            return Some(Err(ParseError::BadRequest));
+        }
+        Some(Ok(line))
+    }
+}
+
+/// RFC 9110 §5.6.2 token characters (method and header names).
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Strips optional whitespace (spaces and tabs) from both ends.
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// A `Content-Length` value: digits only (no sign, no list), at most u64.
+fn content_length(value: &[u8]) -> Result<u64, ParseError> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return Err(ParseError::BadRequest);
+    }
+    value.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            .ok_or(ParseError::BadRequest)
+    })
+}
+
+/// The path of a request target (origin-form or absolute-form), without
+/// query or fragment; `None` if the target is neither form or not visible
+/// ASCII.
+fn target_path(target: &[u8]) -> Option<&str> {
+    if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let target = std::str::from_utf8(target).ok()?;
+    let origin = if target.starts_with('/') {
+        target
+    } else {
+        // absolute-form: scheme "://" authority [path]
+        let (scheme, rest) = target.split_once("://")?;
+        if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+            return None;
+        }
+        match rest.find(['/', '?', '#']) {
+            Some(i) if rest[i..].starts_with('/') => &rest[i..],
+            _ => "/",
+        }
+    };
+    origin.split(['?', '#']).next()
+}
+
 /// Maps a request path to a file under `root`: percent-decoded, `.` and
-/// `..` refused (no escaping the root), a directory means its `index.html`.
+/// `..` segments and NUL bytes refused (no escaping the root), a directory
+/// means its `index.html`. `None` means 404.
+///
+/// The path is checked, not canonicalized: a symbolic link under `root` is
+/// followed (as nginx does by default), since whoever placed it chose to.
+/// This touches the file system (`is_dir`, `is_file`); servers cache the
+/// result per path.
 pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
     let decoded = percent_decode(path)?;
+    // Checked on the segments themselves: `Path::components` silently
+    // drops `.` segments, and its `..` handling is not the point here.
+    if decoded.split('/').any(|seg| seg == "." || seg == "..") {
+        return None;
+    }
     let mut out = root.to_path_buf();
     for comp in Path::new(&decoded).components() {
         match comp {
@@ -146,22 +356,26 @@ pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
             _ => return None,
         }
     }
-    if decoded.split('/').any(|seg| seg == "..") {
-        return None;
-    }
     if out.is_dir() {
         out.push("index.html");
     }
     out.is_file().then_some(out)
 }
 
+/// `%XX` decoding; `None` for a malformed escape, invalid UTF-8 or a NUL.
 fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return (!s.contains('\0')).then(|| s.to_owned());
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = s.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None; // from_str_radix would take a sign
+            }
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -173,24 +387,54 @@ fn percent_decode(s: &str) -> Option<String> {
     (!decoded.contains('\0')).then_some(decoded)
 }
 
-/// The content type for a file, from its extension.
+/// The content type for a file, from its extension (any case).
 pub fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("html") | Some("htm") => "text/html; charset=utf-8",
-        Some("txt") => "text/plain; charset=utf-8",
-        Some("css") => "text/css",
-        Some("js") => "text/javascript",
-        Some("json") => "application/json",
-        Some("png") => "image/png",
-        Some("jpg") | Some("jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("svg") => "image/svg+xml",
-        _ => "application/octet-stream",
-    }
+    const TYPES: &[(&str, &str)] = &[
+        ("html", "text/html; charset=utf-8"),
+        ("htm", "text/html; charset=utf-8"),
+        ("txt", "text/plain; charset=utf-8"),
+        ("css", "text/css"),
+        ("js", "text/javascript"),
+        ("json", "application/json"),
+        ("png", "image/png"),
+        ("jpg", "image/jpeg"),
+        ("jpeg", "image/jpeg"),
+        ("gif", "image/gif"),
+        ("svg", "image/svg+xml"),
+        ("ico", "image/x-icon"),
+        ("wasm", "application/wasm"),
+    ];
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    TYPES
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+        .map_or("application/octet-stream", |&(_, t)| t)
 }
 
-/// A response head: status line, `Content-Type`, `Content-Length`,
-/// `Connection`, blank line.
+/// Appends a response head to `out`: status line, `Server`,
+/// `Content-Type`, `Content-Length`, `Connection`, blank line.
+///
+/// No `Date` header: the servers prepare a file's responses once and answer
+/// with the same bytes every time (RFC 9110 §6.6.1 lets a server without a
+/// reliable clock omit it; we omit it for the cache's sake).
+pub fn write_response_head(
+    out: &mut Vec<u8>,
+    code: u16,
+    reason: &str,
+    ctype: &str,
+    len: usize,
+    keep_alive: bool,
+) {
+    let conn = if keep_alive { "keep-alive" } else { "close" };
+    // Writing into a Vec cannot fail.
+    let _ = write!(
+        out,
+        "HTTP/1.1 {code} {reason}\r\nServer: knot\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nConnection: {conn}\r\n\r\n"
+    );
+}
+
+/// A response head in a new buffer (see [`write_response_head`]), with room
+/// for a body of `len` bytes after it.
 pub fn response_head(
     code: u16,
     reason: &str,
@@ -198,85 +442,282 @@ pub fn response_head(
     len: usize,
     keep_alive: bool,
 ) -> Vec<u8> {
-    let conn = if keep_alive { "keep-alive" } else { "close" };
-    format!("HTTP/1.1 {code} {reason}\r\nServer: knot\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nConnection: {conn}\r\n\r\n")
-        .into_bytes()
-}
-
-/// Finds the end of the first request head in `buf` (the index just past
-/// `\r\n\r\n`).
-pub fn head_end(buf: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = buf.get(from..)?.iter().position(|&b| b == b'\r') {
-        let at = from + i;
-        if buf.get(at..at + 4) == Some(b"\r\n\r\n") {
-            return Some(at + 4);
-        }
-        from = at + 1;
-    }
-    None
+    let mut out = Vec::with_capacity(128 + len);
+    write_response_head(&mut out, code, reason, ctype, len, keep_alive);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn head(raw: &[u8]) -> Head<'_> {
+        parse(raw).unwrap()
+    }
+
+    fn code(raw: &[u8]) -> u16 {
+        match parse_request(raw) {
+            Err(e) => e.status().0,
+            other => panic!(
+                "{:?}: expected an error, got {other:?}",
+                String::from_utf8_lossy(raw)
+            ),
+        }
+    }
+
     #[test]
     fn keep_alive_defaults_follow_the_version() {
+        assert!(head(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").keep_alive);
+        assert!(!head(b"GET / HTTP/1.0\r\n\r\n").keep_alive);
+        assert!(head(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").keep_alive);
+        assert!(!head(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").keep_alive);
+        assert!(!head(b"GET / HTTP/1.1\r\nconnection:  Upgrade, CLOSE \r\n\r\n").keep_alive);
+        // close wins, in either order
+        assert!(!head(b"GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n").keep_alive);
         assert!(
-            parse(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-                .unwrap()
-                .keep_alive
-        );
-        assert!(!parse(b"GET / HTTP/1.0\r\n\r\n").unwrap().keep_alive);
-        assert!(
-            parse(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-                .unwrap()
-                .keep_alive
-        );
-        assert!(
-            !parse(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
-                .unwrap()
+            !head(b"GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n")
                 .keep_alive
         );
     }
 
     #[test]
-    fn each_error_class_has_its_status() {
-        let code = |raw: &[u8]| parse(raw).unwrap_err().status().0;
-        assert_eq!(code(b"GARBAGE\r\n\r\n"), 400);
-        assert_eq!(code(b"GET / HTTP/1.1\r\nno colon\r\n\r\n"), 400);
+    fn methods_and_paths() {
+        let h = head(b"HEAD /a%20b.html?x=1#f HTTP/1.1\r\n\r\n");
+        assert_eq!((h.method, h.path), (Method::Head, "/a%20b.html"));
+        assert_eq!(
+            head(b"GET http://example.com/x/y?q HTTP/1.1\r\n\r\n").path,
+            "/x/y"
+        );
+        assert_eq!(head(b"GET HTTP://example.com HTTP/1.1\r\n\r\n").path, "/");
+        assert_eq!(head(b"GET http://example.com?q HTTP/1.1\r\n\r\n").path, "/");
+    }
+
+    #[test]
+    fn pipelined_requests_are_taken_one_at_a_time() {
+        let buf = b"GET /a HTTP/1.1\r\n\r\nHEAD /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /c HTTP/1.1\r\nConnection: close\r\n\r\nGET /d";
+        let mut at = 0;
+        let mut seen = Vec::new();
+        while let Ok(Parsed::Complete { head, consumed }) = parse_request(&buf[at..]) {
+            seen.push((head.method, head.path, head.keep_alive));
+            at += consumed;
+        }
+        assert_eq!(
+            seen,
+            [
+                (Method::Get, "/a", true),
+                (Method::Head, "/b", true),
+                (Method::Get, "/c", false)
+            ]
+        );
+        assert_eq!(&buf[at..], b"GET /d");
+        assert_eq!(parse_request(&buf[at..]), Ok(Parsed::Incomplete));
+    }
+
+    #[test]
+    fn split_reads_at_every_byte_boundary() {
+        let one = b"GET /index.html HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: t\r\nAccept: */*\r\n\r\n";
+        let two = [&one[..], b"HEAD / HTTP/1.0\r\n\r\n"].concat();
+        // Every prefix short of the first head's end is incomplete...
+        for cut in 0..one.len() {
+            assert_eq!(
+                parse_request(&two[..cut]),
+                Ok(Parsed::Incomplete),
+                "cut at {cut}"
+            );
+        }
+        // ...and from there on, the first head is complete at the same place.
+        for cut in one.len()..=two.len() {
+            let Ok(Parsed::Complete { head, consumed }) = parse_request(&two[..cut]) else {
+                panic!("cut at {cut}");
+            };
+            assert_eq!((head.path, consumed), ("/index.html", one.len()));
+        }
+        // The same for the second head, fed byte range by byte range as a
+        // server would keep it: nothing complete until its last byte.
+        let rest = &two[one.len()..];
+        for cut in 0..rest.len() {
+            assert_eq!(parse_request(&rest[..cut]), Ok(Parsed::Incomplete));
+        }
+        assert!(matches!(
+            parse_request(rest),
+            Ok(Parsed::Complete { consumed, .. }) if consumed == rest.len()
+        ));
+    }
+
+    #[test]
+    fn malformed_heads_are_400() {
+        for raw in [
+            &b"GARBAGE\r\n\r\n"[..],
+            b"\r\nGET / HTTP/1.1\r\n\r\n",
+            b"GET  / HTTP/1.1\r\n\r\n",
+            b"GET / HTTP/1.1 \r\n\r\n",
+            b"G(T / HTTP/1.1\r\n\r\n",
+            b"GET index.html HTTP/1.1\r\n\r\n",
+            b"GET ftp://x/ HTTP/1.1\r\n\r\n",
+            b"GET /a\x01b HTTP/1.1\r\n\r\n",
+            b"GET / HTTX/1.1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nno colon\r\n\r\n",
+            b"GET / HTTP/1.1\r\nName : v\r\n\r\n",
+            b"GET / HTTP/1.1\r\n: v\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\nB: c\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\rB: c\r\n\r\n",
+            b"GET / HTTP/1.1\r\nA: b\x00c\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: +0\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: 0, 0\r\n\r\n",
+            b"GET / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+            // malformed beats 405
+            b"DELETE / HTTP/1.1\r\nbad header\r\n\r\n",
+        ] {
+            assert_eq!(code(raw), 400, "{:?}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    #[test]
+    fn other_methods_parse_then_are_405() {
         assert_eq!(code(b"POST / HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(code(b"get / HTTP/1.1\r\n\r\n"), 405); // methods are case-sensitive
+        assert_eq!(code(b"M-SEARCH * HTTP/1.1\r\n\r\n"), 400); // "*" is no path
+                                                               // a body on another method is still 405, not 413
+        assert_eq!(code(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), 405);
+    }
+
+    #[test]
+    fn bodies_on_get_and_head_are_413() {
         assert_eq!(code(b"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), 413);
-        assert_eq!(code(b"GET / HTTP/2.0\r\n\r\n"), 505);
-        let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+        assert_eq!(
+            code(b"HEAD / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            413
+        );
+        assert_eq!(
+            code(b"GET / HTTP/1.1\r\ntransfer-encoding: identity\r\n\r\n"),
+            413
+        );
+        assert!(parse(b"GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n").is_ok());
+    }
+
+    #[test]
+    fn large_heads_are_431() {
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
         assert_eq!(
             code(format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()),
             431
         );
+        let enough: String = (0..MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
+        assert!(parse(format!("GET / HTTP/1.1\r\n{enough}\r\n").as_bytes()).is_ok());
+        // too long and complete
+        let long = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(HEAD_LIMIT));
+        assert_eq!(code(long.as_bytes()), 431);
+        // too long and still going: refused before it ends
+        assert_eq!(code(&long.as_bytes()[..HEAD_LIMIT]), 431);
+        assert_eq!(
+            parse_request(&long.as_bytes()[..HEAD_LIMIT - 1]),
+            Ok(Parsed::Incomplete)
+        );
+        // exactly at the limit is fine
+        let pad = HEAD_LIMIT - b"GET / HTTP/1.1\r\nX: \r\n\r\n".len();
+        let exact = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(pad));
+        assert_eq!(exact.len(), HEAD_LIMIT);
+        assert!(matches!(
+            parse_request(exact.as_bytes()),
+            Ok(Parsed::Complete { .. })
+        ));
+    }
+
+    #[test]
+    fn other_versions_are_505() {
+        assert_eq!(code(b"GET / HTTP/2.0\r\n\r\n"), 505);
+        assert_eq!(code(b"GET / HTTP/0.9\r\n\r\n"), 505);
+        assert_eq!(code(b"GET / HTTP/1.2\r\n\r\n"), 505);
+        assert_eq!(code(b"GET / HTTP/11\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn every_error_has_its_status() {
+        let all = [
+            (ParseError::BadRequest, 400),
+            (ParseError::MethodNotAllowed, 405),
+            (ParseError::BodyNotAllowed, 413),
+            (ParseError::HeadTooLarge, 431),
+            (ParseError::VersionNotSupported, 505),
+        ];
+        for (e, want) in all {
+            assert_eq!(e.status().0, want);
+        }
+    }
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempRoot(PathBuf);
+
+    impl TempRoot {
+        fn new(tag: &str) -> TempRoot {
+            let dir = std::env::temp_dir().join(format!("knot-http-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("sub")).unwrap();
+            std::fs::write(dir.join("index.html"), "root").unwrap();
+            std::fs::write(dir.join("sub/a b.txt"), "a").unwrap();
+            TempRoot(dir)
+        }
+    }
+
+    impl Drop for TempRoot {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn paths_map_to_files_under_the_root() {
+        let root = TempRoot::new("map");
+        let r = &root.0;
+        assert_eq!(resolve(r, "/"), Some(r.join("index.html")));
+        assert_eq!(resolve(r, "/index.html"), Some(r.join("index.html")));
+        assert_eq!(resolve(r, "/sub/a%20b.txt"), Some(r.join("sub/a b.txt")));
+        assert_eq!(resolve(r, "/sub%2Fa%20b.txt"), Some(r.join("sub/a b.txt")));
+        assert_eq!(resolve(r, "//sub//a%20b.txt"), Some(r.join("sub/a b.txt")));
+        assert_eq!(resolve(r, "/sub/"), None); // no index.html there
+        assert_eq!(resolve(r, "/nope"), None);
     }
 
     #[test]
     fn paths_cannot_escape_the_root() {
-        let root = std::env::temp_dir();
-        assert_eq!(resolve(&root, "/../etc/passwd"), None);
-        assert_eq!(resolve(&root, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(resolve(&root, "/%zz"), None);
+        let root = TempRoot::new("escape");
+        let r = &root.0.join("sub");
+        for path in [
+            "/../index.html",
+            "/%2e%2e/index.html",
+            "/%2E%2E%2findex.html",
+            "/./a%20b.txt",
+            "/x/../a%20b.txt",
+            "/a%20b.txt%00",
+            "/%zz",
+            "/%2",
+            "/%+1",
+            "/%ff", // not UTF-8
+        ] {
+            assert_eq!(resolve(r, path), None, "{path}");
+        }
     }
 
     #[test]
-    fn query_strings_are_not_part_of_the_path() {
+    fn response_heads() {
+        let mut out = b"x".to_vec();
+        write_response_head(&mut out, 200, "OK", "text/plain", 12, true);
         assert_eq!(
-            parse(b"GET /a.html?x=1 HTTP/1.1\r\n\r\n").unwrap().path,
-            "/a.html"
+            out,
+            b"xHTTP/1.1 200 OK\r\nServer: knot\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n"
         );
-    }
-
-    #[test]
-    fn pipelined_heads_split_at_the_first_blank_line() {
-        let two = b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
-        let n = head_end(two).unwrap();
-        assert_eq!(parse(&two[..n]).unwrap().path, "/a");
-        assert_eq!(parse(&two[n..]).unwrap().path, "/b");
+        let h = response_head(404, "Not Found", "text/html", 0, false);
+        assert!(h.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
+        assert!(h.ends_with(b"Content-Length: 0\r\nConnection: close\r\n\r\n"));
+        assert_eq!(
+            content_type(Path::new("a/b.HTML")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            content_type(Path::new("a/b.html")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(content_type(Path::new("noext")), "application/octet-stream");
     }
 }
