@@ -9,27 +9,54 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The flags every server takes: `--port PORT` and, for the file servers,
-/// `--root DIR`.
+/// `--root DIR` (and `--buffer`, where a server offers the choice).
 pub struct Flags {
     pub root: Option<PathBuf>,
     pub port: u16,
+    pub buffer: Buffer,
+}
+
+/// Where a server reads requests into (`--buffer per-conn|shared`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Buffer {
+    /// One 4 KiB buffer per connection, held for its whole life: the plain
+    /// design (DESIGN.md's "tokio with a 4 KiB buffer per connection").
+    PerConn,
+    /// Wait for readability, read into one buffer shared by all
+    /// connections, keep only an unfinished head: what knot does.
+    Shared,
+}
+
+/// What a server's command line may contain besides `--port`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Accepts {
+    /// `--root DIR`, required.
+    pub root: bool,
+    /// `--buffer per-conn|shared` (default per-conn).
+    pub buffer: bool,
 }
 
 impl Flags {
     /// Parses `std::env::args()`; prints usage and exits on anything else.
     /// `usage` is the one-line synopsis of the binary.
-    pub fn parse(usage: &str, needs_root: bool) -> Flags {
+    pub fn parse(usage: &str, accepts: Accepts) -> Flags {
         let mut flags = Flags {
             root: None,
             port: 8080,
+            buffer: Buffer::PerConn,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
-                "--root" if needs_root => flags.root = args.next().map(PathBuf::from),
+                "--root" if accepts.root => flags.root = args.next().map(PathBuf::from),
                 "--port" => match args.next().map(|p| p.parse()) {
                     Some(Ok(p)) => flags.port = p,
                     _ => fail(usage, "--port needs a number"),
+                },
+                "--buffer" if accepts.buffer => match args.next().as_deref() {
+                    Some("per-conn") => flags.buffer = Buffer::PerConn,
+                    Some("shared") => flags.buffer = Buffer::Shared,
+                    _ => fail(usage, "--buffer is per-conn or shared"),
                 },
                 "-h" | "--help" => {
                     println!("usage: {usage}\n(port 0 picks a free one; the bound address is printed on stdout's first line)");
@@ -38,7 +65,7 @@ impl Flags {
                 other => fail(usage, &format!("unknown argument {other:?}")),
             }
         }
-        if needs_root && !flags.root.as_deref().is_some_and(Path::is_dir) {
+        if accepts.root && !flags.root.as_deref().is_some_and(Path::is_dir) {
             fail(usage, "--root DIR (a directory) is required");
         }
         flags
@@ -137,10 +164,9 @@ pub fn sleepy_response(ms: u64, keep_alive: bool) -> Vec<u8> {
 /// Longest sleep granted, as in `sleepy`.
 pub const MAX_SLEEP_MS: u64 = 60_000;
 
-/// Parses a sleepy request head: `Ok((ms, keep_alive))`, or the error
-/// response to send before closing.
-pub fn sleepy_request(raw: &[u8]) -> Result<(u64, bool), Vec<u8>> {
-    let head = http::parse(raw).map_err(error_response)?;
+/// What sleepy does with a parsed head: `Ok((ms, keep_alive))` for
+/// `GET /<ms>`, or the error response to send before closing.
+pub fn sleepy_request(head: &http::Head<'_>) -> Result<(u64, bool), Vec<u8>> {
     match head.path.strip_prefix('/').map(str::parse::<u64>) {
         Some(Ok(ms)) => Ok((ms.min(MAX_SLEEP_MS), head.keep_alive)),
         _ => Err(error_response(http::ParseError::BadRequest)),

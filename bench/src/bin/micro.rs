@@ -4,17 +4,21 @@
 //! * `oneshot_spawned_sender_ns`: a oneshot channel whose sender is moved
 //!   into a freshly spawned task (`spawn_local`) that sends; the caller
 //!   awaits the receiver — the counterpart of tame's event round trip;
-//! * `oneshot_tokio_spawn_ns`: the same with `tokio::spawn` instead of
-//!   `spawn_local` (no `LocalSet` queue in between), for reference;
+//! * `oneshot_tokio_spawn_ns`: the same on the bare runtime, both tasks
+//!   `tokio::spawn`ed (no `LocalSet`), for reference;
 //! * `spawn_local_await_ns`: `spawn_local` of an empty task and an await of
 //!   its `JoinHandle`;
 //! * `sleep_arm_cancel_ns`: `tokio::time::sleep(1 h)` created, polled once
-//!   (which registers it with the timer wheel) and dropped.
+//!   (which registers it with the timer wheel) and dropped, with no other
+//!   timer pending (each arm then unparks the driver: an eventfd write);
+//! * `sleep_arm_cancel_busy_ns`: the same while an earlier sleep is pending
+//!   (no unpark: tokio's fast case).
 //!
-//! Usage: `micro [N] [oneshot|oneshot-spawn|spawn|sleep]` (default 1,000,000). Prints
+//! Usage: `micro [N] [oneshot|oneshot-spawn|spawn|sleep|sleep-busy]` (default 1,000,000). Prints
 //! `name: ns/op` lines.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -31,7 +35,7 @@ async fn oneshot_round_trips(n: u64) {
     }
 }
 
-/// The same round trip with `tokio::spawn` (a `Send` task on the runtime
+/// The same round trip with `tokio::spawn` (`Send` tasks on the runtime
 /// itself, no `LocalSet`), for reference.
 async fn oneshot_round_trips_spawn(n: u64) {
     for _ in 0..n {
@@ -62,11 +66,28 @@ async fn sleep_arm_cancel(n: u64) {
     }
 }
 
+/// The same with another, earlier sleep pending the whole time: a new
+/// sleep then never moves the driver's next wake-up earlier, so arming it
+/// does not unpark the driver (tokio writes to its eventfd when it does,
+/// which the empty-wheel case above pays every time).
+async fn sleep_arm_cancel_busy(n: u64) {
+    let mut earlier = std::pin::pin!(tokio::time::sleep(Duration::from_secs(1800)));
+    std::future::poll_fn(|cx| {
+        assert!(earlier.as_mut().poll(cx).is_pending());
+        Poll::Ready(())
+    })
+    .await;
+    // Let the runtime park once (with a zero timeout) so that its time
+    // driver records that earlier sleep as its next wake-up.
+    tokio::task::yield_now().await;
+    sleep_arm_cancel(n).await;
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = match args.next().as_deref() {
         Some("--help") | Some("-h") => {
-            println!("usage: micro [N] [oneshot|oneshot-spawn|spawn|sleep]   (N iterations, default 1000000)");
+            println!("usage: micro [N] [oneshot|oneshot-spawn|spawn|sleep|sleep-busy]   (N iterations, default 1000000)");
             return;
         }
         Some(s) => s.parse().expect("N must be a number"),
@@ -78,29 +99,48 @@ fn main() {
         .build()
         .expect("runtime");
     let local = tokio::task::LocalSet::new();
-    let measure =
-        |name: &str,
-         label: &str,
-         f: &dyn Fn(u64) -> std::pin::Pin<Box<dyn Future<Output = ()>>>| {
-            if only.as_deref().is_some_and(|o| o != name) {
-                return;
-            }
-            local.block_on(&rt, f(n / 10)); // warm up
-            let start = Instant::now();
-            local.block_on(&rt, f(n));
-            let ns = start.elapsed().as_nanos() as f64 / n as f64;
-            println!("{label}: {ns:.1}");
+    // Each loop runs as a task, never as the `block_on` future itself: a
+    // wake-up of the `block_on` future parks the runtime, which costs an
+    // `epoll_wait` per round trip (a syscall that tame's event round trip
+    // does not make either, and that a server's connection tasks never pay).
+    let measure = |name: &str, label: &str, f: &dyn Fn(u64) -> Bench| {
+        if only.as_deref().is_some_and(|o| o != name) {
+            return;
+        }
+        let run = |n| match f(n) {
+            Bench::Local(fut) => local.block_on(&rt, async move {
+                spawn_local(fut).await.expect("benchmark task");
+            }),
+            Bench::Runtime(fut) => rt.block_on(async move {
+                tokio::spawn(fut).await.expect("benchmark task");
+            }),
         };
+        run(n / 10); // warm up
+        let start = Instant::now();
+        run(n);
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        println!("{label}: {ns:.1}");
+    };
     measure("oneshot", "oneshot_spawned_sender_ns", &|n| {
-        Box::pin(oneshot_round_trips(n))
+        Bench::Local(Box::pin(oneshot_round_trips(n)))
     });
     measure("oneshot-spawn", "oneshot_tokio_spawn_ns", &|n| {
-        Box::pin(oneshot_round_trips_spawn(n))
+        Bench::Runtime(Box::pin(oneshot_round_trips_spawn(n)))
     });
     measure("spawn", "spawn_local_await_ns", &|n| {
-        Box::pin(spawn_and_await(n))
+        Bench::Local(Box::pin(spawn_and_await(n)))
     });
     measure("sleep", "sleep_arm_cancel_ns", &|n| {
-        Box::pin(sleep_arm_cancel(n))
+        Bench::Local(Box::pin(sleep_arm_cancel(n)))
     });
+    measure("sleep-busy", "sleep_arm_cancel_busy_ns", &|n| {
+        Bench::Local(Box::pin(sleep_arm_cancel_busy(n)))
+    });
+}
+
+/// A benchmark loop and where it runs: as a `spawn_local` task in the
+/// `LocalSet`, or as a `tokio::spawn` task on the bare runtime.
+enum Bench {
+    Local(Pin<Box<dyn Future<Output = ()>>>),
+    Runtime(Pin<Box<dyn Future<Output = ()> + Send>>),
 }

@@ -13,8 +13,8 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use tame_bench::http::{self, ParseError};
-use tame_bench::{error_response, not_found, Flags, Prepared, READ_BUF};
+use tame_bench::http::{self, Parsed};
+use tame_bench::{error_response, not_found, Accepts, Flags, Prepared, READ_BUF};
 
 /// The served directory and its cache, shared by the connection threads.
 struct Site {
@@ -34,21 +34,25 @@ impl Site {
     }
 }
 
-/// Writes the answer to one head; `Ok(true)` if the connection stays open.
-fn answer(stream: &mut TcpStream, site: &Site, raw: &[u8]) -> std::io::Result<bool> {
-    match http::parse(raw) {
-        Ok(head) => {
-            match site.file(head.path) {
-                Some(f) => stream.write_all(f.get(head.method, head.keep_alive))?,
-                None => stream.write_all(&not_found(head.method, head.keep_alive))?,
+/// Answers the request at the start of `buf`: `Some((keep_open, used))`
+/// once a complete head was there and answered, `None` if none is yet.
+fn answer(stream: &mut TcpStream, site: &Site, buf: &[u8]) -> Option<(bool, usize)> {
+    let (bytes, keep_alive, used) = match http::parse_request(buf) {
+        Ok(Parsed::Incomplete) => return None,
+        Ok(Parsed::Complete { head, consumed }) => match site.file(head.path) {
+            Some(f) => {
+                let written = stream.write_all(f.get(head.method, head.keep_alive));
+                return Some((written.is_ok() && head.keep_alive, consumed));
             }
-            Ok(head.keep_alive)
-        }
-        Err(e) => {
-            stream.write_all(&error_response(e))?;
-            Ok(false)
-        }
-    }
+            None => (
+                not_found(head.method, head.keep_alive),
+                head.keep_alive,
+                consumed,
+            ),
+        },
+        Err(e) => (error_response(e), false, buf.len()),
+    };
+    Some((stream.write_all(&bytes).is_ok() && keep_alive, used))
 }
 
 fn serve(mut stream: TcpStream, site: &Site) {
@@ -60,27 +64,29 @@ fn serve(mut stream: TcpStream, site: &Site) {
             Ok(n) => filled += n,
         }
         let mut start = 0;
-        while let Some(end) = http::head_end(&buf[start..filled]) {
-            let keep = answer(&mut stream, site, &buf[start..start + end]);
-            start += end;
-            if !matches!(keep, Ok(true)) {
+        while let Some((keep_open, used)) = answer(&mut stream, site, &buf[start..filled]) {
+            start += used;
+            if !keep_open {
                 return;
             }
         }
         buf.copy_within(start..filled, 0);
         filled -= start;
         if filled == buf.len() {
-            if buf.len() >= http::HEAD_LIMIT {
-                let _ = stream.write_all(&error_response(ParseError::HeadTooLarge));
-                return;
-            }
+            // parse_request refuses a head before it outgrows HEAD_LIMIT.
             buf.resize(http::HEAD_LIMIT, 0);
         }
     }
 }
 
 fn main() {
-    let flags = Flags::parse("thread-http --root DIR --port PORT", true);
+    let flags = Flags::parse(
+        "thread-http --root DIR --port PORT",
+        Accepts {
+            root: true,
+            ..Accepts::default()
+        },
+    );
     let listener = flags.listen();
     let site = Arc::new(Site {
         root: flags.root.expect("checked by Flags::parse"),

@@ -1,22 +1,27 @@
 //! tokio-http: the tokio peer of `knot`, of the same design: one
 //! `current_thread` runtime, one task per connection, keep-alive and
 //! pipelining, files cached in memory with their responses prepared, the
-//! same request-head parser. Each connection owns a 4 KiB read buffer for
-//! its whole life (the plain tokio design; knot holds none while idle).
+//! same request-head parser. With `--buffer per-conn` (the default, the
+//! plain tokio design) each connection owns a 4 KiB read buffer for its
+//! whole life; with `--buffer shared` it waits for readability and reads
+//! into one buffer shared by all connections, as knot does, so an idle
+//! connection holds no buffer.
 //!
 //! ```text
-//! tokio-http --root DIR --port PORT
+//! tokio-http --root DIR --port PORT [--buffer per-conn|shared]
 //! ```
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use tame_bench::http::{self, ParseError};
-use tame_bench::{error_response, not_found, Flags, Prepared, READ_BUF};
+use tame_bench::http::{self, Parsed};
+use tame_bench::{error_response, not_found, Accepts, Buffer, Flags, Prepared, READ_BUF};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::spawn_local;
 
 /// The served directory and its cache of prepared responses.
 struct Site {
@@ -56,16 +61,25 @@ impl Reply {
     }
 }
 
-fn answer(site: &Site, raw: &[u8]) -> Reply {
-    match http::parse(raw) {
-        Ok(head) => match site.file(head.path) {
-            Some(f) => Reply::File(f, head.method, head.keep_alive),
-            None => Reply::Other(not_found(head.method, head.keep_alive), head.keep_alive),
-        },
-        Err(e) => Reply::Other(error_response(e), false),
+/// The reply to the request at the start of `buf`, and how many bytes it
+/// took; `None` if no complete head is there yet.
+fn answer(site: &Site, buf: &[u8]) -> Option<(Reply, usize)> {
+    match http::parse_request(buf) {
+        Ok(Parsed::Incomplete) => None,
+        Ok(Parsed::Complete { head, consumed }) => {
+            let reply = match site.file(head.path) {
+                Some(f) => Reply::File(f, head.method, head.keep_alive),
+                None => Reply::Other(not_found(head.method, head.keep_alive), head.keep_alive),
+            };
+            Some((reply, consumed))
+        }
+        // Closes after the answer; nothing after it is looked at.
+        Err(e) => Some((Reply::Other(error_response(e), false), buf.len())),
     }
 }
 
+/// `--buffer per-conn`: a 4 KiB buffer for the connection's whole life
+/// (grown to the head limit for a long head).
 async fn serve(mut stream: TcpStream, site: Rc<Site>) {
     let mut buf = vec![0u8; READ_BUF];
     let mut filled = 0;
@@ -76,9 +90,8 @@ async fn serve(mut stream: TcpStream, site: Rc<Site>) {
         }
         // Answer every complete head in the buffer, in order.
         let mut start = 0;
-        while let Some(end) = http::head_end(&buf[start..filled]) {
-            let reply = answer(&site, &buf[start..start + end]);
-            start += end;
+        while let Some((reply, used)) = answer(&site, &buf[start..filled]) {
+            start += used;
             if stream.write_all(reply.bytes()).await.is_err() || !reply.keep_alive() {
                 return;
             }
@@ -86,19 +99,76 @@ async fn serve(mut stream: TcpStream, site: Rc<Site>) {
         buf.copy_within(start..filled, 0);
         filled -= start;
         if filled == buf.len() {
-            if buf.len() >= http::HEAD_LIMIT {
-                let _ = stream
-                    .write_all(&error_response(ParseError::HeadTooLarge))
-                    .await;
-                return;
-            }
+            // parse_request refuses a head before it outgrows HEAD_LIMIT.
             buf.resize(http::HEAD_LIMIT, 0);
         }
     }
 }
 
+/// `--buffer shared`: knot's design on tokio. Wait for readability, read
+/// into the one buffer of all connections, answer from there, and keep only
+/// an unfinished head (or pipelined rest): an idle connection holds no
+/// buffer at all.
+async fn serve_shared(mut stream: TcpStream, site: Rc<Site>, scratch: Rc<RefCell<Vec<u8>>>) {
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let reply = if pending.is_empty() {
+            if stream.readable().await.is_err() {
+                return;
+            }
+            let mut scratch = scratch.borrow_mut();
+            let n = match stream.try_read(&mut scratch) {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(_) => return,
+            };
+            match answer(&site, &scratch[..n]) {
+                Some((reply, used)) => {
+                    pending.extend_from_slice(&scratch[used..n]);
+                    reply
+                }
+                None => {
+                    pending.extend_from_slice(&scratch[..n]);
+                    continue;
+                }
+            }
+        } else if let Some((reply, used)) = answer(&site, &pending) {
+            pending.drain(..used);
+            if pending.is_empty() {
+                pending = Vec::new(); // idle connections hold no buffer
+            }
+            reply
+        } else {
+            if stream.readable().await.is_err() {
+                return;
+            }
+            let scratch = &mut scratch.borrow_mut()[..];
+            match stream.try_read(scratch) {
+                Ok(0) => return,
+                Ok(n) => pending.extend_from_slice(&scratch[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
+            continue;
+        };
+        // The scratch borrow ended above: other connections may read while
+        // this one writes.
+        if stream.write_all(reply.bytes()).await.is_err() || !reply.keep_alive() {
+            return;
+        }
+    }
+}
+
 fn main() {
-    let flags = Flags::parse("tokio-http --root DIR --port PORT", true);
+    let flags = Flags::parse(
+        "tokio-http --root DIR --port PORT [--buffer per-conn|shared]",
+        Accepts {
+            root: true,
+            buffer: true,
+        },
+    );
+    let buffer = flags.buffer;
     let std_listener = flags.listen();
     std_listener.set_nonblocking(true).expect("nonblocking");
     let site = Rc::new(Site {
@@ -112,11 +182,17 @@ fn main() {
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let listener = TcpListener::from_std(std_listener).expect("listener");
+        let scratch = Rc::new(RefCell::new(vec![0u8; READ_BUF]));
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
-                    tokio::task::spawn_local(serve(stream, site.clone()));
+                    match buffer {
+                        Buffer::PerConn => spawn_local(serve(stream, site.clone())),
+                        Buffer::Shared => {
+                            spawn_local(serve_shared(stream, site.clone(), scratch.clone()))
+                        }
+                    };
                 }
                 Err(e) => {
                     eprintln!("tokio-http: accept: {e}");

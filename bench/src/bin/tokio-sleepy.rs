@@ -8,8 +8,8 @@
 
 use std::time::Duration;
 
-use tame_bench::http;
-use tame_bench::{sleepy_request, sleepy_response, Flags, READ_BUF};
+use tame_bench::http::{self, ParseError, Parsed};
+use tame_bench::{error_response, sleepy_request, sleepy_response, Accepts, Flags, READ_BUF};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -22,9 +22,15 @@ async fn serve(mut stream: TcpStream) {
             Ok(n) => filled += n,
         }
         let mut start = 0;
-        while let Some(end) = http::head_end(&buf[start..filled]) {
-            let request = sleepy_request(&buf[start..start + end]);
-            start += end;
+        loop {
+            let request = match http::parse_request(&buf[start..filled]) {
+                Ok(Parsed::Incomplete) => break,
+                Ok(Parsed::Complete { head, consumed }) => {
+                    start += consumed;
+                    sleepy_request(&head)
+                }
+                Err(e) => Err(error_response(e)),
+            };
             match request {
                 Ok((ms, keep_alive)) => {
                     tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -42,13 +48,17 @@ async fn serve(mut stream: TcpStream) {
         buf.copy_within(start..filled, 0);
         filled -= start;
         if filled == buf.len() {
-            return; // a head longer than the buffer: not a sleepy request
+            // A head longer than 4 KiB: not a sleepy request.
+            let _ = stream
+                .write_all(&error_response(ParseError::HeadTooLarge))
+                .await;
+            return;
         }
     }
 }
 
 fn main() {
-    let flags = Flags::parse("tokio-sleepy --port PORT", false);
+    let flags = Flags::parse("tokio-sleepy --port PORT", Accepts::default());
     let std_listener = flags.listen();
     std_listener.set_nonblocking(true).expect("nonblocking");
     let rt = tokio::runtime::Builder::new_current_thread()
