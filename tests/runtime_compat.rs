@@ -13,22 +13,9 @@ use std::time::Duration;
 
 use tame::{Event, Rendezvous};
 
-/// Runs `f` on a fresh thread (so a fresh loop) and turns a hang into a
-/// failure: a lost cross-thread wake-up would otherwise stall the suite.
-fn on_fresh_loop(f: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) => handle.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            std::panic::resume_unwind(handle.join().unwrap_err())
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("run() did not return"),
-    }
-}
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
 
 /// A future completed by another thread: its first poll hands the waker to
 /// the thread, which sets the flag and wakes it.

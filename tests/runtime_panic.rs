@@ -4,30 +4,15 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::task::Poll;
-use std::thread;
 use std::time::Duration;
 
 use tame::task::{self, TwaitSite};
 use tame::{Event, Rendezvous};
 
-/// Runs `f` on a fresh thread (so a fresh loop) and turns a hang into a
-/// failure: a loop left waiting for a dead future would otherwise stall.
-fn on_fresh_loop(f: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) => handle.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            std::panic::resume_unwind(handle.join().unwrap_err())
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("run() did not return"),
-    }
-}
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
 
 static SITE: TwaitSite = TwaitSite {
     function: "doomed",

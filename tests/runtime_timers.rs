@@ -3,31 +3,15 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::task::Poll;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use tame::task::{self, TwaitSite};
 use tame::{Event, Rendezvous};
 
-/// Runs `f` on a fresh thread (so a fresh loop) and turns a hang into a
-/// failure: if `run()` wrongly waits for a cancelled hour-long timer, the
-/// test fails after a minute instead of stalling the suite for an hour.
-fn on_fresh_loop(f: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::spawn(move || {
-        f();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) => handle.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            std::panic::resume_unwind(handle.join().unwrap_err())
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("run() did not return"),
-    }
-}
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
 
 type Trace = Rc<RefCell<Vec<String>>>;
 
