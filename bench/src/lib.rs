@@ -71,10 +71,11 @@ impl Flags {
         flags
     }
 
-    /// Binds 127.0.0.1:PORT with std (the same listen backlog as `knot`,
-    /// which binds with std too) and prints the bound address.
+    /// Binds 127.0.0.1:PORT with std, raises the listen backlog as tame's
+    /// listeners do (see [`raise_backlog`]) and prints the bound address.
     pub fn listen(&self) -> std::net::TcpListener {
         let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], self.port)))
+            .and_then(|l| raise_backlog(&l).map(|()| l))
             .unwrap_or_else(|e| {
                 eprintln!("cannot listen on port {}: {e}", self.port);
                 std::process::exit(1)
@@ -86,6 +87,28 @@ impl Flags {
         use std::io::Write;
         std::io::stdout().flush().expect("stdout");
         listener
+    }
+}
+
+/// Listens again with the largest backlog the kernel grants
+/// (`net.core.somaxconn`, 4096 here; larger values are capped silently),
+/// as `tame::net::TcpListener` does: std listens with 128, which drops SYNs
+/// when thousands of clients connect at once and costs them a 1 s (then 3 s,
+/// 7 s) retransmit. The peers must not pay that when tame does not.
+pub fn raise_backlog(listener: &std::net::TcpListener) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    extern "C" {
+        // listen(2), from the C library std already links.
+        fn listen(fd: std::os::raw::c_int, backlog: std::os::raw::c_int) -> std::os::raw::c_int;
+    }
+    // SAFETY: `listen` takes a descriptor and an int and touches no memory
+    // of ours; the descriptor is valid while `listener` is borrowed, and
+    // listening again on a listening socket only updates its backlog.
+    let rc = unsafe { listen(listener.as_raw_fd(), std::os::raw::c_int::MAX) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
 
