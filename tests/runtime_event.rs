@@ -11,14 +11,12 @@ use std::task::Poll;
 use tame::task::{self, Slot, TaskContext, TwaitSite};
 use tame::{Event, Rendezvous};
 
-type Trace = Rc<RefCell<Vec<String>>>;
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, Trace};
 
 fn trace() -> Trace {
     Rc::new(RefCell::new(Vec::new()))
-}
-
-fn log(t: &Trace, what: impl Into<String>) {
-    t.borrow_mut().push(what.into());
 }
 
 fn entries(t: &Trace) -> Vec<String> {

@@ -17,11 +17,9 @@ use tame::{Event, Interest, Rendezvous};
 mod watchdog;
 use watchdog::on_fresh_loop;
 
-type Trace = Rc<RefCell<Vec<String>>>;
-
-fn log(t: &Trace, what: impl Into<String>) {
-    t.borrow_mut().push(what.into());
-}
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, Trace};
 
 fn logger(t: &Trace, what: &'static str) -> Event {
     let t = t.clone();

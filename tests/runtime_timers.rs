@@ -13,11 +13,9 @@ use tame::{Event, Rendezvous};
 mod watchdog;
 use watchdog::on_fresh_loop;
 
-type Trace = Rc<RefCell<Vec<String>>>;
-
-fn log(t: &Trace, what: impl Into<String>) {
-    t.borrow_mut().push(what.into());
-}
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, Trace};
 
 #[test]
 fn timers_fire_in_deadline_order_and_ties_in_arming_order() {

@@ -3,22 +3,14 @@
 
 #![deny(warnings)]
 
-use std::cell::RefCell;
 use std::fmt::Debug;
 use std::rc::Rc;
-use std::time::Duration;
 
 use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
-type Trace = Rc<RefCell<Vec<String>>>;
-
-fn log(t: &Trace, s: impl Into<String>) {
-    t.borrow_mut().push(s.into());
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, ms, Trace};
 
 struct Worker {
     name: String,

@@ -4,30 +4,11 @@
 
 #![deny(warnings)]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::time::Duration;
-
 use tame::{mkevent, tamed, tvars, twait, Rendezvous};
 
-type Trace = Rc<RefCell<Vec<String>>>;
-
-fn log(t: &Trace, s: impl Into<String>) {
-    t.borrow_mut().push(s.into());
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// Runs `f` with a fresh trace, then the loop; returns the trace.
-fn traced(f: impl FnOnce(Trace)) -> Vec<String> {
-    let t = Trace::default();
-    f(t.clone());
-    tame::run();
-    let out = t.borrow().clone();
-    out
-}
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, ms, traced, Trace};
 
 // ---- if / else ----
 

@@ -4,24 +4,13 @@
 
 #![deny(warnings)]
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use tame::{mkevent, tamed, tvars, twait, Rendezvous};
 
-type Trace = Rc<RefCell<Vec<String>>>;
-
-fn log(t: &Trace, s: impl Into<String>) {
-    t.borrow_mut().push(s.into());
-}
-
-fn traced(f: impl FnOnce(Trace)) -> Vec<String> {
-    let t = Trace::default();
-    f(t.clone());
-    tame::run();
-    let out = t.borrow().clone();
-    out
-}
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, traced, Trace};
 
 /// Records its drop into the trace.
 struct Noisy {

@@ -3,22 +3,13 @@
 
 #![deny(warnings)]
 
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::time::Duration;
-
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Timeout};
 
-type Trace = Rc<RefCell<Vec<String>>>;
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, ms, Trace};
+
 type Answers = Vec<Option<String>>;
-
-fn log(t: &Trace, s: impl Into<String>) {
-    t.borrow_mut().push(s.into());
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
 
 /// Distinct delays per name index (no two timers tie).
 const DELAYS: [u64; 5] = [40, 25, 5, 50, 15];

@@ -8,19 +8,9 @@ use std::rc::Rc;
 
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
-type Trace = Rc<RefCell<Vec<String>>>;
-
-fn log(t: &Trace, s: impl Into<String>) {
-    t.borrow_mut().push(s.into());
-}
-
-fn traced(f: impl FnOnce(Trace)) -> Vec<String> {
-    let t = Trace::default();
-    f(t.clone());
-    tame::run();
-    let out = t.borrow().clone();
-    out
-}
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, traced, Trace};
 
 // Bug: items declared in the body (`use`, `const`, `fn`, `struct`) stayed
 // in the state whose code declared them, so the code after a twait did not

@@ -1,9 +1,10 @@
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
-type Trace = Rc<RefCell<Vec<String>>>;
+#[path = "support/trace.rs"]
+mod trace;
+use trace::Trace;
 
 #[tamed]
 fn fake_lookup(name: String, delay: u64, ev: Event<Option<String>>) {
