@@ -5,6 +5,8 @@
 
 #[path = "support/dnsmasq.rs"]
 mod dnsmasq;
+#[path = "support/lookup.rs"]
+mod lookup;
 
 use std::cell::RefCell;
 use std::net::IpAddr;
@@ -14,27 +16,7 @@ use tame::dns::{Error, LookupResult, Resolver};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 use dnsmasq::Dnsmasq;
-
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-fn lookup_all(resolver: &Resolver, names: &[&str]) -> Vec<LookupResult> {
-    let results: Rc<RefCell<Vec<Option<LookupResult>>>> =
-        Rc::new(RefCell::new((0..names.len()).map(|_| None).collect()));
-    for (i, name) in names.iter().enumerate() {
-        let results = results.clone();
-        resolver.lookup_ip(
-            name,
-            Event::from_fn(move |res: Option<LookupResult>| {
-                results.borrow_mut()[i] = Some(res.expect("the resolver dropped its event"));
-            }),
-        );
-    }
-    tame::run();
-    let results = results.take();
-    results.into_iter().map(Option::unwrap).collect()
-}
+use lookup::{ip, lookup_all};
 
 #[test]
 fn dnsmasq_answers_a_aaaa_cname_and_nxdomain() {

@@ -14,34 +14,9 @@ use tame::dns::server::{Misbehavior, Server, ServerThread, DECOY_V4, DECOY_V6};
 use tame::dns::{self, Error, LookupResult, Resolver};
 use tame::Event;
 
-fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
-}
-
-/// Looks up each name (all at once) and runs the loop; results in order.
-fn lookup_all(resolver: &Resolver, names: &[&str]) -> Vec<LookupResult> {
-    let results: Rc<RefCell<Vec<Option<LookupResult>>>> =
-        Rc::new(RefCell::new((0..names.len()).map(|_| None).collect()));
-    for (i, name) in names.iter().enumerate() {
-        let results = results.clone();
-        resolver.lookup_ip(
-            name,
-            Event::from_fn(move |res: Option<LookupResult>| {
-                results.borrow_mut()[i] = Some(res.expect("the resolver dropped its event"));
-            }),
-        );
-    }
-    tame::run();
-    let results = results.take();
-    results
-        .into_iter()
-        .map(|r| r.expect("a lookup never reported"))
-        .collect()
-}
-
-fn lookup_one(resolver: &Resolver, name: &str) -> LookupResult {
-    lookup_all(resolver, &[name]).pop().unwrap()
-}
+#[path = "support/lookup.rs"]
+mod lookup;
+use lookup::{ip, lookup_all, lookup_one};
 
 fn server(m: Option<Misbehavior>) -> ServerThread {
     let mut b = Server::builder()
