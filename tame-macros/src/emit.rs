@@ -208,7 +208,7 @@ impl<'a> Emitter<'a> {
                 let c = self.construct(s, env, span);
                 let var = &self.state_var;
                 let drive = &self.drive;
-                quote!({ #var = #c; continue #drive; })
+                quote!({ ::tame::__private::set_state(&mut #var, #c); continue #drive; })
             }
         }
     }
@@ -325,7 +325,7 @@ impl<'a> Emitter<'a> {
                 let site = site_ident(*site);
                 quote! {
                     if ::tame::__private::wait_join(#cx, &#site).is_pending() {
-                        #var = #c;
+                        ::tame::__private::set_state(&mut #var, #c);
                         return ::core::task::Poll::Pending;
                     }
                 }
@@ -348,7 +348,7 @@ impl<'a> Emitter<'a> {
                     let #tmp = match ::tame::__private::poll_rendezvous(#cx, &(#rendezvous), &#site) {
                         ::core::task::Poll::Ready(#id) => #id,
                         ::core::task::Poll::Pending => {
-                            #var = #c;
+                            ::tame::__private::set_state(&mut #var, #c);
                             return ::core::task::Poll::Pending;
                         }
                     };

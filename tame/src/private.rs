@@ -60,3 +60,13 @@ pub fn poll_rendezvous<I: 'static>(
 pub fn slot_list<T, C>() -> SlotList<T, C> {
     SlotList::new()
 }
+
+/// Stores a tamed function's next state. At every call site the slot holds
+/// the field-less `__Taken` placeholder (each arm starts by taking the state
+/// out), so the old value is forgotten rather than dropped: that skips a
+/// drop-glue call on every transition. Were it ever a real state, this would
+/// leak it, never touch freed memory.
+#[inline(always)]
+pub fn set_state<S>(slot: &mut S, next: S) {
+    std::mem::forget(std::mem::replace(slot, next));
+}

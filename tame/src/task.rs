@@ -190,7 +190,7 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
                 if self.header.registry_index.get() == NOT_REGISTERED {
-                    crate::driver::register_blocked(me);
+                    crate::driver::register_blocked(&self.header);
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -208,6 +208,16 @@ where
                 drop(state);
                 panic::panic_any(task_panic_message(self.header.name, payload));
             }
+        }
+    }
+}
+
+impl<F> Drop for TaskCell<F> {
+    fn drop(&mut self) {
+        // A task dropped while blocked (its loop torn down, say) leaves the
+        // list of blocked tasks before its header is freed.
+        if self.header.registry_index.get() != NOT_REGISTERED {
+            crate::driver::unregister_blocked(&self.header);
         }
     }
 }

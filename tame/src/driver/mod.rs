@@ -12,12 +12,11 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::rc::Weak;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::event::Event;
-use crate::task::{BlockedTask, Header, TaskObj, TaskRef, NOT_REGISTERED};
+use crate::task::{BlockedTask, Header, TaskRef, NOT_REGISTERED};
 use epoll::{Readiness, Selector, Wakeup};
 use timers::Timers;
 
@@ -73,7 +72,10 @@ struct Loop {
     fds: RefCell<Vec<FdWaits>>,
     fd_waits: Cell<usize>,
     selector: RefCell<Option<Selector>>,
-    blocked: RefCell<Vec<Weak<dyn TaskObj>>>,
+    /// The headers of the tasks that blocked at least once and are not
+    /// done (for `blocked()`). A task removes itself when it finishes or is
+    /// dropped, so every pointer here is to a live task.
+    blocked: RefCell<Vec<*const Header>>,
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
@@ -429,13 +431,13 @@ pub(crate) fn run() {
 
 // ---- blocked(): the tasks that ever blocked and are not done ----
 
-pub(crate) fn register_blocked(task: &TaskRef) {
+pub(crate) fn register_blocked(header: &Header) {
     LOOP.with(|l| {
         let mut list = l.blocked.borrow_mut();
-        task.header()
+        header
             .registry_index
             .set(u32::try_from(list.len()).expect("fewer than 4 billion tasks"));
-        list.push(std::rc::Rc::downgrade(task));
+        list.push(header);
     });
 }
 
@@ -447,8 +449,11 @@ pub(crate) fn unregister_blocked(header: &Header) {
             return;
         }
         list.swap_remove(index);
-        if let Some(moved) = list.get(index).and_then(Weak::upgrade) {
-            moved.header().registry_index.set(index as u32);
+        if let Some(&moved) = list.get(index) {
+            // SAFETY: pointers in the list are to headers of live tasks: a
+            // task unregisters when it finishes and when it is dropped
+            // (TaskCell's Drop), before its memory is freed.
+            unsafe { (*moved).registry_index.set(index as u32) };
         }
     });
 }
@@ -457,8 +462,8 @@ pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
     LOOP.with(|l| {
         let list = l.blocked.borrow();
         list.iter()
-            .filter_map(Weak::upgrade)
-            .filter_map(|t| t.header().blocked_report())
+            // SAFETY: as in unregister_blocked, every pointer is live.
+            .filter_map(|&h| unsafe { (*h).blocked_report() })
             .collect()
     })
 }
