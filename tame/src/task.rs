@@ -186,7 +186,10 @@ where
         let mut body = self.body.borrow_mut();
         let Some(f) = body.as_mut() else { return };
         self.header.status.set(Status::Running);
-        let cx = TaskContext { task: me };
+        let cx = TaskContext {
+            task: me,
+            header: &self.header,
+        };
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
                 if self.header.registry_index.get() == NOT_REGISTERED {
@@ -306,13 +309,15 @@ impl<T> HasSlot<T> for JoinNode<T> {
 /// ```
 pub struct TaskContext<'a> {
     task: &'a TaskRef,
+    /// The same task's header, reached without a virtual call.
+    header: &'a Header,
 }
 
 impl TaskContext<'_> {
     /// An event of this task's join that carries no value. Costs no
     /// allocation: the event points at the task itself.
     pub fn join_event(&self) -> Event<()> {
-        let h = self.task.header();
+        let h = self.header;
         h.join_added();
         let sink: Rc<dyn Sink<()>> = self.task.clone();
         Event::from_sink(sink)
@@ -321,7 +326,7 @@ impl TaskContext<'_> {
     /// An event of this task's join carrying a `T`, and the slot its value
     /// lands in.
     pub fn join_event_with_slot<T: 'static>(&self) -> (Event<T>, Slot<T>) {
-        let h = self.task.header();
+        let h = self.header;
         h.join_added();
         let node = Rc::new(JoinNode {
             task: self.task.clone(),
@@ -334,7 +339,7 @@ impl TaskContext<'_> {
     /// did (no trip through the loop), else `Pending`, and the task is queued
     /// when the last one comes back.
     pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
-        let h = self.task.header();
+        let h = self.header;
         if h.join_outstanding.get() == 0 {
             Poll::Ready(())
         } else {
@@ -361,7 +366,7 @@ impl TaskContext<'_> {
 
     /// The name the task was started with.
     pub fn name(&self) -> &'static str {
-        self.task.header().name()
+        self.header.name()
     }
 }
 
