@@ -7,6 +7,11 @@ pub mod http;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// knot's default idle timeout (`--idle-ms`), which the file-server peers
+/// share: knot arms a timeout around every read, so they do too.
+pub const DEFAULT_IDLE_MS: u64 = 30_000;
 
 /// The flags every server takes: `--port PORT` and, for the file servers,
 /// `--root DIR` (and `--buffer`, where a server offers the choice).
@@ -14,6 +19,9 @@ pub struct Flags {
     pub root: Option<PathBuf>,
     pub port: u16,
     pub buffer: Buffer,
+    /// `--idle-ms MS`: close a connection idle for this long (`None`: never,
+    /// from `--idle-ms 0`). Default 30 s, knot's default.
+    pub idle: Option<Duration>,
 }
 
 /// Where a server reads requests into (`--buffer per-conn|shared`).
@@ -34,6 +42,8 @@ pub struct Accepts {
     pub root: bool,
     /// `--buffer per-conn|shared` (default per-conn).
     pub buffer: bool,
+    /// `--idle-ms MS` (default 30000, as knot; 0: no idle timeout).
+    pub idle: bool,
 }
 
 impl Flags {
@@ -44,6 +54,7 @@ impl Flags {
             root: None,
             port: 8080,
             buffer: Buffer::PerConn,
+            idle: Some(Duration::from_millis(DEFAULT_IDLE_MS)),
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -57,6 +68,11 @@ impl Flags {
                     Some("per-conn") => flags.buffer = Buffer::PerConn,
                     Some("shared") => flags.buffer = Buffer::Shared,
                     _ => fail(usage, "--buffer is per-conn or shared"),
+                },
+                "--idle-ms" if accepts.idle => match args.next().map(|p| p.parse()) {
+                    Some(Ok(0)) => flags.idle = None,
+                    Some(Ok(ms)) => flags.idle = Some(Duration::from_millis(ms)),
+                    _ => fail(usage, "--idle-ms needs a number"),
                 },
                 "-h" | "--help" => {
                     println!("usage: {usage}\n(port 0 picks a free one; the bound address is printed on stdout's first line)");

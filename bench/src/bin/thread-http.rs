@@ -1,10 +1,11 @@
 //! thread-http: the thread-per-connection peer of `knot`: blocking std
 //! sockets, one thread per connection, keep-alive and pipelining, files
 //! cached in memory with their responses prepared, the same request-head
-//! parser, a 4 KiB read buffer per connection.
+//! parser, a 4 KiB read buffer per connection, knot's idle timeout
+//! (`--idle-ms`, default 30 s; 0: none) as the socket's read timeout.
 //!
 //! ```text
-//! thread-http --root DIR --port PORT
+//! thread-http --root DIR --port PORT [--idle-ms MS]
 //! ```
 
 use std::collections::HashMap;
@@ -81,9 +82,10 @@ fn serve(mut stream: TcpStream, site: &Site) {
 
 fn main() {
     let flags = Flags::parse(
-        "thread-http --root DIR --port PORT",
+        "thread-http --root DIR --port PORT [--idle-ms MS]",
         Accepts {
             root: true,
+            idle: true,
             ..Accepts::default()
         },
     );
@@ -96,6 +98,9 @@ fn main() {
         match listener.accept() {
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
+                // The idle timeout, kept by the kernel (SO_RCVTIMEO): a
+                // read that waits longer fails and the thread ends.
+                let _ = stream.set_read_timeout(flags.idle);
                 let site = site.clone();
                 if let Err(e) = std::thread::Builder::new().spawn(move || serve(stream, &site)) {
                     eprintln!("thread-http: spawn: {e}");

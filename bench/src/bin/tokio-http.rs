@@ -5,17 +5,20 @@
 //! plain tokio design) each connection owns a 4 KiB read buffer for its
 //! whole life; with `--buffer shared` it waits for readability and reads
 //! into one buffer shared by all connections, as knot does, so an idle
-//! connection holds no buffer.
+//! connection holds no buffer. Like knot, every wait for a request is
+//! bounded by an idle timeout (`--idle-ms`, default 30 s; 0: none).
 //!
 //! ```text
-//! tokio-http --root DIR --port PORT [--buffer per-conn|shared]
+//! tokio-http --root DIR --port PORT [--buffer per-conn|shared] [--idle-ms MS]
 //! ```
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::time::Duration;
 
 use tame_bench::http::{self, Parsed};
 use tame_bench::{error_response, not_found, Accepts, Buffer, Flags, Prepared, READ_BUF};
@@ -26,6 +29,7 @@ use tokio::task::spawn_local;
 /// The served directory and its cache of prepared responses.
 struct Site {
     root: PathBuf,
+    idle: Option<Duration>,
     files: RefCell<HashMap<String, Option<Rc<Prepared>>>>,
 }
 
@@ -78,15 +82,25 @@ fn answer(site: &Site, buf: &[u8]) -> Option<(Reply, usize)> {
     }
 }
 
+/// `f`, given up (`None`) if it takes longer than `idle`: the idle timeout
+/// knot arms around each read (a connection that sends nothing, or only
+/// part of a head, for that long is closed).
+async fn within<F: Future>(idle: Option<Duration>, f: F) -> Option<F::Output> {
+    match idle {
+        Some(limit) => tokio::time::timeout(limit, f).await.ok(),
+        None => Some(f.await),
+    }
+}
+
 /// `--buffer per-conn`: a 4 KiB buffer for the connection's whole life
 /// (grown to the head limit for a long head).
 async fn serve(mut stream: TcpStream, site: Rc<Site>) {
     let mut buf = vec![0u8; READ_BUF];
     let mut filled = 0;
     loop {
-        match stream.read(&mut buf[filled..]).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => filled += n,
+        match within(site.idle, stream.read(&mut buf[filled..])).await {
+            None | Some(Ok(0) | Err(_)) => return,
+            Some(Ok(n)) => filled += n,
         }
         // Answer every complete head in the buffer, in order.
         let mut start = 0;
@@ -113,7 +127,7 @@ async fn serve_shared(mut stream: TcpStream, site: Rc<Site>, scratch: Rc<RefCell
     let mut pending: Vec<u8> = Vec::new();
     loop {
         let reply = if pending.is_empty() {
-            if stream.readable().await.is_err() {
+            if !matches!(within(site.idle, stream.readable()).await, Some(Ok(()))) {
                 return;
             }
             let mut scratch = scratch.borrow_mut();
@@ -140,7 +154,7 @@ async fn serve_shared(mut stream: TcpStream, site: Rc<Site>, scratch: Rc<RefCell
             }
             reply
         } else {
-            if stream.readable().await.is_err() {
+            if !matches!(within(site.idle, stream.readable()).await, Some(Ok(()))) {
                 return;
             }
             let scratch = &mut scratch.borrow_mut()[..];
@@ -162,10 +176,11 @@ async fn serve_shared(mut stream: TcpStream, site: Rc<Site>, scratch: Rc<RefCell
 
 fn main() {
     let flags = Flags::parse(
-        "tokio-http --root DIR --port PORT [--buffer per-conn|shared]",
+        "tokio-http --root DIR --port PORT [--buffer per-conn|shared] [--idle-ms MS]",
         Accepts {
             root: true,
             buffer: true,
+            idle: true,
         },
     );
     let buffer = flags.buffer;
@@ -173,10 +188,11 @@ fn main() {
     std_listener.set_nonblocking(true).expect("nonblocking");
     let site = Rc::new(Site {
         root: flags.root.expect("checked by Flags::parse"),
+        idle: flags.idle,
         files: RefCell::new(HashMap::new()),
     });
     let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
+        .enable_all()
         .build()
         .expect("runtime");
     let local = tokio::task::LocalSet::new();
