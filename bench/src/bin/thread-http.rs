@@ -10,9 +10,10 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tame_bench::http::{self, Parsed};
 use tame_bench::{error_response, not_found, Accepts, Flags, Prepared, READ_BUF};
@@ -56,6 +57,28 @@ fn answer(stream: &mut TcpStream, site: &Site, buf: &[u8]) -> Option<(bool, usiz
     Some((stream.write_all(&bytes).is_ok() && keep_alive, used))
 }
 
+/// Closes after a last response: FIN first, then read and drop what the
+/// client still sends (at most 64 KiB, for at most a second). Closing with
+/// unread input makes the kernel send a reset, which can destroy the
+/// response (a 431 for an oversized head) before the client reads it.
+fn linger_close(mut stream: TcpStream) {
+    if stream.shutdown(Shutdown::Write).is_err()
+        || stream
+            .set_read_timeout(Some(Duration::from_secs(1)))
+            .is_err()
+    {
+        return;
+    }
+    let mut sink = [0u8; 1024];
+    let mut left = 64 * 1024;
+    while left > 0 {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => left -= n.min(left),
+        }
+    }
+}
+
 fn serve(mut stream: TcpStream, site: &Site) {
     let mut buf = vec![0u8; READ_BUF];
     let mut filled = 0;
@@ -68,7 +91,7 @@ fn serve(mut stream: TcpStream, site: &Site) {
         while let Some((keep_open, used)) = answer(&mut stream, site, &buf[start..filled]) {
             start += used;
             if !keep_open {
-                return;
+                return linger_close(stream);
             }
         }
         buf.copy_within(start..filled, 0);

@@ -92,6 +92,28 @@ async fn within<F: Future>(idle: Option<Duration>, f: F) -> Option<F::Output> {
     }
 }
 
+/// Closes after a last response: FIN first, then read and drop what the
+/// client still sends (at most 64 KiB, for at most a second) before the
+/// socket closes. Closing with unread input makes the kernel send a reset,
+/// which can destroy the response (a 431 for an oversized head) before the
+/// client reads it.
+async fn linger_close(mut stream: TcpStream) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let drain = async {
+        let mut sink = [0u8; 1024];
+        let mut left = 64 * 1024;
+        while left > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left -= n.min(left),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+}
+
 /// `--buffer per-conn`: a 4 KiB buffer for the connection's whole life
 /// (grown to the head limit for a long head).
 async fn serve(mut stream: TcpStream, site: Rc<Site>) {
@@ -106,8 +128,11 @@ async fn serve(mut stream: TcpStream, site: Rc<Site>) {
         let mut start = 0;
         while let Some((reply, used)) = answer(&site, &buf[start..filled]) {
             start += used;
-            if stream.write_all(reply.bytes()).await.is_err() || !reply.keep_alive() {
+            if stream.write_all(reply.bytes()).await.is_err() {
                 return;
+            }
+            if !reply.keep_alive() {
+                return linger_close(stream).await;
             }
         }
         buf.copy_within(start..filled, 0);
@@ -168,8 +193,11 @@ async fn serve_shared(mut stream: TcpStream, site: Rc<Site>, scratch: Rc<RefCell
         };
         // The scratch borrow ended above: other connections may read while
         // this one writes.
-        if stream.write_all(reply.bytes()).await.is_err() || !reply.keep_alive() {
+        if stream.write_all(reply.bytes()).await.is_err() {
             return;
+        }
+        if !reply.keep_alive() {
+            return linger_close(stream).await;
         }
     }
 }
