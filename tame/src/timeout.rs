@@ -1,11 +1,9 @@
 //! `add_timeout`: the paper's figure 5, as a `#[tamed]` function.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use crate::task::Slot;
-use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous, Timeout};
+use crate::{mkevent, tamed, twait, Event, Rendezvous, Timeout};
 
 /// Wraps `ev` with a deadline.
 ///
@@ -32,30 +30,25 @@ use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous, Timeout};
 /// drop(never);
 /// ```
 pub fn add_timeout<T: 'static>(dur: Duration, ev: Event<Result<T, Timeout>>) -> Event<T> {
-    let handoff = Rc::new(Cell::new(None));
-    race(dur, ev, handoff.clone());
-    // `race` ran at once up to its twait, so the event is there.
-    handoff
-        .take()
-        .expect("add_timeout: the helper hands its event out before it waits")
+    let r = Rendezvous::<bool>::new();
+    let (value_ev, value) = r.event_with_slot(true);
+    race(dur, ev, r, value);
+    value_ev
 }
 
-/// Waits for whichever comes first: the event it hands out, or the timer.
+/// Waits for whichever comes first: the caller's event (id `true`, its
+/// value waiting in `value`, the event's own cell) or the timer (`false`).
 ///
-/// The value waits in the handed-out event's own cell (a [`Slot`]) rather
-/// than in a `mkevent!` slot place: that keeps this task small, since every
-/// idle connection of a server with an idle timeout has one of these.
+/// Keeping the value in the event's cell rather than in a `mkevent!` slot
+/// place keeps this task small: every idle connection of a server with an
+/// idle timeout has one of these.
 #[tamed]
 fn race<T: 'static>(
     dur: Duration,
     ev: Event<Result<T, Timeout>>,
-    handoff: Rc<Cell<Option<Event<T>>>>,
+    r: Rendezvous<bool>,
+    value: Slot<T>,
 ) {
-    tvars! {
-        let r = Rendezvous::<bool>::new();
-    }
-    let (value_ev, value): (Event<T>, Slot<T>) = r.event_with_slot(true);
-    handoff.set(Some(value_ev));
     crate::timer(dur, mkevent!(r, false));
     match twait!(r) {
         Some(true) => {
