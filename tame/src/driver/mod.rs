@@ -300,6 +300,11 @@ fn dispatch(l: &Loop, ready: &[Readiness], fire: &mut Vec<Event<()>>) {
     }
 }
 
+/// Fd tables up to this size are checked for dead waits on every idle turn.
+const PRUNE_ALWAYS_BELOW: usize = 1024;
+/// How long a busy loop with a large fd table waits before checking.
+const PRUNE_RETRY: Duration = Duration::from_millis(10);
+
 /// How many queued items run before the loop looks at timers and fds again.
 const TURN_BUDGET: usize = 1024;
 
@@ -389,14 +394,24 @@ pub(crate) fn run() {
         let _guard = RunningGuard(l);
         let mut ready_fds = Vec::new();
         let mut fire = Vec::new();
+        let mut last_wait_had_events = false;
         loop {
             run_ready(l);
             fire_due_timers(l);
             let busy = !l.ready.borrow().is_empty();
             let deadline = next_live_deadline(l);
+            // Only fd waits are left: find out whether any can still deliver.
+            // That scans the whole fd table, so a busy server (its last wait
+            // brought events) with a large table waits a little first
+            // instead of scanning on every turn.
+            let mut unchecked = false;
             if !busy && deadline.is_none() {
                 if l.fd_waits.get() > 0 {
-                    prune_dead_fd_waits(l);
+                    if !last_wait_had_events || l.fds.borrow().len() <= PRUNE_ALWAYS_BELOW {
+                        prune_dead_fd_waits(l);
+                    } else {
+                        unchecked = true;
+                    }
                 }
                 if l.fd_waits.get() == 0 && !spawned_can_progress(l) {
                     return;
@@ -404,6 +419,8 @@ pub(crate) fn run() {
             }
             let timeout = if busy {
                 Some(Duration::ZERO)
+            } else if unchecked {
+                Some(PRUNE_RETRY)
             } else {
                 deadline.map(|d| d.saturating_duration_since(Instant::now()))
             };
@@ -418,6 +435,7 @@ pub(crate) fn run() {
             if let Err(e) = waited {
                 panic!("tame: epoll_wait failed: {e}");
             }
+            last_wait_had_events = !ready_fds.is_empty();
             dispatch(l, &ready_fds, &mut fire);
             if ready_fds.iter().any(|r| r.token == WAKEUP_TOKEN) {
                 wake_remote(l);
