@@ -13,7 +13,7 @@
 //! or waits for the next request a connection holds no read buffer: reads
 //! go into one buffer shared by all connections.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -233,18 +233,7 @@ fn main() {
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
-    let listener = match TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("sleepy: cannot listen on port {port}: {e}");
-            std::process::exit(1);
-        }
-    };
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    println!("{addr}");
-    io::stdout().flush().expect("stdout");
+    let listener = tame_suite::listen_and_announce("sleepy", port);
     accept_loop(listener);
     tame::run();
 }

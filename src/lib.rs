@@ -5,3 +5,26 @@
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+/// What the example servers (knot, sleepy) do at start: listen on
+/// `127.0.0.1:port` (0 picks a free port), print the bound address as
+/// stdout's first line (the tests and `bench/run` read it), or exit with a
+/// message naming `program` if the port cannot be had.
+pub fn listen_and_announce(program: &str, port: u16) -> tame::net::TcpListener {
+    let listener = match tame::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{program}: cannot listen on port {port}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    println!("{addr}");
+    std::io::stdout().flush().expect("stdout");
+    listener
+}

@@ -23,7 +23,7 @@ mod http;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -336,18 +336,7 @@ fn main() {
     if !root.is_dir() {
         usage(&format!("{} is not a directory", root.display()));
     }
-    let listener = match TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("knot: cannot listen on port {port}: {e}");
-            std::process::exit(1);
-        }
-    };
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    println!("{addr}");
-    io::stdout().flush().expect("stdout");
+    let listener = tame_suite::listen_and_announce("knot", port);
     let site = Rc::new(Site {
         root,
         idle: Duration::from_millis(idle_ms),
