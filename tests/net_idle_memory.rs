@@ -6,8 +6,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use std::os::fd::AsRawFd;
-
 use tame::net::TcpStream;
 use tame::{mkevent, tamed, tvars, twait};
 
@@ -74,16 +72,10 @@ fn per_connection(start: fn(TcpStream)) -> isize {
             (c, l.accept().unwrap().0)
         })
         .unzip();
-    // Warm the loop's fd table up to the highest fd, so that its one-time
-    // growth is not counted.
-    let last = accepted.iter().max_by_key(|c| c.as_raw_fd()).unwrap();
-    let warm = tame::Rendezvous::<()>::new();
-    tame::wait_on_fd(last, tame::Interest::Read, warm.event(())).unwrap();
-    tame::cancel_fd(last);
-
     let before = LIVE.load(Ordering::Relaxed);
-    // Counted: the stream's own allocation, the handler (a tamed task) and
-    // its waits. The Vec that held the std streams is freed meanwhile.
+    // Counted: the stream's own allocation, the handler (a tamed task), its
+    // wait, and its entry in the loop's registrations (a slab that grows by
+    // doubling). The Vec that held the std streams is freed meanwhile.
     let vec_bytes = (accepted.capacity() * size_of::<std::net::TcpStream>()) as isize;
     for c in accepted {
         start(TcpStream::from_std(c).unwrap());

@@ -1,10 +1,11 @@
-//! `wait_on_fd`: one-shot readiness of sockets and pipes, re-arming, closing
-//! a waited-on fd, errors at once, regular files always ready.
+//! `wait_on_fd`: one-shot readiness of sockets and pipes, re-arming, an fd
+//! closed behind the loop's back, cancelled waits, errors at once, regular
+//! files always ready.
 
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::task::Poll;
@@ -70,8 +71,6 @@ fn pipe_read_end_becomes_readable_when_written() {
     on_fresh_loop(|| {
         let t: Trace = Rc::default();
         let (mut reader, writer) = std::io::pipe().unwrap();
-        // Both ends outlive the waits: an fd closed behind the loop's back
-        // (not with tame::close_fd) is forgotten by epoll.
         let writer = Rc::new(writer);
         tame::wait_on_fd(&reader, Interest::Read, logger(&t, "readable")).unwrap();
         tame::wait_on_fd(&*writer, Interest::Write, logger(&t, "writable")).unwrap();
@@ -174,53 +173,95 @@ fn fd_wait_can_be_renewed_after_it_fires() {
 }
 
 #[test]
-fn closing_a_waited_fd_brings_the_event_back_untriggered() {
+fn an_fd_closed_behind_the_loops_back_leaves_its_wait_working() {
+    // The wait holds a duplicate: closing the original (here, dropping the
+    // std socket) neither confuses the loop nor loses the wait, which ends
+    // when the peer writes.
+    on_fresh_loop(|| {
+        let t: Trace = Rc::default();
+        let (a, mut b) = UnixStream::pair().unwrap();
+        tame::wait_on_fd(&a, Interest::Read, logger(&t, "readable")).unwrap();
+        drop(a);
+        let t2 = t.clone();
+        tame::asap(Event::from_fn(move |_| {
+            log(&t2, "peer writes");
+            b.write_all(b"x").unwrap();
+        }));
+        tame::run();
+        assert_eq!(*t.borrow(), ["peer writes", "readable"]);
+    });
+}
+
+#[test]
+fn cancelling_a_raw_wait_lets_run_return_and_closes_its_duplicate() {
+    on_fresh_loop(|| {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let r = Rendezvous::<()>::new();
+        tame::wait_on_fd(&a, Interest::Read, r.event(())).unwrap();
+        tame::wait_on_fd(&a, Interest::HangUp, r.event(())).unwrap();
+        assert_eq!(tame::__live_waits(), 2);
+        drop(a);
+        r.cancel();
+        tame::run(); // returns: both waits are dead
+        assert_eq!(tame::__live_waits(), 0);
+        // Their duplicates were closed with them: the peer sees the end.
+        b.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(b.read(&mut [0; 4]).unwrap(), 0);
+    });
+}
+
+#[test]
+fn closing_an_fd_brings_its_waits_back_untriggered() {
     static SITE: TwaitSite = TwaitSite {
         function: "reader",
         file: file!(),
         line: line!(),
     };
     let (a, _b) = UnixStream::pair().unwrap();
-    let raw = a.as_raw_fd();
+    let fd = Rc::new(RefCell::new(Some(tame::io::Fd::new(a).unwrap())));
     let t: Trace = Rc::default();
     let t2 = t.clone();
-    let mut slot: Option<Slot<()>> = None;
+    let f2 = fd.clone();
+    let mut slot: Option<Slot<std::io::Result<()>>> = None;
     task::start("reader", move |cx| {
         if slot.is_none() {
-            let (ev, s) = cx.join_event_with_slot::<()>();
-            // SAFETY: `a` is open for the whole wait: it is closed below
-            // through close_fd, which first cancels this wait.
-            let fd = unsafe { BorrowedFd::borrow_raw(raw) };
-            tame::wait_on_fd(fd, Interest::Read, ev).unwrap();
+            let (ev, s) = cx.join_event_with_slot();
+            f2.borrow().as_ref().unwrap().readable(ev);
             slot = Some(s);
         }
         if cx.wait_join(&SITE).is_pending() {
             return Poll::Pending;
         }
         let s = slot.as_ref().unwrap();
-        log(&t2, format!("back={} value={:?}", s.is_back(), s.take()));
+        log(
+            &t2,
+            format!(
+                "back={} value={:?}",
+                s.is_back(),
+                s.take().map(|r| r.is_ok())
+            ),
+        );
         Poll::Ready(())
     });
     assert_eq!(tame::blocked().len(), 1);
-    tame::close_fd(OwnedFd::from(a));
+    fd.borrow_mut().take().unwrap().close();
     tame::run();
     assert_eq!(*t.borrow(), ["back=true value=None"]);
 }
 
 #[test]
-fn cancel_fd_brings_both_waits_back_and_run_returns() {
+fn two_raw_waits_on_one_fd_and_direction_both_fire() {
+    // Each wait has its own registration (on its own duplicate).
     on_fresh_loop(|| {
         let t: Trace = Rc::default();
-        let (a, _b) = UnixStream::pair().unwrap();
-        tame::wait_on_fd(&a, Interest::Read, logger(&t, "read")).unwrap();
-        tame::wait_on_fd(&a, Interest::Write, logger(&t, "write")).unwrap();
-        tame::cancel_fd(&a);
-        assert_eq!(*t.borrow(), ["read (dropped)", "write (dropped)"]);
+        let (a, mut b) = UnixStream::pair().unwrap();
+        tame::wait_on_fd(&a, Interest::Read, logger(&t, "first")).unwrap();
+        tame::wait_on_fd(&a, Interest::Read, logger(&t, "second")).unwrap();
+        b.write_all(b"x").unwrap();
         tame::run();
-        // The fd is usable again afterwards.
-        tame::wait_on_fd(&a, Interest::Write, logger(&t, "write again")).unwrap();
-        tame::run();
-        assert_eq!(t.borrow().last().unwrap(), "write again");
+        let mut got = t.borrow().clone();
+        got.sort();
+        assert_eq!(got, ["first", "second"]);
     });
 }
 
@@ -253,30 +294,34 @@ fn regular_file_is_always_ready() {
 }
 
 #[test]
-fn second_live_wait_in_the_same_direction_is_busy() {
-    let t: Trace = Rc::default();
+fn a_second_live_wait_of_one_kind_on_an_fd_is_busy() {
     let (a, _b) = UnixStream::pair().unwrap();
+    let fd = tame::io::Fd::new(a).unwrap();
     let first = Rendezvous::<()>::new();
-    tame::wait_on_fd(&a, Interest::Read, first.event(())).unwrap();
-    let err = tame::wait_on_fd(&a, Interest::Read, logger(&t, "second")).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::ResourceBusy);
+    fd.readable(first.event_with_slot(()).0);
+    let r = Rendezvous::<&str>::new();
+    let (second, second_slot) = r.event_with_slot::<std::io::Result<()>>("second");
+    fd.readable(second);
+    assert_eq!(r.try_next(), Some("second"), "refused at once");
     assert_eq!(
-        *t.borrow(),
-        ["second (dropped)"],
-        "the refused event came back"
+        second_slot.take().unwrap().unwrap_err().kind(),
+        ErrorKind::ResourceBusy
     );
-    // The other direction is independent.
-    tame::wait_on_fd(&a, Interest::Write, logger(&t, "write")).unwrap();
-    // Once the first wait is dead (its rendezvous cancelled), the direction
-    // is free again.
+    // The other kinds are independent.
+    let (write, write_slot) = r.event_with_slot::<std::io::Result<()>>("write");
+    fd.writable(write);
+    // Once the first wait is dead (its rendezvous cancelled), it no longer
+    // keeps run() going, and the slot is free again.
     first.cancel();
-    tame::wait_on_fd(&a, Interest::Read, logger(&t, "third")).unwrap();
-    tame::cancel_fd(&a);
     tame::run();
-    assert_eq!(
-        *t.borrow(),
-        ["second (dropped)", "third (dropped)", "write (dropped)"]
-    );
+    assert!(write_slot.take().unwrap().is_ok());
+    assert_eq!(r.try_next(), Some("write"));
+    let (third, third_slot) = r.event_with_slot::<std::io::Result<()>>("third");
+    fd.readable(third);
+    assert_eq!(r.try_next(), None, "parked, not refused");
+    fd.close();
+    assert_eq!(r.try_next(), Some("third"), "cancelled by close");
+    assert!(third_slot.take().is_none());
 }
 
 #[test]

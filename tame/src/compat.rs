@@ -19,7 +19,7 @@ use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
 
-use crate::driver::{self, Remote};
+use crate::driver::{self, Remote, WaitId};
 use crate::event::{Event, Sink};
 use crate::task::{Header, TaskObj, TaskRef};
 
@@ -183,6 +183,7 @@ pub fn event_future<T: 'static>() -> (Event<T>, EventFuture<T>) {
         back: Cell::new(false),
         waker: Cell::new(None),
         listening: Cell::new(true),
+        watch: Cell::new(None),
     });
     (Event::from_sink(state.clone()), EventFuture { state })
 }
@@ -192,6 +193,8 @@ struct FutureState<T> {
     back: Cell<bool>,
     waker: Cell<Option<Waker>>,
     listening: Cell<bool>,
+    /// The loop's wait parked on the event, reported when the future goes.
+    watch: Cell<Option<WaitId>>,
 }
 
 impl<T> Sink<T> for FutureState<T> {
@@ -208,6 +211,18 @@ impl<T> Sink<T> for FutureState<T> {
 
     fn is_live(&self) -> bool {
         self.listening.get()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        let live = self.listening.get();
+        if live {
+            self.watch.set(Some(id));
+        }
+        live
+    }
+
+    fn unwatch(&self) {
+        self.watch.set(None);
     }
 }
 
@@ -235,6 +250,9 @@ impl<T> Drop for EventFuture<T> {
     fn drop(&mut self) {
         self.state.listening.set(false);
         self.state.waker.set(None);
+        if let Some(id) = self.state.watch.take() {
+            driver::waits_died([id]);
+        }
     }
 }
 

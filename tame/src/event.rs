@@ -4,6 +4,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
+use crate::driver::WaitId;
+
 /// Where an event reports to: a rendezvous, a task's implicit join, a future.
 ///
 /// `complete` is called exactly once per event: with `Some(value)` when the
@@ -18,6 +20,19 @@ pub(crate) trait Sink<T> {
     fn is_live(&self) -> bool {
         true
     }
+
+    /// The loop parks a wait on this event and counts it as live (see
+    /// `crate::driver`): if the event dies untriggered while watched, report
+    /// `id` through `crate::driver::waits_died`. Returns whether the event
+    /// is live; a dead one is not watched. Sinks whose liveness never
+    /// changes keep this default.
+    fn watch(&self, id: WaitId) -> bool {
+        let _ = id;
+        self.is_live()
+    }
+
+    /// The wait that watched this event is over: forget its id.
+    fn unwatch(&self) {}
 }
 
 /// A one-shot event carrying a value of type `T` back to its rendezvous.
@@ -101,6 +116,20 @@ impl<T> Event<T> {
     /// ```
     pub fn is_live(&self) -> bool {
         self.sink.as_ref().is_some_and(|s| s.is_live())
+    }
+
+    /// See [`Sink::watch`]: a wait parked on this event is counted as live
+    /// until [`unwatch`](Self::unwatch), or until the event dies and its
+    /// owner reports `id`.
+    pub(crate) fn watch(&self, id: WaitId) -> bool {
+        self.sink.as_ref().is_some_and(|s| s.watch(id))
+    }
+
+    /// See [`Sink::unwatch`].
+    pub(crate) fn unwatch(&self) {
+        if let Some(s) = &self.sink {
+            s.unwatch();
+        }
     }
 
     /// An event of type `U` that triggers this one with `f(u)`; dropping it
@@ -187,6 +216,21 @@ impl<T, U, F: FnOnce(U) -> T> Sink<U> for MapSink<T, F> {
         let live = inner.as_ref().is_some_and(Event::is_live);
         self.inner.set(inner);
         live
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        let inner = self.inner.take();
+        let live = inner.as_ref().is_some_and(|e| e.watch(id));
+        self.inner.set(inner);
+        live
+    }
+
+    fn unwatch(&self) {
+        let inner = self.inner.take();
+        if let Some(e) = &inner {
+            e.unwatch();
+        }
+        self.inner.set(inner);
     }
 }
 

@@ -110,6 +110,7 @@ mod time;
 mod timeout;
 
 pub mod dns;
+pub mod io;
 pub mod net;
 pub mod task;
 
@@ -122,11 +123,11 @@ pub mod expansion {}
 pub mod __private;
 
 pub use compat::{event_future, spawn, EventFuture};
-pub use driver::Interest;
 pub use event::Event;
+pub use io::{at_signal, Interest, Signal};
 pub use rendezvous::Rendezvous;
 pub use task::blocked;
-pub use time::{asap, cancel_fd, close_fd, timer, timer_at, wait_on_fd, Timeout};
+pub use time::{asap, timer, timer_at, wait_on_fd, Timeout};
 pub use timeout::add_timeout;
 
 pub use tame_macros::{mkevent, tamed, tvars, twait};
@@ -157,6 +158,13 @@ pub fn run() {
 #[doc(hidden)]
 pub fn __timer_entries() -> usize {
     driver::timer_entries()
+}
+
+/// Test support: how many parked waits the loop counts as live (the count
+/// `run()` goes by).
+#[doc(hidden)]
+pub fn __live_waits() -> usize {
+    driver::live_waits()
 }
 
 /// Test support: the size in bytes of one armed timer's entry.

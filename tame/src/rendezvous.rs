@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use crate::driver::{Slab, WaitId};
 use crate::event::{Event, Sink};
 use crate::slot::{HasSlot, Slot, SlotCell};
 use crate::task::{TaskRef, TwaitSite};
@@ -36,6 +37,71 @@ pub(crate) struct Shared<I> {
     waiter: Cell<Option<Waiter>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
+    /// The loop's waits parked on outstanding events of this epoch: they
+    /// are reported to the loop when the epoch ends, so that it stops
+    /// counting them at once (see `crate::driver`).
+    watches: Cell<Watches>,
+}
+
+/// The ids of the waits watching a rendezvous' events: usually none or
+/// one, so the first is kept inline and a slab is made only for more.
+#[derive(Default)]
+struct Watches {
+    /// `None`, or the first id (ids are never 0).
+    first: u64,
+    more: Option<Box<Slab<WaitId>>>,
+}
+
+/// The key of [`Watches::first`]; slab keys stay below it.
+const FIRST: u32 = u32::MAX - 1;
+/// A node no wait watches.
+const UNWATCHED: u32 = u32::MAX;
+
+impl Watches {
+    fn insert(&mut self, id: WaitId) -> u32 {
+        if self.first == 0 {
+            self.first = id.0;
+            FIRST
+        } else {
+            self.more.get_or_insert_with(Box::default).insert(id)
+        }
+    }
+
+    fn remove(&mut self, key: u32) {
+        if key == FIRST {
+            self.first = 0;
+        } else if let Some(more) = &mut self.more {
+            more.remove(key);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first == 0 && self.more.is_none()
+    }
+
+    fn into_ids(mut self) -> Vec<WaitId> {
+        let first = (self.first != 0).then_some(crate::driver::Token(self.first));
+        let mut ids: Vec<WaitId> = first.into_iter().collect();
+        if let Some(more) = &mut self.more {
+            ids.extend(more.drain());
+        }
+        ids
+    }
+}
+
+impl<I> Shared<I> {
+    /// Ends the current epoch: every outstanding and queued event is
+    /// forgotten, and the waits parked on them are reported dead.
+    fn end_epoch(&self) {
+        self.epoch.set(self.epoch.get() + 1);
+        self.outstanding.set(0);
+        let queued = std::mem::take(&mut *self.queue.borrow_mut());
+        drop(queued);
+        let watches = self.watches.take();
+        if !watches.is_empty() {
+            crate::driver::waits_died(watches.into_ids());
+        }
+    }
 }
 
 /// How many events a blocked task still waits for, for [`crate::blocked`].
@@ -56,6 +122,8 @@ pub(crate) struct Node<I, T> {
     epoch: u64,
     id: Cell<Option<I>>,
     slot: SlotCell<T>,
+    /// Its key in the rendezvous' `watches` while a wait watches it.
+    watch: Cell<u32>,
 }
 
 impl<I, T> Sink<T> for Node<I, T> {
@@ -80,6 +148,31 @@ impl<I, T> Sink<T> for Node<I, T> {
 
     fn is_live(&self) -> bool {
         self.epoch == self.rendezvous.epoch.get()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        if !self.is_live() {
+            return false;
+        }
+        let mut watches = self.rendezvous.watches.take();
+        let old = self.watch.replace(watches.insert(id));
+        if old != UNWATCHED {
+            // Watched twice (a wait parked again without ending): keep one.
+            watches.remove(old);
+        }
+        self.rendezvous.watches.set(watches);
+        true
+    }
+
+    fn unwatch(&self) {
+        let key = self.watch.replace(UNWATCHED);
+        // After the epoch ended its watches were drained (and the key may
+        // name a newer event's): only a live node removes its own.
+        if key != UNWATCHED && self.is_live() {
+            let mut watches = self.rendezvous.watches.take();
+            watches.remove(key);
+            self.rendezvous.watches.set(watches);
+        }
     }
 }
 
@@ -140,6 +233,7 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
+                watches: Cell::new(Watches::default()),
             }),
         }
     }
@@ -188,10 +282,7 @@ impl<I> Rendezvous<I> {
     /// ```
     pub fn cancel(&self) {
         let s = &self.shared;
-        s.epoch.set(s.epoch.get() + 1);
-        s.outstanding.set(0);
-        let queued = std::mem::take(&mut *s.queue.borrow_mut());
-        drop(queued);
+        s.end_epoch();
         if let Some(waiter) = s.waiter.take() {
             // A task blocked in twait!(r) now gets `None` instead of hanging.
             waiter.wake();
@@ -237,6 +328,7 @@ impl<I> Rendezvous<I> {
             epoch: s.epoch.get(),
             id: Cell::new(Some(id)),
             slot: SlotCell::new(),
+            watch: Cell::new(UNWATCHED),
         });
         let slot = Slot::from_node(node.clone());
         (Event::from_sink(node), slot)
@@ -299,10 +391,7 @@ impl<I> Default for Rendezvous<I> {
 impl<I> Drop for Rendezvous<I> {
     fn drop(&mut self) {
         let s = &self.shared;
-        s.epoch.set(s.epoch.get() + 1);
-        s.outstanding.set(0);
-        let queued = std::mem::take(&mut *s.queue.borrow_mut());
-        drop(queued);
+        s.end_epoch();
         // Nobody can wait on a dropped rendezvous; break the waiter cycle.
         drop(s.waiter.take());
     }

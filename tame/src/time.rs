@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use crate::driver::{self, Interest};
+use crate::driver;
 use crate::event::Event;
+use crate::io::Interest;
 
 /// Triggers `ev` once `dur` has passed.
 ///
@@ -68,22 +69,29 @@ pub fn asap(ev: Event) {
     driver::asap(ev);
 }
 
-/// Triggers `ev` once `fd` is readable or writable.
+/// Triggers `ev` once `fd` is readable, writable or hung up, as `interest`
+/// says.
 ///
-/// One-shot: wait again for the next readiness. Error and hang-up conditions
-/// count as ready, so the next read or write reports them. A regular file is
-/// always ready (`ev` triggers on the next turn).
+/// One-shot: wait again for the next readiness. Error and hang-up
+/// conditions count as ready, so the next read or write reports them. A
+/// regular file is always ready (`ev` triggers on the loop's next turn;
+/// `Interest::HangUp` on one is refused).
+///
+/// The wait holds a duplicate of `fd` of its own, registered with the loop
+/// until the wait ends: several waits on one descriptor may be pending at
+/// once, and closing `fd` meanwhile cannot confuse the loop (the duplicate
+/// keeps the file open until the wait ends). To give up a wait, cancel (or
+/// drop) the rendezvous of its event: the loop then drops it and its
+/// duplicate on its next turn, and [`run`](crate::run) no longer waits for
+/// it. For descriptors a program owns, [`tame::io::Fd`](crate::io::Fd) and
+/// the types of [`tame::net`](crate::net) wait without a duplicate and can
+/// be closed with their waits.
 ///
 /// # Errors
 ///
-/// An fd that cannot be waited on (closed, not pollable) is an `Err`
-/// returned at once, and `ev` is dropped (it reports back untriggered). A
-/// second wait in the same direction on the same fd, while the first is
-/// still live, is `ErrorKind::ResourceBusy`.
-///
-/// Close a waited-on fd with [`close_fd`] (or call [`cancel_fd`] first):
-/// epoll forgets a closed fd silently, and its waits would never trigger.
-/// The types of [`tame::net`](crate::net) do this for you.
+/// An fd that cannot be waited on (closed, not pollable, out of
+/// descriptors for the duplicate) is an `Err` returned at once, and `ev` is
+/// dropped (it reports back untriggered).
 ///
 /// # Examples
 ///
@@ -99,41 +107,7 @@ pub fn asap(ev: Event) {
 /// assert_eq!(r.try_next(), Some("readable"));
 /// ```
 pub fn wait_on_fd(fd: impl AsFd, interest: Interest, ev: Event) -> io::Result<()> {
-    driver::wait_on_fd(fd.as_fd(), interest, ev)
-}
-
-/// Drops every wait on `fd` (their events report back untriggered, so a
-/// `twait` on them completes) and removes `fd` from the loop's epoll set.
-///
-/// # Examples
-///
-/// ```
-/// use std::os::unix::net::UnixStream;
-///
-/// let (a, _b) = UnixStream::pair().unwrap();
-/// let r = tame::Rendezvous::<&str>::new();
-/// tame::wait_on_fd(&a, tame::Interest::Read, r.event("read")).unwrap();
-/// tame::cancel_fd(&a);
-/// assert_eq!(r.try_next(), Some("read")); // came back, untriggered
-/// ```
-pub fn cancel_fd(fd: impl AsFd) {
-    driver::cancel_fd(fd.as_fd());
-}
-
-/// Cancels the waits on `fd` ([`cancel_fd`]) and closes it.
-///
-/// # Examples
-///
-/// ```
-/// use std::os::fd::OwnedFd;
-/// use std::os::unix::net::UnixStream;
-///
-/// let (a, _b) = UnixStream::pair().unwrap();
-/// tame::close_fd(OwnedFd::from(a));
-/// ```
-pub fn close_fd(fd: OwnedFd) {
-    driver::cancel_fd(fd.as_fd());
-    drop(fd);
+    crate::io::wait_on_fd(fd.as_fd(), interest, ev)
 }
 
 /// The error [`add_timeout`](crate::add_timeout) delivers when time ran out

@@ -1,16 +1,20 @@
 //! A DNS stub resolver on the loop, and the paper's `gethost_ev`.
 //!
-//! * [`Resolver`]: asks nameservers over UDP for A and AAAA records, with
-//!   random ids and source ports, strict matching of replies, and
-//!   retransmission with backoff until a total deadline.
+//! * [`Resolver`]: answers from a hosts file (`/etc/hosts` for the
+//!   system's resolver), else asks nameservers over UDP
+//!   ([`tame::net::UdpSocket`](crate::net::UdpSocket)) for A and AAAA
+//!   records, with random ids and source ports, strict matching of
+//!   replies, and retransmission with backoff until a total deadline. Each
+//!   lookup is a `#[tamed]` function.
 //! * [`gethost_ev`]: the paper's `gethost_ev(name, ev)`, over this thread's
 //!   default resolver ([`set_default_resolver`], else `/etc/resolv.conf`).
 //! * [`Error`]: why a lookup failed, naming the name.
-//! * [`server`]: a small DNS server on the loop, for tests and demos.
+//! * [`server`]: a small DNS server on the loop, for tests and demos (a
+//!   `#[tamed]` function too).
 //! * [`wire`]: the message format, encoding and decoding.
 //!
 //! What it does not do: TCP fallback for truncated replies, EDNS, DNSSEC,
-//! search lists, `/etc/hosts`, caching. Names are asked for as written
+//! search lists, caching. Names are asked for as written
 //! (with or without a trailing dot).
 //!
 //! # Examples
@@ -54,6 +58,7 @@ use std::net::IpAddr;
 
 use crate::{mkevent, tamed, tvars, twait, Event};
 
+mod hosts;
 mod resolv_conf;
 mod resolver;
 pub mod server;
@@ -287,7 +292,8 @@ pub fn set_default_resolver(resolver: Resolver) {
 }
 
 /// This thread's default resolver: the one given to
-/// [`set_default_resolver`], else one made (once) from `/etc/resolv.conf`.
+/// [`set_default_resolver`], else the system's (made once, see
+/// [`Resolver::from_system`]: `/etc/hosts`, then `/etc/resolv.conf`).
 ///
 /// # Errors
 ///

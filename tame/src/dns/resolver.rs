@@ -1,27 +1,27 @@
-//! The stub resolver: one task per lookup, one UDP socket per lookup.
+//! The stub resolver: each lookup is a `#[tamed]` function on one
+//! rendezvous, with a UDP socket per address family.
 //!
-//! A lookup is a hand-written task (see [`crate::task`]) waiting on one
-//! explicit rendezvous for two kinds of wake-ups: its socket became readable,
-//! or its retransmission timer ran out. It sends an A and an AAAA query with
-//! two random ids from a socket bound to port 0 (so the kernel picks a fresh,
-//! random source port), and accepts a reply only when its source is a
-//! nameserver the query was sent to and its id, opcode and question match.
-//! Everything else is dropped unread. When the lookup ends, the rendezvous is
-//! cancelled (so its timer stops counting as armed), the socket's fd wait is
-//! cancelled, and the socket closed before the caller's event is triggered.
+//! A lookup sends an A and an AAAA query with two random ids from a socket
+//! bound to port 0 (so the kernel picks a fresh, random source port), and
+//! accepts a reply only when its source is a nameserver the query was sent
+//! to and its id, opcode and question match. Everything else is dropped
+//! unread. [`lookup`] waits for whichever comes first, a datagram or the
+//! retransmission timer; when it ends, it cancels its rendezvous (so the
+//! timer stops counting as armed and the pending receives are dropped),
+//! closes its sockets, and triggers the caller's event.
 
 use std::cell::Cell;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use super::hosts::Hosts;
 use super::wire::{self, Message, RData};
-use super::Error;
-use crate::task::{self, TaskContext, TwaitSite};
-use crate::{Event, Interest, Rendezvous};
+use super::{Error, LookupResult};
+use crate::net::UdpSocket;
+use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 /// The default total deadline of one lookup.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,17 +30,17 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 const FIRST_RETRANSMIT: Duration = Duration::from_secs(1);
 /// Longest CNAME chain followed inside one answer.
 const MAX_CNAME_HOPS: usize = 16;
-/// Most datagrams read per readiness event, so one flooded socket cannot
-/// starve the loop.
-const MAX_READS_PER_WAKE: usize = 64;
-
-/// What the lookup's result is delivered to.
-type Reply = Event<super::LookupResult>;
+/// The receive buffer of a lookup: any datagram fits, so a reply larger
+/// than 512 octets is not cut into something that looks malformed.
+const MAX_REPLY: usize = 65_536;
 
 /// A DNS stub resolver over UDP, running on this thread's tame loop.
 ///
-/// Names are asked for as given (absolute; no search list, no
-/// `/etc/hosts`). An IP address literal resolves to itself without a query.
+/// Names are asked for as given (absolute; no search list). An IP address
+/// literal resolves to itself without a query; a name in the resolver's
+/// hosts file ([`from_system`](Resolver::from_system) reads `/etc/hosts`;
+/// see [`with_hosts`](Resolver::with_hosts)) is answered from it without a
+/// query.
 /// Each lookup asks for A and AAAA at once and delivers the IPv4 addresses
 /// first, then the IPv6 ones. Nameservers are tried in turn, one per
 /// transmission, until the deadline set by [`timeout`](Resolver::timeout).
@@ -71,6 +71,7 @@ pub struct Resolver {
 struct Config {
     servers: Rc<[SocketAddr]>,
     timeout: Duration,
+    hosts: Rc<Hosts>,
 }
 
 impl fmt::Debug for Resolver {
@@ -78,6 +79,7 @@ impl fmt::Debug for Resolver {
         f.debug_struct("Resolver")
             .field("nameservers", &self.inner.servers)
             .field("timeout", &self.inner.timeout)
+            .field("hosts", &!self.inner.hosts.is_empty())
             .finish()
     }
 }
@@ -97,16 +99,19 @@ impl Resolver {
             inner: Rc::new(Config {
                 servers: nameservers.into(),
                 timeout: DEFAULT_TIMEOUT,
+                hosts: Rc::new(Hosts::default()),
             }),
         }
     }
 
-    /// A resolver asking the nameservers of `/etc/resolv.conf` (its
+    /// The system's resolver: the names of `/etc/hosts` first (`localhost`
+    /// among them), then the nameservers of `/etc/resolv.conf` (its
     /// `nameserver` lines; `127.0.0.1` if there is none).
     ///
     /// # Errors
     ///
-    /// If `/etc/resolv.conf` cannot be read.
+    /// If `/etc/resolv.conf` cannot be read. A missing `/etc/hosts` is no
+    /// error (no names are answered from it).
     ///
     /// # Examples
     ///
@@ -116,7 +121,42 @@ impl Resolver {
     /// ```
     pub fn from_system() -> io::Result<Resolver> {
         let text = std::fs::read_to_string("/etc/resolv.conf")?;
-        Ok(Resolver::new(super::resolv_conf::parse(&text)))
+        let resolver = Resolver::new(super::resolv_conf::parse(&text));
+        match resolver.clone().with_hosts("/etc/hosts") {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(resolver),
+            r => r,
+        }
+    }
+
+    /// Answers the names of the hosts file at `path` (`ADDRESS NAME
+    /// [ALIAS...]` lines, as `/etc/hosts`) from it, before asking any
+    /// nameserver. Returns a resolver that does; clones made before do not.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("tame-doc-hosts-{}", std::process::id()));
+    /// std::fs::write(&path, "10.1.1.1 intranet.test\n").unwrap();
+    /// // No nameserver at all: the hosts file answers.
+    /// let r = tame::dns::Resolver::new(vec![]).with_hosts(&path).unwrap();
+    /// r.lookup_ip("intranet.test", tame::Event::from_fn(|res: Option<tame::dns::LookupResult>| {
+    ///     assert_eq!(res.unwrap().unwrap(), ["10.1.1.1".parse::<std::net::IpAddr>().unwrap()]);
+    /// }));
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn with_hosts(self, path: impl AsRef<std::path::Path>) -> io::Result<Resolver> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(Resolver {
+            inner: Rc::new(Config {
+                servers: self.inner.servers.clone(),
+                timeout: self.inner.timeout,
+                hosts: Rc::new(Hosts::parse(&text)),
+            }),
+        })
     }
 
     /// Sets the total deadline of one lookup, retransmissions included
@@ -135,6 +175,7 @@ impl Resolver {
             inner: Rc::new(Config {
                 servers: self.inner.servers.clone(),
                 timeout: total,
+                hosts: self.inner.hosts.clone(),
             }),
         }
     }
@@ -165,8 +206,16 @@ impl Resolver {
     /// Looks up the addresses of `name` (A and AAAA, CNAME chains inside
     /// the answers followed) and triggers `ev` with them: IPv4 first.
     ///
+    /// A name of the hosts file is answered from it. Otherwise the lookup
+    /// is a `#[tamed]` function (see its source: the library's own model at
+    /// work): it sends both queries to the first nameserver, then waits on
+    /// one rendezvous for replies and for a retransmission timer, asking
+    /// the next nameserver each time the timer runs out, until both queries
+    /// are answered or the deadline passes.
+    ///
     /// The event is triggered exactly once, possibly before this returns
-    /// (an IP literal, an invalid name, a socket that cannot be made).
+    /// (an IP literal, a hosts-file name, an invalid name, a socket that
+    /// cannot be made).
     /// Errors are [`Error::NxDomain`], [`Error::ServFail`],
     /// [`Error::Refused`], [`Error::Timeout`], [`Error::Malformed`] (a reply
     /// that matches the query but cannot be parsed), [`Error::NoAddresses`],
@@ -174,7 +223,8 @@ impl Resolver {
     /// gives addresses, they are the result even if the other failed.
     ///
     /// If `ev` stops being live (its rendezvous was cancelled), the lookup
-    /// gives up at its next retransmission.
+    /// gives up at its next wake-up (a reply or a retransmission), closing
+    /// its sockets.
     ///
     /// # Examples
     ///
@@ -204,21 +254,12 @@ impl Resolver {
             }));
             return;
         }
+        if let Some(addrs) = self.inner.hosts.lookup(name) {
+            ev.trigger(Ok(addrs));
+            return;
+        }
         match Lookup::new(name, &self.inner) {
-            Ok(lookup) => {
-                let mut lookup = Some(lookup);
-                let mut ev = Some(ev);
-                task::start("tame::dns::lookup_ip", move |cx| match lookup.as_mut() {
-                    Some(l) => {
-                        let step = l.poll(cx, &mut ev);
-                        if step.is_ready() {
-                            lookup = None;
-                        }
-                        step
-                    }
-                    None => Poll::Ready(()),
-                });
-            }
+            Ok(q) => lookup(q, ev),
             Err(e) => ev.trigger(Err(e)),
         }
     }
@@ -227,10 +268,74 @@ impl Resolver {
 /// Where a lookup's wake-up came from.
 #[derive(Debug, Clone, Copy)]
 enum Wake {
-    /// The socket at this index became readable.
-    Readable(usize),
+    /// A datagram (or a receive error) on the socket of this family.
+    Reply(usize),
     /// Time to retransmit (or to give up).
     Retransmit,
+}
+
+/// A receive's outcome, as `UdpSocket::recv_from` delivers it.
+type Received = (Vec<u8>, io::Result<(usize, SocketAddr)>);
+
+/// A receive slot's value before anything was received.
+fn unreceived() -> Received {
+    (Vec::new(), Err(io::ErrorKind::WouldBlock.into()))
+}
+
+/// One lookup, as the paper would write it: send, then wait for a reply or
+/// the timer, over and over. The protocol's details (matching replies,
+/// outcomes) are [`Lookup`]'s methods.
+#[tamed]
+fn lookup(q: Lookup, ev: Event<LookupResult>) {
+    tvars! {
+        let mut q = q;
+        let r = Rendezvous::<Wake>::new();
+        let mut got: [Received; 2] = [unreceived(), unreceived()];
+        let mut failure: Option<io::Error> = None;
+    }
+    'lookup: loop {
+        // (Re)send to the next nameserver; a socket made now starts
+        // receiving.
+        match q.transmit() {
+            Ok(Some(fam)) => q.socket(fam).recv_from(
+                Vec::with_capacity(MAX_REPLY),
+                mkevent!(r, Wake::Reply(fam), got[fam]),
+            ),
+            Ok(None) => {}
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        match q.next_wait() {
+            Some(wait) => crate::timer(wait, mkevent!(r, Wake::Retransmit)),
+            None => break,
+        }
+        loop {
+            match twait!(r) {
+                Some(Wake::Reply(fam)) => {
+                    let received = std::mem::replace(&mut got[fam], unreceived());
+                    match q.received(received) {
+                        Ok(buf) if !q.is_done() && ev.is_live() => q
+                            .socket(fam)
+                            .recv_from(buf, mkevent!(r, Wake::Reply(fam), got[fam])),
+                        Ok(_) => break 'lookup,
+                        Err(e) => {
+                            failure = Some(e);
+                            break 'lookup;
+                        }
+                    }
+                }
+                Some(Wake::Retransmit) if ev.is_live() => break,
+                Some(Wake::Retransmit) | None => break 'lookup,
+            }
+        }
+    }
+    // The timer and the receives still out stop counting; the sockets close
+    // (cancelling what waits on them) before the caller hears the result.
+    r.cancel();
+    q.close();
+    ev.trigger(q.result(failure));
 }
 
 /// How one of the two queries ended.
@@ -250,6 +355,7 @@ struct Query {
     outcome: Option<Outcome>,
 }
 
+/// A lookup's state and the protocol: what is sent, what a reply says.
 struct Lookup {
     name: String,
     servers: Rc<[SocketAddr]>,
@@ -262,15 +368,7 @@ struct Lookup {
     deadline: Instant,
     interval: Duration,
     rounds: usize,
-    r: Rendezvous<Wake>,
-    started: bool,
 }
-
-static SITE: TwaitSite = TwaitSite {
-    function: "tame::dns::lookup_ip",
-    file: file!(),
-    line: line!(),
-};
 
 impl Lookup {
     fn new(name: &str, config: &Config) -> Result<Lookup, Error> {
@@ -302,89 +400,37 @@ impl Lookup {
             })
         };
         let queries = [query(id_a, wire::TYPE_A)?, query(id_aaaa, wire::TYPE_AAAA)?];
-        let now = Instant::now();
         Ok(Lookup {
             servers: config.servers.clone(),
             socks: [None, None],
             sent: vec![false; config.servers.len()],
             queries,
-            deadline: now + config.timeout,
+            deadline: Instant::now() + config.timeout,
             interval: FIRST_RETRANSMIT.min(config.timeout / 4),
             rounds: 0,
-            r: Rendezvous::new(),
-            started: false,
             name,
         })
     }
 
-    /// One step of the task.
-    fn poll(&mut self, cx: &TaskContext<'_>, ev: &mut Option<Reply>) -> Poll<()> {
-        if !self.started {
-            self.started = true;
-            if let Err(e) = self.transmit() {
-                return self.finish(ev, Some(e));
-            }
-        }
-        loop {
-            let wake = match cx.poll_rendezvous(&self.r, &SITE) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(wake) => wake,
-            };
-            if !ev.as_ref().is_some_and(Event::is_live) {
-                // Nobody listens any more.
-                *ev = None;
-                return self.finish(ev, None);
-            }
-            match wake {
-                Some(Wake::Readable(i)) => {
-                    if let Err(e) = self.drain(i) {
-                        return self.finish(ev, Some(e));
-                    }
-                    if self.is_done() {
-                        return self.finish(ev, None);
-                    }
-                    if let Err(e) = self.wait_readable(i) {
-                        return self.finish(ev, Some(e));
-                    }
-                }
-                Some(Wake::Retransmit) => {
-                    if self.deadline.saturating_duration_since(Instant::now())
-                        < Duration::from_millis(1)
-                    {
-                        return self.finish(ev, None);
-                    }
-                    if let Err(e) = self.transmit() {
-                        return self.finish(ev, Some(e));
-                    }
-                }
-                // Nothing outstanding: cannot happen while the timer is
-                // armed, but never hang on it.
-                None => return self.finish(ev, None),
-            }
-        }
-    }
-
-    /// Sends the queries still unanswered to the next nameserver, arms the
-    /// retransmission timer, and makes sure the socket is waited on.
-    fn transmit(&mut self) -> io::Result<()> {
+    /// Sends the queries still unanswered to the next nameserver. `Some(f)`
+    /// if the socket of family `f` was made for it (start receiving on it).
+    fn transmit(&mut self) -> io::Result<Option<usize>> {
         let si = self.rounds % self.servers.len();
         self.rounds += 1;
         let server = self.servers[si];
         let fam = usize::from(server.is_ipv6());
-        if self.socks[fam].is_none() {
+        let made = self.socks[fam].is_none();
+        if made {
             let local: SocketAddr = if server.is_ipv6() {
                 (Ipv6Addr::UNSPECIFIED, 0).into()
             } else {
                 (Ipv4Addr::UNSPECIFIED, 0).into()
             };
-            let sock = UdpSocket::bind(local)?;
-            sock.set_nonblocking(true)?;
-            self.socks[fam] = Some(sock);
-            self.wait_readable(fam)?;
+            self.socks[fam] = Some(UdpSocket::bind(local)?);
         }
-        let sock = self.socks[fam].as_ref().expect("socket made above");
+        let sock = self.socks[fam].as_ref().expect("made above");
         for q in self.queries.iter().filter(|q| q.outcome.is_none()) {
-            match sock.send_to(&q.packet, server) {
+            match sock.try_send_to(&q.packet, server) {
                 Ok(_) => self.sent[si] = true,
                 // A full send buffer: the next round will try again.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
@@ -393,55 +439,47 @@ impl Lookup {
                 Err(_) => {}
             }
         }
+        Ok(made.then_some(fam))
+    }
+
+    /// How long to wait for replies before the next transmission (the
+    /// interval doubles each time), or `None` once the deadline is (about)
+    /// here.
+    fn next_wait(&mut self) -> Option<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
-        crate::timer(self.interval.min(left), self.r.event(Wake::Retransmit));
+        if left < Duration::from_millis(1) {
+            return None;
+        }
+        let wait = self.interval.min(left);
         self.interval = self.interval.saturating_mul(2);
-        Ok(())
+        Some(wait)
     }
 
-    fn wait_readable(&self, fam: usize) -> io::Result<()> {
-        match &self.socks[fam] {
-            Some(sock) => {
-                crate::wait_on_fd(sock, Interest::Read, self.r.event(Wake::Readable(fam)))
-            }
-            None => Ok(()),
-        }
+    /// The socket of family `fam`; only asked for once it was made.
+    fn socket(&self, fam: usize) -> &UdpSocket {
+        self.socks[fam]
+            .as_ref()
+            .expect("a receive is only started on a socket that was made")
     }
 
-    /// Reads what the socket has; keeps what matches.
-    fn drain(&mut self, fam: usize) -> io::Result<()> {
-        let Some(sock) = self.socks[fam].as_ref() else {
-            return Ok(());
-        };
-        // One buffer per thread, big enough for any datagram: a reply larger
-        // than 512 octets is not cut into something that looks malformed.
-        thread_local! {
-            static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 65536]);
-        }
-        let mut got = Vec::new();
-        BUF.with(|buf| {
-            let mut buf = buf.borrow_mut();
-            for _ in 0..MAX_READS_PER_WAKE {
-                match sock.recv_from(&mut buf) {
-                    Ok((n, from)) => {
-                        if let Some(q) = self.matching(&buf[..n], from) {
-                            got.push((q, classify(&buf[..n], &self.name, self.queries[q].qtype)));
-                        }
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    // ICMP errors surfacing on an unconnected socket (with
-                    // some kernels' settings): not a reply, keep waiting.
-                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
-                    Err(e) => return Err(e),
+    /// A receive came back: keeps the datagram if it
+    /// answers a query, and gives the buffer back for the next receive (or
+    /// the error that ends the lookup).
+    fn received(&mut self, (mut buf, res): Received) -> io::Result<Vec<u8>> {
+        match res {
+            Ok((n, from)) => {
+                if let Some(q) = self.matching(&buf[..n], from) {
+                    let outcome = classify(&buf[..n], &self.name, self.queries[q].qtype);
+                    self.queries[q].outcome.get_or_insert(outcome);
                 }
             }
-            Ok(())
-        })?;
-        for (q, outcome) in got {
-            self.queries[q].outcome.get_or_insert(outcome);
+            // ICMP errors surfacing on an unconnected socket (with some
+            // kernels' settings): not a reply, keep waiting.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+            Err(e) => return Err(e),
         }
-        Ok(())
+        buf.clear();
+        Ok(buf)
     }
 
     /// Which unanswered query `msg` from `from` answers, if any: source,
@@ -477,26 +515,19 @@ impl Lookup {
                 .any(|q| matches!(q.outcome, Some(Outcome::NxDomain)))
     }
 
-    /// Ends the lookup: cancels its waits, closes its sockets, then
-    /// triggers `ev` (if still held) with the result.
-    fn finish(&mut self, ev: &mut Option<Reply>, io_error: Option<io::Error>) -> Poll<()> {
-        self.r.cancel();
+    /// Closes the sockets, cancelling what still waits on them.
+    fn close(&mut self) {
         for sock in self.socks.iter_mut().filter_map(Option::take) {
-            crate::cancel_fd(&sock);
-            drop(sock);
+            sock.close();
         }
-        if let Some(ev) = ev.take() {
-            let result = match io_error {
-                Some(source) => Err(Error::io(std::mem::take(&mut self.name), source)),
-                None => self.result(),
-            };
-            ev.trigger(result);
-        }
-        Poll::Ready(())
     }
 
-    fn result(&mut self) -> Result<Vec<IpAddr>, Error> {
+    /// The lookup's result.
+    fn result(&mut self, failure: Option<io::Error>) -> LookupResult {
         let name = std::mem::take(&mut self.name);
+        if let Some(source) = failure {
+            return Err(Error::io(name, source));
+        }
         let outcomes: Vec<&Outcome> = self
             .queries
             .iter()

@@ -12,6 +12,12 @@
 //! [`Server::stop`] it, or `tame::run()` never runs out of work), or on a
 //! thread of its own with [`Builder::spawn`].
 //!
+//! The serving loop is a `#[tamed]` function: it waits on one rendezvous
+//! for a query (a [`UdpSocket::recv_from`](crate::net::UdpSocket::recv_from)),
+//! a delayed reply's timer, or the stop event, which [`Server::stop`]
+//! triggers on the same loop; a server on its own thread is stopped by
+//! closing a pipe whose other end its loop waits on.
+//!
 //! # Examples
 //!
 //! ```
@@ -32,20 +38,21 @@
 //! assert_eq!(srv.queries(), 2); // A and AAAA
 //! ```
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{self, IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
-use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
 use super::wire::{self, Header, Message, Question, RData, Record};
-use crate::task::{self, TaskContext, TwaitSite};
-use crate::{Interest, Rendezvous};
+use crate::io::Fd;
+use crate::net::UdpSocket;
+use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 /// The IPv4 address the decoy replies of [`Misbehavior`] carry
 /// (TEST-NET-1): a resolver that returns it was fooled.
@@ -263,50 +270,36 @@ impl Builder {
         self.start_with(None)
     }
 
-    fn start_with(self, remote_stop: Option<Arc<AtomicBool>>) -> io::Result<Server> {
-        let sock = UdpSocket::bind(self.bind)?;
-        sock.set_nonblocking(true)?;
+    /// Starts serving on this thread's loop; with `stop_pipe`, it also stops
+    /// when the other end of that pipe closes.
+    fn start_with(self, stop_pipe: Option<Fd>) -> io::Result<Server> {
+        let sock = net::UdpSocket::bind(self.bind)?;
         // A burst of thousands of queries (a parallel multidns) overflows
         // the default receive buffer (about 200 datagrams) while this
         // thread is not scheduled; a lost query costs the client a whole
         // retransmission interval. The kernel caps the size at rmem_max.
         let _ = rustix::net::sockopt::set_socket_recv_buffer_size(&sock, 4 << 20);
         let local = sock.local_addr()?;
+        let sock = UdpSocket::from_std(sock)?;
         let decoy_sock = match self.misbehavior {
-            Some(Misbehavior::WrongSource { .. }) => {
-                let s = UdpSocket::bind((local.ip(), 0))?;
-                s.set_nonblocking(true)?;
-                Some(s)
-            }
+            Some(Misbehavior::WrongSource { .. }) => Some(UdpSocket::bind((local.ip(), 0))?),
             _ => None,
         };
         let shared = Rc::new(Shared {
             addr: local,
-            r: Rendezvous::new(),
             queries: Arc::new(AtomicUsize::new(0)),
+            stop: Cell::new(None),
         });
-        crate::wait_on_fd(&sock, Interest::Read, shared.r.event(Wake::Readable))?;
-        let mut state = Some(Serving {
-            shared: shared.clone(),
+        let serving = Serving {
             sock,
             decoy_sock,
-            table: self.table,
+            answers: Answers {
+                table: self.table,
+                misbehavior: self.misbehavior,
+            },
             delay: self.delay,
-            misbehavior: self.misbehavior,
-            pending: HashMap::new(),
-            next_key: 0,
-            remote_stop,
-        });
-        task::start("tame::dns::server", move |cx| {
-            let Some(s) = state.as_mut() else {
-                return Poll::Ready(());
-            };
-            let step = s.poll(cx);
-            if step.is_ready() {
-                state = None;
-            }
-            step
-        });
+        };
+        serve(serving, shared.clone(), stop_pipe);
         Ok(Server { shared })
     }
 
@@ -326,19 +319,23 @@ impl Builder {
     /// # let _ = addr;
     /// ```
     pub fn spawn(self) -> io::Result<ServerThread> {
-        let flag = Arc::new(AtomicBool::new(false));
+        // The server's loop waits for this pipe to hang up: dropping the
+        // write end, which the handle keeps, stops it.
+        let (stop_reader, stop_writer) = std::io::pipe()?;
         let (tx, rx) = mpsc::channel();
-        let thread_flag = flag.clone();
         let join = thread::Builder::new()
             .name("tame-dns-server".into())
-            .spawn(move || match self.start_with(Some(thread_flag)) {
-                Ok(srv) => {
-                    let _ = tx.send(Ok((srv.local_addr(), srv.shared.queries.clone())));
-                    drop(srv);
-                    crate::run();
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e));
+            .spawn(move || {
+                let started = Fd::new(stop_reader).and_then(|pipe| self.start_with(Some(pipe)));
+                match started {
+                    Ok(srv) => {
+                        let _ = tx.send(Ok((srv.local_addr(), srv.shared.queries.clone())));
+                        drop(srv);
+                        crate::run();
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                    }
                 }
             })?;
         let (addr, queries) = rx
@@ -347,7 +344,7 @@ impl Builder {
         Ok(ServerThread {
             addr,
             queries,
-            flag,
+            stop: Some(stop_writer),
             join: Some(join),
         })
     }
@@ -356,8 +353,10 @@ impl Builder {
 /// What the handle and the serving task share.
 struct Shared {
     addr: SocketAddr,
-    r: Rendezvous<Wake>,
     queries: Arc<AtomicUsize>,
+    /// Triggered by [`Server::stop`]: an event of the serving task's
+    /// rendezvous.
+    stop: Cell<Option<Event>>,
 }
 
 /// A DNS server running on this thread's loop; see the [module
@@ -434,8 +433,10 @@ impl Server {
     /// tame::run(); // returns: nothing left to do
     /// ```
     pub fn stop(&self) {
-        // The serving task, waiting on the rendezvous, wakes up to `None`.
-        self.shared.r.cancel();
+        // The serving task wakes up on its stop event, on this loop.
+        if let Some(stop) = self.shared.stop.take() {
+            stop.trigger(());
+        }
     }
 }
 
@@ -453,7 +454,8 @@ impl Server {
 pub struct ServerThread {
     addr: SocketAddr,
     queries: Arc<AtomicUsize>,
-    flag: Arc<AtomicBool>,
+    /// The write end of the pipe the server's loop waits on.
+    stop: Option<std::io::PipeWriter>,
     join: Option<thread::JoinHandle<()>>,
 }
 
@@ -497,15 +499,8 @@ impl ServerThread {
         let Some(join) = self.join.take() else {
             return;
         };
-        self.flag.store(true, Ordering::SeqCst);
-        // Wake its loop with a datagram; it sees the flag and stops.
-        let unspecified: SocketAddr = match self.addr {
-            SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-            SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-        };
-        if let Ok(s) = UdpSocket::bind(unspecified) {
-            let _ = s.send_to(b"stop", self.addr);
-        }
+        // The server's loop sees the pipe hang up and stops serving.
+        drop(self.stop.take());
         let _ = join.join();
     }
 }
@@ -518,8 +513,12 @@ impl Drop for ServerThread {
 
 #[derive(Debug, Clone, Copy)]
 enum Wake {
-    Readable,
+    /// A query (or a receive error) arrived.
+    Query,
+    /// The delay of the replies under this key ran out.
     Send(u64),
+    /// Stopped: [`Server::stop`], or the stop pipe hung up.
+    Stop,
 }
 
 /// A datagram to send once the delay ran out.
@@ -529,109 +528,123 @@ struct Outgoing {
     from_decoy: bool,
 }
 
-/// The serving task's state.
+/// What the serving task owns.
 struct Serving {
-    shared: Rc<Shared>,
     sock: UdpSocket,
     decoy_sock: Option<UdpSocket>,
-    table: HashMap<String, Entry>,
+    answers: Answers,
     delay: Duration,
-    misbehavior: Option<Misbehavior>,
-    pending: HashMap<u64, Vec<Outgoing>>,
-    next_key: u64,
-    remote_stop: Option<Arc<AtomicBool>>,
 }
 
-static SITE: TwaitSite = TwaitSite {
-    function: "tame::dns::server",
-    file: file!(),
-    line: line!(),
-};
+/// A receive's outcome, as `UdpSocket::recv_from` delivers it.
+type Received = (Vec<u8>, io::Result<(usize, SocketAddr)>);
+
+/// The biggest query read (anything longer is cut, and then malformed).
+const MAX_QUERY: usize = 1500;
+
+fn unreceived() -> Received {
+    (Vec::new(), Err(io::ErrorKind::WouldBlock.into()))
+}
+
+/// The server: receive a query, answer it now or after the delay, again,
+/// until stopped.
+#[tamed]
+fn serve(s: Serving, shared: Rc<Shared>, stop_pipe: Option<Fd>) {
+    tvars! {
+        let r = Rendezvous::<Wake>::new();
+        let mut got: Received = unreceived();
+        let mut hung_up: io::Result<()> = Ok(());
+        let mut pending: HashMap<u64, Vec<Outgoing>> = HashMap::new();
+        let mut next_key: u64 = 0;
+    }
+    shared.stop.set(Some(mkevent!(r, Wake::Stop)));
+    if let Some(pipe) = &stop_pipe {
+        pipe.hung_up(mkevent!(r, Wake::Stop, hung_up));
+    }
+    s.sock
+        .recv_from(Vec::with_capacity(MAX_QUERY), mkevent!(r, Wake::Query, got));
+    loop {
+        match twait!(r) {
+            Some(Wake::Query) => {
+                let (mut buf, res) = std::mem::replace(&mut got, unreceived());
+                match res {
+                    Ok((n, from)) => {
+                        shared.queries.fetch_add(1, Ordering::Relaxed);
+                        let out = s.answers.replies(&buf[..n], from);
+                        if s.delay.is_zero() {
+                            s.send(&out);
+                        } else if !out.is_empty() {
+                            pending.insert(next_key, out);
+                            crate::timer(s.delay, mkevent!(r, Wake::Send(next_key)));
+                            next_key += 1;
+                        }
+                    }
+                    // An ICMP error for an earlier reply: not a query.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+                    Err(_) => break,
+                }
+                buf.clear();
+                s.sock.recv_from(buf, mkevent!(r, Wake::Query, got));
+            }
+            Some(Wake::Send(key)) => {
+                if let Some(out) = pending.remove(&key) {
+                    s.send(&out);
+                }
+            }
+            Some(Wake::Stop) | None => break,
+        }
+    }
+    // Replies still waiting for their delay are dropped with their timers;
+    // closing the sockets cancels the receive.
+    r.cancel();
+    s.close();
+    drop(stop_pipe);
+    let _ = hung_up;
+}
 
 impl Serving {
-    fn poll(&mut self, cx: &TaskContext<'_>) -> Poll<()> {
-        loop {
-            match cx.poll_rendezvous(&self.shared.r, &SITE) {
-                Poll::Pending => return Poll::Pending,
-                // Cancelled by `stop`.
-                Poll::Ready(None) => return self.shut(),
-                Poll::Ready(Some(Wake::Readable)) => {
-                    self.drain();
-                    if self
-                        .remote_stop
-                        .as_ref()
-                        .is_some_and(|f| f.load(Ordering::SeqCst))
-                    {
-                        return self.shut();
-                    }
-                    let ev = self.shared.r.event(Wake::Readable);
-                    if crate::wait_on_fd(&self.sock, Interest::Read, ev).is_err() {
-                        return self.shut();
-                    }
-                }
-                Poll::Ready(Some(Wake::Send(k))) => {
-                    for out in self.pending.remove(&k).into_iter().flatten() {
-                        self.send(&out);
-                    }
-                }
-            }
-        }
-    }
-
-    fn shut(&mut self) -> Poll<()> {
-        self.shared.r.cancel();
-        self.pending.clear();
-        crate::cancel_fd(&self.sock);
-        Poll::Ready(())
-    }
-
-    fn send(&self, out: &Outgoing) {
-        let sock = match (&self.decoy_sock, out.from_decoy) {
-            (Some(d), true) => d,
-            _ => &self.sock,
-        };
-        // A test server: a reply lost to a full buffer is like one lost on
-        // the network, and the client retransmits.
-        let _ = sock.send_to(&out.bytes, out.to);
-    }
-
-    fn drain(&mut self) {
-        let mut buf = [0u8; 1500];
-        for _ in 0..256 {
-            let (n, from) = match self.sock.recv_from(&mut buf) {
-                Ok(x) => x,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return,
+    fn send(&self, out: &[Outgoing]) {
+        for o in out {
+            let sock = match (&self.decoy_sock, o.from_decoy) {
+                (Some(d), true) => d,
+                _ => &self.sock,
             };
-            self.shared.queries.fetch_add(1, Ordering::Relaxed);
-            let out: Vec<Outgoing> = self
-                .replies(&buf[..n])
-                .into_iter()
-                .map(|(bytes, from_decoy)| Outgoing {
-                    bytes,
-                    to: from,
-                    from_decoy,
-                })
-                .collect();
-            if out.is_empty() {
-                continue;
-            }
-            if self.delay.is_zero() {
-                for o in &out {
-                    self.send(o);
-                }
-            } else {
-                let k = self.next_key;
-                self.next_key += 1;
-                self.pending.insert(k, out);
-                crate::timer(self.delay, self.shared.r.event(Wake::Send(k)));
-            }
+            // A test server: a reply lost to a full buffer is like one lost
+            // on the network, and the client retransmits.
+            let _ = sock.try_send_to(&o.bytes, o.to);
         }
+    }
+
+    fn close(self) {
+        self.sock.close();
+        if let Some(d) = self.decoy_sock {
+            d.close();
+        }
+    }
+}
+
+/// The server's table and manners: what to answer.
+struct Answers {
+    table: HashMap<String, Entry>,
+    misbehavior: Option<Misbehavior>,
+}
+
+impl Answers {
+    /// The datagrams to send to `from` for `query`.
+    fn replies(&self, query: &[u8], from: SocketAddr) -> Vec<Outgoing> {
+        self.reply_bytes(query)
+            .into_iter()
+            .map(|(bytes, from_decoy)| Outgoing {
+                bytes,
+                to: from,
+                from_decoy,
+            })
+            .collect()
     }
 
     /// The datagrams to send for `query` (and whether each goes from the
     /// decoy socket).
-    fn replies(&self, query: &[u8]) -> Vec<(Vec<u8>, bool)> {
+    fn reply_bytes(&self, query: &[u8]) -> Vec<(Vec<u8>, bool)> {
         let Ok(q) = Message::decode(query) else {
             return Vec::new();
         };

@@ -1,91 +1,100 @@
-//! Every syscall of the loop: epoll and the eventfd used for wake-ups from
-//! other threads. Nothing else in the crate calls these directly.
+//! The epoll backend: every epoll, eventfd and signalfd call of the crate.
+//! Nothing else calls these; the loop reaches them through the traits of
+//! [`super::backend`].
 
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
 use rustix::event::{epoll, eventfd, EventfdFlags, Timespec};
+use rustix::io::Errno;
 
-/// Readiness reported for one registration.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Readiness {
-    pub token: u64,
-    pub readable: bool,
-    pub writable: bool,
-}
+use super::backend::{Backend, Notify, Readiness, Ready, Registered, SignalSource, Token};
 
 /// The loop's epoll instance.
-pub(crate) struct Selector {
+pub(crate) struct Epoll {
     ep: OwnedFd,
     events: Vec<epoll::Event>,
 }
 
-/// Interest flags for one-shot registrations. Error and hang-up are always
-/// reported by epoll; RDHUP makes a peer's shutdown wake a reader too.
-fn flags(read: bool, write: bool) -> epoll::EventFlags {
+/// The epoll flags for `want`, one-shot. Error and hang-up are always
+/// reported by epoll; RDHUP makes a peer's shutdown wake a reader (and a
+/// hang-up wait) too.
+fn flags(want: Ready) -> epoll::EventFlags {
     let mut f = epoll::EventFlags::ONESHOT;
-    if read {
+    if want.intersects(Ready::READ) {
         f |= epoll::EventFlags::IN | epoll::EventFlags::RDHUP;
     }
-    if write {
+    if want.intersects(Ready::WRITE) {
         f |= epoll::EventFlags::OUT;
+    }
+    if want.intersects(Ready::HUP) {
+        f |= epoll::EventFlags::RDHUP;
     }
     f
 }
 
-impl Selector {
-    pub(crate) fn new() -> io::Result<Selector> {
+/// What epoll's flags mean for the waits: an error or a hang-up counts as
+/// every kind of readiness, so that the next read or write reports it.
+fn ready(f: epoll::EventFlags) -> Ready {
+    use epoll::EventFlags as F;
+    let mut r = Ready::NONE;
+    if f.intersects(F::ERR | F::HUP) {
+        return Ready::READ.union(Ready::WRITE).union(Ready::HUP);
+    }
+    if f.contains(F::IN) {
+        r = r.union(Ready::READ);
+    }
+    if f.contains(F::RDHUP) {
+        r = r.union(Ready::READ).union(Ready::HUP);
+    }
+    if f.contains(F::OUT) {
+        r = r.union(Ready::WRITE);
+    }
+    r
+}
+
+impl Backend for Epoll {
+    fn new() -> io::Result<Epoll> {
         let ep = epoll::create(epoll::CreateFlags::CLOEXEC)?;
-        Ok(Selector {
+        Ok(Epoll {
             ep,
             events: Vec::with_capacity(256),
         })
     }
 
-    /// `EPOLL_CTL_ADD` with one-shot interest.
-    pub(crate) fn add(
-        &self,
-        fd: BorrowedFd<'_>,
-        token: u64,
-        read: bool,
-        write: bool,
-    ) -> io::Result<()> {
-        let data = epoll::EventData::new_u64(token);
-        retry(|| epoll::add(&self.ep, fd, data, flags(read, write)))
+    fn register(&self, fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<Registered> {
+        let data = epoll::EventData::new_u64(token.0);
+        match retry(|| epoll::add(&self.ep, fd, data, flags(want))) {
+            Ok(()) => Ok(Registered::Polled),
+            // epoll refuses regular files and directories: they never
+            // block, so every wait on them is over at once.
+            Err(e) if e == Errno::PERM => Ok(Registered::AlwaysReady),
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// `EPOLL_CTL_MOD`: re-arms a one-shot registration.
-    pub(crate) fn modify(
-        &self,
-        fd: BorrowedFd<'_>,
-        token: u64,
-        read: bool,
-        write: bool,
-    ) -> io::Result<()> {
-        let data = epoll::EventData::new_u64(token);
-        retry(|| epoll::modify(&self.ep, fd, data, flags(read, write)))
+    fn rearm(&self, fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        Ok(retry(|| epoll::modify(&self.ep, fd, data, flags(want)))?)
     }
 
-    /// `EPOLL_CTL_ADD` with level-triggered read interest (the eventfd).
-    pub(crate) fn add_level(&self, fd: BorrowedFd<'_>, token: u64) -> io::Result<()> {
-        let data = epoll::EventData::new_u64(token);
-        retry(|| epoll::add(&self.ep, fd, data, epoll::EventFlags::IN))
+    fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        Ok(retry(|| epoll::delete(&self.ep, fd))?)
     }
 
-    /// `EPOLL_CTL_DEL`.
-    pub(crate) fn delete(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
-        retry(|| epoll::delete(&self.ep, fd))
+    fn register_notifier(&self, fd: BorrowedFd<'_>, token: Token) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        // Level-triggered: it stays armed; the loop drains it after a wake.
+        Ok(retry(|| {
+            epoll::add(&self.ep, fd, data, epoll::EventFlags::IN)
+        })?)
     }
 
-    /// `epoll_wait`: waits up to `timeout` (`None`: no limit), rounded up to
-    /// whole milliseconds so that a 0.4 ms wait does not become a busy 0 ms
-    /// wait. `EINTR` counts as a wake-up with nothing ready.
-    pub(crate) fn wait(
-        &mut self,
-        timeout: Option<Duration>,
-        out: &mut Vec<Readiness>,
-    ) -> io::Result<()> {
+    /// `epoll_wait`, its timeout rounded up to whole milliseconds so that a
+    /// 0.4 ms wait does not become a busy 0 ms wait. `EINTR` counts as a
+    /// wake-up with nothing ready.
+    fn wait(&mut self, timeout: Option<Duration>, out: &mut Vec<Readiness>) -> io::Result<()> {
         let ts = timeout.map(|d| {
             let ms = d.as_nanos().div_ceil(1_000_000);
             let ms = ms.min(i32::MAX as u128) as i64;
@@ -101,18 +110,13 @@ impl Selector {
             ts.as_ref(),
         ) {
             Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => return Ok(()),
+            Err(Errno::INTR) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
-        for ev in &self.events {
-            let f = ev.flags;
-            let err = f.intersects(epoll::EventFlags::ERR | epoll::EventFlags::HUP);
-            out.push(Readiness {
-                token: ev.data.u64(),
-                readable: err || f.intersects(epoll::EventFlags::IN | epoll::EventFlags::RDHUP),
-                writable: err || f.contains(epoll::EventFlags::OUT),
-            });
-        }
+        out.extend(self.events.iter().map(|ev| Readiness {
+            token: Token(ev.data.u64()),
+            ready: ready(ev.flags),
+        }));
         if self.events.len() == self.events.capacity() {
             // A full buffer: more may be ready; grow for the next turn.
             self.events.reserve(self.events.capacity());
@@ -121,39 +125,160 @@ impl Selector {
     }
 }
 
-fn retry(mut f: impl FnMut() -> rustix::io::Result<()>) -> io::Result<()> {
+fn retry(mut f: impl FnMut() -> rustix::io::Result<()>) -> rustix::io::Result<()> {
     loop {
         match f() {
-            Err(rustix::io::Errno::INTR) => continue,
-            r => return r.map_err(io::Error::from),
+            Err(Errno::INTR) => continue,
+            r => return r,
         }
     }
 }
 
 /// An eventfd that another thread writes to wake the loop.
-pub(crate) struct Wakeup {
+pub(crate) struct EventFd {
     fd: OwnedFd,
 }
 
-impl Wakeup {
-    pub(crate) fn new() -> io::Result<Wakeup> {
+impl Notify for EventFd {
+    fn new() -> io::Result<EventFd> {
         let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
-        Ok(Wakeup { fd })
+        Ok(EventFd { fd })
     }
 
-    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+    fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
 
     /// Adds one to the counter; the loop's epoll sees it readable.
-    pub(crate) fn notify(&self) {
+    fn notify(&self) {
         // EAGAIN means the counter is saturated: the loop wakes anyway.
         let _ = retry(|| rustix::io::write(&self.fd, &1u64.to_ne_bytes()).map(drop));
     }
 
     /// Resets the counter after a wake-up.
-    pub(crate) fn drain(&self) {
+    fn drain(&self) {
         let mut buf = [0u8; 8];
         let _ = retry(|| rustix::io::read(&self.fd, &mut buf).map(drop));
+    }
+}
+
+// ---- signals: signalfd(2) and the thread's signal mask ----
+//
+// rustix has no signalfd and keeps the signal mask to its `runtime` API,
+// which bypasses the C library; the C library's own functions are declared
+// here instead (std links it anyway).
+
+/// The C library's `sigset_t` on Linux (glibc and musl): 1024 bits, signal
+/// `n` at bit `n - 1`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct SigSet([u64; 16]);
+
+impl SigSet {
+    const EMPTY: SigSet = SigSet([0; 16]);
+
+    fn with(mut self, signo: i32) -> SigSet {
+        let bit = (signo - 1) as usize;
+        self.0[bit / 64] |= 1 << (bit % 64);
+        self
+    }
+}
+
+extern "C" {
+    fn signalfd(fd: i32, mask: *const SigSet, flags: i32) -> i32;
+    fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
+}
+
+/// `SIG_BLOCK`: 0 on most architectures, 1 on those that kept older values.
+#[cfg(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "sparc",
+    target_arch = "sparc64"
+))]
+const SIG_BLOCK: i32 = 1;
+#[cfg(not(any(
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "sparc",
+    target_arch = "sparc64"
+)))]
+const SIG_BLOCK: i32 = 0;
+
+/// `struct signalfd_siginfo` is 128 bytes; `ssi_signo` is its first field.
+const SIGINFO_LEN: usize = 128;
+
+fn block(set: &SigSet) -> io::Result<()> {
+    // SAFETY: `set` points to a valid sigset_t of the C library's size for
+    // the whole call, and a null `old` asks for nothing back.
+    let rc = unsafe { pthread_sigmask(SIG_BLOCK, set, std::ptr::null_mut()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(rc))
+    }
+}
+
+/// A signalfd, and the set of signals it reports.
+pub(crate) struct SignalFd {
+    fd: OwnedFd,
+    set: SigSet,
+}
+
+impl SignalSource for SignalFd {
+    fn new() -> io::Result<SignalFd> {
+        let set = SigSet::EMPTY;
+        // SFD_CLOEXEC and SFD_NONBLOCK are O_CLOEXEC and O_NONBLOCK, as are
+        // the eventfd flags of the same names.
+        let flags = (EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK).bits() as i32;
+        // SAFETY: `set` is a valid sigset_t for the whole call; -1 asks for
+        // a new descriptor.
+        let raw = unsafe { signalfd(-1, &set, flags) };
+        if raw < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: signalfd returned a new descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        Ok(SignalFd { fd, set })
+    }
+
+    fn add(&mut self, signo: i32) -> io::Result<()> {
+        let set = self.set.with(signo);
+        block(&set)?;
+        // SAFETY: as in `new`; passing our own descriptor updates its mask.
+        let rc = unsafe { signalfd(self.fd.as_raw_fd(), &set, 0) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.set = set;
+        Ok(())
+    }
+
+    fn block(signo: i32) -> io::Result<()> {
+        block(&SigSet::EMPTY.with(signo))
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    fn take(&self, out: &mut Vec<i32>) -> io::Result<()> {
+        let mut buf = [0u8; SIGINFO_LEN * 8];
+        loop {
+            match rustix::io::read(&self.fd, &mut buf) {
+                Ok(n) => {
+                    for info in buf[..n].chunks_exact(SIGINFO_LEN) {
+                        let signo = u32::from_ne_bytes([info[0], info[1], info[2], info[3]]);
+                        out.push(signo as i32);
+                    }
+                    if n < buf.len() {
+                        return Ok(());
+                    }
+                }
+                Err(Errno::INTR) => continue,
+                Err(Errno::AGAIN) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }

@@ -1,27 +1,51 @@
-//! The loop: one per thread, one epoll instance, a FIFO ready queue, timers,
-//! fd waits, and the wake-up path for futures woken from other threads.
+//! The loop: one per thread. A FIFO ready queue, timers, the registrations
+//! of descriptors (keyed by a slab token; see [`crate::io`] for who owns
+//! them), the count of live waits, and the wake-up path for futures woken
+//! from other threads.
+//!
+//! The OS is reached only through [`backend`], the seam another readiness
+//! source would implement.
+//!
+//! # How `run()` knows what is live, without scanning
+//!
+//! A descriptor's registration (a [`Registration`]: a source or the signal
+//! table) parks the operations that wait on it. Parking one *watches* its
+//! event ([`Event::watch`]): the loop counts it in `live_waits`, and the
+//! event's owner (a rendezvous, a future) remembers the wait's [`WaitId`].
+//! When the event dies untriggered (its rendezvous is cancelled or dropped,
+//! its future dropped), the owner reports the id here ([`waits_died`]); at
+//! the top of its next turn the loop asks the registration to drop that
+//! wait ([`Registration::reap`]), which uncounts it. So `run()` returns
+//! when `live_waits` is zero and nothing else is pending: no table is
+//! scanned and nothing is retried on a timer.
 //!
 //! Nothing here calls user code (a task, a waker, an event's callback) while
 //! one of the loop's `RefCell`s is borrowed: what must run is taken out
 //! first, the borrow dropped, then it runs.
 
+mod backend;
 mod epoll;
+mod slab;
 mod timers;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::BorrowedFd;
+use std::rc::{Rc, Weak};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::event::Event;
 use crate::task::{BlockedTask, Header, TaskRef, NOT_REGISTERED};
-use epoll::{Readiness, Selector, Wakeup};
+use backend::{Backend, Notifier, Notify, Readiness, Selector};
+pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
+pub(crate) use slab::Slab;
 use timers::Timers;
 
-/// The token of the eventfd registration; fd tokens are the fd numbers.
-const WAKEUP_TOKEN: u64 = u64::MAX;
+/// The token of the cross-thread wake-up; never a registration's (those
+/// have an index below `u32::MAX`).
+const WAKEUP_TOKEN: Token = Token(u64::MAX);
 
 /// What the ready queue holds.
 enum Runnable {
@@ -31,13 +55,24 @@ enum Runnable {
     Fire(Event<()>),
 }
 
-/// The waits on one fd. Both directions share one epoll registration.
-#[derive(Default)]
-struct FdWaits {
-    read: Option<Event<()>>,
-    write: Option<Event<()>>,
-    registered: bool,
+/// Something registered with the backend: a descriptor's source, or the
+/// signal table. The loop holds it weakly (its owner decides when it goes)
+/// and reaches it through its token.
+pub(crate) trait Registration {
+    /// The backend reported `ready` under this registration's token.
+    fn ready(self: Rc<Self>, ready: Ready);
+    /// The event of a wait parked here died: drop the parked waits whose
+    /// events are dead (and uncount them). A report may come late, after
+    /// the wait ended anyway: then there is nothing to drop.
+    fn reap(&self);
+    /// The token it was registered under (so that a stale token, whose slab
+    /// entry was reused, is told apart).
+    fn token(&self) -> Token;
 }
+
+/// What a watched event reports when it dies: the token of the
+/// registration its wait is parked on.
+pub(crate) type WaitId = Token;
 
 /// Futures spawned on the loop, found by the key their wakers carry.
 #[derive(Default)]
@@ -47,11 +82,11 @@ struct Spawned {
     live: usize,
 }
 
-/// Wake-ups from other threads: keys of spawned futures, and the eventfd
+/// Wake-ups from other threads: keys of spawned futures, and the notifier
 /// that makes the loop look at them.
 pub(crate) struct Remote {
     keys: Mutex<Vec<usize>>,
-    wakeup: Wakeup,
+    wakeup: Notifier,
 }
 
 impl Remote {
@@ -69,9 +104,16 @@ impl Remote {
 struct Loop {
     ready: RefCell<VecDeque<Runnable>>,
     timers: RefCell<Timers>,
-    fds: RefCell<Vec<FdWaits>>,
-    fd_waits: Cell<usize>,
     selector: RefCell<Option<Selector>>,
+    /// Indexed by the low half of a token; the high half is a generation,
+    /// bumped for every registration, so that a token of a registration
+    /// that is gone does not reach the one that took its slab entry.
+    registrations: RefCell<Slab<Weak<dyn Registration>>>,
+    generation: Cell<u32>,
+    /// Parked waits whose events are live (see the module docs).
+    live_waits: Cell<usize>,
+    /// Waits whose events died, to be reaped at the top of the next turn.
+    deaths: RefCell<Vec<WaitId>>,
     /// The headers of the tasks that blocked at least once and are not
     /// done (for `blocked()`). A task removes itself when it finishes or is
     /// dropped, so every pointer here is to a live task.
@@ -86,9 +128,11 @@ thread_local! {
         Loop {
             ready: RefCell::new(VecDeque::new()),
             timers: RefCell::new(Timers::new()),
-            fds: RefCell::new(Vec::new()),
-            fd_waits: Cell::new(0),
             selector: RefCell::new(None),
+            registrations: RefCell::new(Slab::new()),
+            generation: Cell::new(0),
+            live_waits: Cell::new(0),
+            deaths: RefCell::new(Vec::new()),
             blocked: RefCell::new(Vec::new()),
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
@@ -108,7 +152,8 @@ pub(crate) fn schedule(task: TaskRef) {
 
 /// Queues `ev` to be triggered on the loop's next turn.
 pub(crate) fn asap(ev: Event<()>) {
-    LOOP.with(|l| l.ready.borrow_mut().push_back(Runnable::Fire(ev)));
+    // During thread teardown the loop may be gone: the event is dropped.
+    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back(Runnable::Fire(ev)));
 }
 
 /// Arms a timer.
@@ -118,192 +163,117 @@ pub(crate) fn timer_at(deadline: Instant, ev: Event<()>) {
     drop(swept);
 }
 
-/// Which readiness an fd wait is for.
-///
-/// # Examples
-///
-/// ```
-/// assert_ne!(tame::Interest::Read, tame::Interest::Write);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Interest {
-    /// Readable (or hung up, or in error: the next read reports it).
-    Read,
-    /// Writable (or in error: the next write reports it).
-    Write,
-}
+// ---- registrations: the API of the descriptor layer ----
 
-fn with_selector<R>(l: &Loop, f: impl FnOnce(&mut Selector) -> io::Result<R>) -> io::Result<R> {
-    let mut sel = l.selector.borrow_mut();
-    if sel.is_none() {
-        *sel = Some(Selector::new()?);
+fn with_selector<R>(l: &Loop, f: impl FnOnce(&Selector) -> io::Result<R>) -> io::Result<R> {
+    if l.selector.borrow().is_none() {
+        let sel = Selector::new()?;
+        *l.selector.borrow_mut() = Some(sel);
     }
-    f(sel.as_mut().expect("selector was just created"))
+    let sel = l.selector.borrow();
+    f(sel.as_ref().expect("selector was just created"))
 }
 
-pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) -> io::Result<()> {
-    let raw = fd.as_raw_fd();
-    let index = usize::try_from(raw)
-        .map_err(|_| io::Error::from_raw_os_error(rustix::io::Errno::BADF.raw_os_error()))?;
-    LOOP.with(|l| {
-        let mut fds = l.fds.borrow_mut();
-        // The table grows only once the fd is known good: a wait refused
-        // for a bad fd number must not allocate a table up to it.
-        let empty = FdWaits::default();
-        let waits = fds.get(index).unwrap_or(&empty);
-        let place = match interest {
-            Interest::Read => &waits.read,
-            Interest::Write => &waits.write,
-        };
-        if place.as_ref().is_some_and(Event::is_live) {
-            drop(fds);
-            return Err(io::Error::new(
-                io::ErrorKind::ResourceBusy,
-                format!("fd {raw} already has a {interest:?} wait; wait again after it triggers"),
-            ));
-        }
-        let read = interest == Interest::Read || waits.read.is_some();
-        let write = interest == Interest::Write || waits.write.is_some();
-        let registered = waits.registered;
-        let result = with_selector(l, |sel| {
-            if registered {
-                match sel.modify(fd, raw as u64, read, write) {
-                    // Closed and reopened behind our back: register anew.
-                    Err(e) if e.raw_os_error() == Some(rustix::io::Errno::NOENT.raw_os_error()) => {
-                        sel.add(fd, raw as u64, read, write)
-                    }
-                    r => r,
-                }
-            } else {
-                match sel.add(fd, raw as u64, read, write) {
-                    Err(e) if e.raw_os_error() == Some(rustix::io::Errno::EXIST.raw_os_error()) => {
-                        sel.modify(fd, raw as u64, read, write)
-                    }
-                    r => r,
-                }
-            }
-        });
-        match result {
-            Ok(()) => {
-                if fds.len() <= index {
-                    fds.resize_with(index + 1, FdWaits::default);
-                }
-                let waits = &mut fds[index];
-                waits.registered = true;
-                let old = match interest {
-                    Interest::Read => waits.read.replace(ev),
-                    Interest::Write => waits.write.replace(ev),
-                };
-                if old.is_none() {
-                    l.fd_waits.set(l.fd_waits.get() + 1);
-                }
-                drop(fds);
-                drop(old);
-                Ok(())
-            }
-            // epoll refuses regular files (and directories): they are always
-            // ready, so the wait is over at once.
-            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
-                drop(fds);
-                asap(ev);
-                Ok(())
+/// Registers `fd` for `want` under a new token that reaches `reg`.
+///
+/// `Ok(None)`: the descriptor is always ready (a regular file) and was not
+/// registered; every wait on it is over at once.
+pub(crate) fn register(
+    fd: BorrowedFd<'_>,
+    reg: Weak<dyn Registration>,
+    want: Ready,
+) -> io::Result<Option<Token>> {
+    // An operation parked again while the thread's loop is torn down (a
+    // handle dropped with the last tasks) fails instead.
+    LOOP.try_with(|l| {
+        // Never 0: a token of 0 means "not registered" to a source.
+        let generation = l.generation.get().wrapping_add(1).max(1);
+        l.generation.set(generation);
+        let index = l.registrations.borrow_mut().insert(reg);
+        let token = Token(u64::from(generation) << 32 | u64::from(index));
+        match with_selector(l, |sel| sel.register(fd, token, want)) {
+            Ok(Registered::Polled) => Ok(Some(token)),
+            Ok(Registered::AlwaysReady) => {
+                l.registrations.borrow_mut().remove(index);
+                Ok(None)
             }
             Err(e) => {
-                drop(fds);
-                drop(ev);
+                l.registrations.borrow_mut().remove(index);
                 Err(e)
             }
         }
     })
+    .unwrap_or_else(|_| Err(loop_gone()))
 }
 
-/// Drops every wait on `fd` (their events report back untriggered) and
-/// removes it from epoll. Call before closing an fd that may be waited on.
-pub(crate) fn cancel_fd(fd: BorrowedFd<'_>) {
-    let Ok(index) = usize::try_from(fd.as_raw_fd()) else {
-        return;
-    };
-    let taken = LOOP.try_with(|l| {
-        let mut fds = l.fds.borrow_mut();
-        let Some(waits) = fds.get_mut(index) else {
-            return (None, None);
-        };
-        let taken = (waits.read.take(), waits.write.take());
-        let n = usize::from(taken.0.is_some()) + usize::from(taken.1.is_some());
-        l.fd_waits.set(l.fd_waits.get() - n);
-        if std::mem::take(&mut waits.registered) {
-            if let Some(sel) = l.selector.borrow().as_ref() {
-                let _ = sel.delete(fd);
-            }
+fn loop_gone() -> io::Error {
+    io::Error::other("the thread's loop is gone (thread teardown)")
+}
+
+/// Arms a registration again for `want`.
+pub(crate) fn rearm(fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()> {
+    LOOP.try_with(|l| with_selector(l, |sel| sel.rearm(fd, token, want)))
+        .unwrap_or_else(|_| Err(loop_gone()))
+}
+
+/// Removes a registration; call before the descriptor is closed.
+pub(crate) fn deregister(fd: BorrowedFd<'_>, token: Token) {
+    // During thread teardown the loop (and its epoll) may be gone already.
+    let _ = LOOP.try_with(|l| {
+        l.registrations.borrow_mut().remove(token.0 as u32);
+        if let Some(sel) = l.selector.borrow().as_ref() {
+            let _ = sel.deregister(fd);
         }
-        taken
     });
-    drop(taken);
 }
 
-/// Drops fd waits whose events can no longer be delivered.
-fn prune_dead_fd_waits(l: &Loop) {
-    let mut dead = Vec::new();
-    {
-        let mut fds = l.fds.borrow_mut();
-        for waits in fds.iter_mut() {
-            for place in [&mut waits.read, &mut waits.write] {
-                if place.as_ref().is_some_and(|e| !e.is_live()) {
-                    dead.extend(place.take());
-                }
+/// The registration a token reaches, if it is still there.
+fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration>> {
+    let reg = l.registrations.borrow().get(token.0 as u32)?.upgrade()?;
+    (reg.token() == token).then_some(reg)
+}
+
+/// A wait was parked with a live event: count it.
+pub(crate) fn wait_parked() {
+    let _ = LOOP.try_with(|l| l.live_waits.set(l.live_waits.get() + 1));
+}
+
+/// A counted wait ended (fired, was cancelled, or was reaped).
+pub(crate) fn wait_ended() {
+    let _ = LOOP.try_with(|l| l.live_waits.set(l.live_waits.get() - 1));
+}
+
+/// The events of these waits died untriggered: reap them on the next turn.
+pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
+    let _ = LOOP.try_with(|l| l.deaths.borrow_mut().extend(ids));
+}
+
+/// Drops the waits whose events died (reported by [`waits_died`]).
+fn reap_deaths(l: &Loop) {
+    loop {
+        let ids = std::mem::take(&mut *l.deaths.borrow_mut());
+        if ids.is_empty() {
+            return;
+        }
+        for id in ids {
+            // Reaping drops the wait's operation, which is user code: no
+            // borrow of the loop is held here.
+            if let Some(reg) = registration(l, id) {
+                reg.reap();
             }
         }
-        l.fd_waits.set(l.fd_waits.get() - dead.len());
     }
-    drop(dead);
 }
 
-fn dispatch(l: &Loop, ready: &[Readiness], fire: &mut Vec<Event<()>>) {
-    let mut fds = l.fds.borrow_mut();
+fn dispatch(l: &Loop, ready: &[Readiness]) {
     for r in ready {
         if r.token == WAKEUP_TOKEN {
-            continue;
-        }
-        let Some(waits) = fds.get_mut(r.token as usize) else {
-            continue;
-        };
-        let before = fire.len();
-        if r.readable {
-            fire.extend(waits.read.take());
-        }
-        if r.writable {
-            fire.extend(waits.write.take());
-        }
-        l.fd_waits.set(l.fd_waits.get() - (fire.len() - before));
-        // One-shot disarmed the registration; re-arm what still waits.
-        if waits.read.is_some() || waits.write.is_some() {
-            let (read, write) = (waits.read.is_some(), waits.write.is_some());
-            let token = r.token;
-            // SAFETY: the fd number is only handed to epoll_ctl, which never
-            // touches the file: if the fd was closed behind our back (not
-            // through cancel_fd), the call fails with EBADF/ENOENT and the
-            // waits are dropped below instead of hanging.
-            let fd = unsafe { BorrowedFd::borrow_raw(token as i32) };
-            let ok = l
-                .selector
-                .borrow()
-                .as_ref()
-                .is_some_and(|sel| sel.modify(fd, token, read, write).is_ok());
-            if !ok {
-                let before = fire.len();
-                fire.extend(waits.read.take());
-                fire.extend(waits.write.take());
-                waits.registered = false;
-                l.fd_waits.set(l.fd_waits.get() - (fire.len() - before));
-            }
+            wake_remote(l);
+        } else if let Some(reg) = registration(l, r.token) {
+            reg.ready(r.ready);
         }
     }
 }
-
-/// Fd tables up to this size are checked for dead waits on every idle turn.
-const PRUNE_ALWAYS_BELOW: usize = 1024;
-/// How long a busy loop with a large fd table waits before checking.
-const PRUNE_RETRY: Duration = Duration::from_millis(10);
 
 /// How many queued items run before the loop looks at timers and fds again.
 const TURN_BUDGET: usize = 1024;
@@ -393,56 +363,41 @@ pub(crate) fn run() {
         );
         let _guard = RunningGuard(l);
         let mut ready_fds = Vec::new();
-        let mut fire = Vec::new();
-        let mut last_wait_had_events = false;
         loop {
             run_ready(l);
             fire_due_timers(l);
+            reap_deaths(l);
             let busy = !l.ready.borrow().is_empty();
             let deadline = next_live_deadline(l);
-            // Only fd waits are left: find out whether any can still deliver.
-            // That scans the whole fd table, so a busy server (its last wait
-            // brought events) with a large table waits a little first
-            // instead of scanning on every turn.
-            let mut unchecked = false;
-            if !busy && deadline.is_none() {
-                if l.fd_waits.get() > 0 {
-                    if !last_wait_had_events || l.fds.borrow().len() <= PRUNE_ALWAYS_BELOW {
-                        prune_dead_fd_waits(l);
-                    } else {
-                        unchecked = true;
-                    }
-                }
-                if l.fd_waits.get() == 0 && !spawned_can_progress(l) {
-                    return;
-                }
+            let waits = l.live_waits.get();
+            if !busy && deadline.is_none() && waits == 0 && !spawned_can_progress(l) {
+                return;
             }
             let timeout = if busy {
                 Some(Duration::ZERO)
-            } else if unchecked {
-                Some(PRUNE_RETRY)
             } else {
                 deadline.map(|d| d.saturating_duration_since(Instant::now()))
             };
-            if timeout == Some(Duration::ZERO)
-                && l.fd_waits.get() == 0
-                && l.remote.borrow().is_none()
-            {
+            if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
+                // Nothing to poll for: go on with the queue.
                 continue;
             }
             ready_fds.clear();
-            let waited = with_selector(l, |sel| sel.wait(timeout, &mut ready_fds));
+            if l.selector.borrow().is_none() {
+                let sel =
+                    Selector::new().unwrap_or_else(|e| panic!("tame: epoll_create failed: {e}"));
+                *l.selector.borrow_mut() = Some(sel);
+            }
+            let waited = l
+                .selector
+                .borrow_mut()
+                .as_mut()
+                .expect("selector was just created")
+                .wait(timeout, &mut ready_fds);
             if let Err(e) = waited {
                 panic!("tame: epoll_wait failed: {e}");
             }
-            last_wait_had_events = !ready_fds.is_empty();
-            dispatch(l, &ready_fds, &mut fire);
-            if ready_fds.iter().any(|r| r.token == WAKEUP_TOKEN) {
-                wake_remote(l);
-            }
-            for ev in fire.drain(..) {
-                ev.trigger(());
-            }
+            dispatch(l, &ready_fds);
         }
     })
 }
@@ -553,9 +508,11 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
         }
         let remote = Arc::new(Remote {
             keys: Mutex::new(Vec::new()),
-            wakeup: Wakeup::new()?,
+            wakeup: Notifier::new()?,
         });
-        with_selector(l, |sel| sel.add_level(remote.wakeup.fd(), WAKEUP_TOKEN))?;
+        with_selector(l, |sel| {
+            sel.register_notifier(remote.wakeup.fd(), WAKEUP_TOKEN)
+        })?;
         *l.remote.borrow_mut() = Some(remote.clone());
         Ok(remote)
     })
@@ -569,6 +526,11 @@ fn wake_remote(l: &Loop) {
     for key in keys {
         spawned_wake(key);
     }
+}
+
+/// The parked waits counted as live (for tests).
+pub(crate) fn live_waits() -> usize {
+    LOOP.with(|l| l.live_waits.get())
 }
 
 /// Number of armed timer entries, live or not yet pruned (for tests).

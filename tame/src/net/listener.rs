@@ -3,20 +3,24 @@
 use std::fmt;
 use std::io;
 use std::net::{self, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::rc::Rc;
 
-use super::op::{self, retry, Op, Shared};
-use super::{sys, TcpStream};
-use crate::{Event, Interest};
-
-type Io = Rc<Shared<net::TcpListener>>;
+use super::TcpStream;
+use crate::driver::Ready;
+use crate::io::op::{self, Op, Progress, Watch};
+use crate::io::source::{Handle, Source};
+use crate::io::sys;
+use crate::Event;
 
 /// A TCP socket listening for connections, accepting them through events on
 /// this thread's loop.
 ///
-/// Dropping the listener (or [`close`](Self::close)) cancels a waiting
-/// [`accept`](Self::accept): its event comes back untriggered. `!Send`, like
+/// [`close`](Self::close) cancels a waiting [`accept`](Self::accept): its
+/// event comes back untriggered, and the socket closes (new connections are
+/// refused). Dropping the listener instead lets an accept whose event is
+/// live go on until it delivers a connection (see the [`io` module
+/// docs](crate::io)); close a listener to stop accepting. `!Send`, like
 /// [`TcpStream`].
 ///
 /// # Examples
@@ -38,7 +42,7 @@ type Io = Rc<Shared<net::TcpListener>>;
 /// # drop(server_side);
 /// ```
 pub struct TcpListener {
-    io: Io,
+    io: Handle,
 }
 
 impl TcpListener {
@@ -65,7 +69,7 @@ impl TcpListener {
     /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let listener = net::TcpListener::bind(addr)?;
-        sys::raise_backlog(&listener)?;
+        sys::raise_backlog(listener.as_fd())?;
         TcpListener::from_std(listener)
     }
 
@@ -85,7 +89,7 @@ impl TcpListener {
     pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: Shared::new(listener),
+            io: Handle::new(Source::new(OwnedFd::from(listener), true)),
         })
     }
 
@@ -105,9 +109,7 @@ impl TcpListener {
     /// # drop(std_listener);
     /// ```
     pub fn into_std(self) -> io::Result<net::TcpListener> {
-        let io = self.io.clone();
-        drop(self);
-        Shared::into_inner(io)
+        Ok(net::TcpListener::from(self.io.into_fd()?))
     }
 
     /// The address the listener is bound to.
@@ -123,7 +125,7 @@ impl TcpListener {
     /// assert!(listener.local_addr().unwrap().ip().is_loopback());
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.sock()?.local_addr()
+        sys::local_addr(self.io.fd())
     }
 
     /// Accepts one connection and triggers `ev` with it (made non-blocking)
@@ -157,7 +159,7 @@ impl TcpListener {
     /// assert_eq!(peer, client.local_addr().unwrap());
     /// ```
     pub fn accept(&self, ev: Event<io::Result<(TcpStream, SocketAddr)>>) {
-        AcceptOp { ev }.resume(&self.io);
+        op::start(self.io.src(), AcceptOp { ev });
     }
 
     /// Accepts a connection that is already waiting, without waiting.
@@ -175,12 +177,12 @@ impl TcpListener {
     /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        try_accept(&self.io)
+        try_accept(self.io.src())
     }
 
     /// Closes the listener: a waiting accept is cancelled (its event comes
     /// back untriggered), then the socket is closed. Dropping the listener
-    /// does the same.
+    /// cancels only an accept whose event is dead (see the type's docs).
     ///
     /// # Examples
     ///
@@ -193,21 +195,16 @@ impl TcpListener {
     /// tame::run(); // returns: nothing waits any more
     /// ```
     pub fn close(self) {
-        drop(self);
-    }
-}
-
-impl Drop for TcpListener {
-    fn drop(&mut self) {
         self.io.close();
     }
 }
 
 impl AsFd for TcpListener {
-    /// The socket's fd. Waits made on it directly are cancelled by
-    /// [`close`](TcpListener::close) too.
+    /// The socket's fd. A wait made on it with
+    /// [`tame::wait_on_fd`](crate::wait_on_fd) holds a duplicate of its own
+    /// and is not cancelled by [`close`](TcpListener::close).
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.raw().as_fd()
+        self.io.fd()
     }
 }
 
@@ -228,27 +225,24 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-fn try_accept(io: &Io) -> io::Result<(TcpStream, SocketAddr)> {
-    let sock = io.sock()?;
-    loop {
-        // std's accept is accept4(SOCK_CLOEXEC) and retries EINTR.
-        match retry(|| sock.accept()) {
-            Ok((stream, addr)) => return Ok((TcpStream::from_std(stream)?, addr)),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
-            Err(e) => return Err(e),
-        }
-    }
+fn try_accept(src: &Source) -> io::Result<(TcpStream, SocketAddr)> {
+    let (fd, addr) = sys::accept_inet(src.fd())?;
+    Ok((TcpStream::from_fd(fd), addr))
 }
 
+/// `accept`: one connection, waiting for the listener to be readable.
 struct AcceptOp {
     ev: Event<io::Result<(TcpStream, SocketAddr)>>,
 }
 
-impl Op<net::TcpListener> for AcceptOp {
-    fn resume(self, io: &Io) {
-        match try_accept(io) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => op::wait(io, Interest::Read, self),
-            r => self.ev.trigger(r),
+impl Op for AcceptOp {
+    fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
+        match try_accept(src) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Wait(self, Ready::READ),
+            r => {
+                self.ev.trigger(r);
+                Progress::Done
+            }
         }
     }
 
@@ -256,7 +250,7 @@ impl Op<net::TcpListener> for AcceptOp {
         self.ev.trigger(Err(err));
     }
 
-    fn is_live(&self) -> bool {
-        self.ev.is_live()
+    fn event(&self) -> &dyn Watch {
+        &self.ev
     }
 }

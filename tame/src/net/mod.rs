@@ -1,12 +1,20 @@
-//! TCP on the loop: [`TcpListener`] and [`TcpStream`], whose accepts,
-//! connects, reads and writes report through [`Event`](crate::Event)s.
+//! Sockets on the loop: TCP ([`TcpListener`], [`TcpStream`] and its
+//! halves [`ReadHalf`]/[`WriteHalf`]), UDP ([`UdpSocket`]) and Unix domain
+//! streams ([`UnixListener`], [`UnixStream`]). Their accepts, connects,
+//! reads, writes and waits report through [`Event`](crate::Event)s.
+//!
+//! Every type here is a handle on a source of the descriptor layer (see
+//! [`tame::io`](crate::io) for how it works), and every operation is one of
+//! its operations: tried at once, parked while the socket would block,
+//! tried again when the loop reports readiness.
 //!
 //! Two styles, mixable on one stream:
 //!
 //! * **Owned buffers**: [`TcpStream::read`], [`TcpStream::write`],
-//!   [`TcpStream::write_all`] and [`TcpStream::read_until`] take a buffer
-//!   by value and give it back through the event with the result, so a
-//!   waiting operation borrows nothing from its caller.
+//!   [`TcpStream::write_all`] and [`TcpStream::read_until`] (and the same
+//!   on the other types) take a buffer by value and give it back through
+//!   the event with the result, so a waiting operation borrows nothing from
+//!   its caller.
 //! * **Readiness**: [`TcpStream::readable`] / [`TcpStream::writable`] wait
 //!   without holding any buffer; [`TcpStream::try_read`] /
 //!   [`TcpStream::try_write`] then move the bytes. A server that keeps
@@ -14,20 +22,18 @@
 //!   shared buffer, or with `read`/`read_until` on an empty `Vec` (which
 //!   allocates only once data arrived).
 //!
-//! In a `#[tamed]` function, a socket that a `twait! { ... }` block only
-//! borrows (`conn.read(..)`) lives until that wait is over, even if nothing
-//! after the twait uses it; dropping a socket cancels its operations (see
-//! [`TcpStream`]), so this is what keeps them running.
-//!
 //! Every error is delivered through the operation's event (never a panic),
-//! together with the buffer. Closing (or dropping) a stream or listener
-//! cancels its waiting operations: their events come back untriggered, so a
-//! `twait` on them ends and nothing hangs.
+//! together with the buffer. `close()` cancels a handle's waiting
+//! operations: their events come back untriggered, so a `twait` on them
+//! ends and nothing hangs. Dropping a handle is gentler: an operation whose
+//! event can still be delivered finishes first and keeps the socket open
+//! until then (so `twait! { conn.read(buf, mkevent!(got)); }` completes even
+//! when `conn` is not used after it); one whose event is dead is cancelled
+//! at once; a readiness wait ends with `NotConnected`. Close a listener to
+//! stop accepting.
 //!
-//! Underneath are std's sockets in non-blocking mode and the loop's
-//! one-shot fd waits ([`wait_on_fd`](crate::wait_on_fd)); `EINTR` is
-//! retried, and a readiness that turns out spurious (`WouldBlock`) waits
-//! again.
+//! Underneath, sockets are non-blocking; `EINTR` is retried, and a
+//! readiness that turns out spurious (`WouldBlock`) waits again.
 //!
 //! # Examples
 //!
@@ -91,14 +97,14 @@
 //! assert_eq!(reply.take().unwrap(), b"hello\n");
 //! ```
 
-mod helpers;
 mod listener;
-mod op;
-mod stream;
-mod sys;
+mod split;
+mod tcp;
+mod udp;
+mod unix;
 
 pub use listener::TcpListener;
-pub use stream::TcpStream;
-
-/// How much `read` and `read_until` reserve when the buffer has no room.
-const READ_CHUNK: usize = 4096;
+pub use split::{ReadHalf, WriteHalf};
+pub use tcp::TcpStream;
+pub use udp::UdpSocket;
+pub use unix::{UnixListener, UnixStream};

@@ -1,14 +1,17 @@
 //! [`TcpStream`]: a connected TCP socket on the loop.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::net::{self, Shutdown, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::rc::Rc;
 
-use super::op::{self, retry, Op, Shared};
-use super::{sys, READ_CHUNK};
-use crate::{Event, Interest};
+use super::split::{ReadHalf, WriteHalf};
+use crate::driver::Ready;
+use crate::io::op::{self, Op, Progress, Watch};
+use crate::io::source::{Handle, Source};
+use crate::io::{ops, sys};
+use crate::Event;
 
 /// A TCP connection whose reads, writes and readiness waits report through
 /// events on this thread's loop.
@@ -35,15 +38,19 @@ use crate::{Event, Interest};
 /// * At most one operation per direction may wait at a time (one reader
 ///   and one writer may wait at once). A second one that has to wait gets
 ///   `ErrorKind::ResourceBusy` through its event.
-/// * Dropping the stream, or [`close`](Self::close), cancels the waiting
-///   operations: their events come back **untriggered** (a `twait` on them
-///   ends; the slots keep their old values; moved-in buffers are dropped;
-///   at once for single operations, on the next turn for the tamed
-///   helpers).
-/// * A single operation (`accept`, `connect`, `readable`, `writable`,
-///   `read`, `write`) whose event is dead (its rendezvous was cancelled) no
-///   longer keeps [`run`](crate::run) going. The tamed helpers
-///   (`write_all`, `read_until`) do: close the stream to stop them.
+/// * [`close`](Self::close) cancels the waiting operations: their events
+///   come back **untriggered** (a `twait` on them ends; the slots keep
+///   their old values; moved-in buffers are dropped), and the socket closes.
+/// * **Dropping** the stream cancels nothing that can still deliver: a
+///   read or write whose event is live goes on, keeps the socket open and
+///   delivers; the socket closes after it. Operations whose events are dead
+///   (their rendezvous was cancelled) are cancelled at once, also when
+///   their events die later; readiness waits end with `NotConnected`. So
+///   `twait! { conn.read(buf, mkevent!(got)); }` completes even where
+///   `conn` is dropped at the `twait` (see the [`io` module
+///   docs](crate::io)).
+/// * An operation whose event is dead no longer keeps
+///   [`run`](crate::run) going.
 ///
 /// # Idle connections hold no buffer
 ///
@@ -55,29 +62,11 @@ use crate::{Event, Interest};
 /// small allocation) remain. [`readable`](Self::readable) plus
 /// [`try_read`](Self::try_read) into a shared buffer is the other way.
 ///
-/// # Keep the stream alive while it waits
+/// # A reader task and a writer task
 ///
-/// Because dropping cancels, whoever started an operation keeps the stream
-/// until the operation's event came back. In a `#[tamed]` function, mind
-/// the translator's drop rule: a binding that is not used after a `twait`
-/// is dropped *at* it, so a stream used only inside the `twait!{}` block
-/// would cancel its own operation. Use it afterwards, typically by ending
-/// with an explicit [`close`](Self::close):
-///
-/// ```
-/// # use std::io;
-/// # use tame::{mkevent, tamed, twait, tvars, net::TcpStream};
-/// #[tamed]
-/// fn greet(conn: TcpStream) {
-///     tvars! { let mut sent: (&'static [u8], io::Result<()>) = (&[], Ok(())); }
-///     twait! { conn.write_all(&b"hello\n"[..], mkevent!(sent)); }
-///     conn.close(); // (borrowed in the block, `conn` lived until here anyway)
-/// }
-/// # let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-/// # let s = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-/// # greet(TcpStream::from_std(s).unwrap());
-/// # tame::run();
-/// ```
+/// [`into_split`](Self::into_split) gives a [`ReadHalf`] and a
+/// [`WriteHalf`], each owned by one task; dropping or closing both closes
+/// the socket.
 ///
 /// `TcpStream` is `!Send`: it belongs to the thread whose loop it uses. Move
 /// a connection to another thread with [`into_std`](Self::into_std).
@@ -128,10 +117,8 @@ use crate::{Event, Interest};
 /// # drop(listener);
 /// ```
 pub struct TcpStream {
-    io: Rc<Shared<net::TcpStream>>,
+    io: Handle,
 }
-
-type Io = Rc<Shared<net::TcpStream>>;
 
 impl TcpStream {
     /// Starts connecting to `addr` without blocking the thread, and triggers
@@ -166,13 +153,11 @@ impl TcpStream {
     /// assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
     /// ```
     pub fn connect(addr: SocketAddr, ev: Event<io::Result<TcpStream>>) {
-        match sys::start_connect(addr) {
+        match sys::tcp_connect(addr) {
             Err(e) => ev.trigger(Err(e)),
-            Ok(sys::Connecting::Done(sock)) => ev.trigger(Ok(TcpStream {
-                io: Shared::new(sock),
-            })),
-            Ok(sys::Connecting::InProgress(sock)) => {
-                op::wait(&Shared::new(sock), Interest::Write, ConnectOp { ev });
+            Ok(sys::Connecting::Done(fd)) => ev.trigger(Ok(TcpStream::from_fd(fd))),
+            Ok(sys::Connecting::InProgress(fd)) => {
+                op::start(&Source::new(fd, true), ConnectOp { ev });
             }
         }
     }
@@ -193,9 +178,7 @@ impl TcpStream {
     /// ```
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        Ok(TcpStream {
-            io: Shared::new(stream),
-        })
+        Ok(TcpStream::from_fd(OwnedFd::from(stream)))
     }
 
     /// Cancels the stream's waiting operations (their events come back
@@ -215,9 +198,7 @@ impl TcpStream {
     /// s.set_nonblocking(false).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<net::TcpStream> {
-        let io = self.io.clone();
-        drop(self); // closes our handle's claim and cancels the waits
-        Shared::into_inner(io)
+        Ok(net::TcpStream::from(self.io.into_fd()?))
     }
 
     /// Triggers `ev` with `Ok(())` once the stream is readable: data
@@ -251,7 +232,7 @@ impl TcpStream {
     /// assert_eq!(stream.try_read(&mut buf).unwrap(), 2);
     /// ```
     pub fn readable(&self, ev: Event<io::Result<()>>) {
-        op::wait_ready(&self.io, Interest::Read, ev);
+        ops::ready(self.io.src(), Ready::READ, ev);
     }
 
     /// Triggers `ev` with `Ok(())` once the stream is writable (or in
@@ -274,7 +255,7 @@ impl TcpStream {
     /// assert!(slot.take().unwrap().is_ok());
     /// ```
     pub fn writable(&self, ev: Event<io::Result<()>>) {
-        op::wait_ready(&self.io, Interest::Write, ev);
+        ops::ready(self.io.src(), Ready::WRITE, ev);
     }
 
     /// Reads what is there into `buf` without waiting (`EINTR` is retried).
@@ -295,8 +276,7 @@ impl TcpStream {
     /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.sock()?;
-        retry(|| rustix::io::read(sock, &mut *buf).map_err(io::Error::from))
+        ops::try_read(self.io.src(), buf)
     }
 
     /// Writes what fits now from `buf` without waiting (`EINTR` is retried).
@@ -319,7 +299,7 @@ impl TcpStream {
     /// assert_eq!(stream.try_write(b"hello").unwrap(), 5);
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        try_write(&self.io, buf)
+        ops::try_write(self.io.src(), buf)
     }
 
     /// Reads once into the spare capacity of `buf` (appending: bytes
@@ -357,12 +337,7 @@ impl TcpStream {
     /// assert_eq!((buf.as_slice(), n.unwrap()), (&b"<abc"[..], 3));
     /// ```
     pub fn read(&self, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<usize>)>) {
-        let op = ReadOp { buf, ev };
-        if op.buf.capacity() == op.buf.len() {
-            op::wait(&self.io, Interest::Read, op);
-        } else {
-            op.resume(&self.io);
-        }
+        ops::read(self.io.src(), buf, ev);
     }
 
     /// Writes once from `buf` (tried at once; if the send buffer is full,
@@ -395,16 +370,16 @@ impl TcpStream {
     where
         B: AsRef<[u8]> + 'static,
     {
-        WriteOp { buf, ev }.resume(&self.io);
+        ops::write(self.io.src(), buf, ev);
     }
 
     /// Writes all of `buf`, waiting for writability as often as needed, and
     /// gives `buf` back through `ev`.
     ///
-    /// A `#[tamed]` function (it shows in [`blocked`](crate::blocked) while
-    /// it waits). A write that fits completes before the call returns. If
-    /// the stream is closed meanwhile, `ev` comes back untriggered on the
-    /// loop's next turn.
+    /// A write that fits completes before the call returns; the rest waits
+    /// in one parked operation (one allocation, reused between partial
+    /// writes). If the stream is closed meanwhile, `ev` comes back
+    /// untriggered at once.
     ///
     /// # Errors
     ///
@@ -439,7 +414,7 @@ impl TcpStream {
     where
         B: AsRef<[u8]> + 'static,
     {
-        super::helpers::write_all(self.io.clone(), buf, ev);
+        ops::write_all(self.io.src(), buf, ev);
     }
 
     /// Reads (appending to `buf`) until `buf` contains `delim`, and gives
@@ -459,12 +434,10 @@ impl TcpStream {
     /// readability before it allocates, so an idle connection holds no
     /// buffer. `delim` is any owned byte string (`b"\r\n\r\n"`, `vec![0]`).
     ///
-    /// The reading loop is a `#[tamed]` function (it shows in
-    /// [`blocked`](crate::blocked) while it waits). Called with an empty
-    /// `Vec` (no capacity), it first waits for data with a plain wait
-    /// (about 100 bytes, no task), so an idle keep-alive connection costs
-    /// little. If the stream is closed meanwhile, `ev` comes back
-    /// untriggered (at once while idle, else on the loop's next turn).
+    /// While it waits, it is one parked operation holding the buffer, the
+    /// delimiter and the event (about 100 bytes with an empty `Vec`), so an
+    /// idle keep-alive connection costs little. If the stream is closed
+    /// meanwhile, `ev` comes back untriggered at once.
     ///
     /// # Errors
     ///
@@ -499,19 +472,7 @@ impl TcpStream {
     ) where
         D: AsRef<[u8]> + 'static,
     {
-        if buf.capacity() == 0 && !delim.as_ref().is_empty() {
-            // Idle: wait for data with a plain wait node (no task, no
-            // buffer), and start the tamed loop only once data is there.
-            let start = StartReadUntil {
-                buf,
-                delim,
-                limit,
-                ev,
-            };
-            op::wait(&self.io, Interest::Read, start);
-        } else {
-            super::helpers::read_until(self.io.clone(), buf, delim, limit, ev);
-        }
+        ops::read_until(self.io.src(), buf, delim, limit, ev);
     }
 
     /// The address of the peer.
@@ -529,7 +490,7 @@ impl TcpStream {
     /// assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
     /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.sock()?.peer_addr()
+        sys::peer_addr(self.io.fd())
     }
 
     /// The local address of the stream.
@@ -547,7 +508,7 @@ impl TcpStream {
     /// assert!(stream.local_addr().unwrap().ip().is_loopback());
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.sock()?.local_addr()
+        sys::local_addr(self.io.fd())
     }
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm): small writes go out
@@ -567,7 +528,7 @@ impl TcpStream {
     /// assert!(stream.nodelay().unwrap());
     /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.io.sock()?.set_nodelay(nodelay)
+        sys::set_nodelay(self.io.fd(), nodelay)
     }
 
     /// Whether `TCP_NODELAY` is set.
@@ -585,7 +546,7 @@ impl TcpStream {
     /// assert!(!stream.nodelay().unwrap());
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.io.sock()?.nodelay()
+        sys::nodelay(self.io.fd())
     }
 
     /// Shuts down the read side, the write side or both. Shutting down the
@@ -608,7 +569,7 @@ impl TcpStream {
     /// assert_eq!(peer.read(&mut [0; 4]).unwrap(), 0);
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.sock()?.shutdown(how)
+        sys::shutdown(self.io.fd(), how)
     }
 
     /// Takes the socket's pending error (`SO_ERROR`), if any.
@@ -626,12 +587,13 @@ impl TcpStream {
     /// assert!(stream.take_error().unwrap().is_none());
     /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.io.sock()?.take_error()
+        sys::take_error(self.io.fd())
     }
 
     /// Closes the stream: the waiting operations are cancelled (their
     /// events come back untriggered, so nothing waits on them forever),
-    /// then the socket is closed. Dropping the stream does the same.
+    /// then the socket is closed. Dropping the stream instead lets the
+    /// operations whose events are live finish first (see the type's docs).
     ///
     /// # Examples
     ///
@@ -647,23 +609,91 @@ impl TcpStream {
     /// tame::run(); // nothing left to wait for
     /// ```
     pub fn close(self) {
-        drop(self);
-    }
-}
-
-impl Drop for TcpStream {
-    fn drop(&mut self) {
         self.io.close();
+    }
+
+    /// Splits the stream into a read half and a write half, so that one
+    /// task can read while another writes, each owning its half.
+    ///
+    /// Each half cancels only its own operations when closed; the socket
+    /// closes once both halves are gone (and their operations done).
+    /// [`WriteHalf::shutdown`] sends FIN while the read half goes on
+    /// reading. [`ReadHalf::reunite`] puts them back together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = tame::net::TcpStream::from_std(listener.accept().unwrap().0).unwrap();
+    /// let (reader, writer) = stream.into_split();
+    ///
+    /// let r = tame::Rendezvous::<&str>::new();
+    /// let (got, got_slot) = r.event_with_slot("read");
+    /// let (sent, _) = r.event_with_slot("written");
+    /// reader.read(Vec::new(), got);
+    /// writer.write_all(&b"pong"[..], sent);
+    /// peer.write_all(b"ping").unwrap();
+    /// tame::run();
+    /// assert_eq!(got_slot.take().unwrap().0, b"ping");
+    /// let mut buf = [0; 4];
+    /// peer.read_exact(&mut buf).unwrap();
+    /// assert_eq!(&buf, b"pong");
+    /// ```
+    pub fn into_split(self) -> (ReadHalf<TcpStream>, WriteHalf<TcpStream>) {
+        let (read, write) = self.into_handle().split();
+        (ReadHalf::new(read), WriteHalf::new(write))
+    }
+
+    /// Triggers `ev` with `Ok(())` once the peer hung up: it shut down its
+    /// side or closed the connection (or an error is pending). Independent
+    /// of reads: a task can wait for it while another reads (Tamer's
+    /// `at_fd_shutdown`).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`: `ResourceBusy` if another hang-up wait is pending;
+    /// `NotConnected` if the stream is dropped while this waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = tame::net::TcpStream::from_std(listener.accept().unwrap().0).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// stream.hung_up(ev);
+    /// drop(peer);
+    /// tame::run();
+    /// assert!(slot.take().unwrap().is_ok());
+    /// ```
+    pub fn hung_up(&self, ev: Event<io::Result<()>>) {
+        ops::ready(self.io.src(), Ready::HUP, ev);
+    }
+
+    pub(crate) fn from_fd(fd: OwnedFd) -> TcpStream {
+        TcpStream {
+            io: Handle::new(Source::new(fd, true)),
+        }
+    }
+
+    pub(crate) fn from_handle(io: Handle) -> TcpStream {
+        TcpStream { io }
+    }
+
+    pub(crate) fn into_handle(self) -> Handle {
+        self.io
     }
 }
 
 impl AsFd for TcpStream {
-    /// The socket's fd, for [`tame::wait_on_fd`](crate::wait_on_fd) and
-    /// socket options std lacks. Waits made on it directly are cancelled
-    /// by [`close`](TcpStream::close) too.
+    /// The socket's fd, for socket options this type lacks. A wait made on
+    /// it with [`tame::wait_on_fd`](crate::wait_on_fd) holds a duplicate of
+    /// its own and is not cancelled by [`close`](TcpStream::close).
     fn as_fd(&self) -> BorrowedFd<'_> {
-        // The handle exists, so the socket is not closed.
-        self.io.raw().as_fd()
+        self.io.fd()
     }
 }
 
@@ -687,117 +717,37 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-pub(super) fn try_write(io: &Io, buf: &[u8]) -> io::Result<usize> {
-    let mut sock = io.sock()?;
-    retry(|| sock.write(buf))
-}
-
-/// Reads once into the spare capacity of `buf`. If there is none, first
-/// reserves `room` bytes (at least one).
-pub(super) fn read_into(io: &Io, buf: &mut Vec<u8>, room: usize) -> io::Result<usize> {
-    let sock = io.sock()?;
-    if buf.capacity() == buf.len() {
-        buf.reserve_exact(room.max(1));
-    }
-    retry(|| {
-        rustix::io::read(sock, rustix::buffer::spare_capacity(&mut *buf)).map_err(io::Error::from)
-    })
-}
-
 /// `connect`: waits for the handshake to end, then reports how it went.
 struct ConnectOp {
     ev: Event<io::Result<TcpStream>>,
 }
 
-impl Op<net::TcpStream> for ConnectOp {
-    fn resume(self, io: &Io) {
-        let sock = io.raw();
-        match sock.take_error() {
+impl Op for ConnectOp {
+    fn attempt(self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        if !ready {
+            return Progress::Wait(self, Ready::WRITE);
+        }
+        match sys::take_error(src.fd()) {
             Ok(Some(e)) | Err(e) => self.ev.trigger(Err(e)),
-            Ok(None) => match sock.peer_addr() {
-                Ok(_) => self.ev.trigger(Ok(TcpStream { io: io.clone() })),
+            Ok(None) => match sys::peer_addr(src.fd()) {
+                Ok(_) => self
+                    .ev
+                    .trigger(Ok(TcpStream::from_handle(Handle::new(src.clone())))),
                 // Not connected and no error yet: readiness was spurious.
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    op::wait(io, Interest::Write, self)
+                    return Progress::Wait(self, Ready::WRITE)
                 }
                 Err(e) => self.ev.trigger(Err(e)),
             },
         }
+        Progress::Done
     }
 
     fn fail(self, err: io::Error) {
         self.ev.trigger(Err(err));
     }
 
-    fn is_live(&self) -> bool {
-        self.ev.is_live()
-    }
-}
-
-/// `read_until` on an empty buffer: the idle wait before the tamed loop.
-struct StartReadUntil<D> {
-    buf: Vec<u8>,
-    delim: D,
-    limit: usize,
-    ev: Event<(Vec<u8>, io::Result<usize>)>,
-}
-
-impl<D: AsRef<[u8]> + 'static> Op<net::TcpStream> for StartReadUntil<D> {
-    fn resume(self, io: &Io) {
-        super::helpers::read_until(io.clone(), self.buf, self.delim, self.limit, self.ev);
-    }
-
-    fn fail(self, err: io::Error) {
-        self.ev.trigger((self.buf, Err(err)));
-    }
-
-    fn is_live(&self) -> bool {
-        self.ev.is_live()
-    }
-}
-
-/// `read`: one read into the buffer's spare capacity.
-struct ReadOp {
-    buf: Vec<u8>,
-    ev: Event<(Vec<u8>, io::Result<usize>)>,
-}
-
-impl Op<net::TcpStream> for ReadOp {
-    fn resume(mut self, io: &Io) {
-        match read_into(io, &mut self.buf, READ_CHUNK) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => op::wait(io, Interest::Read, self),
-            r => self.ev.trigger((self.buf, r)),
-        }
-    }
-
-    fn fail(self, err: io::Error) {
-        self.ev.trigger((self.buf, Err(err)));
-    }
-
-    fn is_live(&self) -> bool {
-        self.ev.is_live()
-    }
-}
-
-/// `write`: one write from the buffer.
-struct WriteOp<B> {
-    buf: B,
-    ev: Event<(B, io::Result<usize>)>,
-}
-
-impl<B: AsRef<[u8]> + 'static> Op<net::TcpStream> for WriteOp<B> {
-    fn resume(self, io: &Io) {
-        match try_write(io, self.buf.as_ref()) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => op::wait(io, Interest::Write, self),
-            r => self.ev.trigger((self.buf, r)),
-        }
-    }
-
-    fn fail(self, err: io::Error) {
-        self.ev.trigger((self.buf, Err(err)));
-    }
-
-    fn is_live(&self) -> bool {
-        self.ev.is_live()
+    fn event(&self) -> &dyn Watch {
+        &self.ev
     }
 }

@@ -1,0 +1,79 @@
+//! The hosts file (`/etc/hosts`): names answered before any nameserver is
+//! asked, as the system resolver does.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Names and their addresses, from a hosts file.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Hosts {
+    /// Lowercase name without a trailing dot → addresses in file order.
+    names: HashMap<String, Vec<IpAddr>>,
+}
+
+impl Hosts {
+    /// Parses the text of a hosts file: `ADDRESS NAME [ALIAS...]` per line,
+    /// `#` starts a comment; lines whose address does not parse (a zone
+    /// suffix, say) are skipped.
+    pub(crate) fn parse(text: &str) -> Hosts {
+        let mut names: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            let Some(Ok(addr)) = words.next().map(str::parse::<IpAddr>) else {
+                continue;
+            };
+            for name in words {
+                let addrs = names.entry(key(name)).or_default();
+                if !addrs.contains(&addr) {
+                    addrs.push(addr);
+                }
+            }
+        }
+        Hosts { names }
+    }
+
+    /// The addresses of `name`, IPv4 first (the order lookups deliver), if
+    /// the file names it.
+    pub(crate) fn lookup(&self, name: &str) -> Option<Vec<IpAddr>> {
+        let addrs = self.names.get(&key(name))?;
+        let mut out: Vec<IpAddr> = addrs.iter().copied().filter(IpAddr::is_ipv4).collect();
+        out.extend(addrs.iter().copied().filter(IpAddr::is_ipv6));
+        Some(out)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+fn key(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Hosts;
+
+    #[test]
+    fn names_and_aliases_answer_ipv4_first_case_insensitively() {
+        let h = Hosts::parse(
+            "# comment\n::1 localhost ip6-localhost\n127.0.0.1\tlocalhost  # v4\n\
+             10.0.0.2 db.test DB # alias\nfe80::1%eth0 linklocal\nnot-an-ip name\n",
+        );
+        assert_eq!(
+            h.lookup("LocalHost.").unwrap(),
+            [
+                "127.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            h.lookup("db").unwrap(),
+            ["10.0.0.2".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert!(h.lookup("linklocal").is_none());
+        assert!(h.lookup("name").is_none());
+        assert!(h.lookup("other").is_none());
+    }
+}

@@ -1,0 +1,454 @@
+//! [`Fd`]: any file descriptor on the loop (Tamer's `tamer::fd`).
+
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use super::ops;
+use super::source::{Handle, Source};
+use super::sys;
+use crate::driver::Ready;
+use crate::Event;
+
+/// Any file descriptor on this thread's loop: a pipe end, stdin or a tty,
+/// an eventfd, a regular file, a socket. Reads, writes and readiness waits
+/// report through events, with owned buffers (as on
+/// [`TcpStream`](crate::net::TcpStream)).
+///
+/// | call | event value |
+/// |---|---|
+/// | [`readable`](Self::readable) / [`writable`](Self::writable) / [`hung_up`](Self::hung_up) | `io::Result<()>` |
+/// | [`read`](Self::read) | `(Vec<u8>, io::Result<usize>)` |
+/// | [`write`](Self::write) | `(B, io::Result<usize>)` |
+/// | [`write_all`](Self::write_all) | `(B, io::Result<()>)` |
+/// | [`read_until`](Self::read_until) | `(Vec<u8>, io::Result<usize>)` |
+///
+/// * The descriptor is made non-blocking. A regular file never blocks:
+///   its operations complete at once and its readiness waits end on the
+///   loop's next turn.
+/// * At most one operation per kind (read side, write side, hang-up) waits
+///   at a time; another one with a live event gets `ResourceBusy`.
+/// * [`close`](Self::close) cancels the waiting operations (their events
+///   come back untriggered) and closes the descriptor. Dropping the `Fd`
+///   lets the operations whose events are live finish first (see the
+///   [module docs](super)); readiness waits then end with `NotConnected`.
+///
+/// # Examples
+///
+/// An eventfd (made with rustix here) counting wake-ups:
+///
+/// ```
+/// use std::io;
+/// use tame::io::Fd;
+///
+/// let efd = rustix::event::eventfd(0, rustix::event::EventfdFlags::empty()).unwrap();
+/// let fd = Fd::new(efd).unwrap();
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+/// fd.read(Vec::with_capacity(8), ev); // waits: the counter is 0
+/// assert_eq!(fd.try_write(&3u64.to_ne_bytes()).unwrap(), 8);
+/// tame::run();
+/// let (buf, n) = slot.take().unwrap();
+/// assert_eq!((n.unwrap(), u64::from_ne_bytes(buf[..8].try_into().unwrap())), (8, 3));
+/// ```
+pub struct Fd {
+    io: Handle,
+}
+
+impl Fd {
+    /// Takes `fd` over and makes it non-blocking.
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be made non-blocking (a closed descriptor, say).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (reader, _writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// # drop(fd);
+    /// ```
+    pub fn new(fd: impl Into<OwnedFd>) -> io::Result<Fd> {
+        let fd = fd.into();
+        sys::set_nonblocking(fd.as_fd(), true)?;
+        let socket = sys::is_socket(fd.as_fd())?;
+        Ok(Fd {
+            io: Handle::new(Source::new(fd, socket)),
+        })
+    }
+
+    /// Triggers `ev` with `Ok(())` once the descriptor is readable (or the
+    /// other end hung up, or an error is pending: the next read says which).
+    ///
+    /// Readiness may turn out spurious: a [`try_read`](Self::try_read)
+    /// after it can still give `WouldBlock`; wait again then.
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`: `ResourceBusy` if another read-side operation waits;
+    /// `NotConnected` if the `Fd` is dropped while this waits; an error of
+    /// the loop's backend.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let (reader, mut writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.readable(ev);
+    /// writer.write_all(b"x").unwrap();
+    /// tame::run();
+    /// assert!(slot.take().unwrap().is_ok());
+    /// ```
+    pub fn readable(&self, ev: Event<io::Result<()>>) {
+        ops::ready(self.io.src(), Ready::READ, ev);
+    }
+
+    /// Triggers `ev` with `Ok(())` once the descriptor is writable (or an
+    /// error is pending).
+    ///
+    /// # Errors
+    ///
+    /// As for [`readable`](Self::readable), on the write side.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_reader, writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(writer).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.writable(ev);
+    /// tame::run();
+    /// assert!(slot.take().unwrap().is_ok());
+    /// ```
+    pub fn writable(&self, ev: Event<io::Result<()>>) {
+        ops::ready(self.io.src(), Ready::WRITE, ev);
+    }
+
+    /// Triggers `ev` with `Ok(())` once the other end hung up: a pipe's
+    /// other end closed, a socket's peer shut down its side or closed, or an
+    /// error is pending (Tamer's `at_fd_shutdown`). Independent of reads
+    /// and writes: it may wait while a read waits.
+    ///
+    /// A regular file never hangs up: the wait is refused with
+    /// `InvalidInput`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`readable`](Self::readable), on the hang-up slot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (reader, writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.hung_up(ev);
+    /// drop(writer);
+    /// tame::run();
+    /// assert!(slot.take().unwrap().is_ok());
+    /// ```
+    pub fn hung_up(&self, ev: Event<io::Result<()>>) {
+        ops::ready(self.io.src(), Ready::HUP, ev);
+    }
+
+    /// Reads what is there into `buf`, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing can be read now; any other read error.
+    /// `Ok(0)` is the end of the stream (or an empty `buf`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (reader, _writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// let err = fd.try_read(&mut [0; 8]).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// ```
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        ops::try_read(self.io.src(), buf)
+    }
+
+    /// Writes what fits now from `buf`, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing fits now; `BrokenPipe` if nobody reads any
+    /// more; any other write error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_reader, writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(writer).unwrap();
+    /// assert_eq!(fd.try_write(b"hi").unwrap(), 2);
+    /// ```
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        ops::try_write(self.io.src(), buf)
+    }
+
+    /// Reads once into the spare capacity of `buf` (appending), waiting for
+    /// readiness as needed, and gives `buf` back through `ev` with the
+    /// count. A `buf` with no spare capacity (`Vec::new()`) waits for
+    /// readiness before 4 KiB are reserved; `Ok(0)` is the end of the
+    /// stream. As [`TcpStream::read`](crate::net::TcpStream::read).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: read errors; `ResourceBusy` if another
+    /// read-side operation waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let (reader, mut writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.read(Vec::new(), ev);
+    /// writer.write_all(b"abc").unwrap();
+    /// tame::run();
+    /// let (buf, n) = slot.take().unwrap();
+    /// assert_eq!((&buf[..], n.unwrap()), (&b"abc"[..], 3));
+    /// ```
+    pub fn read(&self, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<usize>)>) {
+        ops::read(self.io.src(), buf, ev);
+    }
+
+    /// Writes once from `buf` (waiting for writability if nothing fits) and
+    /// gives `buf` back through `ev` with the count, which may be short. As
+    /// [`TcpStream::write`](crate::net::TcpStream::write).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: `BrokenPipe`, ...; `ResourceBusy` if
+    /// another write-side operation waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_reader, writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(writer).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.write(b"hello".to_vec(), ev);
+    /// assert_eq!(slot.take().unwrap().1.unwrap(), 5); // it fit: done at once
+    /// ```
+    pub fn write<B>(&self, buf: B, ev: Event<(B, io::Result<usize>)>)
+    where
+        B: AsRef<[u8]> + 'static,
+    {
+        ops::write(self.io.src(), buf, ev);
+    }
+
+    /// Writes all of `buf`, waiting for writability as often as needed,
+    /// and gives `buf` back through `ev`. As
+    /// [`TcpStream::write_all`](crate::net::TcpStream::write_all).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: the first write error, or `WriteZero`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// let (mut reader, writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(writer).unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.write_all(vec![7u8; 200_000], ev); // more than a pipe holds
+    /// let drain = std::thread::spawn(move || {
+    ///     let mut all = Vec::new();
+    ///     reader.read_to_end(&mut all).unwrap();
+    ///     all.len()
+    /// });
+    /// tame::run();
+    /// assert!(slot.take().unwrap().1.is_ok());
+    /// fd.close();
+    /// assert_eq!(drain.join().unwrap(), 200_000);
+    /// ```
+    pub fn write_all<B>(&self, buf: B, ev: Event<(B, io::Result<()>)>)
+    where
+        B: AsRef<[u8]> + 'static,
+    {
+        ops::write_all(self.io.src(), buf, ev);
+    }
+
+    /// Reads (appending to `buf`) until `buf` contains `delim`, and gives
+    /// `buf` back through `ev` with the length of the part that ends with
+    /// the first `delim` (`Ok(0)`: the stream ended first). At most `limit`
+    /// bytes. As [`TcpStream::read_until`](crate::net::TcpStream::read_until).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: `InvalidData` if no `delim` within
+    /// `limit` bytes; `InvalidInput` for an empty `delim`; read errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// let (reader, mut writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// writer.write_all(b"one\ntwo").unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// fd.read_until(Vec::new(), b"\n", 100, ev);
+    /// tame::run();
+    /// let (buf, n) = slot.take().unwrap();
+    /// assert_eq!(&buf[..n.unwrap()], b"one\n");
+    /// ```
+    pub fn read_until<D>(
+        &self,
+        buf: Vec<u8>,
+        delim: D,
+        limit: usize,
+        ev: Event<(Vec<u8>, io::Result<usize>)>,
+    ) where
+        D: AsRef<[u8]> + 'static,
+    {
+        ops::read_until(self.io.src(), buf, delim, limit, ev);
+    }
+
+    /// Closes the descriptor: the waiting operations are cancelled (their
+    /// events come back untriggered), then it is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (reader, _writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// let r = tame::Rendezvous::<&str>::new();
+    /// fd.readable(r.event_with_slot("read").0);
+    /// fd.close();
+    /// assert_eq!(r.try_next(), Some("read")); // came back, untriggered
+    /// tame::run(); // nothing left to wait for
+    /// ```
+    pub fn close(self) {
+        self.io.close();
+    }
+
+    /// Cancels the waiting operations (as [`close`](Self::close)) and gives
+    /// the descriptor back, still non-blocking. It may be a duplicate (a
+    /// new fd number) of the one the `Fd` held.
+    ///
+    /// # Errors
+    ///
+    /// If the descriptor cannot be duplicated (`EMFILE`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (reader, _writer) = std::io::pipe().unwrap();
+    /// let fd = tame::io::Fd::new(reader).unwrap();
+    /// let owned: std::os::fd::OwnedFd = fd.into_owned().unwrap();
+    /// # drop(owned);
+    /// ```
+    pub fn into_owned(self) -> io::Result<OwnedFd> {
+        self.io.into_fd()
+    }
+}
+
+impl AsFd for Fd {
+    /// The descriptor, for calls this type lacks. A wait made on it with
+    /// [`tame::wait_on_fd`](crate::wait_on_fd) holds a duplicate of its own
+    /// and is not cancelled by [`close`](Fd::close).
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.fd()
+    }
+}
+
+impl AsRawFd for Fd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.fd().as_raw_fd()
+    }
+}
+
+impl fmt::Debug for Fd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fd").field("fd", &self.as_raw_fd()).finish()
+    }
+}
+
+/// A pipe on the loop: (read end, write end), both non-blocking and
+/// close-on-exec.
+///
+/// # Errors
+///
+/// Out of descriptors (`EMFILE`, `ENFILE`).
+///
+/// # Examples
+///
+/// ```
+/// let (r, w) = tame::io::pipe().unwrap();
+/// let rdv = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = rdv.event_with_slot(());
+/// r.read(Vec::new(), ev);
+/// assert_eq!(w.try_write(b"ping").unwrap(), 4);
+/// tame::run();
+/// assert_eq!(slot.take().unwrap().0, b"ping");
+/// ```
+pub fn pipe() -> io::Result<(Fd, Fd)> {
+    let (r, w) = sys::pipe()?;
+    let end = |fd| Fd {
+        io: Handle::new(Source::new(fd, false)),
+    };
+    Ok((end(r), end(w)))
+}
+
+/// The process's standard input on the loop (a duplicate of descriptor 0).
+///
+/// Making it non-blocking changes the open file description it shares with
+/// other processes (the shell's terminal, a parent's pipe): so the mode is
+/// set back when the `Fd` (and every operation on it) is gone, if it was
+/// blocking before. A program that exits with the `Fd` alive (say, through
+/// `std::process::exit`) leaves its terminal non-blocking.
+///
+/// # Errors
+///
+/// If descriptor 0 is closed or cannot be duplicated.
+///
+/// # Examples
+///
+/// ```no_run
+/// use std::io;
+/// use tame::{mkevent, tamed, tvars, twait};
+///
+/// #[tamed]
+/// fn echo_lines() {
+///     tvars! {
+///         let input = tame::io::stdin().unwrap();
+///         let mut line: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+///     }
+///     loop {
+///         twait! { input.read_until(std::mem::take(&mut line.0), b"\n", 4096, mkevent!(line)); }
+///         let n = line.1.as_ref().map_or(0, |&n| n);
+///         if n == 0 {
+///             break; // the end of the input, or an error
+///         }
+///         print!("{}", String::from_utf8_lossy(&line.0[..n]));
+///         line.0.drain(..n);
+///     }
+/// }
+///
+/// echo_lines();
+/// tame::run();
+/// ```
+pub fn stdin() -> io::Result<Fd> {
+    let fd = sys::dup(io::stdin().as_fd())?;
+    let was_nonblocking = sys::is_nonblocking(fd.as_fd())?;
+    let fd = Fd::new(fd)?;
+    if !was_nonblocking {
+        fd.io.src().restore_blocking_on_drop();
+    }
+    Ok(fd)
+}

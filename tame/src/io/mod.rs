@@ -1,0 +1,146 @@
+//! Descriptors on the loop: [`Fd`] for any file descriptor (pipes, stdin
+//! and ttys, eventfds, regular files, sockets), [`pipe`], [`stdin`],
+//! signals ([`at_signal`]), and the layer that
+//! [`tame::net`](crate::net) is built on.
+//!
+//! # How the layer works
+//!
+//! Every descriptor the loop waits on belongs to a *source*: the descriptor
+//! itself, its registration with the loop (under a token from a slab, not
+//! its fd number), and a slot per kind of readiness (read, write, hang-up)
+//! holding the operation that waits for it. A handle ([`Fd`], a
+//! [`TcpStream`](crate::net::TcpStream), a listener, one half of a split
+//! stream) owns a reference to its source; so does every operation in
+//! flight, which also owns its buffer and the caller's event. An operation
+//! first tries its syscall; if the descriptor would block, it parks in its
+//! slot, the loop arms the backend (epoll, one-shot) for that kind, and
+//! when the backend reports readiness the loop hands it to the source,
+//! which runs the operation again until it is done and triggers its event.
+//! The loop counts the parked operations whose events are live; an event
+//! that dies untriggered (its rendezvous cancelled or dropped) tells the
+//! loop, which drops its operation on the next turn. So
+//! [`run`](crate::run) knows when nothing can happen any more without
+//! scanning anything, and a descriptor is closed by whoever holds it last
+//! (its handle or an operation), never behind the loop's back.
+//!
+//! # Dropping versus closing
+//!
+//! * **`close()`** cancels every operation of the handle at once (their
+//!   events come back untriggered, their buffers are dropped) and closes
+//!   the descriptor.
+//! * **Dropping** a handle cancels nothing that can still deliver: an
+//!   operation whose event is live (a read, a write, an accept) goes on,
+//!   keeps the descriptor open, and delivers its result; the descriptor
+//!   closes after it. Operations whose events are dead are cancelled at
+//!   once, and so are those whose events die later. Readiness waits
+//!   (`readable`, `writable`, `hung_up`) end at once with
+//!   `ErrorKind::NotConnected`: readiness is worth nothing once no handle
+//!   can act on it.
+//!
+//! This is what makes `twait! { conn.read(buf, mkevent!(got)); }` safe even
+//! where the translator hands `conn` over to the operation (a handle used
+//! only as the receiver inside the block and not after it is dropped at the
+//! `twait`): the read still completes.
+//!
+//! # Examples
+//!
+//! A pipe, written by one tamed function and read by another:
+//!
+//! ```
+//! use std::io;
+//! use tame::io::{pipe, Fd};
+//! use tame::{mkevent, tamed, tvars, twait, Event};
+//!
+//! #[tamed]
+//! fn writer(w: Fd) {
+//!     tvars! { let mut sent: (&'static [u8], io::Result<()>) = (&[], Ok(())); }
+//!     twait! { w.write_all(&b"through the pipe\n"[..], mkevent!(sent)); }
+//!     w.close(); // the reader then sees the end of the stream
+//! }
+//!
+//! #[tamed]
+//! fn reader(r: Fd, done: Event<Vec<u8>>) {
+//!     tvars! { let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0)); }
+//!     twait! { r.read_until(Vec::new(), b"\n", 1024, mkevent!(got)); }
+//!     r.close();
+//!     done.trigger(got.0);
+//! }
+//!
+//! let (r, w) = pipe().unwrap();
+//! let rdv = tame::Rendezvous::<()>::new();
+//! let (done, line) = rdv.event_with_slot(());
+//! reader(r, done);
+//! writer(w);
+//! tame::run();
+//! assert_eq!(line.take().unwrap(), b"through the pipe\n");
+//! ```
+
+mod fd;
+pub(crate) mod op;
+pub(crate) mod ops;
+mod signal;
+pub(crate) mod source;
+pub(crate) mod sys;
+
+pub use fd::{pipe, stdin, Fd};
+pub use signal::{at_signal, Signal};
+
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd};
+
+use crate::driver::Ready;
+use crate::Event;
+
+/// Which readiness a wait is for.
+///
+/// # Examples
+///
+/// ```
+/// assert_ne!(tame::Interest::Read, tame::Interest::Write);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Interest {
+    /// Readable (or hung up, or in error: the next read reports it).
+    Read,
+    /// Writable (or in error: the next write reports it).
+    Write,
+    /// The other end hung up: a socket's peer shut down its side or closed,
+    /// a pipe's other end closed, or an error is pending (Tamer's
+    /// `at_fd_shutdown`).
+    HangUp,
+}
+
+impl Interest {
+    pub(crate) fn ready(self) -> Ready {
+        match self {
+            Interest::Read => Ready::READ,
+            Interest::Write => Ready::WRITE,
+            Interest::HangUp => Ready::HUP,
+        }
+    }
+}
+
+/// [`crate::wait_on_fd`]: a one-shot wait on a duplicate of `fd`, in a
+/// source of its own that no handle owns (the wait's operation holds it,
+/// so it closes when the wait ends).
+pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) -> io::Result<()> {
+    let dup = sys::dup(fd)?;
+    let socket = sys::is_socket(dup.as_fd())?;
+    let src = source::Source::new(dup, socket);
+    // Registered now, so that a descriptor the backend refuses is an error
+    // returned here rather than an event dropped later.
+    if src.register(interest.ready())? && interest == Interest::HangUp {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a regular file never hangs up",
+        ));
+    }
+    op::start(
+        &src,
+        ops::RawWait {
+            kind: interest.ready(),
+            ev,
+        },
+    );
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! The one mechanism under every operation of [`crate::io`] and
+//! [`crate::net`]: an [`Op`] tries its syscall; if the descriptor would
+//! block, it is parked on its [`Source`] (one allocation, the [`OpNode`])
+//! and tried again when the loop reports readiness, until it is done and
+//! triggers its event.
+//!
+//! An operation owns everything it needs (the buffer, the caller's event, an
+//! `Rc` of its source), so it borrows nothing from whoever started it and
+//! keeps its descriptor open while it is in flight.
+
+use std::io;
+use std::rc::Rc;
+
+use super::source::Source;
+use crate::driver::{Ready, WaitId};
+use crate::Event;
+
+/// How far an attempt got.
+pub(crate) enum Progress<O> {
+    /// Finished: the operation triggered (or dropped) its event.
+    Done,
+    /// The descriptor would block: park until it is ready for this kind.
+    Wait(O, Ready),
+}
+
+/// An operation on a source.
+pub(crate) trait Op: Sized + 'static {
+    /// Goes as far as it can without blocking. `ready` is true when the
+    /// loop just reported the descriptor ready (an operation that waits
+    /// before touching the descriptor, such as a readiness wait or a read
+    /// into an empty buffer, goes on only then).
+    fn attempt(self, src: &Rc<Source>, ready: bool) -> Progress<Self>;
+
+    /// It cannot wait (the slot is taken, the backend refused): deliver
+    /// `err` through the event.
+    fn fail(self, err: io::Error);
+
+    /// The handle that made it was dropped while it waited: `Some(self)`
+    /// to go on (the default: its event still gets the result), `None` after
+    /// ending it (a readiness wait, which no handle could act on any more).
+    fn orphan(self) -> Option<Self> {
+        Some(self)
+    }
+
+    /// Its caller's event, for liveness.
+    fn event(&self) -> &dyn Watch;
+}
+
+/// The liveness side of an event of any value type.
+pub(crate) trait Watch {
+    fn is_live(&self) -> bool;
+    fn watch(&self, id: WaitId) -> bool;
+    fn unwatch(&self);
+}
+
+impl<T> Watch for Event<T> {
+    fn is_live(&self) -> bool {
+        Event::is_live(self)
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        Event::watch(self, id)
+    }
+
+    fn unwatch(&self) {
+        Event::unwatch(self)
+    }
+}
+
+/// A parked operation, as its source sees it (whatever the operation).
+pub(crate) trait Parkable {
+    /// The descriptor is ready: try again (and park again if need be).
+    fn resume(self: Box<Self>);
+    /// See [`Op::fail`].
+    fn fail(self: Box<Self>, err: io::Error);
+    /// See [`Op::orphan`].
+    fn orphan(self: Box<Self>) -> Option<Box<dyn Parkable>>;
+    fn is_live(&self) -> bool;
+    fn watch(&self, id: WaitId) -> bool;
+    fn unwatch(&self);
+}
+
+/// An operation and its source: the one allocation of a wait. Reused when
+/// the operation parks again.
+pub(crate) struct OpNode<O> {
+    src: Rc<Source>,
+    /// Always `Some` outside `resume`.
+    op: Option<O>,
+}
+
+impl<O: Op> Parkable for OpNode<O> {
+    fn resume(mut self: Box<Self>) {
+        let Some(op) = self.op.take() else { return };
+        if self.src.is_closed() || !op.event().is_live() {
+            // Closed meanwhile, or nobody listens: dropped, untriggered.
+            return;
+        }
+        if let Progress::Wait(op, kind) = op.attempt(&self.src, true) {
+            self.op = Some(op);
+            let src = self.src.clone();
+            src.park(kind, self);
+        }
+    }
+
+    fn fail(mut self: Box<Self>, err: io::Error) {
+        if let Some(op) = self.op.take() {
+            op.fail(err);
+        }
+    }
+
+    fn orphan(mut self: Box<Self>) -> Option<Box<dyn Parkable>> {
+        let op = self.op.take()?.orphan()?;
+        self.op = Some(op);
+        Some(self)
+    }
+
+    fn is_live(&self) -> bool {
+        self.op.as_ref().is_some_and(|op| op.event().is_live())
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        self.op.as_ref().is_some_and(|op| op.event().watch(id))
+    }
+
+    fn unwatch(&self) {
+        if let Some(op) = &self.op {
+            op.event().unwatch();
+        }
+    }
+}
+
+/// Starts `op` on `src`: tried at once, parked if it would block. Nothing
+/// happens (the event comes back untriggered) if the source was closed or
+/// the event is dead already.
+pub(crate) fn start<O: Op>(src: &Rc<Source>, op: O) {
+    if src.is_closed() || !op.event().is_live() {
+        return;
+    }
+    if let Progress::Wait(op, kind) = op.attempt(src, false) {
+        let node = Box::new(OpNode {
+            src: src.clone(),
+            op: Some(op),
+        });
+        src.park(kind, node);
+    }
+}

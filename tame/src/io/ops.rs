@@ -1,0 +1,346 @@
+//! The operations every byte-stream descriptor shares ([`Fd`](super::Fd),
+//! TCP and Unix streams and their halves): readiness waits, `read`,
+//! `write`, `write_all`, `read_until`, each an [`Op`] of the one
+//! mechanism in [`super::op`].
+
+use std::io;
+use std::rc::Rc;
+
+use super::op::{self, Op, Progress, Watch};
+use super::source::{self, Source};
+use super::sys;
+use crate::driver::Ready;
+use crate::Event;
+
+/// How much `read` and `read_until` reserve when the buffer has no room.
+pub(crate) const READ_CHUNK: usize = 4096;
+
+fn would_block(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::WouldBlock
+}
+
+/// Triggers `ev` with `Ok(())` once `src` is ready for `kind`.
+pub(crate) fn ready(src: &Rc<Source>, kind: Ready, ev: Event<io::Result<()>>) {
+    op::start(src, ReadyOp { kind, ev });
+}
+
+/// A readiness wait through a handle.
+struct ReadyOp {
+    kind: Ready,
+    ev: Event<io::Result<()>>,
+}
+
+impl Op for ReadyOp {
+    fn attempt(self, _src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        if ready {
+            self.ev.trigger(Ok(()));
+            Progress::Done
+        } else {
+            let kind = self.kind;
+            Progress::Wait(self, kind)
+        }
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger(Err(err));
+    }
+
+    fn orphan(self) -> Option<Self> {
+        // Readiness is only worth something to a handle that can act on it.
+        self.ev.trigger(Err(source::dropped()));
+        None
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// [`crate::wait_on_fd`]: a readiness wait with a bare event.
+pub(crate) struct RawWait {
+    pub(crate) kind: Ready,
+    pub(crate) ev: Event<()>,
+}
+
+impl Op for RawWait {
+    fn attempt(self, _src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        if ready {
+            self.ev.trigger(());
+            Progress::Done
+        } else {
+            let kind = self.kind;
+            Progress::Wait(self, kind)
+        }
+    }
+
+    /// The event carries no error: it comes back untriggered.
+    fn fail(self, _err: io::Error) {}
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// Reads what is there into `buf`, without waiting.
+pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
+    sys::read_slice(src.fd(), buf)
+}
+
+/// Writes what fits now, without waiting.
+pub(crate) fn try_write(src: &Source, buf: &[u8]) -> io::Result<usize> {
+    sys::write(src.fd(), buf, src.is_socket())
+}
+
+/// One read into the spare capacity of `buf`; see `TcpStream::read`.
+pub(crate) fn read(src: &Rc<Source>, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<usize>)>) {
+    op::start(src, ReadOp { buf, ev });
+}
+
+struct ReadOp {
+    buf: Vec<u8>,
+    ev: Event<(Vec<u8>, io::Result<usize>)>,
+}
+
+impl Op for ReadOp {
+    fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        if self.buf.capacity() == self.buf.len() {
+            if !ready {
+                // No room: allocate only once there is something to read,
+                // so that an idle connection holds no buffer.
+                return Progress::Wait(self, Ready::READ);
+            }
+            self.buf.reserve_exact(READ_CHUNK);
+        }
+        match sys::read(src.fd(), &mut self.buf) {
+            Err(e) if would_block(&e) => Progress::Wait(self, Ready::READ),
+            r => {
+                self.ev.trigger((self.buf, r));
+                Progress::Done
+            }
+        }
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// One write from `buf`; see `TcpStream::write`.
+pub(crate) fn write<B>(src: &Rc<Source>, buf: B, ev: Event<(B, io::Result<usize>)>)
+where
+    B: AsRef<[u8]> + 'static,
+{
+    op::start(src, WriteOp { buf, ev });
+}
+
+struct WriteOp<B> {
+    buf: B,
+    ev: Event<(B, io::Result<usize>)>,
+}
+
+impl<B: AsRef<[u8]> + 'static> Op for WriteOp<B> {
+    fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
+        match try_write(src, self.buf.as_ref()) {
+            Err(e) if would_block(&e) => Progress::Wait(self, Ready::WRITE),
+            r => {
+                self.ev.trigger((self.buf, r));
+                Progress::Done
+            }
+        }
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// All of `buf`; see `TcpStream::write_all`.
+pub(crate) fn write_all<B>(src: &Rc<Source>, buf: B, ev: Event<(B, io::Result<()>)>)
+where
+    B: AsRef<[u8]> + 'static,
+{
+    op::start(src, WriteAllOp { buf, done: 0, ev });
+}
+
+struct WriteAllOp<B> {
+    buf: B,
+    /// How much of `buf` is written.
+    done: usize,
+    ev: Event<(B, io::Result<()>)>,
+}
+
+impl<B: AsRef<[u8]> + 'static> Op for WriteAllOp<B> {
+    fn attempt(mut self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
+        let result = loop {
+            let rest = &self.buf.as_ref()[self.done..];
+            if rest.is_empty() {
+                break Ok(());
+            }
+            match try_write(src, rest) {
+                Ok(0) => {
+                    break Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "write_all: the descriptor accepted no bytes",
+                    ))
+                }
+                Ok(n) => self.done += n,
+                Err(e) if would_block(&e) => return Progress::Wait(self, Ready::WRITE),
+                Err(e) => break Err(e),
+            }
+        };
+        self.ev.trigger((self.buf, result));
+        Progress::Done
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// Reads until `delim`; see `TcpStream::read_until`.
+pub(crate) fn read_until<D>(
+    src: &Rc<Source>,
+    buf: Vec<u8>,
+    delim: D,
+    limit: usize,
+    ev: Event<(Vec<u8>, io::Result<usize>)>,
+) where
+    D: AsRef<[u8]> + 'static,
+{
+    op::start(
+        src,
+        ReadUntilOp {
+            buf,
+            delim,
+            limit,
+            searched: 0,
+            ev,
+        },
+    );
+}
+
+struct ReadUntilOp<D> {
+    buf: Vec<u8>,
+    delim: D,
+    limit: usize,
+    /// How much of `buf` was searched already.
+    searched: usize,
+    ev: Event<(Vec<u8>, io::Result<usize>)>,
+}
+
+impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
+    fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        // Whether reading now is worth a buffer: readiness was reported, or
+        // bytes just came.
+        let mut flowing = ready;
+        let result = loop {
+            if let Some(found) = check(
+                &self.buf,
+                self.delim.as_ref(),
+                self.limit,
+                &mut self.searched,
+            ) {
+                break found;
+            }
+            if self.buf.capacity() == self.buf.len() {
+                if !flowing {
+                    // Nothing to read into: allocate only once there is
+                    // data, so that an idle connection holds no buffer.
+                    return Progress::Wait(self, Ready::READ);
+                }
+                // `check` saw fewer than `limit` bytes.
+                let room = (self.limit - self.buf.len()).min(READ_CHUNK);
+                self.buf.reserve_exact(room.max(1));
+            }
+            match sys::read(src.fd(), &mut self.buf) {
+                Ok(0) => break Ok(0),
+                Ok(_) => flowing = true,
+                Err(e) if would_block(&e) => return Progress::Wait(self, Ready::READ),
+                Err(e) => break Err(e),
+            }
+        };
+        self.ev.trigger((self.buf, result));
+        Progress::Done
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// Looks for `delim` in `buf`, from a little before `searched` (a match may
+/// straddle old and new bytes). `Some(result)` if `read_until` is over.
+fn check(
+    buf: &[u8],
+    delim: &[u8],
+    limit: usize,
+    searched: &mut usize,
+) -> Option<io::Result<usize>> {
+    if delim.is_empty() {
+        let e = io::Error::new(io::ErrorKind::InvalidInput, "read_until: empty delimiter");
+        return Some(Err(e));
+    }
+    let from = searched.saturating_sub(delim.len() - 1);
+    let found = find(&buf[from..], delim).map(|i| from + i + delim.len());
+    *searched = buf.len();
+    match found {
+        Some(end) if end <= limit => Some(Ok(end)),
+        _ if buf.len() >= limit => Some(Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("read_until: no delimiter within the first {limit} bytes"),
+        ))),
+        _ => None,
+    }
+}
+
+/// The first position of `needle` (not empty) in `hay`: a scan for its
+/// first byte, then a comparison of the rest (a `windows(n) == needle`
+/// search calls memcmp at every position, which showed in knot's profile).
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (first, rest) = needle.split_first()?;
+    let mut start = 0;
+    while let Some(i) = hay.get(start..)?.iter().position(|b| b == first) {
+        let at = start + i;
+        if hay.get(at + 1..at + needle.len()) == Some(rest) {
+            return Some(at);
+        }
+        start = at + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check, find};
+
+    #[test]
+    fn find_locates_needles_anywhere() {
+        assert_eq!(find(b"abc\r\n\r\nx", b"\r\n\r\n"), Some(3));
+        assert_eq!(find(b"\r\n\r", b"\r\n\r\n"), None);
+        assert_eq!(find(b"aab", b"ab"), Some(1));
+    }
+
+    #[test]
+    fn check_finds_a_delimiter_straddling_two_reads() {
+        let mut searched = 0;
+        assert!(check(b"GET /\r\n\r", b"\r\n\r\n", 100, &mut searched).is_none());
+        let r = check(b"GET /\r\n\r\nrest", b"\r\n\r\n", 100, &mut searched);
+        assert_eq!(r.unwrap().unwrap(), 9);
+    }
+}

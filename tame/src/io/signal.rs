@@ -1,0 +1,287 @@
+//! Signals as events: [`at_signal`] (Tamer's `at_signal`), over the
+//! backend's signal source (a signalfd with epoll).
+//!
+//! A signal tame handles is blocked in the thread (so that it stays pending
+//! instead of running its default action, which for most is to end the
+//! process) and read from the signal descriptor, which the loop waits on
+//! like any other. One table per loop holds the waiters; it is registered
+//! with the loop as a source of its own.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io;
+use std::rc::{Rc, Weak};
+
+use crate::driver::{self, Ready, Registration, SignalSource, Signals, Token};
+use crate::Event;
+
+/// A signal [`at_signal`] can wait for.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(tame::Signal::Term.to_string(), "SIGTERM");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Signal {
+    /// `SIGHUP`: the terminal went away; daemons take it as "reload".
+    Hup,
+    /// `SIGINT`: Ctrl-C.
+    Int,
+    /// `SIGQUIT`: Ctrl-\.
+    Quit,
+    /// `SIGUSR1`.
+    Usr1,
+    /// `SIGUSR2`.
+    Usr2,
+    /// `SIGALRM`.
+    Alrm,
+    /// `SIGTERM`: please stop (what `kill` and service managers send).
+    Term,
+    /// `SIGCHLD`: a child process ended or stopped.
+    Chld,
+    /// `SIGWINCH`: the terminal was resized.
+    Winch,
+}
+
+impl Signal {
+    fn number(self) -> i32 {
+        use rustix::process::Signal as S;
+        let s = match self {
+            Signal::Hup => S::HUP,
+            Signal::Int => S::INT,
+            Signal::Quit => S::QUIT,
+            Signal::Usr1 => S::USR1,
+            Signal::Usr2 => S::USR2,
+            Signal::Alrm => S::ALARM,
+            Signal::Term => S::TERM,
+            Signal::Chld => S::CHILD,
+            Signal::Winch => S::WINCH,
+        };
+        s.as_raw()
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Hup => "SIGHUP",
+            Signal::Int => "SIGINT",
+            Signal::Quit => "SIGQUIT",
+            Signal::Usr1 => "SIGUSR1",
+            Signal::Usr2 => "SIGUSR2",
+            Signal::Alrm => "SIGALRM",
+            Signal::Term => "SIGTERM",
+            Signal::Chld => "SIGCHLD",
+            Signal::Winch => "SIGWINCH",
+        }
+    }
+
+    /// Blocks the signal in the calling thread without waiting for it yet:
+    /// from now on it stays pending until an [`at_signal`] takes it (the
+    /// first `at_signal` for a signal does this too).
+    ///
+    /// Signals sent to the process go to any thread that does not block
+    /// them, and threads inherit the mask of the thread that spawned them:
+    /// call this at the start of `main`, before spawning threads, for each
+    /// signal the program will handle, so that one arriving early neither
+    /// ends the process nor goes to another thread.
+    ///
+    /// # Errors
+    ///
+    /// As `pthread_sigmask(3)` (in practice, none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// tame::Signal::Usr2.block().unwrap();
+    /// ```
+    pub fn block(self) -> io::Result<()> {
+        Signals::block(self.number())
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Triggers `ev` when the process gets `sig` (Tamer's `at_signal`).
+///
+/// * The first call for a signal blocks it in this thread and starts
+///   watching it: from then on it no longer runs its default action (most
+///   end the process). See [`Signal::block`] for programs with threads.
+/// * Every waiter of `sig` is triggered by one arrival (a broadcast). To
+///   hear about the next one, call `at_signal` again.
+/// * A signal that arrives while nobody waits for it (after it was first
+///   blocked) is kept: the next `at_signal` for it triggers on the loop's
+///   next turn. Several arrivals meanwhile count as one, as the kernel
+///   merges pending signals.
+/// * A live wait keeps [`run`](crate::run) going like any other wait; one
+///   whose event is dead (its rendezvous cancelled) does not.
+///
+/// One loop per process should handle a given signal: the kernel hands a
+/// signal sent to the process to whichever signal descriptor reads first.
+///
+/// # Errors
+///
+/// If the signal descriptor cannot be made or registered (out of file
+/// descriptors); `ev` is dropped then.
+///
+/// # Examples
+///
+/// A server's shutdown on Ctrl-C or `kill`, whichever comes first:
+///
+/// ```no_run
+/// use tame::{mkevent, tamed, twait, tvars, Rendezvous, Signal};
+///
+/// #[tamed]
+/// fn until_stopped() {
+///     tvars! { let r = Rendezvous::<Signal>::new(); }
+///     tame::at_signal(Signal::Int, mkevent!(r, Signal::Int)).unwrap();
+///     tame::at_signal(Signal::Term, mkevent!(r, Signal::Term)).unwrap();
+///     if let Some(sig) = twait!(r) {
+///         eprintln!("got {sig}, shutting down");
+///     }
+///     // Dropping `r` here ends the other wait, so it keeps nothing alive.
+/// }
+///
+/// until_stopped();
+/// tame::run();
+/// ```
+pub fn at_signal(sig: Signal, ev: Event) -> io::Result<()> {
+    let table = table()?;
+    table.add_waiter(sig.number(), ev)
+}
+
+thread_local! {
+    static TABLE: RefCell<Option<Rc<SignalTable>>> = const { RefCell::new(None) };
+}
+
+fn table() -> io::Result<Rc<SignalTable>> {
+    TABLE.with(|t| {
+        if let Some(table) = t.borrow().as_ref() {
+            return Ok(table.clone());
+        }
+        let table = Rc::new(SignalTable {
+            source: RefCell::new(Signals::new()?),
+            watched: Cell::new(0),
+            pending: Cell::new(0),
+            token: Cell::new(None),
+            armed: Cell::new(false),
+            waiters: RefCell::new(Vec::new()),
+        });
+        *t.borrow_mut() = Some(table.clone());
+        Ok(table)
+    })
+}
+
+/// A waiter of one signal.
+struct Waiter {
+    signo: i32,
+    ev: Event<()>,
+}
+
+/// The signals of one loop: the signal descriptor and who waits for what.
+struct SignalTable {
+    source: RefCell<Signals>,
+    /// Signals added to the descriptor (bit `n`: signal `n`).
+    watched: Cell<u64>,
+    /// Signals that arrived while nobody waited for them.
+    pending: Cell<u64>,
+    token: Cell<Option<Token>>,
+    /// Whether the backend will report the descriptor (one-shot).
+    armed: Cell<bool>,
+    waiters: RefCell<Vec<Waiter>>,
+}
+
+impl SignalTable {
+    fn add_waiter(self: &Rc<Self>, signo: i32, ev: Event<()>) -> io::Result<()> {
+        let bit = 1u64 << signo;
+        if self.watched.get() & bit == 0 {
+            self.source.borrow_mut().add(signo)?;
+            self.watched.set(self.watched.get() | bit);
+        }
+        if self.pending.get() & bit != 0 {
+            // It came while nobody waited: this waiter gets it.
+            self.pending.set(self.pending.get() & !bit);
+            driver::asap(ev);
+            return Ok(());
+        }
+        let token = match self.token.get() {
+            Some(token) => token,
+            None => {
+                let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<SignalTable>;
+                let fd = self.source.borrow();
+                let token = driver::register(fd.fd(), me, Ready::READ)?
+                    .ok_or_else(|| io::Error::other("a signal descriptor that never blocks"))?;
+                self.token.set(Some(token));
+                self.armed.set(true);
+                token
+            }
+        };
+        if !ev.watch(token) {
+            return Ok(()); // nobody listens: dropped
+        }
+        self.waiters.borrow_mut().push(Waiter { signo, ev });
+        driver::wait_parked();
+        self.arm();
+        Ok(())
+    }
+
+    /// Arms the descriptor again if anybody waits.
+    fn arm(&self) {
+        if self.armed.get() || self.waiters.borrow().is_empty() {
+            return;
+        }
+        let Some(token) = self.token.get() else {
+            return;
+        };
+        let source = self.source.borrow();
+        if driver::rearm(source.fd(), token, Ready::READ).is_ok() {
+            self.armed.set(true);
+        }
+    }
+}
+
+impl Registration for SignalTable {
+    fn ready(self: Rc<Self>, _ready: Ready) {
+        self.armed.set(false);
+        let mut arrived = Vec::new();
+        // A read error leaves the signals pending: the next wake retries.
+        let _ = self.source.borrow().take(&mut arrived);
+        let mut fire = Vec::new();
+        {
+            let mut waiters = self.waiters.borrow_mut();
+            for signo in arrived {
+                let before = fire.len();
+                fire.extend(waiters.extract_if(.., |w| w.signo == signo));
+                if fire.len() == before {
+                    self.pending.set(self.pending.get() | 1u64 << signo);
+                }
+            }
+        }
+        for w in fire {
+            w.ev.unwatch();
+            driver::wait_ended();
+            w.ev.trigger(());
+        }
+        self.arm();
+    }
+
+    fn token(&self) -> Token {
+        self.token.get().unwrap_or(Token(0))
+    }
+
+    fn reap(&self) {
+        let dead: Vec<Waiter> = self
+            .waiters
+            .borrow_mut()
+            .extract_if(.., |w| !w.ev.is_live())
+            .collect();
+        for w in dead {
+            w.ev.unwatch();
+            driver::wait_ended();
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! [`Source`]: one descriptor, its registration with the loop, and the
+//! operations parked on it; [`Handle`]: what a user-facing type holds.
+//!
+//! Ownership, which is what the rules of [`crate::io`] come from:
+//!
+//! * The source owns the descriptor; it is closed (after leaving the
+//!   backend) when the last `Rc<Source>` goes.
+//! * Handles ([`Handle`]: a stream, a listener, an [`Fd`](super::Fd), one
+//!   half of a split stream) own an `Rc` each. So does every operation in
+//!   flight (it is parked in a slot of the source, or running): an
+//!   operation keeps its descriptor open until it ends, even when every
+//!   handle is gone.
+//! * The loop holds the source only weakly, under its token.
+//!
+//! A source has one slot per kind of readiness (read, write, hang-up), so
+//! one parked operation each; a second one with a live event is refused
+//! (`ResourceBusy`).
+
+use std::cell::Cell;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::rc::{Rc, Weak};
+
+use super::op::Parkable;
+use super::sys;
+use crate::driver::{self, Ready, Registration, Token};
+use crate::Event;
+
+/// Where a source stands with the loop's backend.
+#[derive(Debug, Clone, Copy)]
+enum Reg {
+    /// Never waited on yet (many sockets never are).
+    Unregistered,
+    /// Registered under `token`; `armed` is what the backend will report
+    /// next (one-shot: nothing, right after it reported).
+    Polled { token: Token, armed: Ready },
+    /// Never blocks (a regular file): every wait is over at once.
+    AlwaysReady,
+}
+
+/// The slots, by kind of readiness.
+const KINDS: [Ready; 3] = [Ready::READ, Ready::WRITE, Ready::HUP];
+/// Every kind.
+const ALL: Ready = Ready::READ.union(Ready::WRITE).union(Ready::HUP);
+
+fn slot_of(kind: Ready) -> usize {
+    KINDS
+        .iter()
+        .position(|&k| k == kind)
+        .expect("one kind of readiness per slot")
+}
+
+/// A descriptor on the loop; see the module docs.
+///
+/// Kept small (64 bytes): every idle connection of a server has one. The
+/// registration state is [`Reg`], stored as a token and one byte.
+pub(crate) struct Source {
+    fd: OwnedFd,
+    /// Writes go through `send(MSG_NOSIGNAL)` (never a `SIGPIPE`).
+    socket: bool,
+    /// Closed by its owner ([`Source::close`]): nothing more runs on it.
+    closed: Cell<bool>,
+    /// `O_NONBLOCK` was set on a shared description (stdin): clear it again
+    /// when the source goes.
+    restore_blocking: Cell<bool>,
+    /// [`Reg::Polled`]'s `armed`.
+    armed: Cell<Ready>,
+    /// [`Reg`]: `UNREGISTERED`, `ALWAYS_READY` or a token.
+    token: Cell<Token>,
+    /// The parked operations, by kind ([`KINDS`]).
+    slots: [Cell<Option<Box<dyn Parkable>>>; 3],
+}
+
+/// [`Source::token`] of a source not registered yet (never a slab token:
+/// the loop's generations start at 1).
+const UNREGISTERED: Token = Token(0);
+/// [`Source::token`] of a source that is always ready (never a slab token:
+/// slab indices stay below `u32::MAX`).
+const ALWAYS_READY: Token = Token(u64::MAX);
+
+impl Source {
+    /// A source for `fd`, which the caller made non-blocking.
+    pub(crate) fn new(fd: OwnedFd, socket: bool) -> Rc<Source> {
+        Rc::new(Source {
+            fd,
+            socket,
+            closed: Cell::new(false),
+            restore_blocking: Cell::new(false),
+            armed: Cell::new(Ready::NONE),
+            token: Cell::new(UNREGISTERED),
+            slots: [Cell::new(None), Cell::new(None), Cell::new(None)],
+        })
+    }
+
+    fn reg(&self) -> Reg {
+        match self.token.get() {
+            UNREGISTERED => Reg::Unregistered,
+            ALWAYS_READY => Reg::AlwaysReady,
+            token => Reg::Polled {
+                token,
+                armed: self.armed.get(),
+            },
+        }
+    }
+
+    fn set_reg(&self, reg: Reg) {
+        let (token, armed) = match reg {
+            Reg::Unregistered => (UNREGISTERED, Ready::NONE),
+            Reg::AlwaysReady => (ALWAYS_READY, Ready::NONE),
+            Reg::Polled { token, armed } => (token, armed),
+        };
+        self.token.set(token);
+        self.armed.set(armed);
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    pub(crate) fn is_socket(&self) -> bool {
+        self.socket
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    pub(crate) fn restore_blocking_on_drop(&self) {
+        self.restore_blocking.set(true);
+    }
+
+    /// What the parked operations wait for.
+    fn parked_interest(&self) -> Ready {
+        let mut want = Ready::NONE;
+        for (kind, slot) in KINDS.into_iter().zip(&self.slots) {
+            if Self::peek(slot, |op| op.is_some()) {
+                want = want.union(kind);
+            }
+        }
+        want
+    }
+
+    /// Looks at what a slot holds (without user code running meanwhile:
+    /// only liveness is asked).
+    fn peek<R>(
+        slot: &Cell<Option<Box<dyn Parkable>>>,
+        f: impl FnOnce(Option<&dyn Parkable>) -> R,
+    ) -> R {
+        let op = slot.take();
+        let r = f(op.as_deref());
+        slot.set(op);
+        r
+    }
+
+    /// Registers the source with the backend for `want` now, rather than at
+    /// its first wait. Returns whether it is always ready (a regular file).
+    pub(crate) fn register(self: &Rc<Self>, want: Ready) -> io::Result<bool> {
+        match self.reg() {
+            Reg::AlwaysReady => Ok(true),
+            Reg::Polled { .. } => Ok(false),
+            Reg::Unregistered => {
+                let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<Source>;
+                match driver::register(self.fd(), me, want)? {
+                    Some(token) => {
+                        self.set_reg(Reg::Polled { token, armed: want });
+                        Ok(false)
+                    }
+                    None => {
+                        self.set_reg(Reg::AlwaysReady);
+                        Ok(true)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Parks `op` until the descriptor is ready for `kind`, making sure the
+    /// backend watches for it. `op` is dropped (its event comes back
+    /// untriggered) if the source is closed or its event is dead, and fails
+    /// if the slot holds a live operation or the backend refuses.
+    pub(crate) fn park(self: &Rc<Self>, kind: Ready, op: Box<dyn Parkable>) {
+        if self.closed.get() || !op.is_live() {
+            return;
+        }
+        let slot = &self.slots[slot_of(kind)];
+        if Self::peek(slot, |p| p.is_some_and(|p| p.is_live())) {
+            return op.fail(busy(kind));
+        }
+        let displaced = slot.take();
+        // A dead operation not reaped yet gives up its place.
+        drop(displaced.map(Self::end));
+        let want = self.parked_interest().union(kind);
+        let token = match self.reg() {
+            Reg::AlwaysReady => return self.ready_at_once(kind, op),
+            Reg::Unregistered => {
+                let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<Source>;
+                match driver::register(self.fd(), me, want) {
+                    Ok(Some(token)) => {
+                        self.set_reg(Reg::Polled { token, armed: want });
+                        token
+                    }
+                    Ok(None) => {
+                        self.set_reg(Reg::AlwaysReady);
+                        return self.ready_at_once(kind, op);
+                    }
+                    Err(e) => return op.fail(e),
+                }
+            }
+            Reg::Polled { token, armed } => {
+                if !armed.contains(want) {
+                    if let Err(e) = driver::rearm(self.fd(), token, want) {
+                        return op.fail(e);
+                    }
+                    self.set_reg(Reg::Polled { token, armed: want });
+                }
+                token
+            }
+        };
+        if !op.watch(token) {
+            return;
+        }
+        self.slots[slot_of(kind)].set(Some(op));
+        driver::wait_parked();
+    }
+
+    /// A wait on a descriptor that is always ready ends on the next turn.
+    /// It is not counted: the queued event keeps the loop turning. Such a
+    /// descriptor never hangs up, so a hang-up wait on it is refused.
+    fn ready_at_once(&self, kind: Ready, op: Box<dyn Parkable>) {
+        if kind == Ready::HUP {
+            return op.fail(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a regular file never hangs up",
+            ));
+        }
+        crate::driver::asap(Event::from_fn(move |v: Option<()>| {
+            if v.is_some() {
+                op.resume();
+            }
+        }));
+    }
+
+    /// Takes a parked operation out of the count: returns it, unwatched.
+    fn end(op: Box<dyn Parkable>) -> Box<dyn Parkable> {
+        op.unwatch();
+        driver::wait_ended();
+        op
+    }
+
+    /// Takes the parked operations of the kinds in `kinds` out, ended.
+    fn take(&self, kinds: Ready) -> Vec<(Ready, Box<dyn Parkable>)> {
+        let mut taken: Vec<(Ready, Box<dyn Parkable>)> = Vec::new();
+        for (kind, slot) in KINDS.into_iter().zip(&self.slots) {
+            if kinds.intersects(kind) {
+                if let Some(op) = slot.take() {
+                    taken.push((kind, op));
+                }
+            }
+        }
+        taken
+            .into_iter()
+            .map(|(k, op)| (k, Self::end(op)))
+            .collect()
+    }
+
+    /// Arms the backend for what is still parked, if it is not armed for it.
+    /// If that fails, the parked operations run now (their next syscall
+    /// reports the trouble) rather than wait forever.
+    fn rearm_rest(&self) {
+        let want = self.parked_interest();
+        let Reg::Polled { token, armed } = self.reg() else {
+            return;
+        };
+        if want.is_empty() || armed.contains(want) || self.closed.get() {
+            return;
+        }
+        match driver::rearm(self.fd(), token, want) {
+            Ok(()) => self.set_reg(Reg::Polled { token, armed: want }),
+            Err(_) => {
+                for (_, op) in self.take(want) {
+                    op.resume();
+                }
+            }
+        }
+    }
+
+    /// Cancels the parked operations of `kinds`: their events come back
+    /// untriggered.
+    pub(crate) fn cancel(&self, kinds: Ready) {
+        drop(self.take(kinds));
+    }
+
+    /// A handle that made the operations of `kinds` is gone: each decides
+    /// whether it goes on ([`Parkable::orphan`]); dead ones are cancelled.
+    pub(crate) fn release(self: &Rc<Self>, kinds: Ready) {
+        for (kind, op) in self.take(kinds) {
+            if !op.is_live() {
+                continue;
+            }
+            if let Some(op) = op.orphan() {
+                self.park(kind, op);
+            }
+        }
+    }
+
+    /// Closes the source for good: every parked operation is cancelled (its
+    /// event comes back untriggered), the registration is removed; the
+    /// descriptor itself closes when the last `Rc` goes (at once, unless an
+    /// operation of this turn still holds it).
+    pub(crate) fn close(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        self.cancel(ALL);
+        if let Reg::Polled { token, .. } = self.reg() {
+            self.set_reg(Reg::Unregistered);
+            driver::deregister(self.fd(), token);
+        }
+    }
+
+    /// Closes the source and gives its descriptor back (a duplicate if an
+    /// operation of this turn still holds the source).
+    pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
+        self.close();
+        self.restore_blocking.set(false);
+        // The source keeps its descriptor until it is dropped: hand out a
+        // duplicate and let the original close with it.
+        sys::dup(self.fd())
+    }
+}
+
+impl Registration for Source {
+    fn ready(self: Rc<Self>, ready: Ready) {
+        let Reg::Polled { token, .. } = self.reg() else {
+            return;
+        };
+        // One-shot: the backend disarmed the registration when it reported.
+        self.set_reg(Reg::Polled {
+            token,
+            armed: Ready::NONE,
+        });
+        for (_, op) in self.take(ready) {
+            if op.is_live() {
+                op.resume();
+            }
+        }
+        self.rearm_rest();
+    }
+
+    fn token(&self) -> Token {
+        self.token.get()
+    }
+
+    fn reap(&self) {
+        let mut dead: Vec<Box<dyn Parkable>> = Vec::new();
+        for slot in &self.slots {
+            if Self::peek(slot, |op| op.is_some_and(|op| !op.is_live())) {
+                dead.extend(slot.take());
+            }
+        }
+        // Dropped with no borrow held: an operation's drop is user code.
+        for op in dead {
+            drop(Self::end(op));
+        }
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if let Reg::Polled { token, .. } = self.reg() {
+            driver::deregister(self.fd(), token);
+        }
+        if self.restore_blocking.get() {
+            let _ = sys::set_nonblocking(self.fd(), false);
+        }
+    }
+}
+
+fn busy(kind: Ready) -> io::Error {
+    let what = match kind {
+        Ready::WRITE => "write-side",
+        Ready::HUP => "hang-up",
+        _ => "read-side",
+    };
+    io::Error::new(
+        io::ErrorKind::ResourceBusy,
+        format!("another {what} operation is already waiting on this descriptor"),
+    )
+}
+
+/// The error a readiness wait ends with when the handle it was made
+/// through is dropped while it waits.
+pub(crate) fn dropped() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "the handle was dropped while this wait was pending",
+    )
+}
+
+/// What every user-facing descriptor type holds: its source, and the kinds
+/// of operations it makes (all of them, or one half's).
+///
+/// Dropping it releases its operations: those whose events are dead are
+/// cancelled at once, readiness waits end with an error ([`dropped`]), and
+/// the rest (reads, writes, accepts with live events) go on and keep the
+/// descriptor open until they deliver.
+pub(crate) struct Handle {
+    src: Rc<Source>,
+    kinds: Ready,
+}
+
+impl Handle {
+    /// The one handle of a whole descriptor.
+    pub(crate) fn new(src: Rc<Source>) -> Handle {
+        Handle { src, kinds: ALL }
+    }
+
+    /// Splits into a read-side handle (read and hang-up) and a write-side
+    /// one.
+    pub(crate) fn split(mut self) -> (Handle, Handle) {
+        let src = self.src.clone();
+        // Nothing is released: the two halves take over between them.
+        self.kinds = Ready::NONE;
+        drop(self);
+        let read = Handle {
+            src: src.clone(),
+            kinds: Ready::READ.union(Ready::HUP),
+        };
+        (
+            read,
+            Handle {
+                src,
+                kinds: Ready::WRITE,
+            },
+        )
+    }
+
+    /// The two halves of [`split`](Self::split) back in one, if they are
+    /// halves of the same source.
+    pub(crate) fn reunite(mut read: Handle, mut write: Handle) -> Result<Handle, (Handle, Handle)> {
+        if !Rc::ptr_eq(&read.src, &write.src) || read.kinds == write.kinds {
+            return Err((read, write));
+        }
+        let src = read.src.clone();
+        // Nothing is released: the whole handle takes over.
+        read.kinds = Ready::NONE;
+        write.kinds = Ready::NONE;
+        Ok(Handle::new(src))
+    }
+
+    pub(crate) fn src(&self) -> &Rc<Source> {
+        &self.src
+    }
+
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.src.fd()
+    }
+
+    /// Cancels this handle's operations (their events come back
+    /// untriggered); if it is the whole descriptor's handle, closes the
+    /// source too.
+    pub(crate) fn close(self) {
+        if self.kinds == ALL {
+            self.src.close();
+        } else {
+            self.src.cancel(self.kinds);
+        }
+    }
+
+    /// Closes the source and gives the descriptor back.
+    pub(crate) fn into_fd(self) -> io::Result<OwnedFd> {
+        let src = self.src.clone();
+        src.close();
+        drop(self);
+        src.into_fd()
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.src.release(self.kinds);
+    }
+}

@@ -1,0 +1,245 @@
+//! Every descriptor syscall of [`crate::io`] and [`crate::net`]: reads and
+//! writes, sockets, pipes, flags. (The loop's own calls, epoll, eventfd and
+//! signalfd, live in `driver/epoll.rs`.) All through rustix; `EINTR` is
+//! retried here, so no caller sees it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+
+use rustix::io::Errno;
+use rustix::net::{
+    AddressFamily, RecvFlags, SendFlags, Shutdown, SocketAddrAny, SocketAddrUnix, SocketFlags,
+    SocketType,
+};
+
+fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
+    loop {
+        match f() {
+            Err(Errno::INTR) => continue,
+            r => return r.map_err(io::Error::from),
+        }
+    }
+}
+
+// ---- descriptors ----
+
+/// Reads once into the spare capacity of `buf` (appending).
+pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
+    retry(|| rustix::io::read(fd, rustix::buffer::spare_capacity(&mut *buf)))
+}
+
+/// Reads once into `buf`.
+pub(crate) fn read_slice(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    retry(|| rustix::io::read(fd, &mut *buf))
+}
+
+/// Writes once. A socket is written with `send(MSG_NOSIGNAL)`, as std does,
+/// so that a reset peer is an error and never a `SIGPIPE`.
+pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8], socket: bool) -> io::Result<usize> {
+    if socket {
+        retry(|| rustix::net::send(fd, buf, SendFlags::NOSIGNAL))
+    } else {
+        retry(|| rustix::io::write(fd, buf))
+    }
+}
+
+/// A close-on-exec duplicate of `fd`.
+pub(crate) fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    retry(|| rustix::io::fcntl_dupfd_cloexec(fd, 0))
+}
+
+/// Sets or clears `O_NONBLOCK`.
+pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    retry(|| rustix::io::ioctl_fionbio(fd, on))
+}
+
+/// Whether `O_NONBLOCK` is set.
+pub(crate) fn is_nonblocking(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    let flags = retry(|| rustix::fs::fcntl_getfl(fd))?;
+    Ok(flags.contains(rustix::fs::OFlags::NONBLOCK))
+}
+
+/// Whether `fd` is a socket.
+pub(crate) fn is_socket(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    match rustix::net::sockopt::socket_type(fd) {
+        Ok(_) => Ok(true),
+        Err(Errno::NOTSOCK) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A pipe, both ends non-blocking and close-on-exec: (read end, write end).
+pub(crate) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    use rustix::pipe::PipeFlags;
+    retry(|| rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK))
+}
+
+// ---- sockets ----
+
+/// std leaves an IPv6 flow label in `sin6_flowinfo` as given (and reads it
+/// back so), rustix converts it to and from network order: converting
+/// either way keeps our addresses equal to std's.
+fn flow_as_std(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(mut a) => {
+            a.set_flowinfo(u32::from_be(a.flowinfo()));
+            SocketAddr::V6(a)
+        }
+        v4 => v4,
+    }
+}
+
+fn inet(addr: Option<SocketAddrAny>) -> io::Result<SocketAddr> {
+    let addr = addr.ok_or_else(|| io::Error::from(io::ErrorKind::NotConnected))?;
+    let addr = SocketAddr::try_from(addr)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not an IP socket address"))?;
+    Ok(flow_as_std(addr))
+}
+
+/// The address a socket is bound to.
+pub(crate) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
+    inet(Some(retry(|| rustix::net::getsockname(fd))?))
+}
+
+/// The address a socket is connected to.
+pub(crate) fn peer_addr(fd: BorrowedFd<'_>) -> io::Result<SocketAddr> {
+    inet(retry(|| rustix::net::getpeername(fd))?)
+}
+
+/// Takes the socket's pending error (`SO_ERROR`).
+pub(crate) fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
+    Ok(retry(|| rustix::net::sockopt::socket_error(fd))?
+        .err()
+        .map(io::Error::from))
+}
+
+pub(crate) fn set_nodelay(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_tcp_nodelay(fd, on))
+}
+
+pub(crate) fn nodelay(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    retry(|| rustix::net::sockopt::tcp_nodelay(fd))
+}
+
+pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: std::net::Shutdown) -> io::Result<()> {
+    let how = match how {
+        std::net::Shutdown::Read => Shutdown::Read,
+        std::net::Shutdown::Write => Shutdown::Write,
+        std::net::Shutdown::Both => Shutdown::Both,
+    };
+    retry(|| rustix::net::shutdown(fd, how))
+}
+
+/// Raises a listening socket's accept queue to the kernel's maximum
+/// (`net.core.somaxconn`; Linux caps larger values silently). std listens
+/// with a backlog of 128, too short for thousands of clients connecting at
+/// once: the rest would see their SYNs dropped and retry a second later.
+/// Calling `listen(2)` again on a listening socket just updates it.
+pub(crate) fn raise_backlog(fd: BorrowedFd<'_>) -> io::Result<()> {
+    retry(|| rustix::net::listen(fd, i32::MAX))
+}
+
+/// Accepts a connection, non-blocking and close-on-exec, with the peer's
+/// address. A connection aborted before it was accepted is skipped.
+pub(crate) fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddrAny>)> {
+    loop {
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        match retry(|| rustix::net::acceptfrom_with(fd, flags)) {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+            r => return r,
+        }
+    }
+}
+
+/// Accepts an IP connection: the stream's fd and the peer's address.
+pub(crate) fn accept_inet(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, SocketAddr)> {
+    let (conn, addr) = accept(fd)?;
+    Ok((conn, inet(addr)?))
+}
+
+/// Whether a non-blocking connect finished at once or is under way.
+pub(crate) enum Connecting {
+    /// Connected already (can happen on loopback).
+    Done(OwnedFd),
+    /// Under way: wait for writability, then check `SO_ERROR`.
+    InProgress(OwnedFd),
+}
+
+fn finish_connect(fd: OwnedFd, result: rustix::io::Result<()>) -> io::Result<Connecting> {
+    match result {
+        Ok(()) => Ok(Connecting::Done(fd)),
+        // An interrupted connect goes on asynchronously, like EINPROGRESS.
+        Err(Errno::INPROGRESS | Errno::INTR) => Ok(Connecting::InProgress(fd)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Makes a non-blocking, close-on-exec TCP socket and starts connecting it
+/// to `addr` (std's `connect` would block the thread for the handshake).
+pub(crate) fn tcp_connect(addr: SocketAddr) -> io::Result<Connecting> {
+    let domain = match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    let fd = retry(|| rustix::net::socket_with(domain, SocketType::STREAM, flags, None))?;
+    let result = rustix::net::connect(&fd, &flow_as_std(addr));
+    finish_connect(fd, result)
+}
+
+/// Makes a non-blocking, close-on-exec Unix stream socket and starts
+/// connecting it to `path`.
+pub(crate) fn unix_connect(path: &Path) -> io::Result<Connecting> {
+    let addr = SocketAddrUnix::new(path)?;
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    let fd =
+        retry(|| rustix::net::socket_with(AddressFamily::UNIX, SocketType::STREAM, flags, None))?;
+    let result = rustix::net::connect(&fd, &addr);
+    finish_connect(fd, result)
+}
+
+/// Connects a datagram socket (no handshake: it only sets the default
+/// destination and filters what is received).
+pub(crate) fn udp_connect(fd: BorrowedFd<'_>, addr: SocketAddr) -> io::Result<()> {
+    retry(|| rustix::net::connect(fd, &flow_as_std(addr)))
+}
+
+/// Receives one datagram into the spare capacity of `buf` (appending), with
+/// its source. A datagram longer than the room is cut, as with recv(2).
+pub(crate) fn recv_from(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
+    let (n, _, addr) = retry(|| {
+        rustix::net::recvfrom(
+            fd,
+            rustix::buffer::spare_capacity(&mut *buf),
+            RecvFlags::empty(),
+        )
+    })?;
+    Ok((n, inet(addr)?))
+}
+
+/// Receives one datagram from the connected peer into the spare capacity
+/// of `buf`.
+pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let (n, _) = retry(|| {
+        rustix::net::recv(
+            fd,
+            rustix::buffer::spare_capacity(&mut *buf),
+            RecvFlags::empty(),
+        )
+    })?;
+    Ok(n)
+}
+
+/// Sends one datagram to `addr`.
+pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
+    let addr = flow_as_std(addr);
+    retry(|| rustix::net::sendto(fd, buf, SendFlags::NOSIGNAL, &addr))
+}
+
+/// The std view of a descriptor for calls rustix does not cover (Unix
+/// socket addresses): a duplicate, closed when the view goes.
+pub(crate) fn view<T: From<OwnedFd>>(fd: impl AsFd) -> io::Result<T> {
+    Ok(T::from(dup(fd.as_fd())?))
+}
