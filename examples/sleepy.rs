@@ -19,9 +19,8 @@ use std::time::Duration;
 
 use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait};
+use tame_suite::http;
 
-/// Longest request head we read.
-const HEAD_LIMIT: usize = 8192;
 /// Longest sleep we grant (a client cannot park a connection for days).
 const MAX_SLEEP_MS: u64 = 60_000;
 
@@ -101,7 +100,7 @@ thread_local! {
 /// Takes the next request head out of `pending`, reading what arrived if
 /// none is complete yet.
 fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
-    if let Some(end) = head_end(pending) {
+    if let Some(end) = http::head_end(pending) {
         let request = parse(&pending[..end]);
         pending.drain(..end);
         if pending.is_empty() {
@@ -117,8 +116,8 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
     });
     match read {
         Ok(0) => Step::Close,
-        Ok(_) if head_end(pending).is_some() => next_request(stream, pending),
-        Ok(_) if pending.len() >= HEAD_LIMIT => Step::Answer(Request::Bad),
+        Ok(_) if http::head_end(pending).is_some() => next_request(stream, pending),
+        Ok(_) if pending.len() >= http::HEAD_LIMIT => Step::Answer(Request::Bad),
         Ok(_) => Step::Wait,
         Err(e)
             if matches!(
@@ -130,11 +129,6 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
         }
         Err(_) => Step::Close,
     }
-}
-
-/// The end of the first request head (just past the blank line).
-fn head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
 /// What a request asks for.
@@ -155,37 +149,19 @@ impl Request {
     }
 }
 
-/// `GET /<ms> HTTP/1.x`, with `Connection: close` honoured (HTTP/1.0 closes
-/// unless it asks for keep-alive).
+/// `GET /<ms>`, parsed by the parser knot uses (`Connection` handled as
+/// there); anything else is a bad request.
 fn parse(head: &[u8]) -> Request {
-    let Ok(text) = std::str::from_utf8(head) else {
+    let Ok(head) = http::parse(head) else {
         return Request::Bad;
     };
-    let mut lines = text.split("\r\n");
-    let mut parts = lines.next().unwrap_or("").split(' ');
-    let (Some("GET"), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Request::Bad;
-    };
-    let Some(Ok(ms)) = target.strip_prefix('/').map(str::parse::<u64>) else {
-        return Request::Bad;
-    };
-    let mut keep_alive = version == "HTTP/1.1";
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("connection") {
-                let value = value.trim();
-                if value.eq_ignore_ascii_case("close") {
-                    keep_alive = false;
-                } else if value.eq_ignore_ascii_case("keep-alive") {
-                    keep_alive = true;
-                }
-            }
-        }
-    }
-    Request::Sleep {
-        ms: ms.min(MAX_SLEEP_MS),
-        keep_alive,
+    let ms = head.path.strip_prefix('/').map(str::parse::<u64>);
+    match (head.method, ms) {
+        (http::Method::Get, Some(Ok(ms))) => Request::Sleep {
+            ms: ms.min(MAX_SLEEP_MS),
+            keep_alive: head.keep_alive,
+        },
+        _ => Request::Bad,
     }
 }
 

@@ -6,6 +6,8 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+pub mod http;
+
 use std::io::Write;
 use std::net::SocketAddr;
 

@@ -7,26 +7,33 @@ use std::time::Duration;
 
 #[path = "support/example.rs"]
 mod example;
-use example::{start, Server, TempDir};
+use example::{start, start_watching_stderr, Server, TempDir};
 
 fn knot(idle_ms: u64) -> Server {
-    let dir = std::env::temp_dir().join(format!("knot-test-{}-{idle_ms}", std::process::id()));
+    knot_with(idle_ms, false)
+}
+
+fn knot_with(idle_ms: u64, watch_stderr: bool) -> Server {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("knot-test-{}-{idle_ms}-{n}", std::process::id()));
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("index.html"), "<h1>knot</h1>\n").unwrap();
     std::fs::write(dir.join("sub/a.txt"), "hello from a\n").unwrap();
     let root = dir.to_str().unwrap().to_owned();
-    start(
-        "knot",
-        &[
-            "--root",
-            &root,
-            "--port",
-            "0",
-            "--idle-ms",
-            &idle_ms.to_string(),
-        ],
-        Some(TempDir(dir)),
-    )
+    let args = [
+        "--root",
+        &root,
+        "--port",
+        "0",
+        "--idle-ms",
+        &idle_ms.to_string(),
+    ];
+    if watch_stderr {
+        start_watching_stderr("knot", &args, Some(TempDir(dir)))
+    } else {
+        start("knot", &args, Some(TempDir(dir)))
+    }
 }
 
 /// One response: status code, headers (lowercased names), body.
@@ -183,4 +190,64 @@ fn a_slowloris_client_is_dropped_after_the_idle_timeout_while_others_are_served(
         .read_to_end(&mut rest)
         .expect("the server closes the idle connection");
     assert_eq!(n, 0, "no response for an incomplete head");
+}
+
+/// SIGINT or SIGTERM: knot stops accepting, finishes the request under way
+/// (its connection closes after the response), closes idle keep-alive
+/// connections, and exits 0.
+fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
+    let mut srv = knot_with(30_000, true);
+    // An idle keep-alive connection: one request answered, then quiet.
+    let (mut idle, mut idle_r) = connect(srv.addr);
+    idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut idle_r, false).status, 200);
+    // A request under way: half its head is in.
+    let (mut busy, mut busy_r) = connect(srv.addr);
+    busy.write_all(b"GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // A round trip on a third connection, accepted after the busy one:
+    // knot runs its tasks in order, so by the time this is answered it has
+    // read the half head (and counts the request as under way).
+    let (mut probe, mut probe_r) = connect(srv.addr);
+    probe
+        .write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut probe_r, false).status, 200);
+
+    let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, sig).unwrap();
+    // knot says so once its listener is closed: from then on connections
+    // are refused.
+    srv.wait_for_stderr("no new connections");
+    let refused = std::net::TcpStream::connect(srv.addr).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    // The request under way is finished, and its connection closes.
+    busy.write_all(b"\r\n").unwrap();
+    let resp = read_response(&mut busy_r, false);
+    assert_eq!(
+        (resp.status, resp.body.as_slice()),
+        (200, &b"hello from a\n"[..])
+    );
+    assert_eq!(resp.header("connection"), Some("close"));
+    let mut rest = Vec::new();
+    busy_r.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    // Then knot exits 0, which closes the idle connection.
+    let status = srv.wait_exit();
+    assert!(status.success(), "knot exited with {status}");
+    assert_eq!(
+        idle_r.read(&mut [0; 16]).unwrap(),
+        0,
+        "the idle connection is closed"
+    );
+}
+
+#[test]
+fn sigterm_stops_accepting_finishes_requests_under_way_and_exits_0() {
+    shuts_down_gracefully_on(rustix::process::Signal::TERM);
+}
+
+#[test]
+fn sigint_stops_accepting_finishes_requests_under_way_and_exits_0() {
+    shuts_down_gracefully_on(rustix::process::Signal::INT);
 }

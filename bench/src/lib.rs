@@ -1,8 +1,8 @@
 //! Shared pieces of the peer servers in `src/bin/`: the request-head parser
-//! of `knot` (the same file, so every server does the same work per
-//! request), command-line flags and the prepared responses of a file.
+//! of `knot` and `sleepy` (the same file, so every server does the same work
+//! per request), command-line flags and the prepared responses of a file.
 
-#[path = "../../examples/knot/http.rs"]
+#[path = "../../src/http.rs"]
 pub mod http;
 
 use std::net::SocketAddr;

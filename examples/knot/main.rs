@@ -18,10 +18,12 @@
 //! * An idle keep-alive connection holds no read buffer: it waits for
 //!   readability, then reads into one buffer shared by all connections and
 //!   keeps only an unfinished head.
+//! * SIGINT or SIGTERM shuts it down cleanly: it stops accepting (the
+//!   listening socket closes), lets the requests under way finish (their
+//!   connections close after the response), and exits with status 0 once
+//!   none is left. Idle keep-alive connections are closed by the exit.
 
-mod http;
-
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
@@ -30,27 +32,60 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use tame::net::{TcpListener, TcpStream};
-use tame::{mkevent, tamed, tvars, twait, Timeout};
+use tame::{mkevent, tamed, tvars, twait, Rendezvous, Signal, Timeout};
+use tame_suite::http::{self, Head, Method, ParseError};
 
-use http::{Head, Method, ParseError};
+/// What the accept loop wakes up for.
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    Accepted,
+    Signal(Signal),
+}
 
+/// Accepts connections until SIGINT or SIGTERM, then stops accepting and
+/// lets the site drain.
 #[tamed]
 fn accept_loop(listener: TcpListener, site: Rc<Site>) {
-    tvars! { let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into()); }
-    loop {
-        twait! { listener.accept(mkevent!(accepted)); }
-        match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
-            Ok((stream, _peer)) => {
-                let _ = stream.set_nodelay(true);
-                serve(stream, site.clone());
-            }
-            Err(e) => {
-                // Out of fds, most likely: back off instead of spinning.
-                eprintln!("knot: accept: {e}");
-                twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
-            }
+    tvars! {
+        let r = Rendezvous::<Wake>::new();
+        let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
+    }
+    for sig in [Signal::Int, Signal::Term] {
+        if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
+            eprintln!("knot: cannot watch {sig}: {e}");
         }
     }
+    listener.accept(mkevent!(r, Wake::Accepted, accepted));
+    loop {
+        match twait!(r) {
+            Some(Wake::Accepted) => {
+                match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
+                    Ok((stream, _peer)) => {
+                        let _ = stream.set_nodelay(true);
+                        serve(stream, site.clone());
+                    }
+                    Err(e) => {
+                        // Out of fds, most likely: back off instead of spinning.
+                        eprintln!("knot: accept: {e}");
+                        twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
+                    }
+                }
+                listener.accept(mkevent!(r, Wake::Accepted, accepted));
+            }
+            Some(Wake::Signal(sig)) => {
+                // Closing the listener refuses new connections and cancels
+                // the accept that waits.
+                listener.close();
+                eprintln!("knot: {sig}: no new connections; finishing the requests under way");
+                break;
+            }
+            None => break,
+        }
+    }
+    // Cancelling `r` drops the other signal's wait (and, if the loop ended
+    // otherwise, the accept's).
+    r.cancel();
+    site.drain();
 }
 
 /// One connection: read a request head, answer it, again until the client
@@ -63,15 +98,22 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
 /// through `write_all` when it does not.
 #[tamed]
 fn serve(stream: TcpStream, site: Rc<Site>) {
-    // Unfinished request head (empty, no allocation, while idle). The other
-    // variables are declared where they are used, so that an idle
-    // connection's state holds only what waiting needs.
-    tvars! { let mut pending: Vec<u8> = Vec::new(); }
+    // Unfinished request head (empty, no allocation, while idle), and the
+    // mark of a request under way (held from its first bytes to the end of
+    // its response). The other variables are declared where they are used,
+    // so that an idle connection's state holds only what waiting needs.
+    tvars! {
+        let mut pending: Vec<u8> = Vec::new();
+        let mut busy: Option<Busy> = None;
+    }
     loop {
         let step = site.next_step(&stream, &mut pending);
+        if matches!(step, Step::Respond(_)) || !pending.is_empty() {
+            busy.get_or_insert_with(|| Busy::new(&site));
+        }
         match step {
             Step::Respond(reply) => {
-                let keep_alive = reply.keep_alive;
+                let keep_alive = reply.keep_alive && !site.draining.get();
                 match write_now(&stream, &reply.bytes) {
                     Ok(None) => {}
                     Ok(Some(left)) => {
@@ -90,6 +132,13 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
                 }
             }
             Step::Wait => {
+                if pending.is_empty() {
+                    // Idle: no request under way.
+                    busy = None;
+                    if site.draining.get() {
+                        return;
+                    }
+                }
                 let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
                 if site.idle.is_zero() {
                     twait! { stream.readable(mkevent!(ready).map(Ok)); }
@@ -139,10 +188,34 @@ struct Cached {
     head_only: [Rc<[u8]>; 2],
 }
 
+/// Marks a request under way while it lives.
+struct Busy {
+    site: Rc<Site>,
+}
+
+impl Busy {
+    fn new(site: &Rc<Site>) -> Busy {
+        site.in_flight.set(site.in_flight.get() + 1);
+        Busy { site: site.clone() }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let site = &self.site;
+        site.in_flight.set(site.in_flight.get() - 1);
+        site.exit_if_drained();
+    }
+}
+
 /// The served directory and its cache.
 struct Site {
     root: PathBuf,
     idle: Duration,
+    /// Requests under way (see [`Busy`]).
+    in_flight: Cell<usize>,
+    /// Shutting down: no more keep-alive; exit when `in_flight` is 0.
+    draining: Cell<bool>,
     files: RefCell<HashMap<String, Option<Rc<Cached>>>>,
     errors: RefCell<HashMap<u16, Rc<[u8]>>>,
     /// The one read buffer of all connections (one thread, one read at a time).
@@ -150,6 +223,22 @@ struct Site {
 }
 
 impl Site {
+    /// Starts the shutdown: connections close after their response, and
+    /// the process exits once no request is under way.
+    fn drain(&self) {
+        self.draining.set(true);
+        self.exit_if_drained();
+    }
+
+    fn exit_if_drained(&self) {
+        if self.draining.get() && self.in_flight.get() == 0 {
+            // The idle keep-alive connections still wait for a next request
+            // that will not be served: exiting closes them.
+            eprintln!("knot: done");
+            std::process::exit(0);
+        }
+    }
+
     /// The next request of a connection whose unfinished bytes are
     /// `pending`: answered from what is there, or read from the socket (into
     /// the shared buffer) if nothing complete is.
@@ -220,7 +309,8 @@ impl Site {
     }
 
     fn respond(&self, head: &Head<'_>) -> Reply {
-        let keep_alive = head.keep_alive;
+        // While shutting down, every response says the connection closes.
+        let keep_alive = head.keep_alive && !self.draining.get();
         let ka = usize::from(keep_alive);
         match head.method {
             Method::Get | Method::Head => {}
@@ -323,7 +413,8 @@ fn main() {
                      usage: knot --root DIR --port PORT [--idle-ms MS]\n  \
                      --root DIR     the directory to serve (files are cached in memory on first request)\n  \
                      --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
-                     --idle-ms MS   close a connection idle for MS milliseconds (default 30000; 0: never)"
+                     --idle-ms MS   close a connection idle for MS milliseconds (default 30000; 0: never)\n\n\
+                     SIGINT or SIGTERM: stop accepting, finish the requests under way, exit 0"
                 );
                 return;
             }
@@ -336,10 +427,19 @@ fn main() {
     if !root.is_dir() {
         usage(&format!("{} is not a directory", root.display()));
     }
+    // Before anything else: a signal that comes early then waits for the
+    // accept loop instead of ending the process.
+    for sig in [Signal::Int, Signal::Term] {
+        if let Err(e) = sig.block() {
+            eprintln!("knot: cannot block {sig}: {e}");
+        }
+    }
     let listener = tame_suite::listen_and_announce("knot", port);
     let site = Rc::new(Site {
         root,
         idle: Duration::from_millis(idle_ms),
+        in_flight: Cell::new(0),
+        draining: Cell::new(false),
         files: RefCell::new(HashMap::new()),
         errors: RefCell::new(HashMap::new()),
         scratch: RefCell::new(vec![0; 16 * 1024]),

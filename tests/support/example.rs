@@ -5,19 +5,60 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// A running example server, killed on drop.
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     _root: Option<TempDir>,
+    /// Its stderr lines, if started with [`start_watching_stderr`].
+    stderr: Option<mpsc::Receiver<String>>,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits (at most a minute) for a line of its stderr containing
+    /// `needle`; panics if none comes.
+    pub fn wait_for_stderr(&self, needle: &str) -> String {
+        let lines = self
+            .stderr
+            .as_ref()
+            .expect("started with start_watching_stderr");
+        loop {
+            match lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => continue,
+                Err(e) => panic!("no stderr line with {needle:?}: {e}"),
+            }
+        }
+    }
+
+    /// Waits (at most a minute) for it to exit on its own.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "it did not exit within a minute"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
@@ -58,12 +99,38 @@ pub fn example(name: &str) -> PathBuf {
 }
 
 pub fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
+    start_with(name, args, root, false)
+}
+
+/// As [`start`], with its stderr lines collected for
+/// [`Server::wait_for_stderr`] (and echoed to the test's stderr).
+pub fn start_watching_stderr(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
+    start_with(name, args, root, true)
+}
+
+fn start_with(name: &str, args: &[&str], root: Option<TempDir>, watch_stderr: bool) -> Server {
     let mut child = Command::new(example(name))
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(if watch_stderr {
+            Stdio::piped()
+        } else {
+            Stdio::inherit()
+        })
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start example {name} (built by `cargo test`): {e}"));
+    let stderr = child.stderr.take().map(|err| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    });
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
@@ -76,5 +143,6 @@ pub fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
         child,
         addr,
         _root: root,
+        stderr,
     }
 }

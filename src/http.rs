@@ -1,8 +1,9 @@
 //! HTTP/1.1 request heads: parsing, limits, paths, response heads.
 //!
-//! Shared by `knot` and by the peers in `bench/` (which include this file
-//! with `#[path]`), so every server compared in `bench/run` does the same
-//! work per request. Pure functions over bytes: no I/O, and no allocation
+//! One parser for every HTTP server here: `knot` and `sleepy` use it as
+//! `tame_suite::http`, and the peers in `bench/` include this file with
+//! `#[path]`, so every server compared in `bench/run` does the same work
+//! per request. Pure functions over bytes: no I/O, and no allocation
 //! while parsing (a [`Head`] borrows its path from the caller's buffer).
 //!
 //! # The two ways in
@@ -103,8 +104,8 @@ impl ParseError {
 
 /// What [`parse_request`] found at the start of a buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-// knot uses the two-step API (`head_end` + `parse`); the peers use this one.
-#[allow(dead_code)]
+// knot and sleepy use the two-step API (`head_end` + `parse`); the peers in
+// bench/, which include this file, use this one.
 pub enum Parsed<'a> {
     /// No complete head yet (and not too long yet): read more, call again
     /// with everything received.
@@ -128,13 +129,13 @@ pub enum Parsed<'a> {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
+/// use tame_suite::http::{parse_request, Parsed};
 /// let buf = b"GET /a HTTP/1.1\r\n\r\nGET /b HT";
 /// let Ok(Parsed::Complete { head, consumed }) = parse_request(buf) else { panic!() };
 /// assert_eq!((head.path, consumed), ("/a", 19));
 /// assert_eq!(parse_request(&buf[consumed..]), Ok(Parsed::Incomplete));
 /// ```
-#[allow(dead_code)] // see `Parsed`
 pub fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, ParseError> {
     match head_end(buf) {
         Some(end) => parse(&buf[..end]).map(|head| Parsed::Complete {
