@@ -68,6 +68,10 @@ pub(crate) trait Registration {
     /// The token it was registered under (so that a stale token, whose slab
     /// entry was reused, is told apart).
     fn token(&self) -> Token;
+    /// The loop is going away with the thread: drop every parked wait, so
+    /// that the operations' references to their sources (a cycle while
+    /// parked) go and the descriptors are closed.
+    fn teardown(&self);
 }
 
 /// What a watched event reports when it dies: the token of the
@@ -121,6 +125,23 @@ struct Loop {
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        // The thread ends: operations still parked would keep their sources
+        // (and descriptors) alive forever. What their drops run finds the
+        // loop gone (every path from a drop uses `try_with`).
+        let regs: Vec<Rc<dyn Registration>> = self
+            .registrations
+            .get_mut()
+            .drain()
+            .filter_map(|r| r.upgrade())
+            .collect();
+        for reg in regs {
+            reg.teardown();
+        }
+    }
 }
 
 thread_local! {

@@ -273,6 +273,11 @@ impl Registration for SignalTable {
         self.token.get().unwrap_or(Token(0))
     }
 
+    fn teardown(&self) {
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        drop(waiters);
+    }
+
     fn reap(&self) {
         let dead: Vec<Waiter> = self
             .waiters

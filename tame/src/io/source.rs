@@ -351,6 +351,10 @@ impl Registration for Source {
         self.token.get()
     }
 
+    fn teardown(&self) {
+        self.close();
+    }
+
     fn reap(&self) {
         let mut dead: Vec<Box<dyn Parkable>> = Vec::new();
         for slot in &self.slots {

@@ -1,0 +1,73 @@
+//! The hosts file is answered first: `localhost` resolves with no
+//! nameserver reachable, and a test hosts file's names and aliases do too,
+//! before (and without) any query.
+
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+use tame::dns::{Error, Resolver};
+
+#[path = "support/lookup.rs"]
+mod lookup;
+use lookup::{ip, lookup_one};
+
+/// A nameserver address where nobody answers: a bound socket that never
+/// reads (queries to it are lost, like on a dead network).
+fn unreachable() -> (UdpSocket, std::net::SocketAddr) {
+    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = s.local_addr().unwrap();
+    (s, addr)
+}
+
+#[test]
+fn localhost_resolves_with_no_nameserver_reachable() {
+    let (_dead, addr) = unreachable();
+    let r = Resolver::new(vec![addr])
+        .timeout(Duration::from_secs(30))
+        .with_hosts("/etc/hosts")
+        .expect("this system has /etc/hosts");
+    let start = Instant::now();
+    let addrs = lookup_one(&r, "localhost").unwrap();
+    assert!(addrs.contains(&ip("127.0.0.1")), "{addrs:?}");
+    // Answered from the file, not after a deadline.
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn the_systems_resolver_answers_localhost_from_etc_hosts() {
+    let r = Resolver::from_system().unwrap();
+    let addrs = lookup_one(&r, "localhost").unwrap();
+    assert!(addrs.contains(&ip("127.0.0.1")), "{addrs:?}");
+}
+
+#[test]
+fn names_and_aliases_of_a_hosts_file_come_first_ipv4_first() {
+    let path = std::env::temp_dir().join(format!("tame-hosts-{}", std::process::id()));
+    std::fs::write(
+        &path,
+        "# test hosts\nfd00::7 db.test\n10.0.0.7 db.test database.test # two names\n",
+    )
+    .unwrap();
+    let (dead, addr) = unreachable();
+    let r = Resolver::new(vec![addr])
+        .timeout(Duration::from_millis(200))
+        .with_hosts(&path)
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        lookup_one(&r, "DB.test.").unwrap(),
+        [ip("10.0.0.7"), ip("fd00::7")]
+    );
+    assert_eq!(lookup_one(&r, "database.test").unwrap(), [ip("10.0.0.7")]);
+    // No query was sent for them.
+    dead.set_nonblocking(true).unwrap();
+    assert!(
+        dead.recv_from(&mut [0; 512]).is_err(),
+        "no query for a hosts name"
+    );
+    // Other names still go to the (dead) nameserver, and time out.
+    assert!(matches!(
+        lookup_one(&r, "elsewhere.test"),
+        Err(Error::Timeout { .. })
+    ));
+}

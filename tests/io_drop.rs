@@ -1,0 +1,238 @@
+//! What dropping a handle does to the operations in flight (the rule of
+//! `tame::io`): an operation whose event can still be delivered finishes
+//! and keeps the descriptor open until then; one whose event is dead is
+//! cancelled at once (also when its event dies later) and the descriptor
+//! closes; a readiness wait ends with an error; `close()` cancels
+//! everything. (With 10,000 sources: tests/io_many.rs.)
+
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream as StdUnixStream;
+use std::time::{Duration, Instant};
+
+use tame::io::Fd;
+use tame::net::{TcpStream, UnixStream};
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// A tame end and a std peer, the peer with a read timeout that only
+/// guards against a hang.
+fn pair() -> (UnixStream, StdUnixStream) {
+    let (a, b) = StdUnixStream::pair().unwrap();
+    b.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    (UnixStream::from_std(a).unwrap(), b)
+}
+
+/// Whether the peer sees the end of the stream (our side closed).
+fn peer_sees_eof(peer: &mut StdUnixStream) -> bool {
+    matches!(peer.read(&mut [0; 16]), Ok(0))
+}
+
+#[test]
+fn a_read_started_before_its_handle_is_dropped_still_completes() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+        conn.read(Vec::new(), ev);
+        drop(conn);
+        assert_eq!(tame::__live_waits(), 1, "the read still waits");
+        peer.write_all(b"late data").unwrap();
+        tame::run();
+        let (buf, n) = slot.take().unwrap();
+        assert_eq!(&buf[..n.unwrap()], b"late data");
+        // The read was the last holder: the descriptor is closed now.
+        assert!(peer_sees_eof(&mut peer));
+    });
+}
+
+#[test]
+fn a_write_all_started_before_its_handle_is_dropped_still_completes() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<()>)>(());
+        // More than the socket buffers hold: it waits for the peer.
+        conn.write_all(vec![5u8; 4 << 20], ev);
+        drop(conn);
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            peer.read_to_end(&mut all).unwrap();
+            all.len()
+        });
+        tame::run();
+        assert!(slot.take().unwrap().1.is_ok());
+        // read_to_end returned: the descriptor closed after the write.
+        assert_eq!(reader.join().unwrap(), 4 << 20);
+    });
+}
+
+#[tamed]
+fn read_then_report(conn: TcpStream, done: Event<Vec<u8>>) {
+    tvars! { let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0)); }
+    // `conn` is the receiver of an operation in the block and is not
+    // mentioned after it: a translator may drop it right there.
+    twait! { conn.read(Vec::new(), mkevent!(got)); }
+    done.trigger(got.0);
+}
+
+#[test]
+fn a_tamed_read_whose_stream_is_handed_over_completes() {
+    on_fresh_loop(|| {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let conn = TcpStream::from_std(l.accept().unwrap().0).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (done, slot) = r.event_with_slot(());
+        read_then_report(conn, done);
+        peer.write_all(b"hi").unwrap();
+        tame::run();
+        assert_eq!(slot.take().unwrap(), b"hi");
+    });
+}
+
+#[test]
+fn dropping_a_handle_whose_only_operation_is_dead_closes_it_and_run_returns() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let r = Rendezvous::<()>::new();
+        conn.read(Vec::new(), r.event_with_slot(()).0);
+        drop(r); // nobody listens any more
+        drop(conn);
+        assert!(peer_sees_eof(&mut peer), "closed at once, before run()");
+        let start = Instant::now();
+        tame::run();
+        assert!(start.elapsed() < Duration::from_secs(5));
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+#[test]
+fn an_operation_whose_event_dies_after_its_handle_went_is_cancelled_and_closes_the_descriptor() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let r = Rendezvous::<()>::new();
+        conn.read(Vec::new(), r.event_with_slot(()).0);
+        drop(conn); // the read is live: it keeps the descriptor
+        assert_eq!(tame::__live_waits(), 1);
+        // Later (as a timeout would), the event dies.
+        tame::asap(Event::from_fn(move |_| r.cancel()));
+        tame::run(); // returns: the read was reaped
+        assert_eq!(tame::__live_waits(), 0);
+        assert!(peer_sees_eof(&mut peer), "the descriptor closed with it");
+    });
+}
+
+#[test]
+fn a_readiness_wait_ends_with_an_error_when_its_fd_is_dropped() {
+    on_fresh_loop(|| {
+        let (a, _b) = StdUnixStream::pair().unwrap();
+        let fd = Fd::new(a).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<io::Result<()>>(());
+        fd.readable(ev);
+        drop(fd); // dropped, not closed through tame
+        tame::run();
+        let err = slot.take().expect("triggered").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotConnected);
+    });
+}
+
+#[test]
+fn close_cancels_every_operation_at_once() {
+    let (conn, _peer) = pair();
+    let r = Rendezvous::<&str>::new();
+    let (read, read_slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>("read");
+    let (hup, hup_slot) = r.event_with_slot::<io::Result<()>>("hung_up");
+    let (write, write_slot) = r.event_with_slot::<(Vec<u8>, io::Result<()>)>("write");
+    conn.read(Vec::new(), read);
+    conn.hung_up(hup);
+    conn.write_all(vec![0u8; 8 << 20], write);
+    assert_eq!(tame::__live_waits(), 3);
+    conn.close();
+    assert_eq!(tame::__live_waits(), 0);
+    assert_eq!(r.pending(), 0, "all three came back");
+    assert!(read_slot.take().is_none() && hup_slot.take().is_none() && write_slot.take().is_none());
+    tame::run();
+}
+
+/// Reads lines from `r` until the peer shuts its side, counting them.
+#[tamed]
+fn count_lines(r: tame::net::ReadHalf<TcpStream>, done: Event<usize>) {
+    tvars! {
+        let mut lines = 0usize;
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+    }
+    loop {
+        twait! { r.read_until(std::mem::take(&mut got.0), b"\n", 1024, mkevent!(got)); }
+        let n = match got.1 {
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        if n == 0 {
+            break;
+        }
+        got.0.drain(..n);
+        lines += 1;
+    }
+    done.trigger(lines);
+}
+
+/// Writes `n` lines to `w`, one write_all each, then shuts the write side.
+#[tamed]
+fn write_lines(w: tame::net::WriteHalf<TcpStream>, n: usize) {
+    tvars! { let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(())); }
+    for i in 0..n {
+        twait! { w.write_all(format!("line {i}\n").into_bytes(), mkevent!(sent)); }
+        assert!(sent.1.is_ok());
+    }
+    w.shutdown().unwrap();
+}
+
+#[test]
+fn split_halves_are_driven_by_two_tasks_and_close_the_socket_together() {
+    on_fresh_loop(|| {
+        // The peer echoes everything back until we shut our write side.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let conn = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let echo = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let copied = std::io::copy(&mut s.try_clone().unwrap(), &mut s).unwrap();
+            s.shutdown(std::net::Shutdown::Write).unwrap();
+            // Our side closes once both halves are gone.
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let end = s.read(&mut [0; 1]).unwrap();
+            (copied, end)
+        });
+        let (r, w) = TcpStream::from_std(conn).unwrap().into_split();
+        let rdv = Rendezvous::<()>::new();
+        let (done, lines) = rdv.event_with_slot(());
+        count_lines(r, done);
+        write_lines(w, 1000);
+        tame::run();
+        assert_eq!(lines.take(), Some(1000));
+        let (copied, end) = echo.join().unwrap();
+        assert!(copied > 0);
+        assert_eq!(end, 0, "both halves gone: the socket closed");
+    });
+}
+
+#[test]
+fn a_thread_that_ends_with_an_operation_parked_closes_its_descriptor() {
+    let (a, mut peer) = StdUnixStream::pair().unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    std::thread::spawn(move || {
+        let conn = UnixStream::from_std(a).unwrap();
+        // A read whose event stays live (its rendezvous is leaked), parked
+        // when the thread ends without running its loop again.
+        let r: &'static Rendezvous<()> = Box::leak(Box::new(Rendezvous::new()));
+        conn.read(Vec::new(), r.event_with_slot(()).0);
+        drop(conn);
+    })
+    .join()
+    .unwrap();
+    assert!(peer_sees_eof(&mut peer), "the loop's teardown closed it");
+}

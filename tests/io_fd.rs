@@ -1,0 +1,246 @@
+//! `tame::io::Fd` on each kind of descriptor: pipes both ways, stdin fed by
+//! a pipe (in a child process), an eventfd, a regular file; hang-up waits.
+
+use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+
+use tame::io::{pipe, Fd};
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// Reads lines from `input` and writes each back to `output` upper-cased,
+/// until `input` ends; then closes `output`.
+#[tamed]
+fn shout(input: Fd, output: Fd) {
+    tvars! {
+        let mut line: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+        let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
+    }
+    loop {
+        twait! { input.read_until(std::mem::take(&mut line.0), b"\n", 1024, mkevent!(line)); }
+        let n = match line.1 {
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        if n == 0 {
+            break;
+        }
+        let out = line.0[..n].to_ascii_uppercase();
+        line.0.drain(..n);
+        twait! { output.write_all(out, mkevent!(sent)); }
+        if sent.1.is_err() {
+            break;
+        }
+    }
+    output.close();
+    input.close();
+}
+
+/// Writes `lines` into `to`, closes it, and reads `from` to its end.
+#[tamed]
+fn converse(to: Fd, from: Fd, lines: Vec<&'static [u8]>, done: Event<Vec<u8>>) {
+    tvars! {
+        let mut sent: (&'static [u8], io::Result<()>) = (&[], Ok(()));
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+        let mut all: Vec<u8> = Vec::new();
+    }
+    for l in lines {
+        twait! { to.write_all(l, mkevent!(sent)); }
+        assert!(sent.1.is_ok());
+    }
+    to.close();
+    loop {
+        twait! { from.read(std::mem::take(&mut got.0), mkevent!(got)); }
+        let n = match got.1 {
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&got.0);
+        got.0.clear();
+    }
+    from.close();
+    done.trigger(all);
+}
+
+#[test]
+fn pipes_carry_bytes_both_ways_between_two_tamed_functions() {
+    on_fresh_loop(|| {
+        let (down_r, down_w) = pipe().unwrap();
+        let (up_r, up_w) = pipe().unwrap();
+        shout(down_r, up_w);
+        let r = Rendezvous::<()>::new();
+        let (done, reply) = r.event_with_slot(());
+        converse(down_w, up_r, vec![b"hello\n", b"pipes\n"], done);
+        tame::run();
+        assert_eq!(reply.take().unwrap(), b"HELLO\nPIPES\n");
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+#[test]
+fn a_large_write_to_a_pipe_waits_for_the_reader() {
+    // More than a pipe holds (64 KiB): write_all parks until a thread
+    // drains the other end.
+    on_fresh_loop(|| {
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let w = Fd::new(writer).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<()>)>(());
+        w.write_all(vec![9u8; 1 << 20], ev);
+        assert_eq!(tame::__live_waits(), 1, "waits for the reader");
+        let drain = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            reader.read_to_end(&mut all).unwrap();
+            all
+        });
+        tame::run();
+        assert!(slot.take().unwrap().1.is_ok());
+        w.close();
+        assert!(drain.join().unwrap().iter().all(|&b| b == 9));
+    });
+}
+
+/// In the child: reads its stdin to the end through tame and reports what
+/// it got, and whether stdin is blocking again afterwards.
+#[test]
+fn stdin_child() {
+    if std::env::var_os("TAME_STDIN_CHILD").is_none() {
+        return; // only run as the child of the test below
+    }
+    #[tamed]
+    fn read_all(input: Fd, done: Event<Vec<u8>>) {
+        tvars! { let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0)); }
+        loop {
+            twait! { input.read(std::mem::take(&mut got.0), mkevent!(got)); }
+            if !matches!(got.1, Ok(n) if n > 0) {
+                break;
+            }
+        }
+        input.close();
+        done.trigger(std::mem::take(&mut got.0));
+    }
+    let r = Rendezvous::<()>::new();
+    let (done, slot) = r.event_with_slot(());
+    read_all(tame::io::stdin().unwrap(), done);
+    tame::run();
+    let got = slot.take().unwrap();
+    let flags = rustix::fs::fcntl_getfl(std::io::stdin().as_fd()).unwrap();
+    let blocking = !flags.contains(rustix::fs::OFlags::NONBLOCK);
+    println!(
+        "CHILD GOT {:?} BLOCKING {blocking}",
+        String::from_utf8_lossy(&got)
+    );
+}
+
+#[test]
+fn stdin_fed_by_a_pipe_is_read_to_its_end_and_left_blocking() {
+    let me = std::env::current_exe().unwrap();
+    let mut child = Command::new(me)
+        .args(["--exact", "stdin_child", "--nocapture", "--test-threads=1"])
+        .env("TAME_STDIN_CHILD", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Written in two parts from another thread, so that the child waits
+    // for the second part.
+    let feeder = std::thread::spawn(move || {
+        stdin.write_all(b"first part, ").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        stdin.write_all(b"second part").unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains("CHILD GOT \"first part, second part\" BLOCKING true"),
+        "child said: {out}"
+    );
+}
+
+#[test]
+fn an_eventfd_counts_wake_ups_through_reads() {
+    on_fresh_loop(|| {
+        let efd = rustix::event::eventfd(0, rustix::event::EventfdFlags::empty()).unwrap();
+        let fd = Rc::new(Fd::new(efd).unwrap());
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+        fd.read(Vec::with_capacity(8), ev);
+        assert_eq!(tame::__live_waits(), 1, "the counter is 0: the read waits");
+        // Two wake-ups from a later turn: the read gets their sum.
+        let f = fd.clone();
+        tame::asap(Event::from_fn(move |_| {
+            f.try_write(&2u64.to_ne_bytes()).unwrap();
+            f.try_write(&5u64.to_ne_bytes()).unwrap();
+        }));
+        tame::run();
+        let (buf, n) = slot.take().unwrap();
+        assert_eq!(n.unwrap(), 8);
+        assert_eq!(u64::from_ne_bytes(buf[..8].try_into().unwrap()), 7);
+    });
+}
+
+#[test]
+fn a_regular_file_is_always_ready_and_never_hangs_up() {
+    let path = std::env::temp_dir().join(format!("tame-io-fd-{}", std::process::id()));
+    std::fs::write(&path, b"file contents").unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let fd = Fd::new(file).unwrap();
+    let r = Rendezvous::<&str>::new();
+    let (read, read_slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>("read");
+    fd.read(Vec::with_capacity(64), read);
+    assert_eq!(r.try_next(), Some("read"), "a file read completes at once");
+    assert_eq!(read_slot.take().unwrap().0, b"file contents");
+    let (ready, ready_slot) = r.event_with_slot::<io::Result<()>>("readable");
+    fd.readable(ready);
+    assert_eq!(r.try_next(), None, "not inside the call");
+    tame::run();
+    assert_eq!(r.try_next(), Some("readable"));
+    assert!(ready_slot.take().unwrap().is_ok());
+    let (hup, hup_slot) = r.event_with_slot::<io::Result<()>>("hung_up");
+    fd.hung_up(hup);
+    tame::run();
+    assert_eq!(r.try_next(), Some("hung_up"));
+    assert_eq!(
+        hup_slot.take().unwrap().unwrap_err().kind(),
+        io::ErrorKind::InvalidInput
+    );
+    // wait_on_fd refuses it at once, too.
+    let err = tame::wait_on_fd(&fd, tame::Interest::HangUp, r.event("raw")).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn hung_up_fires_when_the_other_end_closes_while_a_read_is_untouched() {
+    on_fresh_loop(|| {
+        let (r_end, w_end) = pipe().unwrap();
+        let rdv = Rendezvous::<&str>::new();
+        let (hup, hup_slot) = rdv.event_with_slot::<io::Result<()>>("hung up");
+        r_end.hung_up(hup);
+        // A hang-up wait and a read wait are independent.
+        let (read, read_slot) = rdv.event_with_slot::<(Vec<u8>, io::Result<usize>)>("read");
+        r_end.read(Vec::new(), read);
+        assert_eq!(tame::__live_waits(), 2);
+        tame::asap(Event::from_fn(move |_| w_end.close()));
+        tame::run();
+        let mut ids = vec![rdv.try_next().unwrap(), rdv.try_next().unwrap()];
+        ids.sort();
+        assert_eq!(ids, ["hung up", "read"]);
+        assert!(hup_slot.take().unwrap().is_ok());
+        assert_eq!(
+            read_slot.take().unwrap().1.unwrap(),
+            0,
+            "the end of the pipe"
+        );
+    });
+}

@@ -1,0 +1,139 @@
+//! `tame::net::UdpSocket`: an echo server and client written as `#[tamed]`
+//! functions, a connected socket, and a request whose reply never comes
+//! timing out (its receive is then cancelled and `run()` returns).
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tame::net::UdpSocket;
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Timeout};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+type Datagram = (Vec<u8>, io::Result<(usize, SocketAddr)>);
+
+fn nothing() -> Datagram {
+    (Vec::new(), Err(io::ErrorKind::WouldBlock.into()))
+}
+
+/// Echoes `n` datagrams back to where they came from.
+#[tamed]
+fn echo_server(sock: UdpSocket, n: usize) {
+    tvars! {
+        let mut got: Datagram = nothing();
+        let mut sent: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+    }
+    for _ in 0..n {
+        twait! { sock.recv_from(std::mem::take(&mut got.0), mkevent!(got)); }
+        let (n, from) = match &got.1 {
+            Ok(x) => *x,
+            Err(e) => panic!("recv_from: {e}"),
+        };
+        let reply = got.0[..n].to_vec();
+        got.0.clear();
+        twait! { sock.send_to(reply, from, mkevent!(sent)); }
+        assert_eq!(sent.1.as_ref().ok(), Some(&n));
+    }
+    sock.close();
+}
+
+/// Sends `msg` to `server` from a connected socket and returns the reply.
+#[tamed]
+fn ask(server: SocketAddr, msg: Vec<u8>, done: Event<Vec<u8>>) {
+    tvars! {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut sent: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+    }
+    sock.connect(server).unwrap();
+    twait! {
+        sock.send(msg, mkevent!(sent));
+        sock.recv(Vec::new(), mkevent!(got));
+    }
+    sock.close();
+    let n = got.1.unwrap();
+    got.0.truncate(n);
+    done.trigger(got.0);
+}
+
+#[test]
+fn udp_echo_between_tamed_functions() {
+    on_fresh_loop(|| {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        echo_server(server, 3);
+        let r = Rendezvous::<usize>::new();
+        let mut slots = Vec::new();
+        for i in 0..3 {
+            let (ev, slot) = r.event_with_slot(i);
+            ask(addr, format!("datagram {i}").into_bytes(), ev);
+            slots.push(slot);
+        }
+        tame::run();
+        for (i, slot) in slots.iter().enumerate() {
+            assert_eq!(slot.take().unwrap(), format!("datagram {i}").as_bytes());
+        }
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+/// Sends a request and waits at most `patience` for a reply.
+#[tamed]
+fn request_with_timeout(
+    server: SocketAddr,
+    patience: Duration,
+    done: Event<Result<Vec<u8>, Timeout>>,
+) {
+    tvars! {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let mut reply: Result<Datagram, Timeout> = Err(Timeout);
+    }
+    sock.try_send_to(b"anyone there?", server).unwrap();
+    twait! { sock.recv_from(Vec::new(), tame::add_timeout(patience, mkevent!(reply))); }
+    // The socket is not closed here: dropping it must not keep the receive
+    // (whose event is dead after the timeout) or run() alive.
+    done.trigger(reply.map(|(buf, _)| buf));
+}
+
+#[test]
+fn a_request_whose_reply_is_dropped_times_out_and_run_returns() {
+    on_fresh_loop(|| {
+        // A server that reads the request and never answers.
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let r = Rendezvous::<()>::new();
+        let (done, slot) = r.event_with_slot(());
+        let start = Instant::now();
+        request_with_timeout(
+            silent.local_addr().unwrap(),
+            Duration::from_millis(50),
+            done,
+        );
+        tame::run();
+        let waited = start.elapsed();
+        assert_eq!(slot.take(), Some(Err(Timeout)));
+        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        assert!(
+            waited < Duration::from_secs(10),
+            "run() returned late: {waited:?}"
+        );
+        assert_eq!(tame::__live_waits(), 0, "the receive was cancelled");
+        let mut buf = [0; 64];
+        let (n, _) = silent.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"anyone there?");
+    });
+}
+
+#[test]
+fn a_receive_cancelled_by_close_comes_back_untriggered() {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let r = Rendezvous::<&str>::new();
+    let (ev, slot) = r.event_with_slot::<Datagram>("recv");
+    sock.recv_from(Vec::new(), ev);
+    sock.close();
+    assert_eq!(r.try_next(), Some("recv"));
+    assert!(slot.take().is_none());
+    tame::run();
+}

@@ -1,0 +1,108 @@
+//! `tame::net::{UnixListener, UnixStream}`: an echo server and clients
+//! written as `#[tamed]` functions over a socket file.
+
+use std::cell::Cell;
+use std::io;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use tame::net::{UnixListener, UnixStream};
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// Echoes lines on `conn` until the client closes its side.
+#[tamed]
+fn echo_conn(conn: UnixStream, served: Rc<Cell<usize>>) {
+    tvars! {
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+        let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
+    }
+    loop {
+        twait! { conn.read_until(std::mem::take(&mut got.0), b"\n", 1024, mkevent!(got)); }
+        let n = match got.1 {
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        if n == 0 {
+            break;
+        }
+        let line: Vec<u8> = got.0.drain(..n).collect();
+        twait! { conn.write_all(line, mkevent!(sent)); }
+        if sent.1.is_err() {
+            break;
+        }
+    }
+    conn.close();
+    served.set(served.get() + 1);
+}
+
+/// Accepts `n` connections and serves each with `echo_conn`; then closes
+/// the listener.
+#[tamed]
+fn echo_server(listener: UnixListener, n: usize, served: Rc<Cell<usize>>) {
+    tvars! { let mut accepted: io::Result<UnixStream> = Err(io::ErrorKind::NotConnected.into()); }
+    for _ in 0..n {
+        twait! { listener.accept(mkevent!(accepted)); }
+        match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
+            Ok(conn) => echo_conn(conn, served.clone()),
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    listener.close();
+}
+
+/// Connects to `path`, sends two lines, reads them back.
+#[tamed]
+fn client(path: PathBuf, tag: usize, done: Event<Vec<u8>>) {
+    tvars! {
+        let mut conn: io::Result<UnixStream> = Err(io::ErrorKind::NotConnected.into());
+        let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+    }
+    twait! { UnixStream::connect(&path, mkevent!(conn)); }
+    let conn = conn.unwrap();
+    twait! { conn.write_all(format!("{tag} one\n{tag} two\n").into_bytes(), mkevent!(sent)); }
+    assert!(sent.1.is_ok());
+    twait! { conn.read_until(Vec::new(), b"two\n", 1024, mkevent!(got)); }
+    conn.close();
+    done.trigger(got.0);
+}
+
+#[test]
+fn unix_echo_server_and_clients() {
+    on_fresh_loop(|| {
+        let path = std::env::temp_dir().join(format!("tame-unix-echo-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path).unwrap();
+        let served = Rc::new(Cell::new(0));
+        echo_server(listener, 5, served.clone());
+        let r = Rendezvous::<usize>::new();
+        let mut slots = Vec::new();
+        for tag in 0..5 {
+            let (ev, slot) = r.event_with_slot(tag);
+            client(path.clone(), tag, ev);
+            slots.push(slot);
+        }
+        tame::run();
+        std::fs::remove_file(&path).unwrap();
+        for (tag, slot) in slots.iter().enumerate() {
+            assert_eq!(
+                slot.take().unwrap(),
+                format!("{tag} one\n{tag} two\n").as_bytes()
+            );
+        }
+        assert_eq!(served.get(), 5);
+    });
+}
+
+#[test]
+fn connecting_to_a_missing_socket_file_is_an_error_through_the_event() {
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot::<io::Result<UnixStream>>(());
+    UnixStream::connect("/nonexistent/tame.sock", ev);
+    let err = slot.take().unwrap().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+}

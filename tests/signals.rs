@@ -1,0 +1,123 @@
+//! `tame::at_signal`: SIGINT and SIGTERM delivered as events, also when
+//! sent before anyone waited or while nobody waited; every waiter of a
+//! signal triggered; a dead wait not keeping `run()` going.
+//!
+//! A test binary of its own, without the test harness (`harness = false`
+//! in Cargo.toml): signals go to the whole process, and signalfd needs them
+//! blocked in every thread, so `main` blocks them before any other thread
+//! exists (the watchdog thread inherits the mask) and runs the cases one
+//! after another on the main thread.
+
+use std::time::Duration;
+
+use rustix::process::{getpid, kill_process, Signal as Sys};
+use tame::{Event, Rendezvous, Signal};
+
+fn send(sig: Sys) {
+    kill_process(getpid(), sig).unwrap();
+}
+
+fn sigint_and_sigterm_are_delivered_as_events() {
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Int, r.event("int")).unwrap();
+    tame::at_signal(Signal::Term, r.event("term")).unwrap();
+    assert_eq!(tame::__live_waits(), 2, "both wait");
+    // Sent from the loop, a turn later.
+    tame::asap(Event::from_fn(|_| {
+        send(Sys::INT);
+        send(Sys::TERM);
+    }));
+    tame::run();
+    let mut got = vec![r.try_next().unwrap(), r.try_next().unwrap()];
+    got.sort();
+    assert_eq!(got, ["int", "term"]);
+    assert_eq!(tame::__live_waits(), 0);
+}
+
+fn a_signal_sent_before_anyone_waited_is_delivered() {
+    send(Sys::TERM); // blocked: it stays pending
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Term, r.event("term")).unwrap();
+    tame::run();
+    assert_eq!(r.try_next(), Some("term"));
+}
+
+fn a_signal_that_arrives_while_nobody_waits_for_it_is_kept_for_the_next_waiter() {
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Int, r.event("int")).unwrap();
+    // USR1 comes with nobody waiting for it; reading INT takes it too.
+    send(Sys::USR1);
+    send(Sys::INT);
+    tame::run();
+    assert_eq!(r.try_next(), Some("int"));
+    assert_eq!(r.try_next(), None);
+    tame::at_signal(Signal::Usr1, r.event("usr1 later")).unwrap();
+    tame::run();
+    assert_eq!(r.try_next(), Some("usr1 later"));
+}
+
+fn every_waiter_of_a_signal_is_triggered_by_one_arrival() {
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Hup, r.event("first")).unwrap();
+    tame::at_signal(Signal::Hup, r.event("second")).unwrap();
+    send(Sys::HUP);
+    tame::run();
+    let mut got = vec![r.try_next().unwrap(), r.try_next().unwrap()];
+    got.sort();
+    assert_eq!(got, ["first", "second"]);
+}
+
+fn a_dead_signal_wait_does_not_keep_run_going() {
+    let r = Rendezvous::<()>::new();
+    tame::at_signal(Signal::Usr2, r.event(())).unwrap();
+    assert_eq!(tame::__live_waits(), 1);
+    drop(r);
+    tame::run(); // returns at once: the wait's event is dead
+    assert_eq!(tame::__live_waits(), 0);
+}
+
+fn main() {
+    for sig in [
+        Signal::Int,
+        Signal::Term,
+        Signal::Hup,
+        Signal::Usr1,
+        Signal::Usr2,
+    ] {
+        sig.block().unwrap();
+    }
+    // A hang is a failure, not a stalled suite.
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_secs(60));
+        eprintln!("signals: a case did not finish within a minute");
+        std::process::exit(1);
+    });
+    let cases: [(&str, fn()); 5] = [
+        (
+            "sigint_and_sigterm_are_delivered_as_events",
+            sigint_and_sigterm_are_delivered_as_events,
+        ),
+        (
+            "a_signal_sent_before_anyone_waited_is_delivered",
+            a_signal_sent_before_anyone_waited_is_delivered,
+        ),
+        (
+            "a_signal_that_arrives_while_nobody_waits_for_it_is_kept_for_the_next_waiter",
+            a_signal_that_arrives_while_nobody_waits_for_it_is_kept_for_the_next_waiter,
+        ),
+        (
+            "every_waiter_of_a_signal_is_triggered_by_one_arrival",
+            every_waiter_of_a_signal_is_triggered_by_one_arrival,
+        ),
+        (
+            "a_dead_signal_wait_does_not_keep_run_going",
+            a_dead_signal_wait_does_not_keep_run_going,
+        ),
+    ];
+    println!("\nrunning {} tests", cases.len());
+    for (name, case) in cases {
+        case();
+        println!("test {name} ... ok");
+    }
+    println!("\ntest result: ok. {} passed; 0 failed\n", cases.len());
+}
