@@ -40,10 +40,30 @@
 //! * [`Rendezvous<I>`]: a set of outstanding events with ids; `twait!(r)`
 //!   takes the next id; it is also a `Stream`.
 //! * The loop: [`run`], [`timer`], [`timer_at`], [`asap`], [`wait_on_fd`],
-//!   [`blocked`].
+//!   [`at_signal`], [`blocked`].
 //! * [`add_timeout`]: the paper's figure 5.
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
-//! * On top: [`net`] (TCP) and [`dns`] (a stub resolver).
+//! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
+//!   signals), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub
+//!   resolver, written as tamed functions).
+//!
+//! # Descriptors and the loop
+//!
+//! Each descriptor the loop waits on belongs to a *source* that its handle
+//! ([`io::Fd`], [`net::TcpStream`], ...) and its operations in flight share:
+//! the source holds the descriptor, its registration with the loop (under a
+//! token, never its fd number) and the operation waiting for each kind of
+//! readiness. An operation (a read, an accept, a readiness wait) owns its
+//! buffer and the caller's event; it tries its syscall at once, and if the
+//! descriptor would block it parks on the source until the loop's backend
+//! (epoll, reached only through one small trait in `driver/backend.rs`)
+//! reports readiness, then tries again and triggers the event. The loop
+//! counts parked operations whose events are live, and an event that dies
+//! (its rendezvous cancelled) tells the loop, which drops the operation, so
+//! [`run`] returns as soon as nothing can happen, without scanning. A
+//! descriptor closes when its last holder goes: `close()` cancels a
+//! handle's operations at once, while dropping a handle lets those whose
+//! events are live finish first. The [`io`] module docs tell the details.
 //!
 //! # The layer below the translator
 //!
