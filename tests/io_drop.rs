@@ -126,17 +126,40 @@ fn an_operation_whose_event_dies_after_its_handle_went_is_cancelled_and_closes_t
 }
 
 #[test]
-fn a_readiness_wait_ends_with_an_error_when_its_fd_is_dropped() {
+fn a_readiness_wait_keeps_its_descriptor_when_the_handle_is_dropped() {
     on_fresh_loop(|| {
-        let (a, _b) = StdUnixStream::pair().unwrap();
-        let fd = Fd::new(a).unwrap();
+        // A pipe whose other end belongs to another process, say: waiting
+        // for it to hang up is how one waits for that process to end, and
+        // the handle may be gone meanwhile.
+        let (reader, writer) = std::io::pipe().unwrap();
+        let fd = Fd::new(reader).unwrap();
         let r = Rendezvous::<()>::new();
         let (ev, slot) = r.event_with_slot::<io::Result<()>>(());
-        fd.readable(ev);
-        drop(fd); // dropped, not closed through tame
+        fd.hung_up(ev);
+        drop(fd);
+        assert_eq!(tame::__live_waits(), 1, "still waiting");
+        tame::asap(Event::from_fn(move |_| drop(writer)));
         tame::run();
-        let err = slot.take().expect("triggered").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::NotConnected);
+        assert!(slot.take().expect("delivered").is_ok());
+    });
+}
+
+#[test]
+fn a_write_waiting_on_a_pipe_whose_reader_is_dropped_ends_with_an_error() {
+    // The reader is a plain std descriptor, dropped (not closed through
+    // tame) while the write waits for room: the write ends with EPIPE
+    // instead of waiting forever.
+    on_fresh_loop(|| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        let w = Fd::new(writer).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<()>)>(());
+        w.write_all(vec![1u8; 1 << 20], ev);
+        assert_eq!(tame::__live_waits(), 1, "the pipe is full: it waits");
+        tame::asap(Event::from_fn(move |_| drop(reader)));
+        tame::run();
+        let err = slot.take().unwrap().1.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     });
 }
 

@@ -1,7 +1,7 @@
 //! `run()` knows which waits are live by counting: it returns at once when
-//! 10,000 sources with waits pending are dropped, whether their waits end
-//! with the handles or their events die afterwards, and every descriptor
-//! is closed. (Alone in this file: the open-file count of the process is
+//! 10,000 sources with waits pending are dropped, whether their waits' events
+//! died before the handles went or die afterwards, and every descriptor is
+//! closed. (Alone in this file: the open-file count of the process is
 //! what is checked, so no other test may open files meanwhile.)
 
 use std::io;
@@ -60,7 +60,7 @@ fn open_fds() -> usize {
 }
 
 #[test]
-fn run_returns_at_once_when_ten_thousand_sources_waiting_to_read_are_dropped() {
+fn run_returns_at_once_when_ten_thousand_sources_whose_waits_are_dead_are_dropped() {
     let _one_at_a_time = MANY_FDS.lock().unwrap_or_else(|p| p.into_inner());
     on_fresh_loop(|| {
         let before = open_fds();
@@ -70,7 +70,11 @@ fn run_returns_at_once_when_ten_thousand_sources_waiting_to_read_are_dropped() {
             fd.readable(r.event_with_slot::<io::Result<()>>(i).0);
         }
         assert_eq!(tame::__live_waits(), SOURCES);
+        // Nobody listens any more, then the handles go: each drop cancels
+        // its dead wait at once and closes its descriptor.
+        drop(r);
         drop(fds);
+        assert!(open_fds() < before + 64, "the descriptors are closed");
         let start = Instant::now();
         tame::run();
         assert!(
@@ -78,9 +82,7 @@ fn run_returns_at_once_when_ten_thousand_sources_waiting_to_read_are_dropped() {
             "{:?}",
             start.elapsed()
         );
-        assert_eq!(r.queued(), SOURCES, "every wait ended");
         assert_eq!(tame::__live_waits(), 0);
-        assert!(open_fds() < before + 64, "the descriptors are closed");
     });
 }
 

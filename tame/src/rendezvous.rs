@@ -39,70 +39,71 @@ pub(crate) struct Shared<I> {
     epoch: Cell<u64>,
     /// The loop's waits parked on outstanding events of this epoch: they
     /// are reported to the loop when the epoch ends, so that it stops
-    /// counting them at once (see `crate::driver`).
-    watches: Cell<Watches>,
-}
-
-/// The ids of the waits watching a rendezvous' events: usually none or
-/// one, so the first is kept inline and a slab is made only for more.
-#[derive(Default)]
-struct Watches {
-    /// `None`, or the first id (ids are never 0).
-    first: u64,
-    more: Option<Box<Slab<WaitId>>>,
-}
-
-/// The key of [`Watches::first`]; slab keys stay below it.
-const FIRST: u32 = u32::MAX - 1;
-/// A node no wait watches.
-const UNWATCHED: u32 = u32::MAX;
-
-impl Watches {
-    fn insert(&mut self, id: WaitId) -> u32 {
-        if self.first == 0 {
-            self.first = id.0;
-            FIRST
-        } else {
-            self.more.get_or_insert_with(Box::default).insert(id)
-        }
-    }
-
-    fn remove(&mut self, key: u32) {
-        if key == FIRST {
-            self.first = 0;
-        } else if let Some(more) = &mut self.more {
-            more.remove(key);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.first == 0 && self.more.is_none()
-    }
-
-    fn into_ids(mut self) -> Vec<WaitId> {
-        let first = (self.first != 0).then_some(crate::driver::Token(self.first));
-        let mut ids: Vec<WaitId> = first.into_iter().collect();
-        if let Some(more) = &mut self.more {
-            ids.extend(more.drain());
-        }
-        ids
-    }
+    /// counting them at once (see `crate::driver`). Usually none or one, so
+    /// the first is kept inline (0: none; ids are never 0) and a slab is
+    /// made only for more.
+    watch_first: Cell<u64>,
+    watch_more: Cell<Option<Box<Slab<WaitId>>>>,
 }
 
 impl<I> Shared<I> {
     /// Ends the current epoch: every outstanding and queued event is
     /// forgotten, and the waits parked on them are reported dead.
+    #[inline]
     fn end_epoch(&self) {
         self.epoch.set(self.epoch.get() + 1);
         self.outstanding.set(0);
-        let queued = std::mem::take(&mut *self.queue.borrow_mut());
-        drop(queued);
-        let watches = self.watches.take();
-        if !watches.is_empty() {
-            crate::driver::waits_died(watches.into_ids());
+        if !self.queue.borrow().is_empty() {
+            let queued = std::mem::take(&mut *self.queue.borrow_mut());
+            drop(queued);
+        }
+        let first = self.watch_first.replace(0);
+        let more = self.watch_more.take();
+        if first != 0 || more.is_some() {
+            report_dead(first, more);
+        }
+    }
+
+    fn watch(&self, id: WaitId) -> u32 {
+        if self.watch_first.get() == 0 {
+            self.watch_first.set(id.0);
+            FIRST
+        } else {
+            let mut more = self.watch_more.take().unwrap_or_default();
+            let key = more.insert(id);
+            self.watch_more.set(Some(more));
+            key
+        }
+    }
+
+    fn unwatch(&self, key: u32) {
+        if key == FIRST {
+            self.watch_first.set(0);
+        } else if let Some(mut more) = self.watch_more.take() {
+            more.remove(key);
+            self.watch_more.set(Some(more));
         }
     }
 }
+
+/// Tells the loop that the waits watching a finished epoch's events died.
+#[cold]
+fn report_dead(first: u64, more: Option<Box<Slab<WaitId>>>) {
+    let mut ids: Vec<WaitId> = Vec::new();
+    if first != 0 {
+        ids.push(crate::driver::Token(first));
+    }
+    if let Some(mut more) = more {
+        ids.extend(more.drain());
+    }
+    crate::driver::waits_died(ids);
+}
+
+/// The key of the inline watch ([`Shared::watch_first`]); slab keys stay
+/// below it.
+const FIRST: u32 = u32::MAX - 1;
+/// A node no wait watches.
+const UNWATCHED: u32 = u32::MAX;
 
 /// How many events a blocked task still waits for, for [`crate::blocked`].
 pub(crate) trait Outstanding {
@@ -154,13 +155,11 @@ impl<I, T> Sink<T> for Node<I, T> {
         if !self.is_live() {
             return false;
         }
-        let mut watches = self.rendezvous.watches.take();
-        let old = self.watch.replace(watches.insert(id));
+        let old = self.watch.replace(self.rendezvous.watch(id));
         if old != UNWATCHED {
             // Watched twice (a wait parked again without ending): keep one.
-            watches.remove(old);
+            self.rendezvous.unwatch(old);
         }
-        self.rendezvous.watches.set(watches);
         true
     }
 
@@ -169,9 +168,7 @@ impl<I, T> Sink<T> for Node<I, T> {
         // After the epoch ended its watches were drained (and the key may
         // name a newer event's): only a live node removes its own.
         if key != UNWATCHED && self.is_live() {
-            let mut watches = self.rendezvous.watches.take();
-            watches.remove(key);
-            self.rendezvous.watches.set(watches);
+            self.rendezvous.unwatch(key);
         }
     }
 }
@@ -233,7 +230,8 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
-                watches: Cell::new(Watches::default()),
+                watch_first: Cell::new(0),
+                watch_more: Cell::new(None),
             }),
         }
     }

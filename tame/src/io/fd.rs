@@ -31,7 +31,7 @@ use crate::Event;
 /// * [`close`](Self::close) cancels the waiting operations (their events
 ///   come back untriggered) and closes the descriptor. Dropping the `Fd`
 ///   lets the operations whose events are live finish first (see the
-///   [module docs](super)); readiness waits then end with `NotConnected`.
+///   [module docs](super)).
 ///
 /// # Examples
 ///
@@ -87,8 +87,7 @@ impl Fd {
     /// # Errors
     ///
     /// Through `ev`: `ResourceBusy` if another read-side operation waits;
-    /// `NotConnected` if the `Fd` is dropped while this waits; an error of
-    /// the loop's backend.
+    /// an error of the loop's backend.
     ///
     /// # Examples
     ///

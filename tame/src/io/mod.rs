@@ -29,18 +29,21 @@
 //!   events come back untriggered, their buffers are dropped) and closes
 //!   the descriptor.
 //! * **Dropping** a handle cancels nothing that can still deliver: an
-//!   operation whose event is live (a read, a write, an accept) goes on,
-//!   keeps the descriptor open, and delivers its result; the descriptor
-//!   closes after it. Operations whose events are dead are cancelled at
-//!   once, and so are those whose events die later. Readiness waits
-//!   (`readable`, `writable`, `hung_up`) end at once with
-//!   `ErrorKind::NotConnected`: readiness is worth nothing once no handle
-//!   can act on it.
+//!   operation whose event is live (a read, a write, an accept, a
+//!   readiness or hang-up wait) goes on, keeps the descriptor open, and
+//!   delivers its result; the descriptor closes after it. Operations whose
+//!   events are dead (their rendezvous cancelled or dropped, their task
+//!   gone) are cancelled at once, and so are those whose events die later.
 //!
 //! This is what makes `twait! { conn.read(buf, mkevent!(got)); }` safe even
 //! where the translator hands `conn` over to the operation (a handle used
 //! only as the receiver inside the block and not after it is dropped at the
-//! `twait`): the read still completes.
+//! `twait`): the read still completes, and so does
+//! `twait! { child_pipe.hung_up(mkevent!(r)); }` used to wait for another
+//! process to end. The flip side: an operation that may never complete (an
+//! accept, a read from a silent peer) keeps its descriptor, and `run()`
+//! going, until it completes or its event dies; `close()` the handle, or
+//! cancel the rendezvous (as a timeout does), to stop it.
 //!
 //! # Examples
 //!

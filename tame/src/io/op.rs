@@ -35,13 +35,6 @@ pub(crate) trait Op: Sized + 'static {
     /// `err` through the event.
     fn fail(self, err: io::Error);
 
-    /// The handle that made it was dropped while it waited: `Some(self)`
-    /// to go on (the default: its event still gets the result), `None` after
-    /// ending it (a readiness wait, which no handle could act on any more).
-    fn orphan(self) -> Option<Self> {
-        Some(self)
-    }
-
     /// Its caller's event, for liveness.
     fn event(&self) -> &dyn Watch;
 }
@@ -73,8 +66,6 @@ pub(crate) trait Parkable {
     fn resume(self: Box<Self>);
     /// See [`Op::fail`].
     fn fail(self: Box<Self>, err: io::Error);
-    /// See [`Op::orphan`].
-    fn orphan(self: Box<Self>) -> Option<Box<dyn Parkable>>;
     fn is_live(&self) -> bool;
     fn watch(&self, id: WaitId) -> bool;
     fn unwatch(&self);
@@ -106,12 +97,6 @@ impl<O: Op> Parkable for OpNode<O> {
         if let Some(op) = self.op.take() {
             op.fail(err);
         }
-    }
-
-    fn orphan(mut self: Box<Self>) -> Option<Box<dyn Parkable>> {
-        let op = self.op.take()?.orphan()?;
-        self.op = Some(op);
-        Some(self)
     }
 
     fn is_live(&self) -> bool {

@@ -7,7 +7,7 @@ use std::io;
 use std::rc::Rc;
 
 use super::op::{self, Op, Progress, Watch};
-use super::source::{self, Source};
+use super::source::Source;
 use super::sys;
 use crate::driver::Ready;
 use crate::Event;
@@ -43,12 +43,6 @@ impl Op for ReadyOp {
 
     fn fail(self, err: io::Error) {
         self.ev.trigger(Err(err));
-    }
-
-    fn orphan(self) -> Option<Self> {
-        // Readiness is only worth something to a handle that can act on it.
-        self.ev.trigger(Err(source::dropped()));
-        None
     }
 
     fn event(&self) -> &dyn Watch {

@@ -290,19 +290,6 @@ impl Source {
         drop(self.take(kinds));
     }
 
-    /// A handle that made the operations of `kinds` is gone: each decides
-    /// whether it goes on ([`Parkable::orphan`]); dead ones are cancelled.
-    pub(crate) fn release(self: &Rc<Self>, kinds: Ready) {
-        for (kind, op) in self.take(kinds) {
-            if !op.is_live() {
-                continue;
-            }
-            if let Some(op) = op.orphan() {
-                self.park(kind, op);
-            }
-        }
-    }
-
     /// Closes the source for good: every parked operation is cancelled (its
     /// event comes back untriggered), the registration is removed; the
     /// descriptor itself closes when the last `Rc` goes (at once, unless an
@@ -392,22 +379,13 @@ fn busy(kind: Ready) -> io::Error {
     )
 }
 
-/// The error a readiness wait ends with when the handle it was made
-/// through is dropped while it waits.
-pub(crate) fn dropped() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotConnected,
-        "the handle was dropped while this wait was pending",
-    )
-}
-
 /// What every user-facing descriptor type holds: its source, and the kinds
 /// of operations it makes (all of them, or one half's).
 ///
-/// Dropping it releases its operations: those whose events are dead are
-/// cancelled at once, readiness waits end with an error ([`dropped`]), and
-/// the rest (reads, writes, accepts with live events) go on and keep the
-/// descriptor open until they deliver.
+/// Dropping it cancels nothing that can still deliver: the operations
+/// whose events are live go on and keep the descriptor open until they
+/// deliver (they own an `Rc` of the source); those whose events are dead
+/// are cancelled at once.
 pub(crate) struct Handle {
     src: Rc<Source>,
     kinds: Ready,
@@ -421,10 +399,8 @@ impl Handle {
 
     /// Splits into a read-side handle (read and hang-up) and a write-side
     /// one.
-    pub(crate) fn split(mut self) -> (Handle, Handle) {
+    pub(crate) fn split(self) -> (Handle, Handle) {
         let src = self.src.clone();
-        // Nothing is released: the two halves take over between them.
-        self.kinds = Ready::NONE;
         drop(self);
         let read = Handle {
             src: src.clone(),
@@ -441,15 +417,11 @@ impl Handle {
 
     /// The two halves of [`split`](Self::split) back in one, if they are
     /// halves of the same source.
-    pub(crate) fn reunite(mut read: Handle, mut write: Handle) -> Result<Handle, (Handle, Handle)> {
+    pub(crate) fn reunite(read: Handle, write: Handle) -> Result<Handle, (Handle, Handle)> {
         if !Rc::ptr_eq(&read.src, &write.src) || read.kinds == write.kinds {
             return Err((read, write));
         }
-        let src = read.src.clone();
-        // Nothing is released: the whole handle takes over.
-        read.kinds = Ready::NONE;
-        write.kinds = Ready::NONE;
-        Ok(Handle::new(src))
+        Ok(Handle::new(read.src.clone()))
     }
 
     pub(crate) fn src(&self) -> &Rc<Source> {
@@ -482,6 +454,8 @@ impl Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.src.release(self.kinds);
+        // Dead operations go now (and with them, if they were the last
+        // holders, the descriptor); live ones keep it until they deliver.
+        self.src.reap();
     }
 }

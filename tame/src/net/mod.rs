@@ -29,8 +29,7 @@
 //! event can still be delivered finishes first and keeps the socket open
 //! until then (so `twait! { conn.read(buf, mkevent!(got)); }` completes even
 //! when `conn` is not used after it); one whose event is dead is cancelled
-//! at once; a readiness wait ends with `NotConnected`. Close a listener to
-//! stop accepting.
+//! at once. Close a listener to stop accepting.
 //!
 //! Underneath, sockets are non-blocking; `EINTR` is retried, and a
 //! readiness that turns out spurious (`WouldBlock`) waits again.

@@ -19,9 +19,8 @@ use crate::Event;
 ///
 /// It owns its operations: [`close`](Self::close) cancels them (their
 /// events come back untriggered) without touching the write half; dropping
-/// it lets the ones whose events are live finish (readiness waits end with
-/// `NotConnected`). The socket closes when both halves are gone and their
-/// operations done.
+/// it lets the ones whose events are live finish. The socket closes when
+/// both halves are gone and their operations done.
 ///
 /// # Examples
 ///

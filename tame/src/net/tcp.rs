@@ -41,11 +41,11 @@ use crate::Event;
 /// * [`close`](Self::close) cancels the waiting operations: their events
 ///   come back **untriggered** (a `twait` on them ends; the slots keep
 ///   their old values; moved-in buffers are dropped), and the socket closes.
-/// * **Dropping** the stream cancels nothing that can still deliver: a
-///   read or write whose event is live goes on, keeps the socket open and
-///   delivers; the socket closes after it. Operations whose events are dead
-///   (their rendezvous was cancelled) are cancelled at once, also when
-///   their events die later; readiness waits end with `NotConnected`. So
+/// * **Dropping** the stream cancels nothing that can still deliver: an
+///   operation whose event is live (a read, a write, a readiness wait) goes
+///   on, keeps the socket open and delivers; the socket closes after it.
+///   Operations whose events are dead (their rendezvous was cancelled) are
+///   cancelled at once, also when their events die later. So
 ///   `twait! { conn.read(buf, mkevent!(got)); }` completes even where
 ///   `conn` is dropped at the `twait` (see the [`io` module
 ///   docs](crate::io)).
@@ -653,8 +653,7 @@ impl TcpStream {
     ///
     /// # Errors
     ///
-    /// Through `ev`: `ResourceBusy` if another hang-up wait is pending;
-    /// `NotConnected` if the stream is dropped while this waits.
+    /// Through `ev`: `ResourceBusy` if another hang-up wait is pending.
     ///
     /// # Examples
     ///

@@ -358,8 +358,7 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// Through `ev`: `ResourceBusy` if a receive waits; `NotConnected` if
-    /// the socket is dropped while this waits.
+    /// Through `ev`: `ResourceBusy` if a receive waits.
     ///
     /// # Examples
     ///
