@@ -247,20 +247,18 @@ impl Source {
         op
     }
 
-    /// Takes the parked operations of the kinds in `kinds` out, ended.
-    fn take(&self, kinds: Ready) -> Vec<(Ready, Box<dyn Parkable>)> {
-        let mut taken: Vec<(Ready, Box<dyn Parkable>)> = Vec::new();
-        for (kind, slot) in KINDS.into_iter().zip(&self.slots) {
+    /// Takes the parked operations of the kinds in `kinds` out, ended (no
+    /// allocation: this is on the path of every readiness report).
+    fn take(&self, kinds: Ready) -> [Option<Box<dyn Parkable>>; 3] {
+        let mut taken = [None, None, None];
+        for ((kind, slot), out) in KINDS.into_iter().zip(&self.slots).zip(&mut taken) {
             if kinds.intersects(kind) {
-                if let Some(op) = slot.take() {
-                    taken.push((kind, op));
-                }
+                *out = slot.take();
             }
         }
-        taken
-            .into_iter()
-            .map(|(k, op)| (k, Self::end(op)))
-            .collect()
+        // Ended only once all are out: unwatching touches no slot, but keep
+        // the slots consistent before anything else runs.
+        taken.map(|op| op.map(Self::end))
     }
 
     /// Arms the backend for what is still parked, if it is not armed for it.
@@ -277,7 +275,7 @@ impl Source {
         match driver::rearm(self.fd(), token, want) {
             Ok(()) => self.set_reg(Reg::Polled { token, armed: want }),
             Err(_) => {
-                for (_, op) in self.take(want) {
+                for op in self.take(want).into_iter().flatten() {
                     op.resume();
                 }
             }
@@ -305,8 +303,9 @@ impl Source {
         }
     }
 
-    /// Closes the source and gives its descriptor back (a duplicate if an
-    /// operation of this turn still holds the source).
+    /// Closes the source and gives a duplicate of its descriptor back (the
+    /// original closes with the source, which an operation of this turn may
+    /// still hold).
     pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
         self.close();
         self.restore_blocking.set(false);
@@ -326,7 +325,7 @@ impl Registration for Source {
             token,
             armed: Ready::NONE,
         });
-        for (_, op) in self.take(ready) {
+        for op in self.take(ready).into_iter().flatten() {
             if op.is_live() {
                 op.resume();
             }
@@ -343,14 +342,15 @@ impl Registration for Source {
     }
 
     fn reap(&self) {
-        let mut dead: Vec<Box<dyn Parkable>> = Vec::new();
-        for slot in &self.slots {
+        let mut dead = [None, None, None];
+        for (slot, out) in self.slots.iter().zip(&mut dead) {
             if Self::peek(slot, |op| op.is_some_and(|op| !op.is_live())) {
-                dead.extend(slot.take());
+                *out = slot.take();
             }
         }
-        // Dropped with no borrow held: an operation's drop is user code.
-        for op in dead {
+        // Dropped once the slots are settled: an operation's drop is user
+        // code, which may touch this source.
+        for op in dead.into_iter().flatten() {
             drop(Self::end(op));
         }
     }
