@@ -259,3 +259,43 @@ fn a_thread_that_ends_with_an_operation_parked_closes_its_descriptor() {
     .unwrap();
     assert!(peer_sees_eof(&mut peer), "the loop's teardown closed it");
 }
+
+/// Takes two ids from `r`, then drops it (and with it the waits still out).
+#[tamed]
+fn two_then_give_up(r: Rendezvous<usize>, done: Event<Vec<usize>>) {
+    tvars! { let mut got: Vec<usize> = Vec::new(); }
+    while got.len() < 2 {
+        match twait!(r) {
+            Some(i) => got.push(i),
+            None => break,
+        }
+    }
+    drop(r);
+    done.trigger(got);
+}
+
+#[test]
+fn several_waits_watching_one_rendezvous_all_end_with_it() {
+    // A rendezvous keeps its first watched wait itself and the loop keeps
+    // the others: each must end alone when it fires, or die with it.
+    on_fresh_loop(|| {
+        let pairs: Vec<(UnixStream, StdUnixStream)> = (0..4).map(|_| pair()).collect();
+        let r = Rendezvous::<usize>::new();
+        for (i, (conn, _)) in pairs.iter().enumerate() {
+            conn.readable(r.event_with_slot::<io::Result<()>>(i).0);
+        }
+        assert_eq!(tame::__live_waits(), 4);
+        // Two complete (their watches end one by one); then the task drops
+        // the rendezvous and the other two die with it.
+        pairs[2].1.try_clone().unwrap().write_all(b"x").unwrap();
+        pairs[1].1.try_clone().unwrap().write_all(b"x").unwrap();
+        let out = Rendezvous::<()>::new();
+        let (done, got) = out.event_with_slot(());
+        two_then_give_up(r, done);
+        tame::run(); // returns: nothing live is left
+        let mut got = got.take().unwrap();
+        got.sort();
+        assert_eq!(got, [1, 2]);
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}

@@ -85,7 +85,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
     // Cancelling `r` drops the other signal's wait (and, if the loop ended
     // otherwise, the accept's).
     r.cancel();
-    site.drain();
+    Shutdown::drain();
 }
 
 /// One connection: read a request head, answer it, again until the client
@@ -109,11 +109,11 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
     loop {
         let step = site.next_step(&stream, &mut pending);
         if matches!(step, Step::Respond(_)) || !pending.is_empty() {
-            busy.get_or_insert_with(|| Busy::new(&site));
+            busy.get_or_insert_with(Busy::new);
         }
         match step {
             Step::Respond(reply) => {
-                let keep_alive = reply.keep_alive && !site.draining.get();
+                let keep_alive = reply.keep_alive && !Shutdown::draining();
                 match write_now(&stream, &reply.bytes) {
                     Ok(None) => {}
                     Ok(Some(left)) => {
@@ -135,7 +135,7 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
                 if pending.is_empty() {
                     // Idle: no request under way.
                     busy = None;
-                    if site.draining.get() {
+                    if Shutdown::draining() {
                         return;
                     }
                 }
@@ -188,23 +188,57 @@ struct Cached {
     head_only: [Rc<[u8]>; 2],
 }
 
-/// Marks a request under way while it lives.
-struct Busy {
-    site: Rc<Site>,
-}
+/// Marks a request under way while it lives. Zero-sized (the counts are
+/// the thread's, as the loop is): an idle connection's state does not grow.
+struct Busy;
 
 impl Busy {
-    fn new(site: &Rc<Site>) -> Busy {
-        site.in_flight.set(site.in_flight.get() + 1);
-        Busy { site: site.clone() }
+    fn new() -> Busy {
+        SHUTDOWN.with(|s| s.in_flight.set(s.in_flight.get() + 1));
+        Busy
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        let site = &self.site;
-        site.in_flight.set(site.in_flight.get() - 1);
-        site.exit_if_drained();
+        SHUTDOWN.with(|s| s.in_flight.set(s.in_flight.get() - 1));
+        Shutdown::exit_if_drained();
+    }
+}
+
+/// The graceful shutdown's state.
+struct Shutdown {
+    /// Requests under way (see [`Busy`]).
+    in_flight: Cell<usize>,
+    /// Shutting down: no more keep-alive; exit when `in_flight` is 0.
+    draining: Cell<bool>,
+}
+
+thread_local! {
+    static SHUTDOWN: Shutdown = const {
+        Shutdown { in_flight: Cell::new(0), draining: Cell::new(false) }
+    };
+}
+
+impl Shutdown {
+    fn draining() -> bool {
+        SHUTDOWN.with(|s| s.draining.get())
+    }
+
+    /// Starts the shutdown: connections close after their response, and
+    /// the process exits once no request is under way.
+    fn drain() {
+        SHUTDOWN.with(|s| s.draining.set(true));
+        Shutdown::exit_if_drained();
+    }
+
+    fn exit_if_drained() {
+        if SHUTDOWN.with(|s| s.draining.get() && s.in_flight.get() == 0) {
+            // The idle keep-alive connections still wait for a next request
+            // that will not be served: exiting closes them.
+            eprintln!("knot: done");
+            std::process::exit(0);
+        }
     }
 }
 
@@ -212,10 +246,6 @@ impl Drop for Busy {
 struct Site {
     root: PathBuf,
     idle: Duration,
-    /// Requests under way (see [`Busy`]).
-    in_flight: Cell<usize>,
-    /// Shutting down: no more keep-alive; exit when `in_flight` is 0.
-    draining: Cell<bool>,
     files: RefCell<HashMap<String, Option<Rc<Cached>>>>,
     errors: RefCell<HashMap<u16, Rc<[u8]>>>,
     /// The one read buffer of all connections (one thread, one read at a time).
@@ -223,22 +253,6 @@ struct Site {
 }
 
 impl Site {
-    /// Starts the shutdown: connections close after their response, and
-    /// the process exits once no request is under way.
-    fn drain(&self) {
-        self.draining.set(true);
-        self.exit_if_drained();
-    }
-
-    fn exit_if_drained(&self) {
-        if self.draining.get() && self.in_flight.get() == 0 {
-            // The idle keep-alive connections still wait for a next request
-            // that will not be served: exiting closes them.
-            eprintln!("knot: done");
-            std::process::exit(0);
-        }
-    }
-
     /// The next request of a connection whose unfinished bytes are
     /// `pending`: answered from what is there, or read from the socket (into
     /// the shared buffer) if nothing complete is.
@@ -310,7 +324,7 @@ impl Site {
 
     fn respond(&self, head: &Head<'_>) -> Reply {
         // While shutting down, every response says the connection closes.
-        let keep_alive = head.keep_alive && !self.draining.get();
+        let keep_alive = head.keep_alive && !Shutdown::draining();
         let ka = usize::from(keep_alive);
         match head.method {
             Method::Get | Method::Head => {}
@@ -438,8 +452,6 @@ fn main() {
     let site = Rc::new(Site {
         root,
         idle: Duration::from_millis(idle_ms),
-        in_flight: Cell::new(0),
-        draining: Cell::new(false),
         files: RefCell::new(HashMap::new()),
         errors: RefCell::new(HashMap::new()),
         scratch: RefCell::new(vec![0; 16 * 1024]),

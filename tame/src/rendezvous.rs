@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::driver::{Slab, WaitId};
+use crate::driver::WaitId;
 use crate::event::{Event, Sink};
 use crate::slot::{HasSlot, Slot, SlotCell};
 use crate::task::{TaskRef, TwaitSite};
@@ -39,12 +39,16 @@ pub(crate) struct Shared<I> {
     epoch: Cell<u64>,
     /// The loop's waits parked on outstanding events of this epoch: they
     /// are reported to the loop when the epoch ends, so that it stops
-    /// counting them at once (see `crate::driver`). Usually none or one, so
-    /// the first is kept inline (0: none; ids are never 0) and a slab is
-    /// made only for more.
-    watch_first: Cell<u64>,
-    watch_more: Cell<Option<Box<Slab<WaitId>>>>,
+    /// counting them at once (see `crate::driver`). Usually none or one:
+    /// the first id is kept here (0: none; ids are never 0), and if more
+    /// are watched at once, the loop keeps them for this rendezvous and the
+    /// `MORE` bit says so.
+    watches: Cell<u64>,
 }
+
+/// [`Shared::watches`]: the loop holds more ids for this rendezvous (ids
+/// never have this bit).
+const MORE: u64 = 1 << 63;
 
 impl<I> Shared<I> {
     /// Ends the current epoch: every outstanding and queued event is
@@ -57,50 +61,51 @@ impl<I> Shared<I> {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
         }
-        let first = self.watch_first.replace(0);
-        let more = self.watch_more.take();
-        if first != 0 || more.is_some() {
-            report_dead(first, more);
+        let watches = self.watches.replace(0);
+        if watches != 0 {
+            self.report_dead(watches);
+        }
+    }
+
+    /// Who this rendezvous is, for the loop's table of extra watches.
+    fn owner(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    /// Tells the loop that the waits watching the ended epoch's events died.
+    #[cold]
+    fn report_dead(&self, watches: u64) {
+        let first = watches & !MORE;
+        if first != 0 {
+            crate::driver::waits_died([crate::driver::Token(first)]);
+        }
+        if watches & MORE != 0 {
+            crate::driver::extra_watches_died(self.owner());
         }
     }
 
     fn watch(&self, id: WaitId) -> u32 {
-        if self.watch_first.get() == 0 {
-            self.watch_first.set(id.0);
+        let watches = self.watches.get();
+        if watches & !MORE == 0 {
+            self.watches.set(watches | id.0);
             FIRST
         } else {
-            let mut more = self.watch_more.take().unwrap_or_default();
-            let key = more.insert(id);
-            self.watch_more.set(Some(more));
-            key
+            self.watches.set(watches | MORE);
+            crate::driver::watch_extra(self.owner(), id)
         }
     }
 
     fn unwatch(&self, key: u32) {
         if key == FIRST {
-            self.watch_first.set(0);
-        } else if let Some(mut more) = self.watch_more.take() {
-            more.remove(key);
-            self.watch_more.set(Some(more));
+            self.watches.set(self.watches.get() & MORE);
+        } else {
+            crate::driver::unwatch_extra(self.owner(), key);
         }
     }
 }
 
-/// Tells the loop that the waits watching a finished epoch's events died.
-#[cold]
-fn report_dead(first: u64, more: Option<Box<Slab<WaitId>>>) {
-    let mut ids: Vec<WaitId> = Vec::new();
-    if first != 0 {
-        ids.push(crate::driver::Token(first));
-    }
-    if let Some(mut more) = more {
-        ids.extend(more.drain());
-    }
-    crate::driver::waits_died(ids);
-}
-
-/// The key of the inline watch ([`Shared::watch_first`]); slab keys stay
-/// below it.
+/// The key of the first watch (kept in [`Shared::watches`]); the loop's
+/// keys for the others stay below it.
 const FIRST: u32 = u32::MAX - 1;
 /// A node no wait watches.
 const UNWATCHED: u32 = u32::MAX;
@@ -230,8 +235,7 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
-                watch_first: Cell::new(0),
-                watch_more: Cell::new(None),
+                watches: Cell::new(0),
             }),
         }
     }

@@ -29,7 +29,7 @@ mod slab;
 mod timers;
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::rc::{Rc, Weak};
@@ -118,6 +118,10 @@ struct Loop {
     live_waits: Cell<usize>,
     /// Waits whose events died, to be reaped at the top of the next turn.
     deaths: RefCell<Vec<WaitId>>,
+    /// The watches of a rendezvous beyond its first (which it keeps
+    /// itself), by the rendezvous' address: rare, so kept out of every
+    /// rendezvous.
+    extra_watches: RefCell<Option<HashMap<usize, Slab<WaitId>>>>,
     /// The headers of the tasks that blocked at least once and are not
     /// done (for `blocked()`). A task removes itself when it finishes or is
     /// dropped, so every pointer here is to a live task.
@@ -154,6 +158,7 @@ thread_local! {
             generation: Cell::new(0),
             live_waits: Cell::new(0),
             deaths: RefCell::new(Vec::new()),
+            extra_watches: RefCell::new(None),
             blocked: RefCell::new(Vec::new()),
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
@@ -207,8 +212,9 @@ pub(crate) fn register(
     // An operation parked again while the thread's loop is torn down (a
     // handle dropped with the last tasks) fails instead.
     LOOP.try_with(|l| {
-        // Never 0: a token of 0 means "not registered" to a source.
-        let generation = l.generation.get().wrapping_add(1).max(1);
+        // Never 0 (a token of 0 means "not registered" to a source), and
+        // below 2^31 (a token's top bit is free for a rendezvous' flag).
+        let generation = (l.generation.get().wrapping_add(1) & 0x7fff_ffff).max(1);
         l.generation.set(generation);
         let index = l.registrations.borrow_mut().insert(reg);
         let token = Token(u64::from(generation) << 32 | u64::from(index));
@@ -267,6 +273,40 @@ pub(crate) fn wait_ended() {
 /// The events of these waits died untriggered: reap them on the next turn.
 pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
     let _ = LOOP.try_with(|l| l.deaths.borrow_mut().extend(ids));
+}
+
+/// Remembers a watch of the rendezvous at `owner` beyond its first; returns
+/// the key to [`unwatch_extra`] it with.
+pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
+    LOOP.with(|l| {
+        let mut extra = l.extra_watches.borrow_mut();
+        let by_owner = extra.get_or_insert_with(HashMap::new);
+        by_owner.entry(owner).or_default().insert(id)
+    })
+}
+
+/// Forgets a watch made with [`watch_extra`].
+pub(crate) fn unwatch_extra(owner: usize, key: u32) {
+    let _ = LOOP.try_with(|l| {
+        let mut extra = l.extra_watches.borrow_mut();
+        if let Some(ids) = extra.as_mut().and_then(|e| e.get_mut(&owner)) {
+            ids.remove(key);
+        }
+    });
+}
+
+/// The rendezvous at `owner` ended its epoch: its extra watches died.
+pub(crate) fn extra_watches_died(owner: usize) {
+    let _ = LOOP.try_with(|l| {
+        let ids = l
+            .extra_watches
+            .borrow_mut()
+            .as_mut()
+            .and_then(|e| e.remove(&owner));
+        if let Some(mut ids) = ids {
+            l.deaths.borrow_mut().extend(ids.drain());
+        }
+    });
 }
 
 /// Drops the waits whose events died (reported by [`waits_died`]).

@@ -82,6 +82,7 @@ mod fd;
 pub(crate) mod op;
 pub(crate) mod ops;
 mod signal;
+mod slots;
 pub(crate) mod source;
 pub(crate) mod sys;
 

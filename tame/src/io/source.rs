@@ -22,6 +22,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
 use super::op::Parkable;
+use super::slots::Slots;
 use super::sys;
 use crate::driver::{self, Ready, Registration, Token};
 use crate::Event;
@@ -38,37 +39,34 @@ enum Reg {
     AlwaysReady,
 }
 
-/// The slots, by kind of readiness.
+/// The kinds of readiness, one slot each.
 const KINDS: [Ready; 3] = [Ready::READ, Ready::WRITE, Ready::HUP];
 /// Every kind.
 const ALL: Ready = Ready::READ.union(Ready::WRITE).union(Ready::HUP);
 
-fn slot_of(kind: Ready) -> usize {
-    KINDS
-        .iter()
-        .position(|&k| k == kind)
-        .expect("one kind of readiness per slot")
-}
+/// [`Source::flags`]: closed by its owner ([`Source::close`]): nothing more
+/// runs on it.
+const CLOSED: u8 = 1;
+/// [`Source::flags`]: `O_NONBLOCK` was set on a shared description
+/// (stdin): clear it again when the source goes.
+const RESTORE_BLOCKING: u8 = 2;
 
 /// A descriptor on the loop; see the module docs.
 ///
-/// Kept small (64 bytes): every idle connection of a server has one. The
+/// Kept small (40 bytes): every idle connection of a server has one. The
 /// registration state is [`Reg`], stored as a token and one byte.
 pub(crate) struct Source {
     fd: OwnedFd,
     /// Writes go through `send(MSG_NOSIGNAL)` (never a `SIGPIPE`).
     socket: bool,
-    /// Closed by its owner ([`Source::close`]): nothing more runs on it.
-    closed: Cell<bool>,
-    /// `O_NONBLOCK` was set on a shared description (stdin): clear it again
-    /// when the source goes.
-    restore_blocking: Cell<bool>,
+    /// `CLOSED`, `RESTORE_BLOCKING`.
+    flags: Cell<u8>,
     /// [`Reg::Polled`]'s `armed`.
     armed: Cell<Ready>,
     /// [`Reg`]: `UNREGISTERED`, `ALWAYS_READY` or a token.
     token: Cell<Token>,
-    /// The parked operations, by kind ([`KINDS`]).
-    slots: [Cell<Option<Box<dyn Parkable>>>; 3],
+    /// The parked operations, one per kind.
+    slots: Slots,
 }
 
 /// [`Source::token`] of a source not registered yet (never a slab token:
@@ -84,11 +82,10 @@ impl Source {
         Rc::new(Source {
             fd,
             socket,
-            closed: Cell::new(false),
-            restore_blocking: Cell::new(false),
+            flags: Cell::new(0),
             armed: Cell::new(Ready::NONE),
             token: Cell::new(UNREGISTERED),
-            slots: [Cell::new(None), Cell::new(None), Cell::new(None)],
+            slots: Slots::new(),
         })
     }
 
@@ -122,34 +119,16 @@ impl Source {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.get()
+        self.flags.get() & CLOSED != 0
     }
 
     pub(crate) fn restore_blocking_on_drop(&self) {
-        self.restore_blocking.set(true);
+        self.flags.set(self.flags.get() | RESTORE_BLOCKING);
     }
 
     /// What the parked operations wait for.
     fn parked_interest(&self) -> Ready {
-        let mut want = Ready::NONE;
-        for (kind, slot) in KINDS.into_iter().zip(&self.slots) {
-            if Self::peek(slot, |op| op.is_some()) {
-                want = want.union(kind);
-            }
-        }
-        want
-    }
-
-    /// Looks at what a slot holds (without user code running meanwhile:
-    /// only liveness is asked).
-    fn peek<R>(
-        slot: &Cell<Option<Box<dyn Parkable>>>,
-        f: impl FnOnce(Option<&dyn Parkable>) -> R,
-    ) -> R {
-        let op = slot.take();
-        let r = f(op.as_deref());
-        slot.set(op);
-        r
+        self.slots.interest()
     }
 
     /// Registers the source with the backend for `want` now, rather than at
@@ -179,14 +158,13 @@ impl Source {
     /// untriggered) if the source is closed or its event is dead, and fails
     /// if the slot holds a live operation or the backend refuses.
     pub(crate) fn park(self: &Rc<Self>, kind: Ready, op: Box<dyn Parkable>) {
-        if self.closed.get() || !op.is_live() {
+        if self.is_closed() || !op.is_live() {
             return;
         }
-        let slot = &self.slots[slot_of(kind)];
-        if Self::peek(slot, |p| p.is_some_and(|p| p.is_live())) {
+        if self.slots.peek(kind, |p| p.is_some_and(|p| p.is_live())) {
             return op.fail(busy(kind));
         }
-        let displaced = slot.take();
+        let displaced = self.slots.take(kind);
         // A dead operation not reaped yet gives up its place.
         drop(displaced.map(Self::end));
         let want = self.parked_interest().union(kind);
@@ -219,7 +197,7 @@ impl Source {
         if !op.watch(token) {
             return;
         }
-        self.slots[slot_of(kind)].set(Some(op));
+        self.slots.put(kind, op);
         driver::wait_parked();
     }
 
@@ -251,9 +229,9 @@ impl Source {
     /// allocation: this is on the path of every readiness report).
     fn take(&self, kinds: Ready) -> [Option<Box<dyn Parkable>>; 3] {
         let mut taken = [None, None, None];
-        for ((kind, slot), out) in KINDS.into_iter().zip(&self.slots).zip(&mut taken) {
+        for (kind, out) in KINDS.into_iter().zip(&mut taken) {
             if kinds.intersects(kind) {
-                *out = slot.take();
+                *out = self.slots.take(kind);
             }
         }
         // Ended only once all are out: unwatching touches no slot, but keep
@@ -269,7 +247,7 @@ impl Source {
         let Reg::Polled { token, armed } = self.reg() else {
             return;
         };
-        if want.is_empty() || armed.contains(want) || self.closed.get() {
+        if want.is_empty() || armed.contains(want) || self.is_closed() {
             return;
         }
         match driver::rearm(self.fd(), token, want) {
@@ -293,9 +271,10 @@ impl Source {
     /// descriptor itself closes when the last `Rc` goes (at once, unless an
     /// operation of this turn still holds it).
     pub(crate) fn close(&self) {
-        if self.closed.replace(true) {
+        if self.is_closed() {
             return;
         }
+        self.flags.set(self.flags.get() | CLOSED);
         self.cancel(ALL);
         if let Reg::Polled { token, .. } = self.reg() {
             self.set_reg(Reg::Unregistered);
@@ -308,7 +287,7 @@ impl Source {
     /// still hold).
     pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
         self.close();
-        self.restore_blocking.set(false);
+        self.flags.set(self.flags.get() & !RESTORE_BLOCKING);
         // The source keeps its descriptor until it is dropped: hand out a
         // duplicate and let the original close with it.
         sys::dup(self.fd())
@@ -343,9 +322,12 @@ impl Registration for Source {
 
     fn reap(&self) {
         let mut dead = [None, None, None];
-        for (slot, out) in self.slots.iter().zip(&mut dead) {
-            if Self::peek(slot, |op| op.is_some_and(|op| !op.is_live())) {
-                *out = slot.take();
+        for (kind, out) in KINDS.into_iter().zip(&mut dead) {
+            if self
+                .slots
+                .peek(kind, |op| op.is_some_and(|op| !op.is_live()))
+            {
+                *out = self.slots.take(kind);
             }
         }
         // Dropped once the slots are settled: an operation's drop is user
@@ -361,7 +343,7 @@ impl Drop for Source {
         if let Reg::Polled { token, .. } = self.reg() {
             driver::deregister(self.fd(), token);
         }
-        if self.restore_blocking.get() {
+        if self.flags.get() & RESTORE_BLOCKING != 0 {
             let _ = sys::set_nonblocking(self.fd(), false);
         }
     }
@@ -457,5 +439,15 @@ impl Drop for Handle {
         // Dead operations go now (and with them, if they were the last
         // holders, the descriptor); live ones keep it until they deliver.
         self.src.reap();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_source_stays_small() {
+        // Every idle connection of a server has one (plus the Rc counts).
+        let size = std::mem::size_of::<super::Source>();
+        assert!(size <= 40, "{size} bytes");
     }
 }
