@@ -257,8 +257,9 @@ fn cancelled_timers_give_their_memory_back() {
 
 #[test]
 fn refused_fd_wait_allocates_nothing() {
-    // Regression: the fd table was grown up to the fd number before epoll
-    // refused the fd, so one wait on a bad high fd number held megabytes.
+    // Regression: the fd-number table of earlier versions was grown up to
+    // the fd number before epoll refused the fd, so one wait on a bad high
+    // fd number held megabytes.
     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
     tame::wait_on_fd(&a, Interest::Write, Event::from_fn(|_| ())).unwrap();
     tame::run(); // the selector exists now
