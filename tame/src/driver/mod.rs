@@ -10,13 +10,13 @@
 //!
 //! A descriptor's registration (a [`Registration`]: a source or the signal
 //! table) parks the operations that wait on it. Parking one *watches* its
-//! event ([`Event::watch`]): the loop counts it in `live_waits`, and the
+//! event (`Event::watch`): the loop counts it as live ([`waits`]), and the
 //! event's owner (a rendezvous, a future) remembers the wait's [`WaitId`].
 //! When the event dies untriggered (its rendezvous is cancelled or dropped,
 //! its future dropped), the owner reports the id here ([`waits_died`]); at
 //! the top of its next turn the loop asks the registration to drop that
 //! wait ([`Registration::reap`]), which uncounts it. So `run()` returns
-//! when `live_waits` is zero and nothing else is pending: no table is
+//! when no wait is live and nothing else is pending: no table is
 //! scanned and nothing is retried on a timer.
 //!
 //! Nothing here calls user code (a task, a waker, an event's callback) while
@@ -27,9 +27,10 @@ mod backend;
 mod epoll;
 mod slab;
 mod timers;
+mod waits;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::rc::{Rc, Weak};
@@ -42,6 +43,7 @@ use backend::{Backend, Notifier, Notify, Readiness, Selector};
 pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
 pub(crate) use slab::Slab;
 use timers::Timers;
+use waits::Waits;
 
 /// The token of the cross-thread wake-up; never a registration's (those
 /// have an index below `u32::MAX`).
@@ -114,14 +116,8 @@ struct Loop {
     /// that is gone does not reach the one that took its slab entry.
     registrations: RefCell<Slab<Weak<dyn Registration>>>,
     generation: Cell<u32>,
-    /// Parked waits whose events are live (see the module docs).
-    live_waits: Cell<usize>,
-    /// Waits whose events died, to be reaped at the top of the next turn.
-    deaths: RefCell<Vec<WaitId>>,
-    /// The watches of a rendezvous beyond its first (which it keeps
-    /// itself), by the rendezvous' address: rare, so kept out of every
-    /// rendezvous.
-    extra_watches: RefCell<Option<HashMap<usize, Slab<WaitId>>>>,
+    /// Live waits and dead ones to reap (see the module docs).
+    waits: Waits,
     /// The headers of the tasks that blocked at least once and are not
     /// done (for `blocked()`). A task removes itself when it finishes or is
     /// dropped, so every pointer here is to a live task.
@@ -156,9 +152,7 @@ thread_local! {
             selector: RefCell::new(None),
             registrations: RefCell::new(Slab::new()),
             generation: Cell::new(0),
-            live_waits: Cell::new(0),
-            deaths: RefCell::new(Vec::new()),
-            extra_watches: RefCell::new(None),
+            waits: Waits::new(),
             blocked: RefCell::new(Vec::new()),
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
@@ -262,57 +256,39 @@ fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration>> {
 
 /// A wait was parked with a live event: count it.
 pub(crate) fn wait_parked() {
-    let _ = LOOP.try_with(|l| l.live_waits.set(l.live_waits.get() + 1));
+    let _ = LOOP.try_with(|l| l.waits.parked());
 }
 
 /// A counted wait ended (fired, was cancelled, or was reaped).
 pub(crate) fn wait_ended() {
-    let _ = LOOP.try_with(|l| l.live_waits.set(l.live_waits.get() - 1));
+    let _ = LOOP.try_with(|l| l.waits.ended());
 }
 
 /// The events of these waits died untriggered: reap them on the next turn.
 pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
-    let _ = LOOP.try_with(|l| l.deaths.borrow_mut().extend(ids));
+    let _ = LOOP.try_with(|l| l.waits.died(ids));
 }
 
 /// Remembers a watch of the rendezvous at `owner` beyond its first; returns
 /// the key to [`unwatch_extra`] it with.
 pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
-    LOOP.with(|l| {
-        let mut extra = l.extra_watches.borrow_mut();
-        let by_owner = extra.get_or_insert_with(HashMap::new);
-        by_owner.entry(owner).or_default().insert(id)
-    })
+    LOOP.with(|l| l.waits.watch_extra(owner, id))
 }
 
 /// Forgets a watch made with [`watch_extra`].
 pub(crate) fn unwatch_extra(owner: usize, key: u32) {
-    let _ = LOOP.try_with(|l| {
-        let mut extra = l.extra_watches.borrow_mut();
-        if let Some(ids) = extra.as_mut().and_then(|e| e.get_mut(&owner)) {
-            ids.remove(key);
-        }
-    });
+    let _ = LOOP.try_with(|l| l.waits.unwatch_extra(owner, key));
 }
 
 /// The rendezvous at `owner` ended its epoch: its extra watches died.
 pub(crate) fn extra_watches_died(owner: usize) {
-    let _ = LOOP.try_with(|l| {
-        let ids = l
-            .extra_watches
-            .borrow_mut()
-            .as_mut()
-            .and_then(|e| e.remove(&owner));
-        if let Some(mut ids) = ids {
-            l.deaths.borrow_mut().extend(ids.drain());
-        }
-    });
+    let _ = LOOP.try_with(|l| l.waits.extra_died(owner));
 }
 
 /// Drops the waits whose events died (reported by [`waits_died`]).
 fn reap_deaths(l: &Loop) {
     loop {
-        let ids = std::mem::take(&mut *l.deaths.borrow_mut());
+        let ids = l.waits.take_deaths();
         if ids.is_empty() {
             return;
         }
@@ -430,7 +406,7 @@ pub(crate) fn run() {
             reap_deaths(l);
             let busy = !l.ready.borrow().is_empty();
             let deadline = next_live_deadline(l);
-            let waits = l.live_waits.get();
+            let waits = l.waits.live();
             if !busy && deadline.is_none() && waits == 0 && !spawned_can_progress(l) {
                 return;
             }
@@ -591,7 +567,7 @@ fn wake_remote(l: &Loop) {
 
 /// The parked waits counted as live (for tests).
 pub(crate) fn live_waits() -> usize {
-    LOOP.with(|l| l.live_waits.get())
+    LOOP.with(|l| l.waits.live())
 }
 
 /// Number of armed timer entries, live or not yet pruned (for tests).
