@@ -216,7 +216,7 @@ fn a_slot_is_refilled_on_each_iteration() {
 #[tamed]
 fn tvars_typed(t: Trace) {
     tvars! {
-        let mut total: u64;
+        let total: u64;
         let mut parts: Vec<u64> = vec![0; 2];
     }
     twait! {

@@ -273,6 +273,22 @@ impl<I> Rendezvous<I> {
         Poll::Pending
     }
 
+    /// `twait!(r)` before the task packs its state: `false` if `poll_for_task`
+    /// would be ready now (an id is queued, or nothing is outstanding), else
+    /// registers `task` as `poll_for_task` does and returns `true`.
+    pub(crate) fn would_block_for_task(&self, task: &TaskRef, site: &'static TwaitSite) -> bool
+    where
+        I: 'static,
+    {
+        if !self.shared.queue.borrow().is_empty() || self.pending() == 0 {
+            return false;
+        }
+        self.set_waiter(Waiter::Task(task.clone()));
+        let count: Rc<dyn Outstanding> = self.shared.clone();
+        task.header().block_explicit(site, Rc::downgrade(&count));
+        true
+    }
+
     fn set_waiter(&self, waiter: Waiter) {
         let old = self.shared.waiter.take();
         if let (Some(Waiter::Task(old_task)), Waiter::Task(new_task)) = (&old, &waiter) {

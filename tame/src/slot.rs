@@ -121,6 +121,59 @@ impl<T, C> SlotList<T, C> {
         };
     }
 
+    /// Takes the next value that came back, with its captures, and forgets
+    /// slots that came back empty. Slots still outstanding stay.
+    pub fn pop_returned(&mut self) -> Option<(T, C)> {
+        loop {
+            match std::mem::replace(&mut self.entries, Entries::Empty) {
+                Entries::Empty => return None,
+                Entries::One(s, c) => {
+                    if !s.is_back() {
+                        self.entries = Entries::One(s, c);
+                        return None;
+                    }
+                    match s.take() {
+                        Some(v) => return Some((v, c)),
+                        None => continue,
+                    }
+                }
+                Entries::Many(mut v) => {
+                    let pos = v.iter().position(|(s, _)| s.is_back());
+                    let found = pos.map(|i| v.remove(i));
+                    self.entries = Entries::Many(v);
+                    match found {
+                        None => return None,
+                        Some((s, c)) => match s.take() {
+                            Some(val) => return Some((val, c)),
+                            None => continue,
+                        },
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value for a slot that had no value before its wait: the last
+    /// one that came back.
+    ///
+    /// # Panics
+    ///
+    /// If no event of the site came back with a value (all were dropped):
+    /// the variable `name` would have no value.
+    pub fn take_required(&mut self, name: &str) -> (T, C) {
+        let mut last = None;
+        while let Some(x) = self.pop_returned() {
+            last = Some(x);
+        }
+        match last {
+            Some(x) => x,
+            None => panic!(
+                "the event for `{name}` came back without a value (it was dropped untriggered), \
+                 and `{name}` had no value before the twait; give it one to keep when no value comes"
+            ),
+        }
+    }
+
     /// Stores every value that came back (through `store`) and forgets the
     /// slots that came back; slots still outstanding stay in the list.
     pub fn store_returned(&mut self, mut store: impl FnMut(T, C)) {

@@ -368,6 +368,21 @@ impl TaskContext<'_> {
     pub fn name(&self) -> &'static str {
         self.header.name()
     }
+
+    /// Whether the task is waiting: it called [`wait_join`](Self::wait_join)
+    /// or [`poll_rendezvous`](Self::poll_rendezvous) during this run and got
+    /// `Pending`.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.header.status.get(), Status::Join | Status::Rendezvous)
+    }
+
+    pub(crate) fn rendezvous_would_block<I: 'static>(
+        &self,
+        r: &Rendezvous<I>,
+        site: &'static TwaitSite,
+    ) -> bool {
+        r.would_block_for_task(self.task, site)
+    }
 }
 
 /// Starts a task: allocates it and runs `body` at once, up to its first

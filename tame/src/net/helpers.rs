@@ -80,7 +80,7 @@ pub(super) fn read_until<D: AsRef<[u8]> + 'static>(
     tvars! {
         let mut buf: Vec<u8> = buf;
         let mut searched: usize = 0;
-        let mut result: io::Result<usize> = Ok(0);
+        let result: io::Result<usize>;
         let mut readiness: io::Result<()> = Ok(());
     }
     loop {

@@ -1,0 +1,230 @@
+//! `#[tamed]`: check → parse → lower → analyze → emit, and the function
+//! around the machine.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
+
+use crate::check::{self, Errors};
+use crate::emit::Emitter;
+use crate::{analyze, lower, parse, shadow};
+
+pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
+    let f: ItemFn = match syn::parse2(input) {
+        Ok(f) => f,
+        Err(e) => return e.into_compile_error(),
+    };
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.spanned(&args, "#[tamed] takes no arguments");
+    }
+    check::signature(&f, &mut errors);
+    check::body(&f, &mut errors);
+    if let Some(e) = errors.take() {
+        return fallback(e, &f);
+    }
+    let ir = parse::function(&f, &mut errors);
+    if let Some(e) = errors.take() {
+        return fallback(e, &f);
+    }
+    let machine = lower::lower(&ir);
+    let analysis = analyze::analyze(&ir, &machine, &mut errors);
+    if let Some(e) = errors.take() {
+        return fallback(e, &f);
+    }
+    let reached = analysis.reached.clone();
+    let mut em = Emitter::new(&ir, &machine, &analysis, reached);
+    let enum_def = em.state_enum();
+    let sites = em.sites();
+    let initial = em.initial();
+    let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
+
+    let sig = Signature::of(&f);
+    let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f));
+    let items = &ir.items;
+    let name = &ir.name;
+    let var = em.state_var();
+    let ty = em.state_ty();
+    let drive = em.drive();
+    let cx = parse::syntax::hygienic("__tame_cx");
+    let body = parse::syntax::hygienic("__tame_body");
+    let (done_holder, start) = match &sig.done {
+        Some(done) => {
+            let holder = parse::syntax::hygienic("__tame_done");
+            (
+                quote!(let mut #holder = ::core::option::Option::Some(#done);),
+                quote!(::tame::__private::start_machine(#name, #body);),
+            )
+        }
+        None => (
+            TokenStream::new(),
+            quote!(::tame::__private::start_machine(#name, #body);),
+        ),
+    };
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let sig_tokens = &sig.item;
+    quote! {
+        #(#attrs)*
+        #vis #sig_tokens {
+            #(#items)*
+            #lint_shadow
+            #enum_def
+            #sites
+            let mut #var = #initial;
+            #done_holder
+            // The lint shadow above reports what rustc says about the body
+            // as written; these lints would only repeat it, or misfire on
+            // the machine's rearrangement of it.
+            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_labels)]
+            let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
+                #drive: loop {
+                    match ::core::mem::replace(&mut #var, #ty::__Taken) {
+                        #(#arms)*
+                        #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
+                    }
+                }
+            };
+            #start
+        }
+    }
+}
+
+/// The generated function's signature: a pattern parameter gets a fresh
+/// name, a return type becomes a last `done: Event<T>` parameter, type
+/// parameters and `impl Trait` arguments get `'static` (the task outlives
+/// the call).
+struct Signature {
+    item: syn::Signature,
+    /// The `done` parameter's identifier (its hygiene is ours, so a user
+    /// parameter named `done` is another variable).
+    done: Option<proc_macro2::Ident>,
+    /// Pattern parameters: (pattern, type, fresh name).
+    patterns: Vec<(Pat, Type, proc_macro2::Ident)>,
+}
+
+impl Signature {
+    fn of(f: &ItemFn) -> Signature {
+        let mut sig = f.sig.clone();
+        let mut patterns = Vec::new();
+        for (i, input) in sig.inputs.iter_mut().enumerate() {
+            if let FnArg::Typed(t) = input {
+                if let Type::ImplTrait(it) = &mut *t.ty {
+                    it.bounds.push(syn::parse_quote!('static));
+                }
+                let simple =
+                    matches!(&*t.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none());
+                if !simple {
+                    let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
+                    patterns.push(((*t.pat).clone(), (*t.ty).clone(), arg.clone()));
+                    *t.pat = syn::parse_quote!(#arg);
+                }
+            }
+        }
+        let mut done = None;
+        if let ReturnType::Type(_, ty) = &sig.output {
+            let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
+            if !unit {
+                let d = proc_macro2::Ident::new("done", Span::mixed_site());
+                sig.inputs.push(syn::parse_quote!(#d: ::tame::Event<#ty>));
+                done = Some(d);
+            }
+        }
+        sig.output = ReturnType::Default;
+        add_static_bounds(&mut sig);
+        Signature {
+            item: sig,
+            done,
+            patterns,
+        }
+    }
+}
+
+/// The task outlives the call: its type parameters must be `'static`. The
+/// bound goes where the user bounds the parameter already (inline or in
+/// the where clause), so that clippy sees one bound location.
+fn add_static_bounds(sig: &mut syn::Signature) {
+    let in_where: Vec<String> = sig
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|w| w.predicates.iter())
+        .filter_map(|p| match p {
+            syn::WherePredicate::Type(t) => {
+                Some(quote::ToTokens::to_token_stream(&t.bounded_ty).to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut where_static = Vec::new();
+    for g in &mut sig.generics.params {
+        if let GenericParam::Type(t) = g {
+            if t.bounds.is_empty() && in_where.contains(&t.ident.to_string()) {
+                where_static.push(t.ident.clone());
+            } else {
+                t.bounds.push(syn::parse_quote!('static));
+            }
+        }
+    }
+    for ident in where_static {
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#ident: 'static));
+    }
+}
+
+/// `if false { <paths used>; let _ = || -> T { <shadow body> }; return; }`
+///
+/// Never runs: rustc only type-checks and lints it (see `shadow.rs`). It
+/// comes before the state is made, and leaves the function, so that what
+/// it captures does not conflict with the machine's moves.
+fn lint_shadow(
+    f: &ItemFn,
+    sig: &Signature,
+    rendezvous: &std::collections::HashSet<String>,
+) -> TokenStream {
+    let body = shadow::body(&f.block.stmts, rendezvous);
+    let paths = parse::macros::macro_paths(&f.block);
+    let patterns = sig
+        .patterns
+        .iter()
+        .map(|(pat, ty, arg)| quote!(let #pat: #ty = #arg;));
+    let ret = match &f.sig.output {
+        ReturnType::Type(_, ty) => quote!(-> #ty),
+        ReturnType::Default => TokenStream::new(),
+    };
+    quote! {
+        if false {
+            #(#paths!(@used);)*
+            let _ = || #ret {
+                #(#patterns)*
+                #body
+            };
+            return;
+        }
+    }
+}
+
+/// What a rejected function expands to: the errors, and the function with
+/// its body as the lint shadow, so that rustc's own errors in the body
+/// show too and the rest of the crate type-checks (as tokio's macros do).
+fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
+    let errors = err.into_compile_error();
+    let sig = Signature::of(f);
+    let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f));
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let mut item = sig.item.clone();
+    item.asyncness = None;
+    item.constness = None;
+    let done = sig.done.iter();
+    quote! {
+        #errors
+        #(#attrs)*
+        #vis #item {
+            #(let _ = #done;)*
+            #shadow
+        }
+    }
+}
