@@ -1,0 +1,32 @@
+//! `if let Some(i) = twait!(r)` and `while let Some(i) = twait!(r)`.
+#![deny(warnings)]
+use tame::{tamed, twait, Rendezvous};
+
+#[tamed]
+fn collect(r: Rendezvous<u32>) -> Vec<u32> {
+    let mut got = Vec::new();
+    if let Some(first) = twait!(r) {
+        got.push(first * 100);
+    } else {
+        return got;
+    }
+    while let Some(i) = twait!(r) {
+        got.push(i);
+    }
+    got
+}
+
+fn main() {
+    let out = Rendezvous::<()>::new();
+    let (a, sa) = out.event_with_slot(());
+    let (b, sb) = out.event_with_slot(());
+    let r = Rendezvous::new();
+    for i in 1..4 {
+        tame::asap(r.event(i));
+    }
+    collect(r, a);
+    collect(Rendezvous::new(), b);
+    tame::run();
+    assert_eq!(sa.take(), Some(vec![100, 2, 3]));
+    assert_eq!(sb.take(), Some(vec![]));
+}
