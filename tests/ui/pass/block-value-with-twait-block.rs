@@ -7,7 +7,7 @@ fn answer(ev: Event<u32>) {
 }
 
 #[tamed]
-fn doubled() -> u32 {
+fn doubled(done: Event<u32>) {
     let mut v = 0;
     assert_eq!(v, 0);
     let v = {
@@ -17,7 +17,7 @@ fn doubled() -> u32 {
         }
         v * 2
     };
-    v
+    done.trigger(v);
 }
 
 fn main() {

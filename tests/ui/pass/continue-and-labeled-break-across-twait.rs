@@ -1,9 +1,9 @@
 //! `continue`, labeled `continue`/`break` after twaits.
 #![deny(warnings)]
-use tame::{mkevent, tamed, twait, Rendezvous};
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn walk() -> Vec<(u32, u32)> {
+fn walk(done: Event<Vec<(u32, u32)>>) {
     let mut seen = Vec::new();
     'rows: for i in 0..4 {
         for j in 0..4 {
@@ -20,7 +20,7 @@ fn walk() -> Vec<(u32, u32)> {
             seen.push((i, j));
         }
     }
-    seen
+    done.trigger(seen);
 }
 
 fn main() {

@@ -1,19 +1,20 @@
 //! `if let Some(i) = twait!(r)` and `while let Some(i) = twait!(r)`.
 #![deny(warnings)]
-use tame::{tamed, twait, Rendezvous};
+use tame::{tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn collect(r: Rendezvous<u32>) -> Vec<u32> {
+fn collect(r: Rendezvous<u32>, done: Event<Vec<u32>>) {
     let mut got = Vec::new();
     if let Some(first) = twait!(r) {
         got.push(first * 100);
     } else {
-        return got;
+        done.trigger(got);
+        return;
     }
     while let Some(i) = twait!(r) {
         got.push(i);
     }
-    got
+    done.trigger(got);
 }
 
 fn main() {

@@ -1,13 +1,14 @@
 //! `let Some(i) = twait!(r) else { .. };`
 #![deny(warnings)]
-use tame::{tamed, twait, Rendezvous};
+use tame::{tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn next_doubled(r: Rendezvous<u32>) -> u32 {
+fn next_doubled(r: Rendezvous<u32>, done: Event<u32>) {
     let Some(i) = twait!(r) else {
-        return 0;
+        done.trigger(0);
+        return;
     };
-    i * 2
+    done.trigger(i * 2);
 }
 
 fn main() {

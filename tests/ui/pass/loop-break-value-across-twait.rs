@@ -1,10 +1,10 @@
 //! `let c = loop { ..twait..; break v; };` and `break 'outer v` from an
 //! inner loop.
 #![deny(warnings)]
-use tame::{mkevent, tamed, twait, Rendezvous};
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn third_turn() -> u32 {
+fn third_turn(done: Event<u32>) {
     let mut turns = 0;
     let c = loop {
         twait! { tame::asap(mkevent!()); }
@@ -13,11 +13,11 @@ fn third_turn() -> u32 {
             break turns * 10;
         }
     };
-    c + 1
+    done.trigger(c + 1);
 }
 
 #[tamed]
-fn find(wanted: u32) -> Option<(u32, u32)> {
+fn find(wanted: u32, done: Event<Option<(u32, u32)>>) {
     let found = 'search: loop {
         for i in 0..3 {
             for j in 0..3 {
@@ -29,7 +29,7 @@ fn find(wanted: u32) -> Option<(u32, u32)> {
         }
         break None;
     };
-    found
+    done.trigger(found);
 }
 
 fn main() {

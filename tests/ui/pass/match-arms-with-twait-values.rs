@@ -1,9 +1,9 @@
 //! `match` arms that contain twaits and yield values.
 #![deny(warnings)]
-use tame::{mkevent, tamed, twait, Rendezvous};
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn classify(x: Option<u32>, r: Rendezvous<u32>) -> u32 {
+fn classify(x: Option<u32>, r: Rendezvous<u32>, done: Event<u32>) {
     let v = match x {
         Some(n) if n > 10 => {
             twait! { tame::asap(mkevent!()); }
@@ -12,7 +12,7 @@ fn classify(x: Option<u32>, r: Rendezvous<u32>) -> u32 {
         Some(n) => twait!(r).unwrap_or(0) + n,
         None => 0,
     };
-    v * 2
+    done.trigger(v * 2);
 }
 
 fn main() {

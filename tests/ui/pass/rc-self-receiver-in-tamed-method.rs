@@ -18,11 +18,11 @@ impl Pool {
     }
 
     #[tamed]
-    fn serve(self: Rc<Self>) -> u32 {
+    fn serve(self: Rc<Self>, done: Event<u32>) {
         twait! { self.clone().check(mkevent!()); }
         let seen = self.checks.get();
         twait! { self.check(mkevent!()); }
-        seen
+        done.trigger(seen);
     }
 }
 

@@ -2,10 +2,10 @@
 //! the inner scope ends), and `let x = x + 1;` across twaits (issue 8,
 //! item 9).
 #![deny(warnings)]
-use tame::{mkevent, tamed, twait, Rendezvous};
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn shadows() -> String {
+fn shadows(done: Event<String>) {
     let n = String::from("outer");
     loop {
         let n = 5;
@@ -19,7 +19,7 @@ fn shadows() -> String {
     let x = x + 1;
     twait! { tame::asap(mkevent!()); }
     let x = x + 1;
-    format!("{n} {x}")
+    done.trigger(format!("{n} {x}"));
 }
 
 fn main() {

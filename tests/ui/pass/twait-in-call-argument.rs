@@ -2,7 +2,7 @@
 #![deny(warnings)]
 use std::cell::RefCell;
 use std::rc::Rc;
-use tame::{tamed, twait, Rendezvous};
+use tame::{tamed, twait, Event, Rendezvous};
 
 type Log = Rc<RefCell<Vec<&'static str>>>;
 
@@ -16,8 +16,9 @@ fn add3(a: u32, b: Option<u32>, c: u32) -> u32 {
 }
 
 #[tamed]
-fn args(log: Log, r: Rendezvous<u32>) -> u32 {
-    add3(note(&log, "first", 1), twait!(r), note(&log, "third", 3))
+fn args(log: Log, r: Rendezvous<u32>, done: Event<u32>) {
+    let n = add3(note(&log, "first", 1), twait!(r), note(&log, "third", 3));
+    done.trigger(n);
 }
 
 fn main() {

@@ -1,11 +1,11 @@
 //! `let x = if c { twait!(r) } else { None };`
 #![deny(warnings)]
-use tame::{tamed, twait, Rendezvous};
+use tame::{tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn pick(c: bool, r: Rendezvous<u32>) -> Option<u32> {
+fn pick(c: bool, r: Rendezvous<u32>, done: Event<Option<u32>>) {
     let x = if c { twait!(r) } else { None };
-    x.map(|i| i + 1)
+    done.trigger(x.map(|i| i + 1));
 }
 
 fn main() {

@@ -1,14 +1,14 @@
 //! `let v = match twait!(r) { .. };`
 #![deny(warnings)]
-use tame::{tamed, twait, Rendezvous};
+use tame::{tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn next_or_zero(r: Rendezvous<u32>) -> u32 {
+fn next_or_zero(r: Rendezvous<u32>, done: Event<u32>) {
     let v = match twait!(r) {
         Some(i) => i,
         None => 0,
     };
-    v * 10
+    done.trigger(v * 10);
 }
 
 fn main() {

@@ -1,13 +1,13 @@
 //! `&&`/`||` with a twait on the right: short-circuit respected.
 #![deny(warnings)]
-use tame::{tamed, twait, Rendezvous};
+use tame::{tamed, twait, Event, Rendezvous};
 
 #[tamed]
-fn gate(open: bool, r: Rendezvous<u32>) -> (bool, usize, bool) {
+fn gate(open: bool, r: Rendezvous<u32>, done: Event<(bool, usize, bool)>) {
     let waited = open && twait!(r).is_some();
     let pending = r.pending();
     let skipped = !open || twait!(r).is_none();
-    (waited, pending, skipped)
+    done.trigger((waited, pending, skipped));
 }
 
 fn main() {

@@ -8,14 +8,14 @@ fn answer(x: u32, ev: Event<u32>) {
 }
 
 #[tamed]
-fn sum_answers() -> u32 {
+fn sum_answers(done: Event<u32>) {
     let mut v: u32;
     let mut total = 0;
     for i in 1..4 {
         twait! { answer(i * 10, mkevent!(v)); }
         total += v;
     }
-    total
+    done.trigger(total);
 }
 
 fn main() {
