@@ -784,7 +784,14 @@ fn underscore_named_guards_are_dropped_like_any_other_binding() {
 fn bindings_are_dropped_in_reverse_order_of_declaration_at_the_end_of_the_body() {
     assert_eq!(
         as_plain(tamed::reverse_order, plain::reverse_order),
-        ["wait 1", "wait 2", "end of body", "drop c", "drop b", "drop a"]
+        [
+            "wait 1",
+            "wait 2",
+            "end of body",
+            "drop c",
+            "drop b",
+            "drop a"
+        ]
     );
 }
 
@@ -957,9 +964,7 @@ fn early_return_drops_loop_bindings_then_locals_then_parameters_in_reverse() {
     };
     assert_eq!(
         run(1),
-        [
-            "waited", "drop g0", "waited", "return", "drop g1", "drop x", "drop b", "drop a"
-        ]
+        ["waited", "drop g0", "waited", "return", "drop g1", "drop x", "drop b", "drop a"]
     );
     assert_eq!(
         run(9),
@@ -1028,7 +1033,10 @@ fn a_shadowed_binding_is_dropped_at_the_end_of_its_scope_not_at_the_shadowing() 
 #[test]
 fn an_outer_binding_hidden_by_an_inner_one_lives_on_after_the_inner_scope() {
     assert_eq!(
-        as_plain(tamed::shadowed_in_inner_scope, plain::shadowed_in_inner_scope),
+        as_plain(
+            tamed::shadowed_in_inner_scope,
+            plain::shadowed_in_inner_scope
+        ),
         [
             "waited",
             "inner scope sees inner",
@@ -1069,16 +1077,18 @@ fn parameters_are_dropped_after_the_locals_in_reverse_order() {
 fn a_method_drops_self_last_like_its_first_parameter() {
     assert_eq!(
         as_plain(
-            |t| tamed::holder_run(Holder(Noisy::new("self", &t)), t.clone(), Noisy::new("extra", &t)),
-            |t| plain::holder_run(Holder(Noisy::new("self", &t)), t.clone(), Noisy::new("extra", &t))
+            |t| tamed::holder_run(
+                Holder(Noisy::new("self", &t)),
+                t.clone(),
+                Noisy::new("extra", &t)
+            ),
+            |t| plain::holder_run(
+                Holder(Noisy::new("self", &t)),
+                t.clone(),
+                Noisy::new("extra", &t)
+            )
         ),
-        [
-            "waited",
-            "end of body",
-            "drop x",
-            "drop extra",
-            "drop self"
-        ]
+        ["waited", "end of body", "drop x", "drop extra", "drop self"]
     );
 }
 

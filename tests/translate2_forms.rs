@@ -215,7 +215,10 @@ mod plain {
 #[test]
 fn an_outer_binding_hidden_inside_a_loop_is_used_after_the_loop() {
     assert_eq!(
-        as_plain(tamed::hidden_outer_used_after, plain::hidden_outer_used_after),
+        as_plain(
+            tamed::hidden_outer_used_after,
+            plain::hidden_outer_used_after
+        ),
         ["waited", "outer"]
     );
 }
@@ -393,7 +396,10 @@ pub struct Limiter {
 impl Limiter {
     #[tamed]
     fn acquire(self: Rc<Self>, done: Event<()>) {
-        log(&self.t, format!("acquire ({} refs)", Rc::strong_count(&self)));
+        log(
+            &self.t,
+            format!("acquire ({} refs)", Rc::strong_count(&self)),
+        );
         twait! { tame::asap(mkevent!()); }
         done.trigger(());
     }
@@ -450,7 +456,9 @@ pub struct Token(u32);
 impl Token {
     fn send(self, ev: Event<Token>) {
         let n = self.0;
-        tame::asap(Event::from_fn(move |_: Option<()>| ev.trigger(Token(n + 1))));
+        tame::asap(Event::from_fn(move |_: Option<()>| {
+            ev.trigger(Token(n + 1))
+        }));
     }
 
     #[tamed]

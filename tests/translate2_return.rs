@@ -73,7 +73,10 @@ fn later<T: 'static>(v: T) -> T {
 
 #[test]
 fn a_generic_tamed_function_returns_its_type_parameter() {
-    assert_eq!(result_of(|ev| later(String::from("s"), ev)), Some(Some("s".into())));
+    assert_eq!(
+        result_of(|ev| later(String::from("s"), ev)),
+        Some(Some("s".into()))
+    );
     assert_eq!(result_of(|ev| later(vec![1u8], ev)), Some(Some(vec![1u8])));
 }
 
@@ -111,7 +114,10 @@ fn first_even(xs: Vec<u32>) -> Option<u32> {
 
 #[test]
 fn return_from_inside_a_loop_delivers_its_value() {
-    assert_eq!(result_of(|ev| first_even(vec![1, 3, 4, 6], ev)), Some(Some(Some(4))));
+    assert_eq!(
+        result_of(|ev| first_even(vec![1, 3, 4, 6], ev)),
+        Some(Some(Some(4)))
+    );
     assert_eq!(result_of(|ev| first_even(vec![1, 3], ev)), Some(Some(None)));
 }
 
@@ -150,7 +156,10 @@ fn a_return_whose_value_is_a_twait() {
     let r = Rendezvous::new();
     tame::asap(r.event(5));
     let t = Trace::default();
-    assert_eq!(result_of(|ev| return_a_twait(r, t.clone(), ev)), Some(Some(15)));
+    assert_eq!(
+        result_of(|ev| return_a_twait(r, t.clone(), ev)),
+        Some(Some(15))
+    );
     assert_eq!(*t.borrow(), ["before"]);
 }
 
@@ -223,7 +232,10 @@ fn question_mark_boxes_a_std_error() {
     let ok = result_of(|ev| parse_sum("1", "2", ev)).unwrap().unwrap();
     assert_eq!(ok.unwrap(), 3);
     let err = result_of(|ev| parse_sum("1", "two", ev)).unwrap().unwrap();
-    assert_eq!(err.unwrap_err().to_string(), "invalid digit found in string");
+    assert_eq!(
+        err.unwrap_err().to_string(),
+        "invalid digit found in string"
+    );
     let err = result_of(|ev| parse_sum("", "2", ev)).unwrap().unwrap();
     assert_eq!(
         err.unwrap_err().to_string(),
@@ -421,11 +433,7 @@ fn race(t: Trace) {
 fn return_values_through_an_explicit_rendezvous_are_in_their_slots_with_their_ids() {
     assert_eq!(
         traced(race),
-        [
-            "Some('b') a = 0 b = 10",
-            "Some('a') a = 2 b = 10",
-            "None"
-        ]
+        ["Some('b') a = 0 b = 10", "Some('a') a = 2 b = 10", "None"]
     );
 }
 

@@ -24,7 +24,9 @@ struct Token(u32);
 impl Token {
     fn send(self, ev: Event<Token>) {
         let n = self.0;
-        tame::asap(Event::from_fn(move |_: Option<()>| ev.trigger(Token(n + 1))));
+        tame::asap(Event::from_fn(move |_: Option<()>| {
+            ev.trigger(Token(n + 1))
+        }));
     }
 }
 

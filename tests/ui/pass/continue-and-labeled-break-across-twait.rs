@@ -28,8 +28,5 @@ fn main() {
     let (ev, slot) = r.event_with_slot(());
     walk(ev);
     tame::run();
-    assert_eq!(
-        slot.take(),
-        Some(vec![(0, 0), (0, 2), (1, 0), (1, 2)])
-    );
+    assert_eq!(slot.take(), Some(vec![(0, 0), (0, 2), (1, 0), (1, 2)]));
 }

@@ -26,5 +26,8 @@ fn main() {
     classify(Some(1), r, b);
     classify(None, Rendezvous::new(), c);
     tame::run();
-    assert_eq!((sa.take(), sb.take(), sc.take()), (Some(42), Some(12), Some(0)));
+    assert_eq!(
+        (sa.take(), sb.take(), sc.take()),
+        (Some(42), Some(12), Some(0))
+    );
 }
