@@ -22,7 +22,7 @@ use trace::{log, traced, Trace};
 
 #[path = "support/twin.rs"]
 mod twin;
-use twin::{as_plain, as_plain_panicking, tick, Noisy};
+use twin::{as_plain, as_plain_panicking, noting, tick, Noisy};
 
 /// Consumes a value: logs, then drops it.
 fn consume(n: Noisy, t: &Trace) {
@@ -1163,27 +1163,29 @@ fn a_receiver_in_a_twait_block_that_is_mentioned_after_it_is_kept_to_its_scope_e
 }
 
 // The one documented limit (the macro cannot see types): inside a
-// `twait! { ... }` block, a binding used only as a method receiver and never
-// mentioned after the block counts as handed over to the operation, so it is
-// dropped at the twait even when the method only borrows it. A plain
-// function would drop `g` at the end of the body.
+// `twait! { ... }` block, a binding used only as the receiver of a call that
+// takes an event made in the block, and never mentioned after the block,
+// counts as handed over to the operation, so it is dropped at the twait even
+// when the method only borrows it. A plain function would drop `g` at the
+// end of the body. A receiver of any other call is a borrow.
 #[tamed]
 fn receiver_only_in_block(t: Trace) {
     let other = Noisy::new("other", &t);
     other.touch();
     let g = Noisy::new("g", &t);
+    let h = Noisy::new("h", &t);
     twait! {
-        g.touch();
-        tick(&t, "waited", mkevent!());
+        g.touch_with(noting(&t, "waited", mkevent!()));
+        h.touch();
     }
     log(&t, "resumed");
 }
 
 #[test]
-fn a_binding_used_only_as_a_receiver_in_a_twait_block_is_dropped_at_the_twait() {
+fn a_receiver_of_a_call_given_an_event_in_a_twait_block_is_dropped_at_the_twait() {
     assert_eq!(
         traced(receiver_only_in_block),
-        ["drop g", "waited", "resumed", "drop other"]
+        ["drop g", "waited", "resumed", "drop h", "drop other"]
     );
 }
 

@@ -139,6 +139,9 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], errors: &mut Errors) {
                 BindingKind::Temp(_) => format!(
                     "this loop's body contains a twait, so its iterator is kept across it, but {why}"
                 ),
+                BindingKind::User if why.starts_with("it is a closure") => {
+                    format!("`{}` is kept across a twait, but {why}", binding.name)
+                }
                 BindingKind::User => format!(
                     "`{}` is kept across a twait, but {why}; a borrow cannot be kept across a twait \
                      because the function's variables move between resumes. Borrow again after the \
@@ -558,12 +561,24 @@ impl Forward<'_> {
             Code::Store(site) => {
                 let mut facts = facts;
                 let s = &self.f.slot_sites[*site];
+                // A place with no value here must be assigned whatever came
+                // back: declared without a value, or moved into the very
+                // operation that gives it back (`read(buf, mkevent!(buf, n))`).
+                let moved_into_block = |r: BindingId| match (&s.owner, &self.f.waits) {
+                    (crate::ir::SlotOwner::Join(w), waits) => match &waits[*w].kind {
+                        WaitKind::Join { body, .. } => {
+                            body.iter().any(|p| p.fx.0.contains(&(r, Effect::Consume)))
+                        }
+                        WaitKind::Rendezvous { .. } => false,
+                    },
+                    _ => false,
+                };
                 let first_init = s
                     .roots
                     .first()
                     .copied()
                     .flatten()
-                    .is_none_or(|r| facts.init.contains(r) && !facts.moved.contains(r));
+                    .is_none_or(|r| facts.init.contains(r) && !moved_into_block(r));
                 self.store_init.insert((self.state, *site), first_init);
                 for r in s.roots.iter().flatten() {
                     facts.init.insert(*r);

@@ -58,6 +58,9 @@ pub struct Emitter<'a> {
     current: StateId,
     /// Bindings the current arm's code mentions.
     mentioned: HashSet<BindingId>,
+    /// How the machine returns to the loop (`return;`, or for a
+    /// `Result`/`Option` machine `return proceed();`).
+    ret: TokenStream,
 }
 
 impl<'a> Emitter<'a> {
@@ -115,6 +118,11 @@ impl<'a> Emitter<'a> {
             escape: Lifetime::new("'__tame_escape", Span::mixed_site()),
             current: 0,
             mentioned: HashSet::new(),
+            ret: if f.try_shaped {
+                quote!(return ::tame::__private::proceed();)
+            } else {
+                quote!(return;)
+            },
         }
     }
 
@@ -382,7 +390,7 @@ impl<'a> Emitter<'a> {
                 }
             }
             Code::Goto(t) => self.goto(*t),
-            Code::Return => quote!(return;),
+            Code::Return => self.ret.clone(),
             Code::Join { wait, resume } => {
                 let WaitKind::Join { body, .. } = &self.f.waits[*wait].kind else {
                     return TokenStream::new();
@@ -406,11 +414,12 @@ impl<'a> Emitter<'a> {
                 let cx = hygienic("__tame_cx");
                 let pack = self.pack(*resume, span);
                 let go = self.goto(*resume);
+                let ret = &self.ret;
                 quote! {
                     { #(#stmts)* }
                     if ::tame::__private::wait_join(#cx, &#site).is_pending() {
                         #pack
-                        return;
+                        #ret
                     }
                     #go
                 }
@@ -424,10 +433,11 @@ impl<'a> Emitter<'a> {
                 let cx = hygienic("__tame_cx");
                 let pack = self.pack(*resume, span);
                 let go = self.goto(*resume);
+                let ret = &self.ret;
                 quote! {
                     if ::tame::__private::rendezvous_would_block(#cx, &(#expr), &#site) {
                         #pack
-                        return;
+                        #ret
                     }
                     #go
                 }
@@ -445,12 +455,13 @@ impl<'a> Emitter<'a> {
                     Some(d) => self.f.bindings[*d].ident.to_token_stream(),
                     None => quote!(_),
                 };
+                let ret = &self.ret;
                 quote! {
                     let #bind = match ::tame::__private::poll_rendezvous(#cx, &(#expr), &#site) {
                         ::core::task::Poll::Ready(#id) => #id,
                         ::core::task::Poll::Pending => {
                             #pack
-                            return;
+                            #ret
                         }
                     };
                 }

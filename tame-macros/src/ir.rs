@@ -42,6 +42,11 @@ pub struct Function {
     pub items: Vec<syn::Stmt>,
     /// Whether the function returns a value (through its `done` event).
     pub returns_value: bool,
+    /// The return type is a `Result` or an `Option` (by its name): the
+    /// machine then runs in a closure returning `Result<(), E>` or
+    /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
+    /// macro expands to work as in a plain function.
+    pub try_shaped: bool,
 }
 
 /// A variable of the function (or a temporary of the translator's).
@@ -272,8 +277,13 @@ pub enum Effect {
     Read,
     /// Used by value: moved out unless its type is `Copy`.
     Consume,
-    /// The receiver of a method call inside a `twait! {}` block: handed to
-    /// the operation (consumed) unless it is used after the wait.
+    /// The receiver of a method call inside a `twait! {}` block that takes
+    /// an event made there (`t.send(mkevent!(x))`): the call starts an
+    /// operation, which takes the receiver along (consumed) unless it is
+    /// used after the wait. A macro cannot see whether the method takes
+    /// `self` or `&self`; a by-value receiver must compile, and a borrowed
+    /// one then lives as long as the operation needs it only if the
+    /// operation holds its own reference (tame's descriptors do).
     Receiver,
     /// Assigned as a whole, on every path through the code.
     Write,

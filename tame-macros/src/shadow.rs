@@ -29,8 +29,9 @@ use crate::parse::syntax;
 ///
 /// `rendezvous`: names declared as rendezvous (how `mkevent!(x, y)` in a
 /// `twait!{}` block is told apart from two slots, as `parse` does).
-pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>) -> TokenStream {
+pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenStream {
     let mut sh = Shadow {
+        unit,
         rendezvous,
         phantoms: Vec::new(),
         block: None,
@@ -70,6 +71,8 @@ struct Shadow<'a> {
     scopes: Vec<Vec<(String, bool)>>,
     /// Names passed by value in the current `twait! {}` block.
     consumed: HashSet<String>,
+    /// The function returns nothing (outside closures here).
+    unit: bool,
 }
 
 impl Shadow<'_> {
@@ -125,20 +128,28 @@ impl Shadow<'_> {
     }
 
     fn mkevent(&mut self, mac: &syn::Macro) -> Option<Expr> {
-        let mut args = macros::mkevent_args(mac).ok()?;
+        let span = mac.span();
+        // A misused `mkevent!` was reported; its stand-in says nothing more.
+        let Ok(mut args) = macros::mkevent_args(mac) else {
+            return Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_any_event()));
+        };
         for a in &mut args {
             self.visit_expr_mut(a);
         }
-        let span = mac.span();
+        let any: Expr = syn::parse_quote_spanned!(span=>
+            ::tame::__private::shadow_any_event_of((#(&#args,)*)));
         let explicit = match &self.block {
             None => true,
             Some(_) => args.len() >= 2 && (self.names_rendezvous(&args[0]) || !is_place(&args[1])),
         };
         if explicit {
             if args.len() < 2 {
-                return None;
+                return Some(any);
             }
             let places = args.split_off(2);
+            if !places.iter().all(is_place) {
+                return Some(any);
+            }
             let (r, id) = (&args[0], &args[1]);
             if places.is_empty() {
                 return Some(syn::parse_quote_spanned!(span=>
@@ -156,6 +167,8 @@ impl Shadow<'_> {
                 ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)))
         } else if args.is_empty() {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
+        } else if !args.iter().all(is_place) {
+            Some(any)
         } else if args.iter().any(has_index) {
             // The index may name a variable of the block's own loop: store
             // where the event is made.
@@ -304,7 +317,13 @@ impl VisitMut for Shadow<'_> {
             let new = match macros::which(&m.mac) {
                 Some(Which::Twait) => self.twait(&m.mac),
                 Some(Which::Mkevent) => self.mkevent(&m.mac),
-                Some(Which::Tvars) => None,
+                Some(Which::Tvars) => {
+                    // A misplaced `tvars!` (reported): its `let`s.
+                    if let Ok(lets) = macros::tvars_stmts(&m.mac) {
+                        *s = syn::parse_quote!({ #(#lets)* });
+                    }
+                    return;
+                }
                 None => {
                     m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
                     return;
@@ -319,6 +338,21 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let (Expr::Try(t), true) = (&mut *e, self.unit) {
+            // `?` in a function with no value was reported; here it says
+            // nothing more.
+            self.visit_expr_mut(&mut t.expr);
+            let inner = &t.expr;
+            *e = syn::parse_quote_spanned!(t.question_token.span=>
+                ::tame::__private::shadow_try(#inner));
+            return;
+        }
+        if let Expr::Closure(_) | Expr::Async(_) = e {
+            let saved = std::mem::replace(&mut self.unit, false);
+            visit_mut::visit_expr_mut(self, e);
+            self.unit = saved;
+            return;
+        }
         if let Expr::Macro(m) = e {
             let new = match macros::which(&m.mac) {
                 Some(Which::Twait) => self.twait(&m.mac),

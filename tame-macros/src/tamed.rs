@@ -64,6 +64,28 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
     let attrs = &f.attrs;
     let vis = &f.vis;
     let sig_tokens = &sig.item;
+    let machine = quote! {
+        #drive: loop {
+            match ::core::mem::replace(&mut #var, #ty::__Taken) {
+                #(#arms)*
+                #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
+            }
+        }
+    };
+    // A `Result`/`Option` function's machine runs in an inner closure
+    // returning `Result<(), E>`/`Option<()>`: a `?` or a `return Err(..)`
+    // (also from a user's macro) leaves it, and the value is delivered.
+    let machine = match (&f.sig.output, ir.try_shaped) {
+        (ReturnType::Type(_, r), true) => {
+            let holder = parse::syntax::hygienic("__tame_done");
+            let exit = parse::syntax::hygienic("__tame_exit");
+            quote! {
+                let #exit = (|| -> <#r as ::tame::__private::Exit>::Exit { #machine })();
+                ::tame::__private::Exit::finish(#exit, &mut #holder);
+            }
+        }
+        _ => machine,
+    };
     quote! {
         #(#attrs)*
         #vis #sig_tokens {
@@ -78,12 +100,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             // the machine's rearrangement of it.
             #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_labels)]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
-                #drive: loop {
-                    match ::core::mem::replace(&mut #var, #ty::__Taken) {
-                        #(#arms)*
-                        #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
-                    }
-                }
+                #machine
             };
             #start
         }
@@ -184,7 +201,7 @@ fn lint_shadow(
     sig: &Signature,
     rendezvous: &std::collections::HashSet<String>,
 ) -> TokenStream {
-    let body = shadow::body(&f.block.stmts, rendezvous);
+    let body = shadow::body(&f.block.stmts, rendezvous, sig.done.is_none());
     let paths = parse::macros::macro_paths(&f.block);
     let patterns = sig
         .patterns

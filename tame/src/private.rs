@@ -42,6 +42,64 @@ pub fn deliver<T>(done: &mut Option<Event<T>>, value: T) {
     }
 }
 
+/// What the machine of a tamed function returning `Result`/`Option`
+/// returns when it leaves early: `Err(e)`/`None`, from a `?` or from a
+/// `return Err(..)` a user's macro expands to. `finish` delivers it.
+pub trait Exit: Sized {
+    type Exit: Proceed;
+    fn finish(exit: Self::Exit, done: &mut Option<Event<Self>>);
+}
+
+impl<T, E> Exit for Result<T, E> {
+    type Exit = Result<(), E>;
+    #[inline]
+    fn finish(exit: Result<(), E>, done: &mut Option<Event<Self>>) {
+        if let Err(e) = exit {
+            deliver(done, Err(e));
+        }
+    }
+}
+
+impl<T> Exit for Option<T> {
+    type Exit = Option<()>;
+    #[inline]
+    fn finish(exit: Option<()>, done: &mut Option<Event<Self>>) {
+        if exit.is_none() {
+            deliver(done, None);
+        }
+    }
+}
+
+/// The machine's "returned to the loop, nothing to deliver".
+pub trait Proceed {
+    fn proceed() -> Self;
+}
+
+impl Proceed for () {
+    #[inline]
+    fn proceed() {}
+}
+
+impl<E> Proceed for Result<(), E> {
+    #[inline]
+    fn proceed() -> Self {
+        Ok(())
+    }
+}
+
+impl Proceed for Option<()> {
+    #[inline]
+    fn proceed() -> Self {
+        Some(())
+    }
+}
+
+/// `Proceed::proceed()`, with its type inferred from the machine's.
+#[inline]
+pub fn proceed<X: Proceed>() -> X {
+    X::proceed()
+}
+
 /// What `?` does in a tamed function, on stable Rust (std's `Try` is not):
 /// split a value into what continues and what returns.
 #[diagnostic::on_unimplemented(
@@ -138,6 +196,22 @@ impl<T> Phantom<T> {
 
 /// `twait!(r)` in the lint shadow.
 pub fn shadow_twait<I>(_r: &Rendezvous<I>) -> Option<I> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A misused `mkevent!` in the body of a rejected function.
+pub fn shadow_any_event<T>() -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A misused `mkevent!(args)` in the body of a rejected function: its
+/// arguments are still used.
+pub fn shadow_any_event_of<A, T>(_args: A) -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A misused `?` in the body of a rejected function.
+pub fn shadow_try<X: Try>(_x: X) -> X::Output {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 

@@ -27,6 +27,12 @@ impl Noisy {
 
     /// A use through `&self` (a guard's or permit's "note"): a borrow.
     pub fn touch(&self) {}
+
+    /// An operation through `&self` given an event: fires it on the
+    /// loop's next turn.
+    pub fn touch_with(&self, ev: Event) {
+        tame::asap(ev);
+    }
 }
 
 impl Drop for Noisy {

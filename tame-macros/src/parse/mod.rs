@@ -70,6 +70,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => !matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty()),
     };
+    let try_shaped = returns_value && try_shaped(&f.sig.output);
     let mut b = Builder {
         f: Function {
             name: f.sig.ident.to_string(),
@@ -86,6 +87,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             jumps: Vec::new(),
             items: Vec::new(),
             returns_value,
+            try_shaped,
         },
         errors,
         scope: scope::Scopes::default(),
@@ -127,6 +129,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         Dest::Discard
     };
     b.stmts(user, dest, &mut stmts);
+    b.check_slot_owners();
     let mut all = std::mem::take(&mut b.prelude);
     all.extend(stmts);
     b.pop_scope();
@@ -216,11 +219,13 @@ impl Builder<'_> {
         let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
             || ty.as_ref().is_some_and(syntax::trivially_undroppable_type);
-        let borrow = borrow_why.or_else(|| {
-            let (root, how) = syntax::borrow_root(init?)?;
-            self.resolve(&root.to_string())?;
-            Some(format!("it borrows `{root}` ({how})"))
-        });
+        let borrow = borrow_why
+            .or_else(|| {
+                let (root, how) = syntax::borrow_root(init?)?;
+                self.resolve(&root.to_string())?;
+                Some(format!("it borrows `{root}` ({how})"))
+            })
+            .or_else(|| self.closure_borrow(init?));
         // A reference, or a view like `v.iter()`, has no drop of its own:
         // it is kept across a twait only if used after it (and then it is
         // an error). A guard (`m.lock()`) is kept to its scope's end.
@@ -247,6 +252,24 @@ impl Builder<'_> {
         ids
     }
 
+    /// Why a non-`move` closure cannot be kept: it borrows the function's
+    /// variables it mentions.
+    fn closure_borrow(&self, init: &Expr) -> Option<String> {
+        let Expr::Closure(c) = init else { return None };
+        if c.capture.is_some() {
+            return None;
+        }
+        let mut names = Vec::new();
+        for tt in c.body.to_token_stream() {
+            collect_idents(tt, &mut names);
+        }
+        let first = names.into_iter().find(|n| self.resolve(n).is_some())?;
+        Some(format!(
+            "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
+             or build it again after the twait"
+        ))
+    }
+
     /// A translator temporary in the current scope.
     pub fn temp(&mut self, kind: TempKind) -> BindingId {
         let n = self.temps;
@@ -259,8 +282,12 @@ impl Builder<'_> {
         };
         let name = format!("{base}{n}");
         let id = self.f.bindings.len();
+        let ident = format_ident!("__tame_{}", name, span = Span::mixed_site());
+        // Visible by its own name (no user's name starts with `__tame_`),
+        // so that uses of it resolve like any other.
+        self.scope.make_visible(id, ident.to_string());
         self.f.bindings.push(ir::Binding {
-            ident: format_ident!("__tame_{}", name, span = Span::mixed_site()),
+            ident,
             name,
             span: Span::call_site(),
             mutable: true,
@@ -288,7 +315,27 @@ impl Builder<'_> {
         }));
     }
 
-    pub fn note_macro_path(&mut self, _mac: &syn::Macro) {}
+    /// An explicit-rendezvous slot is stored when `twait!(r)` returns its
+    /// id: a function that never waits on `r` would never see the value.
+    fn check_slot_owners(&mut self) {
+        for site in &self.f.slot_sites {
+            let ir::SlotOwner::Rendezvous(key) = &site.owner else {
+                continue;
+            };
+            let waited =
+                self.f.waits.iter().any(
+                    |w| matches!(&w.kind, ir::WaitKind::Rendezvous { key: k, .. } if k == key),
+                );
+            if !waited {
+                self.errors.push(syn::Error::new(
+                    site.span,
+                    "this event's value is stored into its slot when `twait!(r)` returns its id, \
+                     but this function never waits on that rendezvous with `twait!`; wait on it \
+                     here, or make the event without a slot and keep the value another way",
+                ));
+            }
+        }
+    }
 
     // ---- the signature ----
 
@@ -671,6 +718,13 @@ impl Builder<'_> {
             Some(v) => quote!(#v),
             None => quote_spanned!(span=> ()),
         };
+        if self.f.try_shaped {
+            return syn::parse_quote_spanned!(span=>
+            return {
+                ::tame::__private::deliver(&mut #done, #v);
+                ::tame::__private::proceed()
+            });
+        }
         syn::parse_quote_spanned!(span=> return ::tame::__private::deliver(&mut #done, #v))
     }
 
@@ -679,7 +733,9 @@ impl Builder<'_> {
     /// Input: `e?`. Output (a function with a value):
     /// `match branch(e) { Continue(v) => v, Break(r) => return deliver(&mut done, from_residual(r)) }`.
     pub fn try_expr(&self, inner: &Expr, span: Span) -> Expr {
-        if !self.f.returns_value {
+        // A `Result`/`Option` machine returns `Result<(), E>`/`Option<()>`:
+        // `?` is native there (see `ir::Function::try_shaped`).
+        if !self.f.returns_value || self.f.try_shaped {
             return syn::parse_quote_spanned!(span=> #inner?);
         }
         let done = &self.done;
@@ -696,6 +752,34 @@ impl Builder<'_> {
                 }
             }
         )
+    }
+}
+
+fn collect_idents(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
+    match tt {
+        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+        proc_macro2::TokenTree::Group(g) => {
+            for t in g.stream() {
+                collect_idents(t, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a return type is named `Result` or `Option` (`io::Result<T>`,
+/// `anyhow::Result<T>` too).
+pub fn try_shaped(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    match &**ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Result" | "Option")),
+        _ => false,
     }
 }
 

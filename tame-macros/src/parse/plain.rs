@@ -553,9 +553,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 if let Expr::Path(p) = &mut *m.receiver {
                     p.path.segments[0].ident = self.b.use_ident(id, ident.span());
                 }
+                // Inside a `twait! {}` block, a call that takes an event made
+                // there starts an operation: its receiver is handed to it
+                // when nothing after the wait uses it (a by-value `self` or
+                // `self: Rc<Self>` must compile; see `ir::Effect::Receiver`).
+                let starts_operation = self.b.in_wait.is_some()
+                    && self.closure_depth == 0
+                    && m.args.iter().any(makes_event);
                 let e = if syntax::consumes_receiver(&method) {
                     Effect::Consume
-                } else if self.b.in_wait.is_some() && self.closure_depth == 0 {
+                } else if starts_operation {
                     Effect::Receiver
                 } else {
                     Effect::Read
@@ -655,7 +662,6 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     // check.rs reported it.
                     return None;
                 }
-                self.b.note_macro_path(mac);
                 self.mkevent(mac)
             }
             Some(Which::Twait) | Some(Which::Tvars) => {
@@ -859,6 +865,25 @@ impl Use {
     fn max_consume(self) -> Use {
         Use::Consume
     }
+}
+
+/// Whether an expression makes an event (`mkevent!` in it, also inside
+/// another macro's arguments).
+fn makes_event(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if macros::which(m) == Some(Which::Mkevent) {
+                self.0 = true;
+            } else {
+                self.0 |= m.tokens.to_string().contains("mkevent !");
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
 }
 
 /// `__tame_jump!(k)`: replaced by `emit` with the jump to its target.
