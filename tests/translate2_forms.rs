@@ -5,6 +5,8 @@
 //! test checks that both leave the same trace.
 
 #![deny(warnings)]
+// `vec![mkevent!(), ..]` is the form under test.
+#![allow(clippy::useless_vec)]
 
 use std::rc::Rc;
 

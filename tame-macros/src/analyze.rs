@@ -25,14 +25,6 @@ use crate::lower::{Code, Machine, StateId};
 pub struct Set(Vec<u64>);
 
 impl Set {
-    pub fn full(n: usize) -> Set {
-        let mut s = Set::default();
-        for i in 0..n {
-            s.insert(i);
-        }
-        s
-    }
-
     pub fn insert(&mut self, i: usize) {
         let (w, b) = (i / 64, i % 64);
         if self.0.len() <= w {
@@ -65,14 +57,6 @@ impl Set {
         for (i, a) in self.0.iter_mut().enumerate() {
             *a &= other.0.get(i).copied().unwrap_or(0);
         }
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, &bits)| {
-            (0..64)
-                .filter(move |b| bits & (1 << b) != 0)
-                .map(move |b| w * 64 + b)
-        })
     }
 
     fn normalized(mut self) -> Set {
@@ -228,9 +212,7 @@ impl Backward<'_> {
                 }
                 l
             }
-            Code::Reopen(_, body) | Code::Open(_, body) | Code::Head(body) => {
-                self.code(body, after)
-            }
+            Code::Reopen(_, body) | Code::Open(body) | Code::Head(body) => self.code(body, after),
             Code::Plain(p) => self.plain(p, after),
             Code::If { stmt, then, els } => {
                 let mut t = self.code(then, after.clone());
@@ -477,9 +459,7 @@ impl Forward<'_> {
                 }
                 f
             }
-            Code::Reopen(_, body) | Code::Open(_, body) | Code::Head(body) => {
-                self.code(body, facts)
-            }
+            Code::Reopen(_, body) | Code::Open(body) | Code::Head(body) => self.code(body, facts),
             Code::Plain(p) => self.plain(p, facts),
             Code::If { stmt, then, els } => {
                 let mut facts = facts;
@@ -592,10 +572,4 @@ impl Forward<'_> {
             }
         }
     }
-}
-
-/// All bindings, for tests.
-#[allow(dead_code)]
-pub fn all(n: usize) -> Set {
-    Set::full(n)
 }

@@ -6,7 +6,6 @@
 //! out of a `twait!` block) are found by `parse`, and a borrow kept across
 //! a twait by `analyze`; all go through [`Errors`].
 
-use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{FnArg, ItemFn, ReturnType, Stmt, Type};
 
@@ -26,10 +25,6 @@ impl Errors {
 
     pub fn spanned(&mut self, tokens: impl quote::ToTokens, msg: &str) {
         self.push(syn::Error::new_spanned(tokens, msg));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_none()
     }
 
     pub fn take(&mut self) -> Option<syn::Error> {
@@ -267,10 +262,4 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
 
     // Nested items are not part of the tamed function.
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-/// The span of a statement, for messages.
-#[allow(dead_code)]
-pub fn span_of(s: &Stmt) -> proc_macro2::Span {
-    s.span()
 }

@@ -337,7 +337,7 @@ impl<'a> Emitter<'a> {
                     quote!({ #rebind #inner })
                 }
             }
-            Code::Open(_, body) => {
+            Code::Open(body) => {
                 let inner = self.code(body);
                 quote!({ #inner })
             }
@@ -556,7 +556,7 @@ impl<'a> Emitter<'a> {
             Stmt::Local(l) => {
                 if let Some(init) = &mut l.init {
                     marked.visit_expr_mut(&mut init.expr);
-                    init.expr = Box::new(self.escaped(&init.expr, &escaping));
+                    *init.expr = self.escaped(&init.expr, &escaping);
                     if let Some((_, diverge)) = &mut init.diverge {
                         // The `else` runs where only the spine's names are.
                         let mut direct = Marked {
@@ -715,7 +715,7 @@ fn unreachable_field(name: &str) -> &'static (Ident, Ident) {
 fn jumps_to(f: &Function, m: &Machine, c: &Code, target: StateId) -> bool {
     match c {
         Code::Seq(items) => items.iter().any(|i| jumps_to(f, m, i, target)),
-        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => jumps_to(f, m, b, target),
+        Code::Reopen(_, b) | Code::Open(b) | Code::Head(b) => jumps_to(f, m, b, target),
         Code::If { then, els, .. } => jumps_to(f, m, then, target) || jumps_to(f, m, els, target),
         Code::Match { arms, .. } => arms.iter().any(|a| jumps_to(f, m, a, target)),
         Code::While { body, exit, .. } | Code::For { body, exit, .. } => {
@@ -746,7 +746,7 @@ fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
                 collect_mentions(f, i, out);
             }
         }
-        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => collect_mentions(f, b, out),
+        Code::Reopen(_, b) | Code::Open(b) | Code::Head(b) => collect_mentions(f, b, out),
         Code::Plain(p) => fx(&p.fx, out),
         Code::If { stmt, then, els } => {
             fx(&stmt.fx, out);

@@ -155,9 +155,9 @@ pub struct WaitInfo {
 pub enum WaitKind {
     /// `twait! { .. }`: run the block, then wait for its events.
     Join {
+        /// Its statements, in a scope of their own: bindings made inside
+        /// die before the wait.
         body: Vec<Plain>,
-        /// Its own scope: bindings made inside die before the wait.
-        scope: ScopeId,
         /// Slot lists declared before the block.
         lists: Vec<SlotSiteId>,
     },
@@ -294,13 +294,5 @@ pub enum Effect {
 impl Effects {
     pub fn push(&mut self, b: BindingId, e: Effect) {
         self.0.push((b, e));
-    }
-
-    pub fn extend(&mut self, other: &Effects) {
-        self.0.extend(other.0.iter().copied());
-    }
-
-    pub fn mentions(&self, b: BindingId) -> bool {
-        self.0.iter().any(|(x, _)| *x == b)
     }
 }

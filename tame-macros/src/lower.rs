@@ -59,7 +59,7 @@ pub enum Code<'ir> {
     /// variables of this scope that the state keeps.
     Reopen(ScopeId, Box<Code<'ir>>),
     /// A new block of the user's.
-    Open(ScopeId, Box<Code<'ir>>),
+    Open(Box<Code<'ir>>),
     /// Ordinary code.
     Plain(&'ir Plain),
     If {
@@ -204,7 +204,7 @@ impl<'ir> Lowerer<'ir> {
                 .push(b);
         }
         let mut defs = Vec::new();
-        block_defs(f, &f.body, &mut defs);
+        block_defs(&f.body, &mut defs);
         for b in defs {
             self.scope_defs
                 .entry(f.bindings[b].scope)
@@ -471,7 +471,7 @@ impl<'ir> Lowerer<'ir> {
                     let mut p = here();
                     p.push(Pos { block: b, index: 0 });
                     let (code, falls) = self.seq(&p);
-                    items.push(Code::Open(b.scope, Box::new(code)));
+                    items.push(Code::Open(Box::new(code)));
                     if label.is_some() {
                         // Breaks leave for the state after the block.
                         let after = self.after(&here());
@@ -494,7 +494,7 @@ impl<'ir> Lowerer<'ir> {
         let mut p = at.to_vec();
         p.push(Pos { block: b, index: 0 });
         let (code, falls) = self.seq(&p);
-        let mut items = vec![Code::Open(b.scope, Box::new(code))];
+        let mut items = vec![Code::Open(Box::new(code))];
         if falls {
             items.push(Code::Goto(self.after(at)));
         }
@@ -511,7 +511,7 @@ impl<'ir> Lowerer<'ir> {
             index: 0,
         });
         let (code, falls) = self.seq(&p);
-        let mut body = vec![Code::Open(lp.body.scope, Box::new(code))];
+        let mut body = vec![Code::Open(Box::new(code))];
         if falls {
             body.push(Code::Goto(head));
         }
@@ -568,7 +568,7 @@ fn source_order(m: &Machine) -> Vec<StateId> {
 
 /// Every binding declared in a block and its nested constructs, in
 /// source order.
-fn block_defs(f: &Function, b: &Block, out: &mut Vec<BindingId>) {
+fn block_defs(b: &Block, out: &mut Vec<BindingId>) {
     for s in &b.stmts {
         match s {
             Stmt::Plain(p) => out.extend(&p.defs),
@@ -576,15 +576,15 @@ fn block_defs(f: &Function, b: &Block, out: &mut Vec<BindingId>) {
             Stmt::Wait(w) => out.extend(w.dest),
             Stmt::If(i) => {
                 out.extend(&i.defs);
-                block_defs(f, &i.then, out);
+                block_defs(&i.then, out);
                 if let Some(e) = &i.els {
-                    block_defs(f, e, out);
+                    block_defs(e, out);
                 }
             }
             Stmt::Match(m) => {
                 for a in &m.arms {
                     out.extend(&a.defs);
-                    block_defs(f, &a.body, out);
+                    block_defs(&a.body, out);
                 }
             }
             Stmt::Loop(l) => {
@@ -592,9 +592,9 @@ fn block_defs(f: &Function, b: &Block, out: &mut Vec<BindingId>) {
                     LoopHead::Loop => {}
                     LoopHead::While { defs, .. } | LoopHead::For { defs, .. } => out.extend(defs),
                 }
-                block_defs(f, &l.body, out);
+                block_defs(&l.body, out);
             }
-            Stmt::Block(b, _) => block_defs(f, b, out),
+            Stmt::Block(b, _) => block_defs(b, out),
         }
     }
 }

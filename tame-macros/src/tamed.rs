@@ -95,10 +95,18 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             #sites
             let mut #var = #initial;
             #done_holder
-            // The lint shadow above reports what rustc says about the body
-            // as written; these lints would only repeat it, or misfire on
-            // the machine's rearrangement of it.
-            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_labels)]
+            // The lint shadow above reports what rustc and clippy say about
+            // the body as written; these lints would only repeat it, or
+            // misfire on the machine's rearrangement of it (a variable
+            // declared again in a state where it is assigned later).
+            #[allow(
+                unused_mut,
+                unused_variables,
+                unused_assignments,
+                unreachable_code,
+                unused_labels,
+                clippy::needless_late_init
+            )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
             };

@@ -179,6 +179,12 @@ pub fn rendezvous_would_block<I: 'static>(
 /// the place the value is written to.
 pub struct Phantom<T>(PhantomData<fn() -> T>);
 
+impl<T> Default for Phantom<T> {
+    fn default() -> Self {
+        Phantom(PhantomData)
+    }
+}
+
 impl<T> Phantom<T> {
     #[inline]
     pub fn new() -> Self {

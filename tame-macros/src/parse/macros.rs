@@ -142,21 +142,6 @@ pub fn has_twait(e: &Expr) -> bool {
     f.0
 }
 
-pub fn stmt_has_twait(s: &Stmt) -> bool {
-    match s {
-        Stmt::Local(l) => l.init.as_ref().is_some_and(|i| {
-            has_twait(&i.expr) || i.diverge.as_ref().is_some_and(|(_, d)| has_twait(d))
-        }),
-        Stmt::Expr(e, _) => has_twait(e),
-        Stmt::Macro(m) => match which(&m.mac) {
-            Some(Which::Twait) => true,
-            Some(_) => false,
-            None => tokens_mention_twait(&m.mac.tokens),
-        },
-        Stmt::Item(_) => false,
-    }
-}
-
 /// Every path our macros are named by in the tokens (`twait`,
 /// `tame::twait`), once each, so that an expansion can keep the user's
 /// imports of them used.

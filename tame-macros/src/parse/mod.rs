@@ -49,8 +49,6 @@ pub struct Builder<'e> {
     pub cx: Ident,
     /// The `Option<Event<T>>` holding the function's `done` event.
     pub done: Ident,
-    /// The paths our macros were named by (kept used in the expansion).
-    pub macro_paths: Vec<syn::Path>,
     temps: usize,
 }
 
@@ -99,7 +97,6 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         rendezvous_names: HashSet::new(),
         cx: syntax::hygienic("__tame_cx"),
         done: syntax::hygienic("__tame_done"),
-        macro_paths: macros::macro_paths(&f.block),
         temps: 0,
     };
     let params_scope = b.push_scope();
@@ -606,7 +603,6 @@ impl Builder<'_> {
                     span,
                     kind: ir::WaitKind::Join {
                         body: Vec::new(),
-                        scope: 0,
                         lists: Vec::new(),
                     },
                 });
@@ -649,7 +645,7 @@ impl Builder<'_> {
                         diverges: false,
                     }));
                 }
-                self.f.waits[id].kind = ir::WaitKind::Join { body, scope, lists };
+                self.f.waits[id].kind = ir::WaitKind::Join { body, lists };
                 out.push(ir::Stmt::Wait(ir::Wait { id, dest: None }));
                 match dest {
                     Dest::Discard => {}

@@ -275,13 +275,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     r.branch(|r| r.block(&mut i.then_branch, u))
                 });
                 let then_w = (!syntax::block_diverges(&i.then_branch)).then_some(then_w);
-                match &mut i.else_branch {
-                    Some((_, els)) => {
-                        let else_w = self.branch(|r| r.expr(els, u));
-                        let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
-                        self.written_on_all(&[then_w, else_w]);
-                    }
-                    None => {}
+                if let Some((_, els)) = &mut i.else_branch {
+                    let else_w = self.branch(|r| r.expr(els, u));
+                    let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
+                    self.written_on_all(&[then_w, else_w]);
                 }
             }
             Expr::Match(m) => {
@@ -601,9 +598,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         if stays {
             return None;
         }
-        let Some(target) = self.b.jump_target(label, span) else {
-            return None;
-        };
+        let target = self.b.jump_target(label, span)?;
         if self.b.in_wait.is_some() {
             self.b.errors.push(syn::Error::new(
                 span,

@@ -14,7 +14,6 @@ use syn::{Expr, Pat};
 #[derive(Clone)]
 pub struct PatBinding {
     pub ident: Ident,
-    pub mutable: bool,
     pub by_ref: bool,
 }
 
@@ -28,7 +27,6 @@ pub fn pattern_bindings(pat: &Pat) -> Vec<PatBinding> {
             if !looks_constant(p) {
                 self.0.push(PatBinding {
                     ident: p.ident.clone(),
-                    mutable: p.mutability.is_some(),
                     by_ref: p.by_ref.is_some(),
                 });
             }
