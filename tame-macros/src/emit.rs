@@ -504,9 +504,7 @@ impl<'a> Emitter<'a> {
             .unwrap_or(true);
         if initialized {
             quote! {
-                while let ::core::option::Option::Some((#v, (#(#caps,)*))) =
-                    ::tame::__private::SlotList::pop_returned(&mut #list)
-                {
+                while let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.pop_returned() {
                     #(#assigns)*
                 }
             }
@@ -519,7 +517,7 @@ impl<'a> Emitter<'a> {
                 .map(|r| self.f.bindings[r].name.clone())
                 .unwrap_or_default();
             quote! {
-                let (#v, (#(#caps,)*)) = ::tame::__private::SlotList::take_required(&mut #list, #name);
+                let (#v, (#(#caps,)*)) = #list.take_required(#name);
                 #(#assigns)*
             }
         }

@@ -9,7 +9,7 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::task::Poll;
 
-pub use crate::slot::{Slot, SlotList};
+pub use crate::slot::{Inbox, Slot, SlotList};
 pub use crate::task::{start, TaskContext, TwaitSite};
 use crate::{Event, Rendezvous};
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::event::{Event, Sink};
-use crate::slot::{HasSlot, Slot, SlotCell};
+use crate::slot::{HasSlot, InboxQueue, Slot, SlotCell};
 use crate::task::{TaskRef, TwaitSite};
 
 /// Who is blocked on a rendezvous: a tamed function or an async poller.
@@ -58,6 +58,24 @@ pub(crate) struct Node<I, T> {
     slot: SlotCell<T>,
 }
 
+impl<I> Shared<I> {
+    /// An event of `epoch` came back: its id is queued and the waiter
+    /// woken, if the rendezvous still listens to that epoch.
+    fn come_back(&self, epoch: u64, id: Option<I>) {
+        if epoch != self.epoch.get() {
+            return;
+        }
+        self.outstanding.set(self.outstanding.get() - 1);
+        if let Some(id) = id {
+            self.queue.borrow_mut().push_back(id);
+        }
+        // Take the waiter out before waking it: waking touches the loop.
+        if let Some(waiter) = self.waiter.take() {
+            waiter.wake();
+        }
+    }
+}
+
 impl<I, T> Sink<T> for Node<I, T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let rdv = &self.rendezvous;
@@ -65,17 +83,7 @@ impl<I, T> Sink<T> for Node<I, T> {
         // The slot learns it is back either way, so a slot list can forget
         // it; it only keeps the value if the rendezvous still listens.
         self.slot.fill(if live { value } else { None });
-        if !live {
-            return;
-        }
-        rdv.outstanding.set(rdv.outstanding.get() - 1);
-        if let Some(id) = self.id.take() {
-            rdv.queue.borrow_mut().push_back(id);
-        }
-        // Take the waiter out before waking it: waking touches the loop.
-        if let Some(waiter) = rdv.waiter.take() {
-            waiter.wake();
-        }
+        rdv.come_back(self.epoch, self.id.take());
     }
 
     fn is_live(&self) -> bool {
@@ -86,6 +94,35 @@ impl<I, T> Sink<T> for Node<I, T> {
 impl<I, T> HasSlot<T> for Node<I, T> {
     fn slot_cell(&self) -> &SlotCell<T> {
         &self.slot
+    }
+}
+
+/// An event of a rendezvous whose value goes to an [`Inbox`] with the
+/// index values its slot place needed: what `mkevent!(r, id, a[i])` makes.
+pub(crate) struct InboxNode<I, T, C> {
+    rendezvous: Rc<Shared<I>>,
+    epoch: u64,
+    id: Cell<Option<I>>,
+    captures: Cell<Option<C>>,
+    inbox: Rc<InboxQueue<T, C>>,
+}
+
+impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        let rdv = &self.rendezvous;
+        if self.epoch != rdv.epoch.get() {
+            return;
+        }
+        // The value is in the inbox before the id is queued: by the time
+        // `twait!(r)` returns the id, the store can find it.
+        if let (Some(v), Some(c)) = (value, self.captures.take()) {
+            self.inbox.borrow_mut().push_back((v, c));
+        }
+        rdv.come_back(self.epoch, self.id.take());
+    }
+
+    fn is_live(&self) -> bool {
+        self.epoch == self.rendezvous.epoch.get()
     }
 }
 
@@ -240,6 +277,30 @@ impl<I> Rendezvous<I> {
         });
         let slot = Slot::from_node(node.clone());
         (Event::from_sink(node), slot)
+    }
+
+    /// An event reporting `id` whose value goes to `inbox` with `captures`.
+    pub(crate) fn event_into<T2, C>(
+        &self,
+        id: I,
+        inbox: Rc<InboxQueue<T2, C>>,
+        captures: C,
+    ) -> Event<T2>
+    where
+        I: 'static,
+        T2: 'static,
+        C: 'static,
+    {
+        let s = &self.shared;
+        s.outstanding.set(s.outstanding.get() + 1);
+        let node = Rc::new(InboxNode {
+            rendezvous: s.clone(),
+            epoch: s.epoch.get(),
+            id: Cell::new(Some(id)),
+            captures: Cell::new(Some(captures)),
+            inbox,
+        });
+        Event::from_sink(node)
     }
 
     /// Takes the next id that came back, without blocking.

@@ -19,8 +19,8 @@ use std::task::Poll;
 
 use crate::event::{Event, Sink};
 use crate::rendezvous::{Outstanding, Rendezvous};
-pub use crate::slot::Slot;
 use crate::slot::{HasSlot, SlotCell};
+pub use crate::slot::{Inbox, Slot};
 
 /// A shared handle to a task, as queued by the loop.
 pub(crate) type TaskRef = Rc<dyn TaskObj>;

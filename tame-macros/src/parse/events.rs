@@ -60,6 +60,9 @@ pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
 }
 
 /// `mkevent!(r, id)` or `mkevent!(r, id, slot, ..)`.
+///
+/// Input: `mkevent!(r, id, a[i])`. Output: `Inbox::event(&mut inbox, &r, id, (i,))`,
+/// and a slot site storing into `a[c0]` at each `twait!(r)`.
 pub fn explicit(
     r: &mut Resolver,
     rdv: Expr,
@@ -73,12 +76,12 @@ pub fn explicit(
             ::tame::__private::rendezvous_event(&(#rdv), #id)));
     }
     let (list, captures) = site(r, places, SlotOwner::Rendezvous(key), span)?;
-    // Explicit sites may be waited on anywhere later: the list lives from
-    // the function's start.
+    // An explicit site may be waited on anywhere later: its inbox lives
+    // from the function's start.
     r.b.declare_at_start(list);
     let list = r.b.f.bindings[list].ident.clone();
-    let maker = quote_spanned!(span=> ::tame::__private::rendezvous_event_with_slot(&(#rdv), #id));
-    Some(with_slot(maker, &list, captures))
+    Some(syn::parse_quote_spanned!(span=>
+        ::tame::__private::Inbox::event(&mut #list, &(#rdv), #id, (#(#captures,)*))))
 }
 
 /// Records a slot site; returns its list's identifier and the capture

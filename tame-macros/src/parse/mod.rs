@@ -299,12 +299,12 @@ impl Builder<'_> {
         id
     }
 
-    /// Declares a slot list at the start of the body.
+    /// Declares an explicit site's inbox at the start of the body.
     pub fn declare_at_start(&mut self, list: BindingId) {
         let ident = self.f.bindings[list].ident.clone();
         self.f.bindings[list].scope = self.f.body_scope_hint();
         self.prelude.push(ir::Stmt::Plain(ir::Plain {
-            stmt: syn::parse_quote!(let mut #ident = ::tame::__private::SlotList::new();),
+            stmt: syn::parse_quote!(let mut #ident = ::tame::__private::Inbox::new();),
             fx: Effects::default(),
             defs: vec![list],
             jumps: Vec::new(),
