@@ -90,10 +90,8 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
             if !init[s].contains(b) {
                 continue;
             }
-            let worth_dropping = binding.kind == BindingKind::User
-                && !binding.trivial
-                && binding.mentioned
-                && !moved[s].contains(b);
+            let worth_dropping =
+                binding.kind == BindingKind::User && !binding.trivial && !moved[s].contains(b);
             if live[s].contains(b) || worth_dropping {
                 k.push(b);
             }
@@ -212,7 +210,9 @@ impl Backward<'_> {
                 }
                 l
             }
-            Code::Reopen(_, body) | Code::Open(body) | Code::Head(body) => self.code(body, after),
+            Code::Reopen(_, body) | Code::Open(_, body) | Code::Head(body) => {
+                self.code(body, after)
+            }
             Code::Plain(p) => self.plain(p, after),
             Code::If { stmt, then, els } => {
                 let mut t = self.code(then, after.clone());
@@ -459,7 +459,9 @@ impl Forward<'_> {
                 }
                 f
             }
-            Code::Reopen(_, body) | Code::Open(body) | Code::Head(body) => self.code(body, facts),
+            Code::Reopen(_, body) | Code::Open(_, body) | Code::Head(body) => {
+                self.code(body, facts)
+            }
             Code::Plain(p) => self.plain(p, facts),
             Code::If { stmt, then, els } => {
                 let mut facts = facts;

@@ -58,6 +58,8 @@ pub struct Emitter<'a> {
     current: StateId,
     /// Bindings the current arm's code mentions.
     mentioned: HashSet<BindingId>,
+    /// Scopes that declare bindings (their blocks keep their braces).
+    scoped: HashSet<ScopeId>,
     /// How the machine returns to the loop (`return;`, or for a
     /// `Result`/`Option` machine `return proceed();`).
     ret: TokenStream,
@@ -118,6 +120,7 @@ impl<'a> Emitter<'a> {
             escape: Lifetime::new("'__tame_escape", Span::mixed_site()),
             current: 0,
             mentioned: HashSet::new(),
+            scoped: f.bindings.iter().map(|b| b.scope).collect(),
             ret: if f.try_shaped {
                 quote!(return ::tame::__private::proceed();)
             } else {
@@ -147,7 +150,8 @@ impl<'a> Emitter<'a> {
     // Input: the states. Output:
     // `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
-        let params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
+        let mut params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
+        params.sort_by_key(|t| t.to_string()[1..].parse::<usize>().unwrap_or(0));
         let variants = self.m.order.iter().map(|&s| {
             let state = &self.m.states[s];
             let v = &self.variants[s];
@@ -337,9 +341,14 @@ impl<'a> Emitter<'a> {
                     quote!({ #rebind #inner })
                 }
             }
-            Code::Open(body) => {
+            Code::Open(sc, body) => {
                 let inner = self.code(body);
-                quote!({ #inner })
+                // A block that declares nothing needs no braces of its own.
+                if self.scoped.contains(sc) {
+                    quote!({ #inner })
+                } else {
+                    inner
+                }
             }
             Code::Head(body) => {
                 let inner = self.code(body);
@@ -713,7 +722,7 @@ fn unreachable_field(name: &str) -> &'static (Ident, Ident) {
 fn jumps_to(f: &Function, m: &Machine, c: &Code, target: StateId) -> bool {
     match c {
         Code::Seq(items) => items.iter().any(|i| jumps_to(f, m, i, target)),
-        Code::Reopen(_, b) | Code::Open(b) | Code::Head(b) => jumps_to(f, m, b, target),
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => jumps_to(f, m, b, target),
         Code::If { then, els, .. } => jumps_to(f, m, then, target) || jumps_to(f, m, els, target),
         Code::Match { arms, .. } => arms.iter().any(|a| jumps_to(f, m, a, target)),
         Code::While { body, exit, .. } | Code::For { body, exit, .. } => {
@@ -744,7 +753,7 @@ fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
                 collect_mentions(f, i, out);
             }
         }
-        Code::Reopen(_, b) | Code::Open(b) | Code::Head(b) => collect_mentions(f, b, out),
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => collect_mentions(f, b, out),
         Code::Plain(p) => fx(&p.fx, out),
         Code::If { stmt, then, els } => {
             fx(&stmt.fx, out);

@@ -71,10 +71,6 @@ pub struct Binding {
     pub borrow: Option<String>,
     /// Declared as a `Rendezvous` (by type or initializer).
     pub rendezvous: bool,
-    /// Mentioned anywhere after its declaration. A binding never mentioned
-    /// (and not `_`-named) is not kept for its drop: rustc reports it as
-    /// unused, and the user either uses it or names it `_x` to keep it.
-    pub mentioned: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

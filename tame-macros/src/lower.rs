@@ -59,7 +59,7 @@ pub enum Code<'ir> {
     /// variables of this scope that the state keeps.
     Reopen(ScopeId, Box<Code<'ir>>),
     /// A new block of the user's.
-    Open(Box<Code<'ir>>),
+    Open(ScopeId, Box<Code<'ir>>),
     /// Ordinary code.
     Plain(&'ir Plain),
     If {
@@ -383,6 +383,17 @@ impl<'ir> Lowerer<'ir> {
 
     /// The join state after the construct at the end of `path`.
     fn after(&mut self, path: &[Pos<'ir>]) -> StateId {
+        // Nothing follows the construct in its block: go where the block's
+        // end goes (no state of its own for an empty join).
+        if let [.., parent, last] = path {
+            if last.index + 1 == last.block.stmts.len() {
+                let outer = &path[..path.len() - 1];
+                return match &parent.block.stmts[parent.index] {
+                    Stmt::Loop(lp) => self.head_of(lp, outer),
+                    _ => self.after(outer),
+                };
+            }
+        }
         let mut p = path.to_vec();
         let span = Span::call_site();
         if let Some(last) = p.last_mut() {
@@ -471,7 +482,7 @@ impl<'ir> Lowerer<'ir> {
                     let mut p = here();
                     p.push(Pos { block: b, index: 0 });
                     let (code, falls) = self.seq(&p);
-                    items.push(Code::Open(Box::new(code)));
+                    items.push(Code::Open(b.scope, Box::new(code)));
                     if label.is_some() {
                         // Breaks leave for the state after the block.
                         let after = self.after(&here());
@@ -494,7 +505,7 @@ impl<'ir> Lowerer<'ir> {
         let mut p = at.to_vec();
         p.push(Pos { block: b, index: 0 });
         let (code, falls) = self.seq(&p);
-        let mut items = vec![Code::Open(Box::new(code))];
+        let mut items = vec![Code::Open(b.scope, Box::new(code))];
         if falls {
             items.push(Code::Goto(self.after(at)));
         }
@@ -511,7 +522,7 @@ impl<'ir> Lowerer<'ir> {
             index: 0,
         });
         let (code, falls) = self.seq(&p);
-        let mut body = vec![Code::Open(Box::new(code))];
+        let mut body = vec![Code::Open(lp.body.scope, Box::new(code))];
         if falls {
             body.push(Code::Goto(head));
         }

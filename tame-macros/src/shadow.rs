@@ -250,6 +250,10 @@ impl Shadow<'_> {
                     .filter(|(rk, _, _)| *rk == k)
                     .map(|(_, p, places)| self.writes(places, p))
                     .collect();
+                if writes.is_empty() {
+                    return Some(syn::parse_quote_spanned!(span=>
+                        ::tame::__private::shadow_twait(&(#r))));
+                }
                 let id = syntax::hygienic("__tame_id");
                 Some(syn::parse_quote_spanned!(span=> {
                     let #id = ::tame::__private::shadow_twait(&(#r));

@@ -121,6 +121,11 @@ pub mod expansion {}
 #[path = "private.rs"]
 pub mod __private;
 
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use compat::{event_future, spawn, EventFuture};
 pub use driver::Interest;
 pub use event::Event;

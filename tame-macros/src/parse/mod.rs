@@ -197,7 +197,6 @@ impl Builder<'_> {
             trivial,
             borrow,
             rendezvous,
-            mentioned: name.starts_with('_'),
         });
         self.scope.make_visible(id, name);
         (id, used)
@@ -294,7 +293,6 @@ impl Builder<'_> {
             trivial: false,
             borrow: None,
             rendezvous: false,
-            mentioned: true,
         });
         id
     }
@@ -355,7 +353,6 @@ impl Builder<'_> {
                         trivial: false,
                         borrow: None,
                         rendezvous: false,
-                        mentioned: true,
                     });
                     self.scope.make_visible(id, "self".into());
                     self.f.params.push(Param {
@@ -375,8 +372,6 @@ impl Builder<'_> {
                             None,
                             rendezvous,
                         );
-                        // Parameters are mentioned by the call.
-                        self.f.bindings[id].mentioned = true;
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
@@ -397,7 +392,6 @@ impl Builder<'_> {
                             trivial: false,
                             borrow: None,
                             rendezvous: false,
-                            mentioned: true,
                         });
                         self.scope.make_visible(id, format!("__tame_arg{i}"));
                         self.f.params.push(Param {

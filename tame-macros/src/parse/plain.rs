@@ -140,7 +140,6 @@ impl<'a, 'e> Resolver<'a, 'e> {
     }
 
     fn effect(&mut self, id: BindingId, e: Effect) {
-        self.b.f.bindings[id].mentioned = true;
         self.fx.push(id, e);
     }
 
