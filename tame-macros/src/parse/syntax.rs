@@ -326,7 +326,9 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
         Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
-            if BORROWING_METHODS.contains(&name.as_str()) {
+            // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
+            let borrowing_get = name == "get" && !m.args.is_empty();
+            if BORROWING_METHODS.contains(&name.as_str()) || borrowing_get {
                 root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
             } else if BORROW_PRESERVING_METHODS.contains(&name.as_str()) {
                 borrow_root(&m.receiver)
