@@ -424,8 +424,15 @@ impl<'a> Emitter<'a> {
                 let pack = self.pack(*resume, span);
                 let go = self.goto(*resume);
                 let ret = &self.ret;
+                // The block's bindings die before the wait: its own braces.
+                let declares = body.iter().any(|p| !p.defs.is_empty());
+                let run = if declares {
+                    quote!({ #(#stmts)* })
+                } else {
+                    quote!(#(#stmts)*)
+                };
                 quote! {
-                    { #(#stmts)* }
+                    #run
                     if ::tame::__private::wait_join(#cx, &#site).is_pending() {
                         #pack
                         #ret

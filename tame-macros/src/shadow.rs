@@ -235,9 +235,17 @@ impl Shadow<'_> {
                 if ws.is_empty() {
                     return Some(syn::parse_quote_spanned!(span=> { #(#stmts)* }));
                 }
+                // The block's own `let`s cannot hide a slot (a slot declared
+                // inside the block is an error), so the writes can follow
+                // its statements in one block.
+                let n = stmts.len();
+                let stmts = stmts.into_iter().enumerate().map(|(i, s)| match s {
+                    Stmt::Expr(e, None) if i + 1 == n => Stmt::Expr(e, Some(Default::default())),
+                    other => other,
+                });
                 Some(syn::parse_quote_spanned!(span=> {
                     #(let #ps = ::tame::__private::Phantom::new();)*
-                    { #(#stmts)* }
+                    #(#stmts)*
                     #(#ws)*
                 }))
             }

@@ -104,6 +104,7 @@ extern crate self as tame;
 mod compat;
 mod driver;
 mod event;
+mod fanout;
 mod rendezvous;
 mod slot;
 mod time;
@@ -111,6 +112,7 @@ mod timeout;
 
 pub mod dns;
 pub mod net;
+pub mod sync;
 pub mod task;
 
 /// How `#[tamed]` expands, shown on the windowed multidns (documentation only).
@@ -129,10 +131,11 @@ pub struct ReadmeDoctests;
 pub use compat::{event_future, spawn, EventFuture};
 pub use driver::Interest;
 pub use event::Event;
+pub use fanout::all;
 pub use rendezvous::Rendezvous;
 pub use task::blocked;
 pub use time::{asap, cancel_fd, close_fd, timer, timer_at, wait_on_fd, Timeout};
-pub use timeout::add_timeout;
+pub use timeout::{add_timeout, with_timeout};
 
 pub use tame_macros::{mkevent, tamed, tvars, twait};
 
