@@ -6,6 +6,9 @@
 
 #![deny(warnings)]
 
+use std::io::{self, Write as _};
+
+use tame::net::TcpStream;
 use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
 #[path = "support/watchdog.rs"]
@@ -86,5 +89,81 @@ fn a_match_arm_returning_beside_an_arm_with_a_twait_is_clippy_clean() {
         assert_eq!(nick("NICK ann"), Some(Ok("ann".into())));
         assert_eq!(nick("NICK "), Some(Err("empty nick".into())));
         assert_eq!(nick("HELLO"), Some(Err("no NICK".into())));
+    });
+}
+
+// ---- a socket read inside `twait! {}` and not mentioned after it
+
+/// Reads one line and returns it: the last use of `conn` is the read.
+#[tamed]
+fn read_reply(conn: TcpStream) -> io::Result<Vec<u8>> {
+    let got;
+    twait! { conn.read_until(Vec::new(), b"\n", 64, mkevent!(got)); }
+    let (buf, n) = got;
+    n?;
+    Ok(buf)
+}
+
+/// Found by tests/program_fetcher.rs (`fetch_one`: connect, write the
+/// request, read the reply under `add_timeout`, return the value), the
+/// most common client shape. `tame::net`'s docs (and README's drop rule)
+/// promise: "a socket that a `twait! { ... }` block only borrows
+/// (`conn.read(..)`) lives until that wait is over, even if nothing after
+/// the twait uses it". Observed: translator 2 treats `conn` as handed over
+/// to the operation (the "documented limit" of tests/translate2_drops.rs,
+/// `receiver_only_in_block`) and drops it at the twait, which closes the
+/// socket and cancels the read; its event comes back untriggered and the
+/// function panics: "the event for `got` came back without a value (it
+/// was dropped untriggered), and `got` had no value before the twait"
+/// (with a slot given a value first: the read silently never happened).
+/// Either the socket must live until the wait is over, or the net docs
+/// and README must say otherwise; today they contradict the translator.
+#[test]
+fn a_socket_used_only_as_the_receiver_of_a_read_in_a_twait_block_lives_until_the_read_ends() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        let conn = TcpStream::from_std(client).unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            server.write_all(b"hello\n").unwrap();
+            server
+        });
+        let got = result_of(|ev| read_reply(conn, ev));
+        drop(writer.join().unwrap());
+        assert_eq!(
+            got.map(|r| r.map_err(|e| e.kind())),
+            Some(Ok(b"hello\n".to_vec()))
+        );
+    });
+}
+
+// ---- struct field init shorthand
+
+#[derive(Debug, PartialEq)]
+struct Pair {
+    a: u32,
+    b: u32,
+}
+
+/// Found by tests/program_fetcher.rs (`Report { results, ended, peak }`
+/// as the tail of `fetch_windowed`). Compiles and runs, but `cargo clippy
+/// --all-targets -- -D warnings` fails on this file: "error: redundant
+/// field names in struct initialization (clippy::redundant_field_names)"
+/// at the user's `a` and `b` — the user wrote the shorthand; the machine
+/// writes `Pair { a: a, b: b }` with the user's spans. Any struct shorthand
+/// in a tamed function with a twait does it (before or after the twait).
+#[tamed]
+fn pair_later(a: u32) -> Pair {
+    let b = a + 1;
+    twait! { tame::asap(mkevent!()); }
+    Pair { a, b }
+}
+
+#[test]
+fn struct_field_init_shorthand_is_clippy_clean() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| pair_later(1, ev)), Some(Pair { a: 1, b: 2 }));
     });
 }
