@@ -6,7 +6,9 @@
 
 #![deny(warnings)]
 
+use std::cell::RefCell;
 use std::io::{self, Write as _};
+use std::rc::Rc;
 
 use tame::net::TcpStream;
 use tame::{mkevent, tamed, twait, Event, Rendezvous};
@@ -165,5 +167,76 @@ fn pair_later(a: u32) -> Pair {
 fn struct_field_init_shorthand_is_clippy_clean() {
     on_fresh_loop(|| {
         assert_eq!(result_of(|ev| pair_later(1, ev)), Some(Pair { a: 1, b: 2 }));
+    });
+}
+
+// ---- the value is delivered before the locals are dropped
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+/// Logs `drop <name>` when dropped (a pooled connection going back, a
+/// permit released).
+struct Guard(Log, &'static str);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.0.borrow_mut().push(format!("drop {}", self.1));
+    }
+}
+
+#[tamed]
+fn guarded_tail(log: Log) -> u32 {
+    let _g = Guard(log.clone(), "g");
+    twait! { tame::asap(mkevent!()); }
+    7
+}
+
+#[tamed]
+fn guarded_return(log: Log, stop_at: u32) -> Result<u32, String> {
+    let mut n = 0;
+    loop {
+        let _conn = Guard(log.clone(), "conn");
+        twait! { tame::asap(mkevent!()); }
+        n += 1;
+        match n {
+            n if n == stop_at => return Err(format!("gave up at {n}")),
+            _ => continue,
+        }
+    }
+}
+
+/// An event that logs what it got, as it gets it.
+fn logging<T: std::fmt::Debug + 'static>(log: &Log) -> Event<T> {
+    let log = log.clone();
+    Event::from_fn(move |v: Option<T>| log.borrow_mut().push(format!("got {v:?}")))
+}
+
+/// Found by tests/program_kv.rs: `kv_get` returns `Err(Busy)` with a
+/// pooled connection (a guard that puts the connection back into the
+/// pool's idle list on drop) still in scope; the caller's event, an
+/// `Event::from_fn`, then closes the pool's idle connections and stops the
+/// server. Observed: the callback runs *before* the guard is dropped, so
+/// the connection went back into the pool after the pool was emptied, was
+/// never closed, and the server's session waited for it forever (the test
+/// hung). In a plain function the locals are dropped before the caller
+/// gets the value; translate2_drops.rs checks it only with tamed callers,
+/// whose resumption is queued. Observed here: `["got Some(7)", "drop g"]`
+/// and `["got Some(Err(\"gave up at 2\"))", "drop conn"]` (after the first
+/// iteration's `drop conn`).
+#[test]
+fn locals_are_dropped_before_the_callers_event_is_triggered() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        guarded_tail(log.clone(), logging(&log));
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop g", "got Some(7)"]);
+
+        let log = Log::default();
+        guarded_return(log.clone(), 2, logging(&log));
+        tame::run();
+        assert_eq!(
+            *log.borrow(),
+            ["drop conn", "drop conn", "got Some(Err(\"gave up at 2\"))"]
+        );
     });
 }
