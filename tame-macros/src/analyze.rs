@@ -99,10 +99,49 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         kept.push(k);
     }
     report_borrows(f, &kept, errors);
+    report_unvalued_rendezvous_slots(f, &store_init, errors);
     Analysis {
         kept,
         store_init,
         reached,
+    }
+}
+
+/// A slot of `mkevent!(r, id, slot)` gets its value at the `twait!(r)`
+/// that returns its id, and the translator cannot tell which that is: a
+/// place with no value before must get one, or later code could read it
+/// unassigned.
+fn report_unvalued_rendezvous_slots(
+    f: &Function,
+    store_init: &HashMap<(StateId, usize), bool>,
+    errors: &mut Errors,
+) {
+    let mut reported = Vec::new();
+    let mut stores: Vec<(usize, bool)> = store_init.iter().map(|(&(_, s), &i)| (s, i)).collect();
+    stores.sort_unstable();
+    for (site, init) in stores {
+        let s = &f.slot_sites[site];
+        if init || reported.contains(&site) || matches!(s.owner, crate::ir::SlotOwner::Join(_)) {
+            continue;
+        }
+        reported.push(site);
+        let name = s
+            .roots
+            .first()
+            .copied()
+            .flatten()
+            .map_or("the slot".to_owned(), |r| {
+                format!("`{}`", f.bindings[r].name)
+            });
+        errors.push(syn::Error::new(
+            s.span,
+            format!(
+                "{name} has no value yet, but a `mkevent!(r, id, slot)` slot is filled at the \
+                 `twait!(r)` that returns its id, which the translator cannot tell apart from \
+                 the others; give {name} a value first (`let mut x = 0;`, `let mut x = None;`), \
+                 or use `twait! {{ .. }}`, which fills its slots before it ends"
+            ),
+        ));
     }
 }
 

@@ -160,6 +160,17 @@ impl Shadow<'_> {
                 return Some(syn::parse_quote_spanned!(span=>
                     ::tame::__private::shadow_rendezvous_event_with(&(#r), #id, #store)));
             }
+            if places.iter().any(|p| self.uninit(p)) {
+                // A slot with no value yet (an error the translator reports):
+                // assigned here, once, so that rustc says nothing more.
+                let p = self.next_phantom();
+                let writes = self.writes(&places, &p);
+                return Some(syn::parse_quote_spanned!(span=> {
+                    let #p = ::tame::__private::Phantom::new();
+                    #writes
+                    ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)
+                }));
+            }
             let p = self.next_phantom();
             self.phantoms.push(p.clone());
             self.sites.push((key(r), p.clone(), places));
@@ -280,6 +291,20 @@ impl Shadow<'_> {
             if let TokenTree::Ident(id) = &trees[i] {
                 let is_bang =
                     matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                if id == "twait" && is_bang {
+                    // A twait inside another macro's arguments (an error
+                    // reported): its stand-in says nothing more.
+                    if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
+                        let inner = self.tokens(g.stream());
+                        let new = match g.delimiter() {
+                            Delimiter::Brace => quote!({ #inner }),
+                            _ => quote!((::tame::__private::shadow_twait(&(#inner)))),
+                        };
+                        out.push(TokenTree::Group(Group::new(Delimiter::Parenthesis, new)));
+                        i += 3;
+                        continue;
+                    }
+                }
                 if id == "mkevent" && is_bang {
                     if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
                         let mac: syn::Macro = syn::parse_quote!(#id ! #g);

@@ -48,19 +48,14 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
     let drive = em.drive();
     let cx = parse::syntax::hygienic("__tame_cx");
     let body = parse::syntax::hygienic("__tame_body");
-    let (done_holder, start) = match &sig.done {
+    let done_holder = match &sig.done {
         Some(done) => {
             let holder = parse::syntax::hygienic("__tame_done");
-            (
-                quote!(let mut #holder = ::core::option::Option::Some(#done);),
-                quote!(::tame::__private::start_machine(#name, #body);),
-            )
+            quote!(let mut #holder = ::tame::__private::Delivery::new(#done);)
         }
-        None => (
-            TokenStream::new(),
-            quote!(::tame::__private::start_machine(#name, #body);),
-        ),
+        None => TokenStream::new(),
     };
+    let start = quote!(::tame::__private::start_machine(#name, #body););
     let attrs = &f.attrs;
     let vis = &f.vis;
     let sig_tokens = &sig.item;
@@ -72,18 +67,25 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             }
         }
     };
-    // A `Result`/`Option` function's machine runs in an inner closure
-    // returning `Result<(), E>`/`Option<()>`: a `?` or a `return Err(..)`
-    // (also from a user's macro) leaves it, and the value is delivered.
-    let machine = match (&f.sig.output, ir.try_shaped) {
-        (ReturnType::Type(_, r), true) => {
-            let holder = parse::syntax::hygienic("__tame_done");
+    // A function with a value runs its machine in an inner closure, so
+    // that its locals are dropped before its value is delivered. For a
+    // `Result`/`Option` function that closure returns `Result<(), E>` /
+    // `Option<()>`: a `?` or a `return Err(..)` (also from a user's macro)
+    // leaves it, and `finish` keeps the error as the value.
+    let holder = parse::syntax::hygienic("__tame_done");
+    let machine = match (&f.sig.output, ir.try_shaped, ir.returns_value) {
+        (ReturnType::Type(_, r), true, _) => {
             let exit = parse::syntax::hygienic("__tame_exit");
             quote! {
                 let #exit = (|| -> <#r as ::tame::__private::Exit>::Exit { #machine })();
                 ::tame::__private::Exit::finish(#exit, &mut #holder);
+                #holder.flush();
             }
         }
+        (_, false, true) => quote! {
+            (|| { #machine })();
+            #holder.flush();
+        },
         _ => machine,
     };
     quote! {

@@ -33,13 +33,42 @@ where
     });
 }
 
-/// `return v` in a tamed function with a value: triggers its `done` event
-/// (held by the machine until then).
-#[inline]
-pub fn deliver<T>(done: &mut Option<Event<T>>, value: T) {
-    if let Some(ev) = done.take() {
-        ev.trigger(value);
+/// A tamed function's `done` event and, once it returned, its value.
+///
+/// The value waits here while the function's locals are dropped (the
+/// machine's arm returns first); then [`flush`](Delivery::flush) triggers
+/// the event, as a plain function's caller sees the value only after its
+/// locals are gone.
+pub struct Delivery<T> {
+    done: Option<Event<T>>,
+    value: Option<T>,
+}
+
+impl<T> Delivery<T> {
+    #[inline]
+    pub fn new(done: Event<T>) -> Self {
+        Delivery {
+            done: Some(done),
+            value: None,
+        }
     }
+
+    /// Triggers `done` with the returned value, if there is one.
+    #[inline]
+    pub fn flush(&mut self) {
+        if let Some(v) = self.value.take() {
+            if let Some(ev) = self.done.take() {
+                ev.trigger(v);
+            }
+        }
+    }
+}
+
+/// `return v` in a tamed function with a value: keeps `v` for the
+/// function's `done` event (see [`Delivery`]).
+#[inline]
+pub fn deliver<T>(done: &mut Delivery<T>, value: T) {
+    done.value = Some(value);
 }
 
 /// What the machine of a tamed function returning `Result`/`Option`
@@ -47,13 +76,13 @@ pub fn deliver<T>(done: &mut Option<Event<T>>, value: T) {
 /// `return Err(..)` a user's macro expands to. `finish` delivers it.
 pub trait Exit: Sized {
     type Exit: Proceed;
-    fn finish(exit: Self::Exit, done: &mut Option<Event<Self>>);
+    fn finish(exit: Self::Exit, done: &mut Delivery<Self>);
 }
 
 impl<T, E> Exit for Result<T, E> {
     type Exit = Result<(), E>;
     #[inline]
-    fn finish(exit: Result<(), E>, done: &mut Option<Event<Self>>) {
+    fn finish(exit: Result<(), E>, done: &mut Delivery<Self>) {
         if let Err(e) = exit {
             deliver(done, Err(e));
         }
@@ -63,7 +92,7 @@ impl<T, E> Exit for Result<T, E> {
 impl<T> Exit for Option<T> {
     type Exit = Option<()>;
     #[inline]
-    fn finish(exit: Option<()>, done: &mut Option<Event<Self>>) {
+    fn finish(exit: Option<()>, done: &mut Delivery<Self>) {
         if exit.is_none() {
             deliver(done, None);
         }

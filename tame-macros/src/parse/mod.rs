@@ -215,6 +215,10 @@ impl Builder<'_> {
         let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
             || ty.as_ref().is_some_and(syntax::trivially_undroppable_type);
+        // Bindings out of a borrow (`if let Some(x) = v.first()`,
+        // `let (a, b) = s.split_once(' ')?`) are references or views.
+        let from_borrow = borrow_why.is_some()
+            || init.is_some_and(|e| syntax::borrow_root(e).is_some() && !syntax::is_guard(e));
         let borrow = borrow_why
             .or_else(|| {
                 let (root, how) = syntax::borrow_root(init?)?;
@@ -240,7 +244,7 @@ impl Builder<'_> {
             b: self,
             ids: &mut ids,
             ty: if single { ty.clone() } else { None },
-            trivial: single && trivial,
+            trivial: (single && trivial) || from_borrow,
             borrow,
             rendezvous: single && rendezvous,
         };
@@ -462,24 +466,27 @@ impl Builder<'_> {
     /// the plain `let`.
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
         if let Some(init) = &mut l.init {
-            if let Some((_, diverge)) = &init.diverge {
-                if macros::has_twait(diverge) {
-                    self.errors.spanned(
-                        diverge,
-                        "twait! cannot be used in the `else` of a `let ... else`; use a `match` instead",
-                    );
-                    return;
-                }
-            }
             if macros::has_twait(&init.expr) {
                 self.make_twait_free(&mut init.expr, out);
+            }
+            if init
+                .diverge
+                .as_ref()
+                .is_some_and(|(_, d)| macros::has_twait(d))
+            {
+                return self.let_else_waiting(l, out);
             }
         }
         let mut r = Resolver::new(self);
         r.local_init(&mut l);
         let (fx, jumps) = (r.fx, r.jumps);
         let init = l.init.as_ref().map(|i| (*i.expr).clone());
+        // A `let` that `#[cfg]` may remove keeps the user's names, so that
+        // later uses resolve to whichever binding exists.
+        let cfg = l.attrs.iter().any(|a| a.path().is_ident("cfg"));
+        self.scope.keep_names = cfg;
         let defs = self.declare_pat(&mut l.pat, init.as_ref(), None, None);
+        self.scope.keep_names = false;
         out.push(ir::Stmt::Plain(ir::Plain {
             stmt: syn::Stmt::Local(l),
             fx,
@@ -487,6 +494,36 @@ impl Builder<'_> {
             jumps,
             diverges: false,
         }));
+    }
+
+    /// `let P = e else { ..twait.. };`: the `else` block is code of the
+    /// spine. Becomes
+    /// `let t = e; if !matches!(&t, P') { else } let P = t else { unreachable!() };`
+    /// (`P'` is `P` binding nothing).
+    fn let_else_waiting(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
+        let Some(init) = l.init.take() else { return };
+        let Some((_, els)) = init.diverge else { return };
+        let span = els.span();
+        let t = self.let_temp(*init.expr, out);
+        let t_ident = self.use_ident(t, span);
+        let mut test_pat = match &l.pat {
+            Pat::Type(pt) => (*pt.pat).clone(),
+            other => other.clone(),
+        };
+        syn::visit_mut::VisitMut::visit_pat_mut(&mut Unbind, &mut test_pat);
+        let cond: Expr = syn::parse_quote_spanned!(span=>
+            !::core::matches!(&#t_ident, #test_pat));
+        let then: Expr = match *els {
+            Expr::Block(b) => Expr::Block(b),
+            other => syn::parse_quote!({ #other }),
+        };
+        self.if_parts(cond, then, None, Dest::Discard, out);
+        let pat = l.pat;
+        let rest: syn::Stmt = syn::parse_quote_spanned!(span=>
+            let #pat = #t_ident else { ::core::unreachable!() };);
+        if let syn::Stmt::Local(rest) = rest {
+            self.local(rest, out);
+        }
     }
 
     /// Ordinary code.
@@ -552,6 +589,13 @@ impl Builder<'_> {
 
     /// `e` delivered to `dest`, for an `e` with no twait.
     fn plain_to(&mut self, e: Expr, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        // `return`, `break`, a panic: nothing to deliver (`t = return x`
+        // would only draw lints).
+        let dest = if syntax::expr_diverges(&e) {
+            Dest::Discard
+        } else {
+            dest
+        };
         match dest {
             Dest::Discard => {
                 let semi = !matches!(
@@ -800,6 +844,30 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
 
 fn is_panicking(p: &syn::Path) -> bool {
     syntax::is_panicking(p)
+}
+
+/// Replaces a pattern's bindings with `_` (for a `matches!` test).
+struct Unbind;
+
+impl syn::visit_mut::VisitMut for Unbind {
+    fn visit_pat_mut(&mut self, p: &mut Pat) {
+        if let Pat::Ident(pi) = p {
+            if !syntax::looks_constant(pi) {
+                *p = match pi.subpat.take() {
+                    Some((_, sub)) => *sub,
+                    None => Pat::Wild(syn::PatWild {
+                        attrs: Vec::new(),
+                        underscore_token: Default::default(),
+                    }),
+                };
+                self.visit_pat_mut(p);
+                return;
+            }
+        }
+        syn::visit_mut::visit_pat_mut(self, p);
+    }
+
+    fn visit_expr_mut(&mut self, _: &mut Expr) {}
 }
 
 /// Declares the identifiers of a pattern.

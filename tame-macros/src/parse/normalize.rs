@@ -262,7 +262,7 @@ impl Builder<'_> {
     }
 
     /// An `if` whose condition has no twait; its branches may.
-    fn if_parts(
+    pub(super) fn if_parts(
         &mut self,
         cond: Expr,
         then: Expr,
@@ -356,12 +356,9 @@ impl Builder<'_> {
         let mut r = Resolver::new(self);
         r.expr(&mut scrutinee, if moves { Use::Consume } else { Use::Read });
         let fx = r.fx;
-        let borrowed = match &scrutinee {
-            Expr::Reference(_) => syntax::borrow_root(&scrutinee).map(|(root, _)| {
-                format!("it is bound from `&{root}`, a borrow; match on an owned value or clone it")
-            }),
-            _ => None,
-        };
+        let borrowed = syntax::borrow_root(&scrutinee).map(|(root, how)| {
+            format!("it is bound from a borrow of `{root}` ({how}); match on an owned value or clone it")
+        });
         let mut arms = Vec::new();
         for arm in m.arms {
             let scope = self.push_scope();

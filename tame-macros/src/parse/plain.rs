@@ -379,11 +379,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Struct(s) => {
                 for field in &mut s.fields {
                     if field.colon_token.is_none() {
-                        // Shorthand `S { x }`: spell it out, so that a
-                        // renamed `x` can be named.
+                        // Shorthand `S { x }` of a renamed `x`: spell it
+                        // out, so that the field is still `x`.
                         if let syn::Member::Named(name) = &field.member {
-                            field.colon_token = Some(Default::default());
-                            field.expr = syn::parse_quote!(#name);
+                            let renamed = self
+                                .lookup(&name.to_string())
+                                .is_some_and(|b| self.b.is_renamed(b));
+                            if renamed {
+                                field.colon_token = Some(Default::default());
+                                field.expr = syn::parse_quote!(#name);
+                            }
                         }
                     }
                     self.expr(&mut field.expr, Use::Consume);

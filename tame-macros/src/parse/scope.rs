@@ -27,6 +27,9 @@ pub struct Scopes {
     marks: Vec<usize>,
     /// Bindings whose identifier is not the user's.
     pub renamed: HashSet<BindingId>,
+    /// Declare with the user's identifiers whatever they hide (a `let`
+    /// under `#[cfg]`, which may not exist).
+    pub keep_names: bool,
 }
 
 impl Scopes {
@@ -65,7 +68,7 @@ impl Scopes {
     /// user's, unless a visible binding of the same name would clash.
     pub fn ident_for(&mut self, bindings: &[Binding], id: BindingId, ident: &Ident) -> Ident {
         let name = ident.to_string();
-        if self.resolve(&name).is_none() {
+        if self.keep_names || self.resolve(&name).is_none() {
             return ident.clone();
         }
         self.renamed.insert(id);

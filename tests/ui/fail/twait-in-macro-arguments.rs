@@ -1,8 +1,6 @@
-// `twait!` inside another macro's arguments is refused with one error per
-// twait, saying what to do. Found while probing forms for
-// tests/program_*.rs: today each such twait also gets "twait! can only be
-// used inside a #[tamed] function; add #[tamed] to the enclosing fn",
-// which is wrong (it is inside one) and sends the user the wrong way.
+// `twait!` inside another macro's arguments is refused with one error,
+// saying what to do (and no second error claiming it is outside a tamed
+// function).
 use tame::{tamed, twait, Event, Rendezvous};
 
 #[tamed]
