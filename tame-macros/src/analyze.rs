@@ -353,7 +353,6 @@ type ForwardResult = (
 );
 
 fn forward(f: &Function, m: &Machine, live: &[Set]) -> ForwardResult {
-    let n = f.bindings.len();
     let mut init_in: Vec<Option<Set>> = vec![None; m.states.len()];
     let mut moved_in: Vec<Set> = vec![Set::default(); m.states.len()];
     let mut start = Set::default();
@@ -408,7 +407,6 @@ fn forward(f: &Function, m: &Machine, live: &[Set]) -> ForwardResult {
             break;
         }
     }
-    let _ = n;
     let reached = init_in.iter().map(Option::is_some).collect();
     let init = init_in.into_iter().map(Option::unwrap_or_default).collect();
     (init, moved_in, store_init, reached)

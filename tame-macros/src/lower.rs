@@ -238,13 +238,13 @@ impl<'ir> Lowerer<'ir> {
             scopes.push(pos.block.scope);
             let mut before = Vec::new();
             for s in &pos.block.stmts[..pos.index] {
-                stmt_defs_here(self.f, s, &mut before);
+                stmt_defs_here(s, &mut before);
             }
             // Inside a construct at `pos.index`: its own bindings that
             // are in scope in the deeper block (if-let, arm and `for`
             // patterns, `while let`).
             if let Some(next) = path.get(level + 1) {
-                construct_defs_for(self.f, &pos.block.stmts[pos.index], next.block, &mut before);
+                construct_defs_for(&pos.block.stmts[pos.index], next.block, &mut before);
             }
             env.extend(before);
         }
@@ -611,7 +611,7 @@ fn block_defs(b: &Block, out: &mut Vec<BindingId>) {
 }
 
 /// The bindings a statement declares in its own block.
-fn stmt_defs_here(_f: &Function, s: &Stmt, out: &mut Vec<BindingId>) {
+fn stmt_defs_here(s: &Stmt, out: &mut Vec<BindingId>) {
     match s {
         Stmt::Plain(p) => out.extend(&p.defs),
         Stmt::Wait(w) => out.extend(w.dest),
@@ -621,7 +621,7 @@ fn stmt_defs_here(_f: &Function, s: &Stmt, out: &mut Vec<BindingId>) {
 
 /// The bindings a construct declares in the scope of `inner`, one of its
 /// blocks (its pattern bindings).
-fn construct_defs_for(_f: &Function, s: &Stmt, inner: &Block, out: &mut Vec<BindingId>) {
+fn construct_defs_for(s: &Stmt, inner: &Block, out: &mut Vec<BindingId>) {
     match s {
         Stmt::If(i) if std::ptr::eq(&i.then, inner) => out.extend(&i.defs),
         Stmt::Match(m) => {

@@ -47,8 +47,10 @@ pub struct Builder<'e> {
     pub rendezvous_names: HashSet<String>,
     /// The task context parameter of the machine.
     pub cx: Ident,
-    /// The `Option<Event<T>>` holding the function's `done` event.
+    /// The `Delivery` holding the function's `done` event.
     pub done: Ident,
+    /// The body's scope (slot inboxes of explicit sites are declared there).
+    body_scope: ScopeId,
     temps: usize,
 }
 
@@ -97,16 +99,17 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         rendezvous_names: HashSet::new(),
         cx: syntax::hygienic("__tame_cx"),
         done: syntax::hygienic("__tame_done"),
+        body_scope: 0,
         temps: 0,
     };
-    let params_scope = b.push_scope();
+    b.push_scope(); // the parameters'
     let mut prelude_lets = Vec::new();
     b.params(f, &mut prelude_lets);
     let body_scope = b.push_scope();
+    b.body_scope = body_scope;
     let mut stmts = Vec::new();
-    for (l, arg) in prelude_lets {
+    for l in prelude_lets {
         b.local(l, &mut stmts);
-        let _ = arg;
     }
     let mut user = f.block.stmts.clone();
     if let Some(first) = user.first() {
@@ -131,7 +134,6 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
     all.extend(stmts);
     b.pop_scope();
     b.pop_scope();
-    let _ = params_scope;
     b.f.body = ir::Block {
         scope: body_scope,
         stmts: all,
@@ -304,7 +306,7 @@ impl Builder<'_> {
     /// Declares an explicit site's inbox at the start of the body.
     pub fn declare_at_start(&mut self, list: BindingId) {
         let ident = self.f.bindings[list].ident.clone();
-        self.f.bindings[list].scope = self.f.body_scope_hint();
+        self.f.bindings[list].scope = self.body_scope;
         self.prelude.push(ir::Stmt::Plain(ir::Plain {
             stmt: syn::parse_quote!(let mut #ident = ::tame::__private::Inbox::new();),
             fx: Effects::default(),
@@ -340,7 +342,7 @@ impl Builder<'_> {
 
     /// Parameters become bindings of the parameters' scope. A pattern
     /// parameter gets a fresh name and is destructured at the body's start.
-    fn params(&mut self, f: &ItemFn, prelude: &mut Vec<(syn::Local, usize)>) {
+    fn params(&mut self, f: &ItemFn, prelude: &mut Vec<syn::Local>) {
         for (i, input) in f.sig.inputs.iter().enumerate() {
             match input {
                 FnArg::Receiver(r) => {
@@ -406,7 +408,7 @@ impl Builder<'_> {
                         let ty = &t.ty;
                         let l: syn::Stmt = syn::parse_quote!(let #user: #ty = #arg;);
                         if let syn::Stmt::Local(l) = l {
-                            prelude.push((l, id));
+                            prelude.push(l);
                         }
                     }
                 },
@@ -919,11 +921,4 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
     }
 
     fn visit_expr_mut(&mut self, _: &mut Expr) {}
-}
-
-impl Function {
-    /// The scope of the body (the parameters' scope's child).
-    pub fn body_scope_hint(&self) -> ScopeId {
-        1
-    }
 }

@@ -161,7 +161,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.expr(e, u);
             }
             Stmt::Macro(m) => {
-                if let Some(new) = self.macro_call(&mut m.mac, Use::Read) {
+                if let Some(new) = self.macro_call(&mut m.mac) {
                     *s = Stmt::Expr(new, m.semi_token.or(Some(Default::default())));
                 }
             }
@@ -235,7 +235,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
             }
             Expr::Macro(m) => {
-                if let Some(new) = self.macro_call(&mut m.mac, u) {
+                if let Some(new) = self.macro_call(&mut m.mac) {
                     *e = new;
                 }
             }
@@ -627,7 +627,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             hidden,
         });
         self.jumps.push(k);
-        let marker = jump_marker(k, span);
+        let marker = jump_marker(k);
         match (dest, value) {
             (Some(d), Some(v)) => {
                 let e = if self.cond_depth == 0 {
@@ -654,7 +654,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     /// Our macros and others'. Returns a replacement expression for
     /// `mkevent!`.
-    fn macro_call(&mut self, mac: &mut syn::Macro, u: Use) -> Option<Expr> {
+    fn macro_call(&mut self, mac: &mut syn::Macro) -> Option<Expr> {
         match macros::which(mac) {
             Some(Which::Mkevent) => {
                 if self.closure_depth > 0 {
@@ -668,7 +668,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 None
             }
             None => {
-                self.foreign_macro(mac, u);
+                self.foreign_macro(mac);
                 None
             }
         }
@@ -734,13 +734,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     /// Another macro: names in its tokens count as uses; its arguments are
     /// walked as expressions when they parse as such.
-    fn foreign_macro(&mut self, mac: &mut syn::Macro, u: Use) {
+    fn foreign_macro(&mut self, mac: &mut syn::Macro) {
         let formatting = syntax::is_formatting_macro(&mac.path);
-        let arg_use = if formatting {
-            Use::Read
-        } else {
-            u.max_consume()
-        };
+        // An unknown macro's arguments are taken by value (`vec![x]` moves
+        // `x`); a formatting macro's are borrowed.
+        let arg_use = if formatting { Use::Read } else { Use::Consume };
         // A `mkevent!` or `self` inside must be rewritten; names resolved.
         let parsed = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
         match parsed {
@@ -811,7 +809,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     if id == "mkevent" && is_bang {
                         if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
                             let mac: syn::Macro = syn::parse_quote!(#id ! #g);
-                            if let Some(new) = self.macro_call(&mut mac.clone(), Use::Consume) {
+                            if let Some(new) = self.macro_call(&mut mac.clone()) {
                                 out.push(TokenTree::Group(Group::new(
                                     Delimiter::Parenthesis,
                                     new.to_token_stream(),
@@ -858,14 +856,6 @@ impl<'a, 'e> Resolver<'a, 'e> {
     }
 }
 
-impl Use {
-    /// Arguments of an unknown macro are taken by value (a `vec![x]`
-    /// moves `x`).
-    fn max_consume(self) -> Use {
-        Use::Consume
-    }
-}
-
 /// Whether an expression makes an event (`mkevent!` in it, also inside
 /// another macro's arguments).
 fn makes_event(e: &Expr) -> bool {
@@ -886,10 +876,9 @@ fn makes_event(e: &Expr) -> bool {
 }
 
 /// `__tame_jump!(k)`: replaced by `emit` with the jump to its target.
-pub fn jump_marker(k: usize, span: Span) -> Expr {
+pub fn jump_marker(k: usize) -> Expr {
     let name = Ident::new("__tame_jump", Span::mixed_site());
     let lit = proc_macro2::Literal::usize_unsuffixed(k);
-    let _ = span;
     syn::parse_quote!(#name!(#lit))
 }
 
