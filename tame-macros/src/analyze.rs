@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use crate::check::Errors;
+use crate::errors::Errors;
 use crate::ir::{BindingId, BindingKind, Effect, Effects, Function, LoopHead, Plain, WaitKind};
 use crate::lower::{Code, Machine, StateId};
 

@@ -9,28 +9,8 @@
 use syn::visit::{self, Visit};
 use syn::{FnArg, ItemFn, ReturnType, Stmt, Type};
 
+use crate::errors::Errors;
 use crate::parse::macros::{self, Which};
-
-/// Collects errors.
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, e: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-
-    pub fn spanned(&mut self, tokens: impl quote::ToTokens, msg: &str) {
-        self.push(syn::Error::new_spanned(tokens, msg));
-    }
-
-    pub fn take(&mut self) -> Option<syn::Error> {
-        self.0.take()
-    }
-}
 
 /// Checks the signature: what a tamed function may look like.
 pub fn signature(f: &ItemFn, errors: &mut Errors) {

@@ -19,6 +19,7 @@
 mod analyze;
 mod check;
 mod emit;
+mod errors;
 mod ir;
 mod lower;
 mod parse;

@@ -5,8 +5,9 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
 
-use crate::check::{self, Errors};
+use crate::check;
 use crate::emit::Emitter;
+use crate::errors::Errors;
 use crate::{analyze, lower, parse, shadow};
 
 pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {

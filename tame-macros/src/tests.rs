@@ -110,7 +110,7 @@ fn rustfmt(src: &str) -> String {
 /// order of the match arms.
 fn kept(input: proc_macro2::TokenStream) -> Vec<(String, Vec<String>)> {
     let f: syn::ItemFn = syn::parse2(input).unwrap();
-    let mut errors = crate::check::Errors::default();
+    let mut errors = crate::errors::Errors::default();
     let ir = crate::parse::function(&f, &mut errors);
     let m = crate::lower::lower(&ir);
     let a = crate::analyze::analyze(&ir, &m, &mut errors);
@@ -194,7 +194,7 @@ fn a_shadowed_binding_still_needed_is_a_second_binding_with_other_hygiene() {
             log(&t, x);
         }
     };
-    let mut errors = crate::check::Errors::default();
+    let mut errors = crate::errors::Errors::default();
     let ir = crate::parse::function(&f, &mut errors);
     let xs: Vec<&crate::ir::Binding> = ir.bindings.iter().filter(|b| b.name == "x").collect();
     assert_eq!(xs.len(), 2);
@@ -267,7 +267,7 @@ fn a_slot_site_is_paired_with_the_twait_on_its_rendezvous() {
             twait!(r);
         }
     };
-    let mut errors = crate::check::Errors::default();
+    let mut errors = crate::errors::Errors::default();
     let ir = crate::parse::function(&f, &mut errors);
     assert!(errors.take().is_none());
     assert_eq!(ir.slot_sites.len(), 2);

@@ -20,7 +20,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ItemFn, Pat, ReturnType};
 
-use crate::check::Errors;
+use crate::errors::Errors;
 use crate::ir::{
     self, BindingId, BindingKind, Effect, Effects, Function, LoopId, Param, ScopeId, SlotSiteId,
     TempKind, WaitId,
