@@ -158,9 +158,6 @@ impl Drop for Membership {
 
 /// One connection: `NICK name`, then lines to the room, `/who`, `/quit`.
 /// Returns the nick, once the member left.
-// A translator bug makes clippy flag the `return`s in `let nick = match`
-// (translate2_found.rs, a_match_arm_returning_beside_an_arm_with_a_twait_...).
-#[allow(clippy::diverging_sub_expression)]
 #[tamed]
 fn session(room: Rc<Room>, conn: TcpStream) -> Result<String, ChatError> {
     let conn = Rc::new(conn);
@@ -215,11 +212,9 @@ fn session(room: Rc<Room>, conn: TcpStream) -> Result<String, ChatError> {
                 twait! { send_line(conn.clone(), format!("* here: {}", room.here()), mkevent!(sent)); }
                 sent?;
             }
-            // Workaround: `text => { twait! { ..text.. } }` does not compile
-            // (tests/ui/pass/borrowing-pattern-binding-dead-at-twait.rs).
-            _ => {
+            text => {
                 twait! {
-                    room.clone().broadcast(Some(nick.clone()), format!("<{nick}> {line}"), mkevent!(reached));
+                    room.clone().broadcast(Some(nick.clone()), format!("<{nick}> {text}"), mkevent!(reached));
                 }
             }
         }
@@ -363,11 +358,8 @@ type Transcript = io::Result<Vec<String>>;
 fn scenario(addr: SocketAddr) -> [Transcript; 4] {
     use Step::{Hear, Say};
     let done = Rendezvous::<&'static str>::new();
-    // Workaround: `let (alice, bob, carol);` (no value) as slots of `done`
-    // is refused (tests/ui/pass/rendezvous-slot-declared-without-value-or-mut.rs)
-    // and with `mut` panics in the `while let` below
-    // (translate2_found.rs, uninitialized_rendezvous_slots_...).
     let mallory;
+    // Slots of `done`'s events need a value first (filled at `twait!(done)`).
     let mut alice: Transcript = Ok(Vec::new());
     let mut bob: Transcript = Ok(Vec::new());
     let mut carol: Transcript = Ok(Vec::new());

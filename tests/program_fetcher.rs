@@ -63,15 +63,11 @@ fn handle(backend: Rc<Backend>, conn: TcpStream) {
         Ok(n) => n,
     };
     let line = String::from_utf8_lossy(&buf[..n]).trim().to_string();
-    // Workaround: `let Some((ms, key)) = line.split_once(' ') else ..;
-    // let key = key.to_string();` does not compile
-    // (tests/ui/pass/borrowing-pattern-binding-dead-at-twait.rs).
-    let Some((ms, key)) = line
-        .split_once(' ')
-        .map(|(ms, key)| (ms.parse().unwrap_or(0), key.to_string()))
-    else {
+    let Some((ms, key)) = line.split_once(' ') else {
         return;
     };
+    let key = key.to_string();
+    let ms = ms.parse().unwrap_or(0);
     let delay = backend.delay(&key, ms);
 
     #[derive(Debug)]
@@ -168,9 +164,8 @@ fn fetch_one(addr: SocketAddr, req: Request, timeout: Duration) -> Result<String
     twait! {
         conn.read_until(Vec::new(), b"\n", 256, tame::add_timeout(timeout, mkevent!(reply)));
     }
-    // Workaround: without a mention after the block, `conn` is dropped at
-    // the twait and the read cancelled (translate2_found.rs,
-    // a_socket_used_only_as_the_receiver_of_a_read_...).
+    // `conn` is used after the wait so it lives until the read ends; see
+    // the README's rules on receivers in twait blocks.
     conn.close();
     let (buf, n) = reply?;
     let n = n?;
@@ -212,9 +207,6 @@ struct Report {
 }
 
 /// At most `window` fetches outstanding; every result, in request order.
-// A translator bug makes clippy flag `Report { results, ended, peak }`
-// (translate2_found.rs, struct_field_init_shorthand_is_clippy_clean).
-#[allow(clippy::redundant_field_names)]
 #[tamed]
 fn fetch_windowed(
     addr: SocketAddr,

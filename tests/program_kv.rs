@@ -111,9 +111,6 @@ impl Conn {
 }
 
 /// Connects, checks the greeting, authenticates.
-// A translator bug makes clippy flag field init shorthand (translate2_found.rs,
-// struct_field_init_shorthand_is_clippy_clean).
-#[allow(clippy::redundant_field_names)]
 #[tamed]
 fn connect(addr: SocketAddr, token: String, id: u32) -> Result<Rc<Conn>, KvError> {
     let stream;
@@ -186,21 +183,14 @@ impl Pool {
     #[tamed]
     fn get(self: Rc<Self>) -> Result<Pooled, KvError> {
         let conn = loop {
-            // Workaround: written as `let Some(conn) = .. else { ..twait..;
-            // break fresh; };` it is refused
-            // (tests/ui/pass/twait-in-let-else-else-block.rs).
-            let idle = self.idle.borrow_mut().pop();
-            let conn = match idle {
-                Some(conn) => conn,
-                None => {
-                    let id = self.opened.get() + 1;
-                    self.opened.set(id);
-                    let fresh;
-                    twait! { connect(self.addr, self.token.clone(), id, mkevent!(fresh)); }
-                    let fresh = fresh?;
-                    log(&self.log, format!("open #{id}"));
-                    break fresh;
-                }
+            let Some(conn) = self.idle.borrow_mut().pop() else {
+                let id = self.opened.get() + 1;
+                self.opened.set(id);
+                let fresh;
+                twait! { connect(self.addr, self.token.clone(), id, mkevent!(fresh)); }
+                let fresh = fresh?;
+                log(&self.log, format!("open #{id}"));
+                break fresh;
             };
             let pong;
             twait! { conn.clone().call("PING".into(), mkevent!(pong)); }
@@ -339,9 +329,6 @@ fn parse(line: &str) -> Cmd {
     }
 }
 
-// A translator bug makes clippy flag field init shorthand (translate2_found.rs,
-// struct_field_init_shorthand_is_clippy_clean).
-#[allow(clippy::redundant_field_names)]
 #[tamed]
 fn kv_session(store: Rc<Store>, stream: TcpStream) -> Result<u32, KvError> {
     let conn = Rc::new(Conn {
@@ -530,15 +517,8 @@ impl Setup {
             self.pool.clone(),
             Event::from_fn(move |v| {
                 *g.borrow_mut() = v;
-                // Workaround: a tamed function triggers its caller's event
-                // before dropping its locals (translate2_found.rs,
-                // locals_are_dropped_before_the_callers_event_is_triggered),
-                // so a connection it holds goes back to the pool after this
-                // callback: clean up on the next turn.
-                tame::asap(Event::from_fn(move |_: Option<()>| {
-                    pool.idle.borrow_mut().clear();
-                    stop.trigger(());
-                }));
+                pool.idle.borrow_mut().clear();
+                stop.trigger(());
             }),
         );
         tame::run();

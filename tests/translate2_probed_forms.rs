@@ -1,5 +1,5 @@
-//! Forms probed while writing tests/program_*.rs that translator 2 gets
-//! right (kept as regressions): labeled blocks with break values, if-let
+//! Ordinary Rust forms in tamed functions, each giving the value the same
+//! plain function gives: labeled blocks with break values, if-let
 //! chains, `@` and tuple-struct patterns, format-string captures, closures
 //! over carried state, slot places (fields, tuple fields, conditional
 //! indices), `while let` on a queue, rendezvous forms, generic `Rc<Self>`
@@ -389,7 +389,7 @@ pub fn vec_of_twaits() -> Vec<Option<u32>> {
     vec![a, b, c]
 }
 
-// early return of a value from inside a twait!{} block's loop? (return inside block)
+// return of a value from a loop inside a twait!{} block
 #[tamed]
 pub fn return_in_block(xs: Vec<u32>) -> u32 {
     let mut got = vec![0; xs.len()];

@@ -1,21 +1,9 @@
-//! A match-arm or `if let` binding that borrows the scrutinee's owner and
-//! is not used after the twait in its arm compiles, as it does in a plain
-//! function and in an `async fn` (README: only a borrow *used after* a
-//! twait is an error; `let first = &v[0];` unused after the twait already
-//! compiles).
-//!
-//! Found by tests/program_chat.rs (`match line.as_str() { "/quit" => ..,
-//! text => { twait!{ ..text.. } } }`). Observed:
-//! * `dispatch`: error[E0597] `line` does not live long enough / E0505
-//!   cannot move out of `line` because it is borrowed, labelled "lifetime
-//!   `'1` appears in the type of `__tame_state`" at `#[tamed]`;
-//! * `greet`: "`first` is kept across a twait, but it borrows `names` (a
-//!   method that borrows its receiver)" although `first` is not used after
-//!   the twait.
-//! * `parse_request` (found by tests/program_fetcher.rs: a `let-else` whose
-//!   bindings borrow `line`, the borrowed `key` then shadowed by an owned
-//!   one): E0597 `line` does not live long enough / E0505 cannot move out
-//!   of `line` because it is borrowed, at `#[tamed]` and at the `twait!`.
+//! A binding that borrows from another variable (a match-arm or `if let`
+//! binding out of `line.as_str()` or `names.first()`, a `let-else` binding
+//! out of `line.split_once(..)`) and is not used after the twait in its
+//! scope compiles and runs, as in a plain function and in an `async fn`
+//! (README: only a borrow *used after* a twait is an error). `parse_request`
+//! also shadows the borrowed `key` with an owned one before the twait.
 #![deny(warnings)]
 use tame::{mkevent, tamed, twait, Event};
 

@@ -1,11 +1,5 @@
 //! A `let` disabled by `#[cfg(..)]` is not a binding: the earlier binding
 //! of the same name is the one in scope, as in a plain function.
-//!
-//! Found while probing forms for tests/program_*.rs (a statement
-//! attribute, `#[cfg(not(test))] let y = 0;`, in a tamed body). Observed:
-//! error[E0425] cannot find value `factor` in this scope, at the last use
-//! of `factor` (the translator counts the disabled `let` as a shadowing
-//! binding).
 #![deny(warnings)]
 use tame::{mkevent, tamed, twait, Event};
 

@@ -1,12 +1,7 @@
 //! A twait in the `else` block of a `let ... else` (the block diverges with
-//! `break`, `continue` or `return` after waiting). DESIGN.md: "twait may
-//! appear in any statement or expression of the function's own body".
-//!
-//! Found by tests/program_kv.rs (a pool's `get`: `let Some(conn) =
-//! self.idle.borrow_mut().pop() else { ..connect, twait..; break fresh; };`).
-//! Observed: "error: twait! cannot be used in the `else` of a `let ...
-//! else`; use a `match` instead" (a clear message, but the form is
-//! ordinary Rust and the contract allows it).
+//! `break`, `continue` or `return` after waiting), as in a pool's `get`:
+//! `let Some(conn) = idle.pop() else { ..connect, twait..; break fresh; };`.
+//! README: twait in any expression of the function's own body.
 #![deny(warnings)]
 use std::cell::RefCell;
 use tame::{mkevent, tamed, twait, Event};

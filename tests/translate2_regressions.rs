@@ -1,8 +1,7 @@
-//! Bugs found by writing the programs in tests/program_*.rs, each reduced to
-//! the smallest tamed function that shows it. Every test states the
-//! behaviour a plain Rust function (or the README) promises, and the
-//! observed behaviour in a comment. Compile failures found the same way are
-//! in tests/ui/pass/ (named in the report).
+//! Small tamed functions in shapes that real programs use, each behaving
+//! as the same plain function does (or as the README promises). The
+//! clippy cases rely on `cargo clippy --all-targets -- -D warnings`
+//! checking this file.
 
 #![deny(warnings)]
 
@@ -28,14 +27,11 @@ fn result_of<T: 'static>(f: impl FnOnce(Event<T>)) -> Option<T> {
 
 // ---- `let x = match .. { .. => return e, }` with a twait in another arm
 
-/// Found by tests/program_chat.rs (the session's `let nick = match ..`).
-/// Compiles and runs, but `cargo clippy --all-targets -- -D warnings` fails
-/// on this file: "error: sub-expression diverges
-/// (clippy::diverging_sub_expression)" at the user's `return` in the `None`
-/// arm. The same function without the twait, or as a plain function, is
-/// clean: the machine lowers the arm to `__tame_value0 = return { deliver(..);
-/// proceed() }`, and clippy reports the generated assignment at the user's
-/// span.
+/// `let x = match .. { .. => return e, }` beside an arm with a twait: each
+/// `return` ends the function with its value, and the function is as clean
+/// under clippy as the plain one (the machine must not assign a diverging
+/// arm's value, which clippy would report as `diverging_sub_expression` at
+/// the user's `return`).
 #[tamed]
 fn nick_of(line: String) -> Result<String, String> {
     let nick = match line.strip_prefix("NICK ") {
@@ -71,20 +67,11 @@ fn read_reply(conn: TcpStream) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Found by tests/program_fetcher.rs (`fetch_one`: connect, write the
-/// request, read the reply under `add_timeout`, return the value), the
-/// most common client shape. `tame::net`'s docs (and README's drop rule)
-/// promise: "a socket that a `twait! { ... }` block only borrows
-/// (`conn.read(..)`) lives until that wait is over, even if nothing after
-/// the twait uses it". Observed: translator 2 treats `conn` as handed over
-/// to the operation (the "documented limit" of tests/translate2_drops.rs,
-/// `receiver_only_in_block`) and drops it at the twait, which closes the
-/// socket and cancels the read; its event comes back untriggered and the
-/// function panics: "the event for `got` came back without a value (it
-/// was dropped untriggered), and `got` had no value before the twait"
-/// (with a slot given a value first: the read silently never happened).
-/// Either the socket must live until the wait is over, or the net docs
-/// and README must say otherwise; today they contradict the translator.
+/// A socket used only as the receiver of a read inside `twait! {}` (the
+/// most common client shape: connect, write, read the reply, return it) is
+/// dropped at the twait (README: the rule on receivers in twait blocks), but
+/// tame's descriptors keep themselves open while an operation on them runs,
+/// so the read still ends with the line, as in a plain function.
 #[test]
 fn a_socket_used_only_as_the_receiver_of_a_read_in_a_twait_block_lives_until_the_read_ends() {
     on_fresh_loop(|| {
@@ -114,13 +101,10 @@ struct Pair {
     b: u32,
 }
 
-/// Found by tests/program_fetcher.rs (`Report { results, ended, peak }`
-/// as the tail of `fetch_windowed`). Compiles and runs, but `cargo clippy
-/// --all-targets -- -D warnings` fails on this file: "error: redundant
-/// field names in struct initialization (clippy::redundant_field_names)"
-/// at the user's `a` and `b` — the user wrote the shorthand; the machine
-/// writes `Pair { a: a, b: b }` with the user's spans. Any struct shorthand
-/// in a tamed function with a twait does it (before or after the twait).
+/// Struct field init shorthand (`Pair { a, b }`) builds the struct, and the
+/// function is as clean under clippy as the plain one: the machine keeps
+/// the shorthand rather than writing `a: a` at the user's spans, which
+/// clippy would report as `redundant_field_names`.
 #[tamed]
 fn pair_later(a: u32) -> Pair {
     let b = a + 1;
@@ -135,7 +119,7 @@ fn struct_field_init_shorthand_is_clippy_clean() {
     });
 }
 
-// ---- the value is delivered before the locals are dropped
+// ---- the locals are dropped before the value is delivered
 
 type Log = Rc<RefCell<Vec<String>>>;
 
@@ -176,18 +160,12 @@ fn logging<T: std::fmt::Debug + 'static>(log: &Log) -> Event<T> {
     Event::from_fn(move |v: Option<T>| log.borrow_mut().push(format!("got {v:?}")))
 }
 
-/// Found by tests/program_kv.rs: `kv_get` returns `Err(Busy)` with a
-/// pooled connection (a guard that puts the connection back into the
-/// pool's idle list on drop) still in scope; the caller's event, an
-/// `Event::from_fn`, then closes the pool's idle connections and stops the
-/// server. Observed: the callback runs *before* the guard is dropped, so
-/// the connection went back into the pool after the pool was emptied, was
-/// never closed, and the server's session waited for it forever (the test
-/// hung). In a plain function the locals are dropped before the caller
-/// gets the value; translate2_drops.rs checks it only with tamed callers,
-/// whose resumption is queued. Observed here: `["got Some(7)", "drop g"]`
-/// and `["got Some(Err(\"gave up at 2\"))", "drop conn"]` (after the first
-/// iteration's `drop conn`).
+/// As in a plain function, the locals are dropped before the caller gets
+/// the value, by the tail expression or by a `return` inside a loop. It
+/// matters when the caller's event runs code at once (an `Event::from_fn`):
+/// a callback that empties a connection pool must find a pooled connection
+/// already given back, not see it come back afterwards. (Tamed callers are
+/// resumed from the queue later; tests/translate2_drops.rs covers them.)
 #[test]
 fn locals_are_dropped_before_the_callers_event_is_triggered() {
     on_fresh_loop(|| {
