@@ -1,4 +1,4 @@
-//! The public names and signatures of DESIGN.md, used exactly as written
+//! The public names and signatures of the crate's contract, used exactly as written
 //! there. Programs we have not seen are compiled against them: if this file
 //! stops compiling, the contract broke.
 #![deny(warnings)]

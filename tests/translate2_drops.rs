@@ -5,9 +5,6 @@
 //! the same body as an ordinary function, each
 //! `twait! { tick(&t, "w", mkevent!()); }` replaced by `log(&t, "w");`. The
 //! tests check that both leave the same trace, and pin that trace.
-//!
-//! (Replaces the old rule pinned by tests/translate_drop.rs: "dropped at the
-//! first twait after its last use".)
 
 #![deny(warnings)]
 
