@@ -1,4 +1,4 @@
-//! The public names and signatures of DESIGN.md, used exactly as written
+//! The public names and signatures of the crate's contract, used exactly as written
 //! there. Programs we have not seen are compiled against them: if this file
 //! stops compiling, the contract broke.
 #![deny(warnings)]
@@ -32,7 +32,7 @@ fn uses_every_form(names: Vec<String>, done: Event<Vec<Option<IpAddr>>>) {
         i += 1;
     }
     while let Some(_id) = twait!(r) {}
-    let mut ready: std::io::Result<()> = Ok(());
+    let ready: std::io::Result<()>;
     let (a, b) = std::os::unix::net::UnixStream::pair().expect("socketpair");
     twait! {
         tame::timer(Duration::from_millis(1), mkevent!());

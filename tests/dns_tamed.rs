@@ -27,6 +27,8 @@ fn sequential(names: Vec<String>, done: Event<Vec<LookupResult>>) {
     done.trigger(a);
 }
 
+// The paper's figure: an index loop, whose index also names the slot.
+#[allow(clippy::needless_range_loop)]
 #[tamed]
 fn parallel(names: Vec<String>, done: Event<Vec<LookupResult>>) {
     tvars! { let mut a = unresolved(&names); }

@@ -23,10 +23,8 @@ fn shout(input: Fd, output: Fd) {
     }
     loop {
         twait! { input.read_until(std::mem::take(&mut line.0), b"\n", 1024, mkevent!(line)); }
-        let n = match line.1 {
-            Ok(n) => n,
-            Err(_) => 0,
-        };
+        // An error ends it like the end of the stream.
+        let n = line.1.as_ref().map_or(0, |&n| n);
         if n == 0 {
             break;
         }
@@ -56,10 +54,8 @@ fn converse(to: Fd, from: Fd, lines: Vec<&'static [u8]>, done: Event<Vec<u8>>) {
     to.close();
     loop {
         twait! { from.read(std::mem::take(&mut got.0), mkevent!(got)); }
-        let n = match got.1 {
-            Ok(n) => n,
-            Err(_) => 0,
-        };
+        // An error ends it like the end of the stream.
+        let n = got.1.as_ref().map_or(0, |&n| n);
         if n == 0 {
             break;
         }

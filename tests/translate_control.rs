@@ -37,7 +37,7 @@ fn if_else_runs_the_taken_branch_then_joins() {
 
 #[tamed]
 fn if_without_else(x: u32, t: Trace) {
-    if x % 2 == 0 {
+    if x.is_multiple_of(2) {
         twait! { tame::asap(mkevent!()); }
         log(&t, "even");
     }
@@ -99,6 +99,8 @@ fn if_let_binding_crosses_the_twait() {
     assert_eq!(traced(|t| if_let_body(None, t)), ["nobody"]);
 }
 
+// Deferred initialization across a twait is the form under test.
+#[allow(clippy::needless_late_init)]
 #[tamed]
 fn deferred_init(c: bool, t: Trace) {
     let y: String;

@@ -1,6 +1,6 @@
-//! The drop rule: a binding crosses a twait only if it is used after it;
-//! otherwise it is dropped at the twait. `_guard`-style bindings are kept
-//! to the end of their scope.
+//! The drop rule is Rust's: a binding is dropped at the end of its scope,
+//! twaits or not, in reverse order of declaration; one moved out before a
+//! twait is not kept.
 
 #![deny(warnings)]
 
@@ -42,10 +42,10 @@ fn unused_after_twait(t: Trace) {
 }
 
 #[test]
-fn binding_not_used_after_a_twait_is_dropped_at_it() {
+fn binding_not_used_after_a_twait_is_still_dropped_at_its_scope_end() {
     assert_eq!(
         traced(unused_after_twait),
-        ["made a", "block ran", "drop a", "resumed"]
+        ["made a", "block ran", "resumed", "drop a"]
     );
 }
 
@@ -59,10 +59,10 @@ fn last_use_then_twait(t: Trace) {
 }
 
 #[test]
-fn binding_used_after_a_twait_is_dropped_at_the_next_twait_after_its_last_use() {
+fn binding_used_between_twaits_is_dropped_at_its_scope_end_not_at_the_next_twait() {
     assert_eq!(
         traced(last_use_then_twait),
-        ["use a", "drop a", "after second twait"]
+        ["use a", "after second twait", "drop a"]
     );
 }
 
@@ -122,14 +122,14 @@ fn guard_kept(t: Trace) {
 }
 
 #[test]
-fn guard_binding_is_kept_to_the_end_of_its_scope() {
+fn bindings_of_a_block_are_dropped_at_its_end_in_reverse_order() {
     assert_eq!(
         traced(guard_kept),
         [
             "made plain",
-            "drop plain",
             "resumed",
             "resumed again",
+            "drop plain",
             "drop guard",
             "after block"
         ]
@@ -180,10 +180,10 @@ fn param_unused(t: Trace, p: Noisy) {
 }
 
 #[test]
-fn parameter_not_used_after_a_twait_is_dropped_at_it() {
+fn parameter_not_used_after_a_twait_lives_to_the_end_of_the_function() {
     let t = Trace::default();
     param_unused(t.clone(), Noisy::new("p", &t));
     log(&t, "returned");
     tame::run();
-    assert_eq!(*t.borrow(), ["param p", "drop p", "returned", "resumed"]);
+    assert_eq!(*t.borrow(), ["param p", "returned", "resumed", "drop p"]);
 }

@@ -33,7 +33,7 @@ fn ten_thousand_yields_interleave_in_fifo_order() {
 fn for_yielder(n: u64, sum: Rc<Cell<u64>>) {
     let mut total = 0;
     for i in 0..n {
-        let mut v = 0;
+        let v;
         twait! { tame::asap(mkevent!()); v = i; }
         total += v;
     }

@@ -73,7 +73,7 @@ fn lookup(name: String, ev: Event<Option<String>>) {
     );
 }
 
-/// The paper's windowed multidns (figure 4), as in DESIGN.md.
+/// The paper's windowed multidns (figure 4).
 #[tamed]
 fn multidns_win(names: Vec<String>, window: usize, done: Event<Answers>) {
     tvars! {

@@ -102,6 +102,8 @@ fn index_is_captured_for_explicit_rendezvous_events() {
     );
 }
 
+// Indexes that name the slots, as Tame's figures write them.
+#[allow(clippy::needless_range_loop)]
 #[tamed]
 fn nested_index(t: Trace) {
     let mut grid = vec![vec![0u64; 3]; 2];
@@ -216,14 +218,13 @@ fn a_slot_is_refilled_on_each_iteration() {
 #[tamed]
 fn tvars_typed(t: Trace) {
     tvars! {
-        let mut total: u64;
         let mut parts: Vec<u64> = vec![0; 2];
     }
     twait! {
         deliver(2, 5, mkevent!(parts[0]));
         deliver(1, 6, mkevent!(parts[1]));
     }
-    total = parts.iter().sum();
+    let total: u64 = parts.iter().sum();
     log(&t, format!("{total}"));
 }
 

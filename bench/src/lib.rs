@@ -28,7 +28,7 @@ pub struct Flags {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Buffer {
     /// One 4 KiB buffer per connection, held for its whole life: the plain
-    /// design (DESIGN.md's "tokio with a 4 KiB buffer per connection").
+    /// design (tokio with a 4 KiB read buffer per connection).
     PerConn,
     /// Wait for readability, read into one buffer shared by all
     /// connections, keep only an unfinished head: what knot does.

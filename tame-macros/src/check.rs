@@ -1,35 +1,16 @@
-//! Check: misuses of the tame macros, each a spanned error that says what to
-//! do instead. All errors are collected and reported together.
+//! Check: misuses of the tame macros, each a spanned error that says what
+//! to do instead. All errors are collected and reported together.
+//!
+//! These are the misuses visible in the syntax alone. Those that need
+//! names resolved (a slot declared inside its own `twait!` block, a jump
+//! out of a `twait!` block) are found by `parse`, and a borrow kept across
+//! a twait by `analyze`; all go through [`Errors`].
 
-use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{FnArg, ItemFn, ReturnType, Stmt, Type};
 
-use crate::parse::{self, Which};
-
-/// Collects errors.
-#[derive(Default)]
-pub struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub fn push(&mut self, e: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(e),
-            None => self.0 = Some(e),
-        }
-    }
-
-    pub fn spanned(&mut self, tokens: impl quote::ToTokens, msg: &str) {
-        self.push(syn::Error::new_spanned(tokens, msg));
-    }
-
-    pub fn finish(self) -> syn::Result<()> {
-        match self.0 {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
-    }
-}
+use crate::errors::Errors;
+use crate::parse::macros::{self, Which};
 
 /// Checks the signature: what a tamed function may look like.
 pub fn signature(f: &ItemFn, errors: &mut Errors) {
@@ -40,18 +21,22 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
             "#[tamed] cannot be used on an `async fn`; remove `async`: the function becomes its own state machine",
         );
     }
-    if let ReturnType::Type(_, ty) = &sig.output {
-        let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
-        if !unit {
-            errors.spanned(
-                &sig.output,
-                "a #[tamed] function cannot return a value; it returns when it first blocks. \
-                 Take an `Event<T>` parameter and trigger it with the result instead",
-            );
-        }
-    }
     if let Some(c) = &sig.constness {
         errors.spanned(c, "#[tamed] cannot be used on a `const fn`");
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        match &**ty {
+            Type::ImplTrait(_) => errors.spanned(
+                ty,
+                "a #[tamed] function cannot return `impl Trait`: its value is delivered through an \
+                 `Event<T>`, which needs a type; name the type, or return a `Box<dyn Trait>`",
+            ),
+            Type::Never(_) => errors.spanned(
+                ty,
+                "a #[tamed] function cannot return `!`; leave the return type out",
+            ),
+            _ => {}
+        }
     }
     for input in &sig.inputs {
         match input {
@@ -77,13 +62,14 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
     }
 }
 
-/// Checks the body for misuses that do not depend on control flow.
-pub fn body(stmts: &[Stmt], errors: &mut Errors) {
+/// Checks the body for misuses that do not depend on names.
+pub fn body(f: &ItemFn, errors: &mut Errors) {
+    let stmts = &f.block.stmts;
     let first_is_tvars = stmts
         .first()
-        .is_some_and(|s| matches!(parse::stmt_macro(s), Some((_, Which::Tvars))));
+        .is_some_and(|s| matches!(macros::stmt_macro(s), Some((_, Which::Tvars))));
     for stmt in stmts.iter().skip(1) {
-        if let Some((mac, Which::Tvars)) = parse::stmt_macro(stmt) {
+        if let Some((mac, Which::Tvars)) = macros::stmt_macro(stmt) {
             let msg = if first_is_tvars {
                 "tvars! is given twice; declare all state variables in the one tvars! at the top"
             } else {
@@ -92,12 +78,16 @@ pub fn body(stmts: &[Stmt], errors: &mut Errors) {
             errors.spanned(mac, msg);
         }
     }
+    let returns_value = match &f.sig.output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => !matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()),
+    };
     let mut v = BodyCheck {
         errors,
         closure_depth: 0,
         twait_block_depth: 0,
-        loop_depth_in_block: 0,
         top_level: true,
+        returns_value,
     };
     for stmt in stmts {
         v.visit_stmt(stmt);
@@ -110,10 +100,9 @@ struct BodyCheck<'a> {
     closure_depth: usize,
     /// Inside a `twait! { ... }` block.
     twait_block_depth: usize,
-    /// Loops nested inside the current twait block.
-    loop_depth_in_block: usize,
     /// Walking the function's own statements (not a nested block).
     top_level: bool,
+    returns_value: bool,
 }
 
 impl BodyCheck<'_> {
@@ -143,35 +132,50 @@ impl BodyCheck<'_> {
                     );
                     return;
                 }
-                if let Ok(parse::TwaitForm::Block(stmts)) = parse::twait_form(mac) {
-                    self.twait_block_depth += 1;
-                    let saved = (self.loop_depth_in_block, self.top_level);
-                    self.loop_depth_in_block = 0;
-                    self.top_level = false;
-                    for s in &stmts {
-                        self.visit_stmt(s);
+                match macros::twait_form(mac) {
+                    Ok(macros::TwaitForm::Block(stmts)) => {
+                        self.twait_block_depth += 1;
+                        let saved = self.top_level;
+                        self.top_level = false;
+                        for s in &stmts {
+                            self.visit_stmt(s);
+                        }
+                        self.top_level = saved;
+                        self.twait_block_depth -= 1;
                     }
-                    (self.loop_depth_in_block, self.top_level) = saved;
-                    self.twait_block_depth -= 1;
-                } else if let Ok(parse::TwaitForm::Rendezvous(e)) = parse::twait_form(mac) {
-                    self.visit_expr(&e);
+                    Ok(macros::TwaitForm::Rendezvous(e)) => self.visit_expr(&e),
+                    Err(e) => self.errors.push(e),
                 }
             }
             Which::Mkevent => {
-                let Ok(args) = parse::mkevent_args(mac) else {
-                    return;
+                let args = match macros::mkevent_args(mac) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        self.errors.push(e);
+                        return;
+                    }
                 };
-                if self.twait_block_depth == 0 && args.args.len() < 2 {
+                if self.twait_block_depth == 0 && args.len() < 2 {
                     self.errors.spanned(
                         mac,
                         "mkevent! without a rendezvous must be inside twait! { ... }; \
                          wrap the call in twait! { ... } or name a rendezvous: mkevent!(r, id)",
                     );
                 }
-                for a in &args.args {
+                for a in &args {
                     self.visit_expr(a);
                 }
             }
+        }
+    }
+
+    fn foreign_macro(&mut self, mac: &syn::Macro) {
+        if self.closure_depth == 0 && macros::tokens_mention_twait(&mac.tokens) {
+            self.errors.spanned(
+                mac,
+                "twait! cannot be used inside another macro's arguments; bind its value first \
+                 (`let x = twait!(r);`) and pass `x`",
+            );
         }
     }
 
@@ -187,17 +191,19 @@ impl BodyCheck<'_> {
 impl<'ast> Visit<'ast> for BodyCheck<'_> {
     fn visit_stmt(&mut self, s: &'ast Stmt) {
         if let Stmt::Macro(m) = s {
-            if let Some(w) = parse::which(&m.mac) {
-                self.our_macro(&m.mac, w);
-                return;
+            match macros::which(&m.mac) {
+                Some(w) => self.our_macro(&m.mac, w),
+                None => self.foreign_macro(&m.mac),
             }
+            return;
         }
         visit::visit_stmt(self, s);
     }
 
     fn visit_expr_macro(&mut self, m: &'ast syn::ExprMacro) {
-        if let Some(w) = parse::which(&m.mac) {
-            self.our_macro(&m.mac, w);
+        match macros::which(&m.mac) {
+            Some(w) => self.our_macro(&m.mac, w),
+            None => self.foreign_macro(&m.mac),
         }
     }
 
@@ -218,11 +224,11 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        if self.closure_depth == 0 {
+        if self.closure_depth == 0 && !self.returns_value {
             self.errors.spanned(
                 t.question_token,
-                "`?` cannot be used in a #[tamed] function: it returns nothing. \
-                 Match on the result and deliver the error through an event (ev.trigger(Err(e))), then `return`",
+                "`?` needs the #[tamed] function to return a value: declare its return type \
+                 (`-> Result<T, E>` or `-> Option<T>`); callers then pass an event for it as the last argument",
             );
         }
         visit::visit_expr_try(self, t);
@@ -234,60 +240,6 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
         self.closure_depth -= 1;
     }
 
-    fn visit_expr_return(&mut self, r: &'ast syn::ExprReturn) {
-        if self.twait_block_depth > 0 && self.closure_depth == 0 {
-            self.errors.spanned(
-                r,
-                "`return` cannot be used inside a twait! { ... } block: the block must finish so the wait can begin. \
-                 Return after the twait!",
-            );
-        }
-        visit::visit_expr_return(self, r);
-    }
-
-    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-        self.leave_block_check(b.label.is_some(), b.span());
-        visit::visit_expr_break(self, b);
-    }
-
-    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
-        self.leave_block_check(c.label.is_some(), c.span());
-    }
-
-    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
-        self.in_loop(|s| visit::visit_expr_loop(s, l));
-    }
-
-    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-        self.in_loop(|s| visit::visit_expr_while(s, w));
-    }
-
-    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        self.in_loop(|s| visit::visit_expr_for_loop(s, f));
-    }
-
     // Nested items are not part of the tamed function.
     fn visit_item(&mut self, _: &'ast syn::Item) {}
-}
-
-impl BodyCheck<'_> {
-    fn in_loop(&mut self, f: impl FnOnce(&mut Self)) {
-        self.loop_depth_in_block += 1;
-        self.nested(f);
-        self.loop_depth_in_block -= 1;
-    }
-
-    /// `break`/`continue` out of a twait block (labeled ones are assumed to
-    /// leave it: labels inside a twait block are rare and the conservative
-    /// answer is an error that is easy to act on).
-    fn leave_block_check(&mut self, labeled: bool, span: proc_macro2::Span) {
-        let leaves = labeled || self.loop_depth_in_block == 0;
-        if self.twait_block_depth > 0 && self.closure_depth == 0 && leaves {
-            self.errors.push(syn::Error::new(
-                span,
-                "`break`/`continue` cannot leave a twait! { ... } block: the block must finish so the wait can begin. \
-                 Leave the loop after the twait!",
-            ));
-        }
-    }
 }

@@ -1,151 +1,176 @@
-//! Emit: the state enum, the closure, the one `match`.
+//! Emit: the state enum, the arms of the one `match`, the closure.
 //!
-//! Input: the lowered states and their live bindings.
-//! Output, for `fn f(a: A) { ... }`:
+//! Input: the lowered states and what each keeps. Output, for
+//! `fn f(a: A) { let x = ..; twait! { .. }; use(a, x); }`:
 //!
 //! ```text
-//! fn f(a: A) {
-//!     enum __TameState<T0, T1> { Start { a: T0 }, Twait1 { a: T0, x: T1 }, ..., __Taken }
-//!     static __TAME_SITE_0: TwaitSite = ...;          // one per twait
-//!     let mut __tame_state = __TameState::Start { a: a };
-//!     let __tame_body = move |__tame_cx: &TaskContext<'_>| -> Poll<()> {
-//!         'tame_drive: loop {
-//!             match mem::replace(&mut __tame_state, __TameState::__Taken) {
-//!                 __TameState::Start { a } => { ...; __tame_state = __TameState::Twait1 { a, x }; continue 'tame_drive; }
-//!                 __TameState::Twait1 { a, x } => { if wait_join(..).is_pending() { ...; return Poll::Pending; } ... }
-//!                 __TameState::__Taken => unreachable!(),
+//! enum __TameState<T0, T1> { Start { a: T0 }, Twait1 { a: T0, x: T1 }, __Taken }
+//! static __TAME_SITE_0: TwaitSite = ...;                    // one per twait
+//! let mut __tame_state = __TameState::Start { a };
+//! let __tame_body = move |__tame_cx: &TaskContext<'_>| '__tame_drive: loop {
+//!     match mem::replace(&mut __tame_state, __TameState::__Taken) {
+//!         __TameState::Start { a: a } => {
+//!             let x = ..;
+//!             { ..the block.. }
+//!             if wait_join(__tame_cx, &__TAME_SITE_0).is_pending() {
+//!                 set_state(&mut __tame_state, __TameState::Twait1 { a, x }); return;
 //!             }
+//!             set_state(&mut __tame_state, __TameState::Twait1 { a, x }); continue '__tame_drive;
 //!         }
-//!     };
-//!     ::tame::__private::start("f", __tame_body);
-//! }
+//!         __TameState::Twait1 { a: a, x: x } => { use(a, x); return; }
+//!         __TameState::__Taken => unreachable!(),
+//!     }
+//! };
 //! ```
 //!
-//! Each enum field has its own type parameter, inferred by rustc from the
-//! variant constructions: no type annotations are needed.
+//! Each field has its own type parameter, inferred by rustc from the
+//! variant constructions: no type annotations are needed. A variant's
+//! fields are in declaration order, so bindings rebound from it drop in
+//! reverse declaration order, as Rust drops locals.
+
+use std::collections::HashSet;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Stmt};
 
-use crate::analyze::Set;
-use crate::check::Errors;
-use crate::lower::{jump_target, BindingId, LoopCtx, Lowered, Node, StateKind, Target};
+use crate::analyze::Analysis;
+use crate::ir::{BindingId, BindingKind, Effects, Function, LoopHead, Plain, ScopeId, WaitKind};
+use crate::lower::{Code, Machine, StateId, StateKind};
+use crate::parse::plain::as_jump_marker;
+use crate::parse::syntax::hygienic;
 
 pub struct Emitter<'a> {
-    l: &'a Lowered,
-    live: &'a [Set],
-    errors: &'a mut Errors,
-    /// Per binding: its field name and type parameter, if it is carried.
+    f: &'a Function,
+    m: &'a Machine<'a>,
+    a: &'a Analysis,
+    /// Per binding: its field name and type parameter, if some state keeps it.
     fields: Vec<Option<(Ident, Ident)>>,
+    variants: Vec<Ident>,
+    reached: Vec<bool>,
     state_ty: Ident,
     state_var: Ident,
-    cx: Ident,
     drive: Lifetime,
-    variants: Vec<Ident>,
-    /// Bindings already reported as hidden (one error each).
-    reported_hidden: Vec<BindingId>,
-    /// The bindings the code of the state being emitted assigns or uses.
-    arm_mentions: Vec<BindingId>,
+    head: Lifetime,
+    escape: Lifetime,
+    /// The state whose arm is being emitted.
+    current: StateId,
+    /// Bindings the current arm's code mentions.
+    mentioned: HashSet<BindingId>,
+    /// Scopes that declare bindings (their blocks keep their braces).
+    scoped: HashSet<ScopeId>,
+    /// How the machine returns to the loop (`return;`, or for a
+    /// `Result`/`Option` machine `return proceed();`).
+    ret: TokenStream,
 }
 
 impl<'a> Emitter<'a> {
-    pub fn new(l: &'a Lowered, live: &'a [Set], errors: &'a mut Errors) -> Self {
-        let mut carried = Set::default();
-        for s in live {
-            carried.union(s);
-        }
-        let mut fields = vec![None; l.bindings.len()];
-        let mut used_names: Vec<String> = Vec::new();
-        for (n, b) in carried.iter().enumerate() {
-            let base = l.bindings[b].ident.to_string();
-            let base = match base.strip_prefix("__tame_").unwrap_or(&base) {
-                "self" => "this".to_owned(),
-                other => other.to_owned(),
-            };
-            let mut name = base.clone();
-            let mut k = 1;
-            while used_names.contains(&name) {
-                name = format!("{base}_{k}");
-                k += 1;
+    pub fn new(f: &'a Function, m: &'a Machine<'a>, a: &'a Analysis, reached: Vec<bool>) -> Self {
+        let mut fields: Vec<Option<(Ident, Ident)>> = vec![None; f.bindings.len()];
+        let mut names: Vec<String> = Vec::new();
+        let mut n: usize = 0;
+        for &s in &m.order {
+            for &b in &a.kept[s] {
+                if fields[b].is_some() {
+                    continue;
+                }
+                let base = match f.bindings[b].name.as_str() {
+                    "self" => "this".to_owned(),
+                    other => other.trim_start_matches('_').to_owned(),
+                };
+                let base = if base.is_empty() {
+                    "v".to_owned()
+                } else {
+                    base
+                };
+                let mut name = base.clone();
+                let mut k = 1;
+                while names.contains(&name) {
+                    name = format!("{base}_{k}");
+                    k += 1;
+                }
+                names.push(name.clone());
+                let field = Ident::new(&name, Span::call_site());
+                let tparam = format_ident!("T{}", n, span = Span::mixed_site());
+                n += 1;
+                fields[b] = Some((field, tparam));
             }
-            used_names.push(name.clone());
-            let field = Ident::new(&name, Span::call_site());
-            let tparam = format_ident!("T{}", n, span = Span::mixed_site());
-            fields[b] = Some((field, tparam));
         }
-        // Variants are numbered in source order (the order of the arms).
-        let mut variants = vec![format_ident!("Start"); l.states.len()];
-        for (pos, &s) in l.order.iter().enumerate() {
-            variants[s] = match l.states[s].kind {
-                StateKind::Entry => format_ident!("Start"),
-                StateKind::AfterTwait => format_ident!("Twait{}", pos),
-                StateKind::LoopHead => format_ident!("LoopHead{}", pos),
+        let mut variants = vec![format_ident!("Start"); m.states.len()];
+        for (pos, &s) in m.order.iter().enumerate() {
+            variants[s] = match m.states[s].kind {
+                StateKind::Start => format_ident!("Start"),
+                StateKind::Resume(_) => format_ident!("Twait{}", pos),
+                StateKind::LoopHead(_) => format_ident!("LoopHead{}", pos),
                 StateKind::Join => format_ident!("Join{}", pos),
             };
         }
         Emitter {
-            l,
-            live,
-            errors,
+            f,
+            m,
+            a,
             fields,
-            state_ty: Ident::new("__TameState", Span::mixed_site()),
-            state_var: Ident::new("__tame_state", Span::mixed_site()),
-            cx: crate::rewrite::cx_ident(),
-            drive: Lifetime::new("'tame_drive", Span::mixed_site()),
             variants,
-            reported_hidden: Vec::new(),
-            arm_mentions: Vec::new(),
+            reached,
+            state_ty: hygienic("__TameState"),
+            state_var: hygienic("__tame_state"),
+            drive: Lifetime::new("'__tame_drive", Span::mixed_site()),
+            head: Lifetime::new("'__tame_head", Span::mixed_site()),
+            escape: Lifetime::new("'__tame_escape", Span::mixed_site()),
+            current: 0,
+            mentioned: HashSet::new(),
+            scoped: f.bindings.iter().map(|b| b.scope).collect(),
+            ret: if f.try_shaped {
+                quote!(return ::tame::__private::proceed();)
+            } else {
+                quote!(return;)
+            },
         }
     }
 
-    /// Reports carried bindings that look like borrows.
-    pub fn check_borrows(&mut self) {
-        for (b, binding) in self.l.bindings.iter().enumerate() {
-            if self.fields[b].is_none() {
-                continue;
-            }
-            if let Some(why) = &binding.borrow {
-                let msg = if binding.synthetic {
-                    format!("this loop's body contains a twait, so its iterator is kept across it, but {why}")
-                } else {
-                    format!(
-                        "`{}` is used after a twait, but {why}; a borrow cannot be kept across a twait because \
-                         the function's variables move between resumes. Borrow again after the twait, or keep \
-                         an owned value or an index instead",
-                        binding.ident
-                    )
-                };
-                self.errors.push(syn::Error::new(binding.span, msg));
-            }
-        }
+    pub fn state_var(&self) -> &Ident {
+        &self.state_var
     }
 
-    // Input: the states. Output: the user's items of the spine (hoisted,
-    // see `Lowered::items`), then
+    pub fn drive(&self) -> &Lifetime {
+        &self.drive
+    }
+
+    pub fn state_ty(&self) -> &Ident {
+        &self.state_ty
+    }
+
+    fn field(&self, b: BindingId) -> &(Ident, Ident) {
+        self.fields[b]
+            .as_ref()
+            .unwrap_or_else(|| unreachable_field(&self.f.bindings[b].name))
+    }
+
+    // Input: the states. Output:
     // `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
-        let items = &self.l.items;
-        let params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
-        let variants = self.l.order.iter().map(|&s| {
-            let state = &self.l.states[s];
+        let mut params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
+        params.sort_by_key(|t| t.to_string()[1..].parse::<usize>().unwrap_or(0));
+        let variants = self.m.order.iter().map(|&s| {
+            let state = &self.m.states[s];
             let v = &self.variants[s];
-            let fs = self.live[s].iter().map(|b| {
-                let (f, t) = self.fields[b].as_ref().expect("live bindings are carried");
+            let fs = self.a.kept[s].iter().map(|&b| {
+                let (f, t) = self.field(b);
                 quote!(#f: #t)
             });
             let doc = match state.kind {
-                StateKind::Entry => "The function's start.",
-                StateKind::AfterTwait => "Resume point after a twait!.",
-                StateKind::LoopHead => "The head of a loop that contains a twait!.",
-                StateKind::Join => "After an if/match/loop/block that contains a twait!.",
+                StateKind::Start => "The function's start.".to_owned(),
+                StateKind::Resume(_) => "Resume point after a twait.".to_owned(),
+                StateKind::LoopHead(_) => "The head of a loop that contains a twait.".to_owned(),
+                StateKind::Join => {
+                    "Where an if/match/loop/block that contains a twait ends.".to_owned()
+                }
             };
             quote!(#[doc = #doc] #v { #(#fs),* })
         });
         let ty = &self.state_ty;
         quote! {
-            #(#items)*
             #[allow(non_camel_case_types, non_snake_case, dead_code)]
             enum #ty<#(#params),*> {
                 #(#variants,)*
@@ -154,379 +179,639 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// `__TameState::Variant { field: value, .. }` with the live bindings of
-    /// `state`, named as they are visible through `env`.
-    fn construct(&mut self, state: usize, env: &[BindingId], span: Span) -> TokenStream {
-        let ty = &self.state_ty;
-        let v = &self.variants[state];
-        let mut fs = Vec::new();
-        for b in self.live[state].iter() {
-            let binding = &self.l.bindings[b];
-            let name = binding.ident.to_string();
-            let visible = env
-                .iter()
-                .rev()
-                .find(|&&e| self.l.bindings[e].ident == name)
-                .copied();
-            if visible != Some(b) && !binding.synthetic && !self.reported_hidden.contains(&b) {
-                self.reported_hidden.push(b);
-                self.errors.push(syn::Error::new(
-                    span,
-                    format!(
-                        "`{name}` is still needed after this twait, but another variable named `{name}` hides it here; \
-                         rename one of them"
-                    ),
-                ));
-            }
-            let (f, _) = self.fields[b].as_ref().expect("live bindings are carried");
-            let value = &binding.ident;
-            fs.push(quote!(#f: #value));
-        }
-        quote!(#ty::#v { #(#fs),* })
-    }
-
-    /// The state construction for the entry, outside the closure.
-    pub fn initial(&self, params: &[(BindingId, TokenStream)]) -> TokenStream {
+    /// `__TameState::Start { a: a, .. }`, outside the closure.
+    pub fn initial(&self) -> TokenStream {
         let ty = &self.state_ty;
         let v = &self.variants[0];
-        let fs = self.live[0].iter().map(|b| {
-            let (f, _) = self.fields[b].as_ref().expect("live bindings are carried");
-            let outer = params
+        let fs = self.a.kept[0].iter().map(|&b| {
+            let (f, _) = self.field(b);
+            let outer = self
+                .f
+                .params
                 .iter()
-                .find(|(p, _)| *p == b)
-                .map(|(_, o)| o.clone())
+                .find(|p| p.binding == b)
+                .map(|p| p.outer.clone())
                 .unwrap_or_else(|| quote!(::core::unreachable!()));
             quote!(#f: #outer)
         });
         quote!(#ty::#v { #(#fs),* })
     }
 
-    fn goto(&mut self, target: Target, env: &[BindingId], span: Span) -> TokenStream {
-        match target {
-            Target::Return => quote!(return ::core::task::Poll::Ready(());),
-            Target::State(s) => {
-                let c = self.construct(s, env, span);
-                let var = &self.state_var;
-                let drive = &self.drive;
-                quote!({ ::tame::__private::set_state(&mut #var, #c); continue #drive; })
-            }
+    /// `__TameState::V { f: x, .. }` with the bindings `target` keeps.
+    fn construct(&self, target: StateId, span: Span) -> TokenStream {
+        let ty = &self.state_ty;
+        let v = &self.variants[target];
+        let fs = self.a.kept[target].iter().map(|&b| {
+            let (f, _) = self.field(b);
+            let ident = &self.f.bindings[b].ident;
+            let value = Ident::new(&ident.to_string(), span.resolved_at(ident.span()));
+            quote!(#f: #value)
+        });
+        quote!(#ty::#v { #(#fs),* })
+    }
+
+    /// `set_state(&mut __tame_state, V { .. });`
+    fn pack(&self, target: StateId, span: Span) -> TokenStream {
+        let c = self.construct(target, span);
+        let var = &self.state_var;
+        quote!(::tame::__private::set_state(&mut #var, #c);)
+    }
+
+    /// A jump to a state: pack and go round the drive loop, or, to the
+    /// loop head whose arm this is, a native `continue`.
+    fn goto(&self, target: StateId) -> TokenStream {
+        if target == self.current && matches!(self.m.states[target].kind, StateKind::LoopHead(_)) {
+            let head = &self.head;
+            return quote!({ continue #head; });
+        }
+        let pack = self.pack(target, self.m.states[target].span);
+        let drive = &self.drive;
+        quote!({ #pack continue #drive; })
+    }
+
+    fn jump(&self, j: usize) -> TokenStream {
+        let info = &self.f.jumps[j];
+        match self.m.loops.get(&info.target) {
+            Some(&(head, exit)) => self.goto(if info.is_break { exit } else { head }),
+            None => quote!(::core::unreachable!()),
         }
     }
 
     // Input: one state. Output: its match arm.
-    pub fn arm(&mut self, s: usize) -> TokenStream {
+    pub fn arm(&mut self, s: StateId) -> TokenStream {
+        self.current = s;
         let ty = self.state_ty.clone();
         let v = self.variants[s].clone();
-        let mut pats = Vec::new();
-        for b in self.live[s].iter() {
-            let binding = &self.l.bindings[b];
-            let (f, _) = self.fields[b].as_ref().expect("live bindings are carried");
-            let ident = &binding.ident;
-            let m = binding.mutable.then(|| quote!(mut));
-            pats.push(quote!(#f: #m #ident));
+        let state = &self.m.states[s];
+        if !self.reached[s] {
+            let fs = self.a.kept[s].iter().map(|&b| {
+                let (f, _) = self.field(b);
+                quote!(#f: _)
+            });
+            return quote! {
+                #ty::#v { #(#fs),* } => ::core::unreachable!("a state nothing jumps to"),
+            };
         }
-        // Variables assigned in this state but not carried into it are
-        // declared (uninitialized) so the assignment has a place.
-        let mut kills = Vec::new();
-        let mut defs = Vec::new();
-        collect_kills_defs(&self.l.states[s].code, &mut kills, &mut defs);
-        kills.sort_unstable();
-        kills.dedup();
-        self.arm_mentions = kills.clone();
-        collect_uses(&self.l.states[s].code, &mut self.arm_mentions);
-        let decls: Vec<TokenStream> = kills
-            .into_iter()
-            .filter(|b| !defs.contains(b) && !self.live[s].contains(*b))
-            .map(|b| {
-                let binding = &self.l.bindings[b];
+        self.mentioned = HashSet::new();
+        collect_mentions(self.f, &state.code, &mut self.mentioned);
+        // The outermost scopes (parameters, body) are bound by the pattern.
+        let outer: Vec<ScopeId> = state.path.iter().take(2).copied().collect();
+        let mut pats = Vec::new();
+        for &b in &self.a.kept[s] {
+            let binding = &self.f.bindings[b];
+            let (f, _) = self.field(b);
+            if outer.contains(&binding.scope) {
                 let ident = &binding.ident;
-                let m = binding.mutable.then(|| quote!(mut));
-                match &binding.ty {
-                    Some(t) => quote!(let #m #ident: #t;),
-                    None => quote!(let #m #ident;),
-                }
-            })
-            .collect();
-        let code = self.nodes(&self.l.states[s].code);
+                let m = binding.mutable_here().then(|| quote!(mut));
+                pats.push(quote!(#f: #m #ident));
+            } else {
+                let k = kept_ident(b);
+                pats.push(quote!(#f: #k));
+            }
+        }
+        let mut decls = TokenStream::new();
+        for &sc in &outer {
+            decls.extend(self.redeclare(s, sc));
+        }
+        let code = self.code(&state.code);
         quote! {
             #ty::#v { #(#pats),* } => {
-                #(#decls)*
+                #decls
                 #code
             }
         }
     }
 
-    fn nodes(&mut self, nodes: &[Node]) -> TokenStream {
+    /// The bindings of scope `sc` that state `s` does not keep but its
+    /// code mentions: declared again, uninitialized, so the code can
+    /// assign them.
+    fn redeclare(&self, s: StateId, sc: ScopeId) -> TokenStream {
         let mut out = TokenStream::new();
-        for n in nodes {
-            let t = self.node(n);
-            out.extend(t);
+        for &b in &self.m.states[s].env {
+            let binding = &self.f.bindings[b];
+            if binding.scope != sc || self.a.kept[s].contains(&b) || !self.mentioned.contains(&b) {
+                continue;
+            }
+            let ident = &binding.ident;
+            let m = binding.mutable_here().then(|| quote!(mut));
+            out.extend(match &binding.ty {
+                Some(t) => quote!(let #m #ident: #t;),
+                None => quote!(let #m #ident;),
+            });
         }
         out
     }
 
-    fn node(&mut self, n: &Node) -> TokenStream {
-        match n {
-            Node::Stmt(s) => {
-                if let Stmt::Local(syn::Local { init: None, .. }) = &s.stmt {
-                    if !s.defs.iter().any(|d| self.arm_mentions.contains(d)) {
-                        // `let y;` assigned only in a later state: declared
-                        // there (see `arm`). Here it would be a variable
-                        // rustc cannot infer a type for.
-                        return TokenStream::new();
-                    }
-                }
-                let mut stmt = s.stmt.clone();
-                if !s.jumps.is_empty() || contains_return(&stmt) {
-                    let mut r = JumpRewriter {
-                        em: self,
-                        loops: &s.loops,
-                        env: &s.env,
-                        inner: Vec::new(),
-                    };
-                    r.visit_stmt_mut(&mut stmt);
-                    // `break;` became `{ ..; continue 'tame_drive; }`: a
-                    // semicolon after that block would be redundant.
-                    if let Stmt::Expr(Expr::Verbatim(_), semi) = &mut stmt {
-                        *semi = None;
-                    }
-                }
-                stmt.to_token_stream()
+    /// Rebinding of the kept bindings of an inner scope, at its reopening.
+    fn rebind(&self, s: StateId, sc: ScopeId) -> TokenStream {
+        let mut out = TokenStream::new();
+        for &b in &self.m.states[s].env {
+            let binding = &self.f.bindings[b];
+            if binding.scope != sc {
+                continue;
             }
-            Node::Block(nodes) => {
-                let inner = self.nodes(nodes);
-                quote!({ #inner })
+            if self.a.kept[s].contains(&b) {
+                let ident = &binding.ident;
+                let m = binding.mutable_here().then(|| quote!(mut));
+                let k = kept_ident(b);
+                out.extend(quote!(let #m #ident = #k;));
+            } else if self.mentioned.contains(&b) {
+                let ident = &binding.ident;
+                let m = binding.mutable_here().then(|| quote!(mut));
+                out.extend(match &binding.ty {
+                    Some(t) => quote!(let #m #ident: #t;),
+                    None => quote!(let #m #ident;),
+                });
             }
-            Node::If {
-                cond, then, els, ..
-            } => {
-                let t = self.nodes(then);
-                let e = self.nodes(els);
+        }
+        out
+    }
+
+    fn code(&self, c: &Code) -> TokenStream {
+        match c {
+            Code::Seq(items) => items.iter().map(|i| self.code(i)).collect(),
+            Code::Reopen(sc, body) => {
+                let state = &self.m.states[self.current];
+                let inner = self.code(body);
+                let outermost = state.path.iter().take(2).any(|x| x == sc);
+                if outermost {
+                    inner
+                } else {
+                    let rebind = self.rebind(self.current, *sc);
+                    quote!({ #rebind #inner })
+                }
+            }
+            Code::Open(sc, body) => {
+                let inner = self.code(body);
+                // A block that declares nothing needs no braces of its own.
+                if self.scoped.contains(sc) {
+                    quote!({ #inner })
+                } else {
+                    inner
+                }
+            }
+            Code::Head(body) => {
+                let inner = self.code(body);
+                if jumps_to(self.f, self.m, body, self.current) {
+                    let head = &self.head;
+                    quote!(#head: loop { #inner })
+                } else {
+                    inner
+                }
+            }
+            Code::Plain(p) => self.plain(p),
+            Code::If { stmt, then, els } => {
+                let cond = &stmt.cond;
+                let t = self.code(then);
+                let e = self.code(els);
                 quote!(if #cond { #t } else { #e })
             }
-            Node::Match { expr, arms, .. } => {
-                let arms: Vec<TokenStream> = arms
-                    .iter()
-                    .map(|a| {
-                        let pat = &a.pat;
-                        let guard = a.guard.as_ref().map(|g| quote!(if #g));
-                        let body = self.nodes(&a.body);
-                        quote!(#pat #guard => { #body })
-                    })
-                    .collect();
-                quote!(match #expr { #(#arms)* })
+            Code::Match { stmt, arms } => {
+                let scrutinee = &stmt.scrutinee;
+                let arms = stmt.arms.iter().zip(arms).map(|(arm, code)| {
+                    let pat = &arm.pat;
+                    let guard = arm.guard.as_ref().map(|(g, _)| quote!(if #g));
+                    let body = self.code(code);
+                    quote!(#pat #guard => { #body })
+                });
+                quote!(match #scrutinee { #(#arms)* })
             }
-            Node::Goto { target, env, span } => self.goto(*target, env, *span),
-            Node::WaitJoin { state, site, .. } => {
-                let env = self.l.states[*state].env.clone();
-                let c = self.construct(*state, &env, self.l.sites[*site]);
-                let var = &self.state_var;
-                let cx = &self.cx;
-                let site = site_ident(*site);
+            Code::While { lp, body, exit } => {
+                let LoopHead::While { cond, .. } = &lp.head else {
+                    return TokenStream::new();
+                };
+                let b = self.code(body);
+                let e = self.code(exit);
+                quote!(if #cond { #b } else { #e })
+            }
+            Code::For { lp, body, exit } => {
+                let LoopHead::For { iter, pat, .. } = &lp.head else {
+                    return TokenStream::new();
+                };
+                let iter = &self.f.bindings[*iter].ident;
+                let b = self.code(body);
+                let e = self.code(exit);
                 quote! {
-                    if ::tame::__private::wait_join(#cx, &#site).is_pending() {
-                        ::tame::__private::set_state(&mut #var, #c);
-                        return ::core::task::Poll::Pending;
+                    match ::core::iter::Iterator::next(&mut #iter) {
+                        ::core::option::Option::Some(#pat) => { #b }
+                        ::core::option::Option::None => { #e }
                     }
                 }
             }
-            Node::PollRendezvous {
-                state,
-                rendezvous,
-                tmp,
-                site,
-                ..
-            } => {
-                let env = self.l.states[*state].env.clone();
-                let c = self.construct(*state, &env, self.l.sites[*site]);
-                let var = &self.state_var;
-                let cx = &self.cx;
-                let site = site_ident(*site);
-                let tmp = &self.l.bindings[*tmp].ident;
-                let id = Ident::new("__tame_id", Span::mixed_site());
+            Code::Goto(t) => self.goto(*t),
+            Code::Return => self.ret.clone(),
+            Code::Join { wait, resume } => {
+                let WaitKind::Join { body, .. } = &self.f.waits[*wait].kind else {
+                    return TokenStream::new();
+                };
+                let n = body.len();
+                let stmts: Vec<TokenStream> = body
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let t = self.plain(p);
+                        // The block is a statement: its last expression too.
+                        if i + 1 == n && matches!(p.stmt, Stmt::Expr(_, None)) {
+                            quote!(#t;)
+                        } else {
+                            t
+                        }
+                    })
+                    .collect();
+                let span = self.f.waits[*wait].span;
+                let site = site_ident(*wait);
+                let cx = hygienic("__tame_cx");
+                let pack = self.pack(*resume, span);
+                let go = self.goto(*resume);
+                let ret = &self.ret;
+                // The block's bindings die before the wait: its own braces.
+                let declares = body.iter().any(|p| !p.defs.is_empty());
+                let run = if declares {
+                    quote!({ #(#stmts)* })
+                } else {
+                    quote!(#(#stmts)*)
+                };
                 quote! {
-                    let #tmp = match ::tame::__private::poll_rendezvous(#cx, &(#rendezvous), &#site) {
+                    #run
+                    if ::tame::__private::wait_join(#cx, &#site).is_pending() {
+                        #pack
+                        #ret
+                    }
+                    #go
+                }
+            }
+            Code::WaitRendezvous { wait, resume } => {
+                let WaitKind::Rendezvous { expr, .. } = &self.f.waits[*wait].kind else {
+                    return TokenStream::new();
+                };
+                let span = self.f.waits[*wait].span;
+                let site = site_ident(*wait);
+                let cx = hygienic("__tame_cx");
+                let pack = self.pack(*resume, span);
+                let go = self.goto(*resume);
+                let ret = &self.ret;
+                quote! {
+                    if ::tame::__private::rendezvous_would_block(#cx, &(#expr), &#site) {
+                        #pack
+                        #ret
+                    }
+                    #go
+                }
+            }
+            Code::Poll { wait, dest, state } => {
+                let WaitKind::Rendezvous { expr, .. } = &self.f.waits[*wait].kind else {
+                    return TokenStream::new();
+                };
+                let span = self.f.waits[*wait].span;
+                let site = site_ident(*wait);
+                let cx = hygienic("__tame_cx");
+                let pack = self.pack(*state, span);
+                let id = hygienic("__tame_id");
+                let bind = match dest {
+                    Some(d) => self.f.bindings[*d].ident.to_token_stream(),
+                    None => quote!(_),
+                };
+                let ret = &self.ret;
+                quote! {
+                    let #bind = match ::tame::__private::poll_rendezvous(#cx, &(#expr), &#site) {
                         ::core::task::Poll::Ready(#id) => #id,
                         ::core::task::Poll::Pending => {
-                            ::tame::__private::set_state(&mut #var, #c);
-                            return ::core::task::Poll::Pending;
+                            #pack
+                            #ret
                         }
                     };
                 }
             }
+            Code::Store(site) => self.store(*site),
+            Code::Jump(j) => self.jump(*j),
         }
+    }
+
+    /// The store of a slot site's returned values into their places.
+    ///
+    /// Output: `while let Some((v, (c0,))) = SlotList::pop_returned(&mut list) { a[c0] = v; }`,
+    /// or, for a place with no value before the wait, an assignment that
+    /// panics if no value came back.
+    fn store(&self, site: usize) -> TokenStream {
+        let s = &self.f.slot_sites[site];
+        let list = &self.f.bindings[s.list].ident;
+        let v = hygienic("__tame_v");
+        let caps: Vec<Ident> = (0..s.captures)
+            .map(|i| format_ident!("__tame_c{}", i, span = Span::mixed_site()))
+            .collect();
+        let assigns: Vec<TokenStream> = if s.places.len() == 1 {
+            let p = &s.places[0];
+            vec![quote_spanned!(s.span=> #p = #v;)]
+        } else {
+            s.places
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let i = syn::Index::from(i);
+                    quote_spanned!(s.span=> #p = #v.#i;)
+                })
+                .collect()
+        };
+        let initialized = self
+            .a
+            .store_init
+            .get(&(self.current, site))
+            .copied()
+            .unwrap_or(true);
+        if initialized {
+            quote! {
+                while let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.pop_returned() {
+                    #(#assigns)*
+                }
+            }
+        } else {
+            let name = s
+                .roots
+                .first()
+                .copied()
+                .flatten()
+                .map(|r| self.f.bindings[r].name.clone())
+                .unwrap_or_default();
+            quote! {
+                let (#v, (#(#caps,)*)) = #list.take_required(#name);
+                #(#assigns)*
+            }
+        }
+    }
+
+    /// Ordinary code: its jump markers become jumps.
+    fn plain(&self, p: &Plain) -> TokenStream {
+        if let Stmt::Local(l) = &p.stmt {
+            if l.init.is_none() && !p.defs.iter().any(|d| self.mentioned.contains(d)) {
+                // `let x;` assigned only in another state: declared there.
+                return TokenStream::new();
+            }
+        }
+        if p.jumps.is_empty() {
+            return p.stmt.to_token_stream();
+        }
+        let escaping: Vec<usize> = p
+            .jumps
+            .iter()
+            .copied()
+            .filter(|&j| self.hidden_at(j))
+            .collect();
+        let mut stmt = p.stmt.clone();
+        let mut marked = Marked {
+            escape: &self.escape,
+            escaping: &escaping,
+            em: self,
+        };
+        if escaping.is_empty() {
+            marked.visit_stmt_mut(&mut stmt);
+            return stmt.to_token_stream();
+        }
+        match &mut stmt {
+            Stmt::Local(l) => {
+                if let Some(init) = &mut l.init {
+                    marked.visit_expr_mut(&mut init.expr);
+                    *init.expr = self.escaped(&init.expr, &escaping);
+                    if let Some((_, diverge)) = &mut init.diverge {
+                        // The `else` runs where only the spine's names are.
+                        let mut direct = Marked {
+                            escape: &self.escape,
+                            escaping: &[],
+                            em: self,
+                        };
+                        direct.visit_expr_mut(diverge);
+                    }
+                }
+                stmt.to_token_stream()
+            }
+            Stmt::Expr(e, semi) => {
+                marked.visit_expr_mut(e);
+                let wrapped = self.escaped(e, &escaping);
+                quote!(#wrapped #semi)
+            }
+            Stmt::Macro(m) => {
+                let mut e = Expr::Macro(syn::ExprMacro {
+                    attrs: m.attrs.clone(),
+                    mac: m.mac.clone(),
+                });
+                marked.visit_expr_mut(&mut e);
+                let wrapped = self.escaped(&e, &escaping);
+                quote!(#wrapped;)
+            }
+            Stmt::Item(_) => stmt.to_token_stream(),
+        }
+    }
+
+    /// Whether a name bound inside jump `j`'s statement hides a binding
+    /// its target keeps.
+    fn hidden_at(&self, j: usize) -> bool {
+        let info = &self.f.jumps[j];
+        if info.hidden.is_empty() {
+            return false;
+        }
+        let Some(target) = jump_state(self.f, self.m, j) else {
+            return false;
+        };
+        self.a.kept[target].iter().any(|&b| {
+            let ident = &self.f.bindings[b].ident;
+            info.hidden.iter().any(|h| ident == h.as_str())
+        })
+    }
+
+    /// `match 'escape: { Ok(e) } { Ok(x) => x, Err(k) => <jump k> }`: the
+    /// jumps inside `e` leave it first, so that the state is packed where
+    /// only the spine's names are in scope.
+    fn escaped(&self, e: &Expr, jumps: &[usize]) -> Expr {
+        let escape = &self.escape;
+        let x = hygienic("__tame_x");
+        let k = hygienic("__tame_k");
+        let arms = jumps.iter().map(|&j| {
+            let lit = proc_macro2::Literal::usize_unsuffixed(j);
+            let go = self.jump(j);
+            quote!(#lit => #go)
+        });
+        let r = hygienic("__tame_escaped");
+        let tokens = quote! {
+            {
+                let #r = #escape: { ::core::result::Result::<_, usize>::Ok(#e) };
+                match #r {
+                    ::core::result::Result::Ok(#x) => #x,
+                    ::core::result::Result::Err(#k) => match #k {
+                        #(#arms,)*
+                        _ => ::core::unreachable!(),
+                    },
+                }
+            }
+        };
+        Expr::Verbatim(tokens)
     }
 
     /// `static __TAME_SITE_n: TwaitSite = ...;` for each twait.
-    pub fn sites(&self, function: &str) -> TokenStream {
-        let statics = self.l.sites.iter().enumerate().map(|(i, span)| {
-            let name = site_ident(i);
-            let line = quote_spanned!(*span=> ::core::line!());
-            quote! {
-                static #name: ::tame::__private::TwaitSite = ::tame::__private::TwaitSite {
-                    function: #function,
-                    file: ::core::file!(),
-                    line: #line,
-                };
-            }
-        });
-        quote!(#(#statics)*)
-    }
-
-    pub fn state_names(&self) -> (&Ident, &Ident, &Ident, &Lifetime) {
-        (&self.state_ty, &self.state_var, &self.cx, &self.drive)
-    }
-}
-
-fn site_ident(i: usize) -> Ident {
-    format_ident!("__TAME_SITE_{}", i, span = Span::mixed_site())
-}
-
-fn collect_kills_defs(nodes: &[Node], kills: &mut Vec<BindingId>, defs: &mut Vec<BindingId>) {
-    for n in nodes {
-        match n {
-            Node::Stmt(s) => {
-                kills.extend(&s.kills);
-                defs.extend(&s.defs);
-            }
-            Node::Block(b) => collect_kills_defs(b, kills, defs),
-            Node::If {
-                then, els, defs: d, ..
-            } => {
-                defs.extend(d);
-                collect_kills_defs(then, kills, defs);
-                collect_kills_defs(els, kills, defs);
-            }
-            Node::Match { arms, .. } => {
-                for a in arms {
-                    defs.extend(&a.defs);
-                    collect_kills_defs(&a.body, kills, defs);
+    pub fn sites(&self) -> TokenStream {
+        let function = &self.f.name;
+        self.f
+            .waits
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let name = site_ident(i);
+                let line = quote_spanned!(w.span=> ::core::line!());
+                quote! {
+                    static #name: ::tame::__private::TwaitSite = ::tame::__private::TwaitSite {
+                        function: #function,
+                        file: ::core::file!(),
+                        line: #line,
+                    };
                 }
-            }
-            Node::PollRendezvous { tmp, .. } => defs.push(*tmp),
-            Node::Goto { .. } | Node::WaitJoin { .. } => {}
-        }
+            })
+            .collect()
     }
 }
 
-fn collect_uses(nodes: &[Node], uses: &mut Vec<BindingId>) {
-    for n in nodes {
-        match n {
-            Node::Stmt(s) => uses.extend(&s.uses),
-            Node::Block(b) => collect_uses(b, uses),
-            Node::If {
-                uses: u, then, els, ..
-            } => {
-                uses.extend(u);
-                collect_uses(then, uses);
-                collect_uses(els, uses);
-            }
-            Node::Match { uses: u, arms, .. } => {
-                uses.extend(u);
-                for a in arms {
-                    uses.extend(&a.guard_uses);
-                    collect_uses(&a.body, uses);
-                }
-            }
-            Node::PollRendezvous { uses: u, .. } => uses.extend(u),
-            Node::Goto { .. } | Node::WaitJoin { .. } => {}
-        }
-    }
+/// Replaces `__tame_jump!(k)` markers: with the jump itself, or, for the
+/// jumps in `escaping`, with `break 'escape Err(k)`.
+struct Marked<'e, 'a> {
+    escape: &'e Lifetime,
+    escaping: &'e [usize],
+    em: &'e Emitter<'a>,
 }
 
-fn contains_return(stmt: &Stmt) -> bool {
-    struct Find(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
-            self.0 = true;
-        }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    let mut f = Find(false);
-    syn::visit::Visit::visit_stmt(&mut f, stmt);
-    f.0
-}
-
-/// Rewrites `break`/`continue` that leave a plain statement for a spine
-/// loop into state jumps, and `return` into `return Poll::Ready(())`.
-struct JumpRewriter<'e, 'a> {
-    em: &'e mut Emitter<'a>,
-    loops: &'e [LoopCtx],
-    env: &'e [BindingId],
-    inner: Vec<(Option<String>, bool)>,
-}
-
-impl VisitMut for JumpRewriter<'_, '_> {
+impl VisitMut for Marked<'_, '_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
-        match e {
-            Expr::Break(b) => {
-                if let Some(t) = jump_target(self.loops, &self.inner, b.label.as_ref(), true) {
-                    if let Some(v) = &b.expr {
-                        self.em.errors.spanned(
-                            v,
-                            "`break` with a value cannot leave a loop that contains a twait!; assign the value to a variable before breaking",
-                        );
-                    }
-                    let span = syn::spanned::Spanned::span(&*b);
-                    *e = Expr::Verbatim(self.em.goto(t, self.env, span));
-                    return;
-                }
-            }
-            Expr::Continue(c) => {
-                if let Some(t) = jump_target(self.loops, &self.inner, c.label.as_ref(), false) {
-                    let span = syn::spanned::Spanned::span(&*c);
-                    *e = Expr::Verbatim(self.em.goto(t, self.env, span));
-                    return;
-                }
-            }
-            Expr::Return(r) => {
-                if let Some(v) = &r.expr {
-                    self.em.errors.spanned(
-                        v,
-                        "a #[tamed] function returns nothing; deliver the value through an event (ev.trigger(value)) and `return;`",
-                    );
-                }
-                let span = syn::spanned::Spanned::span(&*r);
-                *e = Expr::Verbatim(quote_spanned!(span=> return ::core::task::Poll::Ready(())));
-                return;
-            }
-            Expr::Closure(_) | Expr::Async(_) => return,
-            Expr::Loop(l) => {
-                self.inner
-                    .push((l.label.as_ref().map(|l| l.name.ident.to_string()), true));
-                syn::visit_mut::visit_expr_loop_mut(self, l);
-                self.inner.pop();
-                return;
-            }
-            Expr::While(w) => {
-                self.visit_expr_mut(&mut w.cond);
-                self.inner
-                    .push((w.label.as_ref().map(|l| l.name.ident.to_string()), true));
-                self.visit_block_mut(&mut w.body);
-                self.inner.pop();
-                return;
-            }
-            Expr::ForLoop(f) => {
-                self.visit_expr_mut(&mut f.expr);
-                self.inner
-                    .push((f.label.as_ref().map(|l| l.name.ident.to_string()), true));
-                self.visit_block_mut(&mut f.body);
-                self.inner.pop();
-                return;
-            }
-            Expr::Block(b) if b.label.is_some() => {
-                self.inner
-                    .push((b.label.as_ref().map(|l| l.name.ident.to_string()), false));
-                syn::visit_mut::visit_expr_block_mut(self, b);
-                self.inner.pop();
-                return;
-            }
-            _ => {}
+        if let Some(k) = as_jump_marker(e) {
+            let new: TokenStream = if !self.escaping.contains(&k) {
+                self.em.jump(k)
+            } else {
+                let escape = self.escape;
+                let lit = proc_macro2::Literal::usize_unsuffixed(k);
+                // Parenthesized: `'label ::path` would read as a label
+                // declaration.
+                quote!(break #escape (::core::result::Result::Err(#lit)))
+            };
+            *e = Expr::Verbatim(new);
+            return;
         }
         syn::visit_mut::visit_expr_mut(self, e);
     }
 
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        // Markers inside another macro's (parsed and rebuilt) arguments.
+        if let Ok(mut args) = syn::parse::Parser::parse2(
+            syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            m.tokens.clone(),
+        ) {
+            let before = args.to_token_stream().to_string();
+            for a in args.iter_mut() {
+                self.visit_expr_mut(a);
+            }
+            if args.to_token_stream().to_string() != before {
+                m.tokens = args.to_token_stream();
+            }
+        }
+    }
+
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+fn kept_ident(b: BindingId) -> Ident {
+    format_ident!("__tame_k{}", b, span = Span::mixed_site())
+}
+
+pub fn site_ident(i: usize) -> Ident {
+    format_ident!("__TAME_SITE_{}", i, span = Span::mixed_site())
+}
+
+fn unreachable_field(name: &str) -> &'static (Ident, Ident) {
+    // Only kept bindings are asked for; an error here is the translator's.
+    panic!("internal error: `{name}` is not kept by any state")
+}
+
+/// Whether the code (of one state) jumps to `target`.
+fn jumps_to(f: &Function, m: &Machine, c: &Code, target: StateId) -> bool {
+    match c {
+        Code::Seq(items) => items.iter().any(|i| jumps_to(f, m, i, target)),
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => jumps_to(f, m, b, target),
+        Code::If { then, els, .. } => jumps_to(f, m, then, target) || jumps_to(f, m, els, target),
+        Code::Match { arms, .. } => arms.iter().any(|a| jumps_to(f, m, a, target)),
+        Code::While { body, exit, .. } | Code::For { body, exit, .. } => {
+            jumps_to(f, m, body, target) || jumps_to(f, m, exit, target)
+        }
+        Code::Goto(t) => *t == target,
+        Code::Jump(j) => jump_state(f, m, *j) == Some(target),
+        Code::Plain(p) => p.jumps.iter().any(|&j| jump_state(f, m, j) == Some(target)),
+        Code::Join { resume, .. } | Code::WaitRendezvous { resume, .. } => *resume == target,
+        Code::Poll { .. } | Code::Store(_) | Code::Return => false,
+    }
+}
+
+fn jump_state(f: &Function, m: &Machine, j: usize) -> Option<StateId> {
+    let info = &f.jumps[j];
+    let &(head, exit) = m.loops.get(&info.target)?;
+    Some(if info.is_break { exit } else { head })
+}
+
+/// The bindings a state's code mentions (uses, assigns, declares).
+fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
+    fn fx(e: &Effects, out: &mut HashSet<BindingId>) {
+        out.extend(e.0.iter().map(|(b, _)| *b));
+    }
+    match c {
+        Code::Seq(items) => {
+            for i in items {
+                collect_mentions(f, i, out);
+            }
+        }
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => collect_mentions(f, b, out),
+        Code::Plain(p) => fx(&p.fx, out),
+        Code::If { stmt, then, els } => {
+            fx(&stmt.fx, out);
+            collect_mentions(f, then, out);
+            collect_mentions(f, els, out);
+        }
+        Code::Match { stmt, arms } => {
+            fx(&stmt.fx, out);
+            for (arm, code) in stmt.arms.iter().zip(arms) {
+                if let Some((_, g)) = &arm.guard {
+                    fx(g, out);
+                }
+                collect_mentions(f, code, out);
+            }
+        }
+        Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
+            match &lp.head {
+                LoopHead::While { fx: e, .. } => fx(e, out),
+                LoopHead::For { iter, .. } => {
+                    out.insert(*iter);
+                }
+                LoopHead::Loop => {}
+            }
+            collect_mentions(f, body, out);
+            collect_mentions(f, exit, out);
+        }
+        Code::Join { wait, .. } => {
+            if let WaitKind::Join { body, .. } = &f.waits[*wait].kind {
+                for p in body {
+                    fx(&p.fx, out);
+                }
+            }
+        }
+        Code::WaitRendezvous { wait, .. } | Code::Poll { wait, .. } => {
+            if let WaitKind::Rendezvous { fx: e, .. } = &f.waits[*wait].kind {
+                fx(e, out);
+            }
+        }
+        Code::Store(site) => {
+            let s = &f.slot_sites[*site];
+            out.insert(s.list);
+            out.extend(s.roots.iter().flatten());
+        }
+        Code::Goto(_) | Code::Return | Code::Jump(_) => {}
+    }
+}
+
+impl crate::ir::Binding {
+    /// Whether the generated code may mutate it: the user's `mut`, and
+    /// the translator's temporaries.
+    pub fn mutable_here(&self) -> bool {
+        self.mutable || matches!(self.kind, BindingKind::Temp(_))
+    }
 }

@@ -5,34 +5,33 @@
 //!
 //! The pipeline, one module per phase:
 //!
-//! 1. `parse.rs`: a typed view of the function and of `twait!`/`mkevent!`/`tvars!`.
-//! 2. `check.rs`: misuses become spanned errors with a hint.
-//! 3. `rewrite.rs`: `self` becomes a variable; each `mkevent!` becomes code
-//!    that makes the event and remembers its slot.
-//! 4. `lower/`: the body is cut into states at its twaits (`hoist.rs`:
-//!    `twait!(r)` inside expressions; `jumps.rs`: break/continue across
-//!    states; `borrows.rs`: the borrow heuristics).
-//! 5. `analyze.rs`: which variables are live where each state begins.
-//! 6. `emit.rs`: the state enum, the closure, the `match`.
+//! 1. `check.rs`: misuses visible in the syntax become spanned errors.
+//! 2. `parse/`: the tokens become the IR (`ir.rs`) once: the body's spine
+//!    (the statements with a twait and the constructs around them), every
+//!    name resolved to a binding, every ordinary statement summarized by
+//!    what it does to the bindings.
+//! 3. `lower.rs`: the IR is cut into states at its twaits, loop heads and
+//!    joins.
+//! 4. `analyze.rs`: which bindings each state keeps (Rust's scoping).
+//! 5. `emit.rs`: the state enum, the closure, the `match`; `shadow.rs`:
+//!    the body as plain code for rustc's lints.
 
 mod analyze;
 mod check;
 mod emit;
-mod expand;
+mod errors;
+mod ir;
 mod lower;
-mod names;
 mod parse;
-mod rewrite;
+mod shadow;
+mod tamed;
 
 use proc_macro::TokenStream;
 
 /// Rewrites a function into a Tame state machine. See the `tame` crate.
 #[proc_macro_attribute]
 pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
-    let input2 = proc_macro2::TokenStream::from(input);
-    expand::tamed(args.into(), input2.clone())
-        .unwrap_or_else(|e| expand::fallback(e, input2))
-        .into()
+    tamed::tamed(args.into(), input.into()).into()
 }
 
 /// Blocks a `#[tamed]` function. Only meaningful inside one: `#[tamed]`
@@ -67,3 +66,6 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
     );
     syn::Error::new(span, msg).to_compile_error().into()
 }
+
+#[cfg(test)]
+mod tests;

@@ -124,6 +124,7 @@ extern crate self as tame;
 mod compat;
 mod driver;
 mod event;
+mod fanout;
 mod rendezvous;
 mod slot;
 mod time;
@@ -132,6 +133,7 @@ mod timeout;
 pub mod dns;
 pub mod io;
 pub mod net;
+pub mod sync;
 pub mod task;
 
 /// How `#[tamed]` expands, shown on the windowed multidns (documentation only).
@@ -142,13 +144,19 @@ pub mod expansion {}
 #[path = "private.rs"]
 pub mod __private;
 
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use compat::{event_future, spawn, EventFuture};
 pub use event::Event;
+pub use fanout::all;
 pub use io::{at_signal, Interest, Signal};
 pub use rendezvous::Rendezvous;
 pub use task::blocked;
 pub use time::{asap, timer, timer_at, wait_on_fd, Timeout};
-pub use timeout::add_timeout;
+pub use timeout::{add_timeout, with_timeout};
 
 pub use tame_macros::{mkevent, tamed, tvars, twait};
 

@@ -5,11 +5,286 @@
 //! scope, and so that this list is the whole contract between the translator
 //! and the runtime. Not a public API: it may change in any release.
 
+use std::marker::PhantomData;
+use std::ops::ControlFlow;
 use std::task::Poll;
 
-pub use crate::slot::{Slot, SlotList};
+pub use crate::slot::{Inbox, Slot, SlotList};
 pub use crate::task::{start, TaskContext, TwaitSite};
 use crate::{Event, Rendezvous};
+
+/// Starts a tamed function's machine: runs `body` now, and again each time
+/// what it waits for came back. The body returns when it blocks (it then
+/// marked itself waiting, through `wait_join` or `poll_rendezvous`) or when
+/// the function ends, by a `return` of its own as much as by the
+/// translator's: a `return;` that a user's macro expands to ends it too.
+#[inline]
+pub fn start_machine<F>(name: &'static str, mut body: F)
+where
+    F: FnMut(&TaskContext<'_>) + 'static,
+{
+    crate::task::start(name, move |cx| {
+        body(cx);
+        if cx.is_waiting() {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    });
+}
+
+/// A tamed function's `done` event and, once it returned, its value.
+///
+/// The value waits here while the function's locals are dropped (the
+/// machine's arm returns first); then [`flush`](Delivery::flush) triggers
+/// the event, as a plain function's caller sees the value only after its
+/// locals are gone.
+pub struct Delivery<T> {
+    done: Option<Event<T>>,
+    value: Option<T>,
+}
+
+impl<T> Delivery<T> {
+    #[inline]
+    pub fn new(done: Event<T>) -> Self {
+        Delivery {
+            done: Some(done),
+            value: None,
+        }
+    }
+
+    /// Triggers `done` with the returned value, if there is one.
+    #[inline]
+    pub fn flush(&mut self) {
+        if let Some(v) = self.value.take() {
+            if let Some(ev) = self.done.take() {
+                ev.trigger(v);
+            }
+        }
+    }
+}
+
+/// `return v` in a tamed function with a value: keeps `v` for the
+/// function's `done` event (see [`Delivery`]).
+#[inline]
+pub fn deliver<T>(done: &mut Delivery<T>, value: T) {
+    done.value = Some(value);
+}
+
+/// What the machine of a tamed function returning `Result`/`Option`
+/// returns when it leaves early: `Err(e)`/`None`, from a `?` or from a
+/// `return Err(..)` a user's macro expands to. `finish` delivers it.
+pub trait Exit: Sized {
+    type Exit: Proceed;
+    fn finish(exit: Self::Exit, done: &mut Delivery<Self>);
+}
+
+impl<T, E> Exit for Result<T, E> {
+    type Exit = Result<(), E>;
+    #[inline]
+    fn finish(exit: Result<(), E>, done: &mut Delivery<Self>) {
+        if let Err(e) = exit {
+            deliver(done, Err(e));
+        }
+    }
+}
+
+impl<T> Exit for Option<T> {
+    type Exit = Option<()>;
+    #[inline]
+    fn finish(exit: Option<()>, done: &mut Delivery<Self>) {
+        if exit.is_none() {
+            deliver(done, None);
+        }
+    }
+}
+
+/// The machine's "returned to the loop, nothing to deliver".
+pub trait Proceed {
+    fn proceed() -> Self;
+}
+
+impl Proceed for () {
+    #[inline]
+    fn proceed() {}
+}
+
+impl<E> Proceed for Result<(), E> {
+    #[inline]
+    fn proceed() -> Self {
+        Ok(())
+    }
+}
+
+impl Proceed for Option<()> {
+    #[inline]
+    fn proceed() -> Self {
+        Some(())
+    }
+}
+
+/// `Proceed::proceed()`, with its type inferred from the machine's.
+#[inline]
+pub fn proceed<X: Proceed>() -> X {
+    X::proceed()
+}
+
+/// What `?` does in a tamed function, on stable Rust (std's `Try` is not):
+/// split a value into what continues and what returns.
+#[diagnostic::on_unimplemented(
+    message = "`?` in a #[tamed] function works on `Result` and `Option`, not on `{Self}`",
+    label = "this is not a `Result` or an `Option`"
+)]
+pub trait Try {
+    type Output;
+    type Residual;
+    fn branch(self) -> ControlFlow<Self::Residual, Self::Output>;
+}
+
+/// The function's value made from what `?` returned early.
+#[diagnostic::on_unimplemented(
+    message = "`?` cannot turn `{R}` into `{Self}`, the tamed function's return type",
+    label = "the error does not convert to the function's return type"
+)]
+pub trait FromResidual<R> {
+    fn from_residual(residual: R) -> Self;
+}
+
+impl<T, E> Try for Result<T, E> {
+    type Output = T;
+    type Residual = Result<core::convert::Infallible, E>;
+    #[inline]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Ok(v) => ControlFlow::Continue(v),
+            Err(e) => ControlFlow::Break(Err(e)),
+        }
+    }
+}
+
+impl<T, E, F: From<E>> FromResidual<Result<core::convert::Infallible, E>> for Result<T, F> {
+    #[inline]
+    fn from_residual(r: Result<core::convert::Infallible, E>) -> Self {
+        match r {
+            Err(e) => Err(From::from(e)),
+            Ok(never) => match never {},
+        }
+    }
+}
+
+impl<T> Try for Option<T> {
+    type Output = T;
+    type Residual = Option<core::convert::Infallible>;
+    #[inline]
+    fn branch(self) -> ControlFlow<Self::Residual, T> {
+        match self {
+            Some(v) => ControlFlow::Continue(v),
+            None => ControlFlow::Break(None),
+        }
+    }
+}
+
+impl<T> FromResidual<Option<core::convert::Infallible>> for Option<T> {
+    #[inline]
+    fn from_residual(_: Option<core::convert::Infallible>) -> Self {
+        None
+    }
+}
+
+/// `twait!(r)` before the function packs its state: `true` (and the task
+/// marked waiting on `r`) if nothing came back yet while events are out.
+#[inline]
+pub fn rendezvous_would_block<I: 'static>(
+    cx: &TaskContext<'_>,
+    r: &Rendezvous<I>,
+    site: &'static TwaitSite,
+) -> bool {
+    cx.rendezvous_would_block(r, site)
+}
+
+// ---- the lint shadow's stand-ins (type-checked, never run) ----
+
+/// Stands for a slot's value in the lint shadow: ties the event's type to
+/// the place the value is written to.
+pub struct Phantom<T>(PhantomData<fn() -> T>);
+
+impl<T> Default for Phantom<T> {
+    fn default() -> Self {
+        Phantom(PhantomData)
+    }
+}
+
+impl<T> Phantom<T> {
+    #[inline]
+    pub fn new() -> Self {
+        Phantom(PhantomData)
+    }
+
+    pub fn event(&self) -> Event<T> {
+        unreachable!("the lint shadow of a #[tamed] function never runs")
+    }
+
+    pub fn value(&self) -> T {
+        unreachable!("the lint shadow of a #[tamed] function never runs")
+    }
+}
+
+/// `twait!(r)` in the lint shadow.
+pub fn shadow_twait<I>(_r: &Rendezvous<I>) -> Option<I> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A misused `mkevent!` in the body of a rejected function.
+pub fn shadow_any_event<T>() -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A misused `mkevent!(args)` in the body of a rejected function: its
+/// arguments are still used.
+pub fn shadow_any_event_of<A, T>(_args: A) -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A misused `?` in the body of a rejected function.
+pub fn shadow_try<X: Try>(_x: X) -> X::Output {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// `mkevent!()` in the lint shadow.
+pub fn shadow_event() -> Event<()> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// `mkevent!(r, id)` in the lint shadow.
+pub fn shadow_rendezvous_event<I>(_r: &Rendezvous<I>, _id: I) -> Event<()> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// `mkevent!(r, id, slot)` in the lint shadow.
+pub fn shadow_rendezvous_event_for<I, T>(_r: &Rendezvous<I>, _id: I, _p: &Phantom<T>) -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// `mkevent!(a[i])` in the lint shadow: the value is stored where the
+/// event is made (the index may be gone where the wait ends).
+pub fn shadow_event_with<T>(_store: impl FnOnce(T)) -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// `mkevent!(r, id, a[i])` in the lint shadow.
+pub fn shadow_rendezvous_event_with<I, T>(
+    _r: &Rendezvous<I>,
+    _id: I,
+    _store: impl FnOnce(T),
+) -> Event<T> {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
+/// A slot's store in the lint shadow, for a place that had a value: the
+/// old value may be read later (the event may come back empty).
+pub fn shadow_store<T>(_place: &mut T, _value: T) {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
 
 /// `mkevent!()` inside `twait!{}`: a join event without a value.
 #[inline]

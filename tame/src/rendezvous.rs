@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::driver::WaitId;
 use crate::event::{Event, Sink};
-use crate::slot::{HasSlot, Slot, SlotCell};
+use crate::slot::{HasSlot, InboxQueue, Slot, SlotCell};
 use crate::task::{TaskRef, TwaitSite};
 
 /// Who is blocked on a rendezvous: a tamed function or an async poller.
@@ -102,6 +102,29 @@ impl<I> Shared<I> {
             crate::driver::unwatch_extra(self.owner(), key);
         }
     }
+
+    /// [`Sink::watch`] for an event of `epoch` that keeps its key in `key`.
+    fn watch_event(&self, epoch: u64, key: &Cell<u32>, id: WaitId) -> bool {
+        if epoch != self.epoch.get() {
+            return false;
+        }
+        let old = key.replace(self.watch(id));
+        if old != UNWATCHED {
+            // Watched twice (a wait parked again without ending): keep one.
+            self.unwatch(old);
+        }
+        true
+    }
+
+    /// [`Sink::unwatch`] for an event of `epoch` that keeps its key in `key`.
+    fn unwatch_event(&self, epoch: u64, key: &Cell<u32>) {
+        let k = key.replace(UNWATCHED);
+        // After the epoch ended its watches were drained (and the key may
+        // name a newer event's): only a live event removes its own.
+        if k != UNWATCHED && epoch == self.epoch.get() {
+            self.unwatch(k);
+        }
+    }
 }
 
 /// The key of the first watch (kept in [`Shared::watches`]); the loop's
@@ -132,6 +155,24 @@ pub(crate) struct Node<I, T> {
     watch: Cell<u32>,
 }
 
+impl<I> Shared<I> {
+    /// An event of `epoch` came back: its id is queued and the waiter
+    /// woken, if the rendezvous still listens to that epoch.
+    fn come_back(&self, epoch: u64, id: Option<I>) {
+        if epoch != self.epoch.get() {
+            return;
+        }
+        self.outstanding.set(self.outstanding.get() - 1);
+        if let Some(id) = id {
+            self.queue.borrow_mut().push_back(id);
+        }
+        // Take the waiter out before waking it: waking touches the loop.
+        if let Some(waiter) = self.waiter.take() {
+            waiter.wake();
+        }
+    }
+}
+
 impl<I, T> Sink<T> for Node<I, T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let rdv = &self.rendezvous;
@@ -139,17 +180,7 @@ impl<I, T> Sink<T> for Node<I, T> {
         // The slot learns it is back either way, so a slot list can forget
         // it; it only keeps the value if the rendezvous still listens.
         self.slot.fill(if live { value } else { None });
-        if !live {
-            return;
-        }
-        rdv.outstanding.set(rdv.outstanding.get() - 1);
-        if let Some(id) = self.id.take() {
-            rdv.queue.borrow_mut().push_back(id);
-        }
-        // Take the waiter out before waking it: waking touches the loop.
-        if let Some(waiter) = rdv.waiter.take() {
-            waiter.wake();
-        }
+        rdv.come_back(self.epoch, self.id.take());
     }
 
     fn is_live(&self) -> bool {
@@ -157,30 +188,56 @@ impl<I, T> Sink<T> for Node<I, T> {
     }
 
     fn watch(&self, id: WaitId) -> bool {
-        if !self.is_live() {
-            return false;
-        }
-        let old = self.watch.replace(self.rendezvous.watch(id));
-        if old != UNWATCHED {
-            // Watched twice (a wait parked again without ending): keep one.
-            self.rendezvous.unwatch(old);
-        }
-        true
+        self.rendezvous.watch_event(self.epoch, &self.watch, id)
     }
 
     fn unwatch(&self) {
-        let key = self.watch.replace(UNWATCHED);
-        // After the epoch ended its watches were drained (and the key may
-        // name a newer event's): only a live node removes its own.
-        if key != UNWATCHED && self.is_live() {
-            self.rendezvous.unwatch(key);
-        }
+        self.rendezvous.unwatch_event(self.epoch, &self.watch);
     }
 }
 
 impl<I, T> HasSlot<T> for Node<I, T> {
     fn slot_cell(&self) -> &SlotCell<T> {
         &self.slot
+    }
+}
+
+/// An event of a rendezvous whose value goes to an [`Inbox`] with the
+/// index values its slot place needed: what `mkevent!(r, id, a[i])` makes.
+pub(crate) struct InboxNode<I, T, C> {
+    rendezvous: Rc<Shared<I>>,
+    epoch: u64,
+    id: Cell<Option<I>>,
+    captures: Cell<Option<C>>,
+    inbox: Rc<InboxQueue<T, C>>,
+    /// Its key in the rendezvous' watches while a wait watches it.
+    watch: Cell<u32>,
+}
+
+impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        let rdv = &self.rendezvous;
+        if self.epoch != rdv.epoch.get() {
+            return;
+        }
+        // The value is in the inbox before the id is queued: by the time
+        // `twait!(r)` returns the id, the store can find it.
+        if let (Some(v), Some(c)) = (value, self.captures.take()) {
+            self.inbox.borrow_mut().push_back((v, c));
+        }
+        rdv.come_back(self.epoch, self.id.take());
+    }
+
+    fn is_live(&self) -> bool {
+        self.epoch == self.rendezvous.epoch.get()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        self.rendezvous.watch_event(self.epoch, &self.watch, id)
+    }
+
+    fn unwatch(&self) {
+        self.rendezvous.unwatch_event(self.epoch, &self.watch);
     }
 }
 
@@ -336,6 +393,31 @@ impl<I> Rendezvous<I> {
         (Event::from_sink(node), slot)
     }
 
+    /// An event reporting `id` whose value goes to `inbox` with `captures`.
+    pub(crate) fn event_into<T2, C>(
+        &self,
+        id: I,
+        inbox: Rc<InboxQueue<T2, C>>,
+        captures: C,
+    ) -> Event<T2>
+    where
+        I: 'static,
+        T2: 'static,
+        C: 'static,
+    {
+        let s = &self.shared;
+        s.outstanding.set(s.outstanding.get() + 1);
+        let node = Rc::new(InboxNode {
+            rendezvous: s.clone(),
+            epoch: s.epoch.get(),
+            id: Cell::new(Some(id)),
+            captures: Cell::new(Some(captures)),
+            inbox,
+            watch: Cell::new(UNWATCHED),
+        });
+        Event::from_sink(node)
+    }
+
     /// Takes the next id that came back, without blocking.
     ///
     /// # Examples
@@ -365,6 +447,22 @@ impl<I> Rendezvous<I> {
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
         Poll::Pending
+    }
+
+    /// `twait!(r)` before the task packs its state: `false` if `poll_for_task`
+    /// would be ready now (an id is queued, or nothing is outstanding), else
+    /// registers `task` as `poll_for_task` does and returns `true`.
+    pub(crate) fn would_block_for_task(&self, task: &TaskRef, site: &'static TwaitSite) -> bool
+    where
+        I: 'static,
+    {
+        if !self.shared.queue.borrow().is_empty() || self.pending() == 0 {
+            return false;
+        }
+        self.set_waiter(Waiter::Task(task.clone()));
+        let count: Rc<dyn Outstanding> = self.shared.clone();
+        task.header().block_explicit(site, Rc::downgrade(&count));
+        true
     }
 
     fn set_waiter(&self, waiter: Waiter) {

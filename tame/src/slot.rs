@@ -6,7 +6,8 @@
 //! the event, no extra allocation) and the generated code moves the value
 //! into the slot place when the function resumes.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
@@ -121,6 +122,59 @@ impl<T, C> SlotList<T, C> {
         };
     }
 
+    /// Takes the next value that came back, with its captures, and forgets
+    /// slots that came back empty. Slots still outstanding stay.
+    pub fn pop_returned(&mut self) -> Option<(T, C)> {
+        loop {
+            match std::mem::replace(&mut self.entries, Entries::Empty) {
+                Entries::Empty => return None,
+                Entries::One(s, c) => {
+                    if !s.is_back() {
+                        self.entries = Entries::One(s, c);
+                        return None;
+                    }
+                    match s.take() {
+                        Some(v) => return Some((v, c)),
+                        None => continue,
+                    }
+                }
+                Entries::Many(mut v) => {
+                    let pos = v.iter().position(|(s, _)| s.is_back());
+                    let found = pos.map(|i| v.remove(i));
+                    self.entries = Entries::Many(v);
+                    match found {
+                        None => return None,
+                        Some((s, c)) => match s.take() {
+                            Some(val) => return Some((val, c)),
+                            None => continue,
+                        },
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value for a slot that had no value before its wait: the last
+    /// one that came back.
+    ///
+    /// # Panics
+    ///
+    /// If no event of the site came back with a value (all were dropped):
+    /// the variable `name` would have no value.
+    pub fn take_required(&mut self, name: &str) -> (T, C) {
+        let mut last = None;
+        while let Some(x) = self.pop_returned() {
+            last = Some(x);
+        }
+        match last {
+            Some(x) => x,
+            None => panic!(
+                "the event for `{name}` came back without a value (it was dropped untriggered), \
+                 and `{name}` had no value before the twait; give it one to keep when no value comes"
+            ),
+        }
+    }
+
     /// Stores every value that came back (through `store`) and forgets the
     /// slots that came back; slots still outstanding stay in the list.
     pub fn store_returned(&mut self, mut store: impl FnMut(T, C)) {
@@ -162,5 +216,96 @@ impl<T, C> fmt::Debug for SlotList<T, C> {
             Entries::Many(v) => v.len(),
         };
         f.debug_struct("SlotList").field("len", &n).finish()
+    }
+}
+
+/// The values that came back to an [`Inbox`], in the order they came.
+pub(crate) type InboxQueue<T, C> = RefCell<VecDeque<(T, C)>>;
+
+/// Where the values of one `mkevent!(r, id, slot)` site wait for their
+/// `twait!(r)`, each with the index values its slot place needed when its
+/// event was made.
+///
+/// An event puts its value here as it is triggered, so storing the values
+/// at `twait!(r)` costs one step per value, however many events of the
+/// site are outstanding. The queue is allocated with the site's first
+/// event.
+///
+/// # Examples
+///
+/// ```
+/// use tame::task::Inbox;
+///
+/// let r = tame::Rendezvous::<usize>::new();
+/// let mut inbox: Inbox<&str, (usize,)> = Inbox::new();
+/// let a = inbox.event(&r, 0, (0,));
+/// let b = inbox.event(&r, 1, (1,));
+/// b.trigger("second");
+/// drop(a); // comes back with no value
+/// assert_eq!(r.try_next(), Some(1));
+/// assert_eq!(inbox.pop_returned(), Some(("second", (1,))));
+/// assert_eq!(inbox.pop_returned(), None);
+/// ```
+pub struct Inbox<T, C> {
+    queue: Option<Rc<InboxQueue<T, C>>>,
+}
+
+impl<T: 'static, C: 'static> Inbox<T, C> {
+    /// An empty inbox (no allocation until its first event).
+    pub fn new() -> Self {
+        Inbox { queue: None }
+    }
+
+    /// An event of `r` reporting `id`, whose value comes here with
+    /// `captures`.
+    pub fn event<I: 'static>(
+        &mut self,
+        r: &crate::Rendezvous<I>,
+        id: I,
+        captures: C,
+    ) -> crate::Event<T> {
+        let q = self
+            .queue
+            .get_or_insert_with(|| Rc::new(RefCell::new(VecDeque::new())))
+            .clone();
+        r.event_into(id, q, captures)
+    }
+
+    /// The next value that came back, with its captures.
+    pub fn pop_returned(&mut self) -> Option<(T, C)> {
+        self.queue.as_ref()?.borrow_mut().pop_front()
+    }
+
+    /// The last value that came back, for a slot that had no value before
+    /// its wait.
+    ///
+    /// # Panics
+    ///
+    /// If no value came back: the variable `name` would have none.
+    pub fn take_required(&mut self, name: &str) -> (T, C) {
+        let mut last = None;
+        while let Some(x) = self.pop_returned() {
+            last = Some(x);
+        }
+        match last {
+            Some(x) => x,
+            None => panic!(
+                "the event for `{name}` came back without a value (it was dropped untriggered), \
+                 and `{name}` had no value before the twait; give it one to keep when no value comes"
+            ),
+        }
+    }
+}
+
+impl<T: 'static, C: 'static> Default for Inbox<T, C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, C> fmt::Debug for Inbox<T, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.queue.as_ref().map_or(0, |q| q.borrow().len());
+        f.debug_struct("Inbox").field("returned", &n).finish()
     }
 }

@@ -19,8 +19,8 @@ use std::task::Poll;
 
 use crate::event::{Event, Sink};
 use crate::rendezvous::{Outstanding, Rendezvous};
-pub use crate::slot::Slot;
 use crate::slot::{HasSlot, SlotCell};
+pub use crate::slot::{Inbox, Slot};
 
 /// A shared handle to a task, as queued by the loop.
 pub(crate) type TaskRef = Rc<dyn TaskObj>;
@@ -367,6 +367,21 @@ impl TaskContext<'_> {
     /// The name the task was started with.
     pub fn name(&self) -> &'static str {
         self.header.name()
+    }
+
+    /// Whether the task is waiting: it called [`wait_join`](Self::wait_join)
+    /// or [`poll_rendezvous`](Self::poll_rendezvous) during this run and got
+    /// `Pending`.
+    pub fn is_waiting(&self) -> bool {
+        matches!(self.header.status.get(), Status::Join | Status::Rendezvous)
+    }
+
+    pub(crate) fn rendezvous_would_block<I: 'static>(
+        &self,
+        r: &Rendezvous<I>,
+        site: &'static TwaitSite,
+    ) -> bool {
+        r.would_block_for_task(self.task, site)
     }
 }
 

@@ -36,6 +36,44 @@ pub fn add_timeout<T: 'static>(dur: Duration, ev: Event<Result<T, Timeout>>) -> 
     value_ev
 }
 
+/// Forwards a trigger of the returned event to `ev`, or drops `ev`
+/// untriggered if `dur` runs out first (Tamer's `with_timeout`): the
+/// caller's twait ends either way, its slot unchanged on a timeout.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn reply_or_default() -> u32 {
+///     let mut v = 0; // stays 0 if the reply is late
+///     twait! {
+///         let reply = tame::with_timeout(Duration::from_millis(5), mkevent!(v));
+///         // A reply that would come after a minute.
+///         tame::timer(Duration::from_secs(60), reply.map(|()| 42));
+///     }
+///     v
+/// }
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, got) = r.event_with_slot(());
+/// reply_or_default(ev);
+/// tame::run();
+/// assert_eq!(got.take(), Some(0));
+/// ```
+pub fn with_timeout<T: 'static>(dur: Duration, ev: Event<T>) -> Event<T> {
+    add_timeout(
+        dur,
+        Event::from_fn(move |r: Option<Result<T, Timeout>>| {
+            if let Some(Ok(v)) = r {
+                ev.trigger(v);
+            }
+        }),
+    )
+}
+
 /// Waits for whichever comes first: the caller's event (id `true`, its
 /// value waiting in `value`, the event's own cell) or the timer (`false`).
 ///

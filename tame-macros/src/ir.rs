@@ -1,0 +1,294 @@
+//! The intermediate representation: a tamed function's body as the later
+//! phases see it, built once by `parse`.
+//!
+//! Only the *spine* of the body is structured here: the statements that
+//! contain a twait, and the blocks, `if`s, `match`es and loops around them.
+//! Everything else stays a `syn` statement ([`Plain`]), already rewritten
+//! (our macros replaced, names of renamed bindings changed) and summarized
+//! by its [`Effects`] on the function's bindings.
+//!
+//! Expressions with a twait inside are normalized while parsing: the value
+//! of a twait, `if`, `match`, loop or block that sits inside an expression
+//! goes into a temporary binding first, so that in this IR a twait is
+//! always a statement of its own ([`Stmt::Wait`]) and every construct that
+//! contains one is a statement of a block.
+
+use proc_macro2::{Ident, Span, TokenStream};
+
+pub type BindingId = usize;
+pub type ScopeId = usize;
+pub type LoopId = usize;
+pub type WaitId = usize;
+pub type SlotSiteId = usize;
+pub type JumpId = usize;
+
+/// The whole function.
+pub struct Function {
+    /// The function's name, for `blocked()` and panic messages.
+    pub name: String,
+    pub bindings: Vec<Binding>,
+    /// Each scope's parent (`None` for the parameters' scope).
+    pub scopes: Vec<Option<ScopeId>>,
+    /// Parameters in order, each moved into the first state.
+    pub params: Vec<Param>,
+    /// The body; its scope's parent is the parameters' scope.
+    pub body: Block,
+    pub loops: Vec<LoopInfo>,
+    pub waits: Vec<WaitInfo>,
+    pub slot_sites: Vec<SlotSite>,
+    pub jumps: Vec<JumpInfo>,
+    /// Items declared in the body (`fn`, `struct`, `use`, `macro_rules!`):
+    /// visible everywhere in the body, so they go to the function's top.
+    pub items: Vec<syn::Stmt>,
+    /// Whether the function returns a value (through its `done` event).
+    pub returns_value: bool,
+    /// The return type is a `Result` or an `Option` (by its name): the
+    /// machine then runs in a closure returning `Result<(), E>` or
+    /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
+    /// macro expands to work as in a plain function.
+    pub try_shaped: bool,
+}
+
+/// A variable of the function (or a temporary of the translator's).
+pub struct Binding {
+    /// The identifier used in generated code: the user's, or the user's
+    /// name with other hygiene when it would clash with another binding
+    /// that the same state carries (see `parse::scope`).
+    pub ident: Ident,
+    /// The name as the user wrote it (for messages and field names).
+    pub name: String,
+    pub span: Span,
+    pub mutable: bool,
+    /// A type written at the declaration (`let v: u32;`).
+    pub ty: Option<syn::Type>,
+    pub scope: ScopeId,
+    pub kind: BindingKind,
+    /// The initializer obviously gives a value with no destructor (a
+    /// literal number, a comparison, `.len()`): dropping it early is
+    /// unobservable, so it is not kept only for its drop.
+    pub trivial: bool,
+    /// Why keeping this binding across a twait cannot work (it borrows).
+    pub borrow: Option<String>,
+    /// Declared as a `Rendezvous` (by type or initializer).
+    pub rendezvous: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BindingKind {
+    /// A user's `let`, pattern or parameter binding.
+    User,
+    /// A translator temporary: kept only while it is live, and dropped
+    /// wherever it is last used.
+    Temp(TempKind),
+}
+
+/// What a temporary holds (it names the state field).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TempKind {
+    /// The value of an expression computed before a twait.
+    Value,
+    /// A `for` loop's iterator.
+    Iter,
+    /// The slot list of a `mkevent!` site.
+    Slots,
+    /// A `twait!(r)`'s result.
+    Id,
+}
+
+/// A parameter of the tamed function.
+pub struct Param {
+    pub binding: BindingId,
+    /// What the generated function passes into the first state: the
+    /// parameter's name, `self`, or the fresh name a pattern parameter got.
+    pub outer: TokenStream,
+}
+
+/// A block of the spine: a scope and its statements.
+pub struct Block {
+    pub scope: ScopeId,
+    pub stmts: Vec<Stmt>,
+}
+
+pub enum Stmt {
+    /// Ordinary code: no twait inside.
+    Plain(Plain),
+    /// A jump that is a statement of its own: `break`, `continue` (its
+    /// value, if any, was assigned to the loop's destination before it).
+    Jump(JumpId),
+    /// A twait; `twait!(r)`'s value goes into `dest`.
+    Wait(Wait),
+    If(If),
+    Match(Match),
+    Loop(Loop),
+    /// A nested block with a twait inside; labeled ones can be left with
+    /// `break 'label`.
+    Block(Block, Option<LoopId>),
+}
+
+/// A statement with no twait in it.
+pub struct Plain {
+    pub stmt: syn::Stmt,
+    pub fx: Effects,
+    /// Bindings this statement declares (a `let`), in order.
+    pub defs: Vec<BindingId>,
+    /// `break`/`continue` nested inside that leave for a spine loop; in
+    /// `stmt` they are `__tame_jump!(k)` markers.
+    pub jumps: Vec<JumpId>,
+    /// Whether the statement is certainly diverging (`return ..;`).
+    pub diverges: bool,
+}
+
+pub struct Wait {
+    pub id: WaitId,
+    pub dest: Option<BindingId>,
+}
+
+pub struct WaitInfo {
+    pub span: Span,
+    pub kind: WaitKind,
+}
+
+pub enum WaitKind {
+    /// `twait! { .. }`: run the block, then wait for its events.
+    Join {
+        /// Its statements, in a scope of their own: bindings made inside
+        /// die before the wait.
+        body: Vec<Plain>,
+        /// Slot lists declared before the block.
+        lists: Vec<SlotSiteId>,
+    },
+    /// `twait!(r)`.
+    Rendezvous {
+        expr: syn::Expr,
+        fx: Effects,
+        key: RendezvousKey,
+    },
+}
+
+/// Which rendezvous an expression names: a binding and a field path, or
+/// (when it cannot be resolved) its tokens.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum RendezvousKey {
+    Binding(BindingId, Vec<String>),
+    Tokens(String),
+}
+
+/// A `mkevent!` with slots: where the value goes once its event is back.
+pub struct SlotSite {
+    /// The slot list temporary.
+    pub list: BindingId,
+    /// The slot places, with index expressions replaced by `__tame_cN`
+    /// (evaluated when the event was made).
+    pub places: Vec<TokenStream>,
+    /// How many index captures the places use.
+    pub captures: usize,
+    /// The bindings the places store into (their roots).
+    pub roots: Vec<Option<BindingId>>,
+    /// Stored at this join's wait, or at each `twait!(r)` on this key.
+    pub owner: SlotOwner,
+    pub span: Span,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum SlotOwner {
+    Join(WaitId),
+    Rendezvous(RendezvousKey),
+}
+
+pub struct If {
+    pub cond: syn::Expr,
+    pub fx: Effects,
+    /// `if let` bindings, declared in `then`'s scope.
+    pub defs: Vec<BindingId>,
+    pub then: Block,
+    pub els: Option<Block>,
+}
+
+pub struct Match {
+    pub scrutinee: syn::Expr,
+    pub fx: Effects,
+    pub arms: Vec<Arm>,
+}
+
+pub struct Arm {
+    pub pat: syn::Pat,
+    pub guard: Option<(syn::Expr, Effects)>,
+    /// Pattern bindings, declared in `body`'s scope.
+    pub defs: Vec<BindingId>,
+    pub body: Block,
+}
+
+pub struct Loop {
+    pub id: LoopId,
+    pub head: LoopHead,
+    pub body: Block,
+}
+
+pub enum LoopHead {
+    Loop,
+    /// `while cond` (also `while let`): bindings in the body's scope.
+    While {
+        cond: syn::Expr,
+        fx: Effects,
+        defs: Vec<BindingId>,
+    },
+    /// `for pat in ..`: the iterator was put in `iter` before the loop.
+    For {
+        iter: BindingId,
+        pat: syn::Pat,
+        defs: Vec<BindingId>,
+    },
+}
+
+/// A spine loop or labeled block that `break`/`continue` can target.
+pub struct LoopInfo {
+    pub label: Option<String>,
+    pub is_loop: bool,
+    /// Where `break value` puts its value.
+    pub dest: Option<BindingId>,
+    pub span: Span,
+}
+
+/// A `break` or `continue` that leaves for a spine loop.
+pub struct JumpInfo {
+    pub target: LoopId,
+    pub is_break: bool,
+    /// Bindings assigned on every path from the start of the jump's
+    /// statement to the jump (`{ r = x; break; }`).
+    pub writes: Vec<BindingId>,
+    /// Names bound inside the jump's statement that are in scope at it:
+    /// where one hides a binding the target keeps, the jump first leaves
+    /// the statement (see `emit::Emitter::escaped`).
+    pub hidden: Vec<String>,
+}
+
+/// What a piece of ordinary code does to the function's bindings, in
+/// evaluation order (as far as syntax tells).
+#[derive(Default, Clone, Debug)]
+pub struct Effects(pub Vec<(BindingId, Effect)>);
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Effect {
+    /// Read or borrowed.
+    Read,
+    /// Used by value: moved out unless its type is `Copy`.
+    Consume,
+    /// The receiver of a method call inside a `twait! {}` block that takes
+    /// an event made there (`t.send(mkevent!(x))`): the call starts an
+    /// operation, which takes the receiver along (consumed) unless it is
+    /// used after the wait. A macro cannot see whether the method takes
+    /// `self` or `&self`; a by-value receiver must compile, and a borrowed
+    /// one then lives as long as the operation needs it only if the
+    /// operation holds its own reference (tame's descriptors do).
+    Receiver,
+    /// Assigned as a whole, on every path through the code.
+    Write,
+    /// Assigned on some paths only.
+    MaybeWrite,
+}
+
+impl Effects {
+    pub fn push(&mut self, b: BindingId, e: Effect) {
+        self.0.push((b, e));
+    }
+}

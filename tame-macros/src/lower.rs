@@ -1,0 +1,640 @@
+//! Lower: cut the IR into the states of the machine.
+//!
+//! A state is a point where the function can be resumed or joined:
+//!
+//! * `Start`, the beginning of the body;
+//! * after each twait (where the loop resumes it);
+//! * the head of each loop of the spine;
+//! * after each `if`/`match` of the spine (its branches meet there), after
+//!   each spine loop (its exit) and after each labeled spine block.
+//!
+//! Each state's code starts by reopening the scopes that are open at its
+//! point (the arm rebinds their kept variables, so Rust's own scoping
+//! and drop order apply), runs the rest of the innermost block, and
+//! continues outward the way the source does: after an unlabeled block its
+//! parent's next statement follows inline; the end of a branch, a loop
+//! body or a labeled block jumps to the state where that construct ends.
+//! A jump to a state is "pack the state's variables and go there"; a
+//! jump to the loop head whose arm one is in is a native `continue`.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+
+use crate::ir::{
+    self, BindingId, Block, Function, JumpId, LoopHead, LoopId, Plain, ScopeId, SlotSiteId, Stmt,
+    WaitId, WaitKind,
+};
+
+pub type StateId = usize;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StateKind {
+    Start,
+    /// After a twait: the loop resumes the function here.
+    Resume(WaitId),
+    LoopHead(LoopId),
+    /// After an `if`/`match`/loop/labeled block of the spine.
+    Join,
+}
+
+pub struct State<'ir> {
+    pub kind: StateKind,
+    /// Where the state's point is in the source (statement indices from
+    /// the body down): states sort by it.
+    pub position: Vec<usize>,
+    /// The scopes open at the state's point, outermost first.
+    pub path: Vec<ScopeId>,
+    /// Bindings declared in those scopes before the point, in order.
+    pub env: Vec<BindingId>,
+    pub code: Code<'ir>,
+    pub span: Span,
+}
+
+/// The code of a state, as a tree (control only goes forward inside a
+/// state, except for native loop heads).
+pub enum Code<'ir> {
+    Seq(Vec<Code<'ir>>),
+    /// A scope reopened at the start of an arm: the arm rebinds the
+    /// variables of this scope that the state keeps.
+    Reopen(ScopeId, Box<Code<'ir>>),
+    /// A new block of the user's.
+    Open(ScopeId, Box<Code<'ir>>),
+    /// Ordinary code.
+    Plain(&'ir Plain),
+    If {
+        stmt: &'ir ir::If,
+        then: Box<Code<'ir>>,
+        els: Box<Code<'ir>>,
+    },
+    Match {
+        stmt: &'ir ir::Match,
+        arms: Vec<Code<'ir>>,
+    },
+    /// A `while` head: `if cond { body } else { exit }`.
+    While {
+        lp: &'ir ir::Loop,
+        body: Box<Code<'ir>>,
+        exit: Box<Code<'ir>>,
+    },
+    /// A `for` head: `match next(&mut iter) { Some(pat) => body, None => exit }`.
+    For {
+        lp: &'ir ir::Loop,
+        body: Box<Code<'ir>>,
+        exit: Box<Code<'ir>>,
+    },
+    /// Go to a state (pack and continue, or a native `continue`).
+    Goto(StateId),
+    /// The body's end: the function returns (a unit function).
+    Return,
+    /// A `twait! {}` block: its statements in their own scope, then the
+    /// wait: pending → pack `resume` and return; ready → go to `resume`.
+    Join {
+        wait: WaitId,
+        resume: StateId,
+    },
+    /// `twait!(r)`: pending → pack `resume` and return; else go there.
+    WaitRendezvous {
+        wait: WaitId,
+        resume: StateId,
+    },
+    /// At a resume point of `twait!(r)`: take the id into `dest`.
+    Poll {
+        wait: WaitId,
+        dest: Option<BindingId>,
+        state: StateId,
+    },
+    /// Move the values of a slot site's returned events into their places.
+    Store(SlotSiteId),
+    /// A direct `break`/`continue`.
+    Jump(JumpId),
+    /// The code at a loop head, in the head's own state: a jump back to
+    /// the head from inside is a native `continue`.
+    Head(Box<Code<'ir>>),
+}
+
+pub struct Machine<'ir> {
+    pub states: Vec<State<'ir>>,
+    /// States in the order their code begins in the source.
+    pub order: Vec<StateId>,
+    /// Per loop: (head, exit) states.
+    pub loops: HashMap<LoopId, (StateId, StateId)>,
+    /// Per twait: its resume state.
+    pub resumes: HashMap<WaitId, StateId>,
+}
+
+/// One step of a path: a block and the index of a statement in it.
+#[derive(Clone, Copy)]
+struct Pos<'ir> {
+    block: &'ir Block,
+    index: usize,
+}
+
+/// What a state's code is made from, once its turn comes.
+enum Pending<'ir> {
+    At(Vec<Pos<'ir>>),
+    AfterWait(Vec<Pos<'ir>>, WaitId, Option<BindingId>),
+    Head(Vec<Pos<'ir>>, &'ir ir::Loop),
+}
+
+struct Lowerer<'ir> {
+    f: &'ir Function,
+    m: Machine<'ir>,
+    memo: HashMap<(usize, usize, u8), StateId>,
+    queue: Vec<(StateId, Pending<'ir>)>,
+    /// Per scope: its bindings in declaration order, filled while lowering.
+    scope_defs: HashMap<ScopeId, Vec<BindingId>>,
+}
+
+pub fn lower(f: &Function) -> Machine<'_> {
+    let mut l = Lowerer {
+        f,
+        m: Machine {
+            states: Vec::new(),
+            order: Vec::new(),
+            loops: HashMap::new(),
+            resumes: HashMap::new(),
+        },
+        memo: HashMap::new(),
+        queue: Vec::new(),
+        scope_defs: HashMap::new(),
+    };
+    l.collect_defs();
+    let start_path = vec![Pos {
+        block: &f.body,
+        index: 0,
+    }];
+    l.state_at(start_path, StateKind::Start, Span::call_site());
+    while let Some((id, p)) = l.queue.pop() {
+        let code = match p {
+            Pending::At(path) => l.resume(&path, Vec::new(), false),
+            Pending::AfterWait(path, wait, dest) => {
+                let mut head = Vec::new();
+                if let WaitKind::Rendezvous { .. } = &f.waits[wait].kind {
+                    head.push(Code::Poll {
+                        wait,
+                        dest,
+                        state: id,
+                    });
+                }
+                head.extend(l.stores_after(wait));
+                l.resume(&path, head, false)
+            }
+            Pending::Head(path, lp) => {
+                let head = l.loop_head(lp, &path);
+                l.resume(&path, vec![Code::Head(Box::new(head))], true)
+            }
+        };
+        l.m.states[id].code = code;
+    }
+    l.m.order = source_order(&l.m);
+    l.m
+}
+
+impl<'ir> Lowerer<'ir> {
+    /// Declarations per scope, in source order (the order states rebind
+    /// them in).
+    fn collect_defs(&mut self) {
+        let f = self.f;
+        for p in &f.params {
+            let b = p.binding;
+            self.scope_defs
+                .entry(f.bindings[b].scope)
+                .or_default()
+                .push(b);
+        }
+        let mut defs = Vec::new();
+        block_defs(&f.body, &mut defs);
+        for b in defs {
+            self.scope_defs
+                .entry(f.bindings[b].scope)
+                .or_default()
+                .push(b);
+        }
+    }
+
+    fn new_state(&mut self, kind: StateKind, path: Vec<ScopeId>, span: Span) -> StateId {
+        self.m.states.push(State {
+            kind,
+            position: Vec::new(),
+            path,
+            env: Vec::new(),
+            code: Code::Seq(Vec::new()),
+            span,
+        });
+        self.m.states.len() - 1
+    }
+
+    /// The scopes of a path and the bindings declared in them before it.
+    fn env_of(&self, path: &[Pos<'ir>]) -> (Vec<ScopeId>, Vec<BindingId>) {
+        let mut scopes = Vec::new();
+        let mut env = Vec::new();
+        // The parameters' scope is the body's parent.
+        if let Some(params) = self.f.scopes[self.f.body.scope] {
+            scopes.push(params);
+            env.extend(self.scope_defs.get(&params).into_iter().flatten().copied());
+        }
+        for (level, pos) in path.iter().enumerate() {
+            scopes.push(pos.block.scope);
+            let mut before = Vec::new();
+            for s in &pos.block.stmts[..pos.index] {
+                stmt_defs_here(s, &mut before);
+            }
+            // Inside a construct at `pos.index`: its own bindings that
+            // are in scope in the deeper block (if-let, arm and `for`
+            // patterns, `while let`).
+            if let Some(next) = path.get(level + 1) {
+                construct_defs_for(&pos.block.stmts[pos.index], next.block, &mut before);
+            }
+            env.extend(before);
+        }
+        (scopes, env)
+    }
+
+    /// The state at a point (made once).
+    fn state_at(&mut self, path: Vec<Pos<'ir>>, kind: StateKind, span: Span) -> StateId {
+        let last = path.last().copied();
+        let key = last.map_or((0, 0, 0), |p| {
+            let tag = match kind {
+                StateKind::Start => 0,
+                StateKind::Resume(_) => 1,
+                StateKind::LoopHead(_) => 2,
+                StateKind::Join => 3,
+            };
+            (p.block as *const Block as usize, p.index, tag)
+        });
+        if let Some(&id) = self.memo.get(&key) {
+            return id;
+        }
+        let (scopes, mut env) = self.env_of(&path);
+        if let StateKind::Resume(w) = kind {
+            // `twait!(r)`'s result is declared by the resume code itself.
+            if let Some(d) = self.wait_dest(&path, w) {
+                env.retain(|&b| b != d);
+            }
+        }
+        let id = self.new_state(kind, scopes, span);
+        self.m.states[id].env = env;
+        self.m.states[id].position = path.iter().map(|p| p.index).collect();
+        self.memo.insert(key, id);
+        let pending = match kind {
+            StateKind::Resume(w) => {
+                let dest = self.wait_dest(&path, w);
+                Pending::AfterWait(path, w, dest)
+            }
+            StateKind::LoopHead(lp) => {
+                let pos = path.last().copied();
+                let lp_ref = pos.and_then(|p| match &p.block.stmts[p.index] {
+                    Stmt::Loop(l) if l.id == lp => Some(l),
+                    _ => None,
+                });
+                match lp_ref {
+                    Some(l) => Pending::Head(path, l),
+                    None => Pending::At(path),
+                }
+            }
+            _ => Pending::At(path),
+        };
+        self.queue.push((id, pending));
+        id
+    }
+
+    fn wait_dest(&self, path: &[Pos<'ir>], w: WaitId) -> Option<BindingId> {
+        let pos = path.last()?;
+        let prev = pos.index.checked_sub(1)?;
+        match &pos.block.stmts[prev] {
+            Stmt::Wait(wt) if wt.id == w => wt.dest,
+            _ => None,
+        }
+    }
+
+    /// The code of a state at `path`: reopen its scopes, `head` first,
+    /// then the rest of the innermost block, continuing outward.
+    /// `at_construct`: the innermost position is a loop whose head `head`
+    /// is (the rest of that block is not this state's).
+    fn resume(
+        &mut self,
+        path: &[Pos<'ir>],
+        mut head: Vec<Code<'ir>>,
+        at_construct: bool,
+    ) -> Code<'ir> {
+        let mut inner: Option<(Code<'ir>, bool)> = None;
+        for level in (0..path.len()).rev() {
+            let pos = path[level];
+            let mut items = Vec::new();
+            let mut falls;
+            match inner.take() {
+                Some((code, deeper_falls)) => {
+                    items.push(code);
+                    falls = false;
+                    if deeper_falls {
+                        // The deeper block ended: what its construct does.
+                        let deeper = &path[..=level + 1];
+                        match &pos.block.stmts[pos.index] {
+                            Stmt::Block(_, None) => {
+                                let mut rest_path = path[..level].to_vec();
+                                rest_path.push(Pos {
+                                    block: pos.block,
+                                    index: pos.index + 1,
+                                });
+                                let (c, f) = self.seq(&rest_path);
+                                items.push(c);
+                                falls = f;
+                            }
+                            other => {
+                                let goto = self.end_of(other, deeper);
+                                items.push(goto);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    items.append(&mut head);
+                    if at_construct {
+                        falls = false;
+                    } else {
+                        let (c, f) = self.seq(&path[..=level]);
+                        items.push(c);
+                        falls = f;
+                    }
+                }
+            }
+            inner = Some((
+                Code::Reopen(pos.block.scope, Box::new(Code::Seq(items))),
+                falls,
+            ));
+        }
+        match inner {
+            Some((code, true)) => Code::Seq(vec![code, Code::Return]),
+            Some((code, false)) => code,
+            None => Code::Return,
+        }
+    }
+
+    /// Where a construct's block goes when it ends (not an unlabeled
+    /// block: that continues inline).
+    fn end_of(&mut self, construct: &'ir Stmt, path_to_block: &[Pos<'ir>]) -> Code<'ir> {
+        let outer = &path_to_block[..path_to_block.len() - 1];
+        match construct {
+            Stmt::Loop(lp) => Code::Goto(self.head_of(lp, outer)),
+            _ => Code::Goto(self.after(outer)),
+        }
+    }
+
+    /// The join state after the construct at the end of `path`.
+    fn after(&mut self, path: &[Pos<'ir>]) -> StateId {
+        // Nothing follows the construct in its block: go where the block's
+        // end goes (no state of its own for an empty join).
+        if let [.., parent, last] = path {
+            if last.index + 1 == last.block.stmts.len() {
+                let outer = &path[..path.len() - 1];
+                return match &parent.block.stmts[parent.index] {
+                    Stmt::Loop(lp) => self.head_of(lp, outer),
+                    _ => self.after(outer),
+                };
+            }
+        }
+        let mut p = path.to_vec();
+        let span = Span::call_site();
+        if let Some(last) = p.last_mut() {
+            last.index += 1;
+        }
+        self.state_at(p, StateKind::Join, span)
+    }
+
+    fn head_of(&mut self, lp: &'ir ir::Loop, path: &[Pos<'ir>]) -> StateId {
+        let span = self.f.loops[lp.id].span;
+        let id = self.state_at(path.to_vec(), StateKind::LoopHead(lp.id), span);
+        let exit = self.after(path);
+        self.m.loops.insert(lp.id, (id, exit));
+        id
+    }
+
+    /// The statements of the innermost block of `path` from its index on.
+    /// Returns the code and whether control falls off the block's end.
+    fn seq(&mut self, path: &[Pos<'ir>]) -> (Code<'ir>, bool) {
+        let pos = *path.last().expect("a path has a block");
+        let mut items = Vec::new();
+        for (i, s) in pos.block.stmts.iter().enumerate().skip(pos.index) {
+            let here = || {
+                let mut p = path.to_vec();
+                if let Some(last) = p.last_mut() {
+                    last.index = i;
+                }
+                p
+            };
+            match s {
+                Stmt::Plain(p) => {
+                    items.push(Code::Plain(p));
+                    if p.diverges {
+                        return (Code::Seq(items), false);
+                    }
+                }
+                Stmt::Jump(j) => {
+                    items.push(Code::Jump(*j));
+                    return (Code::Seq(items), false);
+                }
+                Stmt::Wait(w) => {
+                    let mut p = here();
+                    if let Some(last) = p.last_mut() {
+                        last.index = i + 1;
+                    }
+                    let span = self.f.waits[w.id].span;
+                    let resume = self.state_at(p, StateKind::Resume(w.id), span);
+                    self.m.resumes.insert(w.id, resume);
+                    items.push(match &self.f.waits[w.id].kind {
+                        WaitKind::Join { .. } => Code::Join { wait: w.id, resume },
+                        WaitKind::Rendezvous { .. } => Code::WaitRendezvous { wait: w.id, resume },
+                    });
+                    return (Code::Seq(items), false);
+                }
+                Stmt::If(ifs) => {
+                    let at = here();
+                    let then = self.branch(&at, &ifs.then);
+                    let els = match &ifs.els {
+                        Some(b) => self.branch(&at, b),
+                        None => Code::Goto(self.after(&at)),
+                    };
+                    items.push(Code::If {
+                        stmt: ifs,
+                        then: Box::new(then),
+                        els: Box::new(els),
+                    });
+                    return (Code::Seq(items), false);
+                }
+                Stmt::Match(m) => {
+                    let at = here();
+                    let arms = m.arms.iter().map(|a| self.branch(&at, &a.body)).collect();
+                    items.push(Code::Match { stmt: m, arms });
+                    return (Code::Seq(items), false);
+                }
+                Stmt::Loop(lp) => {
+                    let at = here();
+                    let head = self.head_of(lp, &at);
+                    items.push(Code::Goto(head));
+                    return (Code::Seq(items), false);
+                }
+                Stmt::Block(b, label) => {
+                    if let Some(id) = label {
+                        let after = self.after(&here());
+                        self.m.loops.insert(*id, (after, after));
+                    }
+                    let mut p = here();
+                    p.push(Pos { block: b, index: 0 });
+                    let (code, falls) = self.seq(&p);
+                    items.push(Code::Open(b.scope, Box::new(code)));
+                    if label.is_some() {
+                        // Breaks leave for the state after the block.
+                        let after = self.after(&here());
+                        if falls {
+                            items.push(Code::Goto(after));
+                        }
+                        return (Code::Seq(items), false);
+                    }
+                    if !falls {
+                        return (Code::Seq(items), false);
+                    }
+                }
+            }
+        }
+        (Code::Seq(items), true)
+    }
+
+    /// A branch of an `if`/`match` at `at`: its block, then the join.
+    fn branch(&mut self, at: &[Pos<'ir>], b: &'ir Block) -> Code<'ir> {
+        let mut p = at.to_vec();
+        p.push(Pos { block: b, index: 0 });
+        let (code, falls) = self.seq(&p);
+        let mut items = vec![Code::Open(b.scope, Box::new(code))];
+        if falls {
+            items.push(Code::Goto(self.after(at)));
+        }
+        Code::Seq(items)
+    }
+
+    /// The code at a loop's head (the head state's own code).
+    fn loop_head(&mut self, lp: &'ir ir::Loop, path: &[Pos<'ir>]) -> Code<'ir> {
+        let head = self.head_of(lp, path);
+        let exit = self.after(path);
+        let mut p = path.to_vec();
+        p.push(Pos {
+            block: &lp.body,
+            index: 0,
+        });
+        let (code, falls) = self.seq(&p);
+        let mut body = vec![Code::Open(lp.body.scope, Box::new(code))];
+        if falls {
+            body.push(Code::Goto(head));
+        }
+        let body = Box::new(Code::Seq(body));
+        match &lp.head {
+            LoopHead::Loop => *body,
+            LoopHead::While { .. } => Code::While {
+                lp,
+                body,
+                exit: Box::new(Code::Goto(exit)),
+            },
+            LoopHead::For { .. } => Code::For {
+                lp,
+                body,
+                exit: Box::new(Code::Goto(exit)),
+            },
+        }
+    }
+
+    /// The stores after a wait: its join sites, or the sites of its
+    /// rendezvous.
+    fn stores_after(&self, wait: WaitId) -> Vec<Code<'ir>> {
+        let f = self.f;
+        let mut out = Vec::new();
+        match &f.waits[wait].kind {
+            WaitKind::Join { lists, .. } => {
+                for &s in lists {
+                    out.push(Code::Store(s));
+                }
+            }
+            WaitKind::Rendezvous { key, .. } => {
+                for (i, site) in f.slot_sites.iter().enumerate() {
+                    if site.owner == ir::SlotOwner::Rendezvous(key.clone()) {
+                        out.push(Code::Store(i));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The order of the match arms: the order in which states' points appear
+/// in the source (Start first).
+fn source_order(m: &Machine) -> Vec<StateId> {
+    let mut order: Vec<StateId> = (0..m.states.len()).collect();
+    order.sort_by(|&a, &b| {
+        (a != 0)
+            .cmp(&(b != 0))
+            .then_with(|| m.states[a].position.cmp(&m.states[b].position))
+    });
+    order
+}
+
+/// Every binding declared in a block and its nested constructs, in
+/// source order.
+fn block_defs(b: &Block, out: &mut Vec<BindingId>) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Plain(p) => out.extend(&p.defs),
+            Stmt::Jump(_) => {}
+            Stmt::Wait(w) => out.extend(w.dest),
+            Stmt::If(i) => {
+                out.extend(&i.defs);
+                block_defs(&i.then, out);
+                if let Some(e) = &i.els {
+                    block_defs(e, out);
+                }
+            }
+            Stmt::Match(m) => {
+                for a in &m.arms {
+                    out.extend(&a.defs);
+                    block_defs(&a.body, out);
+                }
+            }
+            Stmt::Loop(l) => {
+                match &l.head {
+                    LoopHead::Loop => {}
+                    LoopHead::While { defs, .. } | LoopHead::For { defs, .. } => out.extend(defs),
+                }
+                block_defs(&l.body, out);
+            }
+            Stmt::Block(b, _) => block_defs(b, out),
+        }
+    }
+}
+
+/// The bindings a statement declares in its own block.
+fn stmt_defs_here(s: &Stmt, out: &mut Vec<BindingId>) {
+    match s {
+        Stmt::Plain(p) => out.extend(&p.defs),
+        Stmt::Wait(w) => out.extend(w.dest),
+        _ => {}
+    }
+}
+
+/// The bindings a construct declares in the scope of `inner`, one of its
+/// blocks (its pattern bindings).
+fn construct_defs_for(s: &Stmt, inner: &Block, out: &mut Vec<BindingId>) {
+    match s {
+        Stmt::If(i) if std::ptr::eq(&i.then, inner) => out.extend(&i.defs),
+        Stmt::Match(m) => {
+            for a in &m.arms {
+                if std::ptr::eq(&a.body, inner) {
+                    out.extend(&a.defs);
+                }
+            }
+        }
+        Stmt::Loop(l) if std::ptr::eq(&l.body, inner) => match &l.head {
+            LoopHead::Loop => {}
+            LoopHead::While { defs, .. } | LoopHead::For { defs, .. } => out.extend(defs),
+        },
+        _ => {}
+    }
+}

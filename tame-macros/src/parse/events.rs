@@ -1,0 +1,216 @@
+//! `mkevent!`: the code that makes an event, and the slot sites whose
+//! values are stored when the function resumes.
+//!
+//! Tame's C++ events wrote straight into the waiting function's
+//! variables. Here the variables move in and out of the state between
+//! resumes, so an event carries its value in its own cell (a `Slot`), the
+//! slot goes into the site's slot list next to the index values the place
+//! needed when the event was made (Tame took the address then), and the
+//! wait that resumes the function moves each value into its place.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::Expr;
+
+use super::plain::{Resolver, Use};
+use super::syntax;
+use crate::ir::{BindingId, RendezvousKey, SlotOwner, SlotSite, TempKind};
+
+/// Whether `e` can be a slot place: a variable, a field, an index, or a
+/// combination (`a[i].x`).
+pub fn is_place(e: &Expr) -> bool {
+    match e {
+        Expr::Path(p) => p.path.get_ident().is_some(),
+        Expr::Field(f) => is_place(&f.base),
+        Expr::Index(ix) => is_place(&ix.expr),
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
+        _ => false,
+    }
+}
+
+/// `mkevent!()` or `mkevent!(slot, ..)` inside `twait! {}`.
+///
+/// Input: `mkevent!(a[i])`. Output:
+/// `{ let (ev, slot) = join_event_with_slot(cx); SlotList::push(&mut list, slot, (i,)); ev }`
+/// and a slot site storing into `a[c0]` at the block's wait.
+pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
+    let cx = r.b.cx.clone();
+    if places.is_empty() {
+        return Some(syn::parse_quote_spanned!(span=> ::tame::__private::join_event(#cx)));
+    }
+    let wait = r.b.in_wait?;
+    let (list, captures) = site(r, places, SlotOwner::Join(wait), span)?;
+    let list_ident = r.b.f.bindings[list].ident.clone();
+    if let Some(scope) = r.b.wait_scope {
+        let site = r.b.f.slot_sites.len() - 1;
+        for root in r.b.f.slot_sites[site].roots.clone().into_iter().flatten() {
+            if r.b.f.bindings[root].scope == scope {
+                r.b.errors.push(syn::Error::new(
+                    span,
+                    "this slot is declared inside the twait! block, so it is gone by the time the \
+                     event's value is stored (after the wait); declare it before the twait!",
+                ));
+            }
+        }
+        r.b.wait_lists.push(site);
+    }
+    let maker = quote_spanned!(span=> ::tame::__private::join_event_with_slot(#cx));
+    Some(with_slot(maker, &list_ident, captures))
+}
+
+/// `mkevent!(r, id)` or `mkevent!(r, id, slot, ..)`.
+///
+/// Input: `mkevent!(r, id, a[i])`. Output: `Inbox::event(&mut inbox, &r, id, (i,))`,
+/// and a slot site storing into `a[c0]` at each `twait!(r)`.
+pub fn explicit(
+    r: &mut Resolver,
+    rdv: Expr,
+    id: Expr,
+    places: &mut [Expr],
+    key: RendezvousKey,
+    span: Span,
+) -> Option<Expr> {
+    if places.is_empty() {
+        return Some(syn::parse_quote_spanned!(span=>
+            ::tame::__private::rendezvous_event(&(#rdv), #id)));
+    }
+    let (list, captures) = site(r, places, SlotOwner::Rendezvous(key), span)?;
+    // An explicit site may be waited on anywhere later: its inbox lives
+    // from the function's start.
+    r.b.declare_at_start(list);
+    let list = r.b.f.bindings[list].ident.clone();
+    Some(syn::parse_quote_spanned!(span=>
+        ::tame::__private::Inbox::event(&mut #list, &(#rdv), #id, (#(#captures,)*))))
+}
+
+/// Records a slot site; returns its list's identifier and the capture
+/// expressions (walked for their effects).
+fn site(
+    r: &mut Resolver,
+    places: &mut [Expr],
+    owner: SlotOwner,
+    span: Span,
+) -> Option<(BindingId, Vec<Expr>)> {
+    let mut captures = Vec::new();
+    let mut templates = Vec::new();
+    let mut roots = Vec::new();
+    for place in places.iter() {
+        match template(r, place, &mut captures) {
+            Ok((t, root)) => {
+                templates.push(t);
+                roots.push(root);
+            }
+            Err(e) => {
+                r.b.errors.push(e);
+                return None;
+            }
+        }
+    }
+    for c in &mut captures {
+        r.expr(c, Use::Consume);
+    }
+    let list = r.b.temp(TempKind::Slots);
+    r.b.f.slot_sites.push(SlotSite {
+        list,
+        places: templates,
+        captures: captures.len(),
+        roots,
+        owner,
+        span,
+    });
+    Some((list, captures))
+}
+
+fn with_slot(maker: TokenStream, list: &proc_macro2::Ident, captures: Vec<Expr>) -> Expr {
+    let ev = syntax::hygienic("__tame_ev");
+    let slot = syntax::hygienic("__tame_slot");
+    syn::parse_quote!({
+        let (#ev, #slot) = #maker;
+        ::tame::__private::SlotList::push(&mut #list, #slot, (#(#captures,)*));
+        #ev
+    })
+}
+
+/// A slot place with its index expressions replaced by captures
+/// (`a[i].x` → `a[__tame_c0].x`, with `i` pushed to `captures`), and the
+/// binding it stores into.
+fn template(
+    r: &mut Resolver,
+    place: &Expr,
+    captures: &mut Vec<Expr>,
+) -> syn::Result<(TokenStream, Option<BindingId>)> {
+    match place {
+        Expr::Path(p) if p.path.get_ident().is_some() => {
+            let ident = p.path.get_ident().cloned();
+            let Some(ident) = ident else {
+                return Ok((p.to_token_stream(), None));
+            };
+            match r.lookup(&ident.to_string()) {
+                Some(b) => {
+                    let used = r.b.use_ident(b, ident.span());
+                    Ok((used.to_token_stream(), Some(b)))
+                }
+                None => Err(syn::Error::new_spanned(
+                    place,
+                    "a mkevent! slot must be a variable of the tamed function declared before the twait!; \
+                     its value is stored there when the function resumes",
+                )),
+            }
+        }
+        Expr::Field(f) => {
+            let (base, root) = template(r, &f.base, captures)?;
+            let member = &f.member;
+            Ok((quote!(#base.#member), root))
+        }
+        Expr::Index(ix) => {
+            let (base, root) = template(r, &ix.expr, captures)?;
+            let c = format_ident!("__tame_c{}", captures.len(), span = Span::mixed_site());
+            captures.push((*ix.index).clone());
+            Ok((quote!(#base[#c]), root))
+        }
+        Expr::Paren(p) => template(r, &p.expr, captures),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+            let (inner, root) = template(r, &u.expr, captures)?;
+            Ok((quote!((*#inner)), root))
+        }
+        other => Err(syn::Error::new_spanned(
+            other,
+            "a mkevent! slot must be a place: a variable, a field (x.y), an index (a[i]) or a combination; \
+             the event's value is stored there when the function resumes",
+        )),
+    }
+}
+
+/// What pairs `mkevent!(r, ..)` with `twait!(r)`: the binding and field
+/// path `r` names (through `&`, `*` and parentheses), or its tokens.
+pub fn rendezvous_key(r: &Resolver, e: &Expr) -> RendezvousKey {
+    fn strip(e: &Expr) -> &Expr {
+        match e {
+            Expr::Reference(x) => strip(&x.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+            Expr::Paren(p) => strip(&p.expr),
+            Expr::Group(g) => strip(&g.expr),
+            other => other,
+        }
+    }
+    fn path(r: &Resolver, e: &Expr) -> Option<(BindingId, Vec<String>)> {
+        match strip(e) {
+            Expr::Path(_) => {
+                let ident = syntax::as_ident(strip(e))?;
+                let b = r.lookup(&ident.to_string())?;
+                Some((b, Vec::new()))
+            }
+            Expr::Field(f) => {
+                let (b, mut fields) = path(r, &f.base)?;
+                fields.push(f.member.to_token_stream().to_string());
+                Some((b, fields))
+            }
+            _ => None,
+        }
+    }
+    match path(r, e) {
+        Some((b, fields)) => RendezvousKey::Binding(b, fields),
+        None => RendezvousKey::Tokens(strip(e).to_token_stream().to_string()),
+    }
+}

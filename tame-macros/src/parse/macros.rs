@@ -1,0 +1,186 @@
+//! The syntax of our own macros inside a tamed body: recognizing
+//! `twait!`, `mkevent!` and `tvars!`, and parsing their arguments.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Macro, MacroDelimiter, Stmt, Token};
+
+/// Which of our macros an invocation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Twait,
+    Mkevent,
+    Tvars,
+}
+
+/// Recognizes `twait!`, `tame::twait!` (and likewise for the others) by
+/// the last path segment.
+pub fn which(mac: &Macro) -> Option<Which> {
+    let last = mac.path.segments.last()?;
+    if !last.arguments.is_none() {
+        return None;
+    }
+    match last.ident.to_string().as_str() {
+        "twait" => Some(Which::Twait),
+        "mkevent" => Some(Which::Mkevent),
+        "tvars" => Some(Which::Tvars),
+        _ => None,
+    }
+}
+
+/// The macro of a statement, if it is one of ours.
+pub fn stmt_macro(stmt: &Stmt) -> Option<(&Macro, Which)> {
+    match stmt {
+        Stmt::Macro(m) => which(&m.mac).map(|w| (&m.mac, w)),
+        Stmt::Expr(Expr::Macro(m), _) => which(&m.mac).map(|w| (&m.mac, w)),
+        _ => None,
+    }
+}
+
+/// The two forms of `twait!`.
+pub enum TwaitForm {
+    /// `twait! { stmts }`: the implicit rendezvous.
+    Block(Vec<Stmt>),
+    /// `twait!(r)`: the next id of rendezvous `r`.
+    Rendezvous(Expr),
+}
+
+/// Braces make the block form, parentheses (or brackets) the rendezvous form.
+pub fn twait_form(mac: &Macro) -> syn::Result<TwaitForm> {
+    match mac.delimiter {
+        MacroDelimiter::Brace(_) => {
+            let stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+            Ok(TwaitForm::Block(stmts))
+        }
+        _ => {
+            if mac.tokens.is_empty() {
+                return Err(syn::Error::new_spanned(
+                    mac,
+                    "twait!() needs a rendezvous: write twait!(r), or twait! { ... } to wait for the events made inside the block",
+                ));
+            }
+            let expr: Expr = syn::parse2(mac.tokens.clone())?;
+            Ok(TwaitForm::Rendezvous(expr))
+        }
+    }
+}
+
+/// The arguments of `mkevent!(a, b, ...)`, not yet told apart into
+/// rendezvous, id and slots (that depends on where the invocation is).
+pub struct MkeventArgs(pub Vec<Expr>);
+
+impl Parse for MkeventArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let args = Punctuated::<Expr, Token![,]>::parse_terminated(input)?;
+        Ok(MkeventArgs(args.into_iter().collect()))
+    }
+}
+
+pub fn mkevent_args(mac: &Macro) -> syn::Result<Vec<Expr>> {
+    syn::parse2::<MkeventArgs>(mac.tokens.clone()).map(|a| a.0)
+}
+
+/// The `let` statements of `tvars! { ... }`.
+pub fn tvars_stmts(mac: &Macro) -> syn::Result<Vec<Stmt>> {
+    let stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+    for s in &stmts {
+        if !matches!(s, Stmt::Local(_)) {
+            return Err(syn::Error::new_spanned(
+                s,
+                "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`",
+            ));
+        }
+    }
+    Ok(stmts)
+}
+
+/// Whether tokens contain a `twait!` invocation (used where the code is
+/// not parsed: other macros' arguments).
+pub fn tokens_mention_twait(ts: &TokenStream) -> bool {
+    let mut prev_twait = false;
+    for tt in ts.clone() {
+        match tt {
+            TokenTree::Ident(i) => prev_twait = i == "twait",
+            TokenTree::Punct(p) => {
+                if prev_twait && p.as_char() == '!' {
+                    return true;
+                }
+                prev_twait = false;
+            }
+            TokenTree::Group(g) => {
+                if tokens_mention_twait(&g.stream()) {
+                    return true;
+                }
+                prev_twait = false;
+            }
+            TokenTree::Literal(_) => prev_twait = false,
+        }
+    }
+    false
+}
+
+/// Whether an expression contains a twait of the function's own body:
+/// closures, `async` blocks and nested items are other bodies (a twait
+/// there is a misuse that `check` reports).
+pub fn has_twait(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_macro(&mut self, m: &'ast Macro) {
+            match which(m) {
+                Some(Which::Twait) => self.0 = true,
+                Some(_) => {}
+                None => self.0 |= tokens_mention_twait(&m.tokens),
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+/// Every path our macros are named by in the tokens (`twait`,
+/// `tame::twait`), once each, so that an expansion can keep the user's
+/// imports of them used.
+pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
+    struct Collect(Vec<syn::Path>);
+    impl Collect {
+        fn note(&mut self, m: &Macro) {
+            let key = quote::ToTokens::to_token_stream(&m.path).to_string();
+            let seen = self
+                .0
+                .iter()
+                .any(|p| quote::ToTokens::to_token_stream(p).to_string() == key);
+            if !seen {
+                self.0.push(m.path.clone());
+            }
+        }
+        fn scan(&mut self, tokens: &TokenStream) {
+            // Our macros nested in other macros' tokens (`vec![mkevent!()]`)
+            // or in ours: parse what parses.
+            if let Ok(stmts) = syn::Block::parse_within.parse2(tokens.clone()) {
+                for s in &stmts {
+                    syn::visit::Visit::visit_stmt(self, s);
+                }
+            } else if let Ok(args) = syn::parse2::<MkeventArgs>(tokens.clone()) {
+                for a in &args.0 {
+                    syn::visit::Visit::visit_expr(self, a);
+                }
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Collect {
+        fn visit_macro(&mut self, m: &'ast Macro) {
+            if which(m).is_some() {
+                self.note(m);
+            }
+            self.scan(&m.tokens);
+        }
+    }
+    let mut c = Collect(Vec::new());
+    syn::visit::Visit::visit_block(&mut c, block);
+    c.0
+}

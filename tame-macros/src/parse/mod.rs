@@ -1,0 +1,924 @@
+//! Parse: a tamed function's tokens → the IR, once.
+//!
+//! One walk over the body builds the spine ([`crate::ir`]), resolves every
+//! name to a binding id (with Rust's scoping: shadowing makes a second
+//! binding), resolves which loop each `break`/`continue` leaves for, and
+//! normalizes expressions that hold a twait (`normalize.rs`). Later phases
+//! never look at the user's tokens again except to copy them.
+
+mod events;
+pub mod macros;
+mod normalize;
+pub mod plain;
+mod scope;
+pub mod syntax;
+
+use std::collections::HashSet;
+
+use proc_macro2::{Ident, Span};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Expr, FnArg, ItemFn, Pat, ReturnType};
+
+use crate::errors::Errors;
+use crate::ir::{
+    self, BindingId, BindingKind, Effect, Effects, Function, LoopId, Param, ScopeId, SlotSiteId,
+    TempKind, WaitId,
+};
+use macros::Which;
+use plain::Resolver;
+
+/// Builds the IR of one function.
+pub struct Builder<'e> {
+    pub f: Function,
+    pub errors: &'e mut Errors,
+    scope: scope::Scopes,
+    /// Spine loops around the current point, innermost last.
+    loop_stack: Vec<LoopId>,
+    /// Inside a `twait! {}` block: its wait and scope.
+    pub in_wait: Option<WaitId>,
+    pub wait_scope: Option<ScopeId>,
+    /// Slot sites made in the current `twait! {}` block.
+    pub wait_lists: Vec<SlotSiteId>,
+    /// Declarations that go to the start of the body (slot lists of
+    /// explicit-rendezvous sites).
+    prelude: Vec<ir::Stmt>,
+    /// Names declared as rendezvous anywhere (for `mkevent!(self.r, ..)`).
+    pub rendezvous_names: HashSet<String>,
+    /// The task context parameter of the machine.
+    pub cx: Ident,
+    /// The `Delivery` holding the function's `done` event.
+    pub done: Ident,
+    /// The body's scope (slot inboxes of explicit sites are declared there).
+    body_scope: ScopeId,
+    temps: usize,
+}
+
+/// Where the value of an expression goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Dest {
+    Discard,
+    Assign(BindingId),
+    /// The function's result (`return`).
+    Return,
+}
+
+/// Parses the function; `f` is the user's function with its signature
+/// already adjusted by the caller (see `tamed.rs`), `body` its body.
+pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
+    let returns_value = match &f.sig.output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => !matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty()),
+    };
+    let try_shaped = returns_value && try_shaped(&f.sig.output);
+    let mut b = Builder {
+        f: Function {
+            name: f.sig.ident.to_string(),
+            bindings: Vec::new(),
+            scopes: Vec::new(),
+            params: Vec::new(),
+            body: ir::Block {
+                scope: 0,
+                stmts: Vec::new(),
+            },
+            loops: Vec::new(),
+            waits: Vec::new(),
+            slot_sites: Vec::new(),
+            jumps: Vec::new(),
+            items: Vec::new(),
+            returns_value,
+            try_shaped,
+        },
+        errors,
+        scope: scope::Scopes::default(),
+        loop_stack: Vec::new(),
+        in_wait: None,
+        wait_scope: None,
+        wait_lists: Vec::new(),
+        prelude: Vec::new(),
+        rendezvous_names: HashSet::new(),
+        cx: syntax::hygienic("__tame_cx"),
+        done: syntax::hygienic("__tame_done"),
+        body_scope: 0,
+        temps: 0,
+    };
+    b.push_scope(); // the parameters'
+    let mut prelude_lets = Vec::new();
+    b.params(f, &mut prelude_lets);
+    let body_scope = b.push_scope();
+    b.body_scope = body_scope;
+    let mut stmts = Vec::new();
+    for l in prelude_lets {
+        b.local(l, &mut stmts);
+    }
+    let mut user = f.block.stmts.clone();
+    if let Some(first) = user.first() {
+        if let Some((mac, Which::Tvars)) = macros::stmt_macro(first) {
+            match macros::tvars_stmts(mac) {
+                Ok(lets) => {
+                    user.remove(0);
+                    user.splice(0..0, lets);
+                }
+                Err(e) => b.errors.push(e),
+            }
+        }
+    }
+    let dest = if returns_value {
+        Dest::Return
+    } else {
+        Dest::Discard
+    };
+    b.stmts(user, dest, &mut stmts);
+    b.check_slot_owners();
+    let mut all = std::mem::take(&mut b.prelude);
+    all.extend(stmts);
+    b.pop_scope();
+    b.pop_scope();
+    b.f.body = ir::Block {
+        scope: body_scope,
+        stmts: all,
+    };
+    b.f.scopes = b.scope.parents.clone();
+    b.f
+}
+
+impl Builder<'_> {
+    // ---- scopes and bindings (the rules live in scope.rs) ----
+
+    fn push_scope(&mut self) -> ScopeId {
+        self.scope.push()
+    }
+
+    fn pop_scope(&mut self) {
+        self.scope.pop();
+    }
+
+    /// The user binding a name refers to at this point.
+    pub fn resolve(&self, name: &str) -> Option<BindingId> {
+        self.scope.resolve(name)
+    }
+
+    /// A binding's identifier as written at `span` (its hygiene, the use's
+    /// location).
+    pub fn use_ident(&self, id: BindingId, span: Span) -> Ident {
+        let ident = &self.f.bindings[id].ident;
+        Ident::new(&ident.to_string(), span.resolved_at(ident.span()))
+    }
+
+    pub fn is_renamed(&self, id: BindingId) -> bool {
+        self.scope.renamed.contains(&id)
+    }
+
+    /// Declares a user binding in the current scope; a binding of the same
+    /// name already visible makes this one get other hygiene (same name),
+    /// so that a state can carry both.
+    #[allow(clippy::too_many_arguments)]
+    fn declare(
+        &mut self,
+        ident: &Ident,
+        mutable: bool,
+        ty: Option<syn::Type>,
+        trivial: bool,
+        borrow: Option<String>,
+        rendezvous: bool,
+    ) -> (BindingId, Ident) {
+        let name = ident.to_string();
+        let id = self.f.bindings.len();
+        let used = self.scope.ident_for(&self.f.bindings, id, ident);
+        if rendezvous {
+            self.rendezvous_names.insert(name.clone());
+        }
+        self.f.bindings.push(ir::Binding {
+            ident: used.clone(),
+            name: name.clone(),
+            span: ident.span(),
+            mutable,
+            ty,
+            scope: self.scope.current(),
+            kind: BindingKind::User,
+            trivial,
+            borrow,
+            rendezvous,
+        });
+        self.scope.make_visible(id, name);
+        (id, used)
+    }
+
+    /// Declares the bindings of a pattern, renaming its identifiers where
+    /// they clash (see `declare`).
+    fn declare_pat(
+        &mut self,
+        pat: &mut Pat,
+        init: Option<&Expr>,
+        ty: Option<&syn::Type>,
+        borrow_why: Option<String>,
+    ) -> Vec<BindingId> {
+        let ty = ty.cloned().or_else(|| syntax::pattern_type(pat));
+        let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
+        let trivial = init.is_some_and(syntax::trivially_undroppable)
+            || ty.as_ref().is_some_and(syntax::trivially_undroppable_type);
+        // Bindings out of a borrow (`if let Some(x) = v.first()`,
+        // `let (a, b) = s.split_once(' ')?`) are references or views.
+        let from_borrow = borrow_why.is_some()
+            || init.is_some_and(|e| syntax::borrow_root(e).is_some() && !syntax::is_guard(e));
+        let borrow = borrow_why
+            .or_else(|| {
+                let (root, how) = syntax::borrow_root(init?)?;
+                self.resolve(&root.to_string())?;
+                Some(format!("it borrows `{root}` ({how})"))
+            })
+            .or_else(|| self.closure_borrow(init?));
+        // A reference, or a view like `v.iter()`, has no drop of its own:
+        // it is kept across a twait only if used after it (and then it is
+        // an error). A guard (`m.lock()`) is kept to its scope's end.
+        let trivial = trivial || (borrow.is_some() && !init.is_some_and(syntax::is_guard));
+        let mentions = |t: proc_macro2::TokenStream| {
+            t.into_iter().any(|tt| match tt {
+                proc_macro2::TokenTree::Ident(i) => i == "Rendezvous",
+                proc_macro2::TokenTree::Group(g) => g.stream().to_string().contains("Rendezvous"),
+                _ => false,
+            })
+        };
+        let rendezvous = init.is_some_and(|e| mentions(e.to_token_stream()))
+            || ty.as_ref().is_some_and(|t| mentions(t.to_token_stream()));
+        let mut ids = Vec::new();
+        let mut visit = DeclarePat {
+            b: self,
+            ids: &mut ids,
+            ty: if single { ty.clone() } else { None },
+            trivial: (single && trivial) || from_borrow,
+            borrow,
+            rendezvous: single && rendezvous,
+        };
+        syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
+        ids
+    }
+
+    /// Why a non-`move` closure cannot be kept: it borrows the function's
+    /// variables it mentions.
+    fn closure_borrow(&self, init: &Expr) -> Option<String> {
+        let Expr::Closure(c) = init else { return None };
+        if c.capture.is_some() {
+            return None;
+        }
+        let mut names = Vec::new();
+        for tt in c.body.to_token_stream() {
+            collect_idents(tt, &mut names);
+        }
+        let first = names.into_iter().find(|n| self.resolve(n).is_some())?;
+        Some(format!(
+            "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
+             or build it again after the twait"
+        ))
+    }
+
+    /// A translator temporary in the current scope.
+    pub fn temp(&mut self, kind: TempKind) -> BindingId {
+        let n = self.temps;
+        self.temps += 1;
+        let base = match kind {
+            TempKind::Value => "value",
+            TempKind::Iter => "iter",
+            TempKind::Slots => "slots",
+            TempKind::Id => "id",
+        };
+        let name = format!("{base}{n}");
+        let id = self.f.bindings.len();
+        let ident = format_ident!("__tame_{}", name, span = Span::mixed_site());
+        // Visible by its own name (no user's name starts with `__tame_`),
+        // so that uses of it resolve like any other.
+        self.scope.make_visible(id, ident.to_string());
+        self.f.bindings.push(ir::Binding {
+            ident,
+            name,
+            span: Span::call_site(),
+            mutable: true,
+            ty: None,
+            scope: self.scope.current(),
+            kind: BindingKind::Temp(kind),
+            trivial: false,
+            borrow: None,
+            rendezvous: false,
+        });
+        id
+    }
+
+    /// Declares an explicit site's inbox at the start of the body.
+    pub fn declare_at_start(&mut self, list: BindingId) {
+        let ident = self.f.bindings[list].ident.clone();
+        self.f.bindings[list].scope = self.body_scope;
+        self.prelude.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote!(let mut #ident = ::tame::__private::Inbox::new();),
+            fx: Effects::default(),
+            defs: vec![list],
+            jumps: Vec::new(),
+            diverges: false,
+        }));
+    }
+
+    /// An explicit-rendezvous slot is stored when `twait!(r)` returns its
+    /// id: a function that never waits on `r` would never see the value.
+    fn check_slot_owners(&mut self) {
+        for site in &self.f.slot_sites {
+            let ir::SlotOwner::Rendezvous(key) = &site.owner else {
+                continue;
+            };
+            let waited =
+                self.f.waits.iter().any(
+                    |w| matches!(&w.kind, ir::WaitKind::Rendezvous { key: k, .. } if k == key),
+                );
+            if !waited {
+                self.errors.push(syn::Error::new(
+                    site.span,
+                    "this event's value is stored into its slot when `twait!(r)` returns its id, \
+                     but this function never waits on that rendezvous with `twait!`; wait on it \
+                     here, or make the event without a slot and keep the value another way",
+                ));
+            }
+        }
+    }
+
+    // ---- the signature ----
+
+    /// Parameters become bindings of the parameters' scope. A pattern
+    /// parameter gets a fresh name and is destructured at the body's start.
+    fn params(&mut self, f: &ItemFn, prelude: &mut Vec<syn::Local>) {
+        for (i, input) in f.sig.inputs.iter().enumerate() {
+            match input {
+                FnArg::Receiver(r) => {
+                    let ident = Ident::new("__tame_self", Span::call_site());
+                    let id = self.f.bindings.len();
+                    self.f.bindings.push(ir::Binding {
+                        ident,
+                        name: "self".into(),
+                        span: r.self_token.span,
+                        mutable: r.mutability.is_some(),
+                        ty: None,
+                        scope: self.scope.current(),
+                        kind: BindingKind::User,
+                        trivial: false,
+                        borrow: None,
+                        rendezvous: false,
+                    });
+                    self.scope.make_visible(id, "self".into());
+                    self.f.params.push(Param {
+                        binding: id,
+                        outer: quote!(self),
+                    });
+                }
+                FnArg::Typed(t) => match &*t.pat {
+                    Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                        let trivial = syntax::trivially_undroppable_type(&t.ty);
+                        let rendezvous = t.ty.to_token_stream().to_string().contains("Rendezvous");
+                        let (id, _) = self.declare(
+                            &p.ident,
+                            p.mutability.is_some(),
+                            Some((*t.ty).clone()),
+                            trivial,
+                            None,
+                            rendezvous,
+                        );
+                        let outer = p.ident.clone();
+                        self.f.params.push(Param {
+                            binding: id,
+                            outer: quote!(#outer),
+                        });
+                    }
+                    pat => {
+                        let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
+                        let id = self.f.bindings.len();
+                        self.f.bindings.push(ir::Binding {
+                            ident: arg.clone(),
+                            name: format!("arg{i}"),
+                            span: pat.span(),
+                            mutable: false,
+                            ty: Some((*t.ty).clone()),
+                            scope: self.scope.current(),
+                            kind: BindingKind::User,
+                            trivial: false,
+                            borrow: None,
+                            rendezvous: false,
+                        });
+                        self.scope.make_visible(id, format!("__tame_arg{i}"));
+                        self.f.params.push(Param {
+                            binding: id,
+                            outer: quote!(#arg),
+                        });
+                        let user = pat.clone();
+                        let ty = &t.ty;
+                        let l: syn::Stmt = syn::parse_quote!(let #user: #ty = #arg;);
+                        if let syn::Stmt::Local(l) = l {
+                            prelude.push(l);
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    // ---- statements ----
+
+    /// The statements of a block in the current scope; the tail goes to
+    /// `dest`.
+    fn stmts(&mut self, stmts: Vec<syn::Stmt>, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let n = stmts.len();
+        let mut had_tail = false;
+        for (i, s) in stmts.into_iter().enumerate() {
+            let last = i + 1 == n;
+            match s {
+                syn::Stmt::Item(item) => self.f.items.push(syn::Stmt::Item(item)),
+                syn::Stmt::Local(l) => self.local(l, out),
+                syn::Stmt::Macro(m) => match macros::which(&m.mac) {
+                    Some(Which::Twait) => {
+                        let d = if last && m.semi_token.is_none() {
+                            had_tail = true;
+                            dest
+                        } else {
+                            Dest::Discard
+                        };
+                        self.twait(&m.mac, d, out);
+                    }
+                    Some(Which::Tvars) => {}
+                    _ => {
+                        let stmt = syn::Stmt::Macro(m);
+                        let p = self.plain(stmt);
+                        out.push(ir::Stmt::Plain(p));
+                    }
+                },
+                syn::Stmt::Expr(e, semi) => {
+                    if last && semi.is_none() {
+                        had_tail = true;
+                        self.value(e, dest, out);
+                    } else {
+                        self.value(e, Dest::Discard, out);
+                    }
+                }
+            }
+        }
+        if !had_tail {
+            if let Dest::Assign(t) = dest {
+                if !out.last().is_some_and(diverges) {
+                    out.push(self.assign(t, syn::parse_quote!(())));
+                }
+            }
+        }
+    }
+
+    /// A `let`: its initializer's twaits go first (`normalize.rs`), then
+    /// the plain `let`.
+    fn local(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
+        if let Some(init) = &mut l.init {
+            if macros::has_twait(&init.expr) {
+                self.make_twait_free(&mut init.expr, out);
+            }
+            if init
+                .diverge
+                .as_ref()
+                .is_some_and(|(_, d)| macros::has_twait(d))
+            {
+                return self.let_else_waiting(l, out);
+            }
+        }
+        let mut r = Resolver::new(self);
+        r.local_init(&mut l);
+        let (fx, jumps) = (r.fx, r.jumps);
+        let init = l.init.as_ref().map(|i| (*i.expr).clone());
+        // A `let` that `#[cfg]` may remove keeps the user's names, so that
+        // later uses resolve to whichever binding exists.
+        let cfg = l.attrs.iter().any(|a| a.path().is_ident("cfg"));
+        self.scope.keep_names = cfg;
+        let defs = self.declare_pat(&mut l.pat, init.as_ref(), None, None);
+        self.scope.keep_names = false;
+        out.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::Stmt::Local(l),
+            fx,
+            defs,
+            jumps,
+            diverges: false,
+        }));
+    }
+
+    /// `let P = e else { ..twait.. };`: the `else` block is code of the
+    /// spine. Becomes
+    /// `let t = e; if !matches!(&t, P') { else } let P = t else { unreachable!() };`
+    /// (`P'` is `P` binding nothing).
+    fn let_else_waiting(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
+        let Some(init) = l.init.take() else { return };
+        let Some((_, els)) = init.diverge else { return };
+        let span = els.span();
+        let t = self.let_temp(*init.expr, out);
+        let t_ident = self.use_ident(t, span);
+        let mut test_pat = match &l.pat {
+            Pat::Type(pt) => (*pt.pat).clone(),
+            other => other.clone(),
+        };
+        syn::visit_mut::VisitMut::visit_pat_mut(&mut Unbind, &mut test_pat);
+        let cond: Expr = syn::parse_quote_spanned!(span=>
+            !::core::matches!(&#t_ident, #test_pat));
+        let then: Expr = match *els {
+            Expr::Block(b) => Expr::Block(b),
+            other => syn::parse_quote!({ #other }),
+        };
+        self.if_parts(cond, then, None, Dest::Discard, out);
+        let pat = l.pat;
+        let rest: syn::Stmt = syn::parse_quote_spanned!(span=>
+            let #pat = #t_ident else { ::core::unreachable!() };);
+        if let syn::Stmt::Local(rest) = rest {
+            self.local(rest, out);
+        }
+    }
+
+    /// Ordinary code.
+    fn plain(&mut self, mut stmt: syn::Stmt) -> ir::Plain {
+        let diverges = stmt_diverges(&stmt);
+        let mut r = Resolver::new(self);
+        r.stmt(&mut stmt);
+        ir::Plain {
+            stmt,
+            fx: r.fx,
+            defs: Vec::new(),
+            jumps: r.jumps,
+            diverges,
+        }
+    }
+
+    /// `t = e;`
+    fn assign(&mut self, t: BindingId, mut e: Expr) -> ir::Stmt {
+        let mut r = Resolver::new(self);
+        r.expr(&mut e, plain::Use::Consume);
+        let (mut fx, jumps) = (r.fx, r.jumps);
+        fx.push(t, Effect::Write);
+        let ident = &self.f.bindings[t].ident;
+        ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote!(#ident = #e;),
+            fx,
+            defs: Vec::new(),
+            jumps,
+            diverges: false,
+        })
+    }
+
+    /// `let t = e;` for a fresh temporary.
+    fn let_temp(&mut self, mut e: Expr, out: &mut Vec<ir::Stmt>) -> BindingId {
+        let mut r = Resolver::new(self);
+        r.expr(&mut e, plain::Use::Consume);
+        let (fx, jumps) = (r.fx, r.jumps);
+        let t = self.temp(TempKind::Value);
+        let ident = &self.f.bindings[t].ident;
+        out.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote!(let #ident = #e;),
+            fx,
+            defs: vec![t],
+            jumps,
+            diverges: false,
+        }));
+        t
+    }
+
+    /// `let t;` for a temporary assigned in branches.
+    fn declare_temp(&mut self, out: &mut Vec<ir::Stmt>) -> BindingId {
+        let t = self.temp(TempKind::Value);
+        let ident = &self.f.bindings[t].ident;
+        out.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote!(let #ident;),
+            fx: Effects::default(),
+            defs: vec![t],
+            jumps: Vec::new(),
+            diverges: false,
+        }));
+        t
+    }
+
+    /// `e` delivered to `dest`, for an `e` with no twait.
+    fn plain_to(&mut self, e: Expr, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        // `return`, `break`, a panic: nothing to deliver (`t = return x`
+        // would only draw lints).
+        let dest = if syntax::expr_diverges(&e) {
+            Dest::Discard
+        } else {
+            dest
+        };
+        match dest {
+            Dest::Discard => {
+                let semi = !matches!(
+                    e,
+                    Expr::If(_)
+                        | Expr::Match(_)
+                        | Expr::Block(_)
+                        | Expr::Loop(_)
+                        | Expr::While(_)
+                        | Expr::ForLoop(_)
+                        | Expr::Unsafe(_)
+                );
+                let stmt = syn::Stmt::Expr(e, semi.then(Default::default));
+                let p = self.plain(stmt);
+                out.push(ir::Stmt::Plain(p));
+            }
+            Dest::Assign(t) => {
+                let s = self.assign(t, e);
+                out.push(s);
+            }
+            Dest::Return => {
+                let span = e.span();
+                let ret: Expr = syn::parse_quote_spanned!(span=> return #e);
+                let p = self.plain(syn::Stmt::Expr(ret, Some(Default::default())));
+                out.push(ir::Stmt::Plain(p));
+            }
+        }
+    }
+
+    // ---- twait ----
+
+    /// `twait! { .. }` or `twait!(r)` as a statement or value.
+    fn twait(&mut self, mac: &syn::Macro, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        if self.in_wait.is_some() {
+            // check.rs reported it.
+            return;
+        }
+        let span = mac.span();
+        match macros::twait_form(mac) {
+            Ok(macros::TwaitForm::Block(stmts)) => {
+                let id = self.f.waits.len();
+                self.f.waits.push(ir::WaitInfo {
+                    span,
+                    kind: ir::WaitKind::Join {
+                        body: Vec::new(),
+                        lists: Vec::new(),
+                    },
+                });
+                let scope = self.push_scope();
+                self.in_wait = Some(id);
+                self.wait_scope = Some(scope);
+                let mut body = Vec::new();
+                for s in stmts {
+                    match s {
+                        syn::Stmt::Item(item) => self.f.items.push(syn::Stmt::Item(item)),
+                        syn::Stmt::Local(l) => {
+                            let mut tmp = Vec::new();
+                            self.local(l, &mut tmp);
+                            for s in tmp {
+                                if let ir::Stmt::Plain(p) = s {
+                                    body.push(p);
+                                }
+                            }
+                        }
+                        other => {
+                            let p = self.plain(other);
+                            body.push(p);
+                        }
+                    }
+                }
+                self.in_wait = None;
+                self.wait_scope = None;
+                self.pop_scope();
+                let lists = std::mem::take(&mut self.wait_lists);
+                for &site in &lists {
+                    let list = self.f.slot_sites[site].list;
+                    // Declared before the block, in the enclosing scope.
+                    self.f.bindings[list].scope = self.scope.current();
+                    let ident = self.f.bindings[list].ident.clone();
+                    out.push(ir::Stmt::Plain(ir::Plain {
+                        stmt: syn::parse_quote!(let mut #ident = ::tame::__private::SlotList::new();),
+                        fx: Effects::default(),
+                        defs: vec![list],
+                        jumps: Vec::new(),
+                        diverges: false,
+                    }));
+                }
+                self.f.waits[id].kind = ir::WaitKind::Join { body, lists };
+                out.push(ir::Stmt::Wait(ir::Wait { id, dest: None }));
+                match dest {
+                    Dest::Discard => {}
+                    other => self.plain_to(syn::parse_quote!(()), other, out),
+                }
+            }
+            Ok(macros::TwaitForm::Rendezvous(mut expr)) => {
+                let mut r = Resolver::new(self);
+                let key = r.rendezvous_key(&expr);
+                r.expr(&mut expr, plain::Use::Read);
+                let fx = r.fx;
+                let id = self.f.waits.len();
+                self.f.waits.push(ir::WaitInfo {
+                    span,
+                    kind: ir::WaitKind::Rendezvous { expr, fx, key },
+                });
+                match dest {
+                    Dest::Discard => out.push(ir::Stmt::Wait(ir::Wait { id, dest: None })),
+                    other => {
+                        let t = self.temp(TempKind::Id);
+                        out.push(ir::Stmt::Wait(ir::Wait { id, dest: Some(t) }));
+                        let ident = self.f.bindings[t].ident.clone();
+                        self.plain_to(syn::parse_quote!(#ident), other, out);
+                    }
+                }
+            }
+            Err(e) => self.errors.push(e),
+        }
+    }
+
+    // ---- jumps, return and `?` ----
+
+    /// The spine loop a `break`/`continue` with this label leaves for.
+    pub fn jump_target(&self, label: Option<&syn::Lifetime>, _span: Span) -> Option<LoopId> {
+        match label {
+            Some(l) => {
+                let name = l.ident.to_string();
+                self.loop_stack
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&id| self.f.loops[id].label.as_deref() == Some(&name))
+            }
+            None => self
+                .loop_stack
+                .iter()
+                .rev()
+                .copied()
+                .find(|&id| self.f.loops[id].is_loop),
+        }
+    }
+
+    /// `return v` in the machine.
+    ///
+    /// Input: `return v`. Output (a function with a value):
+    /// `return ::tame::__private::deliver(&mut done, v)`.
+    pub fn return_expr(&self, value: Option<Box<Expr>>, span: Span) -> Expr {
+        if !self.f.returns_value {
+            return match value {
+                Some(v) => syn::parse_quote_spanned!(span=> return #v),
+                None => syn::parse_quote_spanned!(span=> return),
+            };
+        }
+        let done = &self.done;
+        let v = match value {
+            Some(v) => quote!(#v),
+            None => quote_spanned!(span=> ()),
+        };
+        if self.f.try_shaped {
+            return syn::parse_quote_spanned!(span=>
+            return {
+                ::tame::__private::deliver(&mut #done, #v);
+                ::tame::__private::proceed()
+            });
+        }
+        syn::parse_quote_spanned!(span=> return ::tame::__private::deliver(&mut #done, #v))
+    }
+
+    /// `e?` in the machine.
+    ///
+    /// Input: `e?`. Output (a function with a value):
+    /// `match branch(e) { Continue(v) => v, Break(r) => return deliver(&mut done, from_residual(r)) }`.
+    pub fn try_expr(&self, inner: &Expr, span: Span) -> Expr {
+        // A `Result`/`Option` machine returns `Result<(), E>`/`Option<()>`:
+        // `?` is native there (see `ir::Function::try_shaped`).
+        if !self.f.returns_value || self.f.try_shaped {
+            return syn::parse_quote_spanned!(span=> #inner?);
+        }
+        let done = &self.done;
+        let v = syntax::hygienic("__tame_v");
+        let r = syntax::hygienic("__tame_r");
+        syn::parse_quote_spanned!(span=>
+            match ::tame::__private::Try::branch(#inner) {
+                ::core::ops::ControlFlow::Continue(#v) => #v,
+                ::core::ops::ControlFlow::Break(#r) => {
+                    return ::tame::__private::deliver(
+                        &mut #done,
+                        ::tame::__private::FromResidual::from_residual(#r),
+                    )
+                }
+            }
+        )
+    }
+}
+
+fn collect_idents(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
+    match tt {
+        proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+        proc_macro2::TokenTree::Group(g) => {
+            for t in g.stream() {
+                collect_idents(t, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a return type is named `Result` or `Option` (`io::Result<T>`,
+/// `anyhow::Result<T>` too).
+pub fn try_shaped(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    match &**ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| matches!(s.ident.to_string().as_str(), "Result" | "Option")),
+        _ => false,
+    }
+}
+
+/// Whether a statement of the IR certainly does not continue.
+pub fn diverges(s: &ir::Stmt) -> bool {
+    match s {
+        ir::Stmt::Plain(p) => p.diverges,
+        ir::Stmt::Jump(_) => true,
+        _ => false,
+    }
+}
+
+/// `return ..;` and the panicking macros.
+fn stmt_diverges(s: &syn::Stmt) -> bool {
+    let e = match s {
+        syn::Stmt::Expr(e, _) => e,
+        syn::Stmt::Macro(m) => {
+            return is_panicking(&m.mac.path);
+        }
+        _ => return false,
+    };
+    match e {
+        Expr::Return(_) => true,
+        Expr::Macro(m) => is_panicking(&m.mac.path),
+        _ => false,
+    }
+}
+
+fn is_panicking(p: &syn::Path) -> bool {
+    syntax::is_panicking(p)
+}
+
+/// Replaces a pattern's bindings with `_` (for a `matches!` test).
+struct Unbind;
+
+impl syn::visit_mut::VisitMut for Unbind {
+    fn visit_pat_mut(&mut self, p: &mut Pat) {
+        if let Pat::Ident(pi) = p {
+            if !syntax::looks_constant(pi) {
+                *p = match pi.subpat.take() {
+                    Some((_, sub)) => *sub,
+                    None => Pat::Wild(syn::PatWild {
+                        attrs: Vec::new(),
+                        underscore_token: Default::default(),
+                    }),
+                };
+                self.visit_pat_mut(p);
+                return;
+            }
+        }
+        syn::visit_mut::visit_pat_mut(self, p);
+    }
+
+    fn visit_expr_mut(&mut self, _: &mut Expr) {}
+}
+
+/// Declares the identifiers of a pattern.
+struct DeclarePat<'a, 'b> {
+    b: &'a mut Builder<'b>,
+    ids: &'a mut Vec<BindingId>,
+    ty: Option<syn::Type>,
+    trivial: bool,
+    borrow: Option<String>,
+    rendezvous: bool,
+}
+
+impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
+    fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        if let Some((_, sub)) = &mut p.subpat {
+            self.visit_pat_mut(sub);
+        }
+        if syntax::looks_constant(p) {
+            return;
+        }
+        let borrow = if p.by_ref.is_some() {
+            Some(format!("`{}` is bound by reference (`ref`)", p.ident))
+        } else {
+            self.borrow.clone()
+        };
+        let (id, used) = self.b.declare(
+            &p.ident,
+            p.mutability.is_some(),
+            self.ty.clone(),
+            self.trivial,
+            borrow,
+            self.rendezvous,
+        );
+        p.ident = used;
+        self.ids.push(id);
+    }
+
+    fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+        self.visit_pat_mut(&mut f.pat);
+        // Shorthand `S { x }` whose `x` got another name: spell the field
+        // out, so that it still matches field `x`.
+        if f.colon_token.is_none() {
+            if let (syn::Member::Named(m), Pat::Ident(p)) = (&f.member, &*f.pat) {
+                if p.ident != m.to_string().as_str() {
+                    f.colon_token = Some(Default::default());
+                }
+            }
+        }
+    }
+
+    fn visit_expr_mut(&mut self, _: &mut Expr) {}
+}

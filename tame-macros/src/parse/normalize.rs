@@ -1,0 +1,612 @@
+//! Expressions that hold a twait, taken apart into statements.
+//!
+//! * A twait, `if`, `match`, loop or block in an operand position sends
+//!   its value into a temporary first: `f(a(), twait!(r))` becomes
+//!   `let t0 = a(); <wait into t1>; f(t0, t1)`. Operands to the left of
+//!   the twait are evaluated before it, in order, as Rust does; those that
+//!   only read a place (`x`, `self.n`, `&v[i]`, a literal) stay where they
+//!   are and are read after it.
+//! * `a && twait!(..)` becomes an `if`, so the right side still runs only
+//!   when it has to.
+//! * An `if`, `match` or loop whose value is used delivers it through a
+//!   temporary assigned at the end of each branch (or by `break value`).
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::Expr;
+
+use super::macros::{self, has_twait, Which};
+use super::plain::{Resolver, Use};
+use super::syntax::{self, stays_in_place};
+use super::{Builder, Dest};
+use crate::ir::{self, BindingId, LoopHead, LoopInfo, TempKind};
+
+impl Builder<'_> {
+    /// The statements that compute `e` and deliver its value to `dest`.
+    pub(super) fn value(&mut self, e: Expr, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        // A jump that is a statement of its own jumps directly.
+        if let Some(()) = self.direct_jump(&e, out) {
+            return;
+        }
+        if !has_twait(&e) {
+            self.plain_to(e, dest, out);
+            return;
+        }
+        match e {
+            Expr::Macro(m) if macros::which(&m.mac) == Some(Which::Twait) => {
+                self.twait(&m.mac, dest, out)
+            }
+            Expr::Paren(p) => self.value(*p.expr, dest, out),
+            Expr::Group(g) => self.value(*g.expr, dest, out),
+            Expr::If(i) => self.if_(i, dest, out),
+            Expr::Match(m) => self.match_(m, dest, out),
+            Expr::Loop(l) => {
+                let d = self.loop_dest(dest, out);
+                let span = l.span();
+                let label = l.label.clone();
+                let body = l.body.stmts;
+                self.loop_(
+                    label.as_ref(),
+                    true,
+                    d,
+                    |_, _| Some(LoopHead::Loop),
+                    body,
+                    span,
+                    out,
+                );
+                self.after_loop(d, dest, out);
+            }
+            Expr::While(w) => self.while_(w, dest, out),
+            Expr::ForLoop(f) => self.for_(f, dest, out),
+            Expr::Block(b) => {
+                let span = b.span();
+                let label = b.label.as_ref().map(|l| l.name.ident.to_string());
+                let d = match (label.is_some(), dest) {
+                    (false, d) => d,
+                    (true, Dest::Discard) => Dest::Discard,
+                    (true, Dest::Assign(t)) => Dest::Assign(t),
+                    (true, Dest::Return) => Dest::Assign(self.declare_temp(out)),
+                };
+                let id = label.map(|label| {
+                    let id = self.f.loops.len();
+                    self.f.loops.push(LoopInfo {
+                        label: Some(label),
+                        is_loop: false,
+                        dest: match d {
+                            Dest::Assign(t) => Some(t),
+                            _ => None,
+                        },
+                        span,
+                    });
+                    self.loop_stack.push(id);
+                    id
+                });
+                let scope = self.push_scope();
+                let mut stmts = Vec::new();
+                self.stmts(b.block.stmts, d, &mut stmts);
+                self.pop_scope();
+                if id.is_some() {
+                    self.loop_stack.pop();
+                }
+                out.push(ir::Stmt::Block(ir::Block { scope, stmts }, id));
+                if let (Some(_), Dest::Assign(t)) = (id, d) {
+                    self.after_loop(Some(t), dest, out);
+                }
+            }
+            Expr::Unsafe(u) => {
+                self.errors.spanned(
+                    u.unsafe_token,
+                    "twait! cannot be used inside an `unsafe` block; keep the unsafe code in its own block \
+                     before or after the twait!",
+                );
+            }
+            Expr::Return(r) => match r.expr {
+                Some(v) if self.f.returns_value => self.value(*v, Dest::Return, out),
+                Some(v) => {
+                    self.value(*v, Dest::Discard, out);
+                    self.plain_to(syn::parse_quote!(()), Dest::Return, out);
+                }
+                None => self.plain_to(syn::parse_quote!(()), Dest::Return, out),
+            },
+            Expr::Binary(b)
+                if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
+                    && has_twait(&b.right) =>
+            {
+                // `l && r` → `if l { r } else { false }`; `l || r` → `if l { true } else { r }`.
+                let and = matches!(b.op, syn::BinOp::And(_));
+                let mut cond = *b.left;
+                self.make_twait_free(&mut cond, out);
+                let d = match dest {
+                    Dest::Assign(_) | Dest::Return => dest,
+                    Dest::Discard => Dest::Discard,
+                };
+                let right = *b.right;
+                let short: Expr = if and {
+                    syn::parse_quote!(false)
+                } else {
+                    syn::parse_quote!(true)
+                };
+                let (then_e, else_e) = if and { (right, short) } else { (short, right) };
+                self.if_parts(cond, then_e, Some(else_e), d, out);
+            }
+            mut other => {
+                self.make_twait_free(&mut other, out);
+                self.plain_to(other, dest, out);
+            }
+        }
+    }
+
+    /// `break`/`continue` (with a value) as a statement of the spine.
+    fn direct_jump(&mut self, e: &Expr, out: &mut Vec<ir::Stmt>) -> Option<()> {
+        let (label, is_break, value) = match e {
+            Expr::Break(b) => (b.label.as_ref(), true, b.expr.as_deref()),
+            Expr::Continue(c) => (c.label.as_ref(), false, None),
+            _ => return None,
+        };
+        let target = self.jump_target(label, e.span())?;
+        if let Some(v) = value {
+            match self.f.loops[target].dest {
+                Some(d) => self.value(v.clone(), Dest::Assign(d), out),
+                None => {
+                    self.errors.spanned(
+                        v,
+                        "`break` with a value only works in a `loop` or labeled block",
+                    );
+                }
+            }
+        }
+        let k = self.f.jumps.len();
+        self.f.jumps.push(ir::JumpInfo {
+            target,
+            is_break,
+            writes: Vec::new(),
+            hidden: Vec::new(),
+        });
+        out.push(ir::Stmt::Jump(k));
+        Some(())
+    }
+
+    /// Makes `e` free of twaits: its twaits, and the operands evaluated
+    /// before them, move into statements before it.
+    pub(super) fn make_twait_free(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        if !has_twait(e) {
+            return;
+        }
+        let whole = match e {
+            Expr::Macro(_)
+            | Expr::If(_)
+            | Expr::Match(_)
+            | Expr::Loop(_)
+            | Expr::While(_)
+            | Expr::ForLoop(_)
+            | Expr::Block(_)
+            | Expr::Unsafe(_)
+            | Expr::Return(_)
+            | Expr::Break(_)
+            | Expr::Continue(_) => true,
+            Expr::Binary(b) => {
+                matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) && has_twait(&b.right)
+            }
+            _ => false,
+        };
+        if whole {
+            if let Expr::Macro(m) = e {
+                if macros::which(&m.mac).is_none() {
+                    self.errors.spanned(
+                        &m.mac,
+                        "twait! cannot be used inside another macro's arguments; bind its value first \
+                         (`let x = twait!(r);`) and pass `x`",
+                    );
+                    return;
+                }
+            }
+            let span = e.span();
+            let taken = std::mem::replace(e, Expr::Verbatim(Default::default()));
+            let t = self.value_to_temp(taken, out);
+            *e = self.temp_expr(t, span);
+            return;
+        }
+        let mut kids = children(e);
+        let last = kids.iter().rposition(|k| has_twait(k));
+        let Some(last) = last else { return };
+        for (i, kid) in kids.iter_mut().enumerate() {
+            if i > last {
+                break;
+            }
+            if has_twait(kid) {
+                self.make_twait_free(kid, out);
+            } else if !stays_in_place(kid) {
+                let span = kid.span();
+                let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
+                let t = self.let_temp(taken, out);
+                **kid = self.temp_expr(t, span);
+            }
+        }
+    }
+
+    fn temp_expr(&self, t: BindingId, span: Span) -> Expr {
+        let ident = self.use_ident(t, span);
+        syn::parse_quote!(#ident)
+    }
+
+    /// The value of `e` in a fresh temporary.
+    fn value_to_temp(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) -> BindingId {
+        if let Expr::Macro(m) = &e {
+            if let Ok(macros::TwaitForm::Rendezvous(_)) = macros::twait_form(&m.mac) {
+                // `twait!(r)` makes its own temporary.
+                let t = self.declare_temp(out);
+                self.twait(&m.mac, Dest::Assign(t), out);
+                return t;
+            }
+        }
+        let t = self.declare_temp(out);
+        self.value(e, Dest::Assign(t), out);
+        t
+    }
+
+    // ---- if and match ----
+
+    fn if_(&mut self, i: syn::ExprIf, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let mut cond = *i.cond;
+        match &mut cond {
+            Expr::Let(l) => self.make_twait_free(&mut l.expr, out),
+            other => self.make_twait_free(other, out),
+        }
+        let then = Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: i.then_branch,
+        });
+        let els = i.else_branch.map(|(_, e)| *e);
+        self.if_parts(cond, then, els, dest, out);
+    }
+
+    /// An `if` whose condition has no twait; its branches may.
+    pub(super) fn if_parts(
+        &mut self,
+        cond: Expr,
+        then: Expr,
+        els: Option<Expr>,
+        dest: Dest,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        // `else` takes a block or another `if`.
+        let els = els.map(|e| match e {
+            Expr::Block(_) | Expr::If(_) => e,
+            other => syn::parse_quote!({ #other }),
+        });
+        let branches_wait = has_twait(&then) || els.as_ref().is_some_and(has_twait);
+        if !branches_wait {
+            let e: Expr = match els {
+                Some(els) => syn::parse_quote!(if #cond #then else #els),
+                None => syn::parse_quote!(if #cond #then),
+            };
+            self.plain_to(e, dest, out);
+            return;
+        }
+        // The condition's `let` bindings live in the `then` branch.
+        let then_scope = self.push_scope();
+        let mut cond = cond;
+        let mut r = Resolver::new(self);
+        r.expr(&mut cond, Use::Read);
+        let fx = r.fx;
+        let defs = match &mut cond {
+            Expr::Let(l) => {
+                let init = (*l.expr).clone();
+                self.declare_pat(&mut l.pat, Some(&init), None, None)
+            }
+            _ => Vec::new(),
+        };
+        let mut then_stmts = Vec::new();
+        self.block_expr(then, dest, &mut then_stmts);
+        self.pop_scope();
+        let els = match els {
+            Some(e) => {
+                let scope = self.push_scope();
+                let mut stmts = Vec::new();
+                self.block_expr(e, dest, &mut stmts);
+                self.pop_scope();
+                Some(ir::Block { scope, stmts })
+            }
+            None => match dest {
+                Dest::Assign(t) => {
+                    let scope = self.push_scope();
+                    let stmts = vec![self.assign(t, syn::parse_quote!(()))];
+                    self.pop_scope();
+                    Some(ir::Block { scope, stmts })
+                }
+                _ => None,
+            },
+        };
+        out.push(ir::Stmt::If(ir::If {
+            cond,
+            fx,
+            defs,
+            then: ir::Block {
+                scope: then_scope,
+                stmts: then_stmts,
+            },
+            els,
+        }));
+    }
+
+    /// The statements of a branch (a block, an `else if`, an arm's
+    /// expression) in the current scope.
+    fn block_expr(&mut self, e: Expr, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        match e {
+            Expr::Block(b) if b.label.is_none() => self.stmts(b.block.stmts, dest, out),
+            other => self.value(other, dest, out),
+        }
+    }
+
+    fn match_(&mut self, m: syn::ExprMatch, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let mut scrutinee = *m.expr;
+        self.make_twait_free(&mut scrutinee, out);
+        let arms_wait = m
+            .arms
+            .iter()
+            .any(|a| has_twait(&a.body) || a.guard.as_ref().is_some_and(|(_, g)| has_twait(g)));
+        if !arms_wait {
+            let arms = &m.arms;
+            let e: Expr = syn::parse_quote!(match #scrutinee { #(#arms)* });
+            self.plain_to(e, dest, out);
+            return;
+        }
+        let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
+        let mut r = Resolver::new(self);
+        r.expr(&mut scrutinee, if moves { Use::Consume } else { Use::Read });
+        let fx = r.fx;
+        let borrowed = syntax::borrow_root(&scrutinee).map(|(root, how)| {
+            format!("it is bound from a borrow of `{root}` ({how}); match on an owned value or clone it")
+        });
+        let mut arms = Vec::new();
+        for arm in m.arms {
+            let scope = self.push_scope();
+            let mut pat = arm.pat;
+            let defs = self.declare_pat(&mut pat, None, None, borrowed.clone());
+            let guard = arm.guard.map(|(_, g)| {
+                let mut g = *g;
+                if has_twait(&g) {
+                    self.errors.spanned(
+                        &g,
+                        "twait! cannot be used in a match guard; wait before the match, or inside the arm",
+                    );
+                }
+                let mut r = Resolver::new(self);
+                r.expr(&mut g, Use::Read);
+                let fx = r.fx;
+                (g, fx)
+            });
+            let mut stmts = Vec::new();
+            self.block_expr(*arm.body, dest, &mut stmts);
+            self.pop_scope();
+            arms.push(ir::Arm {
+                pat,
+                guard,
+                defs,
+                body: ir::Block { scope, stmts },
+            });
+        }
+        out.push(ir::Stmt::Match(ir::Match {
+            scrutinee,
+            fx,
+            arms,
+        }));
+    }
+
+    // ---- loops ----
+
+    /// Where a loop's `break value` goes.
+    fn loop_dest(&mut self, dest: Dest, out: &mut Vec<ir::Stmt>) -> Option<BindingId> {
+        match dest {
+            Dest::Discard => None,
+            Dest::Assign(t) => Some(t),
+            Dest::Return => Some(self.declare_temp(out)),
+        }
+    }
+
+    /// After a loop with a value: deliver it.
+    fn after_loop(&mut self, d: Option<BindingId>, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let Some(t) = d else { return };
+        match dest {
+            Dest::Discard => {}
+            Dest::Assign(x) if x == t => {}
+            other => {
+                let ident = self.f.bindings[t].ident.clone();
+                self.plain_to(syn::parse_quote!(#ident), other, out);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn loop_(
+        &mut self,
+        label: Option<&syn::Label>,
+        is_loop: bool,
+        dest: Option<BindingId>,
+        head: impl FnOnce(&mut Self, &mut Vec<ir::Stmt>) -> Option<LoopHead>,
+        body: Vec<syn::Stmt>,
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        let id = self.f.loops.len();
+        self.f.loops.push(LoopInfo {
+            label: label.map(|l| l.name.ident.to_string()),
+            is_loop,
+            dest,
+            span,
+        });
+        self.loop_stack.push(id);
+        let scope = self.push_scope();
+        let mut stmts = Vec::new();
+        let head = head(self, &mut stmts);
+        self.stmts(body, Dest::Discard, &mut stmts);
+        self.pop_scope();
+        self.loop_stack.pop();
+        if let Some(head) = head {
+            out.push(ir::Stmt::Loop(ir::Loop {
+                id,
+                head,
+                body: ir::Block { scope, stmts },
+            }));
+        }
+    }
+
+    fn while_(&mut self, w: syn::ExprWhile, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let span = w.span();
+        let label = w.label.clone();
+        let cond = *w.cond;
+        let body = w.body.stmts;
+        if has_twait(&cond) {
+            // `while c { b }` → `loop { if c { b } else { break } }`, the
+            // condition's twait at the loop's head.
+            let then: syn::Block = syn::parse_quote!({ #(#body)* });
+            let then = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: then,
+            });
+            self.loop_(
+                label.as_ref(),
+                true,
+                None,
+                |b, stmts| {
+                    let mut cond = cond;
+                    match &mut cond {
+                        Expr::Let(l) => b.make_twait_free(&mut l.expr, stmts),
+                        other => b.make_twait_free(other, stmts),
+                    }
+                    let brk: Expr = syn::parse_quote!(break);
+                    b.if_parts(cond, then, Some(brk), Dest::Discard, stmts);
+                    Some(LoopHead::Loop)
+                },
+                Vec::new(),
+                span,
+                out,
+            );
+        } else {
+            self.loop_(
+                label.as_ref(),
+                true,
+                None,
+                |b, _| {
+                    let mut cond = cond;
+                    let mut r = Resolver::new(b);
+                    r.expr(&mut cond, Use::Read);
+                    let fx = r.fx;
+                    let defs = match &mut cond {
+                        Expr::Let(l) => {
+                            let init = (*l.expr).clone();
+                            b.declare_pat(&mut l.pat, Some(&init), None, None)
+                        }
+                        _ => Vec::new(),
+                    };
+                    Some(LoopHead::While { cond, fx, defs })
+                },
+                body,
+                span,
+                out,
+            );
+        }
+        self.unit_value(dest, out);
+    }
+
+    fn for_(&mut self, f: syn::ExprForLoop, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let span = f.span();
+        let mut iter_expr = *f.expr;
+        self.make_twait_free(&mut iter_expr, out);
+        let borrow = syntax::borrow_root(&iter_expr).map(|(root, how)| {
+            format!(
+                "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
+                 (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
+            )
+        });
+        let iter_span = iter_expr.span();
+        let mut r = Resolver::new(self);
+        r.expr(&mut iter_expr, Use::Consume);
+        let (fx, jumps) = (r.fx, r.jumps);
+        let iter = self.temp(TempKind::Iter);
+        self.f.bindings[iter].borrow = borrow;
+        self.f.bindings[iter].span = iter_span;
+        let ident = self.f.bindings[iter].ident.clone();
+        out.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote_spanned!(iter_span=>
+                let mut #ident = ::core::iter::IntoIterator::into_iter(#iter_expr);),
+            fx,
+            defs: vec![iter],
+            jumps,
+            diverges: false,
+        }));
+        let pat = *f.pat;
+        self.loop_(
+            f.label.as_ref(),
+            true,
+            None,
+            |b, _| {
+                let mut pat = pat;
+                let defs = b.declare_pat(&mut pat, None, None, None);
+                Some(LoopHead::For { iter, pat, defs })
+            },
+            f.body.stmts,
+            span,
+            out,
+        );
+        self.unit_value(dest, out);
+    }
+
+    /// A `while`/`for` used as a value gives `()`.
+    fn unit_value(&mut self, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        if dest != Dest::Discard {
+            self.plain_to(syn::parse_quote!(()), dest, out);
+        }
+    }
+}
+
+/// The direct operands of an expression, in evaluation order.
+fn children(e: &mut Expr) -> Vec<&mut Expr> {
+    match e {
+        Expr::Array(a) => a.elems.iter_mut().collect(),
+        Expr::Assign(a) => vec![&mut *a.right, &mut *a.left],
+        Expr::Binary(b) => vec![&mut *b.left, &mut *b.right],
+        Expr::Call(c) => {
+            let mut v = vec![&mut *c.func];
+            v.extend(c.args.iter_mut());
+            v
+        }
+        Expr::Cast(c) => vec![&mut *c.expr],
+        Expr::Field(f) => vec![&mut *f.base],
+        Expr::Index(i) => vec![&mut *i.expr, &mut *i.index],
+        Expr::MethodCall(m) => {
+            let mut v = vec![&mut *m.receiver];
+            v.extend(m.args.iter_mut());
+            v
+        }
+        Expr::Paren(p) => vec![&mut *p.expr],
+        Expr::Group(g) => vec![&mut *g.expr],
+        Expr::Range(r) => {
+            let mut v = Vec::new();
+            if let Some(s) = &mut r.start {
+                v.push(&mut **s);
+            }
+            if let Some(s) = &mut r.end {
+                v.push(&mut **s);
+            }
+            v
+        }
+        Expr::Reference(r) => vec![&mut *r.expr],
+        Expr::Repeat(r) => vec![&mut *r.expr],
+        Expr::Struct(s) => {
+            let mut v: Vec<&mut Expr> = s.fields.iter_mut().map(|f| &mut f.expr).collect();
+            if let Some(rest) = &mut s.rest {
+                v.push(&mut **rest);
+            }
+            v
+        }
+        Expr::Try(t) => vec![&mut *t.expr],
+        Expr::Tuple(t) => t.elems.iter_mut().collect(),
+        Expr::Unary(u) => vec![&mut *u.expr],
+        Expr::Let(l) => vec![&mut *l.expr],
+        Expr::Await(a) => vec![&mut *a.base],
+        _ => Vec::new(),
+    }
+}

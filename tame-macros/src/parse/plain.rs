@@ -1,0 +1,896 @@
+//! Ordinary code (no twait inside): resolve its names once, record what it
+//! does to the function's bindings, and rewrite in place what the machine
+//! needs rewritten.
+//!
+//! * A name that refers to a binding of the spine gets that binding's
+//!   identifier (a binding renamed to avoid a clash keeps the user's name
+//!   but not its hygiene, see `scope.rs`), and its use is recorded as an
+//!   [`Effect`]: read, consumed (used by value), written.
+//! * `self` becomes the variable `__tame_self`.
+//! * `mkevent!(..)` becomes the code that makes the event (`events.rs`).
+//! * `break`/`continue` that leave for a loop of the spine become
+//!   `__tame_jump!(k)` markers, replaced by `emit` with the jump.
+//! * `return e` and `e?` deliver the function's value through its `done`
+//!   event when it has one.
+//!
+//! Closures, `async` blocks and nested items are boundaries: names inside
+//! closures still resolve (they capture), but their `return`, `?` and
+//! jumps are their own.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Stmt, Token};
+
+use super::macros::{self, Which};
+use super::syntax::{self, pattern_bindings};
+use super::Builder;
+use crate::ir::{BindingId, Effect, Effects, JumpInfo};
+
+/// How an expression's value is used by its context.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// By value: a variable here is moved out (unless `Copy`).
+    Consume,
+    /// Borrowed or only read.
+    Read,
+}
+
+/// Walks one piece of ordinary code.
+pub struct Resolver<'a, 'e> {
+    pub b: &'a mut Builder<'e>,
+    pub fx: Effects,
+    pub jumps: Vec<usize>,
+    /// Names bound inside this piece of code (they hide spine bindings).
+    hidden: Vec<Vec<String>>,
+    /// Labels of loops and labeled blocks inside this piece, innermost
+    /// last (`None` for an unlabeled loop; `false` for a labeled block).
+    inner_loops: Vec<(Option<String>, bool)>,
+    /// Inside a closure or `async` block: `return`, `?` and jumps are its own.
+    closure_depth: usize,
+    /// Inside a branch, loop or closure: an assignment may not happen.
+    cond_depth: usize,
+    /// Bindings assigned on the path walked so far (a branch's own
+    /// assignments are forgotten when it ends).
+    path_writes: Vec<BindingId>,
+}
+
+impl<'a, 'e> Resolver<'a, 'e> {
+    pub fn new(b: &'a mut Builder<'e>) -> Self {
+        Resolver {
+            b,
+            fx: Effects::default(),
+            jumps: Vec::new(),
+            hidden: Vec::new(),
+            inner_loops: Vec::new(),
+            closure_depth: 0,
+            cond_depth: 0,
+            path_writes: Vec::new(),
+        }
+    }
+
+    fn is_hidden(&self, name: &str) -> bool {
+        self.hidden.iter().any(|s| s.iter().any(|n| n == name))
+    }
+
+    fn hide_pat(&mut self, pat: &syn::Pat) {
+        let names: Vec<String> = pattern_bindings(pat)
+            .iter()
+            .map(|p| p.ident.to_string())
+            .collect();
+        if let Some(top) = self.hidden.last_mut() {
+            top.extend(names);
+        } else {
+            self.hidden.push(names);
+        }
+    }
+
+    fn scoped<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.hidden.push(Vec::new());
+        let r = f(self);
+        self.hidden.pop();
+        r
+    }
+
+    fn conditional<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.cond_depth += 1;
+        let mark = self.path_writes.len();
+        let r = f(self);
+        self.path_writes.truncate(mark);
+        self.cond_depth -= 1;
+        r
+    }
+
+    /// Walks a branch; returns the bindings it assigns on its way through.
+    fn branch(&mut self, f: impl FnOnce(&mut Self)) -> Vec<BindingId> {
+        self.cond_depth += 1;
+        let mark = self.path_writes.len();
+        f(self);
+        let written = self.path_writes.split_off(mark);
+        self.cond_depth -= 1;
+        written
+    }
+
+    /// After an `if`/`else` or `match`: what every branch that finishes
+    /// assigned is assigned (`None`: a branch that does not finish).
+    fn written_on_all(&mut self, branches: &[Option<Vec<BindingId>>]) {
+        let finishing: Vec<&Vec<BindingId>> = branches.iter().flatten().collect();
+        let Some((first, rest)) = finishing.split_first() else {
+            return;
+        };
+        let mut common: Vec<BindingId> = first.to_vec();
+        common.retain(|b| rest.iter().all(|w| w.contains(b)));
+        common.dedup();
+        for b in common {
+            if self.cond_depth == 0 {
+                self.fx.push(b, Effect::Write);
+            }
+            self.path_writes.push(b);
+        }
+    }
+
+    /// The spine binding a name refers to here, if any.
+    pub fn lookup(&self, name: &str) -> Option<BindingId> {
+        if self.is_hidden(name) {
+            return None;
+        }
+        self.b.resolve(name)
+    }
+
+    fn effect(&mut self, id: BindingId, e: Effect) {
+        self.fx.push(id, e);
+    }
+
+    // ---- statements ----
+
+    /// A statement of a plain block (inside this piece).
+    pub fn stmt(&mut self, s: &mut Stmt) {
+        match s {
+            Stmt::Local(l) => {
+                self.local_init(l);
+                self.hide_pat(&l.pat);
+            }
+            Stmt::Expr(e, semi) => {
+                let u = if semi.is_some() {
+                    Use::Read
+                } else {
+                    Use::Consume
+                };
+                self.expr(e, u);
+            }
+            Stmt::Macro(m) => {
+                if let Some(new) = self.macro_call(&mut m.mac) {
+                    *s = Stmt::Expr(new, m.semi_token.or(Some(Default::default())));
+                }
+            }
+            Stmt::Item(_) => {}
+        }
+    }
+
+    /// The initializer (and `else`) of a `let`; its pattern is the caller's.
+    pub fn local_init(&mut self, l: &mut syn::Local) {
+        if let Some(init) = &mut l.init {
+            let by_value = syntax::binds_by_value(&l.pat);
+            let u = if by_value { Use::Consume } else { Use::Read };
+            self.expr(&mut init.expr, u);
+            if let Some((_, diverge)) = &mut init.diverge {
+                self.conditional(|r| r.expr(diverge, Use::Read));
+            }
+        }
+    }
+
+    // ---- expressions ----
+
+    pub fn expr(&mut self, e: &mut Expr, u: Use) {
+        match e {
+            Expr::Path(p) => self.path(p, u),
+            Expr::Assign(a) => {
+                self.expr(&mut a.right, Use::Consume);
+                self.assignee(&mut a.left);
+            }
+            Expr::Binary(b) => {
+                use syn::BinOp::*;
+                match b.op {
+                    And(_) | Or(_) => {
+                        self.expr(&mut b.left, Use::Read);
+                        self.conditional(|r| r.expr(&mut b.right, Use::Read));
+                    }
+                    Eq(_) | Lt(_) | Le(_) | Ne(_) | Ge(_) | Gt(_) => {
+                        self.expr(&mut b.left, Use::Read);
+                        self.expr(&mut b.right, Use::Read);
+                    }
+                    AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_)
+                    | BitXorAssign(_) | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_)
+                    | ShrAssign(_) => {
+                        self.expr(&mut b.right, Use::Consume);
+                        self.expr(&mut b.left, Use::Read);
+                    }
+                    _ => {
+                        self.expr(&mut b.left, Use::Consume);
+                        self.expr(&mut b.right, Use::Consume);
+                    }
+                }
+            }
+            Expr::Unary(un) => {
+                let inner = if matches!(un.op, syn::UnOp::Deref(_)) {
+                    Use::Read
+                } else {
+                    u
+                };
+                self.expr(&mut un.expr, inner);
+            }
+            Expr::Reference(r) => self.expr(&mut r.expr, Use::Read),
+            Expr::Field(f) => self.expr(&mut f.base, Use::Read),
+            Expr::Index(i) => {
+                self.expr(&mut i.expr, Use::Read);
+                self.expr(&mut i.index, Use::Consume);
+            }
+            Expr::MethodCall(m) => self.method_call(m),
+            Expr::Call(c) => {
+                self.expr(&mut c.func, Use::Read);
+                for a in &mut c.args {
+                    self.expr(a, Use::Consume);
+                }
+            }
+            Expr::Macro(m) => {
+                if let Some(new) = self.macro_call(&mut m.mac) {
+                    *e = new;
+                }
+            }
+            Expr::Closure(c) => self.closure(c),
+            Expr::Async(a) => {
+                let u = if a.capture.is_some() {
+                    Use::Consume
+                } else {
+                    Use::Read
+                };
+                self.closure_depth += 1;
+                self.conditional(|r| {
+                    r.scoped(|r| {
+                        for s in &mut a.block.stmts {
+                            r.stmt_in_capture(s, u);
+                        }
+                    })
+                });
+                self.closure_depth -= 1;
+            }
+            Expr::Block(b) => {
+                let label = b.label.as_ref().map(|l| l.name.ident.to_string());
+                if label.is_some() {
+                    self.inner_loops.push((label, false));
+                }
+                self.block(&mut b.block, u);
+                if b.label.is_some() {
+                    self.inner_loops.pop();
+                }
+            }
+            Expr::Unsafe(b) => self.block(&mut b.block, u),
+            Expr::Const(_) => {}
+            Expr::If(i) => {
+                let then_w = self.scoped(|r| {
+                    r.cond(&mut i.cond);
+                    r.branch(|r| r.block(&mut i.then_branch, u))
+                });
+                let then_w = (!syntax::block_diverges(&i.then_branch)).then_some(then_w);
+                if let Some((_, els)) = &mut i.else_branch {
+                    let else_w = self.branch(|r| r.expr(els, u));
+                    let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
+                    self.written_on_all(&[then_w, else_w]);
+                }
+            }
+            Expr::Match(m) => {
+                let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
+                let su = if moves { Use::Consume } else { Use::Read };
+                self.expr(&mut m.expr, su);
+                let mut all = Vec::new();
+                for arm in &mut m.arms {
+                    let w = self.branch(|r| {
+                        r.scoped(|r| {
+                            r.hide_pat(&arm.pat);
+                            if let Some((_, g)) = &mut arm.guard {
+                                r.expr(g, Use::Read);
+                            }
+                            r.expr(&mut arm.body, u);
+                        })
+                    });
+                    all.push((!syntax::expr_diverges(&arm.body)).then_some(w));
+                }
+                self.written_on_all(&all);
+            }
+            Expr::Let(l) => {
+                // Inside a condition: the caller scopes the bindings.
+                let u = if syntax::binds_by_value(&l.pat) {
+                    Use::Consume
+                } else {
+                    Use::Read
+                };
+                self.expr(&mut l.expr, u);
+                self.hide_pat(&l.pat);
+            }
+            Expr::Loop(l) => {
+                let label = l.label.as_ref().map(|l| l.name.ident.to_string());
+                self.inner_loops.push((label, true));
+                self.conditional(|r| r.block(&mut l.body, Use::Read));
+                self.inner_loops.pop();
+            }
+            Expr::While(w) => {
+                let label = w.label.as_ref().map(|l| l.name.ident.to_string());
+                self.inner_loops.push((label, true));
+                self.conditional(|r| {
+                    r.scoped(|r| {
+                        r.cond(&mut w.cond);
+                        r.block(&mut w.body, Use::Read);
+                    })
+                });
+                self.inner_loops.pop();
+            }
+            Expr::ForLoop(f) => {
+                self.expr(&mut f.expr, Use::Consume);
+                let label = f.label.as_ref().map(|l| l.name.ident.to_string());
+                self.inner_loops.push((label, true));
+                self.conditional(|r| {
+                    r.scoped(|r| {
+                        r.hide_pat(&f.pat);
+                        r.block(&mut f.body, Use::Read);
+                    })
+                });
+                self.inner_loops.pop();
+            }
+            Expr::Break(br) => {
+                let span = br.span();
+                if let Some(v) = &mut br.expr {
+                    self.expr(v, Use::Consume);
+                }
+                let label = br.label.clone();
+                let value = br.expr.take();
+                match self.jump(label.as_ref(), true, value.clone(), span) {
+                    Some(new) => *e = new,
+                    None => {
+                        if let Expr::Break(br) = e {
+                            br.expr = value;
+                        }
+                    }
+                }
+            }
+            Expr::Continue(c) => {
+                let span = c.span();
+                let label = c.label.clone();
+                if let Some(new) = self.jump(label.as_ref(), false, None, span) {
+                    *e = new;
+                }
+            }
+            Expr::Return(r) => {
+                if let Some(v) = &mut r.expr {
+                    self.expr(v, Use::Consume);
+                }
+                if self.closure_depth == 0 {
+                    let value = r.expr.take();
+                    *e = self.b.return_expr(value, r.return_token.span);
+                }
+            }
+            Expr::Try(t) => {
+                self.expr(&mut t.expr, Use::Consume);
+                if self.closure_depth == 0 {
+                    *e = self.b.try_expr(&t.expr, t.question_token.span);
+                }
+            }
+            Expr::Struct(s) => {
+                for field in &mut s.fields {
+                    if field.colon_token.is_none() {
+                        // Shorthand `S { x }` of a renamed `x`: spell it
+                        // out, so that the field is still `x`.
+                        if let syn::Member::Named(name) = &field.member {
+                            let renamed = self
+                                .lookup(&name.to_string())
+                                .is_some_and(|b| self.b.is_renamed(b));
+                            if renamed {
+                                field.colon_token = Some(Default::default());
+                                field.expr = syn::parse_quote!(#name);
+                            }
+                        }
+                    }
+                    self.expr(&mut field.expr, Use::Consume);
+                }
+                if let Some(rest) = &mut s.rest {
+                    self.expr(rest, Use::Read);
+                }
+            }
+            Expr::Tuple(t) => {
+                for x in &mut t.elems {
+                    self.expr(x, u);
+                }
+            }
+            Expr::Array(a) => {
+                for x in &mut a.elems {
+                    self.expr(x, Use::Consume);
+                }
+            }
+            Expr::Repeat(r) => self.expr(&mut r.expr, Use::Consume),
+            Expr::Cast(c) => self.expr(&mut c.expr, Use::Consume),
+            Expr::Range(r) => {
+                if let Some(x) = &mut r.start {
+                    self.expr(x, Use::Consume);
+                }
+                if let Some(x) = &mut r.end {
+                    self.expr(x, Use::Consume);
+                }
+            }
+            Expr::Paren(p) => self.expr(&mut p.expr, u),
+            Expr::Group(g) => self.expr(&mut g.expr, u),
+            Expr::Await(a) => self.expr(&mut a.base, u),
+            Expr::TryBlock(t) => {
+                self.closure_depth += 1;
+                self.block(&mut t.block, u);
+                self.closure_depth -= 1;
+            }
+            Expr::Yield(y) => {
+                if let Some(x) = &mut y.expr {
+                    self.expr(x, Use::Consume);
+                }
+            }
+            Expr::Lit(_) | Expr::Infer(_) | Expr::Verbatim(_) => {}
+            _ => {}
+        }
+    }
+
+    fn cond(&mut self, c: &mut Expr) {
+        // `if let P = e && ...`: the bindings go into the enclosing scope,
+        // which the caller made for the `then` branch.
+        self.expr(c, Use::Read);
+    }
+
+    fn block(&mut self, b: &mut syn::Block, u: Use) {
+        self.scoped(|r| {
+            let n = b.stmts.len();
+            for (i, s) in b.stmts.iter_mut().enumerate() {
+                if i + 1 == n {
+                    if let Stmt::Expr(e, None) = s {
+                        r.expr(e, u);
+                        continue;
+                    }
+                }
+                r.stmt(s);
+            }
+        });
+    }
+
+    /// A statement inside a closure or `async` block whose captures are
+    /// used as `u` (by value for `move`).
+    fn stmt_in_capture(&mut self, s: &mut Stmt, u: Use) {
+        if u == Use::Consume {
+            let before = self.fx.0.len();
+            self.stmt(s);
+            for (_, e) in &mut self.fx.0[before..] {
+                if *e == Effect::Read || *e == Effect::Receiver {
+                    *e = Effect::Consume;
+                }
+            }
+        } else {
+            self.stmt(s);
+        }
+    }
+
+    fn closure(&mut self, c: &mut syn::ExprClosure) {
+        let moves = c.capture.is_some();
+        self.closure_depth += 1;
+        self.conditional(|r| {
+            r.scoped(|r| {
+                for p in &c.inputs {
+                    r.hide_pat(p);
+                }
+                let before = r.fx.0.len();
+                let saved = std::mem::take(&mut r.inner_loops);
+                r.expr(&mut c.body, Use::Consume);
+                r.inner_loops = saved;
+                if moves {
+                    for (_, e) in &mut r.fx.0[before..] {
+                        if *e == Effect::Read || *e == Effect::Receiver {
+                            *e = Effect::Consume;
+                        }
+                    }
+                }
+            })
+        });
+        self.closure_depth -= 1;
+    }
+
+    fn path(&mut self, p: &mut syn::ExprPath, u: Use) {
+        if p.qself.is_some() || p.path.leading_colon.is_some() || p.path.segments.len() != 1 {
+            return;
+        }
+        let seg = &mut p.path.segments[0];
+        if !seg.arguments.is_none() {
+            return;
+        }
+        let name = seg.ident.to_string();
+        let Some(id) = self.lookup(&name) else {
+            return;
+        };
+        seg.ident = self.b.use_ident(id, seg.ident.span());
+        let e = match u {
+            Use::Consume => Effect::Consume,
+            Use::Read => Effect::Read,
+        };
+        self.effect(id, e);
+    }
+
+    /// The left side of `=`.
+    fn assignee(&mut self, left: &mut Expr) {
+        if let Some(ident) = syntax::as_ident(left).cloned() {
+            let name = ident.to_string();
+            if let Some(id) = self.lookup(&name) {
+                if let Expr::Path(p) = left {
+                    p.path.segments[0].ident = self.b.use_ident(id, ident.span());
+                }
+                let e = if self.cond_depth == 0 {
+                    Effect::Write
+                } else {
+                    Effect::MaybeWrite
+                };
+                self.effect(id, e);
+                self.path_writes.push(id);
+                return;
+            }
+        }
+        match left {
+            // Destructuring assignment: `(a, b) = ...`.
+            Expr::Tuple(t) => {
+                for x in &mut t.elems {
+                    self.assignee(x);
+                }
+            }
+            Expr::Paren(p) => self.assignee(&mut p.expr),
+            Expr::Infer(_) => {}
+            other => self.expr(other, Use::Read),
+        }
+    }
+
+    fn method_call(&mut self, m: &mut syn::ExprMethodCall) {
+        let method = m.method.to_string();
+        if let Some(ident) = syntax::as_ident(&m.receiver).cloned() {
+            if let Some(id) = self.lookup(&ident.to_string()) {
+                if let Expr::Path(p) = &mut *m.receiver {
+                    p.path.segments[0].ident = self.b.use_ident(id, ident.span());
+                }
+                // Inside a `twait! {}` block, a call that takes an event made
+                // there starts an operation: its receiver is handed to it
+                // when nothing after the wait uses it (a by-value `self` or
+                // `self: Rc<Self>` must compile; see `ir::Effect::Receiver`).
+                let starts_operation = self.b.in_wait.is_some()
+                    && self.closure_depth == 0
+                    && m.args.iter().any(makes_event);
+                let e = if syntax::consumes_receiver(&method) {
+                    Effect::Consume
+                } else if starts_operation {
+                    Effect::Receiver
+                } else {
+                    Effect::Read
+                };
+                self.effect(id, e);
+            }
+        } else {
+            self.expr(&mut m.receiver, Use::Read);
+        }
+        for a in &mut m.args {
+            self.expr(a, Use::Consume);
+        }
+    }
+
+    /// A `break`/`continue` that leaves for a loop of the spine becomes a
+    /// marker (or an error inside a `twait! {}` block).
+    fn jump(
+        &mut self,
+        label: Option<&syn::Lifetime>,
+        is_break: bool,
+        value: Option<Box<Expr>>,
+        span: Span,
+    ) -> Option<Expr> {
+        if self.closure_depth > 0 {
+            return None;
+        }
+        let stays = match label {
+            Some(l) => {
+                let name = l.ident.to_string();
+                self.inner_loops
+                    .iter()
+                    .any(|(n, _)| n.as_deref() == Some(&name))
+            }
+            None => self.inner_loops.iter().any(|(_, is_loop)| *is_loop),
+        };
+        if stays {
+            return None;
+        }
+        let target = self.b.jump_target(label, span)?;
+        if self.b.in_wait.is_some() {
+            self.b.errors.push(syn::Error::new(
+                span,
+                "`break`/`continue` cannot leave a twait! { ... } block: the block must finish so the \
+                 wait can begin; leave the loop after the twait!",
+            ));
+            return None;
+        }
+        let k = self.b.f.jumps.len();
+        let mut writes = self.path_writes.clone();
+        let dest = if is_break {
+            self.b.f.loops[target].dest
+        } else {
+            None
+        };
+        writes.extend(dest);
+        let hidden = self.hidden.iter().flatten().cloned().collect();
+        self.b.f.jumps.push(JumpInfo {
+            target,
+            is_break,
+            writes,
+            hidden,
+        });
+        self.jumps.push(k);
+        let marker = jump_marker(k);
+        match (dest, value) {
+            (Some(d), Some(v)) => {
+                let e = if self.cond_depth == 0 {
+                    Effect::Write
+                } else {
+                    Effect::MaybeWrite
+                };
+                self.fx.push(d, e);
+                let d = self.b.f.bindings[d].ident.clone();
+                Some(syn::parse_quote_spanned!(span=> { #d = #v; #marker }))
+            }
+            (None, Some(v)) => {
+                self.b.errors.push(syn::Error::new_spanned(
+                    &v,
+                    "`break` with a value only works in a `loop` or labeled block",
+                ));
+                Some(marker)
+            }
+            (_, None) => Some(marker),
+        }
+    }
+
+    // ---- macros ----
+
+    /// Our macros and others'. Returns a replacement expression for
+    /// `mkevent!`.
+    fn macro_call(&mut self, mac: &mut syn::Macro) -> Option<Expr> {
+        match macros::which(mac) {
+            Some(Which::Mkevent) => {
+                if self.closure_depth > 0 {
+                    // check.rs reported it.
+                    return None;
+                }
+                self.mkevent(mac)
+            }
+            Some(Which::Twait) | Some(Which::Tvars) => {
+                // check.rs or the statement walk reported it.
+                None
+            }
+            None => {
+                self.foreign_macro(mac);
+                None
+            }
+        }
+    }
+
+    /// `mkevent!(..)` → the code that makes the event.
+    fn mkevent(&mut self, mac: &syn::Macro) -> Option<Expr> {
+        let mut args = match macros::mkevent_args(mac) {
+            Ok(a) => a,
+            Err(e) => {
+                self.b.errors.push(e);
+                return None;
+            }
+        };
+        let span = mac.span();
+        let explicit = match self.b.in_wait {
+            None => true,
+            Some(_) => {
+                args.len() >= 2
+                    && (self.names_rendezvous(&args[0]) || !super::events::is_place(&args[1]))
+            }
+        };
+        if explicit && args.len() < 2 {
+            // check.rs reported it.
+            return None;
+        }
+        if explicit {
+            let mut rest = args.split_off(2);
+            let mut id = args.pop()?;
+            let mut r = args.pop()?;
+            let key = self.rendezvous_key(&r);
+            self.expr(&mut r, Use::Read);
+            self.expr(&mut id, Use::Consume);
+            super::events::explicit(self, r, id, &mut rest, key, span)
+        } else {
+            super::events::join(self, &mut args, span)
+        }
+    }
+
+    /// Whether `mkevent!(x, ..)`'s first argument names a rendezvous.
+    fn names_rendezvous(&self, e: &Expr) -> bool {
+        let e = match e {
+            Expr::Reference(r) => &*r.expr,
+            other => other,
+        };
+        match e {
+            Expr::Path(_) => syntax::as_ident(e)
+                .and_then(|i| self.lookup(&i.to_string()))
+                .is_some_and(|b| self.b.f.bindings[b].rendezvous),
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => self.b.rendezvous_names.contains(&n.to_string()),
+                syn::Member::Unnamed(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// What pairs a `mkevent!(r, ..)` with the `twait!(r)` that stores
+    /// its slots.
+    pub fn rendezvous_key(&self, r: &Expr) -> crate::ir::RendezvousKey {
+        super::events::rendezvous_key(self, r)
+    }
+
+    /// Another macro: names in its tokens count as uses; its arguments are
+    /// walked as expressions when they parse as such.
+    fn foreign_macro(&mut self, mac: &mut syn::Macro) {
+        let formatting = syntax::is_formatting_macro(&mac.path);
+        // An unknown macro's arguments are taken by value (`vec![x]` moves
+        // `x`); a formatting macro's are borrowed.
+        let arg_use = if formatting { Use::Read } else { Use::Consume };
+        // A `mkevent!` or `self` inside must be rewritten; names resolved.
+        let parsed = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
+        match parsed {
+            Ok(mut args) if !mac.tokens.is_empty() => {
+                let mut extra = Vec::new();
+                for a in args.iter_mut() {
+                    if let Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) = a
+                    {
+                        self.format_string(&s.token().to_string(), s.span(), &mut extra);
+                        continue;
+                    }
+                    // Named format arguments `name = value`.
+                    if let Expr::Assign(asg) = a {
+                        if formatting && syntax::as_ident(&asg.left).is_some() {
+                            self.expr(&mut asg.right, arg_use);
+                            continue;
+                        }
+                    }
+                    self.expr(a, arg_use);
+                }
+                let mut tokens = args.to_token_stream();
+                if !extra.is_empty() && formatting {
+                    if !args.trailing_punct() {
+                        tokens.extend(quote!(,));
+                    }
+                    tokens.extend(quote!(#(#extra),*));
+                }
+                mac.tokens = tokens;
+            }
+            _ => {
+                // Not expressions (`macro_rules!` syntax of its own): scan
+                // the tokens for names and our macros.
+                let tokens = std::mem::take(&mut mac.tokens);
+                mac.tokens = self.scan_tokens(tokens);
+            }
+        }
+    }
+
+    /// Names captured by a format string (`"{x}"`) are read; a renamed
+    /// binding is passed explicitly (`x = x`) since the string cannot name
+    /// it.
+    fn format_string(&mut self, lit: &str, span: Span, extra: &mut Vec<TokenStream>) {
+        for name in syntax::format_captures(lit) {
+            if let Some(id) = self.lookup(&name) {
+                self.effect(id, Effect::Read);
+                let ident = self.b.use_ident(id, span);
+                if ident != name.as_str() || self.b.is_renamed(id) {
+                    let n = Ident::new(&name, span);
+                    extra.push(quote_spanned!(span=> #n = #ident));
+                }
+            }
+        }
+    }
+
+    fn scan_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = Vec::with_capacity(trees.len());
+        let mut i = 0;
+        while i < trees.len() {
+            match &trees[i] {
+                TokenTree::Ident(id) => {
+                    // `mkevent!(..)` inside: rewrite it.
+                    let is_bang =
+                        matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    if id == "mkevent" && is_bang {
+                        if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
+                            let mac: syn::Macro = syn::parse_quote!(#id ! #g);
+                            if let Some(new) = self.macro_call(&mut mac.clone()) {
+                                out.push(TokenTree::Group(Group::new(
+                                    Delimiter::Parenthesis,
+                                    new.to_token_stream(),
+                                )));
+                            }
+                            i += 3;
+                            continue;
+                        }
+                    }
+                    let path_follows =
+                        matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                    let field_before =
+                        i > 0 && matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == '.');
+                    if !path_follows && !field_before {
+                        let name = id.to_string();
+                        if let Some(b) = self.lookup(&name) {
+                            self.effect(b, Effect::Read);
+                            out.push(TokenTree::Ident(self.b.use_ident(b, id.span())));
+                            i += 1;
+                            continue;
+                        }
+                    }
+                    out.push(trees[i].clone());
+                }
+                TokenTree::Group(g) => {
+                    let inner = self.scan_tokens(g.stream());
+                    let mut ng = Group::new(g.delimiter(), inner);
+                    ng.set_span(g.span());
+                    out.push(TokenTree::Group(ng));
+                }
+                TokenTree::Literal(lit) => {
+                    for name in syntax::format_captures(&lit.to_string()) {
+                        if let Some(b) = self.lookup(&name) {
+                            self.effect(b, Effect::Read);
+                        }
+                    }
+                    out.push(trees[i].clone());
+                }
+                TokenTree::Punct(_) => out.push(trees[i].clone()),
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
+}
+
+/// Whether an expression makes an event (`mkevent!` in it, also inside
+/// another macro's arguments).
+fn makes_event(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if macros::which(m) == Some(Which::Mkevent) {
+                self.0 = true;
+            } else {
+                self.0 |= m.tokens.to_string().contains("mkevent !");
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+/// `__tame_jump!(k)`: replaced by `emit` with the jump to its target.
+pub fn jump_marker(k: usize) -> Expr {
+    let name = Ident::new("__tame_jump", Span::mixed_site());
+    let lit = proc_macro2::Literal::usize_unsuffixed(k);
+    syn::parse_quote!(#name!(#lit))
+}
+
+/// The jump number of a `__tame_jump!(k)` marker.
+pub fn as_jump_marker(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Macro(m) if m.mac.path.is_ident("__tame_jump") => {
+            syn::parse2::<syn::LitInt>(m.mac.tokens.clone())
+                .ok()?
+                .base10_parse()
+                .ok()
+        }
+        _ => None,
+    }
+}

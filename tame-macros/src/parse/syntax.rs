@@ -1,0 +1,427 @@
+//! What the translator can tell from syntax alone, with no types: which
+//! names a pattern binds, which values obviously need no drop, which
+//! initializers obviously borrow, which method calls consume their
+//! receiver, which macros only format their arguments.
+//!
+//! Each judgement errs on the side that fails loudly: a wrong "this is a
+//! borrow" is a rustc error at the user's code, never a silent change.
+
+use proc_macro2::{Ident, Span};
+use syn::visit::Visit;
+use syn::{Expr, Pat};
+
+/// One variable bound by a pattern.
+#[derive(Clone)]
+pub struct PatBinding {
+    pub ident: Ident,
+    pub by_ref: bool,
+}
+
+/// The variables a pattern binds, in order. An identifier pattern that
+/// starts with an uppercase letter and has no `mut`/`ref`/`@` is taken as a
+/// constant or unit variant (`None`, `MAX`), as rustc's naming lints assume.
+pub fn pattern_bindings(pat: &Pat) -> Vec<PatBinding> {
+    struct Collect(Vec<PatBinding>);
+    impl<'ast> Visit<'ast> for Collect {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if !looks_constant(p) {
+                self.0.push(PatBinding {
+                    ident: p.ident.clone(),
+                    by_ref: p.by_ref.is_some(),
+                });
+            }
+            if let Some((_, sub)) = &p.subpat {
+                self.visit_pat(sub);
+            }
+        }
+        // Paths and expressions inside patterns (`Some`, ranges) bind nothing.
+        fn visit_expr(&mut self, _: &'ast Expr) {}
+    }
+    let mut c = Collect(Vec::new());
+    c.visit_pat(pat);
+    c.0
+}
+
+pub fn looks_constant(p: &syn::PatIdent) -> bool {
+    p.ident.to_string().starts_with(|c: char| c.is_uppercase())
+        && p.mutability.is_none()
+        && p.by_ref.is_none()
+        && p.subpat.is_none()
+}
+
+/// Whether a pattern binds something by value (so matching a variable
+/// against it may move out of the variable).
+pub fn binds_by_value(pat: &Pat) -> bool {
+    pattern_bindings(pat).iter().any(|b| !b.by_ref)
+}
+
+/// The type of a pattern with a type ascription (`let v: u32`).
+pub fn pattern_type(pat: &Pat) -> Option<syn::Type> {
+    match pat {
+        Pat::Type(t) => Some((*t.ty).clone()),
+        _ => None,
+    }
+}
+
+/// The single identifier of a path expression (`x`, not `a::b` or `X::<T>`).
+pub fn as_ident(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// Whether an initializer obviously gives a value whose drop does
+/// nothing: literals, arithmetic and comparisons, casts, `len()`-style
+/// queries. Such bindings are not kept across a twait just for their drop.
+pub fn trivially_undroppable(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Cast(_) => true,
+        Expr::Binary(_) => true,
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)),
+        Expr::Paren(p) => trivially_undroppable(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(trivially_undroppable),
+        Expr::Range(r) => {
+            r.start.as_deref().is_none_or(trivially_undroppable)
+                && r.end.as_deref().is_none_or(trivially_undroppable)
+        }
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            matches!(
+                name.as_str(),
+                "len"
+                    | "count"
+                    | "capacity"
+                    | "is_empty"
+                    | "is_some"
+                    | "is_none"
+                    | "is_ok"
+                    | "is_err"
+            ) || name.starts_with("is_")
+        }
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| i.to_string().chars().all(|c| c.is_uppercase() || c == '_')),
+        _ => false,
+    }
+}
+
+/// Whether a written type obviously has no drop: the primitive types and
+/// shared references.
+pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => r.mutability.is_none(),
+        syn::Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "u8" | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "f32"
+                    | "f64"
+                    | "bool"
+                    | "char"
+            )
+        }),
+        syn::Type::Tuple(t) => t.elems.iter().all(trivially_undroppable_type),
+        _ => false,
+    }
+}
+
+/// Methods that take their receiver by value, whatever its type: a
+/// variable used last as their receiver is moved out. Every other method
+/// is taken to borrow its receiver (`guard.note()` keeps `guard` alive to
+/// the end of its scope); if it did not, rustc says so at the call.
+pub fn consumes_receiver(method: &str) -> bool {
+    const BY_VALUE: &[&str] = &[
+        // tame's own.
+        "trigger",
+        "close",
+        // Option and Result.
+        "unwrap",
+        "expect",
+        "unwrap_or",
+        "unwrap_or_else",
+        "unwrap_or_default",
+        "unwrap_err",
+        "expect_err",
+        "ok",
+        "err",
+        "map",
+        "map_err",
+        "map_or",
+        "map_or_else",
+        "and_then",
+        "or_else",
+        "ok_or",
+        "ok_or_else",
+        "is_some_and",
+        "is_none_or",
+        "is_ok_and",
+        "is_err_and",
+        "flatten",
+        "transpose",
+        "zip",
+        "xor",
+        "filter",
+        "inspect",
+        // Iterators and collections by value.
+        "collect",
+        "sum",
+        "product",
+        "fold",
+        "for_each",
+        "join",
+        "leak",
+    ];
+    BY_VALUE.contains(&method) || method.starts_with("into_")
+}
+
+/// Macros whose arguments are only formatted or compared (borrowed): a
+/// variable mentioned in them is not moved.
+pub fn is_formatting_macro(path: &syn::Path) -> bool {
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    matches!(
+        last.ident.to_string().as_str(),
+        "print"
+            | "println"
+            | "eprint"
+            | "eprintln"
+            | "format"
+            | "format_args"
+            | "write"
+            | "writeln"
+            | "panic"
+            | "assert"
+            | "assert_eq"
+            | "assert_ne"
+            | "debug_assert"
+            | "debug_assert_eq"
+            | "debug_assert_ne"
+            | "unreachable"
+            | "todo"
+            | "unimplemented"
+            | "matches"
+            | "trace"
+            | "debug"
+            | "info"
+            | "warn"
+            | "error"
+            | "log"
+    )
+}
+
+/// Identifiers captured inline by a format string literal: `"{x} {y:?}
+/// {{z}}"` gives `x` and `y`.
+pub fn format_captures(lit: &str) -> Vec<String> {
+    if !lit.starts_with('"') && !lit.starts_with('r') {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut chars = lit.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        if chars.peek() == Some(&'{') {
+            chars.next();
+            continue;
+        }
+        let mut name = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_alphanumeric() || c == '_' {
+                name.push(c);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let starts_ok = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        if starts_ok && name != "_" && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+const BORROWING_METHODS: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "chars",
+    "bytes",
+    "lines",
+    "split",
+    "split_whitespace",
+    "as_str",
+    "as_slice",
+    "as_ref",
+    "as_mut",
+    "as_deref",
+    "as_deref_mut",
+    "keys",
+    "values",
+    "values_mut",
+    "windows",
+    "chunks",
+    "get_mut",
+    "first",
+    "last",
+    "borrow",
+    "borrow_mut",
+    "drain",
+    "char_indices",
+    "trim",
+    "trim_start",
+    "trim_end",
+    "trim_matches",
+    "trim_start_matches",
+    "trim_end_matches",
+    "strip_prefix",
+    "strip_suffix",
+    "split_once",
+    "rsplit_once",
+    "split_at",
+    "split_first",
+    "split_last",
+    "rsplit",
+    "splitn",
+    "get_key_value",
+    "as_bytes",
+    "as_path",
+    "as_os_str",
+    "to_str",
+    "lock",
+];
+
+/// Methods whose result still borrows what their receiver borrows
+/// (`v.iter().enumerate()`, `v.first().unwrap()`). Any other method is
+/// assumed to give an owned value (`v.iter().sum()`, `s.trim().len()`).
+const BORROW_PRESERVING_METHODS: &[&str] = &[
+    "enumerate",
+    "zip",
+    "skip",
+    "take",
+    "rev",
+    "chain",
+    "peekable",
+    "step_by",
+    "take_while",
+    "skip_while",
+    "fuse",
+    "cycle",
+    "filter",
+    "unwrap",
+    "expect",
+];
+
+/// The variable an expression borrows from, if it obviously does
+/// (`&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`), and how.
+pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
+    fn root(e: &Expr) -> Option<&Ident> {
+        match e {
+            Expr::Path(_) => as_ident(e),
+            Expr::Field(f) => root(&f.base),
+            Expr::Index(i) => root(&i.expr),
+            Expr::Paren(p) => root(&p.expr),
+            Expr::Reference(r) => root(&r.expr),
+            Expr::MethodCall(m) => root(&m.receiver),
+            _ => None,
+        }
+    }
+    match e {
+        Expr::Paren(p) => borrow_root(&p.expr),
+        Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
+            let borrowing_get = name == "get" && !m.args.is_empty();
+            if BORROWING_METHODS.contains(&name.as_str()) || borrowing_get {
+                root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
+            } else if BORROW_PRESERVING_METHODS.contains(&name.as_str()) {
+                borrow_root(&m.receiver)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether a block certainly does not finish: it ends in `return`,
+/// `break`, `continue` or a panicking macro.
+pub fn block_diverges(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => expr_diverges(e),
+        Some(syn::Stmt::Macro(m)) => is_panicking(&m.mac.path),
+        _ => false,
+    }
+}
+
+/// Whether an expression certainly does not finish.
+pub fn expr_diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
+        Expr::Block(b) if b.label.is_none() => block_diverges(&b.block),
+        Expr::Paren(p) => expr_diverges(&p.expr),
+        _ => false,
+    }
+}
+
+/// `panic!` and its relatives.
+pub fn is_panicking(p: &syn::Path) -> bool {
+    p.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
+}
+
+/// Whether an initializer makes a guard: a borrow with a drop that
+/// matters (`m.lock()`, `cell.borrow_mut()`, `v.drain(..)`).
+pub fn is_guard(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "lock" | "borrow" | "borrow_mut" | "drain" | "read" | "write"
+            ) || is_guard(&m.receiver)
+        }
+        Expr::Try(t) => is_guard(&t.expr),
+        Expr::Paren(p) => is_guard(&p.expr),
+        _ => false,
+    }
+}
+
+/// Whether an operand can be left in place and evaluated after a twait
+/// that follows it in the same expression: it reads a place or is a
+/// constant, so evaluating it later observes the same thing unless the
+/// twait itself changed it. Other operands are evaluated before the twait
+/// into a temporary, as Rust evaluates operands left to right.
+pub fn stays_in_place(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) | Expr::Closure(_) => true,
+        Expr::Reference(r) => stays_in_place(&r.expr),
+        Expr::Field(f) => stays_in_place(&f.base),
+        Expr::Paren(p) => stays_in_place(&p.expr),
+        Expr::Index(i) => stays_in_place(&i.expr) && stays_in_place(&i.index),
+        _ => false,
+    }
+}
+
+/// A fresh hygienic identifier for the translator's own names.
+pub fn hygienic(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}

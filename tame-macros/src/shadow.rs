@@ -1,0 +1,540 @@
+//! The lint shadow: the user's body as a plain closure that rustc
+//! type-checks and lints but that never runs.
+//!
+//! The machine moves the function's variables in and out of its state,
+//! which hides from rustc what it would say about the body as written (an
+//! unused variable, an unneeded `mut`, unreachable code). So next to the
+//! machine goes the body itself, with each twait and event replaced by a
+//! stand-in that has the same types and the same effect on variables: a
+//! `twait!(r)` reads `r` and gives an `Option<I>`, an event's slot is
+//! written where the wait ends. rustc's lints and errors about the user's
+//! code then come from this copy, once, in the user's terms; the machine
+//! carries the allowances for what its own rearrangement would trigger.
+//!
+//! The same body is what a rejected function expands to, so rustc's own
+//! errors in it still show next to the translator's.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Stmt};
+
+use crate::parse::macros::{self, Which};
+use crate::parse::syntax;
+
+/// The shadow of a body: its statements with our macros replaced.
+///
+/// `rendezvous`: names declared as rendezvous (how `mkevent!(x, y)` in a
+/// `twait!{}` block is told apart from two slots, as `parse` does).
+pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenStream {
+    let mut sh = Shadow {
+        unit,
+        rendezvous,
+        phantoms: Vec::new(),
+        block: None,
+        sites: Vec::new(),
+        scopes: vec![Vec::new()],
+        consumed: HashSet::new(),
+    };
+    let mut stmts = stmts.to_vec();
+    if let Some(first) = stmts.first() {
+        if let Some((mac, Which::Tvars)) = macros::stmt_macro(first) {
+            if let Ok(lets) = macros::tvars_stmts(mac) {
+                stmts.remove(0);
+                stmts.splice(0..0, lets);
+            }
+        }
+    }
+    stmts.retain(|s| !matches!(s, Stmt::Item(_)));
+    for s in &mut stmts {
+        sh.visit_stmt_mut(s);
+    }
+    let phantoms = sh
+        .phantoms
+        .iter()
+        .map(|p| quote!(let #p = ::tame::__private::Phantom::new();));
+    quote!(#(#phantoms)* #(#stmts)*)
+}
+
+struct Shadow<'a> {
+    rendezvous: &'a HashSet<String>,
+    /// Phantoms of explicit-rendezvous sites, declared at the top.
+    phantoms: Vec<Ident>,
+    /// The `twait! {}` block being replaced: its phantoms and slot writes.
+    block: Option<(Vec<Ident>, Vec<TokenStream>)>,
+    /// Explicit-rendezvous sites: (rendezvous tokens, phantom, places).
+    sites: Vec<(String, Ident, Vec<Expr>)>,
+    /// Names declared by `let` without a value, per open block.
+    scopes: Vec<Vec<(String, bool)>>,
+    /// Names passed by value in the current `twait! {}` block.
+    consumed: HashSet<String>,
+    /// The function returns nothing (outside closures here).
+    unit: bool,
+}
+
+impl Shadow<'_> {
+    fn next_phantom(&self) -> Ident {
+        let n = self.phantoms.len() + self.block.as_ref().map_or(0, |b| b.0.len());
+        format_ident!(
+            "__tame_p{}_{}",
+            n,
+            self.sites.len(),
+            span = Span::mixed_site()
+        )
+    }
+
+    /// Whether a slot's variable is declared without a value (then the
+    /// wait assigns it; otherwise it may keep its old value).
+    fn uninit(&self, place: &Expr) -> bool {
+        let Some(root) = root_name(place) else {
+            return false;
+        };
+        for scope in self.scopes.iter().rev() {
+            if let Some((_, uninit)) = scope.iter().rev().find(|(n, _)| *n == root) {
+                return *uninit && matches!(place, Expr::Path(_));
+            }
+        }
+        false
+    }
+
+    /// The write of a slot's value where its wait ends: an assignment if
+    /// the place has no value then (declared without one, or moved into
+    /// the operation: `read(buf, mkevent!(buf, n))`), else a store that
+    /// may keep the old value (an event can come back empty).
+    fn write(&self, place: &Expr, value: TokenStream) -> TokenStream {
+        let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
+        if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
+            quote_spanned!(place.span()=> #place = #value;)
+        } else {
+            quote_spanned!(place.span()=> ::tame::__private::shadow_store(&mut #place, #value);)
+        }
+    }
+
+    fn writes(&self, places: &[Expr], phantom: &Ident) -> TokenStream {
+        if places.len() == 1 {
+            return self.write(&places[0], quote!(#phantom.value()));
+        }
+        places
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let i = syn::Index::from(i);
+                self.write(p, quote!(#phantom.value().#i))
+            })
+            .collect()
+    }
+
+    fn mkevent(&mut self, mac: &syn::Macro) -> Option<Expr> {
+        let span = mac.span();
+        // A misused `mkevent!` was reported; its stand-in says nothing more.
+        let Ok(mut args) = macros::mkevent_args(mac) else {
+            return Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_any_event()));
+        };
+        for a in &mut args {
+            self.visit_expr_mut(a);
+        }
+        let any: Expr = syn::parse_quote_spanned!(span=>
+            ::tame::__private::shadow_any_event_of((#(&#args,)*)));
+        let explicit = match &self.block {
+            None => true,
+            Some(_) => args.len() >= 2 && (self.names_rendezvous(&args[0]) || !is_place(&args[1])),
+        };
+        if explicit {
+            if args.len() < 2 {
+                return Some(any);
+            }
+            let places = args.split_off(2);
+            if !places.iter().all(is_place) {
+                return Some(any);
+            }
+            let (r, id) = (&args[0], &args[1]);
+            if places.is_empty() {
+                return Some(syn::parse_quote_spanned!(span=>
+                    ::tame::__private::shadow_rendezvous_event(&(#r), #id)));
+            }
+            if places.iter().any(has_index) {
+                let store = self.closure_store(&places);
+                return Some(syn::parse_quote_spanned!(span=>
+                    ::tame::__private::shadow_rendezvous_event_with(&(#r), #id, #store)));
+            }
+            if places.iter().any(|p| self.uninit(p)) {
+                // A slot with no value yet (an error the translator reports):
+                // assigned here, once, so that rustc says nothing more.
+                let p = self.next_phantom();
+                let writes = self.writes(&places, &p);
+                return Some(syn::parse_quote_spanned!(span=> {
+                    let #p = ::tame::__private::Phantom::new();
+                    #writes
+                    ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)
+                }));
+            }
+            let p = self.next_phantom();
+            self.phantoms.push(p.clone());
+            self.sites.push((key(r), p.clone(), places));
+            Some(syn::parse_quote_spanned!(span=>
+                ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)))
+        } else if args.is_empty() {
+            Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
+        } else if !args.iter().all(is_place) {
+            Some(any)
+        } else if args.iter().any(has_index) {
+            // The index may name a variable of the block's own loop: store
+            // where the event is made.
+            let store = self.closure_store(&args);
+            Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event_with(#store)))
+        } else {
+            let p = self.next_phantom();
+            let w = self.writes(&args, &p);
+            if let Some((ps, ws)) = &mut self.block {
+                ps.push(p.clone());
+                ws.push(w);
+            }
+            Some(syn::parse_quote_spanned!(span=> #p.event()))
+        }
+    }
+
+    /// `|v| { shadow_store(&mut a[i], v); }`: a slot with an index, stored
+    /// where its event is made.
+    fn closure_store(&self, places: &[Expr]) -> TokenStream {
+        let v = syntax::hygienic("__tame_v");
+        let stores = places.iter().enumerate().map(|(i, p)| {
+            let value = if places.len() == 1 {
+                quote!(#v)
+            } else {
+                let i = syn::Index::from(i);
+                quote!(#v.#i)
+            };
+            quote_spanned!(p.span()=> ::tame::__private::shadow_store(&mut #p, #value);)
+        });
+        quote!(|#v| { #(#stores)* })
+    }
+
+    fn names_rendezvous(&self, e: &Expr) -> bool {
+        let e = match e {
+            Expr::Reference(r) => &*r.expr,
+            other => other,
+        };
+        match e {
+            Expr::Path(_) => {
+                syntax::as_ident(e).is_some_and(|i| self.rendezvous.contains(&i.to_string()))
+            }
+            Expr::Field(f) => match &f.member {
+                syn::Member::Named(n) => self.rendezvous.contains(&n.to_string()),
+                syn::Member::Unnamed(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// `twait!` → its stand-in.
+    fn twait(&mut self, mac: &syn::Macro) -> Option<Expr> {
+        let span = mac.span();
+        match macros::twait_form(mac).ok()? {
+            macros::TwaitForm::Block(mut stmts) => {
+                let outer = self.block.replace((Vec::new(), Vec::new()));
+                let outer_consumed = std::mem::replace(&mut self.consumed, consumed_names(&stmts));
+                self.scopes.push(Vec::new());
+                for s in &mut stmts {
+                    self.visit_stmt_mut(s);
+                }
+                self.scopes.pop();
+                let (ps, ws) = std::mem::replace(&mut self.block, outer).unwrap_or_default();
+                self.consumed = outer_consumed;
+                if ws.is_empty() {
+                    return Some(syn::parse_quote_spanned!(span=> { #(#stmts)* }));
+                }
+                // The block's own `let`s cannot hide a slot (a slot declared
+                // inside the block is an error), so the writes can follow
+                // its statements in one block.
+                let n = stmts.len();
+                let stmts = stmts.into_iter().enumerate().map(|(i, s)| match s {
+                    Stmt::Expr(e, None) if i + 1 == n => Stmt::Expr(e, Some(Default::default())),
+                    other => other,
+                });
+                Some(syn::parse_quote_spanned!(span=> {
+                    #(let #ps = ::tame::__private::Phantom::new();)*
+                    #(#stmts)*
+                    #(#ws)*
+                }))
+            }
+            macros::TwaitForm::Rendezvous(mut r) => {
+                self.visit_expr_mut(&mut r);
+                let k = key(&r);
+                let writes: Vec<TokenStream> = self
+                    .sites
+                    .iter()
+                    .filter(|(rk, _, _)| *rk == k)
+                    .map(|(_, p, places)| self.writes(places, p))
+                    .collect();
+                if writes.is_empty() {
+                    return Some(syn::parse_quote_spanned!(span=>
+                        ::tame::__private::shadow_twait(&(#r))));
+                }
+                let id = syntax::hygienic("__tame_id");
+                Some(syn::parse_quote_spanned!(span=> {
+                    let #id = ::tame::__private::shadow_twait(&(#r));
+                    #(#writes)*
+                    #id
+                }))
+            }
+        }
+    }
+
+    fn tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = Vec::with_capacity(trees.len());
+        let mut i = 0;
+        while i < trees.len() {
+            if let TokenTree::Ident(id) = &trees[i] {
+                let is_bang =
+                    matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                if id == "twait" && is_bang {
+                    // A twait inside another macro's arguments (an error
+                    // reported): its stand-in says nothing more.
+                    if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
+                        let inner = self.tokens(g.stream());
+                        let new = match g.delimiter() {
+                            Delimiter::Brace => quote!({ #inner }),
+                            _ => quote!((::tame::__private::shadow_twait(&(#inner)))),
+                        };
+                        out.push(TokenTree::Group(Group::new(Delimiter::Parenthesis, new)));
+                        i += 3;
+                        continue;
+                    }
+                }
+                if id == "mkevent" && is_bang {
+                    if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
+                        let mac: syn::Macro = syn::parse_quote!(#id ! #g);
+                        if let Some(new) = self.mkevent(&mac) {
+                            out.push(TokenTree::Group(Group::new(
+                                Delimiter::Parenthesis,
+                                new.to_token_stream(),
+                            )));
+                            i += 3;
+                            continue;
+                        }
+                    }
+                }
+            }
+            if let TokenTree::Group(g) = &trees[i] {
+                let mut ng = Group::new(g.delimiter(), self.tokens(g.stream()));
+                ng.set_span(g.span());
+                out.push(TokenTree::Group(ng));
+            } else {
+                out.push(trees[i].clone());
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
+}
+
+impl VisitMut for Shadow<'_> {
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        self.scopes.push(Vec::new());
+        visit_mut::visit_block_mut(self, b);
+        self.scopes.pop();
+    }
+
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        visit_mut::visit_local_mut(self, l);
+        let uninit = l.init.is_none();
+        for b in syntax::pattern_bindings(&l.pat) {
+            if let Some(scope) = self.scopes.last_mut() {
+                scope.push((b.ident.to_string(), uninit));
+            }
+        }
+    }
+
+    fn visit_stmt_mut(&mut self, s: &mut Stmt) {
+        if let Stmt::Macro(m) = s {
+            let new = match macros::which(&m.mac) {
+                Some(Which::Twait) => self.twait(&m.mac),
+                Some(Which::Mkevent) => self.mkevent(&m.mac),
+                Some(Which::Tvars) => {
+                    // A misplaced `tvars!` (reported): its `let`s.
+                    if let Ok(lets) = macros::tvars_stmts(&m.mac) {
+                        *s = syn::parse_quote!({ #(#lets)* });
+                    }
+                    return;
+                }
+                None => {
+                    m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    return;
+                }
+            };
+            if let Some(e) = new {
+                *s = Stmt::Expr(e, m.semi_token.or(Some(Default::default())));
+            }
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, s);
+    }
+
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let (Expr::Try(t), true) = (&mut *e, self.unit) {
+            // `?` in a function with no value was reported; here it says
+            // nothing more.
+            self.visit_expr_mut(&mut t.expr);
+            let inner = &t.expr;
+            *e = syn::parse_quote_spanned!(t.question_token.span=>
+                ::tame::__private::shadow_try(#inner));
+            return;
+        }
+        if let Expr::Closure(_) | Expr::Async(_) = e {
+            let saved = std::mem::replace(&mut self.unit, false);
+            visit_mut::visit_expr_mut(self, e);
+            self.unit = saved;
+            return;
+        }
+        if let Expr::Macro(m) = e {
+            let new = match macros::which(&m.mac) {
+                Some(Which::Twait) => self.twait(&m.mac),
+                Some(Which::Mkevent) => self.mkevent(&m.mac),
+                Some(Which::Tvars) => None,
+                None => {
+                    m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    return;
+                }
+            };
+            if let Some(new) = new {
+                *e = new;
+            }
+            return;
+        }
+        visit_mut::visit_expr_mut(self, e);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// What pairs `mkevent!(r, ..)` with `twait!(r)` here: `r`'s tokens
+/// without `&`, `*` and parentheses.
+fn key(e: &Expr) -> String {
+    match e {
+        Expr::Reference(x) => key(&x.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => key(&u.expr),
+        Expr::Paren(p) => key(&p.expr),
+        Expr::Group(g) => key(&g.expr),
+        other => other.to_token_stream().to_string(),
+    }
+}
+
+fn has_index(e: &Expr) -> bool {
+    match e {
+        Expr::Index(_) => true,
+        Expr::Field(f) => has_index(&f.base),
+        Expr::Paren(p) => has_index(&p.expr),
+        Expr::Unary(u) => has_index(&u.expr),
+        _ => false,
+    }
+}
+
+/// The variables a block passes by value to a call (`read(buf, ..)`).
+fn consumed_names(stmts: &[Stmt]) -> HashSet<String> {
+    struct Find(HashSet<String>);
+    impl Find {
+        fn arg(&mut self, e: &Expr) {
+            if let Some(i) = syntax::as_ident(e) {
+                self.0.insert(i.to_string());
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            for a in &c.args {
+                self.arg(a);
+            }
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            for a in &m.args {
+                self.arg(a);
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(HashSet::new());
+    for s in stmts {
+        syn::visit::Visit::visit_stmt(&mut f, s);
+    }
+    f.0
+}
+
+fn root_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(_) => syntax::as_ident(e).map(|i| i.to_string()),
+        Expr::Field(f) => root_name(&f.base),
+        Expr::Index(i) => root_name(&i.expr),
+        Expr::Paren(p) => root_name(&p.expr),
+        Expr::Unary(u) => root_name(&u.expr),
+        _ => None,
+    }
+}
+
+fn is_place(e: &Expr) -> bool {
+    match e {
+        Expr::Path(p) => p.path.get_ident().is_some(),
+        Expr::Field(f) => is_place(&f.base),
+        Expr::Index(ix) => is_place(&ix.expr),
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
+        _ => false,
+    }
+}
+
+/// The names a function declares as rendezvous: parameters and `let`s
+/// whose type or initializer names `Rendezvous`.
+pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
+    struct Scan(HashSet<String>);
+    fn mentions(t: TokenStream) -> bool {
+        t.into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => i == "Rendezvous",
+            TokenTree::Group(g) => mentions(g.stream()),
+            _ => false,
+        })
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Scan {
+        fn visit_local(&mut self, l: &'ast syn::Local) {
+            let mut m = l
+                .init
+                .as_ref()
+                .is_some_and(|i| mentions(i.expr.to_token_stream()));
+            if let syn::Pat::Type(t) = &l.pat {
+                m |= mentions(t.ty.to_token_stream());
+            }
+            if m {
+                for b in syntax::pattern_bindings(&l.pat) {
+                    self.0.insert(b.ident.to_string());
+                }
+            }
+            syn::visit::visit_local(self, l);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if macros::which(m) == Some(Which::Tvars) {
+                if let Ok(stmts) = macros::tvars_stmts(m) {
+                    for s in &stmts {
+                        self.visit_stmt(s);
+                    }
+                }
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut scan = Scan(HashSet::new());
+    for input in &f.sig.inputs {
+        if let syn::FnArg::Typed(t) = input {
+            if mentions(t.ty.to_token_stream()) {
+                for b in syntax::pattern_bindings(&t.pat) {
+                    scan.0.insert(b.ident.to_string());
+                }
+            }
+        }
+    }
+    syn::visit::Visit::visit_block(&mut scan, &f.block);
+    scan.0
+}

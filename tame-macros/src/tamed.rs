@@ -1,0 +1,258 @@
+//! `#[tamed]`: check → parse → lower → analyze → emit, and the function
+//! around the machine.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
+
+use crate::check;
+use crate::emit::Emitter;
+use crate::errors::Errors;
+use crate::{analyze, lower, parse, shadow};
+
+pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
+    let f: ItemFn = match syn::parse2(input) {
+        Ok(f) => f,
+        Err(e) => return e.into_compile_error(),
+    };
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.spanned(&args, "#[tamed] takes no arguments");
+    }
+    check::signature(&f, &mut errors);
+    check::body(&f, &mut errors);
+    if let Some(e) = errors.take() {
+        return fallback(e, &f);
+    }
+    let ir = parse::function(&f, &mut errors);
+    if let Some(e) = errors.take() {
+        return fallback(e, &f);
+    }
+    let machine = lower::lower(&ir);
+    let analysis = analyze::analyze(&ir, &machine, &mut errors);
+    if let Some(e) = errors.take() {
+        return fallback(e, &f);
+    }
+    let reached = analysis.reached.clone();
+    let mut em = Emitter::new(&ir, &machine, &analysis, reached);
+    let enum_def = em.state_enum();
+    let sites = em.sites();
+    let initial = em.initial();
+    let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
+
+    let sig = Signature::of(&f);
+    let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f));
+    let items = &ir.items;
+    let name = &ir.name;
+    let var = em.state_var();
+    let ty = em.state_ty();
+    let drive = em.drive();
+    let cx = parse::syntax::hygienic("__tame_cx");
+    let body = parse::syntax::hygienic("__tame_body");
+    let done_holder = match &sig.done {
+        Some(done) => {
+            let holder = parse::syntax::hygienic("__tame_done");
+            quote!(let mut #holder = ::tame::__private::Delivery::new(#done);)
+        }
+        None => TokenStream::new(),
+    };
+    let start = quote!(::tame::__private::start_machine(#name, #body););
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let sig_tokens = &sig.item;
+    let machine = quote! {
+        #drive: loop {
+            match ::core::mem::replace(&mut #var, #ty::__Taken) {
+                #(#arms)*
+                #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
+            }
+        }
+    };
+    // A function with a value runs its machine in an inner closure, so
+    // that its locals are dropped before its value is delivered. For a
+    // `Result`/`Option` function that closure returns `Result<(), E>` /
+    // `Option<()>`: a `?` or a `return Err(..)` (also from a user's macro)
+    // leaves it, and `finish` keeps the error as the value.
+    let holder = parse::syntax::hygienic("__tame_done");
+    let machine = match (&f.sig.output, ir.try_shaped, ir.returns_value) {
+        (ReturnType::Type(_, r), true, _) => {
+            let exit = parse::syntax::hygienic("__tame_exit");
+            quote! {
+                let #exit = (|| -> <#r as ::tame::__private::Exit>::Exit { #machine })();
+                ::tame::__private::Exit::finish(#exit, &mut #holder);
+                #holder.flush();
+            }
+        }
+        (_, false, true) => quote! {
+            (|| { #machine })();
+            #holder.flush();
+        },
+        _ => machine,
+    };
+    quote! {
+        #(#attrs)*
+        #vis #sig_tokens {
+            #(#items)*
+            #lint_shadow
+            #enum_def
+            #sites
+            let mut #var = #initial;
+            #done_holder
+            // The lint shadow above reports what rustc and clippy say about
+            // the body as written; these lints would only repeat it, or
+            // misfire on the machine's rearrangement of it (a variable
+            // declared again in a state where it is assigned later).
+            #[allow(
+                unused_mut,
+                unused_variables,
+                unused_assignments,
+                unreachable_code,
+                unused_labels,
+                clippy::needless_late_init
+            )]
+            let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
+                #machine
+            };
+            #start
+        }
+    }
+}
+
+/// The generated function's signature: a pattern parameter gets a fresh
+/// name, a return type becomes a last `done: Event<T>` parameter, type
+/// parameters and `impl Trait` arguments get `'static` (the task outlives
+/// the call).
+struct Signature {
+    item: syn::Signature,
+    /// The `done` parameter's identifier (its hygiene is ours, so a user
+    /// parameter named `done` is another variable).
+    done: Option<proc_macro2::Ident>,
+    /// Pattern parameters: (pattern, type, fresh name).
+    patterns: Vec<(Pat, Type, proc_macro2::Ident)>,
+}
+
+impl Signature {
+    fn of(f: &ItemFn) -> Signature {
+        let mut sig = f.sig.clone();
+        let mut patterns = Vec::new();
+        for (i, input) in sig.inputs.iter_mut().enumerate() {
+            if let FnArg::Typed(t) = input {
+                if let Type::ImplTrait(it) = &mut *t.ty {
+                    it.bounds.push(syn::parse_quote!('static));
+                }
+                let simple =
+                    matches!(&*t.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none());
+                if !simple {
+                    let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
+                    patterns.push(((*t.pat).clone(), (*t.ty).clone(), arg.clone()));
+                    *t.pat = syn::parse_quote!(#arg);
+                }
+            }
+        }
+        let mut done = None;
+        if let ReturnType::Type(_, ty) = &sig.output {
+            let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
+            if !unit {
+                let d = proc_macro2::Ident::new("done", Span::mixed_site());
+                sig.inputs.push(syn::parse_quote!(#d: ::tame::Event<#ty>));
+                done = Some(d);
+            }
+        }
+        sig.output = ReturnType::Default;
+        add_static_bounds(&mut sig);
+        Signature {
+            item: sig,
+            done,
+            patterns,
+        }
+    }
+}
+
+/// The task outlives the call: its type parameters must be `'static`. The
+/// bound goes where the user bounds the parameter already (inline or in
+/// the where clause), so that clippy sees one bound location.
+fn add_static_bounds(sig: &mut syn::Signature) {
+    let in_where: Vec<String> = sig
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|w| w.predicates.iter())
+        .filter_map(|p| match p {
+            syn::WherePredicate::Type(t) => {
+                Some(quote::ToTokens::to_token_stream(&t.bounded_ty).to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let mut where_static = Vec::new();
+    for g in &mut sig.generics.params {
+        if let GenericParam::Type(t) = g {
+            if t.bounds.is_empty() && in_where.contains(&t.ident.to_string()) {
+                where_static.push(t.ident.clone());
+            } else {
+                t.bounds.push(syn::parse_quote!('static));
+            }
+        }
+    }
+    for ident in where_static {
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(#ident: 'static));
+    }
+}
+
+/// `if false { <paths used>; let _ = || -> T { <shadow body> }; return; }`
+///
+/// Never runs: rustc only type-checks and lints it (see `shadow.rs`). It
+/// comes before the state is made, and leaves the function, so that what
+/// it captures does not conflict with the machine's moves.
+fn lint_shadow(
+    f: &ItemFn,
+    sig: &Signature,
+    rendezvous: &std::collections::HashSet<String>,
+) -> TokenStream {
+    let body = shadow::body(&f.block.stmts, rendezvous, sig.done.is_none());
+    let paths = parse::macros::macro_paths(&f.block);
+    let patterns = sig
+        .patterns
+        .iter()
+        .map(|(pat, ty, arg)| quote!(let #pat: #ty = #arg;));
+    let ret = match &f.sig.output {
+        ReturnType::Type(_, ty) => quote!(-> #ty),
+        ReturnType::Default => TokenStream::new(),
+    };
+    quote! {
+        if false {
+            #(#paths!(@used);)*
+            let _ = || #ret {
+                #(#patterns)*
+                #body
+            };
+            return;
+        }
+    }
+}
+
+/// What a rejected function expands to: the errors, and the function with
+/// its body as the lint shadow, so that rustc's own errors in the body
+/// show too and the rest of the crate type-checks (as tokio's macros do).
+fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
+    let errors = err.into_compile_error();
+    let sig = Signature::of(f);
+    let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f));
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let mut item = sig.item.clone();
+    item.asyncness = None;
+    item.constness = None;
+    let done = sig.done.iter();
+    quote! {
+        #errors
+        #(#attrs)*
+        #vis #item {
+            #(let _ = #done;)*
+            #shadow
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Unit tests of the phases, on token input.
+
+use quote::quote;
+
+fn expand(input: proc_macro2::TokenStream) -> String {
+    crate::tamed::tamed(proc_macro2::TokenStream::new(), input).to_string()
+}
+
+#[test]
+fn write_all_like_loop_expands() {
+    let out = expand(quote! {
+        fn write_all(io: Io, buf: B, ev: Event<(B, io::Result<()>)>) {
+            tvars! { let mut done: usize = 0; let mut result: io::Result<()> = Ok(()); let mut readiness: io::Result<()> = Ok(()); }
+            loop {
+                let rest = &buf.as_ref()[done..];
+                if rest.is_empty() { break; }
+                match try_write(&io, rest) {
+                    Ok(0) => { result = Err(e()); break; }
+                    Ok(n) => { done += n; continue; }
+                    Err(e) if e.kind() != K => { result = Err(e); break; }
+                    Err(_) => {}
+                }
+                twait! { op::wait_ready(&io, Interest::Write, mkevent!(readiness)); }
+                if io.is_closed() { return; }
+                if let Err(e) = std::mem::replace(&mut readiness, Ok(())) { result = Err(e); break; }
+            }
+            ev.trigger((buf, result));
+        }
+    });
+    assert!(out.contains("__TameState"), "{out}");
+}
+
+#[test]
+fn labeled_block_parses() {
+    let l = syn::Lifetime::new("'__tame_escape", proc_macro2::Span::mixed_site());
+    let e: syn::Expr = syn::parse_quote!({ let r = #l: { 1 }; r });
+    let _ = e;
+}
+
+/// Prints the expansion of the function in `TAME_EXPAND` (a file), for
+/// looking at by hand: `TAME_EXPAND=f.rs cargo test -p tame-macros print_expansion -- --nocapture`.
+#[test]
+fn print_expansion() {
+    let Ok(path) = std::env::var("TAME_EXPAND") else {
+        return;
+    };
+    let src = std::fs::read_to_string(path).unwrap();
+    let input: proc_macro2::TokenStream = src.parse().unwrap();
+    println!("{}", expand(input));
+}
+
+/// `docs/expansion.md` shows what `#[tamed]` makes of `multidns_win` in
+/// `examples/multidns.rs`; this keeps it true. After changing the
+/// translator: `TAME_BLESS=1 cargo test -p tame-macros expansion_doc`.
+#[test]
+fn expansion_doc_is_the_real_expansion() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let example = std::fs::read_to_string(root.join("examples/multidns.rs")).unwrap();
+    let file = syn::parse_file(&example).unwrap();
+    let mut f = file
+        .items
+        .into_iter()
+        .find_map(|item| match item {
+            syn::Item::Fn(f) if f.sig.ident == "multidns_win" => Some(f),
+            _ => None,
+        })
+        .expect("examples/multidns.rs has multidns_win");
+    f.attrs
+        .retain(|a| !a.path().is_ident("tamed") && !a.path().is_ident("doc"));
+    let expanded = rustfmt(&expand(quote!(#f)));
+
+    let doc_path = root.join("docs/expansion.md");
+    let doc = std::fs::read_to_string(&doc_path).unwrap();
+    let marker =
+        "<!-- the expansion below is checked by tame-macros/src/tests.rs -->\n```rust,ignore\n";
+    let start = doc.find(marker).expect("docs/expansion.md has the marker") + marker.len();
+    let end = start + doc[start..].find("```").expect("the block ends");
+    if std::env::var_os("TAME_BLESS").is_some() {
+        let new = format!("{}{}{}", &doc[..start], expanded, &doc[end..]);
+        std::fs::write(&doc_path, new).unwrap();
+        return;
+    }
+    assert!(
+        doc[start..end] == expanded,
+        "docs/expansion.md is out of date: rerun with TAME_BLESS=1 and read the diff"
+    );
+}
+
+/// Formats Rust source with the toolchain's rustfmt.
+fn rustfmt(src: &str) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021", "--emit", "stdout"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rustfmt runs (rustup component add rustfmt)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(src.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "rustfmt failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What each state of a function keeps: `(variant kind, names)` in the
+/// order of the match arms.
+fn kept(input: proc_macro2::TokenStream) -> Vec<(String, Vec<String>)> {
+    let f: syn::ItemFn = syn::parse2(input).unwrap();
+    let mut errors = crate::errors::Errors::default();
+    let ir = crate::parse::function(&f, &mut errors);
+    let m = crate::lower::lower(&ir);
+    let a = crate::analyze::analyze(&ir, &m, &mut errors);
+    assert!(errors.take().is_none(), "the function is accepted");
+    m.order
+        .iter()
+        .map(|&s| {
+            let kind = match m.states[s].kind {
+                crate::lower::StateKind::Start => "start",
+                crate::lower::StateKind::Resume(_) => "resume",
+                crate::lower::StateKind::LoopHead(_) => "head",
+                crate::lower::StateKind::Join => "join",
+            };
+            let names = a.kept[s]
+                .iter()
+                .map(|&b| ir.bindings[b].name.clone())
+                .collect();
+            (kind.to_owned(), names)
+        })
+        .collect()
+}
+
+fn names(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn a_binding_is_kept_to_its_scope_end_and_a_number_only_while_used() {
+    let k = kept(quote! {
+        fn f(t: Trace) {
+            let guard = Guard::new();
+            let n = 5;
+            use_it(n);
+            twait! { tame::asap(mkevent!()); }
+            log(&t);
+        }
+    });
+    assert_eq!(k[1], ("resume".into(), names(&["t", "guard"])));
+}
+
+#[test]
+fn a_binding_moved_out_before_a_twait_is_not_kept() {
+    let k = kept(quote! {
+        fn f(conn: Conn, other: Conn) {
+            consume(conn);
+            let held = other.into_held();
+            twait! { tame::asap(mkevent!()); }
+            done();
+        }
+    });
+    assert_eq!(k[1].1, names(&["held"]));
+}
+
+#[test]
+fn a_receiver_of_an_operation_in_a_twait_block_goes_with_it_unless_used_after() {
+    let k = kept(quote! {
+        fn f(limiter: Rc<Limiter>, conn: Conn, note: Note) {
+            twait! {
+                limiter.acquire(mkevent!());
+                conn.read(mkevent!());
+                note.touch();
+            }
+            conn.close();
+        }
+    });
+    // `limiter` went with its operation; `conn` is used after the wait;
+    // `note.touch()` takes no event: a borrow, kept to the end.
+    assert_eq!(k[1].1, names(&["conn", "note"]));
+}
+
+#[test]
+fn a_shadowed_binding_still_needed_is_a_second_binding_with_other_hygiene() {
+    let f: syn::ItemFn = syn::parse_quote! {
+        fn f(t: Trace) {
+            let x = make();
+            {
+                let x = x.len();
+                twait! { tame::asap(mkevent!()); }
+                log(&t, x);
+            }
+            log(&t, x);
+        }
+    };
+    let mut errors = crate::errors::Errors::default();
+    let ir = crate::parse::function(&f, &mut errors);
+    let xs: Vec<&crate::ir::Binding> = ir.bindings.iter().filter(|b| b.name == "x").collect();
+    assert_eq!(xs.len(), 2);
+    // Same name (the other hygiene is not visible outside a proc macro).
+    assert_eq!(xs[0].ident, "x");
+    assert_eq!(xs[1].ident, "x");
+    let m = crate::lower::lower(&ir);
+    let a = crate::analyze::analyze(&ir, &m, &mut errors);
+    let resume = m.order[1];
+    let kept: Vec<&str> = a.kept[resume]
+        .iter()
+        .map(|&b| ir.bindings[b].name.as_str())
+        .collect();
+    assert_eq!(kept, ["t", "x", "x"]);
+}
+
+#[test]
+fn a_variable_assigned_in_both_branches_is_initialized_after_them() {
+    let k = kept(quote! {
+        fn f(c: bool, t: Trace) {
+            let y;
+            if c { y = 1; } else { y = 2; }
+            twait! { tame::asap(mkevent!()); }
+            log(&t, y);
+        }
+    });
+    assert_eq!(k[1].1, names(&["t", "y"]));
+}
+
+#[test]
+fn a_break_carries_what_was_assigned_before_it_to_the_loop_exit() {
+    let k = kept(quote! {
+        fn f(t: Trace) {
+            let result;
+            loop {
+                if ready() { result = 1; break; }
+                twait! { tame::asap(mkevent!()); }
+            }
+            log(&t, result);
+        }
+    });
+    let exit = k.iter().rev().find(|(kind, _)| kind == "join").unwrap();
+    assert_eq!(exit.1, names(&["t", "result"]));
+}
+
+#[test]
+fn an_empty_join_is_no_state_of_its_own() {
+    let k = kept(quote! {
+        fn f(r: Rendezvous<()>, n: usize) {
+            let mut i = 0;
+            while i < n {
+                if i % 2 == 0 { i += 1; } else { twait!(r); i += 1; }
+            }
+        }
+    });
+    let kinds: Vec<&str> = k.iter().map(|(kind, _)| kind.as_str()).collect();
+    // The `if`'s branches go straight back to the loop head.
+    assert_eq!(kinds, ["start", "head", "resume", "join"]);
+}
+
+#[test]
+fn a_slot_site_is_paired_with_the_twait_on_its_rendezvous() {
+    let f: syn::ItemFn = syn::parse_quote! {
+        fn f() {
+            let r = Rendezvous::<usize>::new();
+            let mut a = vec![0; 4];
+            let mut other = 0;
+            lookup(mkevent!(r, 0, a[0]));
+            twait! { lookup(mkevent!(other)); }
+            twait!(r);
+        }
+    };
+    let mut errors = crate::errors::Errors::default();
+    let ir = crate::parse::function(&f, &mut errors);
+    assert!(errors.take().is_none());
+    assert_eq!(ir.slot_sites.len(), 2);
+    let r = ir.bindings.iter().position(|b| b.name == "r").unwrap();
+    assert_eq!(
+        ir.slot_sites[0].owner,
+        crate::ir::SlotOwner::Rendezvous(crate::ir::RendezvousKey::Binding(r, vec![]))
+    );
+    assert_eq!(ir.slot_sites[1].owner, crate::ir::SlotOwner::Join(0));
+}

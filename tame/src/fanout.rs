@@ -1,0 +1,82 @@
+//! `tame::all`: one event that reaches many (Tamer's `distribute`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::driver::WaitId;
+use crate::event::{Event, Sink};
+
+/// One event whose trigger reaches every event of `evs`, each with a clone
+/// of the value (the last one gets the value itself). Dropping it
+/// untriggered drops them all untriggered.
+///
+/// It counts as live while any of `evs` is, so a timer armed with it stops
+/// counting once nobody listens.
+///
+/// # Examples
+///
+/// ```
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn both_hear_it() -> (u32, u32) {
+///     let (mut a, mut b) = (0, 0);
+///     twait! {
+///         let ev = tame::all(vec![mkevent!(a), mkevent!(b)]);
+///         ev.trigger(7);
+///     }
+///     (a, b)
+/// }
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, got) = r.event_with_slot(());
+/// both_hear_it(ev);
+/// tame::run();
+/// assert_eq!(got.take(), Some((7, 7)));
+/// ```
+pub fn all<T: Clone + 'static>(evs: Vec<Event<T>>) -> Event<T> {
+    Event::from_sink(Rc::new(All(RefCell::new(evs))))
+}
+
+struct All<T>(RefCell<Vec<Event<T>>>);
+
+impl<T: Clone> Sink<T> for All<T> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        // Taken out first: triggering may reach code that looks at us.
+        let mut evs = std::mem::take(&mut *self.0.borrow_mut());
+        let Some(value) = value else {
+            drop(evs);
+            return;
+        };
+        let last = evs.pop();
+        for ev in evs {
+            ev.trigger(value.clone());
+        }
+        if let Some(ev) = last {
+            ev.trigger(value);
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        self.0
+            .try_borrow()
+            .map_or(true, |evs| evs.iter().any(Event::is_live))
+    }
+
+    /// Live while any of them is: each is watched, and the loop drops the
+    /// wait once a report finds them all dead.
+    fn watch(&self, id: WaitId) -> bool {
+        self.0.try_borrow().map_or(true, |evs| {
+            // Every one is watched (no short-circuit).
+            evs.iter().fold(false, |live, ev| ev.watch(id) | live)
+        })
+    }
+
+    fn unwatch(&self) {
+        if let Ok(evs) = self.0.try_borrow() {
+            for ev in evs.iter() {
+                ev.unwatch();
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! [`Mutex`]: a lock for tasks, exclusive or shared, FIFO.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::Event;
+
+/// A lock that tasks wait for through events (Tamer's `tamer::mutex`).
+///
+/// [`acquire`](Mutex::acquire) waits for exclusive use,
+/// [`acquire_shared`](Mutex::acquire_shared) for use shared with other
+/// shared holders. Waiters are served in the order they asked: a shared
+/// waiter behind an exclusive one waits for it, and every shared waiter at
+/// the head of the queue is let in together. The [`Guard`] an event
+/// delivers holds the lock until it is dropped; a waiter whose event was
+/// dropped (or can no longer be delivered) is skipped.
+///
+/// The lock guards no data of its own: keep the data in a `RefCell` next
+/// to it, or in whatever the holders share. `Clone` gives another handle
+/// to the same lock.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+/// use tame::sync::{Guard, Mutex};
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn append(m: Mutex, log: Rc<RefCell<Vec<u32>>>, n: u32) {
+///     let mut g: Option<Guard> = None;
+///     twait! { m.acquire(mkevent!(g)); }
+///     // Held across a twait: nobody else appends meanwhile.
+///     log.borrow_mut().push(n);
+///     twait! { tame::asap(mkevent!()); }
+///     log.borrow_mut().push(n);
+///     drop(g);
+/// }
+///
+/// let m = Mutex::new();
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// append(m.clone(), log.clone(), 1);
+/// append(m.clone(), log.clone(), 2);
+/// tame::run();
+/// assert_eq!(*log.borrow(), [1, 1, 2, 2]);
+/// ```
+#[derive(Clone, Default)]
+pub struct Mutex {
+    inner: Rc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// `None`: free; `Some(0)`: held exclusively; `Some(n)`: `n` shared holders.
+    held: Cell<Option<usize>>,
+    waiters: RefCell<VecDeque<Waiter>>,
+}
+
+struct Waiter {
+    shared: bool,
+    ev: Event<Option<Guard>>,
+}
+
+/// Holding a [`Mutex`]: the lock is released when the guard is dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct Guard {
+    inner: Rc<Inner>,
+    shared: bool,
+}
+
+impl Mutex {
+    /// A free lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = tame::sync::Mutex::new();
+    /// assert!(!m.is_held());
+    /// ```
+    pub fn new() -> Mutex {
+        Mutex::default()
+    }
+
+    /// Triggers `ev` with `Some(guard)` once the lock is held exclusively
+    /// by the caller, at once if it is free and nobody waits.
+    ///
+    /// The event carries an `Option` so that a `mkevent!` slot can start as
+    /// `None`: a slot keeps its old value when its event comes back
+    /// untriggered.
+    pub fn acquire(&self, ev: Event<Option<Guard>>) {
+        self.enqueue(false, ev);
+    }
+
+    /// Triggers `ev` with `Some(guard)` once the lock is held shared: with
+    /// other shared holders, never with an exclusive one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = tame::sync::Mutex::new();
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// let (a, ga) = r.event_with_slot(1);
+    /// let (b, gb) = r.event_with_slot(2);
+    /// m.acquire_shared(a);
+    /// m.acquire_shared(b);
+    /// // Both hold it together.
+    /// assert!(ga.take().flatten().is_some() && gb.take().flatten().is_some());
+    /// ```
+    pub fn acquire_shared(&self, ev: Event<Option<Guard>>) {
+        self.enqueue(true, ev);
+    }
+
+    /// Whether someone holds the lock.
+    pub fn is_held(&self) -> bool {
+        self.inner.held.get().is_some()
+    }
+
+    /// How many waiters are queued (including those whose events died and
+    /// will be skipped).
+    pub fn waiting(&self) -> usize {
+        self.inner.waiters.borrow().len()
+    }
+
+    fn enqueue(&self, shared: bool, ev: Event<Option<Guard>>) {
+        self.inner
+            .waiters
+            .borrow_mut()
+            .push_back(Waiter { shared, ev });
+        Inner::grant(&self.inner);
+    }
+}
+
+impl Inner {
+    /// Lets in whoever the queue's head allows: one exclusive waiter, or
+    /// every shared waiter up to the next exclusive one.
+    fn grant(this: &Rc<Inner>) {
+        loop {
+            let next = {
+                let mut waiters = this.waiters.borrow_mut();
+                // Waiters nobody listens to any more are skipped.
+                while waiters.front().is_some_and(|w| !w.ev.is_live()) {
+                    waiters.pop_front();
+                }
+                let Some(front) = waiters.front() else { return };
+                let fits = match (this.held.get(), front.shared) {
+                    (None, _) => true,
+                    (Some(n), true) => n > 0,
+                    (Some(_), false) => false,
+                };
+                if !fits {
+                    return;
+                }
+                waiters.pop_front()
+            };
+            let Some(w) = next else { return };
+            this.held.set(Some(if w.shared {
+                this.held.get().unwrap_or(0) + 1
+            } else {
+                0
+            }));
+            let guard = Guard {
+                inner: this.clone(),
+                shared: w.shared,
+            };
+            // No borrow is held: a trigger only queues its waiter.
+            w.ev.trigger(Some(guard));
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let inner = &self.inner;
+        let left = match inner.held.get() {
+            Some(n) if self.shared && n > 1 => Some(n - 1),
+            _ => None,
+        };
+        inner.held.set(left);
+        if left.is_none() {
+            Inner::grant(inner);
+        }
+    }
+}
+
+impl fmt::Debug for Mutex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex")
+            .field("held", &self.inner.held.get())
+            .field("waiting", &self.waiting())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("shared", &self.shared)
+            .finish()
+    }
+}

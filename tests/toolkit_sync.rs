@@ -1,0 +1,200 @@
+//! The toolkit's waiting between tasks: `sync::Mutex`, `sync::Channel`,
+//! `all` and `with_timeout`, each way.
+
+#![deny(warnings)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::sync::{Channel, Guard, Mutex};
+use tame::{mkevent, tamed, twait, Rendezvous};
+
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, Trace};
+
+#[tamed]
+fn hold(m: Mutex, shared: bool, name: &'static str, turns: u32, t: Trace) {
+    let mut g: Option<Guard> = None;
+    twait! {
+        if shared {
+            m.acquire_shared(mkevent!(g));
+        } else {
+            m.acquire(mkevent!(g));
+        }
+    }
+    log(&t, format!("{name} in"));
+    for _ in 0..turns {
+        twait! { tame::asap(mkevent!()); }
+    }
+    log(&t, format!("{name} out"));
+    drop(g);
+}
+
+#[test]
+fn mutex_serves_waiters_in_order_and_lets_shared_holders_in_together() {
+    let t = Trace::default();
+    let m = Mutex::new();
+    hold(m.clone(), false, "w1", 2, t.clone());
+    hold(m.clone(), true, "r1", 2, t.clone());
+    hold(m.clone(), true, "r2", 1, t.clone());
+    hold(m.clone(), false, "w2", 1, t.clone());
+    hold(m.clone(), true, "r3", 1, t.clone());
+    tame::run();
+    assert_eq!(
+        *t.borrow(),
+        [
+            "w1 in", "w1 out", // exclusive first
+            "r1 in", "r2 in", // the two shared waiters at the head, together
+            "r2 out", "r1 out", //
+            "w2 in", "w2 out", // r3 came after w2: it waits for it
+            "r3 in", "r3 out",
+        ]
+    );
+    assert!(!m.is_held());
+}
+
+#[tamed]
+fn acquire_within(m: Mutex, ms: u64, name: &'static str, t: Trace) {
+    let mut g: Option<Guard> = None;
+    twait! { m.acquire(tame::with_timeout(Duration::from_millis(ms), mkevent!(g))); }
+    match g {
+        Some(g) => {
+            log(&t, format!("{name} got it"));
+            drop(g);
+        }
+        None => log(&t, format!("{name} gave up")),
+    }
+}
+
+#[test]
+fn a_mutex_waiter_that_timed_out_is_skipped() {
+    let t = Trace::default();
+    let m = Mutex::new();
+    hold(m.clone(), false, "holder", 0, t.clone());
+    // Held by nobody now; take it for 30 ms.
+    let r = Rendezvous::<()>::new();
+    let (ev, held) = r.event_with_slot::<Option<Guard>>(());
+    m.acquire(ev);
+    let held = held.take().flatten().expect("free lock is granted at once");
+    acquire_within(m.clone(), 5, "impatient", t.clone());
+    acquire_within(m.clone(), 1_000, "patient", t.clone());
+    tame::timer(
+        Duration::from_millis(30),
+        tame::Event::from_fn(move |_| drop(held)),
+    );
+    tame::run();
+    assert_eq!(
+        *t.borrow(),
+        [
+            "holder in",
+            "holder out",
+            "impatient gave up",
+            "patient got it"
+        ]
+    );
+    assert_eq!(m.waiting(), 0);
+}
+
+#[tamed]
+fn receive(ch: Channel<u32>, name: &'static str, t: Trace) {
+    let mut v = 0;
+    twait! { ch.recv(mkevent!(v)); }
+    log(&t, format!("{name} {v}"));
+}
+
+#[test]
+fn channel_matches_values_and_receivers_in_order() {
+    let t = Trace::default();
+    let ch = Channel::new();
+    ch.send(1);
+    receive(ch.clone(), "a", t.clone()); // takes the queued value at once
+    receive(ch.clone(), "b", t.clone());
+    receive(ch.clone(), "c", t.clone());
+    ch.send(2);
+    ch.send(3);
+    ch.send(4); // nobody waits: queued
+    tame::run();
+    assert_eq!(*t.borrow(), ["a 1", "b 2", "c 3"]);
+    assert_eq!(ch.len(), 1);
+}
+
+#[test]
+fn closing_a_channel_ends_its_waiting_receivers_and_keeps_queued_values() {
+    let t = Trace::default();
+    let ch = Channel::new();
+    receive(ch.clone(), "waiting", t.clone());
+    ch.close();
+    ch.send(9); // dropped: closed
+    tame::run();
+    assert_eq!(*t.borrow(), ["waiting 0"]);
+
+    let ch = Channel::new();
+    ch.send(5);
+    ch.close();
+    receive(ch.clone(), "late", t.clone());
+    receive(ch.clone(), "later", t.clone());
+    tame::run();
+    assert_eq!(*t.borrow(), ["waiting 0", "late 5", "later 0"]);
+}
+
+#[test]
+fn a_value_is_not_given_to_a_receiver_that_gave_up() {
+    let ch = Channel::<u32>::new();
+    let r = Rendezvous::<()>::new();
+    let (ev, gone) = r.event_with_slot(());
+    ch.recv(ev);
+    r.cancel(); // that receiver is gone
+    let r2 = Rendezvous::<()>::new();
+    let (ev2, got) = r2.event_with_slot(());
+    ch.recv(ev2);
+    ch.send(7);
+    assert_eq!(gone.take(), None);
+    assert_eq!(got.take(), Some(7));
+}
+
+#[test]
+fn all_reaches_every_event_or_drops_them_all() {
+    let r = Rendezvous::<u8>::new();
+    let (a, sa) = r.event_with_slot::<String>(1);
+    let (b, sb) = r.event_with_slot::<String>(2);
+    tame::all(vec![a, b]).trigger("hi".to_string());
+    assert_eq!(
+        (sa.take(), sb.take()),
+        (Some("hi".into()), Some("hi".into()))
+    );
+
+    let (c, sc) = r.event_with_slot::<String>(3);
+    let (d, sd) = r.event_with_slot::<String>(4);
+    drop(tame::all(vec![c, d]));
+    let back: Vec<u8> = std::iter::from_fn(|| r.try_next()).collect();
+    assert_eq!(back, [1, 2, 3, 4]);
+    assert_eq!((sc.take(), sd.take()), (None, None));
+}
+
+#[tamed]
+fn wait_for_reply(after_ms: u64, limit_ms: u64) -> Option<u32> {
+    let mut v = None;
+    twait! {
+        let reply = tame::with_timeout(Duration::from_millis(limit_ms), mkevent!(v));
+        tame::timer(Duration::from_millis(after_ms), reply.map(|()| Some(42)));
+    }
+    v
+}
+
+#[test]
+fn with_timeout_forwards_a_trigger_in_time_and_drops_the_event_after() {
+    let out = Rc::new(RefCell::new(Vec::new()));
+    for (after, limit) in [(1, 200), (200, 1)] {
+        let out = out.clone();
+        wait_for_reply(
+            after,
+            limit,
+            tame::Event::from_fn(move |v: Option<Option<u32>>| out.borrow_mut().push(v)),
+        );
+    }
+    tame::run();
+    // The late one delivers its (unchanged) `None`.
+    assert_eq!(*out.borrow(), [Some(Some(42)), Some(None)]);
+}

@@ -1,0 +1,441 @@
+//! Ordinary Rust forms in tamed functions, each giving the value the same
+//! plain function gives: labeled blocks with break values, if-let
+//! chains, `@` and tuple-struct patterns, format-string captures, closures
+//! over carried state, slot places (fields, tuple fields, conditional
+//! indices), `while let` on a queue, rendezvous forms, generic `Rc<Self>`
+//! methods, `impl Trait` parameters, `mut self` with a slot in a field,
+//! items nested in a body, statement attributes, recursion, twaits in
+//! `while`/`else if` conditions, tuples and struct literals, a rendezvous
+//! in a field, `return` inside a `twait! {}` block's loop.
+
+#![deny(warnings)]
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::rc::Rc;
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
+
+fn answer<T: 'static>(x: T, ev: Event<T>) {
+    tame::asap(Event::from_fn(move |_: Option<()>| ev.trigger(x)));
+}
+
+// labeled block with a twait inside, break with value
+#[allow(clippy::let_and_return)] // the form under test
+#[tamed]
+pub fn labeled_block(x: u32) -> u32 {
+    let v = 'found: {
+        if x == 0 {
+            break 'found 0;
+        }
+        let y;
+        twait! { answer(x * 2, mkevent!(y)); }
+        if y > 10 {
+            break 'found y;
+        }
+        y + 1
+    };
+    v
+}
+
+// if let / else if let / else chain with twaits
+#[tamed]
+pub fn chain(a: Option<u32>, b: Result<u32, String>) -> String {
+    if let Some(a) = a {
+        let d;
+        twait! { answer(a, mkevent!(d)); }
+        format!("a {d}")
+    } else if let Ok(b) = b {
+        twait! { tame::asap(mkevent!()); }
+        format!("b {b}")
+    } else {
+        String::from("none")
+    }
+}
+
+// @ bindings and tuple-struct patterns across twait
+pub struct Pt(pub u32, pub u32);
+#[tamed]
+pub fn patterns(p: Pt, v: Option<u32>) -> u32 {
+    let Pt(x, y) = p;
+    match v {
+        Some(n @ 1..=9) => {
+            twait! { tame::asap(mkevent!()); }
+            n + x + y
+        }
+        Some(n) => n,
+        None => 0,
+    }
+}
+
+// format string implicit captures after twait, write! into String
+#[tamed]
+pub fn formats(name: String, n: u32) -> String {
+    let mut out = String::new();
+    twait! { tame::asap(mkevent!()); }
+    write!(out, "{name}:{n}").unwrap();
+    let tail = format!("{n:>4}");
+    twait! { tame::asap(mkevent!()); }
+    out += &tail;
+    out
+}
+
+// closure using state after twait
+#[tamed]
+pub fn closure_after(x: u32) -> u32 {
+    let base = x + 1;
+    twait! { tame::asap(mkevent!()); }
+    let add = move |y: u32| base + y;
+    let v: Vec<u32> = (0..3).map(add).collect();
+    v.iter().sum()
+}
+
+// slots: struct field, tuple field, two slots, index in loop conditionally
+#[allow(clippy::needless_range_loop)] // the form under test
+#[derive(Default)]
+pub struct Stats {
+    pub latest: u32,
+    pub count: u32,
+}
+#[allow(clippy::needless_range_loop)] // the form under test
+#[tamed]
+pub fn slot_places() -> (u32, u32, u32, Vec<u32>) {
+    let mut stats = Stats::default();
+    let mut pair = (0u32, 0u32);
+    let mut v = vec![0u32; 4];
+    twait! {
+        answer(5, mkevent!(stats.latest));
+        answer(6, mkevent!(pair.1));
+        for i in 0..4 {
+            if i % 2 == 0 {
+                answer(i as u32 * 10, mkevent!(v[i]));
+            }
+        }
+    }
+    stats.count += 1;
+    (stats.latest + stats.count, pair.0, pair.1, v)
+}
+
+// while let pop_front with twait
+#[tamed]
+pub fn drain_queue(mut q: VecDeque<u32>) -> u32 {
+    let mut sum = 0;
+    while let Some(x) = q.pop_front() {
+        let d;
+        twait! { answer(x * 2, mkevent!(d)); }
+        sum += d;
+        if d == 4 {
+            q.push_back(100);
+        }
+    }
+    sum
+}
+
+// let _ = twait!(r); and twait!(r) in a match guard-free loop
+#[allow(clippy::while_let_loop)] // the form under test
+#[tamed]
+pub fn rendezvous_forms() -> usize {
+    let r = Rendezvous::<u32>::new();
+    for i in 0..3 {
+        tame::asap(mkevent!(r, i));
+    }
+    let _ = twait!(r);
+    let mut n = 1;
+    loop {
+        match twait!(r) {
+            Some(_) => n += 1,
+            None => break,
+        }
+    }
+    n
+}
+
+// generic method in generic impl with self: Rc<Self>
+pub struct Cache<T> {
+    pub v: Cell<Option<T>>,
+}
+impl<T: Clone + 'static> Cache<T> {
+    #[tamed]
+    pub fn get_or(self: Rc<Self>, make: T) -> T {
+        if let Some(v) = self.v.take() {
+            self.v.set(Some(v.clone()));
+            return v;
+        }
+        twait! { tame::asap(mkevent!()); }
+        self.v.set(Some(make.clone()));
+        make
+    }
+}
+
+// impl Trait and closure params
+#[tamed]
+pub fn apply(f: impl FnOnce(u32) -> u32 + 'static, x: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    f(x)
+}
+
+// by-value mut self, slot into self field
+pub struct Counter {
+    pub n: u32,
+}
+impl Counter {
+    #[tamed]
+    pub fn bump(mut self) -> Counter {
+        twait! { answer(self.n + 1, mkevent!(self.n)); }
+        self
+    }
+}
+
+// nested items in body
+#[tamed]
+pub fn nested_items(x: u32) -> u32 {
+    const K: u32 = 3;
+    fn helper(v: u32) -> u32 {
+        v * K
+    }
+    struct Local {
+        v: u32,
+    }
+    let l = Local { v: x };
+    twait! { tame::asap(mkevent!()); }
+    helper(l.v)
+}
+
+// explicit unit return type and return; in nested loops
+#[tamed]
+pub fn unit_return(xs: Vec<Vec<u32>>, out: Rc<Cell<u32>>) -> () {
+    for row in xs {
+        for x in row {
+            twait! { tame::asap(mkevent!()); }
+            if x == 0 {
+                return;
+            }
+            out.set(out.get() + x);
+        }
+    }
+}
+
+// Result<(), E> with ? and Ok(())
+#[tamed]
+pub fn unit_result(
+    xs: Vec<&'static str>,
+    out: Rc<Cell<u32>>,
+) -> Result<(), std::num::ParseIntError> {
+    for s in xs {
+        twait! { tame::asap(mkevent!()); }
+        out.set(out.get() + s.parse::<u32>()?);
+    }
+    Ok(())
+}
+
+// statement attributes
+#[tamed]
+pub fn attrs(x: u32) -> u32 {
+    #[allow(unused_mut)]
+    let mut y = x;
+    twait! { tame::asap(mkevent!()); }
+    y
+}
+
+#[test]
+fn probed_forms_1() {
+    let r = Rendezvous::<()>::new();
+    macro_rules! check {
+        ($call:ident ( $($a:expr),* ) => $want:expr) => {{
+            let (ev, slot) = r.event_with_slot(());
+            $call($($a,)* ev);
+            tame::run();
+            assert_eq!(slot.take(), Some($want), stringify!($call));
+        }};
+    }
+    check!(labeled_block(0) => 0);
+    check!(labeled_block(3) => 7);
+    check!(labeled_block(6) => 12);
+    check!(chain(Some(1), Ok(2)) => "a 1".to_string());
+    check!(chain(None, Ok(2)) => "b 2".to_string());
+    check!(chain(None, Err("x".into())) => "none".to_string());
+    check!(patterns(Pt(1, 2), Some(3)) => 6);
+    check!(patterns(Pt(1, 2), Some(30)) => 30);
+    check!(formats("n".into(), 7) => "n:7   7".to_string());
+    check!(closure_after(1) => 9);
+    check!(slot_places() => (6, 0, 6, vec![0, 0, 20, 0]));
+    check!(drain_queue(VecDeque::from(vec![1, 2])) => 2 + 4 + 200);
+    check!(rendezvous_forms() => 3);
+    let c = Rc::new(Cache { v: Cell::new(None) });
+    check!(get_or_probe(c.clone(), 5) => 5);
+    check!(get_or_probe(c.clone(), 6) => 5);
+    check!(apply(|x| x + 1, 1) => 2);
+    check!(nested_items(2) => 6);
+    check!(attrs(4) => 4);
+    let out = Rc::new(Cell::new(0));
+    unit_return(vec![vec![1, 2], vec![3, 0, 5]], out.clone());
+    tame::run();
+    assert_eq!(out.get(), 6);
+    let out = Rc::new(Cell::new(0));
+    check!(unit_result(vec!["1", "2"], out.clone()) => Ok(()));
+    assert_eq!(out.get(), 3);
+    let (ev, slot) = r.event_with_slot(());
+    Counter { n: 1 }.bump(ev);
+    tame::run();
+    assert_eq!(slot.take().map(|c| c.n), Some(2));
+}
+
+fn get_or_probe(c: Rc<Cache<u32>>, v: u32, ev: Event<u32>) {
+    c.get_or(v, ev);
+}
+
+pub struct Node {
+    pub v: u32,
+    pub kids: Vec<Rc<Node>>,
+}
+
+// recursion: sum of a tree, children in parallel
+#[tamed]
+pub fn tree_sum(node: Rc<Node>) -> u32 {
+    let mut sums = vec![0; node.kids.len()];
+    twait! {
+        for (i, kid) in node.kids.iter().enumerate() {
+            tree_sum(kid.clone(), mkevent!(sums[i]));
+        }
+    }
+    node.v + sums.iter().sum::<u32>()
+}
+
+// twait in while condition
+#[tamed]
+pub fn count_ids(n: u32) -> u32 {
+    let r = Rendezvous::<u32>::new();
+    for i in 0..n {
+        tame::asap(mkevent!(r, i));
+    }
+    let mut c = 0;
+    while twait!(r).is_some() {
+        c += 1;
+    }
+    c
+}
+
+// rendezvous as a struct field, explicit events into self's field
+pub struct Hub {
+    pub r: Rendezvous<usize>,
+    pub names: Vec<&'static str>,
+}
+impl Hub {
+    #[tamed]
+    pub fn first(self) -> Option<&'static str> {
+        for i in 0..self.names.len() {
+            tame::timer(
+                std::time::Duration::from_millis(10 * (3 - i as u64)),
+                mkevent!(self.r, i),
+            );
+        }
+        let i = twait!(self.r)?;
+        Some(self.names[i])
+    }
+}
+
+// two twaits in one tuple expression
+#[tamed]
+pub fn two_in_tuple() -> (Option<u32>, Option<u32>) {
+    let r = Rendezvous::<u32>::new();
+    let r2 = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 1));
+    tame::asap(mkevent!(r2, 2));
+    let (a, b) = (twait!(r), twait!(r2));
+    (a, b)
+}
+
+// twait in else-if condition
+#[allow(clippy::manual_unwrap_or, clippy::manual_unwrap_or_default)] // the form under test
+#[tamed]
+pub fn else_if_cond(flag: bool) -> u32 {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 7));
+    if flag {
+        1
+    } else if let Some(x) = twait!(r) {
+        x
+    } else {
+        0
+    }
+}
+
+// a method chain on a twait value
+#[tamed]
+pub fn chain_on_value() -> String {
+    let mut s = String::new();
+    twait! { answer(String::from("  hi  "), mkevent!(s)); }
+    s.trim().to_uppercase()
+}
+
+// a struct literal with twaits in field values
+pub struct P {
+    pub a: Option<u32>,
+    pub b: u32,
+}
+#[tamed]
+pub fn struct_of_twaits() -> P {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 4));
+    P { a: twait!(r), b: 5 }
+}
+
+// array / vec of twait values
+#[tamed]
+pub fn vec_of_twaits() -> Vec<Option<u32>> {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 1));
+    tame::asap(mkevent!(r, 2));
+    let (a, b, c) = (twait!(r), twait!(r), twait!(r));
+    vec![a, b, c]
+}
+
+// return of a value from a loop inside a twait!{} block
+#[tamed]
+pub fn return_in_block(xs: Vec<u32>) -> u32 {
+    let mut got = vec![0; xs.len()];
+    twait! {
+        for (i, x) in xs.iter().enumerate() {
+            if *x == 0 {
+                return 99;
+            }
+            answer(*x, mkevent!(got[i]));
+        }
+    }
+    got.iter().sum()
+}
+
+#[test]
+#[allow(clippy::redundant_closure)]
+fn probed_forms_2() {
+    let r = Rendezvous::<()>::new();
+    macro_rules! check {
+        ($call:expr => $want:expr) => {{
+            let (ev, slot) = r.event_with_slot(());
+            ($call)(ev);
+            tame::run();
+            assert_eq!(slot.take(), Some($want), "{}", stringify!($call));
+        }};
+    }
+    let leaf = |v| Rc::new(Node { v, kids: vec![] });
+    let t = Rc::new(Node {
+        v: 1,
+        kids: vec![
+            leaf(2),
+            Rc::new(Node {
+                v: 3,
+                kids: vec![leaf(4)],
+            }),
+        ],
+    });
+    check!(|ev| tree_sum(t.clone(), ev) => 10);
+    check!(|ev| count_ids(4, ev) => 4);
+    check!(|ev| Hub { r: Rendezvous::new(), names: vec!["a", "b", "c"] }.first(ev) => Some("c"));
+    check!(|ev| two_in_tuple(ev) => (Some(1), Some(2)));
+    check!(|ev| else_if_cond(false, ev) => 7);
+    check!(|ev| else_if_cond(true, ev) => 1);
+    check!(|ev| chain_on_value(ev) => "HI".to_string());
+    check!(|ev: Event<(Option<u32>, u32)>| struct_of_twaits(ev.map(|p: P| (p.a, p.b))) => (Some(4), 5));
+    check!(|ev| vec_of_twaits(ev) => vec![Some(1), Some(2), None]);
+    check!(|ev| return_in_block(vec![1, 2], ev) => 3);
+    check!(|ev| return_in_block(vec![1, 0, 2], ev) => 99);
+}
