@@ -297,3 +297,54 @@ fn several_waits_watching_one_rendezvous_all_end_with_it() {
         assert_eq!(tame::__live_waits(), 0);
     });
 }
+
+/// Reads with an event of an explicit rendezvous carrying a slot, and
+/// gives up after a timer: the rendezvous goes with the function, and the
+/// read (still parked on a stream the caller keeps) dies with it.
+#[tamed]
+fn read_or_give_up(conn: std::rc::Rc<UnixStream>, done: Event<&'static str>) {
+    let r = Rendezvous::<u8>::new();
+    let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+    conn.read(Vec::new(), mkevent!(r, 0, got));
+    tame::timer(Duration::from_millis(5), mkevent!(r, 1));
+    let outcome = match twait!(r) {
+        Some(0) => "read",
+        _ => "gave up",
+    };
+    let _ = &got;
+    done.trigger(outcome);
+}
+
+#[test]
+fn a_read_whose_rendezvous_slot_event_dies_stops_counting() {
+    on_fresh_loop(|| {
+        let (conn, _peer) = pair();
+        let conn = std::rc::Rc::new(conn);
+        let out = Rendezvous::<()>::new();
+        let (done, slot) = out.event_with_slot(());
+        read_or_give_up(conn.clone(), done);
+        tame::run(); // returns although the read never completed
+        assert_eq!(slot.take(), Some("gave up"));
+        assert_eq!(tame::__live_waits(), 0);
+        drop(conn);
+    });
+}
+
+#[test]
+fn a_wait_on_an_all_event_stops_counting_once_every_event_died() {
+    on_fresh_loop(|| {
+        let (conn, _peer) = pair();
+        let (a, b) = (Rendezvous::<()>::new(), Rendezvous::<()>::new());
+        let ev = tame::all(vec![
+            a.event_with_slot::<bool>(()).0,
+            b.event_with_slot::<bool>(()).0,
+        ]);
+        conn.readable(ev.map(|r: io::Result<()>| r.is_ok()));
+        assert_eq!(tame::__live_waits(), 1);
+        drop(a); // one still listens: the wait stays
+        tame::asap(Event::from_fn(move |_| drop(b)));
+        tame::run(); // returns once the second died too
+        assert_eq!(tame::__live_waits(), 0);
+        drop(conn);
+    });
+}
