@@ -489,6 +489,7 @@ impl<I> Default for Rendezvous<I> {
 }
 
 impl<I> Drop for Rendezvous<I> {
+    #[inline]
     fn drop(&mut self) {
         let s = &self.shared;
         s.end_epoch();
