@@ -114,7 +114,11 @@ fn serve(stream: TcpStream, site: Rc<Site>) {
         match step {
             Step::Respond(reply) => {
                 let keep_alive = reply.keep_alive && !Shutdown::draining();
-                match write_now(&stream, &reply.bytes) {
+                let wrote = write_now(&stream, &reply.bytes);
+                // What is left to write was copied: the prepared response
+                // need not be kept while the rest waits for the socket.
+                drop(reply);
+                match wrote {
                     Ok(None) => {}
                     Ok(Some(left)) => {
                         // The socket took part of it: wait and write the rest.
