@@ -273,6 +273,9 @@ impl<'a> Emitter<'a> {
         for &sc in &outer {
             decls.extend(self.redeclare(s, sc));
         }
+        if state.kind == StateKind::Start {
+            decls.extend(self.watch_results());
+        }
         let code = self.code(&state.code);
         quote! {
             #ty::#v { #(#pats),* } => {
@@ -280,6 +283,25 @@ impl<'a> Emitter<'a> {
                 #code
             }
         }
+    }
+
+    /// At the start: the function watches the events it was given (its
+    /// `done`, its `Event` parameters), so that it is cancelled when nobody
+    /// can receive its result any more.
+    fn watch_results(&self) -> TokenStream {
+        let cx = hygienic("__tame_cx");
+        let mut out = TokenStream::new();
+        if self.f.returns_value {
+            let done = hygienic("__tame_done");
+            out.extend(quote!(#done.watch(#cx);));
+        }
+        for &b in &self.f.watched {
+            if self.a.kept[0].contains(&b) {
+                let ident = &self.f.bindings[b].ident;
+                out.extend(quote!(::tame::__private::watch_result(#cx, &#ident);));
+            }
+        }
+        out
     }
 
     /// The bindings of scope `sc` that state `s` does not keep but its

@@ -199,6 +199,8 @@ struct FutureState<T> {
 
 impl<T> Sink<T> for FutureState<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
+        // Back: whoever watched it for its death stops watching.
+        self.watch.set(None);
         if !self.listening.get() {
             return;
         }

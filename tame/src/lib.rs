@@ -121,6 +121,7 @@
 // Generated code names `::tame::__private`; inside this crate too.
 extern crate self as tame;
 
+pub mod cancel;
 mod compat;
 mod driver;
 mod event;
@@ -149,6 +150,7 @@ pub mod __private;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub use cancel::cancellable;
 pub use compat::{event_future, spawn, EventFuture};
 pub use event::Event;
 pub use fanout::all;

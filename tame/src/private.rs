@@ -64,6 +64,24 @@ impl<T> Delivery<T> {
     }
 }
 
+impl<T> Delivery<T> {
+    /// The function watches its `done` event: if it dies untriggered, the
+    /// function is cancelled (see [`crate::cancel`]).
+    #[inline]
+    pub fn watch(&self, cx: &TaskContext<'_>) {
+        if let Some(ev) = &self.done {
+            cx.watch_result(ev);
+        }
+    }
+}
+
+/// A tamed function watches an event it was given as a parameter: if it
+/// dies untriggered, the function is cancelled (see [`crate::cancel`]).
+#[inline]
+pub fn watch_result<T>(cx: &TaskContext<'_>, ev: &Event<T>) {
+    cx.watch_result(ev);
+}
+
 /// `return v` in a tamed function with a value: keeps `v` for the
 /// function's `done` event (see [`Delivery`]).
 #[inline]

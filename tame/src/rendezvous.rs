@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::driver::WaitId;
+use crate::driver::{WaitId, WatchSet, UNWATCHED};
 use crate::event::{Event, Sink};
 use crate::slot::{HasSlot, InboxQueue, Slot, SlotCell};
 use crate::task::{TaskRef, TwaitSite};
@@ -39,16 +39,9 @@ pub(crate) struct Shared<I> {
     epoch: Cell<u64>,
     /// The loop's waits parked on outstanding events of this epoch: they
     /// are reported to the loop when the epoch ends, so that it stops
-    /// counting them at once (see `crate::driver`). Usually none or one:
-    /// the first id is kept here (0: none; ids are never 0), and if more
-    /// are watched at once, the loop keeps them for this rendezvous and the
-    /// `MORE` bit says so.
-    watches: Cell<u64>,
+    /// counting them at once (see `crate::driver`).
+    watches: WatchSet,
 }
-
-/// [`Shared::watches`]: the loop holds more ids for this rendezvous (ids
-/// never have this bit).
-const MORE: u64 = 1 << 63;
 
 impl<I> Shared<I> {
     /// Ends the current epoch: every outstanding and queued event is
@@ -61,10 +54,7 @@ impl<I> Shared<I> {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
         }
-        let watches = self.watches.replace(0);
-        if watches != 0 {
-            self.report_dead(watches);
-        }
+        self.watches.report_dead(self.owner());
     }
 
     /// Who this rendezvous is, for the loop's table of extra watches.
@@ -72,35 +62,12 @@ impl<I> Shared<I> {
         self as *const Self as usize
     }
 
-    /// Tells the loop that the waits watching the ended epoch's events died.
-    #[cold]
-    fn report_dead(&self, watches: u64) {
-        let first = watches & !MORE;
-        if first != 0 {
-            crate::driver::waits_died([crate::driver::Token(first)]);
-        }
-        if watches & MORE != 0 {
-            crate::driver::extra_watches_died(self.owner());
-        }
-    }
-
     fn watch(&self, id: WaitId) -> u32 {
-        let watches = self.watches.get();
-        if watches & !MORE == 0 {
-            self.watches.set(watches | id.0);
-            FIRST
-        } else {
-            self.watches.set(watches | MORE);
-            crate::driver::watch_extra(self.owner(), id)
-        }
+        self.watches.watch(self.owner(), id)
     }
 
     fn unwatch(&self, key: u32) {
-        if key == FIRST {
-            self.watches.set(self.watches.get() & MORE);
-        } else {
-            crate::driver::unwatch_extra(self.owner(), key);
-        }
+        self.watches.unwatch(self.owner(), key);
     }
 
     /// [`Sink::watch`] for an event of `epoch` that keeps its key in `key`.
@@ -126,12 +93,6 @@ impl<I> Shared<I> {
         }
     }
 }
-
-/// The key of the first watch (kept in [`Shared::watches`]); the loop's
-/// keys for the others stay below it.
-const FIRST: u32 = u32::MAX - 1;
-/// A node no wait watches.
-const UNWATCHED: u32 = u32::MAX;
 
 /// How many events a blocked task still waits for, for [`crate::blocked`].
 pub(crate) trait Outstanding {
@@ -176,6 +137,8 @@ impl<I> Shared<I> {
 impl<I, T> Sink<T> for Node<I, T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let rdv = &self.rendezvous;
+        // Back: whoever watched it for its death stops watching.
+        rdv.unwatch_event(self.epoch, &self.watch);
         let live = self.epoch == rdv.epoch.get();
         // The slot learns it is back either way, so a slot list can forget
         // it; it only keeps the value if the rendezvous still listens.
@@ -220,6 +183,7 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
         if self.epoch != rdv.epoch.get() {
             return;
         }
+        rdv.unwatch_event(self.epoch, &self.watch);
         // The value is in the inbox before the id is queued: by the time
         // `twait!(r)` returns the id, the store can find it.
         if let (Some(v), Some(c)) = (value, self.captures.take()) {
@@ -292,7 +256,7 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
-                watches: Cell::new(0),
+                watches: WatchSet::new(),
             }),
         }
     }

@@ -88,6 +88,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             items: Vec::new(),
             returns_value,
             try_shaped,
+            watched: Vec::new(),
         },
         errors,
         scope: scope::Scopes::default(),
@@ -378,6 +379,9 @@ impl Builder<'_> {
                             None,
                             rendezvous,
                         );
+                        if is_event_type(&t.ty) {
+                            self.f.watched.push(id);
+                        }
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
@@ -788,6 +792,14 @@ impl Builder<'_> {
                 }
             }
         )
+    }
+}
+
+/// `Event<T>`, `tame::Event<T>`: a parameter the function delivers to.
+fn is_event_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Event"),
+        _ => false,
     }
 }
 

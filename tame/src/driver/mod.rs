@@ -44,6 +44,7 @@ pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
 pub(crate) use slab::Slab;
 use timers::Timers;
 use waits::Waits;
+pub(crate) use waits::{WatchSet, UNWATCHED};
 
 /// The token of the cross-thread wake-up; never a registration's (those
 /// have an index below `u32::MAX`).
@@ -231,6 +232,25 @@ fn loop_gone() -> io::Error {
     io::Error::other("the thread's loop is gone (thread teardown)")
 }
 
+/// Registers a registration that waits on no descriptor: a task watching
+/// the events it was given (see `crate::task`), reached by death reports.
+pub(crate) fn register_watcher(reg: Weak<dyn Registration>) -> Option<Token> {
+    LOOP.try_with(|l| {
+        let generation = (l.generation.get().wrapping_add(1) & 0x7fff_ffff).max(1);
+        l.generation.set(generation);
+        let index = l.registrations.borrow_mut().insert(reg);
+        Token(u64::from(generation) << 32 | u64::from(index))
+    })
+    .ok()
+}
+
+/// Removes a registration made with [`register_watcher`].
+pub(crate) fn unregister_watcher(token: Token) {
+    let _ = LOOP.try_with(|l| {
+        l.registrations.borrow_mut().remove(token.0 as u32);
+    });
+}
+
 /// Arms a registration again for `want`.
 pub(crate) fn rearm(fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()> {
     LOOP.try_with(|l| with_selector(l, |sel| sel.rearm(fd, token, want)))
@@ -278,6 +298,11 @@ pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
 /// Forgets a watch made with [`watch_extra`].
 pub(crate) fn unwatch_extra(owner: usize, key: u32) {
     let _ = LOOP.try_with(|l| l.waits.unwatch_extra(owner, key));
+}
+
+/// The extra watches of `owner` are over without a death.
+pub(crate) fn extra_watches_forgotten(owner: usize) {
+    let _ = LOOP.try_with(|l| l.waits.extra_forgotten(owner));
 }
 
 /// The rendezvous at `owner` ended its epoch: its extra watches died.
