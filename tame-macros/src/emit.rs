@@ -677,12 +677,10 @@ impl<'a> Emitter<'a> {
             .map(|(i, w)| {
                 let name = site_ident(i);
                 let line = quote_spanned!(w.span=> ::core::line!());
+                let described = w.description.as_ref().map(|d| quote!(.described(#d)));
                 quote! {
-                    static #name: ::tame::__private::TwaitSite = ::tame::__private::TwaitSite {
-                        function: #function,
-                        file: ::core::file!(),
-                        line: #line,
-                    };
+                    static #name: ::tame::__private::TwaitSite =
+                        ::tame::__private::TwaitSite::new(#function, ::core::file!(), #line)#described;
                 }
             })
             .collect()

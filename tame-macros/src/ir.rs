@@ -149,6 +149,8 @@ pub struct Wait {
 pub struct WaitInfo {
     pub span: Span,
     pub kind: WaitKind,
+    /// What it says it waits for (`twait!(r, "a reply")`).
+    pub description: Option<syn::LitStr>,
 }
 
 pub enum WaitKind {

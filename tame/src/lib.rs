@@ -77,7 +77,7 @@
 //! use std::time::Duration;
 //! use tame::task::{self, Slot, TwaitSite};
 //!
-//! static SITE: TwaitSite = TwaitSite { function: "three_naps", file: file!(), line: line!() };
+//! static SITE: TwaitSite = TwaitSite::new("three_naps", file!(), line!());
 //!
 //! enum State {
 //!     Start,

@@ -26,7 +26,9 @@ pub use crate::slot::{Inbox, Slot};
 /// A shared handle to a task, as queued by the loop.
 pub(crate) type TaskRef = Rc<dyn TaskObj>;
 
-/// A `twait` site: the function, file and line it is written at.
+/// A `twait` site: the function, file and line it is written at, and what
+/// it waits for if the twait says so (`twait!(r, "a reply")`,
+/// `twait! { "the lookups"; .. }`, Tamer's `twait ["text"]`).
 ///
 /// Generated code keeps one `static` of these per `twait`; [`blocked`]
 /// reports them.
@@ -34,12 +36,13 @@ pub(crate) type TaskRef = Rc<dyn TaskObj>;
 /// # Examples
 ///
 /// ```
-/// static SITE: tame::task::TwaitSite = tame::task::TwaitSite {
-///     function: "main",
-///     file: file!(),
-///     line: line!(),
-/// };
-/// assert_eq!(SITE.to_string(), format!("main at {}:{}", file!(), SITE.line));
+/// use tame::task::TwaitSite;
+///
+/// static SITE: TwaitSite = TwaitSite::new("main", file!(), line!()).described("a reply");
+/// assert_eq!(
+///     SITE.to_string(),
+///     format!("main at {}:{} (a reply)", file!(), SITE.line)
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TwaitSite {
@@ -49,11 +52,37 @@ pub struct TwaitSite {
     pub file: &'static str,
     /// The source line of the `twait`.
     pub line: u32,
+    /// What the twait waits for, in the words its author gave.
+    pub description: Option<&'static str>,
+}
+
+impl TwaitSite {
+    /// A site with no description.
+    pub const fn new(function: &'static str, file: &'static str, line: u32) -> TwaitSite {
+        TwaitSite {
+            function,
+            file,
+            line,
+            description: None,
+        }
+    }
+
+    /// The same site, saying what it waits for.
+    pub const fn described(self, description: &'static str) -> TwaitSite {
+        TwaitSite {
+            description: Some(description),
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for TwaitSite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at {}:{}", self.function, self.file, self.line)
+        write!(f, "{} at {}:{}", self.function, self.file, self.line)?;
+        if let Some(d) = self.description {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
     }
 }
 
@@ -417,7 +446,7 @@ impl<T> HasSlot<T> for JoinNode<T> {
 /// use std::task::Poll;
 /// use tame::task::{self, TwaitSite};
 ///
-/// static SITE: TwaitSite = TwaitSite { function: "by_hand", file: file!(), line: line!() };
+/// static SITE: TwaitSite = TwaitSite::new("by_hand", file!(), line!());
 /// let mut step = 0;
 /// task::start("by_hand", move |cx| loop {
 ///     match step {
@@ -597,6 +626,11 @@ impl BlockedTask {
     /// The `twait`'s source line.
     pub fn line(&self) -> u32 {
         self.site.line
+    }
+
+    /// What the `twait` waits for, if it says (`twait!(r, "a reply")`).
+    pub fn description(&self) -> Option<&'static str> {
+        self.site.description
     }
 }
 

@@ -47,10 +47,14 @@ pub enum TwaitForm {
 }
 
 /// Braces make the block form, parentheses (or brackets) the rendezvous form.
+/// A description (see [`twait_description`]) is left out.
 pub fn twait_form(mac: &Macro) -> syn::Result<TwaitForm> {
     match mac.delimiter {
         MacroDelimiter::Brace(_) => {
-            let stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+            let mut stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+            if stmts.first().is_some_and(|s| description_stmt(s).is_some()) {
+                stmts.remove(0);
+            }
             Ok(TwaitForm::Block(stmts))
         }
         _ => {
@@ -60,9 +64,60 @@ pub fn twait_form(mac: &Macro) -> syn::Result<TwaitForm> {
                     "twait!() needs a rendezvous: write twait!(r), or twait! { ... } to wait for the events made inside the block",
                 ));
             }
-            let expr: Expr = syn::parse2(mac.tokens.clone())?;
-            Ok(TwaitForm::Rendezvous(expr))
+            let mut args = Punctuated::<Expr, Token![,]>::parse_terminated
+                .parse2(mac.tokens.clone())?
+                .into_iter();
+            let expr = args
+                .next()
+                .ok_or_else(|| syn::Error::new_spanned(mac, "twait!() needs a rendezvous"))?;
+            match (args.next(), args.next()) {
+                (None, _) => Ok(TwaitForm::Rendezvous(expr)),
+                (Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. })), None) => {
+                    Ok(TwaitForm::Rendezvous(expr))
+                }
+                (Some(other), _) => Err(syn::Error::new_spanned(
+                    other,
+                    "twait!(r) takes one rendezvous, and optionally a description: twait!(r, \"a reply\")",
+                )),
+            }
         }
+    }
+}
+
+/// What a twait says it waits for (Tamer's `twait ["text"]`):
+/// `twait!(r, "a reply")`, or a string literal as the first statement of
+/// `twait! { "the lookups"; .. }`. Shown by `tame::blocked()`.
+pub fn twait_description(mac: &Macro) -> Option<syn::LitStr> {
+    match mac.delimiter {
+        MacroDelimiter::Brace(_) => {
+            let stmts = syn::Block::parse_within.parse2(mac.tokens.clone()).ok()?;
+            stmts.first().and_then(description_stmt)
+        }
+        _ => {
+            let args = Punctuated::<Expr, Token![,]>::parse_terminated
+                .parse2(mac.tokens.clone())
+                .ok()?;
+            match args.iter().nth(1) {
+                Some(Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) => Some(s.clone()),
+                _ => None,
+            }
+        }
+    }
+}
+
+fn description_stmt(s: &Stmt) -> Option<syn::LitStr> {
+    match s {
+        Stmt::Expr(
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(l),
+                ..
+            }),
+            Some(_),
+        ) => Some(l.clone()),
+        _ => None,
     }
 }
 

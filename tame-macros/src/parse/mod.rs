@@ -649,6 +649,7 @@ impl Builder<'_> {
                         body: Vec::new(),
                         lists: Vec::new(),
                     },
+                    description: macros::twait_description(mac),
                 });
                 let scope = self.push_scope();
                 self.in_wait = Some(id);
@@ -705,6 +706,7 @@ impl Builder<'_> {
                 self.f.waits.push(ir::WaitInfo {
                     span,
                     kind: ir::WaitKind::Rendezvous { expr, fx, key },
+                    description: macros::twait_description(mac),
                 });
                 match dest {
                     Dest::Discard => out.push(ir::Stmt::Wait(ir::Wait { id, dest: None })),
