@@ -162,6 +162,12 @@ thread_local! {
     };
 }
 
+/// Whether this thread's loop still exists: false only while thread-local
+/// storage is being torn down, when callbacks of dropped events still run.
+pub(crate) fn alive() -> bool {
+    LOOP.try_with(|_| ()).is_ok()
+}
+
 /// Queues a task at the back of the ready queue, unless it is queued already.
 pub(crate) fn schedule(task: TaskRef) {
     if task.header().queued.replace(true) {
@@ -179,9 +185,16 @@ pub(crate) fn asap(ev: Event<()>) {
 
 /// Arms a timer.
 pub(crate) fn timer_at(deadline: Instant, ev: Event<()>) {
-    let swept = LOOP.with(|l| l.timers.borrow_mut().insert(deadline, ev));
+    // During thread teardown (a callback of a dropped event arming a timer)
+    // the loop is gone: the event comes back untriggered.
+    let mut ev = Some(ev);
+    let swept = LOOP.try_with(|l| {
+        let ev = ev.take().expect("taken once");
+        l.timers.borrow_mut().insert(deadline, ev)
+    });
     // Dead entries swept out by the insert: dropped with no borrow held.
     drop(swept);
+    drop(ev);
 }
 
 // ---- registrations: the API of the descriptor layer ----
@@ -292,7 +305,8 @@ pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
 /// Remembers a watch of the rendezvous at `owner` beyond its first; returns
 /// the key to [`unwatch_extra`] it with.
 pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
-    LOOP.with(|l| l.waits.watch_extra(owner, id))
+    LOOP.try_with(|l| l.waits.watch_extra(owner, id))
+        .unwrap_or(UNWATCHED)
 }
 
 /// Forgets a watch made with [`watch_extra`].
@@ -418,7 +432,9 @@ impl Drop for RunningGuard<'_> {
 }
 
 pub(crate) fn run() {
-    LOOP.with(|l| {
+    // A callback of a dropped event calling `run()` during thread teardown:
+    // there is no loop left to run.
+    let _ = LOOP.try_with(|l| {
         assert!(
             !l.running.replace(true),
             "tame::run() called while the loop is already running (from inside a task?)"
@@ -461,13 +477,13 @@ pub(crate) fn run() {
             }
             dispatch(l, &ready_fds);
         }
-    })
+    });
 }
 
 // ---- blocked(): the tasks that ever blocked and are not done ----
 
 pub(crate) fn register_blocked(header: &Header) {
-    LOOP.with(|l| {
+    let _ = LOOP.try_with(|l| {
         let mut list = l.blocked.borrow_mut();
         header
             .registry_index
@@ -494,20 +510,23 @@ pub(crate) fn unregister_blocked(header: &Header) {
 }
 
 pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
-    LOOP.with(|l| {
+    LOOP.try_with(|l| {
         let list = l.blocked.borrow();
         list.iter()
             // SAFETY: as in unregister_blocked, every pointer is live.
             .filter_map(|&h| unsafe { (*h).blocked_report() })
             .collect()
     })
+    // During thread teardown nobody waits any more.
+    .unwrap_or_default()
 }
 
 // ---- futures spawned on the loop (see compat.rs) ----
 
 /// Remembers a spawned future's task; its wakers carry the returned key.
-pub(crate) fn spawned_insert(task: TaskRef) -> usize {
-    LOOP.with(|l| {
+/// `None` during thread teardown, when the loop is gone.
+pub(crate) fn spawned_insert(task: TaskRef) -> Option<usize> {
+    LOOP.try_with(|l| {
         let mut s = l.spawned.borrow_mut();
         s.live += 1;
         if let Some(key) = s.free.pop() {
@@ -518,6 +537,7 @@ pub(crate) fn spawned_insert(task: TaskRef) -> usize {
             s.tasks.len() - 1
         }
     })
+    .ok()
 }
 
 pub(crate) fn spawned_remove(key: usize) {
@@ -564,7 +584,7 @@ pub(crate) fn spawned_wake(key: usize) {
 
 /// The handle other threads use to wake this loop, made on first use.
 pub(crate) fn remote() -> io::Result<Arc<Remote>> {
-    LOOP.with(|l| {
+    LOOP.try_with(|l| {
         if let Some(r) = l.remote.borrow().as_ref() {
             return Ok(r.clone());
         }
@@ -578,6 +598,7 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
         *l.remote.borrow_mut() = Some(remote.clone());
         Ok(remote)
     })
+    .unwrap_or_else(|_| Err(loop_gone()))
 }
 
 fn wake_remote(l: &Loop) {
