@@ -91,3 +91,23 @@ fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
     assert_eq!(seen.dropped.load(Ordering::SeqCst), 4);
     assert_eq!(seen.woke.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn queued_events_are_dropped_in_order_at_thread_exit() {
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inner = order.clone();
+    thread::spawn(move || {
+        for i in 0..3 {
+            let order = inner.clone();
+            // The callback queues more work on a loop that is being dropped.
+            tame::asap(Event::from_fn(move |v: Option<()>| {
+                assert!(v.is_none(), "never triggered: run() was not called");
+                order.lock().unwrap().push(i);
+                tame::asap(Event::from_fn(|_| {}));
+            }));
+        }
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+}

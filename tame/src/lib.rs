@@ -126,6 +126,7 @@ mod compat;
 mod driver;
 mod event;
 mod fanout;
+mod nesting;
 mod rendezvous;
 mod slot;
 mod time;

@@ -578,6 +578,13 @@ impl TaskContext<'_> {
 ///
 /// This is what a `#[tamed]` function's expansion calls.
 ///
+/// A start nested inside 64 other starts (tamed functions calling tamed
+/// functions that have not yet blocked) is queued on the loop instead, like
+/// a task that was woken: a chain of any depth then takes bounded stack,
+/// and the caller waits for the queued function's event as for any other.
+/// Such a deep chain started outside [`run`](crate::run) needs `run()` to
+/// finish.
+///
 /// # Panics
 ///
 /// A panic inside `body` propagates with the task's name in its message.
@@ -596,6 +603,12 @@ where
         header: Header::new(name),
         body: RefCell::new(Some(body)),
     });
+    let Some(_inline) = crate::nesting::start() else {
+        // Started from deep inside a chain of starts: the loop runs it, so
+        // that a chain of any length takes bounded stack.
+        crate::driver::schedule(task);
+        return;
+    };
     // A task started outside `run()` counts as running the loop while its
     // body runs, so that `run()` from inside it panics clearly instead of
     // re-entering the task through a nested loop.
