@@ -82,6 +82,13 @@ impl<T> Event<T> {
         Event { sink: Some(sink) }
     }
 
+    /// An event that reports nowhere: what a free entry of the timer wheel
+    /// holds in place of one (so that an entry needs no `Option` and its
+    /// tag).
+    pub(crate) const fn none() -> Self {
+        Event { sink: None }
+    }
+
     /// Triggers the event with `value`, consuming it.
     ///
     /// The value is stored in the event's slot (or handed to its future) and

@@ -127,9 +127,9 @@ mod driver;
 mod event;
 mod fanout;
 mod nesting;
+mod ready;
 mod rendezvous;
 mod slot;
-mod time;
 mod timeout;
 
 pub mod dns;
@@ -137,6 +137,7 @@ pub mod io;
 pub mod net;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 /// How `#[tamed]` expands, shown on the windowed multidns (documentation only).
 #[doc = include_str!("../../docs/expansion.md")]
@@ -156,9 +157,10 @@ pub use compat::{event_future, spawn, EventFuture};
 pub use event::Event;
 pub use fanout::all;
 pub use io::{at_signal, Interest, Signal};
+pub use ready::{asap, wait_on_fd};
 pub use rendezvous::Rendezvous;
 pub use task::blocked;
-pub use time::{asap, timer, timer_at, wait_on_fd, Timeout};
+pub use time::{now, timer, timer_at, Timeout};
 pub use timeout::{add_timeout, with_timeout};
 
 pub use tame_macros::{mkevent, tamed, tvars, twait};

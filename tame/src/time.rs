@@ -1,19 +1,99 @@
-//! Timers, `asap`, fd waits: the ways to get an event triggered by the loop.
+//! Time: the loop's clock, timers, virtual time for tests, and timeouts.
+//!
+//! # The loop's clock
+//!
+//! [`now()`] is the loop's time, read once per loop turn (Tamer's
+//! `recent()`), and [`timer`] counts from it. So timers armed in one turn
+//! fire in the order of their durations, however long the code between two
+//! arms took, and arming a timer reads no clock. The loop reads the clock
+//! after each poll for readiness, which is where time passes; a task that
+//! computes for 50 ms sees the time it was resumed at until it yields.
+//! Outside [`run`](crate::run) there are no turns: the clock is read at its
+//! first use after the loop last ran, and that reading holds until the loop
+//! runs again, so the code before `run()` counts as one turn (as in Tamer).
+//!
+//! # Timers
+//!
+//! Timers live in a hierarchical timing wheel (as in tokio and the Linux
+//! kernel) whose arm and cancel cost the same whatever else is armed. They
+//! fire in deadline order, ties in arming order, never before their
+//! deadline and at most about a millisecond after it (the wheel's tick, which
+//! the wait for readiness, in whole milliseconds, costs anyway). A timer is
+//! cancelled by cancelling (or dropping) the rendezvous of its event, or
+//! whatever else makes its event dead: it stops counting as armed at once,
+//! so [`run`](crate::run) does not wait for it, and its memory is freed
+//! then, not at its deadline. A million cancelled timers cost no lasting
+//! memory.
+//!
+//! # Virtual time
+//!
+//! For tests, [`pause`] stops the loop's clock (Tamer's `time_virtual`,
+//! tokio's `time::pause`): from then on the time moves only by [`advance`],
+//! or, when the loop has nothing ready (no task runnable, and the fds,
+//! still polled on every turn but without blocking, have nothing to
+//! report), by a jump to the time the next timer is due. A 30 s timeout or
+//! hours of timers then pass in microseconds, while fd waits keep working.
+//! [`resume`] lets the clock run again from the virtual time. The clock is
+//! the thread's loop's: other threads keep their own.
+//!
+//! While the time is virtual, compute instants from [`now()`], not
+//! `Instant::now()`: the loop's time runs ahead of the real clock.
+//!
+//! # Timeouts
+//!
+//! [`add_timeout`](crate::add_timeout) (the paper's figure 5) and
+//! [`with_timeout`](crate::with_timeout) (Tamer's) wrap an event with a
+//! deadline. They are native: one allocation holds the caller's event and
+//! the key of its timer, and the race is decided by unlinking the timer (no
+//! task, no rendezvous). [`add_timeout_then`] and [`with_timeout_then`] also
+//! run an action when the time runs out, such as closing the socket that the
+//! wrapped operation waits on, so that the operation does not outlive its
+//! timeout.
 
 use std::fmt;
 use std::io;
-use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use crate::driver;
 use crate::event::Event;
-use crate::io::Interest;
 
-/// Triggers `ev` once `dur` has passed.
+pub use crate::timeout::{add_timeout, add_timeout_then, with_timeout, with_timeout_then};
+
+/// The loop's time: the clock reading of the current loop turn (Tamer's
+/// `recent()`).
 ///
-/// To cancel a timer, cancel (or drop) the rendezvous its event belongs to:
-/// the timer then stops counting as armed at once, so [`run`](crate::run)
-/// does not wait for it, and its entry is freed no later than its deadline.
+/// Timers count from it: [`timer(dur, ev)`](timer) fires `ev` at
+/// `now() + dur`. Inside the loop it holds for the whole turn; before
+/// [`run`](crate::run) it is read at its first use (after the loop last
+/// ran) and holds until the loop runs. While [`paused`](pause) it is the
+/// virtual time.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let a = tame::now();
+/// std::thread::sleep(Duration::from_millis(2));
+/// // Still the same turn: the loop has not run.
+/// assert_eq!(tame::now(), a);
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// tame::timer(Duration::from_millis(5), r.event(()));
+/// tame::run();
+/// assert!(tame::now() >= a + Duration::from_millis(5));
+/// ```
+pub fn now() -> Instant {
+    driver::now()
+}
+
+/// Triggers `ev` once `dur` has passed, counted from [`now()`].
+///
+/// Timers armed in one loop turn fire in the order of their durations,
+/// equal ones in arming order. To cancel a timer, cancel (or drop) the
+/// rendezvous its event belongs to: the timer then stops counting as armed
+/// at once, so [`run`](crate::run) does not wait for it, and its entry is
+/// freed. A timer whose event is already dead is not armed at all.
 ///
 /// # Examples
 ///
@@ -21,93 +101,137 @@ use crate::io::Interest;
 /// use std::time::{Duration, Instant};
 ///
 /// let r = tame::Rendezvous::<&str>::new();
+/// let start = Instant::now();
 /// tame::timer(Duration::from_millis(20), r.event("slow"));
 /// tame::timer(Duration::from_millis(1), r.event("fast"));
-/// let start = Instant::now();
 /// tame::run();
 /// assert!(start.elapsed() >= Duration::from_millis(20));
 /// assert_eq!(r.try_next(), Some("fast"));
 /// assert_eq!(r.try_next(), Some("slow"));
 /// ```
 pub fn timer(dur: Duration, ev: Event) {
-    let deadline = Instant::now().checked_add(dur).unwrap_or_else(far_future);
-    driver::timer_at(deadline, ev);
+    driver::timer_after(dur, ev);
 }
 
-/// Triggers `ev` once `deadline` has passed (at once, on the loop's next
-/// turn, if it already has).
+/// Triggers `ev` once the loop's time reaches `deadline` (at once, on the
+/// loop's next turn, if it already has).
+///
+/// While the time is [virtual](pause), take deadlines from [`now()`].
 ///
 /// # Examples
 ///
 /// ```
+/// use std::time::Duration;
+///
 /// let r = tame::Rendezvous::<()>::new();
-/// tame::timer_at(std::time::Instant::now(), r.event(()));
+/// let deadline = tame::now() + Duration::from_millis(3);
+/// tame::timer_at(deadline, r.event(()));
 /// tame::run();
 /// assert_eq!(r.try_next(), Some(()));
+/// assert!(tame::now() >= deadline);
 /// ```
 pub fn timer_at(deadline: Instant, ev: Event) {
     driver::timer_at(deadline, ev);
 }
 
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
-}
-
-/// Triggers `ev` on the loop's next turn, after the tasks already queued
-/// (Tamer's `at_asap`): the way for a long computation to let others run.
+/// Stops this thread's loop clock: virtual time, for tests (Tamer's
+/// `time_virtual`, tokio's `time::pause`).
+///
+/// From now on the loop's time moves only by [`advance`], or, when the loop
+/// has nothing ready (no task runnable; fds are still polled on every turn,
+/// without blocking), by a jump to when its next timer is due. Timers of
+/// hours then fire in microseconds, in order, and fd waits keep working
+/// meanwhile. The time is paused on a whole millisecond, so durations of
+/// whole milliseconds armed while paused are exact: after a 30 s timer
+/// fires, [`now()`] is exactly 30 s later. Pausing a paused clock does
+/// nothing.
+///
+/// A loop that waits only for another thread (a future woken from there)
+/// while a timer is armed jumps to that timer, as tokio's paused clock does.
 ///
 /// # Examples
 ///
 /// ```
-/// let r = tame::Rendezvous::<u8>::new();
-/// tame::asap(r.event(1));
-/// assert_eq!(r.try_next(), None); // not yet: only on the loop's next turn
-/// tame::run();
-/// assert_eq!(r.try_next(), Some(1));
-/// ```
-pub fn asap(ev: Event) {
-    driver::asap(ev);
-}
-
-/// Triggers `ev` once `fd` is readable, writable or hung up, as `interest`
-/// says.
+/// use std::time::Duration;
 ///
-/// One-shot: wait again for the next readiness. Error and hang-up
-/// conditions count as ready, so the next read or write reports them. A
-/// regular file is always ready (`ev` triggers on the loop's next turn;
-/// `Interest::HangUp` on one is refused).
-///
-/// The wait holds a duplicate of `fd` of its own, registered with the loop
-/// until the wait ends: several waits on one descriptor may be pending at
-/// once, and closing `fd` meanwhile cannot confuse the loop (the duplicate
-/// keeps the file open until the wait ends). To give up a wait, cancel (or
-/// drop) the rendezvous of its event: the loop then drops it and its
-/// duplicate on its next turn, and [`run`](crate::run) no longer waits for
-/// it. For descriptors a program owns, [`tame::io::Fd`](crate::io::Fd) and
-/// the types of [`tame::net`](crate::net) wait without a duplicate and can
-/// be closed with their waits.
-///
-/// # Errors
-///
-/// An fd that cannot be waited on (closed, not pollable, out of
-/// descriptors for the duplicate) is an `Err` returned at once, and `ev` is
-/// dropped (it reports back untriggered).
-///
-/// # Examples
-///
-/// ```
-/// use std::io::Write;
-/// use std::os::unix::net::UnixStream;
-///
-/// let (a, mut b) = UnixStream::pair().unwrap();
+/// tame::time::pause();
+/// let start = tame::now();
 /// let r = tame::Rendezvous::<&str>::new();
-/// tame::wait_on_fd(&a, tame::Interest::Read, r.event("readable")).unwrap();
-/// b.write_all(b"x").unwrap();
-/// tame::run();
-/// assert_eq!(r.try_next(), Some("readable"));
+/// tame::timer(Duration::from_secs(3600), r.event("an hour"));
+/// tame::timer(Duration::from_secs(30), r.event("30 s"));
+/// tame::run(); // returns at once: nothing else to wait for
+/// assert_eq!(r.try_next(), Some("30 s"));
+/// assert_eq!(r.try_next(), Some("an hour"));
+/// assert_eq!(tame::now() - start, Duration::from_secs(3600));
+/// tame::time::resume();
 /// ```
-pub fn wait_on_fd(fd: impl AsFd, interest: Interest, ev: Event) -> io::Result<()> {
-    crate::io::wait_on_fd(fd.as_fd(), interest, ev)
+pub fn pause() {
+    driver::pause();
+}
+
+/// Lets this thread's loop clock run again after [`pause`], from the
+/// virtual time it stands at (the loop's time stays ahead of, or behind,
+/// the real clock by what the pause made up). Resuming a running clock does
+/// nothing.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// tame::time::pause();
+/// tame::time::advance(Duration::from_secs(60));
+/// let virtual_now = tame::now();
+/// tame::time::resume();
+/// assert!(!tame::time::is_paused());
+/// // The time goes on from the virtual time, never back.
+/// let r = tame::Rendezvous::<()>::new();
+/// tame::timer(Duration::from_millis(1), r.event(()));
+/// tame::run();
+/// assert!(tame::now() > virtual_now);
+/// ```
+pub fn resume() {
+    driver::resume();
+}
+
+/// Moves this thread's loop clock forward by `dur`, paused or not. Timers
+/// that fall due fire on the loop's next turn, in deadline order.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// tame::time::pause();
+/// let start = tame::now();
+/// let r = tame::Rendezvous::<u32>::new();
+/// tame::timer(Duration::from_secs(10), r.event(10));
+/// tame::timer(Duration::from_secs(20), r.event(20));
+/// tame::time::advance(Duration::from_secs(15));
+/// assert_eq!(tame::now() - start, Duration::from_secs(15));
+/// assert_eq!(r.try_next(), None); // due, but fires on the loop's next turn
+/// tame::run();
+/// assert_eq!(r.try_next(), Some(10));
+/// assert_eq!(r.try_next(), Some(20)); // after a jump to 20 s
+/// assert_eq!(tame::now() - start, Duration::from_secs(20));
+/// tame::time::resume();
+/// ```
+pub fn advance(dur: Duration) {
+    driver::advance(dur);
+}
+
+/// Whether this thread's loop clock is [paused](pause).
+///
+/// # Examples
+///
+/// ```
+/// assert!(!tame::time::is_paused());
+/// tame::time::pause();
+/// assert!(tame::time::is_paused());
+/// tame::time::resume();
+/// ```
+pub fn is_paused() -> bool {
+    driver::is_paused()
 }
 
 /// The error [`add_timeout`](crate::add_timeout) delivers when time ran out

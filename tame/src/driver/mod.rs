@@ -24,6 +24,7 @@
 //! first, the borrow dropped, then it runs.
 
 mod backend;
+mod clock;
 mod epoll;
 mod slab;
 mod timers;
@@ -41,8 +42,9 @@ use crate::event::Event;
 use crate::task::{BlockedTask, Header, TaskRef, NOT_REGISTERED};
 use backend::{Backend, Notifier, Notify, Readiness, Selector};
 pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
+use clock::{duration_ns, Clock};
 pub(crate) use slab::Slab;
-use timers::Timers;
+use timers::{Due, Timers};
 use waits::Waits;
 pub(crate) use waits::{WatchSet, UNWATCHED};
 
@@ -110,6 +112,8 @@ impl Remote {
 
 struct Loop {
     ready: RefCell<VecDeque<Runnable>>,
+    /// The loop's time, read once per turn (see [`clock`]).
+    clock: Clock,
     timers: RefCell<Timers>,
     selector: RefCell<Option<Selector>>,
     /// Indexed by the low half of a token; the high half is a generation,
@@ -149,6 +153,7 @@ thread_local! {
     static LOOP: Loop = const {
         Loop {
             ready: RefCell::new(VecDeque::new()),
+            clock: Clock::new(),
             timers: RefCell::new(Timers::new()),
             selector: RefCell::new(None),
             registrations: RefCell::new(Slab::new()),
@@ -183,18 +188,74 @@ pub(crate) fn asap(ev: Event<()>) {
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back(Runnable::Fire(ev)));
 }
 
-/// Arms a timer.
+/// Arms a timer for `dur` after the loop's time (the turn's clock reading).
+pub(crate) fn timer_after(dur: Duration, ev: Event<()>) {
+    arm(ev, |_, now| now.saturating_add(duration_ns(dur)));
+}
+
+/// Arms a timer for `deadline`.
 pub(crate) fn timer_at(deadline: Instant, ev: Event<()>) {
-    // During thread teardown (a callback of a dropped event arming a timer)
-    // the loop is gone: the event comes back untriggered.
+    arm(ev, |clock, _| clock.ns_of(deadline));
+}
+
+/// Arms a timer for the deadline `when` computes from the clock and the
+/// turn's time. A dead event is not armed, and is dropped with no borrow
+/// held; so is every event armed while the thread's loop is torn down
+/// (by a drop that runs then), which could never fire.
+fn arm(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64) {
     let mut ev = Some(ev);
-    let swept = LOOP.try_with(|l| {
-        let ev = ev.take().expect("taken once");
-        l.timers.borrow_mut().insert(deadline, ev)
-    });
-    // Dead entries swept out by the insert: dropped with no borrow held.
-    drop(swept);
+    let dead = LOOP
+        .try_with(|l| {
+            let now = l.clock.now_ns();
+            let deadline = when(&l.clock, now);
+            let ev = ev.take()?;
+            l.timers.borrow_mut().insert(deadline, now, ev).err()
+        })
+        .ok()
+        .flatten();
+    drop(dead);
     drop(ev);
+}
+
+/// Disarms the timer whose entry watches under `id` (a native
+/// `add_timeout` whose race was decided). Its event is dropped here, with
+/// no borrow held.
+pub(crate) fn cancel_timer(id: WaitId) {
+    let ev = LOOP
+        .try_with(|l| l.timers.try_borrow_mut().ok()?.remove(id))
+        .ok()
+        .flatten();
+    drop(ev);
+}
+
+/// The loop's time (the turn's clock reading); the real clock once the
+/// thread's loop is gone.
+pub(crate) fn now() -> Instant {
+    LOOP.try_with(|l| l.clock.now())
+        .unwrap_or_else(|_| Instant::now())
+}
+
+/// Virtual time: see [`crate::time::pause`].
+pub(crate) fn pause() {
+    // A no-op during thread teardown, when the loop is gone.
+    let _ = LOOP.try_with(|l| l.clock.pause());
+}
+
+/// See [`crate::time::resume`].
+pub(crate) fn resume() {
+    // A no-op during thread teardown, when the loop is gone.
+    let _ = LOOP.try_with(|l| l.clock.resume());
+}
+
+/// See [`crate::time::advance`].
+pub(crate) fn advance(dur: Duration) {
+    // A no-op during thread teardown, when the loop is gone.
+    let _ = LOOP.try_with(|l| l.clock.advance(dur));
+}
+
+/// See [`crate::time::is_paused`].
+pub(crate) fn is_paused() -> bool {
+    LOOP.try_with(|l| l.clock.is_paused()).unwrap_or(false)
 }
 
 // ---- registrations: the API of the descriptor layer ----
@@ -221,8 +282,9 @@ pub(crate) fn register(
     // handle dropped with the last tasks) fails instead.
     LOOP.try_with(|l| {
         // Never 0 (a token of 0 means "not registered" to a source), and
-        // below 2^31 (a token's top bit is free for a rendezvous' flag).
-        let generation = (l.generation.get().wrapping_add(1) & 0x7fff_ffff).max(1);
+        // below 2^30: a token's top bit is free for a rendezvous' flag, and
+        // the next one marks a timer's wait id (`timers::TIMER_ID`).
+        let generation = (l.generation.get().wrapping_add(1) & 0x3fff_ffff).max(1);
         l.generation.set(generation);
         let index = l.registrations.borrow_mut().insert(reg);
         let token = Token(u64::from(generation) << 32 | u64::from(index));
@@ -297,9 +359,34 @@ pub(crate) fn wait_ended() {
     let _ = LOOP.try_with(|l| l.waits.ended());
 }
 
-/// The events of these waits died untriggered: reap them on the next turn.
+/// The events of these waits died untriggered: reap them on the next turn
+/// (a timer's at once: a cancelled timer frees its entry when it is
+/// cancelled).
 pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
-    let _ = LOOP.try_with(|l| l.waits.died(ids));
+    let _ = LOOP.try_with(|l| {
+        for id in ids {
+            if timers::is_timer(id) {
+                timer_died(l, id);
+            } else {
+                l.waits.died([id]);
+            }
+        }
+    });
+}
+
+/// The event of the timer with `id` died: its entry goes, and the event is
+/// dropped with no borrow of the loop held. If the timers are borrowed
+/// (nothing that borrows them reports deaths, but a report must never
+/// panic), the next turn's reaping takes it.
+fn timer_died(l: &Loop, id: WaitId) {
+    let dead = match l.timers.try_borrow_mut() {
+        Ok(mut timers) => timers.remove_if_dead(id),
+        Err(_) => {
+            l.waits.died([id]);
+            return;
+        }
+    };
+    drop(dead);
 }
 
 /// Remembers a watch of the rendezvous at `owner` beyond its first; returns
@@ -334,7 +421,9 @@ fn reap_deaths(l: &Loop) {
         for id in ids {
             // Reaping drops the wait's operation, which is user code: no
             // borrow of the loop is held here.
-            if let Some(reg) = registration(l, id) {
+            if timers::is_timer(id) {
+                timer_died(l, id);
+            } else if let Some(reg) = registration(l, id) {
                 reg.reap();
             }
         }
@@ -368,40 +457,56 @@ fn run_ready(l: &Loop) {
     }
 }
 
+/// Fires the timers due at the turn's time, in deadline order (ties in
+/// arming order). Timers armed by their callbacks wait for the next turn
+/// even if they are already due: otherwise a callback that re-arms itself
+/// at a past instant would keep this pass, and the whole loop, to itself.
 fn fire_due_timers(l: &Loop) {
-    if l.timers.borrow().len() == 0 {
-        return;
-    }
-    let now = Instant::now();
-    // Timers armed by the callbacks below wait for the next turn even if
-    // they are already due: otherwise a callback that re-arms itself at a
-    // past instant would keep this pass, and the whole loop, to itself.
-    let armed_before = l.timers.borrow().next_seq();
-    loop {
-        let due = l.timers.borrow_mut().pop_due(now, armed_before);
-        match due {
-            Some(entry) => entry.event.trigger(()),
-            None => break,
+    let batch = {
+        let mut timers = l.timers.borrow_mut();
+        if timers.len() == 0 {
+            return;
+        }
+        timers.collect_due(l.clock.now_ns())
+    };
+    let mut pass = FirePass { l, batch, fired: 0 };
+    while let Some(&due) = pass.batch.get(pass.fired) {
+        pass.fired += 1;
+        // Taken one at a time: an earlier callback may have cancelled it.
+        let ev = l.timers.borrow_mut().fire(due);
+        if let Some(ev) = ev {
+            ev.unwatch();
+            ev.trigger(());
         }
     }
 }
 
-/// The earliest deadline of a timer whose event is still live.
-fn next_live_deadline(l: &Loop) -> Option<Instant> {
-    if l.timers.borrow().len() == 0 {
-        return None;
+/// A batch of due timers being fired; gives the batch back to the timers
+/// when done, and if a callback panics, the timers not fired yet stay armed
+/// (they fire on a later turn if the loop runs again).
+struct FirePass<'a> {
+    l: &'a Loop,
+    batch: Vec<Due>,
+    fired: usize,
+}
+
+impl Drop for FirePass<'_> {
+    fn drop(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        let unfired = batch.len() - self.fired;
+        self.l.timers.borrow_mut().return_batch(batch, unfired);
     }
-    loop {
-        let dead = l.timers.borrow_mut().pop_dead_top();
-        match dead {
-            Some(entry) => drop(entry),
-            None => {
-                let mut timers = l.timers.borrow_mut();
-                timers.shrink();
-                return timers.next_deadline();
-            }
-        }
-    }
+}
+
+/// When the loop must look at its timers next (nanoseconds on its clock),
+/// if any timer is armed. Every armed timer's event is live: a timer whose
+/// event died was removed when its death was reported (at once, or by
+/// [`reap_deaths`] just before this).
+fn next_timer_wake(l: &Loop) -> Option<u64> {
+    // A mostly empty slab gives its memory back here, once per turn.
+    let dead = l.timers.borrow_mut().compact();
+    drop(dead);
+    l.timers.borrow().next_wake()
 }
 
 /// Marks the loop as running while a task started outside `run()` runs its
@@ -428,6 +533,8 @@ struct RunningGuard<'a>(&'a Loop);
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
         self.0.running.set(false);
+        // Code after `run()` reads the clock afresh.
+        self.0.clock.mark_stale();
     }
 }
 
@@ -440,24 +547,34 @@ pub(crate) fn run() {
             "tame::run() called while the loop is already running (from inside a task?)"
         );
         let _guard = RunningGuard(l);
+        l.clock.refresh();
         let mut ready_fds = Vec::new();
         loop {
             run_ready(l);
             fire_due_timers(l);
             reap_deaths(l);
             let busy = !l.ready.borrow().is_empty();
-            let deadline = next_live_deadline(l);
+            let wake = next_timer_wake(l);
             let waits = l.waits.live();
-            if !busy && deadline.is_none() && waits == 0 && !spawned_can_progress(l) {
+            if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
                 return;
             }
-            let timeout = if busy {
+            // Paused, the time moves by jumps (below): fds are polled
+            // without blocking while a timer is armed.
+            let paused = l.clock.is_paused();
+            let timeout = if busy || (paused && wake.is_some()) {
                 Some(Duration::ZERO)
             } else {
-                deadline.map(|d| d.saturating_duration_since(Instant::now()))
+                // A fresh reading (not the turn's): the turn's tasks took
+                // time since it was taken.
+                wake.map(|w| Duration::from_nanos(w.saturating_sub(l.clock.read_ns())))
             };
             if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
                 // Nothing to poll for: go on with the queue.
+                if paused && !busy {
+                    jump_to_next_timer(l, wake);
+                }
+                l.clock.refresh();
                 continue;
             }
             ready_fds.clear();
@@ -476,8 +593,22 @@ pub(crate) fn run() {
                 panic!("tame: epoll_wait failed: {e}");
             }
             dispatch(l, &ready_fds);
+            // The turn's one clock reading.
+            l.clock.refresh();
+            if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
+                jump_to_next_timer(l, wake);
+            }
         }
     });
+}
+
+/// Virtual time, when the loop has nothing ready (no task runnable, no fd
+/// ready): the time jumps to when its next timer is due (as Tamer's and
+/// tokio's paused clocks do), so a 30 s timeout passes in no time.
+fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
+    if let Some(w) = wake {
+        l.clock.jump_to(w);
+    }
 }
 
 // ---- blocked(): the tasks that ever blocked and are not done ----
@@ -616,7 +747,7 @@ pub(crate) fn live_waits() -> usize {
     LOOP.with(|l| l.waits.live())
 }
 
-/// Number of armed timer entries, live or not yet pruned (for tests).
+/// Number of armed timers (for tests). Every one has a live event.
 pub(crate) fn timer_entries() -> usize {
     LOOP.with(|l| l.timers.borrow().len())
 }

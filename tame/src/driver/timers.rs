@@ -1,147 +1,665 @@
-//! The timer queue: a binary heap of deadlines, O(log n) insert.
+//! The loop's timers: a hierarchical timing wheel (as in tokio and the
+//! Linux kernel) over a slab of entries, exact in its order.
 //!
-//! Cancelling a timer is cancelling (or dropping) the rendezvous of its
-//! event; the entry then is dead. Dead entries are skipped when they reach
-//! the top of the heap (no later than their deadline), and `run()` prunes
-//! the top before deciding whether any timer is still armed, so a dead timer
-//! never keeps the loop alive.
+//! # Structure
+//!
+//! Time is counted in ticks of one millisecond since the clock's origin.
+//! The wheel has [`LEVELS`] levels of 64 slots; a slot of level `L` spans
+//! `64^L` ticks, so level 0 holds the next 64 ms one tick per slot and the
+//! eighth level reaches past the 584 years a `u64` of nanoseconds holds.
+//! Each slot is a doubly linked list of entries (links are slab indices),
+//! and each level has a 64-bit mask of its occupied slots, so that the next
+//! slot to expire is found with a few `trailing_zeros` whatever the number
+//! of timers. An entry sits in the level of the highest 6-bit group in
+//! which its tick differs from the wheel's `elapsed` tick; when `elapsed`
+//! reaches a slot of a higher level, its entries move down (cascade), as
+//! the kernel's comments in `kernel/time/timer.c` describe. Arming and
+//! cancelling are O(1) and cost the same whatever else is armed.
+//!
+//! # Exactness
+//!
+//! An entry keeps its exact deadline (nanoseconds) and its arming order
+//! (`seq`); its tick is the deadline rounded *up*, so a slot that is due
+//! holds only entries whose deadlines have passed (a timer never fires
+//! early; it fires at most a tick late, which the backend's
+//! whole-millisecond timeout costs anyway). The entries that fall due in
+//! one turn are collected into a batch and sorted by `(deadline, seq)`
+//! (they usually are already), so timers fire in deadline order and ties
+//! in arming order, across slots and levels. An entry armed with a deadline
+//! that has passed goes to the `overdue` list and fires on the loop's next
+//! turn, in the same order.
+//!
+//! # Cancelled timers
+//!
+//! An armed entry *watches* its event, as a parked fd wait does (see the
+//! module docs of [`super`]): when the event dies untriggered (its
+//! rendezvous is cancelled or dropped), its owner reports the entry's id
+//! and the loop removes the entry at once: a cancelled timer stops counting
+//! as armed and frees its entry at the time it is cancelled, long before
+//! its deadline. The slab gives its memory back when it is mostly empty
+//! ([`Timers::compact`]), so a million cancelled timers cost no lasting
+//! memory.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::time::Instant;
-
+use super::{Token, WaitId};
 use crate::event::Event;
 
-/// One armed timer. Ties break by insertion order.
+/// Nanoseconds per tick.
+const TICK: u64 = 1_000_000;
+/// Slots per level, and the bits of a tick each level resolves.
+const SLOTS: usize = 64;
+const BITS: u32 = 6;
+/// Enough levels for every tick of a `u64` of nanoseconds (2^44 ms).
+const LEVELS: usize = 8;
+
+/// "No entry", in links and list heads.
+const NIL: u32 = u32::MAX;
+
+/// Where an entry is ([`Entry::loc`]): `level * 64 + slot` for a slot of
+/// the wheel, or one of these.
+const OVERDUE: u16 = (LEVELS * SLOTS) as u16;
+/// Collected into the turn's batch, about to fire.
+const DUE: u16 = OVERDUE + 1;
+/// Not an armed timer: a free entry of the slab.
+const FREE: u16 = OVERDUE + 2;
+
+/// The tag of a timer's [`WaitId`]: registration tokens never have it
+/// (their generation stays below 2^30, see `super::register`), and a
+/// rendezvous keeps its own flag in bit 63.
+pub(super) const TIMER_ID: u64 = 1 << 62;
+/// The bits of an id that hold (the low bits of) the entry's `seq`, so that
+/// an id of an entry that is gone does not reach the one that took its
+/// place in the slab.
+const ID_SEQ_MASK: u64 = (1 << 30) - 1;
+
+/// Whether a wait id is a timer's.
+pub(super) fn is_timer(id: WaitId) -> bool {
+    id.0 & TIMER_ID != 0
+}
+
+/// Below this many slab entries the slab is never compacted.
+const MIN_COMPACT: usize = 1024;
+
+/// One armed timer (48 bytes).
 pub(crate) struct Entry {
-    pub(crate) deadline: Instant,
+    /// Nanoseconds since the clock's origin.
+    deadline: u64,
+    /// Arming order: breaks ties between equal deadlines, and tells an id
+    /// of this entry from one of an entry that held its index before.
     seq: u64,
-    pub(crate) event: Event<()>,
+    prev: u32,
+    /// The next entry of its list (or, for a free entry, of the free list).
+    next: u32,
+    loc: u16,
+    event: Event<()>,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
-    }
-}
-
-impl Eq for Entry {}
-
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Entry {
-    // Reversed: the heap's top is the earliest deadline.
-    fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
-    }
+/// One entry of the turn's batch of due timers.
+#[derive(Clone, Copy)]
+pub(super) struct Due {
+    deadline: u64,
+    seq: u64,
+    index: u32,
 }
 
 /// The loop's timers.
 pub(crate) struct Timers {
-    heap: BinaryHeap<Entry>,
+    entries: Vec<Entry>,
+    /// The first free entry (`NIL`: none; then an insert pushes).
+    free: u32,
+    /// Armed entries (in the wheel, overdue, or due in the current batch).
+    len: usize,
+    heads: [[u32; SLOTS]; LEVELS],
+    occupied: [u64; LEVELS],
+    /// Entries whose deadline had passed when they were armed.
+    overdue: u32,
+    /// The tick up to which the wheel has been processed: every entry in
+    /// the wheel has a later tick.
+    elapsed: u64,
     next_seq: u64,
-    /// When the heap grows to this size, dead entries are swept out.
-    compact_at: usize,
+    /// The buffer of the turn's batch, kept between turns.
+    batch: Vec<Due>,
+    /// A batch is out (being fired): its entries are in no list, so the
+    /// slab must not be compacted.
+    batch_out: bool,
 }
-
-/// Below this many entries the heap is never swept.
-const MIN_COMPACT: usize = 4096;
 
 impl Timers {
     pub(crate) const fn new() -> Self {
         Timers {
-            heap: BinaryHeap::new(),
+            entries: Vec::new(),
+            free: NIL,
+            len: 0,
+            heads: [[NIL; SLOTS]; LEVELS],
+            occupied: [0; LEVELS],
+            overdue: NIL,
+            elapsed: 0,
             next_seq: 0,
-            compact_at: MIN_COMPACT,
-        }
-    }
-
-    /// Arms a timer. Returns the dead entries a sweep took out (usually
-    /// none), for the caller to drop once it no longer borrows the loop:
-    /// dropping a dead event drops its rendezvous id, which is user code.
-    #[must_use = "drop the swept entries outside the loop's borrow"]
-    pub(crate) fn insert(&mut self, deadline: Instant, event: Event<()>) -> Vec<Entry> {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Entry {
-            deadline,
-            seq,
-            event,
-        });
-        if self.heap.len() >= self.compact_at {
-            self.compact()
-        } else {
-            Vec::new()
-        }
-    }
-
-    /// Sweeps out dead entries: O(n), done once the heap doubled since the
-    /// last sweep, so O(1) amortized per insert. It keeps the heap within
-    /// twice the live timers, so cancelled timers cost no lasting memory
-    /// even when their deadlines are far away. The dead entries are
-    /// returned, not dropped here (see [`insert`](Self::insert)).
-    fn compact(&mut self) -> Vec<Entry> {
-        let mut entries = std::mem::take(&mut self.heap).into_vec();
-        let dead: Vec<Entry> = entries.extract_if(.., |e| !e.event.is_live()).collect();
-        self.heap = BinaryHeap::from(entries);
-        let len = self.heap.len();
-        if self.heap.capacity() > 4 * len.max(MIN_COMPACT) {
-            self.heap.shrink_to(2 * len.max(MIN_COMPACT));
-        }
-        self.compact_at = (2 * len).max(MIN_COMPACT);
-        dead
-    }
-
-    /// Removes dead entries from the top, returning them so the caller drops
-    /// them outside any borrow of the loop.
-    pub(crate) fn pop_dead_top(&mut self) -> Option<Entry> {
-        if self.heap.peek().is_some_and(|e| !e.event.is_live()) {
-            self.heap.pop()
-        } else {
-            None
-        }
-    }
-
-    /// The earliest deadline, if any timer is queued.
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.heap.peek().map(|e| e.deadline)
-    }
-
-    /// The sequence number the next armed timer gets: entries below it were
-    /// armed before now.
-    pub(crate) fn next_seq(&self) -> u64 {
-        self.next_seq
-    }
-
-    /// Pops one entry due at `now` that was armed before `armed_before` (a
-    /// [`next_seq`](Self::next_seq) taken earlier), so that timers armed by
-    /// the callbacks of this pass wait for the next turn.
-    pub(crate) fn pop_due(&mut self, now: Instant, armed_before: u64) -> Option<Entry> {
-        if self
-            .heap
-            .peek()
-            .is_some_and(|e| e.deadline <= now && e.seq < armed_before)
-        {
-            self.heap.pop()
-        } else {
-            None
-        }
-    }
-
-    /// Gives memory back once most entries are gone, so that a burst of
-    /// timers (a million cancelled ones) costs nothing once they are popped.
-    pub(crate) fn shrink(&mut self) {
-        let (len, cap) = (self.heap.len(), self.heap.capacity());
-        if cap > MIN_COMPACT && len < cap / 4 {
-            self.heap.shrink_to(len * 2);
+            batch: Vec::new(),
+            batch_out: false,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.heap.len()
+        self.len
+    }
+
+    fn id(index: u32, seq: u64) -> WaitId {
+        Token(TIMER_ID | (seq & ID_SEQ_MASK) << 32 | u64::from(index))
+    }
+
+    /// The entry an id names, if it is still armed.
+    fn lookup(&self, id: WaitId) -> Option<u32> {
+        let index = id.0 as u32;
+        let e = self.entries.get(index as usize)?;
+        (e.loc != FREE && (e.seq & ID_SEQ_MASK) == (id.0 >> 32) & ID_SEQ_MASK).then_some(index)
+    }
+
+    /// Arms a timer for `deadline` (nanoseconds since the clock's origin;
+    /// `now` is the turn's time). The entry watches `event`; a dead event is
+    /// not armed but handed back, for the caller to drop once it no longer
+    /// borrows the loop (dropping an event can run user code).
+    pub(crate) fn insert(
+        &mut self,
+        deadline: u64,
+        now: u64,
+        event: Event<()>,
+    ) -> Result<(), Event<()>> {
+        let seq = self.next_seq;
+        let index = match self.free {
+            NIL => u32::try_from(self.entries.len())
+                .ok()
+                .filter(|&i| i != NIL)
+                .expect("fewer than 4 billion timers armed at once"),
+            free => free,
+        };
+        if !event.watch(Self::id(index, seq)) {
+            return Err(event);
+        }
+        self.next_seq += 1;
+        let entry = Entry {
+            deadline,
+            seq,
+            prev: NIL,
+            next: NIL,
+            loc: FREE,
+            event,
+        };
+        if index == self.free {
+            self.free = self.entries[index as usize].next;
+            self.entries[index as usize] = entry;
+        } else {
+            self.entries.push(entry);
+        }
+        self.len += 1;
+        let tick = deadline.div_ceil(TICK);
+        if deadline <= now || tick <= self.elapsed {
+            self.link(index, OVERDUE);
+        } else {
+            self.link_tick(index, tick);
+        }
+        Ok(())
+    }
+
+    /// Disarms the entry `id` names and returns its event (still watched:
+    /// the caller unwatches or drops it), if it is still armed.
+    pub(crate) fn remove(&mut self, id: WaitId) -> Option<Event<()>> {
+        let index = self.lookup(id)?;
+        Some(self.take(index))
+    }
+
+    /// Disarms the entry `id` names if its event is dead, and returns the
+    /// event (for the caller to drop outside its borrow of the loop). A
+    /// report of a death may be stale (the entry fired meanwhile) or only
+    /// partial (an event of `all()` lives while any of its events does).
+    pub(crate) fn remove_if_dead(&mut self, id: WaitId) -> Option<Event<()>> {
+        let index = self.lookup(id)?;
+        if self.entries[index as usize].event.is_live() {
+            return None;
+        }
+        Some(self.take(index))
+    }
+
+    /// Unlinks and frees the entry at `index`, returning its event.
+    fn take(&mut self, index: u32) -> Event<()> {
+        self.unlink(index);
+        let free = self.free;
+        let e = &mut self.entries[index as usize];
+        e.loc = FREE;
+        e.next = free;
+        self.free = index;
+        self.len -= 1;
+        std::mem::replace(&mut e.event, Event::none())
+    }
+
+    fn link_tick(&mut self, index: u32, tick: u64) {
+        let level = level_for(self.elapsed, tick);
+        let slot = (tick >> (BITS * level as u32)) as usize % SLOTS;
+        self.link(index, (level * SLOTS + slot) as u16);
+    }
+
+    /// Pushes the entry at `index` at the head of the list `loc`.
+    fn link(&mut self, index: u32, loc: u16) {
+        let head = self.head_mut(loc);
+        let old = std::mem::replace(head, index);
+        {
+            let e = &mut self.entries[index as usize];
+            e.loc = loc;
+            e.prev = NIL;
+            e.next = old;
+        }
+        if old != NIL {
+            self.entries[old as usize].prev = index;
+        }
+        if loc < OVERDUE {
+            self.occupied[loc as usize / SLOTS] |= 1 << (loc as usize % SLOTS);
+        }
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let (loc, prev, next) = {
+            let e = &self.entries[index as usize];
+            (e.loc, e.prev, e.next)
+        };
+        if loc == DUE {
+            return;
+        }
+        if next != NIL {
+            self.entries[next as usize].prev = prev;
+        }
+        if prev != NIL {
+            self.entries[prev as usize].next = next;
+        } else {
+            *self.head_mut(loc) = next;
+            if next == NIL && loc < OVERDUE {
+                self.occupied[loc as usize / SLOTS] &= !(1 << (loc as usize % SLOTS));
+            }
+        }
+    }
+
+    fn head_mut(&mut self, loc: u16) -> &mut u32 {
+        if loc == OVERDUE {
+            &mut self.overdue
+        } else {
+            &mut self.heads[loc as usize / SLOTS][loc as usize % SLOTS]
+        }
+    }
+
+    /// Takes the whole list `loc`, leaving it empty; returns its first entry.
+    fn take_list(&mut self, loc: u16) -> u32 {
+        let head = std::mem::replace(self.head_mut(loc), NIL);
+        if loc < OVERDUE {
+            self.occupied[loc as usize / SLOTS] &= !(1 << (loc as usize % SLOTS));
+        }
+        head
+    }
+
+    /// The first slot to expire: its level, slot and start tick. Entries of
+    /// a lower level always come before those of a higher one (a level-`L`
+    /// entry lies in `elapsed`'s current window of level `L + 1` but not of
+    /// level `L`), so the lowest occupied level has it.
+    fn next_expiration(&self) -> Option<(usize, usize, u64)> {
+        let level = self.occupied.iter().position(|&o| o != 0)?;
+        let slot = self.occupied[level].trailing_zeros() as usize;
+        let slot_bits = BITS * level as u32;
+        let window = self.elapsed >> (slot_bits + BITS) << (slot_bits + BITS);
+        Some((level, slot, window + ((slot as u64) << slot_bits)))
+    }
+
+    /// When the loop must look at its timers next (nanoseconds since the
+    /// origin): now if any is overdue, else when the first slot expires (a
+    /// slot of a higher level expires when its entries must move down).
+    pub(crate) fn next_wake(&self) -> Option<u64> {
+        if self.overdue != NIL {
+            return Some(0);
+        }
+        let (_, _, tick) = self.next_expiration()?;
+        Some(tick.saturating_mul(TICK))
+    }
+
+    /// Collects the timers due at `now` (every overdue one, every slot whose
+    /// tick has come), in deadline order, ties in arming order. They stay
+    /// armed (counted, their ids valid) until [`fire`](Self::fire) takes
+    /// them one by one, so that a timer cancelled by an earlier one's
+    /// callback does not fire. Timers armed from now on wait for the next
+    /// batch.
+    pub(super) fn collect_due(&mut self, now: u64) -> Vec<Due> {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.clear();
+        self.batch_out = true;
+        if self.len == 0 {
+            return batch;
+        }
+        let head = self.take_list(OVERDUE);
+        self.collect_list(head, &mut batch);
+        let n = now / TICK;
+        while let Some((level, slot, start)) = self.next_expiration() {
+            if start > n {
+                break;
+            }
+            let loc = (level * SLOTS + slot) as u16;
+            let mut i = self.take_list(loc);
+            self.elapsed = start;
+            if level == 0 {
+                self.collect_list(i, &mut batch);
+                continue;
+            }
+            // Cascade: move the slot's entries down, or into the batch if
+            // their own tick is the slot's start.
+            while i != NIL {
+                let next = self.entries[i as usize].next;
+                let tick = self.entries[i as usize].deadline.div_ceil(TICK);
+                if tick <= self.elapsed {
+                    self.push_due(i, &mut batch);
+                } else {
+                    self.link_tick(i, tick);
+                }
+                i = next;
+            }
+        }
+        self.elapsed = self.elapsed.max(n);
+        if !batch.is_sorted_by_key(|d| (d.deadline, d.seq)) {
+            batch.sort_unstable_by_key(|d| (d.deadline, d.seq));
+        }
+        batch
+    }
+
+    fn collect_list(&mut self, mut i: u32, batch: &mut Vec<Due>) {
+        while i != NIL {
+            let next = self.entries[i as usize].next;
+            self.push_due(i, batch);
+            i = next;
+        }
+    }
+
+    fn push_due(&mut self, index: u32, batch: &mut Vec<Due>) {
+        let e = &mut self.entries[index as usize];
+        e.loc = DUE;
+        batch.push(Due {
+            deadline: e.deadline,
+            seq: e.seq,
+            index,
+        });
+    }
+
+    /// Takes a collected timer out to fire it: its event, if it is still
+    /// armed (not cancelled since it was collected).
+    pub(super) fn fire(&mut self, due: Due) -> Option<Event<()>> {
+        let e = self.entries.get(due.index as usize)?;
+        (e.loc == DUE && e.seq == due.seq).then(|| self.take(due.index))
+    }
+
+    /// Puts back the batch's buffer (and the timers of it that did not
+    /// fire, if a callback panicked: they fire on a later turn).
+    pub(super) fn return_batch(&mut self, mut batch: Vec<Due>, unfired: usize) {
+        for &due in &batch[batch.len() - unfired..] {
+            if self
+                .entries
+                .get(due.index as usize)
+                .is_some_and(|e| e.loc == DUE && e.seq == due.seq)
+            {
+                self.link(due.index, OVERDUE);
+            }
+        }
+        batch.clear();
+        self.batch_out = false;
+        if batch.capacity() > 4 * MIN_COMPACT {
+            batch = Vec::new();
+        }
+        self.batch = batch;
+    }
+
+    /// Gives memory back once the slab is mostly empty: the armed entries
+    /// move to the front of a smaller slab, and each is watched under its
+    /// new id (its event forgets the old one). O(armed), done only when
+    /// fewer than a quarter of the entries are armed, so O(1) amortized
+    /// over the removals that emptied them. Returns the events found dead
+    /// meanwhile (not re-armed), for the caller to drop outside its borrow.
+    #[must_use = "drop the dead events outside the loop's borrow"]
+    pub(crate) fn compact(&mut self) -> Vec<Event<()>> {
+        let cap = self.entries.len();
+        if cap <= MIN_COMPACT || self.len >= cap / 4 || self.batch_out {
+            return Vec::new();
+        }
+        let mut old = std::mem::take(&mut self.entries);
+        self.entries = Vec::with_capacity((2 * self.len).max(MIN_COMPACT / 4));
+        self.free = NIL;
+        self.len = 0;
+        let mut lists = Vec::with_capacity(LEVELS * SLOTS + 1);
+        lists.push(self.take_list(OVERDUE));
+        for loc in 0..OVERDUE {
+            if self.occupied[loc as usize / SLOTS] & (1 << (loc as usize % SLOTS)) != 0 {
+                lists.push(self.take_list(loc));
+            }
+        }
+        let mut dead = Vec::new();
+        for mut i in lists {
+            while i != NIL {
+                let e = &mut old[i as usize];
+                let next = e.next;
+                let event = std::mem::replace(&mut e.event, Event::none());
+                // The old id dies with the old slab: the event forgets it
+                // before it learns the new one.
+                event.unwatch();
+                if let Err(event) = self.rearm(e.deadline, e.seq, event) {
+                    dead.push(event);
+                }
+                i = next;
+            }
+        }
+        dead
+    }
+
+    /// Arms an entry again with its old deadline and arming order (in
+    /// [`compact`](Self::compact)); its tick has not come yet, or it is
+    /// overdue.
+    fn rearm(&mut self, deadline: u64, seq: u64, event: Event<()>) -> Result<(), Event<()>> {
+        let index = u32::try_from(self.entries.len()).expect("fewer timers than before");
+        if !event.watch(Self::id(index, seq)) {
+            return Err(event);
+        }
+        self.entries.push(Entry {
+            deadline,
+            seq,
+            prev: NIL,
+            next: NIL,
+            loc: FREE,
+            event,
+        });
+        self.len += 1;
+        let tick = deadline.div_ceil(TICK);
+        if tick <= self.elapsed {
+            self.link(index, OVERDUE);
+        } else {
+            self.link_tick(index, tick);
+        }
+        Ok(())
+    }
+
+    /// The slab's size in entries, free ones included (for tests).
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// The level of the wheel an entry with `tick` goes to: the highest 6-bit
+/// group in which it differs from `elapsed` (`tick > elapsed`).
+fn level_for(elapsed: u64, tick: u64) -> usize {
+    let masked = (elapsed ^ tick) | (SLOTS as u64 - 1);
+    let significant = 63 - masked.leading_zeros();
+    ((significant / BITS) as usize).min(LEVELS - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    type Log = Rc<RefCell<Vec<u64>>>;
+
+    fn event(log: &Log, tag: u64) -> Event<()> {
+        let log = log.clone();
+        Event::from_fn(move |v: Option<()>| {
+            if v.is_some() {
+                log.borrow_mut().push(tag);
+            }
+        })
+    }
+
+    /// Fires everything due at `now`, as the loop does.
+    fn fire_at(t: &mut Timers, now: u64) {
+        let batch = t.collect_due(now);
+        for &due in &batch {
+            if let Some(ev) = t.fire(due) {
+                ev.trigger(());
+            }
+        }
+        t.return_batch(batch, 0);
+    }
+
+    #[test]
+    fn timers_fire_in_deadline_order_across_levels() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        // Deadlines from 1 ms to ~3 days, armed in a scrambled order, so
+        // every level of the wheel holds some.
+        let deadlines: Vec<u64> = (0..2000u64)
+            .map(|i| ((i * 7919) % 2000 + 1) * 123_456_789)
+            .collect();
+        for &d in &deadlines {
+            t.insert(d, 0, event(&log, d)).unwrap();
+        }
+        assert_eq!(t.len(), 2000);
+        let mut now = 0;
+        while let Some(w) = t.next_wake() {
+            now = now.max(w);
+            fire_at(&mut t, now);
+        }
+        let mut sorted = deadlines.clone();
+        sorted.sort();
+        assert_eq!(*log.borrow(), sorted);
+        assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn a_timer_never_fires_before_its_deadline() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        t.insert(5_100_000, 0, event(&log, 1)).unwrap();
+        fire_at(&mut t, 5_099_999);
+        assert!(log.borrow().is_empty());
+        // Its tick is 6 ms (rounded up): it fires once the slot is due.
+        assert_eq!(t.next_wake(), Some(6_000_000));
+        fire_at(&mut t, 6_000_000);
+        assert_eq!(*log.borrow(), [1]);
+    }
+
+    #[test]
+    fn ties_fire_in_arming_order_even_after_a_cascade() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        let d = 100 * TICK;
+        // Armed at 0: lands on level 1. The second, armed at 90 ms with the
+        // same deadline, lands on level 0 directly.
+        t.insert(d, 0, event(&log, 1)).unwrap();
+        fire_at(&mut t, 90 * TICK);
+        t.insert(d, 90 * TICK, event(&log, 2)).unwrap();
+        fire_at(&mut t, d);
+        assert_eq!(*log.borrow(), [1, 2]);
+    }
+
+    #[test]
+    fn overdue_timers_fire_in_the_next_batch_in_order() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        fire_at(&mut t, 50 * TICK);
+        t.insert(10 * TICK, 50 * TICK, event(&log, 10)).unwrap();
+        t.insert(5 * TICK, 50 * TICK, event(&log, 5)).unwrap();
+        t.insert(50 * TICK, 50 * TICK, event(&log, 50)).unwrap();
+        assert_eq!(t.next_wake(), Some(0));
+        fire_at(&mut t, 50 * TICK);
+        assert_eq!(*log.borrow(), [5, 10, 50]);
+    }
+
+    #[test]
+    fn removing_an_entry_unlinks_it_and_frees_its_slot() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        let r = crate::Rendezvous::<()>::new();
+        t.insert(3 * TICK, 0, r.event(())).unwrap();
+        t.insert(3 * TICK, 0, event(&log, 2)).unwrap();
+        // The rendezvous' first watch is the id of entry 0.
+        let id = Timers::id(0, 0);
+        assert!(t.remove_if_dead(id).is_none(), "still live");
+        r.cancel();
+        let ev = t.remove_if_dead(id).expect("dead now");
+        drop(ev);
+        assert!(t.remove(id).is_none(), "gone");
+        assert_eq!(t.len(), 1);
+        fire_at(&mut t, 3 * TICK);
+        assert_eq!(*log.borrow(), [2]);
+        // The freed slot is reused; the old id does not reach the new entry.
+        t.insert(4 * TICK, 3 * TICK, event(&log, 3)).unwrap();
+        assert!(t.remove(id).is_none());
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn a_mostly_empty_slab_is_compacted() {
+        let mut t = Timers::new();
+        let rs: Vec<crate::Rendezvous<()>> =
+            (0..10_000).map(|_| crate::Rendezvous::new()).collect();
+        for (i, r) in rs.iter().enumerate() {
+            t.insert((i as u64 + 1) * TICK, 0, r.event(())).unwrap();
+        }
+        // Keep every hundredth; the others' entries go.
+        for (i, r) in rs.iter().enumerate() {
+            if i % 100 != 0 {
+                r.cancel();
+                drop(t.remove_if_dead(Timers::id(i as u32, i as u64)));
+            }
+        }
+        assert_eq!(t.len(), 100);
+        assert!(t.compact().is_empty());
+        assert!(
+            t.capacity() <= MIN_COMPACT,
+            "slab of {} entries",
+            t.capacity()
+        );
+        // The survivors keep their deadlines and fire in order.
+        let mut now = 0;
+        let mut fired = Vec::new();
+        while let Some(w) = t.next_wake() {
+            now = now.max(w);
+            let batch = t.collect_due(now);
+            for &due in &batch {
+                if let Some(ev) = t.fire(due) {
+                    ev.unwatch();
+                    ev.trigger(());
+                    fired.push(now / TICK);
+                }
+            }
+            t.return_batch(batch, 0);
+        }
+        let expected: Vec<u64> = (0..100).map(|k| k * 100 + 1).collect();
+        assert_eq!(fired, expected);
+        assert!(rs.iter().step_by(100).all(|r| r.try_next() == Some(())));
+    }
+
+    #[test]
+    fn level_for_picks_the_highest_differing_group() {
+        assert_eq!(level_for(0, 1), 0);
+        assert_eq!(level_for(0, 63), 0);
+        assert_eq!(level_for(0, 64), 1);
+        assert_eq!(level_for(63, 64), 1);
+        assert_eq!(level_for(64, 127), 0);
+        assert_eq!(level_for(0, 1 << 36), 6);
+        assert_eq!(level_for(0, u64::MAX / TICK), 7);
+    }
+
+    #[test]
+    fn an_entry_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Entry>(), 48);
     }
 }
