@@ -37,6 +37,11 @@ pub(crate) struct Shared<I> {
     waiter: Cell<Option<Waiter>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
+    /// Ids ever queued, and ids ever taken out (or dropped by a cancel):
+    /// an [`Inbox`](crate::task::Inbox) value is stored once its id is
+    /// taken, so it is tagged with the count of ids queued before it.
+    arrived: Cell<u64>,
+    taken: Cell<u64>,
     /// The loop's waits parked on outstanding events of this epoch: they
     /// are reported to the loop when the epoch ends, so that it stops
     /// counting them at once (see `crate::driver`).
@@ -54,6 +59,7 @@ impl<I> Shared<I> {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
         }
+        self.taken.set(self.arrived.get());
         self.watches.report_dead(self.owner());
     }
 
@@ -126,6 +132,7 @@ impl<I> Shared<I> {
         self.outstanding.set(self.outstanding.get() - 1);
         if let Some(id) = id {
             self.queue.borrow_mut().push_back(id);
+            self.arrived.set(self.arrived.get() + 1);
         }
         // Take the waiter out before waking it: waking touches the loop.
         if let Some(waiter) = self.waiter.take() {
@@ -184,10 +191,11 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
             return;
         }
         rdv.unwatch_event(self.epoch, &self.watch);
-        // The value is in the inbox before the id is queued: by the time
-        // `twait!(r)` returns the id, the store can find it.
+        // The value is in the inbox before the id is queued, tagged with
+        // the place its id takes in the order of ids: the `twait!(r)` that
+        // returns this id stores it, and no earlier one.
         if let (Some(v), Some(c)) = (value, self.captures.take()) {
-            self.inbox.borrow_mut().push_back((v, c));
+            self.inbox.borrow_mut().push_back((rdv.arrived.get(), v, c));
         }
         rdv.come_back(self.epoch, self.id.take());
     }
@@ -204,6 +212,12 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
         self.rendezvous.unwatch_event(self.epoch, &self.watch);
     }
 }
+
+/// How many ids a rendezvous had handed out at a `twait!(r)`: the values
+/// of the events behind those ids are the ones its slot stores may take.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakenMark(pub(crate) u64);
 
 /// A set of outstanding events, each with an id of type `I`.
 ///
@@ -256,6 +270,8 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
+                arrived: Cell::new(0),
+                taken: Cell::new(0),
                 watches: WatchSet::new(),
             }),
         }
@@ -391,7 +407,20 @@ impl<I> Rendezvous<I> {
     /// assert_eq!(r.try_next(), None);
     /// ```
     pub fn try_next(&self) -> Option<I> {
-        self.shared.queue.borrow_mut().pop_front()
+        let s = &self.shared;
+        let id = s.queue.borrow_mut().pop_front();
+        if id.is_some() {
+            s.taken.set(s.taken.get() + 1);
+        }
+        id
+    }
+
+    /// How far the ids have been taken: values of [`Inbox`] events whose
+    /// ids came out before this mark may be stored.
+    ///
+    /// [`Inbox`]: crate::task::Inbox
+    pub(crate) fn taken_mark(&self) -> TakenMark {
+        TakenMark(self.shared.taken.get())
     }
 
     /// `twait!(r)` for a task: `Ready(Some(id))` if an id is queued,
