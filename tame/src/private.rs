@@ -248,6 +248,13 @@ impl<T> Phantom<T> {
     }
 }
 
+/// A `twait!` whose arguments were rejected (the error is reported), in
+/// the lint shadow of the rejected function: it fits any type, so the
+/// macro's misuse is reported once.
+pub fn shadow_rejected() -> ! {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
 /// `twait!(r)` in the lint shadow.
 pub fn shadow_twait<I>(_r: &Rendezvous<I>) -> Option<I> {
     unreachable!("the lint shadow of a #[tamed] function never runs")

@@ -58,18 +58,20 @@ pub fn twait_form(mac: &Macro) -> syn::Result<TwaitForm> {
             Ok(TwaitForm::Block(stmts))
         }
         _ => {
-            if mac.tokens.is_empty() {
-                return Err(syn::Error::new_spanned(
+            let needs_rendezvous = || {
+                syn::Error::new_spanned(
                     mac,
-                    "twait!() needs a rendezvous: write twait!(r), or twait! { ... } to wait for the events made inside the block",
-                ));
+                    "twait!() needs a rendezvous: write twait!(r), or twait! { ... } to wait for \
+                     the events made inside the block",
+                )
+            };
+            if mac.tokens.is_empty() {
+                return Err(needs_rendezvous());
             }
             let mut args = Punctuated::<Expr, Token![,]>::parse_terminated
                 .parse2(mac.tokens.clone())?
                 .into_iter();
-            let expr = args
-                .next()
-                .ok_or_else(|| syn::Error::new_spanned(mac, "twait!() needs a rendezvous"))?;
+            let expr = args.next().ok_or_else(needs_rendezvous)?;
             match (args.next(), args.next()) {
                 (None, _) => Ok(TwaitForm::Rendezvous(expr)),
                 (Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. })), None) => {
@@ -136,18 +138,25 @@ pub fn mkevent_args(mac: &Macro) -> syn::Result<Vec<Expr>> {
     syn::parse2::<MkeventArgs>(mac.tokens.clone()).map(|a| a.0)
 }
 
-/// The `let` statements of `tvars! { ... }`.
-pub fn tvars_stmts(mac: &Macro) -> syn::Result<Vec<Stmt>> {
-    let stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
-    for s in &stmts {
-        if !matches!(s, Stmt::Local(_)) {
-            return Err(syn::Error::new_spanned(
-                s,
-                "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`",
-            ));
-        }
-    }
-    Ok(stmts)
+/// The statements of `tvars! { ... }`, and the error if one is not a
+/// `let` (all are kept, so that the names it declares stay declared and a
+/// misuse is reported once).
+pub fn tvars_stmts(mac: &Macro) -> (Vec<Stmt>, Option<syn::Error>) {
+    let stmts = match syn::Block::parse_within.parse2(mac.tokens.clone()) {
+        Ok(stmts) => stmts,
+        Err(e) => return (Vec::new(), Some(e)),
+    };
+    let error = stmts
+        .iter()
+        .find(|s| !matches!(s, Stmt::Local(_)))
+        .map(|s| {
+            syn::Error::new_spanned(
+            s,
+            "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`; \
+             move other statements after it",
+        )
+        });
+    (stmts, error)
 }
 
 /// Whether tokens contain a `twait!` invocation (used where the code is

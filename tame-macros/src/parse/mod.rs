@@ -115,13 +115,12 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
     let mut user = f.block.stmts.clone();
     if let Some(first) = user.first() {
         if let Some((mac, Which::Tvars)) = macros::stmt_macro(first) {
-            match macros::tvars_stmts(mac) {
-                Ok(lets) => {
-                    user.remove(0);
-                    user.splice(0..0, lets);
-                }
-                Err(e) => b.errors.push(e),
+            let (lets, error) = macros::tvars_stmts(mac);
+            if let Some(e) = error {
+                b.errors.push(e);
             }
+            user.remove(0);
+            user.splice(0..0, lets);
         }
     }
     let dest = if returns_value {
