@@ -170,7 +170,8 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// still be woken (one whose waker nobody holds any more cannot).
 ///
 /// Tamed functions called before `run()` have already started (up to their
-/// first blocking `twait`).
+/// first blocking `twait`). [`stop`] makes it return early; [`run_once`]
+/// runs a single turn.
 ///
 /// # Panics
 ///
@@ -185,6 +186,64 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// ```
 pub fn run() {
     driver::run();
+}
+
+/// Makes [`run`] return after its current turn, leaving the rest of the
+/// work where it is (Tamer's `break_loop`): tasks stay blocked, timers
+/// armed, and a later `run()` or [`run_once`] goes on with them.
+///
+/// Called from inside the loop (a task, an event's callback, a signal's
+/// event), it stops the `run()` that is running; called when no loop runs,
+/// it stops the next `run()` after its first turn. [`run_once`] returns
+/// `false` for a turn in which `stop()` was called.
+///
+/// # Examples
+///
+/// A server that stops on SIGTERM would pass this event to
+/// [`at_signal`]; here a timer stands in for the signal:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// tame::timer(Duration::from_secs(3600), r.event(())); // work that stays
+/// tame::asap(tame::Event::from_fn(|_| tame::stop()));
+/// tame::run(); // returns after the turn that called stop()
+/// assert_eq!(r.pending(), 1, "the hour-long timer is still armed");
+/// ```
+pub fn stop() {
+    driver::stop();
+}
+
+/// Runs one turn of this thread's loop (Tamer's `once`): what is ready
+/// runs; if nothing was, the loop waits for an fd or a timer, at most
+/// `timeout` (`None`: as long as it takes), and runs what that made ready.
+/// Returns whether work remains (what [`run`] would still wait for) and
+/// [`stop`] was not called during the turn.
+///
+/// For driving tame from another loop, or stepping through a program in a
+/// test.
+///
+/// # Panics
+///
+/// As [`run`]: from inside a task it panics, and a task's panic propagates.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let r = tame::Rendezvous::<u32>::new();
+/// tame::asap(r.event(1));
+/// tame::timer(Duration::from_millis(1), r.event(2));
+/// assert!(tame::run_once(Some(Duration::ZERO)), "the timer is still armed");
+/// assert_eq!(r.try_next(), Some(1));
+/// while tame::run_once(None) {}
+/// assert_eq!(r.try_next(), Some(2));
+/// assert!(!tame::run_once(None), "nothing left: returns at once");
+/// ```
+pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
+    driver::run_once(timeout)
 }
 
 /// Test support: how many timer entries the loop holds (live or dead).

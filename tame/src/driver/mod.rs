@@ -130,6 +130,8 @@ struct Loop {
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
+    /// `stop()` was asked: `run()` returns after its turn.
+    stop: Cell<bool>,
 }
 
 impl Drop for Loop {
@@ -163,6 +165,7 @@ thread_local! {
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
             running: Cell::new(false),
+            stop: Cell::new(false),
         }
     };
 }
@@ -542,64 +545,138 @@ pub(crate) fn run() {
     // A callback of a dropped event calling `run()` during thread teardown:
     // there is no loop left to run.
     let _ = LOOP.try_with(|l| {
-        assert!(
-            !l.running.replace(true),
-            "tame::run() called while the loop is already running (from inside a task?)"
-        );
-        let _guard = RunningGuard(l);
-        l.clock.refresh();
+        let _guard = enter_run(l, "run");
         let mut ready_fds = Vec::new();
         loop {
-            run_ready(l);
-            fire_due_timers(l);
-            reap_deaths(l);
-            let busy = !l.ready.borrow().is_empty();
-            let wake = next_timer_wake(l);
-            let waits = l.waits.live();
-            if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
+            run_ready_work(l);
+            if l.stop.take() {
                 return;
             }
-            // Paused, the time moves by jumps (below): fds are polled
-            // without blocking while a timer is armed.
-            let paused = l.clock.is_paused();
-            let timeout = if busy || (paused && wake.is_some()) {
-                Some(Duration::ZERO)
-            } else {
-                // A fresh reading (not the turn's): the turn's tasks took
-                // time since it was taken.
-                wake.map(|w| Duration::from_nanos(w.saturating_sub(l.clock.read_ns())))
-            };
-            if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
-                // Nothing to poll for: go on with the queue.
-                if paused && !busy {
-                    jump_to_next_timer(l, wake);
-                }
-                l.clock.refresh();
-                continue;
-            }
-            ready_fds.clear();
-            if l.selector.borrow().is_none() {
-                let sel =
-                    Selector::new().unwrap_or_else(|e| panic!("tame: epoll_create failed: {e}"));
-                *l.selector.borrow_mut() = Some(sel);
-            }
-            let waited = l
-                .selector
-                .borrow_mut()
-                .as_mut()
-                .expect("selector was just created")
-                .wait(timeout, &mut ready_fds);
-            if let Err(e) = waited {
-                panic!("tame: epoll_wait failed: {e}");
-            }
-            dispatch(l, &ready_fds);
-            // The turn's one clock reading.
-            l.clock.refresh();
-            if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
-                jump_to_next_timer(l, wake);
+            let Some(left) = work_left(l) else { return };
+            poll_fds(l, &left, None, &mut ready_fds);
+            if l.stop.take() {
+                return;
             }
         }
     });
+}
+
+/// One turn of the loop: the work that is ready runs; if none was, the
+/// loop waits for an fd or a timer (at most `timeout`, if given) and runs
+/// what that made ready. Whether work remains and `stop()` was not asked.
+pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
+    LOOP.try_with(|l| {
+        let _guard = enter_run(l, "run_once");
+        run_ready_work(l);
+        let mut more = match work_left(l) {
+            Some(left) if !left.busy && !l.stop.get() => {
+                let mut ready_fds = Vec::new();
+                poll_fds(l, &left, timeout, &mut ready_fds);
+                run_ready_work(l);
+                work_left(l).is_some()
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if l.stop.take() {
+            more = false;
+        }
+        more
+    })
+    .unwrap_or(false)
+}
+
+/// Asks the running loop (or, if none runs, the next) to return after
+/// its current turn.
+pub(crate) fn stop() {
+    let _ = LOOP.try_with(|l| l.stop.set(true));
+}
+
+/// Marks the loop running for `run()`/`run_once()`; it does not nest.
+fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
+    assert!(
+        !l.running.replace(true),
+        "tame::{what}() called while the loop is already running (from inside a task?)"
+    );
+    let guard = RunningGuard(l);
+    l.clock.refresh();
+    guard
+}
+
+/// Runs what is ready: queued tasks and events, then due timers; then
+/// cancels the tasks whose results nobody can receive any more.
+fn run_ready_work(l: &Loop) {
+    run_ready(l);
+    fire_due_timers(l);
+    reap_deaths(l);
+}
+
+/// What the loop still has to wait for after its ready work ran.
+struct WorkLeft {
+    /// Tasks or events are queued already.
+    busy: bool,
+    /// When the next timer is due, on the loop's clock.
+    wake: Option<u64>,
+    /// Live fd waits.
+    waits: usize,
+}
+
+/// `None` when nothing can make progress any more: `run()` returns.
+fn work_left(l: &Loop) -> Option<WorkLeft> {
+    let busy = !l.ready.borrow().is_empty();
+    let wake = next_timer_wake(l);
+    let waits = l.waits.live();
+    if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
+        return None;
+    }
+    Some(WorkLeft { busy, wake, waits })
+}
+
+/// Waits for fds (not at all if work is queued; up to the next timer, and
+/// at most `cap`), dispatches what became ready, and takes the turn's clock
+/// reading. On a paused clock the time jumps instead of being waited for.
+fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
+    let WorkLeft { busy, wake, waits } = *left;
+    let paused = l.clock.is_paused();
+    let timeout = if busy || (paused && wake.is_some()) {
+        Some(Duration::ZERO)
+    } else {
+        // A fresh reading (not the turn's): the turn's tasks took time
+        // since it was taken.
+        wake.map(|w| Duration::from_nanos(w.saturating_sub(l.clock.read_ns())))
+    };
+    let timeout = match (timeout, cap) {
+        (Some(t), Some(c)) => Some(t.min(c)),
+        (t, c) => t.or(c),
+    };
+    if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
+        // Nothing to poll for: go on with the queue.
+        if paused && !busy {
+            jump_to_next_timer(l, wake);
+        }
+        l.clock.refresh();
+        return;
+    }
+    ready_fds.clear();
+    if l.selector.borrow().is_none() {
+        let sel = Selector::new().unwrap_or_else(|e| panic!("tame: epoll_create failed: {e}"));
+        *l.selector.borrow_mut() = Some(sel);
+    }
+    let waited = l
+        .selector
+        .borrow_mut()
+        .as_mut()
+        .expect("selector was just created")
+        .wait(timeout, ready_fds);
+    if let Err(e) = waited {
+        panic!("tame: epoll_wait failed: {e}");
+    }
+    dispatch(l, ready_fds);
+    // The turn's one clock reading.
+    l.clock.refresh();
+    if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
+        jump_to_next_timer(l, wake);
+    }
 }
 
 /// Virtual time, when the loop has nothing ready (no task runnable, no fd
