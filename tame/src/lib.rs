@@ -219,7 +219,8 @@ pub fn stop() {
 /// runs; if nothing was, the loop waits for an fd or a timer, at most
 /// `timeout` (`None`: as long as it takes), and runs what that made ready.
 /// Returns whether work remains (what [`run`] would still wait for) and
-/// [`stop`] was not called during the turn.
+/// [`stop`] was not called during the turn. On a paused clock
+/// ([`time::pause`]) the turn lets at most `timeout` of virtual time pass.
 ///
 /// For driving tame from another loop, or stepping through a program in a
 /// test.

@@ -649,10 +649,16 @@ fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Ve
         (Some(t), Some(c)) => Some(t.min(c)),
         (t, c) => t.or(c),
     };
+    // A paused clock jumps to the next timer, but not past the cap: a turn
+    // bounded by `d` lets at most `d` of virtual time pass.
+    let jump = match cap {
+        Some(c) => wake.map(|w| w.min(l.clock.now_ns().saturating_add(duration_ns(c)))),
+        None => wake,
+    };
     if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
         // Nothing to poll for: go on with the queue.
         if paused && !busy {
-            jump_to_next_timer(l, wake);
+            jump_to_next_timer(l, jump);
         }
         l.clock.refresh();
         return;
@@ -675,13 +681,14 @@ fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Ve
     // The turn's one clock reading.
     l.clock.refresh();
     if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
-        jump_to_next_timer(l, wake);
+        jump_to_next_timer(l, jump);
     }
 }
 
 /// Virtual time, when the loop has nothing ready (no task runnable, no fd
 /// ready): the time jumps to when its next timer is due (as Tamer's and
-/// tokio's paused clocks do), so a 30 s timeout passes in no time.
+/// tokio's paused clocks do), so a 30 s timeout passes in no time; a
+/// `run_once` turn jumps no further than its timeout.
 fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
     if let Some(w) = wake {
         l.clock.jump_to(w);
