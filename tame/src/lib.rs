@@ -41,8 +41,17 @@
 //!   takes the next id; it is also a `Stream`.
 //! * The loop: [`run`], [`timer`], [`timer_at`], [`asap`], [`wait_on_fd`],
 //!   [`at_signal`], [`blocked`].
-//! * [`add_timeout`]: the paper's figure 5.
+//! * Time: [`now`] (the loop's clock, read once per turn), virtual time
+//!   ([`time::pause`], [`time::advance`]), [`add_timeout`] (the paper's
+//!   figure 5) and [`with_timeout`].
+//! * Between tasks: [`all`] (one trigger reaches many events),
+//!   [`sync::Mutex`], [`sync::Channel`].
+//! * Cancellation: an event that dies cancels whoever waits to deliver it
+//!   ([`cancel`], [`cancellable`]).
+//! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
+//!   descriptions show in [`blocked`].
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
+//! * [`recipes`]: the common shapes, each a tested example.
 //! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
 //!   signals), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub
 //!   resolver, written as tamed functions).
@@ -142,6 +151,11 @@ pub mod time;
 /// How `#[tamed]` expands, shown on the windowed multidns (documentation only).
 #[doc = include_str!("../../docs/expansion.md")]
 pub mod expansion {}
+
+/// Recipes: signalling, waiter queues, reader and writer tasks, timeouts
+/// that cancel, graceful shutdown (documentation only).
+#[doc = include_str!("../../docs/recipes.md")]
+pub mod recipes {}
 
 #[doc(hidden)]
 #[path = "private.rs"]
