@@ -579,7 +579,8 @@ impl TaskContext<'_> {
 /// This is what a `#[tamed]` function's expansion calls.
 ///
 /// A start nested inside 64 other starts (tamed functions calling tamed
-/// functions that have not yet blocked) is queued on the loop instead, like
+/// functions that have not yet blocked), or 512 KiB of stack below the
+/// outermost of them, is queued on the loop instead, like
 /// a task that was woken: a chain of any depth then takes bounded stack,
 /// and the caller waits for the queued function's event as for any other.
 /// Such a deep chain started outside [`run`](crate::run) needs `run()` to
