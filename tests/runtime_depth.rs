@@ -99,3 +99,26 @@ fn a_shallow_synchronous_chain_still_finishes_inline() {
     shallow(50, Event::from_fn(move |v| g.set(v)));
     assert_eq!(got.get(), Some(50));
 }
+
+/// A level with a big frame (in a debug build, about 200 KB: the array is
+/// copied several times): 64 of them would not fit in a 2 MiB stack.
+#[tamed]
+fn heavy(n: u32) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    let frame = std::hint::black_box([1u8; 8 * 1024]);
+    let here = u32::from(frame[n as usize % frame.len()]);
+    let below: u32;
+    twait! { heavy(n - 1, mkevent!(below)); }
+    below + here
+}
+
+#[test]
+fn a_chain_of_levels_with_big_frames_is_bounded_by_stack_too() {
+    let got = Rc::new(Cell::new(None));
+    let g = got.clone();
+    heavy(10_000, Event::from_fn(move |v| g.set(v)));
+    tame::run();
+    assert_eq!(got.get(), Some(10_000));
+}
