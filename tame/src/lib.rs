@@ -41,7 +41,14 @@
 //!   takes the next id; it is also a `Stream`.
 //! * The loop: [`run`], [`timer`], [`timer_at`], [`asap`], [`wait_on_fd`],
 //!   [`at_signal`], [`blocked`].
-//! * [`add_timeout`]: the paper's figure 5.
+//! * Time ([`time`]): [`now`], the loop's clock, read once per turn (timers
+//!   count from it); timers in a timing wheel, exact in their order;
+//!   virtual time for tests ([`time::pause`], [`time::advance`],
+//!   [`time::resume`]).
+//! * [`add_timeout`] (the paper's figure 5) and [`with_timeout`] (Tamer's),
+//!   native: one allocation each, the race decided by unlinking a timer;
+//!   [`time::add_timeout_then`] and [`time::with_timeout_then`] also run an
+//!   action when the time runs out (to cancel what the event was for).
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
 //! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
 //!   signals), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub

@@ -41,8 +41,8 @@
 //!
 //! # Timeouts
 //!
-//! [`add_timeout`](crate::add_timeout) (the paper's figure 5) and
-//! [`with_timeout`](crate::with_timeout) (Tamer's) wrap an event with a
+//! [`add_timeout`] (the paper's figure 5) and
+//! [`with_timeout`] (Tamer's) wrap an event with a
 //! deadline. They are native: one allocation holds the caller's event and
 //! the key of its timer, and the race is decided by unlinking the timer (no
 //! task, no rendezvous). [`add_timeout_then`] and [`with_timeout_then`] also
@@ -234,7 +234,7 @@ pub fn is_paused() -> bool {
     driver::is_paused()
 }
 
-/// The error [`add_timeout`](crate::add_timeout) delivers when time ran out
+/// The error [`add_timeout`] delivers when time ran out
 /// before the event was triggered.
 ///
 /// # Examples

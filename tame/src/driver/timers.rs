@@ -176,19 +176,23 @@ impl Timers {
             return Err(event);
         }
         self.next_seq += 1;
-        let entry = Entry {
-            deadline,
-            seq,
-            prev: NIL,
-            next: NIL,
-            loc: FREE,
-            event,
-        };
         if index == self.free {
-            self.free = self.entries[index as usize].next;
-            self.entries[index as usize] = entry;
+            // Fields written one by one: a free entry's event reports
+            // nowhere, and its links are set by `link`.
+            let e = &mut self.entries[index as usize];
+            self.free = e.next;
+            e.deadline = deadline;
+            e.seq = seq;
+            e.event = event;
         } else {
-            self.entries.push(entry);
+            self.entries.push(Entry {
+                deadline,
+                seq,
+                prev: NIL,
+                next: NIL,
+                loc: FREE,
+                event,
+            });
         }
         self.len += 1;
         let tick = deadline.div_ceil(TICK);
