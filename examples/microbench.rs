@@ -93,13 +93,14 @@ fn main() {
         let r = Rendezvous::<()>::new();
         let start = Instant::now();
         for _ in 0..n {
-            let (ev, slot) = r.event_with_slot::<Result<(), tame::Timeout>>(());
+            let ev = r.event(()).map(|_: Result<(), tame::Timeout>| ());
             tame::add_timeout(Duration::from_secs(3600), ev).trigger(());
-            assert_eq!(r.try_next(), Some(()));
-            assert_eq!(slot.take(), Some(Ok(())));
         }
+        // The race is decided by the trigger; whatever deciding it leaves
+        // to the loop (nothing, for the native add_timeout) runs here.
         tame::run();
         let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        assert_eq!(std::iter::from_fn(|| r.try_next()).count() as u64, n);
         if round == 1 {
             println!("add_timeout_arm_cancel_ns: {ns:.1}");
         }

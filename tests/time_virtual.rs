@@ -77,6 +77,22 @@ fn hours_of_timers_fire_in_deadline_order_in_virtual_time() {
 }
 
 #[test]
+fn a_timer_of_the_longest_duration_fires_in_virtual_time() {
+    virtual_test(|| {
+        tame::time::pause();
+        let start = tame::now();
+        let r = Rendezvous::<()>::new();
+        tame::timer(Duration::MAX, r.event(()));
+        tame::run();
+        assert_eq!(r.try_next(), Some(()));
+        assert!(
+            tame::now() - start > secs(500 * 365 * 24 * 3600),
+            "centuries later"
+        );
+    });
+}
+
+#[test]
 fn advance_moves_the_clock_and_due_timers_fire_on_the_next_turn() {
     virtual_test(|| {
         tame::time::pause();
