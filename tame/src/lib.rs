@@ -191,7 +191,8 @@ pub fn run() {
     driver::run();
 }
 
-/// Test support: how many timer entries the loop holds (live or dead).
+/// Test support: how many timers are armed (every one with a live event:
+/// a cancelled timer is removed when it is cancelled).
 #[doc(hidden)]
 pub fn __timer_entries() -> usize {
     driver::timer_entries()
