@@ -79,11 +79,7 @@ fn per_round(rounds: impl Fn(u32)) -> u64 {
     diff / n
 }
 
-static SITE: TwaitSite = TwaitSite {
-    function: "round_trips",
-    file: file!(),
-    line: line!(),
-};
+static SITE: TwaitSite = TwaitSite::new("round_trips", file!(), line!());
 
 /// One task doing `n` round trips: make an event, hand it to the loop
 /// (`asap`), block until it comes back, resume.
@@ -152,11 +148,7 @@ fn forward(ev: Event<u64>, v: u64) -> Event {
 
 #[test]
 fn rendezvous_event_round_trip_allocates_its_cell_only() {
-    static R_SITE: TwaitSite = TwaitSite {
-        function: "rdv_round_trips",
-        file: file!(),
-        line: line!(),
-    };
+    static R_SITE: TwaitSite = TwaitSite::new("rdv_round_trips", file!(), line!());
     let rounds = |n: u32| {
         let r = Rendezvous::<u32>::new();
         let mut left = n;

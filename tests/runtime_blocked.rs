@@ -7,17 +7,9 @@ use std::task::Poll;
 use tame::task::{self, BlockedTask, TwaitSite};
 use tame::{Event, Rendezvous};
 
-static JOIN_SITE: TwaitSite = TwaitSite {
-    function: "joiner",
-    file: file!(),
-    line: line!(),
-};
+static JOIN_SITE: TwaitSite = TwaitSite::new("joiner", file!(), line!());
 
-static RDV_SITE: TwaitSite = TwaitSite {
-    function: "collector",
-    file: file!(),
-    line: line!(),
-};
+static RDV_SITE: TwaitSite = TwaitSite::new("collector", file!(), line!());
 
 #[test]
 fn blocked_reports_each_waiting_task_with_its_site_and_count() {
@@ -125,6 +117,43 @@ fn blocked_forgets_finished_tasks_among_many() {
         assert_eq!(tame::blocked().len(), 10 - done - 1);
     }
     held.borrow_mut().clear();
+    tame::run();
+    assert!(tame::blocked().is_empty());
+}
+
+#[tame::tamed]
+fn described_waits(r: Rendezvous<u8>, done: Event<()>) {
+    tame::twait! {
+        "the first tick";
+        tame::asap(tame::mkevent!());
+    }
+    tame::twait!(r, "a reply from the peer");
+    done.trigger(());
+}
+
+#[test]
+fn blocked_shows_what_a_twait_says_it_waits_for() {
+    let r = Rendezvous::<u8>::new();
+    let reply = r.event(1);
+    let rr = Rendezvous::<()>::new();
+    described_waits(r, rr.event(()));
+    let first = tame::blocked();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].description(), Some("the first tick"));
+    assert!(
+        first[0].to_string().contains("(the first tick)"),
+        "{}",
+        first[0]
+    );
+    // Queued behind the function's own tick and its resumption: by then it
+    // waits for the reply.
+    let check = tame::Event::from_fn(move |_: Option<()>| {
+        let b = tame::blocked();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].description(), Some("a reply from the peer"));
+        reply.trigger(());
+    });
+    tame::asap(tame::Event::from_fn(move |_: Option<()>| tame::asap(check)));
     tame::run();
     assert!(tame::blocked().is_empty());
 }

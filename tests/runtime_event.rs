@@ -54,11 +54,7 @@ impl Drop for DropCounter {
     }
 }
 
-static SITE: TwaitSite = TwaitSite {
-    function: "waiter",
-    file: file!(),
-    line: line!(),
-};
+static SITE: TwaitSite = TwaitSite::new("waiter", file!(), line!());
 
 #[test]
 fn trigger_returns_before_the_waiting_task_runs() {
@@ -154,11 +150,7 @@ fn waiting_tasks_resume_in_trigger_order() {
 
 #[test]
 fn rendezvous_waiters_resume_in_trigger_order() {
-    static R_SITE: TwaitSite = TwaitSite {
-        function: "rdv_waiter",
-        file: file!(),
-        line: line!(),
-    };
+    static R_SITE: TwaitSite = TwaitSite::new("rdv_waiter", file!(), line!());
     let t = trace();
     let mut events = Vec::new();
     for name in ["a", "b", "c"] {
@@ -245,11 +237,7 @@ fn dropped_event_still_reports_its_id() {
 
 #[test]
 fn dropped_event_wakes_a_task_waiting_on_the_rendezvous() {
-    static R_SITE: TwaitSite = TwaitSite {
-        function: "rdv_waiter",
-        file: file!(),
-        line: line!(),
-    };
+    static R_SITE: TwaitSite = TwaitSite::new("rdv_waiter", file!(), line!());
     let t = trace();
     let r = Rendezvous::<&'static str>::new();
     let ev = r.event("forgotten");
@@ -342,11 +330,7 @@ fn queued_values_are_dropped_with_the_rendezvous() {
 
 #[test]
 fn cancel_wakes_a_task_blocked_on_the_rendezvous_with_none() {
-    static R_SITE: TwaitSite = TwaitSite {
-        function: "rdv_waiter",
-        file: file!(),
-        line: line!(),
-    };
+    static R_SITE: TwaitSite = TwaitSite::new("rdv_waiter", file!(), line!());
     let t = trace();
     let r = Rc::new(Rendezvous::<u8>::new());
     let ev = r.event(1);

@@ -111,11 +111,7 @@ fn peer_hang_up_counts_as_readable_and_writable() {
 fn read_and_write_waits_on_one_fd_fire_independently() {
     // The write wait fires first (one-shot disarms the registration); the
     // read wait on the same fd must be re-armed and fire later.
-    static SITE: TwaitSite = TwaitSite {
-        function: "both_ways",
-        file: file!(),
-        line: line!(),
-    };
+    static SITE: TwaitSite = TwaitSite::new("both_ways", file!(), line!());
     on_fresh_loop(|| {
         let (a, b) = UnixStream::pair().unwrap();
         let r = Rendezvous::<&'static str>::new();
@@ -212,11 +208,7 @@ fn cancelling_a_raw_wait_lets_run_return_and_closes_its_duplicate() {
 
 #[test]
 fn closing_an_fd_brings_its_waits_back_untriggered() {
-    static SITE: TwaitSite = TwaitSite {
-        function: "reader",
-        file: file!(),
-        line: line!(),
-    };
+    static SITE: TwaitSite = TwaitSite::new("reader", file!(), line!());
     let (a, _b) = UnixStream::pair().unwrap();
     let fd = Rc::new(RefCell::new(Some(tame::io::Fd::new(a).unwrap())));
     let t: Trace = Rc::default();

@@ -14,11 +14,7 @@ use tame::{Event, Rendezvous};
 mod watchdog;
 use watchdog::on_fresh_loop;
 
-static SITE: TwaitSite = TwaitSite {
-    function: "doomed",
-    file: file!(),
-    line: line!(),
-};
+static SITE: TwaitSite = TwaitSite::new("doomed", file!(), line!());
 
 fn message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
@@ -141,11 +137,7 @@ fn run_called_inside_a_task_panics_with_a_clear_message() {
     // Regression: run() inside a task started outside the loop ran a nested
     // loop, which polled the very task it was called from ("already
     // mutably borrowed") or ran other tasks in the middle of this one.
-    static R_SITE: TwaitSite = TwaitSite {
-        function: "nested",
-        file: file!(),
-        line: line!(),
-    };
+    static R_SITE: TwaitSite = TwaitSite::new("nested", file!(), line!());
     let r = Rendezvous::<()>::new();
     let ev = Rc::new(RefCell::new(Some(r.event(()))));
     let err = catch_unwind(AssertUnwindSafe(|| {

@@ -14,11 +14,7 @@ use futures_core::Stream;
 use tame::task::{self, TwaitSite};
 use tame::{Event, Rendezvous};
 
-static SITE: TwaitSite = TwaitSite {
-    function: "collector",
-    file: file!(),
-    line: line!(),
-};
+static SITE: TwaitSite = TwaitSite::new("collector", file!(), line!());
 
 /// A hand-written `while let Some(id) = twait!(r) { ... }`.
 fn collect_task<I: 'static>(r: Rc<Rendezvous<I>>, out: Rc<RefCell<Vec<I>>>) {
@@ -56,11 +52,7 @@ fn twait_on_an_empty_rendezvous_is_none_at_once() {
 
 #[test]
 fn value_is_in_the_slot_when_the_id_comes_back() {
-    static V_SITE: TwaitSite = TwaitSite {
-        function: "values",
-        file: file!(),
-        line: line!(),
-    };
+    static V_SITE: TwaitSite = TwaitSite::new("values", file!(), line!());
     let r = Rendezvous::<usize>::new();
     let mut slots = Vec::new();
     for i in 0..3 {

@@ -178,11 +178,7 @@ fn cancelled_timers_drop_their_events_outside_the_loop_borrow() {
 
 #[test]
 fn asap_triggers_after_the_tasks_already_queued() {
-    static SITE: TwaitSite = TwaitSite {
-        function: "queued",
-        file: file!(),
-        line: line!(),
-    };
+    static SITE: TwaitSite = TwaitSite::new("queued", file!(), line!());
     let t: Trace = Rc::default();
     let held: Rc<RefCell<Vec<Event>>> = Rc::default();
     for name in ["x", "y"] {
@@ -215,11 +211,7 @@ fn asap_triggers_after_the_tasks_already_queued() {
 
 #[test]
 fn tasks_yielding_with_asap_take_turns() {
-    static SITE: TwaitSite = TwaitSite {
-        function: "yielder",
-        file: file!(),
-        line: line!(),
-    };
+    static SITE: TwaitSite = TwaitSite::new("yielder", file!(), line!());
     let t: Trace = Rc::default();
     for name in ["a", "b"] {
         let t2 = t.clone();

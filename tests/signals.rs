@@ -76,6 +76,26 @@ fn a_dead_signal_wait_does_not_keep_run_going() {
     assert_eq!(tame::__live_waits(), 0);
 }
 
+/// `stop()` from a signal's event, as a server's shutdown would: `run()`
+/// returns with the rest of the work still in place.
+fn stop_from_a_signal_event_returns_from_run() {
+    let r = Rendezvous::<&str>::new();
+    tame::timer(Duration::from_secs(3600), r.event("an hour"));
+    tame::at_signal(
+        Signal::Usr2,
+        Event::from_fn(|got: Option<()>| {
+            assert!(got.is_some());
+            tame::stop();
+        }),
+    )
+    .unwrap();
+    tame::asap(Event::from_fn(|_| send(Sys::USR2)));
+    tame::run();
+    assert_eq!(r.pending(), 1, "the hour-long timer is still armed");
+    r.cancel();
+    tame::run();
+}
+
 fn main() {
     for sig in [
         Signal::Int,
@@ -92,7 +112,7 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 5] = [
+    let cases: [(&str, fn()); 6] = [
         (
             "sigint_and_sigterm_are_delivered_as_events",
             sigint_and_sigterm_are_delivered_as_events,
@@ -112,6 +132,10 @@ fn main() {
         (
             "a_dead_signal_wait_does_not_keep_run_going",
             a_dead_signal_wait_does_not_keep_run_going,
+        ),
+        (
+            "stop_from_a_signal_event_returns_from_run",
+            stop_from_a_signal_event_returns_from_run,
         ),
     ];
     println!("\nrunning {} tests", cases.len());

@@ -19,9 +19,9 @@ fn hold(m: Mutex, shared: bool, name: &'static str, turns: u32, t: Trace) {
     let mut g: Option<Guard> = None;
     twait! {
         if shared {
-            m.acquire_shared(mkevent!(g));
+            m.acquire_shared(mkevent!(g).map(Some));
         } else {
-            m.acquire(mkevent!(g));
+            m.acquire(mkevent!(g).map(Some));
         }
     }
     log(&t, format!("{name} in"));
@@ -58,7 +58,7 @@ fn mutex_serves_waiters_in_order_and_lets_shared_holders_in_together() {
 #[tamed]
 fn acquire_within(m: Mutex, ms: u64, name: &'static str, t: Trace) {
     let mut g: Option<Guard> = None;
-    twait! { m.acquire(tame::with_timeout(Duration::from_millis(ms), mkevent!(g))); }
+    twait! { m.acquire(tame::with_timeout(Duration::from_millis(ms), mkevent!(g).map(Some))); }
     match g {
         Some(g) => {
             log(&t, format!("{name} got it"));
@@ -75,9 +75,9 @@ fn a_mutex_waiter_that_timed_out_is_skipped() {
     hold(m.clone(), false, "holder", 0, t.clone());
     // Held by nobody now; take it for 30 ms.
     let r = Rendezvous::<()>::new();
-    let (ev, held) = r.event_with_slot::<Option<Guard>>(());
+    let (ev, held) = r.event_with_slot::<Guard>(());
     m.acquire(ev);
-    let held = held.take().flatten().expect("free lock is granted at once");
+    let held = held.take().expect("free lock is granted at once");
     acquire_within(m.clone(), 5, "impatient", t.clone());
     acquire_within(m.clone(), 1_000, "patient", t.clone());
     tame::timer(

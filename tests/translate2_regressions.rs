@@ -10,7 +10,7 @@ use std::io::{self, Write as _};
 use std::rc::Rc;
 
 use tame::net::TcpStream;
-use tame::{mkevent, tamed, twait, Event, Rendezvous};
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 #[path = "support/watchdog.rs"]
 mod watchdog;
@@ -180,6 +180,39 @@ fn locals_are_dropped_before_the_callers_event_is_triggered() {
         assert_eq!(
             *log.borrow(),
             ["drop conn", "drop conn", "got Some(Err(\"gave up at 2\"))"]
+        );
+    });
+}
+
+// ---- a slot of an explicit rendezvous is stored when its id is returned
+
+/// Both events come back before the first `twait!(r)`: each value is
+/// stored by the `twait!(r)` that returns its event's id, not earlier (a
+/// store of every value that had come back would show `b` at the first).
+#[tamed]
+fn stored_with_its_id() -> Vec<String> {
+    tvars! {
+        let r = Rendezvous::<char>::new();
+        let mut a = 0u32;
+        let mut b = 0u32;
+        let mut seen = Vec::new();
+    }
+    let ea = mkevent!(r, 'a', a);
+    let eb = mkevent!(r, 'b', b);
+    ea.trigger(1);
+    eb.trigger(2);
+    while let Some(id) = twait!(r) {
+        seen.push(format!("{id} a={a} b={b}"));
+    }
+    seen
+}
+
+#[test]
+fn an_explicit_slot_is_stored_by_the_twait_that_returns_its_id() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(stored_with_its_id),
+            Some(vec!["a a=1 b=0".to_string(), "b a=1 b=2".to_string()])
         );
     });
 }

@@ -164,9 +164,10 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], errors: &mut Errors) {
                     format!("`{}` is kept across a twait, but {why}", binding.name)
                 }
                 BindingKind::User => format!(
-                    "`{}` is kept across a twait, but {why}; a borrow cannot be kept across a twait \
+                    "`{}` is kept across a twait, but {why}: a borrow cannot be kept across a twait, \
                      because the function's variables move between resumes. Borrow again after the \
-                     twait, or keep an owned value or an index instead",
+                     twait, or keep an owned value (a clone, or a match on an owned value) or an \
+                     index instead",
                     binding.name
                 ),
             };

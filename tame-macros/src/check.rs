@@ -22,7 +22,7 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
         );
     }
     if let Some(c) = &sig.constness {
-        errors.spanned(c, "#[tamed] cannot be used on a `const fn`");
+        errors.spanned(c, "#[tamed] cannot be used on a `const fn`: calling it starts a task on the loop; remove `const`");
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         match &**ty {

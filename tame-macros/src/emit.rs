@@ -36,7 +36,10 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Stmt};
 
 use crate::analyze::Analysis;
-use crate::ir::{BindingId, BindingKind, Effects, Function, LoopHead, Plain, ScopeId, WaitKind};
+use crate::ir::{
+    BindingId, BindingKind, Effects, Function, LoopHead, Plain, ScopeId, SlotOwner, SlotSite,
+    WaitKind,
+};
 use crate::lower::{Code, Machine, StateId, StateKind};
 use crate::parse::plain::as_jump_marker;
 use crate::parse::syntax::hygienic;
@@ -273,6 +276,9 @@ impl<'a> Emitter<'a> {
         for &sc in &outer {
             decls.extend(self.redeclare(s, sc));
         }
+        if state.kind == StateKind::Start {
+            decls.extend(self.watch_results());
+        }
         let code = self.code(&state.code);
         quote! {
             #ty::#v { #(#pats),* } => {
@@ -280,6 +286,25 @@ impl<'a> Emitter<'a> {
                 #code
             }
         }
+    }
+
+    /// At the start: the function watches the events it was given (its
+    /// `done`, its `Event` parameters), so that it is cancelled when nobody
+    /// can receive its result any more.
+    fn watch_results(&self) -> TokenStream {
+        let cx = hygienic("__tame_cx");
+        let mut out = TokenStream::new();
+        if self.f.returns_value {
+            let done = hygienic("__tame_done");
+            out.extend(quote!(#done.watch(#cx);));
+        }
+        for &b in &self.f.watched {
+            if self.a.kept[0].contains(&b) {
+                let ident = &self.f.bindings[b].ident;
+                out.extend(quote!(::tame::__private::watch_result(#cx, &#ident);));
+            }
+        }
+        out
     }
 
     /// The bindings of scope `sc` that state `s` does not keep but its
@@ -472,8 +497,9 @@ impl<'a> Emitter<'a> {
                     None => quote!(_),
                 };
                 let ret = &self.ret;
+                let mark = hygienic("__tame_mark");
                 quote! {
-                    let #bind = match ::tame::__private::poll_rendezvous(#cx, &(#expr), &#site) {
+                    let (#bind, #mark) = match ::tame::__private::poll_rendezvous(#cx, &(#expr), &#site) {
                         ::core::task::Poll::Ready(#id) => #id,
                         ::core::task::Poll::Pending => {
                             #pack
@@ -489,7 +515,8 @@ impl<'a> Emitter<'a> {
 
     /// The store of a slot site's returned values into their places.
     ///
-    /// Output: `while let Some((v, (c0,))) = SlotList::pop_returned(&mut list) { a[c0] = v; }`,
+    /// Output: `while let Some((v, (c0,))) = list.pop_returned() { a[c0] = v; }`
+    /// (for a rendezvous' site, `inbox_pop(&mut list, mark)`),
     /// or, for a place with no value before the wait, an assignment that
     /// panics if no value came back.
     fn store(&self, site: usize) -> TokenStream {
@@ -518,25 +545,49 @@ impl<'a> Emitter<'a> {
             .get(&(self.current, site))
             .copied()
             .unwrap_or(true);
-        if initialized {
+        let by_rendezvous = matches!(s.owner, SlotOwner::Rendezvous(_));
+        // A rendezvous' store takes only the values whose ids its
+        // `twait!(r)` has returned (the mark bound by the poll just before).
+        let mark = hygienic("__tame_mark");
+        if initialized && by_rendezvous {
+            quote! {
+                while let ::core::option::Option::Some((#v, (#(#caps,)*))) =
+                    ::tame::__private::inbox_pop(&mut #list, #mark)
+                {
+                    #(#assigns)*
+                }
+            }
+        } else if initialized {
             quote! {
                 while let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.pop_returned() {
                     #(#assigns)*
                 }
             }
+        } else if by_rendezvous {
+            let name = self.required_name(s);
+            quote! {
+                let (#v, (#(#caps,)*)) =
+                    ::tame::__private::inbox_take_required(&mut #list, #name, #mark);
+                #(#assigns)*
+            }
         } else {
-            let name = s
-                .roots
-                .first()
-                .copied()
-                .flatten()
-                .map(|r| self.f.bindings[r].name.clone())
-                .unwrap_or_default();
+            let name = self.required_name(s);
             quote! {
                 let (#v, (#(#caps,)*)) = #list.take_required(#name);
                 #(#assigns)*
             }
         }
+    }
+
+    /// The variable a slot with no value before its wait belongs to, for
+    /// the panic if no value comes.
+    fn required_name(&self, s: &SlotSite) -> String {
+        s.roots
+            .first()
+            .copied()
+            .flatten()
+            .map(|r| self.f.bindings[r].name.clone())
+            .unwrap_or_default()
     }
 
     /// Ordinary code: its jump markers become jumps.
@@ -655,12 +706,10 @@ impl<'a> Emitter<'a> {
             .map(|(i, w)| {
                 let name = site_ident(i);
                 let line = quote_spanned!(w.span=> ::core::line!());
+                let described = w.description.as_ref().map(|d| quote!(.described(#d)));
                 quote! {
-                    static #name: ::tame::__private::TwaitSite = ::tame::__private::TwaitSite {
-                        function: #function,
-                        file: ::core::file!(),
-                        line: #line,
-                    };
+                    static #name: ::tame::__private::TwaitSite =
+                        ::tame::__private::TwaitSite::new(#function, ::core::file!(), #line)#described;
                 }
             })
             .collect()

@@ -42,6 +42,9 @@ pub struct Function {
     pub items: Vec<syn::Stmt>,
     /// Whether the function returns a value (through its `done` event).
     pub returns_value: bool,
+    /// Parameters of type `Event<..>`: the function watches them, and is
+    /// cancelled when one dies untriggered (nobody can receive its result).
+    pub watched: Vec<BindingId>,
     /// The return type is a `Result` or an `Option` (by its name): the
     /// machine then runs in a closure returning `Result<(), E>` or
     /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
@@ -146,6 +149,8 @@ pub struct Wait {
 pub struct WaitInfo {
     pub span: Span,
     pub kind: WaitKind,
+    /// What it says it waits for (`twait!(r, "a reply")`).
+    pub description: Option<syn::LitStr>,
 }
 
 pub enum WaitKind {

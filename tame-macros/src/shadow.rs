@@ -42,10 +42,9 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenSt
     let mut stmts = stmts.to_vec();
     if let Some(first) = stmts.first() {
         if let Some((mac, Which::Tvars)) = macros::stmt_macro(first) {
-            if let Ok(lets) = macros::tvars_stmts(mac) {
-                stmts.remove(0);
-                stmts.splice(0..0, lets);
-            }
+            let (lets, _reported) = macros::tvars_stmts(mac);
+            stmts.remove(0);
+            stmts.splice(0..0, lets);
         }
     }
     stmts.retain(|s| !matches!(s, Stmt::Item(_)));
@@ -232,7 +231,12 @@ impl Shadow<'_> {
     /// `twait!` → its stand-in.
     fn twait(&mut self, mac: &syn::Macro) -> Option<Expr> {
         let span = mac.span();
-        match macros::twait_form(mac).ok()? {
+        let Ok(form) = macros::twait_form(mac) else {
+            // Rejected (and reported): a stand-in of any type, so that the
+            // macro itself does not report a second error.
+            return Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_rejected()));
+        };
+        match form {
             macros::TwaitForm::Block(mut stmts) => {
                 let outer = self.block.replace((Vec::new(), Vec::new()));
                 let outer_consumed = std::mem::replace(&mut self.consumed, consumed_names(&stmts));
@@ -356,9 +360,8 @@ impl VisitMut for Shadow<'_> {
                 Some(Which::Mkevent) => self.mkevent(&m.mac),
                 Some(Which::Tvars) => {
                     // A misplaced `tvars!` (reported): its `let`s.
-                    if let Ok(lets) = macros::tvars_stmts(&m.mac) {
-                        *s = syn::parse_quote!({ #(#lets)* });
-                    }
+                    let (lets, _reported) = macros::tvars_stmts(&m.mac);
+                    *s = syn::parse_quote!({ #(#lets)* });
                     return;
                 }
                 None => {
@@ -516,10 +519,8 @@ pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
         }
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             if macros::which(m) == Some(Which::Tvars) {
-                if let Ok(stmts) = macros::tvars_stmts(m) {
-                    for s in &stmts {
-                        self.visit_stmt(s);
-                    }
+                for s in &macros::tvars_stmts(m).0 {
+                    self.visit_stmt(s);
                 }
             }
         }

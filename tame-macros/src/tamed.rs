@@ -17,7 +17,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     if !args.is_empty() {
-        errors.spanned(&args, "#[tamed] takes no arguments");
+        errors.spanned(&args, "#[tamed] takes no arguments; write `#[tamed]`");
     }
     check::signature(&f, &mut errors);
     check::body(&f, &mut errors);
@@ -41,7 +41,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
     let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
 
     let sig = Signature::of(&f);
-    let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f));
+    let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
     let items = &ir.items;
     let name = &ir.name;
     let var = em.state_var();
@@ -207,10 +207,15 @@ fn add_static_bounds(sig: &mut syn::Signature) {
 /// Never runs: rustc only type-checks and lints it (see `shadow.rs`). It
 /// comes before the state is made, and leaves the function, so that what
 /// it captures does not conflict with the machine's moves.
+///
+/// For a `rejected` function, a misused macro in the body is a stand-in
+/// that diverges; the code after it is not reported as unreachable, nor
+/// the variables it would have used as unused.
 fn lint_shadow(
     f: &ItemFn,
     sig: &Signature,
     rendezvous: &std::collections::HashSet<String>,
+    rejected: bool,
 ) -> TokenStream {
     let body = shadow::body(&f.block.stmts, rendezvous, sig.done.is_none());
     let paths = parse::macros::macro_paths(&f.block);
@@ -222,9 +227,12 @@ fn lint_shadow(
         ReturnType::Type(_, ty) => quote!(-> #ty),
         ReturnType::Default => TokenStream::new(),
     };
+    let allow =
+        rejected.then(|| quote!(#[allow(unreachable_code, unused_variables, unused_assignments)]));
     quote! {
         if false {
             #(#paths!(@used);)*
+            #allow
             let _ = || #ret {
                 #(#patterns)*
                 #body
@@ -237,10 +245,20 @@ fn lint_shadow(
 /// What a rejected function expands to: the errors, and the function with
 /// its body as the lint shadow, so that rustc's own errors in the body
 /// show too and the rest of the crate type-checks (as tokio's macros do).
+///
+/// A return type rejected by the check (`impl Trait`, `!`) is left out, so
+/// that rustc does not report it again, in terms of the expansion.
 fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
     let errors = err.into_compile_error();
+    let mut f = f.clone();
+    if let ReturnType::Type(_, ty) = &f.sig.output {
+        if matches!(**ty, syn::Type::ImplTrait(_) | syn::Type::Never(_)) {
+            f.sig.output = ReturnType::Default;
+        }
+    }
+    let f = &f;
     let sig = Signature::of(f);
-    let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f));
+    let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f), true);
     let attrs = &f.attrs;
     let vis = &f.vis;
     let mut item = sig.item.clone();

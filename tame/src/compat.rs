@@ -48,6 +48,11 @@ pub fn spawn<F>(future: F, ev: Event<F::Output>)
 where
     F: Future + 'static,
 {
+    if !driver::alive() {
+        // A callback run during thread teardown: there is no loop to poll
+        // the future on; both are dropped and `ev` reports as dropped.
+        return;
+    }
     let remote = driver::remote().expect("tame::spawn: cannot create the loop's eventfd");
     let task = Rc::new(FutureTask {
         header: Header::new("tame::spawn"),
@@ -58,7 +63,7 @@ where
         key: Cell::new(usize::MAX),
     });
     let task_ref: TaskRef = task.clone();
-    let key = driver::spawned_insert(task_ref.clone());
+    let key = driver::spawned_insert(task_ref.clone()).expect("the loop is alive");
     task.key.set(key);
     let handle = Arc::new(WakeHandle {
         key,
@@ -199,6 +204,8 @@ struct FutureState<T> {
 
 impl<T> Sink<T> for FutureState<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
+        // Back: whoever watched it for its death stops watching.
+        self.watch.set(None);
         if !self.listening.get() {
             return;
         }

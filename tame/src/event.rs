@@ -209,13 +209,23 @@ struct MapSink<T, F> {
     f: Cell<Option<F>>,
 }
 
-impl<T, U, F: FnOnce(U) -> T> Sink<U> for MapSink<T, F> {
+impl<T, U, F> Sink<U> for MapSink<T, F>
+where
+    T: 'static,
+    U: 'static,
+    F: FnOnce(U) -> T + 'static,
+{
     fn complete(self: Rc<Self>, value: Option<U>) {
-        let (inner, f) = (self.inner.take(), self.f.take());
-        if let (Some(inner), Some(f), Some(u)) = (inner, f, value) {
-            inner.trigger(f(u));
-        }
-        // Otherwise `inner` was dropped above: it reports back untriggered.
+        // Completing `inner` completes its own sink: a chain of maps is
+        // completed through the trampoline, not by recursion.
+        crate::nesting::complete(move || {
+            let (inner, f) = (self.inner.take(), self.f.take());
+            if let (Some(inner), Some(f), Some(u)) = (inner, f, value) {
+                inner.trigger(f(u));
+            }
+            // Otherwise `inner` was dropped above: it reports back
+            // untriggered.
+        });
     }
 
     fn is_live(&self) -> bool {
@@ -244,10 +254,14 @@ impl<T, U, F: FnOnce(U) -> T> Sink<U> for MapSink<T, F> {
 /// The sink behind [`Event::from_fn`].
 struct FnSink<F>(Cell<Option<F>>);
 
-impl<T, F: FnOnce(Option<T>)> Sink<T> for FnSink<F> {
+impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
     fn complete(self: Rc<Self>, value: Option<T>) {
-        if let Some(f) = self.0.take() {
-            f(value);
-        }
+        // The callback may trigger or drop further events (its captures are
+        // dropped at its end): through the trampoline, as for `map`.
+        crate::nesting::complete(move || {
+            if let Some(f) = self.0.take() {
+                f(value);
+            }
+        });
     }
 }

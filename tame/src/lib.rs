@@ -48,8 +48,15 @@
 //! * [`add_timeout`] (the paper's figure 5) and [`with_timeout`] (Tamer's),
 //!   native: one allocation each, the race decided by unlinking a timer;
 //!   [`time::add_timeout_then`] and [`time::with_timeout_then`] also run an
-//!   action when the time runs out (to cancel what the event was for).
+//!   action when the time runs out.
+//! * Between tasks: [`all`] (one trigger reaches many events),
+//!   [`sync::Mutex`], [`sync::Channel`].
+//! * Cancellation: an event that dies cancels whoever waits to deliver it
+//!   ([`cancel`], [`cancellable`]).
+//! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
+//!   descriptions show in [`blocked`].
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
+//! * [`recipes`]: the common shapes, each a tested example.
 //! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
 //!   signals), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub
 //!   resolver, written as tamed functions).
@@ -84,7 +91,7 @@
 //! use std::time::Duration;
 //! use tame::task::{self, Slot, TwaitSite};
 //!
-//! static SITE: TwaitSite = TwaitSite { function: "three_naps", file: file!(), line: line!() };
+//! static SITE: TwaitSite = TwaitSite::new("three_naps", file!(), line!());
 //!
 //! enum State {
 //!     Start,
@@ -128,10 +135,12 @@
 // Generated code names `::tame::__private`; inside this crate too.
 extern crate self as tame;
 
+pub mod cancel;
 mod compat;
 mod driver;
 mod event;
 mod fanout;
+mod nesting;
 mod ready;
 mod rendezvous;
 mod slot;
@@ -148,6 +157,11 @@ pub mod time;
 #[doc = include_str!("../../docs/expansion.md")]
 pub mod expansion {}
 
+/// Recipes: signalling, waiter queues, reader and writer tasks, timeouts
+/// that cancel, graceful shutdown (documentation only).
+#[doc = include_str!("../../docs/recipes.md")]
+pub mod recipes {}
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -157,6 +171,7 @@ pub mod __private;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+pub use cancel::cancellable;
 pub use compat::{event_future, spawn, EventFuture};
 pub use event::Event;
 pub use fanout::all;
@@ -174,7 +189,8 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// still be woken (one whose waker nobody holds any more cannot).
 ///
 /// Tamed functions called before `run()` have already started (up to their
-/// first blocking `twait`).
+/// first blocking `twait`). [`stop`] makes it return early; [`run_once`]
+/// runs a single turn.
 ///
 /// # Panics
 ///
@@ -189,6 +205,65 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// ```
 pub fn run() {
     driver::run();
+}
+
+/// Makes [`run`] return after its current turn, leaving the rest of the
+/// work where it is (Tamer's `break_loop`): tasks stay blocked, timers
+/// armed, and a later `run()` or [`run_once`] goes on with them.
+///
+/// Called from inside the loop (a task, an event's callback, a signal's
+/// event), it stops the `run()` that is running; called when no loop runs,
+/// it stops the next `run()` after its first turn. [`run_once`] returns
+/// `false` for a turn in which `stop()` was called.
+///
+/// # Examples
+///
+/// A server that stops on SIGTERM would pass this event to
+/// [`at_signal`]; here a timer stands in for the signal:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// tame::timer(Duration::from_secs(3600), r.event(())); // work that stays
+/// tame::asap(tame::Event::from_fn(|_| tame::stop()));
+/// tame::run(); // returns after the turn that called stop()
+/// assert_eq!(r.pending(), 1, "the hour-long timer is still armed");
+/// ```
+pub fn stop() {
+    driver::stop();
+}
+
+/// Runs one turn of this thread's loop (Tamer's `once`): what is ready
+/// runs; if nothing was, the loop waits for an fd or a timer, at most
+/// `timeout` (`None`: as long as it takes), and runs what that made ready.
+/// Returns whether work remains (what [`run`] would still wait for) and
+/// [`stop`] was not called during the turn. On a paused clock
+/// ([`time::pause`]) the turn lets at most `timeout` of virtual time pass.
+///
+/// For driving tame from another loop, or stepping through a program in a
+/// test.
+///
+/// # Panics
+///
+/// As [`run`]: from inside a task it panics, and a task's panic propagates.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let r = tame::Rendezvous::<u32>::new();
+/// tame::asap(r.event(1));
+/// tame::timer(Duration::from_millis(1), r.event(2));
+/// assert!(tame::run_once(Some(Duration::ZERO)), "the timer is still armed");
+/// assert_eq!(r.try_next(), Some(1));
+/// while tame::run_once(None) {}
+/// assert_eq!(r.try_next(), Some(2));
+/// assert!(!tame::run_once(None), "nothing left: returns at once");
+/// ```
+pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
+    driver::run_once(timeout)
 }
 
 /// Test support: how many timers are armed (every one with a live event:

@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::task::Poll;
 
+pub use crate::rendezvous::TakenMark;
 pub use crate::slot::{Inbox, Slot, SlotList};
 pub use crate::task::{start, TaskContext, TwaitSite};
 use crate::{Event, Rendezvous};
@@ -62,6 +63,24 @@ impl<T> Delivery<T> {
             }
         }
     }
+}
+
+impl<T> Delivery<T> {
+    /// The function watches its `done` event: if it dies untriggered, the
+    /// function is cancelled (see [`crate::cancel`]).
+    #[inline]
+    pub fn watch(&self, cx: &TaskContext<'_>) {
+        if let Some(ev) = &self.done {
+            cx.watch_result(ev);
+        }
+    }
+}
+
+/// A tamed function watches an event it was given as a parameter: if it
+/// dies untriggered, the function is cancelled (see [`crate::cancel`]).
+#[inline]
+pub fn watch_result<T>(cx: &TaskContext<'_>, ev: &Event<T>) {
+    cx.watch_result(ev);
 }
 
 /// `return v` in a tamed function with a value: keeps `v` for the
@@ -229,6 +248,13 @@ impl<T> Phantom<T> {
     }
 }
 
+/// A `twait!` whose arguments were rejected (the error is reported), in
+/// the lint shadow of the rejected function: it fits any type, so the
+/// macro's misuse is reported once.
+pub fn shadow_rejected() -> ! {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
 /// `twait!(r)` in the lint shadow.
 pub fn shadow_twait<I>(_r: &Rendezvous<I>) -> Option<I> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
@@ -319,14 +345,39 @@ pub fn rendezvous_event_with_slot<I: 'static, T: 'static>(
     r.event_with_slot(id)
 }
 
-/// `twait!(r)`.
+/// `twait!(r)`: the id, and how far `r`'s ids are taken, for the stores
+/// of the slot sites of `r` that follow ([`inbox_pop`]).
 #[inline]
 pub fn poll_rendezvous<I: 'static>(
     cx: &TaskContext<'_>,
     r: &Rendezvous<I>,
     site: &'static TwaitSite,
-) -> Poll<Option<I>> {
-    cx.poll_rendezvous(r, site)
+) -> Poll<(Option<I>, TakenMark)> {
+    match cx.poll_rendezvous(r, site) {
+        Poll::Ready(id) => Poll::Ready((id, r.taken_mark())),
+        Poll::Pending => Poll::Pending,
+    }
+}
+
+/// The next value of an `mkevent!(r, id, slot)` site whose id `twait!(r)`
+/// has returned (by `mark`).
+#[inline]
+pub fn inbox_pop<T: 'static, C: 'static>(
+    inbox: &mut Inbox<T, C>,
+    mark: TakenMark,
+) -> Option<(T, C)> {
+    inbox.pop_before(mark)
+}
+
+/// As [`inbox_pop`], for a slot with no value before its wait: the last
+/// value, or a panic naming the variable.
+#[inline]
+pub fn inbox_take_required<T: 'static, C: 'static>(
+    inbox: &mut Inbox<T, C>,
+    name: &str,
+    mark: TakenMark,
+) -> (T, C) {
+    inbox.take_required_before(name, mark)
 }
 
 /// Makes the compiler infer a slot list's element type from the place the

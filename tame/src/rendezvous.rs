@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::driver::WaitId;
+use crate::driver::{WaitId, WatchSet, UNWATCHED};
 use crate::event::{Event, Sink};
 use crate::slot::{HasSlot, InboxQueue, Slot, SlotCell};
 use crate::task::{TaskRef, TwaitSite};
@@ -37,18 +37,16 @@ pub(crate) struct Shared<I> {
     waiter: Cell<Option<Waiter>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
+    /// Ids ever queued, and ids ever taken out (or dropped by a cancel):
+    /// an [`Inbox`](crate::task::Inbox) value is stored once its id is
+    /// taken, so it is tagged with the count of ids queued before it.
+    arrived: Cell<u64>,
+    taken: Cell<u64>,
     /// The loop's waits parked on outstanding events of this epoch: they
     /// are reported to the loop when the epoch ends, so that it stops
-    /// counting them at once (see `crate::driver`). Usually none or one:
-    /// the first id is kept here (0: none; ids are never 0), and if more
-    /// are watched at once, the loop keeps them for this rendezvous and the
-    /// `MORE` bit says so.
-    watches: Cell<u64>,
+    /// counting them at once (see `crate::driver`).
+    watches: WatchSet,
 }
-
-/// [`Shared::watches`]: the loop holds more ids for this rendezvous (ids
-/// never have this bit).
-const MORE: u64 = 1 << 63;
 
 impl<I> Shared<I> {
     /// Ends the current epoch: every outstanding and queued event is
@@ -61,10 +59,8 @@ impl<I> Shared<I> {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
         }
-        let watches = self.watches.replace(0);
-        if watches != 0 {
-            self.report_dead(watches);
-        }
+        self.taken.set(self.arrived.get());
+        self.watches.report_dead(self.owner());
     }
 
     /// Who this rendezvous is, for the loop's table of extra watches.
@@ -72,35 +68,12 @@ impl<I> Shared<I> {
         self as *const Self as usize
     }
 
-    /// Tells the loop that the waits watching the ended epoch's events died.
-    #[cold]
-    fn report_dead(&self, watches: u64) {
-        let first = watches & !MORE;
-        if first != 0 {
-            crate::driver::waits_died([crate::driver::Token(first)]);
-        }
-        if watches & MORE != 0 {
-            crate::driver::extra_watches_died(self.owner());
-        }
-    }
-
     fn watch(&self, id: WaitId) -> u32 {
-        let watches = self.watches.get();
-        if watches & !MORE == 0 {
-            self.watches.set(watches | id.0);
-            FIRST
-        } else {
-            self.watches.set(watches | MORE);
-            crate::driver::watch_extra(self.owner(), id)
-        }
+        self.watches.watch(self.owner(), id)
     }
 
     fn unwatch(&self, key: u32) {
-        if key == FIRST {
-            self.watches.set(self.watches.get() & MORE);
-        } else {
-            crate::driver::unwatch_extra(self.owner(), key);
-        }
+        self.watches.unwatch(self.owner(), key);
     }
 
     /// [`Sink::watch`] for an event of `epoch` that keeps its key in `key`.
@@ -126,12 +99,6 @@ impl<I> Shared<I> {
         }
     }
 }
-
-/// The key of the first watch (kept in [`Shared::watches`]); the loop's
-/// keys for the others stay below it.
-const FIRST: u32 = u32::MAX - 1;
-/// A node no wait watches.
-const UNWATCHED: u32 = u32::MAX;
 
 /// How many events a blocked task still waits for, for [`crate::blocked`].
 pub(crate) trait Outstanding {
@@ -165,6 +132,7 @@ impl<I> Shared<I> {
         self.outstanding.set(self.outstanding.get() - 1);
         if let Some(id) = id {
             self.queue.borrow_mut().push_back(id);
+            self.arrived.set(self.arrived.get() + 1);
         }
         // Take the waiter out before waking it: waking touches the loop.
         if let Some(waiter) = self.waiter.take() {
@@ -176,6 +144,8 @@ impl<I> Shared<I> {
 impl<I, T> Sink<T> for Node<I, T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let rdv = &self.rendezvous;
+        // Back: whoever watched it for its death stops watching.
+        rdv.unwatch_event(self.epoch, &self.watch);
         let live = self.epoch == rdv.epoch.get();
         // The slot learns it is back either way, so a slot list can forget
         // it; it only keeps the value if the rendezvous still listens.
@@ -220,10 +190,12 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
         if self.epoch != rdv.epoch.get() {
             return;
         }
-        // The value is in the inbox before the id is queued: by the time
-        // `twait!(r)` returns the id, the store can find it.
+        rdv.unwatch_event(self.epoch, &self.watch);
+        // The value is in the inbox before the id is queued, tagged with
+        // the place its id takes in the order of ids: the `twait!(r)` that
+        // returns this id stores it, and no earlier one.
         if let (Some(v), Some(c)) = (value, self.captures.take()) {
-            self.inbox.borrow_mut().push_back((v, c));
+            self.inbox.borrow_mut().push_back((rdv.arrived.get(), v, c));
         }
         rdv.come_back(self.epoch, self.id.take());
     }
@@ -240,6 +212,12 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
         self.rendezvous.unwatch_event(self.epoch, &self.watch);
     }
 }
+
+/// How many ids a rendezvous had handed out at a `twait!(r)`: the values
+/// of the events behind those ids are the ones its slot stores may take.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakenMark(pub(crate) u64);
 
 /// A set of outstanding events, each with an id of type `I`.
 ///
@@ -292,7 +270,9 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
-                watches: Cell::new(0),
+                arrived: Cell::new(0),
+                taken: Cell::new(0),
+                watches: WatchSet::new(),
             }),
         }
     }
@@ -427,7 +407,20 @@ impl<I> Rendezvous<I> {
     /// assert_eq!(r.try_next(), None);
     /// ```
     pub fn try_next(&self) -> Option<I> {
-        self.shared.queue.borrow_mut().pop_front()
+        let s = &self.shared;
+        let id = s.queue.borrow_mut().pop_front();
+        if id.is_some() {
+            s.taken.set(s.taken.get() + 1);
+        }
+        id
+    }
+
+    /// How far the ids have been taken: values of [`Inbox`] events whose
+    /// ids came out before this mark may be stored.
+    ///
+    /// [`Inbox`]: crate::task::Inbox
+    pub(crate) fn taken_mark(&self) -> TakenMark {
+        TakenMark(self.shared.taken.get())
     }
 
     /// `twait!(r)` for a task: `Ready(Some(id))` if an id is queued,

@@ -11,6 +11,8 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
+use crate::rendezvous::TakenMark;
+
 /// The value cell inside an event's allocation.
 pub(crate) struct SlotCell<T> {
     value: Cell<Option<T>>,
@@ -219,17 +221,19 @@ impl<T, C> fmt::Debug for SlotList<T, C> {
     }
 }
 
-/// The values that came back to an [`Inbox`], in the order they came.
-pub(crate) type InboxQueue<T, C> = RefCell<VecDeque<(T, C)>>;
+/// The values that came back to an [`Inbox`], in the order they came, each
+/// with the count of its rendezvous' ids queued before its own.
+pub(crate) type InboxQueue<T, C> = RefCell<VecDeque<(u64, T, C)>>;
 
 /// Where the values of one `mkevent!(r, id, slot)` site wait for their
 /// `twait!(r)`, each with the index values its slot place needed when its
 /// event was made.
 ///
-/// An event puts its value here as it is triggered, so storing the values
-/// at `twait!(r)` costs one step per value, however many events of the
-/// site are outstanding. The queue is allocated with the site's first
-/// event.
+/// An event puts its value here as it is triggered; the `twait!(r)` that
+/// returns its id stores it (values of events whose ids are still queued
+/// wait for theirs). That costs one step per value, however many events
+/// of the site are outstanding. The queue is allocated with the site's
+/// first event.
 ///
 /// # Examples
 ///
@@ -241,10 +245,13 @@ pub(crate) type InboxQueue<T, C> = RefCell<VecDeque<(T, C)>>;
 /// let a = inbox.event(&r, 0, (0,));
 /// let b = inbox.event(&r, 1, (1,));
 /// b.trigger("second");
-/// drop(a); // comes back with no value
+/// a.trigger("first");
 /// assert_eq!(r.try_next(), Some(1));
-/// assert_eq!(inbox.pop_returned(), Some(("second", (1,))));
-/// assert_eq!(inbox.pop_returned(), None);
+/// assert_eq!(inbox.pop_returned(&r), Some(("second", (1,))));
+/// // `a`'s id is still queued: its value waits for it.
+/// assert_eq!(inbox.pop_returned(&r), None);
+/// assert_eq!(r.try_next(), Some(0));
+/// assert_eq!(inbox.pop_returned(&r), Some(("first", (0,))));
 /// ```
 pub struct Inbox<T, C> {
     queue: Option<Rc<InboxQueue<T, C>>>,
@@ -271,20 +278,34 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
         r.event_into(id, q, captures)
     }
 
-    /// The next value that came back, with its captures.
-    pub fn pop_returned(&mut self) -> Option<(T, C)> {
-        self.queue.as_ref()?.borrow_mut().pop_front()
+    /// The next value, with its captures, of an event whose id `r` has
+    /// handed out.
+    pub fn pop_returned<I>(&mut self, r: &crate::Rendezvous<I>) -> Option<(T, C)> {
+        self.pop_before(r.taken_mark())
     }
 
-    /// The last value that came back, for a slot that had no value before
-    /// its wait.
+    /// The next value of an event whose id came out before `mark`.
+    pub(crate) fn pop_before(&mut self, mark: TakenMark) -> Option<(T, C)> {
+        let mut q = self.queue.as_ref()?.borrow_mut();
+        match q.front() {
+            Some(&(seq, _, _)) if seq < mark.0 => q.pop_front().map(|(_, v, c)| (v, c)),
+            _ => None,
+        }
+    }
+
+    /// The last value, as [`pop_returned`](Self::pop_returned), for a slot
+    /// that had no value before its wait.
     ///
     /// # Panics
     ///
     /// If no value came back: the variable `name` would have none.
-    pub fn take_required(&mut self, name: &str) -> (T, C) {
+    pub fn take_required<I>(&mut self, name: &str, r: &crate::Rendezvous<I>) -> (T, C) {
+        self.take_required_before(name, r.taken_mark())
+    }
+
+    pub(crate) fn take_required_before(&mut self, name: &str, mark: TakenMark) -> (T, C) {
         let mut last = None;
-        while let Some(x) = self.pop_returned() {
+        while let Some(x) = self.pop_before(mark) {
             last = Some(x);
         }
         match last {

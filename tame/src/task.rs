@@ -17,6 +17,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::task::Poll;
 
+use crate::driver::{Ready, Registration, Token, WaitId, WatchSet, UNWATCHED};
 use crate::event::{Event, Sink};
 use crate::rendezvous::{Outstanding, Rendezvous};
 use crate::slot::{HasSlot, SlotCell};
@@ -25,7 +26,9 @@ pub use crate::slot::{Inbox, Slot};
 /// A shared handle to a task, as queued by the loop.
 pub(crate) type TaskRef = Rc<dyn TaskObj>;
 
-/// A `twait` site: the function, file and line it is written at.
+/// A `twait` site: the function, file and line it is written at, and what
+/// it waits for if the twait says so (`twait!(r, "a reply")`,
+/// `twait! { "the lookups"; .. }`, Tamer's `twait ["text"]`).
 ///
 /// Generated code keeps one `static` of these per `twait`; [`blocked`]
 /// reports them.
@@ -33,12 +36,13 @@ pub(crate) type TaskRef = Rc<dyn TaskObj>;
 /// # Examples
 ///
 /// ```
-/// static SITE: tame::task::TwaitSite = tame::task::TwaitSite {
-///     function: "main",
-///     file: file!(),
-///     line: line!(),
-/// };
-/// assert_eq!(SITE.to_string(), format!("main at {}:{}", file!(), SITE.line));
+/// use tame::task::TwaitSite;
+///
+/// static SITE: TwaitSite = TwaitSite::new("main", file!(), line!()).described("a reply");
+/// assert_eq!(
+///     SITE.to_string(),
+///     format!("main at {}:{} (a reply)", file!(), SITE.line)
+/// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TwaitSite {
@@ -48,11 +52,37 @@ pub struct TwaitSite {
     pub file: &'static str,
     /// The source line of the `twait`.
     pub line: u32,
+    /// What the twait waits for, in the words its author gave.
+    pub description: Option<&'static str>,
+}
+
+impl TwaitSite {
+    /// A site with no description.
+    pub const fn new(function: &'static str, file: &'static str, line: u32) -> TwaitSite {
+        TwaitSite {
+            function,
+            file,
+            line,
+            description: None,
+        }
+    }
+
+    /// The same site, saying what it waits for.
+    pub const fn described(self, description: &'static str) -> TwaitSite {
+        TwaitSite {
+            description: Some(description),
+            ..self
+        }
+    }
 }
 
 impl fmt::Display for TwaitSite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at {}:{}", self.function, self.file, self.line)
+        write!(f, "{} at {}:{}", self.function, self.file, self.line)?;
+        if let Some(d) = self.description {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
     }
 }
 
@@ -79,6 +109,12 @@ pub(crate) struct Header {
     pub(crate) registry_index: Cell<u32>,
     status: Cell<Status>,
     pub(crate) queued: Cell<bool>,
+    /// The waits (and tasks) watching this task's join events for their
+    /// death: reported if the task ends with those events out.
+    join_watches: WatchSet,
+    /// The task's own registration with the loop while it watches the
+    /// events it was given (0: none); see [`TaskContext::watch_result`].
+    watcher: Cell<u64>,
 }
 
 pub(crate) const NOT_REGISTERED: u32 = u32::MAX;
@@ -93,7 +129,23 @@ impl Header {
             registry_index: Cell::new(NOT_REGISTERED),
             status: Cell::new(Status::Running),
             queued: Cell::new(false),
+            join_watches: WatchSet::new(),
+            watcher: Cell::new(0),
         }
+    }
+
+    /// Who this task is, for the loop's table of extra watches.
+    fn owner(&self) -> usize {
+        self as *const Self as usize
+    }
+
+    fn is_done(&self) -> bool {
+        self.status.get() == Status::Done
+    }
+
+    /// A wait (or a task) watches one of this task's join events.
+    fn watch_join(&self, id: WaitId) -> Option<u32> {
+        (!self.is_done()).then(|| self.join_watches.watch(self.owner(), id))
     }
 
     pub(crate) fn name(&self) -> &'static str {
@@ -119,6 +171,11 @@ impl Header {
     fn join_returned(&self) -> bool {
         let left = self.join_outstanding.get() - 1;
         self.join_outstanding.set(left);
+        if left == 0 {
+            // Every event of the block is back: nobody's watch can report
+            // a death any more.
+            self.join_watches.forget(self.owner());
+        }
         left == 0 && self.status.get() == Status::Join
     }
 
@@ -155,6 +212,12 @@ pub(crate) trait TaskObj: Sink<()> {
     fn can_be_woken(&self) -> bool {
         true
     }
+    /// The task as the loop's registration, reached when an event it
+    /// watches dies (see [`TaskContext::watch_result`]); `None` for tasks
+    /// that are not cancelled that way.
+    fn watcher(self: Rc<Self>) -> Option<Weak<dyn Registration>> {
+        None
+    }
 }
 
 struct TaskCell<F> {
@@ -171,6 +234,41 @@ where
             crate::driver::schedule(self);
         }
     }
+
+    /// A join event of a task that ended (returned, panicked, cancelled)
+    /// reaches nobody.
+    fn is_live(&self) -> bool {
+        !self.header.is_done()
+    }
+
+    // The join events without a value share this sink, so one of them
+    // cannot forget its own watch when it comes back: the watches are
+    // forgotten together when the whole block is back, and reported if the
+    // task ends before. (A watch of an event that came back early is then
+    // reported too: harmless for a wait, which finds nothing to drop; a
+    // task watching it is cancelled with the one that started it.)
+    fn watch(&self, id: WaitId) -> bool {
+        self.header.watch_join(id).is_some()
+    }
+}
+
+/// A task is reached by the loop when an event it watches dies: it is
+/// cancelled (see [`TaskContext::watch_result`]).
+impl<F> Registration for TaskCell<F>
+where
+    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
+{
+    fn ready(self: Rc<Self>, _ready: Ready) {}
+
+    fn reap(&self) {
+        self.cancel();
+    }
+
+    fn token(&self) -> Token {
+        Token(self.header.watcher.get())
+    }
+
+    fn teardown(&self) {}
 }
 
 impl<F> TaskObj for TaskCell<F>
@@ -179,6 +277,11 @@ where
 {
     fn header(&self) -> &Header {
         &self.header
+    }
+
+    fn watcher(self: Rc<Self>) -> Option<Weak<dyn Registration>> {
+        let weak: Weak<dyn Registration> = Rc::downgrade(&self) as Weak<TaskCell<F>>;
+        Some(weak)
     }
 
     fn poll(&self, me: &TaskRef) {
@@ -222,16 +325,47 @@ impl<F> Drop for TaskCell<F> {
         if self.header.registry_index.get() != NOT_REGISTERED {
             crate::driver::unregister_blocked(&self.header);
         }
+        let w = self.header.watcher.replace(0);
+        if w != 0 {
+            crate::driver::unregister_watcher(Token(w));
+        }
     }
 }
 
 impl<F> TaskCell<F> {
     fn finish(&self) {
-        self.header.status.set(Status::Done);
-        drop(self.header.rendezvous.take());
-        if self.header.registry_index.get() != NOT_REGISTERED {
-            crate::driver::unregister_blocked(&self.header);
+        let h = &self.header;
+        h.status.set(Status::Done);
+        drop(h.rendezvous.take());
+        if h.registry_index.get() != NOT_REGISTERED {
+            crate::driver::unregister_blocked(h);
         }
+        let w = h.watcher.replace(0);
+        if w != 0 {
+            crate::driver::unregister_watcher(Token(w));
+        }
+        // Its join events still out reach nobody now: what waits on them,
+        // and the functions it started with them, learn it.
+        h.join_watches.report_dead(h.owner());
+    }
+
+    /// Ends the task now, as if it had returned where it waits: its state
+    /// is dropped (the drops of its variables run, its events come back
+    /// untriggered, its rendezvous and join end, so the operations and
+    /// functions it waits for are cancelled in turn). Called by the loop,
+    /// never while the task runs.
+    fn cancel(&self) {
+        if self.header.is_done() {
+            return;
+        }
+        let Ok(mut body) = self.body.try_borrow_mut() else {
+            // Running: it is ending or waiting by itself.
+            return;
+        };
+        let state = body.take();
+        drop(body);
+        self.finish();
+        drop(state);
     }
 }
 
@@ -259,14 +393,39 @@ fn task_panic_message(name: &str, payload: Box<dyn Any + Send>) -> String {
 struct JoinNode<T> {
     task: TaskRef,
     slot: SlotCell<T>,
+    /// Its key in the task's join watches while a wait watches it.
+    watch: Cell<u32>,
 }
 
 impl<T> Sink<T> for JoinNode<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
+        self.unwatch();
         self.slot.fill(value);
         if self.task.header().join_returned() {
             crate::driver::schedule(self.task.clone());
         }
+    }
+
+    fn is_live(&self) -> bool {
+        !self.task.header().is_done()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        let h = self.task.header();
+        match h.watch_join(id) {
+            Some(key) => {
+                let old = self.watch.replace(key);
+                h.join_watches.unwatch(h.owner(), old);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn unwatch(&self) {
+        let h = self.task.header();
+        let key = self.watch.replace(UNWATCHED);
+        h.join_watches.unwatch(h.owner(), key);
     }
 }
 
@@ -287,7 +446,7 @@ impl<T> HasSlot<T> for JoinNode<T> {
 /// use std::task::Poll;
 /// use tame::task::{self, TwaitSite};
 ///
-/// static SITE: TwaitSite = TwaitSite { function: "by_hand", file: file!(), line: line!() };
+/// static SITE: TwaitSite = TwaitSite::new("by_hand", file!(), line!());
 /// let mut step = 0;
 /// task::start("by_hand", move |cx| loop {
 ///     match step {
@@ -331,6 +490,7 @@ impl TaskContext<'_> {
         let node = Rc::new(JoinNode {
             task: self.task.clone(),
             slot: SlotCell::new(),
+            watch: Cell::new(UNWATCHED),
         });
         (Event::from_sink(node.clone()), Slot::from_node(node))
     }
@@ -341,6 +501,7 @@ impl TaskContext<'_> {
     pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
         let h = self.header;
         if h.join_outstanding.get() == 0 {
+            h.join_watches.forget(h.owner());
             Poll::Ready(())
         } else {
             h.status.set(Status::Join);
@@ -376,6 +537,32 @@ impl TaskContext<'_> {
         matches!(self.header.status.get(), Status::Join | Status::Rendezvous)
     }
 
+    /// Watches `ev`, an event this task was given (its `done`): if it dies
+    /// untriggered (nobody can receive what the task would deliver: its
+    /// caller was cancelled, gave up after a timeout, or dropped the
+    /// rendezvous), the loop cancels the task on its next turn (see
+    /// [`crate::cancel`]). A task watches at most a few events, all through
+    /// one registration; an event already dead cancels it at once.
+    pub fn watch_result<T>(&self, ev: &Event<T>) {
+        let h = self.header;
+        let mut token = h.watcher.get();
+        if token == 0 {
+            let Some(reg) = self.task.clone().watcher() else {
+                return;
+            };
+            match crate::driver::register_watcher(reg) {
+                Some(t) => {
+                    token = t.0;
+                    h.watcher.set(token);
+                }
+                None => return,
+            }
+        }
+        if !ev.watch(Token(token)) {
+            crate::driver::waits_died([Token(token)]);
+        }
+    }
+
     pub(crate) fn rendezvous_would_block<I: 'static>(
         &self,
         r: &Rendezvous<I>,
@@ -390,6 +577,14 @@ impl TaskContext<'_> {
 /// until it returns `Ready`.
 ///
 /// This is what a `#[tamed]` function's expansion calls.
+///
+/// A start nested inside 64 other starts (tamed functions calling tamed
+/// functions that have not yet blocked), or 512 KiB of stack below the
+/// outermost of them, is queued on the loop instead, like
+/// a task that was woken: a chain of any depth then takes bounded stack,
+/// and the caller waits for the queued function's event as for any other.
+/// Such a deep chain started outside [`run`](crate::run) needs `run()` to
+/// finish.
 ///
 /// # Panics
 ///
@@ -409,6 +604,12 @@ where
         header: Header::new(name),
         body: RefCell::new(Some(body)),
     });
+    let Some(_inline) = crate::nesting::start() else {
+        // Started from deep inside a chain of starts: the loop runs it, so
+        // that a chain of any length takes bounded stack.
+        crate::driver::schedule(task);
+        return;
+    };
     // A task started outside `run()` counts as running the loop while its
     // body runs, so that `run()` from inside it panics clearly instead of
     // re-entering the task through a nested loop.
@@ -439,6 +640,11 @@ impl BlockedTask {
     /// The `twait`'s source line.
     pub fn line(&self) -> u32 {
         self.site.line
+    }
+
+    /// What the `twait` waits for, if it says (`twait!(r, "a reply")`).
+    pub fn description(&self) -> Option<&'static str> {
+        self.site.description
     }
 }
 

@@ -26,11 +26,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::spawn_local;
 
-/// The served directory and its cache of prepared responses.
-struct Site {
-    root: PathBuf,
-    idle: Option<Duration>,
-    files: RefCell<HashMap<String, Option<Rc<Prepared>>>>,
+/// The served directory and its cache of prepared responses. (`pub(crate)`,
+/// like [`serve_shared`], for `task-size`, which includes this file as a
+/// module to measure that task.)
+pub(crate) struct Site {
+    pub(crate) root: PathBuf,
+    pub(crate) idle: Option<Duration>,
+    pub(crate) files: RefCell<HashMap<String, Option<Rc<Prepared>>>>,
 }
 
 impl Site {
@@ -148,7 +150,11 @@ async fn serve(mut stream: TcpStream, site: Rc<Site>) {
 /// into the one buffer of all connections, answer from there, and keep only
 /// an unfinished head (or pipelined rest): an idle connection holds no
 /// buffer at all.
-async fn serve_shared(mut stream: TcpStream, site: Rc<Site>, scratch: Rc<RefCell<Vec<u8>>>) {
+pub(crate) async fn serve_shared(
+    mut stream: TcpStream,
+    site: Rc<Site>,
+    scratch: Rc<RefCell<Vec<u8>>>,
+) {
     let mut pending: Vec<u8> = Vec::new();
     loop {
         let reply = if pending.is_empty() {

@@ -40,14 +40,17 @@ pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
         return Some(syn::parse_quote_spanned!(span=> ::tame::__private::join_event(#cx)));
     }
     let wait = r.b.in_wait?;
+    let place_spans: Vec<Span> = places.iter().map(syn::spanned::Spanned::span).collect();
     let (list, captures) = site(r, places, SlotOwner::Join(wait), span)?;
     let list_ident = r.b.f.bindings[list].ident.clone();
     if let Some(scope) = r.b.wait_scope {
         let site = r.b.f.slot_sites.len() - 1;
-        for root in r.b.f.slot_sites[site].roots.clone().into_iter().flatten() {
+        let roots = r.b.f.slot_sites[site].roots.clone();
+        for (i, root) in roots.into_iter().enumerate() {
+            let Some(root) = root else { continue };
             if r.b.f.bindings[root].scope == scope {
                 r.b.errors.push(syn::Error::new(
-                    span,
+                    place_spans.get(i).copied().unwrap_or(span),
                     "this slot is declared inside the twait! block, so it is gone by the time the \
                      event's value is stored (after the wait); declare it before the twait!",
                 ));

@@ -47,22 +47,79 @@ pub enum TwaitForm {
 }
 
 /// Braces make the block form, parentheses (or brackets) the rendezvous form.
+/// A description (see [`twait_description`]) is left out.
 pub fn twait_form(mac: &Macro) -> syn::Result<TwaitForm> {
     match mac.delimiter {
         MacroDelimiter::Brace(_) => {
-            let stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+            let mut stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+            if stmts.first().is_some_and(|s| description_stmt(s).is_some()) {
+                stmts.remove(0);
+            }
             Ok(TwaitForm::Block(stmts))
         }
         _ => {
-            if mac.tokens.is_empty() {
-                return Err(syn::Error::new_spanned(
+            let needs_rendezvous = || {
+                syn::Error::new_spanned(
                     mac,
-                    "twait!() needs a rendezvous: write twait!(r), or twait! { ... } to wait for the events made inside the block",
-                ));
+                    "twait!() needs a rendezvous: write twait!(r), or twait! { ... } to wait for \
+                     the events made inside the block",
+                )
+            };
+            if mac.tokens.is_empty() {
+                return Err(needs_rendezvous());
             }
-            let expr: Expr = syn::parse2(mac.tokens.clone())?;
-            Ok(TwaitForm::Rendezvous(expr))
+            let mut args = Punctuated::<Expr, Token![,]>::parse_terminated
+                .parse2(mac.tokens.clone())?
+                .into_iter();
+            let expr = args.next().ok_or_else(needs_rendezvous)?;
+            match (args.next(), args.next()) {
+                (None, _) => Ok(TwaitForm::Rendezvous(expr)),
+                (Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(_), .. })), None) => {
+                    Ok(TwaitForm::Rendezvous(expr))
+                }
+                (Some(other), _) => Err(syn::Error::new_spanned(
+                    other,
+                    "twait!(r) takes one rendezvous, and optionally a description: twait!(r, \"a reply\")",
+                )),
+            }
         }
+    }
+}
+
+/// What a twait says it waits for (Tamer's `twait ["text"]`):
+/// `twait!(r, "a reply")`, or a string literal as the first statement of
+/// `twait! { "the lookups"; .. }`. Shown by `tame::blocked()`.
+pub fn twait_description(mac: &Macro) -> Option<syn::LitStr> {
+    match mac.delimiter {
+        MacroDelimiter::Brace(_) => {
+            let stmts = syn::Block::parse_within.parse2(mac.tokens.clone()).ok()?;
+            stmts.first().and_then(description_stmt)
+        }
+        _ => {
+            let args = Punctuated::<Expr, Token![,]>::parse_terminated
+                .parse2(mac.tokens.clone())
+                .ok()?;
+            match args.iter().nth(1) {
+                Some(Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) => Some(s.clone()),
+                _ => None,
+            }
+        }
+    }
+}
+
+fn description_stmt(s: &Stmt) -> Option<syn::LitStr> {
+    match s {
+        Stmt::Expr(
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(l),
+                ..
+            }),
+            Some(_),
+        ) => Some(l.clone()),
+        _ => None,
     }
 }
 
@@ -81,18 +138,25 @@ pub fn mkevent_args(mac: &Macro) -> syn::Result<Vec<Expr>> {
     syn::parse2::<MkeventArgs>(mac.tokens.clone()).map(|a| a.0)
 }
 
-/// The `let` statements of `tvars! { ... }`.
-pub fn tvars_stmts(mac: &Macro) -> syn::Result<Vec<Stmt>> {
-    let stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
-    for s in &stmts {
-        if !matches!(s, Stmt::Local(_)) {
-            return Err(syn::Error::new_spanned(
-                s,
-                "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`",
-            ));
-        }
-    }
-    Ok(stmts)
+/// The statements of `tvars! { ... }`, and the error if one is not a
+/// `let` (all are kept, so that the names it declares stay declared and a
+/// misuse is reported once).
+pub fn tvars_stmts(mac: &Macro) -> (Vec<Stmt>, Option<syn::Error>) {
+    let stmts = match syn::Block::parse_within.parse2(mac.tokens.clone()) {
+        Ok(stmts) => stmts,
+        Err(e) => return (Vec::new(), Some(e)),
+    };
+    let error = stmts
+        .iter()
+        .find(|s| !matches!(s, Stmt::Local(_)))
+        .map(|s| {
+            syn::Error::new_spanned(
+            s,
+            "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`; \
+             move other statements after it",
+        )
+        });
+    (stmts, error)
 }
 
 /// Whether tokens contain a `twait!` invocation (used where the code is

@@ -88,6 +88,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             items: Vec::new(),
             returns_value,
             try_shaped,
+            watched: Vec::new(),
         },
         errors,
         scope: scope::Scopes::default(),
@@ -114,13 +115,12 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
     let mut user = f.block.stmts.clone();
     if let Some(first) = user.first() {
         if let Some((mac, Which::Tvars)) = macros::stmt_macro(first) {
-            match macros::tvars_stmts(mac) {
-                Ok(lets) => {
-                    user.remove(0);
-                    user.splice(0..0, lets);
-                }
-                Err(e) => b.errors.push(e),
+            let (lets, error) = macros::tvars_stmts(mac);
+            if let Some(e) = error {
+                b.errors.push(e);
             }
+            user.remove(0);
+            user.splice(0..0, lets);
         }
     }
     let dest = if returns_value {
@@ -378,6 +378,9 @@ impl Builder<'_> {
                             None,
                             rendezvous,
                         );
+                        if is_event_type(&t.ty) {
+                            self.f.watched.push(id);
+                        }
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
@@ -645,6 +648,7 @@ impl Builder<'_> {
                         body: Vec::new(),
                         lists: Vec::new(),
                     },
+                    description: macros::twait_description(mac),
                 });
                 let scope = self.push_scope();
                 self.in_wait = Some(id);
@@ -701,6 +705,7 @@ impl Builder<'_> {
                 self.f.waits.push(ir::WaitInfo {
                     span,
                     kind: ir::WaitKind::Rendezvous { expr, fx, key },
+                    description: macros::twait_description(mac),
                 });
                 match dest {
                     Dest::Discard => out.push(ir::Stmt::Wait(ir::Wait { id, dest: None })),
@@ -788,6 +793,14 @@ impl Builder<'_> {
                 }
             }
         )
+    }
+}
+
+/// `Event<T>`, `tame::Event<T>`: a parameter the function delivers to.
+fn is_event_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Event"),
+        _ => false,
     }
 }
 

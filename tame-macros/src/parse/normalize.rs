@@ -150,7 +150,8 @@ impl Builder<'_> {
                 None => {
                     self.errors.spanned(
                         v,
-                        "`break` with a value only works in a `loop` or labeled block",
+                        "`break` with a value only works in a `loop` or labeled block; in a `while` or `for`, \
+                         assign the value to a variable declared before the loop, then `break`",
                     );
                 }
             }
@@ -356,9 +357,8 @@ impl Builder<'_> {
         let mut r = Resolver::new(self);
         r.expr(&mut scrutinee, if moves { Use::Consume } else { Use::Read });
         let fx = r.fx;
-        let borrowed = syntax::borrow_root(&scrutinee).map(|(root, how)| {
-            format!("it is bound from a borrow of `{root}` ({how}); match on an owned value or clone it")
-        });
+        let borrowed = syntax::borrow_root(&scrutinee)
+            .map(|(root, how)| format!("it is bound from a borrow of `{root}` ({how})"));
         let mut arms = Vec::new();
         for arm in m.arms {
             let scope = self.push_scope();

@@ -604,10 +604,23 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         let target = self.b.jump_target(label, span)?;
         if self.b.in_wait.is_some() {
+            let (what, instead) = if is_break {
+                (
+                    "break",
+                    "set a flag in the block and `break` after the twait!",
+                )
+            } else {
+                (
+                    "continue",
+                    "set a flag in the block and `continue` after the twait!",
+                )
+            };
             self.b.errors.push(syn::Error::new(
                 span,
-                "`break`/`continue` cannot leave a twait! { ... } block: the block must finish so the \
-                 wait can begin; leave the loop after the twait!",
+                format!(
+                    "`{what}` cannot leave a twait! {{ ... }} block: the block must finish so the \
+                     wait can begin; {instead}"
+                ),
             ));
             return None;
         }
@@ -642,7 +655,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
             (None, Some(v)) => {
                 self.b.errors.push(syn::Error::new_spanned(
                     &v,
-                    "`break` with a value only works in a `loop` or labeled block",
+                    "`break` with a value only works in a `loop` or labeled block; in a `while` or `for`, \
+                         assign the value to a variable declared before the loop, then `break`",
                 ));
                 Some(marker)
             }

@@ -46,6 +46,7 @@ use clock::{duration_ns, Clock};
 pub(crate) use slab::Slab;
 use timers::{Due, Timers};
 use waits::Waits;
+pub(crate) use waits::{WatchSet, UNWATCHED};
 
 /// The token of the cross-thread wake-up; never a registration's (those
 /// have an index below `u32::MAX`).
@@ -129,6 +130,8 @@ struct Loop {
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
+    /// `stop()` was asked: `run()` returns after its turn.
+    stop: Cell<bool>,
 }
 
 impl Drop for Loop {
@@ -162,8 +165,15 @@ thread_local! {
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
             running: Cell::new(false),
+            stop: Cell::new(false),
         }
     };
+}
+
+/// Whether this thread's loop still exists: false only while thread-local
+/// storage is being torn down, when callbacks of dropped events still run.
+pub(crate) fn alive() -> bool {
+    LOOP.try_with(|_| ()).is_ok()
 }
 
 /// Queues a task at the back of the ready queue, unless it is queued already.
@@ -230,22 +240,25 @@ pub(crate) fn now() -> Instant {
 
 /// Virtual time: see [`crate::time::pause`].
 pub(crate) fn pause() {
-    LOOP.with(|l| l.clock.pause());
+    // A no-op during thread teardown, when the loop is gone.
+    let _ = LOOP.try_with(|l| l.clock.pause());
 }
 
 /// See [`crate::time::resume`].
 pub(crate) fn resume() {
-    LOOP.with(|l| l.clock.resume());
+    // A no-op during thread teardown, when the loop is gone.
+    let _ = LOOP.try_with(|l| l.clock.resume());
 }
 
 /// See [`crate::time::advance`].
 pub(crate) fn advance(dur: Duration) {
-    LOOP.with(|l| l.clock.advance(dur));
+    // A no-op during thread teardown, when the loop is gone.
+    let _ = LOOP.try_with(|l| l.clock.advance(dur));
 }
 
 /// See [`crate::time::is_paused`].
 pub(crate) fn is_paused() -> bool {
-    LOOP.with(|l| l.clock.is_paused())
+    LOOP.try_with(|l| l.clock.is_paused()).unwrap_or(false)
 }
 
 // ---- registrations: the API of the descriptor layer ----
@@ -295,6 +308,25 @@ pub(crate) fn register(
 
 fn loop_gone() -> io::Error {
     io::Error::other("the thread's loop is gone (thread teardown)")
+}
+
+/// Registers a registration that waits on no descriptor: a task watching
+/// the events it was given (see `crate::task`), reached by death reports.
+pub(crate) fn register_watcher(reg: Weak<dyn Registration>) -> Option<Token> {
+    LOOP.try_with(|l| {
+        let generation = (l.generation.get().wrapping_add(1) & 0x7fff_ffff).max(1);
+        l.generation.set(generation);
+        let index = l.registrations.borrow_mut().insert(reg);
+        Token(u64::from(generation) << 32 | u64::from(index))
+    })
+    .ok()
+}
+
+/// Removes a registration made with [`register_watcher`].
+pub(crate) fn unregister_watcher(token: Token) {
+    let _ = LOOP.try_with(|l| {
+        l.registrations.borrow_mut().remove(token.0 as u32);
+    });
 }
 
 /// Arms a registration again for `want`.
@@ -363,12 +395,18 @@ fn timer_died(l: &Loop, id: WaitId) {
 /// Remembers a watch of the rendezvous at `owner` beyond its first; returns
 /// the key to [`unwatch_extra`] it with.
 pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
-    LOOP.with(|l| l.waits.watch_extra(owner, id))
+    LOOP.try_with(|l| l.waits.watch_extra(owner, id))
+        .unwrap_or(UNWATCHED)
 }
 
 /// Forgets a watch made with [`watch_extra`].
 pub(crate) fn unwatch_extra(owner: usize, key: u32) {
     let _ = LOOP.try_with(|l| l.waits.unwatch_extra(owner, key));
+}
+
+/// The extra watches of `owner` are over without a death.
+pub(crate) fn extra_watches_forgotten(owner: usize) {
+    let _ = LOOP.try_with(|l| l.waits.extra_forgotten(owner));
 }
 
 /// The rendezvous at `owner` ended its epoch: its extra watches died.
@@ -504,71 +542,154 @@ impl Drop for RunningGuard<'_> {
 }
 
 pub(crate) fn run() {
-    LOOP.with(|l| {
-        assert!(
-            !l.running.replace(true),
-            "tame::run() called while the loop is already running (from inside a task?)"
-        );
-        let _guard = RunningGuard(l);
-        l.clock.refresh();
+    // A callback of a dropped event calling `run()` during thread teardown:
+    // there is no loop left to run.
+    let _ = LOOP.try_with(|l| {
+        let _guard = enter_run(l, "run");
         let mut ready_fds = Vec::new();
         loop {
-            run_ready(l);
-            fire_due_timers(l);
-            reap_deaths(l);
-            let busy = !l.ready.borrow().is_empty();
-            let wake = next_timer_wake(l);
-            let waits = l.waits.live();
-            if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
+            run_ready_work(l);
+            if l.stop.take() {
                 return;
             }
-            // Paused, the time moves by jumps (below): fds are polled
-            // without blocking while a timer is armed.
-            let paused = l.clock.is_paused();
-            let timeout = if busy || (paused && wake.is_some()) {
-                Some(Duration::ZERO)
-            } else {
-                // A fresh reading (not the turn's): the turn's tasks took
-                // time since it was taken.
-                wake.map(|w| Duration::from_nanos(w.saturating_sub(l.clock.read_ns())))
-            };
-            if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
-                // Nothing to poll for: go on with the queue.
-                if paused && !busy {
-                    jump_to_next_timer(l, wake);
-                }
-                l.clock.refresh();
-                continue;
-            }
-            ready_fds.clear();
-            if l.selector.borrow().is_none() {
-                let sel =
-                    Selector::new().unwrap_or_else(|e| panic!("tame: epoll_create failed: {e}"));
-                *l.selector.borrow_mut() = Some(sel);
-            }
-            let waited = l
-                .selector
-                .borrow_mut()
-                .as_mut()
-                .expect("selector was just created")
-                .wait(timeout, &mut ready_fds);
-            if let Err(e) = waited {
-                panic!("tame: epoll_wait failed: {e}");
-            }
-            // The turn's one clock reading, before anything of the turn
-            // runs (an fd's event may run a callback that arms a timer).
-            l.clock.refresh();
-            dispatch(l, &ready_fds);
-            if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
-                jump_to_next_timer(l, wake);
+            let Some(left) = work_left(l) else { return };
+            poll_fds(l, &left, None, &mut ready_fds);
+            if l.stop.take() {
+                return;
             }
         }
+    });
+}
+
+/// One turn of the loop: the work that is ready runs; if none was, the
+/// loop waits for an fd or a timer (at most `timeout`, if given) and runs
+/// what that made ready. Whether work remains and `stop()` was not asked.
+pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
+    LOOP.try_with(|l| {
+        let _guard = enter_run(l, "run_once");
+        run_ready_work(l);
+        let mut more = match work_left(l) {
+            Some(left) if !left.busy && !l.stop.get() => {
+                let mut ready_fds = Vec::new();
+                poll_fds(l, &left, timeout, &mut ready_fds);
+                run_ready_work(l);
+                work_left(l).is_some()
+            }
+            Some(_) => true,
+            None => false,
+        };
+        if l.stop.take() {
+            more = false;
+        }
+        more
     })
+    .unwrap_or(false)
+}
+
+/// Asks the running loop (or, if none runs, the next) to return after
+/// its current turn.
+pub(crate) fn stop() {
+    let _ = LOOP.try_with(|l| l.stop.set(true));
+}
+
+/// Marks the loop running for `run()`/`run_once()`; it does not nest.
+fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
+    assert!(
+        !l.running.replace(true),
+        "tame::{what}() called while the loop is already running (from inside a task?)"
+    );
+    let guard = RunningGuard(l);
+    l.clock.refresh();
+    guard
+}
+
+/// Runs what is ready: queued tasks and events, then due timers; then
+/// cancels the tasks whose results nobody can receive any more.
+fn run_ready_work(l: &Loop) {
+    run_ready(l);
+    fire_due_timers(l);
+    reap_deaths(l);
+}
+
+/// What the loop still has to wait for after its ready work ran.
+struct WorkLeft {
+    /// Tasks or events are queued already.
+    busy: bool,
+    /// When the next timer is due, on the loop's clock.
+    wake: Option<u64>,
+    /// Live fd waits.
+    waits: usize,
+}
+
+/// `None` when nothing can make progress any more: `run()` returns.
+fn work_left(l: &Loop) -> Option<WorkLeft> {
+    let busy = !l.ready.borrow().is_empty();
+    let wake = next_timer_wake(l);
+    let waits = l.waits.live();
+    if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
+        return None;
+    }
+    Some(WorkLeft { busy, wake, waits })
+}
+
+/// Waits for fds (not at all if work is queued; up to the next timer, and
+/// at most `cap`), dispatches what became ready, and takes the turn's clock
+/// reading. On a paused clock the time jumps instead of being waited for.
+fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
+    let WorkLeft { busy, wake, waits } = *left;
+    let paused = l.clock.is_paused();
+    let timeout = if busy || (paused && wake.is_some()) {
+        Some(Duration::ZERO)
+    } else {
+        // A fresh reading (not the turn's): the turn's tasks took time
+        // since it was taken.
+        wake.map(|w| Duration::from_nanos(w.saturating_sub(l.clock.read_ns())))
+    };
+    let timeout = match (timeout, cap) {
+        (Some(t), Some(c)) => Some(t.min(c)),
+        (t, c) => t.or(c),
+    };
+    // A paused clock jumps to the next timer, but not past the cap: a turn
+    // bounded by `d` lets at most `d` of virtual time pass.
+    let jump = match cap {
+        Some(c) => wake.map(|w| w.min(l.clock.now_ns().saturating_add(duration_ns(c)))),
+        None => wake,
+    };
+    if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
+        // Nothing to poll for: go on with the queue.
+        if paused && !busy {
+            jump_to_next_timer(l, jump);
+        }
+        l.clock.refresh();
+        return;
+    }
+    ready_fds.clear();
+    if l.selector.borrow().is_none() {
+        let sel = Selector::new().unwrap_or_else(|e| panic!("tame: epoll_create failed: {e}"));
+        *l.selector.borrow_mut() = Some(sel);
+    }
+    let waited = l
+        .selector
+        .borrow_mut()
+        .as_mut()
+        .expect("selector was just created")
+        .wait(timeout, ready_fds);
+    if let Err(e) = waited {
+        panic!("tame: epoll_wait failed: {e}");
+    }
+    // The turn's one clock reading, before anything of the turn runs (an
+    // fd's event may run a callback that arms a timer).
+    l.clock.refresh();
+    dispatch(l, ready_fds);
+    if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
+        jump_to_next_timer(l, jump);
+    }
 }
 
 /// Virtual time, when the loop has nothing ready (no task runnable, no fd
 /// ready): the time jumps to when its next timer is due (as Tamer's and
-/// tokio's paused clocks do), so a 30 s timeout passes in no time.
+/// tokio's paused clocks do), so a 30 s timeout passes in no time; a
+/// `run_once` turn jumps no further than its timeout.
 fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
     if let Some(w) = wake {
         l.clock.jump_to(w);
@@ -578,7 +699,7 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
 // ---- blocked(): the tasks that ever blocked and are not done ----
 
 pub(crate) fn register_blocked(header: &Header) {
-    LOOP.with(|l| {
+    let _ = LOOP.try_with(|l| {
         let mut list = l.blocked.borrow_mut();
         header
             .registry_index
@@ -605,20 +726,23 @@ pub(crate) fn unregister_blocked(header: &Header) {
 }
 
 pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
-    LOOP.with(|l| {
+    LOOP.try_with(|l| {
         let list = l.blocked.borrow();
         list.iter()
             // SAFETY: as in unregister_blocked, every pointer is live.
             .filter_map(|&h| unsafe { (*h).blocked_report() })
             .collect()
     })
+    // During thread teardown nobody waits any more.
+    .unwrap_or_default()
 }
 
 // ---- futures spawned on the loop (see compat.rs) ----
 
 /// Remembers a spawned future's task; its wakers carry the returned key.
-pub(crate) fn spawned_insert(task: TaskRef) -> usize {
-    LOOP.with(|l| {
+/// `None` during thread teardown, when the loop is gone.
+pub(crate) fn spawned_insert(task: TaskRef) -> Option<usize> {
+    LOOP.try_with(|l| {
         let mut s = l.spawned.borrow_mut();
         s.live += 1;
         if let Some(key) = s.free.pop() {
@@ -629,6 +753,7 @@ pub(crate) fn spawned_insert(task: TaskRef) -> usize {
             s.tasks.len() - 1
         }
     })
+    .ok()
 }
 
 pub(crate) fn spawned_remove(key: usize) {
@@ -675,7 +800,7 @@ pub(crate) fn spawned_wake(key: usize) {
 
 /// The handle other threads use to wake this loop, made on first use.
 pub(crate) fn remote() -> io::Result<Arc<Remote>> {
-    LOOP.with(|l| {
+    LOOP.try_with(|l| {
         if let Some(r) = l.remote.borrow().as_ref() {
             return Ok(r.clone());
         }
@@ -689,6 +814,7 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
         *l.remote.borrow_mut() = Some(remote.clone());
         Ok(remote)
     })
+    .unwrap_or_else(|_| Err(loop_gone()))
 }
 
 fn wake_remote(l: &Loop) {

@@ -66,6 +66,13 @@ impl Waits {
         }
     }
 
+    /// The extra watches of `owner` are over, and nobody is told.
+    pub(super) fn extra_forgotten(&self, owner: usize) {
+        if let Some(e) = self.extra.borrow_mut().as_mut() {
+            e.remove(&owner);
+        }
+    }
+
     /// The extra watches of the rendezvous at `owner` died with its epoch.
     pub(super) fn extra_died(&self, owner: usize) {
         let ids = self
@@ -76,5 +83,76 @@ impl Waits {
         if let Some(mut ids) = ids {
             self.deaths.borrow_mut().extend(ids.drain());
         }
+    }
+}
+
+/// The waits watching the events of one owner (a rendezvous' epoch, a
+/// task's implicit join): usually none or one, so the first id is kept
+/// inline (0: none; ids are never 0), and if more are watched at once the
+/// loop keeps them, by the owner's address, and the `MORE` bit says so.
+pub(crate) struct WatchSet(Cell<u64>);
+
+/// [`WatchSet`]: the loop holds more ids for this owner (ids never have
+/// this bit).
+const MORE: u64 = 1 << 63;
+
+/// The key of the first watch (kept inline); the loop's keys for the
+/// others stay below it.
+pub(crate) const FIRST: u32 = u32::MAX - 1;
+/// The key of an event that no wait watches.
+pub(crate) const UNWATCHED: u32 = u32::MAX;
+
+impl WatchSet {
+    pub(crate) const fn new() -> WatchSet {
+        WatchSet(Cell::new(0))
+    }
+
+    /// Remembers `id`; returns the key to [`unwatch`](Self::unwatch) it with.
+    pub(crate) fn watch(&self, owner: usize, id: WaitId) -> u32 {
+        let w = self.0.get();
+        if w & !MORE == 0 {
+            self.0.set(w | id.0);
+            FIRST
+        } else {
+            self.0.set(w | MORE);
+            super::watch_extra(owner, id)
+        }
+    }
+
+    pub(crate) fn unwatch(&self, owner: usize, key: u32) {
+        if key == FIRST {
+            self.0.set(self.0.get() & MORE);
+        } else if key != UNWATCHED {
+            super::unwatch_extra(owner, key);
+        }
+    }
+
+    /// The watched events died: reports every watch, and forgets them.
+    #[inline]
+    pub(crate) fn report_dead(&self, owner: usize) {
+        let w = self.0.replace(0);
+        if w != 0 {
+            report(w, owner);
+        }
+    }
+
+    /// The watched events are all back: forgets every watch, silently.
+    #[inline]
+    pub(crate) fn forget(&self, owner: usize) {
+        let w = self.0.replace(0);
+        if w & MORE != 0 {
+            super::extra_watches_forgotten(owner);
+        }
+    }
+}
+
+#[cold]
+fn report(w: u64, owner: usize) {
+    let first = w & !MORE;
+    if first != 0 {
+        super::waits_died([super::Token(first)]);
+    }
+    if w & MORE != 0 {
+        super::extra_watches_died(owner);
     }
 }

@@ -31,7 +31,7 @@ use crate::Event;
 ///
 /// #[tamed]
 /// fn append(m: Mutex, log: Rc<RefCell<Vec<u32>>>, n: u32) {
-///     let mut g: Option<Guard> = None;
+///     let g: Guard;
 ///     twait! { m.acquire(mkevent!(g)); }
 ///     // Held across a twait: nobody else appends meanwhile.
 ///     log.borrow_mut().push(n);
@@ -61,7 +61,7 @@ struct Inner {
 
 struct Waiter {
     shared: bool,
-    ev: Event<Option<Guard>>,
+    ev: Event<Guard>,
 }
 
 /// Holding a [`Mutex`]: the lock is released when the guard is dropped.
@@ -84,18 +84,44 @@ impl Mutex {
         Mutex::default()
     }
 
-    /// Triggers `ev` with `Some(guard)` once the lock is held exclusively
-    /// by the caller, at once if it is free and nobody waits.
+    /// Triggers `ev` with a guard once the lock is held exclusively by the
+    /// caller, at once if it is free and nobody waits.
     ///
-    /// The event carries an `Option` so that a `mkevent!` slot can start as
-    /// `None`: a slot keeps its old value when its event comes back
-    /// untriggered.
-    pub fn acquire(&self, ev: Event<Option<Guard>>) {
+    /// To give up after a while, wrap the event with
+    /// [`with_timeout`](crate::with_timeout) and let the slot be an
+    /// `Option` that stays `None` if the time runs out (a slot keeps its
+    /// old value when its event comes back untriggered):
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::sync::{Guard, Mutex};
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn try_for(m: Mutex, ms: u64) -> bool {
+    ///     let mut g: Option<Guard> = None;
+    ///     twait! {
+    ///         m.acquire(tame::with_timeout(Duration::from_millis(ms), mkevent!(g).map(Some)));
+    ///     }
+    ///     g.is_some()
+    /// }
+    ///
+    /// let m = Mutex::new();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (held, held_slot) = r.event_with_slot::<Guard>(());
+    /// m.acquire(held);
+    /// let _held = held_slot.take().expect("a free lock is granted at once");
+    /// let (ev, got) = r.event_with_slot(());
+    /// try_for(m.clone(), 5, ev);
+    /// tame::run();
+    /// assert_eq!(got.take(), Some(false), "still held: gave up");
+    /// ```
+    pub fn acquire(&self, ev: Event<Guard>) {
         self.enqueue(false, ev);
     }
 
-    /// Triggers `ev` with `Some(guard)` once the lock is held shared: with
-    /// other shared holders, never with an exclusive one.
+    /// Triggers `ev` with a guard once the lock is held shared: with other
+    /// shared holders, never with an exclusive one.
     ///
     /// # Examples
     ///
@@ -107,9 +133,9 @@ impl Mutex {
     /// m.acquire_shared(a);
     /// m.acquire_shared(b);
     /// // Both hold it together.
-    /// assert!(ga.take().flatten().is_some() && gb.take().flatten().is_some());
+    /// assert!(ga.take().is_some() && gb.take().is_some());
     /// ```
-    pub fn acquire_shared(&self, ev: Event<Option<Guard>>) {
+    pub fn acquire_shared(&self, ev: Event<Guard>) {
         self.enqueue(true, ev);
     }
 
@@ -124,7 +150,7 @@ impl Mutex {
         self.inner.waiters.borrow().len()
     }
 
-    fn enqueue(&self, shared: bool, ev: Event<Option<Guard>>) {
+    fn enqueue(&self, shared: bool, ev: Event<Guard>) {
         self.inner
             .waiters
             .borrow_mut()
@@ -166,7 +192,7 @@ impl Inner {
                 shared: w.shared,
             };
             // No borrow is held: a trigger only queues its waiter.
-            w.ev.trigger(Some(guard));
+            w.ev.trigger(guard);
         }
     }
 }

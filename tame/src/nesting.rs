@@ -1,0 +1,123 @@
+//! Keeps chains of synchronous work off the stack.
+//!
+//! Two things nest without bound in user programs: events completing
+//! events (a chain of [`Event::map`](crate::Event::map), or
+//! [`Event::from_fn`](crate::Event::from_fn) callbacks that trigger or drop
+//! the next event) and tamed functions that call tamed functions which run
+//! to completion without blocking (a callback that starts the next lookup
+//! when one answers at once). Done recursively, a chain of 30,000 such
+//! calls overflows an 8 MiB stack. Both are bounded here, by depth
+//! ([`MAX_DEPTH`] levels) and by the stack the chain has taken
+//! ([`STACK_BUDGET`] bytes, for levels with big frames: a debug build's
+//! DNS lookup takes 35 KB a level):
+//!
+//! * an event completion nested beyond the bound is queued and run by the
+//!   outermost completion before it returns (a trampoline), so a chain
+//!   still completes inside the `trigger` or drop that started it;
+//! * a tamed function started beyond the bound inside other starts is
+//!   queued on the loop like a task that was woken, instead of running up
+//!   to its first `twait` at once; its caller sees its event outstanding
+//!   and waits for it as for any other.
+//!
+//! Below the bound nothing changes and nothing is allocated.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+/// How deep completions (and, separately, starts) nest before the next one
+/// is queued. A level costs a few hundred bytes of stack for tame's own
+/// frames, plus whatever the user's callback or function body takes.
+pub(crate) const MAX_DEPTH: u32 = 64;
+
+/// How much stack a chain may take, from its outermost level, before the
+/// next level is queued: a quarter of the 2 MiB a spawned thread gets.
+pub(crate) const STACK_BUDGET: usize = 512 * 1024;
+
+thread_local! {
+    static COMPLETING: Cell<u32> = const { Cell::new(0) };
+    static DEFERRED: RefCell<VecDeque<Box<dyn FnOnce()>>> =
+        const { RefCell::new(VecDeque::new()) };
+    static STARTING: Cell<u32> = const { Cell::new(0) };
+    /// Where the stack was at the outermost completion and start.
+    static COMPLETING_BASE: Cell<usize> = const { Cell::new(0) };
+    static STARTING_BASE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Roughly where the stack is now: the address of a local of this frame.
+#[inline(always)]
+fn stack_here() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&marker) as *const u8 as usize
+}
+
+/// Whether a chain at `depth`, whose outermost level recorded `base`, may
+/// go one level deeper here; records the base at the outermost level.
+#[inline]
+fn may_nest(depth: u32, base: &'static std::thread::LocalKey<Cell<usize>>) -> bool {
+    let here = stack_here();
+    if depth == 0 {
+        base.with(|b| b.set(here));
+        return true;
+    }
+    depth < MAX_DEPTH && base.with(Cell::get).abs_diff(here) < STACK_BUDGET
+}
+
+/// Restores a depth count, also when the work in between panics.
+struct Depth(&'static std::thread::LocalKey<Cell<u32>>, u32);
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        let _ = self.0.try_with(|d| d.set(self.1));
+    }
+}
+
+/// Runs `complete`, an event's completion, now, or queues it when
+/// completions already nest beyond the bound. The outermost completion
+/// runs what was queued, in order, before it returns.
+///
+/// If a queued completion panics, the rest stays queued and runs at the
+/// next outermost completion.
+pub(crate) fn complete(complete: impl FnOnce() + 'static) {
+    let Ok(depth) = COMPLETING.try_with(Cell::get) else {
+        // Thread teardown: no bookkeeping left; run it as it comes.
+        complete();
+        return;
+    };
+    if !may_nest(depth, &COMPLETING_BASE) {
+        DEFERRED.with(|q| q.borrow_mut().push_back(Box::new(complete)));
+        return;
+    }
+    let _restore = Depth(&COMPLETING, depth);
+    COMPLETING.with(|d| d.set(depth + 1));
+    complete();
+    if depth == 0 {
+        // Each queued completion starts again from depth 1, so a chain of
+        // any length advances MAX_DEPTH links per item.
+        while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop_front()) {
+            next();
+        }
+    }
+}
+
+/// A tamed function's start may run inline; dropping the guard ends it.
+pub(crate) struct Start {
+    _restore: Depth,
+}
+
+/// `Some` when a task's start may run inline, `None` when starts already
+/// nest beyond the bound and this one is to be queued on the loop.
+pub(crate) fn start() -> Option<Start> {
+    let Ok(depth) = STARTING.try_with(Cell::get) else {
+        // Thread teardown: run it inline; nothing else would run it.
+        return Some(Start {
+            _restore: Depth(&STARTING, 0),
+        });
+    };
+    if !may_nest(depth, &STARTING_BASE) {
+        return None;
+    }
+    STARTING.with(|d| d.set(depth + 1));
+    Some(Start {
+        _restore: Depth(&STARTING, depth),
+    })
+}

@@ -1,0 +1,177 @@
+//! Cancellation: an event that dies cancels the tamed function that would
+//! deliver it. Its state is dropped as at a `return` (drops run, its
+//! timers and fd waits released), the functions it started and still waits
+//! for are cancelled with it, and `run()` returns at once. Every test runs
+//! under the watchdog: a cancellation that does not happen shows as a hang
+//! of an hour-long timer.
+
+#![deny(warnings)]
+
+use std::cell::RefCell;
+use std::io::Read as _;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::net::TcpStream;
+use tame::{mkevent, tamed, twait, Event, Rendezvous, Timeout};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+/// Logs its drop.
+struct Noisy(&'static str, Log);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+#[tamed]
+fn sleeper(name: &'static str, log: Log, done: Event<&'static str>) {
+    let _held = Noisy(name, log.clone());
+    twait! { tame::timer(HOUR, mkevent!()); }
+    log.borrow_mut().push(format!("{name} woke"));
+    done.trigger(name);
+}
+
+#[test]
+fn cancelling_the_rendezvous_of_a_call_cancels_it_and_releases_its_timer() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        sleeper("a", log.clone(), ev);
+        r.cancel();
+        tame::run(); // returns at once: the hour-long timer went with it
+        assert_eq!(*log.borrow(), ["drop a"]);
+        assert_eq!(got.take(), None);
+    });
+}
+
+#[tamed]
+fn parent(log: Log, done: Event<()>) {
+    let _held = Noisy("parent", log.clone());
+    let (mut a, mut b) = ("", "");
+    twait! {
+        sleeper("child a", log.clone(), mkevent!(a));
+        sleeper("child b", log.clone(), mkevent!(b));
+    }
+    log.borrow_mut().push(format!("parent saw {a} {b}"));
+    done.trigger(());
+}
+
+#[test]
+fn cancelling_a_function_cancels_the_functions_it_still_waits_for() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let (ev, cancel) = tame::cancellable(Event::from_fn(|_: Option<()>| {}));
+        parent(log.clone(), ev);
+        cancel.cancel();
+        tame::run();
+        let mut log = log.borrow().clone();
+        // The parent goes first; its children on the loop's next turn.
+        assert_eq!(log.remove(0), "drop parent");
+        log.sort();
+        assert_eq!(log, ["drop child a", "drop child b"]);
+    });
+}
+
+#[tamed]
+fn read_forever(conn: TcpStream, log: Log, done: Event<usize>) {
+    let _held = Noisy("reader", log.clone());
+    let mut got = (Vec::new(), Ok(0));
+    twait! { conn.read(Vec::new(), mkevent!(got)); }
+    done.trigger(got.1.unwrap_or(0));
+}
+
+#[tamed]
+fn read_with_deadline(conn: TcpStream, log: Log) -> Result<usize, Timeout> {
+    let mut n = Ok(0);
+    twait! { read_forever(conn, log.clone(), tame::add_timeout(Duration::from_millis(5), mkevent!(n))); }
+    n
+}
+
+#[test]
+fn a_timeout_around_a_read_that_never_completes_cancels_the_read() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let conn = TcpStream::from_std(listener.accept().unwrap().0).unwrap();
+        let result = Rc::new(RefCell::new(None));
+        let out = result.clone();
+        read_with_deadline(
+            conn,
+            log.clone(),
+            Event::from_fn(move |r: Option<Result<usize, Timeout>>| *out.borrow_mut() = r),
+        );
+        tame::run(); // the read is cancelled: nothing keeps run() going
+        assert_eq!(*result.borrow(), Some(Err(Timeout)));
+        assert_eq!(*log.borrow(), ["drop reader"]);
+        // The socket was closed with the cancelled read.
+        let mut buf = [0u8; 1];
+        assert_eq!(peer.read(&mut buf).unwrap(), 0);
+    });
+}
+
+#[tamed]
+fn deliver_then_linger(log: Log, done: Event<u8>) {
+    done.trigger(7);
+    twait! { tame::timer(Duration::from_millis(5), mkevent!()); }
+    log.borrow_mut().push("lingered".into());
+}
+
+#[test]
+fn a_function_that_delivered_is_not_cancelled_when_its_caller_goes() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        deliver_then_linger(log.clone(), ev);
+        assert_eq!(got.take(), Some(7));
+        drop(r);
+        tame::run();
+        assert_eq!(*log.borrow(), ["lingered"]);
+    });
+}
+
+#[tamed]
+fn forgotten(log: Log) {
+    let _held = Noisy("fire and forget", log.clone());
+    twait! { tame::timer(Duration::from_millis(5), mkevent!()); }
+}
+
+#[test]
+fn a_function_given_no_event_runs_to_its_end() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        forgotten(log.clone());
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop fire and forget"]);
+    });
+}
+
+#[tamed]
+fn value_later(log: Log) -> u32 {
+    let _held = Noisy("valued", log.clone());
+    twait! { tame::timer(HOUR, mkevent!()); }
+    1
+}
+
+#[test]
+fn a_function_returning_a_value_is_cancelled_when_its_done_event_dies() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let (ev, fut) = tame::event_future::<u32>();
+        value_later(log.clone(), ev);
+        drop(fut);
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop valued"]);
+    });
+}

@@ -1,0 +1,110 @@
+//! `tame::stop()` and `tame::run_once()`: leaving the loop early with the
+//! work kept, and driving it one turn at a time.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+type Log = Rc<RefCell<Vec<String>>>;
+
+/// Ticks every 10 ms (of the paused clock) and stops the loop at every
+/// third tick, with its own next tick still armed.
+#[tamed]
+fn ticker(log: Log) {
+    let mut n = 0;
+    loop {
+        twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
+        n += 1;
+        log.borrow_mut().push(format!("tick {n}"));
+        if n % 3 == 0 {
+            tame::stop();
+        }
+    }
+}
+
+#[test]
+fn stop_from_inside_a_task_returns_from_run_and_keeps_the_work() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let log = Log::default();
+        let hour = Rendezvous::<()>::new();
+        tame::timer(Duration::from_secs(3600), hour.event(()));
+        ticker(log.clone());
+        tame::run();
+        assert_eq!(*log.borrow(), ["tick 1", "tick 2", "tick 3"]);
+        assert_eq!(tame::blocked().len(), 1, "the ticker still waits");
+        assert_eq!(hour.pending(), 1, "the timer is still armed");
+
+        // A later run() goes on where the first stopped, and stops again.
+        tame::run();
+        assert_eq!(log.borrow().len(), 6);
+        // The ticker never ends by itself; dropping the hour's rendezvous
+        // and stopping once more leaves the loop for good.
+        drop(hour);
+        tame::run();
+        assert_eq!(log.borrow().len(), 9);
+    });
+}
+
+#[test]
+fn stop_before_run_stops_the_next_run_after_one_turn() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<u32>::new();
+        tame::asap(r.event(1));
+        tame::timer(Duration::from_secs(3600), r.event(2));
+        tame::stop();
+        tame::run();
+        assert_eq!(r.try_next(), Some(1), "one turn ran");
+        assert_eq!(r.pending(), 1);
+    });
+}
+
+#[test]
+fn run_once_runs_one_turn_and_says_whether_work_remains() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let r = Rendezvous::<&str>::new();
+        tame::asap(r.event("asap"));
+        tame::timer(Duration::from_millis(50), r.event("timer"));
+
+        // The queued event runs; the timer is not due, and a zero timeout
+        // does not wait for it.
+        assert!(tame::run_once(Some(Duration::ZERO)));
+        assert_eq!(r.try_next(), Some("asap"));
+        assert_eq!(r.try_next(), None);
+
+        // Without a timeout the turn waits for the timer (on the paused
+        // clock: a jump) and runs it; nothing is left.
+        assert!(!tame::run_once(None));
+        assert_eq!(r.try_next(), Some("timer"));
+        assert!(!tame::run_once(None), "an idle loop returns at once");
+    });
+}
+
+#[test]
+fn run_once_returns_false_for_a_turn_that_called_stop() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        tame::timer(Duration::from_secs(3600), r.event(()));
+        tame::asap(Event::from_fn(|_| tame::stop()));
+        assert!(!tame::run_once(None));
+        // The request was consumed by that turn.
+        assert!(tame::run_once(Some(Duration::ZERO)));
+        assert_eq!(r.pending(), 1);
+    });
+}
+
+#[test]
+#[should_panic(expected = "tame::run_once() called while the loop is already running")]
+fn run_once_from_inside_a_task_panics() {
+    tame::asap(Event::from_fn(|_| {
+        tame::run_once(Some(Duration::ZERO));
+    }));
+    tame::run();
+}

@@ -1,0 +1,113 @@
+//! A thread that exits with work still queued on its loop: the loop is torn
+//! down with the thread, and every pending event is dropped. Their callbacks
+//! still run then and may call back into the runtime; those calls must not
+//! abort the process, and the events they hand over report as dropped.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
+
+/// Counts how the callbacks saw their events end.
+#[derive(Default)]
+struct Seen {
+    dropped: AtomicUsize,
+    fired: AtomicUsize,
+    /// `sleeper` got past its wait.
+    woke: AtomicUsize,
+}
+
+impl Seen {
+    fn event(self: &Arc<Self>) -> Event<()> {
+        let seen = self.clone();
+        Event::from_fn(move |v: Option<()>| {
+            let counter = if v.is_some() {
+                &seen.fired
+            } else {
+                &seen.dropped
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+    }
+}
+
+/// Started from a callback during teardown: its timer cannot be armed, so
+/// the event comes back untriggered and the wait ends at once, as a wait on
+/// any dropped event does.
+#[tamed]
+fn sleeper(seen: Arc<Seen>) {
+    twait! { tame::timer(Duration::from_secs(3600), mkevent!()); }
+    seen.woke.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
+    let seen = Arc::new(Seen::default());
+    let inner = seen.clone();
+    thread::spawn(move || {
+        // Each timer is still pending when the thread ends; its event's
+        // callback then calls into the torn-down loop.
+        let s = inner.clone();
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_| tame::timer(Duration::from_secs(1), s.event())),
+        );
+        let s = inner.clone();
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_| {
+                assert!(tame::blocked().is_empty());
+                tame::asap(s.event());
+            }),
+        );
+        let s = inner.clone();
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_| tame::spawn(async {}, s.event())),
+        );
+        let s = inner.clone();
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_| {
+                let r = Rendezvous::<()>::new();
+                tame::asap(r.event(()));
+                tame::timer(Duration::from_millis(1), s.event());
+                tame::run();
+            }),
+        );
+        let s = inner.clone();
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_| sleeper(s.clone())),
+        );
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    // Four callbacks handed over an event; none can fire with no loop, so
+    // all four report as dropped.
+    assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
+    assert_eq!(seen.dropped.load(Ordering::SeqCst), 4);
+    assert_eq!(seen.woke.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn queued_events_are_dropped_in_order_at_thread_exit() {
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inner = order.clone();
+    thread::spawn(move || {
+        for i in 0..3 {
+            let order = inner.clone();
+            // The callback queues more work on a loop that is being dropped.
+            tame::asap(Event::from_fn(move |v: Option<()>| {
+                assert!(v.is_none(), "never triggered: run() was not called");
+                order.lock().unwrap().push(i);
+                tame::asap(Event::from_fn(|_| {}));
+            }));
+        }
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
+}

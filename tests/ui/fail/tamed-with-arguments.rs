@@ -1,0 +1,15 @@
+//! `#[tamed(...)]` with arguments: the attribute has no options. Write
+//! a bare `#[tamed]`; a description for `tame::blocked()` goes on the
+//! wait instead: `twait!(r, "text")` or `twait! { "text"; .. }`.
+use std::time::Duration;
+use tame::{mkevent, tamed, twait};
+
+#[tamed(name = "heartbeat")]
+fn heartbeat() {
+    loop {
+        twait! { tame::timer(Duration::from_secs(1), mkevent!()); }
+        println!("alive");
+    }
+}
+
+fn main() {}
