@@ -41,9 +41,14 @@
 //!   takes the next id; it is also a `Stream`.
 //! * The loop: [`run`], [`timer`], [`timer_at`], [`asap`], [`wait_on_fd`],
 //!   [`at_signal`], [`blocked`].
-//! * Time: [`now`] (the loop's clock, read once per turn), virtual time
-//!   ([`time::pause`], [`time::advance`]), [`add_timeout`] (the paper's
-//!   figure 5) and [`with_timeout`].
+//! * Time ([`time`]): [`now`], the loop's clock, read once per turn (timers
+//!   count from it); timers in a timing wheel, exact in their order;
+//!   virtual time for tests ([`time::pause`], [`time::advance`],
+//!   [`time::resume`]).
+//! * [`add_timeout`] (the paper's figure 5) and [`with_timeout`] (Tamer's),
+//!   native: one allocation each, the race decided by unlinking a timer;
+//!   [`time::add_timeout_then`] and [`time::with_timeout_then`] also run an
+//!   action when the time runs out.
 //! * Between tasks: [`all`] (one trigger reaches many events),
 //!   [`sync::Mutex`], [`sync::Channel`].
 //! * Cancellation: an event that dies cancels whoever waits to deliver it
@@ -261,7 +266,8 @@ pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
     driver::run_once(timeout)
 }
 
-/// Test support: how many timer entries the loop holds (live or dead).
+/// Test support: how many timers are armed (every one with a live event:
+/// a cancelled timer is removed when it is cancelled).
 #[doc(hidden)]
 pub fn __timer_entries() -> usize {
     driver::timer_entries()

@@ -12,12 +12,20 @@ use std::time::Duration;
 /// wake-up or a loop left waiting for a dead future would otherwise stall
 /// the suite. A panic in `f` is re-raised with its own payload.
 pub fn on_fresh_loop(f: impl FnOnce() + Send + 'static) {
+    on_fresh_loop_within(Duration::from_secs(60), f);
+}
+
+/// [`on_fresh_loop`] with a watchdog of `limit`: what a test of virtual
+/// time uses to prove that hours of timers pass in a few seconds of wall
+/// time at most (it asserts no speed, only that the loop does not really
+/// wait).
+pub fn on_fresh_loop_within(limit: Duration, f: impl FnOnce() + Send + 'static) {
     let (tx, rx) = mpsc::channel();
     let handle = thread::spawn(move || {
         f();
         let _ = tx.send(());
     });
-    match rx.recv_timeout(Duration::from_secs(60)) {
+    match rx.recv_timeout(limit) {
         Ok(()) => handle.join().unwrap(),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             std::panic::resume_unwind(handle.join().unwrap_err())

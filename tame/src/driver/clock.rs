@@ -178,9 +178,14 @@ impl Clock {
     }
 }
 
-/// A duration in nanoseconds, saturating at `u64::MAX` (584 years).
+/// A duration in nanoseconds, saturating at `u64::MAX` (584 years). (In
+/// `u64` arithmetic: `as_nanos` is a `u128`, dearer on every timer armed.)
+#[inline]
 pub(super) fn duration_ns(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+    d.as_secs()
+        .checked_mul(1_000_000_000)
+        .and_then(|ns| ns.checked_add(u64::from(d.subsec_nanos())))
+        .unwrap_or(u64::MAX)
 }
 
 /// `a - b` as an `i64`, saturating.

@@ -677,9 +677,10 @@ fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Ve
     if let Err(e) = waited {
         panic!("tame: epoll_wait failed: {e}");
     }
-    dispatch(l, ready_fds);
-    // The turn's one clock reading.
+    // The turn's one clock reading, before anything of the turn runs (an
+    // fd's event may run a callback that arms a timer).
     l.clock.refresh();
+    dispatch(l, ready_fds);
     if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
         jump_to_next_timer(l, jump);
     }

@@ -51,6 +51,10 @@ const BITS: u32 = 6;
 /// Enough levels for every tick of a `u64` of nanoseconds (2^44 ms).
 const LEVELS: usize = 8;
 
+/// The latest deadline: the last whole tick of a `u64` of nanoseconds
+/// (584 years); later ones are clamped to it.
+const END_OF_TIME: u64 = u64::MAX / TICK * TICK;
+
 /// "No entry", in links and list heads.
 const NIL: u32 = u32::MAX;
 
@@ -164,6 +168,9 @@ impl Timers {
         now: u64,
         event: Event<()>,
     ) -> Result<(), Event<()>> {
+        // The end of time is a whole tick, so that its tick's start is
+        // representable (and due when the time gets there).
+        let deadline = deadline.min(END_OF_TIME);
         let seq = self.next_seq;
         let index = match self.free {
             NIL => u32::try_from(self.entries.len())
@@ -176,19 +183,23 @@ impl Timers {
             return Err(event);
         }
         self.next_seq += 1;
-        let entry = Entry {
-            deadline,
-            seq,
-            prev: NIL,
-            next: NIL,
-            loc: FREE,
-            event,
-        };
         if index == self.free {
-            self.free = self.entries[index as usize].next;
-            self.entries[index as usize] = entry;
+            // Fields written one by one: a free entry's event reports
+            // nowhere, and its links are set by `link`.
+            let e = &mut self.entries[index as usize];
+            self.free = e.next;
+            e.deadline = deadline;
+            e.seq = seq;
+            e.event = event;
         } else {
-            self.entries.push(entry);
+            self.entries.push(Entry {
+                deadline,
+                seq,
+                prev: NIL,
+                next: NIL,
+                loc: FREE,
+                event,
+            });
         }
         self.len += 1;
         let tick = deadline.div_ceil(TICK);
@@ -645,6 +656,22 @@ mod tests {
         let expected: Vec<u64> = (0..100).map(|k| k * 100 + 1).collect();
         assert_eq!(fired, expected);
         assert!(rs.iter().step_by(100).all(|r| r.try_next() == Some(())));
+    }
+
+    #[test]
+    fn a_timer_at_the_end_of_time_is_due_there() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        t.insert(u64::MAX, 0, event(&log, 1)).unwrap();
+        // Woken at each cascade on the way down, then at the deadline.
+        let mut wakes = Vec::new();
+        while let Some(w) = t.next_wake() {
+            wakes.push(w);
+            fire_at(&mut t, w);
+        }
+        assert_eq!(*log.borrow(), [1]);
+        assert_eq!(wakes.last(), Some(&END_OF_TIME));
+        assert!(wakes.len() <= LEVELS, "{wakes:?}");
     }
 
     #[test]

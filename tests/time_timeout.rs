@@ -1,0 +1,233 @@
+//! The native `add_timeout` and `with_timeout` (and their `*_then`
+//! variants): each way the race can go, what is released when, and that
+//! nothing keeps `run()` waiting.
+
+use std::cell::Cell;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::time::{add_timeout_then, with_timeout_then};
+use tame::{add_timeout, with_timeout, Event, Interest, Rendezvous, Timeout};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+#[test]
+fn the_event_wins_ok_and_the_timer_is_disarmed_at_once() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+        let wrapped = add_timeout(HOUR, ev);
+        assert_eq!(tame::__timer_entries(), 1);
+        wrapped.trigger(7);
+        assert_eq!(
+            tame::__timer_entries(),
+            0,
+            "unlinked when the race was decided"
+        );
+        assert_eq!(slot.take(), Some(Ok(7)));
+        tame::run(); // nothing left: returns at once (the watchdog says so)
+    });
+}
+
+#[test]
+fn the_time_runs_out_err_timeout_and_a_late_trigger_is_a_no_op() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+        let wrapped = add_timeout(Duration::from_millis(2), ev);
+        assert!(wrapped.is_live());
+        tame::run();
+        assert_eq!((r.try_next(), slot.take()), (Some(()), Some(Err(Timeout))));
+        assert!(!wrapped.is_live(), "dead once the time ran out");
+        wrapped.trigger(1);
+        assert_eq!((r.try_next(), slot.take()), (None, None));
+    });
+}
+
+#[test]
+fn dropping_the_returned_event_drops_the_callers_untriggered_and_disarms() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<&str>::new();
+        let (ev, slot) = r.event_with_slot::<Result<u8, Timeout>>("dropped");
+        drop(add_timeout(HOUR, ev));
+        assert_eq!(tame::__timer_entries(), 0);
+        assert_eq!(r.try_next(), Some("dropped"));
+        assert_eq!(slot.take(), None);
+        tame::run();
+    });
+}
+
+#[test]
+fn cancelling_the_callers_rendezvous_releases_the_timer_at_once() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, _slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+        let wrapped = add_timeout(HOUR, ev);
+        r.cancel();
+        assert_eq!(tame::__timer_entries(), 0, "freed when cancelled");
+        assert!(!wrapped.is_live());
+        // The hour-long timer is gone: run() returns at once.
+        tame::run();
+        drop(wrapped);
+    });
+}
+
+#[test]
+fn a_dead_event_is_not_armed() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, _slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+        r.cancel();
+        let wrapped = add_timeout(HOUR, ev);
+        assert_eq!(tame::__timer_entries(), 0);
+        assert!(!wrapped.is_live());
+        tame::run();
+    });
+}
+
+#[test]
+fn a_timed_out_fd_wait_is_dropped_not_left_parked() {
+    // add_timeout around a read that never completes: once the time runs
+    // out, the loop drops the parked wait (its event is dead), so run()
+    // returns and nothing is left counted.
+    on_fresh_loop(|| {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<(), Timeout>>(());
+        tame::wait_on_fd(
+            &a,
+            Interest::Read,
+            add_timeout(Duration::from_millis(2), ev),
+        )
+        .unwrap();
+        assert_eq!(tame::__live_waits(), 1);
+        tame::run();
+        assert_eq!(slot.take(), Some(Err(Timeout)));
+        assert_eq!(tame::__live_waits(), 0);
+        assert_eq!(tame::__timer_entries(), 0);
+    });
+}
+
+#[test]
+fn an_fd_wait_that_completes_in_time_disarms_the_timeout() {
+    on_fresh_loop(|| {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<(), Timeout>>(());
+        tame::wait_on_fd(&a, Interest::Read, add_timeout(HOUR, ev)).unwrap();
+        b.write_all(b"x").unwrap();
+        tame::run(); // the hour-long timer does not hold it
+        assert_eq!(slot.take(), Some(Ok(())));
+        assert_eq!(tame::__timer_entries(), 0);
+    });
+}
+
+#[test]
+fn cancelling_the_callers_rendezvous_releases_a_wrapped_fd_wait_and_its_timer() {
+    on_fresh_loop(|| {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let r = Rc::new(Rendezvous::<()>::new());
+        let (ev, _slot) = r.event_with_slot::<Result<(), Timeout>>(());
+        tame::wait_on_fd(&a, Interest::Read, add_timeout(HOUR, ev)).unwrap();
+        let r2 = r.clone();
+        tame::asap(Event::from_fn(move |_| r2.cancel()));
+        tame::run(); // neither the wait nor the hour keeps it
+        assert_eq!(tame::__live_waits(), 0);
+        assert_eq!(tame::__timer_entries(), 0);
+    });
+}
+
+#[test]
+fn with_timeout_forwards_or_drops() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<&str>::new();
+        let (fast, fast_slot) = r.event_with_slot::<u8>("fast");
+        let (slow, slow_slot) = r.event_with_slot::<u8>("slow");
+        with_timeout(HOUR, fast).trigger(1);
+        let late = with_timeout(Duration::from_millis(2), slow);
+        tame::run();
+        assert_eq!(r.try_next(), Some("fast"));
+        assert_eq!(r.try_next(), Some("slow")); // dropped: reports its id
+        assert_eq!((fast_slot.take(), slow_slot.take()), (Some(1), None));
+        late.trigger(2); // too late
+        assert_eq!(slow_slot.take(), None);
+    });
+}
+
+#[test]
+fn the_then_action_runs_only_when_the_time_runs_out() {
+    on_fresh_loop(|| {
+        let runs = Rc::new(Cell::new(0));
+
+        // Times out: the action runs, before the caller's event gets its
+        // Err (its rendezvous has nothing back yet when the action runs).
+        let timing_out = Rc::new(Rendezvous::<()>::new());
+        let (ev, slot) = timing_out.event_with_slot::<Result<(), Timeout>>(());
+        let (n, t) = (runs.clone(), timing_out.clone());
+        let timed_out = add_timeout_then(Duration::from_millis(1), ev, move || {
+            assert_eq!(t.queued(), 0, "the action runs first");
+            n.set(n.get() + 1);
+        });
+
+        // Wins, is dropped, or its caller dies: no action.
+        let r = Rendezvous::<()>::new();
+        let (ev, _) = r.event_with_slot::<Result<(), Timeout>>(());
+        let n = runs.clone();
+        add_timeout_then(HOUR, ev, move || n.set(n.get() + 10)).trigger(());
+        let (ev, _) = r.event_with_slot::<u8>(());
+        let n = runs.clone();
+        drop(with_timeout_then(HOUR, ev, move || n.set(n.get() + 100)));
+        let dead = Rendezvous::<()>::new();
+        let (ev, _) = dead.event_with_slot::<u8>(());
+        let n = runs.clone();
+        let orphan = with_timeout_then(Duration::from_millis(1), ev, move || n.set(n.get() + 1000));
+        dead.cancel();
+
+        tame::run();
+        assert_eq!(runs.get(), 1);
+        assert_eq!(slot.take(), Some(Err(Timeout)));
+        assert_eq!(timing_out.try_next(), Some(()));
+        drop((timed_out, orphan));
+    });
+}
+
+#[test]
+fn a_million_decided_timeouts_leave_no_timer_behind() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        for i in 0..1_000_000u32 {
+            let (ev, slot) = r.event_with_slot::<Result<u32, Timeout>>(());
+            if i % 2 == 0 {
+                add_timeout(HOUR, ev).trigger(i);
+            } else {
+                drop(add_timeout(HOUR, ev));
+            }
+            assert_eq!(r.try_next(), Some(()));
+            assert_eq!(slot.take(), (i % 2 == 0).then_some(Ok(i)));
+        }
+        assert_eq!(tame::__timer_entries(), 0);
+        tame::run();
+    });
+}
+
+#[test]
+fn timeouts_inside_timeouts_unwind_in_order() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<&str>::new();
+        let (ev, slot) = r.event_with_slot::<Result<Result<u8, Timeout>, Timeout>>("outer");
+        // The inner deadline (2 ms) comes first; the outer one (an hour)
+        // is disarmed when the inner delivers its Err.
+        let inner = add_timeout(Duration::from_millis(2), add_timeout(HOUR, ev));
+        tame::run();
+        assert_eq!(r.try_next(), Some("outer"));
+        assert_eq!(slot.take(), Some(Ok(Err(Timeout))));
+        assert_eq!(tame::__timer_entries(), 0);
+        drop(inner);
+    });
+}
