@@ -17,7 +17,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::task::Poll;
 
-use crate::driver::{Ready, Registration, Token, WaitId, WatchSet, UNWATCHED};
+use crate::driver::{WaitId, WatchSet, UNWATCHED};
 use crate::event::{Event, Sink};
 use crate::rendezvous::{Outstanding, Rendezvous};
 use crate::slot::{HasSlot, SlotCell};
@@ -105,16 +105,16 @@ pub(crate) struct Header {
     site: Cell<Option<&'static TwaitSite>>,
     /// Events of the current `twait!{}` block not yet come back.
     join_outstanding: Cell<u32>,
-    /// Position in the loop's list of blocked-at-least-once tasks.
+    /// Key in the loop's table of tasks that ever blocked or watch the
+    /// events they were given, and the generation of that registration
+    /// (together, the task's wait id: see [`TaskContext::watch_result`]).
     pub(crate) registry_index: Cell<u32>,
+    registry_generation: Cell<u32>,
     status: Cell<Status>,
     pub(crate) queued: Cell<bool>,
     /// The waits (and tasks) watching this task's join events for their
     /// death: reported if the task ends with those events out.
     join_watches: WatchSet,
-    /// The task's own registration with the loop while it watches the
-    /// events it was given (0: none); see [`TaskContext::watch_result`].
-    watcher: Cell<u64>,
 }
 
 pub(crate) const NOT_REGISTERED: u32 = u32::MAX;
@@ -127,11 +127,26 @@ impl Header {
             site: Cell::new(None),
             join_outstanding: Cell::new(0),
             registry_index: Cell::new(NOT_REGISTERED),
+            registry_generation: Cell::new(0),
             status: Cell::new(Status::Running),
             queued: Cell::new(false),
             join_watches: WatchSet::new(),
-            watcher: Cell::new(0),
         }
+    }
+
+    /// The loop registered this task under `index` (see
+    /// `crate::driver::register_blocked`).
+    pub(crate) fn registered(&self, index: u32, generation: u32) {
+        self.registry_index.set(index);
+        self.registry_generation.set(generation);
+    }
+
+    /// The id the events this task watches report when they die, while it
+    /// is registered.
+    pub(crate) fn watch_id(&self) -> Option<WaitId> {
+        let index = self.registry_index.get();
+        (index != NOT_REGISTERED)
+            .then(|| crate::driver::task_wait_id(index, self.registry_generation.get()))
     }
 
     /// Who this task is, for the loop's table of extra watches.
@@ -212,12 +227,9 @@ pub(crate) trait TaskObj: Sink<()> {
     fn can_be_woken(&self) -> bool {
         true
     }
-    /// The task as the loop's registration, reached when an event it
-    /// watches dies (see [`TaskContext::watch_result`]); `None` for tasks
-    /// that are not cancelled that way.
-    fn watcher(self: Rc<Self>) -> Option<Weak<dyn Registration>> {
-        None
-    }
+    /// An event this task watches died (see [`TaskContext::watch_result`]):
+    /// the loop cancels it. Tasks that watch nothing ignore it.
+    fn cancel_watched(&self) {}
 }
 
 struct TaskCell<F> {
@@ -252,25 +264,6 @@ where
     }
 }
 
-/// A task is reached by the loop when an event it watches dies: it is
-/// cancelled (see [`TaskContext::watch_result`]).
-impl<F> Registration for TaskCell<F>
-where
-    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
-{
-    fn ready(self: Rc<Self>, _ready: Ready) {}
-
-    fn reap(&self) {
-        self.cancel();
-    }
-
-    fn token(&self) -> Token {
-        Token(self.header.watcher.get())
-    }
-
-    fn teardown(&self) {}
-}
-
 impl<F> TaskObj for TaskCell<F>
 where
     F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
@@ -279,9 +272,8 @@ where
         &self.header
     }
 
-    fn watcher(self: Rc<Self>) -> Option<Weak<dyn Registration>> {
-        let weak: Weak<dyn Registration> = Rc::downgrade(&self) as Weak<TaskCell<F>>;
-        Some(weak)
+    fn cancel_watched(&self) {
+        self.cancel();
     }
 
     fn poll(&self, me: &TaskRef) {
@@ -296,7 +288,7 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
                 if self.header.registry_index.get() == NOT_REGISTERED {
-                    crate::driver::register_blocked(&self.header);
+                    crate::driver::register_blocked(me);
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -325,10 +317,6 @@ impl<F> Drop for TaskCell<F> {
         if self.header.registry_index.get() != NOT_REGISTERED {
             crate::driver::unregister_blocked(&self.header);
         }
-        let w = self.header.watcher.replace(0);
-        if w != 0 {
-            crate::driver::unregister_watcher(Token(w));
-        }
     }
 }
 
@@ -339,10 +327,6 @@ impl<F> TaskCell<F> {
         drop(h.rendezvous.take());
         if h.registry_index.get() != NOT_REGISTERED {
             crate::driver::unregister_blocked(h);
-        }
-        let w = h.watcher.replace(0);
-        if w != 0 {
-            crate::driver::unregister_watcher(Token(w));
         }
         // Its join events still out reach nobody now: what waits on them,
         // and the functions it started with them, learn it.
@@ -541,25 +525,19 @@ impl TaskContext<'_> {
     /// untriggered (nobody can receive what the task would deliver: its
     /// caller was cancelled, gave up after a timeout, or dropped the
     /// rendezvous), the loop cancels the task on its next turn (see
-    /// [`crate::cancel`]). A task watches at most a few events, all through
-    /// one registration; an event already dead cancels it at once.
+    /// [`crate::cancel`]). A task watches at most a few events, all under
+    /// the one registration the loop keeps of it anyway while it waits (for
+    /// [`blocked`]); an event already dead cancels it at once.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
-        let h = self.header;
-        let mut token = h.watcher.get();
-        if token == 0 {
-            let Some(reg) = self.task.clone().watcher() else {
-                return;
-            };
-            match crate::driver::register_watcher(reg) {
-                Some(t) => {
-                    token = t.0;
-                    h.watcher.set(token);
-                }
+        let id = match self.header.watch_id() {
+            Some(id) => id,
+            None => match crate::driver::register_blocked(self.task) {
+                Some(id) => id,
                 None => return,
-            }
-        }
-        if !ev.watch(Token(token)) {
-            crate::driver::waits_died([Token(token)]);
+            },
+        };
+        if !ev.watch(id) {
+            crate::driver::waits_died([id]);
         }
     }
 

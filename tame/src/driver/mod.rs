@@ -39,7 +39,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::event::Event;
-use crate::task::{BlockedTask, Header, TaskRef, NOT_REGISTERED};
+use crate::task::{BlockedTask, Header, TaskObj, TaskRef, NOT_REGISTERED};
 use backend::{Backend, Notifier, Notify, Readiness, Selector};
 pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
 use clock::{duration_ns, Clock};
@@ -126,7 +126,7 @@ struct Loop {
     /// The headers of the tasks that blocked at least once and are not
     /// done (for `blocked()`). A task removes itself when it finishes or is
     /// dropped, so every pointer here is to a live task.
-    blocked: RefCell<Vec<*const Header>>,
+    blocked: RefCell<Slab<Weak<dyn TaskObj>>>,
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
@@ -161,7 +161,7 @@ thread_local! {
             registrations: RefCell::new(Slab::new()),
             generation: Cell::new(0),
             waits: Waits::new(),
-            blocked: RefCell::new(Vec::new()),
+            blocked: RefCell::new(Slab::new()),
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
             running: Cell::new(false),
@@ -284,11 +284,7 @@ pub(crate) fn register(
     // An operation parked again while the thread's loop is torn down (a
     // handle dropped with the last tasks) fails instead.
     LOOP.try_with(|l| {
-        // Never 0 (a token of 0 means "not registered" to a source), and
-        // below 2^30: a token's top bit is free for a rendezvous' flag, and
-        // the next one marks a timer's wait id (`timers::TIMER_ID`).
-        let generation = (l.generation.get().wrapping_add(1) & 0x3fff_ffff).max(1);
-        l.generation.set(generation);
+        let generation = next_generation(l);
         let index = l.registrations.borrow_mut().insert(reg);
         let token = Token(u64::from(generation) << 32 | u64::from(index));
         match with_selector(l, |sel| sel.register(fd, token, want)) {
@@ -310,23 +306,18 @@ fn loop_gone() -> io::Error {
     io::Error::other("the thread's loop is gone (thread teardown)")
 }
 
-/// Registers a registration that waits on no descriptor: a task watching
-/// the events it was given (see `crate::task`), reached by death reports.
-pub(crate) fn register_watcher(reg: Weak<dyn Registration>) -> Option<Token> {
-    LOOP.try_with(|l| {
-        let generation = (l.generation.get().wrapping_add(1) & 0x7fff_ffff).max(1);
-        l.generation.set(generation);
-        let index = l.registrations.borrow_mut().insert(reg);
-        Token(u64::from(generation) << 32 | u64::from(index))
-    })
-    .ok()
-}
+/// The tag of a task's [`WaitId`] (see [`register_blocked`]): below the
+/// timers' tag and a rendezvous' flag, above every generation.
+const TASK_ID: u64 = 1 << 61;
 
-/// Removes a registration made with [`register_watcher`].
-pub(crate) fn unregister_watcher(token: Token) {
-    let _ = LOOP.try_with(|l| {
-        l.registrations.borrow_mut().remove(token.0 as u32);
-    });
+/// The next generation of a token: never 0 (a token of 0 means "not
+/// registered" to a source), and below 2^29, so that the three top bits
+/// of a token stay free: a rendezvous' flag (63), a timer's tag
+/// (`timers::TIMER_ID`, 62) and a task's ([`TASK_ID`], 61).
+fn next_generation(l: &Loop) -> u32 {
+    let generation = (l.generation.get().wrapping_add(1) & 0x1fff_ffff).max(1);
+    l.generation.set(generation);
+    generation
 }
 
 /// Arms a registration again for `want`.
@@ -350,6 +341,12 @@ pub(crate) fn deregister(fd: BorrowedFd<'_>, token: Token) {
 fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration>> {
     let reg = l.registrations.borrow().get(token.0 as u32)?.upgrade()?;
     (reg.token() == token).then_some(reg)
+}
+
+/// The task a task's wait id reaches, if it is still there.
+fn watching_task(l: &Loop, id: WaitId) -> Option<TaskRef> {
+    let task = l.blocked.borrow().get(id.0 as u32)?.upgrade()?;
+    (task.header().watch_id() == Some(id)).then_some(task)
 }
 
 /// A wait was parked with a live event: count it.
@@ -426,6 +423,10 @@ fn reap_deaths(l: &Loop) {
             // borrow of the loop is held here.
             if timers::is_timer(id) {
                 timer_died(l, id);
+            } else if id.0 & TASK_ID != 0 {
+                if let Some(task) = watching_task(l, id) {
+                    task.cancel_watched();
+                }
             } else if let Some(reg) = registration(l, id) {
                 reg.reap();
             }
@@ -698,39 +699,46 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
 
 // ---- blocked(): the tasks that ever blocked and are not done ----
 
-pub(crate) fn register_blocked(header: &Header) {
-    let _ = LOOP.try_with(|l| {
-        let mut list = l.blocked.borrow_mut();
-        header
-            .registry_index
-            .set(u32::try_from(list.len()).expect("fewer than 4 billion tasks"));
-        list.push(header);
-    });
+/// Adds `task` to the tasks that ever blocked and are not done (what
+/// [`blocked_tasks`] lists; a task watching the events it was given is
+/// there from its first watch). Returns its wait id: the id the events it
+/// watches report when they die, which cancels it (see `crate::cancel`).
+pub(crate) fn register_blocked(task: &TaskRef) -> Option<WaitId> {
+    LOOP.try_with(|l| {
+        let generation = next_generation(l);
+        let index = l.blocked.borrow_mut().insert(Rc::downgrade(task));
+        task.header().registered(index, generation);
+        task_wait_id(index, generation)
+    })
+    .ok()
+}
+
+/// The wait id of the task registered under `index` with `generation`.
+pub(crate) fn task_wait_id(index: u32, generation: u32) -> WaitId {
+    Token(TASK_ID | u64::from(generation) << 32 | u64::from(index))
 }
 
 pub(crate) fn unregister_blocked(header: &Header) {
-    let index = header.registry_index.replace(NOT_REGISTERED) as usize;
+    let index = header.registry_index.replace(NOT_REGISTERED);
     let _ = LOOP.try_with(|l| {
-        let mut list = l.blocked.borrow_mut();
-        if index >= list.len() {
-            return;
-        }
-        list.swap_remove(index);
-        if let Some(&moved) = list.get(index) {
-            // SAFETY: pointers in the list are to headers of live tasks: a
-            // task unregisters when it finishes and when it is dropped
-            // (TaskCell's Drop), before its memory is freed.
-            unsafe { (*moved).registry_index.set(index as u32) };
-        }
+        // The entry goes with no borrow held: it is a `Weak`, whose drop
+        // frees the task's memory if the task is gone already.
+        let gone = l.blocked.borrow_mut().remove(index);
+        drop(gone);
     });
 }
 
 pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
     LOOP.try_with(|l| {
-        let list = l.blocked.borrow();
-        list.iter()
-            // SAFETY: as in unregister_blocked, every pointer is live.
-            .filter_map(|&h| unsafe { (*h).blocked_report() })
+        let tasks: Vec<TaskRef> = l
+            .blocked
+            .borrow()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        tasks
+            .iter()
+            .filter_map(|t| t.header().blocked_report())
             .collect()
     })
     // During thread teardown nobody waits any more.

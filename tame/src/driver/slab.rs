@@ -87,6 +87,14 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The values stored, in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Used(v) => Some(v),
+            Entry::Free(_) => None,
+        })
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len as usize
