@@ -141,6 +141,23 @@ pub(crate) fn raise_backlog(fd: BorrowedFd<'_>) -> io::Result<()> {
     retry(|| rustix::net::listen(fd, i32::MAX))
 }
 
+/// A non-blocking, close-on-exec TCP socket listening on `addr` with
+/// `SO_REUSEADDR` and `SO_REUSEPORT`: several of them (one per thread's
+/// loop) can listen on one port, and the kernel spreads the connections.
+pub(crate) fn tcp_listen_reuse_port(addr: SocketAddr) -> io::Result<OwnedFd> {
+    let domain = match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    let fd = retry(|| rustix::net::socket_with(domain, SocketType::STREAM, flags, None))?;
+    rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
+    rustix::net::sockopt::set_socket_reuseport(&fd, true)?;
+    retry(|| rustix::net::bind(&fd, &flow_as_std(addr)))?;
+    raise_backlog(fd.as_fd())?;
+    Ok(fd)
+}
+
 /// Accepts a connection, non-blocking and close-on-exec, with the peer's
 /// address. A connection aborted before it was accepted is skipped.
 pub(crate) fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddrAny>)> {

@@ -73,6 +73,79 @@ impl TcpListener {
         TcpListener::from_std(listener)
     }
 
+    /// Binds a listening socket to `addr` with `SO_REUSEPORT`, so that
+    /// several listeners, one per thread, can share the port: the kernel
+    /// hands each new connection to one of them. This is how a server uses
+    /// more than one core with tame: one loop per thread, each with its own
+    /// listener and its own state, nothing shared on the request path (see
+    /// the example).
+    ///
+    /// Every listener sharing the port must be bound this way, by the same
+    /// user. The first address `addr` resolves to that can be bound is used.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` (the port is held by a socket without `SO_REUSEPORT`),
+    /// `PermissionDenied`, address resolution errors, ...
+    ///
+    /// # Examples
+    ///
+    /// Two loops on two threads serve one port, each answering with its
+    /// own name:
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use tame::net::{TcpListener, TcpStream};
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn serve(listener: TcpListener, name: &'static str) {
+    ///     loop {
+    ///         let accepted: std::io::Result<(TcpStream, std::net::SocketAddr)>;
+    ///         twait! { listener.accept(mkevent!(accepted)); }
+    ///         if let Ok((conn, _)) = accepted {
+    ///             let _ = conn.try_write(name.as_bytes());
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let addr = "127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap();
+    /// let first = TcpListener::bind_reuse_port(addr).unwrap();
+    /// let addr = first.local_addr().unwrap();
+    /// let second = TcpListener::bind_reuse_port(addr).unwrap();
+    /// for (listener, name) in [(first, "one"), (second, "two")] {
+    ///     // A listener belongs to the loop that waits on it: it crosses to
+    ///     // its thread as a std listener.
+    ///     let l = listener.into_std().unwrap();
+    ///     std::thread::spawn(move || {
+    ///         serve(TcpListener::from_std(l).unwrap(), name);
+    ///         tame::run();
+    ///     });
+    /// }
+    /// for _ in 0..20 {
+    ///     let mut c = std::net::TcpStream::connect(addr).unwrap();
+    ///     let mut name = String::new();
+    ///     c.read_to_string(&mut name).unwrap();
+    ///     assert!(name == "one" || name == "two"); // whichever the kernel chose
+    /// }
+    /// ```
+    pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match sys::tcp_listen_reuse_port(a) {
+                Ok(fd) => {
+                    return Ok(TcpListener {
+                        io: Handle::new(Source::new(fd, true)),
+                    })
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to")
+        }))
+    }
+
     /// Wraps a std listener, making it non-blocking.
     ///
     /// # Errors
