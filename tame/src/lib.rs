@@ -158,7 +158,7 @@ pub mod time;
 pub mod expansion {}
 
 /// Recipes: signalling, waiter queues, reader and writer tasks, timeouts
-/// that cancel, graceful shutdown (documentation only).
+/// that cancel, graceful shutdown, one loop per core (documentation only).
 #[doc = include_str!("../../docs/recipes.md")]
 pub mod recipes {}
 
