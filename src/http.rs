@@ -151,6 +151,19 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, ParseError> {
 /// Finds the end of the first request head in `buf`: the index just past
 /// its `\r\n\r\n`.
 pub fn head_end(buf: &[u8]) -> Option<usize> {
+    head_end_from(buf, 0)
+}
+
+/// As [`head_end`], for a buffer whose first `known` bytes are known to
+/// hold no complete head: only the end of the buffer is scanned, so feeding
+/// a head one byte at a time costs linear, not quadratic, time.
+fn head_end_from(buf: &[u8], known: usize) -> Option<usize> {
+    // A `\r\n\r\n` ending in the new bytes starts at most 3 bytes before them.
+    let start = known.saturating_sub(3).min(buf.len());
+    head_end_in(&buf[start..]).map(|end| start + end)
+}
+
+fn head_end_in(buf: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = buf.get(from..)?.iter().position(|&b| b == b'\n') {
         let at = from + i;
@@ -161,6 +174,142 @@ pub fn head_end(buf: &[u8]) -> Option<usize> {
         from = at + 1;
     }
     None
+}
+
+/// One connection's received bytes between reads, and what they allow: the
+/// request-reading logic of a server, with this module's limits and no I/O
+/// (knot drives it from its sockets; the tests and `fuzz/` from byte
+/// strings).
+///
+/// The server asks [`next`](Inbox::next) before every read, after each
+/// response too: a pipelined request, or a head already past the limits,
+/// is decided from the bytes held without reading more (so a 431 never
+/// waits for the client's next byte). Only on [`Next::Read`] does it read,
+/// and it hands what it read to [`push`](Inbox::push).
+///
+/// A read may land in a buffer shared by all connections: a head that
+/// arrives whole is answered from there, and only what follows it is
+/// copied in. While the inbox says [`Next::Read`] it holds fewer than
+/// [`HEAD_LIMIT`] bytes (an unfinished head); an empty inbox holds no
+/// allocation.
+///
+/// # Examples
+///
+/// ```
+/// use tame_suite::http::{Inbox, Next};
+/// let mut inbox = Inbox::new();
+/// assert_eq!(inbox.next(), Next::Read);
+/// let got = inbox.push(b"GET /a HTTP/1.1\r\n\r\nGET /b HT");
+/// assert_eq!(got, Next::Head(&b"GET /a HTTP/1.1\r\n\r\n"[..]));
+/// assert_eq!(inbox.next(), Next::Read); // the second head has not ended
+/// let got = inbox.push(b"TP/1.1\r\n\r\n");
+/// assert_eq!(got, Next::Head(&b"GET /b HTTP/1.1\r\n\r\n"[..]));
+/// assert_eq!(inbox.next(), Next::Read);
+/// assert!(inbox.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct Inbox {
+    held: Vec<u8>,
+    /// How many bytes at the start of `held` the last head handed out
+    /// took: dropped at the next call (the head borrowed them until then).
+    taken: usize,
+}
+
+/// What an [`Inbox`] says a connection does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next<'a> {
+    /// A whole request head, up to and including its blank line: [`parse`]
+    /// it and answer. What followed it is held for the next call.
+    Head(&'a [u8]),
+    /// The bytes held cannot become an acceptable head any more: answer
+    /// with this error and close (the inbox is emptied).
+    Refuse(ParseError),
+    /// Nothing to decide yet: read, then [`push`](Inbox::push) what came.
+    Read,
+}
+
+impl Inbox {
+    /// An empty inbox (no allocation).
+    pub const fn new() -> Inbox {
+        Inbox {
+            held: Vec::new(),
+            taken: 0,
+        }
+    }
+
+    /// Whether no byte of a next request is held: the connection is idle.
+    pub fn is_empty(&self) -> bool {
+        self.held.len() == self.taken
+    }
+
+    /// How many bytes of requests not yet handed out are held.
+    pub fn len(&self) -> usize {
+        self.held.len() - self.taken
+    }
+
+    /// The bytes of memory the inbox holds (its buffer's capacity).
+    pub fn capacity(&self) -> usize {
+        self.held.capacity()
+    }
+
+    /// What the bytes already held give, before reading any more.
+    pub fn next(&mut self) -> Next<'_> {
+        self.drop_taken();
+        self.decide(0)
+    }
+
+    /// Takes the bytes of one read and says what they give. `data` is only
+    /// borrowed: a head that is whole in it is handed out from it, and only
+    /// the bytes after that head are copied into the inbox.
+    ///
+    /// Call it after [`Next::Read`]: the bytes held then are an unfinished
+    /// head (or none).
+    pub fn push<'a>(&'a mut self, data: &'a [u8]) -> Next<'a> {
+        self.drop_taken();
+        if self.held.is_empty() {
+            if let Some(end) = head_end(data) {
+                self.held.extend_from_slice(&data[end..]);
+                return Next::Head(&data[..end]);
+            }
+            self.held.extend_from_slice(data);
+            return self.decide(self.held.len());
+        }
+        // The held bytes have no end of head in them (they said Read).
+        let known = self.held.len();
+        self.held.extend_from_slice(data);
+        self.decide(known)
+    }
+
+    /// Decides on the held bytes, whose first `known` hold no end of head.
+    fn decide(&mut self, known: usize) -> Next<'_> {
+        match head_end_from(&self.held, known) {
+            Some(end) => {
+                self.taken = end;
+                Next::Head(&self.held[..end])
+            }
+            // Any head of at most HEAD_LIMIT bytes would have ended by now.
+            None if self.held.len() >= HEAD_LIMIT => {
+                self.held = Vec::new();
+                Next::Refuse(ParseError::HeadTooLarge)
+            }
+            None => Next::Read,
+        }
+    }
+
+    /// Forgets the head handed out last; frees the buffer when nothing is
+    /// left (idle connections hold none) or most of it is unused.
+    fn drop_taken(&mut self) {
+        if self.taken == 0 {
+            return;
+        }
+        self.held.drain(..self.taken);
+        self.taken = 0;
+        if self.held.is_empty() {
+            self.held = Vec::new();
+        } else if self.held.capacity() > 4 * self.held.len().max(256) {
+            self.held.shrink_to_fit();
+        }
+    }
 }
 
 /// Parses one request head: `raw` is everything up to and including the
