@@ -479,7 +479,7 @@ impl Site {
     /// decided from what is there if it can be (a pipelined request, a head
     /// already too large), else read from the socket into the shared buffer.
     fn next_step(&self, stream: &TcpStream, inbox: &mut Inbox) -> Step {
-        match inbox.next() {
+        match inbox.next_held() {
             Next::Head(raw) => return Step::Respond(self.answer(raw)),
             Next::Refuse(e) => return Step::Respond(self.error(e)),
             Next::Read => {}
