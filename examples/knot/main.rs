@@ -31,15 +31,15 @@
 //! Every way a client can hold a connection is bounded:
 //!
 //! * `--idle-ms` (default 30,000; 0: no limit): how long a connection may
-//!   wait with no request under way (before the first byte of a request,
-//!   and between keep-alive requests), and how long a response may wait
-//!   for the client to take more of it (as nginx's `send_timeout`, per
-//!   wait). Then the connection is closed.
-//! * `--head-ms` (default 10,000; 0: no limit but `--idle-ms` per read): a
-//!   request head must be whole within this time from its first byte,
-//!   however the bytes trickle in (as nginx's `client_header_timeout`), or
-//!   the client gets 408 and the connection closes. One byte a second
-//!   cannot hold a connection for hours.
+//!   wait for its client's next bytes (before a request, between
+//!   keep-alive requests, within a head) and for its client to take more
+//!   of a response (as nginx's `send_timeout`, per wait). Then it is
+//!   closed; in the middle of a head, after a 408.
+//! * `--head-ms` (default 10,000; 0: no limit but `--idle-ms`): a request
+//!   head must be whole within this time from its first byte, however the
+//!   bytes trickle in (as nginx's `client_header_timeout`), or the client
+//!   gets 408 and the connection closes. One byte a second cannot hold a
+//!   connection for hours.
 //! * Lingering close (as nginx's `lingering_close`): after an error
 //!   response, or when a closing connection still holds unread requests,
 //!   knot shuts down its writing side and reads and discards what the
@@ -617,10 +617,11 @@ knot: an HTTP/1.1 static file server on one thread, one tamed function per conne
 usage: knot --root DIR --port PORT [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
   --root DIR          the directory to serve (files are cached in memory on first request)
   --port PORT         port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line
-  --idle-ms MS        close a connection with no request under way after MS milliseconds, and one whose
-                      client takes none of its response for MS milliseconds (default 30000; 0: never)
+  --idle-ms MS        close a connection whose client sends nothing (before or between requests, or in the
+                      middle of a head: then after a 408) or takes none of its response for MS milliseconds
+                      (default 30000; 0: never)
   --head-ms MS        a request head must be whole within MS milliseconds of its first byte, or the client
-                      gets 408 and the connection closes (default 10000; 0: no limit but --idle-ms per read)
+                      gets 408 and the connection closes (default 10000; 0: no limit but --idle-ms)
   --linger-ms MS      after an error response, read and discard what the client still sends for at most
                       MS milliseconds before closing, so that the response is not lost to a reset (default 5000)
   --linger-bytes N    ... and at most N bytes (default 1048576)
