@@ -11,20 +11,27 @@
 //! next read or write fails, its task ends and its fd is closed, and the
 //! accept loop, told by [`on_free`], accepts again.
 //!
-//! Costs: one table slot (16 bytes) per connection; a counter increment
+//! Costs: one table slot (8 bytes) per connection; a counter increment
 //! per response; the table is scanned only when shedding.
 
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::time::{Duration, Instant};
 
 use tame::net::TcpStream;
 use tame::Event;
 
-/// A connection: its stream, registered in this thread's table.
+/// A connection: its stream, registered in this thread's table, and the
+/// deadline of the request head under way. 16 bytes besides the stream's
+/// allocation (a connection's state is kept small: DESIGN.md's idle
+/// memory target).
 pub struct Conn {
     pub stream: TcpStream,
     slot: u32,
+    /// When the head under way must be whole, on [`clock_ms`]'s wrapping
+    /// millisecond clock; 0: no head under way.
+    head_deadline: Cell<u32>,
 }
 
 impl Conn {
@@ -32,18 +39,45 @@ impl Conn {
     pub fn new(stream: TcpStream) -> Conn {
         let fd = stream.as_raw_fd();
         let slot = TABLE.with(|t| t.insert(fd));
-        Conn { stream, slot }
+        Conn {
+            stream,
+            slot,
+            head_deadline: Cell::new(0),
+        }
+    }
+
+    /// How much of `limit` the request head under way has left; its clock
+    /// starts at the first call after [`head_done`](Conn::head_done).
+    /// Limits above 24 days count as 24 days.
+    pub fn head_time_left(&self, limit: Duration) -> Duration {
+        let now = clock_ms();
+        let mut deadline = self.head_deadline.get();
+        if deadline == 0 {
+            let limit = u32::try_from(limit.as_millis())
+                .map_or(i32::MAX as u32, |ms| ms.min(i32::MAX as u32));
+            // 0 means none: a deadline that lands on it moves by 1 ms.
+            deadline = now.wrapping_add(limit).max(1);
+            self.head_deadline.set(deadline);
+        }
+        // Wrapping difference: right as long as limits stay under 2^31 ms.
+        let left = deadline.wrapping_sub(now) as i32;
+        Duration::from_millis(u64::try_from(left).unwrap_or(0))
+    }
+
+    /// No head under way any more (answered, or none started).
+    pub fn head_done(&self) {
+        self.head_deadline.set(0);
     }
 
     /// A response was completed: the connection moves to the back of the
     /// shedding order.
     pub fn progressed(&self) {
-        TABLE.with(|t| t.set_order(self.slot, t.tick()));
+        TABLE.with(|t| t.set_stamp(self.slot, t.tick()));
     }
 
     /// The connection only lingers before closing: shed it first.
     pub fn lingering(&self) {
-        TABLE.with(|t| t.set_order(self.slot, LINGERING));
+        TABLE.with(|t| t.set_stamp(self.slot, LINGERING));
     }
 }
 
@@ -97,25 +131,39 @@ pub fn live() -> usize {
     TABLE.with(|t| t.live.get())
 }
 
-/// The shedding order of a lingering connection: before any other.
-const LINGERING: u64 = 0;
+/// Milliseconds since this thread first asked, wrapping every 49 days.
+fn clock_ms() -> u32 {
+    thread_local! {
+        static EPOCH: Instant = Instant::now();
+    }
+    // Truncation is the wrapping.
+    EPOCH.with(|e| e.elapsed().as_millis() as u32)
+}
 
+/// A lingering connection's stamp: shed before any other.
+const LINGERING: u32 = 0;
+/// The stamp of a connection already shed (not picked again).
+const SHED: u32 = u32::MAX;
+
+/// One slot of the table: 8 bytes.
 #[derive(Clone, Copy)]
 struct Entry {
-    /// The socket, or -1 for a free slot (then `order` links the free list).
+    /// The socket, or -1 for a free slot.
     fd: RawFd,
-    /// Already shut down, waiting for its task to close it.
-    shed: bool,
-    /// Lower goes first.
-    order: u64,
+    /// When the connection last made progress, on the table's wrapping
+    /// clock (older goes first), or [`LINGERING`] or [`SHED`]; for a free
+    /// slot, the next free slot.
+    stamp: u32,
 }
 
 struct Table {
     entries: RefCell<Vec<Entry>>,
-    /// The first free slot (`u32::MAX`: none); each free slot's `order`
+    /// The first free slot (`u32::MAX`: none); each free slot's stamp
     /// holds the next one.
     free: Cell<u32>,
-    clock: Cell<u64>,
+    /// Counts progress (accepts and responses), wrapping, never giving
+    /// [`LINGERING`] or [`SHED`].
+    clock: Cell<u32>,
     live: Cell<usize>,
     /// Connections shed whose fds are not closed yet.
     shed_left: Cell<usize>,
@@ -136,18 +184,19 @@ thread_local! {
 }
 
 impl Table {
-    fn tick(&self) -> u64 {
-        let t = self.clock.get() + 1;
+    fn tick(&self) -> u32 {
+        let mut t = self.clock.get().wrapping_add(1);
+        if t == LINGERING || t == SHED {
+            t = 1;
+        }
         self.clock.set(t);
         t
     }
 
     fn insert(&self, fd: RawFd) -> u32 {
-        let order = self.tick();
         let entry = Entry {
             fd,
-            shed: false,
-            order,
+            stamp: self.tick(),
         };
         let mut entries = self.entries.borrow_mut();
         self.live.set(self.live.get() + 1);
@@ -158,16 +207,19 @@ impl Table {
             }
             slot => {
                 let e = &mut entries[slot as usize];
-                // A free slot's order is the next free one (fits: < 2^32).
-                self.free.set(e.order as u32);
+                self.free.set(e.stamp);
                 *e = entry;
                 slot
             }
         }
     }
 
-    fn set_order(&self, slot: u32, order: u64) {
-        self.entries.borrow_mut()[slot as usize].order = order;
+    fn set_stamp(&self, slot: u32, stamp: u32) {
+        let mut entries = self.entries.borrow_mut();
+        let e = &mut entries[slot as usize];
+        if e.stamp != SHED {
+            e.stamp = stamp;
+        }
     }
 
     /// Frees `slot`; the event to trigger if it was shed and the accept
@@ -176,11 +228,10 @@ impl Table {
         let was_shed = {
             let mut entries = self.entries.borrow_mut();
             let e = &mut entries[slot as usize];
-            let was_shed = e.shed;
+            let was_shed = e.stamp == SHED;
             *e = Entry {
                 fd: -1,
-                shed: false,
-                order: u64::from(self.free.get()),
+                stamp: self.free.get(),
             };
             was_shed
         };
@@ -194,12 +245,22 @@ impl Table {
     }
 
     fn shed(&self, n: usize) -> usize {
+        let now = self.clock.get();
         let mut entries = self.entries.borrow_mut();
-        let mut victims: Vec<(u64, u32)> = entries
+        // Oldest first: lingering ones, then by how much progress others
+        // made since (the wrapping difference; a connection older than
+        // 2^32 responses looks young again, which only costs it its place).
+        let mut victims: Vec<(std::cmp::Reverse<u32>, u32)> = entries
             .iter()
             .zip(0u32..)
-            .filter(|(e, _)| e.fd >= 0 && !e.shed)
-            .map(|(e, slot)| (e.order, slot))
+            .filter(|(e, _)| e.fd >= 0 && e.stamp != SHED)
+            .map(|(e, slot)| {
+                let age = match e.stamp {
+                    LINGERING => u32::MAX,
+                    stamp => now.wrapping_sub(stamp),
+                };
+                (std::cmp::Reverse(age), slot)
+            })
             .collect();
         if victims.len() > n && n > 0 {
             victims.select_nth_unstable(n - 1);
@@ -207,7 +268,7 @@ impl Table {
         victims.truncate(n);
         for &(_, slot) in &victims {
             let e = &mut entries[slot as usize];
-            e.shed = true;
+            e.stamp = SHED;
             // SAFETY: `e.fd` is the open socket of a live `Conn`: its entry
             // is removed (in `Conn::drop`) before its stream closes the fd,
             // so the fd is neither closed nor reused. `ManuallyDrop` keeps

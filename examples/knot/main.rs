@@ -152,7 +152,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
                     Ok((stream, _peer)) => {
                         trouble.backoff = Duration::from_millis(1);
                         let _ = stream.set_nodelay(true);
-                        serve(Conn::new(stream), site.clone());
+                        serve(Conn::new(stream), site.clone(), Inbox::new(), None);
                         listener.accept(mkevent!(r, Wake::Accepted, accepted));
                     }
                     Err(e) => {
@@ -218,24 +218,27 @@ fn bounded(
 
 /// One connection: read a request head, answer it, again until the client
 /// closes, errs, idles out, runs out of time for its head or asks to close.
+/// Started with an empty inbox and no request under way; a response that
+/// had to wait for the socket ([`write_rest`]) starts it again with what it
+/// held.
 ///
 /// While waiting for bytes the connection holds no buffer: it waits for
 /// readability (with the idle timeout, or the head's deadline), then reads
 /// what arrived into the site's one shared buffer and keeps only an
 /// unfinished head (its [`Inbox`]). Responses are written at once when the
-/// socket takes them (the common case), and as the socket drains when it
-/// does not.
+/// socket takes them (the common case); when it does not, [`write_rest`]
+/// takes the connection over, so that this function's state, which every
+/// idle connection holds, need not hold what a slow write needs.
 #[tamed]
-fn serve(conn: Conn, site: Rc<Site>) {
+fn serve(conn: Conn, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
     // The connection's unfinished input (empty, no allocation, while idle);
     // the mark of a request under way (held from its first bytes to the end
-    // of its response); the deadline of the head under way. The other
+    // of its response); whether its head ran out of time. The other
     // variables are declared where they are used, so that an idle
     // connection's state holds only what waiting needs.
     tvars! {
-        let mut inbox = Inbox::new();
-        let mut busy: Option<Busy> = None;
-        let mut head_deadline: Option<Instant> = None;
+        let mut inbox = inbox;
+        let mut busy = busy;
         let mut late = false;
     }
     loop {
@@ -249,49 +252,39 @@ fn serve(conn: Conn, site: Rc<Site>) {
         }
         match step {
             Step::Respond(reply) => {
-                head_deadline = None;
-                let keep_alive = reply.keep_alive && !Shutdown::draining();
-                // After an error, what the client sent is in doubt: drain it.
-                let linger_after = reply.error || !inbox.is_empty();
-                let wrote = write_now(&conn.stream, &reply.bytes);
-                // What is left to write was copied: the prepared response
-                // need not be kept while the rest waits for the socket.
-                drop(reply);
-                match wrote {
+                conn.head_done();
+                let then = if reply.keep_alive && !Shutdown::draining() {
+                    Then::Serve
+                } else if reply.error || !inbox.is_empty() {
+                    // After an error, or with requests unanswered, what the
+                    // client still sends must be drained.
+                    Then::Linger
+                } else {
+                    Then::Close
+                };
+                match write_now(&conn.stream, &reply.bytes) {
                     Ok(None) => {}
                     Ok(Some(rest)) => {
-                        // The socket took part of it: write the rest as it
-                        // drains; a client that takes nothing for the idle
-                        // time is dropped.
-                        let mut off = 0;
-                        while off < rest.len() {
-                            let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
-                            twait! { conn.stream.writable(bounded(site.idle, mkevent!(ready))); }
-                            if !matches!(ready, Ok(Ok(()))) {
-                                return;
-                            }
-                            match conn.stream.try_write(&rest[off..]) {
-                                Ok(n) => off += n,
-                                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                                Err(_) => return,
-                            }
-                        }
+                        write_rest(conn, site, inbox, busy, rest, then);
+                        return;
                     }
                     Err(_) => return,
                 }
                 conn.progressed();
-                if !keep_alive {
-                    if linger_after {
+                match then {
+                    Then::Serve => {}
+                    Then::Linger => {
                         linger(conn, site);
+                        return;
                     }
-                    return;
+                    Then::Close => return,
                 }
             }
             Step::Wait => {
                 let limit = if inbox.is_empty() {
                     // Idle: no request under way.
                     busy = None;
-                    head_deadline = None;
+                    conn.head_done();
                     if Shutdown::draining() {
                         return;
                     }
@@ -300,9 +293,7 @@ fn serve(conn: Conn, site: Rc<Site>) {
                     // A head under way must be whole by its deadline, set
                     // at its first bytes: reads do not extend it. (And it
                     // must not stall for the idle time either.)
-                    let now = Instant::now();
-                    let deadline = *head_deadline.get_or_insert(now + head);
-                    let left = deadline.saturating_duration_since(now);
+                    let left = conn.head_time_left(head);
                     Some(site.idle.map_or(left, |idle| idle.min(left)))
                 } else {
                     site.idle
@@ -319,6 +310,51 @@ fn serve(conn: Conn, site: Rc<Site>) {
             }
             Step::Close => return,
         }
+    }
+}
+
+/// What a connection does once a response is written.
+#[derive(Clone, Copy)]
+enum Then {
+    /// Serve the next request (keep-alive).
+    Serve,
+    /// Close lingering: the client may still be sending.
+    Linger,
+    /// Close.
+    Close,
+}
+
+/// Writes the `rest` of a response as the socket drains (each wait bounded
+/// by the idle timeout: a client that takes nothing for that long is
+/// dropped), then goes on with the connection as `then` says.
+#[tamed]
+fn write_rest(
+    conn: Conn,
+    site: Rc<Site>,
+    inbox: Inbox,
+    busy: Option<Busy>,
+    rest: Vec<u8>,
+    then: Then,
+) {
+    let mut off = 0;
+    while off < rest.len() {
+        let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
+        twait! { conn.stream.writable(bounded(site.idle, mkevent!(ready))); }
+        if !matches!(ready, Ok(Ok(()))) {
+            return;
+        }
+        match conn.stream.try_write(&rest[off..]) {
+            Ok(n) => off += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+    drop(rest);
+    conn.progressed();
+    match then {
+        Then::Serve => serve(conn, site, inbox, busy),
+        Then::Linger => linger(conn, site),
+        Then::Close => {}
     }
 }
 
