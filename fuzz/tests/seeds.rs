@@ -11,7 +11,9 @@ use std::path::Path;
 use tame::dns::wire::{self, Header, Message, Question, RData, Record};
 
 fn write(target: &str, name: &str, data: &[u8]) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
 }
@@ -62,8 +64,16 @@ fn write_seeds() {
     let aaaa = |s: &str| RData::Aaaa(s.parse().unwrap());
 
     // dns_wire: whole messages.
-    let query = Message::query(0x1234, "host-a.test", wire::TYPE_A).encode().unwrap();
-    let answer = reply(0x1234, "host-a.test", wire::TYPE_A, 0, vec![record("host-a.test", a("127.0.0.5"))]);
+    let query = Message::query(0x1234, "host-a.test", wire::TYPE_A)
+        .encode()
+        .unwrap();
+    let answer = reply(
+        0x1234,
+        "host-a.test",
+        wire::TYPE_A,
+        0,
+        vec![record("host-a.test", a("127.0.0.5"))],
+    );
     let chain = reply(
         7,
         "alias.test",
@@ -75,9 +85,24 @@ fn write_seeds() {
             record("host-a.test", a("127.0.0.6")),
         ],
     );
-    let v6 = reply(8, "host-a.test", wire::TYPE_AAAA, 0, vec![record("HOST-A.test", aaaa("::5"))]);
+    let v6 = reply(
+        8,
+        "host-a.test",
+        wire::TYPE_AAAA,
+        0,
+        vec![record("HOST-A.test", aaaa("::5"))],
+    );
     let nx = reply(9, "nope.test", wire::TYPE_A, 3, vec![]);
-    let mx = reply(10, "mail.test", 15, 0, vec![record("mail.test", RData::Other(b"\x00\x0a\x04mail\xc0\x0c".to_vec()))]);
+    let mx = reply(
+        10,
+        "mail.test",
+        15,
+        0,
+        vec![record(
+            "mail.test",
+            RData::Other(b"\x00\x0a\x04mail\xc0\x0c".to_vec()),
+        )],
+    );
     for (name, m) in [
         ("query", &query),
         ("answer", &answer),
@@ -106,27 +131,91 @@ fn write_seeds() {
         }
         v
     };
-    let a_ok = reply(0x1111, "host-a.test", wire::TYPE_A, 0, vec![record("host-a.test", a("127.0.0.5"))]);
-    let aaaa_ok = reply(0x2222, "HOST-A.TEST", wire::TYPE_AAAA, 0, vec![record("host-a.test", aaaa("::5"))]);
-    let a_wrong_id = reply(0x1112, "host-a.test", wire::TYPE_A, 0, vec![record("host-a.test", a("6.6.6.6"))]);
-    let a_wrong_name = reply(0x1111, "evil.test", wire::TYPE_A, 0, vec![record("evil.test", a("6.6.6.6"))]);
-    let a_wrong_type = reply(0x1111, "host-a.test", wire::TYPE_AAAA, 0, vec![record("host-a.test", aaaa("::6"))]);
+    let a_ok = reply(
+        0x1111,
+        "host-a.test",
+        wire::TYPE_A,
+        0,
+        vec![record("host-a.test", a("127.0.0.5"))],
+    );
+    let aaaa_ok = reply(
+        0x2222,
+        "HOST-A.TEST",
+        wire::TYPE_AAAA,
+        0,
+        vec![record("host-a.test", aaaa("::5"))],
+    );
+    let a_wrong_id = reply(
+        0x1112,
+        "host-a.test",
+        wire::TYPE_A,
+        0,
+        vec![record("host-a.test", a("6.6.6.6"))],
+    );
+    let a_wrong_name = reply(
+        0x1111,
+        "evil.test",
+        wire::TYPE_A,
+        0,
+        vec![record("evil.test", a("6.6.6.6"))],
+    );
+    let a_wrong_type = reply(
+        0x1111,
+        "host-a.test",
+        wire::TYPE_AAAA,
+        0,
+        vec![record("host-a.test", aaaa("::6"))],
+    );
     let alias = reply(
         0x1111,
         "alias.test",
         wire::TYPE_A,
         0,
-        vec![record("alias.test", RData::Cname("host-a.test".into())), record("host-a.test", a("127.0.0.5"))],
+        vec![
+            record("alias.test", RData::Cname("host-a.test".into())),
+            record("host-a.test", a("127.0.0.5")),
+        ],
     );
     let nx_a = reply(0x1111, "host-a.test", wire::TYPE_A, 3, vec![]);
     let mut malformed = a_ok.clone();
     malformed.truncate(malformed.len() - 3);
-    write("dns_reply", "both", &with_replies(0, 0, &[(0, &a_ok), (0, &aaaa_ok)]));
-    write("dns_reply", "spoofed-first", &with_replies(1, 0, &[(3, &a_ok), (4, &a_ok), (0, &a_wrong_id), (0, &a_wrong_name), (0, &a_wrong_type), (1, &a_ok)]));
+    write(
+        "dns_reply",
+        "both",
+        &with_replies(0, 0, &[(0, &a_ok), (0, &aaaa_ok)]),
+    );
+    write(
+        "dns_reply",
+        "spoofed-first",
+        &with_replies(
+            1,
+            0,
+            &[
+                (3, &a_ok),
+                (4, &a_ok),
+                (0, &a_wrong_id),
+                (0, &a_wrong_name),
+                (0, &a_wrong_type),
+                (1, &a_ok),
+            ],
+        ),
+    );
     write("dns_reply", "cname", &with_replies(0, 1, &[(0, &alias)]));
-    write("dns_reply", "nxdomain", &with_replies(2, 0, &[(0, &nx_a), (0, &aaaa_ok)]));
-    write("dns_reply", "malformed", &with_replies(0, 0, &[(0, &malformed), (0, &a_ok)]));
-    write("dns_reply", "ipv6-server", &with_replies(2, 0, &[(2, &aaaa_ok), (2, &a_ok)]));
+    write(
+        "dns_reply",
+        "nxdomain",
+        &with_replies(2, 0, &[(0, &nx_a), (0, &aaaa_ok)]),
+    );
+    write(
+        "dns_reply",
+        "malformed",
+        &with_replies(0, 0, &[(0, &malformed), (0, &a_ok)]),
+    );
+    write(
+        "dns_reply",
+        "ipv6-server",
+        &with_replies(2, 0, &[(2, &aaaa_ok), (2, &a_ok)]),
+    );
 
     // http_split: heads, good and bad.
     let heads: &[(&str, &[u8])] = &[
@@ -146,22 +235,51 @@ fn write_seeds() {
         write("http_split", name, h);
     }
     let many: String = (0..70).map(|i| format!("X-{i}: y\r\n")).collect();
-    write("http_split", "many-headers", format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes());
+    write(
+        "http_split",
+        "many-headers",
+        format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes(),
+    );
 
     // knot_inbox: 4 bytes choosing the read sizes (first byte % 5: 1, 7,
     // 64, 1024, 16384 at most), then the stream.
     let inbox = |cfg: u8, stream: &[u8]| [&[cfg, 0x5a, 0xa5, 0x3c][..], stream].concat();
     let junk = [&b"GET / HTTP/1.1\r\n\r\n"[..], &[b'x'; 8192]].concat();
     write("knot_inbox", "request-and-junk-one-read", &inbox(4, &junk));
-    write("knot_inbox", "request-and-junk-byte-by-byte", &inbox(0, &junk[..19 + 200]));
-    let long = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\nGET /next HTTP/1.1\r\n\r\n", "a".repeat(8200));
+    write(
+        "knot_inbox",
+        "request-and-junk-byte-by-byte",
+        &inbox(0, &junk[..19 + 200]),
+    );
+    let long = format!(
+        "GET / HTTP/1.1\r\nX: {}\r\n\r\nGET /next HTTP/1.1\r\n\r\n",
+        "a".repeat(8200)
+    );
     write("knot_inbox", "long-line", &inbox(3, long.as_bytes()));
     let exact_pad = HEAD_LIMIT_PAD;
-    let exact = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\nGET /2 HTTP/1.1\r\n\r\n", "a".repeat(exact_pad));
-    write("knot_inbox", "exactly-the-limit", &inbox(2, exact.as_bytes()));
+    let exact = format!(
+        "GET / HTTP/1.1\r\nX: {}\r\n\r\nGET /2 HTTP/1.1\r\n\r\n",
+        "a".repeat(exact_pad)
+    );
+    write(
+        "knot_inbox",
+        "exactly-the-limit",
+        &inbox(2, exact.as_bytes()),
+    );
     write("knot_inbox", "pipelined-small-reads", &inbox(1, b"GET /a HTTP/1.1\r\n\r\nHEAD /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /c HTTP/1.1\r\nConnection: close\r\n\r\nGET /d"));
-    write("knot_inbox", "many-headers", &inbox(3, format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()));
-    write("knot_inbox", "bad-then-more", &inbox(2, b"GET / HTTP/1.1\r\n\r\nBAD\r\n\r\nGET / HTTP/1.1\r\n\r\n"));
+    write(
+        "knot_inbox",
+        "many-headers",
+        &inbox(3, format!("GET / HTTP/1.1\r\n{many}\r\n").as_bytes()),
+    );
+    write(
+        "knot_inbox",
+        "bad-then-more",
+        &inbox(
+            2,
+            b"GET / HTTP/1.1\r\n\r\nBAD\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        ),
+    );
 }
 
 /// Padding that makes `GET / HTTP/1.1\r\nX: ...\r\n\r\n` exactly the head
