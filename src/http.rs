@@ -12,9 +12,12 @@
 //!   connection and says [`Parsed::Incomplete`] (read more), or
 //!   [`Parsed::Complete`] with the head and how many bytes it took (the
 //!   rest is the next, pipelined request), or a [`ParseError`].
-//! * In two steps, for a server that keeps its own buffers (knot reads into
-//!   one shared buffer and keeps only unfinished heads): [`head_end`] finds
-//!   where the first head ends, [`parse`] parses it.
+//! * In two steps, for a server that keeps its own buffers: [`head_end`]
+//!   finds where the first head ends, [`parse`] parses it.
+//! * Per connection, for a server that reads into one buffer shared by all
+//!   connections and keeps only unfinished heads (knot): an [`Inbox`] says
+//!   what the bytes received allow (a head to answer, a refusal, or read
+//!   more), checking the limits before any further read.
 //!
 //! # What is accepted, and why
 //!
@@ -151,6 +154,19 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, ParseError> {
 /// Finds the end of the first request head in `buf`: the index just past
 /// its `\r\n\r\n`.
 pub fn head_end(buf: &[u8]) -> Option<usize> {
+    head_end_from(buf, 0)
+}
+
+/// As [`head_end`], for a buffer whose first `known` bytes are known to
+/// hold no complete head: only the end of the buffer is scanned, so feeding
+/// a head one byte at a time costs linear, not quadratic, time.
+fn head_end_from(buf: &[u8], known: usize) -> Option<usize> {
+    // A `\r\n\r\n` ending in the new bytes starts at most 3 bytes before them.
+    let start = known.saturating_sub(3).min(buf.len());
+    head_end_in(&buf[start..]).map(|end| start + end)
+}
+
+fn head_end_in(buf: &[u8]) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = buf.get(from..)?.iter().position(|&b| b == b'\n') {
         let at = from + i;
@@ -161,6 +177,142 @@ pub fn head_end(buf: &[u8]) -> Option<usize> {
         from = at + 1;
     }
     None
+}
+
+/// One connection's received bytes between reads, and what they allow: the
+/// request-reading logic of a server, with this module's limits and no I/O
+/// (knot drives it from its sockets; the tests and `fuzz/` from byte
+/// strings).
+///
+/// The server asks [`next_held`](Inbox::next_held) before every read,
+/// after each response too: a pipelined request, or a head already past
+/// the limits, is decided from the bytes held without reading more (so a
+/// 431 never waits for the client's next byte). Only on [`Next::Read`]
+/// does it read, and it hands what it read to [`push`](Inbox::push).
+///
+/// A read may land in a buffer shared by all connections: a head that
+/// arrives whole is answered from there, and only what follows it is
+/// copied in. While the inbox says [`Next::Read`] it holds fewer than
+/// [`HEAD_LIMIT`] bytes (an unfinished head); an empty inbox holds no
+/// allocation.
+///
+/// # Examples
+///
+/// ```
+/// use tame_suite::http::{Inbox, Next};
+/// let mut inbox = Inbox::new();
+/// assert_eq!(inbox.next_held(), Next::Read);
+/// let got = inbox.push(b"GET /a HTTP/1.1\r\n\r\nGET /b HT");
+/// assert_eq!(got, Next::Head(&b"GET /a HTTP/1.1\r\n\r\n"[..]));
+/// assert_eq!(inbox.next_held(), Next::Read); // the second head has not ended
+/// let got = inbox.push(b"TP/1.1\r\n\r\n");
+/// assert_eq!(got, Next::Head(&b"GET /b HTTP/1.1\r\n\r\n"[..]));
+/// assert_eq!(inbox.next_held(), Next::Read);
+/// assert!(inbox.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct Inbox {
+    held: Vec<u8>,
+    /// How many bytes at the start of `held` the last head handed out
+    /// took: dropped at the next call (the head borrowed them until then).
+    taken: usize,
+}
+
+/// What an [`Inbox`] says a connection does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next<'a> {
+    /// A whole request head, up to and including its blank line: [`parse`]
+    /// it and answer. What followed it is held for the next call.
+    Head(&'a [u8]),
+    /// The bytes held cannot become an acceptable head any more: answer
+    /// with this error and close (the inbox is emptied).
+    Refuse(ParseError),
+    /// Nothing to decide yet: read, then [`push`](Inbox::push) what came.
+    Read,
+}
+
+impl Inbox {
+    /// An empty inbox (no allocation).
+    pub const fn new() -> Inbox {
+        Inbox {
+            held: Vec::new(),
+            taken: 0,
+        }
+    }
+
+    /// Whether no byte of a next request is held: the connection is idle.
+    pub fn is_empty(&self) -> bool {
+        self.held.len() == self.taken
+    }
+
+    /// How many bytes of requests not yet handed out are held.
+    pub fn len(&self) -> usize {
+        self.held.len() - self.taken
+    }
+
+    /// The bytes of memory the inbox holds (its buffer's capacity).
+    pub fn capacity(&self) -> usize {
+        self.held.capacity()
+    }
+
+    /// What the bytes already held give, before reading any more.
+    pub fn next_held(&mut self) -> Next<'_> {
+        self.drop_taken();
+        self.decide(0)
+    }
+
+    /// Takes the bytes of one read and says what they give. `data` is only
+    /// borrowed: a head that is whole in it is handed out from it, and only
+    /// the bytes after that head are copied into the inbox.
+    ///
+    /// Call it after [`Next::Read`]: the bytes held then are an unfinished
+    /// head (or none).
+    pub fn push<'a>(&'a mut self, data: &'a [u8]) -> Next<'a> {
+        self.drop_taken();
+        if self.held.is_empty() {
+            if let Some(end) = head_end(data) {
+                self.held.extend_from_slice(&data[end..]);
+                return Next::Head(&data[..end]);
+            }
+            self.held.extend_from_slice(data);
+            return self.decide(self.held.len());
+        }
+        // The held bytes have no end of head in them (they said Read).
+        let known = self.held.len();
+        self.held.extend_from_slice(data);
+        self.decide(known)
+    }
+
+    /// Decides on the held bytes, whose first `known` hold no end of head.
+    fn decide(&mut self, known: usize) -> Next<'_> {
+        match head_end_from(&self.held, known) {
+            Some(end) => {
+                self.taken = end;
+                Next::Head(&self.held[..end])
+            }
+            // Any head of at most HEAD_LIMIT bytes would have ended by now.
+            None if self.held.len() >= HEAD_LIMIT => {
+                self.held = Vec::new();
+                Next::Refuse(ParseError::HeadTooLarge)
+            }
+            None => Next::Read,
+        }
+    }
+
+    /// Forgets the head handed out last; frees the buffer when nothing is
+    /// left (idle connections hold none) or most of it is unused.
+    fn drop_taken(&mut self) {
+        if self.taken == 0 {
+            return;
+        }
+        self.held.drain(..self.taken);
+        self.taken = 0;
+        if self.held.is_empty() {
+            self.held = Vec::new();
+        } else if self.held.capacity() > 4 * self.held.len().max(256) {
+            self.held.shrink_to_fit();
+        }
+    }
 }
 
 /// Parses one request head: `raw` is everything up to and including the
@@ -623,6 +775,112 @@ mod tests {
             parse_request(exact.as_bytes()),
             Ok(Parsed::Complete { .. })
         ));
+    }
+
+    /// Drives an inbox as knot does over `reads`: each read pushed once the
+    /// inbox asks for one; heads parsed. The statuses answered (200 for a
+    /// head that parses), and whether it ends asking for more.
+    fn drive(reads: &[&[u8]]) -> (Vec<u16>, bool) {
+        let mut inbox = Inbox::new();
+        let mut answered = Vec::new();
+        let mut reads = reads.iter();
+        let mut next = inbox.next_held();
+        loop {
+            let raw = match next {
+                Next::Head(raw) => raw,
+                Next::Refuse(e) => {
+                    answered.push(e.status().0);
+                    return (answered, false);
+                }
+                Next::Read => match reads.next() {
+                    Some(data) => {
+                        next = inbox.push(data);
+                        continue;
+                    }
+                    None => return (answered, true),
+                },
+            };
+            match parse(raw) {
+                Ok(_) => answered.push(200),
+                Err(e) => {
+                    answered.push(e.status().0);
+                    return (answered, false);
+                }
+            }
+            next = inbox.next_held();
+        }
+    }
+
+    #[test]
+    fn junk_past_the_limit_after_a_request_is_refused_before_another_read() {
+        // Issue 12: a request and 8 KiB of junk in one write got the 200,
+        // then nothing until the idle timeout (the limit was checked only
+        // after the next read).
+        let one_write = [&b"GET / HTTP/1.1\r\n\r\n"[..], &[b'x'; HEAD_LIMIT]].concat();
+        assert_eq!(drive(&[&one_write]), (vec![200, 431], false));
+        // One byte short of the limit is an unfinished head: read more.
+        let short = [&b"GET / HTTP/1.1\r\n\r\n"[..], &[b'x'; HEAD_LIMIT - 1]].concat();
+        assert_eq!(drive(&[&short]), (vec![200], true));
+    }
+
+    #[test]
+    fn an_inbox_holds_no_more_than_an_unfinished_head() {
+        let mut inbox = Inbox::new();
+        assert_eq!(inbox.capacity(), 0);
+        assert_eq!(
+            inbox.push(b"GET / HTTP/1.1\r\n\r\n"),
+            Next::Head(&b"GET / HTTP/1.1\r\n\r\n"[..])
+        );
+        assert_eq!(inbox.next_held(), Next::Read);
+        assert_eq!(
+            inbox.capacity(),
+            0,
+            "a head read whole is answered from the read's buffer"
+        );
+        assert!(matches!(
+            inbox.push(b"GET / HTTP/1.1\r\n\r\nGET /b"),
+            Next::Head(_)
+        ));
+        assert_eq!(inbox.next_held(), Next::Read);
+        assert_eq!(inbox.len(), 6);
+        assert!(matches!(inbox.push(b" HTTP/1.1\r\n\r\n"), Next::Head(_)));
+        assert_eq!(inbox.next_held(), Next::Read);
+        assert_eq!((inbox.len(), inbox.capacity()), (0, 0), "idle: no buffer");
+        // Fed byte by byte, a head past the limit is refused at the limit.
+        let mut inbox = Inbox::new();
+        let mut refused = None;
+        for (i, b) in b"GET / HTTP/1.1\r\nX: "
+            .iter()
+            .chain([b'a'; HEAD_LIMIT].iter())
+            .enumerate()
+        {
+            match inbox.push(&[*b]) {
+                Next::Read => assert!(inbox.len() < HEAD_LIMIT),
+                Next::Refuse(e) => {
+                    refused = Some((i + 1, e));
+                    break;
+                }
+                Next::Head(_) => panic!("no head ended"),
+            }
+        }
+        assert_eq!(refused, Some((HEAD_LIMIT, ParseError::HeadTooLarge)));
+        assert_eq!(inbox.capacity(), 0);
+    }
+
+    #[test]
+    fn an_inbox_agrees_with_parse_request_at_every_split() {
+        let stream = b"GET /a HTTP/1.1\r\n\r\nHEAD /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /c HTTP/1.1\r\nBad header\r\n\r\nGET /d";
+        let whole = drive(&[stream]);
+        assert_eq!(whole, (vec![200, 200, 400], false));
+        for cut in 0..=stream.len() {
+            assert_eq!(
+                drive(&[&stream[..cut], &stream[cut..]]),
+                whole,
+                "cut at {cut}"
+            );
+        }
+        let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+        assert_eq!(drive(&bytes), whole);
     }
 
     #[test]

@@ -9,6 +9,10 @@ use std::rc::Rc;
 use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
 fn pair() -> (TcpStream, std::net::TcpStream) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
@@ -277,11 +281,26 @@ fn closing_a_stream_while_read_until_waits_brings_the_event_back() {
 
 #[test]
 fn a_dead_read_does_not_keep_run_going() {
-    let (conn, _peer) = pair();
-    let r = Rendezvous::<()>::new();
-    let (ev, _slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
-    conn.read(Vec::new(), ev);
-    r.cancel(); // nobody listens any more
-    tame::run(); // returns although the read never completed
-    drop(conn);
+    // Under the watchdog: a dead read that kept run() going would fail this
+    // test after a minute instead of hanging the suite.
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+        conn.read(Vec::new(), ev);
+        assert_eq!(tame::__live_waits(), 1, "the read waits on the socket");
+        r.cancel(); // nobody listens any more
+        tame::run(); // returns although the read never completed
+        assert_eq!(tame::__live_waits(), 0, "the dead read was reaped");
+        assert!(slot.take().is_none(), "the read never completed");
+        // The dead read was cancelled, not left holding the read side: a
+        // new read gets what the peer sends.
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+        conn.read(Vec::with_capacity(16), ev);
+        peer.write_all(b"still here").unwrap();
+        tame::run();
+        let (buf, n) = slot.take().expect("the new read completes");
+        assert_eq!(&buf[..n.unwrap()], b"still here");
+    });
 }

@@ -461,10 +461,40 @@ impl<T: ?Sized> AmbiguousIfSend<()> for T {}
 impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
 
 #[test]
-fn events_and_rendezvous_stay_on_their_thread_and_rendezvous_is_unpin() {
+fn events_and_rendezvous_stay_on_their_thread() {
     <Event<u32> as AmbiguousIfSend<_>>::not_send();
     <Rendezvous<u32> as AmbiguousIfSend<_>>::not_send();
     <Slot<u32> as AmbiguousIfSend<_>>::not_send();
+}
+
+#[test]
+fn a_rendezvous_is_unpin_whatever_its_ids_and_polls_as_a_stream_through_pin_new() {
+    // Unpin comes from the rendezvous's fields (no manual impl vouches for
+    // it any more), so a field that pins, or one that is only as Unpin as
+    // its ids (a PhantomData<I>), fails this with an id type that is not
+    // Unpin.
     fn unpin<T: Unpin>() {}
-    unpin::<Rendezvous<std::cell::Cell<u8>>>();
+    unpin::<Rendezvous<std::marker::PhantomPinned>>();
+    // What Unpin is for: a Stream polled through Pin::new, by a future
+    // that owns it.
+    use futures_core::Stream;
+    use std::pin::Pin;
+    let r = Rendezvous::<&str>::new();
+    let (a, b) = (
+        r.event_with_slot::<()>("a").0,
+        r.event_with_slot::<()>("b").0,
+    );
+    b.trigger(());
+    a.trigger(());
+    let mut r = r;
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut next = || Pin::new(&mut r).poll_next(&mut cx);
+    assert_eq!(next(), Poll::Ready(Some("b")), "trigger order");
+    assert_eq!(next(), Poll::Ready(Some("a")));
+    assert_eq!(
+        next(),
+        Poll::Ready(None),
+        "nothing outstanding: the stream ends"
+    );
 }

@@ -2,17 +2,19 @@
 //! benchmark application), each connection one `#[tamed]` function.
 //!
 //! ```text
-//! knot --root DIR --port PORT   (0 picks a free port; the bound address is printed on stdout's first line)
+//! knot --root DIR --port PORT [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
 //! ```
+//!
+//! `--port 0` picks a free port; the bound address is printed on stdout's
+//! first line.
 //!
 //! * GET and HEAD, keep-alive (HTTP/1.1 by default, 1.0 on request),
 //!   pipelined requests answered in order, `Content-Length` always.
 //! * Bad requests get 400, other methods 405, bodies 413, heads over 8 KiB
 //!   or 64 header lines 431, other HTTP versions 505; then the connection
-//!   closes.
-//! * A connection idle for longer than `--idle-ms` (default 30 s; 0: no
-//!   limit) is closed (`add_timeout` around each read), so a slow client
-//!   cannot hold one forever.
+//!   closes. The limits are checked on the bytes already received before
+//!   anything more is read ([`http::Inbox`]): a 431 never waits for the
+//!   client's next byte.
 //! * Files are read once and kept in memory with their response heads (like
 //!   Knot's cache): a request costs one read and one write syscall.
 //! * An idle keep-alive connection holds no read buffer: it waits for
@@ -21,7 +23,41 @@
 //! * SIGINT or SIGTERM shuts it down cleanly: it stops accepting (the
 //!   listening socket closes), lets the requests under way finish (their
 //!   connections close after the response), and exits with status 0 once
-//!   none is left. Idle keep-alive connections are closed by the exit.
+//!   none is left. Idle keep-alive and lingering connections are closed by
+//!   the exit.
+//!
+//! # Slow, broken and hostile clients
+//!
+//! Every way a client can hold a connection is bounded:
+//!
+//! * `--idle-ms` (default 30,000; 0: no limit): how long a connection may
+//!   wait for its client's next bytes (before a request, between
+//!   keep-alive requests, within a head) and for its client to take more
+//!   of a response (as nginx's `send_timeout`, per wait). Then it is
+//!   closed; in the middle of a head, after a 408.
+//! * `--head-ms` (default 10,000; 0: no limit but `--idle-ms`): a request
+//!   head must be whole within this time from its first byte, however the
+//!   bytes trickle in (as nginx's `client_header_timeout`), or the client
+//!   gets 408 and the connection closes. One byte a second cannot hold a
+//!   connection for hours.
+//! * Lingering close (as nginx's `lingering_close`): after an error
+//!   response, or when a closing connection still holds unread requests,
+//!   knot shuts down its writing side and reads and discards what the
+//!   client still sends, for at most `--linger-ms` (default 5,000) and
+//!   `--linger-bytes` (default 1 MiB), then closes. Closing a socket with
+//!   unread input sends a reset, which can destroy the response on its way;
+//!   lingering lets every 400, 408, 413 and 431 reach the client.
+//! * Out of file descriptors (`ulimit -n`): when `accept` fails with
+//!   `EMFILE` or `ENFILE`, knot sheds connections to make room (lingering
+//!   ones first, then those that have gone longest without completing a
+//!   response: idle keep-alive connections, slow heads, clients that stopped
+//!   reading), accepts again as soon as one of them has closed, and backs
+//!   off when nothing can be shed. It reports this at most once every ten
+//!   seconds (with counts), not once per failed accept.
+//! * A file that cannot be opened for lack of fds is answered 503 (and not
+//!   cached as missing).
+
+mod conns;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -29,17 +65,69 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use conns::Conn;
 use tame::net::{TcpListener, TcpStream};
-use tame::{mkevent, tamed, tvars, twait, Rendezvous, Signal, Timeout};
-use tame_suite::http::{self, Head, Method, ParseError};
+use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Signal, Timeout};
+use tame_suite::http::{self, Head, Inbox, Method, Next, ParseError};
 
 /// What the accept loop wakes up for.
 #[derive(Debug, Clone, Copy)]
 enum Wake {
     Accepted,
+    /// Time to try accepting again after a failure.
+    Retry,
     Signal(Signal),
+}
+
+/// Failing accepts (out of fds, most likely): how long to back off, and
+/// what to report. One line at the first failure, then at most one every
+/// [`REPORT_EVERY`] while failures go on, with the counts since the last.
+struct Trouble {
+    failures: u64,
+    shed: usize,
+    backoff: Duration,
+    last_report: Option<Instant>,
+}
+
+/// Longest pause between accepts when nothing can be shed.
+const MAX_BACKOFF: Duration = Duration::from_millis(500);
+/// At most one line about failing accepts this often.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
+
+impl Trouble {
+    fn new() -> Trouble {
+        Trouble {
+            failures: 0,
+            shed: 0,
+            backoff: Duration::from_millis(1),
+            last_report: None,
+        }
+    }
+
+    /// Counts a failed accept and the connections shed for it; reports if
+    /// it is time to.
+    fn failed(&mut self, e: &io::Error, shed: usize) {
+        self.failures += 1;
+        self.shed += shed;
+        let now = Instant::now();
+        if self
+            .last_report
+            .is_none_or(|t| now.duration_since(t) >= REPORT_EVERY)
+        {
+            eprintln!(
+                "knot: accept: {e}: {} failed accepts and {} connections shed since the last report \
+                 (at most one report every {}s)",
+                self.failures,
+                self.shed,
+                REPORT_EVERY.as_secs()
+            );
+            self.failures = 0;
+            self.shed = 0;
+            self.last_report = Some(now);
+        }
+    }
 }
 
 /// Accepts connections until SIGINT or SIGTERM, then stops accepting and
@@ -49,6 +137,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
     tvars! {
         let r = Rendezvous::<Wake>::new();
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
+        let mut trouble = Trouble::new();
     }
     for sig in [Signal::Int, Signal::Term] {
         if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
@@ -61,17 +150,38 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
             Some(Wake::Accepted) => {
                 match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
                     Ok((stream, _peer)) => {
+                        trouble.backoff = Duration::from_millis(1);
                         let _ = stream.set_nodelay(true);
-                        serve(stream, site.clone());
+                        serve(Conn::new(stream), site.clone(), Inbox::new(), None);
+                        listener.accept(mkevent!(r, Wake::Accepted, accepted));
                     }
                     Err(e) => {
-                        // Out of fds, most likely: back off instead of spinning.
-                        eprintln!("knot: accept: {e}");
-                        twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
+                        let shed = if out_of_fds(&e) {
+                            // A few percent of the connections (at least one)
+                            // per failure: room for a burst of new ones.
+                            conns::shed((conns::live() / 32).clamp(1, 64))
+                        } else {
+                            0
+                        };
+                        trouble.failed(&e, shed);
+                        if conns::shedding() {
+                            // Accept again once one of those has closed (it
+                            // will, at its next turn; the timeout is a guard).
+                            conns::on_free(tame::with_timeout(
+                                Duration::from_millis(100),
+                                mkevent!(r, Wake::Retry),
+                            ));
+                        } else {
+                            // Nothing to shed (every connection is busy, or
+                            // the error is another): the listener is still
+                            // readable, so wait instead of spinning.
+                            tame::timer(trouble.backoff, mkevent!(r, Wake::Retry));
+                            trouble.backoff = (trouble.backoff * 2).min(MAX_BACKOFF);
+                        }
                     }
                 }
-                listener.accept(mkevent!(r, Wake::Accepted, accepted));
             }
+            Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
             Some(Wake::Signal(sig)) => {
                 // Closing the listener refuses new connections and cancels
                 // the accept that waits.
@@ -83,78 +193,213 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
         }
     }
     // Cancelling `r` drops the other signal's wait (and, if the loop ended
-    // otherwise, the accept's).
+    // otherwise, the accept's or the retry's).
     r.cancel();
+    conns::forget_on_free();
     Shutdown::drain();
 }
 
+/// Whether an accept failed for lack of file descriptors.
+fn out_of_fds(e: &io::Error) -> bool {
+    // EMFILE (the process's limit) and ENFILE (the system's).
+    matches!(e.raw_os_error(), Some(24 | 23))
+}
+
+/// `ev`, given `Err(Timeout)` if `limit` runs out first (`None`: no limit).
+fn bounded(
+    limit: Option<Duration>,
+    ev: Event<Result<io::Result<()>, Timeout>>,
+) -> Event<io::Result<()>> {
+    match limit {
+        Some(d) => tame::add_timeout(d, ev),
+        None => ev.map(Ok),
+    }
+}
+
 /// One connection: read a request head, answer it, again until the client
-/// closes, errs, idles out or asks to close.
+/// closes, errs, idles out, runs out of time for its head or asks to close.
+/// Started with an empty inbox and no request under way; a response that
+/// had to wait for the socket ([`write_rest`]) starts it again with what it
+/// held.
 ///
 /// While waiting for bytes the connection holds no buffer: it waits for
-/// readability (with the idle timeout), then reads what arrived into the
-/// site's one shared buffer and keeps only an unfinished head. Responses
-/// are written at once when the socket takes them (the common case), and
-/// through `write_all` when it does not.
+/// readability (with the idle timeout, or the head's deadline), then reads
+/// what arrived into the site's one shared buffer and keeps only an
+/// unfinished head (its [`Inbox`]). Responses are written at once when the
+/// socket takes them (the common case); when it does not, [`write_rest`]
+/// takes the connection over, so that this function's state, which every
+/// idle connection holds, need not hold what a slow write needs.
 #[tamed]
-fn serve(stream: TcpStream, site: Rc<Site>) {
-    // Unfinished request head (empty, no allocation, while idle), and the
-    // mark of a request under way (held from its first bytes to the end of
-    // its response). The other variables are declared where they are used,
-    // so that an idle connection's state holds only what waiting needs.
+fn serve(conn: Conn, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
+    // The connection's unfinished input (empty, no allocation, while idle);
+    // the mark of a request under way (held from its first bytes to the end
+    // of its response); whether its head ran out of time. The other
+    // variables are declared where they are used, so that an idle
+    // connection's state holds only what waiting needs.
     tvars! {
-        let mut pending: Vec<u8> = Vec::new();
-        let mut busy: Option<Busy> = None;
+        let mut inbox = inbox;
+        let mut busy = busy;
+        let mut late = false;
     }
     loop {
-        let step = site.next_step(&stream, &mut pending);
-        if matches!(step, Step::Respond(_)) || !pending.is_empty() {
+        let step = if std::mem::take(&mut late) {
+            Step::Respond(site.status(408, "Request Timeout"))
+        } else {
+            site.next_step(&conn.stream, &mut inbox)
+        };
+        if matches!(step, Step::Respond(_)) || !inbox.is_empty() {
             busy.get_or_insert_with(Busy::new);
         }
         match step {
             Step::Respond(reply) => {
-                let keep_alive = reply.keep_alive && !Shutdown::draining();
-                let wrote = write_now(&stream, &reply.bytes);
-                // What is left to write was copied: the prepared response
-                // need not be kept while the rest waits for the socket.
-                drop(reply);
-                match wrote {
+                conn.head_done();
+                let then = if reply.keep_alive && !Shutdown::draining() {
+                    Then::Serve
+                } else if reply.error || !inbox.is_empty() {
+                    // After an error, or with requests unanswered, what the
+                    // client still sends must be drained.
+                    Then::Linger
+                } else {
+                    Then::Close
+                };
+                match write_now(&conn.stream, &reply.bytes) {
                     Ok(None) => {}
-                    Ok(Some(left)) => {
-                        // The socket took part of it: wait and write the rest.
-                        let mut rest = left;
-                        let mut written: io::Result<()> = Ok(());
-                        twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(rest, written)); }
-                        if written.is_err() {
-                            return;
-                        }
+                    Ok(Some(rest)) => {
+                        write_rest(conn, site, inbox, busy, rest, then);
+                        return;
                     }
                     Err(_) => return,
                 }
-                if !keep_alive {
-                    return;
+                conn.progressed();
+                match then {
+                    Then::Serve => {}
+                    Then::Linger => {
+                        linger(conn, site);
+                        return;
+                    }
+                    Then::Close => return,
                 }
             }
             Step::Wait => {
-                if pending.is_empty() {
+                let limit = if inbox.is_empty() {
                     // Idle: no request under way.
                     busy = None;
+                    conn.head_done();
                     if Shutdown::draining() {
                         return;
                     }
+                    site.idle
+                } else if let Some(head) = site.head {
+                    // A head under way must be whole by its deadline, set
+                    // at its first bytes: reads do not extend it. (And it
+                    // must not stall for the idle time either.)
+                    let left = conn.head_time_left(head);
+                    Some(site.idle.map_or(left, |idle| idle.min(left)))
+                } else {
+                    site.idle
+                };
+                let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
+                twait! { conn.stream.readable(bounded(limit, mkevent!(ready))); }
+                match ready {
+                    Ok(Ok(())) => {}
+                    // Out of time in the middle of a head: 408.
+                    Err(Timeout) if !inbox.is_empty() => late = true,
+                    // Idle for too long, or the socket failed.
+                    _ => return,
+                }
+            }
+            Step::Close => return,
+        }
+    }
+}
+
+/// What a connection does once a response is written.
+#[derive(Clone, Copy)]
+enum Then {
+    /// Serve the next request (keep-alive).
+    Serve,
+    /// Close lingering: the client may still be sending.
+    Linger,
+    /// Close.
+    Close,
+}
+
+/// Writes the `rest` of a response as the socket drains (each wait bounded
+/// by the idle timeout: a client that takes nothing for that long is
+/// dropped), then goes on with the connection as `then` says.
+#[tamed]
+fn write_rest(
+    conn: Conn,
+    site: Rc<Site>,
+    inbox: Inbox,
+    busy: Option<Busy>,
+    rest: Vec<u8>,
+    then: Then,
+) {
+    let mut off = 0;
+    while off < rest.len() {
+        let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
+        twait! { conn.stream.writable(bounded(site.idle, mkevent!(ready))); }
+        if !matches!(ready, Ok(Ok(()))) {
+            return;
+        }
+        match conn.stream.try_write(&rest[off..]) {
+            Ok(n) => off += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+    drop(rest);
+    conn.progressed();
+    match then {
+        Then::Serve => serve(conn, site, inbox, busy),
+        Then::Linger => linger(conn, site),
+        Then::Close => {}
+    }
+}
+
+/// Closes `conn` gracefully after an error response: shuts down its
+/// writing side (the client sees the response, then end of stream), reads
+/// and discards what the client still sends until it closes its side, or
+/// `--linger-bytes` were read, or `--linger-ms` passed; then closes. A
+/// close with unread input would send a reset, which can destroy the
+/// response before the client reads it.
+#[tamed]
+fn linger(conn: Conn, site: Rc<Site>) {
+    conn.lingering();
+    if conn.stream.shutdown(std::net::Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + site.linger;
+    let mut drained = 0;
+    loop {
+        let read = conn.stream.try_read(&mut site.scratch.borrow_mut());
+        match read {
+            // The client closed its side: nothing unread, a clean close.
+            Ok(0) => return,
+            Ok(n) => {
+                drained += n;
+                if drained >= site.linger_bytes {
+                    return;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return;
                 }
                 let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
-                if site.idle.is_zero() {
-                    twait! { stream.readable(mkevent!(ready).map(Ok)); }
-                } else {
-                    twait! { stream.readable(tame::add_timeout(site.idle, mkevent!(ready))); }
-                }
-                // Timed out (idle or a slow head), or the socket failed.
+                twait! { conn.stream.readable(tame::add_timeout(left, mkevent!(ready))); }
                 if !matches!(ready, Ok(Ok(()))) {
                     return;
                 }
             }
-            Step::Close => return,
+            Err(_) => return,
         }
     }
 }
@@ -184,6 +429,8 @@ fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<Option<Vec<u8>>> {
 struct Reply {
     bytes: Rc<[u8]>,
     keep_alive: bool,
+    /// An error response: the connection closes after it, lingering.
+    error: bool,
 }
 
 /// A file with its responses prepared, for keep-alive and for close.
@@ -246,10 +493,17 @@ impl Shutdown {
     }
 }
 
-/// The served directory and its cache.
+/// The served directory, its cache and the limits.
 struct Site {
     root: PathBuf,
-    idle: Duration,
+    /// `--idle-ms` (`None`: no limit).
+    idle: Option<Duration>,
+    /// `--head-ms` (`None`: no limit).
+    head: Option<Duration>,
+    /// `--linger-ms`.
+    linger: Duration,
+    /// `--linger-bytes`.
+    linger_bytes: usize,
     files: RefCell<HashMap<String, Option<Rc<Cached>>>>,
     errors: RefCell<HashMap<u16, Rc<[u8]>>>,
     /// The one read buffer of all connections (one thread, one read at a time).
@@ -257,73 +511,40 @@ struct Site {
 }
 
 impl Site {
-    /// The next request of a connection whose unfinished bytes are
-    /// `pending`: answered from what is there, or read from the socket (into
-    /// the shared buffer) if nothing complete is.
-    fn next_step(&self, stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
-        if pending.is_empty() {
-            // Read into the shared buffer, answer straight from it, and
-            // keep only what follows the first head.
-            let mut scratch = self.scratch.borrow_mut();
-            match stream.try_read(&mut scratch) {
-                Ok(0) => Step::Close,
-                Ok(n) => match http::head_end(&scratch[..n]) {
-                    Some(end) => {
-                        pending.extend_from_slice(&scratch[end..n]);
-                        Step::Respond(self.answer(&scratch[..end]))
-                    }
-                    None => {
-                        pending.extend_from_slice(&scratch[..n]);
-                        self.incomplete(pending)
-                    }
-                },
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Wait,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Wait,
-                Err(_) => Step::Close,
-            }
-        } else if let Some(end) = http::head_end(pending) {
-            // A pipelined request is already here.
-            let reply = self.answer(&pending[..end]);
-            pending.drain(..end);
-            if pending.is_empty() {
-                *pending = Vec::new(); // idle connections hold no buffer
-            }
-            Step::Respond(reply)
-        } else {
-            let mut scratch = self.scratch.borrow_mut();
-            match stream.try_read(&mut scratch) {
-                Ok(0) => Step::Close,
-                Ok(n) => {
-                    pending.extend_from_slice(&scratch[..n]);
-                    drop(scratch);
-                    match http::head_end(pending) {
-                        Some(_) => self.next_step(stream, pending),
-                        None => self.incomplete(pending),
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Step::Wait,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => Step::Wait,
-                Err(_) => Step::Close,
-            }
+    /// The next request of a connection whose unfinished input is `inbox`:
+    /// decided from what is there if it can be (a pipelined request, a head
+    /// already too large), else read from the socket into the shared buffer.
+    fn next_step(&self, stream: &TcpStream, inbox: &mut Inbox) -> Step {
+        match inbox.next_held() {
+            Next::Head(raw) => return Step::Respond(self.answer(raw)),
+            Next::Refuse(e) => return Step::Respond(self.error(e)),
+            Next::Read => {}
         }
-    }
-
-    /// A head that has not ended yet: wait for more, unless it is too long.
-    fn incomplete(&self, pending: &mut Vec<u8>) -> Step {
-        if pending.len() >= http::HEAD_LIMIT {
-            pending.clear();
-            Step::Respond(self.error(ParseError::HeadTooLarge))
-        } else {
-            Step::Wait
+        let mut scratch = self.scratch.borrow_mut();
+        match stream.try_read(&mut scratch) {
+            Ok(0) => Step::Close,
+            Ok(n) => match inbox.push(&scratch[..n]) {
+                Next::Head(raw) => Step::Respond(self.answer(raw)),
+                Next::Refuse(e) => Step::Respond(self.error(e)),
+                Next::Read => Step::Wait,
+            },
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Step::Wait
+            }
+            Err(_) => Step::Close,
         }
     }
 
     fn answer(&self, raw: &[u8]) -> Reply {
-        let head = match http::parse(raw) {
-            Ok(h) => h,
-            Err(e) => return self.error(e),
-        };
-        self.respond(&head)
+        match http::parse(raw) {
+            Ok(head) => self.respond(&head),
+            Err(e) => self.error(e),
+        }
     }
 
     fn respond(&self, head: &Head<'_>) -> Reply {
@@ -334,7 +555,10 @@ impl Site {
             Method::Get | Method::Head => {}
             Method::Other => return self.error(ParseError::MethodNotAllowed),
         }
-        let file = self.file(head.path);
+        let file = match self.file(head.path) {
+            Ok(f) => f,
+            Err(_) => return self.status(503, "Service Unavailable"),
+        };
         let bytes = match (&file, head.method) {
             (Some(f), Method::Get) => f.full[ka].clone(),
             (Some(f), _) => f.head_only[ka].clone(),
@@ -348,39 +572,62 @@ impl Site {
                 Rc::from(v)
             }
         };
-        Reply { bytes, keep_alive }
+        Reply {
+            bytes,
+            keep_alive,
+            error: false,
+        }
     }
 
-    /// The cached responses of `path`, reading the file on first use.
-    fn file(&self, path: &str) -> Option<Rc<Cached>> {
+    /// The cached responses of `path` (`None`: 404), reading the file on
+    /// first use.
+    ///
+    /// # Errors
+    ///
+    /// Out of file descriptors (or memory) while reading the file: not
+    /// cached, the next request tries again.
+    fn file(&self, path: &str) -> io::Result<Option<Rc<Cached>>> {
         if let Some(c) = self.files.borrow().get(path) {
-            return c.clone();
+            return Ok(c.clone());
         }
-        let cached = http::resolve(&self.root, path)
-            .and_then(|p| std::fs::read(&p).ok().map(|body| (p, body)))
-            .map(|(p, body)| {
-                let ctype = http::content_type(&p);
-                let make = |keep: bool, with_body: bool| -> Rc<[u8]> {
-                    let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
-                    if with_body {
-                        v.extend_from_slice(&body);
-                    }
-                    Rc::from(v)
-                };
-                Rc::new(Cached {
-                    full: [make(false, true), make(true, true)],
-                    head_only: [make(false, false), make(true, false)],
-                })
-            });
+        let found = match http::resolve(&self.root, path) {
+            None => None,
+            Some(p) => match std::fs::read(&p) {
+                Ok(body) => Some((p, body)),
+                Err(e) if out_of_fds(&e) || e.kind() == io::ErrorKind::OutOfMemory => {
+                    return Err(e)
+                }
+                Err(_) => None,
+            },
+        };
+        let cached = found.map(|(p, body)| {
+            let ctype = http::content_type(&p);
+            let make = |keep: bool, with_body: bool| -> Rc<[u8]> {
+                let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
+                if with_body {
+                    v.extend_from_slice(&body);
+                }
+                Rc::from(v)
+            };
+            Rc::new(Cached {
+                full: [make(false, true), make(true, true)],
+                head_only: [make(false, false), make(true, false)],
+            })
+        });
         self.files
             .borrow_mut()
             .insert(path.to_owned(), cached.clone());
-        cached
+        Ok(cached)
     }
 
-    /// An error response; the connection closes after it.
+    /// The response to a refused request; the connection closes after it.
     fn error(&self, e: ParseError) -> Reply {
         let (code, reason) = e.status();
+        self.status(code, reason)
+    }
+
+    /// An error response with this status; the connection closes after it.
+    fn status(&self, code: u16, reason: &str) -> Reply {
         let bytes = self
             .errors
             .borrow_mut()
@@ -395,14 +642,56 @@ impl Site {
         Reply {
             bytes,
             keep_alive: false,
+            error: true,
         }
     }
 }
 
-fn main() {
+const HELP: &str = "\
+knot: an HTTP/1.1 static file server on one thread, one tamed function per connection
+
+usage: knot --root DIR --port PORT [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
+  --root DIR          the directory to serve (files are cached in memory on first request)
+  --port PORT         port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line
+  --idle-ms MS        close a connection whose client sends nothing (before or between requests, or in the
+                      middle of a head: then after a 408) or takes none of its response for MS milliseconds
+                      (default 30000; 0: never)
+  --head-ms MS        a request head must be whole within MS milliseconds of its first byte, or the client
+                      gets 408 and the connection closes (default 10000; 0: no limit but --idle-ms)
+  --linger-ms MS      after an error response, read and discard what the client still sends for at most
+                      MS milliseconds before closing, so that the response is not lost to a reset (default 5000)
+  --linger-bytes N    ... and at most N bytes (default 1048576)
+
+Out of file descriptors, knot sheds the connections least worth keeping (lingering, then the longest
+without a completed response) so that new clients are still served.
+SIGINT or SIGTERM: stop accepting, finish the requests under way, exit 0";
+
+/// The flags' values.
+struct Flags {
+    root: PathBuf,
+    port: u16,
+    idle_ms: u64,
+    head_ms: u64,
+    linger_ms: u64,
+    linger_bytes: usize,
+}
+
+fn flags() -> Flags {
     let mut root: Option<PathBuf> = None;
-    let mut port: u16 = 8080;
-    let mut idle_ms: u64 = 30_000;
+    let mut f = Flags {
+        root: PathBuf::new(),
+        port: 8080,
+        idle_ms: 30_000,
+        head_ms: 10_000,
+        linger_ms: 5_000,
+        linger_bytes: 1 << 20,
+    };
+    fn number<T: std::str::FromStr>(flag: &str, v: Option<String>) -> T {
+        match v.map(|v| v.parse()) {
+            Some(Ok(n)) => n,
+            _ => usage(&format!("{flag} needs a number")),
+        }
+    }
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -413,28 +702,14 @@ fn main() {
                         .unwrap_or_else(|| usage("--root needs a directory")),
                 )
             }
-            "--port" => {
-                port = match args.next().map(|p| p.parse()) {
-                    Some(Ok(p)) => p,
-                    _ => usage("--port needs a number"),
-                }
-            }
-            "--idle-ms" => {
-                idle_ms = match args.next().map(|p| p.parse()) {
-                    Some(Ok(p)) => p,
-                    _ => usage("--idle-ms needs a number"),
-                }
-            }
+            "--port" => f.port = number("--port", args.next()),
+            "--idle-ms" => f.idle_ms = number("--idle-ms", args.next()),
+            "--head-ms" => f.head_ms = number("--head-ms", args.next()),
+            "--linger-ms" => f.linger_ms = number("--linger-ms", args.next()),
+            "--linger-bytes" => f.linger_bytes = number("--linger-bytes", args.next()),
             "-h" | "--help" => {
-                println!(
-                    "knot: an HTTP/1.1 static file server on one thread, one tamed function per connection\n\n\
-                     usage: knot --root DIR --port PORT [--idle-ms MS]\n  \
-                     --root DIR     the directory to serve (files are cached in memory on first request)\n  \
-                     --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
-                     --idle-ms MS   close a connection idle for MS milliseconds (default 30000; 0: never)\n\n\
-                     SIGINT or SIGTERM: stop accepting, finish the requests under way, exit 0"
-                );
-                return;
+                println!("{HELP}");
+                std::process::exit(0);
             }
             other => usage(&format!("unknown argument {other:?}")),
         }
@@ -445,6 +720,12 @@ fn main() {
     if !root.is_dir() {
         usage(&format!("{} is not a directory", root.display()));
     }
+    f.root = root;
+    f
+}
+
+fn main() {
+    let f = flags();
     // Before anything else: a signal that comes early then waits for the
     // accept loop instead of ending the process.
     for sig in [Signal::Int, Signal::Term] {
@@ -452,10 +733,14 @@ fn main() {
             eprintln!("knot: cannot block {sig}: {e}");
         }
     }
-    let listener = tame_suite::listen_and_announce("knot", port);
+    let listener = tame_suite::listen_and_announce("knot", f.port);
+    let ms = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
     let site = Rc::new(Site {
-        root,
-        idle: Duration::from_millis(idle_ms),
+        root: f.root,
+        idle: ms(f.idle_ms),
+        head: ms(f.head_ms),
+        linger: Duration::from_millis(f.linger_ms),
+        linger_bytes: f.linger_bytes,
         files: RefCell::new(HashMap::new()),
         errors: RefCell::new(HashMap::new()),
         scratch: RefCell::new(vec![0; 16 * 1024]),

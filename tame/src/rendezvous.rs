@@ -500,8 +500,6 @@ impl<I> fmt::Debug for Rendezvous<I> {
     }
 }
 
-impl<I> Unpin for Rendezvous<I> {}
-
 impl<I: 'static> futures_core::Stream for Rendezvous<I> {
     type Item = I;
 

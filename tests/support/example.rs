@@ -46,6 +46,12 @@ impl Server {
         }
     }
 
+    /// Its stderr lines as they come (started with [`start_watching_stderr`]
+    /// or [`start_with_fd_limit`]).
+    pub fn stderr_lines(&self) -> &mpsc::Receiver<String> {
+        self.stderr.as_ref().expect("started watching stderr")
+    }
+
     /// Waits (at most a minute) for it to exit on its own.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -99,17 +105,51 @@ pub fn example(name: &str) -> PathBuf {
 }
 
 pub fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
-    start_with(name, args, root, false)
+    start_with(name, args, root, false, None)
 }
 
 /// As [`start`], with its stderr lines collected for
 /// [`Server::wait_for_stderr`] (and echoed to the test's stderr).
 pub fn start_watching_stderr(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
-    start_with(name, args, root, true)
+    start_with(name, args, root, true, None)
 }
 
-fn start_with(name: &str, args: &[&str], root: Option<TempDir>, watch_stderr: bool) -> Server {
-    let mut child = Command::new(example(name))
+/// As [`start_watching_stderr`], with the server's open-files limit (soft
+/// and hard) set to `nofile` before it starts.
+pub fn start_with_fd_limit(
+    name: &str,
+    args: &[&str],
+    root: Option<TempDir>,
+    nofile: u64,
+) -> Server {
+    start_with(name, args, root, true, Some(nofile))
+}
+
+fn start_with(
+    name: &str,
+    args: &[&str],
+    root: Option<TempDir>,
+    watch_stderr: bool,
+    nofile: Option<u64>,
+) -> Server {
+    let mut cmd = Command::new(example(name));
+    if let Some(n) = nofile {
+        use std::os::unix::process::CommandExt;
+        let limit = rustix::process::Rlimit {
+            current: Some(n),
+            maximum: Some(n),
+        };
+        // SAFETY: the closure runs in the forked child before exec and only
+        // makes one system call (setrlimit is async-signal-safe); it
+        // allocates nothing (the limit is copied in).
+        unsafe {
+            cmd.pre_exec(move || {
+                rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)
+                    .map_err(std::io::Error::from)
+            });
+        }
+    }
+    let mut child = cmd
         .args(args)
         .stdout(Stdio::piped())
         .stderr(if watch_stderr {

@@ -64,6 +64,8 @@ mod resolver;
 pub mod server;
 pub mod wire;
 
+#[doc(hidden)]
+pub use resolver::__replies;
 pub use resolver::Resolver;
 
 /// What a lookup delivers: the addresses (IPv4 first), or why not.

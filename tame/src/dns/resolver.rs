@@ -621,6 +621,45 @@ fn addresses(m: &Message, name: &str, qtype: u16) -> Result<Vec<IpAddr>, &'stati
     Err("CNAME chain too long or looping")
 }
 
+/// Feeds `replies` (datagrams and their sources) to a lookup of `name`
+/// whose A and AAAA queries have the ids `ids` and went to every one of
+/// `servers`, through the code a lookup runs on each datagram it receives;
+/// returns which query each reply was taken as the answer to (`None`:
+/// ignored) and the lookup's result after the last one. No socket, no
+/// loop: this is how `fuzz/` drives the reply matching. Not part of the
+/// API.
+#[doc(hidden)]
+pub fn __replies(
+    name: &str,
+    servers: &[SocketAddr],
+    ids: [u16; 2],
+    replies: &[(SocketAddr, &[u8])],
+) -> (Vec<Option<usize>>, LookupResult) {
+    let config = Config {
+        servers: servers.into(),
+        timeout: DEFAULT_TIMEOUT,
+        hosts: Rc::new(Hosts::default()),
+    };
+    let mut q = match Lookup::new(name, &config) {
+        Ok(q) => q,
+        Err(e) => return (vec![None; replies.len()], Err(e)),
+    };
+    for (query, id) in q.queries.iter_mut().zip(ids) {
+        query.id = id;
+    }
+    q.sent.fill(true);
+    let taken = replies
+        .iter()
+        .map(|&(from, msg)| {
+            let taken = q.matching(msg, from);
+            // As a receive delivers it.
+            let _ = q.received((msg.to_vec(), Ok((msg.len(), from))));
+            taken
+        })
+        .collect();
+    (taken, q.result(None))
+}
+
 thread_local! {
     static RNG: Cell<u64> = Cell::new(seed());
 }

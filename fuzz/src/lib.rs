@@ -1,0 +1,329 @@
+//! What each fuzz target checks, as plain functions over the fuzzer's
+//! bytes: the targets in `fuzz_targets/` call them under libFuzzer (`cargo
+//! fuzz run TARGET`, see `fuzz/run`), and `tests/corpus.rs` runs the
+//! committed corpus through them on stable Rust. A check fails by
+//! panicking.
+//!
+//! | target | code under test | property |
+//! |---|---|---|
+//! | [`dns_wire`] | `tame::dns::wire` | decoding never panics; a decoded message encodes, and decodes back to itself |
+//! | [`http_split`] | `tame_suite::http::parse_request` | cut at every byte, the parser agrees with the whole: incomplete until the decision, then the same decision |
+//! | [`knot_inbox`] | `tame_suite::http::Inbox` (knot's per-connection reading) | over any split into reads, the requests and errors are those of the one-shot parser, decided before any further read; at most an unfinished head held, nothing while idle |
+//! | [`dns_reply`] | the resolver's reply matching (`tame::dns::__replies`) | a reply is taken iff its source, id, opcode and question match an unanswered query; replies not taken change nothing |
+
+use std::net::{IpAddr, SocketAddr};
+
+use tame::dns::wire::{self, Message, RData};
+use tame_suite::http::{self, Inbox, Next, ParseError, Parsed, HEAD_LIMIT};
+
+/// DNS messages: `Message::decode` and `decode_head` never panic; the head
+/// of a message that decodes is its header and first question; a decoded
+/// message encodes, the encoding decodes to the same message, and encoding
+/// that again gives the same bytes.
+pub fn dns_wire(data: &[u8]) {
+    let head = wire::decode_head(data);
+    let Ok(m) = Message::decode(data) else {
+        return;
+    };
+    match head {
+        Ok((h, q)) => {
+            assert_eq!(h, m.header);
+            assert_eq!(Some(&q), m.questions.first());
+        }
+        Err(_) => assert!(m.questions.is_empty(), "the head of a message that decodes"),
+    }
+    let bytes = m.encode().expect("a decoded message encodes");
+    let again = Message::decode(&bytes).expect("an encoded message decodes");
+    assert_eq!(again, m, "decode(encode(m)) == m");
+    assert_eq!(
+        again.encode().unwrap(),
+        bytes,
+        "encoding is a function of the message"
+    );
+}
+
+/// The result of parsing, owned (for comparing results of different
+/// buffers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Incomplete,
+    Request {
+        method: http::Method,
+        path: String,
+        keep_alive: bool,
+        consumed: usize,
+    },
+    Error(ParseError),
+}
+
+fn outcome(r: Result<Parsed<'_>, ParseError>) -> Outcome {
+    match r {
+        Ok(Parsed::Incomplete) => Outcome::Incomplete,
+        Ok(Parsed::Complete { head, consumed }) => Outcome::Request {
+            method: head.method,
+            path: head.path.to_owned(),
+            keep_alive: head.keep_alive,
+            consumed,
+        },
+        Err(e) => Outcome::Error(e),
+    }
+}
+
+/// The request parser cut at every byte against the whole: every prefix is
+/// incomplete until some length, and from there on gives the decision the
+/// whole buffer gives. Incomplete means shorter than [`HEAD_LIMIT`]; a head
+/// is taken whole (its blank line included) and never longer than the
+/// limit. Inputs up to a few KiB (`-max_len` in `fuzz/run`): the check is
+/// quadratic.
+pub fn http_split(data: &[u8]) {
+    let whole = outcome(http::parse_request(data));
+    let mut decided = None;
+    for cut in 0..=data.len() {
+        let prefix = &data[..cut];
+        let got = outcome(http::parse_request(prefix));
+        match &got {
+            Outcome::Incomplete => {
+                assert!(
+                    decided.is_none(),
+                    "incomplete again at {cut} after {decided:?}"
+                );
+                assert!(cut < HEAD_LIMIT, "{cut} bytes without a head are too many");
+            }
+            Outcome::Request { consumed, .. } => {
+                assert!(*consumed <= cut && *consumed <= HEAD_LIMIT);
+                assert!(prefix[..*consumed].ends_with(b"\r\n\r\n"));
+                assert_eq!(http::head_end(prefix), Some(*consumed));
+            }
+            Outcome::Error(_) => {}
+        }
+        match &decided {
+            None if got != Outcome::Incomplete => decided = Some(got),
+            None => {}
+            Some(d) => assert_eq!(&got, d, "cut at {cut}"),
+        }
+    }
+    assert_eq!(decided.unwrap_or(Outcome::Incomplete), whole);
+}
+
+/// A tiny deterministic generator for read sizes.
+struct Lengths(u32);
+
+impl Lengths {
+    fn next(&mut self, max: usize) -> usize {
+        // xorshift32
+        let mut x = self.0.max(1);
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.0 = x;
+        1 + (x as usize) % max
+    }
+}
+
+/// knot's per-connection reading ([`Inbox`]), the class of issue 12's 431
+/// that never came. The input is 4 bytes choosing how the stream is cut
+/// into reads (sizes 1 to 1, 7, 64, 1,024 or 16,384: knot reads at most
+/// 16 KiB), then the stream. Driven as knot drives it (ask the bytes held
+/// first, read only when told to, stop at an error), it must answer the
+/// requests and the error the one-shot parser finds in the whole stream,
+/// in order; when it asks for a read, it holds exactly the bytes not yet
+/// answered, fewer than [`HEAD_LIMIT`] and no head among them (so no
+/// decision waits for the client's next byte), and no buffer at all if
+/// that is none.
+pub fn knot_inbox(data: &[u8]) {
+    let Some((cfg, stream)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let max = [1, 7, 64, 1024, 16 * 1024][usize::from(cfg[0]) % 5];
+    let mut lengths = Lengths(u32::from_le_bytes(*cfg));
+
+    // The one-shot parser over the whole stream.
+    let mut want = Vec::new();
+    let mut at = 0;
+    let want_end = loop {
+        match outcome(http::parse_request(&stream[at..])) {
+            o @ Outcome::Request { consumed, .. } => {
+                assert!(consumed > 0, "a head is never empty");
+                at += consumed;
+                want.push(o);
+            }
+            o => break o,
+        }
+    };
+
+    // The inbox, fed the stream read by read.
+    let mut got = Vec::new();
+    let mut inbox = Inbox::new();
+    // The stream's bytes [answered, fed) are held; those before `checked`
+    // (from `answered` on) are known to hold no end of head.
+    let (mut fed, mut answered, mut checked) = (0usize, 0usize, 0usize);
+    let mut next = inbox.next_held();
+    let got_end = loop {
+        let raw = match next {
+            Next::Head(raw) => raw,
+            Next::Refuse(e) => break Outcome::Error(e),
+            Next::Read => {
+                assert_eq!(
+                    inbox.len(),
+                    fed - answered,
+                    "every byte not answered is held"
+                );
+                assert!(inbox.len() < HEAD_LIMIT, "held {} bytes", inbox.len());
+                // No end of head among the bytes held (only the new ones
+                // and the 3 before them can end one: linear, not quadratic).
+                let from = checked.saturating_sub(3).max(answered);
+                assert_eq!(
+                    http::head_end(&stream[from..fed]),
+                    None,
+                    "a whole head is held: answer it before reading"
+                );
+                checked = fed;
+                if inbox.is_empty() {
+                    assert_eq!(inbox.capacity(), 0, "an idle connection holds no buffer");
+                }
+                if fed == stream.len() {
+                    break Outcome::Incomplete;
+                }
+                let n = lengths.next(max).min(stream.len() - fed);
+                let read = &stream[fed..fed + n];
+                fed += n;
+                next = inbox.push(read);
+                continue;
+            }
+        };
+        let consumed = raw.len();
+        assert_eq!(raw, &stream[answered..answered + consumed]);
+        match http::parse(raw) {
+            Ok(head) => got.push(Outcome::Request {
+                method: head.method,
+                path: head.path.to_owned(),
+                keep_alive: head.keep_alive,
+                consumed,
+            }),
+            Err(e) => break Outcome::Error(e),
+        }
+        answered += consumed;
+        next = inbox.next_held();
+    };
+    assert_eq!(got, want, "the requests answered");
+    assert_eq!(got_end, want_end, "how it ends");
+}
+
+/// The resolver's reply matching, driven through the code a lookup runs on
+/// each datagram. Input: a byte choosing the nameservers (one to three of
+/// 127.0.0.1:53, 127.0.0.2:53, [::1]:53), a byte choosing the name, four
+/// bytes of query ids (A, AAAA), then replies, each a byte choosing its
+/// source (a nameserver, one that was not asked, a wrong port), two bytes
+/// of length and the datagram.
+///
+/// Checked: a reply is taken as an answer iff it comes from a nameserver
+/// asked, is a standard query's response with one question, and its id
+/// and question (type, class IN, the name in any case) are those of a
+/// query not answered yet; the result is the same with the replies not
+/// taken left out (never trusted, never an error); addresses come only from
+/// the answers taken, IPv4 first; no reply taken means a timeout.
+pub fn dns_reply(data: &[u8]) {
+    const NAMES: [&str; 4] = ["host-a.test", "alias.test", "a.b.c.example", "x"];
+    let all: [SocketAddr; 5] = [
+        "127.0.0.1:53".parse().unwrap(),
+        "127.0.0.2:53".parse().unwrap(),
+        "[::1]:53".parse().unwrap(),
+        // Not asked: another address, and a nameserver's address with another port.
+        "127.0.0.9:53".parse().unwrap(),
+        "127.0.0.1:5353".parse().unwrap(),
+    ];
+    let Some((&[servers_b, name_b, a0, a1, b0, b1], mut rest)) = data.split_first_chunk::<6>()
+    else {
+        return;
+    };
+    let servers = &all[..1 + usize::from(servers_b) % 3];
+    let name = NAMES[usize::from(name_b) % NAMES.len()];
+    let ids = [u16::from_le_bytes([a0, a1]), u16::from_le_bytes([b0, b1])];
+    if ids[0] == ids[1] {
+        return; // a lookup never uses one id twice
+    }
+    let mut replies = Vec::new();
+    while let Some((&[src, l0, l1], tail)) = rest.split_first_chunk::<3>() {
+        let len = usize::from(u16::from_le_bytes([l0, l1])).min(tail.len());
+        replies.push((all[usize::from(src) % all.len()], &tail[..len]));
+        rest = &tail[len..];
+    }
+
+    let (taken, result) = tame::dns::__replies(name, servers, ids, &replies);
+    assert_eq!(taken.len(), replies.len());
+
+    // What the contract says each reply is.
+    let mut answered = [false; 2];
+    for (&(from, msg), &took) in replies.iter().zip(&taken) {
+        let expected = servers
+            .contains(&from)
+            .then(|| wire::decode_head(msg).ok())
+            .flatten()
+            .and_then(|(h, q)| {
+                let i = (0..2).find(|&i| ids[i] == h.id && !answered[i])?;
+                let qtype = [wire::TYPE_A, wire::TYPE_AAAA][i];
+                let matches = h.response
+                    && h.opcode == 0
+                    && h.qdcount == 1
+                    && q.qtype == qtype
+                    && q.qclass == wire::CLASS_IN
+                    && wire::same_name(&q.name, name);
+                matches.then_some(i)
+            });
+        assert_eq!(took, expected, "reply from {from}: {msg:02x?}");
+        if let Some(i) = took {
+            answered[i] = true;
+        }
+    }
+
+    // Replies not taken change nothing.
+    let only_taken: Vec<(SocketAddr, &[u8])> = replies
+        .iter()
+        .zip(&taken)
+        .filter(|(_, t)| t.is_some())
+        .map(|(r, _)| *r)
+        .collect();
+    let (retaken, again) = tame::dns::__replies(name, servers, ids, &only_taken);
+    assert!(retaken.iter().all(Option::is_some));
+    assert_eq!(format!("{again:?}"), format!("{result:?}"));
+
+    match &result {
+        Ok(addrs) => {
+            assert!(!addrs.is_empty(), "Ok with no address");
+            // Each address is in the answer section of a reply taken.
+            let mut offered = Vec::new();
+            for (_, msg) in &only_taken {
+                if let Ok(m) = Message::decode(msg) {
+                    for r in &m.answers {
+                        match r.data {
+                            RData::A(a) => offered.push(IpAddr::V4(a)),
+                            RData::Aaaa(a) => offered.push(IpAddr::V6(a)),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            assert!(
+                addrs.iter().all(|a| offered.contains(a)),
+                "{addrs:?} not among {offered:?}"
+            );
+            let first_v6 = addrs
+                .iter()
+                .position(IpAddr::is_ipv6)
+                .unwrap_or(addrs.len());
+            assert!(
+                addrs[first_v6..].iter().all(IpAddr::is_ipv6),
+                "IPv4 first: {addrs:?}"
+            );
+        }
+        Err(e) => {
+            let _ = e.to_string();
+            if only_taken.is_empty() {
+                assert!(
+                    matches!(e, tame::dns::Error::Timeout { .. }),
+                    "no reply taken gives a timeout, not {e:?}"
+                );
+            }
+        }
+    }
+}
