@@ -1,6 +1,6 @@
-//! The descriptor and signal rows of DESIGN.md ("The toolkit"), used with
-//! exactly the names and signatures written there: if this file stops
-//! compiling, the contract broke.
+//! The descriptor and signal rows of the public contract (the names and
+//! signatures programs we have not seen are written against), used exactly
+//! as spelled there: if this file stops compiling, the contract broke.
 #![deny(warnings)]
 // The spelled-out types are the point of this file.
 #![allow(clippy::type_complexity)]

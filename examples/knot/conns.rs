@@ -24,8 +24,8 @@ use tame::Event;
 
 /// A connection: its stream, registered in this thread's table, and the
 /// deadline of the request head under way. 16 bytes besides the stream's
-/// allocation (a connection's state is kept small: DESIGN.md's idle
-/// memory target).
+/// allocation (a connection's state is kept small: the idle-memory goal
+/// of bench/README.md's second figure).
 pub struct Conn {
     pub stream: TcpStream,
     slot: u32,

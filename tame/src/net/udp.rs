@@ -260,7 +260,7 @@ impl UdpSocket {
     /// let (n, from) = res.unwrap();
     /// assert_eq!((&buf[..n], from), (&b"datagram"[..], peer.local_addr().unwrap()));
     /// ```
-    // The type is spelled out as DESIGN.md pins it.
+    // The type is spelled out as the public contract pins it.
     #[allow(clippy::type_complexity)]
     pub fn recv_from(&self, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<(usize, SocketAddr)>)>) {
         op::start(self.io.src(), RecvFromOp { buf, ev });
