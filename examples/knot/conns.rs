@@ -131,13 +131,15 @@ pub fn live() -> usize {
     TABLE.with(|t| t.live.get())
 }
 
-/// Milliseconds since this thread first asked, wrapping every 49 days.
+/// Milliseconds of the loop's clock since this thread first asked,
+/// wrapping every 49 days. The loop's clock (`tame::now()`) is read once
+/// per turn, not per call, and follows virtual time in tests.
 fn clock_ms() -> u32 {
     thread_local! {
-        static EPOCH: Instant = Instant::now();
+        static EPOCH: Instant = tame::now();
     }
     // Truncation is the wrapping.
-    EPOCH.with(|e| e.elapsed().as_millis() as u32)
+    EPOCH.with(|e| tame::now().saturating_duration_since(*e).as_millis() as u32)
 }
 
 /// A lingering connection's stamp: shed before any other.
