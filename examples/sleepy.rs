@@ -5,13 +5,21 @@
 //! server, and 10,000 small tasks here, on one thread.
 //!
 //! ```text
-//! sleepy --port PORT     (0 picks a free port; the bound address is printed on stdout's first line)
+//! sleepy --port PORT [--threads N]
 //! ```
+//!
+//! `--port 0` picks a free port; the bound address is printed on stdout's
+//! first line.
 //!
 //! Each connection is one `#[tamed]` function: read a request head, sleep,
 //! answer, and again (keep-alive) until the client closes. While it sleeps
 //! or waits for the next request a connection holds no read buffer: reads
-//! go into one buffer shared by all connections.
+//! go into one buffer shared by all connections of its loop.
+//!
+//! `--threads N` (default 1) runs N loops, one thread each, each with its
+//! own listener on the port (`SO_REUSEPORT`: the kernel spreads new
+//! connections over them) and its own read buffer; a connection stays on
+//! the loop that accepted it, and the loops share nothing.
 
 use std::io;
 use std::net::SocketAddr;
@@ -92,8 +100,9 @@ enum Step {
 }
 
 thread_local! {
-    /// The one read buffer of all connections: while a connection sleeps or
-    /// waits it holds no buffer, only an unfinished request head.
+    /// The one read buffer of all connections of this thread's loop: while
+    /// a connection sleeps or waits it holds no buffer, only an unfinished
+    /// request head.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 16 * 1024]);
 }
 
@@ -189,6 +198,7 @@ fn response(request: &Request) -> Vec<u8> {
 
 fn main() {
     let mut port: u16 = 8080;
+    let mut threads: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -198,23 +208,37 @@ fn main() {
                     _ => usage("--port needs a number"),
                 }
             }
+            "--threads" => {
+                threads = match args.next().map(|n| n.parse()) {
+                    Some(Ok(n)) if n > 0 => n,
+                    _ => usage("--threads needs a number, at least 1"),
+                }
+            }
             "-h" | "--help" => {
                 println!(
-                    "sleepy: GET /<ms> answers after <ms> milliseconds (one thread, one task per connection)\n\n\
-                     usage: sleepy --port PORT\n  \
-                     --port PORT  port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line"
+                    "sleepy: GET /<ms> answers after <ms> milliseconds (one task per connection, one loop per thread)\n\n\
+                     usage: sleepy --port PORT [--threads N]\n  \
+                     --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
+                     --threads N    N loops on N threads, each with its own listener on the port (SO_REUSEPORT) (default 1)"
                 );
                 return;
             }
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
-    let listener = tame_suite::listen_and_announce("sleepy", port);
-    accept_loop(listener);
+    let mut listeners = tame_suite::listen_and_announce_loops("sleepy", port, threads).into_iter();
+    let first = listeners.next().expect("one listener per loop");
+    // Loops 1..N on threads of their own, loop 0 on this one.
+    for (i, l) in listeners.enumerate() {
+        tame_suite::spawn_loop(format!("sleepy-{}", i + 1), move || {
+            accept_loop(TcpListener::from_std(l).expect("a listener"));
+        });
+    }
+    accept_loop(TcpListener::from_std(first).expect("a listener"));
     tame::run();
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!("sleepy: {problem}\nusage: sleepy --port PORT (try --help)");
+    eprintln!("sleepy: {problem}\nusage: sleepy --port PORT [--threads N] (try --help)");
     std::process::exit(2);
 }

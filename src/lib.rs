@@ -30,3 +30,83 @@ pub fn listen_and_announce(program: &str, port: u16) -> tame::net::TcpListener {
     std::io::stdout().flush().expect("stdout");
     listener
 }
+
+/// As [`listen_and_announce`], for a server of `loops` loops (one thread
+/// each, `--threads` of knot and sleepy): one listener per loop, all on
+/// `127.0.0.1:port`, as std listeners so that each can cross to its
+/// thread (wrap it there with
+/// [`TcpListener::from_std`](tame::net::TcpListener::from_std)). The
+/// address is printed as stdout's first line once every listener is bound,
+/// so a client that reads it may connect at once.
+///
+/// With more than one loop the listeners are bound with
+/// [`TcpListener::bind_reuse_port`](tame::net::TcpListener::bind_reuse_port)
+/// and the kernel spreads new connections over them. With one, the one
+/// listener is bound as [`listen_and_announce`] binds it, without
+/// `SO_REUSEPORT`: another process cannot then share (and silently take
+/// half of) its port.
+///
+/// # Panics
+///
+/// If `loops` is 0.
+pub fn listen_and_announce_loops(
+    program: &str,
+    port: u16,
+    loops: usize,
+) -> Vec<std::net::TcpListener> {
+    assert!(loops > 0, "a server needs a loop");
+    let fail = |e: std::io::Error| -> ! {
+        eprintln!("{program}: cannot listen on port {port}: {e}");
+        std::process::exit(1);
+    };
+    if loops == 1 {
+        vec![listen_and_announce(program, port)
+            .into_std()
+            .unwrap_or_else(|e| fail(e))]
+    } else {
+        let first =
+            tame::net::TcpListener::bind_reuse_port(SocketAddr::from(([127, 0, 0, 1], port)))
+                .unwrap_or_else(|e| fail(e));
+        let addr = first.local_addr().expect("a bound listener has an address");
+        let mut all = vec![first];
+        for _ in 1..loops {
+            // The port is known now: port 0 stays the free port picked for the first.
+            all.push(tame::net::TcpListener::bind_reuse_port(addr).unwrap_or_else(|e| fail(e)));
+        }
+        let all: Vec<std::net::TcpListener> = all
+            .into_iter()
+            .map(|l| l.into_std().unwrap_or_else(|e| fail(e)))
+            .collect();
+        println!("{addr}");
+        std::io::stdout().flush().expect("stdout");
+        all
+    }
+}
+
+/// Starts a thread named `name` that runs `start` (which starts the
+/// loop's first tasks) and then its loop, [`tame::run`]. If the thread
+/// panics the process exits with status 101: the kernel would go on
+/// handing a dead loop's listener its share of the new connections, and
+/// nobody would accept them.
+pub fn spawn_loop(
+    name: String,
+    start: impl FnOnce() + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || {
+            struct ExitOnPanic(String);
+            impl Drop for ExitOnPanic {
+                fn drop(&mut self) {
+                    if std::thread::panicking() {
+                        eprintln!("{}: the loop's thread panicked; exiting", self.0);
+                        std::process::exit(101);
+                    }
+                }
+            }
+            let _guard = ExitOnPanic(name);
+            start();
+            tame::run();
+        })
+        .expect("cannot spawn a loop's thread")
+}

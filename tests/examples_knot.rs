@@ -331,6 +331,7 @@ fn help_documents_every_flag() {
     for flag in [
         "--root",
         "--port",
+        "--threads",
         "--idle-ms",
         "--head-ms",
         "--linger-ms",
@@ -398,4 +399,111 @@ fn sigterm_stops_accepting_finishes_requests_under_way_and_exits_0() {
 #[test]
 fn sigint_stops_accepting_finishes_requests_under_way_and_exits_0() {
     shuts_down_gracefully_on(rustix::process::Signal::INT);
+}
+
+#[test]
+fn with_two_threads_many_connections_held_at_once_are_all_answered() {
+    let srv = knot_flags(&["--threads", "2"], false);
+    // Two loops, each with its own listener on the port: the kernel hands
+    // each a share of the connections (by a hash of their addresses), so a
+    // loop that did not serve would leave its share unanswered (the
+    // client's read timeout fails the test).
+    let mut conns: Vec<(TcpStream, BufReader<TcpStream>)> =
+        (0..300).map(|_| connect(srv.addr)).collect();
+    for (s, _) in &mut conns {
+        s.write_all(b"GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+    }
+    // Every connection answered once and kept alive, then asked again.
+    for (s, r) in &mut conns {
+        let resp = read_response(r, false);
+        assert_eq!(
+            (resp.status, resp.body.as_slice()),
+            (200, &b"hello from a\n"[..])
+        );
+        assert_eq!(resp.header("connection"), Some("keep-alive"));
+        s.write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+    }
+    for (_, r) in &mut conns {
+        let resp = read_response(r, false);
+        assert_eq!(
+            (resp.status, resp.body.as_slice()),
+            (200, &b"<h1>knot</h1>\n"[..])
+        );
+        assert!(
+            read_to_eof(r).unwrap().is_empty(),
+            "closed after the second"
+        );
+    }
+    // (Counted after the clients: the address is announced before the
+    // second loop's thread is started.)
+    assert_eq!(example::threads(&srv), 2, "one thread per loop");
+}
+
+#[test]
+fn with_two_threads_sigterm_finishes_the_requests_under_way_on_every_loop_and_exits_0() {
+    // The requests under way are responses of 8 MiB, more than loopback's
+    // socket buffers hold (tcp_wmem's largest is 4 MiB), to clients that
+    // stop reading after the first bytes: knot cannot finish them until
+    // the clients read on. Eight of them: the kernel spreads them over both
+    // loops (all on one loop has a chance of 1 in 128; the test still
+    // checks everything else then).
+    let big: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
+    let mut srv = knot_serving(
+        &[("big.bin", &big)],
+        &["--threads", "2", "--idle-ms", "30000"],
+        true,
+    );
+    // Idle keep-alive connections: one request answered, then quiet.
+    let mut idle: Vec<(TcpStream, BufReader<TcpStream>)> = (0..8)
+        .map(|_| {
+            let (mut s, mut r) = connect(srv.addr);
+            s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+            assert_eq!(read_response(&mut r, false).status, 200);
+            (s, r)
+        })
+        .collect();
+    let mut busy: Vec<(TcpStream, BufReader<TcpStream>)> = (0..8)
+        .map(|_| {
+            let (mut s, mut r) = connect(srv.addr);
+            s.write_all(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            // The first bytes of the response are in (not consumed): the
+            // request is under way.
+            assert!(!r.fill_buf().unwrap().is_empty());
+            (s, r)
+        })
+        .collect();
+    assert_eq!(example::threads(&srv), 2, "one thread per loop");
+
+    let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    // knot says so once every loop has closed its listener (only the first
+    // loop gets the signal; it tells the other): then connections are
+    // refused.
+    srv.wait_for_stderr("no new connections");
+    let refused = std::net::TcpStream::connect(srv.addr).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
+    // Every response under way is finished (decided before the signal, it
+    // says keep-alive), then its connection closes: the process did not
+    // exit while one loop still had work.
+    for (_, r) in &mut busy {
+        let resp = read_response(r, false);
+        assert_eq!(resp.status, 200);
+        assert!(resp.body == big, "the big file, whole and in order");
+        assert!(
+            read_to_eof(r).unwrap().is_empty(),
+            "closed after the response"
+        );
+    }
+    let status = srv.wait_exit();
+    assert!(status.success(), "knot exited with {status}");
+    for (_, r) in &mut idle {
+        assert_eq!(
+            r.read(&mut [0; 16]).unwrap(),
+            0,
+            "the idle connection is closed"
+        );
+    }
 }

@@ -1,5 +1,5 @@
 //! sleepy answers `GET /<ms>` after `<ms>` milliseconds, many clients at
-//! once on its one thread.
+//! once on its one thread (or on each of its `--threads`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -28,11 +28,9 @@ fn a_request_is_answered_no_sooner_than_it_asked() {
     assert!(resp.ends_with("slept 150 ms\n"), "{resp}");
 }
 
-#[test]
-fn three_hundred_sleeping_clients_are_all_answered_by_one_thread() {
-    let srv = example::start("sleepy", &["--port", "0"], None);
-    // Open all connections first and send every request, then read: every
-    // client sleeps at the same time.
+/// Opens 300 connections, sends every request, then reads every answer:
+/// every client sleeps at the same time.
+fn three_hundred_sleeping_clients_are_all_answered(srv: &example::Server) {
     let mut conns: Vec<TcpStream> = (0..300)
         .map(|i| {
             let mut s = TcpStream::connect(srv.addr).unwrap();
@@ -53,6 +51,39 @@ fn three_hundred_sleeping_clients_are_all_answered_by_one_thread() {
             out.ends_with(&format!("slept {} ms\n", 100 + i % 7)),
             "{out}"
         );
+    }
+}
+
+#[test]
+fn three_hundred_sleeping_clients_are_all_answered_by_one_thread() {
+    let srv = example::start("sleepy", &["--port", "0"], None);
+    three_hundred_sleeping_clients_are_all_answered(&srv);
+    assert_eq!(example::threads(&srv), 1);
+}
+
+#[test]
+fn with_two_threads_three_hundred_sleeping_clients_are_all_answered() {
+    // Two loops, each with its own listener on the port: the kernel hands
+    // each a share of the 300 connections (by a hash of their addresses),
+    // so a loop that did not accept on its listener would leave its share
+    // unanswered (the read timeout fails the test).
+    let srv = example::start("sleepy", &["--port", "0", "--threads", "2"], None);
+    three_hundred_sleeping_clients_are_all_answered(&srv);
+    // (Counted after the clients: the address is announced before the
+    // second loop's thread is started.)
+    assert_eq!(example::threads(&srv), 2, "one thread per loop");
+}
+
+#[test]
+fn help_names_the_flags() {
+    let out = std::process::Command::new(example::example("sleepy"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in ["--port", "--threads"] {
+        assert!(help.contains(flag), "--help does not mention {flag}");
     }
 }
 

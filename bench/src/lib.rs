@@ -22,6 +22,8 @@ pub struct Flags {
     /// `--idle-ms MS`: close a connection idle for this long (`None`: never,
     /// from `--idle-ms 0`). Default 30 s, knot's default.
     pub idle: Option<Duration>,
+    /// `--threads N`: worker threads (default 1).
+    pub threads: usize,
 }
 
 /// Where a server reads requests into (`--buffer per-conn|shared`).
@@ -44,6 +46,8 @@ pub struct Accepts {
     pub buffer: bool,
     /// `--idle-ms MS` (default 30000, as knot; 0: no idle timeout).
     pub idle: bool,
+    /// `--threads N` (default 1).
+    pub threads: bool,
 }
 
 impl Flags {
@@ -55,6 +59,7 @@ impl Flags {
             port: 8080,
             buffer: Buffer::PerConn,
             idle: Some(Duration::from_millis(DEFAULT_IDLE_MS)),
+            threads: 1,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -73,6 +78,10 @@ impl Flags {
                     Some(Ok(0)) => flags.idle = None,
                     Some(Ok(ms)) => flags.idle = Some(Duration::from_millis(ms)),
                     _ => fail(usage, "--idle-ms needs a number"),
+                },
+                "--threads" if accepts.threads => match args.next().map(|n| n.parse()) {
+                    Some(Ok(n)) if n > 0 => flags.threads = n,
+                    _ => fail(usage, "--threads needs a number, at least 1"),
                 },
                 "-h" | "--help" => {
                     println!("usage: {usage}\n(port 0 picks a free one; the bound address is printed on stdout's first line)");

@@ -1,12 +1,21 @@
-//! knot: a small HTTP/1.1 static file server on one thread (the paper's
-//! benchmark application), each connection one `#[tamed]` function.
+//! knot: a small HTTP/1.1 static file server (the paper's benchmark
+//! application), each connection one `#[tamed]` function, on one loop per
+//! thread.
 //!
 //! ```text
-//! knot --root DIR --port PORT [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
+//! knot --root DIR --port PORT [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
 //! ```
 //!
 //! `--port 0` picks a free port; the bound address is printed on stdout's
 //! first line.
+//!
+//! `--threads N` (default 1) runs N loops, one thread each (the recipe
+//! "One loop per core" of tame's docs): each has its own listener on the
+//! port, bound with `SO_REUSEPORT` so that the kernel spreads new
+//! connections over them, and its own site (file cache, shared read
+//! buffer, connection table, shutdown counts). A connection stays on the
+//! loop that accepted it; nothing is shared on the request path. With one
+//! thread the listener is bound without `SO_REUSEPORT`.
 //!
 //! * GET and HEAD, keep-alive (HTTP/1.1 by default, 1.0 on request),
 //!   pipelined requests answered in order, `Content-Length` always.
@@ -21,10 +30,13 @@
 //!   readability, then reads into one buffer shared by all connections and
 //!   keeps only an unfinished head.
 //! * SIGINT or SIGTERM shuts it down cleanly: it stops accepting (the
-//!   listening socket closes), lets the requests under way finish (their
-//!   connections close after the response), and exits with status 0 once
-//!   none is left. Idle keep-alive and lingering connections are closed by
-//!   the exit.
+//!   listening sockets close; once all have, knot says so on stderr), lets
+//!   the requests under way finish (their connections close after the
+//!   response), and exits with status 0 once none is left. Idle keep-alive
+//!   and lingering connections are closed by the exit (or, on a loop that
+//!   finished before the others, when it finished). With several loops the
+//!   first watches the signals and tells the others (see [`Stop`]): the
+//!   kernel hands a signal to one signal descriptor only.
 //!
 //! # Slow, broken and hostile clients
 //!
@@ -61,10 +73,14 @@ mod conns;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use conns::Conn;
@@ -79,6 +95,8 @@ enum Wake {
     /// Time to try accepting again after a failure.
     Retry,
     Signal(Signal),
+    /// Another loop got SIGINT or SIGTERM ([`Stop`]).
+    Stop,
 }
 
 /// Failing accepts (out of fds, most likely): how long to back off, and
@@ -131,18 +149,25 @@ impl Trouble {
 }
 
 /// Accepts connections until SIGINT or SIGTERM, then stops accepting and
-/// lets the site drain.
+/// lets the site drain. The first loop (`first`) watches the signals and
+/// tells the others ([`Stop`]); the others wait for its word.
 #[tamed]
-fn accept_loop(listener: TcpListener, site: Rc<Site>) {
+fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
     tvars! {
         let r = Rendezvous::<Wake>::new();
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
         let mut trouble = Trouble::new();
     }
-    for sig in [Signal::Int, Signal::Term] {
-        if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
-            eprintln!("knot: cannot watch {sig}: {e}");
+    if first {
+        for sig in [Signal::Int, Signal::Term] {
+            if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
+                eprintln!("knot: cannot watch {sig}: {e}");
+            }
         }
+    } else {
+        // Woken from the first loop's thread (a cross-thread wake: the
+        // loop's eventfd).
+        tame::spawn(STOP.told(), mkevent!(r, Wake::Stop));
     }
     listener.accept(mkevent!(r, Wake::Accepted, accepted));
     loop {
@@ -183,10 +208,16 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>) {
             }
             Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
             Some(Wake::Signal(sig)) => {
-                // Closing the listener refuses new connections and cancels
-                // the accept that waits.
+                // Closing the listener refuses new connections (once every
+                // loop has closed its own) and cancels the accept that waits.
+                STOP.tell(sig);
                 listener.close();
-                eprintln!("knot: {sig}: no new connections; finishing the requests under way");
+                STOP.listener_closed();
+                break;
+            }
+            Some(Wake::Stop) => {
+                listener.close();
+                STOP.listener_closed();
                 break;
             }
             None => break,
@@ -457,17 +488,19 @@ impl Drop for Busy {
     }
 }
 
-/// The graceful shutdown's state.
+/// The graceful shutdown's state, one per loop.
 struct Shutdown {
     /// Requests under way (see [`Busy`]).
     in_flight: Cell<usize>,
-    /// Shutting down: no more keep-alive; exit when `in_flight` is 0.
+    /// Shutting down: no more keep-alive; done when `in_flight` is 0.
     draining: Cell<bool>,
+    /// Drained: nothing more is answered on this loop.
+    drained: Cell<bool>,
 }
 
 thread_local! {
     static SHUTDOWN: Shutdown = const {
-        Shutdown { in_flight: Cell::new(0), draining: Cell::new(false) }
+        Shutdown { in_flight: Cell::new(0), draining: Cell::new(false), drained: Cell::new(false) }
     };
 }
 
@@ -476,20 +509,122 @@ impl Shutdown {
         SHUTDOWN.with(|s| s.draining.get())
     }
 
-    /// Starts the shutdown: connections close after their response, and
-    /// the process exits once no request is under way.
+    /// Starts this loop's shutdown: connections close after their
+    /// response, and the loop is done once no request is under way.
     fn drain() {
         SHUTDOWN.with(|s| s.draining.set(true));
         Shutdown::exit_if_drained();
     }
 
+    /// If this loop is draining and no request is under way: the loop is
+    /// done, and if it is the last, the process exits (status 0).
     fn exit_if_drained() {
-        if SHUTDOWN.with(|s| s.draining.get() && s.in_flight.get() == 0) {
+        let now_drained = SHUTDOWN.with(|s| {
+            let now = s.draining.get() && s.in_flight.get() == 0 && !s.drained.get();
+            if now {
+                s.drained.set(true);
+            }
+            now
+        });
+        if !now_drained {
+            return;
+        }
+        if STOP.loop_drained() {
             // The idle keep-alive connections still wait for a next request
             // that will not be served: exiting closes them.
             eprintln!("knot: done");
             std::process::exit(0);
         }
+        // Other loops still finish their requests. This one's connections
+        // are all idle keep-alive or lingering ones: close them now, as the
+        // exit would, so that none starts a request that the exit would
+        // cut. Then nothing waits on this loop and its `run` returns.
+        conns::shed(usize::MAX);
+    }
+}
+
+/// How the loops learn of a shutdown and end together. Process-wide, and
+/// touched only when shutting down: nothing of it is on the request path.
+///
+/// Only the first loop watches SIGINT and SIGTERM. The kernel hands a
+/// signal sent to the process to one signal descriptor, whichever loop
+/// reads first, so loops that each watched would not all hear of one
+/// signal. The first loop [`tell`](Stop::tell)s the others: each waits on
+/// a [`told`](Stop::told) future run by `tame::spawn`, whose waker the
+/// first loop's thread wakes (through the waiting loop's eventfd).
+struct Stop {
+    told: Mutex<Told>,
+    /// Loops whose listener is still open.
+    listening: AtomicUsize,
+    /// Loops not drained yet ([`Shutdown`]).
+    running: AtomicUsize,
+}
+
+struct Told {
+    /// The signal the first loop got.
+    signal: Option<Signal>,
+    /// The other loops' `told` futures, waiting.
+    wakers: Vec<Waker>,
+}
+
+static STOP: Stop = Stop {
+    told: Mutex::new(Told {
+        signal: None,
+        wakers: Vec::new(),
+    }),
+    listening: AtomicUsize::new(1),
+    running: AtomicUsize::new(1),
+};
+
+impl Stop {
+    /// Before the loops start: there are `n` of them.
+    fn loops(&self, n: usize) {
+        self.listening.store(n, Ordering::SeqCst);
+        self.running.store(n, Ordering::SeqCst);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Told> {
+        self.told.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The first loop got `sig`: every loop stops.
+    fn tell(&self, sig: Signal) {
+        let wakers = {
+            let mut told = self.lock();
+            told.signal = Some(sig);
+            std::mem::take(&mut told.wakers)
+        };
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    /// Ready once [`tell`](Stop::tell) was called.
+    fn told(&'static self) -> impl Future<Output = ()> {
+        std::future::poll_fn(move |cx| {
+            let mut told = self.lock();
+            if told.signal.is_some() {
+                return Poll::Ready(());
+            }
+            if !told.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                told.wakers.push(cx.waker().clone());
+            }
+            Poll::Pending
+        })
+    }
+
+    /// A loop closed its listener. Once every loop has, new connections
+    /// are refused, and knot says so.
+    fn listener_closed(&self) {
+        if self.listening.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let sig = self.lock().signal.expect("told before any listener closes");
+            eprintln!("knot: {sig}: no new connections; finishing the requests under way");
+        }
+    }
+
+    /// A loop is drained; whether it was the last.
+    fn loop_drained(&self) -> bool {
+        self.running.fetch_sub(1, Ordering::SeqCst) == 1
     }
 }
 
@@ -511,6 +646,22 @@ struct Site {
 }
 
 impl Site {
+    /// A loop's site: its own cache and buffer, nothing shared with the
+    /// other loops' sites.
+    fn new(f: &Flags) -> Site {
+        let ms = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
+        Site {
+            root: f.root.clone(),
+            idle: ms(f.idle_ms),
+            head: ms(f.head_ms),
+            linger: Duration::from_millis(f.linger_ms),
+            linger_bytes: f.linger_bytes,
+            files: RefCell::new(HashMap::new()),
+            errors: RefCell::new(HashMap::new()),
+            scratch: RefCell::new(vec![0; 16 * 1024]),
+        }
+    }
+
     /// The next request of a connection whose unfinished input is `inbox`:
     /// decided from what is there if it can be (a pipelined request, a head
     /// already too large), else read from the socket into the shared buffer.
@@ -648,11 +799,13 @@ impl Site {
 }
 
 const HELP: &str = "\
-knot: an HTTP/1.1 static file server on one thread, one tamed function per connection
+knot: an HTTP/1.1 static file server, one tamed function per connection, one loop per thread
 
-usage: knot --root DIR --port PORT [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
+usage: knot --root DIR --port PORT [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
   --root DIR          the directory to serve (files are cached in memory on first request)
   --port PORT         port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line
+  --threads N         N loops on N threads (default 1), each with its own listener on the port (SO_REUSEPORT:
+                      the kernel spreads new connections over them), its own file cache and its own connections
   --idle-ms MS        close a connection whose client sends nothing (before or between requests, or in the
                       middle of a head: then after a 408) or takes none of its response for MS milliseconds
                       (default 30000; 0: never)
@@ -664,12 +817,13 @@ usage: knot --root DIR --port PORT [--idle-ms MS] [--head-ms MS] [--linger-ms MS
 
 Out of file descriptors, knot sheds the connections least worth keeping (lingering, then the longest
 without a completed response) so that new clients are still served.
-SIGINT or SIGTERM: stop accepting, finish the requests under way, exit 0";
+SIGINT or SIGTERM: stop accepting (every loop), finish the requests under way, exit 0";
 
 /// The flags' values.
 struct Flags {
     root: PathBuf,
     port: u16,
+    threads: usize,
     idle_ms: u64,
     head_ms: u64,
     linger_ms: u64,
@@ -681,6 +835,7 @@ fn flags() -> Flags {
     let mut f = Flags {
         root: PathBuf::new(),
         port: 8080,
+        threads: 1,
         idle_ms: 30_000,
         head_ms: 10_000,
         linger_ms: 5_000,
@@ -703,6 +858,12 @@ fn flags() -> Flags {
                 )
             }
             "--port" => f.port = number("--port", args.next()),
+            "--threads" => {
+                f.threads = number("--threads", args.next());
+                if f.threads == 0 {
+                    usage("--threads needs at least 1");
+                }
+            }
             "--idle-ms" => f.idle_ms = number("--idle-ms", args.next()),
             "--head-ms" => f.head_ms = number("--head-ms", args.next()),
             "--linger-ms" => f.linger_ms = number("--linger-ms", args.next()),
@@ -726,30 +887,43 @@ fn flags() -> Flags {
 
 fn main() {
     let f = flags();
-    // Before anything else: a signal that comes early then waits for the
-    // accept loop instead of ending the process.
+    // Before anything else, and before any other thread exists (threads
+    // inherit the mask): a signal that comes early then waits for the
+    // first loop's accept loop instead of ending the process, and no
+    // thread takes it but that loop's signal descriptor.
     for sig in [Signal::Int, Signal::Term] {
         if let Err(e) = sig.block() {
             eprintln!("knot: cannot block {sig}: {e}");
         }
     }
-    let listener = tame_suite::listen_and_announce("knot", f.port);
-    let ms = |ms: u64| (ms > 0).then(|| Duration::from_millis(ms));
-    let site = Rc::new(Site {
-        root: f.root,
-        idle: ms(f.idle_ms),
-        head: ms(f.head_ms),
-        linger: Duration::from_millis(f.linger_ms),
-        linger_bytes: f.linger_bytes,
-        files: RefCell::new(HashMap::new()),
-        errors: RefCell::new(HashMap::new()),
-        scratch: RefCell::new(vec![0; 16 * 1024]),
-    });
-    accept_loop(listener, site);
+    let mut listeners =
+        tame_suite::listen_and_announce_loops("knot", f.port, f.threads).into_iter();
+    STOP.loops(f.threads);
+    let first = listeners.next().expect("one listener per loop");
+    let flags = Arc::new(f);
+    // Loops 1..N on threads of their own, each with its own site; loop 0,
+    // which watches the signals, on this thread.
+    let others: Vec<_> = listeners
+        .enumerate()
+        .map(|(i, l)| {
+            let flags = flags.clone();
+            tame_suite::spawn_loop(format!("knot-{}", i + 1), move || {
+                let listener = TcpListener::from_std(l).expect("a listener");
+                accept_loop(listener, Rc::new(Site::new(&flags)), false);
+            })
+        })
+        .collect();
+    let listener = TcpListener::from_std(first).expect("a listener");
+    accept_loop(listener, Rc::new(Site::new(&flags)), true);
     tame::run();
+    // This loop is drained, and closed its connections: the last loop to
+    // drain exits the process.
+    for t in others {
+        let _ = t.join();
+    }
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!("knot: {problem}\nusage: knot --root DIR --port PORT (try --help)");
+    eprintln!("knot: {problem}\nusage: knot --root DIR --port PORT [--threads N] (try --help)");
     std::process::exit(2);
 }

@@ -68,6 +68,13 @@ impl Server {
     }
 }
 
+/// How many threads the server's process has now (from `/proc`).
+pub fn threads(srv: &Server) -> usize {
+    std::fs::read_dir(format!("/proc/{}/task", srv.pid()))
+        .expect("the server's /proc entry")
+        .count()
+}
+
 pub struct TempDir(pub PathBuf);
 
 impl Drop for TempDir {

@@ -8,16 +8,25 @@
 //! connection holds no buffer. Like knot, every wait for a request is
 //! bounded by an idle timeout (`--idle-ms`, default 30 s; 0: none).
 //!
+//! `--threads N` (N > 1, `--buffer per-conn` only) runs tokio's usual
+//! multi-core design instead: one `multi_thread` runtime with N workers
+//! (work stealing), one listener, `tokio::spawn` per connection. The file
+//! cache is then one per worker thread (a thread-local, as each of knot's
+//! loops has its own), so no lock and no shared counter is on the request
+//! path.
+//!
 //! ```text
-//! tokio-http --root DIR --port PORT [--buffer per-conn|shared] [--idle-ms MS]
+//! tokio-http --root DIR --port PORT [--buffer per-conn|shared] [--idle-ms MS] [--threads N]
 //! ```
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tame_bench::http::{self, Parsed};
@@ -46,13 +55,60 @@ impl Site {
     }
 }
 
+/// Where a connection finds a file's prepared responses and its idle
+/// timeout: `Rc<Site>` on the `current_thread` runtime, `Arc<Shared>` (with a
+/// cache per worker thread) on the `multi_thread` one.
+trait Files {
+    type File: Deref<Target = Prepared>;
+    fn file(&self, path: &str) -> Option<Self::File>;
+    fn idle(&self) -> Option<Duration>;
+}
+
+impl Files for Rc<Site> {
+    type File = Rc<Prepared>;
+    fn file(&self, path: &str) -> Option<Rc<Prepared>> {
+        Site::file(self, path)
+    }
+    fn idle(&self) -> Option<Duration> {
+        self.idle
+    }
+}
+
+/// `--threads N`: what the worker threads share (read-only).
+struct Shared {
+    root: PathBuf,
+    idle: Option<Duration>,
+}
+
+thread_local! {
+    /// `--threads N`: this worker thread's cache of prepared responses.
+    static FILES: RefCell<HashMap<String, Option<Arc<Prepared>>>> = RefCell::new(HashMap::new());
+}
+
+impl Files for Arc<Shared> {
+    type File = Arc<Prepared>;
+    fn file(&self, path: &str) -> Option<Arc<Prepared>> {
+        FILES.with(|files| {
+            if let Some(f) = files.borrow().get(path) {
+                return f.clone();
+            }
+            let f = Prepared::load(&self.root, path).map(Arc::new);
+            files.borrow_mut().insert(path.to_owned(), f.clone());
+            f
+        })
+    }
+    fn idle(&self) -> Option<Duration> {
+        self.idle
+    }
+}
+
 /// What to write for one request head.
-enum Reply {
-    File(Rc<Prepared>, http::Method, bool),
+enum Reply<F> {
+    File(F, http::Method, bool),
     Other(Vec<u8>, bool),
 }
 
-impl Reply {
+impl<F: Deref<Target = Prepared>> Reply<F> {
     fn bytes(&self) -> &[u8] {
         match self {
             Reply::File(f, m, ka) => f.get(*m, *ka),
@@ -69,7 +125,7 @@ impl Reply {
 
 /// The reply to the request at the start of `buf`, and how many bytes it
 /// took; `None` if no complete head is there yet.
-fn answer(site: &Site, buf: &[u8]) -> Option<(Reply, usize)> {
+fn answer<S: Files>(site: &S, buf: &[u8]) -> Option<(Reply<S::File>, usize)> {
     match http::parse_request(buf) {
         Ok(Parsed::Incomplete) => None,
         Ok(Parsed::Complete { head, consumed }) => {
@@ -118,11 +174,11 @@ async fn linger_close(mut stream: TcpStream) {
 
 /// `--buffer per-conn`: a 4 KiB buffer for the connection's whole life
 /// (grown to the head limit for a long head).
-async fn serve(mut stream: TcpStream, site: Rc<Site>) {
+async fn serve<S: Files>(mut stream: TcpStream, site: S) {
     let mut buf = vec![0u8; READ_BUF];
     let mut filled = 0;
     loop {
-        match within(site.idle, stream.read(&mut buf[filled..])).await {
+        match within(site.idle(), stream.read(&mut buf[filled..])).await {
             None | Some(Ok(0) | Err(_)) => return,
             Some(Ok(n)) => filled += n,
         }
@@ -210,18 +266,27 @@ pub(crate) async fn serve_shared(
 
 fn main() {
     let flags = Flags::parse(
-        "tokio-http --root DIR --port PORT [--buffer per-conn|shared] [--idle-ms MS]",
+        "tokio-http --root DIR --port PORT [--buffer per-conn|shared] [--idle-ms MS] [--threads N]",
         Accepts {
             root: true,
             buffer: true,
             idle: true,
+            threads: true,
         },
     );
+    if flags.threads > 1 && flags.buffer == Buffer::Shared {
+        eprintln!("tokio-http: --buffer shared is for one thread (its buffer is the loop's)");
+        std::process::exit(2);
+    }
     let buffer = flags.buffer;
     let std_listener = flags.listen();
     std_listener.set_nonblocking(true).expect("nonblocking");
+    let root = flags.root.expect("checked by Flags::parse");
+    if flags.threads > 1 {
+        return multi_thread(std_listener, root, flags.idle, flags.threads);
+    }
     let site = Rc::new(Site {
-        root: flags.root.expect("checked by Flags::parse"),
+        root,
         idle: flags.idle,
         files: RefCell::new(HashMap::new()),
     });
@@ -251,5 +316,41 @@ fn main() {
                 }
             }
         }
+    });
+}
+
+/// `--threads N`: a `multi_thread` runtime of `threads` workers, the accept
+/// loop a task on it (not the `block_on` future, which would run on this
+/// thread, a worker more), `tokio::spawn` per connection.
+fn multi_thread(
+    std_listener: std::net::TcpListener,
+    root: PathBuf,
+    idle: Option<Duration>,
+    threads: usize,
+) {
+    let shared = Arc::new(Shared { root, idle });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let accepting = tokio::spawn(async move {
+            let listener = TcpListener::from_std(std_listener).expect("listener");
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(serve(stream, shared.clone()));
+                    }
+                    Err(e) => {
+                        eprintln!("tokio-http: accept: {e}");
+                        // Out of fds, most likely: back off instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        });
+        accepting.await.expect("the accept loop");
     });
 }
