@@ -260,6 +260,7 @@ impl<'a> Emitter<'a> {
         // The outermost scopes (parameters, body) are bound by the pattern.
         let outer: Vec<ScopeId> = state.path.iter().take(2).copied().collect();
         let mut pats = Vec::new();
+        let mut decls = TokenStream::new();
         for &b in &self.a.kept[s] {
             let binding = &self.f.bindings[b];
             let (f, _) = self.field(b);
@@ -267,12 +268,12 @@ impl<'a> Emitter<'a> {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
                 pats.push(quote!(#f: #m #ident));
+                decls.extend(touch(ident));
             } else {
                 let k = kept_ident(b);
                 pats.push(quote!(#f: #k));
             }
         }
-        let mut decls = TokenStream::new();
         for &sc in &outer {
             decls.extend(self.redeclare(s, sc));
         }
@@ -340,6 +341,7 @@ impl<'a> Emitter<'a> {
                 let m = binding.mutable_here().then(|| quote!(mut));
                 let k = kept_ident(b);
                 out.extend(quote!(let #m #ident = #k;));
+                out.extend(touch(ident));
             } else if self.mentioned.contains(&b) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
@@ -863,4 +865,13 @@ impl crate::ir::Binding {
     pub fn mutable_here(&self) -> bool {
         self.mutable || matches!(self.kind, BindingKind::Temp(_))
     }
+}
+
+/// A kept variable, as this state's arm sees it: it may not be read here
+/// (it is only carried to a later state, or to its drop at its scope's
+/// end), which rustc would report as unused in the machine although the
+/// lint shadow already judged the body as written. Borrowing it once says
+/// it is used, and costs nothing.
+fn touch(ident: &Ident) -> TokenStream {
+    quote!(let _ = &#ident;)
 }

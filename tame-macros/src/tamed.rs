@@ -104,7 +104,6 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             // declared again in a state where it is assigned later).
             #[allow(
                 unused_mut,
-                unused_variables,
                 unused_assignments,
                 unreachable_code,
                 unused_labels,
@@ -209,8 +208,9 @@ fn add_static_bounds(sig: &mut syn::Signature) {
 /// it captures does not conflict with the machine's moves.
 ///
 /// For a `rejected` function, a misused macro in the body is a stand-in
-/// that diverges; the code after it is not reported as unreachable, nor
-/// the variables it would have used as unused.
+/// that diverges; the code after it is not reported as unreachable (a
+/// variable it would have read may still be reported unused, next to the
+/// error).
 fn lint_shadow(
     f: &ItemFn,
     sig: &Signature,
@@ -227,8 +227,7 @@ fn lint_shadow(
         ReturnType::Type(_, ty) => quote!(-> #ty),
         ReturnType::Default => TokenStream::new(),
     };
-    let allow =
-        rejected.then(|| quote!(#[allow(unreachable_code, unused_variables, unused_assignments)]));
+    let allow = rejected.then(|| quote!(#[allow(unreachable_code, unused_assignments)]));
     quote! {
         if false {
             #(#paths!(@used);)*
