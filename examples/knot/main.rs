@@ -264,19 +264,21 @@ fn bounded(
 fn serve(conn: Conn, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
     // The connection's unfinished input (empty, no allocation, while idle);
     // the mark of a request under way (held from its first bytes to the end
-    // of its response); whether its head ran out of time. The other
-    // variables are declared where they are used, so that an idle
-    // connection's state holds only what waiting needs.
+    // of its response); whether its head ran out of time; whether the last
+    // read drained the socket. The other variables are declared where they
+    // are used, so that an idle connection's state holds only what waiting
+    // needs.
     tvars! {
         let mut inbox = inbox;
         let mut busy = busy;
         let mut late = false;
+        let mut drained = false;
     }
     loop {
         let step = if std::mem::take(&mut late) {
             Step::Respond(site.status(408, "Request Timeout"))
         } else {
-            site.next_step(&conn.stream, &mut inbox)
+            site.next_step(&conn.stream, &mut inbox, &mut drained)
         };
         if matches!(step, Step::Respond(_)) || !inbox.is_empty() {
             busy.get_or_insert_with(Busy::new);
@@ -665,20 +667,33 @@ impl Site {
     /// The next request of a connection whose unfinished input is `inbox`:
     /// decided from what is there if it can be (a pipelined request, a head
     /// already too large), else read from the socket into the shared buffer.
-    fn next_step(&self, stream: &TcpStream, inbox: &mut Inbox) -> Step {
+    ///
+    /// `drained`: the last read left room in the buffer, so the socket had
+    /// nothing more; nothing was read since. Then the connection waits
+    /// rather than read: the read could only say `EAGAIN` (a syscall per
+    /// request), while the wait knows the socket is drained and costs none.
+    fn next_step(&self, stream: &TcpStream, inbox: &mut Inbox, drained: &mut bool) -> Step {
         match inbox.next_held() {
             Next::Head(raw) => return Step::Respond(self.answer(raw)),
             Next::Refuse(e) => return Step::Respond(self.error(e)),
             Next::Read => {}
         }
+        if std::mem::take(drained) {
+            return Step::Wait;
+        }
         let mut scratch = self.scratch.borrow_mut();
         match stream.try_read(&mut scratch) {
             Ok(0) => Step::Close,
-            Ok(n) => match inbox.push(&scratch[..n]) {
-                Next::Head(raw) => Step::Respond(self.answer(raw)),
-                Next::Refuse(e) => Step::Respond(self.error(e)),
-                Next::Read => Step::Wait,
-            },
+            Ok(n) => {
+                let step = match inbox.push(&scratch[..n]) {
+                    Next::Head(raw) => Step::Respond(self.answer(raw)),
+                    Next::Refuse(e) => Step::Respond(self.error(e)),
+                    Next::Read => Step::Wait,
+                };
+                // A wait reads again after it.
+                *drained = n < scratch.len() && matches!(step, Step::Respond(_));
+                step
+            }
             Err(e)
                 if matches!(
                     e.kind(),

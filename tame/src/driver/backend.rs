@@ -4,9 +4,13 @@
 //! and the descriptor layer above it ([`crate::io`], [`crate::net`]) reach
 //! the OS only through the three traits here:
 //!
-//! * [`Backend`]: registrations of descriptors under a [`Token`], one-shot,
-//!   and the wait for readiness. Readiness is one-shot: a registration that
-//!   reported is disarmed until [`Backend::rearm`]. A descriptor the
+//! * [`Backend`]: registrations of descriptors under a [`Token`], and the
+//!   wait for readiness. A registration is either one-shot (disarmed once
+//!   it reported, until [`Backend::rearm`]: the signal descriptor) or
+//!   edge-triggered for every kind, for good (every source of
+//!   [`crate::io`]: it reports changes, so parking an operation needs no
+//!   syscall; [`Backend::rearm_edge`] asks it to report what holds now). A
+//!   descriptor the
 //!   backend cannot watch because it is always ready (a regular file) is
 //!   reported as [`Registered::AlwaysReady`] at registration, so no caller
 //!   knows which error code says so.
@@ -49,16 +53,13 @@ impl Ready {
         Ready(self.0 | other.0)
     }
 
+    /// `self` without the kinds of `other`.
+    pub(crate) const fn without(self, other: Ready) -> Ready {
+        Ready(self.0 & !other.0)
+    }
+
     pub(crate) const fn intersects(self, other: Ready) -> bool {
         self.0 & other.0 != 0
-    }
-
-    pub(crate) const fn contains(self, other: Ready) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    pub(crate) const fn is_empty(self) -> bool {
-        self.0 == 0
     }
 }
 
@@ -93,6 +94,14 @@ pub(crate) trait Backend: Sized {
     /// Arms a registered `fd` again, for `want` (after it reported, or to
     /// change what it waits for).
     fn rearm(&self, fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()>;
+
+    /// Starts watching `fd` for every kind of readiness, edge-triggered and
+    /// for good: each change is reported once, reporting `token`.
+    fn register_edge(&self, fd: BorrowedFd<'_>, token: Token) -> io::Result<Registered>;
+
+    /// Makes an edge-triggered registration report what holds now (at the
+    /// next wait, if anything does), as if it had just changed.
+    fn rearm_edge(&self, fd: BorrowedFd<'_>, token: Token) -> io::Result<()>;
 
     /// Stops watching `fd`. Called before the descriptor is closed.
     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()>;

@@ -34,6 +34,12 @@ fn flags(want: Ready) -> epoll::EventFlags {
     f
 }
 
+/// The epoll flags of an edge-triggered registration: every kind, for good.
+fn edge_flags() -> epoll::EventFlags {
+    use epoll::EventFlags as F;
+    F::ET | F::IN | F::OUT | F::RDHUP
+}
+
 /// What epoll's flags mean for the waits: an error or a hang-up counts as
 /// every kind of readiness, so that the next read or write reports it.
 fn ready(f: epoll::EventFlags) -> Ready {
@@ -77,6 +83,22 @@ impl Backend for Epoll {
     fn rearm(&self, fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()> {
         let data = epoll::EventData::new_u64(token.0);
         Ok(retry(|| epoll::modify(&self.ep, fd, data, flags(want)))?)
+    }
+
+    fn register_edge(&self, fd: BorrowedFd<'_>, token: Token) -> io::Result<Registered> {
+        let data = epoll::EventData::new_u64(token.0);
+        match retry(|| epoll::add(&self.ep, fd, data, edge_flags())) {
+            Ok(()) => Ok(Registered::Polled),
+            Err(e) if e == Errno::PERM => Ok(Registered::AlwaysReady),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A modification makes epoll look at the descriptor again: if it is
+    /// ready, that is reported at the next wait even without a new edge.
+    fn rearm_edge(&self, fd: BorrowedFd<'_>, token: Token) -> io::Result<()> {
+        let data = epoll::EventData::new_u64(token.0);
+        Ok(retry(|| epoll::modify(&self.ep, fd, data, edge_flags()))?)
     }
 
     fn deregister(&self, fd: BorrowedFd<'_>) -> io::Result<()> {

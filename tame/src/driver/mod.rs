@@ -281,13 +281,29 @@ pub(crate) fn register(
     reg: Weak<dyn Registration>,
     want: Ready,
 ) -> io::Result<Option<Token>> {
+    register_with(reg, |sel, token| sel.register(fd, token, want))
+}
+
+/// Registers `fd` for every kind of readiness, edge-triggered, under a new
+/// token that reaches `reg` (see [`register`]).
+pub(crate) fn register_edge(
+    fd: BorrowedFd<'_>,
+    reg: Weak<dyn Registration>,
+) -> io::Result<Option<Token>> {
+    register_with(reg, |sel, token| sel.register_edge(fd, token))
+}
+
+fn register_with(
+    reg: Weak<dyn Registration>,
+    add: impl FnOnce(&Selector, Token) -> io::Result<Registered>,
+) -> io::Result<Option<Token>> {
     // An operation parked again while the thread's loop is torn down (a
     // handle dropped with the last tasks) fails instead.
     LOOP.try_with(|l| {
         let generation = next_generation(l);
         let index = l.registrations.borrow_mut().insert(reg);
         let token = Token(u64::from(generation) << 32 | u64::from(index));
-        match with_selector(l, |sel| sel.register(fd, token, want)) {
+        match with_selector(l, |sel| add(sel, token)) {
             Ok(Registered::Polled) => Ok(Some(token)),
             Ok(Registered::AlwaysReady) => {
                 l.registrations.borrow_mut().remove(index);
@@ -323,6 +339,12 @@ fn next_generation(l: &Loop) -> u32 {
 /// Arms a registration again for `want`.
 pub(crate) fn rearm(fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()> {
     LOOP.try_with(|l| with_selector(l, |sel| sel.rearm(fd, token, want)))
+        .unwrap_or_else(|_| Err(loop_gone()))
+}
+
+/// Makes an edge-triggered registration report what holds now.
+pub(crate) fn rearm_edge(fd: BorrowedFd<'_>, token: Token) -> io::Result<()> {
+    LOOP.try_with(|l| with_selector(l, |sel| sel.rearm_edge(fd, token)))
         .unwrap_or_else(|_| Err(loop_gone()))
 }
 

@@ -13,9 +13,16 @@
 //! stream) owns a reference to its source; so does every operation in
 //! flight, which also owns its buffer and the caller's event. An operation
 //! first tries its syscall; if the descriptor would block, it parks in its
-//! slot, the loop arms the backend (epoll, one-shot) for that kind, and
-//! when the backend reports readiness the loop hands it to the source,
-//! which runs the operation again until it is done and triggers its event.
+//! slot, and when the backend reports readiness the loop hands it to the
+//! source, which runs the operation again until it is done and triggers its
+//! event. A source is registered once, at its first wait, for every kind
+//! and edge-triggered (epoll's `EPOLLET`): the backend reports changes, and
+//! the source remembers what it was told until a syscall says `EAGAIN` (or
+//! a stream read leaves room in its buffer). Parking after `EAGAIN` then
+//! costs no syscall at all; a wait that would park on readiness the source
+//! was told of and nothing used up (a readiness wait after a partial read,
+//! or a read made behind the handle's back) asks the backend to look again
+//! rather than trust it or lose it.
 //! The loop counts the parked operations whose events are live; an event
 //! that dies untriggered (its rendezvous cancelled or dropped) tells the
 //! loop, which drops its operation on the next turn. So
@@ -133,7 +140,7 @@ pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) 
     let src = source::Source::new(dup, socket);
     // Registered now, so that a descriptor the backend refuses is an error
     // returned here rather than an event dropped later.
-    if src.register(interest.ready())? && interest == Interest::HangUp {
+    if src.register()? && interest == Interest::HangUp {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "a regular file never hangs up",

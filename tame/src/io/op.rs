@@ -19,8 +19,26 @@ use crate::Event;
 pub(crate) enum Progress<O> {
     /// Finished: the operation triggered (or dropped) its event.
     Done,
-    /// The descriptor would block: park until it is ready for this kind.
+    /// The syscall said it would block (`EAGAIN`): park until the backend
+    /// reports this kind again. The source forgets the readiness it had
+    /// seen, so the wait costs no syscall.
+    Blocked(O, Ready),
+    /// It waits for this kind before touching the descriptor (a readiness
+    /// wait, a read with no room yet, a connect under way): park, unless
+    /// the source has seen that readiness and nothing consumed it since.
     Wait(O, Ready),
+}
+
+impl<O> Progress<O> {
+    /// The operation, if it is to be parked, the kind it waits for, and
+    /// whether it saw the descriptor block.
+    fn parked(self) -> Option<(O, Ready, bool)> {
+        match self {
+            Progress::Done => None,
+            Progress::Blocked(op, kind) => Some((op, kind, true)),
+            Progress::Wait(op, kind) => Some((op, kind, false)),
+        }
+    }
 }
 
 /// An operation on a source.
@@ -86,10 +104,10 @@ impl<O: Op> Parkable for OpNode<O> {
             // Closed meanwhile, or nobody listens: dropped, untriggered.
             return;
         }
-        if let Progress::Wait(op, kind) = op.attempt(&self.src, true) {
+        if let Some((op, kind, blocked)) = op.attempt(&self.src, true).parked() {
             self.op = Some(op);
             let src = self.src.clone();
-            src.park(kind, self);
+            src.park(kind, blocked, self);
         }
     }
 
@@ -121,11 +139,11 @@ pub(crate) fn start<O: Op>(src: &Rc<Source>, op: O) {
     if src.is_closed() || !op.event().is_live() {
         return;
     }
-    if let Progress::Wait(op, kind) = op.attempt(src, false) {
+    if let Some((op, kind, blocked)) = op.attempt(src, false).parked() {
         let node = Box::new(OpNode {
             src: src.clone(),
             op: Some(op),
         });
-        src.park(kind, node);
+        src.park(kind, blocked, node);
     }
 }

@@ -77,12 +77,33 @@ impl Op for RawWait {
 
 /// Reads what is there into `buf`, without waiting.
 pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
-    sys::read_slice(src.fd(), buf)
+    let r = sys::read_slice(src.fd(), buf);
+    if matches!(&r, Err(e) if would_block(e)) {
+        src.would_block(Ready::READ);
+    }
+    r
+}
+
+/// [`try_read`] on a stream socket (TCP, Unix): a read that leaves room in
+/// `buf` drained the socket, so it uses up the readiness seen as `EAGAIN`
+/// would, and a readable wait after it costs no syscall. (Bytes that arrive
+/// afterwards are a new edge. Not so for a datagram, a tty, or a pipe end
+/// that another process may read too: there a short read proves nothing.)
+pub(crate) fn try_read_stream(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
+    let r = try_read(src, buf);
+    if matches!(r, Ok(n) if n > 0 && n < buf.len()) {
+        src.would_block(Ready::READ);
+    }
+    r
 }
 
 /// Writes what fits now, without waiting.
 pub(crate) fn try_write(src: &Source, buf: &[u8]) -> io::Result<usize> {
-    sys::write(src.fd(), buf, src.is_socket())
+    let r = sys::write(src.fd(), buf, src.is_socket());
+    if matches!(&r, Err(e) if would_block(e)) {
+        src.would_block(Ready::WRITE);
+    }
+    r
 }
 
 /// One read into the spare capacity of `buf`; see `TcpStream::read`.
@@ -106,7 +127,7 @@ impl Op for ReadOp {
             self.buf.reserve_exact(READ_CHUNK);
         }
         match sys::read(src.fd(), &mut self.buf) {
-            Err(e) if would_block(&e) => Progress::Wait(self, Ready::READ),
+            Err(e) if would_block(&e) => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger((self.buf, r));
                 Progress::Done
@@ -139,7 +160,7 @@ struct WriteOp<B> {
 impl<B: AsRef<[u8]> + 'static> Op for WriteOp<B> {
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match try_write(src, self.buf.as_ref()) {
-            Err(e) if would_block(&e) => Progress::Wait(self, Ready::WRITE),
+            Err(e) if would_block(&e) => Progress::Blocked(self, Ready::WRITE),
             r => {
                 self.ev.trigger((self.buf, r));
                 Progress::Done
@@ -186,7 +207,7 @@ impl<B: AsRef<[u8]> + 'static> Op for WriteAllOp<B> {
                     ))
                 }
                 Ok(n) => self.done += n,
-                Err(e) if would_block(&e) => return Progress::Wait(self, Ready::WRITE),
+                Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::WRITE),
                 Err(e) => break Err(e),
             }
         };
@@ -261,7 +282,7 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
             match sys::read(src.fd(), &mut self.buf) {
                 Ok(0) => break Ok(0),
                 Ok(_) => flowing = true,
-                Err(e) if would_block(&e) => return Progress::Wait(self, Ready::READ),
+                Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::READ),
                 Err(e) => break Err(e),
             }
         };

@@ -77,23 +77,4 @@ impl Slots {
         others[other(kind)] = Some(op);
         self.others.set(Some(others));
     }
-
-    /// The kinds that have an operation parked.
-    pub(crate) fn interest(&self) -> Ready {
-        let mut want = Ready::NONE;
-        if self.peek(Ready::READ, |op| op.is_some()) {
-            want = want.union(Ready::READ);
-        }
-        let others = self.others.take();
-        if let Some(o) = &others {
-            if o[0].is_some() {
-                want = want.union(Ready::WRITE);
-            }
-            if o[1].is_some() {
-                want = want.union(Ready::HUP);
-            }
-        }
-        self.others.set(others);
-        want
-    }
 }

@@ -28,13 +28,17 @@ use crate::driver::{self, Ready, Registration, Token};
 use crate::Event;
 
 /// Where a source stands with the loop's backend.
+///
+/// A registration is edge-triggered and for every kind at once, made at the
+/// first wait and kept until the source closes: parking an operation costs
+/// no syscall. The backend reports changes, so the source remembers what it
+/// was told ([`Source::seen`]) until a syscall says otherwise (`EAGAIN`).
 #[derive(Debug, Clone, Copy)]
 enum Reg {
     /// Never waited on yet (many sockets never are).
     Unregistered,
-    /// Registered under `token`; `armed` is what the backend will report
-    /// next (one-shot: nothing, right after it reported).
-    Polled { token: Token, armed: Ready },
+    /// Registered under `token`.
+    Polled { token: Token },
     /// Never blocks (a regular file): every wait is over at once.
     AlwaysReady,
 }
@@ -54,15 +58,18 @@ const RESTORE_BLOCKING: u8 = 2;
 /// A descriptor on the loop; see the module docs.
 ///
 /// Kept small (40 bytes): every idle connection of a server has one. The
-/// registration state is [`Reg`], stored as a token and one byte.
+/// registration state is [`Reg`], stored as a token.
 pub(crate) struct Source {
     fd: OwnedFd,
     /// Writes go through `send(MSG_NOSIGNAL)` (never a `SIGPIPE`).
     socket: bool,
     /// `CLOSED`, `RESTORE_BLOCKING`.
     flags: Cell<u8>,
-    /// [`Reg::Polled`]'s `armed`.
-    armed: Cell<Ready>,
+    /// The readiness the backend reported and nothing has consumed since:
+    /// a kind leaves it when a syscall of that kind would block (or, for a
+    /// wait that does not try the syscall, when the backend is asked to
+    /// look again).
+    seen: Cell<Ready>,
     /// [`Reg`]: `UNREGISTERED`, `ALWAYS_READY` or a token.
     token: Cell<Token>,
     /// The parked operations, one per kind.
@@ -83,7 +90,7 @@ impl Source {
             fd,
             socket,
             flags: Cell::new(0),
-            armed: Cell::new(Ready::NONE),
+            seen: Cell::new(Ready::NONE),
             token: Cell::new(UNREGISTERED),
             slots: Slots::new(),
         })
@@ -93,21 +100,24 @@ impl Source {
         match self.token.get() {
             UNREGISTERED => Reg::Unregistered,
             ALWAYS_READY => Reg::AlwaysReady,
-            token => Reg::Polled {
-                token,
-                armed: self.armed.get(),
-            },
+            token => Reg::Polled { token },
         }
     }
 
     fn set_reg(&self, reg: Reg) {
-        let (token, armed) = match reg {
-            Reg::Unregistered => (UNREGISTERED, Ready::NONE),
-            Reg::AlwaysReady => (ALWAYS_READY, Ready::NONE),
-            Reg::Polled { token, armed } => (token, armed),
+        let token = match reg {
+            Reg::Unregistered => UNREGISTERED,
+            Reg::AlwaysReady => ALWAYS_READY,
+            Reg::Polled { token } => token,
         };
         self.token.set(token);
-        self.armed.set(armed);
+    }
+
+    /// A syscall of `kind` would block: what the backend reported of that
+    /// kind is used up. The next change is reported (edge-triggered), so a
+    /// wait parked now misses nothing.
+    pub(crate) fn would_block(&self, kind: Ready) {
+        self.seen.set(self.seen.get().without(kind));
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
@@ -126,22 +136,17 @@ impl Source {
         self.flags.set(self.flags.get() | RESTORE_BLOCKING);
     }
 
-    /// What the parked operations wait for.
-    fn parked_interest(&self) -> Ready {
-        self.slots.interest()
-    }
-
-    /// Registers the source with the backend for `want` now, rather than at
-    /// its first wait. Returns whether it is always ready (a regular file).
-    pub(crate) fn register(self: &Rc<Self>, want: Ready) -> io::Result<bool> {
+    /// Registers the source with the backend now, rather than at its first
+    /// wait. Returns whether it is always ready (a regular file).
+    pub(crate) fn register(self: &Rc<Self>) -> io::Result<bool> {
         match self.reg() {
             Reg::AlwaysReady => Ok(true),
             Reg::Polled { .. } => Ok(false),
             Reg::Unregistered => {
                 let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<Source>;
-                match driver::register(self.fd(), me, want)? {
+                match driver::register_edge(self.fd(), me)? {
                     Some(token) => {
-                        self.set_reg(Reg::Polled { token, armed: want });
+                        self.set_reg(Reg::Polled { token });
                         Ok(false)
                     }
                     None => {
@@ -153,11 +158,12 @@ impl Source {
         }
     }
 
-    /// Parks `op` until the descriptor is ready for `kind`, making sure the
-    /// backend watches for it. `op` is dropped (its event comes back
+    /// Parks `op` until the descriptor is ready for `kind`, registering the
+    /// source at its first wait. `blocked`: the operation's syscall just
+    /// said it would block. `op` is dropped (its event comes back
     /// untriggered) if the source is closed or its event is dead, and fails
     /// if the slot holds a live operation or the backend refuses.
-    pub(crate) fn park(self: &Rc<Self>, kind: Ready, op: Box<dyn Parkable>) {
+    pub(crate) fn park(self: &Rc<Self>, kind: Ready, blocked: bool, op: Box<dyn Parkable>) {
         if self.is_closed() || !op.is_live() {
             return;
         }
@@ -167,33 +173,27 @@ impl Source {
         let displaced = self.slots.take(kind);
         // A dead operation not reaped yet gives up its place.
         drop(displaced.map(Self::end));
-        let want = self.parked_interest().union(kind);
-        let token = match self.reg() {
-            Reg::AlwaysReady => return self.ready_at_once(kind, op),
-            Reg::Unregistered => {
-                let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<Source>;
-                match driver::register(self.fd(), me, want) {
-                    Ok(Some(token)) => {
-                        self.set_reg(Reg::Polled { token, armed: want });
-                        token
-                    }
-                    Ok(None) => {
-                        self.set_reg(Reg::AlwaysReady);
-                        return self.ready_at_once(kind, op);
-                    }
-                    Err(e) => return op.fail(e),
-                }
-            }
-            Reg::Polled { token, armed } => {
-                if !armed.contains(want) {
-                    if let Err(e) = driver::rearm(self.fd(), token, want) {
-                        return op.fail(e);
-                    }
-                    self.set_reg(Reg::Polled { token, armed: want });
-                }
-                token
-            }
+        if blocked {
+            self.would_block(kind);
+        }
+        let token = match self.register() {
+            Ok(true) => return self.ready_at_once(kind, op),
+            Ok(false) => match self.reg() {
+                Reg::Polled { token } => token,
+                _ => unreachable!("a source that is not always ready is polled once registered"),
+            },
+            Err(e) => return op.fail(e),
         };
+        if self.seen.get().intersects(kind) {
+            // Reported before and not used up by a syscall that we saw (a
+            // wait that does not read, or a read made behind our back): ask
+            // the backend to look again. It reports the kind at its next
+            // wait if it still holds, or at the next change.
+            self.would_block(kind);
+            if let Err(e) = driver::rearm_edge(self.fd(), token) {
+                return op.fail(e);
+            }
+        }
         if !op.watch(token) {
             return;
         }
@@ -239,27 +239,6 @@ impl Source {
         taken.map(|op| op.map(Self::end))
     }
 
-    /// Arms the backend for what is still parked, if it is not armed for it.
-    /// If that fails, the parked operations run now (their next syscall
-    /// reports the trouble) rather than wait forever.
-    fn rearm_rest(&self) {
-        let want = self.parked_interest();
-        let Reg::Polled { token, armed } = self.reg() else {
-            return;
-        };
-        if want.is_empty() || armed.contains(want) || self.is_closed() {
-            return;
-        }
-        match driver::rearm(self.fd(), token, want) {
-            Ok(()) => self.set_reg(Reg::Polled { token, armed: want }),
-            Err(_) => {
-                for op in self.take(want).into_iter().flatten() {
-                    op.resume();
-                }
-            }
-        }
-    }
-
     /// Cancels the parked operations of `kinds`: their events come back
     /// untriggered.
     pub(crate) fn cancel(&self, kinds: Ready) {
@@ -296,20 +275,15 @@ impl Source {
 
 impl Registration for Source {
     fn ready(self: Rc<Self>, ready: Ready) {
-        let Reg::Polled { token, .. } = self.reg() else {
+        if !matches!(self.reg(), Reg::Polled { .. }) {
             return;
-        };
-        // One-shot: the backend disarmed the registration when it reported.
-        self.set_reg(Reg::Polled {
-            token,
-            armed: Ready::NONE,
-        });
+        }
+        self.seen.set(self.seen.get().union(ready));
         for op in self.take(ready).into_iter().flatten() {
             if op.is_live() {
                 op.resume();
             }
         }
-        self.rearm_rest();
     }
 
     fn token(&self) -> Token {

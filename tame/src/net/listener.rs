@@ -311,7 +311,7 @@ struct AcceptOp {
 impl Op for AcceptOp {
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match try_accept(src) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Wait(self, Ready::READ),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger(r);
                 Progress::Done

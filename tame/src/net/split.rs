@@ -208,7 +208,8 @@ impl<S> ReadHalf<S> {
     /// assert_eq!(r.try_read(&mut [0; 4]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        ops::try_read(self.io.src(), buf)
+        // Both stream types split: a short read drains the socket.
+        ops::try_read_stream(self.io.src(), buf)
     }
 
     /// Cancels this half's waiting operations (their events come back

@@ -276,7 +276,7 @@ impl TcpStream {
     /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        ops::try_read(self.io.src(), buf)
+        ops::try_read_stream(self.io.src(), buf)
     }
 
     /// Writes what fits now from `buf` without waiting (`EINTR` is retried).
@@ -734,7 +734,7 @@ impl Op for ConnectOp {
                     .trigger(Ok(TcpStream::from_handle(Handle::new(src.clone())))),
                 // Not connected and no error yet: readiness was spurious.
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    return Progress::Wait(self, Ready::WRITE)
+                    return Progress::Blocked(self, Ready::WRITE)
                 }
                 Err(e) => self.ev.trigger(Err(e)),
             },

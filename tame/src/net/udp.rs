@@ -333,7 +333,11 @@ impl UdpSocket {
     /// assert_eq!(a.try_send_to(b"x", b.local_addr().unwrap()).unwrap(), 1);
     /// ```
     pub fn try_send_to(&self, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
-        sys::send_to(self.io.fd(), buf, addr)
+        let r = sys::send_to(self.io.fd(), buf, addr);
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.io.src().would_block(Ready::WRITE);
+        }
+        r
     }
 
     /// Receives one datagram that is already there, without waiting, into
@@ -351,7 +355,11 @@ impl UdpSocket {
     /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_recv_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
-        sys::recv_from(self.io.fd(), buf)
+        let r = sys::recv_from(self.io.fd(), buf);
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.io.src().would_block(Ready::READ);
+        }
+        r
     }
 
     /// Triggers `ev` with `Ok(())` once a datagram (or an error) is there.
@@ -462,7 +470,7 @@ impl Op for RecvFromOp {
             return Progress::Wait(self, Ready::READ);
         }
         match sys::recv_from(src.fd(), &mut self.buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Wait(self, Ready::READ),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger((self.buf, r));
                 Progress::Done
@@ -490,7 +498,7 @@ impl Op for RecvOp {
             return Progress::Wait(self, Ready::READ);
         }
         match sys::recv(src.fd(), &mut self.buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Wait(self, Ready::READ),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger((self.buf, r));
                 Progress::Done
@@ -516,7 +524,9 @@ struct SendToOp<B> {
 impl<B: AsRef<[u8]> + 'static> Op for SendToOp<B> {
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match sys::send_to(src.fd(), self.buf.as_ref(), self.addr) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Wait(self, Ready::WRITE),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                Progress::Blocked(self, Ready::WRITE)
+            }
             r => {
                 self.ev.trigger((self.buf, r));
                 Progress::Done

@@ -191,7 +191,7 @@ struct AcceptOp {
 impl Op for AcceptOp {
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match sys::accept(src.fd()) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Wait(self, Ready::READ),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger(r.map(|(fd, _)| UnixStream::from_fd(fd)));
                 Progress::Done
@@ -394,7 +394,7 @@ impl UnixStream {
     /// assert_eq!(a.try_read(&mut [0; 4]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        ops::try_read(self.io.src(), buf)
+        ops::try_read_stream(self.io.src(), buf)
     }
 
     /// As [`TcpStream::try_write`](super::TcpStream::try_write).

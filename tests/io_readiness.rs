@@ -1,0 +1,174 @@
+//! Readiness waits on a registration that reports changes (edge-triggered):
+//! a wait after the bytes were drained waits for new ones, a wait after a
+//! read the loop did not see still finds the bytes left, and a full socket
+//! is reported writable once its peer reads.
+
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::AsFd;
+use std::os::unix::net::UnixStream as StdUnixStream;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::net::UnixStream;
+use tame::Event;
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+type Log = Rc<RefCell<Vec<&'static str>>>;
+
+/// An event that notes `what` in `log` when it comes back triggered.
+fn note<T: 'static>(log: &Log, what: &'static str) -> Event<T> {
+    let log = log.clone();
+    Event::from_fn(move |v: Option<T>| {
+        if v.is_some() {
+            log.borrow_mut().push(what);
+        }
+    })
+}
+
+/// A tame stream and the std peer of a fresh pair.
+fn pair() -> (UnixStream, StdUnixStream) {
+    let (a, b) = StdUnixStream::pair().unwrap();
+    (UnixStream::from_std(a).unwrap(), b)
+}
+
+/// A readable wait, its result checked, noted in `log`.
+fn readable(stream: &UnixStream, log: &Log, what: &'static str) {
+    let log = log.clone();
+    stream.readable(Event::from_fn(move |r: Option<io::Result<()>>| {
+        if let Some(r) = r {
+            r.unwrap();
+            log.borrow_mut().push(what);
+        }
+    }));
+}
+
+#[test]
+fn a_wait_after_a_short_read_waits_for_new_bytes() {
+    on_fresh_loop(|| {
+        let (stream, peer) = pair();
+        let peer = Rc::new(RefCell::new(peer));
+        let log: Log = Rc::default();
+        peer.borrow_mut().write_all(b"x").unwrap();
+        readable(&stream, &log, "readable");
+        tame::run();
+        // A read that leaves room drains the socket: the wait after it must
+        // not report the bytes it already took.
+        let mut buf = [0; 64];
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 1);
+        readable(&stream, &log, "readable again");
+        let p = peer.clone();
+        let l = log.clone();
+        tame::timer(
+            Duration::from_millis(20),
+            Event::from_fn(move |v: Option<()>| {
+                if v.is_some() {
+                    p.borrow_mut().write_all(b"y").unwrap();
+                    l.borrow_mut().push("wrote");
+                }
+            }),
+        );
+        tame::run();
+        assert_eq!(*log.borrow(), ["readable", "wrote", "readable again"]);
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 1);
+        assert_eq!(buf[0], b'y');
+    });
+}
+
+#[test]
+fn a_wait_after_would_block_waits_for_new_bytes() {
+    on_fresh_loop(|| {
+        let (stream, peer) = pair();
+        let peer = Rc::new(RefCell::new(peer));
+        let log: Log = Rc::default();
+        // Exactly a buffer's worth: the read is not short, so the stream
+        // learns it is drained only from the next read's `WouldBlock`.
+        peer.borrow_mut().write_all(&[7; 8]).unwrap();
+        readable(&stream, &log, "readable");
+        tame::run();
+        let mut buf = [0; 8];
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 8);
+        let err = stream.try_read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        readable(&stream, &log, "readable again");
+        let p = peer.clone();
+        let l = log.clone();
+        tame::timer(
+            Duration::from_millis(20),
+            Event::from_fn(move |v: Option<()>| {
+                if v.is_some() {
+                    p.borrow_mut().write_all(b"z").unwrap();
+                    l.borrow_mut().push("wrote");
+                }
+            }),
+        );
+        tame::run();
+        assert_eq!(*log.borrow(), ["readable", "wrote", "readable again"]);
+    });
+}
+
+#[test]
+fn a_wait_after_a_read_the_loop_did_not_see_finds_the_bytes_left() {
+    on_fresh_loop(|| {
+        let (stream, mut peer) = pair();
+        let log: Log = Rc::default();
+        peer.write_all(b"ab").unwrap();
+        readable(&stream, &log, "readable");
+        tame::run();
+        // One byte read through a duplicate of the descriptor, behind the
+        // stream's back: one is left, and no new bytes will come to report
+        // it. The wait must still see it (else `run` never returns and the
+        // watchdog fails the test).
+        let mut raw = File::from(stream.as_fd().try_clone_to_owned().unwrap());
+        let mut one = [0; 1];
+        assert_eq!(raw.read(&mut one).unwrap(), 1);
+        readable(&stream, &log, "readable again");
+        tame::run();
+        assert_eq!(*log.borrow(), ["readable", "readable again"]);
+        let mut buf = [0; 8];
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 1);
+        assert_eq!(buf[0], b'b');
+        drop(peer);
+    });
+}
+
+#[test]
+fn a_full_socket_is_writable_again_once_its_peer_reads() {
+    on_fresh_loop(|| {
+        let (stream, peer) = pair();
+        let peer = Rc::new(RefCell::new(peer));
+        let log: Log = Rc::default();
+        let chunk = [1u8; 4096];
+        let mut sent = 0;
+        loop {
+            match stream.try_write(&chunk) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        stream.writable(note(&log, "writable"));
+        let p = peer.clone();
+        let l = log.clone();
+        tame::timer(
+            Duration::from_millis(20),
+            Event::from_fn(move |v: Option<()>| {
+                if v.is_some() {
+                    let mut left = sent;
+                    let mut buf = vec![0; 65536];
+                    while left > 0 {
+                        left -= p.borrow_mut().read(&mut buf).unwrap();
+                    }
+                    l.borrow_mut().push("drained");
+                }
+            }),
+        );
+        tame::run();
+        assert_eq!(*log.borrow(), ["drained", "writable"]);
+        assert!(stream.try_write(&chunk).unwrap() > 0);
+    });
+}
