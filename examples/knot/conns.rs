@@ -85,7 +85,9 @@ impl Drop for Conn {
     fn drop(&mut self) {
         // Before the stream (a field, dropped after this) closes the fd: the
         // table never holds a closed (or reused) fd.
-        let freed = TABLE.with(|t| t.remove(self.slot));
+        // (At thread exit the table may go before the loop, which still
+        // holds parked connections: nothing is left to keep track of then.)
+        let freed = TABLE.try_with(|t| t.remove(self.slot)).ok().flatten();
         // Outside the table's borrow: the trigger may run code.
         if let Some(ev) = freed {
             ev.trigger(());
