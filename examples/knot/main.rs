@@ -44,7 +44,7 @@
 //!   response), and exits with status 0 once none is left. Idle keep-alive
 //!   and lingering connections are closed by the exit (or, on a loop that
 //!   finished before the others, when it finished). With several loops the
-//!   first watches the signals and tells the others (see [`Stop`]): the
+//!   first watches the signals and tells the others (see `Stop`): the
 //!   kernel hands a signal to one signal descriptor only.
 //!
 //! # Slow, broken and hostile clients
