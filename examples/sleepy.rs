@@ -55,9 +55,10 @@ fn serve(stream: TcpStream) {
         let mut ready: io::Result<()> = Ok(());
         let mut rest: Vec<u8> = Vec::new();
         let mut written: io::Result<()> = Ok(());
+        let mut drained = false;
     }
     loop {
-        let step = next_request(&stream, &mut pending);
+        let step = next_request(&stream, &mut pending, &mut drained);
         match step {
             Step::Answer(request) => {
                 if let Request::Sleep { ms, .. } = request {
@@ -108,7 +109,12 @@ thread_local! {
 
 /// Takes the next request head out of `pending`, reading what arrived if
 /// none is complete yet.
-fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
+///
+/// `drained`: the read that gave the last head left room in the buffer, so
+/// the socket had nothing more. Then the connection waits instead of
+/// reading: the read could only say `EAGAIN`, and the wait after it costs
+/// no syscall.
+fn next_request(stream: &TcpStream, pending: &mut Vec<u8>, drained: &mut bool) -> Step {
     if let Some(end) = http::head_end(pending) {
         let request = parse(&pending[..end]);
         pending.drain(..end);
@@ -117,15 +123,25 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>) -> Step {
         }
         return Step::Answer(request);
     }
+    if std::mem::take(drained) {
+        return Step::Wait;
+    }
     let read = SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
-        stream
-            .try_read(&mut scratch)
-            .inspect(|&n| pending.extend_from_slice(&scratch[..n]))
+        stream.try_read(&mut scratch).map(|n| {
+            pending.extend_from_slice(&scratch[..n]);
+            (n, n < scratch.len())
+        })
     });
     match read {
-        Ok(0) => Step::Close,
-        Ok(_) if http::head_end(pending).is_some() => next_request(stream, pending),
+        Ok((0, _)) => Step::Close,
+        Ok((_, short)) if http::head_end(pending).is_some() => {
+            let step = next_request(stream, pending, drained);
+            // A wait reads again after it; a head answered from this read
+            // leaves the socket drained if the read was short.
+            *drained = short;
+            step
+        }
         Ok(_) if pending.len() >= http::HEAD_LIMIT => Step::Answer(Request::Bad),
         Ok(_) => Step::Wait,
         Err(e)
