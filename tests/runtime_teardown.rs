@@ -111,3 +111,32 @@ fn queued_events_are_dropped_in_order_at_thread_exit() {
     .expect("the thread exits cleanly");
     assert_eq!(*order.lock().unwrap(), vec![0, 1, 2]);
 }
+
+#[test]
+fn the_runtimes_own_thread_locals_may_go_before_the_loop() {
+    let seen = Arc::new(Seen::default());
+    let inner = seen.clone();
+    thread::spawn(move || {
+        // The loop's thread-local first, so that the ones touched below go
+        // before it at thread exit (the last registered is destroyed first).
+        let s = inner.clone();
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_| {
+                // Runs while the loop is torn down, after the queue of
+                // nested completions and the default resolver are gone:
+                // triggering an event and asking for the resolver must not
+                // touch them.
+                s.event().trigger(());
+                tame::dns::set_default_resolver(tame::dns::Resolver::new(Vec::new()));
+                let _ = tame::dns::default_resolver();
+            }),
+        );
+        // Now the completion queue (an event completed) and the resolver.
+        inner.event().trigger(());
+        tame::dns::set_default_resolver(tame::dns::Resolver::new(Vec::new()));
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(seen.fired.load(Ordering::SeqCst), 2);
+}

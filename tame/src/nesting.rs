@@ -84,16 +84,32 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
         return;
     };
     if !may_nest(depth, &COMPLETING_BASE) {
-        DEFERRED.with(|q| q.borrow_mut().push_back(Box::new(complete)));
+        let mut complete = Some(complete);
+        let queued = DEFERRED.try_with(|q| {
+            if let Some(c) = complete.take() {
+                q.borrow_mut().push_back(Box::new(c));
+            }
+        });
+        if queued.is_err() {
+            // The queue is gone (thread teardown, whose order of
+            // destruction is not ours to choose): run it as it comes.
+            if let Some(c) = complete {
+                c();
+            }
+        }
         return;
     }
     let _restore = Depth(&COMPLETING, depth);
-    COMPLETING.with(|d| d.set(depth + 1));
+    let _ = COMPLETING.try_with(|d| d.set(depth + 1));
     complete();
     if depth == 0 {
         // Each queued completion starts again from depth 1, so a chain of
         // any length advances MAX_DEPTH links per item.
-        while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop_front()) {
+        while let Some(next) = DEFERRED
+            .try_with(|q| q.borrow_mut().pop_front())
+            .ok()
+            .flatten()
+        {
             next();
         }
     }
@@ -116,7 +132,7 @@ pub(crate) fn start() -> Option<Start> {
     if !may_nest(depth, &STARTING_BASE) {
         return None;
     }
-    STARTING.with(|d| d.set(depth + 1));
+    let _ = STARTING.try_with(|d| d.set(depth + 1));
     Some(Start {
         _restore: Depth(&STARTING, depth),
     })

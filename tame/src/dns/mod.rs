@@ -290,7 +290,9 @@ thread_local! {
 /// assert_eq!(dns::default_resolver().unwrap().nameservers(), ["127.0.0.1:5353".parse().unwrap()]);
 /// ```
 pub fn set_default_resolver(resolver: Resolver) {
-    DEFAULT.with(|d| *d.borrow_mut() = Some(resolver));
+    // At thread exit (a callback of a dropped event) there is nothing left
+    // to set it for.
+    let _ = DEFAULT.try_with(|d| *d.borrow_mut() = Some(resolver));
 }
 
 /// This thread's default resolver: the one given to
@@ -308,7 +310,7 @@ pub fn set_default_resolver(resolver: Resolver) {
 /// println!("asking {:?}", r.nameservers());
 /// ```
 pub fn default_resolver() -> io::Result<Resolver> {
-    if let Some(r) = DEFAULT.with(|d| d.borrow().clone()) {
+    if let Some(r) = DEFAULT.try_with(|d| d.borrow().clone()).ok().flatten() {
         return Ok(r);
     }
     let r = Resolver::from_system()?;

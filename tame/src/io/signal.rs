@@ -159,7 +159,7 @@ thread_local! {
 }
 
 fn table() -> io::Result<Rc<SignalTable>> {
-    TABLE.with(|t| {
+    let table = TABLE.try_with(|t| {
         if let Some(table) = t.borrow().as_ref() {
             return Ok(table.clone());
         }
@@ -173,6 +173,11 @@ fn table() -> io::Result<Rc<SignalTable>> {
         });
         *t.borrow_mut() = Some(table.clone());
         Ok(table)
+    });
+    table.unwrap_or_else(|_| {
+        Err(io::Error::other(
+            "the thread's loop is gone (thread teardown)",
+        ))
     })
 }
 
