@@ -80,6 +80,28 @@ fn a_wait_after_a_short_read_waits_for_new_bytes() {
 }
 
 #[test]
+fn a_wait_after_a_short_read_still_sees_an_end_of_stream_that_came_with_the_bytes() {
+    on_fresh_loop(|| {
+        let (stream, mut peer) = pair();
+        let log: Log = Rc::default();
+        // The bytes and the end of the stream arrive before the loop looks:
+        // one report says both.
+        peer.write_all(b"abc").unwrap();
+        peer.shutdown(std::net::Shutdown::Write).unwrap();
+        readable(&stream, &log, "readable");
+        tame::run();
+        // A short read takes the bytes, not the end of the stream; no new
+        // report will come for it, so the wait must not count on one.
+        let mut buf = [0; 64];
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 3);
+        readable(&stream, &log, "readable at the end");
+        tame::run();
+        assert_eq!(*log.borrow(), ["readable", "readable at the end"]);
+        assert_eq!(stream.try_read(&mut buf).unwrap(), 0);
+    });
+}
+
+#[test]
 fn a_wait_after_would_block_waits_for_new_bytes() {
     on_fresh_loop(|| {
         let (stream, peer) = pair();

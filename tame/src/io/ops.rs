@@ -86,13 +86,14 @@ pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
 
 /// [`try_read`] on a stream socket (TCP, Unix): a read that leaves room in
 /// `buf` drained the socket, so it uses up the readiness seen as `EAGAIN`
-/// would, and a readable wait after it costs no syscall. (Bytes that arrive
+/// would, and a readable wait after it costs no syscall (see
+/// [`Source::drained`]: not once the peer hung up). Bytes that arrive
 /// afterwards are a new edge. Not so for a datagram, a tty, or a pipe end
-/// that another process may read too: there a short read proves nothing.)
+/// that another process may read too: there a short read proves nothing.
 pub(crate) fn try_read_stream(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
     let r = try_read(src, buf);
     if matches!(r, Ok(n) if n > 0 && n < buf.len()) {
-        src.would_block(Ready::READ);
+        src.drained();
     }
     r
 }

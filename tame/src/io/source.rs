@@ -120,6 +120,16 @@ impl Source {
         self.seen.set(self.seen.get().without(kind));
     }
 
+    /// A stream read returned less than it had room for: the bytes that
+    /// were there are taken, and new ones will be a new edge. Unless the
+    /// peer's hang-up was reported already: the end of the stream is still
+    /// to be read, and no new edge will say so.
+    pub(crate) fn drained(&self) {
+        if !self.seen.get().intersects(Ready::HUP) {
+            self.would_block(Ready::READ);
+        }
+    }
+
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
