@@ -194,3 +194,77 @@ fn a_full_socket_is_writable_again_once_its_peer_reads() {
         assert!(stream.try_write(&chunk).unwrap() > 0);
     });
 }
+
+/// A small deterministic generator (no dependency for a test's dice).
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// Reads `stream` to its end through readable waits and reads of random
+/// sizes, sometimes leaving bytes behind before waiting again; returns
+/// what it read.
+fn read_all_by_waits(stream: UnixStream, seed: u64) -> Vec<u8> {
+    let got = Rc::new(RefCell::new(Vec::new()));
+    fn step(stream: Rc<UnixStream>, got: Rc<RefCell<Vec<u8>>>, mut dice: Dice) {
+        loop {
+            let mut buf = vec![0; 1 + dice.below(4096) as usize];
+            match stream.try_read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    got.borrow_mut().extend_from_slice(&buf[..n]);
+                    // Now and then wait although bytes may be left.
+                    if dice.below(4) == 0 {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let s = stream.clone();
+        stream.readable(Event::from_fn(move |r: Option<io::Result<()>>| {
+            r.expect("the wait comes back").unwrap();
+            step(s, got, dice);
+        }));
+    }
+    step(Rc::new(stream), got.clone(), Dice(seed));
+    tame::run();
+    let all = got.borrow().clone();
+    all
+}
+
+#[test]
+fn bytes_written_in_random_chunks_all_arrive_through_waits_and_partial_reads() {
+    for seed in 1..=8u64 {
+        on_fresh_loop(move || {
+            let (stream, mut peer) = pair();
+            let sent: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
+            let expected = sent.clone();
+            let writer = std::thread::spawn(move || {
+                let mut dice = Dice(seed * 7919);
+                let mut off = 0;
+                while off < sent.len() {
+                    let n = (1 + dice.below(6000) as usize).min(sent.len() - off);
+                    peer.write_all(&sent[off..off + n]).unwrap();
+                    off += n;
+                    if dice.below(8) == 0 {
+                        std::thread::yield_now();
+                    }
+                }
+                peer.shutdown(std::net::Shutdown::Write).unwrap();
+            });
+            let got = read_all_by_waits(stream, seed);
+            writer.join().unwrap();
+            assert_eq!(got.len(), expected.len(), "seed {seed}");
+            assert!(got == expected, "seed {seed}: bytes out of order");
+        });
+    }
+}
