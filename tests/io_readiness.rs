@@ -47,6 +47,21 @@ fn readable(stream: &UnixStream, log: &Log, what: &'static str) {
     }));
 }
 
+/// The peer writes `bytes` on a later turn (20 ms on), noting "wrote".
+fn write_later(peer: &Rc<RefCell<StdUnixStream>>, bytes: &'static [u8], log: &Log) {
+    let p = peer.clone();
+    let l = log.clone();
+    tame::timer(
+        Duration::from_millis(20),
+        Event::from_fn(move |v: Option<()>| {
+            if v.is_some() {
+                p.borrow_mut().write_all(bytes).unwrap();
+                l.borrow_mut().push("wrote");
+            }
+        }),
+    );
+}
+
 #[test]
 fn a_wait_after_a_short_read_waits_for_new_bytes() {
     on_fresh_loop(|| {
@@ -61,17 +76,7 @@ fn a_wait_after_a_short_read_waits_for_new_bytes() {
         let mut buf = [0; 64];
         assert_eq!(stream.try_read(&mut buf).unwrap(), 1);
         readable(&stream, &log, "readable again");
-        let p = peer.clone();
-        let l = log.clone();
-        tame::timer(
-            Duration::from_millis(20),
-            Event::from_fn(move |v: Option<()>| {
-                if v.is_some() {
-                    p.borrow_mut().write_all(b"y").unwrap();
-                    l.borrow_mut().push("wrote");
-                }
-            }),
-        );
+        write_later(&peer, b"y", &log);
         tame::run();
         assert_eq!(*log.borrow(), ["readable", "wrote", "readable again"]);
         assert_eq!(stream.try_read(&mut buf).unwrap(), 1);
@@ -117,17 +122,7 @@ fn a_wait_after_would_block_waits_for_new_bytes() {
         let err = stream.try_read(&mut buf).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
         readable(&stream, &log, "readable again");
-        let p = peer.clone();
-        let l = log.clone();
-        tame::timer(
-            Duration::from_millis(20),
-            Event::from_fn(move |v: Option<()>| {
-                if v.is_some() {
-                    p.borrow_mut().write_all(b"z").unwrap();
-                    l.borrow_mut().push("wrote");
-                }
-            }),
-        );
+        write_later(&peer, b"z", &log);
         tame::run();
         assert_eq!(*log.borrow(), ["readable", "wrote", "readable again"]);
     });
