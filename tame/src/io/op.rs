@@ -89,6 +89,61 @@ pub(crate) trait Parkable {
     fn unwatch(&self);
 }
 
+/// What waits in a slot of a source: an operation in its node, or a bare
+/// readiness wait, which needs no node: its event and its source are all
+/// it holds (no allocation for the most common wait of all, an idle
+/// connection's). Like a node, it owns an `Rc` of its source, so that the
+/// descriptor stays open until the wait ends even if every handle is gone.
+pub(crate) enum Parked {
+    Op(Box<dyn Parkable>),
+    Ready(Event<io::Result<()>>, Rc<Source>),
+}
+
+impl Parked {
+    /// The descriptor is ready: the operation tries again; a readiness wait
+    /// is over (unless its source was closed meanwhile: then its event comes
+    /// back untriggered).
+    pub(crate) fn resume(self) {
+        match self {
+            Parked::Op(op) => op.resume(),
+            Parked::Ready(ev, src) => {
+                if !src.is_closed() {
+                    ev.trigger(Ok(()));
+                }
+            }
+        }
+    }
+
+    /// See [`Op::fail`].
+    pub(crate) fn fail(self, err: io::Error) {
+        match self {
+            Parked::Op(op) => op.fail(err),
+            Parked::Ready(ev, _) => ev.trigger(Err(err)),
+        }
+    }
+
+    pub(crate) fn is_live(&self) -> bool {
+        match self {
+            Parked::Op(op) => op.is_live(),
+            Parked::Ready(ev, _) => ev.is_live(),
+        }
+    }
+
+    pub(crate) fn watch(&self, id: WaitId) -> bool {
+        match self {
+            Parked::Op(op) => op.watch(id),
+            Parked::Ready(ev, _) => ev.watch(id),
+        }
+    }
+
+    pub(crate) fn unwatch(&self) {
+        match self {
+            Parked::Op(op) => op.unwatch(),
+            Parked::Ready(ev, _) => ev.unwatch(),
+        }
+    }
+}
+
 /// An operation and its source: the one allocation of a wait. Reused when
 /// the operation parks again.
 pub(crate) struct OpNode<O> {
@@ -107,7 +162,7 @@ impl<O: Op> Parkable for OpNode<O> {
         if let Some((op, kind, blocked)) = op.attempt(&self.src, true).parked() {
             self.op = Some(op);
             let src = self.src.clone();
-            src.park(kind, blocked, self);
+            src.park(kind, blocked, Parked::Op(self));
         }
     }
 
@@ -144,6 +199,6 @@ pub(crate) fn start<O: Op>(src: &Rc<Source>, op: O) {
             src: src.clone(),
             op: Some(op),
         });
-        src.park(kind, blocked, node);
+        src.park(kind, blocked, Parked::Op(node));
     }
 }

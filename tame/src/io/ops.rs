@@ -6,7 +6,7 @@
 use std::io;
 use std::rc::Rc;
 
-use super::op::{self, Op, Progress, Watch};
+use super::op::{self, Op, Parked, Progress, Watch};
 use super::source::Source;
 use super::sys;
 use crate::driver::Ready;
@@ -19,35 +19,10 @@ fn would_block(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::WouldBlock
 }
 
-/// Triggers `ev` with `Ok(())` once `src` is ready for `kind`.
+/// Triggers `ev` with `Ok(())` once `src` is ready for `kind`: parked as
+/// it is, with no node (see [`Parked::Ready`]).
 pub(crate) fn ready(src: &Rc<Source>, kind: Ready, ev: Event<io::Result<()>>) {
-    op::start(src, ReadyOp { kind, ev });
-}
-
-/// A readiness wait through a handle.
-struct ReadyOp {
-    kind: Ready,
-    ev: Event<io::Result<()>>,
-}
-
-impl Op for ReadyOp {
-    fn attempt(self, _src: &Rc<Source>, ready: bool) -> Progress<Self> {
-        if ready {
-            self.ev.trigger(Ok(()));
-            Progress::Done
-        } else {
-            let kind = self.kind;
-            Progress::Wait(self, kind)
-        }
-    }
-
-    fn fail(self, err: io::Error) {
-        self.ev.trigger(Err(err));
-    }
-
-    fn event(&self) -> &dyn Watch {
-        &self.ev
-    }
+    src.park(kind, false, Parked::Ready(ev, src.clone()));
 }
 
 /// [`crate::wait_on_fd`]: a readiness wait with a bare event.

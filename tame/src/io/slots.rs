@@ -5,15 +5,16 @@
 //! waiting for its next request, a listener waiting to accept): its slot is
 //! inline. A write waits only when the socket's buffer is full, a hang-up
 //! wait is rare: their slots live in an array boxed only while one of them
-//! is taken. Every idle connection of a server has one of these: 24 bytes
-//! instead of three fat pointers.
+//! is taken. Every idle connection of a server has one of these: 40 bytes
+//! (a readiness wait kept inline in the read slot, and a pointer) instead
+//! of three slots and a node for the wait.
 
 use std::cell::Cell;
 
-use super::op::Parkable;
+use super::op::Parked;
 use crate::driver::Ready;
 
-type Op = Box<dyn Parkable>;
+type Op = Parked;
 
 /// At most one parked operation per kind (read, write, hang-up).
 pub(crate) struct Slots {
@@ -41,15 +42,15 @@ impl Slots {
 
     /// Calls `f` with the operation of `kind`, if one is parked. `f` must
     /// not touch these slots (it only asks about liveness).
-    pub(crate) fn peek<R>(&self, kind: Ready, f: impl FnOnce(Option<&dyn Parkable>) -> R) -> R {
+    pub(crate) fn peek<R>(&self, kind: Ready, f: impl FnOnce(Option<&Parked>) -> R) -> R {
         if kind == Ready::READ {
             let op = self.read.take();
-            let r = f(op.as_deref());
+            let r = f(op.as_ref());
             self.read.set(op);
             return r;
         }
         let others = self.others.take();
-        let r = f(others.as_ref().and_then(|o| o[other(kind)].as_deref()));
+        let r = f(others.as_ref().and_then(|o| o[other(kind)].as_ref()));
         self.others.set(others);
         r
     }
