@@ -30,10 +30,11 @@
 //!   `serve` task ends and leaves a readiness wait (with the idle timeout)
 //!   whose event starts `serve` again (`park`); it then reads into one
 //!   buffer shared by all connections and keeps only an unfinished head.
-//!   About 0.34 KiB per idle connection in all (bench/ row 2), against
-//!   0.54 KiB when the task waited; the cost, a task started per request
-//!   instead of one resumed, is about 64 instructions of a request's 4,900
-//!   in user space (callgrind).
+//!   About 0.31 KiB per idle connection in all (bench/ row 2; 0.54 KiB
+//!   while the task waited, 0.34 once parked, before readiness waits lost
+//!   their node). Parking's cost, a task started per request instead of one
+//!   resumed, measured about 64 user-space instructions of a request's
+//!   ~4,900 (callgrind).
 //! * A read that leaves room in the buffer drained the socket: the next
 //!   request is waited for, not read for (a read would say `EAGAIN`), so a
 //!   keep-alive request costs one read and one write syscall and a share of
