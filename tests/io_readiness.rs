@@ -62,6 +62,25 @@ fn write_later(peer: &Rc<RefCell<StdUnixStream>>, bytes: &'static [u8], log: &Lo
     );
 }
 
+/// The peer reads `n` bytes on a later turn (20 ms on), noting "drained".
+fn drain_later(peer: &Rc<RefCell<StdUnixStream>>, n: usize, log: &Log) {
+    let p = peer.clone();
+    let l = log.clone();
+    tame::timer(
+        Duration::from_millis(20),
+        Event::from_fn(move |v: Option<()>| {
+            if v.is_some() {
+                let mut left = n;
+                let mut buf = vec![0; 65536];
+                while left > 0 {
+                    left -= p.borrow_mut().read(&mut buf).unwrap();
+                }
+                l.borrow_mut().push("drained");
+            }
+        }),
+    );
+}
+
 #[test]
 fn a_wait_after_a_short_read_waits_for_new_bytes() {
     on_fresh_loop(|| {
@@ -169,21 +188,7 @@ fn a_full_socket_is_writable_again_once_its_peer_reads() {
             }
         }
         stream.writable(note(&log, "writable"));
-        let p = peer.clone();
-        let l = log.clone();
-        tame::timer(
-            Duration::from_millis(20),
-            Event::from_fn(move |v: Option<()>| {
-                if v.is_some() {
-                    let mut left = sent;
-                    let mut buf = vec![0; 65536];
-                    while left > 0 {
-                        left -= p.borrow_mut().read(&mut buf).unwrap();
-                    }
-                    l.borrow_mut().push("drained");
-                }
-            }),
-        );
+        drain_later(&peer, sent, &log);
         tame::run();
         assert_eq!(*log.borrow(), ["drained", "writable"]);
         assert!(stream.try_write(&chunk).unwrap() > 0);
@@ -262,4 +267,22 @@ fn bytes_written_in_random_chunks_all_arrive_through_waits_and_partial_reads() {
             assert!(got == expected, "seed {seed}: bytes out of order");
         });
     }
+}
+
+#[test]
+fn a_socket_filled_by_a_short_write_is_writable_again_once_its_peer_reads() {
+    on_fresh_loop(|| {
+        let (stream, peer) = pair();
+        let peer = Rc::new(RefCell::new(peer));
+        let log: Log = Rc::default();
+        // More than the socket buffers hold: the write takes part of it.
+        let big = vec![2u8; 8 << 20];
+        let sent = stream.try_write(&big).unwrap();
+        assert!(sent > 0 && sent < big.len());
+        stream.writable(note(&log, "writable"));
+        drain_later(&peer, sent, &log);
+        tame::run();
+        assert_eq!(*log.borrow(), ["drained", "writable"]);
+        assert!(stream.try_write(&big).unwrap() > 0);
+    });
 }

@@ -82,6 +82,18 @@ pub(crate) fn try_write(src: &Source, buf: &[u8]) -> io::Result<usize> {
     r
 }
 
+/// [`try_write`] on a stream socket: a write that took less than it was
+/// given filled the socket's buffer, so it uses up the writability seen as
+/// `EAGAIN` would, and a writable wait after it costs no syscall (the
+/// kernel reports the room it frees later as a new edge).
+pub(crate) fn try_write_stream(src: &Source, buf: &[u8]) -> io::Result<usize> {
+    let r = try_write(src, buf);
+    if matches!(r, Ok(n) if n < buf.len()) {
+        src.would_block(Ready::WRITE);
+    }
+    r
+}
+
 /// One read into the spare capacity of `buf`; see `TcpStream::read`.
 pub(crate) fn read(src: &Rc<Source>, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<usize>)>) {
     op::start(src, ReadOp { buf, ev });

@@ -398,7 +398,8 @@ impl<S> WriteHalf<S> {
     /// assert_eq!(w.try_write(b"x").unwrap(), 1);
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        ops::try_write(self.io.src(), buf)
+        // Both stream types split: a short write fills the socket.
+        ops::try_write_stream(self.io.src(), buf)
     }
 
     /// Shuts down the write direction (FIN): the peer reads the end of the

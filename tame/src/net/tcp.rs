@@ -299,7 +299,7 @@ impl TcpStream {
     /// assert_eq!(stream.try_write(b"hello").unwrap(), 5);
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        ops::try_write(self.io.src(), buf)
+        ops::try_write_stream(self.io.src(), buf)
     }
 
     /// Reads once into the spare capacity of `buf` (appending: bytes

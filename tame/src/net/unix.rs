@@ -410,7 +410,7 @@ impl UnixStream {
     /// assert_eq!(a.try_write(b"abc").unwrap(), 3);
     /// ```
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        ops::try_write(self.io.src(), buf)
+        ops::try_write_stream(self.io.src(), buf)
     }
 
     /// As [`TcpStream::read`](super::TcpStream::read).
