@@ -263,7 +263,14 @@ impl UdpSocket {
     // The type is spelled out as the public contract pins it.
     #[allow(clippy::type_complexity)]
     pub fn recv_from(&self, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<(usize, SocketAddr)>)>) {
-        op::start(self.io.src(), RecvFromOp { buf, ev });
+        op::start(
+            self.io.src(),
+            RecvOp {
+                buf,
+                recv: sys::recv_from,
+                ev,
+            },
+        );
     }
 
     /// Sends `buf` as one datagram to the connected address; as
@@ -316,7 +323,14 @@ impl UdpSocket {
     /// assert_eq!(&buf[..n.unwrap()], b"back");
     /// ```
     pub fn recv(&self, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<usize>)>) {
-        op::start(self.io.src(), RecvOp { buf, ev });
+        op::start(
+            self.io.src(),
+            RecvOp {
+                buf,
+                recv: sys::recv,
+                ev,
+            },
+        );
     }
 
     /// Sends one datagram to `addr` without waiting.
@@ -456,48 +470,20 @@ fn room(buf: &mut Vec<u8>, ready: bool) -> bool {
     ready
 }
 
-/// What a `recv_from` delivers.
-type Datagram = (Vec<u8>, io::Result<(usize, SocketAddr)>);
-
-struct RecvFromOp {
+/// A receive into the spare capacity of `buf`, by `recv` (`recv_from`,
+/// which also says who sent it, or a connected socket's `recv`).
+struct RecvOp<R> {
     buf: Vec<u8>,
-    ev: Event<Datagram>,
+    recv: fn(BorrowedFd<'_>, &mut Vec<u8>) -> io::Result<R>,
+    ev: Event<(Vec<u8>, io::Result<R>)>,
 }
 
-impl Op for RecvFromOp {
+impl<R: 'static> Op for RecvOp<R> {
     fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if !room(&mut self.buf, ready) {
             return Progress::Wait(self, Ready::READ);
         }
-        match sys::recv_from(src.fd(), &mut self.buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
-            r => {
-                self.ev.trigger((self.buf, r));
-                Progress::Done
-            }
-        }
-    }
-
-    fn fail(self, err: io::Error) {
-        self.ev.trigger((self.buf, Err(err)));
-    }
-
-    fn event(&self) -> &dyn Watch {
-        &self.ev
-    }
-}
-
-struct RecvOp {
-    buf: Vec<u8>,
-    ev: Event<(Vec<u8>, io::Result<usize>)>,
-}
-
-impl Op for RecvOp {
-    fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
-        if !room(&mut self.buf, ready) {
-            return Progress::Wait(self, Ready::READ);
-        }
-        match sys::recv(src.fd(), &mut self.buf) {
+        match (self.recv)(src.fd(), &mut self.buf) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger((self.buf, r));
