@@ -286,3 +286,107 @@ fn a_socket_filled_by_a_short_write_is_writable_again_once_its_peer_reads() {
         assert!(stream.try_write(&big).unwrap() > 0);
     });
 }
+
+/// The writing side of a stream, TCP or Unix, as the writer below uses it.
+trait WriteSide: 'static {
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
+    fn writable(&self, ev: Event<io::Result<()>>);
+    fn finish(&self);
+}
+
+impl WriteSide for UnixStream {
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        UnixStream::try_write(self, buf)
+    }
+    fn writable(&self, ev: Event<io::Result<()>>) {
+        UnixStream::writable(self, ev)
+    }
+    fn finish(&self) {
+        self.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+}
+
+impl WriteSide for tame::net::TcpStream {
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        tame::net::TcpStream::try_write(self, buf)
+    }
+    fn writable(&self, ev: Event<io::Result<()>>) {
+        tame::net::TcpStream::writable(self, ev)
+    }
+    fn finish(&self) {
+        self.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+}
+
+/// Writes all of `data` into `stream` through writable waits and writes of
+/// random sizes (some larger than the socket takes: short writes), then
+/// shuts down the writing side.
+fn write_all_by_waits<S: WriteSide>(stream: S, data: Rc<Vec<u8>>, seed: u64) {
+    fn step<S: WriteSide>(stream: Rc<S>, data: Rc<Vec<u8>>, mut off: usize, mut dice: Dice) {
+        while off < data.len() {
+            let n = (1 + dice.below(300_000) as usize).min(data.len() - off);
+            match stream.try_write(&data[off..off + n]) {
+                Ok(w) => {
+                    off += w;
+                    // Now and then wait although the socket may take more.
+                    if w == n && dice.below(4) != 0 {
+                        continue;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+            let s = stream.clone();
+            stream.writable(Event::from_fn(move |r: Option<io::Result<()>>| {
+                r.expect("the wait comes back").unwrap();
+                step(s, data, off, dice);
+            }));
+            return;
+        }
+        stream.finish();
+    }
+    step(Rc::new(stream), data, 0, Dice(seed));
+    tame::run();
+}
+
+/// Sends 2 MB from `stream` to `peer` (read on a thread in random sizes)
+/// and checks every byte arrived in order.
+fn send_through_waits<S: WriteSide>(stream: S, mut peer: impl Read + Send + 'static, seed: u64) {
+    let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+    let expected = data.clone();
+    let reader = std::thread::spawn(move || {
+        let mut dice = Dice(seed * 104_729);
+        let mut got = Vec::new();
+        loop {
+            let mut buf = vec![0; 1 + dice.below(100_000) as usize];
+            match peer.read(&mut buf).unwrap() {
+                0 => return got,
+                n => got.extend_from_slice(&buf[..n]),
+            }
+            if dice.below(8) == 0 {
+                std::thread::yield_now();
+            }
+        }
+    });
+    write_all_by_waits(stream, Rc::new(data), seed);
+    let got = reader.join().unwrap();
+    assert_eq!(got.len(), expected.len(), "seed {seed}");
+    assert!(got == expected, "seed {seed}: bytes out of order");
+}
+
+#[test]
+fn bytes_written_through_waits_and_short_writes_all_arrive() {
+    for seed in 1..=8u64 {
+        on_fresh_loop(move || {
+            let (stream, peer) = pair();
+            send_through_waits(stream, peer, seed);
+        });
+        on_fresh_loop(move || {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            let (ours, _) = listener.accept().unwrap();
+            let stream = tame::net::TcpStream::from_std(ours).unwrap();
+            send_through_waits(stream, peer, seed);
+        });
+    }
+}
