@@ -208,12 +208,36 @@ impl Dice {
     }
 }
 
+/// The reading side of a stream, TCP or Unix, as the reader below uses it.
+trait ReadSide: 'static {
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
+    fn readable(&self, ev: Event<io::Result<()>>);
+}
+
+impl ReadSide for UnixStream {
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        UnixStream::try_read(self, buf)
+    }
+    fn readable(&self, ev: Event<io::Result<()>>) {
+        UnixStream::readable(self, ev)
+    }
+}
+
+impl ReadSide for tame::net::TcpStream {
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        tame::net::TcpStream::try_read(self, buf)
+    }
+    fn readable(&self, ev: Event<io::Result<()>>) {
+        tame::net::TcpStream::readable(self, ev)
+    }
+}
+
 /// Reads `stream` to its end through readable waits and reads of random
 /// sizes, sometimes leaving bytes behind before waiting again; returns
 /// what it read.
-fn read_all_by_waits(stream: UnixStream, seed: u64) -> Vec<u8> {
+fn read_all_by_waits<S: ReadSide>(stream: S, seed: u64) -> Vec<u8> {
     let got = Rc::new(RefCell::new(Vec::new()));
-    fn step(stream: Rc<UnixStream>, got: Rc<RefCell<Vec<u8>>>, mut dice: Dice) {
+    fn step<S: ReadSide>(stream: Rc<S>, got: Rc<RefCell<Vec<u8>>>, mut dice: Dice) {
         loop {
             let mut buf = vec![0; 1 + dice.below(4096) as usize];
             match stream.try_read(&mut buf) {
@@ -241,30 +265,69 @@ fn read_all_by_waits(stream: UnixStream, seed: u64) -> Vec<u8> {
     all
 }
 
+/// Sends 400 kB from `peer` (a thread writing random chunks, then shutting
+/// down) to `stream` and checks every byte arrived in order.
+fn receive_through_waits<S, P>(stream: S, mut peer: P, seed: u64)
+where
+    S: ReadSide,
+    P: Write + ShutWrite + Send + 'static,
+{
+    let sent: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
+    let expected = sent.clone();
+    let writer = std::thread::spawn(move || {
+        let mut dice = Dice(seed * 7919);
+        let mut off = 0;
+        while off < sent.len() {
+            let n = (1 + dice.below(6000) as usize).min(sent.len() - off);
+            peer.write_all(&sent[off..off + n]).unwrap();
+            off += n;
+            if dice.below(8) == 0 {
+                std::thread::yield_now();
+            }
+        }
+        peer.shut_write();
+    });
+    let got = read_all_by_waits(stream, seed);
+    writer.join().unwrap();
+    assert_eq!(got.len(), expected.len(), "seed {seed}");
+    assert!(got == expected, "seed {seed}: bytes out of order");
+}
+
+/// A std stream's write shutdown, TCP or Unix.
+trait ShutWrite {
+    fn shut_write(&self);
+}
+
+impl ShutWrite for StdUnixStream {
+    fn shut_write(&self) {
+        self.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+}
+
+impl ShutWrite for std::net::TcpStream {
+    fn shut_write(&self) {
+        self.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+}
+
+/// A connected TCP pair on loopback: ours (tame) and the peer (std).
+fn tcp_pair() -> (tame::net::TcpStream, std::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (ours, _) = listener.accept().unwrap();
+    (tame::net::TcpStream::from_std(ours).unwrap(), peer)
+}
+
 #[test]
 fn bytes_written_in_random_chunks_all_arrive_through_waits_and_partial_reads() {
     for seed in 1..=8u64 {
         on_fresh_loop(move || {
-            let (stream, mut peer) = pair();
-            let sent: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
-            let expected = sent.clone();
-            let writer = std::thread::spawn(move || {
-                let mut dice = Dice(seed * 7919);
-                let mut off = 0;
-                while off < sent.len() {
-                    let n = (1 + dice.below(6000) as usize).min(sent.len() - off);
-                    peer.write_all(&sent[off..off + n]).unwrap();
-                    off += n;
-                    if dice.below(8) == 0 {
-                        std::thread::yield_now();
-                    }
-                }
-                peer.shutdown(std::net::Shutdown::Write).unwrap();
-            });
-            let got = read_all_by_waits(stream, seed);
-            writer.join().unwrap();
-            assert_eq!(got.len(), expected.len(), "seed {seed}");
-            assert!(got == expected, "seed {seed}: bytes out of order");
+            let (stream, peer) = pair();
+            receive_through_waits(stream, peer, seed);
+        });
+        on_fresh_loop(move || {
+            let (stream, peer) = tcp_pair();
+            receive_through_waits(stream, peer, seed);
         });
     }
 }
@@ -382,10 +445,7 @@ fn bytes_written_through_waits_and_short_writes_all_arrive() {
             send_through_waits(stream, peer, seed);
         });
         on_fresh_loop(move || {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-            let (ours, _) = listener.accept().unwrap();
-            let stream = tame::net::TcpStream::from_std(ours).unwrap();
+            let (stream, peer) = tcp_pair();
             send_through_waits(stream, peer, seed);
         });
     }
