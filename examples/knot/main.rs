@@ -31,10 +31,9 @@
 //!   whose event starts `serve` again (`park`); it then reads into one
 //!   buffer shared by all connections and keeps only an unfinished head.
 //!   About 0.31 KiB per idle connection in all (bench/ row 2; 0.54 KiB
-//!   while the task waited, 0.34 once parked, before readiness waits lost
-//!   their node). Parking's cost, a task started per request instead of one
-//!   resumed, measured about 64 user-space instructions of a request's
-//!   ~4,900 (callgrind).
+//!   while the task waited). A task started per request instead of one
+//!   resumed costs little: ~4,600 user-space instructions per request
+//!   (callgrind), against ~4,900 when the task waited.
 //! * A read that leaves room in the buffer drained the socket: the next
 //!   request is waited for, not read for (a read would say `EAGAIN`), so a
 //!   keep-alive request costs one read and one write syscall and a share of
@@ -187,7 +186,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
                     Ok((stream, _peer)) => {
                         trouble.backoff = Duration::from_millis(1);
                         let _ = stream.set_nodelay(true);
-                        serve(Conn::new(stream), site.clone(), Inbox::new(), None);
+                        serve(Rc::new(Conn::new(stream)), site.clone(), Inbox::new(), None);
                         listener.accept(mkevent!(r, Wake::Accepted, accepted));
                     }
                     Err(e) => {
@@ -271,7 +270,7 @@ fn bounded(
 /// takes the connection over, so that this function's state, which every
 /// idle connection holds, need not hold what a slow write needs.
 #[tamed]
-fn serve(conn: Conn, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
+fn serve(conn: Rc<Conn>, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
     // The connection's unfinished input (empty, no allocation, while idle);
     // the mark of a request under way (held from its first bytes to the end
     // of its response); whether its head ran out of time; whether the last
@@ -361,18 +360,18 @@ fn serve(conn: Conn, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
 /// idle timeout) whose event starts `serve` again. An idle connection then
 /// holds its socket, that wait, its timer and this closure, not a task
 /// sized for a request under way.
-fn park(conn: Conn, site: Rc<Site>) {
+fn park(conn: Rc<Conn>, site: Rc<Site>) {
     // The wait needs the stream while the event owns the connection: both
-    // hold it, and the event's is the last once this returns.
-    let conn = Rc::new(conn);
+    // hold it (a connection is an `Rc` from its accept on, so this costs no
+    // allocation), and the event's is the last once this returns.
     let owned = Rc::clone(&conn);
     let limit = site.idle;
     let wake = Event::from_fn(move |r: Option<Result<io::Result<()>, Timeout>>| {
         // Readable (or hung up: the read says which) starts serving again;
         // idle for too long, a failed socket or a cancelled wait (the loop
         // torn down) closes the connection.
-        if let (Some(Ok(Ok(()))), Ok(conn)) = (r, Rc::try_unwrap(owned)) {
-            serve(conn, site, Inbox::new(), None);
+        if let Some(Ok(Ok(()))) = r {
+            serve(owned, site, Inbox::new(), None);
         }
     });
     conn.stream.readable(bounded(limit, wake));
@@ -394,7 +393,7 @@ enum Then {
 /// dropped), then goes on with the connection as `then` says.
 #[tamed]
 fn write_rest(
-    conn: Conn,
+    conn: Rc<Conn>,
     site: Rc<Site>,
     inbox: Inbox,
     busy: Option<Busy>,
@@ -430,7 +429,7 @@ fn write_rest(
 /// close with unread input would send a reset, which can destroy the
 /// response before the client reads it.
 #[tamed]
-fn linger(conn: Conn, site: Rc<Site>) {
+fn linger(conn: Rc<Conn>, site: Rc<Site>) {
     conn.lingering();
     if conn.stream.shutdown(std::net::Shutdown::Write).is_err() {
         return;
