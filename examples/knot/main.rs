@@ -25,7 +25,11 @@
 //!   anything more is read ([`http::Inbox`]): a 431 never waits for the
 //!   client's next byte.
 //! * Files are read once and kept in memory with their response heads (like
-//!   Knot's cache): a request costs one read and one write syscall.
+//!   Knot's cache): a request costs one read and one write syscall. A file
+//!   is kept once however its path is spelled (percent escapes, doubled
+//!   slashes); up to 4,096 spellings are remembered for a lookup without a
+//!   file-system call; a missing file is not remembered, so no client can
+//!   make the cache grow.
 //! * An idle keep-alive connection holds no read buffer and no task: its
 //!   `serve` task ends and leaves a readiness wait (with the idle timeout)
 //!   whose event starts `serve` again (`park`); it then reads into one
@@ -503,6 +507,27 @@ struct Cached {
     head_only: [Rc<[u8]>; 2],
 }
 
+impl Cached {
+    /// The responses of the file at `on_disk`, whose contents are `body`.
+    fn new(on_disk: &std::path::Path, body: &[u8]) -> Cached {
+        let ctype = http::content_type(on_disk);
+        let make = |keep: bool, with_body: bool| -> Rc<[u8]> {
+            let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
+            if with_body {
+                v.extend_from_slice(body);
+            }
+            Rc::from(v)
+        };
+        Cached {
+            full: [make(false, true), make(true, true)],
+            head_only: [make(false, false), make(true, false)],
+        }
+    }
+}
+
+/// How many request paths a loop remembers as naming a cached file.
+const MAX_PATHS: usize = 4096;
+
 /// Marks a request under way while it lives. Zero-sized (the counts are
 /// the thread's, as the loop is): an idle connection's state does not grow.
 struct Busy;
@@ -672,7 +697,13 @@ struct Site {
     linger: Duration,
     /// `--linger-bytes`.
     linger_bytes: usize,
-    files: RefCell<HashMap<String, Option<Rc<Cached>>>>,
+    /// The cached responses, one per file served (by its path on disk).
+    files: RefCell<HashMap<PathBuf, Rc<Cached>>>,
+    /// Request paths already seen to name a cached file, so that a hit
+    /// costs no file-system call. At most [`MAX_PATHS`]: a client can spell
+    /// one file in endless ways (percent escapes, doubled slashes), and a
+    /// missing file is never remembered (each 404 looks again).
+    paths: RefCell<HashMap<String, Rc<Cached>>>,
     errors: RefCell<HashMap<u16, Rc<[u8]>>>,
     /// The one read buffer of all connections (one thread, one read at a time).
     scratch: RefCell<Vec<u8>>,
@@ -690,6 +721,7 @@ impl Site {
             linger: Duration::from_millis(f.linger_ms),
             linger_bytes: f.linger_bytes,
             files: RefCell::new(HashMap::new()),
+            paths: RefCell::new(HashMap::new()),
             errors: RefCell::new(HashMap::new()),
             scratch: RefCell::new(vec![0; 16 * 1024]),
         }
@@ -784,37 +816,32 @@ impl Site {
     /// Out of file descriptors (or memory) while reading the file: not
     /// cached, the next request tries again.
     fn file(&self, path: &str) -> io::Result<Option<Rc<Cached>>> {
-        if let Some(c) = self.files.borrow().get(path) {
-            return Ok(c.clone());
+        if let Some(c) = self.paths.borrow().get(path) {
+            return Ok(Some(c.clone()));
         }
-        let found = match http::resolve(&self.root, path) {
-            None => None,
-            Some(p) => match std::fs::read(&p) {
-                Ok(body) => Some((p, body)),
+        let Some(on_disk) = http::resolve(&self.root, path) else {
+            return Ok(None);
+        };
+        let known = self.files.borrow().get(&on_disk).cloned();
+        let cached = match known {
+            Some(c) => c,
+            None => match std::fs::read(&on_disk) {
+                Ok(body) => {
+                    let c = Rc::new(Cached::new(&on_disk, &body));
+                    self.files.borrow_mut().insert(on_disk, c.clone());
+                    c
+                }
                 Err(e) if out_of_fds(&e) || e.kind() == io::ErrorKind::OutOfMemory => {
                     return Err(e)
                 }
-                Err(_) => None,
+                Err(_) => return Ok(None),
             },
         };
-        let cached = found.map(|(p, body)| {
-            let ctype = http::content_type(&p);
-            let make = |keep: bool, with_body: bool| -> Rc<[u8]> {
-                let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
-                if with_body {
-                    v.extend_from_slice(&body);
-                }
-                Rc::from(v)
-            };
-            Rc::new(Cached {
-                full: [make(false, true), make(true, true)],
-                head_only: [make(false, false), make(true, false)],
-            })
-        });
-        self.files
-            .borrow_mut()
-            .insert(path.to_owned(), cached.clone());
-        Ok(cached)
+        let mut paths = self.paths.borrow_mut();
+        if paths.len() < MAX_PATHS {
+            paths.insert(path.to_owned(), cached.clone());
+        }
+        Ok(Some(cached))
     }
 
     /// The response to a refused request; the connection closes after it.

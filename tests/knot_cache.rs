@@ -1,0 +1,131 @@
+//! knot's file cache cannot be made to grow by a client: one file asked for
+//! under hundreds of spellings is kept once, and asking for thousands of
+//! missing files keeps nothing. (Before, the cache was keyed by the request
+//! path: each spelling held its own copy of the file, each 404 an entry.)
+//!
+//! The figures are knot's RSS growth, asserted against bounds far from both
+//! what the old cache took (hundreds of MiB, tens of MiB) and what the new
+//! one takes (close to nothing).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+
+#[path = "support/example.rs"]
+mod example;
+use example::{start, Server, TempDir};
+
+const BIG_LEN: usize = 512 << 10;
+
+fn knot() -> Server {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("knot-cache-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("big.bin"), vec![b'b'; BIG_LEN]).unwrap();
+    let root = dir.to_str().unwrap().to_owned();
+    start(
+        "knot",
+        &["--root", &root, "--port", "0"],
+        Some(TempDir(dir)),
+    )
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// Asks for each of `paths` on one keep-alive connection; returns the
+/// status and body length of each response.
+fn get_all(server: &Server, paths: &[String]) -> Vec<(u16, usize)> {
+    let s = TcpStream::connect(server.addr).unwrap();
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let mut out = Vec::new();
+    for path in paths {
+        // One write per request (pieces would wait on delayed ACKs).
+        w.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut line = String::new();
+        r.read_line(&mut line).unwrap();
+        let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
+        let mut len = 0;
+        loop {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).unwrap();
+        out.push((status, len));
+    }
+    out
+}
+
+/// `/big.bin` spelled `n` ways: letters percent-escaped or not, and one to
+/// three leading slashes.
+fn spellings(n: usize) -> Vec<String> {
+    let name = b"big.bin";
+    let mut out = Vec::new();
+    'all: for slashes in 1..=3 {
+        for mask in 0u32..(1 << name.len()) {
+            let mut p = "/".repeat(slashes);
+            for (i, &c) in name.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    p.push_str(&format!("%{c:02X}"));
+                } else {
+                    p.push(c as char);
+                }
+            }
+            out.push(p);
+            if out.len() == n {
+                break 'all;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn one_file_under_many_spellings_is_cached_once() {
+    let server = knot();
+    // Warm: the file is read and its responses prepared once.
+    assert_eq!(get_all(&server, &["/big.bin".to_owned()]), [(200, BIG_LEN)]);
+    let before = rss_kib(server.pid());
+    let paths = spellings(300);
+    let got = get_all(&server, &paths);
+    assert!(got.iter().all(|&r| r == (200, BIG_LEN)), "{got:?}");
+    let grown = rss_kib(server.pid()).saturating_sub(before);
+    // A copy per spelling would be 300 x 1 MiB (two prepared responses
+    // with the body each).
+    assert!(
+        grown < 32 << 10,
+        "knot grew by {grown} KiB for 300 spellings of one file"
+    );
+}
+
+#[test]
+fn missing_files_are_not_remembered() {
+    let server = knot();
+    assert_eq!(get_all(&server, &["/nothing".to_owned()]), [(404, 10)]);
+    let before = rss_kib(server.pid());
+    let pad = "x".repeat(1000);
+    let paths: Vec<String> = (0..20_000).map(|i| format!("/missing-{i}-{pad}")).collect();
+    let got = get_all(&server, &paths);
+    assert!(got.iter().all(|&(status, _)| status == 404));
+    let grown = rss_kib(server.pid()).saturating_sub(before);
+    // An entry per path would be over 20 MiB.
+    assert!(
+        grown < 8 << 10,
+        "knot grew by {grown} KiB for 20,000 missing paths"
+    );
+}
