@@ -208,36 +208,46 @@ impl Dice {
     }
 }
 
-/// The reading side of a stream, TCP or Unix, as the reader below uses it.
-trait ReadSide: 'static {
+/// A tame stream, TCP or Unix, as the reader and writer below use it.
+trait Side: 'static {
     fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
     fn readable(&self, ev: Event<io::Result<()>>);
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
+    fn writable(&self, ev: Event<io::Result<()>>);
+    fn finish(&self);
 }
 
-impl ReadSide for UnixStream {
-    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        UnixStream::try_read(self, buf)
-    }
-    fn readable(&self, ev: Event<io::Result<()>>) {
-        UnixStream::readable(self, ev)
-    }
+macro_rules! side {
+    ($t:ty) => {
+        impl Side for $t {
+            fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                <$t>::try_read(self, buf)
+            }
+            fn readable(&self, ev: Event<io::Result<()>>) {
+                <$t>::readable(self, ev)
+            }
+            fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                <$t>::try_write(self, buf)
+            }
+            fn writable(&self, ev: Event<io::Result<()>>) {
+                <$t>::writable(self, ev)
+            }
+            fn finish(&self) {
+                self.shutdown(std::net::Shutdown::Write).unwrap();
+            }
+        }
+    };
 }
 
-impl ReadSide for tame::net::TcpStream {
-    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        tame::net::TcpStream::try_read(self, buf)
-    }
-    fn readable(&self, ev: Event<io::Result<()>>) {
-        tame::net::TcpStream::readable(self, ev)
-    }
-}
+side!(UnixStream);
+side!(tame::net::TcpStream);
 
 /// Reads `stream` to its end through readable waits and reads of random
 /// sizes, sometimes leaving bytes behind before waiting again; returns
 /// what it read.
-fn read_all_by_waits<S: ReadSide>(stream: S, seed: u64) -> Vec<u8> {
+fn read_all_by_waits<S: Side>(stream: S, seed: u64) -> Vec<u8> {
     let got = Rc::new(RefCell::new(Vec::new()));
-    fn step<S: ReadSide>(stream: Rc<S>, got: Rc<RefCell<Vec<u8>>>, mut dice: Dice) {
+    fn step<S: Side>(stream: Rc<S>, got: Rc<RefCell<Vec<u8>>>, mut dice: Dice) {
         loop {
             let mut buf = vec![0; 1 + dice.below(4096) as usize];
             match stream.try_read(&mut buf) {
@@ -269,7 +279,7 @@ fn read_all_by_waits<S: ReadSide>(stream: S, seed: u64) -> Vec<u8> {
 /// down) to `stream` and checks every byte arrived in order.
 fn receive_through_waits<S, P>(stream: S, mut peer: P, seed: u64)
 where
-    S: ReadSide,
+    S: Side,
     P: Write + ShutWrite + Send + 'static,
 {
     let sent: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
@@ -350,42 +360,11 @@ fn a_socket_filled_by_a_short_write_is_writable_again_once_its_peer_reads() {
     });
 }
 
-/// The writing side of a stream, TCP or Unix, as the writer below uses it.
-trait WriteSide: 'static {
-    fn try_write(&self, buf: &[u8]) -> io::Result<usize>;
-    fn writable(&self, ev: Event<io::Result<()>>);
-    fn finish(&self);
-}
-
-impl WriteSide for UnixStream {
-    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        UnixStream::try_write(self, buf)
-    }
-    fn writable(&self, ev: Event<io::Result<()>>) {
-        UnixStream::writable(self, ev)
-    }
-    fn finish(&self) {
-        self.shutdown(std::net::Shutdown::Write).unwrap();
-    }
-}
-
-impl WriteSide for tame::net::TcpStream {
-    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        tame::net::TcpStream::try_write(self, buf)
-    }
-    fn writable(&self, ev: Event<io::Result<()>>) {
-        tame::net::TcpStream::writable(self, ev)
-    }
-    fn finish(&self) {
-        self.shutdown(std::net::Shutdown::Write).unwrap();
-    }
-}
-
 /// Writes all of `data` into `stream` through writable waits and writes of
 /// random sizes (some larger than the socket takes: short writes), then
 /// shuts down the writing side.
-fn write_all_by_waits<S: WriteSide>(stream: S, data: Rc<Vec<u8>>, seed: u64) {
-    fn step<S: WriteSide>(stream: Rc<S>, data: Rc<Vec<u8>>, mut off: usize, mut dice: Dice) {
+fn write_all_by_waits<S: Side>(stream: S, data: Rc<Vec<u8>>, seed: u64) {
+    fn step<S: Side>(stream: Rc<S>, data: Rc<Vec<u8>>, mut off: usize, mut dice: Dice) {
         while off < data.len() {
             let n = (1 + dice.below(300_000) as usize).min(data.len() - off);
             match stream.try_write(&data[off..off + n]) {
@@ -414,7 +393,7 @@ fn write_all_by_waits<S: WriteSide>(stream: S, data: Rc<Vec<u8>>, seed: u64) {
 
 /// Sends 2 MB from `stream` to `peer` (read on a thread in random sizes)
 /// and checks every byte arrived in order.
-fn send_through_waits<S: WriteSide>(stream: S, mut peer: impl Read + Send + 'static, seed: u64) {
+fn send_through_waits<S: Side>(stream: S, mut peer: impl Read + Send + 'static, seed: u64) {
     let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
     let expected = data.clone();
     let reader = std::thread::spawn(move || {

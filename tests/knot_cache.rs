@@ -30,15 +30,6 @@ fn knot() -> Server {
     )
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 /// Asks for each of `paths` on one keep-alive connection; returns the
 /// status and body length of each response.
 fn get_all(server: &Server, paths: &[String]) -> Vec<(u16, usize)> {
@@ -100,11 +91,11 @@ fn one_file_under_many_spellings_is_cached_once() {
     let server = knot();
     // Warm: the file is read and its responses prepared once.
     assert_eq!(get_all(&server, &["/big.bin".to_owned()]), [(200, BIG_LEN)]);
-    let before = rss_kib(server.pid());
+    let before = server.rss_kib();
     let paths = spellings(300);
     let got = get_all(&server, &paths);
     assert!(got.iter().all(|&r| r == (200, BIG_LEN)), "{got:?}");
-    let grown = rss_kib(server.pid()).saturating_sub(before);
+    let grown = server.rss_kib().saturating_sub(before);
     // A copy per spelling would be 300 x 1 MiB (two prepared responses
     // with the body each).
     assert!(
@@ -117,12 +108,12 @@ fn one_file_under_many_spellings_is_cached_once() {
 fn missing_files_are_not_remembered() {
     let server = knot();
     assert_eq!(get_all(&server, &["/nothing".to_owned()]), [(404, 10)]);
-    let before = rss_kib(server.pid());
+    let before = server.rss_kib();
     let pad = "x".repeat(1000);
     let paths: Vec<String> = (0..20_000).map(|i| format!("/missing-{i}-{pad}")).collect();
     let got = get_all(&server, &paths);
     assert!(got.iter().all(|&(status, _)| status == 404));
-    let grown = rss_kib(server.pid()).saturating_sub(before);
+    let grown = server.rss_kib().saturating_sub(before);
     // An entry per path would be over 20 MiB.
     assert!(
         grown < 8 << 10,

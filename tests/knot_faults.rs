@@ -61,15 +61,6 @@ fn fds(pid: u32) -> usize {
         .count()
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/PID/status")
-}
-
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     let s = TcpStream::connect_timeout(&addr, Duration::from_secs(20))?;
     s.set_read_timeout(Some(Duration::from_secs(20)))?;
@@ -225,7 +216,7 @@ fn knot_serves_a_well_behaved_client_through_resets_half_closes_a_flood_and_slow
     // Warm up: the file cache, the loop's timer.
     assert_eq!(get(addr, "/").unwrap(), (200, INDEX.to_vec()));
     assert_eq!(get(addr, "/big.bin").unwrap().1.len(), BIG_LEN);
-    let (fds_before, rss_before) = (fds(pid), rss_kib(pid));
+    let (fds_before, rss_before) = (fds(pid), srv.rss_kib());
 
     let good = WellBehaved::start(addr);
     good.answers(3, "warm-up");
@@ -345,7 +336,7 @@ fn knot_serves_a_well_behaved_client_through_resets_half_closes_a_flood_and_slow
         );
         thread::sleep(Duration::from_millis(20));
     }
-    let rss_after = rss_kib(pid);
+    let rss_after = srv.rss_kib();
     // Whatever knot wrote meanwhile; the accept reports are rate-limited.
     while let Ok(line) = srv.stderr_lines().try_recv() {
         stderr.push(line);

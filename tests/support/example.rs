@@ -30,6 +30,16 @@ impl Server {
         self.child.id()
     }
 
+    /// Its resident memory now (VmRSS), in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
+    }
+
     /// Waits (at most a minute) for a line of its stderr containing
     /// `needle`; panics if none comes.
     pub fn wait_for_stderr(&self, needle: &str) -> String {
