@@ -172,6 +172,37 @@ impl<I, T> HasSlot<T> for Node<I, T> {
     }
 }
 
+/// An event of a rendezvous that carries no value and has no slot: what
+/// [`Rendezvous::event`] makes. A [`Node`] less its slot, and less the
+/// reference count and the fill that the slot would cost every event.
+struct IdNode<I> {
+    rendezvous: Rc<Shared<I>>,
+    epoch: u64,
+    id: Cell<Option<I>>,
+    /// Its key in the rendezvous' `watches` while a wait watches it.
+    watch: Cell<u32>,
+}
+
+impl<I> Sink<()> for IdNode<I> {
+    fn complete(self: Rc<Self>, _value: Option<()>) {
+        let rdv = &self.rendezvous;
+        rdv.unwatch_event(self.epoch, &self.watch);
+        rdv.come_back(self.epoch, self.id.take());
+    }
+
+    fn is_live(&self) -> bool {
+        self.epoch == self.rendezvous.epoch.get()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        self.rendezvous.watch_event(self.epoch, &self.watch, id)
+    }
+
+    fn unwatch(&self) {
+        self.rendezvous.unwatch_event(self.epoch, &self.watch);
+    }
+}
+
 /// An event of a rendezvous whose value goes to an [`Inbox`] with the
 /// index values its slot place needed: what `mkevent!(r, id, a[i])` makes.
 pub(crate) struct InboxNode<I, T, C> {
@@ -341,7 +372,14 @@ impl<I> Rendezvous<I> {
     where
         I: 'static,
     {
-        self.event_with_slot::<()>(id).0
+        let s = &self.shared;
+        s.outstanding.set(s.outstanding.get() + 1);
+        Event::from_sink(Rc::new(IdNode {
+            rendezvous: s.clone(),
+            epoch: s.epoch.get(),
+            id: Cell::new(Some(id)),
+            watch: Cell::new(UNWATCHED),
+        }))
     }
 
     /// Makes an `Event<T>` reporting `id`, and the [`Slot`] its value lands
