@@ -111,48 +111,30 @@ impl<I> Outstanding for Shared<I> {
     }
 }
 
-/// One event of a rendezvous: its id until it comes back, and the value it
-/// carries for its slot (if anybody holds the slot).
-pub(crate) struct Node<I, T> {
+/// What every event of a rendezvous holds: the rendezvous, the epoch it
+/// was made in, its id until it comes back, and its key in the
+/// rendezvous' watches while a wait watches it. It is the whole event when
+/// the event carries no value ([`Rendezvous::event`]); the other kinds add
+/// where the value goes.
+struct Ticket<I> {
     rendezvous: Rc<Shared<I>>,
     epoch: u64,
     id: Cell<Option<I>>,
-    slot: SlotCell<T>,
-    /// Its key in the rendezvous' `watches` while a wait watches it.
     watch: Cell<u32>,
 }
 
-impl<I> Shared<I> {
-    /// An event of `epoch` came back: its id is queued and the waiter
-    /// woken, if the rendezvous still listens to that epoch.
-    fn come_back(&self, epoch: u64, id: Option<I>) {
-        if epoch != self.epoch.get() {
-            return;
-        }
-        self.outstanding.set(self.outstanding.get() - 1);
-        if let Some(id) = id {
-            self.queue.borrow_mut().push_back(id);
-            self.arrived.set(self.arrived.get() + 1);
-        }
-        // Take the waiter out before waking it: waking touches the loop.
-        if let Some(waiter) = self.waiter.take() {
-            waiter.wake();
+impl<I> Ticket<I> {
+    fn new(rendezvous: &Rc<Shared<I>>, id: I) -> Self {
+        rendezvous.outstanding.set(rendezvous.outstanding.get() + 1);
+        Ticket {
+            rendezvous: rendezvous.clone(),
+            epoch: rendezvous.epoch.get(),
+            id: Cell::new(Some(id)),
+            watch: Cell::new(UNWATCHED),
         }
     }
-}
 
-impl<I, T> Sink<T> for Node<I, T> {
-    fn complete(self: Rc<Self>, value: Option<T>) {
-        let rdv = &self.rendezvous;
-        // Back: whoever watched it for its death stops watching.
-        rdv.unwatch_event(self.epoch, &self.watch);
-        let live = self.epoch == rdv.epoch.get();
-        // The slot learns it is back either way, so a slot list can forget
-        // it; it only keeps the value if the rendezvous still listens.
-        self.slot.fill(if live { value } else { None });
-        rdv.come_back(self.epoch, self.id.take());
-    }
-
+    /// Whether the rendezvous still listens to this event's epoch.
     fn is_live(&self) -> bool {
         self.epoch == self.rendezvous.epoch.get()
     }
@@ -161,8 +143,79 @@ impl<I, T> Sink<T> for Node<I, T> {
         self.rendezvous.watch_event(self.epoch, &self.watch, id)
     }
 
+    /// Back (or its wait is over): whoever watched it stops watching.
     fn unwatch(&self) {
         self.rendezvous.unwatch_event(self.epoch, &self.watch);
+    }
+
+    /// The event came back: its id is queued and the waiter woken, if the
+    /// rendezvous still listens to its epoch.
+    fn come_back(&self) {
+        let rdv = &self.rendezvous;
+        // Taken either way: the id goes now, not with the node (a slot may
+        // keep the node for long).
+        let id = self.id.take();
+        if !self.is_live() {
+            return;
+        }
+        rdv.outstanding.set(rdv.outstanding.get() - 1);
+        if let Some(id) = id {
+            rdv.queue.borrow_mut().push_back(id);
+            rdv.arrived.set(rdv.arrived.get() + 1);
+        }
+        // Take the waiter out before waking it: waking touches the loop.
+        if let Some(waiter) = rdv.waiter.take() {
+            waiter.wake();
+        }
+    }
+}
+
+impl<I> Sink<()> for Ticket<I> {
+    fn complete(self: Rc<Self>, _value: Option<()>) {
+        self.unwatch();
+        self.come_back();
+    }
+
+    fn is_live(&self) -> bool {
+        Ticket::is_live(self)
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        Ticket::watch(self, id)
+    }
+
+    fn unwatch(&self) {
+        Ticket::unwatch(self);
+    }
+}
+
+/// An event of a rendezvous with a slot for the value it carries (if
+/// anybody holds the slot).
+pub(crate) struct Node<I, T> {
+    ticket: Ticket<I>,
+    slot: SlotCell<T>,
+}
+
+impl<I, T> Sink<T> for Node<I, T> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        let t = &self.ticket;
+        t.unwatch();
+        // The slot learns it is back either way, so a slot list can forget
+        // it; it only keeps the value if the rendezvous still listens.
+        self.slot.fill(if t.is_live() { value } else { None });
+        t.come_back();
+    }
+
+    fn is_live(&self) -> bool {
+        self.ticket.is_live()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        self.ticket.watch(id)
+    }
+
+    fn unwatch(&self) {
+        self.ticket.unwatch();
     }
 }
 
@@ -172,75 +225,42 @@ impl<I, T> HasSlot<T> for Node<I, T> {
     }
 }
 
-/// An event of a rendezvous that carries no value and has no slot: what
-/// [`Rendezvous::event`] makes. A [`Node`] less its slot, and less the
-/// reference count and the fill that the slot would cost every event.
-struct IdNode<I> {
-    rendezvous: Rc<Shared<I>>,
-    epoch: u64,
-    id: Cell<Option<I>>,
-    /// Its key in the rendezvous' `watches` while a wait watches it.
-    watch: Cell<u32>,
-}
-
-impl<I> Sink<()> for IdNode<I> {
-    fn complete(self: Rc<Self>, _value: Option<()>) {
-        let rdv = &self.rendezvous;
-        rdv.unwatch_event(self.epoch, &self.watch);
-        rdv.come_back(self.epoch, self.id.take());
-    }
-
-    fn is_live(&self) -> bool {
-        self.epoch == self.rendezvous.epoch.get()
-    }
-
-    fn watch(&self, id: WaitId) -> bool {
-        self.rendezvous.watch_event(self.epoch, &self.watch, id)
-    }
-
-    fn unwatch(&self) {
-        self.rendezvous.unwatch_event(self.epoch, &self.watch);
-    }
-}
-
 /// An event of a rendezvous whose value goes to an [`Inbox`] with the
 /// index values its slot place needed: what `mkevent!(r, id, a[i])` makes.
 pub(crate) struct InboxNode<I, T, C> {
-    rendezvous: Rc<Shared<I>>,
-    epoch: u64,
-    id: Cell<Option<I>>,
+    ticket: Ticket<I>,
     captures: Cell<Option<C>>,
     inbox: Rc<InboxQueue<T, C>>,
-    /// Its key in the rendezvous' watches while a wait watches it.
-    watch: Cell<u32>,
 }
 
 impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
     fn complete(self: Rc<Self>, value: Option<T>) {
-        let rdv = &self.rendezvous;
-        if self.epoch != rdv.epoch.get() {
+        let t = &self.ticket;
+        if !t.is_live() {
             return;
         }
-        rdv.unwatch_event(self.epoch, &self.watch);
+        t.unwatch();
         // The value is in the inbox before the id is queued, tagged with
         // the place its id takes in the order of ids: the `twait!(r)` that
         // returns this id stores it, and no earlier one.
         if let (Some(v), Some(c)) = (value, self.captures.take()) {
-            self.inbox.borrow_mut().push_back((rdv.arrived.get(), v, c));
+            self.inbox
+                .borrow_mut()
+                .push_back((t.rendezvous.arrived.get(), v, c));
         }
-        rdv.come_back(self.epoch, self.id.take());
+        t.come_back();
     }
 
     fn is_live(&self) -> bool {
-        self.epoch == self.rendezvous.epoch.get()
+        self.ticket.is_live()
     }
 
     fn watch(&self, id: WaitId) -> bool {
-        self.rendezvous.watch_event(self.epoch, &self.watch, id)
+        self.ticket.watch(id)
     }
 
     fn unwatch(&self) {
-        self.rendezvous.unwatch_event(self.epoch, &self.watch);
+        self.ticket.unwatch();
     }
 }
 
@@ -372,14 +392,7 @@ impl<I> Rendezvous<I> {
     where
         I: 'static,
     {
-        let s = &self.shared;
-        s.outstanding.set(s.outstanding.get() + 1);
-        Event::from_sink(Rc::new(IdNode {
-            rendezvous: s.clone(),
-            epoch: s.epoch.get(),
-            id: Cell::new(Some(id)),
-            watch: Cell::new(UNWATCHED),
-        }))
+        Event::from_sink(Rc::new(Ticket::new(&self.shared, id)))
     }
 
     /// Makes an `Event<T>` reporting `id`, and the [`Slot`] its value lands
@@ -398,14 +411,9 @@ impl<I> Rendezvous<I> {
     where
         I: 'static,
     {
-        let s = &self.shared;
-        s.outstanding.set(s.outstanding.get() + 1);
         let node = Rc::new(Node {
-            rendezvous: s.clone(),
-            epoch: s.epoch.get(),
-            id: Cell::new(Some(id)),
+            ticket: Ticket::new(&self.shared, id),
             slot: SlotCell::new(),
-            watch: Cell::new(UNWATCHED),
         });
         let slot = Slot::from_node(node.clone());
         (Event::from_sink(node), slot)
@@ -423,15 +431,10 @@ impl<I> Rendezvous<I> {
         T2: 'static,
         C: 'static,
     {
-        let s = &self.shared;
-        s.outstanding.set(s.outstanding.get() + 1);
         let node = Rc::new(InboxNode {
-            rendezvous: s.clone(),
-            epoch: s.epoch.get(),
-            id: Cell::new(Some(id)),
+            ticket: Ticket::new(&self.shared, id),
             captures: Cell::new(Some(captures)),
             inbox,
-            watch: Cell::new(UNWATCHED),
         });
         Event::from_sink(node)
     }
