@@ -144,14 +144,7 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>, drained: &mut bool) -
         }
         Ok(_) if pending.len() >= http::HEAD_LIMIT => Step::Answer(Request::Bad),
         Ok(_) => Step::Wait,
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-            ) =>
-        {
-            Step::Wait
-        }
+        Err(e) if tame_suite::must_wait(&e) => Step::Wait,
         Err(_) => Step::Close,
     }
 }

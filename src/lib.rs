@@ -8,8 +8,24 @@ pub struct ReadmeDoctests;
 
 pub mod http;
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::SocketAddr;
+
+/// Whether a read or write that failed with `e` should wait for readiness
+/// and try again (`WouldBlock`: nothing to read or no room; `Interrupted`:
+/// a signal came first) rather than give up on the connection.
+///
+/// ```
+/// use std::io;
+/// assert!(tame_suite::must_wait(&io::ErrorKind::WouldBlock.into()));
+/// assert!(!tame_suite::must_wait(&io::ErrorKind::ConnectionReset.into()));
+/// ```
+pub fn must_wait(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
 
 /// What the example servers (knot, sleepy) do at start: listen on
 /// `127.0.0.1:port` (0 picks a free port), print the bound address as

@@ -451,12 +451,7 @@ fn linger(conn: Rc<Conn>, site: Rc<Site>) {
                     return;
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
+            Err(e) if tame_suite::must_wait(&e) => {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
                     return;
@@ -757,14 +752,7 @@ impl Site {
                 *drained = n < scratch.len() && matches!(step, Step::Respond(_));
                 step
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
-                Step::Wait
-            }
+            Err(e) if tame_suite::must_wait(&e) => Step::Wait,
             Err(_) => Step::Close,
         }
     }
