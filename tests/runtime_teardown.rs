@@ -33,6 +33,15 @@ impl Seen {
     }
 }
 
+/// Runs `f` when this thread's loop is torn down: it is the callback of an
+/// hour-long timer's event, which the teardown drops.
+fn at_teardown(f: impl FnOnce() + 'static) {
+    tame::timer(
+        Duration::from_secs(3600),
+        Event::from_fn(move |_: Option<()>| f()),
+    );
+}
+
 /// Started from a callback during teardown: its timer cannot be armed, so
 /// the event comes back untriggered and the wait ends at once, as a wait on
 /// any dropped event does.
@@ -50,38 +59,23 @@ fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
         // Each timer is still pending when the thread ends; its event's
         // callback then calls into the torn-down loop.
         let s = inner.clone();
-        tame::timer(
-            Duration::from_secs(3600),
-            Event::from_fn(move |_| tame::timer(Duration::from_secs(1), s.event())),
-        );
+        at_teardown(move || tame::timer(Duration::from_secs(1), s.event()));
         let s = inner.clone();
-        tame::timer(
-            Duration::from_secs(3600),
-            Event::from_fn(move |_| {
-                assert!(tame::blocked().is_empty());
-                tame::asap(s.event());
-            }),
-        );
+        at_teardown(move || {
+            assert!(tame::blocked().is_empty());
+            tame::asap(s.event());
+        });
         let s = inner.clone();
-        tame::timer(
-            Duration::from_secs(3600),
-            Event::from_fn(move |_| tame::spawn(async {}, s.event())),
-        );
+        at_teardown(move || tame::spawn(async {}, s.event()));
         let s = inner.clone();
-        tame::timer(
-            Duration::from_secs(3600),
-            Event::from_fn(move |_| {
-                let r = Rendezvous::<()>::new();
-                tame::asap(r.event(()));
-                tame::timer(Duration::from_millis(1), s.event());
-                tame::run();
-            }),
-        );
+        at_teardown(move || {
+            let r = Rendezvous::<()>::new();
+            tame::asap(r.event(()));
+            tame::timer(Duration::from_millis(1), s.event());
+            tame::run();
+        });
         let s = inner.clone();
-        tame::timer(
-            Duration::from_secs(3600),
-            Event::from_fn(move |_| sleeper(s.clone())),
-        );
+        at_teardown(move || sleeper(s.clone()));
     })
     .join()
     .expect("the thread exits cleanly");
@@ -120,18 +114,15 @@ fn the_runtimes_own_thread_locals_may_go_before_the_loop() {
         // The loop's thread-local first, so that the ones touched below go
         // before it at thread exit (the last registered is destroyed first).
         let s = inner.clone();
-        tame::timer(
-            Duration::from_secs(3600),
-            Event::from_fn(move |_| {
-                // Runs while the loop is torn down, after the queue of
-                // nested completions and the default resolver are gone:
-                // triggering an event and asking for the resolver must not
-                // touch them.
-                s.event().trigger(());
-                tame::dns::set_default_resolver(tame::dns::Resolver::new(Vec::new()));
-                let _ = tame::dns::default_resolver();
-            }),
-        );
+        at_teardown(move || {
+            // Runs while the loop is torn down, after the queue of
+            // nested completions and the default resolver are gone:
+            // triggering an event and asking for the resolver must not
+            // touch them.
+            s.event().trigger(());
+            tame::dns::set_default_resolver(tame::dns::Resolver::new(Vec::new()));
+            let _ = tame::dns::default_resolver();
+        });
         // Now the completion queue (an event completed) and the resolver.
         inner.event().trigger(());
         tame::dns::set_default_resolver(tame::dns::Resolver::new(Vec::new()));
