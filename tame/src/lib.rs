@@ -43,6 +43,7 @@
 //!   [`at_signal`], [`blocked`].
 //! * Time ([`time`]): [`now`], the loop's clock, read once per turn (timers
 //!   count from it); timers in a timing wheel, exact in their order;
+//!   [`Timer`], a handle whose drop disarms its timer;
 //!   virtual time for tests ([`time::pause`], [`time::advance`],
 //!   [`time::resume`]).
 //! * [`add_timeout`] (the paper's figure 5) and [`with_timeout`] (Tamer's),
@@ -179,7 +180,7 @@ pub use io::{at_signal, Interest, Signal};
 pub use ready::{asap, wait_on_fd};
 pub use rendezvous::Rendezvous;
 pub use task::blocked;
-pub use time::{now, timer, timer_at, Timeout};
+pub use time::{now, timer, timer_at, Timeout, Timer};
 pub use timeout::{add_timeout, with_timeout};
 
 pub use tame_macros::{mkevent, tamed, tvars, twait};

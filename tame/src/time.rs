@@ -134,6 +134,127 @@ pub fn timer_at(deadline: Instant, ev: Event) {
     driver::timer_at(deadline, ev);
 }
 
+/// A timer that its handle can cancel: [`Timer::after`] and [`Timer::at`]
+/// arm it as [`timer`] and [`timer_at`] do, and dropping the handle (or
+/// [`cancel`](Timer::cancel)) before it fires disarms it and hands its
+/// event back untriggered, as dropping an event does. tokio's `Sleep` is
+/// cancelled the same way.
+///
+/// Cancelling costs no allocation and no trip through the loop: the entry
+/// is unlinked from the wheel then and there. Armed with an event of a
+/// `twait! {}` block (`mkevent!()`), which costs no allocation either, the
+/// whole arm and cancel allocates nothing. [`detach`](Timer::detach) lets
+/// the timer run without its handle.
+///
+/// A `Timer` belongs to the thread that armed it (`!Send`), like its event.
+///
+/// # Examples
+///
+/// An alarm that the first answer makes moot: the handle of the losing
+/// timer disarms it at once, not when its 30 s are up (and `run()` does
+/// not wait for it).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use tame::time::Timer;
+/// use tame::{tamed, twait, Rendezvous};
+///
+/// #[tamed]
+/// fn race() -> &'static str {
+///     let r = Rendezvous::<&'static str>::new();
+///     let alarm = Timer::after(Duration::from_secs(30), r.event("alarm"));
+///     tame::timer(Duration::from_millis(1), r.event("answer"));
+///     let first = twait!(r).unwrap();
+///     assert!(alarm.cancel()); // still armed: disarmed now
+///     first
+/// }
+///
+/// let start = Instant::now();
+/// let (ev, fut) = tame::event_future();
+/// race(ev);
+/// tame::run();
+/// assert!(start.elapsed() < Duration::from_secs(30));
+/// # drop(fut);
+/// ```
+///
+/// Inside a `twait! {}` block, a cancelled timer's event counts as back:
+///
+/// ```
+/// use std::time::Duration;
+/// use tame::time::Timer;
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn changed_my_mind() {
+///     twait! { Timer::after(Duration::from_secs(30), mkevent!()).cancel(); }
+///     // Here at once: nothing of the block is still out.
+/// }
+///
+/// changed_my_mind();
+/// assert!(tame::blocked().is_empty());
+/// ```
+#[must_use = "dropping a Timer cancels it: keep the handle, or detach() it"]
+pub struct Timer {
+    key: Option<driver::Key>,
+    /// `!Send`: the entry is this thread's loop's.
+    _thread: std::marker::PhantomData<*const ()>,
+}
+
+impl Timer {
+    /// Arms a timer that triggers `ev` once `dur` has passed, counted from
+    /// [`now()`], unless the handle is dropped first. A dead event (its
+    /// rendezvous gone) is not armed: the handle is then already
+    /// [disarmed](Timer::is_armed).
+    pub fn after(dur: Duration, ev: Event) -> Timer {
+        Timer {
+            key: driver::timer_handle_after(dur, ev),
+            _thread: std::marker::PhantomData,
+        }
+    }
+
+    /// Arms a timer that triggers `ev` once the loop's time reaches
+    /// `deadline`, unless the handle is dropped first.
+    pub fn at(deadline: Instant, ev: Event) -> Timer {
+        Timer {
+            key: driver::timer_handle_at(deadline, ev),
+            _thread: std::marker::PhantomData,
+        }
+    }
+
+    /// Whether the timer is still armed: it has not fired, been cancelled,
+    /// or lost its event (a timer whose event dies is disarmed then).
+    pub fn is_armed(&self) -> bool {
+        self.key.is_some_and(driver::timer_is_armed)
+    }
+
+    /// Disarms the timer, as dropping the handle does; returns whether it
+    /// was still armed (so its event was handed back untriggered now).
+    pub fn cancel(mut self) -> bool {
+        self.key.take().is_some_and(driver::timer_disarm)
+    }
+
+    /// Lets the timer fire without its handle, as [`timer`] would have.
+    pub fn detach(mut self) {
+        self.key = None;
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            driver::timer_disarm(key);
+        }
+    }
+}
+
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timer")
+            .field("armed", &self.is_armed())
+            .finish()
+    }
+}
+
 /// Stops this thread's loop clock: virtual time, for tests (Tamer's
 /// `time_virtual`, tokio's `time::pause`).
 ///

@@ -44,6 +44,7 @@ use backend::{Backend, Notifier, Notify, Readiness, Selector};
 pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
 use clock::{duration_ns, Clock};
 pub(crate) use slab::Slab;
+pub(crate) use timers::Key;
 use timers::{Due, Timers};
 use waits::Waits;
 pub(crate) use waits::{WatchSet, UNWATCHED};
@@ -206,18 +207,60 @@ pub(crate) fn timer_at(deadline: Instant, ev: Event<()>) {
 /// held; so is every event armed while the thread's loop is torn down
 /// (by a drop that runs then), which could never fire.
 fn arm(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64) {
+    arm_entry(ev, when, false);
+}
+
+/// [`arm`], for a [`Timer`](crate::time::Timer) handle: returns the key
+/// that names the entry, if the timer was armed.
+fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool) -> Option<Key> {
     let mut ev = Some(ev);
-    let dead = LOOP
+    let armed = LOOP.try_with(|l| {
+        let now = l.clock.now_ns();
+        let deadline = when(&l.clock, now);
+        let ev = ev.take()?;
+        // Keep the loop's borrow out of the dead event's drop.
+        let inserted = l.timers.borrow_mut().insert(deadline, now, ev, handle);
+        inserted.ok()
+    });
+    // A dead event comes back from `insert` and is dropped there, after
+    // the borrow; one never armed (the loop is gone) is dropped here.
+    drop(ev);
+    armed.ok().flatten()
+}
+
+/// Arms a timer for `dur` after the loop's time, named by the returned key
+/// (a [`Timer`](crate::time::Timer) handle's).
+pub(crate) fn timer_handle_after(dur: Duration, ev: Event<()>) -> Option<Key> {
+    arm_entry(ev, |_, now| now.saturating_add(duration_ns(dur)), true)
+}
+
+/// Arms a timer for `deadline`, named by the returned key.
+pub(crate) fn timer_handle_at(deadline: Instant, ev: Event<()>) -> Option<Key> {
+    arm_entry(ev, |clock, _| clock.ns_of(deadline), true)
+}
+
+/// Whether the timer `key` names is still armed.
+pub(crate) fn timer_is_armed(key: Key) -> bool {
+    LOOP.try_with(|l| l.timers.try_borrow().is_ok_and(|t| t.is_armed(key)))
+        .unwrap_or(false)
+}
+
+/// Disarms the timer `key` names: its event is dropped, untriggered, with
+/// no borrow of the loop held. Returns whether it was still armed.
+pub(crate) fn timer_disarm(key: Key) -> bool {
+    let ev = LOOP
         .try_with(|l| {
-            let now = l.clock.now_ns();
-            let deadline = when(&l.clock, now);
-            let ev = ev.take()?;
-            l.timers.borrow_mut().insert(deadline, now, ev).err()
+            // Nothing that holds this borrow runs user code, so it is free
+            // whenever a handle can be dropped.
+            let ev = l.timers.try_borrow_mut().ok()?.disarm(key)?;
+            ev.unwatch();
+            Some(ev)
         })
         .ok()
         .flatten();
-    drop(dead);
+    let was_armed = ev.is_some();
     drop(ev);
+    was_armed
 }
 
 /// Disarms the timer whose entry watches under `id` (a native

@@ -39,6 +39,16 @@
 //! its deadline. The slab gives its memory back when it is mostly empty
 //! ([`Timers::compact`]), so a million cancelled timers cost no lasting
 //! memory.
+//!
+//! # Handles
+//!
+//! A [`Timer`](crate::time::Timer) handle names its entry by index and
+//! `seq` ([`Key`]). Compaction moves entries to new indices; it notes where
+//! the entries of live handles went (`moved`, by `seq`), so a handle still
+//! finds its entry. That table is empty unless a compaction happened while
+//! handles were out, and loses an entry when it is disarmed.
+
+use std::collections::HashMap;
 
 use super::{Token, WaitId};
 use crate::event::Event;
@@ -94,7 +104,17 @@ pub(crate) struct Entry {
     /// The next entry of its list (or, for a free entry, of the free list).
     next: u32,
     loc: u16,
+    /// A [`Key`] names this entry (a `Timer` handle holds it).
+    handle: bool,
     event: Event<()>,
+}
+
+/// What a [`Timer`](crate::time::Timer) handle holds: its entry's index
+/// when it was armed and the entry's `seq`, which no other entry has.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Key {
+    index: u32,
+    seq: u64,
 }
 
 /// One entry of the turn's batch of due timers.
@@ -125,6 +145,8 @@ pub(crate) struct Timers {
     /// A batch is out (being fired): its entries are in no list, so the
     /// slab must not be compacted.
     batch_out: bool,
+    /// Where compaction moved the entries that handles name, by `seq`.
+    moved: Option<HashMap<u64, u32>>,
 }
 
 impl Timers {
@@ -140,6 +162,7 @@ impl Timers {
             next_seq: 0,
             batch: Vec::new(),
             batch_out: false,
+            moved: None,
         }
     }
 
@@ -167,7 +190,8 @@ impl Timers {
         deadline: u64,
         now: u64,
         event: Event<()>,
-    ) -> Result<(), Event<()>> {
+        handle: bool,
+    ) -> Result<Key, Event<()>> {
         // The end of time is a whole tick, so that its tick's start is
         // representable (and due when the time gets there).
         let deadline = deadline.min(END_OF_TIME);
@@ -190,6 +214,7 @@ impl Timers {
             self.free = e.next;
             e.deadline = deadline;
             e.seq = seq;
+            e.handle = handle;
             e.event = event;
         } else {
             self.entries.push(Entry {
@@ -198,6 +223,7 @@ impl Timers {
                 prev: NIL,
                 next: NIL,
                 loc: FREE,
+                handle,
                 event,
             });
         }
@@ -208,7 +234,34 @@ impl Timers {
         } else {
             self.link_tick(index, tick);
         }
-        Ok(())
+        Ok(Key { index, seq })
+    }
+
+    /// The index of the armed entry `key` names, if it is still armed
+    /// (not fired, not removed).
+    fn find(&self, key: Key) -> Option<u32> {
+        let armed = |i: u32| {
+            self.entries
+                .get(i as usize)
+                .is_some_and(|e| e.loc != FREE && e.seq == key.seq)
+        };
+        if armed(key.index) {
+            return Some(key.index);
+        }
+        let moved = *self.moved.as_ref()?.get(&key.seq)?;
+        armed(moved).then_some(moved)
+    }
+
+    /// Whether the entry `key` names is still armed.
+    pub(crate) fn is_armed(&self, key: Key) -> bool {
+        self.find(key).is_some()
+    }
+
+    /// Disarms the entry `key` names and returns its event (still watched:
+    /// the caller unwatches or drops it), if it is still armed.
+    pub(crate) fn disarm(&mut self, key: Key) -> Option<Event<()>> {
+        let index = self.find(key)?;
+        Some(self.take(index))
     }
 
     /// Disarms the entry `id` names and returns its event (still watched:
@@ -237,9 +290,19 @@ impl Timers {
         let e = &mut self.entries[index as usize];
         e.loc = FREE;
         e.next = free;
+        let (handle, seq) = (std::mem::replace(&mut e.handle, false), e.seq);
+        let event = std::mem::replace(&mut e.event, Event::none());
         self.free = index;
         self.len -= 1;
-        std::mem::replace(&mut e.event, Event::none())
+        if handle {
+            if let Some(moved) = &mut self.moved {
+                moved.remove(&seq);
+                if moved.is_empty() {
+                    self.moved = None;
+                }
+            }
+        }
+        event
     }
 
     fn link_tick(&mut self, index: u32, tick: u64) {
@@ -443,6 +506,7 @@ impl Timers {
             }
         }
         let mut dead = Vec::new();
+        let mut moved = HashMap::new();
         for mut i in lists {
             while i != NIL {
                 let e = &mut old[i as usize];
@@ -451,19 +515,30 @@ impl Timers {
                 // The old id dies with the old slab: the event forgets it
                 // before it learns the new one.
                 event.unwatch();
-                if let Err(event) = self.rearm(e.deadline, e.seq, event) {
-                    dead.push(event);
+                match self.rearm(e.deadline, e.seq, event, e.handle) {
+                    Ok(index) if e.handle => {
+                        moved.insert(e.seq, index);
+                    }
+                    Ok(_) => {}
+                    Err(event) => dead.push(event),
                 }
                 i = next;
             }
         }
+        self.moved = (!moved.is_empty()).then_some(moved);
         dead
     }
 
     /// Arms an entry again with its old deadline and arming order (in
     /// [`compact`](Self::compact)); its tick has not come yet, or it is
     /// overdue.
-    fn rearm(&mut self, deadline: u64, seq: u64, event: Event<()>) -> Result<(), Event<()>> {
+    fn rearm(
+        &mut self,
+        deadline: u64,
+        seq: u64,
+        event: Event<()>,
+        handle: bool,
+    ) -> Result<u32, Event<()>> {
         let index = u32::try_from(self.entries.len()).expect("fewer timers than before");
         if !event.watch(Self::id(index, seq)) {
             return Err(event);
@@ -474,6 +549,7 @@ impl Timers {
             prev: NIL,
             next: NIL,
             loc: FREE,
+            handle,
             event,
         });
         self.len += 1;
@@ -483,7 +559,7 @@ impl Timers {
         } else {
             self.link_tick(index, tick);
         }
-        Ok(())
+        Ok(index)
     }
 
     /// The slab's size in entries, free ones included (for tests).
@@ -539,7 +615,7 @@ mod tests {
             .map(|i| ((i * 7919) % 2000 + 1) * 123_456_789)
             .collect();
         for &d in &deadlines {
-            t.insert(d, 0, event(&log, d)).unwrap();
+            t.insert(d, 0, event(&log, d), false).unwrap();
         }
         assert_eq!(t.len(), 2000);
         let mut now = 0;
@@ -557,7 +633,7 @@ mod tests {
     fn a_timer_never_fires_before_its_deadline() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        t.insert(5_100_000, 0, event(&log, 1)).unwrap();
+        t.insert(5_100_000, 0, event(&log, 1), false).unwrap();
         fire_at(&mut t, 5_099_999);
         assert!(log.borrow().is_empty());
         // Its tick is 6 ms (rounded up): it fires once the slot is due.
@@ -573,9 +649,9 @@ mod tests {
         let d = 100 * TICK;
         // Armed at 0: lands on level 1. The second, armed at 90 ms with the
         // same deadline, lands on level 0 directly.
-        t.insert(d, 0, event(&log, 1)).unwrap();
+        t.insert(d, 0, event(&log, 1), false).unwrap();
         fire_at(&mut t, 90 * TICK);
-        t.insert(d, 90 * TICK, event(&log, 2)).unwrap();
+        t.insert(d, 90 * TICK, event(&log, 2), false).unwrap();
         fire_at(&mut t, d);
         assert_eq!(*log.borrow(), [1, 2]);
     }
@@ -585,9 +661,12 @@ mod tests {
         let log: Log = Rc::default();
         let mut t = Timers::new();
         fire_at(&mut t, 50 * TICK);
-        t.insert(10 * TICK, 50 * TICK, event(&log, 10)).unwrap();
-        t.insert(5 * TICK, 50 * TICK, event(&log, 5)).unwrap();
-        t.insert(50 * TICK, 50 * TICK, event(&log, 50)).unwrap();
+        t.insert(10 * TICK, 50 * TICK, event(&log, 10), false)
+            .unwrap();
+        t.insert(5 * TICK, 50 * TICK, event(&log, 5), false)
+            .unwrap();
+        t.insert(50 * TICK, 50 * TICK, event(&log, 50), false)
+            .unwrap();
         assert_eq!(t.next_wake(), Some(0));
         fire_at(&mut t, 50 * TICK);
         assert_eq!(*log.borrow(), [5, 10, 50]);
@@ -598,8 +677,8 @@ mod tests {
         let log: Log = Rc::default();
         let mut t = Timers::new();
         let r = crate::Rendezvous::<()>::new();
-        t.insert(3 * TICK, 0, r.event(())).unwrap();
-        t.insert(3 * TICK, 0, event(&log, 2)).unwrap();
+        t.insert(3 * TICK, 0, r.event(()), false).unwrap();
+        t.insert(3 * TICK, 0, event(&log, 2), false).unwrap();
         // The rendezvous' first watch is the id of entry 0.
         let id = Timers::id(0, 0);
         assert!(t.remove_if_dead(id).is_none(), "still live");
@@ -611,7 +690,7 @@ mod tests {
         fire_at(&mut t, 3 * TICK);
         assert_eq!(*log.borrow(), [2]);
         // The freed slot is reused; the old id does not reach the new entry.
-        t.insert(4 * TICK, 3 * TICK, event(&log, 3)).unwrap();
+        t.insert(4 * TICK, 3 * TICK, event(&log, 3), false).unwrap();
         assert!(t.remove(id).is_none());
         assert_eq!(t.len(), 1);
     }
@@ -622,7 +701,8 @@ mod tests {
         let rs: Vec<crate::Rendezvous<()>> =
             (0..10_000).map(|_| crate::Rendezvous::new()).collect();
         for (i, r) in rs.iter().enumerate() {
-            t.insert((i as u64 + 1) * TICK, 0, r.event(())).unwrap();
+            t.insert((i as u64 + 1) * TICK, 0, r.event(()), false)
+                .unwrap();
         }
         // Keep every hundredth; the others' entries go.
         for (i, r) in rs.iter().enumerate() {
@@ -659,10 +739,57 @@ mod tests {
     }
 
     #[test]
+    fn a_handle_finds_its_entry_after_compaction_moved_it() {
+        let mut t = Timers::new();
+        let rs: Vec<crate::Rendezvous<()>> = (0..4_000).map(|_| crate::Rendezvous::new()).collect();
+        let keys: Vec<Key> = rs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                t.insert((i as u64 + 1) * TICK, 0, r.event(()), true)
+                    .unwrap()
+            })
+            .collect();
+        // Disarm all but every 500th: the survivors move in the compaction.
+        for (i, &k) in keys.iter().enumerate() {
+            if i % 500 != 0 {
+                assert!(t.disarm(k).is_some());
+                assert!(!t.is_armed(k), "a disarmed key stays disarmed");
+            }
+        }
+        assert!(t.compact().is_empty());
+        assert!(t.capacity() <= MIN_COMPACT);
+        let survivors: Vec<Key> = keys.iter().copied().step_by(500).collect();
+        assert!(survivors.iter().all(|&k| t.is_armed(k)));
+        // A moved entry is found and disarmed; the others still fire.
+        drop(t.disarm(survivors[1]));
+        assert!(!t.is_armed(survivors[1]));
+        assert_eq!(t.len(), survivors.len() - 1);
+        let mut now = 0;
+        let mut fired = Vec::new();
+        while let Some(w) = t.next_wake() {
+            now = now.max(w);
+            let batch = t.collect_due(now);
+            for &due in &batch {
+                if let Some(ev) = t.fire(due) {
+                    ev.unwatch();
+                    ev.trigger(());
+                    fired.push(now / TICK);
+                }
+            }
+            t.return_batch(batch, 0);
+        }
+        // Entry 500 (due at tick 501) was disarmed; the rest fired in order.
+        assert_eq!(fired, [1, 1001, 1501, 2001, 2501, 3001, 3501]);
+        assert!(survivors.iter().all(|&k| !t.is_armed(k)));
+        assert!(t.moved.is_none(), "the table of moves empties with them");
+    }
+
+    #[test]
     fn a_timer_at_the_end_of_time_is_due_there() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        t.insert(u64::MAX, 0, event(&log, 1)).unwrap();
+        t.insert(u64::MAX, 0, event(&log, 1), false).unwrap();
         // Woken at each cascade on the way down, then at the deadline.
         let mut wakes = Vec::new();
         while let Some(w) = t.next_wake() {
