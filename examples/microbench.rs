@@ -6,11 +6,14 @@
 //!   dropped, including the loop's removal of the dead entry;
 //! * the same with an earlier timer pending the whole time (tokio's
 //!   `sleep_arm_cancel_busy`, bench/src/bin/micro.rs);
+//! * a [`tame::Timer`] armed with an event of a `twait!` block and
+//!   cancelled in it (the handle's drop, as tokio's `Sleep` is cancelled),
+//!   alone and with an earlier timer pending;
 //! * `add_timeout` arm + cancel: `add_timeout(1 h, ev)` and the returned
 //!   event triggered at once (what a server with an idle timeout pays per
 //!   read that does not time out).
 //!
-//! Usage: `microbench [N] [event|timer|timer-busy|add-timeout]` (default
+//! Usage: `microbench [N] [event|timer|timer-busy|handle|handle-busy|add-timeout]` (default
 //! 1,000,000). Prints `name: ns/op` lines.
 use std::time::{Duration, Instant};
 
@@ -32,11 +35,23 @@ fn caller(n: u64, done: Event) {
     done.trigger(());
 }
 
+/// Arms and cancels `n` timers through their handles, each in a `twait!`
+/// block whose event it takes: the block is over at once.
+#[tamed]
+fn handle_arm_cancel(n: u64, done: Event) {
+    let mut i = 0;
+    while i < n {
+        twait! { tame::Timer::after(Duration::from_secs(3600), mkevent!()).cancel(); }
+        i += 1;
+    }
+    done.trigger(());
+}
+
 fn main() {
     let n: u64 = match std::env::args().nth(1).as_deref() {
         Some("--help") | Some("-h") => {
             println!(
-                "usage: microbench [N] [event|timer|timer-busy|add-timeout]   (N iterations, default 1000000)"
+                "usage: microbench [N] [event|timer|timer-busy|handle|handle-busy|add-timeout]   (N iterations, default 1000000)"
             );
             return;
         }
@@ -83,6 +98,31 @@ fn main() {
         let ns = timer_arm_cancel(n, Some(earlier));
         if round == 1 {
             println!("timer_arm_cancel_busy_ns: {ns:.1}");
+        }
+    }
+
+    for (name, busy) in [("handle", false), ("handle-busy", true)] {
+        for round in 0..2 {
+            if !run(name) {
+                break;
+            }
+            // With `busy`, an earlier timer pending the whole time.
+            let earlier = busy.then(|| {
+                let r = Rendezvous::<()>::new();
+                tame::timer(Duration::from_secs(1800), r.event(()));
+                r
+            });
+            let r = Rendezvous::<()>::new();
+            let start = Instant::now();
+            handle_arm_cancel(n, r.event(()));
+            drop(earlier);
+            tame::run();
+            let ns = start.elapsed().as_nanos() as f64 / n as f64;
+            assert_eq!(r.try_next(), Some(()));
+            if round == 1 {
+                let busy = if busy { "_busy" } else { "" };
+                println!("timer_handle_cancel{busy}_ns: {ns:.1}");
+            }
         }
     }
 
