@@ -19,8 +19,9 @@
 //! fire in deadline order, ties in arming order, never before their
 //! deadline and at most about a millisecond after it (the wheel's tick, which
 //! the wait for readiness, in whole milliseconds, costs anyway). A timer is
-//! cancelled by cancelling (or dropping) the rendezvous of its event, or
-//! whatever else makes its event dead: it stops counting as armed at once,
+//! cancelled by its [`Timer`] handle, if it was armed with one, or by
+//! cancelling (or dropping) the rendezvous of its event, or whatever else
+//! makes its event dead: it stops counting as armed at once,
 //! so [`run`](crate::run) does not wait for it, and its memory is freed
 //! then, not at its deadline. A million cancelled timers cost no lasting
 //! memory.
@@ -90,7 +91,8 @@ pub fn now() -> Instant {
 /// Triggers `ev` once `dur` has passed, counted from [`now()`].
 ///
 /// Timers armed in one loop turn fire in the order of their durations,
-/// equal ones in arming order. To cancel a timer, cancel (or drop) the
+/// equal ones in arming order. To cancel a timer, arm it with
+/// [`Timer::after`] instead and drop the handle, or cancel (or drop) the
 /// rendezvous its event belongs to: the timer then stops counting as armed
 /// at once, so [`run`](crate::run) does not wait for it, and its entry is
 /// freed. A timer whose event is already dead is not armed at all.
