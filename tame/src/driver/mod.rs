@@ -218,12 +218,12 @@ fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool)
         let now = l.clock.now_ns();
         let deadline = when(&l.clock, now);
         let ev = ev.take()?;
-        // Keep the loop's borrow out of the dead event's drop.
+        // The borrow ends with this statement, so that a dead event, which
+        // `insert` hands back, is dropped by `ok()` with no borrow held.
         let inserted = l.timers.borrow_mut().insert(deadline, now, ev, handle);
         inserted.ok()
     });
-    // A dead event comes back from `insert` and is dropped there, after
-    // the borrow; one never armed (the loop is gone) is dropped here.
+    // An event never armed (the loop is gone) is dropped here.
     drop(ev);
     armed.ok().flatten()
 }

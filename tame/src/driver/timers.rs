@@ -109,6 +109,21 @@ pub(crate) struct Entry {
     event: Event<()>,
 }
 
+impl Entry {
+    /// A new entry, in no list yet (`link` puts it in one).
+    fn unlinked(deadline: u64, seq: u64, handle: bool, event: Event<()>) -> Entry {
+        Entry {
+            deadline,
+            seq,
+            prev: NIL,
+            next: NIL,
+            loc: FREE,
+            handle,
+            event,
+        }
+    }
+}
+
 /// What a [`Timer`](crate::time::Timer) handle holds: its entry's index
 /// when it was armed and the entry's `seq`, which no other entry has.
 #[derive(Clone, Copy, Debug)]
@@ -217,15 +232,8 @@ impl Timers {
             e.handle = handle;
             e.event = event;
         } else {
-            self.entries.push(Entry {
-                deadline,
-                seq,
-                prev: NIL,
-                next: NIL,
-                loc: FREE,
-                handle,
-                event,
-            });
+            self.entries
+                .push(Entry::unlinked(deadline, seq, handle, event));
         }
         self.len += 1;
         let tick = deadline.div_ceil(TICK);
@@ -543,15 +551,8 @@ impl Timers {
         if !event.watch(Self::id(index, seq)) {
             return Err(event);
         }
-        self.entries.push(Entry {
-            deadline,
-            seq,
-            prev: NIL,
-            next: NIL,
-            loc: FREE,
-            handle,
-            event,
-        });
+        self.entries
+            .push(Entry::unlinked(deadline, seq, handle, event));
         self.len += 1;
         let tick = deadline.div_ceil(TICK);
         if tick <= self.elapsed {
