@@ -126,8 +126,9 @@ struct Loop {
     waits: Waits,
     /// The headers of the tasks that blocked at least once and are not
     /// done (for `blocked()`). A task removes itself when it finishes or is
-    /// dropped, so every pointer here is to a live task.
-    blocked: RefCell<Slab<Weak<dyn TaskObj>>>,
+    /// dropped, so every pointer here is to a live task (see
+    /// [`registered_task`]).
+    blocked: RefCell<Slab<*const dyn TaskObj>>,
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
@@ -410,7 +411,7 @@ fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration>> {
 
 /// The task a task's wait id reaches, if it is still there.
 fn watching_task(l: &Loop, id: WaitId) -> Option<TaskRef> {
-    let task = l.blocked.borrow().get(id.0 as u32)?.upgrade()?;
+    let task = registered_task(*l.blocked.borrow().get(id.0 as u32)?);
     (task.header().watch_id() == Some(id)).then_some(task)
 }
 
@@ -771,7 +772,7 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
 pub(crate) fn register_blocked(task: &TaskRef) -> Option<WaitId> {
     LOOP.try_with(|l| {
         let generation = next_generation(l);
-        let index = l.blocked.borrow_mut().insert(Rc::downgrade(task));
+        let index = l.blocked.borrow_mut().insert(Rc::as_ptr(task));
         task.header().registered(index, generation);
         task_wait_id(index, generation)
     })
@@ -785,12 +786,21 @@ pub(crate) fn task_wait_id(index: u32, generation: u32) -> WaitId {
 
 pub(crate) fn unregister_blocked(header: &Header) {
     let index = header.registry_index.replace(NOT_REGISTERED);
-    let _ = LOOP.try_with(|l| {
-        // The entry goes with no borrow held: it is a `Weak`, whose drop
-        // frees the task's memory if the task is gone already.
-        let gone = l.blocked.borrow_mut().remove(index);
-        drop(gone);
-    });
+    let _ = LOOP.try_with(|l| l.blocked.borrow_mut().remove(index));
+}
+
+/// A shared handle to the task a pointer of the table of blocked tasks
+/// points at.
+fn registered_task(task: *const dyn TaskObj) -> TaskRef {
+    // SAFETY: the pointer is an `Rc`'s (`register_blocked` took it with
+    // `Rc::as_ptr`), and the task is alive: it leaves the table when it
+    // finishes and, at the latest, in its `Drop`, which runs before its
+    // memory goes and while no other code runs on this thread. So its
+    // strong count is at least one, and one more reference is sound.
+    unsafe {
+        Rc::increment_strong_count(task);
+        Rc::from_raw(task)
+    }
 }
 
 pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
@@ -799,7 +809,7 @@ pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
             .blocked
             .borrow()
             .iter()
-            .filter_map(Weak::upgrade)
+            .map(|&t| registered_task(t))
             .collect();
         tasks
             .iter()
