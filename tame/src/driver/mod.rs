@@ -26,12 +26,12 @@
 mod backend;
 mod clock;
 mod epoll;
+mod ring;
 mod slab;
 mod timers;
 mod waits;
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::rc::{Rc, Weak};
@@ -43,6 +43,7 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, NOT_REGISTERED};
 use backend::{Backend, Notifier, Notify, Readiness, Selector};
 pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
 use clock::{duration_ns, Clock};
+use ring::Ring;
 pub(crate) use slab::Slab;
 pub(crate) use timers::Key;
 use timers::{Due, Timers};
@@ -112,7 +113,7 @@ impl Remote {
 }
 
 struct Loop {
-    ready: RefCell<VecDeque<Runnable>>,
+    ready: RefCell<Ring<Runnable>>,
     /// The loop's time, read once per turn (see [`clock`]).
     clock: Clock,
     timers: RefCell<Timers>,
@@ -156,7 +157,7 @@ impl Drop for Loop {
 thread_local! {
     static LOOP: Loop = const {
         Loop {
-            ready: RefCell::new(VecDeque::new()),
+            ready: RefCell::new(Ring::new()),
             clock: Clock::new(),
             timers: RefCell::new(Timers::new()),
             selector: RefCell::new(None),
@@ -184,13 +185,13 @@ pub(crate) fn schedule(task: TaskRef) {
         return;
     }
     // During thread teardown the loop may be gone; nothing can run then.
-    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back(Runnable::Task(task)));
+    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Task(task)));
 }
 
 /// Queues `ev` to be triggered on the loop's next turn.
 pub(crate) fn asap(ev: Event<()>) {
     // During thread teardown the loop may be gone: the event is dropped.
-    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back(Runnable::Fire(ev)));
+    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Fire(ev)));
 }
 
 /// Arms a timer for `dur` after the loop's time (the turn's clock reading).
