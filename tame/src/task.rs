@@ -574,14 +574,23 @@ impl TaskContext<'_> {
 /// use std::task::Poll;
 /// tame::task::start("immediate", |_cx| Poll::Ready(()));
 /// ```
+#[inline]
 pub fn start<F>(name: &'static str, body: F)
 where
     F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
 {
+    // Inlined into the tamed function, where its state is made: passed on
+    // by value to an outlined function, the state went through the stack
+    // twice, and each copy waited on stores the CPU could not yet forward.
     let task: TaskRef = Rc::new(TaskCell {
         header: Header::new(name),
         body: RefCell::new(Some(body)),
     });
+    run_started(task);
+}
+
+/// Runs a task just started, up to its first `Pending` (see [`start`]).
+fn run_started(task: TaskRef) {
     let Some(_inline) = crate::nesting::start() else {
         // Started from deep inside a chain of starts: the loop runs it, so
         // that a chain of any length takes bounded stack.
