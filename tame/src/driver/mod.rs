@@ -770,6 +770,10 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
 /// [`blocked_tasks`] lists; a task watching the events it was given is
 /// there from its first watch). Returns its wait id: the id the events it
 /// watches report when they die, which cancels it (see `crate::cancel`).
+///
+/// The task must call [`unregister_blocked`] before its memory goes, first
+/// thing in its `Drop` at the latest, as `TaskCell` does: the table holds a
+/// plain pointer to it.
 pub(crate) fn register_blocked(task: &TaskRef) -> Option<WaitId> {
     LOOP.try_with(|l| {
         let generation = next_generation(l);
