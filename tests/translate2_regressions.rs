@@ -216,3 +216,65 @@ fn an_explicit_slot_is_stored_by_the_twait_that_returns_its_id() {
         );
     });
 }
+
+// ---- `place op= value` with a twait in the value
+
+struct Counter {
+    hits: Vec<u32>,
+}
+
+impl Counter {
+    fn first(&mut self) -> &mut u32 {
+        &mut self.hits[0]
+    }
+}
+
+fn zero() -> usize {
+    0
+}
+
+#[derive(Default, Debug, PartialEq)]
+struct Stats {
+    total: u64,
+}
+
+/// Compound assignments whose value waits, into places that are not plain
+/// variables: each update lands in the place itself (a copy of the place
+/// taken before the twait would swallow it).
+#[tamed]
+fn compound_into_places(stats: Rc<RefCell<Stats>>) -> (Vec<u32>, Vec<u32>, Counter, [u32; 2]) {
+    let r = Rendezvous::<u32>::new();
+    for i in 1..=8 {
+        tame::asap(r.event(i * 10));
+    }
+    let mut v = vec![1u32, 1];
+    let mut w = vec![1u32];
+    let mut c = Counter { hits: vec![1] };
+    let mut a = [1u32, 1];
+    let i = 0;
+    v[i + 1] += twait!(r).unwrap();
+    *w.last_mut().unwrap() += twait!(r).unwrap();
+    *c.first() *= twait!(r).unwrap();
+    a[zero()] -= 1;
+    a[zero() + 1] <<= {
+        twait! { tame::asap(mkevent!()); }
+        twait!(r).unwrap() / 10
+    };
+    stats.borrow_mut().total += u64::from(twait!(r).unwrap());
+    // A twait in the place's index: the index is read after the value.
+    v[(twait!(r).unwrap() / 60) as usize] += 100;
+    (v, w, c, a)
+}
+
+#[test]
+fn a_compound_assignment_whose_value_waits_updates_the_place_itself() {
+    on_fresh_loop(|| {
+        let stats = Rc::new(RefCell::new(Stats::default()));
+        let (v, w, c, a) = result_of(|ev| compound_into_places(stats.clone(), ev)).unwrap();
+        assert_eq!(v, [1, 111]);
+        assert_eq!(w, [21]);
+        assert_eq!(c.hits, [30]);
+        assert_eq!(a, [0, 1 << 4]);
+        assert_eq!(*stats.borrow(), Stats { total: 50 });
+    });
+}

@@ -6,6 +6,10 @@
 //!   the twait are evaluated before it, in order, as Rust does; those that
 //!   only read a place (`x`, `self.n`, `&v[i]`, a literal) stay where they
 //!   are and are read after it.
+//! * `place op= value` and `place = value` evaluate the value first and
+//!   keep the place a place: its operands that run before the twait go
+//!   into temporaries (`v[next()] += twait!(r)` reads `next()` after the
+//!   twait, as the value comes first), the place itself is written after.
 //! * `a && twait!(..)` becomes an `if`, so the right side still runs only
 //!   when it has to.
 //! * An `if`, `match` or loop whose value is used delivers it through a
@@ -567,7 +571,17 @@ fn children(e: &mut Expr) -> Vec<&mut Expr> {
     match e {
         Expr::Array(a) => a.elems.iter_mut().collect(),
         Expr::Assign(a) => vec![&mut *a.right, &mut *a.left],
-        Expr::Binary(b) => vec![&mut *b.left, &mut *b.right],
+        // `place op= value`: the value first, then the place, as Rust
+        // evaluates it for primitive operands. The place stays a place:
+        // copied into a temporary before the twait, the update would land
+        // in the copy.
+        Expr::Binary(b) => {
+            if syntax::is_compound_assign(&b.op) {
+                vec![&mut *b.right, &mut *b.left]
+            } else {
+                vec![&mut *b.left, &mut *b.right]
+            }
+        }
         Expr::Call(c) => {
             let mut v = vec![&mut *c.func];
             v.extend(c.args.iter_mut());

@@ -71,6 +71,24 @@ pub fn as_ident(e: &Expr) -> Option<&Ident> {
     }
 }
 
+/// Whether `op` is a compound assignment (`+=`, `<<=`, ...).
+pub fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
 /// Whether an initializer obviously gives a value whose drop does
 /// nothing: literals, arithmetic and comparisons, casts, `len()`-style
 /// queries. Such bindings are not kept across a twait just for their drop.
