@@ -175,3 +175,51 @@ fn a_function_returning_a_value_is_cancelled_when_its_done_event_dies() {
         assert_eq!(*log.borrow(), ["drop valued"]);
     });
 }
+
+type Gate = Rc<RefCell<Option<Event>>>;
+
+#[tamed]
+fn holder(first: Noisy, second: Noisy, log: Log, gate: Gate, done: Event<()>) {
+    let _a = Noisy("local a", log.clone());
+    let _b = Noisy("local b", log.clone());
+    twait! { *gate.borrow_mut() = Some(mkevent!()); }
+    {
+        let _c = Noisy("local c", log.clone());
+        twait! { tame::timer(HOUR, mkevent!()); }
+    }
+    drop((first, second));
+    done.trigger(());
+}
+
+#[test]
+fn a_cancelled_function_drops_its_locals_in_reverse_order_then_its_parameters() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        for waits in [1, 2] {
+            let r = Rendezvous::<()>::new();
+            let (p1, p2) = (Noisy("param 1", log.clone()), Noisy("param 2", log.clone()));
+            let gate = Gate::default();
+            holder(p1, p2, log.clone(), gate.clone(), r.event(()));
+            if waits == 2 {
+                // Past the first wait: into the inner block's.
+                let ev = gate.borrow_mut().take().expect("waiting at the gate");
+                ev.trigger(());
+                tame::run_once(Some(Duration::ZERO));
+            }
+            r.cancel();
+            tame::run();
+            // As a plain function's return (or unwind) there would drop them.
+            let mut want = vec![
+                "drop local b",
+                "drop local a",
+                "drop param 2",
+                "drop param 1",
+            ];
+            if waits == 2 {
+                want.insert(0, "drop local c");
+            }
+            assert_eq!(*log.borrow(), want, "cancelled at wait {waits}");
+            log.borrow_mut().clear();
+        }
+    });
+}

@@ -4,7 +4,7 @@
 //! `fn f(a: A) { let x = ..; twait! { .. }; use(a, x); }`:
 //!
 //! ```text
-//! enum __TameState<T0, T1> { Start { a: T0 }, Twait1 { a: T0, x: T1 }, __Taken }
+//! enum __TameState<T0, T1> { Start { a: T0 }, Twait1 { x: T1, a: T0 }, __Taken }
 //! static __TAME_SITE_0: TwaitSite = ...;                    // one per twait
 //! let mut __tame_state = __TameState::Start { a };
 //! let __tame_body = move |__tame_cx: &TaskContext<'_>| '__tame_drive: loop {
@@ -24,9 +24,11 @@
 //! ```
 //!
 //! Each field has its own type parameter, inferred by rustc from the
-//! variant constructions: no type annotations are needed. A variant's
-//! fields are in declaration order, so bindings rebound from it drop in
-//! reverse declaration order, as Rust drops locals.
+//! variant constructions: no type annotations are needed. An arm rebinds
+//! a variant's fields in declaration order, so they drop in reverse
+//! declaration order, as Rust drops locals; the variant declares them in
+//! reverse, so that a state dropped whole (a cancelled function's, or one
+//! torn down with its thread) drops them in that order too.
 
 use std::collections::HashSet;
 
@@ -158,7 +160,11 @@ impl<'a> Emitter<'a> {
         let variants = self.m.order.iter().map(|&s| {
             let state = &self.m.states[s];
             let v = &self.variants[s];
-            let fs = self.a.kept[s].iter().map(|&b| {
+            // Fields in reverse declaration order: a state dropped whole
+            // (the function cancelled, or torn down with its thread) drops
+            // its fields in this order, as Rust drops locals, the
+            // parameters last.
+            let fs = self.a.kept[s].iter().rev().map(|&b| {
                 let (f, t) = self.field(b);
                 quote!(#f: #t)
             });
