@@ -48,6 +48,17 @@ impl Wrapper {
 /// A method owner whose `self` is a parameter like any other.
 pub struct Holder(Noisy);
 
+/// `&tracer + "name"` opens a span: an overloaded operator whose result
+/// is a guard.
+pub struct Tracer(Trace);
+
+impl std::ops::Add<&str> for &Tracer {
+    type Output = Noisy;
+    fn add(self, name: &str) -> Noisy {
+        Noisy::new(format!("span {name}"), &self.0)
+    }
+}
+
 mod tamed {
     use super::*;
 
@@ -65,6 +76,15 @@ mod tamed {
         log(&t, format!("made {}", a.name));
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "resumed");
+    }
+
+    #[tamed]
+    pub fn operator_guard(t: Trace) {
+        let tracer = Tracer(t.clone());
+        let _span = &tracer + "request";
+        let n = 2 + 3;
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("resumed {n}"));
     }
 
     #[tamed]
@@ -436,6 +456,14 @@ mod plain {
         log(&t, "resumed");
     }
 
+    pub fn operator_guard(t: Trace) {
+        let tracer = Tracer(t.clone());
+        let _span = &tracer + "request";
+        let n = 2 + 3;
+        log(&t, "waited");
+        log(&t, format!("resumed {n}"));
+    }
+
     pub fn underscore_guard(t: Trace) {
         let _guard = Noisy::new("_guard", &t);
         let plain = Noisy::new("plain", &t);
@@ -766,6 +794,14 @@ fn a_binding_not_used_after_a_twait_still_lives_to_the_end_of_its_scope() {
     assert_eq!(
         as_plain(tamed::unused_after_twait, plain::unused_after_twait),
         ["made a", "waited", "resumed", "drop a"]
+    );
+}
+
+#[test]
+fn a_guard_made_by_an_overloaded_operator_lives_to_the_end_of_its_scope() {
+    assert_eq!(
+        as_plain(tamed::operator_guard, plain::operator_guard),
+        ["waited", "resumed 5", "drop span request"]
     );
 }
 

@@ -90,12 +90,21 @@ pub fn is_compound_assign(op: &syn::BinOp) -> bool {
 }
 
 /// Whether an initializer obviously gives a value whose drop does
-/// nothing: literals, arithmetic and comparisons, casts, `len()`-style
-/// queries. Such bindings are not kept across a twait just for their drop.
+/// nothing: literals, comparisons, arithmetic on such values, casts,
+/// `len()`-style queries. Such bindings are not kept across a twait just for their drop.
 pub fn trivially_undroppable(e: &Expr) -> bool {
     match e {
         Expr::Lit(_) | Expr::Cast(_) => true,
-        Expr::Binary(_) => true,
+        // A comparison or `&&`/`||` gives a `bool` whatever its operands;
+        // arithmetic may be overloaded to give anything (a guard, say),
+        // unless its operands are plain values themselves.
+        Expr::Binary(b) => {
+            use syn::BinOp::*;
+            matches!(
+                b.op,
+                Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
+            ) || (trivially_undroppable(&b.left) && trivially_undroppable(&b.right))
+        }
         Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)),
         Expr::Paren(p) => trivially_undroppable(&p.expr),
         Expr::Tuple(t) => t.elems.iter().all(trivially_undroppable),
