@@ -34,6 +34,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Stmt};
 
@@ -534,8 +535,16 @@ impl<'a> Emitter<'a> {
         let caps: Vec<Ident> = (0..s.captures)
             .map(|i| format_ident!("__tame_c{}", i, span = Span::mixed_site()))
             .collect();
+        // The value is located at its place (keeping its hygiene), so that
+        // a slot of the wrong type is reported at the slot.
+        let at = |p: &TokenStream| {
+            let mut v = v.clone();
+            v.set_span(v.span().located_at(p.span()));
+            v
+        };
         let assigns: Vec<TokenStream> = if s.places.len() == 1 {
             let p = &s.places[0];
+            let v = at(p);
             vec![quote_spanned!(s.span=> #p = #v;)]
         } else {
             s.places
@@ -543,6 +552,7 @@ impl<'a> Emitter<'a> {
                 .enumerate()
                 .map(|(i, p)| {
                     let i = syn::Index::from(i);
+                    let v = at(p);
                     quote_spanned!(s.span=> #p = #v.#i;)
                 })
                 .collect()

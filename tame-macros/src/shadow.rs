@@ -113,15 +113,26 @@ impl Shadow<'_> {
     }
 
     fn writes(&self, places: &[Expr], phantom: &Ident) -> TokenStream {
+        // The value is located at the slot (its names keep their
+        // hygiene): a slot of the wrong type is reported there, not at
+        // `#[tamed]`.
+        let at = |p: &Expr| {
+            let mut ph = phantom.clone();
+            ph.set_span(phantom.span().located_at(p.span()));
+            ph
+        };
         if places.len() == 1 {
-            return self.write(&places[0], quote!(#phantom.value()));
+            let p = &places[0];
+            let ph = at(p);
+            return self.write(p, quote_spanned!(p.span()=> #ph.value()));
         }
         places
             .iter()
             .enumerate()
             .map(|(i, p)| {
                 let i = syn::Index::from(i);
-                self.write(p, quote!(#phantom.value().#i))
+                let ph = at(p);
+                self.write(p, quote_spanned!(p.span()=> #ph.value().#i))
             })
             .collect()
     }
