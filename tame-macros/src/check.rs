@@ -46,19 +46,56 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                  Take `self` by value or `self: Rc<Self>`",
             ),
             FnArg::Typed(t) => {
-                if let Type::Reference(r) = &*t.ty {
-                    let is_static = r.lifetime.as_ref().is_some_and(|l| l.ident == "static");
-                    if !is_static {
-                        errors.spanned(
-                            &t.ty,
-                            "a #[tamed] function cannot take a borrowed parameter: its state outlives the call. \
-                             Take an owned value (String instead of &str, Vec<T> instead of &[T], Rc<T> to share)",
-                        );
-                    }
+                let mut finder = BorrowFinder::default();
+                finder.visit_type(&t.ty);
+                if let Some(at) = finder.found {
+                    errors.spanned(
+                        at,
+                        "a #[tamed] function cannot take a borrowed parameter: its state outlives the call. \
+                         Take an owned value (String instead of &str, Vec<T> instead of &[T], Rc<T> to share)",
+                    );
                 }
             }
             _ => {}
         }
+    }
+}
+
+/// The first borrow in a parameter's type, at any depth (`&str`,
+/// `Vec<&str>`, `Parser<'a>`): a reference or a lifetime other than
+/// `'static`. Without this, rustc reports such a parameter as data that
+/// escapes the function, at `#[tamed]`.
+#[derive(Default)]
+struct BorrowFinder {
+    found: Option<proc_macro2::TokenStream>,
+}
+
+impl<'ast> Visit<'ast> for BorrowFinder {
+    fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+        if self.found.is_some() {
+            return;
+        }
+        if r.lifetime.as_ref().is_some_and(|l| l.ident == "static") {
+            visit::visit_type_reference(self, r);
+        } else {
+            self.found = Some(quote::ToTokens::to_token_stream(r));
+        }
+    }
+
+    fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+        if self.found.is_none() && l.ident != "static" {
+            self.found = Some(quote::ToTokens::to_token_stream(l));
+        }
+    }
+
+    // What a closure or function-pointer type borrows in its own
+    // arguments is its business (`fn(&str)`, `impl Fn(&[u8])`).
+    fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+
+    fn visit_parenthesized_generic_arguments(
+        &mut self,
+        _: &'ast syn::ParenthesizedGenericArguments,
+    ) {
     }
 }
 
