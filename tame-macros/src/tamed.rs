@@ -11,9 +11,9 @@ use crate::errors::Errors;
 use crate::{analyze, lower, parse, shadow};
 
 pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
-    let f: ItemFn = match syn::parse2(input) {
+    let f: ItemFn = match syn::parse2(input.clone()) {
         Ok(f) => f,
-        Err(e) => return e.into_compile_error(),
+        Err(e) => return not_a_function(e, input),
     };
     let mut errors = Errors::default();
     if !args.is_empty() {
@@ -247,6 +247,30 @@ fn lint_shadow(
 ///
 /// A return type rejected by the check (`impl Trait`, `!`) is left out, so
 /// that rustc does not report it again, in terms of the expansion.
+/// `#[tamed]` on something that is not a function: an `impl` block or a
+/// trait says where the attribute goes instead, and the item is kept as
+/// written, so that nothing else in the crate fails because it is gone.
+fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
+    let err = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Impl(i)) => syn::Error::new_spanned(
+            i.impl_token,
+            "#[tamed] goes on a function, not on an impl block: put it on each method that waits",
+        ),
+        Ok(syn::Item::Trait(t)) => syn::Error::new_spanned(
+            t.trait_token,
+            "#[tamed] goes on a function, not on a trait: put it on each method body that waits",
+        ),
+        Ok(other) => syn::Error::new_spanned(
+            other,
+            "#[tamed] goes on a function (`fn`) whose body waits with twait!",
+        ),
+        Err(_) => err,
+    };
+    let mut out = err.into_compile_error();
+    out.extend(input);
+    out
+}
+
 fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
     let errors = err.into_compile_error();
     let mut f = f.clone();
