@@ -278,3 +278,49 @@ fn a_compound_assignment_whose_value_waits_updates_the_place_itself() {
         assert_eq!(*stats.borrow(), Stats { total: 50 });
     });
 }
+
+// ---- a computed place borrowed before a twait in the same expression
+
+fn row(log: &RefCell<Vec<&'static str>>) -> usize {
+    log.borrow_mut().push("row");
+    1
+}
+
+fn show(v: &[u32], x: u32) -> String {
+    format!("{v:?}+{x}")
+}
+
+/// A method's receiver and a `&place` operand that index with a computed
+/// index, before a twait in the arguments: the index is computed first, as
+/// in Rust, and the place stays a place (a temporary of it would move out
+/// of the index, or borrow the vector across the wait).
+#[tamed]
+fn into_computed_places(log: Rc<RefCell<Vec<&'static str>>>) -> (Vec<Vec<u32>>, String, u32) {
+    let r = Rendezvous::<u32>::new();
+    for i in 0..4 {
+        tame::asap(r.event(10 + i));
+    }
+    let mut grid = vec![vec![], vec![]];
+    grid[row(&log)].push({
+        log.borrow_mut().push("wait");
+        twait!(r).unwrap()
+    });
+    let i = 0;
+    let shown = show(&grid[i + 1], twait!(r).unwrap());
+    grid[i + 1].push(twait!(r).unwrap());
+    let nums = [2u32, 3];
+    let p = nums[i + 1].pow(twait!(r).unwrap() - 11);
+    (grid, shown, p)
+}
+
+#[test]
+fn a_computed_place_borrowed_before_a_twait_is_indexed_once_and_stays_a_place() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (grid, shown, p) = result_of(|ev| into_computed_places(log.clone(), ev)).unwrap();
+        assert_eq!(grid, [vec![], vec![10, 12]]);
+        assert_eq!(shown, "[10]+11");
+        assert_eq!(p, 9);
+        assert_eq!(*log.borrow(), ["row", "wait"]);
+    });
+}

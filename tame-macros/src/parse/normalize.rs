@@ -211,6 +211,7 @@ impl Builder<'_> {
             *e = self.temp_expr(t, span);
             return;
         }
+        let method_call = matches!(e, Expr::MethodCall(_));
         let mut kids = children(e);
         let last = kids.iter().rposition(|k| has_twait(k));
         let Some(last) = last else { return };
@@ -220,12 +221,40 @@ impl Builder<'_> {
             }
             if has_twait(kid) {
                 self.make_twait_free(kid, out);
-            } else if !stays_in_place(kid) {
+            } else if stays_in_place(kid) {
+            } else if let Some(place) = borrowed_place(kid, method_call && i == 0) {
+                self.pin_place(place, out);
+            } else {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
                 let t = self.let_temp(taken, out);
                 **kid = self.temp_expr(t, span);
             }
+        }
+    }
+
+    /// Keeps a place a place across the twaits after it: the operands it
+    /// computes (an index `i + 1`, `row()`) go into temporaries now, in
+    /// order; the place itself is reached after the twaits, where it is
+    /// used. `grid[row()].push(twait!(r)?)` becomes
+    /// `let t = row(); <wait>; grid[t].push(..)`, where a temporary of
+    /// the whole place would move out of the index (or borrow `grid`
+    /// across the wait).
+    fn pin_place(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        match e {
+            Expr::Field(f) => self.pin_place(&mut f.base, out),
+            Expr::Paren(p) => self.pin_place(&mut p.expr, out),
+            Expr::Index(i) => {
+                self.pin_place(&mut i.expr, out);
+                if !stays_in_place(&i.index) {
+                    let span = i.index.span();
+                    let taken =
+                        std::mem::replace(&mut *i.index, Expr::Verbatim(Default::default()));
+                    let t = self.let_temp(taken, out);
+                    *i.index = self.temp_expr(t, span);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -564,6 +593,29 @@ impl Builder<'_> {
             self.plain_to(syn::parse_quote!(()), dest, out);
         }
     }
+}
+
+/// The place an operand borrows, if it is a place made of a variable,
+/// fields and indexes: the operand `&place` (or `&mut place`), or a
+/// method call's receiver (which the call borrows, unless the method
+/// takes `self`: then a `Copy` receiver is read after the twaits instead
+/// of before, a difference only arguments that change it could see).
+fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {
+    fn is_place(e: &Expr) -> bool {
+        match e {
+            Expr::Path(_) => true,
+            Expr::Field(f) => is_place(&f.base),
+            Expr::Paren(p) => is_place(&p.expr),
+            Expr::Index(i) => is_place(&i.expr),
+            _ => false,
+        }
+    }
+    let place = match kid {
+        Expr::Reference(r) => &mut *r.expr,
+        other if receiver => other,
+        _ => return None,
+    };
+    is_place(place).then_some(place)
 }
 
 /// The direct operands of an expression, in evaluation order.
