@@ -21,6 +21,14 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
             "#[tamed] cannot be used on an `async fn`; remove `async`: the function becomes its own state machine",
         );
     }
+    if sig.ident == "main" {
+        errors.spanned(
+            &sig.ident,
+            "#[tamed] cannot be used on `main`: it returns at its first twait that waits, and \
+             nothing would run the loop; put the body in a #[tamed] function, call it from `main`, \
+             then call `tame::run()`",
+        );
+    }
     if let Some(c) = &sig.constness {
         errors.spanned(c, "#[tamed] cannot be used on a `const fn`: calling it starts a task on the loop; remove `const`");
     }
