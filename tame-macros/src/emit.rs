@@ -484,8 +484,11 @@ impl<'a> Emitter<'a> {
                 let pack = self.pack(*resume, span);
                 let go = self.goto(*resume);
                 let ret = &self.ret;
+                // At the user's `r`: a `twait!(x)` on what is not a
+                // rendezvous is reported there.
+                let r = quote_spanned!(expr.span()=> &(#expr));
                 quote! {
-                    if ::tame::__private::rendezvous_would_block(#cx, &(#expr), &#site) {
+                    if ::tame::__private::rendezvous_would_block(#cx, #r, &#site) {
                         #pack
                         #ret
                     }
@@ -507,8 +510,9 @@ impl<'a> Emitter<'a> {
                 };
                 let ret = &self.ret;
                 let mark = hygienic("__tame_mark");
+                let r = quote_spanned!(expr.span()=> &(#expr));
                 quote! {
-                    let (#bind, #mark) = match ::tame::__private::poll_rendezvous(#cx, &(#expr), &#site) {
+                    let (#bind, #mark) = match ::tame::__private::poll_rendezvous(#cx, #r, &#site) {
                         ::core::task::Poll::Ready(#id) => #id,
                         ::core::task::Poll::Pending => {
                             #pack
