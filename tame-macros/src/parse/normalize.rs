@@ -244,6 +244,7 @@ impl Builder<'_> {
         match e {
             Expr::Field(f) => self.pin_place(&mut f.base, out),
             Expr::Paren(p) => self.pin_place(&mut p.expr, out),
+            Expr::Unary(u) => self.pin_place(&mut u.expr, out),
             Expr::Index(i) => {
                 self.pin_place(&mut i.expr, out);
                 if !stays_in_place(&i.index) {
@@ -596,26 +597,17 @@ impl Builder<'_> {
 }
 
 /// The place an operand borrows, if it is a place made of a variable,
-/// fields and indexes: the operand `&place` (or `&mut place`), or a
-/// method call's receiver (which the call borrows, unless the method
+/// fields, indexes and derefs: the operand `&place` (or `&mut place`), or
+/// a method call's receiver (which the call borrows, unless the method
 /// takes `self`: then a `Copy` receiver is read after the twaits instead
 /// of before, a difference only arguments that change it could see).
 fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {
-    fn is_place(e: &Expr) -> bool {
-        match e {
-            Expr::Path(_) => true,
-            Expr::Field(f) => is_place(&f.base),
-            Expr::Paren(p) => is_place(&p.expr),
-            Expr::Index(i) => is_place(&i.expr),
-            _ => false,
-        }
-    }
     let place = match kid {
         Expr::Reference(r) => &mut *r.expr,
         other if receiver => other,
         _ => return None,
     };
-    is_place(place).then_some(place)
+    super::events::is_place(place).then_some(place)
 }
 
 /// The direct operands of an expression, in evaluation order.
