@@ -108,3 +108,26 @@ fn run_once_from_inside_a_task_panics() {
     }));
     tame::run();
 }
+
+#[test]
+fn a_run_once_turn_waits_past_readiness_that_nothing_waited_for() {
+    on_fresh_loop(|| {
+        // A read pending on a fresh socket: epoll reports the socket
+        // writable at once (edge-triggered, every kind registered), which
+        // no wait here wants. The turn must go on waiting, for the timer.
+        let (a, _b) = tame::net::UnixStream::pair().unwrap();
+        let reads = Rendezvous::<()>::new();
+        let (ev, _got) = reads.event_with_slot::<(Vec<u8>, std::io::Result<usize>)>(());
+        a.read(Vec::new(), ev);
+        let timers = Rendezvous::<&str>::new();
+        tame::timer(Duration::from_millis(20), timers.event("timer"));
+        assert!(tame::run_once(Some(Duration::from_secs(60))));
+        assert_eq!(
+            timers.try_next(),
+            Some("timer"),
+            "the turn ended before the timer fired"
+        );
+        assert_eq!(reads.queued(), 0, "the read is still waiting");
+        drop(a);
+    });
+}

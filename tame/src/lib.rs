@@ -241,10 +241,8 @@ pub fn stop() {
 /// Returns whether work remains (what [`run`] would still wait for) and
 /// [`stop`] was not called during the turn. On a paused clock
 /// ([`time::pause`]) the turn lets at most `timeout` of virtual time pass.
-/// A turn can also end on readiness that nothing was waiting for (the
-/// first "writable" of a socket just registered, which epoll reports
-/// edge-triggered), having run nothing: to wait for a result, call
-/// `run_once` until it is there.
+/// Readiness that nothing waited for (a socket just registered is
+/// reported writable at once) does not end the wait.
 ///
 /// For driving tame from another loop, or stepping through a program in a
 /// test.

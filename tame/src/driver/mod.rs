@@ -639,7 +639,7 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
         let mut more = match work_left(l) {
             Some(left) if !left.busy && !l.stop.get() => {
                 let mut ready_fds = Vec::new();
-                poll_fds(l, &left, timeout, &mut ready_fds);
+                wait_for_work(l, left, timeout, &mut ready_fds);
                 run_ready_work(l);
                 work_left(l).is_some()
             }
@@ -652,6 +652,46 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
         more
     })
     .unwrap_or(false)
+}
+
+/// `run_once`'s wait: for an fd or a timer, at most `timeout`. Readiness
+/// that completed no wait and queued nothing (a socket just registered
+/// reports "writable" at once, edge-triggered, whether or not anything
+/// waits to write) does not end it: it waits again, for what is left of
+/// `timeout`. (On a paused clock a turn is one poll, as `poll_fds` makes
+/// it.)
+fn wait_for_work(
+    l: &Loop,
+    mut left: WorkLeft,
+    timeout: Option<Duration>,
+    ready_fds: &mut Vec<Readiness>,
+) {
+    let until = timeout.and_then(|t| Instant::now().checked_add(t));
+    let mut cap = timeout;
+    loop {
+        let ended = l.waits.ended_count();
+        poll_fds(l, &left, cap, ready_fds);
+        let came_to_nothing = !ready_fds.is_empty()
+            && l.ready.borrow().is_empty()
+            && l.waits.ended_count() == ended
+            && !l.stop.get()
+            && !l.clock.is_paused()
+            && l.timers
+                .borrow()
+                .next_wake()
+                .is_none_or(|w| w > l.clock.now_ns());
+        if !came_to_nothing {
+            return;
+        }
+        cap = until.map(|u| u.saturating_duration_since(Instant::now()));
+        if cap == Some(Duration::ZERO) {
+            return;
+        }
+        match work_left(l) {
+            Some(w) if !w.busy => left = w,
+            _ => return,
+        }
+    }
 }
 
 /// Asks the running loop (or, if none runs, the next) to return after

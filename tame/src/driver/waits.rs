@@ -15,6 +15,9 @@ use super::{Slab, WaitId};
 pub(super) struct Waits {
     /// Parked waits whose events are live.
     live: Cell<usize>,
+    /// How many counted waits ever ended: a turn tells from it whether
+    /// what epoll reported completed anything.
+    ended: Cell<u64>,
     /// Waits whose events died, to be reaped.
     deaths: RefCell<Vec<WaitId>>,
     /// The watches of a rendezvous beyond its first (which it keeps
@@ -27,6 +30,7 @@ impl Waits {
     pub(super) const fn new() -> Waits {
         Waits {
             live: Cell::new(0),
+            ended: Cell::new(0),
             deaths: RefCell::new(Vec::new()),
             extra: RefCell::new(None),
         }
@@ -42,6 +46,12 @@ impl Waits {
 
     pub(super) fn ended(&self) {
         self.live.set(self.live.get() - 1);
+        self.ended.set(self.ended.get() + 1);
+    }
+
+    /// How many counted waits ended so far.
+    pub(super) fn ended_count(&self) -> u64 {
+        self.ended.get()
     }
 
     pub(super) fn died(&self, ids: impl IntoIterator<Item = WaitId>) {
