@@ -7,18 +7,27 @@
 //!   there uses it before assigning it;
 //! * definite initialization (forward): declared with a value or assigned
 //!   on every path to the state;
-//! * possible moves (forward): used by value on some path to the state.
+//! * moves (forward): used by value on some path to the state, on every
+//!   path, and moved where only Rust's own drop flag knows whether it was
+//!   (a move inside a branch of ordinary code).
 //!
 //! A state keeps (its enum variant holds) every binding of its scopes that
 //! is initialized there and either live, or not moved out and worth
 //! dropping at its scope's end: Rust's scoping, as an `async fn` keeps its
 //! locals. Translator temporaries are kept only while live.
+//!
+//! A binding moved on some paths to a state and not on others is kept as
+//! an `Option` (a *flag*): each jump to the state packs `Some(x)` or
+//! `None`, as the moves on its own path say, so that the value is dropped
+//! at its scope's end exactly when Rust would drop it. Where a jump cannot
+//! tell (the move sits inside a branch of ordinary code) the binding is
+//! not kept: it is dropped when its arm ends, at the twait.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::errors::Errors;
 use crate::ir::{BindingId, BindingKind, Effect, Effects, Function, LoopHead, Plain, WaitKind};
-use crate::lower::{Code, Machine, StateId};
+use crate::lower::{Code, Machine, StateId, StateKind};
 
 /// A set of binding ids.
 #[derive(Clone, PartialEq, Eq, Default, Debug)]
@@ -67,44 +76,119 @@ impl Set {
     }
 }
 
+/// Where a jump to a state is made: the `Code` node (or, for a jump
+/// inside ordinary code, the `Plain`) by address, and the jump's id.
+pub type EdgeKey = (usize, usize);
+
+/// The key of an edge made by a `Code` node itself.
+pub fn code_edge(c: &Code) -> EdgeKey {
+    (c as *const Code as usize, usize::MAX)
+}
+
+/// The key of jump `j` inside a statement of ordinary code.
+pub fn plain_edge(p: &Plain, j: usize) -> EdgeKey {
+    (p as *const Plain as usize, j)
+}
+
 /// What the analysis found.
 pub struct Analysis {
     /// Per state: the bindings its variant holds, in declaration order.
     pub kept: Vec<Vec<BindingId>>,
+    /// Per state: which of the kept bindings are flags (`Option`s).
+    pub flagged: Vec<Set>,
+    /// Per edge: the bindings certainly moved out when it is taken (a
+    /// target's flag is packed `None` for them).
+    pub moved_at: HashMap<EdgeKey, Set>,
     /// Per (state, slot site): whether the site's first place's binding is
     /// initialized where the values are stored (else the store must write
     /// it, whatever came back).
     pub store_init: HashMap<(StateId, usize), bool>,
     /// Per state: whether any path leads there.
     pub reached: Vec<bool>,
+    /// Per state: the bindings its code mentions (uses, assigns, declares).
+    pub mentions: Vec<HashSet<BindingId>>,
 }
 
 pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
     let live = liveness(f, m);
-    let (init, moved, store_init, reached) = forward(f, m, &live);
+    let mentions: Vec<HashSet<BindingId>> = m
+        .states
+        .iter()
+        .map(|s| {
+            let mut out = HashSet::new();
+            collect_mentions(f, &s.code, &mut out);
+            out
+        })
+        .collect();
+    let fwd = forward(f, m, &live, &mentions);
     let mut kept = Vec::new();
+    let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
         let mut k = Vec::new();
+        let mut flags = Set::default();
+        let facts = &fwd.facts[s];
         for &b in &state.env {
             let binding = &f.bindings[b];
-            if !init[s].contains(b) {
+            if !facts.init.contains(b) {
                 continue;
             }
-            let worth_dropping =
-                binding.kind == BindingKind::User && !binding.trivial && !moved[s].contains(b);
-            if live[s].contains(b) || worth_dropping {
+            let worth_dropping = binding.kind == BindingKind::User && !binding.trivial;
+            if live[s].contains(b) || (worth_dropping && !facts.moved.contains(b)) {
                 k.push(b);
+            } else if worth_dropping
+                && !facts.mmoved.contains(b)
+                && !facts.native.contains(b)
+                && !mentions[s].contains(&b)
+            {
+                k.push(b);
+                flags.insert(b);
             }
         }
         kept.push(k);
+        flagged.push(flags);
     }
-    report_borrows(f, &kept, errors);
-    report_unvalued_rendezvous_slots(f, &store_init, errors);
+    report_borrows(f, &kept, &flagged, errors);
+    report_unvalued_rendezvous_slots(f, &fwd.store_init, errors);
     Analysis {
         kept,
-        store_init,
-        reached,
+        flagged,
+        moved_at: fwd.moved_at,
+        store_init: fwd.store_init,
+        reached: fwd.reached,
+        mentions,
     }
+}
+
+/// The promotions (see `ir::Promotion`) that do not pay: none of the
+/// bindings the construct moves on some paths is carried as a flag by a
+/// twait's state, or the state after the construct keeps a binding that no
+/// twait's state keeps (so nothing shows that it can be kept: it may
+/// borrow).
+pub fn useless_promotions(m: &Machine, a: &Analysis) -> Vec<usize> {
+    let mut across = Set::default();
+    let mut flags_across = Set::default();
+    for (s, state) in m.states.iter().enumerate() {
+        if matches!(state.kind, StateKind::Resume(_)) && a.reached[s] {
+            for &b in &a.kept[s] {
+                across.insert(b);
+            }
+            flags_across.union(&a.flagged[s]);
+        }
+    }
+    let mut useless = Vec::new();
+    for &(p, join) in &m.promoted {
+        let pays = p
+            .plain
+            .fx
+            .0
+            .iter()
+            .any(|&(b, e)| e == Effect::MaybeConsume && flags_across.contains(b));
+        let safe = a.kept[join].iter().all(|&b| across.contains(b));
+        if !(pays && safe) {
+            useless.push(p.id);
+        }
+    }
+    useless
 }
 
 /// A slot of `mkevent!(r, id, slot)` gets its value at the `twait!(r)`
@@ -146,9 +230,9 @@ fn report_unvalued_rendezvous_slots(
 }
 
 /// A binding that borrows another cannot be kept in the state.
-fn report_borrows(f: &Function, kept: &[Vec<BindingId>], errors: &mut Errors) {
+fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors: &mut Errors) {
     let mut reported = Vec::new();
-    for k in kept {
+    for (k, flags) in kept.iter().zip(flagged) {
         for &b in k {
             let binding = &f.bindings[b];
             let Some(why) = &binding.borrow else { continue };
@@ -164,15 +248,84 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], errors: &mut Errors) {
                     format!("`{}` is kept across a twait, but {why}", binding.name)
                 }
                 BindingKind::User => format!(
-                    "`{}` is kept across a twait, but {why}: a borrow cannot be kept across a twait, \
-                     because the function's variables move between resumes. Borrow again after the \
-                     twait, or keep an owned value (a clone, or a match on an owned value) or an \
-                     index instead",
-                    binding.name
+                    "`{}` is kept across a twait{}, but {why}: a borrow cannot be kept across a \
+                     twait, because the function's variables move between resumes. Borrow again \
+                     after the twait, or keep an owned value (a clone, or a match on an owned \
+                     value) or an index instead{}",
+                    binding.name,
+                    if flags.contains(b) {
+                        " on the paths that did not move it"
+                    } else {
+                        ""
+                    },
+                    if flags.contains(b) {
+                        "; or move it (`drop(..)`) on every path before the twait"
+                    } else {
+                        ""
+                    }
                 ),
             };
             errors.push(syn::Error::new(binding.span, msg));
         }
+    }
+}
+
+/// The bindings a state's code mentions (uses, assigns, declares).
+pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
+    fn fx(e: &Effects, out: &mut HashSet<BindingId>) {
+        out.extend(e.0.iter().map(|(b, _)| *b));
+    }
+    match c {
+        Code::Seq(items) => {
+            for i in items {
+                collect_mentions(f, i, out);
+            }
+        }
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => collect_mentions(f, b, out),
+        Code::Plain(p) => fx(&p.fx, out),
+        Code::If { stmt, then, els } => {
+            fx(&stmt.fx, out);
+            collect_mentions(f, then, out);
+            collect_mentions(f, els, out);
+        }
+        Code::Match { stmt, arms } => {
+            fx(&stmt.fx, out);
+            for (arm, code) in stmt.arms.iter().zip(arms) {
+                if let Some((_, g)) = &arm.guard {
+                    fx(g, out);
+                }
+                collect_mentions(f, code, out);
+            }
+        }
+        Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
+            match &lp.head {
+                LoopHead::While { fx: e, .. } => fx(e, out),
+                LoopHead::For { iter, .. } => {
+                    out.insert(*iter);
+                }
+                LoopHead::Loop => {}
+            }
+            collect_mentions(f, body, out);
+            collect_mentions(f, exit, out);
+        }
+        Code::Join { wait, .. } => {
+            if let WaitKind::Join { body, .. } = &f.waits[*wait].kind {
+                for p in body {
+                    fx(&p.fx, out);
+                }
+            }
+        }
+        Code::WaitRendezvous { wait, .. } | Code::Poll { wait, .. } => {
+            if let WaitKind::Rendezvous { fx: e, .. } = &f.waits[*wait].kind {
+                fx(e, out);
+            }
+        }
+        Code::Store(site) => {
+            let s = &f.slot_sites[*site];
+            out.insert(s.list);
+            out.extend(s.roots.iter().flatten());
+        }
+        Code::Goto(_) | Code::Return | Code::Jump(_) => {}
     }
 }
 
@@ -224,7 +377,9 @@ impl Backward<'_> {
             match e {
                 Effect::Write => l.remove(b),
                 Effect::MaybeWrite => {}
-                Effect::Read | Effect::Consume | Effect::Receiver => l.insert(b),
+                Effect::Read | Effect::Consume | Effect::MaybeConsume | Effect::Receiver => {
+                    l.insert(b)
+                }
             }
         }
         l
@@ -338,36 +493,106 @@ impl Backward<'_> {
     }
 }
 
-// ---- definite initialization and possible moves ----
+// ---- definite initialization and moves ----
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Facts {
+    /// Initialized on every path.
     init: Set,
+    /// Moved out on some path.
     moved: Set,
+    /// Moved out on every path.
+    mmoved: Set,
+    /// Possibly moved where only Rust's drop flag knows: no jump from here
+    /// can say whether the value is there.
+    native: Set,
 }
 
-type ForwardResult = (
-    Vec<Set>,
-    Vec<Set>,
-    HashMap<(StateId, usize), bool>,
-    Vec<bool>,
-);
-
-fn forward(f: &Function, m: &Machine, live: &[Set]) -> ForwardResult {
-    let mut init_in: Vec<Option<Set>> = vec![None; m.states.len()];
-    let mut moved_in: Vec<Set> = vec![Set::default(); m.states.len()];
-    let mut start = Set::default();
-    for p in &f.params {
-        start.insert(p.binding);
+impl Facts {
+    /// At a state reached from two places.
+    fn merge(&mut self, other: &Facts) {
+        self.init.intersect(&other.init);
+        self.moved.union(&other.moved);
+        self.mmoved.intersect(&other.mmoved);
+        self.native.union(&other.native);
     }
-    init_in[0] = Some(start);
+
+    fn normalized(self) -> Facts {
+        Facts {
+            init: self.init.normalized(),
+            moved: self.moved.normalized(),
+            mmoved: self.mmoved.normalized(),
+            native: self.native.normalized(),
+        }
+    }
+
+    fn same(&self, other: &Facts) -> bool {
+        self.init == other.init
+            && self.moved == other.moved
+            && self.mmoved == other.mmoved
+            && self.native == other.native
+    }
+
+    /// Given a value on every path.
+    fn assign(&mut self, b: BindingId) {
+        self.init.insert(b);
+        self.moved.remove(b);
+        self.mmoved.remove(b);
+        self.native.remove(b);
+    }
+
+    /// Moved out here, certainly.
+    fn consume(&mut self, b: BindingId) {
+        self.moved.insert(b);
+        self.mmoved.insert(b);
+        self.native.remove(b);
+    }
+
+    /// Moved out here on some paths only.
+    fn maybe_consume(&mut self, b: BindingId) {
+        self.moved.insert(b);
+        if !self.mmoved.contains(b) {
+            self.native.insert(b);
+        }
+    }
+}
+
+struct ForwardResult {
+    /// Per state: the facts where it begins.
+    facts: Vec<Facts>,
+    moved_at: HashMap<EdgeKey, Set>,
+    store_init: HashMap<(StateId, usize), bool>,
+    reached: Vec<bool>,
+}
+
+fn forward(
+    f: &Function,
+    m: &Machine,
+    live: &[Set],
+    mentions: &[HashSet<BindingId>],
+) -> ForwardResult {
+    let mut facts_in: Vec<Option<Facts>> = vec![None; m.states.len()];
+    let mut start = Facts::default();
+    for p in &f.params {
+        start.init.insert(p.binding);
+    }
+    facts_in[0] = Some(start);
     let mut store_init = HashMap::new();
+    let mut moved_at = HashMap::new();
     loop {
         let mut changed = false;
         for s in 0..m.states.len() {
-            let Some(init) = init_in[s].clone() else {
+            let Some(mut facts) = facts_in[s].clone() else {
                 continue;
             };
+            // A binding the arm names cannot be carried as a flag: it is
+            // declared again, unassigned, and Rust's own flag takes over.
+            for &b in &m.states[s].env {
+                if mentions[s].contains(&b) && facts.moved.contains(b) && !facts.mmoved.contains(b)
+                {
+                    facts.native.insert(b);
+                }
+            }
             let mut cx = Forward {
                 f,
                 m,
@@ -375,31 +600,21 @@ fn forward(f: &Function, m: &Machine, live: &[Set]) -> ForwardResult {
                 state: s,
                 edges: Vec::new(),
                 store_init: &mut store_init,
-            };
-            let facts = Facts {
-                init,
-                moved: moved_in[s].clone(),
+                moved_at: &mut moved_at,
             };
             cx.code(&m.states[s].code, facts);
             for (t, facts) in cx.edges {
-                let new_init = match &init_in[t] {
-                    None => facts.init.clone(),
+                let new = match &facts_in[t] {
+                    None => facts,
                     Some(old) => {
                         let mut x = old.clone();
-                        x.intersect(&facts.init);
+                        x.merge(&facts);
                         x
                     }
-                };
-                let new_init = new_init.normalized();
-                if init_in[t].as_ref() != Some(&new_init) {
-                    init_in[t] = Some(new_init);
-                    changed = true;
                 }
-                let mut new_moved = moved_in[t].clone();
-                new_moved.union(&facts.moved);
-                let new_moved = new_moved.normalized();
-                if new_moved != moved_in[t] {
-                    moved_in[t] = new_moved;
+                .normalized();
+                if !facts_in[t].as_ref().is_some_and(|old| old.same(&new)) {
+                    facts_in[t] = Some(new);
                     changed = true;
                 }
             }
@@ -408,9 +623,17 @@ fn forward(f: &Function, m: &Machine, live: &[Set]) -> ForwardResult {
             break;
         }
     }
-    let reached = init_in.iter().map(Option::is_some).collect();
-    let init = init_in.into_iter().map(Option::unwrap_or_default).collect();
-    (init, moved_in, store_init, reached)
+    let reached = facts_in.iter().map(Option::is_some).collect();
+    let facts = facts_in
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect();
+    ForwardResult {
+        facts,
+        moved_at,
+        store_init,
+        reached,
+    }
 }
 
 struct Forward<'a> {
@@ -420,59 +643,67 @@ struct Forward<'a> {
     state: StateId,
     edges: Vec<(StateId, Facts)>,
     store_init: &'a mut HashMap<(StateId, usize), bool>,
+    moved_at: &'a mut HashMap<EdgeKey, Set>,
 }
 
 impl Forward<'_> {
     fn fx(&self, fx: &Effects, facts: &mut Facts) {
         for &(b, e) in &fx.0 {
             match e {
-                Effect::Write => {
-                    facts.init.insert(b);
-                    facts.moved.remove(b);
+                Effect::Write => facts.assign(b),
+                Effect::Consume => facts.consume(b),
+                Effect::MaybeConsume => facts.maybe_consume(b),
+                Effect::MaybeWrite => {
+                    // Perhaps given a value again after a move.
+                    if facts.moved.contains(b) {
+                        facts.mmoved.remove(b);
+                        facts.native.insert(b);
+                    }
                 }
-                Effect::Consume => facts.moved.insert(b),
-                Effect::MaybeWrite | Effect::Read | Effect::Receiver => {}
+                Effect::Read | Effect::Receiver => {}
             }
         }
     }
 
     fn declare(&self, defs: &[BindingId], initialized: bool, facts: &mut Facts) {
         for &d in defs {
-            if initialized {
-                facts.init.insert(d);
-            } else {
+            facts.assign(d);
+            if !initialized {
                 facts.init.remove(d);
             }
-            facts.moved.remove(d);
         }
     }
 
-    fn jump(&mut self, j: usize, facts: &Facts) {
+    /// A jump to state `t` with these facts, made at `key`.
+    fn edge(&mut self, key: EdgeKey, t: StateId, facts: Facts) {
+        self.moved_at.insert(key, facts.mmoved.clone());
+        self.edges.push((t, facts));
+    }
+
+    fn jump(&mut self, key: EdgeKey, j: usize, facts: &Facts) {
         let info = &self.f.jumps[j];
         let Some(&(head, exit)) = self.m.loops.get(&info.target) else {
             return;
         };
         let mut facts = facts.clone();
         for &w in &info.writes {
-            facts.init.insert(w);
-            facts.moved.remove(w);
+            facts.assign(w);
         }
-        self.edges
-            .push((if info.is_break { exit } else { head }, facts));
+        self.edge(key, if info.is_break { exit } else { head }, facts);
     }
 
     fn plain(&mut self, p: &Plain, mut facts: Facts) -> Option<Facts> {
         if !p.jumps.is_empty() {
             // A jump inside may happen anywhere in the statement: before
-            // its writes, after any of its moves.
+            // its writes, before or after any of its moves.
             let mut at_jump = facts.clone();
             for &(b, e) in &p.fx.0 {
-                if e == Effect::Consume {
-                    at_jump.moved.insert(b);
+                if matches!(e, Effect::Consume | Effect::MaybeConsume) {
+                    at_jump.maybe_consume(b);
                 }
             }
             for &j in &p.jumps {
-                self.jump(j, &at_jump);
+                self.jump(plain_edge(p, j), j, &at_jump);
             }
         }
         self.fx(&p.fx, &mut facts);
@@ -544,7 +775,7 @@ impl Forward<'_> {
                 None
             }
             Code::Goto(t) => {
-                self.edges.push((*t, facts));
+                self.edge(code_edge(c), *t, facts);
                 None
             }
             Code::Return => None,
@@ -557,24 +788,23 @@ impl Forward<'_> {
                         // to the operation.
                         for &(b, e) in &p.fx.0 {
                             if e == Effect::Receiver && !self.live[*resume].contains(b) {
-                                facts.moved.insert(b);
+                                facts.consume(b);
                             }
                         }
                     }
                 }
-                self.edges.push((*resume, facts));
+                self.edge(code_edge(c), *resume, facts);
                 None
             }
             Code::WaitRendezvous { resume, .. } => {
-                self.edges.push((*resume, facts));
+                self.edge(code_edge(c), *resume, facts);
                 None
             }
             Code::Poll { dest, .. } => {
                 self.edges.push((self.state, facts.clone()));
                 let mut facts = facts;
                 if let Some(d) = dest {
-                    facts.init.insert(*d);
-                    facts.moved.remove(*d);
+                    facts.assign(*d);
                 }
                 Some(facts)
             }
@@ -586,9 +816,10 @@ impl Forward<'_> {
                 // operation that gives it back (`read(buf, mkevent!(buf, n))`).
                 let moved_into_block = |r: BindingId| match (&s.owner, &self.f.waits) {
                     (crate::ir::SlotOwner::Join(w), waits) => match &waits[*w].kind {
-                        WaitKind::Join { body, .. } => {
-                            body.iter().any(|p| p.fx.0.contains(&(r, Effect::Consume)))
-                        }
+                        WaitKind::Join { body, .. } => body.iter().any(|p| {
+                            p.fx.0.contains(&(r, Effect::Consume))
+                                || p.fx.0.contains(&(r, Effect::MaybeConsume))
+                        }),
                         WaitKind::Rendezvous { .. } => false,
                     },
                     _ => false,
@@ -601,13 +832,12 @@ impl Forward<'_> {
                     .is_none_or(|r| facts.init.contains(r) && !moved_into_block(r));
                 self.store_init.insert((self.state, *site), first_init);
                 for r in s.roots.iter().flatten() {
-                    facts.init.insert(*r);
-                    facts.moved.remove(*r);
+                    facts.assign(*r);
                 }
                 Some(facts)
             }
             Code::Jump(j) => {
-                self.jump(*j, &facts);
+                self.jump(code_edge(c), *j, &facts);
                 None
             }
         }

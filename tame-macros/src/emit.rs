@@ -38,10 +38,9 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Stmt};
 
-use crate::analyze::Analysis;
+use crate::analyze::{code_edge, plain_edge, Analysis, EdgeKey};
 use crate::ir::{
-    BindingId, BindingKind, Effects, Function, LoopHead, Plain, ScopeId, SlotOwner, SlotSite,
-    WaitKind,
+    BindingId, BindingKind, Function, LoopHead, Plain, ScopeId, SlotOwner, SlotSite, WaitKind,
 };
 use crate::lower::{Code, Machine, StateId, StateKind};
 use crate::parse::plain::as_jump_marker;
@@ -53,6 +52,8 @@ pub struct Emitter<'a> {
     a: &'a Analysis,
     /// Per binding: its field name and type parameter, if some state keeps it.
     fields: Vec<Option<(Ident, Ident)>>,
+    /// The same for the bindings some state keeps as a flag (an `Option`).
+    flag_fields: Vec<Option<(Ident, Ident)>>,
     variants: Vec<Ident>,
     reached: Vec<bool>,
     state_ty: Ident,
@@ -74,10 +75,13 @@ pub struct Emitter<'a> {
 impl<'a> Emitter<'a> {
     pub fn new(f: &'a Function, m: &'a Machine<'a>, a: &'a Analysis, reached: Vec<bool>) -> Self {
         let mut fields: Vec<Option<(Ident, Ident)>> = vec![None; f.bindings.len()];
+        let mut flag_fields: Vec<Option<(Ident, Ident)>> = vec![None; f.bindings.len()];
         let mut names: Vec<String> = Vec::new();
         let mut n: usize = 0;
         for &s in &m.order {
             for &b in &a.kept[s] {
+                let flag = a.flagged[s].contains(b);
+                let fields = if flag { &mut flag_fields } else { &mut fields };
                 if fields[b].is_some() {
                     continue;
                 }
@@ -87,6 +91,11 @@ impl<'a> Emitter<'a> {
                 };
                 let base = if base.is_empty() {
                     "v".to_owned()
+                } else {
+                    base
+                };
+                let base = if flag {
+                    format!("{base}_if_kept")
                 } else {
                     base
                 };
@@ -117,6 +126,7 @@ impl<'a> Emitter<'a> {
             m,
             a,
             fields,
+            flag_fields,
             variants,
             reached,
             state_ty: hygienic("__TameState"),
@@ -147,8 +157,14 @@ impl<'a> Emitter<'a> {
         &self.state_ty
     }
 
-    fn field(&self, b: BindingId) -> &(Ident, Ident) {
-        self.fields[b]
+    /// The field that holds `b` in state `s` (its flag, if `s` keeps one).
+    fn field(&self, s: StateId, b: BindingId) -> &(Ident, Ident) {
+        let fields = if self.a.flagged[s].contains(b) {
+            &self.flag_fields
+        } else {
+            &self.fields
+        };
+        fields[b]
             .as_ref()
             .unwrap_or_else(|| unreachable_field(&self.f.bindings[b].name))
     }
@@ -156,7 +172,13 @@ impl<'a> Emitter<'a> {
     // Input: the states. Output:
     // `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
-        let mut params: Vec<&Ident> = self.fields.iter().flatten().map(|(_, t)| t).collect();
+        let mut params: Vec<&Ident> = self
+            .fields
+            .iter()
+            .chain(&self.flag_fields)
+            .flatten()
+            .map(|(_, t)| t)
+            .collect();
         params.sort_by_key(|t| t.to_string()[1..].parse::<usize>().unwrap_or(0));
         let variants = self.m.order.iter().map(|&s| {
             let state = &self.m.states[s];
@@ -166,7 +188,7 @@ impl<'a> Emitter<'a> {
             // its fields in this order, as Rust drops locals, the
             // parameters last.
             let fs = self.a.kept[s].iter().rev().map(|&b| {
-                let (f, t) = self.field(b);
+                let (f, t) = self.field(s, b);
                 quote!(#f: #t)
             });
             let doc = match state.kind {
@@ -194,7 +216,7 @@ impl<'a> Emitter<'a> {
         let ty = &self.state_ty;
         let v = &self.variants[0];
         let fs = self.a.kept[0].iter().map(|&b| {
-            let (f, _) = self.field(b);
+            let (f, _) = self.field(0, b);
             let outer = self
                 .f
                 .params
@@ -207,42 +229,56 @@ impl<'a> Emitter<'a> {
         quote!(#ty::#v { #(#fs),* })
     }
 
-    /// `__TameState::V { f: x, .. }` with the bindings `target` keeps.
-    fn construct(&self, target: StateId, span: Span) -> TokenStream {
+    /// `__TameState::V { f: x, .. }` with the bindings `target` keeps,
+    /// for a jump made at `edge` (`None`: the current state packed again
+    /// before anything ran).
+    fn construct(&self, target: StateId, span: Span, edge: Option<EdgeKey>) -> TokenStream {
         let ty = &self.state_ty;
         let v = &self.variants[target];
+        let moved = edge.and_then(|e| self.a.moved_at.get(&e));
         let fs = self.a.kept[target].iter().map(|&b| {
-            let (f, _) = self.field(b);
+            let (f, _) = self.field(target, b);
             let ident = &self.f.bindings[b].ident;
             let value = Ident::new(&ident.to_string(), span.resolved_at(ident.span()));
+            if !self.a.flagged[target].contains(b) {
+                return quote!(#f: #value);
+            }
+            // A flag: passed on as it is, or made from what this path did.
+            let value = if self.a.flagged[self.current].contains(b) || edge.is_none() {
+                flag_ident(b).to_token_stream()
+            } else if moved.is_some_and(|m| m.contains(b)) {
+                quote!(::core::option::Option::None)
+            } else {
+                quote!(::core::option::Option::Some(#value))
+            };
             quote!(#f: #value)
         });
         quote!(#ty::#v { #(#fs),* })
     }
 
     /// `set_state(&mut __tame_state, V { .. });`
-    fn pack(&self, target: StateId, span: Span) -> TokenStream {
-        let c = self.construct(target, span);
+    fn pack(&self, target: StateId, span: Span, edge: Option<EdgeKey>) -> TokenStream {
+        let c = self.construct(target, span, edge);
         let var = &self.state_var;
         quote!(::tame::__private::set_state(&mut #var, #c);)
     }
 
-    /// A jump to a state: pack and go round the drive loop, or, to the
-    /// loop head whose arm this is, a native `continue`.
-    fn goto(&self, target: StateId) -> TokenStream {
+    /// A jump to a state, made at `edge`: pack and go round the drive
+    /// loop, or, to the loop head whose arm this is, a native `continue`.
+    fn goto(&self, target: StateId, edge: EdgeKey) -> TokenStream {
         if target == self.current && matches!(self.m.states[target].kind, StateKind::LoopHead(_)) {
             let head = &self.head;
             return quote!({ continue #head; });
         }
-        let pack = self.pack(target, self.m.states[target].span);
+        let pack = self.pack(target, self.m.states[target].span, Some(edge));
         let drive = &self.drive;
         quote!({ #pack continue #drive; })
     }
 
-    fn jump(&self, j: usize) -> TokenStream {
+    fn jump(&self, j: usize, edge: EdgeKey) -> TokenStream {
         let info = &self.f.jumps[j];
         match self.m.loops.get(&info.target) {
-            Some(&(head, exit)) => self.goto(if info.is_break { exit } else { head }),
+            Some(&(head, exit)) => self.goto(if info.is_break { exit } else { head }, edge),
             None => quote!(::core::unreachable!()),
         }
     }
@@ -255,23 +291,30 @@ impl<'a> Emitter<'a> {
         let state = &self.m.states[s];
         if !self.reached[s] {
             let fs = self.a.kept[s].iter().map(|&b| {
-                let (f, _) = self.field(b);
+                let (f, _) = self.field(s, b);
                 quote!(#f: _)
             });
             return quote! {
                 #ty::#v { #(#fs),* } => ::core::unreachable!("a state nothing jumps to"),
             };
         }
-        self.mentioned = HashSet::new();
-        collect_mentions(self.f, &state.code, &mut self.mentioned);
+        self.mentioned = self.a.mentions[s].clone();
         // The outermost scopes (parameters, body) are bound by the pattern.
         let outer: Vec<ScopeId> = state.path.iter().take(2).copied().collect();
         let mut pats = Vec::new();
         let mut decls = TokenStream::new();
         for &b in &self.a.kept[s] {
             let binding = &self.f.bindings[b];
-            let (f, _) = self.field(b);
-            if outer.contains(&binding.scope) {
+            let (f, _) = self.field(s, b);
+            if self.a.flagged[s].contains(b) {
+                let flag = flag_ident(b);
+                if outer.contains(&binding.scope) {
+                    pats.push(quote!(#f: #flag));
+                } else {
+                    let k = kept_ident(b);
+                    pats.push(quote!(#f: #k));
+                }
+            } else if outer.contains(&binding.scope) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
                 pats.push(quote!(#f: #m #ident));
@@ -343,7 +386,11 @@ impl<'a> Emitter<'a> {
             if binding.scope != sc {
                 continue;
             }
-            if self.a.kept[s].contains(&b) {
+            if self.a.flagged[s].contains(b) {
+                let flag = flag_ident(b);
+                let k = kept_ident(b);
+                out.extend(quote!(let #flag = #k;));
+            } else if self.a.kept[s].contains(&b) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
                 let k = kept_ident(b);
@@ -432,7 +479,7 @@ impl<'a> Emitter<'a> {
                     }
                 }
             }
-            Code::Goto(t) => self.goto(*t),
+            Code::Goto(t) => self.goto(*t, code_edge(c)),
             Code::Return => self.ret.clone(),
             Code::Join { wait, resume } => {
                 let WaitKind::Join { body, .. } = &self.f.waits[*wait].kind else {
@@ -455,8 +502,8 @@ impl<'a> Emitter<'a> {
                 let span = self.f.waits[*wait].span;
                 let site = site_ident(*wait);
                 let cx = hygienic("__tame_cx");
-                let pack = self.pack(*resume, span);
-                let go = self.goto(*resume);
+                let pack = self.pack(*resume, span, Some(code_edge(c)));
+                let go = self.goto(*resume, code_edge(c));
                 let ret = &self.ret;
                 // The block's bindings die before the wait: its own braces.
                 let declares = body.iter().any(|p| !p.defs.is_empty());
@@ -481,8 +528,8 @@ impl<'a> Emitter<'a> {
                 let span = self.f.waits[*wait].span;
                 let site = site_ident(*wait);
                 let cx = hygienic("__tame_cx");
-                let pack = self.pack(*resume, span);
-                let go = self.goto(*resume);
+                let pack = self.pack(*resume, span, Some(code_edge(c)));
+                let go = self.goto(*resume, code_edge(c));
                 let ret = &self.ret;
                 // At the user's `r`: a `twait!(x)` on what is not a
                 // rendezvous is reported there.
@@ -502,7 +549,7 @@ impl<'a> Emitter<'a> {
                 let span = self.f.waits[*wait].span;
                 let site = site_ident(*wait);
                 let cx = hygienic("__tame_cx");
-                let pack = self.pack(*state, span);
+                let pack = self.pack(*state, span, None);
                 let id = hygienic("__tame_id");
                 let bind = match dest {
                     Some(d) => self.f.bindings[*d].ident.to_token_stream(),
@@ -522,7 +569,7 @@ impl<'a> Emitter<'a> {
                 }
             }
             Code::Store(site) => self.store(*site),
-            Code::Jump(j) => self.jump(*j),
+            Code::Jump(j) => self.jump(*j, code_edge(c)),
         }
     }
 
@@ -634,6 +681,7 @@ impl<'a> Emitter<'a> {
             escape: &self.escape,
             escaping: &escaping,
             em: self,
+            plain: p,
         };
         if escaping.is_empty() {
             marked.visit_stmt_mut(&mut stmt);
@@ -643,13 +691,14 @@ impl<'a> Emitter<'a> {
             Stmt::Local(l) => {
                 if let Some(init) = &mut l.init {
                     marked.visit_expr_mut(&mut init.expr);
-                    *init.expr = self.escaped(&init.expr, &escaping);
+                    *init.expr = self.escaped(&init.expr, &escaping, p);
                     if let Some((_, diverge)) = &mut init.diverge {
                         // The `else` runs where only the spine's names are.
                         let mut direct = Marked {
                             escape: &self.escape,
                             escaping: &[],
                             em: self,
+                            plain: p,
                         };
                         direct.visit_expr_mut(diverge);
                     }
@@ -658,7 +707,7 @@ impl<'a> Emitter<'a> {
             }
             Stmt::Expr(e, semi) => {
                 marked.visit_expr_mut(e);
-                let wrapped = self.escaped(e, &escaping);
+                let wrapped = self.escaped(e, &escaping, p);
                 quote!(#wrapped #semi)
             }
             Stmt::Macro(m) => {
@@ -667,7 +716,7 @@ impl<'a> Emitter<'a> {
                     mac: m.mac.clone(),
                 });
                 marked.visit_expr_mut(&mut e);
-                let wrapped = self.escaped(&e, &escaping);
+                let wrapped = self.escaped(&e, &escaping, p);
                 quote!(#wrapped;)
             }
             Stmt::Item(_) => stmt.to_token_stream(),
@@ -693,13 +742,13 @@ impl<'a> Emitter<'a> {
     /// `match 'escape: { Ok(e) } { Ok(x) => x, Err(k) => <jump k> }`: the
     /// jumps inside `e` leave it first, so that the state is packed where
     /// only the spine's names are in scope.
-    fn escaped(&self, e: &Expr, jumps: &[usize]) -> Expr {
+    fn escaped(&self, e: &Expr, jumps: &[usize], p: &Plain) -> Expr {
         let escape = &self.escape;
         let x = hygienic("__tame_x");
         let k = hygienic("__tame_k");
         let arms = jumps.iter().map(|&j| {
             let lit = proc_macro2::Literal::usize_unsuffixed(j);
-            let go = self.jump(j);
+            let go = self.jump(j, plain_edge(p, j));
             quote!(#lit => #go)
         });
         let r = hygienic("__tame_escaped");
@@ -744,13 +793,15 @@ struct Marked<'e, 'a> {
     escape: &'e Lifetime,
     escaping: &'e [usize],
     em: &'e Emitter<'a>,
+    /// The statement being rewritten (its jumps' edges).
+    plain: &'e Plain,
 }
 
 impl VisitMut for Marked<'_, '_> {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Some(k) = as_jump_marker(e) {
             let new: TokenStream = if !self.escaping.contains(&k) {
-                self.em.jump(k)
+                self.em.jump(k, plain_edge(self.plain, k))
             } else {
                 let escape = self.escape;
                 let lit = proc_macro2::Literal::usize_unsuffixed(k);
@@ -787,6 +838,12 @@ fn kept_ident(b: BindingId) -> Ident {
     format_ident!("__tame_k{}", b, span = Span::mixed_site())
 }
 
+/// The local that holds a flag (`Option`) in an arm: the user cannot name
+/// it, and, declared where the binding was, it drops where it would.
+fn flag_ident(b: BindingId) -> Ident {
+    format_ident!("__tame_flag{}", b, span = Span::mixed_site())
+}
+
 pub fn site_ident(i: usize) -> Ident {
     format_ident!("__TAME_SITE_{}", i, span = Span::mixed_site())
 }
@@ -818,65 +875,6 @@ fn jump_state(f: &Function, m: &Machine, j: usize) -> Option<StateId> {
     let info = &f.jumps[j];
     let &(head, exit) = m.loops.get(&info.target)?;
     Some(if info.is_break { exit } else { head })
-}
-
-/// The bindings a state's code mentions (uses, assigns, declares).
-fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
-    fn fx(e: &Effects, out: &mut HashSet<BindingId>) {
-        out.extend(e.0.iter().map(|(b, _)| *b));
-    }
-    match c {
-        Code::Seq(items) => {
-            for i in items {
-                collect_mentions(f, i, out);
-            }
-        }
-        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => collect_mentions(f, b, out),
-        Code::Plain(p) => fx(&p.fx, out),
-        Code::If { stmt, then, els } => {
-            fx(&stmt.fx, out);
-            collect_mentions(f, then, out);
-            collect_mentions(f, els, out);
-        }
-        Code::Match { stmt, arms } => {
-            fx(&stmt.fx, out);
-            for (arm, code) in stmt.arms.iter().zip(arms) {
-                if let Some((_, g)) = &arm.guard {
-                    fx(g, out);
-                }
-                collect_mentions(f, code, out);
-            }
-        }
-        Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
-            match &lp.head {
-                LoopHead::While { fx: e, .. } => fx(e, out),
-                LoopHead::For { iter, .. } => {
-                    out.insert(*iter);
-                }
-                LoopHead::Loop => {}
-            }
-            collect_mentions(f, body, out);
-            collect_mentions(f, exit, out);
-        }
-        Code::Join { wait, .. } => {
-            if let WaitKind::Join { body, .. } = &f.waits[*wait].kind {
-                for p in body {
-                    fx(&p.fx, out);
-                }
-            }
-        }
-        Code::WaitRendezvous { wait, .. } | Code::Poll { wait, .. } => {
-            if let WaitKind::Rendezvous { fx: e, .. } = &f.waits[*wait].kind {
-                fx(e, out);
-            }
-        }
-        Code::Store(site) => {
-            let s = &f.slot_sites[*site];
-            out.insert(s.list);
-            out.extend(s.roots.iter().flatten());
-        }
-        Code::Goto(_) | Code::Return | Code::Jump(_) => {}
-    }
 }
 
 impl crate::ir::Binding {

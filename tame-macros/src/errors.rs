@@ -16,6 +16,15 @@ impl Errors {
         self.push(syn::Error::new_spanned(tokens, msg));
     }
 
+    /// What has been collected so far, to go back to with [`Errors::restore`].
+    pub fn snapshot(&self) -> Option<syn::Error> {
+        self.0.clone()
+    }
+
+    pub fn restore(&mut self, snapshot: Option<syn::Error>) {
+        self.0 = snapshot;
+    }
+
     pub fn take(&mut self) -> Option<syn::Error> {
         self.0.take()
     }

@@ -50,6 +50,8 @@ pub struct Function {
     /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
     /// macro expands to work as in a plain function.
     pub try_shaped: bool,
+    /// How many `if`/`match` statements carry a [`Promotion`].
+    pub promotions: usize,
 }
 
 /// A variable of the function (or a temporary of the translator's).
@@ -201,6 +203,9 @@ pub enum SlotOwner {
 }
 
 pub struct If {
+    /// Set when the `if` has no twait but moves a variable on some of its
+    /// paths (see [`Promotion`]).
+    pub promoted: Option<Promotion>,
     pub cond: syn::Expr,
     pub fx: Effects,
     /// `if let` bindings, declared in `then`'s scope.
@@ -210,9 +215,31 @@ pub struct If {
 }
 
 pub struct Match {
+    /// Set when the `match` has no twait but moves a variable on some of
+    /// its paths (see [`Promotion`]).
+    pub promoted: Option<Promotion>,
     pub scrutinee: syn::Expr,
     pub fx: Effects,
     pub arms: Vec<Arm>,
+}
+
+/// An `if`/`match` statement with no twait that moves a variable of the
+/// function on some of its paths and not on others (`if c { drop(g) }`).
+///
+/// Rust keeps such a variable's value to its scope's end on the paths that
+/// did not move it (a drop flag). When a twait comes before that end, the
+/// state after it must carry the value on exactly those paths: lowered as
+/// a construct of the spine, each branch ends by packing the state after
+/// the construct with the value (`Some`) or without it (`None`), and the
+/// states after carry an `Option` for it. When that buys nothing (no twait
+/// follows while the value could be there) or would make the state after
+/// it keep what no twait keeps (a borrow used only before the next twait),
+/// the construct stays the ordinary statement `plain`.
+pub struct Promotion {
+    /// Numbers the function's promotions (`lower`'s `demoted` set).
+    pub id: usize,
+    /// The same statement, parsed as ordinary code.
+    pub plain: Plain,
 }
 
 pub struct Arm {
@@ -278,6 +305,9 @@ pub enum Effect {
     Read,
     /// Used by value: moved out unless its type is `Copy`.
     Consume,
+    /// Used by value on some paths through the code only (inside a branch,
+    /// a loop, after a `break` out of a labeled block could have left).
+    MaybeConsume,
     /// The receiver of a method call inside a `twait! {}` block that takes
     /// an event made there (`t.send(mkevent!(x))`): the call starts an
     /// operation, which takes the receiver along (consumed) unless it is

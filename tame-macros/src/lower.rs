@@ -8,6 +8,11 @@
 //! * after each `if`/`match` of the spine (its branches meet there), after
 //!   each spine loop (its exit) and after each labeled spine block.
 //!
+//! An `if`/`match` with no twait is of the spine when it is promoted (it
+//! moves a variable on some paths: see `ir::Promotion`) and not in the
+//! `demoted` set the caller passes, which `tamed::lower_and_analyze`
+//! fills with the promotions the analysis finds useless.
+//!
 //! Each state's code starts by reopening the scopes that are open at its
 //! point (the arm rebinds their kept variables, so Rust's own scoping
 //! and drop order apply), runs the rest of the innermost block, and
@@ -17,7 +22,7 @@
 //! A jump to a state is "pack the state's variables and go there"; a
 //! jump to the loop head whose arm one is in is a native `continue`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::Span;
 
@@ -121,6 +126,9 @@ pub struct Machine<'ir> {
     pub loops: HashMap<LoopId, (StateId, StateId)>,
     /// Per twait: its resume state.
     pub resumes: HashMap<WaitId, StateId>,
+    /// Per promotion lowered as a construct of the spine: the state where
+    /// its branches meet (see `ir::Promotion`).
+    pub promoted: Vec<(&'ir ir::Promotion, StateId)>,
 }
 
 /// One step of a path: a block and the index of a statement in it.
@@ -144,9 +152,12 @@ struct Lowerer<'ir> {
     queue: Vec<(StateId, Pending<'ir>)>,
     /// Per scope: its bindings in declaration order, filled while lowering.
     scope_defs: HashMap<ScopeId, Vec<BindingId>>,
+    /// Promotions lowered as the ordinary statement they also are.
+    demoted: HashSet<usize>,
 }
 
-pub fn lower(f: &Function) -> Machine<'_> {
+/// Lowers `f`; the promotions in `demoted` stay ordinary statements.
+pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
     let mut l = Lowerer {
         f,
         m: Machine {
@@ -154,10 +165,12 @@ pub fn lower(f: &Function) -> Machine<'_> {
             order: Vec::new(),
             loops: HashMap::new(),
             resumes: HashMap::new(),
+            promoted: Vec::new(),
         },
         memo: HashMap::new(),
         queue: Vec::new(),
         scope_defs: HashMap::new(),
+        demoted: demoted.clone(),
     };
     l.collect_defs();
     let start_path = vec![Pos {
@@ -448,8 +461,23 @@ impl<'ir> Lowerer<'ir> {
                     });
                     return (Code::Seq(items), false);
                 }
+                Stmt::If(ir::If {
+                    promoted: Some(p), ..
+                })
+                | Stmt::Match(ir::Match {
+                    promoted: Some(p), ..
+                }) if self.demoted.contains(&p.id) => {
+                    items.push(Code::Plain(&p.plain));
+                    if p.plain.diverges {
+                        return (Code::Seq(items), false);
+                    }
+                }
                 Stmt::If(ifs) => {
                     let at = here();
+                    if let Some(p) = &ifs.promoted {
+                        let join = self.after(&at);
+                        self.m.promoted.push((p, join));
+                    }
                     let then = self.branch(&at, &ifs.then);
                     let els = match &ifs.els {
                         Some(b) => self.branch(&at, b),
@@ -464,6 +492,10 @@ impl<'ir> Lowerer<'ir> {
                 }
                 Stmt::Match(m) => {
                     let at = here();
+                    if let Some(p) = &m.promoted {
+                        let join = self.after(&at);
+                        self.m.promoted.push((p, join));
+                    }
                     let arms = m.arms.iter().map(|a| self.branch(&at, &a.body)).collect();
                     items.push(Code::Match { stmt: m, arms });
                     return (Code::Seq(items), false);

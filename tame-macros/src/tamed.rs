@@ -1,6 +1,8 @@
 //! `#[tamed]`: check → parse → lower → analyze → emit, and the function
 //! around the machine.
 
+use std::collections::HashSet;
+
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
@@ -28,8 +30,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
     if let Some(e) = errors.take() {
         return fallback(e, &f);
     }
-    let machine = lower::lower(&ir);
-    let analysis = analyze::analyze(&ir, &machine, &mut errors);
+    let (machine, analysis) = lower_and_analyze(&ir, &mut errors);
     if let Some(e) = errors.take() {
         return fallback(e, &f);
     }
@@ -295,5 +296,27 @@ fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
             #(let _ = #done;)*
             #shadow
         }
+    }
+}
+
+/// Lowers and analyzes `ir` until no promotion (see `ir::Promotion`) turns
+/// out useless: each round demotes at least one, so this ends.
+pub(crate) fn lower_and_analyze<'ir>(
+    ir: &'ir crate::ir::Function,
+    errors: &mut Errors,
+) -> (lower::Machine<'ir>, analyze::Analysis) {
+    let mut demoted = HashSet::new();
+    loop {
+        let machine = lower::lower(ir, &demoted);
+        let mut round = Errors::default();
+        let analysis = analyze::analyze(ir, &machine, &mut round);
+        let useless = analyze::useless_promotions(&machine, &analysis);
+        if useless.is_empty() {
+            if let Some(e) = round.take() {
+                errors.push(e);
+            }
+            return (machine, analysis);
+        }
+        demoted.extend(useless);
     }
 }

@@ -112,8 +112,7 @@ fn kept(input: proc_macro2::TokenStream) -> Vec<(String, Vec<String>)> {
     let f: syn::ItemFn = syn::parse2(input).unwrap();
     let mut errors = crate::errors::Errors::default();
     let ir = crate::parse::function(&f, &mut errors);
-    let m = crate::lower::lower(&ir);
-    let a = crate::analyze::analyze(&ir, &m, &mut errors);
+    let (m, a) = crate::tamed::lower_and_analyze(&ir, &mut errors);
     assert!(errors.take().is_none(), "the function is accepted");
     m.order
         .iter()
@@ -124,9 +123,17 @@ fn kept(input: proc_macro2::TokenStream) -> Vec<(String, Vec<String>)> {
                 crate::lower::StateKind::LoopHead(_) => "head",
                 crate::lower::StateKind::Join => "join",
             };
+            // A flag (kept on some paths only) shows as `name?`.
             let names = a.kept[s]
                 .iter()
-                .map(|&b| ir.bindings[b].name.clone())
+                .map(|&b| {
+                    let name = ir.bindings[b].name.clone();
+                    if a.flagged[s].contains(b) {
+                        format!("{name}?")
+                    } else {
+                        name
+                    }
+                })
                 .collect();
             (kind.to_owned(), names)
         })
@@ -162,6 +169,55 @@ fn a_binding_moved_out_before_a_twait_is_not_kept() {
         }
     });
     assert_eq!(k[1].1, names(&["held"]));
+}
+
+#[test]
+fn a_binding_moved_on_some_paths_before_a_twait_is_kept_as_a_flag() {
+    let k = kept(quote! {
+        fn f(c: bool, conn: Conn) {
+            let guard = Guard::new();
+            if c { consume(conn); }
+            twait! { tame::asap(mkevent!()); }
+            done();
+        }
+    });
+    // The `if` is lowered as a construct of the spine: its branches meet
+    // in a state of their own, which carries `conn` as a flag to the wait.
+    let kinds: Vec<&str> = k.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["start", "join", "resume"]);
+    assert_eq!(k[2].1, names(&["conn?", "guard"]));
+}
+
+#[test]
+fn a_move_on_some_paths_that_no_twait_follows_stays_ordinary_code() {
+    let k = kept(quote! {
+        fn f(c: bool, conn: Conn) {
+            twait! { tame::asap(mkevent!()); }
+            if c { consume(conn); }
+            done();
+        }
+    });
+    let kinds: Vec<&str> = k.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["start", "resume"]);
+}
+
+#[test]
+fn a_promotion_that_would_keep_a_borrow_no_twait_keeps_stays_ordinary_code() {
+    let k = kept(quote! {
+        fn f(c: bool, conn: Conn, v: Vec<u8>) {
+            let first = &v[0];
+            if c { consume(conn); }
+            use_it(first);
+            twait! { tame::asap(mkevent!()); }
+            done();
+        }
+    });
+    // `first` would be kept where the branches meet: the `if` stays
+    // ordinary code, and `conn`, possibly moved, is not kept (dropped at
+    // the twait on the paths that did not move it).
+    let kinds: Vec<&str> = k.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["start", "resume"]);
+    assert_eq!(k[1].1, names(&["v"]));
 }
 
 #[test]
@@ -201,8 +257,7 @@ fn a_shadowed_binding_still_needed_is_a_second_binding_with_other_hygiene() {
     // Same name (the other hygiene is not visible outside a proc macro).
     assert_eq!(xs[0].ident, "x");
     assert_eq!(xs[1].ident, "x");
-    let m = crate::lower::lower(&ir);
-    let a = crate::analyze::analyze(&ir, &m, &mut errors);
+    let (m, a) = crate::tamed::lower_and_analyze(&ir, &mut errors);
     let resume = m.order[1];
     let kept: Vec<&str> = a.kept[resume]
         .iter()

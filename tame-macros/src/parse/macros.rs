@@ -162,23 +162,28 @@ pub fn tvars_stmts(mac: &Macro) -> (Vec<Stmt>, Option<syn::Error>) {
 /// Whether tokens contain a `twait!` invocation (used where the code is
 /// not parsed: other macros' arguments).
 pub fn tokens_mention_twait(ts: &TokenStream) -> bool {
-    let mut prev_twait = false;
+    tokens_mention_macro(ts, "twait")
+}
+
+/// Whether tokens contain an invocation `name!` (by its last segment).
+pub fn tokens_mention_macro(ts: &TokenStream, name: &str) -> bool {
+    let mut prev_named = false;
     for tt in ts.clone() {
         match tt {
-            TokenTree::Ident(i) => prev_twait = i == "twait",
+            TokenTree::Ident(i) => prev_named = i == name,
             TokenTree::Punct(p) => {
-                if prev_twait && p.as_char() == '!' {
+                if prev_named && p.as_char() == '!' {
                     return true;
                 }
-                prev_twait = false;
+                prev_named = false;
             }
             TokenTree::Group(g) => {
-                if tokens_mention_twait(&g.stream()) {
+                if tokens_mention_macro(&g.stream(), name) {
                     return true;
                 }
-                prev_twait = false;
+                prev_named = false;
             }
-            TokenTree::Literal(_) => prev_twait = false,
+            TokenTree::Literal(_) => prev_named = false,
         }
     }
     false

@@ -52,6 +52,9 @@ pub struct Builder<'e> {
     /// The body's scope (slot inboxes of explicit sites are declared there).
     body_scope: ScopeId,
     temps: usize,
+    /// Parse the next `if`/`match` as a construct of the spine although
+    /// it has no twait (a [`ir::Promotion`]); taken by the first that looks.
+    force_spine: bool,
 }
 
 /// Where the value of an expression goes.
@@ -89,6 +92,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             returns_value,
             try_shaped,
             watched: Vec::new(),
+            promotions: 0,
         },
         errors,
         scope: scope::Scopes::default(),
@@ -102,6 +106,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         done: syntax::hygienic("__tame_done"),
         body_scope: 0,
         temps: 0,
+        force_spine: false,
     };
     b.push_scope(); // the parameters'
     let mut prelude_lets = Vec::new();

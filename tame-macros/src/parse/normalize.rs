@@ -33,6 +33,9 @@ impl Builder<'_> {
             return;
         }
         if !has_twait(&e) {
+            if dest == Dest::Discard && matches!(e, Expr::If(_) | Expr::Match(_)) {
+                return self.maybe_promoted(e, out);
+            }
             self.plain_to(e, dest, out);
             return;
         }
@@ -138,6 +141,69 @@ impl Builder<'_> {
                 self.plain_to(other, dest, out);
             }
         }
+    }
+
+    /// An `if`/`match` statement with no twait: ordinary code, and also a
+    /// construct of the spine when it moves a variable of the function on
+    /// some of its paths only (see [`ir::Promotion`]; `lower` picks one).
+    fn maybe_promoted(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) {
+        let mut plain = Vec::new();
+        self.plain_to(e.clone(), Dest::Discard, &mut plain);
+        let moves_some = |p: &ir::Plain, f: &ir::Function| {
+            p.fx.0.iter().any(|&(b, fx)| {
+                let binding = &f.bindings[b];
+                fx == ir::Effect::MaybeConsume
+                    && binding.kind == ir::BindingKind::User
+                    && !binding.trivial
+            })
+        };
+        // An event made in the construct registers its slot site as the
+        // construct is parsed: it is parsed once, as ordinary code.
+        let makes_events =
+            macros::tokens_mention_macro(&quote::ToTokens::to_token_stream(&e), "mkevent");
+        let plain = match plain.pop() {
+            Some(ir::Stmt::Plain(p))
+                if plain.is_empty() && !makes_events && moves_some(&p, &self.f) =>
+            {
+                p
+            }
+            Some(other) => {
+                out.extend(plain);
+                out.push(other);
+                return;
+            }
+            None => return,
+        };
+        // The same code parsed again: what it reports was reported once.
+        let errors = self.errors.snapshot();
+        self.force_spine = true;
+        let mut spine = Vec::new();
+        match e {
+            Expr::If(i) => self.if_(i, Dest::Discard, &mut spine),
+            Expr::Match(m) => self.match_(m, Dest::Discard, &mut spine),
+            _ => {}
+        }
+        self.force_spine = false;
+        self.errors.restore(errors);
+        let promotion = ir::Promotion {
+            id: self.f.promotions,
+            plain,
+        };
+        match spine.pop() {
+            Some(ir::Stmt::If(mut i)) if spine.is_empty() => {
+                i.promoted = Some(promotion);
+                out.push(ir::Stmt::If(i));
+            }
+            Some(ir::Stmt::Match(mut m)) if spine.is_empty() => {
+                m.promoted = Some(promotion);
+                out.push(ir::Stmt::Match(m));
+            }
+            _ => {
+                out.push(ir::Stmt::Plain(promotion.plain));
+                return;
+            }
+        }
+        self.f.promotions += 1;
     }
 
     /// `break`/`continue` (with a value) as a statement of the spine.
@@ -310,7 +376,9 @@ impl Builder<'_> {
             Expr::Block(_) | Expr::If(_) => e,
             other => syn::parse_quote!({ #other }),
         });
-        let branches_wait = has_twait(&then) || els.as_ref().is_some_and(has_twait);
+        let branches_wait = std::mem::take(&mut self.force_spine)
+            || has_twait(&then)
+            || els.as_ref().is_some_and(has_twait);
         if !branches_wait {
             let e: Expr = match els {
                 Some(els) => syn::parse_quote!(if #cond #then else #els),
@@ -354,6 +422,7 @@ impl Builder<'_> {
             },
         };
         out.push(ir::Stmt::If(ir::If {
+            promoted: None,
             cond,
             fx,
             defs,
@@ -377,10 +446,10 @@ impl Builder<'_> {
     fn match_(&mut self, m: syn::ExprMatch, dest: Dest, out: &mut Vec<ir::Stmt>) {
         let mut scrutinee = *m.expr;
         self.make_twait_free(&mut scrutinee, out);
-        let arms_wait = m
-            .arms
-            .iter()
-            .any(|a| has_twait(&a.body) || a.guard.as_ref().is_some_and(|(_, g)| has_twait(g)));
+        let arms_wait = std::mem::take(&mut self.force_spine)
+            || m.arms
+                .iter()
+                .any(|a| has_twait(&a.body) || a.guard.as_ref().is_some_and(|(_, g)| has_twait(g)));
         if !arms_wait {
             let arms = &m.arms;
             let e: Expr = syn::parse_quote!(match #scrutinee { #(#arms)* });
@@ -422,6 +491,7 @@ impl Builder<'_> {
             });
         }
         out.push(ir::Stmt::Match(ir::Match {
+            promoted: None,
             scrutinee,
             fx,
             arms,

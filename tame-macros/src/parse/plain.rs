@@ -52,6 +52,9 @@ pub struct Resolver<'a, 'e> {
     closure_depth: usize,
     /// Inside a branch, loop or closure: an assignment may not happen.
     cond_depth: usize,
+    /// Inside a labeled block: a `break` out of it may skip what follows
+    /// (a move there may not happen; assignments keep their own rule).
+    labeled_depth: usize,
     /// Bindings assigned on the path walked so far (a branch's own
     /// assignments are forgotten when it ends).
     path_writes: Vec<BindingId>,
@@ -67,6 +70,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             inner_loops: Vec::new(),
             closure_depth: 0,
             cond_depth: 0,
+            labeled_depth: 0,
             path_writes: Vec::new(),
         }
     }
@@ -141,6 +145,33 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     fn effect(&mut self, id: BindingId, e: Effect) {
         self.fx.push(id, e);
+    }
+
+    /// A move here: certain, or on some paths only.
+    fn consume(&self) -> Effect {
+        if self.cond_depth == 0 && self.labeled_depth == 0 {
+            Effect::Consume
+        } else {
+            Effect::MaybeConsume
+        }
+    }
+
+    /// After the body of a closure or `async` block (its effects from
+    /// `before` on): a variable it moves is captured, moved when the
+    /// closure is made, on every path through the body or none (`moved`
+    /// is that move, as the closure's own position makes it); a `move`
+    /// one captures everything it names.
+    fn captured(&mut self, before: usize, by_move: bool, moved: Effect) {
+        for (_, e) in &mut self.fx.0[before..] {
+            let capture = match *e {
+                Effect::Consume | Effect::MaybeConsume => true,
+                Effect::Read | Effect::Receiver => by_move,
+                Effect::Write | Effect::MaybeWrite => false,
+            };
+            if capture {
+                *e = moved;
+            }
+        }
     }
 
     // ---- statements ----
@@ -241,29 +272,29 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Closure(c) => self.closure(c),
             Expr::Async(a) => {
-                let u = if a.capture.is_some() {
-                    Use::Consume
-                } else {
-                    Use::Read
-                };
+                let moved = self.consume();
+                let before = self.fx.0.len();
                 self.closure_depth += 1;
                 self.conditional(|r| {
                     r.scoped(|r| {
                         for s in &mut a.block.stmts {
-                            r.stmt_in_capture(s, u);
+                            r.stmt(s);
                         }
                     })
                 });
                 self.closure_depth -= 1;
+                self.captured(before, a.capture.is_some(), moved);
             }
             Expr::Block(b) => {
                 let label = b.label.as_ref().map(|l| l.name.ident.to_string());
                 if label.is_some() {
                     self.inner_loops.push((label, false));
+                    self.labeled_depth += 1;
                 }
                 self.block(&mut b.block, u);
                 if b.label.is_some() {
                     self.inner_loops.pop();
+                    self.labeled_depth -= 1;
                 }
             }
             Expr::Unsafe(b) => self.block(&mut b.block, u),
@@ -456,44 +487,22 @@ impl<'a, 'e> Resolver<'a, 'e> {
         });
     }
 
-    /// A statement inside a closure or `async` block whose captures are
-    /// used as `u` (by value for `move`).
-    fn stmt_in_capture(&mut self, s: &mut Stmt, u: Use) {
-        if u == Use::Consume {
-            let before = self.fx.0.len();
-            self.stmt(s);
-            for (_, e) in &mut self.fx.0[before..] {
-                if *e == Effect::Read || *e == Effect::Receiver {
-                    *e = Effect::Consume;
-                }
-            }
-        } else {
-            self.stmt(s);
-        }
-    }
-
     fn closure(&mut self, c: &mut syn::ExprClosure) {
-        let moves = c.capture.is_some();
+        let moved = self.consume();
+        let before = self.fx.0.len();
         self.closure_depth += 1;
         self.conditional(|r| {
             r.scoped(|r| {
                 for p in &c.inputs {
                     r.hide_pat(p);
                 }
-                let before = r.fx.0.len();
                 let saved = std::mem::take(&mut r.inner_loops);
                 r.expr(&mut c.body, Use::Consume);
                 r.inner_loops = saved;
-                if moves {
-                    for (_, e) in &mut r.fx.0[before..] {
-                        if *e == Effect::Read || *e == Effect::Receiver {
-                            *e = Effect::Consume;
-                        }
-                    }
-                }
             })
         });
         self.closure_depth -= 1;
+        self.captured(before, c.capture.is_some(), moved);
     }
 
     fn path(&mut self, p: &mut syn::ExprPath, u: Use) {
@@ -510,7 +519,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         };
         seg.ident = self.b.use_ident(id, seg.ident.span());
         let e = match u {
-            Use::Consume => Effect::Consume,
+            Use::Consume => self.consume(),
             Use::Read => Effect::Read,
         };
         self.effect(id, e);
@@ -562,7 +571,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     && self.closure_depth == 0
                     && m.args.iter().any(makes_event);
                 let e = if syntax::consumes_receiver(&method) {
-                    Effect::Consume
+                    self.consume()
                 } else if starts_operation {
                     Effect::Receiver
                 } else {

@@ -1,0 +1,479 @@
+//! A variable moved on some paths and not on others, with a twait before
+//! the end of its scope: Rust drops it at that end exactly when no path
+//! moved it (a drop flag), and so must a tamed function, where the states
+//! after the twait carry the value only on the paths that kept it. Each
+//! tamed function has a plain twin (see `translate2_drops.rs`); both must
+//! leave the same trace for every choice of path.
+
+#![deny(warnings)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use tame::{mkevent, tamed, twait, Rendezvous};
+
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, traced, Trace};
+
+#[path = "support/twin.rs"]
+mod twin;
+use twin::{as_plain, later, tick, Noisy};
+
+fn consume(n: Noisy, t: &Trace) {
+    log(t, format!("consumed {}", n.name));
+}
+
+mod tamed {
+    use super::*;
+
+    #[tamed]
+    pub fn if_moves(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            consume(a, &t);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn match_moves_in_one_arm(t: Trace, k: u32) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        match k {
+            0 => consume(a, &t),
+            1 => {
+                log(&t, "arm 1");
+                consume(b, &t);
+            }
+            _ => log(&t, "no move"),
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn else_if_chain(t: Trace, k: u32) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        if k == 0 {
+            consume(a, &t);
+        } else if k == 1 {
+            consume(b, &t);
+        } else if k == 2 {
+            drop(a);
+            drop(b);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn across_two_twaits_in_order(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        if c {
+            drop(a);
+        }
+        twait! { tick(&t, "wait 1", mkevent!()); }
+        let z = Noisy::new("z", &t);
+        z.touch();
+        twait! { tick(&t, "wait 2", mkevent!()); }
+        b.touch();
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn inner_scope(t: Trace, c: bool) {
+        let outer = Noisy::new("outer", &t);
+        {
+            let inner = Noisy::new("inner", &t);
+            if c {
+                consume(inner, &t);
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, "end of block");
+        }
+        outer.touch();
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn if_let_moves(t: Trace, v: Option<u32>) {
+        let a = Noisy::new("a", &t);
+        if let Some(n) = v {
+            log(&t, format!("got {n}"));
+            consume(a, &t);
+        } else {
+            log(&t, "none");
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn moved_in_a_loop_with_a_twait(t: Trace, at: u32) {
+        let g = Noisy::new("g", &t);
+        for i in 0..3 {
+            twait! { tick(&t, format!("wait {i}"), mkevent!()); }
+            if i == at {
+                consume(g, &t);
+                break;
+            }
+        }
+        twait! { tick(&t, "after loop", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn moved_in_a_branch_that_waits(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            twait! { tick(&t, "in branch", mkevent!()); }
+            consume(a, &t);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn nested_ifs(t: Trace, c: bool, d: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            log(&t, "c");
+            if d {
+                consume(a, &t);
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn on_a_rendezvous(t: Trace, c: bool) {
+        let r: Rendezvous<u32> = Rendezvous::new();
+        let a = Noisy::new("a", &t);
+        if c {
+            consume(a, &t);
+        }
+        later(&t, &r, 7);
+        let id = twait!(r);
+        log(&t, format!("id {id:?}"));
+    }
+
+    #[tamed]
+    pub fn returns_early_on_some_paths(t: Trace, k: u32) -> u32 {
+        let a = Noisy::new("a", &t);
+        if k == 0 {
+            consume(a, &t);
+        } else if k == 1 {
+            return 1;
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+        2
+    }
+}
+
+mod plain {
+    use super::*;
+
+    pub fn if_moves(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            consume(a, &t);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn match_moves_in_one_arm(t: Trace, k: u32) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        match k {
+            0 => consume(a, &t),
+            1 => {
+                log(&t, "arm 1");
+                consume(b, &t);
+            }
+            _ => log(&t, "no move"),
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn else_if_chain(t: Trace, k: u32) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        if k == 0 {
+            consume(a, &t);
+        } else if k == 1 {
+            consume(b, &t);
+        } else if k == 2 {
+            drop(a);
+            drop(b);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn across_two_twaits_in_order(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        if c {
+            drop(a);
+        }
+        log(&t, "wait 1");
+        let z = Noisy::new("z", &t);
+        z.touch();
+        log(&t, "wait 2");
+        b.touch();
+        log(&t, "end");
+    }
+
+    pub fn inner_scope(t: Trace, c: bool) {
+        let outer = Noisy::new("outer", &t);
+        {
+            let inner = Noisy::new("inner", &t);
+            if c {
+                consume(inner, &t);
+            }
+            log(&t, "waited");
+            log(&t, "end of block");
+        }
+        outer.touch();
+        log(&t, "end");
+    }
+
+    pub fn if_let_moves(t: Trace, v: Option<u32>) {
+        let a = Noisy::new("a", &t);
+        if let Some(n) = v {
+            log(&t, format!("got {n}"));
+            consume(a, &t);
+        } else {
+            log(&t, "none");
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn moved_in_a_loop_with_a_twait(t: Trace, at: u32) {
+        let g = Noisy::new("g", &t);
+        for i in 0..3 {
+            log(&t, format!("wait {i}"));
+            if i == at {
+                consume(g, &t);
+                break;
+            }
+        }
+        log(&t, "after loop");
+        log(&t, "end");
+    }
+
+    pub fn moved_in_a_branch_that_waits(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            log(&t, "in branch");
+            consume(a, &t);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn nested_ifs(t: Trace, c: bool, d: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            log(&t, "c");
+            if d {
+                consume(a, &t);
+            }
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn on_a_rendezvous(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        if c {
+            consume(a, &t);
+        }
+        log(&t, "fire 7");
+        log(&t, "id Some(7)");
+    }
+
+    pub fn returns_early_on_some_paths(t: Trace, k: u32) -> u32 {
+        let a = Noisy::new("a", &t);
+        if k == 0 {
+            consume(a, &t);
+        } else if k == 1 {
+            return 1;
+        }
+        log(&t, "waited");
+        log(&t, "end");
+        2
+    }
+}
+
+#[test]
+fn a_value_moved_in_an_if_is_dropped_at_its_scope_end_when_the_if_did_not_move_it() {
+    assert_eq!(
+        as_plain(|t| tamed::if_moves(t, false), |t| plain::if_moves(t, false)),
+        ["waited", "end", "drop a"]
+    );
+    assert_eq!(
+        as_plain(|t| tamed::if_moves(t, true), |t| plain::if_moves(t, true)),
+        ["consumed a", "drop a", "waited", "end"]
+    );
+}
+
+#[test]
+fn a_match_that_moves_in_some_arms_keeps_the_others_values_to_their_scope_end() {
+    for k in 0..3 {
+        as_plain(
+            |t| tamed::match_moves_in_one_arm(t, k),
+            |t| plain::match_moves_in_one_arm(t, k),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::match_moves_in_one_arm(t, 2),
+            |t| plain::match_moves_in_one_arm(t, 2)
+        ),
+        ["no move", "waited", "end", "drop b", "drop a"]
+    );
+}
+
+#[test]
+fn each_branch_of_an_else_if_chain_keeps_what_it_did_not_move() {
+    for k in 0..4 {
+        as_plain(
+            |t| tamed::else_if_chain(t, k),
+            |t| plain::else_if_chain(t, k),
+        );
+    }
+}
+
+#[test]
+fn a_value_kept_on_some_paths_drops_in_declaration_order_after_later_twaits() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::across_two_twaits_in_order(t, false),
+            |t| plain::across_two_twaits_in_order(t, false)
+        ),
+        ["wait 1", "wait 2", "end", "drop z", "drop b", "drop a"]
+    );
+    as_plain(
+        |t| tamed::across_two_twaits_in_order(t, true),
+        |t| plain::across_two_twaits_in_order(t, true),
+    );
+}
+
+#[test]
+fn a_value_of_an_inner_block_moved_on_some_paths_drops_at_that_block_end() {
+    for c in [false, true] {
+        as_plain(|t| tamed::inner_scope(t, c), |t| plain::inner_scope(t, c));
+    }
+}
+
+#[test]
+fn an_if_let_that_moves_in_its_then_branch_only() {
+    for v in [None, Some(3)] {
+        as_plain(|t| tamed::if_let_moves(t, v), |t| plain::if_let_moves(t, v));
+    }
+}
+
+#[test]
+fn a_value_moved_before_a_break_out_of_a_waiting_loop() {
+    for at in 0..4 {
+        as_plain(
+            |t| tamed::moved_in_a_loop_with_a_twait(t, at),
+            |t| plain::moved_in_a_loop_with_a_twait(t, at),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_in_a_loop_with_a_twait(t, 9),
+            |t| plain::moved_in_a_loop_with_a_twait(t, 9)
+        ),
+        ["wait 0", "wait 1", "wait 2", "after loop", "end", "drop g"]
+    );
+}
+
+#[test]
+fn a_value_moved_in_a_branch_that_waits_is_kept_by_the_other_branch() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::moved_in_a_branch_that_waits(t, c),
+            |t| plain::moved_in_a_branch_that_waits(t, c),
+        );
+    }
+}
+
+#[test]
+fn nested_ifs_that_move_on_one_path() {
+    for (c, d) in [(false, false), (true, false), (true, true), (false, true)] {
+        as_plain(
+            |t| tamed::nested_ifs(t, c, d),
+            |t| plain::nested_ifs(t, c, d),
+        );
+    }
+}
+
+#[test]
+fn a_flag_is_carried_across_a_rendezvous_wait() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::on_a_rendezvous(t, false),
+            |t| plain::on_a_rendezvous(t, false)
+        ),
+        ["fire 7", "id Some(7)", "drop a"]
+    );
+}
+
+#[test]
+fn a_flag_with_a_return_on_another_path() {
+    for k in 0..3 {
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = got.clone();
+        as_plain(
+            move |t| {
+                let ev = tame::Event::from_fn(move |v: Option<u32>| g.borrow_mut().push(v));
+                tamed::returns_early_on_some_paths(t, k, ev);
+            },
+            |t| {
+                plain::returns_early_on_some_paths(t, k);
+            },
+        );
+        assert_eq!(*got.borrow(), [Some(if k == 1 { 1 } else { 2 })]);
+    }
+}
+
+#[tamed]
+fn cancelled_while_waiting(t: Trace, c: bool) -> u32 {
+    let a = Noisy::new("a", &t);
+    let b = Noisy::new("b", &t);
+    if c {
+        consume(b, &t);
+    }
+    twait! { tame::timer(std::time::Duration::from_secs(3600), mkevent!()); }
+    a.touch();
+    1
+}
+
+/// A function cancelled while it waits drops the value its flag holds with
+/// its state, in reverse order of declaration as its scope would.
+#[test]
+fn a_cancelled_function_drops_a_value_its_flag_holds() {
+    for (c, want) in [
+        (false, vec!["drop b", "drop a"]),
+        (true, vec!["consumed b", "drop b", "drop a"]),
+    ] {
+        let trace = traced(|t| {
+            let (ev, fut) = tame::event_future::<u32>();
+            cancelled_while_waiting(t, c, ev);
+            drop(fut);
+        });
+        assert_eq!(trace, want);
+    }
+}
