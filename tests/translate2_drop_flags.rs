@@ -174,10 +174,101 @@ mod tamed {
         log(&t, "end");
         2
     }
+    #[tamed]
+    pub fn moved_then_continue(t: Trace, k: u32) {
+        let mut i = 0;
+        loop {
+            i += 1;
+            if i == 4 {
+                break;
+            }
+            let x = Noisy::new(format!("x{i}"), &t);
+            if i == k {
+                consume(x, &t);
+                continue;
+            }
+            twait! { tick(&t, format!("wait {i}"), mkevent!()); }
+            log(&t, format!("end of {i}"));
+        }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn guarded_arm_moves(t: Trace, v: Option<Noisy>, k: u32) {
+        let a = Noisy::new("a", &t);
+        match v {
+            Some(n) if k == 0 => {
+                consume(n, &t);
+                consume(a, &t);
+            }
+            Some(n) => log(&t, format!("kept {}", n.name)),
+            None => {}
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    impl Owner {
+        #[tamed]
+        pub fn maybe_close(self, t: Trace, c: bool) {
+            self.0.touch();
+            if c {
+                drop(self);
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, "end");
+        }
+    }
 }
+
+/// Owns a value; its tamed method may give itself up.
+pub struct Owner(Noisy);
 
 mod plain {
     use super::*;
+
+    pub fn moved_then_continue(t: Trace, k: u32) {
+        let mut i = 0;
+        loop {
+            i += 1;
+            if i == 4 {
+                break;
+            }
+            let x = Noisy::new(format!("x{i}"), &t);
+            if i == k {
+                consume(x, &t);
+                continue;
+            }
+            log(&t, format!("wait {i}"));
+            log(&t, format!("end of {i}"));
+        }
+        log(&t, "end");
+    }
+
+    pub fn guarded_arm_moves(t: Trace, v: Option<Noisy>, k: u32) {
+        let a = Noisy::new("a", &t);
+        match v {
+            Some(n) if k == 0 => {
+                consume(n, &t);
+                consume(a, &t);
+            }
+            Some(n) => log(&t, format!("kept {}", n.name)),
+            None => {}
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    impl Owner {
+        pub fn maybe_close_plain(self, t: Trace, c: bool) {
+            self.0.touch();
+            if c {
+                drop(self);
+            }
+            log(&t, "waited");
+            log(&t, "end");
+        }
+    }
 
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
@@ -416,6 +507,57 @@ fn nested_ifs_that_move_on_one_path() {
         as_plain(
             |t| tamed::nested_ifs(t, c, d),
             |t| plain::nested_ifs(t, c, d),
+        );
+    }
+}
+
+#[test]
+fn a_value_of_a_loop_body_moved_before_a_continue_lives_to_the_iteration_end() {
+    for k in [0, 2] {
+        as_plain(
+            |t| tamed::moved_then_continue(t, k),
+            |t| plain::moved_then_continue(t, k),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_then_continue(t, 2),
+            |t| plain::moved_then_continue(t, 2)
+        ),
+        [
+            "wait 1",
+            "end of 1",
+            "drop x1",
+            "consumed x2",
+            "drop x2",
+            "wait 3",
+            "end of 3",
+            "drop x3",
+            "end"
+        ]
+    );
+}
+
+#[test]
+fn a_guarded_arm_that_moves() {
+    for k in [0, 1] {
+        as_plain(
+            |t| tamed::guarded_arm_moves(t.clone(), Some(Noisy::new("v", &t)), k),
+            |t| plain::guarded_arm_moves(t.clone(), Some(Noisy::new("v", &t)), k),
+        );
+        as_plain(
+            |t| tamed::guarded_arm_moves(t, None, k),
+            |t| plain::guarded_arm_moves(t, None, k),
+        );
+    }
+}
+
+#[test]
+fn a_method_that_gives_up_self_on_some_paths() {
+    for c in [false, true] {
+        as_plain(
+            |t| Owner(Noisy::new("self", &t)).maybe_close(t, c),
+            |t| Owner(Noisy::new("self", &t)).maybe_close_plain(t, c),
         );
     }
 }

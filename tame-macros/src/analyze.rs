@@ -159,20 +159,19 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
     }
 }
 
-/// The promotions (see `ir::Promotion`) that do not pay: none of the
-/// bindings the construct moves on some paths is carried as a flag by a
-/// twait's state, or the state after the construct keeps a binding that no
-/// twait's state keeps (so nothing shows that it can be kept: it may
+/// The promotions (see `ir::Promotion`) that do not pay: no binding the
+/// construct moves on some paths is kept by a twait's state (ordinary code
+/// would leave it moved or not where only Rust knows, so no twait's state
+/// could keep it), or the state after the construct keeps a binding that
+/// no twait's state keeps (nothing shows that it can be kept: it may
 /// borrow).
 pub fn useless_promotions(m: &Machine, a: &Analysis) -> Vec<usize> {
     let mut across = Set::default();
-    let mut flags_across = Set::default();
     for (s, state) in m.states.iter().enumerate() {
         if matches!(state.kind, StateKind::Resume(_)) && a.reached[s] {
             for &b in &a.kept[s] {
                 across.insert(b);
             }
-            flags_across.union(&a.flagged[s]);
         }
     }
     let mut useless = Vec::new();
@@ -182,7 +181,7 @@ pub fn useless_promotions(m: &Machine, a: &Analysis) -> Vec<usize> {
             .fx
             .0
             .iter()
-            .any(|&(b, e)| e == Effect::MaybeConsume && flags_across.contains(b));
+            .any(|&(b, e)| e == Effect::MaybeConsume && across.contains(b));
         let safe = a.kept[join].iter().all(|&b| across.contains(b));
         if !(pays && safe) {
             useless.push(p.id);
