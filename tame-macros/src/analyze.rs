@@ -160,34 +160,93 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
 }
 
 /// The promotions (see `ir::Promotion`) that do not pay: no binding the
-/// construct moves on some paths is kept by a twait's state (ordinary code
-/// would leave it moved or not where only Rust knows, so no twait's state
-/// could keep it), or the state after the construct keeps a binding that
-/// no twait's state keeps (nothing shows that it can be kept: it may
-/// borrow).
-pub fn useless_promotions(m: &Machine, a: &Analysis) -> Vec<usize> {
+/// construct moves on some paths is kept by a twait's state that can
+/// follow it (ordinary code would leave it moved or not where only Rust
+/// knows, so no such state could keep it), or the state after the
+/// construct keeps a binding that no twait's state keeps (nothing shows
+/// that it can be kept: it may borrow).
+pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize> {
+    let resume = |s: StateId| matches!(m.states[s].kind, StateKind::Resume(_)) && a.reached[s];
     let mut across = Set::default();
-    for (s, state) in m.states.iter().enumerate() {
-        if matches!(state.kind, StateKind::Resume(_)) && a.reached[s] {
-            for &b in &a.kept[s] {
-                across.insert(b);
-            }
+    for s in (0..m.states.len()).filter(|&s| resume(s)) {
+        for &b in &a.kept[s] {
+            across.insert(b);
         }
     }
+    let next: Vec<Vec<StateId>> = m
+        .states
+        .iter()
+        .map(|state| {
+            let mut out = Vec::new();
+            successors(f, m, &state.code, &mut out);
+            out
+        })
+        .collect();
     let mut useless = Vec::new();
     for &(p, join) in &m.promoted {
+        // The twaits' states reachable from where the branches meet.
+        let mut seen = vec![false; m.states.len()];
+        let mut todo = vec![join];
+        let mut later = Set::default();
+        while let Some(s) = todo.pop() {
+            if std::mem::replace(&mut seen[s], true) {
+                continue;
+            }
+            if resume(s) {
+                for &b in &a.kept[s] {
+                    later.insert(b);
+                }
+            }
+            todo.extend(&next[s]);
+        }
         let pays = p
             .plain
             .fx
             .0
             .iter()
-            .any(|&(b, e)| e == Effect::MaybeConsume && across.contains(b));
+            .any(|&(b, e)| e == Effect::MaybeConsume && later.contains(b));
         let safe = a.kept[join].iter().all(|&b| across.contains(b));
         if !(pays && safe) {
             useless.push(p.id);
         }
     }
     useless
+}
+
+/// The states a state's code can jump to.
+fn successors(f: &Function, m: &Machine, c: &Code, out: &mut Vec<StateId>) {
+    let jump = |j: usize| {
+        let info = &f.jumps[j];
+        m.loops
+            .get(&info.target)
+            .map(|&(head, exit)| if info.is_break { exit } else { head })
+    };
+    match c {
+        Code::Seq(items) => {
+            for i in items {
+                successors(f, m, i, out);
+            }
+        }
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => successors(f, m, b, out),
+        Code::If { then, els, .. } => {
+            successors(f, m, then, out);
+            successors(f, m, els, out);
+        }
+        Code::Match { arms, .. } => {
+            for a in arms {
+                successors(f, m, a, out);
+            }
+        }
+        Code::While { body, exit, .. } | Code::For { body, exit, .. } => {
+            successors(f, m, body, out);
+            successors(f, m, exit, out);
+        }
+        Code::Goto(t) => out.push(*t),
+        Code::Join { resume, .. } | Code::WaitRendezvous { resume, .. } => out.push(*resume),
+        Code::Jump(j) => out.extend(jump(*j)),
+        Code::Plain(p) => out.extend(p.jumps.iter().filter_map(|&j| jump(j))),
+        Code::Poll { .. } | Code::Store(_) | Code::Return => {}
+    }
 }
 
 /// A slot of `mkevent!(r, id, slot)` gets its value at the `twait!(r)`

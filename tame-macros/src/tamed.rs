@@ -310,7 +310,7 @@ pub(crate) fn lower_and_analyze<'ir>(
         let machine = lower::lower(ir, &demoted);
         let mut round = Errors::default();
         let analysis = analyze::analyze(ir, &machine, &mut round);
-        let useless = analyze::useless_promotions(&machine, &analysis);
+        let useless = analyze::useless_promotions(ir, &machine, &analysis);
         if useless.is_empty() {
             if let Some(e) = round.take() {
                 errors.push(e);
