@@ -208,6 +208,31 @@ mod tamed {
         log(&t, "end");
     }
 
+    #[tamed]
+    pub fn assigned_again_after_the_twait(t: Trace, c: bool) {
+        let mut a = Noisy::new("a1", &t);
+        if c {
+            consume(a, &t);
+        }
+        twait! { tick(&t, "wait 1", mkevent!()); }
+        a = Noisy::new("a2", &t);
+        log(&t, "assigned");
+        twait! { tick(&t, "wait 2", mkevent!()); }
+        log(&t, format!("end {}", a.name));
+    }
+
+    #[tamed]
+    pub fn moved_then_assigned_and_used_in_a_branch(t: Trace, d: bool) {
+        let mut a = Noisy::new("a1", &t);
+        consume(a, &t);
+        twait! { tick(&t, "waited", mkevent!()); }
+        if d {
+            a = Noisy::new("a2", &t);
+            log(&t, format!("now {}", a.name));
+        }
+        log(&t, "end");
+    }
+
     impl Owner {
         #[tamed]
         pub fn maybe_close(self, t: Trace, c: bool) {
@@ -256,6 +281,29 @@ mod plain {
             None => {}
         }
         log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn assigned_again_after_the_twait(t: Trace, c: bool) {
+        let mut a = Noisy::new("a1", &t);
+        if c {
+            consume(a, &t);
+        }
+        log(&t, "wait 1");
+        a = Noisy::new("a2", &t);
+        log(&t, "assigned");
+        log(&t, "wait 2");
+        log(&t, format!("end {}", a.name));
+    }
+
+    pub fn moved_then_assigned_and_used_in_a_branch(t: Trace, d: bool) {
+        let mut a = Noisy::new("a1", &t);
+        consume(a, &t);
+        log(&t, "waited");
+        if d {
+            a = Noisy::new("a2", &t);
+            log(&t, format!("now {}", a.name));
+        }
         log(&t, "end");
     }
 
@@ -558,6 +606,37 @@ fn a_method_that_gives_up_self_on_some_paths() {
         as_plain(
             |t| Owner(Noisy::new("self", &t)).maybe_close(t, c),
             |t| Owner(Noisy::new("self", &t)).maybe_close_plain(t, c),
+        );
+    }
+}
+
+/// An arm that assigns the variable again takes the value out of its
+/// flag into the variable itself: the old value is dropped at the
+/// assignment, as in Rust.
+#[test]
+fn a_value_kept_on_some_paths_is_dropped_when_assigned_again() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::assigned_again_after_the_twait(t, false),
+            |t| plain::assigned_again_after_the_twait(t, false)
+        ),
+        ["wait 1", "drop a1", "assigned", "wait 2", "end a2", "drop a2"]
+    );
+    as_plain(
+        |t| tamed::assigned_again_after_the_twait(t, true),
+        |t| plain::assigned_again_after_the_twait(t, true),
+    );
+}
+
+/// A variable moved out, then given a new value and used inside a branch
+/// after a twait: the use reads the new value, so the old one is not
+/// needed at the twait (this was rustc's "use of moved value").
+#[test]
+fn a_moved_variable_assigned_and_used_in_one_branch() {
+    for d in [false, true] {
+        as_plain(
+            |t| tamed::moved_then_assigned_and_used_in_a_branch(t, d),
+            |t| plain::moved_then_assigned_and_used_in_a_branch(t, d),
         );
     }
 }

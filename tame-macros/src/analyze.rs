@@ -138,7 +138,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
             } else if worth_dropping
                 && !facts.mmoved.contains(b)
                 && !facts.native.contains(b)
-                && !mentions[s].contains(&b)
+                && (!mentions[s].contains(&b) || !polls(&state.code))
             {
                 k.push(b);
                 flags.insert(b);
@@ -211,6 +211,17 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         }
     }
     useless
+}
+
+/// Whether a state's code polls a rendezvous (and may pack the state
+/// again, as it came, before its own code runs).
+fn polls(c: &Code) -> bool {
+    match c {
+        Code::Seq(items) => items.iter().any(polls),
+        Code::Reopen(_, b) | Code::Head(b) => polls(b),
+        Code::Poll { .. } => true,
+        _ => false,
+    }
 }
 
 /// The states a state's code can jump to.
@@ -434,7 +445,7 @@ impl Backward<'_> {
         for &(b, e) in fx.0.iter().rev() {
             match e {
                 Effect::Write => l.remove(b),
-                Effect::MaybeWrite => {}
+                Effect::MaybeWrite | Effect::ConsumeAssigned => {}
                 Effect::Read | Effect::Consume | Effect::MaybeConsume | Effect::Receiver => {
                     l.insert(b)
                 }
@@ -710,7 +721,7 @@ impl Forward<'_> {
             match e {
                 Effect::Write => facts.assign(b),
                 Effect::Consume => facts.consume(b),
-                Effect::MaybeConsume => facts.maybe_consume(b),
+                Effect::MaybeConsume | Effect::ConsumeAssigned => facts.maybe_consume(b),
                 Effect::MaybeWrite => {
                     // Perhaps given a value again after a move.
                     if facts.moved.contains(b) {
@@ -756,7 +767,10 @@ impl Forward<'_> {
             // its writes, before or after any of its moves.
             let mut at_jump = facts.clone();
             for &(b, e) in &p.fx.0 {
-                if matches!(e, Effect::Consume | Effect::MaybeConsume) {
+                if matches!(
+                    e,
+                    Effect::Consume | Effect::MaybeConsume | Effect::ConsumeAssigned
+                ) {
                     at_jump.maybe_consume(b);
                 }
             }

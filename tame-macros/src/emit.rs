@@ -244,7 +244,9 @@ impl<'a> Emitter<'a> {
                 return quote!(#f: #value);
             }
             // A flag: passed on as it is, or made from what this path did.
-            let value = if self.a.flagged[self.current].contains(b) || edge.is_none() {
+            let value = if edge.is_none()
+                || (self.a.flagged[self.current].contains(b) && !self.mentioned.contains(&b))
+            {
                 flag_ident(b).to_token_stream()
             } else if moved.is_some_and(|m| m.contains(b)) {
                 quote!(::core::option::Option::None)
@@ -310,6 +312,7 @@ impl<'a> Emitter<'a> {
                 let flag = flag_ident(b);
                 if outer.contains(&binding.scope) {
                     pats.push(quote!(#f: #flag));
+                    decls.extend(self.unflag(b));
                 } else {
                     let k = kept_ident(b);
                     pats.push(quote!(#f: #k));
@@ -390,6 +393,7 @@ impl<'a> Emitter<'a> {
                 let flag = flag_ident(b);
                 let k = kept_ident(b);
                 out.extend(quote!(let #flag = #k;));
+                out.extend(self.unflag(b));
             } else if self.a.kept[s].contains(&b) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
@@ -406,6 +410,30 @@ impl<'a> Emitter<'a> {
             }
         }
         out
+    }
+
+    /// In an arm that names a binding it holds as a flag: the binding
+    /// itself, assigned where the flag holds a value, so that Rust's own
+    /// drop flag takes over (`let mut b; if let Some(v) = flag { b = v; }`).
+    fn unflag(&self, b: BindingId) -> TokenStream {
+        if !self.mentioned.contains(&b) {
+            return TokenStream::new();
+        }
+        let binding = &self.f.bindings[b];
+        let ident = &binding.ident;
+        let m = binding.mutable_here().then(|| quote!(mut));
+        let flag = flag_ident(b);
+        let v = hygienic("__tame_v");
+        let decl = match &binding.ty {
+            Some(t) => quote!(let #m #ident: #t;),
+            None => quote!(let #m #ident;),
+        };
+        quote! {
+            #decl
+            if let ::core::option::Option::Some(#v) = #flag {
+                #ident = #v;
+            }
+        }
     }
 
     fn code(&self, c: &Code) -> TokenStream {

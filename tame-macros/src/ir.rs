@@ -308,6 +308,10 @@ pub enum Effect {
     /// Used by value on some paths through the code only (inside a branch,
     /// a loop, after a `break` out of a labeled block could have left).
     MaybeConsume,
+    /// Used by value after the same code assigned it on the same path
+    /// (`if d { a = f(); eat(a) }`): a move, but not of the value the
+    /// code found (so not a use of it, for liveness).
+    ConsumeAssigned,
     /// The receiver of a method call inside a `twait! {}` block that takes
     /// an event made there (`t.send(mkevent!(x))`): the call starts an
     /// operation, which takes the receiver along (consumed) unless it is

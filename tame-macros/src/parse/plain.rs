@@ -144,6 +144,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
     }
 
     fn effect(&mut self, id: BindingId, e: Effect) {
+        // A use of what this code itself assigned on the way here is not a
+        // use of the value it found.
+        let e = match e {
+            Effect::Read if self.path_writes.contains(&id) => return,
+            Effect::Consume | Effect::MaybeConsume if self.path_writes.contains(&id) => {
+                Effect::ConsumeAssigned
+            }
+            other => other,
+        };
         self.fx.push(id, e);
     }
 
@@ -164,7 +173,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
     fn captured(&mut self, before: usize, by_move: bool, moved: Effect) {
         for (_, e) in &mut self.fx.0[before..] {
             let capture = match *e {
-                Effect::Consume | Effect::MaybeConsume => true,
+                Effect::Consume | Effect::MaybeConsume | Effect::ConsumeAssigned => true,
                 Effect::Read | Effect::Receiver => by_move,
                 Effect::Write | Effect::MaybeWrite => false,
             };
