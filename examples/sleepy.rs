@@ -64,12 +64,16 @@ fn serve(stream: TcpStream) {
                 if let Request::Sleep { ms, .. } = request {
                     twait! { tame::timer(Duration::from_millis(ms), mkevent!()); }
                 }
-                let out = response(&request);
-                match stream.try_write(&out) {
-                    Ok(n) if n == out.len() => {}
-                    Ok(n) => rest = out[n..].to_vec(),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => rest = out,
-                    Err(_) => return,
+                {
+                    // The response ends here, written or moved into `rest`:
+                    // a write that has to wait holds only what is left.
+                    let out = response(&request);
+                    match stream.try_write(&out) {
+                        Ok(n) if n == out.len() => {}
+                        Ok(n) => rest = out[n..].to_vec(),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => rest = out,
+                        Err(_) => return,
+                    }
                 }
                 if !rest.is_empty() {
                     twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(rest, written)); }

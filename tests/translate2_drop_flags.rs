@@ -233,6 +233,17 @@ mod tamed {
         log(&t, "end");
     }
 
+    #[tamed]
+    pub fn moved_on_a_path_that_returns(t: Trace, bad: bool) {
+        let a = Noisy::new("a", &t);
+        if bad {
+            consume(a, &t);
+            return;
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     impl Owner {
         #[tamed]
         pub fn maybe_close(self, t: Trace, c: bool) {
@@ -304,6 +315,16 @@ mod plain {
             a = Noisy::new("a2", &t);
             log(&t, format!("now {}", a.name));
         }
+        log(&t, "end");
+    }
+
+    pub fn moved_on_a_path_that_returns(t: Trace, bad: bool) {
+        let a = Noisy::new("a", &t);
+        if bad {
+            consume(a, &t);
+            return;
+        }
+        log(&t, "waited");
         log(&t, "end");
     }
 
@@ -639,6 +660,23 @@ fn a_moved_variable_assigned_and_used_in_one_branch() {
             |t| plain::moved_then_assigned_and_used_in_a_branch(t, d),
         );
     }
+}
+
+/// A move on a path that returns leaves the value where the function
+/// goes on: no flag is needed, and none is made.
+#[test]
+fn a_value_moved_only_on_a_path_that_returns_is_kept_where_the_function_goes_on() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_on_a_path_that_returns(t, false),
+            |t| plain::moved_on_a_path_that_returns(t, false)
+        ),
+        ["waited", "end", "drop a"]
+    );
+    as_plain(
+        |t| tamed::moved_on_a_path_that_returns(t, true),
+        |t| plain::moved_on_a_path_that_returns(t, true),
+    );
 }
 
 #[test]

@@ -204,7 +204,7 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             .fx
             .0
             .iter()
-            .any(|&(b, e)| e == Effect::MaybeConsume && later.contains(b));
+            .any(|&(b, e)| p.plain.moves_on_some_paths(e) && later.contains(b));
         let safe = a.kept[join].iter().all(|&b| across.contains(b));
         if !(pays && safe) {
             useless.push(p.id);
@@ -446,9 +446,11 @@ impl Backward<'_> {
             match e {
                 Effect::Write => l.remove(b),
                 Effect::MaybeWrite | Effect::ConsumeAssigned => {}
-                Effect::Read | Effect::Consume | Effect::MaybeConsume | Effect::Receiver => {
-                    l.insert(b)
-                }
+                Effect::Read
+                | Effect::Consume
+                | Effect::MaybeConsume
+                | Effect::ConsumeLeaving
+                | Effect::Receiver => l.insert(b),
             }
         }
         l
@@ -729,7 +731,9 @@ impl Forward<'_> {
                         facts.native.insert(b);
                     }
                 }
-                Effect::Read | Effect::Receiver => {}
+                // Moved only on paths that left: at a jump out of the
+                // statement (see `plain`), not past it.
+                Effect::Read | Effect::Receiver | Effect::ConsumeLeaving => {}
             }
         }
     }
@@ -769,7 +773,10 @@ impl Forward<'_> {
             for &(b, e) in &p.fx.0 {
                 if matches!(
                     e,
-                    Effect::Consume | Effect::MaybeConsume | Effect::ConsumeAssigned
+                    Effect::Consume
+                        | Effect::MaybeConsume
+                        | Effect::ConsumeAssigned
+                        | Effect::ConsumeLeaving
                 ) {
                     at_jump.maybe_consume(b);
                 }

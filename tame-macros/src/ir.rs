@@ -143,6 +143,15 @@ pub struct Plain {
     pub diverges: bool,
 }
 
+impl Plain {
+    /// Whether effect `e` of this statement is a move on some of the paths
+    /// that leave it and not on others: inside a branch, or before a jump
+    /// to a loop of the spine (a jump leaves with what was moved so far).
+    pub fn moves_on_some_paths(&self, e: Effect) -> bool {
+        e == Effect::MaybeConsume || (e == Effect::ConsumeLeaving && !self.jumps.is_empty())
+    }
+}
+
 pub struct Wait {
     pub id: WaitId,
     pub dest: Option<BindingId>,
@@ -312,6 +321,9 @@ pub enum Effect {
     /// (`if d { a = f(); eat(a) }`): a move, but not of the value the
     /// code found (so not a use of it, for liveness).
     ConsumeAssigned,
+    /// Used by value in a branch that then leaves the code (`return`, a
+    /// panic, a `break` out of it): moved on no path that goes on past it.
+    ConsumeLeaving,
     /// The receiver of a method call inside a `twait! {}` block that takes
     /// an event made there (`t.send(mkevent!(x))`): the call starts an
     /// operation, which takes the receiver along (consumed) unless it is

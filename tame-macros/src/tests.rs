@@ -189,6 +189,20 @@ fn a_binding_moved_on_some_paths_before_a_twait_is_kept_as_a_flag() {
 }
 
 #[test]
+fn a_move_on_a_path_that_returns_needs_no_flag_and_no_promotion() {
+    let k = kept(quote! {
+        fn f(c: bool, conn: Conn) {
+            if c { consume(conn); return; }
+            twait! { tame::asap(mkevent!()); }
+            done();
+        }
+    });
+    let kinds: Vec<&str> = k.iter().map(|(kind, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["start", "resume"]);
+    assert_eq!(k[1].1, names(&["conn"]));
+}
+
+#[test]
 fn a_move_on_some_paths_that_no_twait_follows_stays_ordinary_code() {
     let k = kept(quote! {
         fn f(c: bool, conn: Conn) {

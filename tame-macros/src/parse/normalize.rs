@@ -152,7 +152,7 @@ impl Builder<'_> {
         let moves_some = |p: &ir::Plain, f: &ir::Function| {
             p.fx.0.iter().any(|&(b, fx)| {
                 let binding = &f.bindings[b];
-                fx == ir::Effect::MaybeConsume
+                p.moves_on_some_paths(fx)
                     && binding.kind == ir::BindingKind::User
                     && !binding.trivial
             })

@@ -156,6 +156,20 @@ impl<'a, 'e> Resolver<'a, 'e> {
         self.fx.push(id, e);
     }
 
+    /// After a branch that never finishes (it returns, panics or jumps
+    /// out), its effects from `start` on: a move there happened only on a
+    /// path that left, not on the one that goes on.
+    fn leaving(&mut self, start: usize) {
+        for (_, e) in &mut self.fx.0[start..] {
+            if matches!(
+                e,
+                Effect::Consume | Effect::MaybeConsume | Effect::ConsumeAssigned
+            ) {
+                *e = Effect::ConsumeLeaving;
+            }
+        }
+    }
+
     /// A move here: certain, or on some paths only.
     fn consume(&self) -> Effect {
         if self.cond_depth == 0 && self.labeled_depth == 0 {
@@ -173,7 +187,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
     fn captured(&mut self, before: usize, by_move: bool, moved: Effect) {
         for (_, e) in &mut self.fx.0[before..] {
             let capture = match *e {
-                Effect::Consume | Effect::MaybeConsume | Effect::ConsumeAssigned => true,
+                Effect::Consume
+                | Effect::MaybeConsume
+                | Effect::ConsumeAssigned
+                | Effect::ConsumeLeaving => true,
                 Effect::Read | Effect::Receiver => by_move,
                 Effect::Write | Effect::MaybeWrite => false,
             };
@@ -309,13 +326,21 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Unsafe(b) => self.block(&mut b.block, u),
             Expr::Const(_) => {}
             Expr::If(i) => {
-                let then_w = self.scoped(|r| {
+                let (then_w, then_fx) = self.scoped(|r| {
                     r.cond(&mut i.cond);
-                    r.branch(|r| r.block(&mut i.then_branch, u))
+                    let start = r.fx.0.len();
+                    (r.branch(|r| r.block(&mut i.then_branch, u)), start)
                 });
+                if syntax::block_leaves(&i.then_branch) {
+                    self.leaving(then_fx);
+                }
                 let then_w = (!syntax::block_diverges(&i.then_branch)).then_some(then_w);
                 if let Some((_, els)) = &mut i.else_branch {
+                    let start = self.fx.0.len();
                     let else_w = self.branch(|r| r.expr(els, u));
+                    if syntax::expr_leaves(els) {
+                        self.leaving(start);
+                    }
                     let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
                     self.written_on_all(&[then_w, else_w]);
                 }
@@ -326,6 +351,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.expr(&mut m.expr, su);
                 let mut all = Vec::new();
                 for arm in &mut m.arms {
+                    let start = self.fx.0.len();
                     let w = self.branch(|r| {
                         r.scoped(|r| {
                             r.hide_pat(&arm.pat);
@@ -335,6 +361,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                             r.expr(&mut arm.body, u);
                         })
                     });
+                    if syntax::expr_leaves(&arm.body) {
+                        self.leaving(start);
+                    }
                     all.push((!syntax::expr_diverges(&arm.body)).then_some(w));
                 }
                 self.written_on_all(&all);

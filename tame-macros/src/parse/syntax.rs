@@ -406,6 +406,29 @@ pub fn expr_diverges(e: &Expr) -> bool {
     }
 }
 
+/// Whether a walked block (its jumps to the spine already markers) never
+/// lets control past the statement it is in: it returns, panics, or jumps
+/// to a loop of the spine. A `break`/`continue` left is one of an inner
+/// loop or labeled block, after which the statement may go on.
+pub fn block_leaves(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => expr_leaves(e),
+        Some(syn::Stmt::Macro(m)) => is_panicking(&m.mac.path),
+        _ => false,
+    }
+}
+
+/// See [`block_leaves`].
+pub fn expr_leaves(e: &Expr) -> bool {
+    match e {
+        Expr::Return(_) => true,
+        Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
+        Expr::Block(b) if b.label.is_none() => block_leaves(&b.block),
+        Expr::Paren(p) => expr_leaves(&p.expr),
+        _ => false,
+    }
+}
+
 /// `panic!` and its relatives.
 pub fn is_panicking(p: &syn::Path) -> bool {
     p.segments.last().is_some_and(|s| {
