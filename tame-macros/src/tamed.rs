@@ -102,10 +102,13 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             // The lint shadow above reports what rustc and clippy say about
             // the body as written; these lints would only repeat it, or
             // misfire on the machine's rearrangement of it (a variable
-            // declared again in a state where it is assigned later).
+            // declared again in a state where it is assigned later; the
+            // tail value of a branch of a discarded `if`/`match`, which
+            // becomes a statement of its own).
             #[allow(
                 unused_mut,
                 unused_assignments,
+                unused_must_use,
                 unreachable_code,
                 unused_labels,
                 clippy::needless_late_init
