@@ -388,22 +388,12 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
 /// Whether a block certainly does not finish: it ends in `return`,
 /// `break`, `continue` or a panicking macro.
 pub fn block_diverges(b: &syn::Block) -> bool {
-    match b.stmts.last() {
-        Some(syn::Stmt::Expr(e, _)) => expr_diverges(e),
-        Some(syn::Stmt::Macro(m)) => is_panicking(&m.mac.path),
-        _ => false,
-    }
+    block_ends(b, Ends::Diverges)
 }
 
 /// Whether an expression certainly does not finish.
 pub fn expr_diverges(e: &Expr) -> bool {
-    match e {
-        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
-        Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
-        Expr::Block(b) if b.label.is_none() => block_diverges(&b.block),
-        Expr::Paren(p) => expr_diverges(&p.expr),
-        _ => false,
-    }
+    expr_ends(e, Ends::Diverges)
 }
 
 /// Whether a walked block (its jumps to the spine already markers) never
@@ -411,20 +401,38 @@ pub fn expr_diverges(e: &Expr) -> bool {
 /// to a loop of the spine. A `break`/`continue` left is one of an inner
 /// loop or labeled block, after which the statement may go on.
 pub fn block_leaves(b: &syn::Block) -> bool {
+    block_ends(b, Ends::Leaves)
+}
+
+/// See [`block_leaves`].
+pub fn expr_leaves(e: &Expr) -> bool {
+    expr_ends(e, Ends::Leaves)
+}
+
+/// How far a block's end must take control away.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    /// Anywhere else (a `break`/`continue` counts).
+    Diverges,
+    /// Out of the statement (a `break`/`continue` of an inner loop does not).
+    Leaves,
+}
+
+fn block_ends(b: &syn::Block, how: Ends) -> bool {
     match b.stmts.last() {
-        Some(syn::Stmt::Expr(e, _)) => expr_leaves(e),
+        Some(syn::Stmt::Expr(e, _)) => expr_ends(e, how),
         Some(syn::Stmt::Macro(m)) => is_panicking(&m.mac.path),
         _ => false,
     }
 }
 
-/// See [`block_leaves`].
-pub fn expr_leaves(e: &Expr) -> bool {
+fn expr_ends(e: &Expr, how: Ends) -> bool {
     match e {
         Expr::Return(_) => true,
+        Expr::Break(_) | Expr::Continue(_) => how == Ends::Diverges,
         Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
-        Expr::Block(b) if b.label.is_none() => block_leaves(&b.block),
-        Expr::Paren(p) => expr_leaves(&p.expr),
+        Expr::Block(b) if b.label.is_none() => block_ends(&b.block, how),
+        Expr::Paren(p) => expr_ends(&p.expr, how),
         _ => false,
     }
 }
