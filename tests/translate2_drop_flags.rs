@@ -244,6 +244,30 @@ mod tamed {
         log(&t, "end");
     }
 
+    #[tamed]
+    pub fn a_number_used_last_in_the_twait(t: Trace, c: bool, k: u32) {
+        let a = Noisy::new("a", &t);
+        let n = k + 1;
+        if c {
+            consume(a, &t);
+        }
+        twait! { tick(&t, format!("waited {k} {n}"), mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn twait_in_the_condition(t: Trace, v: u32) {
+        let r: Rendezvous<u32> = Rendezvous::new();
+        let a = Noisy::new("a", &t);
+        later(&t, &r, v);
+        match twait!(r) {
+            Some(1) => consume(a, &t),
+            _ => log(&t, "other"),
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     impl Owner {
         #[tamed]
         pub fn maybe_close(self, t: Trace, c: bool) {
@@ -323,6 +347,27 @@ mod plain {
         if bad {
             consume(a, &t);
             return;
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn a_number_used_last_in_the_twait(t: Trace, c: bool, k: u32) {
+        let a = Noisy::new("a", &t);
+        let n = k + 1;
+        if c {
+            consume(a, &t);
+        }
+        log(&t, format!("waited {k} {n}"));
+        log(&t, "end");
+    }
+
+    pub fn twait_in_the_condition(t: Trace, v: u32) {
+        let a = Noisy::new("a", &t);
+        log(&t, format!("fire {v}"));
+        match Some(v) {
+            Some(1) => consume(a, &t),
+            _ => log(&t, "other"),
         }
         log(&t, "waited");
         log(&t, "end");
@@ -677,6 +722,30 @@ fn a_value_moved_only_on_a_path_that_returns_is_kept_where_the_function_goes_on(
         |t| tamed::moved_on_a_path_that_returns(t, true),
         |t| plain::moved_on_a_path_that_returns(t, true),
     );
+}
+
+/// Values that need no drop (a parameter, a number) used for the last
+/// time before the twait are carried to it beside the flag.
+#[test]
+fn a_flag_beside_numbers_used_last_before_the_twait() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::a_number_used_last_in_the_twait(t, c, 4),
+            |t| plain::a_number_used_last_in_the_twait(t, c, 4),
+        );
+    }
+}
+
+/// The twait in the `match`'s scrutinee goes first; the match, ordinary
+/// code then, still keeps what its other arms did not move.
+#[test]
+fn a_match_on_a_twait_that_moves_in_one_arm() {
+    for v in [0, 1] {
+        as_plain(
+            |t| tamed::twait_in_the_condition(t, v),
+            |t| plain::twait_in_the_condition(t, v),
+        );
+    }
 }
 
 #[test]

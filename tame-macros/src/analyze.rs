@@ -26,7 +26,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::errors::Errors;
-use crate::ir::{BindingId, BindingKind, Effect, Effects, Function, LoopHead, Plain, WaitKind};
+use quote::ToTokens;
+
+use crate::ir::{
+    BindingId, BindingKind, Effect, Effects, Function, LoopHead, Plain, TempKind, WaitKind,
+};
 use crate::lower::{Code, Machine, StateId, StateKind};
 
 /// A set of binding ids.
@@ -205,12 +209,36 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             .0
             .iter()
             .any(|&(b, e)| p.plain.moves_on_some_paths(e) && later.contains(b));
-        let safe = a.kept[join].iter().all(|&b| across.contains(b));
+        let safe = a.kept[join]
+            .iter()
+            .all(|&b| across.contains(b) || surely_owned(f, b));
         if !(pays && safe) {
             useless.push(p.id);
         }
     }
     useless
+}
+
+/// Whether a binding surely borrows no other (so a state may keep it):
+/// a parameter (a tamed function's parameters cannot borrow), a twait's
+/// id or a slot list, or a plain value (a number, a comparison, a `len()`;
+/// no reference in a written type).
+fn surely_owned(f: &Function, b: BindingId) -> bool {
+    let binding = &f.bindings[b];
+    match binding.kind {
+        BindingKind::Temp(kind) => matches!(kind, TempKind::Id | TempKind::Slots),
+        BindingKind::User => {
+            f.params.iter().any(|p| p.binding == b)
+                || (binding.trivial
+                    && binding.borrow.is_none()
+                    && binding.ty.as_ref().is_none_or(|t| {
+                        !t.to_token_stream()
+                            .to_string()
+                            .chars()
+                            .any(|c| c == '&' || c == '\'')
+                    }))
+        }
+    }
 }
 
 /// Whether a state's code polls a rendezvous (and may pack the state

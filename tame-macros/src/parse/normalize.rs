@@ -380,11 +380,13 @@ impl Builder<'_> {
             || has_twait(&then)
             || els.as_ref().is_some_and(has_twait);
         if !branches_wait {
+            // Ordinary code now (a twait in the condition went before it),
+            // which may still move a variable on some paths.
             let e: Expr = match els {
                 Some(els) => syn::parse_quote!(if #cond #then else #els),
                 None => syn::parse_quote!(if #cond #then),
             };
-            self.plain_to(e, dest, out);
+            self.value(e, dest, out);
             return;
         }
         // The condition's `let` bindings live in the `then` branch.
@@ -451,9 +453,10 @@ impl Builder<'_> {
                 .iter()
                 .any(|a| has_twait(&a.body) || a.guard.as_ref().is_some_and(|(_, g)| has_twait(g)));
         if !arms_wait {
+            // As for an `if` above.
             let arms = &m.arms;
             let e: Expr = syn::parse_quote!(match #scrutinee { #(#arms)* });
-            self.plain_to(e, dest, out);
+            self.value(e, dest, out);
             return;
         }
         let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
