@@ -268,6 +268,48 @@ mod tamed {
         log(&t, "end");
     }
 
+    #[tamed]
+    pub fn if_let_moves_out_of_its_scrutinee(t: Trace, ok: bool) {
+        let res: Result<Noisy, Noisy> = if ok {
+            Ok(Noisy::new("ok", &t))
+        } else {
+            Err(Noisy::new("err", &t))
+        };
+        if let Ok(v) = res {
+            consume(v, &t);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn arms_that_bind_by_value(t: Trace, k: u32) {
+        let msg = match k {
+            0 => Msg::Data(Noisy::new("data", &t)),
+            _ => Msg::Idle(Noisy::new("idle", &t)),
+        };
+        match msg {
+            Msg::Data(d) => consume(d, &t),
+            Msg::Idle(_) => log(&t, "idle"),
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn in_a_block(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        {
+            log(&t, "in block");
+            if c {
+                consume(a, &t);
+            }
+            log(&t, "after if");
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     impl Owner {
         #[tamed]
         pub fn maybe_close(self, t: Trace, c: bool) {
@@ -279,6 +321,12 @@ mod tamed {
             log(&t, "end");
         }
     }
+}
+
+/// A message whose one variant is moved out of by a `match`.
+pub enum Msg {
+    Data(Noisy),
+    Idle(Noisy),
 }
 
 /// Owns a value; its tamed method may give itself up.
@@ -368,6 +416,45 @@ mod plain {
         match Some(v) {
             Some(1) => consume(a, &t),
             _ => log(&t, "other"),
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn if_let_moves_out_of_its_scrutinee(t: Trace, ok: bool) {
+        let res: Result<Noisy, Noisy> = if ok {
+            Ok(Noisy::new("ok", &t))
+        } else {
+            Err(Noisy::new("err", &t))
+        };
+        if let Ok(v) = res {
+            consume(v, &t);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn arms_that_bind_by_value(t: Trace, k: u32) {
+        let msg = match k {
+            0 => Msg::Data(Noisy::new("data", &t)),
+            _ => Msg::Idle(Noisy::new("idle", &t)),
+        };
+        match msg {
+            Msg::Data(d) => consume(d, &t),
+            Msg::Idle(_) => log(&t, "idle"),
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn in_a_block(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        {
+            log(&t, "in block");
+            if c {
+                consume(a, &t);
+            }
+            log(&t, "after if");
         }
         log(&t, "waited");
         log(&t, "end");
@@ -745,6 +832,36 @@ fn a_match_on_a_twait_that_moves_in_one_arm() {
             |t| tamed::twait_in_the_condition(t, v),
             |t| plain::twait_in_the_condition(t, v),
         );
+    }
+}
+
+/// `if let Ok(v) = res` moves `res` only when it matches: an `Err` is
+/// dropped at the end of `res`'s scope.
+#[test]
+fn a_pattern_that_binds_by_value_moves_its_scrutinee_only_when_it_matches() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::if_let_moves_out_of_its_scrutinee(t, false),
+            |t| plain::if_let_moves_out_of_its_scrutinee(t, false)
+        ),
+        ["waited", "end", "drop err"]
+    );
+    as_plain(
+        |t| tamed::if_let_moves_out_of_its_scrutinee(t, true),
+        |t| plain::if_let_moves_out_of_its_scrutinee(t, true),
+    );
+    for k in [0, 1] {
+        as_plain(
+            |t| tamed::arms_that_bind_by_value(t, k),
+            |t| plain::arms_that_bind_by_value(t, k),
+        );
+    }
+}
+
+#[test]
+fn a_move_on_some_paths_inside_a_block_statement() {
+    for c in [false, true] {
+        as_plain(|t| tamed::in_a_block(t, c), |t| plain::in_a_block(t, c));
     }
 }
 

@@ -844,6 +844,9 @@ impl Forward<'_> {
                 self.fx(&stmt.fx, &mut facts);
                 let mut t = facts.clone();
                 self.declare(&stmt.defs, true, &mut t);
+                if let Some(b) = stmt.bound_from {
+                    t.consume(b);
+                }
                 self.code(then, t);
                 self.code(els, facts);
                 None
@@ -856,6 +859,9 @@ impl Forward<'_> {
                     self.declare(&arm.defs, true, &mut a);
                     if let Some((_, gfx)) = &arm.guard {
                         self.fx(gfx, &mut a);
+                    }
+                    if let Some(b) = arm.bound_from {
+                        a.consume(b);
                     }
                     self.code(code, a);
                 }

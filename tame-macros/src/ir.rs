@@ -219,6 +219,9 @@ pub struct If {
     pub fx: Effects,
     /// `if let` bindings, declared in `then`'s scope.
     pub defs: Vec<BindingId>,
+    /// The variable an `if let` pattern binds out of by value: moved when
+    /// the pattern matches, at the start of `then`.
+    pub bound_from: Option<BindingId>,
     pub then: Block,
     pub els: Option<Block>,
 }
@@ -252,6 +255,9 @@ pub struct Promotion {
 }
 
 pub struct Arm {
+    /// The variable matched on, when this arm's pattern binds out of it
+    /// by value: moved when the arm is taken.
+    pub bound_from: Option<BindingId>,
     pub pat: syn::Pat,
     pub guard: Option<(syn::Expr, Effects)>,
     /// Pattern bindings, declared in `body`'s scope.

@@ -33,7 +33,10 @@ impl Builder<'_> {
             return;
         }
         if !has_twait(&e) {
-            if dest == Dest::Discard && matches!(e, Expr::If(_) | Expr::Match(_)) {
+            let unlabeled_block = matches!(&e, Expr::Block(b) if b.label.is_none());
+            if dest == Dest::Discard
+                && (unlabeled_block || matches!(e, Expr::If(_) | Expr::Match(_)))
+            {
                 return self.maybe_promoted(e, out);
             }
             self.plain_to(e, dest, out);
@@ -146,6 +149,8 @@ impl Builder<'_> {
     /// An `if`/`match` statement with no twait: ordinary code, and also a
     /// construct of the spine when it moves a variable of the function on
     /// some of its paths only (see [`ir::Promotion`]; `lower` picks one).
+    /// A block statement that does is parsed as a block of the spine (it
+    /// costs no state), so that such an `if` inside it is one of those.
     fn maybe_promoted(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) {
         let mut plain = Vec::new();
         self.plain_to(e.clone(), Dest::Discard, &mut plain);
@@ -176,6 +181,15 @@ impl Builder<'_> {
         };
         // The same code parsed again: what it reports was reported once.
         let errors = self.errors.snapshot();
+        if let Expr::Block(b) = e {
+            let scope = self.push_scope();
+            let mut stmts = Vec::new();
+            self.stmts(b.block.stmts, Dest::Discard, &mut stmts);
+            self.pop_scope();
+            self.errors.restore(errors);
+            out.push(ir::Stmt::Block(ir::Block { scope, stmts }, None));
+            return;
+        }
         self.force_spine = true;
         let mut spine = Vec::new();
         match e {
@@ -394,7 +408,14 @@ impl Builder<'_> {
         let mut cond = cond;
         let mut r = Resolver::new(self);
         r.expr(&mut cond, Use::Read);
-        let fx = r.fx;
+        let mut fx = r.fx;
+        // `if let P = x` moves `x` (by value) when it matches: in `then`.
+        let bound_from = match &cond {
+            Expr::Let(l) if syntax::binds_by_value(&l.pat) => syntax::as_ident(&l.expr)
+                .and_then(|i| self.resolve(&i.to_string()))
+                .inspect(|&b| moved_by_arms(&mut fx, b)),
+            _ => None,
+        };
         let defs = match &mut cond {
             Expr::Let(l) => {
                 let init = (*l.expr).clone();
@@ -428,6 +449,7 @@ impl Builder<'_> {
             cond,
             fx,
             defs,
+            bound_from,
             then: ir::Block {
                 scope: then_scope,
                 stmts: then_stmts,
@@ -462,7 +484,13 @@ impl Builder<'_> {
         let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
         let mut r = Resolver::new(self);
         r.expr(&mut scrutinee, if moves { Use::Consume } else { Use::Read });
-        let fx = r.fx;
+        let mut fx = r.fx;
+        // A variable matched on is moved by the arms that bind by value.
+        let bound_from = moves
+            .then(|| syntax::as_ident(&scrutinee))
+            .flatten()
+            .and_then(|i| self.resolve(&i.to_string()))
+            .inspect(|&b| moved_by_arms(&mut fx, b));
         let borrowed = syntax::borrow_root(&scrutinee)
             .map(|(root, how)| format!("it is bound from a borrow of `{root}` ({how})"));
         let mut arms = Vec::new();
@@ -487,6 +515,7 @@ impl Builder<'_> {
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
             arms.push(ir::Arm {
+                bound_from: bound_from.filter(|_| syntax::binds_by_value(&pat)),
                 pat,
                 guard,
                 defs,
@@ -739,5 +768,16 @@ fn children(e: &mut Expr) -> Vec<&mut Expr> {
         Expr::Let(l) => vec![&mut *l.expr],
         Expr::Await(a) => vec![&mut *a.base],
         _ => Vec::new(),
+    }
+}
+
+/// The scrutinee `b` of an `if let`/`match` is moved by the branches
+/// that bind out of it, not before them: its move leaves the condition's
+/// effects (a read stays).
+fn moved_by_arms(fx: &mut ir::Effects, b: BindingId) {
+    for (x, e) in &mut fx.0 {
+        if *x == b && matches!(e, ir::Effect::Consume | ir::Effect::MaybeConsume) {
+            *e = ir::Effect::Read;
+        }
     }
 }

@@ -347,8 +347,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Match(m) => {
                 let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
-                let su = if moves { Use::Consume } else { Use::Read };
-                self.expr(&mut m.expr, su);
+                let all_move = m.arms.iter().all(|a| syntax::binds_by_value(&a.pat));
+                if !moves {
+                    self.expr(&mut m.expr, Use::Read);
+                } else if !all_move && syntax::as_ident(&m.expr).is_some() {
+                    // A variable moved by the arms that bind by value only.
+                    self.conditional(|r| r.expr(&mut m.expr, Use::Consume));
+                } else {
+                    self.expr(&mut m.expr, Use::Consume);
+                }
                 let mut all = Vec::new();
                 for arm in &mut m.arms {
                     let start = self.fx.0.len();
@@ -369,13 +376,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.written_on_all(&all);
             }
             Expr::Let(l) => {
-                // Inside a condition: the caller scopes the bindings.
-                let u = if syntax::binds_by_value(&l.pat) {
-                    Use::Consume
+                // Inside a condition: the caller scopes the bindings. A
+                // variable matched by value is moved only if it matches.
+                if !syntax::binds_by_value(&l.pat) {
+                    self.expr(&mut l.expr, Use::Read);
+                } else if syntax::as_ident(&l.expr).is_some() {
+                    self.conditional(|r| r.expr(&mut l.expr, Use::Consume));
                 } else {
-                    Use::Read
-                };
-                self.expr(&mut l.expr, u);
+                    self.expr(&mut l.expr, Use::Consume);
+                }
                 self.hide_pat(&l.pat);
             }
             Expr::Loop(l) => {
