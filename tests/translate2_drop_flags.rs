@@ -310,6 +310,23 @@ mod tamed {
         log(&t, "end");
     }
 
+    #[tamed]
+    pub fn calls_a_fn_once_closure(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let t2 = t.clone();
+        let done = move || consume(g, &t2);
+        let boxed: Box<dyn FnOnce()> = Box::new({
+            let t3 = t.clone();
+            move || log(&t3, "boxed ran")
+        });
+        boxed();
+        if c {
+            done();
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     impl Owner {
         #[tamed]
         pub fn maybe_close(self, t: Trace, c: bool) {
@@ -455,6 +472,22 @@ mod plain {
                 consume(a, &t);
             }
             log(&t, "after if");
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn calls_a_fn_once_closure(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let t2 = t.clone();
+        let done = move || consume(g, &t2);
+        let boxed: Box<dyn FnOnce()> = Box::new({
+            let t3 = t.clone();
+            move || log(&t3, "boxed ran")
+        });
+        boxed();
+        if c {
+            done();
         }
         log(&t, "waited");
         log(&t, "end");
@@ -862,6 +895,19 @@ fn a_pattern_that_binds_by_value_moves_its_scrutinee_only_when_it_matches() {
 fn a_move_on_some_paths_inside_a_block_statement() {
     for c in [false, true] {
         as_plain(|t| tamed::in_a_block(t, c), |t| plain::in_a_block(t, c));
+    }
+}
+
+/// Calling a `FnOnce` closure moves it (this was rustc's "use of moved
+/// value" at the twait); one called on some paths keeps what it captured
+/// to its scope's end on the others.
+#[test]
+fn a_fn_once_closure_called_before_a_twait() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::calls_a_fn_once_closure(t, c),
+            |t| plain::calls_a_fn_once_closure(t, c),
+        );
     }
 }
 

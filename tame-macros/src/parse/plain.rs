@@ -286,7 +286,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::MethodCall(m) => self.method_call(m),
             Expr::Call(c) => {
-                self.expr(&mut c.func, Use::Read);
+                // Calling a variable (a closure) may move it: a `FnOnce`
+                // one is gone after the call. Counted as a move, a `Fn`
+                // closure not called again after a twait is dropped at it.
+                self.expr(&mut c.func, Use::Consume);
                 for a in &mut c.args {
                     self.expr(a, Use::Consume);
                 }
