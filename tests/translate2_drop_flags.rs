@@ -319,6 +319,10 @@ mod tamed {
             let t3 = t.clone();
             move || log(&t3, "boxed ran")
         });
+        let h = Noisy::new("h", &t);
+        let t4 = t.clone();
+        let peek = move || log(&t4, format!("peek {}", h.name));
+        peek();
         boxed();
         if c {
             done();
@@ -485,6 +489,10 @@ mod plain {
             let t3 = t.clone();
             move || log(&t3, "boxed ran")
         });
+        let h = Noisy::new("h", &t);
+        let t4 = t.clone();
+        let peek = move || log(&t4, format!("peek {}", h.name));
+        peek();
         boxed();
         if c {
             done();
@@ -900,7 +908,8 @@ fn a_move_on_some_paths_inside_a_block_statement() {
 
 /// Calling a `FnOnce` closure moves it (this was rustc's "use of moved
 /// value" at the twait); one called on some paths keeps what it captured
-/// to its scope's end on the others.
+/// to its scope's end on the others; calling a `Fn` closure borrows it, so
+/// what it captured lives to its scope's end.
 #[test]
 fn a_fn_once_closure_called_before_a_twait() {
     for c in [false, true] {

@@ -76,6 +76,9 @@ pub struct Binding {
     pub borrow: Option<String>,
     /// Declared as a `Rendezvous` (by type or initializer).
     pub rendezvous: bool,
+    /// A closure that moves what it captured, or of a `FnOnce` type:
+    /// calling it moves it.
+    pub fn_once: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -204,6 +204,7 @@ impl Builder<'_> {
             trivial,
             borrow,
             rendezvous,
+            fn_once: false,
         });
         self.scope.make_visible(id, name);
         (id, used)
@@ -304,6 +305,7 @@ impl Builder<'_> {
             trivial: false,
             borrow: None,
             rendezvous: false,
+            fn_once: false,
         });
         id
     }
@@ -364,6 +366,7 @@ impl Builder<'_> {
                         trivial: false,
                         borrow: None,
                         rendezvous: false,
+                        fn_once: false,
                     });
                     self.scope.make_visible(id, "self".into());
                     self.f.params.push(Param {
@@ -386,6 +389,7 @@ impl Builder<'_> {
                         if is_event_type(&t.ty) {
                             self.f.watched.push(id);
                         }
+                        self.f.bindings[id].fn_once = mentions_fn_once(&t.ty);
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
@@ -406,6 +410,7 @@ impl Builder<'_> {
                             trivial: false,
                             borrow: None,
                             rendezvous: false,
+                            fn_once: false,
                         });
                         self.scope.make_visible(id, format!("__tame_arg{i}"));
                         self.f.params.push(Param {
@@ -489,14 +494,24 @@ impl Builder<'_> {
         }
         let mut r = Resolver::new(self);
         r.local_init(&mut l);
-        let (fx, jumps) = (r.fx, r.jumps);
+        let (fx, jumps, closure_moves) = (r.fx, r.jumps, r.closure_moves);
         let init = l.init.as_ref().map(|i| (*i.expr).clone());
+        // `let run = cb;` of a `FnOnce` closure is one too.
+        let from_once = init
+            .as_ref()
+            .and_then(syntax::as_ident)
+            .and_then(|i| self.resolve(&i.to_string()))
+            .is_some_and(|b| self.f.bindings[b].fn_once);
         // A `let` that `#[cfg]` may remove keeps the user's names, so that
         // later uses resolve to whichever binding exists.
         let cfg = l.attrs.iter().any(|a| a.path().is_ident("cfg"));
         self.scope.keep_names = cfg;
         let defs = self.declare_pat(&mut l.pat, init.as_ref(), None, None);
         self.scope.keep_names = false;
+        if let [d] = defs[..] {
+            let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
+            self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;
+        }
         out.push(ir::Stmt::Plain(ir::Plain {
             stmt: syn::Stmt::Local(l),
             fx,
@@ -802,6 +817,15 @@ impl Builder<'_> {
 }
 
 /// `Event<T>`, `tame::Event<T>`: a parameter the function delivers to.
+/// Whether a type names `FnOnce` (`Box<dyn FnOnce()>`, `impl FnOnce(u32)`).
+fn mentions_fn_once(ty: &syn::Type) -> bool {
+    let mut idents = Vec::new();
+    for tt in ty.to_token_stream() {
+        collect_idents(tt, &mut idents);
+    }
+    idents.iter().any(|i| i == "FnOnce")
+}
+
 fn is_event_type(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Event"),

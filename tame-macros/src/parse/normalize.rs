@@ -153,6 +153,7 @@ impl Builder<'_> {
     /// costs no state), so that such an `if` inside it is one of those.
     fn maybe_promoted(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) {
         let mut plain = Vec::new();
+        let sites = self.f.slot_sites.len();
         self.plain_to(e.clone(), Dest::Discard, &mut plain);
         let moves_some = |p: &ir::Plain, f: &ir::Function| {
             p.fx.0.iter().any(|&(b, fx)| {
@@ -162,13 +163,13 @@ impl Builder<'_> {
                     && !binding.trivial
             })
         };
-        // An event made in the construct registers its slot site as the
-        // construct is parsed: it is parsed once, as ordinary code.
-        let makes_events =
-            macros::tokens_mention_macro(&quote::ToTokens::to_token_stream(&e), "mkevent");
+        // An event with slots made in the construct registers its slot
+        // site as the construct is parsed: it is parsed once, as ordinary
+        // code.
+        let makes_slots = self.f.slot_sites.len() > sites;
         let plain = match plain.pop() {
             Some(ir::Stmt::Plain(p))
-                if plain.is_empty() && !makes_events && moves_some(&p, &self.f) =>
+                if plain.is_empty() && !makes_slots && moves_some(&p, &self.f) =>
             {
                 p
             }

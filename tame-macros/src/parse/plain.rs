@@ -58,6 +58,9 @@ pub struct Resolver<'a, 'e> {
     /// Bindings assigned on the path walked so far (a branch's own
     /// assignments are forgotten when it ends).
     path_writes: Vec<BindingId>,
+    /// A closure in this code moves a variable it captured out of itself
+    /// (so it is a `FnOnce`, moved by its call).
+    pub closure_moves: bool,
 }
 
 impl<'a, 'e> Resolver<'a, 'e> {
@@ -72,6 +75,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             cond_depth: 0,
             labeled_depth: 0,
             path_writes: Vec::new(),
+            closure_moves: false,
         }
     }
 
@@ -153,6 +157,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             other => other,
         };
+        if self.closure_depth > 0 && matches!(e, Effect::Consume | Effect::MaybeConsume) {
+            self.closure_moves = true;
+        }
         self.fx.push(id, e);
     }
 
@@ -286,10 +293,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::MethodCall(m) => self.method_call(m),
             Expr::Call(c) => {
-                // Calling a variable (a closure) may move it: a `FnOnce`
-                // one is gone after the call. Counted as a move, a `Fn`
-                // closure not called again after a twait is dropped at it.
-                self.expr(&mut c.func, Use::Consume);
+                // Calling a `FnOnce` closure moves it: one whose body moves
+                // what it captured, or of a type that says `FnOnce`. Any
+                // other call of a variable borrows it.
+                let once = syntax::as_ident(&c.func)
+                    .and_then(|i| self.lookup(&i.to_string()))
+                    .is_some_and(|b| self.b.f.bindings[b].fn_once);
+                self.expr(&mut c.func, if once { Use::Consume } else { Use::Read });
                 for a in &mut c.args {
                     self.expr(a, Use::Consume);
                 }
