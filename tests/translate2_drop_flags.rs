@@ -331,6 +331,23 @@ mod tamed {
         log(&t, "end");
     }
 
+    #[tamed]
+    pub fn a_let_whose_value_moves_on_some_paths(t: Trace, code: u32) -> u32 {
+        let conn = Noisy::new("conn", &t);
+        let body = Noisy::new("body", &t);
+        let status: u32 = match code {
+            200 | 204 => {
+                consume(body, &t);
+                code
+            }
+            _ => 500,
+        };
+        let n = if status == 500 { 1 } else { 0 };
+        twait! { tick(&t, "waited", mkevent!()); }
+        conn.touch();
+        status + n
+    }
+
     impl Owner {
         #[tamed]
         pub fn maybe_close(self, t: Trace, c: bool) {
@@ -499,6 +516,22 @@ mod plain {
         }
         log(&t, "waited");
         log(&t, "end");
+    }
+
+    pub fn a_let_whose_value_moves_on_some_paths(t: Trace, code: u32) -> u32 {
+        let conn = Noisy::new("conn", &t);
+        let body = Noisy::new("body", &t);
+        let status: u32 = match code {
+            200 | 204 => {
+                consume(body, &t);
+                code
+            }
+            _ => 500,
+        };
+        let n = if status == 500 { 1 } else { 0 };
+        log(&t, "waited");
+        conn.touch();
+        status + n
     }
 
     impl Owner {
@@ -917,6 +950,27 @@ fn a_fn_once_closure_called_before_a_twait() {
             |t| tamed::calls_a_fn_once_closure(t, c),
             |t| plain::calls_a_fn_once_closure(t, c),
         );
+    }
+}
+
+/// `let status = match .. { .. => { consume(body); 0 } .. };`: the value
+/// goes through a temporary each arm assigns, and the arms that did not
+/// move `body` keep it to its scope's end.
+#[test]
+fn a_let_initialized_by_a_match_that_moves_in_some_arms() {
+    for code in [200, 404] {
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = got.clone();
+        as_plain(
+            move |t| {
+                let ev = tame::Event::from_fn(move |v: Option<u32>| g.borrow_mut().push(v));
+                tamed::a_let_whose_value_moves_on_some_paths(t, code, ev);
+            },
+            |t| {
+                plain::a_let_whose_value_moves_on_some_paths(t, code);
+            },
+        );
+        assert_eq!(*got.borrow(), [Some(if code == 200 { 200 } else { 501 })]);
     }
 }
 

@@ -492,6 +492,9 @@ impl Builder<'_> {
                 return self.let_else_waiting(l, out);
             }
         }
+        if self.promoted_let(&l, out) {
+            return;
+        }
         let mut r = Resolver::new(self);
         r.local_init(&mut l);
         let (fx, jumps, closure_moves) = (r.fx, r.jumps, r.closure_moves);
@@ -833,7 +836,7 @@ fn is_event_type(ty: &syn::Type) -> bool {
     }
 }
 
-fn collect_idents(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
+pub(super) fn collect_idents(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
     match tt {
         proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
         proc_macro2::TokenTree::Group(g) => {

@@ -17,7 +17,7 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::Expr;
+use syn::{Expr, Pat};
 
 use super::macros::{self, has_twait, Which};
 use super::plain::{Resolver, Use};
@@ -152,54 +152,63 @@ impl Builder<'_> {
     /// A block statement that does is parsed as a block of the spine (it
     /// costs no state), so that such an `if` inside it is one of those.
     fn maybe_promoted(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) {
-        let mut plain = Vec::new();
+        if let Err(plain) = self.promoted(e, Dest::Discard, out) {
+            out.push(ir::Stmt::Plain(*plain));
+        }
+    }
+
+    /// `e` (an `if`, `match` or block with no twait) delivered to `dest`
+    /// as a promoted construct, if it moves a variable on some paths only;
+    /// else `e` as ordinary code, parsed once (the caller may drop it:
+    /// nothing it registered stays).
+    fn promoted(
+        &mut self,
+        e: Expr,
+        dest: Dest,
+        out: &mut Vec<ir::Stmt>,
+    ) -> Result<(), Box<ir::Plain>> {
+        let errors = self.errors.snapshot();
         let sites = self.f.slot_sites.len();
-        self.plain_to(e.clone(), Dest::Discard, &mut plain);
-        let moves_some = |p: &ir::Plain, f: &ir::Function| {
-            p.fx.0.iter().any(|&(b, fx)| {
-                let binding = &f.bindings[b];
-                p.moves_on_some_paths(fx)
-                    && binding.kind == ir::BindingKind::User
-                    && !binding.trivial
-            })
-        };
+        let prelude = self.prelude.len();
+        let mut plain = Vec::new();
+        self.plain_to(e.clone(), dest, &mut plain);
         // An event with slots made in the construct registers its slot
         // site as the construct is parsed: it is parsed once, as ordinary
         // code.
         let makes_slots = self.f.slot_sites.len() > sites;
         let plain = match plain.pop() {
-            Some(ir::Stmt::Plain(p))
-                if plain.is_empty() && !makes_slots && moves_some(&p, &self.f) =>
-            {
-                p
-            }
-            Some(other) => {
-                out.extend(plain);
-                out.push(other);
-                return;
-            }
-            None => return,
+            Some(ir::Stmt::Plain(p)) if plain.is_empty() => p,
+            // `plain_to` makes one statement; nothing else reaches here.
+            _ => unreachable!("ordinary code is one statement"),
         };
+        if makes_slots || !self.moves_a_variable_on_some_paths(&plain) {
+            if !makes_slots {
+                // Parsed again by the caller if it does not take `plain`.
+                self.f.slot_sites.truncate(sites);
+                self.prelude.truncate(prelude);
+            }
+            return Err(Box::new(plain));
+        }
         // The same code parsed again: what it reports was reported once.
-        let errors = self.errors.snapshot();
+        let reported = self.errors.snapshot();
         if let Expr::Block(b) = e {
             let scope = self.push_scope();
             let mut stmts = Vec::new();
-            self.stmts(b.block.stmts, Dest::Discard, &mut stmts);
+            self.stmts(b.block.stmts, dest, &mut stmts);
             self.pop_scope();
-            self.errors.restore(errors);
+            self.errors.restore(reported);
             out.push(ir::Stmt::Block(ir::Block { scope, stmts }, None));
-            return;
+            return Ok(());
         }
         self.force_spine = true;
         let mut spine = Vec::new();
         match e {
-            Expr::If(i) => self.if_(i, Dest::Discard, &mut spine),
-            Expr::Match(m) => self.match_(m, Dest::Discard, &mut spine),
+            Expr::If(i) => self.if_(i, dest, &mut spine),
+            Expr::Match(m) => self.match_(m, dest, &mut spine),
             _ => {}
         }
         self.force_spine = false;
-        self.errors.restore(errors);
+        self.errors.restore(reported);
         let promotion = ir::Promotion {
             id: self.f.promotions,
             plain,
@@ -214,11 +223,89 @@ impl Builder<'_> {
                 out.push(ir::Stmt::Match(m));
             }
             _ => {
-                out.push(ir::Stmt::Plain(promotion.plain));
-                return;
+                self.errors.restore(errors);
+                return Err(Box::new(promotion.plain));
             }
         }
         self.f.promotions += 1;
+        Ok(())
+    }
+
+    /// `let x = if/match ..;` with no twait, moving a variable on some
+    /// paths only: `let x; <promoted construct assigning x>` (see
+    /// [`Builder::promoted`]). Returns whether it was that.
+    pub(super) fn promoted_let(&mut self, l: &syn::Local, out: &mut Vec<ir::Stmt>) -> bool {
+        let Some(init) = &l.init else { return false };
+        // One variable, assigned in each branch (`let x: T;` keeps the type
+        // the branches' values coerce to).
+        let (ident, ty) = match &l.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p, None),
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => (p, Some(&*t.ty)),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        // `let n = match n { .. }` reads the `n` it shadows: declared
+        // first, the new one would hide it.
+        let shadows = {
+            let name = ident.ident.to_string();
+            let mut idents = Vec::new();
+            for tt in quote::ToTokens::to_token_stream(&init.expr) {
+                super::collect_idents(tt, &mut idents);
+            }
+            idents.contains(&name)
+        };
+        let promotable = init.diverge.is_none()
+            && matches!(*init.expr, Expr::If(_) | Expr::Match(_))
+            && !has_twait(&init.expr)
+            && !shadows
+            && l.attrs.is_empty();
+        if !promotable || !self.moves_on_some_paths(&init.expr) {
+            return false;
+        }
+        let decl: syn::Stmt = match ty {
+            Some(ty) => syn::parse_quote!(let #ident: #ty;),
+            None => syn::parse_quote!(let #ident;),
+        };
+        let e = (*init.expr).clone();
+        if let syn::Stmt::Local(decl) = decl {
+            self.local(decl, out);
+        }
+        let Some(x) = self.resolve(&ident.ident.to_string()) else {
+            return true;
+        };
+        if let Err(plain) = self.promoted(e, Dest::Assign(x), out) {
+            out.push(ir::Stmt::Plain(*plain));
+        }
+        true
+    }
+
+    /// Whether a statement moves a variable of the user's, worth dropping,
+    /// on some of its paths only.
+    fn moves_a_variable_on_some_paths(&self, p: &ir::Plain) -> bool {
+        p.fx.0.iter().any(|&(b, fx)| {
+            let binding = &self.f.bindings[b];
+            p.moves_on_some_paths(fx) && binding.kind == ir::BindingKind::User && !binding.trivial
+        })
+    }
+
+    /// Whether `e` (ordinary code) moves a variable of the function on some
+    /// of its paths only; nothing of this look stays.
+    fn moves_on_some_paths(&mut self, e: &Expr) -> bool {
+        let errors = self.errors.snapshot();
+        let (sites, prelude) = (self.f.slot_sites.len(), self.prelude.len());
+        let mut plain = Vec::new();
+        self.plain_to(e.clone(), Dest::Discard, &mut plain);
+        let moves = plain.iter().any(|s| match s {
+            ir::Stmt::Plain(p) => self.moves_a_variable_on_some_paths(p),
+            _ => false,
+        });
+        let makes_slots = self.f.slot_sites.len() > sites;
+        self.errors.restore(errors);
+        self.f.slot_sites.truncate(sites);
+        self.prelude.truncate(prelude);
+        moves && !makes_slots
     }
 
     /// `break`/`continue` (with a value) as a statement of the spine.
