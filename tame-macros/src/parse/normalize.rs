@@ -159,15 +159,15 @@ impl Builder<'_> {
 
     /// `e` (an `if`, `match` or block with no twait) delivered to `dest`
     /// as a promoted construct, if it moves a variable on some paths only;
-    /// else `e` as ordinary code, parsed once (the caller may drop it:
-    /// nothing it registered stays).
+    /// else `e` as ordinary code, which the caller must use if it made an
+    /// event with slots (their sites stay registered); otherwise nothing
+    /// its parse registered stays, and the caller may parse it anew.
     fn promoted(
         &mut self,
         e: Expr,
         dest: Dest,
         out: &mut Vec<ir::Stmt>,
     ) -> Result<(), Box<ir::Plain>> {
-        let errors = self.errors.snapshot();
         let sites = self.f.slot_sites.len();
         let prelude = self.prelude.len();
         let mut plain = Vec::new();
@@ -222,10 +222,7 @@ impl Builder<'_> {
                 m.promoted = Some(promotion);
                 out.push(ir::Stmt::Match(m));
             }
-            _ => {
-                self.errors.restore(errors);
-                return Err(Box::new(promotion.plain));
-            }
+            _ => return Err(Box::new(promotion.plain)),
         }
         self.f.promotions += 1;
         Ok(())
@@ -269,12 +266,17 @@ impl Builder<'_> {
             None => syn::parse_quote!(let #ident;),
         };
         let e = (*init.expr).clone();
+        let declared = out.len();
         if let syn::Stmt::Local(decl) = decl {
             self.local(decl, out);
         }
-        let Some(x) = self.resolve(&ident.ident.to_string()) else {
-            return true;
-        };
+        let x = out[declared..]
+            .iter()
+            .find_map(|s| match s {
+                ir::Stmt::Plain(p) => p.defs.first().copied(),
+                _ => None,
+            })
+            .expect("`let x;` declares `x`");
         if let Err(plain) = self.promoted(e, Dest::Assign(x), out) {
             out.push(ir::Stmt::Plain(*plain));
         }
