@@ -19,15 +19,19 @@
 //! A binding moved on some paths to a state and not on others is kept as
 //! an `Option` (a *flag*): each jump to the state packs `Some(x)` or
 //! `None`, as the moves on its own path say, so that the value is dropped
-//! at its scope's end exactly when Rust would drop it. Where a jump cannot
-//! tell (the move sits inside a branch of ordinary code) the binding is
-//! not kept: it is dropped when its arm ends, at the twait.
+//! at its scope's end exactly when Rust would drop it. An arm that names
+//! the binding (it can only assign it again) unpacks the flag into the
+//! binding, whose own Rust drop flag takes over; what it packs then is
+//! the binding where assigned. Where a jump cannot tell (the move sits
+//! inside a branch of ordinary code) the binding is not kept: it is
+//! dropped when its arm ends, at the twait. `ir::Promotion` is how the
+//! translator avoids that case for `if`/`match` statements.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::errors::Errors;
 use quote::ToTokens;
 
+use crate::errors::Errors;
 use crate::ir::{
     BindingId, BindingKind, Effect, Effects, Function, LoopHead, Plain, TempKind, WaitKind,
 };

@@ -29,6 +29,11 @@
 //! declaration order, as Rust drops locals; the variant declares them in
 //! reverse, so that a state dropped whole (a cancelled function's, or one
 //! torn down with its thread) drops them in that order too.
+//!
+//! A binding a state keeps as a flag (moved on some paths to it: see
+//! `analyze`) has a field of its own, `x_if_kept: Option<_>`, rebound where
+//! `x` was declared as a local the user cannot name; a jump packs the flag
+//! it holds, or `Some(x)` / `None` as the analysis says for that jump.
 
 use std::collections::HashSet;
 
