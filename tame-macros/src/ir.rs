@@ -248,8 +248,11 @@ pub struct Match {
 /// the construct with the value (`Some`) or without it (`None`), and the
 /// states after carry an `Option` for it. When that buys nothing (no twait
 /// follows while the value could be there) or would make the state after
-/// it keep what no twait keeps (a borrow used only before the next twait),
-/// the construct stays the ordinary statement `plain`.
+/// it keep what no twait keeps and might borrow (a reference or a local
+/// used only before the next twait), the construct stays the ordinary
+/// statement `plain` (see `analyze::useless_promotions`). A
+/// `let x = if/match ..;` is promoted as `let x;` and a construct that
+/// assigns `x` in each branch.
 pub struct Promotion {
     /// Numbers the function's promotions (`lower`'s `demoted` set).
     pub id: usize,
