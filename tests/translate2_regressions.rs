@@ -324,3 +324,51 @@ fn a_computed_place_borrowed_before_a_twait_is_indexed_once_and_stays_a_place() 
         assert_eq!(*log.borrow(), ["row", "wait"]);
     });
 }
+
+// ---- `.into()` and `#[cfg]`-removed assignments before a twait
+
+/// `name.into()` takes `name` by value (`Into::into(self)`): the shadowing
+/// `name` is a new value and the old one is gone (this was rustc's "use of
+/// moved value" at the twait).
+#[tamed]
+fn greeting(name: impl Into<String> + 'static) -> String {
+    let name: String = name.into();
+    twait! { tame::asap(mkevent!()); }
+    format!("hello {name}")
+}
+
+#[test]
+fn into_moves_its_receiver() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| greeting("ann", ev)),
+            Some("hello ann".to_string())
+        );
+    });
+}
+
+/// An assignment that `#[cfg]` may compile out happens on some builds
+/// only: the parameter keeps its value where it is compiled out (this was
+/// "used binding isn't initialized" at the twait). (`x`'s `mut` is unused
+/// in this build, as in a plain function.)
+#[allow(unused_mut)]
+#[tamed]
+fn cfg_assigned(mut x: u32, mut y: u32) -> (u32, u32) {
+    #[cfg(any())]
+    {
+        x = 5;
+    }
+    #[cfg(all())]
+    {
+        y = 7;
+    }
+    twait! { tame::asap(mkevent!()); }
+    (x, y)
+}
+
+#[test]
+fn an_assignment_cfg_compiles_out_leaves_the_value() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| cfg_assigned(1, 2, ev)), Some((1, 7)));
+    });
+}

@@ -33,9 +33,11 @@ impl Builder<'_> {
             return;
         }
         if !has_twait(&e) {
+            // (With attributes, `#[cfg]` say, it stays as written.)
             let unlabeled_block = matches!(&e, Expr::Block(b) if b.label.is_none());
             if dest == Dest::Discard
                 && (unlabeled_block || matches!(e, Expr::If(_) | Expr::Match(_)))
+                && syntax::expr_attrs(&e).is_empty()
             {
                 return self.maybe_promoted(e, out);
             }
@@ -255,6 +257,7 @@ impl Builder<'_> {
         };
         let promotable = init.diverge.is_none()
             && matches!(*init.expr, Expr::If(_) | Expr::Match(_))
+            && syntax::expr_attrs(&init.expr).is_empty()
             && !has_twait(&init.expr)
             && !shadows
             && l.attrs.is_empty();

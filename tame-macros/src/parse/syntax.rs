@@ -209,8 +209,38 @@ pub fn consumes_receiver(method: &str) -> bool {
         "for_each",
         "join",
         "leak",
+        // `Into::into` takes `self`, whatever the type.
+        "into",
     ];
     BY_VALUE.contains(&method) || method.starts_with("into_")
+}
+
+/// The attributes written on an expression (`#[cfg(..)] { .. }`), for the
+/// kinds of expression that carry them as statements.
+pub fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
+    match e {
+        Expr::Assign(x) => &x.attrs,
+        Expr::Binary(x) => &x.attrs,
+        Expr::Block(x) => &x.attrs,
+        Expr::Call(x) => &x.attrs,
+        Expr::ForLoop(x) => &x.attrs,
+        Expr::If(x) => &x.attrs,
+        Expr::Loop(x) => &x.attrs,
+        Expr::Macro(x) => &x.attrs,
+        Expr::Match(x) => &x.attrs,
+        Expr::MethodCall(x) => &x.attrs,
+        Expr::Paren(x) => &x.attrs,
+        Expr::Unsafe(x) => &x.attrs,
+        Expr::While(x) => &x.attrs,
+        _ => &[],
+    }
+}
+
+/// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
+pub fn may_be_compiled_out(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
 }
 
 /// Macros whose arguments are only formatted or compared (borrowed): a

@@ -313,6 +313,10 @@ impl TcpStream {
     ///
     /// `Ok(0)` means the peer shut down its side. Reuse a buffer with
     /// `buf.clear()`, which keeps its capacity (and so reads at once).
+    /// Unlike `std::io::Read::read`, it does not write over what `buf`
+    /// holds: the bytes read are `buf[old_len..]`, so a zero-filled
+    /// `vec![0; 512]` reads after its 512 zeros (use
+    /// `Vec::with_capacity(512)`).
     ///
     /// # Errors
     ///

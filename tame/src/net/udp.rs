@@ -238,7 +238,9 @@ impl UdpSocket {
     }
 
     /// Receives one datagram into the spare capacity of `buf` (appending)
-    /// and gives `buf` back through `ev` with its length and source.
+    /// and gives `buf` back through `ev` with its length and source. What
+    /// `buf` held stays: the datagram is `buf[old_len..]`, so start from
+    /// `Vec::with_capacity(n)` or a cleared buffer, not `vec![0; n]`.
     ///
     /// # Errors
     ///
