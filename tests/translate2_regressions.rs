@@ -354,11 +354,11 @@ fn into_moves_its_receiver() {
 #[allow(unused_mut)]
 #[tamed]
 fn cfg_assigned(mut x: u32, mut y: u32) -> (u32, u32) {
-    #[cfg(any())]
+    #[cfg(not(test))]
     {
         x = 5;
     }
-    #[cfg(all())]
+    #[cfg(test)]
     {
         y = 7;
     }
