@@ -408,11 +408,27 @@ impl<'ir> Lowerer<'ir> {
             }
         }
         let mut p = path.to_vec();
-        let span = Span::call_site();
+        // The construct's head: where rustc reports a value the join
+        // cannot take (moved in one branch and kept whole in the state).
+        let span = path.last().map_or(Span::call_site(), |pos| {
+            self.head_span(&pos.block.stmts[pos.index])
+        });
         if let Some(last) = p.last_mut() {
             last.index += 1;
         }
         self.state_at(p, StateKind::Join, span)
+    }
+
+    /// Where a construct of the spine begins, for messages.
+    fn head_span(&self, s: &Stmt) -> Span {
+        use syn::spanned::Spanned;
+        match s {
+            Stmt::If(i) => i.cond.span(),
+            Stmt::Match(m) => m.scrutinee.span(),
+            Stmt::Loop(lp) => self.f.loops[lp.id].span,
+            Stmt::Block(_, Some(id)) => self.f.loops[*id].span,
+            _ => Span::call_site(),
+        }
     }
 
     fn head_of(&mut self, lp: &'ir ir::Loop, path: &[Pos<'ir>]) -> StateId {
