@@ -251,9 +251,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
         // Code `#[cfg]` may remove happens on some builds only: what it
         // assigns or moves, it may not.
         if syntax::may_be_compiled_out(syntax::expr_attrs(e)) {
-            let mut attrs = std::mem::take(expr_attrs_mut(e));
+            // Set aside while the expression is walked (or this would
+            // come back here).
+            let attrs = syntax::expr_attrs_mut(e).map(std::mem::take);
             self.conditional(|r| r.expr(e, u));
-            std::mem::swap(expr_attrs_mut(e), &mut attrs);
+            if let (Some(slot), Some(attrs)) = (syntax::expr_attrs_mut(e), attrs) {
+                *slot = attrs;
+            }
             return;
         }
         match e {
@@ -983,25 +987,5 @@ pub fn as_jump_marker(e: &Expr) -> Option<usize> {
                 .ok()
         }
         _ => None,
-    }
-}
-
-/// [`syntax::expr_attrs`], to set aside while the expression is walked.
-fn expr_attrs_mut(e: &mut Expr) -> &mut Vec<syn::Attribute> {
-    match e {
-        Expr::Assign(x) => &mut x.attrs,
-        Expr::Binary(x) => &mut x.attrs,
-        Expr::Block(x) => &mut x.attrs,
-        Expr::Call(x) => &mut x.attrs,
-        Expr::ForLoop(x) => &mut x.attrs,
-        Expr::If(x) => &mut x.attrs,
-        Expr::Loop(x) => &mut x.attrs,
-        Expr::Macro(x) => &mut x.attrs,
-        Expr::Match(x) => &mut x.attrs,
-        Expr::MethodCall(x) => &mut x.attrs,
-        Expr::Paren(x) => &mut x.attrs,
-        Expr::Unsafe(x) => &mut x.attrs,
-        Expr::While(x) => &mut x.attrs,
-        _ => unreachable!("only called where `syntax::expr_attrs` found attributes"),
     }
 }

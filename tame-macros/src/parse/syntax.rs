@@ -215,25 +215,39 @@ pub fn consumes_receiver(method: &str) -> bool {
     BY_VALUE.contains(&method) || method.starts_with("into_")
 }
 
-/// The attributes written on an expression (`#[cfg(..)] { .. }`), for the
-/// kinds of expression that carry them as statements.
+/// `$body` with `$x` bound to the expression's node, for the kinds of
+/// expression that carry attributes as statements (`#[cfg(..)] { .. }`);
+/// `$none` for the others. One list for [`expr_attrs`] and
+/// [`expr_attrs_mut`].
+macro_rules! with_attr_node {
+    ($e:expr, $x:ident => $body:expr, $none:expr) => {
+        match $e {
+            Expr::Assign($x) => $body,
+            Expr::Binary($x) => $body,
+            Expr::Block($x) => $body,
+            Expr::Call($x) => $body,
+            Expr::ForLoop($x) => $body,
+            Expr::If($x) => $body,
+            Expr::Loop($x) => $body,
+            Expr::Macro($x) => $body,
+            Expr::Match($x) => $body,
+            Expr::MethodCall($x) => $body,
+            Expr::Paren($x) => $body,
+            Expr::Unsafe($x) => $body,
+            Expr::While($x) => $body,
+            _ => $none,
+        }
+    };
+}
+
+/// The attributes written on an expression (`#[cfg(..)] { .. }`).
 pub fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
-    match e {
-        Expr::Assign(x) => &x.attrs,
-        Expr::Binary(x) => &x.attrs,
-        Expr::Block(x) => &x.attrs,
-        Expr::Call(x) => &x.attrs,
-        Expr::ForLoop(x) => &x.attrs,
-        Expr::If(x) => &x.attrs,
-        Expr::Loop(x) => &x.attrs,
-        Expr::Macro(x) => &x.attrs,
-        Expr::Match(x) => &x.attrs,
-        Expr::MethodCall(x) => &x.attrs,
-        Expr::Paren(x) => &x.attrs,
-        Expr::Unsafe(x) => &x.attrs,
-        Expr::While(x) => &x.attrs,
-        _ => &[],
-    }
+    with_attr_node!(e, x => &x.attrs[..], &[])
+}
+
+/// [`expr_attrs`], to change (`None`: the expression carries none).
+pub fn expr_attrs_mut(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
+    with_attr_node!(e, x => Some(&mut x.attrs), None)
 }
 
 /// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
