@@ -372,3 +372,32 @@ fn an_assignment_cfg_compiles_out_leaves_the_value() {
         assert_eq!(result_of(|ev| cfg_assigned(1, 2, ev)), Some((1, 7)));
     });
 }
+
+// ---- names that start with an uppercase letter
+
+/// A `let`, a `for` and a parameter pattern cannot fail to match, so every
+/// name in them is a variable, whatever its case (this was "cannot find
+/// value `N`" when the variable was kept across a twait: the name was
+/// taken for a constant). rustc's `non_snake_case` still has its say.
+#[allow(non_snake_case)]
+#[tamed]
+fn uppercase_names((A, b): (u32, u32), v: Vec<u32>) -> u32 {
+    let N = 3u32;
+    let mut Total = 0;
+    for Item in v {
+        twait! { tame::asap(mkevent!()); }
+        Total += Item;
+    }
+    twait! { tame::asap(mkevent!()); }
+    N * 100 + A * 10 + b + Total
+}
+
+#[test]
+fn uppercase_names_in_irrefutable_patterns_are_variables() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| uppercase_names((1, 2), vec![4, 5], ev)),
+            Some(300 + 10 + 2 + 9)
+        );
+    });
+}

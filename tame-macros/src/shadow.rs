@@ -357,7 +357,7 @@ impl VisitMut for Shadow<'_> {
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         visit_mut::visit_local_mut(self, l);
         let uninit = l.init.is_none();
-        for b in syntax::pattern_bindings(&l.pat) {
+        for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
             if let Some(scope) = self.scopes.last_mut() {
                 scope.push((b.ident.to_string(), uninit));
             }
@@ -522,7 +522,7 @@ pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
                 m |= mentions(t.ty.to_token_stream());
             }
             if m {
-                for b in syntax::pattern_bindings(&l.pat) {
+                for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
                     self.0.insert(b.ident.to_string());
                 }
             }
@@ -541,7 +541,7 @@ pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
     for input in &f.sig.inputs {
         if let syn::FnArg::Typed(t) = input {
             if mentions(t.ty.to_token_stream()) {
-                for b in syntax::pattern_bindings(&t.pat) {
+                for b in syntax::pattern_bindings(&t.pat, syntax::PatPlace::Irrefutable) {
                     scan.0.insert(b.ident.to_string());
                 }
             }

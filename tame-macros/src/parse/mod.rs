@@ -215,6 +215,7 @@ impl Builder<'_> {
     fn declare_pat(
         &mut self,
         pat: &mut Pat,
+        place: syntax::PatPlace,
         init: Option<&Expr>,
         ty: Option<&syn::Type>,
         borrow_why: Option<String>,
@@ -255,6 +256,7 @@ impl Builder<'_> {
             trivial: (single && trivial) || from_borrow,
             borrow,
             rendezvous: single && rendezvous,
+            place,
         };
         syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
         ids
@@ -509,7 +511,8 @@ impl Builder<'_> {
         // later uses resolve to whichever binding exists.
         let cfg = l.attrs.iter().any(|a| a.path().is_ident("cfg"));
         self.scope.keep_names = cfg;
-        let defs = self.declare_pat(&mut l.pat, init.as_ref(), None, None);
+        let place = syntax::local_place(&l);
+        let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
         self.scope.keep_names = false;
         if let [d] = defs[..] {
             let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
@@ -899,7 +902,7 @@ struct Unbind;
 impl syn::visit_mut::VisitMut for Unbind {
     fn visit_pat_mut(&mut self, p: &mut Pat) {
         if let Pat::Ident(pi) = p {
-            if !syntax::looks_constant(pi) {
+            if !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
                 *p = match pi.subpat.take() {
                     Some((_, sub)) => *sub,
                     None => Pat::Wild(syn::PatWild {
@@ -925,6 +928,7 @@ struct DeclarePat<'a, 'b> {
     trivial: bool,
     borrow: Option<String>,
     rendezvous: bool,
+    place: syntax::PatPlace,
 }
 
 impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
@@ -932,7 +936,7 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
         if let Some((_, sub)) = &mut p.subpat {
             self.visit_pat_mut(sub);
         }
-        if syntax::looks_constant(p) {
+        if syntax::looks_constant(p, self.place) {
             return;
         }
         let borrow = if p.by_ref.is_some() {

@@ -504,7 +504,7 @@ impl Builder<'_> {
         let mut fx = r.fx;
         // `if let P = x` moves `x` (by value) when it matches: in `then`.
         let bound_from = match &cond {
-            Expr::Let(l) if syntax::binds_by_value(&l.pat) => syntax::as_ident(&l.expr)
+            Expr::Let(l) if syntax::binds_by_value(&l.pat, syntax::PatPlace::Refutable) => syntax::as_ident(&l.expr)
                 .and_then(|i| self.resolve(&i.to_string()))
                 .inspect(|&b| moved_by_arms(&mut fx, b)),
             _ => None,
@@ -512,7 +512,7 @@ impl Builder<'_> {
         let defs = match &mut cond {
             Expr::Let(l) => {
                 let init = (*l.expr).clone();
-                self.declare_pat(&mut l.pat, Some(&init), None, None)
+                self.declare_pat(&mut l.pat, syntax::PatPlace::Refutable, Some(&init), None, None)
             }
             _ => Vec::new(),
         };
@@ -574,7 +574,10 @@ impl Builder<'_> {
             self.value(e, dest, out);
             return;
         }
-        let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
+        let moves = m
+            .arms
+            .iter()
+            .any(|a| syntax::binds_by_value(&a.pat, syntax::PatPlace::Refutable));
         let mut r = Resolver::new(self);
         r.expr(&mut scrutinee, if moves { Use::Consume } else { Use::Read });
         let mut fx = r.fx;
@@ -590,7 +593,13 @@ impl Builder<'_> {
         for arm in m.arms {
             let scope = self.push_scope();
             let mut pat = arm.pat;
-            let defs = self.declare_pat(&mut pat, None, None, borrowed.clone());
+            let defs = self.declare_pat(
+                &mut pat,
+                syntax::PatPlace::Refutable,
+                None,
+                None,
+                borrowed.clone(),
+            );
             let guard = arm.guard.map(|(_, g)| {
                 let mut g = *g;
                 if has_twait(&g) {
@@ -608,7 +617,7 @@ impl Builder<'_> {
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
             arms.push(ir::Arm {
-                bound_from: bound_from.filter(|_| syntax::binds_by_value(&pat)),
+                bound_from: bound_from.filter(|_| syntax::binds_by_value(&pat, syntax::PatPlace::Refutable)),
                 pat,
                 guard,
                 defs,
@@ -726,7 +735,7 @@ impl Builder<'_> {
                     let defs = match &mut cond {
                         Expr::Let(l) => {
                             let init = (*l.expr).clone();
-                            b.declare_pat(&mut l.pat, Some(&init), None, None)
+                            b.declare_pat(&mut l.pat, syntax::PatPlace::Refutable, Some(&init), None, None)
                         }
                         _ => Vec::new(),
                     };
@@ -773,7 +782,7 @@ impl Builder<'_> {
             None,
             |b, _| {
                 let mut pat = pat;
-                let defs = b.declare_pat(&mut pat, None, None, None);
+                let defs = b.declare_pat(&mut pat, syntax::PatPlace::Irrefutable, None, None, None);
                 Some(LoopHead::For { iter, pat, defs })
             },
             f.body.stmts,

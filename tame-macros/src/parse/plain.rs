@@ -25,7 +25,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Stmt, Token};
 
 use super::macros::{self, Which};
-use super::syntax::{self, pattern_bindings};
+use super::syntax::{self, pattern_bindings, PatPlace, PatPlace::Irrefutable, PatPlace::Refutable};
 use super::Builder;
 use crate::ir::{BindingId, Effect, Effects, JumpInfo};
 
@@ -83,8 +83,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
         self.hidden.iter().any(|s| s.iter().any(|n| n == name))
     }
 
-    fn hide_pat(&mut self, pat: &syn::Pat) {
-        let names: Vec<String> = pattern_bindings(pat)
+    fn hide_pat(&mut self, pat: &syn::Pat, place: PatPlace) {
+        let names: Vec<String> = pattern_bindings(pat, place)
             .iter()
             .map(|p| p.ident.to_string())
             .collect();
@@ -214,7 +214,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         match s {
             Stmt::Local(l) => {
                 self.local_init(l);
-                self.hide_pat(&l.pat);
+                self.hide_pat(&l.pat, syntax::local_place(l));
             }
             Stmt::Expr(e, semi) => {
                 let u = if semi.is_some() {
@@ -235,8 +235,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     /// The initializer (and `else`) of a `let`; its pattern is the caller's.
     pub fn local_init(&mut self, l: &mut syn::Local) {
+        let place = syntax::local_place(l);
         if let Some(init) = &mut l.init {
-            let by_value = syntax::binds_by_value(&l.pat);
+            let by_value = syntax::binds_by_value(&l.pat, place);
             let u = if by_value { Use::Consume } else { Use::Read };
             self.expr(&mut init.expr, u);
             if let Some((_, diverge)) = &mut init.diverge {
@@ -371,8 +372,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
             }
             Expr::Match(m) => {
-                let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat));
-                let all_move = m.arms.iter().all(|a| syntax::binds_by_value(&a.pat));
+                let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat, Refutable));
+                let all_move = m.arms.iter().all(|a| syntax::binds_by_value(&a.pat, Refutable));
                 if !moves {
                     self.expr(&mut m.expr, Use::Read);
                 } else if !all_move && syntax::as_ident(&m.expr).is_some() {
@@ -386,7 +387,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     let start = self.fx.0.len();
                     let w = self.branch(|r| {
                         r.scoped(|r| {
-                            r.hide_pat(&arm.pat);
+                            r.hide_pat(&arm.pat, Refutable);
                             if let Some((_, g)) = &mut arm.guard {
                                 r.expr(g, Use::Read);
                             }
@@ -403,14 +404,14 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Let(l) => {
                 // Inside a condition: the caller scopes the bindings. A
                 // variable matched by value is moved only if it matches.
-                if !syntax::binds_by_value(&l.pat) {
+                if !syntax::binds_by_value(&l.pat, Refutable) {
                     self.expr(&mut l.expr, Use::Read);
                 } else if syntax::as_ident(&l.expr).is_some() {
                     self.conditional(|r| r.expr(&mut l.expr, Use::Consume));
                 } else {
                     self.expr(&mut l.expr, Use::Consume);
                 }
-                self.hide_pat(&l.pat);
+                self.hide_pat(&l.pat, Refutable);
             }
             Expr::Loop(l) => {
                 let label = l.label.as_ref().map(|l| l.name.ident.to_string());
@@ -435,7 +436,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.inner_loops.push((label, true));
                 self.conditional(|r| {
                     r.scoped(|r| {
-                        r.hide_pat(&f.pat);
+                        r.hide_pat(&f.pat, Irrefutable);
                         r.block(&mut f.body, Use::Read);
                     })
                 });
@@ -566,7 +567,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         self.conditional(|r| {
             r.scoped(|r| {
                 for p in &c.inputs {
-                    r.hide_pat(p);
+                    r.hide_pat(p, Irrefutable);
                 }
                 let saved = std::mem::take(&mut r.inner_loops);
                 r.expr(&mut c.body, Use::Consume);

@@ -17,14 +17,36 @@ pub struct PatBinding {
     pub by_ref: bool,
 }
 
-/// The variables a pattern binds, in order. An identifier pattern that
-/// starts with an uppercase letter and has no `mut`/`ref`/`@` is taken as a
-/// constant or unit variant (`None`, `MAX`), as rustc's naming lints assume.
-pub fn pattern_bindings(pat: &Pat) -> Vec<PatBinding> {
-    struct Collect(Vec<PatBinding>);
+/// Where a pattern stands: whether it can fail to match.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PatPlace {
+    /// A `let` without `else`, a `for`, a parameter, a closure's parameter:
+    /// every identifier in it is a new binding, whatever its case (rustc
+    /// only warns about `let N = 3;`).
+    Irrefutable,
+    /// A `match` arm, `if let`, `while let`, `let .. else`: an identifier
+    /// may also name a constant or a unit variant.
+    Refutable,
+}
+
+/// The place of a `let`'s pattern.
+pub fn local_place(l: &syn::Local) -> PatPlace {
+    if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) {
+        PatPlace::Refutable
+    } else {
+        PatPlace::Irrefutable
+    }
+}
+
+/// The variables a pattern binds, in order. In a refutable place, an
+/// identifier pattern that starts with an uppercase letter and has no
+/// `mut`/`ref`/`@` is taken as a constant or unit variant (`None`, `MAX`),
+/// as rustc's naming lints assume.
+pub fn pattern_bindings(pat: &Pat, place: PatPlace) -> Vec<PatBinding> {
+    struct Collect(Vec<PatBinding>, PatPlace);
     impl<'ast> Visit<'ast> for Collect {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            if !looks_constant(p) {
+            if !looks_constant(p, self.1) {
                 self.0.push(PatBinding {
                     ident: p.ident.clone(),
                     by_ref: p.by_ref.is_some(),
@@ -37,13 +59,16 @@ pub fn pattern_bindings(pat: &Pat) -> Vec<PatBinding> {
         // Paths and expressions inside patterns (`Some`, ranges) bind nothing.
         fn visit_expr(&mut self, _: &'ast Expr) {}
     }
-    let mut c = Collect(Vec::new());
+    let mut c = Collect(Vec::new(), place);
     c.visit_pat(pat);
     c.0
 }
 
-pub fn looks_constant(p: &syn::PatIdent) -> bool {
-    p.ident.to_string().starts_with(|c: char| c.is_uppercase())
+/// Whether an identifier pattern names a constant rather than binding a
+/// variable (see [`pattern_bindings`]).
+pub fn looks_constant(p: &syn::PatIdent, place: PatPlace) -> bool {
+    place == PatPlace::Refutable
+        && p.ident.to_string().starts_with(|c: char| c.is_uppercase())
         && p.mutability.is_none()
         && p.by_ref.is_none()
         && p.subpat.is_none()
@@ -51,8 +76,8 @@ pub fn looks_constant(p: &syn::PatIdent) -> bool {
 
 /// Whether a pattern binds something by value (so matching a variable
 /// against it may move out of the variable).
-pub fn binds_by_value(pat: &Pat) -> bool {
-    pattern_bindings(pat).iter().any(|b| !b.by_ref)
+pub fn binds_by_value(pat: &Pat, place: PatPlace) -> bool {
+    pattern_bindings(pat, place).iter().any(|b| !b.by_ref)
 }
 
 /// The type of a pattern with a type ascription (`let v: u32`).
