@@ -4,6 +4,9 @@
 //! checking this file.
 
 #![deny(warnings)]
+// Pedantic, but a guard named `_guard` is common: the machine's own moves of
+// it must not count as uses.
+#![warn(clippy::used_underscore_binding)]
 
 use std::cell::RefCell;
 use std::io::{self, Write as _};
@@ -350,8 +353,9 @@ fn into_moves_its_receiver() {
 /// An assignment that `#[cfg]` may compile out happens on some builds
 /// only: the parameter keeps its value where it is compiled out (this was
 /// "used binding isn't initialized" at the twait). (`x`'s `mut` is unused
-/// in this build, as in a plain function.)
-#[allow(unused_mut)]
+/// in this build, and `y`'s value passed in never read, as in a plain
+/// function.)
+#[allow(unused_mut, unused_assignments)]
 #[tamed]
 fn cfg_assigned(mut x: u32, mut y: u32) -> (u32, u32) {
     #[cfg(not(test))]
@@ -399,5 +403,45 @@ fn uppercase_names_in_irrefutable_patterns_are_variables() {
             result_of(|ev| uppercase_names((1, 2), vec![4, 5], ev)),
             Some(300 + 10 + 2 + 9)
         );
+    });
+}
+
+// ---- `_`-named variables kept across a twait
+
+/// A guard named `_guard`, a parameter `_unused` and a slot `_late` are
+/// only held, passed and filled: under `clippy::used_underscore_binding`
+/// the function is as clean as its plain twin (the machine packed them
+/// into its state and drew the lint).
+#[tamed]
+fn underscore_names(_unused: String, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let _guard = Noisy("guard", log.clone());
+    let mut _late = 0u32;
+    twait! { tame::asap(mkevent!()); }
+    twait! { give(7, mkevent!(_late)); }
+    log.borrow_mut().push("body end");
+    1
+}
+
+struct Noisy(&'static str, Rc<RefCell<Vec<&'static str>>>);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+fn give(v: u32, ev: Event<u32>) {
+    ev.trigger(v);
+}
+
+#[test]
+fn underscore_names_are_held_to_their_scope_end() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(
+            result_of(|ev| underscore_names(String::new(), log.clone(), ev)),
+            Some(1)
+        );
+        assert_eq!(*log.borrow(), ["body end", "guard"]);
     });
 }

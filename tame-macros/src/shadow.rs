@@ -108,7 +108,12 @@ impl Shadow<'_> {
         if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
             quote_spanned!(place.span()=> #place = #value;)
         } else {
-            quote_spanned!(place.span()=> ::tame::__private::shadow_store(&mut #place, #value);)
+            // The store stands for an assignment (`_x = v`), which is no
+            // use of an `_x` for clippy.
+            quote_spanned!(place.span()=>
+                #[allow(clippy::used_underscore_binding)]
+                ::tame::__private::shadow_store(&mut #place, #value);
+            )
         }
     }
 
@@ -381,7 +386,12 @@ impl VisitMut for Shadow<'_> {
                 }
             };
             if let Some(e) = new {
-                *s = Stmt::Expr(e, m.semi_token.or(Some(Default::default())));
+                // A semicolon of the user's span, so that rustc's span of
+                // the statement (in "unreachable statement") is the user's.
+                let semi = m
+                    .semi_token
+                    .unwrap_or_else(|| syn::Token![;](m.mac.delimiter.span().close()));
+                *s = Stmt::Expr(e, Some(semi));
             }
             return;
         }

@@ -97,21 +97,28 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             #lint_shadow
             #enum_def
             #sites
+            // A parameter named `_x` is moved into the state: a use of it
+            // that is ours, not the user's.
+            #[allow(clippy::used_underscore_binding)]
             let mut #var = #initial;
             #done_holder
             // The lint shadow above reports what rustc and clippy say about
-            // the body as written; these lints would only repeat it, or
-            // misfire on the machine's rearrangement of it (a variable
-            // declared again in a state where it is assigned later; the
+            // the body as written; here their lints would only repeat it,
+            // or misfire on the machine's rearrangement of it: a variable
+            // declared again in a state where it is assigned later, or not
+            // kept where it is given a new value (`unused_variables`); the
             // tail value of a branch of a discarded `if`/`match`, which
-            // becomes a statement of its own).
+            // becomes a statement of its own; a `_guard` packed into the
+            // state (`used_underscore_binding`); a `match` that ends in a
+            // `break` of the machine's, which clippy would rewrite as a
+            // `let .. else` with our tokens in it. rustc drops a
+            // diagnostic identical to one it already gave, but not one the
+            // machine words differently.
             #[allow(
-                unused_mut,
-                unused_assignments,
-                unused_must_use,
-                unreachable_code,
-                unused_labels,
-                clippy::needless_late_init
+                unused,
+                clippy::all,
+                clippy::pedantic,
+                clippy::nursery
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
@@ -145,6 +152,12 @@ impl Signature {
                 }
                 let simple =
                     matches!(&*t.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none());
+                if let (true, Pat::Ident(p)) = (simple, &mut *t.pat) {
+                    // The parameter itself only moves into the state; the
+                    // lint shadow's copy of it is the one the body mutates
+                    // (and where rustc judges the `mut`).
+                    p.mutability = None;
+                }
                 if !simple {
                     let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
                     patterns.push(((*t.pat).clone(), (*t.ty).clone(), arg.clone()));
@@ -227,6 +240,21 @@ fn lint_shadow(
         .patterns
         .iter()
         .map(|(pat, ty, arg)| quote!(let #pat: #ty = #arg;));
+    // Each parameter bound again inside the closure, as the function's own
+    // parameter is in a plain function: one the body never uses is
+    // reported there, at the parameter's name (the machine moves every
+    // parameter that needs a drop into its state, a use that is ours).
+    let params = f.sig.inputs.iter().filter_map(|a| match a {
+        syn::FnArg::Typed(t) => match &*t.pat {
+            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                let (m, ident) = (&p.mutability, &p.ident);
+                // Passing `_x` on is no use of it.
+                Some(quote!(#[allow(clippy::used_underscore_binding)] let #m #ident = #ident;))
+            }
+            _ => None,
+        },
+        syn::FnArg::Receiver(_) => None,
+    });
     let ret = match &f.sig.output {
         ReturnType::Type(_, ty) => quote!(-> #ty),
         ReturnType::Default => TokenStream::new(),
@@ -237,6 +265,7 @@ fn lint_shadow(
             #(#paths!(@used);)*
             #allow
             let _ = || #ret {
+                #(#params)*
                 #(#patterns)*
                 #body
             };

@@ -504,15 +504,23 @@ impl Builder<'_> {
         let mut fx = r.fx;
         // `if let P = x` moves `x` (by value) when it matches: in `then`.
         let bound_from = match &cond {
-            Expr::Let(l) if syntax::binds_by_value(&l.pat, syntax::PatPlace::Refutable) => syntax::as_ident(&l.expr)
-                .and_then(|i| self.resolve(&i.to_string()))
-                .inspect(|&b| moved_by_arms(&mut fx, b)),
+            Expr::Let(l) if syntax::binds_by_value(&l.pat, syntax::PatPlace::Refutable) => {
+                syntax::as_ident(&l.expr)
+                    .and_then(|i| self.resolve(&i.to_string()))
+                    .inspect(|&b| moved_by_arms(&mut fx, b))
+            }
             _ => None,
         };
         let defs = match &mut cond {
             Expr::Let(l) => {
                 let init = (*l.expr).clone();
-                self.declare_pat(&mut l.pat, syntax::PatPlace::Refutable, Some(&init), None, None)
+                self.declare_pat(
+                    &mut l.pat,
+                    syntax::PatPlace::Refutable,
+                    Some(&init),
+                    None,
+                    None,
+                )
             }
             _ => Vec::new(),
         };
@@ -617,7 +625,8 @@ impl Builder<'_> {
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
             arms.push(ir::Arm {
-                bound_from: bound_from.filter(|_| syntax::binds_by_value(&pat, syntax::PatPlace::Refutable)),
+                bound_from: bound_from
+                    .filter(|_| syntax::binds_by_value(&pat, syntax::PatPlace::Refutable)),
                 pat,
                 guard,
                 defs,
@@ -735,7 +744,13 @@ impl Builder<'_> {
                     let defs = match &mut cond {
                         Expr::Let(l) => {
                             let init = (*l.expr).clone();
-                            b.declare_pat(&mut l.pat, syntax::PatPlace::Refutable, Some(&init), None, None)
+                            b.declare_pat(
+                                &mut l.pat,
+                                syntax::PatPlace::Refutable,
+                                Some(&init),
+                                None,
+                                None,
+                            )
                         }
                         _ => Vec::new(),
                     };

@@ -372,8 +372,14 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
             }
             Expr::Match(m) => {
-                let moves = m.arms.iter().any(|a| syntax::binds_by_value(&a.pat, Refutable));
-                let all_move = m.arms.iter().all(|a| syntax::binds_by_value(&a.pat, Refutable));
+                let moves = m
+                    .arms
+                    .iter()
+                    .any(|a| syntax::binds_by_value(&a.pat, Refutable));
+                let all_move = m
+                    .arms
+                    .iter()
+                    .all(|a| syntax::binds_by_value(&a.pat, Refutable));
                 if !moves {
                     self.expr(&mut m.expr, Use::Read);
                 } else if !all_move && syntax::as_ident(&m.expr).is_some() {
