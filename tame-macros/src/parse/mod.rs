@@ -49,6 +49,8 @@ pub struct Builder<'e> {
     pub cx: Ident,
     /// The `Delivery` holding the function's `done` event.
     pub done: Ident,
+    /// The function's return type, as written (with its spans).
+    ret: Option<syn::Type>,
     /// The body's scope (slot inboxes of explicit sites are declared there).
     body_scope: ScopeId,
     temps: usize,
@@ -104,6 +106,10 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         rendezvous_names: HashSet::new(),
         cx: syntax::hygienic("__tame_cx"),
         done: syntax::hygienic("__tame_done"),
+        ret: match &f.sig.output {
+            ReturnType::Type(_, ty) if returns_value => Some((**ty).clone()),
+            _ => None,
+        },
         body_scope: 0,
         temps: 0,
         force_spine: false,
@@ -784,6 +790,17 @@ impl Builder<'_> {
         let v = match value {
             Some(v) => quote!(#v),
             None => quote_spanned!(span=> ()),
+        };
+        // The value meets the return type as written: a value of the wrong
+        // type is rustc's "expected due to this" at the user's return type
+        // (next to the lint shadow's own report), not an argument error of
+        // a function of ours.
+        let v = match &self.ret {
+            Some(ty) => {
+                let value = syntax::hygienic("__tame_value");
+                quote!({ let #value: #ty = #v; #value })
+            }
+            None => v,
         };
         if self.f.try_shaped {
             return syn::parse_quote_spanned!(span=>
