@@ -90,9 +90,7 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
         },
         _ => machine,
     };
-    quote! {
-        #(#attrs)*
-        #vis #sig_tokens {
+    let inner = quote! {
             #(#items)*
             #lint_shadow
             #enum_def
@@ -124,8 +122,21 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
                 #machine
             };
             #start
-        }
+    };
+    let block = user_braces(&f.block, inner);
+    quote! {
+        #(#attrs)*
+        #vis #sig_tokens #block
     }
+}
+
+/// `tokens` in braces with the span of the user's body's braces: the item
+/// then spans the user's code, and rustc's lints on it (`dead_code` for a
+/// function nobody calls) are not taken for a macro's own.
+fn user_braces(block: &syn::Block, tokens: TokenStream) -> proc_macro2::Group {
+    let mut g = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, tokens);
+    g.set_span(block.brace_token.span.join());
+    g
 }
 
 /// The generated function's signature: a pattern parameter gets a fresh
