@@ -6,7 +6,7 @@
 #![deny(warnings)]
 // Pedantic, but a guard named `_guard` is common: the machine's own moves of
 // it must not count as uses.
-#![warn(clippy::used_underscore_binding)]
+#![warn(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)]
 
 use std::cell::RefCell;
 use std::io::{self, Write as _};
@@ -443,5 +443,23 @@ fn underscore_names_are_held_to_their_scope_end() {
             Some(1)
         );
         assert_eq!(*log.borrow(), ["body end", "guard"]);
+    });
+}
+
+// ---- seven parameters and a value
+
+/// Seven parameters are within clippy's limit; the `done` event the
+/// translator adds for the value does not count (this drew
+/// `too_many_arguments` under `cargo clippy -D warnings`).
+#[tamed]
+fn seven(a: u32, b: u32, c: u32, d: u32, e: u32, f: u32, g: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    a + b + c + d + e + f + g
+}
+
+#[test]
+fn seven_parameters_and_a_value() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| seven(1, 2, 3, 4, 5, 6, 7, ev)), Some(28));
     });
 }

@@ -145,6 +145,9 @@ fn return_before_the_first_twait_delivers_at_once() {
     assert_eq!(result_of(|ev| checked_half(8, ev)), Some(Some(Ok(4))));
 }
 
+// The `return` is the shape under test; clippy says of it what it says of
+// a plain function's.
+#[allow(clippy::needless_return)]
 #[tamed]
 fn return_a_twait(r: Rendezvous<u32>, t: Trace) -> u32 {
     log(&t, "before");

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
 
 use crate::check;
@@ -124,11 +124,20 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             #start
     };
     let block = user_braces(&f.block, inner);
+    // The `done` parameter is ours: it does not count against clippy's
+    // limit of seven the user's parameters are held to (a custom limit in
+    // clippy.toml is one off either way).
+    let too_many = (sig.done.is_some() && f.sig.inputs.len() <= CLIPPY_MAX_ARGUMENTS)
+        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
     quote! {
         #(#attrs)*
+        #too_many
         #vis #sig_tokens #block
     }
 }
+
+/// clippy's default `too-many-arguments-threshold`.
+const CLIPPY_MAX_ARGUMENTS: usize = 7;
 
 /// `tokens` in braces with the span of the user's body's braces: the item
 /// then spans the user's code, and rustc's lints on it (`dead_code` for a
@@ -260,7 +269,10 @@ fn lint_shadow(
             Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
                 let (m, ident) = (&p.mutability, &p.ident);
                 // Passing `_x` on is no use of it.
-                Some(quote!(#[allow(clippy::used_underscore_binding)] let #m #ident = #ident;))
+                Some(quote! {
+                    #[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)]
+                    let #m #ident = #ident;
+                })
             }
             _ => None,
         },
@@ -271,15 +283,24 @@ fn lint_shadow(
         ReturnType::Default => TokenStream::new(),
     };
     let allow = rejected.then(|| quote!(#[allow(unreachable_code, unused_assignments)]));
+    // The closure spans the user's body (its bars and braces carry the
+    // body's span), so that clippy's lints on a function's body as a whole
+    // (`needless_return`) look at it as the user's code.
+    let span = f.block.brace_token.span.join();
+    let bars = quote_spanned!(span=> ||);
+    let block = user_braces(
+        &f.block,
+        quote! {
+            #(#params)*
+            #(#patterns)*
+            #body
+        },
+    );
     quote! {
         if false {
             #(#paths!(@used);)*
             #allow
-            let _ = || #ret {
-                #(#params)*
-                #(#patterns)*
-                #body
-            };
+            let _ = #bars #ret #block;
             return;
         }
     }
