@@ -326,7 +326,6 @@ impl<'a> Emitter<'a> {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
                 pats.push(quote!(#f: #m #ident));
-                decls.extend(touch(ident));
             } else {
                 let k = kept_ident(b);
                 pats.push(quote!(#f: #k));
@@ -404,7 +403,6 @@ impl<'a> Emitter<'a> {
                 let m = binding.mutable_here().then(|| quote!(mut));
                 let k = kept_ident(b);
                 out.extend(quote!(let #m #ident = #k;));
-                out.extend(touch(ident));
             } else if self.mentioned.contains(&b) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
@@ -916,13 +914,4 @@ impl crate::ir::Binding {
     pub fn mutable_here(&self) -> bool {
         self.mutable || matches!(self.kind, BindingKind::Temp(_))
     }
-}
-
-/// A kept variable, as this state's arm sees it: it may not be read here
-/// (it is only carried to a later state, or to its drop at its scope's
-/// end), which rustc would report as unused in the machine although the
-/// lint shadow already judged the body as written. Borrowing it once says
-/// it is used, and costs nothing.
-fn touch(ident: &Ident) -> TokenStream {
-    quote!(let _ = &#ident;)
 }

@@ -269,10 +269,10 @@ fn lint_shadow(
             Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
                 let (m, ident) = (&p.mutability, &p.ident);
                 // Passing `_x` on is no use of it.
-                Some(quote! {
-                    #[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)]
-                    let #m #ident = #ident;
-                })
+                let allow = ident.to_string().starts_with('_').then(|| {
+                    quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
+                });
+                Some(quote!(#allow let #m #ident = #ident;))
             }
             _ => None,
         },
