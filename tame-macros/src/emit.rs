@@ -563,8 +563,10 @@ impl<'a> Emitter<'a> {
                 let go = self.goto(*resume, code_edge(c));
                 let ret = &self.ret;
                 // At the user's `r`: a `twait!(x)` on what is not a
-                // rendezvous is reported there.
-                let r = quote_spanned!(expr.span()=> &(#expr));
+                // rendezvous is reported there (once: the lint shadow's
+                // stand-in makes the same call at the same place).
+                let r =
+                    quote_spanned!(expr.span()=> ::tame::__private::WaitsOn::rendezvous(&(#expr)));
                 quote! {
                     if ::tame::__private::rendezvous_would_block(#cx, #r, &#site) {
                         #pack
@@ -588,7 +590,8 @@ impl<'a> Emitter<'a> {
                 };
                 let ret = &self.ret;
                 let mark = hygienic("__tame_mark");
-                let r = quote_spanned!(expr.span()=> &(#expr));
+                let r =
+                    quote_spanned!(expr.span()=> ::tame::__private::WaitsOn::rendezvous(&(#expr)));
                 quote! {
                     let (#bind, #mark) = match ::tame::__private::poll_rendezvous(#cx, #r, &#site) {
                         ::core::task::Poll::Ready(#id) => #id,

@@ -289,13 +289,16 @@ impl Shadow<'_> {
                     .filter(|(rk, _, _)| *rk == k)
                     .map(|(_, p, places)| self.writes(places, p))
                     .collect();
+                // The rendezvous is taken as the machine takes it, at the
+                // same place: a `twait!(x)` on what is not one is one error.
+                let rv = quote_spanned!(r.span()=> ::tame::__private::WaitsOn::rendezvous(&(#r)));
                 if writes.is_empty() {
                     return Some(syn::parse_quote_spanned!(span=>
-                        ::tame::__private::shadow_twait(&(#r))));
+                        ::tame::__private::shadow_twait(#rv)));
                 }
                 let id = syntax::hygienic("__tame_id");
                 Some(syn::parse_quote_spanned!(span=> {
-                    let #id = ::tame::__private::shadow_twait(&(#r));
+                    let #id = ::tame::__private::shadow_twait(#rv);
                     #(#writes)*
                     #id
                 }))

@@ -210,6 +210,54 @@ impl<T> FromResidual<Option<core::convert::Infallible>> for Option<T> {
     }
 }
 
+/// What `twait!(r)` waits on: a [`Rendezvous`], also behind `&`, `Rc` or
+/// `Box`. A trait for its error: `twait!(x)` on anything else is one error
+/// at `x` that says what `twait!(..)` takes, rather than a type mismatch
+/// in three functions of ours.
+#[diagnostic::on_unimplemented(
+    message = "`twait!(..)` waits on a `tame::Rendezvous`, not on `{Self}`",
+    label = "not a rendezvous",
+    note = "`twait!(r)` waits for the next event of rendezvous `r` (made with `mkevent!(r, id, ..)`); to wait for every event made in a block, write `twait! {{ .. }}`"
+)]
+pub trait WaitsOn {
+    /// The rendezvous' id type.
+    type Id;
+    /// The rendezvous itself.
+    fn rendezvous(&self) -> &Rendezvous<Self::Id>;
+}
+
+impl<I> WaitsOn for Rendezvous<I> {
+    type Id = I;
+    #[inline]
+    fn rendezvous(&self) -> &Rendezvous<I> {
+        self
+    }
+}
+
+impl<R: WaitsOn + ?Sized> WaitsOn for &R {
+    type Id = R::Id;
+    #[inline]
+    fn rendezvous(&self) -> &Rendezvous<R::Id> {
+        (**self).rendezvous()
+    }
+}
+
+impl<R: WaitsOn + ?Sized> WaitsOn for std::rc::Rc<R> {
+    type Id = R::Id;
+    #[inline]
+    fn rendezvous(&self) -> &Rendezvous<R::Id> {
+        (**self).rendezvous()
+    }
+}
+
+impl<R: WaitsOn + ?Sized> WaitsOn for Box<R> {
+    type Id = R::Id;
+    #[inline]
+    fn rendezvous(&self) -> &Rendezvous<R::Id> {
+        (**self).rendezvous()
+    }
+}
+
 /// `twait!(r)` before the function packs its state: `true` (and the task
 /// marked waiting on `r`) if nothing came back yet while events are out.
 #[inline]
