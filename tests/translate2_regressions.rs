@@ -8,7 +8,7 @@
 // it must not count as uses.
 #![warn(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Write as _};
 use std::rc::Rc;
 
@@ -461,5 +461,55 @@ fn seven(a: u32, b: u32, c: u32, d: u32, e: u32, f: u32, g: u32) -> u32 {
 fn seven_parameters_and_a_value() {
     on_fresh_loop(|| {
         assert_eq!(result_of(|ev| seven(1, 2, 3, 4, 5, 6, 7, ev)), Some(28));
+    });
+}
+
+// ---- block-like statements that have a value
+
+fn bump(n: &Cell<u32>) -> u32 {
+    n.set(n.get() + 1);
+    n.get()
+}
+
+/// `{ f() };`, `unsafe { .. };`, `if c { 1 } else { 2 };`: a block-like
+/// expression ended by `;` is a statement whatever its value's type (this
+/// was "expected `()`, found `u32`" in the machine, which had dropped the
+/// user's `;`). clippy says of `{ bump(&n) };` what it says in a plain
+/// function; the shape is what is under test.
+#[allow(clippy::unnecessary_operation)]
+#[tamed]
+fn block_statements_with_values(n: Rc<Cell<u32>>, c: bool) -> u32 {
+    {
+        bump(&n)
+    };
+    // SAFETY: nothing unsafe happens; the block's value is what matters.
+    #[allow(unused_unsafe)]
+    unsafe {
+        bump(&n)
+    };
+    if c {
+        bump(&n)
+    } else {
+        0
+    };
+    twait! { tame::asap(mkevent!()); }
+    match c {
+        true => bump(&n),
+        false => 0,
+    };
+    {
+        bump(&n)
+    };
+    n.get()
+}
+
+#[test]
+fn block_statements_with_values_compile_and_run() {
+    on_fresh_loop(|| {
+        let n = Rc::new(Cell::new(0));
+        assert_eq!(
+            result_of(|ev| block_statements_with_values(n.clone(), true, ev)),
+            Some(5)
+        );
     });
 }

@@ -635,17 +635,13 @@ impl Builder<'_> {
         };
         match dest {
             Dest::Discard => {
-                let semi = !matches!(
-                    e,
-                    Expr::If(_)
-                        | Expr::Match(_)
-                        | Expr::Block(_)
-                        | Expr::Loop(_)
-                        | Expr::While(_)
-                        | Expr::ForLoop(_)
-                        | Expr::Unsafe(_)
-                );
-                let stmt = syn::Stmt::Expr(e, semi.then(Default::default));
+                // Always a statement of its own, as the user's `;` made it:
+                // a block, `unsafe` block or `if` with a value (`{ f() };`,
+                // `if c { 1 } else { 2 };`) must not become a statement that
+                // has to be `()`. (A `;` the user did not write draws
+                // `redundant_semicolons` only in the machine, which allows
+                // the `unused` lints.)
+                let stmt = syn::Stmt::Expr(e, Some(Default::default()));
                 let p = self.plain(stmt);
                 out.push(ir::Stmt::Plain(p));
             }
