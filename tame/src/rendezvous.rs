@@ -398,6 +398,11 @@ impl<I> Rendezvous<I> {
     /// Makes an `Event<T>` reporting `id`, and the [`Slot`] its value lands
     /// in. The value is in the slot by the time the id comes back.
     ///
+    /// Keep the rendezvous while the event is out: an event of a dropped
+    /// rendezvous reaches nobody, so its value never lands in the slot
+    /// (`Rendezvous::new().event_with_slot(())` makes one that is dead at
+    /// once, as the temporary goes at the end of the statement).
+    ///
     /// # Examples
     ///
     /// ```
@@ -406,6 +411,12 @@ impl<I> Rendezvous<I> {
     /// ev.trigger("hello".into());
     /// assert_eq!(r.try_next(), Some(1));
     /// assert_eq!(slot.take().as_deref(), Some("hello"));
+    ///
+    /// // The rendezvous was a temporary: the event is dead from the start.
+    /// let (ev, slot) = tame::Rendezvous::<()>::new().event_with_slot::<u32>(());
+    /// assert!(!ev.is_live());
+    /// ev.trigger(7);
+    /// assert_eq!(slot.take(), None);
     /// ```
     pub fn event_with_slot<T: 'static>(&self, id: I) -> (Event<T>, Slot<T>)
     where
