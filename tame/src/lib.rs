@@ -193,6 +193,11 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// first blocking `twait`). [`stop`] makes it return early; [`run_once`]
 /// runs a single turn.
 ///
+/// A function waiting for an event that nobody can trigger any more (its
+/// holder is itself waiting, a deadlock) does not keep `run()` going: it
+/// returns, and [`blocked`] lists what still waits and where. A program
+/// that must not end that way checks it after `run()`.
+///
 /// # Panics
 ///
 /// A panic inside a tamed function propagates out of `run()`, with the
@@ -202,7 +207,21 @@ pub use tame_macros::{mkevent, tamed, tvars, twait};
 /// # Examples
 ///
 /// ```
+/// use tame::{mkevent, tamed, twait, Rendezvous};
+///
 /// tame::run(); // nothing to do: returns at once
+///
+/// // A wait nobody can end: `r` is kept, but no event of it is out.
+/// #[tamed]
+/// fn stuck(r: Rendezvous<u32>) {
+///     let _held = r.event(1); // held, never triggered
+///     twait!(r, "an event this function holds itself");
+/// }
+/// stuck(Rendezvous::new());
+/// tame::run();
+/// let b = tame::blocked();
+/// assert_eq!(b.len(), 1);
+/// assert_eq!(b[0].description(), Some("an event this function holds itself"));
 /// ```
 pub fn run() {
     driver::run();
