@@ -183,7 +183,180 @@ pub use task::blocked;
 pub use time::{now, timer, timer_at, Timeout, Timer};
 pub use timeout::{add_timeout, with_timeout};
 
-pub use tame_macros::{mkevent, tamed, tvars, twait};
+/// Rewrites a function into one heap closure holding an explicit state
+/// machine, run by this thread's loop.
+///
+/// The body is written top to bottom; each [`twait!`] is a point where the
+/// function may stop and be resumed later. Calling the function allocates
+/// its task and runs the body at once, up to its first `twait!` that must
+/// wait; then the call returns.
+///
+/// | written | what callers see |
+/// |---|---|
+/// | `fn f(a: A)` | `fn f(a: A)`; a caller that waits for it passes an event of its own (`fn f(a: A, done: Event)`, `done.trigger(())` at the end) |
+/// | `fn f(a: A) -> T` | `fn f(a: A, done: Event<T>)`: `return v`, the tail and `?` trigger `done`; `-> ()` is the same as no return type |
+/// | a method | `self`, `mut self` or `self: Rc<Self>` (not `&self`: the task outlives the call) |
+/// | generics | each type parameter gets a `'static` bound |
+///
+/// Parameters are owned values, never borrows. Inside, variables live to the
+/// end of their scope and drop as in a plain function, `?`, `return`,
+/// `break`, `continue` and shadowing mean what they mean in Rust, and the
+/// compiler's lints and errors are the plain function's. The crate-level
+/// docs and the README list the few shapes that cannot be written, each
+/// with the compile error it gets and what to write instead.
+///
+/// # Examples
+///
+/// ```
+/// use tame::{mkevent, tamed, twait, Rendezvous};
+///
+/// #[tamed]
+/// fn double_later(x: u32) -> u32 {
+///     twait! { tame::asap(mkevent!()); } // one turn of the loop
+///     x * 2
+/// }
+///
+/// let r = Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot(());
+/// double_later(21, ev); // the generated `done` parameter
+/// tame::run();
+/// assert_eq!(slot.take(), Some(42));
+/// ```
+pub use tame_macros::tamed;
+
+/// Waits, inside a [`#[tamed]`](tamed) function.
+///
+/// | form | waits until | its value |
+/// |---|---|---|
+/// | `twait! { stmts }` | every event made with [`mkevent!`] in the block (in its loops too) came back, triggered or dropped | `()`; the values are in their slots |
+/// | `twait!(r)` | an event of rendezvous `r` came back | `Option<I>`: `Some(id)`, or `None` at once if `r` has nothing out and nothing queued |
+/// | `twait!(r, "text")`, `twait! { "text"; stmts }` | the same | the same; [`blocked`] reports the text |
+///
+/// A block whose events all came back already (an operation that finished
+/// at once) goes on without a trip through the loop. `twait!(r)` is an
+/// expression: `let id = twait!(r);`, `while let Some(id) = twait!(r) {
+/// .. }`. A twait cannot stand inside a closure, an `async` block, an
+/// `unsafe` block, a match guard or another macro's arguments: each is a
+/// compile error that says what to write instead.
+///
+/// # Examples
+///
+/// ```
+/// use tame::{mkevent, tamed, twait, Event, Rendezvous};
+///
+/// fn give(v: u32, ev: Event<u32>) {
+///     ev.trigger(v);
+/// }
+///
+/// #[tamed]
+/// fn both(log: Event<Vec<u32>>) {
+///     // A block: both events, then on.
+///     let (mut a, mut b) = (0, 0);
+///     twait! {
+///         give(1, mkevent!(a));
+///         tame::timer(std::time::Duration::from_millis(1), mkevent!());
+///         give(2, mkevent!(b));
+///     }
+///     // A rendezvous: one event at a time, by id.
+///     let r = Rendezvous::<char>::new();
+///     let mut seen = vec![a, b];
+///     tame::asap(mkevent!(r, 'x'));
+///     while let Some(id) = twait!(r) {
+///         seen.push(id as u32);
+///     }
+///     log.trigger(seen);
+/// }
+///
+/// let out = Rendezvous::<()>::new();
+/// let (ev, slot) = out.event_with_slot(());
+/// both(ev);
+/// tame::run();
+/// assert_eq!(slot.take(), Some(vec![1, 2, 'x' as u32]));
+/// ```
+pub use tame_macros::twait;
+
+/// Makes an event, inside a [`#[tamed]`](tamed) function.
+///
+/// | form | where | makes |
+/// |---|---|---|
+/// | `mkevent!()` | in a `twait! { .. }` block | an `Event<()>` the block waits for |
+/// | `mkevent!(x)` | in a `twait! { .. }` block | an `Event<T>`; its value lands in the place `x` when the block ends |
+/// | `mkevent!(a, b)` | in a `twait! { .. }` block | an `Event<(A, B)>`, each part to its place (`conn.read(buf, mkevent!(buf, got))`) |
+/// | `mkevent!(r, id)` | anywhere in the function | an `Event<()>` of rendezvous `r` that reports `id` to `twait!(r)` |
+/// | `mkevent!(r, id, x, ..)` | anywhere in the function | the same carrying values, in their places by the time `twait!(r)` returns `id` |
+///
+/// A slot is a variable, a field path (`s.count`) or an index (`a[i]`: the
+/// index is taken when the event is made). An event dropped untriggered
+/// leaves its slot as it was. In a block, `mkevent!(x, y)` is two slots
+/// unless `x` was declared as a [`Rendezvous`] (by type or by
+/// `Rendezvous::new()`). A slot must have the event's type: an operation's
+/// result is usually `io::Result<..>` (check it after the twait).
+///
+/// # Examples
+///
+/// ```
+/// use tame::{mkevent, tamed, twait, Event, Rendezvous};
+///
+/// fn later(v: &'static str, ev: Event<&'static str>) {
+///     tame::asap(Event::from_fn(move |_: Option<()>| ev.trigger(v)));
+/// }
+///
+/// #[tamed]
+/// fn slots(done: Event<(Vec<&'static str>, &'static str)>) {
+///     let mut words = vec![""; 3];
+///     twait! {
+///         for i in 0..3 {
+///             later(["a", "b", "c"][i], mkevent!(words[i]));
+///         }
+///     }
+///     let r = Rendezvous::<u8>::new();
+///     let mut last = "";
+///     later("z", mkevent!(r, 9, last));
+///     let id = twait!(r);
+///     assert_eq!(id, Some(9));
+///     done.trigger((words, last));
+/// }
+///
+/// let out = Rendezvous::<()>::new();
+/// let (ev, slot) = out.event_with_slot(());
+/// slots(ev);
+/// tame::run();
+/// assert_eq!(slot.take(), Some((vec!["a", "b", "c"], "z")));
+/// ```
+pub use tame_macros::mkevent;
+
+/// Declares a [`#[tamed]`](tamed) function's variables up front, as Tame's
+/// `tvars { }` block did: `let` statements (types optional), as the
+/// function's first statement, at most once.
+///
+/// Optional: every variable in scope at a twait is kept without it. It is
+/// there for code that comes from Tame, and as one place to read what the
+/// function keeps across its waits.
+///
+/// # Examples
+///
+/// ```
+/// use tame::{mkevent, tamed, tvars, twait, Event};
+///
+/// #[tamed]
+/// fn count_turns(n: u32, done: Event<u32>) {
+///     tvars! {
+///         let mut turns = 0;
+///     }
+///     while turns < n {
+///         twait! { tame::asap(mkevent!()); }
+///         turns += 1;
+///     }
+///     done.trigger(turns);
+/// }
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot(());
+/// count_turns(3, ev);
+/// tame::run();
+/// assert_eq!(slot.take(), Some(3));
+/// ```
+pub use tame_macros::tvars;
 
 /// Runs this thread's loop until nothing can make progress any more: no
 /// runnable task, no armed timer, no fd wait, no spawned future that can
