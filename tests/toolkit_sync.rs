@@ -140,6 +140,20 @@ fn closing_a_channel_ends_its_waiting_receivers_and_keeps_queued_values() {
 }
 
 #[test]
+fn a_queued_value_is_not_taken_by_a_receiver_that_is_already_gone() {
+    let ch = Channel::<u32>::new();
+    ch.send(7);
+    // The receiver's rendezvous is a temporary: its event is dead at once.
+    let (dead, _) = Rendezvous::<()>::new().event_with_slot(());
+    ch.recv(dead);
+    assert_eq!(ch.len(), 1, "the value waits for a live receiver");
+    let r = Rendezvous::<()>::new();
+    let (ev, got) = r.event_with_slot(());
+    ch.recv(ev);
+    assert_eq!(got.take(), Some(7));
+}
+
+#[test]
 fn a_value_is_not_given_to_a_receiver_that_gave_up() {
     let ch = Channel::<u32>::new();
     let r = Rendezvous::<()>::new();

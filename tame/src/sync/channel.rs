@@ -94,6 +94,11 @@ impl<T> Channel<T> {
     /// Triggers `ev` with the next value: at once if one is queued, else
     /// when one is sent. On a closed, empty channel `ev` is dropped.
     pub fn recv(&self, ev: Event<T>) {
+        // An event that reaches nobody (its rendezvous dropped, its waiter
+        // cancelled) takes no value: the value stays for the next receiver.
+        if !ev.is_live() {
+            return;
+        }
         let value = self.inner.values.borrow_mut().pop_front();
         match value {
             Some(v) => ev.trigger(v),
