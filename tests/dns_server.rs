@@ -156,6 +156,33 @@ fn silent_server_gives_timeout_after_retransmitting() {
 }
 
 #[test]
+fn the_deadline_is_counted_on_the_loop_clock_so_paused_time_ends_it() {
+    // A silent nameserver and a paused clock: the lookup's deadline passes
+    // in virtual time, as a timer's would (it was measured with the wall
+    // clock, so the loop jumped from timer to timer, doubling the interval,
+    // for thousands of virtual seconds).
+    let dead = UdpSocket::bind("127.0.0.1:0").unwrap();
+    dead.set_nonblocking(true).unwrap();
+    let r = Resolver::new(vec![dead.local_addr().unwrap()]).timeout(Duration::from_millis(300));
+    tame::time::pause();
+    let start = tame::now();
+    let e = lookup_one(&r, "host-a.test").unwrap_err();
+    let spent = tame::now() - start;
+    tame::time::resume();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+    assert!(
+        spent >= Duration::from_millis(299) && spent <= Duration::from_millis(301),
+        "virtual time spent: {spent:?}"
+    );
+    let mut sent = 0;
+    let mut buf = [0u8; 512];
+    while dead.recv(&mut buf).is_ok() {
+        sent += 1;
+    }
+    assert!(sent <= 16, "{sent} datagrams for a 300 ms deadline");
+}
+
+#[test]
 fn next_nameserver_is_tried_when_the_first_is_silent() {
     // A bound socket that never answers stands for a dead nameserver.
     let dead = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -405,7 +405,7 @@ impl Lookup {
             socks: [None, None],
             sent: vec![false; config.servers.len()],
             queries,
-            deadline: Instant::now() + config.timeout,
+            deadline: crate::time::now() + config.timeout,
             interval: FIRST_RETRANSMIT.min(config.timeout / 4),
             rounds: 0,
             name,
@@ -446,7 +446,7 @@ impl Lookup {
     /// interval doubles each time), or `None` once the deadline is (about)
     /// here.
     fn next_wait(&mut self) -> Option<Duration> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
+        let left = self.deadline.saturating_duration_since(crate::time::now());
         if left < Duration::from_millis(1) {
             return None;
         }
