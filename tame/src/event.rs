@@ -92,7 +92,10 @@ impl<T> Event<T> {
     /// Triggers the event with `value`, consuming it.
     ///
     /// The value is stored in the event's slot (or handed to its future) and
-    /// the waiting function is queued to run on the loop's next turn.
+    /// the waiting function is queued: it runs from the loop's queue, never
+    /// inside this call (within the current turn if the loop is running one).
+    /// An event made with [`from_fn`](Event::from_fn) or
+    /// [`map`](Event::map) runs its closure inside this call.
     ///
     /// # Examples
     ///

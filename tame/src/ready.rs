@@ -8,15 +8,18 @@ use crate::driver;
 use crate::event::Event;
 use crate::io::Interest;
 
-/// Triggers `ev` on the loop's next turn, after the tasks already queued
-/// (Tamer's `at_asap`): the way for a long computation to let others run.
+/// Triggers `ev` from the loop's queue, after the tasks and events already
+/// queued (Tamer's `at_asap`): the way for a long computation to let others
+/// run. Never from inside this call; within the current turn if the loop is
+/// running one (same [`now`](crate::now), same [`run_once`](crate::run_once)),
+/// else at the next.
 ///
 /// # Examples
 ///
 /// ```
 /// let r = tame::Rendezvous::<u8>::new();
 /// tame::asap(r.event(1));
-/// assert_eq!(r.try_next(), None); // not yet: only on the loop's next turn
+/// assert_eq!(r.try_next(), None); // not yet: only when the loop runs its queue
 /// tame::run();
 /// assert_eq!(r.try_next(), Some(1));
 /// ```

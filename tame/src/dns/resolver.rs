@@ -85,8 +85,10 @@ impl fmt::Debug for Resolver {
 }
 
 impl Resolver {
-    /// A resolver asking `nameservers`, in turn. An empty list makes every
-    /// lookup fail with [`Error::Io`].
+    /// A resolver asking `nameservers`, in turn. With an empty list, a
+    /// lookup that needs a query fails with [`Error::Io`]; IP literals,
+    /// hosts-file names and invalid names are answered as always, with no
+    /// query.
     ///
     /// # Examples
     ///
@@ -217,10 +219,14 @@ impl Resolver {
     /// (an IP literal, a hosts-file name, an invalid name, a socket that
     /// cannot be made).
     /// Errors are [`Error::NxDomain`], [`Error::ServFail`],
-    /// [`Error::Refused`], [`Error::Timeout`], [`Error::Malformed`] (a reply
-    /// that matches the query but cannot be parsed), [`Error::NoAddresses`],
-    /// [`Error::InvalidName`] and [`Error::Io`]. If one of the two queries
-    /// gives addresses, they are the result even if the other failed.
+    /// [`Error::Refused`], [`Error::Rcode`] (any other response code),
+    /// [`Error::Timeout`], [`Error::Malformed`] (a reply that matches the
+    /// query but cannot be parsed), [`Error::NoAddresses`],
+    /// [`Error::InvalidName`] and [`Error::Io`]. An NXDOMAIN answer to
+    /// either query ends the lookup with [`Error::NxDomain`]: the name does
+    /// not exist, whatever the type asked. Otherwise, if one of the two
+    /// queries gives addresses, they are the result even if the other
+    /// failed (no reply, SERVFAIL, a malformed reply).
     ///
     /// If `ev` stops being live (its rendezvous was cancelled), the lookup
     /// gives up at its next wake-up (a reply or a retransmission), closing

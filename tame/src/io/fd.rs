@@ -284,8 +284,10 @@ impl Fd {
 
     /// Reads (appending to `buf`) until `buf` contains `delim`, and gives
     /// `buf` back through `ev` with the length of the part that ends with
-    /// the first `delim` (`Ok(0)`: the stream ended first). At most `limit`
-    /// bytes. As [`TcpStream::read_until`](crate::net::TcpStream::read_until).
+    /// the first `delim` (`Ok(0)`: the stream ended first). Reads never make
+    /// `buf` grow past `limit` (unless its capacity was larger already: a
+    /// read fills the capacity it has). As
+    /// [`TcpStream::read_until`](crate::net::TcpStream::read_until).
     ///
     /// # Errors
     ///
@@ -337,8 +339,8 @@ impl Fd {
     }
 
     /// Cancels the waiting operations (as [`close`](Self::close)) and gives
-    /// the descriptor back, still non-blocking. It may be a duplicate (a
-    /// new fd number) of the one the `Fd` held.
+    /// the descriptor back, still non-blocking: a duplicate (a new fd
+    /// number) of the one the `Fd` held, which closes with the `Fd`.
     ///
     /// # Errors
     ///

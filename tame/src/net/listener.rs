@@ -171,8 +171,9 @@ impl TcpListener {
     ///
     /// # Errors
     ///
-    /// If an operation of this loop turn still holds the socket, the fd is
-    /// duplicated, which can fail (`EMFILE`).
+    /// The std listener holds a duplicate of the descriptor (a new fd
+    /// number; the original closes with the tame handle), and duplicating
+    /// can fail (`EMFILE`).
     ///
     /// # Examples
     ///

@@ -186,8 +186,9 @@ impl TcpStream {
     ///
     /// # Errors
     ///
-    /// If an operation of this very loop turn still holds the socket, the fd
-    /// is duplicated, which can fail (`EMFILE`).
+    /// The std stream holds a duplicate of the descriptor (a new fd number;
+    /// the original closes with the tame handle), and duplicating can fail
+    /// (`EMFILE`).
     ///
     /// # Examples
     ///

@@ -130,7 +130,9 @@ impl UdpSocket {
     }
 
     /// Cancels the waiting operations and gives back the std socket, still
-    /// non-blocking (possibly on another fd number).
+    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
+    /// original closes with the tame handle, or once an operation of this
+    /// loop turn that still holds it is done).
     ///
     /// # Errors
     ///

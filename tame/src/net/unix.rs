@@ -94,7 +94,9 @@ impl UnixListener {
     }
 
     /// Cancels a waiting accept and gives back the std listener, still
-    /// non-blocking (possibly on another fd number).
+    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
+    /// original closes with the tame handle, or once an operation of this
+    /// loop turn that still holds it is done).
     ///
     /// # Errors
     ///
@@ -302,7 +304,9 @@ impl UnixStream {
     }
 
     /// Cancels the waiting operations and gives back the std stream, still
-    /// non-blocking (possibly on another fd number).
+    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
+    /// original closes with the tame handle, or once an operation of this
+    /// loop turn that still holds it is done).
     ///
     /// # Errors
     ///
