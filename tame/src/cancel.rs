@@ -101,7 +101,18 @@ pub fn cancellable<T: 'static>(ev: Event<T>) -> (Event<T>, Cancel) {
     (Event::from_sink(sink), Cancel { sink: kill })
 }
 
-/// The handle of [`cancellable`].
+/// The handle of [`cancellable`]: [`cancel`](Cancel::cancel) kills its
+/// event; dropping the handle does nothing.
+///
+/// # Examples
+///
+/// ```
+/// let r = tame::Rendezvous::<()>::new();
+/// let (fwd, cancel) = tame::cancellable(r.event(()));
+/// drop(cancel); // the event stays live
+/// fwd.trigger(());
+/// assert_eq!(r.try_next(), Some(()));
+/// ```
 #[must_use = "cancel() kills the event; dropping the handle does nothing"]
 pub struct Cancel {
     sink: Rc<dyn Kill>,
@@ -111,6 +122,16 @@ impl Cancel {
     /// Kills the event: whoever holds it is cancelled (on the loop's next
     /// turn), and the event it forwarded to comes back untriggered. Does
     /// nothing if the event was triggered already.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (fwd, cancel) = tame::cancellable(r.event(()));
+    /// fwd.trigger(()); // delivered first
+    /// cancel.cancel(); // nothing left to kill
+    /// assert_eq!(r.try_next(), Some(()));
+    /// ```
     pub fn cancel(&self) {
         self.sink.kill();
     }

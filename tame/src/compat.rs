@@ -235,6 +235,21 @@ impl<T> Sink<T> for FutureState<T> {
 
 /// The future half of [`event_future`]: `Some(value)` once the event is
 /// triggered, `None` if it was dropped untriggered.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+///
+/// let (ev, fut) = tame::event_future::<u32>();
+/// let mut fut = pin!(fut);
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(fut.as_mut().poll(&mut cx), Poll::Pending);
+/// ev.trigger(5);
+/// assert_eq!(fut.poll(&mut cx), Poll::Ready(Some(5)));
+/// ```
 #[must_use = "futures do nothing unless polled"]
 pub struct EventFuture<T> {
     state: Rc<FutureState<T>>,

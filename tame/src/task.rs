@@ -9,6 +9,39 @@
 //! Each task has one *join*: the implicit rendezvous of a `twait! { ... }`
 //! block. Events made with [`TaskContext::join_event`] count against it, and
 //! [`TaskContext::wait_join`] blocks until all of them came back.
+//!
+//! # Examples
+//!
+//! A hand-written task that waits on a rendezvous, as `while let Some(id) =
+//! twait!(r)` does:
+//!
+//! ```
+//! use std::cell::Cell;
+//! use std::rc::Rc;
+//! use std::task::Poll;
+//! use tame::task::{self, TwaitSite};
+//! use tame::Rendezvous;
+//!
+//! static SITE: TwaitSite = TwaitSite::new("sum", file!(), line!());
+//! let r = Rendezvous::<u32>::new();
+//! tame::asap(r.event(2));
+//! tame::asap(r.event(3));
+//! let total = Rc::new(Cell::new(0));
+//! let t = total.clone();
+//! task::start("sum", move |cx| loop {
+//!     match cx.poll_rendezvous(&r, &SITE) {
+//!         Poll::Ready(Some(id)) => t.set(t.get() + id),
+//!         Poll::Ready(None) => return Poll::Ready(()),
+//!         Poll::Pending => {
+//!             assert!(cx.is_waiting());
+//!             assert_eq!(cx.name(), "sum");
+//!             return Poll::Pending;
+//!         }
+//!     }
+//! });
+//! tame::run();
+//! assert_eq!(total.get(), 5);
+//! ```
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -468,6 +501,29 @@ impl TaskContext<'_> {
 
     /// An event of this task's join carrying a `T`, and the slot its value
     /// lands in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::task::Poll;
+    /// use tame::task::{self, Slot, TwaitSite};
+    ///
+    /// static SITE: TwaitSite = TwaitSite::new("get", file!(), line!());
+    /// let mut slot: Option<Slot<u32>> = None;
+    /// task::start("get", move |cx| {
+    ///     if slot.is_none() {
+    ///         let (ev, s) = cx.join_event_with_slot();
+    ///         tame::asap(ev.map(|()| 7));
+    ///         slot = Some(s);
+    ///     }
+    ///     if cx.wait_join(&SITE).is_pending() {
+    ///         return Poll::Pending;
+    ///     }
+    ///     assert_eq!(slot.take().and_then(|s| s.take()), Some(7));
+    ///     Poll::Ready(())
+    /// });
+    /// tame::run();
+    /// ```
     pub fn join_event_with_slot<T: 'static>(&self) -> (Event<T>, Slot<T>) {
         let h = self.header;
         h.join_added();
@@ -501,6 +557,8 @@ impl TaskContext<'_> {
     /// # Panics
     ///
     /// If another function is already waiting on `r`.
+    ///
+    /// See the [module's example](self).
     pub fn poll_rendezvous<I: 'static>(
         &self,
         r: &Rendezvous<I>,
@@ -510,6 +568,8 @@ impl TaskContext<'_> {
     }
 
     /// The name the task was started with.
+    ///
+    /// See the [module's example](self).
     pub fn name(&self) -> &'static str {
         self.header.name()
     }
@@ -517,6 +577,8 @@ impl TaskContext<'_> {
     /// Whether the task is waiting: it called [`wait_join`](Self::wait_join)
     /// or [`poll_rendezvous`](Self::poll_rendezvous) during this run and got
     /// `Pending`.
+    ///
+    /// See the [module's example](self).
     pub fn is_waiting(&self) -> bool {
         matches!(self.header.status.get(), Status::Join | Status::Rendezvous)
     }
@@ -605,6 +667,27 @@ fn run_started(task: TaskRef) {
 }
 
 /// A task that is waiting, as reported by [`blocked`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn napping() {
+///     twait! { "a nap"; tame::timer(Duration::from_millis(1), mkevent!()); }
+/// }
+///
+/// napping();
+/// let b = &tame::blocked()[0];
+/// assert_eq!(b.function(), "napping");
+/// assert_eq!(b.file(), file!());
+/// assert!(b.line() > 0);
+/// assert_eq!(b.description(), Some("a nap"));
+/// assert_eq!(b.to_string(), format!("napping at {}:{} (a nap) waiting for 1 event", file!(), b.line()));
+/// tame::run();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockedTask {
     /// Where it waits: function name, file and line of the `twait`.
@@ -614,22 +697,22 @@ pub struct BlockedTask {
 }
 
 impl BlockedTask {
-    /// The tamed function's name.
+    /// The tamed function's name. See the [type's example](BlockedTask).
     pub fn function(&self) -> &'static str {
         self.site.function
     }
 
-    /// The `twait`'s source file.
+    /// The `twait`'s source file. See the [type's example](BlockedTask).
     pub fn file(&self) -> &'static str {
         self.site.file
     }
 
-    /// The `twait`'s source line.
+    /// The `twait`'s source line. See the [type's example](BlockedTask).
     pub fn line(&self) -> u32 {
         self.site.line
     }
 
-    /// What the `twait` waits for, if it says (`twait!(r, "a reply")`).
+    /// What the `twait` waits for, if it says (`twait!(r, "a reply")`). See the [type's example](BlockedTask).
     pub fn description(&self) -> Option<&'static str> {
         self.site.description
     }

@@ -50,6 +50,37 @@
 //! run an action when the time runs out, such as closing the socket that the
 //! wrapped operation waits on, so that the operation does not outlive its
 //! timeout.
+//!
+//! # Examples
+//!
+//! An hour of virtual time, in no time: a timeout that wins over a slow
+//! timer, on a paused clock.
+//!
+//! ```
+//! use std::time::Duration;
+//! use tame::time::Timeout;
+//! use tame::{mkevent, tamed, twait};
+//!
+//! #[tamed]
+//! fn slow_or_not() -> Result<(), Timeout> {
+//!     let mut res = Ok(());
+//!     twait! {
+//!         let ev = tame::add_timeout(Duration::from_secs(60), mkevent!(res));
+//!         tame::timer(Duration::from_secs(3600), ev);
+//!     }
+//!     res
+//! }
+//!
+//! tame::time::pause();
+//! let start = tame::now();
+//! let r = tame::Rendezvous::<()>::new();
+//! let (ev, out) = r.event_with_slot(());
+//! slow_or_not(ev);
+//! tame::run(); // the hour-long timer went with the timeout
+//! assert_eq!(out.take(), Some(Err(Timeout)));
+//! assert_eq!(tame::now() - start, Duration::from_secs(60));
+//! tame::time::resume();
+//! ```
 
 use std::fmt;
 use std::io;
@@ -216,6 +247,19 @@ impl Timer {
 
     /// Arms a timer that triggers `ev` once the loop's time reaches
     /// `deadline`, unless the handle is dropped first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    ///
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let t = Timer::at(tame::now() + Duration::from_millis(1), r.event(()));
+    /// t.detach(); // fires without its handle
+    /// tame::run();
+    /// assert_eq!(r.try_next(), Some(()));
+    /// ```
     pub fn at(deadline: Instant, ev: Event) -> Timer {
         Timer {
             key: driver::timer_handle_at(deadline, ev),
@@ -225,6 +269,19 @@ impl Timer {
 
     /// Whether the timer is still armed: it has not fired, been cancelled,
     /// or lost its event (a timer whose event dies is disarmed then).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    ///
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let t = Timer::after(Duration::from_secs(60), r.event(()));
+    /// assert!(t.is_armed());
+    /// r.cancel(); // its event is dead: nothing to fire for
+    /// assert!(!t.is_armed());
+    /// ```
     pub fn is_armed(&self) -> bool {
         self.key.is_some_and(driver::timer_is_armed)
     }
@@ -236,6 +293,18 @@ impl Timer {
     }
 
     /// Lets the timer fire without its handle, as [`timer`] would have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    ///
+    /// let r = tame::Rendezvous::<()>::new();
+    /// Timer::after(Duration::from_millis(1), r.event(())).detach();
+    /// tame::run(); // waits for the detached timer
+    /// assert_eq!(r.try_next(), Some(()));
+    /// ```
     pub fn detach(mut self) {
         self.key = None;
     }

@@ -9,6 +9,33 @@
 //! the root is `""`). Labels are raw bytes; a label containing a dot or a
 //! byte outside printable ASCII is rejected rather than escaped, which is
 //! all a stub resolver for host names needs.
+//!
+//! # Examples
+//!
+//! A query, and the reply a server would make of it:
+//!
+//! ```
+//! use std::net::Ipv4Addr;
+//! use tame::dns::wire::{self, Message, RData, Record};
+//!
+//! let query = Message::query(0x1234, "host.example", wire::TYPE_A);
+//! let bytes = query.encode().unwrap();
+//! assert_eq!(bytes.len(), wire::HEADER_LEN + 18); // 12 + name (14) + type + class
+//!
+//! let mut reply = Message::decode(&bytes).unwrap();
+//! reply.header.response = true;
+//! reply.header.rcode = wire::RCODE_NOERROR;
+//! reply.answers.push(Record {
+//!     name: "host.example".into(),
+//!     rtype: wire::TYPE_A,
+//!     class: wire::CLASS_IN,
+//!     ttl: 60,
+//!     data: RData::A(Ipv4Addr::new(10, 0, 0, 1)),
+//! });
+//! let (head, question) = wire::decode_head(&reply.encode().unwrap()).unwrap();
+//! assert!(head.response && head.id == 0x1234 && head.ancount == 1);
+//! assert!(wire::same_name(&question.name, "HOST.example."));
+//! ```
 
 use std::collections::HashMap;
 use std::fmt;
@@ -62,6 +89,16 @@ pub enum WireError {
 
 impl WireError {
     /// A short phrase for error messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::dns::wire::{Message, WireError};
+    ///
+    /// let e = Message::decode(&[0; 5]).unwrap_err();
+    /// assert_eq!(e, WireError::Truncated);
+    /// assert_eq!(e.as_str(), "message ends early");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             WireError::Truncated => "message ends early",
@@ -112,6 +149,20 @@ pub struct Header {
 
 impl Header {
     /// Decodes the header at the start of `msg`.
+    ///
+    /// # Errors
+    ///
+    /// [`WireError::Truncated`] if `msg` is shorter than [`HEADER_LEN`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::dns::wire::{self, Header, Message};
+    ///
+    /// let bytes = Message::query(7, "a.example", wire::TYPE_AAAA).encode().unwrap();
+    /// let h = Header::decode(&bytes).unwrap();
+    /// assert_eq!((h.id, h.qdcount, h.recursion_desired), (7, 1, true));
+    /// ```
     pub fn decode(msg: &[u8]) -> Result<Header, WireError> {
         let h = msg.get(..HEADER_LEN).ok_or(WireError::Truncated)?;
         let word = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
@@ -214,6 +265,8 @@ pub struct Message {
 
 impl Message {
     /// A standard query with recursion desired for `name`/`qtype`/IN.
+    /// See the [module's example](self) for a query, its encoding and a
+    /// reply.
     pub fn query(id: u16, name: &str, qtype: u16) -> Message {
         Message {
             header: Header {
@@ -236,6 +289,15 @@ impl Message {
     ///
     /// A name that is not a valid host name ([`check_name`]), or more than
     /// 65535 entries in a section.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::dns::wire::{self, Message, WireError};
+    ///
+    /// let bad = Message::query(1, "no..empty.labels", wire::TYPE_A);
+    /// assert_eq!(bad.encode(), Err(WireError::BadName));
+    /// ```
     pub fn encode(&self) -> Result<Vec<u8>, WireError> {
         let count = |n: usize| u16::try_from(n).map_err(|_| WireError::TooLarge);
         let header = Header {
@@ -282,6 +344,17 @@ impl Message {
     /// # Errors
     ///
     /// Any malformation; see [`WireError`]. Never panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::dns::wire::{self, Message};
+    ///
+    /// let m = Message::query(9, "b.example", wire::TYPE_A);
+    /// let back = Message::decode(&m.encode().unwrap()).unwrap();
+    /// assert_eq!(back.questions, m.questions);
+    /// assert_eq!(back.header.qdcount, 1); // counted by encode
+    /// ```
     pub fn decode(msg: &[u8]) -> Result<Message, WireError> {
         let header = Header::decode(msg)?;
         let mut pos = HEADER_LEN;
@@ -320,6 +393,7 @@ impl Message {
 /// # Errors
 ///
 /// If the header or first question is malformed, or there is no question.
+/// See the [module's example](self).
 pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
     let header = Header::decode(msg)?;
     if header.qdcount == 0 {
@@ -336,6 +410,16 @@ pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
 /// # Errors
 ///
 /// [`WireError::BadName`] or [`WireError::NameTooLong`].
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::{check_name, WireError};
+///
+/// assert_eq!(check_name("www.example.com."), Ok(()));
+/// assert_eq!(check_name("a..b"), Err(WireError::BadName));
+/// assert_eq!(check_name(&"x".repeat(64)), Err(WireError::NameTooLong));
+/// ```
 pub fn check_name(name: &str) -> Result<(), WireError> {
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.is_empty() {
@@ -362,6 +446,13 @@ pub fn check_name(name: &str) -> Result<(), WireError> {
 
 /// Whether two names are the same name (ASCII case-insensitive, a trailing
 /// dot ignored).
+///
+/// # Examples
+///
+/// ```
+/// assert!(tame::dns::wire::same_name("Example.COM.", "example.com"));
+/// assert!(!tame::dns::wire::same_name("example.com", "example.org"));
+/// ```
 pub fn same_name(a: &str, b: &str) -> bool {
     let a = a.strip_suffix('.').unwrap_or(a);
     let b = b.strip_suffix('.').unwrap_or(b);

@@ -107,7 +107,16 @@ use crate::Event;
 /// # Examples
 ///
 /// ```
-/// assert_ne!(tame::Interest::Read, tame::Interest::Write);
+/// use tame::{wait_on_fd, Interest, Rendezvous};
+///
+/// let (reader, writer) = std::io::pipe().unwrap();
+/// let r = Rendezvous::<&str>::new();
+/// wait_on_fd(&writer, Interest::Write, r.event("writable")).unwrap(); // room in the pipe
+/// wait_on_fd(&reader, Interest::Read, r.event("readable")).unwrap(); // nothing written yet
+/// tame::run_once(Some(std::time::Duration::from_millis(10)));
+/// assert_eq!(r.try_next(), Some("writable"));
+/// assert_eq!(r.try_next(), None);
+/// # drop((reader, writer, r));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Interest {

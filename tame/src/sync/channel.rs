@@ -129,16 +129,47 @@ impl<T> Channel<T> {
     }
 
     /// Whether [`close`](Channel::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::<u8>::new();
+    /// assert!(!ch.is_closed());
+    /// ch.clone().close(); // any handle closes the channel for all
+    /// assert!(ch.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.closed.get()
     }
 
     /// How many values are queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::new();
+    /// ch.send('a');
+    /// ch.send('b');
+    /// assert_eq!(ch.len(), 2);
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// ch.recv(ev); // takes the first at once
+    /// assert_eq!((ch.len(), slot.take()), (1, Some('a')));
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.values.borrow().len()
     }
 
     /// Whether no value is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::<u8>::new();
+    /// assert!(ch.is_empty());
+    /// ch.send(1);
+    /// assert!(!ch.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

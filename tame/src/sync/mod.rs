@@ -7,6 +7,32 @@
 //! [`with_timeout`](crate::with_timeout) gave up) is skipped, so it holds
 //! nothing up and loses nothing: a value a channel would have given it goes
 //! to the next receiver.
+//!
+//! # Examples
+//!
+//! ```
+//! use tame::sync::{Channel, Guard, Mutex};
+//! use tame::{mkevent, tamed, twait, Event};
+//!
+//! #[tamed]
+//! fn worker(m: Mutex, jobs: Channel<u32>, done: Event<u32>) {
+//!     let mut job = 0;
+//!     twait! { jobs.recv(mkevent!(job)); }
+//!     let guard: Guard;
+//!     twait! { m.acquire(mkevent!(guard)); }
+//!     done.trigger(job * 10); // with the lock held
+//!     drop(guard);
+//! }
+//!
+//! let (m, jobs) = (Mutex::new(), Channel::new());
+//! let r = tame::Rendezvous::<()>::new();
+//! let (ev, out) = r.event_with_slot(());
+//! worker(m.clone(), jobs.clone(), ev);
+//! jobs.send(4);
+//! tame::run();
+//! assert_eq!(out.take(), Some(40));
+//! assert!(!m.is_held());
+//! ```
 
 mod channel;
 mod mutex;

@@ -65,6 +65,19 @@ struct Waiter {
 }
 
 /// Holding a [`Mutex`]: the lock is released when the guard is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let m = tame::sync::Mutex::new();
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot(());
+/// m.acquire(ev); // free: granted at once
+/// let guard = slot.take().expect("granted");
+/// assert!(m.is_held());
+/// drop(guard);
+/// assert!(!m.is_held());
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct Guard {
     inner: Rc<Inner>,
@@ -140,12 +153,38 @@ impl Mutex {
     }
 
     /// Whether someone holds the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = tame::sync::Mutex::new();
+    /// assert!(!m.is_held());
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// m.acquire_shared(ev);
+    /// assert!(m.is_held()); // shared holders count too
+    /// # drop(slot.take());
+    /// ```
     pub fn is_held(&self) -> bool {
         self.inner.held.get().is_some()
     }
 
     /// How many waiters are queued (including those whose events died and
     /// will be skipped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = tame::sync::Mutex::new();
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// let (first, held) = r.event_with_slot(1);
+    /// m.acquire(first);
+    /// let (second, _) = r.event_with_slot(2);
+    /// m.acquire(second); // exclusive and held: it waits
+    /// assert_eq!(m.waiting(), 1);
+    /// drop(held.take()); // released: the next one gets it
+    /// assert_eq!(m.waiting(), 0);
+    /// ```
     pub fn waiting(&self) -> usize {
         self.inner.waiters.borrow().len()
     }
