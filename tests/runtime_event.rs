@@ -498,3 +498,21 @@ fn a_rendezvous_is_unpin_whatever_its_ids_and_polls_as_a_stream_through_pin_new(
         "nothing outstanding: the stream ends"
     );
 }
+
+#[test]
+fn run_with_gives_the_value_and_runs_the_rest_of_the_work_too() {
+    let after = Rc::new(Cell::new(false));
+    let a = after.clone();
+    let got = tame::run_with(move |done: Event<&str>| {
+        // The value comes first; a callback queued after it still runs
+        // before run_with returns, as with run().
+        tame::asap(Event::from_fn(move |_: Option<()>| done.trigger("value")));
+        tame::asap(Event::from_fn(move |_: Option<()>| {
+            tame::asap(Event::from_fn(move |_: Option<()>| a.set(true)))
+        }));
+    });
+    assert_eq!(got, Some("value"));
+    assert!(after.get(), "run_with ran the loop until nothing was left");
+    // A promise not kept: the event dropped untriggered.
+    assert_eq!(tame::run_with(|done: Event<u8>| drop(done)), None);
+}

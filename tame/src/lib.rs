@@ -172,6 +172,25 @@ pub mod __private;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
 
+/// The `futures-core` crate tame's interop is written against: its
+/// [`Stream`](futures_core::Stream) is what a [`Rendezvous`] is, and
+/// naming it needs no dependency of your own.
+///
+/// # Examples
+///
+/// ```
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll, Waker};
+/// use tame::futures_core::Stream;
+///
+/// let mut r = tame::Rendezvous::<u8>::new();
+/// r.event(4).trigger(());
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(Pin::new(&mut r).poll_next(&mut cx), Poll::Ready(Some(4)));
+/// assert_eq!(Pin::new(&mut r).poll_next(&mut cx), Poll::Ready(None));
+/// ```
+pub use futures_core;
+
 pub use cancel::cancellable;
 pub use compat::{event_future, spawn, EventFuture};
 pub use event::Event;
@@ -398,6 +417,44 @@ pub use tame_macros::tvars;
 /// ```
 pub fn run() {
     driver::run();
+}
+
+/// Calls `start` with an event, runs the loop as [`run`] does, and returns
+/// the value the event was triggered with: `None` if it was dropped
+/// untriggered (the function panicked out of `run()` before, was
+/// cancelled, or never kept its promise).
+///
+/// The usual `main` of a program (or body of a test) that runs one tamed
+/// function and wants its value: `start` is typically `|done| f(args,
+/// done)`. The loop runs until nothing can make progress, as with `run()`,
+/// not only until the value arrives.
+///
+/// # Panics
+///
+/// As [`run`]: a panic inside a tamed function propagates, and calling it
+/// from inside the loop panics.
+///
+/// # Examples
+///
+/// ```
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn add_later(a: u32, b: u32) -> u32 {
+///     twait! { tame::asap(mkevent!()); }
+///     a + b
+/// }
+///
+/// assert_eq!(tame::run_with(|done| add_later(2, 3, done)), Some(5));
+/// // An event dropped untriggered: no value.
+/// assert_eq!(tame::run_with(|done: tame::Event<u32>| drop(done)), None);
+/// ```
+pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot(());
+    start(ev);
+    run();
+    slot.take()
 }
 
 /// Makes [`run`] return after its current turn, leaving the rest of the

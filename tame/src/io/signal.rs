@@ -110,7 +110,11 @@ impl fmt::Display for Signal {
 ///
 /// * The first call for a signal blocks it in this thread and starts
 ///   watching it: from then on it no longer runs its default action (most
-///   end the process). See [`Signal::block`] for programs with threads.
+///   end the process), for as long as the thread lives, even when nobody
+///   waits for it any more (the loop keeps its signal descriptor open for
+///   the next `at_signal`). A program that wants Ctrl-C to end it again
+///   after its graceful shutdown ends the process itself. See
+///   [`Signal::block`] for programs with threads.
 /// * Every waiter of `sig` is triggered by one arrival (a broadcast). To
 ///   hear about the next one, call `at_signal` again.
 /// * A signal that arrives while nobody waits for it (after it was first
