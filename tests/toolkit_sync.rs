@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tame::sync::{Channel, Guard, Mutex};
+use tame::sync::{Channel, Guard, Mutex, Permit, Semaphore};
 use tame::{mkevent, tamed, twait, Rendezvous};
 
 #[path = "support/trace.rs"]
@@ -211,4 +211,82 @@ fn with_timeout_forwards_a_trigger_in_time_and_drops_the_event_after() {
     tame::run();
     // The late one delivers its (unchanged) `None`.
     assert_eq!(*out.borrow(), [Some(Some(42)), Some(None)]);
+}
+
+#[tamed]
+fn hold_permit(s: Semaphore, name: &'static str, turns: u32, t: Trace) {
+    let permit: Permit;
+    twait! { s.acquire(mkevent!(permit)); }
+    log(&t, format!("{name} in"));
+    for _ in 0..turns {
+        twait! { tame::asap(mkevent!()); }
+    }
+    log(&t, format!("{name} out"));
+    drop(permit);
+}
+
+#[test]
+fn semaphore_lets_in_at_most_its_permits_in_the_order_they_asked() {
+    let t = Trace::default();
+    let s = Semaphore::new(2);
+    for (name, turns) in [("a", 3), ("b", 1), ("c", 1), ("d", 1)] {
+        hold_permit(s.clone(), name, turns, t.clone());
+    }
+    assert_eq!((s.available(), s.waiting()), (0, 2));
+    tame::run();
+    let trace = t.borrow();
+    let entered: Vec<&str> = trace.iter().filter_map(|e| e.strip_suffix(" in")).collect();
+    assert_eq!(entered, ["a", "b", "c", "d"], "{trace:?}");
+    let (mut inside, mut most) = (0, 0);
+    for e in trace.iter() {
+        inside = if e.ends_with(" in") {
+            inside + 1
+        } else {
+            inside - 1
+        };
+        most = most.max(inside);
+    }
+    assert_eq!(most, 2, "{trace:?}");
+    assert_eq!((s.available(), s.waiting()), (2, 0));
+}
+
+#[test]
+fn a_semaphore_waiter_that_gave_up_takes_no_permit_and_a_cancelled_holder_gives_its_back() {
+    let s = Semaphore::new(1);
+    let held = s.try_acquire().expect("free");
+    // A waiter that gives up (its rendezvous cancelled) before a permit is free.
+    let gone = Rendezvous::<()>::new();
+    let (ev, _) = gone.event_with_slot(());
+    s.acquire(ev);
+    gone.cancel();
+    // A live waiter behind it gets the permit when it comes back.
+    let r = Rendezvous::<()>::new();
+    let (ev, next) = r.event_with_slot(());
+    s.acquire(ev);
+    drop(held);
+    let next = next.take().expect("the live waiter got the permit");
+    assert_eq!((s.available(), s.waiting()), (0, 0));
+    drop(next);
+
+    // A tamed holder cancelled while it holds the permit gives it back.
+    let t = Trace::default();
+    let r = Rendezvous::<()>::new();
+    let (ev, cancel) = tame::cancellable(r.event(()));
+    hold_then_finish(s.clone(), t.clone(), ev);
+    assert_eq!(s.available(), 0);
+    cancel.cancel();
+    tame::run();
+    assert_eq!(s.available(), 1);
+    assert_eq!(*t.borrow(), ["holding"]);
+}
+
+#[tamed]
+fn hold_then_finish(s: Semaphore, t: Trace, done: tame::Event) {
+    let permit: Permit;
+    twait! { s.acquire(mkevent!(permit)); }
+    log(&t, "holding");
+    twait! { tame::timer(Duration::from_secs(3600), mkevent!()); }
+    log(&t, "finished"); // never: cancelled
+    drop(permit);
+    done.trigger(());
 }

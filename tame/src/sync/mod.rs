@@ -1,5 +1,6 @@
-//! Waiting between tasks: a [`Mutex`] (exclusive and shared holders, FIFO)
-//! and a [`Channel`] (values and receivers matched FIFO).
+//! Waiting between tasks: a [`Mutex`] (exclusive and shared holders, FIFO),
+//! a [`Semaphore`] (at most `n` holders, FIFO) and a [`Channel`] (values and
+//! receivers matched FIFO).
 //!
 //! Both hand out their results through events, like everything on the
 //! loop: `let guard: Guard; twait! { m.acquire(mkevent!(guard)); }`. A
@@ -36,6 +37,8 @@
 
 mod channel;
 mod mutex;
+mod semaphore;
 
 pub use channel::Channel;
 pub use mutex::{Guard, Mutex};
+pub use semaphore::{Permit, Semaphore};

@@ -1,0 +1,245 @@
+//! [`Semaphore`]: a count of permits for tasks, FIFO.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::Event;
+
+/// A count of permits that tasks wait for through events: at most that
+/// many holders at once (a window of concurrent lookups, connections,
+/// jobs).
+///
+/// [`acquire`](Semaphore::acquire) delivers a [`Permit`] when one is free;
+/// waiters are served in the order they asked. The permit goes back when
+/// it is dropped, so a holder that returns, panics or is cancelled gives
+/// it back with its other variables. A waiter whose event was dropped (or
+/// can no longer be delivered: its rendezvous gone, its function
+/// cancelled) is skipped and takes no permit. `Clone` gives another handle
+/// to the same count.
+///
+/// # Examples
+///
+/// Ten jobs, at most three at a time:
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+/// use std::time::Duration;
+/// use tame::sync::{Permit, Semaphore};
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn job(window: Semaphore, running: Rc<Cell<u32>>, most: Rc<Cell<u32>>) {
+///     let permit: Permit;
+///     twait! { window.acquire(mkevent!(permit)); }
+///     running.set(running.get() + 1);
+///     most.set(most.get().max(running.get()));
+///     twait! { tame::timer(Duration::from_millis(1), mkevent!()); }
+///     running.set(running.get() - 1);
+///     drop(permit);
+/// }
+///
+/// let window = Semaphore::new(3);
+/// let (running, most) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+/// for _ in 0..10 {
+///     job(window.clone(), running.clone(), most.clone());
+/// }
+/// tame::run();
+/// assert_eq!(most.get(), 3);
+/// assert_eq!(window.available(), 3);
+/// ```
+#[derive(Clone)]
+pub struct Semaphore {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    available: Cell<usize>,
+    waiters: RefCell<VecDeque<Event<Permit>>>,
+}
+
+/// One of a [`Semaphore`]'s permits: it goes back when this is dropped.
+///
+/// # Examples
+///
+/// ```
+/// let s = tame::sync::Semaphore::new(1);
+/// let permit = s.try_acquire().expect("one is free");
+/// assert!(s.try_acquire().is_none());
+/// drop(permit);
+/// assert_eq!(s.available(), 1);
+/// ```
+#[must_use = "dropping the permit gives it back at once"]
+pub struct Permit {
+    inner: Rc<Inner>,
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` free permits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(2);
+    /// assert_eq!(s.available(), 2);
+    /// ```
+    pub fn new(permits: usize) -> Semaphore {
+        Semaphore {
+            inner: Rc::new(Inner {
+                available: Cell::new(permits),
+                waiters: RefCell::new(VecDeque::new()),
+            }),
+        }
+    }
+
+    /// Triggers `ev` with a permit: at once if one is free and nobody waits
+    /// before it, else when one comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(1);
+    /// let r = tame::Rendezvous::<u8>::new();
+    /// let (first, p1) = r.event_with_slot(1);
+    /// s.acquire(first); // free: granted at once
+    /// let (second, p2) = r.event_with_slot(2);
+    /// s.acquire(second); // waits
+    /// assert_eq!((s.available(), s.waiting()), (0, 1));
+    /// drop(p1.take()); // the first permit goes back, to the second waiter
+    /// assert!(p2.take().is_some());
+    /// ```
+    pub fn acquire(&self, ev: Event<Permit>) {
+        self.inner.waiters.borrow_mut().push_back(ev);
+        Inner::grant(&self.inner);
+    }
+
+    /// A permit now, if one is free and nobody waits for one (a waiter
+    /// asked first and keeps its place).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(1);
+    /// let held = s.try_acquire();
+    /// assert!(held.is_some());
+    /// assert!(s.try_acquire().is_none());
+    /// ```
+    pub fn try_acquire(&self) -> Option<Permit> {
+        self.inner.skip_dead();
+        let free = self.inner.available.get();
+        if free == 0 || !self.inner.waiters.borrow().is_empty() {
+            return None;
+        }
+        self.inner.available.set(free - 1);
+        Some(Permit {
+            inner: self.inner.clone(),
+        })
+    }
+
+    /// Adds `n` permits (a window that grows), serving waiters at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(0);
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, permit) = r.event_with_slot(());
+    /// s.acquire(ev);
+    /// s.add_permits(2);
+    /// let held = permit.take();
+    /// assert!(held.is_some());
+    /// assert_eq!(s.available(), 1);
+    /// ```
+    pub fn add_permits(&self, n: usize) {
+        let a = &self.inner.available;
+        a.set(
+            a.get()
+                .checked_add(n)
+                .expect("more than usize::MAX permits"),
+        );
+        Inner::grant(&self.inner);
+    }
+
+    /// How many permits are free now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(3);
+    /// let _p = s.try_acquire();
+    /// assert_eq!(s.available(), 2);
+    /// ```
+    pub fn available(&self) -> usize {
+        self.inner.available.get()
+    }
+
+    /// How many waiters are queued (including those whose events died and
+    /// will be skipped).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(0);
+    /// let r = tame::Rendezvous::<()>::new();
+    /// s.acquire(r.event_with_slot(()).0);
+    /// assert_eq!(s.waiting(), 1);
+    /// ```
+    pub fn waiting(&self) -> usize {
+        self.inner.waiters.borrow().len()
+    }
+}
+
+impl Inner {
+    /// Drops the waiters at the head that nobody listens to any more.
+    fn skip_dead(&self) {
+        let mut waiters = self.waiters.borrow_mut();
+        while waiters.front().is_some_and(|ev| !ev.is_live()) {
+            waiters.pop_front();
+        }
+    }
+
+    /// Hands free permits to the waiters at the head of the queue.
+    fn grant(this: &Rc<Inner>) {
+        loop {
+            this.skip_dead();
+            let free = this.available.get();
+            if free == 0 {
+                return;
+            }
+            let Some(ev) = this.waiters.borrow_mut().pop_front() else {
+                return;
+            };
+            this.available.set(free - 1);
+            // No borrow is held: a trigger only queues its waiter (and a
+            // permit it cannot deliver comes back through its drop).
+            ev.trigger(Permit {
+                inner: this.clone(),
+            });
+        }
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let a = &self.inner.available;
+        a.set(a.get() + 1);
+        Inner::grant(&self.inner);
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available", &self.available())
+            .field("waiting", &self.waiting())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Permit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Permit").finish_non_exhaustive()
+    }
+}
