@@ -326,6 +326,7 @@ impl<'a> Emitter<'a> {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
                 pats.push(quote!(#f: #m #ident));
+                decls.extend(touch(ident));
             } else {
                 let k = kept_ident(b);
                 pats.push(quote!(#f: #k));
@@ -403,6 +404,7 @@ impl<'a> Emitter<'a> {
                 let m = binding.mutable_here().then(|| quote!(mut));
                 let k = kept_ident(b);
                 out.extend(quote!(let #m #ident = #k;));
+                out.extend(touch(ident));
             } else if self.mentioned.contains(&b) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
@@ -694,6 +696,33 @@ impl<'a> Emitter<'a> {
     }
 
     /// Ordinary code: its jump markers become jumps.
+    /// After a `let` with a value: its variables that need no drop, each
+    /// borrowed once. Such a variable is kept only while its value is still
+    /// read, so the arm that declares it may never read it (`let mut n = 1;
+    /// twait!{..}; n = 2;`), which rustc would report as unused in the
+    /// machine; the lint shadow says what is true of the body as written.
+    fn touch_defs(&self, p: &Plain) -> TokenStream {
+        // A `let` with attributes is left as written: an `#[expect(..)]` of
+        // the unused lint on it must find its lint in this copy too.
+        let Stmt::Local(syn::Local {
+            init: Some(_),
+            attrs,
+            ..
+        }) = &p.stmt
+        else {
+            return TokenStream::new();
+        };
+        if !attrs.is_empty() {
+            return TokenStream::new();
+        }
+        p.defs
+            .iter()
+            .map(|&d| &self.f.bindings[d])
+            .filter(|b| b.kind == BindingKind::User && b.trivial)
+            .map(|b| touch(&b.ident))
+            .collect()
+    }
+
     fn plain(&self, p: &Plain) -> TokenStream {
         if let Stmt::Local(l) = &p.stmt {
             if l.init.is_none() && !p.defs.iter().any(|d| self.mentioned.contains(d)) {
@@ -702,7 +731,9 @@ impl<'a> Emitter<'a> {
             }
         }
         if p.jumps.is_empty() {
-            return p.stmt.to_token_stream();
+            let mut out = p.stmt.to_token_stream();
+            out.extend(self.touch_defs(p));
+            return out;
         }
         let escaping: Vec<usize> = p
             .jumps
@@ -917,4 +948,13 @@ impl crate::ir::Binding {
     pub fn mutable_here(&self) -> bool {
         self.mutable || matches!(self.kind, BindingKind::Temp(_))
     }
+}
+
+/// A kept variable, as this state's arm sees it: it may not be read here
+/// (it is only carried to a later state, or to its drop at its scope's
+/// end), which rustc would report as unused in the machine although the
+/// lint shadow already judged the body as written. Borrowing it once says
+/// it is used, and costs nothing.
+fn touch(ident: &Ident) -> TokenStream {
+    quote!(let _ = &#ident;)
 }

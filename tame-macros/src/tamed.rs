@@ -101,22 +101,37 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             let mut #var = #initial;
             #done_holder
             // The lint shadow above reports what rustc and clippy say about
-            // the body as written; here their lints would only repeat it,
-            // or misfire on the machine's rearrangement of it: a variable
-            // declared again in a state where it is assigned later, or not
-            // kept where it is given a new value (`unused_variables`); the
+            // the body as written, once; the user's code keeps every lint
+            // there. Here each allowance is for a lint that would only
+            // repeat it in other words, or misfire on the machine's
+            // rearrangement: a variable declared again in a state where it
+            // is assigned later (`unused_mut`, `unused_assignments`); the
             // tail value of a branch of a discarded `if`/`match`, which
-            // becomes a statement of its own; a `_guard` packed into the
-            // state (`used_underscore_binding`); a `match` that ends in a
-            // `break` of the machine's, which clippy would rewrite as a
-            // `let .. else` with our tokens in it. rustc drops a
-            // diagnostic identical to one it already gave, but not one the
-            // machine words differently.
+            // becomes a statement of its own (`unused_must_use`); the `;`
+            // the machine puts after every block-like statement
+            // (`redundant_semicolons`); the machine's own `return`s and
+            // labels; a `_guard` packed into the state
+            // (`used_underscore_binding`, `no_effect_underscore_binding`); and clippy's rewrites of a
+            // `match` or loop whose suggestion would carry the machine's
+            // tokens (`manual_let_else`, `manual_memcpy`, `question_mark`).
+            // rustc drops a diagnostic identical to one it gave already,
+            // not one the machine words differently.
             #[allow(
-                unused,
-                clippy::all,
-                clippy::pedantic,
-                clippy::nursery
+                unused_mut,
+                unused_assignments,
+                unused_must_use,
+                unreachable_code,
+                unused_labels,
+                unused_parens,
+                redundant_semicolons,
+                clippy::needless_late_init,
+                clippy::needless_return,
+                clippy::used_underscore_binding,
+                clippy::no_effect_underscore_binding,
+                clippy::manual_let_else,
+                clippy::manual_memcpy,
+                clippy::question_mark,
+                clippy::let_unit_value
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
