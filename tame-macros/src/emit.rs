@@ -695,7 +695,6 @@ impl<'a> Emitter<'a> {
             .unwrap_or_default()
     }
 
-    /// Ordinary code: its jump markers become jumps.
     /// After a `let` with a value: its variables that need no drop, each
     /// borrowed once. Such a variable is kept only while its value is still
     /// read, so the arm that declares it may never read it (`let mut n = 1;
@@ -723,6 +722,7 @@ impl<'a> Emitter<'a> {
             .collect()
     }
 
+    /// Ordinary code: its jump markers become jumps.
     fn plain(&self, p: &Plain) -> TokenStream {
         if let Stmt::Local(l) = &p.stmt {
             if l.init.is_none() && !p.defs.iter().any(|d| self.mentioned.contains(d)) {

@@ -111,11 +111,13 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
             // the machine puts after every block-like statement
             // (`redundant_semicolons`); the machine's own `return`s and
             // labels; a `_guard` packed into the state
-            // (`used_underscore_binding`, `no_effect_underscore_binding`); and clippy's rewrites of a
-            // `match` or loop whose suggestion would carry the machine's
-            // tokens (`manual_let_else`, `manual_memcpy`, `question_mark`).
-            // rustc drops a diagnostic identical to one it gave already,
-            // not one the machine words differently.
+            // (`used_underscore_binding`, `no_effect_underscore_binding`);
+            // and clippy's rewrites of a `match` or loop whose suggestion
+            // would carry the machine's tokens (`manual_let_else`,
+            // `manual_memcpy`, `question_mark`, `let_unit_value`). rustc
+            // drops a diagnostic identical to one it gave already, not one
+            // the machine words differently. The unused-variable lint is
+            // never allowed here: see `Emitter::touch_defs`.
             #[allow(
                 unused_mut,
                 unused_assignments,

@@ -640,7 +640,7 @@ impl Builder<'_> {
                 // `if c { 1 } else { 2 };`) must not become a statement that
                 // has to be `()`. (A `;` the user did not write draws
                 // `redundant_semicolons` only in the machine, which allows
-                // the `unused` lints.)
+                // that lint.)
                 let stmt = syn::Stmt::Expr(e, Some(Default::default()));
                 let p = self.plain(stmt);
                 out.push(ir::Stmt::Plain(p));
