@@ -1,6 +1,7 @@
 //! `tame::at_signal`: SIGINT and SIGTERM delivered as events, also when
 //! sent before anyone waited or while nobody waited; every waiter of a
-//! signal triggered; a dead wait not keeping `run()` going.
+//! signal triggered; a dead wait not keeping `run()` going; `restore`
+//! giving a signal its own action back.
 //!
 //! A test binary of its own, without the test harness (`harness = false`
 //! in Cargo.toml): signals go to the whole process, and signalfd needs them
@@ -96,7 +97,104 @@ fn stop_from_a_signal_event_returns_from_run() {
     tame::run();
 }
 
+/// Whether `sig` is blocked in the calling thread, as the kernel says
+/// (`SigBlk` in /proc/thread-self/status: a hex mask, signal n at bit n - 1).
+fn blocked_here(sig: Sys) -> bool {
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigBlk:"))
+        .expect("a SigBlk line");
+    let mask = u64::from_str_radix(line.trim(), 16).unwrap();
+    mask & 1 << (sig.as_raw() - 1) != 0
+}
+
+fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
+    let got = std::rc::Rc::new(std::cell::Cell::new(Some(())));
+    let g = got.clone();
+    tame::at_signal(Signal::Usr1, Event::from_fn(move |v| g.set(v))).unwrap();
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Hup, r.event("hup")).unwrap();
+    assert!(blocked_here(Sys::USR1));
+    // HUP arrives before the loop looks: restoring USR1 still hands it to
+    // its waiter.
+    send(Sys::HUP);
+    Signal::Usr1.restore().unwrap();
+    assert!(!blocked_here(Sys::USR1), "USR1 runs its own action again");
+    assert!(blocked_here(Sys::HUP), "HUP is still tame's");
+    assert_eq!(got.get(), None, "the USR1 wait ended untriggered");
+    tame::run();
+    assert_eq!(r.try_next(), Some("hup"));
+    assert_eq!(tame::__live_waits(), 0);
+
+    // One that arrived while it was watched, before the loop looked, is
+    // its waiter's; one that nobody waited for is forgotten, not run.
+    let got = std::rc::Rc::new(std::cell::Cell::new(None));
+    let g = got.clone();
+    tame::at_signal(Signal::Usr1, Event::from_fn(move |v| g.set(v))).unwrap();
+    send(Sys::USR1);
+    Signal::Usr1.restore().unwrap();
+    assert_eq!(got.get(), Some(()), "it arrived while watched");
+    let gone = Rendezvous::<()>::new();
+    tame::at_signal(Signal::Usr2, gone.event(())).unwrap();
+    drop(gone);
+    tame::run(); // the dead wait is reaped: USR2 is watched, nobody waits
+    send(Sys::USR2);
+    Signal::Usr2.restore().unwrap(); // forgotten, not run: we live on
+    assert!(!blocked_here(Sys::USR2));
+
+    // A later wait watches it again.
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Usr1, r.event("usr1 again")).unwrap();
+    assert!(blocked_here(Sys::USR1));
+    send(Sys::USR1);
+    tame::run();
+    assert_eq!(r.try_next(), Some("usr1 again"));
+
+    // A signal only blocked, never waited for, is unblocked too.
+    Signal::Winch.block().unwrap();
+    assert!(blocked_here(Sys::WINCH));
+    Signal::Winch.restore().unwrap();
+    assert!(!blocked_here(Sys::WINCH));
+}
+
+/// What `restore` is for: after it, Ctrl-C ends the program. In a child
+/// process (this binary again), since the signal ends it.
+fn after_restore_sigint_ends_the_process_again() {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(CHILD, "restore-int")
+        .status()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(Sys::INT.as_raw()),
+        "the child should have been ended by SIGINT: {status}"
+    );
+}
+
+/// The child of `after_restore_sigint_ends_the_process_again`: handles one
+/// SIGINT, restores it, sends another.
+fn child_restores_int() {
+    Signal::Int.block().unwrap();
+    let r = Rendezvous::<()>::new();
+    tame::at_signal(Signal::Int, r.event(())).unwrap();
+    send(Sys::INT);
+    tame::run();
+    assert_eq!(r.try_next(), Some(()), "the first SIGINT is an event");
+    Signal::Int.restore().unwrap();
+    send(Sys::INT);
+    // Not reached: the second SIGINT ends the process.
+    std::process::exit(0);
+}
+
+const CHILD: &str = "TAME_SIGNALS_TEST_CHILD";
+
 fn main() {
+    if std::env::var(CHILD).as_deref() == Ok("restore-int") {
+        child_restores_int();
+        return;
+    }
     for sig in [
         Signal::Int,
         Signal::Term,
@@ -112,7 +210,7 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 6] = [
+    let cases: [(&str, fn()); 8] = [
         (
             "sigint_and_sigterm_are_delivered_as_events",
             sigint_and_sigterm_are_delivered_as_events,
@@ -136,6 +234,14 @@ fn main() {
         (
             "stop_from_a_signal_event_returns_from_run",
             stop_from_a_signal_event_returns_from_run,
+        ),
+        (
+            "restore_ends_the_waits_untriggered_and_unblocks_the_signal",
+            restore_ends_the_waits_untriggered_and_unblocks_the_signal,
+        ),
+        (
+            "after_restore_sigint_ends_the_process_again",
+            after_restore_sigint_ends_the_process_again,
         ),
     ];
     println!("\nrunning {} tests", cases.len());

@@ -133,8 +133,13 @@ pub(crate) trait SignalSource: Sized {
     /// instead of running its default action) and adds it to the set this
     /// source reports.
     fn add(&mut self, signo: i32) -> io::Result<()>;
+    /// Stops reporting `signo` and unblocks it in the calling thread: a
+    /// signal of it still pending runs its action then.
+    fn remove(&mut self, signo: i32) -> io::Result<()>;
     /// Blocks `signo` in the calling thread without watching it yet.
     fn block(signo: i32) -> io::Result<()>;
+    /// Unblocks `signo` in the calling thread.
+    fn unblock(signo: i32) -> io::Result<()>;
     /// The descriptor to wait on for readability.
     fn fd(&self) -> BorrowedFd<'_>;
     /// Takes the signals that arrived (appends their numbers), without

@@ -204,6 +204,12 @@ impl SigSet {
         self.0[bit / 64] |= 1 << (bit % 64);
         self
     }
+
+    fn without(mut self, signo: i32) -> SigSet {
+        let bit = (signo - 1) as usize;
+        self.0[bit / 64] &= !(1 << (bit % 64));
+        self
+    }
 }
 
 extern "C" {
@@ -227,13 +233,20 @@ const SIG_BLOCK: i32 = 1;
 )))]
 const SIG_BLOCK: i32 = 0;
 
+/// `SIG_UNBLOCK`: one more than `SIG_BLOCK` everywhere.
+const SIG_UNBLOCK: i32 = SIG_BLOCK + 1;
+
 /// `struct signalfd_siginfo` is 128 bytes; `ssi_signo` is its first field.
 const SIGINFO_LEN: usize = 128;
 
 fn block(set: &SigSet) -> io::Result<()> {
+    change_mask(SIG_BLOCK, set)
+}
+
+fn change_mask(how: i32, set: &SigSet) -> io::Result<()> {
     // SAFETY: `set` points to a valid sigset_t of the C library's size for
     // the whole call, and a null `old` asks for nothing back.
-    let rc = unsafe { pthread_sigmask(SIG_BLOCK, set, std::ptr::null_mut()) };
+    let rc = unsafe { pthread_sigmask(how, set, std::ptr::null_mut()) };
     if rc == 0 {
         Ok(())
     } else {
@@ -276,8 +289,23 @@ impl SignalSource for SignalFd {
         Ok(())
     }
 
+    fn remove(&mut self, signo: i32) -> io::Result<()> {
+        let set = self.set.without(signo);
+        // SAFETY: as in `add`.
+        let rc = unsafe { signalfd(self.fd.as_raw_fd(), &set, 0) };
+        if rc < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        self.set = set;
+        Self::unblock(signo)
+    }
+
     fn block(signo: i32) -> io::Result<()> {
         block(&SigSet::EMPTY.with(signo))
+    }
+
+    fn unblock(signo: i32) -> io::Result<()> {
+        change_mask(SIG_UNBLOCK, &SigSet::EMPTY.with(signo))
     }
 
     fn fd(&self) -> BorrowedFd<'_> {

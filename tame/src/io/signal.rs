@@ -98,6 +98,47 @@ impl Signal {
     pub fn block(self) -> io::Result<()> {
         Signals::block(self.number())
     }
+
+    /// Gives the signal back its own action in the calling thread: tame
+    /// stops watching it and unblocks it, so that (for most signals) it
+    /// ends the process again. This is how a server lets a second Ctrl-C
+    /// end it at once while its graceful shutdown runs, or after it.
+    ///
+    /// * Every [`at_signal`] wait for it ends: its event is dropped
+    ///   untriggered (it reports back with no value), so a `twait!` on it
+    ///   does not hang.
+    /// * Arrivals the loop has already taken in are settled first: other
+    ///   signals read with them go to their waiters as usual, and one of
+    ///   `self` that nobody waited for is forgotten. One that arrives from
+    ///   now on runs its action.
+    /// * It undoes [`block`](Signal::block) too, also for a signal that
+    ///   was only blocked and never waited for. A later [`at_signal`]
+    ///   watches it again.
+    ///
+    /// # Errors
+    ///
+    /// If the signal descriptor cannot be changed (in practice, never).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::Signal;
+    ///
+    /// let r = tame::Rendezvous::<()>::new();
+    /// tame::at_signal(Signal::Usr1, r.event(())).unwrap();
+    /// Signal::Usr1.restore().unwrap();
+    /// // The wait is over, untriggered: `run()` has nothing to wait for.
+    /// tame::run();
+    /// assert_eq!(r.try_next(), Some(()));
+    /// assert_eq!(r.pending(), 0);
+    /// ```
+    pub fn restore(self) -> io::Result<()> {
+        let table = TABLE.try_with(|t| t.borrow().clone()).ok().flatten();
+        match table {
+            Some(table) => table.remove(self.number()),
+            None => Signals::unblock(self.number()),
+        }
+    }
 }
 
 impl fmt::Display for Signal {
@@ -110,10 +151,10 @@ impl fmt::Display for Signal {
 ///
 /// * The first call for a signal blocks it in this thread and starts
 ///   watching it: from then on it no longer runs its default action (most
-///   end the process), for as long as the thread lives, even when nobody
-///   waits for it any more (the loop keeps its signal descriptor open for
-///   the next `at_signal`). A program that wants Ctrl-C to end it again
-///   after its graceful shutdown ends the process itself. See
+///   end the process), even when nobody waits for it any more (the loop
+///   keeps its signal descriptor open for the next `at_signal`), until
+///   [`Signal::restore`] gives it back: a program that wants a second
+///   Ctrl-C to end it at once calls that when the first arrives. See
 ///   [`Signal::block`] for programs with threads.
 /// * Every waiter of `sig` is triggered by one arrival (a broadcast). To
 ///   hear about the next one, call `at_signal` again.
@@ -238,6 +279,55 @@ impl SignalTable {
         Ok(())
     }
 
+    /// Stops watching `signo` (see [`Signal::restore`]).
+    fn remove(&self, signo: i32) -> io::Result<()> {
+        let bit = 1u64 << signo;
+        if self.watched.get() & bit == 0 {
+            return Signals::unblock(signo);
+        }
+        // What the descriptor holds already arrived while tame handled it:
+        // hand it out now, so that unblocking does not lose the others.
+        let mut arrived = Vec::new();
+        let _ = self.source.borrow().take(&mut arrived);
+        self.dispatch(arrived);
+        let ended: Vec<Waiter> = self
+            .waiters
+            .borrow_mut()
+            .extract_if(.., |w| w.signo == signo)
+            .collect();
+        self.pending.set(self.pending.get() & !bit);
+        self.source.borrow_mut().remove(signo)?;
+        self.watched.set(self.watched.get() & !bit);
+        for w in ended {
+            w.ev.unwatch();
+            driver::wait_ended();
+            // Dropped untriggered: the waiter hears that nothing will come.
+            drop(w.ev);
+        }
+        Ok(())
+    }
+
+    /// Triggers the waiters of the signals in `arrived`; one that nobody
+    /// waits for is kept as pending.
+    fn dispatch(&self, arrived: Vec<i32>) {
+        let mut fire = Vec::new();
+        {
+            let mut waiters = self.waiters.borrow_mut();
+            for signo in arrived {
+                let before = fire.len();
+                fire.extend(waiters.extract_if(.., |w| w.signo == signo));
+                if fire.len() == before {
+                    self.pending.set(self.pending.get() | 1u64 << signo);
+                }
+            }
+        }
+        for w in fire {
+            w.ev.unwatch();
+            driver::wait_ended();
+            w.ev.trigger(());
+        }
+    }
+
     /// Arms the descriptor again if anybody waits.
     fn arm(&self) {
         if self.armed.get() || self.waiters.borrow().is_empty() {
@@ -259,22 +349,7 @@ impl Registration for SignalTable {
         let mut arrived = Vec::new();
         // A read error leaves the signals pending: the next wake retries.
         let _ = self.source.borrow().take(&mut arrived);
-        let mut fire = Vec::new();
-        {
-            let mut waiters = self.waiters.borrow_mut();
-            for signo in arrived {
-                let before = fire.len();
-                fire.extend(waiters.extract_if(.., |w| w.signo == signo));
-                if fire.len() == before {
-                    self.pending.set(self.pending.get() | 1u64 << signo);
-                }
-            }
-        }
-        for w in fire {
-            w.ev.unwatch();
-            driver::wait_ended();
-            w.ev.trigger(());
-        }
+        self.dispatch(arrived);
         self.arm();
     }
 
