@@ -57,7 +57,8 @@
 //! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
 //!   descriptions show in [`blocked`].
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
-//! * [`recipes`]: the common shapes, each a tested example.
+//! * [`recipes`]: the common shapes, each a tested example; [`from_tokio`]:
+//!   tokio's pieces by their names here.
 //! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
 //!   signals), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub
 //!   resolver, written as tamed functions).
@@ -162,6 +163,11 @@ pub mod expansion {}
 /// that cancel, graceful shutdown, one loop per core (documentation only).
 #[doc = include_str!("../../docs/recipes.md")]
 pub mod recipes {}
+
+/// Coming from tokio: each familiar piece by its name here, and the habits
+/// that change (documentation only).
+#[doc = include_str!("../../docs/from-tokio.md")]
+pub mod from_tokio {}
 
 #[doc(hidden)]
 #[path = "private.rs"]
