@@ -26,6 +26,12 @@
 //! then, not at its deadline. A million cancelled timers cost no lasting
 //! memory.
 //!
+//! A [`Timer`] handle also moves its timer to a new deadline
+//! ([`Timer::reset`], [`Timer::reset_at`]), as cheaply as it cancels it:
+//! an idle timeout is one timer that each sign of activity pushes back.
+//! [`Interval`] ticks every period, on the loop's clock, with a policy
+//! for the ticks it missed ([`MissedTicks`]).
+//!
 //! # Virtual time
 //!
 //! For tests, [`pause`] stops the loop's clock (Tamer's `time_virtual`,
@@ -176,7 +182,9 @@ pub fn timer_at(deadline: Instant, ev: Event) {
 /// Cancelling costs no allocation and no trip through the loop: the entry
 /// is unlinked from the wheel then and there. Armed with an event of a
 /// `twait! {}` block (`mkevent!()`), which costs no allocation either, the
-/// whole arm and cancel allocates nothing. [`detach`](Timer::detach) lets
+/// whole arm and cancel allocates nothing. [`reset`](Timer::reset) and
+/// [`reset_at`](Timer::reset_at) move an armed timer to a new deadline
+/// just as cheaply (an idle timeout), and [`detach`](Timer::detach) lets
 /// the timer run without its handle.
 ///
 /// A `Timer` belongs to the thread that armed it (`!Send`), like its event.
@@ -286,6 +294,99 @@ impl Timer {
         self.key.is_some_and(driver::timer_is_armed)
     }
 
+    /// Moves the timer's deadline to `dur` from [`now()`], earlier or
+    /// later, keeping its event; returns whether it was still armed.
+    ///
+    /// This makes an idle timeout: each sign of activity pushes the
+    /// deadline back, and the timer fires only once `dur` passes without
+    /// any ([`add_timeout`] around each read bounds each read instead). The
+    /// timer fires at its new deadline, in deadline order with the others;
+    /// among equal deadlines it keeps the place it got when it was first
+    /// armed. Like [`cancel`](Timer::cancel), a reset moves the entry in
+    /// the timer wheel then and there: no allocation, no trip through the
+    /// loop. A deadline already past fires on the loop's next turn.
+    ///
+    /// A timer that fired, was cancelled or lost its event has no event any
+    /// more (events are one-shot): `reset` returns `false` and arms
+    /// nothing. To time something again, arm a new `Timer` with a new
+    /// event.
+    ///
+    /// `reset` takes a duration, as [`Timer::after`] does;
+    /// [`reset_at`](Timer::reset_at) takes a deadline, as [`Timer::at`]
+    /// (and tokio's `Sleep::reset`) do.
+    ///
+    /// # Examples
+    ///
+    /// A connection that is closed after 50 ms with no activity: three bits
+    /// of activity 40 ms apart each push the deadline back, so it is idle
+    /// only at 120 + 50 ms.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    /// use tame::{tamed, twait, Rendezvous};
+    ///
+    /// #[derive(Clone, Copy)]
+    /// enum Wake {
+    ///     Activity,
+    ///     Idle,
+    /// }
+    ///
+    /// #[tamed]
+    /// fn serve(quiet: Duration) -> u32 {
+    ///     let r = Rendezvous::<Wake>::new();
+    ///     let mut idle = Timer::after(quiet, r.event(Wake::Idle));
+    ///     for ms in [40, 80, 120] {
+    ///         tame::timer(Duration::from_millis(ms), r.event(Wake::Activity));
+    ///     }
+    ///     let mut served = 0;
+    ///     while let Some(Wake::Activity) = twait!(r) {
+    ///         served += 1;
+    ///         assert!(idle.reset(quiet), "not idle yet: still armed");
+    ///     }
+    ///     served
+    /// }
+    ///
+    /// tame::time::pause();
+    /// let start = tame::now();
+    /// let quiet = Duration::from_millis(50);
+    /// assert_eq!(tame::run_with(|done| serve(quiet, done)), Some(3));
+    /// assert_eq!(tame::now() - start, Duration::from_millis(170));
+    /// tame::time::resume();
+    /// ```
+    pub fn reset(&mut self, dur: Duration) -> bool {
+        self.key
+            .is_some_and(|key| driver::timer_reset_after(key, dur))
+    }
+
+    /// Moves the timer's deadline to `deadline`, earlier or later, keeping
+    /// its event; returns whether it was still armed. See
+    /// [`reset`](Timer::reset): the same, with a deadline instead of a
+    /// duration. While the time is [virtual](pause), take deadlines from
+    /// [`now()`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    ///
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let mut t = Timer::after(Duration::from_secs(3600), r.event(()));
+    /// let soon = tame::now() + Duration::from_millis(2);
+    /// assert!(t.reset_at(soon)); // an hour became 2 ms
+    /// tame::run();
+    /// assert_eq!(r.try_next(), Some(()));
+    /// assert!(tame::now() >= soon);
+    /// // It fired: its event is spent, so there is nothing to move.
+    /// assert!(!t.reset_at(soon + Duration::from_secs(1)));
+    /// assert!(!t.is_armed());
+    /// ```
+    pub fn reset_at(&mut self, deadline: Instant) -> bool {
+        self.key
+            .is_some_and(|key| driver::timer_reset_at(key, deadline))
+    }
+
     /// Disarms the timer, as dropping the handle does; returns whether it
     /// was still armed (so its event was handed back untriggered now).
     pub fn cancel(mut self) -> bool {
@@ -324,6 +425,326 @@ impl fmt::Debug for Timer {
             .field("armed", &self.is_armed())
             .finish()
     }
+}
+
+/// Ticks every `period`, on the loop's clock: each [`tick`](Interval::tick)
+/// arms a timer for the next tick of the schedule `start`, `start +
+/// period`, `start + 2 × period`, ... with the caller's event.
+///
+/// * **The first tick** of [`Interval::new(period)`](Interval::new) comes
+///   one period from [`now()`], as Go's `Ticker` and JavaScript's
+///   `setInterval` have it (tokio's `interval` ticks at once instead):
+///   each tick marks a period passed. For a tick at once, start the
+///   schedule now: [`Interval::at(tame::now(), period)`](Interval::at).
+/// * **Missed ticks**: a tick whose time passed before `tick` was called
+///   for it (a tick's work, or the loop, took longer than a period) is
+///   skipped by default, so the next tick keeps to the schedule and a
+///   stall of an hour is not followed by a flood of the ticks it spanned;
+///   [`set_missed_ticks`](Interval::set_missed_ticks) with
+///   [`MissedTicks::Burst`] delivers them all at once instead (tokio's
+///   default). See [`MissedTicks`].
+/// * **One tick pending**: the `Interval` keeps the [`Timer`] of the last
+///   tick it armed, so `tick` returns nothing to hold (a handle returned
+///   from every tick would be noise); dropping the `Interval` disarms a
+///   tick still pending, as dropping a `Timer` does, and
+///   [`reset`](Interval::reset) moves it. A `tick` while the previous
+///   tick is still pending disarms that one (its event comes back
+///   untriggered, as [`Timer::cancel`] hands it back).
+/// * **Liveness**: a pending tick whose event dies (its rendezvous is
+///   cancelled or dropped) is disarmed at once, as any timer: an
+///   `Interval` keeps [`run`](crate::run) going only while someone waits
+///   for its tick.
+///
+/// The schedule counts on the loop's clock ([`now()`]), never the wall
+/// clock, so [`pause`] and [`advance`] drive it in tests.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tame::time::Interval;
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn heartbeat(beats: usize) -> Vec<Duration> {
+///     let start = tame::now();
+///     let mut every = Interval::new(Duration::from_secs(10));
+///     let mut at = Vec::new();
+///     while at.len() < beats {
+///         twait! { every.tick(mkevent!()); }
+///         at.push(tame::now() - start);
+///     }
+///     at
+/// }
+///
+/// tame::time::pause();
+/// let at = tame::run_with(|done| heartbeat(3, done)).unwrap();
+/// assert_eq!(at, [10, 20, 30].map(Duration::from_secs));
+/// tame::time::resume();
+/// ```
+#[derive(Debug)]
+pub struct Interval {
+    /// When the next tick to arm is due, before the missed-tick policy.
+    next: Instant,
+    period: Duration,
+    missed: MissedTicks,
+    /// The timer of the last tick armed (it may have fired since).
+    pending: Option<Timer>,
+}
+
+/// What an [`Interval`] does with ticks whose time passed before
+/// [`tick`](Interval::tick) was called for them: the loop was busy, or the
+/// work done for a tick took longer than a period.
+///
+/// A tick due exactly now has not passed: it fires (on the loop's next
+/// turn) with either policy.
+///
+/// # Examples
+///
+/// ```
+/// use tame::time::MissedTicks;
+///
+/// assert_eq!(MissedTicks::default(), MissedTicks::Skip);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MissedTicks {
+    /// The ticks whose time passed are dropped: the tick armed is the
+    /// first one of the schedule (`start + k × period`) at or after
+    /// [`now()`], so the ticks keep their phase and a stall costs nothing
+    /// but the ticks it spanned. The default: what a server's periodic
+    /// housekeeping wants.
+    #[default]
+    Skip,
+    /// Every tick is delivered: each `tick` arms the next tick of the
+    /// schedule, which, if its time passed, fires at once (on the loop's
+    /// next turn), until the ticks catch up with the clock. tokio's
+    /// default: what counting periods wants.
+    Burst,
+}
+
+impl Interval {
+    /// An interval whose first tick comes `period` from [`now()`], then
+    /// every `period`.
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero: an interval of no time would tick on every
+    /// loop turn forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Interval;
+    ///
+    /// let start = tame::now();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let mut every = Interval::new(Duration::from_millis(2));
+    /// every.tick(r.event(()));
+    /// tame::run();
+    /// assert_eq!(r.try_next(), Some(()));
+    /// assert!(tame::now() >= start + Duration::from_millis(2));
+    /// ```
+    pub fn new(period: Duration) -> Interval {
+        Interval::at(later(now(), period), period)
+    }
+
+    /// An interval whose first tick is due at `start`, then every `period`.
+    /// `Interval::at(tame::now(), period)` ticks at once first. A `start`
+    /// already past counts as missed ticks ([`MissedTicks`]).
+    ///
+    /// # Panics
+    ///
+    /// If `period` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Interval;
+    ///
+    /// tame::time::pause();
+    /// let start = tame::now();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let mut every = Interval::at(start, Duration::from_secs(60));
+    /// every.tick(r.event(()));
+    /// tame::run(); // the first tick is due now: no time passes
+    /// assert_eq!(r.try_next(), Some(()));
+    /// assert_eq!(tame::now(), start);
+    /// tame::time::resume();
+    /// ```
+    pub fn at(start: Instant, period: Duration) -> Interval {
+        assert!(
+            !period.is_zero(),
+            "tame::time::Interval: the period must not be zero"
+        );
+        Interval {
+            next: start,
+            period,
+            missed: MissedTicks::default(),
+            pending: None,
+        }
+    }
+
+    /// Arms the next tick: `ev` is triggered when it is due (see
+    /// [`MissedTicks`] for a tick whose time has passed). A tick still
+    /// pending from an earlier call is disarmed first: its event comes back
+    /// untriggered. A dead `ev` arms nothing, but the tick is spent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Interval;
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn three_ticks(mut every: Interval) -> Interval {
+    ///     let mut n = 0;
+    ///     while n < 3 {
+    ///         twait! { every.tick(mkevent!()); }
+    ///         n += 1;
+    ///     }
+    ///     every
+    /// }
+    ///
+    /// tame::time::pause();
+    /// let start = tame::now();
+    /// let every = Interval::new(Duration::from_millis(250));
+    /// let every = tame::run_with(|done| three_ticks(every, done)).unwrap();
+    /// assert_eq!(tame::now() - start, Duration::from_millis(750));
+    /// assert_eq!(every.period(), Duration::from_millis(250));
+    /// tame::time::resume();
+    /// ```
+    pub fn tick(&mut self, ev: Event) {
+        let now = now();
+        let mut due = self.next;
+        if due < now && self.missed == MissedTicks::Skip {
+            due = first_at_or_after(due, self.period, now);
+        }
+        self.next = later(due, self.period);
+        // The old handle's drop disarms a tick still pending.
+        self.pending = Some(Timer::at(due, ev));
+    }
+
+    /// The time between two ticks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let every = tame::time::Interval::new(Duration::from_secs(5));
+    /// assert_eq!(every.period(), Duration::from_secs(5));
+    /// ```
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// What is done with missed ticks ([`MissedTicks::Skip`] unless
+    /// [set](Interval::set_missed_ticks)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::{Interval, MissedTicks};
+    ///
+    /// let every = Interval::new(Duration::from_secs(1));
+    /// assert_eq!(every.missed_ticks(), MissedTicks::Skip);
+    /// ```
+    pub fn missed_ticks(&self) -> MissedTicks {
+        self.missed
+    }
+
+    /// Sets what is done with missed ticks from the next
+    /// [`tick`](Interval::tick) on.
+    ///
+    /// # Examples
+    ///
+    /// Ten seconds of missed ticks of a 4 s interval (the time goes by
+    /// [`advance`] while nobody ticks): with `Burst`, the ticks of 4 s and
+    /// 8 s fire at once, then 12 s keeps to the schedule.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::{Interval, MissedTicks};
+    /// use tame::Rendezvous;
+    ///
+    /// tame::time::pause();
+    /// let start = tame::now();
+    /// let mut every = Interval::new(Duration::from_secs(4));
+    /// every.set_missed_ticks(MissedTicks::Burst);
+    /// tame::time::advance(Duration::from_secs(10));
+    /// let mut at = Vec::new();
+    /// for _ in 0..3 {
+    ///     let r = Rendezvous::<()>::new();
+    ///     every.tick(r.event(()));
+    ///     tame::run();
+    ///     at.push((tame::now() - start).as_secs());
+    /// }
+    /// assert_eq!(at, [10, 10, 12]);
+    /// tame::time::resume();
+    /// ```
+    pub fn set_missed_ticks(&mut self, missed: MissedTicks) {
+        self.missed = missed;
+    }
+
+    /// Starts the schedule again from now: the next tick comes one period
+    /// from [`now()`], and then every period. A tick still pending is moved
+    /// there, keeping its event ([`Timer::reset`]); otherwise the next
+    /// [`tick`](Interval::tick) arms it for then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Interval;
+    ///
+    /// tame::time::pause();
+    /// let start = tame::now();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let mut every = Interval::new(Duration::from_secs(10));
+    /// every.tick(r.event(())); // due at 10 s
+    /// tame::time::advance(Duration::from_secs(7));
+    /// every.reset(); // now due at 17 s
+    /// tame::run();
+    /// assert_eq!(tame::now() - start, Duration::from_secs(17));
+    /// tame::time::resume();
+    /// ```
+    pub fn reset(&mut self) {
+        let next = later(now(), self.period);
+        let moved = self.pending.as_mut().is_some_and(|t| t.reset_at(next));
+        self.next = if moved {
+            later(next, self.period)
+        } else {
+            next
+        };
+    }
+}
+
+/// `t + d`; if an `Instant` cannot hold that, a century after `t`: no
+/// clock gets there, and the timer wheel clamps deadlines to 584 years
+/// from the loop's start anyway. (`Duration::MAX` is a period a user may
+/// well write for "never"; an `Instant` that cannot even take a century
+/// more, which no clock reaches, stays as it is.)
+fn later(t: Instant, d: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    t.checked_add(d)
+        .or_else(|| t.checked_add(CENTURY))
+        .unwrap_or(t)
+}
+
+/// The first tick of the schedule `due + k × period` at or after `now`
+/// (`due < now`).
+fn first_at_or_after(due: Instant, period: Duration, now: Instant) -> Instant {
+    let behind = (now - due).as_nanos();
+    let period_ns = period.as_nanos();
+    let skipped = behind.div_ceil(period_ns) * period_ns;
+    later(
+        due,
+        Duration::from_nanos(u64::try_from(skipped).unwrap_or(u64::MAX)),
+    )
 }
 
 /// Stops this thread's loop clock: virtual time, for tests (Tamer's

@@ -247,6 +247,33 @@ pub(crate) fn timer_is_armed(key: Key) -> bool {
         .unwrap_or(false)
 }
 
+/// Moves the armed timer `key` names to `dur` after the loop's time,
+/// keeping its event. Returns whether it was still armed (if not, nothing
+/// is armed).
+pub(crate) fn timer_reset_after(key: Key, dur: Duration) -> bool {
+    move_entry(key, |_, now| now.saturating_add(duration_ns(dur)))
+}
+
+/// Moves the armed timer `key` names to `deadline`, keeping its event.
+pub(crate) fn timer_reset_at(key: Key, deadline: Instant) -> bool {
+    move_entry(key, |clock, _| clock.ns_of(deadline))
+}
+
+/// Moves the entry `key` names to the deadline `when` computes, as
+/// [`arm_entry`] computes it. No event changes hands, so no user code can
+/// run: the borrow is held throughout.
+fn move_entry(key: Key, when: impl FnOnce(&Clock, u64) -> u64) -> bool {
+    LOOP.try_with(|l| {
+        let now = l.clock.now_ns();
+        let deadline = when(&l.clock, now);
+        // Free whenever a handle is in reach (see `timer_disarm`).
+        l.timers
+            .try_borrow_mut()
+            .is_ok_and(|mut t| t.reset(key, deadline, now))
+    })
+    .unwrap_or(false)
+}
+
 /// Disarms the timer `key` names: its event is dropped, untriggered, with
 /// no borrow of the loop held. Returns whether it was still armed.
 pub(crate) fn timer_disarm(key: Key) -> bool {

@@ -47,6 +47,12 @@
 //! the entries of live handles went (`moved`, by `seq`), so a handle still
 //! finds its entry. That table is empty unless a compaction happened while
 //! handles were out, and loses an entry when it is disarmed.
+//!
+//! A handle moves its entry to a new deadline ([`Timers::reset`]) in
+//! place: unlinked from its list and linked into the one of its new tick,
+//! at the same index and with the same `seq`, so its key, the id its event
+//! watches and its place among equal deadlines stay what they were, and
+//! nothing is allocated.
 
 use std::collections::HashMap;
 
@@ -245,6 +251,44 @@ impl Timers {
         Ok(Key { index, seq })
     }
 
+    /// Moves the entry `key` names to `deadline` (clamped as in
+    /// [`insert`](Self::insert); `now` is the turn's time), keeping its
+    /// event, its watch and its `seq`, if it is still armed; returns
+    /// whether it was.
+    ///
+    /// The entry stays at its index and keeps its `seq`, so its key and the
+    /// id its event watches stay valid and nothing is re-watched or
+    /// allocated: it is unlinked and linked again, as a cancel and an arm
+    /// would do minus the event. Keeping `seq` keeps its place among equal
+    /// deadlines: ties still fire in the order the timers were first
+    /// armed. An entry collected into the batch being fired (reset by an
+    /// earlier timer's callback) leaves the batch: `fire` finds it no
+    /// longer due and skips it, and it fires at its new deadline, on a
+    /// later turn at the earliest, as a timer armed by a callback does.
+    pub(crate) fn reset(&mut self, key: Key, deadline: u64, now: u64) -> bool {
+        let Some(index) = self.find(key) else {
+            return false;
+        };
+        // A batch entry is in no list: `unlink` leaves it alone, and
+        // linking it anew takes it out of the batch (its `loc` is no longer
+        // `DUE`).
+        self.unlink(index);
+        let deadline = deadline.min(END_OF_TIME);
+        self.entries[index as usize].deadline = deadline;
+        // Linked where `insert` links a new entry (a passed deadline goes
+        // to the overdue list: it fires on the next turn, never in a batch
+        // being fired). Written out, not shared with `insert` through a
+        // helper: the compiler kept such a helper out of line in `insert`,
+        // a call more on every arm.
+        let tick = deadline.div_ceil(TICK);
+        if deadline <= now || tick <= self.elapsed {
+            self.link(index, OVERDUE);
+        } else {
+            self.link_tick(index, tick);
+        }
+        true
+    }
+
     /// The index of the armed entry `key` names, if it is still armed
     /// (not fired, not removed).
     fn find(&self, key: Key) -> Option<u32> {
@@ -320,6 +364,10 @@ impl Timers {
     }
 
     /// Pushes the entry at `index` at the head of the list `loc`.
+    ///
+    /// Inlined: `reset`'s call made the compiler keep it out of line in
+    /// `insert`, a call more on every arm (as the disassembly showed).
+    #[inline]
     fn link(&mut self, index: u32, loc: u16) {
         let head = self.head_mut(loc);
         let old = std::mem::replace(head, index);
@@ -778,6 +826,92 @@ mod tests {
         assert_eq!(fired, [1, 1001, 1501, 2001, 2501, 3001, 3501]);
         assert!(survivors.iter().all(|&k| !t.is_armed(k)));
         assert!(t.moved.is_none(), "the table of moves empties with them");
+    }
+
+    #[test]
+    fn a_reset_entry_fires_at_its_new_deadline_and_in_deadline_order() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        let a = t.insert(10 * TICK, 0, event(&log, 10), true).unwrap();
+        t.insert(20 * TICK, 0, event(&log, 20), false).unwrap();
+        let c = t.insert(300 * TICK, 0, event(&log, 300), true).unwrap();
+        // Later within level 0, and earlier from level 2 down to level 0.
+        assert!(t.reset(a, 25 * TICK, 0));
+        assert!(t.reset(c, 5 * TICK, 0));
+        assert_eq!(t.len(), 3, "moved, not added");
+        assert_eq!(fire_all(&mut t), [5, 20, 25]);
+        assert_eq!(*log.borrow(), [300, 20, 10]);
+        // Fired: nothing left to move, and nothing is armed by trying.
+        assert!(!t.reset(a, 40 * TICK, 25 * TICK));
+        assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn a_reset_keeps_the_entry_s_place_among_equal_deadlines() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        let first = t.insert(50 * TICK, 0, event(&log, 1), true).unwrap();
+        t.insert(7 * TICK, 0, event(&log, 2), false).unwrap();
+        assert!(t.reset(first, 7 * TICK, 0));
+        fire_at(&mut t, 7 * TICK);
+        assert_eq!(*log.borrow(), [1, 2], "armed first, fires first");
+    }
+
+    #[test]
+    fn an_entry_reset_while_its_batch_fires_leaves_the_batch() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        t.insert(TICK, 0, event(&log, 1), false).unwrap();
+        let b = t.insert(2 * TICK, 0, event(&log, 2), true).unwrap();
+        let batch = t.collect_due(2 * TICK);
+        assert_eq!(batch.len(), 2);
+        // The first one's callback (here, the test) pushes the second back.
+        t.fire(batch[0]).unwrap().trigger(());
+        assert!(t.reset(b, 9 * TICK, 2 * TICK));
+        assert!(t.fire(batch[1]).is_none(), "no longer due");
+        // Not relinked as unfired either: it stays where the reset put it.
+        t.return_batch(batch, 1);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.next_wake(), Some(9 * TICK));
+        fire_at(&mut t, 9 * TICK);
+        assert_eq!(*log.borrow(), [1, 2]);
+    }
+
+    #[test]
+    fn an_entry_reset_into_the_past_is_overdue() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        let k = t.insert(60 * TICK, 0, event(&log, 1), true).unwrap();
+        fire_at(&mut t, 30 * TICK);
+        assert!(t.reset(k, 10 * TICK, 30 * TICK));
+        assert_eq!(t.next_wake(), Some(0), "due on the next turn");
+        fire_at(&mut t, 30 * TICK);
+        assert_eq!(*log.borrow(), [1]);
+    }
+
+    #[test]
+    fn a_handle_moves_its_entry_after_compaction_moved_it() {
+        let mut t = Timers::new();
+        let rs: Vec<crate::Rendezvous<()>> = (0..2_000).map(|_| crate::Rendezvous::new()).collect();
+        let keys: Vec<Key> = rs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                t.insert((i as u64 + 1) * TICK, 0, r.event(()), true)
+                    .unwrap()
+            })
+            .collect();
+        for (i, &k) in keys.iter().enumerate() {
+            if i % 1_000 != 0 {
+                drop(t.disarm(k));
+            }
+        }
+        assert!(t.compact().is_empty());
+        assert!(t.moved.is_some(), "the survivors moved");
+        // Entry 0 (due at tick 1) goes after entry 1000 (tick 1001).
+        assert!(t.reset(keys[0], 3_000 * TICK, 0));
+        assert_eq!(fire_all(&mut t), [1_001, 3_000]);
+        assert!(rs[0].try_next().is_some() && rs[1_000].try_next().is_some());
     }
 
     #[test]
