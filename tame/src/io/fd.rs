@@ -6,6 +6,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::ops;
 use super::source::{Handle, Source};
+use super::stream::sealed::{Sealed, SourceOf};
+use super::stream::{ReadStream, WriteStream};
 use super::sys;
 use crate::driver::Ready;
 use crate::Event;
@@ -373,6 +375,16 @@ impl AsRawFd for Fd {
         self.io.fd().as_raw_fd()
     }
 }
+
+impl Sealed for Fd {
+    fn source(&self) -> SourceOf<'_> {
+        SourceOf(self.io.src())
+    }
+}
+
+impl ReadStream for Fd {}
+
+impl WriteStream for Fd {}
 
 impl fmt::Debug for Fd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

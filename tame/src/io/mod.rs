@@ -3,6 +3,11 @@
 //! signals ([`at_signal`]), and the layer that
 //! [`tame::net`](crate::net) is built on.
 //!
+//! Byte streams in general: the [`ReadStream`] and [`WriteStream`] traits
+//! (the read and write sides of an `Fd`, a TCP or Unix stream, a split
+//! half), [`copy`] and [`copy_bidirectional`] between streams (a proxy),
+//! and [`LineReader`], which reads lines and keeps what it read past them.
+//!
 //! # How the layer works
 //!
 //! Every descriptor the loop waits on belongs to a *source*: the descriptor
@@ -85,16 +90,22 @@
 //! assert_eq!(line.take().unwrap(), b"through the pipe\n");
 //! ```
 
+mod copy;
 mod fd;
+mod lines;
 pub(crate) mod op;
 pub(crate) mod ops;
 mod signal;
 mod slots;
 pub(crate) mod source;
+pub(crate) mod stream;
 pub(crate) mod sys;
 
+pub use copy::{copy, copy_bidirectional};
 pub use fd::{pipe, stdin, Fd};
+pub use lines::LineReader;
 pub use signal::{at_signal, Signal};
+pub use stream::{ReadStream, WriteStream};
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};

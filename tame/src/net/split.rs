@@ -10,6 +10,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use super::{TcpStream, UnixStream};
 use crate::driver::Ready;
 use crate::io::source::Handle;
+use crate::io::stream::sealed::{Sealed, SourceOf};
+use crate::io::stream::{ReadStream, WriteStream};
 use crate::io::{ops, sys};
 use crate::Event;
 
@@ -447,6 +449,24 @@ impl<S> AsFd for WriteHalf<S> {
         self.io.fd()
     }
 }
+
+impl<S> Sealed for ReadHalf<S> {
+    fn source(&self) -> SourceOf<'_> {
+        SourceOf(self.io.src())
+    }
+}
+
+/// The read side of the split stream: its reads go through this half.
+impl<S> ReadStream for ReadHalf<S> {}
+
+impl<S> Sealed for WriteHalf<S> {
+    fn source(&self) -> SourceOf<'_> {
+        SourceOf(self.io.src())
+    }
+}
+
+/// The write side of the split stream: its writes go through this half.
+impl<S> WriteStream for WriteHalf<S> {}
 
 impl<S> fmt::Debug for ReadHalf<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

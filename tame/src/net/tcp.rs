@@ -10,6 +10,8 @@ use super::split::{ReadHalf, WriteHalf};
 use crate::driver::Ready;
 use crate::io::op::{self, Op, Progress, Watch};
 use crate::io::source::{Handle, Source};
+use crate::io::stream::sealed::{Sealed, SourceOf};
+use crate::io::stream::{ReadStream, WriteStream};
 use crate::io::{ops, sys};
 use crate::Event;
 
@@ -706,6 +708,16 @@ impl AsRawFd for TcpStream {
         self.as_fd().as_raw_fd()
     }
 }
+
+impl Sealed for TcpStream {
+    fn source(&self) -> SourceOf<'_> {
+        SourceOf(self.io.src())
+    }
+}
+
+impl ReadStream for TcpStream {}
+
+impl WriteStream for TcpStream {}
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,6 +13,8 @@ use super::split::{ReadHalf, WriteHalf};
 use crate::driver::Ready;
 use crate::io::op::{self, Op, Progress, Watch};
 use crate::io::source::{Handle, Source};
+use crate::io::stream::sealed::{Sealed, SourceOf};
+use crate::io::stream::{ReadStream, WriteStream};
 use crate::io::{ops, sys};
 use crate::Event;
 
@@ -598,6 +600,16 @@ impl AsRawFd for UnixListener {
         self.as_fd().as_raw_fd()
     }
 }
+
+impl Sealed for UnixStream {
+    fn source(&self) -> SourceOf<'_> {
+        SourceOf(self.io.src())
+    }
+}
+
+impl ReadStream for UnixStream {}
+
+impl WriteStream for UnixStream {}
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,0 +1,252 @@
+//! [`copy`] and [`copy_bidirectional`]: everything one stream gives,
+//! written to another (a proxy's work).
+//!
+//! Each direction is a `#[tamed]` function ([`pump`]) rather than an
+//! operation state machine: it moves between two descriptors (a read on
+//! one, a write on the other), which the operations of [`super::op`],
+//! each parked on one source, do not, and a tamed function gets the rest
+//! for free: it watches its `done` event and is cancelled when that dies,
+//! which drops its buffer and cancels the read or write it waits for; and
+//! an operation whose event comes back untriggered (its handle was closed)
+//! leaves the slot's old value, an error, in place.
+
+use std::io;
+use std::net::Shutdown;
+use std::rc::Rc;
+
+use super::ops;
+use super::source::Source;
+use super::stream::{ReadStream, WriteStream};
+use super::sys;
+use crate::{mkevent, tamed, twait, Event, Rendezvous};
+
+/// The size of the buffer each direction of a copy reads into and writes
+/// from, over and over.
+const BUFFER_SIZE: usize = 16 * 1024;
+
+/// Copies everything `from` gives until the end of its stream to `to`,
+/// then triggers `ev` with the number of bytes copied.
+///
+/// The handles are borrowed for the call only: the copy's reads and
+/// writes keep the descriptors open while it runs, as every operation in
+/// flight does (dropping a handle does not stop it). It reads into one
+/// buffer of 16 KiB, allocated at the start and reused for every chunk,
+/// and writes each chunk in full before it reads again.
+///
+/// * **At the end of `from`'s stream the copy does not shut down `to`**
+///   (nor close it): the caller decides, usually with
+///   [`shutdown(Shutdown::Write)`](crate::net::TcpStream::shutdown) as in
+///   the example, or by closing `to`. (tokio's `copy` does not either.)
+/// * **Cancelling**: if `ev` dies (its rendezvous cancelled or dropped, a
+///   timeout gave up on it, the tamed function waiting for it was
+///   cancelled), the copy stops on the loop's next turn: its buffer is
+///   dropped, the read or write it waited for is cancelled, and nothing
+///   more is triggered.
+/// * **Closing** `from` with `close()` ends the copy at once with an error
+///   (`ConnectionAborted`), and so does closing `to` while the copy waits
+///   to write. A `to` closed while the copy waits for input ends it at its
+///   next write, when input comes; to stop it sooner, let `ev` die.
+/// * `from` and `to` may be the same full-duplex stream (an echo), or the
+///   two halves of one.
+///
+/// # Errors
+///
+/// Through `ev`: the first read or write error (the count of bytes copied
+/// before it is not reported); `ConnectionAborted` if `from` or `to` was
+/// closed under the copy; `ResourceBusy` if another read waits on `from`
+/// or another write on `to`.
+///
+/// # Examples
+///
+/// A pipe's contents sent on a socket, which is then shut down:
+///
+/// ```
+/// use std::io;
+/// use std::net::Shutdown;
+/// use tame::io::{copy, Fd};
+/// use tame::net::UnixStream;
+/// use tame::{mkevent, tamed, twait};
+///
+/// /// Sends everything `input` gives on `conn`, then the end of the stream.
+/// #[tamed]
+/// fn forward(input: Fd, conn: UnixStream) -> io::Result<u64> {
+///     let mut copied: io::Result<u64> = Ok(0);
+///     twait! { copy(&input, &conn, mkevent!(copied)); }
+///     let n = copied?;
+///     conn.shutdown(Shutdown::Write)?; // copy leaves that to its caller
+///     Ok(n)
+/// }
+///
+/// let (r, w) = tame::io::pipe().unwrap();
+/// let (ours, theirs) = UnixStream::pair().unwrap();
+/// w.try_write(b"through a pipe and a socket").unwrap();
+/// w.close(); // the end of the pipe's stream
+/// let copied = tame::run_with(|done| forward(r, ours, done)).unwrap();
+/// assert_eq!(copied.unwrap(), 27);
+/// let mut buf = [0; 64];
+/// assert_eq!(theirs.try_read(&mut buf).unwrap(), 27);
+/// assert_eq!(theirs.try_read(&mut buf).unwrap(), 0); // shut down
+/// ```
+pub fn copy<R, W>(from: &R, to: &W, ev: Event<io::Result<u64>>)
+where
+    R: ReadStream,
+    W: WriteStream,
+{
+    pump(
+        from.source().0.clone(),
+        to.source().0.clone(),
+        AtEnd::Stop,
+        ev,
+    );
+}
+
+/// Copies `a`'s input to `b` and `b`'s input to `a` at once, then triggers
+/// `ev` with the two counts, `(a to b, b to a)`.
+///
+/// For two full-duplex streams (a proxy between two connections):
+/// [`TcpStream`](crate::net::TcpStream),
+/// [`UnixStream`](crate::net::UnixStream), or an [`Fd`](super::Fd)
+/// holding a connected stream socket. Each direction works as
+/// [`copy`] (one 16 KiB buffer each; the handles borrowed for the call
+/// only; the copy stops when `ev` dies), except at its end:
+///
+/// * **When one direction reaches the end of its input, the other
+///   stream's write side is shut down** (`shutdown(Shutdown::Write)`), so
+///   its peer reads the end of the stream too, and the other direction
+///   goes on copying until its own input ends (a request sent, then its
+///   reply).
+/// * `ev` is triggered once both directions ended, with both counts, or at
+///   the first error of either: the other direction is then stopped (its
+///   read or write cancelled), and neither stream is shut down or closed
+///   by the error.
+///
+/// # Errors
+///
+/// Through `ev`: the first error of either direction, as [`copy`] gives
+/// them, or of a shutdown (`ENOTSOCK` for an `Fd` that is not a socket).
+///
+/// # Examples
+///
+/// A proxy between a client and a server, each on a socket pair:
+///
+/// ```
+/// use std::net::Shutdown;
+/// use tame::io::copy_bidirectional;
+/// use tame::net::UnixStream;
+///
+/// let (client, front) = UnixStream::pair().unwrap();
+/// let (back, server) = UnixStream::pair().unwrap();
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, counts) = r.event_with_slot(());
+/// copy_bidirectional(&front, &back, ev);
+/// client.try_write(b"request").unwrap();
+/// client.shutdown(Shutdown::Write).unwrap(); // the server will see it
+/// server.try_write(b"response!").unwrap();
+/// server.shutdown(Shutdown::Write).unwrap(); // the client will see it
+/// tame::run();
+/// assert_eq!(counts.take().unwrap().unwrap(), (7, 9));
+/// let mut buf = [0; 16];
+/// assert_eq!(server.try_read(&mut buf).unwrap(), 7);
+/// assert_eq!(server.try_read(&mut buf).unwrap(), 0); // the end, passed on
+/// assert_eq!(client.try_read(&mut buf).unwrap(), 9);
+/// assert_eq!(client.try_read(&mut buf).unwrap(), 0);
+/// ```
+pub fn copy_bidirectional<A, B>(a: &A, b: &B, ev: Event<io::Result<(u64, u64)>>)
+where
+    A: ReadStream + WriteStream,
+    B: ReadStream + WriteStream,
+{
+    both_ways(a.source().0.clone(), b.source().0.clone(), ev);
+}
+
+/// What a direction does at the end of its input.
+#[derive(Clone, Copy)]
+enum AtEnd {
+    /// Nothing: [`copy`] leaves `to` to its caller.
+    Stop,
+    /// Shuts down `to`'s write side, passing the end on.
+    ShutDown,
+}
+
+/// The two directions of [`copy_bidirectional`], on one rendezvous: the
+/// first error ends the function, which drops the rendezvous, so the other
+/// direction's event dies and that direction is cancelled.
+#[tamed]
+fn both_ways(a: Rc<Source>, b: Rc<Source>) -> io::Result<(u64, u64)> {
+    let r = Rendezvous::<usize>::new();
+    // Each is replaced by its direction's result (a direction's event is
+    // dropped untriggered only when this function ends first).
+    let mut results: [io::Result<u64>; 2] = [Ok(0), Ok(0)];
+    pump(
+        a.clone(),
+        b.clone(),
+        AtEnd::ShutDown,
+        mkevent!(r, 0, results[0]),
+    );
+    pump(b, a, AtEnd::ShutDown, mkevent!(r, 1, results[1]));
+    // `None`: both directions came back.
+    while let Some(direction) = twait!(r) {
+        if results[direction].is_err() {
+            break;
+        }
+    }
+    let [a_to_b, b_to_a] = results;
+    Ok((a_to_b?, b_to_a?))
+}
+
+/// One direction: reads `from` into the buffer and writes it all to `to`,
+/// until the end of `from`'s stream.
+#[tamed]
+fn pump(from: Rc<Source>, to: Rc<Source>, at_end: AtEnd) -> io::Result<u64> {
+    let mut buf = Vec::with_capacity(BUFFER_SIZE);
+    let mut copied = 0u64;
+    loop {
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), undelivered());
+        twait! { ops::read(&from, buf, mkevent!(got)); }
+        let (filled, n) = got;
+        if n.map_err(|e| explain(e, "read from"))? == 0 {
+            break;
+        }
+        let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), undelivered());
+        twait! { ops::write_all(&to, filled, mkevent!(sent)); }
+        let (mut emptied, written) = sent;
+        written.map_err(|e| explain(e, "written to"))?;
+        copied += emptied.len() as u64;
+        emptied.clear();
+        buf = emptied;
+    }
+    if matches!(at_end, AtEnd::ShutDown) {
+        if to.is_closed() {
+            return Err(closed("written to"));
+        }
+        sys::shutdown(to.fd(), Shutdown::Write)?;
+    }
+    Ok(copied)
+}
+
+/// What a slot holds until its operation delivers, and keeps if the
+/// operation's event comes back untriggered: its handle was closed. A bare
+/// kind, so that no chunk pays an allocation for it; [`explain`] gives it
+/// its message.
+fn undelivered<T>() -> io::Result<T> {
+    Err(io::ErrorKind::ConnectionAborted.into())
+}
+
+/// `err`, or the error of a copy whose stream was closed under it if `err`
+/// is [`undelivered`]'s (a bare kind: no operation makes one).
+fn explain(err: io::Error, what: &str) -> io::Error {
+    let bare = err.raw_os_error().is_none() && err.get_ref().is_none();
+    if bare && err.kind() == io::ErrorKind::ConnectionAborted {
+        closed(what)
+    } else {
+        err
+    }
+}
+
+/// The error of a copy whose stream was closed under it.
+fn closed(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        format!("copy: the stream it {what} was closed"),
+    )
+}

@@ -1,0 +1,501 @@
+//! [`LineReader`]: lines from a stream, with the bytes read past a line
+//! kept for the next one.
+//!
+//! A `read_line` is a chain of the stream's own reads: each read's event
+//! is a [`Then`], which is live while the caller's event is (so the read
+//! is cancelled, and `run()` stops waiting for it, when the caller's event
+//! dies) and which, when the read comes back, appends its bytes to the
+//! reader's buffer at once, before anything else runs. A `#[tamed]`
+//! function would hold the bytes of a read that came back in its own state
+//! until it ran again, and lose them if it were cancelled in between; the
+//! chain never holds a byte outside the shared buffer, so a cancelled
+//! `read_line` loses nothing and the next one goes on where it stopped.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::io;
+use std::rc::Rc;
+
+use super::ops;
+use super::stream::ReadStream;
+use crate::driver::WaitId;
+use crate::event::Sink;
+use crate::Event;
+
+/// What [`LineReader::read_line`] delivers.
+type LineResult = io::Result<Option<Vec<u8>>>;
+
+/// Reads a stream line by line, keeping what it read past a line for the
+/// next call: tokio's `BufReader` and its `read_line`, for
+/// [`ReadStream`]s.
+///
+/// It owns its stream and a buffer of the bytes read and not given out
+/// yet. [`read_line`](Self::read_line) gives the next line with its `\n`,
+/// from the buffer if a whole line is there (without reading), else after
+/// as many reads of the stream as it takes; several lines that arrive in
+/// one read come out one per call, and a line that arrives in pieces comes
+/// out whole. (It is named for what it does: it reads lines, and has no
+/// `fill_buf`/`consume` as a `BufReader` would.)
+///
+/// * **One `read_line` at a time.** The reader's state is shared with the
+///   `read_line` in flight (its reads outlive the call); a second call
+///   while one is in flight is refused through its event with
+///   `ResourceBusy`, and the first goes on untouched.
+/// * **Cancelling**: if the event of a `read_line` dies (its rendezvous
+///   cancelled, a timeout), its read is cancelled; the bytes read so far
+///   stay in the buffer and the next `read_line` starts from them.
+/// * **Dropping** the reader while a `read_line` is in flight lets it
+///   finish and deliver (as dropping a handle does); the stream closes
+///   after it.
+/// * The reads are the stream's own [`read`](ReadStream::read); the first
+///   waits for input before it reserves its 4 KiB, so a reader that waits
+///   for a line that has not begun holds no read buffer.
+///
+/// # Examples
+///
+/// Lines from a socket, three of them sent in one write:
+///
+/// ```
+/// use std::io;
+/// use tame::io::LineReader;
+/// use tame::net::UnixStream;
+/// use tame::{mkevent, tamed, twait};
+///
+/// /// Every line until the end of the stream, each at most 80 bytes.
+/// #[tamed]
+/// fn all_lines(reader: LineReader<UnixStream>) -> io::Result<Vec<String>> {
+///     let mut lines = Vec::new();
+///     loop {
+///         let mut line: io::Result<Option<String>> = Ok(None);
+///         twait! { reader.read_line_string(80, mkevent!(line)); }
+///         match line? {
+///             Some(line) => lines.push(line),
+///             None => return Ok(lines), // the end of the stream
+///         }
+///     }
+/// }
+///
+/// let (a, b) = UnixStream::pair().unwrap();
+/// b.try_write(b"one\ntwo\nthree, with no newline").unwrap();
+/// b.close();
+/// let lines = tame::run_with(|done| all_lines(LineReader::new(a), done)).unwrap();
+/// assert_eq!(lines.unwrap(), ["one\n", "two\n", "three, with no newline"]);
+/// ```
+pub struct LineReader<S> {
+    shared: Rc<Shared<S>>,
+}
+
+/// What a reader shares with its `read_line` in flight.
+struct Shared<S> {
+    stream: S,
+    state: RefCell<State>,
+}
+
+struct State {
+    /// The bytes read and not given out yet are `buf[start..]`.
+    buf: Vec<u8>,
+    start: usize,
+    /// `buf[start..searched]` holds no `\n`: a search goes on from there.
+    searched: usize,
+    /// What the reads fill, emptied into `buf` when each comes back (so a
+    /// read cancelled with its event takes nothing of `buf` with it), and
+    /// reused.
+    chunk: Vec<u8>,
+    /// A `read_line` is in flight.
+    reading: bool,
+}
+
+impl<S: ReadStream + 'static> LineReader<S> {
+    /// A reader of `stream`, with an empty buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (r, _w) = tame::io::pipe().unwrap();
+    /// let reader = tame::io::LineReader::new(r);
+    /// assert!(reader.buffer().is_empty());
+    /// ```
+    pub fn new(stream: S) -> LineReader<S> {
+        LineReader {
+            shared: Rc::new(Shared {
+                stream,
+                state: RefCell::new(State {
+                    buf: Vec::new(),
+                    start: 0,
+                    searched: 0,
+                    chunk: Vec::new(),
+                    reading: false,
+                }),
+            }),
+        }
+    }
+
+    /// Triggers `ev` with the next line, `\n` included: `Ok(Some(line))`.
+    ///
+    /// * A whole line in the buffer is given at once, without a read; the
+    ///   bytes after it stay in the buffer for the next call.
+    /// * At the end of the stream, the bytes left after the last `\n` (the
+    ///   final line, unterminated) come as a line of their own;
+    ///   `Ok(None)` when nothing is left.
+    /// * A line longer than `limit` bytes (its `\n` included) is an error,
+    ///   found as soon as `limit` bytes hold no `\n` (the reader reads at
+    ///   most one chunk past it). Its bytes stay in the buffer: call again
+    ///   with a larger limit, or take them with
+    ///   [`into_inner`](Self::into_inner).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`: `InvalidData` for a line longer than `limit`;
+    /// `ResourceBusy` if another `read_line` of this reader is in flight (or
+    /// another read waits on the stream); the stream's read errors (the
+    /// bytes read before stay in the buffer). If the stream's read is
+    /// cancelled (the stream closed under it), `ev` comes back
+    /// untriggered, as the read's own event would.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::LineReader;
+    /// use tame::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// let reader = LineReader::new(a);
+    /// b.try_write(b"first\nsecond\n").unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, line) = r.event_with_slot::<io::Result<Option<Vec<u8>>>>(());
+    /// reader.read_line(1024, ev);
+    /// tame::run();
+    /// assert_eq!(line.take().unwrap().unwrap().unwrap(), b"first\n");
+    /// assert_eq!(reader.buffer(), b"second\n"); // read, and kept for the next call
+    /// ```
+    pub fn read_line(&self, limit: usize, ev: Event<LineResult>) {
+        {
+            let mut state = self.shared.state.borrow_mut();
+            if state.reading {
+                drop(state);
+                return ev.trigger(Err(io::Error::new(
+                    io::ErrorKind::ResourceBusy,
+                    "read_line: another read_line of this LineReader is in flight",
+                )));
+            }
+            state.reading = true;
+        }
+        step(self.shared.clone(), limit, ev);
+    }
+
+    /// As [`read_line`](Self::read_line), the line as a `String`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`read_line`](Self::read_line), and `InvalidData` for a
+    /// line that is not UTF-8: the line is consumed, and the error wraps a
+    /// [`FromUtf8Error`](std::string::FromUtf8Error) that holds its bytes
+    /// (`err.into_inner()`, then `downcast`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::LineReader;
+    ///
+    /// let (r, w) = tame::io::pipe().unwrap();
+    /// let reader = LineReader::new(r);
+    /// w.try_write(b"caf\xc3\xa9\n\xff\n").unwrap();
+    /// let rdv = tame::Rendezvous::<()>::new();
+    /// let (ev, line) = rdv.event_with_slot::<io::Result<Option<String>>>(());
+    /// reader.read_line_string(64, ev);
+    /// tame::run();
+    /// assert_eq!(line.take().unwrap().unwrap().unwrap(), "café\n");
+    /// let (ev, line) = rdv.event_with_slot::<io::Result<Option<String>>>(());
+    /// reader.read_line_string(64, ev); // in the buffer already: at once
+    /// assert_eq!(line.take().unwrap().unwrap_err().kind(), io::ErrorKind::InvalidData);
+    /// ```
+    pub fn read_line_string(&self, limit: usize, ev: Event<io::Result<Option<String>>>) {
+        self.read_line(
+            limit,
+            ev.map(|line: LineResult| {
+                let line = line?.map(String::from_utf8).transpose();
+                line.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+            }),
+        );
+    }
+
+    /// A copy of the bytes read and not given out yet (while a `read_line`
+    /// is in flight: the start of the line it is reading).
+    ///
+    /// A copy, not a borrow: the buffer is shared with the `read_line` in
+    /// flight, which the loop may run while a borrow is held.
+    ///
+    /// # Examples
+    ///
+    /// See [`read_line`](Self::read_line).
+    pub fn buffer(&self) -> Vec<u8> {
+        let state = self.shared.state.borrow();
+        state.buf[state.start..].to_vec()
+    }
+
+    /// The stream, for what the reader does not do (writing a reply on a
+    /// full-duplex stream, its address, its options). Reading from it
+    /// directly bypasses the buffer; while a `read_line` is in flight such a
+    /// read is refused (`ResourceBusy`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, b) = tame::net::UnixStream::pair().unwrap();
+    /// let reader = tame::io::LineReader::new(a);
+    /// assert_eq!(reader.get_ref().try_write(b"hello").unwrap(), 5);
+    /// assert_eq!(b.try_read(&mut [0; 8]).unwrap(), 5);
+    /// ```
+    pub fn get_ref(&self) -> &S {
+        &self.shared.stream
+    }
+
+    /// The stream and the bytes read from it and not given out yet.
+    ///
+    /// # Errors
+    ///
+    /// Gives the reader back if a `read_line` is in flight (its reads hold
+    /// the reader's state): wait for its event, then call again. A
+    /// `read_line` whose event died holds it until the loop drops its read,
+    /// on the loop's next turn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::LineReader;
+    ///
+    /// let (a, b) = tame::net::UnixStream::pair().unwrap();
+    /// let reader = LineReader::new(a);
+    /// b.try_write(b"HELO\nbinary data").unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, line) = r.event_with_slot::<io::Result<Option<Vec<u8>>>>(());
+    /// reader.read_line(64, ev);
+    /// tame::run();
+    /// assert_eq!(line.take().unwrap().unwrap().unwrap(), b"HELO\n");
+    /// let (a, rest) = reader.into_inner().ok().unwrap();
+    /// assert_eq!(rest, b"binary data");
+    /// # drop(a);
+    /// ```
+    #[allow(clippy::result_large_err)]
+    pub fn into_inner(self) -> Result<(S, Vec<u8>), LineReader<S>> {
+        match Rc::try_unwrap(self.shared) {
+            Ok(shared) => {
+                let mut state = shared.state.into_inner();
+                state.buf.drain(..state.start);
+                Ok((shared.stream, state.buf))
+            }
+            Err(shared) => Err(LineReader { shared }),
+        }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for LineReader<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("LineReader");
+        d.field("stream", &self.shared.stream);
+        if let Ok(state) = self.shared.state.try_borrow() {
+            d.field("buffered", &(state.buf.len() - state.start));
+            d.field("reading", &state.reading);
+        }
+        d.finish()
+    }
+}
+
+impl State {
+    /// The next line out of the buffer (`Some(Ok(line))`), the error of a
+    /// line longer than `limit` (`Some(Err(..))`), or `None`: more bytes
+    /// are needed to tell.
+    fn take_line(&mut self, limit: usize) -> Option<io::Result<Vec<u8>>> {
+        let from = self.searched.max(self.start);
+        match self.buf[from..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let end = from + i + 1;
+                if end - self.start > limit {
+                    self.searched = from + i;
+                    return Some(Err(too_long(limit)));
+                }
+                let line = self.buf[self.start..end].to_vec();
+                self.consume_to(end);
+                Some(Ok(line))
+            }
+            None => {
+                self.searched = self.buf.len();
+                // At exactly `limit` bytes the line may still fit: a final
+                // line, unterminated, if the stream ends next.
+                (self.buf.len() - self.start > limit).then(|| Err(too_long(limit)))
+            }
+        }
+    }
+
+    /// Everything left, at the end of the stream: the final line, if any.
+    fn take_rest(&mut self) -> Option<Vec<u8>> {
+        let rest = (self.start < self.buf.len()).then(|| self.buf[self.start..].to_vec());
+        self.consume_to(self.buf.len());
+        rest
+    }
+
+    fn consume_to(&mut self, end: usize) {
+        if end == self.buf.len() {
+            // All given out: start over, keeping the allocation.
+            self.buf.clear();
+            self.start = 0;
+            self.searched = 0;
+        } else {
+            // The bytes before `start` go at the next append, once for all
+            // the lines taken from this read.
+            self.start = end;
+            self.searched = end;
+        }
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.searched -= self.start;
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+}
+
+fn too_long(limit: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("read_line: no end of line within {limit} bytes"),
+    )
+}
+
+/// Gives `ev` the next line from the buffer, or reads more and comes back
+/// here with what the read gave ([`read_back`]).
+fn step<S: ReadStream + 'static>(shared: Rc<Shared<S>>, limit: usize, ev: Event<LineResult>) {
+    let mut state = shared.state.borrow_mut();
+    if !ev.is_live() {
+        // Nobody would receive the line: it stays in the buffer.
+        state.reading = false;
+        drop(state);
+        drop(shared);
+        return drop(ev);
+    }
+    if let Some(line) = state.take_line(limit) {
+        drop(state);
+        return finish(shared, line.map(Some), ev);
+    }
+    let chunk = std::mem::take(&mut state.chunk);
+    drop(state);
+    // The stream's read, on its source: the read's event then holds the
+    // only `Rc` of the shared state besides the reader's own, also while
+    // the read comes back at once (so `into_inner` works from inside
+    // `ev`'s callback).
+    let source = shared.stream.source().0.clone();
+    let read_ev = then(ev, move |got, ev| read_back(shared, limit, got, ev));
+    ops::read(&source, chunk, read_ev);
+}
+
+/// A read of [`step`] came back (`None`: cancelled, untriggered).
+fn read_back<S: ReadStream + 'static>(
+    shared: Rc<Shared<S>>,
+    limit: usize,
+    got: Option<(Vec<u8>, io::Result<usize>)>,
+    ev: Event<LineResult>,
+) {
+    let mut state = shared.state.borrow_mut();
+    let Some((mut chunk, n)) = got else {
+        // `ev` died, or the stream was closed: `ev` comes back untriggered
+        // (dropped once the reader is whole again).
+        state.reading = false;
+        drop(state);
+        drop(shared);
+        return drop(ev);
+    };
+    // The bytes join the buffer before anything else can happen.
+    state.append(&chunk);
+    chunk.clear();
+    state.chunk = chunk;
+    match n {
+        Ok(0) if ev.is_live() => {
+            let rest = state.take_rest();
+            drop(state);
+            finish(shared, Ok(rest), ev);
+        }
+        Err(e) => {
+            drop(state);
+            finish(shared, Err(e), ev);
+        }
+        // More bytes (or the end, with nobody to tell: `step` stops).
+        Ok(_) => {
+            drop(state);
+            step(shared, limit, ev);
+        }
+    }
+}
+
+/// Ends a `read_line`: the reader is whole again (another `read_line` or
+/// `into_inner` may follow at once, even from inside `ev`'s callback)
+/// before `ev` hears of the result.
+fn finish<S>(shared: Rc<Shared<S>>, result: LineResult, ev: Event<LineResult>) {
+    shared.state.borrow_mut().reading = false;
+    drop(shared);
+    ev.trigger(result);
+}
+
+/// An event of `T` that is live while `ev` is (an operation holding it is
+/// cancelled when `ev` dies) and, when it comes back, hands its value
+/// (`None` if dropped untriggered) and `ev` to `next`.
+fn then<T, R, F>(ev: Event<R>, next: F) -> Event<T>
+where
+    T: 'static,
+    R: 'static,
+    F: FnOnce(Option<T>, Event<R>) + 'static,
+{
+    Event::from_sink(Rc::new(Then {
+        ev: Cell::new(Some(ev)),
+        next: Cell::new(Some(next)),
+    }))
+}
+
+/// The sink behind [`then`].
+struct Then<R, F> {
+    ev: Cell<Option<Event<R>>>,
+    next: Cell<Option<F>>,
+}
+
+/// Runs `f` on the event in `cell` where it is (a `Cell` lends nothing
+/// out, so the event is taken and put back).
+fn peek<R, X>(cell: &Cell<Option<Event<R>>>, f: impl FnOnce(&Event<R>) -> X) -> Option<X> {
+    let ev = cell.take();
+    let x = ev.as_ref().map(f);
+    cell.set(ev);
+    x
+}
+
+impl<T, R, F> Sink<T> for Then<R, F>
+where
+    T: 'static,
+    R: 'static,
+    F: FnOnce(Option<T>, Event<R>) + 'static,
+{
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        // `next` may start the next read, which may come back at once: a
+        // long chain is completed by the trampoline, not by recursion.
+        crate::nesting::complete(move || {
+            if let (Some(ev), Some(next)) = (self.ev.take(), self.next.take()) {
+                next(value, ev);
+            }
+        });
+    }
+
+    fn is_live(&self) -> bool {
+        peek(&self.ev, Event::is_live).unwrap_or(false)
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        peek(&self.ev, |ev| ev.watch(id)).unwrap_or(false)
+    }
+
+    fn unwatch(&self) {
+        peek(&self.ev, Event::unwatch);
+    }
+}

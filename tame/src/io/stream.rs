@@ -1,0 +1,242 @@
+//! [`ReadStream`] and [`WriteStream`]: the read side and the write side of
+//! a byte stream, whatever handle holds it.
+
+use std::io;
+
+use super::ops;
+use crate::Event;
+
+pub(crate) mod sealed {
+    use std::rc::Rc;
+
+    use crate::io::source::Source;
+
+    /// What [`copy`](crate::io::copy) and
+    /// [`LineReader`](crate::io::LineReader) need of a handle beyond its
+    /// public operations: its source, whose `Rc` an operation that
+    /// outlives the call keeps (so the descriptor stays open while it runs,
+    /// as for any operation in flight). Only tame's handles have a source,
+    /// so only they implement the stream traits: public in a private
+    /// module, this trait cannot be named, nor implemented, outside the
+    /// crate.
+    pub trait Sealed {
+        fn source(&self) -> SourceOf<'_>;
+    }
+
+    /// A handle's source, as [`Sealed::source`] gives it (a public type of
+    /// a private module, whose field only the crate sees: the source stays
+    /// crate-private).
+    pub struct SourceOf<'a>(pub(crate) &'a Rc<Source>);
+}
+
+/// The read side of a byte stream: [`Fd`](super::Fd),
+/// [`TcpStream`](crate::net::TcpStream),
+/// [`UnixStream`](crate::net::UnixStream) and
+/// [`ReadHalf`](crate::net::ReadHalf).
+///
+/// Its methods are the handles' own event-style reads (the inherent methods
+/// of the same names do the same); the trait is for code that works on any
+/// of them: [`copy`](super::copy), [`LineReader`](super::LineReader), and
+/// helpers of your own, generic over `S: ReadStream`. It is sealed: tame's
+/// handles implement it, other types cannot (the operations run on the
+/// handle's descriptor in this thread's loop).
+///
+/// # Examples
+///
+/// A helper of your own that reads any stream to its end, used here on a
+/// pipe (it works the same on a socket or a read half):
+///
+/// ```
+/// use std::io;
+/// use tame::io::ReadStream;
+/// use tame::{mkevent, tamed, twait};
+///
+/// /// Everything `from` gives until its end, at most `limit` bytes.
+/// #[tamed]
+/// fn read_to_end<S: ReadStream>(from: S, limit: usize) -> io::Result<Vec<u8>> {
+///     let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+///     loop {
+///         twait! { from.read(std::mem::take(&mut got.0), mkevent!(got)); }
+///         if std::mem::replace(&mut got.1, Ok(0))? == 0 {
+///             return Ok(got.0); // the end of the stream
+///         }
+///         if got.0.len() > limit {
+///             return Err(io::Error::new(io::ErrorKind::InvalidData, "too long"));
+///         }
+///     }
+/// }
+///
+/// let (r, w) = tame::io::pipe().unwrap();
+/// w.try_write(b"all of it").unwrap();
+/// w.close(); // the end of the stream, after what was written
+/// let all = tame::run_with(|done| read_to_end(r, 1024, done)).unwrap();
+/// assert_eq!(all.unwrap(), b"all of it");
+/// ```
+pub trait ReadStream: sealed::Sealed {
+    /// Reads once into the spare capacity of `buf` (appending), waiting for
+    /// readiness as needed, and gives `buf` back through `ev` with the
+    /// count; `Ok(0)` is the end of the stream. As
+    /// [`TcpStream::read`](crate::net::TcpStream::read).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: read errors; `ResourceBusy` if another
+    /// read-side operation waits on the descriptor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::io::ReadStream;
+    ///
+    /// fn start_read(from: &impl ReadStream, ev: tame::Event<(Vec<u8>, std::io::Result<usize>)>) {
+    ///     from.read(Vec::new(), ev);
+    /// }
+    ///
+    /// let (a, b) = tame::net::UnixStream::pair().unwrap();
+    /// b.try_write(b"hi").unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// start_read(&a, ev);
+    /// tame::run();
+    /// assert_eq!(slot.take().unwrap().0, b"hi");
+    /// ```
+    fn read(&self, buf: Vec<u8>, ev: Event<(Vec<u8>, io::Result<usize>)>) {
+        ops::read(self.source().0, buf, ev);
+    }
+
+    /// Reads (appending to `buf`) until `buf` contains `delim`, and gives
+    /// `buf` back through `ev` with the length of the part that ends with
+    /// the first `delim` (`Ok(0)`: the stream ended first). As
+    /// [`TcpStream::read_until`](crate::net::TcpStream::read_until); for
+    /// lines with the bytes after them kept for the next call, see
+    /// [`LineReader`](super::LineReader).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: `InvalidData` if no `delim` within
+    /// `limit` bytes; `InvalidInput` for an empty `delim`; read errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::io::ReadStream;
+    ///
+    /// let (r, w) = tame::io::pipe().unwrap();
+    /// w.try_write(b"key=value;rest").unwrap();
+    /// let rdv = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = rdv.event_with_slot(());
+    /// ReadStream::read_until(&r, Vec::new(), b";", 64, ev);
+    /// tame::run();
+    /// let (buf, n) = slot.take().unwrap();
+    /// assert_eq!(&buf[..n.unwrap()], b"key=value;");
+    /// ```
+    fn read_until<D>(
+        &self,
+        buf: Vec<u8>,
+        delim: D,
+        limit: usize,
+        ev: Event<(Vec<u8>, io::Result<usize>)>,
+    ) where
+        D: AsRef<[u8]> + 'static,
+    {
+        ops::read_until(self.source().0, buf, delim, limit, ev);
+    }
+}
+
+/// The write side of a byte stream: [`Fd`](super::Fd),
+/// [`TcpStream`](crate::net::TcpStream),
+/// [`UnixStream`](crate::net::UnixStream) and
+/// [`WriteHalf`](crate::net::WriteHalf).
+///
+/// As [`ReadStream`] for reads: the handles' own event-style writes, for
+/// [`copy`](super::copy) and for helpers of your own generic over
+/// `S: WriteStream`. Sealed: tame's handles implement it, other types
+/// cannot.
+///
+/// # Examples
+///
+/// A helper of your own that sends a list of messages, one after the
+/// other, on any stream:
+///
+/// ```
+/// use std::io;
+/// use tame::io::WriteStream;
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn send_all<S: WriteStream>(to: S, messages: Vec<&'static [u8]>) -> io::Result<()> {
+///     for m in messages {
+///         let sent: (&'static [u8], io::Result<()>);
+///         twait! { to.write_all(m, mkevent!(sent)); }
+///         let (_, result) = sent;
+///         result?;
+///     }
+///     Ok(())
+/// }
+///
+/// let (a, b) = tame::net::UnixStream::pair().unwrap();
+/// let (_, w) = a.into_split();
+/// let sent = tame::run_with(|done| send_all(w, vec![b"one ", b"two"], done)).unwrap();
+/// assert!(sent.is_ok());
+/// let mut buf = [0; 16];
+/// let n = b.try_read(&mut buf).unwrap();
+/// assert_eq!(&buf[..n], b"one two");
+/// ```
+pub trait WriteStream: sealed::Sealed {
+    /// Writes once from `buf` (waiting for writability if nothing fits) and
+    /// gives `buf` back through `ev` with the count, which may be short. As
+    /// [`TcpStream::write`](crate::net::TcpStream::write).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: `BrokenPipe`, `ConnectionReset`, ...;
+    /// `ResourceBusy` if another write-side operation waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::io::WriteStream;
+    ///
+    /// let (r, w) = tame::io::pipe().unwrap();
+    /// let rdv = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = rdv.event_with_slot(());
+    /// WriteStream::write(&w, &b"abc"[..], ev);
+    /// assert_eq!(slot.take().unwrap().1.unwrap(), 3); // it fit: done at once
+    /// assert_eq!(r.try_read(&mut [0; 8]).unwrap(), 3);
+    /// ```
+    fn write<B>(&self, buf: B, ev: Event<(B, io::Result<usize>)>)
+    where
+        B: AsRef<[u8]> + 'static,
+    {
+        ops::write(self.source().0, buf, ev);
+    }
+
+    /// Writes all of `buf`, waiting for writability as often as needed,
+    /// and gives `buf` back through `ev`. As
+    /// [`TcpStream::write_all`](crate::net::TcpStream::write_all).
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer: the first write error, or
+    /// `WriteZero`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::io::WriteStream;
+    ///
+    /// let (a, b) = tame::net::UnixStream::pair().unwrap();
+    /// let rdv = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = rdv.event_with_slot(());
+    /// WriteStream::write_all(&a, b"everything".to_vec(), ev);
+    /// tame::run();
+    /// assert!(slot.take().unwrap().1.is_ok());
+    /// assert_eq!(b.try_read(&mut [0; 16]).unwrap(), 10);
+    /// ```
+    fn write_all<B>(&self, buf: B, ev: Event<(B, io::Result<()>)>)
+    where
+        B: AsRef<[u8]> + 'static,
+    {
+        ops::write_all(self.source().0, buf, ev);
+    }
+}

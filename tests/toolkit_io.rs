@@ -1,0 +1,485 @@
+//! The stream toolkit of `tame::io`: `copy` and `copy_bidirectional`
+//! between streams (what a proxy does), and `LineReader`, which keeps the
+//! bytes it read past a line for the next one. Real descriptors (pipes,
+//! socket pairs, loopback TCP, /dev/zero), driven by the loop.
+
+#![deny(warnings)]
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::net::UnixStream as StdUnixStream;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::io::{copy, copy_bidirectional, pipe, Fd, LineReader, ReadStream};
+use tame::net::{TcpStream, UnixStream};
+use tame::{mkevent, tamed, twait, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// `len` bytes that are not all alike, so that a lost, doubled or
+/// reordered chunk shows.
+fn payload(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
+        .collect()
+}
+
+/// A tame end and a std peer, the peer with a read timeout that only
+/// guards against a hang.
+fn pair() -> (UnixStream, StdUnixStream) {
+    let (a, b) = StdUnixStream::pair().unwrap();
+    b.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    (UnixStream::from_std(a).unwrap(), b)
+}
+
+/// Whether `peer` reads the end of the stream (after whatever is still
+/// buffered): the other end's descriptor is closed or shut down.
+fn peer_sees_eof(peer: &mut StdUnixStream) -> bool {
+    let mut rest = Vec::new();
+    peer.read_to_end(&mut rest).is_ok()
+}
+
+/// An endless source whose reads never wait: a copy from it runs until
+/// its destination is full, then waits to write.
+fn dev_zero() -> Fd {
+    Fd::new(std::fs::File::open("/dev/zero").unwrap()).unwrap()
+}
+
+/// Runs turns of the loop until `done()`: for the tests that look at a
+/// reader between two arrivals of bytes. (A turn with nothing ready waits
+/// for the descriptors; the timeout only guards against a hang.)
+fn turn_until(mut done: impl FnMut() -> bool) {
+    while !done() {
+        if !tame::run_once(Some(Duration::from_secs(30))) {
+            // The turn that did it may have left nothing to wait for.
+            assert!(done(), "nothing left to wait for");
+            return;
+        }
+    }
+}
+
+/// Writes `bytes` into `to`, then closes it: the end of its stream.
+#[tamed]
+fn feed(to: Fd, bytes: Vec<u8>) {
+    let sent: (Vec<u8>, io::Result<()>);
+    twait! { to.write_all(bytes, mkevent!(sent)); }
+    sent.1.unwrap();
+    to.close();
+}
+
+/// Everything `from` gives until the end of its stream.
+#[tamed]
+fn read_to_end<S: ReadStream>(from: Rc<S>) -> io::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    loop {
+        let got: (Vec<u8>, io::Result<usize>);
+        twait! { from.read(Vec::with_capacity(64 * 1024), mkevent!(got)); }
+        let (buf, n) = got;
+        if n? == 0 {
+            return Ok(all);
+        }
+        all.extend_from_slice(&buf);
+    }
+}
+
+/// `copy`, then the close that passes the end of the stream on.
+#[tamed]
+fn copy_then_close(from: Fd, to: Fd) -> io::Result<u64> {
+    let copied: io::Result<u64>;
+    twait! { copy(&from, &to, mkevent!(copied)); }
+    to.close();
+    copied
+}
+
+#[test]
+fn copy_moves_a_mebibyte_through_pipes_byte_for_byte() {
+    on_fresh_loop(|| {
+        let (in_r, in_w) = pipe().unwrap();
+        let (out_r, out_w) = pipe().unwrap();
+        let data = payload(1 << 20); // 16 pipe-fulls: every part waits in turn
+        let r = Rendezvous::<()>::new();
+        let (copied_ev, copied) = r.event_with_slot(());
+        let (drained_ev, drained) = r.event_with_slot(());
+        feed(in_w, data.clone());
+        copy_then_close(in_r, out_w, copied_ev);
+        read_to_end(Rc::new(out_r), drained_ev);
+        tame::run();
+        assert_eq!(copied.take().unwrap().unwrap(), 1 << 20);
+        let got = drained.take().unwrap().unwrap();
+        assert!(got == data, "{} bytes arrived, not as sent", got.len());
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+#[test]
+fn copy_counts_the_bytes_and_leaves_the_writer_open_at_the_end() {
+    on_fresh_loop(|| {
+        let (from, mut from_peer) = pair();
+        let (to, mut to_peer) = pair();
+        from_peer.write_all(b"seven b").unwrap();
+        from_peer.shutdown(Shutdown::Write).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, copied) = r.event_with_slot(());
+        copy(&from, &to, ev);
+        tame::run();
+        assert_eq!(copied.take().unwrap().unwrap(), 7);
+        // `to` was not shut down: its peer has the bytes and no end of
+        // stream, and `to` still writes.
+        to_peer.set_nonblocking(true).unwrap();
+        let mut buf = [0; 16];
+        assert_eq!(to_peer.read(&mut buf).unwrap(), 7);
+        assert_eq!(&buf[..7], b"seven b");
+        let err = to_peer.read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "no end of stream");
+        assert_eq!(to.try_write(b"more").unwrap(), 4);
+        assert_eq!(to_peer.read(&mut buf).unwrap(), 4);
+        drop(from);
+        assert!(peer_sees_eof(&mut from_peer));
+    });
+}
+
+#[test]
+fn copy_echoes_through_the_halves_of_one_tcp_stream() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let conn = TcpStream::from_std(listener.accept().unwrap().0).unwrap();
+        let (r, w) = conn.into_split();
+        let rdv = Rendezvous::<()>::new();
+        let (ev, copied) = rdv.event_with_slot(());
+        copy(&r, &w, ev);
+        client.write_all(b"echo me").unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        tame::run();
+        assert_eq!(copied.take().unwrap().unwrap(), 7);
+        let mut back = [0; 7];
+        client.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"echo me");
+    });
+}
+
+#[test]
+fn a_cancelled_copy_stops_and_its_descriptors_close() {
+    on_fresh_loop(|| {
+        let (silent, mut silent_peer) = pair();
+        let (to_a, mut to_a_peer) = pair();
+        let (to_b, mut to_b_peer) = pair(); // its peer reads nothing: it fills up
+        let zero = dev_zero();
+        let (front, mut front_peer) = pair();
+        let (back, mut back_peer) = pair();
+        let r = Rendezvous::<()>::new();
+        let (waits_to_read, got_a) = r.event_with_slot::<io::Result<u64>>(());
+        let (waits_to_write, got_b) = r.event_with_slot::<io::Result<u64>>(());
+        let (both_wait, got_both) = r.event_with_slot::<io::Result<(u64, u64)>>(());
+        copy(&silent, &to_a, waits_to_read);
+        copy(&zero, &to_b, waits_to_write);
+        copy_bidirectional(&front, &back, both_wait);
+        assert_eq!(tame::__live_waits(), 4, "three wait to read, one to write");
+        // The handles were lent for the calls only: the copies keep the
+        // descriptors open while they run.
+        drop((silent, to_a, to_b, zero, front, back));
+        assert_eq!(tame::__live_waits(), 4);
+        r.cancel();
+        tame::run(); // returns: the copies stopped with their events
+        assert_eq!(tame::__live_waits(), 0);
+        assert!(got_a.take().is_none() && got_b.take().is_none() && got_both.take().is_none());
+        // Nothing kept a descriptor: every peer reads the end of its stream.
+        for peer in [
+            &mut silent_peer,
+            &mut to_a_peer,
+            &mut to_b_peer,
+            &mut front_peer,
+            &mut back_peer,
+        ] {
+            assert!(peer_sees_eof(peer));
+        }
+    });
+}
+
+#[test]
+fn copy_ends_with_an_error_when_a_handle_is_closed_under_it() {
+    on_fresh_loop(|| {
+        let (from, _from_peer) = pair();
+        let (to, _to_peer) = pair();
+        let (to_full, _full_peer) = pair();
+        let r = Rendezvous::<()>::new();
+        let (reading, read_closed) = r.event_with_slot::<io::Result<u64>>(());
+        let (writing, write_closed) = r.event_with_slot::<io::Result<u64>>(());
+        copy(&from, &to, reading); // waits to read `from`
+        copy(&dev_zero(), &to_full, writing); // waits to write `to_full`
+        from.close();
+        to_full.close();
+        tame::run();
+        for ended in [read_closed.take(), write_closed.take()] {
+            let err = ended.expect("the copy ended").unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionAborted, "{err}");
+            assert!(err.to_string().contains("was closed"), "{err}");
+        }
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+/// Sends `request`, shuts down its side, and reads the reply to its end.
+#[tamed]
+fn client(conn: UnixStream, request: Vec<u8>) -> io::Result<Vec<u8>> {
+    let conn = Rc::new(conn);
+    let sent: (Vec<u8>, io::Result<()>);
+    twait! { conn.write_all(request, mkevent!(sent)); }
+    let (_, written) = sent;
+    written?;
+    conn.shutdown(Shutdown::Write)?;
+    let reply: io::Result<Vec<u8>>;
+    twait! { read_to_end(conn.clone(), mkevent!(reply)); }
+    reply
+}
+
+/// Reads the request to its end (it ends only if the proxy passes the
+/// client's shutdown on), then sends `reply` and shuts down its side.
+#[tamed]
+fn server(conn: UnixStream, reply: Vec<u8>) -> io::Result<Vec<u8>> {
+    let conn = Rc::new(conn);
+    let request: io::Result<Vec<u8>>;
+    twait! { read_to_end(conn.clone(), mkevent!(request)); }
+    let request = request?;
+    let sent: (Vec<u8>, io::Result<()>);
+    twait! { conn.write_all(reply, mkevent!(sent)); }
+    let (_, written) = sent;
+    written?;
+    conn.shutdown(Shutdown::Write)?;
+    Ok(request)
+}
+
+#[test]
+fn copy_bidirectional_passes_each_end_on_and_counts_both_ways() {
+    on_fresh_loop(|| {
+        let (client_end, front) = UnixStream::pair().unwrap();
+        let (back, server_end) = UnixStream::pair().unwrap();
+        let (request, reply) = (payload(100_000), payload(300_000));
+        let r = Rendezvous::<()>::new();
+        let (proxied, counts) = r.event_with_slot(());
+        let (replied, got_reply) = r.event_with_slot(());
+        let (served, got_request) = r.event_with_slot(());
+        copy_bidirectional(&front, &back, proxied);
+        client(client_end, request.clone(), replied);
+        server(server_end, reply.clone(), served);
+        tame::run();
+        assert_eq!(counts.take().unwrap().unwrap(), (100_000, 300_000));
+        assert!(got_request.take().unwrap().unwrap() == request);
+        assert!(got_reply.take().unwrap().unwrap() == reply);
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+#[test]
+fn copy_bidirectional_ends_at_the_first_error_and_stops_the_other_direction() {
+    on_fresh_loop(|| {
+        let (front, mut client) = pair();
+        let (back, _server) = pair();
+        let r = Rendezvous::<()>::new();
+        let (ev, outcome) = r.event_with_slot(());
+        copy_bidirectional(&front, &back, ev);
+        assert_eq!(tame::__live_waits(), 2, "both directions wait to read");
+        back.close(); // the direction reading `back` fails
+        tame::run(); // returns: the direction reading `front` was stopped too
+        let err = outcome.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionAborted, "{err}");
+        assert_eq!(tame::__live_waits(), 0);
+        // `front` was neither shut down nor closed by the error.
+        client.write_all(b"x").unwrap();
+        assert_eq!(front.try_read(&mut [0; 4]).unwrap(), 1);
+        client.set_nonblocking(true).unwrap();
+        let err = client.read(&mut [0; 4]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "no end of stream");
+    });
+}
+
+type Line = io::Result<Option<Vec<u8>>>;
+
+/// Starts a `read_line` whose line lands in the returned slot.
+fn start_read_line<S: ReadStream + 'static>(
+    reader: &LineReader<S>,
+    r: &Rendezvous<()>,
+    limit: usize,
+) -> tame::task::Slot<Line> {
+    let (ev, line) = r.event_with_slot::<Line>(());
+    reader.read_line(limit, ev);
+    line
+}
+
+/// What a finished `read_line` gave: `Some(line)`, `None` at the end.
+fn line_of(slot: &tame::task::Slot<Line>) -> Option<Vec<u8>> {
+    slot.take().expect("the read_line came back").unwrap()
+}
+
+#[test]
+fn many_lines_in_one_write_come_out_one_per_call() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        peer.write_all(b"one\ntwo\nthree\n").unwrap();
+        let r = Rendezvous::<()>::new();
+        let first = start_read_line(&reader, &r, 64);
+        tame::run();
+        assert_eq!(line_of(&first).unwrap(), b"one\n");
+        assert_eq!(reader.buffer(), b"two\nthree\n", "read and kept");
+        // The next lines are in the buffer: given at once, without a read.
+        let second = start_read_line(&reader, &r, 64);
+        assert_eq!(line_of(&second).unwrap(), b"two\n");
+        let third = start_read_line(&reader, &r, 64);
+        assert_eq!(line_of(&third).unwrap(), b"three\n");
+        assert!(reader.buffer().is_empty());
+        drop(peer);
+        let end = start_read_line(&reader, &r, 64);
+        tame::run();
+        assert_eq!(line_of(&end), None);
+    });
+}
+
+#[test]
+fn a_line_split_across_writes_comes_out_whole_and_the_rest_waits() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        let r = Rendezvous::<()>::new();
+        let line = start_read_line(&reader, &r, 64);
+        peer.write_all(b"hel").unwrap();
+        turn_until(|| reader.buffer() == b"hel");
+        assert!(line.take().is_none(), "no line yet");
+        peer.write_all(b"lo\nwor").unwrap();
+        turn_until(|| {
+            line.take()
+                .is_some_and(|l| l.unwrap().unwrap() == b"hello\n")
+        });
+        assert_eq!(reader.buffer(), b"wor");
+        let next = start_read_line(&reader, &r, 64);
+        peer.write_all(b"ld\n").unwrap();
+        tame::run();
+        assert_eq!(line_of(&next).unwrap(), b"world\n");
+    });
+}
+
+/// Every line of `reader` until the end of its stream.
+#[tamed]
+fn all_lines<S: ReadStream>(reader: LineReader<S>, limit: usize) -> io::Result<Vec<Vec<u8>>> {
+    let mut lines = Vec::new();
+    loop {
+        let line: Line;
+        twait! { reader.read_line(limit, mkevent!(line)); }
+        match line? {
+            Some(line) => lines.push(line),
+            None => return Ok(lines),
+        }
+    }
+}
+
+#[test]
+fn the_final_unterminated_line_comes_as_a_line_then_the_end() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        peer.write_all(b"a\nlast").unwrap();
+        drop(peer);
+        let (read_half, _write_half) = conn.into_split();
+        let lines = tame::run_with(|done| all_lines(LineReader::new(read_half), 64, done));
+        assert_eq!(lines.unwrap().unwrap(), [&b"a\n"[..], b"last"]);
+    });
+}
+
+#[test]
+fn a_line_longer_than_the_limit_is_an_error_and_its_bytes_stay() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        peer.write_all(b"abc\n0123456789\nabcd").unwrap();
+        drop(peer);
+        let r = Rendezvous::<()>::new();
+        // Four bytes with the newline: within a limit of 4.
+        let fits = start_read_line(&reader, &r, 4);
+        tame::run();
+        assert_eq!(line_of(&fits).unwrap(), b"abc\n");
+        let too_long = start_read_line(&reader, &r, 5);
+        let err = too_long.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(reader.buffer(), b"0123456789\nabcd", "nothing lost");
+        let again = start_read_line(&reader, &r, 64);
+        assert_eq!(line_of(&again).unwrap(), b"0123456789\n");
+        // A final line of exactly the limit fits: the end of the stream,
+        // not a newline, comes after it.
+        let last = start_read_line(&reader, &r, 4);
+        tame::run();
+        assert_eq!(line_of(&last).unwrap(), b"abcd");
+    });
+}
+
+#[test]
+fn a_second_read_line_in_flight_is_refused_and_the_first_is_untouched() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        let r = Rendezvous::<()>::new();
+        let first = start_read_line(&reader, &r, 64);
+        let second = start_read_line(&reader, &r, 64);
+        let err = second.take().expect("refused at once").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+        peer.write_all(b"x\ny\n").unwrap();
+        tame::run();
+        assert_eq!(line_of(&first).unwrap(), b"x\n");
+        assert_eq!(reader.buffer(), b"y\n");
+    });
+}
+
+#[test]
+fn into_inner_gives_the_stream_and_the_bytes_read_past_the_line() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        peer.write_all(b"one\ntwo\nthr").unwrap();
+        let r = Rendezvous::<()>::new();
+        let one = start_read_line(&reader, &r, 64);
+        tame::run();
+        assert_eq!(line_of(&one).unwrap(), b"one\n");
+        // While a read_line is in flight, the reader is given back.
+        let two = start_read_line(&reader, &r, 64); // in the buffer: at once
+        assert_eq!(line_of(&two).unwrap(), b"two\n");
+        let three = start_read_line(&reader, &r, 64); // waits for the rest
+        let reader = reader.into_inner().expect_err("a read_line is in flight");
+        peer.write_all(b"ee\nfour\nfi").unwrap();
+        tame::run();
+        assert_eq!(line_of(&three).unwrap(), b"three\n");
+        let (conn, rest) = reader.into_inner().ok().unwrap();
+        assert_eq!(rest, b"four\nfi");
+        // The stream goes on after those bytes.
+        peer.write_all(b"ve").unwrap();
+        let mut buf = [0; 8];
+        assert_eq!(conn.try_read(&mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], b"ve");
+    });
+}
+
+#[test]
+fn a_cancelled_read_line_keeps_what_it_read_for_the_next() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        let gave_up = Rendezvous::<()>::new();
+        let abandoned = start_read_line(&reader, &gave_up, 64);
+        peer.write_all(b"par").unwrap();
+        turn_until(|| reader.buffer() == b"par");
+        gave_up.cancel(); // as a timeout would
+        tame::run(); // returns: the read went with its event
+        assert_eq!(tame::__live_waits(), 0);
+        assert!(abandoned.take().is_none());
+        assert_eq!(reader.buffer(), b"par");
+        peer.write_all(b"t\n").unwrap();
+        let r = Rendezvous::<()>::new();
+        let line = start_read_line(&reader, &r, 64);
+        tame::run();
+        assert_eq!(line_of(&line).unwrap(), b"part\n");
+        assert!(reader.into_inner().is_ok(), "nothing holds the reader");
+    });
+}
