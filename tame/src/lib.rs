@@ -43,7 +43,8 @@
 //!   [`at_signal`], [`blocked`].
 //! * Time ([`time`]): [`now`], the loop's clock, read once per turn (timers
 //!   count from it); timers in a timing wheel, exact in their order;
-//!   [`Timer`], a handle whose drop disarms its timer;
+//!   [`Timer`], a handle whose drop disarms its timer and whose `reset`
+//!   moves it; [`time::Interval`];
 //!   virtual time for tests ([`time::pause`], [`time::advance`],
 //!   [`time::resume`]).
 //! * [`add_timeout`] (the paper's figure 5) and [`with_timeout`] (Tamer's),
@@ -51,7 +52,7 @@
 //!   [`time::add_timeout_then`] and [`time::with_timeout_then`] also run an
 //!   action when the time runs out.
 //! * Between tasks: [`all`] (one trigger reaches many events),
-//!   [`sync::Mutex`], [`sync::Channel`].
+//!   [`sync::Mutex`], [`sync::Semaphore`], [`sync::Channel`].
 //! * Cancellation: an event that dies cancels whoever waits to deliver it
 //!   ([`cancel`], [`cancellable`]).
 //! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
@@ -60,8 +61,9 @@
 //! * [`recipes`]: the common shapes, each a tested example; [`from_tokio`]:
 //!   tokio's pieces by their names here.
 //! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
-//!   signals), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub
-//!   resolver, written as tamed functions).
+//!   signals; [`io::copy`], [`io::LineReader`] over any stream), [`net`]
+//!   (TCP, UDP, Unix sockets) and [`dns`] (a stub resolver, written as
+//!   tamed functions).
 //!
 //! # Descriptors and the loop
 //!

@@ -105,7 +105,7 @@ pub use copy::{copy, copy_bidirectional};
 pub use fd::{pipe, stdin, Fd};
 pub use lines::LineReader;
 pub use signal::{at_signal, Signal};
-pub use stream::{ReadStream, WriteStream};
+pub use stream::{ReadOutcome, ReadStream, WriteAllOutcome, WriteOutcome, WriteStream};
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};

@@ -6,6 +6,66 @@ use std::io;
 use super::ops;
 use crate::Event;
 
+/// What a read (`read`, `read_until`) delivers: the buffer back, and the
+/// count of bytes it added or the error.
+///
+/// A name for the slot's type, which a `tvars!` declaration, a struct
+/// field or a timeout's `Result<ReadOutcome, Timeout>` would otherwise
+/// spell out (and clippy's `type_complexity` would flag).
+///
+/// # Examples
+///
+/// ```
+/// use tame::io::{pipe, ReadOutcome};
+/// use tame::{mkevent, tamed, tvars, twait};
+///
+/// #[tamed]
+/// fn first_chunk(r: tame::io::Fd) -> Vec<u8> {
+///     tvars! { let mut got: ReadOutcome = (Vec::new(), Ok(0)); }
+///     twait! { r.read(Vec::with_capacity(16), mkevent!(got)); }
+///     got.0
+/// }
+///
+/// let (r, w) = pipe().unwrap();
+/// w.try_write(b"chunk").unwrap();
+/// assert_eq!(tame::run_with(|done| first_chunk(r, done)).unwrap(), b"chunk");
+/// ```
+pub type ReadOutcome = (Vec<u8>, io::Result<usize>);
+
+/// What a `write` of a buffer of type `B` delivers: the buffer back, and
+/// the count of bytes written or the error.
+///
+/// # Examples
+///
+/// ```
+/// let sent: tame::io::WriteOutcome<&[u8]> = (&b"abc"[..], Ok(3));
+/// assert_eq!(sent.1.unwrap(), sent.0.len());
+/// ```
+pub type WriteOutcome<B> = (B, io::Result<usize>);
+
+/// What a `write_all` of a buffer of type `B` delivers: the buffer back,
+/// and `Ok(())` once all of it was written, or the error.
+///
+/// # Examples
+///
+/// ```
+/// use tame::io::{pipe, WriteAllOutcome};
+/// use tame::{mkevent, tamed, tvars, twait};
+///
+/// #[tamed]
+/// fn say(w: tame::io::Fd) -> std::io::Result<()> {
+///     tvars! { let mut sent: WriteAllOutcome<Vec<u8>> = (Vec::new(), Ok(())); }
+///     twait! { w.write_all(b"said".to_vec(), mkevent!(sent)); }
+///     sent.1
+/// }
+///
+/// let (r, w) = pipe().unwrap();
+/// tame::run_with(|done| say(w, done)).unwrap().unwrap();
+/// let mut buf = [0u8; 8];
+/// assert_eq!(r.try_read(&mut buf).unwrap(), 4);
+/// ```
+pub type WriteAllOutcome<B> = (B, io::Result<()>);
+
 pub(crate) mod sealed {
     use std::rc::Rc;
 

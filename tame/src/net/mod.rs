@@ -105,5 +105,5 @@ mod unix;
 pub use listener::TcpListener;
 pub use split::{ReadHalf, WriteHalf};
 pub use tcp::TcpStream;
-pub use udp::UdpSocket;
+pub use udp::{RecvFromOutcome, UdpSocket};
 pub use unix::{UnixListener, UnixStream};

@@ -26,10 +26,10 @@ use crate::Event;
 /// | call | event value |
 /// |---|---|
 /// | [`readable`](Self::readable) / [`writable`](Self::writable) | `io::Result<()>` |
-/// | [`read`](Self::read) | `(Vec<u8>, io::Result<usize>)` |
-/// | [`write`](Self::write) | `(B, io::Result<usize>)` |
-/// | [`write_all`](Self::write_all) | `(B, io::Result<()>)` |
-/// | [`read_until`](Self::read_until) | `(Vec<u8>, io::Result<usize>)` |
+/// | [`read`](Self::read) | `(Vec<u8>, io::Result<usize>)` ([`ReadOutcome`](crate::io::ReadOutcome)) |
+/// | [`write`](Self::write) | `(B, io::Result<usize>)` ([`WriteOutcome<B>`](crate::io::WriteOutcome)) |
+/// | [`write_all`](Self::write_all) | `(B, io::Result<()>)` ([`WriteAllOutcome<B>`](crate::io::WriteAllOutcome)) |
+/// | [`read_until`](Self::read_until) | `(Vec<u8>, io::Result<usize>)` ([`ReadOutcome`](crate::io::ReadOutcome)) |
 ///
 /// Buffers are moved into the operation and come back through its event, so
 /// an operation never borrows from its caller and a `#[tamed]` function can

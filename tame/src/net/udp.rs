@@ -16,15 +16,32 @@ use crate::Event;
 /// payload, so that no datagram is cut.
 const MAX_DATAGRAM: usize = 65_536;
 
+/// What a [`recv_from`](UdpSocket::recv_from) delivers: the buffer back,
+/// and the datagram's length and sender, or the error.
+///
+/// A name for the slot's type (clippy's `type_complexity` flags it spelled
+/// out inside a timeout's `Result<_, Timeout>`).
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use tame::net::RecvFromOutcome;
+///
+/// let got: RecvFromOutcome = (Vec::new(), Err(io::ErrorKind::NotConnected.into()));
+/// assert!(got.1.is_err());
+/// ```
+pub type RecvFromOutcome = (Vec<u8>, io::Result<(usize, SocketAddr)>);
+
 /// A UDP socket whose sends, receives and readiness waits report through
 /// events on this thread's loop, with owned buffers (as on
 /// [`TcpStream`](super::TcpStream)).
 ///
 /// | call | event value |
 /// |---|---|
-/// | [`send_to`](Self::send_to) / [`send`](Self::send) | `(B, io::Result<usize>)` |
-/// | [`recv_from`](Self::recv_from) | `(Vec<u8>, io::Result<(usize, SocketAddr)>)` |
-/// | [`recv`](Self::recv) | `(Vec<u8>, io::Result<usize>)` |
+/// | [`send_to`](Self::send_to) / [`send`](Self::send) | `(B, io::Result<usize>)` ([`WriteOutcome<B>`](crate::io::WriteOutcome)) |
+/// | [`recv_from`](Self::recv_from) | `(Vec<u8>, io::Result<(usize, SocketAddr)>)` ([`RecvFromOutcome`]) |
+/// | [`recv`](Self::recv) | `(Vec<u8>, io::Result<usize>)` ([`ReadOutcome`](crate::io::ReadOutcome)) |
 /// | [`readable`](Self::readable) / [`writable`](Self::writable) | `io::Result<()>` |
 ///
 /// * A receive takes one datagram into the buffer's spare capacity
@@ -46,13 +63,13 @@ const MAX_DATAGRAM: usize = 65_536;
 /// ```
 /// use std::io;
 /// use std::net::SocketAddr;
-/// use tame::net::UdpSocket;
+/// use tame::net::{RecvFromOutcome, UdpSocket};
 /// use tame::{mkevent, tamed, tvars, twait, Event};
 ///
 /// #[tamed]
 /// fn echo_one(sock: UdpSocket) {
 ///     tvars! {
-///         let mut got: (Vec<u8>, io::Result<(usize, SocketAddr)>) = (Vec::new(), Err(io::ErrorKind::NotConnected.into()));
+///         let mut got: RecvFromOutcome = (Vec::new(), Err(io::ErrorKind::NotConnected.into()));
 ///         let mut sent: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
 ///     }
 ///     twait! { sock.recv_from(Vec::new(), mkevent!(got)); }
@@ -67,7 +84,7 @@ const MAX_DATAGRAM: usize = 65_536;
 ///     tvars! {
 ///         let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
 ///         let mut sent: (&'static [u8], io::Result<usize>) = (&[], Ok(0));
-///         let mut got: (Vec<u8>, io::Result<(usize, SocketAddr)>) = (Vec::new(), Err(io::ErrorKind::NotConnected.into()));
+///         let mut got: RecvFromOutcome = (Vec::new(), Err(io::ErrorKind::NotConnected.into()));
 ///     }
 ///     twait! {
 ///         sock.send_to(&b"marco"[..], server, mkevent!(sent));
