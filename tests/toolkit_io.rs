@@ -483,3 +483,73 @@ fn a_cancelled_read_line_keeps_what_it_read_for_the_next() {
         assert!(reader.into_inner().is_ok(), "nothing holds the reader");
     });
 }
+
+/// Writes each chunk in turn, giving the loop a turn between two (so the
+/// reader sees them arrive apart), then closes `to`.
+#[tamed]
+fn feed_in_chunks(to: Fd, chunks: Vec<Vec<u8>>) {
+    for chunk in chunks {
+        let sent: (Vec<u8>, io::Result<()>);
+        twait! {
+            to.write_all(chunk, mkevent!(sent));
+            tame::asap(mkevent!());
+        }
+        sent.1.unwrap();
+    }
+    to.close();
+}
+
+/// A small deterministic generator (xorshift), so that a failing case can
+/// be run again from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+#[test]
+fn lines_come_out_as_written_however_the_bytes_are_cut() {
+    on_fresh_loop(lines_as_written_for_sixty_seeds);
+}
+
+fn lines_as_written_for_sixty_seeds() {
+    for seed in 1..=60u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // Lines of 0 to 40 bytes besides their `\n` (empty ones too), and
+        // sometimes a last line without one.
+        let mut expected: Vec<Vec<u8>> = (0..rng.below(30))
+            .map(|_| {
+                let mut line: Vec<u8> = (0..rng.below(41))
+                    .map(|_| b"ab\r x"[rng.below(5)])
+                    .collect();
+                line.push(b'\n');
+                line
+            })
+            .collect();
+        if rng.below(2) == 0 {
+            expected.push(b"no end".to_vec());
+        }
+        let bytes = expected.concat();
+        // Cut anywhere: single bytes, whole lines, several lines at once.
+        let mut chunks = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let len = 1 + rng.below(60).min(bytes.len() - at - 1);
+            chunks.push(bytes[at..at + len].to_vec());
+            at += len;
+        }
+        let (r, w) = pipe().unwrap();
+        feed_in_chunks(w, chunks.clone());
+        let lines = tame::run_with(|done| all_lines(LineReader::new(r), 64, done));
+        assert_eq!(
+            lines.unwrap().unwrap(),
+            expected,
+            "seed {seed}, chunks {chunks:?}"
+        );
+    }
+}
