@@ -1,0 +1,357 @@
+//! proxy: a TCP proxy. Each connection accepted on `--listen` is joined to
+//! a new connection to `--to`, and bytes flow both ways until both sides
+//! have said all they had to say.
+//!
+//! ```text
+//! proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS]
+//! ```
+//!
+//! Try it in front of any TCP server, a web server on port 80 say:
+//!
+//! ```text
+//! cargo run --release --example proxy -- --listen 127.0.0.1:8080 --to 127.0.0.1:80
+//! curl -v http://127.0.0.1:8080/      # in another terminal
+//! ```
+//!
+//! `--listen 127.0.0.1:0` picks a free port; the bound address is printed
+//! on stdout's first line. Each connection logs one line to stderr when it
+//! ends: the bytes copied each way, or what went wrong.
+//!
+//! What it shows:
+//!
+//! * [`tame::io::copy_bidirectional`] doing a proxy's whole work for one
+//!   connection. When one side ends its stream (`shutdown(Write)`), the end
+//!   is passed on to the other side and the other direction goes on: a
+//!   client that sends a request and then half-closes still gets the reply.
+//! * A connect with a deadline: [`tame::add_timeout`] wraps the event of
+//!   [`TcpStream::connect`]; if `--connect-ms` runs out first the attempt
+//!   is abandoned (its socket closed) and the client's connection closed.
+//! * Graceful shutdown: on SIGINT or SIGTERM the proxy closes its listener
+//!   (new connections are refused), lets the open connections run to their
+//!   end, and exits 0 once `run()` returns because nothing is left to wait
+//!   for. [`Signal::restore`] on the first signal gives SIGINT back its
+//!   default action, so a second Ctrl-C ends the proxy at once, open
+//!   connections and all.
+//!
+//! Design. Each connection is one `#[tamed]` function, [`relay`]: connect,
+//! copy both ways, log, return; returning drops (closes) both sockets. Each
+//! loop has an accept loop that waits on one rendezvous for a new
+//! connection and for the word to stop. `--threads N` runs N loops, one per
+//! thread, each with its own `SO_REUSEPORT` listener on the address (the
+//! kernel spreads new connections over them); a connection stays on the
+//! loop that accepted it, and the loops share nothing while they run. The
+//! kernel hands a signal sent to the process to one signal descriptor
+//! only, so the main thread's loop alone watches the signals; it tells the
+//! other loops by closing the write end of a pipe whose read end they wait
+//! on.
+
+use std::io::{self, PipeReader, PipeWriter, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tame::net::{TcpListener, TcpStream};
+use tame::{mkevent, tamed, tvars, twait, Interest, Rendezvous, Signal, Timeout};
+
+/// Where every connection is forwarded, and how long connecting may take.
+#[derive(Clone, Copy)]
+struct Upstream {
+    addr: SocketAddr,
+    connect_timeout: Duration,
+}
+
+/// How an accept loop learns that it is time to stop accepting.
+enum StopBy {
+    /// SIGINT or SIGTERM, which this loop watches; dropping `tell_others`
+    /// (the pipe's write end) then tells the other loops.
+    Signals { tell_others: PipeWriter },
+    /// The end of the pipe's stream: the loop that watches the signals
+    /// dropped the write end.
+    Told(PipeReader),
+}
+
+/// What an accept loop wakes up for.
+#[derive(Clone, Copy)]
+enum Wake {
+    Accepted,
+    /// Time to accept again after a failed accept.
+    Retry,
+    Signal(Signal),
+    /// The signal-watching loop says stop.
+    Told,
+}
+
+/// Loops whose listener is still open. The last loop to close its listener
+/// says so on stderr: from then on every new connection is refused.
+static LISTENING: AtomicUsize = AtomicUsize::new(0);
+
+/// Accepts connections and starts a [`relay`] for each, until told to stop;
+/// then closes the listener and returns. The relays under way go on.
+#[tamed]
+fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
+    tvars! {
+        let r = Rendezvous::<Wake>::new();
+        let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
+    }
+    match &stop {
+        StopBy::Signals { .. } => {
+            for sig in [Signal::Int, Signal::Term] {
+                if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
+                    eprintln!("proxy: cannot watch {sig}: {e}");
+                }
+            }
+        }
+        StopBy::Told(pipe) => {
+            // Readable once the write end is closed (end of stream).
+            if let Err(e) = tame::wait_on_fd(pipe, Interest::Read, mkevent!(r, Wake::Told)) {
+                eprintln!("proxy: cannot wait for the word to stop: {e}");
+            }
+        }
+    }
+    listener.accept(mkevent!(r, Wake::Accepted, accepted));
+    loop {
+        match twait!(r) {
+            Some(Wake::Accepted) => {
+                match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
+                    Ok((client, peer)) => {
+                        relay(client, peer, upstream);
+                        listener.accept(mkevent!(r, Wake::Accepted, accepted));
+                    }
+                    Err(e) => {
+                        // Out of fds, most likely. The connection is still
+                        // queued and the listener readable: accepting again
+                        // at once would spin.
+                        eprintln!("proxy: accept: {e}");
+                        tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
+                    }
+                }
+            }
+            Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
+            Some(Wake::Signal(sig)) => {
+                // Before anything else: a Ctrl-C that comes while the open
+                // connections finish ends the process.
+                if let Err(e) = Signal::Int.restore() {
+                    eprintln!("proxy: cannot restore SIGINT: {e}");
+                }
+                eprintln!("proxy: {sig}: shutting down");
+                break;
+            }
+            Some(Wake::Told) | None => break,
+        }
+    }
+    // Closing cancels the accept that waits and refuses new connections
+    // (on this loop's listener; the kernel sends none to a closed one).
+    listener.close();
+    if let StopBy::Signals { tell_others } = stop {
+        // The other loops see the end of the pipe's stream.
+        drop(tell_others);
+    }
+    if LISTENING.fetch_sub(1, Ordering::SeqCst) == 1 {
+        eprintln!(
+            "proxy: stopped accepting; open connections may finish \
+             (Ctrl-C ends them now)"
+        );
+    }
+    // Returning drops `r`, which ends the other waits (the other signal's).
+}
+
+/// One connection: connect to the upstream within its timeout, copy both
+/// ways until both streams ended (or one failed), log one line.
+#[tamed]
+fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
+    let connected: Result<io::Result<TcpStream>, Timeout>;
+    twait! {
+        TcpStream::connect(
+            upstream.addr,
+            tame::add_timeout(upstream.connect_timeout, mkevent!(connected)),
+        );
+    }
+    let server = match connected {
+        Ok(Ok(server)) => server,
+        Ok(Err(e)) => {
+            // Returning closes the client's connection.
+            eprintln!("proxy: {peer}: cannot connect to {}: {e}", upstream.addr);
+            return;
+        }
+        Err(Timeout) => {
+            eprintln!(
+                "proxy: {peer}: connecting to {} timed out after {} ms",
+                upstream.addr,
+                upstream.connect_timeout.as_millis()
+            );
+            return;
+        }
+    };
+    // Bytes go on as they come: Nagle's algorithm would hold a small write
+    // (a keystroke, the last bytes of a reply) until the previous one is
+    // acknowledged, a delay the two ends did not ask for.
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let copied: io::Result<(u64, u64)>;
+    twait! { tame::io::copy_bidirectional(&client, &server, mkevent!(copied)); }
+    match copied {
+        Ok((up, down)) => eprintln!(
+            "proxy: {peer}: done: {up} bytes to {}, {down} bytes back",
+            upstream.addr
+        ),
+        Err(e) => eprintln!("proxy: {peer}: failed: {e}"),
+    }
+}
+
+/// Binds one listener per loop on `addr` and prints the bound address as
+/// stdout's first line (with port 0, the port picked: tests read it), or
+/// exits with status 1. As std listeners, so that each can cross to its
+/// loop's thread.
+///
+/// One loop gets a plain listener; several get `SO_REUSEPORT` listeners on
+/// one port, over which the kernel spreads new connections. (tame's binds
+/// also raise the accept queue to the kernel's limit.)
+fn listen(addr: SocketAddr, loops: usize) -> Vec<std::net::TcpListener> {
+    let fail = |e: io::Error| -> ! {
+        eprintln!("proxy: cannot listen on {addr}: {e}");
+        std::process::exit(1);
+    };
+    let first = if loops == 1 {
+        TcpListener::bind(addr)
+    } else {
+        TcpListener::bind_reuse_port(addr)
+    }
+    .unwrap_or_else(|e| fail(e));
+    // With port 0 the others must share the port the first one got.
+    let bound = first.local_addr().unwrap_or_else(|e| fail(e));
+    let mut all = vec![first.into_std().unwrap_or_else(|e| fail(e))];
+    for _ in 1..loops {
+        let l = TcpListener::bind_reuse_port(bound).and_then(TcpListener::into_std);
+        all.push(l.unwrap_or_else(|e| fail(e)));
+    }
+    // Once every listener is bound: a client that reads this may connect.
+    println!("{bound}");
+    io::stdout().flush().expect("stdout");
+    all
+}
+
+const HELP: &str = "\
+proxy: a TCP proxy on tame's loop: each connection accepted on --listen is joined to a new connection to --to
+
+usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS]
+  --listen ADDR     host:port to accept connections on (port 0 picks a free one); the bound address is
+                    printed on stdout's first line
+  --to ADDR         host:port to connect to for each connection (a host name is resolved once, at start)
+  --threads N       N loops on N threads (default 1), each with its own listener on the address
+                    (SO_REUSEPORT: the kernel spreads new connections over them)
+  --connect-ms MS   give up connecting to --to after MS milliseconds and close the client's connection
+                    (default 5000)
+
+Each connection logs one line to stderr when it ends: the bytes copied each way, or the error.
+SIGINT or SIGTERM: stop accepting, let the open connections finish, then exit 0.
+A second Ctrl-C (SIGINT) ends the proxy at once, open connections and all.";
+
+/// The flags' values.
+struct Flags {
+    listen: SocketAddr,
+    to: SocketAddr,
+    threads: usize,
+    connect_ms: u64,
+}
+
+fn flags() -> Flags {
+    let mut listen = None;
+    let mut to = None;
+    let mut threads = 1;
+    let mut connect_ms = 5_000;
+    fn address(flag: &str, v: Option<String>) -> SocketAddr {
+        let Some(v) = v else {
+            usage(&format!("{flag} needs an address, host:port"))
+        };
+        // std's resolver blocks, which is fine here: no loop runs yet.
+        match v.to_socket_addrs().map(|mut a| a.next()) {
+            Ok(Some(a)) => a,
+            Ok(None) => usage(&format!("{flag} {v}: no address")),
+            Err(e) => usage(&format!("{flag} {v}: {e}")),
+        }
+    }
+    fn at_least_1<T: std::str::FromStr + PartialOrd + From<u8>>(
+        flag: &str,
+        v: Option<String>,
+    ) -> T {
+        match v.map(|v| v.parse::<T>()) {
+            Some(Ok(n)) if n >= T::from(1) => n,
+            _ => usage(&format!("{flag} needs a number, at least 1")),
+        }
+    }
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--listen" => listen = Some(address("--listen", args.next())),
+            "--to" => to = Some(address("--to", args.next())),
+            "--threads" => threads = at_least_1("--threads", args.next()),
+            "--connect-ms" => connect_ms = at_least_1("--connect-ms", args.next()),
+            "-h" | "--help" => {
+                println!("{HELP}");
+                std::process::exit(0);
+            }
+            other => usage(&format!("unknown argument {other:?}")),
+        }
+    }
+    Flags {
+        listen: listen.unwrap_or_else(|| usage("--listen ADDR is required")),
+        to: to.unwrap_or_else(|| usage("--to ADDR is required")),
+        threads,
+        connect_ms,
+    }
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!(
+        "proxy: {problem}\nusage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] (try --help)"
+    );
+    std::process::exit(2);
+}
+
+fn main() {
+    let f = flags();
+    // Before any other thread exists (threads inherit the mask): a signal
+    // that comes early then waits for the main loop's signal descriptor
+    // instead of ending the process, and no other thread takes it.
+    for sig in [Signal::Int, Signal::Term] {
+        if let Err(e) = sig.block() {
+            eprintln!("proxy: cannot block {sig}: {e}");
+        }
+    }
+    let upstream = Upstream {
+        addr: f.to,
+        connect_timeout: Duration::from_millis(f.connect_ms),
+    };
+    let mut listeners = listen(f.listen, f.threads).into_iter();
+    LISTENING.store(f.threads, Ordering::SeqCst);
+    let (told, tell_others) = std::io::pipe().unwrap_or_else(|e| {
+        eprintln!("proxy: cannot make a pipe: {e}");
+        std::process::exit(1);
+    });
+    let first = listeners.next().expect("one listener per loop");
+    // Loops 1..N on threads of their own, each with its own read end of the
+    // pipe (a duplicate: each loop registers its own descriptor).
+    let others: Vec<_> = listeners
+        .enumerate()
+        .map(|(i, l)| {
+            let told = told
+                .try_clone()
+                .expect("a duplicate of the pipe's read end");
+            tame_suite::spawn_loop(format!("proxy-{}", i + 1), move || {
+                let listener = TcpListener::from_std(l).expect("a listener");
+                accept_loop(listener, upstream, StopBy::Told(told));
+            })
+        })
+        .collect();
+    drop(told);
+    // Loop 0, which watches the signals, on this thread: the thread whose
+    // mask `Signal::restore` unblocks SIGINT in, and which lives until every
+    // loop is done.
+    let listener = TcpListener::from_std(first).expect("a listener");
+    accept_loop(listener, upstream, StopBy::Signals { tell_others });
+    tame::run();
+    for t in others {
+        let _ = t.join();
+    }
+    eprintln!("proxy: done");
+}

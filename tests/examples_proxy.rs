@@ -1,0 +1,299 @@
+//! proxy forwards real TCP connections: the example binary is started in
+//! front of a std server on a thread of the test, and spoken to with plain
+//! sockets. Read timeouts on the clients are guards against hangs only.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+#[path = "support/example.rs"]
+mod example;
+use example::Server;
+
+/// How long a client waits for a byte before the test fails as hung.
+const HANG_GUARD: Duration = Duration::from_secs(20);
+
+/// A std server on `127.0.0.1`, each connection handled by `serve` on a
+/// thread of its own. Its threads live as long as the test process.
+fn upstream(serve: fn(TcpStream)) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || serve(conn));
+        }
+    });
+    addr
+}
+
+/// Sends back everything it reads, as it reads it; at the end of the
+/// client's stream, ends its own.
+fn echo(mut conn: TcpStream) {
+    let mut input = conn.try_clone().unwrap();
+    if std::io::copy(&mut input, &mut conn).is_ok() {
+        let _ = conn.shutdown(Shutdown::Write);
+    }
+}
+
+/// Says nothing until the end of the request's stream, then describes
+/// the request and closes: a reply proves that the end got through.
+fn reply_after_eof(mut conn: TcpStream) {
+    let mut request = Vec::new();
+    if conn.read_to_end(&mut request).is_ok() {
+        let _ = conn.write_all(describe(&request).as_bytes());
+    }
+}
+
+fn describe(bytes: &[u8]) -> String {
+    let sum = bytes
+        .iter()
+        .fold(0u64, |s, &b| s.wrapping_mul(31).wrapping_add(b.into()));
+    format!("{} bytes, hash {sum:x}\n", bytes.len())
+}
+
+/// The proxy in front of `to`, with these flags besides `--listen` and
+/// `--to`; its stderr lines are watched.
+fn proxy(to: SocketAddr, flags: &[&str]) -> Server {
+    let to = to.to_string();
+    let mut args = vec!["--listen", "127.0.0.1:0", "--to", &to];
+    args.extend_from_slice(flags);
+    example::start_watching_stderr("proxy", &args, None)
+}
+
+fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(HANG_GUARD)).unwrap();
+    s
+}
+
+/// Writes `msg` and reads it back (through an echo).
+fn round_trip(s: &mut TcpStream, msg: &[u8]) {
+    s.write_all(msg).unwrap();
+    let mut back = vec![0; msg.len()];
+    s.read_exact(&mut back).unwrap();
+    assert_eq!(back, msg);
+}
+
+/// A payload of `len` bytes that differs from connection to connection
+/// (`seed`), so that crossed streams would show.
+fn payload(seed: u32, len: u32) -> Vec<u8> {
+    (0..len)
+        .map(|i| ((i * 7 + seed * 13) % 251) as u8)
+        .collect()
+}
+
+/// Sends `data` on its own thread (so that the echo can flow back while
+/// it is sent), ends the stream, and reads everything that comes back.
+fn echoed(s: &mut TcpStream, data: &[u8]) -> Vec<u8> {
+    std::thread::scope(|scope| {
+        let mut w = s.try_clone().unwrap();
+        scope.spawn(move || {
+            w.write_all(data).unwrap();
+            w.shutdown(Shutdown::Write).unwrap();
+        });
+        let mut back = Vec::new();
+        s.read_to_end(&mut back).unwrap();
+        back
+    })
+}
+
+/// `conns` connections at once, each echoing its own payload of `len`
+/// bytes through the proxy, byte for byte.
+fn echo_through(addr: SocketAddr, conns: u32, len: u32) {
+    std::thread::scope(|scope| {
+        for seed in 0..conns {
+            scope.spawn(move || {
+                let data = payload(seed, len);
+                let back = echoed(&mut connect(addr), &data);
+                assert!(back == data, "connection {seed}: the echo differs");
+            });
+        }
+    });
+}
+
+/// A new connection to `addr` is refused: nothing listens there any more.
+fn assert_refused(addr: SocketAddr) {
+    let err = TcpStream::connect(addr).expect_err("no longer accepting");
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+}
+
+fn send_signal(srv: &Server, sig: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, sig).unwrap();
+}
+
+#[test]
+fn bytes_come_back_byte_for_byte_on_several_connections_at_once() {
+    let srv = proxy(upstream(echo), &[]);
+    // 300 KiB each way: more than one 16 KiB buffer of the copy, and more
+    // than loopback takes in one write.
+    echo_through(srv.addr, 8, 300 << 10);
+    // One line per connection when it ends, with both counts.
+    for _ in 0..8 {
+        srv.wait_for_stderr("done: 307200 bytes to");
+    }
+}
+
+#[test]
+fn a_half_close_reaches_the_server_and_its_reply_still_comes_back() {
+    let srv = proxy(upstream(reply_after_eof), &[]);
+    let mut s = connect(srv.addr);
+    let request = payload(1, 100 << 10);
+    s.write_all(&request).unwrap();
+    // The server answers only once it reads the end of the request: the
+    // proxy must pass the half close on and keep the other way open.
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert_eq!(reply, describe(&request));
+    srv.wait_for_stderr(&format!("done: {} bytes to", request.len()));
+}
+
+#[test]
+fn a_connection_to_an_upstream_that_refuses_is_closed() {
+    // A port nothing listens on: bound, then closed.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let srv = proxy(closed, &[]);
+    let mut s = connect(srv.addr);
+    match s.read(&mut [0; 16]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("expected the end of the stream or a reset, got {other:?}"),
+    }
+    let line = srv.wait_for_stderr("cannot connect");
+    assert!(line.contains("refused"), "{line}");
+}
+
+#[test]
+fn a_connect_that_takes_too_long_is_given_up_and_the_client_closed() {
+    // An upstream whose accept queue is full: with a backlog of 0 Linux
+    // queues one connection and drops the SYNs of the next ones, whose
+    // connects then hang (retrying) instead of failing.
+    let full = TcpListener::bind("127.0.0.1:0").unwrap();
+    rustix::net::listen(&full, 0).unwrap();
+    let _queued = TcpStream::connect(full.local_addr().unwrap()).unwrap();
+    let srv = proxy(full.local_addr().unwrap(), &["--connect-ms", "200"]);
+    let mut s = connect(srv.addr);
+    match s.read(&mut [0; 16]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("expected the end of the stream or a reset, got {other:?}"),
+    }
+    srv.wait_for_stderr("timed out after 200 ms");
+}
+
+#[test]
+fn sigterm_stops_accepting_lets_an_open_connection_finish_then_exits_0() {
+    let mut srv = proxy(upstream(echo), &[]);
+    let mut open = connect(srv.addr);
+    // Echoed: the proxy accepted it and is connected upstream.
+    round_trip(&mut open, b"before");
+    send_signal(&srv, rustix::process::Signal::TERM);
+    srv.wait_for_stderr("stopped accepting");
+    assert_refused(srv.addr);
+    // The open connection still works, both ways, to its end.
+    round_trip(&mut open, b"after the signal");
+    let rest = echoed(&mut open, b"and the last bytes");
+    assert_eq!(rest, b"and the last bytes");
+    // 6 + 16 + 18 bytes each way.
+    srv.wait_for_stderr("done: 40 bytes to");
+    // Nothing is left: the proxy exits by itself.
+    let status = srv.wait_exit();
+    assert!(status.success(), "the proxy exited with {status}");
+}
+
+/// After the first SIGINT the proxy drains; a second one ends it at once
+/// (SIGINT's own action, given back by `Signal::restore`), with a
+/// connection still open. With several loops too: only the main thread,
+/// which outlives the other loops, unblocks SIGINT.
+fn a_second_sigint_ends_the_proxy(threads: &str) {
+    let mut srv = proxy(upstream(echo), &["--threads", threads]);
+    let mut open = connect(srv.addr);
+    round_trip(&mut open, b"held open");
+    send_signal(&srv, rustix::process::Signal::INT);
+    // Said after SIGINT has its own action back.
+    srv.wait_for_stderr("stopped accepting");
+    send_signal(&srv, rustix::process::Signal::INT);
+    let status = srv.wait_exit();
+    assert_eq!(
+        status.signal(),
+        Some(rustix::process::Signal::INT.as_raw()),
+        "{status}"
+    );
+    // The exit closed the connection.
+    match open.read(&mut [0; 16]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("expected the end of the stream or a reset, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_second_sigint_ends_the_proxy_with_a_connection_still_open() {
+    a_second_sigint_ends_the_proxy("1");
+}
+
+#[test]
+fn with_two_threads_a_second_sigint_ends_the_proxy_too() {
+    a_second_sigint_ends_the_proxy("2");
+}
+
+#[test]
+fn with_two_threads_connections_are_served_and_sigterm_stops_every_loop() {
+    let mut srv = proxy(upstream(echo), &["--threads", "2"]);
+    // The kernel spreads connections over the two loops' listeners by a
+    // hash of their addresses: a loop that did not serve would leave its
+    // share unanswered (the hang guard fails the test).
+    echo_through(srv.addr, 16, 64 << 10);
+    let mut open: Vec<TcpStream> = (0..8).map(|_| connect(srv.addr)).collect();
+    for s in &mut open {
+        round_trip(s, b"before");
+    }
+    assert_eq!(example::threads(&srv), 2, "one thread per loop");
+    // Only the main loop gets the signal; the line comes once both loops
+    // closed their listeners, so that no connection reaches either.
+    send_signal(&srv, rustix::process::Signal::TERM);
+    srv.wait_for_stderr("stopped accepting");
+    assert_refused(srv.addr);
+    // The open connections, wherever they are, still work to their end.
+    for s in &mut open {
+        round_trip(s, b"after the signal");
+        assert_eq!(echoed(s, b"bye"), b"bye");
+    }
+    let status = srv.wait_exit();
+    assert!(status.success(), "the proxy exited with {status}");
+}
+
+#[test]
+fn help_names_the_flags_and_bad_flags_exit_2() {
+    let exe = example::example("proxy");
+    let out = std::process::Command::new(&exe)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in ["--listen", "--to", "--threads", "--connect-ms", "Ctrl-C"] {
+        assert!(help.contains(flag), "--help does not mention {flag}");
+    }
+    for bad in [
+        "--listen 127.0.0.1:0",
+        "--listen 127.0.0.1:0 --to 127.0.0.1:1 --threads 0",
+        "--listen 127.0.0.1:0 --to 127.0.0.1:1 --connect-ms soon",
+        "--listen 127.0.0.1:0 --to nowhere",
+        "--frobnicate",
+    ] {
+        let out = std::process::Command::new(&exe)
+            .args(bad.split(' '))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("proxy: "), "{bad:?}: {err}");
+        assert!(out.stdout.is_empty(), "{bad:?}: no address announced");
+    }
+}
