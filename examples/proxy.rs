@@ -42,16 +42,16 @@
 //! loop that accepted it, and the loops share nothing while they run. The
 //! kernel hands a signal sent to the process to one signal descriptor
 //! only, so the main thread's loop alone watches the signals; it tells the
-//! other loops by closing the write end of a pipe whose read end they wait
-//! on.
+//! other loops through a [`Latch`](tame::sync::Latch) they all wait on.
 
-use std::io::{self, PipeReader, PipeWriter, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tame::net::{TcpListener, TcpStream};
-use tame::{mkevent, tamed, tvars, twait, Interest, Rendezvous, Signal, Timeout};
+use tame::sync::Latch;
+use tame::{mkevent, tamed, tvars, twait, Rendezvous, Signal, Timeout};
 
 /// Where every connection is forwarded, and how long connecting may take.
 #[derive(Clone, Copy)]
@@ -60,14 +60,12 @@ struct Upstream {
     connect_timeout: Duration,
 }
 
-/// How an accept loop learns that it is time to stop accepting.
-enum StopBy {
-    /// SIGINT or SIGTERM, which this loop watches; dropping `tell_others`
-    /// (the pipe's write end) then tells the other loops.
-    Signals { tell_others: PipeWriter },
-    /// The end of the pipe's stream: the loop that watches the signals
-    /// dropped the write end.
-    Told(PipeReader),
+/// How an accept loop learns that it is time to stop accepting: every
+/// loop waits for the latch; one of them also watches SIGINT and SIGTERM
+/// and sets it.
+struct StopBy {
+    latch: Latch,
+    watch_signals: bool,
 }
 
 /// What an accept loop wakes up for.
@@ -77,7 +75,8 @@ enum Wake {
     /// Time to accept again after a failed accept.
     Retry,
     Signal(Signal),
-    /// The signal-watching loop says stop.
+    /// The latch was set: a loop (the signal-watching one, or one that
+    /// stopped by itself) says stop.
     Told,
 }
 
@@ -93,20 +92,15 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
         let r = Rendezvous::<Wake>::new();
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
     }
-    match &stop {
-        StopBy::Signals { .. } => {
-            for sig in [Signal::Int, Signal::Term] {
-                if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
-                    eprintln!("proxy: cannot watch {sig}: {e}");
-                }
+    if stop.watch_signals {
+        for sig in [Signal::Int, Signal::Term] {
+            if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
+                eprintln!("proxy: cannot watch {sig}: {e}");
             }
         }
-        StopBy::Told(pipe) => {
-            // Readable once the write end is closed (end of stream).
-            if let Err(e) = tame::wait_on_fd(pipe, Interest::Read, mkevent!(r, Wake::Told)) {
-                eprintln!("proxy: cannot wait for the word to stop: {e}");
-            }
-        }
+    }
+    if let Err(e) = stop.latch.wait(mkevent!(r, Wake::Told)) {
+        eprintln!("proxy: cannot wait for the word to stop: {e}");
     }
     listener.accept(mkevent!(r, Wake::Accepted, accepted));
     loop {
@@ -142,10 +136,8 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     // Closing cancels the accept that waits and refuses new connections
     // (on this loop's listener; the kernel sends none to a closed one).
     listener.close();
-    if let StopBy::Signals { tell_others } = stop {
-        // The other loops see the end of the pipe's stream.
-        drop(tell_others);
-    }
+    // The other loops' waits on the latch end (this loop's own one too).
+    stop.latch.set();
     if LISTENING.fetch_sub(1, Ordering::SeqCst) == 1 {
         eprintln!(
             "proxy: stopped accepting; open connections may finish \
@@ -324,31 +316,35 @@ fn main() {
     };
     let mut listeners = listen(f.listen, f.threads).into_iter();
     LISTENING.store(f.threads, Ordering::SeqCst);
-    let (told, tell_others) = std::io::pipe().unwrap_or_else(|e| {
-        eprintln!("proxy: cannot make a pipe: {e}");
+    let latch = Latch::new().unwrap_or_else(|e| {
+        eprintln!("proxy: cannot make the latch that stops the loops: {e}");
         std::process::exit(1);
     });
     let first = listeners.next().expect("one listener per loop");
-    // Loops 1..N on threads of their own, each with its own read end of the
-    // pipe (a duplicate: each loop registers its own descriptor).
+    // Loops 1..N on threads of their own.
     let others: Vec<_> = listeners
         .enumerate()
         .map(|(i, l)| {
-            let told = told
-                .try_clone()
-                .expect("a duplicate of the pipe's read end");
+            let latch = latch.clone();
             tame_suite::spawn_loop(format!("proxy-{}", i + 1), move || {
                 let listener = TcpListener::from_std(l).expect("a listener");
-                accept_loop(listener, upstream, StopBy::Told(told));
+                let stop = StopBy {
+                    latch,
+                    watch_signals: false,
+                };
+                accept_loop(listener, upstream, stop);
             })
         })
         .collect();
-    drop(told);
     // Loop 0, which watches the signals, on this thread: the thread whose
     // mask `Signal::restore` unblocks SIGINT in, and which lives until every
     // loop is done.
     let listener = TcpListener::from_std(first).expect("a listener");
-    accept_loop(listener, upstream, StopBy::Signals { tell_others });
+    let stop = StopBy {
+        latch,
+        watch_signals: true,
+    };
+    accept_loop(listener, upstream, stop);
     tame::run();
     for t in others {
         let _ = t.join();

@@ -1,5 +1,6 @@
 //! The toolkit's waiting between tasks: `sync::Mutex`, `sync::Channel`,
-//! `all` and `with_timeout`, each way.
+//! `sync::Semaphore`, `all` and `with_timeout`, each way; and between
+//! loops, `sync::Latch`.
 
 #![deny(warnings)]
 
@@ -289,4 +290,74 @@ fn hold_then_finish(s: Semaphore, t: Trace, done: tame::Event) {
     log(&t, "finished"); // never: cancelled
     drop(permit);
     done.trigger(());
+}
+
+/// A loop that waits for `stop` and says which of its waits ended; it
+/// sends on `waiting` once both waits are parked, before it runs.
+fn loop_waiting_for(
+    stop: tame::sync::Latch,
+    waiting: std::sync::mpsc::Sender<()>,
+) -> std::thread::JoinHandle<Vec<&'static str>> {
+    std::thread::spawn(move || {
+        let r = Rendezvous::<&'static str>::new();
+        stop.wait(r.event("first wait")).unwrap();
+        stop.wait(r.event("second wait")).unwrap();
+        assert_eq!(tame::__live_waits(), 2);
+        waiting.send(()).unwrap();
+        tame::run();
+        std::iter::from_fn(|| r.try_next()).collect()
+    })
+}
+
+#[test]
+fn a_latch_set_on_one_thread_ends_the_waits_of_loops_on_others() {
+    let stop = tame::sync::Latch::new().unwrap();
+    let (waiting, parked) = std::sync::mpsc::channel();
+    let loops: Vec<_> = (0..3)
+        .map(|_| loop_waiting_for(stop.clone(), waiting.clone()))
+        .collect();
+    // Set only once every loop's waits are parked on the latch.
+    for _ in 0..3 {
+        parked.recv().unwrap();
+    }
+    stop.set();
+    stop.set(); // again: nothing more
+    for l in loops {
+        let mut ended = l.join().unwrap();
+        ended.sort();
+        assert_eq!(ended, ["first wait", "second wait"]);
+    }
+    // A wait that starts after the set triggers at once.
+    let r = Rendezvous::<&str>::new();
+    stop.wait(r.event("late")).unwrap();
+    assert_eq!(r.try_next(), Some("late"));
+    assert_eq!(tame::__live_waits(), 0);
+}
+
+#[test]
+fn a_latch_whose_handles_all_went_unset_ends_its_waits_untriggered() {
+    let stop = tame::sync::Latch::new().unwrap();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    stop.wait(tame::Event::from_fn(move |v: Option<()>| {
+        s.borrow_mut().push(v)
+    }))
+    .unwrap();
+    assert_eq!(tame::__live_waits(), 1);
+    drop(stop); // nobody can set it now
+    tame::run(); // returns: the wait ended
+    assert_eq!(*seen.borrow(), [None], "dropped untriggered, once");
+    assert_eq!(tame::__live_waits(), 0);
+}
+
+#[test]
+fn a_latch_wait_whose_rendezvous_is_gone_does_not_keep_run_going() {
+    let stop = tame::sync::Latch::new().unwrap();
+    let r = Rendezvous::<()>::new();
+    stop.wait(r.event(())).unwrap();
+    assert_eq!(tame::__live_waits(), 1);
+    drop(r);
+    tame::run(); // returns at once, the latch still unset and held
+    assert_eq!(tame::__live_waits(), 0);
+    assert!(!stop.is_set());
 }

@@ -190,6 +190,23 @@ impl<T> Event<T> {
     }
 }
 
+impl<R: 'static> Event<R> {
+    /// An event of `T` that is live while this one is (an operation
+    /// holding it is cancelled when this one dies) and, when it comes back,
+    /// hands its value (`None` if dropped untriggered) and this event to
+    /// `next`, which decides what this one gets.
+    pub(crate) fn then<T, F>(self, next: F) -> Event<T>
+    where
+        T: 'static,
+        F: FnOnce(Option<T>, Event<R>) + 'static,
+    {
+        Event::from_sink(Rc::new(Then {
+            ev: Cell::new(Some(self)),
+            next: Cell::new(Some(next)),
+        }))
+    }
+}
+
 impl<T> Drop for Event<T> {
     fn drop(&mut self) {
         if let Some(sink) = self.sink.take() {
@@ -232,25 +249,15 @@ where
     }
 
     fn is_live(&self) -> bool {
-        let inner = self.inner.take();
-        let live = inner.as_ref().is_some_and(Event::is_live);
-        self.inner.set(inner);
-        live
+        peek(&self.inner, Event::is_live).unwrap_or(false)
     }
 
     fn watch(&self, id: WaitId) -> bool {
-        let inner = self.inner.take();
-        let live = inner.as_ref().is_some_and(|e| e.watch(id));
-        self.inner.set(inner);
-        live
+        peek(&self.inner, |e| e.watch(id)).unwrap_or(false)
     }
 
     fn unwatch(&self) {
-        let inner = self.inner.take();
-        if let Some(e) = &inner {
-            e.unwatch();
-        }
-        self.inner.set(inner);
+        peek(&self.inner, Event::unwatch);
     }
 }
 
@@ -266,5 +273,50 @@ impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
                 f(value);
             }
         });
+    }
+}
+
+/// The sink behind [`Event::then`].
+struct Then<R, F> {
+    ev: Cell<Option<Event<R>>>,
+    next: Cell<Option<F>>,
+}
+
+/// Runs `f` on the event in `cell` where it is (a `Cell` lends nothing
+/// out, so the event is taken and put back).
+fn peek<R, X>(cell: &Cell<Option<Event<R>>>, f: impl FnOnce(&Event<R>) -> X) -> Option<X> {
+    let ev = cell.take();
+    let x = ev.as_ref().map(f);
+    cell.set(ev);
+    x
+}
+
+impl<T, R, F> Sink<T> for Then<R, F>
+where
+    T: 'static,
+    R: 'static,
+    F: FnOnce(Option<T>, Event<R>) + 'static,
+{
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        // `next` may start the next operation, which may come back at
+        // once: a long chain is completed by the trampoline, not by
+        // recursion.
+        crate::nesting::complete(move || {
+            if let (Some(ev), Some(next)) = (self.ev.take(), self.next.take()) {
+                next(value, ev);
+            }
+        });
+    }
+
+    fn is_live(&self) -> bool {
+        peek(&self.ev, Event::is_live).unwrap_or(false)
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        peek(&self.ev, |ev| ev.watch(id)).unwrap_or(false)
+    }
+
+    fn unwatch(&self) {
+        peek(&self.ev, Event::unwatch);
     }
 }

@@ -52,7 +52,8 @@
 //!   [`time::add_timeout_then`] and [`time::with_timeout_then`] also run an
 //!   action when the time runs out.
 //! * Between tasks: [`all`] (one trigger reaches many events),
-//!   [`sync::Mutex`], [`sync::Semaphore`], [`sync::Channel`].
+//!   [`sync::Mutex`], [`sync::Semaphore`], [`sync::Channel`]; between loops
+//!   on different threads, [`sync::Latch`].
 //! * Cancellation: an event that dies cancels whoever waits to deliver it
 //!   ([`cancel`], [`cancellable`]).
 //! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`

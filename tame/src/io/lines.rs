@@ -11,15 +11,13 @@
 //! chain never holds a byte outside the shared buffer, so a cancelled
 //! `read_line` loses nothing and the next one goes on where it stopped.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::io;
 use std::rc::Rc;
 
 use super::ops;
 use super::stream::ReadStream;
-use crate::driver::WaitId;
-use crate::event::Sink;
 use crate::Event;
 
 /// What [`LineReader::read_line`] delivers.
@@ -390,7 +388,7 @@ fn step<S: ReadStream + 'static>(shared: Rc<Shared<S>>, limit: usize, ev: Event<
     // the read comes back at once (so `into_inner` works from inside
     // `ev`'s callback).
     let source = shared.stream.source().0.clone();
-    let read_ev = then(ev, move |got, ev| read_back(shared, limit, got, ev));
+    let read_ev = ev.then(move |got, ev| read_back(shared, limit, got, ev));
     ops::read(&source, chunk, read_ev);
 }
 
@@ -439,63 +437,4 @@ fn finish<S>(shared: Rc<Shared<S>>, result: LineResult, ev: Event<LineResult>) {
     shared.state.borrow_mut().reading = false;
     drop(shared);
     ev.trigger(result);
-}
-
-/// An event of `T` that is live while `ev` is (an operation holding it is
-/// cancelled when `ev` dies) and, when it comes back, hands its value
-/// (`None` if dropped untriggered) and `ev` to `next`.
-fn then<T, R, F>(ev: Event<R>, next: F) -> Event<T>
-where
-    T: 'static,
-    R: 'static,
-    F: FnOnce(Option<T>, Event<R>) + 'static,
-{
-    Event::from_sink(Rc::new(Then {
-        ev: Cell::new(Some(ev)),
-        next: Cell::new(Some(next)),
-    }))
-}
-
-/// The sink behind [`then`].
-struct Then<R, F> {
-    ev: Cell<Option<Event<R>>>,
-    next: Cell<Option<F>>,
-}
-
-/// Runs `f` on the event in `cell` where it is (a `Cell` lends nothing
-/// out, so the event is taken and put back).
-fn peek<R, X>(cell: &Cell<Option<Event<R>>>, f: impl FnOnce(&Event<R>) -> X) -> Option<X> {
-    let ev = cell.take();
-    let x = ev.as_ref().map(f);
-    cell.set(ev);
-    x
-}
-
-impl<T, R, F> Sink<T> for Then<R, F>
-where
-    T: 'static,
-    R: 'static,
-    F: FnOnce(Option<T>, Event<R>) + 'static,
-{
-    fn complete(self: Rc<Self>, value: Option<T>) {
-        // `next` may start the next read, which may come back at once: a
-        // long chain is completed by the trampoline, not by recursion.
-        crate::nesting::complete(move || {
-            if let (Some(ev), Some(next)) = (self.ev.take(), self.next.take()) {
-                next(value, ev);
-            }
-        });
-    }
-
-    fn is_live(&self) -> bool {
-        peek(&self.ev, Event::is_live).unwrap_or(false)
-    }
-
-    fn watch(&self, id: WaitId) -> bool {
-        peek(&self.ev, |ev| ev.watch(id)).unwrap_or(false)
-    }
-
-    fn unwatch(&self) {
-        peek(&self.ev, Event::unwatch);
-    }
 }

@@ -114,6 +114,12 @@ impl Signal {
     /// * It undoes [`block`](Signal::block) too, also for a signal that
     ///   was only blocked and never waited for. A later [`at_signal`]
     ///   watches it again.
+    /// * The mask is per thread: only the calling thread unblocks it. In a
+    ///   program with threads that all block the signal (as
+    ///   [`block`](Signal::block) advises), a signal sent to the process
+    ///   then goes to this thread, and stays pending once it has ended:
+    ///   call this on the thread that lives longest (the main thread,
+    ///   joining the others).
     ///
     /// # Errors
     ///

@@ -1,6 +1,7 @@
 //! Waiting between tasks: a [`Mutex`] (exclusive and shared holders, FIFO),
 //! a [`Semaphore`] (at most `n` holders, FIFO) and a [`Channel`] (values and
-//! receivers matched FIFO).
+//! receivers matched FIFO); and between loops on different threads, a
+//! [`Latch`] (set once from anywhere, waited for on any loop).
 //!
 //! Both hand out their results through events, like everything on the
 //! loop: `let guard: Guard; twait! { m.acquire(mkevent!(guard)); }`. A
@@ -36,9 +37,11 @@
 //! ```
 
 mod channel;
+mod latch;
 mod mutex;
 mod semaphore;
 
 pub use channel::Channel;
+pub use latch::Latch;
 pub use mutex::{Guard, Mutex};
 pub use semaphore::{Permit, Semaphore};
