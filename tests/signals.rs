@@ -12,6 +12,9 @@
 use std::time::Duration;
 
 use rustix::process::{getpid, kill_process, Signal as Sys};
+
+#[path = "support/default_signals.rs"]
+mod default_signals;
 use tame::{Event, Rendezvous, Signal};
 
 fn send(sig: Sys) {
@@ -161,7 +164,8 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
 /// What `restore` is for: after it, Ctrl-C ends the program. In a child
 /// process (this binary again), since the signal ends it.
 fn after_restore_sigint_ends_the_process_again() {
-    let status = std::process::Command::new(std::env::current_exe().unwrap())
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    let status = default_signals::with_default_signal_actions(&mut child)
         .env(CHILD, "restore-int")
         .status()
         .unwrap();

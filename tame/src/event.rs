@@ -161,11 +161,13 @@ impl<T> Event<T> {
         U: 'static,
     {
         // Not `from_fn`: the mapped event must stay dead when this one is
-        // (a timer armed with it must not keep `run()` waiting).
-        Event::from_sink(Rc::new(MapSink {
-            inner: Cell::new(Some(self)),
-            f: Cell::new(Some(f)),
-        }))
+        // (a timer armed with it must not keep `run()` waiting). Dropped
+        // untriggered, it drops this one untriggered.
+        self.then(move |value, inner: Event<T>| {
+            if let Some(u) = value {
+                inner.trigger(f(u));
+            }
+        })
     }
 
     /// An event that calls `f` once: `f(Some(value))` when triggered,
@@ -223,51 +225,13 @@ impl<T> fmt::Debug for Event<T> {
     }
 }
 
-/// The sink behind [`Event::map`]: forwards the outcome and the liveness.
-struct MapSink<T, F> {
-    inner: Cell<Option<Event<T>>>,
-    f: Cell<Option<F>>,
-}
-
-impl<T, U, F> Sink<U> for MapSink<T, F>
-where
-    T: 'static,
-    U: 'static,
-    F: FnOnce(U) -> T + 'static,
-{
-    fn complete(self: Rc<Self>, value: Option<U>) {
-        // Completing `inner` completes its own sink: a chain of maps is
-        // completed through the trampoline, not by recursion.
-        crate::nesting::complete(move || {
-            let (inner, f) = (self.inner.take(), self.f.take());
-            if let (Some(inner), Some(f), Some(u)) = (inner, f, value) {
-                inner.trigger(f(u));
-            }
-            // Otherwise `inner` was dropped above: it reports back
-            // untriggered.
-        });
-    }
-
-    fn is_live(&self) -> bool {
-        peek(&self.inner, Event::is_live).unwrap_or(false)
-    }
-
-    fn watch(&self, id: WaitId) -> bool {
-        peek(&self.inner, |e| e.watch(id)).unwrap_or(false)
-    }
-
-    fn unwatch(&self) {
-        peek(&self.inner, Event::unwatch);
-    }
-}
-
 /// The sink behind [`Event::from_fn`].
 struct FnSink<F>(Cell<Option<F>>);
 
 impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         // The callback may trigger or drop further events (its captures are
-        // dropped at its end): through the trampoline, as for `map`.
+        // dropped at its end): through the trampoline, as for `then`.
         crate::nesting::complete(move || {
             if let Some(f) = self.0.take() {
                 f(value);
@@ -276,7 +240,8 @@ impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
     }
 }
 
-/// The sink behind [`Event::then`].
+/// The sink behind [`Event::then`] (and so [`Event::map`]): forwards the
+/// outcome to `next` and the liveness of the event it holds.
 struct Then<R, F> {
     ev: Cell<Option<Event<R>>>,
     next: Cell<Option<F>>,
@@ -298,9 +263,9 @@ where
     F: FnOnce(Option<T>, Event<R>) + 'static,
 {
     fn complete(self: Rc<Self>, value: Option<T>) {
-        // `next` may start the next operation, which may come back at
-        // once: a long chain is completed by the trampoline, not by
-        // recursion.
+        // `next` may trigger the event it is handed (a chain of maps) or
+        // start the next operation, which may come back at once: a long
+        // chain is completed by the trampoline, not by recursion.
         crate::nesting::complete(move || {
             if let (Some(ev), Some(next)) = (self.ev.take(), self.next.take()) {
                 next(value, ev);

@@ -2,6 +2,9 @@
 //! own target directory, started on a free port, killed on drop.
 #![allow(dead_code)]
 
+#[path = "default_signals.rs"]
+mod default_signals;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -150,6 +153,8 @@ fn start_with(
     nofile: Option<u64>,
 ) -> Server {
     let mut cmd = Command::new(example(name));
+    // As from an interactive shell, whatever this test process inherited.
+    default_signals::with_default_signal_actions(&mut cmd);
     if let Some(n) = nofile {
         use std::os::unix::process::CommandExt;
         let limit = rustix::process::Rlimit {

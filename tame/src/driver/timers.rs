@@ -794,11 +794,11 @@ mod tests {
         assert!(rs.iter().step_by(100).all(|r| r.try_next() == Some(())));
     }
 
-    #[test]
-    fn a_handle_finds_its_entry_after_compaction_moved_it() {
-        let mut t = Timers::new();
-        let rs: Vec<crate::Rendezvous<()>> = (0..4_000).map(|_| crate::Rendezvous::new()).collect();
-        let keys: Vec<Key> = rs
+    /// `n` timers armed with handles, the i-th due at tick i + 1, each with
+    /// an event of its own rendezvous (returned, so the events stay live).
+    fn handles_one_tick_apart(t: &mut Timers, n: usize) -> (Vec<crate::Rendezvous<()>>, Vec<Key>) {
+        let rs: Vec<crate::Rendezvous<()>> = (0..n).map(|_| crate::Rendezvous::new()).collect();
+        let keys = rs
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -806,6 +806,13 @@ mod tests {
                     .unwrap()
             })
             .collect();
+        (rs, keys)
+    }
+
+    #[test]
+    fn a_handle_finds_its_entry_after_compaction_moved_it() {
+        let mut t = Timers::new();
+        let (_rs, keys) = handles_one_tick_apart(&mut t, 4_000);
         // Disarm all but every 500th: the survivors move in the compaction.
         for (i, &k) in keys.iter().enumerate() {
             if i % 500 != 0 {
@@ -892,15 +899,7 @@ mod tests {
     #[test]
     fn a_handle_moves_its_entry_after_compaction_moved_it() {
         let mut t = Timers::new();
-        let rs: Vec<crate::Rendezvous<()>> = (0..2_000).map(|_| crate::Rendezvous::new()).collect();
-        let keys: Vec<Key> = rs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                t.insert((i as u64 + 1) * TICK, 0, r.event(()), true)
-                    .unwrap()
-            })
-            .collect();
+        let (rs, keys) = handles_one_tick_apart(&mut t, 2_000);
         for (i, &k) in keys.iter().enumerate() {
             if i % 1_000 != 0 {
                 drop(t.disarm(k));
