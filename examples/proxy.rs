@@ -3,7 +3,7 @@
 //! have said all they had to say.
 //!
 //! ```text
-//! proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS]
+//! proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms MS]
 //! ```
 //!
 //! Try it in front of any TCP server, a web server on port 80 say:
@@ -26,6 +26,10 @@
 //! * A connect with a deadline: [`tame::add_timeout`] wraps the event of
 //!   [`TcpStream::connect`]; if `--connect-ms` runs out first the attempt
 //!   is abandoned (its socket closed) and the client's connection closed.
+//! * An idle limit (`--idle-ms`): [`tame::io::copy_bidirectional_idle`]
+//!   gives up on a connection once nothing has moved either way for that
+//!   long, so quiet connections do not stay open forever (nor hold up a
+//!   graceful shutdown).
 //! * Graceful shutdown: on SIGINT or SIGTERM the proxy closes its listener
 //!   (new connections are refused), lets the open connections run to their
 //!   end, and exits 0 once `run()` returns because nothing is left to wait
@@ -53,11 +57,13 @@ use tame::net::{TcpListener, TcpStream};
 use tame::sync::Latch;
 use tame::{mkevent, tamed, tvars, twait, Rendezvous, Signal, Timeout};
 
-/// Where every connection is forwarded, and how long connecting may take.
+/// Where every connection is forwarded, how long connecting may take, and
+/// how long a connection may stay quiet both ways.
 #[derive(Clone, Copy)]
 struct Upstream {
     addr: SocketAddr,
     connect_timeout: Duration,
+    idle: Option<Duration>,
 }
 
 /// How an accept loop learns that it is time to stop accepting: every
@@ -180,7 +186,12 @@ fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let copied: io::Result<(u64, u64)>;
-    twait! { tame::io::copy_bidirectional(&client, &server, mkevent!(copied)); }
+    twait! {
+        match upstream.idle {
+            Some(idle) => tame::io::copy_bidirectional_idle(&client, &server, idle, mkevent!(copied)),
+            None => tame::io::copy_bidirectional(&client, &server, mkevent!(copied)),
+        }
+    }
     match copied {
         Ok((up, down)) => eprintln!(
             "proxy: {peer}: done: {up} bytes to {}, {down} bytes back",
@@ -225,7 +236,7 @@ fn listen(addr: SocketAddr, loops: usize) -> Vec<std::net::TcpListener> {
 const HELP: &str = "\
 proxy: a TCP proxy on tame's loop: each connection accepted on --listen is joined to a new connection to --to
 
-usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS]
+usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms MS]
   --listen ADDR     host:port to accept connections on (port 0 picks a free one); the bound address is
                     printed on stdout's first line
   --to ADDR         host:port to connect to for each connection (a host name is resolved once, at start)
@@ -233,6 +244,8 @@ usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS]
                     (SO_REUSEPORT: the kernel spreads new connections over them)
   --connect-ms MS   give up connecting to --to after MS milliseconds and close the client's connection
                     (default 5000)
+  --idle-ms MS      close a connection once nothing has moved either way for MS milliseconds
+                    (default: no limit; with one, a graceful shutdown never waits longer than it)
 
 Each connection logs one line to stderr when it ends: the bytes copied each way, or the error.
 SIGINT or SIGTERM: stop accepting, let the open connections finish, then exit 0.
@@ -244,6 +257,7 @@ struct Flags {
     to: SocketAddr,
     threads: usize,
     connect_ms: u64,
+    idle_ms: Option<u64>,
 }
 
 fn flags() -> Flags {
@@ -251,6 +265,7 @@ fn flags() -> Flags {
     let mut to = None;
     let mut threads = 1;
     let mut connect_ms = 5_000;
+    let mut idle_ms = None;
     fn address(flag: &str, v: Option<String>) -> SocketAddr {
         let Some(v) = v else {
             usage(&format!("{flag} needs an address, host:port"))
@@ -278,6 +293,7 @@ fn flags() -> Flags {
             "--to" => to = Some(address("--to", args.next())),
             "--threads" => threads = at_least_1("--threads", args.next()),
             "--connect-ms" => connect_ms = at_least_1("--connect-ms", args.next()),
+            "--idle-ms" => idle_ms = Some(at_least_1("--idle-ms", args.next())),
             "-h" | "--help" => {
                 println!("{HELP}");
                 std::process::exit(0);
@@ -290,12 +306,13 @@ fn flags() -> Flags {
         to: to.unwrap_or_else(|| usage("--to ADDR is required")),
         threads,
         connect_ms,
+        idle_ms,
     }
 }
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "proxy: {problem}\nusage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] (try --help)"
+        "proxy: {problem}\nusage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms MS] (try --help)"
     );
     std::process::exit(2);
 }
@@ -313,6 +330,7 @@ fn main() {
     let upstream = Upstream {
         addr: f.to,
         connect_timeout: Duration::from_millis(f.connect_ms),
+        idle: f.idle_ms.map(Duration::from_millis),
     };
     let mut listeners = listen(f.listen, f.threads).into_iter();
     LISTENING.store(f.threads, Ordering::SeqCst);

@@ -277,7 +277,14 @@ fn help_names_the_flags_and_bad_flags_exit_2() {
         .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--listen", "--to", "--threads", "--connect-ms", "Ctrl-C"] {
+    for flag in [
+        "--listen",
+        "--to",
+        "--threads",
+        "--connect-ms",
+        "--idle-ms",
+        "Ctrl-C",
+    ] {
         assert!(help.contains(flag), "--help does not mention {flag}");
     }
     for bad in [
@@ -296,4 +303,25 @@ fn help_names_the_flags_and_bad_flags_exit_2() {
         assert!(err.starts_with("proxy: "), "{bad:?}: {err}");
         assert!(out.stdout.is_empty(), "{bad:?}: no address announced");
     }
+}
+
+#[test]
+fn with_an_idle_limit_a_quiet_connection_is_closed_and_shutdown_does_not_wait_for_it() {
+    let mut srv = proxy(upstream(echo), &["--idle-ms", "200"]);
+    let mut quiet = connect(srv.addr);
+    round_trip(&mut quiet, b"then nothing");
+    // Nothing moves either way: the proxy gives up on it and closes it.
+    srv.wait_for_stderr("nothing moved either way");
+    match quiet.read(&mut [0; 16]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("expected the end of the stream or a reset, got {other:?}"),
+    }
+    // Another quiet one, open when SIGTERM comes: the drain ends with it.
+    let mut open = connect(srv.addr);
+    round_trip(&mut open, b"held open");
+    send_signal(&srv, rustix::process::Signal::TERM);
+    srv.wait_for_stderr("stopped accepting");
+    let status = srv.wait_exit();
+    assert!(status.success(), "the proxy exited with {status}");
 }

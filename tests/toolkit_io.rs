@@ -553,3 +553,59 @@ fn lines_as_written_for_sixty_seeds() {
         );
     }
 }
+
+/// Writes a four-byte tick into `conn` every `every` of loop time, `times`
+/// times; `conn` stays open (the test holds it too).
+#[tamed]
+fn tick_into(conn: Rc<UnixStream>, times: u32, every: Duration) {
+    for _ in 0..times {
+        twait! { tame::timer(every, mkevent!()); }
+        let sent: (Vec<u8>, io::Result<()>);
+        twait! { conn.write_all(b"tick".to_vec(), mkevent!(sent)); }
+        sent.1.unwrap();
+    }
+}
+
+#[test]
+fn an_idle_copy_ends_a_limit_after_the_last_chunk_moved_either_way() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let (client, front) = UnixStream::pair().unwrap();
+        let (back, server) = UnixStream::pair().unwrap();
+        let client = Rc::new(client);
+        let start = tame::now();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        tame::io::copy_bidirectional_idle(&front, &back, Duration::from_secs(30), ev);
+        // Ticks at 20, 40 and 60 s: each pushes the limit back.
+        tick_into(client.clone(), 3, Duration::from_secs(20));
+        tame::run();
+        let err = got.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert_eq!(tame::now() - start, Duration::from_secs(90));
+        let mut buf = [0; 64];
+        assert_eq!(server.try_read(&mut buf).unwrap(), 12, "every tick passed");
+        assert_eq!(tame::__timer_entries(), 0);
+        assert_eq!(tame::__live_waits(), 0, "both directions stopped");
+    });
+}
+
+#[test]
+fn an_idle_copy_that_ends_in_time_gives_its_counts_and_leaves_no_timer() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let (client, front) = UnixStream::pair().unwrap();
+        let (back, server) = UnixStream::pair().unwrap();
+        client.try_write(b"request").unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        server.try_write(b"reply").unwrap();
+        server.shutdown(Shutdown::Write).unwrap();
+        let start = tame::now();
+        let counts = tame::run_with(|done| {
+            tame::io::copy_bidirectional_idle(&front, &back, Duration::from_secs(30), done)
+        });
+        assert_eq!(counts.unwrap().unwrap(), (7, 5));
+        assert_eq!(tame::now(), start, "no time had to pass");
+        assert_eq!(tame::__timer_entries(), 0);
+    });
+}

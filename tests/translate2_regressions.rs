@@ -513,3 +513,60 @@ fn block_statements_with_values_compile_and_run() {
         );
     });
 }
+
+// ---- one variable filled by the events of several branches of a block
+
+/// Triggers `done` with `x` after a turn of the loop.
+#[tamed]
+fn later(x: u32, done: Event<u32>) {
+    twait! { tame::asap(mkevent!()); }
+    done.trigger(x);
+}
+
+/// `v` has no value before the block; whichever branch runs makes its
+/// event, and the wait fills `v` from it (it was "cannot assign twice to
+/// immutable variable", and with `let mut v` a panic for the second branch:
+/// the first site's value was required though its event was never made).
+#[tamed]
+fn picked(which: u8) -> u32 {
+    let v: u32;
+    twait! {
+        match which {
+            0 => later(10, mkevent!(v)),
+            1 => later(11, mkevent!(v)),
+            _ => later(12, mkevent!(v)),
+        }
+    }
+    v
+}
+
+/// The same with a value before the block: an event dropped untriggered
+/// leaves it, whichever branch made it.
+#[tamed]
+fn picked_or_kept(first: bool, drop_it: bool) -> u32 {
+    let mut v = 7;
+    twait! {
+        if first {
+            let ev = mkevent!(v);
+            if drop_it { drop(ev) } else { later(1, ev) }
+        } else {
+            later(2, mkevent!(v));
+        }
+    }
+    v
+}
+
+#[test]
+fn a_variable_filled_by_the_event_of_whichever_branch_ran_gets_that_value() {
+    on_fresh_loop(|| {
+        for (which, want) in [(0, 10), (1, 11), (2, 12)] {
+            assert_eq!(result_of(|done| picked(which, done)), Some(want));
+        }
+        assert_eq!(result_of(|done| picked_or_kept(true, false, done)), Some(1));
+        assert_eq!(
+            result_of(|done| picked_or_kept(false, false, done)),
+            Some(2)
+        );
+        assert_eq!(result_of(|done| picked_or_kept(true, true, done)), Some(7));
+    });
+}

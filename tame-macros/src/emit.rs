@@ -651,6 +651,40 @@ impl<'a> Emitter<'a> {
             .copied()
             .unwrap_or(true);
         let by_rendezvous = matches!(s.owner, SlotOwner::Rendezvous(_));
+        // Sites of one `twait! {}` block that fill the same places (in the
+        // branches of a `match`, say): one store, by the first, of the last
+        // value any of them got. Stored one by one, a variable declared
+        // without a value would be assigned twice, and required from a site
+        // whose event was never made.
+        let group = self.same_places(site);
+        if group.first() != Some(&site) && group.len() > 1 {
+            return TokenStream::new();
+        }
+        if group.len() > 1 {
+            let lists = group.iter().map(|&g| {
+                let l = &self.f.bindings[self.f.slot_sites[g].list].ident;
+                quote!(#l.take_last())
+            });
+            let got = hygienic("__tame_got");
+            let take = quote! {
+                let #got = [#(#lists),*].into_iter().flatten().last();
+            };
+            return if initialized {
+                quote! {
+                    #take
+                    if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #got {
+                        #(#assigns)*
+                    }
+                }
+            } else {
+                let name = self.required_name(s);
+                quote! {
+                    #take
+                    let (#v, (#(#caps,)*)) = ::tame::__private::required(#got, #name);
+                    #(#assigns)*
+                }
+            };
+        }
         // A rendezvous' store takes only the values whose ids its
         // `twait!(r)` has returned (the mark bound by the poll just before).
         let mark = hygienic("__tame_mark");
@@ -682,6 +716,25 @@ impl<'a> Emitter<'a> {
                 #(#assigns)*
             }
         }
+    }
+
+    /// The sites of `site`'s `twait! {}` block whose places are `site`'s
+    /// (with no index captured), in order; empty for a rendezvous' site or
+    /// one with captures.
+    fn same_places(&self, site: usize) -> Vec<usize> {
+        let sites = &self.f.slot_sites;
+        let s = &sites[site];
+        if !matches!(s.owner, SlotOwner::Join(_)) || s.captures != 0 {
+            return Vec::new();
+        }
+        let text =
+            |x: &crate::ir::SlotSite| x.places.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        let mine = text(s);
+        (0..sites.len())
+            .filter(|&i| {
+                sites[i].owner == s.owner && sites[i].captures == 0 && text(&sites[i]) == mine
+            })
+            .collect()
     }
 
     /// The variable a slot with no value before its wait belongs to, for

@@ -58,12 +58,24 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenSt
     quote!(#(#phantoms)* #(#stmts)*)
 }
 
+/// The slot sites of a `twait! {}` block being replaced.
+#[derive(Default)]
+struct BlockSites {
+    phantoms: Vec<Ident>,
+    /// What follows the block's statements: a write per place (or a tie of
+    /// a later site's value to the first's).
+    writes: Vec<TokenStream>,
+    /// The places written so far (their tokens), with the phantom of the
+    /// first site that writes them.
+    placed: Vec<(String, Ident)>,
+}
+
 struct Shadow<'a> {
     rendezvous: &'a HashSet<String>,
     /// Phantoms of explicit-rendezvous sites, declared at the top.
     phantoms: Vec<Ident>,
     /// The `twait! {}` block being replaced: its phantoms and slot writes.
-    block: Option<(Vec<Ident>, Vec<TokenStream>)>,
+    block: Option<BlockSites>,
     /// Explicit-rendezvous sites: (rendezvous tokens, phantom, places).
     sites: Vec<(String, Ident, Vec<Expr>)>,
     /// Names declared by `let` without a value, per open block.
@@ -76,7 +88,7 @@ struct Shadow<'a> {
 
 impl Shadow<'_> {
     fn next_phantom(&self) -> Ident {
-        let n = self.phantoms.len() + self.block.as_ref().map_or(0, |b| b.0.len());
+        let n = self.phantoms.len() + self.block.as_ref().map_or(0, |b| b.phantoms.len());
         format_ident!(
             "__tame_p{}_{}",
             n,
@@ -202,10 +214,26 @@ impl Shadow<'_> {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event_with(#store)))
         } else {
             let p = self.next_phantom();
-            let w = self.writes(&args, &p);
-            if let Some((ps, ws)) = &mut self.block {
-                ps.push(p.clone());
-                ws.push(w);
+            let places = args.iter().map(key).collect::<Vec<_>>().join(", ");
+            let first = self
+                .block
+                .as_ref()
+                .and_then(|b| b.placed.iter().find(|(k, _)| *k == places))
+                .map(|(_, first)| first.clone());
+            // Sites of the same places (in the branches of a `match`, say)
+            // are written once: the wait fills them from whichever event
+            // was made. The others' values are tied to the first's type.
+            let w = match &first {
+                Some(first) => quote_spanned!(span=>
+                    ::tame::__private::shadow_same_value(&#first, &#p);),
+                None => self.writes(&args, &p),
+            };
+            if let Some(b) = &mut self.block {
+                b.phantoms.push(p.clone());
+                b.writes.push(w);
+                if first.is_none() {
+                    b.placed.push((places, p.clone()));
+                }
             }
             Some(syn::parse_quote_spanned!(span=> #p.event()))
         }
@@ -254,14 +282,18 @@ impl Shadow<'_> {
         };
         match form {
             macros::TwaitForm::Block(mut stmts) => {
-                let outer = self.block.replace((Vec::new(), Vec::new()));
+                let outer = self.block.replace(BlockSites::default());
                 let outer_consumed = std::mem::replace(&mut self.consumed, consumed_names(&stmts));
                 self.scopes.push(Vec::new());
                 for s in &mut stmts {
                     self.visit_stmt_mut(s);
                 }
                 self.scopes.pop();
-                let (ps, ws) = std::mem::replace(&mut self.block, outer).unwrap_or_default();
+                let BlockSites {
+                    phantoms: ps,
+                    writes: ws,
+                    ..
+                } = std::mem::replace(&mut self.block, outer).unwrap_or_default();
                 self.consumed = outer_consumed;
                 if ws.is_empty() {
                     return Some(syn::parse_quote_spanned!(span=> { #(#stmts)* }));

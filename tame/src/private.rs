@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use std::task::Poll;
 
 pub use crate::rendezvous::TakenMark;
-pub use crate::slot::{Inbox, Slot, SlotList};
+pub use crate::slot::{required, Inbox, Slot, SlotList};
 pub use crate::task::{start, TaskContext, TwaitSite};
 use crate::{Event, Rendezvous};
 
@@ -295,6 +295,11 @@ impl<T> Phantom<T> {
         unreachable!("the lint shadow of a #[tamed] function never runs")
     }
 }
+
+/// Two slot sites of one place in a `twait! {}` block, in the lint shadow:
+/// the place is written once, from the first; the other's value must be of
+/// the same type.
+pub fn shadow_same_value<T>(_first: &Phantom<T>, _other: &Phantom<T>) {}
 
 /// A `twait!` whose arguments were rejected (the error is reported), in
 /// the lint shadow of the rejected function: it fits any type, so the

@@ -164,17 +164,19 @@ impl<T, C> SlotList<T, C> {
     /// If no event of the site came back with a value (all were dropped):
     /// the variable `name` would have no value.
     pub fn take_required(&mut self, name: &str) -> (T, C) {
+        required(self.take_last(), name)
+    }
+
+    /// The last value that came back, if any (the slots that came back
+    /// are forgotten). Where several sites of one `twait! {}` block fill
+    /// the same variable, the wait takes each site's last value this way
+    /// and keeps the last of those.
+    pub fn take_last(&mut self) -> Option<(T, C)> {
         let mut last = None;
         while let Some(x) = self.pop_returned() {
             last = Some(x);
         }
-        match last {
-            Some(x) => x,
-            None => panic!(
-                "the event for `{name}` came back without a value (it was dropped untriggered), \
-                 and `{name}` had no value before the twait; give it one to keep when no value comes"
-            ),
-        }
+        last
     }
 
     /// Stores every value that came back (through `store`) and forgets the
@@ -328,5 +330,22 @@ impl<T, C> fmt::Debug for Inbox<T, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.queue.as_ref().map_or(0, |q| q.borrow().len());
         f.debug_struct("Inbox").field("returned", &n).finish()
+    }
+}
+
+/// The value for a variable that had no value before its wait, from what
+/// came back for it.
+///
+/// # Panics
+///
+/// If nothing came back with a value (every event of its sites was
+/// dropped untriggered): the variable `name` would have no value.
+pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
+    match got {
+        Some(x) => x,
+        None => panic!(
+            "the event for `{name}` came back without a value (it was dropped untriggered), \
+             and `{name}` had no value before the twait; give it one to keep when no value comes"
+        ),
     }
 }

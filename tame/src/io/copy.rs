@@ -1,5 +1,5 @@
-//! [`copy`] and [`copy_bidirectional`]: everything one stream gives,
-//! written to another (a proxy's work).
+//! [`copy`], [`copy_bidirectional`] and [`copy_bidirectional_idle`]:
+//! everything one stream gives, written to another (a proxy's work).
 //!
 //! Each direction is a `#[tamed]` function ([`pump`]) rather than an
 //! operation state machine: it moves between two descriptors (a read on
@@ -10,14 +10,17 @@
 //! an operation whose event comes back untriggered (its handle was closed)
 //! leaves the slot's old value, an error, in place.
 
+use std::cell::Cell;
 use std::io;
 use std::net::Shutdown;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use super::ops;
 use super::source::Source;
 use super::stream::{ReadStream, WriteStream};
 use super::sys;
+use crate::time::Timer;
 use crate::{mkevent, tamed, twait, Event, Rendezvous};
 
 /// The size of the buffer each direction of a copy reads into and writes
@@ -96,6 +99,7 @@ where
         from.source().0.clone(),
         to.source().0.clone(),
         AtEnd::Stop,
+        None,
         ev,
     );
 }
@@ -156,7 +160,66 @@ where
     A: ReadStream + WriteStream,
     B: ReadStream + WriteStream,
 {
-    both_ways(a.source().0.clone(), b.source().0.clone(), ev);
+    both_ways(a.source().0.clone(), b.source().0.clone(), None, ev);
+}
+
+/// [`copy_bidirectional`] that gives up when nothing has moved either way
+/// for `idle`: what a proxy needs so that a connection both of whose ends
+/// went quiet (or away without a word) does not stay open forever, nor
+/// hold up a graceful shutdown.
+///
+/// Any chunk read or written in either direction counts as activity and
+/// pushes the limit back; a direction that has ended (its input at its
+/// end) leaves the other to keep the copy alive. When the limit is
+/// reached, `ev` gets an error of kind [`TimedOut`](io::ErrorKind::TimedOut)
+/// and both directions are stopped, as after any error (neither stream is
+/// shut down or closed: the caller decides). The time is the loop's
+/// ([`tame::now`](crate::now)), so virtual time drives it in tests. The
+/// check costs one timer per copy, re-armed only when it comes due, not
+/// one per chunk.
+///
+/// # Panics
+///
+/// If `idle` is zero.
+///
+/// # Examples
+///
+/// A copy between two socket pairs whose outer ends say nothing, on
+/// virtual time (the hour passes at once):
+///
+/// ```
+/// use std::io;
+/// use std::time::Duration;
+/// use tame::io::copy_bidirectional_idle;
+/// use tame::net::UnixStream;
+///
+/// tame::time::pause();
+/// let (_client, front) = UnixStream::pair().unwrap();
+/// let (back, _server) = UnixStream::pair().unwrap();
+/// let start = tame::now();
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, got) = r.event_with_slot(());
+/// copy_bidirectional_idle(&front, &back, Duration::from_secs(3600), ev);
+/// tame::run();
+/// let err = got.take().unwrap().unwrap_err();
+/// assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+/// assert_eq!(tame::now() - start, Duration::from_secs(3600));
+/// # tame::time::resume();
+/// ```
+pub fn copy_bidirectional_idle<A, B>(
+    a: &A,
+    b: &B,
+    idle: Duration,
+    ev: Event<io::Result<(u64, u64)>>,
+) where
+    A: ReadStream + WriteStream,
+    B: ReadStream + WriteStream,
+{
+    assert!(
+        !idle.is_zero(),
+        "copy_bidirectional_idle: the idle limit must not be zero"
+    );
+    both_ways(a.source().0.clone(), b.source().0.clone(), Some(idle), ev);
 }
 
 /// What a direction does at the end of its input.
@@ -172,32 +235,74 @@ enum AtEnd {
 /// first error ends the function, which drops the rendezvous, so the other
 /// direction's event dies and that direction is cancelled.
 #[tamed]
-fn both_ways(a: Rc<Source>, b: Rc<Source>) -> io::Result<(u64, u64)> {
+fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result<(u64, u64)> {
     let r = Rendezvous::<usize>::new();
     // Each is replaced by its direction's result (a direction's event is
     // dropped untriggered only when this function ends first).
     let mut results: [io::Result<u64>; 2] = [Ok(0), Ok(0)];
+    // When a chunk last moved either way, if there is an idle limit: the
+    // directions write it, the idle timer reads it.
+    let moved = idle.map(|_| Rc::new(Cell::new(crate::now())));
     pump(
         a.clone(),
         b.clone(),
         AtEnd::ShutDown,
+        moved.clone(),
         mkevent!(r, 0, results[0]),
     );
-    pump(b, a, AtEnd::ShutDown, mkevent!(r, 1, results[1]));
-    // `None`: both directions came back.
-    while let Some(direction) = twait!(r) {
-        if results[direction].is_err() {
+    pump(
+        b,
+        a,
+        AtEnd::ShutDown,
+        moved.clone(),
+        mkevent!(r, 1, results[1]),
+    );
+    let mut idle_timer = None;
+    if let Some(limit) = idle {
+        idle_timer = Some(Timer::after(limit, mkevent!(r, IDLE)));
+    }
+    let mut directions_left = 2;
+    while let Some(id) = twait!(r) {
+        if id == IDLE {
+            let (Some(limit), Some(moved)) = (idle, &moved) else {
+                unreachable!("the idle timer is armed only with an idle limit")
+            };
+            let due = moved.get() + limit;
+            if crate::now() >= due {
+                // Dropping `r` as this returns stops both directions.
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("copy: nothing moved either way for {limit:?}"),
+                ));
+            }
+            // Something moved since the timer was armed: due again then.
+            idle_timer = Some(Timer::at(due, mkevent!(r, IDLE)));
+            continue;
+        }
+        if results[id].is_err() {
+            break;
+        }
+        directions_left -= 1;
+        if directions_left == 0 {
             break;
         }
     }
+    drop(idle_timer);
     let [a_to_b, b_to_a] = results;
     Ok((a_to_b?, b_to_a?))
 }
 
-/// One direction: reads `from` into the buffer and writes it all to `to`,
-/// until the end of `from`'s stream.
+/// The id the idle timer's event carries on [`both_ways`]' rendezvous (the
+/// directions' are 0 and 1).
+const IDLE: usize = 2;
+
 #[tamed]
-fn pump(from: Rc<Source>, to: Rc<Source>, at_end: AtEnd) -> io::Result<u64> {
+fn pump(
+    from: Rc<Source>,
+    to: Rc<Source>,
+    at_end: AtEnd,
+    moved: Option<Rc<Cell<Instant>>>,
+) -> io::Result<u64> {
     let mut buf = Vec::with_capacity(BUFFER_SIZE);
     let mut copied = 0u64;
     loop {
@@ -207,10 +312,17 @@ fn pump(from: Rc<Source>, to: Rc<Source>, at_end: AtEnd) -> io::Result<u64> {
         if n.map_err(|e| explain(e, "read from"))? == 0 {
             break;
         }
+        if let Some(moved) = &moved {
+            moved.set(crate::now());
+        }
         let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), undelivered());
         twait! { ops::write_all(&to, filled, mkevent!(sent)); }
         let (mut emptied, written) = sent;
         written.map_err(|e| explain(e, "written to"))?;
+        if let Some(moved) = &moved {
+            // A slow reader at `to` that still takes the bytes is activity.
+            moved.set(crate::now());
+        }
         copied += emptied.len() as u64;
         emptied.clear();
         buf = emptied;

@@ -101,7 +101,7 @@ pub(crate) mod source;
 pub(crate) mod stream;
 pub(crate) mod sys;
 
-pub use copy::{copy, copy_bidirectional};
+pub use copy::{copy, copy_bidirectional, copy_bidirectional_idle};
 pub use fd::{pipe, stdin, Fd};
 pub use lines::LineReader;
 pub use signal::{at_signal, Signal};
