@@ -570,3 +570,51 @@ fn a_variable_filled_by_the_event_of_whichever_branch_ran_gets_that_value() {
         assert_eq!(result_of(|done| picked_or_kept(true, true, done)), Some(7));
     });
 }
+
+// ---- a slot moved into the operation that gives it back
+
+/// Gives `s` back through `ev` with a `!` added, a turn later.
+fn append(mut s: String, ev: Event<String>) {
+    s.push('!');
+    tame::asap(Event::from_fn(move |_| ev.trigger(s)));
+}
+
+/// `s` goes into the call that gives it back (it was "use of moved value:
+/// `s`" at the twait: the machine kept the old `s` across the wait as if
+/// the store might leave it).
+#[tamed]
+fn appended_twice() -> String {
+    let mut s = String::from("hi");
+    twait! { append(s, mkevent!(s)); }
+    twait! { append(s, mkevent!(s)); }
+    s
+}
+
+/// The README's form: one buffer, moved into each read and given back by
+/// it, until the end of the stream.
+#[tamed]
+fn read_all(r: tame::io::Fd) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(4);
+    let mut all = Vec::new();
+    loop {
+        let n: io::Result<usize>;
+        twait! { r.read(buf, mkevent!(buf, n)); }
+        if n? == 0 {
+            return Ok(all);
+        }
+        all.extend_from_slice(&buf);
+        buf.clear();
+    }
+}
+
+#[test]
+fn a_slot_moved_into_the_operation_that_gives_it_back_gets_it_back() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(appended_twice).as_deref(), Some("hi!!"));
+        let (r, w) = tame::io::pipe().unwrap();
+        w.try_write(b"more than four bytes").unwrap();
+        w.close();
+        let all = result_of(|done| read_all(r, done)).unwrap().unwrap();
+        assert_eq!(all, b"more than four bytes");
+    });
+}

@@ -588,11 +588,37 @@ impl Backward<'_> {
             }
             Code::Store(site) => {
                 let mut l = after;
-                l.insert(self.f.slot_sites[*site].list);
+                let s = &self.f.slot_sites[*site];
+                // A store may keep the old value (its event came back
+                // empty), so the root stays live through it; but one whose
+                // root went into the block's own operation must assign it
+                // (or panic), so the old value is dead: not kept across the
+                // wait, where it is moved out.
+                if let Some(r) = s.roots.first().copied().flatten() {
+                    if moved_into_block(self.f, s, r) {
+                        l.remove(r);
+                    }
+                }
+                l.insert(s.list);
                 l
             }
             Code::Jump(j) => self.jump(*j),
         }
+    }
+}
+
+/// Whether `r`, the root of `s`'s place, is moved into the code of the
+/// site's own `twait! {}` block (`read(buf, mkevent!(buf, n))`): its value
+/// then comes only from the store.
+fn moved_into_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> bool {
+    let crate::ir::SlotOwner::Join(w) = &s.owner else {
+        return false;
+    };
+    match &f.waits[*w].kind {
+        WaitKind::Join { body, .. } => body.iter().any(|p| {
+            p.fx.0.contains(&(r, Effect::Consume)) || p.fx.0.contains(&(r, Effect::MaybeConsume))
+        }),
+        WaitKind::Rendezvous { .. } => false,
     }
 }
 
@@ -931,22 +957,12 @@ impl Forward<'_> {
                 // A place with no value here must be assigned whatever came
                 // back: declared without a value, or moved into the very
                 // operation that gives it back (`read(buf, mkevent!(buf, n))`).
-                let moved_into_block = |r: BindingId| match (&s.owner, &self.f.waits) {
-                    (crate::ir::SlotOwner::Join(w), waits) => match &waits[*w].kind {
-                        WaitKind::Join { body, .. } => body.iter().any(|p| {
-                            p.fx.0.contains(&(r, Effect::Consume))
-                                || p.fx.0.contains(&(r, Effect::MaybeConsume))
-                        }),
-                        WaitKind::Rendezvous { .. } => false,
-                    },
-                    _ => false,
-                };
                 let first_init = s
                     .roots
                     .first()
                     .copied()
                     .flatten()
-                    .is_none_or(|r| facts.init.contains(r) && !moved_into_block(r));
+                    .is_none_or(|r| facts.init.contains(r) && !moved_into_block(self.f, s, r));
                 self.store_init.insert((self.state, *site), first_init);
                 for r in s.roots.iter().flatten() {
                     facts.assign(*r);
