@@ -131,3 +131,38 @@ fn a_run_once_turn_waits_past_readiness_that_nothing_waited_for() {
         drop(a);
     });
 }
+
+/// Gives 7 after a 100 ms nap.
+#[tamed]
+fn nap_then_seven() -> u8 {
+    twait! { tame::timer(Duration::from_millis(100), mkevent!()); }
+    7
+}
+
+#[test]
+fn a_run_once_turn_runs_the_task_its_timer_woke_and_waits_only_when_nothing_ran() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let start = tame::now();
+        // Something else keeps the loop waiting: a timer an hour away.
+        let hour = Rendezvous::<()>::new();
+        tame::timer(Duration::from_secs(3600), hour.event(()));
+        let got = Rc::new(RefCell::new(None));
+        let g = got.clone();
+        nap_then_seven(Event::from_fn(move |v| *g.borrow_mut() = v));
+        // Turns until the value is there (the wheel may wake the loop on
+        // its way to the timer): the turn in which the nap's timer fires
+        // also runs the task it woke, which delivers the value. (The task
+        // ran a turn later, and that turn went on to wait towards the hour.)
+        while got.borrow().is_none() {
+            assert!(tame::run_once(None));
+        }
+        assert_eq!(*got.borrow(), Some(7));
+        assert_eq!(tame::now() - start, Duration::from_millis(100));
+        // A turn in which something was ready does not wait afterwards.
+        tame::asap(Event::from_fn(|_| {}));
+        assert!(tame::run_once(None));
+        assert_eq!(tame::now() - start, Duration::from_millis(100), "no wait");
+        hour.cancel();
+    });
+}

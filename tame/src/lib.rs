@@ -495,7 +495,10 @@ pub fn stop() {
 
 /// Runs one turn of this thread's loop (Tamer's `once`): what is ready
 /// runs; if nothing was, the loop waits for an fd or a timer, at most
-/// `timeout` (`None`: as long as it takes), and runs what that made ready.
+/// `timeout` (`None`: as long as it takes), and runs what that made ready,
+/// the tasks that the fired timers woke included. A turn can also end with
+/// nothing run (the timer wheel wakes the loop on its way to a far timer):
+/// to wait for something, step until it has come.
 /// Returns whether work remains (what [`run`] would still wait for) and
 /// [`stop`] was not called during the turn. On a paused clock
 /// ([`time::pause`]) the turn lets at most `timeout` of virtual time pass.

@@ -544,29 +544,31 @@ const TURN_BUDGET: usize = 1024;
 /// Runs the ready queue in FIFO order until it is empty or the budget is
 /// spent; then the loop polls fds and timers (so a task that keeps
 /// re-queueing itself with `asap` cannot starve I/O).
-fn run_ready(l: &Loop) {
-    for _ in 0..TURN_BUDGET {
+fn run_ready(l: &Loop) -> bool {
+    for n in 0..TURN_BUDGET {
         let next = l.ready.borrow_mut().pop_front();
         match next {
             Some(Runnable::Task(task)) => task.poll(&task),
             Some(Runnable::Fire(ev)) => ev.trigger(()),
-            None => break,
+            None => return n > 0,
         }
     }
+    true
 }
 
 /// Fires the timers due at the turn's time, in deadline order (ties in
 /// arming order). Timers armed by their callbacks wait for the next turn
 /// even if they are already due: otherwise a callback that re-arms itself
 /// at a past instant would keep this pass, and the whole loop, to itself.
-fn fire_due_timers(l: &Loop) {
+fn fire_due_timers(l: &Loop) -> bool {
     let batch = {
         let mut timers = l.timers.borrow_mut();
         if timers.len() == 0 {
-            return;
+            return false;
         }
         timers.collect_due(l.clock.now_ns())
     };
+    let any = !batch.is_empty();
     let mut pass = FirePass { l, batch, fired: 0 };
     while let Some(&due) = pass.batch.get(pass.fired) {
         pass.fired += 1;
@@ -577,6 +579,7 @@ fn fire_due_timers(l: &Loop) {
             ev.trigger(());
         }
     }
+    any
 }
 
 /// A batch of due timers being fired; gives the batch back to the timers
@@ -662,12 +665,21 @@ pub(crate) fn run() {
 pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
     LOOP.try_with(|l| {
         let _guard = enter_run(l, "run_once");
-        run_ready_work(l);
+        // A turn waits only if nothing was ready: a caller stepping the
+        // loop until a value arrives must not wait out its timeout after
+        // the work that delivered it.
+        let ran = run_ready_work(l);
         let mut more = match work_left(l) {
-            Some(left) if !left.busy && !l.stop.get() => {
+            Some(left) if !left.busy && !ran && !l.stop.get() => {
                 let mut ready_fds = Vec::new();
                 wait_for_work(l, left, timeout, &mut ready_fds);
                 run_ready_work(l);
+                // What the wait made ready runs in this turn, also the
+                // tasks the timers just fired have woken.
+                if !l.stop.get() {
+                    run_ready(l);
+                    reap_deaths(l);
+                }
                 work_left(l).is_some()
             }
             Some(_) => true,
@@ -740,10 +752,12 @@ fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
 
 /// Runs what is ready: queued tasks and events, then due timers; then
 /// cancels the tasks whose results nobody can receive any more.
-fn run_ready_work(l: &Loop) {
-    run_ready(l);
-    fire_due_timers(l);
+/// Returns whether anything ran or fired.
+fn run_ready_work(l: &Loop) -> bool {
+    let ran = run_ready(l);
+    let fired = fire_due_timers(l);
     reap_deaths(l);
+    ran || fired
 }
 
 /// What the loop still has to wait for after its ready work ran.
