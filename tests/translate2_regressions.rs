@@ -618,3 +618,30 @@ fn a_slot_moved_into_the_operation_that_gives_it_back_gets_it_back() {
         assert_eq!(all, b"more than four bytes");
     });
 }
+
+// ---- a site with a slot that has a value and one that has none
+
+/// `b` has no value before the block, `a` has one: the wait assigns both
+/// (it was "cannot assign twice to immutable variable `b`" and "`b` is
+/// possibly-uninitialized": only the first slot decided).
+#[tamed]
+fn mixed_slots() -> (u32, String) {
+    let mut a = 0;
+    let b: String;
+    twait! { later_pair((1, "x".to_string()), mkevent!(a, b)); }
+    (a, b)
+}
+
+/// Triggers `done` with `v` after a turn of the loop.
+#[tamed]
+fn later_pair(v: (u32, String), done: Event<(u32, String)>) {
+    twait! { tame::asap(mkevent!()); }
+    done.trigger(v);
+}
+
+#[test]
+fn a_site_with_one_slot_without_a_value_assigns_all_its_slots() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(mixed_slots), Some((1, "x".to_string())));
+    });
+}

@@ -594,8 +594,12 @@ impl Backward<'_> {
                 // root went into the block's own operation must assign it
                 // (or panic), so the old value is dead: not kept across the
                 // wait, where it is moved out.
-                if let Some(r) = s.roots.first().copied().flatten() {
-                    if moved_into_block(self.f, s, r) {
+                if s.roots
+                    .iter()
+                    .flatten()
+                    .any(|&r| moved_into_block(self.f, s, r))
+                {
+                    for &r in s.roots.iter().flatten() {
                         l.remove(r);
                     }
                 }
@@ -957,12 +961,13 @@ impl Forward<'_> {
                 // A place with no value here must be assigned whatever came
                 // back: declared without a value, or moved into the very
                 // operation that gives it back (`read(buf, mkevent!(buf, n))`).
+                // One place without a value makes the whole site's store
+                // required (its places are assigned together).
                 let first_init = s
                     .roots
-                    .first()
-                    .copied()
+                    .iter()
                     .flatten()
-                    .is_none_or(|r| facts.init.contains(r) && !moved_into_block(self.f, s, r));
+                    .all(|&r| facts.init.contains(r) && !moved_into_block(self.f, s, r));
                 self.store_init.insert((self.state, *site), first_init);
                 for r in s.roots.iter().flatten() {
                     facts.assign(*r);
