@@ -228,10 +228,12 @@ pub use timeout::{add_timeout, with_timeout};
 ///
 /// Parameters are owned values, never borrows. Inside, variables live to the
 /// end of their scope and drop as in a plain function, `?`, `return`,
-/// `break`, `continue` and shadowing mean what they mean in Rust, and the
-/// compiler's lints and errors are the plain function's. The crate-level
-/// docs and the README list the few shapes that cannot be written, each
-/// with the compile error it gets and what to write instead.
+/// `break`, `continue` and shadowing mean what they mean in Rust (but a
+/// `break` or `continue` may not leave a `twait! {}` block: the block ends
+/// when its events are back, so set a flag and leave after it), and the
+/// compiler's lints and errors are the plain function's. The README lists
+/// the few shapes that cannot be written, each with the compile error it
+/// gets and what to write instead.
 ///
 /// # Examples
 ///
