@@ -322,23 +322,18 @@ fn a_head_trickled_byte_by_byte_gets_408_at_its_deadline() {
 
 #[test]
 fn help_documents_every_flag() {
-    let out = std::process::Command::new(example::example("knot"))
-        .arg("--help")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let help = String::from_utf8(out.stdout).unwrap();
-    for flag in [
-        "--root",
-        "--port",
-        "--threads",
-        "--idle-ms",
-        "--head-ms",
-        "--linger-ms",
-        "--linger-bytes",
-    ] {
-        assert!(help.contains(flag), "--help does not mention {flag}");
-    }
+    example::assert_help_mentions(
+        "knot",
+        &[
+            "--root",
+            "--port",
+            "--threads",
+            "--idle-ms",
+            "--head-ms",
+            "--linger-ms",
+            "--linger-bytes",
+        ],
+    );
 }
 
 /// SIGINT or SIGTERM: knot stops accepting, finishes the request under way

@@ -98,6 +98,17 @@ impl Drop for TempDir {
 
 /// The example's binary, built (or found up to date) by cargo once per test
 /// process, in the same target directory and profile as this test.
+/// Asserts that the example's `--help` succeeds and mentions each of
+/// `words` (its flags, say).
+pub fn assert_help_mentions(name: &str, words: &[&str]) {
+    let out = Command::new(example(name)).arg("--help").output().unwrap();
+    assert!(out.status.success(), "{name} --help: {}", out.status);
+    let help = String::from_utf8(out.stdout).unwrap();
+    for w in words {
+        assert!(help.contains(w), "{name} --help does not mention {w}");
+    }
+}
+
 pub fn example(name: &str) -> PathBuf {
     static BUILD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let exe = std::env::current_exe().expect("test binary path");
