@@ -638,7 +638,10 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let i = syn::Index::from(i);
+                    let i = syn::Index {
+                        index: i as u32,
+                        span: p.span(),
+                    };
                     let v = at(p);
                     quote_spanned!(s.span=> #p = #v.#i;)
                 })

@@ -147,7 +147,12 @@ impl Shadow<'_> {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let i = syn::Index::from(i);
+                // The field at the slot: a slot more than the value has is
+                // reported there ("no field `2`").
+                let i = syn::Index {
+                    index: i as u32,
+                    span: p.span(),
+                };
                 let ph = at(p);
                 self.write(p, quote_spanned!(p.span()=> #ph.value().#i))
             })
@@ -247,7 +252,10 @@ impl Shadow<'_> {
             let value = if places.len() == 1 {
                 quote!(#v)
             } else {
-                let i = syn::Index::from(i);
+                let i = syn::Index {
+                    index: i as u32,
+                    span: p.span(),
+                };
                 quote!(#v.#i)
             };
             quote_spanned!(p.span()=> ::tame::__private::shadow_store(&mut #p, #value);)
