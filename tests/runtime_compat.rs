@@ -270,3 +270,61 @@ fn run_returns_when_a_spawned_future_can_never_be_woken() {
         assert_eq!(slot.take(), Some(Some(5)));
     });
 }
+
+#[test]
+fn a_future_whose_last_waker_is_dropped_on_another_thread_lets_run_return() {
+    on_fresh_loop(|| {
+        let (tx, rx) = mpsc::channel::<Waker>();
+        let (dropped_tx, dropped) = mpsc::channel::<()>();
+        let fut = poll_fn(move |cx| {
+            let _ = tx.send(cx.waker().clone());
+            Poll::<u8>::Pending
+        });
+        let other = thread::spawn(move || {
+            let w = rx.recv().unwrap();
+            drop(w); // never woken: nothing can wake the future now
+            dropped_tx.send(()).unwrap();
+        });
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<u8>(());
+        tame::spawn(fut, ev);
+        // Returns once the other thread dropped the waker (it hung there).
+        tame::run();
+        dropped.recv().unwrap();
+        other.join().unwrap();
+        assert_eq!(slot.take(), None);
+    });
+}
+
+/// Says on drop that it went.
+struct Gone(Rc<Cell<bool>>);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[test]
+fn a_spawned_future_whose_event_died_is_dropped_with_what_it_waited_for() {
+    on_fresh_loop(|| {
+        let gone = Rc::new(Cell::new(false));
+        let (hour, hour_fut) = tame::event_future::<()>();
+        tame::timer(Duration::from_secs(3600), hour);
+        let g = Gone(gone.clone());
+        let fut = async move {
+            let _g = g;
+            hour_fut.await;
+            1u8
+        };
+        let r = Rendezvous::<()>::new();
+        let (ev, _slot) = r.event_with_slot::<u8>(());
+        tame::spawn(fut, ev);
+        assert!(tame::run_once(Some(Duration::ZERO)), "the future waits");
+        drop(r); // nobody can receive its output: it is aborted
+                 // `run()` returns at once: the future and its hour-long timer went.
+        tame::run();
+        assert!(gone.get(), "the future was dropped");
+        assert_eq!(tame::__timer_entries(), 0);
+    });
+}

@@ -29,7 +29,13 @@ use crate::task::{Header, TaskObj, TaskRef};
 /// and a clone of its waker is held somewhere (an event's future, a
 /// rendezvous, another thread), [`run`](crate::run) keeps running; a future
 /// whose waker nobody holds can never be woken, and `run()` does not wait
-/// for it.
+/// for it (also when the last clone is dropped on another thread: the
+/// drop wakes the loop to see it).
+///
+/// Like a tamed function, the future is cancelled when `ev` dies (its
+/// rendezvous cancelled or dropped, a timeout gave up on it): it is dropped
+/// on the loop's next turn, with whatever it was waiting for (tokio's
+/// `JoinHandle::abort`).
 ///
 /// # Panics
 ///
@@ -57,21 +63,22 @@ where
     let task = Rc::new(FutureTask {
         header: Header::new("tame::spawn"),
         future: RefCell::new(Some(future)),
-        event: Cell::new(Some(ev)),
-        waker: RefCell::new(None),
+        event: Cell::new(None),
         handle: RefCell::new(Weak::new()),
+        remote,
         key: Cell::new(usize::MAX),
     });
     let task_ref: TaskRef = task.clone();
     let key = driver::spawned_insert(task_ref.clone()).expect("the loop is alive");
     task.key.set(key);
-    let handle = Arc::new(WakeHandle {
-        key,
-        owner: thread::current().id(),
-        remote,
-    });
-    *task.handle.borrow_mut() = Arc::downgrade(&handle);
-    *task.waker.borrow_mut() = Some(Waker::from(handle));
+    // Watched as a tamed function watches its `done`: if `ev` dies, the
+    // loop cancels the future (`cancel_watched`).
+    if let Some(id) = driver::register_blocked(&task_ref) {
+        if !ev.watch(id) {
+            driver::waits_died([id]);
+        }
+    }
+    task.event.set(Some(ev));
     driver::schedule(task_ref);
 }
 
@@ -79,10 +86,51 @@ struct FutureTask<F: Future> {
     header: Header,
     future: RefCell<Option<F>>,
     event: Cell<Option<Event<F::Output>>>,
-    waker: RefCell<Option<Waker>>,
-    /// The waker's handle, to tell whether anybody else holds a clone.
+    /// The waker's shared part while anybody holds a waker. The task holds
+    /// none between polls, so that the last clone going (on any thread)
+    /// drops it, and its drop can tell the loop (see `can_be_woken`).
     handle: RefCell<Weak<WakeHandle>>,
+    remote: Arc<Remote>,
     key: Cell<usize>,
+}
+
+impl<F: Future> FutureTask<F> {
+    /// A waker for a poll: of the shared part still held elsewhere, or of
+    /// a new one.
+    fn waker(&self) -> Waker {
+        let held = self.handle.borrow().upgrade();
+        let handle = held.unwrap_or_else(|| {
+            let h = Arc::new(WakeHandle {
+                key: self.key.get(),
+                owner: thread::current().id(),
+                remote: self.remote.clone(),
+            });
+            *self.handle.borrow_mut() = Arc::downgrade(&h);
+            h
+        });
+        Waker::from(handle)
+    }
+
+    /// Drops the future where it is (it was pinned there) and forgets its
+    /// registrations; returns its event.
+    fn finish(&self) -> Option<Event<F::Output>> {
+        *self.future.borrow_mut() = None;
+        driver::spawned_remove(self.key.get());
+        if self.header.registry_index.get() != crate::task::NOT_REGISTERED {
+            driver::unregister_blocked(&self.header);
+        }
+        self.event.take()
+    }
+}
+
+impl<F: Future> Drop for FutureTask<F> {
+    fn drop(&mut self) {
+        // Dropped while registered (its loop torn down): the table of
+        // blocked tasks must not keep a pointer to it.
+        if self.header.registry_index.get() != crate::task::NOT_REGISTERED {
+            driver::unregister_blocked(&self.header);
+        }
+    }
 }
 
 impl<F: Future> Sink<()> for FutureTask<F> {
@@ -94,23 +142,33 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         &self.header
     }
 
-    /// Whether a clone of the waker is held outside this task (by a
-    /// rendezvous, an event's future, another thread): if not, nothing can
-    /// ever wake the future again.
+    /// Whether a clone of the waker is held (by a rendezvous, an event's
+    /// future, another thread): if not, nothing can ever wake the future
+    /// again.
     fn can_be_woken(&self) -> bool {
-        self.handle.borrow().strong_count() > 1
+        self.handle.borrow().strong_count() > 0
+    }
+
+    fn cancel_watched(&self) {
+        // Its event died: nobody can receive the output. A poll under way
+        // (the future's own doing) is left to end by itself.
+        if self.future.try_borrow_mut().is_ok() {
+            drop(self.finish());
+        }
     }
 
     fn poll(&self, _me: &TaskRef) {
         self.header.queued.set(false);
-        let waker = self.waker.borrow().clone();
-        let Some(waker) = waker else { return };
+        if self.future.borrow().is_none() {
+            return;
+        }
+        let waker = self.waker();
         let mut cx = Context::from_waker(&waker);
         let mut slot = self.future.borrow_mut();
         let Some(fut) = slot.as_mut() else { return };
         // SAFETY: the future lives inside this Rc allocation and is never
         // moved out of it: it is only polled here and dropped in place by
-        // assigning `None` below.
+        // `finish` (assigning `None`).
         let fut = unsafe { Pin::new_unchecked(fut) };
         let polled = panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
         if polled.as_ref().is_ok_and(Poll::is_pending) {
@@ -118,11 +176,9 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         }
         // Done (or panicked): forget the future, so that it no longer keeps
         // `run()` going, before anything else runs.
-        *slot = None;
         drop(slot);
-        driver::spawned_remove(self.key.get());
-        *self.waker.borrow_mut() = None;
-        let ev = self.event.take();
+        drop(waker);
+        let ev = self.finish();
         match polled {
             Ok(Poll::Ready(out)) => {
                 if let Some(ev) = ev {
@@ -148,6 +204,17 @@ struct WakeHandle {
     key: usize,
     owner: ThreadId,
     remote: Arc<Remote>,
+}
+
+impl Drop for WakeHandle {
+    fn drop(&mut self) {
+        // The last waker went. On another thread the loop may be waiting
+        // for it: tell it to look again (it then sees nobody can wake the
+        // future). On the loop's own thread it looks anyway.
+        if thread::current().id() != self.owner {
+            self.remote.recheck();
+        }
+    }
 }
 
 impl Wake for WakeHandle {

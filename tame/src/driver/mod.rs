@@ -101,6 +101,12 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
+    /// Wakes the loop with nothing queued, so that it looks again at what
+    /// can still progress (a spawned future's last waker went).
+    pub(crate) fn recheck(&self) {
+        self.wakeup.notify();
+    }
+
     pub(crate) fn wake(&self, key: usize) {
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         let was_empty = keys.is_empty();
