@@ -160,3 +160,41 @@ fn run_called_inside_a_task_panics_with_a_clear_message() {
     // The loop itself is fine afterwards.
     tame::run();
 }
+
+/// Panics when dropped.
+struct Boom;
+
+impl Drop for Boom {
+    fn drop(&mut self) {
+        panic!("drop boom");
+    }
+}
+
+#[test]
+fn a_panic_in_a_local_s_drop_during_cancellation_names_the_function() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let mut boom = Some(Boom);
+        let mut started = false;
+        let done = r.event(());
+        task::start("holds_a_boom", move |cx| {
+            let _keep = (&boom, &done);
+            if !started {
+                started = true;
+                // Watches `done`: when it dies, the task is cancelled.
+                cx.watch_result(&done);
+                tame::timer(Duration::from_secs(3600), cx.join_event());
+            }
+            if cx.wait_join(&SITE).is_pending() {
+                return Poll::Pending;
+            }
+            drop(boom.take());
+            Poll::Ready(())
+        });
+        drop(r); // cancels it: its state, with the Boom, is dropped
+        let err = catch_unwind(tame::run).unwrap_err();
+        let msg = message(err);
+        assert!(msg.contains("holds_a_boom"), "{msg}");
+        assert!(msg.contains("drop boom"), "{msg}");
+    });
+}

@@ -329,14 +329,15 @@ where
                 drop(body);
                 self.finish();
                 // The state's destructors may trigger events; no borrow of
-                // ours is held while they run.
+                // ours is held while they run. (The locals were dropped by
+                // the body as it ended, inside the `catch_unwind` above.)
                 drop(state);
             }
             Err(payload) => {
                 let state = body.take();
                 drop(body);
                 self.finish();
-                drop(state);
+                drop_state(self.header.name, state);
                 panic::panic_any(task_panic_message(self.header.name, payload));
             }
         }
@@ -382,7 +383,17 @@ impl<F> TaskCell<F> {
         let state = body.take();
         drop(body);
         self.finish();
-        drop(state);
+        drop_state(self.header.name, state);
+    }
+}
+
+/// Drops a task's state (its locals, in reverse order); a panic in one of
+/// their destructors goes on with the task's name, as a panic in its body
+/// does (a cancelled task's locals are dropped by the loop, far from any
+/// code of the task's).
+fn drop_state<S>(name: &str, state: S) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(state))) {
+        panic::panic_any(task_panic_message(name, payload));
     }
 }
 
