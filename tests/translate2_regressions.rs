@@ -645,3 +645,118 @@ fn a_site_with_one_slot_without_a_value_assigns_all_its_slots() {
         assert_eq!(result_of(mixed_slots), Some((1, "x".to_string())));
     });
 }
+
+// ---- a variable without a value filled on some paths of a block only
+
+/// `_v` is filled only if `c`, and read only then in a way rustc accepts:
+/// not at all (it was a panic at the wait when `c` was false: "no value
+/// came for `_v`").
+#[tamed]
+fn filled_if(c: bool) -> u32 {
+    let _v: u32;
+    twait! {
+        if c { later(1, mkevent!(_v)); }
+    }
+    if c {
+        1
+    } else {
+        0
+    }
+}
+
+/// One variable per branch, each without a value; neither is read after.
+#[tamed]
+fn one_of_two(c: bool) -> u32 {
+    let _a: u32;
+    let _b: u32;
+    twait! {
+        if c { later(5, mkevent!(_a)); } else { later(6, mkevent!(_b)); }
+    }
+    7
+}
+
+/// Filled only if `c`, then given a value of its own: what it holds after
+/// the block no longer matters.
+#[tamed]
+fn filled_then_assigned(c: bool) -> u32 {
+    let mut v: u32;
+    twait! {
+        if c { later(1, mkevent!(v)); }
+    }
+    v = 3;
+    v
+}
+
+/// Every path that reaches the wait fills `v` (the other returns): it is
+/// read after the block.
+#[tamed]
+fn filled_or_returned(c: bool) -> u32 {
+    let v: u32;
+    twait! {
+        if c { later(1, mkevent!(v)); } else { return 9; }
+    }
+    v + 1
+}
+
+/// A guard filled on the one path that makes its event, and one filled on
+/// every path: the second is kept to its scope's end, across the next
+/// twait, as a plain function keeps it.
+#[tamed]
+fn guard_filled(c: bool, t: Rc<RefCell<Vec<String>>>) {
+    let _maybe: Note;
+    let _always: Note;
+    twait! {
+        if c { later_note(Note("maybe", t.clone()), mkevent!(_maybe)); }
+        later_note(Note("always", t.clone()), mkevent!(_always));
+    }
+    twait! { tame::asap(mkevent!()); }
+    t.borrow_mut().push("end".into());
+}
+
+/// Logs its name when dropped.
+struct Note(&'static str, Rc<RefCell<Vec<String>>>);
+
+impl Drop for Note {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+/// Triggers `done` with `n` after a turn of the loop.
+#[tamed]
+fn later_note(n: Note, done: Event<Note>) {
+    twait! { tame::asap(mkevent!()); }
+    done.trigger(n);
+}
+
+#[test]
+fn a_variable_filled_on_some_paths_only_is_what_rust_allows() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|d| filled_if(true, d)), Some(1));
+        assert_eq!(result_of(|d| filled_if(false, d)), Some(0));
+        assert_eq!(result_of(|d| one_of_two(true, d)), Some(7));
+        assert_eq!(result_of(|d| one_of_two(false, d)), Some(7));
+        assert_eq!(result_of(|d| filled_then_assigned(true, d)), Some(3));
+        assert_eq!(result_of(|d| filled_then_assigned(false, d)), Some(3));
+        assert_eq!(result_of(|d| filled_or_returned(true, d)), Some(2));
+        assert_eq!(result_of(|d| filled_or_returned(false, d)), Some(9));
+        for c in [false, true] {
+            let t = Rc::new(RefCell::new(Vec::new()));
+            result_of(|d: Event<()>| {
+                guard_filled(c, t.clone());
+                d.trigger(());
+            });
+            let log = t.borrow().clone();
+            assert_eq!(
+                log.last().map(String::as_str),
+                Some("drop always"),
+                "{log:?}"
+            );
+            assert!(
+                log.iter().position(|x| x == "end") < log.iter().position(|x| x == "drop always"),
+                "{log:?}"
+            );
+            assert_eq!(log.iter().any(|x| x == "drop maybe"), c, "{log:?}");
+        }
+    });
+}

@@ -107,10 +107,8 @@ pub struct Analysis {
     /// Per edge: the bindings certainly moved out when it is taken (a
     /// target's flag is packed `None` for them).
     pub moved_at: HashMap<EdgeKey, Set>,
-    /// Per (state, slot site): whether the site's first place's binding is
-    /// initialized where the values are stored (else the store must write
-    /// it, whatever came back).
-    pub store_init: HashMap<(StateId, usize), bool>,
+    /// Per (state, slot site): how the values that came back are stored.
+    pub stores: HashMap<(StateId, usize), StoreKind>,
     /// Per state: whether any path leads there.
     pub reached: Vec<bool>,
     /// Per state: the bindings its code mentions (uses, assigns, declares).
@@ -118,7 +116,7 @@ pub struct Analysis {
 }
 
 pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
-    let live = liveness(f, m);
+    let (live, store_live) = liveness(f, m);
     let mentions: Vec<HashSet<BindingId>> = m
         .states
         .iter()
@@ -128,7 +126,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
             out
         })
         .collect();
-    let fwd = forward(f, m, &live, &mentions);
+    let fwd = forward(f, m, &live, &store_live, &mentions);
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
@@ -156,12 +154,13 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         flagged.push(flags);
     }
     report_borrows(f, &kept, &flagged, errors);
-    report_unvalued_rendezvous_slots(f, &fwd.store_init, errors);
+    report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
+    report_assigned_slots(f, &fwd.assigned_slots, errors);
     Analysis {
         kept,
         flagged,
         moved_at: fwd.moved_at,
-        store_init: fwd.store_init,
+        stores: fwd.stores,
         reached: fwd.reached,
         mentions,
     }
@@ -298,11 +297,14 @@ fn successors(f: &Function, m: &Machine, c: &Code, out: &mut Vec<StateId>) {
 /// unassigned.
 fn report_unvalued_rendezvous_slots(
     f: &Function,
-    store_init: &HashMap<(StateId, usize), bool>,
+    stores: &HashMap<(StateId, usize), StoreKind>,
     errors: &mut Errors,
 ) {
     let mut reported = Vec::new();
-    let mut stores: Vec<(usize, bool)> = store_init.iter().map(|(&(_, s), &i)| (s, i)).collect();
+    let mut stores: Vec<(usize, bool)> = stores
+        .iter()
+        .map(|(&(_, s), &k)| (s, k == StoreKind::Keep))
+        .collect();
     stores.sort_unstable();
     for (site, init) in stores {
         let s = &f.slot_sites[site];
@@ -325,6 +327,35 @@ fn report_unvalued_rendezvous_slots(
                  `twait!(r)` that returns its id, which the translator cannot tell apart from \
                  the others; give {name} a value first (`let mut x = 0;`, `let mut x = None;`), \
                  or use `twait! {{ .. }}`, which fills its slots before it ends"
+            ),
+        ));
+    }
+}
+
+/// A variable with no value before a `twait! {}` block that a slot of the
+/// block fills on some paths and the block's own code assigns on others
+/// (`if c { f(mkevent!(v)) } else { v = 5 }`): the value assigned there
+/// is not kept across the wait, where the store needs the slot's value.
+fn report_assigned_slots(f: &Function, sites: &[usize], errors: &mut Errors) {
+    let mut reported = Vec::new();
+    for &site in sites {
+        let s = &f.slot_sites[site];
+        let Some(root) = s.roots.iter().flatten().next() else {
+            continue;
+        };
+        if reported.contains(root) {
+            continue;
+        }
+        reported.push(*root);
+        let name = &f.bindings[*root].name;
+        errors.push(syn::Error::new(
+            s.span,
+            format!(
+                "`{name}` has no value before this twait! block, which fills it from this slot \
+                 on some paths and assigns it on others; the translator keeps only the slot's \
+                 value across the wait. Give `{name}` a value before the block (`let mut {name} \
+                 = ..;`): the wait then keeps the value assigned in the block when no event \
+                 fills the slot"
             ),
         ));
     }
@@ -432,8 +463,13 @@ pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
 
 // ---- liveness ----
 
-fn liveness(f: &Function, m: &Machine) -> Vec<Set> {
+/// Per state, the bindings live where it begins; and per (state, slot
+/// site) whether a place the site fills is live after its store.
+type Liveness = (Vec<Set>, HashMap<(StateId, usize), bool>);
+
+fn liveness(f: &Function, m: &Machine) -> Liveness {
     let mut live = vec![Set::default(); m.states.len()];
+    let mut store_live = HashMap::new();
     loop {
         let mut changed = false;
         for s in (0..m.states.len()).rev() {
@@ -442,6 +478,7 @@ fn liveness(f: &Function, m: &Machine) -> Vec<Set> {
                 m,
                 live: &live,
                 state: s,
+                store_live: &mut store_live,
             };
             let set = cx.code(&m.states[s].code, Set::default()).normalized();
             if set != live[s] {
@@ -450,7 +487,7 @@ fn liveness(f: &Function, m: &Machine) -> Vec<Set> {
             }
         }
         if !changed {
-            return live;
+            return (live, store_live);
         }
     }
 }
@@ -460,6 +497,7 @@ struct Backward<'a> {
     m: &'a Machine<'a>,
     live: &'a [Set],
     state: StateId,
+    store_live: &'a mut HashMap<(StateId, usize), bool>,
 }
 
 impl Backward<'_> {
@@ -589,6 +627,8 @@ impl Backward<'_> {
             Code::Store(site) => {
                 let mut l = after;
                 let s = &self.f.slot_sites[*site];
+                let read_after = s.roots.iter().flatten().any(|&r| l.contains(r));
+                self.store_live.insert((self.state, *site), read_after);
                 // A store may keep the old value (its event came back
                 // empty), so the root stays live through it; but one whose
                 // root went into the block's own operation must assign it
@@ -622,6 +662,20 @@ fn moved_into_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> bool
         WaitKind::Join { body, .. } => body.iter().any(|p| {
             p.fx.0.contains(&(r, Effect::Consume)) || p.fx.0.contains(&(r, Effect::MaybeConsume))
         }),
+        WaitKind::Rendezvous { .. } => false,
+    }
+}
+
+/// Whether the code of `s`'s own `twait! {}` block assigns `r` on some
+/// paths (`if c { f(mkevent!(v)) } else { v = 5 }`).
+fn assigned_in_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> bool {
+    let crate::ir::SlotOwner::Join(w) = &s.owner else {
+        return false;
+    };
+    match &f.waits[*w].kind {
+        WaitKind::Join { body, .. } => body
+            .iter()
+            .any(|p| p.fx.0.contains(&(r, Effect::MaybeWrite))),
         WaitKind::Rendezvous { .. } => false,
     }
 }
@@ -690,11 +744,32 @@ impl Facts {
     }
 }
 
+/// How a wait stores a slot site's values into its places.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StoreKind {
+    /// The places have values: each value that came back replaces its
+    /// place's, and a place whose event came back empty keeps its own.
+    Keep,
+    /// A place has no value and is read after the wait: the last value
+    /// that came back is stored, and none coming is a panic (the
+    /// variable would have none).
+    Required,
+    /// A place has no value, the block may not have made an event for it
+    /// (a branch without one ran), and nothing reads it after the wait
+    /// (Rust allows that of a variable assigned on some paths): the last
+    /// value that came back is stored, if any; the variable is then
+    /// initialized only as Rust's own flag knows.
+    Optional,
+}
+
 struct ForwardResult {
     /// Per state: the facts where it begins.
     facts: Vec<Facts>,
     moved_at: HashMap<EdgeKey, Set>,
-    store_init: HashMap<(StateId, usize), bool>,
+    stores: HashMap<(StateId, usize), StoreKind>,
+    /// Sites whose places the block's own code assigns on some paths
+    /// while they have no value before it (reported).
+    assigned_slots: Vec<usize>,
     reached: Vec<bool>,
 }
 
@@ -702,6 +777,7 @@ fn forward(
     f: &Function,
     m: &Machine,
     live: &[Set],
+    store_live: &HashMap<(StateId, usize), bool>,
     mentions: &[HashSet<BindingId>],
 ) -> ForwardResult {
     let mut facts_in: Vec<Option<Facts>> = vec![None; m.states.len()];
@@ -710,7 +786,8 @@ fn forward(
         start.init.insert(p.binding);
     }
     facts_in[0] = Some(start);
-    let mut store_init = HashMap::new();
+    let mut stores = HashMap::new();
+    let mut assigned_slots = Vec::new();
     let mut moved_at = HashMap::new();
     loop {
         let mut changed = false;
@@ -732,7 +809,9 @@ fn forward(
                 live,
                 state: s,
                 edges: Vec::new(),
-                store_init: &mut store_init,
+                store_live,
+                stores: &mut stores,
+                assigned_slots: &mut assigned_slots,
                 moved_at: &mut moved_at,
             };
             cx.code(&m.states[s].code, facts);
@@ -764,7 +843,8 @@ fn forward(
     ForwardResult {
         facts,
         moved_at,
-        store_init,
+        stores,
+        assigned_slots,
         reached,
     }
 }
@@ -775,7 +855,9 @@ struct Forward<'a> {
     live: &'a [Set],
     state: StateId,
     edges: Vec<(StateId, Facts)>,
-    store_init: &'a mut HashMap<(StateId, usize), bool>,
+    store_live: &'a HashMap<(StateId, usize), bool>,
+    stores: &'a mut HashMap<(StateId, usize), StoreKind>,
+    assigned_slots: &'a mut Vec<usize>,
     moved_at: &'a mut HashMap<EdgeKey, Set>,
 }
 
@@ -968,9 +1050,30 @@ impl Forward<'_> {
                     .iter()
                     .flatten()
                     .all(|&r| facts.init.contains(r) && !moved_into_block(self.f, s, r));
-                self.store_init.insert((self.state, *site), first_init);
-                for r in s.roots.iter().flatten() {
-                    facts.assign(*r);
+                let kind = if first_init {
+                    StoreKind::Keep
+                } else if self.f.slot_certain(*site)
+                    || self.store_live.get(&(self.state, *site)) != Some(&false)
+                {
+                    StoreKind::Required
+                } else {
+                    StoreKind::Optional
+                };
+                self.stores.insert((self.state, *site), kind);
+                if kind == StoreKind::Required
+                    && !self.f.slot_certain(*site)
+                    && s.roots
+                        .iter()
+                        .flatten()
+                        .any(|&r| !facts.init.contains(r) && assigned_in_block(self.f, s, r))
+                    && !self.assigned_slots.contains(site)
+                {
+                    self.assigned_slots.push(*site);
+                }
+                if kind != StoreKind::Optional {
+                    for r in s.roots.iter().flatten() {
+                        facts.assign(*r);
+                    }
                 }
                 Some(facts)
             }

@@ -43,7 +43,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Stmt};
 
-use crate::analyze::{code_edge, plain_edge, Analysis, EdgeKey};
+use crate::analyze::{code_edge, plain_edge, Analysis, EdgeKey, StoreKind};
 use crate::ir::{
     BindingId, BindingKind, Function, LoopHead, Plain, ScopeId, SlotOwner, SlotSite, WaitKind,
 };
@@ -647,19 +647,20 @@ impl<'a> Emitter<'a> {
                 })
                 .collect()
         };
-        let initialized = self
+        let kind = self
             .a
-            .store_init
+            .stores
             .get(&(self.current, site))
             .copied()
-            .unwrap_or(true);
+            .unwrap_or(StoreKind::Keep);
+        let initialized = kind == StoreKind::Keep;
         let by_rendezvous = matches!(s.owner, SlotOwner::Rendezvous(_));
         // Sites of one `twait! {}` block that fill the same places (in the
         // branches of a `match`, say): one store, by the first, of the last
         // value any of them got. Stored one by one, a variable declared
         // without a value would be assigned twice, and required from a site
         // whose event was never made.
-        let group = self.same_places(site);
+        let group = self.f.same_places(site);
         if group.first() != Some(&site) && group.len() > 1 {
             return TokenStream::new();
         }
@@ -672,7 +673,7 @@ impl<'a> Emitter<'a> {
             let take = quote! {
                 let #got = [#(#lists),*].into_iter().flatten().last();
             };
-            return if initialized {
+            return if kind != StoreKind::Required {
                 quote! {
                     #take
                     if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #got {
@@ -705,6 +706,12 @@ impl<'a> Emitter<'a> {
                     #(#assigns)*
                 }
             }
+        } else if kind == StoreKind::Optional && !by_rendezvous {
+            quote! {
+                if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.take_last() {
+                    #(#assigns)*
+                }
+            }
         } else if by_rendezvous {
             let name = self.required_name(s);
             quote! {
@@ -719,25 +726,6 @@ impl<'a> Emitter<'a> {
                 #(#assigns)*
             }
         }
-    }
-
-    /// The sites of `site`'s `twait! {}` block whose places are `site`'s
-    /// (with no index captured), in order; empty for a rendezvous' site or
-    /// one with captures.
-    fn same_places(&self, site: usize) -> Vec<usize> {
-        let sites = &self.f.slot_sites;
-        let s = &sites[site];
-        if !matches!(s.owner, SlotOwner::Join(_)) || s.captures != 0 {
-            return Vec::new();
-        }
-        let text =
-            |x: &crate::ir::SlotSite| x.places.iter().map(|p| p.to_string()).collect::<Vec<_>>();
-        let mine = text(s);
-        (0..sites.len())
-            .filter(|&i| {
-                sites[i].owner == s.owner && sites[i].captures == 0 && text(&sites[i]) == mine
-            })
-            .collect()
     }
 
     /// The variable a slot with no value before its wait belongs to, for

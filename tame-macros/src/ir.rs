@@ -54,6 +54,37 @@ pub struct Function {
     pub promotions: usize,
 }
 
+impl Function {
+    /// The sites of `site`'s `twait! {}` block whose places are `site`'s
+    /// (with no index captured), in order; empty for a rendezvous' site or
+    /// one with captures.
+    pub fn same_places(&self, site: SlotSiteId) -> Vec<SlotSiteId> {
+        let s = &self.slot_sites[site];
+        let Some(mine) = s
+            .place_key()
+            .filter(|_| matches!(s.owner, SlotOwner::Join(_)))
+        else {
+            return Vec::new();
+        };
+        (0..self.slot_sites.len())
+            .filter(|&i| {
+                let other = &self.slot_sites[i];
+                other.owner == s.owner && other.place_key().as_deref() == Some(mine.as_str())
+            })
+            .collect()
+    }
+
+    /// Whether an event for `site`'s places is made on every path through
+    /// its `twait! {}` block (see [`SlotSite::certain`]).
+    pub fn slot_certain(&self, site: SlotSiteId) -> bool {
+        self.slot_sites[site].certain
+            || self
+                .same_places(site)
+                .iter()
+                .any(|&i| self.slot_sites[i].certain)
+    }
+}
+
 /// A variable of the function (or a temporary of the translator's).
 pub struct Binding {
     /// The identifier used in generated code: the user's, or the user's
@@ -205,7 +236,26 @@ pub struct SlotSite {
     pub roots: Vec<Option<BindingId>>,
     /// Stored at this join's wait, or at each `twait!(r)` on this key.
     pub owner: SlotOwner,
+    /// A `twait! {}` block's site whose places an event is made for on
+    /// every path through the block that reaches its wait (by this site,
+    /// or by sites of the same places in every branch of a construct).
+    pub certain: bool,
     pub span: Span,
+}
+
+impl SlotSite {
+    /// Its places as text, when they name the same places wherever the
+    /// event is made (no index captured): sites of one `twait! {}` block
+    /// with the same key fill the same places.
+    pub fn place_key(&self) -> Option<String> {
+        (self.captures == 0).then(|| {
+            self.places
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Debug)]

@@ -159,6 +159,27 @@ impl Shadow<'_> {
             .collect()
     }
 
+    /// The writes of a site's places where its event is made. The value's
+    /// type is not known there yet (the event is made after, and passed on
+    /// later), so a value of several places is taken apart by a pattern,
+    /// which needs no type, not by fields.
+    fn writes_at_site(&self, places: &[Expr], phantom: &Ident, span: Span) -> TokenStream {
+        if places.len() == 1 {
+            return self.writes(places, phantom);
+        }
+        let parts: Vec<Ident> = (0..places.len())
+            .map(|i| format_ident!("__tame_part{}", i, span = Span::mixed_site()))
+            .collect();
+        let writes = places
+            .iter()
+            .zip(&parts)
+            .map(|(p, part)| self.write(p, quote!(#part)));
+        quote_spanned!(span=>
+            let (#(#parts,)*) = #phantom.value();
+            #(#writes)*
+        )
+    }
+
     fn mkevent(&mut self, mac: &syn::Macro) -> Option<Expr> {
         let span = mac.span();
         // A misused `mkevent!` was reported; its stand-in says nothing more.
@@ -217,6 +238,17 @@ impl Shadow<'_> {
             // where the event is made.
             let store = self.closure_store(&args);
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event_with(#store)))
+        } else if args.iter().any(|a| self.uninit(a)) {
+            // A variable with no value yet is written where its event is
+            // made, as a blocking call there would assign it: rustc then
+            // judges, as of a plain function, whether it has a value where
+            // it is read (a branch that made no event leaves it without).
+            let p = self.next_phantom();
+            let writes = self.writes_at_site(&args, &p, span);
+            if let Some(b) = &mut self.block {
+                b.phantoms.push(p.clone());
+            }
+            Some(syn::parse_quote_spanned!(span=> { #writes #p.event() }))
         } else {
             let p = self.next_phantom();
             let places = args.iter().map(key).collect::<Vec<_>>().join(", ");
@@ -303,7 +335,7 @@ impl Shadow<'_> {
                     ..
                 } = std::mem::replace(&mut self.block, outer).unwrap_or_default();
                 self.consumed = outer_consumed;
-                if ws.is_empty() {
+                if ps.is_empty() {
                     return Some(syn::parse_quote_spanned!(span=> { #(#stmts)* }));
                 }
                 // The block's own `let`s cannot hide a slot (a slot declared

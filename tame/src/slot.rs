@@ -344,9 +344,9 @@ pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
     match got {
         Some(x) => x,
         None => panic!(
-            "no value came for `{name}` (its event was dropped untriggered, or the branch \
-             that makes it did not run), and `{name}` had no value before the twait; give it \
-             one to keep when no value comes (`let mut {name} = ..;`)"
+            "no value came for `{name}` (its event was dropped untriggered), and `{name}` \
+             had no value before the twait; give it one to keep when no value comes (`let mut \
+             {name} = ..;`)"
         ),
     }
 }

@@ -57,6 +57,9 @@ pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
             }
         }
         r.b.wait_lists.push(site);
+        if let Some(key) = r.b.f.slot_sites[site].place_key() {
+            r.slot_made(key);
+        }
     }
     let maker = quote_spanned!(span=> ::tame::__private::join_event_with_slot(#cx));
     Some(with_slot(maker, &list_ident, captures))
@@ -120,6 +123,7 @@ fn site(
         captures: captures.len(),
         roots,
         owner,
+        certain: false,
         span,
     });
     Some((list, captures))

@@ -29,6 +29,13 @@ use super::syntax::{self, pattern_bindings, PatPlace, PatPlace::Irrefutable, Pat
 use super::Builder;
 use crate::ir::{BindingId, Effect, Effects, JumpInfo};
 
+/// What a branch assigns on its way through.
+struct Written {
+    bindings: Vec<BindingId>,
+    /// Slot places (see [`Resolver::path_slots`]).
+    slots: Vec<String>,
+}
+
 /// How an expression's value is used by its context.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Use {
@@ -58,6 +65,9 @@ pub struct Resolver<'a, 'e> {
     /// Bindings assigned on the path walked so far (a branch's own
     /// assignments are forgotten when it ends).
     path_writes: Vec<BindingId>,
+    /// The places of the `twait! {}` block's slot sites made on the path
+    /// walked so far (as [`ir::SlotSite::place_key`]s), as `path_writes`.
+    path_slots: Vec<String>,
     /// A closure in this code moves a variable it captured out of itself
     /// (so it is a `FnOnce`, moved by its call).
     pub closure_moves: bool,
@@ -75,6 +85,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             cond_depth: 0,
             labeled_depth: 0,
             path_writes: Vec::new(),
+            path_slots: Vec::new(),
             closure_moves: false,
         }
     }
@@ -105,31 +116,38 @@ impl<'a, 'e> Resolver<'a, 'e> {
     fn conditional<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
         self.cond_depth += 1;
         let mark = self.path_writes.len();
+        let slots = self.path_slots.len();
         let r = f(self);
         self.path_writes.truncate(mark);
+        self.path_slots.truncate(slots);
         self.cond_depth -= 1;
         r
     }
 
-    /// Walks a branch; returns the bindings it assigns on its way through.
-    fn branch(&mut self, f: impl FnOnce(&mut Self)) -> Vec<BindingId> {
+    /// Walks a branch; returns what it assigns on its way through.
+    fn branch(&mut self, f: impl FnOnce(&mut Self)) -> Written {
         self.cond_depth += 1;
         let mark = self.path_writes.len();
+        let slots = self.path_slots.len();
         f(self);
-        let written = self.path_writes.split_off(mark);
+        let written = Written {
+            bindings: self.path_writes.split_off(mark),
+            slots: self.path_slots.split_off(slots),
+        };
         self.cond_depth -= 1;
         written
     }
 
     /// After an `if`/`else` or `match`: what every branch that finishes
-    /// assigned is assigned (`None`: a branch that does not finish).
-    fn written_on_all(&mut self, branches: &[Option<Vec<BindingId>>]) {
-        let finishing: Vec<&Vec<BindingId>> = branches.iter().flatten().collect();
+    /// assigned is assigned (`None`: a branch that does not finish), and
+    /// a slot place every such branch made an event for is filled.
+    fn written_on_all(&mut self, branches: &[Option<Written>]) {
+        let finishing: Vec<&Written> = branches.iter().flatten().collect();
         let Some((first, rest)) = finishing.split_first() else {
             return;
         };
-        let mut common: Vec<BindingId> = first.to_vec();
-        common.retain(|b| rest.iter().all(|w| w.contains(b)));
+        let mut common: Vec<BindingId> = first.bindings.clone();
+        common.retain(|b| rest.iter().all(|w| w.bindings.contains(b)));
         common.dedup();
         for b in common {
             if self.cond_depth == 0 {
@@ -137,6 +155,30 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             self.path_writes.push(b);
         }
+        let mut slots: Vec<String> = first.slots.clone();
+        slots.retain(|k| rest.iter().all(|w| w.slots.contains(k)));
+        slots.dedup();
+        for k in slots {
+            self.slot_made(k);
+        }
+    }
+
+    /// A `twait! {}` block's slot site for the places `key` made here (or
+    /// by every branch of a construct that ends here): on every path
+    /// through the block when no branch, loop, closure or labeled block
+    /// holds it, and then its places are certainly filled at the wait.
+    pub fn slot_made(&mut self, key: String) {
+        if self.cond_depth == 0 && self.labeled_depth == 0 {
+            if let Some(wait) = self.b.in_wait {
+                let owner = crate::ir::SlotOwner::Join(wait);
+                for s in &mut self.b.f.slot_sites {
+                    if s.owner == owner && s.place_key().as_deref() == Some(key.as_str()) {
+                        s.certain = true;
+                    }
+                }
+            }
+        }
+        self.path_slots.push(key);
     }
 
     /// The spine binding a name refers to here, if any.
