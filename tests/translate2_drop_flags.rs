@@ -297,6 +297,36 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn in_a_twait_block(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        twait! {
+            let note = format!("noted {}", b.name);
+            log(&t, note);
+            if c {
+                consume(a, &t);
+            }
+            tick(&t, "waited", mkevent!());
+        }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn arms_of_a_twait_block(t: Trace, k: u32) {
+        let a = Noisy::new("a", &t);
+        twait! {
+            match k {
+                0 => {
+                    consume(a, &t);
+                    tick(&t, "waited 0", mkevent!());
+                }
+                _ => tick(&t, "waited", mkevent!()),
+            }
+        }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn in_a_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         {
@@ -482,6 +512,32 @@ mod plain {
             Msg::Idle(_) => log(&t, "idle"),
         }
         log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn in_a_twait_block(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        {
+            let note = format!("noted {}", b.name);
+            log(&t, note);
+            if c {
+                consume(a, &t);
+            }
+            log(&t, "waited");
+        }
+        log(&t, "end");
+    }
+
+    pub fn arms_of_a_twait_block(t: Trace, k: u32) {
+        let a = Noisy::new("a", &t);
+        match k {
+            0 => {
+                consume(a, &t);
+                log(&t, "waited 0");
+            }
+            _ => log(&t, "waited"),
+        }
         log(&t, "end");
     }
 
@@ -928,6 +984,32 @@ fn a_pattern_that_binds_by_value_moves_its_scrutinee_only_when_it_matches() {
         as_plain(
             |t| tamed::arms_that_bind_by_value(t, k),
             |t| plain::arms_that_bind_by_value(t, k),
+        );
+    }
+}
+
+/// An `if`/`match` inside a `twait! {}` block that moves a variable on
+/// some paths: the paths that did not move it keep it to its scope's end,
+/// after the wait (it was dropped at the wait).
+#[test]
+fn a_move_on_some_paths_inside_a_twait_block() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::in_a_twait_block(t, c),
+            |t| plain::in_a_twait_block(t, c),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::in_a_twait_block(t, false),
+            |t| plain::in_a_twait_block(t, false)
+        ),
+        ["noted b", "waited", "end", "drop b", "drop a"]
+    );
+    for k in 0..2 {
+        as_plain(
+            |t| tamed::arms_of_a_twait_block(t, k),
+            |t| plain::arms_of_a_twait_block(t, k),
         );
     }
 }

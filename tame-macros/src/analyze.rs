@@ -659,9 +659,9 @@ fn moved_into_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> bool
         return false;
     };
     match &f.waits[*w].kind {
-        WaitKind::Join { body, .. } => body.iter().any(|p| {
-            p.fx.0.contains(&(r, Effect::Consume)) || p.fx.0.contains(&(r, Effect::MaybeConsume))
-        }),
+        WaitKind::Join { fx, .. } => {
+            fx.0.contains(&(r, Effect::Consume)) || fx.0.contains(&(r, Effect::MaybeConsume))
+        }
         WaitKind::Rendezvous { .. } => false,
     }
 }
@@ -673,9 +673,7 @@ fn assigned_in_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> boo
         return false;
     };
     match &f.waits[*w].kind {
-        WaitKind::Join { body, .. } => body
-            .iter()
-            .any(|p| p.fx.0.contains(&(r, Effect::MaybeWrite))),
+        WaitKind::Join { fx, .. } => fx.0.contains(&(r, Effect::MaybeWrite)),
         WaitKind::Rendezvous { .. } => false,
     }
 }
@@ -1010,15 +1008,15 @@ impl Forward<'_> {
             Code::Return => None,
             Code::Join { wait, resume } => {
                 let mut facts = facts;
-                if let WaitKind::Join { body, .. } = &self.f.waits[*wait].kind {
+                if let WaitKind::Join { body, fx, .. } = &self.f.waits[*wait].kind {
                     for p in body {
                         facts = self.plain(p, facts)?;
-                        // A receiver not used after the wait was handed
-                        // to the operation.
-                        for &(b, e) in &p.fx.0 {
-                            if e == Effect::Receiver && !self.live[*resume].contains(b) {
-                                facts.consume(b);
-                            }
+                    }
+                    // A receiver not used after the wait was handed to the
+                    // operation.
+                    for &(b, e) in &fx.0 {
+                        if e == Effect::Receiver && !self.live[*resume].contains(b) {
+                            facts.consume(b);
                         }
                     }
                 }

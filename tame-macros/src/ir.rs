@@ -206,6 +206,10 @@ pub enum WaitKind {
         body: Vec<Plain>,
         /// Slot lists declared before the block.
         lists: Vec<SlotSiteId>,
+        /// The effects of all its statements, in order (also when they
+        /// are not in `body`: a block with a promoted construct is a block
+        /// of the spine before the wait, and `body` is empty).
+        fx: Effects,
     },
     /// `twait!(r)`.
     Rendezvous {

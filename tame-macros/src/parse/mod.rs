@@ -675,34 +675,48 @@ impl Builder<'_> {
                     kind: ir::WaitKind::Join {
                         body: Vec::new(),
                         lists: Vec::new(),
+                        fx: Effects::default(),
                     },
                     description: macros::twait_description(mac),
                 });
                 let scope = self.push_scope();
                 self.in_wait = Some(id);
                 self.wait_scope = Some(scope);
-                let mut body = Vec::new();
+                let mut parsed = Vec::new();
                 for s in stmts {
                     match s {
                         syn::Stmt::Item(item) => self.f.items.push(syn::Stmt::Item(item)),
-                        syn::Stmt::Local(l) => {
-                            let mut tmp = Vec::new();
-                            self.local(l, &mut tmp);
-                            for s in tmp {
-                                if let ir::Stmt::Plain(p) = s {
-                                    body.push(p);
-                                }
-                            }
+                        syn::Stmt::Local(l) => self.local(l, &mut parsed),
+                        // An `if`/`match` that moves a variable on some paths
+                        // only is a construct of the spine here too (see
+                        // `ir::Promotion`): the block is then one of the
+                        // spine, and the wait follows it.
+                        syn::Stmt::Expr(e, _) if promotable(&e) => {
+                            self.maybe_promoted(e, &mut parsed)
                         }
                         other => {
                             let p = self.plain(other);
-                            body.push(p);
+                            parsed.push(ir::Stmt::Plain(p));
                         }
                     }
                 }
                 self.in_wait = None;
                 self.wait_scope = None;
                 self.pop_scope();
+                let mut fx = Effects::default();
+                block_effects(&parsed, &mut fx);
+                let (body, spine) = if parsed.iter().all(|s| matches!(s, ir::Stmt::Plain(_))) {
+                    let body = parsed
+                        .into_iter()
+                        .filter_map(|s| match s {
+                            ir::Stmt::Plain(p) => Some(p),
+                            _ => None,
+                        })
+                        .collect();
+                    (body, None)
+                } else {
+                    (Vec::new(), Some(parsed))
+                };
                 let lists = std::mem::take(&mut self.wait_lists);
                 for &site in &lists {
                     let list = self.f.slot_sites[site].list;
@@ -717,7 +731,10 @@ impl Builder<'_> {
                         diverges: false,
                     }));
                 }
-                self.f.waits[id].kind = ir::WaitKind::Join { body, lists };
+                if let Some(stmts) = spine {
+                    out.push(ir::Stmt::Block(ir::Block { scope, stmts }, None));
+                }
+                self.f.waits[id].kind = ir::WaitKind::Join { body, lists, fx };
                 out.push(ir::Stmt::Wait(ir::Wait { id, dest: None }));
                 match dest {
                     Dest::Discard => {}
@@ -983,4 +1000,32 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
     }
 
     fn visit_expr_mut(&mut self, _: &mut Expr) {}
+}
+
+/// A statement of a `twait! {}` block that may be a promoted construct:
+/// an `if`, `match` or unlabeled block with no twait (one inside is an
+/// error `check.rs` reports) and no attributes.
+fn promotable(e: &syn::Expr) -> bool {
+    let shape = matches!(e, syn::Expr::If(_) | syn::Expr::Match(_))
+        || matches!(e, syn::Expr::Block(b) if b.label.is_none());
+    shape && syntax::expr_attrs(e).is_empty() && !macros::has_twait(e)
+}
+
+/// The effects of a `twait! {}` block's statements, in order: of each
+/// promoted construct, those of the ordinary statement it also is.
+fn block_effects(stmts: &[ir::Stmt], out: &mut Effects) {
+    for s in stmts {
+        match s {
+            ir::Stmt::Plain(p) => out.0.extend(p.fx.0.iter().copied()),
+            ir::Stmt::If(ir::If {
+                promoted: Some(p), ..
+            })
+            | ir::Stmt::Match(ir::Match {
+                promoted: Some(p), ..
+            }) => out.0.extend(p.plain.fx.0.iter().copied()),
+            ir::Stmt::Block(b, _) => block_effects(&b.stmts, out),
+            // Nothing else is made of a block with no twait.
+            _ => {}
+        }
+    }
 }

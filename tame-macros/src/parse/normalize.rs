@@ -153,7 +153,7 @@ impl Builder<'_> {
     /// some of its paths only (see [`ir::Promotion`]; `lower` picks one).
     /// A block statement that does is parsed as a block of the spine (it
     /// costs no state), so that such an `if` inside it is one of those.
-    fn maybe_promoted(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) {
+    pub(super) fn maybe_promoted(&mut self, e: Expr, out: &mut Vec<ir::Stmt>) {
         if let Err(plain) = self.promoted(e, Dest::Discard, out) {
             out.push(ir::Stmt::Plain(*plain));
         }
