@@ -335,17 +335,20 @@ impl Shadow<'_> {
                     ..
                 } = std::mem::replace(&mut self.block, outer).unwrap_or_default();
                 self.consumed = outer_consumed;
+                // The block is a statement: its last expression too (a
+                // `match` left as the value of a block statement is an
+                // "unnecessary operation" to clippy).
+                let n = stmts.len();
+                let stmts = stmts.into_iter().enumerate().map(|(i, s)| match s {
+                    Stmt::Expr(e, None) if i + 1 == n => Stmt::Expr(e, Some(Default::default())),
+                    other => other,
+                });
                 if ps.is_empty() {
                     return Some(syn::parse_quote_spanned!(span=> { #(#stmts)* }));
                 }
                 // The block's own `let`s cannot hide a slot (a slot declared
                 // inside the block is an error), so the writes can follow
                 // its statements in one block.
-                let n = stmts.len();
-                let stmts = stmts.into_iter().enumerate().map(|(i, s)| match s {
-                    Stmt::Expr(e, None) if i + 1 == n => Stmt::Expr(e, Some(Default::default())),
-                    other => other,
-                });
                 Some(syn::parse_quote_spanned!(span=> {
                     #(let #ps = ::tame::__private::Phantom::new();)*
                     #(#stmts)*
