@@ -18,7 +18,7 @@ use trace::{log, traced, Trace};
 
 #[path = "support/twin.rs"]
 mod twin;
-use twin::{as_plain, later, tick, Noisy};
+use twin::{as_plain, deliver, delivered, later, tick, Noisy};
 
 fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
@@ -297,6 +297,38 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn slots_in_branches_of_a_twait_block(t: Trace, c: bool) -> u32 {
+        let g = Noisy::new("g", &t);
+        let mut v = 0;
+        twait! {
+            if c {
+                consume(g, &t);
+                deliver(&t, 1, mkevent!(v));
+            } else {
+                deliver(&t, 2, mkevent!(v));
+            }
+        }
+        log(&t, "after");
+        v
+    }
+
+    #[tamed]
+    pub fn rendezvous_slots_in_branches(t: Trace, c: bool) -> u32 {
+        let g = Noisy::new("g", &t);
+        let mut v = 0;
+        let r = Rendezvous::<()>::new();
+        if c {
+            consume(g, &t);
+            deliver(&t, 1, mkevent!(r, (), v));
+        } else {
+            deliver(&t, 2, mkevent!(r, (), v));
+        }
+        twait!(r);
+        log(&t, "after");
+        v
+    }
+
+    #[tamed]
     pub fn in_a_twait_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         let b = Noisy::new("b", &t);
@@ -513,6 +545,18 @@ mod plain {
         }
         log(&t, "waited");
         log(&t, "end");
+    }
+
+    pub fn slots_in_branches_of_a_twait_block(t: Trace, c: bool) -> u32 {
+        let g = Noisy::new("g", &t);
+        let v = if c {
+            consume(g, &t);
+            delivered(&t, 1)
+        } else {
+            delivered(&t, 2)
+        };
+        log(&t, "after");
+        v
     }
 
     pub fn in_a_twait_block(t: Trace, c: bool) {
@@ -1011,6 +1055,33 @@ fn a_move_on_some_paths_inside_a_twait_block() {
             |t| tamed::arms_of_a_twait_block(t, k),
             |t| plain::arms_of_a_twait_block(t, k),
         );
+    }
+}
+
+/// A branch that moves a variable and makes an event with a slot (of the
+/// block, or of a rendezvous): the other branches keep the variable to
+/// its scope's end (it was dropped at the wait).
+#[test]
+fn a_move_on_some_paths_beside_events_with_slots() {
+    for c in [false, true] {
+        let want = if c { 1 } else { 2 };
+        // What each tamed function's event got.
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let record = |got: &Rc<RefCell<Vec<u32>>>| {
+            let got = got.clone();
+            tame::Event::from_fn(move |v: Option<u32>| got.borrow_mut().extend(v))
+        };
+        let ev = record(&got);
+        as_plain(
+            move |t| tamed::slots_in_branches_of_a_twait_block(t, c, ev),
+            move |t| assert_eq!(plain::slots_in_branches_of_a_twait_block(t, c), want),
+        );
+        let ev = record(&got);
+        as_plain(
+            move |t| tamed::rendezvous_slots_in_branches(t, c, ev),
+            move |t| assert_eq!(plain::slots_in_branches_of_a_twait_block(t, c), want),
+        );
+        assert_eq!(*got.borrow(), [want, want]);
     }
 }
 

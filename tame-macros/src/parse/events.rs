@@ -41,10 +41,14 @@ pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
     }
     let wait = r.b.in_wait?;
     let place_spans: Vec<Span> = places.iter().map(syn::spanned::Spanned::span).collect();
-    let (list, captures) = site(r, places, SlotOwner::Join(wait), span)?;
+    let Site {
+        id: site,
+        list,
+        captures,
+        again,
+    } = site(r, places, SlotOwner::Join(wait), span)?;
     let list_ident = r.b.f.bindings[list].ident.clone();
-    if let Some(scope) = r.b.wait_scope {
-        let site = r.b.f.slot_sites.len() - 1;
+    if let (Some(scope), false) = (r.b.wait_scope, again) {
         let roots = r.b.f.slot_sites[site].roots.clone();
         for (i, root) in roots.into_iter().enumerate() {
             let Some(root) = root else { continue };
@@ -81,23 +85,37 @@ pub fn explicit(
         return Some(syn::parse_quote_spanned!(span=>
             ::tame::__private::rendezvous_event(&(#rdv), #id)));
     }
-    let (list, captures) = site(r, places, SlotOwner::Rendezvous(key), span)?;
+    let Site {
+        list,
+        captures,
+        again,
+        ..
+    } = site(r, places, SlotOwner::Rendezvous(key), span)?;
     // An explicit site may be waited on anywhere later: its inbox lives
     // from the function's start.
-    r.b.declare_at_start(list);
+    if !again {
+        r.b.declare_at_start(list);
+    }
     let list = r.b.f.bindings[list].ident.clone();
     Some(syn::parse_quote_spanned!(span=>
         ::tame::__private::Inbox::event(&mut #list, &(#rdv), #id, (#(#captures,)*))))
 }
 
-/// Records a slot site; returns its list's identifier and the capture
-/// expressions (walked for their effects).
-fn site(
-    r: &mut Resolver,
-    places: &mut [Expr],
-    owner: SlotOwner,
-    span: Span,
-) -> Option<(BindingId, Vec<Expr>)> {
+/// A slot site, as [`site`] found it.
+struct Site {
+    id: usize,
+    /// Its slot list.
+    list: BindingId,
+    /// The capture expressions (walked for their effects).
+    captures: Vec<Expr>,
+    /// Recorded by an earlier parse of the same code (see
+    /// `Builder::sites_again`): its list is declared, and the block's
+    /// certainty judged, by that parse.
+    again: bool,
+}
+
+/// Records a slot site, or takes the next of a construct parsed again.
+fn site(r: &mut Resolver, places: &mut [Expr], owner: SlotOwner, span: Span) -> Option<Site> {
     let mut captures = Vec::new();
     let mut templates = Vec::new();
     let mut roots = Vec::new();
@@ -116,6 +134,14 @@ fn site(
     for c in &mut captures {
         r.expr(c, Use::Consume);
     }
+    if let Some(id) = r.b.sites_again.as_mut().and_then(Iterator::next) {
+        return Some(Site {
+            id,
+            list: r.b.f.slot_sites[id].list,
+            captures,
+            again: true,
+        });
+    }
     let list = r.b.temp(TempKind::Slots);
     r.b.f.slot_sites.push(SlotSite {
         list,
@@ -126,7 +152,12 @@ fn site(
         certain: false,
         span,
     });
-    Some((list, captures))
+    Some(Site {
+        id: r.b.f.slot_sites.len() - 1,
+        list,
+        captures,
+        again: false,
+    })
 }
 
 fn with_slot(maker: TokenStream, list: &proc_macro2::Ident, captures: Vec<Expr>) -> Expr {

@@ -57,6 +57,11 @@ pub struct Builder<'e> {
     /// Parse the next `if`/`match` as a construct of the spine although
     /// it has no twait (a [`ir::Promotion`]); taken by the first that looks.
     force_spine: bool,
+    /// While a promoted construct is parsed again as a construct of the
+    /// spine: the slot sites its parse as ordinary code recorded, which its
+    /// `mkevent!`s, met again in the same order, take in turn (both parses
+    /// then fill the same slot lists, and either may be the one lowered).
+    pub sites_again: Option<std::ops::Range<usize>>,
 }
 
 /// Where the value of an expression goes.
@@ -113,6 +118,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         body_scope: 0,
         temps: 0,
         force_spine: false,
+        sites_again: None,
     };
     b.push_scope(); // the parameters'
     let mut prelude_lets = Vec::new();

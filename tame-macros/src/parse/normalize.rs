@@ -172,18 +172,25 @@ impl Builder<'_> {
     ) -> Result<(), Box<ir::Plain>> {
         let sites = self.f.slot_sites.len();
         let prelude = self.prelude.len();
+        // The slot sites the parse as ordinary code records (or takes
+        // again, inside a construct itself parsed again): the parse as a
+        // construct of the spine takes the same.
+        let next_site = |b: &Self| {
+            b.sites_again
+                .as_ref()
+                .map_or(b.f.slot_sites.len(), |r| r.start)
+        };
+        let first = next_site(self);
         let mut plain = Vec::new();
         self.plain_to(e.clone(), dest, &mut plain);
-        // An event with slots made in the construct registers its slot
-        // site as the construct is parsed: it is parsed once, as ordinary
-        // code.
-        let makes_slots = self.f.slot_sites.len() > sites;
+        let mine = first..next_site(self);
+        let makes_slots = !mine.is_empty();
         let plain = match plain.pop() {
             Some(ir::Stmt::Plain(p)) if plain.is_empty() => p,
             // `plain_to` makes one statement; nothing else reaches here.
             _ => unreachable!("ordinary code is one statement"),
         };
-        if makes_slots || !self.moves_a_variable_on_some_paths(&plain) {
+        if !self.moves_a_variable_on_some_paths(&plain) {
             if !makes_slots {
                 // Parsed again by the caller if it does not take `plain`.
                 self.f.slot_sites.truncate(sites);
@@ -193,12 +200,14 @@ impl Builder<'_> {
         }
         // The same code parsed again: what it reports was reported once.
         let reported = self.errors.snapshot();
+        let outer = self.sites_again.replace(mine);
         if let Expr::Block(b) = e {
             let scope = self.push_scope();
             let mut stmts = Vec::new();
             self.stmts(b.block.stmts, dest, &mut stmts);
             self.pop_scope();
             self.errors.restore(reported);
+            self.sites_again = outer;
             out.push(ir::Stmt::Block(ir::Block { scope, stmts }, None));
             return Ok(());
         }
@@ -210,6 +219,7 @@ impl Builder<'_> {
             _ => {}
         }
         self.force_spine = false;
+        self.sites_again = outer;
         self.errors.restore(reported);
         let promotion = ir::Promotion {
             id: self.f.promotions,
@@ -300,17 +310,18 @@ impl Builder<'_> {
     fn moves_on_some_paths(&mut self, e: &Expr) -> bool {
         let errors = self.errors.snapshot();
         let (sites, prelude) = (self.f.slot_sites.len(), self.prelude.len());
+        let again = self.sites_again.clone();
         let mut plain = Vec::new();
         self.plain_to(e.clone(), Dest::Discard, &mut plain);
+        self.sites_again = again;
         let moves = plain.iter().any(|s| match s {
             ir::Stmt::Plain(p) => self.moves_a_variable_on_some_paths(p),
             _ => false,
         });
-        let makes_slots = self.f.slot_sites.len() > sites;
         self.errors.restore(errors);
         self.f.slot_sites.truncate(sites);
         self.prelude.truncate(prelude);
-        moves && !makes_slots
+        moves
     }
 
     /// `break`/`continue` (with a value) as a statement of the spine.
