@@ -419,6 +419,14 @@ impl Drop for Timer {
     }
 }
 
+impl Drop for Interval {
+    fn drop(&mut self) {
+        if let Some(t) = self.pending.take() {
+            t.detach();
+        }
+    }
+}
+
 impl fmt::Debug for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timer")
@@ -445,11 +453,14 @@ impl fmt::Debug for Timer {
 ///   default). See [`MissedTicks`].
 /// * **One tick pending**: the `Interval` keeps the [`Timer`] of the last
 ///   tick it armed, so `tick` returns nothing to hold (a handle returned
-///   from every tick would be noise); dropping the `Interval` disarms a
-///   tick still pending, as dropping a `Timer` does, and
-///   [`reset`](Interval::reset) moves it. A `tick` while the previous
-///   tick is still pending disarms that one (its event comes back
-///   untriggered, as [`Timer::cancel`] hands it back).
+///   from every tick would be noise); [`reset`](Interval::reset) moves
+///   it. A `tick` while the previous tick is still pending disarms that
+///   one (its event comes back untriggered, as [`Timer::cancel`] hands it
+///   back). Dropping the `Interval` leaves a pending tick to fire when it
+///   is due, as an operation of one of tame's descriptors goes on after
+///   its handle is dropped: `twait! { every.tick(mkevent!()); }` waits for
+///   the tick also where `every` is not used after the wait (a tamed
+///   function may drop a receiver there, see the `tamed` docs).
 /// * **Liveness**: a pending tick whose event dies (its rendezvous is
 ///   cancelled or dropped) is disarmed at once, as any timer: an
 ///   `Interval` keeps [`run`](crate::run) going only while someone waits
