@@ -329,6 +329,19 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn assigned_on_some_paths(t: Trace, c: bool) {
+        let _first = Noisy::new("first", &t);
+        let x;
+        if c {
+            x = Noisy::new("x", &t);
+            log(&t, format!("took {}", x.name));
+        }
+        let _second = Noisy::new("second", &t);
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn in_a_twait_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         let b = Noisy::new("b", &t);
@@ -557,6 +570,18 @@ mod plain {
         };
         log(&t, "after");
         v
+    }
+
+    pub fn assigned_on_some_paths(t: Trace, c: bool) {
+        let _first = Noisy::new("first", &t);
+        let x;
+        if c {
+            x = Noisy::new("x", &t);
+            log(&t, format!("took {}", x.name));
+        }
+        let _second = Noisy::new("second", &t);
+        log(&t, "waited");
+        log(&t, "end");
     }
 
     pub fn in_a_twait_block(t: Trace, c: bool) {
@@ -1030,6 +1055,31 @@ fn a_pattern_that_binds_by_value_moves_its_scrutinee_only_when_it_matches() {
             |t| plain::arms_that_bind_by_value(t, k),
         );
     }
+}
+
+/// A variable declared without a value and given one on some paths only
+/// (`let _permit; if limited { _permit = take(); }`): where it got one, it
+/// keeps it to its scope's end, across the twait (it was dropped there).
+#[test]
+fn a_variable_given_its_value_on_some_paths_keeps_it_to_its_scope_end() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::assigned_on_some_paths(t, true),
+            |t| plain::assigned_on_some_paths(t, true)
+        ),
+        [
+            "took x",
+            "waited",
+            "end",
+            "drop second",
+            "drop x",
+            "drop first"
+        ]
+    );
+    as_plain(
+        |t| tamed::assigned_on_some_paths(t, false),
+        |t| plain::assigned_on_some_paths(t, false),
+    );
 }
 
 /// An `if`/`match` inside a `twait! {}` block that moves a variable on

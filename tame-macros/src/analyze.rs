@@ -135,10 +135,20 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         let facts = &fwd.facts[s];
         for &b in &state.env {
             let binding = &f.bindings[b];
+            let worth_dropping = binding.kind == BindingKind::User && !binding.trivial;
             if !facts.init.contains(b) {
+                // Given its value on some paths only: kept on those.
+                if worth_dropping
+                    && fwd.reached[s]
+                    && facts.maybe_init(b)
+                    && !facts.native.contains(b)
+                    && (!mentions[s].contains(&b) || !polls(&state.code))
+                {
+                    k.push(b);
+                    flags.insert(b);
+                }
                 continue;
             }
-            let worth_dropping = binding.kind == BindingKind::User && !binding.trivial;
             if live[s].contains(b) || (worth_dropping && !facts.moved.contains(b)) {
                 k.push(b);
             } else if worth_dropping
@@ -206,12 +216,9 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             }
             todo.extend(&next[s]);
         }
-        let pays = p
-            .plain
-            .fx
-            .0
-            .iter()
-            .any(|&(b, e)| p.plain.moves_on_some_paths(e) && later.contains(b));
+        let pays = p.plain.fx.0.iter().any(|&(b, e)| {
+            p.plain.sets_value_on_some_paths(&f.bindings[b], e) && later.contains(b)
+        });
         let safe = a.kept[join]
             .iter()
             .all(|&b| across.contains(b) || surely_owned(f, b));
@@ -691,6 +698,10 @@ struct Facts {
     /// Possibly moved where only Rust's drop flag knows: no jump from here
     /// can say whether the value is there.
     native: Set,
+    /// Declared without a value and given none yet, on every path. One
+    /// that is neither this nor initialized got its value on some paths
+    /// only (`let p; if c { p = take() }`).
+    unset: Set,
 }
 
 impl Facts {
@@ -700,6 +711,7 @@ impl Facts {
         self.moved.union(&other.moved);
         self.mmoved.intersect(&other.mmoved);
         self.native.union(&other.native);
+        self.unset.intersect(&other.unset);
     }
 
     fn normalized(self) -> Facts {
@@ -708,6 +720,7 @@ impl Facts {
             moved: self.moved.normalized(),
             mmoved: self.mmoved.normalized(),
             native: self.native.normalized(),
+            unset: self.unset.normalized(),
         }
     }
 
@@ -716,6 +729,7 @@ impl Facts {
             && self.moved == other.moved
             && self.mmoved == other.mmoved
             && self.native == other.native
+            && self.unset == other.unset
     }
 
     /// Given a value on every path.
@@ -724,6 +738,21 @@ impl Facts {
         self.moved.remove(b);
         self.mmoved.remove(b);
         self.native.remove(b);
+        self.unset.remove(b);
+    }
+
+    /// Given a value on some paths only, as a jump from here can tell
+    /// (assigned in some branches of a construct of the spine).
+    fn maybe_init(&self, b: BindingId) -> bool {
+        !self.init.contains(b) && !self.unset.contains(b)
+    }
+
+    /// What a jump with these facts packs `None` for, if the target keeps
+    /// it as a flag: moved out, or not given its value, on this path.
+    fn absent(&self) -> Set {
+        let mut out = self.mmoved.clone();
+        out.union(&self.unset);
+        out
     }
 
     /// Moved out here, certainly.
@@ -796,8 +825,8 @@ fn forward(
             // A binding the arm names cannot be carried as a flag: it is
             // declared again, unassigned, and Rust's own flag takes over.
             for &b in &m.states[s].env {
-                if mentions[s].contains(&b) && facts.moved.contains(b) && !facts.mmoved.contains(b)
-                {
+                let maybe_moved = facts.moved.contains(b) && !facts.mmoved.contains(b);
+                if mentions[s].contains(&b) && (maybe_moved || facts.maybe_init(b)) {
                     facts.native.insert(b);
                 }
             }
@@ -867,9 +896,14 @@ impl Forward<'_> {
                 Effect::Consume => facts.consume(b),
                 Effect::MaybeConsume | Effect::ConsumeAssigned => facts.maybe_consume(b),
                 Effect::MaybeWrite => {
-                    // Perhaps given a value again after a move.
+                    // Perhaps given a value again after a move, or its
+                    // first one: only Rust's flag knows.
                     if facts.moved.contains(b) {
                         facts.mmoved.remove(b);
+                        facts.native.insert(b);
+                    }
+                    if facts.unset.contains(b) {
+                        facts.unset.remove(b);
                         facts.native.insert(b);
                     }
                 }
@@ -885,13 +919,14 @@ impl Forward<'_> {
             facts.assign(d);
             if !initialized {
                 facts.init.remove(d);
+                facts.unset.insert(d);
             }
         }
     }
 
     /// A jump to state `t` with these facts, made at `key`.
     fn edge(&mut self, key: EdgeKey, t: StateId, facts: Facts) {
-        self.moved_at.insert(key, facts.mmoved.clone());
+        self.moved_at.insert(key, facts.absent());
         self.edges.push((t, facts));
     }
 

@@ -110,6 +110,9 @@ pub struct Binding {
     /// A closure that moves what it captured, or of a `FnOnce` type:
     /// calling it moves it.
     pub fn_once: bool,
+    /// Declared without a value (`let x;`): its value comes from an
+    /// assignment, perhaps on some paths only.
+    pub deferred: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -183,6 +186,14 @@ impl Plain {
     /// to a loop of the spine (a jump leaves with what was moved so far).
     pub fn moves_on_some_paths(&self, e: Effect) -> bool {
         e == Effect::MaybeConsume || (e == Effect::ConsumeLeaving && !self.jumps.is_empty())
+    }
+
+    /// Whether this statement leaves binding `b` with a value on some of
+    /// its paths and without one on others: moved on some paths (see
+    /// [`Plain::moves_on_some_paths`]), or, declared without a value,
+    /// assigned on some paths only (`if c { permit = take(); }`).
+    pub fn sets_value_on_some_paths(&self, b: &Binding, e: Effect) -> bool {
+        self.moves_on_some_paths(e) || (e == Effect::MaybeWrite && b.deferred)
     }
 }
 

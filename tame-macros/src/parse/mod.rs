@@ -217,6 +217,7 @@ impl Builder<'_> {
             borrow,
             rendezvous,
             fn_once: false,
+            deferred: false,
         });
         self.scope.make_visible(id, name);
         (id, used)
@@ -320,6 +321,7 @@ impl Builder<'_> {
             borrow: None,
             rendezvous: false,
             fn_once: false,
+            deferred: false,
         });
         id
     }
@@ -381,6 +383,7 @@ impl Builder<'_> {
                         borrow: None,
                         rendezvous: false,
                         fn_once: false,
+                        deferred: false,
                     });
                     self.scope.make_visible(id, "self".into());
                     self.f.params.push(Param {
@@ -425,6 +428,7 @@ impl Builder<'_> {
                             borrow: None,
                             rendezvous: false,
                             fn_once: false,
+                            deferred: false,
                         });
                         self.scope.make_visible(id, format!("__tame_arg{i}"));
                         self.f.params.push(Param {
@@ -526,6 +530,11 @@ impl Builder<'_> {
         let place = syntax::local_place(&l);
         let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
         self.scope.keep_names = false;
+        if init.is_none() {
+            for &d in &defs {
+                self.f.bindings[d].deferred = true;
+            }
+        }
         if let [d] = defs[..] {
             let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
             self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;

@@ -297,11 +297,14 @@ impl Builder<'_> {
     }
 
     /// Whether a statement moves a variable of the user's, worth dropping,
-    /// on some of its paths only.
+    /// on some of its paths only (or gives one declared without a value
+    /// its value on some paths only).
     fn moves_a_variable_on_some_paths(&self, p: &ir::Plain) -> bool {
         p.fx.0.iter().any(|&(b, fx)| {
             let binding = &self.f.bindings[b];
-            p.moves_on_some_paths(fx) && binding.kind == ir::BindingKind::User && !binding.trivial
+            p.sets_value_on_some_paths(binding, fx)
+                && binding.kind == ir::BindingKind::User
+                && !binding.trivial
         })
     }
 

@@ -306,6 +306,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         match e {
             Expr::Path(p) => self.path(p, u),
             Expr::Assign(a) => {
+                self.deferred_borrow(&a.left, &a.right);
                 self.expr(&mut a.right, Use::Consume);
                 self.assignee(&mut a.left);
             }
@@ -644,6 +645,26 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Use::Read => Effect::Read,
         };
         self.effect(id, e);
+    }
+
+    /// `x = &v[0]` for an `x` declared without a value: what a `let` with
+    /// that value would say of `x` (a reference or a view, with no drop of
+    /// its own, that may not be kept across a twait), said at its value.
+    fn deferred_borrow(&mut self, left: &Expr, right: &Expr) {
+        let Some(id) = syntax::as_ident(left).and_then(|i| self.lookup(&i.to_string())) else {
+            return;
+        };
+        if !self.b.f.bindings[id].deferred || syntax::is_guard(right) {
+            return;
+        }
+        let Some((root, how)) = syntax::borrow_root(right) else {
+            return;
+        };
+        if self.lookup(&root.to_string()).is_some() {
+            let binding = &mut self.b.f.bindings[id];
+            binding.trivial = true;
+            binding.borrow = Some(format!("it borrows `{root}` ({how})"));
+        }
     }
 
     /// The left side of `=`.
