@@ -760,3 +760,29 @@ fn a_variable_filled_on_some_paths_only_is_what_rust_allows() {
         }
     });
 }
+
+// ---- the last expression borrows a parameter (edition 2021)
+
+/// A guard made in the last expression from a parameter: fine in a plain
+/// 2021 function, where parameters outlive the tail's temporaries (it was
+/// "`c` does not live long enough": the lint shadow bound the parameters
+/// again as locals).
+#[tamed]
+fn count_after_a_wait(c: Rc<RefCell<Vec<u32>>>) -> usize {
+    twait! { tame::asap(mkevent!()); }
+    c.borrow().len()
+}
+
+#[tamed]
+fn push_one(c: Rc<RefCell<Vec<u32>>>) {
+    c.borrow_mut().push(1)
+}
+
+#[test]
+fn a_last_expression_that_borrows_a_parameter_compiles_and_runs() {
+    on_fresh_loop(|| {
+        let c = Rc::new(RefCell::new(vec![7]));
+        push_one(c.clone());
+        assert_eq!(result_of(|d| count_after_a_wait(c.clone(), d)), Some(2));
+    });
+}

@@ -277,24 +277,38 @@ fn lint_shadow(
         .patterns
         .iter()
         .map(|(pat, ty, arg)| quote!(let #pat: #ty = #arg;));
-    // Each parameter bound again inside the closure, as the function's own
-    // parameter is in a plain function: one the body never uses is
-    // reported there, at the parameter's name (the machine moves every
-    // parameter that needs a drop into its state, a use that is ours).
-    let params = f.sig.inputs.iter().filter_map(|a| match a {
-        syn::FnArg::Typed(t) => match &*t.pat {
-            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
-                let (m, ident) = (&p.mutability, &p.ident);
-                // Passing `_x` on is no use of it.
-                let allow = ident.to_string().starts_with('_').then(|| {
-                    quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
-                });
-                Some(quote!(#allow let #m #ident = #ident;))
+    // Each parameter is a parameter of the closure, or else (its type is
+    // an `impl Trait`, which a closure cannot name) bound again inside
+    // it: one the body never uses is reported there, at the parameter's
+    // name (the machine moves every parameter that needs a drop into its
+    // state, a use that is ours). As a parameter it also outlives the
+    // temporaries of the body's tail expression, as in a plain function
+    // (`c.borrow().len()` as the last expression).
+    let mut closure_params = Vec::new();
+    let mut params = Vec::new();
+    // A rejected function has no machine to move its parameters: they are
+    // borrowed here, once, so that only the closure's own go unused.
+    let mut touches = Vec::new();
+    for a in &f.sig.inputs {
+        let syn::FnArg::Typed(t) = a else { continue };
+        let Pat::Ident(p) = &*t.pat else { continue };
+        if p.subpat.is_some() || p.by_ref.is_some() {
+            continue;
+        }
+        let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);
+        if mentions_impl(ty) {
+            // Passing `_x` on is no use of it.
+            let allow = ident.to_string().starts_with('_').then(|| {
+                quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
+            });
+            params.push(quote!(#allow let #m #ident = #ident;));
+        } else {
+            closure_params.push(quote!(#m #ident: #ty));
+            if rejected {
+                touches.push(quote!(let _ = &#ident;));
             }
-            _ => None,
-        },
-        syn::FnArg::Receiver(_) => None,
-    });
+        }
+    }
     let ret = match &f.sig.output {
         ReturnType::Type(_, ty) => quote!(-> #ty),
         ReturnType::Default => TokenStream::new(),
@@ -304,7 +318,7 @@ fn lint_shadow(
     // body's span), so that clippy's lints on a function's body as a whole
     // (`needless_return`) look at it as the user's code.
     let span = f.block.brace_token.span.join();
-    let bars = quote_spanned!(span=> ||);
+    let bars = quote_spanned!(span=> | #(#closure_params),* |);
     let block = user_braces(
         &f.block,
         quote! {
@@ -316,6 +330,7 @@ fn lint_shadow(
     quote! {
         if false {
             #(#paths!(@used);)*
+            #(#touches)*
             #allow
             let _ = #bars #ret #block;
             return;
@@ -400,4 +415,16 @@ pub(crate) fn lower_and_analyze<'ir>(
         }
         demoted.extend(useless);
     }
+}
+
+/// Whether a type is or holds an `impl Trait` (argument position).
+fn mentions_impl(ty: &syn::Type) -> bool {
+    fn walk(t: proc_macro2::TokenStream) -> bool {
+        t.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(ty))
 }
