@@ -682,9 +682,12 @@ impl<'a> Emitter<'a> {
                 }
             } else {
                 let name = self.required_name(s);
+                // A panic for a value that did not come is reported at
+                // the slot (the callee tracks its caller).
+                let required = quote_spanned!(s.span=> ::tame::__private::required(#got, #name));
                 quote! {
                     #take
-                    let (#v, (#(#caps,)*)) = ::tame::__private::required(#got, #name);
+                    let (#v, (#(#caps,)*)) = #required;
                     #(#assigns)*
                 }
             };
@@ -714,15 +717,18 @@ impl<'a> Emitter<'a> {
             }
         } else if by_rendezvous {
             let name = self.required_name(s);
+            let required = quote_spanned!(s.span=>
+                ::tame::__private::inbox_take_required(&mut #list, #name, #mark));
             quote! {
-                let (#v, (#(#caps,)*)) =
-                    ::tame::__private::inbox_take_required(&mut #list, #name, #mark);
+                let (#v, (#(#caps,)*)) = #required;
                 #(#assigns)*
             }
         } else {
             let name = self.required_name(s);
+            let required = quote_spanned!(s.span=>
+                ::tame::__private::SlotList::take_required(&mut #list, #name));
             quote! {
-                let (#v, (#(#caps,)*)) = #list.take_required(#name);
+                let (#v, (#(#caps,)*)) = #required;
                 #(#assigns)*
             }
         }

@@ -425,6 +425,7 @@ pub fn inbox_pop<T: 'static, C: 'static>(
 /// As [`inbox_pop`], for a slot with no value before its wait: the last
 /// value, or a panic naming the variable.
 #[inline]
+#[track_caller]
 pub fn inbox_take_required<T: 'static, C: 'static>(
     inbox: &mut Inbox<T, C>,
     name: &str,

@@ -163,6 +163,7 @@ impl<T, C> SlotList<T, C> {
     ///
     /// If no event of the site came back with a value (all were dropped):
     /// the variable `name` would have no value.
+    #[track_caller]
     pub fn take_required(&mut self, name: &str) -> (T, C) {
         required(self.take_last(), name)
     }
@@ -301,10 +302,12 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
     /// # Panics
     ///
     /// If no value came back: the variable `name` would have none.
+    #[track_caller]
     pub fn take_required<I>(&mut self, name: &str, r: &crate::Rendezvous<I>) -> (T, C) {
         self.take_required_before(name, r.taken_mark())
     }
 
+    #[track_caller]
     pub(crate) fn take_required_before(&mut self, name: &str, mark: TakenMark) -> (T, C) {
         let mut last = None;
         while let Some(x) = self.pop_before(mark) {
@@ -340,6 +343,7 @@ impl<T, C> fmt::Debug for Inbox<T, C> {
 ///
 /// If nothing came back with a value (every event of its sites was
 /// dropped untriggered): the variable `name` would have no value.
+#[track_caller]
 pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
     match got {
         Some(x) => x,

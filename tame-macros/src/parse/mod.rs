@@ -239,12 +239,24 @@ impl Builder<'_> {
             || ty.as_ref().is_some_and(syntax::trivially_undroppable_type);
         // Bindings out of a borrow (`if let Some(x) = v.first()`,
         // `let (a, b) = s.split_once(' ')?`) are references or views.
+        // A type written without a reference or a lifetime is owned,
+        // whatever the initializer's method is named (`let n: u32 =
+        // store.get(1);`); a borrow of a `&'static` variable may be kept.
+        let owned_type = ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
+        let borrows = |b: &Self, e: &Expr| {
+            let (root, how) = syntax::borrow_root(e)?;
+            let id = b.resolve(&root.to_string())?;
+            let of_static = b.f.bindings[id]
+                .ty
+                .as_ref()
+                .is_some_and(syntax::is_static_reference);
+            (!owned_type && !of_static).then_some((root, how))
+        };
         let from_borrow = borrow_why.is_some()
-            || init.is_some_and(|e| syntax::borrow_root(e).is_some() && !syntax::is_guard(e));
+            || init.is_some_and(|e| borrows(self, e).is_some() && !syntax::is_guard(e));
         let borrow = borrow_why
             .or_else(|| {
-                let (root, how) = syntax::borrow_root(init?)?;
-                self.resolve(&root.to_string())?;
+                let (root, how) = borrows(self, init?)?;
                 Some(format!("it borrows `{root}` ({how})"))
             })
             .or_else(|| self.closure_borrow(init?));
@@ -270,6 +282,7 @@ impl Builder<'_> {
             borrow,
             rendezvous: single && rendezvous,
             place,
+            under_reference: 0,
         };
         syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
         ids
@@ -282,10 +295,7 @@ impl Builder<'_> {
         if c.capture.is_some() {
             return None;
         }
-        let mut names = Vec::new();
-        for tt in c.body.to_token_stream() {
-            collect_idents(tt, &mut names);
-        }
+        let names = closure_captures(c);
         let first = names.into_iter().find(|n| self.resolve(n).is_some())?;
         Some(format!(
             "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
@@ -406,7 +416,8 @@ impl Builder<'_> {
                         if is_event_type(&t.ty) {
                             self.f.watched.push(id);
                         }
-                        self.f.bindings[id].fn_once = mentions_fn_once(&t.ty);
+                        self.f.bindings[id].fn_once =
+                            mentions_fn_once(&t.ty) || bound_fn_once(&f.sig.generics, &t.ty);
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
@@ -470,6 +481,9 @@ impl Builder<'_> {
                         self.twait(&m.mac, d, out);
                     }
                     Some(Which::Tvars) => {}
+                    // A macro that declares items (`thread_local!`): with
+                    // the body's other items, visible after every twait.
+                    _ if declares_items(&m.mac) => self.f.items.push(syn::Stmt::Macro(m)),
                     _ => {
                         let stmt = syn::Stmt::Macro(m);
                         let p = self.plain(stmt);
@@ -877,6 +891,38 @@ fn mentions_fn_once(ty: &syn::Type) -> bool {
     idents.iter().any(|i| i == "FnOnce")
 }
 
+/// Whether `ty` is a type parameter bound by `FnOnce` (`<F: FnOnce()>`,
+/// or in the `where` clause).
+fn bound_fn_once(generics: &syn::Generics, ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(name) = p.path.get_ident() else {
+        return false;
+    };
+    let says_fn_once =
+        |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+            bounds.iter().any(|b| {
+                let mut idents = Vec::new();
+                for tt in b.to_token_stream() {
+                    collect_idents(tt, &mut idents);
+                }
+                idents.iter().any(|i| i == "FnOnce")
+            })
+        };
+    let inline = generics
+        .type_params()
+        .any(|t| &t.ident == name && says_fn_once(&t.bounds));
+    let in_where = generics.where_clause.as_ref().is_some_and(|w| {
+        w.predicates.iter().any(|pred| match pred {
+            syn::WherePredicate::Type(pt) => {
+                matches!(&pt.bounded_ty, syn::Type::Path(bp) if bp.path.get_ident() == Some(name))
+                    && says_fn_once(&pt.bounds)
+            }
+            _ => false,
+        })
+    });
+    inline || in_where
+}
+
 fn is_event_type(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Event"),
@@ -974,9 +1020,17 @@ struct DeclarePat<'a, 'b> {
     borrow: Option<String>,
     rendezvous: bool,
     place: syntax::PatPlace,
+    /// Inside a `&` pattern: its bindings are copies (`Some(&n)`).
+    under_reference: usize,
 }
 
 impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
+    fn visit_pat_reference_mut(&mut self, r: &mut syn::PatReference) {
+        self.under_reference += 1;
+        syn::visit_mut::visit_pat_reference_mut(self, r);
+        self.under_reference -= 1;
+    }
+
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
         if let Some((_, sub)) = &mut p.subpat {
             self.visit_pat_mut(sub);
@@ -984,16 +1038,21 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
         if syntax::looks_constant(p, self.place) {
             return;
         }
-        let borrow = if p.by_ref.is_some() {
-            Some(format!("`{}` is bound by reference (`ref`)", p.ident))
+        // A `ref` binding is a reference, one under `&` a copy: neither
+        // has a drop of its own, and only the first borrows.
+        let (borrow, trivial) = if p.by_ref.is_some() {
+            let why = format!("`{}` is bound by reference (`ref`)", p.ident);
+            (Some(why), true)
+        } else if self.under_reference > 0 {
+            (None, true)
         } else {
-            self.borrow.clone()
+            (self.borrow.clone(), self.trivial)
         };
         let (id, used) = self.b.declare(
             &p.ident,
             p.mutability.is_some(),
             self.ty.clone(),
-            self.trivial,
+            trivial,
             borrow,
             self.rendezvous,
         );
@@ -1042,5 +1101,90 @@ fn block_effects(stmts: &[ir::Stmt], out: &mut Effects) {
             // Nothing else is made of a block with no twait.
             _ => {}
         }
+    }
+}
+
+/// Whether a statement macro is one of std's that expand to items only
+/// (`thread_local!`): such a statement declares, and does nothing.
+fn declares_items(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "thread_local")
+}
+
+/// The names a closure's body reads as variables of its surroundings: the
+/// one-segment paths it uses, not the names it binds itself (its
+/// parameters, its `let`s and patterns, wherever they are in it), and the
+/// names in its macros' arguments, inline format arguments (`"{x}"`)
+/// included. Field and method names are not paths, so they do not count.
+fn closure_captures(c: &syn::ExprClosure) -> Vec<String> {
+    use syn::visit::Visit;
+
+    #[derive(Default)]
+    struct Names {
+        used: Vec<String>,
+        bound: Vec<String>,
+    }
+
+    impl<'a> Visit<'a> for Names {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if p.qself.is_none() {
+                if let Some(i) = p.path.get_ident() {
+                    self.used.push(i.to_string());
+                }
+            }
+        }
+
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.bound.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            for tt in m.tokens.clone() {
+                collect_idents(tt.clone(), &mut self.used);
+                inline_format_args(tt, &mut self.used);
+            }
+        }
+    }
+
+    let mut names = Names::default();
+    for p in &c.inputs {
+        names.visit_pat(p);
+    }
+    names.visit_expr(&c.body);
+    let Names { used, bound } = names;
+    used.into_iter().filter(|n| !bound.contains(n)).collect()
+}
+
+/// The names a format string in these tokens reads (`"{x}"`, `"{x:?}"`).
+fn inline_format_args(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
+    match tt {
+        proc_macro2::TokenTree::Literal(l) => {
+            let Ok(syn::Lit::Str(s)) = syn::parse_str::<syn::Lit>(&l.to_string()) else {
+                return;
+            };
+            let text = s.value();
+            for part in text.split('{').skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let starts_like_a_name = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_');
+                if starts_like_a_name {
+                    out.push(name);
+                }
+            }
+        }
+        proc_macro2::TokenTree::Group(g) => {
+            for t in g.stream() {
+                inline_format_args(t, out);
+            }
+        }
+        _ => {}
     }
 }

@@ -314,12 +314,19 @@ impl Builder<'_> {
         let errors = self.errors.snapshot();
         let (sites, prelude) = (self.f.slot_sites.len(), self.prelude.len());
         let again = self.sites_again.clone();
-        let mut plain = Vec::new();
-        self.plain_to(e.clone(), Dest::Discard, &mut plain);
+        // Walked as a `let`'s value is: used by value, so a variable that
+        // is a branch's value (`if c { x } else { .. }`) is moved by it.
+        let mut e = e.clone();
+        let mut r = Resolver::new(self);
+        r.expr(&mut e, Use::Consume);
+        let (fx, jumps) = (r.fx, r.jumps);
         self.sites_again = again;
-        let moves = plain.iter().any(|s| match s {
-            ir::Stmt::Plain(p) => self.moves_a_variable_on_some_paths(p),
-            _ => false,
+        let moves = self.moves_a_variable_on_some_paths(&ir::Plain {
+            stmt: syn::Stmt::Expr(e, None),
+            fx,
+            defs: Vec::new(),
+            jumps,
+            diverges: false,
         });
         self.errors.restore(errors);
         self.f.slot_sites.truncate(sites);

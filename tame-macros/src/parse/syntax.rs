@@ -552,3 +552,24 @@ pub fn stays_in_place(e: &Expr) -> bool {
 pub fn hygienic(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
+
+/// Whether a type may hold a borrow: it has a reference or a lifetime in
+/// it (`&str`, `Vec<&str>`, `Ref<'_, T>`), or is inferred (`_`) or an
+/// `impl Trait`.
+pub fn may_borrow_type(t: &syn::Type) -> bool {
+    fn walk(ts: proc_macro2::TokenStream) -> bool {
+        ts.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Punct(p) => p.as_char() == '&' || p.as_char() == '\'',
+            proc_macro2::TokenTree::Ident(i) => i == "_" || i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            proc_macro2::TokenTree::Literal(_) => false,
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(t))
+}
+
+/// `&'static T` or `&'static mut T`.
+pub fn is_static_reference(t: &syn::Type) -> bool {
+    matches!(t, syn::Type::Reference(r)
+        if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"))
+}
