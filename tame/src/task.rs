@@ -46,6 +46,7 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::task::Poll;
@@ -263,6 +264,10 @@ pub(crate) trait TaskObj: Sink<()> {
     /// An event this task watches died (see [`TaskContext::watch_result`]):
     /// the loop cancels it. Tasks that watch nothing ignore it.
     fn cancel_watched(&self) {}
+    /// The loop drops `self`, the last reference to the task (see
+    /// [`release`]): a task that is done may keep its memory for the next
+    /// one instead of freeing it.
+    fn recycle(self: Rc<Self>) {}
 }
 
 struct TaskCell<F> {
@@ -307,6 +312,29 @@ where
 
     fn cancel_watched(&self) {
         self.cancel();
+    }
+
+    fn recycle(self: Rc<Self>) {
+        let mut me = self;
+        let Some(cell) = Rc::get_mut(&mut me) else {
+            return;
+        };
+        if !cell.header.is_done() {
+            return;
+        }
+        let cell: *mut Self = cell;
+        let raw = Rc::into_raw(me);
+        // SAFETY: `cell` points at the value of the only reference to the
+        // task (`get_mut` said so), which was just turned into `raw`, so
+        // nothing else can reach the value while it is dropped, and
+        // nothing uses it as a task after. A done task's drop runs none of
+        // its state's code (the state was dropped when it ended).
+        unsafe { std::ptr::drop_in_place(cell) };
+        // SAFETY: `raw` comes from `Rc::into_raw` of an `Rc<Self>`, and
+        // `MaybeUninit<Self>` has `Self`'s size and alignment; its value,
+        // dropped, is now uninitialized memory.
+        let spare = unsafe { Rc::from_raw(raw.cast::<MaybeUninit<Self>>()) };
+        crate::spare::put(spare);
     }
 
     fn poll(&self, me: &TaskRef) {
@@ -655,7 +683,7 @@ where
     // Inlined into the tamed function, where its state is made: passed on
     // by value to an outlined function, the state went through the stack
     // twice, and each copy waited on stores the CPU could not yet forward.
-    let task: TaskRef = Rc::new(TaskCell {
+    let task: TaskRef = crate::spare::new_rc(TaskCell {
         header: Header::new(name),
         body: RefCell::new(Some(body)),
     });
@@ -675,6 +703,17 @@ fn run_started(task: TaskRef) {
     // re-entering the task through a nested loop.
     let _running = crate::driver::enter_task();
     task.poll(&task);
+    release(task);
+}
+
+/// Drops the reference to a task that just ran: if it was the last one,
+/// a task that is done leaves its memory for the next task started (see
+/// `crate::spare`) instead of freeing it.
+#[inline]
+pub(crate) fn release(task: TaskRef) {
+    if Rc::strong_count(&task) == 1 {
+        task.recycle();
+    }
 }
 
 /// A task that is waiting, as reported by [`blocked`].

@@ -554,7 +554,10 @@ fn run_ready(l: &Loop) -> bool {
     for n in 0..TURN_BUDGET {
         let next = l.ready.borrow_mut().pop_front();
         match next {
-            Some(Runnable::Task(task)) => task.poll(&task),
+            Some(Runnable::Task(task)) => {
+                task.poll(&task);
+                crate::task::release(task);
+            }
             Some(Runnable::Fire(ev)) => ev.trigger(()),
             None => return n > 0,
         }
