@@ -280,8 +280,8 @@ where
     F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
 {
     fn complete(self: Rc<Self>, _value: Option<()>) {
-        if self.header.join_returned() {
-            crate::driver::schedule(self);
+        if self.header.join_returned() && !self.header.queued.replace(true) {
+            crate::driver::enqueue(self);
         }
     }
 
@@ -349,7 +349,7 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
                 if self.header.registry_index.get() == NOT_REGISTERED {
-                    crate::driver::register_blocked(me);
+                    crate::driver::register_blocked(me, &self.header);
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -632,7 +632,7 @@ impl TaskContext<'_> {
     pub fn watch_result<T>(&self, ev: &Event<T>) {
         let id = match self.header.watch_id() {
             Some(id) => id,
-            None => match crate::driver::register_blocked(self.task) {
+            None => match crate::driver::register_blocked(self.task, self.header) {
                 Some(id) => id,
                 None => return,
             },

@@ -190,6 +190,12 @@ pub(crate) fn schedule(task: TaskRef) {
     if task.header().queued.replace(true) {
         return;
     }
+    enqueue(task);
+}
+
+/// Queues a task at the back of the ready queue; the caller marked it
+/// queued (`Header::queued`), which it was not.
+pub(crate) fn enqueue(task: TaskRef) {
     // During thread teardown the loop may be gone; nothing can run then.
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Task(task)));
 }
@@ -856,19 +862,21 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
 
 // ---- blocked(): the tasks that ever blocked and are not done ----
 
-/// Adds `task` to the tasks that ever blocked and are not done (what
-/// [`blocked_tasks`] lists; a task watching the events it was given is
-/// there from its first watch). Returns its wait id: the id the events it
-/// watches report when they die, which cancels it (see `crate::cancel`).
+/// Adds `task`, whose header is `header`, to the tasks that ever blocked
+/// and are not done (what [`blocked_tasks`] lists; a task watching the
+/// events it was given is there from its first watch). Returns its wait
+/// id: the id the events it watches report when they die, which cancels it
+/// (see `crate::cancel`).
 ///
 /// The task must call [`unregister_blocked`] before its memory goes, first
 /// thing in its `Drop` at the latest, as `TaskCell` does: the table holds a
 /// plain pointer to it.
-pub(crate) fn register_blocked(task: &TaskRef) -> Option<WaitId> {
+pub(crate) fn register_blocked(task: &TaskRef, header: &Header) -> Option<WaitId> {
+    debug_assert!(std::ptr::eq(task.header(), header));
     LOOP.try_with(|l| {
         let generation = next_generation(l);
         let index = l.blocked.borrow_mut().insert(Rc::as_ptr(task));
-        task.header().registered(index, generation);
+        header.registered(index, generation);
         task_wait_id(index, generation)
     })
     .ok()
