@@ -46,7 +46,6 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::mem::MaybeUninit;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 use std::task::Poll;
@@ -168,8 +167,9 @@ impl Header {
         }
     }
 
-    /// The loop registered this task under `index` (see
-    /// `crate::driver::register_blocked`).
+    /// This task is registered under `index` with `generation` (by
+    /// `crate::driver::register_blocked`, or in the entry it took over from
+    /// the finished task it was started in the memory of).
     pub(crate) fn registered(&self, index: u32, generation: u32) {
         self.registry_index.set(index);
         self.registry_generation.set(generation);
@@ -265,8 +265,8 @@ pub(crate) trait TaskObj: Sink<()> {
     /// the loop cancels it. Tasks that watch nothing ignore it.
     fn cancel_watched(&self) {}
     /// The loop drops `self`, the last reference to the task (see
-    /// [`release`]): a task that is done may keep its memory for the next
-    /// one instead of freeing it.
+    /// [`release`]): a task that is done may be kept for the next task of
+    /// its type instead of freed.
     fn recycle(self: Rc<Self>) {}
 }
 
@@ -316,25 +316,12 @@ where
 
     fn recycle(self: Rc<Self>) {
         let mut me = self;
-        let Some(cell) = Rc::get_mut(&mut me) else {
-            return;
-        };
-        if !cell.header.is_done() {
-            return;
+        // Kept only if done (it holds nothing then) and nobody else can
+        // reach it; it stays in the loop's table of blocked tasks, whose
+        // entry the next task of its type takes over.
+        if Rc::get_mut(&mut me).is_some_and(|cell| cell.header.is_done()) {
+            crate::spare::put(me);
         }
-        let cell: *mut Self = cell;
-        let raw = Rc::into_raw(me);
-        // SAFETY: `cell` points at the value of the only reference to the
-        // task (`get_mut` said so), which was just turned into `raw`, so
-        // nothing else can reach the value while it is dropped, and
-        // nothing uses it as a task after. A done task's drop runs none of
-        // its state's code (the state was dropped when it ended).
-        unsafe { std::ptr::drop_in_place(cell) };
-        // SAFETY: `raw` comes from `Rc::into_raw` of an `Rc<Self>`, and
-        // `MaybeUninit<Self>` has `Self`'s size and alignment; its value,
-        // dropped, is now uninitialized memory.
-        let spare = unsafe { Rc::from_raw(raw.cast::<MaybeUninit<Self>>()) };
-        crate::spare::put(spare);
     }
 
     fn poll(&self, me: &TaskRef) {
@@ -383,13 +370,29 @@ impl<F> Drop for TaskCell<F> {
 }
 
 impl<F> TaskCell<F> {
+    /// Makes this task, done (as `crate::spare` keeps them), a new task
+    /// running `body`, which takes over its entry in the loop's table of
+    /// blocked tasks under a new wait id (the events the old one watched
+    /// report an id that reaches nobody now).
+    #[inline]
+    fn restart(&mut self, name: &'static str, body: F) {
+        debug_assert!(self.header.is_done());
+        let index = self.header.registry_index.get();
+        self.header = Header::new(name);
+        if index != NOT_REGISTERED {
+            self.header
+                .registered(index, crate::driver::next_generation());
+        }
+        self.body = RefCell::new(Some(body));
+    }
+
     fn finish(&self) {
         let h = &self.header;
         h.status.set(Status::Done);
         drop(h.rendezvous.take());
-        if h.registry_index.get() != NOT_REGISTERED {
-            crate::driver::unregister_blocked(h);
-        }
+        // It stays in the loop's table of blocked tasks (which reports
+        // no done task) until it is dropped, or until the next task of its
+        // type, started in its memory, takes over its entry.
         // Its join events still out reach nobody now: what waits on them,
         // and the functions it started with them, learn it.
         h.join_watches.report_dead(h.owner());
@@ -683,11 +686,28 @@ where
     // Inlined into the tamed function, where its state is made: passed on
     // by value to an outlined function, the state went through the stack
     // twice, and each copy waited on stores the CPU could not yet forward.
-    let task: TaskRef = crate::spare::new_rc(TaskCell {
+    let task: TaskRef = match crate::spare::take::<TaskCell<F>>() {
+        Some(mut kept) => match Rc::get_mut(&mut kept) {
+            Some(cell) => {
+                cell.restart(name, body);
+                kept
+            }
+            None => new_task(name, body),
+        },
+        None => new_task(name, body),
+    };
+    run_started(task);
+}
+
+#[inline]
+fn new_task<F>(name: &'static str, body: F) -> TaskRef
+where
+    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
+{
+    Rc::new(TaskCell {
         header: Header::new(name),
         body: RefCell::new(Some(body)),
-    });
-    run_started(task);
+    })
 }
 
 /// Runs a task just started, up to its first `Pending` (see [`start`]).
@@ -783,7 +803,7 @@ impl fmt::Display for BlockedTask {
 /// For each task now waiting on this thread's loop: the tamed function's
 /// name, the `twait` site (file:line) and how many events it still waits for.
 ///
-/// Cheap: one pass over the tasks that ever blocked and are not done. Call it
+/// Cheap: one pass over the tasks that ever blocked and still exist. Call it
 /// from a debug endpoint or a signal's event to see where a program is stuck.
 ///
 /// # Examples
@@ -806,4 +826,76 @@ impl fmt::Display for BlockedTask {
 /// ```
 pub fn blocked() -> Vec<BlockedTask> {
     crate::driver::blocked_tasks()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{start, TwaitSite};
+    use crate::{Event, Rendezvous};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    static SITE: TwaitSite = TwaitSite::new("step", file!(), line!());
+
+    /// Starts a task, of the same type at every call, that watches
+    /// `watched` if given (and leaves it in `stash`), waits once for an
+    /// event of its join (the loop triggers it, or it is left in `stash`
+    /// if `hold`), and sets `done`.
+    fn step(
+        watched: Option<Event>,
+        hold: bool,
+        stash: Rc<RefCell<Vec<Event>>>,
+        done: Rc<Cell<bool>>,
+    ) {
+        let mut watched = watched;
+        let mut waiting = false;
+        start("step", move |cx| {
+            if !waiting {
+                if let Some(ev) = watched.take() {
+                    cx.watch_result(&ev);
+                    stash.borrow_mut().push(ev);
+                }
+                if hold {
+                    stash.borrow_mut().push(cx.join_event());
+                } else {
+                    crate::asap(cx.join_event());
+                }
+                waiting = true;
+            }
+            if cx.wait_join(&SITE).is_pending() {
+                return Poll::Pending;
+            }
+            done.set(true);
+            Poll::Ready(())
+        });
+    }
+
+    #[test]
+    fn a_task_started_in_a_finished_ones_memory_does_not_answer_its_watches() {
+        let r = Rendezvous::<()>::new();
+        let stash = Rc::new(RefCell::new(Vec::new()));
+        let first = Rc::new(Cell::new(false));
+        step(Some(r.event(())), false, stash.clone(), first.clone());
+        crate::run();
+        assert!(first.get());
+        assert!(crate::blocked().is_empty());
+        // Started in the memory the first left, with its entry in the
+        // table of blocked tasks; it waits for an event left in `stash`.
+        let second = Rc::new(Cell::new(false));
+        step(None, true, stash.clone(), second.clone());
+        let blocked = crate::blocked();
+        assert_eq!(blocked.len(), 1);
+        assert_eq!(blocked[0].waiting_for, 1);
+        // The event the first watched dies; the loop reaps the death: it
+        // reaches nobody now.
+        r.cancel();
+        crate::run();
+        assert_eq!(crate::blocked().len(), 1, "the second task was cancelled");
+        let join = stash.borrow_mut().pop().expect("the second's event");
+        join.trigger(());
+        crate::run();
+        assert!(second.get());
+        assert!(crate::blocked().is_empty());
+    }
 }
