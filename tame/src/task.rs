@@ -207,6 +207,7 @@ impl Header {
         self.rendezvous.set(Some(count));
     }
 
+    #[inline]
     fn join_added(&self) {
         let n = self.join_outstanding.get();
         self.join_outstanding.set(
@@ -217,6 +218,7 @@ impl Header {
 
     /// One event of the join came back; returns whether the task should now
     /// be queued.
+    #[inline]
     fn join_returned(&self) -> bool {
         let left = self.join_outstanding.get() - 1;
         self.join_outstanding.set(left);
@@ -534,6 +536,7 @@ pub struct TaskContext<'a> {
 impl TaskContext<'_> {
     /// An event of this task's join that carries no value. Costs no
     /// allocation: the event points at the task itself.
+    #[inline]
     pub fn join_event(&self) -> Event<()> {
         let h = self.header;
         h.join_added();
@@ -580,6 +583,7 @@ impl TaskContext<'_> {
     /// Blocks until every join event came back: `Ready` at once if they all
     /// did (no trip through the loop), else `Pending`, and the task is queued
     /// when the last one comes back.
+    #[inline]
     pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
         let h = self.header;
         if h.join_outstanding.get() == 0 {
