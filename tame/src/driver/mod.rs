@@ -206,6 +206,7 @@ pub(crate) fn enqueue(task: TaskRef) {
 }
 
 /// Queues `ev` to be triggered on the loop's next turn.
+#[inline]
 pub(crate) fn asap(ev: Event<()>) {
     // During thread teardown the loop may be gone: the event is dropped.
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Fire(ev)));
