@@ -10,8 +10,9 @@
 //! `crate::task::start`).
 //!
 //! What is kept is bounded ([`SHELVES`] types at once, [`KEEP`] tasks
-//! each); a task that finds no room is dropped as usual, and so are those
-//! left when the thread ends.
+//! each, none bigger than [`MAX_SIZE`], whose allocation costs little
+//! next to filling it); a task that finds no room is dropped as usual, and
+//! so are those left when the thread ends.
 
 use std::any::TypeId;
 use std::cell::RefCell;
@@ -23,6 +24,9 @@ const SHELVES: usize = 8;
 
 /// How many values of one type are kept.
 const KEEP: usize = 16;
+
+/// The biggest value kept, in bytes.
+const MAX_SIZE: usize = 1024;
 
 /// Values of one type: each of the first `len` pointers comes from
 /// `Rc::into_raw` of an `Rc<T>` with `TypeId::of::<T>() == ty`, and stands
@@ -79,6 +83,9 @@ unsafe fn drop_rc<T>(raw: *const ()) {
 /// A kept `T`, if there is one.
 #[inline]
 pub(crate) fn take<T: 'static>() -> Option<Rc<T>> {
+    if size_of::<T>() > MAX_SIZE {
+        return None;
+    }
     let raw = SPARE
         .try_with(|s| {
             let mut s = s.try_borrow_mut().ok()?;
@@ -101,6 +108,9 @@ pub(crate) fn take<T: 'static>() -> Option<Rc<T>> {
 /// the likelier to be started next.
 #[inline]
 pub(crate) fn put<T: 'static>(value: Rc<T>) {
+    if size_of::<T>() > MAX_SIZE {
+        return;
+    }
     let raw = Rc::into_raw(value).cast::<()>();
     // `Some(kept)`, or `None` if the shelf holds another type.
     let kept = SPARE
@@ -195,6 +205,12 @@ mod tests {
             *take::<(u64, u64, u64, u64, u64, u64)>().expect("kept"),
             (1, 2, 3, 4, 5, 6)
         );
+    }
+
+    #[test]
+    fn a_big_value_is_not_kept() {
+        put(Rc::new([0u8; super::MAX_SIZE + 1]));
+        assert!(take::<[u8; super::MAX_SIZE + 1]>().is_none());
     }
 
     #[test]

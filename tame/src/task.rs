@@ -703,6 +703,7 @@ where
     run_started(task);
 }
 
+/// A task running `body`, in an allocation of its own.
 #[inline]
 fn new_task<F>(name: &'static str, body: F) -> TaskRef
 where
@@ -730,9 +731,9 @@ fn run_started(task: TaskRef) {
     release(task);
 }
 
-/// Drops the reference to a task that just ran: if it was the last one,
-/// a task that is done leaves its memory for the next task started (see
-/// `crate::spare`) instead of freeing it.
+/// Drops the reference to a task that just ran: if it was the last one and
+/// the task is done, the task is kept for the next task of its type (see
+/// `crate::spare`) instead of freed.
 #[inline]
 pub(crate) fn release(task: TaskRef) {
     if Rc::strong_count(&task) == 1 {
