@@ -73,7 +73,7 @@ where
     task.key.set(key);
     // Watched as a tamed function watches its `done`: if `ev` dies, the
     // loop cancels the future (`cancel_watched`).
-    if let Some(id) = driver::register_blocked(&task_ref) {
+    if let Some(id) = driver::register_blocked(&task_ref, &task.header) {
         if !ev.watch(id) {
             driver::waits_died([id]);
         }

@@ -149,6 +149,7 @@ mod nesting;
 mod ready;
 mod rendezvous;
 mod slot;
+mod spare;
 mod timeout;
 
 pub mod dns;

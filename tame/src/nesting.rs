@@ -37,10 +37,27 @@ thread_local! {
     static COMPLETING: Cell<u32> = const { Cell::new(0) };
     static DEFERRED: RefCell<VecDeque<Box<dyn FnOnce()>>> =
         const { RefCell::new(VecDeque::new()) };
-    static STARTING: Cell<u32> = const { Cell::new(0) };
-    /// Where the stack was at the outermost completion and start.
+    /// Where the stack was at the outermost completion.
     static COMPLETING_BASE: Cell<usize> = const { Cell::new(0) };
-    static STARTING_BASE: Cell<usize> = const { Cell::new(0) };
+    /// How deep starts nest, and where the stack was at the outermost.
+    static STARTING: Chain = const { Chain { depth: Cell::new(0), base: Cell::new(0) } };
+}
+
+/// A chain of starts: how deep it is, and where the stack was at its
+/// outermost level. One thread-local, so that a start reaches both at once.
+struct Chain {
+    depth: Cell<u32>,
+    base: Cell<usize>,
+}
+
+/// Ends a start: the chain is one level less deep again (also if the work
+/// in between panics).
+struct StartDepth(u32);
+
+impl Drop for StartDepth {
+    fn drop(&mut self) {
+        let _ = STARTING.try_with(|c| c.depth.set(self.0));
+    }
 }
 
 /// Roughly where the stack is now: the address of a local of this frame.
@@ -117,23 +134,29 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
 
 /// A tamed function's start may run inline; dropping the guard ends it.
 pub(crate) struct Start {
-    _restore: Depth,
+    _restore: StartDepth,
 }
 
 /// `Some` when a task's start may run inline, `None` when starts already
 /// nest beyond the bound and this one is to be queued on the loop.
 pub(crate) fn start() -> Option<Start> {
-    let Ok(depth) = STARTING.try_with(Cell::get) else {
+    let here = stack_here();
+    let Ok(depth) = STARTING.try_with(|c| {
+        let depth = c.depth.get();
+        if depth == 0 {
+            c.base.set(here);
+        } else if depth >= MAX_DEPTH || c.base.get().abs_diff(here) >= STACK_BUDGET {
+            return None;
+        }
+        c.depth.set(depth + 1);
+        Some(depth)
+    }) else {
         // Thread teardown: run it inline; nothing else would run it.
         return Some(Start {
-            _restore: Depth(&STARTING, 0),
+            _restore: StartDepth(0),
         });
     };
-    if !may_nest(depth, &STARTING_BASE) {
-        return None;
-    }
-    let _ = STARTING.try_with(|d| d.set(depth + 1));
     Some(Start {
-        _restore: Depth(&STARTING, depth),
+        _restore: StartDepth(depth?),
     })
 }

@@ -23,6 +23,7 @@ use crate::io::Interest;
 /// tame::run();
 /// assert_eq!(r.try_next(), Some(1));
 /// ```
+#[inline]
 pub fn asap(ev: Event) {
     driver::asap(ev);
 }

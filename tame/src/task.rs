@@ -167,8 +167,9 @@ impl Header {
         }
     }
 
-    /// The loop registered this task under `index` (see
-    /// `crate::driver::register_blocked`).
+    /// This task is registered under `index` with `generation` (by
+    /// `crate::driver::register_blocked`, or in the entry it took over from
+    /// the finished task it was started in the memory of).
     pub(crate) fn registered(&self, index: u32, generation: u32) {
         self.registry_index.set(index);
         self.registry_generation.set(generation);
@@ -206,6 +207,7 @@ impl Header {
         self.rendezvous.set(Some(count));
     }
 
+    #[inline]
     fn join_added(&self) {
         let n = self.join_outstanding.get();
         self.join_outstanding.set(
@@ -216,6 +218,7 @@ impl Header {
 
     /// One event of the join came back; returns whether the task should now
     /// be queued.
+    #[inline]
     fn join_returned(&self) -> bool {
         let left = self.join_outstanding.get() - 1;
         self.join_outstanding.set(left);
@@ -263,6 +266,10 @@ pub(crate) trait TaskObj: Sink<()> {
     /// An event this task watches died (see [`TaskContext::watch_result`]):
     /// the loop cancels it. Tasks that watch nothing ignore it.
     fn cancel_watched(&self) {}
+    /// The loop drops `self`, the last reference to the task (see
+    /// [`release`]): a task that is done may be kept for the next task of
+    /// its type instead of freed.
+    fn recycle(self: Rc<Self>) {}
 }
 
 struct TaskCell<F> {
@@ -275,8 +282,8 @@ where
     F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
 {
     fn complete(self: Rc<Self>, _value: Option<()>) {
-        if self.header.join_returned() {
-            crate::driver::schedule(self);
+        if self.header.join_returned() && !self.header.queued.replace(true) {
+            crate::driver::enqueue(self);
         }
     }
 
@@ -309,6 +316,16 @@ where
         self.cancel();
     }
 
+    fn recycle(self: Rc<Self>) {
+        let mut me = self;
+        // Kept only if done (it holds nothing then) and nobody else can
+        // reach it; it stays in the loop's table of blocked tasks, whose
+        // entry the next task of its type takes over.
+        if Rc::get_mut(&mut me).is_some_and(|cell| cell.header.is_done()) {
+            crate::spare::put(me);
+        }
+    }
+
     fn poll(&self, me: &TaskRef) {
         self.header.queued.set(false);
         let mut body = self.body.borrow_mut();
@@ -321,7 +338,7 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
                 if self.header.registry_index.get() == NOT_REGISTERED {
-                    crate::driver::register_blocked(me);
+                    crate::driver::register_blocked(me, &self.header);
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -355,13 +372,29 @@ impl<F> Drop for TaskCell<F> {
 }
 
 impl<F> TaskCell<F> {
+    /// Makes this task, done (as `crate::spare` keeps them), a new task
+    /// running `body`, which takes over its entry in the loop's table of
+    /// blocked tasks under a new wait id (the events the old one watched
+    /// report an id that reaches nobody now).
+    #[inline]
+    fn restart(&mut self, name: &'static str, body: F) {
+        debug_assert!(self.header.is_done());
+        let index = self.header.registry_index.get();
+        self.header = Header::new(name);
+        if index != NOT_REGISTERED {
+            self.header
+                .registered(index, crate::driver::next_generation());
+        }
+        self.body = RefCell::new(Some(body));
+    }
+
     fn finish(&self) {
         let h = &self.header;
         h.status.set(Status::Done);
         drop(h.rendezvous.take());
-        if h.registry_index.get() != NOT_REGISTERED {
-            crate::driver::unregister_blocked(h);
-        }
+        // It stays in the loop's table of blocked tasks (which reports
+        // no done task) until it is dropped, or until the next task of its
+        // type, started in its memory, takes over its entry.
         // Its join events still out reach nobody now: what waits on them,
         // and the functions it started with them, learn it.
         h.join_watches.report_dead(h.owner());
@@ -503,6 +536,7 @@ pub struct TaskContext<'a> {
 impl TaskContext<'_> {
     /// An event of this task's join that carries no value. Costs no
     /// allocation: the event points at the task itself.
+    #[inline]
     pub fn join_event(&self) -> Event<()> {
         let h = self.header;
         h.join_added();
@@ -549,6 +583,7 @@ impl TaskContext<'_> {
     /// Blocks until every join event came back: `Ready` at once if they all
     /// did (no trip through the loop), else `Pending`, and the task is queued
     /// when the last one comes back.
+    #[inline]
     pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
         let h = self.header;
         if h.join_outstanding.get() == 0 {
@@ -604,7 +639,7 @@ impl TaskContext<'_> {
     pub fn watch_result<T>(&self, ev: &Event<T>) {
         let id = match self.header.watch_id() {
             Some(id) => id,
-            None => match crate::driver::register_blocked(self.task) {
+            None => match crate::driver::register_blocked(self.task, self.header) {
                 Some(id) => id,
                 None => return,
             },
@@ -655,11 +690,29 @@ where
     // Inlined into the tamed function, where its state is made: passed on
     // by value to an outlined function, the state went through the stack
     // twice, and each copy waited on stores the CPU could not yet forward.
-    let task: TaskRef = Rc::new(TaskCell {
+    let task: TaskRef = match crate::spare::take::<TaskCell<F>>() {
+        Some(mut kept) => match Rc::get_mut(&mut kept) {
+            Some(cell) => {
+                cell.restart(name, body);
+                kept
+            }
+            None => new_task(name, body),
+        },
+        None => new_task(name, body),
+    };
+    run_started(task);
+}
+
+/// A task running `body`, in an allocation of its own.
+#[inline]
+fn new_task<F>(name: &'static str, body: F) -> TaskRef
+where
+    F: FnMut(&TaskContext<'_>) -> Poll<()> + 'static,
+{
+    Rc::new(TaskCell {
         header: Header::new(name),
         body: RefCell::new(Some(body)),
-    });
-    run_started(task);
+    })
 }
 
 /// Runs a task just started, up to its first `Pending` (see [`start`]).
@@ -675,6 +728,17 @@ fn run_started(task: TaskRef) {
     // re-entering the task through a nested loop.
     let _running = crate::driver::enter_task();
     task.poll(&task);
+    release(task);
+}
+
+/// Drops the reference to a task that just ran: if it was the last one and
+/// the task is done, the task is kept for the next task of its type (see
+/// `crate::spare`) instead of freed.
+#[inline]
+pub(crate) fn release(task: TaskRef) {
+    if Rc::strong_count(&task) == 1 {
+        task.recycle();
+    }
 }
 
 /// A task that is waiting, as reported by [`blocked`].
@@ -744,7 +808,7 @@ impl fmt::Display for BlockedTask {
 /// For each task now waiting on this thread's loop: the tamed function's
 /// name, the `twait` site (file:line) and how many events it still waits for.
 ///
-/// Cheap: one pass over the tasks that ever blocked and are not done. Call it
+/// Cheap: one pass over the tasks that ever blocked and still exist. Call it
 /// from a debug endpoint or a signal's event to see where a program is stuck.
 ///
 /// # Examples
@@ -767,4 +831,76 @@ impl fmt::Display for BlockedTask {
 /// ```
 pub fn blocked() -> Vec<BlockedTask> {
     crate::driver::blocked_tasks()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{start, TwaitSite};
+    use crate::{Event, Rendezvous};
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    static SITE: TwaitSite = TwaitSite::new("step", file!(), line!());
+
+    /// Starts a task, of the same type at every call, that watches
+    /// `watched` if given (and leaves it in `stash`), waits once for an
+    /// event of its join (the loop triggers it, or it is left in `stash`
+    /// if `hold`), and sets `done`.
+    fn step(
+        watched: Option<Event>,
+        hold: bool,
+        stash: Rc<RefCell<Vec<Event>>>,
+        done: Rc<Cell<bool>>,
+    ) {
+        let mut watched = watched;
+        let mut waiting = false;
+        start("step", move |cx| {
+            if !waiting {
+                if let Some(ev) = watched.take() {
+                    cx.watch_result(&ev);
+                    stash.borrow_mut().push(ev);
+                }
+                if hold {
+                    stash.borrow_mut().push(cx.join_event());
+                } else {
+                    crate::asap(cx.join_event());
+                }
+                waiting = true;
+            }
+            if cx.wait_join(&SITE).is_pending() {
+                return Poll::Pending;
+            }
+            done.set(true);
+            Poll::Ready(())
+        });
+    }
+
+    #[test]
+    fn a_task_started_in_a_finished_ones_memory_does_not_answer_its_watches() {
+        let r = Rendezvous::<()>::new();
+        let stash = Rc::new(RefCell::new(Vec::new()));
+        let first = Rc::new(Cell::new(false));
+        step(Some(r.event(())), false, stash.clone(), first.clone());
+        crate::run();
+        assert!(first.get());
+        assert!(crate::blocked().is_empty());
+        // Started in the memory the first left, with its entry in the
+        // table of blocked tasks; it waits for an event left in `stash`.
+        let second = Rc::new(Cell::new(false));
+        step(None, true, stash.clone(), second.clone());
+        let blocked = crate::blocked();
+        assert_eq!(blocked.len(), 1);
+        assert_eq!(blocked[0].waiting_for, 1);
+        // The event the first watched dies; the loop reaps the death: it
+        // reaches nobody now.
+        r.cancel();
+        crate::run();
+        assert_eq!(crate::blocked().len(), 1, "the second task was cancelled");
+        let join = stash.borrow_mut().pop().expect("the second's event");
+        join.trigger(());
+        crate::run();
+        assert!(second.get());
+        assert!(crate::blocked().is_empty());
+    }
 }

@@ -128,13 +128,14 @@ struct Loop {
     /// bumped for every registration, so that a token of a registration
     /// that is gone does not reach the one that took its slab entry.
     registrations: RefCell<Slab<Weak<dyn Registration>>>,
-    generation: Cell<u32>,
     /// Live waits and dead ones to reap (see the module docs).
     waits: Waits,
-    /// The headers of the tasks that blocked at least once and are not
-    /// done (for `blocked()`). A task removes itself when it finishes or is
-    /// dropped, so every pointer here is to a live task (see
-    /// [`registered_task`]).
+    /// The tasks that blocked (or watched an event they were given) at
+    /// least once, for `blocked()`, which reports those that wait. A task
+    /// removes itself in its `Drop` at the latest, so every pointer here is
+    /// to a live task (see [`registered_task`]); a finished task kept by
+    /// `crate::spare` stays, and the next task of its type, started in its
+    /// memory, takes over its entry.
     blocked: RefCell<Slab<*const dyn TaskObj>>,
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
@@ -161,6 +162,11 @@ impl Drop for Loop {
 }
 
 thread_local! {
+    /// The last generation handed out (see [`next_generation`]). Not in
+    /// [`Loop`]: a task started in the memory of a finished one takes one
+    /// (see `crate::spare`), and a thread-local without a destructor is
+    /// read without a check of its state.
+    static GENERATION: Cell<u32> = const { Cell::new(0) };
     static LOOP: Loop = const {
         Loop {
             ready: RefCell::new(Ring::new()),
@@ -168,7 +174,6 @@ thread_local! {
             timers: RefCell::new(Timers::new()),
             selector: RefCell::new(None),
             registrations: RefCell::new(Slab::new()),
-            generation: Cell::new(0),
             waits: Waits::new(),
             blocked: RefCell::new(Slab::new()),
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
@@ -190,11 +195,18 @@ pub(crate) fn schedule(task: TaskRef) {
     if task.header().queued.replace(true) {
         return;
     }
+    enqueue(task);
+}
+
+/// Queues a task at the back of the ready queue; the caller marked it
+/// queued (`Header::queued`), which it was not.
+pub(crate) fn enqueue(task: TaskRef) {
     // During thread teardown the loop may be gone; nothing can run then.
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Task(task)));
 }
 
 /// Queues `ev` to be triggered on the loop's next turn.
+#[inline]
 pub(crate) fn asap(ev: Event<()>) {
     // During thread teardown the loop may be gone: the event is dropped.
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Fire(ev)));
@@ -378,7 +390,7 @@ fn register_with(
     // An operation parked again while the thread's loop is torn down (a
     // handle dropped with the last tasks) fails instead.
     LOOP.try_with(|l| {
-        let generation = next_generation(l);
+        let generation = next_generation();
         let index = l.registrations.borrow_mut().insert(reg);
         let token = Token(u64::from(generation) << 32 | u64::from(index));
         match with_selector(l, |sel| add(sel, token)) {
@@ -408,10 +420,12 @@ const TASK_ID: u64 = 1 << 61;
 /// registered" to a source), and below 2^29, so that the three top bits
 /// of a token stay free: a rendezvous' flag (63), a timer's tag
 /// (`timers::TIMER_ID`, 62) and a task's ([`TASK_ID`], 61).
-fn next_generation(l: &Loop) -> u32 {
-    let generation = (l.generation.get().wrapping_add(1) & 0x1fff_ffff).max(1);
-    l.generation.set(generation);
-    generation
+pub(crate) fn next_generation() -> u32 {
+    GENERATION.with(|g| {
+        let generation = (g.get().wrapping_add(1) & 0x1fff_ffff).max(1);
+        g.set(generation);
+        generation
+    })
 }
 
 /// Arms a registration again for `want`.
@@ -554,7 +568,10 @@ fn run_ready(l: &Loop) -> bool {
     for n in 0..TURN_BUDGET {
         let next = l.ready.borrow_mut().pop_front();
         match next {
-            Some(Runnable::Task(task)) => task.poll(&task),
+            Some(Runnable::Task(task)) => {
+                task.poll(&task);
+                crate::task::release(task);
+            }
             Some(Runnable::Fire(ev)) => ev.trigger(()),
             None => return n > 0,
         }
@@ -851,21 +868,23 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
     }
 }
 
-// ---- blocked(): the tasks that ever blocked and are not done ----
+// ---- blocked(): the tasks that ever blocked ----
 
-/// Adds `task` to the tasks that ever blocked and are not done (what
-/// [`blocked_tasks`] lists; a task watching the events it was given is
-/// there from its first watch). Returns its wait id: the id the events it
-/// watches report when they die, which cancels it (see `crate::cancel`).
+/// Adds `task`, whose header is `header`, to the tasks that ever blocked
+/// (those [`blocked_tasks`] looks at; a task watching the events it was
+/// given is there from its first watch). Returns its wait id: the id the
+/// events it watches report when they die, which cancels it (see
+/// `crate::cancel`).
 ///
 /// The task must call [`unregister_blocked`] before its memory goes, first
 /// thing in its `Drop` at the latest, as `TaskCell` does: the table holds a
 /// plain pointer to it.
-pub(crate) fn register_blocked(task: &TaskRef) -> Option<WaitId> {
+pub(crate) fn register_blocked(task: &TaskRef, header: &Header) -> Option<WaitId> {
+    debug_assert!(std::ptr::eq(task.header(), header));
     LOOP.try_with(|l| {
-        let generation = next_generation(l);
+        let generation = next_generation();
         let index = l.blocked.borrow_mut().insert(Rc::as_ptr(task));
-        task.header().registered(index, generation);
+        header.registered(index, generation);
         task_wait_id(index, generation)
     })
     .ok()
@@ -885,10 +904,12 @@ pub(crate) fn unregister_blocked(header: &Header) {
 /// points at.
 fn registered_task(task: *const dyn TaskObj) -> TaskRef {
     // SAFETY: the pointer is an `Rc`'s (`register_blocked` took it with
-    // `Rc::as_ptr`), and the task is alive: it leaves the table when it
-    // finishes and, at the latest, in its `Drop`, which runs before its
-    // memory goes and while no other code runs on this thread. So its
-    // strong count is at least one, and one more reference is sound.
+    // `Rc::as_ptr`), and the task is alive: it leaves the table in its
+    // `Drop` at the latest, which runs before its memory goes and while no
+    // other code runs on this thread. (A task started in the memory of a
+    // finished one is of the same type, so the pointer's metadata fits it
+    // too.) So its strong count is at least one, and one more reference is
+    // sound.
     unsafe {
         Rc::increment_strong_count(task);
         Rc::from_raw(task)

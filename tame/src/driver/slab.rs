@@ -39,6 +39,7 @@ impl<T> Slab<T> {
     /// # Panics
     ///
     /// With more than `u32::MAX - 1` values stored at once.
+    #[inline]
     pub(crate) fn insert(&mut self, value: T) -> u32 {
         self.len += 1;
         if self.free != NONE {
@@ -61,6 +62,7 @@ impl<T> Slab<T> {
     }
 
     /// Takes the value under `key` out, if there is one.
+    #[inline]
     pub(crate) fn remove(&mut self, key: u32) -> Option<T> {
         let slot = self.entries.get_mut(key as usize)?;
         if matches!(slot, Entry::Free(_)) {
