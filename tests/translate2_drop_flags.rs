@@ -329,6 +329,14 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn let_if_with_a_bare_variable(t: Trace, c: bool) {
+        let x = Noisy::new("x", &t);
+        let y = if c { x } else { Noisy::new("other", &t) };
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("y={}", y.name));
+    }
+
+    #[tamed]
     pub fn assigned_on_some_paths(t: Trace, c: bool) {
         let _first = Noisy::new("first", &t);
         let x;
@@ -570,6 +578,13 @@ mod plain {
         };
         log(&t, "after");
         v
+    }
+
+    pub fn let_if_with_a_bare_variable(t: Trace, c: bool) {
+        let x = Noisy::new("x", &t);
+        let y = if c { x } else { Noisy::new("other", &t) };
+        log(&t, "waited");
+        log(&t, format!("y={}", y.name));
     }
 
     pub fn assigned_on_some_paths(t: Trace, c: bool) {
@@ -1055,6 +1070,24 @@ fn a_pattern_that_binds_by_value_moves_its_scrutinee_only_when_it_matches() {
             |t| plain::arms_that_bind_by_value(t, k),
         );
     }
+}
+
+/// `let y = if c { x } else { .. };`: the branch's value is the variable
+/// itself; the path that did not move it keeps it to its scope's end (it
+/// was dropped at the twait).
+#[test]
+fn a_let_whose_branch_value_is_a_variable_moves_it_on_that_path_only() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::let_if_with_a_bare_variable(t, false),
+            |t| plain::let_if_with_a_bare_variable(t, false)
+        ),
+        ["waited", "y=other", "drop other", "drop x"]
+    );
+    as_plain(
+        |t| tamed::let_if_with_a_bare_variable(t, true),
+        |t| plain::let_if_with_a_bare_variable(t, true),
+    );
 }
 
 /// A variable declared without a value and given one on some paths only

@@ -786,3 +786,118 @@ fn a_last_expression_that_borrows_a_parameter_compiles_and_runs() {
         assert_eq!(result_of(|d| count_after_a_wait(c.clone(), d)), Some(2));
     });
 }
+
+// ---- names the translator judged by their spelling (a user probe)
+
+/// A closure that captures nothing, next to locals named as its
+/// parameters, fields and paths: kept across a twait (it was "a closure
+/// that borrows `len`").
+#[tamed]
+fn closures_that_capture_nothing(v: Vec<String>) -> usize {
+    let len = 3;
+    let x = 1usize;
+    let max = 2usize;
+    let by_len = |s: &str| s.len();
+    let larger = |a: usize, b: usize| std::cmp::max(a, b);
+    let next = |x: usize| x + 1;
+    let doubled = |a: usize| {
+        let len = a * 2;
+        len + 1
+    };
+    twait! { tame::asap(mkevent!()); }
+    by_len(&v[0]) + len + larger(1, 2) + next(1) + doubled(1) + x + max
+}
+
+/// Owned values whatever their initializer's method is named, and a
+/// borrow of a `&'static` parameter: kept across a twait (each was "is
+/// kept across a twait, but it borrows ...").
+#[tamed]
+fn owned_by_type_or_static(m: std::collections::HashMap<u32, u32>, v: &'static [u32]) -> u32 {
+    let got: u32 = m.get(&1).copied().unwrap_or(0);
+    let first = &v[0];
+    let Some(&copied) = m.get(&2) else { return 0 };
+    twait! { tame::asap(mkevent!()); }
+    got + *first + copied
+}
+
+/// A `ref` binding not used after the twait: it is not kept (it was "is
+/// kept across a twait").
+#[tamed]
+fn ref_binding_used_before(o: Option<String>) -> usize {
+    match o {
+        Some(ref s) => {
+            let n = s.len();
+            twait! { tame::asap(mkevent!()); }
+            n
+        }
+        None => 0,
+    }
+}
+
+/// A generic callback bound by `FnOnce`, called between twaits (it was
+/// "use of moved value: `cb`" at the next twait).
+#[tamed]
+fn call_once_between<F>(cb: F) -> u32
+where
+    F: FnOnce(u32) -> u32 + 'static,
+{
+    twait! { tame::asap(mkevent!()); }
+    let x = cb(1);
+    twait! { tame::asap(mkevent!()); }
+    x
+}
+
+/// A `thread_local!` declared in the body, used after a twait (it was
+/// "cannot find value `COUNT`").
+#[tamed]
+fn thread_local_in_body(x: u32) -> u32 {
+    thread_local! { static COUNT: Cell<u32> = const { Cell::new(0) }; }
+    COUNT.with(|c| c.set(x));
+    twait! { tame::asap(mkevent!()); }
+    COUNT.with(Cell::get)
+}
+
+#[test]
+fn code_the_translator_judged_by_its_names_compiles_and_runs() {
+    static V: [u32; 1] = [5];
+    on_fresh_loop(|| {
+        let v = vec!["ab".to_string()];
+        assert_eq!(result_of(|d| closures_that_capture_nothing(v, d)), Some(15));
+        let m = std::collections::HashMap::from([(1, 2), (2, 3)]);
+        assert_eq!(result_of(|d| owned_by_type_or_static(m, &V, d)), Some(10));
+        assert_eq!(
+            result_of(|d| ref_binding_used_before(Some("abc".into()), d)),
+            Some(3)
+        );
+        let s = String::from("ab");
+        let cb = move |x: u32| x + s.len() as u32;
+        assert_eq!(result_of(|d| call_once_between(cb, d)), Some(3));
+        assert_eq!(result_of(|d| thread_local_in_body(4, d)), Some(4));
+    });
+}
+
+/// Triggers `ev` with a pair at once.
+fn pair_now(ev: Event<(u32, u32)>) {
+    ev.trigger((3, 4));
+}
+
+/// A name that was a rendezvous, declared again as a number: inside a
+/// later block, `mkevent!(r, x)` fills the slots `r` and `x` (it was
+/// "expected `&Rendezvous<u32>`, found `&u32`").
+#[tamed]
+fn rendezvous_name_declared_again() -> u32 {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 1));
+    let got = twait!(r).unwrap_or(0);
+    let mut r = 0u32;
+    let mut x = 0u32;
+    twait! { pair_now(mkevent!(r, x)); }
+    got + r + x
+}
+
+#[test]
+fn a_name_declared_again_is_what_its_last_let_says() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(rendezvous_name_declared_again), Some(8));
+    });
+}

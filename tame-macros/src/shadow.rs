@@ -70,6 +70,15 @@ struct BlockSites {
     placed: Vec<(String, Ident)>,
 }
 
+/// A name a `let` declared.
+struct Declared {
+    name: String,
+    /// Without a value.
+    uninit: bool,
+    /// As a `Rendezvous` (by its type or value).
+    rendezvous: bool,
+}
+
 struct Shadow<'a> {
     rendezvous: &'a HashSet<String>,
     /// Phantoms of explicit-rendezvous sites, declared at the top.
@@ -78,8 +87,8 @@ struct Shadow<'a> {
     block: Option<BlockSites>,
     /// Explicit-rendezvous sites: (rendezvous tokens, phantom, places).
     sites: Vec<(String, Ident, Vec<Expr>)>,
-    /// Names declared by `let` without a value, per open block.
-    scopes: Vec<Vec<(String, bool)>>,
+    /// Names declared by `let`, per open block.
+    scopes: Vec<Vec<Declared>>,
     /// Names passed by value in the current `twait! {}` block.
     consumed: HashSet<String>,
     /// The function returns nothing (outside closures here).
@@ -103,12 +112,16 @@ impl Shadow<'_> {
         let Some(root) = root_name(place) else {
             return false;
         };
-        for scope in self.scopes.iter().rev() {
-            if let Some((_, uninit)) = scope.iter().rev().find(|(n, _)| *n == root) {
-                return *uninit && matches!(place, Expr::Path(_));
-            }
-        }
-        false
+        self.declared(&root)
+            .is_some_and(|d| d.uninit && matches!(place, Expr::Path(_)))
+    }
+
+    /// The innermost `let` of `name` open here, if any.
+    fn declared(&self, name: &str) -> Option<&Declared> {
+        self.scopes
+            .iter()
+            .rev()
+            .find_map(|scope| scope.iter().rev().find(|d| d.name == name))
     }
 
     /// The write of a slot's value where its wait ends: an assignment if
@@ -301,9 +314,13 @@ impl Shadow<'_> {
             other => other,
         };
         match e {
-            Expr::Path(_) => {
-                syntax::as_ident(e).is_some_and(|i| self.rendezvous.contains(&i.to_string()))
-            }
+            // The innermost `let` of the name says (a later `let r = 0;`
+            // hides a rendezvous `r`); a parameter, the function's names.
+            Expr::Path(_) => syntax::as_ident(e).is_some_and(|i| {
+                let name = i.to_string();
+                self.declared(&name)
+                    .map_or_else(|| self.rendezvous.contains(&name), |d| d.rendezvous)
+            }),
             Expr::Field(f) => match &f.member {
                 syn::Member::Named(n) => self.rendezvous.contains(&n.to_string()),
                 syn::Member::Unnamed(_) => false,
@@ -440,9 +457,14 @@ impl VisitMut for Shadow<'_> {
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         visit_mut::visit_local_mut(self, l);
         let uninit = l.init.is_none();
+        let rendezvous = declares_rendezvous(l);
         for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
             if let Some(scope) = self.scopes.last_mut() {
-                scope.push((b.ident.to_string(), uninit));
+                scope.push(Declared {
+                    name: b.ident.to_string(),
+                    uninit,
+                    rendezvous,
+                });
             }
         }
     }
@@ -593,23 +615,9 @@ fn is_place(e: &Expr) -> bool {
 /// whose type or initializer names `Rendezvous`.
 pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
     struct Scan(HashSet<String>);
-    fn mentions(t: TokenStream) -> bool {
-        t.into_iter().any(|tt| match tt {
-            TokenTree::Ident(i) => i == "Rendezvous",
-            TokenTree::Group(g) => mentions(g.stream()),
-            _ => false,
-        })
-    }
     impl<'ast> syn::visit::Visit<'ast> for Scan {
         fn visit_local(&mut self, l: &'ast syn::Local) {
-            let mut m = l
-                .init
-                .as_ref()
-                .is_some_and(|i| mentions(i.expr.to_token_stream()));
-            if let syn::Pat::Type(t) = &l.pat {
-                m |= mentions(t.ty.to_token_stream());
-            }
-            if m {
+            if declares_rendezvous(l) {
                 for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
                     self.0.insert(b.ident.to_string());
                 }
@@ -628,7 +636,7 @@ pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
     let mut scan = Scan(HashSet::new());
     for input in &f.sig.inputs {
         if let syn::FnArg::Typed(t) = input {
-            if mentions(t.ty.to_token_stream()) {
+            if mentions_rendezvous(t.ty.to_token_stream()) {
                 for b in syntax::pattern_bindings(&t.pat, syntax::PatPlace::Irrefutable) {
                     scan.0.insert(b.ident.to_string());
                 }
@@ -637,4 +645,23 @@ pub fn rendezvous_names(f: &syn::ItemFn) -> HashSet<String> {
     }
     syn::visit::Visit::visit_block(&mut scan, &f.block);
     scan.0
+}
+
+fn mentions_rendezvous(t: TokenStream) -> bool {
+    t.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == "Rendezvous",
+        TokenTree::Group(g) => mentions_rendezvous(g.stream()),
+        _ => false,
+    })
+}
+
+/// Whether a `let` declares a rendezvous: its type or value names one.
+fn declares_rendezvous(l: &syn::Local) -> bool {
+    let by_value = l
+        .init
+        .as_ref()
+        .is_some_and(|i| mentions_rendezvous(i.expr.to_token_stream()));
+    let by_type =
+        matches!(&l.pat, syn::Pat::Type(t) if mentions_rendezvous(t.ty.to_token_stream()));
+    by_value || by_type
 }
