@@ -901,3 +901,34 @@ fn a_name_declared_again_is_what_its_last_let_says() {
         assert_eq!(result_of(rendezvous_name_declared_again), Some(8));
     });
 }
+
+// ---- a borrowed temporary before a twait in the same call
+
+fn len_plus(s: &str, n: u32) -> u32 {
+    s.len() as u32 + n
+}
+
+fn push_len_plus(s: &mut String, n: u32) -> u32 {
+    s.push('!');
+    s.len() as u32 + n
+}
+
+/// `f(&make(), twait!(r)?)`: the temporary is made before the wait and
+/// borrowed after it (it was rustc's "temporary value dropped while
+/// borrowed", naming `__tame_state`).
+#[tamed]
+fn borrowed_temporaries() -> u32 {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 1));
+    tame::asap(mkevent!(r, 2));
+    let a = len_plus(&String::from("abc"), twait!(r).unwrap_or(0));
+    let b = push_len_plus(&mut String::from("abc"), twait!(r).unwrap_or(0));
+    a + b
+}
+
+#[test]
+fn a_temporary_borrowed_by_a_call_with_a_twait_in_its_arguments() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(borrowed_temporaries), Some(10));
+    });
+}

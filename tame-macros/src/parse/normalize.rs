@@ -418,6 +418,14 @@ impl Builder<'_> {
             } else if stays_in_place(kid) {
             } else if let Some(place) = borrowed_place(kid, method_call && i == 0) {
                 self.pin_place(place, out);
+            } else if let Expr::Reference(r) = &mut **kid {
+                // `&make()`: the value goes into a temporary now, and is
+                // borrowed where it is used, after the twaits (a temporary
+                // holding the borrow could not be kept across them).
+                let span = r.expr.span();
+                let taken = std::mem::replace(&mut *r.expr, Expr::Verbatim(Default::default()));
+                let t = self.let_temp(taken, out);
+                *r.expr = self.temp_expr(t, span);
             } else {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
