@@ -62,7 +62,9 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
     }
     let span = proc_macro2::Span::call_site();
     let msg = format!(
-        "{name} can only be used inside a #[tamed] function; add #[tamed] to the enclosing fn"
+        "{name} can only be used inside a #[tamed] function, written in its body; add #[tamed] \
+         to the enclosing fn (a macro of your own that expands to {name} expands after \
+         #[tamed] has translated the function: write {name} in the body itself)"
     );
     syn::Error::new(span, msg).to_compile_error().into()
 }
