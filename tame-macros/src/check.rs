@@ -200,11 +200,18 @@ impl BodyCheck<'_> {
                         return;
                     }
                 };
-                if self.twait_block_depth == 0 && args.len() < 2 {
+                if self.twait_block_depth == 0 && args.is_empty() {
                     self.errors.spanned(
                         mac,
                         "mkevent! without a rendezvous must be inside twait! { ... }; \
                          wrap the call in twait! { ... } or name a rendezvous: mkevent!(r, id)",
+                    );
+                } else if self.twait_block_depth == 0 && args.len() == 1 {
+                    self.errors.spanned(
+                        mac,
+                        "mkevent!(x) with one argument makes an event whose value fills the \
+                         slot `x` when its twait! { ... } block ends, so it must be inside one; \
+                         for an event of a rendezvous `x`, give it an id: mkevent!(x, id)",
                     );
                 }
                 for a in &args {
