@@ -198,3 +198,57 @@ fn a_panic_in_a_local_s_drop_during_cancellation_names_the_function() {
         assert!(msg.contains("drop boom"), "{msg}");
     });
 }
+
+thread_local! {
+    /// The panic messages the hook was called with on this thread.
+    static HOOKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Calls itself `n` levels deep, eagerly (each call runs until it
+/// blocks), and panics at the bottom.
+#[tame::tamed]
+fn deep(n: u32) -> u32 {
+    if n == 0 {
+        panic!("at the bottom");
+    }
+    let mut got = 0;
+    tame::twait! { deep(n - 1, tame::mkevent!(got)); }
+    got
+}
+
+/// A panic several eager calls deep is named once, by the innermost
+/// function, and the panic hook (what prints it) runs for the panic itself
+/// and for its naming only, not at every level.
+#[test]
+fn a_panic_deep_in_eager_calls_is_named_and_reported_once() {
+    on_fresh_loop(|| {
+        let previous = std::sync::Arc::new(std::panic::take_hook());
+        let forward = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            let msg = info
+                .payload()
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            HOOKED.with(|h| h.borrow_mut().push(msg));
+            forward(info);
+        }));
+        let outcome = catch_unwind(AssertUnwindSafe(|| tame::run_with(|done| deep(4, done))));
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+        let err = outcome.expect_err("the panic goes out of run_with");
+        assert_eq!(
+            message(err),
+            "tamed function `deep` panicked: at the bottom"
+        );
+        let hooked = HOOKED.with(|h| h.borrow().clone());
+        assert_eq!(
+            hooked,
+            [
+                "at the bottom",
+                "tamed function `deep` panicked: at the bottom"
+            ]
+        );
+    });
+}

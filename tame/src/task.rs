@@ -355,7 +355,7 @@ where
                 drop(body);
                 self.finish();
                 drop_state(self.header.name, state);
-                panic::panic_any(task_panic_message(self.header.name, payload));
+                reraise(self.header.name, payload);
             }
         }
     }
@@ -426,7 +426,7 @@ impl<F> TaskCell<F> {
 /// code of the task's).
 fn drop_state<S>(name: &str, state: S) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(state))) {
-        panic::panic_any(task_panic_message(name, payload));
+        reraise(name, payload);
     }
 }
 
@@ -439,14 +439,16 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("Box<dyn Any>")
 }
 
-/// The message a task's panic is re-raised with: it names the function.
-fn task_panic_message(name: &str, payload: Box<dyn Any + Send>) -> String {
+/// Goes on with a task's panic, its message naming the function. One an
+/// inner task (called eagerly from this one) already named goes on as it
+/// is, without the panic hook: the hook printed it when it was named, and
+/// printing it at every level of a chain of calls says nothing more.
+fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
     let msg = panic_message(&*payload);
     if msg.starts_with("tamed function `") {
-        // Already named by an inner task (called eagerly from this one).
-        msg.to_owned()
+        panic::resume_unwind(payload)
     } else {
-        format!("tamed function `{name}` panicked: {msg}")
+        panic::panic_any(format!("tamed function `{name}` panicked: {msg}"))
     }
 }
 
