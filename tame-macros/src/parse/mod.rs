@@ -361,12 +361,23 @@ impl Builder<'_> {
                     |w| matches!(&w.kind, ir::WaitKind::Rendezvous { key: k, .. } if k == key),
                 );
             if !waited {
-                self.errors.push(syn::Error::new(
-                    site.span,
-                    "this event's value is stored into its slot when `twait!(r)` returns its id, \
-                     but this function never waits on that rendezvous with `twait!`; wait on it \
-                     here, or make the event without a slot and keep the value another way",
-                ));
+                let msg = match key {
+                    // `rs[i]`: no variable names the rendezvous, so a wait is
+                    // paired with it by the expression as written.
+                    ir::RendezvousKey::Tokens(t) => format!(
+                        "this event's value is stored into its slot when `twait!` on its \
+                         rendezvous returns its id, and a rendezvous written `{t}` is waited \
+                         on only by a `twait!({t})` written the same way (the translator pairs \
+                         them by the expression); wait with that expression, or bind the \
+                         rendezvous to a variable first"
+                    ),
+                    ir::RendezvousKey::Binding(..) => "this event's value is stored into its \
+                        slot when `twait!(r)` returns its id, but this function never waits on \
+                        that rendezvous with `twait!`; wait on it here, or make the event \
+                        without a slot and keep the value another way"
+                        .to_owned(),
+                };
+                self.errors.push(syn::Error::new(site.span, msg));
             }
         }
     }
