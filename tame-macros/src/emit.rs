@@ -310,7 +310,49 @@ impl<'a> Emitter<'a> {
         let outer: Vec<ScopeId> = state.path.iter().take(2).copied().collect();
         let mut pats = Vec::new();
         let mut decls = TokenStream::new();
-        for &b in &self.a.kept[s] {
+        // A binding of those scopes the arm declares again (not kept, but
+        // named: a slot the wait fills, a variable given its value later)
+        // must be dropped in declaration order with the kept ones: then
+        // every one of them is declared in the arm's body, in order, and
+        // the pattern only moves the kept values out.
+        let redeclared = state.env.iter().any(|b| {
+            outer.contains(&self.f.bindings[*b].scope)
+                && !self.a.kept[s].contains(b)
+                && self.mentioned.contains(b)
+        });
+        if redeclared {
+            for &b in &self.a.kept[s] {
+                let (f, _) = self.field(s, b);
+                let binding = &self.f.bindings[b];
+                let source = if self.a.flagged[s].contains(b) && outer.contains(&binding.scope) {
+                    flag_ident(b)
+                } else {
+                    kept_ident(b)
+                };
+                pats.push(quote!(#f: #source));
+            }
+            for &b in &state.env {
+                let binding = &self.f.bindings[b];
+                if !outer.contains(&binding.scope) {
+                    continue;
+                }
+                let ident = &binding.ident;
+                let m = binding.mutable_here().then(|| quote!(mut));
+                if self.a.flagged[s].contains(b) {
+                    decls.extend(self.unflag(b));
+                } else if self.a.kept[s].contains(&b) {
+                    let k = kept_ident(b);
+                    decls.extend(quote!(let #m #ident = #k;));
+                    decls.extend(touch(ident));
+                } else if self.mentioned.contains(&b) {
+                    decls.extend(match &binding.ty {
+                        Some(t) => quote!(let #m #ident: #t;),
+                        None => quote!(let #m #ident;),
+                    });
+                }
+            }
+        }
+        for &b in self.a.kept[s].iter().filter(|_| !redeclared) {
             let binding = &self.f.bindings[b];
             let (f, _) = self.field(s, b);
             if self.a.flagged[s].contains(b) {
@@ -332,8 +374,10 @@ impl<'a> Emitter<'a> {
                 pats.push(quote!(#f: #k));
             }
         }
-        for &sc in &outer {
-            decls.extend(self.redeclare(s, sc));
+        if !redeclared {
+            for &sc in &outer {
+                decls.extend(self.redeclare(s, sc));
+            }
         }
         if state.kind == StateKind::Start {
             decls.extend(self.watch_results());
