@@ -329,6 +329,22 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn nested_if_with_a_bare_variable(t: Trace, c: bool, d: bool) {
+        let x = Noisy::new("x", &t);
+        let y = if c {
+            if d {
+                x
+            } else {
+                Noisy::new("q", &t)
+            }
+        } else {
+            Noisy::new("z", &t)
+        };
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("y={}", y.name));
+    }
+
+    #[tamed]
     pub fn let_if_with_a_bare_variable(t: Trace, c: bool) {
         let x = Noisy::new("x", &t);
         let y = if c { x } else { Noisy::new("other", &t) };
@@ -578,6 +594,21 @@ mod plain {
         };
         log(&t, "after");
         v
+    }
+
+    pub fn nested_if_with_a_bare_variable(t: Trace, c: bool, d: bool) {
+        let x = Noisy::new("x", &t);
+        let y = if c {
+            if d {
+                x
+            } else {
+                Noisy::new("q", &t)
+            }
+        } else {
+            Noisy::new("z", &t)
+        };
+        log(&t, "waited");
+        log(&t, format!("y={}", y.name));
     }
 
     pub fn let_if_with_a_bare_variable(t: Trace, c: bool) {
@@ -1088,6 +1119,12 @@ fn a_let_whose_branch_value_is_a_variable_moves_it_on_that_path_only() {
         |t| tamed::let_if_with_a_bare_variable(t, true),
         |t| plain::let_if_with_a_bare_variable(t, true),
     );
+    for (c, d) in [(false, false), (true, false), (true, true)] {
+        as_plain(
+            |t| tamed::nested_if_with_a_bare_variable(t, c, d),
+            |t| plain::nested_if_with_a_bare_variable(t, c, d),
+        );
+    }
 }
 
 /// A variable declared without a value and given one on some paths only

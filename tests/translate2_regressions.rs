@@ -804,8 +804,9 @@ fn closures_that_capture_nothing(v: Vec<String>) -> usize {
         let len = a * 2;
         len + 1
     };
+    let named = |a: usize| format!("{len}", len = a).len();
     twait! { tame::asap(mkevent!()); }
-    by_len(&v[0]) + len + larger(1, 2) + next(1) + doubled(1) + x + max
+    by_len(&v[0]) + len + larger(1, 2) + next(1) + doubled(1) + x + max + named(7)
 }
 
 /// Owned values whatever their initializer's method is named, and a
@@ -862,7 +863,7 @@ fn code_the_translator_judged_by_its_names_compiles_and_runs() {
     static V: [u32; 1] = [5];
     on_fresh_loop(|| {
         let v = vec!["ab".to_string()];
-        assert_eq!(result_of(|d| closures_that_capture_nothing(v, d)), Some(15));
+        assert_eq!(result_of(|d| closures_that_capture_nothing(v, d)), Some(16));
         let m = std::collections::HashMap::from([(1, 2), (2, 3)]);
         assert_eq!(result_of(|d| owned_by_type_or_static(m, &V, d)), Some(10));
         assert_eq!(
@@ -930,5 +931,79 @@ fn borrowed_temporaries() -> u32 {
 fn a_temporary_borrowed_by_a_call_with_a_twait_in_its_arguments() {
     on_fresh_loop(|| {
         assert_eq!(result_of(borrowed_temporaries), Some(10));
+    });
+}
+
+// ---- a second user probe of the day's changes
+
+/// Logs `drop <name>` when dropped.
+struct Logged(&'static str, Rc<RefCell<Vec<String>>>);
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+/// Triggers `done` with `v` after a turn of the loop.
+#[tamed]
+fn later_logged(v: Logged, done: Event<Logged>) {
+    twait! { tame::asap(mkevent!()); }
+    done.trigger(v);
+}
+
+/// A `let v;` slot at the function's top, a guard declared after it: the
+/// guard is dropped first, in reverse order of declaration (the slot was
+/// dropped first).
+#[tamed]
+fn slot_then_guard(log: Rc<RefCell<Vec<String>>>) {
+    let v: Logged;
+    let g = Logged("g", log.clone());
+    twait! { later_logged(Logged("v", log.clone()), mkevent!(v)); }
+    log.borrow_mut().push(format!("got {} {}", v.0, g.0));
+}
+
+fn borrowed_len(l: &Logged, n: Option<u32>) -> u32 {
+    l.0.len() as u32 + n.unwrap_or(0)
+}
+
+/// A value borrowed by a call with a twait in its later arguments is
+/// dropped at the end of its statement, as in Rust (it lived to the next
+/// twait).
+#[tamed]
+fn borrowed_value_dropped_at_its_statement_end(log: Rc<RefCell<Vec<String>>>) -> u32 {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(mkevent!(r, 1));
+    let n = borrowed_len(&Logged("tmp", log.clone()), twait!(r));
+    log.borrow_mut().push("after".into());
+    twait! { tame::asap(mkevent!()); }
+    n
+}
+
+/// A destructuring parameter with an `impl Trait` in its type (it was
+/// "`impl Trait` is not allowed in the type of variable bindings").
+#[tamed]
+fn pattern_parameter_with_impl((a, _b): (u32, impl Clone + 'static)) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    a
+}
+
+#[test]
+fn drops_at_statement_and_scope_ends_and_an_impl_in_a_pattern_parameter() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        result_of(|d: Event<()>| {
+            slot_then_guard(log.clone());
+            d.trigger(());
+        });
+        assert_eq!(*log.borrow(), ["got v g", "drop g", "drop v"]);
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let n = result_of(|d| borrowed_value_dropped_at_its_statement_end(log.clone(), d));
+        assert_eq!(n, Some(4));
+        assert_eq!(*log.borrow(), ["drop tmp", "after"]);
+        assert_eq!(
+            result_of(|d| pattern_parameter_with_impl((3, 5u8), d)),
+            Some(3)
+        );
     });
 }

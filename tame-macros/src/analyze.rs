@@ -165,7 +165,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
     }
     report_borrows(f, &kept, &flagged, errors);
     report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
-    report_assigned_slots(f, &fwd.assigned_slots, errors);
+    report_slot_problems(f, &fwd.slot_problems, errors);
     Analysis {
         kept,
         flagged,
@@ -339,32 +339,60 @@ fn report_unvalued_rendezvous_slots(
     }
 }
 
-/// A variable with no value before a `twait! {}` block that a slot of the
-/// block fills on some paths and the block's own code assigns on others
-/// (`if c { f(mkevent!(v)) } else { v = 5 }`): the value assigned there
-/// is not kept across the wait, where the store needs the slot's value.
-fn report_assigned_slots(f: &Function, sites: &[usize], errors: &mut Errors) {
+/// Why a `twait! {}` block's store could not give a variable with no value
+/// before the block the value a plain function would have: reported at the
+/// slot, with what to write instead.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SlotProblem {
+    /// The block's code assigns it on the paths without the slot (`if c {
+    /// f(mkevent!(v)) } else { v = 5 }`): that value is not kept across
+    /// the wait.
+    AssignedElsewhere,
+    /// It is moved into the operation that gives it back on some paths
+    /// only (`if c { read(buf, mkevent!(buf, n)) }`): on the others it
+    /// kept its value, which the wait cannot tell from a lost one.
+    MovedOnSomePaths,
+    /// Another site of the block fills it with other slots beside it
+    /// (`mkevent!(w, x)` and `mkevent!(w, y)`): each site's slots are
+    /// stored together, so each would require its own value.
+    FilledByOtherSlots,
+}
+
+fn report_slot_problems(f: &Function, problems: &[(usize, SlotProblem)], errors: &mut Errors) {
     let mut reported = Vec::new();
-    for &site in sites {
+    for &(site, problem) in problems {
         let s = &f.slot_sites[site];
         let Some(root) = s.roots.iter().flatten().next() else {
             continue;
         };
-        if reported.contains(root) {
+        if reported.contains(&(*root, problem)) {
             continue;
         }
-        reported.push(*root);
+        reported.push((*root, problem));
         let name = &f.bindings[*root].name;
-        errors.push(syn::Error::new(
-            s.span,
-            format!(
+        let msg = match problem {
+            SlotProblem::AssignedElsewhere => format!(
                 "`{name}` has no value before this twait! block, which fills it from this slot \
                  on some paths and assigns it on others; the translator keeps only the slot's \
                  value across the wait. Give `{name}` a value before the block (`let mut {name} \
                  = ..;`): the wait then keeps the value assigned in the block when no event \
                  fills the slot"
             ),
-        ));
+            SlotProblem::MovedOnSomePaths => format!(
+                "`{name}` is moved into the operation that gives it back on some paths of this \
+                 twait! block only; on the others it keeps its value, which the wait cannot \
+                 tell from one that did not come back. Wait inside the branch instead: \
+                 `if c {{ twait! {{ op({name}, mkevent!({name})); }} }}`"
+            ),
+            SlotProblem::FilledByOtherSlots => format!(
+                "`{name}` has no value before this twait! block and is filled by `mkevent!` \
+                 sites with different slots beside it; the wait stores each site's slots \
+                 together, so each would need a value of its own. Give the sites the same \
+                 slots (a scratch variable for the one a site does not fill), or give \
+                 `{name}` a value before the block"
+            ),
+        };
+        errors.push(syn::Error::new(s.span, msg));
     }
 }
 
@@ -673,6 +701,19 @@ fn moved_into_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> bool
     }
 }
 
+/// Whether another site of `site`'s `twait! {}` block, with other places
+/// (`mkevent!(w, y)` beside `mkevent!(w, x)`), fills `r` too.
+fn filled_by_other_slots(f: &Function, site: usize, r: BindingId) -> bool {
+    let s = &f.slot_sites[site];
+    if !matches!(s.owner, crate::ir::SlotOwner::Join(_)) {
+        return false;
+    }
+    let mine = s.place_key();
+    f.slot_sites.iter().any(|o| {
+        o.owner == s.owner && o.place_key() != mine && o.roots.iter().flatten().any(|&x| x == r)
+    })
+}
+
 /// Whether the code of `s`'s own `twait! {}` block assigns `r` on some
 /// paths (`if c { f(mkevent!(v)) } else { v = 5 }`).
 fn assigned_in_block(f: &Function, s: &crate::ir::SlotSite, r: BindingId) -> bool {
@@ -794,9 +835,9 @@ struct ForwardResult {
     facts: Vec<Facts>,
     moved_at: HashMap<EdgeKey, Set>,
     stores: HashMap<(StateId, usize), StoreKind>,
-    /// Sites whose places the block's own code assigns on some paths
-    /// while they have no value before it (reported).
-    assigned_slots: Vec<usize>,
+    /// Sites whose store cannot give a variable its plain function's
+    /// value (reported).
+    slot_problems: Vec<(usize, SlotProblem)>,
     reached: Vec<bool>,
 }
 
@@ -814,7 +855,7 @@ fn forward(
     }
     facts_in[0] = Some(start);
     let mut stores = HashMap::new();
-    let mut assigned_slots = Vec::new();
+    let mut slot_problems = Vec::new();
     let mut moved_at = HashMap::new();
     loop {
         let mut changed = false;
@@ -838,7 +879,7 @@ fn forward(
                 edges: Vec::new(),
                 store_live,
                 stores: &mut stores,
-                assigned_slots: &mut assigned_slots,
+                slot_problems: &mut slot_problems,
                 moved_at: &mut moved_at,
             };
             cx.code(&m.states[s].code, facts);
@@ -871,7 +912,7 @@ fn forward(
         facts,
         moved_at,
         stores,
-        assigned_slots,
+        slot_problems,
         reached,
     }
 }
@@ -884,7 +925,7 @@ struct Forward<'a> {
     edges: Vec<(StateId, Facts)>,
     store_live: &'a HashMap<(StateId, usize), bool>,
     stores: &'a mut HashMap<(StateId, usize), StoreKind>,
-    assigned_slots: &'a mut Vec<usize>,
+    slot_problems: &'a mut Vec<(usize, SlotProblem)>,
     moved_at: &'a mut HashMap<EdgeKey, Set>,
 }
 
@@ -1093,15 +1134,33 @@ impl Forward<'_> {
                     StoreKind::Optional
                 };
                 self.stores.insert((self.state, *site), kind);
-                if kind == StoreKind::Required
-                    && !self.f.slot_certain(*site)
-                    && s.roots
-                        .iter()
-                        .flatten()
+                if kind == StoreKind::Required && !self.f.slot_certain(*site) {
+                    let roots = || s.roots.iter().flatten();
+                    let problem = if roots()
                         .any(|&r| !facts.init.contains(r) && assigned_in_block(self.f, s, r))
-                    && !self.assigned_slots.contains(site)
+                    {
+                        Some(SlotProblem::AssignedElsewhere)
+                    } else if roots().any(|&r| moved_into_block(self.f, s, r)) {
+                        Some(SlotProblem::MovedOnSomePaths)
+                    } else {
+                        None
+                    };
+                    if let Some(p) = problem {
+                        if !self.slot_problems.contains(&(*site, p)) {
+                            self.slot_problems.push((*site, p));
+                        }
+                    }
+                }
+                if kind != StoreKind::Keep
+                    && s.roots.iter().flatten().any(|&r| {
+                        !facts.init.contains(r) && filled_by_other_slots(self.f, *site, r)
+                    })
+                    && !self
+                        .slot_problems
+                        .contains(&(*site, SlotProblem::FilledByOtherSlots))
                 {
-                    self.assigned_slots.push(*site);
+                    self.slot_problems
+                        .push((*site, SlotProblem::FilledByOtherSlots));
                 }
                 if kind != StoreKind::Optional {
                     for r in s.roots.iter().flatten() {

@@ -273,10 +273,15 @@ fn lint_shadow(
 ) -> TokenStream {
     let body = shadow::body(&f.block.stmts, rendezvous, sig.done.is_none());
     let paths = parse::macros::macro_paths(&f.block);
-    let patterns = sig
-        .patterns
-        .iter()
-        .map(|(pat, ty, arg)| quote!(let #pat: #ty = #arg;));
+    // A pattern parameter is destructured from its argument; a type with
+    // an `impl Trait` in it cannot be written on a `let`, and is inferred.
+    let patterns = sig.patterns.iter().map(|(pat, ty, arg)| {
+        if parse::syntax::mentions_impl(ty) {
+            quote!(let #pat = #arg;)
+        } else {
+            quote!(let #pat: #ty = #arg;)
+        }
+    });
     // Each parameter is a parameter of the closure, or else (its type is
     // an `impl Trait`, which a closure cannot name) bound again inside
     // it: one the body never uses is reported there, at the parameter's
@@ -296,7 +301,7 @@ fn lint_shadow(
             continue;
         }
         let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);
-        if mentions_impl(ty) {
+        if parse::syntax::mentions_impl(ty) {
             // Passing `_x` on is no use of it.
             let allow = ident.to_string().starts_with('_').then(|| {
                 quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
@@ -415,16 +420,4 @@ pub(crate) fn lower_and_analyze<'ir>(
         }
         demoted.extend(useless);
     }
-}
-
-/// Whether a type is or holds an `impl Trait` (argument position).
-fn mentions_impl(ty: &syn::Type) -> bool {
-    fn walk(t: proc_macro2::TokenStream) -> bool {
-        t.into_iter().any(|tt| match tt {
-            proc_macro2::TokenTree::Ident(i) => i == "impl",
-            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
-            _ => false,
-        })
-    }
-    walk(quote::ToTokens::to_token_stream(ty))
 }

@@ -296,6 +296,14 @@ impl<T> Phantom<T> {
     }
 }
 
+/// Its argument: `&moved(t)` borrows a temporary, which lives to the end
+/// of the statement, as the value `t` was made from (`f(&make(),
+/// twait!(r))`, where `make()` ran before the twait) would have.
+#[inline(always)]
+pub fn moved<T>(t: T) -> T {
+    t
+}
+
 /// Two slot sites of one place in a `twait! {}` block, in the lint shadow:
 /// the place is written once, from the first; the other's value must be of
 /// the same type.

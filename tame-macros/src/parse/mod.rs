@@ -459,7 +459,13 @@ impl Builder<'_> {
                         });
                         let user = pat.clone();
                         let ty = &t.ty;
-                        let l: syn::Stmt = syn::parse_quote!(let #user: #ty = #arg;);
+                        // A type with an `impl Trait` in it cannot be
+                        // written on a `let`: inferred from the argument.
+                        let l: syn::Stmt = if syntax::mentions_impl(ty) {
+                            syn::parse_quote!(let #user = #arg;)
+                        } else {
+                            syn::parse_quote!(let #user: #ty = #arg;)
+                        };
                         if let syn::Stmt::Local(l) = l {
                             prelude.push(l);
                         }
@@ -1153,9 +1159,41 @@ fn closure_captures(c: &syn::ExprClosure) -> Vec<String> {
         }
 
         fn visit_macro(&mut self, m: &'a syn::Macro) {
-            for tt in m.tokens.clone() {
-                collect_idents(tt.clone(), &mut self.used);
-                inline_format_args(tt, &mut self.used);
+            use syn::parse::Parser;
+            let args = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated
+                .parse2(m.tokens.clone());
+            let Ok(args) = args else {
+                // Not expressions: every name in it may be a capture.
+                for tt in m.tokens.clone() {
+                    collect_idents(tt.clone(), &mut self.used);
+                    inline_format_args(tt, &mut self.used);
+                }
+                return;
+            };
+            // A named format argument (`k = x + 1`) names no variable, and
+            // `{k}` in the string is that argument.
+            let named: Vec<String> = args
+                .iter()
+                .filter_map(|a| match a {
+                    Expr::Assign(asg) => syntax::as_ident(&asg.left).map(|i| i.to_string()),
+                    _ => None,
+                })
+                .collect();
+            for a in &args {
+                match a {
+                    Expr::Assign(asg) if syntax::as_ident(&asg.left).is_some() => {
+                        self.visit_expr(&asg.right);
+                    }
+                    Expr::Lit(l) => {
+                        let mut names = Vec::new();
+                        for tt in l.to_token_stream() {
+                            inline_format_args(tt, &mut names);
+                        }
+                        self.used
+                            .extend(names.into_iter().filter(|n| !named.contains(n)));
+                    }
+                    other => self.visit_expr(other),
+                }
             }
         }
     }

@@ -41,6 +41,18 @@ impl Builder<'_> {
             {
                 return self.maybe_promoted(e, out);
             }
+            // The value of a branch of a construct being promoted
+            // (`let y = if c { if d { x } else { .. } } else { .. };`): it
+            // may move a variable on some paths too.
+            if matches!(dest, Dest::Assign(_))
+                && matches!(e, Expr::If(_) | Expr::Match(_))
+                && syntax::expr_attrs(&e).is_empty()
+            {
+                if let Err(plain) = self.promoted(e, dest, out) {
+                    out.push(ir::Stmt::Plain(*plain));
+                }
+                return;
+            }
             self.plain_to(e, dest, out);
             return;
         }
@@ -421,11 +433,13 @@ impl Builder<'_> {
             } else if let Expr::Reference(r) = &mut **kid {
                 // `&make()`: the value goes into a temporary now, and is
                 // borrowed where it is used, after the twaits (a temporary
-                // holding the borrow could not be kept across them).
+                // holding the borrow could not be kept across them), as a
+                // temporary of that statement again, dropped at its end.
                 let span = r.expr.span();
                 let taken = std::mem::replace(&mut *r.expr, Expr::Verbatim(Default::default()));
                 let t = self.let_temp(taken, out);
-                *r.expr = self.temp_expr(t, span);
+                let value = self.temp_expr(t, span);
+                *r.expr = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
             } else {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));

@@ -573,3 +573,16 @@ pub fn is_static_reference(t: &syn::Type) -> bool {
     matches!(t, syn::Type::Reference(r)
         if r.lifetime.as_ref().is_some_and(|l| l.ident == "static"))
 }
+
+/// Whether a type is or holds an `impl Trait` (argument position), which
+/// only a function's parameter may be written with.
+pub fn mentions_impl(ty: &syn::Type) -> bool {
+    fn walk(t: proc_macro2::TokenStream) -> bool {
+        t.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(ty))
+}
