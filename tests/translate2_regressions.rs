@@ -936,34 +936,18 @@ fn a_temporary_borrowed_by_a_call_with_a_twait_in_its_arguments() {
 
 // ---- a second user probe of the day's changes
 
-/// Logs `drop <name>` when dropped.
-struct Logged(&'static str, Rc<RefCell<Vec<String>>>);
-
-impl Drop for Logged {
-    fn drop(&mut self) {
-        self.1.borrow_mut().push(format!("drop {}", self.0));
-    }
-}
-
-/// Triggers `done` with `v` after a turn of the loop.
-#[tamed]
-fn later_logged(v: Logged, done: Event<Logged>) {
-    twait! { tame::asap(mkevent!()); }
-    done.trigger(v);
-}
-
 /// A `let v;` slot at the function's top, a guard declared after it: the
 /// guard is dropped first, in reverse order of declaration (the slot was
 /// dropped first).
 #[tamed]
 fn slot_then_guard(log: Rc<RefCell<Vec<String>>>) {
-    let v: Logged;
-    let g = Logged("g", log.clone());
-    twait! { later_logged(Logged("v", log.clone()), mkevent!(v)); }
+    let v: Note;
+    let g = Note("g", log.clone());
+    twait! { later_note(Note("v", log.clone()), mkevent!(v)); }
     log.borrow_mut().push(format!("got {} {}", v.0, g.0));
 }
 
-fn borrowed_len(l: &Logged, n: Option<u32>) -> u32 {
+fn borrowed_len(l: &Note, n: Option<u32>) -> u32 {
     l.0.len() as u32 + n.unwrap_or(0)
 }
 
@@ -974,7 +958,7 @@ fn borrowed_len(l: &Logged, n: Option<u32>) -> u32 {
 fn borrowed_value_dropped_at_its_statement_end(log: Rc<RefCell<Vec<String>>>) -> u32 {
     let r = Rendezvous::<u32>::new();
     tame::asap(mkevent!(r, 1));
-    let n = borrowed_len(&Logged("tmp", log.clone()), twait!(r));
+    let n = borrowed_len(&Note("tmp", log.clone()), twait!(r));
     log.borrow_mut().push("after".into());
     twait! { tame::asap(mkevent!()); }
     n
