@@ -356,6 +356,10 @@ enum SlotProblem {
     /// (`mkevent!(w, x)` and `mkevent!(w, y)`): each site's slots are
     /// stored together, so each would require its own value.
     FilledByOtherSlots,
+    /// A rendezvous' slot moved before the `twait!(r)` that fills it
+    /// (`op(buf, mkevent!(r, 1, buf))`): it keeps its old value when no
+    /// value comes, so it must have one there.
+    MovedBeforeItsWait,
 }
 
 fn report_slot_problems(f: &Function, problems: &[(usize, SlotProblem)], errors: &mut Errors) {
@@ -383,6 +387,13 @@ fn report_slot_problems(f: &Function, problems: &[(usize, SlotProblem)], errors:
                  twait! block only; on the others it keeps its value, which the wait cannot \
                  tell from one that did not come back. Wait inside the branch instead: \
                  `if c {{ twait! {{ op({name}, mkevent!({name})); }} }}`"
+            ),
+            SlotProblem::MovedBeforeItsWait => format!(
+                "`{name}` is moved before the `twait!(r)` that fills this slot (into the \
+                 operation that gives it back, most likely), but a `mkevent!(r, id, slot)` \
+                 slot keeps its old value when no value comes, so it must still have one \
+                 there. Use `twait! {{ op({name}, mkevent!({name})); }}`, whose wait gives \
+                 the value back, or pass the operation a clone"
             ),
             SlotProblem::FilledByOtherSlots => format!(
                 "`{name}` has no value before this twait! block and is filled by `mkevent!` \
@@ -1150,6 +1161,16 @@ impl Forward<'_> {
                             self.slot_problems.push((*site, p));
                         }
                     }
+                }
+                let by_rendezvous = matches!(s.owner, crate::ir::SlotOwner::Rendezvous(_));
+                if by_rendezvous
+                    && s.roots.iter().flatten().any(|&r| facts.mmoved.contains(r))
+                    && !self
+                        .slot_problems
+                        .contains(&(*site, SlotProblem::MovedBeforeItsWait))
+                {
+                    self.slot_problems
+                        .push((*site, SlotProblem::MovedBeforeItsWait));
                 }
                 if kind != StoreKind::Keep
                     && s.roots.iter().flatten().any(|&r| {
