@@ -15,12 +15,16 @@
 //! 4. `analyze.rs`: which bindings each state keeps (Rust's scoping).
 //! 5. `emit.rs`: the state enum, the closure, the `match`; `shadow.rs`:
 //!    the body as plain code for rustc's lints.
+//!
+//! `krate.rs` holds the attribute's one option, `crate = path`, applied to
+//! the finished expansion.
 
 mod analyze;
 mod check;
 mod emit;
 mod errors;
 mod ir;
+mod krate;
 mod lower;
 mod parse;
 mod shadow;

@@ -10,17 +10,26 @@ use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
 use crate::check;
 use crate::emit::Emitter;
 use crate::errors::Errors;
-use crate::{analyze, lower, parse, shadow};
+use crate::{analyze, krate, lower, parse, shadow};
 
 pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let krate = krate::parse_args(args).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let out = translate(input, errors);
+    match krate {
+        Some(path) => krate::rename(out, &path),
+        None => out,
+    }
+}
+
+fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let f: ItemFn = match syn::parse2(input.clone()) {
         Ok(f) => f,
         Err(e) => return not_a_function(e, input),
     };
-    let mut errors = Errors::default();
-    if !args.is_empty() {
-        errors.spanned(&args, "#[tamed] takes no arguments; write `#[tamed]`");
-    }
     check::signature(&f, &mut errors);
     check::body(&f, &mut errors);
     if let Some(e) = errors.take() {

@@ -236,6 +236,17 @@ pub use timeout::{add_timeout, with_timeout};
 /// the few shapes that cannot be written, each with the compile error it
 /// gets and what to write instead.
 ///
+/// The attribute has one option, `crate = path`, for a crate that knows tame
+/// by another name (a renamed dependency, or a re-export in another crate):
+/// the expansion names the runtime as `::tame` unless told otherwise, which
+/// would fail there with "cannot find `tame` in the crate root".
+///
+/// ```ignore
+/// // Cargo.toml: my_tame = { package = "tame", version = ".." }
+/// #[my_tame::tamed(crate = my_tame)] // or crate = "my_tame"
+/// fn f(..) { .. }
+/// ```
+///
 /// # Examples
 ///
 /// ```

@@ -1,5 +1,5 @@
-//! `#[tamed(...)]` with arguments: the attribute has no options. Write
-//! a bare `#[tamed]`; a description for `tame::blocked()` goes on the
+//! `#[tamed(...)]` with an argument it does not know: its one option is
+//! `crate = path`. Write a bare `#[tamed]`; a description for `tame::blocked()` goes on the
 //! wait instead: `twait!(r, "text")` or `twait! { "text"; .. }`.
 use std::time::Duration;
 use tame::{mkevent, tamed, twait};
