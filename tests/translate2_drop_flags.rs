@@ -24,6 +24,22 @@ fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
 }
 
+/// Hands `n` and `k` to `ev` on the loop's next turn, logging `handed
+/// <name>`: a lock or a permit that comes through an event.
+fn hand_over(t: &Trace, n: Noisy, k: u32, ev: tame::Event<(Noisy, u32)>) {
+    let t = t.clone();
+    tame::asap(tame::Event::from_fn(move |_: Option<()>| {
+        log(&t, format!("handed {}", n.name));
+        ev.trigger((n, k));
+    }));
+}
+
+/// The plain twin of [`hand_over`].
+fn handed(t: &Trace, n: Noisy, k: u32) -> (Noisy, u32) {
+    log(t, format!("handed {}", n.name));
+    (n, k)
+}
+
 mod tamed {
     use super::*;
 
@@ -366,6 +382,40 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn filled_by_a_slot_on_some_paths(t: Trace, c: bool) {
+        let _first = Noisy::new("first", &t);
+        let _guard;
+        let _k;
+        twait! {
+            if c {
+                hand_over(&t, Noisy::new("guard", &t), 7, mkevent!(_guard, _k));
+            }
+            tick(&t, "tick", mkevent!());
+        }
+        let _second = Noisy::new("second", &t);
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn filled_by_slots_in_some_arms_in_a_loop(t: Trace, ks: Vec<u32>) {
+        for k in ks {
+            let _guard;
+            let _k: u32;
+            twait! {
+                match k {
+                    0 => hand_over(&t, Noisy::new("zero", &t), 0, mkevent!(_guard, _k)),
+                    1 => hand_over(&t, Noisy::new("one", &t), 1, mkevent!(_guard, _k)),
+                    _ => log(&t, "none"),
+                }
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, "next");
+        }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn in_a_twait_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         let b = Noisy::new("b", &t);
@@ -627,6 +677,36 @@ mod plain {
         }
         let _second = Noisy::new("second", &t);
         log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn filled_by_a_slot_on_some_paths(t: Trace, c: bool) {
+        let _first = Noisy::new("first", &t);
+        let _guard;
+        let _k;
+        {
+            if c {
+                (_guard, _k) = handed(&t, Noisy::new("guard", &t), 7);
+            }
+            log(&t, "tick");
+        }
+        let _second = Noisy::new("second", &t);
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn filled_by_slots_in_some_arms_in_a_loop(t: Trace, ks: Vec<u32>) {
+        for k in ks {
+            let _guard;
+            let _k: u32;
+            match k {
+                0 => (_guard, _k) = handed(&t, Noisy::new("zero", &t), 0),
+                1 => (_guard, _k) = handed(&t, Noisy::new("one", &t), 1),
+                _ => log(&t, "none"),
+            }
+            log(&t, "waited");
+            log(&t, "next");
+        }
         log(&t, "end");
     }
 
@@ -1150,6 +1230,40 @@ fn a_variable_given_its_value_on_some_paths_keeps_it_to_its_scope_end() {
         |t| tamed::assigned_on_some_paths(t, false),
         |t| plain::assigned_on_some_paths(t, false),
     );
+}
+
+/// A variable declared without a value and filled by a slot on some paths
+/// of a `twait! {}` block only, and not read after (a lock or permit taken
+/// through an event when needed, held for its drop): where it came, it is
+/// held to its scope's end, across the next twait (it was dropped there).
+#[test]
+fn a_variable_filled_by_a_slot_on_some_paths_keeps_it_to_its_scope_end() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::filled_by_a_slot_on_some_paths(t, true),
+            |t| plain::filled_by_a_slot_on_some_paths(t, true)
+        ),
+        [
+            "handed guard",
+            "tick",
+            "waited",
+            "end",
+            "drop second",
+            "drop guard",
+            "drop first"
+        ]
+    );
+    as_plain(
+        |t| tamed::filled_by_a_slot_on_some_paths(t, false),
+        |t| plain::filled_by_a_slot_on_some_paths(t, false),
+    );
+    // Sites in several arms fill one variable; each turn of the loop
+    // drops what came at its own end.
+    let trace = as_plain(
+        |t| tamed::filled_by_slots_in_some_arms_in_a_loop(t, vec![0, 2, 1]),
+        |t| plain::filled_by_slots_in_some_arms_in_a_loop(t, vec![0, 2, 1]),
+    );
+    assert_eq!(trace[..4], ["handed zero", "waited", "next", "drop zero"]);
 }
 
 /// An `if`/`match` inside a `twait! {}` block that moves a variable on

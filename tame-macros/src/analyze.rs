@@ -109,6 +109,9 @@ pub struct Analysis {
     pub moved_at: HashMap<EdgeKey, Set>,
     /// Per (state, slot site): how the values that came back are stored.
     pub stores: HashMap<(StateId, usize), StoreKind>,
+    /// The (state, binding) pairs where an `Optional` store fills the
+    /// binding's flag rather than the binding (see `Forward::flag_storable`).
+    pub flag_stores: HashSet<(StateId, BindingId)>,
     /// Per state: whether any path leads there.
     pub reached: Vec<bool>,
     /// Per state: the bindings its code mentions (uses, assigns, declares).
@@ -126,7 +129,12 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
             out
         })
         .collect();
-    let fwd = forward(f, m, &live, &store_live, &mentions);
+    let unstored: Vec<HashSet<BindingId>> = m
+        .states
+        .iter()
+        .map(|s| mentions_besides_stores(f, &s.code))
+        .collect();
+    let fwd = forward(f, m, &live, &store_live, &mentions, &unstored);
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
@@ -171,6 +179,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         flagged,
         moved_at: fwd.moved_at,
         stores: fwd.stores,
+        flag_stores: fwd.flag_stores,
         reached: fwd.reached,
         mentions,
     }
@@ -450,21 +459,32 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
 
 /// The bindings a state's code mentions (uses, assigns, declares).
 pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
+    mentions_in(f, c, out, true);
+}
+
+/// The same, leaving out what only a wait's store of slot values names.
+fn mentions_besides_stores(f: &Function, c: &Code) -> HashSet<BindingId> {
+    let mut out = HashSet::new();
+    mentions_in(f, c, &mut out, false);
+    out
+}
+
+fn mentions_in(f: &Function, c: &Code, out: &mut HashSet<BindingId>, stores: bool) {
     fn fx(e: &Effects, out: &mut HashSet<BindingId>) {
         out.extend(e.0.iter().map(|(b, _)| *b));
     }
     match c {
         Code::Seq(items) => {
             for i in items {
-                collect_mentions(f, i, out);
+                mentions_in(f, i, out, stores);
             }
         }
-        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => collect_mentions(f, b, out),
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => mentions_in(f, b, out, stores),
         Code::Plain(p) => fx(&p.fx, out),
         Code::If { stmt, then, els } => {
             fx(&stmt.fx, out);
-            collect_mentions(f, then, out);
-            collect_mentions(f, els, out);
+            mentions_in(f, then, out, stores);
+            mentions_in(f, els, out, stores);
         }
         Code::Match { stmt, arms } => {
             fx(&stmt.fx, out);
@@ -472,7 +492,7 @@ pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
                 if let Some((_, g)) = &arm.guard {
                     fx(g, out);
                 }
-                collect_mentions(f, code, out);
+                mentions_in(f, code, out, stores);
             }
         }
         Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
@@ -483,8 +503,8 @@ pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
                 }
                 LoopHead::Loop => {}
             }
-            collect_mentions(f, body, out);
-            collect_mentions(f, exit, out);
+            mentions_in(f, body, out, stores);
+            mentions_in(f, exit, out, stores);
         }
         Code::Join { wait, .. } => {
             if let WaitKind::Join { body, .. } = &f.waits[*wait].kind {
@@ -498,11 +518,12 @@ pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
                 fx(e, out);
             }
         }
-        Code::Store(site) => {
+        Code::Store(site) if stores => {
             let s = &f.slot_sites[*site];
             out.insert(s.list);
             out.extend(s.roots.iter().flatten());
         }
+        Code::Store(_) => {}
         Code::Goto(_) | Code::Return | Code::Jump(_) => {}
     }
 }
@@ -846,6 +867,7 @@ struct ForwardResult {
     facts: Vec<Facts>,
     moved_at: HashMap<EdgeKey, Set>,
     stores: HashMap<(StateId, usize), StoreKind>,
+    flag_stores: HashSet<(StateId, BindingId)>,
     /// Sites whose store cannot give a variable its plain function's
     /// value (reported).
     slot_problems: Vec<(usize, SlotProblem)>,
@@ -858,6 +880,7 @@ fn forward(
     live: &[Set],
     store_live: &HashMap<(StateId, usize), bool>,
     mentions: &[HashSet<BindingId>],
+    unstored: &[HashSet<BindingId>],
 ) -> ForwardResult {
     let mut facts_in: Vec<Option<Facts>> = vec![None; m.states.len()];
     let mut start = Facts::default();
@@ -866,6 +889,7 @@ fn forward(
     }
     facts_in[0] = Some(start);
     let mut stores = HashMap::new();
+    let mut flag_stores = HashSet::new();
     let mut slot_problems = Vec::new();
     let mut moved_at = HashMap::new();
     loop {
@@ -890,6 +914,8 @@ fn forward(
                 edges: Vec::new(),
                 store_live,
                 stores: &mut stores,
+                unstored,
+                flag_stores: &mut flag_stores,
                 slot_problems: &mut slot_problems,
                 moved_at: &mut moved_at,
             };
@@ -923,6 +949,7 @@ fn forward(
         facts,
         moved_at,
         stores,
+        flag_stores,
         slot_problems,
         reached,
     }
@@ -936,11 +963,34 @@ struct Forward<'a> {
     edges: Vec<(StateId, Facts)>,
     store_live: &'a HashMap<(StateId, usize), bool>,
     stores: &'a mut HashMap<(StateId, usize), StoreKind>,
+    /// Per state: the bindings its code names besides its stores.
+    unstored: &'a [HashSet<BindingId>],
+    flag_stores: &'a mut HashSet<(StateId, BindingId)>,
     slot_problems: &'a mut Vec<(usize, SlotProblem)>,
     moved_at: &'a mut HashMap<EdgeKey, Set>,
 }
 
 impl Forward<'_> {
+    /// Whether an `Optional` store (a value may or may not have come, and
+    /// nothing reads the variables after the wait) can put what came for
+    /// place `i` into its variable's flag, an `Option` the machine carries,
+    /// instead of the variable, which the arm then does not declare: the
+    /// place is a whole variable worth dropping (a guard filled on some
+    /// paths, `let g; twait! { if c { lock(mkevent!(g)); } }`) that the arm
+    /// names nowhere else. Stored into the variable itself, the value's
+    /// presence is known to Rust's own drop flag only, which no jump can
+    /// read, so it would be dropped at the arm's end: at the next twait.
+    fn flag_storable(&self, s: &crate::ir::SlotSite, i: usize, facts: &Facts) -> bool {
+        let Some(r) = s.roots[i] else { return false };
+        let b = &self.f.bindings[r];
+        matches!(s.owner, crate::ir::SlotOwner::Join(_))
+            && b.kind == BindingKind::User
+            && !b.trivial
+            && s.places[i].to_string() == b.ident.to_string()
+            && !facts.native.contains(r)
+            && !self.unstored[self.state].contains(&r)
+    }
+
     fn fx(&self, fx: &Effects, facts: &mut Facts) {
         for &(b, e) in &fx.0 {
             match e {
@@ -1183,9 +1233,22 @@ impl Forward<'_> {
                     self.slot_problems
                         .push((*site, SlotProblem::FilledByOtherSlots));
                 }
-                if kind != StoreKind::Optional {
-                    for r in s.roots.iter().flatten() {
-                        facts.assign(*r);
+                // Held where a value came, as a flag the states after carry
+                // to the variable's scope end. Judged again at each pass
+                // over the state: the last pass has the final facts.
+                for (i, &r) in s.roots.iter().enumerate() {
+                    let Some(r) = r else { continue };
+                    let flagged = kind == StoreKind::Optional && self.flag_storable(s, i, &facts);
+                    if kind != StoreKind::Optional {
+                        facts.assign(r);
+                    } else if flagged {
+                        facts.unset.remove(r);
+                        facts.mmoved.remove(r);
+                    }
+                    if flagged {
+                        self.flag_stores.insert((self.state, r));
+                    } else {
+                        self.flag_stores.remove(&(self.state, r));
                     }
                 }
                 Some(facts)

@@ -70,6 +70,9 @@ pub struct Emitter<'a> {
     current: StateId,
     /// Bindings the current arm's code mentions.
     mentioned: HashSet<BindingId>,
+    /// Bindings whose flag the current arm's store fills (the arm declares
+    /// the flag where it would declare the binding).
+    flag_stored: HashSet<BindingId>,
     /// Scopes that declare bindings (their blocks keep their braces).
     scoped: HashSet<ScopeId>,
     /// How the machine returns to the loop (`return;`, or for a
@@ -141,6 +144,7 @@ impl<'a> Emitter<'a> {
             escape: Lifetime::new("'__tame_escape", Span::mixed_site()),
             current: 0,
             mentioned: HashSet::new(),
+            flag_stored: HashSet::new(),
             scoped: f.bindings.iter().map(|b| b.scope).collect(),
             ret: if f.try_shaped {
                 quote!(return ::tame::__private::proceed();)
@@ -251,6 +255,7 @@ impl<'a> Emitter<'a> {
             // A flag: passed on as it is, or made from what this path did.
             let value = if edge.is_none()
                 || (self.a.flagged[self.current].contains(b) && !self.mentioned.contains(&b))
+                || self.flag_stored.contains(&b)
             {
                 flag_ident(b).to_token_stream()
             } else if moved.is_some_and(|m| m.contains(b)) {
@@ -306,6 +311,10 @@ impl<'a> Emitter<'a> {
             };
         }
         self.mentioned = self.a.mentions[s].clone();
+        self.flag_stored = (self.a.flag_stores.iter())
+            .filter(|&&(st, _)| st == s)
+            .map(|&(_, b)| b)
+            .collect();
         // The outermost scopes (parameters, body) are bound by the pattern.
         let outer: Vec<ScopeId> = state.path.iter().take(2).copied().collect();
         let mut pats = Vec::new();
@@ -345,10 +354,7 @@ impl<'a> Emitter<'a> {
                     decls.extend(quote!(let #m #ident = #k;));
                     decls.extend(touch(ident));
                 } else if self.mentioned.contains(&b) {
-                    decls.extend(match &binding.ty {
-                        Some(t) => quote!(let #m #ident: #t;),
-                        None => quote!(let #m #ident;),
-                    });
+                    decls.extend(self.declare_unvalued(b));
                 }
             }
         }
@@ -420,14 +426,26 @@ impl<'a> Emitter<'a> {
             if binding.scope != sc || self.a.kept[s].contains(&b) || !self.mentioned.contains(&b) {
                 continue;
             }
-            let ident = &binding.ident;
-            let m = binding.mutable_here().then(|| quote!(mut));
-            out.extend(match &binding.ty {
-                Some(t) => quote!(let #m #ident: #t;),
-                None => quote!(let #m #ident;),
-            });
+            out.extend(self.declare_unvalued(b));
         }
         out
+    }
+
+    /// `let b;` for a binding the arm names but the state does not keep
+    /// (the arm's code assigns it), or, where the arm's store fills its
+    /// flag instead, `let flag;`.
+    fn declare_unvalued(&self, b: BindingId) -> TokenStream {
+        if self.flag_stored.contains(&b) {
+            let flag = flag_ident(b);
+            return quote!(let #flag;);
+        }
+        let binding = &self.f.bindings[b];
+        let ident = &binding.ident;
+        let m = binding.mutable_here().then(|| quote!(mut));
+        match &binding.ty {
+            Some(t) => quote!(let #m #ident: #t;),
+            None => quote!(let #m #ident;),
+        }
     }
 
     /// Rebinding of the kept bindings of an inner scope, at its reopening.
@@ -450,12 +468,7 @@ impl<'a> Emitter<'a> {
                 out.extend(quote!(let #m #ident = #k;));
                 out.extend(touch(ident));
             } else if self.mentioned.contains(&b) {
-                let ident = &binding.ident;
-                let m = binding.mutable_here().then(|| quote!(mut));
-                out.extend(match &binding.ty {
-                    Some(t) => quote!(let #m #ident: #t;),
-                    None => quote!(let #m #ident;),
-                });
+                out.extend(self.declare_unvalued(b));
             }
         }
         out
@@ -673,24 +686,51 @@ impl<'a> Emitter<'a> {
             v.set_span(v.span().located_at(p.span()));
             v
         };
+        // Where the analysis has the store fill a variable's flag (see
+        // `Forward::flag_storable`), the flag gets `Some` of its value, or
+        // `None` when no value came.
+        let dest = |i: usize| match s.roots[i] {
+            Some(r) if self.flag_stored.contains(&r) => {
+                let flag = flag_ident(r);
+                (quote!(#flag), true)
+            }
+            _ => (s.places[i].clone(), false),
+        };
         let assigns: Vec<TokenStream> = if s.places.len() == 1 {
-            let p = &s.places[0];
-            let v = at(p);
+            let v = at(&s.places[0]);
+            let (p, flag) = dest(0);
+            let v = if flag {
+                quote!(::core::option::Option::Some(#v))
+            } else {
+                quote!(#v)
+            };
             vec![quote_spanned!(s.span=> #p = #v;)]
         } else {
             s.places
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    let i = syn::Index {
+                    let index = syn::Index {
                         index: i as u32,
                         span: p.span(),
                     };
                     let v = at(p);
-                    quote_spanned!(s.span=> #p = #v.#i;)
+                    let (p, flag) = dest(i);
+                    let v = if flag {
+                        quote!(::core::option::Option::Some(#v.#index))
+                    } else {
+                        quote!(#v.#index)
+                    };
+                    quote_spanned!(s.span=> #p = #v;)
                 })
                 .collect()
         };
+        let absent: Vec<TokenStream> = (0..s.places.len())
+            .filter_map(|i| {
+                let (p, flag) = dest(i);
+                flag.then(|| quote!(#p = ::core::option::Option::None;))
+            })
+            .collect();
         let kind = self
             .a
             .stores
@@ -722,6 +762,8 @@ impl<'a> Emitter<'a> {
                     #take
                     if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #got {
                         #(#assigns)*
+                    } else {
+                        #(#absent)*
                     }
                 }
             } else {
@@ -757,6 +799,8 @@ impl<'a> Emitter<'a> {
             quote! {
                 if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.take_last() {
                     #(#assigns)*
+                } else {
+                    #(#absent)*
                 }
             }
         } else if by_rendezvous {
