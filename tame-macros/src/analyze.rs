@@ -986,7 +986,7 @@ impl Forward<'_> {
         matches!(s.owner, crate::ir::SlotOwner::Join(_))
             && b.kind == BindingKind::User
             && !b.trivial
-            && s.places[i].to_string() == b.ident.to_string()
+            && b.ident == s.places[i].to_string()
             && !facts.native.contains(r)
             && !self.unstored[self.state].contains(&r)
     }
