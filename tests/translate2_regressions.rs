@@ -377,6 +377,39 @@ fn an_assignment_cfg_compiles_out_leaves_the_value() {
     });
 }
 
+/// A variable whose `let` `#[cfg]` may compile out, used after a twait by
+/// code under the same `cfg` (`#[cfg(debug_assertions)] let start =
+/// Instant::now();` .. `#[cfg(debug_assertions)] log(start.elapsed())`):
+/// where the `let` is gone, so is the state's field for it (this was
+/// "cannot find value `start`" at the twait, in release builds only).
+/// `any()` is never true, `all()` always.
+#[tamed]
+fn cfg_declared(t: Rc<RefCell<Vec<String>>>) -> usize {
+    #[cfg(any())]
+    let gone = String::from("never made");
+    #[cfg(all())]
+    let kept = String::from("kept");
+    #[cfg(all())]
+    let _guard = Note("guard", t.clone());
+    twait! { tame::asap(mkevent!()); }
+    #[cfg(any())]
+    t.borrow_mut().push(gone);
+    #[cfg(all())]
+    t.borrow_mut().push(kept);
+    twait! { tame::asap(mkevent!()); }
+    t.borrow_mut().push("end".into());
+    t.borrow().len()
+}
+
+#[test]
+fn a_variable_cfg_compiles_out_takes_its_state_field_with_it() {
+    on_fresh_loop(|| {
+        let t = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(result_of(|ev| cfg_declared(t.clone(), ev)), Some(2));
+        assert_eq!(*t.borrow(), ["kept", "end", "drop guard"]);
+    });
+}
+
 // ---- names that start with an uppercase letter
 
 /// A `let`, a `for` and a parameter pattern cannot fail to match, so every

@@ -178,17 +178,29 @@ impl<'a> Emitter<'a> {
             .unwrap_or_else(|| unreachable_field(&self.f.bindings[b].name))
     }
 
+    /// The `#[cfg(..)]` of `b`'s `let`, before each field, field pattern,
+    /// field value and statement of `b`: a build whose `cfg` removes the
+    /// `let` (a `#[cfg(debug_assertions)] let start = ..;` in release)
+    /// loses them with it.
+    fn cfg(&self, b: BindingId) -> TokenStream {
+        let attrs = &self.f.bindings[b].cfg;
+        quote!(#(#attrs)*)
+    }
+
     // Input: the states. Output:
     // `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
-        let mut params: Vec<&Ident> = self
-            .fields
-            .iter()
+        let n = self.fields.len();
+        let mut params: Vec<(BindingId, &Ident)> = (self.fields.iter())
             .chain(&self.flag_fields)
-            .flatten()
-            .map(|(_, t)| t)
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|(_, t)| (i % n, t)))
             .collect();
-        params.sort_by_key(|t| t.to_string()[1..].parse::<usize>().unwrap_or(0));
+        params.sort_by_key(|(_, t)| t.to_string()[1..].parse::<usize>().unwrap_or(0));
+        let params = params.iter().map(|&(b, t)| {
+            let cfg = self.cfg(b);
+            quote!(#cfg #t)
+        });
         let variants = self.m.order.iter().map(|&s| {
             let state = &self.m.states[s];
             let v = &self.variants[s];
@@ -198,7 +210,8 @@ impl<'a> Emitter<'a> {
             // parameters last.
             let fs = self.a.kept[s].iter().rev().map(|&b| {
                 let (f, t) = self.field(s, b);
-                quote!(#f: #t)
+                let cfg = self.cfg(b);
+                quote!(#cfg #f: #t)
             });
             let doc = match state.kind {
                 StateKind::Start => "The function's start.".to_owned(),
@@ -247,10 +260,11 @@ impl<'a> Emitter<'a> {
         let moved = edge.and_then(|e| self.a.moved_at.get(&e));
         let fs = self.a.kept[target].iter().map(|&b| {
             let (f, _) = self.field(target, b);
+            let cfg = self.cfg(b);
             let ident = &self.f.bindings[b].ident;
             let value = Ident::new(&ident.to_string(), span.resolved_at(ident.span()));
             if !self.a.flagged[target].contains(b) {
-                return quote!(#f: #value);
+                return quote!(#cfg #f: #value);
             }
             // A flag: passed on as it is, or made from what this path did.
             let value = if edge.is_none()
@@ -263,7 +277,7 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!(::core::option::Option::Some(#value))
             };
-            quote!(#f: #value)
+            quote!(#cfg #f: #value)
         });
         quote!(#ty::#v { #(#fs),* })
     }
@@ -304,7 +318,8 @@ impl<'a> Emitter<'a> {
         if !self.reached[s] {
             let fs = self.a.kept[s].iter().map(|&b| {
                 let (f, _) = self.field(s, b);
-                quote!(#f: _)
+                let cfg = self.cfg(b);
+                quote!(#cfg #f: _)
             });
             return quote! {
                 #ty::#v { #(#fs),* } => ::core::unreachable!("a state nothing jumps to"),
@@ -332,13 +347,14 @@ impl<'a> Emitter<'a> {
         if redeclared {
             for &b in &self.a.kept[s] {
                 let (f, _) = self.field(s, b);
+                let cfg = self.cfg(b);
                 let binding = &self.f.bindings[b];
                 let source = if self.a.flagged[s].contains(b) && outer.contains(&binding.scope) {
                     flag_ident(b)
                 } else {
                     kept_ident(b)
                 };
-                pats.push(quote!(#f: #source));
+                pats.push(quote!(#cfg #f: #source));
             }
             for &b in &state.env {
                 let binding = &self.f.bindings[b];
@@ -351,8 +367,9 @@ impl<'a> Emitter<'a> {
                     decls.extend(self.unflag(b));
                 } else if self.a.kept[s].contains(&b) {
                     let k = kept_ident(b);
-                    decls.extend(quote!(let #m #ident = #k;));
-                    decls.extend(touch(ident));
+                    let cfg = self.cfg(b);
+                    decls.extend(quote!(#cfg let #m #ident = #k;));
+                    decls.extend(self.touch(b));
                 } else if self.mentioned.contains(&b) {
                     decls.extend(self.declare_unvalued(b));
                 }
@@ -361,23 +378,24 @@ impl<'a> Emitter<'a> {
         for &b in self.a.kept[s].iter().filter(|_| !redeclared) {
             let binding = &self.f.bindings[b];
             let (f, _) = self.field(s, b);
+            let cfg = self.cfg(b);
             if self.a.flagged[s].contains(b) {
                 let flag = flag_ident(b);
                 if outer.contains(&binding.scope) {
-                    pats.push(quote!(#f: #flag));
+                    pats.push(quote!(#cfg #f: #flag));
                     decls.extend(self.unflag(b));
                 } else {
                     let k = kept_ident(b);
-                    pats.push(quote!(#f: #k));
+                    pats.push(quote!(#cfg #f: #k));
                 }
             } else if outer.contains(&binding.scope) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
-                pats.push(quote!(#f: #m #ident));
-                decls.extend(touch(ident));
+                pats.push(quote!(#cfg #f: #m #ident));
+                decls.extend(self.touch(b));
             } else {
                 let k = kept_ident(b);
-                pats.push(quote!(#f: #k));
+                pats.push(quote!(#cfg #f: #k));
             }
         }
         if !redeclared {
@@ -435,16 +453,17 @@ impl<'a> Emitter<'a> {
     /// (the arm's code assigns it), or, where the arm's store fills its
     /// flag instead, `let flag;`.
     fn declare_unvalued(&self, b: BindingId) -> TokenStream {
+        let cfg = self.cfg(b);
         if self.flag_stored.contains(&b) {
             let flag = flag_ident(b);
-            return quote!(let #flag;);
+            return quote!(#cfg let #flag;);
         }
         let binding = &self.f.bindings[b];
         let ident = &binding.ident;
         let m = binding.mutable_here().then(|| quote!(mut));
         match &binding.ty {
-            Some(t) => quote!(let #m #ident: #t;),
-            None => quote!(let #m #ident;),
+            Some(t) => quote!(#cfg let #m #ident: #t;),
+            None => quote!(#cfg let #m #ident;),
         }
     }
 
@@ -459,19 +478,28 @@ impl<'a> Emitter<'a> {
             if self.a.flagged[s].contains(b) {
                 let flag = flag_ident(b);
                 let k = kept_ident(b);
-                out.extend(quote!(let #flag = #k;));
+                let cfg = self.cfg(b);
+                out.extend(quote!(#cfg let #flag = #k;));
                 out.extend(self.unflag(b));
             } else if self.a.kept[s].contains(&b) {
                 let ident = &binding.ident;
                 let m = binding.mutable_here().then(|| quote!(mut));
                 let k = kept_ident(b);
-                out.extend(quote!(let #m #ident = #k;));
-                out.extend(touch(ident));
+                let cfg = self.cfg(b);
+                out.extend(quote!(#cfg let #m #ident = #k;));
+                out.extend(self.touch(b));
             } else if self.mentioned.contains(&b) {
                 out.extend(self.declare_unvalued(b));
             }
         }
         out
+    }
+
+    /// [`touch`] of `b`, under its `#[cfg(..)]`.
+    fn touch(&self, b: BindingId) -> TokenStream {
+        let cfg = self.cfg(b);
+        let t = touch(&self.f.bindings[b].ident);
+        quote!(#cfg #t)
     }
 
     /// In an arm that names a binding it holds as a flag: the binding
@@ -486,12 +514,14 @@ impl<'a> Emitter<'a> {
         let m = binding.mutable_here().then(|| quote!(mut));
         let flag = flag_ident(b);
         let v = hygienic("__tame_v");
+        let cfg = self.cfg(b);
         let decl = match &binding.ty {
-            Some(t) => quote!(let #m #ident: #t;),
-            None => quote!(let #m #ident;),
+            Some(t) => quote!(#cfg let #m #ident: #t;),
+            None => quote!(#cfg let #m #ident;),
         };
         quote! {
             #decl
+            #cfg
             if let ::core::option::Option::Some(#v) = #flag {
                 #ident = #v;
             }

@@ -113,6 +113,9 @@ pub struct Binding {
     /// Declared without a value (`let x;`): its value comes from an
     /// assignment, perhaps on some paths only.
     pub deferred: bool,
+    /// The `#[cfg(..)]` attributes of its `let`: in a build where they
+    /// remove it, the machine's fields and moves of it go too.
+    pub cfg: Vec<syn::Attribute>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -218,6 +218,7 @@ impl Builder<'_> {
             rendezvous,
             fn_once: false,
             deferred: false,
+            cfg: Vec::new(),
         });
         self.scope.make_visible(id, name);
         (id, used)
@@ -332,6 +333,7 @@ impl Builder<'_> {
             rendezvous: false,
             fn_once: false,
             deferred: false,
+            cfg: Vec::new(),
         });
         id
     }
@@ -405,6 +407,7 @@ impl Builder<'_> {
                         rendezvous: false,
                         fn_once: false,
                         deferred: false,
+                        cfg: Vec::new(),
                     });
                     self.scope.make_visible(id, "self".into());
                     self.f.params.push(Param {
@@ -451,6 +454,7 @@ impl Builder<'_> {
                             rendezvous: false,
                             fn_once: false,
                             deferred: false,
+                            cfg: Vec::new(),
                         });
                         self.scope.make_visible(id, format!("__tame_arg{i}"));
                         self.f.params.push(Param {
@@ -556,11 +560,17 @@ impl Builder<'_> {
             .is_some_and(|b| self.f.bindings[b].fn_once);
         // A `let` that `#[cfg]` may remove keeps the user's names, so that
         // later uses resolve to whichever binding exists.
-        let cfg = l.attrs.iter().any(|a| a.path().is_ident("cfg"));
-        self.scope.keep_names = cfg;
+        let cfg: Vec<syn::Attribute> = (l.attrs.iter())
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        self.scope.keep_names = !cfg.is_empty();
         let place = syntax::local_place(&l);
         let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
         self.scope.keep_names = false;
+        for &d in &defs {
+            self.f.bindings[d].cfg.clone_from(&cfg);
+        }
         if init.is_none() {
             for &d in &defs {
                 self.f.bindings[d].deferred = true;
