@@ -76,11 +76,13 @@ fn serve(stream: TcpStream) {
                     }
                 }
                 if !rest.is_empty() {
-                    twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(rest, written)); }
+                    // The buffer comes back with the result, sent: it goes
+                    // at the end of this block.
+                    let _sent: Vec<u8>;
+                    twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(_sent, written)); }
                     if written.is_err() {
                         return;
                     }
-                    rest = Vec::new();
                 }
                 if !request.keep_alive() {
                     return;

@@ -33,16 +33,16 @@ static GLOBAL: Counting = Counting;
 /// A keep-alive handler as a server would write it, waiting for a request.
 #[tamed]
 fn idle_with_read_until(conn: TcpStream) {
-    tvars! { let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0)); }
-    twait! { conn.read_until(Vec::new(), b"\r\n\r\n", 8192, mkevent!(got)); }
+    tvars! { let mut _got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0)); }
+    twait! { conn.read_until(Vec::new(), b"\r\n\r\n", 8192, mkevent!(_got)); }
     conn.close();
 }
 
 /// The same with a readiness wait (then `try_read` into a shared buffer).
 #[tamed]
 fn idle_with_readable(conn: TcpStream) {
-    tvars! { let mut ready: io::Result<()> = Ok(()); }
-    twait! { conn.readable(mkevent!(ready)); }
+    tvars! { let mut _ready: io::Result<()> = Ok(()); }
+    twait! { conn.readable(mkevent!(_ready)); }
     conn.close();
 }
 
@@ -51,10 +51,10 @@ fn idle_with_readable(conn: TcpStream) {
 #[tamed]
 fn idle_with_timeout(conn: TcpStream) {
     tvars! {
-        let mut got: Result<(Vec<u8>, io::Result<usize>), tame::Timeout> = Err(tame::Timeout);
+        let mut _got: Result<(Vec<u8>, io::Result<usize>), tame::Timeout> = Err(tame::Timeout);
     }
     twait! {
-        let ev = tame::add_timeout(std::time::Duration::from_secs(3600), mkevent!(got));
+        let ev = tame::add_timeout(std::time::Duration::from_secs(3600), mkevent!(_got));
         conn.read_until(Vec::new(), b"\r\n\r\n", 8192, ev);
     }
     conn.close();

@@ -54,6 +54,7 @@ fn ask(server: SocketAddr, msg: Vec<u8>, done: Event<Vec<u8>>) {
         sock.recv(Vec::new(), mkevent!(got));
     }
     sock.close();
+    assert_eq!(sent.1.unwrap(), sent.0.len());
     let n = got.1.unwrap();
     got.0.truncate(n);
     done.trigger(got.0);

@@ -127,14 +127,32 @@ impl Shadow<'_> {
     /// The write of a slot's value where its wait ends: an assignment if
     /// the place has no value then (declared without one, or moved into
     /// the operation: `read(buf, mkevent!(buf, n))`), else a store that
-    /// may keep the old value (an event can come back empty).
-    fn write(&self, place: &Expr, value: TokenStream) -> TokenStream {
+    /// may keep the old value (an event can come back empty). `exact`: the
+    /// write stands where the machine stores (a `twait! {}` block's end),
+    /// not at each `twait!(r)` that might.
+    fn write(&self, place: &Expr, value: TokenStream, exact: bool) -> TokenStream {
         let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
         if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
             quote_spanned!(place.span()=> #place = #value;)
+        } else if exact || !matches!(place, Expr::Path(_)) {
+            // The old value is read (kept if the event comes back empty),
+            // then the new one assigned: rustc's "value assigned is never
+            // read" reports a slot that nothing reads after its wait, as it
+            // would the plain function's `res = write_all(..);`, and a
+            // value of the wrong type is the plain assignment's error.
+            quote_spanned!(place.span()=>
+                #[allow(clippy::used_underscore_binding)]
+                {
+                    let _ = &#place;
+                    #place = #value;
+                }
+            )
         } else {
-            // The store stands for an assignment (`_x = v`), which is no
-            // use of an `_x` for clippy.
+            // A variable filled at some `twait!(r)`, written at each one
+            // that might: a store that may keep the old value, and is no
+            // assignment for rustc, which would take the writes at the
+            // other waits for values never read. It stands for an
+            // assignment (`_x = v`), which is no use of an `_x` for clippy.
             quote_spanned!(place.span()=>
                 #[allow(clippy::used_underscore_binding)]
                 ::tame::__private::shadow_store(&mut #place, #value);
@@ -142,7 +160,7 @@ impl Shadow<'_> {
         }
     }
 
-    fn writes(&self, places: &[Expr], phantom: &Ident) -> TokenStream {
+    fn writes(&self, places: &[Expr], phantom: &Ident, exact: bool) -> TokenStream {
         // The value is located at the slot (its names keep their
         // hygiene): a slot of the wrong type is reported there, not at
         // `#[tamed]`.
@@ -154,7 +172,7 @@ impl Shadow<'_> {
         if places.len() == 1 {
             let p = &places[0];
             let ph = at(p);
-            return self.write(p, quote_spanned!(p.span()=> #ph.value()));
+            return self.write(p, quote_spanned!(p.span()=> #ph.value()), exact);
         }
         places
             .iter()
@@ -167,7 +185,7 @@ impl Shadow<'_> {
                     span: p.span(),
                 };
                 let ph = at(p);
-                self.write(p, quote_spanned!(p.span()=> #ph.value().#i))
+                self.write(p, quote_spanned!(p.span()=> #ph.value().#i), exact)
             })
             .collect()
     }
@@ -178,7 +196,7 @@ impl Shadow<'_> {
     /// which needs no type, not by fields.
     fn writes_at_site(&self, places: &[Expr], phantom: &Ident, span: Span) -> TokenStream {
         if places.len() == 1 {
-            return self.writes(places, phantom);
+            return self.writes(places, phantom, true);
         }
         let parts: Vec<Ident> = (0..places.len())
             .map(|i| format_ident!("__tame_part{}", i, span = Span::mixed_site()))
@@ -186,7 +204,7 @@ impl Shadow<'_> {
         let writes = places
             .iter()
             .zip(&parts)
-            .map(|(p, part)| self.write(p, quote!(#part)));
+            .map(|(p, part)| self.write(p, quote!(#part), true));
         quote_spanned!(span=>
             let (#(#parts,)*) = #phantom.value();
             #(#writes)*
@@ -230,7 +248,7 @@ impl Shadow<'_> {
                 // A slot with no value yet (an error the translator reports):
                 // assigned here, once, so that rustc says nothing more.
                 let p = self.next_phantom();
-                let writes = self.writes(&places, &p);
+                let writes = self.writes(&places, &p, false);
                 return Some(syn::parse_quote_spanned!(span=> {
                     let #p = ::tame::__private::Phantom::new();
                     #writes
@@ -276,7 +294,7 @@ impl Shadow<'_> {
             let w = match &first {
                 Some(first) => quote_spanned!(span=>
                     ::tame::__private::shadow_same_value(&#first, &#p);),
-                None => self.writes(&args, &p),
+                None => self.writes(&args, &p, true),
             };
             if let Some(b) = &mut self.block {
                 b.phantoms.push(p.clone());
@@ -379,7 +397,7 @@ impl Shadow<'_> {
                     .sites
                     .iter()
                     .filter(|(rk, _, _)| *rk == k)
-                    .map(|(_, p, places)| self.writes(places, p))
+                    .map(|(_, p, places)| self.writes(places, p, false))
                     .collect();
                 // The rendezvous is taken as the machine takes it, at the
                 // same place: a `twait!(x)` on what is not one is one error.

@@ -215,7 +215,13 @@ impl Signature {
         if let ReturnType::Type(_, ty) = &sig.output {
             let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
             if !unit {
-                let d = proc_macro2::Ident::new("done", Span::mixed_site());
+                // Named for the documentation (rustdoc prints the name);
+                // a parameter of the user's called `done` keeps that name.
+                let taken = sig.inputs.iter().any(
+                    |i| matches!(i, FnArg::Typed(t) if matches!(&*t.pat, Pat::Ident(p) if p.ident == "done")),
+                );
+                let name = if taken { "tame_done" } else { "done" };
+                let d = proc_macro2::Ident::new(name, Span::mixed_site());
                 sig.inputs.push(syn::parse_quote!(#d: ::tame::Event<#ty>));
                 done = Some(d);
             }

@@ -347,3 +347,24 @@ fn a_slot_site_is_paired_with_the_twait_on_its_rendezvous() {
     );
     assert_eq!(ir.slot_sites[1].owner, crate::ir::SlotOwner::Join(0));
 }
+
+/// The generated parameter is named for the documentation: `done`, or
+/// `tame_done` where the user has a `done` already (rustdoc printed two).
+#[test]
+fn the_value_parameter_does_not_repeat_a_users_name() {
+    let sig = |input| {
+        let out = expand(input);
+        let start = out.find("fn f").unwrap();
+        out[start..out.find('{').unwrap()].to_string()
+    };
+    let plain = sig(quote! { fn f(x: u32) -> u32 { x } });
+    assert!(
+        plain.contains("x : u32 , done : :: tame :: Event < u32 >"),
+        "{plain}"
+    );
+    let taken = sig(quote! { fn f(done: u32) -> u32 { done } });
+    assert!(
+        taken.contains("done : u32 , tame_done : :: tame :: Event < u32 >"),
+        "{taken}"
+    );
+}

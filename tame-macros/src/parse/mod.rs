@@ -566,10 +566,21 @@ impl Builder<'_> {
             .collect();
         self.scope.keep_names = !cfg.is_empty();
         let place = syntax::local_place(&l);
+        // A name the `let` shadows is the one later code means where the
+        // `let` is compiled out; the machine's uses of the name then reach
+        // whichever exists, and its fields stay. A new name's fields go
+        // with its `let`.
+        let shadowing: Vec<String> = syntax::pattern_bindings(&l.pat, place)
+            .iter()
+            .map(|b| b.ident.to_string())
+            .filter(|name| self.resolve(name).is_some())
+            .collect();
         let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
         self.scope.keep_names = false;
         for &d in &defs {
-            self.f.bindings[d].cfg.clone_from(&cfg);
+            if !shadowing.contains(&self.f.bindings[d].name) {
+                self.f.bindings[d].cfg.clone_from(&cfg);
+            }
         }
         if init.is_none() {
             for &d in &defs {
