@@ -76,10 +76,9 @@ fn serve(stream: TcpStream) {
                     }
                 }
                 if !rest.is_empty() {
-                    // The buffer comes back with the result, sent: it goes
-                    // at the end of this block.
-                    let _sent: Vec<u8>;
-                    twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(_sent, written)); }
+                    // The buffer comes back with the result, sent: `_`
+                    // drops it there.
+                    twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(_, written)); }
                     if written.is_err() {
                         return;
                     }

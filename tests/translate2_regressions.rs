@@ -791,6 +791,51 @@ fn a_variable_filled_on_some_paths_only_is_what_rust_allows() {
     });
 }
 
+// ---- `_` as a slot
+
+/// Gives back `(n, k)` after a turn of the loop.
+#[tamed]
+fn later_note_and(n: Note, k: u32) -> (Note, u32) {
+    twait! { tame::asap(mkevent!()); }
+    (n, k)
+}
+
+/// `_` as a slot drops that part of the value where it comes back, as
+/// `(_, k) = later_note_and(..)` does; `mkevent!(_)` is an event of any type
+/// whose value is dropped.
+#[tamed]
+fn underscore_slots(t: Rc<RefCell<Vec<String>>>) -> u32 {
+    let k;
+    twait! { later_note_and(Note("first", t.clone()), 5, mkevent!(_, k)); }
+    t.borrow_mut().push(format!("k={k}"));
+    twait! { later_note(Note("whole", t.clone()), mkevent!(_)); }
+    t.borrow_mut().push("joined".into());
+    let r = Rendezvous::<u32>::new();
+    later_note(Note("by r", t.clone()), mkevent!(r, 1, _));
+    let id = twait!(r);
+    t.borrow_mut().push(format!("id={id:?}"));
+    k
+}
+
+#[test]
+fn an_underscore_slot_drops_its_part_where_it_comes_back() {
+    on_fresh_loop(|| {
+        let t = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(result_of(|ev| underscore_slots(t.clone(), ev)), Some(5));
+        assert_eq!(
+            *t.borrow(),
+            [
+                "drop first",
+                "k=5",
+                "drop whole",
+                "joined",
+                "drop by r",
+                "id=Some(1)"
+            ]
+        );
+    });
+}
+
 // ---- the last expression borrows a parameter (edition 2021)
 
 /// A guard made in the last expression from a parameter: fine in a plain

@@ -726,6 +726,15 @@ impl<'a> Emitter<'a> {
             }
             _ => (s.places[i].clone(), false),
         };
+        // A `_` slot drops its value there, as `(_, k) = f()` drops that
+        // part at the statement's end (`_ = v.0` would leave it in `v`).
+        let assign = |p: TokenStream, v: TokenStream| {
+            if p.to_string() == "_" {
+                quote_spanned!(s.span=> ::core::mem::drop(#v);)
+            } else {
+                quote_spanned!(s.span=> #p = #v;)
+            }
+        };
         let assigns: Vec<TokenStream> = if s.places.len() == 1 {
             let v = at(&s.places[0]);
             let (p, flag) = dest(0);
@@ -734,7 +743,7 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!(#v)
             };
-            vec![quote_spanned!(s.span=> #p = #v;)]
+            vec![assign(p, v)]
         } else {
             s.places
                 .iter()
@@ -751,7 +760,7 @@ impl<'a> Emitter<'a> {
                     } else {
                         quote!(#v.#index)
                     };
-                    quote_spanned!(s.span=> #p = #v;)
+                    assign(p, v)
                 })
                 .collect()
         };

@@ -22,6 +22,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Stmt};
 
+use crate::parse::events::is_slot;
 use crate::parse::macros::{self, Which};
 use crate::parse::syntax;
 
@@ -131,6 +132,9 @@ impl Shadow<'_> {
     /// write stands where the machine stores (a `twait! {}` block's end),
     /// not at each `twait!(r)` that might.
     fn write(&self, place: &Expr, value: TokenStream, exact: bool) -> TokenStream {
+        if let Expr::Infer(u) = place {
+            return quote_spanned!(u.span()=> let _ = #value;);
+        }
         let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
         if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
             quote_spanned!(place.span()=> #place = #value;)
@@ -224,14 +228,14 @@ impl Shadow<'_> {
             ::tame::__private::shadow_any_event_of((#(&#args,)*)));
         let explicit = match &self.block {
             None => true,
-            Some(_) => args.len() >= 2 && (self.names_rendezvous(&args[0]) || !is_place(&args[1])),
+            Some(_) => args.len() >= 2 && (self.names_rendezvous(&args[0]) || !is_slot(&args[1])),
         };
         if explicit {
             if args.len() < 2 {
                 return Some(any);
             }
             let places = args.split_off(2);
-            if !places.iter().all(is_place) {
+            if !places.iter().all(is_slot) {
                 return Some(any);
             }
             let (r, id) = (&args[0], &args[1]);
@@ -262,7 +266,7 @@ impl Shadow<'_> {
                 ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)))
         } else if args.is_empty() {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
-        } else if !args.iter().all(is_place) {
+        } else if !args.iter().all(is_slot) {
             Some(any)
         } else if args.iter().any(has_index) {
             // The index may name a variable of the block's own loop: store
@@ -615,17 +619,6 @@ fn root_name(e: &Expr) -> Option<String> {
         Expr::Paren(p) => root_name(&p.expr),
         Expr::Unary(u) => root_name(&u.expr),
         _ => None,
-    }
-}
-
-fn is_place(e: &Expr) -> bool {
-    match e {
-        Expr::Path(p) => p.path.get_ident().is_some(),
-        Expr::Field(f) => is_place(&f.base),
-        Expr::Index(ix) => is_place(&ix.expr),
-        Expr::Paren(p) => is_place(&p.expr),
-        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
-        _ => false,
     }
 }
 

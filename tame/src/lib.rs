@@ -328,7 +328,9 @@ pub use tame_macros::twait;
 /// | `mkevent!(r, id, x, ..)` | anywhere in the function | the same carrying values, in their places by the time `twait!(r)` returns `id` |
 ///
 /// A slot is a variable, a field path (`s.count`) or an index (`a[i]`: the
-/// index is taken when the event is made). An event dropped untriggered
+/// index is taken when the event is made), or `_`, which drops that value
+/// (or that part of it: `mkevent!(_, got)`) where it comes back, as `(_,
+/// got) = f()` would. An event dropped untriggered
 /// leaves its slot as it was. In a block, `mkevent!(x, y)` is two slots
 /// unless `x` was declared as a [`Rendezvous`] (by type or by
 /// `Rendezvous::new()`). A slot must have the event's type: an operation's

@@ -18,6 +18,12 @@ use crate::ir::{BindingId, RendezvousKey, SlotOwner, SlotSite, TempKind};
 
 /// Whether `e` can be a slot place: a variable, a field, an index, or a
 /// combination (`a[i].x`).
+/// What `mkevent!` takes as a slot: a place, or `_` (the value, or that
+/// part of it, is dropped where it comes back, as `(x, _) = f()` drops it).
+pub fn is_slot(e: &Expr) -> bool {
+    matches!(e, Expr::Infer(_)) || is_place(e)
+}
+
 pub fn is_place(e: &Expr) -> bool {
     match e {
         Expr::Path(p) => p.path.get_ident().is_some(),
@@ -179,6 +185,7 @@ fn template(
     captures: &mut Vec<Expr>,
 ) -> syn::Result<(TokenStream, Option<BindingId>)> {
     match place {
+        Expr::Infer(u) => Ok((u.to_token_stream(), None)),
         Expr::Path(p) if p.path.get_ident().is_some() => {
             let ident = p.path.get_ident().cloned();
             let Some(ident) = ident else {
@@ -214,8 +221,8 @@ fn template(
         }
         other => Err(syn::Error::new_spanned(
             other,
-            "a mkevent! slot must be a place: a variable, a field (x.y), an index (a[i]) or a combination; \
-             the event's value is stored there when the function resumes",
+            "a mkevent! slot must be a place: a variable, a field (x.y), an index (a[i]) or a combination, \
+             or `_` to drop that value; the event's value is stored there when the function resumes",
         )),
     }
 }

@@ -6,7 +6,7 @@
 //! normalizes expressions that hold a twait (`normalize.rs`). Later phases
 //! never look at the user's tokens again except to copy them.
 
-mod events;
+pub mod events;
 pub mod macros;
 mod normalize;
 pub mod plain;

@@ -853,7 +853,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             None => true,
             Some(_) => {
                 args.len() >= 2
-                    && (self.names_rendezvous(&args[0]) || !super::events::is_place(&args[1]))
+                    && (self.names_rendezvous(&args[0]) || !super::events::is_slot(&args[1]))
             }
         };
         if explicit && args.len() < 2 {
