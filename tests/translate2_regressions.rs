@@ -791,6 +791,29 @@ fn a_variable_filled_on_some_paths_only_is_what_rust_allows() {
     });
 }
 
+// ---- raw identifiers
+
+/// A raw identifier as a parameter or a variable kept across a twait (the
+/// macro panicked: "`\"r#type\"` is not a valid identifier").
+#[tamed]
+fn raw_names(r#type: String, r#loop: u32) -> String {
+    let r#match = r#loop + 1;
+    twait! { tame::asap(mkevent!()); }
+    let r#gen = format!("{}:{}", r#type, r#match);
+    twait! { tame::asap(mkevent!()); }
+    r#gen
+}
+
+#[test]
+fn raw_identifiers_are_variables_like_any_other() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| raw_names("ping".into(), 1, ev)),
+            Some("ping:2".to_string())
+        );
+    });
+}
+
 // ---- `_` as a slot
 
 /// Gives back `(n, k)` after a turn of the loop.

@@ -114,7 +114,7 @@ impl<'a> Emitter<'a> {
                     k += 1;
                 }
                 names.push(name.clone());
-                let field = Ident::new(&name, Span::call_site());
+                let field = crate::parse::syntax::ident_named(&name, Span::call_site());
                 let tparam = format_ident!("T{}", n, span = Span::mixed_site());
                 n += 1;
                 fields[b] = Some((field, tparam));
@@ -262,7 +262,10 @@ impl<'a> Emitter<'a> {
             let (f, _) = self.field(target, b);
             let cfg = self.cfg(b);
             let ident = &self.f.bindings[b].ident;
-            let value = Ident::new(&ident.to_string(), span.resolved_at(ident.span()));
+            let value = crate::parse::syntax::ident_named(
+                &ident.to_string(),
+                span.resolved_at(ident.span()),
+            );
             if !self.a.flagged[target].contains(b) {
                 return quote!(#cfg #f: #value);
             }

@@ -179,7 +179,7 @@ impl Builder<'_> {
     /// location).
     pub fn use_ident(&self, id: BindingId, span: Span) -> Ident {
         let ident = &self.f.bindings[id].ident;
-        Ident::new(&ident.to_string(), span.resolved_at(ident.span()))
+        syntax::ident_named(&ident.to_string(), span.resolved_at(ident.span()))
     }
 
     pub fn is_renamed(&self, id: BindingId) -> bool {

@@ -954,7 +954,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.effect(id, Effect::Read);
                 let ident = self.b.use_ident(id, span);
                 if ident != name.as_str() || self.b.is_renamed(id) {
-                    let n = Ident::new(&name, span);
+                    let n = syntax::ident_named(&name, span);
                     extra.push(quote_spanned!(span=> #n = #ident));
                 }
             }

@@ -77,9 +77,9 @@ impl Scopes {
             *n == name && self.renamed.contains(b) && bindings[*b].ident == name.as_str()
         });
         if mixed_taken {
-            Ident::new(&format!("{name}_{id}"), span)
+            super::syntax::ident_named(&format!("{name}_{id}"), span)
         } else {
-            Ident::new(&name, span)
+            super::syntax::ident_named(&name, span)
         }
     }
 }

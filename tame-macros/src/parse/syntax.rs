@@ -548,6 +548,16 @@ pub fn stays_in_place(e: &Expr) -> bool {
     }
 }
 
+/// An identifier made from a name as `Ident::to_string` gives it: a raw
+/// identifier's name (`r#type`, and what is made from it, `r#type_1`)
+/// becomes a raw identifier again (`Ident::new` refuses the `r#`).
+pub fn ident_named(name: &str, span: Span) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, span),
+        None => Ident::new(name, span),
+    }
+}
+
 /// A fresh hygienic identifier for the translator's own names.
 pub fn hygienic(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
