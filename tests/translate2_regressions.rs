@@ -791,6 +791,47 @@ fn a_variable_filled_on_some_paths_only_is_what_rust_allows() {
     });
 }
 
+// ---- a trait declares a tamed method; an inner attribute of the body
+
+/// The trait says what its implementations' tamed methods are, written as
+/// they are (the declaration was refused: "goes on a function").
+trait Greeter: 'static {
+    #[tamed]
+    fn greet(self: Rc<Self>, name: String) -> String;
+}
+
+struct Polite;
+
+impl Greeter for Polite {
+    #[tamed]
+    fn greet(self: Rc<Self>, name: String) -> String {
+        twait! { tame::asap(mkevent!()); }
+        format!("good day, {name}")
+    }
+}
+
+/// `#![allow(..)]` at the top of the body is the function's, as in a plain
+/// one (it was "an inner attribute is not permitted in this context").
+#[tamed]
+fn inner_attribute(x: u32) -> u32 {
+    #![allow(unused_variables)]
+    let unused = 5;
+    twait! { tame::asap(mkevent!()); }
+    x + 1
+}
+
+#[test]
+fn a_trait_declares_a_tamed_method_and_a_body_has_an_inner_attribute() {
+    on_fresh_loop(|| {
+        let g: Rc<dyn Greeter> = Rc::new(Polite);
+        assert_eq!(
+            result_of(|ev| g.greet("ann".into(), ev)),
+            Some("good day, ann".to_string())
+        );
+        assert_eq!(result_of(|ev| inner_attribute(1, ev)), Some(2));
+    });
+}
+
 // ---- raw identifiers
 
 /// A raw identifier as a parameter or a variable kept across a twait (the

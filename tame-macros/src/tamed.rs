@@ -26,10 +26,20 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
-    let f: ItemFn = match syn::parse2(input.clone()) {
+    let mut f: ItemFn = match syn::parse2(input.clone()) {
         Ok(f) => f,
-        Err(e) => return not_a_function(e, input),
+        Err(e) => {
+            if let Ok(decl) = syn::parse2::<syn::TraitItemFn>(input.clone()) {
+                return trait_declaration(decl, errors);
+            }
+            return not_a_function(e, input);
+        }
     };
+    // An inner attribute of the body (`#![allow(..)]`) is the function's:
+    // it goes before the generated function, which holds the body twice.
+    for a in &mut f.attrs {
+        a.style = syn::AttrStyle::Outer;
+    }
     check::signature(&f, &mut errors);
     check::body(&f, &mut errors);
     if let Some(e) = errors.take() {
@@ -367,6 +377,28 @@ fn lint_shadow(
 /// `#[tamed]` on something that is not a function: an `impl` block or a
 /// trait says where the attribute goes instead, and the item is kept as
 /// written, so that nothing else in the crate fails because it is gone.
+/// `#[tamed] fn f(self, a: A) -> T;` in a trait: the signature its tamed
+/// implementations get (`fn f(self, a: A, done: Event<T>);`), so that a
+/// trait can declare it as it is written in the impls.
+fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream {
+    let f = ItemFn {
+        attrs: decl.attrs,
+        vis: syn::Visibility::Inherited,
+        sig: decl.sig,
+        block: Box::new(syn::parse_quote!({})),
+    };
+    check::signature(&f, &mut errors);
+    let errors = errors.take().map(syn::Error::into_compile_error);
+    let sig = Signature::of(&f);
+    let attrs = &f.attrs;
+    let item = &sig.item;
+    quote! {
+        #errors
+        #(#attrs)*
+        #item;
+    }
+}
+
 fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
     let err = match syn::parse2::<syn::Item>(input.clone()) {
         Ok(syn::Item::Impl(i)) => syn::Error::new_spanned(

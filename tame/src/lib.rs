@@ -225,6 +225,7 @@ pub use timeout::{add_timeout, with_timeout};
 /// | `fn f(a: A)` | `fn f(a: A)`; a caller that waits for it passes an event of its own (`fn f(a: A, done: Event)`, `done.trigger(())` at the end) |
 /// | `fn f(a: A) -> T` | `fn f(a: A, done: Event<T>)`: `return v`, the tail and `?` trigger `done`; `-> ()` is the same as no return type; the parameter is `tame_done` where the function has a `done` of its own |
 /// | a method | `self`, `mut self` or `self: Rc<Self>` (not `&self`: the task outlives the call) |
+/// | a trait method without a body, `fn f(self: Rc<Self>, a: A) -> T;` | the declaration its tamed implementations match, `fn f(self: Rc<Self>, a: A, done: Event<T>);` |
 /// | generics | each type parameter gets a `'static` bound |
 ///
 /// Parameters are owned values, never borrows. Inside, variables live to the
