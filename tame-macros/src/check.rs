@@ -7,6 +7,7 @@
 //! a twait by `analyze`; all go through [`Errors`].
 
 use syn::visit::{self, Visit};
+use quote::ToTokens;
 use syn::{FnArg, ItemFn, ReturnType, Stmt, Type};
 
 use crate::errors::Errors;
@@ -240,8 +241,34 @@ impl BodyCheck<'_> {
     }
 }
 
+impl BodyCheck<'_> {
+    /// `#[cfg(..)]` on code that waits: the machine cuts such code into
+    /// states, which the `cfg` does not reach, so its twaits would stay in
+    /// the builds without it (and its other code with them).
+    fn cfg_on_waiting_code(&mut self, attrs: &[syn::Attribute], code: &impl ToTokens) {
+        let Some(cfg) = attrs.iter().find(|a| a.path().is_ident("cfg")) else {
+            return;
+        };
+        if self.closure_depth == 0 && macros::tokens_mention_twait(&code.to_token_stream()) {
+            self.errors.spanned(
+                cfg,
+                "#[cfg(..)] on code that waits is not supported in a #[tamed] function: its \
+                 twaits would stay in the builds without it; write `if cfg!(..) { .. }` when the \
+                 code compiles in every build, or move it into a #[tamed] function declared \
+                 under the #[cfg] (with one for the other builds) and wait for that",
+            );
+        }
+    }
+}
+
 impl<'ast> Visit<'ast> for BodyCheck<'_> {
     fn visit_stmt(&mut self, s: &'ast Stmt) {
+        match s {
+            Stmt::Local(l) => self.cfg_on_waiting_code(&l.attrs, l),
+            Stmt::Macro(m) => self.cfg_on_waiting_code(&m.attrs, m),
+            Stmt::Expr(e, _) => self.cfg_on_waiting_code(crate::parse::syntax::expr_attrs(e), e),
+            Stmt::Item(_) => {}
+        }
         if let Stmt::Macro(m) = s {
             match macros::which(&m.mac) {
                 Some(w) => self.our_macro(&m.mac, w),
@@ -257,6 +284,11 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
             Some(w) => self.our_macro(&m.mac, w),
             None => self.foreign_macro(&m.mac),
         }
+    }
+
+    fn visit_arm(&mut self, a: &'ast syn::Arm) {
+        self.cfg_on_waiting_code(&a.attrs, &a.body);
+        visit::visit_arm(self, a);
     }
 
     fn visit_block(&mut self, b: &'ast syn::Block) {
