@@ -832,6 +832,30 @@ fn a_trait_declares_a_tamed_method_and_a_body_has_an_inner_attribute() {
     });
 }
 
+// ---- `Option::take` through a guard
+
+/// `slot.borrow_mut().take()` moves the value out of the cell: an owned
+/// `Option`, kept across a twait (it was refused as a borrow of `slot`,
+/// `take` being also `Iterator::take(n)`, which keeps its borrow).
+#[tamed]
+fn hand_over(slot: Rc<RefCell<Option<String>>>) -> String {
+    let conn = slot.borrow_mut().take();
+    twait! { tame::asap(mkevent!()); }
+    conn.unwrap_or_default()
+}
+
+#[test]
+fn a_value_taken_out_of_a_cell_is_owned() {
+    on_fresh_loop(|| {
+        let slot = Rc::new(RefCell::new(Some("conn".to_string())));
+        assert_eq!(
+            result_of(|ev| hand_over(slot.clone(), ev)),
+            Some("conn".to_string())
+        );
+        assert_eq!(*slot.borrow(), None);
+    });
+}
+
 // ---- raw identifiers
 
 /// A raw identifier as a parameter or a variable kept across a twait (the

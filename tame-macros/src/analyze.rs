@@ -438,7 +438,7 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
                     "`{}` is kept across a twait{}, but {why}: a borrow cannot be kept across a \
                      twait, because the function's variables move between resumes. Borrow again \
                      after the twait, or keep an owned value (a clone, or a match on an owned \
-                     value) or an index instead{}",
+                     value) or an index instead{}{}",
                     binding.name,
                     if flags.contains(b) {
                         " on the paths that did not move it"
@@ -449,6 +449,15 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
                         "; or move it (`drop(..)`) on every path before the twait"
                     } else {
                         ""
+                    },
+                    if why.contains("in std's collections") {
+                        format!(
+                            ". (Judged by the method's name: if it gives an owned value, write \
+                             its type, `let {}: T = ..`, and it is kept as one.)",
+                            binding.name
+                        )
+                    } else {
+                        String::new()
                     }
                 ),
             };

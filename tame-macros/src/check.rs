@@ -6,8 +6,8 @@
 //! out of a `twait!` block) are found by `parse`, and a borrow kept across
 //! a twait by `analyze`; all go through [`Errors`].
 
-use syn::visit::{self, Visit};
 use quote::ToTokens;
+use syn::visit::{self, Visit};
 use syn::{FnArg, ItemFn, ReturnType, Stmt, Type};
 
 use crate::errors::Errors;

@@ -443,8 +443,22 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
             let borrowing_get = name == "get" && !m.args.is_empty();
             if BORROWING_METHODS.contains(&name.as_str()) || borrowing_get {
-                root(&m.receiver).map(|i| (i.clone(), "a method that borrows its receiver"))
-            } else if BORROW_PRESERVING_METHODS.contains(&name.as_str()) {
+                // Names that types of users' own also give to methods
+                // returning owned values say so: the error then suggests
+                // writing the type.
+                let how = match name.as_str() {
+                    "get" => "`get`, a method that borrows its receiver in std's collections",
+                    "first" => "`first`, a method that borrows its receiver in std's collections",
+                    "last" => "`last`, a method that borrows its receiver in std's collections",
+                    _ => "a method that borrows its receiver",
+                };
+                root(&m.receiver).map(|i| (i.clone(), how))
+            } else if BORROW_PRESERVING_METHODS.contains(&name.as_str())
+                // `Option::take()` moves the value out of the place it
+                // borrows (`slot.borrow_mut().take()`); `Iterator::take(n)`
+                // keeps the borrow.
+                && !(name == "take" && m.args.is_empty())
+            {
                 borrow_root(&m.receiver)
             } else {
                 None
