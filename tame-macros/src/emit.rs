@@ -568,7 +568,10 @@ impl<'a> Emitter<'a> {
                 let cond = &stmt.cond;
                 let t = self.code(then);
                 let e = self.code(els);
-                quote!(if #cond { #t } else { #e })
+                // The `if` has the user's edition (its span is the
+                // condition's): edition 2024 drops an `if let`'s
+                // temporaries before `else`, 2021 after it.
+                quote_spanned!(cond.span()=> if #cond { #t } else { #e })
             }
             Code::Match { stmt, arms } => {
                 let scrutinee = &stmt.scrutinee;

@@ -498,6 +498,15 @@ impl Builder<'_> {
     // ---- if and match ----
 
     fn if_(&mut self, i: syn::ExprIf, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let then = Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: i.then_branch.clone(),
+        });
+        if let Some(nested) = split_let_chain(&i.cond, &then, i.else_branch.as_ref().map(|e| &*e.1))
+        {
+            return self.value(nested, dest, out);
+        }
         let mut cond = *i.cond;
         match &mut cond {
             Expr::Let(l) => self.make_twait_free(&mut l.expr, out),
@@ -526,6 +535,9 @@ impl Builder<'_> {
             Expr::Block(_) | Expr::If(_) => e,
             other => syn::parse_quote!({ #other }),
         });
+        if let Some(nested) = split_let_chain(&cond, &then, els.as_ref()) {
+            return self.value(nested, dest, out);
+        }
         let branches_wait = std::mem::take(&mut self.force_spine)
             || has_twait(&then)
             || els.as_ref().is_some_and(has_twait);
@@ -747,7 +759,7 @@ impl Builder<'_> {
         let label = w.label.clone();
         let cond = *w.cond;
         let body = w.body.stmts;
-        if has_twait(&cond) {
+        if has_twait(&cond) || let_chain(&cond).is_some() {
             // `while c { b }` → `loop { if c { b } else { break } }`, the
             // condition's twait at the loop's head.
             let then: syn::Block = syn::parse_quote!({ #(#body)* });
@@ -870,6 +882,41 @@ fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {
         _ => return None,
     };
     super::events::is_place(place).then_some(place)
+}
+
+/// The operands of a condition that joins a `let` to others with `&&`
+/// (edition 2024's let chains: `if let Some(x) = a && x > 1`), in order;
+/// `None` for any other condition.
+fn let_chain(cond: &Expr) -> Option<Vec<Expr>> {
+    fn flatten(e: &Expr, out: &mut Vec<Expr>) {
+        match e {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                flatten(&b.left, out);
+                flatten(&b.right, out);
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    let mut ops = Vec::new();
+    flatten(cond, &mut ops);
+    (ops.len() > 1 && ops.iter().any(|e| matches!(e, Expr::Let(_)))).then_some(ops)
+}
+
+/// `if a && let P = b { T } else { E }` as nested `if`s, which the machine
+/// cuts into states like any other: `if a { if let P = b { T } else { E } }
+/// else { E }` (`E` written once per test that can fail, as the chain runs
+/// it when any fails). The bindings of each `let` are then those of its own
+/// `if`, in scope in `T` as in the chain.
+fn split_let_chain(cond: &Expr, then: &Expr, els: Option<&Expr>) -> Option<Expr> {
+    let ops = let_chain(cond)?;
+    let first = &ops[0];
+    let rest = (ops[1..].iter().cloned())
+        .reduce(|a, b| syn::parse_quote!(#a && #b))
+        .expect("a chain has two operands or more");
+    Some(match els {
+        None => syn::parse_quote!(if #first { if #rest #then }),
+        Some(e) => syn::parse_quote!(if #first { if #rest #then else #e } else #e),
+    })
 }
 
 /// The direct operands of an expression, in evaluation order.

@@ -1,0 +1,156 @@
+//! Tamed functions written in edition 2024, each beside the plain function
+//! with the same body, whose result it must give.
+
+use std::cell::RefCell;
+
+use tame::{mkevent, tamed, twait};
+
+/// `if let .. && let .. && cond` with a twait inside, and an `else`.
+#[tamed]
+pub fn chained(a: Option<u32>, b: Result<String, ()>) -> String {
+    if let Some(x) = a
+        && let Ok(s) = b
+        && x > 1
+    {
+        twait! { tame::asap(mkevent!()); }
+        return format!("{s}{x}");
+    } else if let Some(x) = a
+        && x == 1
+    {
+        twait! { tame::asap(mkevent!()); }
+        return format!("one {x}");
+    } else {
+        twait! { tame::asap(mkevent!()); }
+    }
+    "none".into()
+}
+
+pub fn chained_plain(a: Option<u32>, b: Result<String, ()>) -> String {
+    if let Some(x) = a
+        && let Ok(s) = b
+        && x > 1
+    {
+        return format!("{s}{x}");
+    } else if let Some(x) = a
+        && x == 1
+    {
+        return format!("one {x}");
+    }
+    "none".into()
+}
+
+/// `while let .. && let ..` with a twait in the body.
+#[tamed]
+pub fn sum_until_negative(v: Vec<i64>) -> u32 {
+    let mut it = v.into_iter();
+    let mut s = 0;
+    while let Some(x) = it.next()
+        && let Ok(n) = u32::try_from(x)
+    {
+        twait! { tame::asap(mkevent!()); }
+        s += n;
+    }
+    s
+}
+
+pub fn sum_until_negative_plain(v: Vec<i64>) -> u32 {
+    let mut it = v.into_iter();
+    let mut s = 0;
+    while let Some(x) = it.next()
+        && let Ok(n) = u32::try_from(x)
+    {
+        s += n;
+    }
+    s
+}
+
+/// A cell of the thread's that lives forever (a `RefCell` a function
+/// borrows through a temporary without borrowing a variable of its own).
+pub fn shared() -> &'static RefCell<Option<u32>> {
+    thread_local! {
+        static CELL: &'static RefCell<Option<u32>> = Box::leak(Box::new(RefCell::new(None)));
+    }
+    CELL.with(|c| *c)
+}
+
+/// Edition 2024 drops an `if let` scrutinee's temporaries (here a `Ref`)
+/// before `else`: the `else` may borrow the cell mutably, whichever branch
+/// waits.
+#[tamed]
+pub fn rescoped(wait_in_else: bool) -> u32 {
+    if let Some(v) = *shared().borrow() {
+        twait! { tame::asap(mkevent!()); }
+        return v;
+    } else {
+        if wait_in_else {
+            twait! { tame::asap(mkevent!()); }
+        }
+        *shared().borrow_mut() = Some(5);
+    }
+    0
+}
+
+/// The same with no twait in the `else`.
+#[tamed]
+pub fn rescoped_waiting_only_in_then() -> u32 {
+    if let Some(v) = *shared().borrow() {
+        twait! { tame::asap(mkevent!()); }
+        return v;
+    } else {
+        *shared().borrow_mut() = Some(5);
+    }
+    0
+}
+
+pub fn rescoped_plain() -> u32 {
+    if let Some(v) = *shared().borrow() {
+        return v;
+    } else {
+        *shared().borrow_mut() = Some(5);
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a tamed function's loop and returns its value.
+    fn value_of<T: 'static>(f: impl FnOnce(tame::Event<T>)) -> Option<T> {
+        let r = tame::Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot(());
+        f(ev);
+        tame::run();
+        slot.take()
+    }
+
+    #[test]
+    fn let_chains_with_a_twait_inside() {
+        for a in [None, Some(1), Some(2)] {
+            for b in [Ok("s".to_string()), Err(())] {
+                let want = chained_plain(a, b.clone());
+                assert_eq!(value_of(|d| chained(a, b, d)), Some(want));
+            }
+        }
+        let v = vec![1, 2, -1, 5];
+        let want = sum_until_negative_plain(v.clone());
+        assert_eq!(want, 3);
+        assert_eq!(value_of(|d| sum_until_negative(v, d)), Some(want));
+    }
+
+    #[test]
+    fn if_let_temporaries_are_dropped_before_else() {
+        for wait_in_else in [false, true] {
+            *shared().borrow_mut() = None;
+            let plain = rescoped_plain();
+            assert_eq!(*shared().borrow(), Some(5));
+            *shared().borrow_mut() = None;
+            assert_eq!(value_of(|d| rescoped(wait_in_else, d)), Some(plain));
+            assert_eq!(*shared().borrow(), Some(5));
+            assert_eq!(value_of(|d| rescoped(wait_in_else, d)), Some(5));
+        }
+        *shared().borrow_mut() = None;
+        assert_eq!(value_of(rescoped_waiting_only_in_then), Some(0));
+        assert_eq!(*shared().borrow(), Some(5));
+    }
+}
