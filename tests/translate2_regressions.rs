@@ -856,6 +856,42 @@ fn a_value_taken_out_of_a_cell_is_owned() {
     });
 }
 
+// ---- the drop order of a pattern parameter and those after it
+
+/// Rust drops parameters in reverse order after the locals, a pattern's
+/// bindings with the others: `permit`, `addr`, `conn`, `first` here (the
+/// pattern's bindings were dropped before `permit`).
+#[tamed]
+fn pattern_parameter_drop_order(
+    first: Note,
+    (conn, addr): (Note, Note),
+    permit: Note,
+    t: Rc<RefCell<Vec<String>>>,
+) {
+    twait! { tame::asap(mkevent!()); }
+    let _ = (&first, &conn, &addr, &permit);
+    t.borrow_mut().push("end".into());
+}
+
+#[test]
+fn a_pattern_parameter_drops_in_parameter_order() {
+    on_fresh_loop(|| {
+        let t = Rc::new(RefCell::new(Vec::new()));
+        let note = |name| Note(name, t.clone());
+        pattern_parameter_drop_order(
+            note("first"),
+            (note("conn"), note("addr")),
+            note("permit"),
+            t.clone(),
+        );
+        tame::run();
+        assert_eq!(
+            *t.borrow(),
+            ["end", "drop permit", "drop addr", "drop conn", "drop first"]
+        );
+    });
+}
+
 // ---- raw identifiers
 
 /// A raw identifier as a parameter or a variable kept across a twait (the

@@ -201,13 +201,13 @@ impl Signature {
     fn of(f: &ItemFn) -> Signature {
         let mut sig = f.sig.clone();
         let mut patterns = Vec::new();
+        let rebound = parse::syntax::rebound_params(&sig);
         for (i, input) in sig.inputs.iter_mut().enumerate() {
             if let FnArg::Typed(t) = input {
                 if let Type::ImplTrait(it) = &mut *t.ty {
                     it.bounds.push(syn::parse_quote!('static));
                 }
-                let simple =
-                    matches!(&*t.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none());
+                let simple = !rebound[i];
                 if let (true, Pat::Ident(p)) = (simple, &mut *t.pat) {
                     // The parameter itself only moves into the state; the
                     // lint shadow's copy of it is the one the body mutates
@@ -319,10 +319,12 @@ fn lint_shadow(
     // A rejected function has no machine to move its parameters: they are
     // borrowed here, once, so that only the closure's own go unused.
     let mut touches = Vec::new();
-    for a in &f.sig.inputs {
+    let rebound = parse::syntax::rebound_params(&f.sig);
+    for (a, rebound) in f.sig.inputs.iter().zip(rebound) {
         let syn::FnArg::Typed(t) = a else { continue };
         let Pat::Ident(p) = &*t.pat else { continue };
-        if p.subpat.is_some() || p.by_ref.is_some() {
+        // Bound from its fresh name with the patterns, below.
+        if rebound {
             continue;
         }
         let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);

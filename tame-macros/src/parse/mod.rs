@@ -387,8 +387,10 @@ impl Builder<'_> {
     // ---- the signature ----
 
     /// Parameters become bindings of the parameters' scope. A pattern
-    /// parameter gets a fresh name and is destructured at the body's start.
+    /// parameter gets a fresh name and is destructured at the body's start,
+    /// and so is every parameter after it (see [`syntax::rebound_params`]).
     fn params(&mut self, f: &ItemFn, prelude: &mut Vec<syn::Local>) {
+        let rebound = syntax::rebound_params(&f.sig);
         for (i, input) in f.sig.inputs.iter().enumerate() {
             match input {
                 FnArg::Receiver(r) => {
@@ -416,7 +418,7 @@ impl Builder<'_> {
                     });
                 }
                 FnArg::Typed(t) => match &*t.pat {
-                    Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                    Pat::Ident(p) if !rebound[i] => {
                         let trivial = syntax::trivially_undroppable_type(&t.ty);
                         let rendezvous = t.ty.to_token_stream().to_string().contains("Rendezvous");
                         let (id, _) = self.declare(

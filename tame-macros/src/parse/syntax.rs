@@ -562,6 +562,34 @@ pub fn stays_in_place(e: &Expr) -> bool {
     }
 }
 
+/// Per parameter, whether the function takes it under a fresh name and
+/// binds it with a `let` at the body's start: a pattern (`(conn, addr):
+/// (A, B)`), and every parameter after the first pattern but an event the
+/// function watches. Rust drops parameters in reverse order after the
+/// body's locals, a pattern's bindings with them; bound by `let`s in order,
+/// the later ones are dropped first, as there.
+pub fn rebound_params(sig: &syn::Signature) -> Vec<bool> {
+    let mut after_pattern = false;
+    sig.inputs
+        .iter()
+        .map(|input| {
+            let syn::FnArg::Typed(t) = input else {
+                return false;
+            };
+            let simple =
+                matches!(&*t.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none());
+            if !simple {
+                after_pattern = true;
+                return true;
+            }
+            after_pattern
+                && !quote::ToTokens::to_token_stream(&*t.ty)
+                    .to_string()
+                    .contains("Event")
+        })
+        .collect()
+}
+
 /// An identifier made from a name as `Ident::to_string` gives it: a raw
 /// identifier's name (`r#type`, and what is made from it, `r#type_1`)
 /// becomes a raw identifier again (`Ident::new` refuses the `r#`).
