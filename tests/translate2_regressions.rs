@@ -892,6 +892,26 @@ fn a_pattern_parameter_drops_in_parameter_order() {
     });
 }
 
+// ---- owned values out of borrowing calls
+
+/// `cloned()` / `map(..)` of an `Option` out of a borrowing call is owned
+/// (the same names over a borrowing iterator keep its borrow).
+#[tamed]
+fn owned_out_of_borrows(v: Vec<String>, o: Option<String>) -> (Option<String>, Option<usize>) {
+    let first = v.first().cloned();
+    let len = o.as_ref().map(|s| s.len());
+    twait! { tame::asap(mkevent!()); }
+    (first, len)
+}
+
+#[test]
+fn cloned_and_map_of_an_option_are_owned() {
+    on_fresh_loop(|| {
+        let got = result_of(|ev| owned_out_of_borrows(vec!["a".into()], Some("xyz".into()), ev));
+        assert_eq!(got, Some((Some("a".to_string()), Some(3))));
+    });
+}
+
 // ---- raw identifiers
 
 /// A raw identifier as a parameter or a variable kept across a twait (the

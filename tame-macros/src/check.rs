@@ -318,6 +318,18 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
         visit::visit_expr_try(self, t);
     }
 
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        if self.closure_depth == 0 {
+            self.errors.spanned(
+                a.await_token,
+                "`.await` is for async code; a #[tamed] function waits with twait!: run the \
+                 future with `tame::spawn(fut, mkevent!(v))` inside `twait! { .. }`, and its \
+                 output lands in `v`",
+            );
+        }
+        visit::visit_expr_await(self, a);
+    }
+
     fn visit_expr_try_block(&mut self, t: &'ast syn::ExprTryBlock) {
         self.closure_depth += 1;
         visit::visit_expr_try_block(self, t);

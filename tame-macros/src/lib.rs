@@ -67,8 +67,9 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
     let span = proc_macro2::Span::call_site();
     let msg = format!(
         "{name} can only be used inside a #[tamed] function, written in its body; add #[tamed] \
-         to the enclosing fn (a macro of your own that expands to {name} expands after \
-         #[tamed] has translated the function: write {name} in the body itself)"
+         to the enclosing fn (a `fn`, `const` or `static` nested in a tamed body is not its \
+         body; and a macro of your own that expands to {name} expands after #[tamed] has \
+         translated the function: write {name} in the body itself)"
     );
     syn::Error::new(span, msg).to_compile_error().into()
 }

@@ -823,11 +823,20 @@ impl Builder<'_> {
         let span = f.span();
         let mut iter_expr = *f.expr;
         self.make_twait_free(&mut iter_expr, out);
+        let by_ref = matches!(&iter_expr, Expr::MethodCall(m) if m.method == "by_ref");
         let borrow = syntax::borrow_root(&iter_expr).map(|(root, how)| {
-            format!(
-                "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
-                 (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
-            )
+            if by_ref {
+                // An iterator of the function's, used again after the loop.
+                format!(
+                    "the `for` loop borrows the iterator `{root}` (`by_ref`); take its items \
+                     one by one instead: `while let Some(x) = {root}.next() {{ .. }}`"
+                )
+            } else {
+                format!(
+                    "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
+                     (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
+                )
+            }
         });
         let iter_span = iter_expr.span();
         let mut r = Resolver::new(self);

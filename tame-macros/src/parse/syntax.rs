@@ -398,7 +398,83 @@ const BORROWING_METHODS: &[&str] = &[
     "as_os_str",
     "to_str",
     "lock",
+    "by_ref",
+    "chunks_exact",
+    "rchunks",
+    "split_terminator",
+    "matches",
+    "match_indices",
 ];
+
+/// Borrowing methods that give an iterator over what they borrow: the
+/// adapters in [`ITERATOR_ADAPTERS`] keep their borrow.
+const ITERATOR_SOURCES: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "chars",
+    "bytes",
+    "lines",
+    "split",
+    "split_whitespace",
+    "keys",
+    "values",
+    "values_mut",
+    "windows",
+    "chunks",
+    "chunks_exact",
+    "rchunks",
+    "drain",
+    "char_indices",
+    "rsplit",
+    "splitn",
+    "split_terminator",
+    "matches",
+    "match_indices",
+    "by_ref",
+];
+
+/// Iterator adapters: over a borrowing iterator (`v.iter().cloned()`,
+/// `s.lines().map(..)`) their result borrows too. Not in
+/// [`BORROW_PRESERVING_METHODS`], because on an `Option` the same names
+/// give an owned value (`v.first().cloned()`, `o.as_ref().map(..)`).
+const ITERATOR_ADAPTERS: &[&str] = &[
+    "cloned",
+    "copied",
+    "map",
+    "filter_map",
+    "flat_map",
+    "flatten",
+    "inspect",
+    "map_while",
+    "scan",
+    "enumerate",
+    "zip",
+    "skip",
+    "take",
+    "rev",
+    "chain",
+    "peekable",
+    "step_by",
+    "take_while",
+    "skip_while",
+    "fuse",
+    "cycle",
+    "filter",
+];
+
+/// Whether `e` is a borrowing iterator: a call of an iterator source
+/// through adapters only (`v.iter().cloned().enumerate()`).
+fn borrowing_iterator(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            ITERATOR_SOURCES.contains(&name.as_str())
+                || (ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver))
+        }
+        Expr::Paren(p) => borrowing_iterator(&p.expr),
+        _ => false,
+    }
+}
 
 /// Methods whose result still borrows what their receiver borrows
 /// (`v.iter().enumerate()`, `v.first().unwrap()`). Any other method is
@@ -453,11 +529,12 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                     _ => "a method that borrows its receiver",
                 };
                 root(&m.receiver).map(|i| (i.clone(), how))
-            } else if BORROW_PRESERVING_METHODS.contains(&name.as_str())
+            } else if (BORROW_PRESERVING_METHODS.contains(&name.as_str())
                 // `Option::take()` moves the value out of the place it
                 // borrows (`slot.borrow_mut().take()`); `Iterator::take(n)`
                 // keeps the borrow.
-                && !(name == "take" && m.args.is_empty())
+                && !(name == "take" && m.args.is_empty()))
+                || (ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver))
             {
                 borrow_root(&m.receiver)
             } else {
