@@ -401,6 +401,29 @@ fn cfg_declared(t: Rc<RefCell<Vec<String>>>) -> usize {
     t.borrow().len()
 }
 
+/// One `let` per configuration, each a value with a drop, kept across a
+/// twait: each build has one of them (the two were packed into one state
+/// under one name: "identifier bound more than once").
+#[tamed]
+fn cfg_alternatives(n: u32) -> String {
+    #[cfg(test)]
+    let label = String::from("test");
+    #[cfg(not(test))]
+    let label = String::from("other");
+    twait! { tame::asap(mkevent!()); }
+    format!("{label}-{n}")
+}
+
+#[test]
+fn a_let_per_configuration_keeps_the_one_the_build_has() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| cfg_alternatives(1, ev)),
+            Some("test-1".to_string())
+        );
+    });
+}
+
 #[test]
 fn a_variable_cfg_compiles_out_takes_its_state_field_with_it() {
     on_fresh_loop(|| {

@@ -172,6 +172,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         flagged.push(flags);
     }
     report_borrows(f, &kept, &flagged, errors);
+    report_cfg_shadows(f, &kept, errors);
     report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
     report_slot_problems(f, &fwd.slot_problems, errors);
     Analysis {
@@ -462,6 +463,27 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
                 ),
             };
             errors.push(syn::Error::new(binding.span, msg));
+        }
+    }
+}
+
+/// A `#[cfg(..)]` `let` that shadows a variable of the same name, where a
+/// state would keep both (the shadowed one for its drop at its scope's
+/// end): the two have one name in the machine (later code must reach
+/// whichever the build has), which one state cannot hold twice.
+fn report_cfg_shadows(f: &Function, kept: &[Vec<BindingId>], errors: &mut Errors) {
+    for &(b, prev) in &f.cfg_shadows {
+        if kept.iter().any(|k| k.contains(&b) && k.contains(&prev)) {
+            let name = &f.bindings[b].name;
+            errors.push(syn::Error::new(
+                f.bindings[b].span,
+                format!(
+                    "this `#[cfg(..)]` `let` shadows another `{name}`, and a twait keeps both: \
+                     the machine cannot tell them apart; choose the value in one `let` (`let \
+                     {name} = if cfg!(..) {{ .. }} else {{ .. }};`), or give the two different \
+                     names"
+                ),
+            ));
         }
     }
 }

@@ -52,6 +52,10 @@ pub struct Function {
     pub try_shaped: bool,
     /// How many `if`/`match` statements carry a [`Promotion`].
     pub promotions: usize,
+    /// (a binding of a `#[cfg(..)]` `let`, the binding of the same name it
+    /// shadows): the two keep one name in the machine, so that later code
+    /// reaches whichever the build has (see `analyze::report_cfg_shadows`).
+    pub cfg_shadows: Vec<(BindingId, BindingId)>,
 }
 
 impl Function {

@@ -100,6 +100,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             try_shaped,
             watched: Vec::new(),
             promotions: 0,
+            cfg_shadows: Vec::new(),
         },
         errors,
         scope: scope::Scopes::default(),
@@ -572,16 +573,30 @@ impl Builder<'_> {
         // `let` is compiled out; the machine's uses of the name then reach
         // whichever exists, and its fields stay. A new name's fields go
         // with its `let`.
-        let shadowing: Vec<String> = syntax::pattern_bindings(&l.pat, place)
+        let shadowing: Vec<(String, BindingId)> = syntax::pattern_bindings(&l.pat, place)
             .iter()
-            .map(|b| b.ident.to_string())
-            .filter(|name| self.resolve(name).is_some())
+            .filter_map(|b| {
+                let name = b.ident.to_string();
+                let prev = self.resolve(&name)?;
+                Some((name, prev))
+            })
             .collect();
         let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
         self.scope.keep_names = false;
         for &d in &defs {
-            if !shadowing.contains(&self.f.bindings[d].name) {
-                self.f.bindings[d].cfg.clone_from(&cfg);
+            match shadowing
+                .iter()
+                .find(|(n, _)| *n == self.f.bindings[d].name)
+            {
+                // One `let` per configuration (`#[cfg(unix)] let sep = ..;
+                // #[cfg(windows)] let sep = ..;`): each build has one of
+                // them, and the machine's fields follow each `let`'s `cfg`.
+                Some(&(_, prev)) if !cfg.is_empty() && !self.f.bindings[prev].cfg.is_empty() => {
+                    self.f.bindings[d].cfg.clone_from(&cfg);
+                }
+                Some(&(_, prev)) if !cfg.is_empty() => self.f.cfg_shadows.push((d, prev)),
+                Some(_) => {}
+                None => self.f.bindings[d].cfg.clone_from(&cfg),
             }
         }
         if init.is_none() {
