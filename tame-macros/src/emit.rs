@@ -178,6 +178,15 @@ impl<'a> Emitter<'a> {
             .unwrap_or_else(|| unreachable_field(&self.f.bindings[b].name))
     }
 
+    /// Whether the machine declares `b` `mut`: the user's `mut`, the
+    /// translator's temporaries, and a slot's variable, which the machine
+    /// assigns (one the user did not make `mut` is reported once, by the
+    /// lint shadow, as the plain function's assignment would be).
+    fn mutable_here(&self, b: BindingId) -> bool {
+        self.f.bindings[b].mutable_here()
+            || (self.f.slot_sites.iter()).any(|s| s.roots.contains(&Some(b)))
+    }
+
     /// The `#[cfg(..)]` of `b`'s `let`, before each field, field pattern,
     /// field value and statement of `b`: a build whose `cfg` removes the
     /// `let` (a `#[cfg(debug_assertions)] let start = ..;` in release)
@@ -365,7 +374,7 @@ impl<'a> Emitter<'a> {
                     continue;
                 }
                 let ident = &binding.ident;
-                let m = binding.mutable_here().then(|| quote!(mut));
+                let m = self.mutable_here(b).then(|| quote!(mut));
                 if self.a.flagged[s].contains(b) {
                     decls.extend(self.unflag(b));
                 } else if self.a.kept[s].contains(&b) {
@@ -393,7 +402,7 @@ impl<'a> Emitter<'a> {
                 }
             } else if outer.contains(&binding.scope) {
                 let ident = &binding.ident;
-                let m = binding.mutable_here().then(|| quote!(mut));
+                let m = self.mutable_here(b).then(|| quote!(mut));
                 pats.push(quote!(#cfg #f: #m #ident));
                 decls.extend(self.touch(b));
             } else {
@@ -463,7 +472,7 @@ impl<'a> Emitter<'a> {
         }
         let binding = &self.f.bindings[b];
         let ident = &binding.ident;
-        let m = binding.mutable_here().then(|| quote!(mut));
+        let m = self.mutable_here(b).then(|| quote!(mut));
         match &binding.ty {
             Some(t) => quote!(#cfg let #m #ident: #t;),
             None => quote!(#cfg let #m #ident;),
@@ -486,7 +495,7 @@ impl<'a> Emitter<'a> {
                 out.extend(self.unflag(b));
             } else if self.a.kept[s].contains(&b) {
                 let ident = &binding.ident;
-                let m = binding.mutable_here().then(|| quote!(mut));
+                let m = self.mutable_here(b).then(|| quote!(mut));
                 let k = kept_ident(b);
                 let cfg = self.cfg(b);
                 out.extend(quote!(#cfg let #m #ident = #k;));
@@ -514,7 +523,7 @@ impl<'a> Emitter<'a> {
         }
         let binding = &self.f.bindings[b];
         let ident = &binding.ident;
-        let m = binding.mutable_here().then(|| quote!(mut));
+        let m = self.mutable_here(b).then(|| quote!(mut));
         let flag = flag_ident(b);
         let v = hygienic("__tame_v");
         let cfg = self.cfg(b);
