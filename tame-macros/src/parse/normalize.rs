@@ -503,8 +503,14 @@ impl Builder<'_> {
             label: None,
             block: i.then_branch.clone(),
         });
-        if let Some(nested) = split_let_chain(&i.cond, &then, i.else_branch.as_ref().map(|e| &*e.1))
-        {
+        let els = i.else_branch.as_ref().map(|e| &*e.1);
+        if let Some(nested) = split_let_chain(
+            &i.cond,
+            &then,
+            els,
+            || self.chain_label(),
+            dest != Dest::Discard,
+        ) {
             return self.value(nested, dest, out);
         }
         let mut cond = *i.cond;
@@ -521,6 +527,13 @@ impl Builder<'_> {
         self.if_parts(cond, then, els, dest, out);
     }
 
+    /// A label of the translator's for a let chain's block (see
+    /// [`split_let_chain`]), one the user cannot name.
+    fn chain_label(&self) -> syn::Lifetime {
+        let name = format!("'__tame_chain{}", self.f.loops.len());
+        syn::Lifetime::new(&name, Span::mixed_site())
+    }
+
     /// An `if` whose condition has no twait; its branches may.
     pub(super) fn if_parts(
         &mut self,
@@ -535,7 +548,13 @@ impl Builder<'_> {
             Expr::Block(_) | Expr::If(_) => e,
             other => syn::parse_quote!({ #other }),
         });
-        if let Some(nested) = split_let_chain(&cond, &then, els.as_ref()) {
+        if let Some(nested) = split_let_chain(
+            &cond,
+            &then,
+            els.as_ref(),
+            || self.chain_label(),
+            dest != Dest::Discard,
+        ) {
             return self.value(nested, dest, out);
         }
         let branches_wait = std::mem::take(&mut self.force_spine)
@@ -911,12 +930,19 @@ fn let_chain(cond: &Expr) -> Option<Vec<Expr>> {
     (ops.len() > 1 && ops.iter().any(|e| matches!(e, Expr::Let(_)))).then_some(ops)
 }
 
-/// `if a && let P = b { T } else { E }` as nested `if`s, which the machine
-/// cuts into states like any other: `if a { if let P = b { T } else { E } }
-/// else { E }` (`E` written once per test that can fail, as the chain runs
-/// it when any fails). The bindings of each `let` are then those of its own
-/// `if`, in scope in `T` as in the chain.
-fn split_let_chain(cond: &Expr, then: &Expr, els: Option<&Expr>) -> Option<Expr> {
+/// `if a && let P = b { T } else { E }` as `if`s the machine cuts into
+/// states like any other. Without `else`, nested: `if a { if let P = b { T
+/// } }`. With one, in a labeled block that `T` leaves: `'c: { if a { if let
+/// P = b { T; break 'c; } } E }`, so that `E` runs, as in the chain, once
+/// the chain's bindings and temporaries are gone (edition 2024 drops them
+/// before `else`). `label` names the block (unique in the function).
+fn split_let_chain(
+    cond: &Expr,
+    then: &Expr,
+    els: Option<&Expr>,
+    label: impl FnOnce() -> syn::Lifetime,
+    valued: bool,
+) -> Option<Expr> {
     let ops = let_chain(cond)?;
     let first = &ops[0];
     let rest = (ops[1..].iter().cloned())
@@ -924,7 +950,14 @@ fn split_let_chain(cond: &Expr, then: &Expr, els: Option<&Expr>) -> Option<Expr>
         .expect("a chain has two operands or more");
     Some(match els {
         None => syn::parse_quote!(if #first { if #rest #then }),
-        Some(e) => syn::parse_quote!(if #first { if #rest #then else #e } else #e),
+        Some(e) => {
+            let l = label();
+            if valued {
+                syn::parse_quote!(#l: { if #first { if #rest { break #l #then; } } #e })
+            } else {
+                syn::parse_quote!(#l: { if #first { if #rest { #then; break #l; } } #e })
+            }
+        }
     })
 }
 

@@ -39,6 +39,72 @@ pub fn chained_plain(a: Option<u32>, b: Result<String, ()>) -> String {
     "none".into()
 }
 
+/// A log of what happened, and a value that logs its drop.
+pub type Log = std::rc::Rc<RefCell<Vec<String>>>;
+
+pub struct Noisy(&'static str, Log);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+/// A chain that fails at a later test: its first binding and the
+/// temporaries of its scrutinees are gone when the `else` runs (a
+/// `RefMut` there would otherwise find the `Ref` still held).
+#[tamed]
+pub fn chain_else(log: Log, flag: bool, inner: bool) -> u32 {
+    if let Some(x) = Some(Noisy("x", log.clone()))
+        && let Some(n) = shared().borrow().map(|n| n + 1)
+        && flag
+    {
+        twait! { tame::asap(mkevent!()); }
+        let _ = &x;
+        log.borrow_mut().push(format!("then {n}"));
+        n
+    } else {
+        *shared().borrow_mut() = Some(7);
+        log.borrow_mut().push("else".into());
+        twait! { tame::asap(mkevent!()); }
+        // A chain with an `else` inside the `else` of another.
+        let v = if let Some(m) = *shared().borrow()
+            && inner
+        {
+            twait! { tame::asap(mkevent!()); }
+            m * 10
+        } else {
+            twait! { tame::asap(mkevent!()); }
+            1
+        };
+        log.borrow_mut().push(format!("inner {v}"));
+        v
+    }
+}
+
+pub fn chain_else_plain(log: Log, flag: bool, inner: bool) -> u32 {
+    if let Some(x) = Some(Noisy("x", log.clone()))
+        && let Some(n) = shared().borrow().map(|n| n + 1)
+        && flag
+    {
+        let _ = &x;
+        log.borrow_mut().push(format!("then {n}"));
+        n
+    } else {
+        *shared().borrow_mut() = Some(7);
+        log.borrow_mut().push("else".into());
+        let v = if let Some(m) = *shared().borrow()
+            && inner
+        {
+            m * 10
+        } else {
+            1
+        };
+        log.borrow_mut().push(format!("inner {v}"));
+        v
+    }
+}
+
 /// `while let .. && let ..` with a twait in the body.
 #[tamed]
 pub fn sum_until_negative(v: Vec<i64>) -> u32 {
@@ -136,6 +202,28 @@ mod tests {
         let want = sum_until_negative_plain(v.clone());
         assert_eq!(want, 3);
         assert_eq!(value_of(|d| sum_until_negative(v, d)), Some(want));
+    }
+
+    #[test]
+    fn a_chain_that_fails_runs_its_else_without_its_bindings() {
+        for (flag, inner, start) in [
+            (true, true, Some(1)),
+            (false, true, Some(1)),
+            (false, false, None),
+        ] {
+            let run = |tamed: bool| {
+                *shared().borrow_mut() = start;
+                let log = Log::default();
+                let v = if tamed {
+                    value_of(|d| chain_else(log.clone(), flag, inner, d))
+                } else {
+                    Some(chain_else_plain(log.clone(), flag, inner))
+                };
+                let log = log.borrow().clone();
+                (v, log)
+            };
+            assert_eq!(run(true), run(false), "flag {flag}, inner {inner}");
+        }
     }
 
     #[test]
