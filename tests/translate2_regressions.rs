@@ -984,8 +984,29 @@ fn underscore_slots(t: Rc<RefCell<Vec<String>>>) -> u32 {
     k
 }
 
+/// Gives `v` back after a turn of the loop.
+#[tamed]
+fn later_value<T: 'static>(v: T) -> T {
+    twait! { tame::asap(mkevent!()); }
+    v
+}
+
+/// `_` slots of `Copy` values and references draw no lint about dropping
+/// them (they drew `dropping_copy_types`, `dropping_references`).
+#[tamed]
+fn underscore_slots_of_copy_values() -> u32 {
+    let x;
+    twait! { later_value((1u32, 2u32), mkevent!(x, _)); }
+    twait! { later_value("text", mkevent!(_)); }
+    twait! { later_value(&5u32, mkevent!(_)); }
+    x
+}
+
 #[test]
 fn an_underscore_slot_drops_its_part_where_it_comes_back() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(underscore_slots_of_copy_values), Some(1));
+    });
     on_fresh_loop(|| {
         let t = Rc::new(RefCell::new(Vec::new()));
         assert_eq!(result_of(|ev| underscore_slots(t.clone(), ev)), Some(5));

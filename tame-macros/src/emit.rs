@@ -742,10 +742,11 @@ impl<'a> Emitter<'a> {
             _ => (s.places[i].clone(), false),
         };
         // A `_` slot drops its value there, as `(_, k) = f()` drops that
-        // part at the statement's end (`_ = v.0` would leave it in `v`).
+        // part at the statement's end (`_ = v.0` would leave it in `v`;
+        // `mem::drop` would draw the lints on dropping a `Copy` value).
         let assign = |p: TokenStream, v: TokenStream| {
             if p.to_string() == "_" {
-                quote_spanned!(s.span=> ::core::mem::drop(#v);)
+                quote_spanned!(s.span=> ::tame::__private::discard(#v);)
             } else {
                 quote_spanned!(s.span=> #p = #v;)
             }

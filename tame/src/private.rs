@@ -373,6 +373,11 @@ pub fn shadow_store<T>(_place: &mut T, _value: T) {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
+/// A `_` slot's value, dropped where it comes back (a function, not
+/// `mem::drop`, which lints a `Copy` value or a reference).
+#[inline]
+pub fn discard<T>(_value: T) {}
+
 /// `mkevent!()` inside `twait!{}`: a join event without a value.
 #[inline]
 pub fn join_event(cx: &TaskContext<'_>) -> Event<()> {
