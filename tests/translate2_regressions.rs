@@ -410,8 +410,15 @@ fn cfg_alternatives(n: u32) -> String {
     let label = String::from("test");
     #[cfg(not(test))]
     let label = String::from("other");
+    #[cfg(test)]
+    let slot;
+    #[cfg(not(test))]
+    let slot;
+    twait! { later_value(n, mkevent!(slot)); }
+    let out = format!("{label}-{slot}");
+    drop(label);
     twait! { tame::asap(mkevent!()); }
-    format!("{label}-{n}")
+    out
 }
 
 #[test]

@@ -259,7 +259,13 @@ impl<'ir> Lowerer<'ir> {
             if let Some(next) = path.get(level + 1) {
                 construct_defs_for(&pos.block.stmts[pos.index], next.block, &mut before);
             }
-            env.extend(before);
+            // A variable declared by one `let` per configuration is
+            // declared by each of them: it is in scope once.
+            for b in before {
+                if !env.contains(&b) {
+                    env.push(b);
+                }
+            }
         }
         (scopes, env)
     }

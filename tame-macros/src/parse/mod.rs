@@ -581,6 +581,22 @@ impl Builder<'_> {
                 Some((name, prev))
             })
             .collect();
+        // One `let` per configuration (`#[cfg(unix)] let sep = ..;
+        // #[cfg(not(unix))] let sep = ..;`): one variable, which each build
+        // declares once; its fields are under either `cfg`.
+        if let Some(prev) = self.cfg_alternative(&l, &cfg, &shadowing) {
+            self.scope.keep_names = false;
+            let combined = cfg_any(&self.f.bindings[prev].cfg, &cfg);
+            self.f.bindings[prev].cfg = combined;
+            out.push(ir::Stmt::Plain(ir::Plain {
+                stmt: syn::Stmt::Local(l),
+                fx,
+                defs: vec![prev],
+                jumps,
+                diverges: false,
+            }));
+            return;
+        }
         let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
         self.scope.keep_names = false;
         for &d in &defs {
@@ -588,12 +604,6 @@ impl Builder<'_> {
                 .iter()
                 .find(|(n, _)| *n == self.f.bindings[d].name)
             {
-                // One `let` per configuration (`#[cfg(unix)] let sep = ..;
-                // #[cfg(windows)] let sep = ..;`): each build has one of
-                // them, and the machine's fields follow each `let`'s `cfg`.
-                Some(&(_, prev)) if !cfg.is_empty() && !self.f.bindings[prev].cfg.is_empty() => {
-                    self.f.bindings[d].cfg.clone_from(&cfg);
-                }
                 Some(&(_, prev)) if !cfg.is_empty() => self.f.cfg_shadows.push((d, prev)),
                 Some(_) => {}
                 None => self.f.bindings[d].cfg.clone_from(&cfg),
@@ -615,6 +625,37 @@ impl Builder<'_> {
             jumps,
             diverges: false,
         }));
+    }
+
+    /// The variable a `#[cfg(..)]` `let x = ..;` is another configuration's
+    /// declaration of: an `x` of the same block declared by a `let` under
+    /// another `cfg`, with a value or not as this one.
+    fn cfg_alternative(
+        &self,
+        l: &syn::Local,
+        cfg: &[syn::Attribute],
+        shadowing: &[(String, BindingId)],
+    ) -> Option<BindingId> {
+        let ident = match &l.pat {
+            Pat::Ident(p) => p,
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) => p,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        if cfg.is_empty() || ident.subpat.is_some() || ident.by_ref.is_some() {
+            return None;
+        }
+        let name = ident.ident.to_string();
+        let &(_, prev) = shadowing.iter().find(|(n, _)| *n == name)?;
+        let b = &self.f.bindings[prev];
+        let tokens = |a: &[syn::Attribute]| quote!(#(#a)*).to_string();
+        (b.scope == self.scope.current()
+            && !b.cfg.is_empty()
+            && tokens(&b.cfg) != tokens(cfg)
+            && b.deferred == l.init.is_none())
+        .then_some(prev)
     }
 
     /// `let P = e else { ..twait.. };`: the `else` block is code of the
@@ -1274,4 +1315,18 @@ fn inline_format_args(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// `#[cfg(any(a, b))]` of `#[cfg(a)]` and `#[cfg(b)]` (each a list of
+/// `cfg` attributes, all of which must hold).
+fn cfg_any(a: &[syn::Attribute], b: &[syn::Attribute]) -> Vec<syn::Attribute> {
+    let all = |attrs: &[syn::Attribute]| {
+        let preds: Vec<proc_macro2::TokenStream> = attrs
+            .iter()
+            .filter_map(|a| a.meta.require_list().ok().map(|l| l.tokens.clone()))
+            .collect();
+        quote!(all(#(#preds),*))
+    };
+    let (a, b) = (all(a), all(b));
+    vec![syn::parse_quote!(#[cfg(any(#a, #b))])]
 }
