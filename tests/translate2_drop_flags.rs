@@ -398,6 +398,21 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn beside_a_slot_with_a_value(t: Trace, c: bool) {
+        let _guard;
+        let mut k = 0;
+        twait! {
+            if c {
+                hand_over(&t, Noisy::new("guard", &t), 7, mkevent!(_guard, k));
+            }
+            tick(&t, "tick", mkevent!());
+        }
+        log(&t, format!("k={k}"));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn filled_by_slots_in_some_arms_in_a_loop(t: Trace, ks: Vec<u32>) {
         for k in ks {
             let _guard;
@@ -691,6 +706,20 @@ mod plain {
             log(&t, "tick");
         }
         let _second = Noisy::new("second", &t);
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn beside_a_slot_with_a_value(t: Trace, c: bool) {
+        let _guard;
+        let mut k = 0;
+        {
+            if c {
+                (_guard, k) = handed(&t, Noisy::new("guard", &t), 7);
+            }
+            log(&t, "tick");
+        }
+        log(&t, format!("k={k}"));
         log(&t, "waited");
         log(&t, "end");
     }
@@ -1257,6 +1286,14 @@ fn a_variable_filled_by_a_slot_on_some_paths_keeps_it_to_its_scope_end() {
         |t| tamed::filled_by_a_slot_on_some_paths(t, false),
         |t| plain::filled_by_a_slot_on_some_paths(t, false),
     );
+    // Beside a slot with a value: where no event was made, that one keeps
+    // its value (it was "no value came for `_guard`").
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::beside_a_slot_with_a_value(t, c),
+            |t| plain::beside_a_slot_with_a_value(t, c),
+        );
+    }
     // Sites in several arms fill one variable; each turn of the loop
     // drops what came at its own end.
     let trace = as_plain(

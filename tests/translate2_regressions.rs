@@ -942,6 +942,34 @@ fn cloned_and_map_of_an_option_are_owned() {
     });
 }
 
+// ---- a `for` loop over a `&'static` parameter
+
+/// Iterating over a `&'static` slice or string borrows nothing of the
+/// function's (it was refused as a borrow kept across the twait).
+#[tamed]
+fn over_static(words: &'static [&'static str], csv: &'static str) -> usize {
+    let mut n = 0;
+    for w in words.iter() {
+        twait! { tame::asap(mkevent!()); }
+        n += w.len();
+    }
+    for part in csv.split(',') {
+        twait! { tame::asap(mkevent!()); }
+        n += part.len();
+    }
+    n
+}
+
+#[test]
+fn a_loop_over_a_static_parameter_may_wait() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| over_static(&["ab", "c"], "x,yz", ev)),
+            Some(6)
+        );
+    });
+}
+
 // ---- raw identifiers
 
 /// A raw identifier as a parameter or a variable kept across a twait (the

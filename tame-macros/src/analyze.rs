@@ -562,8 +562,8 @@ fn mentions_in(f: &Function, c: &Code, out: &mut HashSet<BindingId>, stores: boo
 // ---- liveness ----
 
 /// Per state, the bindings live where it begins; and per (state, slot
-/// site) whether a place the site fills is live after its store.
-type Liveness = (Vec<Set>, HashMap<(StateId, usize), bool>);
+/// site) the variables the site fills that are live after its store.
+type Liveness = (Vec<Set>, HashMap<(StateId, usize), Vec<BindingId>>);
 
 fn liveness(f: &Function, m: &Machine) -> Liveness {
     let mut live = vec![Set::default(); m.states.len()];
@@ -595,7 +595,7 @@ struct Backward<'a> {
     m: &'a Machine<'a>,
     live: &'a [Set],
     state: StateId,
-    store_live: &'a mut HashMap<(StateId, usize), bool>,
+    store_live: &'a mut HashMap<(StateId, usize), Vec<BindingId>>,
 }
 
 impl Backward<'_> {
@@ -725,7 +725,10 @@ impl Backward<'_> {
             Code::Store(site) => {
                 let mut l = after;
                 let s = &self.f.slot_sites[*site];
-                let read_after = s.roots.iter().flatten().any(|&r| l.contains(r));
+                let read_after = (s.roots.iter().flatten())
+                    .filter(|&&r| l.contains(r))
+                    .copied()
+                    .collect();
                 self.store_live.insert((self.state, *site), read_after);
                 // A store may keep the old value (its event came back
                 // empty), so the root stays live through it; but one whose
@@ -886,10 +889,11 @@ pub enum StoreKind {
     /// variable would have none).
     Required,
     /// A place has no value, the block may not have made an event for it
-    /// (a branch without one ran), and nothing reads it after the wait
-    /// (Rust allows that of a variable assigned on some paths): the last
-    /// value that came back is stored, if any; the variable is then
-    /// initialized only as Rust's own flag knows.
+    /// (a branch without one ran), and nothing reads such a place after
+    /// the wait (Rust allows that of a variable assigned on some paths):
+    /// the last value that came back is stored, if any; a variable that
+    /// had none then has one only as Rust's own flag, or the machine's,
+    /// knows, and one that had a value keeps it if none came.
     Optional,
 }
 
@@ -909,7 +913,7 @@ fn forward(
     f: &Function,
     m: &Machine,
     live: &[Set],
-    store_live: &HashMap<(StateId, usize), bool>,
+    store_live: &HashMap<(StateId, usize), Vec<BindingId>>,
     mentions: &[HashSet<BindingId>],
     unstored: &[HashSet<BindingId>],
 ) -> ForwardResult {
@@ -992,7 +996,7 @@ struct Forward<'a> {
     live: &'a [Set],
     state: StateId,
     edges: Vec<(StateId, Facts)>,
-    store_live: &'a HashMap<(StateId, usize), bool>,
+    store_live: &'a HashMap<(StateId, usize), Vec<BindingId>>,
     stores: &'a mut HashMap<(StateId, usize), StoreKind>,
     /// Per state: the bindings its code names besides its stores.
     unstored: &'a [HashSet<BindingId>],
@@ -1216,11 +1220,19 @@ impl Forward<'_> {
                     .iter()
                     .flatten()
                     .all(|&r| facts.init.contains(r) && !moved_into_block(self.f, s, r));
+                // A place with no value that is read after the wait needs
+                // one; a place with a value keeps it if none came
+                // (`mkevent!(_g, n)` with `let _g;` and `n` read after).
+                let unvalued_read = match self.store_live.get(&(self.state, *site)) {
+                    None => true,
+                    Some(read) => s.roots.iter().flatten().any(|&r| {
+                        (!facts.init.contains(r) || moved_into_block(self.f, s, r))
+                            && read.contains(&r)
+                    }),
+                };
                 let kind = if first_init {
                     StoreKind::Keep
-                } else if self.f.slot_certain(*site)
-                    || self.store_live.get(&(self.state, *site)) != Some(&false)
-                {
+                } else if self.f.slot_certain(*site) || unvalued_read {
                     StoreKind::Required
                 } else {
                     StoreKind::Optional

@@ -843,7 +843,15 @@ impl Builder<'_> {
         let mut iter_expr = *f.expr;
         self.make_twait_free(&mut iter_expr, out);
         let by_ref = matches!(&iter_expr, Expr::MethodCall(m) if m.method == "by_ref");
-        let borrow = syntax::borrow_root(&iter_expr).map(|(root, how)| {
+        // Iterating over a `&'static` variable borrows nothing of the
+        // function's (`words: &'static [&str]`, `words.iter()`).
+        let of_static = |root: &proc_macro2::Ident| {
+            self.resolve(&root.to_string()).is_some_and(|b| {
+                (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference)
+            })
+        };
+        let borrow = syntax::borrow_root(&iter_expr).filter(|(root, _)| !of_static(root));
+        let borrow = borrow.map(|(root, how)| {
             if by_ref {
                 // An iterator of the function's, used again after the loop.
                 format!(
