@@ -351,32 +351,20 @@ pub fn format_captures(lit: &str) -> Vec<String> {
     out
 }
 
+/// Methods whose result borrows their receiver (`s.as_str()`,
+/// `m.lock()`), besides the [`ITERATOR_SOURCES`].
 const BORROWING_METHODS: &[&str] = &[
-    "iter",
-    "iter_mut",
-    "chars",
-    "bytes",
-    "lines",
-    "split",
-    "split_whitespace",
     "as_str",
     "as_slice",
     "as_ref",
     "as_mut",
     "as_deref",
     "as_deref_mut",
-    "keys",
-    "values",
-    "values_mut",
-    "windows",
-    "chunks",
     "get_mut",
     "first",
     "last",
     "borrow",
     "borrow_mut",
-    "drain",
-    "char_indices",
     "trim",
     "trim_start",
     "trim_end",
@@ -390,24 +378,16 @@ const BORROWING_METHODS: &[&str] = &[
     "split_at",
     "split_first",
     "split_last",
-    "rsplit",
-    "splitn",
     "get_key_value",
     "as_bytes",
     "as_path",
     "as_os_str",
     "to_str",
     "lock",
-    "by_ref",
-    "chunks_exact",
-    "rchunks",
-    "split_terminator",
-    "matches",
-    "match_indices",
 ];
 
-/// Borrowing methods that give an iterator over what they borrow: the
-/// adapters in [`ITERATOR_ADAPTERS`] keep their borrow.
+/// Methods that give an iterator over what their receiver holds, borrowing
+/// it: the adapters in [`ITERATOR_ADAPTERS`] keep their borrow.
 const ITERATOR_SOURCES: &[&str] = &[
     "iter",
     "iter_mut",
@@ -433,10 +413,11 @@ const ITERATOR_SOURCES: &[&str] = &[
     "by_ref",
 ];
 
-/// Iterator adapters: over a borrowing iterator (`v.iter().cloned()`,
-/// `s.lines().map(..)`) their result borrows too. Not in
-/// [`BORROW_PRESERVING_METHODS`], because on an `Option` the same names
-/// give an owned value (`v.first().cloned()`, `o.as_ref().map(..)`).
+/// Iterator adapters that keep a borrow only over a borrowing iterator
+/// (`v.iter().cloned()`, `s.lines().map(..)`; so do those of
+/// [`BORROW_PRESERVING_METHODS`]). Not preserving on their own, because on
+/// an `Option` the same names give an owned value (`v.first().cloned()`,
+/// `o.as_ref().map(..)`).
 const ITERATOR_ADAPTERS: &[&str] = &[
     "cloned",
     "copied",
@@ -447,19 +428,6 @@ const ITERATOR_ADAPTERS: &[&str] = &[
     "inspect",
     "map_while",
     "scan",
-    "enumerate",
-    "zip",
-    "skip",
-    "take",
-    "rev",
-    "chain",
-    "peekable",
-    "step_by",
-    "take_while",
-    "skip_while",
-    "fuse",
-    "cycle",
-    "filter",
 ];
 
 /// Whether `e` is a borrowing iterator: a call of an iterator source
@@ -468,8 +436,10 @@ fn borrowing_iterator(e: &Expr) -> bool {
     match e {
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
+            let adapter = ITERATOR_ADAPTERS.contains(&name.as_str())
+                || BORROW_PRESERVING_METHODS.contains(&name.as_str());
             ITERATOR_SOURCES.contains(&name.as_str())
-                || (ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver))
+                || (adapter && borrowing_iterator(&m.receiver))
         }
         Expr::Paren(p) => borrowing_iterator(&p.expr),
         _ => false,
@@ -518,7 +488,10 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
             let borrowing_get = name == "get" && !m.args.is_empty();
-            if BORROWING_METHODS.contains(&name.as_str()) || borrowing_get {
+            if BORROWING_METHODS.contains(&name.as_str())
+                || ITERATOR_SOURCES.contains(&name.as_str())
+                || borrowing_get
+            {
                 // Names that types of users' own also give to methods
                 // returning owned values say so: the error then suggests
                 // writing the type.
