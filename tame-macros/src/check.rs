@@ -319,10 +319,11 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
     }
 
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        let syn::ExprAwait { await_token, .. } = a;
         if self.closure_depth == 0 {
             self.errors.spanned(
-                a.await_token,
-                "`.await` is for async code; a #[tamed] function waits with twait!: run the \
+                await_token,
+                "`await` is for async code; a #[tamed] function waits with twait!: run the \
                  future with `tame::spawn(fut, mkevent!(v))` inside `twait! { .. }`, and its \
                  output lands in `v`",
             );
