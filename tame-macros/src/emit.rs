@@ -373,15 +373,10 @@ impl<'a> Emitter<'a> {
                 if !outer.contains(&binding.scope) {
                     continue;
                 }
-                let ident = &binding.ident;
-                let m = self.mutable_here(b).then(|| quote!(mut));
                 if self.a.flagged[s].contains(b) {
                     decls.extend(self.unflag(b));
                 } else if self.a.kept[s].contains(&b) {
-                    let k = kept_ident(b);
-                    let cfg = self.cfg(b);
-                    decls.extend(quote!(#cfg let #m #ident = #k;));
-                    decls.extend(self.touch(b));
+                    decls.extend(self.take_kept(b));
                 } else if self.mentioned.contains(&b) {
                     decls.extend(self.declare_unvalued(b));
                 }
@@ -494,17 +489,23 @@ impl<'a> Emitter<'a> {
                 out.extend(quote!(#cfg let #flag = #k;));
                 out.extend(self.unflag(b));
             } else if self.a.kept[s].contains(&b) {
-                let ident = &binding.ident;
-                let m = self.mutable_here(b).then(|| quote!(mut));
-                let k = kept_ident(b);
-                let cfg = self.cfg(b);
-                out.extend(quote!(#cfg let #m #ident = #k;));
-                out.extend(self.touch(b));
+                out.extend(self.take_kept(b));
             } else if self.mentioned.contains(&b) {
                 out.extend(self.declare_unvalued(b));
             }
         }
         out
+    }
+
+    /// `let b = <its field's value>;` and its [`touch`], for a kept
+    /// binding the arm declares in its body.
+    fn take_kept(&self, b: BindingId) -> TokenStream {
+        let ident = &self.f.bindings[b].ident;
+        let m = self.mutable_here(b).then(|| quote!(mut));
+        let k = kept_ident(b);
+        let cfg = self.cfg(b);
+        let touch = self.touch(b);
+        quote!(#cfg let #m #ident = #k; #touch)
     }
 
     /// [`touch`] of `b`, under its `#[cfg(..)]`.
