@@ -421,8 +421,24 @@ fn cfg_alternatives(n: u32) -> String {
     out
 }
 
+/// A parameter under `#[cfg(..)]`: in the builds without it, its fields go
+/// too (it was "cannot find value" there).
+#[tamed]
+fn cfg_parameter(#[cfg(not(test))] gone: String, kept: String) -> String {
+    twait! { tame::asap(mkevent!()); }
+    #[cfg(not(test))]
+    drop(gone);
+    kept
+}
+
 #[test]
 fn a_let_per_configuration_keeps_the_one_the_build_has() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| cfg_parameter("k".into(), ev)),
+            Some("k".to_string())
+        );
+    });
     on_fresh_loop(|| {
         assert_eq!(
             result_of(|ev| cfg_alternatives(1, ev)),

@@ -255,7 +255,8 @@ impl<'a> Emitter<'a> {
                 .find(|p| p.binding == b)
                 .map(|p| p.outer.clone())
                 .unwrap_or_else(|| quote!(::core::unreachable!()));
-            quote!(#f: #outer)
+            let cfg = self.cfg(b);
+            quote!(#cfg #f: #outer)
         });
         quote!(#ty::#v { #(#fs),* })
     }

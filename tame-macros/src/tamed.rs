@@ -328,16 +328,20 @@ fn lint_shadow(
             continue;
         }
         let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);
+        // A parameter under `#[cfg(..)]` is bound, and touched, under it.
+        let cfg: Vec<&syn::Attribute> = (t.attrs.iter())
+            .filter(|a| a.path().is_ident("cfg"))
+            .collect();
         if parse::syntax::mentions_impl(ty) {
             // Passing `_x` on is no use of it.
             let allow = ident.to_string().starts_with('_').then(|| {
                 quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
             });
-            params.push(quote!(#allow let #m #ident = #ident;));
+            params.push(quote!(#(#cfg)* #allow let #m #ident = #ident;));
         } else {
-            closure_params.push(quote!(#m #ident: #ty));
+            closure_params.push(quote!(#(#cfg)* #m #ident: #ty));
             if rejected {
-                touches.push(quote!(let _ = &#ident;));
+                touches.push(quote!(#(#cfg)* let _ = &#ident;));
             }
         }
     }

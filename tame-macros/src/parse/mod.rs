@@ -435,6 +435,11 @@ impl Builder<'_> {
                         }
                         self.f.bindings[id].fn_once =
                             mentions_fn_once(&t.ty) || bound_fn_once(&f.sig.generics, &t.ty);
+                        // A parameter under `#[cfg(..)]` goes with its fields.
+                        self.f.bindings[id].cfg = (t.attrs.iter())
+                            .filter(|a| a.path().is_ident("cfg"))
+                            .cloned()
+                            .collect();
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
