@@ -398,6 +398,44 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn filled_on_some_turns_of_a_loop(t: Trace, ks: Vec<u32>) {
+        let _first = Noisy::new("first", &t);
+        let mut _guard;
+        let mut _k: u32;
+        for k in ks {
+            twait! {
+                if k > 0 {
+                    hand_over(&t, Noisy::new(format!("g{k}"), &t), k, mkevent!(_guard, _k));
+                }
+                tick(&t, "tick", mkevent!());
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+        }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn filled_on_some_turns_until_a_break(t: Trace, ks: Vec<u32>) {
+        let mut _guard;
+        let mut i = 0;
+        loop {
+            let k = ks[i];
+            i += 1;
+            twait! {
+                if k % 2 == 1 {
+                    hand_over(&t, Noisy::new(format!("g{k}"), &t), k, mkevent!(_guard, _));
+                }
+            }
+            if k == 0 {
+                break;
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+        }
+        let _after = Noisy::new("after", &t);
+        twait! { tick(&t, "end", mkevent!()); }
+    }
+
+    #[tamed]
     pub fn beside_a_slot_with_a_value(t: Trace, c: bool) {
         let _guard;
         let mut k = 0;
@@ -707,6 +745,40 @@ mod plain {
         }
         let _second = Noisy::new("second", &t);
         log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn filled_on_some_turns_of_a_loop(t: Trace, ks: Vec<u32>) {
+        let _first = Noisy::new("first", &t);
+        let mut _guard;
+        let mut _k: u32;
+        for k in ks {
+            // What came is stored when the block's wait ends.
+            let came = (k > 0).then(|| handed(&t, Noisy::new(format!("g{k}"), &t), k));
+            log(&t, "tick");
+            if let Some(v) = came {
+                (_guard, _k) = v;
+            }
+            log(&t, "waited");
+        }
+        log(&t, "end");
+    }
+
+    pub fn filled_on_some_turns_until_a_break(t: Trace, ks: Vec<u32>) {
+        let mut _guard;
+        let mut i = 0;
+        loop {
+            let k = ks[i];
+            i += 1;
+            if k % 2 == 1 {
+                (_guard, _) = handed(&t, Noisy::new(format!("g{k}"), &t), k);
+            }
+            if k == 0 {
+                break;
+            }
+            log(&t, "waited");
+        }
+        let _after = Noisy::new("after", &t);
         log(&t, "end");
     }
 
@@ -1453,5 +1525,58 @@ fn a_cancelled_function_drops_a_value_its_flag_holds() {
             drop(fut);
         });
         assert_eq!(trace, want);
+    }
+}
+
+/// A variable declared before a loop and filled by a slot on some of its
+/// turns holds what came until the next value replaces it or its scope
+/// ends (it was dropped at the next twait).
+#[test]
+fn a_variable_filled_on_some_turns_of_a_loop_keeps_it_until_replaced() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::filled_on_some_turns_of_a_loop(t, vec![1, 0, 2]),
+            |t| plain::filled_on_some_turns_of_a_loop(t, vec![1, 0, 2])
+        ),
+        [
+            "handed g1",
+            "tick",
+            "waited",
+            "tick",
+            "waited",
+            "handed g2",
+            "tick",
+            "drop g1",
+            "waited",
+            "end",
+            "drop g2",
+            "drop first"
+        ]
+    );
+    for ks in [vec![0], vec![2, 0], vec![0, 1]] {
+        as_plain(
+            |t| tamed::filled_on_some_turns_of_a_loop(t, ks.clone()),
+            |t| plain::filled_on_some_turns_of_a_loop(t, ks.clone()),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::filled_on_some_turns_until_a_break(t, vec![3, 2, 0]),
+            |t| plain::filled_on_some_turns_until_a_break(t, vec![3, 2, 0])
+        ),
+        [
+            "handed g3",
+            "waited",
+            "waited",
+            "end",
+            "drop after",
+            "drop g3"
+        ]
+    );
+    for ks in [vec![0], vec![2, 0], vec![1, 3, 0], vec![1, 2, 5, 0]] {
+        as_plain(
+            |t| tamed::filled_on_some_turns_until_a_break(t, ks.clone()),
+            |t| plain::filled_on_some_turns_until_a_break(t, ks.clone()),
+        );
     }
 }

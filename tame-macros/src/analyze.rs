@@ -134,7 +134,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         .iter()
         .map(|s| mentions_besides_stores(f, &s.code))
         .collect();
-    let fwd = forward(f, m, &live, &store_live, &mentions, &unstored);
+    let fwd = forward(f, m, &live, &store_live, &unstored);
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
@@ -914,7 +914,6 @@ fn forward(
     m: &Machine,
     live: &[Set],
     store_live: &HashMap<(StateId, usize), Vec<BindingId>>,
-    mentions: &[HashSet<BindingId>],
     unstored: &[HashSet<BindingId>],
 ) -> ForwardResult {
     let mut facts_in: Vec<Option<Facts>> = vec![None; m.states.len()];
@@ -925,6 +924,7 @@ fn forward(
     facts_in[0] = Some(start);
     let mut stores = HashMap::new();
     let mut flag_stores = HashSet::new();
+    let mut native_entry = HashSet::new();
     let mut slot_problems = Vec::new();
     let mut moved_at = HashMap::new();
     loop {
@@ -935,9 +935,14 @@ fn forward(
             };
             // A binding the arm names cannot be carried as a flag: it is
             // declared again, unassigned, and Rust's own flag takes over.
+            // One named only by the arm's stores can, if each store fills
+            // its flag (a guard filled on some turns of a loop: what came
+            // replaces the flag's value, and the flag keeps it if nothing
+            // came); a store that cannot says so in `native_entry`.
             for &b in &m.states[s].env {
                 let maybe_moved = facts.moved.contains(b) && !facts.mmoved.contains(b);
-                if mentions[s].contains(&b) && (maybe_moved || facts.maybe_init(b)) {
+                let named = unstored[s].contains(&b) || native_entry.contains(&(s, b));
+                if named && (maybe_moved || facts.maybe_init(b)) {
                     facts.native.insert(b);
                 }
             }
@@ -951,10 +956,13 @@ fn forward(
                 stores: &mut stores,
                 unstored,
                 flag_stores: &mut flag_stores,
+                native_entry: &mut native_entry,
                 slot_problems: &mut slot_problems,
                 moved_at: &mut moved_at,
             };
+            let known = cx.native_entry.len();
             cx.code(&m.states[s].code, facts);
+            changed |= cx.native_entry.len() != known;
             for (t, facts) in cx.edges {
                 let new = match &facts_in[t] {
                     None => facts,
@@ -1001,6 +1009,10 @@ struct Forward<'a> {
     /// Per state: the bindings its code names besides its stores.
     unstored: &'a [HashSet<BindingId>],
     flag_stores: &'a mut HashSet<(StateId, BindingId)>,
+    /// The (state, binding) pairs where a store names a binding that may
+    /// hold a value where the state begins, and does not fill its flag:
+    /// Rust's own flag must know it there (see `forward`).
+    native_entry: &'a mut HashSet<(StateId, BindingId)>,
     slot_problems: &'a mut Vec<(usize, SlotProblem)>,
     moved_at: &'a mut HashMap<EdgeKey, Set>,
 }
@@ -1276,12 +1288,20 @@ impl Forward<'_> {
                     self.slot_problems
                         .push((*site, SlotProblem::FilledByOtherSlots));
                 }
+                let maybe_moved = facts.moved.contains(s.list) && !facts.mmoved.contains(s.list);
+                if maybe_moved || facts.maybe_init(s.list) {
+                    self.native_entry.insert((self.state, s.list));
+                }
                 // Held where a value came, as a flag the states after carry
                 // to the variable's scope end. Judged again at each pass
                 // over the state: the last pass has the final facts.
                 for (i, &r) in s.roots.iter().enumerate() {
                     let Some(r) = r else { continue };
                     let flagged = kind == StoreKind::Optional && self.flag_storable(s, i, &facts);
+                    let maybe_moved = facts.moved.contains(r) && !facts.mmoved.contains(r);
+                    if !flagged && (maybe_moved || facts.maybe_init(r)) {
+                        self.native_entry.insert((self.state, r));
+                    }
                     if kind != StoreKind::Optional {
                         facts.assign(r);
                     } else if flagged {

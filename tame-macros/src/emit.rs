@@ -363,9 +363,9 @@ impl<'a> Emitter<'a> {
                 let cfg = self.cfg(b);
                 let binding = &self.f.bindings[b];
                 let source = if self.a.flagged[s].contains(b) && outer.contains(&binding.scope) {
-                    flag_ident(b)
+                    self.flag_local(b)
                 } else {
-                    kept_ident(b)
+                    kept_ident(b).to_token_stream()
                 };
                 pats.push(quote!(#cfg #f: #source));
             }
@@ -388,7 +388,7 @@ impl<'a> Emitter<'a> {
             let (f, _) = self.field(s, b);
             let cfg = self.cfg(b);
             if self.a.flagged[s].contains(b) {
-                let flag = flag_ident(b);
+                let flag = self.flag_local(b);
                 if outer.contains(&binding.scope) {
                     pats.push(quote!(#cfg #f: #flag));
                     decls.extend(self.unflag(b));
@@ -484,7 +484,7 @@ impl<'a> Emitter<'a> {
                 continue;
             }
             if self.a.flagged[s].contains(b) {
-                let flag = flag_ident(b);
+                let flag = self.flag_local(b);
                 let k = kept_ident(b);
                 let cfg = self.cfg(b);
                 out.extend(quote!(#cfg let #flag = #k;));
@@ -496,6 +496,17 @@ impl<'a> Emitter<'a> {
             }
         }
         out
+    }
+
+    /// The local holding `b`'s flag in this arm: `mut` where the arm's
+    /// store fills it (see `Forward::flag_storable`).
+    fn flag_local(&self, b: BindingId) -> TokenStream {
+        let flag = flag_ident(b);
+        if self.flag_stored.contains(&b) {
+            quote!(mut #flag)
+        } else {
+            quote!(#flag)
+        }
     }
 
     /// `let b = <its field's value>;` and its [`touch`], for a kept
@@ -520,7 +531,7 @@ impl<'a> Emitter<'a> {
     /// itself, assigned where the flag holds a value, so that Rust's own
     /// drop flag takes over (`let mut b; if let Some(v) = flag { b = v; }`).
     fn unflag(&self, b: BindingId) -> TokenStream {
-        if !self.mentioned.contains(&b) {
+        if !self.mentioned.contains(&b) || self.flag_stored.contains(&b) {
             return TokenStream::new();
         }
         let binding = &self.f.bindings[b];
@@ -782,10 +793,13 @@ impl<'a> Emitter<'a> {
                 })
                 .collect()
         };
+        // A flag this arm was given keeps its value if none came, as the
+        // variable a blocking call assigns on some paths keeps its own.
         let absent: Vec<TokenStream> = (0..s.places.len())
             .filter_map(|i| {
                 let (p, flag) = dest(i);
-                flag.then(|| quote!(#p = ::core::option::Option::None;))
+                let given = s.roots[i].is_some_and(|r| self.a.flagged[self.current].contains(r));
+                (flag && !given).then(|| quote!(#p = ::core::option::Option::None;))
             })
             .collect();
         let kind = self
