@@ -938,6 +938,72 @@ fn a_pattern_parameter_drops_in_parameter_order() {
     });
 }
 
+// ---- the parts a pattern parameter does not bind
+
+/// The parts a pattern parameter does not bind stay in the argument, to
+/// the function's end, dropped after the pattern's bindings (they were
+/// dropped at the function's start).
+#[tamed]
+fn pattern_parameter_with_unbound_parts(
+    first: Note,
+    (conn, _): (Note, Note),
+    (_, mut n, _): (Note, u32, Note),
+    t: Rc<RefCell<Vec<String>>>,
+) {
+    twait! { tame::asap(mkevent!()); }
+    n += 1;
+    let _ = (&first, &conn);
+    t.borrow_mut().push(format!("end {n}"));
+}
+
+/// The plain twin of [`pattern_parameter_with_unbound_parts`].
+fn pattern_parameter_with_unbound_parts_plain(
+    first: Note,
+    (conn, _): (Note, Note),
+    (_, mut n, _): (Note, u32, Note),
+    t: Rc<RefCell<Vec<String>>>,
+) {
+    n += 1;
+    let _ = (&first, &conn);
+    t.borrow_mut().push(format!("end {n}"));
+}
+
+#[test]
+fn the_unbound_parts_of_a_pattern_parameter_live_to_the_end() {
+    on_fresh_loop(|| {
+        let run = |tamed: bool| {
+            let t = Rc::new(RefCell::new(Vec::new()));
+            let note = |name| Note(name, t.clone());
+            let args = (
+                note("first"),
+                (note("conn"), note("addr")),
+                (note("a"), 1, note("c")),
+            );
+            if tamed {
+                pattern_parameter_with_unbound_parts(args.0, args.1, args.2, t.clone());
+                tame::run();
+            } else {
+                pattern_parameter_with_unbound_parts_plain(args.0, args.1, args.2, t.clone());
+            }
+            let trace = t.borrow().clone();
+            trace
+        };
+        let plain = run(false);
+        assert_eq!(
+            plain,
+            [
+                "end 2",
+                "drop a",
+                "drop c",
+                "drop conn",
+                "drop addr",
+                "drop first"
+            ]
+        );
+        assert_eq!(run(true), plain);
+    });
+}
+
 // ---- owned values out of borrowing calls
 
 /// `cloned()` / `map(..)` of an `Option` out of a borrowing call is owned

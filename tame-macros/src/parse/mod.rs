@@ -473,10 +473,13 @@ impl Builder<'_> {
                         let ty = &t.ty;
                         // A type with an `impl Trait` in it cannot be
                         // written on a `let`: inferred from the argument.
-                        let l: syn::Stmt = if syntax::mentions_impl(ty) {
-                            syn::parse_quote!(let #user = #arg;)
-                        } else {
-                            syn::parse_quote!(let #user: #ty = #arg;)
+                        let typed = (!syntax::mentions_impl(ty)).then_some(&**ty);
+                        let l: syn::Stmt = match syntax::unbound_parts_kept(&user, typed, &arg, i) {
+                            Some(l) => l,
+                            None => match typed {
+                                None => syn::parse_quote!(let #user = #arg;),
+                                Some(ty) => syn::parse_quote!(let #user: #ty = #arg;),
+                            },
                         };
                         if let syn::Stmt::Local(l) = l {
                             prelude.push(l);

@@ -640,6 +640,101 @@ pub fn rebound_params(sig: &syn::Signature) -> Vec<bool> {
         .collect()
 }
 
+/// The `let` that binds a pattern parameter with parts it does not bind
+/// (`(conn, _): (Conn, Permit)`), keeping those parts to the function's
+/// end as Rust does (they stay in the argument, dropped after the
+/// pattern's bindings): each `_` becomes a hidden binding, and the
+/// bindings are declared hidden ones first, in reverse, so that they drop
+/// in Rust's order (`let (__p1, conn) = { let (conn, __p1): T = arg;
+/// (__p1, conn) };`). `None` where nothing is left unbound, or where the
+/// value is reached through a reference (nothing of it to drop), or where
+/// a binding borrows from the argument (`ref`, `x @ ..`), or a `..` leaves
+/// parts no name can reach.
+pub fn unbound_parts_kept(
+    pat: &Pat,
+    ty: Option<&syn::Type>,
+    arg: &Ident,
+    param: usize,
+) -> Option<syn::Stmt> {
+    struct Parts {
+        param: usize,
+        hidden: Vec<Ident>,
+        bindings: Vec<(Ident, bool)>,
+        refused: bool,
+    }
+    impl Parts {
+        fn walk(&mut self, p: &mut Pat) {
+            match p {
+                Pat::Wild(w) => {
+                    let name = format!("__tame_unbound{}_{}", self.param, self.hidden.len());
+                    let ident = Ident::new(
+                        &name,
+                        w.underscore_token.span.resolved_at(Span::mixed_site()),
+                    );
+                    self.hidden.push(ident.clone());
+                    *p = Pat::Ident(syn::PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident,
+                        subpat: None,
+                    });
+                }
+                Pat::Ident(i) => {
+                    // An uppercase name may be a unit struct's pattern.
+                    let constant = i.ident.to_string().starts_with(char::is_uppercase);
+                    if i.by_ref.is_some() || i.subpat.is_some() || constant {
+                        self.refused = true;
+                        return;
+                    }
+                    self.bindings
+                        .push((i.ident.clone(), i.mutability.is_some()));
+                    i.mutability = None;
+                }
+                Pat::Tuple(t) => t.elems.iter_mut().for_each(|e| self.walk(e)),
+                Pat::TupleStruct(t) => t.elems.iter_mut().for_each(|e| self.walk(e)),
+                Pat::Struct(st) => {
+                    if st.rest.is_some() {
+                        self.refused = true;
+                    }
+                    st.fields.iter_mut().for_each(|f| self.walk(&mut f.pat));
+                }
+                Pat::Paren(x) => self.walk(&mut x.pat),
+                Pat::Type(x) => self.walk(&mut x.pat),
+                Pat::Rest(_) | Pat::Reference(_) => self.refused = true,
+                _ => self.refused = true,
+            }
+        }
+    }
+    if ty.is_some_and(|t| matches!(t, syn::Type::Reference(_))) {
+        return None;
+    }
+    let mut inner = pat.clone();
+    let mut parts = Parts {
+        param,
+        hidden: Vec::new(),
+        bindings: Vec::new(),
+        refused: false,
+    };
+    parts.walk(&mut inner);
+    if parts.refused || parts.hidden.is_empty() {
+        return None;
+    }
+    let hidden: Vec<&Ident> = parts.hidden.iter().rev().collect();
+    let names: Vec<&Ident> = parts.bindings.iter().map(|(i, _)| i).collect();
+    let outer = parts.bindings.iter().map(|(i, m)| {
+        let m = m.then(|| quote::quote!(mut));
+        quote::quote!(#m #i)
+    });
+    let ty = ty.map(|t| quote::quote!(: #t));
+    Some(syn::parse_quote! {
+        let (#(#hidden,)* #(#outer,)*) = {
+            let #inner #ty = #arg;
+            (#(#hidden,)* #(#names,)*)
+        };
+    })
+}
+
 /// An identifier made from a name as `Ident::to_string` gives it: a raw
 /// identifier's name (`r#type`, and what is made from it, `r#type_1`)
 /// becomes a raw identifier again (`Ident::new` refuses the `r#`).
