@@ -510,12 +510,36 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 || (ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver))
             {
                 borrow_root(&m.receiver)
+            } else if matches!(name.as_str(), "map" | "and_then" | "map_or")
+                && m.args.last().is_some_and(closure_borrows_its_argument)
+            {
+                // `o.as_ref().map(|s| s.as_str())`: what the closure gives
+                // back borrows what it was given, so the result borrows
+                // what the receiver borrows (`map(|s| s.len())` is owned).
+                borrow_root(&m.receiver)
             } else {
                 None
             }
         }
         _ => None,
     }
+}
+
+/// A closure of one parameter whose value borrows it (`|s| s.as_str()`,
+/// `|p| &p.name`).
+fn closure_borrows_its_argument(e: &Expr) -> bool {
+    let Expr::Closure(c) = e else { return false };
+    let [Pat::Ident(p)] = c.inputs.iter().collect::<Vec<_>>()[..] else {
+        return false;
+    };
+    let body = match &*c.body {
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => e,
+            _ => return false,
+        },
+        other => other,
+    };
+    borrow_root(body).is_some_and(|(root, _)| root == p.ident)
 }
 
 /// Whether a block certainly does not finish: it ends in `return`,
