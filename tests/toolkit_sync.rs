@@ -169,6 +169,139 @@ fn a_value_is_not_given_to_a_receiver_that_gave_up() {
     assert_eq!(got.take(), Some(7));
 }
 
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Wake {
+    Job,
+    Stop,
+}
+
+/// A worker that takes jobs until told to stop, waiting for both on one
+/// rendezvous (tokio's `select!` loop).
+#[tamed]
+fn take_until_stopped(jobs: Channel<u32>, stop: Channel<()>, t: Trace) {
+    let r = Rendezvous::<Wake>::new();
+    stop.readable(mkevent!(r, Wake::Stop));
+    loop {
+        jobs.readable(mkevent!(r, Wake::Job));
+        match twait!(r) {
+            Some(Wake::Job) => {
+                if let Some(v) = jobs.try_recv() {
+                    log(&t, format!("took {v}"));
+                }
+            }
+            Some(Wake::Stop) | None => break,
+        }
+    }
+    log(&t, "stopped");
+}
+
+#[test]
+fn a_receiver_that_leaves_after_readable_loses_no_value() {
+    let t = Trace::default();
+    let (jobs, stop) = (Channel::new(), Channel::new());
+    take_until_stopped(jobs.clone(), stop.clone(), t.clone());
+    jobs.send(1);
+    tame::run();
+    // Both come back in the same turn; the stop is seen first.
+    stop.send(());
+    jobs.send(2);
+    tame::run();
+    assert_eq!(*t.borrow(), ["took 1", "stopped"]);
+    assert_eq!(jobs.try_recv(), Some(2), "the value stays queued");
+    assert_eq!(jobs.try_recv(), None);
+}
+
+#[test]
+fn readable_wakes_every_waiter_and_a_recv_waiter_comes_first() {
+    let ch = Channel::<u32>::new();
+    let r = Rendezvous::<u8>::new();
+    ch.readable(r.event(1));
+    ch.readable(r.event(2));
+    ch.send(5);
+    assert_eq!((r.try_next(), r.try_next()), (Some(1), Some(2)));
+    assert_eq!(ch.len(), 1, "readable takes nothing");
+    // Queued already: a new readable waiter comes back at once.
+    ch.readable(r.event(3));
+    assert_eq!(r.try_next(), Some(3));
+    assert_eq!(ch.try_recv(), Some(5));
+    // A receiver waiting in recv gets the value; readable waiters stay.
+    let (ev, got) = r.event_with_slot(4);
+    ch.recv(ev);
+    ch.readable(r.event(6));
+    ch.send(8);
+    assert_eq!((r.try_next(), got.take()), (Some(4), Some(8)));
+    assert_eq!(r.try_next(), None);
+    // Closing ends the readable waiters too.
+    ch.close();
+    assert_eq!(r.try_next(), Some(6));
+}
+
+/// Counts the live ones of the tokens it hands out.
+#[derive(Default)]
+struct Tokens(Rc<()>);
+
+impl Tokens {
+    fn token(&self) -> Rc<()> {
+        self.0.clone()
+    }
+
+    fn alive(&self) -> usize {
+        Rc::strong_count(&self.0) - 1
+    }
+}
+
+#[test]
+fn receivers_that_gave_up_on_an_idle_channel_are_not_kept() {
+    // A worker polling an idle channel with a timeout leaves one dead
+    // receiver a round; nothing is ever sent to skip them.
+    let ch = Channel::<u32>::new();
+    let tokens = Tokens::default();
+    let live = Rendezvous::<()>::new();
+    let (ev, _slot) = live.event_with_slot(());
+    ch.recv(ev);
+    for _ in 0..20_000 {
+        let r = Rendezvous::<()>::new();
+        let token = tokens.token();
+        ch.recv(r.event(()).map(move |_: u32| drop(token)));
+        drop(r);
+        assert!(
+            tokens.alive() <= 64,
+            "{} dead receivers kept",
+            tokens.alive()
+        );
+    }
+}
+
+#[test]
+fn waiters_that_gave_up_behind_a_holder_are_not_kept() {
+    let tokens = Tokens::default();
+    let s = Semaphore::new(1);
+    let _held = s.try_acquire();
+    let m = Mutex::new();
+    let r = Rendezvous::<()>::new();
+    let (ev, _guard) = r.event_with_slot(());
+    m.acquire(ev);
+    // A live waiter at each head, which nothing serves.
+    let (ev, _permit) = r.event_with_slot(());
+    s.acquire(ev);
+    let (ev, _waiting) = r.event_with_slot(());
+    m.acquire(ev);
+    for _ in 0..20_000 {
+        let gone = Rendezvous::<()>::new();
+        let token = tokens.token();
+        s.acquire(gone.event(()).map(move |_: Permit| drop(token)));
+        let token = tokens.token();
+        m.acquire(gone.event(()).map(move |_: Guard| drop(token)));
+        drop(gone);
+        assert!(
+            tokens.alive() <= 128,
+            "{} dead waiters kept",
+            tokens.alive()
+        );
+    }
+    assert!(s.waiting() <= 64 && m.waiting() <= 64);
+}
+
 #[test]
 fn all_reaches_every_event_or_drops_them_all() {
     let r = Rendezvous::<u8>::new();

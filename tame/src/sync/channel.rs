@@ -5,13 +5,23 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
+use super::queue::WaitQueue;
 use crate::Event;
 
 /// A queue between tasks (Tamer's `tamer::channel`): [`send`](Channel::send)
 /// never waits; [`recv`](Channel::recv) triggers its event with the next
 /// value, at once if one is queued. Values and receivers are matched in the
 /// order they came. A receiver whose event can no longer be delivered is
-/// skipped, so no value is given to nobody.
+/// skipped, so no value is sent to an event nobody listens to.
+///
+/// A value is handed over when it is sent: from then on the receiver's
+/// event holds it. A receiver that then gives up before taking it (its
+/// task cancelled, or a rendezvous it leaves on another event that came
+/// back first, as a `select`-style loop with a stop event does) drops the
+/// value with its event. Where a receiver may leave like that, wait with
+/// [`readable`](Channel::readable) and take with
+/// [`try_recv`](Channel::try_recv): the value stays in the channel until
+/// taken.
 ///
 /// [`close`](Channel::close) drops the events of the receivers waiting then
 /// (their twaits end, their slots unchanged); values already queued can
@@ -52,7 +62,10 @@ pub struct Channel<T> {
 
 struct Inner<T> {
     values: RefCell<VecDeque<T>>,
-    receivers: RefCell<VecDeque<Event<T>>>,
+    receivers: RefCell<WaitQueue<Event<T>>>,
+    /// The [`readable`](Channel::readable) waiters: woken, all of them,
+    /// when a value is queued.
+    readers: RefCell<WaitQueue<Event<()>>>,
     closed: Cell<bool>,
 }
 
@@ -62,32 +75,31 @@ impl<T> Channel<T> {
         Channel {
             inner: Rc::new(Inner {
                 values: RefCell::new(VecDeque::new()),
-                receivers: RefCell::new(VecDeque::new()),
+                receivers: RefCell::new(WaitQueue::new()),
+                readers: RefCell::new(WaitQueue::new()),
                 closed: Cell::new(false),
             }),
         }
     }
 
-    /// Gives `value` to the longest-waiting receiver, or queues it. Never
-    /// waits. On a closed channel the value is dropped (see
+    /// Gives `value` to the longest-waiting receiver, or queues it (and
+    /// wakes every [`readable`](Channel::readable) waiter). Never waits. On
+    /// a closed channel the value is dropped (see
     /// [`is_closed`](Channel::is_closed)).
     pub fn send(&self, value: T) {
         if self.inner.closed.get() {
             return;
         }
-        let receiver = {
-            let mut rs = self.inner.receivers.borrow_mut();
-            loop {
-                match rs.pop_front() {
-                    Some(ev) if ev.is_live() => break Some(ev),
-                    Some(_) => continue,
-                    None => break None,
-                }
-            }
-        };
+        let receiver = self.inner.receivers.borrow_mut().pop_live();
         match receiver {
             Some(ev) => ev.trigger(value),
-            None => self.inner.values.borrow_mut().push_back(value),
+            None => {
+                self.inner.values.borrow_mut().push_back(value);
+                let readers = self.inner.readers.borrow_mut().take_all();
+                for ev in readers {
+                    ev.trigger(());
+                }
+            }
         }
     }
 
@@ -107,8 +119,84 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Closes the channel: the receivers waiting now get their events
-    /// dropped; later sends are dropped.
+    /// Triggers `ev` when a value is queued (at once if one is), without
+    /// taking it: take it with [`try_recv`](Channel::try_recv), which may
+    /// find it gone to another receiver first (wait again then). A waiter
+    /// that leaves instead loses nothing. On a closed, empty channel `ev`
+    /// is dropped.
+    ///
+    /// Receivers waiting in [`recv`](Channel::recv) come first: a value
+    /// sent while one waits goes to it, and wakes no `readable` waiter.
+    ///
+    /// # Examples
+    ///
+    /// A worker that stops on a signal, leaving what it did not take:
+    ///
+    /// ```
+    /// use tame::sync::Channel;
+    /// use tame::{mkevent, tamed, twait, Rendezvous};
+    ///
+    /// #[derive(Clone, Copy)]
+    /// enum Wake {
+    ///     Job,
+    ///     Stop,
+    /// }
+    ///
+    /// #[tamed]
+    /// fn worker(jobs: Channel<u32>, stop: Channel<()>) -> Vec<u32> {
+    ///     let mut done = Vec::new();
+    ///     let r = Rendezvous::<Wake>::new();
+    ///     stop.readable(mkevent!(r, Wake::Stop));
+    ///     loop {
+    ///         jobs.readable(mkevent!(r, Wake::Job));
+    ///         match twait!(r) {
+    ///             Some(Wake::Job) => done.extend(jobs.try_recv()),
+    ///             Some(Wake::Stop) | None => break,
+    ///         }
+    ///     }
+    ///     done
+    /// }
+    ///
+    /// let (jobs, stop) = (Channel::new(), Channel::new());
+    /// let r = Rendezvous::<()>::new();
+    /// let (ev, done) = r.event_with_slot(());
+    /// worker(jobs.clone(), stop.clone(), ev);
+    /// stop.send(());
+    /// jobs.send(7); // the worker stops first: 7 stays queued
+    /// tame::run();
+    /// assert_eq!(done.take(), Some(vec![]));
+    /// assert_eq!(jobs.try_recv(), Some(7));
+    /// ```
+    pub fn readable(&self, ev: Event<()>) {
+        if !ev.is_live() {
+            return;
+        }
+        if !self.inner.values.borrow().is_empty() {
+            ev.trigger(());
+        } else if self.inner.closed.get() {
+            drop(ev);
+        } else {
+            self.inner.readers.borrow_mut().push_back(ev);
+        }
+    }
+
+    /// The next value, if one is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::new();
+    /// assert_eq!(ch.try_recv(), None);
+    /// ch.send(3);
+    /// assert_eq!(ch.try_recv(), Some(3));
+    /// ```
+    pub fn try_recv(&self) -> Option<T> {
+        self.inner.values.borrow_mut().pop_front()
+    }
+
+    /// Closes the channel: the receivers (and [`readable`](Channel::readable)
+    /// waiters) waiting now get their events dropped; later sends are
+    /// dropped.
     ///
     /// # Examples
     ///
@@ -124,7 +212,9 @@ impl<T> Channel<T> {
     /// ```
     pub fn close(&self) {
         self.inner.closed.set(true);
-        let waiting = std::mem::take(&mut *self.inner.receivers.borrow_mut());
+        let waiting = self.inner.receivers.borrow_mut().take_all();
+        drop(waiting);
+        let waiting = self.inner.readers.borrow_mut().take_all();
         drop(waiting);
     }
 
@@ -194,6 +284,7 @@ impl<T> fmt::Debug for Channel<T> {
         f.debug_struct("Channel")
             .field("queued", &self.len())
             .field("receivers", &self.inner.receivers.borrow().len())
+            .field("readers", &self.inner.readers.borrow().len())
             .field("closed", &self.is_closed())
             .finish()
     }

@@ -1,10 +1,10 @@
 //! [`Mutex`]: a lock for tasks, exclusive or shared, FIFO.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
+use super::queue::{WaitQueue, Waiter};
 use crate::Event;
 
 /// A lock that tasks wait for through events (Tamer's `tamer::mutex`).
@@ -56,10 +56,10 @@ pub struct Mutex {
 struct Inner {
     /// `None`: free; `Some(0)`: held exclusively; `Some(n)`: `n` shared holders.
     held: Cell<Option<usize>>,
-    waiters: RefCell<VecDeque<Waiter>>,
+    waiters: RefCell<WaitQueue<Waiting>>,
 }
 
-struct Waiter {
+struct Waiting {
     shared: bool,
     ev: Event<Guard>,
 }
@@ -169,8 +169,8 @@ impl Mutex {
         self.inner.held.get().is_some()
     }
 
-    /// How many waiters are queued (including those whose events died and
-    /// will be skipped).
+    /// How many waiters are queued (including some whose events died, not
+    /// yet swept out: see [`sync`](crate::sync)).
     ///
     /// # Examples
     ///
@@ -193,7 +193,7 @@ impl Mutex {
         self.inner
             .waiters
             .borrow_mut()
-            .push_back(Waiter { shared, ev });
+            .push_back(Waiting { shared, ev });
         Inner::grant(&self.inner);
     }
 }
@@ -206,10 +206,9 @@ impl Inner {
             let next = {
                 let mut waiters = this.waiters.borrow_mut();
                 // Waiters nobody listens to any more are skipped.
-                while waiters.front().is_some_and(|w| !w.ev.is_live()) {
-                    waiters.pop_front();
-                }
-                let Some(front) = waiters.front() else { return };
+                let Some(front) = waiters.front_live() else {
+                    return;
+                };
                 let fits = match (this.held.get(), front.shared) {
                     (None, _) => true,
                     (Some(n), true) => n > 0,
@@ -218,7 +217,7 @@ impl Inner {
                 if !fits {
                     return;
                 }
-                waiters.pop_front()
+                waiters.pop_live()
             };
             let Some(w) = next else { return };
             this.held.set(Some(if w.shared {
@@ -233,6 +232,12 @@ impl Inner {
             // No borrow is held: a trigger only queues its waiter.
             w.ev.trigger(guard);
         }
+    }
+}
+
+impl Waiter for Waiting {
+    fn is_live(&self) -> bool {
+        self.ev.is_live()
     }
 }
 

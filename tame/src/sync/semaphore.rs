@@ -1,10 +1,10 @@
 //! [`Semaphore`]: a count of permits for tasks, FIFO.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
+use super::queue::WaitQueue;
 use crate::Event;
 
 /// A count of permits that tasks wait for through events: at most that
@@ -57,7 +57,7 @@ pub struct Semaphore {
 
 struct Inner {
     available: Cell<usize>,
-    waiters: RefCell<VecDeque<Event<Permit>>>,
+    waiters: RefCell<WaitQueue<Event<Permit>>>,
 }
 
 /// One of a [`Semaphore`]'s permits: it goes back when this is dropped.
@@ -89,7 +89,7 @@ impl Semaphore {
         Semaphore {
             inner: Rc::new(Inner {
                 available: Cell::new(permits),
-                waiters: RefCell::new(VecDeque::new()),
+                waiters: RefCell::new(WaitQueue::new()),
             }),
         }
     }
@@ -127,9 +127,8 @@ impl Semaphore {
     /// assert!(s.try_acquire().is_none());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
-        self.inner.skip_dead();
         let free = self.inner.available.get();
-        if free == 0 || !self.inner.waiters.borrow().is_empty() {
+        if free == 0 || self.inner.waiters.borrow_mut().front_live().is_some() {
             return None;
         }
         self.inner.available.set(free - 1);
@@ -175,8 +174,8 @@ impl Semaphore {
         self.inner.available.get()
     }
 
-    /// How many waiters are queued (including those whose events died and
-    /// will be skipped).
+    /// How many waiters are queued (including some whose events died, not
+    /// yet swept out: see [`sync`](crate::sync)).
     ///
     /// # Examples
     ///
@@ -192,23 +191,14 @@ impl Semaphore {
 }
 
 impl Inner {
-    /// Drops the waiters at the head that nobody listens to any more.
-    fn skip_dead(&self) {
-        let mut waiters = self.waiters.borrow_mut();
-        while waiters.front().is_some_and(|ev| !ev.is_live()) {
-            waiters.pop_front();
-        }
-    }
-
     /// Hands free permits to the waiters at the head of the queue.
     fn grant(this: &Rc<Inner>) {
         loop {
-            this.skip_dead();
             let free = this.available.get();
             if free == 0 {
                 return;
             }
-            let Some(ev) = this.waiters.borrow_mut().pop_front() else {
+            let Some(ev) = this.waiters.borrow_mut().pop_live() else {
                 return;
             };
             this.available.set(free - 1);
