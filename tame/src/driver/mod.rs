@@ -837,8 +837,24 @@ fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Ve
     }
     ready_fds.clear();
     if l.selector.borrow().is_none() {
-        let sel = Selector::new().unwrap_or_else(|e| panic!("tame: epoll_create failed: {e}"));
-        *l.selector.borrow_mut() = Some(sel);
+        match Selector::new() {
+            Ok(sel) => *l.selector.borrow_mut() = Some(sel),
+            // Out of descriptors (EMFILE) before anything was registered:
+            // no fd can be waited for (a registration makes the selector,
+            // or fails to its caller), so a turn of timers sleeps until the
+            // next one, and a later turn tries again.
+            Err(_) if waits == 0 && l.remote.borrow().is_none() => {
+                if let (Some(t), false) = (timeout, paused) {
+                    std::thread::sleep(t);
+                }
+                l.clock.refresh();
+                if paused && !busy && l.ready.borrow().is_empty() {
+                    jump_to_next_timer(l, jump);
+                }
+                return;
+            }
+            Err(e) => panic!("tame: epoll_create failed: {e}"),
+        }
     }
     let waited = l
         .selector

@@ -254,6 +254,10 @@ impl Fd {
     /// and gives `buf` back through `ev`. As
     /// [`TcpStream::write_all`](crate::net::TcpStream::write_all).
     ///
+    /// Cancelled before it is done (its event dead), it may have written
+    /// part of `buf`, and nobody learns how much: see
+    /// [cancellation](crate::io#cancellation).
+    ///
     /// # Errors
     ///
     /// Through `ev`, with the buffer: the first write error, or `WriteZero`.
@@ -290,6 +294,11 @@ impl Fd {
     /// `buf` grow past `limit` (unless its capacity was larger already: a
     /// read fills the capacity it has). As
     /// [`TcpStream::read_until`](crate::net::TcpStream::read_until).
+    ///
+    /// Cancelled before it is done (its event dead: a timeout gave up, its
+    /// rendezvous was dropped), it drops `buf` with what it held and the
+    /// bytes it read: see [cancellation](crate::io#cancellation) for a wait
+    /// with a timeout that loses nothing.
     ///
     /// # Errors
     ///

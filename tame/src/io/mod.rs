@@ -57,6 +57,66 @@
 //! going, until it completes or its event dies; `close()` the handle, or
 //! cancel the rendezvous (as a timeout does), to stop it.
 //!
+//! # Cancellation
+//!
+//! An operation owns its buffer, so an operation cancelled before it is
+//! done (its event dead: [`with_timeout`](crate::with_timeout) or
+//! [`add_timeout`](crate::add_timeout) gave up, its rendezvous was dropped,
+//! its task cancelled) drops the buffer with it. A `read` loses nothing of
+//! the stream by that (it reads only when it can deliver at once), but
+//! whatever the `Vec` held goes; a `read_until` also loses the bytes it
+//! read before the delimiter came; a `write_all` may have written part of
+//! its buffer, and nobody learns how much.
+//!
+//! Where the bytes matter, put the timeout on a readiness wait, which holds
+//! no data, and read with `try_read` into a buffer you keep:
+//! `readable(add_timeout(d, mkevent!(ready)))`, then `try_read`, as below;
+//! [`LineReader`] keeps what it read between lines in the same way. On the
+//! write side, `try_write` what fits and wait with `writable`.
+//!
+//! ```
+//! use std::io::{self, Write};
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//! use tame::net::TcpStream;
+//! use tame::{mkevent, tamed, twait, Timeout};
+//!
+//! /// Reads up to a `\n`, giving up on a peer silent for `idle`; what came
+//! /// before a timeout stays in `buf`.
+//! #[tamed]
+//! fn line_within(conn: Rc<TcpStream>, buf: Vec<u8>, idle: Duration) -> (Vec<u8>, io::Result<usize>) {
+//!     let mut buf = buf;
+//!     loop {
+//!         if let Some(i) = buf.iter().position(|&b| b == b'\n') {
+//!             return (buf, Ok(i + 1));
+//!         }
+//!         let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
+//!         twait! { conn.readable(tame::add_timeout(idle, mkevent!(ready))); }
+//!         if ready.is_err() {
+//!             return (buf, Err(io::ErrorKind::TimedOut.into()));
+//!         }
+//!         let mut chunk = [0; 512];
+//!         match conn.try_read(&mut chunk) {
+//!             Ok(0) => return (buf, Ok(0)),
+//!             Ok(n) => buf.extend_from_slice(&chunk[..n]),
+//!             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+//!             Err(e) => return (buf, Err(e)),
+//!         }
+//!     }
+//! }
+//!
+//! let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+//! let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+//! let conn = Rc::new(TcpStream::from_std(listener.accept().unwrap().0).unwrap());
+//! peer.write_all(b"hel").unwrap();
+//! let idle = Duration::from_millis(20);
+//! let (buf, got) = tame::run_with(|done| line_within(conn.clone(), Vec::new(), idle, done)).unwrap();
+//! assert_eq!(got.unwrap_err().kind(), io::ErrorKind::TimedOut);
+//! peer.write_all(b"lo\n").unwrap();
+//! let (buf, got) = tame::run_with(|done| line_within(conn, buf, idle, done)).unwrap();
+//! assert_eq!(&buf[..got.unwrap()], b"hello\n"); // nothing lost
+//! ```
+//!
 //! # Examples
 //!
 //! A pipe, written by one tamed function and read by another:

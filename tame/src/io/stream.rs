@@ -171,6 +171,11 @@ pub trait ReadStream: sealed::Sealed {
     /// lines with the bytes after them kept for the next call, see
     /// [`LineReader`](super::LineReader).
     ///
+    /// Cancelled before it is done (its event dead: a timeout gave up, its
+    /// rendezvous was dropped), it drops `buf` with what it held and the
+    /// bytes it read: see [cancellation](crate::io#cancellation) for a wait
+    /// with a timeout that loses nothing.
+    ///
     /// # Errors
     ///
     /// Through `ev`, with the buffer: `InvalidData` if no `delim` within
@@ -274,6 +279,10 @@ pub trait WriteStream: sealed::Sealed {
     /// Writes all of `buf`, waiting for writability as often as needed,
     /// and gives `buf` back through `ev`. As
     /// [`TcpStream::write_all`](crate::net::TcpStream::write_all).
+    ///
+    /// Cancelled before it is done (its event dead), it may have written
+    /// part of `buf`, and nobody learns how much: see
+    /// [cancellation](crate::io#cancellation).
     ///
     /// # Errors
     ///

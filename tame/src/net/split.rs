@@ -123,6 +123,11 @@ impl<S> ReadHalf<S> {
 
     /// As [`TcpStream::read_until`].
     ///
+    /// Cancelled before it is done (its event dead: a timeout gave up, its
+    /// rendezvous was dropped), it drops `buf` with what it held and the
+    /// bytes it read: see [cancellation](crate::io#cancellation) for a wait
+    /// with a timeout that loses nothing.
+    ///
     /// # Errors
     ///
     /// As [`TcpStream::read_until`].
@@ -340,6 +345,10 @@ impl<S> WriteHalf<S> {
     }
 
     /// As [`TcpStream::write_all`].
+    ///
+    /// Cancelled before it is done (its event dead), it may have written
+    /// part of `buf`, and nobody learns how much: see
+    /// [cancellation](crate::io#cancellation).
     ///
     /// # Errors
     ///

@@ -388,6 +388,10 @@ impl TcpStream {
     /// writes). If the stream is closed meanwhile, `ev` comes back
     /// untriggered at once.
     ///
+    /// Cancelled before it is done (its event dead), it may have written
+    /// part of `buf`, and nobody learns how much: see
+    /// [cancellation](crate::io#cancellation).
+    ///
     /// # Errors
     ///
     /// Delivered through `ev` with the buffer: the first write error
@@ -445,6 +449,11 @@ impl TcpStream {
     /// delimiter and the event (about 100 bytes with an empty `Vec`), so an
     /// idle keep-alive connection costs little. If the stream is closed
     /// meanwhile, `ev` comes back untriggered at once.
+    ///
+    /// Cancelled before it is done (its event dead: a timeout gave up, its
+    /// rendezvous was dropped), it drops `buf` with what it held and the
+    /// bytes it read: see [cancellation](crate::io#cancellation) for a wait
+    /// with a timeout that loses nothing.
     ///
     /// # Errors
     ///

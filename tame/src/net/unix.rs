@@ -464,6 +464,10 @@ impl UnixStream {
 
     /// As [`TcpStream::write_all`](super::TcpStream::write_all).
     ///
+    /// Cancelled before it is done (its event dead), it may have written
+    /// part of `buf`, and nobody learns how much: see
+    /// [cancellation](crate::io#cancellation).
+    ///
     /// # Errors
     ///
     /// As [`TcpStream::write_all`](super::TcpStream::write_all).
@@ -487,6 +491,11 @@ impl UnixStream {
     }
 
     /// As [`TcpStream::read_until`](super::TcpStream::read_until).
+    ///
+    /// Cancelled before it is done (its event dead: a timeout gave up, its
+    /// rendezvous was dropped), it drops `buf` with what it held and the
+    /// bytes it read: see [cancellation](crate::io#cancellation) for a wait
+    /// with a timeout that loses nothing.
     ///
     /// # Errors
     ///
