@@ -335,13 +335,13 @@ impl Drop for Source {
 
 fn busy(kind: Ready) -> io::Error {
     let what = match kind {
-        Ready::WRITE => "write-side",
-        Ready::HUP => "hang-up",
-        _ => "read-side",
+        Ready::WRITE => "write-side operation (write, write_all, writable, connect)",
+        Ready::HUP => "hang-up wait",
+        _ => "read-side operation (read, read_until, readable, accept, recv)",
     };
     io::Error::new(
         io::ErrorKind::ResourceBusy,
-        format!("another {what} operation is already waiting on this descriptor"),
+        format!("another {what} is already waiting on this descriptor: one of each side at a time"),
     )
 }
 
