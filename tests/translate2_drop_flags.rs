@@ -436,6 +436,14 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn underscore_assignment(t: Trace) {
+        let h = Noisy::new("h", &t);
+        _ = h;
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn beside_a_slot_with_a_value(t: Trace, c: bool) {
         let _guard;
         let mut k = 0;
@@ -779,6 +787,13 @@ mod plain {
             log(&t, "waited");
         }
         let _after = Noisy::new("after", &t);
+        log(&t, "end");
+    }
+
+    pub fn underscore_assignment(t: Trace) {
+        let h = Noisy::new("h", &t);
+        _ = h;
+        log(&t, "waited");
         log(&t, "end");
     }
 
@@ -1579,4 +1594,14 @@ fn a_variable_filled_on_some_turns_of_a_loop_keeps_it_until_replaced() {
             |t| plain::filled_on_some_turns_until_a_break(t, ks.clone()),
         );
     }
+}
+
+/// `_ = h;` moves nothing, as `let _ = h;`: `h` lives to its scope's end
+/// (it was dropped at the next twait).
+#[test]
+fn an_underscore_assignment_moves_nothing() {
+    assert_eq!(
+        as_plain(tamed::underscore_assignment, plain::underscore_assignment),
+        ["waited", "end", "drop h"]
+    );
 }

@@ -1004,6 +1004,45 @@ fn the_unbound_parts_of_a_pattern_parameter_live_to_the_end() {
     });
 }
 
+// ---- the value a `let .. else` did not match
+
+/// Hands back the queue's guard when it has no job, as a parser hands
+/// back its input.
+fn next_job(q: std::cell::RefMut<'_, Vec<u32>>) -> Result<u32, std::cell::RefMut<'_, Vec<u32>>> {
+    let mut q = q;
+    q.pop().ok_or(q)
+}
+
+/// The value that did not match is dropped before the `else` block runs
+/// (it lived to the block's first twait: the block's `borrow_mut` found
+/// the guard still held and panicked).
+#[tamed]
+fn let_else_drops_the_unmatched_value(q: &'static RefCell<Vec<u32>>) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    let Ok(job) = next_job(q.borrow_mut()) else {
+        q.borrow_mut().push(99);
+        twait! { tame::asap(mkevent!()); }
+        return 0;
+    };
+    job
+}
+
+#[test]
+fn a_let_else_drops_the_value_it_did_not_match_before_its_else_block() {
+    on_fresh_loop(|| {
+        let q: &'static RefCell<Vec<u32>> = Box::leak(Box::default());
+        assert_eq!(
+            result_of(|ev| let_else_drops_the_unmatched_value(q, ev)),
+            Some(0)
+        );
+        assert_eq!(*q.borrow(), [99]);
+        assert_eq!(
+            result_of(|ev| let_else_drops_the_unmatched_value(q, ev)),
+            Some(99)
+        );
+    });
+}
+
 // ---- owned values out of borrowing calls
 
 /// `cloned()` / `map(..)` of an `Option` out of a borrowing call is owned

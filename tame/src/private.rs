@@ -373,8 +373,9 @@ pub fn shadow_store<T>(_place: &mut T, _value: T) {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
-/// A `_` slot's value, dropped where it comes back (a function, not
-/// `mem::drop`, which lints a `Copy` value or a reference).
+/// A `_` slot's value, dropped where it comes back, or the value a
+/// `let .. else` did not match, dropped before its `else` block (a
+/// function, not `mem::drop`, which lints a `Copy` value or a reference).
 #[inline]
 pub fn discard<T>(_value: T) {}
 

@@ -668,7 +668,7 @@ impl Builder<'_> {
 
     /// `let P = e else { ..twait.. };`: the `else` block is code of the
     /// spine. Becomes
-    /// `let t = e; if !matches!(&t, P') { else } let P = t else { unreachable!() };`
+    /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = t else { unreachable!() };`
     /// (`P'` is `P` binding nothing).
     fn let_else_waiting(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
         let Some(init) = l.init.take() else { return };
@@ -683,9 +683,16 @@ impl Builder<'_> {
         syn::visit_mut::VisitMut::visit_pat_mut(&mut Unbind, &mut test_pat);
         let cond: Expr = syn::parse_quote_spanned!(span=>
             !::core::matches!(&#t_ident, #test_pat));
+        // The value that did not match is gone before the `else` block
+        // runs, as in Rust (a guard it holds may be needed there again).
+        let gone: syn::Stmt =
+            syn::parse_quote_spanned!(span=> ::tame::__private::discard(#t_ident););
         let then: Expr = match *els {
-            Expr::Block(b) => Expr::Block(b),
-            other => syn::parse_quote!({ #other }),
+            Expr::Block(mut b) => {
+                b.block.stmts.insert(0, gone);
+                Expr::Block(b)
+            }
+            other => syn::parse_quote!({ #gone #other }),
         };
         self.if_parts(cond, then, None, Dest::Discard, out);
         let pat = l.pat;

@@ -307,7 +307,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Path(p) => self.path(p, u),
             Expr::Assign(a) => {
                 self.deferred_borrow(&a.left, &a.right);
-                self.expr(&mut a.right, Use::Consume);
+                // `_ = place;` reads nothing and moves nothing, as
+                // `let _ = place;` (a value is dropped where it is made).
+                let kept = matches!(&*a.left, Expr::Infer(_)) && super::events::is_place(&a.right);
+                self.expr(&mut a.right, if kept { Use::Read } else { Use::Consume });
                 self.assignee(&mut a.left);
             }
             Expr::Binary(b) => {

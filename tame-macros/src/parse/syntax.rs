@@ -446,6 +446,60 @@ fn borrowing_iterator(e: &Expr) -> bool {
     }
 }
 
+/// Iterator sources whose items are owned values (`chars`, `bytes`): the
+/// iterator borrows, what it yields does not.
+const OWNED_ITEM_SOURCES: &[&str] = &["chars", "bytes", "char_indices", "drain"];
+
+/// Adapters whose items are those of the iterator they adapt.
+const ITEM_PRESERVING_ADAPTERS: &[&str] = &[
+    "enumerate",
+    "skip",
+    "take",
+    "rev",
+    "chain",
+    "zip",
+    "peekable",
+    "step_by",
+    "take_while",
+    "skip_while",
+    "fuse",
+    "cycle",
+    "filter",
+    "inspect",
+    "by_ref",
+];
+
+/// Methods that give one item of an iterator (`v.iter().max()`,
+/// `s.split(',').next()`).
+const ITEM_TAKING_METHODS: &[&str] = &[
+    "next",
+    "next_back",
+    "nth",
+    "max",
+    "min",
+    "max_by",
+    "min_by",
+    "max_by_key",
+    "min_by_key",
+    "find",
+];
+
+/// Whether the items of iterator `e` borrow what it iterates over: a
+/// borrowing source (`iter`, `split`, `lines`) through adapters that pass
+/// its items on (`v.iter().cloned()` yields owned values).
+fn items_borrow(e: &Expr) -> bool {
+    match e {
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            let name = name.as_str();
+            (ITERATOR_SOURCES.contains(&name) && !OWNED_ITEM_SOURCES.contains(&name))
+                || (ITEM_PRESERVING_ADAPTERS.contains(&name) && items_borrow(&m.receiver))
+        }
+        Expr::Paren(p) => items_borrow(&p.expr),
+        _ => false,
+    }
+}
+
 /// Methods whose result still borrows what their receiver borrows
 /// (`v.iter().enumerate()`, `v.first().unwrap()`). Any other method is
 /// assumed to give an owned value (`v.iter().sum()`, `s.trim().len()`).
@@ -484,6 +538,15 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
     match e {
         Expr::Paren(p) => borrow_root(&p.expr),
         Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
+        // `v.get(i)?` borrows as `v.get(i).unwrap()` does.
+        Expr::Try(t) => borrow_root(&t.expr),
+        // A value chosen among borrows (`if c { &a } else { &b }`): the
+        // first branch that borrows.
+        Expr::If(i) => tail_of(&i.then_branch)
+            .and_then(borrow_root)
+            .or_else(|| i.else_branch.as_ref().and_then(|(_, e)| borrow_root(e))),
+        Expr::Match(m) => m.arms.iter().find_map(|a| borrow_root(&a.body)),
+        Expr::Block(b) if b.label.is_none() => tail_of(&b.block).and_then(borrow_root),
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
@@ -510,6 +573,8 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 || (ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver))
             {
                 borrow_root(&m.receiver)
+            } else if ITEM_TAKING_METHODS.contains(&name.as_str()) && items_borrow(&m.receiver) {
+                borrow_root(&m.receiver)
             } else if matches!(name.as_str(), "map" | "and_then" | "map_or")
                 && m.args.last().is_some_and(closure_borrows_its_argument)
             {
@@ -525,6 +590,14 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
     }
 }
 
+/// A block's last expression, if it ends in one.
+fn tail_of(b: &syn::Block) -> Option<&Expr> {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => Some(e),
+        _ => None,
+    }
+}
+
 /// A closure of one parameter whose value borrows it (`|s| s.as_str()`,
 /// `|p| &p.name`).
 fn closure_borrows_its_argument(e: &Expr) -> bool {
@@ -533,9 +606,9 @@ fn closure_borrows_its_argument(e: &Expr) -> bool {
         return false;
     };
     let body = match &*c.body {
-        Expr::Block(b) => match b.block.stmts.last() {
-            Some(syn::Stmt::Expr(e, None)) => e,
-            _ => return false,
+        Expr::Block(b) => match tail_of(&b.block) {
+            Some(e) => e,
+            None => return false,
         },
         other => other,
     };
