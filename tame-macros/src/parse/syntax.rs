@@ -565,25 +565,28 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                     _ => "a method that borrows its receiver",
                 };
                 root(&m.receiver).map(|i| (i.clone(), how))
-            } else if (BORROW_PRESERVING_METHODS.contains(&name.as_str())
-                // `Option::take()` moves the value out of the place it
-                // borrows (`slot.borrow_mut().take()`); `Iterator::take(n)`
-                // keeps the borrow.
-                && !(name == "take" && m.args.is_empty()))
-                || (ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver))
-            {
-                borrow_root(&m.receiver)
-            } else if ITEM_TAKING_METHODS.contains(&name.as_str()) && items_borrow(&m.receiver) {
-                borrow_root(&m.receiver)
-            } else if matches!(name.as_str(), "map" | "and_then" | "map_or")
-                && m.args.last().is_some_and(closure_borrows_its_argument)
-            {
+            } else {
+                let preserving = BORROW_PRESERVING_METHODS.contains(&name.as_str())
+                    // `Option::take()` moves the value out of the place it
+                    // borrows (`slot.borrow_mut().take()`); `Iterator::take(n)`
+                    // keeps the borrow.
+                    && !(name == "take" && m.args.is_empty());
+                let adapted =
+                    ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver);
+                // `v.iter().max()`, `s.split(',').next()`: an item of a
+                // borrowing iterator.
+                let item =
+                    ITEM_TAKING_METHODS.contains(&name.as_str()) && items_borrow(&m.receiver);
                 // `o.as_ref().map(|s| s.as_str())`: what the closure gives
                 // back borrows what it was given, so the result borrows
                 // what the receiver borrows (`map(|s| s.len())` is owned).
-                borrow_root(&m.receiver)
-            } else {
-                None
+                let mapped = matches!(name.as_str(), "map" | "and_then" | "map_or")
+                    && m.args.last().is_some_and(closure_borrows_its_argument);
+                if preserving || adapted || item || mapped {
+                    borrow_root(&m.receiver)
+                } else {
+                    None
+                }
             }
         }
         _ => None,
