@@ -211,6 +211,12 @@ fn literals_and_invalid_names_need_no_server() {
         "{:?}",
         got[3]
     );
+    // The empty name is quoted, so the message does not start with a
+    // bare colon.
+    assert_eq!(
+        got[3].as_ref().unwrap_err().to_string(),
+        r#""": not a valid name: empty name"#
+    );
     assert!(matches!(got[4], Err(Error::Io(_))), "{:?}", got[4]);
 }
 

@@ -247,16 +247,16 @@ impl Resolver {
             ev.trigger(Ok(vec![ip]));
             return;
         }
-        if let Err(e) = wire::check_name(name).and_then(|()| {
-            if name.trim_end_matches('.').is_empty() {
-                Err(wire::WireError::BadName)
-            } else {
-                Ok(())
-            }
-        }) {
+        let invalid = match wire::check_name(name) {
+            Err(e) => Some(e.as_str()),
+            // The root (`""` or `"."`) has no address to ask for.
+            Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
+            Ok(()) => None,
+        };
+        if let Some(reason) = invalid {
             ev.trigger(Err(Error::InvalidName {
                 name: name.to_owned(),
-                reason: e.as_str(),
+                reason,
             }));
             return;
         }
