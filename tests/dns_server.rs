@@ -11,12 +11,15 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use tame::dns::server::{Misbehavior, Server, ServerThread, DECOY_V4, DECOY_V6};
-use tame::dns::{self, Error, LookupResult, Resolver};
+use tame::dns::{self, wire, Error, LookupResult, Resolver};
 use tame::Event;
 
 #[path = "support/lookup.rs"]
 mod lookup;
 use lookup::{ip, lookup_all, lookup_one};
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
 
 fn server(m: Option<Misbehavior>) -> ServerThread {
     let mut b = Server::builder()
@@ -195,6 +198,110 @@ fn next_nameserver_is_tried_when_the_first_is_silent() {
     );
 }
 
+/// A server that answers `host-a.test` (A and AAAA) correctly.
+fn good_server() -> ServerThread {
+    server(None)
+}
+
+/// A resolver asking `servers` in this order, with a deadline no test
+/// reaches: a lookup that ended waited for no deadline (and one that did
+/// not end is the watchdog's failure).
+fn patient(servers: &[&ServerThread]) -> Resolver {
+    Resolver::new(servers.iter().map(|s| s.local_addr()).collect())
+        .timeout(Duration::from_secs(3600))
+}
+
+#[test]
+fn a_nameserver_that_fails_the_query_is_followed_by_the_next() {
+    // As glibc's res_send: an answer about the nameserver rather than the
+    // name moves on to the next nameserver, which knows the name.
+    on_fresh_loop(|| {
+        for bad in [
+            Misbehavior::ServFail,
+            Misbehavior::Rcode(wire::RCODE_REFUSED),
+            Misbehavior::Rcode(wire::RCODE_NOTIMP),
+            Misbehavior::Rcode(wire::RCODE_FORMERR),
+            Misbehavior::Malformed,
+            Misbehavior::Truncated,
+        ] {
+            let (first, second) = (server(Some(bad)), good_server());
+            let res = lookup_one(&patient(&[&first, &second]), "host-a.test");
+            assert_eq!(
+                res.unwrap_or_else(|e| panic!("{bad:?} then a good server: {e:?}")),
+                vec![ip("10.0.0.1"), ip("fd00::1")],
+                "{bad:?}"
+            );
+            // Both queries were asked of the failing server first.
+            assert!(first.queries() >= 2, "{bad:?}: {} queries", first.queries());
+        }
+    });
+}
+
+#[test]
+fn every_nameserver_failing_gives_the_first_failure_without_waiting_for_the_deadline() {
+    // The deadline is an hour: the lookup ends when the last nameserver
+    // has failed both queries, or the watchdog fails the test.
+    on_fresh_loop(|| {
+        let (a, b) = (
+            server(Some(Misbehavior::ServFail)),
+            server(Some(Misbehavior::ServFail)),
+        );
+        let e = lookup_one(&patient(&[&a, &b]), "host-a.test").unwrap_err();
+        assert!(matches!(e, Error::ServFail { .. }), "{e:?}");
+        // Each was asked both queries.
+        assert!(a.queries() >= 2, "first: {} queries", a.queries());
+        assert!(b.queries() >= 2, "second: {} queries", b.queries());
+
+        // Of two different failures, the first one that came is the error.
+        let (refused, servfail) = (
+            server(Some(Misbehavior::Rcode(wire::RCODE_REFUSED))),
+            server(Some(Misbehavior::ServFail)),
+        );
+        let e = lookup_one(&patient(&[&refused, &servfail]), "host-a.test").unwrap_err();
+        assert!(matches!(e, Error::Refused { .. }), "{e:?}");
+        assert!(
+            servfail.queries() >= 2,
+            "second: {} queries",
+            servfail.queries()
+        );
+    });
+}
+
+#[test]
+fn a_failure_outlives_a_silent_next_nameserver() {
+    // SERVFAIL, then no answer at all until the deadline: the error is the
+    // failure that came, not a timeout.
+    let bad = server(Some(Misbehavior::ServFail));
+    let dead = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let r = Resolver::new(vec![bad.local_addr(), dead.local_addr().unwrap()])
+        .timeout(Duration::from_millis(400));
+    let e = lookup_one(&r, "host-a.test").unwrap_err();
+    assert!(matches!(e, Error::ServFail { .. }), "{e:?}");
+}
+
+#[test]
+fn nxdomain_and_nodata_are_final_answers() {
+    on_fresh_loop(|| {
+        // The first server does not know the name: NXDOMAIN, and the
+        // second, which knows it, is not asked.
+        let (nx, good) = (Server::builder().spawn().unwrap(), good_server());
+        let e = lookup_one(&patient(&[&nx, &good]), "host-a.test").unwrap_err();
+        assert!(matches!(e, Error::NxDomain { .. }), "{e:?}");
+        assert_eq!(good.queries(), 0);
+
+        // The name exists there without an address (a CNAME to nowhere):
+        // NOERROR with no address is as final.
+        let nodata = Server::builder()
+            .cname("host-a.test", "elsewhere.test")
+            .spawn()
+            .unwrap();
+        let good = good_server();
+        let e = lookup_one(&patient(&[&nodata, &good]), "host-a.test").unwrap_err();
+        assert!(matches!(e, Error::NoAddresses { .. }), "{e:?}");
+        assert_eq!(good.queries(), 0);
+    });
+}
+
 #[test]
 fn literals_and_invalid_names_need_no_server() {
     let r = Resolver::new(vec![]);
@@ -210,6 +317,12 @@ fn literals_and_invalid_names_need_no_server() {
         matches!(got[3], Err(Error::InvalidName { .. })),
         "{:?}",
         got[3]
+    );
+    // The empty name is quoted, so the message does not start with a
+    // bare colon.
+    assert_eq!(
+        got[3].as_ref().unwrap_err().to_string(),
+        r#""": not a valid name: empty name"#
     );
     assert!(matches!(got[4], Err(Error::Io(_))), "{:?}", got[4]);
 }

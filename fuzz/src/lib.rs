@@ -9,7 +9,7 @@
 //! | [`dns_wire`] | `tame::dns::wire` | decoding never panics; a decoded message encodes, and decodes back to itself |
 //! | [`http_split`] | `tame_suite::http::parse_request` | cut at every byte, the parser agrees with the whole: incomplete until the decision, then the same decision |
 //! | [`knot_inbox`] | `tame_suite::http::Inbox` (knot's per-connection reading) | over any split into reads, the requests and errors are those of the one-shot parser, decided before any further read; at most an unfinished head held, nothing while idle |
-//! | [`dns_reply`] | the resolver's reply matching (`tame::dns::__replies`) | a reply is taken iff its source, id, opcode and question match an unanswered query; replies not taken change nothing |
+//! | [`dns_reply`] | the resolver's reply matching (`tame::dns::__replies`) | a reply is taken iff its source, id, opcode and question match an unanswered query that its source has not failed; only NOERROR and NXDOMAIN answer a query; replies not taken change nothing |
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -219,9 +219,13 @@ pub fn knot_inbox(data: &[u8]) {
 /// Checked: a reply is taken as an answer iff it comes from a nameserver
 /// asked, is a standard query's response with one question, and its id
 /// and question (type, class IN, the name in any case) are those of a
-/// query not answered yet; the result is the same with the replies not
-/// taken left out (never trusted, never an error); addresses come only from
-/// the answers taken, IPv4 first; no reply taken means a timeout.
+/// query not answered yet and not failed by that nameserver; a taken reply
+/// answers its query for good if its response code is NXDOMAIN, never if
+/// it is neither NXDOMAIN nor NOERROR or the reply does not decode (the
+/// nameserver failed it: the query is answered once every nameserver
+/// has); the result is the same with the replies not taken left out
+/// (never trusted, never an error); addresses come only from the answers
+/// taken, IPv4 first; no reply taken means a timeout.
 pub fn dns_reply(data: &[u8]) {
     const NAMES: [&str; 4] = ["host-a.test", "alias.test", "a.b.c.example", "x"];
     let all: [SocketAddr; 5] = [
@@ -254,25 +258,48 @@ pub fn dns_reply(data: &[u8]) {
 
     // What the contract says each reply is.
     let mut answered = [false; 2];
+    // By query, the nameservers (by index) that failed it.
+    let mut failed = [[false; 3]; 2];
     for (&(from, msg), &took) in replies.iter().zip(&taken) {
-        let expected = servers
-            .contains(&from)
-            .then(|| wire::decode_head(msg).ok())
-            .flatten()
-            .and_then(|(h, q)| {
-                let i = (0..2).find(|&i| ids[i] == h.id && !answered[i])?;
-                let qtype = [wire::TYPE_A, wire::TYPE_AAAA][i];
-                let matches = h.response
-                    && h.opcode == 0
-                    && h.qdcount == 1
-                    && q.qtype == qtype
-                    && q.qclass == wire::CLASS_IN
-                    && wire::same_name(&q.name, name);
-                matches.then_some(i)
-            });
-        assert_eq!(took, expected, "reply from {from}: {msg:02x?}");
-        if let Some(i) = took {
+        let source = servers.iter().position(|&s| s == from);
+        let expected = source.and_then(|si| {
+            let (h, q) = wire::decode_head(msg).ok()?;
+            let i = (0..2).find(|&i| ids[i] == h.id && !answered[i])?;
+            let qtype = [wire::TYPE_A, wire::TYPE_AAAA][i];
+            let matches = h.response
+                && h.opcode == 0
+                && h.qdcount == 1
+                && q.qtype == qtype
+                && q.qclass == wire::CLASS_IN
+                && wire::same_name(&q.name, name)
+                && !failed[i][si];
+            matches.then_some(i)
+        });
+        assert_eq!(
+            took.map(|(i, _)| i),
+            expected,
+            "reply from {from}: {msg:02x?}"
+        );
+        let (Some((i, is_final)), Some(si)) = (took, source) else {
+            continue;
+        };
+        let rcode = wire::decode_head(msg).map_or(0, |(h, _)| h.rcode); // taken: it decodes
+        if rcode == wire::RCODE_NXDOMAIN {
+            assert!(is_final, "NXDOMAIN answers the query: {msg:02x?}");
+        }
+        if (rcode != wire::RCODE_NOERROR && rcode != wire::RCODE_NXDOMAIN)
+            || Message::decode(msg).is_err()
+        {
+            assert!(
+                !is_final,
+                "the nameserver's failure, not an answer: {msg:02x?}"
+            );
+        }
+        if is_final {
             answered[i] = true;
+        } else {
+            failed[i][si] = true;
+            answered[i] = failed[i][..servers.len()].iter().all(|&f| f);
         }
     }
 
@@ -284,7 +311,10 @@ pub fn dns_reply(data: &[u8]) {
         .map(|(r, _)| *r)
         .collect();
     let (retaken, again) = tame::dns::__replies(name, servers, ids, &only_taken);
-    assert!(retaken.iter().all(Option::is_some));
+    assert_eq!(
+        retaken,
+        taken.into_iter().flatten().map(Some).collect::<Vec<_>>()
+    );
     assert_eq!(format!("{again:?}"), format!("{result:?}"));
 
     match &result {

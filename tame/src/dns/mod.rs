@@ -81,7 +81,7 @@ pub use resolver::Resolver;
 pub type LookupResult = Result<Vec<IpAddr>, Error>;
 
 /// Why a lookup failed. Every variant names the name that was looked up,
-/// and `Display` says which name and why.
+/// and `Display` says which name and why (the empty name as `""`).
 ///
 /// # Examples
 ///
@@ -89,6 +89,9 @@ pub type LookupResult = Result<Vec<IpAddr>, Error>;
 /// let e = tame::dns::Error::Timeout { name: "example.com".into() };
 /// assert_eq!(e.to_string(), "example.com: no reply from any nameserver before the deadline");
 /// assert_eq!(e.name(), "example.com");
+///
+/// let e = tame::dns::Error::InvalidName { name: "".into(), reason: "empty name" };
+/// assert_eq!(e.to_string(), r#""": not a valid name: empty name"#);
 /// ```
 #[derive(Debug)]
 #[non_exhaustive]
@@ -233,7 +236,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.name())?;
+        // An empty name would leave the message starting with a bare colon.
+        match self.name() {
+            "" => f.write_str("\"\": ")?,
+            name => write!(f, "{name}: ")?,
+        }
         match self {
             Error::NxDomain { .. } => f.write_str("no such domain (NXDOMAIN)"),
             Error::ServFail { .. } => f.write_str("nameserver failure (SERVFAIL)"),

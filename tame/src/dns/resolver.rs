@@ -6,9 +6,12 @@
 //! accepts a reply only when its source is a nameserver the query was sent
 //! to and its id, opcode and question match. Everything else is dropped
 //! unread. [`lookup`] waits for whichever comes first, a datagram or the
-//! retransmission timer; when it ends, it cancels its rendezvous (so the
-//! timer stops counting as armed and the pending receives are dropped),
-//! closes its sockets, and triggers the caller's event.
+//! retransmission timer; a reply that speaks of the nameserver rather than
+//! the name (SERVFAIL, REFUSED, ...) sends its query on to the next
+//! nameserver at once, as glibc's `res_send` does. When it ends, it cancels
+//! its rendezvous (so the timer stops counting as armed and the pending
+//! receives are dropped), closes its sockets, and triggers the caller's
+//! event.
 
 use std::cell::Cell;
 use std::fmt;
@@ -44,6 +47,17 @@ const MAX_REPLY: usize = 65_536;
 /// Each lookup asks for A and AAAA at once and delivers the IPv4 addresses
 /// first, then the IPv6 ones. Nameservers are tried in turn, one per
 /// transmission, until the deadline set by [`timeout`](Resolver::timeout).
+///
+/// Only two answers are final: addresses or none (NOERROR, the name exists)
+/// and NXDOMAIN (it does not). Any other answer says something about the
+/// nameserver, not the name: SERVFAIL, REFUSED, NOTIMP, any other response
+/// code, and a reply that cannot be used (malformed, or truncated with no
+/// address). Such an answer sends the query on to the next nameserver at
+/// once, without waiting for the retransmission timer, and that nameserver
+/// is not asked that query again. The first such failure is kept: it is the
+/// lookup's error if no nameserver gives a final answer, as soon as every
+/// nameserver has failed, or at the deadline (rather than
+/// [`Error::Timeout`]). See [`lookup_ip`](Resolver::lookup_ip).
 ///
 /// `Clone` is cheap and clones share their configuration.
 ///
@@ -85,7 +99,9 @@ impl fmt::Debug for Resolver {
 }
 
 impl Resolver {
-    /// A resolver asking `nameservers`, in turn. With an empty list, a
+    /// A resolver asking `nameservers`, in turn (the next one at once when
+    /// one fails to answer: see the [type's docs](Resolver)). With an empty
+    /// list, a
     /// lookup that needs a query fails with [`Error::Io`]; IP literals,
     /// hosts-file names and invalid names are answered as always, with no
     /// query.
@@ -215,6 +231,15 @@ impl Resolver {
     /// the next nameserver each time the timer runs out, until both queries
     /// are answered or the deadline passes.
     ///
+    /// A query answered with SERVFAIL, REFUSED, NOTIMP, any other response
+    /// code than NOERROR and NXDOMAIN, or a reply that cannot be used
+    /// (malformed, or truncated with no address in it) goes on to the next
+    /// nameserver at once, and is not asked again of the one that failed.
+    /// If every nameserver fails it, the lookup ends then, with the first
+    /// failure that came; at the deadline, that failure is the error
+    /// rather than [`Error::Timeout`]. NOERROR (with addresses or without)
+    /// and NXDOMAIN are final: the next nameserver is not asked.
+    ///
     /// The event is triggered exactly once, possibly before this returns
     /// (an IP literal, a hosts-file name, an invalid name, a socket that
     /// cannot be made).
@@ -226,7 +251,8 @@ impl Resolver {
     /// either query ends the lookup with [`Error::NxDomain`]: the name does
     /// not exist, whatever the type asked. Otherwise, if one of the two
     /// queries gives addresses, they are the result even if the other
-    /// failed (no reply, SERVFAIL, a malformed reply).
+    /// failed (no reply, or SERVFAIL or a malformed reply from every
+    /// nameserver).
     ///
     /// If `ev` stops being live (its rendezvous was cancelled), the lookup
     /// gives up at its next wake-up (a reply or a retransmission), closing
@@ -247,16 +273,16 @@ impl Resolver {
             ev.trigger(Ok(vec![ip]));
             return;
         }
-        if let Err(e) = wire::check_name(name).and_then(|()| {
-            if name.trim_end_matches('.').is_empty() {
-                Err(wire::WireError::BadName)
-            } else {
-                Ok(())
-            }
-        }) {
+        let invalid = match wire::check_name(name) {
+            Err(e) => Some(e.as_str()),
+            // The root (`""` or `"."`) has no address to ask for.
+            Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
+            Ok(()) => None,
+        };
+        if let Some(reason) = invalid {
             ev.trigger(Err(Error::InvalidName {
                 name: name.to_owned(),
-                reason: e.as_str(),
+                reason,
             }));
             return;
         }
@@ -290,7 +316,7 @@ fn unreceived() -> Received {
 
 /// One lookup, as the paper would write it: send, then wait for a reply or
 /// the timer, over and over. The protocol's details (matching replies,
-/// outcomes) are [`Lookup`]'s methods.
+/// outcomes, which nameserver is next) are [`Lookup`]'s methods.
 #[tamed]
 fn lookup(q: Lookup, ev: Event<LookupResult>) {
     tvars! {
@@ -298,33 +324,45 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
         let r = Rendezvous::<Wake>::new();
         let mut got: [Received; 2] = [unreceived(), unreceived()];
         let mut failure: Option<io::Error> = None;
+        // Whether this turn of the loop is a (re)transmission, which arms
+        // the next timer; a query sent on because a nameserver failed it
+        // leaves the timer that runs as it is.
+        let mut retransmission = true;
     }
     'lookup: loop {
-        // (Re)send to the next nameserver; a socket made now starts
-        // receiving.
-        match q.transmit() {
-            Ok(Some(fam)) => q.socket(fam).recv_from(
+        // Send the queries due to their next nameserver.
+        if let Err(e) = q.transmit() {
+            failure = Some(e);
+            break;
+        }
+        // A socket made now starts receiving.
+        while let Some(fam) = q.new_socket() {
+            q.socket(fam).recv_from(
                 Vec::with_capacity(MAX_REPLY),
                 mkevent!(r, Wake::Reply(fam), got[fam]),
-            ),
-            Ok(None) => {}
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
+            );
         }
-        match q.next_wait() {
-            Some(wait) => crate::timer(wait, mkevent!(r, Wake::Retransmit)),
-            None => break,
+        if retransmission {
+            match q.next_wait() {
+                Some(wait) => crate::timer(wait, mkevent!(r, Wake::Retransmit)),
+                None => break,
+            }
         }
         loop {
             match twait!(r) {
                 Some(Wake::Reply(fam)) => {
                     let received = std::mem::replace(&mut got[fam], unreceived());
                     match q.received(received) {
-                        Ok(buf) if !q.is_done() && ev.is_live() => q
-                            .socket(fam)
-                            .recv_from(buf, mkevent!(r, Wake::Reply(fam), got[fam])),
+                        Ok(buf) if !q.is_done() && ev.is_live() => {
+                            q.socket(fam)
+                                .recv_from(buf, mkevent!(r, Wake::Reply(fam), got[fam]));
+                            // A nameserver failed a query: on to the next
+                            // one now, not at the timer.
+                            if q.is_due() {
+                                retransmission = false;
+                                break;
+                            }
+                        }
                         Ok(_) => break 'lookup,
                         Err(e) => {
                             failure = Some(e);
@@ -332,7 +370,11 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
                         }
                     }
                 }
-                Some(Wake::Retransmit) if ev.is_live() => break,
+                Some(Wake::Retransmit) if ev.is_live() => {
+                    q.retransmit_all();
+                    retransmission = true;
+                    break;
+                }
                 Some(Wake::Retransmit) | None => break 'lookup,
             }
         }
@@ -354,11 +396,52 @@ enum Outcome {
     Malformed(&'static str),
 }
 
+impl Outcome {
+    /// Whether it answers for the name (it exists, with or without
+    /// addresses, or it does not), so no other nameserver is asked. The
+    /// others speak of the nameserver that sent them.
+    fn is_final(&self) -> bool {
+        matches!(self, Outcome::Addrs(_) | Outcome::NxDomain)
+    }
+}
+
 struct Query {
     qtype: u16,
     id: u16,
     packet: Vec<u8>,
+    /// The final answer, or the kept failure once every nameserver failed
+    /// this query: no reply is taken after it.
     outcome: Option<Outcome>,
+    /// The first failure a nameserver answered: the result if no
+    /// nameserver answers better.
+    failure: Option<Outcome>,
+    /// The nameservers that failed this query; they are not asked it again
+    /// (nor their further replies to it taken).
+    failed: Vec<bool>,
+    /// Where the search for its next nameserver starts.
+    next_server: usize,
+    /// To be sent at the next [`Lookup::transmit`].
+    due: bool,
+}
+
+impl Query {
+    /// Takes `outcome`, the answer of nameserver `si`. A failure is kept
+    /// (the first one) and makes the query due for the next nameserver,
+    /// unless every nameserver has failed it, which ends it with the kept
+    /// failure.
+    fn answered(&mut self, si: usize, outcome: Outcome) {
+        if outcome.is_final() {
+            self.outcome = Some(outcome);
+            return;
+        }
+        self.failed[si] = true;
+        self.failure.get_or_insert(outcome);
+        if self.failed.iter().all(|&f| f) {
+            self.outcome = self.failure.take();
+        } else {
+            self.due = true;
+        }
+    }
 }
 
 /// A lookup's state and the protocol: what is sent, what a reply says.
@@ -370,10 +453,11 @@ struct Lookup {
     /// Whether a query went to each server (replies from others are
     /// ignored).
     sent: Vec<bool>,
+    /// Sockets made by a transmission that have no receive yet.
+    new_socks: [bool; 2],
     queries: [Query; 2],
     deadline: Instant,
     interval: Duration,
-    rounds: usize,
 }
 
 impl Lookup {
@@ -403,6 +487,10 @@ impl Lookup {
                 id,
                 packet,
                 outcome: None,
+                failure: None,
+                failed: vec![false; config.servers.len()],
+                next_server: 0,
+                due: true,
             })
         };
         let queries = [query(id_a, wire::TYPE_A)?, query(id_aaaa, wire::TYPE_AAAA)?];
@@ -410,42 +498,75 @@ impl Lookup {
             servers: config.servers.clone(),
             socks: [None, None],
             sent: vec![false; config.servers.len()],
+            new_socks: [false; 2],
             queries,
             deadline: crate::time::now() + config.timeout,
             interval: FIRST_RETRANSMIT.min(config.timeout / 4),
-            rounds: 0,
             name,
         })
     }
 
-    /// Sends the queries still unanswered to the next nameserver. `Some(f)`
-    /// if the socket of family `f` was made for it (start receiving on it).
-    fn transmit(&mut self) -> io::Result<Option<usize>> {
-        let si = self.rounds % self.servers.len();
-        self.rounds += 1;
-        let server = self.servers[si];
-        let fam = usize::from(server.is_ipv6());
-        let made = self.socks[fam].is_none();
-        if made {
-            let local: SocketAddr = if server.is_ipv6() {
-                (Ipv6Addr::UNSPECIFIED, 0).into()
-            } else {
-                (Ipv4Addr::UNSPECIFIED, 0).into()
+    /// Sends each query due to its next nameserver: the one after the
+    /// last it went to, skipping those that failed it. Without failures
+    /// both queries go to the same nameserver, one nameserver per
+    /// transmission, in turn.
+    fn transmit(&mut self) -> io::Result<()> {
+        let n = self.servers.len();
+        for q in self.queries.iter_mut() {
+            if !std::mem::take(&mut q.due) || q.outcome.is_some() {
+                continue;
+            }
+            // A query without an outcome has a nameserver that did not fail it.
+            let Some(si) = (0..n)
+                .map(|k| (q.next_server + k) % n)
+                .find(|&si| !q.failed[si])
+            else {
+                continue;
             };
-            self.socks[fam] = Some(UdpSocket::bind(local)?);
-        }
-        let sock = self.socks[fam].as_ref().expect("made above");
-        for q in self.queries.iter().filter(|q| q.outcome.is_none()) {
+            q.next_server = si + 1;
+            let server = self.servers[si];
+            let fam = usize::from(server.is_ipv6());
+            if self.socks[fam].is_none() {
+                let local: SocketAddr = if server.is_ipv6() {
+                    (Ipv6Addr::UNSPECIFIED, 0).into()
+                } else {
+                    (Ipv4Addr::UNSPECIFIED, 0).into()
+                };
+                self.socks[fam] = Some(UdpSocket::bind(local)?);
+                self.new_socks[fam] = true;
+            }
+            let sock = self.socks[fam].as_ref().expect("made above");
             match sock.try_send_to(&q.packet, server) {
                 Ok(_) => self.sent[si] = true,
                 // A full send buffer: the next round will try again.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if self.servers.len() == 1 => return Err(e),
+                Err(e) if n == 1 => return Err(e),
                 // Another nameserver may still be reachable.
                 Err(_) => {}
             }
         }
-        Ok(made.then_some(fam))
+        Ok(())
+    }
+
+    /// A socket [`transmit`](Lookup::transmit) made, which has no receive
+    /// yet (then it has one: start it).
+    fn new_socket(&mut self) -> Option<usize> {
+        let fam = self.new_socks.iter().position(|&new| new)?;
+        self.new_socks[fam] = false;
+        Some(fam)
+    }
+
+    /// The retransmission timer ran out: every query still unanswered is
+    /// due.
+    fn retransmit_all(&mut self) {
+        for q in &mut self.queries {
+            q.due = q.outcome.is_none();
+        }
+    }
+
+    /// Whether a query is due now (a nameserver failed it).
+    fn is_due(&self) -> bool {
+        self.queries.iter().any(|q| q.due && q.outcome.is_none())
     }
 
     /// How long to wait for replies before the next transmission (the
@@ -474,9 +595,9 @@ impl Lookup {
     fn received(&mut self, (mut buf, res): Received) -> io::Result<Vec<u8>> {
         match res {
             Ok((n, from)) => {
-                if let Some(q) = self.matching(&buf[..n], from) {
+                if let Some((q, si)) = self.matching_from(&buf[..n], from) {
                     let outcome = classify(&buf[..n], &self.name, self.queries[q].qtype);
-                    self.queries[q].outcome.get_or_insert(outcome);
+                    self.queries[q].answered(si, outcome);
                 }
             }
             // ICMP errors surfacing on an unconnected socket (with some
@@ -491,6 +612,12 @@ impl Lookup {
     /// Which unanswered query `msg` from `from` answers, if any: source,
     /// id, opcode and question must all match.
     fn matching(&self, msg: &[u8], from: SocketAddr) -> Option<usize> {
+        self.matching_from(msg, from).map(|(q, _)| q)
+    }
+
+    /// [`matching`](Lookup::matching), with the index of the nameserver
+    /// it came from. A nameserver that failed the query has no more say.
+    fn matching_from(&self, msg: &[u8], from: SocketAddr) -> Option<(usize, usize)> {
         let si = self
             .servers
             .iter()
@@ -509,8 +636,9 @@ impl Lookup {
         let want = &self.queries[i];
         let same = q.qtype == want.qtype
             && q.qclass == wire::CLASS_IN
-            && wire::same_name(&q.name, &self.name);
-        same.then_some(i)
+            && wire::same_name(&q.name, &self.name)
+            && !want.failed[si];
+        same.then_some((i, si))
     }
 
     fn is_done(&self) -> bool {
@@ -534,10 +662,12 @@ impl Lookup {
         if let Some(source) = failure {
             return Err(Error::io(name, source));
         }
+        // A query no nameserver answered for the name gives the failure
+        // one gave, if any: better than a timeout.
         let outcomes: Vec<&Outcome> = self
             .queries
             .iter()
-            .filter_map(|q| q.outcome.as_ref())
+            .filter_map(|q| q.outcome.as_ref().or(q.failure.as_ref()))
             .collect();
         if outcomes.iter().any(|o| matches!(o, Outcome::NxDomain)) {
             return Err(Error::NxDomain { name });
@@ -630,8 +760,11 @@ fn addresses(m: &Message, name: &str, qtype: u16) -> Result<Vec<IpAddr>, &'stati
 /// Feeds `replies` (datagrams and their sources) to a lookup of `name`
 /// whose A and AAAA queries have the ids `ids` and went to every one of
 /// `servers`, through the code a lookup runs on each datagram it receives;
-/// returns which query each reply was taken as the answer to (`None`:
-/// ignored) and the lookup's result after the last one. No socket, no
+/// returns, for each reply, which query it was taken as the answer to and
+/// whether that answer was final, for the name (`None`: ignored; a failure
+/// such as SERVFAIL is taken, not final, and its nameserver's later
+/// replies to that query are ignored), and the lookup's result after the
+/// last one (nothing is sent on to the next nameserver). No socket, no
 /// loop: this is how `fuzz/` drives the reply matching. Not part of the
 /// API.
 #[doc(hidden)]
@@ -640,7 +773,7 @@ pub fn __replies(
     servers: &[SocketAddr],
     ids: [u16; 2],
     replies: &[(SocketAddr, &[u8])],
-) -> (Vec<Option<usize>>, LookupResult) {
+) -> (Vec<Option<(usize, bool)>>, LookupResult) {
     let config = Config {
         servers: servers.into(),
         timeout: DEFAULT_TIMEOUT,
@@ -660,7 +793,10 @@ pub fn __replies(
             let taken = q.matching(msg, from);
             // As a receive delivers it.
             let _ = q.received((msg.to_vec(), Ok((msg.len(), from))));
-            taken
+            taken.map(|i| {
+                let outcome = q.queries[i].outcome.as_ref();
+                (i, outcome.is_some_and(Outcome::is_final))
+            })
         })
         .collect();
     (taken, q.result(None))

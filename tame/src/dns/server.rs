@@ -93,6 +93,9 @@ pub const DECOY_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x66)
 pub enum Misbehavior {
     /// Answer every query with SERVFAIL.
     ServFail,
+    /// Answer every query with this response code (see
+    /// [`wire`]'s `RCODE_*`) and no records.
+    Rcode(u8),
     /// Never answer (but count the queries).
     NeverAnswer,
     /// Send the header and question, announce an answer, and cut the
@@ -656,9 +659,13 @@ impl Answers {
         let (decoy, then_answer) = match self.misbehavior {
             None => return encode(&good).map(|b| (b, false)).into_iter().collect(),
             Some(Misbehavior::NeverAnswer) => return Vec::new(),
-            Some(Misbehavior::ServFail) => {
+            Some(m @ (Misbehavior::ServFail | Misbehavior::Rcode(_))) => {
+                let rcode = match m {
+                    Misbehavior::Rcode(rcode) => rcode,
+                    _ => wire::RCODE_SERVFAIL,
+                };
                 let mut m = good;
-                m.header.rcode = wire::RCODE_SERVFAIL;
+                m.header.rcode = rcode;
                 m.answers.clear();
                 return encode(&m).map(|b| (b, false)).into_iter().collect();
             }
@@ -724,7 +731,7 @@ impl Answers {
             ..Message::default()
         };
         if q.header.opcode != 0 {
-            reply.header.rcode = 4; // NOTIMP
+            reply.header.rcode = wire::RCODE_NOTIMP;
             return reply;
         }
         if question.qclass != wire::CLASS_IN {

@@ -58,6 +58,8 @@ pub const RCODE_FORMERR: u8 = 1;
 pub const RCODE_SERVFAIL: u8 = 2;
 /// Response code: the name does not exist.
 pub const RCODE_NXDOMAIN: u8 = 3;
+/// Response code: the server does not implement the kind of query.
+pub const RCODE_NOTIMP: u8 = 4;
 /// Response code: the server refuses to answer.
 pub const RCODE_REFUSED: u8 = 5;
 
