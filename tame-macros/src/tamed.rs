@@ -26,11 +26,18 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
+    let input = unwrap_spliced_blocks(input);
     let mut f: ItemFn = match syn::parse2(input.clone()) {
         Ok(f) => f,
         Err(e) => {
             if let Ok(decl) = syn::parse2::<syn::TraitItemFn>(input.clone()) {
                 return trait_declaration(decl, errors);
+            }
+            // A syntax error in the body: the function as it would be,
+            // without its body, so that its callers and the twaits in it
+            // see no second error (`add #[tamed]`, a missing argument).
+            if let Ok(f) = syn::parse::Parser::parse2(function_without_body, input.clone()) {
+                return fallback(e, &f);
             }
             return not_a_function(e, input);
         }
@@ -403,6 +410,57 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
         #(#attrs)*
         #item;
     }
+}
+
+/// A block spliced in by a `macro_rules!` (`$body:block`) comes as a
+/// group without delimiters around its braces, which syn takes for an
+/// expression statement that needs a `;` (rustc takes it for a block):
+/// the braces stand alone.
+fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    input
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let inner = unwrap_spliced_blocks(g.stream());
+                if g.delimiter() == Delimiter::None {
+                    let mut trees = inner.clone().into_iter();
+                    if let (Some(TokenTree::Group(b)), None) = (trees.next(), trees.next()) {
+                        if b.delimiter() == Delimiter::Brace {
+                            return TokenTree::Group(b);
+                        }
+                    }
+                }
+                let mut out = Group::new(g.delimiter(), inner);
+                out.set_span(g.span());
+                TokenTree::Group(out)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// A function whose body does not parse: its attributes, visibility and
+/// signature, with a body that stands for any.
+fn function_without_body(input: syn::parse::ParseStream) -> syn::Result<ItemFn> {
+    let attrs = input.call(syn::Attribute::parse_outer)?;
+    let vis: syn::Visibility = input.parse()?;
+    let sig: syn::Signature = input.parse()?;
+    let body: proc_macro2::Group = input.parse()?;
+    if body.delimiter() != proc_macro2::Delimiter::Brace || !input.is_empty() {
+        return Err(input.error("not a function"));
+    }
+    // A body of any type, which uses no parameter (they go unlinted).
+    let stmt: syn::Stmt = syn::parse_quote_spanned!(body.span()=> ::core::unreachable!(););
+    Ok(ItemFn {
+        attrs,
+        vis,
+        sig,
+        block: Box::new(syn::Block {
+            brace_token: syn::token::Brace(body.delim_span()),
+            stmts: vec![stmt],
+        }),
+    })
 }
 
 fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
