@@ -1043,6 +1043,30 @@ fn a_let_else_drops_the_value_it_did_not_match_before_its_else_block() {
     });
 }
 
+// ---- a temporary receiver with a twait in the arguments
+
+/// The receiver, made before the twait, is a temporary of the statement
+/// and is dropped at its end (the `RefMut` lived to the block's end, and
+/// the next statement's `borrow` panicked).
+#[tamed]
+fn push_after_a_wait(q: &'static RefCell<Vec<u32>>) -> usize {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(r.event(2));
+    q.borrow_mut().push(twait!(r).unwrap());
+    tame::asap(r.event(1));
+    let first = q.borrow()[twait!(r).unwrap() as usize - 1];
+    q.borrow().len() + first as usize
+}
+
+#[test]
+fn a_temporary_receiver_is_dropped_at_its_statements_end() {
+    on_fresh_loop(|| {
+        let q: &'static RefCell<Vec<u32>> = Box::leak(Box::default());
+        assert_eq!(result_of(|ev| push_after_a_wait(q, ev)), Some(3));
+        assert_eq!(*q.borrow(), [2]);
+    });
+}
+
 // ---- owned values out of borrowing calls
 
 /// `cloned()` / `map(..)` of an `Option` out of a borrowing call is owned

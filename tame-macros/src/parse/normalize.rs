@@ -418,6 +418,7 @@ impl Builder<'_> {
             return;
         }
         let method_call = matches!(e, Expr::MethodCall(_));
+        let indexed = matches!(e, Expr::Index(_));
         let mut kids = children(e);
         let last = kids.iter().rposition(|k| has_twait(k));
         let Some(last) = last else { return };
@@ -444,7 +445,17 @@ impl Builder<'_> {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
                 let t = self.let_temp(taken, out);
-                **kid = self.temp_expr(t, span);
+                let value = self.temp_expr(t, span);
+                **kid = if i == 0 && (method_call || indexed) {
+                    // A receiver or an indexed base made before the twaits
+                    // (`q().borrow_mut().push(twait!(r)?)`) is a temporary
+                    // of the statement again, dropped at its end, not at
+                    // its block's (a guard held on would make the next
+                    // statement's `borrow_mut` panic).
+                    syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value))
+                } else {
+                    value
+                };
             }
         }
     }
