@@ -1067,6 +1067,44 @@ fn a_temporary_receiver_is_dropped_at_its_statements_end() {
     });
 }
 
+// ---- moving out of a `Box`
+
+enum Tree {
+    Leaf(u32),
+    Node(Box<Tree>, Box<Tree>),
+}
+
+/// `*tree` by value moves out of a variable whose written type is a `Box`
+/// (it was taken for a copy, and the box kept: "use of moved value" at the
+/// twait). A binding of a pattern has no written type: `let l: Box<Tree>
+/// = l;` gives it one.
+#[tamed]
+fn sum_tree(tree: Box<Tree>) -> u32 {
+    let tree = *tree;
+    twait! { tame::asap(mkevent!()); }
+    match tree {
+        Tree::Leaf(n) => n,
+        Tree::Node(l, r) => {
+            let l: Box<Tree> = l;
+            let (mut a, mut b) = (0, 0);
+            twait! {
+                sum_tree(Box::new(*l), mkevent!(a));
+                sum_tree(r, mkevent!(b));
+            }
+            a + b
+        }
+    }
+}
+
+#[test]
+fn a_box_can_be_moved_out_of_before_a_twait() {
+    on_fresh_loop(|| {
+        let leaf = |n| Box::new(Tree::Leaf(n));
+        let tree = Box::new(Tree::Node(leaf(1), Box::new(Tree::Node(leaf(2), leaf(3)))));
+        assert_eq!(result_of(|ev| sum_tree(tree, ev)), Some(6));
+    });
+}
+
 // ---- owned values out of borrowing calls
 
 /// `cloned()` / `map(..)` of an `Option` out of a borrowing call is owned

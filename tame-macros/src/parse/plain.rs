@@ -337,10 +337,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
             }
             Expr::Unary(un) => {
-                let inner = if matches!(un.op, syn::UnOp::Deref(_)) {
-                    Use::Read
-                } else {
-                    u
+                // `*b` used by value moves out of `b` when `b` is a `Box`
+                // (`let s = *b;`), which only its written type tells;
+                // otherwise it copies out of a reference or a guard.
+                let inner = match un.op {
+                    syn::UnOp::Deref(_) if u == Use::Consume && self.written_box(&un.expr) => {
+                        Use::Consume
+                    }
+                    syn::UnOp::Deref(_) => Use::Read,
+                    _ => u,
                 };
                 self.expr(&mut un.expr, inner);
             }
@@ -840,6 +845,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 None
             }
         }
+    }
+
+    /// Whether `e` names a variable whose written type is a `Box`.
+    fn written_box(&self, e: &Expr) -> bool {
+        let Some(b) = syntax::as_ident(e).and_then(|i| self.lookup(&i.to_string())) else {
+            return false;
+        };
+        matches!(&self.b.f.bindings[b].ty, Some(syn::Type::Path(p))
+            if p.path.segments.last().is_some_and(|s| s.ident == "Box"))
     }
 
     /// `mkevent!(..)` → the code that makes the event.
