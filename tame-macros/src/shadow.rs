@@ -433,11 +433,16 @@ impl Shadow<'_> {
                     // reported): its stand-in says nothing more.
                     if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
                         let inner = self.tokens(g.stream());
-                        let new = match g.delimiter() {
-                            Delimiter::Brace => quote!({ #inner }),
-                            _ => quote!((::tame::__private::shadow_twait(&(#inner)))),
+                        // A block stands for `twait! {}`, so that the
+                        // statements after it need no `;` between.
+                        let (delimiter, new) = match g.delimiter() {
+                            Delimiter::Brace => (Delimiter::Brace, inner),
+                            _ => (
+                                Delimiter::Parenthesis,
+                                quote!(::tame::__private::shadow_twait(&(#inner))),
+                            ),
                         };
-                        out.push(TokenTree::Group(Group::new(Delimiter::Parenthesis, new)));
+                        out.push(TokenTree::Group(Group::new(delimiter, new)));
                         i += 3;
                         continue;
                     }
