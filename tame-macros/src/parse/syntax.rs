@@ -450,24 +450,12 @@ fn borrowing_iterator(e: &Expr) -> bool {
 /// iterator borrows, what it yields does not.
 const OWNED_ITEM_SOURCES: &[&str] = &["chars", "bytes", "char_indices", "drain"];
 
-/// Adapters whose items are those of the iterator they adapt.
-const ITEM_PRESERVING_ADAPTERS: &[&str] = &[
-    "enumerate",
-    "skip",
-    "take",
-    "rev",
-    "chain",
-    "zip",
-    "peekable",
-    "step_by",
-    "take_while",
-    "skip_while",
-    "fuse",
-    "cycle",
-    "filter",
-    "inspect",
-    "by_ref",
-];
+/// Adapters whose items are those of the iterator they adapt: the
+/// borrow-preserving ones but `unwrap`/`expect`, and `inspect`, `by_ref`.
+fn passes_items_on(name: &str) -> bool {
+    (BORROW_PRESERVING_METHODS.contains(&name) && !matches!(name, "unwrap" | "expect"))
+        || matches!(name, "inspect" | "by_ref")
+}
 
 /// Methods that give one item of an iterator (`v.iter().max()`,
 /// `s.split(',').next()`).
@@ -493,7 +481,7 @@ fn items_borrow(e: &Expr) -> bool {
             let name = m.method.to_string();
             let name = name.as_str();
             (ITERATOR_SOURCES.contains(&name) && !OWNED_ITEM_SOURCES.contains(&name))
-                || (ITEM_PRESERVING_ADAPTERS.contains(&name) && items_borrow(&m.receiver))
+                || (passes_items_on(name) && items_borrow(&m.receiver))
         }
         Expr::Paren(p) => items_borrow(&p.expr),
         _ => false,
