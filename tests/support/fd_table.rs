@@ -50,6 +50,6 @@ impl FullFdTable {
 impl Drop for FullFdTable {
     fn drop(&mut self) {
         self.hog.clear();
-        rustix::process::setrlimit(Resource::Nofile, self.limit.clone()).unwrap();
+        rustix::process::setrlimit(Resource::Nofile, self.limit).unwrap();
     }
 }
