@@ -287,8 +287,10 @@ pub fn dns_reply(data: &[u8]) {
         if rcode == wire::RCODE_NXDOMAIN {
             assert!(is_final, "NXDOMAIN answers the query: {msg:02x?}");
         }
+        // NXDOMAIN is final by its head alone (nothing after it is read);
+        // a NOERROR reply whose records do not decode is a failure.
         if (rcode != wire::RCODE_NOERROR && rcode != wire::RCODE_NXDOMAIN)
-            || Message::decode(msg).is_err()
+            || (rcode == wire::RCODE_NOERROR && Message::decode(msg).is_err())
         {
             assert!(
                 !is_final,

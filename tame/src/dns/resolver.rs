@@ -49,7 +49,8 @@ const MAX_REPLY: usize = 65_536;
 /// transmission, until the deadline set by [`timeout`](Resolver::timeout).
 ///
 /// Only two answers are final: addresses or none (NOERROR, the name exists)
-/// and NXDOMAIN (it does not). Any other answer says something about the
+/// and NXDOMAIN (it does not; read from the reply's header, whatever
+/// follows it). Any other answer says something about the
 /// nameserver, not the name: SERVFAIL, REFUSED, NOTIMP, any other response
 /// code, and a reply that cannot be used (malformed, or truncated with no
 /// address). Such an answer sends the query on to the next nameserver at
