@@ -444,6 +444,33 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn let_else_on_a_variable(t: Trace, ok: bool) {
+        let res: Result<Noisy, Noisy> = if ok {
+            Ok(Noisy::new("ok", &t))
+        } else {
+            Err(Noisy::new("err", &t))
+        };
+        let Ok(v) = res else {
+            let _local = Noisy::new("local", &t);
+            twait! { tick(&t, "else", mkevent!()); }
+            return;
+        };
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("got {}", v.name));
+    }
+
+    #[tamed]
+    pub fn let_else_on_a_tuple_value(t: Trace, ok: bool) {
+        let (Some(v), _) = (ok.then(|| Noisy::new("v", &t)), Noisy::new("side", &t)) else {
+            twait! { tick(&t, "else", mkevent!()); }
+            return;
+        };
+        log(&t, "after");
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("got {}", v.name));
+    }
+
+    #[tamed]
     pub fn beside_a_slot_with_a_value(t: Trace, c: bool) {
         let _guard;
         let mut k = 0;
@@ -795,6 +822,31 @@ mod plain {
         _ = h;
         log(&t, "waited");
         log(&t, "end");
+    }
+
+    pub fn let_else_on_a_variable(t: Trace, ok: bool) {
+        let res: Result<Noisy, Noisy> = if ok {
+            Ok(Noisy::new("ok", &t))
+        } else {
+            Err(Noisy::new("err", &t))
+        };
+        let Ok(v) = res else {
+            let _local = Noisy::new("local", &t);
+            log(&t, "else");
+            return;
+        };
+        log(&t, "waited");
+        log(&t, format!("got {}", v.name));
+    }
+
+    pub fn let_else_on_a_tuple_value(t: Trace, ok: bool) {
+        let (Some(v), _) = (ok.then(|| Noisy::new("v", &t)), Noisy::new("side", &t)) else {
+            log(&t, "else");
+            return;
+        };
+        log(&t, "after");
+        log(&t, "waited");
+        log(&t, format!("got {}", v.name));
     }
 
     pub fn beside_a_slot_with_a_value(t: Trace, c: bool) {
@@ -1603,5 +1655,35 @@ fn an_underscore_assignment_moves_nothing() {
     assert_eq!(
         as_plain(tamed::underscore_assignment, plain::underscore_assignment),
         ["waited", "end", "drop h"]
+    );
+}
+
+/// `let P = var else { .. }` leaves the variable alone where the pattern
+/// does not match (it lives to its scope's end, after the `else` block's
+/// locals); `let P = value else { .. }` drops what the pattern leaves of
+/// the value at the statement's end (it lived to the next twait).
+#[test]
+fn a_let_else_leaves_a_variable_and_drops_the_rest_of_a_value() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::let_else_on_a_variable(t, false),
+            |t| plain::let_else_on_a_variable(t, false)
+        ),
+        ["else", "drop local", "drop err"]
+    );
+    as_plain(
+        |t| tamed::let_else_on_a_variable(t, true),
+        |t| plain::let_else_on_a_variable(t, true),
+    );
+    assert_eq!(
+        as_plain(
+            |t| tamed::let_else_on_a_tuple_value(t, true),
+            |t| plain::let_else_on_a_tuple_value(t, true)
+        ),
+        ["drop side", "after", "waited", "got v", "drop v"]
+    );
+    as_plain(
+        |t| tamed::let_else_on_a_tuple_value(t, false),
+        |t| plain::let_else_on_a_tuple_value(t, false),
     );
 }

@@ -948,11 +948,12 @@ fn pattern_parameter_with_unbound_parts(
     first: Note,
     (conn, _): (Note, Note),
     (_, mut n, _): (Note, u32, Note),
+    [x, _]: [Note; 2],
     t: Rc<RefCell<Vec<String>>>,
 ) {
     twait! { tame::asap(mkevent!()); }
     n += 1;
-    let _ = (&first, &conn);
+    let _ = (&first, &conn, &x);
     t.borrow_mut().push(format!("end {n}"));
 }
 
@@ -961,10 +962,11 @@ fn pattern_parameter_with_unbound_parts_plain(
     first: Note,
     (conn, _): (Note, Note),
     (_, mut n, _): (Note, u32, Note),
+    [x, _]: [Note; 2],
     t: Rc<RefCell<Vec<String>>>,
 ) {
     n += 1;
-    let _ = (&first, &conn);
+    let _ = (&first, &conn, &x);
     t.borrow_mut().push(format!("end {n}"));
 }
 
@@ -978,12 +980,19 @@ fn the_unbound_parts_of_a_pattern_parameter_live_to_the_end() {
                 note("first"),
                 (note("conn"), note("addr")),
                 (note("a"), 1, note("c")),
+                [note("x"), note("y")],
             );
             if tamed {
-                pattern_parameter_with_unbound_parts(args.0, args.1, args.2, t.clone());
+                pattern_parameter_with_unbound_parts(args.0, args.1, args.2, args.3, t.clone());
                 tame::run();
             } else {
-                pattern_parameter_with_unbound_parts_plain(args.0, args.1, args.2, t.clone());
+                pattern_parameter_with_unbound_parts_plain(
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    t.clone(),
+                );
             }
             let trace = t.borrow().clone();
             trace
@@ -993,6 +1002,8 @@ fn the_unbound_parts_of_a_pattern_parameter_live_to_the_end() {
             plain,
             [
                 "end 2",
+                "drop x",
+                "drop y",
                 "drop a",
                 "drop c",
                 "drop conn",

@@ -451,7 +451,7 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
                     } else {
                         ""
                     },
-                    if why.contains("in std's collections") {
+                    if why.contains("in std") {
                         format!(
                             ". (Judged by the method's name: if it gives an owned value, write \
                              its type, `let {}: T = ..`, and it is kept as one.)",

@@ -415,29 +415,36 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
 /// A block spliced in by a `macro_rules!` (`$body:block`) comes as a
 /// group without delimiters around its braces, which syn takes for an
 /// expression statement that needs a `;` (rustc takes it for a block):
-/// the braces stand alone.
+/// the braces stand alone. So does a `let` spliced as a statement
+/// (`$s:stmt`), which the translator must see to keep its variable.
 fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
     use proc_macro2::{Delimiter, Group, TokenTree};
-    input
-        .into_iter()
-        .map(|tt| match tt {
-            TokenTree::Group(g) => {
-                let inner = unwrap_spliced_blocks(g.stream());
-                if g.delimiter() == Delimiter::None {
-                    let mut trees = inner.clone().into_iter();
-                    if let (Some(TokenTree::Group(b)), None) = (trees.next(), trees.next()) {
-                        if b.delimiter() == Delimiter::Brace {
-                            return TokenTree::Group(b);
-                        }
-                    }
+    let mut out = TokenStream::new();
+    for tt in input {
+        let TokenTree::Group(g) = tt else {
+            out.extend([tt]);
+            continue;
+        };
+        let inner = unwrap_spliced_blocks(g.stream());
+        if g.delimiter() == Delimiter::None {
+            let mut trees = inner.clone().into_iter();
+            match (trees.next(), trees.next()) {
+                (Some(TokenTree::Group(b)), None) if b.delimiter() == Delimiter::Brace => {
+                    out.extend([TokenTree::Group(b)]);
+                    continue;
                 }
-                let mut out = Group::new(g.delimiter(), inner);
-                out.set_span(g.span());
-                TokenTree::Group(out)
+                (Some(TokenTree::Ident(i)), _) if i == "let" => {
+                    out.extend(inner);
+                    continue;
+                }
+                _ => {}
             }
-            other => other,
-        })
-        .collect()
+        }
+        let mut group = Group::new(g.delimiter(), inner);
+        group.set_span(g.span());
+        out.extend([TokenTree::Group(group)]);
+    }
+    out
 }
 
 /// A function whose body does not parse: its attributes, visibility and

@@ -235,7 +235,17 @@ impl Builder<'_> {
         ty: Option<&syn::Type>,
         borrow_why: Option<String>,
     ) -> Vec<BindingId> {
-        let ty = ty.cloned().or_else(|| syntax::pattern_type(pat));
+        // A string literal's type is known: `let csv = "a,b";` is a
+        // `&'static str`, whose views (`csv.split(',')`) borrow nothing of
+        // the function's.
+        let literal = |e: &Expr| matches!(e, Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_)));
+        let ty = ty
+            .cloned()
+            .or_else(|| syntax::pattern_type(pat))
+            .or_else(|| {
+                (matches!(pat, Pat::Ident(_)) && init.is_some_and(literal))
+                    .then(|| syn::parse_quote!(&'static str))
+            });
         let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
             || ty.as_ref().is_some_and(syntax::trivially_undroppable_type);
@@ -668,36 +678,71 @@ impl Builder<'_> {
 
     /// `let P = e else { ..twait.. };`: the `else` block is code of the
     /// spine. Becomes
-    /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = t else { unreachable!() };`
-    /// (`P'` is `P` binding nothing).
+    /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = moved(t) else { unreachable!() };`
+    /// (`P'` is `P` binding nothing): the value is gone before the `else`
+    /// block, and what the pattern leaves of it at the statement's end, as
+    /// a temporary is in Rust. A variable (`let Ok(x) = res else ..`) is
+    /// tested where it is and keeps its value when the pattern does not
+    /// match.
     fn let_else_waiting(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
         let Some(init) = l.init.take() else { return };
         let Some((_, els)) = init.diverge else { return };
         let span = els.span();
-        let t = self.let_temp(*init.expr, out);
-        let t_ident = self.use_ident(t, span);
+        let place = syntax::as_ident(&init.expr)
+            .filter(|i| self.resolve(&i.to_string()).is_some())
+            .cloned();
+        let (subject, gone, bound): (Expr, Option<syn::Stmt>, Expr) = match place {
+            Some(var) => {
+                // Tested at the `else` block, as a temporary is (a test
+                // spanning the statement reads to clippy as an `if` whose
+                // `else` the formatting hides).
+                let mut at_else = var.clone();
+                at_else.set_span(var.span().located_at(span));
+                (
+                    syn::parse_quote!(#at_else),
+                    None,
+                    syn::parse_quote!(#at_else),
+                )
+            }
+            None => {
+                let t = self.let_temp(*init.expr, out);
+                let t = self.use_ident(t, span);
+                // A pattern that borrows (`ref x`) borrows the variable.
+                let rest: Expr = if syntax::pattern_bindings(&l.pat, syntax::PatPlace::Refutable)
+                    .iter()
+                    .any(|b| b.by_ref)
+                {
+                    syn::parse_quote!(#t)
+                } else {
+                    syn::parse_quote_spanned!(span=> ::tame::__private::moved(#t))
+                };
+                let gone = syn::parse_quote_spanned!(span=> ::tame::__private::discard(#t););
+                (syn::parse_quote!(#t), Some(gone), rest)
+            }
+        };
         let mut test_pat = match &l.pat {
             Pat::Type(pt) => (*pt.pat).clone(),
             other => other.clone(),
         };
         syn::visit_mut::VisitMut::visit_pat_mut(&mut Unbind, &mut test_pat);
-        let cond: Expr = syn::parse_quote_spanned!(span=>
-            !::core::matches!(&#t_ident, #test_pat));
-        // The value that did not match is gone before the `else` block
-        // runs, as in Rust (a guard it holds may be needed there again).
-        let gone: syn::Stmt =
-            syn::parse_quote_spanned!(span=> ::tame::__private::discard(#t_ident););
-        let then: Expr = match *els {
-            Expr::Block(mut b) => {
-                b.block.stmts.insert(0, gone);
+        // The test at the `let` (one token: the machine's `if` takes its
+        // span, and clippy reads a multi-line one's `else` as hidden).
+        let at = l.let_token.span;
+        let cond: Expr = syn::parse_quote_spanned!(at=>
+            !::core::matches!(&#subject, #test_pat));
+        let then: Expr = match (*els, gone) {
+            (Expr::Block(mut b), gone) => {
+                b.block.stmts.splice(0..0, gone);
                 Expr::Block(b)
             }
-            other => syn::parse_quote!({ #gone #other }),
+            (other, gone) => syn::parse_quote!({ #gone #other }),
         };
         self.if_parts(cond, then, None, Dest::Discard, out);
         let pat = l.pat;
-        let rest: syn::Stmt = syn::parse_quote_spanned!(span=>
-            let #pat = #t_ident else { ::core::unreachable!() };);
+        // The `else` of no code of the user's: at the user's block, clippy
+        // would read the text between its `else` and `{` there.
+        let never = quote_spanned!(Span::mixed_site()=> else { ::core::unreachable!() });
+        let rest: syn::Stmt = syn::parse_quote_spanned!(span=> let #pat = #bound #never;);
         if let syn::Stmt::Local(rest) = rest {
             self.local(rest, out);
         }

@@ -448,7 +448,9 @@ fn borrowing_iterator(e: &Expr) -> bool {
 
 /// Iterator sources whose items are owned values (`chars`, `bytes`): the
 /// iterator borrows, what it yields does not.
-const OWNED_ITEM_SOURCES: &[&str] = &["chars", "bytes", "char_indices", "drain"];
+/// (`by_ref` gives the items of the iterator it borrows, which only that
+/// iterator's source tells.)
+const OWNED_ITEM_SOURCES: &[&str] = &["chars", "bytes", "char_indices", "drain", "by_ref"];
 
 /// Adapters whose items are those of the iterator they adapt: the
 /// borrow-preserving ones but `unwrap`/`expect`, and `inspect`, `by_ref`.
@@ -570,11 +572,18 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 // what the receiver borrows (`map(|s| s.len())` is owned).
                 let mapped = matches!(name.as_str(), "map" | "and_then" | "map_or")
                     && m.args.last().is_some_and(closure_borrows_its_argument);
-                if preserving || adapted || item || mapped {
-                    borrow_root(&m.receiver)
-                } else {
-                    None
+                if !(preserving || adapted || item || mapped) {
+                    return None;
                 }
+                let (root, how) = borrow_root(&m.receiver)?;
+                let how = if item {
+                    "an item of an iterator over it, as the methods are named in std"
+                } else if mapped {
+                    "what a closure gives back of what it is given, as `map` is named in std"
+                } else {
+                    how
+                };
+                Some((root, how))
             }
         }
         _ => None,
@@ -780,6 +789,8 @@ pub fn unbound_parts_kept(
                     i.mutability = None;
                 }
                 Pat::Tuple(t) => t.elems.iter_mut().for_each(|e| self.walk(e)),
+                // An array's elements, as a tuple's.
+                Pat::Slice(sl) => sl.elems.iter_mut().for_each(|e| self.walk(e)),
                 Pat::TupleStruct(t) => t.elems.iter_mut().for_each(|e| self.walk(e)),
                 Pat::Struct(st) => {
                     if st.rest.is_some() {

@@ -1,26 +1,27 @@
 // A `macro_rules!` that makes a tamed function, splicing a `$body:block`
 // between its statements (the block comes without delimiters around its
-// braces).
+// braces), and a `let` as a `$s:stmt` whose variable the body uses after
+// the twait.
 use tame::{mkevent, tamed, twait};
 
 macro_rules! handler {
-    ($name:ident, $body:block) => {
+    ($name:ident, $first:stmt, $body:block, $tail:block) => {
         #[tamed]
-        fn $name(log: std::rc::Rc<std::cell::RefCell<Vec<&'static str>>>) -> u32 {
+        fn $name() -> u32 {
+            $first;
             twait! { tame::asap(mkevent!()); }
             $body
-            log.borrow_mut().push("after body");
-            7
+            $tail
         }
     };
 }
 
-handler!(h, {
+handler!(h, let n = 7, {
     println!("body");
+}, {
+    n + 1
 });
 
 fn main() {
-    let log = std::rc::Rc::default();
-    assert_eq!(tame::run_with(|d| h(std::rc::Rc::clone(&log), d)), Some(7));
-    assert_eq!(*log.borrow(), ["after body"]);
+    assert_eq!(tame::run_with(h), Some(8));
 }
