@@ -268,6 +268,19 @@ fn every_nameserver_failing_gives_the_first_failure_without_waiting_for_the_dead
 }
 
 #[test]
+fn a_nameserver_listed_twice_is_asked_as_one() {
+    // Its replies cannot be told apart by their source: listed twice, a
+    // failing nameserver failed the lookup only at the deadline (an hour
+    // here: the watchdog would fail the test).
+    on_fresh_loop(|| {
+        let a = server(Some(Misbehavior::ServFail));
+        let e = lookup_one(&patient(&[&a, &a]), "host-a.test").unwrap_err();
+        assert!(matches!(e, Error::ServFail { .. }), "{e:?}");
+        assert_eq!(a.queries(), 2, "asked A and AAAA once each");
+    });
+}
+
+#[test]
 fn a_failure_outlives_a_silent_next_nameserver() {
     // SERVFAIL, then no answer at all until the deadline: the error is the
     // failure that came, not a timeout.

@@ -183,6 +183,17 @@ impl Builder<'_> {
         syntax::ident_named(&ident.to_string(), span.resolved_at(ident.span()))
     }
 
+    /// The variable `e` obviously borrows from (see
+    /// [`syntax::borrow_root`]), unless it is a `&'static` one, whose
+    /// views borrow nothing of the function's (`words.iter()`).
+    pub fn borrow_of_local(&self, e: &Expr) -> Option<(Ident, &'static str)> {
+        let (root, how) = syntax::borrow_root(e)?;
+        let of_static = self.resolve(&root.to_string()).is_some_and(|b| {
+            (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference)
+        });
+        (!of_static).then_some((root, how))
+    }
+
     pub fn is_renamed(&self, id: BindingId) -> bool {
         self.scope.renamed.contains(&id)
     }
@@ -256,13 +267,9 @@ impl Builder<'_> {
         // store.get(1);`); a borrow of a `&'static` variable may be kept.
         let owned_type = ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
         let borrows = |b: &Self, e: &Expr| {
-            let (root, how) = syntax::borrow_root(e)?;
-            let id = b.resolve(&root.to_string())?;
-            let of_static = b.f.bindings[id]
-                .ty
-                .as_ref()
-                .is_some_and(syntax::is_static_reference);
-            (!owned_type && !of_static).then_some((root, how))
+            let (root, how) = b.borrow_of_local(e)?;
+            b.resolve(&root.to_string())?;
+            (!owned_type).then_some((root, how))
         };
         let from_borrow = borrow_why.is_some()
             || init.is_some_and(|e| borrows(self, e).is_some() && !syntax::is_guard(e));

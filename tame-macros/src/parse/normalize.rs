@@ -680,7 +680,8 @@ impl Builder<'_> {
             .flatten()
             .and_then(|i| self.resolve(&i.to_string()))
             .inspect(|&b| moved_by_arms(&mut fx, b));
-        let borrowed = syntax::borrow_root(&scrutinee)
+        let borrowed = self
+            .borrow_of_local(&scrutinee)
             .map(|(root, how)| format!("it is bound from a borrow of `{root}` ({how})"));
         let mut arms = Vec::new();
         for arm in m.arms {
@@ -856,12 +857,7 @@ impl Builder<'_> {
         let by_ref = matches!(&iter_expr, Expr::MethodCall(m) if m.method == "by_ref");
         // Iterating over a `&'static` variable borrows nothing of the
         // function's (`words: &'static [&str]`, `words.iter()`).
-        let of_static = |root: &proc_macro2::Ident| {
-            self.resolve(&root.to_string()).is_some_and(|b| {
-                (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference)
-            })
-        };
-        let borrow = syntax::borrow_root(&iter_expr).filter(|(root, _)| !of_static(root));
+        let borrow = self.borrow_of_local(&iter_expr);
         let borrow = borrow.map(|(root, how)| {
             if by_ref {
                 // An iterator of the function's, used again after the loop.

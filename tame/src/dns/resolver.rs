@@ -101,22 +101,29 @@ impl fmt::Debug for Resolver {
 
 impl Resolver {
     /// A resolver asking `nameservers`, in turn (the next one at once when
-    /// one fails to answer: see the [type's docs](Resolver)). With an empty
-    /// list, a
-    /// lookup that needs a query fails with [`Error::Io`]; IP literals,
-    /// hosts-file names and invalid names are answered as always, with no
-    /// query.
+    /// one fails to answer: see the [type's docs](Resolver)). An address
+    /// listed twice is asked as one nameserver (its replies cannot be told
+    /// apart). With an empty list, a lookup that needs a query fails with
+    /// [`Error::Io`]; IP literals, hosts-file names and invalid names are
+    /// answered as always, with no query.
     ///
     /// # Examples
     ///
     /// ```
-    /// let r = tame::dns::Resolver::new(vec!["127.0.0.1:53".parse().unwrap()]);
-    /// assert_eq!(r.nameservers(), ["127.0.0.1:53".parse().unwrap()]);
+    /// let ns = "127.0.0.1:53".parse().unwrap();
+    /// let r = tame::dns::Resolver::new(vec![ns, ns]);
+    /// assert_eq!(r.nameservers(), [ns]);
     /// ```
     pub fn new(nameservers: Vec<SocketAddr>) -> Resolver {
+        let mut servers: Vec<SocketAddr> = Vec::with_capacity(nameservers.len());
+        for ns in nameservers {
+            if !servers.contains(&ns) {
+                servers.push(ns);
+            }
+        }
         Resolver {
             inner: Rc::new(Config {
-                servers: nameservers.into(),
+                servers: servers.into(),
                 timeout: DEFAULT_TIMEOUT,
                 hosts: Rc::new(Hosts::default()),
             }),
