@@ -1069,12 +1069,29 @@ fn push_after_a_wait(q: &'static RefCell<Vec<u32>>) -> usize {
     q.borrow().len() + first as usize
 }
 
+/// A field of a temporary as the receiver (`st.borrow_mut().0.push(..)`):
+/// the temporary is kept and the field reached in it after the twait (the
+/// field was moved out of the guard: "cannot move out of dereference").
+#[tamed]
+fn push_to_a_field_after_a_wait(st: &'static RefCell<(Vec<u32>, u32)>) -> usize {
+    let r = Rendezvous::<u32>::new();
+    tame::asap(r.event(4));
+    st.borrow_mut().0.push(twait!(r).unwrap());
+    st.borrow().0.len()
+}
+
 #[test]
 fn a_temporary_receiver_is_dropped_at_its_statements_end() {
     on_fresh_loop(|| {
         let q: &'static RefCell<Vec<u32>> = Box::leak(Box::default());
         assert_eq!(result_of(|ev| push_after_a_wait(q, ev)), Some(3));
         assert_eq!(*q.borrow(), [2]);
+        let st: &'static RefCell<(Vec<u32>, u32)> = Box::leak(Box::default());
+        assert_eq!(
+            result_of(|ev| push_to_a_field_after_a_wait(st, ev)),
+            Some(1)
+        );
+        assert_eq!(st.borrow().0, [4]);
     });
 }
 

@@ -441,6 +441,13 @@ impl Builder<'_> {
                 let t = self.let_temp(taken, out);
                 let value = self.temp_expr(t, span);
                 *r.expr = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
+            } else if i == 0 && (method_call || indexed) && projects_a_value(kid) {
+                // `st.borrow_mut().items.push(twait!(r)?)`: the value under
+                // the fields and indexes is the statement's temporary, and
+                // the place is reached in it after the twaits (moving the
+                // field out would move out of a guard, or drop the rest of
+                // the value before the twait).
+                self.pin_value_root(kid, out);
             } else {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
@@ -483,6 +490,34 @@ impl Builder<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// [`pin_place`] for a place in a value (`make().items[i]`): its
+    /// indexes go into temporaries now, and so does the value, which is
+    /// reached after the twaits as a temporary of the statement again.
+    fn pin_value_root(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        match e {
+            Expr::Field(f) => self.pin_value_root(&mut f.base, out),
+            Expr::Paren(p) => self.pin_value_root(&mut p.expr, out),
+            Expr::Unary(u) => self.pin_value_root(&mut u.expr, out),
+            Expr::Index(i) => {
+                self.pin_value_root(&mut i.expr, out);
+                if !stays_in_place(&i.index) {
+                    let span = i.index.span();
+                    let taken =
+                        std::mem::replace(&mut *i.index, Expr::Verbatim(Default::default()));
+                    let t = self.let_temp(taken, out);
+                    *i.index = self.temp_expr(t, span);
+                }
+            }
+            root => {
+                let span = root.span();
+                let taken = std::mem::replace(root, Expr::Verbatim(Default::default()));
+                let t = self.let_temp(taken, out);
+                let value = self.temp_expr(t, span);
+                *root = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
+            }
         }
     }
 
@@ -918,6 +953,23 @@ impl Builder<'_> {
 /// a method call's receiver (which the call borrows, unless the method
 /// takes `self`: then a `Copy` receiver is read after the twaits instead
 /// of before, a difference only arguments that change it could see).
+/// A field, index or deref of a value that is not a place
+/// (`st.borrow_mut().items`, `pair().0`, `*q.borrow_mut()`).
+fn projects_a_value(e: &Expr) -> bool {
+    fn root(e: &Expr) -> &Expr {
+        match e {
+            Expr::Field(f) => root(&f.base),
+            Expr::Index(i) => root(&i.expr),
+            Expr::Paren(p) => root(&p.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => root(&u.expr),
+            other => other,
+        }
+    }
+    let projected = matches!(e, Expr::Field(_) | Expr::Index(_) | Expr::Paren(_))
+        || matches!(e, Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
+    projected && !super::events::is_place(root(e))
+}
+
 fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {
     let place = match kid {
         Expr::Reference(r) => &mut *r.expr,
