@@ -140,7 +140,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // (`used_underscore_binding`, `no_effect_underscore_binding`);
             // and clippy's rewrites of a `match` or loop whose suggestion
             // would carry the machine's tokens (`manual_let_else`,
-            // `manual_memcpy`, `question_mark`, `let_unit_value`). rustc
+            // `manual_memcpy`, `question_mark`, `let_unit_value`; a
+            // `let .. else` whose `else` waits becomes `if !matches!(..)`
+            // with an `else`: `if_not_else`, `redundant_else`). rustc
             // drops a diagnostic identical to one it gave already, not one
             // the machine words differently. The unused-variable lint is
             // never allowed here: see `Emitter::touch_defs`.
@@ -159,7 +161,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::manual_let_else,
                 clippy::manual_memcpy,
                 clippy::question_mark,
-                clippy::let_unit_value
+                clippy::let_unit_value,
+                clippy::if_not_else,
+                clippy::redundant_else
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
