@@ -430,7 +430,7 @@ impl Builder<'_> {
                 self.make_twait_free(kid, out);
             } else if stays_in_place(kid) {
             } else if let Some(place) = borrowed_place(kid, method_call && i == 0) {
-                self.pin_place(place, out);
+                self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {
                 // `&make()`: the value goes into a temporary now, and is
                 // borrowed where it is used, after the twaits (a temporary
@@ -447,7 +447,7 @@ impl Builder<'_> {
                 // the place is reached in it after the twaits (moving the
                 // field out would move out of a guard, or drop the rest of
                 // the value before the twait).
-                self.pin_value_root(kid, out);
+                self.pin_place(kid, Root::Value, out);
             } else {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
@@ -473,14 +473,16 @@ impl Builder<'_> {
     /// used. `grid[row()].push(twait!(r)?)` becomes
     /// `let t = row(); <wait>; grid[t].push(..)`, where a temporary of
     /// the whole place would move out of the index (or borrow `grid`
-    /// across the wait).
-    fn pin_place(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+    /// across the wait). With `Root::Value`, the place is in a value
+    /// (`make().items[i]`), which goes into a temporary now too and is
+    /// reached after the twaits as a temporary of the statement again.
+    fn pin_place(&mut self, e: &mut Expr, root: Root, out: &mut Vec<ir::Stmt>) {
         match e {
-            Expr::Field(f) => self.pin_place(&mut f.base, out),
-            Expr::Paren(p) => self.pin_place(&mut p.expr, out),
-            Expr::Unary(u) => self.pin_place(&mut u.expr, out),
+            Expr::Field(f) => self.pin_place(&mut f.base, root, out),
+            Expr::Paren(p) => self.pin_place(&mut p.expr, root, out),
+            Expr::Unary(u) => self.pin_place(&mut u.expr, root, out),
             Expr::Index(i) => {
-                self.pin_place(&mut i.expr, out);
+                self.pin_place(&mut i.expr, root, out);
                 if !stays_in_place(&i.index) {
                     let span = i.index.span();
                     let taken =
@@ -488,36 +490,15 @@ impl Builder<'_> {
                     let t = self.let_temp(taken, out);
                     *i.index = self.temp_expr(t, span);
                 }
+            }
+            value if root == Root::Value => {
+                let span = value.span();
+                let taken = std::mem::replace(value, Expr::Verbatim(Default::default()));
+                let t = self.let_temp(taken, out);
+                let t = self.temp_expr(t, span);
+                *value = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#t));
             }
             _ => {}
-        }
-    }
-
-    /// [`pin_place`] for a place in a value (`make().items[i]`): its
-    /// indexes go into temporaries now, and so does the value, which is
-    /// reached after the twaits as a temporary of the statement again.
-    fn pin_value_root(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
-        match e {
-            Expr::Field(f) => self.pin_value_root(&mut f.base, out),
-            Expr::Paren(p) => self.pin_value_root(&mut p.expr, out),
-            Expr::Unary(u) => self.pin_value_root(&mut u.expr, out),
-            Expr::Index(i) => {
-                self.pin_value_root(&mut i.expr, out);
-                if !stays_in_place(&i.index) {
-                    let span = i.index.span();
-                    let taken =
-                        std::mem::replace(&mut *i.index, Expr::Verbatim(Default::default()));
-                    let t = self.let_temp(taken, out);
-                    *i.index = self.temp_expr(t, span);
-                }
-            }
-            root => {
-                let span = root.span();
-                let taken = std::mem::replace(root, Expr::Verbatim(Default::default()));
-                let t = self.let_temp(taken, out);
-                let value = self.temp_expr(t, span);
-                *root = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
-            }
         }
     }
 
@@ -953,6 +934,15 @@ impl Builder<'_> {
 /// a method call's receiver (which the call borrows, unless the method
 /// takes `self`: then a `Copy` receiver is read after the twaits instead
 /// of before, a difference only arguments that change it could see).
+/// What a place passed to `Builder::pin_place` is rooted in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Root {
+    /// A variable (`grid[row()]`): it stays where it is.
+    Variable,
+    /// A value (`make().items`): it is kept as a temporary.
+    Value,
+}
+
 /// A field, index or deref of a value that is not a place
 /// (`st.borrow_mut().items`, `pair().0`, `*q.borrow_mut()`).
 fn projects_a_value(e: &Expr) -> bool {
