@@ -699,22 +699,12 @@ impl Builder<'_> {
             .filter(|i| self.resolve(&i.to_string()).is_some())
             .cloned();
         let (subject, gone, bound): (Expr, Option<syn::Stmt>, Expr) = match place {
-            Some(var) => {
-                // Tested at the `else` block, as a temporary is (a test
-                // spanning the statement reads to clippy as an `if` whose
-                // `else` the formatting hides).
-                let mut at_else = var.clone();
-                at_else.set_span(var.span().located_at(span));
-                (
-                    syn::parse_quote!(#at_else),
-                    None,
-                    syn::parse_quote!(#at_else),
-                )
-            }
+            Some(var) => (syn::parse_quote!(#var), None, syn::parse_quote!(#var)),
             None => {
                 let t = self.let_temp(*init.expr, out);
                 let t = self.use_ident(t, span);
-                // A pattern that borrows (`ref x`) borrows the variable.
+                // A pattern that borrows (`ref x`) borrows the temporary,
+                // which then stays, to the block's end.
                 let rest: Expr = if syntax::pattern_bindings(&l.pat, syntax::PatPlace::Refutable)
                     .iter()
                     .any(|b| b.by_ref)
