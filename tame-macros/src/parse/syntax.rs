@@ -689,6 +689,13 @@ pub fn is_guard(e: &Expr) -> bool {
         }
         Expr::Try(t) => is_guard(&t.expr),
         Expr::Paren(p) => is_guard(&p.expr),
+        // One of several (`if c { a.lock() } else { b.lock() }`).
+        Expr::If(i) => {
+            tail_of(&i.then_branch).is_some_and(is_guard)
+                || i.else_branch.as_ref().is_some_and(|(_, e)| is_guard(e))
+        }
+        Expr::Match(m) => m.arms.iter().any(|a| is_guard(&a.body)),
+        Expr::Block(b) if b.label.is_none() => tail_of(&b.block).is_some_and(is_guard),
         _ => false,
     }
 }
