@@ -451,7 +451,8 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
                     } else {
                         ""
                     },
-                    if why.contains("in std") {
+                    // A type written with a borrow in it says it borrows.
+                    if why.contains("in std") && binding.ty.is_none() {
                         format!(
                             ". (Judged by the method's name: if it gives an owned value, write \
                              its type, `let {}: T = ..`, and it is kept as one.)",
@@ -1145,13 +1146,15 @@ impl Forward<'_> {
                 if let Some(b) = stmt.bound_from {
                     t.consume(b);
                 }
-                self.code(then, t);
-                self.code(els, facts);
-                None
+                // Only an inline join (see `lower::Lowerer::joins_inline`)
+                // has a branch that goes on: at most one.
+                let then = self.code(then, t);
+                self.code(els, facts).or(then)
             }
             Code::Match { stmt, arms } => {
                 let mut facts = facts;
                 self.fx(&stmt.fx, &mut facts);
+                let mut on = None;
                 for (arm, code) in stmt.arms.iter().zip(arms) {
                     let mut a = facts.clone();
                     self.declare(&arm.defs, true, &mut a);
@@ -1161,9 +1164,9 @@ impl Forward<'_> {
                     if let Some(b) = arm.bound_from {
                         a.consume(b);
                     }
-                    self.code(code, a);
+                    on = on.or(self.code(code, a));
                 }
-                None
+                on
             }
             Code::While { lp, body, exit } => {
                 let mut facts = facts;

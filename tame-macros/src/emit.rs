@@ -593,7 +593,13 @@ impl<'a> Emitter<'a> {
                 // The `if` has the user's edition (its span is the
                 // condition's): edition 2024 drops an `if let`'s
                 // temporaries before `else`, 2021 after it.
-                quote_spanned!(cond.span()=> if #cond { #t } else { #e })
+                // An inline join's `if` without `else` (see
+                // `lower::Lowerer::joins_inline`) gets none.
+                if e.is_empty() {
+                    quote_spanned!(cond.span()=> if #cond { #t })
+                } else {
+                    quote_spanned!(cond.span()=> if #cond { #t } else { #e })
+                }
             }
             Code::Match { stmt, arms } => {
                 let scrutinee = &stmt.scrutinee;

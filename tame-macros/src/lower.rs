@@ -494,6 +494,28 @@ impl<'ir> Lowerer<'ir> {
                         return (Code::Seq(items), false);
                     }
                 }
+                Stmt::If(ifs) if ifs.promoted.is_none() && self.joins_inline_if(ifs) => {
+                    // The one branch that gets to the join runs in this
+                    // state: the code after the `if` follows it here.
+                    let at = here();
+                    let then = self.branch_inline(&at, &ifs.then);
+                    let els = match &ifs.els {
+                        Some(b) => self.branch_inline(&at, b),
+                        None => Code::Seq(Vec::new()),
+                    };
+                    items.push(Code::If {
+                        stmt: ifs,
+                        then: Box::new(then),
+                        els: Box::new(els),
+                    });
+                }
+                Stmt::Match(m) if m.promoted.is_none() && self.joins_inline_match(m) => {
+                    let at = here();
+                    let arms = (m.arms.iter())
+                        .map(|a| self.branch_inline(&at, &a.body))
+                        .collect();
+                    items.push(Code::Match { stmt: m, arms });
+                }
                 Stmt::If(ifs) => {
                     let at = here();
                     if let Some(p) = &ifs.promoted {
@@ -564,6 +586,85 @@ impl<'ir> Lowerer<'ir> {
             items.push(Code::Goto(self.after(at)));
         }
         Code::Seq(items)
+    }
+
+    /// A branch of an `if`/`match` whose join is inline (see
+    /// [`Lowerer::joins_inline`]): its block, and nothing after it.
+    fn branch_inline(&mut self, at: &[Pos<'ir>], b: &'ir Block) -> Code<'ir> {
+        let mut p = at.to_vec();
+        p.push(Pos { block: b, index: 0 });
+        let (code, _) = self.seq(&p);
+        Code::Open(b.scope, Box::new(code))
+    }
+
+    fn joins_inline_if(&self, ifs: &ir::If) -> bool {
+        let then = Some(&ifs.then);
+        self.joins_inline([then, ifs.els.as_ref()].into_iter())
+    }
+
+    fn joins_inline_match(&self, m: &ir::Match) -> bool {
+        self.joins_inline(m.arms.iter().map(|a| Some(&a.body)))
+    }
+
+    /// Whether the construct with these branches (`None`: an `if`'s
+    /// missing `else`) needs no join state: one branch runs through in the
+    /// state that starts the construct, and no other gets to its end, from
+    /// any state (they wait and then leave: `return`, `break`, `?` ...).
+    /// The code after the construct then follows that branch in the same
+    /// state, so a borrow made before the construct lives on after it, as
+    /// in a plain function. With two branches that get there, the join
+    /// stays a state: each of them packs what it moved, which code after
+    /// an inline join could not tell apart.
+    fn joins_inline<'b>(&self, branches: impl Iterator<Item = Option<&'b Block>>) -> bool {
+        let mut through = 0;
+        for b in branches {
+            match b {
+                None => through += 1,
+                Some(b) if self.runs_through(b) => through += 1,
+                Some(b) if self.may_reach_end(b) => return false,
+                Some(_) => {}
+            }
+        }
+        through == 1
+    }
+
+    /// Whether `b`, entered in some state, gets to its end without leaving
+    /// that state: no twait, no construct of the spine, nothing diverging.
+    fn runs_through(&self, b: &Block) -> bool {
+        b.stmts.iter().all(|s| match s {
+            Stmt::Plain(p) => !p.diverges,
+            Stmt::If(ir::If {
+                promoted: Some(p), ..
+            })
+            | Stmt::Match(ir::Match {
+                promoted: Some(p), ..
+            }) if self.demoted.contains(&p.id) => !p.plain.diverges,
+            Stmt::Block(inner, None) => self.runs_through(inner),
+            _ => false,
+        })
+    }
+
+    /// Whether some path gets to the end of `b`, from whatever state runs
+    /// it. As the lowering judges it: a loop or a labeled block always has
+    /// a state after it (its exit), which may go on to the end.
+    fn may_reach_end(&self, b: &Block) -> bool {
+        !b.stmts.iter().any(|s| match s {
+            Stmt::Plain(p) => p.diverges,
+            Stmt::Jump(_) => true,
+            Stmt::If(ir::If {
+                promoted: Some(p), ..
+            })
+            | Stmt::Match(ir::Match {
+                promoted: Some(p), ..
+            }) if self.demoted.contains(&p.id) => p.plain.diverges,
+            Stmt::If(i) => i
+                .els
+                .as_ref()
+                .is_some_and(|e| !self.may_reach_end(&i.then) && !self.may_reach_end(e)),
+            Stmt::Match(m) => m.arms.iter().all(|a| !self.may_reach_end(&a.body)),
+            Stmt::Block(inner, None) => !self.may_reach_end(inner),
+            Stmt::Wait(_) | Stmt::Loop(_) | Stmt::Block(_, Some(_)) => false,
+        })
     }
 
     /// The code at a loop's head (the head state's own code).

@@ -173,10 +173,16 @@ impl Shadow<'_> {
             ph.set_span(phantom.span().located_at(p.span()));
             ph
         };
+        // The value is `phantom_value(&ph)`, which begins with a path
+        // spanned at the slot: an assignment whose value begins with the
+        // phantom's name (its span mixed-site) is the macro's for rustc's
+        // liveness lint, which then says nothing of a value without drop
+        // glue that is never read.
+        let value = |p: &Expr, ph: &Ident| quote_spanned!(p.span()=> ::tame::__private::phantom_value(&#ph));
         if places.len() == 1 {
             let p = &places[0];
             let ph = at(p);
-            return self.write(p, quote_spanned!(p.span()=> #ph.value()), exact);
+            return self.write(p, value(p, &ph), exact);
         }
         places
             .iter()
@@ -189,7 +195,8 @@ impl Shadow<'_> {
                     span: p.span(),
                 };
                 let ph = at(p);
-                self.write(p, quote_spanned!(p.span()=> #ph.value().#i), exact)
+                let v = value(p, &ph);
+                self.write(p, quote_spanned!(p.span()=> #v.#i), exact)
             })
             .collect()
     }

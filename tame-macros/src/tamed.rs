@@ -144,7 +144,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // `let .. else` whose `else` waits becomes `if !matches!(..)`
             // with an `else`: `if_not_else`, `redundant_else`). rustc
             // drops a diagnostic identical to one it gave already, not one
-            // the machine words differently. The unused-variable lint is
+            // the machine words differently: clippy's `useless_format`
+            // gives the machine's copy of a `format!` without the note the
+            // first report has, so it would be shown twice. The unused-variable lint is
             // never allowed here: see `Emitter::touch_defs`.
             #[allow(
                 unused_mut,
@@ -163,7 +165,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::question_mark,
                 clippy::let_unit_value,
                 clippy::if_not_else,
-                clippy::redundant_else
+                clippy::redundant_else,
+                clippy::useless_format
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine

@@ -296,6 +296,25 @@ impl<T> Phantom<T> {
     }
 }
 
+/// What a [`Phantom`] stands for, as an associated type: a call of
+/// [`phantom_value`] takes its type from the phantom alone, never from
+/// the place it is assigned to, so a slot of the wrong type is reported as
+/// the plain assignment's mismatch.
+pub trait PhantomValue {
+    type Value;
+}
+
+impl<T> PhantomValue for Phantom<T> {
+    type Value = T;
+}
+
+/// A slot's value in the lint shadow: `s = phantom_value(&p)`, a value
+/// that begins with a path spanned at the slot (see the translator's
+/// `shadow::Shadow::writes`).
+pub fn phantom_value<P: PhantomValue>(_: &P) -> P::Value {
+    unreachable!("the lint shadow of a #[tamed] function never runs")
+}
+
 /// Its argument: `&moved(t)` borrows a temporary, which lives to the end
 /// of the statement, as the value `t` was made from (`f(&make(),
 /// twait!(r))`, where `make()` ran before the twait) would have.

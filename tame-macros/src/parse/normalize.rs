@@ -820,12 +820,23 @@ impl Builder<'_> {
                 true,
                 None,
                 |b, stmts| {
+                    let brk: Expr = syn::parse_quote!(break);
+                    if let_chain(&cond).is_some() {
+                        // As an `if`: the chain is split first, so a twait
+                        // in any of its operands waits only when the ones
+                        // before it held.
+                        let Expr::Block(then) = then else {
+                            unreachable!("`then` was made a block above")
+                        };
+                        let chain: syn::ExprIf = syn::parse_quote!(if #cond #then else { #brk });
+                        b.if_(chain, Dest::Discard, stmts);
+                        return Some(LoopHead::Loop);
+                    }
                     let mut cond = cond;
                     match &mut cond {
                         Expr::Let(l) => b.make_twait_free(&mut l.expr, stmts),
                         other => b.make_twait_free(other, stmts),
                     }
-                    let brk: Expr = syn::parse_quote!(break);
                     b.if_parts(cond, then, Some(brk), Dest::Discard, stmts);
                     Some(LoopHead::Loop)
                 },

@@ -455,7 +455,7 @@ const OWNED_ITEM_SOURCES: &[&str] = &["chars", "bytes", "char_indices", "drain",
 /// Adapters whose items are those of the iterator they adapt: the
 /// borrow-preserving ones but `unwrap`/`expect`, and `inspect`, `by_ref`.
 fn passes_items_on(name: &str) -> bool {
-    (BORROW_PRESERVING_METHODS.contains(&name) && !matches!(name, "unwrap" | "expect"))
+    (BORROW_PRESERVING_METHODS.contains(&name) && !UNWRAPPING_METHODS.contains(&name))
         || matches!(name, "inspect" | "by_ref")
 }
 
@@ -482,8 +482,12 @@ fn items_borrow(e: &Expr) -> bool {
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
             let name = name.as_str();
+            // `map(String::as_str)`, `map(|s| s.trim())`: items that
+            // borrow what the items they were made of borrow.
+            let mapped = matches!(name, "map" | "filter_map" | "map_while")
+                && m.args.last().is_some_and(closure_borrows_its_argument);
             (ITERATOR_SOURCES.contains(&name) && !OWNED_ITEM_SOURCES.contains(&name))
-                || (passes_items_on(name) && items_borrow(&m.receiver))
+                || ((passes_items_on(name) || mapped) && items_borrow(&m.receiver))
         }
         Expr::Paren(p) => items_borrow(&p.expr),
         _ => false,
@@ -509,6 +513,24 @@ const BORROW_PRESERVING_METHODS: &[&str] = &[
     "filter",
     "unwrap",
     "expect",
+    // `line.split(',').next().unwrap_or("")`: the fallback is a value of
+    // the same type, so the result borrows whatever the option held.
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "or",
+    "or_else",
+];
+
+/// The borrow-preserving methods of `Option`/`Result` (not of iterators).
+const UNWRAPPING_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "or",
+    "or_else",
 ];
 
 /// The variable an expression borrows from, if it obviously does
@@ -565,8 +587,12 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                     ITERATOR_ADAPTERS.contains(&name.as_str()) && borrowing_iterator(&m.receiver);
                 // `v.iter().max()`, `s.split(',').next()`: an item of a
                 // borrowing iterator.
-                let item =
-                    ITEM_TAKING_METHODS.contains(&name.as_str()) && items_borrow(&m.receiver);
+                // `v.iter().max()`, and `s.split(' ').collect()` (a
+                // collection of its items; one named owned by a turbofish,
+                // `collect::<String>()`, is not).
+                let item = (ITEM_TAKING_METHODS.contains(&name.as_str())
+                    || (name == "collect" && !turbofish_owned(m)))
+                    && items_borrow(&m.receiver);
                 // `o.as_ref().map(|s| s.as_str())`: what the closure gives
                 // back borrows what it was given, so the result borrows
                 // what the receiver borrows (`map(|s| s.len())` is owned).
@@ -576,7 +602,9 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                     return None;
                 }
                 let (root, how) = borrow_root(&m.receiver)?;
-                let how = if item {
+                let how = if item && name == "collect" {
+                    "a collection of the items of an iterator over it, as the methods are named in std"
+                } else if item {
                     "an item of an iterator over it, as the methods are named in std"
                 } else if mapped {
                     "what a closure gives back of what it is given, as `map` is named in std"
@@ -590,6 +618,17 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
     }
 }
 
+/// Whether a method call's turbofish names a type that borrows nothing
+/// (`collect::<String>()`, `collect::<Vec<u8>>()`).
+fn turbofish_owned(m: &syn::ExprMethodCall) -> bool {
+    m.turbofish.as_ref().is_some_and(|t| {
+        t.args.iter().all(|a| match a {
+            syn::GenericArgument::Type(t) => !may_borrow_type(t),
+            _ => false,
+        })
+    })
+}
+
 /// A block's last expression, if it ends in one.
 fn tail_of(b: &syn::Block) -> Option<&Expr> {
     match b.stmts.last() {
@@ -601,6 +640,11 @@ fn tail_of(b: &syn::Block) -> Option<&Expr> {
 /// A closure of one parameter whose value borrows it (`|s| s.as_str()`,
 /// `|p| &p.name`).
 fn closure_borrows_its_argument(e: &Expr) -> bool {
+    // `map(String::as_str)`: a borrowing method named by its path.
+    if let Expr::Path(p) = e {
+        return (p.path.segments.last())
+            .is_some_and(|s| BORROWING_METHODS.contains(&s.ident.to_string().as_str()));
+    }
     let Expr::Closure(c) = e else { return false };
     let [Pat::Ident(p)] = c.inputs.iter().collect::<Vec<_>>()[..] else {
         return false;

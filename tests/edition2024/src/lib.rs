@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use tame::{mkevent, tamed, twait};
+use tame::{Rendezvous, mkevent, tamed, twait};
 
 /// `if let .. && let .. && cond` with a twait inside, and an `else`.
 #[tamed]
@@ -130,6 +130,33 @@ pub fn sum_until_negative_plain(v: Vec<i64>) -> u32 {
     s
 }
 
+/// `while c && let P = twait!(r)`: the twait in a later operand of the
+/// chain waits only while the operands before it hold (a window drained
+/// to its last answer), as `&&` evaluates them.
+#[tamed]
+pub fn drain_window(r: Rendezvous<u32>, mut outstanding: u32) -> (u32, u32) {
+    let mut sum = 0;
+    while outstanding > 0
+        && let Some(i) = twait!(r)
+    {
+        outstanding -= 1;
+        sum += i;
+    }
+    (sum, outstanding)
+}
+
+/// `while let A = x && let B = twait!(r)`: each turn pops, then waits.
+#[tamed]
+pub fn pop_then_wait(mut stack: Vec<u32>, r: Rendezvous<u32>) -> (u32, usize) {
+    let mut sum = 0;
+    while let Some(x) = stack.pop()
+        && let Some(i) = twait!(r)
+    {
+        sum += x * i;
+    }
+    (sum, stack.len())
+}
+
 /// A cell of the thread's that lives forever (a `RefCell` a function
 /// borrows through a temporary without borrowing a variable of its own).
 pub fn shared() -> &'static RefCell<Option<u32>> {
@@ -202,6 +229,27 @@ mod tests {
         let want = sum_until_negative_plain(v.clone());
         assert_eq!(want, 3);
         assert_eq!(value_of(|d| sum_until_negative(v, d)), Some(want));
+    }
+
+    #[test]
+    fn a_while_chain_waits_in_a_later_operand_only_while_the_earlier_ones_hold() {
+        // Three events out, two to wait for: the third stays unwaited.
+        let r = Rendezvous::<u32>::new();
+        for i in [1, 10, 100] {
+            r.event(i).trigger(());
+        }
+        assert_eq!(value_of(|d| drain_window(r, 2, d)), Some((11, 0)));
+
+        // Two pops, each with a wait; the third pop finds the rendezvous
+        // without events (its twait gives `None`) and ends the loop.
+        let r = Rendezvous::<u32>::new();
+        for i in [1, 2] {
+            r.event(i).trigger(());
+        }
+        assert_eq!(
+            value_of(|d| pop_then_wait(vec![7, 5, 3], r, d)),
+            Some((3 + 5 * 2, 0))
+        );
     }
 
     #[test]

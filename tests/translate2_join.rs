@@ -1,0 +1,264 @@
+//! Borrows around twaits, as a plain function has them.
+//!
+//! An `if`, `match` or `let .. else` whose branches that wait all leave
+//! (`return`, `break`, `continue`): the code after it is reached only from
+//! the branch that did not wait, so a borrow made before it lives on after
+//! it, and values keep Rust's drop order.
+//!
+//! Pieces of a line taken by a chain of std's methods
+//! (`line.split(',').next().unwrap_or("")`, `split_once(..).unwrap_or(..)`,
+//! `split(' ').collect()`) and not used after a twait are borrows, not
+//! values kept to their scope's end across it.
+
+#![deny(warnings)]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// Runs `f` with an event, then the loop; what the event got.
+fn result_of<T: 'static>(f: impl FnOnce(Event<T>)) -> Option<T> {
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot(());
+    f(ev);
+    tame::run();
+    slot.take()
+}
+
+// ---- a borrow made before the construct, used after it
+
+/// `let .. else` whose `else` waits, then leaves: `x` borrows `v`.
+#[tamed]
+fn first_plus_one(v: Vec<u32>) -> u32 {
+    let Some(x) = v.first() else {
+        twait! { tame::asap(mkevent!()); }
+        return 0;
+    };
+    *x + 1
+}
+
+/// The same borrow made by a `let` before an `if` whose waiting branch
+/// leaves.
+#[tamed]
+fn longest_or_wait(words: Vec<String>, wait_first: bool) -> usize {
+    let longest = words.iter().map(String::as_str).max_by_key(|w| w.len());
+    if wait_first && longest.is_none() {
+        twait! { tame::asap(mkevent!()); }
+        return usize::MAX;
+    }
+    longest.map_or(0, str::len)
+}
+
+/// A `match` with one arm that goes on and others that wait and leave; a
+/// map entry borrowed before it is read after it.
+#[tamed]
+fn lookup(map: HashMap<&'static str, String>, key: &'static str) -> Result<String, String> {
+    let entry = map.get(key);
+    match key.len() {
+        0 => {
+            twait! { tame::asap(mkevent!()); }
+            return Err("empty key".to_string());
+        }
+        1 => {
+            twait! { tame::asap(mkevent!()); }
+            return Err("short key".to_string());
+        }
+        _ => {}
+    }
+    entry.cloned().ok_or_else(|| format!("no {key}"))
+}
+
+#[test]
+fn a_borrow_made_before_a_construct_whose_waiting_branches_leave_is_usable_after_it() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| first_plus_one(vec![4, 5], ev)), Some(5));
+        assert_eq!(result_of(|ev| first_plus_one(Vec::new(), ev)), Some(0));
+
+        let words = || vec!["a".to_string(), "abc".to_string()];
+        assert_eq!(result_of(|ev| longest_or_wait(words(), true, ev)), Some(3));
+        assert_eq!(
+            result_of(|ev| longest_or_wait(Vec::new(), true, ev)),
+            Some(usize::MAX)
+        );
+        assert_eq!(
+            result_of(|ev| longest_or_wait(Vec::new(), false, ev)),
+            Some(0)
+        );
+
+        let map = || HashMap::from([("key", "value".to_string())]);
+        assert_eq!(
+            result_of(|ev| lookup(map(), "key", ev)),
+            Some(Ok("value".to_string()))
+        );
+        assert_eq!(
+            result_of(|ev| lookup(map(), "", ev)),
+            Some(Err("empty key".to_string()))
+        );
+        assert_eq!(
+            result_of(|ev| lookup(map(), "k", ev)),
+            Some(Err("short key".to_string()))
+        );
+        assert_eq!(
+            result_of(|ev| lookup(map(), "other", ev)),
+            Some(Err("no other".to_string()))
+        );
+    });
+}
+
+// ---- inside a loop, with a twait after the construct
+
+/// In a loop body: the waiting branch `continue`s; the borrow is used after
+/// the `if`, and a later twait in the same body keeps working.
+#[tamed]
+fn sum_of_firsts(rows: Vec<Vec<u32>>) -> (u32, usize) {
+    let mut sum = 0;
+    let mut waited = 0;
+    #[allow(clippy::needless_range_loop)] // a borrowing `for` cannot wait
+    for i in 0..rows.len() {
+        let first = rows[i].first();
+        if first.is_none() {
+            twait! { tame::asap(mkevent!()); }
+            waited += 1;
+            continue;
+        }
+        sum += first.copied().unwrap_or_default();
+        twait! { tame::asap(mkevent!()); }
+    }
+    (sum, waited)
+}
+
+#[test]
+fn a_loop_body_goes_on_after_a_construct_whose_waiting_branch_continues() {
+    on_fresh_loop(|| {
+        let rows = vec![vec![1, 2], Vec::new(), vec![10], Vec::new(), vec![100]];
+        assert_eq!(result_of(|ev| sum_of_firsts(rows, ev)), Some((111, 2)));
+    });
+}
+
+// ---- drops keep Rust's order
+
+type Log = Rc<RefCell<Vec<&'static str>>>;
+
+struct Noisy(Log, &'static str);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.0.borrow_mut().push(self.1);
+    }
+}
+
+/// `a` lives across the whole body; `b` is moved in the waiting branch,
+/// dropped at the end on the other path; a twait after the construct keeps
+/// both to the end.
+#[tamed]
+fn drops_around(log: Log, wait_and_leave: bool) {
+    let a = Noisy(log.clone(), "a");
+    let b = Noisy(log.clone(), "b");
+    if wait_and_leave {
+        drop(b);
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push("left");
+        return;
+    }
+    log.borrow_mut().push("after");
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    let _ = &a;
+}
+
+/// The plain function `drops_around` must behave as.
+fn drops_around_plain(log: Log, wait_and_leave: bool) {
+    let a = Noisy(log.clone(), "a");
+    let b = Noisy(log.clone(), "b");
+    if wait_and_leave {
+        drop(b);
+        log.borrow_mut().push("left");
+        return;
+    }
+    log.borrow_mut().push("after");
+    log.borrow_mut().push("end");
+    let _ = &a;
+}
+
+#[test]
+fn values_around_a_construct_whose_waiting_branch_leaves_drop_as_in_the_plain_function() {
+    on_fresh_loop(|| {
+        for wait_and_leave in [false, true] {
+            let tamed_log = Log::default();
+            drops_around(tamed_log.clone(), wait_and_leave);
+            tame::run();
+            let plain_log = Log::default();
+            drops_around_plain(plain_log.clone(), wait_and_leave);
+            assert_eq!(*tamed_log.borrow(), *plain_log.borrow(), "{wait_and_leave}");
+        }
+    });
+}
+
+// ---- pieces of a line, used before a twait only
+
+#[tamed]
+fn first_field_len(line: String) -> usize {
+    let first = line.split(',').next().unwrap_or("");
+    let n = first.len();
+    twait! { tame::asap(mkevent!()); }
+    n
+}
+
+#[tamed]
+fn nick(msg: String) -> String {
+    let name = msg.strip_prefix("/nick ").unwrap_or("anon");
+    let owned = name.to_string();
+    twait! { tame::asap(mkevent!()); }
+    owned
+}
+
+#[tamed]
+fn key_value(line: String) -> String {
+    let (k, v) = line.split_once('=').unwrap_or_default();
+    let kv = format!("{k}:{v}");
+    twait! { tame::asap(mkevent!()); }
+    kv
+}
+
+#[tamed]
+fn word_counts(line: String) -> (usize, usize, String) {
+    let words: Vec<&str> = line.split(' ').collect();
+    let n = words.len();
+    let trimmed = line.split(' ').map(str::trim).collect::<Vec<_>>();
+    let m = trimmed.len();
+    // Owned, by its turbofish: kept across the twait.
+    let joined = line.split(' ').collect::<String>();
+    twait! { tame::asap(mkevent!()); }
+    (n, m, joined)
+}
+
+#[test]
+fn pieces_of_a_line_used_before_a_twait_only_are_borrows_not_kept_values() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| first_field_len("ab,c".into(), ev)), Some(2));
+        assert_eq!(result_of(|ev| first_field_len(String::new(), ev)), Some(0));
+        assert_eq!(
+            result_of(|ev| nick("/nick ann".into(), ev)),
+            Some("ann".into())
+        );
+        assert_eq!(
+            result_of(|ev| nick("hello".into(), ev)),
+            Some("anon".into())
+        );
+        assert_eq!(
+            result_of(|ev| key_value("a=1".into(), ev)),
+            Some("a:1".into())
+        );
+        assert_eq!(result_of(|ev| key_value("a".into(), ev)), Some(":".into()));
+        assert_eq!(
+            result_of(|ev| word_counts("a b c".into(), ev)),
+            Some((3, 3, "abc".into()))
+        );
+    });
+}
