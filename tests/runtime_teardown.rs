@@ -1,5 +1,6 @@
 //! A thread that exits with work still queued on its loop: the loop is torn
-//! down with the thread, and every pending event is dropped. Their callbacks
+//! down with the thread, every pending event is dropped, and every task
+//! still blocked ends as a cancelled one. Their callbacks
 //! still run then and may call back into the runtime; those calls must not
 //! abort the process, and the events they hand over report as dropped.
 
@@ -130,4 +131,70 @@ fn the_runtimes_own_thread_locals_may_go_before_the_loop() {
     .join()
     .expect("the thread exits cleanly");
     assert_eq!(seen.fired.load(Ordering::SeqCst), 2);
+}
+
+/// Counts its drops.
+struct Noisy(Arc<AtomicUsize>);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits for a read whose result lands in a slot: the task holds the
+/// slot's cell, which holds the task.
+#[tamed]
+fn reader(conn: tame::net::TcpStream, drops: Arc<AtomicUsize>) {
+    let _noisy = Noisy(drops);
+    let got: tame::io::ReadOutcome;
+    twait! { conn.read(Vec::with_capacity(64), mkevent!(got)); }
+    let _ = got;
+}
+
+/// Waits for a timer whose event carries a value into a slot.
+#[tamed]
+fn valued_sleeper(drops: Arc<AtomicUsize>) {
+    let _noisy = Noisy(drops);
+    let x: u32;
+    twait! {
+        let ev = mkevent!(x);
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_: Option<()>| ev.trigger(5)),
+        );
+    }
+    let _ = x;
+}
+
+#[test]
+fn tasks_still_blocked_at_thread_exit_drop_their_variables_and_close_their_sockets() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let inner = drops.clone();
+    let client = thread::spawn(move || {
+        let client = std::net::TcpStream::connect(addr).unwrap();
+        let (server_side, _) = listener.accept().unwrap();
+        let conn = tame::net::TcpStream::from_std(server_side).unwrap();
+        reader(conn, inner.clone());
+        valued_sleeper(inner);
+        // The thread ends with both tasks blocked; `run()` never ran.
+        client
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "both tasks' variables dropped"
+    );
+    // The server's side was closed with the task: the client reads EOF
+    // (already there: the timeout only turns a bug into a failure).
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let n = std::io::Read::read(&mut &client, &mut byte).expect("EOF, not a timeout");
+    assert_eq!(n, 0);
 }

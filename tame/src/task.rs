@@ -263,8 +263,9 @@ pub(crate) trait TaskObj: Sink<()> {
     fn can_be_woken(&self) -> bool {
         true
     }
-    /// An event this task watches died (see [`TaskContext::watch_result`]):
-    /// the loop cancels it. Tasks that watch nothing ignore it.
+    /// An event this task watches died (see [`TaskContext::watch_result`]),
+    /// or the thread's loop is going with the task still blocked: the loop
+    /// cancels it. Tasks that watch nothing ignore it.
     fn cancel_watched(&self) {}
     /// The loop drops `self`, the last reference to the task (see
     /// [`release`]): a task that is done may be kept for the next task of

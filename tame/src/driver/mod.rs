@@ -158,6 +158,20 @@ impl Drop for Loop {
         for reg in regs {
             reg.teardown();
         }
+        // Then the tasks still blocked end, as a cancelled task does (their
+        // variables are dropped, descriptors closed): one waiting for an
+        // event that carries a value holds that event's cell, which holds
+        // the task, and nothing would run it again to break the cycle.
+        let tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
+            .map(|&t| registered_task(t))
+            .collect();
+        for task in &tasks {
+            // A panic in a variable's drop has printed its message; it
+            // cannot unwind out of a thread-local's destructor.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                task.cancel_watched();
+            }));
+        }
     }
 }
 
