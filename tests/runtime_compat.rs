@@ -190,6 +190,19 @@ fn event_future_of_a_dropped_event_resolves_to_none() {
 }
 
 #[test]
+#[should_panic(expected = "an EventFuture was polled after it completed")]
+fn an_event_future_polled_after_its_value_panics_rather_than_report_a_dropped_event() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let (ev, fut) = tame::event_future::<u8>();
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = Context::from_waker(Waker::noop());
+    ev.trigger(7);
+    assert_eq!(fut.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
+    let _ = fut.as_mut().poll(&mut cx);
+}
+
+#[test]
 fn dropping_the_event_future_makes_its_event_dead() {
     let (ev, fut) = tame::event_future::<String>();
     assert!(ev.is_live());

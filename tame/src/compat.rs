@@ -257,7 +257,11 @@ pub fn event_future<T: 'static>() -> (Event<T>, EventFuture<T>) {
         listening: Cell::new(true),
         watch: Cell::new(None),
     });
-    (Event::from_sink(state.clone()), EventFuture { state })
+    let fut = EventFuture {
+        state,
+        finished: false,
+    };
+    (Event::from_sink(fut.state.clone()), fut)
 }
 
 struct FutureState<T> {
@@ -317,19 +321,29 @@ impl<T> Sink<T> for FutureState<T> {
 /// ev.trigger(5);
 /// assert_eq!(fut.poll(&mut cx), Poll::Ready(Some(5)));
 /// ```
+///
+/// # Panics
+///
+/// Polled again after it gave its output: `None` there would read as an
+/// event dropped untriggered, which it was not.
 #[must_use = "futures do nothing unless polled"]
 pub struct EventFuture<T> {
     state: Rc<FutureState<T>>,
+    /// It gave its output.
+    finished: bool,
 }
 
 impl<T> Future for EventFuture<T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        if self.state.back.get() {
-            Poll::Ready(self.state.value.take())
+        let this = self.get_mut();
+        assert!(!this.finished, "an EventFuture was polled after it completed");
+        if this.state.back.get() {
+            this.finished = true;
+            Poll::Ready(this.state.value.take())
         } else {
-            self.state.waker.set(Some(cx.waker().clone()));
+            this.state.waker.set(Some(cx.waker().clone()));
             Poll::Pending
         }
     }
