@@ -190,6 +190,27 @@ fn event_future_of_a_dropped_event_resolves_to_none() {
 }
 
 #[test]
+fn blocked_lists_a_pending_spawned_future_where_it_was_spawned() {
+    let (ev, fut) = tame::event_future::<u8>();
+    let r = Rendezvous::<()>::new();
+    let (done, slot) = r.event_with_slot(());
+    let line = line!() + 1;
+    tame::spawn(fut, done);
+    // Polled once: it holds its waker and waits.
+    tame::run_once(Some(Duration::ZERO));
+    let b = tame::blocked();
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].function(), "tame::spawn");
+    assert_eq!((b[0].file(), b[0].line()), (file!(), line));
+    assert_eq!(b[0].description(), Some("a spawned future"));
+    assert_eq!(b[0].waiting_for, 1);
+    ev.trigger(4);
+    tame::run();
+    assert_eq!(slot.take(), Some(Some(4)));
+    assert!(tame::blocked().is_empty());
+}
+
+#[test]
 #[should_panic(expected = "an EventFuture was polled after it completed")]
 fn an_event_future_polled_after_its_value_panics_rather_than_report_a_dropped_event() {
     use std::future::Future;

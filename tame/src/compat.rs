@@ -12,6 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -21,7 +22,7 @@ use std::thread::{self, ThreadId};
 
 use crate::driver::{self, Remote, WaitId};
 use crate::event::{Event, Sink};
-use crate::task::{Header, TaskObj, TaskRef};
+use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 
 /// Runs `future` on this thread's loop and triggers `ev` with its output.
 ///
@@ -41,6 +42,11 @@ use crate::task::{Header, TaskObj, TaskRef};
 ///
 /// If the loop's eventfd cannot be created (out of file descriptors).
 ///
+/// While it is pending, [`blocked`](crate::blocked) lists it as
+/// `tame::spawn` at the line that spawned it, waiting for one event (its
+/// waker) while somebody holds a clone of its waker, for none when nobody
+/// does.
+///
 /// # Examples
 ///
 /// ```
@@ -50,6 +56,7 @@ use crate::task::{Header, TaskObj, TaskRef};
 /// tame::run();
 /// assert_eq!(slot.take(), Some(42));
 /// ```
+#[track_caller]
 pub fn spawn<F>(future: F, ev: Event<F::Output>)
 where
     F: Future + 'static,
@@ -67,6 +74,7 @@ where
         handle: RefCell::new(Weak::new()),
         remote,
         key: Cell::new(usize::MAX),
+        spawned_at: Location::caller(),
     });
     let task_ref: TaskRef = task.clone();
     let key = driver::spawned_insert(task_ref.clone()).expect("the loop is alive");
@@ -92,6 +100,8 @@ struct FutureTask<F: Future> {
     handle: RefCell<Weak<WakeHandle>>,
     remote: Arc<Remote>,
     key: Cell<usize>,
+    /// Where `spawn` was called, for `blocked()`.
+    spawned_at: &'static Location<'static>,
 }
 
 impl<F: Future> FutureTask<F> {
@@ -147,6 +157,16 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
     /// again.
     fn can_be_woken(&self) -> bool {
         self.handle.borrow().strong_count() > 0
+    }
+
+    fn blocked_report(&self) -> Option<BlockedTask> {
+        // Pending: there, and not being polled (a poll borrows it).
+        let pending = self.future.try_borrow().is_ok_and(|f| f.is_some());
+        pending.then(|| BlockedTask {
+            site: TwaitSite::new("tame::spawn", self.spawned_at.file(), self.spawned_at.line())
+                .described("a spawned future"),
+            waiting_for: usize::from(self.can_be_woken()),
+        })
     }
 
     fn cancel_watched(&self) {

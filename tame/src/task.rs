@@ -263,6 +263,10 @@ pub(crate) trait TaskObj: Sink<()> {
     fn can_be_woken(&self) -> bool {
         true
     }
+    /// What [`blocked`] reports for this task, if it is blocked.
+    fn blocked_report(&self) -> Option<BlockedTask> {
+        self.header().blocked_report()
+    }
     /// An event this task watches died (see [`TaskContext::watch_result`]),
     /// or the thread's loop is going with the task still blocked: the loop
     /// cancels it. Tasks that watch nothing ignore it.
@@ -810,6 +814,8 @@ impl fmt::Display for BlockedTask {
 
 /// For each task now waiting on this thread's loop: the tamed function's
 /// name, the `twait` site (file:line) and how many events it still waits for.
+/// A future pending in [`spawn`](crate::spawn) is there too, as
+/// `tame::spawn` at the line that spawned it.
 ///
 /// Cheap: one pass over the tasks that ever blocked and still exist. Call it
 /// from a debug endpoint or a signal's event to see where a program is stuck.

@@ -956,7 +956,7 @@ pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
             .collect();
         tasks
             .iter()
-            .filter_map(|t| t.header().blocked_report())
+            .filter_map(|t| t.blocked_report())
             .collect()
     })
     // During thread teardown nobody waits any more.
