@@ -140,6 +140,36 @@ fn closing_a_channel_ends_its_waiting_receivers_and_keeps_queued_values() {
     assert_eq!(*t.borrow(), ["waiting 0", "late 5", "later 0"]);
 }
 
+/// A producer that gives up early: its close guard goes with it.
+#[tamed]
+fn produce_until_bad(values: Vec<Option<u32>>, out: Channel<u32>) -> Result<(), &'static str> {
+    let _closes = out.close_guard();
+    for v in values {
+        out.send(v.ok_or("bad value")?);
+        twait! { tame::asap(mkevent!()); }
+    }
+    Ok(())
+}
+
+#[test]
+fn a_close_guard_ends_the_receivers_waits_however_its_producer_leaves() {
+    let t = Trace::default();
+    let ch = Channel::new();
+    for name in ["a", "b", "c"] {
+        receive(ch.clone(), name, t.clone());
+    }
+    let r = Rendezvous::<()>::new();
+    let (done, result) = r.event_with_slot(());
+    produce_until_bad(vec![Some(1), None, Some(3)], ch.clone(), done);
+    drop(ch);
+    // Without the guard, "b" and "c" would wait for good (each holds a
+    // handle), and `run()` would return with them blocked.
+    tame::run();
+    assert_eq!(result.take(), Some(Err("bad value")));
+    assert_eq!(*t.borrow(), ["a 1", "b 0", "c 0"]);
+    assert!(tame::blocked().is_empty());
+}
+
 #[test]
 fn a_queued_value_is_not_taken_by_a_receiver_that_is_already_gone() {
     let ch = Channel::<u32>::new();

@@ -163,8 +163,12 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // Pending: there, and not being polled (a poll borrows it).
         let pending = self.future.try_borrow().is_ok_and(|f| f.is_some());
         pending.then(|| BlockedTask {
-            site: TwaitSite::new("tame::spawn", self.spawned_at.file(), self.spawned_at.line())
-                .described("a spawned future"),
+            site: TwaitSite::new(
+                "tame::spawn",
+                self.spawned_at.file(),
+                self.spawned_at.line(),
+            )
+            .described("a spawned future"),
             waiting_for: usize::from(self.can_be_woken()),
         })
     }
@@ -358,7 +362,10 @@ impl<T> Future for EventFuture<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        assert!(!this.finished, "an EventFuture was polled after it completed");
+        assert!(
+            !this.finished,
+            "an EventFuture was polled after it completed"
+        );
         if this.state.back.get() {
             this.finished = true;
             Poll::Ready(this.state.value.take())

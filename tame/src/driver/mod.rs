@@ -954,10 +954,7 @@ pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
             .iter()
             .map(|&t| registered_task(t))
             .collect();
-        tasks
-            .iter()
-            .filter_map(|t| t.blocked_report())
-            .collect()
+        tasks.iter().filter_map(|t| t.blocked_report()).collect()
     })
     // During thread teardown nobody waits any more.
     .unwrap_or_default()

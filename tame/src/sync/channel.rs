@@ -29,6 +29,14 @@ use crate::Event;
 /// empty gets its event dropped at once. `Clone` gives another handle to
 /// the same channel.
 ///
+/// Only `close` ends the receivers' waits: every handle both sends and
+/// receives, and a waiting receiver's task holds one, so dropping the
+/// other handles does not close the channel (as dropping tokio's last
+/// `Sender` does): the receiver would wait for good, with what its task
+/// holds. A producer that may leave early (a `?`, a panic) holds a
+/// [`close_guard`](Channel::close_guard), which closes the channel when it
+/// goes.
+///
 /// # Examples
 ///
 /// ```
@@ -218,6 +226,55 @@ impl<T> Channel<T> {
         drop(waiting);
     }
 
+    /// A guard that [`close`](Channel::close)s the channel when it is
+    /// dropped: the end of a producer, however it leaves, ends the waits of
+    /// the receivers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::sync::Channel;
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// /// Sends what parses; gives up at the first bad line.
+    /// #[tamed]
+    /// fn producer(lines: Vec<String>, out: Channel<u32>) -> Result<(), std::num::ParseIntError> {
+    ///     let _closes = out.close_guard();
+    ///     for line in lines {
+    ///         out.send(line.parse()?);
+    ///         twait! { tame::asap(mkevent!()); }
+    ///     }
+    ///     Ok(())
+    /// }
+    ///
+    /// /// Sums until the channel closes.
+    /// #[tamed]
+    /// fn consumer(input: Channel<u32>) -> u32 {
+    ///     let mut total = 0;
+    ///     loop {
+    ///         let mut v = None;
+    ///         twait! { input.recv(mkevent!(v).map(Some)); }
+    ///         let Some(v) = v else { break };
+    ///         total += v;
+    ///     }
+    ///     total
+    /// }
+    ///
+    /// let ch = Channel::new();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (sum, total) = r.event_with_slot(());
+    /// consumer(ch.clone(), sum);
+    /// let lines = vec!["1".to_string(), "2".to_string(), "x".to_string(), "4".to_string()];
+    /// producer(lines, ch, tame::Event::from_fn(|_| ()));
+    /// tame::run();
+    /// assert_eq!(total.take(), Some(3));
+    /// ```
+    pub fn close_guard(&self) -> CloseGuard<T> {
+        CloseGuard {
+            channel: self.clone(),
+        }
+    }
+
     /// Whether [`close`](Channel::close) was called.
     ///
     /// # Examples
@@ -286,6 +343,26 @@ impl<T> fmt::Debug for Channel<T> {
             .field("receivers", &self.inner.receivers.borrow().len())
             .field("readers", &self.inner.readers.borrow().len())
             .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Closes its channel when dropped; made by [`Channel::close_guard`].
+#[must_use = "the channel is closed when the guard is dropped"]
+pub struct CloseGuard<T> {
+    channel: Channel<T>,
+}
+
+impl<T> Drop for CloseGuard<T> {
+    fn drop(&mut self) {
+        self.channel.close();
+    }
+}
+
+impl<T> fmt::Debug for CloseGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloseGuard")
+            .field("closed", &self.channel.is_closed())
             .finish()
     }
 }

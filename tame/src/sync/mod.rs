@@ -46,7 +46,7 @@ mod mutex;
 mod queue;
 mod semaphore;
 
-pub use channel::Channel;
+pub use channel::{Channel, CloseGuard};
 pub use latch::Latch;
 pub use mutex::{Guard, Mutex};
 pub use semaphore::{Permit, Semaphore};
