@@ -158,6 +158,47 @@ fn a_response_larger_than_the_socket_takes_is_finished_then_the_next_request_ser
 }
 
 #[test]
+fn clients_that_never_read_a_large_response_cost_no_copy_of_it() {
+    // 8 MiB, cached after the first GET; then clients ask for it and read
+    // nothing: each holds what the socket buffers took and, in knot, a
+    // reference to the cached response (a copy would be ~8 MiB each).
+    const CLIENTS: usize = 16;
+    let big = vec![b'k'; 8 << 20];
+    let srv = knot_serving(&[("big.bin", &big)], &["--idle-ms", "30000"], false);
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"GET /big.bin HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut r, false).body.len(), big.len());
+    let before = srv.rss_kib();
+    let clients: Vec<TcpStream> = (0..CLIENTS)
+        .map(|_| {
+            let mut c = TcpStream::connect(srv.addr).unwrap();
+            c.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+            c
+        })
+        .collect();
+    // Each client's first bytes have come: knot has written what the socket
+    // took and waits to write the rest.
+    for c in &clients {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut b = [0u8; 1];
+        assert_eq!(c.peek(&mut b).expect("the response begins"), 1);
+    }
+    // The head of the last request read: its write is under way too.
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"GET /sub/a.txt HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut r, false).status, 200);
+    let grew_kib = srv.rss_kib().saturating_sub(before);
+    let copies_kib = (CLIENTS * big.len() / 1024) as u64;
+    assert!(
+        grew_kib < copies_kib / 4,
+        "knot grew by {grew_kib} KiB with {CLIENTS} clients not reading (copies would be {copies_kib} KiB)"
+    );
+    drop(clients);
+}
+
+#[test]
 fn head_gives_the_headers_of_get_without_a_body() {
     let srv = knot(30_000);
     let (mut s, mut r) = connect(srv.addr);

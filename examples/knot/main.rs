@@ -309,9 +309,9 @@ fn serve(conn: Rc<Conn>, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
                     Then::Close
                 };
                 match write_now(&conn.stream, &reply.bytes) {
-                    Ok(None) => {}
-                    Ok(Some(rest)) => {
-                        write_rest(conn, site, inbox, busy, rest, then);
+                    Ok(n) if n == reply.bytes.len() => {}
+                    Ok(n) => {
+                        write_rest(conn, site, inbox, busy, reply.bytes, n, then);
                         return;
                     }
                     Err(_) => return,
@@ -392,19 +392,21 @@ enum Then {
     Close,
 }
 
-/// Writes the `rest` of a response as the socket drains (each wait bounded
-/// by the idle timeout: a client that takes nothing for that long is
-/// dropped), then goes on with the connection as `then` says.
+/// Writes the rest of a response, `bytes[off..]`, as the socket drains
+/// (each wait bounded by the idle timeout: a client that takes nothing for
+/// that long is dropped), then goes on with the connection as `then` says.
+/// The response is the cache's own (`Rc`): a client that reads slowly, or
+/// not at all, holds a reference to it, not a copy.
 #[tamed]
 fn write_rest(
     conn: Rc<Conn>,
     site: Rc<Site>,
     inbox: Inbox,
     busy: Option<Busy>,
-    rest: Vec<u8>,
+    rest: Rc<[u8]>,
+    mut off: usize,
     then: Then,
 ) {
-    let mut off = 0;
     while off < rest.len() {
         let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
         twait! { conn.stream.writable(bounded(site.idle, mkevent!(ready))); }
@@ -477,13 +479,12 @@ enum Step {
     Close,
 }
 
-/// Writes `bytes` if the socket takes them now; `Some(rest)` if it took
-/// only part (or nothing) and the caller must wait to write the rest.
-fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<Option<Vec<u8>>> {
+/// Writes what of `bytes` the socket takes now: how many (fewer than all
+/// when the caller must wait to write the rest).
+fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
     match stream.try_write(bytes) {
-        Ok(n) if n == bytes.len() => Ok(None),
-        Ok(n) => Ok(Some(bytes[n..].to_vec())),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Some(bytes.to_vec())),
+        Ok(n) => Ok(n),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
         Err(e) => Err(e),
     }
 }
