@@ -413,13 +413,21 @@ impl Shadow<'_> {
                 // The rendezvous is taken as the machine takes it, at the
                 // same place: a `twait!(x)` on what is not one is one error.
                 let rv = quote_spanned!(r.span()=> ::tame::__private::WaitsOn::rendezvous(&(#r)));
+                // The call's parentheses at the macro's own closing one: the
+                // stand-in then spans `twait!(r)` whole, and a lint that
+                // quotes the expression (clippy's `while_let_loop`) quotes
+                // that, not `twait`.
+                let mut args = Group::new(Delimiter::Parenthesis, rv);
+                if let syn::MacroDelimiter::Paren(p) = &mac.delimiter {
+                    args.set_span(p.span.close());
+                }
                 if writes.is_empty() {
                     return Some(syn::parse_quote_spanned!(span=>
-                        ::tame::__private::shadow_twait(#rv)));
+                        ::tame::__private::shadow_twait #args));
                 }
                 let id = syntax::hygienic("__tame_id");
                 Some(syn::parse_quote_spanned!(span=> {
-                    let #id = ::tame::__private::shadow_twait(#rv);
+                    let #id = ::tame::__private::shadow_twait #args;
                     #(#writes)*
                     #id
                 }))
