@@ -96,7 +96,7 @@ struct FutureTask<F: Future> {
     event: Cell<Option<Event<F::Output>>>,
     /// The waker's shared part while anybody holds a waker. The task holds
     /// none between polls, so that the last clone going (on any thread)
-    /// drops it, and its drop can tell the loop (see `can_be_woken`).
+    /// drops it, and its drop can tell the loop (see `Remote::waker_gone`).
     handle: RefCell<Weak<WakeHandle>>,
     remote: Arc<Remote>,
     key: Cell<usize>,
@@ -110,6 +110,7 @@ impl<F: Future> FutureTask<F> {
     fn waker(&self) -> Waker {
         let held = self.handle.borrow().upgrade();
         let handle = held.unwrap_or_else(|| {
+            self.remote.waker_made();
             let h = Arc::new(WakeHandle {
                 key: self.key.get(),
                 owner: thread::current().id(),
@@ -119,6 +120,13 @@ impl<F: Future> FutureTask<F> {
             h
         });
         Waker::from(handle)
+    }
+
+    /// Whether a clone of the waker is held (by a rendezvous, an event's
+    /// future, another thread): if not, nothing can ever wake the future
+    /// again.
+    fn can_be_woken(&self) -> bool {
+        self.handle.borrow().strong_count() > 0
     }
 
     /// Drops the future where it is (it was pinned there) and forgets its
@@ -150,13 +158,6 @@ impl<F: Future> Sink<()> for FutureTask<F> {
 impl<F: Future + 'static> TaskObj for FutureTask<F> {
     fn header(&self) -> &Header {
         &self.header
-    }
-
-    /// Whether a clone of the waker is held (by a rendezvous, an event's
-    /// future, another thread): if not, nothing can ever wake the future
-    /// again.
-    fn can_be_woken(&self) -> bool {
-        self.handle.borrow().strong_count() > 0
     }
 
     fn blocked_report(&self) -> Option<BlockedTask> {
@@ -235,6 +236,7 @@ impl Drop for WakeHandle {
         // The last waker went. On another thread the loop may be waiting
         // for it: tell it to look again (it then sees nobody can wake the
         // future). On the loop's own thread it looks anyway.
+        self.remote.waker_gone();
         if thread::current().id() != self.owner {
             self.remote.recheck();
         }

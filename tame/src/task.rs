@@ -258,11 +258,6 @@ pub(crate) trait TaskObj: Sink<()> {
     fn header(&self) -> &Header;
     /// Runs the task's closure once. `me` is this very task.
     fn poll(&self, me: &TaskRef);
-    /// For a spawned future that is pending: whether anything outside it
-    /// can still wake it. `run()` does not wait for those that cannot.
-    fn can_be_woken(&self) -> bool {
-        true
-    }
     /// What [`blocked`] reports for this task, if it is blocked.
     fn blocked_report(&self) -> Option<BlockedTask> {
         self.header().blocked_report()

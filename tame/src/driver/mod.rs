@@ -35,6 +35,7 @@ use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -98,9 +99,24 @@ struct Spawned {
 pub(crate) struct Remote {
     keys: Mutex<Vec<usize>>,
     wakeup: Notifier,
+    /// The spawned futures' wakers alive (each future has at most one
+    /// shared part, which its clones share): whether any future can still
+    /// be woken is this count, not a scan of the futures.
+    wakers: AtomicUsize,
 }
 
 impl Remote {
+    /// A spawned future's waker was made (see `compat::FutureTask::waker`).
+    pub(crate) fn waker_made(&self) {
+        self.wakers.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A spawned future's waker went, on any thread: a Release decrement,
+    /// which the loop's Acquire load pairs with.
+    pub(crate) fn waker_gone(&self) {
+        self.wakers.fetch_sub(1, Ordering::Release);
+    }
+
     /// Wakes the loop with nothing queued, so that it looks again at what
     /// can still progress (a spawned future's last waker went).
     pub(crate) fn recheck(&self) {
@@ -997,20 +1013,16 @@ pub(crate) fn spawned_remove(key: usize) {
 /// waker nobody holds can never make progress, and `run()` does not wait
 /// for it (as for a timer or fd wait whose event is dead).
 fn spawned_can_progress(l: &Loop) -> bool {
-    {
-        let s = l.spawned.borrow();
-        if s.live == 0 {
-            return false;
-        }
-        if s.tasks.iter().flatten().any(|t| t.can_be_woken()) {
-            return true;
-        }
+    if l.spawned.borrow().live == 0 {
+        return false;
     }
-    // A waker dropped on another thread right after waking: its key was
-    // pushed before the drop we saw (the drop is a Release decrement).
-    std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
     let remote = l.remote.borrow().clone();
-    remote.is_some_and(|r| !r.keys.lock().unwrap_or_else(|p| p.into_inner()).is_empty())
+    remote.is_some_and(|r| {
+        // A waker dropped on another thread right after waking: its key
+        // was pushed before the drop the load sees.
+        r.wakers.load(Ordering::Acquire) > 0
+            || !r.keys.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    })
 }
 
 /// Queues the spawned future with `key` (a wake on the loop's own thread).
@@ -1029,6 +1041,7 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
         }
         let remote = Arc::new(Remote {
             keys: Mutex::new(Vec::new()),
+            wakers: AtomicUsize::new(0),
             wakeup: Notifier::new()?,
         });
         with_selector(l, |sel| {
