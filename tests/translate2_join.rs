@@ -111,6 +111,87 @@ fn a_borrow_made_before_a_construct_whose_waiting_branches_leave_is_usable_after
     });
 }
 
+/// A command dispatch: several arms go on (counting, logging), the one
+/// that waits leaves; the borrow made before the `match` is read after it.
+#[tamed]
+fn dispatch(names: Vec<String>, cmd: u8, mut counted: u32) -> Option<(usize, u32, Vec<String>)> {
+    let first = names.first();
+    let mut log = Vec::new();
+    match cmd {
+        b'q' => {
+            twait! { tame::asap(mkevent!()); }
+            return None;
+        }
+        b'+' => counted += 1,
+        b'l' => log.push(format!("{first:?}")),
+        _ => {}
+    }
+    Some((first.map_or(0, String::len), counted, log))
+}
+
+#[test]
+fn a_match_with_several_arms_that_go_on_and_one_that_waits_and_leaves_keeps_a_borrow() {
+    on_fresh_loop(|| {
+        let names = || vec!["ann".to_string()];
+        let ann = || vec!["Some(\"ann\")".to_string()];
+        assert_eq!(
+            result_of(|ev| dispatch(names(), b'+', 1, ev)),
+            Some(Some((3, 2, vec![])))
+        );
+        assert_eq!(
+            result_of(|ev| dispatch(names(), b'l', 1, ev)),
+            Some(Some((3, 1, ann())))
+        );
+        assert_eq!(
+            result_of(|ev| dispatch(names(), b'x', 1, ev)),
+            Some(Some((3, 1, vec![])))
+        );
+        assert_eq!(result_of(|ev| dispatch(names(), b'q', 1, ev)), Some(None));
+    });
+}
+
+/// Given its value in one arm that goes on: Rust drops it at its scope's
+/// end exactly when that arm ran, also across a later twait (the arms that
+/// go on meet in a state of their own, which carries it as a flag).
+#[tamed]
+fn assigned_in_one_arm(log: Log, k: u8) {
+    let _guard: Noisy;
+    match k {
+        0 => _guard = Noisy(log.clone(), "guard"),
+        1 => {
+            twait! { tame::asap(mkevent!()); }
+            return;
+        }
+        _ => log.borrow_mut().push("none"),
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+}
+
+fn assigned_in_one_arm_plain(log: Log, k: u8) {
+    let _guard: Noisy;
+    match k {
+        0 => _guard = Noisy(log.clone(), "guard"),
+        1 => return,
+        _ => log.borrow_mut().push("none"),
+    }
+    log.borrow_mut().push("end");
+}
+
+#[test]
+fn a_value_given_in_one_of_the_arms_that_go_on_is_dropped_at_its_scopes_end() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let tamed_log = Log::default();
+            assigned_in_one_arm(tamed_log.clone(), k);
+            tame::run();
+            let plain_log = Log::default();
+            assigned_in_one_arm_plain(plain_log.clone(), k);
+            assert_eq!(*tamed_log.borrow(), *plain_log.borrow(), "k = {k}");
+        }
+    });
+}
+
 // ---- inside a loop, with a twait after the construct
 
 /// In a loop body: the waiting branch `continue`s; the borrow is used after

@@ -70,6 +70,12 @@ impl Set {
         }
     }
 
+    pub fn subtract(&mut self, other: &Set) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
+        }
+    }
+
     pub fn intersect(&mut self, other: &Set) {
         for (i, a) in self.0.iter_mut().enumerate() {
             *a &= other.0.get(i).copied().unwrap_or(0);
@@ -879,6 +885,32 @@ impl Facts {
     }
 }
 
+/// The facts after an inline join (see `lower::Lowerer::joins_inline`)
+/// from those of the branches that get there. A variable the branches
+/// leave differently (given a value by one only) is known only to Rust's
+/// drop flag after it.
+fn inline_join(a: Option<Facts>, b: Option<Facts>) -> Option<Facts> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            for (x, y) in [
+                (&a.init, &b.init),
+                (&a.unset, &b.unset),
+                (&a.moved, &b.moved),
+            ] {
+                let mut differ = x.clone();
+                differ.union(y);
+                let mut both = x.clone();
+                both.intersect(y);
+                differ.subtract(&both);
+                a.native.union(&differ);
+            }
+            a.merge(&b);
+            Some(a)
+        }
+        (a, b) => a.or(b),
+    }
+}
+
 /// How a wait stores a slot site's values into its places.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StoreKind {
@@ -1147,9 +1179,10 @@ impl Forward<'_> {
                     t.consume(b);
                 }
                 // Only an inline join (see `lower::Lowerer::joins_inline`)
-                // has a branch that goes on: at most one.
+                // has branches that go on.
                 let then = self.code(then, t);
-                self.code(els, facts).or(then)
+                let els = self.code(els, facts);
+                inline_join(then, els)
             }
             Code::Match { stmt, arms } => {
                 let mut facts = facts;
@@ -1164,7 +1197,7 @@ impl Forward<'_> {
                     if let Some(b) = arm.bound_from {
                         a.consume(b);
                     }
-                    on = on.or(self.code(code, a));
+                    on = inline_join(on, self.code(code, a));
                 }
                 on
             }

@@ -154,6 +154,8 @@ struct Lowerer<'ir> {
     scope_defs: HashMap<ScopeId, Vec<BindingId>>,
     /// Promotions lowered as the ordinary statement they also are.
     demoted: HashSet<usize>,
+    /// Variables declared without a value (`let x;`).
+    unvalued: HashSet<BindingId>,
 }
 
 /// Lowers `f`; the promotions in `demoted` stay ordinary statements.
@@ -171,7 +173,13 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
         queue: Vec::new(),
         scope_defs: HashMap::new(),
         demoted: demoted.clone(),
+        unvalued: HashSet::new(),
     };
+    each_plain(&f.body, &mut |p| {
+        if matches!(&p.stmt, syn::Stmt::Local(l) if l.init.is_none()) {
+            l.unvalued.extend(&p.defs);
+        }
+    });
     l.collect_defs();
     let start_path = vec![Pos {
         block: &f.body,
@@ -598,34 +606,66 @@ impl<'ir> Lowerer<'ir> {
     }
 
     fn joins_inline_if(&self, ifs: &ir::If) -> bool {
-        let then = Some(&ifs.then);
-        self.joins_inline([then, ifs.els.as_ref()].into_iter())
+        let then = (Some(&ifs.then), ifs.bound_from.is_some());
+        self.joins_inline([then, (ifs.els.as_ref(), false)].into_iter())
     }
 
     fn joins_inline_match(&self, m: &ir::Match) -> bool {
-        self.joins_inline(m.arms.iter().map(|a| Some(&a.body)))
+        let arms = m.arms.iter();
+        self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from.is_some())))
     }
 
     /// Whether the construct with these branches (`None`: an `if`'s
-    /// missing `else`) needs no join state: one branch runs through in the
-    /// state that starts the construct, and no other gets to its end, from
-    /// any state (they wait and then leave: `return`, `break`, `?` ...).
-    /// The code after the construct then follows that branch in the same
-    /// state, so a borrow made before the construct lives on after it, as
-    /// in a plain function. With two branches that get there, the join
-    /// stays a state: each of them packs what it moved, which code after
-    /// an inline join could not tell apart.
-    fn joins_inline<'b>(&self, branches: impl Iterator<Item = Option<&'b Block>>) -> bool {
+    /// missing `else`; with whether the branch's pattern moves the
+    /// scrutinee's variable) needs no join state: some branches run through
+    /// in the state that starts the construct, and no other gets to its
+    /// end, from any state (they wait and then leave: `return`, `break`,
+    /// `continue`). The code after the construct then follows the `if` or
+    /// `match` in the same state, so a borrow made before the construct
+    /// lives on after it, as in a plain function. Two branches or more
+    /// that run through must move nothing: what each moved would be known
+    /// only to Rust's drop flags after them, where a join state packs it
+    /// branch by branch.
+    fn joins_inline<'b>(&self, branches: impl Iterator<Item = (Option<&'b Block>, bool)>) -> bool {
         let mut through = 0;
-        for b in branches {
+        let mut moves = false;
+        for (b, binds_by_value) in branches {
             match b {
                 None => through += 1,
-                Some(b) if self.runs_through(b) => through += 1,
+                Some(b) if self.runs_through(b) => {
+                    through += 1;
+                    moves |= binds_by_value || self.moves_something(b);
+                }
                 Some(b) if self.may_reach_end(b) => return false,
                 Some(_) => {}
             }
         }
-        through == 1
+        through == 1 || (through > 1 && !moves)
+    }
+
+    /// Whether a block that runs through moves a variable, or gives one
+    /// declared without a value its value, on some path.
+    fn moves_something(&self, b: &Block) -> bool {
+        let moves = |p: &Plain| {
+            p.fx.0.iter().any(|&(b, e)| match e {
+                ir::Effect::Consume | ir::Effect::MaybeConsume | ir::Effect::ConsumeAssigned => {
+                    true
+                }
+                ir::Effect::Write | ir::Effect::MaybeWrite => self.unvalued.contains(&b),
+                _ => false,
+            })
+        };
+        b.stmts.iter().any(|s| match s {
+            Stmt::Plain(p) => moves(p),
+            Stmt::If(ir::If {
+                promoted: Some(p), ..
+            })
+            | Stmt::Match(ir::Match {
+                promoted: Some(p), ..
+            }) => moves(&p.plain),
+            Stmt::Block(inner, None) => self.moves_something(inner),
+            _ => true,
+        })
     }
 
     /// Whether `b`, entered in some state, gets to its end without leaving
@@ -734,6 +774,36 @@ fn source_order(m: &Machine) -> Vec<StateId> {
 
 /// Every binding declared in a block and its nested constructs, in
 /// source order.
+/// Calls `f` on each ordinary statement of the spine (a `twait! {}`
+/// block's own statements aside).
+fn each_plain<'ir>(b: &'ir Block, f: &mut impl FnMut(&'ir Plain)) {
+    for s in &b.stmts {
+        match s {
+            Stmt::Plain(p) => f(p),
+            Stmt::Jump(_) | Stmt::Wait(_) => {}
+            Stmt::If(i) => {
+                if let Some(p) = &i.promoted {
+                    f(&p.plain);
+                }
+                each_plain(&i.then, f);
+                if let Some(e) = &i.els {
+                    each_plain(e, f);
+                }
+            }
+            Stmt::Match(m) => {
+                if let Some(p) = &m.promoted {
+                    f(&p.plain);
+                }
+                for a in &m.arms {
+                    each_plain(&a.body, f);
+                }
+            }
+            Stmt::Loop(l) => each_plain(&l.body, f),
+            Stmt::Block(b, _) => each_plain(b, f),
+        }
+    }
+}
+
 fn block_defs(b: &Block, out: &mut Vec<BindingId>) {
     for s in &b.stmts {
         match s {
