@@ -343,3 +343,93 @@ fn pieces_of_a_line_used_before_a_twait_only_are_borrows_not_kept_values() {
         );
     });
 }
+
+// ---- more shapes of the same
+
+/// A waiting `let .. else`, then a twait: `x` borrows `v` (judged by
+/// what the `let` was given, not by the machine's temporary holding it),
+/// so it is not kept across the later twait, where it is not used.
+#[tamed]
+fn first_len_then_wait(v: Vec<String>) -> usize {
+    let Some(x) = v.first() else {
+        twait! { tame::asap(mkevent!()); }
+        return 0;
+    };
+    let n = x.len();
+    twait! { tame::asap(mkevent!()); }
+    n
+}
+
+/// `v.get(i).ok_or_else(..)?` borrows `v`.
+#[tamed]
+fn len_at(v: Vec<String>, i: usize) -> Result<usize, String> {
+    let x = v.get(i).ok_or_else(|| format!("no {i}"))?;
+    let n = x.len();
+    twait! { tame::asap(mkevent!()); }
+    Ok(n)
+}
+
+/// `o.unwrap_or(&fallback)` borrows the fallback.
+#[tamed]
+fn name_len(o: Option<&'static str>, fallback: String) -> usize {
+    let name = o.unwrap_or(&fallback);
+    let n = name.len();
+    twait! { tame::asap(mkevent!()); }
+    n
+}
+
+/// An `else if` chain whose waiting branches leave, the last `else` going
+/// on: the borrow lives on after it.
+#[tamed]
+fn chain(v: Vec<u32>, k: u8) -> u32 {
+    let first = v.first();
+    if k == 0 {
+        twait! { tame::asap(mkevent!()); }
+        return 100;
+    } else if k == 1 {
+        twait! { tame::asap(mkevent!()); }
+        return 101;
+    } else {
+        // goes on
+    }
+    first.copied().unwrap_or_default()
+}
+
+/// A waiting branch that ends in a `match` whose arms all return.
+#[tamed]
+fn returns_by_match(v: Vec<u32>, k: u8) -> u32 {
+    let first = v.first();
+    if k < 2 {
+        twait! { tame::asap(mkevent!()); }
+        match k {
+            0 => return 200,
+            _ => return 201,
+        }
+    }
+    first.copied().unwrap_or_default()
+}
+
+#[test]
+fn borrows_around_let_else_ok_or_fallbacks_else_if_chains_and_returning_matches() {
+    on_fresh_loop(|| {
+        let words = || vec!["abc".to_string()];
+        assert_eq!(result_of(|ev| first_len_then_wait(words(), ev)), Some(3));
+        assert_eq!(result_of(|ev| first_len_then_wait(Vec::new(), ev)), Some(0));
+        assert_eq!(result_of(|ev| len_at(words(), 0, ev)), Some(Ok(3)));
+        assert_eq!(
+            result_of(|ev| len_at(words(), 1, ev)),
+            Some(Err("no 1".into()))
+        );
+        assert_eq!(
+            result_of(|ev| name_len(Some("ab"), "xyz".into(), ev)),
+            Some(2)
+        );
+        assert_eq!(result_of(|ev| name_len(None, "xyz".into(), ev)), Some(3));
+        for (k, want) in [(0, 100), (1, 101), (2, 7)] {
+            assert_eq!(result_of(|ev| chain(vec![7], k, ev)), Some(want));
+        }
+        for (k, want) in [(0, 200), (1, 201), (2, 7)] {
+            assert_eq!(result_of(|ev| returns_by_match(vec![7], k, ev)), Some(want));
+        }
+    });
+}

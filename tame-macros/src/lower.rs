@@ -669,10 +669,14 @@ impl<'ir> Lowerer<'ir> {
     }
 
     /// Whether `b`, entered in some state, gets to its end without leaving
-    /// that state: no twait, no construct of the spine, nothing diverging.
+    /// that state: no twait, no construct of the spine but one whose join
+    /// is inline itself (`else if` after a branch that waits and leaves),
+    /// nothing diverging.
     fn runs_through(&self, b: &Block) -> bool {
         b.stmts.iter().all(|s| match s {
             Stmt::Plain(p) => !p.diverges,
+            Stmt::If(i) if i.promoted.is_none() => self.joins_inline_if(i),
+            Stmt::Match(m) if m.promoted.is_none() => self.joins_inline_match(m),
             Stmt::If(ir::If {
                 promoted: Some(p), ..
             })

@@ -145,8 +145,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // with an `else`: `if_not_else`, `redundant_else`). rustc
             // drops a diagnostic identical to one it gave already, not one
             // the machine words differently: clippy's `useless_format`
-            // gives the machine's copy of a `format!` without the note the
-            // first report has, so it would be shown twice. The unused-variable lint is
+            // and `uninlined_format_args` give the machine's copy of a
+            // `format!` without the note the first report has, so it would
+            // be shown twice. The unused-variable lint is
             // never allowed here: see `Emitter::touch_defs`.
             #[allow(
                 unused_mut,
@@ -166,7 +167,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::let_unit_value,
                 clippy::if_not_else,
                 clippy::redundant_else,
-                clippy::useless_format
+                clippy::useless_format,
+                clippy::uninlined_format_args
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine

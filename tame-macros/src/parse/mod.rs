@@ -62,6 +62,10 @@ pub struct Builder<'e> {
     /// `mkevent!`s, met again in the same order, take in turn (both parses
     /// then fill the same slot lists, and either may be the one lowered).
     pub sites_again: Option<std::ops::Range<usize>>,
+    /// The next `let`'s bindings are judged (borrows, drops) by this
+    /// initializer rather than the one written: the user's, where a
+    /// waiting `let .. else` binds out of a temporary holding its value.
+    judged_init: Option<Expr>,
 }
 
 /// Where the value of an expression goes.
@@ -117,6 +121,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             _ => None,
         },
         body_scope: 0,
+        judged_init: None,
         temps: 0,
         force_spine: false,
         sites_again: None,
@@ -622,7 +627,8 @@ impl Builder<'_> {
             }));
             return;
         }
-        let defs = self.declare_pat(&mut l.pat, place, init.as_ref(), None, None);
+        let judged = self.judged_init.take().or_else(|| init.clone());
+        let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
         self.scope.keep_names = false;
         for &d in &defs {
             match shadowing
@@ -698,9 +704,11 @@ impl Builder<'_> {
         let place = syntax::as_ident(&init.expr)
             .filter(|i| self.resolve(&i.to_string()).is_some())
             .cloned();
+        let mut judged = None;
         let (subject, gone, bound): (Expr, Option<syn::Stmt>, Expr) = match place {
             Some(var) => (syn::parse_quote!(#var), None, syn::parse_quote!(#var)),
             None => {
+                judged = Some((*init.expr).clone());
                 let t = self.let_temp(*init.expr, out);
                 let t = self.use_ident(t, span);
                 // A pattern that borrows (`ref x`) borrows the temporary,
@@ -741,6 +749,7 @@ impl Builder<'_> {
         let never = quote_spanned!(Span::mixed_site()=> else { ::core::unreachable!() });
         let rest: syn::Stmt = syn::parse_quote_spanned!(span=> let #pat = #bound #never;);
         if let syn::Stmt::Local(rest) = rest {
+            self.judged_init = judged;
             self.local(rest, out);
         }
     }
@@ -1132,6 +1141,10 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
     match e {
         Expr::Return(_) => true,
         Expr::Macro(m) => is_panicking(&m.mac.path),
+        // Every branch returns or panics (`match k { 1 => return a, _ =>
+        // return b }`); a `break` or `continue` in them is a jump the
+        // statement records, not its end.
+        Expr::If(_) | Expr::Match(_) => syntax::expr_returns(e),
         _ => false,
     }
 }

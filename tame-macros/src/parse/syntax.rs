@@ -516,6 +516,8 @@ const BORROW_PRESERVING_METHODS: &[&str] = &[
     // `line.split(',').next().unwrap_or("")`: the fallback is a value of
     // the same type, so the result borrows whatever the option held.
     "unwrap_or",
+    "ok_or",
+    "ok_or_else",
     "unwrap_or_else",
     "unwrap_or_default",
     "or",
@@ -525,6 +527,8 @@ const BORROW_PRESERVING_METHODS: &[&str] = &[
 /// The borrow-preserving methods of `Option`/`Result` (not of iterators).
 const UNWRAPPING_METHODS: &[&str] = &[
     "unwrap",
+    "ok_or",
+    "ok_or_else",
     "expect",
     "unwrap_or",
     "unwrap_or_else",
@@ -601,7 +605,14 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 if !(preserving || adapted || item || mapped) {
                     return None;
                 }
-                let (root, how) = borrow_root(&m.receiver)?;
+                // `o.unwrap_or(&fallback)`: what the fallback borrows.
+                let fallback = || {
+                    matches!(name.as_str(), "unwrap_or" | "or")
+                        .then(|| m.args.first())
+                        .flatten()
+                        .and_then(borrow_root)
+                };
+                let (root, how) = borrow_root(&m.receiver).or_else(fallback)?;
                 let how = if item && name == "collect" {
                     "a collection of the items of an iterator over it, as the methods are named in std"
                 } else if item {
@@ -670,6 +681,12 @@ pub fn expr_diverges(e: &Expr) -> bool {
     expr_ends(e, Ends::Diverges)
 }
 
+/// Whether an expression certainly returns or panics (a `break` or
+/// `continue` in it is not counted).
+pub fn expr_returns(e: &Expr) -> bool {
+    expr_ends(e, Ends::Leaves)
+}
+
 /// Whether a walked block (its jumps to the spine already markers) never
 /// lets control past the statement it is in: it returns, panics, or jumps
 /// to a loop of the spine. A `break`/`continue` left is one of an inner
@@ -707,6 +724,14 @@ fn expr_ends(e: &Expr, how: Ends) -> bool {
         Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
         Expr::Block(b) if b.label.is_none() => block_ends(&b.block, how),
         Expr::Paren(p) => expr_ends(&p.expr, how),
+        // Every branch ends (`match k { 1 => return a, _ => return b }`).
+        Expr::If(i) => {
+            block_ends(&i.then_branch, how)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| expr_ends(e, how))
+        }
+        Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| expr_ends(&a.body, how)),
         _ => false,
     }
 }
