@@ -747,7 +747,10 @@ impl<'a> Emitter<'a> {
         // a slot of the wrong type is reported at the slot.
         let at = |p: &TokenStream| {
             let mut v = v.clone();
-            v.set_span(v.span().located_at(p.span()));
+            // At the place's last token, as in the lint shadow (rustc's
+            // conversion hint goes after it).
+            let end = (p.clone().into_iter().last()).map_or(p.span(), |t| t.span());
+            v.set_span(v.span().located_at(end));
             v
         };
         // Where the analysis has the store fill a variable's flag (see

@@ -178,7 +178,14 @@ impl Shadow<'_> {
         // phantom's name (its span mixed-site) is the macro's for rustc's
         // liveness lint, which then says nothing of a value without drop
         // glue that is never read.
-        let value = |p: &Expr, ph: &Ident| quote_spanned!(p.span()=> ::tame::__private::phantom_value(&#ph));
+        // It is spanned at the place's last token (the whole place when it
+        // is one): rustc's "try using a conversion method" goes after the
+        // value's span, which must then be after the place
+        // (`s.x.to_string()`, not `s.to_string().x`).
+        let end =
+            |p: &Expr| (p.to_token_stream().into_iter().last()).map_or(p.span(), |t| t.span());
+        let value =
+            |p: &Expr, ph: &Ident| quote_spanned!(end(p)=> ::tame::__private::phantom_value(&#ph));
         if places.len() == 1 {
             let p = &places[0];
             let ph = at(p);
@@ -192,11 +199,11 @@ impl Shadow<'_> {
                 // reported there ("no field `2`").
                 let i = syn::Index {
                     index: i as u32,
-                    span: p.span(),
+                    span: end(p),
                 };
                 let ph = at(p);
                 let v = value(p, &ph);
-                self.write(p, quote_spanned!(p.span()=> #v.#i), exact)
+                self.write(p, quote_spanned!(end(p)=> #v.#i), exact)
             })
             .collect()
     }
