@@ -375,6 +375,7 @@ fn main() -> ExitCode {
     };
 
     let list = names.clone();
+    starting("multidns (sequential)");
     let (wall, res) = timed(move |done| multidns(list, done));
     rows.push(Row {
         mode: "multidns (sequential)",
@@ -385,6 +386,7 @@ fn main() -> ExitCode {
     note(&res);
 
     let list = names.clone();
+    starting("multidns_par (parallel)");
     let (wall, res) = timed(move |done| multidns_par(list, done));
     rows.push(Row {
         mode: "multidns_par (parallel)",
@@ -396,6 +398,7 @@ fn main() -> ExitCode {
 
     let list = names.clone();
     let window = args.window;
+    starting("multidns_win (window)");
     let (wall, res) = timed(move |done| multidns_win(list, window, done));
     rows.push(Row {
         mode: "multidns_win (window)",
@@ -405,6 +408,7 @@ fn main() -> ExitCode {
     });
     note(&res);
 
+    starting("the blocking loop, for comparison");
     let t = Instant::now();
     let (mode, res) = match server_addr {
         Some(addr) => ("blocking UDP loop (no tame)", blocking_udp(addr, &names)),
@@ -463,4 +467,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// Says which run is under way (the sequential ones take a while).
+fn starting(mode: &str) {
+    println!("running {mode} ...");
 }

@@ -61,7 +61,8 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                     errors.spanned(
                         at,
                         "a #[tamed] function cannot take a borrowed parameter: its state outlives the call. \
-                         Take an owned value (String instead of &str, Vec<T> instead of &[T], Rc<T> to share)",
+                         Take an owned value (String instead of &str, Vec<T> instead of &[T], Rc<T> to share), \
+                         or a `&'static` one (`&'static str` for a string literal)",
                     );
                 }
             }
@@ -180,6 +181,16 @@ impl BodyCheck<'_> {
                 }
                 match macros::twait_form(mac) {
                     Ok(macros::TwaitForm::Block(stmts)) => {
+                        if !macros::tokens_mention_macro(&mac.tokens, "mkevent") {
+                            self.errors.spanned(
+                                mac,
+                                "this twait! { ... } block makes no event with mkevent!, so it \
+                                 waits for nothing and goes on at once; make the events it waits \
+                                 for inside it (`f(mkevent!())`). A #[tamed] function that returns \
+                                 nothing can be waited for only if it takes an `Event` of its own \
+                                 (`done: Event`) and triggers it",
+                            );
+                        }
                         self.twait_block_depth += 1;
                         let saved = self.top_level;
                         self.top_level = false;

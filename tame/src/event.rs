@@ -190,6 +190,35 @@ impl<T> Event<T> {
     {
         Event::from_sink(Rc::new(FnSink(Cell::new(Some(f)))))
     }
+
+    /// An event whose value nobody wants: triggering it drops the value.
+    /// It stays live, so a `#[tamed]` function given it runs to its end
+    /// (one whose event dies is cancelled): start-and-forget, as tokio's
+    /// `spawn` whose `JoinHandle` is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::{mkevent, tamed, twait, Event};
+    ///
+    /// #[tamed]
+    /// fn handle(n: u32) -> Result<u32, String> {
+    ///     twait! { tame::asap(mkevent!()); }
+    ///     Ok(n * 2)
+    /// }
+    ///
+    /// for n in 0..3 {
+    ///     handle(n, Event::detached()); // nobody waits for these
+    /// }
+    /// tame::run();
+    /// assert!(tame::blocked().is_empty());
+    /// ```
+    pub fn detached() -> Self
+    where
+        T: 'static,
+    {
+        Event::from_fn(drop)
+    }
 }
 
 impl<R: 'static> Event<R> {

@@ -228,7 +228,8 @@ pub use timeout::{add_timeout, with_timeout};
 /// | a trait method without a body, `fn f(self: Rc<Self>, a: A) -> T;` | the declaration its tamed implementations match, `fn f(self: Rc<Self>, a: A, done: Event<T>);` |
 /// | generics | each type parameter gets a `'static` bound |
 ///
-/// Parameters are owned values, never borrows. Inside, variables live to the
+/// Parameters are owned values, never borrows of the caller's (a `&'static`
+/// reference, `&'static str`, is fine). Inside, variables live to the
 /// end of their scope and drop as in a plain function, `?`, `return`,
 /// `break`, `continue` and shadowing mean what they mean in Rust (but a
 /// `break` or `continue` may not leave a `twait! {}` block: the block ends
@@ -276,7 +277,10 @@ pub use tame_macros::tamed;
 /// | `twait!(r, "text")`, `twait! { "text"; stmts }` | the same | the same; [`blocked`] reports the text |
 ///
 /// A block whose events all came back already (an operation that finished
-/// at once) goes on without a trip through the loop. `twait!(r)` is an
+/// at once) goes on without a trip through the loop. A block with no
+/// `mkevent!` in it would wait for nothing: it is a compile error (a
+/// `#[tamed]` function that returns nothing is waited for only if it takes
+/// an `Event` of its own, `done: Event`, and triggers it). `twait!(r)` is an
 /// expression: `let id = twait!(r);`, `while let Some(id) = twait!(r) {
 /// .. }`. A twait cannot stand inside a closure, an `async` block, an
 /// `unsafe` block, a match guard or another macro's arguments: each is a
