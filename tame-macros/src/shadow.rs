@@ -159,7 +159,9 @@ impl Shadow<'_> {
             // assignment (`_x = v`), which is no use of an `_x` for clippy.
             quote_spanned!(place.span()=>
                 #[allow(clippy::used_underscore_binding)]
-                ::tame::__private::shadow_store(&mut #place, #value);
+                {
+                    *::tame::__private::shadow_store(&mut #place) = #value;
+                }
             )
         }
     }
@@ -325,7 +327,7 @@ impl Shadow<'_> {
         }
     }
 
-    /// `|v| { shadow_store(&mut a[i], v); }`: a slot with an index, stored
+    /// `|v| { *shadow_store(&mut a[i]) = v; }`: a slot with an index, stored
     /// where its event is made.
     fn closure_store(&self, places: &[Expr]) -> TokenStream {
         let v = syntax::hygienic("__tame_v");
@@ -339,7 +341,7 @@ impl Shadow<'_> {
                 };
                 quote!(#v.#i)
             };
-            quote_spanned!(p.span()=> ::tame::__private::shadow_store(&mut #p, #value);)
+            quote_spanned!(p.span()=> *::tame::__private::shadow_store(&mut #p) = #value;)
         });
         quote!(|#v| { #(#stores)* })
     }

@@ -386,10 +386,13 @@ pub fn shadow_rendezvous_event_with<I, T>(
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
-/// A slot's store in the lint shadow, for a place that had a value: the
-/// old value may be read later (the event may come back empty).
-pub fn shadow_store<T>(_place: &mut T, _value: T) {
-    unreachable!("the lint shadow of a #[tamed] function never runs")
+/// A slot's store in the lint shadow, for a place that had a value:
+/// `*shadow_store(&mut place) = value;`, a write through a reference,
+/// which no liveness lint follows (the old value may be read later: the
+/// event may come back empty), and whose type mismatch is the plain
+/// assignment's, at the value.
+pub fn shadow_store<T>(place: &mut T) -> &mut T {
+    place
 }
 
 /// A `_` slot's value, dropped where it comes back, or the value a
