@@ -364,6 +364,39 @@ fn a_line_split_across_writes_comes_out_whole_and_the_rest_waits() {
     });
 }
 
+#[test]
+fn a_skipped_line_is_dropped_as_it_arrives_and_the_next_line_follows() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        let r = Rendezvous::<()>::new();
+        // 64 KiB without a `\n`, sent in pieces: too long for 16 bytes.
+        peer.write_all(&[b'x'; 1 << 10]).unwrap();
+        let long = start_read_line(&reader, &r, 16);
+        tame::run_once(Some(Duration::from_secs(30)));
+        let err = long.take().expect("found at once").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        // The same call gives the same error again, at once.
+        let again = start_read_line(&reader, &r, 16);
+        assert_eq!(
+            again.take().unwrap().unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        reader.skip_line();
+        assert!(reader.buffer().is_empty(), "the buffered part is dropped");
+        let next = start_read_line(&reader, &r, 16);
+        for _ in 0..63 {
+            peer.write_all(&[b'x'; 1 << 10]).unwrap();
+            tame::run_once(Some(Duration::from_secs(30)));
+            assert!(next.take().is_none(), "still in the skipped line");
+            assert!(reader.buffer().is_empty(), "dropped as it is read");
+        }
+        peer.write_all(b"xx\nok\nrest").unwrap();
+        turn_until(|| next.take().is_some_and(|l| l.unwrap().unwrap() == b"ok\n"));
+        assert_eq!(reader.buffer(), b"rest");
+    });
+}
+
 /// Every line of `reader` until the end of its stream.
 #[tamed]
 fn all_lines<S: ReadStream>(reader: LineReader<S>, limit: usize) -> io::Result<Vec<Vec<u8>>> {

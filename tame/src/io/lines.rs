@@ -101,6 +101,9 @@ struct State {
     chunk: Vec<u8>,
     /// A `read_line` is in flight.
     reading: bool,
+    /// The line under way is skipped (see [`LineReader::skip_line`]): its
+    /// bytes are dropped up to its `\n`, read as they come.
+    skipping: bool,
 }
 
 impl<S: ReadStream + 'static> LineReader<S> {
@@ -123,6 +126,7 @@ impl<S: ReadStream + 'static> LineReader<S> {
                     searched: 0,
                     chunk: Vec::new(),
                     reading: false,
+                    skipping: false,
                 }),
             }),
         }
@@ -138,8 +142,12 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// * A line longer than `limit` bytes (its `\n` included) is an error,
     ///   found as soon as `limit` bytes hold no `\n` (the reader reads at
     ///   most one chunk past it). Its bytes stay in the buffer: call again
-    ///   with a larger limit, or take them with
-    ///   [`into_inner`](Self::into_inner).
+    ///   with a larger limit, take them with
+    ///   [`into_inner`](Self::into_inner), or drop the line with
+    ///   [`skip_line`](Self::skip_line) and read the next. Called again
+    ///   with the same limit, `read_line` gives the same error at once: a
+    ///   loop that only logs it would never wait, and keep every other task
+    ///   of the thread from running.
     ///
     /// # Errors
     ///
@@ -233,6 +241,51 @@ impl<S: ReadStream + 'static> LineReader<S> {
         state.buf[state.start..].to_vec()
     }
 
+    /// Drops the line under way, up to and including its `\n`: what of it
+    /// is buffered now, and the rest as the next [`read_line`] reads it
+    /// (never more than a chunk of it held at once); that `read_line` then
+    /// gives the line after it. What to do after a line too long for a
+    /// limit, as tokio's `LinesCodec` does by itself.
+    ///
+    /// [`read_line`]: Self::read_line
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::LineReader;
+    /// use tame::net::UnixStream;
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// /// The lines that fit in 8 bytes; longer ones are skipped.
+    /// #[tamed]
+    /// fn short_lines(reader: LineReader<UnixStream>) -> Vec<Vec<u8>> {
+    ///     let mut lines = Vec::new();
+    ///     loop {
+    ///         let got: io::Result<Option<Vec<u8>>>;
+    ///         twait! { reader.read_line(8, mkevent!(got)); }
+    ///         match got {
+    ///             Ok(Some(line)) => lines.push(line),
+    ///             Ok(None) => break,
+    ///             Err(e) if e.kind() == io::ErrorKind::InvalidData => reader.skip_line(),
+    ///             Err(_) => break,
+    ///         }
+    ///     }
+    ///     lines
+    /// }
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// b.try_write(b"ok\nmuch too long for eight\nfine\n").unwrap();
+    /// drop(b);
+    /// let lines = tame::run_with(|done| short_lines(LineReader::new(a), done)).unwrap();
+    /// assert_eq!(lines, [b"ok\n".to_vec(), b"fine\n".to_vec()]);
+    /// ```
+    pub fn skip_line(&self) {
+        let mut state = self.shared.state.borrow_mut();
+        state.skipping = true;
+        state.skip();
+    }
+
     /// The stream, for what the reader does not do (writing a reply on a
     /// full-duplex stream, its address, its options). Reading from it
     /// directly bypasses the buffer; while a `read_line` is in flight such a
@@ -307,6 +360,9 @@ impl State {
     /// line longer than `limit` (`Some(Err(..))`), or `None`: more bytes
     /// are needed to tell.
     fn take_line(&mut self, limit: usize) -> Option<io::Result<Vec<u8>>> {
+        if !self.skip() {
+            return None;
+        }
         let from = self.searched.max(self.start);
         match self.buf[from..].iter().position(|&b| b == b'\n') {
             Some(i) => {
@@ -326,6 +382,22 @@ impl State {
                 (self.buf.len() - self.start > limit).then(|| Err(too_long(limit)))
             }
         }
+    }
+
+    /// Drops what is buffered of a line being skipped; whether it ended
+    /// (its `\n` was there).
+    fn skip(&mut self) -> bool {
+        if !self.skipping {
+            return true;
+        }
+        match self.buf[self.start..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                self.consume_to(self.start + i + 1);
+                self.skipping = false;
+            }
+            None => self.consume_to(self.buf.len()),
+        }
+        !self.skipping
     }
 
     /// Everything left, at the end of the stream: the final line, if any.
