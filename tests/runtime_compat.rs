@@ -190,6 +190,33 @@ fn event_future_of_a_dropped_event_resolves_to_none() {
 }
 
 #[test]
+fn a_waker_kept_after_its_future_ended_does_not_keep_run_waiting_for_another() {
+    watchdog::on_fresh_loop(|| {
+        // The first future gives its waker away and ends; the second waits
+        // with no waker held anywhere: nothing can wake it.
+        let kept: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let sink = kept.clone();
+        let r = Rendezvous::<()>::new();
+        let (first, first_out) = r.event_with_slot(());
+        tame::spawn(
+            poll_fn(move |cx| {
+                *sink.lock().unwrap() = Some(cx.waker().clone());
+                Poll::Ready(1)
+            }),
+            first,
+        );
+        tame::spawn(poll_fn(|_| Poll::<u32>::Pending), Event::detached());
+        // `run()` returns: the waker still held belongs to a future that
+        // ended.
+        tame::run();
+        assert_eq!(first_out.take(), Some(1));
+        assert!(kept.lock().unwrap().is_some());
+        let b = tame::blocked();
+        assert_eq!((b.len(), b[0].waiting_for), (1, 0), "{b:?}");
+    });
+}
+
+#[test]
 fn blocked_lists_a_pending_spawned_future_where_it_was_spawned() {
     let (ev, fut) = tame::event_future::<u8>();
     let r = Rendezvous::<()>::new();

@@ -198,3 +198,59 @@ fn tasks_still_blocked_at_thread_exit_drop_their_variables_and_close_their_socke
     let n = std::io::Read::read(&mut &client, &mut byte).expect("EOF, not a timeout");
     assert_eq!(n, 0);
 }
+
+/// Waits on a latch, an event without a value whose wait is parked in the
+/// loop: the parked wait's event is the task's only reference.
+#[tamed]
+fn waits_on_latch(latch: tame::sync::Latch, drops: Arc<AtomicUsize>) {
+    let _noisy = Noisy(drops);
+    let mut res = Ok(());
+    twait! { res = latch.wait(mkevent!()); }
+    let _ = res;
+}
+
+#[test]
+fn a_task_whose_parked_wait_holds_its_last_reference_is_dropped_once_at_thread_exit() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let inner = drops.clone();
+    thread::spawn(move || {
+        let latch = tame::sync::Latch::new().unwrap();
+        waits_on_latch(latch, inner);
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+/// Started by a destructor during thread teardown; blocks on a channel
+/// nobody will send on.
+#[tamed]
+fn waits_for_a_message(ch: tame::sync::Channel<u32>, drops: Arc<AtomicUsize>) -> u32 {
+    let _noisy = Noisy(drops);
+    let mut v = 0;
+    twait! { ch.recv(mkevent!(v)); }
+    v
+}
+
+#[test]
+fn a_tamed_function_that_blocks_during_thread_teardown_ends_at_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(Seen::default());
+    let (inner, s) = (drops.clone(), seen.clone());
+    thread::spawn(move || {
+        at_teardown(move || {
+            let ch = tame::sync::Channel::new();
+            let done = s.event();
+            waits_for_a_message(ch, inner, done.map(|_: u32| ()));
+        });
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(drops.load(Ordering::SeqCst), 1, "its variables dropped");
+    assert_eq!(
+        seen.dropped.load(Ordering::SeqCst),
+        1,
+        "its event came back dropped"
+    );
+    assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
+}

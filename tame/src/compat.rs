@@ -16,6 +16,7 @@ use std::panic::Location;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, ThreadId};
@@ -115,6 +116,7 @@ impl<F: Future> FutureTask<F> {
                 key: self.key.get(),
                 owner: thread::current().id(),
                 remote: self.remote.clone(),
+                counted: AtomicBool::new(true),
             });
             *self.handle.borrow_mut() = Arc::downgrade(&h);
             h
@@ -133,6 +135,11 @@ impl<F: Future> FutureTask<F> {
     /// registrations; returns its event.
     fn finish(&self) -> Option<Event<F::Output>> {
         *self.future.borrow_mut() = None;
+        // Its wakers held elsewhere can wake nothing now.
+        let held = self.handle.borrow().upgrade();
+        if let Some(h) = held {
+            h.uncount();
+        }
         driver::spawned_remove(self.key.get());
         if self.header.registry_index.get() != crate::task::NOT_REGISTERED {
             driver::unregister_blocked(&self.header);
@@ -229,6 +236,20 @@ struct WakeHandle {
     key: usize,
     owner: ThreadId,
     remote: Arc<Remote>,
+    /// Counted among the loop's live wakers (see `Remote::waker_made`):
+    /// from its making until it goes or its future ends, whichever comes
+    /// first. A clone that outlives its future (kept by another thread)
+    /// wakes nothing, and must not keep `run()` waiting for the others.
+    counted: AtomicBool,
+}
+
+impl WakeHandle {
+    /// Leaves the loop's count of live wakers, once.
+    fn uncount(&self) {
+        if self.counted.swap(false, Ordering::AcqRel) {
+            self.remote.waker_gone();
+        }
+    }
 }
 
 impl Drop for WakeHandle {
@@ -236,7 +257,7 @@ impl Drop for WakeHandle {
         // The last waker went. On another thread the loop may be waiting
         // for it: tell it to look again (it then sees nobody can wake the
         // future). On the loop's own thread it looks anyway.
-        self.remote.waker_gone();
+        self.uncount();
         if thread::current().id() != self.owner {
             self.remote.recheck();
         }

@@ -337,8 +337,17 @@ where
         };
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
-                if self.header.registry_index.get() == NOT_REGISTERED {
-                    crate::driver::register_blocked(me, &self.header);
+                if self.header.registry_index.get() == NOT_REGISTERED
+                    && crate::driver::register_blocked(me, &self.header).is_none()
+                {
+                    // Started during thread teardown (from a destructor),
+                    // with the loop gone: nothing can run it again, and
+                    // nothing would end it. It ends now, as a cancelled
+                    // task does.
+                    let state = body.take();
+                    drop(body);
+                    self.finish();
+                    drop_state(self.header.name, state);
                 }
             }
             Ok(Poll::Ready(())) => {

@@ -162,6 +162,13 @@ struct Loop {
 
 impl Drop for Loop {
     fn drop(&mut self) {
+        // The tasks still blocked, held first: tearing down what they wait
+        // for may drop the last reference to one, and a task freed now
+        // cannot leave the table (its `unregister_blocked` finds the loop
+        // gone), which would then point at freed memory.
+        let tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
+            .map(|&t| registered_task(t))
+            .collect();
         // The thread ends: operations still parked would keep their sources
         // (and descriptors) alive forever. What their drops run finds the
         // loop gone (every path from a drop uses `try_with`).
@@ -178,9 +185,6 @@ impl Drop for Loop {
         // variables are dropped, descriptors closed): one waiting for an
         // event that carries a value holds that event's cell, which holds
         // the task, and nothing would run it again to break the cycle.
-        let tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
-            .map(|&t| registered_task(t))
-            .collect();
         for task in &tasks {
             // A panic in a variable's drop has printed its message; it
             // cannot unwind out of a thread-local's destructor.

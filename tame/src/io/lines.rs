@@ -104,6 +104,9 @@ struct State {
     /// The line under way is skipped (see [`LineReader::skip_line`]): its
     /// bytes are dropped up to its `\n`, read as they come.
     skipping: bool,
+    /// The last `read_line` found the line under way too long: what
+    /// `skip_line` skips.
+    too_long: bool,
 }
 
 impl<S: ReadStream + 'static> LineReader<S> {
@@ -127,6 +130,7 @@ impl<S: ReadStream + 'static> LineReader<S> {
                     chunk: Vec::new(),
                     reading: false,
                     skipping: false,
+                    too_long: false,
                 }),
             }),
         }
@@ -241,11 +245,13 @@ impl<S: ReadStream + 'static> LineReader<S> {
         state.buf[state.start..].to_vec()
     }
 
-    /// Drops the line under way, up to and including its `\n`: what of it
-    /// is buffered now, and the rest as the next [`read_line`] reads it
-    /// (never more than a chunk of it held at once); that `read_line` then
-    /// gives the line after it. What to do after a line too long for a
-    /// limit, as tokio's `LinesCodec` does by itself.
+    /// After a [`read_line`] that found a line too long for its limit:
+    /// drops that line, up to and including its `\n`, what of it is
+    /// buffered now and the rest as the next `read_line` reads it (never
+    /// more than a chunk of it held at once); that `read_line` then gives
+    /// the line after it, as tokio's `LinesCodec` does by itself. Does
+    /// nothing otherwise (after a line given whole, or called twice): the
+    /// next line is not under way, and is not dropped.
     ///
     /// [`read_line`]: Self::read_line
     ///
@@ -282,8 +288,10 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// ```
     pub fn skip_line(&self) {
         let mut state = self.shared.state.borrow_mut();
-        state.skipping = true;
-        state.skip();
+        if std::mem::take(&mut state.too_long) {
+            state.skipping = true;
+            state.skip();
+        }
     }
 
     /// The stream, for what the reader does not do (writing a reply on a
@@ -369,8 +377,10 @@ impl State {
                 let end = from + i + 1;
                 if end - self.start > limit {
                     self.searched = from + i;
+                    self.too_long = true;
                     return Some(Err(too_long(limit)));
                 }
+                self.too_long = false;
                 let line = self.buf[self.start..end].to_vec();
                 self.consume_to(end);
                 Some(Ok(line))
@@ -379,7 +389,9 @@ impl State {
                 self.searched = self.buf.len();
                 // At exactly `limit` bytes the line may still fit: a final
                 // line, unterminated, if the stream ends next.
-                (self.buf.len() - self.start > limit).then(|| Err(too_long(limit)))
+                let over = self.buf.len() - self.start > limit;
+                self.too_long |= over;
+                over.then(|| Err(too_long(limit)))
             }
         }
     }
@@ -402,6 +414,7 @@ impl State {
 
     /// Everything left, at the end of the stream: the final line, if any.
     fn take_rest(&mut self) -> Option<Vec<u8>> {
+        self.too_long = false;
         let rest = (self.start < self.buf.len()).then(|| self.buf[self.start..].to_vec());
         self.consume_to(self.buf.len());
         rest
