@@ -246,6 +246,21 @@ impl Timer {
     /// [`now()`], unless the handle is dropped first. A dead event (its
     /// rendezvous gone) is not armed: the handle is then already
     /// [disarmed](Timer::is_armed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    ///
+    /// let r = tame::Rendezvous::<&str>::new();
+    /// let soon = Timer::after(Duration::from_millis(1), r.event("soon"));
+    /// let _later = Timer::after(Duration::from_secs(3600), r.event("later"));
+    /// assert!(soon.is_armed());
+    /// soon.detach(); // fires without the handle
+    /// tame::run_once(None);
+    /// assert_eq!(r.try_next(), Some("soon"));
+    /// ```
     pub fn after(dur: Duration, ev: Event) -> Timer {
         Timer {
             key: driver::timer_handle_after(dur, ev),
@@ -389,6 +404,21 @@ impl Timer {
 
     /// Disarms the timer, as dropping the handle does; returns whether it
     /// was still armed (so its event was handed back untriggered now).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::time::Timer;
+    ///
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot::<()>(());
+    /// let t = Timer::after(Duration::from_secs(3600), ev);
+    /// assert!(t.cancel()); // it was armed
+    /// assert_eq!(r.try_next(), Some(())); // its event came back...
+    /// assert_eq!(slot.take(), None); // ...untriggered
+    /// tame::run(); // nothing left to wait for
+    /// ```
     pub fn cancel(mut self) -> bool {
         self.key.take().is_some_and(driver::timer_disarm)
     }

@@ -79,6 +79,13 @@ struct Inner<T> {
 
 impl<T> Channel<T> {
     /// An open, empty channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::<String>::new();
+    /// assert!(ch.is_empty() && !ch.is_closed());
+    /// ```
     pub fn new() -> Channel<T> {
         Channel {
             inner: Rc::new(Inner {
@@ -94,6 +101,20 @@ impl<T> Channel<T> {
     /// wakes every [`readable`](Channel::readable) waiter). Never waits. On
     /// a closed channel the value is dropped (see
     /// [`is_closed`](Channel::is_closed)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::new();
+    /// ch.send(1); // nobody waits: queued
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// ch.recv(ev); // takes the queued value at once
+    /// assert_eq!(slot.take(), Some(1));
+    /// ch.close();
+    /// ch.send(2); // closed: dropped
+    /// assert!(ch.is_empty());
+    /// ```
     pub fn send(&self, value: T) {
         if self.inner.closed.get() {
             return;
@@ -113,6 +134,28 @@ impl<T> Channel<T> {
 
     /// Triggers `ev` with the next value: at once if one is queued, else
     /// when one is sent. On a closed, empty channel `ev` is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::sync::Channel;
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn first_word(words: Channel<String>) -> Option<String> {
+    ///     let mut word = None;
+    ///     twait! { words.recv(mkevent!(word).map(Some)); }
+    ///     word // `None` if the channel was closed first
+    /// }
+    ///
+    /// let words = Channel::new();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, got) = r.event_with_slot(());
+    /// first_word(words.clone(), ev); // waits
+    /// words.send("tame".to_string());
+    /// tame::run();
+    /// assert_eq!(got.take(), Some(Some("tame".to_string())));
+    /// ```
     pub fn recv(&self, ev: Event<T>) {
         // An event that reaches nobody (its rendezvous dropped, its waiter
         // cancelled) takes no value: the value stays for the next receiver.
