@@ -16,20 +16,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use tame::{mkevent, tamed, twait, Event, Rendezvous};
+use tame::{mkevent, tamed, twait};
 
 #[path = "support/watchdog.rs"]
 mod watchdog;
 use watchdog::on_fresh_loop;
-
-/// Runs `f` with an event, then the loop; what the event got.
-fn result_of<T: 'static>(f: impl FnOnce(Event<T>)) -> Option<T> {
-    let r = Rendezvous::<()>::new();
-    let (ev, slot) = r.event_with_slot(());
-    f(ev);
-    tame::run();
-    slot.take()
-}
 
 // ---- a borrow made before the construct, used after it
 
@@ -77,35 +68,38 @@ fn lookup(map: HashMap<&'static str, String>, key: &'static str) -> Result<Strin
 #[test]
 fn a_borrow_made_before_a_construct_whose_waiting_branches_leave_is_usable_after_it() {
     on_fresh_loop(|| {
-        assert_eq!(result_of(|ev| first_plus_one(vec![4, 5], ev)), Some(5));
-        assert_eq!(result_of(|ev| first_plus_one(Vec::new(), ev)), Some(0));
+        assert_eq!(tame::run_with(|ev| first_plus_one(vec![4, 5], ev)), Some(5));
+        assert_eq!(tame::run_with(|ev| first_plus_one(Vec::new(), ev)), Some(0));
 
         let words = || vec!["a".to_string(), "abc".to_string()];
-        assert_eq!(result_of(|ev| longest_or_wait(words(), true, ev)), Some(3));
         assert_eq!(
-            result_of(|ev| longest_or_wait(Vec::new(), true, ev)),
+            tame::run_with(|ev| longest_or_wait(words(), true, ev)),
+            Some(3)
+        );
+        assert_eq!(
+            tame::run_with(|ev| longest_or_wait(Vec::new(), true, ev)),
             Some(usize::MAX)
         );
         assert_eq!(
-            result_of(|ev| longest_or_wait(Vec::new(), false, ev)),
+            tame::run_with(|ev| longest_or_wait(Vec::new(), false, ev)),
             Some(0)
         );
 
         let map = || HashMap::from([("key", "value".to_string())]);
         assert_eq!(
-            result_of(|ev| lookup(map(), "key", ev)),
+            tame::run_with(|ev| lookup(map(), "key", ev)),
             Some(Ok("value".to_string()))
         );
         assert_eq!(
-            result_of(|ev| lookup(map(), "", ev)),
+            tame::run_with(|ev| lookup(map(), "", ev)),
             Some(Err("empty key".to_string()))
         );
         assert_eq!(
-            result_of(|ev| lookup(map(), "k", ev)),
+            tame::run_with(|ev| lookup(map(), "k", ev)),
             Some(Err("short key".to_string()))
         );
         assert_eq!(
-            result_of(|ev| lookup(map(), "other", ev)),
+            tame::run_with(|ev| lookup(map(), "other", ev)),
             Some(Err("no other".to_string()))
         );
     });
@@ -135,18 +129,21 @@ fn a_match_with_several_arms_that_go_on_and_one_that_waits_and_leaves_keeps_a_bo
         let names = || vec!["ann".to_string()];
         let ann = || vec!["Some(\"ann\")".to_string()];
         assert_eq!(
-            result_of(|ev| dispatch(names(), b'+', 1, ev)),
+            tame::run_with(|ev| dispatch(names(), b'+', 1, ev)),
             Some(Some((3, 2, vec![])))
         );
         assert_eq!(
-            result_of(|ev| dispatch(names(), b'l', 1, ev)),
+            tame::run_with(|ev| dispatch(names(), b'l', 1, ev)),
             Some(Some((3, 1, ann())))
         );
         assert_eq!(
-            result_of(|ev| dispatch(names(), b'x', 1, ev)),
+            tame::run_with(|ev| dispatch(names(), b'x', 1, ev)),
             Some(Some((3, 1, vec![])))
         );
-        assert_eq!(result_of(|ev| dispatch(names(), b'q', 1, ev)), Some(None));
+        assert_eq!(
+            tame::run_with(|ev| dispatch(names(), b'q', 1, ev)),
+            Some(None)
+        );
     });
 }
 
@@ -218,7 +215,7 @@ fn sum_of_firsts(rows: Vec<Vec<u32>>) -> (u32, usize) {
 fn a_loop_body_goes_on_after_a_construct_whose_waiting_branch_continues() {
     on_fresh_loop(|| {
         let rows = vec![vec![1, 2], Vec::new(), vec![10], Vec::new(), vec![100]];
-        assert_eq!(result_of(|ev| sum_of_firsts(rows, ev)), Some((111, 2)));
+        assert_eq!(tame::run_with(|ev| sum_of_firsts(rows, ev)), Some((111, 2)));
     });
 }
 
@@ -322,23 +319,32 @@ fn word_counts(line: String) -> (usize, usize, String) {
 #[test]
 fn pieces_of_a_line_used_before_a_twait_only_are_borrows_not_kept_values() {
     on_fresh_loop(|| {
-        assert_eq!(result_of(|ev| first_field_len("ab,c".into(), ev)), Some(2));
-        assert_eq!(result_of(|ev| first_field_len(String::new(), ev)), Some(0));
         assert_eq!(
-            result_of(|ev| nick("/nick ann".into(), ev)),
+            tame::run_with(|ev| first_field_len("ab,c".into(), ev)),
+            Some(2)
+        );
+        assert_eq!(
+            tame::run_with(|ev| first_field_len(String::new(), ev)),
+            Some(0)
+        );
+        assert_eq!(
+            tame::run_with(|ev| nick("/nick ann".into(), ev)),
             Some("ann".into())
         );
         assert_eq!(
-            result_of(|ev| nick("hello".into(), ev)),
+            tame::run_with(|ev| nick("hello".into(), ev)),
             Some("anon".into())
         );
         assert_eq!(
-            result_of(|ev| key_value("a=1".into(), ev)),
+            tame::run_with(|ev| key_value("a=1".into(), ev)),
             Some("a:1".into())
         );
-        assert_eq!(result_of(|ev| key_value("a".into(), ev)), Some(":".into()));
         assert_eq!(
-            result_of(|ev| word_counts("a b c".into(), ev)),
+            tame::run_with(|ev| key_value("a".into(), ev)),
+            Some(":".into())
+        );
+        assert_eq!(
+            tame::run_with(|ev| word_counts("a b c".into(), ev)),
             Some((3, 3, "abc".into()))
         );
     });
@@ -413,23 +419,35 @@ fn returns_by_match(v: Vec<u32>, k: u8) -> u32 {
 fn borrows_around_let_else_ok_or_fallbacks_else_if_chains_and_returning_matches() {
     on_fresh_loop(|| {
         let words = || vec!["abc".to_string()];
-        assert_eq!(result_of(|ev| first_len_then_wait(words(), ev)), Some(3));
-        assert_eq!(result_of(|ev| first_len_then_wait(Vec::new(), ev)), Some(0));
-        assert_eq!(result_of(|ev| len_at(words(), 0, ev)), Some(Ok(3)));
         assert_eq!(
-            result_of(|ev| len_at(words(), 1, ev)),
+            tame::run_with(|ev| first_len_then_wait(words(), ev)),
+            Some(3)
+        );
+        assert_eq!(
+            tame::run_with(|ev| first_len_then_wait(Vec::new(), ev)),
+            Some(0)
+        );
+        assert_eq!(tame::run_with(|ev| len_at(words(), 0, ev)), Some(Ok(3)));
+        assert_eq!(
+            tame::run_with(|ev| len_at(words(), 1, ev)),
             Some(Err("no 1".into()))
         );
         assert_eq!(
-            result_of(|ev| name_len(Some("ab"), "xyz".into(), ev)),
+            tame::run_with(|ev| name_len(Some("ab"), "xyz".into(), ev)),
             Some(2)
         );
-        assert_eq!(result_of(|ev| name_len(None, "xyz".into(), ev)), Some(3));
+        assert_eq!(
+            tame::run_with(|ev| name_len(None, "xyz".into(), ev)),
+            Some(3)
+        );
         for (k, want) in [(0, 100), (1, 101), (2, 7)] {
-            assert_eq!(result_of(|ev| chain(vec![7], k, ev)), Some(want));
+            assert_eq!(tame::run_with(|ev| chain(vec![7], k, ev)), Some(want));
         }
         for (k, want) in [(0, 200), (1, 201), (2, 7)] {
-            assert_eq!(result_of(|ev| returns_by_match(vec![7], k, ev)), Some(want));
+            assert_eq!(
+                tame::run_with(|ev| returns_by_match(vec![7], k, ev)),
+                Some(want)
+            );
         }
     });
 }
