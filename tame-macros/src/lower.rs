@@ -646,25 +646,43 @@ impl<'ir> Lowerer<'ir> {
     /// Whether a block that runs through moves a variable, or gives one
     /// declared without a value its value, on some path.
     fn moves_something(&self, b: &Block) -> bool {
-        let moves = |p: &Plain| {
-            p.fx.0.iter().any(|&(b, e)| match e {
-                ir::Effect::Consume | ir::Effect::MaybeConsume | ir::Effect::ConsumeAssigned => {
-                    true
-                }
-                ir::Effect::Write | ir::Effect::MaybeWrite => self.unvalued.contains(&b),
-                _ => false,
-            })
-        };
         b.stmts.iter().any(|s| match s {
-            Stmt::Plain(p) => moves(p),
+            Stmt::Plain(p) => self.fx_moves(&p.fx),
             Stmt::If(ir::If {
                 promoted: Some(p), ..
             })
             | Stmt::Match(ir::Match {
                 promoted: Some(p), ..
-            }) => moves(&p.plain),
+            }) => self.fx_moves(&p.plain.fx),
+            // A construct whose join is inline: what its head and the
+            // branches that run through move (the others leave).
+            Stmt::If(i) => {
+                let branches = [Some(&i.then), i.els.as_ref()];
+                i.bound_from.is_some()
+                    || self.fx_moves(&i.fx)
+                    || (branches.into_iter().flatten())
+                        .any(|b| self.runs_through(b) && self.moves_something(b))
+            }
+            Stmt::Match(m) => {
+                self.fx_moves(&m.fx)
+                    || m.arms.iter().any(|a| {
+                        a.bound_from.is_some()
+                            || a.guard.as_ref().is_some_and(|(_, fx)| self.fx_moves(fx))
+                            || (self.runs_through(&a.body) && self.moves_something(&a.body))
+                    })
+            }
             Stmt::Block(inner, None) => self.moves_something(inner),
             _ => true,
+        })
+    }
+
+    /// Whether these effects move a variable, or give one declared without
+    /// a value its value.
+    fn fx_moves(&self, fx: &ir::Effects) -> bool {
+        fx.0.iter().any(|&(b, e)| match e {
+            ir::Effect::Consume | ir::Effect::MaybeConsume | ir::Effect::ConsumeAssigned => true,
+            ir::Effect::Write | ir::Effect::MaybeWrite => self.unvalued.contains(&b),
+            _ => false,
         })
     }
 

@@ -157,6 +157,23 @@ pub fn pop_then_wait(mut stack: Vec<u32>, r: Rendezvous<u32>) -> (u32, usize) {
     (sum, stack.len())
 }
 
+/// An `if` let chain without `else` whose body waits and leaves: the code
+/// after it runs on in the same state, so a borrow made before it lives on.
+/// (`if let Some(f) = flag && ..` would bind out of `flag` by value, a move
+/// on the path that goes on past the first test only: a state of its own
+/// joins those paths then.)
+#[tamed]
+pub fn first_unless_flagged(v: Vec<u32>, flag: Option<u32>) -> u32 {
+    let first = v.first();
+    if let Some(&f) = flag.as_ref()
+        && f > 10
+    {
+        twait! { tame::asap(mkevent!()); }
+        return f;
+    }
+    first.copied().unwrap_or_default()
+}
+
 /// A cell of the thread's that lives forever (a `RefCell` a function
 /// borrows through a temporary without borrowing a variable of its own).
 pub fn shared() -> &'static RefCell<Option<u32>> {
@@ -250,6 +267,16 @@ mod tests {
             value_of(|d| pop_then_wait(vec![7, 5, 3], r, d)),
             Some((3 + 5 * 2, 0))
         );
+    }
+
+    #[test]
+    fn a_borrow_lives_on_after_a_chain_whose_waiting_body_leaves() {
+        for (flag, want) in [(None, 7), (Some(3), 7), (Some(11), 11)] {
+            assert_eq!(
+                value_of(|d| first_unless_flagged(vec![7], flag, d)),
+                Some(want)
+            );
+        }
     }
 
     #[test]
