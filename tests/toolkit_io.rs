@@ -401,6 +401,34 @@ fn a_skipped_line_is_dropped_as_it_arrives_and_the_next_line_follows() {
     });
 }
 
+#[test]
+fn skip_line_after_a_retry_with_a_larger_limit_skips_nothing() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        let r = Rendezvous::<()>::new();
+        peer.write_all(&[b'x'; 32]).unwrap();
+        let short = start_read_line(&reader, &r, 16);
+        tame::run_once(Some(Duration::from_secs(30)));
+        assert!(short.take().unwrap().is_err(), "too long for 16");
+        // A retry with room for it, waiting for its end; an unrelated
+        // error meanwhile (a second read_line: busy) is no reason to skip.
+        let retry = start_read_line(&reader, &r, 64);
+        let busy = start_read_line(&reader, &r, 64);
+        assert_eq!(
+            busy.take().unwrap().unwrap_err().kind(),
+            io::ErrorKind::ResourceBusy
+        );
+        reader.skip_line();
+        peer.write_all(b"\n").unwrap();
+        turn_until(|| {
+            retry
+                .take()
+                .is_some_and(|l| l.unwrap().unwrap().len() == 33)
+        });
+    });
+}
+
 /// Every line of `reader` until the end of its stream.
 #[tamed]
 fn all_lines<S: ReadStream>(reader: LineReader<S>, limit: usize) -> io::Result<Vec<Vec<u8>>> {

@@ -239,7 +239,9 @@ struct WakeHandle {
     /// Counted among the loop's live wakers (see `Remote::waker_made`):
     /// from its making until it goes or its future ends, whichever comes
     /// first. A clone that outlives its future (kept by another thread)
-    /// wakes nothing, and must not keep `run()` waiting for the others.
+    /// must not keep `run()` waiting for the others; woken, it polls at
+    /// most the future that took its key since, once, for nothing (a
+    /// spurious poll, which a future must bear).
     counted: AtomicBool,
 }
 

@@ -337,17 +337,8 @@ where
         };
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
-                if self.header.registry_index.get() == NOT_REGISTERED
-                    && crate::driver::register_blocked(me, &self.header).is_none()
-                {
-                    // Started during thread teardown (from a destructor),
-                    // with the loop gone: nothing can run it again, and
-                    // nothing would end it. It ends now, as a cancelled
-                    // task does.
-                    let state = body.take();
-                    drop(body);
-                    self.finish();
-                    drop_state(self.header.name, state);
+                if self.header.registry_index.get() == NOT_REGISTERED {
+                    crate::driver::register_blocked(me, &self.header);
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -739,6 +730,13 @@ fn run_started(task: TaskRef) {
     // re-entering the task through a nested loop.
     let _running = crate::driver::enter_task();
     task.poll(&task);
+    if !task.header().is_done() && !crate::driver::alive() {
+        // Started during thread teardown (from a destructor) and blocked,
+        // with the loop gone: nothing can run it again, and nothing would
+        // end it. It ends now, as a cancelled task does. (The only poll a
+        // task can get then is this first one.)
+        task.cancel_watched();
+    }
     release(task);
 }
 

@@ -104,8 +104,8 @@ struct State {
     /// The line under way is skipped (see [`LineReader::skip_line`]): its
     /// bytes are dropped up to its `\n`, read as they come.
     skipping: bool,
-    /// The last `read_line` found the line under way too long: what
-    /// `skip_line` skips.
+    /// The last `read_line` found the line under way too long (reset as
+    /// each starts): what `skip_line` skips.
     too_long: bool,
 }
 
@@ -190,6 +190,9 @@ impl<S: ReadStream + 'static> LineReader<S> {
                 )));
             }
             state.reading = true;
+            // What `skip_line` skips is this call's finding, not an
+            // earlier one's.
+            state.too_long = false;
         }
         step(self.shared.clone(), limit, ev);
     }
