@@ -39,7 +39,13 @@ struct Shelf {
     drop: unsafe fn(*const ()),
 }
 
-struct Spare([Shelf; SHELVES]);
+struct Spare([Shelf; SHELVES], Closed);
+
+/// The loop's teardown began ([`close`]): nothing more is kept, so no
+/// task is started in the memory of one whose entry in the loop's table
+/// of blocked tasks went with the table.
+#[derive(Clone, Copy, PartialEq)]
+struct Closed(bool);
 
 impl Drop for Spare {
     fn drop(&mut self) {
@@ -62,7 +68,7 @@ const EMPTY: Shelf = Shelf {
 };
 
 thread_local! {
-    static SPARE: RefCell<Spare> = const { RefCell::new(Spare([EMPTY; SHELVES])) };
+    static SPARE: RefCell<Spare> = const { RefCell::new(Spare([EMPTY; SHELVES], Closed(false))) };
 }
 
 #[inline]
@@ -118,8 +124,12 @@ pub(crate) fn put<T: 'static>(value: Rc<T>) {
             let Ok(mut s) = s.try_borrow_mut() else {
                 return Some(false);
             };
+            let closed = s.1;
             let shelf = &mut s.0[shelf_of::<T>()];
             if shelf.len == 0 {
+                if closed.0 {
+                    return Some(false);
+                }
                 shelf.ty = Some(TypeId::of::<T>());
                 shelf.drop = drop_rc::<T>;
             } else if shelf.ty != Some(TypeId::of::<T>()) {
@@ -157,6 +167,19 @@ unsafe fn put_on_emptied<T: 'static>(raw: *const ()) {
     put(unsafe { Rc::from_raw(raw.cast::<T>()) });
 }
 
+/// Drops everything kept and keeps nothing from now on: the loop's
+/// teardown began (see [`Closed`]).
+pub(crate) fn close() {
+    let _ = SPARE.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.1 = Closed(true);
+        }
+    });
+    for index in 0..SHELVES {
+        empty_shelf(index);
+    }
+}
+
 /// Empties shelf `index`, dropping what it held (with no borrow held).
 #[cold]
 fn empty_shelf(index: usize) {
@@ -165,7 +188,7 @@ fn empty_shelf(index: usize) {
         Some(std::mem::replace(&mut s.0[index], EMPTY))
     });
     if let Ok(Some(held)) = held {
-        let mut one = Spare([EMPTY; SHELVES]);
+        let mut one = Spare([EMPTY; SHELVES], Closed(true));
         one.0[0] = held;
         // Its `Drop` drops what the shelf held.
         drop(one);

@@ -337,8 +337,16 @@ where
         };
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending) => {
-                if self.header.registry_index.get() == NOT_REGISTERED {
-                    crate::driver::register_blocked(me, &self.header);
+                if self.header.registry_index.get() == NOT_REGISTERED
+                    && crate::driver::register_blocked(me, &self.header).is_none()
+                {
+                    // Started during thread teardown (from a destructor),
+                    // with the loop gone: nothing can run it again, and
+                    // nothing would end it. It ends now, as a cancelled
+                    // task does. (None is started in the memory of a
+                    // finished one then: see `crate::spare::close`.)
+                    drop(body);
+                    self.cancel_unrunnable();
                 }
             }
             Ok(Poll::Ready(())) => {
@@ -381,6 +389,8 @@ impl<F> TaskCell<F> {
         debug_assert!(self.header.is_done());
         let index = self.header.registry_index.get();
         self.header = Header::new(name);
+        // Its entry in the loop's table is taken over (none is kept once
+        // the loop's teardown began: see `crate::spare::close`).
         if index != NOT_REGISTERED {
             self.header
                 .registered(index, crate::driver::next_generation());
@@ -398,6 +408,14 @@ impl<F> TaskCell<F> {
         // Its join events still out reach nobody now: what waits on them,
         // and the functions it started with them, learn it.
         h.join_watches.report_dead(h.owner());
+    }
+
+    /// [`cancel`](Self::cancel), out of the way of `poll`'s code: for a
+    /// task that blocked where nothing can run it again.
+    #[cold]
+    #[inline(never)]
+    fn cancel_unrunnable(&self) {
+        self.cancel();
     }
 
     /// Ends the task now, as if it had returned where it waits: its state
@@ -730,13 +748,6 @@ fn run_started(task: TaskRef) {
     // re-entering the task through a nested loop.
     let _running = crate::driver::enter_task();
     task.poll(&task);
-    if !task.header().is_done() && !crate::driver::alive() {
-        // Started during thread teardown (from a destructor) and blocked,
-        // with the loop gone: nothing can run it again, and nothing would
-        // end it. It ends now, as a cancelled task does. (The only poll a
-        // task can get then is this first one.)
-        task.cancel_watched();
-    }
     release(task);
 }
 

@@ -162,6 +162,10 @@ struct Loop {
 
 impl Drop for Loop {
     fn drop(&mut self) {
+        // No task is started in the memory of a finished one from now on:
+        // its entry in the table of blocked tasks would be the table's,
+        // which goes with the loop.
+        crate::spare::close();
         // The tasks still blocked, held first: tearing down what they wait
         // for may drop the last reference to one, and a task freed now
         // cannot leave the table (its `unregister_blocked` finds the loop
