@@ -162,17 +162,18 @@ struct Loop {
 
 impl Drop for Loop {
     fn drop(&mut self) {
-        // No task is started in the memory of a finished one from now on:
-        // its entry in the table of blocked tasks would be the table's,
-        // which goes with the loop.
-        crate::spare::close();
-        // The tasks still blocked, held first: tearing down what they wait
-        // for may drop the last reference to one, and a task freed now
-        // cannot leave the table (its `unregister_blocked` finds the loop
-        // gone), which would then point at freed memory.
+        // Every task in the table of blocked tasks, held first (those done
+        // and kept by `crate::spare` too): what follows may drop the last
+        // reference to one, and a task freed now cannot leave the table
+        // (its `unregister_blocked` finds the loop gone), which would then
+        // point at freed memory.
         let tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
             .map(|&t| registered_task(t))
             .collect();
+        // No task is started in the memory of a finished one from now on:
+        // its entry in the table would be the table's, which goes with the
+        // loop.
+        crate::spare::close();
         // The thread ends: operations still parked would keep their sources
         // (and descriptors) alive forever. What their drops run finds the
         // loop gone (every path from a drop uses `try_with`).
