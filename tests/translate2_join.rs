@@ -451,3 +451,148 @@ fn borrows_around_let_else_ok_or_fallbacks_else_if_chains_and_returning_matches(
         }
     });
 }
+
+// ---- a long `else if` chain
+
+/// Forty links, each waiting and leaving: whether each link's join is
+/// inline is worked out once (asked of the rest of the chain at every
+/// link, it took time exponential in the chain's length).
+#[tamed]
+fn long_chain(k: u32, v: Vec<u32>) -> u32 {
+    let first = v.first();
+    if k == 0 {
+        twait! { tame::asap(mkevent!()); }
+        return 0 + 100;
+    } else if k == 1 {
+        twait! { tame::asap(mkevent!()); }
+        return 1 + 100;
+    } else if k == 2 {
+        twait! { tame::asap(mkevent!()); }
+        return 2 + 100;
+    } else if k == 3 {
+        twait! { tame::asap(mkevent!()); }
+        return 3 + 100;
+    } else if k == 4 {
+        twait! { tame::asap(mkevent!()); }
+        return 4 + 100;
+    } else if k == 5 {
+        twait! { tame::asap(mkevent!()); }
+        return 5 + 100;
+    } else if k == 6 {
+        twait! { tame::asap(mkevent!()); }
+        return 6 + 100;
+    } else if k == 7 {
+        twait! { tame::asap(mkevent!()); }
+        return 7 + 100;
+    } else if k == 8 {
+        twait! { tame::asap(mkevent!()); }
+        return 8 + 100;
+    } else if k == 9 {
+        twait! { tame::asap(mkevent!()); }
+        return 9 + 100;
+    } else if k == 10 {
+        twait! { tame::asap(mkevent!()); }
+        return 10 + 100;
+    } else if k == 11 {
+        twait! { tame::asap(mkevent!()); }
+        return 11 + 100;
+    } else if k == 12 {
+        twait! { tame::asap(mkevent!()); }
+        return 12 + 100;
+    } else if k == 13 {
+        twait! { tame::asap(mkevent!()); }
+        return 13 + 100;
+    } else if k == 14 {
+        twait! { tame::asap(mkevent!()); }
+        return 14 + 100;
+    } else if k == 15 {
+        twait! { tame::asap(mkevent!()); }
+        return 15 + 100;
+    } else if k == 16 {
+        twait! { tame::asap(mkevent!()); }
+        return 16 + 100;
+    } else if k == 17 {
+        twait! { tame::asap(mkevent!()); }
+        return 17 + 100;
+    } else if k == 18 {
+        twait! { tame::asap(mkevent!()); }
+        return 18 + 100;
+    } else if k == 19 {
+        twait! { tame::asap(mkevent!()); }
+        return 19 + 100;
+    } else if k == 20 {
+        twait! { tame::asap(mkevent!()); }
+        return 20 + 100;
+    } else if k == 21 {
+        twait! { tame::asap(mkevent!()); }
+        return 21 + 100;
+    } else if k == 22 {
+        twait! { tame::asap(mkevent!()); }
+        return 22 + 100;
+    } else if k == 23 {
+        twait! { tame::asap(mkevent!()); }
+        return 23 + 100;
+    } else if k == 24 {
+        twait! { tame::asap(mkevent!()); }
+        return 24 + 100;
+    } else if k == 25 {
+        twait! { tame::asap(mkevent!()); }
+        return 25 + 100;
+    } else if k == 26 {
+        twait! { tame::asap(mkevent!()); }
+        return 26 + 100;
+    } else if k == 27 {
+        twait! { tame::asap(mkevent!()); }
+        return 27 + 100;
+    } else if k == 28 {
+        twait! { tame::asap(mkevent!()); }
+        return 28 + 100;
+    } else if k == 29 {
+        twait! { tame::asap(mkevent!()); }
+        return 29 + 100;
+    } else if k == 30 {
+        twait! { tame::asap(mkevent!()); }
+        return 30 + 100;
+    } else if k == 31 {
+        twait! { tame::asap(mkevent!()); }
+        return 31 + 100;
+    } else if k == 32 {
+        twait! { tame::asap(mkevent!()); }
+        return 32 + 100;
+    } else if k == 33 {
+        twait! { tame::asap(mkevent!()); }
+        return 33 + 100;
+    } else if k == 34 {
+        twait! { tame::asap(mkevent!()); }
+        return 34 + 100;
+    } else if k == 35 {
+        twait! { tame::asap(mkevent!()); }
+        return 35 + 100;
+    } else if k == 36 {
+        twait! { tame::asap(mkevent!()); }
+        return 36 + 100;
+    } else if k == 37 {
+        twait! { tame::asap(mkevent!()); }
+        return 37 + 100;
+    } else if k == 38 {
+        twait! { tame::asap(mkevent!()); }
+        return 38 + 100;
+    } else if k == 39 {
+        twait! { tame::asap(mkevent!()); }
+        return 39 + 100;
+    }
+    first.copied().unwrap_or_default()
+}
+
+#[test]
+fn a_long_else_if_chain_whose_links_wait_and_leave_keeps_a_borrow() {
+    on_fresh_loop(|| {
+        for k in [0, 17, 39] {
+            assert_eq!(
+                tame::run_with(|ev| long_chain(k, vec![7], ev)),
+                Some(k + 100)
+            );
+        }
+        assert_eq!(tame::run_with(|ev| long_chain(40, vec![7], ev)), Some(7));
+    });
+}

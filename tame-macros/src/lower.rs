@@ -8,6 +8,11 @@
 //! * after each `if`/`match` of the spine (its branches meet there), after
 //!   each spine loop (its exit) and after each labeled spine block.
 //!
+//! An `if`/`match` whose branches that wait all leave (they end in
+//! `return`, `break` or `continue`) has no join state: the branches that
+//! run through in the state that starts it meet inline, and the code after
+//! it follows in that state (see `Lowerer::joins_inline`).
+//!
 //! An `if`/`match` with no twait is of the spine when it is promoted (it
 //! moves a variable on some paths: see `ir::Promotion`) and not in the
 //! `demoted` set the caller passes, which `tamed::lower_and_analyze`
@@ -22,6 +27,7 @@
 //! A jump to a state is "pack the state's variables and go there"; a
 //! jump to the loop head whose arm one is in is a native `continue`.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::Span;
@@ -156,6 +162,10 @@ struct Lowerer<'ir> {
     demoted: HashSet<usize>,
     /// Variables declared without a value (`let x;`).
     unvalued: HashSet<BindingId>,
+    /// Per `if`/`match` (by address), whether its join is inline: asked
+    /// again for each construct around it (an `else if` chain's links
+    /// each ask of the rest), it is worked out once.
+    inline_joins: RefCell<HashMap<usize, bool>>,
 }
 
 /// Lowers `f`; the promotions in `demoted` stay ordinary statements.
@@ -174,6 +184,7 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
         scope_defs: HashMap::new(),
         demoted: demoted.clone(),
         unvalued: HashSet::new(),
+        inline_joins: RefCell::new(HashMap::new()),
     };
     each_plain(&f.body, &mut |p| {
         if matches!(&p.stmt, syn::Stmt::Local(l) if l.init.is_none()) {
@@ -503,8 +514,8 @@ impl<'ir> Lowerer<'ir> {
                     }
                 }
                 Stmt::If(ifs) if ifs.promoted.is_none() && self.joins_inline_if(ifs) => {
-                    // The one branch that gets to the join runs in this
-                    // state: the code after the `if` follows it here.
+                    // The branches that get to the join run in this state:
+                    // the code after the `if` follows them here.
                     let at = here();
                     let then = self.branch_inline(&at, &ifs.then);
                     let els = match &ifs.els {
@@ -606,13 +617,27 @@ impl<'ir> Lowerer<'ir> {
     }
 
     fn joins_inline_if(&self, ifs: &ir::If) -> bool {
-        let then = (Some(&ifs.then), ifs.bound_from.is_some());
-        self.joins_inline([then, (ifs.els.as_ref(), false)].into_iter())
+        self.remembered(ifs as *const ir::If as usize, || {
+            let then = (Some(&ifs.then), ifs.bound_from.is_some());
+            self.joins_inline([then, (ifs.els.as_ref(), false)].into_iter())
+        })
     }
 
     fn joins_inline_match(&self, m: &ir::Match) -> bool {
-        let arms = m.arms.iter();
-        self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from.is_some())))
+        self.remembered(m as *const ir::Match as usize, || {
+            let arms = m.arms.iter();
+            self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from.is_some())))
+        })
+    }
+
+    /// `work()` for the construct at `key`, worked out once.
+    fn remembered(&self, key: usize, work: impl FnOnce() -> bool) -> bool {
+        if let Some(&known) = self.inline_joins.borrow().get(&key) {
+            return known;
+        }
+        let known = work();
+        self.inline_joins.borrow_mut().insert(key, known);
+        known
     }
 
     /// Whether the construct with these branches (`None`: an `if`'s
