@@ -462,124 +462,124 @@ fn long_chain(k: u32, v: Vec<u32>) -> u32 {
     let first = v.first();
     if k == 0 {
         twait! { tame::asap(mkevent!()); }
-        return 0 + 100;
+        return 100;
     } else if k == 1 {
         twait! { tame::asap(mkevent!()); }
-        return 1 + 100;
+        return 101;
     } else if k == 2 {
         twait! { tame::asap(mkevent!()); }
-        return 2 + 100;
+        return 102;
     } else if k == 3 {
         twait! { tame::asap(mkevent!()); }
-        return 3 + 100;
+        return 103;
     } else if k == 4 {
         twait! { tame::asap(mkevent!()); }
-        return 4 + 100;
+        return 104;
     } else if k == 5 {
         twait! { tame::asap(mkevent!()); }
-        return 5 + 100;
+        return 105;
     } else if k == 6 {
         twait! { tame::asap(mkevent!()); }
-        return 6 + 100;
+        return 106;
     } else if k == 7 {
         twait! { tame::asap(mkevent!()); }
-        return 7 + 100;
+        return 107;
     } else if k == 8 {
         twait! { tame::asap(mkevent!()); }
-        return 8 + 100;
+        return 108;
     } else if k == 9 {
         twait! { tame::asap(mkevent!()); }
-        return 9 + 100;
+        return 109;
     } else if k == 10 {
         twait! { tame::asap(mkevent!()); }
-        return 10 + 100;
+        return 110;
     } else if k == 11 {
         twait! { tame::asap(mkevent!()); }
-        return 11 + 100;
+        return 111;
     } else if k == 12 {
         twait! { tame::asap(mkevent!()); }
-        return 12 + 100;
+        return 112;
     } else if k == 13 {
         twait! { tame::asap(mkevent!()); }
-        return 13 + 100;
+        return 113;
     } else if k == 14 {
         twait! { tame::asap(mkevent!()); }
-        return 14 + 100;
+        return 114;
     } else if k == 15 {
         twait! { tame::asap(mkevent!()); }
-        return 15 + 100;
+        return 115;
     } else if k == 16 {
         twait! { tame::asap(mkevent!()); }
-        return 16 + 100;
+        return 116;
     } else if k == 17 {
         twait! { tame::asap(mkevent!()); }
-        return 17 + 100;
+        return 117;
     } else if k == 18 {
         twait! { tame::asap(mkevent!()); }
-        return 18 + 100;
+        return 118;
     } else if k == 19 {
         twait! { tame::asap(mkevent!()); }
-        return 19 + 100;
+        return 119;
     } else if k == 20 {
         twait! { tame::asap(mkevent!()); }
-        return 20 + 100;
+        return 120;
     } else if k == 21 {
         twait! { tame::asap(mkevent!()); }
-        return 21 + 100;
+        return 121;
     } else if k == 22 {
         twait! { tame::asap(mkevent!()); }
-        return 22 + 100;
+        return 122;
     } else if k == 23 {
         twait! { tame::asap(mkevent!()); }
-        return 23 + 100;
+        return 123;
     } else if k == 24 {
         twait! { tame::asap(mkevent!()); }
-        return 24 + 100;
+        return 124;
     } else if k == 25 {
         twait! { tame::asap(mkevent!()); }
-        return 25 + 100;
+        return 125;
     } else if k == 26 {
         twait! { tame::asap(mkevent!()); }
-        return 26 + 100;
+        return 126;
     } else if k == 27 {
         twait! { tame::asap(mkevent!()); }
-        return 27 + 100;
+        return 127;
     } else if k == 28 {
         twait! { tame::asap(mkevent!()); }
-        return 28 + 100;
+        return 128;
     } else if k == 29 {
         twait! { tame::asap(mkevent!()); }
-        return 29 + 100;
+        return 129;
     } else if k == 30 {
         twait! { tame::asap(mkevent!()); }
-        return 30 + 100;
+        return 130;
     } else if k == 31 {
         twait! { tame::asap(mkevent!()); }
-        return 31 + 100;
+        return 131;
     } else if k == 32 {
         twait! { tame::asap(mkevent!()); }
-        return 32 + 100;
+        return 132;
     } else if k == 33 {
         twait! { tame::asap(mkevent!()); }
-        return 33 + 100;
+        return 133;
     } else if k == 34 {
         twait! { tame::asap(mkevent!()); }
-        return 34 + 100;
+        return 134;
     } else if k == 35 {
         twait! { tame::asap(mkevent!()); }
-        return 35 + 100;
+        return 135;
     } else if k == 36 {
         twait! { tame::asap(mkevent!()); }
-        return 36 + 100;
+        return 136;
     } else if k == 37 {
         twait! { tame::asap(mkevent!()); }
-        return 37 + 100;
+        return 137;
     } else if k == 38 {
         twait! { tame::asap(mkevent!()); }
-        return 38 + 100;
+        return 138;
     } else if k == 39 {
         twait! { tame::asap(mkevent!()); }
-        return 39 + 100;
+        return 139;
     }
     first.copied().unwrap_or_default()
 }
