@@ -566,6 +566,8 @@ impl Builder<'_> {
     /// A `let`: its initializer's twaits go first (`normalize.rs`), then
     /// the plain `let`.
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
+        // Taken at once: it is this `let`'s, whichever way it goes.
+        let judged = self.judged_init.take();
         if let Some(init) = &mut l.init {
             if macros::has_twait(&init.expr) {
                 self.make_twait_free(&mut init.expr, out);
@@ -627,7 +629,7 @@ impl Builder<'_> {
             }));
             return;
         }
-        let judged = self.judged_init.take().or_else(|| init.clone());
+        let judged = judged.or_else(|| init.clone());
         let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
         self.scope.keep_names = false;
         for &d in &defs {
