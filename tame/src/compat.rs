@@ -135,7 +135,7 @@ impl<F: Future> FutureTask<F> {
     /// registrations; returns its event.
     fn finish(&self) -> Option<Event<F::Output>> {
         *self.future.borrow_mut() = None;
-        // Its wakers held elsewhere can wake nothing now.
+        // Its wakers held elsewhere no longer count as ones that can wake.
         let held = self.handle.borrow().upgrade();
         if let Some(h) = held {
             h.uncount();
