@@ -179,12 +179,10 @@ fn assigned_in_one_arm_plain(log: Log, k: u8) {
 fn a_value_given_in_one_of_the_arms_that_go_on_is_dropped_at_its_scopes_end() {
     on_fresh_loop(|| {
         for k in 0..3 {
-            let tamed_log = Log::default();
-            assigned_in_one_arm(tamed_log.clone(), k);
-            tame::run();
-            let plain_log = Log::default();
-            assigned_in_one_arm_plain(plain_log.clone(), k);
-            assert_eq!(*tamed_log.borrow(), *plain_log.borrow(), "k = {k}");
+            assert_same_drops(
+                |log| assigned_in_one_arm(log, k),
+                |log| assigned_in_one_arm_plain(log, k),
+            );
         }
     });
 }
@@ -231,6 +229,17 @@ impl Drop for Noisy {
     }
 }
 
+/// Runs the tamed function (then the loop) and its plain twin, each with a
+/// log of its own: the same drops, in the same order.
+fn assert_same_drops(tamed: impl FnOnce(Log), plain: impl FnOnce(Log)) {
+    let tamed_log = Log::default();
+    tamed(tamed_log.clone());
+    tame::run();
+    let plain_log = Log::default();
+    plain(plain_log.clone());
+    assert_eq!(*tamed_log.borrow(), *plain_log.borrow());
+}
+
 /// `a` lives across the whole body; `b` is moved in the waiting branch,
 /// dropped at the end on the other path; a twait after the construct keeps
 /// both to the end.
@@ -268,12 +277,10 @@ fn drops_around_plain(log: Log, wait_and_leave: bool) {
 fn values_around_a_construct_whose_waiting_branch_leaves_drop_as_in_the_plain_function() {
     on_fresh_loop(|| {
         for wait_and_leave in [false, true] {
-            let tamed_log = Log::default();
-            drops_around(tamed_log.clone(), wait_and_leave);
-            tame::run();
-            let plain_log = Log::default();
-            drops_around_plain(plain_log.clone(), wait_and_leave);
-            assert_eq!(*tamed_log.borrow(), *plain_log.borrow(), "{wait_and_leave}");
+            assert_same_drops(
+                |log| drops_around(log, wait_and_leave),
+                |log| drops_around_plain(log, wait_and_leave),
+            );
         }
     });
 }
