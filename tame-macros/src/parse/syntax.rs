@@ -436,8 +436,7 @@ fn borrowing_iterator(e: &Expr) -> bool {
     match e {
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
-            let adapter = ITERATOR_ADAPTERS.contains(&name.as_str())
-                || BORROW_PRESERVING_METHODS.contains(&name.as_str());
+            let adapter = ITERATOR_ADAPTERS.contains(&name.as_str()) || preserves_borrow(&name);
             ITERATOR_SOURCES.contains(&name.as_str())
                 || (adapter && borrowing_iterator(&m.receiver))
         }
@@ -453,10 +452,9 @@ fn borrowing_iterator(e: &Expr) -> bool {
 const OWNED_ITEM_SOURCES: &[&str] = &["chars", "bytes", "char_indices", "drain", "by_ref"];
 
 /// Adapters whose items are those of the iterator they adapt: the
-/// borrow-preserving ones but `unwrap`/`expect`, and `inspect`, `by_ref`.
+/// borrow-preserving ones, and `inspect`, `by_ref`.
 fn passes_items_on(name: &str) -> bool {
-    (BORROW_PRESERVING_METHODS.contains(&name) && !UNWRAPPING_METHODS.contains(&name))
-        || matches!(name, "inspect" | "by_ref")
+    BORROW_PRESERVING_METHODS.contains(&name) || matches!(name, "inspect" | "by_ref")
 }
 
 /// Methods that give one item of an iterator (`v.iter().max()`,
@@ -494,9 +492,10 @@ fn items_borrow(e: &Expr) -> bool {
     }
 }
 
-/// Methods whose result still borrows what their receiver borrows
-/// (`v.iter().enumerate()`, `v.first().unwrap()`). Any other method is
-/// assumed to give an owned value (`v.iter().sum()`, `s.trim().len()`).
+/// Iterator adapters whose result still borrows what their receiver
+/// borrows (`v.iter().enumerate()`); with [`UNWRAPPING_METHODS`], the
+/// methods that do. Any other method is assumed to give an owned value
+/// (`v.iter().sum()`, `s.trim().len()`).
 const BORROW_PRESERVING_METHODS: &[&str] = &[
     "enumerate",
     "zip",
@@ -511,31 +510,29 @@ const BORROW_PRESERVING_METHODS: &[&str] = &[
     "fuse",
     "cycle",
     "filter",
+];
+
+/// The borrow-preserving methods of `Option`/`Result` (not of iterators):
+/// `v.first().unwrap()`, and `line.split(',').next().unwrap_or("")`, whose
+/// fallback is a value of the same type, so the result borrows whatever
+/// the option held.
+const UNWRAPPING_METHODS: &[&str] = &[
     "unwrap",
     "expect",
-    // `line.split(',').next().unwrap_or("")`: the fallback is a value of
-    // the same type, so the result borrows whatever the option held.
     "unwrap_or",
-    "ok_or",
-    "ok_or_else",
     "unwrap_or_else",
     "unwrap_or_default",
+    "ok_or",
+    "ok_or_else",
     "or",
     "or_else",
 ];
 
-/// The borrow-preserving methods of `Option`/`Result` (not of iterators).
-const UNWRAPPING_METHODS: &[&str] = &[
-    "unwrap",
-    "ok_or",
-    "ok_or_else",
-    "expect",
-    "unwrap_or",
-    "unwrap_or_else",
-    "unwrap_or_default",
-    "or",
-    "or_else",
-];
+/// Whether a method's result still borrows what its receiver borrows
+/// (see the two lists above).
+fn preserves_borrow(name: &str) -> bool {
+    BORROW_PRESERVING_METHODS.contains(&name) || UNWRAPPING_METHODS.contains(&name)
+}
 
 /// The variable an expression borrows from, if it obviously does
 /// (`&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`), and how.
@@ -582,7 +579,7 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 };
                 root(&m.receiver).map(|i| (i.clone(), how))
             } else {
-                let preserving = BORROW_PRESERVING_METHODS.contains(&name.as_str())
+                let preserving = preserves_borrow(&name)
                     // `Option::take()` moves the value out of the place it
                     // borrows (`slot.borrow_mut().take()`); `Iterator::take(n)`
                     // keeps the borrow.
