@@ -1,8 +1,8 @@
 //! A thread that exits with work still queued on its loop: the loop is torn
 //! down with the thread, every pending event is dropped, and every task
 //! still blocked ends as a cancelled one. Their callbacks
-//! still run then and may call back into the runtime; those calls must not
-//! abort the process, and the events they hand over report as dropped.
+//! still run then and may call back into the runtime, or panic; neither
+//! may abort the process, and the events they hand over report as dropped.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -261,5 +261,51 @@ fn a_tamed_function_that_blocks_during_thread_teardown_ends_at_once() {
         1,
         "its event came back dropped"
     );
+    assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
+}
+
+/// A spawned future nothing wakes; panics when dropped if given a message.
+struct Stuck(Option<&'static str>);
+
+impl std::future::Future for Stuck {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for Stuck {
+    fn drop(&mut self) {
+        if let Some(msg) = self.0 {
+            panic!("{msg}");
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_a_callback_at_thread_exit_does_not_abort_and_the_rest_still_goes() {
+    let seen = Arc::new(Seen::default());
+    let inner = seen.clone();
+    let panics = |msg: &'static str| Event::from_fn(move |_: Option<()>| panic!("{msg}"));
+    thread::spawn(move || {
+        // Each kind of leftover twice, the first of each panicking when it
+        // is dropped: a queued event, an armed timer, a spawned future.
+        tame::asap(panics("a queued callback panics"));
+        tame::asap(inner.event());
+        tame::timer(
+            Duration::from_secs(3600),
+            panics("a timer's callback panics"),
+        );
+        tame::timer(Duration::from_secs(3600), inner.event());
+        tame::spawn(Stuck(Some("a future's drop panics")), inner.event());
+        tame::spawn(Stuck(None), inner.event());
+    })
+    .join()
+    .expect("the thread exits, its panics at teardown caught");
+    // Reaching this line is the first half: a panic unwinding out of the
+    // loop's thread-local destructor would have aborted the process. The
+    // other half: every event after a panic was still dropped (the one of
+    // the future whose drop panicked too).
+    assert_eq!(seen.dropped.load(Ordering::SeqCst), 4);
     assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
 }

@@ -191,13 +191,30 @@ impl Drop for Loop {
         // event that carries a value holds that event's cell, which holds
         // the task, and nothing would run it again to break the cycle.
         for task in &tasks {
-            // A panic in a variable's drop has printed its message; it
-            // cannot unwind out of a thread-local's destructor.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                task.cancel_watched();
-            }));
+            at_exit(|| task.cancel_watched());
+        }
+        // Last, what is still queued, armed or spawned, one at a time: an
+        // untriggered event's callback and a future's destructor are user
+        // code, which may panic. (Whatever they queue or arm now is dropped
+        // at once: the loop is gone for them.)
+        let mut ready = std::mem::replace(self.ready.get_mut(), Ring::new());
+        while let Some(runnable) = ready.pop_front() {
+            at_exit(|| drop(runnable));
+        }
+        for ev in self.timers.get_mut().drain() {
+            at_exit(|| drop(ev));
+        }
+        for future in std::mem::take(&mut self.spawned.get_mut().tasks) {
+            at_exit(|| drop(future));
         }
     }
+}
+
+/// Runs `f`, user code reached from the loop's teardown at thread exit. A
+/// panic in it has printed its message and goes no further: unwinding out
+/// of a thread-local's destructor would abort the process.
+fn at_exit(f: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
 }
 
 thread_local! {

@@ -191,6 +191,14 @@ impl Timers {
         self.len
     }
 
+    /// Empties the timers, handing back every armed timer's event (a free
+    /// entry's reports nowhere), for the loop's teardown to drop one at a
+    /// time.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Event<()>> {
+        let entries = std::mem::replace(self, Timers::new()).entries;
+        entries.into_iter().map(|e| e.event)
+    }
+
     fn id(index: u32, seq: u64) -> WaitId {
         Token(TIMER_ID | (seq & ID_SEQ_MASK) << 32 | u64::from(index))
     }
