@@ -2,6 +2,8 @@
 //! halves [`ReadHalf`]/[`WriteHalf`]), UDP ([`UdpSocket`]) and Unix domain
 //! streams ([`UnixListener`], [`UnixStream`]). Their accepts, connects,
 //! reads, writes and waits report through [`Event`](crate::Event)s.
+//! [`TcpStream::connect_host`] connects by name, the name looked up on the
+//! loop by [`tame::dns`](crate::dns).
 //!
 //! Every type here is a handle on a source of the descriptor layer (see
 //! [`tame::io`](crate::io) for how it works), and every operation is one of
@@ -96,6 +98,7 @@
 //! assert_eq!(reply.take().unwrap(), b"hello\n");
 //! ```
 
+mod connect;
 mod listener;
 mod split;
 mod tcp;

@@ -1,0 +1,168 @@
+//! `TcpStream::connect_host`: a name looked up on the loop, its addresses
+//! tried in turn; every failure comes back through the event as an
+//! `io::Error` that says what failed.
+
+use std::cell::RefCell;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
+use std::time::Duration;
+
+use tame::dns::{self, server::Server, Resolver};
+use tame::net::TcpStream;
+use tame::{Event, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// This thread's resolver asks a tame test server (on this loop) holding
+/// `hosts`.
+fn serve(hosts: &[(&str, &str)]) -> Server {
+    let mut b = Server::builder();
+    for (name, addr) in hosts {
+        b = b.host(name, ip(addr));
+    }
+    let srv = b.start().unwrap();
+    dns::set_default_resolver(Resolver::new(vec![srv.local_addr()]));
+    srv
+}
+
+/// Runs `connect_host(host, port)` to its end on this thread's loop, the
+/// server `srv` stopped then (it would keep `run()` going).
+fn connect_via(srv: &Server, host: &str, port: u16) -> io::Result<TcpStream> {
+    let out = Rc::new(RefCell::new(None));
+    let (got, stop) = (out.clone(), srv.clone());
+    TcpStream::connect_host(
+        host,
+        port,
+        Event::from_fn(move |res: Option<io::Result<TcpStream>>| {
+            *got.borrow_mut() = res;
+            stop.stop();
+        }),
+    );
+    tame::run();
+    let res = out.borrow_mut().take();
+    res.expect("the event was triggered")
+}
+
+/// A port on 127.0.0.1 that refuses connections: bound, then closed.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn a_name_is_looked_up_on_the_loop_and_its_address_connected() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let srv = serve(&[("svc.test", "127.0.0.1")]);
+        let stream = connect_via(&srv, "svc.test", port).expect("connected");
+        let (accepted, _) = listener.accept().unwrap();
+        assert_eq!(stream.local_addr().unwrap(), accepted.peer_addr().unwrap());
+        assert!(srv.queries() >= 1, "the name was asked of the server");
+    });
+}
+
+#[test]
+fn the_next_address_is_tried_when_one_refuses() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Nothing listens on 127.0.0.2 (the listener is bound to
+        // 127.0.0.1 alone): the first address refuses.
+        let srv = serve(&[("two.test", "127.0.0.2"), ("two.test", "127.0.0.1")]);
+        let stream = connect_via(&srv, "two.test", port).expect("the second address connects");
+        assert_eq!(
+            stream.peer_addr().unwrap(),
+            SocketAddr::new(ip("127.0.0.1"), port)
+        );
+    });
+}
+
+#[test]
+fn when_every_address_refuses_the_last_error_comes_back() {
+    on_fresh_loop(|| {
+        let port = closed_port();
+        let srv = serve(&[("none.test", "127.0.0.2"), ("none.test", "127.0.0.1")]);
+        let err = connect_via(&srv, "none.test", port).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    });
+}
+
+#[test]
+fn a_name_that_does_not_exist_is_not_found_and_says_which() {
+    on_fresh_loop(|| {
+        let srv = serve(&[("svc.test", "127.0.0.1")]);
+        let err = connect_via(&srv, "missing.test", 80).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let inner = err.get_ref().and_then(|e| e.downcast_ref::<dns::Error>());
+        assert!(
+            matches!(inner, Some(dns::Error::NxDomain { name }) if name == "missing.test"),
+            "{err:?}"
+        );
+    });
+}
+
+#[test]
+fn an_invalid_name_is_invalid_input() {
+    on_fresh_loop(|| {
+        let srv = serve(&[]);
+        let err = connect_via(&srv, "bad..name", 80).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    });
+}
+
+#[test]
+fn an_ip_literal_needs_no_nameserver() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // No nameserver at all: a lookup would fail.
+        dns::set_default_resolver(Resolver::new(Vec::new()));
+        let stream = tame::run_with(|done| TcpStream::connect_host("127.0.0.1", port, done))
+            .expect("the event was triggered")
+            .expect("connected");
+        assert_eq!(stream.peer_addr().unwrap().port(), port);
+    });
+}
+
+#[test]
+fn cancelled_during_the_lookup_it_connects_nowhere() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // The answer comes after the caller gave up.
+        let srv = Server::builder()
+            .host("slow.test", ip("127.0.0.1"))
+            .delay(Duration::from_millis(50))
+            .start()
+            .unwrap();
+        dns::set_default_resolver(Resolver::new(vec![srv.local_addr()]));
+        let r = Rendezvous::<()>::new();
+        TcpStream::connect_host(
+            "slow.test",
+            port,
+            r.event(()).map(|_: io::Result<TcpStream>| ()),
+        );
+        drop(r);
+        let stop = srv.clone();
+        tame::timer(
+            Duration::from_millis(200),
+            Event::from_fn(move |_: Option<()>| stop.stop()),
+        );
+        tame::run();
+        let err = listener.accept().unwrap_err();
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::WouldBlock,
+            "no connection was made"
+        );
+    });
+}
