@@ -236,6 +236,15 @@ pub(crate) fn recv_from(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<(us
     Ok((n, inet(addr)?))
 }
 
+/// Receives one datagram into `buf` (the rest of a longer one is lost).
+pub(crate) fn recv_from_slice(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> io::Result<(usize, SocketAddr)> {
+    let (n, _, addr) = retry(|| rustix::net::recvfrom(fd, &mut *buf, RecvFlags::empty()))?;
+    Ok((n, inet(addr)?))
+}
+
 /// Receives one datagram from the connected peer into the spare capacity
 /// of `buf`.
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {

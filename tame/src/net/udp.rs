@@ -376,7 +376,8 @@ impl UdpSocket {
     }
 
     /// Receives one datagram that is already there, without waiting, into
-    /// the spare capacity of `buf`.
+    /// `buf`, as std's and tokio's do: the length and the sender come back,
+    /// and the rest of a datagram longer than `buf` is lost.
     ///
     /// # Errors
     ///
@@ -386,11 +387,18 @@ impl UdpSocket {
     ///
     /// ```
     /// let sock = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    /// let err = sock.try_recv_from(&mut Vec::with_capacity(512)).unwrap_err();
+    /// let mut buf = [0u8; 512];
+    /// let err = sock.try_recv_from(&mut buf).unwrap_err();
     /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// // On loopback the datagram is queued before `send_to` returns.
+    /// peer.send_to(b"ping", sock.local_addr().unwrap()).unwrap();
+    /// let (n, from) = sock.try_recv_from(&mut buf).unwrap();
+    /// assert_eq!((&buf[..n], from), (&b"ping"[..], peer.local_addr().unwrap()));
     /// ```
-    pub fn try_recv_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
-        let r = sys::recv_from(self.io.fd(), buf);
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let r = sys::recv_from_slice(self.io.fd(), buf);
         if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
             self.io.src().would_block(Ready::READ);
         }
