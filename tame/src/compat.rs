@@ -62,6 +62,49 @@ pub fn spawn<F>(future: F, ev: Event<F::Output>)
 where
     F: Future + 'static,
 {
+    spawn_as(Spawner::Spawn, future, ev);
+}
+
+/// Which public function spawned a future: what `blocked()` and a panic's
+/// message call it.
+#[derive(Clone, Copy)]
+pub(crate) enum Spawner {
+    /// [`spawn`].
+    Spawn,
+    /// [`spawn_blocking`](crate::spawn_blocking): the future waits for the
+    /// pool's job, and a panic of the future is the closure's.
+    Blocking,
+}
+
+impl Spawner {
+    fn name(self) -> &'static str {
+        match self {
+            Spawner::Spawn => "tame::spawn",
+            Spawner::Blocking => "tame::spawn_blocking",
+        }
+    }
+
+    fn described(self) -> &'static str {
+        match self {
+            Spawner::Spawn => "a spawned future",
+            Spawner::Blocking => "a job on the blocking pool",
+        }
+    }
+
+    fn what_panicked(self) -> &'static str {
+        match self {
+            Spawner::Spawn => "future spawned with tame::spawn",
+            Spawner::Blocking => "closure run by tame::spawn_blocking",
+        }
+    }
+}
+
+/// [`spawn`], for `spawner`; what it reports names the caller's caller.
+#[track_caller]
+pub(crate) fn spawn_as<F>(spawner: Spawner, future: F, ev: Event<F::Output>)
+where
+    F: Future + 'static,
+{
     if !driver::alive() {
         // A callback run during thread teardown: there is no loop to poll
         // the future on; both are dropped and `ev` reports as dropped.
@@ -69,7 +112,8 @@ where
     }
     let remote = driver::remote().expect("tame::spawn: cannot create the loop's eventfd");
     let task = Rc::new(FutureTask {
-        header: Header::new("tame::spawn"),
+        header: Header::new(spawner.name()),
+        spawner,
         future: RefCell::new(Some(future)),
         event: Cell::new(None),
         handle: RefCell::new(Weak::new()),
@@ -103,6 +147,7 @@ struct FutureTask<F: Future> {
     key: Cell<usize>,
     /// Where `spawn` was called, for `blocked()`.
     spawned_at: &'static Location<'static>,
+    spawner: Spawner,
 }
 
 impl<F: Future> FutureTask<F> {
@@ -172,11 +217,11 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         let pending = self.future.try_borrow().is_ok_and(|f| f.is_some());
         pending.then(|| BlockedTask {
             site: TwaitSite::new(
-                "tame::spawn",
+                self.spawner.name(),
                 self.spawned_at.file(),
                 self.spawned_at.line(),
             )
-            .described("a spawned future"),
+            .described(self.spawner.described()),
             waiting_for: usize::from(self.can_be_woken()),
         })
     }
@@ -223,7 +268,8 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
                 // out of `run()`.
                 drop(ev);
                 panic::panic_any(format!(
-                    "future spawned with tame::spawn panicked: {}",
+                    "{} panicked: {}",
+                    self.spawner.what_panicked(),
                     crate::task::panic_message(&*payload)
                 ));
             }

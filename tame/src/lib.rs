@@ -58,7 +58,8 @@
 //!   ([`cancel`], [`cancellable`]).
 //! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
 //!   descriptions show in [`blocked`].
-//! * Interop: [`spawn`] a `Future`, [`event_future`] for async code.
+//! * Interop: [`spawn`] a `Future`, [`event_future`] for async code;
+//!   [`spawn_blocking`] runs blocking work on a pool thread.
 //! * [`recipes`]: the common shapes, each a tested example; [`from_tokio`]:
 //!   tokio's pieces by their names here.
 //! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
@@ -140,6 +141,7 @@
 // Generated code names `::tame::__private`; inside this crate too.
 extern crate self as tame;
 
+mod blocking;
 pub mod cancel;
 mod compat;
 mod driver;
@@ -201,6 +203,7 @@ pub struct ReadmeDoctests;
 /// ```
 pub use futures_core;
 
+pub use blocking::spawn_blocking;
 pub use cancel::cancellable;
 pub use compat::{event_future, spawn, EventFuture};
 pub use event::Event;

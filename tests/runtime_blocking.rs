@@ -1,0 +1,135 @@
+//! `tame::spawn_blocking`: a closure run on the blocking pool, off the
+//! loop, its result delivered on the loop; jobs that block do not wait for
+//! each other; a panic goes on on the loop's thread; a cancelled job no
+//! longer holds the loop.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Barrier};
+use std::thread;
+
+use tame::{mkevent, tamed, twait, Rendezvous};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+#[test]
+fn the_result_comes_back_on_the_loop_from_another_thread() {
+    on_fresh_loop(|| {
+        let here = thread::current().id();
+        let (ran_on, v) = tame::run_with(|done| {
+            tame::spawn_blocking(move || (thread::current().id(), 6 * 7), done)
+        })
+        .expect("the job's result");
+        assert_eq!(v, 42);
+        assert_ne!(ran_on, here, "the job ran off the loop's thread");
+    });
+}
+
+/// Waits for `n` blocking jobs at once, each of which returns only once
+/// all `n` are running.
+#[tamed]
+fn all_at_once(n: usize) -> usize {
+    let barrier = Arc::new(Barrier::new(n));
+    let mut done = vec![false; n];
+    twait! {
+        // A slot is a place of the function's own variables: `done[i]`.
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..n {
+            let barrier = barrier.clone();
+            tame::spawn_blocking(move || { barrier.wait(); true }, mkevent!(done[i]));
+        }
+    }
+    done.iter().filter(|&&d| d).count()
+}
+
+#[test]
+fn jobs_that_block_run_side_by_side() {
+    // Run one after another, the first would wait at the barrier for good
+    // (the watchdog would fail the test).
+    on_fresh_loop(|| {
+        assert_eq!(tame::run_with(|done| all_at_once(8, done)), Some(8));
+    });
+}
+
+#[test]
+fn a_panic_in_the_job_goes_on_out_of_run_with_its_message() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        tame::spawn_blocking(
+            || -> u32 { panic!("the job failed") },
+            r.event(()).map(|_| ()),
+        );
+        let payload = catch_unwind(AssertUnwindSafe(tame::run)).expect_err("run() panics");
+        assert_eq!(
+            payload.downcast_ref::<String>().map(String::as_str),
+            Some("closure run by tame::spawn_blocking panicked: the job failed")
+        );
+    });
+}
+
+/// Counts its drops, on whichever thread.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_cancelled_job_no_longer_holds_the_loop_and_its_result_is_dropped() {
+    on_fresh_loop(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (release, hold) = mpsc::channel::<()>();
+        let (finished, job_end) = mpsc::channel::<()>();
+        let r = Rendezvous::<()>::new();
+        let counted = drops.clone();
+        tame::spawn_blocking(
+            move || {
+                // Blocks until the test lets it go, after run() returned.
+                hold.recv().unwrap();
+                let result = Counted(counted);
+                finished.send(()).unwrap();
+                result
+            },
+            r.event(()).map(|_| ()),
+        );
+        r.cancel();
+        // Returns with the job still blocked: nothing waits for it now.
+        tame::run();
+        assert_eq!(drops.load(Ordering::SeqCst), 0);
+        release.send(()).unwrap();
+        job_end.recv().unwrap();
+        // The result is dropped on the pool's thread as the job ends;
+        // wait for that without sleeping: the job's closure (holding the
+        // last reference) goes right after `finished` is sent.
+        while drops.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        assert_eq!(drops.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn blocked_lists_a_running_job_where_it_was_started() {
+    on_fresh_loop(|| {
+        let (release, hold) = mpsc::channel::<()>();
+        let r = Rendezvous::<()>::new();
+        let (done, slot) = r.event_with_slot(());
+        let line = line!() + 1;
+        tame::spawn_blocking(move || hold.recv().is_ok(), done);
+        // Polled once: it holds its waker and waits for the job.
+        tame::run_once(Some(std::time::Duration::ZERO));
+        let b = tame::blocked();
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!(b[0].function(), "tame::spawn_blocking");
+        assert_eq!((b[0].file(), b[0].line()), (file!(), line));
+        assert_eq!(b[0].description(), Some("a job on the blocking pool"));
+        assert_eq!(b[0].waiting_for, 1);
+        release.send(()).unwrap();
+        tame::run();
+        assert_eq!(slot.take(), Some(true));
+    });
+}
