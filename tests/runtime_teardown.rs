@@ -69,6 +69,14 @@ fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
         let s = inner.clone();
         at_teardown(move || tame::spawn(async {}, s.event()));
         let s = inner.clone();
+        let ran = inner.clone();
+        at_teardown(move || {
+            tame::spawn_blocking(
+                move || ran.woke.fetch_add(100, Ordering::SeqCst),
+                s.event().map(drop),
+            )
+        });
+        let s = inner.clone();
         at_teardown(move || {
             let r = Rendezvous::<()>::new();
             tame::asap(r.event(()));
@@ -80,10 +88,10 @@ fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
     })
     .join()
     .expect("the thread exits cleanly");
-    // Four callbacks handed over an event; none can fire with no loop, so
-    // all four report as dropped.
+    // Five callbacks handed over an event; none can fire with no loop, so
+    // all five report as dropped (and the blocking job never ran).
     assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
-    assert_eq!(seen.dropped.load(Ordering::SeqCst), 4);
+    assert_eq!(seen.dropped.load(Ordering::SeqCst), 5);
     assert_eq!(seen.woke.load(Ordering::SeqCst), 1);
 }
 

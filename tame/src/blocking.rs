@@ -71,6 +71,11 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    if !crate::driver::alive() {
+        // A callback run during thread teardown: no loop could take the
+        // result; `f` does not run, and `ev` reports as dropped.
+        return;
+    }
     let shared = Arc::new(Mutex::new(Outcome::Running(None)));
     let job_shared = shared.clone();
     let job: Job = Box::new(move || {
