@@ -22,7 +22,10 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
             "#[tamed] cannot be used on an `async fn`; remove `async`: the function becomes its own state machine",
         );
     }
-    if sig.ident == "main" {
+    attributes(f, errors);
+    // The program's entry point takes no parameters (`App::main(self)`,
+    // `cli::main(args)` are functions like any other).
+    if sig.ident == "main" && sig.inputs.is_empty() {
         errors.spanned(
             &sig.ident,
             "#[tamed] cannot be used on `main`: it returns at its first twait that waits, and \
@@ -49,11 +52,19 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
     }
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(r) if r.reference.is_some() => errors.spanned(
-                r,
-                "a #[tamed] method cannot borrow `self`: its state outlives the call. \
-                 Take `self` by value or `self: Rc<Self>`",
-            ),
+            FnArg::Receiver(r) => {
+                // `&self`, `self: &Self`, `self: Pin<&mut Self>`; not
+                // `&'static self`.
+                let mut finder = BorrowFinder::default();
+                finder.visit_type(&r.ty);
+                if finder.found.is_some() {
+                    errors.spanned(
+                        r,
+                        "a #[tamed] method cannot borrow `self`: its state outlives the call. \
+                         Take `self` by value, `self: Rc<Self>`, or `&'static self`",
+                    );
+                }
+            }
             FnArg::Typed(t) => {
                 let mut finder = BorrowFinder::default();
                 finder.visit_type(&t.ty);
@@ -66,9 +77,44 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                     );
                 }
             }
-            _ => {}
         }
     }
+}
+
+/// Attributes that cannot mean on a tamed function what they mean on a
+/// plain one.
+fn attributes(f: &ItemFn, errors: &mut Errors) {
+    for a in &f.attrs {
+        if let Some(msg) = rejected_attribute(a) {
+            errors.spanned(a, msg);
+        }
+    }
+}
+
+/// Why an attribute cannot go on a tamed function, if it cannot (a
+/// rejected function is emitted without it: see `tamed::fallback`).
+pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
+    let last = a.path().segments.last()?;
+    let msg = match last.ident.to_string().as_str() {
+        "tamed" => "#[tamed] is given twice; remove one",
+        // `#[test]`, and the test attributes of other crates
+        // (`tokio::test`, `test_case::test_case`): the harness calls the
+        // function and takes its return for the test's end.
+        "test" | "test_case" | "rstest" | "rustc_test_marker" => {
+            "a #[tamed] function cannot be a test: it returns at its first twait that waits, \
+             and the test would end there, passed, before the rest of it ran; write a plain \
+             #[test] that runs it: `tame::run_with(|done| my_test(done))` (give the tamed \
+             function a return value or a `done: Event` of its own)"
+        }
+        "track_caller" => {
+            "#[track_caller] has no effect on a #[tamed] function: its body runs as a task \
+             of the loop, not in its caller's frame, so `Location::caller()` and a panic in \
+             it would not name the caller; remove it, or put it on a plain function that \
+             checks its arguments, then calls the tamed one"
+        }
+        _ => return None,
+    };
+    Some(msg)
 }
 
 /// The first borrow in a parameter's type, at any depth (`&str`,
@@ -78,6 +124,16 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
 #[derive(Default)]
 struct BorrowFinder {
     found: Option<proc_macro2::TokenStream>,
+    /// Lifetimes bound by an enclosing `for<'a>`: a trait object's or
+    /// bound's own, for any lifetime its user picks, not a borrow.
+    higher_ranked: Vec<proc_macro2::Ident>,
+}
+
+impl BorrowFinder {
+    /// Whether `l` is a borrow: not `'static`, not higher-ranked.
+    fn borrows(&self, l: &syn::Lifetime) -> bool {
+        l.ident != "static" && !self.higher_ranked.contains(&l.ident)
+    }
 }
 
 impl<'ast> Visit<'ast> for BorrowFinder {
@@ -85,7 +141,7 @@ impl<'ast> Visit<'ast> for BorrowFinder {
         if self.found.is_some() {
             return;
         }
-        if r.lifetime.as_ref().is_some_and(|l| l.ident == "static") {
+        if r.lifetime.as_ref().is_some_and(|l| !self.borrows(l)) {
             visit::visit_type_reference(self, r);
         } else {
             self.found = Some(quote::ToTokens::to_token_stream(r));
@@ -93,9 +149,24 @@ impl<'ast> Visit<'ast> for BorrowFinder {
     }
 
     fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
-        if self.found.is_none() && l.ident != "static" {
+        if self.found.is_none() && self.borrows(l) {
             self.found = Some(quote::ToTokens::to_token_stream(l));
         }
+    }
+
+    // `dyn for<'a> Parse<'a>`: the bound's `'a` is its own.
+    fn visit_trait_bound(&mut self, b: &'ast syn::TraitBound) {
+        let Some(bound) = &b.lifetimes else {
+            return visit::visit_trait_bound(self, b);
+        };
+        let before = self.higher_ranked.len();
+        self.higher_ranked
+            .extend(bound.lifetimes.iter().filter_map(|p| match p {
+                syn::GenericParam::Lifetime(l) => Some(l.lifetime.ident.clone()),
+                _ => None,
+            }));
+        self.visit_path(&b.path);
+        self.higher_ranked.truncate(before);
     }
 
     // What a closure or function-pointer type borrows in its own

@@ -68,8 +68,10 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
     let msg = format!(
         "{name} can only be used inside a #[tamed] function, written in its body; add #[tamed] \
          to the enclosing fn (a `fn`, `const` or `static` nested in a tamed body is not its \
-         body; and a macro of your own that expands to {name} expands after #[tamed] has \
-         translated the function: write {name} in the body itself)"
+         body; a macro of your own that expands to {name} expands after #[tamed] has \
+         translated the function: write {name} in the body itself; and #[tamed] finds the \
+         macro by its name: one imported under another (`use tame::twait as tw;`) is not \
+         seen, call it `{name}` or `tame::{name}`)"
     );
     syn::Error::new(span, msg).to_compile_error().into()
 }

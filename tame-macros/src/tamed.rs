@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::visit_mut::VisitMut;
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
 
 use crate::check;
@@ -220,9 +221,9 @@ impl Signature {
         let rebound = parse::syntax::rebound_params(&sig);
         for (i, input) in sig.inputs.iter_mut().enumerate() {
             if let FnArg::Typed(t) = input {
-                if let Type::ImplTrait(it) = &mut *t.ty {
-                    it.bounds.push(syn::parse_quote!('static));
-                }
+                // `impl Display`, and one inside the type (`Vec<impl
+                // Display>`, `Option<impl Fn()>`).
+                StaticImpls.visit_type_mut(&mut t.ty);
                 let simple = !rebound[i];
                 if let (true, Pat::Ident(p)) = (simple, &mut *t.pat) {
                     // The parameter itself only moves into the state; the
@@ -233,7 +234,9 @@ impl Signature {
                 if !simple {
                     let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
                     patterns.push(((*t.pat).clone(), (*t.ty).clone(), arg.clone()));
-                    *t.pat = syn::parse_quote!(#arg);
+                    // `ref mut v: Vec<u32>` borrows the argument mutably.
+                    let m = parse::syntax::binds_ref_mut(&t.pat).then(|| quote!(mut));
+                    *t.pat = syn::parse_quote!(#m #arg);
                 }
             }
         }
@@ -259,6 +262,16 @@ impl Signature {
             done,
             patterns,
         }
+    }
+}
+
+/// Bounds every `impl Trait` of a parameter's type by `'static`.
+struct StaticImpls;
+
+impl syn::visit_mut::VisitMut for StaticImpls {
+    fn visit_type_impl_trait_mut(&mut self, it: &mut syn::TypeImplTrait) {
+        syn::visit_mut::visit_type_impl_trait_mut(self, it);
+        it.bounds.push(syn::parse_quote!('static));
     }
 }
 
@@ -508,6 +521,9 @@ fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
             f.sig.output = ReturnType::Default;
         }
     }
+    // A second `#[tamed]` would translate this again; a test attribute
+    // would report the generated signature.
+    f.attrs.retain(|a| check::rejected_attribute(a).is_none());
     let f = &f;
     let sig = Signature::of(f);
     let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f), true);

@@ -475,7 +475,7 @@ impl Builder<'_> {
                             ident: arg.clone(),
                             name: format!("arg{i}"),
                             span: pat.span(),
-                            mutable: false,
+                            mutable: syntax::binds_ref_mut(pat),
                             ty: Some((*t.ty).clone()),
                             scope: self.scope.current(),
                             kind: BindingKind::User,

@@ -782,6 +782,22 @@ pub fn stays_in_place(e: &Expr) -> bool {
     }
 }
 
+/// Whether a pattern has a `ref mut` binding: what it binds from must be a
+/// mutable place (a parameter `ref mut v: Vec<u32>` is taken under a fresh
+/// name that must then be `mut`).
+pub fn binds_ref_mut(pat: &Pat) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0 |= p.by_ref.is_some() && p.mutability.is_some();
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_pat(&mut f, pat);
+    f.0
+}
+
 /// Per parameter, whether the function takes it under a fresh name and
 /// binds it with a `let` at the body's start: a pattern (`(conn, addr):
 /// (A, B)`), and every parameter after the first pattern but an event the
