@@ -37,6 +37,9 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
         errors.spanned(c, "#[tamed] cannot be used on a `const fn`: calling it starts a task on the loop; remove `const`");
     }
     if let ReturnType::Type(_, ty) = &sig.output {
+        // `Box<impl Display>`: the `impl` inside, where it is.
+        let mut nested = NestedImpl(None);
+        nested.visit_type(ty);
         match &**ty {
             Type::ImplTrait(_) => errors.spanned(
                 ty,
@@ -47,7 +50,16 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                 ty,
                 "a #[tamed] function cannot return `!`; leave the return type out",
             ),
-            _ => {}
+            _ => {
+                if let Some(it) = nested.0 {
+                    errors.spanned(
+                        it,
+                        "a #[tamed] function cannot return a type with an `impl Trait` in it: its \
+                         value is delivered through an `Event<T>`, which needs a type; name the \
+                         type, or use a `dyn Trait` (`Box<dyn Display>`)",
+                    );
+                }
+            }
         }
     }
     for input in &sig.inputs {
@@ -77,6 +89,25 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Whether `signature` rejects a return type (`impl Trait`, `!`, a type
+/// with an `impl Trait` in it).
+pub fn rejected_return(ty: &Type) -> bool {
+    let mut nested = NestedImpl(None);
+    nested.visit_type(ty);
+    nested.0.is_some() || matches!(ty, Type::Never(_))
+}
+
+/// The first `impl Trait` inside a type.
+struct NestedImpl(Option<proc_macro2::TokenStream>);
+
+impl<'ast> Visit<'ast> for NestedImpl {
+    fn visit_type_impl_trait(&mut self, it: &'ast syn::TypeImplTrait) {
+        if self.0.is_none() {
+            self.0 = Some(it.to_token_stream());
         }
     }
 }

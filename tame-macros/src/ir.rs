@@ -45,8 +45,9 @@ pub struct Function {
     /// Parameters of type `Event<..>`: the function watches them, and is
     /// cancelled when one dies untriggered (nobody can receive its result).
     pub watched: Vec<BindingId>,
-    /// The return type is a `Result` or an `Option` (by its name): the
-    /// machine then runs in a closure returning `Result<(), E>` or
+    /// The return type is a `Result` or an `Option` (by its name), and the
+    /// body may leave by `?` or by a macro (`syntax::may_leave_early`):
+    /// the machine then runs in a closure returning `Result<(), E>` or
     /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
     /// macro expands to work as in a plain function.
     pub try_shaped: bool,

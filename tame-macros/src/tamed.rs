@@ -182,9 +182,15 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     // clippy.toml is one off either way).
     let too_many = (sig.done.is_some() && f.sig.inputs.len() <= CLIPPY_MAX_ARGUMENTS)
         .then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // A `new` that returns `Self` delivers it through `done`: clippy would
+    // take the generated `fn new(.., done: Event<Self>)` for a constructor
+    // that returns nothing.
+    let new_ret = (sig.done.is_some() && f.sig.ident == "new")
+        .then(|| quote!(#[allow(clippy::new_ret_no_self)]));
     quote! {
         #(#attrs)*
         #too_many
+        #new_ret
         #vis #sig_tokens #block
     }
 }
@@ -210,8 +216,8 @@ struct Signature {
     /// The `done` parameter's identifier (its hygiene is ours, so a user
     /// parameter named `done` is another variable).
     done: Option<proc_macro2::Ident>,
-    /// Pattern parameters: (pattern, type, fresh name).
-    patterns: Vec<(Pat, Type, proc_macro2::Ident)>,
+    /// Pattern parameters: (pattern, type, fresh name, attributes).
+    patterns: Vec<(Pat, Type, proc_macro2::Ident, Vec<syn::Attribute>)>,
 }
 
 impl Signature {
@@ -233,7 +239,12 @@ impl Signature {
                 }
                 if !simple {
                     let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
-                    patterns.push(((*t.pat).clone(), (*t.ty).clone(), arg.clone()));
+                    patterns.push((
+                        (*t.pat).clone(),
+                        (*t.ty).clone(),
+                        arg.clone(),
+                        t.attrs.clone(),
+                    ));
                     // `ref mut v: Vec<u32>` borrows the argument mutably.
                     let m = parse::syntax::binds_ref_mut(&t.pat).then(|| quote!(mut));
                     *t.pat = syn::parse_quote!(#m #arg);
@@ -263,6 +274,15 @@ impl Signature {
             patterns,
         }
     }
+}
+
+/// A lint level (`#[allow(..)]`, `#[deny(..)]`, ..): on a parameter, it
+/// goes where the lint shadow binds the parameter, which is where rustc
+/// lints its uses.
+fn is_lint_attr(a: &syn::Attribute) -> bool {
+    ["allow", "warn", "deny", "forbid", "expect", "cfg_attr"]
+        .iter()
+        .any(|l| a.path().is_ident(l))
 }
 
 /// Bounds every `impl Trait` of a parameter's type by `'static`.
@@ -329,11 +349,12 @@ fn lint_shadow(
     let paths = parse::macros::macro_paths(&f.block);
     // A pattern parameter is destructured from its argument; a type with
     // an `impl Trait` in it cannot be written on a `let`, and is inferred.
-    let patterns = sig.patterns.iter().map(|(pat, ty, arg)| {
+    let patterns = sig.patterns.iter().map(|(pat, ty, arg, attrs)| {
+        let lints = attrs.iter().filter(|a| is_lint_attr(a));
         if parse::syntax::mentions_impl(ty) {
-            quote!(let #pat = #arg;)
+            quote!(#(#lints)* let #pat = #arg;)
         } else {
-            quote!(let #pat: #ty = #arg;)
+            quote!(#(#lints)* let #pat: #ty = #arg;)
         }
     });
     // Each parameter is a parameter of the closure, or else (its type is
@@ -357,18 +378,20 @@ fn lint_shadow(
             continue;
         }
         let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);
-        // A parameter under `#[cfg(..)]` is bound, and touched, under it.
+        // A parameter under `#[cfg(..)]` is bound, and touched, under it;
+        // one under `#[allow(unused_variables)]` is bound under that.
         let cfg: Vec<&syn::Attribute> = (t.attrs.iter())
             .filter(|a| a.path().is_ident("cfg"))
             .collect();
+        let lints: Vec<&syn::Attribute> = t.attrs.iter().filter(|a| is_lint_attr(a)).collect();
         if parse::syntax::mentions_impl(ty) {
             // Passing `_x` on is no use of it.
             let allow = ident.to_string().starts_with('_').then(|| {
                 quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
             });
-            params.push(quote!(#(#cfg)* #allow let #m #ident = #ident;));
+            params.push(quote!(#(#cfg)* #(#lints)* #allow let #m #ident = #ident;));
         } else {
-            closure_params.push(quote!(#(#cfg)* #m #ident: #ty));
+            closure_params.push(quote!(#(#cfg)* #(#lints)* #m #ident: #ty));
             if rejected {
                 touches.push(quote!(#(#cfg)* let _ = &#ident;));
             }
@@ -517,7 +540,7 @@ fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
     let errors = err.into_compile_error();
     let mut f = f.clone();
     if let ReturnType::Type(_, ty) = &f.sig.output {
-        if matches!(**ty, syn::Type::ImplTrait(_) | syn::Type::Never(_)) {
+        if check::rejected_return(ty) {
             f.sig.output = ReturnType::Default;
         }
     }

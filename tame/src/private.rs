@@ -93,6 +93,13 @@ pub fn deliver<T>(done: &mut Delivery<T>, value: T) {
 /// What the machine of a tamed function returning `Result`/`Option`
 /// returns when it leaves early: `Err(e)`/`None`, from a `?` or from a
 /// `return Err(..)` a user's macro expands to. `finish` delivers it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not std's `Result` or `Option`: #[tamed] takes a return type named \
+               `Result` or `Option` for one when its body uses `?` or a macro",
+    label = "a type of your own named like std's",
+    note = "import it under another name (`use game::Result as Outcome;`), so that #[tamed] \
+            sees a type of your own"
+)]
 pub trait Exit: Sized {
     type Exit: Proceed;
     fn finish(exit: Self::Exit, done: &mut Delivery<Self>);

@@ -84,7 +84,8 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => !matches!(&**ty, syn::Type::Tuple(t) if t.elems.is_empty()),
     };
-    let try_shaped = returns_value && try_shaped(&f.sig.output);
+    let try_shaped =
+        returns_value && try_shaped(&f.sig.output) && syntax::may_leave_early(&f.block);
     let mut b = Builder {
         f: Function {
             name: f.sig.ident.to_string(),

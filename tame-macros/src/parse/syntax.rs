@@ -318,6 +318,38 @@ pub fn is_formatting_macro(path: &syn::Path) -> bool {
     )
 }
 
+/// Whether a body may leave by `?`, or by a `return Err(..)` a macro of
+/// the user's expands to (anyhow's `bail!`): a `?` of its own (not one of a
+/// closure, an `async` block or a nested item), or a `?` in a macro's
+/// arguments, or a macro that is neither tame's nor a formatting one. A
+/// `Result`/`Option` function whose body has none needs no machine shaped
+/// for `?` (see `ir::Function::try_shaped`), and so nothing of the type.
+pub fn may_leave_early(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let ours = crate::parse::macros::which(m).is_some();
+            self.0 |= (!ours && !is_formatting_macro(&m.path)) || tokens_hold_try(&m.tokens);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    fn tokens_hold_try(ts: &proc_macro2::TokenStream) -> bool {
+        ts.clone().into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Punct(p) => p.as_char() == '?',
+            proc_macro2::TokenTree::Group(g) => tokens_hold_try(&g.stream()),
+            _ => false,
+        })
+    }
+    let mut f = Finder(false);
+    f.visit_block(block);
+    f.0
+}
+
 /// Identifiers captured inline by a format string literal: `"{x} {y:?}
 /// {{z}}"` gives `x` and `y`.
 pub fn format_captures(lit: &str) -> Vec<String> {

@@ -1,7 +1,9 @@
 //! Signatures a plain function may have, as a tamed one: higher-ranked
 //! lifetimes in a parameter's type (not borrows), an `impl Trait` inside a
-//! parameter's type, `ref mut` and `ref` parameters, `&'static self`, and
-//! functions named `main` that are not the program's entry point.
+//! parameter's type, `ref mut` and `ref` parameters, `&'static self`,
+//! functions named `main` that are not the program's entry point, a lint
+//! level on a parameter, and a return type of one's own named `Result` in
+//! a body without `?`.
 #![deny(warnings)]
 use std::fmt::Display;
 use tame::{mkevent, tamed, twait};
@@ -60,6 +62,30 @@ impl App {
     }
 }
 
+#[tamed]
+fn second(#[allow(unused_variables)] (a, b): (u32, u32), #[allow(unused_variables)] c: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    b
+}
+
+mod game {
+    #[derive(Debug, PartialEq)]
+    pub enum Result {
+        Win,
+        Lose,
+    }
+}
+
+#[tamed]
+fn play(score: u32) -> game::Result {
+    twait! { tame::asap(mkevent!()); }
+    if score > 3 {
+        game::Result::Win
+    } else {
+        game::Result::Lose
+    }
+}
+
 mod cli {
     use tame::{mkevent, tamed, twait};
 
@@ -81,4 +107,7 @@ fn main() {
     let app: &'static App = Box::leak(Box::new(App { v: 7 }));
     assert_eq!(tame::run_with(|d| app.main(d)), Some(7));
     assert_eq!(tame::run_with(|d| cli::main(vec!["x".into()], d)), Some(1));
+    assert_eq!(tame::run_with(|d| second((1, 2), 3, d)), Some(2));
+    assert_eq!(tame::run_with(|d| play(5, d)), Some(game::Result::Win));
+    assert_eq!(tame::run_with(|d| play(1, d)), Some(game::Result::Lose));
 }
