@@ -193,11 +193,12 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
 }
 
 /// The promotions (see `ir::Promotion`) that do not pay: no binding the
-/// construct moves on some paths is kept by a twait's state that can
-/// follow it (ordinary code would leave it moved or not where only Rust
-/// knows, so no such state could keep it), or the state after the
-/// construct keeps a binding that no twait's state keeps (nothing shows
-/// that it can be kept: it may borrow).
+/// construct moves on some paths is kept by a state that can follow it
+/// (ordinary code would leave it moved or not where only Rust knows, so no
+/// such state could keep it: it would be dropped where its arm ends, at a
+/// twait, or where a branch with a twait meets one without), or the state
+/// after the construct keeps a binding that no twait's state keeps
+/// (nothing shows that it can be kept: it may borrow).
 pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize> {
     let resume = |s: StateId| matches!(m.states[s].kind, StateKind::Resume(_)) && a.reached[s];
     let mut across = Set::default();
@@ -215,9 +216,25 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             out
         })
         .collect();
+    // How many states jump to each: a join reached from two is a state
+    // whatever the constructs before it.
+    let mut entered_from = vec![0usize; m.states.len()];
+    for targets in &next {
+        let mut distinct = targets.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for t in distinct {
+            entered_from[t] += 1;
+        }
+    }
     let mut useless = Vec::new();
     for &(p, join) in &m.promoted {
-        // The twaits' states reachable from where the branches meet.
+        // The states reachable from where the branches meet: a twait's,
+        // and a join that a branch with a twait reaches too
+        // (`if c { twait!{..} } else { if d { drop(g) } }` then code
+        // after: `g` is carried into that join on the paths that kept it),
+        // but not the construct's own join when nothing else jumps there
+        // (the promotion alone makes it a state).
         let mut seen = vec![false; m.states.len()];
         let mut todo = vec![join];
         let mut later = Set::default();
@@ -225,7 +242,7 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             if std::mem::replace(&mut seen[s], true) {
                 continue;
             }
-            if resume(s) {
+            if a.reached[s] && (s != join || entered_from[s] > 1 || resume(s)) {
                 for &b in &a.kept[s] {
                     later.insert(b);
                 }

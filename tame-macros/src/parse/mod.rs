@@ -1247,11 +1247,11 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
 
 /// A statement of a `twait! {}` block that may be a promoted construct:
 /// an `if`, `match` or unlabeled block with no twait (one inside is an
-/// error `check.rs` reports) and no attributes.
+/// error `check.rs` reports) and no `#[cfg]`.
 fn promotable(e: &syn::Expr) -> bool {
     let shape = matches!(e, syn::Expr::If(_) | syn::Expr::Match(_))
         || matches!(e, syn::Expr::Block(b) if b.label.is_none());
-    shape && syntax::expr_attrs(e).is_empty() && !macros::has_twait(e)
+    shape && !syntax::may_be_compiled_out(syntax::expr_attrs(e)) && !macros::has_twait(e)
 }
 
 /// The effects of a `twait! {}` block's statements, in order: of each

@@ -33,11 +33,12 @@ impl Builder<'_> {
             return;
         }
         if !has_twait(&e) {
-            // (With attributes, `#[cfg]` say, it stays as written.)
+            // (Under `#[cfg]`, it stays as written; a lint level is the
+            // lint shadow's.)
             let unlabeled_block = matches!(&e, Expr::Block(b) if b.label.is_none());
             if dest == Dest::Discard
                 && (unlabeled_block || matches!(e, Expr::If(_) | Expr::Match(_)))
-                && syntax::expr_attrs(&e).is_empty()
+                && !syntax::may_be_compiled_out(syntax::expr_attrs(&e))
             {
                 return self.maybe_promoted(e, out);
             }
@@ -46,7 +47,7 @@ impl Builder<'_> {
             // may move a variable on some paths too.
             if matches!(dest, Dest::Assign(_))
                 && matches!(e, Expr::If(_) | Expr::Match(_))
-                && syntax::expr_attrs(&e).is_empty()
+                && !syntax::may_be_compiled_out(syntax::expr_attrs(&e))
             {
                 if let Err(plain) = self.promoted(e, dest, out) {
                     out.push(ir::Stmt::Plain(*plain));
@@ -279,10 +280,10 @@ impl Builder<'_> {
         };
         let promotable = init.diverge.is_none()
             && matches!(*init.expr, Expr::If(_) | Expr::Match(_))
-            && syntax::expr_attrs(&init.expr).is_empty()
+            && !syntax::may_be_compiled_out(syntax::expr_attrs(&init.expr))
             && !has_twait(&init.expr)
             && !shadows
-            && l.attrs.is_empty();
+            && !syntax::may_be_compiled_out(&l.attrs);
         if !promotable || !self.moves_on_some_paths(&init.expr) {
             return false;
         }
@@ -302,6 +303,11 @@ impl Builder<'_> {
                 _ => None,
             })
             .expect("`let x;` declares `x`");
+        // Judged by the value written, as the `let` would have been
+        // (`let y = if d { 0 } else { 5 };` holds nothing to drop).
+        if syntax::trivially_undroppable(&init.expr) {
+            self.f.bindings[x].trivial = true;
+        }
         if let Err(plain) = self.promoted(e, Dest::Assign(x), out) {
             out.push(ir::Stmt::Plain(*plain));
         }

@@ -155,7 +155,29 @@ pub fn trivially_undroppable(e: &Expr) -> bool {
             .path
             .get_ident()
             .is_some_and(|i| i.to_string().chars().all(|c| c.is_uppercase() || c == '_')),
+        // A choice between such values (`if d { 0 } else { 5 }`), a branch
+        // that leaves instead counting as one.
+        Expr::If(i) => {
+            i.else_branch
+                .as_ref()
+                .is_some_and(|(_, e)| trivially_undroppable(e))
+                && value_trivially_undroppable(&i.then_branch)
+        }
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .all(|a| trivially_undroppable(&a.body) || expr_diverges(&a.body)),
+        Expr::Block(b) if b.label.is_none() => value_trivially_undroppable(&b.block),
         _ => false,
+    }
+}
+
+/// Whether a block's value (its tail) obviously has no drop, or it gives
+/// none because it leaves.
+fn value_trivially_undroppable(b: &syn::Block) -> bool {
+    match tail_of(b) {
+        Some(e) => trivially_undroppable(e) || expr_diverges(e),
+        None => block_diverges(b),
     }
 }
 

@@ -1,0 +1,151 @@
+//! Shapes a randomized differential search found (random tamed functions
+//! run beside their plain twins, their traces compared), each minimized to
+//! the construct that mattered and kept here with its twin: the trace of
+//! the tamed function must be the plain function's, for every path.
+
+#![deny(warnings)]
+
+use tame::{mkevent, tamed, twait};
+
+#[path = "support/trace.rs"]
+mod trace;
+use trace::{log, Trace};
+
+#[path = "support/twin.rs"]
+mod twin;
+use twin::{as_plain, tick, Noisy};
+
+mod tamed {
+    use super::*;
+
+    /// A branch with a twait beside one that moves a guard on some paths
+    /// only (a nested `if`): where the branches meet is a state, which
+    /// carries the guard on the paths that kept it.
+    #[tamed]
+    pub fn nested_move_beside_a_wait(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        if c {
+            twait! { tick(&t, "waited", mkevent!()); }
+        } else {
+            #[allow(clippy::collapsible_else_if)]
+            if d {
+                drop(g);
+            }
+        }
+        log(&t, "after");
+    }
+
+    /// The same with `else if`.
+    #[tamed]
+    pub fn else_if_move_beside_a_wait(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        if c {
+            twait! { tick(&t, "waited", mkevent!()); }
+        } else if d {
+            drop(g);
+        } else {
+            log(&t, "else");
+        }
+        log(&t, "after");
+    }
+
+    /// A `let y = if ..` that moves a guard on some paths, inside a branch
+    /// of a `let z = if ..`, a twait after both.
+    #[tamed]
+    pub fn nested_let_ifs_move(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        let z = if c {
+            let _y = if d {
+                drop(g);
+                0u32
+            } else {
+                5u32
+            };
+            1
+        } else {
+            2
+        };
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("z={z}"));
+    }
+}
+
+mod plain {
+    use super::*;
+
+    pub fn nested_move_beside_a_wait(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        if c {
+            log(&t, "waited");
+        } else {
+            #[allow(clippy::collapsible_else_if)]
+            if d {
+                drop(g);
+            }
+        }
+        log(&t, "after");
+    }
+
+    pub fn else_if_move_beside_a_wait(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        if c {
+            log(&t, "waited");
+        } else if d {
+            drop(g);
+        } else {
+            log(&t, "else");
+        }
+        log(&t, "after");
+    }
+
+    pub fn nested_let_ifs_move(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        let z = if c {
+            let _y = if d {
+                drop(g);
+                0u32
+            } else {
+                5u32
+            };
+            1
+        } else {
+            2
+        };
+        log(&t, "waited");
+        log(&t, format!("z={z}"));
+    }
+}
+
+const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
+
+#[test]
+fn a_guard_moved_on_some_paths_beside_a_branch_that_waits_lives_to_its_scope_end() {
+    for (c, d) in PATHS {
+        as_plain(
+            |t| tamed::nested_move_beside_a_wait(t, c, d),
+            |t| plain::nested_move_beside_a_wait(t, c, d),
+        );
+        as_plain(
+            |t| tamed::else_if_move_beside_a_wait(t, c, d),
+            |t| plain::else_if_move_beside_a_wait(t, c, d),
+        );
+    }
+    // The path that waits keeps the guard to the end, after "after".
+    assert_eq!(
+        as_plain(
+            |t| tamed::nested_move_beside_a_wait(t, true, false),
+            |t| plain::nested_move_beside_a_wait(t, true, false)
+        ),
+        ["waited", "after", "drop g"]
+    );
+}
+
+#[test]
+fn a_guard_moved_on_some_paths_by_nested_valued_ifs_lives_to_its_scope_end() {
+    for (c, d) in PATHS {
+        as_plain(
+            |t| tamed::nested_let_ifs_move(t, c, d),
+            |t| plain::nested_let_ifs_move(t, c, d),
+        );
+    }
+}
