@@ -13,7 +13,22 @@ use trace::{log, Trace};
 
 #[path = "support/twin.rs"]
 mod twin;
-use twin::{as_plain, tick, Noisy};
+use twin::{as_plain, deliver, delivered, tick, Noisy};
+
+/// Gives `n` to `ev` on the loop's next turn, logging `hand <name>`.
+fn hand(t: &Trace, n: Noisy, ev: tame::Event<Noisy>) {
+    let t = t.clone();
+    tame::asap(tame::Event::from_fn(move |_: Option<()>| {
+        log(&t, format!("hand {}", n.name));
+        ev.trigger(n);
+    }));
+}
+
+/// The plain twin of [`hand`].
+fn handed(t: &Trace, n: Noisy) -> Noisy {
+    log(t, format!("hand {}", n.name));
+    n
+}
 
 mod tamed {
     use super::*;
@@ -68,6 +83,16 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("z={z}"));
     }
+
+    /// Values of different types, each dropped where it comes back.
+    #[tamed]
+    pub fn discarded_values_of_two_types(t: Trace) {
+        twait! {
+            deliver(&t, 1u32, mkevent!(_));
+            hand(&t, Noisy::new("n", &t), mkevent!(_));
+        }
+        log(&t, "after");
+    }
 }
 
 mod plain {
@@ -114,6 +139,12 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("z={z}"));
     }
+
+    pub fn discarded_values_of_two_types(t: Trace) {
+        let _ = delivered(&t, 1u32);
+        let _ = handed(&t, Noisy::new("n", &t));
+        log(&t, "after");
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -148,4 +179,15 @@ fn a_guard_moved_on_some_paths_by_nested_valued_ifs_lives_to_its_scope_end() {
             |t| plain::nested_let_ifs_move(t, c, d),
         );
     }
+}
+
+#[test]
+fn discarded_slots_of_two_types_in_one_block() {
+    assert_eq!(
+        as_plain(
+            tamed::discarded_values_of_two_types,
+            plain::discarded_values_of_two_types
+        ),
+        ["fire 1", "hand n", "drop n", "after"]
+    );
 }

@@ -269,9 +269,11 @@ pub struct SlotSite {
 impl SlotSite {
     /// Its places as text, when they name the same places wherever the
     /// event is made (no index captured): sites of one `twait! {}` block
-    /// with the same key fill the same places.
+    /// with the same key fill the same places. `mkevent!(_)` names none:
+    /// each such value is dropped where it comes, whatever its type.
     pub fn place_key(&self) -> Option<String> {
-        (self.captures == 0).then(|| {
+        let wild = self.places.iter().all(|p| p.to_string() == "_");
+        (self.captures == 0 && !wild).then(|| {
             self.places
                 .iter()
                 .map(ToString::to_string)

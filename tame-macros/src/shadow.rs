@@ -303,9 +303,13 @@ impl Shadow<'_> {
         } else {
             let p = self.next_phantom();
             let places = args.iter().map(key).collect::<Vec<_>>().join(", ");
+            // `mkevent!(_)` is no place: such sites are not tied (their
+            // values may differ in type, each dropped where it comes).
+            let wild = args.iter().all(|a| matches!(a, Expr::Infer(_)));
             let first = self
                 .block
                 .as_ref()
+                .filter(|_| !wild)
                 .and_then(|b| b.placed.iter().find(|(k, _)| *k == places))
                 .map(|(_, first)| first.clone());
             // Sites of the same places (in the branches of a `match`, say)
