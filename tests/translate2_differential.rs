@@ -5,15 +5,15 @@
 
 #![deny(warnings)]
 
-use tame::{mkevent, tamed, twait};
+use tame::{mkevent, tamed, twait, Rendezvous};
 
 #[path = "support/trace.rs"]
 mod trace;
-use trace::{log, Trace};
+use trace::{log, traced, Trace};
 
 #[path = "support/twin.rs"]
 mod twin;
-use twin::{as_plain, deliver, delivered, tick, Noisy};
+use twin::{as_plain, deliver, delivered, later, tick, Noisy};
 
 /// Gives `n` to `ev` on the loop's next turn, logging `hand <name>`.
 fn hand(t: &Trace, n: Noisy, ev: tame::Event<Noisy>) {
@@ -84,6 +84,25 @@ mod tamed {
         log(&t, format!("z={z}"));
     }
 
+    /// A `continue` that is a statement of its own, in a block arm of a
+    /// `match` on a wait whose value a `let` takes.
+    #[tamed]
+    pub fn continue_in_a_valued_match_on_a_wait(t: Trace) {
+        let r = Rendezvous::<u32>::new();
+        for k in 0..2u32 {
+            later(&t, &r, if k == 0 { 49 } else { 7 });
+            let z = match twait!(r).filter(|&v| v == 7) {
+                Some(_) => {
+                    log(&t, "skip");
+                    continue;
+                }
+                None => 0,
+            };
+            log(&t, format!("z={z}"));
+        }
+        log(&t, "end");
+    }
+
     /// Values of different types, each dropped where it comes back.
     #[tamed]
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -97,6 +116,20 @@ mod tamed {
 
 mod plain {
     use super::*;
+
+    pub fn continue_in_a_valued_match_on_a_wait(t: Trace) {
+        for id in [49u32, 7] {
+            let z = match Some(id).filter(|&v| v == 7) {
+                Some(_) => {
+                    log(&t, "skip");
+                    continue;
+                }
+                None => 0,
+            };
+            log(&t, format!("z={z}"));
+        }
+        log(&t, "end");
+    }
 
     pub fn nested_move_beside_a_wait(t: Trace, c: bool, d: bool) {
         let g = Noisy::new("g", &t);
@@ -190,4 +223,14 @@ fn discarded_slots_of_two_types_in_one_block() {
         ),
         ["fire 1", "hand n", "drop n", "after"]
     );
+}
+
+#[test]
+fn a_continue_statement_in_a_block_arm_of_a_valued_match_on_a_wait() {
+    let trace = traced(tamed::continue_in_a_valued_match_on_a_wait);
+    let plain = traced(plain::continue_in_a_valued_match_on_a_wait);
+    // The twin does not fire the rendezvous' events: compare what both log.
+    let logged: Vec<&String> = trace.iter().filter(|l| !l.starts_with("fire")).collect();
+    assert_eq!(logged, plain.iter().collect::<Vec<_>>());
+    assert_eq!(plain, ["z=0", "skip", "end"]);
 }

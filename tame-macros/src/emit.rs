@@ -1081,6 +1081,25 @@ struct Marked<'e, 'a> {
 }
 
 impl VisitMut for Marked<'_, '_> {
+    // `__tame_jump!(k);` read back as a statement of its own (a jump that
+    // was a statement, `Some(_) => { continue; }`) is a macro statement.
+    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+        if let syn::Stmt::Macro(m) = s {
+            let e = Expr::Macro(syn::ExprMacro {
+                attrs: Vec::new(),
+                mac: m.mac.clone(),
+            });
+            if as_jump_marker(&e).is_some() {
+                let mut e = e;
+                self.visit_expr_mut(&mut e);
+                let semi = m.semi_token.unwrap_or_default();
+                *s = syn::Stmt::Expr(e, Some(semi));
+                return;
+            }
+        }
+        syn::visit_mut::visit_stmt_mut(self, s);
+    }
+
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if let Some(k) = as_jump_marker(e) {
             let new: TokenStream = if !self.escaping.contains(&k) {

@@ -763,7 +763,9 @@ enum Ends {
 fn block_ends(b: &syn::Block, how: Ends) -> bool {
     match b.stmts.last() {
         Some(syn::Stmt::Expr(e, _)) => expr_ends(e, how),
-        Some(syn::Stmt::Macro(m)) => is_panicking(&m.mac.path),
+        Some(syn::Stmt::Macro(m)) => {
+            is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump")
+        }
         _ => false,
     }
 }
