@@ -60,6 +60,18 @@ pub struct Function {
 }
 
 impl Function {
+    /// Whether scope `inner` is `outer` or nested in it.
+    pub fn scope_within(&self, inner: ScopeId, outer: ScopeId) -> bool {
+        let mut s = Some(inner);
+        while let Some(x) = s {
+            if x == outer {
+                return true;
+            }
+            s = self.scopes[x];
+        }
+        false
+    }
+
     /// The sites of `site`'s `twait! {}` block whose places are `site`'s
     /// (with no index captured), in order; empty for a rendezvous' site or
     /// one with captures.
@@ -212,6 +224,8 @@ pub struct Wait {
 
 pub struct WaitInfo {
     pub span: Span,
+    /// The scope the wait is written in.
+    pub scope: ScopeId,
     pub kind: WaitKind,
     /// What it says it waits for (`twait!(r, "a reply")`).
     pub description: Option<syn::LitStr>,

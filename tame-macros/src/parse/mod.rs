@@ -153,6 +153,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         Dest::Discard
     };
     b.stmts(user, dest, &mut stmts);
+    b.f.scopes = b.scope.parents.clone();
     b.check_slot_owners();
     let mut all = std::mem::take(&mut b.prelude);
     all.extend(stmts);
@@ -404,6 +405,31 @@ impl Builder<'_> {
                         .to_owned(),
                 };
                 self.errors.push(syn::Error::new(site.span, msg));
+                continue;
+            }
+            // Every `twait!(r)` stores the slot: each must see its variable.
+            let outside = self.f.waits.iter().find(|w| {
+                matches!(&w.kind, ir::WaitKind::Rendezvous { key: k, .. } if k == key)
+                    && site
+                        .roots
+                        .iter()
+                        .flatten()
+                        .any(|&root| !self.f.scope_within(w.scope, self.f.bindings[root].scope))
+            });
+            if let (Some(w), Some(&root)) = (outside, site.roots.iter().flatten().next()) {
+                let name = &self.f.bindings[root].name;
+                let msg = format!(
+                    "`{name}` is the slot of an event of a rendezvous, stored at whichever \
+                     `twait!` on that rendezvous returns the event's id; the translator cannot \
+                     tell which, so every one stores it, but one is outside `{name}`'s scope \
+                     (next error). Declare `{name}` where every wait on the rendezvous sees \
+                     it, or use a rendezvous of its own for these events"
+                );
+                self.errors.push(syn::Error::new(site.span, msg));
+                self.errors.push(syn::Error::new(
+                    w.span,
+                    format!("this wait on the rendezvous would store the slot `{name}`, out of its scope here"),
+                ));
             }
         }
     }
@@ -866,6 +892,7 @@ impl Builder<'_> {
                 let id = self.f.waits.len();
                 self.f.waits.push(ir::WaitInfo {
                     span,
+                    scope: self.scope.current(),
                     kind: ir::WaitKind::Join {
                         body: Vec::new(),
                         lists: Vec::new(),
@@ -943,6 +970,7 @@ impl Builder<'_> {
                 let id = self.f.waits.len();
                 self.f.waits.push(ir::WaitInfo {
                     span,
+                    scope: self.scope.current(),
                     kind: ir::WaitKind::Rendezvous { expr, fx, key },
                     description: macros::twait_description(mac),
                 });
