@@ -184,7 +184,9 @@ impl Drop for Loop {
             .filter_map(|r| r.upgrade())
             .collect();
         for reg in regs {
-            reg.teardown();
+            // Drops the parked operations: their events' callbacks are
+            // user code.
+            at_exit(|| reg.teardown());
         }
         // Then the tasks still blocked end, as a cancelled task does (their
         // variables are dropped, descriptors closed): one waiting for an

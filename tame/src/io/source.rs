@@ -264,11 +264,14 @@ impl Source {
             return;
         }
         self.flags.set(self.flags.get() | CLOSED);
-        self.cancel(ALL);
+        let parked = self.take(ALL);
         if let Reg::Polled { token, .. } = self.reg() {
             self.set_reg(Reg::Unregistered);
             driver::deregister(self.fd(), token);
         }
+        // Dropped once the source is settled: an operation's drop is user
+        // code (its event's callback), which may panic or touch it.
+        drop(parked);
     }
 
     /// Closes the source and gives a duplicate of its descriptor back (the
