@@ -15,6 +15,10 @@ use trace::{log, traced, Trace};
 mod twin;
 use twin::{as_plain, deliver, delivered, later, tick, Noisy};
 
+fn consume(n: Noisy, t: &Trace) {
+    log(t, format!("consumed {}", n.name));
+}
+
 /// Gives `n` to `ev` on the loop's next turn, logging `hand <name>`.
 fn hand(t: &Trace, n: Noisy, ev: tame::Event<Noisy>) {
     let t = t.clone();
@@ -103,6 +107,30 @@ mod tamed {
         log(&t, "end");
     }
 
+    /// A valued `match` whose arm waits, then leaves by a `let .. else`
+    /// or moves the guard in both branches of an `if`: on the other arm
+    /// the guard lives to its scope's end.
+    #[tamed]
+    pub fn moved_by_both_branches_after_a_let_else(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        let y = match c {
+            true => 5u32,
+            false => {
+                twait! { tick(&t, "waited", mkevent!()); }
+                let Some(_z) = Some(1) else {
+                    return;
+                };
+                if d {
+                    drop(g);
+                } else {
+                    consume(g, &t);
+                }
+                12u32
+            }
+        };
+        log(&t, format!("y={y}"));
+    }
+
     /// Values of different types, each dropped where it comes back.
     #[tamed]
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -173,6 +201,26 @@ mod plain {
         log(&t, format!("z={z}"));
     }
 
+    pub fn moved_by_both_branches_after_a_let_else(t: Trace, c: bool, d: bool) {
+        let g = Noisy::new("g", &t);
+        let y = match c {
+            true => 5u32,
+            false => {
+                log(&t, "waited");
+                let Some(_z) = Some(1) else {
+                    return;
+                };
+                if d {
+                    drop(g);
+                } else {
+                    consume(g, &t);
+                }
+                12u32
+            }
+        };
+        log(&t, format!("y={y}"));
+    }
+
     pub fn discarded_values_of_two_types(t: Trace) {
         let _ = delivered(&t, 1u32);
         let _ = handed(&t, Noisy::new("n", &t));
@@ -233,4 +281,21 @@ fn a_continue_statement_in_a_block_arm_of_a_valued_match_on_a_wait() {
     let logged: Vec<&String> = trace.iter().filter(|l| !l.starts_with("fire")).collect();
     assert_eq!(logged, plain.iter().collect::<Vec<_>>());
     assert_eq!(plain, ["z=0", "skip", "end"]);
+}
+
+#[test]
+fn a_guard_moved_by_every_branch_after_a_let_else_lives_on_the_arm_that_kept_it() {
+    for (c, d) in PATHS {
+        as_plain(
+            |t| tamed::moved_by_both_branches_after_a_let_else(t, c, d),
+            |t| plain::moved_by_both_branches_after_a_let_else(t, c, d),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_by_both_branches_after_a_let_else(t, true, false),
+            |t| plain::moved_by_both_branches_after_a_let_else(t, true, false)
+        ),
+        ["y=5", "drop g"]
+    );
 }

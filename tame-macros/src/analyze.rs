@@ -249,8 +249,8 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             }
             todo.extend(&next[s]);
         }
-        let pays = p.plain.fx.0.iter().any(|&(b, e)| {
-            p.plain.sets_value_on_some_paths(&f.bindings[b], e) && later.contains(b)
+        let pays = p.plain.fx.0.iter().enumerate().any(|(i, &(b, _))| {
+            p.plain.sets_value_on_some_paths(&f.bindings[b], i) && later.contains(b)
         });
         let safe = a.kept[join]
             .iter()

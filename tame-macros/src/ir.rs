@@ -208,12 +208,26 @@ impl Plain {
         e == Effect::MaybeConsume || (e == Effect::ConsumeLeaving && !self.jumps.is_empty())
     }
 
+    /// Whether the move at `fx[i]`, made on some paths only, is followed
+    /// by a certain one of the same binding (moved by every branch of a
+    /// construct that finishes: then it is moved on every path that
+    /// leaves the statement).
+    pub fn moved_on_every_path_later(&self, i: usize) -> bool {
+        let (b, _) = self.fx.0[i];
+        self.fx.0[i + 1..]
+            .iter()
+            .any(|&(x, e)| x == b && e == Effect::Consume)
+    }
+
     /// Whether this statement leaves binding `b` with a value on some of
     /// its paths and without one on others: moved on some paths (see
     /// [`Plain::moves_on_some_paths`]), or, declared without a value,
     /// assigned on some paths only (`if c { permit = take(); }`).
-    pub fn sets_value_on_some_paths(&self, b: &Binding, e: Effect) -> bool {
-        self.moves_on_some_paths(e) || (e == Effect::MaybeWrite && b.deferred)
+    /// The effect is `fx[i]`.
+    pub fn sets_value_on_some_paths(&self, b: &Binding, i: usize) -> bool {
+        let e = self.fx.0[i].1;
+        (self.moves_on_some_paths(e) && !self.moved_on_every_path_later(i))
+            || (e == Effect::MaybeWrite && b.deferred)
     }
 }
 

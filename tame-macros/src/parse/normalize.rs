@@ -318,9 +318,9 @@ impl Builder<'_> {
     /// on some of its paths only (or gives one declared without a value
     /// its value on some paths only).
     fn moves_a_variable_on_some_paths(&self, p: &ir::Plain) -> bool {
-        p.fx.0.iter().any(|&(b, fx)| {
+        p.fx.0.iter().enumerate().any(|(i, &(b, _))| {
             let binding = &self.f.bindings[b];
-            p.sets_value_on_some_paths(binding, fx)
+            p.sets_value_on_some_paths(binding, i)
                 && binding.kind == ir::BindingKind::User
                 && !binding.trivial
         })

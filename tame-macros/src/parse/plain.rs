@@ -34,6 +34,8 @@ struct Written {
     bindings: Vec<BindingId>,
     /// Slot places (see [`Resolver::path_slots`]).
     slots: Vec<String>,
+    /// Bindings moved out (see [`Resolver::path_moves`]).
+    moves: Vec<BindingId>,
 }
 
 /// How an expression's value is used by its context.
@@ -68,6 +70,11 @@ pub struct Resolver<'a, 'e> {
     /// The places of the `twait! {}` block's slot sites made on the path
     /// walked so far (as [`ir::SlotSite::place_key`]s), as `path_writes`.
     path_slots: Vec<String>,
+    /// Bindings moved out on the path walked so far, as `path_writes`:
+    /// a move made by every branch of a construct that finishes
+    /// (`if d { drop(g) } else { consume(g) }`) is a move on every path
+    /// past the construct.
+    path_moves: Vec<BindingId>,
     /// A closure in this code moves a variable it captured out of itself
     /// (so it is a `FnOnce`, moved by its call).
     pub closure_moves: bool,
@@ -86,6 +93,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             labeled_depth: 0,
             path_writes: Vec::new(),
             path_slots: Vec::new(),
+            path_moves: Vec::new(),
             closure_moves: false,
         }
     }
@@ -117,9 +125,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
         self.cond_depth += 1;
         let mark = self.path_writes.len();
         let slots = self.path_slots.len();
+        let moves = self.path_moves.len();
         let r = f(self);
         self.path_writes.truncate(mark);
         self.path_slots.truncate(slots);
+        self.path_moves.truncate(moves);
         self.cond_depth -= 1;
         r
     }
@@ -129,18 +139,21 @@ impl<'a, 'e> Resolver<'a, 'e> {
         self.cond_depth += 1;
         let mark = self.path_writes.len();
         let slots = self.path_slots.len();
+        let moves = self.path_moves.len();
         f(self);
         let written = Written {
             bindings: self.path_writes.split_off(mark),
             slots: self.path_slots.split_off(slots),
+            moves: self.path_moves.split_off(moves),
         };
         self.cond_depth -= 1;
         written
     }
 
     /// After an `if`/`else` or `match`: what every branch that finishes
-    /// assigned is assigned (`None`: a branch that does not finish), and
-    /// a slot place every such branch made an event for is filled.
+    /// assigned is assigned (`None`: a branch that does not finish), what
+    /// every such branch moved is moved, and a slot place every such
+    /// branch made an event for is filled.
     fn written_on_all(&mut self, branches: &[Option<Written>]) {
         let finishing: Vec<&Written> = branches.iter().flatten().collect();
         let Some((first, rest)) = finishing.split_first() else {
@@ -160,6 +173,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
         slots.dedup();
         for k in slots {
             self.slot_made(k);
+        }
+        let mut moved: Vec<BindingId> = first.moves.clone();
+        moved.retain(|b| rest.iter().all(|w| w.moves.contains(b)));
+        moved.sort_unstable();
+        moved.dedup();
+        for b in moved {
+            if self.cond_depth == 0 && self.labeled_depth == 0 {
+                self.fx.push(b, Effect::Consume);
+            }
+            self.path_moves.push(b);
         }
     }
 
@@ -201,6 +224,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
         };
         if self.closure_depth > 0 && matches!(e, Effect::Consume | Effect::MaybeConsume) {
             self.closure_moves = true;
+        }
+        // A move a labeled block's `break` may skip is not one of the path.
+        if self.closure_depth == 0
+            && self.labeled_depth == 0
+            && matches!(e, Effect::Consume | Effect::MaybeConsume)
+        {
+            self.path_moves.push(id);
         }
         self.fx.push(id, e);
     }
