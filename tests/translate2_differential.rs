@@ -131,6 +131,30 @@ mod tamed {
         log(&t, format!("y={y}"));
     }
 
+    /// In a loop with no twait, a branch that ends with `return` but may
+    /// `break` out of the loop first, the guard moved before the `break`.
+    #[tamed]
+    pub fn moved_before_a_break_in_a_returning_branch(t: Trace, c: bool, d: bool, lim: u32) {
+        let g = Noisy::new("g", &t);
+        for i in 0..2u32 {
+            if c {
+                let y = if d {
+                    1u32
+                } else {
+                    if i >= lim {
+                        drop(g);
+                        break;
+                    }
+                    2u32
+                };
+                log(&t, format!("y={y}"));
+                return;
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     /// Values of different types, each dropped where it comes back.
     #[tamed]
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -221,6 +245,27 @@ mod plain {
         log(&t, format!("y={y}"));
     }
 
+    pub fn moved_before_a_break_in_a_returning_branch(t: Trace, c: bool, d: bool, lim: u32) {
+        let g = Noisy::new("g", &t);
+        for i in 0..2u32 {
+            if c {
+                let y = if d {
+                    1u32
+                } else {
+                    if i >= lim {
+                        drop(g);
+                        break;
+                    }
+                    2u32
+                };
+                log(&t, format!("y={y}"));
+                return;
+            }
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     pub fn discarded_values_of_two_types(t: Trace) {
         let _ = delivered(&t, 1u32);
         let _ = handed(&t, Noisy::new("n", &t));
@@ -298,4 +343,19 @@ fn a_guard_moved_by_every_branch_after_a_let_else_lives_on_the_arm_that_kept_it(
         ),
         ["y=5", "drop g"]
     );
+}
+
+/// It compiles (the move before the `break` was taken for one on a path
+/// that returns: "use of moved value" at the twait), and every path that
+/// moves the guard, or returns, is the plain function's. (Where the loop
+/// neither moves nor returns, the guard, moved on some paths of ordinary
+/// code, is dropped at the twait: the README's rule for such code.)
+#[test]
+fn a_move_before_a_break_out_of_a_branch_that_returns() {
+    for (c, d, lim) in [(true, false, 0), (true, false, 5), (true, true, 0)] {
+        as_plain(
+            |t| tamed::moved_before_a_break_in_a_returning_branch(t, c, d, lim),
+            |t| plain::moved_before_a_break_in_a_returning_branch(t, c, d, lim),
+        );
+    }
 }

@@ -438,14 +438,19 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     let start = r.fx.0.len();
                     (r.branch(|r| r.block(&mut i.then_branch, u)), start)
                 });
-                if syntax::block_leaves(&i.then_branch) {
+                let then_expr = Expr::Block(syn::ExprBlock {
+                    attrs: Vec::new(),
+                    label: None,
+                    block: i.then_branch.clone(),
+                });
+                if syntax::block_leaves(&i.then_branch) && !syntax::jumps_out(&then_expr) {
                     self.leaving(then_fx);
                 }
                 let then_w = (!syntax::block_diverges(&i.then_branch)).then_some(then_w);
                 if let Some((_, els)) = &mut i.else_branch {
                     let start = self.fx.0.len();
                     let else_w = self.branch(|r| r.expr(els, u));
-                    if syntax::expr_leaves(els) {
+                    if syntax::expr_leaves(els) && !syntax::jumps_out(els) {
                         self.leaving(start);
                     }
                     let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
@@ -481,7 +486,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                             r.expr(&mut arm.body, u);
                         })
                     });
-                    if syntax::expr_leaves(&arm.body) {
+                    if syntax::expr_leaves(&arm.body) && !syntax::jumps_out(&arm.body) {
                         self.leaving(start);
                     }
                     all.push((!syntax::expr_diverges(&arm.body)).then_some(w));

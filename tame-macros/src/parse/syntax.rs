@@ -751,6 +751,36 @@ pub fn expr_leaves(e: &Expr) -> bool {
     expr_ends(e, Ends::Leaves)
 }
 
+/// Whether a branch has a `break` or `continue` of its own (not of a loop
+/// inside it): one that takes control out of it, past whatever it would
+/// have ended with (`if c { if k { drop(g); break; } ..; return; }` in a
+/// loop goes on after the loop with `g` moved).
+pub fn jumps_out(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            // The iterator is evaluated out here.
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(false);
+    f.visit_expr(e);
+    f.0
+}
+
 /// How far a block's end must take control away.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ends {
