@@ -155,6 +155,20 @@ mod tamed {
         log(&t, "end");
     }
 
+    /// A rendezvous' slot declared after an earlier wait on the
+    /// rendezvous: that wait cannot return the slot's id, and stores
+    /// nothing.
+    #[tamed]
+    pub fn slot_declared_after_an_earlier_wait(t: Trace) -> (Option<u32>, Option<u32>, u32) {
+        let r = Rendezvous::<u32>::new();
+        later(&t, &r, 1);
+        let first = twait!(r);
+        let mut s = 0u32;
+        deliver(&t, 5, mkevent!(r, 2, s));
+        let second = twait!(r);
+        (first, second, s)
+    }
+
     /// Values of different types, each dropped where it comes back.
     #[tamed]
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -358,4 +372,11 @@ fn a_move_before_a_break_out_of_a_branch_that_returns() {
             |t| plain::moved_before_a_break_in_a_returning_branch(t, c, d, lim),
         );
     }
+}
+
+#[test]
+fn a_rendezvous_slot_declared_after_an_earlier_wait_on_it() {
+    let got =
+        tame::run_with(|done| tamed::slot_declared_after_an_earlier_wait(Trace::default(), done));
+    assert_eq!(got, Some((Some(1), Some(2), 5)));
 }

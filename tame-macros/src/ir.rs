@@ -60,6 +60,17 @@ pub struct Function {
 }
 
 impl Function {
+    /// Whether wait `w` on a rendezvous stores slot site `site`: its
+    /// variables were declared before the wait.
+    pub fn wait_stores(&self, w: WaitId, site: SlotSiteId) -> bool {
+        let before = self.waits[w].bindings_before;
+        self.slot_sites[site]
+            .roots
+            .iter()
+            .flatten()
+            .all(|&b| b < before)
+    }
+
     /// Whether scope `inner` is `outer` or nested in it.
     pub fn scope_within(&self, inner: ScopeId, outer: ScopeId) -> bool {
         let mut s = Some(inner);
@@ -240,6 +251,10 @@ pub struct WaitInfo {
     pub span: Span,
     /// The scope the wait is written in.
     pub scope: ScopeId,
+    /// How many bindings were declared before it: a rendezvous' slot
+    /// whose variable is declared after it (a binding numbered from here
+    /// on) is not stored there, as no event for it can have been made.
+    pub bindings_before: usize,
     pub kind: WaitKind,
     /// What it says it waits for (`twait!(r, "a reply")`).
     pub description: Option<syn::LitStr>,

@@ -797,7 +797,9 @@ impl<'ir> Lowerer<'ir> {
             }
             WaitKind::Rendezvous { key, .. } => {
                 for (i, site) in f.slot_sites.iter().enumerate() {
-                    if site.owner == ir::SlotOwner::Rendezvous(key.clone()) {
+                    if site.owner == ir::SlotOwner::Rendezvous(key.clone())
+                        && f.wait_stores(wait, i)
+                    {
                         out.push(Code::Store(i));
                     }
                 }

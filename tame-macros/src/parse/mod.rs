@@ -407,14 +407,14 @@ impl Builder<'_> {
                 self.errors.push(syn::Error::new(site.span, msg));
                 continue;
             }
-            // Every `twait!(r)` stores the slot: each must see its variable.
+            // Every `twait!(r)` after the variable's declaration stores the
+            // slot: each must see the variable.
             let outside = self.f.waits.iter().find(|w| {
                 matches!(&w.kind, ir::WaitKind::Rendezvous { key: k, .. } if k == key)
-                    && site
-                        .roots
-                        .iter()
-                        .flatten()
-                        .any(|&root| !self.f.scope_within(w.scope, self.f.bindings[root].scope))
+                    && site.roots.iter().flatten().any(|&root| {
+                        root < w.bindings_before
+                            && !self.f.scope_within(w.scope, self.f.bindings[root].scope)
+                    })
             });
             if let (Some(w), Some(&root)) = (outside, site.roots.iter().flatten().next()) {
                 let name = &self.f.bindings[root].name;
@@ -893,6 +893,7 @@ impl Builder<'_> {
                 self.f.waits.push(ir::WaitInfo {
                     span,
                     scope: self.scope.current(),
+                    bindings_before: self.f.bindings.len(),
                     kind: ir::WaitKind::Join {
                         body: Vec::new(),
                         lists: Vec::new(),
@@ -971,6 +972,7 @@ impl Builder<'_> {
                 self.f.waits.push(ir::WaitInfo {
                     span,
                     scope: self.scope.current(),
+                    bindings_before: self.f.bindings.len(),
                     kind: ir::WaitKind::Rendezvous { expr, fx, key },
                     description: macros::twait_description(mac),
                 });
