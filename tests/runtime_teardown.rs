@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
+#[path = "support/watchdog.rs"]
+mod watchdog;
+
 /// Counts how the callbacks saw their events end.
 #[derive(Default)]
 struct Seen {
@@ -43,9 +46,9 @@ fn at_teardown(f: impl FnOnce() + 'static) {
     );
 }
 
-/// Started from a callback during teardown: its timer cannot be armed, so
-/// the event comes back untriggered and the wait ends at once, as a wait on
-/// any dropped event does.
+/// Started from a callback during teardown: it does not run at all (its
+/// wait would end at once, the timer's event dropped, as every event made
+/// then is).
 #[tamed]
 fn sleeper(seen: Arc<Seen>) {
     twait! { tame::timer(Duration::from_secs(3600), mkevent!()); }
@@ -89,10 +92,11 @@ fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
     .join()
     .expect("the thread exits cleanly");
     // Five callbacks handed over an event; none can fire with no loop, so
-    // all five report as dropped (and the blocking job never ran).
+    // all five report as dropped (and the blocking job and the tamed
+    // function never ran).
     assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
     assert_eq!(seen.dropped.load(Ordering::SeqCst), 5);
-    assert_eq!(seen.woke.load(Ordering::SeqCst), 1);
+    assert_eq!(seen.woke.load(Ordering::SeqCst), 0);
 }
 
 #[test]
@@ -241,7 +245,7 @@ fn waits_for_a_message(ch: tame::sync::Channel<u32>, drops: Arc<AtomicUsize>) ->
 }
 
 #[test]
-fn a_tamed_function_that_blocks_during_thread_teardown_ends_at_once() {
+fn a_tamed_function_started_during_thread_teardown_does_not_run() {
     let drops = Arc::new(AtomicUsize::new(0));
     let seen = Arc::new(Seen::default());
     let (inner, s) = (drops.clone(), seen.clone());
@@ -263,13 +267,40 @@ fn a_tamed_function_that_blocks_during_thread_teardown_ends_at_once() {
     })
     .join()
     .expect("the thread exits cleanly");
-    assert_eq!(drops.load(Ordering::SeqCst), 2, "its variables dropped");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the first run's variable only: the second never ran"
+    );
     assert_eq!(
         seen.dropped.load(Ordering::SeqCst),
         1,
         "its event came back dropped"
     );
     assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
+}
+
+/// Ticks for good.
+#[tamed]
+fn ticker(ticks: Arc<AtomicUsize>) {
+    loop {
+        twait! { tame::timer(Duration::from_secs(1), mkevent!()); }
+        ticks.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_loop_of_waits_started_at_thread_exit_does_not_spin() {
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let inner = ticks.clone();
+    // With no loop, every event made is dropped at once: had the ticker
+    // run, each of its waits would have ended at once, for good.
+    watchdog::on_fresh_loop(move || {
+        thread::spawn(move || at_teardown(move || ticker(inner)))
+            .join()
+            .expect("the thread exits");
+    });
+    assert_eq!(ticks.load(Ordering::SeqCst), 0);
 }
 
 /// A spawned future nothing wakes; panics when dropped if given a message.

@@ -718,7 +718,20 @@ where
             }
             None => new_task(name, body),
         },
-        None => new_task(name, body),
+        // The pool is closed while the loop is torn down (see
+        // `crate::spare::close`): a start then comes here, off the path of
+        // a loop that runs.
+        None => {
+            if !crate::driver::alive() {
+                // Started by a callback during thread teardown, with no
+                // loop to run it: it does not run (its first `twait!`
+                // would end at once, every event it made dropped, and a
+                // loop around one would spin). Its arguments are dropped
+                // with `body`, its event among them.
+                return;
+            }
+            new_task(name, body)
+        }
     };
     run_started(task);
 }
