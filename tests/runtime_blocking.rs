@@ -133,3 +133,52 @@ fn blocked_lists_a_running_job_where_it_was_started() {
         assert_eq!(slot.take(), Some(true));
     });
 }
+
+/// Tells a channel when the thread it was put on ends.
+struct OnThreadExit(mpsc::Sender<()>);
+
+impl Drop for OnThreadExit {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+thread_local! {
+    static ON_EXIT: std::cell::RefCell<Option<OnThreadExit>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_job_that_leaves_work_on_its_threads_loop_retires_the_thread() {
+    on_fresh_loop(|| {
+        let (exited, exit) = mpsc::channel();
+        let job = move || {
+            ON_EXIT.with(|e| *e.borrow_mut() = Some(OnThreadExit(exited)));
+            // The job runs a loop of its own on the pool's thread, and
+            // leaves an hour-long timer armed there.
+            tame::timer(
+                std::time::Duration::from_secs(3600),
+                tame::Event::detached(),
+            );
+            7
+        };
+        assert_eq!(
+            tame::run_with(|done| tame::spawn_blocking(job, done)),
+            Some(7)
+        );
+        // The next job may land on the thread that went idle last: it
+        // does not find the timer there (its `run()` would wait an hour).
+        let next = tame::run_with(|done| {
+            tame::spawn_blocking(
+                || {
+                    tame::run_with(|d| {
+                        tame::timer(std::time::Duration::from_millis(1), d.map(|_: ()| ()))
+                    })
+                },
+                done,
+            )
+        });
+        // The first job's thread ended, and its loop (the timer) with it.
+        exit.recv().expect("the pool's thread ended");
+        assert_eq!(next, Some(Some(())));
+    });
+}

@@ -252,3 +252,37 @@ fn a_panic_deep_in_eager_calls_is_named_and_reported_once() {
         );
     });
 }
+
+/// A panic payload whose own drop panics.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the payload's drop panics too");
+    }
+}
+
+#[test]
+fn a_panic_whose_payload_panics_when_dropped_goes_on_without_aborting() {
+    on_fresh_loop(|| {
+        after_one_turn("bomb", || std::panic::panic_any(Bomb));
+        let msg = message(catch_unwind(tame::run).unwrap_err());
+        assert!(
+            msg.contains("bomb") && msg.contains("Box<dyn Any>"),
+            "{msg}"
+        );
+        tame::spawn(
+            async {
+                std::panic::panic_any(Bomb);
+            },
+            Event::detached(),
+        );
+        let msg = message(catch_unwind(tame::run).unwrap_err());
+        assert!(msg.contains("tame::spawn"), "{msg}");
+        // The loop goes on.
+        let r = Rendezvous::<()>::new();
+        tame::asap(r.event(()));
+        tame::run();
+        assert_eq!(r.try_next(), Some(()));
+    });
+}

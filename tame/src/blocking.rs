@@ -3,10 +3,15 @@
 //!
 //! The pool has no fixed size: a job that finds no idle thread starts one,
 //! and a thread idle for [`KEEP_IDLE`] ends. An idle thread waits on a
-//! channel of its own, listed in [`IDLE`]; a job is handed to the thread
-//! that went idle last (its stack and caches are the warmest), so under a
-//! steady load the same few threads serve it and the others expire.
+//! channel of its own, listed in [`Pool::idle`]; a job is handed to the
+//! thread that went idle last (its stack and caches are the warmest), so
+//! under a steady load the same few threads serve it and the others
+//! expire. When no thread can be started (the process is out of them) a
+//! job waits in [`Pool::backlog`] for the next thread that finishes one. A
+//! job that leaves work on its thread's own tame loop (it ran one there)
+//! retires the thread, whose loop goes with it.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
@@ -27,23 +32,30 @@ use crate::Event;
 ///
 /// * While `f` runs, [`run`](crate::run) keeps running, as for any
 ///   [`spawn`](crate::spawn)ed future.
-/// * If `f` panics, `ev` comes back untriggered and the panic goes on on
-///   the loop's thread, out of `run()`, as a spawned future's does
-///   (`closure run by tame::spawn_blocking panicked: <its message>`; the
-///   message is printed on the pool's thread when it happens).
+/// * If `f` panics, `ev` comes back untriggered and a panic goes on on the
+///   loop's thread, out of `run()`, as a spawned future's does, with the
+///   message `closure run by tame::spawn_blocking panicked: <its message>`
+///   (a `String`: the payload stays on the pool's thread, where a
+///   `panic!`'s hook printed it). If `ev` had died first, nothing waits
+///   for the job, and the panic goes no further than that print.
 /// * If `ev` dies first (its rendezvous cancelled, a timeout gave up), the
 ///   loop stops waiting for the job at once; but a thread cannot be
-///   stopped: `f` runs to its end, and its result is dropped on the pool's
-///   thread.
+///   stopped: `f` runs to its end, and its result is dropped where it is
+///   then: on the pool's thread, or, if the job ended before the loop saw
+///   `ev` die, on the loop's.
 ///
 /// Each job that finds no idle thread starts one, so jobs that block for
-/// long do not wait for each other; a thread idle for 10 seconds ends.
+/// long do not wait for each other; a thread idle for 10 seconds ends. If
+/// no thread can be started (the process is out of them), the job waits
+/// for one of the pool's threads to finish the job it runs. The threads
+/// have std's default stack (2 MiB, or `RUST_MIN_STACK`): return a large
+/// value boxed.
 ///
 /// # Panics
 ///
 /// As [`spawn`](crate::spawn), if the loop's eventfd cannot be created.
-/// If no thread can be started for the job (the process is out of
-/// threads), `ev` comes back untriggered.
+/// If no thread can be started for the job and the pool has none, `ev`
+/// comes back untriggered.
 ///
 /// # Examples
 ///
@@ -157,18 +169,46 @@ impl<T> Drop for Receive<T> {
     }
 }
 
-/// Idle pool threads, the one that went idle last at the end: an id and
-/// the sender of its channel.
-static IDLE: Mutex<Vec<(u64, Sender<Job>)>> = Mutex::new(Vec::new());
+/// The pool: its threads, those idle, and the jobs waiting for one.
+struct Pool {
+    /// Idle threads, the one that went idle last at the end: an id and the
+    /// sender of its channel.
+    idle: Vec<(u64, Sender<Job>)>,
+    /// Jobs no thread could be started for: the next thread that finishes
+    /// a job takes one.
+    backlog: VecDeque<Job>,
+    /// Pool threads alive.
+    threads: usize,
+    /// The process the threads are in: a child made by `fork` has none of
+    /// the threads its parent listed.
+    pid: u32,
+}
 
-/// Ids of pool threads, to find one's entry in [`IDLE`].
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    idle: Vec::new(),
+    backlog: VecDeque::new(),
+    threads: 0,
+    pid: 0,
+});
+
+/// Ids of pool threads, to find one's entry in [`Pool::idle`].
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-/// Hands `job` to an idle thread, or starts one for it.
+/// Hands `job` to an idle thread, or starts one for it; if none can be
+/// started while others live, the job waits for one of them.
 fn submit(mut job: Job) -> std::io::Result<()> {
-    loop {
-        let idle = lock(&IDLE).pop();
-        let Some((_, tx)) = idle else { break };
+    let mut pool = lock(&POOL);
+    let pid = std::process::id();
+    if pool.pid != pid {
+        // A child made by `fork` (or the first use): the threads listed
+        // are its parent's. What they hold is the parent's too: forgotten,
+        // not dropped here.
+        std::mem::forget(std::mem::take(&mut pool.idle));
+        std::mem::forget(std::mem::take(&mut pool.backlog));
+        pool.threads = 0;
+        pool.pid = pid;
+    }
+    while let Some((_, tx)) = pool.idle.pop() {
         match tx.send(job) {
             Ok(()) => return Ok(()),
             // Its thread is gone (it cannot be, see `worker`; taken back
@@ -176,30 +216,78 @@ fn submit(mut job: Job) -> std::io::Result<()> {
             Err(mpsc::SendError(back)) => job = back,
         }
     }
-    thread::Builder::new()
+    start_thread(&mut pool, job)
+}
+
+/// Starts a pool thread for `job`; if none can be started, the job goes
+/// to the backlog when some thread will take it.
+fn start_thread(pool: &mut Pool, job: Job) -> std::io::Result<()> {
+    // The job is handed over through a slot: if the thread cannot be
+    // started, the job is still ours.
+    let slot = Arc::new(Mutex::new(Some(job)));
+    let first = slot.clone();
+    let started = thread::Builder::new()
         .name("tame-blocking".into())
-        .spawn(move || worker(job))
-        .map(drop)
+        .spawn(move || {
+            let job = lock(&first).take();
+            if let Some(job) = job {
+                worker(job);
+            }
+        });
+    match started {
+        Ok(_) => {
+            pool.threads += 1;
+            Ok(())
+        }
+        Err(e) => {
+            let job = lock(&slot).take().expect("the thread did not start");
+            if pool.threads == 0 {
+                return Err(e);
+            }
+            pool.backlog.push_back(job);
+            Ok(())
+        }
+    }
 }
 
 /// A pool thread: runs `job`, then each job handed to it, until it has
-/// been idle for [`KEEP_IDLE`].
+/// been idle for [`KEEP_IDLE`], or a job left work on this thread's tame
+/// loop (a timer, a task that waits): it then ends, and its loop with it,
+/// so that the next job does not find that work.
 fn worker(mut job: Job) {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel::<Job>();
     loop {
         // A panic in the job was caught inside it.
         job();
-        lock(&IDLE).push((id, tx.clone()));
+        let mut pool = lock(&POOL);
+        if crate::driver::holds_work() {
+            pool.threads -= 1;
+            // The last thread going: a job waiting gets a new one.
+            if pool.threads == 0 {
+                if let Some(next) = pool.backlog.pop_front() {
+                    let _ = start_thread(&mut pool, next);
+                }
+            }
+            return;
+        }
+        if let Some(next) = pool.backlog.pop_front() {
+            job = next;
+            continue;
+        }
+        pool.idle.push((id, tx.clone()));
+        drop(pool);
         job = match rx.recv_timeout(KEEP_IDLE) {
             Ok(next) => next,
             Err(RecvTimeoutError::Timeout) => {
-                let mut idle = lock(&IDLE);
-                if let Some(i) = idle.iter().position(|&(w, _)| w == id) {
-                    idle.swap_remove(i);
+                let mut pool = lock(&POOL);
+                if let Some(i) = pool.idle.iter().position(|&(w, _)| w == id) {
+                    // Removed in place: the others keep their order.
+                    pool.idle.remove(i);
+                    pool.threads -= 1;
                     return;
                 }
-                drop(idle);
+                drop(pool);
                 // A submitter took this thread's sender as the wait ran
                 // out: its job is on the way (this thread holds a sender
                 // too, so the channel stays open for it).
@@ -215,7 +303,7 @@ fn worker(mut job: Job) {
 
 #[cfg(test)]
 mod tests {
-    use super::{lock, submit, IDLE};
+    use super::{lock, submit, POOL};
     use std::sync::mpsc;
     use std::thread;
 
@@ -231,7 +319,7 @@ mod tests {
         let first = job_thread();
         // The thread lists itself as idle right after its job: wait for it
         // (no other test of this crate uses the pool).
-        while lock(&IDLE).is_empty() {
+        while lock(&POOL).idle.is_empty() {
             thread::yield_now();
         }
         assert_eq!(job_thread(), first);

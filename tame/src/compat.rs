@@ -267,11 +267,13 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
                 // The event comes back untriggered, then the panic goes on
                 // out of `run()`.
                 drop(ev);
-                panic::panic_any(format!(
+                let msg = format!(
                     "{} panicked: {}",
                     self.spawner.what_panicked(),
                     crate::task::panic_message(&*payload)
-                ));
+                );
+                crate::task::drop_payload(payload);
+                panic::panic_any(msg);
             }
         }
     }

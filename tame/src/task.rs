@@ -466,8 +466,17 @@ fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
     if msg.starts_with("tamed function `") {
         panic::resume_unwind(payload)
     } else {
-        panic::panic_any(format!("tamed function `{name}` panicked: {msg}"))
+        let msg = format!("tamed function `{name}` panicked: {msg}");
+        drop_payload(payload);
+        panic::panic_any(msg)
     }
+}
+
+/// Drops a panic's payload before the panic that reports it goes on: a
+/// payload whose own drop panics would otherwise do so while that panic
+/// unwinds, which aborts. Its panic is caught here (the hook printed it).
+pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
 }
 
 /// A join event that carries a value: the value waits in the node.

@@ -990,6 +990,21 @@ fn registered_task(task: *const dyn TaskObj) -> TaskRef {
     }
 }
 
+/// Whether this thread's loop holds any work: something queued, a timer,
+/// a descriptor wait, a spawned future, a task that waits. A pool thread of
+/// `spawn_blocking` whose job left some retires, so that the next job does
+/// not find it there.
+pub(crate) fn holds_work() -> bool {
+    LOOP.try_with(|l| {
+        !l.ready.borrow().is_empty()
+            || l.timers.borrow().len() > 0
+            || l.waits.live() > 0
+            || l.spawned.borrow().live > 0
+    })
+    .unwrap_or(false)
+        || !blocked_tasks().is_empty()
+}
+
 pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
     LOOP.try_with(|l| {
         let tasks: Vec<TaskRef> = l
