@@ -166,3 +166,61 @@ fn cancelled_during_the_lookup_it_connects_nowhere() {
         );
     });
 }
+
+#[test]
+fn an_ipv6_literal_in_brackets_is_an_address() {
+    on_fresh_loop(|| {
+        let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+            // No IPv6 loopback on this machine: nothing to connect to.
+            return;
+        };
+        let port = listener.local_addr().unwrap().port();
+        dns::set_default_resolver(Resolver::new(Vec::new()));
+        let stream = tame::run_with(|done| TcpStream::connect_host("[::1]", port, done))
+            .expect("the event was triggered")
+            .expect("connected");
+        assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+    });
+}
+
+#[test]
+fn a_host_with_a_port_or_a_zone_is_invalid_input_at_once() {
+    on_fresh_loop(|| {
+        // A nameserver nobody answers at: a lookup would take its timeout.
+        dns::set_default_resolver(Resolver::new(vec!["127.0.0.1:9".parse().unwrap()]));
+        for host in [
+            "example.com:80",
+            "127.0.0.1:80",
+            "[::1]:80",
+            "fe80::1%lo",
+            "[nope]",
+        ] {
+            let r = Rendezvous::<()>::new();
+            let (ev, slot) = r.event_with_slot(());
+            TcpStream::connect_host(host, 80, ev);
+            // Decided before connect_host returned: nothing to run.
+            let err = slot.take().expect("triggered at once").unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{host}: {err}");
+            assert!(err.to_string().contains(host), "{err}");
+        }
+    });
+}
+
+#[test]
+fn a_refused_connect_names_the_host_and_the_address() {
+    on_fresh_loop(|| {
+        let port = closed_port();
+        let srv = serve(&[("gone.test", "127.0.0.1")]);
+        let err = connect_via(&srv, "gone.test", port).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("gone.test (127.0.0.1:{port}): ")),
+            "{text}"
+        );
+        let os = std::error::Error::source(err.get_ref().unwrap())
+            .and_then(|e| e.downcast_ref::<io::Error>())
+            .expect("the OS error is its source");
+        assert_eq!(os.kind(), io::ErrorKind::ConnectionRefused);
+    });
+}

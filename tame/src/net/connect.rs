@@ -17,7 +17,14 @@ impl TcpStream {
     /// then the nameservers of `/etc/resolv.conf`; an IP literal needs no
     /// lookup), never with std's resolver, which would block the loop. Its
     /// addresses are then tried one at a time, in the order the lookup gave
-    /// them (IPv4 before IPv6), until one connects.
+    /// them (IPv4 before IPv6), until one connects. `host` may be an IPv6
+    /// literal in brackets (`[::1]`), as in a URL.
+    ///
+    /// There is no timeout of its own, per address or overall, as with
+    /// std's and tokio's `connect`: an address that drops the handshake
+    /// (a firewall) is given up on by the kernel after about two minutes,
+    /// and only then is the next tried. Wrap `ev` with
+    /// [`add_timeout`](crate::add_timeout) to bound the whole attempt.
     ///
     /// # Errors
     ///
@@ -26,7 +33,10 @@ impl TcpStream {
     /// for a name that does not exist, `TimedOut`, `InvalidInput` for a
     /// name that cannot be asked for; the `dns::Error` is its inner error);
     /// or, if no address connects, the last address's error
-    /// (`ConnectionRefused`, say).
+    /// (`ConnectionRefused`, say), of that kind, its message naming the
+    /// host and the address (the OS error is its source). A `host` with a
+    /// port in it (`"example.com:80"`) or an IPv6 zone (`"fe80::1%lo"`) is
+    /// `InvalidInput`, at once.
     ///
     /// If `ev` dies untriggered (its rendezvous cancelled, a timeout gave
     /// up), the whole attempt is cancelled as a tamed function is: the
@@ -53,7 +63,56 @@ impl TcpStream {
     /// assert!(matches!(tame::run_with(|done| hello(port, done)), Some(Ok(()))));
     /// ```
     pub fn connect_host(host: &str, port: u16, ev: Event<io::Result<TcpStream>>) {
-        connect_by_name(host.to_owned(), port, ev);
+        match host_to_look_up(host) {
+            Ok(host) => connect_by_name(host, port, ev),
+            Err(e) => ev.trigger(Err(e)),
+        }
+    }
+}
+
+/// The name or literal to look up for `host`: an IPv6 literal may come in
+/// brackets (`[::1]`, as in a URL); a port or an IPv6 zone is refused
+/// here, not sent to a nameserver as part of a name.
+fn host_to_look_up(host: &str) -> io::Result<String> {
+    let invalid =
+        |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("`{host}`: {why}"));
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return match inner.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => Ok(inner.to_owned()),
+            Err(_) => Err(invalid("not an IPv6 address in brackets")),
+        };
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(host.to_owned());
+    }
+    if host.contains('%') {
+        return Err(invalid("an IPv6 address with a zone is not supported"));
+    }
+    if host.contains(':') {
+        return Err(invalid(
+            "a host name or an IP address without a port (the port is the next argument)",
+        ));
+    }
+    Ok(host.to_owned())
+}
+
+/// A connect to one of a name's addresses failed: which, and why.
+#[derive(Debug)]
+struct ConnectFailed {
+    host: String,
+    addr: SocketAddr,
+    source: io::Error,
+}
+
+impl std::fmt::Display for ConnectFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.host, self.addr, self.source)
+    }
+}
+
+impl std::error::Error for ConnectFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 
@@ -77,11 +136,19 @@ fn connect_by_name(host: String, port: u16, ev: Event<io::Result<TcpStream>>) {
         format!("{host}: the lookup gave no address"),
     );
     for ip in addrs {
+        let addr = SocketAddr::new(ip, port);
         let mut conn: io::Result<TcpStream> = Err(io::ErrorKind::NotConnected.into());
-        twait! { TcpStream::connect(SocketAddr::new(ip, port), mkevent!(conn)); }
+        twait! { TcpStream::connect(addr, mkevent!(conn)); }
         match conn {
             Ok(stream) => return ev.trigger(Ok(stream)),
-            Err(e) => last = e,
+            Err(source) => {
+                let failed = ConnectFailed {
+                    host: host.clone(),
+                    addr,
+                    source,
+                };
+                last = io::Error::new(failed.source.kind(), failed);
+            }
         }
     }
     ev.trigger(Err(last));
