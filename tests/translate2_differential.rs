@@ -169,6 +169,18 @@ mod tamed {
         (first, second, s)
     }
 
+    /// A slot read by value before its block (a `Copy` value, taken for a
+    /// move) and never read after it, then another twait.
+    #[tamed]
+    #[allow(unused_assignments)]
+    pub fn slot_read_by_value_before_its_block(t: Trace, a: u32) -> u32 {
+        let mut x = a;
+        let x2 = x % 7;
+        twait! { deliver(&t, 11u32, mkevent!(x)); }
+        twait! { tick(&t, "waited", mkevent!()); }
+        x2
+    }
+
     /// Values of different types, each dropped where it comes back.
     #[tamed]
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -379,4 +391,12 @@ fn a_rendezvous_slot_declared_after_an_earlier_wait_on_it() {
     let got =
         tame::run_with(|done| tamed::slot_declared_after_an_earlier_wait(Trace::default(), done));
     assert_eq!(got, Some((Some(1), Some(2), 5)));
+}
+
+#[test]
+fn a_slot_read_by_value_before_its_block_and_not_after() {
+    let got = tame::run_with(|done| {
+        tamed::slot_read_by_value_before_its_block(Trace::default(), 9, done)
+    });
+    assert_eq!(got, Some(2));
 }

@@ -1280,11 +1280,16 @@ impl Forward<'_> {
                 // operation that gives it back (`read(buf, mkevent!(buf, n))`).
                 // One place without a value makes the whole site's store
                 // required (its places are assigned together).
-                let first_init = s
-                    .roots
-                    .iter()
-                    .flatten()
-                    .all(|&r| facts.init.contains(r) && !moved_into_block(self.f, s, r));
+                // A value moved out before the block (as the syntax judges:
+                // `let x2 = x % 7;` before `mkevent!(x)`) is one to keep
+                // only if the state carries it, which it does when it is
+                // read later (a `Copy` value read by value is one).
+                let has_value = |r: BindingId| {
+                    facts.init.contains(r)
+                        && !moved_into_block(self.f, s, r)
+                        && (!facts.moved.contains(r) || self.live[self.state].contains(r))
+                };
+                let first_init = s.roots.iter().flatten().all(|&r| has_value(r));
                 // A place with no value that is read after the wait needs
                 // one; a place with a value keeps it if none came
                 // (`mkevent!(_g, n)` with `let _g;` and `n` read after).
