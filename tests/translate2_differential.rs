@@ -19,6 +19,15 @@ fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
 }
 
+/// Gives `(a, b)` to `ev` on the loop's next turn, logging `fire <a> <b>`.
+fn deliver2(t: &Trace, a: u32, b: u32, ev: tame::Event<(u32, u32)>) {
+    let t = t.clone();
+    tame::asap(tame::Event::from_fn(move |_: Option<()>| {
+        log(&t, format!("fire {a} {b}"));
+        ev.trigger((a, b));
+    }));
+}
+
 /// Gives `n` to `ev` on the loop's next turn, logging `hand <name>`.
 fn hand(t: &Trace, n: Noisy, ev: tame::Event<Noisy>) {
     let t = t.clone();
@@ -179,6 +188,55 @@ mod tamed {
         twait! { deliver(&t, 11u32, mkevent!(x)); }
         twait! { tick(&t, "waited", mkevent!()); }
         x2
+    }
+
+    /// A two-place site in a loop of a block, the second place passed to
+    /// the operation, the first read (by value) before and after: the
+    /// first keeps its value where no event came.
+    #[tamed]
+    #[allow(unused_assignments)]
+    pub fn pair_slot_in_a_loop(t: Trace, n: u32) -> u32 {
+        let mut x = 1u32;
+        let mut y = 3u32 ^ x;
+        twait! {
+            for _ in 0..n {
+                deliver2(&t, y, 2, mkevent!(x, y));
+            }
+        }
+        x
+    }
+
+    /// A two-place site in a branch of a block, the second place read by
+    /// value before it, neither after.
+    #[tamed]
+    #[allow(unused_assignments)]
+    pub fn pair_slot_in_a_branch(t: Trace, a: u32, c: bool) -> u32 {
+        let mut x = a;
+        let mut y = a;
+        let z = y + 1;
+        twait! {
+            if c {
+                deliver2(&t, 5, 6, mkevent!(x, y));
+            }
+        }
+        z
+    }
+
+    /// One place filled by two sites in a loop of a block, read by value
+    /// before it.
+    #[tamed]
+    #[allow(unused_assignments)]
+    pub fn place_of_two_sites_in_a_loop(t: Trace, a: u32) -> u32 {
+        let mut x = a;
+        let mut y = a;
+        let z = x + 1;
+        twait! {
+            for i in 0..2u32 {
+                deliver2(&t, i, z, mkevent!(x, y));
+                deliver(&t, 5u32, mkevent!(x));
+            }
+        }
+        y
     }
 
     /// Values of different types, each dropped where it comes back.
@@ -399,4 +457,28 @@ fn a_slot_read_by_value_before_its_block_and_not_after() {
         tamed::slot_read_by_value_before_its_block(Trace::default(), 9, done)
     });
     assert_eq!(got, Some(2));
+}
+
+#[test]
+fn slots_read_by_value_before_their_block_keep_or_take_their_values() {
+    let run = |f: &dyn Fn(tame::Event<u32>)| tame::run_with(f);
+    // No event: `x` keeps its 1; two: the last one's `x`.
+    assert_eq!(
+        run(&|d| tamed::pair_slot_in_a_loop(Trace::default(), 0, d)),
+        Some(1)
+    );
+    assert_eq!(
+        run(&|d| tamed::pair_slot_in_a_loop(Trace::default(), 2, d)),
+        Some(2)
+    );
+    for c in [false, true] {
+        assert_eq!(
+            run(&|d| tamed::pair_slot_in_a_branch(Trace::default(), 1, c, d)),
+            Some(2)
+        );
+    }
+    assert_eq!(
+        run(&|d| tamed::place_of_two_sites_in_a_loop(Trace::default(), 1, d)),
+        Some(2)
+    );
 }

@@ -399,7 +399,19 @@ fn report_slot_problems(f: &Function, problems: &[(usize, SlotProblem)], errors:
     let mut reported = Vec::new();
     for &(site, problem) in problems {
         let s = &f.slot_sites[site];
-        let Some(root) = s.roots.iter().flatten().next() else {
+        // The place the problem is about: for a move into the block's
+        // operation, the one moved (`mkevent!(x, y)` with `y` passed).
+        let moved = s
+            .roots
+            .iter()
+            .flatten()
+            .find(|&&r| moved_into_block(f, s, r));
+        let first = s.roots.iter().flatten().next();
+        let root = match problem {
+            SlotProblem::MovedOnSomePaths => moved.or(first),
+            _ => first,
+        };
+        let Some(root) = root else {
             continue;
         };
         if reported.contains(&(*root, problem)) {
@@ -755,16 +767,13 @@ impl Backward<'_> {
                     .collect();
                 self.store_live.insert((self.state, *site), read_after);
                 // A store may keep the old value (its event came back
-                // empty), so the root stays live through it; but one whose
-                // root went into the block's own operation must assign it
-                // (or panic), so the old value is dead: not kept across the
-                // wait, where it is moved out.
-                if s.roots
-                    .iter()
-                    .flatten()
-                    .any(|&r| moved_into_block(self.f, s, r))
-                {
-                    for &r in s.roots.iter().flatten() {
+                // empty), so a root stays live through it; but one that went
+                // into the block's own operation has no old value to keep:
+                // not kept across the wait, where it is moved out. (The
+                // site's other places keep theirs: `mkevent!(x, y)` with
+                // only `y` passed to the operation.)
+                for &r in s.roots.iter().flatten() {
+                    if moved_into_block(self.f, s, r) {
                         l.remove(r);
                     }
                 }
@@ -1289,6 +1298,8 @@ impl Forward<'_> {
                         && !moved_into_block(self.f, s, r)
                         && (!facts.moved.contains(r) || self.live[self.state].contains(r))
                 };
+                // Per place: whether it has a value the state carries.
+                let valued: Vec<bool> = s.roots.iter().map(|r| r.is_some_and(has_value)).collect();
                 let first_init = s.roots.iter().flatten().all(|&r| has_value(r));
                 // A place with no value that is read after the wait needs
                 // one; a place with a value keeps it if none came
@@ -1355,7 +1366,12 @@ impl Forward<'_> {
                 // over the state: the last pass has the final facts.
                 for (i, &r) in s.roots.iter().enumerate() {
                     let Some(r) = r else { continue };
-                    let flagged = kind == StoreKind::Optional && self.flag_storable(s, i, &facts);
+                    // A place with its value (beside one without) is
+                    // assigned where a value came, and keeps its own where
+                    // none did: no flag.
+                    let flagged = kind == StoreKind::Optional
+                        && !valued[i]
+                        && self.flag_storable(s, i, &facts);
                     let maybe_moved = facts.moved.contains(r) && !facts.mmoved.contains(r);
                     if !flagged && (maybe_moved || facts.maybe_init(r)) {
                         self.native_entry.insert((self.state, r));

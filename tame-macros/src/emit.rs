@@ -463,8 +463,10 @@ impl<'a> Emitter<'a> {
     fn declare_unvalued(&self, b: BindingId) -> TokenStream {
         let cfg = self.cfg(b);
         if self.flag_stored.contains(&b) {
+            // `mut`: two sites of the block may fill it, one after the
+            // other (`mkevent!(x, y)` and `mkevent!(x)`).
             let flag = flag_ident(b);
-            return quote!(#cfg let #flag;);
+            return quote!(#cfg let mut #flag;);
         }
         let binding = &self.f.bindings[b];
         let ident = &binding.ident;
