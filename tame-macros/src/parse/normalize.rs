@@ -1022,14 +1022,18 @@ fn split_let_chain(
     let rest = (ops[1..].iter().cloned())
         .reduce(|a, b| syn::parse_quote!(#a && #b))
         .expect("a chain has two operands or more");
+    // The `if`s carry the user's span: rustc judges a let chain by the
+    // edition of its `if`, and one of ours would be the macro crate's
+    // (2021: "let chains are only allowed in Rust 2024 or later").
+    let span = syn::spanned::Spanned::span(cond);
     Some(match els {
-        None => syn::parse_quote!(if #first { if #rest #then }),
+        None => syn::parse_quote_spanned!(span=> if #first { if #rest #then }),
         Some(e) => {
             let l = label();
             if valued {
-                syn::parse_quote!(#l: { if #first { if #rest { break #l #then; } } #e })
+                syn::parse_quote_spanned!(span=> #l: { if #first { if #rest { break #l #then; } } #e })
             } else {
-                syn::parse_quote!(#l: { if #first { if #rest { #then; break #l; } } #e })
+                syn::parse_quote_spanned!(span=> #l: { if #first { if #rest { #then; break #l; } } #e })
             }
         }
     })

@@ -225,6 +225,27 @@ pub fn rescoped_plain() -> u32 {
 mod tests {
     use super::*;
 
+    /// A let chain of three operands whose `else` waits.
+    #[tamed]
+    fn three_part_chain(v: Option<u32>, w: Option<u32>) -> u32 {
+        if let Some(i) = v
+            && i > 0
+            && let Some(j) = w
+        {
+            i + j
+        } else {
+            twait! { tame::asap(mkevent!()); }
+            0
+        }
+    }
+
+    #[test]
+    fn a_three_part_let_chain_with_a_waiting_else() {
+        assert_eq!(value_of(|d| three_part_chain(Some(1), Some(2), d)), Some(3));
+        assert_eq!(value_of(|d| three_part_chain(Some(0), Some(2), d)), Some(0));
+        assert_eq!(value_of(|d| three_part_chain(Some(1), None, d)), Some(0));
+    }
+
     /// Runs a tamed function's loop and returns its value.
     fn value_of<T: 'static>(f: impl FnOnce(tame::Event<T>)) -> Option<T> {
         let r = tame::Rendezvous::<()>::new();
