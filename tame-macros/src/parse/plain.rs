@@ -277,6 +277,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 *e = moved;
             }
         }
+        // Captured by value inside an enclosing closure's body (`move |x|
+        // { let inner = move || g.id(); .. }`): that closure moves what it
+        // captured, so it is a `FnOnce`, gone after its call.
+        if self.closure_depth > 0
+            && self.fx.0[before..]
+                .iter()
+                .any(|(_, e)| matches!(e, Effect::Consume | Effect::MaybeConsume))
+        {
+            self.closure_moves = true;
+        }
     }
 
     // ---- statements ----
