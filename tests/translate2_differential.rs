@@ -239,6 +239,39 @@ mod tamed {
         y
     }
 
+    /// A valued `if` whose branch waits on a rendezvous, then moves the
+    /// guard on some paths: the other branch keeps it to its scope's end.
+    #[tamed]
+    pub fn valued_if_waiting_on_a_rendezvous_then_moving(t: Trace, c: bool) {
+        let r = Rendezvous::<u32>::new();
+        let g = Noisy::new("g", &t);
+        let y = if c {
+            later(&t, &r, 50);
+            let z = twait!(r);
+            if z.is_none() {
+                drop(g);
+            }
+            7
+        } else {
+            2
+        };
+        log(&t, format!("y={y}"));
+    }
+
+    /// A closure that captures by value in an inner `move` closure: a
+    /// `FnOnce`, gone after its call.
+    #[tamed]
+    pub fn closure_moving_into_an_inner_closure(t: Trace) {
+        let g = Noisy::new("g", &t);
+        let h = move |x: u32| {
+            let inner = move || g.name.len() as u32;
+            inner() + x
+        };
+        let y = h(1);
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("y={y}"));
+    }
+
     /// Values of different types, each dropped where it comes back.
     #[tamed]
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -348,6 +381,32 @@ mod plain {
         }
         log(&t, "waited");
         log(&t, "end");
+    }
+
+    pub fn valued_if_waiting_on_a_rendezvous_then_moving(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let y = if c {
+            log(&t, "fire 50");
+            let z = Some(50u32);
+            if z.is_none() {
+                drop(g);
+            }
+            7
+        } else {
+            2
+        };
+        log(&t, format!("y={y}"));
+    }
+
+    pub fn closure_moving_into_an_inner_closure(t: Trace) {
+        let g = Noisy::new("g", &t);
+        let h = move |x: u32| {
+            let inner = move || g.name.len() as u32;
+            inner() + x
+        };
+        let y = h(1);
+        log(&t, "waited");
+        log(&t, format!("y={y}"));
     }
 
     pub fn discarded_values_of_two_types(t: Trace) {
@@ -480,5 +539,26 @@ fn slots_read_by_value_before_their_block_keep_or_take_their_values() {
     assert_eq!(
         run(&|d| tamed::place_of_two_sites_in_a_loop(Trace::default(), 1, d)),
         Some(2)
+    );
+}
+
+#[test]
+fn a_guard_moved_on_some_paths_after_a_rendezvous_wait_in_a_valued_if() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::valued_if_waiting_on_a_rendezvous_then_moving(t, c),
+            |t| plain::valued_if_waiting_on_a_rendezvous_then_moving(t, c),
+        );
+    }
+}
+
+#[test]
+fn a_closure_moving_its_capture_into_an_inner_move_closure_is_gone_after_its_call() {
+    assert_eq!(
+        as_plain(
+            tamed::closure_moving_into_an_inner_closure,
+            plain::closure_moving_into_an_inner_closure
+        ),
+        ["drop g", "waited", "y=2"]
     );
 }

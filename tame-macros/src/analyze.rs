@@ -271,7 +271,8 @@ fn surely_owned(f: &Function, b: BindingId) -> bool {
     match binding.kind {
         BindingKind::Temp(kind) => matches!(kind, TempKind::Id | TempKind::Slots),
         BindingKind::User => {
-            f.params.iter().any(|p| p.binding == b)
+            binding.owned
+                || f.params.iter().any(|p| p.binding == b)
                 || (binding.trivial
                     && binding.borrow.is_none()
                     && binding.ty.as_ref().is_none_or(|t| {

@@ -144,6 +144,9 @@ pub struct Binding {
     /// The `#[cfg(..)]` attributes of its `let`: in a build where they
     /// remove it, the machine's fields and moves of it go too.
     pub cfg: Vec<syn::Attribute>,
+    /// Its value surely borrows nothing: what a `twait!(r)` gave (an id of
+    /// a rendezvous, owned), as written (`let z = twait!(r);`).
+    pub owned: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -238,6 +238,7 @@ impl Builder<'_> {
             fn_once: false,
             deferred: false,
             cfg: Vec::new(),
+            owned: false,
         });
         self.scope.make_visible(id, name);
         (id, used)
@@ -359,6 +360,7 @@ impl Builder<'_> {
             fn_once: false,
             deferred: false,
             cfg: Vec::new(),
+            owned: false,
         });
         id
     }
@@ -460,6 +462,7 @@ impl Builder<'_> {
                         fn_once: false,
                         deferred: false,
                         cfg: Vec::new(),
+                        owned: false,
                     });
                     self.scope.make_visible(id, "self".into());
                     self.f.params.push(Param {
@@ -512,6 +515,7 @@ impl Builder<'_> {
                             fn_once: false,
                             deferred: false,
                             cfg: Vec::new(),
+                            owned: false,
                         });
                         self.scope.make_visible(id, format!("__tame_arg{i}"));
                         self.f.params.push(Param {
@@ -595,6 +599,8 @@ impl Builder<'_> {
     fn local(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
         // Taken at once: it is this `let`'s, whichever way it goes.
         let judged = self.judged_init.take();
+        // (Before its twait becomes the machine's temporary.)
+        let from_wait = l.init.as_ref().is_some_and(|i| wait_value(&i.expr));
         if let Some(init) = &mut l.init {
             if macros::has_twait(&init.expr) {
                 self.make_twait_free(&mut init.expr, out);
@@ -675,6 +681,7 @@ impl Builder<'_> {
             }
         }
         if let [d] = defs[..] {
+            self.f.bindings[d].owned |= from_wait;
             let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
             self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;
         }
@@ -1310,6 +1317,24 @@ fn declares_items(mac: &syn::Macro) -> bool {
         .segments
         .last()
         .is_some_and(|s| s.ident == "thread_local")
+}
+
+/// Whether an initializer is what a `twait!(r)` gives (`twait!(r)`,
+/// `twait!(r)?`, `twait!(r).unwrap()`): a rendezvous' id, which owns
+/// what it holds.
+fn wait_value(e: &Expr) -> bool {
+    match e {
+        Expr::Macro(m) => macros::which(&m.mac) == Some(Which::Twait),
+        Expr::Try(t) => wait_value(&t.expr),
+        Expr::Paren(p) => wait_value(&p.expr),
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "unwrap" | "expect" | "unwrap_or" | "unwrap_or_default" | "unwrap_or_else"
+            ) && wait_value(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 /// The names a closure's body reads as variables of its surroundings: the
