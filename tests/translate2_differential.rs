@@ -281,6 +281,63 @@ mod tamed {
         }
         log(&t, "after");
     }
+
+    /// A closure that moves a guard it mentions owns it (captured by
+    /// value): kept across the twait, the guard goes with the closure at
+    /// its scope's end, or at its call.
+    #[tamed]
+    pub fn closure_owning_a_guard(t: Trace, call: bool) {
+        let g = Noisy::new("g", &t);
+        let c = || {
+            let k = g;
+            log(&k.t, "called");
+        };
+        twait! { tick(&t, "waited", mkevent!()); }
+        if call {
+            c();
+        }
+        log(&t, "after");
+    }
+
+    /// An `if` or `match` that moves a guard on some paths, inside an
+    /// expression: assigned, an argument, a `let`'s operand (`shape`).
+    #[tamed]
+    pub fn moved_inside_an_expression(t: Trace, c: bool, shape: u32) {
+        let g = Noisy::new("g", &t);
+        let mut y = 0u32;
+        let mut v = Vec::new();
+        match shape {
+            0 => {
+                y = if c {
+                    drop(g);
+                    1
+                } else {
+                    7
+                }
+            }
+            1 => v.push(if c {
+                consume(g, &t);
+                2
+            } else {
+                8
+            }),
+            _ => {
+                let n = u32::max(
+                    y,
+                    match c {
+                        true => {
+                            drop(g);
+                            3
+                        }
+                        false => 9,
+                    },
+                );
+                y = n;
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("y={y} v={v:?}"));
+    }
 }
 
 mod plain {
@@ -413,6 +470,56 @@ mod plain {
         let _ = delivered(&t, 1u32);
         let _ = handed(&t, Noisy::new("n", &t));
         log(&t, "after");
+    }
+
+    pub fn closure_owning_a_guard(t: Trace, call: bool) {
+        let g = Noisy::new("g", &t);
+        let c = || {
+            let k = g;
+            log(&k.t, "called");
+        };
+        log(&t, "waited");
+        if call {
+            c();
+        }
+        log(&t, "after");
+    }
+
+    pub fn moved_inside_an_expression(t: Trace, c: bool, shape: u32) {
+        let g = Noisy::new("g", &t);
+        let mut y = 0u32;
+        let mut v = Vec::new();
+        match shape {
+            0 => {
+                y = if c {
+                    drop(g);
+                    1
+                } else {
+                    7
+                }
+            }
+            1 => v.push(if c {
+                consume(g, &t);
+                2
+            } else {
+                8
+            }),
+            _ => {
+                let n = u32::max(
+                    y,
+                    match c {
+                        true => {
+                            drop(g);
+                            3
+                        }
+                        false => 9,
+                    },
+                );
+                y = n;
+            }
+        }
+        log(&t, "waited");
+        log(&t, format!("y={y} v={v:?}"));
     }
 }
 
@@ -561,4 +668,37 @@ fn a_closure_moving_its_capture_into_an_inner_move_closure_is_gone_after_its_cal
         ),
         ["drop g", "waited", "y=2"]
     );
+}
+
+#[test]
+fn a_closure_that_moves_a_guard_owns_it_across_a_twait() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::closure_owning_a_guard(t, false),
+            |t| plain::closure_owning_a_guard(t, false)
+        ),
+        ["waited", "after", "drop g"]
+    );
+    assert_eq!(
+        as_plain(
+            |t| tamed::closure_owning_a_guard(t, true),
+            |t| plain::closure_owning_a_guard(t, true)
+        ),
+        ["waited", "called", "drop g", "after"]
+    );
+}
+
+#[test]
+fn a_guard_moved_on_some_paths_inside_an_expression_lives_to_its_scope_end() {
+    for shape in 0..3 {
+        for c in [false, true] {
+            let trace = as_plain(
+                |t| tamed::moved_inside_an_expression(t, c, shape),
+                |t| plain::moved_inside_an_expression(t, c, shape),
+            );
+            if !c {
+                assert_eq!(trace.last().map(String::as_str), Some("drop g"), "{shape}");
+            }
+        }
+    }
 }

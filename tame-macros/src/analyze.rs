@@ -269,7 +269,7 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
 fn surely_owned(f: &Function, b: BindingId) -> bool {
     let binding = &f.bindings[b];
     match binding.kind {
-        BindingKind::Temp(kind) => matches!(kind, TempKind::Id | TempKind::Slots),
+        BindingKind::Temp(kind) => binding.owned || matches!(kind, TempKind::Id | TempKind::Slots),
         BindingKind::User => {
             binding.owned
                 || f.params.iter().any(|p| p.binding == b)

@@ -145,7 +145,8 @@ pub struct Binding {
     /// remove it, the machine's fields and moves of it go too.
     pub cfg: Vec<syn::Attribute>,
     /// Its value surely borrows nothing: what a `twait!(r)` gave (an id of
-    /// a rendezvous, owned), as written (`let z = twait!(r);`).
+    /// a rendezvous, owned), as written (`let z = twait!(r);`), or a
+    /// temporary holding a construct's value that is a number or the like.
     pub owned: bool,
 }
 

@@ -66,6 +66,10 @@ pub struct Builder<'e> {
     /// initializer rather than the one written: the user's, where a
     /// waiting `let .. else` binds out of a temporary holding its value.
     judged_init: Option<Expr>,
+    /// The variables the next `let`'s initializer moves (a closure that
+    /// moves a variable it mentions captures it by value: it owns it, and
+    /// does not borrow it).
+    init_moves: Vec<BindingId>,
 }
 
 /// Where the value of an expression goes.
@@ -123,6 +127,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         },
         body_scope: 0,
         judged_init: None,
+        init_moves: Vec::new(),
         temps: 0,
         force_spine: false,
         sites_again: None,
@@ -316,14 +321,17 @@ impl Builder<'_> {
     }
 
     /// Why a non-`move` closure cannot be kept: it borrows the function's
-    /// variables it mentions.
+    /// variables it mentions (those its body moves it owns).
     fn closure_borrow(&self, init: &Expr) -> Option<String> {
         let Expr::Closure(c) = init else { return None };
         if c.capture.is_some() {
             return None;
         }
         let names = closure_captures(c);
-        let first = names.into_iter().find(|n| self.resolve(n).is_some())?;
+        let first = names.into_iter().find(|n| {
+            self.resolve(n)
+                .is_some_and(|b| !self.init_moves.contains(&b))
+        })?;
         Some(format!(
             "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
              or build it again after the twait"
@@ -616,6 +624,11 @@ impl Builder<'_> {
         if self.promoted_let(&l, out) {
             return;
         }
+        if let Some(init) = &mut l.init {
+            if init.diverge.is_none() {
+                self.hoist_moving_constructs(&mut init.expr, out);
+            }
+        }
         let mut r = Resolver::new(self);
         r.local_init(&mut l);
         let (fx, jumps, closure_moves) = (r.fx, r.jumps, r.closure_moves);
@@ -663,7 +676,12 @@ impl Builder<'_> {
             return;
         }
         let judged = judged.or_else(|| init.clone());
+        self.init_moves = (fx.0.iter())
+            .filter(|(_, e)| matches!(e, ir::Effect::Consume | ir::Effect::MaybeConsume))
+            .map(|&(b, _)| b)
+            .collect();
         let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
+        self.init_moves.clear();
         self.scope.keep_names = false;
         for &d in &defs {
             match shadowing

@@ -16,6 +16,7 @@
 //!   temporary assigned at the end of each branch (or by `break value`).
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat};
 
@@ -54,6 +55,8 @@ impl Builder<'_> {
                 }
                 return;
             }
+            let mut e = e;
+            self.hoist_moving_constructs(&mut e, out);
             self.plain_to(e, dest, out);
             return;
         }
@@ -83,41 +86,7 @@ impl Builder<'_> {
             }
             Expr::While(w) => self.while_(w, dest, out),
             Expr::ForLoop(f) => self.for_(f, dest, out),
-            Expr::Block(b) => {
-                let span = b.span();
-                let label = b.label.as_ref().map(|l| l.name.ident.to_string());
-                let d = match (label.is_some(), dest) {
-                    (false, d) => d,
-                    (true, Dest::Discard) => Dest::Discard,
-                    (true, Dest::Assign(t)) => Dest::Assign(t),
-                    (true, Dest::Return) => Dest::Assign(self.declare_temp(out)),
-                };
-                let id = label.map(|label| {
-                    let id = self.f.loops.len();
-                    self.f.loops.push(LoopInfo {
-                        label: Some(label),
-                        is_loop: false,
-                        dest: match d {
-                            Dest::Assign(t) => Some(t),
-                            _ => None,
-                        },
-                        span,
-                    });
-                    self.loop_stack.push(id);
-                    id
-                });
-                let scope = self.push_scope();
-                let mut stmts = Vec::new();
-                self.stmts(b.block.stmts, d, &mut stmts);
-                self.pop_scope();
-                if id.is_some() {
-                    self.loop_stack.pop();
-                }
-                out.push(ir::Stmt::Block(ir::Block { scope, stmts }, id));
-                if let (Some(_), Dest::Assign(t)) = (id, d) {
-                    self.after_loop(Some(t), dest, out);
-                }
-            }
+            Expr::Block(b) => self.block_of_spine(b, dest, out),
             Expr::Unsafe(u) => {
                 self.errors.spanned(
                     u.unsafe_token,
@@ -246,6 +215,13 @@ impl Builder<'_> {
             Some(ir::Stmt::Match(mut m)) if spine.is_empty() => {
                 m.promoted = Some(promotion);
                 out.push(ir::Stmt::Match(m));
+            }
+            // A let chain with an `else`, split into a labeled block of
+            // the spine (see [`Builder::split_chain`]): it stays one,
+            // as a plain block would (it cannot be demoted).
+            Some(b @ ir::Stmt::Block(_, Some(_))) if spine.is_empty() => {
+                out.push(b);
+                return Ok(());
             }
             _ => return Err(Box::new(promotion.plain)),
         }
@@ -386,7 +362,14 @@ impl Builder<'_> {
     /// Makes `e` free of twaits: its twaits, and the operands evaluated
     /// before them, move into statements before it.
     pub(super) fn make_twait_free(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
-        if !has_twait(e) {
+        self.hoist(e, has_twait, out);
+    }
+
+    /// Moves the parts of `e` that `needs` says must be statements of
+    /// their own (a twait, or a construct that must be one of the spine),
+    /// and the operands evaluated before them, into statements before it.
+    fn hoist(&mut self, e: &mut Expr, needs: fn(&Expr) -> bool, out: &mut Vec<ir::Stmt>) {
+        if !needs(e) {
             return;
         }
         let whole = match e {
@@ -402,7 +385,7 @@ impl Builder<'_> {
             | Expr::Break(_)
             | Expr::Continue(_) => true,
             Expr::Binary(b) => {
-                matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) && has_twait(&b.right)
+                matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) && needs(&b.right)
             }
             _ => false,
         };
@@ -418,22 +401,27 @@ impl Builder<'_> {
                 }
             }
             let span = e.span();
-            let taken = std::mem::replace(e, Expr::Verbatim(Default::default()));
+            let mut taken = std::mem::replace(e, Expr::Verbatim(Default::default()));
+            unmark(&mut taken);
+            // A construct whose values are numbers or the like holds no
+            // borrow: its join may keep it.
+            let owned = syntax::trivially_undroppable(&taken);
             let t = self.value_to_temp(taken, out);
+            self.f.bindings[t].owned |= owned;
             *e = self.temp_expr(t, span);
             return;
         }
         let method_call = matches!(e, Expr::MethodCall(_));
         let indexed = matches!(e, Expr::Index(_));
         let mut kids = children(e);
-        let last = kids.iter().rposition(|k| has_twait(k));
+        let last = kids.iter().rposition(|k| needs(k));
         let Some(last) = last else { return };
         for (i, kid) in kids.iter_mut().enumerate() {
             if i > last {
                 break;
             }
-            if has_twait(kid) {
-                self.make_twait_free(kid, out);
+            if needs(kid) {
+                self.hoist(kid, needs, out);
             } else if stays_in_place(kid) {
             } else if let Some(place) = borrowed_place(kid, method_call && i == 0) {
                 self.pin_place(place, Root::Variable, out);
@@ -471,6 +459,58 @@ impl Builder<'_> {
                 };
             }
         }
+    }
+
+    /// Ordinary code (no twait in it) with an `if` or `match` inside an
+    /// expression that moves a variable on some of its paths only
+    /// (`v.push(if c { drop(g); 1 } else { 2 })`, `y = match ..`): each
+    /// such construct goes into a statement of its own before the rest,
+    /// as a twait would, where it is promoted (see [`Builder::promoted`]),
+    /// so that the variable lives to its scope's end on the paths that
+    /// kept it. As one statement, its maybe-moved variable would be
+    /// dropped at the next twait.
+    pub(super) fn hoist_moving_constructs(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        // (Walking an event's slots registers them: a statement that makes
+        // one is left as it is.)
+        let makes_events = || macros::tokens_mention_macro(&e.to_token_stream(), "mkevent");
+        if matches!(e, Expr::If(_) | Expr::Match(_)) || makes_events() {
+            return;
+        }
+        if self.mark_moving_constructs(e) {
+            self.hoist(e, has_mark, out);
+            unmark(e);
+        }
+    }
+
+    /// Marks (see [`SPINE_MARK`]) each `if`/`match` that `e` evaluates
+    /// for certain and that moves a variable on some of its paths only;
+    /// returns whether it marked one.
+    fn mark_moving_constructs(&mut self, e: &mut Expr) -> bool {
+        if let Expr::If(_) | Expr::Match(_) = e {
+            let attrs = syntax::expr_attrs(e);
+            if syntax::may_be_compiled_out(attrs) || !self.moves_on_some_paths(e) {
+                return false;
+            }
+            let mark: syn::Attribute = syn::parse_quote!(#[__tame_spine]);
+            match e {
+                Expr::If(i) => i.attrs.push(mark),
+                Expr::Match(m) => m.attrs.push(mark),
+                _ => unreachable!(),
+            }
+            return true;
+        }
+        // The right operand of `&&`/`||` may not run: a construct there is
+        // left where it is.
+        let short_circuit = matches!(e, Expr::Binary(b)
+            if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)));
+        let mut marked = false;
+        for (i, kid) in children(e).into_iter().enumerate() {
+            if short_circuit && i > 0 {
+                break;
+            }
+            marked |= self.mark_moving_constructs(kid);
+        }
+        marked
     }
 
     /// Keeps a place a place across the twaits after it: the operands it
@@ -528,6 +568,44 @@ impl Builder<'_> {
         t
     }
 
+    /// A block of the spine (a labeled one can be left with `break
+    /// 'label`), its value delivered to `dest`.
+    fn block_of_spine(&mut self, b: syn::ExprBlock, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let span = b.span();
+        let label = b.label.as_ref().map(|l| l.name.ident.to_string());
+        let d = match (label.is_some(), dest) {
+            (false, d) => d,
+            (true, Dest::Discard) => Dest::Discard,
+            (true, Dest::Assign(t)) => Dest::Assign(t),
+            (true, Dest::Return) => Dest::Assign(self.declare_temp(out)),
+        };
+        let id = label.map(|label| {
+            let id = self.f.loops.len();
+            self.f.loops.push(LoopInfo {
+                label: Some(label),
+                is_loop: false,
+                dest: match d {
+                    Dest::Assign(t) => Some(t),
+                    _ => None,
+                },
+                span,
+            });
+            self.loop_stack.push(id);
+            id
+        });
+        let scope = self.push_scope();
+        let mut stmts = Vec::new();
+        self.stmts(b.block.stmts, d, &mut stmts);
+        self.pop_scope();
+        if id.is_some() {
+            self.loop_stack.pop();
+        }
+        out.push(ir::Stmt::Block(ir::Block { scope, stmts }, id));
+        if let (Some(_), Dest::Assign(t)) = (id, d) {
+            self.after_loop(Some(t), dest, out);
+        }
+    }
+
     // ---- if and match ----
 
     fn if_(&mut self, i: syn::ExprIf, dest: Dest, out: &mut Vec<ir::Stmt>) {
@@ -544,7 +622,7 @@ impl Builder<'_> {
             || self.chain_label(),
             dest != Dest::Discard,
         ) {
-            return self.value(nested, dest, out);
+            return self.split_chain(nested, dest, out);
         }
         let mut cond = *i.cond;
         match &mut cond {
@@ -558,6 +636,20 @@ impl Builder<'_> {
         });
         let els = i.else_branch.map(|(_, e)| *e);
         self.if_parts(cond, then, els, dest, out);
+    }
+
+    /// A let chain split by [`split_let_chain`], delivered to `dest`.
+    /// Promoted (see [`Builder::promoted`]), its labeled block is one of
+    /// the spine: as ordinary code the whole of it would stay one
+    /// statement, and the move on some paths it was promoted for would go
+    /// unseen by the machine.
+    fn split_chain(&mut self, nested: Expr, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        match nested {
+            Expr::Block(b) if b.label.is_some() && std::mem::take(&mut self.force_spine) => {
+                self.block_of_spine(b, dest, out)
+            }
+            other => self.value(other, dest, out),
+        }
     }
 
     /// A label of the translator's for a let chain's block (see
@@ -588,7 +680,7 @@ impl Builder<'_> {
             || self.chain_label(),
             dest != Dest::Discard,
         ) {
-            return self.value(nested, dest, out);
+            return self.split_chain(nested, dest, out);
         }
         let branches_wait = std::mem::take(&mut self.force_spine)
             || has_twait(&then)
@@ -1107,4 +1199,48 @@ fn moved_by_arms(fx: &mut ir::Effects, b: BindingId) {
             *e = ir::Effect::Read;
         }
     }
+}
+
+/// The attribute [`Builder::hoist_moving_constructs`] marks a construct to
+/// hoist with; never left in the output.
+const SPINE_MARK: &str = "__tame_spine";
+
+fn is_mark(a: &syn::Attribute) -> bool {
+    a.path().is_ident(SPINE_MARK)
+}
+
+/// Whether `e` holds a marked construct where it is evaluated (see
+/// [`Builder::mark_moving_constructs`]).
+fn has_mark(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_if(&mut self, i: &'ast syn::ExprIf) {
+            self.0 |= i.attrs.iter().any(is_mark);
+        }
+        fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+            self.0 |= m.attrs.iter().any(is_mark);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
+/// Removes the marks of [`Builder::mark_moving_constructs`] from `e`.
+fn unmark(e: &mut Expr) {
+    struct Strip;
+    impl syn::visit_mut::VisitMut for Strip {
+        fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+            i.attrs.retain(|a| !is_mark(a));
+            syn::visit_mut::visit_expr_if_mut(self, i);
+        }
+        fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+            m.attrs.retain(|a| !is_mark(a));
+            syn::visit_mut::visit_expr_match_mut(self, m);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Strip, e);
 }

@@ -337,4 +337,112 @@ mod tests {
         assert_eq!(value_of(rescoped_waiting_only_in_then), Some(0));
         assert_eq!(*shared().borrow(), Some(5));
     }
+
+    /// A guard moved by some paths of a let chain that has an `else` (no
+    /// twait in it), a twait after: on the other paths it lives to the
+    /// end of its scope, as in the plain function. `shape` picks where
+    /// the move is: 0 the `then` branch, 1 the `else`, 2 the `then` of a
+    /// chain whose value is assigned, 3 the `then` of a chain of three
+    /// operands.
+    #[tamed]
+    fn moved_by_a_chain(log: Log, o: Option<u32>, shape: u32) -> u32 {
+        let g = Noisy("g", log.clone());
+        let mut y = 0;
+        if shape == 0 {
+            if let Some(x) = o
+                && x > 0
+            {
+                drop(g);
+            } else {
+                log.borrow_mut().push("else".into());
+            }
+        } else if shape == 1 {
+            if let Some(x) = o
+                && x > 0
+            {
+                log.borrow_mut().push("then".into());
+            } else {
+                drop(g);
+            }
+        } else if shape == 2 {
+            y = if let Some(x) = o
+                && x > 0
+            {
+                drop(g);
+                x
+            } else {
+                7
+            };
+        } else if let Some(x) = o
+            && x > 0
+            && let Some(z) = x.checked_sub(1)
+        {
+            drop(g);
+            y = z;
+        } else {
+            log.borrow_mut().push("else".into());
+        }
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push("waited".into());
+        y
+    }
+
+    fn moved_by_a_chain_plain(log: Log, o: Option<u32>, shape: u32) -> u32 {
+        let g = Noisy("g", log.clone());
+        let mut y = 0;
+        if shape == 0 {
+            if let Some(x) = o
+                && x > 0
+            {
+                drop(g);
+            } else {
+                log.borrow_mut().push("else".into());
+            }
+        } else if shape == 1 {
+            if let Some(x) = o
+                && x > 0
+            {
+                log.borrow_mut().push("then".into());
+            } else {
+                drop(g);
+            }
+        } else if shape == 2 {
+            y = if let Some(x) = o
+                && x > 0
+            {
+                drop(g);
+                x
+            } else {
+                7
+            };
+        } else if let Some(x) = o
+            && x > 0
+            && let Some(z) = x.checked_sub(1)
+        {
+            drop(g);
+            y = z;
+        } else {
+            log.borrow_mut().push("else".into());
+        }
+        log.borrow_mut().push("waited".into());
+        y
+    }
+
+    #[test]
+    fn a_guard_moved_on_some_paths_of_a_chain_with_an_else_lives_on_the_others() {
+        for shape in 0..4 {
+            for o in [None, Some(0), Some(3)] {
+                let tamed_log = Log::default();
+                let v = value_of(|d| moved_by_a_chain(tamed_log.clone(), o, shape, d));
+                let plain_log = Log::default();
+                let w = moved_by_a_chain_plain(plain_log.clone(), o, shape);
+                assert_eq!(v, Some(w), "shape {shape}, {o:?}");
+                assert_eq!(
+                    *tamed_log.borrow(),
+                    *plain_log.borrow(),
+                    "shape {shape}, {o:?}"
+                );
+            }
+        }
+    }
 }
