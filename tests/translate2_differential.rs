@@ -300,7 +300,8 @@ mod tamed {
     }
 
     /// An `if` or `match` that moves a guard on some paths, inside an
-    /// expression: assigned, an argument, a `let`'s operand (`shape`).
+    /// expression: assigned, an argument, the value of a `let` with a
+    /// pattern, a `let`'s operand (`shape`).
     #[tamed]
     pub fn moved_inside_an_expression(t: Trace, c: bool, shape: u32) {
         let g = Noisy::new("g", &t);
@@ -321,6 +322,15 @@ mod tamed {
             } else {
                 8
             }),
+            2 => {
+                let (a, b) = if c {
+                    drop(g);
+                    (1, 2)
+                } else {
+                    (3, 4)
+                };
+                y = a + b;
+            }
             _ => {
                 let n = u32::max(
                     y,
@@ -504,6 +514,15 @@ mod plain {
             } else {
                 8
             }),
+            2 => {
+                let (a, b) = if c {
+                    drop(g);
+                    (1, 2)
+                } else {
+                    (3, 4)
+                };
+                y = a + b;
+            }
             _ => {
                 let n = u32::max(
                     y,
@@ -690,7 +709,7 @@ fn a_closure_that_moves_a_guard_owns_it_across_a_twait() {
 
 #[test]
 fn a_guard_moved_on_some_paths_inside_an_expression_lives_to_its_scope_end() {
-    for shape in 0..3 {
+    for shape in 0..4 {
         for c in [false, true] {
             let trace = as_plain(
                 |t| tamed::moved_inside_an_expression(t, c, shape),

@@ -626,7 +626,7 @@ impl Builder<'_> {
         }
         if let Some(init) = &mut l.init {
             if init.diverge.is_none() {
-                self.hoist_moving_constructs(&mut init.expr, out);
+                self.hoist_moving_constructs(&mut init.expr, true, out);
             }
         }
         let mut r = Resolver::new(self);

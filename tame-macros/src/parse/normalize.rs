@@ -56,7 +56,7 @@ impl Builder<'_> {
                 return;
             }
             let mut e = e;
-            self.hoist_moving_constructs(&mut e, out);
+            self.hoist_moving_constructs(&mut e, false, out);
             self.plain_to(e, dest, out);
             return;
         }
@@ -469,11 +469,19 @@ impl Builder<'_> {
     /// so that the variable lives to its scope's end on the paths that
     /// kept it. As one statement, its maybe-moved variable would be
     /// dropped at the next twait.
-    pub(super) fn hoist_moving_constructs(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+    /// With `whole`, `e` itself may be such a construct: a `let`'s value
+    /// that [`Builder::promoted_let`] does not take (`let (a, b) = if ..`,
+    /// `let n = match n { .. }`).
+    pub(super) fn hoist_moving_constructs(
+        &mut self,
+        e: &mut Expr,
+        whole: bool,
+        out: &mut Vec<ir::Stmt>,
+    ) {
         // (Walking an event's slots registers them: a statement that makes
         // one is left as it is.)
         let makes_events = || macros::tokens_mention_macro(&e.to_token_stream(), "mkevent");
-        if matches!(e, Expr::If(_) | Expr::Match(_)) || makes_events() {
+        if (!whole && matches!(e, Expr::If(_) | Expr::Match(_))) || makes_events() {
             return;
         }
         if self.mark_moving_constructs(e) {
