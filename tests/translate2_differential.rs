@@ -348,6 +348,84 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("y={y} v={v:?}"));
     }
+
+    #[tamed]
+    pub fn operand_read_before_a_moving_if(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let mut x = 5u32;
+        let y = u32::max(
+            x,
+            if c {
+                x += 10;
+                drop(g);
+                1
+            } else {
+                2
+            },
+        );
+        let z = (
+            x,
+            if c {
+                x = 0;
+                3
+            } else {
+                4
+            },
+        );
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("y={y} z={z:?} x={x}"));
+    }
+
+    #[tamed]
+    pub fn moved_in_a_let_else(t: Trace, o: Option<u32>) {
+        let g = Noisy::new("g", &t);
+        let Some(x) = o else {
+            drop(g);
+            return;
+        };
+        let mut n = 0;
+        for i in 0..2u32 {
+            let h = Noisy::new(format!("h{i}"), &t);
+            let Some(_) = o.filter(|&v| v > i) else {
+                drop(h);
+                continue;
+            };
+            n += 1;
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, format!("i={i}"));
+        }
+        log(&t, format!("x={x} n={n}"));
+    }
+
+    #[tamed]
+    pub fn moved_in_an_if_let_on_an_owned_value(t: Trace, c: bool, d: bool) {
+        let o: Option<Noisy> = if c { Some(Noisy::new("o", &t)) } else { None };
+        let g = Noisy::new("g", &t);
+        if let Some(n) = o {
+            if d {
+                drop(g);
+            }
+            log(&t, format!("got {}", n.name));
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    /// A moving `if` whose branches' values need the type the call gives
+    /// them (`Box<dyn Debug>`): left where it is, so it compiles.
+    #[tamed]
+    pub fn moving_if_coerced_by_its_call(t: Trace, c: bool) -> Vec<String> {
+        let g = Noisy::new("g", &t);
+        let mut v: Vec<Box<dyn std::fmt::Debug>> = Vec::new();
+        v.push(if c {
+            drop(g);
+            Box::new(1u32)
+        } else {
+            Box::new("x")
+        });
+        twait! { tick(&t, "waited", mkevent!()); }
+        v.iter().map(|b| format!("{b:?}")).collect()
+    }
 }
 
 mod plain {
@@ -540,6 +618,65 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("y={y} v={v:?}"));
     }
+
+    pub fn operand_read_before_a_moving_if(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let mut x = 5u32;
+        let y = u32::max(
+            x,
+            if c {
+                x += 10;
+                drop(g);
+                1
+            } else {
+                2
+            },
+        );
+        let z = (
+            x,
+            if c {
+                x = 0;
+                3
+            } else {
+                4
+            },
+        );
+        log(&t, "waited");
+        log(&t, format!("y={y} z={z:?} x={x}"));
+    }
+
+    pub fn moved_in_a_let_else(t: Trace, o: Option<u32>) {
+        let g = Noisy::new("g", &t);
+        let Some(x) = o else {
+            drop(g);
+            return;
+        };
+        let mut n = 0;
+        for i in 0..2u32 {
+            let h = Noisy::new(format!("h{i}"), &t);
+            let Some(_) = o.filter(|&v| v > i) else {
+                drop(h);
+                continue;
+            };
+            n += 1;
+            log(&t, "waited");
+            log(&t, format!("i={i}"));
+        }
+        log(&t, format!("x={x} n={n}"));
+    }
+
+    pub fn moved_in_an_if_let_on_an_owned_value(t: Trace, c: bool, d: bool) {
+        let o: Option<Noisy> = if c { Some(Noisy::new("o", &t)) } else { None };
+        let g = Noisy::new("g", &t);
+        if let Some(n) = o {
+            if d {
+                drop(g);
+            }
+            log(&t, format!("got {}", n.name));
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -720,4 +857,62 @@ fn a_guard_moved_on_some_paths_inside_an_expression_lives_to_its_scope_end() {
             }
         }
     }
+}
+
+#[test]
+fn an_operand_before_a_moving_if_that_changes_it_is_read_before_it() {
+    // (The `if` is left in its statement, so `g` falls back to a drop at
+    // the twait: the values are what this checks.)
+    for c in [false, true] {
+        let values = |trace: Vec<String>| {
+            trace
+                .into_iter()
+                .filter(|l| l.starts_with("y="))
+                .collect::<Vec<_>>()
+        };
+        let got = values(traced(|t| tamed::operand_read_before_a_moving_if(t, c)));
+        assert_eq!(
+            got,
+            values(traced(|t| plain::operand_read_before_a_moving_if(t, c)))
+        );
+        let want = if c {
+            "y=5 z=(15, 3) x=0"
+        } else {
+            "y=5 z=(5, 4) x=5"
+        };
+        assert_eq!(got, [want]);
+    }
+}
+
+#[test]
+fn a_move_in_a_let_else_leaves_the_paths_that_go_on_alone() {
+    for o in [None, Some(0), Some(1), Some(5)] {
+        as_plain(
+            |t| tamed::moved_in_a_let_else(t, o),
+            |t| plain::moved_in_a_let_else(t, o),
+        );
+    }
+}
+
+#[test]
+fn a_move_in_an_if_let_on_an_owned_value_lives_to_its_scope_end() {
+    for (c, d) in PATHS {
+        as_plain(
+            |t| tamed::moved_in_an_if_let_on_an_owned_value(t, c, d),
+            |t| plain::moved_in_an_if_let_on_an_owned_value(t, c, d),
+        );
+    }
+}
+
+#[test]
+fn a_moving_if_coerced_by_its_call_compiles() {
+    let run = |c: bool| {
+        let r = tame::Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot(());
+        tamed::moving_if_coerced_by_its_call(Trace::default(), c, ev);
+        tame::run();
+        slot.take()
+    };
+    assert_eq!(run(true), Some(vec!["1".to_string()]));
+    assert_eq!(run(false), Some(vec!["\"x\"".to_string()]));
 }

@@ -320,6 +320,28 @@ impl Builder<'_> {
         ids
     }
 
+    /// Marks the bindings `defs` of `pat`, matched against `scrutinee`,
+    /// owned (see [`ir::Binding::owned`]) when the scrutinee is a variable
+    /// whose value borrows nothing of the function's (a parameter, or an
+    /// owned value) and the pattern binds nothing by `ref`: they hold
+    /// parts of it (`if let Some(job) = o`).
+    pub(super) fn owned_from(&mut self, defs: &[BindingId], pat: &Pat, scrutinee: &Expr) {
+        let Some(src) = syntax::as_ident(scrutinee).and_then(|i| self.resolve(&i.to_string()))
+        else {
+            return;
+        };
+        let src_owned =
+            self.f.bindings[src].owned || self.f.params.iter().any(|p| p.binding == src);
+        let by_ref = syntax::pattern_bindings(pat, syntax::PatPlace::Refutable)
+            .iter()
+            .any(|b| b.by_ref);
+        if src_owned && !by_ref {
+            for &d in defs {
+                self.f.bindings[d].owned = true;
+            }
+        }
+    }
+
     /// Why a non-`move` closure cannot be kept: it borrows the function's
     /// variables it mentions (those its body moves it owns).
     fn closure_borrow(&self, init: &Expr) -> Option<String> {
@@ -676,9 +698,12 @@ impl Builder<'_> {
             return;
         }
         let judged = judged.or_else(|| init.clone());
+        // (A variable of a plain-number type is `Copy`: a closure that
+        // uses it by value still borrows it.)
         self.init_moves = (fx.0.iter())
             .filter(|(_, e)| matches!(e, ir::Effect::Consume | ir::Effect::MaybeConsume))
             .map(|&(b, _)| b)
+            .filter(|&b| !self.f.bindings[b].trivial)
             .collect();
         let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
         self.init_moves.clear();
@@ -699,7 +724,11 @@ impl Builder<'_> {
             }
         }
         if let [d] = defs[..] {
-            self.f.bindings[d].owned |= from_wait;
+            // A type written without a reference or a lifetime holds no
+            // borrow (`let o: Option<Job> = ..`).
+            let owned_type =
+                (syntax::pattern_type(&l.pat)).is_some_and(|t| !syntax::may_borrow_type(&t));
+            self.f.bindings[d].owned |= from_wait || owned_type;
             let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
             self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;
         }
@@ -1202,7 +1231,8 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
         // Every branch returns or panics (`match k { 1 => return a, _ =>
         // return b }`); a `break` or `continue` in them is a jump the
         // statement records, not its end.
-        Expr::If(_) | Expr::Match(_) => syntax::expr_returns(e),
+        // (A block too: `{ return 9; }`, the `else` of a let chain.)
+        Expr::If(_) | Expr::Match(_) | Expr::Block(_) => syntax::expr_returns(e),
         _ => false,
     }
 }

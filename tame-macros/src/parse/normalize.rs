@@ -305,27 +305,32 @@ impl Builder<'_> {
     /// Whether `e` (ordinary code) moves a variable of the function on some
     /// of its paths only; nothing of this look stays.
     fn moves_on_some_paths(&mut self, e: &Expr) -> bool {
-        let errors = self.errors.snapshot();
-        let (sites, prelude) = (self.f.slot_sites.len(), self.prelude.len());
-        let again = self.sites_again.clone();
-        // Walked as a `let`'s value is: used by value, so a variable that
-        // is a branch's value (`if c { x } else { .. }`) is moved by it.
-        let mut e = e.clone();
-        let mut r = Resolver::new(self);
-        r.expr(&mut e, Use::Consume);
-        let (fx, jumps) = (r.fx, r.jumps);
-        self.sites_again = again;
-        let moves = self.moves_a_variable_on_some_paths(&ir::Plain {
+        let (e, fx, jumps) = self.walked(e);
+        self.moves_a_variable_on_some_paths(&ir::Plain {
             stmt: syn::Stmt::Expr(e, None),
             fx,
             defs: Vec::new(),
             jumps,
             diverges: false,
-        });
+        })
+    }
+
+    /// `e` walked as a `let`'s value is (used by value, so a variable that
+    /// is a branch's value, `if c { x } else { .. }`, is moved by it): the
+    /// walked copy, its effects and its jumps. Nothing of the walk stays.
+    fn walked(&mut self, e: &Expr) -> (Expr, ir::Effects, Vec<usize>) {
+        let errors = self.errors.snapshot();
+        let (sites, prelude) = (self.f.slot_sites.len(), self.prelude.len());
+        let again = self.sites_again.clone();
+        let mut e = e.clone();
+        let mut r = Resolver::new(self);
+        r.expr(&mut e, Use::Consume);
+        let (fx, jumps) = (r.fx, r.jumps);
+        self.sites_again = again;
         self.errors.restore(errors);
         self.f.slot_sites.truncate(sites);
         self.prelude.truncate(prelude);
-        moves
+        (e, fx, jumps)
     }
 
     /// `break`/`continue` (with a value) as a statement of the spine.
@@ -484,7 +489,7 @@ impl Builder<'_> {
         if (!whole && matches!(e, Expr::If(_) | Expr::Match(_))) || makes_events() {
             return;
         }
-        if self.mark_moving_constructs(e) {
+        if self.mark_moving_constructs(e, &mut Before::default()) {
             self.hoist(e, has_mark, out);
             unmark(e);
         }
@@ -492,11 +497,23 @@ impl Builder<'_> {
 
     /// Marks (see [`SPINE_MARK`]) each `if`/`match` that `e` evaluates
     /// for certain and that moves a variable on some of its paths only;
-    /// returns whether it marked one.
-    fn mark_moving_constructs(&mut self, e: &mut Expr) -> bool {
+    /// returns whether it marked one. Only where hoisting it changes
+    /// nothing else: its value is a number or the like (another would
+    /// lose the type the context gives it, `Box<dyn ..>`, and the state
+    /// after it could not keep it anyway), and what the statement
+    /// evaluates before it is only variables and constants it does not
+    /// change (they are read after it; anything else would be computed
+    /// into a temporary first, its temporaries dropped before the `if`).
+    fn mark_moving_constructs(&mut self, e: &mut Expr, before: &mut Before) -> bool {
         if let Expr::If(_) | Expr::Match(_) = e {
             let attrs = syntax::expr_attrs(e);
-            if syntax::may_be_compiled_out(attrs) || !self.moves_on_some_paths(e) {
+            let hoistable = !before.blocked
+                && !syntax::may_be_compiled_out(attrs)
+                && syntax::trivially_undroppable(e)
+                && self.moves_on_some_paths(e)
+                && !changes_any(e, &before.names);
+            before.blocked = true;
+            if !hoistable {
                 return false;
             }
             let mark: syn::Attribute = syn::parse_quote!(#[__tame_spine]);
@@ -507,16 +524,30 @@ impl Builder<'_> {
             }
             return true;
         }
+        if stays_in_place(e) {
+            for tt in e.to_token_stream() {
+                super::collect_idents(tt, &mut before.names);
+            }
+            return false;
+        }
         // The right operand of `&&`/`||` may not run: a construct there is
         // left where it is.
         let short_circuit = matches!(e, Expr::Binary(b)
             if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)));
         let mut marked = false;
-        for (i, kid) in children(e).into_iter().enumerate() {
+        let kids = children(e);
+        let evaluates_itself = kids.is_empty();
+        for (i, kid) in kids.into_iter().enumerate() {
             if short_circuit && i > 0 {
                 break;
             }
-            marked |= self.mark_moving_constructs(kid);
+            marked |= self.mark_moving_constructs(kid, before);
+        }
+        // A call or operator runs once its operands are in: what comes
+        // after it in the statement comes after code that may have
+        // temporaries (a closure, a block, a macro too).
+        if evaluates_itself || !matches!(e, Expr::Paren(_) | Expr::Group(_) | Expr::Tuple(_)) {
+            before.blocked = true;
         }
         marked
     }
@@ -721,13 +752,15 @@ impl Builder<'_> {
         let defs = match &mut cond {
             Expr::Let(l) => {
                 let init = (*l.expr).clone();
-                self.declare_pat(
+                let defs = self.declare_pat(
                     &mut l.pat,
                     syntax::PatPlace::Refutable,
                     Some(&init),
                     None,
                     None,
-                )
+                );
+                self.owned_from(&defs, &l.pat, &init);
+                defs
             }
             _ => Vec::new(),
         };
@@ -816,6 +849,7 @@ impl Builder<'_> {
                 None,
                 borrowed.clone(),
             );
+            self.owned_from(&defs, &pat, &scrutinee);
             let guard = arm.guard.map(|(_, g)| {
                 let mut g = *g;
                 if has_twait(&g) {
@@ -1130,10 +1164,17 @@ fn split_let_chain(
         None => syn::parse_quote_spanned!(span=> if #first { if #rest #then }),
         Some(e) => {
             let l = label();
+            // The `else` block's statements are the labeled block's last
+            // ones: a `break` or `return` there is a statement of its own,
+            // which the machine sees leave.
+            let tail: Vec<syn::Stmt> = match e {
+                Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block.stmts.clone(),
+                other => vec![syn::Stmt::Expr(other.clone(), None)],
+            };
             if valued {
-                syn::parse_quote_spanned!(span=> #l: { if #first { if #rest { break #l #then; } } #e })
+                syn::parse_quote_spanned!(span=> #l: { if #first { if #rest { break #l #then; } } #(#tail)* })
             } else {
-                syn::parse_quote_spanned!(span=> #l: { if #first { if #rest { #then; break #l; } } #e })
+                syn::parse_quote_spanned!(span=> #l: { if #first { if #rest { #then; break #l; } } #(#tail)* })
             }
         }
     })
@@ -1207,6 +1248,80 @@ fn moved_by_arms(fx: &mut ir::Effects, b: BindingId) {
             *e = ir::Effect::Read;
         }
     }
+}
+
+/// Whether `e` may change a variable named in `names`: assigns it or a
+/// part of it (`x = ..`, `x.n += 1`), borrows it mutably, or calls a
+/// method on it (which may take `&mut self`).
+fn changes_any(e: &Expr, names: &[String]) -> bool {
+    use syn::visit::Visit;
+    fn root(mut e: &Expr) -> Option<String> {
+        loop {
+            e = match e {
+                Expr::Field(f) => &f.base,
+                Expr::Index(i) => &i.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::Unary(u) => &u.expr,
+                Expr::Path(p) => return p.path.get_ident().map(|i| i.to_string()),
+                _ => return None,
+            }
+        }
+    }
+    struct Find<'n> {
+        names: &'n [String],
+        found: bool,
+    }
+    impl Find<'_> {
+        fn target(&mut self, e: &Expr) {
+            self.found |= root(e).is_some_and(|r| self.names.contains(&r));
+        }
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.target(&a.left);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if syntax::is_compound_assign(&b.op) {
+                self.target(&b.left);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+            if r.mutability.is_some() {
+                self.target(&r.expr);
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.target(&m.receiver);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            // What a macro does with a name is not seen: any counts.
+            let mut idents = Vec::new();
+            for tt in m.tokens.clone() {
+                super::collect_idents(tt, &mut idents);
+            }
+            self.found |= idents.iter().any(|i| self.names.contains(i));
+        }
+    }
+    let mut f = Find {
+        names,
+        found: false,
+    };
+    f.visit_expr(e);
+    f.found
+}
+
+/// What a statement evaluates before a point (see
+/// [`Builder::mark_moving_constructs`]).
+#[derive(Default)]
+struct Before {
+    /// The names of the variables it reads there.
+    names: Vec<String>,
+    /// Whether it runs anything else there.
+    blocked: bool,
 }
 
 /// The attribute [`Builder::hoist_moving_constructs`] marks a construct to

@@ -323,7 +323,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
             let u = if by_value { Use::Consume } else { Use::Read };
             self.expr(&mut init.expr, u);
             if let Some((_, diverge)) = &mut init.diverge {
+                // The `else` never finishes: what it moves is moved only
+                // on a path that leaves (by `return`, a panic, or a jump,
+                // which takes its moves with it).
+                let start = self.fx.0.len();
                 self.conditional(|r| r.expr(diverge, Use::Read));
+                self.leaving(start);
             }
         }
     }
@@ -645,6 +650,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         // `if let P = e && ...`: the bindings go into the enclosing scope,
         // which the caller made for the `then` branch.
         self.expr(c, Use::Read);
+        keep_chain_edition(c);
     }
 
     fn block(&mut self, b: &mut syn::Block, u: Use) {
@@ -1119,5 +1125,38 @@ pub fn as_jump_marker(e: &Expr) -> Option<usize> {
                 .ok()
         }
         _ => None,
+    }
+}
+
+/// In a let chain, each `let`'s scrutinee in parentheses spanned at its
+/// `let`: rustc takes a `let`'s edition from a span that ends at its
+/// scrutinee, and a variable there the translator renamed (a shadowing
+/// one, `let g = Some(g); if let Some(x) = g.take() && c`) carries the
+/// macro crate's, which would refuse the chain in a 2024 crate. A place in
+/// parentheses is the same place.
+fn keep_chain_edition(c: &mut Expr) {
+    fn is_chain(e: &Expr) -> bool {
+        matches!(e, Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)))
+    }
+    fn wrap(e: &mut Expr) {
+        match e {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                wrap(&mut b.left);
+                wrap(&mut b.right);
+            }
+            Expr::Let(l) if !matches!(*l.expr, Expr::Paren(_)) => {
+                let span = l.let_token.span;
+                let inner = std::mem::replace(&mut *l.expr, Expr::Verbatim(Default::default()));
+                *l.expr = Expr::Paren(syn::ExprParen {
+                    attrs: Vec::new(),
+                    paren_token: syn::token::Paren(span),
+                    expr: Box::new(inner),
+                });
+            }
+            _ => {}
+        }
+    }
+    if is_chain(c) {
+        wrap(c);
     }
 }

@@ -369,7 +369,7 @@ mod tests {
                 && x > 0
             {
                 drop(g);
-                x
+                (x > 1) as u32
             } else {
                 7
             };
@@ -411,7 +411,7 @@ mod tests {
                 && x > 0
             {
                 drop(g);
-                x
+                (x > 1) as u32
             } else {
                 7
             };
@@ -444,5 +444,92 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A chain whose first scrutinee is a shadowing variable (which the
+    /// machine renames) compiles as a chain, in an `if` and a `while`,
+    /// with a twait or without.
+    #[tamed]
+    fn shadowed_scrutinee(log: Log, c: bool, waits: bool) -> u32 {
+        let g = Noisy("g", log.clone());
+        let mut g = Some(g);
+        let mut n = 0;
+        if let Some(h) = g.take()
+            && c
+        {
+            if waits {
+                twait! { tame::asap(mkevent!()); }
+            }
+            drop(h);
+            n += 1;
+        }
+        let v = vec![1u32, 2, 3];
+        let mut v = v;
+        while let Some(x) = v.pop()
+            && x > 1
+        {
+            twait! { tame::asap(mkevent!()); }
+            n += x;
+        }
+        log.borrow_mut().push(format!("n={n} left={}", g.is_some()));
+        n
+    }
+
+    #[test]
+    fn a_chain_on_a_shadowing_variable_is_a_chain() {
+        for (c, waits) in [(false, false), (true, false), (true, true)] {
+            let log = Log::default();
+            let n = value_of(|d| shadowed_scrutinee(log.clone(), c, waits, d));
+            // The chain takes `g` whether or not `c` holds.
+            let n = n.expect("it finished");
+            assert_eq!(n, if c { 6 } else { 5 });
+            assert_eq!(
+                *log.borrow(),
+                ["drop g".to_string(), format!("n={n} left=false")]
+            );
+        }
+    }
+
+    /// A chain whose value a `let` takes, its `else` leaving by `return`
+    /// or `break`.
+    #[tamed]
+    fn valued_chain_else_leaves(o: Option<u32>, d: bool) -> u32 {
+        let y = if let Some(x) = o
+            && d
+        {
+            x
+        } else {
+            return 9;
+        };
+        twait! { tame::asap(mkevent!()); }
+        let mut k = 0;
+        for i in 0..3u32 {
+            let z = if let Some(x) = o
+                && x > i
+            {
+                twait! { tame::asap(mkevent!()); }
+                x
+            } else {
+                break;
+            };
+            k += z;
+        }
+        y * 100 + k
+    }
+
+    #[test]
+    fn a_valued_chain_whose_else_leaves() {
+        assert_eq!(
+            value_of(|e| valued_chain_else_leaves(None, true, e)),
+            Some(9)
+        );
+        assert_eq!(
+            value_of(|e| valued_chain_else_leaves(Some(2), false, e)),
+            Some(9)
+        );
+        assert_eq!(
+            value_of(|e| valued_chain_else_leaves(Some(2), true, e)),
+            Some(204)
+        );
     }
 }
