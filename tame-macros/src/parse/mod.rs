@@ -643,6 +643,21 @@ impl Builder<'_> {
                 return self.let_else_waiting(l, out);
             }
         }
+        // An `if`/`match` inside the value that moves a variable on some
+        // paths: into a temporary when its value is a number (the `let`
+        // judges its own value as written), else the `let`'s value
+        // distributed over it (`let n = f(if ..)` as `let n = if .. {
+        // f(..) } else { f(..) }`), which a promotion takes.
+        if let Some(init) = &mut l.init {
+            if init.diverge.is_none()
+                && !macros::has_twait(&init.expr)
+                && !self.hoist_moving_constructs(&mut init.expr, false, out)
+            {
+                if let Some(d) = self.distributed(&init.expr) {
+                    *init.expr = d;
+                }
+            }
+        }
         if self.promoted_let(&l, out) {
             return;
         }

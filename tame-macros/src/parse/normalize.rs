@@ -55,8 +55,11 @@ impl Builder<'_> {
                 }
                 return;
             }
-            let mut e = e;
-            self.hoist_moving_constructs(&mut e, false, out);
+            if dest != Dest::Return {
+                if let Some(d) = self.distributed(&e) {
+                    return self.value(d, dest, out);
+                }
+            }
             self.plain_to(e, dest, out);
             return;
         }
@@ -477,22 +480,57 @@ impl Builder<'_> {
     /// With `whole`, `e` itself may be such a construct: a `let`'s value
     /// that [`Builder::promoted_let`] does not take (`let (a, b) = if ..`,
     /// `let n = match n { .. }`).
+    /// Returns whether it moved one.
     pub(super) fn hoist_moving_constructs(
         &mut self,
         e: &mut Expr,
         whole: bool,
         out: &mut Vec<ir::Stmt>,
-    ) {
+    ) -> bool {
         // (Walking an event's slots registers them: a statement that makes
         // one is left as it is.)
         let makes_events = || macros::tokens_mention_macro(&e.to_token_stream(), "mkevent");
         if (!whole && matches!(e, Expr::If(_) | Expr::Match(_))) || makes_events() {
-            return;
+            return false;
         }
-        if self.mark_moving_constructs(e, &mut Before::default()) {
-            self.hoist(e, has_mark, out);
-            unmark(e);
+        let mut before = Before {
+            hoisting: true,
+            ..Before::default()
+        };
+        if !self.mark_moving_constructs(e, &mut before) {
+            return false;
         }
+        self.hoist(e, has_mark, out);
+        unmark(e);
+        true
+    }
+
+    /// Ordinary code `e` (a statement's expression, or a value) with an
+    /// `if`/`match` inside that moves a variable on some of its paths only
+    /// (see [`Builder::mark_moving_constructs`]), as that construct with
+    /// `e` around each branch's value: `v.push(if c { drop(g); 1 } else {
+    /// 2 })` is `if c { v.push({ drop(g); 1 }) } else { v.push(2) }`, which
+    /// is promoted (see [`Builder::promoted`]) like an `if` statement, so
+    /// that the variable lives to its scope's end on the paths that kept
+    /// it. Nothing but variables and constants the construct leaves alone
+    /// comes before it in `e`, so running the construct's condition first
+    /// changes nothing; a branch stays a block of its own, whose variables
+    /// are dropped where they were. As one statement, the maybe-moved
+    /// variable would be dropped at the next twait.
+    pub(super) fn distributed(&mut self, e: &Expr) -> Option<Expr> {
+        // (Walking an event's slots registers them: a statement that makes
+        // one is left as it is.)
+        if matches!(e, Expr::If(_) | Expr::Match(_))
+            || macros::tokens_mention_macro(&e.to_token_stream(), "mkevent")
+        {
+            return None;
+        }
+        let mut around = e.clone();
+        if !self.mark_moving_constructs(&mut around, &mut Before::default()) {
+            return None;
+        }
+        let construct = take_marked(&mut around)?;
+        Some(distribute(construct, &around))
     }
 
     /// Marks (see [`SPINE_MARK`]) each `if`/`match` that `e` evaluates
@@ -508,8 +546,8 @@ impl Builder<'_> {
         if let Expr::If(_) | Expr::Match(_) = e {
             let attrs = syntax::expr_attrs(e);
             let hoistable = !before.blocked
-                && !syntax::may_be_compiled_out(attrs)
-                && syntax::trivially_undroppable(e)
+                && attrs.is_empty()
+                && (!before.hoisting || syntax::trivially_undroppable(e))
                 && self.moves_on_some_paths(e)
                 && !changes_any(e, &before.names);
             before.blocked = true;
@@ -534,6 +572,9 @@ impl Builder<'_> {
         // left where it is.
         let short_circuit = matches!(e, Expr::Binary(b)
             if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)));
+        // A method's receiver must have its type where it is (`(if c { 1u32 }
+        // else { 2 }).pow(2)`): a construct there is left where it is.
+        let method_call = matches!(e, Expr::MethodCall(_));
         let mut marked = false;
         let kids = children(e);
         let evaluates_itself = kids.is_empty();
@@ -541,12 +582,26 @@ impl Builder<'_> {
             if short_circuit && i > 0 {
                 break;
             }
+            if method_call && i == 0 && !stays_in_place(kid) {
+                before.blocked = true;
+                continue;
+            }
             marked |= self.mark_moving_constructs(kid, before);
         }
-        // A call or operator runs once its operands are in: what comes
-        // after it in the statement comes after code that may have
-        // temporaries (a closure, a block, a macro too).
-        if evaluates_itself || !matches!(e, Expr::Paren(_) | Expr::Group(_) | Expr::Tuple(_)) {
+        // A call runs once its operands are in: what comes after it in the
+        // statement comes after code that may have temporaries and effects
+        // (a closure, a block, a macro too). A literal, or an operator on
+        // plain values, computes the same after the construct.
+        let pure = matches!(
+            e,
+            Expr::Paren(_)
+                | Expr::Group(_)
+                | Expr::Tuple(_)
+                | Expr::Array(_)
+                | Expr::Unary(_)
+                | Expr::Cast(_)
+        ) || matches!(e, Expr::Binary(b) if !short_circuit && !syntax::is_compound_assign(&b.op));
+        if evaluates_itself || !pure {
             before.blocked = true;
         }
         marked
@@ -1314,10 +1369,149 @@ fn changes_any(e: &Expr, names: &[String]) -> bool {
     f.found
 }
 
+/// The name of the hole [`take_marked`] leaves.
+const HOLE: &str = "__tame_hole";
+
+/// Takes the marked construct out of `e` (there is one: see
+/// [`Builder::mark_moving_constructs`]), unmarked, leaving [`HOLE`].
+fn take_marked(e: &mut Expr) -> Option<Expr> {
+    struct Take(Option<Expr>);
+    impl syn::visit_mut::VisitMut for Take {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            let marked = match e {
+                Expr::If(i) => i.attrs.iter().any(is_mark),
+                Expr::Match(m) => m.attrs.iter().any(is_mark),
+                _ => false,
+            };
+            if marked {
+                let hole = syn::Ident::new(HOLE, Span::mixed_site());
+                let mut taken = std::mem::replace(e, syn::parse_quote!(#hole));
+                unmark(&mut taken);
+                self.0 = Some(taken);
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut t = Take(None);
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut t, e);
+    t.0
+}
+
+/// `construct` (an `if` or `match`) with `around` (an expression with a
+/// [`HOLE`]) put around each of its branches' values.
+fn distribute(construct: Expr, around: &Expr) -> Expr {
+    // A branch's value where the hole was, in parentheses: its block as it
+    // is, so that its variables are dropped where its block ends (a block
+    // of one expression as that expression, which `unused_braces` would
+    // flag). A branch that leaves (`return`, `break`, a panic) stays as it
+    // is: nothing is around it.
+    let fill = |value: Expr| -> Expr {
+        if syntax::expr_diverges(&value) {
+            return value;
+        }
+        let value = match value {
+            Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => match &b.block.stmts[..] {
+                [] => Expr::Tuple(syn::ExprTuple {
+                    attrs: Vec::new(),
+                    paren_token: Default::default(),
+                    elems: Default::default(),
+                }),
+                [syn::Stmt::Expr(tail, None)] => tail.clone(),
+                _ => Expr::Block(b),
+            },
+            other => other,
+        };
+        let value = Expr::Paren(syn::ExprParen {
+            attrs: Vec::new(),
+            paren_token: Default::default(),
+            expr: Box::new(value),
+        });
+        let mut filled = around.clone();
+        fill_hole(&mut filled, value);
+        filled
+    };
+    let block = |e: Expr| -> Expr {
+        Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: syn::Block {
+                brace_token: Default::default(),
+                stmts: vec![syn::Stmt::Expr(e, None)],
+            },
+        })
+    };
+    let unit = || {
+        Expr::Tuple(syn::ExprTuple {
+            attrs: Vec::new(),
+            paren_token: Default::default(),
+            elems: Default::default(),
+        })
+    };
+    match construct {
+        Expr::If(mut i) => {
+            let then = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: i.then_branch,
+            });
+            i.then_branch = match block(fill(then)) {
+                Expr::Block(b) => b.block,
+                _ => unreachable!(),
+            };
+            let els = match i.else_branch.take() {
+                Some((_, e)) => match *e {
+                    Expr::If(inner) => distribute(Expr::If(inner), around),
+                    other => block(fill(other)),
+                },
+                None => block(fill(unit())),
+            };
+            i.else_branch = Some((Default::default(), Box::new(els)));
+            Expr::If(i)
+        }
+        Expr::Match(mut m) => {
+            for arm in &mut m.arms {
+                let body = std::mem::replace(&mut *arm.body, unit());
+                *arm.body = fill(body);
+                arm.comma = Some(Default::default());
+            }
+            Expr::Match(m)
+        }
+        other => other,
+    }
+}
+
+/// Puts `value` where [`HOLE`] is in `e`.
+fn fill_hole(e: &mut Expr, value: Expr) {
+    struct Fill(Option<Expr>);
+    impl syn::visit_mut::VisitMut for Fill {
+        fn visit_expr_mut(&mut self, e: &mut Expr) {
+            if let Expr::Path(p) = e {
+                if p.path.is_ident(HOLE) {
+                    if let Some(v) = self.0.take() {
+                        *e = v;
+                    }
+                    return;
+                }
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_expr_mut(&mut Fill(Some(value)), e);
+}
+
 /// What a statement evaluates before a point (see
 /// [`Builder::mark_moving_constructs`]).
 #[derive(Default)]
 struct Before {
+    /// For a construct to go into a temporary (not to be distributed):
+    /// its value must be a number or the like.
+    hoisting: bool,
     /// The names of the variables it reads there.
     names: Vec<String>,
     /// Whether it runs anything else there.
