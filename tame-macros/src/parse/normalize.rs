@@ -469,18 +469,17 @@ impl Builder<'_> {
         }
     }
 
-    /// Ordinary code (no twait in it) with an `if` or `match` inside an
-    /// expression that moves a variable on some of its paths only
-    /// (`v.push(if c { drop(g); 1 } else { 2 })`, `y = match ..`): each
-    /// such construct goes into a statement of its own before the rest,
-    /// as a twait would, where it is promoted (see [`Builder::promoted`]),
-    /// so that the variable lives to its scope's end on the paths that
-    /// kept it. As one statement, its maybe-moved variable would be
-    /// dropped at the next twait.
-    /// With `whole`, `e` itself may be such a construct: a `let`'s value
-    /// that [`Builder::promoted_let`] does not take (`let (a, b) = if ..`,
-    /// `let n = match n { .. }`).
-    /// Returns whether it moved one.
+    /// A `let`'s value (ordinary code, no twait in it) with an `if` or
+    /// `match` inside that moves a variable on some of its paths only and
+    /// gives a number or the like (`let n = u32::max(k, if c { drop(g); 1 }
+    /// else { 2 })`): the construct goes into a temporary of its own
+    /// first, as a twait would, where it is promoted (see
+    /// [`Builder::promoted`]), so that the variable lives to its scope's
+    /// end on the paths that kept it; the temporary, a number, may be kept
+    /// by the state after it. (Other values are distributed: see
+    /// [`Builder::distributed`].) With `whole`, `e` itself may be such a
+    /// construct: a `let`'s value that [`Builder::promoted_let`] does not
+    /// take (`let (a, b) = if ..`). Returns whether it moved one.
     pub(super) fn hoist_moving_constructs(
         &mut self,
         e: &mut Expr,
