@@ -433,6 +433,23 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("{v:?}"));
     }
+
+    /// The same inside a `twait! {}` block.
+    #[tamed]
+    pub fn moved_inside_an_expression_in_a_twait_block(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let mut v = Vec::new();
+        twait! {
+            v.push(if c {
+                drop(g);
+                1u32
+            } else {
+                2
+            });
+            tick(&t, "waited", mkevent!());
+        }
+        log(&t, format!("v={v:?}"));
+    }
 }
 
 mod plain {
@@ -698,6 +715,19 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("{v:?}"));
     }
+
+    pub fn moved_inside_an_expression_in_a_twait_block(t: Trace, c: bool) {
+        let g = Noisy::new("g", &t);
+        let mut v = Vec::new();
+        v.push(if c {
+            drop(g);
+            1u32
+        } else {
+            2
+        });
+        log(&t, "waited");
+        log(&t, format!("v={v:?}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -931,6 +961,16 @@ fn a_moving_if_coerced_by_its_call_keeps_the_guard_where_it_was_not_moved() {
         as_plain(
             |t| tamed::moving_if_coerced_by_its_call(t, c),
             |t| plain::moving_if_coerced_by_its_call(t, c),
+        );
+    }
+}
+
+#[test]
+fn a_guard_moved_on_some_paths_inside_an_expression_in_a_twait_block() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::moved_inside_an_expression_in_a_twait_block(t, c),
+            |t| plain::moved_inside_an_expression_in_a_twait_block(t, c),
         );
     }
 }

@@ -985,6 +985,15 @@ impl Builder<'_> {
                         syn::Stmt::Expr(e, _) if promotable(&e) => {
                             self.maybe_promoted(e, &mut parsed)
                         }
+                        // So is an expression with such a construct inside
+                        // (see `Builder::distributed`).
+                        syn::Stmt::Expr(e, semi) => match self.distributed(&e) {
+                            Some(d) => self.maybe_promoted(d, &mut parsed),
+                            None => {
+                                let p = self.plain(syn::Stmt::Expr(e, semi));
+                                parsed.push(ir::Stmt::Plain(p));
+                            }
+                        },
                         other => {
                             let p = self.plain(other);
                             parsed.push(ir::Stmt::Plain(p));
