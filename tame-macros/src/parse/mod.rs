@@ -644,18 +644,10 @@ impl Builder<'_> {
             }
         }
         // An `if`/`match` inside the value that moves a variable on some
-        // paths: into a temporary when its value is a number (the `let`
-        // judges its own value as written), else the `let`'s value
-        // distributed over it (`let n = f(if ..)` as `let n = if .. {
-        // f(..) } else { f(..) }`), which a promotion takes.
+        // paths and gives a number: into a temporary first.
         if let Some(init) = &mut l.init {
-            if init.diverge.is_none()
-                && !macros::has_twait(&init.expr)
-                && !self.hoist_moving_constructs(&mut init.expr, false, out)
-            {
-                if let Some(d) = self.distributed(&init.expr) {
-                    *init.expr = d;
-                }
+            if init.diverge.is_none() && !macros::has_twait(&init.expr) {
+                self.hoist_moving_constructs(&mut init.expr, false, out);
             }
         }
         if self.promoted_let(&l, out) {
@@ -739,11 +731,7 @@ impl Builder<'_> {
             }
         }
         if let [d] = defs[..] {
-            // A type written without a reference or a lifetime holds no
-            // borrow (`let o: Option<Job> = ..`).
-            let owned_type =
-                (syntax::pattern_type(&l.pat)).is_some_and(|t| !syntax::may_borrow_type(&t));
-            self.f.bindings[d].owned |= from_wait || owned_type;
+            self.f.bindings[d].owned |= from_wait;
             let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
             self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;
         }
@@ -985,15 +973,13 @@ impl Builder<'_> {
                         syn::Stmt::Expr(e, _) if promotable(&e) => {
                             self.maybe_promoted(e, &mut parsed)
                         }
-                        // So is an expression with such a construct inside
-                        // (see `Builder::distributed`).
-                        syn::Stmt::Expr(e, semi) => match self.distributed(&e) {
-                            Some(d) => self.maybe_promoted(d, &mut parsed),
-                            None => {
-                                let p = self.plain(syn::Stmt::Expr(e, semi));
-                                parsed.push(ir::Stmt::Plain(p));
-                            }
-                        },
+                        // So is one inside an expression statement (see
+                        // `Builder::hoist_moving_constructs`).
+                        syn::Stmt::Expr(mut e, semi) => {
+                            self.hoist_moving_constructs(&mut e, false, &mut parsed);
+                            let p = self.plain(syn::Stmt::Expr(e, semi));
+                            parsed.push(ir::Stmt::Plain(p));
+                        }
                         other => {
                             let p = self.plain(other);
                             parsed.push(ir::Stmt::Plain(p));

@@ -55,10 +55,9 @@ impl Builder<'_> {
                 }
                 return;
             }
+            let mut e = e;
             if dest != Dest::Return {
-                if let Some(d) = self.distributed(&e) {
-                    return self.value(d, dest, out);
-                }
+                self.hoist_moving_constructs(&mut e, false, out);
             }
             self.plain_to(e, dest, out);
             return;
@@ -469,17 +468,18 @@ impl Builder<'_> {
         }
     }
 
-    /// A `let`'s value (ordinary code, no twait in it) with an `if` or
-    /// `match` inside that moves a variable on some of its paths only and
-    /// gives a number or the like (`let n = u32::max(k, if c { drop(g); 1 }
-    /// else { 2 })`): the construct goes into a temporary of its own
-    /// first, as a twait would, where it is promoted (see
-    /// [`Builder::promoted`]), so that the variable lives to its scope's
-    /// end on the paths that kept it; the temporary, a number, may be kept
-    /// by the state after it. (Other values are distributed: see
-    /// [`Builder::distributed`].) With `whole`, `e` itself may be such a
-    /// construct: a `let`'s value that [`Builder::promoted_let`] does not
-    /// take (`let (a, b) = if ..`). Returns whether it moved one.
+    /// Ordinary code (no twait in it: a statement's expression or a
+    /// `let`'s value) with an `if` or `match` inside that moves a variable
+    /// on some of its paths only and gives a number or the like (`v.push(if
+    /// c { drop(g); 1 } else { 2 })`, `y = match ..`): the construct goes
+    /// into a temporary of its own first, as a twait would, where it is
+    /// promoted (see [`Builder::promoted`]), so that the variable lives to
+    /// its scope's end on the paths that kept it; the temporary, a number,
+    /// may be kept by the state after it. As one statement, the
+    /// maybe-moved variable would be dropped at the next twait. With
+    /// `whole`, `e` itself may be such a construct: a `let`'s value that
+    /// [`Builder::promoted_let`] does not take (`let (a, b) = if ..`).
+    /// Returns whether it moved one.
     pub(super) fn hoist_moving_constructs(
         &mut self,
         e: &mut Expr,
@@ -492,44 +492,12 @@ impl Builder<'_> {
         if (!whole && matches!(e, Expr::If(_) | Expr::Match(_))) || makes_events() {
             return false;
         }
-        let mut before = Before {
-            hoisting: true,
-            ..Before::default()
-        };
-        if !self.mark_moving_constructs(e, &mut before) {
+        if !self.mark_moving_constructs(e, &mut Before::default()) {
             return false;
         }
         self.hoist(e, has_mark, out);
         unmark(e);
         true
-    }
-
-    /// Ordinary code `e` (a statement's expression, or a value) with an
-    /// `if`/`match` inside that moves a variable on some of its paths only
-    /// (see [`Builder::mark_moving_constructs`]), as that construct with
-    /// `e` around each branch's value: `v.push(if c { drop(g); 1 } else {
-    /// 2 })` is `if c { v.push({ drop(g); 1 }) } else { v.push(2) }`, which
-    /// is promoted (see [`Builder::promoted`]) like an `if` statement, so
-    /// that the variable lives to its scope's end on the paths that kept
-    /// it. Nothing but variables and constants the construct leaves alone
-    /// comes before it in `e`, so running the construct's condition first
-    /// changes nothing; a branch stays a block of its own, whose variables
-    /// are dropped where they were. As one statement, the maybe-moved
-    /// variable would be dropped at the next twait.
-    pub(super) fn distributed(&mut self, e: &Expr) -> Option<Expr> {
-        // (Walking an event's slots registers them: a statement that makes
-        // one is left as it is.)
-        if matches!(e, Expr::If(_) | Expr::Match(_))
-            || macros::tokens_mention_macro(&e.to_token_stream(), "mkevent")
-        {
-            return None;
-        }
-        let mut around = e.clone();
-        if !self.mark_moving_constructs(&mut around, &mut Before::default()) {
-            return None;
-        }
-        let construct = take_marked(&mut around)?;
-        Some(distribute(construct, &around))
     }
 
     /// Marks (see [`SPINE_MARK`]) each `if`/`match` that `e` evaluates
@@ -546,7 +514,7 @@ impl Builder<'_> {
             let attrs = syntax::expr_attrs(e);
             let hoistable = !before.blocked
                 && attrs.is_empty()
-                && (!before.hoisting || syntax::trivially_undroppable(e))
+                && syntax::trivially_undroppable(e)
                 && self.moves_on_some_paths(e)
                 && !changes_any(e, &before.names);
             before.blocked = true;
@@ -1304,213 +1272,20 @@ fn moved_by_arms(fx: &mut ir::Effects, b: BindingId) {
     }
 }
 
-/// Whether `e` may change a variable named in `names`: assigns it or a
-/// part of it (`x = ..`, `x.n += 1`), borrows it mutably, or calls a
-/// method on it (which may take `&mut self`).
+/// Whether `e` mentions a variable named in `names` (and so may change it:
+/// an assignment, a method call, a `&mut` passed on, a macro).
 fn changes_any(e: &Expr, names: &[String]) -> bool {
-    use syn::visit::Visit;
-    fn root(mut e: &Expr) -> Option<String> {
-        loop {
-            e = match e {
-                Expr::Field(f) => &f.base,
-                Expr::Index(i) => &i.expr,
-                Expr::Paren(p) => &p.expr,
-                Expr::Unary(u) => &u.expr,
-                Expr::Path(p) => return p.path.get_ident().map(|i| i.to_string()),
-                _ => return None,
-            }
-        }
+    let mut idents = Vec::new();
+    for tt in e.to_token_stream() {
+        super::collect_idents(tt, &mut idents);
     }
-    struct Find<'n> {
-        names: &'n [String],
-        found: bool,
-    }
-    impl Find<'_> {
-        fn target(&mut self, e: &Expr) {
-            self.found |= root(e).is_some_and(|r| self.names.contains(&r));
-        }
-    }
-    impl<'ast> Visit<'ast> for Find<'_> {
-        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-            self.target(&a.left);
-            syn::visit::visit_expr_assign(self, a);
-        }
-        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-            if syntax::is_compound_assign(&b.op) {
-                self.target(&b.left);
-            }
-            syn::visit::visit_expr_binary(self, b);
-        }
-        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
-            if r.mutability.is_some() {
-                self.target(&r.expr);
-            }
-            syn::visit::visit_expr_reference(self, r);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            self.target(&m.receiver);
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            // What a macro does with a name is not seen: any counts.
-            let mut idents = Vec::new();
-            for tt in m.tokens.clone() {
-                super::collect_idents(tt, &mut idents);
-            }
-            self.found |= idents.iter().any(|i| self.names.contains(i));
-        }
-    }
-    let mut f = Find {
-        names,
-        found: false,
-    };
-    f.visit_expr(e);
-    f.found
-}
-
-/// The name of the hole [`take_marked`] leaves.
-const HOLE: &str = "__tame_hole";
-
-/// Takes the marked construct out of `e` (there is one: see
-/// [`Builder::mark_moving_constructs`]), unmarked, leaving [`HOLE`].
-fn take_marked(e: &mut Expr) -> Option<Expr> {
-    struct Take(Option<Expr>);
-    impl syn::visit_mut::VisitMut for Take {
-        fn visit_expr_mut(&mut self, e: &mut Expr) {
-            if self.0.is_some() {
-                return;
-            }
-            let marked = match e {
-                Expr::If(i) => i.attrs.iter().any(is_mark),
-                Expr::Match(m) => m.attrs.iter().any(is_mark),
-                _ => false,
-            };
-            if marked {
-                let hole = syn::Ident::new(HOLE, Span::mixed_site());
-                let mut taken = std::mem::replace(e, syn::parse_quote!(#hole));
-                unmark(&mut taken);
-                self.0 = Some(taken);
-                return;
-            }
-            syn::visit_mut::visit_expr_mut(self, e);
-        }
-        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
-        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-    }
-    let mut t = Take(None);
-    syn::visit_mut::VisitMut::visit_expr_mut(&mut t, e);
-    t.0
-}
-
-/// `construct` (an `if` or `match`) with `around` (an expression with a
-/// [`HOLE`]) put around each of its branches' values.
-fn distribute(construct: Expr, around: &Expr) -> Expr {
-    // A branch's value where the hole was, in parentheses: its block as it
-    // is, so that its variables are dropped where its block ends (a block
-    // of one expression as that expression, which `unused_braces` would
-    // flag). A branch that leaves (`return`, `break`, a panic) stays as it
-    // is: nothing is around it.
-    let fill = |value: Expr| -> Expr {
-        if syntax::expr_diverges(&value) {
-            return value;
-        }
-        let value = match value {
-            Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => match &b.block.stmts[..] {
-                [] => Expr::Tuple(syn::ExprTuple {
-                    attrs: Vec::new(),
-                    paren_token: Default::default(),
-                    elems: Default::default(),
-                }),
-                [syn::Stmt::Expr(tail, None)] => tail.clone(),
-                _ => Expr::Block(b),
-            },
-            other => other,
-        };
-        let value = Expr::Paren(syn::ExprParen {
-            attrs: Vec::new(),
-            paren_token: Default::default(),
-            expr: Box::new(value),
-        });
-        let mut filled = around.clone();
-        fill_hole(&mut filled, value);
-        filled
-    };
-    let block = |e: Expr| -> Expr {
-        Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: syn::Block {
-                brace_token: Default::default(),
-                stmts: vec![syn::Stmt::Expr(e, None)],
-            },
-        })
-    };
-    let unit = || {
-        Expr::Tuple(syn::ExprTuple {
-            attrs: Vec::new(),
-            paren_token: Default::default(),
-            elems: Default::default(),
-        })
-    };
-    match construct {
-        Expr::If(mut i) => {
-            let then = Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block: i.then_branch,
-            });
-            i.then_branch = match block(fill(then)) {
-                Expr::Block(b) => b.block,
-                _ => unreachable!(),
-            };
-            let els = match i.else_branch.take() {
-                Some((_, e)) => match *e {
-                    Expr::If(inner) => distribute(Expr::If(inner), around),
-                    other => block(fill(other)),
-                },
-                None => block(fill(unit())),
-            };
-            i.else_branch = Some((Default::default(), Box::new(els)));
-            Expr::If(i)
-        }
-        Expr::Match(mut m) => {
-            for arm in &mut m.arms {
-                let body = std::mem::replace(&mut *arm.body, unit());
-                *arm.body = fill(body);
-                arm.comma = Some(Default::default());
-            }
-            Expr::Match(m)
-        }
-        other => other,
-    }
-}
-
-/// Puts `value` where [`HOLE`] is in `e`.
-fn fill_hole(e: &mut Expr, value: Expr) {
-    struct Fill(Option<Expr>);
-    impl syn::visit_mut::VisitMut for Fill {
-        fn visit_expr_mut(&mut self, e: &mut Expr) {
-            if let Expr::Path(p) = e {
-                if p.path.is_ident(HOLE) {
-                    if let Some(v) = self.0.take() {
-                        *e = v;
-                    }
-                    return;
-                }
-            }
-            syn::visit_mut::visit_expr_mut(self, e);
-        }
-    }
-    syn::visit_mut::VisitMut::visit_expr_mut(&mut Fill(Some(value)), e);
+    idents.iter().any(|i| names.contains(i))
 }
 
 /// What a statement evaluates before a point (see
 /// [`Builder::mark_moving_constructs`]).
 #[derive(Default)]
 struct Before {
-    /// For a construct to go into a temporary (not to be distributed):
-    /// its value must be a number or the like.
-    hoisting: bool,
     /// The names of the variables it reads there.
     names: Vec<String>,
     /// Whether it runs anything else there.
