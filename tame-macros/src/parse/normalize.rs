@@ -1272,14 +1272,80 @@ fn moved_by_arms(fx: &mut ir::Effects, b: BindingId) {
     }
 }
 
-/// Whether `e` mentions a variable named in `names` (and so may change it:
-/// an assignment, a method call, a `&mut` passed on, a macro).
+/// Whether `e` may change a variable named in `names`: assigns it or a
+/// part of it (`x = ..`, `x.n += 1`), borrows it mutably, calls a method
+/// on it (which may take `&mut self`), passes it on by name (a `&mut`
+/// variable is reborrowed: `bump(r)`), or names it in a macro.
 fn changes_any(e: &Expr, names: &[String]) -> bool {
-    let mut idents = Vec::new();
-    for tt in e.to_token_stream() {
-        super::collect_idents(tt, &mut idents);
+    use syn::visit::Visit;
+    fn root(mut e: &Expr) -> Option<String> {
+        loop {
+            e = match e {
+                Expr::Field(f) => &f.base,
+                Expr::Index(i) => &i.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::Unary(u) => &u.expr,
+                Expr::Path(p) => return p.path.get_ident().map(|i| i.to_string()),
+                _ => return None,
+            }
+        }
     }
-    idents.iter().any(|i| names.contains(i))
+    struct Find<'n> {
+        names: &'n [String],
+        found: bool,
+    }
+    impl Find<'_> {
+        fn target(&mut self, e: &Expr) {
+            self.found |= root(e).is_some_and(|r| self.names.contains(&r));
+        }
+        fn passed(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) {
+            for a in args {
+                if let Expr::Path(_) = a {
+                    self.target(a);
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.target(&a.left);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if syntax::is_compound_assign(&b.op) {
+                self.target(&b.left);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+            if r.mutability.is_some() {
+                self.target(&r.expr);
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.target(&m.receiver);
+            self.passed(&m.args);
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+            self.passed(&c.args);
+            syn::visit::visit_expr_call(self, c);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let mut idents = Vec::new();
+            for tt in m.tokens.clone() {
+                super::collect_idents(tt, &mut idents);
+            }
+            self.found |= idents.iter().any(|i| self.names.contains(i));
+        }
+    }
+    let mut f = Find {
+        names,
+        found: false,
+    };
+    f.visit_expr(e);
+    f.found
 }
 
 /// What a statement evaluates before a point (see
