@@ -477,6 +477,18 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("first={first} kind={kind}"));
     }
+
+    /// `let r = &make();`: the value lives to the end of the block, across
+    /// the twait, as in Rust (it was E0716 at `#[tamed]`).
+    #[tamed]
+    pub fn extended_temporary(t: Trace) {
+        let r = &Noisy::new("r", &t);
+        let n = &mut vec![1u32];
+        n.push(2);
+        log(&t, format!("{} {n:?}", r.name));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
 }
 
 mod plain {
@@ -776,6 +788,15 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("first={first} kind={kind}"));
     }
+
+    pub fn extended_temporary(t: Trace) {
+        let r = &Noisy::new("r", &t);
+        let n = &mut vec![1u32];
+        n.push(2);
+        log(&t, format!("{} {n:?}", r.name));
+        log(&t, "waited");
+        log(&t, "end");
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1046,4 +1067,12 @@ fn a_moving_if_reads_what_its_siblings_read_and_types_as_they_type() {
             "{trace:?}"
         );
     }
+}
+
+#[test]
+fn a_value_a_let_borrows_lives_to_the_end_of_its_block() {
+    assert_eq!(
+        as_plain(tamed::extended_temporary, plain::extended_temporary),
+        ["r [1, 2]", "waited", "end", "drop r"]
+    );
 }

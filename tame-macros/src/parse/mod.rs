@@ -320,6 +320,38 @@ impl Builder<'_> {
         ids
     }
 
+    /// `let r = &make();` keeps `make()`'s value to the end of the block
+    /// (a temporary the `let` extends): as a variable of its own, `let
+    /// r_value = make(); let r = &r_value;`, which the machine keeps to
+    /// its scope's end across twaits as it keeps any (a temporary of the
+    /// `let` could not be: rustc's E0716 at `#[tamed]`). Returns that
+    /// `let`, and points `l` at it. Only a call's or a macro's value: a
+    /// literal's (`&[1, 2]`) may be a `'static` constant.
+    fn extended_temporary(&mut self, l: &mut syn::Local) -> Option<syn::Local> {
+        let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
+        let Pat::Ident(p) = &l.pat else { return None };
+        let Expr::Reference(r) = &mut *init.expr else {
+            return None;
+        };
+        if !matches!(
+            *r.expr,
+            Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_)
+        ) || macros::has_twait(&r.expr)
+        {
+            return None;
+        }
+        let name = syn::Ident::new(&format!("{}_value", p.ident), Span::mixed_site());
+        let value = std::mem::replace(&mut *r.expr, syn::parse_quote!(#name));
+        let held: syn::Stmt = match r.mutability {
+            Some(_) => syn::parse_quote!(let mut #name = #value;),
+            None => syn::parse_quote!(let #name = #value;),
+        };
+        match held {
+            syn::Stmt::Local(held) => Some(held),
+            _ => None,
+        }
+    }
+
     /// Marks the bindings `defs` of `pat`, matched against `scrutinee`,
     /// owned (see [`ir::Binding::owned`]) when the scrutinee is a variable
     /// whose value borrows nothing of the function's (a parameter, or an
@@ -642,6 +674,9 @@ impl Builder<'_> {
             {
                 return self.let_else_waiting(l, out);
             }
+        }
+        if let Some(held) = self.extended_temporary(&mut l) {
+            self.local(held, out);
         }
         // An `if`/`match` inside the value that moves a variable on some
         // paths and gives a number: into a temporary first.
