@@ -328,6 +328,10 @@ impl Builder<'_> {
     /// `let`, and points `l` at it. Only a call's or a macro's value: a
     /// literal's (`&[1, 2]`) may be a `'static` constant.
     fn extended_temporary(&mut self, l: &mut syn::Local) -> Option<syn::Local> {
+        // (A `let` under `#[cfg]` or a lint level stays as written.)
+        if !l.attrs.is_empty() {
+            return None;
+        }
         let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
         let Pat::Ident(p) = &l.pat else { return None };
         let Expr::Reference(r) = &mut *init.expr else {
