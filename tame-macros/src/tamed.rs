@@ -379,7 +379,8 @@ fn lint_shadow(
         }
         let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);
         // A parameter under `#[cfg(..)]` is bound, and touched, under it;
-        // one under `#[allow(unused_variables)]` is bound under that.
+        // one under a lint level of the user's (`#[allow(unused_mut)]`) is bound
+        // under that level.
         let cfg: Vec<&syn::Attribute> = (t.attrs.iter())
             .filter(|a| a.path().is_ident("cfg"))
             .collect();
