@@ -15,6 +15,11 @@ use trace::{log, traced, Trace};
 mod twin;
 use twin::{as_plain, deliver, delivered, later, tick, Noisy};
 
+/// A value with one field, for patterns.
+pub struct Named {
+    name: String,
+}
+
 fn bump(v: &mut [u32]) {
     v[0] += 100;
 }
@@ -489,6 +494,17 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "end");
     }
+
+    /// Fields of a parameter's `Rc` bound by reference (`&*cfg`), not used
+    /// after the twait: borrows of `cfg`, not kept (it was E0597).
+    #[tamed]
+    pub fn fields_borrowed_through_an_rc(t: Trace, cfg: std::rc::Rc<Named>) {
+        let g = Noisy::new("g", &t);
+        let Named { name } = &*cfg;
+        log(&t, name.clone());
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("end {}", g.name));
+    }
 }
 
 mod plain {
@@ -797,6 +813,14 @@ mod plain {
         log(&t, "waited");
         log(&t, "end");
     }
+
+    pub fn fields_borrowed_through_an_rc(t: Trace, cfg: std::rc::Rc<Named>) {
+        let g = Noisy::new("g", &t);
+        let Named { name } = &*cfg;
+        log(&t, name.clone());
+        log(&t, "waited");
+        log(&t, format!("end {}", g.name));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1074,5 +1098,17 @@ fn a_value_a_let_borrows_lives_to_the_end_of_its_block() {
     assert_eq!(
         as_plain(tamed::extended_temporary, plain::extended_temporary),
         ["r [1, 2]", "waited", "end", "drop r"]
+    );
+}
+
+#[test]
+fn fields_bound_through_a_parameters_rc_are_borrows() {
+    let cfg = || std::rc::Rc::new(Named { name: "n".into() });
+    assert_eq!(
+        as_plain(
+            |t| tamed::fields_borrowed_through_an_rc(t, cfg()),
+            |t| plain::fields_borrowed_through_an_rc(t, cfg())
+        ),
+        ["n", "waited", "end g", "drop g"]
     );
 }

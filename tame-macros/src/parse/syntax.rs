@@ -599,6 +599,8 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             Expr::Paren(p) => root(&p.expr),
             Expr::Reference(r) => root(&r.expr),
             Expr::MethodCall(m) => root(&m.receiver),
+            // `&*cfg`: through the box or `Rc` the variable holds.
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => root(&u.expr),
             _ => None,
         }
     }
