@@ -28,6 +28,12 @@ fn type_of<T>(_: T) -> &'static str {
     std::any::type_name::<T>()
 }
 
+/// `Some(Noisy)` named `name`, logging `made <name>`, unless `n` is 0.
+fn made(t: &Trace, name: &str, n: u32) -> Option<Noisy> {
+    log(t, format!("made {name}"));
+    (n > 0).then(|| Noisy::new(name, t))
+}
+
 fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
 }
@@ -505,6 +511,28 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("end {}", g.name));
     }
+    /// `if let` guards (a chain of them, one shadowing the arm's own
+    /// binding) bind for the arm, across its twait; the value a guard
+    /// binds drops at the arm's end (it was E0425 at `#[tamed]`).
+    #[tamed]
+    pub fn if_let_guards(t: Trace, v: Option<u32>, name: &'static str) {
+        let g = Noisy::new("g", &t);
+        match v {
+            Some(n)
+                if let Some(n) = n.checked_sub(1)
+                    && let Some(m) = made(&t, name, n) =>
+            {
+                twait! { tick(&t, "waited", mkevent!()); }
+                log(&t, format!("arm 1: {n} {}", m.name));
+            }
+            Some(n) if let Ok(k) = u8::try_from(n + 200) => {
+                twait! { tick(&t, "waited", mkevent!()); }
+                log(&t, format!("arm 2: {k}"));
+            }
+            _ => log(&t, "other"),
+        }
+        log(&t, format!("end {}", g.name));
+    }
 }
 
 mod plain {
@@ -821,6 +849,25 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("end {}", g.name));
     }
+
+    pub fn if_let_guards(t: Trace, v: Option<u32>, name: &'static str) {
+        let g = Noisy::new("g", &t);
+        match v {
+            Some(n)
+                if let Some(n) = n.checked_sub(1)
+                    && let Some(m) = made(&t, name, n) =>
+            {
+                log(&t, "waited");
+                log(&t, format!("arm 1: {n} {}", m.name));
+            }
+            Some(n) if let Ok(k) = u8::try_from(n + 200) => {
+                log(&t, "waited");
+                log(&t, format!("arm 2: {k}"));
+            }
+            _ => log(&t, "other"),
+        }
+        log(&t, format!("end {}", g.name));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1110,5 +1157,29 @@ fn fields_bound_through_a_parameters_rc_are_borrows() {
             |t| plain::fields_borrowed_through_an_rc(t, cfg())
         ),
         ["n", "waited", "end g", "drop g"]
+    );
+}
+
+#[test]
+fn if_let_guards_bind_for_their_arm_across_a_twait() {
+    for v in [None, Some(0), Some(1), Some(2), Some(100)] {
+        as_plain(
+            |t| tamed::if_let_guards(t, v, "m"),
+            |t| plain::if_let_guards(t, v, "m"),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::if_let_guards(t, Some(3), "m"),
+            |t| plain::if_let_guards(t, Some(3), "m")
+        ),
+        [
+            "made m",
+            "waited",
+            "arm 1: 2 m",
+            "drop m",
+            "end g",
+            "drop g"
+        ]
     );
 }

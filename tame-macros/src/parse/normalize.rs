@@ -872,6 +872,7 @@ impl Builder<'_> {
                 borrowed.clone(),
             );
             self.owned_from(&defs, &pat, &scrutinee);
+            let mut defs = defs;
             let guard = arm.guard.map(|(_, g)| {
                 let mut g = *g;
                 if has_twait(&g) {
@@ -880,9 +881,8 @@ impl Builder<'_> {
                         "twait! cannot be used in a match guard; wait before the match, or inside the arm",
                     );
                 }
-                let mut r = Resolver::new(self);
-                r.expr(&mut g, Use::Read);
-                let fx = r.fx;
+                let mut fx = ir::Effects::default();
+                self.guard(&mut g, &mut fx, &mut defs);
                 (g, fx)
             });
             let mut stmts = Vec::new();
@@ -903,6 +903,40 @@ impl Builder<'_> {
             fx,
             arms,
         }));
+    }
+
+    /// A match guard: its effects go to `fx`. An `if let` guard (or a
+    /// chain of them, `if let Some(a) = x && let Ok(b) = a.parse()`) binds
+    /// variables for the arm as its pattern does: they are declared, in
+    /// order, after the expression each is matched against (a guard
+    /// cannot move, so every use is a read).
+    fn guard(&mut self, g: &mut Expr, fx: &mut ir::Effects, defs: &mut Vec<BindingId>) {
+        match g {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.guard(&mut b.left, fx, defs);
+                self.guard(&mut b.right, fx, defs);
+            }
+            Expr::Let(l) => {
+                let mut r = Resolver::new(self);
+                r.expr(&mut l.expr, Use::Read);
+                fx.0.extend(r.fx.0);
+                let init = (*l.expr).clone();
+                let bound = self.declare_pat(
+                    &mut l.pat,
+                    syntax::PatPlace::Refutable,
+                    Some(&init),
+                    None,
+                    None,
+                );
+                self.owned_from(&bound, &l.pat, &init);
+                defs.extend(bound);
+            }
+            other => {
+                let mut r = Resolver::new(self);
+                r.expr(other, Use::Read);
+                fx.0.extend(r.fx.0);
+            }
+        }
     }
 
     // ---- loops ----
