@@ -533,6 +533,26 @@ mod tamed {
         }
         log(&t, format!("end {}", g.name));
     }
+    /// Or-patterns bind one variable whatever the alternative (`Ok(x) |
+    /// Err(x)`, nested ones too), shadowing an outer one of the same name,
+    /// kept across a twait (it was E0408 at `#[tamed]`: each alternative's
+    /// `x` became a variable of its own).
+    #[tamed]
+    pub fn or_patterns(t: Trace, r: Result<Noisy, (u32, Noisy)>) {
+        let x = Noisy::new("outer", &t);
+        match r {
+            Ok(x) | Err((0 | 1, x)) => {
+                twait! { tick(&t, "waited", mkevent!()); }
+                log(&t, format!("arm 1: {}", x.name));
+            }
+            Err((n, x)) => {
+                let (Ok(k) | Err(k)) = u8::try_from(n).map_err(|_| 255u8);
+                twait! { tick(&t, "waited", mkevent!()); }
+                log(&t, format!("arm 2: {} {k}", x.name));
+            }
+        }
+        log(&t, format!("end {}", x.name));
+    }
 }
 
 mod plain {
@@ -868,6 +888,22 @@ mod plain {
         }
         log(&t, format!("end {}", g.name));
     }
+
+    pub fn or_patterns(t: Trace, r: Result<Noisy, (u32, Noisy)>) {
+        let x = Noisy::new("outer", &t);
+        match r {
+            Ok(x) | Err((0 | 1, x)) => {
+                log(&t, "waited");
+                log(&t, format!("arm 1: {}", x.name));
+            }
+            Err((n, x)) => {
+                let (Ok(k) | Err(k)) = u8::try_from(n).map_err(|_| 255u8);
+                log(&t, "waited");
+                log(&t, format!("arm 2: {} {k}", x.name));
+            }
+        }
+        log(&t, format!("end {}", x.name));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1180,6 +1216,33 @@ fn if_let_guards_bind_for_their_arm_across_a_twait() {
             "drop m",
             "end g",
             "drop g"
+        ]
+    );
+}
+
+#[test]
+fn or_patterns_bind_one_variable_across_a_twait() {
+    for (which, n) in [(0, 0), (1, 1), (1, 7), (1, 300)] {
+        let r = move |t: &Trace| match which {
+            0 => Ok(Noisy::new("ok", t)),
+            _ => Err((n, Noisy::new("err", t))),
+        };
+        as_plain(
+            |t| tamed::or_patterns(t.clone(), r(&t)),
+            |t| plain::or_patterns(t.clone(), r(&t)),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::or_patterns(t.clone(), Err((300, Noisy::new("err", &t)))),
+            |t| plain::or_patterns(t.clone(), Err((300, Noisy::new("err", &t))))
+        ),
+        [
+            "waited",
+            "arm 2: err 255",
+            "drop err",
+            "end outer",
+            "drop outer"
         ]
     );
 }

@@ -315,6 +315,7 @@ impl Builder<'_> {
             rendezvous: single && rendezvous,
             place,
             under_reference: 0,
+            alternatives: Vec::new(),
         };
         syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
         ids
@@ -1325,6 +1326,34 @@ struct DeclarePat<'a, 'b> {
     place: syntax::PatPlace,
     /// Inside a `&` pattern: its bindings are copies (`Some(&n)`).
     under_reference: usize,
+    /// The or-patterns being visited, innermost last: the variables the
+    /// first alternative bound (name, binding, the name given it), and
+    /// whether an alternative after the first is being visited, whose
+    /// bindings are the same variables (`Ok(x) | Err(x)` binds one `x`).
+    alternatives: Vec<(Vec<(String, BindingId, syn::Ident)>, bool)>,
+}
+
+impl DeclarePat<'_, '_> {
+    /// The variable `name` of an or-pattern's earlier alternative, if an
+    /// alternative after the first is being visited.
+    fn bound_by_alternative(&self, name: &str) -> Option<(BindingId, syn::Ident)> {
+        self.alternatives
+            .iter()
+            .rev()
+            .filter(|(_, later)| *later)
+            .find_map(|(names, _)| names.iter().find(|(n, ..)| n == name))
+            .map(|(_, id, used)| (*id, used.clone()))
+    }
+
+    /// Records a variable for the alternatives after the first of each
+    /// or-pattern whose first alternative is being visited.
+    fn record_for_alternatives(&mut self, name: &str, id: BindingId, used: &syn::Ident) {
+        for (names, later) in &mut self.alternatives {
+            if !*later && !names.iter().any(|(n, ..)| n == name) {
+                names.push((name.to_owned(), id, used.clone()));
+            }
+        }
+    }
 }
 
 impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
@@ -1339,6 +1368,12 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
             self.visit_pat_mut(sub);
         }
         if syntax::looks_constant(p, self.place) {
+            return;
+        }
+        let name = p.ident.to_string();
+        if let Some((id, used)) = self.bound_by_alternative(&name) {
+            p.ident = used.clone();
+            self.record_for_alternatives(&name, id, &used);
             return;
         }
         // A `ref` binding is a reference, one under `&` a copy: neither
@@ -1359,8 +1394,20 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
             borrow,
             self.rendezvous,
         );
+        self.record_for_alternatives(&name, id, &used);
         p.ident = used;
         self.ids.push(id);
+    }
+
+    fn visit_pat_or_mut(&mut self, o: &mut syn::PatOr) {
+        self.alternatives.push((Vec::new(), false));
+        for (i, case) in o.cases.iter_mut().enumerate() {
+            if let Some(top) = self.alternatives.last_mut() {
+                top.1 = i > 0;
+            }
+            self.visit_pat_mut(case);
+        }
+        self.alternatives.pop();
     }
 
     fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
