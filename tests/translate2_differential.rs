@@ -553,6 +553,18 @@ mod tamed {
         }
         log(&t, format!("end {}", x.name));
     }
+    /// A `move` closure that uses a captured number by value (`+ k`) is a
+    /// `Fn`, not gone after its call: the guard it owns lives to the
+    /// closure's scope end (it was dropped at the next twait).
+    #[tamed]
+    pub fn move_closure_copying_a_number(t: Trace) {
+        let g = Noisy::new("g", &t);
+        let k = 3usize;
+        let f = move || g.name.len() + k;
+        log(&t, format!("{}", f()));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
 }
 
 mod plain {
@@ -904,6 +916,15 @@ mod plain {
         }
         log(&t, format!("end {}", x.name));
     }
+
+    pub fn move_closure_copying_a_number(t: Trace) {
+        let g = Noisy::new("g", &t);
+        let k = 3usize;
+        let f = move || g.name.len() + k;
+        log(&t, format!("{}", f()));
+        log(&t, "waited");
+        log(&t, "end");
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1244,5 +1265,16 @@ fn or_patterns_bind_one_variable_across_a_twait() {
             "end outer",
             "drop outer"
         ]
+    );
+}
+
+#[test]
+fn a_move_closure_copying_a_number_is_kept_to_its_scope_end() {
+    assert_eq!(
+        as_plain(
+            tamed::move_closure_copying_a_number,
+            plain::move_closure_copying_a_number
+        ),
+        ["4", "waited", "end", "drop g"]
     );
 }

@@ -222,7 +222,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             other => other,
         };
-        if self.closure_depth > 0 && matches!(e, Effect::Consume | Effect::MaybeConsume) {
+        // A closure that uses a captured variable by value moves it out of
+        // itself, unless it is a number or a reference (a copy: `move ||
+        // g.name.len() + k` is a `Fn`).
+        if self.closure_depth > 0
+            && matches!(e, Effect::Consume | Effect::MaybeConsume)
+            && !self.b.f.bindings[id].trivial
+        {
             self.closure_moves = true;
         }
         // A move a labeled block's `break` may skip is not one of the path.
@@ -279,11 +285,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         // Captured by value inside an enclosing closure's body (`move |x|
         // { let inner = move || g.id(); .. }`): that closure moves what it
-        // captured, so it is a `FnOnce`, gone after its call.
+        // captured, so it is a `FnOnce`, gone after its call (not for a
+        // copy, as in [`Self::effect`]).
         if self.closure_depth > 0
-            && self.fx.0[before..]
-                .iter()
-                .any(|(_, e)| matches!(e, Effect::Consume | Effect::MaybeConsume))
+            && self.fx.0[before..].iter().any(|&(b, e)| {
+                matches!(e, Effect::Consume | Effect::MaybeConsume) && !self.b.f.bindings[b].trivial
+            })
         {
             self.closure_moves = true;
         }
