@@ -20,6 +20,10 @@ pub struct Named {
     name: String,
 }
 
+const NAMES: [&str; 2] = ["a", "b"];
+static HOSTS: [&str; 2] = ["h1", "h2"];
+const CSV: &str = "x,y";
+
 fn bump(v: &mut [u32]) {
     v[0] += 100;
 }
@@ -565,6 +569,24 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "end");
     }
+    /// Views of `const` and `static` items (`NAMES.iter()`, `CSV.split`)
+    /// borrow nothing of the function's: a `for` over one, or a `let ..
+    /// else` out of one, keeps them across a twait (they were "a borrow
+    /// of `NAMES`").
+    #[tamed]
+    pub fn views_of_items(t: Trace) {
+        for n in NAMES.iter() {
+            twait! { tick(&t, format!("w{n}"), mkevent!()); }
+        }
+        for h in HOSTS.iter() {
+            twait! { tick(&t, format!("w{h}"), mkevent!()); }
+        }
+        let Some((a, b)) = CSV.split_once(',') else {
+            return;
+        };
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("{a}{b}"));
+    }
 }
 
 mod plain {
@@ -925,6 +947,20 @@ mod plain {
         log(&t, "waited");
         log(&t, "end");
     }
+
+    pub fn views_of_items(t: Trace) {
+        for n in NAMES.iter() {
+            log(&t, format!("w{n}"));
+        }
+        for h in HOSTS.iter() {
+            log(&t, format!("w{h}"));
+        }
+        let Some((a, b)) = CSV.split_once(',') else {
+            return;
+        };
+        log(&t, "waited");
+        log(&t, format!("{a}{b}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1276,5 +1312,13 @@ fn a_move_closure_copying_a_number_is_kept_to_its_scope_end() {
             plain::move_closure_copying_a_number
         ),
         ["4", "waited", "end", "drop g"]
+    );
+}
+
+#[test]
+fn views_of_consts_and_statics_are_kept_across_a_twait() {
+    assert_eq!(
+        as_plain(tamed::views_of_items, plain::views_of_items),
+        ["wa", "wb", "wh1", "wh2", "waited", "xy"]
     );
 }

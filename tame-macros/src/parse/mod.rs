@@ -195,14 +195,15 @@ impl Builder<'_> {
         syntax::ident_named(&ident.to_string(), span.resolved_at(ident.span()))
     }
 
-    /// The variable `e` obviously borrows from (see
+    /// The variable of the function `e` obviously borrows from (see
     /// [`syntax::borrow_root`]), unless it is a `&'static` one, whose
-    /// views borrow nothing of the function's (`words.iter()`).
+    /// views borrow nothing of the function's (`words.iter()`). A name
+    /// that is no variable here is a `const` or `static` item's (`NAMES.iter()`):
+    /// no borrow of the function's either.
     pub fn borrow_of_local(&self, e: &Expr) -> Option<(Ident, &'static str)> {
         let (root, how) = syntax::borrow_root(e)?;
-        let of_static = self.resolve(&root.to_string()).is_some_and(|b| {
-            (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference)
-        });
+        let b = self.resolve(&root.to_string())?;
+        let of_static = (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference);
         (!of_static).then_some((root, how))
     }
 
