@@ -587,6 +587,20 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("{a}{b}"));
     }
+    /// `Option::or` and the iterator methods that take `self` (`count`,
+    /// `rev`, `max`) move their receiver: it is not kept across the twait
+    /// (it was E0382 at the twait, the receiver taken for a borrow).
+    #[tamed]
+    pub fn consuming_std_methods(t: Trace, c: bool) {
+        let a = if c { Some(Noisy::new("a", &t)) } else { None };
+        let b = Some(Noisy::new("b", &t));
+        let x = a.or(b);
+        let v: Vec<Noisy> = (0..2).map(|i| Noisy::new(format!("v{i}"), &t)).collect();
+        let it = v.into_iter();
+        let n = it.rev().count();
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("{n} {:?}", x.map(|n| n.name.clone())));
+    }
 }
 
 mod plain {
@@ -961,6 +975,17 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("{a}{b}"));
     }
+
+    pub fn consuming_std_methods(t: Trace, c: bool) {
+        let a = if c { Some(Noisy::new("a", &t)) } else { None };
+        let b = Some(Noisy::new("b", &t));
+        let x = a.or(b);
+        let v: Vec<Noisy> = (0..2).map(|i| Noisy::new(format!("v{i}"), &t)).collect();
+        let it = v.into_iter();
+        let n = it.rev().count();
+        log(&t, "waited");
+        log(&t, format!("{n} {:?}", x.map(|n| n.name.clone())));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1321,4 +1346,14 @@ fn views_of_consts_and_statics_are_kept_across_a_twait() {
         as_plain(tamed::views_of_items, plain::views_of_items),
         ["wa", "wb", "wh1", "wh2", "waited", "xy"]
     );
+}
+
+#[test]
+fn std_methods_that_take_self_move_their_receiver() {
+    for c in [true, false] {
+        as_plain(
+            |t| tamed::consuming_std_methods(t, c),
+            |t| plain::consuming_std_methods(t, c),
+        );
+    }
 }
