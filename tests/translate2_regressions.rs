@@ -1502,3 +1502,44 @@ fn drops_at_statement_and_scope_ends_and_an_impl_in_a_pattern_parameter() {
         );
     });
 }
+
+// ---- methods of generic impls and trait default methods
+
+/// A type whose `impl` has a type parameter with no `'static` bound.
+struct Wrapped<T> {
+    v: T,
+}
+
+impl<T: std::fmt::Debug> Wrapped<T> {
+    /// The task keeps `self`: the method itself bounds `Self` by
+    /// `'static` (it was E0310 at `#[tamed]`, asking for the bound on the
+    /// `impl`).
+    #[tamed]
+    fn shown(self) -> String {
+        twait! { tame::asap(mkevent!()); }
+        format!("{:?}", self.v)
+    }
+}
+
+trait Handler {
+    /// A trait's default tamed method (it was E0310 on `Self`).
+    #[tamed]
+    fn handle(self: Rc<Self>, x: u32) -> u32 {
+        twait! { tame::asap(mkevent!()); }
+        x + 1
+    }
+}
+
+struct Plain;
+impl Handler for Plain {}
+
+#[test]
+fn methods_of_generic_impls_and_default_methods() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| Wrapped { v: vec![3] }.shown(d)).as_deref(),
+            Some("[3]")
+        );
+        assert_eq!(result_of(|d| Rc::new(Plain).handle(5, d)), Some(6));
+    });
+}

@@ -327,6 +327,15 @@ fn add_static_bounds(sig: &mut syn::Signature) {
             .predicates
             .push(syn::parse_quote!(#ident: 'static));
     }
+    // A method keeps `self` in its task: the type parameters of its `impl`
+    // (`impl<T: Debug> W<T>`), or a trait's `Self` in a default method,
+    // must be `'static` too, which only the method's own clause can say.
+    if sig.receiver().is_some() {
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: 'static));
+    }
 }
 
 /// `if false { <paths used>; let _ = || -> T { <shadow body> }; return; }`

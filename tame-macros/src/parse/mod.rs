@@ -1327,11 +1327,17 @@ struct DeclarePat<'a, 'b> {
     place: syntax::PatPlace,
     /// Inside a `&` pattern: its bindings are copies (`Some(&n)`).
     under_reference: usize,
-    /// The or-patterns being visited, innermost last: the variables the
-    /// first alternative bound (name, binding, the name given it), and
-    /// whether an alternative after the first is being visited, whose
-    /// bindings are the same variables (`Ok(x) | Err(x)` binds one `x`).
-    alternatives: Vec<(Vec<(String, BindingId, syn::Ident)>, bool)>,
+    /// The or-patterns being visited, innermost last.
+    alternatives: Vec<OrPattern>,
+}
+
+/// An or-pattern being visited: its alternatives bind the same variables
+/// (`Ok(x) | Err(x)` binds one `x`).
+struct OrPattern {
+    /// What the first alternative bound: name, binding, the name given it.
+    bound: Vec<(String, BindingId, syn::Ident)>,
+    /// An alternative after the first is being visited.
+    later: bool,
 }
 
 impl DeclarePat<'_, '_> {
@@ -1341,17 +1347,17 @@ impl DeclarePat<'_, '_> {
         self.alternatives
             .iter()
             .rev()
-            .filter(|(_, later)| *later)
-            .find_map(|(names, _)| names.iter().find(|(n, ..)| n == name))
+            .filter(|o| o.later)
+            .find_map(|o| o.bound.iter().find(|(n, ..)| n == name))
             .map(|(_, id, used)| (*id, used.clone()))
     }
 
     /// Records a variable for the alternatives after the first of each
     /// or-pattern whose first alternative is being visited.
     fn record_for_alternatives(&mut self, name: &str, id: BindingId, used: &syn::Ident) {
-        for (names, later) in &mut self.alternatives {
-            if !*later && !names.iter().any(|(n, ..)| n == name) {
-                names.push((name.to_owned(), id, used.clone()));
+        for o in &mut self.alternatives {
+            if !o.later && !o.bound.iter().any(|(n, ..)| n == name) {
+                o.bound.push((name.to_owned(), id, used.clone()));
             }
         }
     }
@@ -1401,10 +1407,13 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
     }
 
     fn visit_pat_or_mut(&mut self, o: &mut syn::PatOr) {
-        self.alternatives.push((Vec::new(), false));
+        self.alternatives.push(OrPattern {
+            bound: Vec::new(),
+            later: false,
+        });
         for (i, case) in o.cases.iter_mut().enumerate() {
             if let Some(top) = self.alternatives.last_mut() {
-                top.1 = i > 0;
+                top.later = i > 0;
             }
             self.visit_pat_mut(case);
         }
