@@ -1543,3 +1543,41 @@ fn methods_of_generic_impls_and_default_methods() {
         assert_eq!(result_of(|d| Rc::new(Plain).handle(5, d)), Some(6));
     });
 }
+
+// ---- several slots, one of them indexed
+
+/// Gives `v` to `ev` on the loop's next turn.
+fn give_later<T: 'static>(v: T, ev: Event<T>) {
+    tame::asap(Event::from_fn(move |_: Option<()>| ev.trigger(v)));
+}
+
+/// `mkevent!(a[0], b)`, `mkevent!(_, a[1])` and a rendezvous' `mkevent!(r,
+/// i, bufs[i], counts[i])`: each part of the value goes to its slot (they
+/// were E0282 "type annotations needed" at `#[tamed]`, or a `_` misused).
+#[tamed]
+fn indexed_slots_beside_others(n: usize) -> String {
+    let mut a = [0u32; 2];
+    let mut b = 0u32;
+    twait! { give_later((1u32, 2u32), mkevent!(a[0], b)); }
+    twait! { give_later((3u32, 4u32), mkevent!(_, a[1])); }
+    let r = Rendezvous::<usize>::new();
+    let mut bufs = vec![Vec::<u8>::new(); n];
+    let mut counts = vec![0usize; n];
+    for i in 0..n {
+        give_later((vec![i as u8], i * 10), mkevent!(r, i, bufs[i], counts[i]));
+    }
+    for _ in 0..n {
+        twait!(r);
+    }
+    format!("{a:?} {b} {bufs:?} {counts:?}")
+}
+
+#[test]
+fn indexed_slots_take_their_parts_of_a_value() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| indexed_slots_beside_others(2, d)).as_deref(),
+            Some("[1, 4] 2 [[0], [1]] [0, 10]")
+        );
+    });
+}

@@ -332,22 +332,26 @@ impl Shadow<'_> {
     }
 
     /// `|v| { *shadow_store(&mut a[i]) = v; }`: a slot with an index, stored
-    /// where its event is made.
+    /// where its event is made. Several slots take the value apart in the
+    /// closure's parameter (`|(v0, v1)|`), which tells rustc its type is a
+    /// tuple before the stores use its parts; a `_` slot binds nothing.
     fn closure_store(&self, places: &[Expr]) -> TokenStream {
-        let v = syntax::hygienic("__tame_v");
-        let stores = places.iter().enumerate().map(|(i, p)| {
-            let value = if places.len() == 1 {
-                quote!(#v)
-            } else {
-                let i = syn::Index {
-                    index: i as u32,
-                    span: p.span(),
-                };
-                quote!(#v.#i)
-            };
-            quote_spanned!(p.span()=> *::tame::__private::shadow_store(&mut #p) = #value;)
-        });
-        quote!(|#v| { #(#stores)* })
+        if let [p] = places {
+            let v = syntax::hygienic("__tame_v");
+            return quote_spanned!(p.span()=> |#v| { *::tame::__private::shadow_store(&mut #p) = #v; });
+        }
+        let mut parts = Vec::new();
+        let mut stores = Vec::new();
+        for (i, p) in places.iter().enumerate() {
+            if matches!(p, Expr::Infer(_)) {
+                parts.push(quote!(_));
+                continue;
+            }
+            let v = syntax::hygienic(&format!("__tame_v{i}"));
+            stores.push(quote_spanned!(p.span()=> *::tame::__private::shadow_store(&mut #p) = #v;));
+            parts.push(quote!(#v));
+        }
+        quote!(|(#(#parts),*)| { #(#stores)* })
     }
 
     fn names_rendezvous(&self, e: &Expr) -> bool {
