@@ -361,6 +361,12 @@ impl<I> Rendezvous<I> {
     /// harmless no-ops (the values are dropped), and timers armed with them
     /// stop counting as armed.
     ///
+    /// A value that already came back with a queued id is not lost with
+    /// the id: in a `#[tamed]` function, the next `twait!(r)` (which then
+    /// returns `None`, or the next id of a new event) still stores it in
+    /// its slot, as a buffer handed to an operation and given back must
+    /// land somewhere.
+    ///
     /// # Examples
     ///
     /// ```
