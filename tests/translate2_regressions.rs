@@ -1581,3 +1581,32 @@ fn indexed_slots_take_their_parts_of_a_value() {
         );
     });
 }
+
+// ---- a rendezvous' site after its twait in a loop
+
+/// Waits at the top of the loop, makes the next event at its bottom: the
+/// slot `x` is filled by the `twait!(r)` of the next turn. Its `mut` is
+/// needed, and this file's `deny(warnings)` holds that rustc says so (the
+/// lint shadow wrote the slot only at waits after its site, and rustc
+/// called the `mut` needless).
+#[tamed]
+fn wait_then_issue(n: u32) -> u32 {
+    let r = Rendezvous::<u32>::new();
+    let mut x = 0u32;
+    let mut sum = 0;
+    for k in 0..=n {
+        if k > 0 {
+            twait!(r);
+            sum += x;
+        }
+        if k < n {
+            give_later(k + 1, mkevent!(r, k, x));
+        }
+    }
+    sum
+}
+
+#[test]
+fn a_slot_made_after_its_wait_in_a_loop_is_filled_there() {
+    on_fresh_loop(|| assert_eq!(result_of(|d| wait_then_issue(3, d)), Some(6)));
+}

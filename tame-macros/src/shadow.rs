@@ -31,12 +31,16 @@ use crate::parse::syntax;
 /// `rendezvous`: names declared as rendezvous (how `mkevent!(x, y)` in a
 /// `twait!{}` block is told apart from two slots, as `parse` does).
 pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenStream {
-    let mut sh = Shadow {
+    let new = || Shadow {
         unit,
         rendezvous,
         phantoms: Vec::new(),
         block: None,
         sites: Vec::new(),
+        site_loops: Vec::new(),
+        later: Vec::new(),
+        loops: Vec::new(),
+        loops_seen: 0,
         scopes: vec![Vec::new()],
         consumed: HashSet::new(),
     };
@@ -49,6 +53,14 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenSt
         }
     }
     stmts.retain(|s| !matches!(s, Stmt::Item(_)));
+    // The first pass only finds the rendezvous sites (the same walk, so
+    // the same phantoms).
+    let mut first = new();
+    for s in &mut stmts.clone() {
+        first.visit_stmt_mut(s);
+    }
+    let mut sh = new();
+    sh.later = first.sites.into_iter().zip(first.site_loops).collect();
     for s in &mut stmts {
         sh.visit_stmt_mut(s);
     }
@@ -88,6 +100,18 @@ struct Shadow<'a> {
     block: Option<BlockSites>,
     /// Explicit-rendezvous sites: (rendezvous tokens, phantom, places).
     sites: Vec<(String, Ident, Vec<Expr>)>,
+    /// The loops each site of `sites` is in (see `loops`).
+    site_loops: Vec<Vec<usize>>,
+    /// Every site of the body, from a first pass, in the order this pass
+    /// meets them, each with its loops: a `twait!(r)` in a loop also
+    /// writes the slots of the sites later in that loop (`loop { let id =
+    /// twait!(r); .. start(mkevent!(r, k, x)); }`), whose events the
+    /// machine stores there on the next turns.
+    later: Vec<((String, Ident, Vec<Expr>), Vec<usize>)>,
+    /// The loops open here, innermost last, by number.
+    loops: Vec<usize>,
+    /// How many loops were entered so far.
+    loops_seen: usize,
     /// Names declared by `let`, per open block.
     scopes: Vec<Vec<Declared>>,
     /// Names passed by value in the current `twait! {}` block.
@@ -105,6 +129,29 @@ impl Shadow<'_> {
             self.sites.len(),
             span = Span::mixed_site()
         )
+    }
+
+    /// The writes at a `twait!(r)` (`r` spelled `k`) of the sites of `r`
+    /// later in its innermost loop: those the loop's next turns make, whose
+    /// values this wait may store. Only sites whose slots are variables
+    /// that have a value and are declared here (a slot declared later in
+    /// the loop is another variable each turn).
+    fn writes_of_later_sites(&self, k: &str) -> Vec<TokenStream> {
+        let Some(&inner) = self.loops.last() else {
+            return Vec::new();
+        };
+        let known = |p: &Expr| {
+            matches!(p, Expr::Infer(_))
+                || root_name(p).is_some_and(|n| self.declared(&n).is_some()) && !self.uninit(p)
+        };
+        self.later
+            .iter()
+            .skip(self.sites.len())
+            .filter(|((rk, _, places), loops)| {
+                rk == k && loops.contains(&inner) && places.iter().all(known)
+            })
+            .map(|((_, p, places), _)| self.writes(places, p, false))
+            .collect()
     }
 
     /// Whether a slot's variable is declared without a value (then the
@@ -278,6 +325,7 @@ impl Shadow<'_> {
             let p = self.next_phantom();
             self.phantoms.push(p.clone());
             self.sites.push((key(r), p.clone(), places));
+            self.site_loops.push(self.loops.clone());
             Some(syn::parse_quote_spanned!(span=>
                 ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)))
         } else if args.is_empty() {
@@ -421,12 +469,13 @@ impl Shadow<'_> {
             macros::TwaitForm::Rendezvous(mut r) => {
                 self.visit_expr_mut(&mut r);
                 let k = key(&r);
-                let writes: Vec<TokenStream> = self
+                let mut writes: Vec<TokenStream> = self
                     .sites
                     .iter()
                     .filter(|(rk, _, _)| *rk == k)
                     .map(|(_, p, places)| self.writes(places, p, false))
                     .collect();
+                writes.extend(self.writes_of_later_sites(&k));
                 // The rendezvous is taken as the machine takes it, at the
                 // same place: a `twait!(x)` on what is not one is one error.
                 let rv = quote_spanned!(r.span()=> ::tame::__private::WaitsOn::rendezvous(&(#r)));
@@ -557,7 +606,22 @@ impl VisitMut for Shadow<'_> {
         visit_mut::visit_stmt_mut(self, s);
     }
 
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
     fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if matches!(e, Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)) {
+            self.loops.push(self.loops_seen);
+            self.loops_seen += 1;
+            self.expr(e);
+            self.loops.pop();
+        } else {
+            self.expr(e);
+        }
+    }
+}
+
+impl Shadow<'_> {
+    fn expr(&mut self, e: &mut Expr) {
         if let (Expr::Try(t), true) = (&mut *e, self.unit) {
             // `?` in a function with no value was reported; here it says
             // nothing more.
@@ -590,8 +654,6 @@ impl VisitMut for Shadow<'_> {
         }
         visit_mut::visit_expr_mut(self, e);
     }
-
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// What pairs `mkevent!(r, ..)` with `twait!(r)` here: `r`'s tokens
