@@ -83,6 +83,10 @@ struct BlockSites {
     placed: Vec<(String, Ident)>,
 }
 
+/// An explicit-rendezvous site: the rendezvous' tokens (see [`key`]), the
+/// phantom of its value, its slots.
+type Site = (String, Ident, Vec<Expr>);
+
 /// A name a `let` declared.
 struct Declared {
     name: String,
@@ -99,7 +103,7 @@ struct Shadow<'a> {
     /// The `twait! {}` block being replaced: its phantoms and slot writes.
     block: Option<BlockSites>,
     /// Explicit-rendezvous sites: (rendezvous tokens, phantom, places).
-    sites: Vec<(String, Ident, Vec<Expr>)>,
+    sites: Vec<Site>,
     /// The loops each site of `sites` is in (see `loops`).
     site_loops: Vec<Vec<usize>>,
     /// Every site of the body, from a first pass, in the order this pass
@@ -107,7 +111,7 @@ struct Shadow<'a> {
     /// writes the slots of the sites later in that loop (`loop { let id =
     /// twait!(r); .. start(mkevent!(r, k, x)); }`), whose events the
     /// machine stores there on the next turns.
-    later: Vec<((String, Ident, Vec<Expr>), Vec<usize>)>,
+    later: Vec<(Site, Vec<usize>)>,
     /// The loops open here, innermost last, by number.
     loops: Vec<usize>,
     /// How many loops were entered so far.
