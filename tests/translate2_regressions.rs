@@ -1610,3 +1610,67 @@ fn wait_then_issue(n: u32) -> u32 {
 fn a_slot_made_after_its_wait_in_a_loop_is_filled_there() {
     on_fresh_loop(|| assert_eq!(result_of(|d| wait_then_issue(3, d)), Some(6)));
 }
+
+// ---- items declared in a block that waits
+
+fn helper() -> u32 {
+    1
+}
+const K: u32 = 100;
+
+/// Items of an inner block that waits are that block's, in every state
+/// its code runs in, as in a plain function: they shadow the function's
+/// outer ones only there, and two blocks may declare the same name (they
+/// were moved to the function's top: 404 here, and E0428/E0252 for the
+/// branches).
+#[tamed]
+fn items_of_blocks(c: bool) -> String {
+    let a = helper() + K;
+    twait! { tame::asap(mkevent!()); }
+    let b = {
+        fn helper() -> u32 {
+            2
+        }
+        const K: u32 = 200;
+        let before = helper();
+        twait! { tame::asap(mkevent!()); }
+        before + helper() + K
+    };
+    let mut s = String::new();
+    if c {
+        use std::fmt::Write;
+        macro_rules! pick {
+            () => {
+                10
+            };
+        }
+        twait! { tame::asap(mkevent!()); }
+        write!(s, "fmt {}", pick!()).unwrap();
+    } else {
+        use std::io::Write;
+        macro_rules! pick {
+            () => {
+                20
+            };
+        }
+        twait! { tame::asap(mkevent!()); }
+        let mut v: Vec<u8> = Vec::new();
+        write!(v, "io {}", pick!()).unwrap();
+        s = String::from_utf8(v).unwrap();
+    }
+    format!("{a} {b} {s} {}", helper())
+}
+
+#[test]
+fn items_of_a_block_that_waits_are_that_blocks() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| items_of_blocks(true, d)).as_deref(),
+            Some("101 204 fmt 10 1")
+        );
+        assert_eq!(
+            result_of(|d| items_of_blocks(false, d)).as_deref(),
+            Some("101 204 io 20 1")
+        );
+    });
+}

@@ -555,6 +555,16 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The items an inner block of the spine declares, for a piece of its
+    /// code. The lint shadow holds them where the user wrote them, and
+    /// rustc lints them there; a piece that does not use one says nothing.
+    fn items_of(&self, sc: ScopeId) -> TokenStream {
+        let Some((_, items)) = self.f.scope_items.iter().find(|(s, _)| *s == sc) else {
+            return TokenStream::new();
+        };
+        quote!(#(#[allow(dead_code, unused_imports, unused_macros)] #items)*)
+    }
+
     fn code(&self, c: &Code) -> TokenStream {
         match c {
             Code::Seq(items) => items.iter().map(|i| self.code(i)).collect(),
@@ -565,15 +575,17 @@ impl<'a> Emitter<'a> {
                 if outermost {
                     inner
                 } else {
+                    let items = self.items_of(*sc);
                     let rebind = self.rebind(self.current, *sc);
-                    quote!({ #rebind #inner })
+                    quote!({ #items #rebind #inner })
                 }
             }
             Code::Open(sc, body) => {
                 let inner = self.code(body);
+                let items = self.items_of(*sc);
                 // A block that declares nothing needs no braces of its own.
-                if self.scoped.contains(sc) {
-                    quote!({ #inner })
+                if self.scoped.contains(sc) || !items.is_empty() {
+                    quote!({ #items #inner })
                 } else {
                     inner
                 }

@@ -40,6 +40,10 @@ pub struct Function {
     /// Items declared in the body (`fn`, `struct`, `use`, `macro_rules!`):
     /// visible everywhere in the body, so they go to the function's top.
     pub items: Vec<syn::Stmt>,
+    /// Items declared in an inner block of the spine, by its scope: each
+    /// piece of code of that block, in whatever state, declares them again
+    /// (a block's items are visible in the whole block and nowhere else).
+    pub scope_items: Vec<(ScopeId, Vec<syn::Stmt>)>,
     /// Whether the function returns a value (through its `done` event).
     pub returns_value: bool,
     /// Parameters of type `Event<..>`: the function watches them, and is

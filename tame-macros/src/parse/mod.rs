@@ -105,6 +105,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             slot_sites: Vec::new(),
             jumps: Vec::new(),
             items: Vec::new(),
+            scope_items: Vec::new(),
             returns_value,
             try_shaped,
             watched: Vec::new(),
@@ -613,6 +614,21 @@ impl Builder<'_> {
 
     // ---- statements ----
 
+    /// An item of a block of the spine: the function's own go to its top,
+    /// an inner block's stay with that block (see [`ir::Function::scope_items`]).
+    fn item(&mut self, item: syn::Item) {
+        let scope = self.scope.current();
+        if scope == self.body_scope {
+            self.f.items.push(syn::Stmt::Item(item));
+            return;
+        }
+        let items = &mut self.f.scope_items;
+        match items.iter_mut().find(|(s, _)| *s == scope) {
+            Some((_, v)) => v.push(syn::Stmt::Item(item)),
+            None => items.push((scope, vec![syn::Stmt::Item(item)])),
+        }
+    }
+
     /// The statements of a block in the current scope; the tail goes to
     /// `dest`.
     fn stmts(&mut self, stmts: Vec<syn::Stmt>, dest: Dest, out: &mut Vec<ir::Stmt>) {
@@ -621,7 +637,7 @@ impl Builder<'_> {
         for (i, s) in stmts.into_iter().enumerate() {
             let last = i + 1 == n;
             match s {
-                syn::Stmt::Item(item) => self.f.items.push(syn::Stmt::Item(item)),
+                syn::Stmt::Item(item) => self.item(item),
                 syn::Stmt::Local(l) => self.local(l, out),
                 syn::Stmt::Macro(m) => match macros::which(&m.mac) {
                     Some(Which::Twait) => {
