@@ -1674,3 +1674,25 @@ fn items_of_a_block_that_waits_are_that_blocks() {
         );
     });
 }
+
+/// A block that waits and declares a `static` (one value, however many
+/// pieces of the block the machine runs it in) and a type whose value
+/// crosses the twait: its items stay at the function's top.
+#[tamed]
+fn block_with_a_static_and_a_type() -> u32 {
+    let mut total = 0;
+    for _ in 0..3 {
+        static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        struct Count(u32);
+        let c = Count(CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        twait! { tame::asap(mkevent!()); }
+        total += c.0 + CALLS.load(std::sync::atomic::Ordering::Relaxed);
+    }
+    total
+}
+
+#[test]
+fn a_static_of_a_block_that_waits_is_one() {
+    // 0+1, 1+2, 2+3.
+    on_fresh_loop(|| assert_eq!(result_of(block_with_a_static_and_a_type), Some(9)));
+}

@@ -559,9 +559,9 @@ impl<'a> Emitter<'a> {
     /// code. The lint shadow holds them where the user wrote them, and
     /// rustc lints them there; a piece that does not use one says nothing.
     fn items_of(&self, sc: ScopeId) -> TokenStream {
-        let Some((_, items)) = self.f.scope_items.iter().find(|(s, _)| *s == sc) else {
-            return TokenStream::new();
-        };
+        let items = (self.f.scope_items.iter())
+            .filter(|(s, _)| *s == sc)
+            .flat_map(|(_, items)| items);
         quote!(#(#[allow(dead_code, unused_imports, unused_macros)] #items)*)
     }
 

@@ -614,30 +614,53 @@ impl Builder<'_> {
 
     // ---- statements ----
 
-    /// An item of a block of the spine: the function's own go to its top,
-    /// an inner block's stay with that block (see [`ir::Function::scope_items`]).
-    fn item(&mut self, item: syn::Item) {
-        let scope = self.scope.current();
-        if scope == self.body_scope {
-            self.f.items.push(syn::Stmt::Item(item));
+    /// The items of a block of the spine: the function's own go to its
+    /// top; an inner block's stay with that block (see
+    /// [`ir::Function::scope_items`]) when declaring them again in each
+    /// piece of its code changes nothing (`fn`, `const`, `use`, `type`,
+    /// `macro_rules!`). A `static` must be one (its value is shared), as
+    /// must a type (a value of it may cross a twait) and an `impl`: a
+    /// block with one of those keeps all of its items at the function's
+    /// top.
+    fn items(&mut self, block: &[syn::Stmt]) {
+        let items = block.iter().filter_map(|s| match s {
+            syn::Stmt::Item(i) => Some(i),
+            _ => None,
+        });
+        let mut items = items.peekable();
+        if items.peek().is_none() {
             return;
         }
-        let items = &mut self.f.scope_items;
-        match items.iter_mut().find(|(s, _)| *s == scope) {
-            Some((_, v)) => v.push(syn::Stmt::Item(item)),
-            None => items.push((scope, vec![syn::Stmt::Item(item)])),
+        let scope = self.scope.current();
+        let again = |i: &&syn::Item| {
+            matches!(
+                i,
+                syn::Item::Fn(_)
+                    | syn::Item::Const(_)
+                    | syn::Item::Use(_)
+                    | syn::Item::Type(_)
+                    | syn::Item::Macro(_)
+            )
+        };
+        let items: Vec<syn::Item> = items.cloned().collect();
+        let stmts = items.iter().cloned().map(syn::Stmt::Item);
+        if scope == self.body_scope || !items.iter().all(|i| again(&i)) {
+            self.f.items.extend(stmts);
+        } else {
+            self.f.scope_items.push((scope, stmts.collect()));
         }
     }
 
     /// The statements of a block in the current scope; the tail goes to
     /// `dest`.
     fn stmts(&mut self, stmts: Vec<syn::Stmt>, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        self.items(&stmts);
         let n = stmts.len();
         let mut had_tail = false;
         for (i, s) in stmts.into_iter().enumerate() {
             let last = i + 1 == n;
             match s {
-                syn::Stmt::Item(item) => self.item(item),
+                syn::Stmt::Item(_) => {}
                 syn::Stmt::Local(l) => self.local(l, out),
                 syn::Stmt::Macro(m) => match macros::which(&m.mac) {
                     Some(Which::Twait) => {
