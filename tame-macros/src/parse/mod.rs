@@ -635,12 +635,8 @@ impl Builder<'_> {
         let again = |i: &&syn::Item| {
             matches!(
                 i,
-                syn::Item::Fn(_)
-                    | syn::Item::Const(_)
-                    | syn::Item::Use(_)
-                    | syn::Item::Type(_)
-                    | syn::Item::Macro(_)
-            )
+                syn::Item::Fn(_) | syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_)
+            ) || matches!(i, syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules"))
         };
         let items: Vec<syn::Item> = items.cloned().collect();
         let stmts = items.iter().cloned().map(syn::Stmt::Item);
