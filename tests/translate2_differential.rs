@@ -601,6 +601,29 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("{n} {:?}", x.map(|n| n.name.clone())));
     }
+    /// A name declared a third time (a parameter refined twice): a borrow
+    /// of it used before the twait is not kept (it was E0716/E0505), and
+    /// an `if let` on it moves it only when it matches (it was dropped at
+    /// the next twait on the other path).
+    #[tamed]
+    pub fn third_declaration(t: Trace, line: String, ok: bool) {
+        let line = line.trim().to_string();
+        let line = line.to_uppercase();
+        let parts: Vec<&str> = line.split(',').collect();
+        let n = parts.len();
+        let r = ok;
+        let r = if r { 1 } else { 0 };
+        let r = if r == 1 {
+            Ok(Noisy::new("ok", &t))
+        } else {
+            Err(Noisy::new("err", &t))
+        };
+        if let Ok(g) = r {
+            log(&t, format!("got {}", g.name));
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("end {line} {n}"));
+    }
 }
 
 mod plain {
@@ -986,6 +1009,25 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("{n} {:?}", x.map(|n| n.name.clone())));
     }
+
+    pub fn third_declaration(t: Trace, line: String, ok: bool) {
+        let line = line.trim().to_string();
+        let line = line.to_uppercase();
+        let parts: Vec<&str> = line.split(',').collect();
+        let n = parts.len();
+        let r = ok;
+        let r = if r { 1 } else { 0 };
+        let r = if r == 1 {
+            Ok(Noisy::new("ok", &t))
+        } else {
+            Err(Noisy::new("err", &t))
+        };
+        if let Ok(g) = r {
+            log(&t, format!("got {}", g.name));
+        }
+        log(&t, "waited");
+        log(&t, format!("end {line} {n}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1356,4 +1398,21 @@ fn std_methods_that_take_self_move_their_receiver() {
             |t| plain::consuming_std_methods(t, c),
         );
     }
+}
+
+#[test]
+fn a_name_declared_a_third_time_is_judged_as_the_first_two() {
+    for ok in [true, false] {
+        as_plain(
+            |t| tamed::third_declaration(t, " a,b ".into(), ok),
+            |t| plain::third_declaration(t, " a,b ".into(), ok),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::third_declaration(t, " a,b ".into(), false),
+            |t| plain::third_declaration(t, " a,b ".into(), false)
+        ),
+        ["waited", "end A,B 2", "drop err"]
+    );
 }

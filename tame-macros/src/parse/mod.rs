@@ -186,7 +186,9 @@ impl Builder<'_> {
 
     /// The user binding a name refers to at this point.
     pub fn resolve(&self, name: &str) -> Option<BindingId> {
-        self.scope.resolve(name)
+        self.scope
+            .resolve(name)
+            .or_else(|| self.scope.resolve_renamed(name, &self.f.bindings))
     }
 
     /// A binding's identifier as written at `span` (its hygiene, the use's

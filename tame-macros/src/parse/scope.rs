@@ -60,6 +60,17 @@ impl Scopes {
             .map(|(_, b)| *b)
     }
 
+    /// The visible binding whose identifier in the machine is `ident`, when
+    /// that is not its user's name (`s_7`, for a third `let s`): code the
+    /// resolver has rewritten names it so.
+    pub fn resolve_renamed(&self, ident: &str, bindings: &[Binding]) -> Option<BindingId> {
+        self.visible
+            .iter()
+            .rev()
+            .find(|(_, b)| self.renamed.contains(b) && bindings[*b].ident == ident)
+            .map(|(_, b)| *b)
+    }
+
     pub fn make_visible(&mut self, id: BindingId, name: String) {
         self.visible.push((name, id));
     }
