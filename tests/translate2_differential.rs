@@ -624,6 +624,19 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("end {line} {n}"));
     }
+    /// A width and a precision named by a shadowing variable (`{:>w$}`):
+    /// the shadowing one's value, across a twait too (the first `w`'s was
+    /// used; after a twait, `w` was not found).
+    #[tamed]
+    pub fn named_widths(t: Trace) {
+        let w = 3;
+        let w = w + 5;
+        let p = 1;
+        let p = p + 2;
+        log(&t, format!("[{:>w$}]", 1));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 2.71828, x = 7));
+    }
 }
 
 mod plain {
@@ -1028,6 +1041,16 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("end {line} {n}"));
     }
+
+    pub fn named_widths(t: Trace) {
+        let w = 3;
+        let w = w + 5;
+        let p = 1;
+        let p = p + 2;
+        log(&t, format!("[{:>w$}]", 1));
+        log(&t, "waited");
+        log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 2.71828, x = 7));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1414,5 +1437,13 @@ fn a_name_declared_a_third_time_is_judged_as_the_first_two() {
             |t| plain::third_declaration(t, " a,b ".into(), false)
         ),
         ["waited", "end A,B 2", "drop err"]
+    );
+}
+
+#[test]
+fn widths_named_by_a_shadowing_variable_are_its() {
+    assert_eq!(
+        as_plain(tamed::named_widths, plain::named_widths),
+        ["[       1]", "waited", "[   2.718] [       7]"]
     );
 }

@@ -368,3 +368,10 @@ fn the_value_parameter_does_not_repeat_a_users_name() {
         "{taken}"
     );
 }
+
+#[test]
+fn format_captures_include_named_widths_and_precisions() {
+    let names =
+        crate::parse::syntax::format_captures(r#""{x} {y:?} {{z}} {:>w$.p$} {:1$} {:a<5}""#);
+    assert_eq!(names, ["x", "y", "w", "p"]);
+}

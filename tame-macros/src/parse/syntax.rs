@@ -403,7 +403,7 @@ pub fn may_leave_early(block: &syn::Block) -> bool {
 }
 
 /// Identifiers captured inline by a format string literal: `"{x} {y:?}
-/// {{z}}"` gives `x` and `y`.
+/// {{z}} {:>w$.p$}"` gives `x`, `y`, `w` and `p`.
 pub fn format_captures(lit: &str) -> Vec<String> {
     if !lit.starts_with('"') && !lit.starts_with('r') {
         return Vec::new();
@@ -430,6 +430,31 @@ pub fn format_captures(lit: &str) -> Vec<String> {
         let starts_ok = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
         if starts_ok && name != "_" && !out.contains(&name) {
             out.push(name);
+        }
+        // A width or precision named by a variable (`{:>w$}`, `{x:.p$}`).
+        let mut spec = String::new();
+        for c in chars.by_ref() {
+            if c == '}' {
+                break;
+            }
+            spec.push(c);
+        }
+        if let Some(spec) = spec.strip_prefix(':') {
+            let pieces: Vec<&str> = spec.split('$').collect();
+            for count in &pieces[..pieces.len() - 1] {
+                let tail = count.len()
+                    - count
+                        .chars()
+                        .rev()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .map(char::len_utf8)
+                        .sum::<usize>();
+                let name = &count[tail..];
+                let named = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
+                if named && name != "_" && !out.iter().any(|n| n == name) {
+                    out.push(name.to_owned());
+                }
+            }
         }
     }
     out
