@@ -635,7 +635,7 @@ mod tamed {
         let p = p + 2;
         log(&t, format!("[{:>w$}]", 1));
         twait! { tick(&t, "waited", mkevent!()); }
-        log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 2.71828, x = 7));
+        log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 1.23456, x = 7));
     }
 }
 
@@ -1049,7 +1049,7 @@ mod plain {
         let p = p + 2;
         log(&t, format!("[{:>w$}]", 1));
         log(&t, "waited");
-        log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 2.71828, x = 7));
+        log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 1.23456, x = 7));
     }
 }
 
@@ -1444,6 +1444,6 @@ fn a_name_declared_a_third_time_is_judged_as_the_first_two() {
 fn widths_named_by_a_shadowing_variable_are_its() {
     assert_eq!(
         as_plain(tamed::named_widths, plain::named_widths),
-        ["[       1]", "waited", "[   2.718] [       7]"]
+        ["[       1]", "waited", "[   1.235] [       7]"]
     );
 }
