@@ -637,6 +637,34 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 1.23456, x = 7));
     }
+    /// A typed `let` (or an assignment to a typed variable) whose value a
+    /// waiting `if`/`match` gives: each branch's value is coerced to the
+    /// type (it was E0308, the first branch's type taken for all).
+    #[tamed]
+    pub fn coerced_branches(t: Trace, c: bool) {
+        let b: Box<dyn Fn(u32) -> u32> = if c {
+            twait! { tick(&t, "waited", mkevent!()); }
+            Box::new(|x| x + 1)
+        } else {
+            Box::new(|x| x * 2)
+        };
+        let s: &[u32] = match c {
+            true => {
+                twait! { tick(&t, "waited", mkevent!()); }
+                &[1, 2]
+            }
+            false => &[1, 2, 3],
+        };
+        let mut f: Box<dyn Fn(u32) -> u32> = Box::new(|x| x);
+        log(&t, format!("{}", f(0)));
+        f = if c {
+            twait! { tick(&t, "waited", mkevent!()); }
+            Box::new(|x| x + 10)
+        } else {
+            Box::new(|x| x * 20)
+        };
+        log(&t, format!("{} {s:?} {}", b(3), f(1)));
+    }
 }
 
 mod plain {
@@ -1051,6 +1079,31 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("[{:>w$.p$}] [{x:>w$}]", 1.23456, x = 7));
     }
+
+    pub fn coerced_branches(t: Trace, c: bool) {
+        let b: Box<dyn Fn(u32) -> u32> = if c {
+            log(&t, "waited");
+            Box::new(|x| x + 1)
+        } else {
+            Box::new(|x| x * 2)
+        };
+        let s: &[u32] = match c {
+            true => {
+                log(&t, "waited");
+                &[1, 2]
+            }
+            false => &[1, 2, 3],
+        };
+        let mut f: Box<dyn Fn(u32) -> u32> = Box::new(|x| x);
+        log(&t, format!("{}", f(0)));
+        f = if c {
+            log(&t, "waited");
+            Box::new(|x| x + 10)
+        } else {
+            Box::new(|x| x * 20)
+        };
+        log(&t, format!("{} {s:?} {}", b(3), f(1)));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1446,4 +1499,14 @@ fn widths_named_by_a_shadowing_variable_are_its() {
         as_plain(tamed::named_widths, plain::named_widths),
         ["[       1]", "waited", "[   1.235] [       7]"]
     );
+}
+
+#[test]
+fn waiting_branches_are_coerced_to_the_written_type() {
+    for c in [true, false] {
+        as_plain(
+            |t| tamed::coerced_branches(t, c),
+            |t| plain::coerced_branches(t, c),
+        );
+    }
 }

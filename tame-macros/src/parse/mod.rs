@@ -66,6 +66,11 @@ pub struct Builder<'e> {
     /// initializer rather than the one written: the user's, where a
     /// waiting `let .. else` binds out of a temporary holding its value.
     judged_init: Option<Expr>,
+    /// The type the next temporary is declared with: a typed `let`'s, whose
+    /// value a waiting `if`/`match` gives (`let b: Box<dyn Fn()> = if c {
+    /// twait!{..}; Box::new(f) } else { Box::new(g) };`), so that each
+    /// branch's value is coerced to it, as the `let` would.
+    temp_type: Option<syn::Type>,
     /// The variables the next `let`'s initializer moves (a closure that
     /// moves a variable it mentions captures it by value: it owns it, and
     /// does not borrow it).
@@ -128,6 +133,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         },
         body_scope: 0,
         judged_init: None,
+        temp_type: None,
         init_moves: Vec::new(),
         temps: 0,
         force_spine: false,
@@ -616,6 +622,19 @@ impl Builder<'_> {
 
     // ---- statements ----
 
+    /// The written type of the variable `e` assigns, when its value is a
+    /// waiting `if`, `match` or block (see [`Builder::temp_type`]).
+    fn assigned_type(&self, e: &Expr) -> Option<syn::Type> {
+        let Expr::Assign(a) = e else { return None };
+        if !matches!(&*a.right, Expr::If(_) | Expr::Match(_) | Expr::Block(_))
+            || !macros::has_twait(&a.right)
+        {
+            return None;
+        }
+        let b = self.resolve(&syntax::as_ident(&a.left)?.to_string())?;
+        self.f.bindings[b].ty.clone()
+    }
+
     /// The items of a block of the spine: the function's own go to its
     /// top; an inner block's stay with that block (see
     /// [`ir::Function::scope_items`]) when declaring them again in each
@@ -685,7 +704,12 @@ impl Builder<'_> {
                         had_tail = true;
                         self.value(e, dest, out);
                     } else {
+                        // `f = if c { twait!{..}; a } else { b };` to a
+                        // variable of a written type: the branches' values
+                        // are coerced to it, as the assignment would.
+                        self.temp_type = self.assigned_type(&e);
                         self.value(e, Dest::Discard, out);
+                        self.temp_type = None;
                     }
                 }
             }
@@ -708,7 +732,13 @@ impl Builder<'_> {
         let from_wait = l.init.as_ref().is_some_and(|i| wait_value(&i.expr));
         if let Some(init) = &mut l.init {
             if macros::has_twait(&init.expr) {
+                if let (Pat::Type(pt), Expr::If(_) | Expr::Match(_) | Expr::Block(_)) =
+                    (&l.pat, &*init.expr)
+                {
+                    self.temp_type = Some((*pt.ty).clone());
+                }
                 self.make_twait_free(&mut init.expr, out);
+                self.temp_type = None;
             }
             if init
                 .diverge
@@ -968,9 +998,12 @@ impl Builder<'_> {
     /// `let t;` for a temporary assigned in branches.
     fn declare_temp(&mut self, out: &mut Vec<ir::Stmt>) -> BindingId {
         let t = self.temp(TempKind::Value);
+        let ty = self.temp_type.take();
+        self.f.bindings[t].ty.clone_from(&ty);
         let ident = &self.f.bindings[t].ident;
+        let ty = ty.map(|t| quote::quote!(: #t));
         out.push(ir::Stmt::Plain(ir::Plain {
-            stmt: syn::parse_quote!(let #ident;),
+            stmt: syn::parse_quote!(let #ident #ty;),
             fx: Effects::default(),
             defs: vec![t],
             jumps: Vec::new(),
