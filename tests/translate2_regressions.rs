@@ -1696,3 +1696,29 @@ fn a_static_of_a_block_that_waits_is_one() {
     // 0+1, 1+2, 2+3.
     on_fresh_loop(|| assert_eq!(result_of(block_with_a_static_and_a_type), Some(9)));
 }
+
+// ---- borrows the translator knows by their written type
+
+/// Borrows returned by calls it cannot judge, typed (`&str`, `&mut u32`),
+/// used before a twait only: not kept across it (the `&mut` one was, and
+/// rustc said `counts` did not live long enough).
+#[tamed]
+fn typed_borrows_used_before_a_twait(buf: Vec<u8>) -> String {
+    let mut counts: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    let e: &mut u32 = counts.entry(1).or_insert(0);
+    *e += 1;
+    let s: &str = std::str::from_utf8(&buf).unwrap();
+    let first = s.len();
+    twait! { tame::asap(mkevent!()); }
+    format!("{first} {counts:?} {buf:?}")
+}
+
+#[test]
+fn typed_borrows_used_before_a_twait_are_not_kept() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| typed_borrows_used_before_a_twait(b"ab".to_vec(), d)).as_deref(),
+            Some("2 {1: 1} [97, 98]")
+        );
+    });
+}

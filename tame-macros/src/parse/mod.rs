@@ -281,8 +281,14 @@ impl Builder<'_> {
                     .then(|| syn::parse_quote!(&'static str))
             });
         let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
+        // (A written `&mut T` has no drop either: kept only while used,
+        // as a shared one, so `let e: &mut u32 = map.entry(k).or_insert(0);`
+        // used before a twait only is no borrow held across it.)
+        let mut_ref = |t: &syn::Type| matches!(t, syn::Type::Reference(_));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
-            || ty.as_ref().is_some_and(syntax::trivially_undroppable_type);
+            || ty
+                .as_ref()
+                .is_some_and(|t| syntax::trivially_undroppable_type(t) || mut_ref(t));
         // Bindings out of a borrow (`if let Some(x) = v.first()`,
         // `let (a, b) = s.split_once(' ')?`) are references or views.
         // A type written without a reference or a lifetime is owned,
