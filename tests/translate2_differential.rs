@@ -38,6 +38,11 @@ fn made(t: &Trace, name: &str, n: u32) -> Option<Noisy> {
     (n > 0).then(|| Noisy::new(name, t))
 }
 
+/// A number computed by a call (its type not written where it is bound).
+fn g_len(n: &Noisy) -> usize {
+    n.name.len()
+}
+
 fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
 }
@@ -566,6 +571,10 @@ mod tamed {
         let k = 3usize;
         let f = move || g.name.len() + k;
         log(&t, format!("{}", f()));
+        let h = Noisy::new("h", &t);
+        let n = g_len(&h);
+        let f2 = move || h.name.len() + n;
+        log(&t, format!("{}", f2()));
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "end");
     }
@@ -1022,6 +1031,10 @@ mod plain {
         let k = 3usize;
         let f = move || g.name.len() + k;
         log(&t, format!("{}", f()));
+        let h = Noisy::new("h", &t);
+        let n = g_len(&h);
+        let f2 = move || h.name.len() + n;
+        log(&t, format!("{}", f2()));
         log(&t, "waited");
         log(&t, "end");
     }
@@ -1454,7 +1467,7 @@ fn a_move_closure_copying_a_number_is_kept_to_its_scope_end() {
             tamed::move_closure_copying_a_number,
             plain::move_closure_copying_a_number
         ),
-        ["4", "waited", "end", "drop g"]
+        ["4", "2", "waited", "end", "drop h", "drop g"]
     );
 }
 

@@ -383,8 +383,18 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         self.expr(&mut b.left, Use::Read);
                     }
                     _ => {
-                        self.expr(&mut b.left, Use::Consume);
-                        self.expr(&mut b.right, Use::Consume);
+                        for side in [&mut b.left, &mut b.right] {
+                            // An operand that is a variable is most often a
+                            // number, copied: inside a closure it does not
+                            // make the closure move what it captured (`move
+                            // || g.len() + k`, `k` from `req.id`).
+                            let bare = syntax::as_ident(side).is_some();
+                            let before = self.closure_moves;
+                            self.expr(side, Use::Consume);
+                            if bare {
+                                self.closure_moves = before;
+                            }
+                        }
                     }
                 }
             }
