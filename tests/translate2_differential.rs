@@ -501,6 +501,18 @@ mod tamed {
     /// `let r = &make();`: the value lives to the end of the block, across
     /// the twait, as in Rust (it was E0716 at `#[tamed]`).
     #[tamed]
+    pub fn extended_temporaries(t: Trace, a: String) {
+        let name = &Noisy::new("f", &t).name;
+        let w = &Named {
+            name: format!("w{name}"),
+        };
+        let parts = &[a.as_str(), "x"];
+        log(&t, format!("{} {}", w.name, parts.len()));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn extended_temporary(t: Trace) {
         let r = &Noisy::new("r", &t);
         let n = &mut vec![1u32];
@@ -972,6 +984,17 @@ mod plain {
         });
         log(&t, "waited");
         log(&t, format!("first={first} kind={kind}"));
+    }
+
+    pub fn extended_temporaries(t: Trace, a: String) {
+        let name = &Noisy::new("f", &t).name;
+        let w = &Named {
+            name: format!("w{name}"),
+        };
+        let parts = &[a.as_str(), "x"];
+        log(&t, format!("{} {}", w.name, parts.len()));
+        log(&t, "waited");
+        log(&t, "end");
     }
 
     pub fn extended_temporary(t: Trace) {
@@ -1522,4 +1545,15 @@ fn waiting_branches_are_coerced_to_the_written_type() {
             |t| plain::coerced_branches(t, c),
         );
     }
+}
+
+#[test]
+fn values_borrowed_by_field_literal_or_array_live_to_their_block_end() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::extended_temporaries(t, "a".into()),
+            |t| plain::extended_temporaries(t, "a".into())
+        ),
+        ["wf 2", "waited", "end", "drop f"]
+    );
 }

@@ -350,19 +350,34 @@ impl Builder<'_> {
             return None;
         }
         let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
-        let Pat::Ident(p) = &l.pat else { return None };
+        let ident = match &l.pat {
+            Pat::Ident(p) => &p.ident,
+            Pat::Type(t) => match &*t.pat {
+                Pat::Ident(p) => &p.ident,
+                _ => return None,
+            },
+            _ => return None,
+        };
         let Expr::Reference(r) = &mut *init.expr else {
             return None;
         };
-        if !matches!(
-            *r.expr,
-            Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_)
-        ) || macros::has_twait(&r.expr)
-        {
+        if macros::has_twait(&r.expr) {
             return None;
         }
-        let name = syn::Ident::new(&format!("{}_value", p.ident), Span::mixed_site());
-        let value = std::mem::replace(&mut *r.expr, syn::parse_quote!(#name));
+        // The temporary: the value borrowed, or the one whose field is
+        // (`&make().name`); an array, tuple or struct literal only when it
+        // is no constant (`&[1, 2]` may be a `'static` one).
+        let mut made = &mut *r.expr;
+        while let Expr::Field(f) = made {
+            made = &mut *f.base;
+        }
+        let literal = matches!(made, Expr::Array(_) | Expr::Tuple(_) | Expr::Struct(_));
+        let call = matches!(made, Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_));
+        if !call && !(literal && !syntax::constant_like(made)) {
+            return None;
+        }
+        let name = syn::Ident::new(&format!("{ident}_value"), Span::mixed_site());
+        let value = std::mem::replace(made, syn::parse_quote!(#name));
         let held: syn::Stmt = match r.mutability {
             Some(_) => syn::parse_quote!(let mut #name = #value;),
             None => syn::parse_quote!(let #name = #value;),

@@ -181,6 +181,22 @@ fn value_trivially_undroppable(b: &syn::Block) -> bool {
     }
 }
 
+/// Whether an expression may be a constant rustc promotes to `'static`
+/// (`&[1, 2]`, `&("a", 3)`, `&None`): literals, paths, and arrays, tuples,
+/// struct literals and references made of them.
+pub fn constant_like(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && constant_like(&u.expr),
+        Expr::Reference(r) => r.mutability.is_none() && constant_like(&r.expr),
+        Expr::Paren(p) => constant_like(&p.expr),
+        Expr::Array(a) => a.elems.iter().all(constant_like),
+        Expr::Tuple(t) => t.elems.iter().all(constant_like),
+        Expr::Struct(s) => s.rest.is_none() && s.fields.iter().all(|f| constant_like(&f.expr)),
+        _ => false,
+    }
+}
+
 /// Whether a written type obviously has no drop: the primitive types and
 /// shared references.
 pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
@@ -671,6 +687,9 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             .or_else(|| i.else_branch.as_ref().and_then(|(_, e)| borrow_root(e))),
         Expr::Match(m) => m.arms.iter().find_map(|a| borrow_root(&a.body)),
         Expr::Block(b) if b.label.is_none() => tail_of(&b.block).and_then(borrow_root),
+        // An array or tuple holding a borrow (`[a.as_str(), "x"]`).
+        Expr::Array(a) => a.elems.iter().find_map(borrow_root),
+        Expr::Tuple(t) => t.elems.iter().find_map(borrow_root),
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
