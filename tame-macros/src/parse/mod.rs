@@ -373,7 +373,8 @@ impl Builder<'_> {
         }
         let literal = matches!(made, Expr::Array(_) | Expr::Tuple(_) | Expr::Struct(_));
         let call = matches!(made, Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_));
-        if !call && !(literal && !syntax::constant_like(made)) {
+        let aggregate = literal && !syntax::constant_like(made);
+        if !call && !aggregate {
             return None;
         }
         let name = syn::Ident::new(&format!("{ident}_value"), Span::mixed_site());
