@@ -38,6 +38,11 @@ fn made(t: &Trace, name: &str, n: u32) -> Option<Noisy> {
     (n > 0).then(|| Noisy::new(name, t))
 }
 
+/// A wrapper of `format!`, as error crates' macros are.
+macro_rules! my_fmt {
+    ($($a:tt)*) => { format!($($a)*) };
+}
+
 /// A number computed by a call (its type not written where it is bound).
 fn g_len(n: &Noisy) -> usize {
     n.name.len()
@@ -686,6 +691,18 @@ mod tamed {
         };
         log(&t, format!("{} {s:?} {}", b(3), f(1)));
     }
+    /// A macro of one's own that formats (`my_fmt!("{x}")`, as anyhow's
+    /// `bail!` does) reads the shadowing `x`, and a width `w$` (it read
+    /// the first `x`: a macro's string cannot be given named arguments).
+    #[tamed]
+    pub fn captured_by_other_macros(t: Trace, k: u32) {
+        twait! { tick(&t, "waited", mkevent!()); }
+        let x = k;
+        let x = x * 10 + 1;
+        let w = 2usize;
+        let w = w + 4;
+        log(&t, my_fmt!("d{x} [{:>w$}]", 7));
+    }
 }
 
 mod plain {
@@ -1140,6 +1157,15 @@ mod plain {
         };
         log(&t, format!("{} {s:?} {}", b(3), f(1)));
     }
+
+    pub fn captured_by_other_macros(t: Trace, k: u32) {
+        log(&t, "waited");
+        let x = k;
+        let x = x * 10 + 1;
+        let w = 2usize;
+        let w = w + 4;
+        log(&t, my_fmt!("d{x} [{:>w$}]", 7));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1555,5 +1581,16 @@ fn values_borrowed_by_field_literal_or_array_live_to_their_block_end() {
             |t| plain::extended_temporaries(t, "a".into())
         ),
         ["wf 2", "waited", "end", "drop f"]
+    );
+}
+
+#[test]
+fn other_macros_format_strings_read_the_shadowing_variable() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::captured_by_other_macros(t, 2),
+            |t| plain::captured_by_other_macros(t, 2)
+        ),
+        ["waited", "d21 [     7]"]
     );
 }

@@ -908,10 +908,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 // check.rs or the statement walk reported it.
                 None
             }
-            None => {
-                self.foreign_macro(mac);
-                None
-            }
+            None => self.foreign_macro(mac),
         }
     }
 
@@ -983,8 +980,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
     }
 
     /// Another macro: names in its tokens count as uses; its arguments are
-    /// walked as expressions when they parse as such.
-    fn foreign_macro(&mut self, mac: &mut syn::Macro) {
+    /// walked as expressions when they parse as such. Returns what replaces
+    /// the call, if it must be more than the call (see below).
+    fn foreign_macro(&mut self, mac: &mut syn::Macro) -> Option<Expr> {
         let formatting = syntax::is_formatting_macro(&mac.path);
         // An unknown macro's arguments are taken by value (`vec![x]` moves
         // `x`); a formatting macro's are borrowed.
@@ -1017,9 +1015,30 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     if !args.trailing_punct() {
                         tokens.extend(quote!(,));
                     }
-                    tokens.extend(quote!(#(#extra),*));
+                    let named = extra.iter().map(|c| {
+                        let (n, ident) = (&c.name, &c.ident);
+                        quote_spanned!(n.span()=> #n = #ident)
+                    });
+                    tokens.extend(quote!(#(#named),*));
                 }
                 mac.tokens = tokens;
+                if !extra.is_empty() && !formatting {
+                    // Another macro's format string (anyhow's `bail!("{x}")`,
+                    // a wrapper of `format!`) cannot be given named
+                    // arguments: the renamed variables it captures are
+                    // named as the string names them, in a block around the
+                    // call (a reference, or a copy of a width's number).
+                    let aliases = extra.iter().map(|c| {
+                        let (n, ident) = (&c.name, &c.ident);
+                        let value = if c.count {
+                            quote!(#ident)
+                        } else {
+                            quote!(&#ident)
+                        };
+                        quote!(let #n = #value; let _ = &#n;)
+                    });
+                    return Some(syn::parse_quote!({ #(#aliases)* #mac }));
+                }
             }
             _ => {
                 // Not expressions (`macro_rules!` syntax of its own): scan
@@ -1028,19 +1047,24 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 mac.tokens = self.scan_tokens(tokens);
             }
         }
+        None
     }
 
     /// Names captured by a format string (`"{x}"`) are read; a renamed
     /// binding is passed explicitly (`x = x`) since the string cannot name
-    /// it.
-    fn format_string(&mut self, lit: &str, span: Span, extra: &mut Vec<TokenStream>) {
+    /// it: those go to `extra`.
+    fn format_string(&mut self, lit: &str, span: Span, extra: &mut Vec<Capture>) {
+        let counts = syntax::format_counts(lit);
         for name in syntax::format_captures(lit) {
             if let Some(id) = self.lookup(&name) {
                 self.effect(id, Effect::Read);
                 let ident = self.b.use_ident(id, span);
                 if ident != name.as_str() || self.b.is_renamed(id) {
-                    let n = syntax::ident_named(&name, span);
-                    extra.push(quote_spanned!(span=> #n = #ident));
+                    extra.push(Capture {
+                        name: syntax::ident_named(&name, span),
+                        ident,
+                        count: counts.contains(&name),
+                    });
                 }
             }
         }
@@ -1104,6 +1128,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         out.into_iter().collect()
     }
+}
+
+/// A renamed variable a format string captures: the name it is written
+/// by, the machine's identifier of it, and whether it is a width or
+/// precision (`{:w$}`, a `usize`).
+struct Capture {
+    name: Ident,
+    ident: Ident,
+    count: bool,
 }
 
 /// Whether an expression makes an event (`mkevent!` in it, also inside

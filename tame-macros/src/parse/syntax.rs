@@ -421,6 +421,16 @@ pub fn may_leave_early(block: &syn::Block) -> bool {
 /// Identifiers captured inline by a format string literal: `"{x} {y:?}
 /// {{z}} {:>w$.p$}"` gives `x`, `y`, `w` and `p`.
 pub fn format_captures(lit: &str) -> Vec<String> {
+    format_names(lit, false)
+}
+
+/// The names a format string literal captures as widths or precisions
+/// only (`w` and `p` of `"{:>w$.p$}"`).
+pub fn format_counts(lit: &str) -> Vec<String> {
+    format_names(lit, true)
+}
+
+fn format_names(lit: &str, counts_only: bool) -> Vec<String> {
     if !lit.starts_with('"') && !lit.starts_with('r') {
         return Vec::new();
     }
@@ -444,7 +454,7 @@ pub fn format_captures(lit: &str) -> Vec<String> {
             }
         }
         let starts_ok = name.starts_with(|c: char| c.is_alphabetic() || c == '_');
-        if starts_ok && name != "_" && !out.contains(&name) {
+        if !counts_only && starts_ok && name != "_" && !out.contains(&name) {
             out.push(name);
         }
         // A width or precision named by a variable (`{:>w$}`, `{x:.p$}`).
