@@ -703,6 +703,20 @@ mod tamed {
         let w = w + 4;
         log(&t, my_fmt!("d{x} [{:>w$}]", 7));
     }
+    /// An iterator's `last` (`v.iter().copied().last()`,
+    /// `v.into_iter().last()`) is an owned item when the items are: kept
+    /// across a twait (it was "borrows `v`", as a slice's `last`).
+    #[tamed]
+    pub fn iterator_last(t: Trace, v: Vec<u32>) {
+        let last = v.iter().copied().last();
+        let w: Vec<Noisy> = (0..2).map(|i| Noisy::new(format!("w{i}"), &t)).collect();
+        let l = w.into_iter().last();
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(
+            &t,
+            format!("{last:?} {:?}", l.as_ref().map(|n| n.name.clone())),
+        );
+    }
 }
 
 mod plain {
@@ -1166,6 +1180,17 @@ mod plain {
         let w = w + 4;
         log(&t, my_fmt!("d{x} [{:>w$}]", 7));
     }
+
+    pub fn iterator_last(t: Trace, v: Vec<u32>) {
+        let last = v.iter().copied().last();
+        let w: Vec<Noisy> = (0..2).map(|i| Noisy::new(format!("w{i}"), &t)).collect();
+        let l = w.into_iter().last();
+        log(&t, "waited");
+        log(
+            &t,
+            format!("{last:?} {:?}", l.as_ref().map(|n| n.name.clone())),
+        );
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1592,5 +1617,16 @@ fn other_macros_format_strings_read_the_shadowing_variable() {
             |t| plain::captured_by_other_macros(t, 2)
         ),
         ["waited", "d21 [     7]"]
+    );
+}
+
+#[test]
+fn an_iterators_last_owned_item_is_kept() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::iterator_last(t, vec![1, 2]),
+            |t| plain::iterator_last(t, vec![1, 2])
+        ),
+        ["drop w0", "waited", "Some(2) Some(\"w1\")", "drop w1"]
     );
 }

@@ -704,7 +704,18 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
             let borrowing_get = name == "get" && !m.args.is_empty();
-            if BORROWING_METHODS.contains(&name.as_str())
+            // `v.last()` borrows `v`; `v.iter().copied().last()`, an
+            // iterator's last item, borrows only if its items do (below).
+            let iterator_last = name == "last"
+                && matches!(&*m.receiver, Expr::MethodCall(r) if {
+                    let r = r.method.to_string();
+                    let r = r.as_str();
+                    ITERATOR_SOURCES.contains(&r)
+                        || ITERATOR_ADAPTERS.contains(&r)
+                        || passes_items_on(r)
+                        || matches!(r, "into_iter" | "filter" | "rev")
+                });
+            if (BORROWING_METHODS.contains(&name.as_str()) && !iterator_last)
                 || ITERATOR_SOURCES.contains(&name.as_str())
                 || borrowing_get
             {
@@ -732,6 +743,7 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 // collection of its items; one named owned by a turbofish,
                 // `collect::<String>()`, is not).
                 let item = (ITEM_TAKING_METHODS.contains(&name.as_str())
+                    || iterator_last
                     || (name == "collect" && !turbofish_owned(m)))
                     && items_borrow(&m.receiver);
                 // `o.as_ref().map(|s| s.as_str())`: what the closure gives
