@@ -38,6 +38,18 @@ fn made(t: &Trace, name: &str, n: u32) -> Option<Noisy> {
     (n > 0).then(|| Noisy::new(name, t))
 }
 
+/// A type of one's own with a `&self` method named as an iterator's.
+pub struct Pool {
+    _n: Noisy,
+    free: Vec<u32>,
+}
+
+impl Pool {
+    pub fn count(&self) -> usize {
+        self.free.len()
+    }
+}
+
 /// A wrapper of `format!`, as error crates' macros are.
 macro_rules! my_fmt {
     ($($a:tt)*) => { format!($($a)*) };
@@ -613,8 +625,8 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("{a}{b}"));
     }
-    /// `Option::or` and the iterator methods that take `self` (`count`,
-    /// `rev`, `max`) move their receiver: it is not kept across the twait
+    /// `Option::or` and the iterator methods that take `self` (`rev`,
+    /// `enumerate`) move their receiver: it is not kept across the twait
     /// (it was E0382 at the twait, the receiver taken for a borrow).
     #[tamed]
     pub fn consuming_std_methods(t: Trace, c: bool) {
@@ -716,6 +728,26 @@ mod tamed {
             &t,
             format!("{last:?} {:?}", l.as_ref().map(|n| n.name.clone())),
         );
+    }
+    /// A `&self` method of one's own named `count` borrows its receiver
+    /// (kept to its scope's end); a closure that sums a captured range,
+    /// or adds to a captured `String`, moves it out of itself (gone after
+    /// its call, as its `FnOnce` type says).
+    #[tamed]
+    pub fn names_and_closures(t: Trace) {
+        let pool = Pool {
+            _n: Noisy::new("pool", &t),
+            free: vec![1, 2],
+        };
+        let n = pool.count();
+        let r = 0..4u32;
+        let total = move || r.sum::<u32>();
+        let sum = total();
+        let s = String::from("hi");
+        let shout = move || s + "!";
+        let loud = shout();
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("{n} {sum} {loud}"));
     }
 }
 
@@ -1191,6 +1223,22 @@ mod plain {
             format!("{last:?} {:?}", l.as_ref().map(|n| n.name.clone())),
         );
     }
+
+    pub fn names_and_closures(t: Trace) {
+        let pool = Pool {
+            _n: Noisy::new("pool", &t),
+            free: vec![1, 2],
+        };
+        let n = pool.count();
+        let r = 0..4u32;
+        let total = move || r.sum::<u32>();
+        let sum = total();
+        let s = String::from("hi");
+        let shout = move || s + "!";
+        let loud = shout();
+        log(&t, "waited");
+        log(&t, format!("{n} {sum} {loud}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1628,5 +1676,13 @@ fn an_iterators_last_owned_item_is_kept() {
             |t| plain::iterator_last(t, vec![1, 2])
         ),
         ["drop w0", "waited", "Some(2) Some(\"w1\")", "drop w1"]
+    );
+}
+
+#[test]
+fn method_names_and_closures_that_move_are_judged_as_rust_does() {
+    assert_eq!(
+        as_plain(tamed::names_and_closures, plain::names_and_closures),
+        ["waited", "2 6 hi!", "drop pool"]
     );
 }

@@ -142,6 +142,10 @@ pub struct Binding {
     /// A closure that moves what it captured, or of a `FnOnce` type:
     /// calling it moves it.
     pub fn_once: bool,
+    /// Obviously `Copy` (a number, a `bool`, a shared reference, by its
+    /// initializer or written type): a closure that uses it by value
+    /// copies it, and does not move it out of itself.
+    pub copy: bool,
     /// Declared without a value (`let x;`): its value comes from an
     /// assignment, perhaps on some paths only.
     pub deferred: bool,

@@ -251,6 +251,7 @@ impl Builder<'_> {
             borrow,
             rendezvous,
             fn_once: false,
+            copy: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -322,9 +323,13 @@ impl Builder<'_> {
         let rendezvous = init.is_some_and(|e| mentions(e.to_token_stream()))
             || ty.as_ref().is_some_and(|t| mentions(t.to_token_stream()));
         let mut ids = Vec::new();
+        let copy = single
+            && (init.is_some_and(syntax::copy_like)
+                || ty.as_ref().is_some_and(syntax::trivially_undroppable_type));
         let mut visit = DeclarePat {
             b: self,
             ids: &mut ids,
+            copy,
             ty: if single { ty.clone() } else { None },
             trivial: (single && trivial) || from_borrow,
             borrow,
@@ -457,6 +462,7 @@ impl Builder<'_> {
             borrow: None,
             rendezvous: false,
             fn_once: false,
+            copy: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -559,6 +565,7 @@ impl Builder<'_> {
                         borrow: None,
                         rendezvous: false,
                         fn_once: false,
+                        copy: false,
                         deferred: false,
                         cfg: Vec::new(),
                         owned: false,
@@ -586,6 +593,7 @@ impl Builder<'_> {
                         }
                         self.f.bindings[id].fn_once =
                             mentions_fn_once(&t.ty) || bound_fn_once(&f.sig.generics, &t.ty);
+                        self.f.bindings[id].copy = trivial;
                         // A parameter under `#[cfg(..)]` goes with its fields.
                         self.f.bindings[id].cfg = (t.attrs.iter())
                             .filter(|a| a.path().is_ident("cfg"))
@@ -612,6 +620,7 @@ impl Builder<'_> {
                             borrow: None,
                             rendezvous: false,
                             fn_once: false,
+                            copy: false,
                             deferred: false,
                             cfg: Vec::new(),
                             owned: false,
@@ -840,7 +849,7 @@ impl Builder<'_> {
         self.init_moves = (fx.0.iter())
             .filter(|(_, e)| matches!(e, ir::Effect::Consume | ir::Effect::MaybeConsume))
             .map(|&(b, _)| b)
-            .filter(|&b| !self.f.bindings[b].trivial)
+            .filter(|&b| !self.f.bindings[b].copy)
             .collect();
         let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
         self.init_moves.clear();
@@ -1412,6 +1421,8 @@ impl syn::visit_mut::VisitMut for Unbind {
 struct DeclarePat<'a, 'b> {
     b: &'a mut Builder<'b>,
     ids: &'a mut Vec<BindingId>,
+    /// The binding is obviously `Copy` (see [`ir::Binding::copy`]).
+    copy: bool,
     ty: Option<syn::Type>,
     trivial: bool,
     borrow: Option<String>,
@@ -1494,6 +1505,9 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
             self.rendezvous,
         );
         self.record_for_alternatives(&name, id, &used);
+        // A copy out of a `&` pattern, or a shared `ref`, is `Copy` too.
+        let shared_ref = p.by_ref.is_some() && p.mutability.is_none();
+        self.b.f.bindings[id].copy = self.copy || self.under_reference > 0 || shared_ref;
         p.ident = used;
         self.ids.push(id);
     }

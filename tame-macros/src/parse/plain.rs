@@ -227,7 +227,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         // g.name.len() + k` is a `Fn`).
         if self.closure_depth > 0
             && matches!(e, Effect::Consume | Effect::MaybeConsume)
-            && !self.b.f.bindings[id].trivial
+            && !self.b.f.bindings[id].copy
         {
             self.closure_moves = true;
         }
@@ -289,7 +289,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         // copy, as in [`Self::effect`]).
         if self.closure_depth > 0
             && self.fx.0[before..].iter().any(|&(b, e)| {
-                matches!(e, Effect::Consume | Effect::MaybeConsume) && !self.b.f.bindings[b].trivial
+                matches!(e, Effect::Consume | Effect::MaybeConsume) && !self.b.f.bindings[b].copy
             })
         {
             self.closure_moves = true;
@@ -382,13 +382,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         self.expr(&mut b.right, Use::Consume);
                         self.expr(&mut b.left, Use::Read);
                     }
-                    _ => {
-                        for side in [&mut b.left, &mut b.right] {
-                            // An operand that is a variable is most often a
-                            // number, copied: inside a closure it does not
-                            // make the closure move what it captured (`move
-                            // || g.len() + k`, `k` from `req.id`).
-                            let bare = syntax::as_ident(side).is_some();
+                    op => {
+                        // An operand that is a variable is most often a
+                        // number, copied: inside a closure it does not make
+                        // the closure move what it captured (`move ||
+                        // g.len() + k`, `k` from `req.id`). Not the left one
+                        // of a `+`, which may be a `String` (`s + "!"`).
+                        let add = matches!(op, Add(_));
+                        for (left, side) in [(true, &mut b.left), (false, &mut b.right)] {
+                            let bare = syntax::as_ident(side).is_some() && !(left && add);
                             let before = self.closure_moves;
                             self.expr(side, Use::Consume);
                             if bare {

@@ -181,6 +181,39 @@ fn value_trivially_undroppable(b: &syn::Block) -> bool {
     }
 }
 
+/// Whether an initializer obviously gives a `Copy` value: a number, a
+/// `bool` or a `char` (literals, comparisons, arithmetic and casts of
+/// them, `len()`-style queries), a string literal, or a choice or tuple of
+/// such. Not a range, nor a constant (`EMPTY` may be a `Vec`), which
+/// [`trivially_undroppable`] allows.
+pub fn copy_like(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => false,
+        Expr::Path(_) => false,
+        Expr::Binary(b) => {
+            use syn::BinOp::*;
+            matches!(
+                b.op,
+                Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
+            ) || (copy_like(&b.left) && copy_like(&b.right))
+        }
+        Expr::Paren(p) => copy_like(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(copy_like),
+        Expr::If(i) => {
+            i.else_branch.as_ref().is_some_and(|(_, e)| copy_like(e))
+                && tail_of(&i.then_branch).is_some_and(|e| copy_like(e) || expr_diverges(e))
+        }
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .all(|a| copy_like(&a.body) || expr_diverges(&a.body)),
+        Expr::Block(b) if b.label.is_none() => {
+            tail_of(&b.block).is_some_and(|e| copy_like(e) || expr_diverges(e))
+        }
+        other => trivially_undroppable(other),
+    }
+}
+
 /// Whether an expression may be a constant rustc promotes to `'static`
 /// (`&[1, 2]`, `&("a", 3)`, `&None`): literals, paths, and arrays, tuples,
 /// struct literals and references made of them.
@@ -270,7 +303,9 @@ pub fn consumes_receiver(method: &str) -> bool {
         "copied",
         // Iterators and collections by value. (Not `last`, `nth` or
         // `find`: a slice's `last` borrows, and the other two take `&mut
-        // self`.)
+        // self`; nor `count`, `max`, `min` or `skip`, names that types of
+        // one's own give to `&self` or `&mut self` methods, whose guard
+        // would then be dropped early without a word.)
         "collect",
         "sum",
         "product",
@@ -278,9 +313,6 @@ pub fn consumes_receiver(method: &str) -> bool {
         "for_each",
         "join",
         "leak",
-        "count",
-        "max",
-        "min",
         "max_by",
         "min_by",
         "max_by_key",
@@ -291,7 +323,6 @@ pub fn consumes_receiver(method: &str) -> bool {
         "rev",
         "enumerate",
         "chain",
-        "skip",
         "step_by",
         "peekable",
         "fuse",
