@@ -1722,3 +1722,38 @@ fn typed_borrows_used_before_a_twait_are_not_kept() {
         );
     });
 }
+
+/// A function of a waiting block that holds a `static`, or returns an
+/// `impl Trait` whose value crosses the twait, is one function (declared
+/// again per piece, its `static` was two, and its two opaque types
+/// mismatched).
+#[tamed]
+fn block_fns_that_must_stay_one() -> String {
+    let out = {
+        fn next() -> u32 {
+            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+        }
+        fn adder(k: u32) -> impl Fn(u32) -> u32 {
+            move |x| x + k
+        }
+        let first = next();
+        let mut f = adder(1);
+        twait! { tame::asap(mkevent!()); }
+        let second = next();
+        let one = f(0);
+        f = adder(2);
+        format!("{first} {second} {one} {}", f(0))
+    };
+    out
+}
+
+#[test]
+fn a_blocks_function_with_a_static_or_an_opaque_type_is_one() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(block_fns_that_must_stay_one).as_deref(),
+            Some("1 2 1 2")
+        );
+    });
+}

@@ -684,11 +684,23 @@ impl Builder<'_> {
             return;
         }
         let scope = self.scope.current();
-        let again = |i: &&syn::Item| {
-            matches!(
-                i,
-                syn::Item::Fn(_) | syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_)
-            ) || matches!(i, syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules"))
+        // A function declared twice is two functions: unobservable unless
+        // it holds a `static` (two values) or returns an `impl Trait` (two
+        // types, where a value made before a twait is assigned after it).
+        let fn_again = |f: &syn::ItemFn| {
+            let holds_static = f
+                .block
+                .to_token_stream()
+                .into_iter()
+                .any(|t| mentions_static(&t));
+            let opaque = f.sig.output.to_token_stream().to_string().contains("impl");
+            !holds_static && !opaque
+        };
+        let again = |i: &&syn::Item| match i {
+            syn::Item::Fn(f) => fn_again(f),
+            syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_) => true,
+            syn::Item::Macro(m) => m.mac.path.is_ident("macro_rules"),
+            _ => false,
         };
         let items: Vec<syn::Item> = items.cloned().collect();
         let stmts = items.iter().cloned().map(syn::Stmt::Item);
@@ -1540,6 +1552,15 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
     }
 
     fn visit_expr_mut(&mut self, _: &mut Expr) {}
+}
+
+/// Whether a token (or a group, at any depth) is the keyword `static`.
+fn mentions_static(t: &proc_macro2::TokenTree) -> bool {
+    match t {
+        proc_macro2::TokenTree::Ident(i) => i == "static",
+        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| mentions_static(&t)),
+        _ => false,
+    }
 }
 
 /// A statement of a `twait! {}` block that may be a promoted construct:
