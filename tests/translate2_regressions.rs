@@ -1757,3 +1757,30 @@ fn a_blocks_function_with_a_static_or_an_opaque_type_is_one() {
         );
     });
 }
+
+// ---- a trait's tamed declaration and an implementation by hand
+
+pub trait Handle {
+    #[tamed]
+    fn handle(self: Rc<Self>, n: u32) -> u32;
+}
+
+/// A hand-written implementation for a type that borrows (a mock).
+pub struct Mock<'a>(&'a u32);
+
+impl Handle for Mock<'_> {
+    fn handle(self: Rc<Self>, n: u32, done: Event<u32>) {
+        done.trigger(n + *self.0);
+    }
+}
+
+#[test]
+fn a_tamed_declaration_asks_nothing_of_self() {
+    // (The declaration had `where Self: 'static`: "`base` does not live
+    // long enough".)
+    on_fresh_loop(|| {
+        let base = 5u32;
+        let m = Rc::new(Mock(&base));
+        assert_eq!(result_of(|d| m.handle(1, d)), Some(6));
+    });
+}

@@ -457,7 +457,20 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
     };
     check::signature(&f, &mut errors);
     let errors = errors.take().map(syn::Error::into_compile_error);
-    let sig = Signature::of(&f);
+    let mut sig = Signature::of(&f);
+    // A declaration keeps no `self`: its implementations say what they
+    // need (`where Self: 'static` on each tamed one), and one written by
+    // hand for a type that borrows (a mock) may be called as any method.
+    if let Some(w) = &mut sig.item.generics.where_clause {
+        let self_static: syn::WherePredicate = syn::parse_quote!(Self: 'static);
+        w.predicates = std::mem::take(&mut w.predicates)
+            .into_iter()
+            .filter(|p| *p != self_static)
+            .collect();
+        if w.predicates.is_empty() {
+            sig.item.generics.where_clause = None;
+        }
+    }
     let attrs = &f.attrs;
     let item = &sig.item;
     quote! {
