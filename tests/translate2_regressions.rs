@@ -1784,3 +1784,45 @@ fn a_tamed_declaration_asks_nothing_of_self() {
         assert_eq!(result_of(|d| m.handle(1, d)), Some(6));
     });
 }
+
+/// A slot declared in the loop after its `twait!(r)`, shadowing an outer
+/// variable of another type: the wait does not store into the outer one
+/// (the lint shadow did: "expected `u32`, found `String`"). And a wait in
+/// an inner loop, whose slot's site is later in the outer loop: the slot
+/// is filled there, its `mut` needed (rustc called it needless).
+#[tamed]
+fn later_sites_in_loops() -> String {
+    let r = Rendezvous::<u32>::new();
+    let v = String::from("outer");
+    let mut seen = Vec::new();
+    give_later((), mkevent!(r, 0));
+    for k in 1..3u32 {
+        twait!(r);
+        let mut v = 0u32;
+        give_later(k * 10, mkevent!(r, k, v));
+        twait!(r);
+        seen.push(v);
+    }
+    let q = Rendezvous::<u32>::new();
+    let mut x = 0u32;
+    give_later(1, mkevent!(q, 9, x));
+    for round in 0..2u32 {
+        for _ in 0..1 {
+            twait!(q);
+            seen.push(x);
+        }
+        give_later(round + 10, mkevent!(q, 1, x));
+    }
+    twait!(q);
+    format!("{v} {seen:?} {x}")
+}
+
+#[test]
+fn later_sites_of_a_rendezvous_fill_their_own_slots() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(later_sites_in_loops).as_deref(),
+            Some("outer [10, 20, 1, 10] 11")
+        );
+    });
+}

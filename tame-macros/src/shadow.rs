@@ -38,7 +38,9 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenSt
         block: None,
         sites: Vec::new(),
         site_loops: Vec::new(),
+        site_lets: Vec::new(),
         later: Vec::new(),
+        lets_seen: 0,
         loops: Vec::new(),
         loops_seen: 0,
         scopes: vec![Vec::new()],
@@ -60,7 +62,10 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenSt
         first.visit_stmt_mut(s);
     }
     let mut sh = new();
-    sh.later = first.sites.into_iter().zip(first.site_loops).collect();
+    sh.later = (first.sites.into_iter().zip(first.site_loops))
+        .zip(first.site_lets)
+        .map(|((site, loops), lets)| LaterSite { site, loops, lets })
+        .collect();
     for s in &mut stmts {
         sh.visit_stmt_mut(s);
     }
@@ -87,8 +92,18 @@ struct BlockSites {
 /// phantom of its value, its slots.
 type Site = (String, Ident, Vec<Expr>);
 
+/// A site of `Shadow::later`: the site, the loops it is in, and which
+/// `let` (see [`Declared::id`]) each of its slots' variables is.
+struct LaterSite {
+    site: Site,
+    loops: Vec<usize>,
+    lets: Vec<Option<usize>>,
+}
+
 /// A name a `let` declared.
 struct Declared {
+    /// The `let`'s binding, numbered in the order the walk meets them.
+    id: usize,
     name: String,
     /// Without a value.
     uninit: bool,
@@ -106,12 +121,16 @@ struct Shadow<'a> {
     sites: Vec<Site>,
     /// The loops each site of `sites` is in (see `loops`).
     site_loops: Vec<Vec<usize>>,
+    /// The `let`s of each site's slots' variables (see [`LaterSite`]).
+    site_lets: Vec<Vec<Option<usize>>>,
     /// Every site of the body, from a first pass, in the order this pass
     /// meets them, each with its loops: a `twait!(r)` in a loop also
     /// writes the slots of the sites later in that loop (`loop { let id =
     /// twait!(r); .. start(mkevent!(r, k, x)); }`), whose events the
     /// machine stores there on the next turns.
-    later: Vec<(Site, Vec<usize>)>,
+    later: Vec<LaterSite>,
+    /// How many `let` bindings were met so far.
+    lets_seen: usize,
     /// The loops open here, innermost last, by number.
     loops: Vec<usize>,
     /// How many loops were entered so far.
@@ -136,25 +155,26 @@ impl Shadow<'_> {
     }
 
     /// The writes at a `twait!(r)` (`r` spelled `k`) of the sites of `r`
-    /// later in its innermost loop: those the loop's next turns make, whose
+    /// later in a loop around it: those the loop's next turns make, whose
     /// values this wait may store. Only sites whose slots are variables
-    /// that have a value and are declared here (a slot declared later in
-    /// the loop is another variable each turn).
+    /// with a value, the very `let`s visible here (a slot declared later
+    /// in the loop is another variable each turn, whatever its name).
     fn writes_of_later_sites(&self, k: &str) -> Vec<TokenStream> {
-        let Some(&inner) = self.loops.last() else {
-            return Vec::new();
+        let here = |p: &Expr, at: &Option<usize>| match p {
+            Expr::Infer(_) => true,
+            _ => {
+                let now = root_name(p).and_then(|n| self.declared(&n)).map(|d| d.id);
+                at.is_some() && now == *at && !self.uninit(p)
+            }
         };
-        let known = |p: &Expr| {
-            matches!(p, Expr::Infer(_))
-                || root_name(p).is_some_and(|n| self.declared(&n).is_some()) && !self.uninit(p)
-        };
-        self.later
-            .iter()
-            .skip(self.sites.len())
-            .filter(|((rk, _, places), loops)| {
-                rk == k && loops.contains(&inner) && places.iter().all(known)
+        (self.later.iter().skip(self.sites.len()))
+            .filter(|l| {
+                let (rk, _, places) = &l.site;
+                rk == k
+                    && l.loops.iter().any(|lp| self.loops.contains(lp))
+                    && places.iter().zip(&l.lets).all(|(p, at)| here(p, at))
             })
-            .map(|((_, p, places), _)| self.writes(places, p, false))
+            .map(|l| self.writes(&l.site.2, &l.site.1, false))
             .collect()
     }
 
@@ -330,6 +350,11 @@ impl Shadow<'_> {
             self.phantoms.push(p.clone());
             self.sites.push((key(r), p.clone(), places));
             self.site_loops.push(self.loops.clone());
+            let lets = (self.sites.last().into_iter())
+                .flat_map(|(_, _, places)| places)
+                .map(|p| root_name(p).and_then(|n| self.declared(&n)).map(|d| d.id))
+                .collect();
+            self.site_lets.push(lets);
             Some(syn::parse_quote_spanned!(span=>
                 ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)))
         } else if args.is_empty() {
@@ -571,8 +596,11 @@ impl VisitMut for Shadow<'_> {
         let uninit = l.init.is_none();
         let rendezvous = declares_rendezvous(l);
         for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
+            let id = self.lets_seen;
+            self.lets_seen += 1;
             if let Some(scope) = self.scopes.last_mut() {
                 scope.push(Declared {
+                    id,
                     name: b.ident.to_string(),
                     uninit,
                     rendezvous,
