@@ -1560,6 +1560,10 @@ fn indexed_slots_beside_others(n: usize) -> String {
     let mut b = 0u32;
     twait! { give_later((1u32, 2u32), mkevent!(a[0], b)); }
     twait! { give_later((3u32, 4u32), mkevent!(_, a[1])); }
+    // Beside a slot declared without a value (it was E0596/E0381).
+    let c: u32;
+    twait! { give_later((5u32, 6u32), mkevent!(a[0], c)); }
+    b += c;
     let r = Rendezvous::<usize>::new();
     let mut bufs = vec![Vec::<u8>::new(); n];
     let mut counts = vec![0usize; n];
@@ -1577,7 +1581,7 @@ fn indexed_slots_take_their_parts_of_a_value() {
     on_fresh_loop(|| {
         assert_eq!(
             result_of(|d| indexed_slots_beside_others(2, d)).as_deref(),
-            Some("[1, 4] 2 [[0], [1]] [0, 10]")
+            Some("[5, 4] 8 [[0], [1]] [0, 10]")
         );
     });
 }

@@ -361,22 +361,23 @@ impl Shadow<'_> {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
         } else if !args.iter().all(is_slot) {
             Some(any)
-        } else if args.iter().any(has_index) {
-            // The index may name a variable of the block's own loop: store
-            // where the event is made.
-            let store = self.closure_store(&args);
-            Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event_with(#store)))
         } else if args.iter().any(|a| self.uninit(a)) {
             // A variable with no value yet is written where its event is
             // made, as a blocking call there would assign it: rustc then
             // judges, as of a plain function, whether it has a value where
             // it is read (a branch that made no event leaves it without).
+            // (So is a slot with an index beside it.)
             let p = self.next_phantom();
             let writes = self.writes_at_site(&args, &p, span);
             if let Some(b) = &mut self.block {
                 b.phantoms.push(p.clone());
             }
             Some(syn::parse_quote_spanned!(span=> { #writes #p.event() }))
+        } else if args.iter().any(has_index) {
+            // The index may name a variable of the block's own loop: store
+            // where the event is made.
+            let store = self.closure_store(&args);
+            Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event_with(#store)))
         } else {
             let p = self.next_phantom();
             let places = args.iter().map(key).collect::<Vec<_>>().join(", ");
