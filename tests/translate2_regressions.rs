@@ -1830,3 +1830,84 @@ fn later_sites_of_a_rendezvous_fill_their_own_slots() {
         );
     });
 }
+
+// ---- views of `self`, and items of waiting blocks that must be one
+
+/// A value with a name, for methods.
+pub struct Named {
+    name: String,
+}
+
+impl Named {
+    /// A view of `self` used before a twait only: a borrow, not kept (it
+    /// was E0716/E0505: `self` is renamed in the machine, and the view was
+    /// not judged).
+    #[tamed]
+    fn shown(self) -> String {
+        let name = &self.name;
+        let first = name.len();
+        twait! { tame::asap(mkevent!()); }
+        format!("{first} {}", self.name)
+    }
+}
+
+#[test]
+fn a_view_of_self_used_before_a_twait_is_a_borrow() {
+    on_fresh_loop(|| {
+        let n = Named { name: "abc".into() };
+        assert_eq!(result_of(|d| n.shown(d)).as_deref(), Some("3 abc"));
+    });
+}
+
+/// A type for an `impl` written in a waiting block.
+pub struct Shown(u32);
+
+/// An `impl` in a waiting block (it conflicted with the lint shadow's
+/// copy: E0119), an `async fn` (declared again per piece, its future
+/// types differed: E0308), and a `fn` that names `'static` in each branch
+/// (it was taken for one holding a `static`, and the two branches' `fn
+/// label` clashed: E0428).
+#[tamed]
+fn items_that_must_be_one(c: bool) -> String {
+    if c {
+        // (As in a plain function, rustc would rather see it outside.)
+        #[allow(non_local_definitions)]
+        impl std::fmt::Display for Shown {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "shown {}", self.0)
+            }
+        }
+        async fn fetch(k: u32) -> u32 {
+            k
+        }
+        fn label() -> &'static str {
+            "yes"
+        }
+        let mut fut = fetch(1);
+        twait! { tame::asap(mkevent!()); }
+        drop(fut);
+        fut = fetch(2);
+        drop(fut);
+        format!("{} {}", Shown(1), label())
+    } else {
+        fn label() -> &'static str {
+            "no"
+        }
+        twait! { tame::asap(mkevent!()); }
+        label().to_string()
+    }
+}
+
+#[test]
+fn impls_async_fns_and_static_lifetimes_in_waiting_blocks() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| items_that_must_be_one(true, d)).as_deref(),
+            Some("shown 1 yes")
+        );
+        assert_eq!(
+            result_of(|d| items_that_must_be_one(false, d)).as_deref(),
+            Some("no")
+        );
+    });
+}

@@ -556,13 +556,12 @@ impl<'a> Emitter<'a> {
     }
 
     /// The items an inner block of the spine declares, for a piece of its
-    /// code. The lint shadow holds them where the user wrote them, and
-    /// rustc lints them there; a piece that does not use one says nothing.
+    /// code (see [`nested_item`]).
     fn items_of(&self, sc: ScopeId) -> TokenStream {
         let items = (self.f.scope_items.iter())
             .filter(|(s, _)| *s == sc)
             .flat_map(|(_, items)| items);
-        quote!(#(#[allow(dead_code, unused_imports, unused_macros)] #items)*)
+        items.map(nested_item).collect()
     }
 
     fn code(&self, c: &Code) -> TokenStream {
@@ -1208,4 +1207,19 @@ impl crate::ir::Binding {
 /// it is used, and costs nothing.
 fn touch(ident: &Ident) -> TokenStream {
     quote!(let _ = &#ident;)
+}
+
+/// The machine's copy of an item declared in an inner block of the body.
+/// The lint shadow holds the item where the user wrote it, and rustc and
+/// clippy lint it there: the copies say nothing (a piece of the machine
+/// that does not use one would draw "never used", and a lint inside one
+/// would be reported once per copy). Not an `impl` or an exported
+/// function, which the shadow leaves out (two of them would conflict):
+/// the machine's one copy is linted.
+pub fn nested_item(item: &Stmt) -> TokenStream {
+    if crate::shadow::left_out(item) {
+        quote!(#item)
+    } else {
+        quote!(#[allow(warnings)] #item)
+    }
 }

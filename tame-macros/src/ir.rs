@@ -40,6 +40,10 @@ pub struct Function {
     /// Items declared in the body (`fn`, `struct`, `use`, `macro_rules!`):
     /// visible everywhere in the body, so they go to the function's top.
     pub items: Vec<syn::Stmt>,
+    /// Items declared in inner blocks of the spine (and in `twait! {}`
+    /// blocks) that go to the function's top (see `parse::Builder::items`):
+    /// the lint shadow holds them where the user wrote them.
+    pub nested_items: Vec<syn::Stmt>,
     /// Items declared in an inner block of the spine, by its scope: each
     /// piece of code of that block, in whatever state, declares them again
     /// (a block's items are visible in the whole block and nowhere else).

@@ -586,12 +586,6 @@ impl Shadow<'_> {
 }
 
 impl VisitMut for Shadow<'_> {
-    fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        self.scopes.push(Vec::new());
-        visit_mut::visit_block_mut(self, b);
-        self.scopes.pop();
-    }
-
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         visit_mut::visit_local_mut(self, l);
         let uninit = l.init.is_none();
@@ -640,6 +634,13 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        b.stmts.retain(|s| !left_out(s));
+        self.scopes.push(Vec::new());
+        visit_mut::visit_block_mut(self, b);
+        self.scopes.pop();
+    }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         if matches!(e, Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_)) {
@@ -807,4 +808,22 @@ fn declares_rendezvous(l: &syn::Local) -> bool {
     let by_type =
         matches!(&l.pat, syn::Pat::Type(t) if mentions_rendezvous(t.ty.to_token_stream()));
     by_value || by_type
+}
+
+/// Whether the lint shadow leaves an inner item out: an `impl` (impls are
+/// the crate's wherever they are written) or a function exported by its
+/// symbol, of which the machine's copy must be the only one.
+pub fn left_out(s: &Stmt) -> bool {
+    let exported = |attrs: &[syn::Attribute]| {
+        attrs.iter().any(|a| {
+            let t = a.meta.to_token_stream().to_string();
+            t.contains("no_mangle") || t.contains("export_name")
+        })
+    };
+    match s {
+        Stmt::Item(syn::Item::Impl(_)) => true,
+        Stmt::Item(syn::Item::Fn(f)) => exported(&f.attrs),
+        Stmt::Item(syn::Item::ForeignMod(_)) => true,
+        _ => false,
+    }
 }

@@ -71,6 +71,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let sig = Signature::of(&f);
     let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
     let items = &ir.items;
+    let nested_items = ir.nested_items.iter().map(crate::emit::nested_item);
     let name = &ir.name;
     let var = em.state_var();
     let ty = em.state_ty();
@@ -119,6 +120,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     };
     let inner = quote! {
             #(#items)*
+            #(#nested_items)*
             #lint_shadow
             #enum_def
             #sites

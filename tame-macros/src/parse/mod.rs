@@ -111,6 +111,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             jumps: Vec::new(),
             items: Vec::new(),
             scope_items: Vec::new(),
+            nested_items: Vec::new(),
             returns_value,
             try_shaped,
             watched: Vec::new(),
@@ -685,15 +686,13 @@ impl Builder<'_> {
         }
         let scope = self.scope.current();
         // A function declared twice is two functions: unobservable unless
-        // it holds a `static` (two values) or returns an `impl Trait` (two
-        // types, where a value made before a twait is assigned after it).
+        // it holds a `static` (two values) or returns an `impl Trait` or a
+        // future (two types, where a value made before a twait is assigned
+        // after it).
         let fn_again = |f: &syn::ItemFn| {
-            let holds_static = f
-                .block
-                .to_token_stream()
-                .into_iter()
-                .any(|t| mentions_static(&t));
-            let opaque = f.sig.output.to_token_stream().to_string().contains("impl");
+            let holds_static = mentions_static(f.block.to_token_stream());
+            let opaque = f.sig.asyncness.is_some()
+                || f.sig.output.to_token_stream().to_string().contains("impl");
             !holds_static && !opaque
         };
         let again = |i: &&syn::Item| match i {
@@ -704,8 +703,10 @@ impl Builder<'_> {
         };
         let items: Vec<syn::Item> = items.cloned().collect();
         let stmts = items.iter().cloned().map(syn::Stmt::Item);
-        if scope == self.body_scope || !items.iter().all(|i| again(&i)) {
+        if scope == self.body_scope {
             self.f.items.extend(stmts);
+        } else if !items.iter().all(|i| again(&i)) {
+            self.f.nested_items.extend(stmts);
         } else {
             self.f.scope_items.push((scope, stmts.collect()));
         }
@@ -1118,7 +1119,7 @@ impl Builder<'_> {
                 let mut parsed = Vec::new();
                 for s in stmts {
                     match s {
-                        syn::Stmt::Item(item) => self.f.items.push(syn::Stmt::Item(item)),
+                        syn::Stmt::Item(item) => self.f.nested_items.push(syn::Stmt::Item(item)),
                         syn::Stmt::Local(l) => self.local(l, &mut parsed),
                         // An `if`/`match` that moves a variable on some paths
                         // only is a construct of the spine here too (see
@@ -1554,13 +1555,19 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
     fn visit_expr_mut(&mut self, _: &mut Expr) {}
 }
 
-/// Whether a token (or a group, at any depth) is the keyword `static`.
-fn mentions_static(t: &proc_macro2::TokenTree) -> bool {
-    match t {
-        proc_macro2::TokenTree::Ident(i) => i == "static",
-        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| mentions_static(&t)),
-        _ => false,
-    }
+/// Whether tokens (at any depth) hold the keyword `static` (a `static`
+/// item), not the lifetime `'static` (a `'` before the name).
+fn mentions_static(tokens: proc_macro2::TokenStream) -> bool {
+    let mut tick = false;
+    tokens.into_iter().any(|t| {
+        let found = match &t {
+            proc_macro2::TokenTree::Ident(i) => i == "static" && !tick,
+            proc_macro2::TokenTree::Group(g) => mentions_static(g.stream()),
+            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => false,
+        };
+        tick = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'');
+        found
+    })
 }
 
 /// A statement of a `twait! {}` block that may be a promoted construct:

@@ -61,13 +61,13 @@ impl Scopes {
     }
 
     /// The visible binding whose identifier in the machine is `ident`, when
-    /// that is not its user's name (`s_7`, for a third `let s`): code the
-    /// resolver has rewritten names it so.
+    /// that is not its user's name (`s_7`, for a third `let s`; `self`'s):
+    /// code the resolver has rewritten names it so.
     pub fn resolve_renamed(&self, ident: &str, bindings: &[Binding]) -> Option<BindingId> {
         self.visible
             .iter()
             .rev()
-            .find(|(_, b)| self.renamed.contains(b) && bindings[*b].ident == ident)
+            .find(|(name, b)| name != ident && bindings[*b].ident == ident)
             .map(|(_, b)| *b)
     }
 
