@@ -772,18 +772,7 @@ impl Builder<'_> {
             _ => None,
         };
         let defs = match &mut cond {
-            Expr::Let(l) => {
-                let init = (*l.expr).clone();
-                let defs = self.declare_pat(
-                    &mut l.pat,
-                    syntax::PatPlace::Refutable,
-                    Some(&init),
-                    None,
-                    None,
-                );
-                self.owned_from(&defs, &l.pat, &init);
-                defs
-            }
+            Expr::Let(l) => self.declare_let(l),
             _ => Vec::new(),
         };
         let mut then_stmts = Vec::new();
@@ -905,6 +894,21 @@ impl Builder<'_> {
         }));
     }
 
+    /// The variables of a condition's `let` (its expression resolved),
+    /// declared for the code it guards.
+    fn declare_let(&mut self, l: &mut syn::ExprLet) -> Vec<BindingId> {
+        let init = (*l.expr).clone();
+        let defs = self.declare_pat(
+            &mut l.pat,
+            syntax::PatPlace::Refutable,
+            Some(&init),
+            None,
+            None,
+        );
+        self.owned_from(&defs, &l.pat, &init);
+        defs
+    }
+
     /// A match guard: its effects go to `fx`. An `if let` guard (or a
     /// chain of them, `if let Some(a) = x && let Ok(b) = a.parse()`) binds
     /// variables for the arm as its pattern does: they are declared, in
@@ -920,15 +924,7 @@ impl Builder<'_> {
                 let mut r = Resolver::new(self);
                 r.expr(&mut l.expr, Use::Read);
                 fx.0.extend(r.fx.0);
-                let init = (*l.expr).clone();
-                let bound = self.declare_pat(
-                    &mut l.pat,
-                    syntax::PatPlace::Refutable,
-                    Some(&init),
-                    None,
-                    None,
-                );
-                self.owned_from(&bound, &l.pat, &init);
+                let bound = self.declare_let(l);
                 defs.extend(bound);
             }
             other => {
