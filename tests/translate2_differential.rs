@@ -55,6 +55,21 @@ macro_rules! my_fmt {
     ($($a:tt)*) => { format!($($a)*) };
 }
 
+/// A macro whose arguments are no list of expressions (as log's
+/// `info!(target: "t", "{x}")`).
+macro_rules! tagged {
+    (tag: $tag:literal, $($a:tt)*) => { format!("{}: {}", $tag, format!($($a)*)) };
+}
+
+/// A macro that expands to statements (a `let`, and a trailing `;`).
+macro_rules! log_twice {
+    ($t:expr, $($a:tt)*) => {
+        let line = format!($($a)*);
+        log($t, line.clone());
+        log($t, line);
+    };
+}
+
 /// A number computed by a call (its type not written where it is bound).
 fn g_len(n: &Noisy) -> usize {
     n.name.len()
@@ -749,6 +764,70 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("{n} {sum} {loud}"));
     }
+    /// A round of shapes a probe found (each was refused or differed):
+    /// a struct with its `impl` in a closure, in a plain block and in a
+    /// waiting one (E0599: the lint shadow's struct had no `impl`); a
+    /// promoted constant (`&Some(5)`, E0716); a variable named like the
+    /// translator's holder of an extended temporary (read the holder);
+    /// two extended temporaries of one name (E0416); a struct or tuple of
+    /// borrows (E0597), of guards (E0716); a macro whose arguments are no
+    /// expressions, or that expands to statements, given a format string
+    /// capturing a shadowing `x` (read the first `x`; refused); a named
+    /// argument `x = 5` beside a renamed `x` (duplicate argument).
+    #[tamed]
+    pub fn probe_round(t: Trace, c: bool) {
+        let f = || {
+            struct P(u32);
+            impl P {
+                fn get(&self) -> u32 {
+                    self.0
+                }
+            }
+            P(3).get()
+        };
+        let n = {
+            struct Q(u32);
+            impl Q {
+                fn get(&self) -> u32 {
+                    self.0
+                }
+            }
+            Q(4).get()
+        };
+        let constant: &'static Option<u32> = &Some(5);
+        let total_value = 1u32;
+        let total = &g_len(&Noisy::new("sum", &t));
+        let r = &Noisy::new("r1", &t).name;
+        log(&t, format!("{} {n} {constant:?} {total} {r}", f()));
+        let r = &Noisy::new("r2", &t);
+        r.touch();
+        let line = String::from("ab");
+        let v = &Named { name: line.clone() };
+        let p = &(line.as_str(), 1);
+        log(&t, format!("{} {}", v.name, p.0));
+        let g1 = Noisy::new("g1", &t);
+        let pair = &(g1, 2);
+        pair.0.touch();
+        let x = 1;
+        log(&t, format!("{x}"));
+        let x = 2;
+        twait! { tick(&t, "waited", mkevent!()); }
+        if c {
+            struct W(u32);
+            impl W {
+                fn get(&self) -> u32 {
+                    self.0
+                }
+            }
+            let w = W(7);
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, format!("{}", w.get()));
+        }
+        log(&t, tagged!(tag: "k", "{x}"));
+        log_twice!(&t, "{x}!");
+        log(&t, format!("{x} {x}", x = 5));
+        log(&t, format!("{total_value} {x} {line}"));
+    }
 }
 
 mod plain {
@@ -1239,6 +1318,60 @@ mod plain {
         log(&t, "waited");
         log(&t, format!("{n} {sum} {loud}"));
     }
+
+    pub fn probe_round(t: Trace, c: bool) {
+        let f = || {
+            struct P(u32);
+            impl P {
+                fn get(&self) -> u32 {
+                    self.0
+                }
+            }
+            P(3).get()
+        };
+        let n = {
+            struct Q(u32);
+            impl Q {
+                fn get(&self) -> u32 {
+                    self.0
+                }
+            }
+            Q(4).get()
+        };
+        let constant: &'static Option<u32> = &Some(5);
+        let total_value = 1u32;
+        let total = &g_len(&Noisy::new("sum", &t));
+        let r = &Noisy::new("r1", &t).name;
+        log(&t, format!("{} {n} {constant:?} {total} {r}", f()));
+        let r = &Noisy::new("r2", &t);
+        r.touch();
+        let line = String::from("ab");
+        let v = &Named { name: line.clone() };
+        let p = &(line.as_str(), 1);
+        log(&t, format!("{} {}", v.name, p.0));
+        let g1 = Noisy::new("g1", &t);
+        let pair = &(g1, 2);
+        pair.0.touch();
+        let x = 1;
+        log(&t, format!("{x}"));
+        let x = 2;
+        log(&t, "waited");
+        if c {
+            struct W(u32);
+            impl W {
+                fn get(&self) -> u32 {
+                    self.0
+                }
+            }
+            let w = W(7);
+            log(&t, "waited");
+            log(&t, format!("{}", w.get()));
+        }
+        log(&t, tagged!(tag: "k", "{x}"));
+        log_twice!(&t, "{x}!");
+        log(&t, format!("{x} {x}", x = 5));
+        log(&t, format!("{total_value} {x} {line}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1685,4 +1818,11 @@ fn method_names_and_closures_that_move_are_judged_as_rust_does() {
         as_plain(tamed::names_and_closures, plain::names_and_closures),
         ["waited", "2 6 hi!", "drop pool"]
     );
+}
+
+#[test]
+fn a_probe_rounds_shapes_compile_and_run_as_plain_code() {
+    for c in [true, false] {
+        as_plain(|t| tamed::probe_round(t, c), |t| plain::probe_round(t, c));
+    }
 }

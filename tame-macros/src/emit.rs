@@ -558,10 +558,11 @@ impl<'a> Emitter<'a> {
     /// The items an inner block of the spine declares, for a piece of its
     /// code (see [`nested_item`]).
     fn items_of(&self, sc: ScopeId) -> TokenStream {
+        let local = nested_types(self.f);
         let items = (self.f.scope_items.iter())
             .filter(|(s, _)| *s == sc)
             .flat_map(|(_, items)| items);
-        items.map(nested_item).collect()
+        items.map(|i| nested_item(i, &local)).collect()
     }
 
     fn code(&self, c: &Code) -> TokenStream {
@@ -1209,17 +1210,24 @@ fn touch(ident: &Ident) -> TokenStream {
     quote!(let _ = &#ident;)
 }
 
-/// The machine's copy of an item declared in an inner block of the body.
-/// The lint shadow holds the item where the user wrote it, and rustc and
-/// clippy lint it there: the copies say nothing (a piece of the machine
-/// that does not use one would draw "never used", and a lint inside one
-/// would be reported once per copy). Not an `impl` or an exported
-/// function, which the shadow leaves out (two of them would conflict):
-/// the machine's one copy is linted.
-pub fn nested_item(item: &Stmt) -> TokenStream {
-    if crate::shadow::left_out(item) {
+/// The machine's copy of an item declared in an inner block of the body;
+/// `local`: the types and traits such items declare. The lint shadow holds
+/// the item where the user wrote it, and rustc and clippy lint it there:
+/// the copies say nothing (a piece of the machine that does not use one
+/// would draw "never used", and a lint inside one would be reported once
+/// per copy). Not what the shadow leaves out (see
+/// [`crate::shadow::left_out`]): the machine's one copy is linted.
+pub fn nested_item(item: &Stmt, local: &[String]) -> TokenStream {
+    if crate::shadow::left_out(item, local) {
         quote!(#item)
     } else {
         quote!(#[allow(warnings)] #item)
     }
+}
+
+/// The types and traits the items of the body's inner blocks declare.
+pub fn nested_types(f: &Function) -> Vec<String> {
+    let scoped = f.scope_items.iter().flat_map(|(_, items)| items.iter());
+    let all: Vec<Stmt> = f.nested_items.iter().chain(scoped).cloned().collect();
+    crate::shadow::declared_types(&all)
 }

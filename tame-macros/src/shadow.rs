@@ -44,6 +44,7 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenSt
         loops: Vec::new(),
         loops_seen: 0,
         scopes: vec![Vec::new()],
+        local_types: Vec::new(),
         consumed: HashSet::new(),
     };
     let mut stmts = stmts.to_vec();
@@ -137,6 +138,9 @@ struct Shadow<'a> {
     loops_seen: usize,
     /// Names declared by `let`, per open block.
     scopes: Vec<Vec<Declared>>,
+    /// The types and traits the open inner blocks declare (see
+    /// [`left_out`]).
+    local_types: Vec<String>,
     /// Names passed by value in the current `twait! {}` block.
     consumed: HashSet<String>,
     /// The function returns nothing (outside closures here).
@@ -636,10 +640,14 @@ impl VisitMut for Shadow<'_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 
     fn visit_block_mut(&mut self, b: &mut syn::Block) {
-        b.stmts.retain(|s| !left_out(s));
+        let mark = self.local_types.len();
+        self.local_types.extend(declared_types(&b.stmts));
+        let local = &self.local_types;
+        b.stmts.retain(|s| !left_out(s, local));
         self.scopes.push(Vec::new());
         visit_mut::visit_block_mut(self, b);
         self.scopes.pop();
+        self.local_types.truncate(mark);
     }
 
     fn visit_expr_mut(&mut self, e: &mut Expr) {
@@ -810,20 +818,49 @@ fn declares_rendezvous(l: &syn::Local) -> bool {
     by_value || by_type
 }
 
-/// Whether the lint shadow leaves an inner item out: an `impl` (impls are
-/// the crate's wherever they are written) or a function exported by its
-/// symbol, of which the machine's copy must be the only one.
-pub fn left_out(s: &Stmt) -> bool {
-    let exported = |attrs: &[syn::Attribute]| {
-        attrs.iter().any(|a| {
-            let t = a.meta.to_token_stream().to_string();
-            t.contains("no_mangle") || t.contains("export_name")
-        })
-    };
+/// Whether the lint shadow leaves an inner item out, its machine's copy
+/// the only one: an `impl` of a type and trait both declared outside the
+/// inner blocks (`impl Display for Outer`: an `impl` is the crate's
+/// wherever it is written, and two would conflict), or a function
+/// exported by its symbol. `local` names the types and traits the inner
+/// blocks around it declare: the shadow has its own of those, which need
+/// their own `impl`s.
+pub fn left_out(s: &Stmt, local: &[String]) -> bool {
     match s {
-        Stmt::Item(syn::Item::Impl(_)) => true,
+        Stmt::Item(syn::Item::Impl(i)) => {
+            let last = |p: &syn::Path| p.segments.last().map(|s| s.ident.to_string());
+            let ty = match &*i.self_ty {
+                syn::Type::Path(t) => last(&t.path),
+                _ => None,
+            };
+            let tr = i.trait_.as_ref().and_then(|(_, p, _)| last(p));
+            ![ty, tr].into_iter().flatten().any(|n| local.contains(&n))
+        }
         Stmt::Item(syn::Item::Fn(f)) => exported(&f.attrs),
         Stmt::Item(syn::Item::ForeignMod(_)) => true,
         _ => false,
     }
+}
+
+/// Whether an item's attributes export it by its symbol.
+pub fn exported(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let t = a.meta.to_token_stream().to_string();
+        t.contains("no_mangle") || t.contains("export_name")
+    })
+}
+
+/// The types and traits a block's items declare.
+pub fn declared_types(stmts: &[Stmt]) -> Vec<String> {
+    stmts
+        .iter()
+        .filter_map(|s| match s {
+            Stmt::Item(syn::Item::Struct(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Enum(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Union(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Trait(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Type(i)) => Some(i.ident.to_string()),
+            _ => None,
+        })
+        .collect()
 }

@@ -71,7 +71,11 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let sig = Signature::of(&f);
     let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
     let items = &ir.items;
-    let nested_items = ir.nested_items.iter().map(crate::emit::nested_item);
+    let local = crate::emit::nested_types(&ir);
+    let nested_items = ir
+        .nested_items
+        .iter()
+        .map(|i| crate::emit::nested_item(i, &local));
     let name = &ir.name;
     let var = em.state_var();
     let ty = em.state_ty();

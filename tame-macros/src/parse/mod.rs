@@ -307,7 +307,12 @@ impl Builder<'_> {
         let borrow = borrow_why
             .or_else(|| {
                 let (root, how) = borrows(self, init?)?;
-                Some(format!("it borrows `{root}` ({how})"))
+                // (As the user knows the variable: a translator's holder
+                // of an extended temporary by its shown name.)
+                let shown = self
+                    .resolve(&root.to_string())
+                    .map_or_else(|| root.to_string(), |b| self.f.bindings[b].name.clone());
+                Some(format!("it borrows `{shown}` ({how})"))
             })
             .or_else(|| self.closure_borrow(init?));
         // A reference, or a view like `v.iter()`, has no drop of its own:
@@ -377,13 +382,20 @@ impl Builder<'_> {
         while let Expr::Field(f) = made {
             made = &mut *f.base;
         }
-        let literal = matches!(made, Expr::Array(_) | Expr::Tuple(_) | Expr::Struct(_));
-        let call = matches!(made, Expr::Call(_) | Expr::MethodCall(_) | Expr::Macro(_));
-        let aggregate = literal && !syntax::constant_like(made);
-        if !call && !aggregate {
+        let shape = matches!(
+            made,
+            Expr::Array(_)
+                | Expr::Tuple(_)
+                | Expr::Struct(_)
+                | Expr::Call(_)
+                | Expr::MethodCall(_)
+                | Expr::Macro(_)
+        );
+        // (`&Some(5)`, `&[1, 2]` may be `'static` constants.)
+        if !shape || syntax::constant_like(made) {
             return None;
         }
-        let name = syn::Ident::new(&format!("{ident}_value"), Span::mixed_site());
+        let name = syn::Ident::new(&format!("__tame_{ident}_value"), ident.span());
         let value = std::mem::replace(made, syn::parse_quote!(#name));
         let held: syn::Stmt = match r.mutability {
             Some(_) => syn::parse_quote!(let mut #name = #value;),
@@ -696,7 +708,7 @@ impl Builder<'_> {
             !holds_static && !opaque
         };
         let again = |i: &&syn::Item| match i {
-            syn::Item::Fn(f) => fn_again(f),
+            syn::Item::Fn(f) => fn_again(f) && !crate::shadow::exported(&f.attrs),
             syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_) => true,
             syn::Item::Macro(m) => m.mac.path.is_ident("macro_rules"),
             _ => false,
@@ -793,7 +805,16 @@ impl Builder<'_> {
             }
         }
         if let Some(held) = self.extended_temporary(&mut l) {
+            let first = self.f.bindings.len();
             self.local(held, out);
+            // Named in messages as the user would (`cfg_value`), visible
+            // to the code only by the translator's name (a variable of the
+            // user's called `cfg_value` is another).
+            for b in &mut self.f.bindings[first..] {
+                if let Some(shown) = b.name.strip_prefix("__tame_") {
+                    b.name = shown.to_owned();
+                }
+            }
         }
         // An `if`/`match` inside the value that moves a variable on some
         // paths and gives a number: into a temporary first.

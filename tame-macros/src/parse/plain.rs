@@ -313,6 +313,21 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 };
                 self.expr(e, u);
             }
+            Stmt::Macro(m) if macros::which(&m.mac).is_none() => {
+                // Another macro as a statement: the names its format string
+                // needs go before it, in the same block (a block around it
+                // would end a `let` it makes, or refuse its trailing `;`).
+                if let Some(aliases) = self.foreign_macro(&mut m.mac) {
+                    let (mac, semi) = (&m.mac, m.semi_token);
+                    let tail =
+                        semi.is_none() && !matches!(mac.delimiter, syn::MacroDelimiter::Brace(_));
+                    *s = if tail {
+                        Stmt::Expr(syn::parse_quote!({ #aliases #mac }), None)
+                    } else {
+                        Stmt::Expr(Expr::Verbatim(quote!(#aliases #mac #semi)), None)
+                    };
+                }
+            }
             Stmt::Macro(m) => {
                 if let Some(new) = self.macro_call(&mut m.mac) {
                     *s = Stmt::Expr(new, m.semi_token.or(Some(Default::default())));
@@ -910,7 +925,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 // check.rs or the statement walk reported it.
                 None
             }
-            None => self.foreign_macro(mac),
+            None => {
+                let aliases = self.foreign_macro(mac)?;
+                Some(syn::parse_quote!({ #aliases #mac }))
+            }
         }
     }
 
@@ -982,9 +1000,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
     }
 
     /// Another macro: names in its tokens count as uses; its arguments are
-    /// walked as expressions when they parse as such. Returns what replaces
-    /// the call, if it must be more than the call (see below).
-    fn foreign_macro(&mut self, mac: &mut syn::Macro) -> Option<Expr> {
+    /// walked as expressions when they parse as such. Returns the
+    /// statements that must come before the call, if any (see below).
+    fn foreign_macro(&mut self, mac: &mut syn::Macro) -> Option<TokenStream> {
         let formatting = syntax::is_formatting_macro(&mac.path);
         // An unknown macro's arguments are taken by value (`vec![x]` moves
         // `x`); a formatting macro's are borrowed.
@@ -994,13 +1012,19 @@ impl<'a, 'e> Resolver<'a, 'e> {
         match parsed {
             Ok(mut args) if !mac.tokens.is_empty() => {
                 let mut extra = Vec::new();
+                // The format string is the first string literal (`write!`'s
+                // destination and `assert!`'s condition come before it);
+                // another is a value (`format!("{}", "{x}")`).
+                let mut format_seen = false;
                 for a in args.iter_mut() {
                     if let Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
                     }) = a
                     {
-                        self.format_string(&s.token().to_string(), s.span(), &mut extra);
+                        if !std::mem::replace(&mut format_seen, true) {
+                            self.format_string(&s.token().to_string(), s.span(), &mut extra);
+                        }
                         continue;
                     }
                     // Named format arguments `name = value`.
@@ -1012,6 +1036,14 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     }
                     self.expr(a, arg_use);
                 }
+                // A name the call gives itself (`x = 5`) is the user's.
+                let given: Vec<String> = (args.iter())
+                    .filter_map(|a| match a {
+                        Expr::Assign(asg) => syntax::as_ident(&asg.left).map(|i| i.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                extra.retain(|c| !given.contains(&c.name.to_string()));
                 let mut tokens = args.to_token_stream();
                 if !extra.is_empty() && formatting {
                     if !args.trailing_punct() {
@@ -1024,29 +1056,18 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     tokens.extend(quote!(#(#named),*));
                 }
                 mac.tokens = tokens;
-                if !extra.is_empty() && !formatting {
-                    // Another macro's format string (anyhow's `bail!("{x}")`,
-                    // a wrapper of `format!`) cannot be given named
-                    // arguments: the renamed variables it captures are
-                    // named as the string names them, in a block around the
-                    // call (a reference, or a copy of a width's number).
-                    let aliases = extra.iter().map(|c| {
-                        let (n, ident) = (&c.name, &c.ident);
-                        let value = if c.count {
-                            quote!(#ident)
-                        } else {
-                            quote!(&#ident)
-                        };
-                        quote!(let #n = #value; let _ = &#n;)
-                    });
-                    return Some(syn::parse_quote!({ #(#aliases)* #mac }));
+                if !formatting {
+                    return aliases(&extra);
                 }
             }
             _ => {
-                // Not expressions (`macro_rules!` syntax of its own): scan
-                // the tokens for names and our macros.
+                // Not expressions (`macro_rules!` syntax of its own, log's
+                // `info!(target: "t", "{x}")`): scan the tokens for names
+                // and our macros.
                 let tokens = std::mem::take(&mut mac.tokens);
-                mac.tokens = self.scan_tokens(tokens);
+                let mut extra = Vec::new();
+                mac.tokens = self.scan_tokens(tokens, &mut extra);
+                return aliases(&extra);
             }
         }
         None
@@ -1072,7 +1093,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
     }
 
-    fn scan_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+    fn scan_tokens(&mut self, tokens: TokenStream, extra: &mut Vec<Capture>) -> TokenStream {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out = Vec::with_capacity(trees.len());
         let mut i = 0;
@@ -1111,17 +1132,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     out.push(trees[i].clone());
                 }
                 TokenTree::Group(g) => {
-                    let inner = self.scan_tokens(g.stream());
+                    let inner = self.scan_tokens(g.stream(), extra);
                     let mut ng = Group::new(g.delimiter(), inner);
                     ng.set_span(g.span());
                     out.push(TokenTree::Group(ng));
                 }
                 TokenTree::Literal(lit) => {
-                    for name in syntax::format_captures(&lit.to_string()) {
-                        if let Some(b) = self.lookup(&name) {
-                            self.effect(b, Effect::Read);
-                        }
-                    }
+                    self.format_string(&lit.to_string(), lit.span(), extra);
                     out.push(trees[i].clone());
                 }
                 TokenTree::Punct(_) => out.push(trees[i].clone()),
@@ -1130,6 +1147,27 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         out.into_iter().collect()
     }
+}
+
+/// What must come before another macro's call whose format string
+/// captures renamed variables (anyhow's `bail!("{x}")`, a wrapper of
+/// `format!`), which cannot be given named arguments: each such variable
+/// under the name the string gives it (a reference, or a copy of a width's
+/// number), for the string to find.
+fn aliases(extra: &[Capture]) -> Option<TokenStream> {
+    if extra.is_empty() {
+        return None;
+    }
+    let lets = extra.iter().map(|c| {
+        let (n, ident) = (&c.name, &c.ident);
+        let value = if c.count {
+            quote!(#ident)
+        } else {
+            quote!(&#ident)
+        };
+        quote!(let #n = #value; let _ = &#n;)
+    });
+    Some(quote!(#(#lets)*))
 }
 
 /// A renamed variable a format string captures: the name it is written

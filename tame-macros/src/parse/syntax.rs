@@ -184,12 +184,12 @@ fn value_trivially_undroppable(b: &syn::Block) -> bool {
 /// Whether an initializer obviously gives a `Copy` value: a number, a
 /// `bool` or a `char` (literals, comparisons, arithmetic and casts of
 /// them, `len()`-style queries), a string literal, or a choice or tuple of
-/// such. Not a range, nor a constant (`EMPTY` may be a `Vec`), which
-/// [`trivially_undroppable`] allows.
+/// such, or a constant (`LIMIT`: a `const` of a type that is not `Copy`,
+/// rare, draws rustc's "use of moved value" where it is taken for one).
+/// Not a range, which [`trivially_undroppable`] allows.
 pub fn copy_like(e: &Expr) -> bool {
     match e {
         Expr::Range(_) => false,
-        Expr::Path(_) => false,
         Expr::Binary(b) => {
             use syn::BinOp::*;
             matches!(
@@ -218,8 +218,19 @@ pub fn copy_like(e: &Expr) -> bool {
 /// (`&[1, 2]`, `&("a", 3)`, `&None`): literals, paths, and arrays, tuples,
 /// struct literals and references made of them.
 pub fn constant_like(e: &Expr) -> bool {
+    let upper = |p: &syn::Path| {
+        p.segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase()))
+    };
     match e {
-        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Lit(_) => true,
+        // `None`, `MAX`, `Kind::A`; not a variable (`&(g1, g2)` moves them).
+        Expr::Path(p) => upper(&p.path),
+        // A tuple struct's or variant's constructor (`Some(5)`, `Id(7)`).
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if upper(&p.path)) && c.args.iter().all(constant_like)
+        }
         Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && constant_like(&u.expr),
         Expr::Reference(r) => r.mutability.is_none() && constant_like(&r.expr),
         Expr::Paren(p) => constant_like(&p.expr),
@@ -728,9 +739,10 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
             .or_else(|| i.else_branch.as_ref().and_then(|(_, e)| borrow_root(e))),
         Expr::Match(m) => m.arms.iter().find_map(|a| borrow_root(&a.body)),
         Expr::Block(b) if b.label.is_none() => tail_of(&b.block).and_then(borrow_root),
-        // An array or tuple holding a borrow (`[a.as_str(), "x"]`).
+        // An array, tuple or struct holding a borrow (`[a.as_str(), "x"]`).
         Expr::Array(a) => a.elems.iter().find_map(borrow_root),
         Expr::Tuple(t) => t.elems.iter().find_map(borrow_root),
+        Expr::Struct(s) => s.fields.iter().find_map(|f| borrow_root(&f.expr)),
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
