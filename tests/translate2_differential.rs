@@ -808,10 +808,19 @@ mod tamed {
         let g1 = Noisy::new("g1", &t);
         let pair = &(g1, 2);
         pair.0.touch();
+        let _ = &Noisy::new("kept", &t);
+        let abs3 = || {
+            unsafe extern "C" {
+                safe fn abs(x: i32) -> i32;
+            }
+            abs(-3)
+        };
         let x = 1;
         log(&t, format!("{x}"));
         let x = 2;
         twait! { tick(&t, "waited", mkevent!()); }
+        assert_eq!(format!("{x}"), "2", "{x} is not 2");
+        log(&t, format!("{}", abs3()));
         if c {
             struct W(u32);
             impl W {
@@ -1352,10 +1361,19 @@ mod plain {
         let g1 = Noisy::new("g1", &t);
         let pair = &(g1, 2);
         pair.0.touch();
+        let _ = &Noisy::new("kept", &t);
+        let abs3 = || {
+            unsafe extern "C" {
+                safe fn abs(x: i32) -> i32;
+            }
+            abs(-3)
+        };
         let x = 1;
         log(&t, format!("{x}"));
         let x = 2;
         log(&t, "waited");
+        assert_eq!(format!("{x}"), "2", "{x} is not 2");
+        log(&t, format!("{}", abs3()));
         if c {
             struct W(u32);
             impl W {

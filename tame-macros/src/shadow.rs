@@ -837,7 +837,6 @@ pub fn left_out(s: &Stmt, local: &[String]) -> bool {
             ![ty, tr].into_iter().flatten().any(|n| local.contains(&n))
         }
         Stmt::Item(syn::Item::Fn(f)) => exported(&f.attrs),
-        Stmt::Item(syn::Item::ForeignMod(_)) => true,
         _ => false,
     }
 }

@@ -362,13 +362,16 @@ impl Builder<'_> {
         }
         let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
         let ident = match &l.pat {
-            Pat::Ident(p) => &p.ident,
+            Pat::Ident(p) => p.ident.to_string(),
+            // `let _ = &lock();` keeps the value, as a lock's guard.
+            Pat::Wild(_) => "underscore".to_owned(),
             Pat::Type(t) => match &*t.pat {
-                Pat::Ident(p) => &p.ident,
+                Pat::Ident(p) => p.ident.to_string(),
                 _ => return None,
             },
             _ => return None,
         };
+        let span = l.pat.span();
         let Expr::Reference(r) = &mut *init.expr else {
             return None;
         };
@@ -395,7 +398,7 @@ impl Builder<'_> {
         if !shape || syntax::constant_like(made) {
             return None;
         }
-        let name = syn::Ident::new(&format!("__tame_{ident}_value"), ident.span());
+        let name = syn::Ident::new(&format!("__tame_{ident}_value"), span);
         let value = std::mem::replace(made, syn::parse_quote!(#name));
         let held: syn::Stmt = match r.mutability {
             Some(_) => syn::parse_quote!(let mut #name = #value;),

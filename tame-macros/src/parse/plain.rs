@@ -1013,16 +1013,26 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Ok(mut args) if !mac.tokens.is_empty() => {
                 let mut extra = Vec::new();
                 // The format string is the first string literal (`write!`'s
-                // destination and `assert!`'s condition come before it);
-                // another is a value (`format!("{}", "{x}")`).
+                // destination and `assert!`'s condition come before it),
+                // after `assert_eq!`'s two values; another is a value
+                // (`format!("{}", "{x}")`).
+                let name = mac.path.segments.last().map(|s| s.ident.to_string());
+                let compared = matches!(
+                    name.as_deref(),
+                    Some("assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne")
+                );
                 let mut format_seen = false;
+                let mut index = 0;
                 for a in args.iter_mut() {
+                    index += 1;
                     if let Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(s),
                         ..
                     }) = a
                     {
-                        if !std::mem::replace(&mut format_seen, true) {
+                        let skip = format_seen || (compared && index <= 2);
+                        if !skip {
+                            format_seen = true;
                             self.format_string(&s.token().to_string(), s.span(), &mut extra);
                         }
                         continue;
