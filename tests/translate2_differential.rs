@@ -70,6 +70,16 @@ macro_rules! log_twice {
     };
 }
 
+/// A macro whose format string comes after a literal of its own.
+macro_rules! cat {
+    ($cat:literal, $($a:tt)*) => { format!("{}: {}", $cat, format!($($a)*)) };
+}
+
+/// A trait of the test's, for `impl`s of closures' own types.
+pub trait Go {
+    fn go(&self) -> u32;
+}
+
 /// A number computed by a call (its type not written where it is bound).
 fn g_len(n: &Noisy) -> usize {
     n.name.len()
@@ -837,6 +847,54 @@ mod tamed {
         log(&t, format!("{x} {x}", x = 5));
         log(&t, format!("{total_value} {x} {line}"));
     }
+    /// The next round's shapes: `&Tk(1)` of a type with a drop is extended
+    /// (it was taken for a promoted constant: E0716), as `let _: &Tk =
+    /// &..;` and `let _g = &..;` are (the holder's name drew
+    /// `non_snake_case`); an `impl` for `&L` or `Box<L>` of a closure's own
+    /// type stays with it, one of a block's own trait for `u32` does not
+    /// (E0599, E0034); another macro's second literal is its format
+    /// string (`cat!("net", "{x}")` read the first `x`); a statement
+    /// macro keeps its `#[cfg]`.
+    #[tamed]
+    pub fn probe_round_2(t: Trace) {
+        let tk = &Noisy::new("tk", &t);
+        let tk_name = tk.name.clone();
+        let _: &Noisy = &Noisy::new("typed", &t);
+        let _g = &Noisy::new("g", &t);
+        let f = || {
+            struct L(u32);
+            impl Go for &L {
+                fn go(&self) -> u32 {
+                    self.0
+                }
+            }
+            impl Go for Box<L> {
+                fn go(&self) -> u32 {
+                    self.0 + 10
+                }
+            }
+            (&L(3)).go() + Box::new(L(4)).go()
+        };
+        let x = "outer";
+        log(&t, x);
+        let x = "inner";
+        {
+            trait Twice {
+                fn twice(&self) -> u32;
+            }
+            impl Twice for u32 {
+                fn twice(&self) -> u32 {
+                    *self * 2
+                }
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, format!("{} {} {tk_name}", 5u32.twice(), f()));
+        }
+        log(&t, cat!("net", "{x}"));
+        #[cfg(any())]
+        log_twice!(&t, "never {x}");
+        log_twice!(&t, "always {x}");
+    }
 }
 
 mod plain {
@@ -1390,6 +1448,46 @@ mod plain {
         log(&t, format!("{x} {x}", x = 5));
         log(&t, format!("{total_value} {x} {line}"));
     }
+
+    pub fn probe_round_2(t: Trace) {
+        let tk = &Noisy::new("tk", &t);
+        let tk_name = tk.name.clone();
+        let _: &Noisy = &Noisy::new("typed", &t);
+        let _g = &Noisy::new("g", &t);
+        let f = || {
+            struct L(u32);
+            impl Go for &L {
+                fn go(&self) -> u32 {
+                    self.0
+                }
+            }
+            impl Go for Box<L> {
+                fn go(&self) -> u32 {
+                    self.0 + 10
+                }
+            }
+            (&L(3)).go() + Box::new(L(4)).go()
+        };
+        let x = "outer";
+        log(&t, x);
+        let x = "inner";
+        {
+            trait Twice {
+                fn twice(&self) -> u32;
+            }
+            impl Twice for u32 {
+                fn twice(&self) -> u32 {
+                    *self * 2
+                }
+            }
+            log(&t, "waited");
+            log(&t, format!("{} {} {tk_name}", 5u32.twice(), f()));
+        }
+        log(&t, cat!("net", "{x}"));
+        #[cfg(any())]
+        log_twice!(&t, "never {x}");
+        log_twice!(&t, "always {x}");
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1843,4 +1941,22 @@ fn a_probe_rounds_shapes_compile_and_run_as_plain_code() {
     for c in [true, false] {
         as_plain(|t| tamed::probe_round(t, c), |t| plain::probe_round(t, c));
     }
+}
+
+#[test]
+fn a_second_probe_rounds_shapes_compile_and_run_as_plain_code() {
+    assert_eq!(
+        as_plain(tamed::probe_round_2, plain::probe_round_2),
+        [
+            "outer",
+            "waited",
+            "10 17 tk",
+            "net: inner",
+            "always inner",
+            "always inner",
+            "drop g",
+            "drop typed",
+            "drop tk"
+        ]
+    );
 }

@@ -562,7 +562,7 @@ impl<'a> Emitter<'a> {
         let items = (self.f.scope_items.iter())
             .filter(|(s, _)| *s == sc)
             .flat_map(|(_, items)| items);
-        items.map(|i| nested_item(i, &local)).collect()
+        items.map(|i| nested_item(i, &local, false)).collect()
     }
 
     fn code(&self, c: &Code) -> TokenStream {
@@ -1217,8 +1217,8 @@ fn touch(ident: &Ident) -> TokenStream {
 /// would draw "never used", and a lint inside one would be reported once
 /// per copy). Not what the shadow leaves out (see
 /// [`crate::shadow::left_out`]): the machine's one copy is linted.
-pub fn nested_item(item: &Stmt, local: &[String]) -> TokenStream {
-    if crate::shadow::left_out(item, local) {
+pub fn nested_item(item: &Stmt, local: &[String], hoisted: bool) -> TokenStream {
+    if crate::shadow::left_out(item, local, hoisted) {
         quote!(#item)
     } else {
         quote!(#[allow(warnings)] #item)

@@ -643,7 +643,21 @@ impl VisitMut for Shadow<'_> {
         let mark = self.local_types.len();
         self.local_types.extend(declared_types(&b.stmts));
         let local = &self.local_types;
-        b.stmts.retain(|s| !left_out(s, local));
+        // The machine moves a waiting block's items to the function's top
+        // unless it may declare them again (see `syntax::declared_again`).
+        let items: Vec<syn::Item> = (b.stmts.iter())
+            .filter_map(|s| match s {
+                Stmt::Item(i) => Some(i.clone()),
+                _ => None,
+            })
+            .collect();
+        let waits = macros::has_twait(&Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: b.clone(),
+        }));
+        let hoisted = waits && !syntax::declared_again(&items);
+        b.stmts.retain(|s| !left_out(s, local, hoisted));
         self.scopes.push(Vec::new());
         visit_mut::visit_block_mut(self, b);
         self.scopes.pop();
@@ -825,20 +839,43 @@ fn declares_rendezvous(l: &syn::Local) -> bool {
 /// exported by its symbol. `local` names the types and traits the inner
 /// blocks around it declare: the shadow has its own of those, which need
 /// their own `impl`s.
-pub fn left_out(s: &Stmt, local: &[String]) -> bool {
+pub fn left_out(s: &Stmt, local: &[String], hoisted: bool) -> bool {
     match s {
         Stmt::Item(syn::Item::Impl(i)) => {
-            let last = |p: &syn::Path| p.segments.last().map(|s| s.ident.to_string());
-            let ty = match &*i.self_ty {
-                syn::Type::Path(t) => last(&t.path),
-                _ => None,
-            };
-            let tr = i.trait_.as_ref().and_then(|(_, p, _)| last(p));
-            ![ty, tr].into_iter().flatten().any(|n| local.contains(&n))
+            // A local trait's `impl` stays where the machine's copy is
+            // scoped (a closure, a plain block, a waiting block whose items
+            // are declared again in each piece); where the machine moved
+            // it to the function's top, both would be seen here.
+            let trait_local = (i.trait_.as_ref())
+                .and_then(|(_, p, _)| p.segments.last())
+                .is_some_and(|s| local.contains(&s.ident.to_string()));
+            if trait_local && !hoisted {
+                return false;
+            }
+            // Kept when its type mentions a local type (`impl P`, `impl Tr
+            // for &P`, `Box<P>`), or the trait's arguments do (`impl
+            // From<P> for String`); not for a local trait's `impl` for an
+            // outer type, whose machine's copy (with the machine's trait,
+            // at the function's top) the shadow sees too.
+            let args = i.trait_.as_ref().map(|(_, p, _)| {
+                let args = p.segments.iter().map(|s| s.arguments.to_token_stream());
+                args.collect::<TokenStream>()
+            });
+            let mentioned = |t: TokenStream| names_any(t, local);
+            !(mentioned(i.self_ty.to_token_stream()) || args.is_some_and(mentioned))
         }
         Stmt::Item(syn::Item::Fn(f)) => exported(&f.attrs),
         _ => false,
     }
+}
+
+/// Whether tokens (at any depth) name one of `names`.
+fn names_any(tokens: TokenStream, names: &[String]) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => names.iter().any(|n| i == n.as_str()),
+        TokenTree::Group(g) => names_any(g.stream(), names),
+        _ => false,
+    })
 }
 
 /// Whether an item's attributes export it by its symbol.
@@ -858,7 +895,6 @@ pub fn declared_types(stmts: &[Stmt]) -> Vec<String> {
             Stmt::Item(syn::Item::Enum(i)) => Some(i.ident.to_string()),
             Stmt::Item(syn::Item::Union(i)) => Some(i.ident.to_string()),
             Stmt::Item(syn::Item::Trait(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Type(i)) => Some(i.ident.to_string()),
             _ => None,
         })
         .collect()

@@ -72,10 +72,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
     let items = &ir.items;
     let local = crate::emit::nested_types(&ir);
-    let nested_items = ir
-        .nested_items
-        .iter()
-        .map(|i| crate::emit::nested_item(i, &local));
+    let nested_items = (ir.nested_items.iter()).map(|i| crate::emit::nested_item(i, &local, true));
     let name = &ir.name;
     let var = em.state_var();
     let ty = em.state_ty();

@@ -355,20 +355,31 @@ impl Builder<'_> {
     /// `let` could not be: rustc's E0716 at `#[tamed]`). Returns that
     /// `let`, and points `l` at it. Only a call's or a macro's value: a
     /// literal's (`&[1, 2]`) may be a `'static` constant.
-    fn extended_temporary(&mut self, l: &mut syn::Local) -> Option<syn::Local> {
+    fn extended_temporary(&mut self, l: &mut syn::Local) -> Option<(syn::Local, String)> {
         // (A `let` under `#[cfg]` or a lint level stays as written.)
         if !l.attrs.is_empty() {
             return None;
         }
         let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
-        let ident = match &l.pat {
-            Pat::Ident(p) => p.ident.to_string(),
-            // `let _ = &lock();` keeps the value, as a lock's guard.
-            Pat::Wild(_) => "underscore".to_owned(),
-            Pat::Type(t) => match &*t.pat {
-                Pat::Ident(p) => p.ident.to_string(),
-                _ => return None,
-            },
+        let (pat, ty) = match &l.pat {
+            Pat::Type(t) => (&*t.pat, Some(&t.ty)),
+            other => (other, None),
+        };
+        // A `'static` borrow asks for a constant rustc promotes (`let r:
+        // &'static Option<u32> = &Some(5);`): it stays as written.
+        if ty.is_some_and(|t| t.to_token_stream().to_string().contains("'static")) {
+            return None;
+        }
+        // (`let _ = &lock();` keeps the value, as a lock's guard.)
+        let (ident, shown) = match pat {
+            Pat::Ident(p) => {
+                let name = p.ident.to_string();
+                (
+                    name.trim_start_matches('_').to_owned(),
+                    format!("{name}_value"),
+                )
+            }
+            Pat::Wild(_) => ("underscore".to_owned(), "_".to_owned()),
             _ => return None,
         };
         let span = l.pat.span();
@@ -405,7 +416,7 @@ impl Builder<'_> {
             None => syn::parse_quote!(let #name = #value;),
         };
         match held {
-            syn::Stmt::Local(held) => Some(held),
+            syn::Stmt::Local(held) => Some((held, shown)),
             _ => None,
         }
     }
@@ -700,27 +711,11 @@ impl Builder<'_> {
             return;
         }
         let scope = self.scope.current();
-        // A function declared twice is two functions: unobservable unless
-        // it holds a `static` (two values) or returns an `impl Trait` or a
-        // future (two types, where a value made before a twait is assigned
-        // after it).
-        let fn_again = |f: &syn::ItemFn| {
-            let holds_static = mentions_static(f.block.to_token_stream());
-            let opaque = f.sig.asyncness.is_some()
-                || f.sig.output.to_token_stream().to_string().contains("impl");
-            !holds_static && !opaque
-        };
-        let again = |i: &&syn::Item| match i {
-            syn::Item::Fn(f) => fn_again(f) && !crate::shadow::exported(&f.attrs),
-            syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_) => true,
-            syn::Item::Macro(m) => m.mac.path.is_ident("macro_rules"),
-            _ => false,
-        };
         let items: Vec<syn::Item> = items.cloned().collect();
         let stmts = items.iter().cloned().map(syn::Stmt::Item);
         if scope == self.body_scope {
             self.f.items.extend(stmts);
-        } else if !items.iter().all(|i| again(&i)) {
+        } else if !syntax::declared_again(&items) {
             self.f.nested_items.extend(stmts);
         } else {
             self.f.scope_items.push((scope, stmts.collect()));
@@ -807,15 +802,15 @@ impl Builder<'_> {
                 return self.let_else_waiting(l, out);
             }
         }
-        if let Some(held) = self.extended_temporary(&mut l) {
+        if let Some((held, shown)) = self.extended_temporary(&mut l) {
             let first = self.f.bindings.len();
             self.local(held, out);
             // Named in messages as the user would (`cfg_value`), visible
             // to the code only by the translator's name (a variable of the
             // user's called `cfg_value` is another).
             for b in &mut self.f.bindings[first..] {
-                if let Some(shown) = b.name.strip_prefix("__tame_") {
-                    b.name = shown.to_owned();
+                if b.name.starts_with("__tame_") {
+                    b.name.clone_from(&shown);
                 }
             }
         }
@@ -1577,21 +1572,6 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
     }
 
     fn visit_expr_mut(&mut self, _: &mut Expr) {}
-}
-
-/// Whether tokens (at any depth) hold the keyword `static` (a `static`
-/// item), not the lifetime `'static` (a `'` before the name).
-fn mentions_static(tokens: proc_macro2::TokenStream) -> bool {
-    let mut tick = false;
-    tokens.into_iter().any(|t| {
-        let found = match &t {
-            proc_macro2::TokenTree::Ident(i) => i == "static" && !tick,
-            proc_macro2::TokenTree::Group(g) => mentions_static(g.stream()),
-            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => false,
-        };
-        tick = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'');
-        found
-    })
 }
 
 /// A statement of a `twait! {}` block that may be a promoted construct:

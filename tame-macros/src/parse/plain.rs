@@ -318,13 +318,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 // needs go before it, in the same block (a block around it
                 // would end a `let` it makes, or refuse its trailing `;`).
                 if let Some(aliases) = self.foreign_macro(&mut m.mac) {
-                    let (mac, semi) = (&m.mac, m.semi_token);
+                    let (attrs, mac, semi) = (&m.attrs, &m.mac, m.semi_token);
                     let tail =
                         semi.is_none() && !matches!(mac.delimiter, syn::MacroDelimiter::Brace(_));
                     *s = if tail {
-                        Stmt::Expr(syn::parse_quote!({ #aliases #mac }), None)
+                        Stmt::Expr(syn::parse_quote!({ #aliases #(#attrs)* #mac }), None)
                     } else {
-                        Stmt::Expr(Expr::Verbatim(quote!(#aliases #mac #semi)), None)
+                        Stmt::Expr(Expr::Verbatim(quote!(#aliases #(#attrs)* #mac #semi)), None)
                     };
                 }
             }
@@ -1030,7 +1030,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         ..
                     }) = a
                     {
-                        let skip = format_seen || (compared && index <= 2);
+                        // (Another macro's format string may come after a
+                        // literal of its own, `cat!("net", "{x}")`: each
+                        // gets the names it captures.)
+                        let skip = formatting && (format_seen || (compared && index <= 2));
                         if !skip {
                             format_seen = true;
                             self.format_string(&s.token().to_string(), s.span(), &mut extra);
@@ -1076,7 +1079,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 // and our macros.
                 let tokens = std::mem::take(&mut mac.tokens);
                 let mut extra = Vec::new();
-                mac.tokens = self.scan_tokens(tokens, &mut extra);
+                mac.tokens = self.scan_tokens(tokens, Some(&mut extra));
                 return aliases(&extra);
             }
         }
@@ -1103,7 +1106,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
     }
 
-    fn scan_tokens(&mut self, tokens: TokenStream, extra: &mut Vec<Capture>) -> TokenStream {
+    /// `extra`: where the renamed names a string literal captures go (only
+    /// the macro's own literals, not those in groups inside it, which may
+    /// be a closure's `format!("{x}")` of its own parameter `x`).
+    fn scan_tokens(
+        &mut self,
+        tokens: TokenStream,
+        extra: Option<&mut Vec<Capture>>,
+    ) -> TokenStream {
+        let mut extra = extra;
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out = Vec::with_capacity(trees.len());
         let mut i = 0;
@@ -1142,13 +1153,18 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     out.push(trees[i].clone());
                 }
                 TokenTree::Group(g) => {
-                    let inner = self.scan_tokens(g.stream(), extra);
+                    let inner = self.scan_tokens(g.stream(), None);
                     let mut ng = Group::new(g.delimiter(), inner);
                     ng.set_span(g.span());
                     out.push(TokenTree::Group(ng));
                 }
                 TokenTree::Literal(lit) => {
-                    self.format_string(&lit.to_string(), lit.span(), extra);
+                    let mut inner = Vec::new();
+                    let to = match extra.as_deref_mut() {
+                        Some(e) => e,
+                        None => &mut inner,
+                    };
+                    self.format_string(&lit.to_string(), lit.span(), to);
                     out.push(trees[i].clone());
                 }
                 TokenTree::Punct(_) => out.push(trees[i].clone()),

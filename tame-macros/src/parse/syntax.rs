@@ -227,10 +227,6 @@ pub fn constant_like(e: &Expr) -> bool {
         Expr::Lit(_) => true,
         // `None`, `MAX`, `Kind::A`; not a variable (`&(g1, g2)` moves them).
         Expr::Path(p) => upper(&p.path),
-        // A tuple struct's or variant's constructor (`Some(5)`, `Id(7)`).
-        Expr::Call(c) => {
-            matches!(&*c.func, Expr::Path(p) if upper(&p.path)) && c.args.iter().all(constant_like)
-        }
         Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && constant_like(&u.expr),
         Expr::Reference(r) => r.mutability.is_none() && constant_like(&r.expr),
         Expr::Paren(p) => constant_like(&p.expr),
@@ -1197,4 +1193,57 @@ pub fn mentions_impl(ty: &syn::Type) -> bool {
         })
     }
     walk(quote::ToTokens::to_token_stream(ty))
+}
+
+/// Whether the items of an inner block that waits may be declared again in
+/// each piece of the machine's code for that block (each piece is a scope
+/// of its own, and sees the block's items as Rust would), rather than go
+/// to the function's top. A function declared twice is two functions:
+/// unobservable unless it holds a `static` (two values) or returns an
+/// `impl Trait` or a future (two types, where a value made before a twait
+/// is assigned after it); an exported one would be two symbols. A trait
+/// declared twice is two traits, each with its `impl`s (the block's own
+/// trait's only). A `static`, a type or any other `impl` must stay one.
+pub fn declared_again(items: &[syn::Item]) -> bool {
+    let traits: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Trait(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let fn_again = |f: &syn::ItemFn| {
+        let holds_static = mentions_static(quote::ToTokens::to_token_stream(&f.block));
+        let opaque = f.sig.asyncness.is_some()
+            || quote::ToTokens::to_token_stream(&f.sig.output)
+                .to_string()
+                .contains("impl");
+        !holds_static && !opaque && !crate::shadow::exported(&f.attrs)
+    };
+    items.iter().all(|i| match i {
+        syn::Item::Fn(f) => fn_again(f),
+        syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_) | syn::Item::Trait(_) => true,
+        syn::Item::Impl(im) => im
+            .trait_
+            .as_ref()
+            .and_then(|(_, p, _)| p.segments.last())
+            .is_some_and(|s| traits.contains(&s.ident.to_string())),
+        syn::Item::Macro(m) => m.mac.path.is_ident("macro_rules"),
+        _ => false,
+    })
+}
+
+/// Whether tokens (at any depth) hold the keyword `static` (a `static`
+/// item), not the lifetime `'static` (a `'` before the name).
+fn mentions_static(tokens: proc_macro2::TokenStream) -> bool {
+    let mut tick = false;
+    tokens.into_iter().any(|t| {
+        let found = match &t {
+            proc_macro2::TokenTree::Ident(i) => i == "static" && !tick,
+            proc_macro2::TokenTree::Group(g) => mentions_static(g.stream()),
+            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => false,
+        };
+        tick = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'');
+        found
+    })
 }
