@@ -895,6 +895,22 @@ mod tamed {
         log_twice!(&t, "never {x}");
         log_twice!(&t, "always {x}");
     }
+    /// A statement macro of one's own whose format string uses a renamed
+    /// inner `w`, then a twait: the outer `w` is the machine's to keep
+    /// (the names the string needed went before the call in the
+    /// enclosing block, and the twait kept the inner `w` as the outer).
+    #[tamed]
+    pub fn statement_macro_beside_an_outer_name(t: Trace) {
+        let w: usize = 2;
+        {
+            let w: usize = 6;
+            twait! { tick(&t, "waited", mkevent!()); }
+            log_twice!(&t, "[{:w$}]", "a");
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, format!("inner {w}"));
+        }
+        log(&t, format!("outer {w}"));
+    }
 }
 
 mod plain {
@@ -1488,6 +1504,18 @@ mod plain {
         log_twice!(&t, "never {x}");
         log_twice!(&t, "always {x}");
     }
+
+    pub fn statement_macro_beside_an_outer_name(t: Trace) {
+        let w: usize = 2;
+        {
+            let w: usize = 6;
+            log(&t, "waited");
+            log_twice!(&t, "[{:w$}]", "a");
+            log(&t, "waited");
+            log(&t, format!("inner {w}"));
+        }
+        log(&t, format!("outer {w}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1958,5 +1986,16 @@ fn a_second_probe_rounds_shapes_compile_and_run_as_plain_code() {
             "drop typed",
             "drop tk"
         ]
+    );
+}
+
+#[test]
+fn a_statement_macros_names_do_not_reach_past_it() {
+    assert_eq!(
+        as_plain(
+            tamed::statement_macro_beside_an_outer_name,
+            plain::statement_macro_beside_an_outer_name
+        ),
+        ["waited", "[a     ]", "[a     ]", "waited", "inner 6", "outer 2"]
     );
 }

@@ -315,16 +315,23 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Stmt::Macro(m) if macros::which(&m.mac).is_none() => {
                 // Another macro as a statement: the names its format string
-                // needs go before it, in the same block (a block around it
-                // would end a `let` it makes, or refuse its trailing `;`).
+                // needs go before it, in a block of their own that ends
+                // with it (in the enclosing block they would hide the
+                // variables they alias from the machine's code after it);
+                // the call stays a statement there, `;` and all. (A `let`
+                // the macro makes then ends with the block: rustc says so.)
                 if let Some(aliases) = self.foreign_macro(&mut m.mac) {
                     let (attrs, mac, semi) = (&m.attrs, &m.mac, m.semi_token);
                     let tail =
                         semi.is_none() && !matches!(mac.delimiter, syn::MacroDelimiter::Brace(_));
                     *s = if tail {
-                        Stmt::Expr(syn::parse_quote!({ #aliases #(#attrs)* #mac }), None)
+                        Stmt::Expr(syn::parse_quote!(#(#attrs)* { #aliases #mac }), None)
                     } else {
-                        Stmt::Expr(Expr::Verbatim(quote!(#aliases #(#attrs)* #mac #semi)), None)
+                        let semi = semi.unwrap_or_default();
+                        Stmt::Expr(
+                            Expr::Verbatim(quote!(#(#attrs)* { #aliases #mac #semi })),
+                            None,
+                        )
                     };
                 }
             }

@@ -739,6 +739,13 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
         Expr::Array(a) => a.elems.iter().find_map(borrow_root),
         Expr::Tuple(t) => t.elems.iter().find_map(borrow_root),
         Expr::Struct(s) => s.fields.iter().find_map(|f| borrow_root(&f.expr)),
+        // A constructor's (`Some(g.name.as_str())`).
+        Expr::Call(c)
+            if matches!(&*c.func, Expr::Path(p) if p.path.segments.last()
+                .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase()))) =>
+        {
+            c.args.iter().find_map(borrow_root)
+        }
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
