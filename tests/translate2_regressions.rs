@@ -11,6 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write as _};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use tame::net::TcpStream;
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
@@ -1910,4 +1911,52 @@ fn impls_async_fns_and_static_lifetimes_in_waiting_blocks() {
             Some("no")
         );
     });
+}
+
+// ---- `assert!(cond)`'s panic shows `cond` as written
+
+struct Door {
+    open: bool,
+}
+
+impl Door {
+    /// Asserts on `self` and on a name declared three times after a twait:
+    /// the machine calls them `__tame_self` and a renamed `x`, and the
+    /// panic must show neither.
+    #[tamed]
+    fn knock(self: Rc<Self>, which: u32) {
+        let x = 1;
+        let x = x + 1;
+        let x = x + 1;
+        twait! { tame::asap(mkevent!()); }
+        if which == 0 {
+            assert!(self.open);
+        } else {
+            debug_assert!(x == 4,);
+        }
+    }
+}
+
+fn panic_text(which: u32) -> String {
+    let text = Arc::new(Mutex::new(String::new()));
+    let out = text.clone();
+    on_fresh_loop(move || {
+        Rc::new(Door { open: false }).knock(which);
+        let payload = std::panic::catch_unwind(tame::run).expect_err("the assert fails");
+        *out.lock().unwrap() = (payload.downcast_ref::<String>().cloned())
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+    });
+    let text = text.lock().unwrap().clone();
+    text
+}
+
+#[test]
+fn a_failed_assert_shows_its_condition_as_written() {
+    let msg = panic_text(0);
+    assert!(msg.contains("assertion failed: self.open"), "{msg}");
+    if cfg!(debug_assertions) {
+        let msg = panic_text(1);
+        assert!(msg.contains("assertion failed: x == 4"), "{msg}");
+    }
 }

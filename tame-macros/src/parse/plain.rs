@@ -1028,6 +1028,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     name.as_deref(),
                     Some("assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne")
                 );
+                // `assert!(cond)`'s panic shows `cond` as written: keep the
+                // text from before the names in it are the machine's.
+                let as_written = (matches!(name.as_deref(), Some("assert" | "debug_assert"))
+                    && args.len() == 1)
+                    .then(|| args[0].to_token_stream());
                 let mut format_seen = false;
                 let mut index = 0;
                 for a in args.iter_mut() {
@@ -1065,6 +1070,17 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     .collect();
                 extra.retain(|c| !given.contains(&c.name.to_string()));
                 let mut tokens = args.to_token_stream();
+                if let Some(written) = as_written {
+                    if written.to_string() != args[0].to_token_stream().to_string() {
+                        if !args.trailing_punct() {
+                            tokens.extend(quote!(,));
+                        }
+                        tokens.extend(quote!(
+                            "{}",
+                            ::core::concat!("assertion failed: ", ::core::stringify!(#written))
+                        ));
+                    }
+                }
                 if !extra.is_empty() && formatting {
                     if !args.trailing_punct() {
                         tokens.extend(quote!(,));
