@@ -911,6 +911,26 @@ mod tamed {
         }
         log(&t, format!("outer {w}"));
     }
+    /// `count`, `max`, `min`, `skip` and `last` on a variable bound to an
+    /// owned iterator chain move it (E0382 at the twait: the variable was
+    /// kept for its drop), and its items are dropped where Rust drops them.
+    #[tamed]
+    pub fn owned_iterators_consumed_by_count_and_the_like(t: Trace) {
+        let named = |s: &str| Noisy::new(s, &t);
+        let v = vec![named("a"), named("b")];
+        let it = v.into_iter().filter(|n| n.name != "x");
+        let n = it.count();
+        let w = vec![3u32, 1, 2];
+        let big = w.clone().into_iter().map(|x| x * 10);
+        let most = big.max();
+        let least = (0..5u32).map(|x| x + 1).min();
+        let rest = vec![named("c"), named("d")].into_iter().enumerate();
+        let mut after = rest.skip(1);
+        let last = w.into_iter().rev().last();
+        twait! { tick(&t, "waited", mkevent!()); }
+        let d = after.next().map(|(i, n)| format!("{i} {}", n.name));
+        log(&t, format!("{n} {most:?} {least:?} {last:?} {d:?}"));
+    }
 }
 
 mod plain {
@@ -1516,6 +1536,23 @@ mod plain {
         }
         log(&t, format!("outer {w}"));
     }
+
+    pub fn owned_iterators_consumed_by_count_and_the_like(t: Trace) {
+        let named = |s: &str| Noisy::new(s, &t);
+        let v = vec![named("a"), named("b")];
+        let it = v.into_iter().filter(|n| n.name != "x");
+        let n = it.count();
+        let w = vec![3u32, 1, 2];
+        let big = w.clone().into_iter().map(|x| x * 10);
+        let most = big.max();
+        let least = (0..5u32).map(|x| x + 1).min();
+        let rest = vec![named("c"), named("d")].into_iter().enumerate();
+        let mut after = rest.skip(1);
+        let last = w.into_iter().rev().last();
+        log(&t, "waited");
+        let d = after.next().map(|(i, n)| format!("{i} {}", n.name));
+        log(&t, format!("{n} {most:?} {least:?} {last:?} {d:?}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -1997,5 +2034,23 @@ fn a_statement_macros_names_do_not_reach_past_it() {
             plain::statement_macro_beside_an_outer_name
         ),
         ["waited", "[a     ]", "[a     ]", "waited", "inner 6", "outer 2"]
+    );
+}
+
+#[test]
+fn owned_iterators_are_moved_by_count_max_min_skip_and_last() {
+    assert_eq!(
+        as_plain(
+            tamed::owned_iterators_consumed_by_count_and_the_like,
+            plain::owned_iterators_consumed_by_count_and_the_like
+        ),
+        [
+            "drop a",
+            "drop b",
+            "waited",
+            "drop c",
+            "drop d",
+            "2 Some(30) Some(1) Some(3) Some(\"1 d\")"
+        ]
     );
 }

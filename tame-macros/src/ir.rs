@@ -150,6 +150,10 @@ pub struct Binding {
     /// initializer or written type): a closure that uses it by value
     /// copies it, and does not move it out of itself.
     pub copy: bool,
+    /// Bound to an iterator chain (`let it = v.into_iter().filter(..);`):
+    /// `count`, `max`, `min`, `skip` and `last` move it, as they move any
+    /// iterator (they are not taken for moves of other receivers).
+    pub iterator: bool,
     /// Declared without a value (`let x;`): its value comes from an
     /// assignment, perhaps on some paths only.
     pub deferred: bool,

@@ -253,6 +253,7 @@ impl Builder<'_> {
             rendezvous,
             fn_once: false,
             copy: false,
+            iterator: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -345,6 +346,11 @@ impl Builder<'_> {
             alternatives: Vec::new(),
         };
         syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
+        if single && init.is_some_and(syntax::iterator_chain) {
+            for &id in &ids {
+                self.f.bindings[id].iterator = true;
+            }
+        }
         ids
     }
 
@@ -490,6 +496,7 @@ impl Builder<'_> {
             rendezvous: false,
             fn_once: false,
             copy: false,
+            iterator: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -593,6 +600,7 @@ impl Builder<'_> {
                         rendezvous: false,
                         fn_once: false,
                         copy: false,
+                        iterator: false,
                         deferred: false,
                         cfg: Vec::new(),
                         owned: false,
@@ -648,6 +656,7 @@ impl Builder<'_> {
                             rendezvous: false,
                             fn_once: false,
                             copy: false,
+                            iterator: false,
                             deferred: false,
                             cfg: Vec::new(),
                             owned: false,

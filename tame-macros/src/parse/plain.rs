@@ -812,7 +812,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let starts_operation = self.b.in_wait.is_some()
                     && self.closure_depth == 0
                     && m.args.iter().any(makes_event);
-                let e = if syntax::consumes_receiver(&method) {
+                let iterator = self.b.f.bindings[id].iterator;
+                let e = if syntax::consumes_receiver(&method)
+                    || (iterator && syntax::consumes_iterator(&method))
+                {
                     self.consume()
                 } else if starts_operation {
                     Effect::Receiver

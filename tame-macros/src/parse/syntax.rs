@@ -524,6 +524,39 @@ fn format_names(lit: &str, counts_only: bool) -> Vec<String> {
     out
 }
 
+/// Whether `e` is obviously an iterator: a chain of calls that only
+/// iterators have (`v.into_iter()`, `.rev()`, `.enumerate()`), or of the
+/// adapters they share with `Option` (`map`, `filter`) on one of those, or
+/// on a range (`(0..n).map(..)`).
+pub fn iterator_chain(e: &Expr) -> bool {
+    let Expr::MethodCall(m) = e else {
+        return false;
+    };
+    let name = m.method.to_string();
+    let receiver_iterates = || match &*m.receiver {
+        Expr::Paren(p) => matches!(&*p.expr, Expr::Range(_)),
+        Expr::Range(_) => true,
+        other => iterator_chain(other),
+    };
+    match name.as_str() {
+        "into_iter" | "drain" | "rev" | "enumerate" | "chain" | "step_by" | "peekable" | "fuse"
+        | "cycle" | "filter_map" | "flat_map" | "take_while" | "skip_while" | "map_while"
+        | "scan" | "skip" => true,
+        // `Option::take()` has no argument.
+        "take" => !m.args.is_empty(),
+        "map" | "filter" | "zip" | "inspect" | "cloned" | "copied" | "flatten" => {
+            receiver_iterates()
+        }
+        other => ITERATOR_SOURCES.contains(&other),
+    }
+}
+
+/// Methods that move an iterator (see [`iterator_chain`]) besides those of
+/// [`consumes_receiver`]: names other types give to methods that borrow.
+pub fn consumes_iterator(method: &str) -> bool {
+    matches!(method, "count" | "max" | "min" | "skip" | "last")
+}
+
 /// Methods whose result borrows their receiver (`s.as_str()`,
 /// `m.lock()`), besides the [`ITERATOR_SOURCES`].
 const BORROWING_METHODS: &[&str] = &[
