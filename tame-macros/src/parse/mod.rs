@@ -211,6 +211,18 @@ impl Builder<'_> {
     /// that is no variable here is a `const` or `static` item's (`NAMES.iter()`):
     /// no borrow of the function's either.
     pub fn borrow_of_local(&self, e: &Expr) -> Option<(Ident, &'static str)> {
+        // `it.last()` of an owned iterator (`let it = v.into_iter()..`) is
+        // an owned item, not a slice's borrow.
+        if let Expr::MethodCall(m) = e {
+            let owned_iterator = syntax::as_ident(&m.receiver)
+                .and_then(|i| self.resolve(&i.to_string()))
+                .is_some_and(|b| {
+                    self.f.bindings[b].iterator && self.f.bindings[b].borrow.is_none()
+                });
+            if owned_iterator && syntax::consumes_iterator(&m.method.to_string()) {
+                return None;
+            }
+        }
         let (root, how) = syntax::borrow_root(e)?;
         let b = self.resolve(&root.to_string())?;
         let of_static = (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference);
