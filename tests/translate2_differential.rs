@@ -911,6 +911,22 @@ mod tamed {
         }
         log(&t, format!("outer {w}"));
     }
+    /// A variable moved on some paths only (the machine keeps it in a
+    /// flag), then a twait inside a block that gives a `let` its value:
+    /// where it was kept, it drops before the variables declared before it.
+    #[tamed]
+    pub fn flagged_variable_drops_in_its_place_after_a_valued_block(t: Trace, c: bool) {
+        let _a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        if c {
+            drop(b);
+        }
+        let v = {
+            twait! { tick(&t, "waited", mkevent!()); }
+            2
+        };
+        log(&t, format!("v={v}"));
+    }
     /// `count`, `max`, `min`, `skip` and `last` on a variable bound to an
     /// owned iterator chain move it (E0382 at the twait: the variable was
     /// kept for its drop), and its items are dropped where Rust drops them.
@@ -1538,6 +1554,19 @@ mod plain {
         log(&t, format!("outer {w}"));
     }
 
+    pub fn flagged_variable_drops_in_its_place_after_a_valued_block(t: Trace, c: bool) {
+        let _a = Noisy::new("a", &t);
+        let b = Noisy::new("b", &t);
+        if c {
+            drop(b);
+        }
+        let v = {
+            log(&t, "waited");
+            2
+        };
+        log(&t, format!("v={v}"));
+    }
+
     pub fn owned_iterators_consumed_by_count_and_the_like(t: Trace) {
         let named = |s: &str| Noisy::new(s, &t);
         let v = vec![named("a"), named("b")];
@@ -2054,5 +2083,22 @@ fn owned_iterators_are_moved_by_count_max_min_skip_and_last() {
             "drop d",
             "2 Some(30) Some(1) Some(2) Some(\"1 d\")"
         ]
+    );
+}
+
+#[test]
+fn a_flagged_variable_drops_in_its_place_after_a_block_that_waits() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::flagged_variable_drops_in_its_place_after_a_valued_block(t, c),
+            |t| plain::flagged_variable_drops_in_its_place_after_a_valued_block(t, c),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::flagged_variable_drops_in_its_place_after_a_valued_block(t, false),
+            |t| plain::flagged_variable_drops_in_its_place_after_a_valued_block(t, false)
+        ),
+        ["waited", "v=2", "drop b", "drop a"]
     );
 }

@@ -361,13 +361,8 @@ impl<'a> Emitter<'a> {
             for &b in &self.a.kept[s] {
                 let (f, _) = self.field(s, b);
                 let cfg = self.cfg(b);
-                let binding = &self.f.bindings[b];
-                let source = if self.a.flagged[s].contains(b) && outer.contains(&binding.scope) {
-                    self.flag_local(b)
-                } else {
-                    kept_ident(b).to_token_stream()
-                };
-                pats.push(quote!(#cfg #f: #source));
+                let k = kept_ident(b);
+                pats.push(quote!(#cfg #f: #k));
             }
             for &b in &state.env {
                 let binding = &self.f.bindings[b];
@@ -375,6 +370,12 @@ impl<'a> Emitter<'a> {
                     continue;
                 }
                 if self.a.flagged[s].contains(b) {
+                    // The flag too is a local of the arm, declared where
+                    // the binding was, so that it drops in its place.
+                    let flag = self.flag_local(b);
+                    let k = kept_ident(b);
+                    let cfg = self.cfg(b);
+                    decls.extend(quote!(#cfg let #flag = #k;));
                     decls.extend(self.unflag(b));
                 } else if self.a.kept[s].contains(&b) {
                     decls.extend(self.take_kept(b));
