@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[path = "support/example.rs"]
 mod example;
-use example::{start, start_watching_stderr, Server, TempDir};
+use example::{read_once, start, start_watching_stderr, Server, TempDir};
 
 fn knot(idle_ms: u64) -> Server {
     knot_with(idle_ms, false)
@@ -421,7 +421,7 @@ fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
     let status = srv.wait_exit();
     assert!(status.success(), "knot exited with {status}");
     assert_eq!(
-        idle_r.read(&mut [0; 16]).unwrap(),
+        read_once(&mut idle_r, &mut [0; 16]).unwrap(),
         0,
         "the idle connection is closed"
     );
@@ -537,7 +537,7 @@ fn with_two_threads_sigterm_finishes_the_requests_under_way_on_every_loop_and_ex
     assert!(status.success(), "knot exited with {status}");
     for (_, r) in &mut idle {
         assert_eq!(
-            r.read(&mut [0; 16]).unwrap(),
+            read_once(r, &mut [0; 16]).unwrap(),
             0,
             "the idle connection is closed"
         );

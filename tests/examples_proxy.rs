@@ -9,7 +9,7 @@ use std::time::Duration;
 
 #[path = "support/example.rs"]
 mod example;
-use example::Server;
+use example::{read_once, Server};
 
 /// How long a client waits for a byte before the test fails as hung.
 const HANG_GUARD: Duration = Duration::from_secs(20);
@@ -159,7 +159,7 @@ fn a_connection_to_an_upstream_that_refuses_is_closed() {
         .unwrap();
     let srv = proxy(closed, &[]);
     let mut s = connect(srv.addr);
-    match s.read(&mut [0; 16]) {
+    match read_once(&mut s, &mut [0; 16]) {
         Ok(0) => {}
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
         other => panic!("expected the end of the stream or a reset, got {other:?}"),
@@ -178,7 +178,7 @@ fn a_connect_that_takes_too_long_is_given_up_and_the_client_closed() {
     let _queued = TcpStream::connect(full.local_addr().unwrap()).unwrap();
     let srv = proxy(full.local_addr().unwrap(), &["--connect-ms", "200"]);
     let mut s = connect(srv.addr);
-    match s.read(&mut [0; 16]) {
+    match read_once(&mut s, &mut [0; 16]) {
         Ok(0) => {}
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
         other => panic!("expected the end of the stream or a reset, got {other:?}"),
@@ -225,7 +225,7 @@ fn a_second_sigint_ends_the_proxy(threads: &str) {
         "{status}"
     );
     // The exit closed the connection.
-    match open.read(&mut [0; 16]) {
+    match read_once(&mut open, &mut [0; 16]) {
         Ok(0) => {}
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
         other => panic!("expected the end of the stream or a reset, got {other:?}"),
@@ -307,7 +307,7 @@ fn with_an_idle_limit_a_quiet_connection_is_closed_and_shutdown_does_not_wait_fo
     round_trip(&mut quiet, b"then nothing");
     // Nothing moves either way: the proxy gives up on it and closes it.
     srv.wait_for_stderr("nothing moved either way");
-    match quiet.read(&mut [0; 16]) {
+    match read_once(&mut quiet, &mut [0; 16]) {
         Ok(0) => {}
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
         other => panic!("expected the end of the stream or a reset, got {other:?}"),

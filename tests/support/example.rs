@@ -219,3 +219,16 @@ fn start_with(
         stderr,
     }
 }
+
+/// One `read` of a client's socket, made again when a signal interrupted
+/// it: the kernel never restarts a read of a socket with a timeout
+/// (`set_read_timeout`), and a stop and continue of the test process
+/// interrupts one even when no handler is installed (signal(7)).
+pub fn read_once(s: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        match s.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}
