@@ -911,6 +911,32 @@ mod tamed {
         }
         log(&t, format!("outer {w}"));
     }
+    /// A `break` out of a block in a `match`'s scrutinee after a move: the
+    /// `match` stays ordinary code (it was taken for a construct of the
+    /// machine, whose scrutinee cannot leave: "cannot find macro").
+    #[tamed]
+    pub fn a_break_in_a_scrutinee_block(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        let mut n = 0;
+        loop {
+            twait! { tick(&t, "waited", mkevent!()); }
+            n += 1;
+            match {
+                if c && n == 2 {
+                    drop(a);
+                    break;
+                }
+                n
+            } {
+                1 => log(&t, "one"),
+                _ => log(&t, "more"),
+            }
+            if n == 3 {
+                break;
+            }
+        }
+        log(&t, "after");
+    }
     /// A variable moved on some paths only (the machine keeps it in a
     /// flag), then a twait inside a block that gives a `let` its value:
     /// where it was kept, it drops before the variables declared before it.
@@ -1554,6 +1580,29 @@ mod plain {
         log(&t, format!("outer {w}"));
     }
 
+    pub fn a_break_in_a_scrutinee_block(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        let mut n = 0;
+        loop {
+            log(&t, "waited");
+            n += 1;
+            match {
+                if c && n == 2 {
+                    drop(a);
+                    break;
+                }
+                n
+            } {
+                1 => log(&t, "one"),
+                _ => log(&t, "more"),
+            }
+            if n == 3 {
+                break;
+            }
+        }
+        log(&t, "after");
+    }
+
     pub fn flagged_variable_drops_in_its_place_after_a_valued_block(t: Trace, c: bool) {
         let _a = Noisy::new("a", &t);
         let b = Noisy::new("b", &t);
@@ -2100,5 +2149,20 @@ fn a_flagged_variable_drops_in_its_place_after_a_block_that_waits() {
             |t| plain::flagged_variable_drops_in_its_place_after_a_valued_block(t, false)
         ),
         ["waited", "v=2", "drop b", "drop a"]
+    );
+}
+
+#[test]
+fn a_break_out_of_a_scrutinee_block_after_a_move() {
+    // The path that moves is the plain function's.
+    as_plain(
+        |t| tamed::a_break_in_a_scrutinee_block(t, true),
+        |t| plain::a_break_in_a_scrutinee_block(t, true),
+    );
+    // The other keeps `a` until the machine leaves the loop, not to its
+    // scope's end: the README's rule for a move in a scrutinee.
+    assert_eq!(
+        traced(|t| tamed::a_break_in_a_scrutinee_block(t, false)),
+        ["waited", "one", "waited", "more", "waited", "more", "drop a", "after"]
     );
 }

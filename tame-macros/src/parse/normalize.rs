@@ -174,7 +174,15 @@ impl Builder<'_> {
             // `plain_to` makes one statement; nothing else reaches here.
             _ => unreachable!("ordinary code is one statement"),
         };
-        if !self.moves_a_variable_on_some_paths(&plain) {
+        // A `break`/`continue` in the condition or scrutinee would have to
+        // pack the state from inside the construct's head: it stays
+        // ordinary code (its move on some paths drops at the next twait).
+        let head_jumps = match &e {
+            Expr::If(i) => syntax::jumps_out(&i.cond),
+            Expr::Match(m) => syntax::jumps_out(&m.expr),
+            _ => false,
+        };
+        if head_jumps || !self.moves_a_variable_on_some_paths(&plain) {
             if !makes_slots {
                 // Parsed again by the caller if it does not take `plain`.
                 self.f.slot_sites.truncate(sites);
