@@ -915,6 +915,7 @@ mod tamed {
     /// `match` stays ordinary code (it was taken for a construct of the
     /// machine, whose scrutinee cannot leave: "cannot find macro").
     #[tamed]
+    #[allow(clippy::blocks_in_conditions)] // the shape under test
     pub fn a_break_in_a_scrutinee_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         let mut n = 0;
@@ -1580,6 +1581,7 @@ mod plain {
         log(&t, format!("outer {w}"));
     }
 
+    #[allow(clippy::blocks_in_conditions)]
     pub fn a_break_in_a_scrutinee_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         let mut n = 0;
