@@ -1960,3 +1960,79 @@ fn a_failed_assert_shows_its_condition_as_written() {
         assert!(msg.contains("assertion failed: x == 4"), "{msg}");
     }
 }
+
+// ---- names the machine makes its own names of
+
+struct Held(&'static str, Rc<RefCell<Vec<String>>>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+fn made() -> String {
+    "made".into()
+}
+
+/// A name that is `_` and a keyword (`_type`, `_ref`) or a number (`_0`),
+/// or a raw identifier, kept across a twait or naming an extended
+/// temporary: the machine's fields and holders named after them were no
+/// identifiers ("expected identifier, found keyword", or a panic).
+#[tamed]
+// The names under test (clippy would have them named otherwise).
+#[allow(clippy::just_underscores_and_digits, clippy::used_underscore_binding)]
+fn odd_names(_type: String, log: Rc<RefCell<Vec<String>>>) {
+    let _ref = Held("ref", log.clone());
+    let (_0, _1) = (Held("0", log.clone()), Held("1", log.clone()));
+    let r#type = &made();
+    let _2 = &made();
+    log.borrow_mut().push(format!("{type} {_2}", type = r#type));
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("waited".into());
+}
+
+#[test]
+fn underscored_keywords_numbers_and_raw_names_are_names() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        odd_names("t".into(), log.clone());
+        tame::run();
+        assert_eq!(
+            *log.borrow(),
+            ["made made", "waited", "drop 1", "drop 0", "drop ref"]
+        );
+    });
+}
+
+// ---- a field's shorthand in another macro's tokens
+
+#[derive(Clone, Copy)]
+struct Pt {
+    x: i32,
+    y: i32,
+}
+
+/// `matches!(p, Pt { x, .. } if x == 3)` where a variable `x` is declared a
+/// third time (the machine renames it): the pattern's shorthand is a field
+/// name too, and must stay one (E0026: "no field named `x_3`").
+#[tamed]
+fn shorthand_in_a_pattern(p: Pt) -> String {
+    let x = 1;
+    let x = x + 1;
+    let x = x + 1;
+    twait! { tame::asap(mkevent!()); }
+    let three = matches!(p, Pt { x, .. } if x == 3);
+    let same = matches!(Pt { x, y: 0 }, Pt { x: 3, .. });
+    format!("{three} {same} {x} {}", p.y)
+}
+
+#[test]
+fn a_field_shorthand_in_a_macros_pattern_names_the_field() {
+    on_fresh_loop(|| {
+        let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 3, y: 7 }, d));
+        assert_eq!(got.as_deref(), Some("true true 3 7"));
+        let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 4, y: 7 }, d));
+        assert_eq!(got.as_deref(), Some("false true 3 7"));
+    });
+}

@@ -95,12 +95,7 @@ impl<'a> Emitter<'a> {
                 }
                 let base = match f.bindings[b].name.as_str() {
                     "self" => "this".to_owned(),
-                    other => other.trim_start_matches('_').to_owned(),
-                };
-                let base = if base.is_empty() {
-                    "v".to_owned()
-                } else {
-                    base
+                    other => crate::parse::syntax::plain_name(other),
                 };
                 let base = if flag {
                     format!("{base}_if_kept")

@@ -392,8 +392,10 @@ impl Builder<'_> {
         let (ident, shown) = match pat {
             Pat::Ident(p) => {
                 let name = p.ident.to_string();
+                // (`__tame_type_value`, `__tame_0_value` are identifiers.)
+                let bare = name.strip_prefix("r#").unwrap_or(&name);
                 (
-                    name.trim_start_matches('_').to_owned(),
+                    bare.trim_start_matches('_').to_owned(),
                     format!("{name}_value"),
                 )
             }

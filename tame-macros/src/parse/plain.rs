@@ -1140,6 +1140,19 @@ impl<'a, 'e> Resolver<'a, 'e> {
         tokens: TokenStream,
         extra: Option<&mut Vec<Capture>>,
     ) -> TokenStream {
+        self.scan_group(tokens, extra, false)
+    }
+
+    /// [`Self::scan_tokens`] of a group; `fields`: the braces of a struct
+    /// literal or pattern (after a name that starts with an uppercase
+    /// letter, `P { x, .. }`), where a field's shorthand `x` renamed is
+    /// `x: x_3`.
+    fn scan_group(
+        &mut self,
+        tokens: TokenStream,
+        extra: Option<&mut Vec<Capture>>,
+        fields: bool,
+    ) -> TokenStream {
         let mut extra = extra;
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out = Vec::with_capacity(trees.len());
@@ -1171,7 +1184,20 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         let name = id.to_string();
                         if let Some(b) = self.lookup(&name) {
                             self.effect(b, Effect::Read);
-                            out.push(TokenTree::Ident(self.b.use_ident(b, id.span())));
+                            let used = self.b.use_ident(b, id.span());
+                            let shorthand = fields
+                                && (i == 0
+                                    || matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == ','))
+                                && match trees.get(i + 1) {
+                                    None => true,
+                                    Some(TokenTree::Punct(p)) => p.as_char() == ',',
+                                    Some(_) => false,
+                                };
+                            if shorthand && used != *id {
+                                out.extend(quote!(#id: #used));
+                            } else {
+                                out.push(TokenTree::Ident(used));
+                            }
                             i += 1;
                             continue;
                         }
@@ -1179,7 +1205,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     out.push(trees[i].clone());
                 }
                 TokenTree::Group(g) => {
-                    let inner = self.scan_tokens(g.stream(), None);
+                    let fields = g.delimiter() == Delimiter::Brace
+                        && i > 0
+                        && matches!(&trees[i - 1], TokenTree::Ident(n)
+                            if n.to_string().starts_with(|c: char| c.is_uppercase()));
+                    let inner = self.scan_group(g.stream(), None, fields);
                     let mut ng = Group::new(g.delimiter(), inner);
                     ng.set_span(g.span());
                     out.push(TokenTree::Group(ng));

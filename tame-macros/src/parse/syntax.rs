@@ -1196,6 +1196,26 @@ pub fn ident_named(name: &str, span: Span) -> Ident {
     }
 }
 
+/// A plain identifier made from a user's name, for a field or local of the
+/// translator's: no raw prefix, no leading underscores (`_guard` is
+/// `guard`), and neither a keyword nor a number once they are gone
+/// (`_type` is `type_`, `_0` is `v0`).
+pub fn plain_name(name: &str) -> String {
+    let base = name
+        .strip_prefix("r#")
+        .unwrap_or(name)
+        .trim_start_matches('_');
+    if base.is_empty() {
+        "v".to_owned()
+    } else if base.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("v{base}")
+    } else if syn::parse_str::<Ident>(base).is_err() {
+        format!("{base}_")
+    } else {
+        base.to_owned()
+    }
+}
+
 /// A fresh hygienic identifier for the translator's own names.
 pub fn hygienic(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
