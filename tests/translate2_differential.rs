@@ -911,6 +911,38 @@ mod tamed {
         }
         log(&t, format!("outer {w}"));
     }
+    /// A `match` that moves a variable in some arms (a construct of the
+    /// machine) and returns from another: the scrutinee's temporary drops
+    /// before the variable, as a statement's do (the machine's `match`
+    /// was its block's tail: in edition 2021 its temporary outlived it).
+    #[tamed]
+    pub fn return_beside_a_move_under_a_scrutinee_temporary(t: Trace, c: bool) {
+        let p = Noisy::new("p", &t);
+        match Noisy::new("tmp", &t).name.len() {
+            3 => {
+                if c {
+                    return;
+                }
+            }
+            _ => drop(p),
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+    /// The same with an `if let`.
+    #[tamed]
+    pub fn return_beside_a_move_under_an_if_let_temporary(t: Trace, c: bool) {
+        let p = Noisy::new("p", &t);
+        if let 3 = Noisy::new("tmp", &t).name.len() {
+            if c {
+                return;
+            }
+        } else {
+            drop(p);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
     /// A `break` out of a block in a `match`'s scrutinee after a move: the
     /// `match` stays ordinary code (it was taken for a construct of the
     /// machine, whose scrutinee cannot leave: "cannot find macro").
@@ -1581,6 +1613,33 @@ mod plain {
         log(&t, format!("outer {w}"));
     }
 
+    pub fn return_beside_a_move_under_a_scrutinee_temporary(t: Trace, c: bool) {
+        let p = Noisy::new("p", &t);
+        match Noisy::new("tmp", &t).name.len() {
+            3 => {
+                if c {
+                    return;
+                }
+            }
+            _ => drop(p),
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn return_beside_a_move_under_an_if_let_temporary(t: Trace, c: bool) {
+        let p = Noisy::new("p", &t);
+        if let 3 = Noisy::new("tmp", &t).name.len() {
+            if c {
+                return;
+            }
+        } else {
+            drop(p);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     #[allow(clippy::blocks_in_conditions)]
     pub fn a_break_in_a_scrutinee_block(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
@@ -2166,5 +2225,23 @@ fn a_break_out_of_a_scrutinee_block_after_a_move() {
     assert_eq!(
         traced(|t| tamed::a_break_in_a_scrutinee_block(t, false)),
         ["waited", "one", "waited", "more", "waited", "more", "drop a", "after"]
+    );
+}
+
+#[test]
+fn a_return_drops_the_scrutinees_temporary_before_the_variables() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::return_beside_a_move_under_a_scrutinee_temporary(t, c),
+            |t| plain::return_beside_a_move_under_a_scrutinee_temporary(t, c),
+        );
+        as_plain(
+            |t| tamed::return_beside_a_move_under_an_if_let_temporary(t, c),
+            |t| plain::return_beside_a_move_under_an_if_let_temporary(t, c),
+        );
+    }
+    assert_eq!(
+        traced(|t| plain::return_beside_a_move_under_a_scrutinee_temporary(t, true)),
+        ["drop tmp", "drop p"]
     );
 }

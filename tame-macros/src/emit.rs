@@ -605,10 +605,11 @@ impl<'a> Emitter<'a> {
                 // temporaries before `else`, 2021 after it.
                 // An inline join's `if` without `else` (see
                 // `lower::Lowerer::joins_inline`) gets none.
+                // A statement, as the user's is (see `Code::Match`).
                 if e.is_empty() {
-                    quote_spanned!(cond.span()=> if #cond { #t })
+                    quote_spanned!(cond.span()=> if #cond { #t };)
                 } else {
-                    quote_spanned!(cond.span()=> if #cond { #t } else { #e })
+                    quote_spanned!(cond.span()=> if #cond { #t } else { #e };)
                 }
             }
             Code::Match { stmt, arms } => {
@@ -619,7 +620,11 @@ impl<'a> Emitter<'a> {
                     let body = self.code(code);
                     quote!(#pat #guard => { #body })
                 });
-                quote!(match #scrutinee { #(#arms)* })
+                // A statement, as the user's is: its scrutinee's
+                // temporaries drop at its end, before the arm's locals
+                // (as a block's tail, in edition 2021, they would outlive
+                // them).
+                quote!(match #scrutinee { #(#arms)* };)
             }
             Code::While { lp, body, exit } => {
                 let LoopHead::While { cond, .. } = &lp.head else {
