@@ -911,6 +911,24 @@ mod tamed {
         }
         log(&t, format!("outer {w}"));
     }
+    /// A `let .. else` whose `else` declares a name of the spine (`a`)
+    /// and leaves the loop: after the loop `a` is the outer one (the jump
+    /// packed the `else`'s `a` into the state).
+    #[tamed]
+    pub fn a_let_else_shadowing_a_kept_name_breaks(t: Trace) {
+        let a = Noisy::new("a1", &t);
+        let mut n = 0;
+        loop {
+            twait! { tick(&t, "waited", mkevent!()); }
+            n += 1;
+            let Some(_y) = (n < 2).then_some(n) else {
+                let a = Noisy::new("a2", &t);
+                log(&t, format!("else {}", a.name));
+                break;
+            };
+        }
+        log(&t, format!("after {}", a.name));
+    }
     /// A `match` that moves a variable in some arms (a construct of the
     /// machine) and returns from another: the scrutinee's temporary drops
     /// before the variable, as a statement's do (the machine's `match`
@@ -1613,6 +1631,21 @@ mod plain {
         log(&t, format!("outer {w}"));
     }
 
+    pub fn a_let_else_shadowing_a_kept_name_breaks(t: Trace) {
+        let a = Noisy::new("a1", &t);
+        let mut n = 0;
+        loop {
+            log(&t, "waited");
+            n += 1;
+            let Some(_y) = (n < 2).then_some(n) else {
+                let a = Noisy::new("a2", &t);
+                log(&t, format!("else {}", a.name));
+                break;
+            };
+        }
+        log(&t, format!("after {}", a.name));
+    }
+
     pub fn return_beside_a_move_under_a_scrutinee_temporary(t: Trace, c: bool) {
         let p = Noisy::new("p", &t);
         match Noisy::new("tmp", &t).name.len() {
@@ -2243,5 +2276,16 @@ fn a_return_drops_the_scrutinees_temporary_before_the_variables() {
     assert_eq!(
         traced(|t| plain::return_beside_a_move_under_a_scrutinee_temporary(t, true)),
         ["drop tmp", "drop p"]
+    );
+}
+
+#[test]
+fn a_let_else_that_shadows_and_breaks_leaves_the_outer_variable() {
+    assert_eq!(
+        as_plain(
+            tamed::a_let_else_shadowing_a_kept_name_breaks,
+            plain::a_let_else_shadowing_a_kept_name_breaks
+        ),
+        ["waited", "waited", "else a2", "drop a2", "after a1", "drop a1"]
     );
 }

@@ -991,14 +991,17 @@ impl<'a> Emitter<'a> {
                     marked.visit_expr_mut(&mut init.expr);
                     *init.expr = self.escaped(&init.expr, &escaping, p);
                     if let Some((_, diverge)) = &mut init.diverge {
-                        // The `else` runs where only the spine's names are.
-                        let mut direct = Marked {
+                        // The `else` runs where the pattern's names are not,
+                        // but its own may hide the spine's (`let a = ..;
+                        // break;`): its jumps leave it first too.
+                        let mut in_else = Marked {
                             escape: &self.escape,
-                            escaping: &[],
+                            escaping: &escaping,
                             em: self,
                             plain: p,
                         };
-                        direct.visit_expr_mut(diverge);
+                        in_else.visit_expr_mut(diverge);
+                        **diverge = self.escaped_else(diverge, &escaping, p);
                     }
                 }
                 stmt.to_token_stream()
@@ -1055,6 +1058,33 @@ impl<'a> Emitter<'a> {
                 let #r = #escape: { ::core::result::Result::<_, usize>::Ok(#e) };
                 match #r {
                     ::core::result::Result::Ok(#x) => #x,
+                    ::core::result::Result::Err(#k) => match #k {
+                        #(#arms,)*
+                        _ => ::core::unreachable!(),
+                    },
+                }
+            }
+        };
+        Expr::Verbatim(tokens)
+    }
+
+    /// A `let .. else`'s `else` whose jumps `break 'escape Err(k)`: as
+    /// [`Self::escaped`], for a block that never finishes.
+    fn escaped_else(&self, e: &Expr, jumps: &[usize], p: &Plain) -> Expr {
+        let escape = &self.escape;
+        let x = hygienic("__tame_x");
+        let k = hygienic("__tame_k");
+        let arms = jumps.iter().map(|&j| {
+            let lit = proc_macro2::Literal::usize_unsuffixed(j);
+            let go = self.jump(j, plain_edge(p, j));
+            quote!(#lit => #go)
+        });
+        let r = hygienic("__tame_escaped");
+        let tokens = quote! {
+            {
+                let #r: ::core::result::Result<::core::convert::Infallible, usize> = #escape: #e;
+                match #r {
+                    ::core::result::Result::Ok(#x) => match #x {},
                     ::core::result::Result::Err(#k) => match #k {
                         #(#arms,)*
                         _ => ::core::unreachable!(),
