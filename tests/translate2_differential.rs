@@ -85,6 +85,12 @@ fn g_len(n: &Noisy) -> usize {
     n.name.len()
 }
 
+/// Logs `maybe <v> <c>`; `Some(v)` if `c`.
+fn maybe(t: &Trace, v: u32, c: bool) -> Option<u32> {
+    log(t, format!("maybe {v} {c}"));
+    c.then_some(v)
+}
+
 fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
 }
@@ -929,6 +935,44 @@ mod tamed {
         }
         log(&t, format!("after {}", a.name));
     }
+    /// A call whose own argument waits, then an operand that waits: the
+    /// call is made before the second operand's wait (it was made after
+    /// it), and its `?` returns before that operand runs at all.
+    #[tamed]
+    pub fn an_operand_call_waiting_inside_before_a_later_wait(t: Trace, c: bool) -> Option<u32> {
+        let m = maybe(
+            &t,
+            maybe(
+                &t,
+                {
+                    twait! { tick(&t, "w1", mkevent!()); }
+                    6
+                },
+                c,
+            )
+            .unwrap_or(1),
+            {
+                twait! { tick(&t, "w2", mkevent!()); }
+                true
+            },
+        )?;
+        let q = maybe(
+            &t,
+            maybe(
+                &t,
+                {
+                    twait! { tick(&t, "w1", mkevent!()); }
+                    7
+                },
+                c,
+            )?,
+            {
+                twait! { tick(&t, "w2", mkevent!()); }
+                true
+            },
+        )?;
+        Some(m + q)
+    }
     /// A `match` that moves a variable in some arms (a construct of the
     /// machine) and returns from another: the scrutinee's temporary drops
     /// before the variable, as a statement's do (the machine's `match`
@@ -1646,6 +1690,41 @@ mod plain {
         log(&t, format!("after {}", a.name));
     }
 
+    pub fn an_operand_call_waiting_inside_before_a_later_wait(t: Trace, c: bool) -> Option<u32> {
+        let m = maybe(
+            &t,
+            maybe(
+                &t,
+                {
+                    log(&t, "w1");
+                    6
+                },
+                c,
+            )
+            .unwrap_or(1),
+            {
+                log(&t, "w2");
+                true
+            },
+        )?;
+        let q = maybe(
+            &t,
+            maybe(
+                &t,
+                {
+                    log(&t, "w1");
+                    7
+                },
+                c,
+            )?,
+            {
+                log(&t, "w2");
+                true
+            },
+        )?;
+        Some(m + q)
+    }
+
     pub fn return_beside_a_move_under_a_scrutinee_temporary(t: Trace, c: bool) {
         let p = Noisy::new("p", &t);
         match Noisy::new("tmp", &t).name.len() {
@@ -2288,4 +2367,37 @@ fn a_let_else_that_shadows_and_breaks_leaves_the_outer_variable() {
         ),
         ["waited", "waited", "else a2", "drop a2", "after a1", "drop a1"]
     );
+}
+
+#[test]
+fn a_call_waiting_inside_an_operand_is_made_before_a_later_operand_waits() {
+    for c in [false, true] {
+        as_plain(
+            |t| result_of_tamed(t, c),
+            |t| {
+                plain::an_operand_call_waiting_inside_before_a_later_wait(t, c);
+            },
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| result_of_tamed(t, false),
+            |t| {
+                plain::an_operand_call_waiting_inside_before_a_later_wait(t, false);
+            },
+        ),
+        [
+            "w1",
+            "maybe 6 false",
+            "w2",
+            "maybe 1 true",
+            "w1",
+            "maybe 7 false"
+        ]
+    );
+}
+
+/// Starts the tamed twin (its value is not compared: the traces are).
+fn result_of_tamed(t: Trace, c: bool) {
+    tamed::an_operand_call_waiting_inside_before_a_later_wait(t, c, tame::Event::detached());
 }

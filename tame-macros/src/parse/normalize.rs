@@ -437,7 +437,14 @@ impl Builder<'_> {
             }
             if needs(kid) {
                 self.hoist(kid, needs, out);
-            } else if stays_in_place(kid) {
+                // What is left of it (`f(tmp).unwrap_or(1)`) is evaluated
+                // where it is, after its own twaits; before a later
+                // operand's, it is computed as any operand before them.
+                if i == last {
+                    continue;
+                }
+            }
+            if stays_in_place(kid) {
             } else if let Some(place) = borrowed_place(kid, method_call && i == 0) {
                 self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {
