@@ -12,6 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::io::{self, Write as _};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tame::net::TcpStream;
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
@@ -2034,5 +2035,48 @@ fn a_field_shorthand_in_a_macros_pattern_names_the_field() {
         assert_eq!(got.as_deref(), Some("true true 3 7"));
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 4, y: 7 }, d));
         assert_eq!(got.as_deref(), Some("false true 3 7"));
+    });
+}
+
+// ---- methods that take `self` by their receiver's kind
+
+/// A deadline raced against the work and cancelled (`Timer::cancel(mut
+/// self)`), a timer let go (`detach`), an owned iterator's `take(n)` and
+/// `eq`, and `Result::inspect_err`, each before a twait: they move their
+/// receiver (E0382 at the twait, where the machine kept it).
+#[tamed]
+fn race_a_deadline(work_ms: u64) -> Result<String, String> {
+    let r = Rendezvous::<&'static str>::new();
+    let deadline = tame::time::Timer::after(Duration::from_millis(50), r.event("deadline"));
+    tame::timer(Duration::from_millis(work_ms), r.event("work"));
+    let first = twait!(r).unwrap_or("none");
+    let cancelled = deadline.cancel();
+    let r2 = Rendezvous::<u32>::new();
+    let let_go = tame::time::Timer::after(Duration::from_millis(1), r2.event(1));
+    let_go.detach();
+    let fired = twait!(r2);
+    let it = vec![3u32, 1, 2].into_iter().map(|x| x * 2);
+    let head: Vec<u32> = it.take(2).collect();
+    let same = vec![1u32].into_iter().eq([1u32]);
+    let res: Result<u32, String> = Ok(5);
+    let seen = res.inspect_err(|e| eprintln!("{e}"))?;
+    twait! { tame::asap(mkevent!()); }
+    Ok(format!(
+        "{first} {cancelled} {fired:?} {head:?} {same} {seen}"
+    ))
+}
+
+#[test]
+fn timers_cancelled_or_let_go_and_owned_iterators_taken_are_moved() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        assert_eq!(
+            result_of(|d| race_a_deadline(5, d)),
+            Some(Ok("work true Some(1) [6, 2] true 5".into()))
+        );
+        assert_eq!(
+            result_of(|d| race_a_deadline(500, d)),
+            Some(Ok("deadline false Some(1) [6, 2] true 5".into()))
+        );
     });
 }

@@ -154,6 +154,10 @@ pub struct Binding {
     /// `count`, `max`, `min`, `skip` and `last` move it, as they move any
     /// iterator (they are not taken for moves of other receivers).
     pub iterator: bool,
+    /// Made by `Timer::after`/`Timer::at` (or of a written type `Timer`):
+    /// its `cancel` and `detach` move it (other types' `cancel` borrows,
+    /// a rendezvous' among them).
+    pub timer: bool,
     /// Declared without a value (`let x;`): its value comes from an
     /// assignment, perhaps on some paths only.
     pub deferred: bool,

@@ -219,7 +219,7 @@ impl Builder<'_> {
                 .is_some_and(|b| {
                     self.f.bindings[b].iterator && self.f.bindings[b].borrow.is_none()
                 });
-            if owned_iterator && syntax::consumes_iterator(&m.method.to_string()) {
+            if owned_iterator && syntax::consumes_iterator(&m.method.to_string(), m.args.len()) {
                 return None;
             }
         }
@@ -266,6 +266,7 @@ impl Builder<'_> {
             fn_once: false,
             copy: false,
             iterator: false,
+            timer: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -361,6 +362,16 @@ impl Builder<'_> {
         if single && init.is_some_and(syntax::iterator_chain) {
             for &id in &ids {
                 self.f.bindings[id].iterator = true;
+            }
+        }
+        let timer = init.is_some_and(syntax::makes_timer)
+            || ty.as_ref().is_some_and(|t| {
+                matches!(t, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Timer"))
+            });
+        if single && timer {
+            for &id in &ids {
+                self.f.bindings[id].timer = true;
             }
         }
         ids
@@ -511,6 +522,7 @@ impl Builder<'_> {
             fn_once: false,
             copy: false,
             iterator: false,
+            timer: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -615,6 +627,7 @@ impl Builder<'_> {
                         fn_once: false,
                         copy: false,
                         iterator: false,
+                        timer: false,
                         deferred: false,
                         cfg: Vec::new(),
                         owned: false,
@@ -671,6 +684,7 @@ impl Builder<'_> {
                             fn_once: false,
                             copy: false,
                             iterator: false,
+                            timer: false,
                             deferred: false,
                             cfg: Vec::new(),
                             owned: false,

@@ -812,9 +812,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let starts_operation = self.b.in_wait.is_some()
                     && self.closure_depth == 0
                     && m.args.iter().any(makes_event);
-                let iterator = self.b.f.bindings[id].iterator;
+                let binding = &self.b.f.bindings[id];
                 let e = if syntax::consumes_receiver(&method)
-                    || (iterator && syntax::consumes_iterator(&method))
+                    || (binding.iterator && syntax::consumes_iterator(&method, m.args.len()))
+                    || (binding.timer && matches!(method.as_str(), "cancel" | "detach"))
                 {
                     self.consume()
                 } else if starts_operation {

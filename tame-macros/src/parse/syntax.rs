@@ -298,6 +298,7 @@ pub fn consumes_receiver(method: &str) -> bool {
         "is_none_or",
         "is_ok_and",
         "is_err_and",
+        "inspect_err",
         "flatten",
         "transpose",
         "zip",
@@ -553,8 +554,17 @@ pub fn iterator_chain(e: &Expr) -> bool {
 
 /// Methods that move an iterator (see [`iterator_chain`]) besides those of
 /// [`consumes_receiver`]: names other types give to methods that borrow.
-pub fn consumes_iterator(method: &str) -> bool {
-    matches!(method, "count" | "max" | "min" | "skip" | "last")
+pub fn consumes_iterator(method: &str, args: usize) -> bool {
+    matches!(method, "count" | "max" | "min" | "skip" | "last" | "is_sorted" | "eq" | "ne")
+        // `Iterator::take(n)`; `Option::take()` has no argument.
+        || (method == "take" && args == 1)
+}
+
+/// Whether `e` makes a tame `Timer` (`Timer::after(..)`, `Timer::at(..)`).
+pub fn makes_timer(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
+        if p.path.segments.len() >= 2
+            && p.path.segments[p.path.segments.len() - 2].ident == "Timer"))
 }
 
 /// Methods whose result borrows their receiver (`s.as_str()`,
