@@ -2080,3 +2080,24 @@ fn timers_cancelled_or_let_go_and_owned_iterators_taken_are_moved() {
         );
     });
 }
+
+// ---- `#[expect(..)]` on a statement before a twait
+
+/// Variables kept across the twait for their drops, each under an
+/// `#[expect(unused_variables)]`: the lint is expected in the body as
+/// written, and the machine's copy (which moves them into its state) must
+/// not report the expectation unfulfilled.
+#[tamed]
+fn expected_lints(x: u32) -> u32 {
+    #[expect(unused_variables)]
+    let tmp = x * 2;
+    #[expect(unused_variables)]
+    let label = String::from("debug");
+    twait! { tame::asap(mkevent!()); }
+    x + 1
+}
+
+#[test]
+fn an_expected_lint_is_fulfilled_once() {
+    on_fresh_loop(|| assert_eq!(result_of(|d| expected_lints(1, d)), Some(2)));
+}

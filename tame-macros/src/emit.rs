@@ -964,7 +964,7 @@ impl<'a> Emitter<'a> {
             }
         }
         if p.jumps.is_empty() {
-            let mut out = p.stmt.to_token_stream();
+            let mut out = machine_copy(&p.stmt).to_token_stream();
             out.extend(self.touch_defs(p));
             return out;
         }
@@ -974,7 +974,7 @@ impl<'a> Emitter<'a> {
             .copied()
             .filter(|&j| self.hidden_at(j))
             .collect();
-        let mut stmt = p.stmt.clone();
+        let mut stmt = machine_copy(&p.stmt);
         let mut marked = Marked {
             escape: &self.escape,
             escaping: &escaping,
@@ -1179,6 +1179,31 @@ impl VisitMut for Marked<'_, '_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// A statement as the machine runs it: its `#[expect(..)]`s are
+/// `#[allow(..)]`s there. The lint shadow, which holds the body as written,
+/// is where the lint is expected; the machine uses a variable more (it
+/// moves it into a state), so that the lint may not fire in its copy.
+fn machine_copy(stmt: &Stmt) -> Stmt {
+    let mut stmt = stmt.clone();
+    let attrs = match &mut stmt {
+        Stmt::Local(l) => &mut l.attrs,
+        Stmt::Macro(m) => &mut m.attrs,
+        Stmt::Expr(e, _) => match crate::parse::syntax::expr_attrs_mut(e) {
+            Some(a) => a,
+            None => return stmt,
+        },
+        Stmt::Item(_) => return stmt,
+    };
+    for a in attrs.iter_mut() {
+        if a.path().is_ident("expect") {
+            if let syn::Meta::List(l) = &mut a.meta {
+                l.path = syn::parse_quote!(allow);
+            }
+        }
+    }
+    stmt
 }
 
 fn kept_ident(b: BindingId) -> Ident {
