@@ -2101,3 +2101,38 @@ fn expected_lints(x: u32) -> u32 {
 fn an_expected_lint_is_fulfilled_once() {
     on_fresh_loop(|| assert_eq!(result_of(|d| expected_lints(1, d)), Some(2)));
 }
+
+// ---- `FnOnce` jobs taken out of a collection
+
+/// Jobs that are `FnOnce`, as the written type of their collection says,
+/// called between twaits: each call moves the job (E0382 at the next
+/// twait, where the machine kept it).
+#[tamed]
+fn run_jobs(
+    jobs: Vec<Box<dyn FnOnce() -> u32>>,
+    mut queue: std::collections::VecDeque<Box<dyn FnOnce() -> u32>>,
+) -> u32 {
+    let mut total = 0;
+    for job in jobs {
+        twait! { tame::asap(mkevent!()); }
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    while let Some(job) = queue.pop_front() {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    total
+}
+
+#[test]
+fn fn_once_jobs_out_of_a_collection_are_moved_by_their_call() {
+    on_fresh_loop(|| {
+        let name = String::from("four");
+        let jobs: Vec<Box<dyn FnOnce() -> u32>> =
+            vec![Box::new(|| 1), Box::new(move || name.len() as u32)];
+        let mut queue = std::collections::VecDeque::new();
+        queue.push_back(Box::new(|| 10u32) as Box<dyn FnOnce() -> u32>);
+        assert_eq!(result_of(|d| run_jobs(jobs, queue, d)), Some(15));
+    });
+}

@@ -229,6 +229,33 @@ impl Builder<'_> {
         (!of_static).then_some((root, how))
     }
 
+    /// Whether `e` is, or is taken out of, a variable that is a `FnOnce`
+    /// or whose written type mentions one (`jobs: Vec<Box<dyn FnOnce()>>`,
+    /// then `jobs.pop()`, `jobs.remove(0).unwrap()`): a variable bound to
+    /// it is taken for a `FnOnce` (its call moves it).
+    pub fn holds_fn_once(&self, mut e: &Expr) -> bool {
+        loop {
+            e = match e {
+                Expr::MethodCall(m) => &m.receiver,
+                Expr::Field(f) => &f.base,
+                Expr::Index(i) => &i.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::Try(t) => &t.expr,
+                Expr::Reference(r) => &r.expr,
+                Expr::Unary(u) => &u.expr,
+                Expr::Path(_) => {
+                    let Some(b) = syntax::as_ident(e).and_then(|i| self.resolve(&i.to_string()))
+                    else {
+                        return false;
+                    };
+                    let b = &self.f.bindings[b];
+                    return b.fn_once || b.ty.as_ref().is_some_and(mentions_fn_once);
+                }
+                _ => return false,
+            }
+        }
+    }
+
     pub fn is_renamed(&self, id: BindingId) -> bool {
         self.scope.renamed.contains(&id)
     }
@@ -870,12 +897,9 @@ impl Builder<'_> {
         r.local_init(&mut l);
         let (fx, jumps, closure_moves) = (r.fx, r.jumps, r.closure_moves);
         let init = l.init.as_ref().map(|i| (*i.expr).clone());
-        // `let run = cb;` of a `FnOnce` closure is one too.
-        let from_once = init
-            .as_ref()
-            .and_then(syntax::as_ident)
-            .and_then(|i| self.resolve(&i.to_string()))
-            .is_some_and(|b| self.f.bindings[b].fn_once);
+        // `let run = cb;` of a `FnOnce` closure is one too, and so is one
+        // taken out of a collection of them (`let job = queue.pop()?;`).
+        let from_once = init.as_ref().is_some_and(|e| self.holds_fn_once(e));
         // A `let` that `#[cfg]` may remove keeps the user's names, so that
         // later uses resolve to whichever binding exists.
         let cfg: Vec<syn::Attribute> = (l.attrs.iter())

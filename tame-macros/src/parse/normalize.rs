@@ -921,6 +921,12 @@ impl Builder<'_> {
             None,
         );
         self.owned_from(&defs, &l.pat, &init);
+        // `if let Some(job) = queue.pop_front()` of `FnOnce` jobs.
+        if let [d] = defs[..] {
+            if self.holds_fn_once(&init) {
+                self.f.bindings[d].fn_once = true;
+            }
+        }
         defs
     }
 
@@ -1064,13 +1070,21 @@ impl Builder<'_> {
                     let defs = match &mut cond {
                         Expr::Let(l) => {
                             let init = (*l.expr).clone();
-                            b.declare_pat(
+                            let defs = b.declare_pat(
                                 &mut l.pat,
                                 syntax::PatPlace::Refutable,
                                 Some(&init),
                                 None,
                                 None,
-                            )
+                            );
+                            // `while let Some(job) = queue.pop_front()` of
+                            // `FnOnce` jobs.
+                            if let [d] = defs[..] {
+                                if b.holds_fn_once(&init) {
+                                    b.f.bindings[d].fn_once = true;
+                                }
+                            }
+                            defs
                         }
                         _ => Vec::new(),
                     };
@@ -1087,6 +1101,8 @@ impl Builder<'_> {
     fn for_(&mut self, f: syn::ExprForLoop, dest: Dest, out: &mut Vec<ir::Stmt>) {
         let span = f.span();
         let mut iter_expr = *f.expr;
+        // `for job in jobs` of `FnOnce` jobs (before `jobs` is resolved).
+        let items_once = self.holds_fn_once(&iter_expr);
         self.make_twait_free(&mut iter_expr, out);
         let by_ref = matches!(&iter_expr, Expr::MethodCall(m) if m.method == "by_ref");
         // Iterating over a `&'static` variable borrows nothing of the
@@ -1130,6 +1146,9 @@ impl Builder<'_> {
             |b, _| {
                 let mut pat = pat;
                 let defs = b.declare_pat(&mut pat, syntax::PatPlace::Irrefutable, None, None, None);
+                if let ([d], true) = (&defs[..], items_once) {
+                    b.f.bindings[*d].fn_once = true;
+                }
                 Some(LoopHead::For { iter, pat, defs })
             },
             f.body.stmts,
