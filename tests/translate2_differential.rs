@@ -973,6 +973,27 @@ mod tamed {
         )?;
         Some(m + q)
     }
+    /// A guarded arm binding a part of a plain number (`k` out of `v:
+    /// u32`) that moves a variable on some paths: where it kept it, the
+    /// variable lives to its scope's end (it was dropped at the twait).
+    #[tamed]
+    pub fn a_move_in_an_arm_binding_a_number(t: Trace, n: u32, c: bool) {
+        let o = Noisy::new("o", &t);
+        let v: u32 = n + 1;
+        match v {
+            k if k > 5 => {
+                if c {
+                    drop(o);
+                }
+                log(&t, format!("k={k}"));
+            }
+            _ => {
+                twait! { tick(&t, "waited", mkevent!()); }
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
     /// A `match` that moves a variable in some arms (a construct of the
     /// machine) and returns from another: the scrutinee's temporary drops
     /// before the variable, as a statement's do (the machine's `match`
@@ -1725,6 +1746,24 @@ mod plain {
         Some(m + q)
     }
 
+    pub fn a_move_in_an_arm_binding_a_number(t: Trace, n: u32, c: bool) {
+        let o = Noisy::new("o", &t);
+        let v: u32 = n + 1;
+        match v {
+            k if k > 5 => {
+                if c {
+                    drop(o);
+                }
+                log(&t, format!("k={k}"));
+            }
+            _ => {
+                log(&t, "waited");
+            }
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     pub fn return_beside_a_move_under_a_scrutinee_temporary(t: Trace, c: bool) {
         let p = Noisy::new("p", &t);
         match Noisy::new("tmp", &t).name.len() {
@@ -2400,4 +2439,14 @@ fn a_call_waiting_inside_an_operand_is_made_before_a_later_operand_waits() {
 /// Starts the tamed twin (its value is not compared: the traces are).
 fn result_of_tamed(t: Trace, c: bool) {
     tamed::an_operand_call_waiting_inside_before_a_later_wait(t, c, tame::Event::detached());
+}
+
+#[test]
+fn a_move_in_an_arm_that_binds_a_part_of_a_number_keeps_the_drop_flag() {
+    for (n, c) in [(9, false), (9, true), (1, false)] {
+        as_plain(
+            |t| tamed::a_move_in_an_arm_binding_a_number(t, n, c),
+            |t| plain::a_move_in_an_arm_binding_a_number(t, n, c),
+        );
+    }
 }

@@ -489,8 +489,12 @@ impl Builder<'_> {
         else {
             return;
         };
-        let src_owned =
-            self.f.bindings[src].owned || self.f.params.iter().any(|p| p.binding == src);
+        // (A plain value, `v: u32`, has parts that are plain values.)
+        let b = &self.f.bindings[src];
+        let plain_value = b.trivial
+            && b.borrow.is_none()
+            && b.ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
+        let src_owned = b.owned || plain_value || self.f.params.iter().any(|p| p.binding == src);
         let by_ref = syntax::pattern_bindings(pat, syntax::PatPlace::Refutable)
             .iter()
             .any(|b| b.by_ref);
