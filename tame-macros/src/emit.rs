@@ -1047,25 +1047,33 @@ impl<'a> Emitter<'a> {
         let escape = &self.escape;
         let x = hygienic("__tame_x");
         let k = hygienic("__tame_k");
-        let arms = jumps.iter().map(|&j| {
-            let lit = proc_macro2::Literal::usize_unsuffixed(j);
-            let go = self.jump(j, plain_edge(p, j));
-            quote!(#lit => #go)
-        });
+        let go = self.jumps_by_number(&k, jumps, p);
         let r = hygienic("__tame_escaped");
         let tokens = quote! {
             {
                 let #r = #escape: { ::core::result::Result::<_, usize>::Ok(#e) };
                 match #r {
                     ::core::result::Result::Ok(#x) => #x,
-                    ::core::result::Result::Err(#k) => match #k {
-                        #(#arms,)*
-                        _ => ::core::unreachable!(),
-                    },
+                    ::core::result::Result::Err(#k) => #go,
                 }
             }
         };
         Expr::Verbatim(tokens)
+    }
+
+    /// `match k { 3 => <jump 3>, .. }`: the jump an escape left with.
+    fn jumps_by_number(&self, k: &Ident, jumps: &[usize], p: &Plain) -> TokenStream {
+        let arms = jumps.iter().map(|&j| {
+            let lit = proc_macro2::Literal::usize_unsuffixed(j);
+            let go = self.jump(j, plain_edge(p, j));
+            quote!(#lit => #go)
+        });
+        quote! {
+            match #k {
+                #(#arms,)*
+                _ => ::core::unreachable!(),
+            }
+        }
     }
 
     /// A `let .. else`'s `else` whose jumps `break 'escape Err(k)`: as
@@ -1074,21 +1082,14 @@ impl<'a> Emitter<'a> {
         let escape = &self.escape;
         let x = hygienic("__tame_x");
         let k = hygienic("__tame_k");
-        let arms = jumps.iter().map(|&j| {
-            let lit = proc_macro2::Literal::usize_unsuffixed(j);
-            let go = self.jump(j, plain_edge(p, j));
-            quote!(#lit => #go)
-        });
+        let go = self.jumps_by_number(&k, jumps, p);
         let r = hygienic("__tame_escaped");
         let tokens = quote! {
             {
                 let #r: ::core::result::Result<::core::convert::Infallible, usize> = #escape: #e;
                 match #r {
                     ::core::result::Result::Ok(#x) => match #x {},
-                    ::core::result::Result::Err(#k) => match #k {
-                        #(#arms,)*
-                        _ => ::core::unreachable!(),
-                    },
+                    ::core::result::Result::Err(#k) => #go,
                 }
             }
         };
