@@ -1918,6 +1918,7 @@ fn impls_async_fns_and_static_lifetimes_in_waiting_blocks() {
 
 struct Door {
     open: bool,
+    v: Vec<u32>,
 }
 
 impl Door {
@@ -1930,10 +1931,11 @@ impl Door {
         let x = x + 1;
         let x = x + 1;
         twait! { tame::asap(mkevent!()); }
-        if which == 0 {
-            assert!(self.open);
-        } else {
-            debug_assert!(x == 4,);
+        match which {
+            0 => assert!(self.open),
+            1 => debug_assert!(x == 4,),
+            2 => assert!(self.v[0] == 1 || -(x as i32) == 5),
+            _ => assert!(self.v.iter().any(|&e| e == 42)),
         }
     }
 }
@@ -1942,7 +1944,11 @@ fn panic_text(which: u32) -> String {
     let text = Arc::new(Mutex::new(String::new()));
     let out = text.clone();
     on_fresh_loop(move || {
-        Rc::new(Door { open: false }).knock(which);
+        Rc::new(Door {
+            open: false,
+            v: vec![2],
+        })
+        .knock(which);
         let payload = std::panic::catch_unwind(tame::run).expect_err("the assert fails");
         *out.lock().unwrap() = (payload.downcast_ref::<String>().cloned())
             .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
@@ -1960,6 +1966,17 @@ fn a_failed_assert_shows_its_condition_as_written() {
         let msg = panic_text(1);
         assert!(msg.contains("assertion failed: x == 4"), "{msg}");
     }
+    // As rustc prints a condition: its own spacing, on one line.
+    let msg = panic_text(2);
+    assert!(
+        msg.contains("assertion failed: self.v[0] == 1 || -(x as i32) == 5"),
+        "{msg}"
+    );
+    let msg = panic_text(3);
+    assert!(
+        msg.contains("assertion failed: self.v.iter().any(|&e| e == 42)"),
+        "{msg}"
+    );
 }
 
 // ---- names the machine makes its own names of

@@ -1079,10 +1079,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         if !args.trailing_punct() {
                             tokens.extend(quote!(,));
                         }
-                        tokens.extend(quote!(
-                            "{}",
-                            ::core::concat!("assertion failed: ", ::core::stringify!(#written))
-                        ));
+                        let text = match as_written_text(mac) {
+                            Some(t) => quote!(#t),
+                            None => quote!(::core::stringify!(#written)),
+                        };
+                        tokens.extend(quote!("{}", ::core::concat!("assertion failed: ", #text)));
                     }
                 }
                 if !extra.is_empty() && formatting {
@@ -1230,6 +1231,23 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         out.into_iter().collect()
     }
+}
+
+/// The text of a one-argument macro's argument as the source has it, with
+/// its runs of white space made one space (`self.v[0] == 1`, as rustc
+/// prints a condition; `stringify!` would space it otherwise, `self.v
+/// [0]`). `None` where the source is not at hand (a macro's expansion).
+fn as_written_text(mac: &syn::Macro) -> Option<String> {
+    let group = match &mac.delimiter {
+        syn::MacroDelimiter::Paren(d) => d.span.join(),
+        syn::MacroDelimiter::Brace(d) => d.span.join(),
+        syn::MacroDelimiter::Bracket(d) => d.span.join(),
+    };
+    let text = group.source_text()?;
+    let inner = text.get(1..text.len().checked_sub(1)?)?.trim();
+    let inner = inner.strip_suffix(',').unwrap_or(inner).trim_end();
+    let words: Vec<&str> = inner.split_whitespace().collect();
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// What must come before another macro's call whose format string
