@@ -1934,7 +1934,7 @@ impl Door {
         match which {
             0 => assert!(self.open),
             1 => debug_assert!(x == 4,),
-            2 => assert!(self.v[0] == 1 || -(x as i32) == 5),
+            2 => assert!(self.v[0] == 1 || -(x * 2) == 5),
             _ => assert!(self.v.iter().any(|&e| e == 42)),
         }
     }
@@ -1969,7 +1969,7 @@ fn a_failed_assert_shows_its_condition_as_written() {
     // As rustc prints a condition: its own spacing, on one line.
     let msg = panic_text(2);
     assert!(
-        msg.contains("assertion failed: self.v[0] == 1 || -(x as i32) == 5"),
+        msg.contains("assertion failed: self.v[0] == 1 || -(x * 2) == 5"),
         "{msg}"
     );
     let msg = panic_text(3);
