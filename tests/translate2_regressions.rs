@@ -2025,6 +2025,19 @@ fn underscored_keywords_numbers_and_raw_names_are_names() {
 
 // ---- a field's shorthand in another macro's tokens
 
+const FLAG: bool = true;
+
+struct Gen<T> {
+    x: i32,
+    g: T,
+}
+
+impl<T> Gen<T> {
+    fn g(&self) -> &T {
+        &self.g
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Pt {
     x: i32,
@@ -2042,16 +2055,21 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
     twait! { tame::asap(mkevent!()); }
     let three = matches!(p, Pt { x, .. } if x == 3);
     let same = matches!(Pt { x, y: 0 }, Pt { x: 3, .. });
-    format!("{three} {same} {x} {}", p.y)
+    // Braces that are a block, after a constant, stay one; a turbofish
+    // is a type's.
+    let block = matches!(x, n if if FLAG { x } else { n } == 3);
+    let turbo =
+        matches!(Gen::<u8> { x, g: 0 }, Gen::<u8> { x: 3, .. }) && *Gen::<u8> { x, g: 1 }.g() == 1;
+    format!("{three} {same} {block} {turbo} {x} {}", p.y)
 }
 
 #[test]
 fn a_field_shorthand_in_a_macros_pattern_names_the_field() {
     on_fresh_loop(|| {
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 3, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("true true 3 7"));
+        assert_eq!(got.as_deref(), Some("true true true true 3 7"));
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 4, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("false true 3 7"));
+        assert_eq!(got.as_deref(), Some("false true true true 3 7"));
     });
 }
 
@@ -2128,6 +2146,8 @@ fn an_expected_lint_is_fulfilled_once() {
 fn run_jobs(
     jobs: Vec<Box<dyn FnOnce() -> u32>>,
     mut queue: std::collections::VecDeque<Box<dyn FnOnce() -> u32>>,
+    more: Vec<Box<dyn FnOnce() -> u32>>,
+    mut last: Vec<Box<dyn FnOnce() -> u32>>,
 ) -> u32 {
     let mut total = 0;
     for job in jobs {
@@ -2138,6 +2158,17 @@ fn run_jobs(
     while let Some(job) = queue.pop_front() {
         total += job();
         twait! { tame::asap(mkevent!()); }
+    }
+    for (i, job) in more.into_iter().enumerate() {
+        total += job() * i as u32;
+        twait! { tame::asap(mkevent!()); }
+    }
+    match last.pop() {
+        Some(job) => {
+            total += job();
+            twait! { tame::asap(mkevent!()); }
+        }
+        None => total += 1000,
     }
     total
 }
@@ -2150,6 +2181,11 @@ fn fn_once_jobs_out_of_a_collection_are_moved_by_their_call() {
             vec![Box::new(|| 1), Box::new(move || name.len() as u32)];
         let mut queue = std::collections::VecDeque::new();
         queue.push_back(Box::new(|| 10u32) as Box<dyn FnOnce() -> u32>);
-        assert_eq!(result_of(|d| run_jobs(jobs, queue, d)), Some(15));
+        let more: Vec<Box<dyn FnOnce() -> u32>> = vec![Box::new(|| 100), Box::new(|| 200)];
+        let last: Vec<Box<dyn FnOnce() -> u32>> = vec![Box::new(|| 3000)];
+        assert_eq!(
+            result_of(|d| run_jobs(jobs, queue, more, last, d)),
+            Some(3215)
+        );
     });
 }

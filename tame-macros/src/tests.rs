@@ -375,3 +375,23 @@ fn format_captures_include_named_widths_and_precisions() {
         crate::parse::syntax::format_captures(r#""{x} {y:?} {{z}} {:>w$.p$} {:1$} {:a<5}""#);
     assert_eq!(names, ["x", "y", "w", "p"]);
 }
+
+/// The machine's fields named after users' variables are identifiers
+/// whatever the names are.
+#[test]
+fn plain_names_are_identifiers() {
+    use crate::parse::syntax::plain_name;
+    for (name, want) in [
+        ("guard", "guard"),
+        ("_guard", "guard"),
+        ("_type", "type_"),
+        ("r#type", "type_"),
+        ("_0", "v0"),
+        ("_\u{663}", "v\u{663}"),
+        ("_", "v"),
+        ("__", "v"),
+        ("_\u{301}x", "v\u{301}x"),
+    ] {
+        assert_eq!(plain_name(name), want, "{name}");
+    }
+}

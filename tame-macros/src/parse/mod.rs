@@ -256,6 +256,17 @@ impl Builder<'_> {
         }
     }
 
+    /// The variables a pattern binds out of `e`, when `e` holds `FnOnce`s
+    /// (see [`Self::holds_fn_once`]): any of them may be one, and the
+    /// others are not called (`for (i, job) in jobs.into_iter().enumerate()`).
+    pub fn taken_from_fn_once(&mut self, defs: &[BindingId], e: &Expr) {
+        if self.holds_fn_once(e) {
+            for &d in defs {
+                self.f.bindings[d].fn_once = true;
+            }
+        }
+    }
+
     pub fn is_renamed(&self, id: BindingId) -> bool {
         self.scope.renamed.contains(&id)
     }
@@ -970,6 +981,11 @@ impl Builder<'_> {
             self.f.bindings[d].owned |= from_wait;
             let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
             self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;
+        } else if from_once {
+            // `let (job, name) = jobs.pop()?;`
+            for &d in &defs {
+                self.f.bindings[d].fn_once = true;
+            }
         }
         out.push(ir::Stmt::Plain(ir::Plain {
             stmt: syn::Stmt::Local(l),

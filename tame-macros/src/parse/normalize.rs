@@ -876,6 +876,7 @@ impl Builder<'_> {
                 borrowed.clone(),
             );
             self.owned_from(&defs, &pat, &scrutinee);
+            self.taken_from_fn_once(&defs, &scrutinee);
             let mut defs = defs;
             let guard = arm.guard.map(|(_, g)| {
                 let mut g = *g;
@@ -922,11 +923,7 @@ impl Builder<'_> {
         );
         self.owned_from(&defs, &l.pat, &init);
         // `if let Some(job) = queue.pop_front()` of `FnOnce` jobs.
-        if let [d] = defs[..] {
-            if self.holds_fn_once(&init) {
-                self.f.bindings[d].fn_once = true;
-            }
-        }
+        self.taken_from_fn_once(&defs, &init);
         defs
     }
 
@@ -1079,11 +1076,7 @@ impl Builder<'_> {
                             );
                             // `while let Some(job) = queue.pop_front()` of
                             // `FnOnce` jobs.
-                            if let [d] = defs[..] {
-                                if b.holds_fn_once(&init) {
-                                    b.f.bindings[d].fn_once = true;
-                                }
-                            }
+                            b.taken_from_fn_once(&defs, &init);
                             defs
                         }
                         _ => Vec::new(),
@@ -1146,8 +1139,10 @@ impl Builder<'_> {
             |b, _| {
                 let mut pat = pat;
                 let defs = b.declare_pat(&mut pat, syntax::PatPlace::Irrefutable, None, None, None);
-                if let ([d], true) = (&defs[..], items_once) {
-                    b.f.bindings[*d].fn_once = true;
+                if items_once {
+                    for &d in &defs {
+                        b.f.bindings[d].fn_once = true;
+                    }
                 }
                 Some(LoopHead::For { iter, pat, defs })
             },

@@ -1207,10 +1207,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     out.push(trees[i].clone());
                 }
                 TokenTree::Group(g) => {
-                    let fields = g.delimiter() == Delimiter::Brace
-                        && i > 0
-                        && matches!(&trees[i - 1], TokenTree::Ident(n)
-                            if n.to_string().starts_with(|c: char| c.is_uppercase()));
+                    let fields = g.delimiter() == Delimiter::Brace && struct_braces(&trees[..i]);
                     let inner = self.scan_group(g.stream(), None, fields);
                     let mut ng = Group::new(g.delimiter(), inner);
                     ng.set_span(g.span());
@@ -1231,6 +1228,54 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         out.into_iter().collect()
     }
+}
+
+/// Whether braces after `before` are a struct literal's or pattern's: they
+/// follow a type's name (`P`, `Self`, `Pt::<u32>`; not a constant's,
+/// `MAX`), and not right after `if`, `while`, `match` or `in`, whose
+/// braces are a block.
+fn struct_braces(before: &[TokenTree]) -> bool {
+    let mut end = before.len();
+    // `Pt::<u32>`: back over the generic arguments and the `::`.
+    if let Some(TokenTree::Punct(p)) = before.last() {
+        if p.as_char() != '>' {
+            return false;
+        }
+        let mut depth = 0;
+        loop {
+            let Some(k) = end.checked_sub(1) else {
+                return false;
+            };
+            end = k;
+            if let TokenTree::Punct(p) = &before[k] {
+                match p.as_char() {
+                    '>' => depth += 1,
+                    '<' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if depth == 0 {
+                break;
+            }
+        }
+        while let Some(TokenTree::Punct(p)) = end.checked_sub(1).map(|k| &before[k]) {
+            if p.as_char() != ':' {
+                break;
+            }
+            end -= 1;
+        }
+    }
+    let Some(TokenTree::Ident(name)) = end.checked_sub(1).map(|k| &before[k]) else {
+        return false;
+    };
+    let name = name.to_string();
+    let type_like = name.starts_with(|c: char| c.is_uppercase())
+        && (name.len() == 1 || name.chars().any(|c| c.is_lowercase()));
+    let block_keyword = matches!(
+        end.checked_sub(2).map(|k| &before[k]),
+        Some(TokenTree::Ident(k)) if ["if", "while", "match", "in"].contains(&k.to_string().as_str())
+    );
+    type_like && !block_keyword
 }
 
 /// The text of a one-argument macro's argument as the source has it, with

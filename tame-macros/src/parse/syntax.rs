@@ -1215,15 +1215,13 @@ pub fn plain_name(name: &str) -> String {
         .strip_prefix("r#")
         .unwrap_or(name)
         .trim_start_matches('_');
-    if base.is_empty() {
-        "v".to_owned()
-    } else if base.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("v{base}")
-    } else if syn::parse_str::<Ident>(base).is_err() {
-        format!("{base}_")
-    } else {
-        base.to_owned()
-    }
+    let is_ident = |s: &str| syn::parse_str::<Ident>(s).is_ok();
+    // (A keyword is one with a `_` after it; a name that starts with a
+    // digit, of any script, or a mark, with a `v` before it.)
+    [base.to_owned(), format!("{base}_"), format!("v{base}")]
+        .into_iter()
+        .find(|n| !base.is_empty() && is_ident(n))
+        .unwrap_or_else(|| "v".to_owned())
 }
 
 /// A fresh hygienic identifier for the translator's own names.
