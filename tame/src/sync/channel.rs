@@ -29,13 +29,16 @@ use crate::Event;
 /// empty gets its event dropped at once. `Clone` gives another handle to
 /// the same channel.
 ///
-/// Only `close` ends the receivers' waits: every handle both sends and
-/// receives, and a waiting receiver's task holds one, so dropping the
-/// other handles does not close the channel (as dropping tokio's last
-/// `Sender` does): the receiver would wait for good, with what its task
-/// holds. A producer that may leave early (a `?`, a panic) holds a
-/// [`close_guard`](Channel::close_guard), which closes the channel when it
-/// goes.
+/// Dropping handles does not close the channel while one is left (as
+/// dropping tokio's last `Sender` does): every handle both sends and
+/// receives, so a receiver whose task holds one waits for good once the
+/// others are gone. When the last handle goes, the channel goes with the
+/// events of its waiting receivers: their waits end with their slots
+/// unchanged, as after `close`. (A tamed function whose `ch.recv(..)` in a
+/// `twait! {}` block is its last use of `ch` hands its handle over at the
+/// twait; if it was the last one, that wait ends so.) A producer that may
+/// leave early (a `?`, a panic) holds a [`close_guard`](Channel::close_guard),
+/// which closes the channel when it goes.
 ///
 /// # Examples
 ///
