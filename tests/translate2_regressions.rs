@@ -2189,3 +2189,27 @@ fn fn_once_jobs_out_of_a_collection_are_moved_by_their_call() {
         );
     });
 }
+
+// ---- a rendezvous' slot of a number read before its wait
+
+fn give_four(ev: Event<u32>) {
+    ev.trigger(4);
+}
+
+/// A `u32` slot read by value (`x * 2`) between its `mkevent!(r, id, x)`
+/// and the `twait!(r)` that fills it: a copy, not a move into the
+/// operation (it was refused as one).
+#[tamed]
+fn progress_read_before_its_wait() -> u32 {
+    let mut x: u32 = 0;
+    let r = Rendezvous::<()>::new();
+    give_four(mkevent!(r, (), x));
+    let y = x * 2 + 1;
+    twait!(r);
+    x * 10 + y
+}
+
+#[test]
+fn a_number_slot_read_before_its_wait_is_a_copy() {
+    on_fresh_loop(|| assert_eq!(result_of(progress_read_before_its_wait), Some(41)));
+}

@@ -1338,8 +1338,10 @@ impl Forward<'_> {
                     }
                 }
                 let by_rendezvous = matches!(s.owner, crate::ir::SlotOwner::Rendezvous(_));
+                // (A `Copy` value used by value, `x * 2`, is still there.)
                 if by_rendezvous
-                    && s.roots.iter().flatten().any(|&r| facts.mmoved.contains(r))
+                    && (s.roots.iter().flatten())
+                        .any(|&r| facts.mmoved.contains(r) && !self.f.bindings[r].copy)
                     && !self
                         .slot_problems
                         .contains(&(*site, SlotProblem::MovedBeforeItsWait))
