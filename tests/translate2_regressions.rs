@@ -2213,3 +2213,91 @@ fn progress_read_before_its_wait() -> u32 {
 fn a_number_slot_read_before_its_wait_is_a_copy() {
     on_fresh_loop(|| assert_eq!(result_of(progress_read_before_its_wait), Some(41)));
 }
+
+// ---- operands with a twait inside that borrow, before a later one
+
+fn got_or_zero(a: Option<&u32>, b: u32) -> u32 {
+    a.copied().unwrap_or(0) + b
+}
+fn shown(a: &dyn std::fmt::Display, b: u32) -> String {
+    format!("{a}{b}")
+}
+fn length(a: &str, b: u32) -> usize {
+    a.len() + b as usize
+}
+fn boxed(s: &str) -> Box<dyn std::fmt::Display> {
+    Box::new(s.to_string())
+}
+fn owned(s: &str) -> String {
+    s.to_string()
+}
+
+/// Operands whose own operands wait and whose value borrows (a map's
+/// `get`, `&*boxed(..)`, a slice, `as_str()`), before an operand that
+/// waits: they compile, evaluated where they are (a variable could not
+/// hold the borrow across the later twait).
+#[tamed]
+fn borrowing_operands_before_a_wait() -> String {
+    let m: std::collections::HashMap<u32, u32> = [(1, 10)].into_iter().collect();
+    let x = got_or_zero(
+        m.get(&{
+            twait! { tame::asap(mkevent!()); }
+            1
+        }),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let s = shown(
+        &*boxed({
+            twait! { tame::asap(mkevent!()); }
+            "a"
+        }),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let n = length(
+        &owned({
+            twait! { tame::asap(mkevent!()); }
+            "abc"
+        })[1..],
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let k = length(
+        owned({
+            twait! { tame::asap(mkevent!()); }
+            "abc"
+        })
+        .as_str(),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let b = owned({
+        twait! { tame::asap(mkevent!()); }
+        "abc"
+    })
+    .as_str()
+    .starts_with({
+        twait! { tame::asap(mkevent!()); }
+        "a"
+    });
+    format!("{x} {s} {n} {k} {b}")
+}
+
+#[test]
+fn borrowing_operands_with_a_twait_inside_before_a_later_twait_compile() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(borrowing_operands_before_a_wait).as_deref(),
+            Some("12 a2 4 5 true")
+        );
+    });
+}

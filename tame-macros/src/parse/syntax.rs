@@ -750,6 +750,27 @@ fn preserves_borrow(name: &str) -> bool {
     BORROW_PRESERVING_METHODS.contains(&name) || UNWRAPPING_METHODS.contains(&name)
 }
 
+/// Whether an expression's value obviously borrows, from a variable or
+/// from a temporary of its own (`&make().name`, `owned(s).as_str()`,
+/// `m.get(&k).unwrap()`): see [`borrow_root`] for the variable's.
+pub fn value_borrows(e: &Expr) -> bool {
+    match e {
+        Expr::Reference(_) => true,
+        Expr::Field(f) => value_borrows(&f.base),
+        Expr::Index(i) => value_borrows(&i.expr),
+        Expr::Paren(p) => value_borrows(&p.expr),
+        Expr::Try(t) => value_borrows(&t.expr),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            BORROWING_METHODS.contains(&name.as_str())
+                || ITERATOR_SOURCES.contains(&name.as_str())
+                || (name == "get" && !m.args.is_empty())
+                || (preserves_borrow(&name) && value_borrows(&m.receiver))
+        }
+        _ => borrow_root(e).is_some(),
+    }
+}
+
 /// The variable an expression borrows from, if it obviously does
 /// (`&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`), and how.
 pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
