@@ -223,3 +223,42 @@ fn a_cancelled_function_drops_its_locals_in_reverse_order_then_its_parameters() 
         }
     });
 }
+
+// ---- a function cancelled in `twait!(r)` on a shared rendezvous
+
+#[tamed]
+fn take_one(mailbox: Rc<Rendezvous<u32>>) -> Option<u32> {
+    twait!(mailbox)
+}
+
+/// Waits on a shared mailbox with a timeout that gives up first, then
+/// again: the function cancelled in its `twait!(mailbox)` waits there no
+/// more, so the second may (it was "two functions wait on one
+/// Rendezvous"), and the cancelled one's task is freed.
+#[tamed]
+fn read_twice(mailbox: Rc<Rendezvous<u32>>) -> (Result<Option<u32>, Timeout>, Option<u32>) {
+    let mut first: Result<Option<u32>, Timeout> = Err(Timeout);
+    twait! {
+        take_one(
+            mailbox.clone(),
+            tame::add_timeout(Duration::from_millis(5), mkevent!(first)),
+        );
+    }
+    let mut second = None;
+    twait! { take_one(mailbox.clone(), mkevent!(second)); }
+    (first, second)
+}
+
+#[test]
+fn a_function_cancelled_in_a_rendezvous_wait_leaves_it_to_the_next() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let mailbox = Rc::new(Rendezvous::<u32>::new());
+        tame::timer(Duration::from_millis(20), mailbox.event(7));
+        assert_eq!(
+            tame::run_with(|d| read_twice(mailbox.clone(), d)),
+            Some((Err(Timeout), Some(7)))
+        );
+        assert!(tame::blocked().is_empty());
+    });
+}

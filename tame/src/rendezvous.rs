@@ -103,11 +103,22 @@ impl<I> Shared<I> {
 /// How many events a blocked task still waits for, for [`crate::blocked`].
 pub(crate) trait Outstanding {
     fn outstanding(&self) -> usize;
+    /// `task`, which waited here, ended without its wait (it was
+    /// cancelled): it is no longer the waiter, and the next function may
+    /// wait here.
+    fn forget_waiter(&self, task: &crate::task::Header);
 }
 
 impl<I> Outstanding for Shared<I> {
     fn outstanding(&self) -> usize {
         self.outstanding.get()
+    }
+
+    fn forget_waiter(&self, task: &crate::task::Header) {
+        match self.waiter.take() {
+            Some(Waiter::Task(t)) if std::ptr::eq(t.header(), task) => drop(t),
+            other => self.waiter.set(other),
+        }
     }
 }
 

@@ -401,7 +401,13 @@ impl<F> TaskCell<F> {
     fn finish(&self) {
         let h = &self.header;
         h.status.set(Status::Done);
-        drop(h.rendezvous.take());
+        // Cancelled in a `twait!(r)`: `r` (shared with other functions,
+        // `Rc<Rendezvous>`) may outlive it, and must not keep it as its
+        // waiter (the next function to wait there would be taken for a
+        // second waiter, and the task's memory kept).
+        if let Some(r) = h.rendezvous.take().and_then(|w| w.upgrade()) {
+            r.forget_waiter(h);
+        }
         // It stays in the loop's table of blocked tasks (which reports
         // no done task) until it is dropped, or until the next task of its
         // type, started in its memory, takes over its entry.
