@@ -467,7 +467,9 @@ impl<I> Rendezvous<I> {
         Event::from_sink(node)
     }
 
-    /// Takes the next id that came back, without blocking.
+    /// Takes the next id that came back, without blocking. Only the id: a
+    /// tamed function's slots (`mkevent!(r, id, slot)`) get their values
+    /// at its `twait!(r)`, which is how such a function should take them.
     ///
     /// # Examples
     ///
