@@ -2058,8 +2058,9 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
     // Braces that are a block, after a constant, stay one; a turbofish
     // is a type's.
     let block = matches!(x, n if if FLAG { x } else { n } == 3);
-    let turbo =
-        matches!(Gen::<u8> { x, g: 0 }, Gen::<u8> { x: 3, .. }) && *Gen::<u8> { x, g: 1 }.g() == 1;
+    let turbo = matches!(Gen::<u8> { x, g: 0 }, Gen::<u8> { x: 3, .. })
+        && *Gen::<u8> { x, g: 1 }.g() == 1
+        && matches!(p, Pt { ref x, .. } if *x > 0);
     format!("{three} {same} {block} {turbo} {x} {}", p.y)
 }
 
@@ -2299,5 +2300,42 @@ fn borrowing_operands_with_a_twait_inside_before_a_later_twait_compile() {
             result_of(borrowing_operands_before_a_wait).as_deref(),
             Some("12 a2 4 5 true")
         );
+    });
+}
+
+/// A handler that is a `Fn` taking a `FnOnce` (its collection's type
+/// mentions `FnOnce` only in the handler's arguments): calling it borrows
+/// it, so it lives to its iteration's end, across the twait (it was taken
+/// for a `FnOnce`, moved by its call, and dropped at the twait).
+#[tamed]
+#[allow(clippy::type_complexity)] // the type under test
+fn run_handlers(
+    hs: Vec<Box<dyn Fn(Box<dyn FnOnce() -> u32>) -> u32>>,
+    log: Rc<RefCell<Vec<String>>>,
+) -> u32 {
+    let mut total = 0;
+    for h in hs {
+        total += h(Box::new(|| 1));
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push("iteration ends".into());
+    }
+    total
+}
+
+#[test]
+#[allow(clippy::type_complexity)] // the type under test
+fn a_fn_taking_a_fn_once_lives_to_its_scope_end() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let held = Held("handler", log.clone());
+        let double: Box<dyn Fn(Box<dyn FnOnce() -> u32>) -> u32> = Box::new(move |f| {
+            let _ = &held;
+            f() * 2
+        });
+        assert_eq!(
+            result_of(|d| run_handlers(vec![double], log.clone(), d)),
+            Some(2)
+        );
+        assert_eq!(*log.borrow(), ["iteration ends", "drop handler"]);
     });
 }

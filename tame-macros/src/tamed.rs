@@ -139,7 +139,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // tail value of a branch of a discarded `if`/`match`, which
             // becomes a statement of its own (`unused_must_use`); the `;`
             // the machine puts after every block-like statement
-            // (`redundant_semicolons`); the machine's own `return`s and
+            // (`redundant_semicolons`, clippy's `unnecessary_semicolon`:
+            // its `if`/`match` are statements, for their temporaries' sake,
+            // where the user's were a block's tail); the machine's own `return`s and
             // labels; a `_guard` packed into the state
             // (`used_underscore_binding`, `no_effect_underscore_binding`);
             // and clippy's rewrites of a `match` or loop whose suggestion
@@ -161,6 +163,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 unused_labels,
                 unused_parens,
                 redundant_semicolons,
+                clippy::unnecessary_semicolon,
                 clippy::needless_late_init,
                 clippy::needless_return,
                 clippy::used_underscore_binding,

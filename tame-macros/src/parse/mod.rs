@@ -443,10 +443,7 @@ impl Builder<'_> {
                 let name = p.ident.to_string();
                 // (`__tame_type_value`, `__tame_0_value` are identifiers.)
                 let bare = name.strip_prefix("r#").unwrap_or(&name);
-                (
-                    bare.trim_start_matches('_').to_owned(),
-                    format!("{name}_value"),
-                )
+                (bare.trim_matches('_').to_owned(), format!("{name}_value"))
             }
             Pat::Wild(_) => ("underscore".to_owned(), "_".to_owned()),
             _ => return None,
@@ -1398,11 +1395,32 @@ impl Builder<'_> {
 /// `Event<T>`, `tame::Event<T>`: a parameter the function delivers to.
 /// Whether a type names `FnOnce` (`Box<dyn FnOnce()>`, `impl FnOnce(u32)`).
 fn mentions_fn_once(ty: &syn::Type) -> bool {
-    let mut idents = Vec::new();
-    for tt in ty.to_token_stream() {
-        collect_idents(tt, &mut idents);
+    /// `FnOnce` outside the argument lists of closure types (`Fn(Box<dyn
+    /// FnOnce()>)` is a `Fn`).
+    fn outside_arguments(tokens: proc_macro2::TokenStream) -> bool {
+        let mut after_fn_trait = false;
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => {
+                    if i == "FnOnce" {
+                        return true;
+                    }
+                    after_fn_trait = i == "Fn" || i == "FnMut" || i == "fn";
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    let arguments =
+                        after_fn_trait && g.delimiter() == proc_macro2::Delimiter::Parenthesis;
+                    if !arguments && outside_arguments(g.stream()) {
+                        return true;
+                    }
+                    after_fn_trait = false;
+                }
+                _ => after_fn_trait = false,
+            }
+        }
+        false
     }
-    idents.iter().any(|i| i == "FnOnce")
+    outside_arguments(ty.to_token_stream())
 }
 
 /// Whether `ty` is a type parameter bound by `FnOnce` (`<F: FnOnce()>`,

@@ -1161,6 +1161,44 @@ impl<'a, 'e> Resolver<'a, 'e> {
         let mut i = 0;
         while i < trees.len() {
             match &trees[i] {
+                // `P { ref x, .. }`: a shorthand with a binding mode.
+                TokenTree::Ident(mode)
+                    if fields
+                        && (mode == "ref" || mode == "mut")
+                        && (i == 0
+                            || matches!(&trees[i - 1], TokenTree::Punct(p) if p.as_char() == ',')) =>
+                {
+                    let mut k = i;
+                    let mut modes = Vec::new();
+                    while let Some(TokenTree::Ident(m)) = trees.get(k) {
+                        if m != "ref" && m != "mut" {
+                            break;
+                        }
+                        modes.push(m.clone());
+                        k += 1;
+                    }
+                    let shorthand = match (trees.get(k), trees.get(k + 1)) {
+                        (Some(TokenTree::Ident(name)), None) => Some(name),
+                        (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(p)))
+                            if p.as_char() == ',' =>
+                        {
+                            Some(name)
+                        }
+                        _ => None,
+                    };
+                    match shorthand.and_then(|n| Some((n, self.lookup(&n.to_string())?))) {
+                        Some((name, b)) => {
+                            let used = self.b.use_ident(b, name.span());
+                            out.extend(quote!(#name: #(#modes)* #used));
+                            i = k + 1;
+                        }
+                        None => {
+                            out.push(trees[i].clone());
+                            i += 1;
+                        }
+                    }
+                    continue;
+                }
                 TokenTree::Ident(id) => {
                     // `mkevent!(..)` inside: rewrite it.
                     let is_bang =
