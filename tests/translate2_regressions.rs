@@ -2005,7 +2005,9 @@ fn odd_names(_type: String, log: Rc<RefCell<Vec<String>>>) {
     let (_0, _1) = (Held("0", log.clone()), Held("1", log.clone()));
     let r#type = &made();
     let _2 = &made();
-    log.borrow_mut().push(format!("{type} {_2}", type = r#type));
+    let type_ = &made();
+    log.borrow_mut()
+        .push(format!("{type} {_2} {type_}", type = r#type));
     twait! { tame::asap(mkevent!()); }
     log.borrow_mut().push("waited".into());
 }
@@ -2018,7 +2020,7 @@ fn underscored_keywords_numbers_and_raw_names_are_names() {
         tame::run();
         assert_eq!(
             *log.borrow(),
-            ["made made", "waited", "drop 1", "drop 0", "drop ref"]
+            ["made made made", "waited", "drop 1", "drop 0", "drop ref"]
         );
     });
 }
