@@ -2341,3 +2341,23 @@ fn a_fn_taking_a_fn_once_lives_to_its_scope_end() {
         assert_eq!(*log.borrow(), ["iteration ends", "drop handler"]);
     });
 }
+
+// ---- a statement's lint levels reach the operands computed before its twait
+
+/// `#[allow(clippy::eq_op)]` (a lint clippy denies by default) on a `let`
+/// whose operand before the twait is computed into a variable of the
+/// machine's: the allowance is that code's too.
+#[tamed]
+fn allowed_on_hoisted_operands(k: u32) -> u32 {
+    #[allow(clippy::eq_op, clippy::identity_op)]
+    let x = u32::from(k == k) + k + 0 + {
+        twait! { tame::asap(mkevent!()); }
+        1
+    };
+    x
+}
+
+#[test]
+fn a_statements_lint_levels_reach_its_hoisted_operands() {
+    on_fresh_loop(|| assert_eq!(result_of(|d| allowed_on_hoisted_operands(5, d)), Some(7)));
+}

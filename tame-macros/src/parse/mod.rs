@@ -867,8 +867,10 @@ impl Builder<'_> {
                 {
                     self.temp_type = Some((*pt.ty).clone());
                 }
+                let start = out.len();
                 self.make_twait_free(&mut init.expr, out);
                 self.temp_type = None;
+                lint_levels_to(&l.attrs, &mut out[start..]);
             }
             if init
                 .diverge
@@ -1421,6 +1423,40 @@ fn mentions_fn_once(ty: &syn::Type) -> bool {
         false
     }
     outside_arguments(ty.to_token_stream())
+}
+
+/// The lint levels of a statement (`#[allow(clippy::eq_op)]`) on the
+/// variables the machine computes its operands into: they are its code.
+/// (An `#[expect]` becomes an `#[allow]` there: the lint is expected where
+/// the statement stands as written.)
+fn lint_levels_to(attrs: &[syn::Attribute], stmts: &mut [ir::Stmt]) {
+    let levels: Vec<syn::Attribute> = attrs
+        .iter()
+        .filter(|a| {
+            ["allow", "expect", "warn", "deny", "forbid"]
+                .iter()
+                .any(|l| a.path().is_ident(l))
+        })
+        .map(|a| {
+            let mut a = a.clone();
+            if let (true, syn::Meta::List(l)) = (a.path().is_ident("expect"), &mut a.meta) {
+                l.path = syn::parse_quote!(allow);
+            }
+            a
+        })
+        .collect();
+    if levels.is_empty() {
+        return;
+    }
+    for s in stmts {
+        if let ir::Stmt::Plain(ir::Plain {
+            stmt: syn::Stmt::Local(l),
+            ..
+        }) = s
+        {
+            l.attrs.extend(levels.iter().cloned());
+        }
+    }
 }
 
 /// Whether `ty` is a type parameter bound by `FnOnce` (`<F: FnOnce()>`,
