@@ -137,7 +137,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // rearrangement: a variable declared again in a state where it
             // is assigned later (`unused_mut`, `unused_assignments`); the
             // tail value of a branch of a discarded `if`/`match`, which
-            // becomes a statement of its own (`unused_must_use`); the `;`
+            // becomes a statement of its own (`unused_must_use`), or an
+            // assignment where its braces are needless (`unused_braces`,
+            // which rustc words otherwise for the user's copy); the `;`
             // the machine puts after every block-like statement
             // (`redundant_semicolons`, clippy's `unnecessary_semicolon`:
             // its `if`/`match` are statements, for their temporaries' sake,
@@ -162,6 +164,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 unreachable_code,
                 unused_labels,
                 unused_parens,
+                unused_braces,
                 redundant_semicolons,
                 clippy::unnecessary_semicolon,
                 clippy::needless_late_init,
