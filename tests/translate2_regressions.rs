@@ -2361,3 +2361,31 @@ fn allowed_on_hoisted_operands(k: u32) -> u32 {
 fn a_statements_lint_levels_reach_its_hoisted_operands() {
     on_fresh_loop(|| assert_eq!(result_of(|d| allowed_on_hoisted_operands(5, d)), Some(7)));
 }
+
+// ---- an indexed place whose outer index is computed, inner one waits
+
+fn ix(i: usize) -> usize {
+    i
+}
+
+/// `grid[ix(1)][{ twait!{..}; 0 }] = 7`: the outer index is computed
+/// before the twait and the place reached after it (E0507: the row was
+/// moved out of the grid into a variable).
+#[tamed]
+fn fill_grid() -> Vec<Vec<u32>> {
+    let mut grid = vec![vec![0u32; 2]; 2];
+    grid[ix(1)][{
+        twait! { tame::asap(mkevent!()); }
+        0
+    }] = 7;
+    grid[ix(0)][{
+        twait! { tame::asap(mkevent!()); }
+        1
+    }] += 3;
+    grid
+}
+
+#[test]
+fn an_index_computed_before_a_waiting_inner_index_reaches_the_place() {
+    on_fresh_loop(|| assert_eq!(result_of(fill_grid), Some(vec![vec![0, 3], vec![7, 0]])));
+}

@@ -448,7 +448,7 @@ impl Builder<'_> {
                 }
             }
             if stays_in_place(kid) {
-            } else if let Some(place) = borrowed_place(kid, method_call && i == 0) {
+            } else if let Some(place) = borrowed_place(kid, (method_call || indexed) && i == 0) {
                 self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {
                 // `&make()`: the value goes into a temporary now, and is
