@@ -2029,6 +2029,21 @@ fn underscored_keywords_numbers_and_raw_names_are_names() {
 
 const FLAG: bool = true;
 
+/// A macro whose arguments are no list of expressions.
+macro_rules! pick {
+    (sel: $e:expr) => {
+        $e
+    };
+}
+
+struct V2 {
+    x: i32,
+}
+
+impl Pt {
+    const BIG: i32 = 3;
+}
+
 struct Gen<T> {
     x: i32,
     g: T,
@@ -2060,19 +2075,29 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
     // Braces that are a block, after a constant, stay one; a turbofish
     // is a type's.
     let block = matches!(x, n if if FLAG { x } else { n } == 3);
+    // In a macro's arguments that are no expressions: a block after a
+    // path in a condition, and a struct named with a digit.
+    let picked = pick!(sel: if x == Pt::BIG { x } else { 0 }) + pick!(sel: V2 { x }.x);
+    // A binding mode on a name that is not renamed stays a shorthand
+    // (`y: ref y` would draw `non_shorthand_field_patterns`).
+    let y = 7;
+    let seven = matches!(p, Pt { ref y, .. } if *y == 7) && y == 7;
     let turbo = matches!(Gen::<u8> { x, g: 0 }, Gen::<u8> { x: 3, .. })
         && *Gen::<u8> { x, g: 1 }.g() == 1
         && matches!(p, Pt { ref x, .. } if *x > 0);
-    format!("{three} {same} {block} {turbo} {x} {}", p.y)
+    format!(
+        "{three} {same} {block} {turbo} {x} {} {picked} {seven}",
+        p.y
+    )
 }
 
 #[test]
 fn a_field_shorthand_in_a_macros_pattern_names_the_field() {
     on_fresh_loop(|| {
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 3, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("true true true true 3 7"));
+        assert_eq!(got.as_deref(), Some("true true true true 3 7 6 true"));
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 4, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("false true true true 3 7"));
+        assert_eq!(got.as_deref(), Some("false true true true 3 7 6 true"));
     });
 }
 
@@ -2292,7 +2317,56 @@ fn borrowing_operands_before_a_wait() -> String {
         twait! { tame::asap(mkevent!()); }
         "a"
     });
-    format!("{x} {s} {n} {k} {b}")
+    let d = length(
+        std::ops::Deref::deref(&owned({
+            twait! { tame::asap(mkevent!()); }
+            "ab"
+        })),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let first = length(
+        owned({
+            twait! { tame::asap(mkevent!()); }
+            "a,b"
+        })
+        .split(',')
+        .next()
+        .unwrap(),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let word = length(
+        first_word(&owned({
+            twait! { tame::asap(mkevent!()); }
+            "ab cd"
+        })),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    let rest = length(
+        owned({
+            twait! { tame::asap(mkevent!()); }
+            "ab"
+        })
+        .strip_prefix('a')
+        .unwrap_or_default(),
+        {
+            twait! { tame::asap(mkevent!()); }
+            2
+        },
+    );
+    format!("{x} {s} {n} {k} {b} {d} {first} {word} {rest}")
+}
+
+fn first_word(s: &str) -> &str {
+    s.split(' ').next().unwrap_or_default()
 }
 
 #[test]
@@ -2300,7 +2374,7 @@ fn borrowing_operands_with_a_twait_inside_before_a_later_twait_compile() {
     on_fresh_loop(|| {
         assert_eq!(
             result_of(borrowing_operands_before_a_wait).as_deref(),
-            Some("12 a2 4 5 true")
+            Some("12 a2 4 5 true 4 3 4 3")
         );
     });
 }

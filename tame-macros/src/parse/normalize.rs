@@ -439,11 +439,12 @@ impl Builder<'_> {
                 self.hoist(kid, needs, out);
                 // What is left of it (`f(tmp).unwrap_or(1)`) is evaluated
                 // where it is, after its own twaits; before a later
-                // operand's, it is computed as any operand before them,
-                // unless it borrows (`&make(tmp).name`, `m.get(&tmp)`,
-                // `s(tmp).as_str()`): a variable could not hold that across
-                // the later twait, so it is evaluated after it.
-                if i == last || syntax::value_borrows(kid) {
+                // operand's, it is computed as any operand before them when
+                // its value is obviously owned; one that may borrow
+                // (`&make(tmp).name`, `m.get(&tmp)`, `s(tmp).as_str()`)
+                // could not be held by a variable across the later twait,
+                // and is evaluated after it.
+                if i == last || !syntax::obviously_owned(kid) {
                     continue;
                 }
             }

@@ -1186,9 +1186,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         }
                         _ => None,
                     };
-                    match shorthand.and_then(|n| Some((n, self.lookup(&n.to_string())?))) {
-                        Some((name, b)) => {
-                            let used = self.b.use_ident(b, name.span());
+                    let renamed = shorthand
+                        .and_then(|n| Some((n, self.lookup(&n.to_string())?)))
+                        .map(|(n, b)| (n, self.b.use_ident(b, n.span())))
+                        .filter(|(n, used)| used != *n);
+                    match renamed {
+                        Some((name, used)) => {
                             out.extend(quote!(#name: #(#modes)* #used));
                             i = k + 1;
                         }
@@ -1269,9 +1272,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
 }
 
 /// Whether braces after `before` are a struct literal's or pattern's: they
-/// follow a type's name (`P`, `Self`, `Pt::<u32>`; not a constant's,
-/// `MAX`), and not right after `if`, `while`, `match` or `in`, whose
-/// braces are a block.
+/// follow a name that starts with an uppercase letter (`P`, `Self`, `V2`,
+/// `Pt::<u32>`), outside the condition of an `if`, `while`, `match` or
+/// `for`, where braces are a block (`if FLAG { x }`).
 fn struct_braces(before: &[TokenTree]) -> bool {
     let mut end = before.len();
     // `Pt::<u32>`: back over the generic arguments and the `::`.
@@ -1306,14 +1309,21 @@ fn struct_braces(before: &[TokenTree]) -> bool {
     let Some(TokenTree::Ident(name)) = end.checked_sub(1).map(|k| &before[k]) else {
         return false;
     };
-    let name = name.to_string();
-    let type_like = name.starts_with(|c: char| c.is_uppercase())
-        && (name.len() == 1 || name.chars().any(|c| c.is_lowercase()));
-    let block_keyword = matches!(
-        end.checked_sub(2).map(|k| &before[k]),
-        Some(TokenTree::Ident(k)) if ["if", "while", "match", "in"].contains(&k.to_string().as_str())
-    );
-    type_like && !block_keyword
+    let type_like = name.to_string().starts_with(|c: char| c.is_uppercase());
+    // A struct literal cannot stand in a condition: braces after an `if`,
+    // `while`, `match` or `for .. in` of the same expression (back to a
+    // `,` or `;`) are its block (`if k == Kind::Big { x }`).
+    let in_condition = before[..end]
+        .iter()
+        .rev()
+        .take_while(
+            |t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';'),
+        )
+        .any(|t| {
+            matches!(t, TokenTree::Ident(k)
+                if ["if", "while", "match", "in"].contains(&k.to_string().as_str()))
+        });
+    type_like && !in_condition
 }
 
 /// The text of a one-argument macro's argument as the source has it, with

@@ -771,6 +771,89 @@ pub fn value_borrows(e: &Expr) -> bool {
     }
 }
 
+/// Whether an operand's value is obviously owned, so that it may be
+/// computed into a variable before a later operand's twait: a number, a
+/// comparison or a cast (`f(t).len() + 1`, `g(t) == 2`), a method that
+/// gives an owned value (`maybe(&t, x).unwrap_or(1)`, `s(t).to_string()`),
+/// or an expression with no `&` in it and no method that borrows. Anything
+/// else may borrow a temporary of its own (`first_word(&s(t))`,
+/// `s(t).deref()`), which a variable could not hold across the twait.
+pub fn obviously_owned(e: &Expr) -> bool {
+    const OWNED_RESULTS: &[&str] = &[
+        "len",
+        "count",
+        "is_empty",
+        "is_some",
+        "is_none",
+        "is_ok",
+        "is_err",
+        "to_string",
+        "to_owned",
+        "to_vec",
+        "parse",
+        "sum",
+        "product",
+        "contains",
+        "starts_with",
+        "ends_with",
+    ];
+    match e {
+        Expr::Lit(_) => true,
+        Expr::Binary(_) => true,
+        Expr::Unary(u) => !matches!(u.op, syn::UnOp::Deref(_)),
+        Expr::Cast(c) => !matches!(&*c.ty, syn::Type::Reference(_)),
+        Expr::Paren(p) => obviously_owned(&p.expr),
+        Expr::MethodCall(m) if OWNED_RESULTS.contains(&m.method.to_string().as_str()) => true,
+        // `o.unwrap_or(1)`: a fallback that is no borrow.
+        Expr::MethodCall(m) if m.method == "unwrap_or" => {
+            m.args.iter().all(|a| matches!(a, Expr::Lit(_)))
+        }
+        _ => !value_borrows(e) && !borrows_a_temporary_or_calls_a_borrowing_method(e),
+    }
+}
+
+/// Whether `e` borrows, anywhere, what is not a variable or a field of one
+/// (`&s(t)`, `&*b`: what a call gives back may borrow it), or calls a
+/// method whose name says it borrows its receiver (`deref`, `as_mut_str`,
+/// `split`, ...).
+fn borrows_a_temporary_or_calls_a_borrowing_method(e: &Expr) -> bool {
+    fn variable_or_field(e: &Expr) -> bool {
+        match e {
+            Expr::Path(_) => true,
+            Expr::Field(f) => variable_or_field(&f.base),
+            _ => false,
+        }
+    }
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+            if !variable_or_field(&r.expr) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_reference(self, r);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let name = m.method.to_string();
+            if name.starts_with("as_")
+                || name.starts_with("split")
+                || matches!(
+                    name.as_str(),
+                    "deref" | "deref_mut" | "borrow" | "borrow_mut" | "get"
+                )
+                || BORROWING_METHODS.contains(&name.as_str())
+                || ITERATOR_SOURCES.contains(&name.as_str())
+            {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut f = Finder(false);
+    f.visit_expr(e);
+    f.0
+}
+
 /// The variable an expression borrows from, if it obviously does
 /// (`&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`), and how.
 pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
