@@ -1329,7 +1329,8 @@ fn struct_braces(before: &[TokenTree]) -> bool {
 /// The text of a one-argument macro's argument as the source has it, with
 /// its runs of white space made one space (`self.v[0] == 1`, as rustc
 /// prints a condition; `stringify!` would space it otherwise, `self.v
-/// [0]`). `None` where the source is not at hand (a macro's expansion).
+/// [0]`). `None` where the source is not at hand (a macro's expansion),
+/// or holds a literal, a lifetime or a comment.
 fn as_written_text(mac: &syn::Macro) -> Option<String> {
     let group = match &mac.delimiter {
         syn::MacroDelimiter::Paren(d) => d.span.join(),
@@ -1337,6 +1338,11 @@ fn as_written_text(mac: &syn::Macro) -> Option<String> {
         syn::MacroDelimiter::Bracket(d) => d.span.join(),
     };
     let text = group.source_text()?;
+    // (A literal's or a comment's white space is not to be touched: those
+    // go by `stringify!`.)
+    if text.contains(['"', '\'', '/']) {
+        return None;
+    }
     let inner = text.get(1..text.len().checked_sub(1)?)?.trim();
     let inner = inner.strip_suffix(',').unwrap_or(inner).trim_end();
     let words: Vec<&str> = inner.split_whitespace().collect();
