@@ -2077,7 +2077,9 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
     let block = matches!(x, n if if FLAG { x } else { n } == 3);
     // In a macro's arguments that are no expressions: a block after a
     // path in a condition, and a struct named with a digit.
-    let picked = pick!(sel: if x == Pt::BIG { x } else { 0 }) + pick!(sel: V2 { x }.x);
+    let picked = pick!(sel: if x == Pt::BIG { x } else { 0 })
+        + pick!(sel: V2 { x }.x)
+        + pick!(sel: Some(x).and_then(|v| -> Option<i32> { v.checked_add(x) })).unwrap_or(0);
     // A binding mode on a name that is not renamed stays a shorthand
     // (`y: ref y` would draw `non_shorthand_field_patterns`).
     let y = 7;
@@ -2095,9 +2097,9 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
 fn a_field_shorthand_in_a_macros_pattern_names_the_field() {
     on_fresh_loop(|| {
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 3, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("true true true true 3 7 6 true"));
+        assert_eq!(got.as_deref(), Some("true true true true 3 7 12 true"));
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 4, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("false true true true 3 7 6 true"));
+        assert_eq!(got.as_deref(), Some("false true true true 3 7 12 true"));
     });
 }
 

@@ -1309,7 +1309,12 @@ fn struct_braces(before: &[TokenTree]) -> bool {
     let Some(TokenTree::Ident(name)) = end.checked_sub(1).map(|k| &before[k]) else {
         return false;
     };
-    let type_like = name.to_string().starts_with(|c: char| c.is_uppercase());
+    // (`|| -> Option<u32> { x }`: a closure's body after its return type.)
+    let return_type = matches!(
+        (end.checked_sub(3).map(|k| &before[k]), end.checked_sub(2).map(|k| &before[k])),
+        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b))) if a.as_char() == '-' && b.as_char() == '>'
+    );
+    let type_like = name.to_string().starts_with(|c: char| c.is_uppercase()) && !return_type;
     // A struct literal cannot stand in a condition: braces after an `if`,
     // `while`, `match` or `for .. in` of the same expression (back to a
     // `,` or `;`) are its block (`if k == Kind::Big { x }`).
