@@ -2246,9 +2246,6 @@ fn a_number_slot_read_before_its_wait_is_a_copy() {
 
 // ---- operands with a twait inside that borrow, before a later one
 
-fn got_or_zero(a: Option<&u32>, b: u32) -> u32 {
-    a.copied().unwrap_or(0) + b
-}
 fn shown(a: &dyn std::fmt::Display, b: u32) -> String {
     format!("{a}{b}")
 }
@@ -2262,23 +2259,14 @@ fn owned(s: &str) -> String {
     s.to_string()
 }
 
-/// Operands whose own operands wait and whose value borrows (a map's
-/// `get`, `&*boxed(..)`, a slice, `as_str()`), before an operand that
-/// waits: they compile, evaluated where they are (a variable could not
-/// hold the borrow across the later twait).
+/// Borrows of a projection of a value whose making waits (`&*boxed(..)`,
+/// `&owned(..)[1..]`), before an operand that waits: the value is made
+/// first, as Rust makes it, and the projection borrowed after the later
+/// twait (moving the projection into a variable would be unsized, E0277).
+/// And an index into a variable's place computed before the later operand
+/// changes what it reads.
 #[tamed]
 fn borrowing_operands_before_a_wait() -> String {
-    let m: std::collections::HashMap<u32, u32> = [(1, 10)].into_iter().collect();
-    let x = got_or_zero(
-        m.get(&{
-            twait! { tame::asap(mkevent!()); }
-            1
-        }),
-        {
-            twait! { tame::asap(mkevent!()); }
-            2
-        },
-    );
     let s = shown(
         &*boxed({
             twait! { tame::asap(mkevent!()); }
@@ -2299,76 +2287,24 @@ fn borrowing_operands_before_a_wait() -> String {
             2
         },
     );
-    let k = length(
-        owned({
+    let mut c = [0u32; 3];
+    let mut i = 0;
+    add_to(
+        &mut c[{
             twait! { tame::asap(mkevent!()); }
-            "abc"
-        })
-        .as_str(),
+            0
+        } + i],
         {
+            i += 1;
             twait! { tame::asap(mkevent!()); }
-            2
+            5
         },
     );
-    let b = owned({
-        twait! { tame::asap(mkevent!()); }
-        "abc"
-    })
-    .as_str()
-    .starts_with({
-        twait! { tame::asap(mkevent!()); }
-        "a"
-    });
-    let d = length(
-        std::ops::Deref::deref(&owned({
-            twait! { tame::asap(mkevent!()); }
-            "ab"
-        })),
-        {
-            twait! { tame::asap(mkevent!()); }
-            2
-        },
-    );
-    let first = length(
-        owned({
-            twait! { tame::asap(mkevent!()); }
-            "a,b"
-        })
-        .split(',')
-        .next()
-        .unwrap(),
-        {
-            twait! { tame::asap(mkevent!()); }
-            2
-        },
-    );
-    let word = length(
-        first_word(&owned({
-            twait! { tame::asap(mkevent!()); }
-            "ab cd"
-        })),
-        {
-            twait! { tame::asap(mkevent!()); }
-            2
-        },
-    );
-    let rest = length(
-        owned({
-            twait! { tame::asap(mkevent!()); }
-            "ab"
-        })
-        .strip_prefix('a')
-        .unwrap_or_default(),
-        {
-            twait! { tame::asap(mkevent!()); }
-            2
-        },
-    );
-    format!("{x} {s} {n} {k} {b} {d} {first} {word} {rest}")
+    format!("{s} {n} {c:?} {i}")
 }
 
-fn first_word(s: &str) -> &str {
-    s.split(' ').next().unwrap_or_default()
+fn add_to(slot: &mut u32, by: u32) {
+    *slot += by;
 }
 
 #[test]
@@ -2376,7 +2312,7 @@ fn borrowing_operands_with_a_twait_inside_before_a_later_twait_compile() {
     on_fresh_loop(|| {
         assert_eq!(
             result_of(borrowing_operands_before_a_wait).as_deref(),
-            Some("12 a2 4 5 true 4 3 4 3")
+            Some("a2 4 [5, 0, 0] 1")
         );
     });
 }
@@ -2464,4 +2400,35 @@ fn fill_grid() -> Vec<Vec<u32>> {
 #[test]
 fn an_index_computed_before_a_waiting_inner_index_reaches_the_place() {
     on_fresh_loop(|| assert_eq!(result_of(fill_grid), Some(vec![vec![0, 3], vec![7, 0]])));
+}
+
+// ---- a `matches!` pattern binds names of its own
+
+struct Labelled {
+    name: String,
+}
+
+/// `matches!(s, Labelled { name, .. } if ..)` after the function's own `name`
+/// was moved: the pattern's `name` is a new binding, no use of the moved
+/// one (E0382: it was taken for one).
+#[tamed]
+fn pattern_names_are_the_patterns(name: String, s: Labelled) -> bool {
+    drop(name);
+    twait! { tame::asap(mkevent!()); }
+    matches!(s, Labelled { ref name } if name.is_empty())
+        || matches!(&s, Labelled { name } if name == "x")
+}
+
+#[test]
+fn a_matches_pattern_binds_its_own_names() {
+    on_fresh_loop(|| {
+        let run = |n: &str| {
+            result_of(|d| {
+                pattern_names_are_the_patterns("outer".into(), Labelled { name: n.into() }, d)
+            })
+        };
+        assert_eq!(run(""), Some(true));
+        assert_eq!(run("x"), Some(true));
+        assert_eq!(run("y"), Some(false));
+    });
 }

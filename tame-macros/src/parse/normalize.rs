@@ -439,12 +439,11 @@ impl Builder<'_> {
                 self.hoist(kid, needs, out);
                 // What is left of it (`f(tmp).unwrap_or(1)`) is evaluated
                 // where it is, after its own twaits; before a later
-                // operand's, it is computed as any operand before them when
-                // its value is obviously owned; one that may borrow
-                // (`&make(tmp).name`, `m.get(&tmp)`, `s(tmp).as_str()`)
-                // could not be held by a variable across the later twait,
-                // and is evaluated after it.
-                if i == last || !syntax::obviously_owned(kid) {
+                // operand's, it is computed as any operand before them (a
+                // borrowed place's index now, the place borrowed after; a
+                // value that borrows cannot be held across the later twait,
+                // and rustc says so: the README says what to write).
+                if i == last {
                     continue;
                 }
             }
@@ -452,6 +451,14 @@ impl Builder<'_> {
             } else if let Some(place) = borrowed_place(kid, (method_call || indexed) && i == 0) {
                 self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {
+                if projects_a_value(&r.expr) {
+                    // `&*boxed(..)`, `&owned(..)[1..]`, `&make().name`: the
+                    // value under the projection is made now, the place in
+                    // it reached after the twaits (the projection moved into
+                    // a variable would be unsized, or moved out of a `Drop`).
+                    self.pin_place(&mut r.expr, Root::Value, out);
+                    continue;
+                }
                 // `&make()`: the value goes into a temporary now, and is
                 // borrowed where it is used, after the twaits (a temporary
                 // holding the borrow could not be kept across them), as a

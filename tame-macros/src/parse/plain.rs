@@ -1014,6 +1014,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// walked as expressions when they parse as such. Returns the
     /// statements that must come before the call, if any (see below).
     fn foreign_macro(&mut self, mac: &mut syn::Macro) -> Option<TokenStream> {
+        if mac.path.is_ident("matches") && self.matches_macro(mac) {
+            return None;
+        }
         let formatting = syntax::is_formatting_macro(&mac.path);
         // An unknown macro's arguments are taken by value (`vec![x]` moves
         // `x`); a formatting macro's are borrowed.
@@ -1112,6 +1115,39 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
         }
         None
+    }
+
+    /// `matches!(e, pattern if guard)`: `e` is read; the pattern binds
+    /// names of its own (`P { name, .. }` is no use of a variable `name`),
+    /// which the guard sees. Whether it parsed so.
+    fn matches_macro(&mut self, mac: &mut syn::Macro) -> bool {
+        let parsed = (|input: syn::parse::ParseStream| {
+            let e: Expr = input.parse()?;
+            input.parse::<Token![,]>()?;
+            let pat = syn::Pat::parse_multi_with_leading_vert(input)?;
+            let guard = if input.peek(Token![if]) {
+                input.parse::<Token![if]>()?;
+                Some(input.parse::<Expr>()?)
+            } else {
+                None
+            };
+            let comma: Option<Token![,]> = input.parse()?;
+            Ok((e, pat, guard, comma))
+        })
+        .parse2(mac.tokens.clone());
+        let Ok((mut e, pat, mut guard, comma)) = parsed else {
+            return false;
+        };
+        self.expr(&mut e, Use::Read);
+        self.scoped(|r| {
+            r.hide_pat(&pat, Refutable);
+            if let Some(g) = &mut guard {
+                r.expr(g, Use::Read);
+            }
+        });
+        let guard = guard.map(|g| quote!(if #g));
+        mac.tokens = quote!(#e, #pat #guard #comma);
+        true
     }
 
     /// Names captured by a format string (`"{x}"`) are read; a renamed
