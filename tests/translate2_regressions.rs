@@ -2079,6 +2079,13 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
     // path in a condition, and a struct named with a digit.
     let picked = pick!(sel: if x == Pt::BIG { x } else { 0 })
         + pick!(sel: V2 { x }.x)
+        + pick!(sel: {
+            let mut n = 0;
+            if FLAG {
+                n += 1;
+            }
+            V2 { x }.x + n - 1
+        })
         + pick!(sel: Some(x).and_then(|v| -> Option<i32> { v.checked_add(x) })).unwrap_or(0);
     // A binding mode on a name that is not renamed stays a shorthand
     // (`y: ref y` would draw `non_shorthand_field_patterns`).
@@ -2097,9 +2104,9 @@ fn shorthand_in_a_pattern(p: Pt) -> String {
 fn a_field_shorthand_in_a_macros_pattern_names_the_field() {
     on_fresh_loop(|| {
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 3, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("true true true true 3 7 12 true"));
+        assert_eq!(got.as_deref(), Some("true true true true 3 7 15 true"));
         let got = result_of(|d| shorthand_in_a_pattern(Pt { x: 4, y: 7 }, d));
-        assert_eq!(got.as_deref(), Some("false true true true 3 7 12 true"));
+        assert_eq!(got.as_deref(), Some("false true true true 3 7 15 true"));
     });
 }
 

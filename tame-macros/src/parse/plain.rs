@@ -1357,9 +1357,13 @@ fn struct_braces(before: &[TokenTree]) -> bool {
     let in_condition = before[..end]
         .iter()
         .rev()
-        .take_while(
-            |t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';'),
-        )
+        .take_while(|t| match t {
+            TokenTree::Punct(p) => p.as_char() != ',' && p.as_char() != ';',
+            // A block ends an `if`'s condition: what follows is another
+            // statement (`if c { n += 1 } V2 { x }`).
+            TokenTree::Group(g) => g.delimiter() != Delimiter::Brace,
+            _ => true,
+        })
         .any(|t| {
             matches!(t, TokenTree::Ident(k)
                 if ["if", "while", "match", "in"].contains(&k.to_string().as_str()))
@@ -1371,7 +1375,8 @@ fn struct_braces(before: &[TokenTree]) -> bool {
 /// its runs of white space made one space (`self.v[0] == 1`, as rustc
 /// prints a condition; `stringify!` would space it otherwise, `self.v
 /// [0]`). `None` where the source is not at hand (a macro's expansion),
-/// or holds a literal, a lifetime or a comment.
+/// or holds a literal, a lifetime, a comment or a macro's `$` (the text
+/// of a `macro_rules!` that wrote the call).
 fn as_written_text(mac: &syn::Macro) -> Option<String> {
     let group = match &mac.delimiter {
         syn::MacroDelimiter::Paren(d) => d.span.join(),
@@ -1381,7 +1386,7 @@ fn as_written_text(mac: &syn::Macro) -> Option<String> {
     let text = group.source_text()?;
     // (A literal's or a comment's white space is not to be touched: those
     // go by `stringify!`.)
-    if text.contains(['"', '\'', '/']) {
+    if text.contains(['"', '\'', '/', '$']) {
         return None;
     }
     let inner = text.get(1..text.len().checked_sub(1)?)?.trim();
