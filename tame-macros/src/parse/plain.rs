@@ -973,6 +973,26 @@ impl<'a, 'e> Resolver<'a, 'e> {
             // check.rs reported it.
             return None;
         }
+        // `give(mkevent!(a, b))` outside `twait! {}` with `a` a number: the
+        // block was forgotten, not a rendezvous named.
+        let plain_value = (args.first())
+            .filter(|_| explicit)
+            .and_then(syntax::as_ident)
+            .and_then(|i| self.lookup(&i.to_string()))
+            .map(|b| &self.b.f.bindings[b])
+            .filter(|b| b.copy && !b.rendezvous && b.borrow.is_none());
+        if let (None, Some(b)) = (self.b.in_wait, plain_value) {
+            let name = &b.name;
+            self.b.errors.push(syn::Error::new(
+                args[0].span(),
+                format!(
+                    "outside twait! {{ ... }}, mkevent!({name}, ..) is an event of the rendezvous \
+                     `{name}`, but `{name}` is a plain value; to fill the slots, make the event \
+                     inside a twait! {{ ... }} block: twait! {{ op(mkevent!(..)); }}"
+                ),
+            ));
+            return None;
+        }
         if explicit {
             let mut rest = args.split_off(2);
             let mut id = args.pop()?;
