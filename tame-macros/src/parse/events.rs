@@ -196,6 +196,16 @@ fn template(
                     let used = r.b.use_ident(b, ident.span());
                     Ok((used.to_token_stream(), Some(b)))
                 }
+                // Declared in the statement that makes the event (a block
+                // of ordinary code, ended before any wait stores it).
+                None if r.is_hidden(&ident.to_string()) => Err(syn::Error::new_spanned(
+                    place,
+                    format!(
+                        "`{ident}` is declared inside this statement's block, which ends before \
+                         the twait! that stores the event's value in it; declare `{ident}` before \
+                         the block"
+                    ),
+                )),
                 None => Err(syn::Error::new_spanned(
                     place,
                     "a mkevent! slot must be a variable of the tamed function declared before the twait!; \

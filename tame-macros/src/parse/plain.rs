@@ -98,7 +98,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
     }
 
-    fn is_hidden(&self, name: &str) -> bool {
+    pub fn is_hidden(&self, name: &str) -> bool {
         self.hidden.iter().any(|s| s.iter().any(|n| n == name))
     }
 
