@@ -933,7 +933,7 @@ impl Builder<'_> {
             None,
         );
         self.owned_from(&defs, &l.pat, &init);
-        // `if let Some(job) = queue.pop_front()` of `FnOnce` jobs.
+        // `while let Some(job) = queue.pop_front()` of `FnOnce` jobs.
         self.taken_from_fn_once(&defs, &init);
         defs
     }
@@ -1076,20 +1076,10 @@ impl Builder<'_> {
                     r.expr(&mut cond, Use::Read);
                     let fx = r.fx;
                     let defs = match &mut cond {
-                        Expr::Let(l) => {
-                            let init = (*l.expr).clone();
-                            let defs = b.declare_pat(
-                                &mut l.pat,
-                                syntax::PatPlace::Refutable,
-                                Some(&init),
-                                None,
-                                None,
-                            );
-                            // `while let Some(job) = queue.pop_front()` of
-                            // `FnOnce` jobs.
-                            b.taken_from_fn_once(&defs, &init);
-                            defs
-                        }
+                        // As an `if let`'s (`while let Some(job) =
+                        // queue.pop_front()` of `FnOnce` jobs, parts of a
+                        // parameter bound by value).
+                        Expr::Let(l) => b.declare_let(l),
                         _ => Vec::new(),
                     };
                     Some(LoopHead::While { cond, fx, defs })
