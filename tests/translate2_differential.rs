@@ -994,6 +994,28 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "end");
     }
+    /// A `for` over a range whose arm binds its number by value, moving
+    /// a variable on some paths and leaving the loop: on the other paths
+    /// the variable lives to the function's end.
+    #[tamed]
+    pub fn a_move_in_an_arm_binding_a_range_item(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        for i in (0..3u32).rev() {
+            match i {
+                k if k > 1 => {
+                    if c {
+                        drop(a);
+                        break;
+                    }
+                    log(&t, format!("k={k}"));
+                }
+                _ => {}
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
     /// A `match` that moves a variable in some arms (a construct of the
     /// machine) and returns from another: the scrutinee's temporary drops
     /// before the variable, as a statement's do (the machine's `match`
@@ -1764,6 +1786,28 @@ mod plain {
         log(&t, "end");
     }
 
+    /// A `for` over a range whose arm binds its number by value, moving
+    /// a variable on some paths and leaving the loop: on the other paths
+    /// the variable lives to the function's end.
+    pub fn a_move_in_an_arm_binding_a_range_item(t: Trace, c: bool) {
+        let a = Noisy::new("a", &t);
+        for i in (0..3u32).rev() {
+            match i {
+                k if k > 1 => {
+                    if c {
+                        drop(a);
+                        break;
+                    }
+                    log(&t, format!("k={k}"));
+                }
+                _ => {}
+            }
+            log(&t, "waited");
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     pub fn return_beside_a_move_under_a_scrutinee_temporary(t: Trace, c: bool) {
         let p = Noisy::new("p", &t);
         match Noisy::new("tmp", &t).name.len() {
@@ -2449,4 +2493,19 @@ fn a_move_in_an_arm_that_binds_a_part_of_a_number_keeps_the_drop_flag() {
             |t| plain::a_move_in_an_arm_binding_a_number(t, n, c),
         );
     }
+}
+
+#[test]
+fn a_move_in_an_arm_that_binds_a_range_item_keeps_the_drop_flag() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::a_move_in_an_arm_binding_a_range_item(t, false),
+            |t| plain::a_move_in_an_arm_binding_a_range_item(t, false),
+        ),
+        ["k=2", "waited", "waited", "waited", "waited", "end", "drop a"]
+    );
+    as_plain(
+        |t| tamed::a_move_in_an_arm_binding_a_range_item(t, true),
+        |t| plain::a_move_in_an_arm_binding_a_range_item(t, true),
+    );
 }

@@ -1099,6 +1099,7 @@ impl Builder<'_> {
         let items_once = self.holds_fn_once(&iter_expr);
         self.make_twait_free(&mut iter_expr, out);
         let by_ref = matches!(&iter_expr, Expr::MethodCall(m) if m.method == "by_ref");
+        let numbers = syntax::yields_numbers(&iter_expr);
         // Iterating over a `&'static` variable borrows nothing of the
         // function's (`words: &'static [&str]`, `words.iter()`).
         let borrow = self.borrow_of_local(&iter_expr);
@@ -1140,10 +1141,11 @@ impl Builder<'_> {
             |b, _| {
                 let mut pat = pat;
                 let defs = b.declare_pat(&mut pat, syntax::PatPlace::Irrefutable, None, None, None);
-                if items_once {
-                    for &d in &defs {
-                        b.f.bindings[d].fn_once = true;
-                    }
+                for &d in &defs {
+                    b.f.bindings[d].fn_once |= items_once;
+                    // A range's items are numbers (or `char`s): they
+                    // borrow nothing, and a state may keep them.
+                    b.f.bindings[d].owned |= numbers;
                 }
                 Some(LoopHead::For { iter, pat, defs })
             },

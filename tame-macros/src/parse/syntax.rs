@@ -646,6 +646,34 @@ const ITERATOR_ADAPTERS: &[&str] = &[
     "scan",
 ];
 
+/// Whether the items of `e`, iterated by a `for`, are numbers: a range
+/// (`0..n`, `'a'..='z'`: only the `Step` types of std iterate), through
+/// adapters that pass its items on as they are (`(0..n).rev().step_by(2)`).
+pub fn yields_numbers(e: &Expr) -> bool {
+    match e {
+        Expr::Range(r) => r.start.is_some(),
+        Expr::Paren(p) => yields_numbers(&p.expr),
+        Expr::Group(g) => yields_numbers(&g.expr),
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "rev"
+                    | "step_by"
+                    | "skip"
+                    | "take"
+                    | "filter"
+                    | "skip_while"
+                    | "take_while"
+                    | "peekable"
+                    | "fuse"
+                    | "cycle"
+                    | "inspect"
+            ) && yields_numbers(&m.receiver)
+        }
+        _ => false,
+    }
+}
+
 /// Whether `e` is a borrowing iterator: a call of an iterator source
 /// through adapters only (`v.iter().cloned().enumerate()`).
 fn borrowing_iterator(e: &Expr) -> bool {
