@@ -86,7 +86,13 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         }
         None => TokenStream::new(),
     };
-    let start = quote!(::tame::__private::start_machine(#name, #body););
+    // A function the test harness could call (no parameters, no value):
+    // see `refuse_test_harness`.
+    let harness_check = (f.sig.inputs.is_empty() && sig.done.is_none()).then(|| {
+        let ident = syn::ext::IdentExt::unraw(&f.sig.ident).to_string();
+        quote!(::tame::__private::refuse_test_harness(::core::module_path!(), #ident);)
+    });
+    let start = quote!(#harness_check ::tame::__private::start_machine(#name, #body););
     let attrs = &f.attrs;
     let vis = &f.vis;
     let sig_tokens = &sig.item;

@@ -34,6 +34,42 @@ where
     });
 }
 
+/// Refuses to start a tamed function without parameters that the test
+/// harness runs as a test (`#[test]` written above `#[tamed]`, which
+/// `#[tamed]` cannot see: the harness's attribute is expanded first). Such
+/// a function returns at its first twait that waits, and the test would
+/// pass without running the rest of it. The harness runs each test on a
+/// thread named by the test's path in its crate, `module` (the function's
+/// `module_path!()`) without the crate's name, then `name`; only the test
+/// itself has that path, so nothing else is refused.
+#[inline]
+pub fn refuse_test_harness(module: &'static str, name: &'static str) {
+    if !crate::driver::running() {
+        refuse_if_test_thread(module, name);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn refuse_if_test_thread(module: &str, name: &str) {
+    let thread = std::thread::current();
+    let Some(thread) = thread.name() else { return };
+    let path = module.split_once("::").map_or("", |(_, rest)| rest);
+    let is_the_test = match thread.strip_prefix(path) {
+        Some(rest) if path.is_empty() => rest == name,
+        Some(rest) => rest.strip_prefix("::") == Some(name),
+        None => false,
+    };
+    if is_the_test {
+        panic!(
+            "`{name}` is a #[tamed] function run by the test harness (`#[test]` above \
+             `#[tamed]`): it would return at its first twait, and the test would pass without \
+             running the rest; write a plain #[test] that starts it and runs the loop: \
+             `#[test] fn {name}_runs() {{ {name}(); tame::run(); }}`"
+        );
+    }
+}
+
 /// A tamed function's `done` event and, once it returned, its value.
 ///
 /// The value waits here while the function's locals are dropped (the

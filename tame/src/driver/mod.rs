@@ -248,6 +248,12 @@ pub(crate) fn alive() -> bool {
     LOOP.try_with(|_| ()).is_ok()
 }
 
+/// Whether this thread's loop is running (in `run()`, or running a task
+/// started outside it).
+pub(crate) fn running() -> bool {
+    LOOP.try_with(|l| l.running.get()).unwrap_or(true)
+}
+
 /// Queues a task at the back of the ready queue, unless it is queued already.
 pub(crate) fn schedule(task: TaskRef) {
     if task.header().queued.replace(true) {

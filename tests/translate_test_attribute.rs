@@ -1,0 +1,60 @@
+//! `#[test]` written above `#[tamed]`: the harness's attribute is expanded
+//! first, so the translator cannot refuse it; the function refuses to run
+//! as the harness's test instead, so that the test fails rather than pass
+//! at its first twait without running the rest.
+
+use std::cell::Cell;
+
+use tame::{mkevent, tamed, twait};
+
+thread_local! {
+    static REACHED: Cell<u32> = const { Cell::new(0) };
+}
+
+#[test]
+#[should_panic(
+    expected = "`refused_at_the_crates_top` is a #[tamed] function run by the test harness"
+)]
+#[tamed]
+fn refused_at_the_crates_top() {
+    twait! { tame::asap(mkevent!()); }
+    panic!("unreachable: the harness does not run the loop");
+}
+
+mod nested {
+    use tame::{mkevent, tamed, twait};
+
+    #[test]
+    #[should_panic(
+        expected = "`refused_in_a_module` is a #[tamed] function run by the test harness"
+    )]
+    #[tamed]
+    fn refused_in_a_module() {
+        twait! { tame::asap(mkevent!()); }
+    }
+}
+
+/// A tamed function without parameters, started by a test of another name.
+#[tamed]
+fn counts_after_a_wait() {
+    twait! { tame::asap(mkevent!()); }
+    REACHED.with(|r| r.set(r.get() + 1));
+}
+
+#[test]
+fn a_tamed_function_started_by_a_test_runs_on_the_loop() {
+    counts_after_a_wait();
+    tame::run();
+    assert_eq!(REACHED.with(Cell::get), 1);
+}
+
+mod counts_after_a_wait {
+    /// A test whose path ends as the tamed function's name does, in
+    /// another module: the function is not the test, and runs.
+    #[test]
+    fn counts_after_a_wait() {
+        super::counts_after_a_wait();
+        tame::run();
+        assert_eq!(super::REACHED.with(std::cell::Cell::get), 1);
+    }
+}
