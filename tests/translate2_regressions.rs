@@ -2439,3 +2439,30 @@ fn a_matches_pattern_binds_its_own_names() {
         assert_eq!(run("y"), Some(false));
     });
 }
+
+// ---- a twait right after an `if` on one line
+
+/// `if c { .. } twait! { .. }` on one line: clippy's
+/// `suspicious_else_formatting` took the twait's stand-in in the lint
+/// shadow for a block with its `else` left out.
+#[tamed]
+#[rustfmt::skip]
+fn a_twait_after_an_if_on_one_line(c: bool) -> u32 {
+    let mut n = 0;
+    if c { n += 1; } twait! { tame::asap(mkevent!()); }
+    n + 1
+}
+
+#[test]
+fn a_twait_after_an_if_on_one_line_waits() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| a_twait_after_an_if_on_one_line(true, d)),
+            Some(2)
+        );
+        assert_eq!(
+            result_of(|d| a_twait_after_an_if_on_one_line(false, d)),
+            Some(1)
+        );
+    });
+}

@@ -227,30 +227,37 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             entered_from[t] += 1;
         }
     }
-    let mut useless = Vec::new();
-    for &(p, join) in &m.promoted {
-        // The states reachable from where the branches meet: a twait's,
-        // and a join that a branch with a twait reaches too
-        // (`if c { twait!{..} } else { if d { drop(g) } }` then code
-        // after: `g` is carried into that join on the paths that kept it),
-        // but not the construct's own join when nothing else jumps there
-        // (the promotion alone makes it a state).
+    // Whether a state that can follow the construct keeps `b`: a twait's,
+    // and a join that a branch with a twait reaches too (`if c {
+    // twait!{..} } else { if d { drop(g) } }` then code after: `g` is
+    // carried into that join on the paths that kept it), but not the
+    // construct's own join when nothing else jumps there (the promotion
+    // alone makes it a state). A state whose code declares `b` again
+    // (the next iteration of its loop) ends the walk: what follows it keeps
+    // another value of `b`.
+    let kept_later = |join: StateId, b: BindingId| {
         let mut seen = vec![false; m.states.len()];
         let mut todo = vec![join];
-        let mut later = Set::default();
         while let Some(s) = todo.pop() {
             if std::mem::replace(&mut seen[s], true) {
                 continue;
             }
-            if a.reached[s] && (s != join || entered_from[s] > 1 || resume(s)) {
-                for &b in &a.kept[s] {
-                    later.insert(b);
-                }
+            if a.reached[s]
+                && (s != join || entered_from[s] > 1 || resume(s))
+                && a.kept[s].contains(&b)
+            {
+                return true;
             }
-            todo.extend(&next[s]);
+            if !declares(&m.states[s].code, b) {
+                todo.extend(&next[s]);
+            }
         }
+        false
+    };
+    let mut useless = Vec::new();
+    for &(p, join) in &m.promoted {
         let pays = p.plain.fx.0.iter().enumerate().any(|(i, &(b, _))| {
-            p.plain.sets_value_on_some_paths(&f.bindings[b], i) && later.contains(b)
+            p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(join, b)
         });
         let safe = a.kept[join]
             .iter()
@@ -260,6 +267,30 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         }
     }
     useless
+}
+
+/// Whether a state's code declares `b` (a `let`, a pattern of an arm,
+/// an `if let` or a loop's head).
+fn declares(c: &Code, b: BindingId) -> bool {
+    match c {
+        Code::Seq(items) => items.iter().any(|i| declares(i, b)),
+        Code::Reopen(_, c) | Code::Open(_, c) | Code::Head(c) => declares(c, b),
+        Code::Plain(p) => p.defs.contains(&b),
+        Code::If { stmt, then, els } => {
+            stmt.defs.contains(&b) || declares(then, b) || declares(els, b)
+        }
+        Code::Match { stmt, arms } => {
+            stmt.arms.iter().any(|arm| arm.defs.contains(&b)) || arms.iter().any(|c| declares(c, b))
+        }
+        Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
+            let head = match &lp.head {
+                LoopHead::While { defs, .. } | LoopHead::For { defs, .. } => defs.contains(&b),
+                LoopHead::Loop => false,
+            };
+            head || declares(body, b) || declares(exit, b)
+        }
+        _ => false,
+    }
 }
 
 /// Whether a binding surely borrows no other (so a state may keep it):

@@ -936,13 +936,14 @@ impl<'a> Emitter<'a> {
     fn touch_defs(&self, p: &Plain) -> TokenStream {
         // A `let` with attributes is left as written: an `#[expect(..)]` of
         // the unused lint on it must find its lint in this copy too.
-        let Stmt::Local(syn::Local {
-            init: Some(_),
-            attrs,
-            ..
-        }) = &p.stmt
-        else {
-            return TokenStream::new();
+        let attrs = match &p.stmt {
+            Stmt::Local(syn::Local {
+                init: Some(_),
+                attrs,
+                ..
+            }) => attrs,
+            Stmt::Expr(Expr::Assign(a), _) => return self.touch_assigned(p, &a.left),
+            _ => return TokenStream::new(),
         };
         if !attrs.is_empty() {
             return TokenStream::new();
@@ -951,6 +952,24 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|&d| &self.f.bindings[d])
             .filter(|b| b.kind == BindingKind::User && b.trivial)
+            .map(|b| touch(&b.ident))
+            .collect()
+    }
+
+    /// After `x = ..;` of a variable declared without a value (`let x;`,
+    /// also the machine's own for a `let x = if ..;`), borrowed once: the
+    /// state keeps it only while its value is read, so this copy may never
+    /// read it, and rustc would say "assigned to, but never used" beside
+    /// the lint shadow's "unused variable".
+    fn touch_assigned(&self, p: &Plain, left: &Expr) -> TokenStream {
+        let Some(left) = crate::parse::syntax::as_ident(left) else {
+            return TokenStream::new();
+        };
+        p.fx.0
+            .iter()
+            .map(|&(b, _)| &self.f.bindings[b])
+            .filter(|b| b.kind == BindingKind::User && b.deferred && b.ident == *left)
+            .take(1)
             .map(|b| touch(&b.ident))
             .collect()
     }

@@ -488,17 +488,23 @@ impl Shadow<'_> {
                     Stmt::Expr(e, None) if i + 1 == n => Stmt::Expr(e, Some(Default::default())),
                     other => other,
                 });
-                if ps.is_empty() {
-                    return Some(syn::parse_quote_spanned!(span=> { #(#stmts)* }));
-                }
                 // The block's own `let`s cannot hide a slot (a slot declared
                 // inside the block is an error), so the writes can follow
                 // its statements in one block.
-                Some(syn::parse_quote_spanned!(span=> {
+                let mut block: syn::ExprBlock = syn::parse_quote_spanned!(span=> {
                     #(let #ps = ::tame::__private::Phantom::new();)*
                     #(#stmts)*
                     #(#ws)*
-                }))
+                });
+                // The block's braces are the macro's own: the stand-in then
+                // starts at `{`, not at `twait`, and a lint that reads the
+                // text before it finds the macro's name there (clippy's
+                // `suspicious_else_formatting` took `if c {..} twait! {..}`
+                // on one line for an `if` with its `else` left out).
+                if let syn::MacroDelimiter::Brace(b) = &mac.delimiter {
+                    block.block.brace_token = *b;
+                }
+                Some(Expr::Block(block))
             }
             macros::TwaitForm::Rendezvous(mut r) => {
                 self.visit_expr_mut(&mut r);
