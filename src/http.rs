@@ -152,7 +152,9 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, ParseError> {
 }
 
 /// Finds the end of the first request head in `buf`: the index just past
-/// its `\r\n\r\n`.
+/// its `\r\n\r\n`, or past a bare LF (a `\n` without its `\r`), which
+/// ends a head [`parse`] refuses (400) at once, rather than one that waits
+/// for a `\r\n\r\n` that a client ending its lines with LF never sends.
 pub fn head_end(buf: &[u8]) -> Option<usize> {
     head_end_from(buf, 0)
 }
@@ -162,16 +164,14 @@ pub fn head_end(buf: &[u8]) -> Option<usize> {
 /// a head one byte at a time costs linear, not quadratic, time.
 fn head_end_from(buf: &[u8], known: usize) -> Option<usize> {
     // A `\r\n\r\n` ending in the new bytes starts at most 3 bytes before them.
-    let start = known.saturating_sub(3).min(buf.len());
-    head_end_in(&buf[start..]).map(|end| start + end)
-}
-
-fn head_end_in(buf: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = buf.get(from..)?.iter().position(|&b| b == b'\n') {
+    let mut from = known.saturating_sub(3).min(buf.len());
+    while let Some(i) = buf[from..].iter().position(|&b| b == b'\n') {
         let at = from + i;
+        if at == 0 || buf[at - 1] != b'\r' {
+            return Some(at + 1);
+        }
         // `at` is the first LF of a possible CR LF CR LF.
-        if at >= 1 && buf[at - 1] == b'\r' && buf.get(at + 1..at + 3) == Some(b"\r\n") {
+        if buf.get(at + 1..at + 3) == Some(b"\r\n") {
             return Some(at + 3);
         }
         from = at + 1;
@@ -881,6 +881,21 @@ mod tests {
         }
         let bytes: Vec<&[u8]> = stream.chunks(1).collect();
         assert_eq!(drive(&bytes), whole);
+    }
+
+    #[test]
+    fn a_head_ending_its_lines_with_a_bare_lf_is_400_at_once() {
+        // What `printf 'GET / HTTP/1.0\n\n' | nc` sends: refused as soon as
+        // its first LF arrives, not left waiting for a CR LF CR LF.
+        assert_eq!(code(b"GET / HTTP/1.0\n\n"), 400);
+        assert_eq!(code(b"GET / HTTP/1.0\n"), 400);
+        assert_eq!(code(b"GET / HTTP/1.1\r\nHost: x\n\r\n"), 400);
+        let mut inbox = Inbox::new();
+        assert!(matches!(inbox.push(b"GET / HT"), Next::Read));
+        match inbox.push(b"TP/1.0\n") {
+            Next::Head(raw) => assert_eq!(parse(raw).unwrap_err().status().0, 400),
+            _ => panic!("a bare LF ends the head"),
+        }
     }
 
     #[test]

@@ -262,3 +262,86 @@ fn a_function_cancelled_in_a_rendezvous_wait_leaves_it_to_the_next() {
         assert!(tame::blocked().is_empty());
     });
 }
+
+/// tame's `Event` under another name.
+type Reply = Event<&'static str>;
+
+#[tamed]
+fn sleeper_replying(log: Log, reply: Reply) {
+    let _held = Noisy("aliased", log.clone());
+    twait! { tame::timer(HOUR, mkevent!()); }
+    reply.trigger("woke");
+}
+
+#[test]
+fn an_event_parameter_written_through_a_type_alias_is_watched() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        sleeper_replying(log.clone(), ev);
+        r.cancel();
+        tame::run(); // returns at once: cancelled, its timer with it
+        assert_eq!(*log.borrow(), ["drop aliased"]);
+        assert_eq!(got.take(), None);
+    });
+}
+
+mod calendar {
+    /// A type of one's own named as tame's (a GUI's or a calendar's).
+    pub struct Event {
+        pub title: String,
+    }
+}
+
+#[tamed]
+fn schedule(entry: calendar::Event, log: Log) -> String {
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("scheduled".into());
+    entry.title
+}
+
+#[test]
+fn a_parameter_of_ones_own_type_named_event_is_an_ordinary_value() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let entry = calendar::Event {
+            title: "standup".into(),
+        };
+        let got = tame::run_with(|d| schedule(entry, log.clone(), d));
+        assert_eq!(got.as_deref(), Some("standup"));
+        assert_eq!(*log.borrow(), ["scheduled"]);
+    });
+}
+
+#[tamed]
+fn permit_holder(sem: Rc<tame::sync::Semaphore>) -> u32 {
+    let permit: tame::sync::Permit;
+    twait! { sem.acquire(mkevent!(permit)); }
+    twait! { tame::timer(HOUR, mkevent!()); }
+    drop(permit);
+    1
+}
+
+#[tamed]
+fn race_then_take_the_permit(sem: Rc<tame::sync::Semaphore>) -> bool {
+    let r = Rendezvous::<&'static str>::new();
+    permit_holder(sem.clone(), r.event("holder").map(|_: u32| ()));
+    tame::timer(Duration::from_millis(1), r.event("deadline"));
+    let won = twait!(r);
+    assert_eq!(won, Some("deadline"));
+    drop(r); // the holder lost: its event is dead
+    twait! { tame::asap(mkevent!()); }
+    sem.try_acquire().is_some()
+}
+
+#[test]
+fn the_loser_of_a_race_releases_what_it_holds_before_the_loop_runs_on() {
+    on_fresh_loop(|| {
+        let sem = Rc::new(tame::sync::Semaphore::new(1));
+        assert_eq!(
+            tame::run_with(|d| race_then_take_the_permit(sem.clone(), d)),
+            Some(true)
+        );
+    });
+}

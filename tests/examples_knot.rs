@@ -220,6 +220,9 @@ fn bad_requests_get_their_status_and_the_connection_closes() {
     let cases: Vec<(String, u16)> = vec![
         ("NONSENSE\r\n\r\n".into(), 400),
         ("GET / HTTP/1.1\r\nno-colon-here\r\n\r\n".into(), 400),
+        // Lines ended with LF alone (`printf .. | nc`): 400 at once, not
+        // 408 when the head's time is up.
+        ("GET / HTTP/1.0\n\n".into(), 400),
         ("DELETE / HTTP/1.1\r\n\r\n".into(), 405),
         (
             "GET / HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody".into(),
@@ -424,6 +427,34 @@ fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
         read_once(&mut idle_r, &mut [0; 16]).unwrap(),
         0,
         "the idle connection is closed"
+    );
+}
+
+/// After the first SIGINT knot drains; a second one ends it at once
+/// (SIGINT's own action, given back on the first), a request still under
+/// way.
+#[test]
+fn a_second_sigint_ends_knot_while_it_drains() {
+    let mut srv = knot_with(30_000, true);
+    // A request under way: half its head is in, and a round trip on
+    // another connection shows knot has read it.
+    let (mut busy, _busy_r) = connect(srv.addr);
+    busy.write_all(b"GET /sub/a.txt HTTP/1.1\r\n").unwrap();
+    let (mut probe, mut probe_r) = connect(srv.addr);
+    probe
+        .write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut probe_r, false).status, 200);
+    let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    // Said after SIGINT has its own action back.
+    srv.wait_for_stderr("no new connections");
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let status = srv.wait_exit();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(rustix::process::Signal::INT.as_raw()),
+        "{status}"
     );
 }
 

@@ -429,11 +429,21 @@ impl<'a> Emitter<'a> {
             let done = hygienic("__tame_done");
             out.extend(quote!(#done.watch(#cx);));
         }
-        for &b in &self.f.watched {
-            if self.a.kept[0].contains(&b) {
-                let ident = &self.f.bindings[b].ident;
-                out.extend(quote!(::tame::__private::watch_result(#cx, &#ident);));
-            }
+        // Each parameter that might be an event (its type decides, see
+        // `tame::__private::Param`), if the function keeps it.
+        let mut params = (self.f.params.iter())
+            .map(|p| p.binding)
+            .filter(|&b| !self.f.bindings[b].trivial && self.a.kept[0].contains(&b))
+            .peekable();
+        if params.peek().is_some() {
+            let watches = params.map(|b| {
+                let (cfg, ident) = (self.cfg(b), &self.f.bindings[b].ident);
+                quote!(#cfg (&::tame::__private::Param(&#ident)).__tame_watch(#cx);)
+            });
+            out.extend(quote! {{
+                use ::tame::__private::{WatchEvent as _, WatchOther as _};
+                #(#watches)*
+            }});
         }
         out
     }

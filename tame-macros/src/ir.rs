@@ -50,9 +50,6 @@ pub struct Function {
     pub scope_items: Vec<(ScopeId, Vec<syn::Stmt>)>,
     /// Whether the function returns a value (through its `done` event).
     pub returns_value: bool,
-    /// Parameters of type `Event<..>`: the function watches them, and is
-    /// cancelled when one dies untriggered (nobody can receive its result).
-    pub watched: Vec<BindingId>,
     /// The return type is a `Result` or an `Option` (by its name), and the
     /// body may leave by `?` or by a macro (`syntax::may_leave_early`):
     /// the machine then runs in a closure returning `Result<(), E>` or

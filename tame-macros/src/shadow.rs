@@ -218,13 +218,15 @@ impl Shadow<'_> {
             // then the new one assigned: rustc's "value assigned is never
             // read" reports a slot that nothing reads after its wait, as it
             // would the plain function's `res = write_all(..);`, and a
-            // value of the wrong type is the plain assignment's error.
+            // value of the wrong type is the plain assignment's error. A
+            // statement (`;`): the last of a stand-in block is no tail of
+            // the user's (clippy's `semicolon_if_nothing_returned`).
             quote_spanned!(place.span()=>
                 #[allow(clippy::used_underscore_binding)]
                 {
                     let _ = &#place;
                     #place = #value;
-                }
+                };
             )
         } else {
             // A variable filled at some `twait!(r)`, written at each one
@@ -236,7 +238,7 @@ impl Shadow<'_> {
                 #[allow(clippy::used_underscore_binding)]
                 {
                     *::tame::__private::shadow_store(&mut #place) = #value;
-                }
+                };
             )
         }
     }

@@ -43,6 +43,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             return not_a_function(e, input);
         }
     };
+    ungroup_types(&mut f);
     // An inner attribute of the body (`#![allow(..)]`) is the function's:
     // it goes before the generated function, which holds the body twice.
     for a in &mut f.attrs {
@@ -161,7 +162,13 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // the machine words differently: clippy's `useless_format`
             // and `uninlined_format_args` give the machine's copy of a
             // `format!` without the note the first report has, so it would
-            // be shown twice. The unused-variable lint is
+            // be shown twice. An edition 2024 let chain is nested `if
+            // let`s here, which rustc and clippy lint where they do not
+            // lint a chain: an irrefutable `let` inside it
+            // (`irrefutable_let_patterns`), `let Some(_) = o`
+            // (`redundant_pattern_matching`), a `let` of the previous
+            // one's binding (`collapsible_match`), branches ending alike
+            // (`branches_sharing_code`). The unused-variable lint is
             // never allowed here: see `Emitter::touch_defs`.
             #[allow(
                 unused_mut,
@@ -184,7 +191,11 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::if_not_else,
                 clippy::redundant_else,
                 clippy::useless_format,
-                clippy::uninlined_format_args
+                clippy::uninlined_format_args,
+                irrefutable_let_patterns,
+                clippy::redundant_pattern_matching,
+                clippy::collapsible_match,
+                clippy::branches_sharing_code
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
@@ -528,6 +539,28 @@ fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
         out.extend([TokenTree::Group(group)]);
     }
     out
+}
+
+/// A type spliced in by a `macro_rules!` (`$t:ty`) comes as a group
+/// without delimiters, which the translator's judgements by the written
+/// type (an `Event` parameter it watches, a `Result` return that `?`
+/// leaves, a `()` return, a `Box` that `*b` moves out of) would not see
+/// through: the type stands alone. Not a trait object or `impl Trait`,
+/// whose `+` the group keeps apart from what is around it (`&$t`).
+fn ungroup_types(f: &mut ItemFn) {
+    struct Ungroup;
+    impl syn::visit_mut::VisitMut for Ungroup {
+        fn visit_type_mut(&mut self, t: &mut Type) {
+            while let Type::Group(g) = t {
+                if matches!(&*g.elem, Type::TraitObject(_) | Type::ImplTrait(_)) {
+                    break;
+                }
+                *t = (*g.elem).clone();
+            }
+            syn::visit_mut::visit_type_mut(self, t);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_item_fn_mut(&mut Ungroup, f);
 }
 
 /// A function whose body does not parse: its attributes, visibility and

@@ -3,10 +3,11 @@
 //!
 //! A tamed function watches the events it was given: its `done` (the
 //! generated last parameter of `fn f(..) -> T`) and its parameters of type
-//! `Event<..>`. When one of them dies untriggered — its rendezvous is
+//! `Event<..>` (by type: through an alias too; a type parameter that
+//! happens to be one is not watched). When one of them dies untriggered — its rendezvous is
 //! cancelled or dropped, its future dropped, a timeout gave up on it — the
-//! function can no longer deliver anything, and the loop cancels it on its
-//! next turn: its state is dropped exactly as at a `return` (the drops of
+//! function can no longer deliver anything, and the loop cancels it before
+//! it runs anything else queued: its state is dropped exactly as at a `return` (the drops of
 //! its variables run, its events come back untriggered, its fd waits and
 //! timers are released), and `run()` no longer waits for it. tame's own
 //! operations (a read, an accept, a timer) are cancelled the same way.

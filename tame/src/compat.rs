@@ -267,13 +267,8 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
                 // The event comes back untriggered, then the panic goes on
                 // out of `run()`.
                 drop(ev);
-                let msg = format!(
-                    "{} panicked: {}",
-                    self.spawner.what_panicked(),
-                    crate::task::panic_message(&*payload)
-                );
-                crate::task::drop_payload(payload);
-                panic::panic_any(msg);
+                let who = self.spawner.what_panicked();
+                crate::task::go_on_naming(|| who.to_string(), payload);
             }
         }
     }

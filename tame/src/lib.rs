@@ -426,7 +426,8 @@ pub use tame_macros::tvars;
 /// # Panics
 ///
 /// A panic inside a tamed function propagates out of `run()`, with the
-/// function's name in the message. Calling `run()` from inside a task (or a
+/// function's name in the message (a payload that is no message, from
+/// `panic_any`, propagates as it is). Calling `run()` from inside a task (or a
 /// callback the loop runs) panics: the loop does not nest.
 ///
 /// # Examples

@@ -112,11 +112,36 @@ impl<T> Delivery<T> {
     }
 }
 
-/// A tamed function watches an event it was given as a parameter: if it
-/// dies untriggered, the function is cancelled (see [`crate::cancel`]).
-#[inline]
-pub fn watch_result<T>(cx: &TaskContext<'_>, ev: &Event<T>) {
-    cx.watch_result(ev);
+/// A parameter of a tamed function, which the function watches if it is
+/// an [`Event`]: if the event dies untriggered, the function is cancelled
+/// (see [`crate::cancel`]). Chosen by the parameter's type, through method
+/// resolution (`(&Param(&p)).__tame_watch(cx)`): an `Event<T>` takes
+/// [`WatchEvent`]'s method, found before the autoref that
+/// [`WatchOther`]'s needs, and any other type (one of the user's named
+/// `Event`, a type parameter) that one, which does nothing. A type alias
+/// of `Event<T>` is an `Event<T>`.
+pub struct Param<'a, T>(pub &'a T);
+
+/// See [`Param`]: watches an event parameter.
+pub trait WatchEvent {
+    fn __tame_watch(&self, cx: &TaskContext<'_>);
+}
+
+impl<T> WatchEvent for Param<'_, Event<T>> {
+    #[inline]
+    fn __tame_watch(&self, cx: &TaskContext<'_>) {
+        cx.watch_result(self.0);
+    }
+}
+
+/// See [`Param`]: a parameter that is no event is not watched.
+pub trait WatchOther {
+    fn __tame_watch(&self, cx: &TaskContext<'_>);
+}
+
+impl<T> WatchOther for &Param<'_, T> {
+    #[inline]
+    fn __tame_watch(&self, _: &TaskContext<'_>) {}
 }
 
 /// `return v` in a tamed function with a value: keeps `v` for the

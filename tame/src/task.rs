@@ -463,19 +463,28 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("Box<dyn Any>")
 }
 
-/// Goes on with a task's panic, its message naming the function. One an
-/// inner task (called eagerly from this one) already named goes on as it
-/// is, without the panic hook: the hook printed it when it was named, and
-/// printing it at every level of a chain of calls says nothing more.
+/// Goes on with a task's panic, its message naming the function (see
+/// [`go_on_naming`]).
 fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
+    go_on_naming(|| format!("tamed function `{name}`"), payload)
+}
+
+/// Goes on with a panic of what `who` names, the message saying so. One
+/// an inner task (called eagerly from this one) already named goes on as
+/// it is, without the panic hook: the hook printed it when it was named,
+/// and printing it at every level of a chain of calls says nothing more. A
+/// payload that is no message (`panic_any(MyError)`) goes on as it is too,
+/// so that whoever catches it can take it back (`downcast`), as from a
+/// thread's `join`.
+pub(crate) fn go_on_naming(who: impl FnOnce() -> String, payload: Box<dyn Any + Send>) -> ! {
+    let is_message = payload.is::<&str>() || payload.is::<String>();
     let msg = panic_message(&*payload);
-    if msg.starts_with("tamed function `") {
+    if !is_message || msg.starts_with("tamed function `") {
         panic::resume_unwind(payload)
-    } else {
-        let msg = format!("tamed function `{name}` panicked: {msg}");
-        drop_payload(payload);
-        panic::panic_any(msg)
     }
+    let msg = format!("{} panicked: {msg}", who());
+    drop_payload(payload);
+    panic::panic_any(msg)
 }
 
 /// Drops a panic's payload before the panic that reports it goes on: a

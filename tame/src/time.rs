@@ -769,7 +769,7 @@ impl Interval {
 /// from the loop's start anyway. (`Duration::MAX` is a period a user may
 /// well write for "never"; an `Instant` that cannot even take a century
 /// more, which no clock reaches, stays as it is.)
-fn later(t: Instant, d: Duration) -> Instant {
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     t.checked_add(d)
         .or_else(|| t.checked_add(CENTURY))

@@ -42,6 +42,7 @@ pub fn is_place(e: &Expr) -> bool {
 /// and a slot site storing into `a[c0]` at the block's wait.
 pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
     let cx = r.b.cx.clone();
+    r.b.join_events += 1;
     if places.is_empty() {
         return Some(syn::parse_quote_spanned!(span=> ::tame::__private::join_event(#cx)));
     }

@@ -1,7 +1,7 @@
 //! The syntax of our own macros inside a tamed body: recognizing
 //! `twait!`, `mkevent!` and `tvars!`, and parsing their arguments.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Macro, MacroDelimiter, Stmt, Token};
@@ -38,6 +38,36 @@ pub fn stmt_macro(stmt: &Stmt) -> Option<(&Macro, Which)> {
     }
 }
 
+/// Parses the tokens of `mac` with `parser`, inside the macro's own
+/// delimiters: an error at their end ("expected `;`") points at the
+/// closing one, where a bare token stream's end would be `#[tamed]`.
+fn parse_body<T>(
+    mac: &Macro,
+    parser: impl FnOnce(ParseStream) -> syn::Result<T>,
+) -> syn::Result<T> {
+    let (delimiter, span) = match &mac.delimiter {
+        MacroDelimiter::Paren(p) => (Delimiter::Parenthesis, p.span),
+        MacroDelimiter::Brace(b) => (Delimiter::Brace, b.span),
+        MacroDelimiter::Bracket(b) => (Delimiter::Bracket, b.span),
+    };
+    let mut group = Group::new(delimiter, mac.tokens.clone());
+    group.set_span(span.join());
+    let within = move |input: ParseStream| -> syn::Result<T> {
+        let content;
+        match delimiter {
+            Delimiter::Parenthesis => drop(syn::parenthesized!(content in input)),
+            Delimiter::Bracket => drop(syn::bracketed!(content in input)),
+            _ => drop(syn::braced!(content in input)),
+        }
+        let parsed = parser(&content)?;
+        if !content.is_empty() {
+            return Err(content.error("unexpected token"));
+        }
+        Ok(parsed)
+    };
+    within.parse2(TokenTree::Group(group).into())
+}
+
 /// The two forms of `twait!`.
 pub enum TwaitForm {
     /// `twait! { stmts }`: the implicit rendezvous.
@@ -51,7 +81,7 @@ pub enum TwaitForm {
 pub fn twait_form(mac: &Macro) -> syn::Result<TwaitForm> {
     match mac.delimiter {
         MacroDelimiter::Brace(_) => {
-            let mut stmts = syn::Block::parse_within.parse2(mac.tokens.clone())?;
+            let mut stmts = parse_body(mac, syn::Block::parse_within)?;
             if stmts.first().is_some_and(|s| description_stmt(s).is_some()) {
                 stmts.remove(0);
             }
@@ -135,16 +165,28 @@ impl Parse for MkeventArgs {
 }
 
 pub fn mkevent_args(mac: &Macro) -> syn::Result<Vec<Expr>> {
-    syn::parse2::<MkeventArgs>(mac.tokens.clone()).map(|a| a.0)
+    parse_body(mac, MkeventArgs::parse).map(|a| a.0)
 }
 
 /// The statements of `tvars! { ... }`, and the error if one is not a
 /// `let` (all are kept, so that the names it declares stay declared and a
 /// misuse is reported once).
 pub fn tvars_stmts(mac: &Macro) -> (Vec<Stmt>, Option<syn::Error>) {
-    let stmts = match syn::Block::parse_within.parse2(mac.tokens.clone()) {
+    let stmts = match parse_body(mac, syn::Block::parse_within) {
         Ok(stmts) => stmts,
-        Err(e) => return (Vec::new(), Some(e)),
+        Err(e) => {
+            // The usual slip: the last `let` without its `;`.
+            let last = mac.tokens.clone().into_iter().last();
+            let e = match last {
+                Some(TokenTree::Punct(p)) if p.as_char() == ';' => e,
+                Some(last) => syn::Error::new_spanned(
+                    last,
+                    "expected `;` after this: each `let` in tvars! ends with one",
+                ),
+                None => e,
+            };
+            return (Vec::new(), Some(e));
+        }
     };
     let error = stmts
         .iter()

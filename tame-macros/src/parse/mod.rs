@@ -40,6 +40,10 @@ pub struct Builder<'e> {
     pub wait_scope: Option<ScopeId>,
     /// Slot sites made in the current `twait! {}` block.
     pub wait_lists: Vec<SlotSiteId>,
+    /// How many events of `twait! {}` blocks (`mkevent!()`,
+    /// `mkevent!(slot)`) were made so far: a block that made none waits
+    /// for nothing.
+    pub join_events: usize,
     /// Declarations that go to the start of the body (slot lists of
     /// explicit-rendezvous sites).
     prelude: Vec<ir::Stmt>,
@@ -114,7 +118,6 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             nested_items: Vec::new(),
             returns_value,
             try_shaped,
-            watched: Vec::new(),
             promotions: 0,
             cfg_shadows: Vec::new(),
         },
@@ -124,6 +127,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         in_wait: None,
         wait_scope: None,
         wait_lists: Vec::new(),
+        join_events: 0,
         prelude: Vec::new(),
         rendezvous_names: HashSet::new(),
         cx: syntax::hygienic("__tame_cx"),
@@ -689,9 +693,6 @@ impl Builder<'_> {
                             None,
                             rendezvous,
                         );
-                        if is_event_type(&t.ty) {
-                            self.f.watched.push(id);
-                        }
                         self.f.bindings[id].fn_once =
                             mentions_fn_once(&t.ty) || bound_fn_once(&f.sig.generics, &t.ty);
                         self.f.bindings[id].copy = trivial;
@@ -1215,6 +1216,19 @@ impl Builder<'_> {
                 let scope = self.push_scope();
                 self.in_wait = Some(id);
                 self.wait_scope = Some(scope);
+                let joins_before = self.join_events;
+                // The block's value is `()`: a last expression without `;`
+                // where its value is used looks like the block's value.
+                if let (false, Some(syn::Stmt::Expr(tail, None))) =
+                    (dest == Dest::Discard, stmts.last())
+                {
+                    self.errors.push(syn::Error::new_spanned(
+                        tail,
+                        "a twait! { ... } block has no value (it is `()`): this last \
+                         expression runs before the wait, and its value is dropped; compute \
+                         the value after the block: `{ twait! { .. } value }`",
+                    ));
+                }
                 let mut parsed = Vec::new();
                 for s in stmts {
                     match s {
@@ -1243,6 +1257,19 @@ impl Builder<'_> {
                 self.in_wait = None;
                 self.wait_scope = None;
                 self.pop_scope();
+                // (A block that names no `mkevent!` at all was reported by
+                // check.rs.)
+                if self.join_events == joins_before
+                    && macros::tokens_mention_macro(&mac.tokens, "mkevent")
+                {
+                    self.errors.push(syn::Error::new_spanned(
+                        mac,
+                        "this twait! { ... } block makes only events of a rendezvous \
+                         (mkevent!(r, id)), which it does not wait for: it goes on at once; \
+                         wait for them with twait!(r), or make the events the block waits for \
+                         with mkevent!() or mkevent!(slot)",
+                    ));
+                }
                 let mut fx = Effects::default();
                 block_effects(&parsed, &mut fx);
                 let (body, spine) = if parsed.iter().all(|s| matches!(s, ir::Stmt::Plain(_))) {
@@ -1489,13 +1516,6 @@ fn bound_fn_once(generics: &syn::Generics, ty: &syn::Type) -> bool {
         })
     });
     inline || in_where
-}
-
-fn is_event_type(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Event"),
-        _ => false,
-    }
 }
 
 pub(super) fn collect_idents(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {

@@ -308,7 +308,8 @@ pub fn set_default_resolver(resolver: Resolver) {
 ///
 /// # Errors
 ///
-/// If there is none yet and `/etc/resolv.conf` cannot be read.
+/// If there is none yet and `/etc/resolv.conf` exists and cannot be read
+/// (see [`Resolver::from_system`]).
 ///
 /// # Examples
 ///

@@ -136,8 +136,9 @@ impl Resolver {
     ///
     /// # Errors
     ///
-    /// If `/etc/resolv.conf` cannot be read. A missing `/etc/hosts` is no
-    /// error (no names are answered from it).
+    /// If `/etc/resolv.conf` or `/etc/hosts` exists and cannot be read. A
+    /// missing `/etc/resolv.conf` is `127.0.0.1` (as the C library takes
+    /// it), a missing `/etc/hosts` no names answered from it.
     ///
     /// # Examples
     ///
@@ -146,9 +147,19 @@ impl Resolver {
     /// println!("{:?}", r.nameservers());
     /// ```
     pub fn from_system() -> io::Result<Resolver> {
-        let text = std::fs::read_to_string("/etc/resolv.conf")?;
+        Resolver::from_files("/etc/resolv.conf".as_ref(), "/etc/hosts".as_ref())
+    }
+
+    /// [`from_system`](Resolver::from_system) with the files at `conf`
+    /// and `hosts`.
+    fn from_files(conf: &std::path::Path, hosts: &std::path::Path) -> io::Result<Resolver> {
+        let text = match std::fs::read_to_string(conf) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", conf.display()))),
+        };
         let resolver = Resolver::new(super::resolv_conf::parse(&text));
-        match resolver.clone().with_hosts("/etc/hosts") {
+        match resolver.clone().with_hosts(hosts) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(resolver),
             r => r,
         }
@@ -175,7 +186,9 @@ impl Resolver {
     /// std::fs::remove_file(&path).unwrap();
     /// ```
     pub fn with_hosts(self, path: impl AsRef<std::path::Path>) -> io::Result<Resolver> {
-        let text = std::fs::read_to_string(path)?;
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         Ok(Resolver {
             inner: Rc::new(Config {
                 servers: self.inner.servers.clone(),
@@ -508,7 +521,7 @@ impl Lookup {
             sent: vec![false; config.servers.len()],
             new_socks: [false; 2],
             queries,
-            deadline: crate::time::now() + config.timeout,
+            deadline: crate::time::later(crate::time::now(), config.timeout),
             interval: FIRST_RETRANSMIT.min(config.timeout / 4),
             name,
         })
@@ -864,6 +877,30 @@ mod tests {
             ttl: 1,
             data,
         }
+    }
+
+    #[test]
+    fn a_system_without_resolv_conf_asks_127_0_0_1() {
+        let nowhere = std::env::temp_dir().join(format!("tame-no-such-{}", std::process::id()));
+        let r = Resolver::from_files(&nowhere.join("resolv.conf"), &nowhere.join("hosts")).unwrap();
+        assert_eq!(
+            r.nameservers(),
+            ["127.0.0.1:53".parse::<SocketAddr>().unwrap()]
+        );
+        // A file that cannot be read for another reason is named.
+        let e = Resolver::from_files(&std::env::temp_dir(), &nowhere).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(&std::env::temp_dir().display().to_string()),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_lookup_given_no_deadline_has_none() {
+        let r = Resolver::new(vec!["127.0.0.1:53".parse().unwrap()]).timeout(Duration::MAX);
+        let lookup = Lookup::new("x.test", &r.inner).unwrap();
+        assert!(lookup.deadline > crate::time::now() + Duration::from_secs(3600 * 24 * 365));
     }
 
     #[test]

@@ -627,9 +627,16 @@ const TURN_BUDGET: usize = 1024;
 
 /// Runs the ready queue in FIFO order until it is empty or the budget is
 /// spent; then the loop polls fds and timers (so a task that keeps
-/// re-queueing itself with `asap` cannot starve I/O).
+/// re-queueing itself with `asap` cannot starve I/O). The waits whose
+/// events died are reaped before the next item runs: a function whose
+/// result nobody can receive any more (the loser of a race) is cancelled,
+/// and what it holds released, before the winner's code after a
+/// `twait! { tame::asap(mkevent!()); }` runs.
 fn run_ready(l: &Loop) -> bool {
     for n in 0..TURN_BUDGET {
+        if l.waits.any_deaths() {
+            reap_deaths(l);
+        }
         let next = l.ready.borrow_mut().pop_front();
         match next {
             Some(Runnable::Task(task)) => {

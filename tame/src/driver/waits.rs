@@ -58,6 +58,11 @@ impl Waits {
         self.deaths.borrow_mut().extend(ids);
     }
 
+    /// Whether deaths were reported since they were last taken.
+    pub(super) fn any_deaths(&self) -> bool {
+        !self.deaths.borrow().is_empty()
+    }
+
     /// The deaths reported so far (and forgotten here).
     pub(super) fn take_deaths(&self) -> Vec<WaitId> {
         std::mem::take(&mut *self.deaths.borrow_mut())

@@ -221,6 +221,59 @@ pub fn rescoped_plain() -> u32 {
     0
 }
 
+/// Let chains that rustc and clippy do not lint, whose body waits: an
+/// irrefutable `let` binding a value inside the chain, `let Some(_)`, and
+/// a `while let` whose second `let` takes apart the first's binding. The
+/// machine nests them as `if let`s, which would be linted (the crate is
+/// checked by `cargo clippy -- -D warnings`).
+#[tamed]
+pub fn unlinted_chains(mut q: Vec<Option<u32>>, o: Option<u32>, limit: u32) -> u32 {
+    let mut s = 0;
+    while let Some(top) = q.pop()
+        && let Some(x) = top
+        && s < limit
+    {
+        twait! { tame::asap(mkevent!()); }
+        s += x;
+    }
+    if let Some(x) = o
+        && let y = x + 1
+        && y > 2
+    {
+        twait! { tame::asap(mkevent!()); }
+        s += y;
+    }
+    if let Some(_) = o
+        && s > 0
+    {
+        twait! { tame::asap(mkevent!()); }
+        s += 1000;
+    }
+    s
+}
+
+pub fn unlinted_chains_plain(mut q: Vec<Option<u32>>, o: Option<u32>, limit: u32) -> u32 {
+    let mut s = 0;
+    while let Some(top) = q.pop()
+        && let Some(x) = top
+        && s < limit
+    {
+        s += x;
+    }
+    if let Some(x) = o
+        && let y = x + 1
+        && y > 2
+    {
+        s += y;
+    }
+    if let Some(_) = o
+        && s > 0
+    {
+        s += 1000;
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,5 +584,22 @@ mod tests {
             value_of(|e| valued_chain_else_leaves(Some(2), true, e)),
             Some(204)
         );
+    }
+
+    #[test]
+    fn let_chains_rustc_and_clippy_do_not_lint() {
+        let queues = [
+            vec![],
+            vec![Some(1), None, Some(5), Some(7)],
+            vec![Some(20), Some(2)],
+        ];
+        for q in queues {
+            for o in [None, Some(0), Some(4)] {
+                assert_eq!(
+                    value_of(|d| unlinted_chains(q.clone(), o, 10, d)),
+                    Some(unlinted_chains_plain(q.clone(), o, 10))
+                );
+            }
+        }
     }
 }
