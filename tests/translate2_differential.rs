@@ -994,6 +994,32 @@ mod tamed {
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "end");
     }
+    /// A number computed from a parameter (`s % 7`, a tuple of such, a
+    /// `let` of one), bound by an arm or used after an `if` that moves a
+    /// variable on some paths: a number borrows nothing, and the variable
+    /// lives to its scope's end on the other paths.
+    #[tamed]
+    pub fn a_move_beside_a_computed_number(t: Trace, s: u32) {
+        let o = Noisy::new("o", &t);
+        match s % 7 {
+            k @ 1..=2 => {
+                if s > 7 {
+                    drop(o);
+                }
+                log(&t, format!("k={k}"));
+            }
+            0 => log(&t, "zero"),
+            _ => {}
+        }
+        let p = (s % 3, 1u32);
+        let q = Noisy::new("q", &t);
+        if s == 9 {
+            drop(q);
+        }
+        log(&t, format!("p={p:?}"));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
     /// A `for` over a range whose arm binds its number by value, moving
     /// a variable on some paths and leaving the loop: on the other paths
     /// the variable lives to the function's end.
@@ -1786,6 +1812,31 @@ mod plain {
         log(&t, "end");
     }
 
+    /// A number computed from a parameter (`s % 7`, a tuple of such, a
+    /// `let` of one), bound by an arm or used after an `if` that moves a
+    /// variable on some paths: a number borrows nothing, and the variable
+    /// lives to its scope's end on the other paths.
+    pub fn a_move_beside_a_computed_number(t: Trace, s: u32) {
+        let o = Noisy::new("o", &t);
+        match s % 7 {
+            k @ 1..=2 => {
+                if s > 7 {
+                    drop(o);
+                }
+                log(&t, format!("k={k}"));
+            }
+            0 => log(&t, "zero"),
+            _ => {}
+        }
+        let p = (s % 3, 1u32);
+        let q = Noisy::new("q", &t);
+        if s == 9 {
+            drop(q);
+        }
+        log(&t, format!("p={p:?}"));
+        log(&t, "waited");
+        log(&t, "end");
+    }
     /// A `for` over a range whose arm binds its number by value, moving
     /// a variable on some paths and leaving the loop: on the other paths
     /// the variable lives to the function's end.
@@ -2507,5 +2558,19 @@ fn a_move_in_an_arm_that_binds_a_range_item_keeps_the_drop_flag() {
     as_plain(
         |t| tamed::a_move_in_an_arm_binding_a_range_item(t, true),
         |t| plain::a_move_in_an_arm_binding_a_range_item(t, true),
+    );
+}
+
+#[test]
+fn a_move_beside_a_computed_number_keeps_the_drop_flag() {
+    for s in [0, 1, 8, 9] {
+        as_plain(
+            |t| tamed::a_move_beside_a_computed_number(t, s),
+            |t| plain::a_move_beside_a_computed_number(t, s),
+        );
+    }
+    assert_eq!(
+        traced(|t| plain::a_move_beside_a_computed_number(t, 0)),
+        ["zero", "p=(0, 1)", "waited", "end", "drop q", "drop o"]
     );
 }

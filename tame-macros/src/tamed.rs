@@ -168,8 +168,13 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // (`irrefutable_let_patterns`), `let Some(_) = o`
             // (`redundant_pattern_matching`), a `let` of the previous
             // one's binding (`collapsible_match`), branches ending alike
-            // (`branches_sharing_code`). The unused-variable lint is
-            // never allowed here: see `Emitter::touch_defs`.
+            // (`branches_sharing_code`). A `while let` on an iterator the
+            // machine keeps in its state is one it cannot `for`
+            // (`while_let_on_iterator`, which the lint shadow reports as
+            // written), and a closure the machine calls where it made it
+            // (`redundant_closure_call`) is its own rearrangement. The
+            // unused-variable lint is never allowed here: see
+            // `Emitter::touch_defs`.
             #[allow(
                 unused_mut,
                 unused_assignments,
@@ -195,7 +200,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 irrefutable_let_patterns,
                 clippy::redundant_pattern_matching,
                 clippy::collapsible_match,
-                clippy::branches_sharing_code
+                clippy::branches_sharing_code,
+                clippy::while_let_on_iterator,
+                clippy::redundant_closure_call
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine

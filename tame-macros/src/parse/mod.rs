@@ -343,7 +343,9 @@ impl Builder<'_> {
         // as a shared one, so `let e: &mut u32 = map.entry(k).or_insert(0);`
         // used before a twait only is no borrow held across it.)
         let mut_ref = |t: &syn::Type| matches!(t, syn::Type::Reference(_));
+        let number = init.is_some_and(|e| self.plain_number(e));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
+            || number
             || ty
                 .as_ref()
                 .is_some_and(|t| syntax::trivially_undroppable_type(t) || mut_ref(t));
@@ -387,6 +389,7 @@ impl Builder<'_> {
         let mut ids = Vec::new();
         let copy = single
             && (init.is_some_and(syntax::copy_like)
+                || number
                 || ty.as_ref().is_some_and(syntax::trivially_undroppable_type));
         let mut visit = DeclarePat {
             b: self,
@@ -499,6 +502,12 @@ impl Builder<'_> {
     pub(super) fn owned_from(&mut self, defs: &[BindingId], pat: &Pat, scrutinee: &Expr) {
         let Some(src) = syntax::as_ident(scrutinee).and_then(|i| self.resolve(&i.to_string()))
         else {
+            // `match s % 7 { k @ 1..=2 => .. }`: parts of a number.
+            if self.plain_number(scrutinee) {
+                for &d in defs {
+                    self.f.bindings[d].owned = true;
+                }
+            }
             return;
         };
         // (A plain value, `v: u32`, has parts that are plain values.)
@@ -514,6 +523,53 @@ impl Builder<'_> {
             for &d in defs {
                 self.f.bindings[d].owned = true;
             }
+        }
+    }
+
+    /// Whether `e` surely gives a number (or a `bool`, a `char`): literals,
+    /// casts, comparisons, and arithmetic of the function's variables
+    /// known to hold such values (`s: u32`, `let n = 5;`), or a tuple of
+    /// such (`(s % 3, 1u32)`). Such a value borrows nothing and has no
+    /// drop.
+    pub(super) fn plain_number(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Lit(l) => !matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
+            Expr::Cast(_) => true,
+            Expr::Paren(p) => self.plain_number(&p.expr),
+            Expr::Group(g) => self.plain_number(&g.expr),
+            Expr::Unary(u) => {
+                matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)) && self.plain_number(&u.expr)
+            }
+            Expr::Binary(b) => {
+                use syn::BinOp::*;
+                let compares = matches!(
+                    b.op,
+                    Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
+                );
+                let assigns = matches!(
+                    b.op,
+                    AddAssign(_)
+                        | SubAssign(_)
+                        | MulAssign(_)
+                        | DivAssign(_)
+                        | RemAssign(_)
+                        | BitXorAssign(_)
+                        | BitAndAssign(_)
+                        | BitOrAssign(_)
+                        | ShlAssign(_)
+                        | ShrAssign(_)
+                );
+                !assigns
+                    && (compares || (self.plain_number(&b.left) && self.plain_number(&b.right)))
+            }
+            Expr::Tuple(t) => t.elems.iter().all(|e| self.plain_number(e)),
+            Expr::Path(_) => syntax::as_ident(e)
+                .and_then(|i| self.resolve(&i.to_string()))
+                .is_some_and(|b| {
+                    let b = &self.f.bindings[b];
+                    b.copy && b.borrow.is_none() && !b.rendezvous
+                }),
+            _ => false,
         }
     }
 
