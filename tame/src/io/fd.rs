@@ -427,13 +427,18 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
     Ok((end(r), end(w)))
 }
 
-/// The process's standard input on the loop (a duplicate of descriptor 0).
+/// The process's standard input on the loop.
 ///
-/// Making it non-blocking changes the open file description it shares with
-/// other processes (the shell's terminal, a parent's pipe): so the mode is
-/// set back when the `Fd` (and every operation on it) is gone, if it was
-/// blocking before. A program that exits with the `Fd` alive (say, through
-/// `std::process::exit`) leaves its terminal non-blocking.
+/// A terminal (any character device) is opened again, read-only: the
+/// `Fd` has an open file description of its own, and its `O_NONBLOCK`
+/// touches nothing else. Otherwise it is a duplicate of descriptor 0, and
+/// making it non-blocking changes the open file description it shares
+/// with other processes (a parent's pipe) and with the program's own
+/// descriptors on it (descriptor 1, when 0 and 1 are one socket, as under
+/// inetd): so the mode is set back when the `Fd` (and every operation on
+/// it) is gone, if it was blocking before. A program that exits with such
+/// an `Fd` alive (say, through `std::process::exit`) leaves it
+/// non-blocking.
 ///
 /// # Errors
 ///
@@ -466,6 +471,9 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 /// tame::run();
 /// ```
 pub fn stdin() -> io::Result<Fd> {
+    if let Some(own) = sys::reopen_char_device(io::stdin().as_fd())? {
+        return Fd::new(own);
+    }
     let fd = sys::dup(io::stdin().as_fd())?;
     let was_nonblocking = sys::is_nonblocking(fd.as_fd())?;
     let fd = Fd::new(fd)?;

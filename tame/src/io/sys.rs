@@ -50,6 +50,23 @@ pub(crate) fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     retry(|| rustix::io::fcntl_dupfd_cloexec(fd, 0))
 }
 
+/// A new open file description of the character device (a terminal)
+/// `fd` is open on, non-blocking and close-on-exec, read-only; `None` if
+/// `fd` is no character device or cannot be opened again so. A
+/// terminal's descriptors 0, 1 and 2 share one description, whose
+/// `O_NONBLOCK` would make the program's own `println!` fail with
+/// `WouldBlock`; this one is the reader's alone.
+pub(crate) fn reopen_char_device(fd: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let stat = retry(|| rustix::fs::fstat(fd))?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::CharacterDevice {
+        return Ok(None);
+    }
+    let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    Ok(retry(|| rustix::fs::open(path.as_str(), flags, Mode::empty())).ok())
+}
+
 /// Sets or clears `O_NONBLOCK`.
 pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     retry(|| rustix::io::ioctl_fionbio(fd, on))
