@@ -410,7 +410,7 @@ fn write_rest(
     site: Rc<Site>,
     inbox: Inbox,
     busy: Option<Busy>,
-    rest: Rc<[u8]>,
+    rest: Bytes,
     mut off: usize,
     then: Then,
 ) {
@@ -498,33 +498,48 @@ fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
 
 /// A response ready to write.
 struct Reply {
-    bytes: Rc<[u8]>,
+    bytes: Bytes,
     keep_alive: bool,
     /// An error response: the connection closes after it, lingering.
     error: bool,
 }
 
+/// A response, made once and written whole (one `write` for head and
+/// body). In a `Vec` of its own, not an `Rc<[u8]>`: that would be one more
+/// copy of a file's bytes, made by an allocation that cannot fail.
+type Bytes = Rc<Vec<u8>>;
+
 /// A file with its responses prepared, for keep-alive and for close.
 struct Cached {
-    full: [Rc<[u8]>; 2],
-    head_only: [Rc<[u8]>; 2],
+    full: [Bytes; 2],
+    head_only: [Bytes; 2],
 }
 
 impl Cached {
     /// The responses of the file at `on_disk`, whose contents are `body`.
-    fn new(on_disk: &std::path::Path, body: &[u8]) -> Cached {
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` if there is no room for them (the request gets 503,
+    /// the process goes on).
+    fn new(on_disk: &std::path::Path, body: &[u8]) -> io::Result<Cached> {
         let ctype = http::content_type(on_disk);
-        let make = |keep: bool, with_body: bool| -> Rc<[u8]> {
-            let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
+        let make = |keep: bool, with_body: bool| -> io::Result<Bytes> {
+            let head = http::response_head(200, "OK", ctype, body.len(), keep);
+            let len = head.len() + if with_body { body.len() } else { 0 };
+            let mut v = Vec::new();
+            v.try_reserve_exact(len)
+                .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+            v.extend_from_slice(&head);
             if with_body {
                 v.extend_from_slice(body);
             }
-            Rc::from(v)
+            Ok(Rc::new(v))
         };
-        Cached {
-            full: [make(false, true), make(true, true)],
-            head_only: [make(false, false), make(true, false)],
-        }
+        Ok(Cached {
+            full: [make(false, true)?, make(true, true)?],
+            head_only: [make(false, false)?, make(true, false)?],
+        })
     }
 }
 
@@ -707,7 +722,7 @@ struct Site {
     /// one file in endless ways (percent escapes, doubled slashes), and a
     /// missing file is never remembered (each 404 looks again).
     paths: RefCell<HashMap<String, Rc<Cached>>>,
-    errors: RefCell<HashMap<u16, Rc<[u8]>>>,
+    errors: RefCell<HashMap<u16, Bytes>>,
     /// The one read buffer of all connections (one thread, one read at a time).
     scratch: RefCell<Vec<u8>>,
 }
@@ -794,7 +809,7 @@ impl Site {
                 if head.method == Method::Get {
                     v.extend_from_slice(body);
                 }
-                Rc::from(v)
+                Rc::new(v)
             }
         };
         Reply {
@@ -823,7 +838,7 @@ impl Site {
             Some(c) => c,
             None => match std::fs::read(&on_disk) {
                 Ok(body) => {
-                    let c = Rc::new(Cached::new(&on_disk, &body));
+                    let c = Rc::new(Cached::new(&on_disk, &body)?);
                     self.files.borrow_mut().insert(on_disk, c.clone());
                     c
                 }
@@ -856,7 +871,7 @@ impl Site {
                 let body = format!("{code} {reason}\n");
                 let mut v = http::response_head(code, reason, "text/plain", body.len(), false);
                 v.extend_from_slice(body.as_bytes());
-                Rc::from(v)
+                Rc::new(v)
             })
             .clone();
         Reply {
