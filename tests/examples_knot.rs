@@ -574,3 +574,42 @@ fn with_two_threads_sigterm_finishes_the_requests_under_way_on_every_loop_and_ex
         );
     }
 }
+
+/// A client that reads its response steadily but slowly (a small receive
+/// buffer makes a slow link on loopback) is not taken for an idle one:
+/// knot's send buffer frees the third the kernel waits for before saying
+/// writable only after seconds, but what the client acknowledges meanwhile
+/// counts as taking its response. (The client would see knot's close only
+/// after reading what was queued, so knot's own sockets are counted.)
+#[test]
+fn a_slow_but_steady_reader_keeps_its_connection() {
+    let big = vec![b'x'; 50 << 20];
+    let srv = knot_serving(&[("big.bin", &big)], &["--idle-ms", "700"], false);
+    let sockets = || {
+        std::fs::read_dir(format!("/proc/{}/fd", srv.pid()))
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .filter(|l| l.to_string_lossy().starts_with("socket:"))
+            .count()
+    };
+    let (mut s, _) = connect(srv.addr);
+    rustix::net::sockopt::set_socket_recv_buffer_size(&s, 4096).unwrap();
+    s.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let before = sockets();
+    let start = std::time::Instant::now();
+    let (mut got, mut buf) = (0usize, vec![0u8; 64 << 10]);
+    while start.elapsed() < Duration::from_secs(3) {
+        match s.read(&mut buf) {
+            Ok(0) => panic!("the connection ended after {got} bytes"),
+            Ok(n) => got += n,
+            Err(e) => panic!("after {got} bytes: {e}"),
+        }
+    }
+    assert!(got > 0, "the client read nothing");
+    assert_eq!(
+        sockets(),
+        before,
+        "knot closed the connection of a reading client"
+    );
+}

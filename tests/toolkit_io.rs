@@ -674,3 +674,48 @@ fn an_idle_copy_that_ends_in_time_gives_its_counts_and_leaves_no_timer() {
         assert_eq!(tame::__timer_entries(), 0);
     });
 }
+
+/// A loopback TCP connection: (the tame end, the std end).
+fn tcp_pair() -> (TcpStream, std::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let outer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (inner, _) = listener.accept().unwrap();
+    (TcpStream::from_std(inner).unwrap(), outer)
+}
+
+#[test]
+fn an_idle_copy_goes_on_while_a_slow_reader_takes_its_data() {
+    on_fresh_loop(|| {
+        let (front, mut client) = tcp_pair();
+        let (back, mut reader) = tcp_pair();
+        // A receive buffer this small makes a slow link (tens of KB/s on
+        // loopback): the copy's send buffer fills, and frees a third of
+        // itself, when the kernel says writable again, only after seconds.
+        rustix::net::sockopt::set_socket_recv_buffer_size(&reader, 4096).unwrap();
+        let writer = std::thread::spawn(move || {
+            let chunk = vec![0u8; 64 << 10];
+            while client.write_all(&chunk).is_ok() {}
+        });
+        let slow = std::thread::spawn(move || {
+            let (start, mut got, mut buf) = (std::time::Instant::now(), 0usize, [0u8; 4096]);
+            while start.elapsed() < Duration::from_secs(3) {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got += n,
+                }
+            }
+            got
+            // `reader` closes here: the copy's next write fails.
+        });
+        let result = tame::run_with(|done| {
+            tame::io::copy_bidirectional_idle(&front, &back, Duration::from_millis(700), done)
+        });
+        let got = slow.join().unwrap();
+        drop((front, back));
+        writer.join().unwrap();
+        assert!(got > 0);
+        // It ended when the reader went, not on the idle limit.
+        let err = result.unwrap().unwrap_err();
+        assert_ne!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+    });
+}

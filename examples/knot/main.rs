@@ -414,14 +414,31 @@ fn write_rest(
     mut off: usize,
     then: Then,
 ) {
+    // What the client has not acknowledged yet: a count that falls while
+    // the wait for room times out is a client reading slowly, not one that
+    // stopped (the kernel says a full buffer is writable only once about a
+    // third of it is free).
+    let mut queued = conn.stream.unacknowledged().unwrap_or(0);
     while off < rest.len() {
         let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
         twait! { conn.stream.writable(bounded(site.idle, mkevent!(ready))); }
-        if !matches!(ready, Ok(Ok(()))) {
-            return;
+        match ready {
+            Ok(Ok(())) => {}
+            Err(Timeout) => {
+                let now = conn.stream.unacknowledged().unwrap_or(usize::MAX);
+                if now >= queued {
+                    return;
+                }
+                queued = now;
+                continue;
+            }
+            Ok(Err(_)) => return,
         }
         match conn.stream.try_write(&rest[off..]) {
-            Ok(n) => off += n,
+            Ok(n) => {
+                off += n;
+                queued = conn.stream.unacknowledged().unwrap_or(0);
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(_) => return,
         }

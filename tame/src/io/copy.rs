@@ -169,7 +169,11 @@ where
 /// hold up a graceful shutdown.
 ///
 /// Any chunk read or written in either direction counts as activity and
-/// pushes the limit back; a direction that has ended (its input at its
+/// pushes the limit back, and so do bytes written that a socket's peer
+/// acknowledges since the last look
+/// ([`TcpStream::unacknowledged`](crate::net::TcpStream::unacknowledged)): a
+/// slow reader takes data long before the kernel reports a full send
+/// buffer writable again; a direction that has ended (its input at its
 /// end) leaves the other to keep the copy alive. When the limit is
 /// reached, `ev` gets an error of kind [`TimedOut`](io::ErrorKind::TimedOut)
 /// and both directions are stopped, as after any error (neither stream is
@@ -243,6 +247,11 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
     // When a chunk last moved either way, if there is an idle limit: the
     // directions write it, the idle timer reads it.
     let moved = idle.map(|_| Rc::new(Cell::new(crate::now())));
+    // And what the sockets' peers have not acknowledged yet, when the idle
+    // timer was armed: a count that falls is a peer reading (see
+    // `unacknowledged`).
+    let ends = [a.clone(), b.clone()];
+    let mut queued = (unacknowledged(&ends), crate::now());
     pump(
         a.clone(),
         b.clone(),
@@ -268,15 +277,27 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
                 unreachable!("the idle timer is armed only with an idle limit")
             };
             let due = moved.get() + limit;
-            if crate::now() >= due {
-                // Dropping `r` as this returns stops both directions.
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("copy: nothing moved either way for {limit:?}"),
-                ));
+            let now = crate::now();
+            let (before, counted_at) = queued;
+            queued = (unacknowledged(&ends), now);
+            if now >= due {
+                // Bytes the peers have not acknowledged, counted before the
+                // last chunk moved, cannot tell whether a reader took any
+                // since: a count left (after the writes) has one more turn.
+                let stale = counted_at < moved.get() && queued.0 > 0;
+                if queued.0 >= before && !stale {
+                    // Dropping `r` as this returns stops both directions.
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("copy: nothing moved either way for {limit:?}"),
+                    ));
+                }
+                // A reader took some of what was written, too little for
+                // its end to be writable again.
+                moved.set(now);
             }
             // Something moved since the timer was armed: due again then.
-            idle_timer = Some(Timer::at(due, mkevent!(r, IDLE)));
+            idle_timer = Some(Timer::at(moved.get() + limit, mkevent!(r, IDLE)));
             continue;
         }
         if results[id].is_err() {
@@ -290,6 +311,14 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
     drop(idle_timer);
     let [a_to_b, b_to_a] = results;
     Ok((a_to_b?, b_to_a?))
+}
+
+/// What the peers of `ends` have not acknowledged of what was written to
+/// them, together (an end that is no socket counts none).
+fn unacknowledged(ends: &[Rc<Source>; 2]) -> usize {
+    ends.iter()
+        .map(|e| sys::unacknowledged(e.fd()).unwrap_or(0))
+        .sum()
 }
 
 /// The id the idle timer's event carries on [`both_ways`]' rendezvous (the

@@ -132,6 +132,23 @@ pub(crate) fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
         .map(io::Error::from))
 }
 
+/// How many bytes written to the socket `fd` its peer has not yet
+/// acknowledged (`SIOCOUTQ`): a count that falls shows the peer reading,
+/// however slowly.
+pub(crate) fn unacknowledged(fd: BorrowedFd<'_>) -> io::Result<usize> {
+    // `SIOCOUTQ`, which Linux numbers as `TIOCOUTQ`.
+    const SIOCOUTQ: rustix::ioctl::Opcode = 0x5411;
+    let n = retry(|| {
+        // SAFETY: `SIOCOUTQ` writes one `int` into the pointer it is given,
+        // and the getter gives it one.
+        unsafe {
+            let getter = rustix::ioctl::Getter::<SIOCOUTQ, std::ffi::c_int>::new();
+            rustix::ioctl::ioctl(fd, getter)
+        }
+    })?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 pub(crate) fn set_nodelay(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     retry(|| rustix::net::sockopt::set_tcp_nodelay(fd, on))
 }

@@ -565,6 +565,29 @@ impl TcpStream {
         sys::nodelay(self.io.fd())
     }
 
+    /// How many of the bytes written the peer has not yet acknowledged
+    /// (`SIOCOUTQ`). A count that falls shows the peer reading, however
+    /// slowly, where waiting for writability alone would not: the kernel
+    /// reports a full send buffer writable again only once a good part of
+    /// it (about a third) is free, which a slow reader may take longer to
+    /// free than an idle limit lasts.
+    ///
+    /// # Errors
+    ///
+    /// As `ioctl(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = tame::net::TcpStream::from_std(s).unwrap();
+    /// assert_eq!(stream.unacknowledged().unwrap(), 0); // nothing written yet
+    /// ```
+    pub fn unacknowledged(&self) -> io::Result<usize> {
+        sys::unacknowledged(self.io.fd())
+    }
+
     /// Shuts down the read side, the write side or both. Shutting down the
     /// write side sends FIN: the peer reads `Ok(0)` after the data already
     /// sent. Waiting operations are not cancelled; they see the shutdown.
