@@ -58,3 +58,59 @@ mod counts_after_a_wait {
         assert_eq!(super::REACHED.with(std::cell::Cell::get), 1);
     }
 }
+
+// Calls the harness's check must let through: code of one's own that
+// starts a tamed function named as the test, or the thread, that runs it.
+
+thread_local! {
+    static HIT: Cell<u32> = const { Cell::new(0) };
+}
+
+#[tamed]
+fn worker() {
+    twait! { tame::asap(mkevent!()); }
+    HIT.with(|h| h.set(h.get() + 1));
+}
+
+#[test]
+fn a_thread_named_as_a_tamed_function_runs_it() {
+    let t = std::thread::Builder::new()
+        .name("worker".into())
+        .spawn(|| {
+            worker();
+            tame::run();
+            HIT.with(Cell::get)
+        })
+        .unwrap();
+    assert_eq!(t.join().unwrap(), 1);
+}
+
+#[test]
+fn ping() {
+    // Nested in the test, of the test's name and path.
+    #[tamed]
+    fn ping() {
+        twait! { tame::asap(mkevent!()); }
+        HIT.with(|h| h.set(h.get() + 10));
+    }
+    ping();
+    tame::run();
+    assert_eq!(HIT.with(Cell::get), 10);
+}
+
+struct Job;
+
+impl Job {
+    #[tamed]
+    fn start() {
+        twait! { tame::asap(mkevent!()); }
+        HIT.with(|h| h.set(h.get() + 100));
+    }
+}
+
+#[test]
+fn start() {
+    Job::start();
+    tame::run();
+    assert_eq!(HIT.with(Cell::get), 100);
+}

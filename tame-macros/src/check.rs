@@ -302,6 +302,16 @@ impl BodyCheck<'_> {
                         self.top_level = saved;
                         self.twait_block_depth -= 1;
                     }
+                    Ok(macros::TwaitForm::Rendezvous(_))
+                        if macros::tokens_mention_macro(&mac.tokens, "mkevent") =>
+                    {
+                        self.errors.spanned(
+                            mac,
+                            "twait!(..) with parentheses waits on a rendezvous; to wait for the \
+                             events made by mkevent!() in a call, write the block form with \
+                             braces: twait! { f(mkevent!()); }",
+                        );
+                    }
                     Ok(macros::TwaitForm::Rendezvous(e)) => self.visit_expr(&e),
                     Err(e) => self.errors.push(e),
                 }

@@ -462,7 +462,16 @@ impl Shadow<'_> {
     /// `twait!` → its stand-in.
     fn twait(&mut self, mac: &syn::Macro) -> Option<Expr> {
         let span = mac.span();
-        let Ok(form) = macros::twait_form(mac) else {
+        let form = match macros::twait_form(mac) {
+            // `twait!(f(mkevent!()))`, reported by check.rs.
+            Ok(macros::TwaitForm::Rendezvous(_))
+                if macros::tokens_mention_macro(&mac.tokens, "mkevent") =>
+            {
+                None
+            }
+            form => form.ok(),
+        };
+        let Some(form) = form else {
             // Rejected (and reported): a stand-in of any type, so that the
             // macro itself does not report a second error.
             return Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_rejected()));

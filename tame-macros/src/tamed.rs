@@ -89,10 +89,24 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     };
     // A function the test harness could call (no parameters, no value):
     // see `refuse_test_harness`.
-    let harness_check = (f.sig.inputs.is_empty() && sig.done.is_none()).then(|| {
+    let harness_callable = f.sig.inputs.is_empty() && sig.done.is_none() && f.sig.abi.is_none();
+    let harness_check = harness_callable.then(|| {
         let ident = syn::ext::IdentExt::unraw(&f.sig.ident).to_string();
-        quote!(::tame::__private::refuse_test_harness(::core::module_path!(), #ident);)
+        // The line of the function's name, where the harness's call is not.
+        let line = quote_spanned!(f.sig.ident.span()=> ::core::line!());
+        quote! {
+            #[cfg(test)]
+            ::tame::__private::refuse_test_harness(
+                ::core::module_path!(),
+                #ident,
+                ::core::panic::Location::caller(),
+                ::core::file!(),
+                #line,
+            );
+        }
     });
+    // (For `Location::caller()` above: the outer function's caller.)
+    let track_caller = harness_callable.then(|| quote!(#[track_caller]));
     let start = quote!(#harness_check ::tame::__private::start_machine(#name, #body););
     let attrs = &f.attrs;
     let vis = &f.vis;
@@ -224,6 +238,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         #(#attrs)*
         #too_many
         #new_ret
+        #track_caller
         #vis #sig_tokens #block
     }
 }

@@ -38,13 +38,25 @@ where
 /// harness runs as a test (`#[test]` written above `#[tamed]`, which
 /// `#[tamed]` cannot see: the harness's attribute is expanded first). Such
 /// a function returns at its first twait that waits, and the test would
-/// pass without running the rest of it. The harness runs each test on a
-/// thread named by the test's path in its crate, `module` (the function's
-/// `module_path!()`) without the crate's name, then `name`; only the test
-/// itself has that path, so nothing else is refused.
+/// pass without running the rest of it.
+///
+/// Emitted only in test builds (`#[cfg(test)]`), it knows the harness's
+/// call by two marks together: the harness runs each test on a thread
+/// named by the test's path in its crate (`module`, the function's
+/// `module_path!()`, without the crate's name, then `name`), and its call
+/// is located at the `#[test]` attribute, in the function's file above the
+/// function's own line (`caller`, through `#[track_caller]`). A call from
+/// code of the test's own (a function of the same name nested in it, a
+/// thread named so) is not refused.
 #[inline]
-pub fn refuse_test_harness(module: &'static str, name: &'static str) {
-    if !crate::driver::running() {
+pub fn refuse_test_harness(
+    module: &'static str,
+    name: &'static str,
+    caller: &'static std::panic::Location<'static>,
+    file: &'static str,
+    line: u32,
+) {
+    if !crate::driver::running() && caller.file() == file && caller.line() < line {
         refuse_if_test_thread(module, name);
     }
 }

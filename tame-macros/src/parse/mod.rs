@@ -1274,10 +1274,14 @@ impl Builder<'_> {
                 self.wait_scope = Some(scope);
                 let joins_before = self.join_events;
                 // The block's value is `()`: a last expression without `;`
-                // where its value is used looks like the block's value.
-                if let (false, Some(syn::Stmt::Expr(tail, None))) =
-                    (dest == Dest::Discard, stmts.last())
-                {
+                // where its value is used looks like the block's value,
+                // unless it starts an operation (`op(mkevent!())`, `()`).
+                let value_tail = match stmts.last() {
+                    Some(syn::Stmt::Expr(tail, None)) if dest != Dest::Discard => Some(tail)
+                        .filter(|t| !macros::tokens_mention_macro(&t.to_token_stream(), "mkevent")),
+                    _ => None,
+                };
+                if let Some(tail) = value_tail {
                     self.errors.push(syn::Error::new_spanned(
                         tail,
                         "a twait! { ... } block has no value (it is `()`): this last \

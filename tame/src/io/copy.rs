@@ -173,7 +173,8 @@ where
 /// acknowledges since the last look
 /// ([`TcpStream::unacknowledged`](crate::net::TcpStream::unacknowledged)): a
 /// slow reader takes data long before the kernel reports a full send
-/// buffer writable again; a direction that has ended (its input at its
+/// buffer writable again (the timer looks once a period, so such a fall
+/// behind new writes may give one more period); a direction that has ended (its input at its
 /// end) leaves the other to keep the copy alive. When the limit is
 /// reached, `ev` gets an error of kind [`TimedOut`](io::ErrorKind::TimedOut)
 /// and both directions are stopped, as after any error (neither stream is
@@ -247,11 +248,11 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
     // When a chunk last moved either way, if there is an idle limit: the
     // directions write it, the idle timer reads it.
     let moved = idle.map(|_| Rc::new(Cell::new(crate::now())));
-    // And what the sockets' peers have not acknowledged yet, when the idle
-    // timer was armed: a count that falls is a peer reading (see
+    // And what the sockets' peers had not acknowledged at the idle timer's
+    // last look, and when: a count that falls is a peer reading (see
     // `unacknowledged`).
     let ends = [a.clone(), b.clone()];
-    let mut queued = (unacknowledged(&ends), crate::now());
+    let (mut queued, mut last_look) = (unacknowledged(&ends), crate::now());
     pump(
         a.clone(),
         b.clone(),
@@ -276,28 +277,28 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
             let (Some(limit), Some(moved)) = (idle, &moved) else {
                 unreachable!("the idle timer is armed only with an idle limit")
             };
-            let due = moved.get() + limit;
+            // The bytes the peers have not acknowledged, against the last
+            // look: fewer is a reader taking some of what was written (too
+            // little for its end to be writable again): activity. More,
+            // after writes since the last look, may hide such a fall: one
+            // more period to tell.
             let now = crate::now();
-            let (before, counted_at) = queued;
-            queued = (unacknowledged(&ends), now);
-            if now >= due {
-                // Bytes the peers have not acknowledged, counted before the
-                // last chunk moved, cannot tell whether a reader took any
-                // since: a count left (after the writes) has one more turn.
-                let stale = counted_at < moved.get() && queued.0 > 0;
-                if queued.0 >= before && !stale {
-                    // Dropping `r` as this returns stops both directions.
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("copy: nothing moved either way for {limit:?}"),
-                    ));
-                }
-                // A reader took some of what was written, too little for
-                // its end to be writable again.
+            let now_queued = unacknowledged(&ends);
+            let fell = now_queued < queued;
+            let hidden = now_queued > queued && moved.get() > last_look;
+            if fell || hidden {
                 moved.set(now);
             }
-            // Something moved since the timer was armed: due again then.
-            idle_timer = Some(Timer::at(moved.get() + limit, mkevent!(r, IDLE)));
+            (queued, last_look) = (now_queued, now);
+            let due = moved.get() + limit;
+            if now >= due {
+                // Dropping `r` as this returns stops both directions.
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("copy: nothing moved either way for {limit:?}"),
+                ));
+            }
+            idle_timer = Some(Timer::at(due, mkevent!(r, IDLE)));
             continue;
         }
         if results[id].is_err() {
