@@ -114,3 +114,72 @@ fn start() {
     tame::run();
     assert_eq!(HIT.with(Cell::get), 100);
 }
+
+/// The same calls, the tamed functions defined below them.
+mod defined_below {
+    use std::cell::Cell;
+
+    use tame::{mkevent, tamed, twait};
+
+    thread_local! {
+        static HIT: Cell<u32> = const { Cell::new(0) };
+    }
+
+    #[test]
+    fn start() {
+        Job::start();
+        tame::run();
+        assert_eq!(HIT.with(Cell::get), 100);
+    }
+
+    struct Job;
+
+    impl Job {
+        #[tamed]
+        fn start() {
+            twait! { tame::asap(mkevent!()); }
+            HIT.with(|h| h.set(h.get() + 100));
+        }
+    }
+
+    #[test]
+    fn ping() {
+        ping();
+        tame::run();
+        assert_eq!(HIT.with(Cell::get), 10);
+        #[tamed]
+        fn ping() {
+            twait! { tame::asap(mkevent!()); }
+            HIT.with(|h| h.set(h.get() + 10));
+        }
+    }
+
+    #[test]
+    fn a_thread_named_as_a_tamed_function_defined_below_runs_it() {
+        let t = std::thread::Builder::new()
+            .name("defined_below::worker".into())
+            .spawn(|| {
+                worker();
+                tame::run();
+                HIT.with(Cell::get)
+            })
+            .unwrap();
+        assert_eq!(t.join().unwrap(), 1);
+    }
+
+    #[tamed]
+    fn worker() {
+        twait! { tame::asap(mkevent!()); }
+        HIT.with(|h| h.set(h.get() + 1));
+    }
+}
+
+/// `#[test]` and `#[tamed]` on the function's own line.
+#[rustfmt::skip]
+mod one_line {
+    use tame::{mkevent, tamed, twait};
+
+    #[test] #[should_panic(expected = "`refused_on_one_line` is a #[tamed] function run by the test harness")] #[tamed] fn refused_on_one_line() {
+        twait! { tame::asap(mkevent!()); }
+    }
+}

@@ -307,7 +307,7 @@ impl BodyCheck<'_> {
                     {
                         self.errors.spanned(
                             mac,
-                            "twait!(..) with parentheses waits on a rendezvous; to wait for the \
+                            "twait!(..) (or twait![..]) waits on a rendezvous; to wait for the \
                              events made by mkevent!() in a call, write the block form with \
                              braces: twait! { f(mkevent!()); }",
                         );

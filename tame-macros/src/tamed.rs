@@ -92,16 +92,13 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let harness_callable = f.sig.inputs.is_empty() && sig.done.is_none() && f.sig.abi.is_none();
     let harness_check = harness_callable.then(|| {
         let ident = syn::ext::IdentExt::unraw(&f.sig.ident).to_string();
-        // The line of the function's name, where the harness's call is not.
-        let line = quote_spanned!(f.sig.ident.span()=> ::core::line!());
         quote! {
             #[cfg(test)]
             ::tame::__private::refuse_test_harness(
                 ::core::module_path!(),
                 #ident,
                 ::core::panic::Location::caller(),
-                ::core::file!(),
-                #line,
+                ::core::option_env!("CARGO_MANIFEST_DIR"),
             );
         }
     });

@@ -44,35 +44,40 @@ where
 /// call by two marks together: the harness runs each test on a thread
 /// named by the test's path in its crate (`module`, the function's
 /// `module_path!()`, without the crate's name, then `name`), and its call
-/// is located at the `#[test]` attribute, in the function's file above the
-/// function's own line (`caller`, through `#[track_caller]`). A call from
-/// code of the test's own (a function of the same name nested in it, a
-/// thread named so) is not refused.
+/// is located at the `#[test]` attribute (`caller`, through
+/// `#[track_caller]`), where the source (read from `manifest_dir`, the
+/// crate's, only on a thread so named) has `#[`: a call of one's own is
+/// located at an expression. A test made by a macro of one's own is not
+/// recognized (its call is located at the macro's invocation).
 #[inline]
 pub fn refuse_test_harness(
     module: &'static str,
     name: &'static str,
     caller: &'static std::panic::Location<'static>,
-    file: &'static str,
-    line: u32,
+    manifest_dir: Option<&'static str>,
 ) {
-    if !crate::driver::running() && caller.file() == file && caller.line() < line {
-        refuse_if_test_thread(module, name);
+    if !crate::driver::running() {
+        refuse_if_test_thread(module, name, caller, manifest_dir);
     }
 }
 
 #[cold]
 #[inline(never)]
-fn refuse_if_test_thread(module: &str, name: &str) {
+fn refuse_if_test_thread(
+    module: &str,
+    name: &str,
+    caller: &std::panic::Location<'_>,
+    manifest_dir: Option<&str>,
+) {
     let thread = std::thread::current();
     let Some(thread) = thread.name() else { return };
     let path = module.split_once("::").map_or("", |(_, rest)| rest);
-    let is_the_test = match thread.strip_prefix(path) {
+    let named_so = match thread.strip_prefix(path) {
         Some(rest) if path.is_empty() => rest == name,
         Some(rest) => rest.strip_prefix("::") == Some(name),
         None => false,
     };
-    if is_the_test {
+    if named_so && at_an_attribute(caller, manifest_dir) {
         panic!(
             "`{name}` is a #[tamed] function run by the test harness (`#[test]` above \
              `#[tamed]`): it would return at its first twait, and the test would pass without \
@@ -80,6 +85,31 @@ fn refuse_if_test_thread(module: &str, name: &str) {
              `#[test] fn {name}_runs() {{ {name}(); tame::run(); }}`"
         );
     }
+}
+
+/// Whether the source at `at` begins an attribute (`#[`). The file's path
+/// is as rustc was given it: relative to the directory cargo ran it in,
+/// the crate's or its workspace's, either of which may be the test's.
+fn at_an_attribute(at: &std::panic::Location<'_>, manifest_dir: Option<&str>) -> bool {
+    let file = std::path::Path::new(at.file());
+    let mut candidates = vec![file.to_path_buf()];
+    if let Some(dir) = manifest_dir {
+        candidates.extend(std::path::Path::new(dir).ancestors().map(|d| d.join(file)));
+    }
+    let Some(text) = candidates
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+    else {
+        return false;
+    };
+    let Some(line) = text.lines().nth(at.line().saturating_sub(1) as usize) else {
+        return false;
+    };
+    let rest: String = line
+        .chars()
+        .skip(at.column().saturating_sub(1) as usize)
+        .collect();
+    rest.starts_with("#[")
 }
 
 /// A tamed function's `done` event and, once it returned, its value.
