@@ -380,6 +380,23 @@ fn help_documents_every_flag() {
     );
 }
 
+/// A request under way on a connection of its own: half its head is in
+/// (`GET /sub/a.txt`, one header, no blank line yet).
+fn a_request_under_way(srv: &Server) -> (TcpStream, BufReader<TcpStream>) {
+    let (mut busy, busy_r) = connect(srv.addr);
+    busy.write_all(b"GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // A round trip on another connection, accepted after the busy one:
+    // knot runs its tasks in order, so by the time this is answered it has
+    // read the half head (and counts the request as under way).
+    let (mut probe, mut probe_r) = connect(srv.addr);
+    probe
+        .write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut probe_r, false).status, 200);
+    (busy, busy_r)
+}
+
 /// SIGINT or SIGTERM: knot stops accepting, finishes the request under way
 /// (its connection closes after the response), closes idle keep-alive
 /// connections, and exits 0.
@@ -389,18 +406,7 @@ fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
     let (mut idle, mut idle_r) = connect(srv.addr);
     idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
     assert_eq!(read_response(&mut idle_r, false).status, 200);
-    // A request under way: half its head is in.
-    let (mut busy, mut busy_r) = connect(srv.addr);
-    busy.write_all(b"GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n")
-        .unwrap();
-    // A round trip on a third connection, accepted after the busy one:
-    // knot runs its tasks in order, so by the time this is answered it has
-    // read the half head (and counts the request as under way).
-    let (mut probe, mut probe_r) = connect(srv.addr);
-    probe
-        .write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    assert_eq!(read_response(&mut probe_r, false).status, 200);
+    let (mut busy, mut busy_r) = a_request_under_way(&srv);
 
     let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
     rustix::process::kill_process(pid, sig).unwrap();
@@ -436,15 +442,7 @@ fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
 #[test]
 fn a_second_sigint_ends_knot_while_it_drains() {
     let mut srv = knot_with(30_000, true);
-    // A request under way: half its head is in, and a round trip on
-    // another connection shows knot has read it.
-    let (mut busy, _busy_r) = connect(srv.addr);
-    busy.write_all(b"GET /sub/a.txt HTTP/1.1\r\n").unwrap();
-    let (mut probe, mut probe_r) = connect(srv.addr);
-    probe
-        .write_all(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    assert_eq!(read_response(&mut probe_r, false).status, 200);
+    let _busy = a_request_under_way(&srv);
     let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
     rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
     // Said after SIGINT has its own action back.

@@ -541,26 +541,9 @@ impl Builder<'_> {
                 matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)) && self.plain_number(&u.expr)
             }
             Expr::Binary(b) => {
-                use syn::BinOp::*;
-                let compares = matches!(
-                    b.op,
-                    Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
-                );
-                let assigns = matches!(
-                    b.op,
-                    AddAssign(_)
-                        | SubAssign(_)
-                        | MulAssign(_)
-                        | DivAssign(_)
-                        | RemAssign(_)
-                        | BitXorAssign(_)
-                        | BitAndAssign(_)
-                        | BitOrAssign(_)
-                        | ShlAssign(_)
-                        | ShrAssign(_)
-                );
-                !assigns
-                    && (compares || (self.plain_number(&b.left) && self.plain_number(&b.right)))
+                !syntax::is_compound_assign(&b.op)
+                    && (syntax::gives_bool(&b.op)
+                        || (self.plain_number(&b.left) && self.plain_number(&b.right)))
             }
             Expr::Tuple(t) => t.elems.iter().all(|e| self.plain_number(e)),
             Expr::Path(_) => syntax::as_ident(e)

@@ -96,6 +96,16 @@ pub fn as_ident(e: &Expr) -> Option<&Ident> {
     }
 }
 
+/// Whether `op` gives a `bool` whatever its operands: a comparison, `&&`
+/// or `||`.
+pub fn gives_bool(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
+    )
+}
+
 /// Whether `op` is a compound assignment (`+=`, `<<=`, ...).
 pub fn is_compound_assign(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
@@ -124,11 +134,7 @@ pub fn trivially_undroppable(e: &Expr) -> bool {
         // arithmetic may be overloaded to give anything (a guard, say),
         // unless its operands are plain values themselves.
         Expr::Binary(b) => {
-            use syn::BinOp::*;
-            matches!(
-                b.op,
-                Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
-            ) || (trivially_undroppable(&b.left) && trivially_undroppable(&b.right))
+            gives_bool(&b.op) || (trivially_undroppable(&b.left) && trivially_undroppable(&b.right))
         }
         Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)),
         Expr::Paren(p) => trivially_undroppable(&p.expr),
@@ -190,13 +196,7 @@ fn value_trivially_undroppable(b: &syn::Block) -> bool {
 pub fn copy_like(e: &Expr) -> bool {
     match e {
         Expr::Range(_) => false,
-        Expr::Binary(b) => {
-            use syn::BinOp::*;
-            matches!(
-                b.op,
-                Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
-            ) || (copy_like(&b.left) && copy_like(&b.right))
-        }
+        Expr::Binary(b) => gives_bool(&b.op) || (copy_like(&b.left) && copy_like(&b.right)),
         Expr::Paren(p) => copy_like(&p.expr),
         Expr::Tuple(t) => t.elems.iter().all(copy_like),
         Expr::If(i) => {
