@@ -345,3 +345,39 @@ fn the_loser_of_a_race_releases_what_it_holds_before_the_loop_runs_on() {
         );
     });
 }
+
+/// Panics when dropped, once its owner is cancelled.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("a local's drop panics");
+    }
+}
+
+#[tamed]
+fn doomed_loser(done: Event<()>) {
+    let _bomb = PanicsOnDrop;
+    twait! { tame::timer(HOUR, mkevent!()); }
+    done.trigger(());
+}
+
+#[test]
+fn a_panic_cancelling_one_loser_leaves_the_others_cancelled() {
+    on_fresh_loop(|| {
+        // On virtual time: a loser left running would wake at once, and
+        // say so, rather than hold the test for an hour.
+        tame::time::pause();
+        let log = Log::default();
+        let r = Rendezvous::<()>::new();
+        // Both lose at once; the first one's cancellation panics.
+        doomed_loser(r.event(()));
+        sleeper("other", log.clone(), r.event(()).map(|_: &'static str| ()));
+        drop(r);
+        assert!(std::panic::catch_unwind(tame::run).is_err());
+        // The other is cancelled on the loop's next run, its hour-long
+        // timer with it: it does not run to its end.
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop other"]);
+    });
+}

@@ -596,7 +596,9 @@ fn reap_deaths(l: &Loop) {
         if ids.is_empty() {
             return;
         }
-        for id in ids {
+        let mut reaping = Reaping { l, ids, next: 0 };
+        while let Some(&id) = reaping.ids.get(reaping.next) {
+            reaping.next += 1;
             // Reaping drops the wait's operation, which is user code: no
             // borrow of the loop is held here.
             if timers::is_timer(id) {
@@ -608,6 +610,23 @@ fn reap_deaths(l: &Loop) {
             } else if let Some(reg) = registration(l, id) {
                 reg.reap();
             }
+        }
+    }
+}
+
+/// The deaths [`reap_deaths`] took: if reaping one panics (a cancelled
+/// task's local whose drop panics), those not reaped yet are reported
+/// again, for the next turn, rather than lost with the panic.
+struct Reaping<'a> {
+    l: &'a Loop,
+    ids: Vec<WaitId>,
+    next: usize,
+}
+
+impl Drop for Reaping<'_> {
+    fn drop(&mut self) {
+        if self.next < self.ids.len() {
+            self.l.waits.died(self.ids.drain(self.next..));
         }
     }
 }
