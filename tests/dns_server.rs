@@ -198,6 +198,51 @@ fn next_nameserver_is_tried_when_the_first_is_silent() {
     );
 }
 
+/// A local UDP port that nothing listens on: a datagram sent there draws
+/// an ICMP "port unreachable".
+fn closed_port() -> SocketAddr {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.local_addr().unwrap()
+}
+
+#[test]
+fn a_nameserver_whose_port_is_closed_fails_at_once() {
+    // The deadline is an hour: the ICMP error must end the lookup, or the
+    // watchdog fails the test.
+    on_fresh_loop(|| {
+        let dead = closed_port();
+        let r = Resolver::new(vec![dead]).timeout(Duration::from_secs(3600));
+        let e = lookup_one(&r, "host-a.test").unwrap_err();
+        let Error::Io(io) = &e else {
+            panic!("not an I/O error: {e:?}")
+        };
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(e.name(), "host-a.test");
+        // The message names the nameserver that refused.
+        assert!(e.to_string().contains(&dead.to_string()), "{e}");
+    });
+}
+
+#[test]
+fn a_nameserver_whose_port_is_closed_is_followed_by_the_next_at_once() {
+    on_fresh_loop(|| {
+        let srv = good_server();
+        let r =
+            Resolver::new(vec![closed_port(), srv.local_addr()]).timeout(Duration::from_secs(3600));
+        assert_eq!(
+            lookup_one(&r, "host-a.test").unwrap(),
+            vec![ip("10.0.0.1"), ip("fd00::1")]
+        );
+        // A refusal after the good server's failure is not the error: the
+        // first failure that came is.
+        let failing = server(Some(Misbehavior::ServFail));
+        let r = Resolver::new(vec![failing.local_addr(), closed_port()])
+            .timeout(Duration::from_secs(3600));
+        let e = lookup_one(&r, "host-a.test").unwrap_err();
+        assert!(matches!(e, Error::ServFail { .. }), "{e:?}");
+    });
+}
+
 /// A server that answers `host-a.test` (A and AAAA) correctly.
 fn good_server() -> ServerThread {
     server(None)

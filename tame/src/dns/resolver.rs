@@ -1,10 +1,13 @@
 //! The stub resolver: each lookup is a `#[tamed]` function on one
-//! rendezvous, with a UDP socket per address family.
+//! rendezvous, with a UDP socket per nameserver asked.
 //!
 //! A lookup sends an A and an AAAA query with two random ids from a socket
-//! bound to port 0 (so the kernel picks a fresh, random source port), and
-//! accepts a reply only when its source is a nameserver the query was sent
-//! to and its id, opcode and question match. Everything else is dropped
+//! bound to port 0 (so the kernel picks a fresh, random source port) and
+//! connected to the nameserver, and accepts a reply only when its source is
+//! a nameserver the query was sent to and its id, opcode and question
+//! match. The socket is connected so that an ICMP error (port or host
+//! unreachable) reaches the lookup as a receive error, and that nameserver
+//! fails at once instead of costing the whole deadline. Everything else is dropped
 //! unread. [`lookup`] waits for whichever comes first, a datagram or the
 //! retransmission timer; a reply that speaks of the nameserver rather than
 //! the name (SERVFAIL, REFUSED, ...) sends its query on to the next
@@ -261,6 +264,13 @@ impl Resolver {
     /// rather than [`Error::Timeout`]. NOERROR (with addresses or without)
     /// and NXDOMAIN are final: the next nameserver is not asked.
     ///
+    /// A nameserver that cannot be reached fails both queries the same way:
+    /// each nameserver is asked from a socket connected to it, so the ICMP
+    /// error a closed port or an unreachable host draws reaches the lookup
+    /// (as glibc's resolver sees it). Its failure is an [`Error::Io`] whose
+    /// kind is the error's (`ConnectionRefused`, `HostUnreachable`, ...)
+    /// and whose text names the nameserver.
+    ///
     /// The event is triggered exactly once, possibly before this returns
     /// (an IP literal, a hosts-file name, an invalid name, a socket that
     /// cannot be made).
@@ -321,7 +331,8 @@ impl Resolver {
 /// Where a lookup's wake-up came from.
 #[derive(Debug, Clone, Copy)]
 enum Wake {
-    /// A datagram (or a receive error) on the socket of this family.
+    /// A datagram (or a receive error) on the socket of the nameserver of
+    /// this index.
     Reply(usize),
     /// Time to retransmit (or to give up).
     Retransmit,
@@ -343,7 +354,8 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
     tvars! {
         let mut q = q;
         let r = Rendezvous::<Wake>::new();
-        let mut got: [Received; 2] = [unreceived(), unreceived()];
+        // A receive slot per nameserver, by its index.
+        let mut got: Vec<Received> = q.servers.iter().map(|_| unreceived()).collect();
         let mut failure: Option<io::Error> = None;
         // Whether this turn of the loop is a (re)transmission, which arms
         // the next timer; a query sent on because a nameserver failed it
@@ -356,11 +368,15 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
             failure = Some(e);
             break;
         }
+        // Every nameserver left proved unreachable while sending.
+        if q.is_done() {
+            break;
+        }
         // A socket made now starts receiving.
-        while let Some(fam) = q.new_socket() {
-            q.socket(fam).recv_from(
+        while let Some(si) = q.new_socket() {
+            q.socket(si).recv_from(
                 Vec::with_capacity(MAX_REPLY),
-                mkevent!(r, Wake::Reply(fam), got[fam]),
+                mkevent!(r, Wake::Reply(si), got[si]),
             );
         }
         if retransmission {
@@ -371,12 +387,12 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
         }
         loop {
             match twait!(r) {
-                Some(Wake::Reply(fam)) => {
-                    let received = std::mem::replace(&mut got[fam], unreceived());
-                    match q.received(received) {
+                Some(Wake::Reply(si)) => {
+                    let received = std::mem::replace(&mut got[si], unreceived());
+                    match q.received(si, received) {
                         Ok(buf) if !q.is_done() && ev.is_live() => {
-                            q.socket(fam)
-                                .recv_from(buf, mkevent!(r, Wake::Reply(fam), got[fam]));
+                            q.socket(si)
+                                .recv_from(buf, mkevent!(r, Wake::Reply(si), got[si]));
                             // A nameserver failed a query: on to the next
                             // one now, not at the timer.
                             if q.is_due() {
@@ -415,6 +431,9 @@ enum Outcome {
     Refused,
     Rcode(u8),
     Malformed(&'static str),
+    /// The nameserver cannot be reached (an ICMP error came back, or no
+    /// route to it): the error's kind and its text, naming the nameserver.
+    Unreachable(io::ErrorKind, String),
 }
 
 impl Outcome {
@@ -469,13 +488,14 @@ impl Query {
 struct Lookup {
     name: String,
     servers: Rc<[SocketAddr]>,
-    /// Sockets by family: IPv4, IPv6 (made when a server needs one).
-    socks: [Option<UdpSocket>; 2],
+    /// Sockets by nameserver, each connected to it (made when a query is
+    /// first sent there).
+    socks: Vec<Option<UdpSocket>>,
     /// Whether a query went to each server (replies from others are
     /// ignored).
     sent: Vec<bool>,
     /// Sockets made by a transmission that have no receive yet.
-    new_socks: [bool; 2],
+    new_socks: Vec<bool>,
     queries: [Query; 2],
     deadline: Instant,
     interval: Duration,
@@ -517,9 +537,9 @@ impl Lookup {
         let queries = [query(id_a, wire::TYPE_A)?, query(id_aaaa, wire::TYPE_AAAA)?];
         Ok(Lookup {
             servers: config.servers.clone(),
-            socks: [None, None],
+            socks: config.servers.iter().map(|_| None).collect(),
             sent: vec![false; config.servers.len()],
-            new_socks: [false; 2],
+            new_socks: vec![false; config.servers.len()],
             queries,
             deadline: crate::time::later(crate::time::now(), config.timeout),
             interval: FIRST_RETRANSMIT.min(config.timeout / 4),
@@ -531,10 +551,17 @@ impl Lookup {
     /// last it went to, skipping those that failed it. Without failures
     /// both queries go to the same nameserver, one nameserver per
     /// transmission, in turn.
+    ///
+    /// A nameserver that cannot be reached (no route to it, or an ICMP
+    /// error from an earlier send surfacing now) fails every query at
+    /// once, and the queries go on to the next one in the same call.
     fn transmit(&mut self) -> io::Result<()> {
         let n = self.servers.len();
-        for q in self.queries.iter_mut() {
+        let mut qi = 0;
+        while qi < self.queries.len() {
+            let q = &mut self.queries[qi];
             if !std::mem::take(&mut q.due) || q.outcome.is_some() {
+                qi += 1;
                 continue;
             }
             // A query without an outcome has a nameserver that did not fail it.
@@ -542,39 +569,68 @@ impl Lookup {
                 .map(|k| (q.next_server + k) % n)
                 .find(|&si| !q.failed[si])
             else {
+                qi += 1;
                 continue;
             };
             q.next_server = si + 1;
-            let server = self.servers[si];
-            let fam = usize::from(server.is_ipv6());
-            if self.socks[fam].is_none() {
-                let local: SocketAddr = if server.is_ipv6() {
-                    (Ipv6Addr::UNSPECIFIED, 0).into()
-                } else {
-                    (Ipv4Addr::UNSPECIFIED, 0).into()
-                };
-                self.socks[fam] = Some(UdpSocket::bind(local)?);
-                self.new_socks[fam] = true;
-            }
-            let sock = self.socks[fam].as_ref().expect("made above");
-            match sock.try_send_to(&q.packet, server) {
+            let sent = self.make_socket(si).and_then(|()| {
+                self.socket(si)
+                    .try_send_to(&self.queries[qi].packet, self.servers[si])
+            });
+            match sent {
                 Ok(_) => self.sent[si] = true,
                 // A full send buffer: the next round will try again.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // The same query again, now due to the next nameserver.
+                Err(e) if is_unreachable(&e) => {
+                    self.unreachable(si, &e);
+                    continue;
+                }
                 Err(e) if n == 1 => return Err(e),
                 // Another nameserver may still be reachable.
                 Err(_) => {}
             }
+            qi += 1;
         }
         Ok(())
+    }
+
+    /// Makes the socket connected to nameserver `si` if there is none yet
+    /// (and marks it to start receiving).
+    fn make_socket(&mut self, si: usize) -> io::Result<()> {
+        if self.socks[si].is_none() {
+            let server = self.servers[si];
+            let local: SocketAddr = if server.is_ipv6() {
+                (Ipv6Addr::UNSPECIFIED, 0).into()
+            } else {
+                (Ipv4Addr::UNSPECIFIED, 0).into()
+            };
+            let sock = UdpSocket::bind(local)?;
+            sock.connect(server)?;
+            self.socks[si] = Some(sock);
+            self.new_socks[si] = true;
+        }
+        Ok(())
+    }
+
+    /// Nameserver `si` cannot be reached (`e` says why): every query it
+    /// has not failed yet takes that as its answer, a failure, so it goes
+    /// on to the next nameserver (or ends, if that was the last).
+    fn unreachable(&mut self, si: usize, e: &io::Error) {
+        let text = format!("nameserver {}: {e}", self.servers[si]);
+        for q in &mut self.queries {
+            if q.outcome.is_none() && !q.failed[si] {
+                q.answered(si, Outcome::Unreachable(e.kind(), text.clone()));
+            }
+        }
     }
 
     /// A socket [`transmit`](Lookup::transmit) made, which has no receive
     /// yet (then it has one: start it).
     fn new_socket(&mut self) -> Option<usize> {
-        let fam = self.new_socks.iter().position(|&new| new)?;
-        self.new_socks[fam] = false;
-        Some(fam)
+        let si = self.new_socks.iter().position(|&new| new)?;
+        self.new_socks[si] = false;
+        Some(si)
     }
 
     /// The retransmission timer ran out: every query still unanswered is
@@ -603,17 +659,18 @@ impl Lookup {
         Some(wait)
     }
 
-    /// The socket of family `fam`; only asked for once it was made.
-    fn socket(&self, fam: usize) -> &UdpSocket {
-        self.socks[fam]
+    /// The socket of nameserver `si`; only asked for once it was made.
+    fn socket(&self, si: usize) -> &UdpSocket {
+        self.socks[si]
             .as_ref()
             .expect("a receive is only started on a socket that was made")
     }
 
-    /// A receive came back: keeps the datagram if it
-    /// answers a query, and gives the buffer back for the next receive (or
-    /// the error that ends the lookup).
-    fn received(&mut self, (mut buf, res): Received) -> io::Result<Vec<u8>> {
+    /// A receive on the socket of nameserver `si` came back: keeps the
+    /// datagram if it answers a query, and gives the buffer back for the
+    /// next receive (or the error that ends the lookup). An ICMP error
+    /// (the nameserver's port or host unreachable) fails that nameserver.
+    fn received(&mut self, si: usize, (mut buf, res): Received) -> io::Result<Vec<u8>> {
         match res {
             Ok((n, from)) => {
                 if let Some((q, si)) = self.matching_from(&buf[..n], from) {
@@ -621,9 +678,7 @@ impl Lookup {
                     self.queries[q].answered(si, outcome);
                 }
             }
-            // ICMP errors surfacing on an unconnected socket (with some
-            // kernels' settings): not a reply, keep waiting.
-            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+            Err(e) if is_unreachable(&e) => self.unreachable(si, &e),
             Err(e) => return Err(e),
         }
         buf.clear();
@@ -715,6 +770,9 @@ impl Lookup {
                     })
                 }
                 Outcome::Malformed(reason) => return Err(Error::Malformed { name, reason }),
+                Outcome::Unreachable(kind, text) => {
+                    return Err(Error::io(name, io::Error::new(*kind, text.as_str())))
+                }
                 Outcome::Addrs(_) | Outcome::NxDomain => {}
             }
         }
@@ -724,6 +782,19 @@ impl Lookup {
             Err(Error::NoAddresses { name })
         }
     }
+}
+
+/// Whether `e`, from a send or receive on a connected socket, says that
+/// its nameserver cannot be reached: the ICMP errors the kernel reports
+/// there, and a missing route.
+fn is_unreachable(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::HostUnreachable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::NetworkDown
+    )
 }
 
 /// What a matching reply says.
@@ -813,7 +884,8 @@ pub fn __replies(
         .map(|&(from, msg)| {
             let taken = q.matching(msg, from);
             // As a receive delivers it.
-            let _ = q.received((msg.to_vec(), Ok((msg.len(), from))));
+            let si = servers.iter().position(|&s| s == from).unwrap_or(0);
+            let _ = q.received(si, (msg.to_vec(), Ok((msg.len(), from))));
             taken.map(|i| {
                 let outcome = q.queries[i].outcome.as_ref();
                 (i, outcome.is_some_and(Outcome::is_final))
