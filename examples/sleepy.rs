@@ -5,7 +5,7 @@
 //! server, and 10,000 small tasks here, on one thread.
 //!
 //! ```text
-//! sleepy --port PORT [--threads N]
+//! sleepy --port PORT [--threads N] [--idle-ms MS]
 //! ```
 //!
 //! `--port 0` picks a free port; the bound address is printed on stdout's
@@ -20,42 +20,80 @@
 //! own listener on the port (`SO_REUSEPORT`: the kernel spreads new
 //! connections over them) and its own read buffer; a connection stays on
 //! the loop that accepted it, and the loops share nothing.
+//!
+//! A client gets `--idle-ms` (default 60,000) to send each whole request
+//! head, counted from when the connection starts waiting for it (at
+//! accept, or after the previous response), and as long to take each
+//! response; a connection that does not is closed. Partial data does not
+//! restart the count, so a client sending a byte now and then cannot hold
+//! a connection forever. Failing accepts (out of file descriptors, most
+//! likely) are retried with a growing pause and reported at most once a
+//! second, with a count.
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tame::net::{TcpListener, TcpStream};
-use tame::{mkevent, tamed, tvars, twait};
+use tame::{add_timeout, mkevent, tamed, tvars, twait, Timeout};
 use tame_suite::http;
 
 /// Longest sleep we grant (a client cannot park a connection for days).
 const MAX_SLEEP_MS: u64 = 60_000;
+/// The first pause after a failed accept; each failure in a row doubles
+/// it, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(1);
+const MAX_BACKOFF: Duration = Duration::from_millis(200);
+/// At most one line about failing accepts this often.
+const REPORT_EVERY: Duration = Duration::from_secs(1);
 
 #[tamed]
-fn accept_loop(listener: TcpListener) {
-    tvars! { let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into()); }
+fn accept_loop(listener: TcpListener, idle: Duration) {
+    tvars! {
+        let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
+        let mut backoff = FIRST_BACKOFF;
+        // Failed accepts not reported yet, and when the last report was.
+        let mut unreported = 0u64;
+        let mut reported: Option<Instant> = None;
+    }
     loop {
         twait! { listener.accept(mkevent!(accepted)); }
         match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
-            Ok((stream, _peer)) => serve(stream),
+            Ok((stream, _peer)) => {
+                backoff = FIRST_BACKOFF;
+                serve(stream, idle);
+            }
             Err(e) => {
-                // Out of fds, most likely: back off instead of spinning.
-                eprintln!("sleepy: accept: {e}");
-                twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
+                // Out of fds, most likely: they come back as connections
+                // close (the idle limit closes silent ones), so wait
+                // instead of spinning, and say so without flooding stderr.
+                unreported += 1;
+                if reported.is_none_or(|t| t.elapsed() >= REPORT_EVERY) {
+                    eprintln!(
+                        "sleepy: accept: {e} ({unreported} failed accepts since the last report; \
+                         at most one report a second)"
+                    );
+                    unreported = 0;
+                    reported = Some(Instant::now());
+                }
+                twait! { tame::timer(backoff, mkevent!()); }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
         }
     }
 }
 
 #[tamed]
-fn serve(stream: TcpStream) {
+fn serve(stream: TcpStream, idle: Duration) {
     tvars! {
         let mut pending: Vec<u8> = Vec::new();
-        let mut ready: io::Result<()> = Ok(());
+        let mut ready: Result<io::Result<()>, Timeout> = Ok(Ok(()));
         let mut rest: Vec<u8> = Vec::new();
-        let mut written: io::Result<()> = Ok(());
+        let mut written: Result<(Vec<u8>, io::Result<()>), Timeout> = Err(Timeout);
         let mut drained = false;
+        // When the connection started waiting for the request head it has
+        // not finished sending.
+        let mut waiting_since = tame::now();
     }
     loop {
         let step = next_request(&stream, &mut pending, &mut drained);
@@ -76,20 +114,30 @@ fn serve(stream: TcpStream) {
                     }
                 }
                 if !rest.is_empty() {
-                    // The buffer comes back with the result, sent: `_`
-                    // drops it there.
-                    twait! { stream.write_all(std::mem::take(&mut rest), mkevent!(_, written)); }
-                    if written.is_err() {
+                    twait! {
+                        stream.write_all(std::mem::take(&mut rest), add_timeout(idle, mkevent!(written)));
+                    }
+                    // The buffer came back with the result, sent: dropped
+                    // here, not held while the connection waits.
+                    if !matches!(
+                        std::mem::replace(&mut written, Err(Timeout)),
+                        Ok((_, Ok(())))
+                    ) {
                         return;
                     }
                 }
                 if !request.keep_alive() {
                     return;
                 }
+                waiting_since = tame::now();
             }
             Step::Wait => {
-                twait! { stream.readable(mkevent!(ready)); }
-                if ready.is_err() {
+                let left = idle.saturating_sub(tame::now() - waiting_since);
+                if left.is_zero() {
+                    return;
+                }
+                twait! { stream.readable(add_timeout(left, mkevent!(ready))); }
+                if !matches!(ready, Ok(Ok(()))) {
                     return;
                 }
             }
@@ -213,6 +261,7 @@ fn response(request: &Request) -> Vec<u8> {
 fn main() {
     let mut port: u16 = 8080;
     let mut threads: usize = 1;
+    let mut idle = Duration::from_secs(60);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -228,12 +277,19 @@ fn main() {
                     _ => usage("--threads needs a number, at least 1"),
                 }
             }
+            "--idle-ms" => {
+                idle = match args.next().map(|n| n.parse()) {
+                    Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
+                    _ => usage("--idle-ms needs a number of milliseconds, at least 1"),
+                }
+            }
             "-h" | "--help" => {
                 println!(
                     "sleepy: GET /<ms> answers after <ms> milliseconds (one task per connection, one loop per thread)\n\n\
-                     usage: sleepy --port PORT [--threads N]\n  \
+                     usage: sleepy --port PORT [--threads N] [--idle-ms MS]\n  \
                      --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
-                     --threads N    N loops on N threads, each with its own listener on the port (SO_REUSEPORT) (default 1)"
+                     --threads N    N loops on N threads, each with its own listener on the port (SO_REUSEPORT) (default 1)\n  \
+                     --idle-ms MS   time a client has to send each request head and to take each response (default 60000)"
                 );
                 return;
             }
@@ -245,14 +301,16 @@ fn main() {
     // Loops 1..N on threads of their own, loop 0 on this one.
     for (i, l) in listeners.enumerate() {
         tame_suite::spawn_loop(format!("sleepy-{}", i + 1), move || {
-            accept_loop(TcpListener::from_std(l).expect("a listener"));
+            accept_loop(TcpListener::from_std(l).expect("a listener"), idle);
         });
     }
-    accept_loop(TcpListener::from_std(first).expect("a listener"));
+    accept_loop(TcpListener::from_std(first).expect("a listener"), idle);
     tame::run();
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!("sleepy: {problem}\nusage: sleepy --port PORT [--threads N] (try --help)");
+    eprintln!(
+        "sleepy: {problem}\nusage: sleepy --port PORT [--threads N] [--idle-ms MS] (try --help)"
+    );
     std::process::exit(2);
 }

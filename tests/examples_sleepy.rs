@@ -82,7 +82,7 @@ fn help_names_the_flags() {
         .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for flag in ["--port", "--threads"] {
+    for flag in ["--port", "--threads", "--idle-ms"] {
         assert!(help.contains(flag), "--help does not mention {flag}");
     }
 }
@@ -103,4 +103,75 @@ fn keep_alive_and_bad_requests() {
         "{out}"
     );
     assert!(out.contains("400 Bad Request"), "{out}");
+}
+
+/// Reads `s` to its end: what the server sent before it closed.
+fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    s.read_to_end(&mut all)
+        .expect("the server closes the connection (the read timeout fails the test)");
+    all
+}
+
+#[test]
+fn a_silent_client_is_closed_after_the_idle_limit() {
+    let srv = example::start("sleepy", &["--port", "0", "--idle-ms", "300"], None);
+    // Silent from the start.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    assert_eq!(read_to_close(&mut s), b"");
+    // Silent after an answered request: the limit counts from the answer.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(b"GET /1 HTTP/1.1\r\n\r\n").unwrap();
+    let out = String::from_utf8(read_to_close(&mut s)).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
+    assert!(out.ends_with("slept 1 ms\n"), "{out}");
+}
+
+#[test]
+fn a_client_dripping_its_head_is_closed_after_the_idle_limit() {
+    // A byte every 20 ms never finishes a head; each byte arriving must not
+    // restart the count, or the connection is held forever.
+    let srv = example::start("sleepy", &["--port", "0", "--idle-ms", "300"], None);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut writer = s.try_clone().unwrap();
+    let drip = std::thread::spawn(move || {
+        let mut sent = 0;
+        // Ends when the server has closed (a write fails) or at a bound
+        // far past the limit (then the read below has failed the test).
+        while sent < 1000 && writer.write_all(b"x").is_ok() {
+            sent += 1;
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    assert_eq!(read_to_close(&mut s), b"", "closed without an answer");
+    drop(s);
+    drip.join().unwrap();
+}
+
+#[test]
+fn out_of_fds_it_reports_a_few_lines_and_serves_again_once_idle_clients_close() {
+    let srv =
+        example::start_with_fd_limit("sleepy", &["--port", "0", "--idle-ms", "500"], None, 32);
+    let start = Instant::now();
+    // More silent clients than sleepy has fds: accepts fail until the idle
+    // limit closes some.
+    let silent: Vec<TcpStream> = (0..60)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    srv.wait_for_stderr("failed accepts");
+    // A request behind them in the backlog is answered in the end.
+    assert!(get(srv.addr, "/1").ends_with("slept 1 ms\n"));
+    drop(silent);
+    // One line a second at most, not one per failed accept (a hundred a
+    // second, which is what a 10 ms retry used to print).
+    let lines = 1 + srv
+        .stderr_lines()
+        .try_iter()
+        .filter(|l| l.contains("failed accepts"))
+        .count();
+    let allowed = start.elapsed().as_secs() as usize + 1;
+    assert!(lines <= allowed, "{lines} reports in {:?}", start.elapsed());
 }
