@@ -44,6 +44,23 @@ mod tamed {
     use super::*;
 
     #[tamed]
+    pub fn cast_initialized(t: Trace, c: u32) {
+        for i in 0..3u32 {
+            // A cast to a type with a drop is not a number.
+            let g = Box::new(Noisy::new(format!("g{i}"), &t)) as Box<dyn std::any::Any>;
+            let h = Noisy::new(format!("h{i}"), &t) as Noisy;
+            if i == c {
+                drop(g);
+            }
+            twait! { tick(&t, "waited", mkevent!()); }
+            if i + 1 == c {
+                drop(h);
+            }
+            log(&t, format!("end {i}"));
+        }
+    }
+
+    #[tamed]
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         if c {
@@ -964,6 +981,21 @@ mod plain {
         }
     }
 
+    pub fn cast_initialized(t: Trace, c: u32) {
+        for i in 0..3u32 {
+            let g = Box::new(Noisy::new(format!("g{i}"), &t)) as Box<dyn std::any::Any>;
+            let h = Noisy::new(format!("h{i}"), &t) as Noisy;
+            if i == c {
+                drop(g);
+            }
+            log(&t, "waited");
+            if i + 1 == c {
+                drop(h);
+            }
+            log(&t, format!("end {i}"));
+        }
+    }
+
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         if c {
@@ -1686,4 +1718,21 @@ fn a_let_else_leaves_a_variable_and_drops_the_rest_of_a_value() {
         |t| tamed::let_else_on_a_tuple_value(t, false),
         |t| plain::let_else_on_a_tuple_value(t, false),
     );
+}
+
+/// A variable initialized by a cast (`as Box<dyn Any>`) has the drop of
+/// its type: it lives to its scope's end, or to where it moved.
+#[test]
+fn a_cast_initialized_variable_lives_to_its_scope_end() {
+    for c in 0..4 {
+        as_plain(
+            |t| tamed::cast_initialized(t, c),
+            |t| plain::cast_initialized(t, c),
+        );
+    }
+    let trace = as_plain(
+        |t| tamed::cast_initialized(t, 9),
+        |t| plain::cast_initialized(t, 9),
+    );
+    assert_eq!(trace[..4], ["waited", "end 0", "drop h0", "drop g0"]);
 }

@@ -534,7 +534,7 @@ impl Builder<'_> {
     pub(super) fn plain_number(&self, e: &Expr) -> bool {
         match e {
             Expr::Lit(l) => !matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
-            Expr::Cast(_) => true,
+            Expr::Cast(c) => syntax::primitive_scalar_type(&c.ty),
             Expr::Paren(p) => self.plain_number(&p.expr),
             Expr::Group(g) => self.plain_number(&g.expr),
             Expr::Unary(u) => {

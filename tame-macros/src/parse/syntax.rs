@@ -129,7 +129,9 @@ pub fn is_compound_assign(op: &syn::BinOp) -> bool {
 /// `len()`-style queries. Such bindings are not kept across a twait just for their drop.
 pub fn trivially_undroppable(e: &Expr) -> bool {
     match e {
-        Expr::Lit(_) | Expr::Cast(_) => true,
+        Expr::Lit(_) => true,
+        // `x as u32`; not `b as Box<dyn Any>`.
+        Expr::Cast(c) => trivially_undroppable_type(&c.ty),
         // A comparison or `&&`/`||` gives a `bool` whatever its operands;
         // arithmetic may be overloaded to give anything (a guard, say),
         // unless its operands are plain values themselves.
@@ -237,11 +239,24 @@ pub fn constant_like(e: &Expr) -> bool {
     }
 }
 
-/// Whether a written type obviously has no drop: the primitive types and
-/// shared references.
+/// Whether a written type obviously has no drop: the primitive types,
+/// shared references and raw pointers.
 pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => r.mutability.is_none(),
+        syn::Type::Ptr(_) => true,
+        syn::Type::Paren(p) => trivially_undroppable_type(&p.elem),
+        syn::Type::Group(g) => trivially_undroppable_type(&g.elem),
+        syn::Type::Tuple(t) => t.elems.iter().all(trivially_undroppable_type),
+        _ => primitive_scalar_type(ty),
+    }
+}
+
+/// Whether a written type is a number, `bool` or `char`.
+pub fn primitive_scalar_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Paren(p) => primitive_scalar_type(&p.elem),
+        syn::Type::Group(g) => primitive_scalar_type(&g.elem),
         syn::Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
             matches!(
                 i.to_string().as_str(),
@@ -262,7 +277,6 @@ pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
                     | "char"
             )
         }),
-        syn::Type::Tuple(t) => t.elems.iter().all(trivially_undroppable_type),
         _ => false,
     }
 }
