@@ -185,6 +185,20 @@ impl Counter {
     }
 }
 
+// by-value mut self: a field assigned, then moved out (no warning that the
+// value it held is never read, as in a method)
+pub struct Named {
+    pub name: String,
+}
+impl Named {
+    #[tamed]
+    pub fn renamed(mut self, name: String) -> String {
+        self.name = name;
+        twait! { tame::asap(mkevent!()); }
+        self.name
+    }
+}
+
 // nested items in body
 #[tamed]
 pub fn nested_items(x: u32) -> u32 {
@@ -277,6 +291,8 @@ fn probed_forms_1() {
     Counter { n: 1 }.bump(ev);
     tame::run();
     assert_eq!(slot.take().map(|c| c.n), Some(2));
+    let renamed = tame::run_with(|d| Named { name: "a".into() }.renamed("b".into(), d));
+    assert_eq!(renamed.as_deref(), Some("b"));
 }
 
 fn get_or_probe(c: Rc<Cache<u32>>, v: u32, ev: Event<u32>) {

@@ -2490,3 +2490,37 @@ fn a_twait_block_over_several_lines_fills_its_slots() {
         assert_eq!(result_of(|d| two_slots_on_two_lines(3, d)), Some(7));
     });
 }
+
+// ---- strict clippy lints that the machine's own code must not trip
+
+/// Under clippy's restriction lint `shadow_unrelated`, a tamed function's
+/// parameters are not reported: the machine binds them again in each
+/// state, the lint shadow as its closure's parameters, neither of which
+/// is the user's shadowing.
+#[warn(clippy::shadow_unrelated)]
+#[tamed]
+fn parameters_bound_again(names: Vec<String>, limit: usize) -> usize {
+    twait! { tame::asap(mkevent!()); }
+    names.len().min(limit)
+}
+
+/// A returned `HashMap` becomes the type of the `done` parameter, which
+/// clippy's pedantic `implicit_hasher` does not ask a plain function's
+/// return type to generalize.
+#[warn(clippy::implicit_hasher)]
+#[tamed]
+pub fn returns_a_map(n: u32) -> std::collections::HashMap<String, u32> {
+    twait! { tame::asap(mkevent!()); }
+    std::collections::HashMap::from([("n".to_owned(), n)])
+}
+
+#[test]
+fn strict_lints_on_parameters_and_return_types_are_the_users_alone() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| parameters_bound_again(vec!["a".into()], 5, d)),
+            Some(1)
+        );
+        assert_eq!(result_of(|d| returns_a_map(7, d)).map(|m| m["n"]), Some(7));
+    });
+}

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::visit_mut::VisitMut;
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
 
@@ -213,7 +213,11 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::collapsible_match,
                 clippy::branches_sharing_code,
                 clippy::while_let_on_iterator,
-                clippy::redundant_closure_call
+                clippy::redundant_closure_call,
+                clippy::indexing_slicing,
+                clippy::shadow_unrelated,
+                clippy::shadow_same,
+                clippy::shadow_reuse
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
@@ -231,10 +235,26 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     // that returns nothing.
     let new_ret = (sig.done.is_some() && f.sig.ident == "new")
         .then(|| quote!(#[allow(clippy::new_ret_no_self)]));
+    // A `HashMap` or `HashSet` returned becomes the type of `done`, which
+    // clippy's `implicit_hasher` would ask to make generic over its hasher
+    // as it asks of a parameter (not of a return type). Unless one of the
+    // user's parameters is such a map, where the lint is theirs.
+    let hashed = |t: TokenStream| {
+        let text = t.to_string();
+        text.contains("HashMap") || text.contains("HashSet")
+    };
+    let hasher = match &f.sig.output {
+        ReturnType::Type(_, ty) if sig.done.is_some() => {
+            hashed(ty.to_token_stream()) && !hashed(f.sig.inputs.to_token_stream())
+        }
+        _ => false,
+    };
+    let hasher = hasher.then(|| quote!(#[allow(clippy::implicit_hasher)]));
     quote! {
         #(#attrs)*
         #too_many
         #new_ret
+        #hasher
         #track_caller
         #vis #sig_tokens #block
     }
@@ -446,7 +466,11 @@ fn lint_shadow(
             });
             params.push(quote!(#(#cfg)* #(#lints)* #allow let #m #ident = #ident;));
         } else {
-            closure_params.push(quote!(#(#cfg)* #(#lints)* #m #ident: #ty));
+            // The function binds it already: clippy's restriction lint
+            // takes the closure's parameter for a shadowing of it.
+            closure_params.push(
+                quote!(#(#cfg)* #[allow(clippy::shadow_unrelated)] #(#lints)* #m #ident: #ty),
+            );
             if rejected {
                 touches.push(quote!(#(#cfg)* let _ = &#ident;));
             }
@@ -462,9 +486,18 @@ fn lint_shadow(
     // (`needless_return`) look at it as the user's code.
     let span = f.block.brace_token.span.join();
     let bars = quote_spanned!(span=> | #(#closure_params),* |);
+    // A closure captures the fields it uses of a `mut self` one by one,
+    // and takes an assignment to a field it moves (`self.0 = t; self.0`)
+    // for a write over a captured value never read; a method does not.
+    // Borrowing `self` whole makes the closure capture `self` itself.
+    let whole_self = f.sig.inputs.iter().any(
+        |a| matches!(a, syn::FnArg::Receiver(r) if r.reference.is_none() && r.mutability.is_some()),
+    );
+    let whole_self = whole_self.then(|| quote!(let _ = &self;));
     let block = user_braces(
         &f.block,
         quote! {
+            #whole_self
             #(#params)*
             #(#patterns)*
             #body
