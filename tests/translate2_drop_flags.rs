@@ -61,6 +61,26 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn assigned_then_moved_in_a_branch(t: Trace, k: u32) {
+        let mut a = Noisy::new("a", &t);
+        a.touch();
+        if k & 1 == 1 {
+            a = Noisy::new("a2", &t);
+            if k & 2 == 2 {
+                consume(a, &t);
+            }
+        }
+        let mut b = Noisy::new("b", &t);
+        b.touch();
+        if k & 4 == 4 {
+            b = Noisy::new("b2", &t);
+            consume(b, &t);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         if c {
@@ -996,6 +1016,25 @@ mod plain {
         }
     }
 
+    pub fn assigned_then_moved_in_a_branch(t: Trace, k: u32) {
+        let mut a = Noisy::new("a", &t);
+        a.touch();
+        if k & 1 == 1 {
+            a = Noisy::new("a2", &t);
+            if k & 2 == 2 {
+                consume(a, &t);
+            }
+        }
+        let mut b = Noisy::new("b", &t);
+        b.touch();
+        if k & 4 == 4 {
+            b = Noisy::new("b2", &t);
+            consume(b, &t);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         if c {
@@ -1735,4 +1774,25 @@ fn a_cast_initialized_variable_lives_to_its_scope_end() {
         |t| plain::cast_initialized(t, 9),
     );
     assert_eq!(trace[..4], ["waited", "end 0", "drop h0", "drop g0"]);
+}
+
+/// A variable given a new value and then moved inside a branch
+/// (`if c { a = make(); eat(a) }`) still holds its first value on the
+/// paths that skip the branch: dropped at its scope's end, after the
+/// twait, not at it.
+#[test]
+fn a_variable_assigned_then_moved_in_a_branch_keeps_its_value_on_the_other_paths() {
+    for k in 0..8 {
+        as_plain(
+            |t| tamed::assigned_then_moved_in_a_branch(t, k),
+            |t| plain::assigned_then_moved_in_a_branch(t, k),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::assigned_then_moved_in_a_branch(t, 0),
+            |t| plain::assigned_then_moved_in_a_branch(t, 0)
+        ),
+        ["waited", "end", "drop b", "drop a"]
+    );
 }

@@ -681,7 +681,7 @@ impl Backward<'_> {
         for &(b, e) in fx.0.iter().rev() {
             match e {
                 Effect::Write => l.remove(b),
-                Effect::MaybeWrite | Effect::ConsumeAssigned => {}
+                Effect::MaybeWrite | Effect::ConsumeAssigned | Effect::MaybeConsumeAssigned => {}
                 Effect::Read
                 | Effect::Consume
                 | Effect::MaybeConsume
@@ -1134,7 +1134,9 @@ impl Forward<'_> {
             match e {
                 Effect::Write => facts.assign(b),
                 Effect::Consume => facts.consume(b),
-                Effect::MaybeConsume | Effect::ConsumeAssigned => facts.maybe_consume(b),
+                Effect::MaybeConsume | Effect::ConsumeAssigned | Effect::MaybeConsumeAssigned => {
+                    facts.maybe_consume(b)
+                }
                 Effect::MaybeWrite => {
                     // Perhaps given a value again after a move, or its
                     // first one: only Rust's flag knows.
@@ -1193,6 +1195,7 @@ impl Forward<'_> {
                     Effect::Consume
                         | Effect::MaybeConsume
                         | Effect::ConsumeAssigned
+                        | Effect::MaybeConsumeAssigned
                         | Effect::ConsumeLeaving
                 ) {
                     at_jump.maybe_consume(b);

@@ -237,7 +237,8 @@ impl Plain {
     /// that leave it and not on others: inside a branch, or before a jump
     /// to a loop of the spine (a jump leaves with what was moved so far).
     pub fn moves_on_some_paths(&self, e: Effect) -> bool {
-        e == Effect::MaybeConsume || (e == Effect::ConsumeLeaving && !self.jumps.is_empty())
+        matches!(e, Effect::MaybeConsume | Effect::MaybeConsumeAssigned)
+            || (e == Effect::ConsumeLeaving && !self.jumps.is_empty())
     }
 
     /// Whether the move at `fx[i]`, made on some paths only, is followed
@@ -472,6 +473,10 @@ pub enum Effect {
     /// (`if d { a = f(); eat(a) }`): a move, but not of the value the
     /// code found (so not a use of it, for liveness).
     ConsumeAssigned,
+    /// [`ConsumeAssigned`](Effect::ConsumeAssigned) on some paths only
+    /// (`if d { a = f(); eat(a) }`): the variable keeps the value the
+    /// code found on the others.
+    MaybeConsumeAssigned,
     /// Used by value in a branch that then leaves the code (`return`, a
     /// panic, a `break` out of it): moved on no path that goes on past it.
     ConsumeLeaving,

@@ -705,7 +705,10 @@ impl<'ir> Lowerer<'ir> {
     /// a value its value.
     fn fx_moves(&self, fx: &ir::Effects) -> bool {
         fx.0.iter().any(|&(b, e)| match e {
-            ir::Effect::Consume | ir::Effect::MaybeConsume | ir::Effect::ConsumeAssigned => true,
+            ir::Effect::Consume
+            | ir::Effect::MaybeConsume
+            | ir::Effect::ConsumeAssigned
+            | ir::Effect::MaybeConsumeAssigned => true,
             ir::Effect::Write | ir::Effect::MaybeWrite => self.unvalued.contains(&b),
             _ => false,
         })

@@ -217,9 +217,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
         // use of the value it found.
         let e = match e {
             Effect::Read if self.path_writes.contains(&id) => return,
-            Effect::Consume | Effect::MaybeConsume if self.path_writes.contains(&id) => {
-                Effect::ConsumeAssigned
-            }
+            Effect::Consume if self.path_writes.contains(&id) => Effect::ConsumeAssigned,
+            Effect::MaybeConsume if self.path_writes.contains(&id) => Effect::MaybeConsumeAssigned,
             other => other,
         };
         // A closure that uses a captured variable by value moves it out of
@@ -248,7 +247,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
         for (_, e) in &mut self.fx.0[start..] {
             if matches!(
                 e,
-                Effect::Consume | Effect::MaybeConsume | Effect::ConsumeAssigned
+                Effect::Consume
+                    | Effect::MaybeConsume
+                    | Effect::ConsumeAssigned
+                    | Effect::MaybeConsumeAssigned
             ) {
                 *e = Effect::ConsumeLeaving;
             }
@@ -275,6 +277,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 Effect::Consume
                 | Effect::MaybeConsume
                 | Effect::ConsumeAssigned
+                | Effect::MaybeConsumeAssigned
                 | Effect::ConsumeLeaving => true,
                 Effect::Read | Effect::Receiver => by_move,
                 Effect::Write | Effect::MaybeWrite => false,
