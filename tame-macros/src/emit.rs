@@ -642,7 +642,9 @@ impl<'a> Emitter<'a> {
                 };
                 let b = self.code(body);
                 let e = self.code(exit);
-                quote!(if #cond { #b } else { #e })
+                // The user's span, so the user's edition's scope for the
+                // temporaries of a `while let`'s scrutinee.
+                quote_spanned!(cond.span()=> if #cond { #b } else { #e })
             }
             Code::For { lp, body, exit } => {
                 let LoopHead::For { iter, pat, .. } = &lp.head else {

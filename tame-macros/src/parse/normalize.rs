@@ -774,10 +774,15 @@ impl Builder<'_> {
             || els.as_ref().is_some_and(has_twait);
         if !branches_wait {
             // Ordinary code now (a twait in the condition went before it),
-            // which may still move a variable on some paths.
+            // which may still move a variable on some paths. Its `if` has
+            // the span of the user's condition, so that it has the user's
+            // edition: an `if let`'s scrutinee temporaries are dropped
+            // before the `else` in edition 2024, after it in 2021 (the
+            // macro's own spans would give it this crate's edition).
+            let span = cond.span();
             let e: Expr = match els {
-                Some(els) => syn::parse_quote!(if #cond #then else #els),
-                None => syn::parse_quote!(if #cond #then),
+                Some(els) => syn::parse_quote_spanned!(span=> if #cond #then else #els),
+                None => syn::parse_quote_spanned!(span=> if #cond #then),
             };
             self.value(e, dest, out);
             return;
@@ -1049,7 +1054,9 @@ impl Builder<'_> {
                         let Expr::Block(then) = then else {
                             unreachable!("`then` was made a block above")
                         };
-                        let chain: syn::ExprIf = syn::parse_quote!(if #cond #then else { #brk });
+                        let span = cond.span();
+                        let chain: syn::ExprIf =
+                            syn::parse_quote_spanned!(span=> if #cond #then else { #brk });
                         b.if_(chain, Dest::Discard, stmts);
                         return Some(LoopHead::Loop);
                     }

@@ -212,6 +212,30 @@ pub fn rescoped_waiting_only_in_then() -> u32 {
     0
 }
 
+/// The same with the twait in the scrutinee, before the temporary is
+/// made: the `if let` is ordinary code after the wait, and keeps the
+/// user's edition (a `Ref` kept into the `else` would make its
+/// `borrow_mut` panic).
+#[tamed]
+pub fn rescoped_waiting_in_the_scrutinee() -> u32 {
+    if let Some(v) = first_of(
+        {
+            twait! { tame::asap(mkevent!()); }
+            None
+        },
+        *shared().borrow(),
+    ) {
+        return v;
+    } else {
+        *shared().borrow_mut() = Some(5);
+    }
+    0
+}
+
+fn first_of(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    a.or(b)
+}
+
 pub fn rescoped_plain() -> u32 {
     if let Some(v) = *shared().borrow() {
         return v;
@@ -389,6 +413,10 @@ mod tests {
         *shared().borrow_mut() = None;
         assert_eq!(value_of(rescoped_waiting_only_in_then), Some(0));
         assert_eq!(*shared().borrow(), Some(5));
+        *shared().borrow_mut() = None;
+        assert_eq!(value_of(rescoped_waiting_in_the_scrutinee), Some(0));
+        assert_eq!(*shared().borrow(), Some(5));
+        assert_eq!(value_of(rescoped_waiting_in_the_scrutinee), Some(5));
     }
 
     /// A guard moved by some paths of a let chain that has an `else` (no
