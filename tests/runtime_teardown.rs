@@ -369,3 +369,54 @@ fn a_panic_in_a_callback_at_thread_exit_does_not_abort_and_the_rest_still_goes()
     assert_eq!(seen.dropped.load(Ordering::SeqCst), 5);
     assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
 }
+
+/// A callback that arms its timer again whatever it gets, counting its
+/// calls.
+fn rearming_timer(calls: Arc<AtomicUsize>) {
+    tame::timer(
+        Duration::from_millis(5),
+        Event::from_fn(move |_: Option<()>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            rearming_timer(calls);
+        }),
+    );
+}
+
+/// The same with `asap`, the way a callback yields to the loop.
+fn rearming_asap(calls: Arc<AtomicUsize>) {
+    tame::asap(Event::from_fn(move |_: Option<()>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        rearming_asap(calls);
+    }));
+}
+
+#[test]
+fn a_callback_that_rearms_whatever_it_gets_ends_at_thread_exit() {
+    // At thread exit the loop drops the armed event (the callback gets
+    // `None`) and the event the callback hands to the gone loop (it gets
+    // `None` again); the one that callback hands over is dropped uncalled.
+    // Calling it again and again would recurse until the stack overflowed,
+    // or spin for ever.
+    for asap in [false, true] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let inner = calls.clone();
+        watchdog::on_fresh_loop(move || {
+            thread::spawn(move || {
+                if asap {
+                    rearming_asap(inner);
+                } else {
+                    rearming_timer(inner.clone());
+                    tame::run_once(Some(Duration::from_millis(50)));
+                    assert!(
+                        inner.load(Ordering::SeqCst) >= 1,
+                        "it ticked while the loop ran"
+                    );
+                    inner.store(0, Ordering::SeqCst);
+                }
+            })
+            .join()
+            .expect("the thread exits cleanly");
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "asap: {asap}");
+    }
+}

@@ -85,7 +85,9 @@ where
 {
     if !crate::driver::alive() {
         // A callback run during thread teardown: no loop could take the
-        // result; `f` does not run, and `ev` reports as dropped.
+        // result; `f` does not run, and `ev` is dropped as the gone loop
+        // drops events.
+        crate::driver::drop_for_gone_loop(ev);
         return;
     }
     let shared = Arc::new(Mutex::new(Outcome::Running(None)));

@@ -107,7 +107,9 @@ where
 {
     if !driver::alive() {
         // A callback run during thread teardown: there is no loop to poll
-        // the future on; both are dropped and `ev` reports as dropped.
+        // the future on; both are dropped, `ev` as the gone loop drops
+        // events.
+        driver::drop_for_gone_loop(ev);
         return;
     }
     let remote = driver::remote().expect("tame::spawn: cannot create the loop's eventfd");

@@ -33,6 +33,13 @@ pub(crate) trait Sink<T> {
 
     /// The wait that watched this event is over: forget its id.
     fn unwatch(&self) {}
+
+    /// The event is dropped uncalled (see
+    /// `crate::driver::drop_for_gone_loop`): a callback is dropped without
+    /// being run; other sinks complete with `None`, as for a drop.
+    fn discard(self: Rc<Self>) {
+        self.complete(None);
+    }
 }
 
 /// A one-shot event carrying a value of type `T` back to its rendezvous.
@@ -133,6 +140,13 @@ impl<T> Event<T> {
     /// owner reports `id`.
     pub(crate) fn watch(&self, id: WaitId) -> bool {
         self.sink.as_ref().is_some_and(|s| s.watch(id))
+    }
+
+    /// Drops the event as a loop that is gone does: see [`Sink::discard`].
+    pub(crate) fn discard(mut self) {
+        if let Some(sink) = self.sink.take() {
+            sink.discard();
+        }
     }
 
     /// See [`Sink::unwatch`].
@@ -267,6 +281,11 @@ impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
             }
         });
     }
+
+    fn discard(self: Rc<Self>) {
+        // Its captures are dropped (events among them report as usual).
+        drop(self.0.take());
+    }
 }
 
 /// The sink behind [`Event::then`] (and so [`Event::map`]): forwards the
@@ -300,6 +319,15 @@ where
                 next(value, ev);
             }
         });
+    }
+
+    fn discard(self: Rc<Self>) {
+        drop(self.next.take());
+        // The event inside is discarded too (a chain of maps ending in a
+        // callback), one level per completion of the trampoline.
+        if let Some(ev) = self.ev.take() {
+            crate::nesting::complete(move || ev.discard());
+        }
     }
 
     fn is_live(&self) -> bool {

@@ -23,6 +23,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::mem::ManuallyDrop;
 
 /// How deep completions (and, separately, starts) nest before the next one
 /// is queued. A level costs a few hundred bytes of stack for tame's own
@@ -35,8 +36,13 @@ pub(crate) const STACK_BUDGET: usize = 512 * 1024;
 
 thread_local! {
     static COMPLETING: Cell<u32> = const { Cell::new(0) };
-    static DEFERRED: RefCell<VecDeque<Box<dyn FnOnce()>>> =
-        const { RefCell::new(VecDeque::new()) };
+    /// Never torn down (a thread-local without a destructor stays usable
+    /// while the others' destructors run): completions run by the loop's
+    /// teardown at thread exit are still queued, not run recursively. It
+    /// is empty whenever no completion runs, unless one panicked: what it
+    /// holds at thread exit is leaked.
+    static DEFERRED: ManuallyDrop<RefCell<VecDeque<Box<dyn FnOnce()>>>> =
+        const { ManuallyDrop::new(RefCell::new(VecDeque::new())) };
     /// Where the stack was at the outermost completion.
     static COMPLETING_BASE: Cell<usize> = const { Cell::new(0) };
     /// How deep starts nest, and where the stack was at the outermost.

@@ -273,7 +273,43 @@ pub(crate) fn enqueue(task: TaskRef) {
 #[inline]
 pub(crate) fn asap(ev: Event<()>) {
     // During thread teardown the loop may be gone: the event is dropped.
-    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Fire(ev)));
+    let mut ev = Some(ev);
+    let _ = LOOP.try_with(|l| {
+        if let Some(ev) = ev.take() {
+            l.ready.borrow_mut().push_back_with(|| Runnable::Fire(ev));
+        }
+    });
+    if let Some(ev) = ev {
+        drop_for_gone_loop(ev);
+    }
+}
+
+thread_local! {
+    /// An event handed to the gone loop is being dropped (see
+    /// [`drop_for_gone_loop`]). Without a destructor, so usable while
+    /// thread-local storage is torn down.
+    static DROPPING_FOR_GONE_LOOP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Drops `ev`, handed to this thread's loop after it is gone (by a
+/// callback or a drop run at thread exit): it reports as dropped, its
+/// callback runs with `None`. Unless it was handed over by such a callback
+/// itself: then its callback does not run (it is dropped uncalled, see
+/// `Sink::discard`). A callback that arms a timer or `asap` again whatever
+/// it gets would otherwise run for ever at thread exit.
+pub(crate) fn drop_for_gone_loop<T>(ev: Event<T>) {
+    if DROPPING_FOR_GONE_LOOP.with(|d| d.replace(true)) {
+        ev.discard();
+        return;
+    }
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            DROPPING_FOR_GONE_LOOP.with(|d| d.set(false));
+        }
+    }
+    let _done = Done;
+    drop(ev);
 }
 
 /// Arms a timer for `dur` after the loop's time (the turn's clock reading).
@@ -308,7 +344,9 @@ fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool)
         inserted.ok()
     });
     // An event never armed (the loop is gone) is dropped here.
-    drop(ev);
+    if let Some(ev) = ev {
+        drop_for_gone_loop(ev);
+    }
     armed.ok().flatten()
 }
 
