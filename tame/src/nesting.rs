@@ -34,6 +34,9 @@ pub(crate) const MAX_DEPTH: u32 = 64;
 /// next level is queued: a quarter of the 2 MiB a spawned thread gets.
 pub(crate) const STACK_BUDGET: usize = 512 * 1024;
 
+/// Completions queued by the trampoline, in order.
+type Queue = VecDeque<Box<dyn FnOnce()>>;
+
 thread_local! {
     static COMPLETING: Cell<u32> = const { Cell::new(0) };
     /// Never torn down (a thread-local without a destructor stays usable
@@ -41,7 +44,7 @@ thread_local! {
     /// teardown at thread exit are still queued, not run recursively. It
     /// is empty whenever no completion runs, unless one panicked: what it
     /// holds at thread exit is leaked.
-    static DEFERRED: ManuallyDrop<RefCell<VecDeque<Box<dyn FnOnce()>>>> =
+    static DEFERRED: ManuallyDrop<RefCell<Queue>> =
         const { ManuallyDrop::new(RefCell::new(VecDeque::new())) };
     /// Where the stack was at the outermost completion.
     static COMPLETING_BASE: Cell<usize> = const { Cell::new(0) };
