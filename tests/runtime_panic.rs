@@ -299,3 +299,71 @@ fn a_panic_whose_payload_panics_when_dropped_goes_on_without_aborting() {
         assert_eq!(r.try_next(), Some(()));
     });
 }
+
+/// A read whose callback panics the first time it runs, then counts what
+/// it got.
+fn read_panicking_once(
+    r: &tame::io::Fd,
+    panicked: &Rc<std::cell::Cell<bool>>,
+    got: &Rc<RefCell<Vec<Vec<u8>>>>,
+) {
+    let (panicked, got) = (panicked.clone(), got.clone());
+    r.read(
+        Vec::new(),
+        Event::from_fn(move |v: Option<(Vec<u8>, std::io::Result<usize>)>| {
+            if !panicked.replace(true) {
+                panic!("the first read's callback panics");
+            }
+            if let Some((buf, Ok(_))) = v {
+                got.borrow_mut().push(buf);
+            }
+        }),
+    );
+}
+
+#[test]
+fn a_panic_in_an_fd_callback_loses_no_other_readiness_of_its_batch() {
+    // Two pipes ready in one turn; the callback of whichever is handed out
+    // first panics. The descriptors are edge-triggered: had the other's
+    // readiness been lost with the unwinding, its read would never end
+    // (the watchdog fails the test).
+    on_fresh_loop(|| {
+        let (r1, w1) = tame::io::pipe().unwrap();
+        let (r2, w2) = tame::io::pipe().unwrap();
+        let panicked = Rc::new(std::cell::Cell::new(false));
+        let got = Rc::new(RefCell::new(Vec::new()));
+        read_panicking_once(&r1, &panicked, &got);
+        read_panicking_once(&r2, &panicked, &got);
+        w1.try_write(b"x").unwrap();
+        w2.try_write(b"y").unwrap();
+        assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+        tame::run();
+        assert_eq!(got.borrow().len(), 1, "the other read completed");
+        assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+#[test]
+fn a_panic_in_an_fd_callback_loses_no_other_wait_on_the_same_descriptor() {
+    // A read and a hang-up wait end with one readiness report; the read's
+    // callback panics: the hang-up wait still ends, with its result.
+    on_fresh_loop(|| {
+        let (r, w) = tame::io::pipe().unwrap();
+        let hung_up = Rc::new(RefCell::new(Vec::new()));
+        r.read(
+            Vec::new(),
+            Event::from_fn(|_: Option<(Vec<u8>, std::io::Result<usize>)>| {
+                panic!("the read's callback panics")
+            }),
+        );
+        let h = hung_up.clone();
+        r.hung_up(Event::from_fn(move |v: Option<std::io::Result<()>>| {
+            h.borrow_mut().push(v.map(|res| res.is_ok()));
+        }));
+        w.try_write(b"x").unwrap();
+        drop(w);
+        assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+        tame::run();
+        assert_eq!(*hung_up.borrow(), [Some(true)]);
+    });
+}

@@ -71,6 +71,29 @@ fn every_waiter_of_a_signal_is_triggered_by_one_arrival() {
     assert_eq!(got, ["first", "second"]);
 }
 
+fn a_panic_in_one_waiters_callback_loses_neither_the_others_nor_the_count() {
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(
+        Signal::Usr1,
+        Event::from_fn(|_| panic!("a waiter's callback panics")),
+    )
+    .unwrap();
+    tame::at_signal(Signal::Usr1, r.event("second")).unwrap();
+    send(Sys::USR1);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(tame::run));
+    assert!(caught.is_err(), "the callback's panic comes out of run()");
+    // The signal came for the second waiter too: it is triggered on the
+    // next turn, and no wait is left counted (run() returns).
+    tame::run();
+    assert_eq!(r.try_next(), Some("second"));
+    assert_eq!(tame::__live_waits(), 0);
+    // The descriptor is armed again: a later signal is delivered.
+    tame::at_signal(Signal::Usr1, r.event("later")).unwrap();
+    send(Sys::USR1);
+    tame::run();
+    assert_eq!(r.try_next(), Some("later"));
+}
+
 fn a_dead_signal_wait_does_not_keep_run_going() {
     let r = Rendezvous::<()>::new();
     tame::at_signal(Signal::Usr2, r.event(())).unwrap();
@@ -214,7 +237,7 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 8] = [
+    let cases: [(&str, fn()); 9] = [
         (
             "sigint_and_sigterm_are_delivered_as_events",
             sigint_and_sigterm_are_delivered_as_events,
@@ -230,6 +253,10 @@ fn main() {
         (
             "every_waiter_of_a_signal_is_triggered_by_one_arrival",
             every_waiter_of_a_signal_is_triggered_by_one_arrival,
+        ),
+        (
+            "a_panic_in_one_waiters_callback_loses_neither_the_others_nor_the_count",
+            a_panic_in_one_waiters_callback_loses_neither_the_others_nor_the_count,
         ),
         (
             "a_dead_signal_wait_does_not_keep_run_going",

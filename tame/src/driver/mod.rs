@@ -670,11 +670,40 @@ impl Drop for Reaping<'_> {
 }
 
 fn dispatch(l: &Loop, ready: &[Readiness]) {
-    for r in ready {
-        if r.token == WAKEUP_TOKEN {
-            wake_remote(l);
-        } else if let Some(reg) = registration(l, r.token) {
-            reg.ready(r.ready);
+    let mut batch = Batch { ready, next: 0 };
+    while let Some(&r) = batch.ready.get(batch.next) {
+        batch.next += 1;
+        deliver(l, r);
+    }
+}
+
+/// Hands one readiness report to its registration.
+fn deliver(l: &Loop, r: Readiness) {
+    if r.token == WAKEUP_TOKEN {
+        wake_remote(l);
+    } else if let Some(reg) = registration(l, r.token) {
+        reg.ready(r.ready);
+    }
+}
+
+/// A batch of readiness reports being handed out. If a callback run by
+/// one panics (and the program catches it and runs the loop again), the
+/// reports not handed out yet are handed out on the next turn: every
+/// descriptor is registered edge-triggered, so the backend would not
+/// report them again, and their waits would never end.
+struct Batch<'a> {
+    ready: &'a [Readiness],
+    next: usize,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        for &r in &self.ready[self.next..] {
+            asap(Event::from_fn(move |v: Option<()>| {
+                if v.is_some() {
+                    let _ = LOOP.try_with(|l| deliver(l, r));
+                }
+            }));
         }
     }
 }

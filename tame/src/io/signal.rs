@@ -327,9 +327,15 @@ impl SignalTable {
                 }
             }
         }
-        for w in fire {
+        // Every wait ended before any callback runs; if one panics (and
+        // the program catches it and runs the loop again), the others are
+        // triggered on the next turn: their signal did come.
+        for w in &fire {
             w.ev.unwatch();
             driver::wait_ended();
+        }
+        let mut rest = Later(fire.into_iter());
+        for w in rest.0.by_ref() {
             w.ev.trigger(());
         }
     }
@@ -349,14 +355,36 @@ impl SignalTable {
     }
 }
 
+/// The waiters of a signal that came, not triggered yet: triggered on the
+/// next turn if a callback before them panics.
+struct Later(std::vec::IntoIter<Waiter>);
+
+impl Drop for Later {
+    fn drop(&mut self) {
+        for w in self.0.by_ref() {
+            driver::asap(w.ev);
+        }
+    }
+}
+
+/// Arms the table's descriptor again when dropped, also if a waiter's
+/// callback panics: signals that come later are still delivered.
+struct Rearm<'a>(&'a SignalTable);
+
+impl Drop for Rearm<'_> {
+    fn drop(&mut self) {
+        self.0.arm();
+    }
+}
+
 impl Registration for SignalTable {
     fn ready(self: Rc<Self>, _ready: Ready) {
         self.armed.set(false);
         let mut arrived = Vec::new();
         // A read error leaves the signals pending: the next wake retries.
         let _ = self.source.borrow().take(&mut arrived);
+        let _rearm = Rearm(&self);
         self.dispatch(arrived);
-        self.arm();
     }
 
     fn token(&self) -> Token {

@@ -292,7 +292,8 @@ impl Registration for Source {
             return;
         }
         self.seen.set(self.seen.get().union(ready));
-        for op in self.take(ready).into_iter().flatten() {
+        let mut ops = Resuming(self.take(ready).into_iter());
+        for op in ops.0.by_ref().flatten() {
             if op.is_live() {
                 op.resume();
             }
@@ -321,6 +322,24 @@ impl Registration for Source {
         // code, which may touch this source.
         for op in dead.into_iter().flatten() {
             drop(Self::end(op));
+        }
+    }
+}
+
+/// The operations one readiness report ends, being resumed. If one's
+/// callback panics (and the program catches it and runs the loop again),
+/// the others are resumed on the next turn rather than dropped: the
+/// descriptor was ready for them too, and will not be reported again.
+struct Resuming(std::array::IntoIter<Option<Parked>, 3>);
+
+impl Drop for Resuming {
+    fn drop(&mut self) {
+        for op in self.0.by_ref().flatten() {
+            crate::driver::asap(Event::from_fn(move |v: Option<()>| {
+                if v.is_some() && op.is_live() {
+                    op.resume();
+                }
+            }));
         }
     }
 }
