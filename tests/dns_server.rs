@@ -213,13 +213,22 @@ fn a_nameserver_whose_port_is_closed_fails_at_once() {
         let dead = closed_port();
         let r = Resolver::new(vec![dead]).timeout(Duration::from_secs(3600));
         let e = lookup_one(&r, "host-a.test").unwrap_err();
-        let Error::Io(io) = &e else {
-            panic!("not an I/O error: {e:?}")
+        let Error::Unreachable {
+            nameserver, source, ..
+        } = &e
+        else {
+            panic!("not an unreachable nameserver: {e:?}")
         };
-        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            (*nameserver, source.kind()),
+            (dead, std::io::ErrorKind::ConnectionRefused)
+        );
         assert_eq!(e.name(), "host-a.test");
         // The message names the nameserver that refused.
         assert!(e.to_string().contains(&dead.to_string()), "{e}");
+        // Taken for an `io::Error` (as `connect_host` gives it), it is not
+        // the refusal of a connection to the name's host.
+        assert_eq!(std::io::Error::from(e).kind(), std::io::ErrorKind::Other);
     });
 }
 
@@ -240,6 +249,21 @@ fn a_nameserver_whose_port_is_closed_is_followed_by_the_next_at_once() {
             .timeout(Duration::from_secs(3600));
         let e = lookup_one(&r, "host-a.test").unwrap_err();
         assert!(matches!(e, Error::ServFail { .. }), "{e:?}");
+    });
+}
+
+#[test]
+fn a_nameserver_given_as_0_0_0_0_is_this_host() {
+    // As the C library takes it: sent to 0.0.0.0, the query reaches the
+    // server on 127.0.0.1, whose replies come from there.
+    on_fresh_loop(|| {
+        let srv = good_server();
+        let any: SocketAddr = (std::net::Ipv4Addr::UNSPECIFIED, srv.local_addr().port()).into();
+        let r = Resolver::new(vec![any]).timeout(Duration::from_secs(3600));
+        assert_eq!(
+            lookup_one(&r, "host-a.test").unwrap(),
+            vec![ip("10.0.0.1"), ip("fd00::1")]
+        );
     });
 }
 

@@ -160,6 +160,31 @@ pub enum Error {
         /// The name looked up.
         name: String,
     },
+    /// The nameserver could not be reached: asking it drew an ICMP error
+    /// (its port closed, its host or network unreachable), or there is no
+    /// route to it. Like [`Error::ServFail`] and [`Error::Refused`], this
+    /// says something about the nameserver, not the name; as an
+    /// `io::Error` its kind is `Other`, not the kind of `source`
+    /// (`ConnectionRefused`, ...), which would read as the refusal of
+    /// whatever the name was looked up for.
+    ///
+    /// ```
+    /// let e = tame::dns::Error::Unreachable {
+    ///     name: "db.test".into(),
+    ///     nameserver: "127.0.0.1:53".parse().unwrap(),
+    ///     source: std::io::ErrorKind::ConnectionRefused.into(),
+    /// };
+    /// assert_eq!(e.to_string(), "db.test: nameserver 127.0.0.1:53 unreachable: connection refused");
+    /// assert_eq!(std::io::Error::from(e).kind(), std::io::ErrorKind::Other);
+    /// ```
+    Unreachable {
+        /// The name looked up.
+        name: String,
+        /// The last nameserver that could not be reached.
+        nameserver: std::net::SocketAddr,
+        /// What the socket said.
+        source: io::Error,
+    },
     /// A socket operation failed, or there is no nameserver to ask. Make it
     /// with [`Error::io`], which keeps the name inside the `io::Error`
     /// (so that `Display` and [`name`](Error::name) can say it).
@@ -225,6 +250,7 @@ impl Error {
             | Error::Malformed { name, .. }
             | Error::NoAddresses { name }
             | Error::InvalidName { name, .. }
+            | Error::Unreachable { name, .. }
             | Error::NoResult { name } => name,
             Error::Io(e) => e
                 .get_ref()
@@ -255,6 +281,9 @@ impl fmt::Display for Error {
             Error::NoAddresses { .. } => f.write_str("the name has no A or AAAA records"),
             Error::InvalidName { reason, .. } => write!(f, "not a valid name: {reason}"),
             Error::NoResult { .. } => f.write_str("no result (the lookup was cancelled)"),
+            Error::Unreachable {
+                nameserver, source, ..
+            } => write!(f, "nameserver {nameserver} unreachable: {source}"),
             Error::Io(e) => write!(f, "{e}"),
         }
     }
@@ -263,7 +292,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io(e) => Some(e),
+            Error::Io(e) | Error::Unreachable { source: e, .. } => Some(e),
             _ => None,
         }
     }

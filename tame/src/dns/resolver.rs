@@ -267,15 +267,15 @@ impl Resolver {
     /// A nameserver that cannot be reached fails both queries the same way:
     /// each nameserver is asked from a socket connected to it, so the ICMP
     /// error a closed port or an unreachable host draws reaches the lookup
-    /// (as glibc's resolver sees it). Its failure is an [`Error::Io`] whose
-    /// kind is the error's (`ConnectionRefused`, `HostUnreachable`, ...)
-    /// and whose text names the nameserver.
+    /// (as glibc's resolver sees it). Its failure is
+    /// [`Error::Unreachable`], naming the nameserver.
     ///
     /// The event is triggered exactly once, possibly before this returns
     /// (an IP literal, a hosts-file name, an invalid name, a socket that
     /// cannot be made).
     /// Errors are [`Error::NxDomain`], [`Error::ServFail`],
     /// [`Error::Refused`], [`Error::Rcode`] (any other response code),
+    /// [`Error::Unreachable`],
     /// [`Error::Timeout`], [`Error::Malformed`] (a reply that matches the
     /// query but cannot be parsed), [`Error::NoAddresses`],
     /// [`Error::InvalidName`] and [`Error::Io`]. An NXDOMAIN answer to
@@ -432,8 +432,8 @@ enum Outcome {
     Rcode(u8),
     Malformed(&'static str),
     /// The nameserver cannot be reached (an ICMP error came back, or no
-    /// route to it): the error's kind and its text, naming the nameserver.
-    Unreachable(io::ErrorKind, String),
+    /// route to it): which one, the error's kind and its text.
+    Unreachable(SocketAddr, io::ErrorKind, String),
 }
 
 impl Outcome {
@@ -617,10 +617,10 @@ impl Lookup {
     /// has not failed yet takes that as its answer, a failure, so it goes
     /// on to the next nameserver (or ends, if that was the last).
     fn unreachable(&mut self, si: usize, e: &io::Error) {
-        let text = format!("nameserver {}: {e}", self.servers[si]);
         for q in &mut self.queries {
             if q.outcome.is_none() && !q.failed[si] {
-                q.answered(si, Outcome::Unreachable(e.kind(), text.clone()));
+                let outcome = Outcome::Unreachable(self.servers[si], e.kind(), e.to_string());
+                q.answered(si, outcome);
             }
         }
     }
@@ -672,8 +672,11 @@ impl Lookup {
     /// (the nameserver's port or host unreachable) fails that nameserver.
     fn received(&mut self, si: usize, (mut buf, res): Received) -> io::Result<Vec<u8>> {
         match res {
-            Ok((n, from)) => {
-                if let Some((q, si)) = self.matching_from(&buf[..n], from) {
+            // The socket is connected to nameserver `si`: the kernel gives
+            // it only what comes from there (also for a nameserver given
+            // as `0.0.0.0`, this host, whose replies come from 127.0.0.1).
+            Ok((n, _from)) => {
+                if let Some(q) = self.matching_at(&buf[..n], si) {
                     let outcome = classify(&buf[..n], &self.name, self.queries[q].qtype);
                     self.queries[q].answered(si, outcome);
                 }
@@ -698,6 +701,13 @@ impl Lookup {
             .servers
             .iter()
             .position(|s| s.ip() == from.ip() && s.port() == from.port())?;
+        self.matching_at(msg, si).map(|q| (q, si))
+    }
+
+    /// Which unanswered query `msg`, from nameserver `si`, answers, if
+    /// any: id, opcode and question must match, and the nameserver must
+    /// have been asked it and not have failed it.
+    fn matching_at(&self, msg: &[u8], si: usize) -> Option<usize> {
         if !self.sent[si] {
             return None;
         }
@@ -714,7 +724,7 @@ impl Lookup {
             && q.qclass == wire::CLASS_IN
             && wire::same_name(&q.name, &self.name)
             && !want.failed[si];
-        same.then_some((i, si))
+        same.then_some(i)
     }
 
     fn is_done(&self) -> bool {
@@ -770,8 +780,12 @@ impl Lookup {
                     })
                 }
                 Outcome::Malformed(reason) => return Err(Error::Malformed { name, reason }),
-                Outcome::Unreachable(kind, text) => {
-                    return Err(Error::io(name, io::Error::new(*kind, text.as_str())))
+                Outcome::Unreachable(nameserver, kind, text) => {
+                    return Err(Error::Unreachable {
+                        name,
+                        nameserver: *nameserver,
+                        source: io::Error::new(*kind, text.as_str()),
+                    })
                 }
                 Outcome::Addrs(_) | Outcome::NxDomain => {}
             }
@@ -884,8 +898,12 @@ pub fn __replies(
         .map(|&(from, msg)| {
             let taken = q.matching(msg, from);
             // As a receive delivers it.
-            let si = servers.iter().position(|&s| s == from).unwrap_or(0);
-            let _ = q.received(si, (msg.to_vec(), Ok((msg.len(), from))));
+            // As the socket connected to that nameserver receives it; one
+            // from elsewhere never reaches a socket.
+            let from_server = |s: &SocketAddr| s.ip() == from.ip() && s.port() == from.port();
+            if let Some(si) = servers.iter().position(from_server) {
+                let _ = q.received(si, (msg.to_vec(), Ok((msg.len(), from))));
+            }
             taken.map(|i| {
                 let outcome = q.queries[i].outcome.as_ref();
                 (i, outcome.is_some_and(Outcome::is_final))

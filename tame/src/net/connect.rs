@@ -31,7 +31,8 @@ impl TcpStream {
     /// Delivered through `ev`: a failed lookup, as the `io::Error` a
     /// [`dns::Error`](crate::dns::Error) converts to (its kind `NotFound`
     /// for a name that does not exist, `TimedOut`, `InvalidInput` for a
-    /// name that cannot be asked for; the `dns::Error` is its inner error);
+    /// name that cannot be asked for, `Other` when the nameservers failed
+    /// or could not be reached; the `dns::Error` is its inner error);
     /// or, if no address connects, the last address's error
     /// (`ConnectionRefused`, say), of that kind, its message naming the
     /// host and the address (the OS error is its source). A `host` with a
