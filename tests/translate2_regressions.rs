@@ -2524,3 +2524,30 @@ fn strict_lints_on_parameters_and_return_types_are_the_users_alone() {
         assert_eq!(result_of(|d| returns_a_map(7, d)).map(|m| m["n"]), Some(7));
     });
 }
+
+// ---- attributes on the arms of a match that waits
+
+/// `#[cfg(..)]` on an arm that does not wait, in a `match` another arm of
+/// which waits: the arm is there only where the `cfg` holds, as in a plain
+/// `match` (`cfg(any())` is never true, `cfg(all())` always).
+#[tamed]
+fn configured_arms(k: u32) -> u32 {
+    match k {
+        #[cfg(any())]
+        1 => 10,
+        #[cfg(all())]
+        2 => 30,
+        _ => {
+            twait! { tame::asap(mkevent!()); }
+            20
+        }
+    }
+}
+
+#[test]
+fn a_configured_out_arm_of_a_waiting_match_is_not_taken() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|d| configured_arms(1, d)), Some(20));
+        assert_eq!(result_of(|d| configured_arms(2, d)), Some(30));
+    });
+}

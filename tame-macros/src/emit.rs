@@ -625,10 +625,11 @@ impl<'a> Emitter<'a> {
             Code::Match { stmt, arms } => {
                 let scrutinee = &stmt.scrutinee;
                 let arms = stmt.arms.iter().zip(arms).map(|(arm, code)| {
+                    let attrs = &arm.attrs;
                     let pat = &arm.pat;
                     let guard = arm.guard.as_ref().map(|(g, _)| quote!(if #g));
                     let body = self.code(code);
-                    quote!(#pat #guard => { #body })
+                    quote!(#(#attrs)* #pat #guard => { #body })
                 });
                 // A statement, as the user's is: its scrutinee's
                 // temporaries drop at its end, before the arm's locals

@@ -108,11 +108,18 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let attrs = &f.attrs;
     let vis = &f.vis;
     let sig_tokens = &sig.item;
+    // The states run inside a labeled block: a `break` or `continue`
+    // without a label that the translator cannot see (one a `macro_rules!`
+    // of the user's expands to, in a loop that waits and so is the drive
+    // loop now) is then rustc's error E0695, not a jump of the machine's.
+    let arms_label = syn::Lifetime::new("'__tame_states", Span::mixed_site());
     let machine = quote! {
         #drive: loop {
-            match ::core::mem::replace(&mut #var, #ty::__Taken) {
-                #(#arms)*
-                #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
+            #arms_label: {
+                match ::core::mem::replace(&mut #var, #ty::__Taken) {
+                    #(#arms)*
+                    #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
+                }
             }
         }
     };

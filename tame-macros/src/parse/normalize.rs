@@ -910,6 +910,7 @@ impl Builder<'_> {
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
             arms.push(ir::Arm {
+                attrs: arm.attrs,
                 bound_from: bound_from
                     .filter(|_| syntax::binds_by_value(&pat, syntax::PatPlace::Refutable)),
                 pat,
