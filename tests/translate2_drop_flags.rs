@@ -81,6 +81,35 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn waiting_values_as_temporaries(t: Trace, c: bool) {
+        let _ = {
+            twait! { tick(&t, "waited", mkevent!()); }
+            Noisy::new("ignored", &t)
+        };
+        log(&t, "after ignored");
+        let n = {
+            twait! { tick(&t, "waited", mkevent!()); }
+            Noisy::new("receiver", &t)
+        }
+        .name
+        .len();
+        log(&t, format!("after receiver {n}"));
+        match if c {
+            twait! { tick(&t, "waited", mkevent!()); }
+            Noisy::new("scrutinee", &t)
+        } else {
+            Noisy::new("scrutinee", &t)
+        }
+        .name
+        .as_str()
+        {
+            "" => log(&t, "unnamed"),
+            _ => log(&t, "matched"),
+        }
+        log(&t, "end");
+    }
+
+    #[tamed]
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         if c {
@@ -1035,6 +1064,34 @@ mod plain {
         log(&t, "end");
     }
 
+    pub fn waiting_values_as_temporaries(t: Trace, c: bool) {
+        let _ = {
+            log(&t, "waited");
+            Noisy::new("ignored", &t)
+        };
+        log(&t, "after ignored");
+        let n = {
+            log(&t, "waited");
+            Noisy::new("receiver", &t)
+        }
+        .name
+        .len();
+        log(&t, format!("after receiver {n}"));
+        match if c {
+            log(&t, "waited");
+            Noisy::new("scrutinee", &t)
+        } else {
+            Noisy::new("scrutinee", &t)
+        }
+        .name
+        .as_str()
+        {
+            "" => log(&t, "unnamed"),
+            _ => log(&t, "matched"),
+        }
+        log(&t, "end");
+    }
+
     pub fn if_moves(t: Trace, c: bool) {
         let a = Noisy::new("a", &t);
         if c {
@@ -1795,4 +1852,23 @@ fn a_variable_assigned_then_moved_in_a_branch_keeps_its_value_on_the_other_paths
         ),
         ["waited", "end", "drop b", "drop a"]
     );
+}
+
+/// The value of an expression that waits, used as a value the statement
+/// does not keep (`let _ = ..`, a method's receiver, a `match`'s
+/// scrutinee) is a temporary of that statement: dropped at its end, not
+/// at the next twait.
+#[test]
+fn a_waiting_value_the_statement_does_not_keep_is_dropped_at_its_end() {
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::waiting_values_as_temporaries(t, c),
+            |t| plain::waiting_values_as_temporaries(t, c),
+        );
+    }
+    let trace = as_plain(
+        |t| tamed::waiting_values_as_temporaries(t, false),
+        |t| plain::waiting_values_as_temporaries(t, false),
+    );
+    assert_eq!(trace[..3], ["waited", "drop ignored", "after ignored"]);
 }

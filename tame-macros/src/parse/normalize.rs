@@ -423,7 +423,12 @@ impl Builder<'_> {
             let owned = syntax::trivially_undroppable(&taken);
             let t = self.value_to_temp(taken, out);
             self.f.bindings[t].owned |= owned;
-            *e = self.temp_expr(t, span);
+            // A value, as the construct was: a temporary of the statement
+            // again, dropped at its end unless the statement moves it (`let
+            // _ = { twait!{..}; guard };` drops the guard there, not at the
+            // next twait).
+            let value = self.temp_expr(t, span);
+            *e = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
             return;
         }
         let method_call = matches!(e, Expr::MethodCall(_));
