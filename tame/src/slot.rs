@@ -93,7 +93,11 @@ impl<T> fmt::Debug for Slot<T> {
 /// generated code until the values are stored.
 ///
 /// Holds one entry without allocating (the common case: one `mkevent!` per
-/// site per `twait!`), and grows into a `Vec` for sites inside loops.
+/// site per `twait!`), and grows into a `VecDeque` for sites inside loops:
+/// the values are taken in the order the events were made, so taking the
+/// next one costs a step per slot still outstanding before it (none at a
+/// `twait! {}` block's wait, where every event came back), and storing n
+/// values takes n steps.
 pub struct SlotList<T, C> {
     entries: Entries<T, C>,
 }
@@ -101,7 +105,7 @@ pub struct SlotList<T, C> {
 enum Entries<T, C> {
     Empty,
     One(Slot<T>, C),
-    Many(Vec<(Slot<T>, C)>),
+    Many(VecDeque<(Slot<T>, C)>),
 }
 
 impl<T, C> SlotList<T, C> {
@@ -116,9 +120,9 @@ impl<T, C> SlotList<T, C> {
     pub fn push(&mut self, slot: Slot<T>, captures: C) {
         self.entries = match std::mem::replace(&mut self.entries, Entries::Empty) {
             Entries::Empty => Entries::One(slot, captures),
-            Entries::One(s, c) => Entries::Many(vec![(s, c), (slot, captures)]),
+            Entries::One(s, c) => Entries::Many(VecDeque::from([(s, c), (slot, captures)])),
             Entries::Many(mut v) => {
-                v.push((slot, captures));
+                v.push_back((slot, captures));
                 Entries::Many(v)
             }
         };
@@ -126,6 +130,12 @@ impl<T, C> SlotList<T, C> {
 
     /// Takes the next value that came back, with its captures, and forgets
     /// slots that came back empty. Slots still outstanding stay.
+    ///
+    /// The next value is that of the first slot, in the order the events
+    /// were made, that came back with one. The slots before it that are
+    /// still outstanding are looked at again by each call: none are at a
+    /// `twait! {}` block's wait, where a call takes one step (taking all n
+    /// values, n steps).
     pub fn pop_returned(&mut self) -> Option<(T, C)> {
         loop {
             match std::mem::replace(&mut self.entries, Entries::Empty) {
@@ -141,8 +151,11 @@ impl<T, C> SlotList<T, C> {
                     }
                 }
                 Entries::Many(mut v) => {
+                    // From the front: when every slot came back, the first
+                    // is taken, without shifting the others (a `Vec`'s
+                    // `remove(0)` shifted them all, once per value).
                     let pos = v.iter().position(|(s, _)| s.is_back());
-                    let found = pos.map(|i| v.remove(i));
+                    let found = pos.and_then(|i| v.remove(i));
                     self.entries = Entries::Many(v);
                     match found {
                         None => return None,
@@ -195,13 +208,17 @@ impl<T, C> SlotList<T, C> {
                     Entries::One(s, c)
                 }
             }
-            Entries::Many(mut v) => {
+            Entries::Many(v) => {
+                // One pass, in order (`VecDeque` has no `extract_if`; the
+                // conversions move no element when its buffer starts at
+                // the allocation's start, and one pass of them otherwise).
+                let mut v = Vec::from(v);
                 for (s, c) in v.extract_if(.., |(s, _)| s.is_back()) {
                     if let Some(val) = s.take() {
                         store(val, c);
                     }
                 }
-                Entries::Many(v)
+                Entries::Many(VecDeque::from(v))
             }
         };
     }
@@ -352,5 +369,112 @@ pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
              had no value before the twait; give it one to keep when no value comes (`let mut \
              {name} = ..;`)"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Entries, SlotList};
+    use crate::{Event, Rendezvous};
+
+    /// A list of `n` slots of `r`'s events, captured `(i,)`, and the events.
+    fn made(r: &Rendezvous<()>, n: usize) -> (SlotList<u32, (usize,)>, Vec<Event<u32>>) {
+        let mut list = SlotList::new();
+        let mut evs = Vec::new();
+        for i in 0..n {
+            let (ev, slot) = r.event_with_slot::<u32>(());
+            list.push(slot, (i,));
+            evs.push(ev);
+        }
+        (list, evs)
+    }
+
+    impl<T, C> SlotList<T, C> {
+        /// Where the entry `i` places from the front is held.
+        fn entry_at(&self, i: usize) -> *const () {
+            match &self.entries {
+                Entries::Many(v) => std::ptr::from_ref(&v[i]).cast(),
+                _ => unreachable!("one entry or none"),
+            }
+        }
+    }
+
+    #[test]
+    fn values_are_taken_in_the_order_the_events_were_made() {
+        let r = Rendezvous::<()>::new();
+        let (mut list, evs) = made(&r, 6);
+        let mut evs: Vec<Option<Event<u32>>> = evs.into_iter().map(Some).collect();
+        let mut fire = |i: usize, v: Option<u32>| {
+            let ev = evs[i].take().expect("once");
+            match v {
+                Some(v) => ev.trigger(v),
+                None => drop(ev),
+            }
+        };
+        // Back out of order; 1 dropped untriggered; 0 and 4 outstanding.
+        fire(5, Some(50));
+        fire(3, Some(30));
+        fire(1, None);
+        fire(2, Some(20));
+        assert_eq!(list.pop_returned(), Some((20, (2,))));
+        // 0 comes back now: it is before the others, so it is next.
+        fire(0, Some(0));
+        assert_eq!(list.pop_returned(), Some((0, (0,))));
+        assert_eq!(list.pop_returned(), Some((30, (3,))));
+        assert_eq!(list.pop_returned(), Some((50, (5,))));
+        // 4 is still outstanding: it stays, and comes when it is back.
+        assert_eq!(list.pop_returned(), None);
+        assert_eq!(format!("{list:?}"), "SlotList { len: 1 }");
+        let (ev, slot) = r.event_with_slot::<u32>(());
+        list.push(slot, (6,));
+        ev.trigger(60);
+        assert_eq!(list.pop_returned(), Some((60, (6,))));
+        fire(4, Some(40));
+        assert_eq!(list.pop_returned(), Some((40, (4,))));
+        assert_eq!(list.pop_returned(), None);
+        assert_eq!(format!("{list:?}"), "SlotList { len: 0 }");
+    }
+
+    #[test]
+    fn the_last_value_is_that_of_the_last_event_made_that_brought_one() {
+        let r = Rendezvous::<()>::new();
+        let (mut list, mut evs) = made(&r, 4);
+        drop(evs.pop()); // 3: no value
+        let ev2 = evs.pop().expect("2");
+        for (i, ev) in evs.into_iter().enumerate() {
+            ev.trigger(i as u32);
+        }
+        ev2.trigger(2);
+        assert_eq!(list.take_last(), Some((2, (2,))));
+        assert_eq!(list.take_last(), None);
+        let (mut list, evs) = made(&r, 3);
+        drop(evs);
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            list.take_required("x");
+        }));
+        let msg = got.expect_err("no value came");
+        let msg = msg.downcast_ref::<String>().expect("a formatted message");
+        assert!(msg.starts_with("no value came for `x`"), "{msg}");
+    }
+
+    #[test]
+    fn taking_the_first_value_moves_no_other_entry() {
+        // What makes storing a `twait! {}` block's n values take n steps:
+        // every slot came back, and each value is taken from the front
+        // without shifting the entries behind it (a `Vec`'s `remove(0)`
+        // shifted them all, once per value: n² steps).
+        let r = Rendezvous::<()>::new();
+        let n = 1000;
+        let (mut list, evs) = made(&r, n);
+        for (i, ev) in evs.into_iter().enumerate() {
+            ev.trigger(i as u32);
+        }
+        for i in 0..n - 1 {
+            let last = list.entry_at(n - 1 - i);
+            assert_eq!(list.pop_returned(), Some((i as u32, (i,))));
+            assert_eq!(list.entry_at(n - 2 - i), last, "moved after {i}");
+        }
+        assert_eq!(list.pop_returned(), Some((n as u32 - 1, (n - 1,))));
+        assert_eq!(list.pop_returned(), None);
     }
 }
