@@ -1,12 +1,17 @@
 //! Chains of synchronous work of any length run in bounded stack: events
 //! completing events, and tamed functions calling tamed functions that
-//! finish without blocking. Test threads have a 2 MiB stack, where a
-//! recursive chain of this length would overflow long before its end.
+//! finish without blocking, and asking whether a chain of events is live.
+//! Test threads have a 2 MiB stack, where a recursive chain of this length
+//! would overflow long before its end.
 
 use std::cell::Cell;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
 use std::rc::Rc;
+use std::time::Duration;
 
-use tame::{mkevent, tamed, twait, Event};
+use tame::task::Slot;
+use tame::{mkevent, tamed, twait, Event, Interest, Rendezvous};
 
 const LINKS: u32 = 1_000_000;
 
@@ -57,6 +62,54 @@ fn a_million_callbacks_trigger_and_drop() {
     seen.set(Some(7));
     drop(callback_chain(&seen));
     assert_eq!(seen.get(), None, "the innermost event reports as dropped");
+}
+
+/// A chain of `n` maps, each adding one, around an event of `r` whose
+/// value comes to the slot.
+fn maps_around(r: &Rendezvous<()>, n: u32) -> (Event<u32>, Slot<u32>) {
+    let (mut ev, slot) = r.event_with_slot::<u32>(());
+    for _ in 0..n {
+        ev = ev.map(|v: u32| v + 1);
+    }
+    (ev, slot)
+}
+
+#[test]
+fn a_long_map_chain_is_asked_whether_it_is_live_in_bounded_stack() {
+    // Whether a chain of maps is live is the innermost event's answer:
+    // `is_live`, arming a timer and parking a wait on a descriptor (which
+    // watch it, and unwatch it when it fires) ask it. Asked down the chain
+    // by recursion, 100,000 levels overflowed a 2 MiB stack; this thread
+    // has 256 KiB.
+    const DEEP: u32 = 100_000;
+    let small = std::thread::Builder::new().stack_size(256 * 1024);
+    let body = move || {
+        let r = Rendezvous::<()>::new();
+        let (timed, timed_slot) = maps_around(&r, DEEP);
+        assert!(timed.is_live());
+        tame::timer(Duration::from_millis(1), timed.map(|()| 0));
+        assert_eq!(tame::__timer_entries(), 1);
+
+        let (parked, parked_slot) = maps_around(&r, DEEP);
+        let (a, b) = UnixStream::pair().unwrap();
+        tame::wait_on_fd(&a, Interest::Read, parked.map(|()| 0)).unwrap();
+        assert_eq!(tame::__live_waits(), 1);
+        tame::asap(Event::from_fn(move |_| (&b).write_all(b"x").unwrap()));
+        tame::run();
+        assert_eq!(timed_slot.take(), Some(DEEP));
+        assert_eq!(parked_slot.take(), Some(DEEP));
+        assert_eq!(tame::__live_waits(), 0);
+
+        // Dead at its innermost event: dead, and not armed.
+        let gone = Rendezvous::<()>::new();
+        let (dead, _slot) = maps_around(&gone, DEEP);
+        gone.cancel();
+        assert!(!dead.is_live());
+        tame::timer(Duration::from_secs(3600), dead.map(|()| 0));
+        assert_eq!(tame::__timer_entries(), 0);
+        tame::run();
+    };
+    small.spawn(body).unwrap().join().unwrap();
 }
 
 /// Counts down to zero through `n` nested calls, none of which blocks.

@@ -40,6 +40,47 @@ pub(crate) trait Sink<T> {
     fn discard(self: Rc<Self>) {
         self.complete(None);
     }
+
+    /// A sink that only forwards these questions to the event it holds (a
+    /// [`Then`], so a link of a chain of [`Event::map`]) is a [`Link`]:
+    /// the chain is walked in a loop, not by recursion, which would take
+    /// stack for every level.
+    fn into_link(self: Rc<Self>) -> Option<Rc<dyn Link>> {
+        None
+    }
+}
+
+/// What is asked of an event: [`Sink::is_live`], [`Sink::watch`] or
+/// [`Sink::unwatch`].
+#[derive(Clone, Copy)]
+pub(crate) enum Ask {
+    IsLive,
+    Watch(WaitId),
+    Unwatch,
+}
+
+/// A link of a chain of events that forward their liveness to the next
+/// (see [`Sink::into_link`]), whatever the type of its value.
+pub(crate) trait Link {
+    /// Asks the event this link holds, if it is no link itself (an
+    /// unwatch answers `false`); if it is one, returns it: the walk goes
+    /// on there.
+    fn ask(&self, what: Ask) -> Result<bool, Rc<dyn Link>>;
+}
+
+/// Asks the innermost event of a chain of links, starting at `first`: one
+/// level at a time, in constant stack.
+fn ask_chain(first: &dyn Link, what: Ask) -> bool {
+    let mut next = match first.ask(what) {
+        Ok(answer) => return answer,
+        Err(next) => next,
+    };
+    loop {
+        next = match next.ask(what) {
+            Ok(answer) => return answer,
+            Err(n) => n,
+        };
+    }
 }
 
 /// A one-shot event carrying a value of type `T` back to its rendezvous.
@@ -289,7 +330,8 @@ impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
 }
 
 /// The sink behind [`Event::then`] (and so [`Event::map`]): forwards the
-/// outcome to `next` and the liveness of the event it holds.
+/// outcome to `next` and the liveness of the event it holds (a [`Link`]:
+/// through a chain of them in a loop).
 struct Then<R, F> {
     ev: Cell<Option<Event<R>>>,
     next: Cell<Option<F>>,
@@ -330,15 +372,45 @@ where
         }
     }
 
+    // Asked of the event inside, through the chain of `Then`s in a loop: a
+    // chain of 100,000 maps took a frame a level, and overflowed a thread's
+    // stack.
     fn is_live(&self) -> bool {
-        peek(&self.ev, Event::is_live).unwrap_or(false)
+        ask_chain(self, Ask::IsLive)
     }
 
     fn watch(&self, id: WaitId) -> bool {
-        peek(&self.ev, |ev| ev.watch(id)).unwrap_or(false)
+        ask_chain(self, Ask::Watch(id))
     }
 
     fn unwatch(&self) {
-        peek(&self.ev, Event::unwatch);
+        ask_chain(self, Ask::Unwatch);
+    }
+
+    fn into_link(self: Rc<Self>) -> Option<Rc<dyn Link>> {
+        Some(self)
+    }
+}
+
+impl<R: 'static, F: 'static> Link for Then<R, F> {
+    fn ask(&self, what: Ask) -> Result<bool, Rc<dyn Link>> {
+        // Completed (the event taken out): dead, as an event with no sink.
+        let answer = peek(&self.ev, |ev| {
+            let Some(sink) = &ev.sink else {
+                return Ok(false);
+            };
+            if let Some(link) = sink.clone().into_link() {
+                return Err(link);
+            }
+            Ok(match what {
+                Ask::IsLive => sink.is_live(),
+                Ask::Watch(id) => sink.watch(id),
+                Ask::Unwatch => {
+                    sink.unwatch();
+                    false
+                }
+            })
+        });
+        answer.unwrap_or(Ok(false))
     }
 }
