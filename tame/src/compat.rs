@@ -7,7 +7,10 @@
 //!
 //! Wakers are `Arc`-based and sound from any thread: a wake on the loop's own
 //! thread queues the task directly; a wake from another thread goes through
-//! a mutex-protected list and an eventfd that wakes the loop's epoll.
+//! a mutex-protected list and an eventfd that wakes the loop's epoll. That
+//! list holds a future once, however often it is woken, until the loop
+//! polls it (a flag in its waker), and nothing once the loop's thread is
+//! gone.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -153,22 +156,22 @@ struct FutureTask<F: Future> {
 }
 
 impl<F: Future> FutureTask<F> {
-    /// A waker for a poll: of the shared part still held elsewhere, or of
-    /// a new one.
-    fn waker(&self) -> Waker {
+    /// The waker's shared part for a poll: the one still held elsewhere,
+    /// or a new one.
+    fn wake_handle(&self) -> Arc<WakeHandle> {
         let held = self.handle.borrow().upgrade();
-        let handle = held.unwrap_or_else(|| {
+        held.unwrap_or_else(|| {
             self.remote.waker_made();
             let h = Arc::new(WakeHandle {
                 key: self.key.get(),
                 owner: thread::current().id(),
                 remote: self.remote.clone(),
                 counted: AtomicBool::new(true),
+                queued: AtomicBool::new(false),
             });
             *self.handle.borrow_mut() = Arc::downgrade(&h);
             h
-        });
-        Waker::from(handle)
+        })
     }
 
     /// Whether a clone of the waker is held (by a rendezvous, an event's
@@ -241,7 +244,14 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         if self.future.borrow().is_none() {
             return;
         }
-        let waker = self.waker();
+        let handle = self.wake_handle();
+        // Off the loop's list of remote wakes (if it was on it), before the
+        // future looks at anything: a wake from another thread from now on
+        // queues it again, for another poll. Acquire, against the Release
+        // of the wakes that set the flag (or found it set): what a thread
+        // did before a wake this poll stands for is seen here.
+        handle.queued.swap(false, Ordering::Acquire);
+        let waker = Waker::from(handle);
         let mut cx = Context::from_waker(&waker);
         let mut slot = self.future.borrow_mut();
         let Some(fut) = slot.as_mut() else { return };
@@ -288,6 +298,15 @@ struct WakeHandle {
     /// most the future that took its key since, once, for nothing (a
     /// spurious poll, which a future must bear).
     counted: AtomicBool,
+    /// Its key is on the loop's list of remote wakes (or about to be) and
+    /// the future's poll has not started since: a wake from another thread
+    /// while it is set is that poll's, and queues nothing more. Set by
+    /// such a wake (`swap(true, AcqRel)`: the one that finds it clear
+    /// queues the key), cleared as the poll starts (`swap(false,
+    /// Acquire)`: every flag change is a swap, so a wake that found it set
+    /// is seen by the poll that clears it). A handle that outlives its
+    /// future may stay set: its wakes are lost, as they would wake nobody.
+    queued: AtomicBool,
 }
 
 impl WakeHandle {
@@ -319,7 +338,7 @@ impl Wake for WakeHandle {
     fn wake_by_ref(self: &Arc<Self>) {
         if thread::current().id() == self.owner {
             driver::spawned_wake(self.key);
-        } else {
+        } else if !self.queued.swap(true, Ordering::AcqRel) {
             self.remote.wake(self.key);
         }
     }
@@ -461,5 +480,150 @@ impl<T> fmt::Debug for EventFuture<T> {
         f.debug_struct("EventFuture")
             .field("back", &self.state.back.get())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::sync::mpsc;
+    use std::task::{Context, Poll, Waker};
+    use std::thread;
+    use std::time::Duration;
+
+    use crate::driver;
+    use crate::Event;
+
+    /// Ready at its `until`th poll; hands a clone of its waker out at each.
+    struct Handing {
+        polls: Rc<Cell<u32>>,
+        until: u32,
+        wakers: mpsc::Sender<Waker>,
+    }
+
+    impl Future for Handing {
+        type Output = ();
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            self.polls.set(self.polls.get() + 1);
+            let _ = self.wakers.send(cx.waker().clone());
+            if self.polls.get() >= self.until {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }
+    }
+
+    fn turn() {
+        crate::run_once(Some(Duration::ZERO));
+    }
+
+    fn woken_elsewhere(w: &Waker, times: usize) {
+        thread::scope(|s| {
+            s.spawn(|| (0..times).for_each(|_| w.wake_by_ref()));
+        });
+    }
+
+    #[test]
+    fn a_future_woken_many_times_from_another_thread_is_queued_once() {
+        let polls = Rc::new(Cell::new(0));
+        let (tx, rx) = mpsc::channel();
+        let (done, done_rx) = mpsc::channel();
+        let future = Handing {
+            polls: polls.clone(),
+            until: 3,
+            wakers: tx,
+        };
+        super::spawn(future, Event::from_fn(move |v| done.send(v).unwrap()));
+        turn();
+        assert_eq!(polls.get(), 1);
+        let remote = driver::remote().unwrap();
+        let w = rx.recv().unwrap();
+        woken_elsewhere(&w, 1000);
+        assert_eq!(remote.queued().map(|k| k.len()), Some(1));
+        turn();
+        assert_eq!(polls.get(), 2, "polled once for the thousand wakes");
+        assert_eq!(remote.queued(), Some(Vec::new()));
+        // Polled, it is queued again by the next wake.
+        woken_elsewhere(&w, 1000);
+        assert_eq!(remote.queued().map(|k| k.len()), Some(1));
+        drop((w, rx));
+        turn();
+        assert_eq!(polls.get(), 3);
+        assert_eq!(done_rx.try_recv(), Ok(Some(())));
+    }
+
+    /// Pending until its `until`th poll; each poll has another thread
+    /// wake it, and keeps no waker.
+    struct WokenWhilePolled {
+        polls: Rc<Cell<u32>>,
+        until: u32,
+    }
+
+    impl Future for WokenWhilePolled {
+        type Output = u32;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+            self.polls.set(self.polls.get() + 1);
+            if self.polls.get() >= self.until {
+                return Poll::Ready(self.polls.get());
+            }
+            woken_elsewhere(cx.waker(), 1);
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_during_its_poll_polls_the_future_again() {
+        // The flag is cleared before the poll: the wake inside it queues
+        // the future again (cleared after, the wake would be lost, and
+        // `run()` would end with the future pending: nobody holds a waker).
+        let polls = Rc::new(Cell::new(0));
+        let (done, done_rx) = mpsc::channel();
+        let future = WokenWhilePolled {
+            polls: polls.clone(),
+            until: 4,
+        };
+        super::spawn(future, Event::from_fn(move |v| done.send(v).unwrap()));
+        crate::run();
+        assert_eq!(done_rx.try_recv(), Ok(Some(4)));
+    }
+
+    #[test]
+    fn wakes_after_the_loops_thread_ended_queue_nothing() {
+        let (tx, rx) = mpsc::channel();
+        let (remote, wakers) = thread::spawn(move || {
+            for _ in 0..2 {
+                let future = Handing {
+                    polls: Rc::new(Cell::new(0)),
+                    until: u32::MAX,
+                    wakers: tx.clone(),
+                };
+                super::spawn(future, Event::detached());
+            }
+            turn();
+            let remote = driver::remote().unwrap();
+            let wakers = [rx.recv().unwrap(), rx.recv().unwrap()];
+            // One queued while the thread lives, never taken.
+            woken_elsewhere(&wakers[0], 1);
+            assert_eq!(remote.queued().map(|k| k.len()), Some(1));
+            (remote, wakers)
+        })
+        .join()
+        .unwrap();
+        for w in &wakers {
+            for _ in 0..1000 {
+                w.wake_by_ref();
+            }
+        }
+        assert_eq!(
+            remote.queued(),
+            None,
+            "nothing kept for a loop that is gone"
+        );
     }
 }

@@ -96,8 +96,13 @@ struct Spawned {
 
 /// Wake-ups from other threads: keys of spawned futures, and the notifier
 /// that makes the loop look at them.
+///
+/// A future is queued once until the loop polls it (its waker's `queued`
+/// flag, see `compat::WakeHandle`), so the list holds at most one key per
+/// future woken; once the loop's thread is gone, wakes queue nothing.
 pub(crate) struct Remote {
-    keys: Mutex<Vec<usize>>,
+    /// The keys woken, or `None` once the loop's thread is gone.
+    keys: Mutex<Option<Vec<usize>>>,
     wakeup: Notifier,
     /// The spawned futures' wakers alive (each future has at most one
     /// shared part, which its clones share): whether any future can still
@@ -123,14 +128,36 @@ impl Remote {
         self.wakeup.notify();
     }
 
+    /// Queues the future with `key`, woken on another thread, for the
+    /// loop's next turn; nothing once the loop's thread is gone (nobody
+    /// would ever take it: the list would grow with every wake).
     pub(crate) fn wake(&self, key: usize) {
-        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(keys) = guard.as_mut() else { return };
         let was_empty = keys.is_empty();
         keys.push(key);
-        drop(keys);
+        drop(guard);
         if was_empty {
             self.wakeup.notify();
         }
+    }
+
+    /// The loop's thread is going: what is queued is dropped, and nothing
+    /// is queued from now on.
+    fn close(&self) {
+        *self.keys.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Whether a wake is queued.
+    fn any_queued(&self) -> bool {
+        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.as_ref().is_some_and(|k| !k.is_empty())
+    }
+
+    /// The keys queued, `None` once the loop is gone (for tests).
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> Option<Vec<usize>> {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -162,6 +189,12 @@ struct Loop {
 
 impl Drop for Loop {
     fn drop(&mut self) {
+        // Wakers held by other threads outlive the loop (and its `Remote`,
+        // which they hold): their wakes must not pile up where nothing
+        // takes them.
+        if let Some(remote) = self.remote.get_mut().as_ref() {
+            remote.close();
+        }
         // Every task in the table of blocked tasks, held first (those done
         // and kept by `crate::spare` too): what follows may drop the last
         // reference to one, and a task freed now cannot leave the table
@@ -1162,8 +1195,7 @@ fn spawned_can_progress(l: &Loop) -> bool {
     remote.is_some_and(|r| {
         // A waker dropped on another thread right after waking: its key
         // was pushed before the drop the load sees.
-        r.wakers.load(Ordering::Acquire) > 0
-            || !r.keys.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+        r.wakers.load(Ordering::Acquire) > 0 || r.any_queued()
     })
 }
 
@@ -1182,7 +1214,7 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
             return Ok(r.clone());
         }
         let remote = Arc::new(Remote {
-            keys: Mutex::new(Vec::new()),
+            keys: Mutex::new(Some(Vec::new())),
             wakers: AtomicUsize::new(0),
             wakeup: Notifier::new()?,
         });
@@ -1199,8 +1231,13 @@ fn wake_remote(l: &Loop) {
     let remote = l.remote.borrow().clone();
     let Some(remote) = remote else { return };
     remote.wakeup.drain();
-    let keys = std::mem::take(&mut *remote.keys.lock().unwrap_or_else(|p| p.into_inner()));
-    for key in keys {
+    let keys = (remote.keys.lock().unwrap_or_else(|p| p.into_inner()))
+        .as_mut()
+        .map(std::mem::take);
+    // Each future's waker stays marked as queued until its poll starts
+    // (`compat::FutureTask::poll`): a wake from now until then is that
+    // poll's, and one after it queues the future again.
+    for key in keys.into_iter().flatten() {
         spawned_wake(key);
     }
 }
