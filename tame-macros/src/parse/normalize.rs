@@ -433,6 +433,23 @@ impl Builder<'_> {
         }
         let method_call = matches!(e, Expr::MethodCall(_));
         let indexed = matches!(e, Expr::Index(_));
+        if let Expr::Struct(s) = &*e {
+            // A field before the last that waits is computed before the
+            // wait, into a variable of the machine's, which its `#[cfg]`
+            // would have to remove in the builds without it.
+            let last = s.fields.iter().rposition(|f| needs(&f.expr));
+            let computed = s.fields.iter().take(last.unwrap_or(0));
+            for f in computed.filter(|f| !syntax::stays_in_place(&f.expr)) {
+                if let Some(cfg) = f.attrs.iter().find(|a| a.path().is_ident("cfg")) {
+                    self.errors.spanned(
+                        cfg,
+                        "a field under #[cfg] before a field that waits: its value would be computed \
+                         before the wait in every build; compute it first (`#[cfg(..)] let b = ..;`) \
+                         and write `#[cfg(..)] b`",
+                    );
+                }
+            }
+        }
         let mut kids = children(e);
         let last = kids.iter().rposition(|k| needs(k));
         let Some(last) = last else { return };
