@@ -2551,3 +2551,47 @@ fn a_configured_out_arm_of_a_waiting_match_is_not_taken() {
         assert_eq!(result_of(|d| configured_arms(2, d)), Some(30));
     });
 }
+
+// ---- a struct pattern's field under `#[cfg]`
+
+pub struct Settings {
+    pub host: String,
+    #[cfg(test)]
+    pub port: u16,
+    #[cfg(not(test))]
+    pub socket: String,
+}
+
+/// The bindings of fields under `#[cfg]` exist only where the `cfg` holds,
+/// across the twait too (a test is built with `cfg(test)`).
+#[tamed]
+fn address(s: Settings) -> String {
+    let Settings {
+        host,
+        #[cfg(test)]
+        port,
+        #[cfg(not(test))]
+        socket,
+    } = s;
+    twait! { tame::asap(mkevent!()); }
+    // A `return` under `#[cfg]` is compiled out with it, and what follows
+    // it is reached.
+    #[cfg(not(test))]
+    return format!("{host} via {socket}");
+    #[cfg(test)]
+    let addr = format!("{host}:{port}");
+    #[cfg(not(test))]
+    let addr = String::new();
+    addr
+}
+
+#[test]
+fn a_configured_field_binding_lives_across_a_twait() {
+    on_fresh_loop(|| {
+        let s = Settings {
+            host: "db".into(),
+            port: 5432,
+        };
+        assert_eq!(result_of(|d| address(s, d)).as_deref(), Some("db:5432"));
+    });
+}

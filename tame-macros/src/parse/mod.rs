@@ -960,8 +960,10 @@ impl Builder<'_> {
             .filter(|a| a.path().is_ident("cfg"))
             .cloned()
             .collect();
-        self.scope.keep_names = !cfg.is_empty();
         let place = syntax::local_place(&l);
+        // Bindings of struct-pattern fields under `#[cfg]`: under it too.
+        let field_cfg = syntax::cfg_field_bindings(&l.pat, place);
+        self.scope.keep_names = !cfg.is_empty() || !field_cfg.is_empty();
         // A name the `let` shadows is the one later code means where the
         // `let` is compiled out; the machine's uses of the name then reach
         // whichever exists, and its fields stay. A new name's fields go
@@ -1002,13 +1004,20 @@ impl Builder<'_> {
         self.init_moves.clear();
         self.scope.keep_names = false;
         for &d in &defs {
+            let mut cfg = cfg.clone();
+            if let Some((_, more)) = field_cfg
+                .iter()
+                .find(|(n, _)| *n == self.f.bindings[d].name)
+            {
+                cfg.extend(more.iter().cloned());
+            }
             match shadowing
                 .iter()
                 .find(|(n, _)| *n == self.f.bindings[d].name)
             {
                 Some(&(_, prev)) if !cfg.is_empty() => self.f.cfg_shadows.push((d, prev)),
                 Some(_) => {}
-                None => self.f.bindings[d].cfg.clone_from(&cfg),
+                None => self.f.bindings[d].cfg = cfg,
             }
         }
         if init.is_none() {
@@ -1603,10 +1612,23 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
     let e = match s {
         syn::Stmt::Expr(e, _) => e,
         syn::Stmt::Macro(m) => {
-            return is_panicking(&m.mac.path);
+            return is_panicking(&m.mac.path) && !has_cfg(&m.attrs);
         }
         _ => return false,
     };
+    // A statement under `#[cfg(..)]` may be compiled out: what follows it
+    // is reached in that build.
+    let attrs = match e {
+        Expr::Return(r) => &r.attrs,
+        Expr::Macro(m) => &m.attrs,
+        Expr::If(i) => &i.attrs,
+        Expr::Match(m) => &m.attrs,
+        Expr::Block(b) => &b.attrs,
+        _ => return false,
+    };
+    if has_cfg(attrs) {
+        return false;
+    }
     match e {
         Expr::Return(_) => true,
         Expr::Macro(m) => is_panicking(&m.mac.path),
@@ -1617,6 +1639,10 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
         Expr::If(_) | Expr::Match(_) | Expr::Block(_) => syntax::expr_returns(e),
         _ => false,
     }
+}
+
+fn has_cfg(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
 }
 
 fn is_panicking(p: &syn::Path) -> bool {

@@ -622,13 +622,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
                 if self.closure_depth == 0 {
                     let value = r.expr.take();
-                    *e = self.b.return_expr(value, r.return_token.span);
+                    let attrs = std::mem::take(&mut r.attrs);
+                    *e = with_attrs(attrs, self.b.return_expr(value, r.return_token.span));
                 }
             }
             Expr::Try(t) => {
                 self.expr(&mut t.expr, Use::Consume);
                 if self.closure_depth == 0 {
-                    *e = self.b.try_expr(&t.expr, t.question_token.span);
+                    let attrs = std::mem::take(&mut t.attrs);
+                    *e = with_attrs(attrs, self.b.try_expr(&t.expr, t.question_token.span));
                 }
             }
             Expr::Struct(s) => {
@@ -1518,4 +1520,13 @@ fn keep_chain_edition(c: &mut Expr) {
     if is_chain(c) {
         wrap(c);
     }
+}
+
+/// `e`, rewritten from an expression that had `attrs` (`#[cfg(..)] return
+/// x;`): the attributes go on a block around it, so that they still apply.
+fn with_attrs(attrs: Vec<syn::Attribute>, e: Expr) -> Expr {
+    if attrs.is_empty() {
+        return e;
+    }
+    syn::parse_quote!(#(#attrs)* { #e })
 }

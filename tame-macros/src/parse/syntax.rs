@@ -64,6 +64,41 @@ pub fn pattern_bindings(pat: &Pat, place: PatPlace) -> Vec<PatBinding> {
     c.0
 }
 
+/// The variables a pattern binds inside struct-pattern fields under
+/// `#[cfg(..)]` (`S { a, #[cfg(feature = "tls")] tls, .. }`), each with the
+/// `cfg` attributes of the fields around it: they exist only where those
+/// hold.
+pub fn cfg_field_bindings(pat: &Pat, place: PatPlace) -> Vec<(String, Vec<syn::Attribute>)> {
+    struct Collect {
+        out: Vec<(String, Vec<syn::Attribute>)>,
+        cfg: Vec<syn::Attribute>,
+        place: PatPlace,
+    }
+    impl<'ast> Visit<'ast> for Collect {
+        fn visit_field_pat(&mut self, f: &'ast syn::FieldPat) {
+            let outer = self.cfg.len();
+            let cfgs = f.attrs.iter().filter(|a| a.path().is_ident("cfg"));
+            self.cfg.extend(cfgs.cloned());
+            if self.cfg.is_empty() {
+                syn::visit::visit_field_pat(self, f);
+            } else {
+                for b in pattern_bindings(&f.pat, self.place) {
+                    self.out.push((b.ident.to_string(), self.cfg.clone()));
+                }
+            }
+            self.cfg.truncate(outer);
+        }
+        fn visit_expr(&mut self, _: &'ast Expr) {}
+    }
+    let mut c = Collect {
+        out: Vec::new(),
+        cfg: Vec::new(),
+        place,
+    };
+    c.visit_pat(pat);
+    c.out
+}
+
 /// Whether an identifier pattern names a constant rather than binding a
 /// variable (see [`pattern_bindings`]).
 pub fn looks_constant(p: &syn::PatIdent, place: PatPlace) -> bool {
