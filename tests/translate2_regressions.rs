@@ -2595,3 +2595,33 @@ fn a_configured_field_binding_lives_across_a_twait() {
         assert_eq!(result_of(|d| address(s, d)).as_deref(), Some("db:5432"));
     });
 }
+
+// ---- an assert's panic payload
+
+/// What a caught panic carries: its text if it is a `&'static str`, as an
+/// `assert!` without a message makes it.
+fn static_str_payload(r: std::thread::Result<()>) -> Option<&'static str> {
+    r.err()?.downcast_ref::<&'static str>().copied()
+}
+
+/// An `assert!` on a name the machine renames (declared three times) panics
+/// with a `&'static str`, as in a plain function: code that downcasts the
+/// payload sees the same type.
+#[tamed]
+fn asserted(k: u32) -> Option<&'static str> {
+    let x = k;
+    let x = x + 1;
+    let x = x + 1;
+    twait! { tame::asap(mkevent!()); }
+    static_str_payload(std::panic::catch_unwind(|| assert!(x < 5)))
+}
+
+#[test]
+fn an_assert_on_a_renamed_name_panics_with_a_static_str() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| asserted(9, d)),
+            Some(Some("assertion failed: x < 5"))
+        );
+    });
+}

@@ -1107,11 +1107,22 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         if !args.trailing_punct() {
                             tokens.extend(quote!(,));
                         }
-                        let text = match as_written_text(mac) {
-                            Some(t) => quote!(#t),
-                            None => quote!(::core::stringify!(#written)),
-                        };
-                        tokens.extend(quote!("{}", ::core::concat!("assertion failed: ", #text)));
+                        match as_written_text(mac) {
+                            // A message without arguments: the panic's
+                            // payload is a `&'static str`, as `assert!`'s own.
+                            Some(t) => {
+                                let escaped = t.replace('{', "{{").replace('}', "}}");
+                                let msg = syn::LitStr::new(
+                                    &format!("assertion failed: {escaped}"),
+                                    Span::call_site(),
+                                );
+                                tokens.extend(quote!(#msg));
+                            }
+                            None => tokens.extend(quote!(
+                                "{}",
+                                ::core::concat!("assertion failed: ", ::core::stringify!(#written))
+                            )),
+                        }
                     }
                 }
                 if !extra.is_empty() && formatting {
