@@ -2625,3 +2625,29 @@ fn an_assert_on_a_renamed_name_panics_with_a_static_str() {
         );
     });
 }
+
+// ---- calling an `impl FnOnce` by moving it: `{ f }(x)`
+
+fn suffixer(s: String) -> impl FnOnce(u32) -> String + 'static {
+    move |n| format!("{n}{s}")
+}
+
+/// A closure returned as `impl FnOnce` cannot be named as one; `{ f }(n)`
+/// moves it into the call, as in Rust, so it is not kept across the twait.
+#[tamed]
+fn called_through_a_block(n: u32) -> String {
+    let f = suffixer("th".into());
+    let s = { f }(n);
+    twait! { tame::asap(mkevent!()); }
+    s
+}
+
+#[test]
+fn a_closure_moved_into_its_call_by_a_block_is_gone_after_it() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| called_through_a_block(4, d)).as_deref(),
+            Some("4th")
+        );
+    });
+}

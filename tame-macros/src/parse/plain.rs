@@ -483,13 +483,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     self.inner_loops.push((label, false));
                     self.labeled_depth += 1;
                 }
-                self.block(&mut b.block, u);
+                // A block's value is moved out of its tail, whatever uses
+                // it: `{ f }(x)` moves `f`, as `&{ v }` moves `v`.
+                self.block(&mut b.block, Use::Consume);
                 if b.label.is_some() {
                     self.inner_loops.pop();
                     self.labeled_depth -= 1;
                 }
             }
-            Expr::Unsafe(b) => self.block(&mut b.block, u),
+            Expr::Unsafe(b) => self.block(&mut b.block, Use::Consume),
             Expr::Const(_) => {}
             Expr::If(i) => {
                 let (then_w, then_fx) = self.scoped(|r| {
