@@ -559,19 +559,85 @@ impl Builder<'_> {
     /// Why a non-`move` closure cannot be kept: it borrows the function's
     /// variables it mentions (those its body moves it owns).
     fn closure_borrow(&self, init: &Expr) -> Option<String> {
-        let Expr::Closure(c) = init else { return None };
-        if c.capture.is_some() {
-            return None;
-        }
-        let names = closure_captures(c);
-        let first = names.into_iter().find(|n| {
-            self.resolve(n)
-                .is_some_and(|b| !self.init_moves.contains(&b))
-        })?;
+        let Expr::Closure(c) = init else {
+            return self.adapter_closure_borrow(init).map(|(method, first)| {
+                format!(
+                    "it holds a closure that borrows `{first}` (given to `.{method}(..)`); make it a \
+                     `move` closure over owned values, or build the iterator again after the twait"
+                )
+            });
+        };
+        let first = self.borrowed_by(c)?;
         Some(format!(
             "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
              or build it again after the twait"
         ))
+    }
+
+    /// The first variable of the function a non-`move` closure borrows
+    /// (those the initializer around it moves are its own).
+    fn borrowed_by(&self, c: &syn::ExprClosure) -> Option<String> {
+        if c.capture.is_some() {
+            return None;
+        }
+        closure_captures(c).into_iter().find(|n| {
+            self.resolve(n)
+                .is_some_and(|b| !self.init_moves.contains(&b))
+        })
+    }
+
+    /// A non-`move` closure given to a method of a chain
+    /// (`v.into_iter().filter(|x| *x >= cfg.min)`), which the chain's value
+    /// holds: the method and the variable the closure borrows.
+    /// Only the lazy part of the chain counts: a chain that ends in
+    /// `.collect()`, `.sum()`, ... has run its closures already.
+    pub(super) fn adapter_closure_borrow(&self, e: &Expr) -> Option<(String, String)> {
+        // Adapters that keep the closure they are given, in the iterator
+        // they return.
+        const HOLDING: &[&str] = &[
+            "map",
+            "filter",
+            "filter_map",
+            "flat_map",
+            "take_while",
+            "skip_while",
+            "map_while",
+            "inspect",
+            "scan",
+        ];
+        // Adapters that keep the iterator they are called on.
+        const PASSING: &[&str] = &[
+            "enumerate",
+            "rev",
+            "zip",
+            "chain",
+            "take",
+            "skip",
+            "step_by",
+            "peekable",
+            "fuse",
+            "cloned",
+            "copied",
+            "flatten",
+            "cycle",
+        ];
+        let mut e = e;
+        while let Expr::MethodCall(m) = e {
+            let method = m.method.to_string();
+            if HOLDING.contains(&method.as_str()) {
+                for a in &m.args {
+                    if let Expr::Closure(c) = a {
+                        if let Some(first) = self.borrowed_by(c) {
+                            return Some((method, first));
+                        }
+                    }
+                }
+            } else if !PASSING.contains(&method.as_str()) {
+                return None;
+            }
+            e = &m.receiver;
+        }
+        None
     }
 
     /// A translator temporary in the current scope.

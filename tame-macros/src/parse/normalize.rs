@@ -1147,6 +1147,19 @@ impl Builder<'_> {
                 )
             }
         });
+        let borrow = borrow.or_else(|| {
+            // `let it = v.iter().filter(..); for x in it`: what `it` holds.
+            let held = syntax::as_ident(&iter_expr).and_then(|i| self.resolve(&i.to_string()));
+            if let Some(why) = held.and_then(|b| self.f.bindings[b].borrow.clone()) {
+                let name = &self.f.bindings[held?].name;
+                return Some(format!("the `for` loop iterates over `{name}`, and {why}"));
+            }
+            let (method, first) = self.adapter_closure_borrow(&iter_expr)?;
+            Some(format!(
+                "the `for` loop's iterator holds a closure that borrows `{first}` (given to \
+                 `.{method}(..)`); make it a `move` closure over owned values"
+            ))
+        });
         let iter_span = iter_expr.span();
         let mut r = Resolver::new(self);
         r.expr(&mut iter_expr, Use::Consume);
