@@ -38,7 +38,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // without its body, so that its callers and the twaits in it
             // see no second error (`add #[tamed]`, a missing argument).
             if let Ok(f) = syn::parse::Parser::parse2(function_without_body, input.clone()) {
-                return fallback(e, &f);
+                return syntax_error(e, &f, &input);
             }
             return not_a_function(e, input);
         }
@@ -643,6 +643,63 @@ fn function_without_body(input: syn::parse::ParseStream) -> syn::Result<ItemFn> 
             stmts: vec![stmt],
         }),
     })
+}
+
+/// What a function whose body does not parse expands to: the error, and
+/// the function with a body that never runs. Nothing of the body is
+/// checked, so nothing in it is reported unused: not the parameters, nor
+/// the imports of tame's macros it calls (they are marked used).
+fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream {
+    let errors = err.into_compile_error();
+    let mut f = f.clone();
+    f.attrs.retain(|a| check::rejected_attribute(a).is_none());
+    let sig = Signature::of(&f);
+    let mut item = sig.item.clone();
+    item.asyncness = None;
+    item.constness = None;
+    let attrs = &f.attrs;
+    let vis = &f.vis;
+    let mut used = Vec::new();
+    macro_paths_in(input.clone(), &mut used);
+    used.sort();
+    used.dedup();
+    let used = used.iter().filter_map(|path| {
+        let path: TokenStream = path.parse().ok()?;
+        Some(quote!(#path!(@used);))
+    });
+    quote! {
+        #errors
+        #(#attrs)*
+        #[allow(unused_variables)]
+        #vis #item {
+            #(#used)*
+            ::core::unreachable!()
+        }
+    }
+}
+
+/// The paths of tame's macros called in `tokens` (`twait !`, `tame ::
+/// twait !`), at any depth, as written.
+fn macro_paths_in(tokens: TokenStream, out: &mut Vec<String>) {
+    let mut path: Vec<proc_macro2::TokenTree> = Vec::new();
+    for tt in tokens {
+        match &tt {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '!' => {
+                let last = path.last().map(ToString::to_string);
+                if matches!(last.as_deref(), Some("twait" | "mkevent" | "tvars")) {
+                    out.push(path.iter().map(ToString::to_string).collect());
+                }
+                path.clear();
+            }
+            proc_macro2::TokenTree::Ident(_) => path.push(tt),
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == ':' => path.push(tt),
+            proc_macro2::TokenTree::Group(g) => {
+                macro_paths_in(g.stream(), out);
+                path.clear();
+            }
+            _ => path.clear(),
+        }
+    }
 }
 
 fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
