@@ -367,3 +367,58 @@ fn a_panic_in_an_fd_callback_loses_no_other_wait_on_the_same_descriptor() {
         assert_eq!(*hung_up.borrow(), [Some(true)]);
     });
 }
+
+#[test]
+fn a_write_waiting_when_a_callback_on_its_stream_panicked_is_not_overtaken() {
+    // A write waits (the socket's buffer is full) when the read callback
+    // of the same stream panics; after the panic is caught, a second write
+    // is refused while the first one waits (its bytes would otherwise land
+    // in the middle of the first's), and the first still completes.
+    on_fresh_loop(|| {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let s = tame::net::TcpStream::from_std(listener.accept().unwrap().0).unwrap();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let l = log.clone();
+        s.write_all(
+            vec![7u8; 8 << 20],
+            Event::from_fn(move |v: Option<(Vec<u8>, std::io::Result<()>)>| {
+                l.borrow_mut()
+                    .push(format!("first {:?}", v.map(|(_, r)| r.is_ok())));
+            }),
+        );
+        s.read(
+            Vec::with_capacity(8),
+            Event::from_fn(|_: Option<(Vec<u8>, std::io::Result<usize>)>| {
+                panic!("the read's callback panics")
+            }),
+        );
+        peer.write_all(b"x").unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut got = peer.read(&mut buf).unwrap();
+        assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+        let l = log.clone();
+        s.write_all(
+            vec![9u8; 10],
+            Event::from_fn(move |v: Option<(Vec<u8>, std::io::Result<()>)>| {
+                let kind = v.and_then(|(_, r)| r.err()).map(|e| e.kind());
+                l.borrow_mut().push(format!("second {kind:?}"));
+            }),
+        );
+        assert_eq!(
+            *log.borrow(),
+            ["second Some(ResourceBusy)"],
+            "refused while the first waits"
+        );
+        let reader = std::thread::spawn(move || {
+            while got < 8 << 20 {
+                got += peer.read(&mut buf).unwrap();
+            }
+            got
+        });
+        tame::run();
+        assert_eq!(reader.join().unwrap(), 8 << 20);
+        assert_eq!(log.borrow()[1], "first Some(true)");
+    });
+}

@@ -49,6 +49,9 @@ pub(crate) trait Op: Sized + 'static {
     /// into an empty buffer, goes on only then).
     fn attempt(self, src: &Rc<Source>, ready: bool) -> Progress<Self>;
 
+    /// The slot it takes when it waits: `READ`, `WRITE` or `HUP`.
+    fn kind(&self) -> Ready;
+
     /// It cannot wait (the slot is taken, the backend refused): deliver
     /// `err` through the event.
     fn fail(self, err: io::Error);
@@ -193,6 +196,14 @@ impl<O: Op> Parkable for OpNode<O> {
 pub(crate) fn start<O: Op>(src: &Rc<Source>, op: O) {
     if src.is_closed() || !op.event().is_live() {
         return;
+    }
+    // One operation of each kind at a time: while one waits (its turn may
+    // have come and not been handed to it yet), another of its kind does
+    // not go ahead of it (a second write would land in the middle of the
+    // first's data).
+    let kind = op.kind();
+    if src.is_busy(kind) {
+        return op.fail(super::source::busy(kind));
     }
     if let Some((op, kind, blocked)) = op.attempt(src, false).parked() {
         let node = Box::new(OpNode {

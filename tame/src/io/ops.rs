@@ -32,6 +32,10 @@ pub(crate) struct RawWait {
 }
 
 impl Op for RawWait {
+    fn kind(&self) -> Ready {
+        self.kind
+    }
+
     fn attempt(self, _src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if ready {
             self.ev.trigger(());
@@ -105,6 +109,10 @@ struct ReadOp {
 }
 
 impl Op for ReadOp {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
     fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if self.buf.capacity() == self.buf.len() {
             if !ready {
@@ -146,6 +154,10 @@ struct WriteOp<B> {
 }
 
 impl<B: AsRef<[u8]> + 'static> Op for WriteOp<B> {
+    fn kind(&self) -> Ready {
+        Ready::WRITE
+    }
+
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match try_write(src, self.buf.as_ref()) {
             Err(e) if would_block(&e) => Progress::Blocked(self, Ready::WRITE),
@@ -181,6 +193,10 @@ struct WriteAllOp<B> {
 }
 
 impl<B: AsRef<[u8]> + 'static> Op for WriteAllOp<B> {
+    fn kind(&self) -> Ready {
+        Ready::WRITE
+    }
+
     fn attempt(mut self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         let result = loop {
             let rest = &self.buf.as_ref()[self.done..];
@@ -244,6 +260,10 @@ struct ReadUntilOp<D> {
 }
 
 impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
     fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         // Whether reading now is worth a buffer: readiness was reported, or
         // bytes just came.

@@ -211,6 +211,11 @@ impl Source {
         driver::wait_parked();
     }
 
+    /// Whether a live operation of `kind` waits in its slot.
+    pub(crate) fn is_busy(&self, kind: Ready) -> bool {
+        self.slots.peek(kind, |p| p.is_some_and(|p| p.is_live()))
+    }
+
     /// A wait on a descriptor that is always ready ends on the next turn.
     /// It is not counted: the queued event keeps the loop turning. Such a
     /// descriptor never hangs up, so a hang-up wait on it is refused.
@@ -292,9 +297,12 @@ impl Registration for Source {
             return;
         }
         self.seen.set(self.seen.get().union(ready));
-        let mut ops = Resuming(self.take(ready).into_iter());
-        for op in ops.0.by_ref().flatten() {
-            if op.is_live() {
+        let mut ops = Resuming {
+            src: &self,
+            ops: KINDS.into_iter().zip(self.take(ready)),
+        };
+        for (_, op) in ops.ops.by_ref() {
+            if let Some(op) = op.filter(Parked::is_live) {
                 op.resume();
             }
         }
@@ -328,16 +336,37 @@ impl Registration for Source {
 
 /// The operations one readiness report ends, being resumed. If one's
 /// callback panics (and the program catches it and runs the loop again),
-/// the others are resumed on the next turn rather than dropped: the
-/// descriptor was ready for them too, and will not be reported again.
-struct Resuming(std::array::IntoIter<Option<Parked>, 3>);
+/// the others go back to their slots, parked as they were (a second
+/// operation of their kind is still refused), and the report is handed to
+/// the source again on the next turn: the descriptor was ready for them
+/// too, and will not be reported again.
+struct Resuming<'a> {
+    src: &'a Rc<Source>,
+    ops: std::iter::Zip<std::array::IntoIter<Ready, 3>, std::array::IntoIter<Option<Parked>, 3>>,
+}
 
-impl Drop for Resuming {
+impl Drop for Resuming<'_> {
     fn drop(&mut self) {
-        for op in self.0.by_ref().flatten() {
+        let Reg::Polled { token } = self.src.reg() else {
+            return;
+        };
+        let mut kinds = Ready::NONE;
+        for (kind, op) in self.ops.by_ref() {
+            let Some(op) = op else { continue };
+            if self.src.is_closed() || !op.watch(token) {
+                // Not parked again: dropped with the unwinding, as a
+                // closed source's operations are.
+                continue;
+            }
+            self.src.slots.put(kind, op);
+            driver::wait_parked();
+            kinds = kinds.union(kind);
+        }
+        if kinds != Ready::NONE {
+            let src = self.src.clone();
             crate::driver::asap(Event::from_fn(move |v: Option<()>| {
-                if v.is_some() && op.is_live() {
-                    op.resume();
+                if v.is_some() {
+                    src.ready(kinds);
                 }
             }));
         }
@@ -355,7 +384,7 @@ impl Drop for Source {
     }
 }
 
-fn busy(kind: Ready) -> io::Error {
+pub(crate) fn busy(kind: Ready) -> io::Error {
     let what = match kind {
         Ready::WRITE => "write-side operation (write, write_all, writable, connect)",
         Ready::HUP => "hang-up wait",

@@ -310,6 +310,10 @@ struct AcceptOp {
 }
 
 impl Op for AcceptOp {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match try_accept(src) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),

@@ -771,6 +771,10 @@ struct ConnectOp {
 }
 
 impl Op for ConnectOp {
+    fn kind(&self) -> Ready {
+        Ready::WRITE
+    }
+
     fn attempt(self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if !ready {
             return Progress::Wait(self, Ready::WRITE);

@@ -508,6 +508,10 @@ struct RecvOp<R> {
 }
 
 impl<R: 'static> Op for RecvOp<R> {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
     fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if !room(&mut self.buf, ready) {
             return Progress::Wait(self, Ready::READ);
@@ -537,6 +541,10 @@ struct SendToOp<B> {
 }
 
 impl<B: AsRef<[u8]> + 'static> Op for SendToOp<B> {
+    fn kind(&self) -> Ready {
+        Ready::WRITE
+    }
+
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match sys::send_to(src.fd(), self.buf.as_ref(), self.addr) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

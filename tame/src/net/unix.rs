@@ -193,6 +193,10 @@ struct AcceptOp {
 }
 
 impl Op for AcceptOp {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
     fn attempt(self, src: &Rc<Source>, _ready: bool) -> Progress<Self> {
         match sys::accept(src.fd()) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Progress::Blocked(self, Ready::READ),
@@ -642,6 +646,10 @@ struct ConnectOp {
 }
 
 impl Op for ConnectOp {
+    fn kind(&self) -> Ready {
+        Ready::WRITE
+    }
+
     fn attempt(self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if !ready {
             return Progress::Wait(self, Ready::WRITE);
