@@ -422,3 +422,90 @@ fn a_write_waiting_when_a_callback_on_its_stream_panicked_is_not_overtaken() {
         assert_eq!(log.borrow()[1], "first Some(true)");
     });
 }
+
+/// An event at the end of `n` maps: completing it takes the trampoline's
+/// queue once the chain is deeper than completions nest.
+fn mapped(mut ev: Event<()>, n: usize) -> Event<()> {
+    for _ in 0..n {
+        ev = ev.map(|x: ()| x);
+    }
+    ev
+}
+
+/// Triggers, on the next turn, a long chain whose callback panics, then
+/// another whose callback counts its call; what the second captured
+/// counts its drop.
+fn panicking_chain_then_counted(called: Rc<RefCell<u32>>, dropped: Rc<RefCell<u32>>) {
+    struct Counted(Rc<RefCell<u32>>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            *self.0.borrow_mut() += 1;
+        }
+    }
+    let first = mapped(
+        Event::from_fn(|_: Option<()>| panic!("the first callback panics")),
+        100,
+    );
+    let held = Counted(dropped);
+    let second = mapped(
+        Event::from_fn(move |v: Option<()>| {
+            let _held = &held;
+            if v.is_some() {
+                *called.borrow_mut() += 1;
+            }
+        }),
+        100,
+    );
+    tame::asap(Event::from_fn(move |_: Option<()>| {
+        first.trigger(());
+        second.trigger(());
+    }));
+}
+
+#[test]
+fn completions_queued_behind_one_that_panicked_run_at_the_next_run() {
+    on_fresh_loop(|| {
+        let (called, dropped) = (Rc::new(RefCell::new(0)), Rc::new(RefCell::new(0)));
+        panicking_chain_then_counted(called.clone(), dropped.clone());
+        assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+        tame::run();
+        assert_eq!((*called.borrow(), *dropped.borrow()), (1, 1));
+    });
+}
+
+#[test]
+fn completions_queued_behind_one_that_panicked_run_at_thread_exit() {
+    // No `run()` after the panic: the thread's end still runs them (their
+    // captures are dropped, not leaked).
+    let counts = std::sync::Arc::new(std::sync::Mutex::new((0, 0)));
+    let out = counts.clone();
+    std::thread::spawn(move || {
+        let (called, dropped) = (Rc::new(RefCell::new(0)), Rc::new(RefCell::new(0)));
+        panicking_chain_then_counted(called.clone(), dropped.clone());
+        assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+        struct Report(
+            Rc<RefCell<u32>>,
+            Rc<RefCell<u32>>,
+            std::sync::Arc<std::sync::Mutex<(u32, u32)>>,
+        );
+        impl Drop for Report {
+            fn drop(&mut self) {
+                *self.2.lock().unwrap() = (*self.0.borrow(), *self.1.borrow());
+            }
+        }
+        // Reported when the loop's teardown drops this event, after the
+        // queue it leaves is run.
+        let report = Report(called, dropped, out);
+        tame::timer(
+            Duration::from_secs(3600),
+            Event::from_fn(move |_: Option<()>| drop(report)),
+        );
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        counts.lock().unwrap().1,
+        1,
+        "the second callback's captures were dropped"
+    );
+}

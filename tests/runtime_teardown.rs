@@ -420,3 +420,28 @@ fn a_callback_that_rearms_whatever_it_gets_ends_at_thread_exit() {
         assert_eq!(calls.load(Ordering::SeqCst), 2, "asap: {asap}");
     }
 }
+
+/// `rearming_timer`, behind a chain of maps deeper than completions nest
+/// (its completion goes through the trampoline's queue).
+fn rearming_through_maps(calls: Arc<AtomicUsize>) {
+    let mut ev = Event::from_fn(move |_: Option<()>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        rearming_through_maps(calls);
+    });
+    for _ in 0..100 {
+        ev = ev.map(|x: ()| x);
+    }
+    tame::timer(Duration::from_millis(5), ev);
+}
+
+#[test]
+fn a_callback_behind_a_long_chain_that_rearms_ends_at_thread_exit() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let inner = calls.clone();
+    watchdog::on_fresh_loop(move || {
+        thread::spawn(move || rearming_through_maps(inner))
+            .join()
+            .expect("the thread exits cleanly");
+    });
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

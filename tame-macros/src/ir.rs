@@ -401,8 +401,8 @@ pub struct Promotion {
 }
 
 pub struct Arm {
-    /// Its attributes as written (`#[cfg(..)]`, lint levels): kept on the
-    /// arm the machine emits. (One that waits under `#[cfg]` is refused.)
+    /// Its `#[cfg(..)]` attributes: kept on the arm the machine emits. (One
+    /// that waits under `#[cfg]` is refused.)
     pub attrs: Vec<syn::Attribute>,
     /// The variable matched on, when this arm's pattern binds out of it
     /// by value: moved when the arm is taken.

@@ -48,6 +48,10 @@ thread_local! {
         const { ManuallyDrop::new(RefCell::new(VecDeque::new())) };
     /// Where the stack was at the outermost completion.
     static COMPLETING_BASE: Cell<usize> = const { Cell::new(0) };
+    /// An event handed to the gone loop is being dropped (see
+    /// `crate::driver::drop_for_gone_loop`): also while a completion
+    /// queued then runs, later.
+    static DROPPING_FOR_GONE_LOOP: Cell<bool> = const { Cell::new(false) };
     /// How deep starts nest, and where the stack was at the outermost.
     static STARTING: Chain = const { Chain { depth: Cell::new(0), base: Cell::new(0) } };
 }
@@ -110,10 +114,17 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
         return;
     };
     if !may_nest(depth, &COMPLETING_BASE) {
+        // Queued while an event handed to the gone loop is dropped: it
+        // runs marked so, as it would have run inline.
+        let complete: Box<dyn FnOnce()> = if dropping_for_gone_loop() {
+            Box::new(move || while_dropping_for_gone_loop(complete))
+        } else {
+            Box::new(complete)
+        };
         let mut complete = Some(complete);
         let queued = DEFERRED.try_with(|q| {
             if let Some(c) = complete.take() {
-                q.borrow_mut().push_back(Box::new(c));
+                q.borrow_mut().push_back(c);
             }
         });
         if queued.is_err() {
@@ -139,6 +150,45 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
             next();
         }
     }
+}
+
+/// Runs the completions left queued by one that panicked (the outermost
+/// completion that ran them unwound), unless a completion is running
+/// (it runs them itself). `each` runs each one: the loop's teardown
+/// catches their panics there.
+pub(crate) fn run_left(mut each: impl FnMut(Box<dyn FnOnce()>)) {
+    if COMPLETING.with(Cell::get) != 0 {
+        return;
+    }
+    while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop_front()) {
+        let _restore = Depth(&COMPLETING, 0);
+        COMPLETING.with(|d| d.set(1));
+        each(next);
+    }
+}
+
+/// Whether completions are left queued (see [`run_left`]).
+pub(crate) fn any_left() -> bool {
+    DEFERRED.with(|q| !q.borrow().is_empty())
+}
+
+/// Whether an event handed to the gone loop is being dropped here.
+pub(crate) fn dropping_for_gone_loop() -> bool {
+    DROPPING_FOR_GONE_LOOP.with(Cell::get)
+}
+
+/// Runs `f` (the drop of an event handed to the gone loop) marked as such,
+/// also the completions it queues.
+pub(crate) fn while_dropping_for_gone_loop(f: impl FnOnce()) {
+    let before = DROPPING_FOR_GONE_LOOP.with(|d| d.replace(true));
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DROPPING_FOR_GONE_LOOP.with(|d| d.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f();
 }
 
 /// A tamed function's start may run inline; dropping the guard ends it.

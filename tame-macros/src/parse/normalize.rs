@@ -439,13 +439,21 @@ impl Builder<'_> {
             // would have to remove in the builds without it.
             let last = s.fields.iter().rposition(|f| needs(&f.expr));
             let computed = s.fields.iter().take(last.unwrap_or(0));
-            for f in computed.filter(|f| !syntax::stays_in_place(&f.expr)) {
+            let computed = computed
+                .filter(|f| !syntax::stays_in_place(&f.expr) && !syntax::constant_like(&f.expr));
+            for f in computed {
                 if let Some(cfg) = f.attrs.iter().find(|a| a.path().is_ident("cfg")) {
+                    let name = match &f.member {
+                        syn::Member::Named(n) => n.to_string(),
+                        syn::Member::Unnamed(_) => "value".to_owned(),
+                    };
                     self.errors.spanned(
                         cfg,
-                        "a field under #[cfg] before a field that waits: its value would be computed \
-                         before the wait in every build; compute it first (`#[cfg(..)] let b = ..;`) \
-                         and write `#[cfg(..)] b`",
+                        &format!(
+                            "a field under #[cfg] before a field that waits: its value would be \
+                             computed before the wait in every build; compute it first \
+                             (`#[cfg(..)] let {name} = ..;`) and write `#[cfg(..)] {name}`"
+                        ),
                     );
                 }
             }
@@ -931,8 +939,12 @@ impl Builder<'_> {
             let mut stmts = Vec::new();
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
+            // Only its `#[cfg]`s: the lint levels and doc comments are the
+            // lint shadow's, which has the arm as written (on the machine's
+            // arm they would also reach its own code).
+            let cfg = arm.attrs.into_iter().filter(|a| a.path().is_ident("cfg"));
             arms.push(ir::Arm {
-                attrs: arm.attrs,
+                attrs: cfg.collect(),
                 bound_from: bound_from
                     .filter(|_| syntax::binds_by_value(&pat, syntax::PatPlace::Refutable)),
                 pat,

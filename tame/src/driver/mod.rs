@@ -228,10 +228,13 @@ impl Drop for Loop {
         for task in &tasks {
             at_exit(|| task.cancel_watched());
         }
-        // Last, what is still queued, armed or spawned, one at a time: an
+        // Last, the completions a caught panic left queued (the program
+        // did not run the loop again), then what is still queued, armed or
+        // spawned, one at a time: an
         // untriggered event's callback and a future's destructor are user
         // code, which may panic. (Whatever they queue or arm now is dropped
         // at once: the loop is gone for them.)
+        crate::nesting::run_left(at_exit);
         let mut ready = std::mem::replace(self.ready.get_mut(), Ring::new());
         while let Some(runnable) = ready.pop_front() {
             at_exit(|| drop(runnable));
@@ -242,6 +245,9 @@ impl Drop for Loop {
         for future in std::mem::take(&mut self.spawned.get_mut().tasks) {
             at_exit(|| drop(future));
         }
+        // Completions a panic above left queued: run (or dropped, if they
+        // panic) rather than leaked.
+        crate::nesting::run_left(at_exit);
     }
 }
 
@@ -317,13 +323,6 @@ pub(crate) fn asap(ev: Event<()>) {
     }
 }
 
-thread_local! {
-    /// An event handed to the gone loop is being dropped (see
-    /// [`drop_for_gone_loop`]). Without a destructor, so usable while
-    /// thread-local storage is torn down.
-    static DROPPING_FOR_GONE_LOOP: Cell<bool> = const { Cell::new(false) };
-}
-
 /// Drops `ev`, handed to this thread's loop after it is gone (by a
 /// callback or a drop run at thread exit): it reports as dropped, its
 /// callback runs with `None`. Unless it was handed over by such a callback
@@ -331,18 +330,11 @@ thread_local! {
 /// `Sink::discard`). A callback that arms a timer or `asap` again whatever
 /// it gets would otherwise run for ever at thread exit.
 pub(crate) fn drop_for_gone_loop<T>(ev: Event<T>) {
-    if DROPPING_FOR_GONE_LOOP.with(|d| d.replace(true)) {
+    if crate::nesting::dropping_for_gone_loop() {
         ev.discard();
         return;
     }
-    struct Done;
-    impl Drop for Done {
-        fn drop(&mut self) {
-            DROPPING_FOR_GONE_LOOP.with(|d| d.set(false));
-        }
-    }
-    let _done = Done;
-    drop(ev);
+    crate::nesting::while_dropping_for_gone_loop(|| drop(ev));
 }
 
 /// Arms a timer for `dur` after the loop's time (the turn's clock reading).
@@ -752,6 +744,8 @@ const TURN_BUDGET: usize = 1024;
 /// and what it holds released, before the winner's code after a
 /// `twait! { tame::asap(mkevent!()); }` runs.
 fn run_ready(l: &Loop) -> bool {
+    // What a completion's panic left queued, before anything else.
+    crate::nesting::run_left(|next| next());
     for n in 0..TURN_BUDGET {
         if l.waits.any_deaths() {
             reap_deaths(l);
@@ -985,7 +979,7 @@ struct WorkLeft {
 
 /// `None` when nothing can make progress any more: `run()` returns.
 fn work_left(l: &Loop) -> Option<WorkLeft> {
-    let busy = !l.ready.borrow().is_empty();
+    let busy = !l.ready.borrow().is_empty() || crate::nesting::any_left();
     let wake = next_timer_wake(l);
     let waits = l.waits.live();
     if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
