@@ -223,6 +223,10 @@ fn a_nameserver_whose_port_is_closed_fails_at_once() {
             (*nameserver, source.kind()),
             (dead, std::io::ErrorKind::ConnectionRefused)
         );
+        assert!(
+            source.raw_os_error().is_some(),
+            "the OS error is kept: {source:?}"
+        );
         assert_eq!(e.name(), "host-a.test");
         // The message names the nameserver that refused.
         assert!(e.to_string().contains(&dead.to_string()), "{e}");
@@ -263,6 +267,28 @@ fn a_nameserver_given_as_0_0_0_0_is_this_host() {
         assert_eq!(
             lookup_one(&r, "host-a.test").unwrap(),
             vec![ip("10.0.0.1"), ip("fd00::1")]
+        );
+    });
+}
+
+#[test]
+fn a_nameserver_that_cannot_be_asked_from_here_is_followed_by_the_next_at_once() {
+    // A link-local IPv6 address without its interface cannot be connected
+    // to (EINVAL); the next nameserver is asked at once, not after a
+    // retransmission's wait (the deadline is an hour).
+    on_fresh_loop(|| {
+        let srv = good_server();
+        let unaskable: SocketAddr = "[fe80::1]:53".parse().unwrap();
+        let r = Resolver::new(vec![unaskable, srv.local_addr()]).timeout(Duration::from_secs(3600));
+        assert_eq!(
+            lookup_one(&r, "host-a.test").unwrap(),
+            vec![ip("10.0.0.1"), ip("fd00::1")]
+        );
+        let r = Resolver::new(vec![unaskable]).timeout(Duration::from_secs(3600));
+        let e = lookup_one(&r, "host-a.test").unwrap_err();
+        assert!(
+            matches!(&e, Error::Unreachable { nameserver, .. } if *nameserver == unaskable),
+            "{e:?}"
         );
     });
 }

@@ -346,8 +346,9 @@ impl Builder<'_> {
     /// `break`/`continue` (with a value) as a statement of the spine.
     fn direct_jump(&mut self, e: &Expr, out: &mut Vec<ir::Stmt>) -> Option<()> {
         let (label, is_break, value) = match e {
-            Expr::Break(b) => (b.label.as_ref(), true, b.expr.as_deref()),
-            Expr::Continue(c) => (c.label.as_ref(), false, None),
+            // Under `#[cfg]`: ordinary code, whose jump keeps its `cfg`.
+            Expr::Break(b) if b.attrs.is_empty() => (b.label.as_ref(), true, b.expr.as_deref()),
+            Expr::Continue(c) if c.attrs.is_empty() => (c.label.as_ref(), false, None),
             _ => return None,
         };
         let target = self.jump_target(label, e.span())?;

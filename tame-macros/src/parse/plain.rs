@@ -602,8 +602,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
                 let label = br.label.clone();
                 let value = br.expr.take();
+                let attrs = br.attrs.clone();
                 match self.jump(label.as_ref(), true, value.clone(), span) {
-                    Some(new) => *e = new,
+                    // (`#[cfg(..)] break;` keeps its `cfg`.)
+                    Some(new) => *e = with_attrs(attrs, new),
                     None => {
                         if let Expr::Break(br) = e {
                             br.expr = value;
@@ -614,8 +616,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Continue(c) => {
                 let span = c.span();
                 let label = c.label.clone();
+                let attrs = c.attrs.clone();
                 if let Some(new) = self.jump(label.as_ref(), false, None, span) {
-                    *e = new;
+                    *e = with_attrs(attrs, new);
                 }
             }
             Expr::Return(r) => {

@@ -180,7 +180,8 @@ pub enum Error {
     Unreachable {
         /// The name looked up.
         name: String,
-        /// The last nameserver that could not be reached.
+        /// The nameserver that could not be reached (the first of them,
+        /// if every one failed so).
         nameserver: std::net::SocketAddr,
         /// What the socket said.
         source: io::Error,

@@ -432,8 +432,9 @@ enum Outcome {
     Rcode(u8),
     Malformed(&'static str),
     /// The nameserver cannot be reached (an ICMP error came back, or no
-    /// route to it): which one, the error's kind and its text.
-    Unreachable(SocketAddr, io::ErrorKind, String),
+    /// route to it): which one, and the error (its OS code, or its kind
+    /// and text).
+    Unreachable(SocketAddr, Result<i32, (io::ErrorKind, String)>),
 }
 
 impl Outcome {
@@ -573,22 +574,25 @@ impl Lookup {
                 continue;
             };
             q.next_server = si + 1;
-            let sent = self.make_socket(si).and_then(|()| {
-                self.socket(si)
-                    .try_send_to(&self.queries[qi].packet, self.servers[si])
-            });
+            // A socket that cannot be made (out of descriptors) is the
+            // lookup's error; one that cannot reach the nameserver (no
+            // route, an address that cannot be asked, an ICMP error of an
+            // earlier send) is that nameserver's failure.
+            let sent = match self.make_socket(si)? {
+                Ok(()) => self
+                    .socket(si)
+                    .try_send_to(&self.queries[qi].packet, self.servers[si]),
+                Err(e) => Err(e),
+            };
             match sent {
                 Ok(_) => self.sent[si] = true,
                 // A full send buffer: the next round will try again.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 // The same query again, now due to the next nameserver.
-                Err(e) if is_unreachable(&e) => {
+                Err(e) => {
                     self.unreachable(si, &e);
                     continue;
                 }
-                Err(e) if n == 1 => return Err(e),
-                // Another nameserver may still be reachable.
-                Err(_) => {}
             }
             qi += 1;
         }
@@ -596,8 +600,10 @@ impl Lookup {
     }
 
     /// Makes the socket connected to nameserver `si` if there is none yet
-    /// (and marks it to start receiving).
-    fn make_socket(&mut self, si: usize) -> io::Result<()> {
+    /// (and marks it to start receiving). The outer error is the socket's
+    /// (it could not be made), the inner one the connect's (the nameserver
+    /// cannot be reached from here).
+    fn make_socket(&mut self, si: usize) -> io::Result<io::Result<()>> {
         if self.socks[si].is_none() {
             let server = self.servers[si];
             let local: SocketAddr = if server.is_ipv6() {
@@ -605,12 +611,25 @@ impl Lookup {
             } else {
                 (Ipv4Addr::UNSPECIFIED, 0).into()
             };
-            let sock = UdpSocket::bind(local)?;
-            sock.connect(server)?;
+            let sock = match UdpSocket::bind(local) {
+                Ok(sock) => sock,
+                // No IPv6 on this host: that nameserver cannot be reached.
+                Err(e)
+                    if e.kind() == io::ErrorKind::AddrNotAvailable
+                        || e.raw_os_error()
+                            == Some(rustix::io::Errno::AFNOSUPPORT.raw_os_error()) =>
+                {
+                    return Ok(Err(e))
+                }
+                Err(e) => return Err(e),
+            };
+            if let Err(e) = sock.connect(server) {
+                return Ok(Err(e));
+            }
             self.socks[si] = Some(sock);
             self.new_socks[si] = true;
         }
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Nameserver `si` cannot be reached (`e` says why): every query it
@@ -619,7 +638,8 @@ impl Lookup {
     fn unreachable(&mut self, si: usize, e: &io::Error) {
         for q in &mut self.queries {
             if q.outcome.is_none() && !q.failed[si] {
-                let outcome = Outcome::Unreachable(self.servers[si], e.kind(), e.to_string());
+                let error = e.raw_os_error().ok_or_else(|| (e.kind(), e.to_string()));
+                let outcome = Outcome::Unreachable(self.servers[si], error);
                 q.answered(si, outcome);
             }
         }
@@ -780,12 +800,16 @@ impl Lookup {
                     })
                 }
                 Outcome::Malformed(reason) => return Err(Error::Malformed { name, reason }),
-                Outcome::Unreachable(nameserver, kind, text) => {
+                Outcome::Unreachable(nameserver, error) => {
+                    let source = match error {
+                        Ok(code) => io::Error::from_raw_os_error(*code),
+                        Err((kind, text)) => io::Error::new(*kind, text.as_str()),
+                    };
                     return Err(Error::Unreachable {
                         name,
                         nameserver: *nameserver,
-                        source: io::Error::new(*kind, text.as_str()),
-                    })
+                        source,
+                    });
                 }
                 Outcome::Addrs(_) | Outcome::NxDomain => {}
             }
