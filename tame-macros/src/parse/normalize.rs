@@ -438,8 +438,10 @@ impl Builder<'_> {
             // A field before the last that waits is computed before the
             // wait, into a variable of the machine's, which its `#[cfg]`
             // would have to remove in the builds without it.
+            // (The field that waits itself too: its wait is made before
+            // the literal.)
             let last = s.fields.iter().rposition(|f| needs(&f.expr));
-            let computed = s.fields.iter().take(last.unwrap_or(0));
+            let computed = s.fields.iter().take(last.map_or(0, |l| l + 1));
             let computed = computed
                 .filter(|f| !syntax::stays_in_place(&f.expr) && !syntax::constant_like(&f.expr));
             for f in computed {
@@ -448,14 +450,19 @@ impl Builder<'_> {
                         syn::Member::Named(n) => n.to_string(),
                         syn::Member::Unnamed(_) => "value".to_owned(),
                     };
-                    self.errors.spanned(
-                        cfg,
-                        &format!(
+                    let msg = if needs(&f.expr) {
+                        "a field under #[cfg] whose value waits: the machine waits before the \
+                         literal, in every build; wait in code every build has, and give the \
+                         field a value that does not wait"
+                            .to_owned()
+                    } else {
+                        format!(
                             "a field under #[cfg] before a field that waits: its value would be \
                              computed before the wait in every build; compute it first \
                              (`#[cfg(..)] let {name} = ..;`) and write `#[cfg(..)] {name}`"
-                        ),
-                    );
+                        )
+                    };
+                    self.errors.spanned(cfg, &msg);
                 }
             }
         }
