@@ -647,8 +647,9 @@ fn function_without_body(input: syn::parse::ParseStream) -> syn::Result<ItemFn> 
 
 /// What a function whose body does not parse expands to: the error, and
 /// the function with a body that never runs. Nothing of the body is
-/// checked, so nothing in it is reported unused: not the parameters, nor
-/// the imports of tame's macros it calls (they are marked used).
+/// checked, so nothing in it is reported unused: not the parameters (each
+/// is touched), nor the imports of tame's macros it calls (they are marked
+/// used).
 fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream {
     let errors = err.into_compile_error();
     let mut f = f.clone();
@@ -667,11 +668,19 @@ fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream
         let path: TokenStream = path.parse().ok()?;
         Some(quote!(#path!(@used);))
     });
+    // Each parameter touched: the body that would use them is not there.
+    let touched = f.sig.inputs.iter().filter_map(|a| {
+        let syn::FnArg::Typed(t) = a else { return None };
+        let Pat::Ident(p) = &*t.pat else { return None };
+        let cfg = t.attrs.iter().filter(|a| a.path().is_ident("cfg"));
+        let ident = &p.ident;
+        Some(quote!(#(#cfg)* let _ = &#ident;))
+    });
     quote! {
         #errors
         #(#attrs)*
-        #[allow(unused_variables)]
         #vis #item {
+            #(#touched)*
             #(#used)*
             ::core::unreachable!()
         }
