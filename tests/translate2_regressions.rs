@@ -2651,3 +2651,58 @@ fn a_closure_moved_into_its_call_by_a_block_is_gone_after_it() {
         );
     });
 }
+
+/// The same binding in the pattern of an `if let` and of a `match` arm
+/// whose body waits.
+#[tamed]
+fn address_if_any(s: Option<Settings>) -> String {
+    if let Some(Settings {
+        host,
+        #[cfg(test)]
+        port,
+        ..
+    }) = s
+    {
+        twait! { tame::asap(mkevent!()); }
+        #[cfg(test)]
+        let port = port.to_string();
+        #[cfg(not(test))]
+        let port = String::from("-");
+        format!("{host}:{port}")
+    } else {
+        let fallback = Settings {
+            host: "none".into(),
+            port: 0,
+        };
+        match fallback {
+            Settings {
+                host,
+                #[cfg(test)]
+                port,
+                ..
+            } if !host.is_empty() => {
+                twait! { tame::asap(mkevent!()); }
+                format!("{host}:{port}")
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+#[test]
+fn configured_field_bindings_of_waiting_patterns_live_across_a_twait() {
+    on_fresh_loop(|| {
+        let s = Settings {
+            host: "db".into(),
+            port: 5432,
+        };
+        assert_eq!(
+            result_of(|d| address_if_any(Some(s), d)).as_deref(),
+            Some("db:5432")
+        );
+        assert_eq!(
+            result_of(|d| address_if_any(None, d)).as_deref(),
+            Some("none:0")
+        );
+    });
+}

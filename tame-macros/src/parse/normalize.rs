@@ -922,6 +922,8 @@ impl Builder<'_> {
         for arm in m.arms {
             let scope = self.push_scope();
             let mut pat = arm.pat;
+            let field_cfg = syntax::cfg_field_bindings(&pat, syntax::PatPlace::Refutable);
+            self.scope.keep_names = !field_cfg.is_empty();
             let defs = self.declare_pat(
                 &mut pat,
                 syntax::PatPlace::Refutable,
@@ -929,6 +931,8 @@ impl Builder<'_> {
                 None,
                 borrowed.clone(),
             );
+            self.scope.keep_names = false;
+            self.cfg_fields(&defs, &field_cfg);
             self.owned_from(&defs, &pat, &scrutinee);
             self.taken_from_fn_once(&defs, &scrutinee);
             let mut defs = defs;
@@ -973,6 +977,8 @@ impl Builder<'_> {
     /// declared for the code it guards.
     fn declare_let(&mut self, l: &mut syn::ExprLet) -> Vec<BindingId> {
         let init = (*l.expr).clone();
+        let field_cfg = syntax::cfg_field_bindings(&l.pat, syntax::PatPlace::Refutable);
+        self.scope.keep_names = !field_cfg.is_empty();
         let defs = self.declare_pat(
             &mut l.pat,
             syntax::PatPlace::Refutable,
@@ -980,10 +986,25 @@ impl Builder<'_> {
             None,
             None,
         );
+        self.scope.keep_names = false;
+        self.cfg_fields(&defs, &field_cfg);
         self.owned_from(&defs, &l.pat, &init);
         // `while let Some(job) = queue.pop_front()` of `FnOnce` jobs.
         self.taken_from_fn_once(&defs, &init);
         defs
+    }
+
+    /// The bindings of pattern fields under `#[cfg]` (see
+    /// [`syntax::cfg_field_bindings`]) are under it in the machine too.
+    fn cfg_fields(&mut self, defs: &[BindingId], field_cfg: &[(String, Vec<syn::Attribute>)]) {
+        for &d in defs {
+            if let Some((_, cfg)) = field_cfg
+                .iter()
+                .find(|(n, _)| *n == self.f.bindings[d].name)
+            {
+                self.f.bindings[d].cfg.clone_from(cfg);
+            }
+        }
     }
 
     /// A match guard: its effects go to `fx`. An `if let` guard (or a
