@@ -2706,3 +2706,25 @@ fn configured_field_bindings_of_waiting_patterns_live_across_a_twait() {
         );
     });
 }
+
+/// A waiting block whose value is discarded (`{ twait!{..}; Wrapper(c) };`):
+/// the machine's copy of the value is a statement of its own, which
+/// clippy's `no_effect` would report at `#[tamed]`; the block as written
+/// has an effect (its wait).
+pub struct Wrapper(pub u32);
+
+#[tamed]
+fn discarded_block_value(c: u32) -> u32 {
+    {
+        twait! { tame::asap(mkevent!()); }
+        Wrapper(c)
+    };
+    c
+}
+
+#[test]
+fn a_discarded_waiting_block_value_is_no_statement_without_effect() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|d| discarded_block_value(2, d)), Some(2));
+    });
+}

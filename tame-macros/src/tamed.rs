@@ -190,7 +190,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // machine keeps in its state is one it cannot `for`
             // (`while_let_on_iterator`, which the lint shadow reports as
             // written), and a closure the machine calls where it made it
-            // (`redundant_closure_call`) is its own rearrangement. The
+            // (`redundant_closure_call`) is its own rearrangement; the
+            // value of a block that waits, discarded (`{ twait!{..}; c + 1
+            // };`), is a statement of its own here (`no_effect`). The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -224,7 +226,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::indexing_slicing,
                 clippy::shadow_unrelated,
                 clippy::shadow_same,
-                clippy::shadow_reuse
+                clippy::shadow_reuse,
+                clippy::no_effect
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
