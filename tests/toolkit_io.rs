@@ -688,10 +688,13 @@ fn an_idle_copy_goes_on_while_a_slow_reader_takes_its_data() {
     on_fresh_loop(|| {
         let (front, mut client) = tcp_pair();
         let (back, mut reader) = tcp_pair();
-        // A receive buffer this small makes a slow link (tens of KB/s on
-        // loopback): the copy's send buffer fills, and frees a third of
-        // itself, when the kernel says writable again, only after seconds.
-        rustix::net::sockopt::set_socket_recv_buffer_size(&reader, 4096).unwrap();
+        // A reader that takes 4 KiB every 10 ms (pacing, not
+        // synchronization) is a slow link, ~400 KB/s: the copy's send
+        // buffer fills, and frees the third of itself after which the
+        // kernel says writable again only after seconds, while the bytes
+        // it holds are acknowledged a few at a time all along. (A tiny
+        // receive buffer would stall the link on TCP's zero-window probes
+        // instead, for longer than any idle limit, now and then.)
         let writer = std::thread::spawn(move || {
             let chunk = vec![0u8; 64 << 10];
             while client.write_all(&chunk).is_ok() {}
@@ -703,14 +706,15 @@ fn an_idle_copy_goes_on_while_a_slow_reader_takes_its_data() {
                     Ok(0) | Err(_) => break,
                     Ok(n) => got += n,
                 }
+                std::thread::sleep(Duration::from_millis(10));
             }
             got
             // `reader` closes here: the copy's next write fails.
         });
         let result = tame::run_with(|done| {
-            // An idle limit well above the link's pace, also on a loaded
+            // An idle limit well above the reader's pace, also on a loaded
             // machine where the reader's thread waits for a core.
-            tame::io::copy_bidirectional_idle(&front, &back, Duration::from_millis(1500), done)
+            tame::io::copy_bidirectional_idle(&front, &back, Duration::from_millis(1000), done)
         });
         let got = slow.join().unwrap();
         drop((front, back));
