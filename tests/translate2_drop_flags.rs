@@ -81,6 +81,32 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn late_init_moved_in_a_branch(t: Trace, k: u32) -> u32 {
+        let a;
+        let b: Noisy;
+        let c;
+        let mut n = 0;
+        if k & 1 == 1 {
+            a = Noisy::new("a", &t);
+            consume(a, &t);
+            n += 1;
+        }
+        if k & 2 == 2 {
+            b = Noisy::new("b", &t);
+            consume(b, &t);
+            n += 2;
+        } else {
+            c = Noisy::new("c", &t);
+            if k & 4 == 4 {
+                consume(c, &t);
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+        n
+    }
+
+    #[tamed]
     pub fn waiting_values_as_temporaries(t: Trace, c: bool) {
         let _ = {
             twait! { tick(&t, "waited", mkevent!()); }
@@ -1064,6 +1090,31 @@ mod plain {
         log(&t, "end");
     }
 
+    pub fn late_init_moved_in_a_branch(t: Trace, k: u32) -> u32 {
+        let a;
+        let b: Noisy;
+        let c;
+        let mut n = 0;
+        if k & 1 == 1 {
+            a = Noisy::new("a", &t);
+            consume(a, &t);
+            n += 1;
+        }
+        if k & 2 == 2 {
+            b = Noisy::new("b", &t);
+            consume(b, &t);
+            n += 2;
+        } else {
+            c = Noisy::new("c", &t);
+            if k & 4 == 4 {
+                consume(c, &t);
+            }
+        }
+        log(&t, "waited");
+        log(&t, "end");
+        n
+    }
+
     pub fn waiting_values_as_temporaries(t: Trace, c: bool) {
         let _ = {
             log(&t, "waited");
@@ -1871,4 +1922,33 @@ fn a_waiting_value_the_statement_does_not_keep_is_dropped_at_its_end() {
         |t| plain::waiting_values_as_temporaries(t, false),
     );
     assert_eq!(trace[..3], ["waited", "drop ignored", "after ignored"]);
+}
+
+/// A variable declared without a value, given one and moved in a branch
+/// (`let a; if c { a = make(); eat(a); }`), holds nothing on any path
+/// after it: the tamed function compiles (rustc could not infer the type
+/// of a kept value that was never there) and drops what is left, `c`
+/// where the `else` kept it, at the scope's end.
+#[test]
+fn a_late_initialized_variable_moved_in_a_branch_holds_nothing_after_it() {
+    for k in 0..8 {
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let g = got.clone();
+        let want = Rc::new(RefCell::new(Vec::new()));
+        let w = want.clone();
+        let trace = as_plain(
+            move |t| {
+                let ev = tame::Event::from_fn(move |v: Option<u32>| g.borrow_mut().push(v));
+                tamed::late_init_moved_in_a_branch(t, k, ev);
+            },
+            move |t| {
+                w.borrow_mut()
+                    .push(Some(plain::late_init_moved_in_a_branch(t, k)))
+            },
+        );
+        assert_eq!(*got.borrow(), *want.borrow());
+        if k == 0 {
+            assert_eq!(trace, ["waited", "end", "drop c"]);
+        }
+    }
 }

@@ -155,6 +155,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
                 if worth_dropping
                     && fwd.reached[s]
                     && facts.maybe_init(b)
+                    && !facts.vacant.contains(b)
                     && !facts.native.contains(b)
                     && (!mentions[s].contains(&b) || !polls(&state.code))
                 {
@@ -874,6 +875,9 @@ struct Facts {
     /// that is neither this nor initialized got its value on some paths
     /// only (`let p; if c { p = take() }`).
     unset: Set,
+    /// Without a value on every path: moved out, or never given one
+    /// (`let a; if c { a = make(); eat(a); }`). Nothing to keep.
+    vacant: Set,
 }
 
 impl Facts {
@@ -884,6 +888,7 @@ impl Facts {
         self.mmoved.intersect(&other.mmoved);
         self.native.union(&other.native);
         self.unset.intersect(&other.unset);
+        self.vacant.intersect(&other.vacant);
     }
 
     fn normalized(self) -> Facts {
@@ -893,6 +898,7 @@ impl Facts {
             mmoved: self.mmoved.normalized(),
             native: self.native.normalized(),
             unset: self.unset.normalized(),
+            vacant: self.vacant.normalized(),
         }
     }
 
@@ -902,6 +908,7 @@ impl Facts {
             && self.mmoved == other.mmoved
             && self.native == other.native
             && self.unset == other.unset
+            && self.vacant == other.vacant
     }
 
     /// Given a value on every path.
@@ -911,6 +918,7 @@ impl Facts {
         self.mmoved.remove(b);
         self.native.remove(b);
         self.unset.remove(b);
+        self.vacant.remove(b);
     }
 
     /// Given a value on some paths only, as a jump from here can tell
@@ -932,6 +940,7 @@ impl Facts {
         self.moved.insert(b);
         self.mmoved.insert(b);
         self.native.remove(b);
+        self.vacant.insert(b);
     }
 
     /// Moved out here on some paths only.
@@ -1140,6 +1149,7 @@ impl Forward<'_> {
                 Effect::MaybeWrite => {
                     // Perhaps given a value again after a move, or its
                     // first one: only Rust's flag knows.
+                    facts.vacant.remove(b);
                     if facts.moved.contains(b) {
                         facts.mmoved.remove(b);
                         facts.native.insert(b);
@@ -1162,6 +1172,7 @@ impl Forward<'_> {
             if !initialized {
                 facts.init.remove(d);
                 facts.unset.insert(d);
+                facts.vacant.insert(d);
             }
         }
     }
@@ -1418,6 +1429,7 @@ impl Forward<'_> {
                     } else if flagged {
                         facts.unset.remove(r);
                         facts.mmoved.remove(r);
+                        facts.vacant.remove(r);
                     }
                     if flagged {
                         self.flag_stores.insert((self.state, r));
