@@ -437,10 +437,51 @@ mod tamed {
         }
         log(&t, "not reached when failing");
     }
+
+    #[tamed]
+    pub fn for_over_a_borrow_of_a_waiting_value(t: Trace) {
+        for x in &{
+            twait! { tick(&t, "waited", mkevent!()); }
+            vec![Noisy::new("v0", &t), Noisy::new("v1", &t)]
+        } {
+            log(&t, format!("saw {}", x.name));
+        }
+        log(&t, "after the first loop");
+        for c in {
+            twait! { tick(&t, "waited", mkevent!()); }
+            Noisy::new("w", &t)
+        }
+        .name
+        .chars()
+        {
+            log(&t, format!("saw {c}"));
+        }
+        log(&t, "after the second loop");
+    }
 }
 
 mod plain {
     use super::*;
+
+    pub fn for_over_a_borrow_of_a_waiting_value(t: Trace) {
+        for x in &{
+            log(&t, "waited");
+            vec![Noisy::new("v0", &t), Noisy::new("v1", &t)]
+        } {
+            log(&t, format!("saw {}", x.name));
+        }
+        log(&t, "after the first loop");
+        for c in {
+            log(&t, "waited");
+            Noisy::new("w", &t)
+        }
+        .name
+        .chars()
+        {
+            log(&t, format!("saw {c}"));
+        }
+        log(&t, "after the second loop");
+    }
 
     pub fn guard_held(t: Trace) {
         let permit = Noisy::new("permit", &t);
@@ -1319,4 +1360,30 @@ fn a_permit_held_across_a_twait_is_still_held_while_another_task_runs() {
         ]
     );
     assert_eq!(held.get(), 0);
+}
+
+/// A `for` loop whose iterable waits and whose body does not keeps the
+/// iterable's temporaries to the loop's end, as Rust does (`for x in
+/// &{ twait!{..}; v }` was refused: the borrowed value was dropped where
+/// the iterator was made).
+#[test]
+fn a_for_loop_over_a_borrow_of_a_waiting_value_keeps_it_to_the_loop_end() {
+    assert_eq!(
+        as_plain(
+            tamed::for_over_a_borrow_of_a_waiting_value,
+            plain::for_over_a_borrow_of_a_waiting_value
+        ),
+        [
+            "waited",
+            "saw v0",
+            "saw v1",
+            "drop v0",
+            "drop v1",
+            "after the first loop",
+            "waited",
+            "saw w",
+            "drop w",
+            "after the second loop"
+        ]
+    );
 }

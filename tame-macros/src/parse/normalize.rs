@@ -1164,6 +1164,21 @@ impl Builder<'_> {
     }
 
     fn for_(&mut self, f: syn::ExprForLoop, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let body_waits = has_twait(&Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: f.body.clone(),
+        }));
+        if !body_waits {
+            // Only the iterable waits (`for x in &{ twait!{..}; v } { .. }`):
+            // its twaits come first, and the loop is ordinary code after
+            // them, whose iterable's temporaries live to the loop's end as
+            // Rust keeps them (a loop of the machine's would keep only the
+            // iterator, across its states).
+            let mut f = f;
+            self.make_twait_free(&mut f.expr, out);
+            return self.value(Expr::ForLoop(f), dest, out);
+        }
         let span = f.span();
         let mut iter_expr = *f.expr;
         // `for job in jobs` of `FnOnce` jobs (before `jobs` is resolved).
