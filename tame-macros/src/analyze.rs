@@ -497,6 +497,12 @@ fn report_borrows(f: &Function, kept: &[Vec<BindingId>], flagged: &[Set], errors
             }
             reported.push(b);
             let msg = match binding.kind {
+                BindingKind::Temp(TempKind::Value) => format!(
+                    "this value of a branch is kept where the branches meet, a state of its own \
+                     since a branch waits, but {why}: a borrow cannot be kept across a twait. \
+                     Give an owned value (`.copied()`, `.cloned()`, an index), or borrow again \
+                     after the `if`/`match`"
+                ),
                 BindingKind::Temp(_) => format!(
                     "this loop's body contains a twait, so its iterator is kept across it, but {why}"
                 ),

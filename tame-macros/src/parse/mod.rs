@@ -1222,6 +1222,18 @@ impl Builder<'_> {
 
     /// `t = e;`
     fn assign(&mut self, t: BindingId, mut e: Expr) -> ir::Stmt {
+        // A branch's value that borrows a variable (`if c { twait!{..};
+        // v.first() } else { None }`): where the branches meet is a state
+        // of its own when one waited, which cannot keep a borrow.
+        if self.f.bindings[t].kind == BindingKind::Temp(TempKind::Value)
+            && self.f.bindings[t].borrow.is_none()
+        {
+            if let Some((root, how)) = self.borrow_of_local(&e) {
+                let binding = &mut self.f.bindings[t];
+                binding.borrow = Some(format!("it borrows `{root}` ({how})"));
+                binding.span = e.span();
+            }
+        }
         let mut r = Resolver::new(self);
         r.expr(&mut e, plain::Use::Consume);
         let (mut fx, jumps) = (r.fx, r.jumps);
