@@ -445,3 +445,52 @@ fn a_callback_behind_a_long_chain_that_rearms_ends_at_thread_exit() {
     });
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// A callback that waits on a descriptor again whatever it gets.
+fn rearming_fd_wait(fd: Arc<std::os::fd::OwnedFd>, calls: Arc<AtomicUsize>) {
+    use std::os::fd::AsFd;
+    let again = fd.clone();
+    let ev = Event::from_fn(move |_: Option<()>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        rearming_fd_wait(again, calls);
+    });
+    // Refused once the loop is gone; the event is dropped then.
+    let _ = tame::wait_on_fd(fd.as_fd(), tame::Interest::Read, ev);
+}
+
+/// The same with a signal (one this thread alone handles, never sent).
+fn rearming_signal(calls: Arc<AtomicUsize>) {
+    let ev = Event::from_fn(move |_: Option<()>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        rearming_signal(calls);
+    });
+    let _ = tame::at_signal(tame::Signal::Usr2, ev);
+}
+
+#[test]
+fn a_descriptor_or_signal_wait_that_rearms_whatever_it_gets_ends_at_thread_exit() {
+    // The wait pending at thread exit is dropped (its callback gets
+    // `None`), and so is the one that callback starts, which the gone loop
+    // refuses (it gets `None` again); the one that second call starts is
+    // dropped uncalled. Calling it again and again would recurse until the
+    // stack overflowed.
+    for signal in [false, true] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let inner = calls.clone();
+        watchdog::on_fresh_loop(move || {
+            thread::spawn(move || {
+                if signal {
+                    rearming_signal(inner);
+                } else {
+                    let (mine, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+                    // The other end stays open: the wait never ends by itself.
+                    std::mem::forget(theirs);
+                    rearming_fd_wait(Arc::new(mine.into()), inner);
+                }
+            })
+            .join()
+            .expect("the thread exits cleanly");
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "signal: {signal}");
+    }
+}

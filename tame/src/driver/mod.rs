@@ -337,6 +337,24 @@ pub(crate) fn drop_for_gone_loop<T>(ev: Event<T>) {
     crate::nesting::while_dropping_for_gone_loop(|| drop(ev));
 }
 
+/// Whether the thread's loop is gone (thread teardown).
+pub(crate) fn is_gone() -> bool {
+    LOOP.try_with(|_| ()).is_err()
+}
+
+/// Drops `ev`, which an operation refused with an error: as
+/// [`drop_for_gone_loop`] when the thread's loop is gone, or while such a
+/// drop runs (a callback that starts its operation again whatever it gets,
+/// `wait_on_fd` on `None`, would otherwise be called for ever at thread
+/// exit); as any drop otherwise.
+pub(crate) fn drop_refused<T>(ev: Event<T>) {
+    if is_gone() || crate::nesting::dropping_for_gone_loop() {
+        drop_for_gone_loop(ev);
+    } else {
+        drop(ev);
+    }
+}
+
 /// Arms a timer for `dur` after the loop's time (the turn's clock reading).
 pub(crate) fn timer_after(dur: Duration, ev: Event<()>) {
     arm(ev, |_, now| now.saturating_add(duration_ns(dur)));
@@ -535,7 +553,7 @@ fn register_with(
     .unwrap_or_else(|_| Err(loop_gone()))
 }
 
-fn loop_gone() -> io::Error {
+pub(crate) fn loop_gone() -> io::Error {
     io::Error::other("the thread's loop is gone (thread teardown)")
 }
 

@@ -215,17 +215,27 @@ impl Interest {
 /// source of its own that no handle owns (the wait's operation holds it,
 /// so it closes when the wait ends).
 pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) -> io::Result<()> {
-    let dup = sys::dup(fd)?;
-    let socket = sys::is_socket(dup.as_fd())?;
-    let src = source::Source::new(dup, socket);
-    // Registered now, so that a descriptor the backend refuses is an error
-    // returned here rather than an event dropped later.
-    if src.register()? && interest == Interest::HangUp {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a regular file never hangs up",
-        ));
-    }
+    let registered = (|| {
+        let dup = sys::dup(fd)?;
+        let socket = sys::is_socket(dup.as_fd())?;
+        let src = source::Source::new(dup, socket);
+        // Registered now, so that a descriptor the backend refuses is an
+        // error returned here rather than an event dropped later.
+        if src.register()? && interest == Interest::HangUp {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a regular file never hangs up",
+            ));
+        }
+        Ok(src)
+    })();
+    let src = match registered {
+        Ok(src) => src,
+        Err(e) => {
+            crate::driver::drop_refused(ev);
+            return Err(e);
+        }
+    };
     op::start(
         &src,
         ops::RawWait {

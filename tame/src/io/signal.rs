@@ -201,7 +201,19 @@ impl fmt::Display for Signal {
 /// tame::run();
 /// ```
 pub fn at_signal(sig: Signal, ev: Event) -> io::Result<()> {
-    let table = table()?;
+    let table = match table() {
+        Ok(table) => table,
+        Err(e) => {
+            if TABLE.try_with(|_| ()).is_err() {
+                // The thread's table is gone (thread teardown): a waiter
+                // dropped with it that waits again is not called again.
+                driver::drop_for_gone_loop(ev);
+            } else {
+                driver::drop_refused(ev);
+            }
+            return Err(e);
+        }
+    };
     table.add_waiter(sig.number(), ev)
 }
 
@@ -225,11 +237,7 @@ fn table() -> io::Result<Rc<SignalTable>> {
         *t.borrow_mut() = Some(table.clone());
         Ok(table)
     });
-    table.unwrap_or_else(|_| {
-        Err(io::Error::other(
-            "the thread's loop is gone (thread teardown)",
-        ))
-    })
+    table.unwrap_or_else(|_| Err(driver::loop_gone()))
 }
 
 /// A waiter of one signal.
@@ -253,36 +261,62 @@ struct SignalTable {
 
 impl SignalTable {
     fn add_waiter(self: &Rc<Self>, signo: i32, ev: Event<()>) -> io::Result<()> {
+        if driver::is_gone() {
+            // A waiter the loop's teardown dropped that waits again: the
+            // table outlives the loop, but nothing can report a signal now.
+            driver::drop_for_gone_loop(ev);
+            return Err(driver::loop_gone());
+        }
+        match self.watch(signo) {
+            // It came while nobody waited: this waiter gets it.
+            Ok(None) => {
+                driver::asap(ev);
+                Ok(())
+            }
+            Ok(Some(token)) => {
+                self.add_watched(signo, token, ev);
+                Ok(())
+            }
+            Err(e) => {
+                driver::drop_refused(ev);
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds `signo` to the descriptor, and registers the descriptor the
+    /// first time: `None` if the signal came while nobody waited (the
+    /// next waiter gets it at once), else the token it is reported under.
+    fn watch(self: &Rc<Self>, signo: i32) -> io::Result<Option<Token>> {
         let bit = 1u64 << signo;
         if self.watched.get() & bit == 0 {
             self.source.borrow_mut().add(signo)?;
             self.watched.set(self.watched.get() | bit);
         }
         if self.pending.get() & bit != 0 {
-            // It came while nobody waited: this waiter gets it.
             self.pending.set(self.pending.get() & !bit);
-            driver::asap(ev);
-            return Ok(());
+            return Ok(None);
         }
-        let token = match self.token.get() {
-            Some(token) => token,
-            None => {
-                let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<SignalTable>;
-                let fd = self.source.borrow();
-                let token = driver::register(fd.fd(), me, Ready::READ)?
-                    .ok_or_else(|| io::Error::other("a signal descriptor that never blocks"))?;
-                self.token.set(Some(token));
-                self.armed.set(true);
-                token
-            }
-        };
+        if let Some(token) = self.token.get() {
+            return Ok(Some(token));
+        }
+        let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<SignalTable>;
+        let fd = self.source.borrow();
+        let token = driver::register(fd.fd(), me, Ready::READ)?
+            .ok_or_else(|| io::Error::other("a signal descriptor that never blocks"))?;
+        self.token.set(Some(token));
+        self.armed.set(true);
+        Ok(Some(token))
+    }
+
+    /// Parks `ev` as a waiter of `signo`, reported under `token`.
+    fn add_watched(&self, signo: i32, token: Token, ev: Event<()>) {
         if !ev.watch(token) {
-            return Ok(()); // nobody listens: dropped
+            return; // nobody listens: dropped
         }
         self.waiters.borrow_mut().push(Waiter { signo, ev });
         driver::wait_parked();
         self.arm();
-        Ok(())
     }
 
     /// Stops watching `signo` (see [`Signal::restore`]).
