@@ -461,6 +461,98 @@ fn a_variable_cfg_compiles_out_takes_its_state_field_with_it() {
     });
 }
 
+/// `#[cfg_attr(p, cfg(q))]` is a `cfg` (compiled out where `p` holds and
+/// `q` does not): a match arm, a `return`, a `let`, a parameter under one
+/// are under it in the machine too (the arm was kept in every build, the
+/// `return` taken in every one, the `let`'s variable not found).
+#[tamed]
+fn cfg_attr_spelled(
+    #[cfg_attr(test, cfg(any()))] gone: String,
+    k: u32,
+    t: Rc<RefCell<Vec<String>>>,
+) -> String {
+    #[cfg_attr(test, cfg(any()))]
+    let out = String::from("compiled out");
+    #[cfg_attr(all(), cfg_attr(test, cfg(all())))]
+    let out = String::from("kept");
+    let arm = match k {
+        0 => {
+            twait! { tame::asap(mkevent!()); }
+            "zero"
+        }
+        #[cfg_attr(test, cfg(any()))]
+        1 => "one (compiled out)",
+        _ => "other",
+    };
+    t.borrow_mut().push(arm.into());
+    #[cfg_attr(test, cfg(any()))]
+    return gone;
+    twait! { tame::asap(mkevent!()); }
+    out
+}
+
+#[test]
+fn a_cfg_attr_that_gives_a_cfg_is_that_cfg() {
+    on_fresh_loop(|| {
+        for k in [0, 1] {
+            let t = Rc::new(RefCell::new(Vec::new()));
+            assert_eq!(
+                result_of(|ev| cfg_attr_spelled(k, t.clone(), ev)),
+                Some("kept".to_string())
+            );
+            assert_eq!(*t.borrow(), [if k == 0 { "zero" } else { "other" }]);
+        }
+    });
+}
+
+/// A `return` or a panic under `#[cfg(..)]` as the last statement of a
+/// branch or a block does not end it: in the builds without it the code
+/// after the construct runs (the machine took the construct for one that
+/// always returned, and dropped that code: "resumed while it ran").
+#[tamed]
+fn cfg_return_last_in_branches(k: u32, t: Rc<RefCell<Vec<String>>>) -> u32 {
+    let g = Note("g", t.clone());
+    if k == 0 {
+        drop(g);
+        #[cfg(not(test))]
+        return 1;
+    } else if k == 1 {
+        return 2;
+    }
+    match k {
+        0 => {
+            #[cfg(not(test))]
+            panic!("compiled out");
+        }
+        _ => return 3,
+    }
+    {
+        #[cfg(not(test))]
+        return k;
+    }
+    twait! { tame::asap(mkevent!()); }
+    t.borrow_mut().push("after".into());
+    4
+}
+
+#[test]
+fn a_cfg_return_that_ends_a_branch_may_be_compiled_out() {
+    on_fresh_loop(|| {
+        let t = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(
+            result_of(|ev| cfg_return_last_in_branches(0, t.clone(), ev)),
+            Some(4)
+        );
+        assert_eq!(*t.borrow(), ["drop g", "after"]);
+        let t = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(
+            result_of(|ev| cfg_return_last_in_branches(1, t.clone(), ev)),
+            Some(2)
+        );
+        assert_eq!(*t.borrow(), ["drop g"]);
+    });
+}
+
 // ---- names that start with an uppercase letter
 
 /// A `let`, a `for` and a parameter pattern cannot fail to match, so every

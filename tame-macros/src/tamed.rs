@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
 
@@ -44,6 +45,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         }
     };
     ungroup_types(&mut f);
+    cfg_attrs_as_cfgs(&mut f);
     // An inner attribute of the body (`#![allow(..)]`) is the function's:
     // it goes before the generated function, which holds the body twice.
     for a in &mut f.attrs {
@@ -623,6 +625,55 @@ fn ungroup_types(f: &mut ItemFn) {
         }
     }
     syn::visit_mut::VisitMut::visit_item_fn_mut(&mut Ungroup, f);
+}
+
+/// `#[cfg_attr(p, cfg(q))]` is `#[cfg(any(not(p), q))]`, and is written so
+/// (nested `cfg_attr`s and several `cfg`s in one are folded the same way):
+/// rustc has not configured the body when `#[tamed]` sees it, and the
+/// translator knows code that may be compiled out by its `cfg` attribute
+/// alone. A `cfg_attr` that also gives other attributes is left as it is.
+fn cfg_attrs_as_cfgs(f: &mut ItemFn) {
+    struct Fold;
+    impl syn::visit_mut::VisitMut for Fold {
+        fn visit_attribute_mut(&mut self, a: &mut syn::Attribute) {
+            if a.path().is_ident("cfg_attr") {
+                if let Some(pred) = cfg_attr_predicate(&a.meta) {
+                    let span = a.span();
+                    let pound = a.pound_token;
+                    let style = a.style;
+                    *a = syn::parse_quote_spanned!(span=> #[cfg(#pred)]);
+                    a.pound_token = pound;
+                    a.style = style;
+                }
+            }
+        }
+    }
+    syn::visit_mut::VisitMut::visit_item_fn_mut(&mut Fold, f);
+}
+
+/// The predicate under which a `cfg_attr(..)` that only gives `cfg`s (or
+/// such `cfg_attr`s) keeps what it is on.
+fn cfg_attr_predicate(meta: &syn::Meta) -> Option<TokenStream> {
+    let syn::Meta::List(list) = meta else {
+        return None;
+    };
+    let parts = list
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut parts = parts.into_iter();
+    let when = parts.next()?;
+    let mut kept = Vec::new();
+    for m in parts {
+        match &m {
+            syn::Meta::List(l) if l.path.is_ident("cfg") => kept.push(l.tokens.clone()),
+            syn::Meta::List(l) if l.path.is_ident("cfg_attr") => kept.push(cfg_attr_predicate(&m)?),
+            _ => return None,
+        }
+    }
+    if kept.is_empty() {
+        return None;
+    }
+    Some(quote!(any(not(#when), all(#(#kept),*))))
 }
 
 /// A function whose body does not parse: its attributes, visibility and

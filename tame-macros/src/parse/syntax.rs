@@ -1058,13 +1058,25 @@ fn block_ends(b: &syn::Block, how: Ends) -> bool {
     match b.stmts.last() {
         Some(syn::Stmt::Expr(e, _)) => expr_ends(e, how),
         Some(syn::Stmt::Macro(m)) => {
-            is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump")
+            (is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"))
+                && !may_be_compiled_out(&m.attrs)
         }
         _ => false,
     }
 }
 
 fn expr_ends(e: &Expr, how: Ends) -> bool {
+    // Under `#[cfg(..)]` it may be compiled out, and code after it reached
+    // in that build.
+    let attrs = match e {
+        Expr::Return(r) => &r.attrs[..],
+        Expr::Break(b) => &b.attrs,
+        Expr::Continue(c) => &c.attrs,
+        other => expr_attrs(other),
+    };
+    if may_be_compiled_out(attrs) {
+        return false;
+    }
     match e {
         Expr::Return(_) => true,
         Expr::Break(_) | Expr::Continue(_) => how == Ends::Diverges,
