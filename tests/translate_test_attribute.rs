@@ -183,3 +183,14 @@ mod one_line {
         twait! { tame::asap(mkevent!()); }
     }
 }
+
+/// `#[cfg_attr(test, test)]`, as crates write tests gated on a feature:
+/// the harness's call is located at the inner `test`.
+#[cfg_attr(test, test)]
+#[should_panic(
+    expected = "`refused_through_cfg_attr` is a #[tamed] function run by the test harness"
+)]
+#[tamed]
+fn refused_through_cfg_attr() {
+    twait! { tame::asap(mkevent!()); }
+}

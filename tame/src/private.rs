@@ -87,7 +87,8 @@ fn refuse_if_test_thread(
     }
 }
 
-/// Whether the source at `at` begins an attribute (`#[`). The file's path
+/// Whether the source at `at` begins an attribute (`#[`), or is the
+/// `test` a `cfg_attr` gives (`#[cfg_attr(test, test)]`). The file's path
 /// is as rustc was given it: relative to the directory cargo ran it in,
 /// the crate's or its workspace's, either of which may be the test's.
 fn at_an_attribute(at: &std::panic::Location<'_>, manifest_dir: Option<&str>) -> bool {
@@ -105,11 +106,18 @@ fn at_an_attribute(at: &std::panic::Location<'_>, manifest_dir: Option<&str>) ->
     let Some(line) = text.lines().nth(at.line().saturating_sub(1) as usize) else {
         return false;
     };
-    let rest: String = line
-        .chars()
-        .skip(at.column().saturating_sub(1) as usize)
-        .collect();
-    rest.starts_with("#[")
+    let column = at.column().saturating_sub(1) as usize;
+    let rest: String = line.chars().skip(column).collect();
+    if rest.starts_with("#[") {
+        return true;
+    }
+    // `#[cfg_attr(test, test)]`: the call is located at the inner `test`.
+    let before: String = line.chars().take(column).collect();
+    let word_ends = |r: &str| {
+        r.strip_prefix("test")
+            .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+    };
+    word_ends(&rest) && before.trim_end().ends_with(',') && before.contains("cfg_attr(")
 }
 
 /// A tamed function's `done` event and, once it returned, its value.
