@@ -2271,6 +2271,46 @@ fn an_expected_lint_is_fulfilled_once() {
     on_fresh_loop(|| assert_eq!(result_of(|d| expected_lints(1, d)), Some(2)));
 }
 
+/// Lint levels on a statement or an arm mean in a tamed function what
+/// they mean in a plain one (this file denies warnings): a `deny` on a
+/// `let` whose variable a later piece of the machine assigns did not reach
+/// the machine's allowances there (`unused_mut` in the first piece), an
+/// `allow` on an arm that does not wait did not cover the machine's copy
+/// of the arm, and a `let` with an attribute, assigned again after a twait,
+/// drew "unused variable" in the machine.
+#[deprecated(note = "a lint to allow")]
+fn old_port() -> u32 {
+    80
+}
+
+#[tamed]
+fn lint_levels_on_statements(k: u32) -> u32 {
+    #[deny(unused_mut)]
+    let mut x = 5;
+    #[allow(unused_assignments)]
+    let mut y = 1;
+    let port = match k {
+        #[allow(deprecated)]
+        0 => old_port(),
+        _ => {
+            twait! { tame::asap(mkevent!()); }
+            1
+        }
+    };
+    twait! { tame::asap(mkevent!()); }
+    x += 1;
+    y = 2;
+    x + y + port
+}
+
+#[test]
+fn lint_levels_on_statements_are_the_bodys() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|d| lint_levels_on_statements(0, d)), Some(88));
+        assert_eq!(result_of(|d| lint_levels_on_statements(1, d)), Some(9));
+    });
+}
+
 // ---- `FnOnce` jobs taken out of a collection
 
 /// Jobs that are `FnOnce`, as the written type of their collection says,

@@ -947,25 +947,19 @@ impl<'a> Emitter<'a> {
     /// twait!{..}; n = 2;`), which rustc would report as unused in the
     /// machine; the lint shadow says what is true of the body as written.
     fn touch_defs(&self, p: &Plain) -> TokenStream {
-        // A `let` with attributes is left as written: an `#[expect(..)]` of
-        // the unused lint on it must find its lint in this copy too.
-        let attrs = match &p.stmt {
-            Stmt::Local(syn::Local {
-                init: Some(_),
-                attrs,
-                ..
-            }) => attrs,
+        // (Under the `let`'s `cfg`, as each variable is.)
+        match &p.stmt {
+            Stmt::Local(syn::Local { init: Some(_), .. }) => {}
             Stmt::Expr(Expr::Assign(a), _) => return self.touch_assigned(p, &a.left),
             _ => return TokenStream::new(),
-        };
-        if !attrs.is_empty() {
-            return TokenStream::new();
         }
         p.defs
             .iter()
-            .map(|&d| &self.f.bindings[d])
-            .filter(|b| b.kind == BindingKind::User && b.trivial)
-            .map(|b| touch(&b.ident))
+            .filter(|&&d| {
+                let b = &self.f.bindings[d];
+                b.kind == BindingKind::User && b.trivial
+            })
+            .map(|&d| self.touch(d))
             .collect()
     }
 
@@ -1229,13 +1223,7 @@ fn machine_copy(stmt: &Stmt) -> Stmt {
         },
         Stmt::Item(_) => return stmt,
     };
-    for a in attrs.iter_mut() {
-        if a.path().is_ident("expect") {
-            if let syn::Meta::List(l) = &mut a.meta {
-                l.path = syn::parse_quote!(allow);
-            }
-        }
-    }
+    crate::parse::syntax::machine_attrs(attrs);
     stmt
 }
 

@@ -951,12 +951,13 @@ impl Builder<'_> {
             let mut stmts = Vec::new();
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
-            // Only its `#[cfg]`s: the lint levels and doc comments are the
-            // lint shadow's, which has the arm as written (on the machine's
-            // arm they would also reach its own code).
-            let cfg = arm.attrs.into_iter().filter(|a| a.path().is_ident("cfg"));
+            // Its `#[cfg]`s and `allow`s (see `syntax::machine_attrs`):
+            // the other lint levels and doc comments are the lint shadow's,
+            // which has the arm as written.
+            let mut attrs = arm.attrs;
+            syntax::machine_attrs(&mut attrs);
             arms.push(ir::Arm {
-                attrs: cfg.collect(),
+                attrs,
                 bound_from: bound_from
                     .filter(|_| syntax::binds_by_value(&pat, syntax::PatPlace::Refutable)),
                 pat,

@@ -431,6 +431,27 @@ pub fn expr_attrs_mut(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
     with_attr_node!(e, x => Some(&mut x.attrs), None)
 }
 
+/// The attributes of a statement or arm of the user's, as the machine's
+/// copy of it carries them: its `cfg`s, and its `allow`s, with each
+/// `expect` made an `allow`. The lint shadow has the code as written and
+/// says what its levels ask (an `expect` fulfilled there, or a `deny`'s
+/// error); on the machine's copy a `deny` or `warn` would also reach the
+/// machine's own code there, past the lints it allows (an unused `mut` in
+/// a piece that does not assign), and an `expect` could go unfulfilled.
+pub fn machine_attrs(attrs: &mut Vec<syn::Attribute>) {
+    attrs.retain_mut(|a| {
+        let path = a.path();
+        if path.is_ident("expect") {
+            if let syn::Meta::List(l) = &mut a.meta {
+                l.path = syn::parse_quote_spanned!(syn::spanned::Spanned::span(&l.path)=> allow);
+                return true;
+            }
+            return false;
+        }
+        path.is_ident("cfg") || path.is_ident("cfg_attr") || path.is_ident("allow")
+    });
+}
+
 /// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
 pub fn may_be_compiled_out(attrs: &[syn::Attribute]) -> bool {
     attrs
