@@ -2311,6 +2311,49 @@ fn lint_levels_on_statements_are_the_bodys() {
     });
 }
 
+/// A loop that waits and breaks with a value that nothing takes (`loop {
+/// .. break v; };`, `'b: { .. break 'b v; .. };`): the value is made and
+/// dropped where the loop ends, as in Rust (it was refused with an error
+/// meant for `while` and `for`, which rustc's E0571 still refuses).
+#[tamed]
+fn discarded_break_values(t: Rc<RefCell<Vec<String>>>) -> u32 {
+    let mut i = 0;
+    loop {
+        i += 1;
+        twait! { tame::asap(mkevent!()); }
+        if i > 2 {
+            break Note("loop value", t.clone());
+        }
+    };
+    t.borrow_mut().push("after the loop".into());
+    'b: {
+        twait! { tame::asap(mkevent!()); }
+        if i == 3 {
+            break 'b Note("block value", t.clone());
+        }
+        Note("tail", t.clone())
+    };
+    t.borrow_mut().push("after the block".into());
+    i
+}
+
+#[test]
+fn a_discarded_loop_value_is_made_and_dropped() {
+    on_fresh_loop(|| {
+        let t = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(result_of(|d| discarded_break_values(t.clone(), d)), Some(3));
+        assert_eq!(
+            *t.borrow(),
+            [
+                "drop loop value",
+                "after the loop",
+                "drop block value",
+                "after the block"
+            ]
+        );
+    });
+}
+
 // ---- `FnOnce` jobs taken out of a collection
 
 /// Jobs that are `FnOnce`, as the written type of their collection says,

@@ -355,11 +355,15 @@ impl Builder<'_> {
         if let Some(v) = value {
             match self.f.loops[target].dest {
                 Some(d) => self.value(v.clone(), Dest::Assign(d), out),
+                // A loop whose value is discarded (`loop { .. break v; };`):
+                // the value is made and dropped where the loop ends. (In a
+                // `while` or `for`, rustc's E0571 at the lint shadow.)
                 None => {
-                    self.errors.spanned(
-                        v,
-                        "`break` with a value only works in a `loop` or labeled block; in a `while` or `for`, \
-                         assign the value to a variable declared before the loop, then `break`",
+                    let span = v.span();
+                    self.value(
+                        syn::parse_quote_spanned!(span=> ::tame::__private::discard(#v)),
+                        Dest::Discard,
+                        out,
                     );
                 }
             }

@@ -917,14 +917,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let d = self.b.f.bindings[d].ident.clone();
                 Some(syn::parse_quote_spanned!(span=> { #d = #v; #marker }))
             }
-            (None, Some(v)) => {
-                self.b.errors.push(syn::Error::new_spanned(
-                    &v,
-                    "`break` with a value only works in a `loop` or labeled block; in a `while` or `for`, \
-                         assign the value to a variable declared before the loop, then `break`",
-                ));
-                Some(marker)
-            }
+            // A loop whose value is discarded (see `direct_jump`).
+            (None, Some(v)) => Some(syn::parse_quote_spanned!(span=> {
+                ::tame::__private::discard(#v);
+                #marker
+            })),
             (_, None) => Some(marker),
         }
     }
