@@ -2324,7 +2324,7 @@ fn discarded_break_values(t: Rc<RefCell<Vec<String>>>) -> u32 {
         if i > 2 {
             break Note("loop value", t.clone());
         }
-    };
+    }
     t.borrow_mut().push("after the loop".into());
     'b: {
         twait! { tame::asap(mkevent!()); }
@@ -2901,5 +2901,40 @@ fn discarded_block_value(c: u32) -> u32 {
 fn a_discarded_waiting_block_value_is_no_statement_without_effect() {
     on_fresh_loop(|| {
         assert_eq!(result_of(|d| discarded_block_value(2, d)), Some(2));
+    });
+}
+
+/// The same binding in the pattern of a `for` loop that waits (its
+/// compiled-out binding was "cannot find value" at the twait).
+#[tamed]
+fn addresses(all: Vec<Settings>) -> Vec<String> {
+    let mut out = Vec::new();
+    for Settings {
+        host,
+        #[cfg(not(test))]
+        port,
+        ..
+    } in all
+    {
+        twait! { tame::asap(mkevent!()); }
+        #[cfg(not(test))]
+        out.push(format!("{host}:{port}"));
+        #[cfg(test)]
+        out.push(host);
+    }
+    out
+}
+
+#[test]
+fn configured_field_bindings_of_a_waiting_for_pattern() {
+    on_fresh_loop(|| {
+        let s = Settings {
+            host: "db".into(),
+            port: 5432,
+        };
+        assert_eq!(
+            result_of(|d| addresses(vec![s], d)),
+            Some(vec!["db".to_string()])
+        );
     });
 }

@@ -1244,7 +1244,11 @@ impl Builder<'_> {
             None,
             |b, _| {
                 let mut pat = pat;
+                let field_cfg = syntax::cfg_field_bindings(&pat, syntax::PatPlace::Irrefutable);
+                b.scope.keep_names = !field_cfg.is_empty();
                 let defs = b.declare_pat(&mut pat, syntax::PatPlace::Irrefutable, None, None, None);
+                b.scope.keep_names = false;
+                b.cfg_fields(&defs, &field_cfg);
                 for &d in &defs {
                     b.f.bindings[d].fn_once |= items_once;
                     // A range's items are numbers (or `char`s): they
