@@ -2315,6 +2315,9 @@ fn lint_levels_on_statements_are_the_bodys() {
 /// .. break v; };`, `'b: { .. break 'b v; .. };`): the value is made and
 /// dropped where the loop ends, as in Rust (it was refused with an error
 /// meant for `while` and `for`, which rustc's E0571 still refuses).
+/// (rustfmt would take the `;` after the loop away, and with it the
+/// statement whose value is discarded.)
+#[rustfmt::skip]
 #[tamed]
 fn discarded_break_values(t: Rc<RefCell<Vec<String>>>) -> u32 {
     let mut i = 0;
@@ -2324,7 +2327,7 @@ fn discarded_break_values(t: Rc<RefCell<Vec<String>>>) -> u32 {
         if i > 2 {
             break Note("loop value", t.clone());
         }
-    }
+    };
     t.borrow_mut().push("after the loop".into());
     'b: {
         twait! { tame::asap(mkevent!()); }
