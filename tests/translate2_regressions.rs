@@ -2941,3 +2941,35 @@ fn configured_field_bindings_of_a_waiting_for_pattern() {
         );
     });
 }
+
+/// A variable declared without a value and given it by statements under
+/// complementary `#[cfg]`s, one per build, read after a twait (it was
+/// rustc's "used binding isn't initialized": the translator, which cannot
+/// tell which build it is in, took each assignment for one on some paths).
+#[tamed]
+fn configured_late_init() -> (char, String) {
+    let sep;
+    let name: String;
+    #[cfg(test)]
+    {
+        sep = '/';
+        name = String::from("test build");
+    }
+    #[cfg(not(test))]
+    {
+        sep = '\\';
+        name = String::from("other build");
+    }
+    twait! { tame::asap(mkevent!()); }
+    (sep, name)
+}
+
+#[test]
+fn a_variable_given_its_value_once_per_build_is_kept() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(configured_late_init),
+            Some(('/', "test build".to_string()))
+        );
+    });
+}

@@ -150,6 +150,22 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         for &b in &state.env {
             let binding = &f.bindings[b];
             let worth_dropping = binding.kind == BindingKind::User && !binding.trivial;
+            if !facts.init.contains(b)
+                && binding.kind == BindingKind::User
+                && binding.deferred
+                && live[s].contains(b)
+                && facts.native.contains(b)
+            {
+                // Read after the state, with a value on some paths only as
+                // far as the translator sees: given it by statements under
+                // `#[cfg]`s, one per build (`let sep; #[cfg(unix)] { sep =
+                // '/'; } #[cfg(not(unix))] { sep = '\\'; }`). Rust's check
+                // of the build is the judge: kept as it is, which reads it
+                // where the state is stored (and in a plain function that
+                // would not compile either, rustc says so there).
+                k.push(b);
+                continue;
+            }
             if !facts.init.contains(b) {
                 // Given its value on some paths only: kept on those.
                 if worth_dropping
