@@ -2973,3 +2973,38 @@ fn a_variable_given_its_value_once_per_build_is_kept() {
         );
     });
 }
+
+/// A struct literal's field under `#[cfg]` whose value is a constant
+/// (`TlsConfig { verify: true }`), before a field that waits: it stays
+/// under its `cfg`, made after the wait (it was made before it in every
+/// build: here, of a type the test build does not have).
+#[cfg(not(test))]
+struct TlsConfig {
+    verify: bool,
+}
+
+struct Connection {
+    #[cfg(not(test))]
+    tls: TlsConfig,
+    port: u32,
+}
+
+#[tamed]
+fn connect_configured(port: u32) -> u32 {
+    let c = Connection {
+        #[cfg(not(test))]
+        tls: TlsConfig { verify: true },
+        port: {
+            twait! { tame::asap(mkevent!()); }
+            port
+        },
+    };
+    #[cfg(not(test))]
+    assert!(c.tls.verify);
+    c.port
+}
+
+#[test]
+fn a_constant_field_under_cfg_before_a_waiting_one_stays_under_it() {
+    on_fresh_loop(|| assert_eq!(result_of(|d| connect_configured(443, d)), Some(443)));
+}

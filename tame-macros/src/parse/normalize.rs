@@ -489,7 +489,10 @@ impl Builder<'_> {
                     continue;
                 }
             }
-            if stays_in_place(kid) {
+            // A constant (`G { id: 1 }`, `(LIMIT, 1)`) has no effect of its
+            // own to order before the later twaits: made where it is, after
+            // them, under its field's `#[cfg]` if it has one.
+            if stays_in_place(kid) || syntax::constant_like(kid) {
             } else if let Some(place) = borrowed_place(kid, (method_call || indexed) && i == 0) {
                 self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {
