@@ -2283,8 +2283,18 @@ fn old_port() -> u32 {
     80
 }
 
+/// Starts an operation, and says whether it could (a `Result` to use).
+fn started(ev: Event<()>) -> Result<(), ()> {
+    tame::asap(ev);
+    Ok(())
+}
+
 #[tamed]
 fn lint_levels_on_statements(k: u32) -> u32 {
+    // (On a `twait!` statement: the lint shadow's stand-in for it had lost
+    // them, and reported the `Result` unused.)
+    #[allow(unused_must_use)]
+    twait! { started(mkevent!()); }
     #[deny(unused_mut)]
     let mut x = 5;
     #[allow(unused_assignments)]

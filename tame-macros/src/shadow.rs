@@ -641,7 +641,18 @@ impl VisitMut for Shadow<'_> {
                     return;
                 }
             };
-            if let Some(e) = new {
+            if let Some(mut e) = new {
+                // The statement's attributes (lint levels, a doc comment)
+                // on the stand-in, as on the statement written.
+                if !m.attrs.is_empty() {
+                    let attrs = std::mem::take(&mut m.attrs);
+                    match crate::parse::syntax::expr_attrs_mut(&mut e) {
+                        Some(at) => {
+                            at.splice(0..0, attrs);
+                        }
+                        None => e = syn::parse_quote!(#(#attrs)* { #e }),
+                    }
+                }
                 // A semicolon of the user's span, so that rustc's span of
                 // the statement (in "unreachable statement") is the user's.
                 let semi = m
