@@ -494,3 +494,73 @@ fn a_descriptor_or_signal_wait_that_rearms_whatever_it_gets_ends_at_thread_exit(
         assert_eq!(calls.load(Ordering::SeqCst), 2, "signal: {signal}");
     }
 }
+
+/// A read on a tame socket that starts again whatever it gets.
+fn rearming_read(s: std::rc::Rc<tame::net::TcpStream>, calls: Arc<AtomicUsize>) {
+    let again = s.clone();
+    s.read(
+        Vec::with_capacity(8),
+        Event::from_fn(move |_: Option<(Vec<u8>, std::io::Result<usize>)>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            rearming_read(again, calls);
+        }),
+    );
+}
+
+/// The same with an accept.
+fn rearming_accept(l: std::rc::Rc<tame::net::TcpListener>, calls: Arc<AtomicUsize>) {
+    let again = l.clone();
+    l.accept(Event::from_fn(
+        move |_: Option<std::io::Result<(tame::net::TcpStream, std::net::SocketAddr)>>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            rearming_accept(again, calls);
+        },
+    ));
+}
+
+/// The same with a readiness wait on a descriptor of tame's own.
+fn rearming_readable(fd: std::rc::Rc<tame::io::Fd>, calls: Arc<AtomicUsize>) {
+    let again = fd.clone();
+    fd.readable(Event::from_fn(move |_: Option<std::io::Result<()>>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        rearming_readable(again, calls);
+    }));
+}
+
+#[test]
+fn an_operation_on_a_tame_source_that_rearms_whatever_it_gets_ends_at_thread_exit() {
+    // The teardown closes the source and drops the operation parked on it
+    // (its callback gets `None`); the one that callback starts on the
+    // closed source is dropped as the gone loop drops an event (it gets
+    // `None` again); the next is dropped without calling it. Starting again
+    // and again on the closed source would run for ever.
+    for kind in ["read", "accept", "readable"] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let inner = calls.clone();
+        watchdog::on_fresh_loop(move || {
+            thread::spawn(move || match kind {
+                "read" => {
+                    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    let peer = std::net::TcpStream::connect(listener.local_addr().unwrap());
+                    let mine = listener.accept().unwrap().0;
+                    // The peer stays: the read never ends by itself.
+                    std::mem::forget(peer);
+                    let s = tame::net::TcpStream::from_std(mine).unwrap();
+                    rearming_read(std::rc::Rc::new(s), inner);
+                }
+                "accept" => {
+                    let l = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    rearming_accept(std::rc::Rc::new(l), inner);
+                }
+                _ => {
+                    let (r, w) = tame::io::pipe().unwrap();
+                    std::mem::forget(w);
+                    rearming_readable(std::rc::Rc::new(r), inner);
+                }
+            })
+            .join()
+            .expect("the thread exits cleanly");
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "{kind}");
+    }
+}

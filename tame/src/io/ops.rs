@@ -52,6 +52,10 @@ impl Op for RawWait {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
+
+    fn discard(self) {
+        self.ev.discard();
+    }
 }
 
 /// Reads what is there into `buf`, without waiting.
@@ -138,6 +142,10 @@ impl Op for ReadOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
+
+    fn discard(self) {
+        self.ev.discard();
+    }
 }
 
 /// One write from `buf`; see `TcpStream::write`.
@@ -174,6 +182,10 @@ impl<B: AsRef<[u8]> + 'static> Op for WriteOp<B> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
+    }
+
+    fn discard(self) {
+        self.ev.discard();
     }
 }
 
@@ -225,6 +237,10 @@ impl<B: AsRef<[u8]> + 'static> Op for WriteAllOp<B> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
+    }
+
+    fn discard(self) {
+        self.ev.discard();
     }
 }
 
@@ -304,6 +320,10 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
+    }
+
+    fn discard(self) {
+        self.ev.discard();
     }
 }
 

@@ -174,7 +174,10 @@ impl Source {
     /// untriggered) if the source is closed or its event is dead, and fails
     /// if the slot holds a live operation or the backend refuses.
     pub(crate) fn park(self: &Rc<Self>, kind: Ready, blocked: bool, op: Parked) {
-        if self.is_closed() || !op.is_live() {
+        if self.is_closed() {
+            return op.drop_refused();
+        }
+        if !op.is_live() {
             return;
         }
         if self.slots.peek(kind, |p| p.is_some_and(|p| p.is_live())) {

@@ -331,4 +331,8 @@ impl Op for AcceptOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
+
+    fn discard(self) {
+        self.ev.discard();
+    }
 }

@@ -802,4 +802,8 @@ impl Op for ConnectOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
+
+    fn discard(self) {
+        self.ev.discard();
+    }
 }

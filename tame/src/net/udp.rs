@@ -532,6 +532,10 @@ impl<R: 'static> Op for RecvOp<R> {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
+
+    fn discard(self) {
+        self.ev.discard();
+    }
 }
 
 struct SendToOp<B> {
@@ -563,5 +567,9 @@ impl<B: AsRef<[u8]> + 'static> Op for SendToOp<B> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
+    }
+
+    fn discard(self) {
+        self.ev.discard();
     }
 }
