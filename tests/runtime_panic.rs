@@ -369,6 +369,68 @@ fn a_panic_in_an_fd_callback_loses_no_other_wait_on_the_same_descriptor() {
 }
 
 #[test]
+fn a_write_started_by_a_callback_of_the_same_report_does_not_overtake_a_waiting_one() {
+    // One readiness report ends a read and a waiting `write_all` of the
+    // same stream; the read's callback starts a second write. The first
+    // one's turn has come but it is not resumed yet: the second is refused
+    // (its bytes would land in the middle of the first's), and the first
+    // completes whole.
+    on_fresh_loop(|| {
+        use std::io::{Read as _, Write as _};
+        const N: usize = 8 << 20;
+        let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let s = Rc::new(tame::net::UnixStream::from_std(mine).unwrap());
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let l = log.clone();
+        s.write_all(
+            vec![b'A'; N],
+            Event::from_fn(move |v: Option<(Vec<u8>, std::io::Result<()>)>| {
+                l.borrow_mut()
+                    .push(format!("first {:?}", v.map(|(_, r)| r.is_ok())));
+            }),
+        );
+        let (again, l) = (s.clone(), log.clone());
+        s.read(
+            Vec::with_capacity(8),
+            Event::from_fn(move |_: Option<(Vec<u8>, std::io::Result<usize>)>| {
+                let l = l.clone();
+                again.write_all(
+                    &b"BBBB"[..],
+                    Event::from_fn(move |v: Option<(&[u8], std::io::Result<()>)>| {
+                        let kind = v.and_then(|(_, r)| r.err()).map(|e| e.kind());
+                        l.borrow_mut().push(format!("second {kind:?}"));
+                    }),
+                );
+            }),
+        );
+        // Readable and writable before the loop looks: one report for both.
+        peer.write_all(b"x").unwrap();
+        peer.set_nonblocking(true).unwrap();
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 1 << 16];
+        while let Ok(n) = peer.read(&mut buf) {
+            got.extend_from_slice(&buf[..n]);
+        }
+        peer.set_nonblocking(false).unwrap();
+        let reader = std::thread::spawn(move || {
+            while got.len() < N {
+                let n = peer.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            got
+        });
+        tame::run();
+        drop(s);
+        let got = reader.join().unwrap();
+        assert_eq!(
+            *log.borrow(),
+            ["second Some(ResourceBusy)", "first Some(true)"]
+        );
+        assert!(got.iter().all(|&b| b == b'A') && got.len() == N);
+    });
+}
+
+#[test]
 fn a_write_waiting_when_a_callback_on_its_stream_panicked_is_not_overtaken() {
     // A write waits (the socket's buffer is full) when the read callback
     // of the same stream panics; after the panic is caught, a second write

@@ -300,11 +300,21 @@ impl Registration for Source {
             return;
         }
         self.seen.set(self.seen.get().union(ready));
-        let mut ops = Resuming {
+        let mut left = Resuming {
             src: &self,
-            ops: KINDS.into_iter().zip(self.take(ready)),
+            kinds: ready,
         };
-        for (_, op) in ops.ops.by_ref() {
+        for kind in KINDS {
+            if !left.kinds.intersects(kind) {
+                continue;
+            }
+            left.kinds = left.kinds.without(kind);
+            // Taken out of its slot only now: while an earlier one's
+            // callback runs, this one still waits there, and another
+            // operation of its kind started by that callback is refused
+            // (it would go ahead of this one, a write's bytes in the
+            // middle of this one's).
+            let op = self.slots.take(kind).map(Self::end);
             if let Some(op) = op.filter(Parked::is_live) {
                 op.resume();
             }
@@ -337,42 +347,28 @@ impl Registration for Source {
     }
 }
 
-/// The operations one readiness report ends, being resumed. If one's
-/// callback panics (and the program catches it and runs the loop again),
-/// the others go back to their slots, parked as they were (a second
-/// operation of their kind is still refused), and the report is handed to
-/// the source again on the next turn: the descriptor was ready for them
-/// too, and will not be reported again.
+/// The kinds of one readiness report not resumed yet. If a callback
+/// panics (and the program catches it and runs the loop again), their
+/// operations still wait in their slots (a second operation of their kind
+/// is still refused), and the report is handed to the source again on the
+/// next turn: the descriptor was ready for them too, and will not be
+/// reported again.
 struct Resuming<'a> {
     src: &'a Rc<Source>,
-    ops: std::iter::Zip<std::array::IntoIter<Ready, 3>, std::array::IntoIter<Option<Parked>, 3>>,
+    kinds: Ready,
 }
 
 impl Drop for Resuming<'_> {
     fn drop(&mut self) {
-        let Reg::Polled { token } = self.src.reg() else {
+        if self.kinds == Ready::NONE || self.src.is_closed() {
             return;
-        };
-        let mut kinds = Ready::NONE;
-        for (kind, op) in self.ops.by_ref() {
-            let Some(op) = op else { continue };
-            if self.src.is_closed() || !op.watch(token) {
-                // Not parked again: dropped with the unwinding, as a
-                // closed source's operations are.
-                continue;
+        }
+        let (src, kinds) = (self.src.clone(), self.kinds);
+        crate::driver::asap(Event::from_fn(move |v: Option<()>| {
+            if v.is_some() {
+                src.ready(kinds);
             }
-            self.src.slots.put(kind, op);
-            driver::wait_parked();
-            kinds = kinds.union(kind);
-        }
-        if kinds != Ready::NONE {
-            let src = self.src.clone();
-            crate::driver::asap(Event::from_fn(move |v: Option<()>| {
-                if v.is_some() {
-                    src.ready(kinds);
-                }
-            }));
-        }
+        }));
     }
 }
 
