@@ -564,3 +564,52 @@ fn an_operation_on_a_tame_source_that_rearms_whatever_it_gets_ends_at_thread_exi
         assert_eq!(calls.load(Ordering::SeqCst), 2, "{kind}");
     }
 }
+
+/// Counts its drops.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn completions_a_panic_left_queued_run_at_exit_of_a_thread_without_a_loop() {
+    // Two long chains of maps triggered by one callback (their completions
+    // go through the trampoline's queue); the first one's callback panics,
+    // and the thread, which never made a loop, catches it and ends. The
+    // second chain's completion, left queued, runs at thread exit rather
+    // than being leaked with its captures.
+    fn mapped(mut ev: Event<()>) -> Event<()> {
+        for _ in 0..100 {
+            ev = ev.map(|x: ()| x);
+        }
+        ev
+    }
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let called = Arc::new(AtomicUsize::new(0));
+    let (d, c) = (dropped.clone(), called.clone());
+    thread::spawn(move || {
+        let first = mapped(Event::from_fn(|_: Option<()>| {
+            panic!("the first callback panics")
+        }));
+        let held = Counted(d);
+        let second = mapped(Event::from_fn(move |v: Option<()>| {
+            let _held = &held;
+            if v.is_some() {
+                c.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+        let both = Event::from_fn(move |_: Option<()>| {
+            first.trigger(());
+            second.trigger(());
+        });
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| both.trigger(())));
+        assert!(outcome.is_err());
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    assert_eq!(called.load(Ordering::SeqCst), 1);
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}

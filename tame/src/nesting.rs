@@ -137,6 +137,7 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
         return;
     }
     let _restore = Depth(&COMPLETING, depth);
+    let _left = (depth == 0).then_some(LeftByPanic);
     let _ = COMPLETING.try_with(|d| d.set(depth + 1));
     complete();
     if depth == 0 {
@@ -149,6 +150,34 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
         {
             next();
         }
+    }
+}
+
+/// Notes, when the outermost completion unwinds with completions left
+/// queued, that they must run at thread exit if nothing runs them before
+/// (a thread that never made a loop has no teardown of its own to).
+struct LeftByPanic;
+
+impl Drop for LeftByPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() && any_left() {
+            let _ = LEFT_AT_EXIT.try_with(|_| ());
+        }
+    }
+}
+
+thread_local! {
+    /// Made by a panic that left completions queued: at thread exit, runs
+    /// what is still queued (the loop's teardown, if the thread has a
+    /// loop, may have run it already).
+    static LEFT_AT_EXIT: LeftAtExit = const { LeftAtExit };
+}
+
+struct LeftAtExit;
+
+impl Drop for LeftAtExit {
+    fn drop(&mut self) {
+        run_left(crate::driver::at_exit);
     }
 }
 

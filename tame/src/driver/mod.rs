@@ -254,7 +254,7 @@ impl Drop for Loop {
 /// Runs `f`, user code reached from the loop's teardown at thread exit. A
 /// panic in it has printed its message and goes no further: unwinding out
 /// of a thread-local's destructor would abort the process.
-fn at_exit(f: impl FnOnce()) {
+pub(crate) fn at_exit(f: impl FnOnce()) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
 }
 
