@@ -2,6 +2,7 @@
 //! with the function's name, and the loop is usable afterwards.
 
 use std::cell::RefCell;
+use std::future::Future as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::task::Poll;
@@ -570,4 +571,79 @@ fn completions_queued_behind_one_that_panicked_run_at_thread_exit() {
         1,
         "the second callback's captures were dropped"
     );
+}
+
+/// A spawned future whose destructor panics, its waker kept elsewhere (as
+/// a channel or a timer keeps a waiting future's).
+struct PanicsWhenDropped {
+    done: bool,
+    waker: Rc<RefCell<Option<std::task::Waker>>>,
+}
+
+impl std::future::Future for PanicsWhenDropped {
+    type Output = u32;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<u32> {
+        *self.waker.borrow_mut() = Some(cx.waker().clone());
+        if self.done {
+            return Poll::Ready(7);
+        }
+        self.done = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("the future's destructor panics");
+    }
+}
+
+#[test]
+fn a_spawned_future_whose_destructor_panics_is_forgotten_and_its_event_comes_back() {
+    // Done, or cancelled (its event's rendezvous dropped): the destructor's
+    // panic goes out of `run()`, as a poll's would; the event comes back
+    // untriggered, and the task no longer keeps the loop going (it stayed
+    // registered, and `run()` never returned again).
+    for cancelled in [false, true] {
+        on_fresh_loop(move || {
+            let waker = Rc::new(RefCell::new(None));
+            let future = PanicsWhenDropped {
+                done: cancelled,
+                waker: waker.clone(),
+            };
+            let got = Rc::new(RefCell::new(Vec::new()));
+            let g = got.clone();
+            let r = Rendezvous::<()>::new();
+            if cancelled {
+                // Polled once, pending for ever (`done` makes it ready only
+                // after a first pending poll): cancelled on the next turn.
+                let mut future = future;
+                future.done = false;
+                tame::spawn(
+                    std::future::poll_fn(move |cx| {
+                        match std::pin::Pin::new(&mut future).poll(cx) {
+                            Poll::Ready(_) => Poll::Pending,
+                            Poll::Pending => Poll::Pending,
+                        }
+                    }),
+                    r.event(()),
+                );
+                tame::run_once(Some(Duration::ZERO));
+                drop(r);
+            } else {
+                tame::spawn(
+                    future,
+                    Event::from_fn(move |v: Option<u32>| g.borrow_mut().push(v)),
+                );
+            }
+            assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+            if !cancelled {
+                assert_eq!(*got.borrow(), [None]);
+            }
+            assert!(!tame::run_once(Some(Duration::ZERO)), "nothing is left");
+            tame::run();
+            assert!(tame::blocked().is_empty());
+        });
+    }
 }

@@ -182,9 +182,18 @@ impl<F: Future> FutureTask<F> {
     }
 
     /// Drops the future where it is (it was pinned there) and forgets its
-    /// registrations; returns its event.
-    fn finish(&self) -> Option<Event<F::Output>> {
-        *self.future.borrow_mut() = None;
+    /// registrations; returns its event, and what the future's destructor
+    /// panicked with, if it did (the registrations are forgotten all the
+    /// same: the task must not keep `run()` going, nor its event stay).
+    fn finish(
+        &self,
+    ) -> (
+        Option<Event<F::Output>>,
+        Option<Box<dyn std::any::Any + Send>>,
+    ) {
+        // (An assignment whose old value's drop panics still leaves the
+        // new value in place.)
+        let dropped = panic::catch_unwind(AssertUnwindSafe(|| *self.future.borrow_mut() = None));
         // Its wakers held elsewhere no longer count as ones that can wake.
         let held = self.handle.borrow().upgrade();
         if let Some(h) = held {
@@ -194,7 +203,7 @@ impl<F: Future> FutureTask<F> {
         if self.header.registry_index.get() != crate::task::NOT_REGISTERED {
             driver::unregister_blocked(&self.header);
         }
-        self.event.take()
+        (self.event.take(), dropped.err())
     }
 }
 
@@ -235,7 +244,12 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // Its event died: nobody can receive the output. A poll under way
         // (the future's own doing) is left to end by itself.
         if self.future.try_borrow_mut().is_ok() {
-            drop(self.finish());
+            let (ev, panicked) = self.finish();
+            drop(ev);
+            if let Some(payload) = panicked {
+                let who = self.spawner.what_panicked();
+                crate::task::go_on_naming(|| who.to_string(), payload);
+            }
         }
     }
 
@@ -267,7 +281,13 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // `run()` going, before anything else runs.
         drop(slot);
         drop(waker);
-        let ev = self.finish();
+        let (ev, drop_panicked) = self.finish();
+        // A destructor's panic after the future was done: as a panic of
+        // its poll (the event comes back untriggered, the panic goes on).
+        let polled = match (polled, drop_panicked) {
+            (Ok(_), Some(payload)) => Err(payload),
+            (polled, _) => polled,
+        };
         match polled {
             Ok(Poll::Ready(out)) => {
                 if let Some(ev) = ev {
