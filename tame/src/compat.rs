@@ -185,12 +185,7 @@ impl<F: Future> FutureTask<F> {
     /// registrations; returns its event, and what the future's destructor
     /// panicked with, if it did (the registrations are forgotten all the
     /// same: the task must not keep `run()` going, nor its event stay).
-    fn finish(
-        &self,
-    ) -> (
-        Option<Event<F::Output>>,
-        Option<Box<dyn std::any::Any + Send>>,
-    ) {
+    fn finish(&self) -> (Option<Event<F::Output>>, Option<PanicPayload>) {
         // (An assignment whose old value's drop panics still leaves the
         // new value in place.)
         let dropped = panic::catch_unwind(AssertUnwindSafe(|| *self.future.borrow_mut() = None));
@@ -305,6 +300,9 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         }
     }
 }
+
+/// What a panic carries.
+type PanicPayload = Box<dyn std::any::Any + Send>;
 
 /// The waker of a spawned future.
 struct WakeHandle {
