@@ -647,3 +647,46 @@ fn a_spawned_future_whose_destructor_panics_is_forgotten_and_its_event_comes_bac
         });
     }
 }
+
+#[test]
+fn a_callback_that_panics_on_the_untriggered_event_of_a_panicked_task_does_not_replace_its_payload()
+{
+    // A task (a tamed function's shape: its `done` event in its state) and
+    // a spawned future panic with a payload of their own; their events come
+    // back untriggered, to callbacks that expected a value and panic too.
+    // The payload that goes out of `run()` is the task's or the future's.
+    on_fresh_loop(|| {
+        let done = Event::from_fn(|v: Option<u32>| {
+            v.expect("the task always answers");
+        });
+        let mut started = false;
+        task::start("refusing", move |cx| {
+            let _done = &done;
+            if !started {
+                started = true;
+                tame::asap(cx.join_event());
+            }
+            if cx.wait_join(&SITE).is_pending() {
+                return Poll::Pending;
+            }
+            std::panic::panic_any(Refused(7));
+        });
+        let err = catch_unwind(tame::run).unwrap_err();
+        assert_eq!(err.downcast::<Refused>().ok().map(|b| *b), Some(Refused(7)));
+        tame::spawn(
+            async {
+                if true {
+                    std::panic::panic_any(Refused(8));
+                }
+                1u32
+            },
+            Event::from_fn(|v: Option<u32>| {
+                v.expect("the future always answers");
+            }),
+        );
+        let err = catch_unwind(tame::run).unwrap_err();
+        assert_eq!(err.downcast::<Refused>().ok().map(|b| *b), Some(Refused(8)));
+        tame::run();
+        assert!(tame::blocked().is_empty());
+    });
+}

@@ -240,8 +240,8 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // (the future's own doing) is left to end by itself.
         if self.future.try_borrow_mut().is_ok() {
             let (ev, panicked) = self.finish();
-            drop(ev);
             if let Some(payload) = panicked {
+                crate::task::drop_beside_panic(ev);
                 let who = self.spawner.what_panicked();
                 crate::task::go_on_naming(|| who.to_string(), payload);
             }
@@ -292,8 +292,9 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
             Ok(Poll::Pending) => unreachable!("returned above"),
             Err(payload) => {
                 // The event comes back untriggered, then the panic goes on
-                // out of `run()`.
-                drop(ev);
+                // out of `run()` (its own, whatever the event's callback
+                // does).
+                crate::task::drop_beside_panic(ev);
                 let who = self.spawner.what_panicked();
                 crate::task::go_on_naming(|| who.to_string(), payload);
             }

@@ -362,7 +362,10 @@ where
                 let state = body.take();
                 drop(body);
                 self.finish();
-                drop_state(self.header.name, state);
+                // The body's panic is the one that goes on: a destructor of
+                // the state panicking too (the `done` callback, given
+                // `None`, that expected a value) does not take its place.
+                drop_beside_panic(state);
                 reraise(self.header.name, payload);
             }
         }
@@ -485,6 +488,15 @@ pub(crate) fn go_on_naming(who: impl FnOnce() -> String, payload: Box<dyn Any + 
     let msg = format!("{} panicked: {msg}", who());
     drop_payload(payload);
     panic::panic_any(msg)
+}
+
+/// Drops `what` while a panic is about to go on: a panic of its drop
+/// (printed by the hook) goes no further, so that the first one's payload
+/// is the one its catcher gets.
+pub(crate) fn drop_beside_panic<T>(what: T) {
+    if let Err(second) = panic::catch_unwind(AssertUnwindSafe(move || drop(what))) {
+        drop_payload(second);
+    }
 }
 
 /// Drops a panic's payload before the panic that reports it goes on: a
