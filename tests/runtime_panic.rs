@@ -690,3 +690,45 @@ fn a_callback_that_panics_on_the_untriggered_event_of_a_panicked_task_does_not_r
         assert!(tame::blocked().is_empty());
     });
 }
+
+#[test]
+fn a_callback_that_closes_its_stream_and_panics_does_not_abort() {
+    // A `write_all` waits; one readiness report ends it and a read, whose
+    // callback closes the stream and then panics. The write's callback,
+    // which expects a value, panics on the `None` it gets: out of `run()`,
+    // not during the other panic's unwinding (which would abort).
+    on_fresh_loop(|| {
+        use std::io::{Read as _, Write as _};
+        let (mine, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let s = Rc::new(RefCell::new(Some(
+            tame::net::UnixStream::from_std(mine).unwrap(),
+        )));
+        {
+            let guard = s.borrow();
+            let stream = guard.as_ref().unwrap();
+            stream.write_all(
+                vec![b'A'; 8 << 20],
+                Event::from_fn(|v: Option<(Vec<u8>, std::io::Result<()>)>| {
+                    let _ = v.expect("the write always answers");
+                }),
+            );
+            let closer = s.clone();
+            stream.read(
+                Vec::with_capacity(8),
+                Event::from_fn(move |_: Option<(Vec<u8>, std::io::Result<usize>)>| {
+                    if let Some(s) = closer.borrow_mut().take() {
+                        s.close();
+                    }
+                    panic!("a bug after the close");
+                }),
+            );
+        }
+        peer.write_all(b"x").unwrap();
+        peer.set_nonblocking(true).unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        while peer.read(&mut buf).is_ok() {}
+        assert!(catch_unwind(AssertUnwindSafe(tame::run)).is_err());
+        tame::run();
+        assert!(s.borrow().is_none());
+    });
+}
