@@ -613,3 +613,38 @@ fn completions_a_panic_left_queued_run_at_exit_of_a_thread_without_a_loop() {
     assert_eq!(called.load(Ordering::SeqCst), 1);
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
+
+/// A read on a new pipe each time, started again whatever it gets (a
+/// retry on a fresh resource: a reconnect loop without a delay).
+fn rereading_fresh(calls: Arc<AtomicUsize>) {
+    let (r, w) = tame::io::pipe().unwrap();
+    // The writing end stays open: the read never ends by itself.
+    std::mem::forget(w);
+    let r = std::rc::Rc::new(r);
+    let keep = r.clone();
+    r.read(
+        Vec::with_capacity(8),
+        Event::from_fn(move |_: Option<(Vec<u8>, std::io::Result<usize>)>| {
+            let _keep = &keep;
+            calls.fetch_add(1, Ordering::SeqCst);
+            rereading_fresh(calls);
+        }),
+    );
+}
+
+#[test]
+fn an_operation_on_a_fresh_source_started_again_whatever_it_gets_ends_at_thread_exit() {
+    // The pending read is dropped at thread exit (its callback gets
+    // `None`); the read that callback starts on a new pipe cannot be
+    // registered with the gone loop, and is dropped as the gone loop drops
+    // an event (`None` again, not an error to retry on); the next is
+    // dropped without calling it.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let inner = calls.clone();
+    watchdog::on_fresh_loop(move || {
+        thread::spawn(move || rereading_fresh(inner))
+            .join()
+            .expect("the thread exits cleanly");
+    });
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -195,6 +195,11 @@ impl Source {
                 Reg::Polled { token } => token,
                 _ => unreachable!("a source that is not always ready is polled once registered"),
             },
+            // At thread exit, a new source (a reconnect, a retried lookup,
+            // made by a callback the teardown ran): refused as the gone
+            // loop refuses an event, not with an error for its callback,
+            // which could start another for ever.
+            Err(_) if driver::is_gone() => return op.drop_refused(),
             Err(e) => return op.fail(e),
         };
         if self.seen.get().intersects(kind) {
