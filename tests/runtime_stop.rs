@@ -1,7 +1,7 @@
 //! `tame::stop()` and `tame::run_once()`: leaving the loop early with the
 //! work kept, and driving it one turn at a time.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -164,5 +164,26 @@ fn a_run_once_turn_runs_the_task_its_timer_woke_and_waits_only_when_nothing_ran(
         assert!(tame::run_once(None));
         assert_eq!(tame::now() - start, Duration::from_millis(100), "no wait");
         hour.cancel();
+    });
+}
+
+#[test]
+fn a_stop_asked_in_a_run_that_a_panic_ended_does_not_stop_the_next() {
+    on_fresh_loop(|| {
+        tame::asap(Event::from_fn(|_: Option<()>| {
+            tame::stop();
+            panic!("a panic after the stop");
+        }));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(tame::run));
+        assert!(outcome.is_err());
+        // The next run goes on until nothing is left: the timer fires.
+        let fired = Rc::new(Cell::new(false));
+        let f = fired.clone();
+        tame::timer(
+            Duration::from_millis(5),
+            Event::from_fn(move |_: Option<()>| f.set(true)),
+        );
+        tame::run();
+        assert!(fired.get());
     });
 }

@@ -859,6 +859,11 @@ struct RunningGuard<'a>(&'a Loop);
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
         self.0.running.set(false);
+        // A `stop()` asked inside a run that a panic ended was that run's:
+        // it does not stop the next one after its first turn.
+        if std::thread::panicking() {
+            self.0.stop.set(false);
+        }
         // Code after `run()` reads the clock afresh.
         self.0.clock.mark_stale();
     }
