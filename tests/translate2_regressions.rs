@@ -3018,3 +3018,34 @@ fn connect_configured(port: u32) -> u32 {
 fn a_constant_field_under_cfg_before_a_waiting_one_stays_under_it() {
     on_fresh_loop(|| assert_eq!(result_of(|d| connect_configured(443, d)), Some(443)));
 }
+
+/// A lint level on the function's tail expression, or a waiting block's
+/// (`#[allow(..)] match ..`, allowed there on stable Rust): the machine
+/// puts such a value in a block of its own (it was E0658, "attributes on
+/// expressions are experimental", where it assigned it).
+#[tamed]
+fn attributed_tails(k: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    let inner = {
+        twait! { tame::asap(mkevent!()); }
+        #[allow(deprecated)]
+        if k == 0 {
+            old_port()
+        } else {
+            k
+        }
+    };
+    #[allow(deprecated)]
+    match k {
+        0 => old_port() + inner,
+        _ => inner + 1,
+    }
+}
+
+#[test]
+fn a_lint_level_on_a_tail_expression_is_allowed() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|d| attributed_tails(0, d)), Some(160));
+        assert_eq!(result_of(|d| attributed_tails(2, d)), Some(3));
+    });
+}

@@ -1221,7 +1221,8 @@ impl Builder<'_> {
     }
 
     /// `t = e;`
-    fn assign(&mut self, t: BindingId, mut e: Expr) -> ir::Stmt {
+    fn assign(&mut self, t: BindingId, e: Expr) -> ir::Stmt {
+        let mut e = syntax::attributes_in_block(e);
         // A branch's value that borrows a variable (`if c { twait!{..};
         // v.first() } else { None }`): where the branches meet is a state
         // of its own when one waited, which cannot keep a borrow.
@@ -1493,14 +1494,17 @@ impl Builder<'_> {
     /// `return ::tame::__private::deliver(&mut done, v)`.
     pub fn return_expr(&self, value: Option<Box<Expr>>, span: Span) -> Expr {
         if !self.f.returns_value {
-            return match value {
+            return match value.map(|v| syntax::attributes_in_block(*v)) {
                 Some(v) => syn::parse_quote_spanned!(span=> return #v),
                 None => syn::parse_quote_spanned!(span=> return),
             };
         }
         let done = &self.done;
         let v = match value {
-            Some(v) => quote!(#v),
+            Some(v) => {
+                let v = syntax::attributes_in_block(*v);
+                quote!(#v)
+            }
             None => quote_spanned!(span=> ()),
         };
         // The value meets the return type as written: a value of the wrong

@@ -452,6 +452,17 @@ pub fn machine_attrs(attrs: &mut Vec<syn::Attribute>) {
     });
 }
 
+/// `e` as a value where an attribute on an expression is not allowed on
+/// stable Rust (`let x = #[allow(..)] match ..;`): an expression with
+/// attributes (a block-like tail of the user's, where they are allowed)
+/// goes in a block of its own, as that block's tail.
+pub fn attributes_in_block(e: Expr) -> Expr {
+    if expr_attrs(&e).is_empty() {
+        return e;
+    }
+    syn::parse_quote_spanned!(syn::spanned::Spanned::span(&e)=> { #e })
+}
+
 /// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
 pub fn may_be_compiled_out(attrs: &[syn::Attribute]) -> bool {
     attrs
