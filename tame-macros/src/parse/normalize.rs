@@ -444,7 +444,12 @@ impl Builder<'_> {
             // would have to remove in the builds without it.
             // (The field that waits itself too: its wait is made before
             // the literal.)
-            let last = s.fields.iter().rposition(|f| needs(&f.expr));
+            // (A `..base` that waits comes after every field.)
+            let last = if s.rest.as_deref().is_some_and(needs) {
+                s.fields.len().checked_sub(1)
+            } else {
+                s.fields.iter().rposition(|f| needs(&f.expr))
+            };
             let computed = s.fields.iter().take(last.map_or(0, |l| l + 1));
             let computed = computed
                 .filter(|f| !syntax::stays_in_place(&f.expr) && !syntax::constant_like(&f.expr));
@@ -461,7 +466,7 @@ impl Builder<'_> {
                             .to_owned()
                     } else {
                         format!(
-                            "a field under #[cfg] before a field that waits: its value would be \
+                            "a field under #[cfg] before a field (or `..base`) that waits: its value would be \
                              computed before the wait in every build; compute it first \
                              (`#[cfg(..)] let {name} = ..;`) and write `#[cfg(..)] {name}`"
                         )

@@ -24,6 +24,20 @@ fn make(k: u32) -> S {
     }
 }
 
+// The same before a `..base` that waits, computed after every field.
+#[tamed]
+fn make_from(k: u32) -> S {
+    S {
+        #[cfg(any())]
+        b: side(2),
+        ..{
+            twait! { tame::asap(mkevent!()); }
+            S { a: k }
+        }
+    }
+}
+
 fn main() {
+    let _ = tame::run_with(|d| make_from(1, d)).map(|s| s.a);
     let _ = tame::run_with(|d| make(1, d)).map(|s| s.a);
 }
