@@ -2297,6 +2297,9 @@ fn lint_levels_on_statements(k: u32) -> u32 {
     twait! { started(mkevent!()); }
     #[deny(unused_mut)]
     let mut x = 5;
+    // (The same through a `cfg_attr`.)
+    #[cfg_attr(test, deny(unused_mut))]
+    let mut z = 0;
     #[allow(unused_assignments)]
     let mut y = 1;
     let port = match k {
@@ -2310,7 +2313,8 @@ fn lint_levels_on_statements(k: u32) -> u32 {
     twait! { tame::asap(mkevent!()); }
     x += 1;
     y = 2;
-    x + y + port
+    z += 1;
+    x + y + port + z - 1
 }
 
 #[test]

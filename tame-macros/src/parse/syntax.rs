@@ -439,17 +439,43 @@ pub fn expr_attrs_mut(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
 /// machine's own code there, past the lints it allows (an unused `mut` in
 /// a piece that does not assign), and an `expect` could go unfulfilled.
 pub fn machine_attrs(attrs: &mut Vec<syn::Attribute>) {
-    attrs.retain_mut(|a| {
-        let path = a.path();
-        if path.is_ident("expect") {
-            if let syn::Meta::List(l) = &mut a.meta {
-                l.path = syn::parse_quote_spanned!(syn::spanned::Spanned::span(&l.path)=> allow);
-                return true;
-            }
-            return false;
-        }
-        path.is_ident("cfg") || path.is_ident("cfg_attr") || path.is_ident("allow")
-    });
+    attrs.retain_mut(|a| machine_meta(&mut a.meta));
+}
+
+/// [`machine_attrs`] for one attribute's meta: whether it stays, as
+/// changed. A `cfg_attr` keeps what of its attributes would stay.
+fn machine_meta(meta: &mut syn::Meta) -> bool {
+    let path = meta.path();
+    if path.is_ident("cfg") || path.is_ident("allow") {
+        return true;
+    }
+    let syn::Meta::List(l) = meta else {
+        return false;
+    };
+    if l.path.is_ident("expect") {
+        l.path = syn::parse_quote_spanned!(syn::spanned::Spanned::span(&l.path)=> allow);
+        return true;
+    }
+    if !l.path.is_ident("cfg_attr") {
+        return false;
+    }
+    let Ok(parts) = l.parse_args_with(
+        syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+    ) else {
+        return true;
+    };
+    let mut parts = parts.into_iter();
+    let Some(when) = parts.next() else {
+        return false;
+    };
+    let kept: Vec<syn::Meta> = parts
+        .filter_map(|mut m| machine_meta(&mut m).then_some(m))
+        .collect();
+    if kept.is_empty() {
+        return false;
+    }
+    l.tokens = quote::quote!(#when, #(#kept),*);
+    true
 }
 
 /// `e` as a value where an attribute on an expression is not allowed on
