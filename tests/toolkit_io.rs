@@ -690,11 +690,13 @@ fn an_idle_copy_goes_on_while_a_slow_reader_takes_its_data() {
         let (back, mut reader) = tcp_pair();
         // A reader that takes 4 KiB every 10 ms (pacing, not
         // synchronization) is a slow link, ~400 KB/s: the copy's send
-        // buffer fills, and frees the third of itself after which the
-        // kernel says writable again only after seconds, while the bytes
-        // it holds are acknowledged a few at a time all along. (A tiny
-        // receive buffer would stall the link on TCP's zero-window probes
-        // instead, for longer than any idle limit, now and then.)
+        // buffer fills, and the kernel says writable again once a third of
+        // it is free. That buffer is kept small (64 KiB asked, which the
+        // kernel doubles): a third of it drains in a tenth of a second,
+        // where one the kernel grew to megabytes took seconds, past the
+        // idle limit, on a loaded machine. (A tiny receive buffer would
+        // stall the link on TCP's zero-window probes instead.)
+        rustix::net::sockopt::set_socket_send_buffer_size(&back, 64 << 10).unwrap();
         let writer = std::thread::spawn(move || {
             let chunk = vec![0u8; 64 << 10];
             while client.write_all(&chunk).is_ok() {}
