@@ -648,3 +648,59 @@ fn an_operation_on_a_fresh_source_started_again_whatever_it_gets_ends_at_thread_
     });
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
+
+/// Waits for a timer an hour away.
+#[tamed]
+fn an_hour() -> u32 {
+    twait! { tame::timer(Duration::from_secs(3600), mkevent!()); }
+    3600
+}
+
+/// Starts `an_hour` again whatever its event gets.
+fn rerunning(calls: Arc<AtomicUsize>) {
+    an_hour(Event::from_fn(move |_: Option<u32>| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        rerunning(calls);
+    }));
+}
+
+/// A `with_timeout` of an hour around an event held by an hour's timer,
+/// made again whatever it gets.
+fn rewrapping(calls: Arc<AtomicUsize>) {
+    let wrapped = tame::with_timeout(
+        Duration::from_secs(3600),
+        Event::from_fn(move |_: Option<()>| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            rewrapping(calls);
+        }),
+    );
+    tame::timer(
+        Duration::from_secs(3600),
+        Event::from_fn(move |_: Option<()>| drop(wrapped)),
+    );
+}
+
+#[test]
+fn a_tamed_function_or_a_timeout_started_again_whatever_it_gets_ends_at_thread_exit() {
+    // The pending one ends at thread exit (its callback gets `None`); the
+    // one that callback starts cannot run on the gone loop and ends the
+    // same way (`None` again); what that second callback starts ends with
+    // its events dropped uncalled (a timeout's inner event too), rather
+    // than calling it for ever.
+    for timeout in [false, true] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let inner = calls.clone();
+        watchdog::on_fresh_loop(move || {
+            thread::spawn(move || {
+                if timeout {
+                    rewrapping(inner);
+                } else {
+                    rerunning(inner);
+                }
+            })
+            .join()
+            .expect("the thread exits cleanly");
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "timeout: {timeout}");
+    }
+}

@@ -186,7 +186,9 @@ impl<T> Event<T> {
     /// Drops the event as a loop that is gone does: see [`Sink::discard`].
     pub(crate) fn discard(mut self) {
         if let Some(sink) = self.sink.take() {
-            sink.discard();
+            // The events its sink holds are dropped uncalled too (a timeout's
+            // inner event, a chain's next link).
+            crate::nesting::while_discarding(|| sink.discard());
         }
     }
 
@@ -296,7 +298,11 @@ impl<R: 'static> Event<R> {
 impl<T> Drop for Event<T> {
     fn drop(&mut self) {
         if let Some(sink) = self.sink.take() {
-            sink.complete(None);
+            if crate::nesting::discarding() {
+                sink.discard();
+            } else {
+                sink.complete(None);
+            }
         }
     }
 }

@@ -52,6 +52,10 @@ thread_local! {
     /// `crate::driver::drop_for_gone_loop`): also while a completion
     /// queued then runs, later.
     static DROPPING_FOR_GONE_LOOP: Cell<bool> = const { Cell::new(false) };
+    /// What is dropped now was handed to the gone loop by a callback such
+    /// a drop ran (see [`while_discarding`]): every event dropped is
+    /// dropped uncalled.
+    static DISCARDING: Cell<bool> = const { Cell::new(false) };
     /// How deep starts nest, and where the stack was at the outermost.
     static STARTING: Chain = const { Chain { depth: Cell::new(0), base: Cell::new(0) } };
 }
@@ -214,6 +218,30 @@ pub(crate) fn while_dropping_for_gone_loop(f: impl FnOnce()) {
     impl Drop for Restore {
         fn drop(&mut self) {
             DROPPING_FOR_GONE_LOOP.with(|d| d.set(self.0));
+        }
+    }
+    let _restore = Restore(before);
+    f();
+}
+
+/// Whether events dropped now are dropped uncalled (see
+/// [`while_discarding`]).
+pub(crate) fn discarding() -> bool {
+    DISCARDING.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Runs `f`, the drop of what a callback run by the gone loop's drop of
+/// an event handed over (a tamed function it started, which the gone loop
+/// cannot run): every event dropped meanwhile is dropped uncalled, as the
+/// event itself would be (see `crate::driver::drop_for_gone_loop`), so
+/// that a callback that starts such a function again whatever it gets
+/// ends rather than run for ever.
+pub(crate) fn while_discarding(f: impl FnOnce()) {
+    let before = DISCARDING.with(|d| d.replace(true));
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DISCARDING.with(|d| d.set(self.0));
         }
     }
     let _restore = Restore(before);

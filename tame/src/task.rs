@@ -424,7 +424,10 @@ impl<F> TaskCell<F> {
     #[cold]
     #[inline(never)]
     fn cancel_unrunnable(&self) {
-        self.cancel();
+        // Its events are dropped as the gone loop drops the events handed
+        // to it: those of a function started by a callback such a drop
+        // ran are dropped uncalled.
+        crate::driver::as_unrunnable(|| self.cancel());
     }
 
     /// Ends the task now, as if it had returned where it waits: its state
@@ -763,7 +766,11 @@ where
                 // loop to run it: it does not run (its first `twait!`
                 // would end at once, every event it made dropped, and a
                 // loop around one would spin). Its arguments are dropped
-                // with `body`, its event among them.
+                // with `body`, its event among them, as the gone loop drops
+                // an event handed to it (one started by a callback such a
+                // drop ran drops its events uncalled: a callback that
+                // starts it again whatever it gets ends).
+                crate::driver::drop_unrunnable(body);
                 return;
             }
             new_task(name, body)

@@ -337,6 +337,24 @@ pub(crate) fn drop_for_gone_loop<T>(ev: Event<T>) {
     crate::nesting::while_dropping_for_gone_loop(|| drop(ev));
 }
 
+/// Drops `what`, which holds events (a tamed function's state) and which
+/// the gone loop cannot run, as [`drop_for_gone_loop`] drops one event:
+/// its events' callbacks run with `None`, unless a callback such a drop
+/// ran started it: then they do not run.
+pub(crate) fn drop_unrunnable<T>(what: T) {
+    as_unrunnable(|| drop(what));
+}
+
+/// Runs `f`, which drops what the gone loop cannot run, as
+/// [`drop_unrunnable`] drops it.
+pub(crate) fn as_unrunnable(f: impl FnOnce()) {
+    if crate::nesting::dropping_for_gone_loop() {
+        crate::nesting::while_discarding(f);
+    } else {
+        crate::nesting::while_dropping_for_gone_loop(f);
+    }
+}
+
 /// Whether the thread's loop is gone (thread teardown).
 pub(crate) fn is_gone() -> bool {
     LOOP.try_with(|_| ()).is_err()
