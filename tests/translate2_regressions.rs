@@ -3053,3 +3053,20 @@ fn a_lint_level_on_a_tail_expression_is_allowed() {
         assert_eq!(result_of(|d| attributed_tails(2, d)), Some(3));
     });
 }
+
+/// An `#[expect(..)]` on a parameter is fulfilled once, by the body as
+/// written (the generated function's parameter, which only moves into the
+/// machine, reported it unfulfilled).
+#[tamed]
+fn expected_on_parameters(
+    #[expect(unused_mut)] mut p: u32,
+    #[expect(unused_variables)] (a, b): (u32, u32),
+) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    p + a
+}
+
+#[test]
+fn an_expectation_on_a_parameter_is_fulfilled_once() {
+    on_fresh_loop(|| assert_eq!(result_of(|d| expected_on_parameters(1, (2, 3), d)), Some(3)));
+}

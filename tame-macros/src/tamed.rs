@@ -307,6 +307,10 @@ impl Signature {
                 // `impl Display`, and one inside the type (`Vec<impl
                 // Display>`, `Option<impl Fn()>`).
                 StaticImpls.visit_type_mut(&mut t.ty);
+                // Its lint levels as the machine's copies of the body's
+                // statements carry them: the lint shadow's parameter is the
+                // one the body uses (an `expect` here would go unfulfilled).
+                parse::syntax::machine_attrs(&mut t.attrs);
                 let simple = !rebound[i];
                 if let (true, Pat::Ident(p)) = (simple, &mut *t.pat) {
                     // The parameter itself only moves into the state; the
