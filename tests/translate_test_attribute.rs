@@ -194,3 +194,27 @@ mod one_line {
 fn refused_through_cfg_attr() {
     twait! { tame::asap(mkevent!()); }
 }
+
+/// The same `cfg_attr` over several lines, as rustfmt writes a long one,
+/// and with a path to the attribute.
+#[rustfmt::skip]
+mod cfg_attr_spellings {
+    use tame::{mkevent, tamed, twait};
+
+    #[cfg_attr(
+        test,
+        test
+    )]
+    #[should_panic(expected = "`refused_over_lines` is a #[tamed] function run by the test harness")]
+    #[tamed]
+    fn refused_over_lines() {
+        twait! { tame::asap(mkevent!()); }
+    }
+
+    #[cfg_attr(test, core::prelude::v1::test)]
+    #[should_panic(expected = "`refused_by_path` is a #[tamed] function run by the test harness")]
+    #[tamed]
+    fn refused_by_path() {
+        twait! { tame::asap(mkevent!()); }
+    }
+}

@@ -103,21 +103,41 @@ fn at_an_attribute(at: &std::panic::Location<'_>, manifest_dir: Option<&str>) ->
     else {
         return false;
     };
-    let Some(line) = text.lines().nth(at.line().saturating_sub(1) as usize) else {
-        return false;
-    };
-    let column = at.column().saturating_sub(1) as usize;
-    let rest: String = line.chars().skip(column).collect();
+    // The text before the location, and from it on.
+    let mut before = String::new();
+    let mut rest = "";
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == at.line() as usize {
+            let column = (line.char_indices())
+                .nth(at.column().saturating_sub(1) as usize)
+                .map_or(line.len(), |(i, _)| i);
+            before.push_str(&line[..column]);
+            rest = &line[column..];
+            break;
+        }
+        before.push_str(line);
+    }
     if rest.starts_with("#[") {
         return true;
     }
-    // `#[cfg_attr(test, test)]`: the call is located at the inner `test`.
-    let before: String = line.chars().take(column).collect();
-    let word_ends = |r: &str| {
-        r.strip_prefix("test")
-            .is_some_and(|r| !r.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+    // `#[cfg_attr(test, test)]`, also over several lines or with a path
+    // (`core::prelude::v1::test`): the call is located at the path.
+    let path_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(rest.len());
+    let path = &rest[..path_len];
+    let is_test = path == "test" || path.ends_with("::test");
+    let Some(open) = before.rfind("#[") else {
+        return false;
     };
-    word_ends(&rest) && before.trim_end().ends_with(',') && before.contains("cfg_attr(")
+    let attr = &before[open..];
+    is_test
+        && before.trim_end().ends_with(',')
+        && attr
+            .trim_start_matches("#[")
+            .trim_start()
+            .starts_with("cfg_attr")
+        && !attr.contains(']')
 }
 
 /// A tamed function's `done` event and, once it returned, its value.
