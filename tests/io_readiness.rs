@@ -429,3 +429,101 @@ fn bytes_written_through_waits_and_short_writes_all_arrive() {
         });
     }
 }
+
+/// Writes to `s` until its buffer is full.
+fn fill(s: &UnixStream) {
+    let chunk = vec![b'A'; 64 << 10];
+    loop {
+        match s.try_write(&chunk) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+#[test]
+fn a_wait_started_by_a_callback_is_not_ended_by_the_report_that_ran_it_if_it_is_out_of_date() {
+    // One report says readable and writable. The read's callback fills the
+    // socket again (`try_write` says WouldBlock) and waits for it to be
+    // writable: that report is out of date for the new wait, which must
+    // wait for the peer to take data (it was ended at once, the socket
+    // full).
+    on_fresh_loop(|| {
+        let (mine, mut peer) = StdUnixStream::pair().unwrap();
+        let s = Rc::new(UnixStream::from_std(mine).unwrap());
+        fill(&s);
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let (again, l) = (s.clone(), log.clone());
+        s.read(
+            Vec::with_capacity(8),
+            Event::from_fn(move |_: Option<(Vec<u8>, io::Result<usize>)>| {
+                fill(&again);
+                l.borrow_mut().push("read, filled".to_string());
+                let l = l.clone();
+                again.writable(Event::from_fn(move |v: Option<io::Result<()>>| {
+                    l.borrow_mut()
+                        .push(format!("writable {:?}", v.map(|r| r.is_ok())));
+                }));
+            }),
+        );
+        // Readable and writable before the loop looks: one report.
+        peer.write_all(b"x").unwrap();
+        peer.set_nonblocking(true).unwrap();
+        let mut buf = vec![0u8; 64 << 10];
+        while peer.read(&mut buf).is_ok() {}
+        tame::run_once(Some(Duration::ZERO));
+        tame::run_once(Some(Duration::ZERO));
+        assert_eq!(*log.borrow(), ["read, filled"]);
+        // The peer takes data: now it is writable.
+        while peer.read(&mut buf).is_ok() {}
+        tame::run_once(Some(Duration::from_secs(5)));
+        assert_eq!(*log.borrow(), ["read, filled", "writable Some(true)"]);
+    });
+}
+
+#[test]
+fn a_report_held_over_by_a_panic_is_out_of_date_once_the_descriptor_is_drained() {
+    // Two pipes become readable in one batch; the first callback to run
+    // panics, and the other pipe's report is held over to the next turn.
+    // Meanwhile the program drains that pipe: the held-over report no
+    // longer ends its wait, which waits for new data (it ended at once, the
+    // pipe empty).
+    on_fresh_loop(|| {
+        let (ra, wa) = tame::io::pipe().unwrap();
+        let (rb, wb) = tame::io::pipe().unwrap();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        for (name, r) in [("a", &ra), ("b", &rb)] {
+            let l = log.clone();
+            r.readable(Event::from_fn(move |v: Option<io::Result<()>>| {
+                let first = l.borrow().is_empty();
+                l.borrow_mut()
+                    .push(format!("{name} {:?}", v.map(|r| r.is_ok())));
+                if first {
+                    panic!("the first callback panics");
+                }
+            }));
+        }
+        wa.try_write(b"x").unwrap();
+        wb.try_write(b"y").unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            tame::run_once(Some(Duration::from_secs(5)))
+        }));
+        assert!(outcome.is_err());
+        assert_eq!(log.borrow().len(), 1);
+        let (other, w) = if log.borrow()[0].starts_with('a') {
+            (&rb, &wb)
+        } else {
+            (&ra, &wa)
+        };
+        let mut buf = [0u8; 8];
+        assert_eq!(other.try_read(&mut buf).unwrap(), 1);
+        assert!(other.try_read(&mut buf).is_err(), "drained");
+        tame::run_once(Some(Duration::ZERO));
+        tame::run_once(Some(Duration::ZERO));
+        assert_eq!(log.borrow().len(), 1, "{:?}", log.borrow());
+        w.try_write(b"z").unwrap();
+        tame::run_once(Some(Duration::from_secs(5)));
+        assert_eq!(log.borrow().len(), 2, "{:?}", log.borrow());
+    });
+}

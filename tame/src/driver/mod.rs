@@ -69,6 +69,16 @@ enum Runnable {
 pub(crate) trait Registration {
     /// The backend reported `ready` under this registration's token.
     fn ready(self: Rc<Self>, ready: Ready);
+    /// A report that is handed over on the next turn instead (a callback
+    /// of its batch panicked), taken note of now: what happens meanwhile
+    /// (a syscall that says the descriptor is not ready after all) can
+    /// tell it is out of date.
+    fn note(&self, _ready: Ready) {}
+    /// The report taken note of (see [`note`](Self::note)), handed over:
+    /// what of it is still true.
+    fn ready_noted(self: Rc<Self>, ready: Ready) {
+        self.ready(ready);
+    }
     /// The event of a wait parked here died: drop the parked waits whose
     /// events are dead (and uncount them). A report may come late, after
     /// the wait ended anyway: then there is nothing to drop.
@@ -760,12 +770,29 @@ struct Batch<'a> {
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         for &r in &self.ready[self.next..] {
+            // Noted now, handed over on the next turn as far as it is
+            // still true then (a wait started meanwhile on a descriptor
+            // drained meanwhile is not ended by it).
+            let _ = LOOP.try_with(|l| {
+                if let Some(reg) = registration(l, r.token) {
+                    reg.note(r.ready);
+                }
+            });
             asap(Event::from_fn(move |v: Option<()>| {
                 if v.is_some() {
-                    let _ = LOOP.try_with(|l| deliver(l, r));
+                    let _ = LOOP.try_with(|l| deliver_noted(l, r));
                 }
             }));
         }
+    }
+}
+
+/// [`deliver`], for a report taken note of before (see [`Batch`]).
+fn deliver_noted(l: &Loop, r: Readiness) {
+    if r.token == WAKEUP_TOKEN {
+        wake_remote(l);
+    } else if let Some(reg) = registration(l, r.token) {
+        reg.ready_noted(r.ready);
     }
 }
 

@@ -301,10 +301,20 @@ impl Source {
 
 impl Registration for Source {
     fn ready(self: Rc<Self>, ready: Ready) {
+        self.note(ready);
+        self.ready_noted(ready);
+    }
+
+    fn note(&self, ready: Ready) {
+        if matches!(self.reg(), Reg::Polled { .. }) {
+            self.seen.set(self.seen.get().union(ready));
+        }
+    }
+
+    fn ready_noted(self: Rc<Self>, ready: Ready) {
         if !matches!(self.reg(), Reg::Polled { .. }) {
             return;
         }
-        self.seen.set(self.seen.get().union(ready));
         let mut left = Resuming {
             src: &self,
             kinds: ready,
@@ -314,6 +324,12 @@ impl Registration for Source {
                 continue;
             }
             left.kinds = left.kinds.without(kind);
+            // Still true: no syscall since said otherwise (a callback of
+            // this report filled the socket, then waited for it to be
+            // writable: that wait is for the next report, not this one).
+            if !self.seen.get().intersects(kind) {
+                continue;
+            }
             // Taken out of its slot only now: while an earlier one's
             // callback runs, this one still waits there, and another
             // operation of its kind started by that callback is refused
@@ -368,10 +384,11 @@ impl Drop for Resuming<'_> {
         if self.kinds == Ready::NONE || self.src.is_closed() {
             return;
         }
+        // Handed over as far as it is still true then (see `ready_noted`).
         let (src, kinds) = (self.src.clone(), self.kinds);
         crate::driver::asap(Event::from_fn(move |v: Option<()>| {
             if v.is_some() {
-                src.ready(kinds);
+                src.ready_noted(kinds);
             }
         }));
     }
