@@ -182,3 +182,44 @@ fn a_job_that_leaves_work_on_its_threads_loop_retires_the_thread() {
         assert_eq!(next, Some(Some(())));
     });
 }
+
+#[test]
+fn a_job_that_leaves_a_stop_or_paused_time_on_its_threads_loop_retires_the_thread() {
+    // One job asks `stop()` outside a run, another pauses time, on the
+    // pool's thread; the next job there runs a loop with a timer: it is
+    // not stopped after one turn, nor does its timer fire at once.
+    for pause in [false, true] {
+        on_fresh_loop(move || {
+            let (exited, exit) = mpsc::channel();
+            let job = move || {
+                ON_EXIT.with(|e| *e.borrow_mut() = Some(OnThreadExit(exited)));
+                if pause {
+                    tame::time::pause();
+                } else {
+                    tame::stop();
+                }
+            };
+            assert_eq!(
+                tame::run_with(|done| tame::spawn_blocking(job, done)),
+                Some(())
+            );
+            let next = tame::run_with(|done| {
+                tame::spawn_blocking(
+                    || {
+                        let before = std::time::Instant::now();
+                        let fired = tame::run_with(|d| {
+                            tame::timer(std::time::Duration::from_millis(20), d.map(|_: ()| ()))
+                        });
+                        (
+                            fired,
+                            before.elapsed() >= std::time::Duration::from_millis(20),
+                        )
+                    },
+                    done,
+                )
+            });
+            exit.recv().expect("the pool's thread ended");
+            assert_eq!(next, Some((Some(()), true)), "pause: {pause}");
+        });
+    }
+}
