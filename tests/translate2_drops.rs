@@ -458,10 +458,55 @@ mod tamed {
         }
         log(&t, "after the second loop");
     }
+
+    // (rustfmt would take the `;` after the loop away, and with it the
+    // statement that drops its value.)
+    #[rustfmt::skip]
+    #[tamed]
+    pub fn discarded_waiting_values(t: Trace) {
+        {
+            let _l = Noisy::new("block local", &t);
+            twait! { tick(&t, "waited", mkevent!()); }
+            Noisy::new("block value", &t)
+        };
+        log(&t, "after the block");
+        let mut i = 0;
+        loop {
+            let _l = Noisy::new("loop local", &t);
+            twait! { tick(&t, "waited", mkevent!()); }
+            i += 1;
+            if i == 2 {
+                break Noisy::new("loop value", &t);
+            }
+        };
+        log(&t, "after the loop");
+    }
 }
 
 mod plain {
     use super::*;
+
+    // (rustfmt would take the `;` after the loop away, and with it the
+    // statement that drops its value.)
+    #[rustfmt::skip]
+    pub fn discarded_waiting_values(t: Trace) {
+        {
+            let _l = Noisy::new("block local", &t);
+            log(&t, "waited");
+            Noisy::new("block value", &t)
+        };
+        log(&t, "after the block");
+        let mut i = 0;
+        loop {
+            let _l = Noisy::new("loop local", &t);
+            log(&t, "waited");
+            i += 1;
+            if i == 2 {
+                break Noisy::new("loop value", &t);
+            }
+        };
+        log(&t, "after the loop");
+    }
 
     pub fn for_over_a_borrow_of_a_waiting_value(t: Trace) {
         for x in &{
@@ -1384,6 +1429,31 @@ fn a_for_loop_over_a_borrow_of_a_waiting_value_keeps_it_to_the_loop_end() {
             "saw w",
             "drop w",
             "after the second loop"
+        ]
+    );
+}
+
+/// A waiting block's (or loop's) value that its statement drops is
+/// dropped at the statement's end, after the block's variables, as Rust
+/// drops it (it was dropped where it was made, before them).
+#[test]
+fn a_discarded_waiting_blocks_value_is_dropped_after_its_variables() {
+    assert_eq!(
+        as_plain(
+            tamed::discarded_waiting_values,
+            plain::discarded_waiting_values
+        ),
+        [
+            "waited",
+            "drop block local",
+            "drop block value",
+            "after the block",
+            "waited",
+            "drop loop local",
+            "waited",
+            "drop loop local",
+            "drop loop value",
+            "after the loop"
         ]
     );
 }

@@ -229,7 +229,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::shadow_unrelated,
                 clippy::shadow_same,
                 clippy::shadow_reuse,
-                clippy::no_effect
+                clippy::no_effect,
+                clippy::unit_arg
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine

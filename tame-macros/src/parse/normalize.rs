@@ -68,6 +68,22 @@ impl Builder<'_> {
             }
             Expr::Paren(p) => self.value(*p.expr, dest, out),
             Expr::Group(g) => self.value(*g.expr, dest, out),
+            // A block or `loop` whose value a statement drops (`{ let _g =
+            // lock(); twait!{..}; Report::new() };`): the value is dropped
+            // after the block's variables, at the statement's end.
+            e @ (Expr::Block(_) | Expr::Loop(_))
+                if dest == Dest::Discard && syntax::gives_value(&e) =>
+            {
+                let span = e.span();
+                let t = self.declare_temp(out);
+                self.value(e, Dest::Assign(t), out);
+                let ident = self.f.bindings[t].ident.clone();
+                self.plain_to(
+                    syn::parse_quote_spanned!(span=> ::tame::__private::discard(#ident)),
+                    Dest::Discard,
+                    out,
+                );
+            }
             Expr::If(i) => self.if_(i, dest, out),
             Expr::Match(m) => self.match_(m, dest, out),
             Expr::Loop(l) => {

@@ -489,6 +489,87 @@ pub fn attributes_in_block(e: Expr) -> Expr {
     syn::parse_quote_spanned!(syn::spanned::Spanned::span(&e)=> { #e })
 }
 
+/// Whether a block or `loop` used as a statement gives a value (a tail
+/// expression, a `break` with a value to it), which Rust drops at the
+/// statement's end, after the block's variables.
+pub fn gives_value(e: &Expr) -> bool {
+    match e {
+        Expr::Block(b) => {
+            let label = b.label.as_ref().map(|l| l.name.ident.to_string());
+            has_tail_value(&b.block)
+                || label.is_some_and(|l| breaks_with_value(&b.block, Some(&l), false))
+        }
+        Expr::Loop(l) => {
+            let label = l.label.as_ref().map(|l| l.name.ident.to_string());
+            breaks_with_value(&l.body, label.as_deref(), true)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a block ends with an expression whose value it gives (not
+/// `()`, not a jump or a panic, not a `while` or `for`).
+fn has_tail_value(b: &syn::Block) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => {
+            !matches!(e, Expr::Tuple(t) if t.elems.is_empty())
+                && !matches!(e, Expr::While(_) | Expr::ForLoop(_))
+                && !expr_diverges(e)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `break` with a value leaves the block or loop `body` is of:
+/// one with its `label`, or one without a label that is not in an inner
+/// loop when `unlabeled` (the body is a loop's).
+fn breaks_with_value(body: &syn::Block, label: Option<&str>, unlabeled: bool) -> bool {
+    struct Find<'a> {
+        label: Option<&'a str>,
+        unlabeled: bool,
+        depth: u32,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Find<'_> {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            if b.expr.is_some() {
+                let ours = match &b.label {
+                    Some(l) => self.label == Some(l.ident.to_string().as_str()),
+                    None => self.unlabeled && self.depth == 0,
+                };
+                self.found |= ours;
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find {
+        label,
+        unlabeled,
+        depth: 0,
+        found: false,
+    };
+    f.visit_block(body);
+    f.found
+}
+
 /// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
 pub fn may_be_compiled_out(attrs: &[syn::Attribute]) -> bool {
     attrs
