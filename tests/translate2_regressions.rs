@@ -3070,3 +3070,58 @@ fn expected_on_parameters(
 fn an_expectation_on_a_parameter_is_fulfilled_once() {
     on_fresh_loop(|| assert_eq!(result_of(|d| expected_on_parameters(1, (2, 3), d)), Some(3)));
 }
+
+thread_local! {
+    static MARKS: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A constant with a drop of its own (its drop logs).
+struct Mark {
+    n: u32,
+}
+
+impl Drop for Mark {
+    fn drop(&mut self) {
+        MARKS.with(|m| m.borrow_mut().push("drop mark"));
+    }
+}
+
+/// A constant operand (`Mark { n: 1 }`), then one that waits and may leave the
+/// function: Rust makes the constant first and drops it as the function
+/// leaves (it was made in place, after the wait, and so never made on the
+/// path that leaves).
+#[tamed]
+fn constant_then_leaving(k: u32) -> u32 {
+    let pair = (Mark { n: 1 }, {
+        twait! { tame::asap(mkevent!()); }
+        if k == 0 {
+            return 0;
+        }
+        k
+    });
+    MARKS.with(|m| m.borrow_mut().push("made"));
+    pair.1 * pair.0.n
+}
+
+/// A loop that waits, whose `break` gives a borrow nobody takes: nothing
+/// to drop at the statement's end, nothing kept across a twait.
+#[rustfmt::skip]
+#[tamed]
+fn discarded_borrow(v: Vec<u32>) -> usize {
+    loop {
+        twait! { tame::asap(mkevent!()); }
+        break &v;
+    };
+    v.len()
+}
+
+#[test]
+fn a_constant_before_a_waiting_operand_that_leaves_is_dropped() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|d| constant_then_leaving(0, d)), Some(0));
+        assert_eq!(MARKS.with(|m| m.take()), ["drop mark"]);
+        assert_eq!(result_of(|d| constant_then_leaving(2, d)), Some(2));
+        assert_eq!(MARKS.with(|m| m.take()), ["made", "drop mark"]);
+        assert_eq!(result_of(|d| discarded_borrow(vec![1, 2], d)), Some(2));
+    });
+}

@@ -491,6 +491,16 @@ impl Builder<'_> {
                 }
             }
         }
+        // A struct literal's fields under `#[cfg]` (in order, as `children`
+        // gives them).
+        let cfg_fields: Vec<bool> = match &*e {
+            Expr::Struct(s) => s
+                .fields
+                .iter()
+                .map(|f| syntax::may_be_compiled_out(&f.attrs))
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut kids = children(e);
         let last = kids.iter().rposition(|k| needs(k));
         let Some(last) = last else { return };
@@ -510,10 +520,14 @@ impl Builder<'_> {
                     continue;
                 }
             }
-            // A constant (`G { id: 1 }`, `(LIMIT, 1)`) has no effect of its
-            // own to order before the later twaits: made where it is, after
-            // them, under its field's `#[cfg]` if it has one.
-            if stays_in_place(kid) || syntax::constant_like(kid) {
+            // A constant (`G { id: 1 }`, `(LIMIT, 1)`) of a field under
+            // `#[cfg]` has no effect of its own to order before the later
+            // twaits: made where it is, after them, under that `cfg` (made
+            // before them, it would be in every build). Any other operand
+            // is made before them, as Rust makes it: a value with a drop
+            // is dropped if a later operand leaves early.
+            let cfg_constant = cfg_fields.get(i) == Some(&true) && syntax::constant_like(kid);
+            if stays_in_place(kid) || cfg_constant {
             } else if let Some(place) = borrowed_place(kid, (method_call || indexed) && i == 0) {
                 self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {

@@ -489,85 +489,105 @@ pub fn attributes_in_block(e: Expr) -> Expr {
     syn::parse_quote_spanned!(syn::spanned::Spanned::span(&e)=> { #e })
 }
 
-/// Whether a block or `loop` used as a statement gives a value (a tail
-/// expression, a `break` with a value to it), which Rust drops at the
-/// statement's end, after the block's variables.
+/// Whether a block or `loop` used as a statement gives a value that may
+/// own something with a drop (a tail expression, a `break` with a value
+/// to it), which Rust drops at the statement's end, after the block's
+/// variables. A borrow or a number has nothing to drop.
 pub fn gives_value(e: &Expr) -> bool {
+    let mut values = Vec::new();
     match e {
         Expr::Block(b) => {
-            let label = b.label.as_ref().map(|l| l.name.ident.to_string());
-            has_tail_value(&b.block)
-                || label.is_some_and(|l| breaks_with_value(&b.block, Some(&l), false))
+            values.extend(tail_value(&b.block));
+            if let Some(l) = &b.label {
+                breaks_with_value(
+                    &b.block,
+                    Some(&l.name.ident.to_string()),
+                    false,
+                    &mut values,
+                );
+            }
         }
         Expr::Loop(l) => {
             let label = l.label.as_ref().map(|l| l.name.ident.to_string());
-            breaks_with_value(&l.body, label.as_deref(), true)
+            breaks_with_value(&l.body, label.as_deref(), true, &mut values);
         }
-        _ => false,
+        _ => {}
     }
+    values.iter().any(|v| {
+        !(trivially_undroppable(v) || matches!(v, Expr::Reference(_)) || borrow_root(v).is_some())
+    })
 }
 
-/// Whether a block ends with an expression whose value it gives (not
-/// `()`, not a jump or a panic, not a `while` or `for`).
-fn has_tail_value(b: &syn::Block) -> bool {
+/// The expression a block ends with and gives as its value (not `()`, not
+/// a jump or a panic, not a `while` or `for`).
+fn tail_value(b: &syn::Block) -> Option<&Expr> {
     match b.stmts.last() {
-        Some(syn::Stmt::Expr(e, None)) => {
-            !matches!(e, Expr::Tuple(t) if t.elems.is_empty())
+        Some(syn::Stmt::Expr(e, None))
+            if !matches!(e, Expr::Tuple(t) if t.elems.is_empty())
                 && !matches!(e, Expr::While(_) | Expr::ForLoop(_))
-                && !expr_diverges(e)
+                && !expr_diverges(e) =>
+        {
+            Some(e)
         }
-        _ => false,
+        _ => None,
     }
 }
 
-/// Whether a `break` with a value leaves the block or loop `body` is of:
-/// one with its `label`, or one without a label that is not in an inner
-/// loop when `unlabeled` (the body is a loop's).
-fn breaks_with_value(body: &syn::Block, label: Option<&str>, unlabeled: bool) -> bool {
-    struct Find<'a> {
-        label: Option<&'a str>,
+/// The values of the `break`s that leave the block or loop `body` is of:
+/// those with its `label`, and those without a label that are not in an
+/// inner loop when `unlabeled` (the body is a loop's).
+fn breaks_with_value<'a>(
+    body: &'a syn::Block,
+    label: Option<&str>,
+    unlabeled: bool,
+    out: &mut Vec<&'a Expr>,
+) {
+    struct Find<'l, 'a> {
+        label: Option<&'l str>,
         unlabeled: bool,
         depth: u32,
-        found: bool,
+        found: Vec<&'a Expr>,
     }
-    impl<'ast> Visit<'ast> for Find<'_> {
-        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
-            if b.expr.is_some() {
+    impl<'a> Visit<'a> for Find<'_, 'a> {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            if let Some(v) = &b.expr {
                 let ours = match &b.label {
                     Some(l) => self.label == Some(l.ident.to_string().as_str()),
                     None => self.unlabeled && self.depth == 0,
                 };
-                self.found |= ours;
+                if ours {
+                    self.found.push(v);
+                }
             }
             syn::visit::visit_expr_break(self, b);
         }
-        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
             self.depth += 1;
             syn::visit::visit_expr_loop(self, l);
             self.depth -= 1;
         }
-        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
             self.depth += 1;
             syn::visit::visit_expr_while(self, w);
             self.depth -= 1;
         }
-        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
             self.depth += 1;
             syn::visit::visit_expr_for_loop(self, f);
             self.depth -= 1;
         }
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
     }
     let mut f = Find {
         label,
         unlabeled,
         depth: 0,
-        found: false,
+        found: Vec::new(),
     };
     f.visit_block(body);
-    f.found
+    out.extend(f.found);
 }
 
 /// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
