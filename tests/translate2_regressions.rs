@@ -3108,11 +3108,15 @@ fn constant_then_leaving(k: u32) -> u32 {
 #[rustfmt::skip]
 #[tamed]
 fn discarded_borrow(v: Vec<u32>) -> usize {
+    let mut turns = 0;
     loop {
         twait! { tame::asap(mkevent!()); }
-        break &v;
+        turns += 1;
+        if turns == 2 {
+            break &v;
+        }
     };
-    v.len()
+    v.len() + turns
 }
 
 #[test]
@@ -3122,6 +3126,6 @@ fn a_constant_before_a_waiting_operand_that_leaves_is_dropped() {
         assert_eq!(MARKS.with(|m| m.take()), ["drop mark"]);
         assert_eq!(result_of(|d| constant_then_leaving(2, d)), Some(2));
         assert_eq!(MARKS.with(|m| m.take()), ["made", "drop mark"]);
-        assert_eq!(result_of(|d| discarded_borrow(vec![1, 2], d)), Some(2));
+        assert_eq!(result_of(|d| discarded_borrow(vec![1, 2], d)), Some(4));
     });
 }
