@@ -213,15 +213,7 @@ pub(crate) fn dropping_for_gone_loop() -> bool {
 /// Runs `f` (the drop of an event handed to the gone loop) marked as such,
 /// also the completions it queues.
 pub(crate) fn while_dropping_for_gone_loop(f: impl FnOnce()) {
-    let before = DROPPING_FOR_GONE_LOOP.with(|d| d.replace(true));
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            DROPPING_FOR_GONE_LOOP.with(|d| d.set(self.0));
-        }
-    }
-    let _restore = Restore(before);
-    f();
+    while_set(&DROPPING_FOR_GONE_LOOP, f);
 }
 
 /// Whether events dropped now are dropped uncalled (see
@@ -237,14 +229,19 @@ pub(crate) fn discarding() -> bool {
 /// that a callback that starts such a function again whatever it gets
 /// ends rather than run for ever.
 pub(crate) fn while_discarding(f: impl FnOnce()) {
-    let before = DISCARDING.with(|d| d.replace(true));
-    struct Restore(bool);
+    while_set(&DISCARDING, f);
+}
+
+/// Runs `f` with `flag` set, and sets it back as it was after (also if
+/// `f` panics).
+fn while_set(flag: &'static std::thread::LocalKey<Cell<bool>>, f: impl FnOnce()) {
+    struct Restore(&'static std::thread::LocalKey<Cell<bool>>, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            DISCARDING.with(|d| d.set(self.0));
+            self.0.with(|d| d.set(self.1));
         }
     }
-    let _restore = Restore(before);
+    let _restore = Restore(flag, flag.with(|d| d.replace(true)));
     f();
 }
 
