@@ -59,6 +59,16 @@ impl std::ops::Add<&str> for &Tracer {
     }
 }
 
+/// Hands out values of its own through a method named like a borrowing
+/// one of std's.
+pub struct Shelf;
+
+impl Shelf {
+    pub fn get(&self, name: &str, t: &Trace) -> Noisy {
+        Noisy::new(name, t)
+    }
+}
+
 mod tamed {
     use super::*;
 
@@ -480,6 +490,13 @@ mod tamed {
             }
         };
         log(&t, "after the loop");
+        // A value from a method named like a borrowing one (`get`).
+        {
+            let _l = Noisy::new("get local", &t);
+            twait! { tick(&t, "waited", mkevent!()); }
+            Shelf.get("got value", &t)
+        };
+        log(&t, "after the get");
     }
 }
 
@@ -506,6 +523,13 @@ mod plain {
             }
         };
         log(&t, "after the loop");
+        // A value from a method named like a borrowing one (`get`).
+        {
+            let _l = Noisy::new("get local", &t);
+            log(&t, "waited");
+            Shelf.get("got value", &t)
+        };
+        log(&t, "after the get");
     }
 
     pub fn for_over_a_borrow_of_a_waiting_value(t: Trace) {
@@ -1453,7 +1477,11 @@ fn a_discarded_waiting_blocks_value_is_dropped_after_its_variables() {
             "waited",
             "drop loop local",
             "drop loop value",
-            "after the loop"
+            "after the loop",
+            "waited",
+            "drop get local",
+            "drop got value",
+            "after the get"
         ]
     );
 }

@@ -492,10 +492,17 @@ pub fn attributes_in_block(e: Expr) -> Expr {
 /// Whether a block or `loop` used as a statement gives a value that may
 /// own something with a drop (a tail expression, a `break` with a value
 /// to it), which Rust drops at the statement's end, after the block's
-/// variables. A borrow or a number has nothing to drop.
+/// variables. A number has nothing to drop; nor has a borrow, which a
+/// `break` would keep across the machine's states to the statement's end.
 pub fn gives_value(e: &Expr) -> bool {
     let mut values = Vec::new();
     match e {
+        // An unlabeled block's value is made in the state the block ends
+        // in, and dropped there: a borrow too (a guard judged one by its
+        // method's name, `pool.get(2)`, is dropped after the variables).
+        Expr::Block(b) if b.label.is_none() => {
+            return tail_value(&b.block).is_some_and(|v| !trivially_undroppable(v));
+        }
         Expr::Block(b) => {
             values.extend(tail_value(&b.block));
             if let Some(l) = &b.label {
