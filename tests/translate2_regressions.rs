@@ -482,10 +482,13 @@ fn cfg_attr_spelled(
         }
         #[cfg_attr(test, cfg(any()))]
         1 => "one (compiled out)",
+        // (Giving a `cfg` and another attribute: the same.)
+        #[cfg_attr(test, cfg(any()), allow(unreachable_patterns))]
+        2 => "two (compiled out)",
         _ => "other",
     };
     t.borrow_mut().push(arm.into());
-    #[cfg_attr(test, cfg(any()))]
+    #[cfg_attr(test, allow(unreachable_code), cfg(any()))]
     return gone;
     twait! { tame::asap(mkevent!()); }
     out
@@ -494,7 +497,7 @@ fn cfg_attr_spelled(
 #[test]
 fn a_cfg_attr_that_gives_a_cfg_is_that_cfg() {
     on_fresh_loop(|| {
-        for k in [0, 1] {
+        for k in [0, 1, 2] {
             let t = Rc::new(RefCell::new(Vec::new()));
             assert_eq!(
                 result_of(|ev| cfg_attr_spelled(k, t.clone(), ev)),

@@ -652,8 +652,87 @@ fn cfg_attrs_as_cfgs(f: &mut ItemFn) {
                 }
             }
         }
+        // Where code the translator takes apart may be under a `cfg`: a
+        // `cfg_attr` that gives a `cfg` and other attributes is split in
+        // two there first.
+        fn visit_local_mut(&mut self, l: &mut syn::Local) {
+            split_cfg_attrs(&mut l.attrs);
+            syn::visit_mut::visit_local_mut(self, l);
+        }
+        fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+            split_cfg_attrs(&mut a.attrs);
+            syn::visit_mut::visit_arm_mut(self, a);
+        }
+        fn visit_field_value_mut(&mut self, f: &mut syn::FieldValue) {
+            split_cfg_attrs(&mut f.attrs);
+            syn::visit_mut::visit_field_value_mut(self, f);
+        }
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            split_cfg_attrs(&mut f.attrs);
+            syn::visit_mut::visit_field_pat_mut(self, f);
+        }
+        fn visit_pat_type_mut(&mut self, p: &mut syn::PatType) {
+            split_cfg_attrs(&mut p.attrs);
+            syn::visit_mut::visit_pat_type_mut(self, p);
+        }
+        fn visit_stmt_macro_mut(&mut self, m: &mut syn::StmtMacro) {
+            split_cfg_attrs(&mut m.attrs);
+            syn::visit_mut::visit_stmt_macro_mut(self, m);
+        }
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            let attrs = match &mut *e {
+                syn::Expr::Return(r) => Some(&mut r.attrs),
+                syn::Expr::Break(b) => Some(&mut b.attrs),
+                syn::Expr::Continue(c) => Some(&mut c.attrs),
+                other => parse::syntax::expr_attrs_mut(other),
+            };
+            if let Some(attrs) = attrs {
+                split_cfg_attrs(attrs);
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
     }
     syn::visit_mut::VisitMut::visit_item_fn_mut(&mut Fold, f);
+}
+
+/// `#[cfg_attr(p, cfg(q), allow(x))]` as `#[cfg(any(not(p), q))]` and
+/// `#[cfg_attr(p, allow(x))]`: the `cfg` part on its own (folded by
+/// [`cfg_attrs_as_cfgs`]), the others kept.
+fn split_cfg_attrs(attrs: &mut Vec<syn::Attribute>) {
+    let mut out = Vec::with_capacity(attrs.len());
+    for a in attrs.drain(..) {
+        let syn::Meta::List(list) = &a.meta else {
+            out.push(a);
+            continue;
+        };
+        if !list.path.is_ident("cfg_attr") {
+            out.push(a);
+            continue;
+        }
+        let Ok(parts) = list.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+        ) else {
+            out.push(a);
+            continue;
+        };
+        let mut parts = parts.into_iter();
+        let Some(when) = parts.next() else {
+            out.push(a);
+            continue;
+        };
+        let (cfgs, others): (Vec<syn::Meta>, Vec<syn::Meta>) = parts.partition(|m| {
+            m.path().is_ident("cfg")
+                || (m.path().is_ident("cfg_attr") && cfg_attr_predicate(m).is_some())
+        });
+        if cfgs.is_empty() || others.is_empty() {
+            out.push(a);
+            continue;
+        }
+        let span = a.span();
+        out.push(syn::parse_quote_spanned!(span=> #[cfg_attr(#when, #(#cfgs),*)]));
+        out.push(syn::parse_quote_spanned!(span=> #[cfg_attr(#when, #(#others),*)]));
+    }
+    *attrs = out;
 }
 
 /// The predicate under which a `cfg_attr(..)` that only gives `cfg`s (or
