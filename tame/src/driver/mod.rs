@@ -370,16 +370,17 @@ pub(crate) fn is_gone() -> bool {
     LOOP.try_with(|_| ()).is_err()
 }
 
-/// Drops `ev`, which an operation refused with an error: as
-/// [`drop_for_gone_loop`] when the thread's loop is gone, or while such a
-/// drop runs (a callback that starts its operation again whatever it gets,
-/// `wait_on_fd` on `None`, would otherwise be called for ever at thread
-/// exit); as any drop otherwise.
-pub(crate) fn drop_refused<T>(ev: Event<T>) {
+/// Drops `what` (an event, or an operation or a wait with its event in
+/// it), refused by the gone loop or by a source the thread's teardown
+/// closed: as [`drop_unrunnable`] when the thread's loop is gone, or while
+/// a gone-loop drop runs (a callback that starts its work again whatever
+/// it gets, `wait_on_fd` on `None`, is called once more, then not, rather
+/// than for ever); as any drop otherwise.
+pub(crate) fn drop_refused<T>(what: T) {
     if is_gone() || crate::nesting::dropping_for_gone_loop() {
-        drop_for_gone_loop(ev);
+        drop_unrunnable(what);
     } else {
-        drop(ev);
+        drop(what);
     }
 }
 

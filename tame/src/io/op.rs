@@ -58,11 +58,6 @@ pub(crate) trait Op: Sized + 'static {
 
     /// Its caller's event, for liveness.
     fn event(&self) -> &dyn Watch;
-
-    /// Drops it as the thread's gone loop does an event handed to it by a
-    /// callback its teardown runs: its event's callback is not called (see
-    /// `Event::discard`).
-    fn discard(self);
 }
 
 /// The liveness side of an event of any value type.
@@ -95,8 +90,6 @@ pub(crate) trait Parkable {
     fn is_live(&self) -> bool;
     fn watch(&self, id: WaitId) -> bool;
     fn unwatch(&self);
-    /// See [`Op::discard`].
-    fn discard(self: Box<Self>);
 }
 
 /// What waits in a slot of a source: an operation in its node, or a bare
@@ -152,28 +145,6 @@ impl Parked {
             Parked::Ready(ev, _) => ev.unwatch(),
         }
     }
-
-    /// Drops it, refused by its closed source (see [`drop_refused`]).
-    pub(crate) fn drop_refused(self) {
-        drop_refused(self, |p| match p {
-            Parked::Op(op) => op.discard(),
-            Parked::Ready(ev, _) => ev.discard(),
-        });
-    }
-}
-
-/// Drops `what` (an operation or a wait, its event in it), refused because
-/// its source is closed: at thread exit, whose teardown closed the source,
-/// as the gone loop drops an event (see `driver::drop_for_gone_loop`). A
-/// callback that starts its operation again whatever it gets is then
-/// called once more with `None`, and its next operation is dropped without
-/// calling it, rather than calling it for ever.
-fn drop_refused<T>(what: T, discard: impl FnOnce(T)) {
-    if crate::nesting::dropping_for_gone_loop() {
-        discard(what);
-    } else if crate::driver::is_gone() {
-        crate::nesting::while_dropping_for_gone_loop(|| drop(what));
-    }
 }
 
 /// An operation and its source: the one allocation of a wait. Reused when
@@ -217,12 +188,6 @@ impl<O: Op> Parkable for OpNode<O> {
             op.event().unwatch();
         }
     }
-
-    fn discard(mut self: Box<Self>) {
-        if let Some(op) = self.op.take() {
-            op.discard();
-        }
-    }
 }
 
 /// Starts `op` on `src`: tried at once, parked if it would block. Nothing
@@ -230,7 +195,8 @@ impl<O: Op> Parkable for OpNode<O> {
 /// the event is dead already.
 pub(crate) fn start<O: Op>(src: &Rc<Source>, op: O) {
     if src.is_closed() {
-        return drop_refused(op, O::discard);
+        // (At thread exit, the teardown closed it: see `driver::drop_refused`.)
+        return crate::driver::drop_refused(op);
     }
     if !op.event().is_live() {
         return;

@@ -52,10 +52,6 @@ impl Op for RawWait {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
-
-    fn discard(self) {
-        self.ev.discard();
-    }
 }
 
 /// Reads what is there into `buf`, without waiting.
@@ -142,10 +138,6 @@ impl Op for ReadOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
-
-    fn discard(self) {
-        self.ev.discard();
-    }
 }
 
 /// One write from `buf`; see `TcpStream::write`.
@@ -182,10 +174,6 @@ impl<B: AsRef<[u8]> + 'static> Op for WriteOp<B> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
-    }
-
-    fn discard(self) {
-        self.ev.discard();
     }
 }
 
@@ -237,10 +225,6 @@ impl<B: AsRef<[u8]> + 'static> Op for WriteAllOp<B> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
-    }
-
-    fn discard(self) {
-        self.ev.discard();
     }
 }
 
@@ -320,10 +304,6 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
-    }
-
-    fn discard(self) {
-        self.ev.discard();
     }
 }
 

@@ -175,7 +175,7 @@ impl Source {
     /// if the slot holds a live operation or the backend refuses.
     pub(crate) fn park(self: &Rc<Self>, kind: Ready, blocked: bool, op: Parked) {
         if self.is_closed() {
-            return op.drop_refused();
+            return driver::drop_refused(op);
         }
         if !op.is_live() {
             return;
@@ -199,7 +199,7 @@ impl Source {
             // made by a callback the teardown ran): refused as the gone
             // loop refuses an event, not with an error for its callback,
             // which could start another for ever.
-            Err(_) if driver::is_gone() => return op.drop_refused(),
+            Err(_) if driver::is_gone() => return driver::drop_refused(op),
             Err(e) => return op.fail(e),
         };
         if self.seen.get().intersects(kind) {

@@ -331,8 +331,4 @@ impl Op for AcceptOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
-
-    fn discard(self) {
-        self.ev.discard();
-    }
 }

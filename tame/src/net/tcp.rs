@@ -802,8 +802,4 @@ impl Op for ConnectOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
-
-    fn discard(self) {
-        self.ev.discard();
-    }
 }

@@ -532,10 +532,6 @@ impl<R: 'static> Op for RecvOp<R> {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
-
-    fn discard(self) {
-        self.ev.discard();
-    }
 }
 
 struct SendToOp<B> {
@@ -567,9 +563,5 @@ impl<B: AsRef<[u8]> + 'static> Op for SendToOp<B> {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
-    }
-
-    fn discard(self) {
-        self.ev.discard();
     }
 }

@@ -214,10 +214,6 @@ impl Op for AcceptOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
-
-    fn discard(self) {
-        self.ev.discard();
-    }
 }
 
 /// A connected Unix domain stream socket on the loop: reads, writes and
@@ -672,9 +668,5 @@ impl Op for ConnectOp {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
-    }
-
-    fn discard(self) {
-        self.ev.discard();
     }
 }
