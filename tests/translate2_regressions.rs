@@ -2298,6 +2298,12 @@ fn lint_levels_on_statements(k: u32) -> u32 {
     // them, and reported the `Result` unused.)
     #[allow(unused_must_use)]
     twait! { started(mkevent!()); }
+    // (And on the machine's copy of the block's statements.)
+    #[allow(deprecated)]
+    twait! {
+        tame::asap(mkevent!());
+        let _old = old_port();
+    }
     #[deny(unused_mut)]
     let mut x = 5;
     // (The same through a `cfg_attr`.)

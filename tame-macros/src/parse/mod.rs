@@ -35,6 +35,9 @@ pub struct Builder<'e> {
     scope: scope::Scopes,
     /// Spine loops around the current point, innermost last.
     loop_stack: Vec<LoopId>,
+    /// The lint levels written on the `twait! {}` statement about to be
+    /// read, as `allow`s: they go on each of its statements.
+    wait_levels: Vec<syn::Attribute>,
     /// Inside a `twait! {}` block: its wait and scope.
     pub in_wait: Option<WaitId>,
     pub wait_scope: Option<ScopeId>,
@@ -124,6 +127,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         errors,
         scope: scope::Scopes::default(),
         loop_stack: Vec::new(),
+        wait_levels: Vec::new(),
         in_wait: None,
         wait_scope: None,
         wait_lists: Vec::new(),
@@ -923,6 +927,11 @@ impl Builder<'_> {
                         } else {
                             Dest::Discard
                         };
+                        // (A `cfg` here is refused by the check.)
+                        let mut levels = m.attrs.clone();
+                        syntax::machine_attrs(&mut levels);
+                        levels.retain(|a| a.path().is_ident("allow"));
+                        self.wait_levels = levels;
                         self.twait(&m.mac, d, out);
                     }
                     Some(Which::Tvars) => {}
@@ -1321,6 +1330,7 @@ impl Builder<'_> {
 
     /// `twait! { .. }` or `twait!(r)` as a statement or value.
     fn twait(&mut self, mac: &syn::Macro, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let levels = std::mem::take(&mut self.wait_levels);
         if self.in_wait.is_some() {
             // check.rs reported it.
             return;
@@ -1361,7 +1371,8 @@ impl Builder<'_> {
                     ));
                 }
                 let mut parsed = Vec::new();
-                for s in stmts {
+                for mut s in stmts {
+                    syntax::prepend_attrs(&mut s, &levels);
                     match s {
                         syn::Stmt::Item(item) => self.f.nested_items.push(syn::Stmt::Item(item)),
                         syn::Stmt::Local(l) => self.local(l, &mut parsed),

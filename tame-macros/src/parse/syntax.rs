@@ -597,6 +597,25 @@ fn breaks_with_value<'a>(
     out.extend(f.found);
 }
 
+/// `attrs` before a statement's own (a `twait! {}` statement's lint
+/// levels on each statement of its block); an expression that carries
+/// none as a statement is left as it is.
+pub fn prepend_attrs(s: &mut syn::Stmt, attrs: &[syn::Attribute]) {
+    if attrs.is_empty() {
+        return;
+    }
+    let own = match s {
+        syn::Stmt::Local(l) => &mut l.attrs,
+        syn::Stmt::Macro(m) => &mut m.attrs,
+        syn::Stmt::Expr(e, _) => match expr_attrs_mut(e) {
+            Some(a) => a,
+            None => return,
+        },
+        syn::Stmt::Item(_) => return,
+    };
+    own.splice(0..0, attrs.iter().cloned());
+}
+
 /// Whether code may be compiled out (`#[cfg(..)]`, `#[cfg_attr(..)]`).
 pub fn may_be_compiled_out(attrs: &[syn::Attribute]) -> bool {
     attrs
