@@ -7,6 +7,7 @@
 //! never look at the user's tokens again except to copy them.
 
 pub mod events;
+mod flow;
 pub mod macros;
 mod normalize;
 pub mod plain;

@@ -24,6 +24,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Stmt, Token};
 
+use super::flow::{Flow, Snapshot, Src};
 use super::macros::{self, Which};
 use super::syntax::{self, pattern_bindings, PatPlace, PatPlace::Irrefutable, PatPlace::Refutable};
 use super::Builder;
@@ -36,6 +37,9 @@ struct Written {
     slots: Vec<String>,
     /// Bindings moved out (see [`Resolver::path_moves`]).
     moves: Vec<BindingId>,
+    /// Where the variables it touched get their values at its end (inside
+    /// a loop being followed, see [`Flow`]).
+    flow: Snapshot,
 }
 
 /// How an expression's value is used by its context.
@@ -78,6 +82,8 @@ pub struct Resolver<'a, 'e> {
     /// A closure in this code moves a variable it captured out of itself
     /// (so it is a `FnOnce`, moved by its call).
     pub closure_moves: bool,
+    /// Where variables get their values inside the loops of this code.
+    flow: Flow,
 }
 
 impl<'a, 'e> Resolver<'a, 'e> {
@@ -95,6 +101,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             path_slots: Vec::new(),
             path_moves: Vec::new(),
             closure_moves: false,
+            flow: Flow::default(),
         }
     }
 
@@ -121,7 +128,19 @@ impl<'a, 'e> Resolver<'a, 'e> {
         r
     }
 
+    /// Code that may run or not (`&&`'s right operand, code under
+    /// `#[cfg]`): past it, a variable may hold what it held before.
     fn conditional<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let mark = self.flow.mark();
+        let r = self.unsure(f);
+        let region = self.flow.take_since(mark);
+        self.flow.join(&[Some(region), Some(Vec::new())]);
+        r
+    }
+
+    /// Code whose assignments and moves may not happen, for the path's
+    /// records (see [`Self::conditional`]; a loop's body follows its own).
+    fn unsure<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
         self.cond_depth += 1;
         let mark = self.path_writes.len();
         let slots = self.path_slots.len();
@@ -140,11 +159,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
         let mark = self.path_writes.len();
         let slots = self.path_slots.len();
         let moves = self.path_moves.len();
+        let flow = self.flow.mark();
         f(self);
         let written = Written {
             bindings: self.path_writes.split_off(mark),
             slots: self.path_slots.split_off(slots),
             moves: self.path_moves.split_off(moves),
+            flow: self.flow.take_since(flow),
         };
         self.cond_depth -= 1;
         written
@@ -155,6 +176,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// every such branch moved is moved, and a slot place every such
     /// branch made an event for is filled.
     fn written_on_all(&mut self, branches: &[Option<Written>]) {
+        let flows: Vec<Option<Snapshot>> = (branches.iter())
+            .map(|w| w.as_ref().map(|w| w.flow.clone()))
+            .collect();
+        self.flow.join(&flows);
         let finishing: Vec<&Written> = branches.iter().flatten().collect();
         let Some((first, rest)) = finishing.split_first() else {
             return;
@@ -229,6 +254,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
             && !self.b.f.bindings[id].copy
         {
             self.closure_moves = true;
+        }
+        if matches!(
+            e,
+            Effect::Consume
+                | Effect::MaybeConsume
+                | Effect::ConsumeAssigned
+                | Effect::MaybeConsumeAssigned
+        ) {
+            self.flow.set(id, Src::MOVED);
         }
         // A move a labeled block's `break` may skip is not one of the path.
         if self.closure_depth == 0
@@ -466,6 +500,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Async(a) => {
                 let moved = self.consume();
                 let before = self.fx.0.len();
+                let flow = self.flow.mark();
                 self.closure_depth += 1;
                 self.conditional(|r| {
                     r.scoped(|r| {
@@ -476,6 +511,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 });
                 self.closure_depth -= 1;
                 self.captured(before, a.capture.is_some(), moved);
+                self.flow.lose_since(flow);
             }
             Expr::Block(b) => {
                 let label = b.label.as_ref().map(|l| l.name.ident.to_string());
@@ -483,12 +519,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     self.inner_loops.push((label, false));
                     self.labeled_depth += 1;
                 }
+                let flow = self.flow.mark();
                 // A block's value is moved out of its tail, whatever uses
                 // it: `{ f }(x)` moves `f`, as `&{ v }` moves `v`.
                 self.block(&mut b.block, Use::Consume);
                 if b.label.is_some() {
                     self.inner_loops.pop();
                     self.labeled_depth -= 1;
+                    // Its `break`s are not followed.
+                    self.flow.lose_since(flow);
                 }
             }
             Expr::Unsafe(b) => self.block(&mut b.block, Use::Consume),
@@ -516,6 +555,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     }
                     let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
                     self.written_on_all(&[then_w, else_w]);
+                } else {
+                    let flow = then_w.map(|w| w.flow);
+                    self.flow.join(&[flow, Some(Vec::new())]);
                 }
             }
             Expr::Match(m) => {
@@ -568,32 +610,42 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Loop(l) => {
                 let label = l.label.as_ref().map(|l| l.name.ident.to_string());
-                self.inner_loops.push((label, true));
-                self.conditional(|r| r.block(&mut l.body, Use::Read));
-                self.inner_loops.pop();
+                let shape = (
+                    !syntax::block_diverges(&l.body),
+                    false,
+                    syntax::hides_jumps(&l.body),
+                );
+                self.looped(label, shape, |r| r.block(&mut l.body, Use::Read));
             }
             Expr::While(w) => {
                 let label = w.label.as_ref().map(|l| l.name.ident.to_string());
-                self.inner_loops.push((label, true));
-                self.conditional(|r| {
+                let shape = (
+                    !syntax::block_diverges(&w.body),
+                    false,
+                    syntax::hides_jumps(&w.body),
+                );
+                self.looped(label, shape, |r| {
                     r.scoped(|r| {
                         r.cond(&mut w.cond);
+                        r.flow.exit_here();
                         r.block(&mut w.body, Use::Read);
                     })
                 });
-                self.inner_loops.pop();
             }
             Expr::ForLoop(f) => {
                 self.expr(&mut f.expr, Use::Consume);
                 let label = f.label.as_ref().map(|l| l.name.ident.to_string());
-                self.inner_loops.push((label, true));
-                self.conditional(|r| {
+                let shape = (
+                    !syntax::block_diverges(&f.body),
+                    true,
+                    syntax::hides_jumps(&f.body),
+                );
+                self.looped(label, shape, |r| {
                     r.scoped(|r| {
                         r.hide_pat(&f.pat, Irrefutable);
                         r.block(&mut f.body, Use::Read);
                     })
                 });
-                self.inner_loops.pop();
             }
             Expr::Break(br) => {
                 let span = br.span();
@@ -607,6 +659,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     // (`#[cfg(..)] break;` keeps its `cfg`.)
                     Some(new) => *e = with_attrs(attrs, new),
                     None => {
+                        let name = label.as_ref().map(|l| l.ident.to_string());
+                        self.flow.jump(name.as_deref(), true);
                         if let Expr::Break(br) = e {
                             br.expr = value;
                         }
@@ -619,6 +673,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let attrs = c.attrs.clone();
                 if let Some(new) = self.jump(label.as_ref(), false, None, span) {
                     *e = with_attrs(attrs, new);
+                } else {
+                    let name = label.as_ref().map(|l| l.ident.to_string());
+                    self.flow.jump(name.as_deref(), false);
                 }
             }
             Expr::Return(r) => {
@@ -722,6 +779,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
     fn closure(&mut self, c: &mut syn::ExprClosure) {
         let moved = self.consume();
         let before = self.fx.0.len();
+        let flow = self.flow.mark();
         self.closure_depth += 1;
         self.conditional(|r| {
             r.scoped(|r| {
@@ -735,6 +793,69 @@ impl<'a, 'e> Resolver<'a, 'e> {
         });
         self.closure_depth -= 1;
         self.captured(before, c.capture.is_some(), moved);
+        // What it moves or assigns, it does when it is called: not followed.
+        self.flow.lose_since(flow);
+    }
+
+    /// A loop: its body (`body` walks it, with a `while`'s condition),
+    /// followed by [`Flow`]. Its shape: whether the body's end goes round;
+    /// whether the head leaves when its iterator ends (a `for`); whether a
+    /// macro in the body may jump where the walk does not see.
+    fn looped(
+        &mut self,
+        label: Option<String>,
+        (finishes, via_head, hidden_jumps): (bool, bool, bool),
+        body: impl FnOnce(&mut Self),
+    ) {
+        let start = self.fx.0.len();
+        let spine_jumps = self.jumps.len();
+        self.inner_loops.push((label.clone(), true));
+        self.flow.enter(label);
+        self.unsure(body);
+        let after = self.flow.leave(finishes, via_head);
+        self.inner_loops.pop();
+        if hidden_jumps {
+            for (b, _) in &after {
+                self.flow.set(*b, Src::ANY);
+            }
+            return;
+        }
+        if self.flow.active() || self.closure_depth > 0 || self.jumps.len() != spine_jumps {
+            // Inside another loop, which settles what this one did; in a
+            // closure, called later; or jumping out of this code, where
+            // the jump takes the moves made so far as they are.
+            return;
+        }
+        for (b, src) in after {
+            if src.has(Src::MOVED) || !src.has(Src::GIVEN) {
+                continue;
+            }
+            // Given a value again on every path that moved it: it used
+            // the value it found, and has one after the loop.
+            let tail = self.fx.0.split_off(start);
+            self.fx.0.extend(tail.into_iter().filter_map(|(x, e)| {
+                if x != b {
+                    return Some((x, e));
+                }
+                match e {
+                    Effect::Consume | Effect::MaybeConsume => Some((x, Effect::Read)),
+                    Effect::ConsumeAssigned
+                    | Effect::MaybeConsumeAssigned
+                    | Effect::Write
+                    | Effect::MaybeWrite => None,
+                    other => Some((x, other)),
+                }
+            }));
+            let certain = src == Src::GIVEN && self.cond_depth == 0 && self.labeled_depth == 0;
+            self.fx.push(
+                b,
+                if certain {
+                    Effect::Write
+                } else {
+                    Effect::MaybeWrite
+                },
+            );
+        }
     }
 
     fn path(&mut self, p: &mut syn::ExprPath, u: Use) {
@@ -791,6 +912,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     Effect::MaybeWrite
                 };
                 self.effect(id, e);
+                self.flow.set(id, Src::GIVEN);
                 self.path_writes.push(id);
                 return;
             }

@@ -691,6 +691,35 @@ pub fn may_leave_early(block: &syn::Block) -> bool {
     f.0
 }
 
+/// Whether a loop's body may leave it or go round in a way that only the
+/// expanded code shows: a macro other than tame's, the formatting ones and
+/// `vec!`/`dbg!` (a `macro_rules!` of the user's may expand to `break`), or
+/// one whose arguments hold a `break` or `continue`.
+pub fn hides_jumps(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let known = crate::parse::macros::which(m).is_some()
+                || is_formatting_macro(&m.path)
+                || m.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "vec" || s.ident == "dbg");
+            self.0 |= !known || tokens_jump(&m.tokens);
+        }
+    }
+    fn tokens_jump(ts: &proc_macro2::TokenStream) -> bool {
+        ts.clone().into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i == "break" || i == "continue",
+            proc_macro2::TokenTree::Group(g) => tokens_jump(&g.stream()),
+            _ => false,
+        })
+    }
+    let mut f = Finder(false);
+    f.visit_block(body);
+    f.0
+}
+
 /// Identifiers captured inline by a format string literal: `"{x} {y:?}
 /// {{z}} {:>w$.p$}"` gives `x`, `y`, `w` and `p`.
 pub fn format_captures(lit: &str) -> Vec<String> {

@@ -1,0 +1,309 @@
+//! Where a variable's value comes from inside the loops of one piece of
+//! ordinary code, path by path, as Rust's own analysis of the loop finds
+//! it.
+//!
+//! A loop without a twait that moves a variable and gives it a new value
+//! before it goes round again or leaves (`for x in xs { if full(&batch) {
+//! send(batch); batch = Vec::new(); } batch.push(x); }`) leaves the
+//! variable with a value on every path. Its effects alone say "moved on
+//! some paths, assigned on some": the state after a later twait would
+//! not carry the value, which would then be dropped at that twait rather
+//! than at its scope's end. [`Flow`] follows each variable through the
+//! loop's body (branches, `break`, `continue`) to the loop's exits, so
+//! that such a loop counts as a use of the value it found and an
+//! assignment.
+//!
+//! At each point of a body, a variable touched there may hold the value
+//! it held at the loop's head, one given since, or none (moved since): a
+//! [`Src`], the set of those. Branches join by union; a `continue` and the
+//! end of the body go round to the head, a `break` (and, for `for` and
+//! `while`, the head itself) leave the loop. What is not followed
+//! precisely (a closure, a labeled block, a jump past the innermost loop)
+//! may be anything: the loop's effects then stay as they are.
+
+use crate::ir::BindingId;
+
+/// Where a variable's value may come from at a point of a loop's body.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Src(u8);
+
+impl Src {
+    /// The value it held at the innermost loop's head (outside any loop:
+    /// before the loop being followed).
+    pub const HEAD: Src = Src(1);
+    /// A value given to it since.
+    pub const GIVEN: Src = Src(2);
+    /// No value: moved out since.
+    pub const MOVED: Src = Src(4);
+    /// Not followed: any of them.
+    pub const ANY: Src = Src(7);
+    const NONE: Src = Src(0);
+
+    fn union(self, o: Src) -> Src {
+        Src(self.0 | o.0)
+    }
+
+    pub fn has(self, o: Src) -> bool {
+        self.0 & o.0 == o.0
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Where the value comes from when the head held `head`.
+    fn at(self, head: Src) -> Src {
+        let rest = Src(self.0 & !Src::HEAD.0);
+        if self.has(Src::HEAD) {
+            rest.union(head)
+        } else {
+            rest
+        }
+    }
+}
+
+/// Each variable's source at some point, for the variables touched there.
+pub type Snapshot = Vec<(BindingId, Src)>;
+
+struct Frame {
+    label: Option<String>,
+    /// Where this loop's entries in the log begin.
+    start: usize,
+    /// Paths that go round to the head: `continue`s.
+    backs: Vec<Snapshot>,
+    /// Paths that leave the loop: `break`s (and a `while`'s condition).
+    exits: Vec<Snapshot>,
+}
+
+/// The walk's record of sources, inside the loops being followed (outside
+/// them it records nothing).
+#[derive(Default)]
+pub struct Flow {
+    /// On the path walked so far: a variable's new source, in order.
+    log: Vec<(BindingId, Src)>,
+    frames: Vec<Frame>,
+}
+
+impl Flow {
+    /// Whether a loop is being followed.
+    pub fn active(&self) -> bool {
+        !self.frames.is_empty()
+    }
+
+    fn floor(&self) -> usize {
+        self.frames.last().map_or(0, |f| f.start)
+    }
+
+    /// Where `b`'s value comes from here.
+    pub fn source(&self, b: BindingId) -> Src {
+        self.log[self.floor()..]
+            .iter()
+            .rev()
+            .find(|&&(x, _)| x == b)
+            .map_or(Src::HEAD, |&(_, s)| s)
+    }
+
+    /// From here on `b`'s value comes from `s`.
+    pub fn set(&mut self, b: BindingId, s: Src) {
+        if self.active() {
+            self.log.push((b, s));
+        }
+    }
+
+    pub fn mark(&self) -> usize {
+        self.log.len()
+    }
+
+    /// The sources at the end of the code walked since `mark` (of the
+    /// variables it touched), taken off the path: for a branch, which the
+    /// next branch does not follow.
+    pub fn take_since(&mut self, mark: usize) -> Snapshot {
+        let tail = self.log.split_off(mark.min(self.log.len()));
+        last_of_each(&tail)
+    }
+
+    /// After branches that began at the same point (`None`: one that does
+    /// not finish): a variable any of them touched may come from any that
+    /// finishes, or from before the branches for one that did not touch it.
+    pub fn join(&mut self, branches: &[Option<Snapshot>]) {
+        if !self.active() {
+            return;
+        }
+        let finishing: Vec<&Snapshot> = branches.iter().flatten().collect();
+        let mut touched: Vec<BindingId> = finishing
+            .iter()
+            .flat_map(|s| s.iter().map(|e| e.0))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for b in touched {
+            let before = self.source(b);
+            let joined = finishing.iter().fold(Src::NONE, |acc, s| {
+                acc.union(s.iter().find(|e| e.0 == b).map_or(before, |e| e.1))
+            });
+            self.log.push((b, joined));
+        }
+    }
+
+    /// Every variable the code since `mark` touched is not followed past
+    /// it (a closure, a labeled block).
+    pub fn lose_since(&mut self, mark: usize) {
+        for (b, _) in self.take_since(mark) {
+            self.set(b, Src::ANY);
+        }
+    }
+
+    /// A loop's body begins.
+    pub fn enter(&mut self, label: Option<String>) {
+        let start = self.log.len();
+        self.frames.push(Frame {
+            label,
+            start,
+            backs: Vec::new(),
+            exits: Vec::new(),
+        });
+    }
+
+    /// The path here leaves the innermost loop (`break`) or goes round
+    /// (`continue`), or, with `label`, the loop of that label. Returns
+    /// whether that loop is one being followed.
+    pub fn jump(&mut self, label: Option<&str>, is_break: bool) -> bool {
+        let found = match label {
+            None => self.frames.len().checked_sub(1),
+            Some(l) => self
+                .frames
+                .iter()
+                .rposition(|f| f.label.as_deref() == Some(l)),
+        };
+        let Some(i) = found else { return false };
+        let mut snapshot = last_of_each(&self.log[self.frames[i].start..]);
+        if i + 1 < self.frames.len() {
+            // Past inner loops, whose heads are not known yet: a value
+            // given or moved in the innermost since its head is what it
+            // is; any other may be anything.
+            let inner = last_of_each(&self.log[self.floor()..]);
+            for e in &mut snapshot {
+                e.1 = match inner.iter().find(|x| x.0 == e.0) {
+                    Some(&(_, s)) if !s.has(Src::HEAD) => s,
+                    _ => Src::ANY,
+                };
+            }
+        }
+        let frame = &mut self.frames[i];
+        if is_break {
+            frame.exits.push(snapshot);
+        } else {
+            frame.backs.push(snapshot);
+        }
+        true
+    }
+
+    /// A `while` loop's condition was false here: the path leaves.
+    pub fn exit_here(&mut self) {
+        if let Some(f) = self.frames.last() {
+            let snapshot = last_of_each(&self.log[f.start..]);
+            if let Some(f) = self.frames.last_mut() {
+                f.exits.push(snapshot);
+            }
+        }
+    }
+
+    /// The innermost loop ends: `finishes` when its body's end goes round
+    /// to the head, `via_head` when the head itself may leave (a `for`).
+    /// Returns where each variable the loop touched comes from after it
+    /// (relative to the enclosing loop's head, or to before this loop), and
+    /// records that on the enclosing loop's path.
+    pub fn leave(&mut self, finishes: bool, via_head: bool) -> Snapshot {
+        let Some(start) = self.frames.last().map(|f| f.start) else {
+            return Vec::new();
+        };
+        let end = last_of_each(&self.log[start..]);
+        let Some(mut frame) = self.frames.pop() else {
+            return Vec::new();
+        };
+        if finishes {
+            frame.backs.push(end.clone());
+        }
+        self.log.truncate(start);
+        let mut touched: Vec<BindingId> = end.iter().map(|e| e.0).collect();
+        for s in frame.backs.iter().chain(&frame.exits) {
+            touched.extend(s.iter().map(|e| e.0));
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        let of =
+            |s: &Snapshot, b: BindingId| s.iter().find(|e| e.0 == b).map_or(Src::HEAD, |e| e.1);
+        let mut out = Vec::new();
+        for b in touched {
+            let mut head = self.source(b);
+            for s in &frame.backs {
+                head = head.union(Src(of(s, b).0 & !Src::HEAD.0));
+            }
+            let mut after = if via_head { head } else { Src::NONE };
+            for s in &frame.exits {
+                after = after.union(of(s, b).at(head));
+            }
+            if !after.is_empty() {
+                out.push((b, after));
+            }
+        }
+        if self.active() {
+            self.log.extend(out.iter().copied());
+        }
+        out
+    }
+}
+
+/// The last entry of each variable in `log`.
+fn last_of_each(log: &[(BindingId, Src)]) -> Snapshot {
+    let mut out: Snapshot = Vec::new();
+    for &(b, s) in log.iter().rev() {
+        if !out.iter().any(|e| e.0 == b) {
+            out.push((b, s));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `for .. { eat(a); a = make(); }`: given on every path out.
+    #[test]
+    fn moved_then_given_each_round_leaves_a_value() {
+        let mut f = Flow::default();
+        f.enter(None);
+        f.set(0, Src::MOVED);
+        f.set(0, Src::GIVEN);
+        let out = f.leave(true, true);
+        assert_eq!(out, vec![(0, Src::HEAD.union(Src::GIVEN))]);
+    }
+
+    /// `loop { a = make(); if c { break } eat(a); }`: given at the break.
+    #[test]
+    fn a_break_after_the_assignment_leaves_a_value() {
+        let mut f = Flow::default();
+        f.enter(None);
+        f.set(0, Src::GIVEN);
+        let m = f.mark();
+        assert!(f.jump(None, true));
+        let then = f.take_since(m);
+        f.join(&[None, Some(then)]);
+        f.set(0, Src::MOVED);
+        assert_eq!(f.leave(true, false), vec![(0, Src::GIVEN)]);
+    }
+
+    /// `for .. { if c { eat(a); break } }`: moved on some paths out.
+    #[test]
+    fn a_break_after_a_move_leaves_none_on_that_path() {
+        let mut f = Flow::default();
+        f.enter(None);
+        let m = f.mark();
+        f.set(0, Src::MOVED);
+        assert!(f.jump(None, true));
+        let _ = f.take_since(m);
+        f.join(&[None, Some(Vec::new())]);
+        assert_eq!(f.leave(true, true), vec![(0, Src::HEAD.union(Src::MOVED))]);
+    }
+}
