@@ -80,6 +80,42 @@ mod tamed {
         log(&t, "end");
     }
 
+    /// rustc refused this one (E0382 at the twait): the machine stored
+    /// `a` as assigned after the `if`.
+    #[tamed]
+    #[allow(unused_assignments)]
+    pub fn assigned_moved_and_maybe_given_again_in_a_branch(t: Trace, k: u32) {
+        let mut a = Noisy::new("a0", &t);
+        a.touch();
+        if k == 0 {
+            a = Noisy::new("a1", &t);
+        } else {
+            a = Noisy::new("a2", &t);
+            consume(a, &t);
+            if k == 1 {
+                a = Noisy::new("a3", &t);
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    #[tamed]
+    #[allow(unused_assignments)]
+    pub fn moved_then_given_in_each_branch(t: Trace, k: u32) {
+        let mut b = Noisy::new("b0", &t);
+        b.touch();
+        if k == 2 {
+            consume(b, &t);
+            b = Noisy::new("b1", &t);
+        } else {
+            consume(b, &t);
+            b = Noisy::new("b2", &t);
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     #[tamed]
     pub fn late_init_moved_in_a_branch(t: Trace, k: u32) -> u32 {
         let a;
@@ -1090,6 +1126,21 @@ mod plain {
         log(&t, "end");
     }
 
+    #[allow(unused_assignments)]
+    pub fn moved_then_given_in_each_branch(t: Trace, k: u32) {
+        let mut b = Noisy::new("b0", &t);
+        b.touch();
+        if k == 2 {
+            consume(b, &t);
+            b = Noisy::new("b1", &t);
+        } else {
+            consume(b, &t);
+            b = Noisy::new("b2", &t);
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     pub fn late_init_moved_in_a_branch(t: Trace, k: u32) -> u32 {
         let a;
         let b: Noisy;
@@ -1903,6 +1954,41 @@ fn a_variable_assigned_then_moved_in_a_branch_keeps_its_value_on_the_other_paths
         ),
         ["waited", "end", "drop b", "drop a"]
     );
+}
+
+/// A branch that moves a variable and then assigns it leaves it assigned
+/// (`if c { eat(b); b = make(); } else { .. }`), not moved.
+#[test]
+fn a_variable_moved_then_given_a_value_in_every_branch_lives_to_its_scope_end() {
+    for k in 0..4 {
+        as_plain(
+            |t| tamed::moved_then_given_in_each_branch(t, k),
+            |t| plain::moved_then_given_in_each_branch(t, k),
+        );
+    }
+}
+
+/// A branch that assigns a variable, moves it and assigns it again on some
+/// paths only (`else { a = make(); eat(a); if c { a = make() } }`) does
+/// not leave it assigned: the function compiles (the machine stored a
+/// variable rustc knew could be moved), and each value is dropped once.
+/// (Where the value lives after the `if` only Rust's flag knows: it is
+/// dropped at the twait, as the README says of such a variable.)
+#[test]
+fn a_branch_that_assigns_moves_and_maybe_assigns_again_compiles_and_drops_each_value_once() {
+    for k in 0..3 {
+        let got = traced(|t| tamed::assigned_moved_and_maybe_given_again_in_a_branch(t, k));
+        let made: &[&str] = match k {
+            0 => &["a0", "a1"],
+            1 => &["a0", "a2", "a3"],
+            _ => &["a0", "a2"],
+        };
+        for name in made {
+            let drops = got.iter().filter(|e| **e == format!("drop {name}")).count();
+            assert_eq!(drops, 1, "{name} in {got:?}");
+        }
+        assert!(got.contains(&"end".to_string()), "{got:?}");
+    }
 }
 
 /// The value of an expression that waits, used as a value the statement

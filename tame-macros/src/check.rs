@@ -33,6 +33,19 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
              then call `tame::run()`",
         );
     }
+    if let Some(abi) = &sig.abi {
+        // `extern fn` is `extern "C"`; `extern "Rust"` changes nothing.
+        let rust = abi.name.as_ref().is_some_and(|n| n.value() == "Rust");
+        if !rust {
+            errors.spanned(
+                abi,
+                "#[tamed] cannot be used on an `extern` function of another ABI: a tamed function \
+                 gets an event parameter for its value and returns at its first twait that waits, \
+                 which a foreign caller cannot use; keep the `extern` function plain and have it \
+                 start a tamed one (or run one with `tame::run_with`)",
+            );
+        }
+    }
     if let Some(c) = &sig.constness {
         errors.spanned(c, "#[tamed] cannot be used on a `const fn`: calling it starts a task on the loop; remove `const`");
     }
@@ -284,14 +297,30 @@ impl BodyCheck<'_> {
                 match macros::twait_form(mac) {
                     Ok(macros::TwaitForm::Block(stmts)) => {
                         if !macros::tokens_mention_macro(&mac.tokens, "mkevent") {
-                            self.errors.spanned(
-                                mac,
+                            if let Some(user) = user_macro(&stmts) {
+                                // The events may well come from it: say why
+                                // they do not count, where it is.
+                                let name = user.path.segments.last().map(|s| s.ident.to_string());
+                                self.errors.spanned(
+                                    user,
+                                    &format!(
+                                        "this twait! {{ ... }} block makes no event with mkevent! \
+                                         that #[tamed] can see: `{}!` may make one, but a macro \
+                                         of your own expands after #[tamed] has rewritten the \
+                                         body; write `mkevent!(..)` in the block itself",
+                                        name.unwrap_or_default()
+                                    ),
+                                );
+                            } else {
+                                self.errors.spanned(
+                                    mac,
                                 "this twait! { ... } block makes no event with mkevent!, so it \
                                  waits for nothing and goes on at once; make the events it waits \
                                  for inside it (`f(mkevent!())`). A #[tamed] function that returns \
                                  nothing can be waited for only if it takes an `Event` of its own \
                                  (`done: Event`) and triggers it",
-                            );
+                                );
+                            }
                         }
                         self.twait_block_depth += 1;
                         let saved = self.top_level;
@@ -462,4 +491,24 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
 
     // Nested items are not part of the tamed function.
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// The first macro call in `stmts` that is neither tame's nor a formatting
+/// one: a user's, which the translator does not expand.
+fn user_macro(stmts: &[Stmt]) -> Option<&syn::Macro> {
+    struct Find<'a>(Option<&'a syn::Macro>);
+    impl<'a> Visit<'a> for Find<'a> {
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            let known =
+                macros::which(m).is_some() || crate::parse::syntax::is_formatting_macro(&m.path);
+            if !known && self.0.is_none() {
+                self.0 = Some(m);
+            }
+        }
+    }
+    let mut f = Find(None);
+    for s in stmts {
+        f.visit_stmt(s);
+    }
+    f.0
 }

@@ -13,13 +13,17 @@
 //! that such a loop counts as a use of the value it found and an
 //! assignment.
 //!
-//! At each point of a body, a variable touched there may hold the value
-//! it held at the loop's head, one given since, or none (moved since): a
-//! [`Src`], the set of those. Branches join by union; a `continue` and the
-//! end of the body go round to the head, a `break` (and, for `for` and
-//! `while`, the head itself) leave the loop. What is not followed
-//! precisely (a closure, a labeled block, a jump past the innermost loop)
-//! may be anything: the loop's effects then stay as they are.
+//! At each point of the code, a variable touched there may hold the value
+//! it held at the innermost loop's head (outside loops: where the code
+//! begins), one given since, or none (moved since): a [`Src`], the set of
+//! those. Branches join by union; a `continue` and the end of the body go
+//! round to the head, a `break` (and, for `for` and `while`, the head
+//! itself) leave the loop; a labeled block is left by its end and its
+//! `break`s. What is not followed precisely (a closure, a jump past an
+//! inner loop) may be anything: the loop's effects then stay as they are.
+//!
+//! The same record tells a branch that assigned a variable and then moved
+//! it (`else { a = make(); eat(a); }`) from one that left it assigned.
 
 use crate::ir::BindingId;
 
@@ -67,6 +71,8 @@ pub type Snapshot = Vec<(BindingId, Src)>;
 
 struct Frame {
     label: Option<String>,
+    /// A loop (else a labeled block, which no unlabeled jump leaves).
+    is_loop: bool,
     /// Where this loop's entries in the log begin.
     start: usize,
     /// Paths that go round to the head: `continue`s.
@@ -75,8 +81,7 @@ struct Frame {
     exits: Vec<Snapshot>,
 }
 
-/// The walk's record of sources, inside the loops being followed (outside
-/// them it records nothing).
+/// The walk's record of sources.
 #[derive(Default)]
 pub struct Flow {
     /// On the path walked so far: a variable's new source, in order.
@@ -85,9 +90,9 @@ pub struct Flow {
 }
 
 impl Flow {
-    /// Whether a loop is being followed.
-    pub fn active(&self) -> bool {
-        !self.frames.is_empty()
+    /// Whether the code walked is inside a loop of its own.
+    pub fn in_loop(&self) -> bool {
+        self.frames.iter().any(|f| f.is_loop)
     }
 
     fn floor(&self) -> usize {
@@ -105,9 +110,7 @@ impl Flow {
 
     /// From here on `b`'s value comes from `s`.
     pub fn set(&mut self, b: BindingId, s: Src) {
-        if self.active() {
-            self.log.push((b, s));
-        }
+        self.log.push((b, s));
     }
 
     pub fn mark(&self) -> usize {
@@ -126,9 +129,6 @@ impl Flow {
     /// not finish): a variable any of them touched may come from any that
     /// finishes, or from before the branches for one that did not touch it.
     pub fn join(&mut self, branches: &[Option<Snapshot>]) {
-        if !self.active() {
-            return;
-        }
         let finishing: Vec<&Snapshot> = branches.iter().flatten().collect();
         let mut touched: Vec<BindingId> = finishing
             .iter()
@@ -146,18 +146,19 @@ impl Flow {
     }
 
     /// Every variable the code since `mark` touched is not followed past
-    /// it (a closure, a labeled block).
+    /// it (a closure, which does what it does when it is called).
     pub fn lose_since(&mut self, mark: usize) {
         for (b, _) in self.take_since(mark) {
             self.set(b, Src::ANY);
         }
     }
 
-    /// A loop's body begins.
-    pub fn enter(&mut self, label: Option<String>) {
+    /// A loop's body begins (`is_loop`), or a labeled block's.
+    pub fn enter(&mut self, label: Option<String>, is_loop: bool) {
         let start = self.log.len();
         self.frames.push(Frame {
             label,
+            is_loop,
             start,
             backs: Vec::new(),
             exits: Vec::new(),
@@ -169,7 +170,7 @@ impl Flow {
     /// whether that loop is one being followed.
     pub fn jump(&mut self, label: Option<&str>, is_break: bool) -> bool {
         let found = match label {
-            None => self.frames.len().checked_sub(1),
+            None => self.frames.iter().rposition(|f| f.is_loop),
             Some(l) => self
                 .frames
                 .iter()
@@ -198,7 +199,8 @@ impl Flow {
         true
     }
 
-    /// A `while` loop's condition was false here: the path leaves.
+    /// A `while` loop's condition was false here, or a labeled block's
+    /// end: the path leaves.
     pub fn exit_here(&mut self) {
         if let Some(f) = self.frames.last() {
             let snapshot = last_of_each(&self.log[f.start..]);
@@ -208,8 +210,9 @@ impl Flow {
         }
     }
 
-    /// The innermost loop ends: `finishes` when its body's end goes round
-    /// to the head, `via_head` when the head itself may leave (a `for`).
+    /// The innermost loop (or labeled block) ends: `finishes` when its
+    /// body's end goes round to the head, `via_head` when the head itself
+    /// may leave (a `for`).
     /// Returns where each variable the loop touched comes from after it
     /// (relative to the enclosing loop's head, or to before this loop), and
     /// records that on the enclosing loop's path.
@@ -247,9 +250,7 @@ impl Flow {
                 out.push((b, after));
             }
         }
-        if self.active() {
-            self.log.extend(out.iter().copied());
-        }
+        self.log.extend(out.iter().copied());
         out
     }
 }
@@ -273,7 +274,7 @@ mod tests {
     #[test]
     fn moved_then_given_each_round_leaves_a_value() {
         let mut f = Flow::default();
-        f.enter(None);
+        f.enter(None, true);
         f.set(0, Src::MOVED);
         f.set(0, Src::GIVEN);
         let out = f.leave(true, true);
@@ -284,7 +285,7 @@ mod tests {
     #[test]
     fn a_break_after_the_assignment_leaves_a_value() {
         let mut f = Flow::default();
-        f.enter(None);
+        f.enter(None, true);
         f.set(0, Src::GIVEN);
         let m = f.mark();
         assert!(f.jump(None, true));
@@ -298,7 +299,7 @@ mod tests {
     #[test]
     fn a_break_after_a_move_leaves_none_on_that_path() {
         let mut f = Flow::default();
-        f.enter(None);
+        f.enter(None, true);
         let m = f.mark();
         f.set(0, Src::MOVED);
         assert!(f.jump(None, true));

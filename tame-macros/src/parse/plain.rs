@@ -184,8 +184,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
         let Some((first, rest)) = finishing.split_first() else {
             return;
         };
+        // What a branch assigned and then moved (`a = make(); eat(a);`), or
+        // moved and then assigned, it left as its last step says.
+        let ends =
+            |w: &Written, b: BindingId, s: Src| w.flow.iter().any(|&(x, e)| x == b && e == s);
         let mut common: Vec<BindingId> = first.bindings.clone();
-        common.retain(|b| rest.iter().all(|w| w.bindings.contains(b)));
+        common.retain(|&b| {
+            finishing
+                .iter()
+                .all(|w| w.bindings.contains(&b) && ends(w, b, Src::GIVEN))
+        });
         common.dedup();
         for b in common {
             if self.cond_depth == 0 {
@@ -200,7 +208,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
             self.slot_made(k);
         }
         let mut moved: Vec<BindingId> = first.moves.clone();
-        moved.retain(|b| rest.iter().all(|w| w.moves.contains(b)));
+        moved.retain(|&b| {
+            finishing
+                .iter()
+                .all(|w| w.moves.contains(&b) && ends(w, b, Src::MOVED))
+        });
         moved.sort_unstable();
         moved.dedup();
         for b in moved {
@@ -516,18 +528,23 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Block(b) => {
                 let label = b.label.as_ref().map(|l| l.name.ident.to_string());
                 if label.is_some() {
-                    self.inner_loops.push((label, false));
+                    self.inner_loops.push((label.clone(), false));
                     self.labeled_depth += 1;
                 }
-                let flow = self.flow.mark();
+                if let Some(label) = &label {
+                    self.flow.enter(Some(label.clone()), false);
+                }
                 // A block's value is moved out of its tail, whatever uses
                 // it: `{ f }(x)` moves `f`, as `&{ v }` moves `v`.
                 self.block(&mut b.block, Use::Consume);
                 if b.label.is_some() {
                     self.inner_loops.pop();
                     self.labeled_depth -= 1;
-                    // Its `break`s are not followed.
-                    self.flow.lose_since(flow);
+                    // Left by its end and by its `break`s.
+                    if !syntax::block_diverges(&b.block) {
+                        self.flow.exit_here();
+                    }
+                    self.flow.leave(false, false);
                 }
             }
             Expr::Unsafe(b) => self.block(&mut b.block, Use::Consume),
@@ -810,7 +827,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         let start = self.fx.0.len();
         let spine_jumps = self.jumps.len();
         self.inner_loops.push((label.clone(), true));
-        self.flow.enter(label);
+        self.flow.enter(label, true);
         self.unsure(body);
         let after = self.flow.leave(finishes, via_head);
         self.inner_loops.pop();
@@ -820,7 +837,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             return;
         }
-        if self.flow.active() || self.closure_depth > 0 || self.jumps.len() != spine_jumps {
+        if self.flow.in_loop() || self.closure_depth > 0 || self.jumps.len() != spine_jumps {
             // Inside another loop, which settles what this one did; in a
             // closure, called later; or jumping out of this code, where
             // the jump takes the moves made so far as they are.
@@ -1012,7 +1029,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
             return None;
         }
         let k = self.b.f.jumps.len();
+        // (Not one moved again since.)
         let mut writes = self.path_writes.clone();
+        writes.retain(|&b| !self.flow.source(b).has(Src::MOVED));
         let dest = if is_break {
             self.b.f.loops[target].dest
         } else {
