@@ -145,7 +145,7 @@ fn silent_server_gives_timeout_after_retransmitting() {
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
-        "host-a.test: no reply from any nameserver before the deadline"
+        "host-a.test: no matching reply from any nameserver before the deadline"
     );
     // Not a speed check: the error must not come *before* the deadline.
     assert!(start.elapsed() >= deadline - Duration::from_millis(5));
@@ -433,6 +433,27 @@ fn literals_and_invalid_names_need_no_server() {
         r#""": not a valid name: empty name"#
     );
     assert!(matches!(got[4], Err(Error::Io(_))), "{:?}", got[4]);
+}
+
+/// A name of 76 octets with a label of 64 breaks the label's limit, not
+/// the name's: the message says which.
+#[test]
+fn a_label_too_long_is_told_from_a_name_too_long() {
+    let r = Resolver::new(vec![]);
+    let long_label = format!("{}.example.com", "x".repeat(64));
+    let long_name = vec!["x".repeat(63); 4].join(".");
+    let got = lookup_all(&r, &[long_label.as_str(), long_name.as_str()]);
+    let text = |i: usize| got[i].as_ref().unwrap_err().to_string();
+    assert!(
+        text(0).ends_with("not a valid name: a label (a part between dots) longer than 63 octets"),
+        "{}",
+        text(0)
+    );
+    assert!(
+        text(1).ends_with("not a valid name: name longer than 255 octets"),
+        "{}",
+        text(1)
+    );
 }
 
 #[test]

@@ -87,7 +87,7 @@ pub type LookupResult = Result<Vec<IpAddr>, Error>;
 ///
 /// ```
 /// let e = tame::dns::Error::Timeout { name: "example.com".into() };
-/// assert_eq!(e.to_string(), "example.com: no reply from any nameserver before the deadline");
+/// assert_eq!(e.to_string(), "example.com: no matching reply from any nameserver before the deadline");
 /// assert_eq!(e.name(), "example.com");
 ///
 /// let e = tame::dns::Error::InvalidName { name: "".into(), reason: "empty name" };
@@ -276,7 +276,7 @@ impl fmt::Display for Error {
                 write!(f, "nameserver answered with response code {rcode}")
             }
             Error::Timeout { .. } => {
-                f.write_str("no reply from any nameserver before the deadline")
+                f.write_str("no matching reply from any nameserver before the deadline")
             }
             Error::Malformed { reason, .. } => write!(f, "malformed reply: {reason}"),
             Error::NoAddresses { .. } => f.write_str("the name has no A or AAAA records"),

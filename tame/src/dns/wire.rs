@@ -72,6 +72,7 @@ pub const HEADER_LEN: usize = 12;
 
 /// Why a message could not be decoded or a name not encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WireError {
     /// The message ends before a field it announces.
     Truncated,
@@ -79,8 +80,10 @@ pub enum WireError {
     BadPointer,
     /// A label length with the reserved high bits `01` or `10`.
     BadLabel,
-    /// A name longer than 255 octets, or a label longer than 63.
+    /// A name longer than 255 octets.
     NameTooLong,
+    /// A label (a part between dots) longer than 63 octets.
+    LabelTooLong,
     /// A label with an empty part, a dot, or a byte we do not accept.
     BadName,
     /// A record whose data length does not fit its type.
@@ -106,7 +109,8 @@ impl WireError {
             WireError::Truncated => "message ends early",
             WireError::BadPointer => "bad compression pointer",
             WireError::BadLabel => "bad label type",
-            WireError::NameTooLong => "name too long",
+            WireError::NameTooLong => "name longer than 255 octets",
+            WireError::LabelTooLong => "a label (a part between dots) longer than 63 octets",
             WireError::BadName => "bad name",
             WireError::BadRdata => "bad record data",
             WireError::TooLarge => "message too large",
@@ -411,7 +415,8 @@ pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
 ///
 /// # Errors
 ///
-/// [`WireError::BadName`] or [`WireError::NameTooLong`].
+/// [`WireError::BadName`], [`WireError::LabelTooLong`] or
+/// [`WireError::NameTooLong`].
 ///
 /// # Examples
 ///
@@ -420,7 +425,8 @@ pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
 ///
 /// assert_eq!(check_name("www.example.com."), Ok(()));
 /// assert_eq!(check_name("a..b"), Err(WireError::BadName));
-/// assert_eq!(check_name(&"x".repeat(64)), Err(WireError::NameTooLong));
+/// assert_eq!(check_name(&"x".repeat(64)), Err(WireError::LabelTooLong));
+/// assert_eq!(check_name(&vec!["x".repeat(63); 4].join(".")), Err(WireError::NameTooLong));
 /// ```
 pub fn check_name(name: &str) -> Result<(), WireError> {
     let name = name.strip_suffix('.').unwrap_or(name);
@@ -433,7 +439,7 @@ pub fn check_name(name: &str) -> Result<(), WireError> {
             return Err(WireError::BadName);
         }
         if label.len() > MAX_LABEL {
-            return Err(WireError::NameTooLong);
+            return Err(WireError::LabelTooLong);
         }
         if !label.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(WireError::BadName);
@@ -676,7 +682,7 @@ mod tests {
     #[test]
     fn names_are_checked_before_encoding() {
         assert_eq!(check_name("a..b"), Err(WireError::BadName));
-        assert_eq!(check_name(&"x".repeat(64)), Err(WireError::NameTooLong));
+        assert_eq!(check_name(&"x".repeat(64)), Err(WireError::LabelTooLong));
         let long = vec!["a".repeat(63); 4].join(".");
         assert_eq!(check_name(&long), Err(WireError::NameTooLong));
         assert_eq!(check_name("sp ace.com"), Err(WireError::BadName));
