@@ -3138,3 +3138,40 @@ fn a_constant_before_a_waiting_operand_that_leaves_is_dropped() {
         assert_eq!(result_of(|d| discarded_borrow(vec![1, 2], d)), Some(4));
     });
 }
+
+// ---- an owned value from a `get` of a guard made in the same statement
+
+/// A store whose `get` gives an owned value (named as std's borrowing
+/// `get` is).
+struct Prices(Vec<(String, i64)>);
+
+impl Prices {
+    fn get(&self, k: &str) -> Option<i64> {
+        self.0.iter().find(|(n, _)| n == k).map(|&(_, v)| v)
+    }
+}
+
+/// `let cached = store.borrow().get(&k);` then `if let Some(v) = cached`
+/// (a move on some paths) and a twait: the value cannot borrow the guard,
+/// which is gone at the `let`'s end, so it is kept as an owned value (it
+/// was refused as a borrow of `store` kept across the twait).
+#[tamed]
+fn total_of(keys: Vec<String>, store: RefCell<Prices>) -> i64 {
+    let mut total = 0;
+    for k in keys {
+        let cached = store.borrow().get(&k);
+        if let Some(v) = cached {
+            total += v;
+        }
+        twait! { tame::asap(mkevent!()); }
+        total += 1;
+    }
+    total
+}
+
+#[test]
+fn a_value_from_a_get_of_a_temporary_guard_is_owned() {
+    let store = RefCell::new(Prices(vec![("a".into(), 10)]));
+    let keys = vec!["a".to_string(), "b".to_string()];
+    assert_eq!(tame::run_with(|d| total_of(keys, store, d)), Some(12));
+}

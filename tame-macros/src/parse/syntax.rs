@@ -1099,6 +1099,13 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 || ITERATOR_SOURCES.contains(&name.as_str())
                 || borrowing_get
             {
+                // Of a guard made in the same expression (`store.borrow()
+                // .get(&k)`): a borrow would end with that temporary, at
+                // the statement's end, so a value the variable keeps past
+                // it is owned (rustc refuses the rest, E0716).
+                if is_guard(&m.receiver) {
+                    return None;
+                }
                 // Names that types of users' own also give to methods
                 // returning owned values say so: the error then suggests
                 // writing the type.
