@@ -2,8 +2,10 @@
 //! value before it goes round again or leaves (`for x in xs { send(batch);
 //! batch = Vec::new(); }`) leaves the variable with a value on every path,
 //! as Rust's own analysis finds: that value lives across a later twait to
-//! the end of its scope, as in a plain function. Each tamed function here
-//! has a plain twin; both must leave the same trace for every `k`.
+//! the end of its scope, as in a plain function. And in a loop with a
+//! twait, a value given just before a `break` is the one the code after
+//! the loop reads, not the one the statement found. Each tamed function
+//! here has a plain twin; both must leave the same trace for every `k`.
 
 #![deny(warnings)]
 
@@ -136,6 +138,23 @@ mod tamed {
         log(&t, "end");
     }
 
+    /// rustc refused this one (E0382): the state after the twait kept
+    /// `b`, moved, as if the `break` read the value the `if` found.
+    #[tamed]
+    pub fn moved_waited_and_given_before_a_break(t: Trace, k: u32) {
+        let mut b = Noisy::new("b0", &t);
+        for i in 0..k {
+            consume(b, &t);
+            twait! { tick(&t, "waited", mkevent!()); }
+            if i == 1 {
+                b = Noisy::new(format!("x{i}"), &t);
+                break;
+            }
+            b = Noisy::new(format!("b{i}"), &t);
+        }
+        log(&t, format!("after {}", b.name));
+    }
+
     /// A macro of the user's may `break` where the translator does not see:
     /// the loop is not taken to leave a value (the value is dropped at the
     /// twait, as for a loop that moves and breaks), and the function
@@ -155,6 +174,20 @@ mod tamed {
 
 mod plain {
     use super::*;
+
+    pub fn moved_waited_and_given_before_a_break(t: Trace, k: u32) {
+        let mut b = Noisy::new("b0", &t);
+        for i in 0..k {
+            consume(b, &t);
+            log(&t, "waited");
+            if i == 1 {
+                b = Noisy::new(format!("x{i}"), &t);
+                break;
+            }
+            b = Noisy::new(format!("b{i}"), &t);
+        }
+        log(&t, format!("after {}", b.name));
+    }
 
     pub fn moved_and_given_again_each_round_of_a_for_loop(t: Trace, k: u32) {
         let mut a = Noisy::new("a0", &t);
@@ -319,6 +352,16 @@ fn moved_and_given_again_inside_a_closure_called_in_a_loop() {
         as_plain(
             |t| tamed::moved_and_given_again_inside_a_closure_called_in_a_loop(t, k),
             |t| plain::moved_and_given_again_inside_a_closure_called_in_a_loop(t, k),
+        );
+    }
+}
+
+#[test]
+fn moved_waited_and_given_before_a_break() {
+    for k in 0..4 {
+        as_plain(
+            |t| tamed::moved_waited_and_given_before_a_break(t, k),
+            |t| plain::moved_waited_and_given_before_a_break(t, k),
         );
     }
 }

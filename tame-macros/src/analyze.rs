@@ -697,7 +697,13 @@ impl Backward<'_> {
     fn jump(&self, j: usize) -> Set {
         let info = &self.f.jumps[j];
         let (head, exit) = self.m.loops.get(&info.target).copied().unwrap_or((0, 0));
-        self.target(if info.is_break { exit } else { head })
+        let mut l = self.target(if info.is_break { exit } else { head });
+        // Assigned on the way to the jump (`{ b = make(); break; }`): the
+        // value the statement found is not what the target reads.
+        for &w in &info.writes {
+            l.remove(w);
+        }
+        l
     }
 
     fn fx(&self, fx: &Effects, mut l: Set) -> Set {
