@@ -155,6 +155,29 @@ mod tamed {
         log(&t, format!("after {}", b.name));
     }
 
+    /// A `continue` to the outer loop from an inner one that does not
+    /// touch `b`: `b` there is what the inner loop's head held.
+    #[tamed]
+    pub fn given_again_in_one_inner_loop_and_continued_from_another(t: Trace, k: u32) {
+        let mut b = Noisy::new("b0", &t);
+        'outer: for n in 0..k {
+            for i in 0..3 {
+                if i == n {
+                    consume(b, &t);
+                    b = Noisy::new(format!("b{n}"), &t);
+                    break;
+                }
+            }
+            for j in 0..2 {
+                if j == 1 {
+                    continue 'outer;
+                }
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     /// A macro of the user's may `break` where the translator does not see:
     /// the loop is not taken to leave a value (the value is dropped at the
     /// twait, as for a loop that moves and breaks), and the function
@@ -174,6 +197,26 @@ mod tamed {
 
 mod plain {
     use super::*;
+
+    pub fn given_again_in_one_inner_loop_and_continued_from_another(t: Trace, k: u32) {
+        let mut b = Noisy::new("b0", &t);
+        'outer: for n in 0..k {
+            for i in 0..3 {
+                if i == n {
+                    consume(b, &t);
+                    b = Noisy::new(format!("b{n}"), &t);
+                    break;
+                }
+            }
+            for j in 0..2 {
+                if j == 1 {
+                    continue 'outer;
+                }
+            }
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
 
     pub fn moved_waited_and_given_before_a_break(t: Trace, k: u32) {
         let mut b = Noisy::new("b0", &t);
@@ -362,6 +405,16 @@ fn moved_waited_and_given_before_a_break() {
         as_plain(
             |t| tamed::moved_waited_and_given_before_a_break(t, k),
             |t| plain::moved_waited_and_given_before_a_break(t, k),
+        );
+    }
+}
+
+#[test]
+fn given_again_in_one_inner_loop_and_continued_from_another() {
+    for k in 0..4 {
+        as_plain(
+            |t| tamed::given_again_in_one_inner_loop_and_continued_from_another(t, k),
+            |t| plain::given_again_in_one_inner_loop_and_continued_from_another(t, k),
         );
     }
 }

@@ -79,6 +79,11 @@ struct Frame {
     backs: Vec<Snapshot>,
     /// Paths that leave the loop: `break`s (and a `while`'s condition).
     exits: Vec<Snapshot>,
+    /// Jumps from inside it to an enclosing loop or block (the index of
+    /// that frame, whether a `break`), with where each variable's value
+    /// comes from there, relative to this frame's head: settled when this
+    /// frame ends and its head is known.
+    onward: Vec<(usize, bool, Snapshot)>,
 }
 
 /// The walk's record of sources.
@@ -162,6 +167,7 @@ impl Flow {
             start,
             backs: Vec::new(),
             exits: Vec::new(),
+            onward: Vec::new(),
         });
     }
 
@@ -177,21 +183,13 @@ impl Flow {
                 .rposition(|f| f.label.as_deref() == Some(l)),
         };
         let Some(i) = found else { return false };
-        let mut snapshot = last_of_each(&self.log[self.frames[i].start..]);
-        if i + 1 < self.frames.len() {
-            // Past inner loops, whose heads are not known yet: a value
-            // given or moved in the innermost since its head is what it
-            // is; any other may be anything.
-            let inner = last_of_each(&self.log[self.floor()..]);
-            for e in &mut snapshot {
-                e.1 = match inner.iter().find(|x| x.0 == e.0) {
-                    Some(&(_, s)) if !s.has(Src::HEAD) => s,
-                    _ => Src::ANY,
-                };
-            }
-        }
-        let frame = &mut self.frames[i];
-        if is_break {
+        let snapshot = last_of_each(&self.log[self.floor()..]);
+        let innermost = self.frames.len() - 1;
+        let frame = &mut self.frames[innermost];
+        if i < innermost {
+            // Past inner frames, whose heads are not known yet.
+            frame.onward.push((i, is_break, snapshot));
+        } else if is_break {
             frame.exits.push(snapshot);
         } else {
             frame.backs.push(snapshot);
@@ -237,7 +235,7 @@ impl Flow {
         let of =
             |s: &Snapshot, b: BindingId| s.iter().find(|e| e.0 == b).map_or(Src::HEAD, |e| e.1);
         let mut out = Vec::new();
-        for b in touched {
+        for &b in &touched {
             let mut head = self.source(b);
             for s in &frame.backs {
                 head = head.union(Src(of(s, b).0 & !Src::HEAD.0));
@@ -248,6 +246,36 @@ impl Flow {
             }
             if !after.is_empty() {
                 out.push((b, after));
+            }
+        }
+        // Jumps past this frame: in the enclosing frame's terms now.
+        let head_of = |flow: &Flow, b: BindingId| {
+            let mut head = flow.source(b);
+            for s in &frame.backs {
+                head = head.union(Src(of(s, b).0 & !Src::HEAD.0));
+            }
+            head
+        };
+        if let Some(parent) = self.frames.len().checked_sub(1) {
+            let before = last_of_each(&self.log[self.floor()..]);
+            for (target, is_break, snapshot) in std::mem::take(&mut frame.onward) {
+                let mut keys: Vec<BindingId> = (before.iter().chain(&snapshot))
+                    .map(|e| e.0)
+                    .chain(touched.iter().copied())
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                let there: Snapshot = (keys.into_iter())
+                    .map(|b| (b, of(&snapshot, b).at(head_of(self, b))))
+                    .collect();
+                let f = &mut self.frames[parent];
+                if target < parent {
+                    f.onward.push((target, is_break, there));
+                } else if is_break {
+                    f.exits.push(there);
+                } else {
+                    f.backs.push(there);
+                }
             }
         }
         self.log.extend(out.iter().copied());
@@ -306,5 +334,24 @@ mod tests {
         let _ = f.take_since(m);
         f.join(&[None, Some(Vec::new())]);
         assert_eq!(f.leave(true, true), vec![(0, Src::HEAD.union(Src::MOVED))]);
+    }
+
+    /// `'o: for .. { for .. { eat(a); a = make(); break; } for .. {
+    /// continue 'o; } }`: the `continue` past the second inner loop, which
+    /// does not touch `a`, carries what its head held: given or found.
+    #[test]
+    fn a_jump_past_an_inner_loop_carries_what_its_head_held() {
+        let mut f = Flow::default();
+        f.enter(Some("o".into()), true);
+        f.enter(None, true);
+        f.set(0, Src::MOVED);
+        f.set(0, Src::GIVEN);
+        assert!(f.jump(None, true));
+        let _ = f.take_since(f.mark());
+        assert_eq!(f.leave(false, true), vec![(0, Src::HEAD.union(Src::GIVEN))]);
+        f.enter(None, true);
+        assert!(f.jump(Some("o"), false));
+        f.leave(false, true);
+        assert_eq!(f.leave(true, true), vec![(0, Src::HEAD.union(Src::GIVEN))]);
     }
 }
