@@ -178,6 +178,21 @@ mod tamed {
         log(&t, "end");
     }
 
+    /// std's macros that give values (`cfg!`, `line!`) cannot `break`.
+    #[tamed]
+    pub fn moved_and_given_again_beside_std_macros(t: Trace, k: u32) {
+        let mut a = Noisy::new("a0", &t);
+        for i in 0..k {
+            consume(a, &t);
+            a = Noisy::new(format!("a{}", i + line!() - line!()), &t);
+            if cfg!(debug_assertions) {
+                a.touch();
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
     /// A macro of the user's may `break` where the translator does not see:
     /// the loop is not taken to leave a value (the value is dropped at the
     /// twait, as for a loop that moves and breaks), and the function
@@ -197,6 +212,19 @@ mod tamed {
 
 mod plain {
     use super::*;
+
+    pub fn moved_and_given_again_beside_std_macros(t: Trace, k: u32) {
+        let mut a = Noisy::new("a0", &t);
+        for i in 0..k {
+            consume(a, &t);
+            a = Noisy::new(format!("a{}", i + line!() - line!()), &t);
+            if cfg!(debug_assertions) {
+                a.touch();
+            }
+        }
+        log(&t, "waited");
+        log(&t, "end");
+    }
 
     pub fn given_again_in_one_inner_loop_and_continued_from_another(t: Trace, k: u32) {
         let mut b = Noisy::new("b0", &t);
@@ -415,6 +443,16 @@ fn given_again_in_one_inner_loop_and_continued_from_another() {
         as_plain(
             |t| tamed::given_again_in_one_inner_loop_and_continued_from_another(t, k),
             |t| plain::given_again_in_one_inner_loop_and_continued_from_another(t, k),
+        );
+    }
+}
+
+#[test]
+fn moved_and_given_again_beside_std_macros() {
+    for k in 0..4 {
+        as_plain(
+            |t| tamed::moved_and_given_again_beside_std_macros(t, k),
+            |t| plain::moved_and_given_again_beside_std_macros(t, k),
         );
     }
 }

@@ -493,14 +493,16 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// The first macro call in `stmts` that is neither tame's nor a formatting
-/// one: a user's, which the translator does not expand.
+/// The first macro call in `stmts` that is neither tame's nor one of std's
+/// (formatting, or giving a value): a user's, which the translator does
+/// not expand.
 fn user_macro(stmts: &[Stmt]) -> Option<&syn::Macro> {
     struct Find<'a>(Option<&'a syn::Macro>);
     impl<'a> Visit<'a> for Find<'a> {
         fn visit_macro(&mut self, m: &'a syn::Macro) {
-            let known =
-                macros::which(m).is_some() || crate::parse::syntax::is_formatting_macro(&m.path);
+            let known = macros::which(m).is_some()
+                || crate::parse::syntax::is_formatting_macro(&m.path)
+                || crate::parse::syntax::is_std_value_macro(&m.path);
             if !known && self.0.is_none() {
                 self.0 = Some(m);
             }

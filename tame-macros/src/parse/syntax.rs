@@ -691,20 +691,41 @@ pub fn may_leave_early(block: &syn::Block) -> bool {
     f.0
 }
 
+/// Whether a macro is one of std's that give a value and neither jump nor
+/// make events (`vec!`, `dbg!`, `cfg!`, `line!`, `concat!`, ..): a macro
+/// by any other name may be the user's, and expand to anything.
+pub fn is_std_value_macro(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "vec"
+                | "dbg"
+                | "cfg"
+                | "line"
+                | "column"
+                | "file"
+                | "module_path"
+                | "stringify"
+                | "concat"
+                | "env"
+                | "option_env"
+                | "include_str"
+                | "include_bytes"
+        )
+    })
+}
+
 /// Whether a loop's body may leave it or go round in a way that only the
 /// expanded code shows: a macro other than tame's, the formatting ones and
-/// `vec!`/`dbg!` (a `macro_rules!` of the user's may expand to `break`), or
-/// one whose arguments hold a `break` or `continue`.
+/// std's that give values (a `macro_rules!` of the user's may expand to
+/// `break`), or one whose arguments hold a `break` or `continue`.
 pub fn hides_jumps(body: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             let known = crate::parse::macros::which(m).is_some()
                 || is_formatting_macro(&m.path)
-                || m.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "vec" || s.ident == "dbg");
+                || is_std_value_macro(&m.path);
             self.0 |= !known || tokens_jump(&m.tokens);
         }
     }
@@ -1099,13 +1120,6 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                 || ITERATOR_SOURCES.contains(&name.as_str())
                 || borrowing_get
             {
-                // Of a guard made in the same expression (`store.borrow()
-                // .get(&k)`): a borrow would end with that temporary, at
-                // the statement's end, so a value the variable keeps past
-                // it is owned (rustc refuses the rest, E0716).
-                if is_guard(&m.receiver) {
-                    return None;
-                }
                 // Names that types of users' own also give to methods
                 // returning owned values say so: the error then suggests
                 // writing the type.
@@ -1331,10 +1345,17 @@ pub fn is_panicking(p: &syn::Path) -> bool {
 pub fn is_guard(e: &Expr) -> bool {
     match e {
         Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            // What a borrowing method gives of a guard (`cell.borrow()
+            // .get(&k)`, `m.lock()?.first()`) is a value or a borrow, not
+            // the guard: the guard is a temporary of the statement.
+            let of_guard = !(BORROWING_METHODS.contains(&name.as_str())
+                || ITERATOR_SOURCES.contains(&name.as_str())
+                || (name == "get" && !m.args.is_empty()));
             matches!(
-                m.method.to_string().as_str(),
+                name.as_str(),
                 "lock" | "borrow" | "borrow_mut" | "drain" | "read" | "write"
-            ) || is_guard(&m.receiver)
+            ) || (of_guard && is_guard(&m.receiver))
         }
         Expr::Try(t) => is_guard(&t.expr),
         Expr::Paren(p) => is_guard(&p.expr),
