@@ -1,6 +1,6 @@
-//! Where a variable's value comes from inside the loops of one piece of
-//! ordinary code, path by path, as Rust's own analysis of the loop finds
-//! it.
+//! Where a variable's value comes from at each point of one piece of
+//! ordinary code, path by path through its loops and branches, as Rust's
+//! own analysis finds it.
 //!
 //! A loop without a twait that moves a variable and gives it a new value
 //! before it goes round again or leaves (`for x in xs { if full(&batch) {
@@ -19,8 +19,9 @@
 //! those. Branches join by union; a `continue` and the end of the body go
 //! round to the head, a `break` (and, for `for` and `while`, the head
 //! itself) leave the loop; a labeled block is left by its end and its
-//! `break`s. What is not followed precisely (a closure, a jump past an
-//! inner loop) may be anything: the loop's effects then stay as they are.
+//! `break`s; a jump past inner loops is settled when each of them ends
+//! and its head is known. What a closure does is not followed: it may be
+//! anything, and a loop's effects then stay as they are.
 //!
 //! The same record tells a branch that assigned a variable and then moved
 //! it (`else { a = make(); eat(a); }`) from one that left it assigned.
@@ -33,7 +34,7 @@ pub struct Src(u8);
 
 impl Src {
     /// The value it held at the innermost loop's head (outside any loop:
-    /// before the loop being followed).
+    /// where the code begins).
     pub const HEAD: Src = Src(1);
     /// A value given to it since.
     pub const GIVEN: Src = Src(2);
@@ -234,12 +235,17 @@ impl Flow {
         touched.dedup();
         let of =
             |s: &Snapshot, b: BindingId| s.iter().find(|e| e.0 == b).map_or(Src::HEAD, |e| e.1);
-        let mut out = Vec::new();
-        for &b in &touched {
-            let mut head = self.source(b);
+        // What the head holds: what came in, or what went round.
+        let head_of = |flow: &Flow, b: BindingId| {
+            let mut head = flow.source(b);
             for s in &frame.backs {
                 head = head.union(Src(of(s, b).0 & !Src::HEAD.0));
             }
+            head
+        };
+        let mut out = Vec::new();
+        for &b in &touched {
+            let head = head_of(self, b);
             let mut after = if via_head { head } else { Src::NONE };
             for s in &frame.exits {
                 after = after.union(of(s, b).at(head));
@@ -249,13 +255,6 @@ impl Flow {
             }
         }
         // Jumps past this frame: in the enclosing frame's terms now.
-        let head_of = |flow: &Flow, b: BindingId| {
-            let mut head = flow.source(b);
-            for s in &frame.backs {
-                head = head.union(Src(of(s, b).0 & !Src::HEAD.0));
-            }
-            head
-        };
         if let Some(parent) = self.frames.len().checked_sub(1) {
             let before = last_of_each(&self.log[self.floor()..]);
             for (target, is_break, snapshot) in std::mem::take(&mut frame.onward) {
