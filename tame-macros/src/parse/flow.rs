@@ -87,6 +87,20 @@ struct Frame {
     onward: Vec<(usize, bool, Snapshot)>,
 }
 
+impl Frame {
+    /// A jump from this frame (the `at`th) to the `target`th, with the
+    /// sources where it is made.
+    fn record(&mut self, at: usize, target: usize, is_break: bool, snapshot: Snapshot) {
+        if target < at {
+            self.onward.push((target, is_break, snapshot));
+        } else if is_break {
+            self.exits.push(snapshot);
+        } else {
+            self.backs.push(snapshot);
+        }
+    }
+}
+
 /// The walk's record of sources.
 #[derive(Default)]
 pub struct Flow {
@@ -185,16 +199,9 @@ impl Flow {
         };
         let Some(i) = found else { return false };
         let snapshot = last_of_each(&self.log[self.floor()..]);
+        // (Past inner frames, whose heads are not known yet: onward.)
         let innermost = self.frames.len() - 1;
-        let frame = &mut self.frames[innermost];
-        if i < innermost {
-            // Past inner frames, whose heads are not known yet.
-            frame.onward.push((i, is_break, snapshot));
-        } else if is_break {
-            frame.exits.push(snapshot);
-        } else {
-            frame.backs.push(snapshot);
-        }
+        self.frames[innermost].record(innermost, i, is_break, snapshot);
         true
     }
 
@@ -267,14 +274,7 @@ impl Flow {
                 let there: Snapshot = (keys.into_iter())
                     .map(|b| (b, of(&snapshot, b).at(head_of(self, b))))
                     .collect();
-                let f = &mut self.frames[parent];
-                if target < parent {
-                    f.onward.push((target, is_break, there));
-                } else if is_break {
-                    f.exits.push(there);
-                } else {
-                    f.backs.push(there);
-                }
+                self.frames[parent].record(parent, target, is_break, there);
             }
         }
         self.log.extend(out.iter().copied());
