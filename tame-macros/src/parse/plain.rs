@@ -37,8 +37,8 @@ struct Written {
     slots: Vec<String>,
     /// Bindings moved out (see [`Resolver::path_moves`]).
     moves: Vec<BindingId>,
-    /// Where the variables it touched get their values at its end (inside
-    /// a loop being followed, see [`Flow`]).
+    /// Where the variables it touched get their values at its end (see
+    /// [`Flow`]).
     flow: Snapshot,
 }
 
@@ -82,7 +82,8 @@ pub struct Resolver<'a, 'e> {
     /// A closure in this code moves a variable it captured out of itself
     /// (so it is a `FnOnce`, moved by its call).
     pub closure_moves: bool,
-    /// Where variables get their values inside the loops of this code.
+    /// Where each variable's value comes from, path by path (loops,
+    /// branches, jumps).
     flow: Flow,
 }
 
