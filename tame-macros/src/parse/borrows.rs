@@ -1,0 +1,467 @@
+//! What a value borrows or holds: the judgments that decide whether a
+//! binding may be kept across a twait (a borrow of a local may not), and
+//! which bindings hold `FnOnce`s (a call moves them).
+
+use proc_macro2::Ident;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Expr, Pat};
+
+use super::{collect_idents, macros, syntax, Builder};
+use crate::ir::BindingId;
+
+impl Builder<'_> {
+    /// The variable of the function `e` obviously borrows from (see
+    /// [`syntax::borrow_root`]), unless it is a `&'static` one, whose
+    /// views borrow nothing of the function's (`words.iter()`). A name
+    /// that is no variable here is a `const` or `static` item's (`NAMES.iter()`):
+    /// no borrow of the function's either.
+    pub fn borrow_of_local(&self, e: &Expr) -> Option<(Ident, &'static str)> {
+        // `it.last()` of an owned iterator (`let it = v.into_iter()..`) is
+        // an owned item, not a slice's borrow.
+        if let Expr::MethodCall(m) = e {
+            let owned_iterator = syntax::as_ident(&m.receiver)
+                .and_then(|i| self.resolve(&i.to_string()))
+                .is_some_and(|b| {
+                    self.f.bindings[b].iterator && self.f.bindings[b].borrow.is_none()
+                });
+            if owned_iterator && syntax::consumes_iterator(&m.method.to_string(), m.args.len()) {
+                return None;
+            }
+        }
+        let (root, how) = syntax::borrow_root(e)?;
+        let b = self.resolve(&root.to_string())?;
+        let of_static = (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference);
+        (!of_static).then_some((root, how))
+    }
+
+    /// Whether `e` is, or is taken out of, a variable that is a `FnOnce`
+    /// or whose written type mentions one (`jobs: Vec<Box<dyn FnOnce()>>`,
+    /// then `jobs.pop()`, `jobs.remove(0).unwrap()`): a variable bound to
+    /// it is taken for a `FnOnce` (its call moves it).
+    pub fn holds_fn_once(&self, mut e: &Expr) -> bool {
+        loop {
+            e = match e {
+                Expr::MethodCall(m) => &m.receiver,
+                Expr::Field(f) => &f.base,
+                Expr::Index(i) => &i.expr,
+                Expr::Paren(p) => &p.expr,
+                Expr::Try(t) => &t.expr,
+                Expr::Reference(r) => &r.expr,
+                Expr::Unary(u) => &u.expr,
+                Expr::Path(_) => {
+                    let Some(b) = syntax::as_ident(e).and_then(|i| self.resolve(&i.to_string()))
+                    else {
+                        return false;
+                    };
+                    let b = &self.f.bindings[b];
+                    return b.fn_once || b.ty.as_ref().is_some_and(mentions_fn_once);
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// The variables a pattern binds out of `e`, when `e` holds `FnOnce`s
+    /// (see [`Self::holds_fn_once`]): any of them may be one, and the
+    /// others are not called (`for (i, job) in jobs.into_iter().enumerate()`).
+    pub fn taken_from_fn_once(&mut self, defs: &[BindingId], e: &Expr) {
+        if self.holds_fn_once(e) {
+            for &d in defs {
+                self.f.bindings[d].fn_once = true;
+            }
+        }
+    }
+
+    /// `let r = &make();` keeps `make()`'s value to the end of the block
+    /// (a temporary the `let` extends): as a variable of its own, `let
+    /// r_value = make(); let r = &r_value;`, which the machine keeps to
+    /// its scope's end across twaits as it keeps any (a temporary of the
+    /// `let` could not be: rustc's E0716 at `#[tamed]`). Returns that
+    /// `let`, and points `l` at it. Only a call's or a macro's value: a
+    /// literal's (`&[1, 2]`) may be a `'static` constant.
+    pub(super) fn extended_temporary(
+        &mut self,
+        l: &mut syn::Local,
+    ) -> Option<(syn::Local, String)> {
+        // (A `let` under `#[cfg]` or a lint level stays as written.)
+        if !l.attrs.is_empty() {
+            return None;
+        }
+        let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
+        let (pat, ty) = match &l.pat {
+            Pat::Type(t) => (&*t.pat, Some(&t.ty)),
+            other => (other, None),
+        };
+        // A `'static` borrow asks for a constant rustc promotes (`let r:
+        // &'static Option<u32> = &Some(5);`): it stays as written.
+        if ty.is_some_and(|t| t.to_token_stream().to_string().contains("'static")) {
+            return None;
+        }
+        // (`let _ = &lock();` keeps the value, as a lock's guard.)
+        let (ident, shown) = match pat {
+            Pat::Ident(p) => {
+                let name = p.ident.to_string();
+                // (`__tame_type_value`, `__tame_0_value` are identifiers.)
+                let bare = name.strip_prefix("r#").unwrap_or(&name);
+                (bare.trim_matches('_').to_owned(), format!("{name}_value"))
+            }
+            Pat::Wild(_) => ("underscore".to_owned(), "_".to_owned()),
+            _ => return None,
+        };
+        let span = l.pat.span();
+        let Expr::Reference(r) = &mut *init.expr else {
+            return None;
+        };
+        if macros::has_twait(&r.expr) {
+            return None;
+        }
+        // The temporary: the value borrowed, or the one whose field is
+        // (`&make().name`); an array, tuple or struct literal only when it
+        // is no constant (`&[1, 2]` may be a `'static` one).
+        let mut made = &mut *r.expr;
+        while let Expr::Field(f) = made {
+            made = &mut *f.base;
+        }
+        let shape = matches!(
+            made,
+            Expr::Array(_)
+                | Expr::Tuple(_)
+                | Expr::Struct(_)
+                | Expr::Call(_)
+                | Expr::MethodCall(_)
+                | Expr::Macro(_)
+        );
+        // (`&Some(5)`, `&[1, 2]` may be `'static` constants.)
+        if !shape || syntax::constant_like(made) {
+            return None;
+        }
+        let name = syn::Ident::new(&format!("__tame_{ident}_value"), span);
+        let value = std::mem::replace(made, syn::parse_quote!(#name));
+        let held: syn::Stmt = match r.mutability {
+            Some(_) => syn::parse_quote!(let mut #name = #value;),
+            None => syn::parse_quote!(let #name = #value;),
+        };
+        match held {
+            syn::Stmt::Local(held) => Some((held, shown)),
+            _ => None,
+        }
+    }
+
+    /// Marks the bindings `defs` of `pat`, matched against `scrutinee`,
+    /// owned (see [`ir::Binding::owned`]) when the scrutinee is a variable
+    /// whose value borrows nothing of the function's (a parameter, or an
+    /// owned value) and the pattern binds nothing by `ref`: they hold
+    /// parts of it (`if let Some(job) = o`).
+    pub(super) fn owned_from(&mut self, defs: &[BindingId], pat: &Pat, scrutinee: &Expr) {
+        let Some(src) = syntax::as_ident(scrutinee).and_then(|i| self.resolve(&i.to_string()))
+        else {
+            // `match s % 7 { k @ 1..=2 => .. }`: parts of a number.
+            if self.plain_number(scrutinee) {
+                for &d in defs {
+                    self.f.bindings[d].owned = true;
+                }
+            }
+            return;
+        };
+        // (A plain value, `v: u32`, has parts that are plain values.)
+        let b = &self.f.bindings[src];
+        let plain_value = b.trivial
+            && b.borrow.is_none()
+            && b.ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
+        let src_owned = b.owned || plain_value || self.f.params.iter().any(|p| p.binding == src);
+        let by_ref = syntax::pattern_bindings(pat, syntax::PatPlace::Refutable)
+            .iter()
+            .any(|b| b.by_ref);
+        if src_owned && !by_ref {
+            for &d in defs {
+                self.f.bindings[d].owned = true;
+            }
+        }
+    }
+
+    /// Whether `e` surely gives a number (or a `bool`, a `char`): literals,
+    /// casts, comparisons, and arithmetic of the function's variables
+    /// known to hold such values (`s: u32`, `let n = 5;`), or a tuple of
+    /// such (`(s % 3, 1u32)`). Such a value borrows nothing and has no
+    /// drop.
+    pub(super) fn plain_number(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Lit(l) => !matches!(l.lit, syn::Lit::Str(_) | syn::Lit::ByteStr(_)),
+            Expr::Cast(c) => syntax::primitive_scalar_type(&c.ty),
+            Expr::Paren(p) => self.plain_number(&p.expr),
+            Expr::Group(g) => self.plain_number(&g.expr),
+            Expr::Unary(u) => {
+                matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)) && self.plain_number(&u.expr)
+            }
+            Expr::Binary(b) => {
+                !syntax::is_compound_assign(&b.op)
+                    && (syntax::gives_bool(&b.op)
+                        || (self.plain_number(&b.left) && self.plain_number(&b.right)))
+            }
+            Expr::Tuple(t) => t.elems.iter().all(|e| self.plain_number(e)),
+            Expr::Path(_) => syntax::as_ident(e)
+                .and_then(|i| self.resolve(&i.to_string()))
+                .is_some_and(|b| {
+                    let b = &self.f.bindings[b];
+                    b.copy && b.borrow.is_none() && !b.rendezvous
+                }),
+            _ => false,
+        }
+    }
+
+    /// Why a non-`move` closure cannot be kept: it borrows the function's
+    /// variables it mentions (those its body moves it owns).
+    pub(super) fn closure_borrow(&self, init: &Expr) -> Option<String> {
+        let Expr::Closure(c) = init else {
+            return self.adapter_closure_borrow(init).map(|(method, first)| {
+                format!(
+                    "it holds a closure that borrows `{first}` (given to `.{method}(..)`); make it a \
+                     `move` closure over owned values, or build the iterator again after the twait"
+                )
+            });
+        };
+        let first = self.borrowed_by(c)?;
+        Some(format!(
+            "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
+             or build it again after the twait"
+        ))
+    }
+
+    /// The first variable of the function a non-`move` closure borrows
+    /// (those the initializer around it moves are its own).
+    pub(super) fn borrowed_by(&self, c: &syn::ExprClosure) -> Option<String> {
+        if c.capture.is_some() {
+            return None;
+        }
+        closure_captures(c).into_iter().find(|n| {
+            self.resolve(n)
+                .is_some_and(|b| !self.init_moves.contains(&b))
+        })
+    }
+
+    /// A non-`move` closure given to a method of a chain
+    /// (`v.into_iter().filter(|x| *x >= cfg.min)`), which the chain's value
+    /// holds: the method and the variable the closure borrows.
+    /// Only the lazy part of the chain counts: a chain that ends in
+    /// `.collect()`, `.sum()`, ... has run its closures already.
+    pub(super) fn adapter_closure_borrow(&self, e: &Expr) -> Option<(String, String)> {
+        // Adapters that keep the closure they are given, in the iterator
+        // they return.
+        const HOLDING: &[&str] = &[
+            "map",
+            "filter",
+            "filter_map",
+            "flat_map",
+            "take_while",
+            "skip_while",
+            "map_while",
+            "inspect",
+            "scan",
+        ];
+        // Adapters that keep the iterator they are called on.
+        const PASSING: &[&str] = &[
+            "enumerate",
+            "rev",
+            "zip",
+            "chain",
+            "take",
+            "skip",
+            "step_by",
+            "peekable",
+            "fuse",
+            "cloned",
+            "copied",
+            "flatten",
+            "cycle",
+        ];
+        let mut e = e;
+        while let Expr::MethodCall(m) = e {
+            let method = m.method.to_string();
+            if HOLDING.contains(&method.as_str()) {
+                for a in &m.args {
+                    if let Expr::Closure(c) = a {
+                        if let Some(first) = self.borrowed_by(c) {
+                            return Some((method, first));
+                        }
+                    }
+                }
+            } else if !PASSING.contains(&method.as_str()) {
+                return None;
+            }
+            e = &m.receiver;
+        }
+        None
+    }
+}
+
+/// `Event<T>`, `tame::Event<T>`: a parameter the function delivers to.
+/// Whether a type names `FnOnce` (`Box<dyn FnOnce()>`, `impl FnOnce(u32)`).
+pub(super) fn mentions_fn_once(ty: &syn::Type) -> bool {
+    /// `FnOnce` outside the argument lists of closure types (`Fn(Box<dyn
+    /// FnOnce()>)` is a `Fn`).
+    fn outside_arguments(tokens: proc_macro2::TokenStream) -> bool {
+        let mut after_fn_trait = false;
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => {
+                    if i == "FnOnce" {
+                        return true;
+                    }
+                    after_fn_trait = i == "Fn" || i == "FnMut" || i == "fn";
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    let arguments =
+                        after_fn_trait && g.delimiter() == proc_macro2::Delimiter::Parenthesis;
+                    if !arguments && outside_arguments(g.stream()) {
+                        return true;
+                    }
+                    after_fn_trait = false;
+                }
+                _ => after_fn_trait = false,
+            }
+        }
+        false
+    }
+    outside_arguments(ty.to_token_stream())
+}
+
+/// Whether `ty` is a type parameter bound by `FnOnce` (`<F: FnOnce()>`,
+/// or in the `where` clause).
+pub(super) fn bound_fn_once(generics: &syn::Generics, ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else { return false };
+    let Some(name) = p.path.get_ident() else {
+        return false;
+    };
+    let says_fn_once =
+        |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+            bounds.iter().any(|b| {
+                let mut idents = Vec::new();
+                for tt in b.to_token_stream() {
+                    collect_idents(tt, &mut idents);
+                }
+                idents.iter().any(|i| i == "FnOnce")
+            })
+        };
+    let inline = generics
+        .type_params()
+        .any(|t| &t.ident == name && says_fn_once(&t.bounds));
+    let in_where = generics.where_clause.as_ref().is_some_and(|w| {
+        w.predicates.iter().any(|pred| match pred {
+            syn::WherePredicate::Type(pt) => {
+                matches!(&pt.bounded_ty, syn::Type::Path(bp) if bp.path.get_ident() == Some(name))
+                    && says_fn_once(&pt.bounds)
+            }
+            _ => false,
+        })
+    });
+    inline || in_where
+}
+
+/// The names a closure's body reads as variables of its surroundings: the
+/// one-segment paths it uses, not the names it binds itself (its
+/// parameters, its `let`s and patterns, wherever they are in it), and the
+/// names in its macros' arguments, inline format arguments (`"{x}"`)
+/// included. Field and method names are not paths, so they do not count.
+pub(super) fn closure_captures(c: &syn::ExprClosure) -> Vec<String> {
+    use syn::visit::Visit;
+
+    #[derive(Default)]
+    struct Names {
+        used: Vec<String>,
+        bound: Vec<String>,
+    }
+
+    impl<'a> Visit<'a> for Names {
+        fn visit_expr_path(&mut self, p: &'a syn::ExprPath) {
+            if p.qself.is_none() {
+                if let Some(i) = p.path.get_ident() {
+                    self.used.push(i.to_string());
+                }
+            }
+        }
+
+        fn visit_pat_ident(&mut self, p: &'a syn::PatIdent) {
+            self.bound.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+
+        fn visit_macro(&mut self, m: &'a syn::Macro) {
+            use syn::parse::Parser;
+            let args = syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated
+                .parse2(m.tokens.clone());
+            let Ok(args) = args else {
+                // Not expressions: every name in it may be a capture.
+                for tt in m.tokens.clone() {
+                    collect_idents(tt.clone(), &mut self.used);
+                    inline_format_args(tt, &mut self.used);
+                }
+                return;
+            };
+            // A named format argument (`k = x + 1`) names no variable, and
+            // `{k}` in the string is that argument.
+            let named: Vec<String> = args
+                .iter()
+                .filter_map(|a| match a {
+                    Expr::Assign(asg) => syntax::as_ident(&asg.left).map(|i| i.to_string()),
+                    _ => None,
+                })
+                .collect();
+            for a in &args {
+                match a {
+                    Expr::Assign(asg) if syntax::as_ident(&asg.left).is_some() => {
+                        self.visit_expr(&asg.right);
+                    }
+                    Expr::Lit(l) => {
+                        let mut names = Vec::new();
+                        for tt in l.to_token_stream() {
+                            inline_format_args(tt, &mut names);
+                        }
+                        self.used
+                            .extend(names.into_iter().filter(|n| !named.contains(n)));
+                    }
+                    other => self.visit_expr(other),
+                }
+            }
+        }
+    }
+
+    let mut names = Names::default();
+    for p in &c.inputs {
+        names.visit_pat(p);
+    }
+    names.visit_expr(&c.body);
+    let Names { used, bound } = names;
+    used.into_iter().filter(|n| !bound.contains(n)).collect()
+}
+
+/// The names a format string in these tokens reads (`"{x}"`, `"{x:?}"`).
+pub(super) fn inline_format_args(tt: proc_macro2::TokenTree, out: &mut Vec<String>) {
+    match tt {
+        proc_macro2::TokenTree::Literal(l) => {
+            let Ok(syn::Lit::Str(s)) = syn::parse_str::<syn::Lit>(&l.to_string()) else {
+                return;
+            };
+            let text = s.value();
+            for part in text.split('{').skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let starts_like_a_name = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_');
+                if starts_like_a_name {
+                    out.push(name);
+                }
+            }
+        }
+        proc_macro2::TokenTree::Group(g) => {
+            for t in g.stream() {
+                inline_format_args(t, out);
+            }
+        }
+        _ => {}
+    }
+}

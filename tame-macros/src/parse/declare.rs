@@ -1,0 +1,360 @@
+//! Declaring bindings: a pattern's names become bindings of the current
+//! scope (renamed where they clash, as Rust's shadowing keeps them apart),
+//! with what the `let` tells of each (its type, whether it has a drop,
+//! whether it borrows).
+
+use proc_macro2::{Ident, Span};
+use quote::{format_ident, ToTokens};
+use syn::{Expr, Pat};
+
+use super::{syntax, Builder};
+use crate::ir::{self, BindingId, BindingKind, Effects, TempKind};
+
+impl Builder<'_> {
+    /// Declares a user binding in the current scope; a binding of the same
+    /// name already visible makes this one get other hygiene (same name),
+    /// so that a state can carry both.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn declare(
+        &mut self,
+        ident: &Ident,
+        mutable: bool,
+        ty: Option<syn::Type>,
+        trivial: bool,
+        borrow: Option<String>,
+        rendezvous: bool,
+    ) -> (BindingId, Ident) {
+        let name = ident.to_string();
+        let id = self.f.bindings.len();
+        let used = self.scope.ident_for(&self.f.bindings, id, ident);
+        if rendezvous {
+            self.rendezvous_names.insert(name.clone());
+        }
+        self.f.bindings.push(ir::Binding {
+            ident: used.clone(),
+            name: name.clone(),
+            span: ident.span(),
+            mutable,
+            ty,
+            scope: self.scope.current(),
+            kind: BindingKind::User,
+            trivial,
+            borrow,
+            rendezvous,
+            fn_once: false,
+            copy: false,
+            iterator: false,
+            timer: false,
+            deferred: false,
+            cfg: Vec::new(),
+            owned: false,
+        });
+        self.scope.make_visible(id, name);
+        (id, used)
+    }
+
+    /// Declares the bindings of a pattern, renaming its identifiers where
+    /// they clash (see `declare`).
+    pub(super) fn declare_pat(
+        &mut self,
+        pat: &mut Pat,
+        place: syntax::PatPlace,
+        init: Option<&Expr>,
+        ty: Option<&syn::Type>,
+        borrow_why: Option<String>,
+    ) -> Vec<BindingId> {
+        // A string literal's type is known: `let csv = "a,b";` is a
+        // `&'static str`, whose views (`csv.split(',')`) borrow nothing of
+        // the function's.
+        let literal = |e: &Expr| matches!(e, Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_)));
+        let ty = ty
+            .cloned()
+            .or_else(|| syntax::pattern_type(pat))
+            .or_else(|| {
+                (matches!(pat, Pat::Ident(_)) && init.is_some_and(literal))
+                    .then(|| syn::parse_quote!(&'static str))
+            });
+        let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
+        // (A written `&mut T` has no drop either: kept only while used,
+        // as a shared one, so `let e: &mut u32 = map.entry(k).or_insert(0);`
+        // used before a twait only is no borrow held across it.)
+        let mut_ref = |t: &syn::Type| matches!(t, syn::Type::Reference(_));
+        let number = init.is_some_and(|e| self.plain_number(e));
+        let trivial = init.is_some_and(syntax::trivially_undroppable)
+            || number
+            || ty
+                .as_ref()
+                .is_some_and(|t| syntax::trivially_undroppable_type(t) || mut_ref(t));
+        // Bindings out of a borrow (`if let Some(x) = v.first()`,
+        // `let (a, b) = s.split_once(' ')?`) are references or views.
+        // A type written without a reference or a lifetime is owned,
+        // whatever the initializer's method is named (`let n: u32 =
+        // store.get(1);`); a borrow of a `&'static` variable may be kept.
+        let owned_type = ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
+        let borrows = |b: &Self, e: &Expr| {
+            let (root, how) = b.borrow_of_local(e)?;
+            b.resolve(&root.to_string())?;
+            (!owned_type).then_some((root, how))
+        };
+        let from_borrow = borrow_why.is_some()
+            || init.is_some_and(|e| borrows(self, e).is_some() && !syntax::is_guard(e));
+        let borrow = borrow_why
+            .or_else(|| {
+                let (root, how) = borrows(self, init?)?;
+                // (As the user knows the variable: a translator's holder
+                // of an extended temporary by its shown name.)
+                let shown = self
+                    .resolve(&root.to_string())
+                    .map_or_else(|| root.to_string(), |b| self.f.bindings[b].name.clone());
+                Some(format!("it borrows `{shown}` ({how})"))
+            })
+            .or_else(|| self.closure_borrow(init?));
+        // A reference, or a view like `v.iter()`, has no drop of its own:
+        // it is kept across a twait only if used after it (and then it is
+        // an error). A guard (`m.lock()`) is kept to its scope's end.
+        let trivial = trivial || (borrow.is_some() && !init.is_some_and(syntax::is_guard));
+        let mentions = |t: proc_macro2::TokenStream| {
+            t.into_iter().any(|tt| match tt {
+                proc_macro2::TokenTree::Ident(i) => i == "Rendezvous",
+                proc_macro2::TokenTree::Group(g) => g.stream().to_string().contains("Rendezvous"),
+                _ => false,
+            })
+        };
+        let rendezvous = init.is_some_and(|e| mentions(e.to_token_stream()))
+            || ty.as_ref().is_some_and(|t| mentions(t.to_token_stream()));
+        let mut ids = Vec::new();
+        let copy = single
+            && (init.is_some_and(syntax::copy_like)
+                || number
+                || ty.as_ref().is_some_and(syntax::trivially_undroppable_type));
+        let mut visit = DeclarePat {
+            b: self,
+            ids: &mut ids,
+            copy,
+            ty: if single { ty.clone() } else { None },
+            trivial: (single && trivial) || from_borrow,
+            borrow,
+            rendezvous: single && rendezvous,
+            place,
+            under_reference: 0,
+            alternatives: Vec::new(),
+        };
+        syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
+        if single && init.is_some_and(syntax::iterator_chain) {
+            for &id in &ids {
+                self.f.bindings[id].iterator = true;
+            }
+        }
+        let timer = init.is_some_and(syntax::makes_timer)
+            || ty.as_ref().is_some_and(|t| {
+                matches!(t, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Timer"))
+            });
+        if single && timer {
+            for &id in &ids {
+                self.f.bindings[id].timer = true;
+            }
+        }
+        ids
+    }
+
+    /// A translator temporary in the current scope.
+    pub fn temp(&mut self, kind: TempKind) -> BindingId {
+        let n = self.temps;
+        self.temps += 1;
+        let base = match kind {
+            TempKind::Value => "value",
+            TempKind::Iter => "iter",
+            TempKind::Slots => "slots",
+            TempKind::Id => "id",
+        };
+        let name = format!("{base}{n}");
+        let id = self.f.bindings.len();
+        let ident = format_ident!("__tame_{}", name, span = Span::mixed_site());
+        // Visible by its own name (no user's name starts with `__tame_`),
+        // so that uses of it resolve like any other.
+        self.scope.make_visible(id, ident.to_string());
+        self.f.bindings.push(ir::Binding {
+            ident,
+            name,
+            span: Span::call_site(),
+            mutable: true,
+            ty: None,
+            scope: self.scope.current(),
+            kind: BindingKind::Temp(kind),
+            trivial: false,
+            borrow: None,
+            rendezvous: false,
+            fn_once: false,
+            copy: false,
+            iterator: false,
+            timer: false,
+            deferred: false,
+            cfg: Vec::new(),
+            owned: false,
+        });
+        id
+    }
+
+    /// Declares an explicit site's inbox at the start of the body.
+    pub fn declare_at_start(&mut self, list: BindingId) {
+        let ident = self.f.bindings[list].ident.clone();
+        self.f.bindings[list].scope = self.body_scope;
+        self.prelude.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote!(let mut #ident = ::tame::__private::Inbox::new();),
+            fx: Effects::default(),
+            defs: vec![list],
+            jumps: Vec::new(),
+            diverges: false,
+        }));
+    }
+}
+
+/// Replaces a pattern's bindings with `_` (for a `matches!` test).
+pub(super) struct Unbind;
+
+impl syn::visit_mut::VisitMut for Unbind {
+    fn visit_pat_mut(&mut self, p: &mut Pat) {
+        if let Pat::Ident(pi) = p {
+            if !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
+                *p = match pi.subpat.take() {
+                    Some((_, sub)) => *sub,
+                    None => Pat::Wild(syn::PatWild {
+                        attrs: Vec::new(),
+                        underscore_token: Default::default(),
+                    }),
+                };
+                self.visit_pat_mut(p);
+                return;
+            }
+        }
+        syn::visit_mut::visit_pat_mut(self, p);
+    }
+
+    fn visit_expr_mut(&mut self, _: &mut Expr) {}
+}
+
+/// Declares the identifiers of a pattern.
+pub(super) struct DeclarePat<'a, 'b> {
+    b: &'a mut Builder<'b>,
+    ids: &'a mut Vec<BindingId>,
+    /// The binding is obviously `Copy` (see [`ir::Binding::copy`]).
+    copy: bool,
+    ty: Option<syn::Type>,
+    trivial: bool,
+    borrow: Option<String>,
+    rendezvous: bool,
+    place: syntax::PatPlace,
+    /// Inside a `&` pattern: its bindings are copies (`Some(&n)`).
+    under_reference: usize,
+    /// The or-patterns being visited, innermost last.
+    alternatives: Vec<OrPattern>,
+}
+
+/// An or-pattern being visited: its alternatives bind the same variables
+/// (`Ok(x) | Err(x)` binds one `x`).
+pub(super) struct OrPattern {
+    /// What the first alternative bound: name, binding, the name given it.
+    bound: Vec<(String, BindingId, syn::Ident)>,
+    /// An alternative after the first is being visited.
+    later: bool,
+}
+
+impl DeclarePat<'_, '_> {
+    /// The variable `name` of an or-pattern's earlier alternative, if an
+    /// alternative after the first is being visited.
+    fn bound_by_alternative(&self, name: &str) -> Option<(BindingId, syn::Ident)> {
+        self.alternatives
+            .iter()
+            .rev()
+            .filter(|o| o.later)
+            .find_map(|o| o.bound.iter().find(|(n, ..)| n == name))
+            .map(|(_, id, used)| (*id, used.clone()))
+    }
+
+    /// Records a variable for the alternatives after the first of each
+    /// or-pattern whose first alternative is being visited.
+    fn record_for_alternatives(&mut self, name: &str, id: BindingId, used: &syn::Ident) {
+        for o in &mut self.alternatives {
+            if !o.later && !o.bound.iter().any(|(n, ..)| n == name) {
+                o.bound.push((name.to_owned(), id, used.clone()));
+            }
+        }
+    }
+}
+
+impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
+    fn visit_pat_reference_mut(&mut self, r: &mut syn::PatReference) {
+        self.under_reference += 1;
+        syn::visit_mut::visit_pat_reference_mut(self, r);
+        self.under_reference -= 1;
+    }
+
+    fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        if let Some((_, sub)) = &mut p.subpat {
+            self.visit_pat_mut(sub);
+        }
+        if syntax::looks_constant(p, self.place) {
+            return;
+        }
+        let name = p.ident.to_string();
+        if let Some((id, used)) = self.bound_by_alternative(&name) {
+            p.ident = used.clone();
+            self.record_for_alternatives(&name, id, &used);
+            return;
+        }
+        // A `ref` binding is a reference, one under `&` a copy: neither
+        // has a drop of its own, and only the first borrows.
+        let (borrow, trivial) = if p.by_ref.is_some() {
+            let why = format!("`{}` is bound by reference (`ref`)", p.ident);
+            (Some(why), true)
+        } else if self.under_reference > 0 {
+            (None, true)
+        } else {
+            (self.borrow.clone(), self.trivial)
+        };
+        let (id, used) = self.b.declare(
+            &p.ident,
+            p.mutability.is_some(),
+            self.ty.clone(),
+            trivial,
+            borrow,
+            self.rendezvous,
+        );
+        self.record_for_alternatives(&name, id, &used);
+        // A copy out of a `&` pattern, or a shared `ref`, is `Copy` too.
+        let shared_ref = p.by_ref.is_some() && p.mutability.is_none();
+        self.b.f.bindings[id].copy = self.copy || self.under_reference > 0 || shared_ref;
+        p.ident = used;
+        self.ids.push(id);
+    }
+
+    fn visit_pat_or_mut(&mut self, o: &mut syn::PatOr) {
+        self.alternatives.push(OrPattern {
+            bound: Vec::new(),
+            later: false,
+        });
+        for (i, case) in o.cases.iter_mut().enumerate() {
+            if let Some(top) = self.alternatives.last_mut() {
+                top.later = i > 0;
+            }
+            self.visit_pat_mut(case);
+        }
+        self.alternatives.pop();
+    }
+
+    fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+        self.visit_pat_mut(&mut f.pat);
+        // Shorthand `S { x }` whose `x` got another name: spell the field
+        // out, so that it still matches field `x`.
+        if f.colon_token.is_none() {
+            if let (syn::Member::Named(m), Pat::Ident(p)) = (&f.member, &*f.pat) {
+                if p.ident != m.to_string().as_str() {
+                    f.colon_token = Some(Default::default());
+                }
+            }
+        }
+    }
+
+    fn visit_expr_mut(&mut self, _: &mut Expr) {}
+}
