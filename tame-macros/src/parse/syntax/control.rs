@@ -1,0 +1,293 @@
+//! How control leaves a block or expression: its value, its `break`s,
+//! `return`s, `?`s and panics.
+
+use syn::visit::Visit;
+use syn::Expr;
+
+use super::*;
+
+/// Whether a block or `loop` used as a statement gives a value that may
+/// own something with a drop (a tail expression, a `break` with a value
+/// to it), which Rust drops at the statement's end, after the block's
+/// variables. A number has nothing to drop; nor has a borrow, which a
+/// `break` would keep across the machine's states to the statement's end.
+pub fn gives_value(e: &Expr) -> bool {
+    let mut values = Vec::new();
+    match e {
+        // An unlabeled block's value is made in the state the block ends
+        // in, and dropped there: a borrow too (a guard judged one by its
+        // method's name, `pool.get(2)`, is dropped after the variables).
+        Expr::Block(b) if b.label.is_none() => {
+            return tail_value(&b.block).is_some_and(|v| !trivially_undroppable(v));
+        }
+        Expr::Block(b) => {
+            values.extend(tail_value(&b.block));
+            if let Some(l) = &b.label {
+                breaks_with_value(
+                    &b.block,
+                    Some(&l.name.ident.to_string()),
+                    false,
+                    &mut values,
+                );
+            }
+        }
+        Expr::Loop(l) => {
+            let label = l.label.as_ref().map(|l| l.name.ident.to_string());
+            breaks_with_value(&l.body, label.as_deref(), true, &mut values);
+        }
+        _ => {}
+    }
+    values.iter().any(|v| {
+        !(trivially_undroppable(v) || matches!(v, Expr::Reference(_)) || borrow_root(v).is_some())
+    })
+}
+
+/// The expression a block ends with and gives as its value (not `()`, not
+/// a jump or a panic, not a `while` or `for`).
+fn tail_value(b: &syn::Block) -> Option<&Expr> {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None))
+            if !matches!(e, Expr::Tuple(t) if t.elems.is_empty())
+                && !matches!(e, Expr::While(_) | Expr::ForLoop(_))
+                && !expr_diverges(e) =>
+        {
+            Some(e)
+        }
+        _ => None,
+    }
+}
+
+/// The values of the `break`s that leave the block or loop `body` is of:
+/// those with its `label`, and those without a label that are not in an
+/// inner loop when `unlabeled` (the body is a loop's).
+fn breaks_with_value<'a>(
+    body: &'a syn::Block,
+    label: Option<&str>,
+    unlabeled: bool,
+    out: &mut Vec<&'a Expr>,
+) {
+    struct Find<'l, 'a> {
+        label: Option<&'l str>,
+        unlabeled: bool,
+        depth: u32,
+        found: Vec<&'a Expr>,
+    }
+    impl<'a> Visit<'a> for Find<'_, 'a> {
+        fn visit_expr_break(&mut self, b: &'a syn::ExprBreak) {
+            if let Some(v) = &b.expr {
+                let ours = match &b.label {
+                    Some(l) => self.label == Some(l.ident.to_string().as_str()),
+                    None => self.unlabeled && self.depth == 0,
+                };
+                if ours {
+                    self.found.push(v);
+                }
+            }
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_loop(&mut self, l: &'a syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'a syn::ExprWhile) {
+            self.depth += 1;
+            syn::visit::visit_expr_while(self, w);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'a syn::ExprForLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_for_loop(self, f);
+            self.depth -= 1;
+        }
+        fn visit_expr_closure(&mut self, _: &'a syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'a syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'a syn::Item) {}
+    }
+    let mut f = Find {
+        label,
+        unlabeled,
+        depth: 0,
+        found: Vec::new(),
+    };
+    f.visit_block(body);
+    out.extend(f.found);
+}
+
+/// Whether a body may leave by `?`, or by a `return Err(..)` a macro of
+/// the user's expands to (anyhow's `bail!`): a `?` of its own (not one of a
+/// closure, an `async` block or a nested item), or a `?` in a macro's
+/// arguments, or a macro that is neither tame's nor a formatting one. A
+/// `Result`/`Option` function whose body has none needs no machine shaped
+/// for `?` (see `ir::Function::try_shaped`), and so nothing of the type.
+pub fn may_leave_early(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_try(&mut self, _: &'ast syn::ExprTry) {
+            self.0 = true;
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let ours = crate::parse::macros::which(m).is_some();
+            self.0 |= (!ours && !is_formatting_macro(&m.path)) || tokens_hold_try(&m.tokens);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    fn tokens_hold_try(ts: &proc_macro2::TokenStream) -> bool {
+        ts.clone().into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Punct(p) => p.as_char() == '?',
+            proc_macro2::TokenTree::Group(g) => tokens_hold_try(&g.stream()),
+            _ => false,
+        })
+    }
+    let mut f = Finder(false);
+    f.visit_block(block);
+    f.0
+}
+
+/// Whether a loop's body may leave it or go round in a way that only the
+/// expanded code shows: a macro other than tame's, the formatting ones and
+/// std's that give values (a `macro_rules!` of the user's may expand to
+/// `break`), or one whose arguments hold a `break` or `continue`.
+pub fn hides_jumps(body: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            let known = crate::parse::macros::which(m).is_some()
+                || is_formatting_macro(&m.path)
+                || is_std_value_macro(&m.path);
+            self.0 |= !known || tokens_jump(&m.tokens);
+        }
+    }
+    fn tokens_jump(ts: &proc_macro2::TokenStream) -> bool {
+        ts.clone().into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i == "break" || i == "continue",
+            proc_macro2::TokenTree::Group(g) => tokens_jump(&g.stream()),
+            _ => false,
+        })
+    }
+    let mut f = Finder(false);
+    f.visit_block(body);
+    f.0
+}
+
+/// Whether a block certainly does not finish: it ends in `return`,
+/// `break`, `continue` or a panicking macro.
+pub fn block_diverges(b: &syn::Block) -> bool {
+    block_ends(b, Ends::Diverges)
+}
+
+/// Whether an expression certainly does not finish.
+pub fn expr_diverges(e: &Expr) -> bool {
+    expr_ends(e, Ends::Diverges)
+}
+
+/// Whether an expression certainly returns or panics (a `break` or
+/// `continue` in it is not counted).
+pub fn expr_returns(e: &Expr) -> bool {
+    expr_ends(e, Ends::Leaves)
+}
+
+/// Whether a walked block (its jumps to the spine already markers) never
+/// lets control past the statement it is in: it returns, panics, or jumps
+/// to a loop of the spine. A `break`/`continue` left is one of an inner
+/// loop or labeled block, after which the statement may go on.
+pub fn block_leaves(b: &syn::Block) -> bool {
+    block_ends(b, Ends::Leaves)
+}
+
+/// See [`block_leaves`].
+pub fn expr_leaves(e: &Expr) -> bool {
+    expr_ends(e, Ends::Leaves)
+}
+
+/// Whether a branch has a `break` or `continue` of its own (not of a loop
+/// inside it): one that takes control out of it, past whatever it would
+/// have ended with (`if c { if k { drop(g); break; } ..; return; }` in a
+/// loop goes on after the loop with `g` moved).
+pub fn jumps_out(e: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
+            self.0 = true;
+        }
+        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
+            self.0 = true;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            // The iterator is evaluated out here.
+            self.visit_expr(&f.expr);
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            self.visit_expr(&w.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder(false);
+    f.visit_expr(e);
+    f.0
+}
+
+/// How far a block's end must take control away.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    /// Anywhere else (a `break`/`continue` counts).
+    Diverges,
+    /// Out of the statement (a `break`/`continue` of an inner loop does not).
+    Leaves,
+}
+
+fn block_ends(b: &syn::Block, how: Ends) -> bool {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, _)) => expr_ends(e, how),
+        Some(syn::Stmt::Macro(m)) => {
+            (is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"))
+                && !may_be_compiled_out(&m.attrs)
+        }
+        _ => false,
+    }
+}
+
+fn expr_ends(e: &Expr, how: Ends) -> bool {
+    // Under `#[cfg(..)]` it may be compiled out, and code after it reached
+    // in that build.
+    let attrs = match e {
+        Expr::Return(r) => &r.attrs[..],
+        Expr::Break(b) => &b.attrs,
+        Expr::Continue(c) => &c.attrs,
+        other => expr_attrs(other),
+    };
+    if may_be_compiled_out(attrs) {
+        return false;
+    }
+    match e {
+        Expr::Return(_) => true,
+        Expr::Break(_) | Expr::Continue(_) => how == Ends::Diverges,
+        Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
+        Expr::Block(b) if b.label.is_none() => block_ends(&b.block, how),
+        Expr::Paren(p) => expr_ends(&p.expr, how),
+        // Every branch ends (`match k { 1 => return a, _ => return b }`).
+        Expr::If(i) => {
+            block_ends(&i.then_branch, how)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| expr_ends(e, how))
+        }
+        Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| expr_ends(&a.body, how)),
+        _ => false,
+    }
+}
+
+/// `panic!` and its relatives.
+pub fn is_panicking(p: &syn::Path) -> bool {
+    p.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
+}

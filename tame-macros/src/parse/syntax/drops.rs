@@ -1,0 +1,243 @@
+//! Values and types that obviously need no drop, or are `Copy`, and
+//! methods that consume their receiver.
+
+use syn::Expr;
+
+use super::*;
+
+/// Whether an initializer obviously gives a value whose drop does
+/// nothing: literals, comparisons, arithmetic on such values, casts,
+/// `len()`-style queries. Such bindings are not kept across a twait just for their drop.
+pub fn trivially_undroppable(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) => true,
+        // `x as u32`; not `b as Box<dyn Any>`.
+        Expr::Cast(c) => trivially_undroppable_type(&c.ty),
+        // A comparison or `&&`/`||` gives a `bool` whatever its operands;
+        // arithmetic may be overloaded to give anything (a guard, say),
+        // unless its operands are plain values themselves.
+        Expr::Binary(b) => {
+            gives_bool(&b.op) || (trivially_undroppable(&b.left) && trivially_undroppable(&b.right))
+        }
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)),
+        Expr::Paren(p) => trivially_undroppable(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(trivially_undroppable),
+        Expr::Range(r) => {
+            r.start.as_deref().is_none_or(trivially_undroppable)
+                && r.end.as_deref().is_none_or(trivially_undroppable)
+        }
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            matches!(
+                name.as_str(),
+                "len"
+                    | "count"
+                    | "capacity"
+                    | "is_empty"
+                    | "is_some"
+                    | "is_none"
+                    | "is_ok"
+                    | "is_err"
+            ) || name.starts_with("is_")
+        }
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| i.to_string().chars().all(|c| c.is_uppercase() || c == '_')),
+        // A choice between such values (`if d { 0 } else { 5 }`), a branch
+        // that leaves instead counting as one.
+        Expr::If(i) => {
+            i.else_branch
+                .as_ref()
+                .is_some_and(|(_, e)| trivially_undroppable(e))
+                && value_trivially_undroppable(&i.then_branch)
+        }
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .all(|a| trivially_undroppable(&a.body) || expr_diverges(&a.body)),
+        Expr::Block(b) if b.label.is_none() => value_trivially_undroppable(&b.block),
+        _ => false,
+    }
+}
+
+/// Whether a block's value (its tail) obviously has no drop, or it gives
+/// none because it leaves.
+fn value_trivially_undroppable(b: &syn::Block) -> bool {
+    match tail_of(b) {
+        Some(e) => trivially_undroppable(e) || expr_diverges(e),
+        None => block_diverges(b),
+    }
+}
+
+/// Whether an initializer obviously gives a `Copy` value: a number, a
+/// `bool` or a `char` (literals, comparisons, arithmetic and casts of
+/// them, `len()`-style queries), a string literal, or a choice or tuple of
+/// such, or a constant (`LIMIT`: a `const` of a type that is not `Copy`,
+/// rare, draws rustc's "use of moved value" where it is taken for one).
+/// Not a range, which [`trivially_undroppable`] allows.
+pub fn copy_like(e: &Expr) -> bool {
+    match e {
+        Expr::Range(_) => false,
+        Expr::Binary(b) => gives_bool(&b.op) || (copy_like(&b.left) && copy_like(&b.right)),
+        Expr::Paren(p) => copy_like(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(copy_like),
+        Expr::If(i) => {
+            i.else_branch.as_ref().is_some_and(|(_, e)| copy_like(e))
+                && tail_of(&i.then_branch).is_some_and(|e| copy_like(e) || expr_diverges(e))
+        }
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .all(|a| copy_like(&a.body) || expr_diverges(&a.body)),
+        Expr::Block(b) if b.label.is_none() => {
+            tail_of(&b.block).is_some_and(|e| copy_like(e) || expr_diverges(e))
+        }
+        other => trivially_undroppable(other),
+    }
+}
+
+/// Whether an expression may be a constant rustc promotes to `'static`
+/// (`&[1, 2]`, `&("a", 3)`, `&None`): literals, paths, and arrays, tuples,
+/// struct literals and references made of them.
+pub fn constant_like(e: &Expr) -> bool {
+    let upper = |p: &syn::Path| {
+        p.segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase()))
+    };
+    match e {
+        Expr::Lit(_) => true,
+        // `None`, `MAX`, `Kind::A`; not a variable (`&(g1, g2)` moves them).
+        Expr::Path(p) => upper(&p.path),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Neg(_)) && constant_like(&u.expr),
+        Expr::Reference(r) => r.mutability.is_none() && constant_like(&r.expr),
+        Expr::Paren(p) => constant_like(&p.expr),
+        Expr::Array(a) => a.elems.iter().all(constant_like),
+        Expr::Tuple(t) => t.elems.iter().all(constant_like),
+        Expr::Struct(s) => s.rest.is_none() && s.fields.iter().all(|f| constant_like(&f.expr)),
+        _ => false,
+    }
+}
+
+/// Whether a written type obviously has no drop: the primitive types,
+/// shared references and raw pointers.
+pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => r.mutability.is_none(),
+        syn::Type::Ptr(_) => true,
+        syn::Type::Paren(p) => trivially_undroppable_type(&p.elem),
+        syn::Type::Group(g) => trivially_undroppable_type(&g.elem),
+        syn::Type::Tuple(t) => t.elems.iter().all(trivially_undroppable_type),
+        _ => primitive_scalar_type(ty),
+    }
+}
+
+/// Whether a written type is a number, `bool` or `char`.
+pub fn primitive_scalar_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Paren(p) => primitive_scalar_type(&p.elem),
+        syn::Type::Group(g) => primitive_scalar_type(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "u8" | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "f32"
+                    | "f64"
+                    | "bool"
+                    | "char"
+            )
+        }),
+        _ => false,
+    }
+}
+
+/// Methods that take their receiver by value, whatever its type: a
+/// variable used last as their receiver is moved out. Every other method
+/// is taken to borrow its receiver (`guard.note()` keeps `guard` alive to
+/// the end of its scope); if it did not, rustc says so at the call.
+pub fn consumes_receiver(method: &str) -> bool {
+    const BY_VALUE: &[&str] = &[
+        // tame's own.
+        "trigger",
+        "close",
+        // Option and Result.
+        "unwrap",
+        "expect",
+        "unwrap_or",
+        "unwrap_or_else",
+        "unwrap_or_default",
+        "unwrap_err",
+        "expect_err",
+        "ok",
+        "err",
+        "map",
+        "map_err",
+        "map_or",
+        "map_or_else",
+        "and_then",
+        "or_else",
+        "ok_or",
+        "ok_or_else",
+        "is_some_and",
+        "is_none_or",
+        "is_ok_and",
+        "is_err_and",
+        "inspect_err",
+        "flatten",
+        "transpose",
+        "zip",
+        "xor",
+        "filter",
+        "inspect",
+        "or",
+        "and",
+        "cloned",
+        "copied",
+        // Iterators and collections by value. (Not `last`, `nth` or
+        // `find`: a slice's `last` borrows, and the other two take `&mut
+        // self`; nor `count`, `max`, `min` or `skip`, names that types of
+        // one's own give to `&self` or `&mut self` methods, whose guard
+        // would then be dropped early without a word.)
+        "collect",
+        "sum",
+        "product",
+        "fold",
+        "for_each",
+        "join",
+        "leak",
+        "max_by",
+        "min_by",
+        "max_by_key",
+        "min_by_key",
+        "reduce",
+        "partition",
+        "unzip",
+        "rev",
+        "enumerate",
+        "chain",
+        "step_by",
+        "peekable",
+        "fuse",
+        "cycle",
+        "filter_map",
+        "flat_map",
+        "take_while",
+        "skip_while",
+        "map_while",
+        "scan",
+        // `Into::into` takes `self`, whatever the type.
+        "into",
+    ];
+    BY_VALUE.contains(&method) || method.starts_with("into_")
+}

@@ -1,0 +1,187 @@
+//! What the translator can tell from syntax alone, with no types: which
+//! names a pattern binds, which values obviously need no drop, which
+//! initializers obviously borrow, which method calls consume their
+//! receiver, which macros only format their arguments.
+//!
+//! Each judgement errs on the side that fails loudly: a wrong "this is a
+//! borrow" is a rustc error at the user's code, never a silent change.
+//!
+//! By subject: `patterns.rs`, `drops.rs`, `borrows.rs`, `control.rs` (how
+//! control leaves code), `attrs.rs`, `std_macros.rs`; here, what fits
+//! none (names, operators, items).
+
+mod attrs;
+mod borrows;
+mod control;
+mod drops;
+mod patterns;
+mod std_macros;
+
+pub use attrs::*;
+pub use borrows::*;
+pub use control::*;
+pub use drops::*;
+pub use patterns::*;
+pub use std_macros::*;
+
+use proc_macro2::{Ident, Span};
+use syn::Expr;
+
+/// The single identifier of a path expression (`x`, not `a::b` or `X::<T>`).
+pub fn as_ident(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// Whether `op` gives a `bool` whatever its operands: a comparison, `&&`
+/// or `||`.
+pub fn gives_bool(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        Eq(_) | Ne(_) | Lt(_) | Le(_) | Gt(_) | Ge(_) | And(_) | Or(_)
+    )
+}
+
+/// Whether `op` is a compound assignment (`+=`, `<<=`, ...).
+pub fn is_compound_assign(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
+    )
+}
+
+/// Whether an operand can be left in place and evaluated after a twait
+/// that follows it in the same expression: it reads a place or is a
+/// constant, so evaluating it later observes the same thing unless the
+/// twait itself changed it. Other operands are evaluated before the twait
+/// into a temporary, as Rust evaluates operands left to right.
+pub fn stays_in_place(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) | Expr::Closure(_) => true,
+        Expr::Reference(r) => stays_in_place(&r.expr),
+        Expr::Field(f) => stays_in_place(&f.base),
+        Expr::Paren(p) => stays_in_place(&p.expr),
+        Expr::Index(i) => stays_in_place(&i.expr) && stays_in_place(&i.index),
+        _ => false,
+    }
+}
+
+/// An identifier made from a name as `Ident::to_string` gives it: a raw
+/// identifier's name (`r#type`, and what is made from it, `r#type_1`)
+/// becomes a raw identifier again (`Ident::new` refuses the `r#`).
+pub fn ident_named(name: &str, span: Span) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, span),
+        None => Ident::new(name, span),
+    }
+}
+
+/// A plain identifier made from a user's name, for a field or local of the
+/// translator's: no raw prefix, no leading underscores (`_guard` is
+/// `guard`), and neither a keyword nor a number once they are gone
+/// (`_type` is `type_`, `_0` is `v0`).
+pub fn plain_name(name: &str) -> String {
+    let base = name
+        .strip_prefix("r#")
+        .unwrap_or(name)
+        .trim_start_matches('_');
+    let is_ident = |s: &str| syn::parse_str::<Ident>(s).is_ok();
+    // (A keyword is one with a `_` after it; a name that starts with a
+    // digit, of any script, or a mark, with a `v` before it.)
+    [base.to_owned(), format!("{base}_"), format!("v{base}")]
+        .into_iter()
+        .find(|n| !base.is_empty() && is_ident(n))
+        .unwrap_or_else(|| "v".to_owned())
+}
+
+/// A fresh hygienic identifier for the translator's own names.
+pub fn hygienic(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// Whether a type is or holds an `impl Trait` (argument position), which
+/// only a function's parameter may be written with.
+pub fn mentions_impl(ty: &syn::Type) -> bool {
+    fn walk(t: proc_macro2::TokenStream) -> bool {
+        t.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i == "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            _ => false,
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(ty))
+}
+
+/// Whether the items of an inner block that waits may be declared again in
+/// each piece of the machine's code for that block (each piece is a scope
+/// of its own, and sees the block's items as Rust would), rather than go
+/// to the function's top. A function declared twice is two functions:
+/// unobservable unless it holds a `static` (two values) or returns an
+/// `impl Trait` or a future (two types, where a value made before a twait
+/// is assigned after it); an exported one would be two symbols. A trait
+/// declared twice is two traits, each with its `impl`s (the block's own
+/// trait's only). A `static`, a type or any other `impl` must stay one.
+pub fn declared_again(items: &[syn::Item]) -> bool {
+    let traits: Vec<String> = items
+        .iter()
+        .filter_map(|i| match i {
+            syn::Item::Trait(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let fn_again = |f: &syn::ItemFn| {
+        let holds_static = mentions_static(quote::ToTokens::to_token_stream(&f.block));
+        let opaque = f.sig.asyncness.is_some()
+            || quote::ToTokens::to_token_stream(&f.sig.output)
+                .to_string()
+                .contains("impl");
+        !holds_static && !opaque && !crate::shadow::exported(&f.attrs)
+    };
+    items.iter().all(|i| match i {
+        syn::Item::Fn(f) => fn_again(f),
+        syn::Item::Const(_) | syn::Item::Use(_) | syn::Item::Type(_) | syn::Item::Trait(_) => true,
+        syn::Item::Impl(im) => im
+            .trait_
+            .as_ref()
+            .and_then(|(_, p, _)| p.segments.last())
+            .is_some_and(|s| traits.contains(&s.ident.to_string())),
+        syn::Item::Macro(m) => m.mac.path.is_ident("macro_rules"),
+        _ => false,
+    })
+}
+
+/// Whether tokens (at any depth) hold the keyword `static` (a `static`
+/// item), not the lifetime `'static` (a `'` before the name).
+fn mentions_static(tokens: proc_macro2::TokenStream) -> bool {
+    let mut tick = false;
+    tokens.into_iter().any(|t| {
+        let found = match &t {
+            proc_macro2::TokenTree::Ident(i) => i == "static" && !tick,
+            proc_macro2::TokenTree::Group(g) => mentions_static(g.stream()),
+            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => false,
+        };
+        tick = matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'');
+        found
+    })
+}
+
+/// A block's last expression, if it ends in one.
+fn tail_of(b: &syn::Block) -> Option<&Expr> {
+    match b.stmts.last() {
+        Some(syn::Stmt::Expr(e, None)) => Some(e),
+        _ => None,
+    }
+}
