@@ -1,0 +1,464 @@
+//! Analyze: what each state keeps.
+//!
+//! Three passes over the states' code, each repeated until nothing
+//! changes (loops make states depend on each other):
+//!
+//! * liveness (backward): a binding is live at a state if some path from
+//!   there uses it before assigning it;
+//! * definite initialization (forward): declared with a value or assigned
+//!   on every path to the state;
+//! * moves (forward): used by value on some path to the state, on every
+//!   path, and moved where only Rust's own drop flag knows whether it was
+//!   (a move inside a branch of ordinary code).
+//!
+//! (`liveness.rs` holds the first pass, `forward.rs` the other two, and
+//! `report.rs` the errors they find; this file combines their results.)
+//!
+//! A state keeps (its enum variant holds) every binding of its scopes that
+//! is initialized there and either live, or not moved out and worth
+//! dropping at its scope's end: Rust's scoping, as an `async fn` keeps its
+//! locals. Translator temporaries are kept only while live.
+//!
+//! A binding moved on some paths to a state and not on others is kept as
+//! an `Option` (a *flag*): each jump to the state packs `Some(x)` or
+//! `None`, as the moves on its own path say, so that the value is dropped
+//! at its scope's end exactly when Rust would drop it. An arm that names
+//! the binding (it can only assign it again) unpacks the flag into the
+//! binding, whose own Rust drop flag takes over; what it packs then is
+//! the binding where assigned. Where a jump cannot tell (the move sits
+//! inside a branch of ordinary code) the binding is not kept: it is
+//! dropped when its arm ends, at the twait. `ir::Promotion` is how the
+//! translator avoids that case for `if`/`match` statements.
+
+use std::collections::{HashMap, HashSet};
+
+use quote::ToTokens;
+
+use crate::errors::Errors;
+use crate::ir::{BindingId, BindingKind, Effects, Function, LoopHead, Plain, TempKind, WaitKind};
+use crate::lower::{Code, Machine, StateId, StateKind};
+
+mod forward;
+mod liveness;
+mod report;
+
+use forward::forward;
+pub use forward::StoreKind;
+use liveness::liveness;
+use report::{
+    report_borrows, report_cfg_shadows, report_slot_problems, report_unvalued_rendezvous_slots,
+};
+
+/// A set of binding ids.
+#[derive(Clone, PartialEq, Eq, Default, Debug)]
+pub struct Set(Vec<u64>);
+
+impl Set {
+    pub fn insert(&mut self, i: usize) {
+        let (w, b) = (i / 64, i % 64);
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << b;
+    }
+
+    pub fn remove(&mut self, i: usize) {
+        let (w, b) = (i / 64, i % 64);
+        if let Some(word) = self.0.get_mut(w) {
+            *word &= !(1 << b);
+        }
+    }
+
+    pub fn contains(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    pub fn union(&mut self, other: &Set) {
+        if self.0.len() < other.0.len() {
+            self.0.resize(other.0.len(), 0);
+        }
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= b;
+        }
+    }
+
+    pub fn subtract(&mut self, other: &Set) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a &= !b;
+        }
+    }
+
+    pub fn intersect(&mut self, other: &Set) {
+        for (i, a) in self.0.iter_mut().enumerate() {
+            *a &= other.0.get(i).copied().unwrap_or(0);
+        }
+    }
+
+    fn normalized(mut self) -> Set {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+        self
+    }
+}
+
+/// Where a jump to a state is made: the `Code` node (or, for a jump
+/// inside ordinary code, the `Plain`) by address, and the jump's id.
+pub type EdgeKey = (usize, usize);
+
+/// The key of an edge made by a `Code` node itself.
+pub fn code_edge(c: &Code) -> EdgeKey {
+    (c as *const Code as usize, usize::MAX)
+}
+
+/// The key of jump `j` inside a statement of ordinary code.
+pub fn plain_edge(p: &Plain, j: usize) -> EdgeKey {
+    (p as *const Plain as usize, j)
+}
+
+/// What the analysis found.
+pub struct Analysis {
+    /// Per state: the bindings its variant holds, in declaration order.
+    pub kept: Vec<Vec<BindingId>>,
+    /// Per state: which of the kept bindings are flags (`Option`s).
+    pub flagged: Vec<Set>,
+    /// Per edge: the bindings certainly moved out when it is taken (a
+    /// target's flag is packed `None` for them).
+    pub moved_at: HashMap<EdgeKey, Set>,
+    /// Per (state, slot site): how the values that came back are stored.
+    pub stores: HashMap<(StateId, usize), StoreKind>,
+    /// The (state, binding) pairs where an `Optional` store fills the
+    /// binding's flag rather than the binding (see `Forward::flag_storable`).
+    pub flag_stores: HashSet<(StateId, BindingId)>,
+    /// Per state: whether any path leads there.
+    pub reached: Vec<bool>,
+    /// Per state: the bindings its code mentions (uses, assigns, declares).
+    pub mentions: Vec<HashSet<BindingId>>,
+}
+
+pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
+    let (live, store_live) = liveness(f, m);
+    let mentions: Vec<HashSet<BindingId>> = m
+        .states
+        .iter()
+        .map(|s| {
+            let mut out = HashSet::new();
+            collect_mentions(f, &s.code, &mut out);
+            out
+        })
+        .collect();
+    let unstored: Vec<HashSet<BindingId>> = m
+        .states
+        .iter()
+        .map(|s| mentions_besides_stores(f, &s.code))
+        .collect();
+    let fwd = forward(f, m, &live, &store_live, &unstored);
+    let mut kept = Vec::new();
+    let mut flagged = Vec::new();
+    for (s, state) in m.states.iter().enumerate() {
+        let mut k = Vec::new();
+        let mut flags = Set::default();
+        let facts = &fwd.facts[s];
+        for &b in &state.env {
+            let binding = &f.bindings[b];
+            let worth_dropping = binding.kind == BindingKind::User && !binding.trivial;
+            if !facts.init.contains(b)
+                && binding.kind == BindingKind::User
+                && binding.deferred
+                && live[s].contains(b)
+                && facts.native.contains(b)
+            {
+                // Read after the state, with a value on some paths only as
+                // far as the translator sees: given it by statements under
+                // `#[cfg]`s, one per build (`let sep; #[cfg(unix)] { sep =
+                // '/'; } #[cfg(not(unix))] { sep = '\\'; }`). Rust's check
+                // of the build is the judge: kept as it is, which reads it
+                // where the state is stored (and in a plain function that
+                // would not compile either, rustc says so there).
+                k.push(b);
+                continue;
+            }
+            if !facts.init.contains(b) {
+                // Given its value on some paths only: kept on those.
+                if worth_dropping
+                    && fwd.reached[s]
+                    && facts.maybe_init(b)
+                    && !facts.vacant.contains(b)
+                    && !facts.native.contains(b)
+                    && (!mentions[s].contains(&b) || !polls(&state.code))
+                {
+                    k.push(b);
+                    flags.insert(b);
+                }
+                continue;
+            }
+            if live[s].contains(b) || (worth_dropping && !facts.moved.contains(b)) {
+                k.push(b);
+            } else if worth_dropping
+                && !facts.mmoved.contains(b)
+                && !facts.native.contains(b)
+                && (!mentions[s].contains(&b) || !polls(&state.code))
+            {
+                k.push(b);
+                flags.insert(b);
+            }
+        }
+        kept.push(k);
+        flagged.push(flags);
+    }
+    report_borrows(f, &kept, &flagged, errors);
+    report_cfg_shadows(f, &kept, errors);
+    report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
+    report_slot_problems(f, &fwd.slot_problems, errors);
+    Analysis {
+        kept,
+        flagged,
+        moved_at: fwd.moved_at,
+        stores: fwd.stores,
+        flag_stores: fwd.flag_stores,
+        reached: fwd.reached,
+        mentions,
+    }
+}
+
+/// The promotions (see `ir::Promotion`) that do not pay: no binding the
+/// construct moves on some paths is kept by a state that can follow it
+/// (ordinary code would leave it moved or not where only Rust knows, so no
+/// such state could keep it: it would be dropped where its arm ends, at a
+/// twait, or where a branch with a twait meets one without), or the state
+/// after the construct keeps a binding that no twait's state keeps
+/// (nothing shows that it can be kept: it may borrow).
+pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize> {
+    let resume = |s: StateId| matches!(m.states[s].kind, StateKind::Resume(_)) && a.reached[s];
+    let mut across = Set::default();
+    for s in (0..m.states.len()).filter(|&s| resume(s)) {
+        for &b in &a.kept[s] {
+            across.insert(b);
+        }
+    }
+    let next: Vec<Vec<StateId>> = m
+        .states
+        .iter()
+        .map(|state| {
+            let mut out = Vec::new();
+            successors(f, m, &state.code, &mut out);
+            out
+        })
+        .collect();
+    // How many states jump to each: a join reached from two is a state
+    // whatever the constructs before it.
+    let mut entered_from = vec![0usize; m.states.len()];
+    for targets in &next {
+        let mut distinct = targets.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for t in distinct {
+            entered_from[t] += 1;
+        }
+    }
+    // Whether a state that can follow the construct keeps `b`: a twait's,
+    // and a join that a branch with a twait reaches too (`if c {
+    // twait!{..} } else { if d { drop(g) } }` then code after: `g` is
+    // carried into that join on the paths that kept it), but not the
+    // construct's own join when nothing else jumps there (the promotion
+    // alone makes it a state). A state whose code declares `b` again
+    // (the next iteration of its loop) ends the walk: what follows it keeps
+    // another value of `b`.
+    let kept_later = |join: StateId, b: BindingId| {
+        let mut seen = vec![false; m.states.len()];
+        let mut todo = vec![join];
+        while let Some(s) = todo.pop() {
+            if std::mem::replace(&mut seen[s], true) {
+                continue;
+            }
+            if a.reached[s]
+                && (s != join || entered_from[s] > 1 || resume(s))
+                && a.kept[s].contains(&b)
+            {
+                return true;
+            }
+            if !declares(&m.states[s].code, b) {
+                todo.extend(&next[s]);
+            }
+        }
+        false
+    };
+    let mut useless = Vec::new();
+    for &(p, join) in &m.promoted {
+        let pays = p.plain.fx.0.iter().enumerate().any(|(i, &(b, _))| {
+            p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(join, b)
+        });
+        let safe = a.kept[join]
+            .iter()
+            .all(|&b| across.contains(b) || surely_owned(f, b));
+        if !(pays && safe) {
+            useless.push(p.id);
+        }
+    }
+    useless
+}
+
+/// Whether a state's code declares `b` (a `let`, a pattern of an arm,
+/// an `if let` or a loop's head).
+fn declares(c: &Code, b: BindingId) -> bool {
+    match c {
+        Code::Seq(items) => items.iter().any(|i| declares(i, b)),
+        Code::Reopen(_, c) | Code::Open(_, c) | Code::Head(c) => declares(c, b),
+        Code::Plain(p) => p.defs.contains(&b),
+        Code::If { stmt, then, els } => {
+            stmt.defs.contains(&b) || declares(then, b) || declares(els, b)
+        }
+        Code::Match { stmt, arms } => {
+            stmt.arms.iter().any(|arm| arm.defs.contains(&b)) || arms.iter().any(|c| declares(c, b))
+        }
+        Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
+            let head = match &lp.head {
+                LoopHead::While { defs, .. } | LoopHead::For { defs, .. } => defs.contains(&b),
+                LoopHead::Loop => false,
+            };
+            head || declares(body, b) || declares(exit, b)
+        }
+        _ => false,
+    }
+}
+
+/// Whether a binding surely borrows no other (so a state may keep it):
+/// a parameter (a tamed function's parameters cannot borrow), a twait's
+/// id or a slot list, or a plain value (a number, a comparison, a `len()`;
+/// no reference in a written type).
+fn surely_owned(f: &Function, b: BindingId) -> bool {
+    let binding = &f.bindings[b];
+    match binding.kind {
+        BindingKind::Temp(kind) => binding.owned || matches!(kind, TempKind::Id | TempKind::Slots),
+        BindingKind::User => {
+            binding.owned
+                || f.params.iter().any(|p| p.binding == b)
+                || (binding.trivial
+                    && binding.borrow.is_none()
+                    && binding.ty.as_ref().is_none_or(|t| {
+                        !t.to_token_stream()
+                            .to_string()
+                            .chars()
+                            .any(|c| c == '&' || c == '\'')
+                    }))
+        }
+    }
+}
+
+/// Whether a state's code polls a rendezvous (and may pack the state
+/// again, as it came, before its own code runs).
+fn polls(c: &Code) -> bool {
+    match c {
+        Code::Seq(items) => items.iter().any(polls),
+        Code::Reopen(_, b) | Code::Head(b) => polls(b),
+        Code::Poll { .. } => true,
+        _ => false,
+    }
+}
+
+/// The states a state's code can jump to.
+fn successors(f: &Function, m: &Machine, c: &Code, out: &mut Vec<StateId>) {
+    let jump = |j: usize| {
+        let info = &f.jumps[j];
+        m.loops
+            .get(&info.target)
+            .map(|&(head, exit)| if info.is_break { exit } else { head })
+    };
+    match c {
+        Code::Seq(items) => {
+            for i in items {
+                successors(f, m, i, out);
+            }
+        }
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => successors(f, m, b, out),
+        Code::If { then, els, .. } => {
+            successors(f, m, then, out);
+            successors(f, m, els, out);
+        }
+        Code::Match { arms, .. } => {
+            for a in arms {
+                successors(f, m, a, out);
+            }
+        }
+        Code::While { body, exit, .. } | Code::For { body, exit, .. } => {
+            successors(f, m, body, out);
+            successors(f, m, exit, out);
+        }
+        Code::Goto(t) => out.push(*t),
+        Code::Join { resume, .. } | Code::WaitRendezvous { resume, .. } => out.push(*resume),
+        Code::Jump(j) => out.extend(jump(*j)),
+        Code::Plain(p) => out.extend(p.jumps.iter().filter_map(|&j| jump(j))),
+        Code::Poll { .. } | Code::Store(_) | Code::Return => {}
+    }
+}
+
+/// The bindings a state's code mentions (uses, assigns, declares).
+pub fn collect_mentions(f: &Function, c: &Code, out: &mut HashSet<BindingId>) {
+    mentions_in(f, c, out, true);
+}
+
+/// The same, leaving out what only a wait's store of slot values names.
+fn mentions_besides_stores(f: &Function, c: &Code) -> HashSet<BindingId> {
+    let mut out = HashSet::new();
+    mentions_in(f, c, &mut out, false);
+    out
+}
+
+fn mentions_in(f: &Function, c: &Code, out: &mut HashSet<BindingId>, stores: bool) {
+    fn fx(e: &Effects, out: &mut HashSet<BindingId>) {
+        out.extend(e.0.iter().map(|(b, _)| *b));
+    }
+    match c {
+        Code::Seq(items) => {
+            for i in items {
+                mentions_in(f, i, out, stores);
+            }
+        }
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => mentions_in(f, b, out, stores),
+        Code::Plain(p) => fx(&p.fx, out),
+        Code::If { stmt, then, els } => {
+            fx(&stmt.fx, out);
+            mentions_in(f, then, out, stores);
+            mentions_in(f, els, out, stores);
+        }
+        Code::Match { stmt, arms } => {
+            fx(&stmt.fx, out);
+            for (arm, code) in stmt.arms.iter().zip(arms) {
+                if let Some((_, g)) = &arm.guard {
+                    fx(g, out);
+                }
+                mentions_in(f, code, out, stores);
+            }
+        }
+        Code::While { lp, body, exit } | Code::For { lp, body, exit } => {
+            match &lp.head {
+                LoopHead::While { fx: e, .. } => fx(e, out),
+                LoopHead::For { iter, .. } => {
+                    out.insert(*iter);
+                }
+                LoopHead::Loop => {}
+            }
+            mentions_in(f, body, out, stores);
+            mentions_in(f, exit, out, stores);
+        }
+        Code::Join { wait, .. } => {
+            if let WaitKind::Join { body, .. } = &f.waits[*wait].kind {
+                for p in body {
+                    fx(&p.fx, out);
+                }
+            }
+        }
+        Code::WaitRendezvous { wait, .. } | Code::Poll { wait, .. } => {
+            if let WaitKind::Rendezvous { fx: e, .. } = &f.waits[*wait].kind {
+                fx(e, out);
+            }
+        }
+        Code::Store(site) if stores => {
+            let s = &f.slot_sites[*site];
+            out.insert(s.list);
+            out.extend(s.roots.iter().flatten());
+        }
+        Code::Store(_) => {}
+        Code::Goto(_) | Code::Return | Code::Jump(_) => {}
+    }
+}
