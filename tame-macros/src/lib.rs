@@ -12,7 +12,7 @@
 //!    what it does to the bindings.
 //! 3. `lower.rs`: the IR is cut into states at its twaits, loop heads and
 //!    joins.
-//! 4. `analyze.rs`: which bindings each state keeps (Rust's scoping).
+//! 4. `analyze/`: which bindings each state keeps (Rust's scoping).
 //! 5. `emit.rs`: the state enum, the closure, the `match`; `shadow.rs`:
 //!    the body as plain code for rustc's lints.
 //!

@@ -12,7 +12,7 @@
 //! `mkevent!`s, `plain.rs` resolves ordinary code and records its effects
 //! (`flow.rs` follows its jumps), `normalize.rs` splits expressions around
 //! twaits, `scope.rs` holds Rust's scoping rules, `macros.rs` recognizes
-//! our own macros, and `syntax.rs` judges what syntax alone tells.
+//! our own macros, and `syntax/` judges what syntax alone tells.
 
 mod borrows;
 mod declare;
