@@ -22,8 +22,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Stmt};
 
-use crate::parse::events::is_slot;
-use crate::parse::macros::{self, Which};
+use crate::parse::macros::{self, is_slot, Which};
 use crate::parse::syntax;
 
 /// The shadow of a body: its statements with our macros replaced.
@@ -892,7 +891,7 @@ pub fn left_out(s: &Stmt, local: &[String], hoisted: bool) -> bool {
             let mentioned = |t: TokenStream| names_any(t, local);
             !(mentioned(i.self_ty.to_token_stream()) || args.is_some_and(mentioned))
         }
-        Stmt::Item(syn::Item::Fn(f)) => exported(&f.attrs),
+        Stmt::Item(syn::Item::Fn(f)) => syntax::exported(&f.attrs),
         _ => false,
     }
 }
@@ -903,14 +902,6 @@ fn names_any(tokens: TokenStream, names: &[String]) -> bool {
         TokenTree::Ident(i) => names.iter().any(|n| i == n.as_str()),
         TokenTree::Group(g) => names_any(g.stream(), names),
         _ => false,
-    })
-}
-
-/// Whether an item's attributes export it by its symbol.
-pub fn exported(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        let t = a.meta.to_token_stream().to_string();
-        t.contains("no_mangle") || t.contains("export_name")
     })
 }
 

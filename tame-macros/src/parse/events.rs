@@ -7,6 +7,9 @@
 //! slot goes into the site's slot list next to the index values the place
 //! needed when the event was made (Tame took the address then), and the
 //! wait that resumes the function moves each value into its place.
+//!
+//! The resolver (`plain.rs`) meets `mkevent!` in ordinary code and calls
+//! the methods here, which extend it.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -16,96 +19,158 @@ use super::plain::{Resolver, Use};
 use super::syntax;
 use crate::ir::{BindingId, RendezvousKey, SlotOwner, SlotSite, TempKind};
 
-/// Whether `e` can be a slot place: a variable, a field, an index, or a
-/// combination (`a[i].x`).
-/// What `mkevent!` takes as a slot: a place, or `_` (the value, or that
-/// part of it, is dropped where it comes back, as `(x, _) = f()` drops it).
-pub fn is_slot(e: &Expr) -> bool {
-    matches!(e, Expr::Infer(_)) || is_place(e)
-}
-
-pub fn is_place(e: &Expr) -> bool {
-    match e {
-        Expr::Path(p) => p.path.get_ident().is_some(),
-        Expr::Field(f) => is_place(&f.base),
-        Expr::Index(ix) => is_place(&ix.expr),
-        Expr::Paren(p) => is_place(&p.expr),
-        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
-        _ => false,
-    }
-}
-
-/// `mkevent!()` or `mkevent!(slot, ..)` inside `twait! {}`.
-///
-/// Input: `mkevent!(a[i])`. Output:
-/// `{ let (ev, slot) = join_event_with_slot(cx); SlotList::push(&mut list, slot, (i,)); ev }`
-/// and a slot site storing into `a[c0]` at the block's wait.
-pub fn join(r: &mut Resolver, places: &mut [Expr], span: Span) -> Option<Expr> {
-    let cx = r.b.cx.clone();
-    r.b.join_events += 1;
-    if places.is_empty() {
-        return Some(syn::parse_quote_spanned!(span=> ::tame::__private::join_event(#cx)));
-    }
-    let wait = r.b.in_wait?;
-    let place_spans: Vec<Span> = places.iter().map(syn::spanned::Spanned::span).collect();
-    let Site {
-        id: site,
-        list,
-        captures,
-        again,
-    } = site(r, places, SlotOwner::Join(wait), span)?;
-    let list_ident = r.b.f.bindings[list].ident.clone();
-    if let (Some(scope), false) = (r.b.wait_scope, again) {
-        let roots = r.b.f.slot_sites[site].roots.clone();
-        for (i, root) in roots.into_iter().enumerate() {
-            let Some(root) = root else { continue };
-            if r.b.f.bindings[root].scope == scope {
-                r.b.errors.push(syn::Error::new(
-                    place_spans.get(i).copied().unwrap_or(span),
-                    "this slot is declared inside the twait! block, so it is gone by the time the \
-                     event's value is stored (after the wait); declare it before the twait!",
-                ));
+impl Resolver<'_, '_> {
+    /// `mkevent!()` or `mkevent!(slot, ..)` inside `twait! {}`.
+    ///
+    /// Input: `mkevent!(a[i])`. Output:
+    /// `{ let (ev, slot) = join_event_with_slot(cx); SlotList::push(&mut list, slot, (i,)); ev }`
+    /// and a slot site storing into `a[c0]` at the block's wait.
+    pub fn mkevent_join(&mut self, places: &mut [Expr], span: Span) -> Option<Expr> {
+        let cx = self.b.cx.clone();
+        self.b.join_events += 1;
+        if places.is_empty() {
+            return Some(syn::parse_quote_spanned!(span=> ::tame::__private::join_event(#cx)));
+        }
+        let wait = self.b.in_wait?;
+        let place_spans: Vec<Span> = places.iter().map(syn::spanned::Spanned::span).collect();
+        let Site {
+            id: site,
+            list,
+            captures,
+            again,
+        } = self.slot_site(places, SlotOwner::Join(wait), span)?;
+        let list_ident = self.b.f.bindings[list].ident.clone();
+        if let (Some(scope), false) = (self.b.wait_scope, again) {
+            let roots = self.b.f.slot_sites[site].roots.clone();
+            for (i, root) in roots.into_iter().enumerate() {
+                let Some(root) = root else { continue };
+                if self.b.f.bindings[root].scope == scope {
+                    self.b.errors.push(syn::Error::new(
+                        place_spans.get(i).copied().unwrap_or(span),
+                        "this slot is declared inside the twait! block, so it is gone by the time the \
+                         event's value is stored (after the wait); declare it before the twait!",
+                    ));
+                }
+            }
+            self.b.wait_lists.push(site);
+            if let Some(key) = self.b.f.slot_sites[site].place_key() {
+                self.slot_made(key);
             }
         }
-        r.b.wait_lists.push(site);
-        if let Some(key) = r.b.f.slot_sites[site].place_key() {
-            r.slot_made(key);
+        let maker = quote_spanned!(span=> ::tame::__private::join_event_with_slot(#cx));
+        Some(with_slot(maker, &list_ident, captures))
+    }
+
+    /// `mkevent!(r, id)` or `mkevent!(r, id, slot, ..)`.
+    ///
+    /// Input: `mkevent!(r, id, a[i])`. Output: `Inbox::event(&mut inbox, &r, id, (i,))`,
+    /// and a slot site storing into `a[c0]` at each `twait!(r)`.
+    pub fn mkevent_explicit(
+        &mut self,
+        rdv: Expr,
+        id: Expr,
+        places: &mut [Expr],
+        key: RendezvousKey,
+        span: Span,
+    ) -> Option<Expr> {
+        if places.is_empty() {
+            return Some(syn::parse_quote_spanned!(span=>
+                ::tame::__private::rendezvous_event(&(#rdv), #id)));
+        }
+        let Site {
+            list,
+            captures,
+            again,
+            ..
+        } = self.slot_site(places, SlotOwner::Rendezvous(key), span)?;
+        // An explicit site may be waited on anywhere later: its inbox lives
+        // from the function's start.
+        if !again {
+            self.b.declare_at_start(list);
+        }
+        let list = self.b.f.bindings[list].ident.clone();
+        Some(syn::parse_quote_spanned!(span=>
+            ::tame::__private::Inbox::event(&mut #list, &(#rdv), #id, (#(#captures,)*))))
+    }
+
+    /// Records a slot site, or takes the next of a construct parsed again.
+    fn slot_site(&mut self, places: &mut [Expr], owner: SlotOwner, span: Span) -> Option<Site> {
+        let mut captures = Vec::new();
+        let mut templates = Vec::new();
+        let mut roots = Vec::new();
+        for place in places.iter() {
+            match template(self, place, &mut captures) {
+                Ok((t, root)) => {
+                    templates.push(t);
+                    roots.push(root);
+                }
+                Err(e) => {
+                    self.b.errors.push(e);
+                    return None;
+                }
+            }
+        }
+        for c in &mut captures {
+            self.expr(c, Use::Consume);
+        }
+        if let Some(id) = self.b.sites_again.as_mut().and_then(Iterator::next) {
+            return Some(Site {
+                id,
+                list: self.b.f.slot_sites[id].list,
+                captures,
+                again: true,
+            });
+        }
+        let list = self.b.temp(TempKind::Slots);
+        self.b.f.slot_sites.push(SlotSite {
+            list,
+            places: templates,
+            captures: captures.len(),
+            roots,
+            owner,
+            certain: false,
+            span,
+        });
+        Some(Site {
+            id: self.b.f.slot_sites.len() - 1,
+            list,
+            captures,
+            again: false,
+        })
+    }
+
+    /// What pairs `mkevent!(r, ..)` with `twait!(r)`: the binding and field
+    /// path `r` names (through `&`, `*` and parentheses), or its tokens.
+    pub fn rendezvous_key(&self, e: &Expr) -> RendezvousKey {
+        fn strip(e: &Expr) -> &Expr {
+            match e {
+                Expr::Reference(x) => strip(&x.expr),
+                Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
+                Expr::Paren(p) => strip(&p.expr),
+                Expr::Group(g) => strip(&g.expr),
+                other => other,
+            }
+        }
+        fn path(r: &Resolver, e: &Expr) -> Option<(BindingId, Vec<String>)> {
+            match strip(e) {
+                Expr::Path(_) => {
+                    let ident = syntax::as_ident(strip(e))?;
+                    let b = r.lookup(&ident.to_string())?;
+                    Some((b, Vec::new()))
+                }
+                Expr::Field(f) => {
+                    let (b, mut fields) = path(r, &f.base)?;
+                    fields.push(f.member.to_token_stream().to_string());
+                    Some((b, fields))
+                }
+                _ => None,
+            }
+        }
+        match path(self, e) {
+            Some((b, fields)) => RendezvousKey::Binding(b, fields),
+            None => RendezvousKey::Tokens(strip(e).to_token_stream().to_string()),
         }
     }
-    let maker = quote_spanned!(span=> ::tame::__private::join_event_with_slot(#cx));
-    Some(with_slot(maker, &list_ident, captures))
-}
-
-/// `mkevent!(r, id)` or `mkevent!(r, id, slot, ..)`.
-///
-/// Input: `mkevent!(r, id, a[i])`. Output: `Inbox::event(&mut inbox, &r, id, (i,))`,
-/// and a slot site storing into `a[c0]` at each `twait!(r)`.
-pub fn explicit(
-    r: &mut Resolver,
-    rdv: Expr,
-    id: Expr,
-    places: &mut [Expr],
-    key: RendezvousKey,
-    span: Span,
-) -> Option<Expr> {
-    if places.is_empty() {
-        return Some(syn::parse_quote_spanned!(span=>
-            ::tame::__private::rendezvous_event(&(#rdv), #id)));
-    }
-    let Site {
-        list,
-        captures,
-        again,
-        ..
-    } = site(r, places, SlotOwner::Rendezvous(key), span)?;
-    // An explicit site may be waited on anywhere later: its inbox lives
-    // from the function's start.
-    if !again {
-        r.b.declare_at_start(list);
-    }
-    let list = r.b.f.bindings[list].ident.clone();
-    Some(syn::parse_quote_spanned!(span=>
-        ::tame::__private::Inbox::event(&mut #list, &(#rdv), #id, (#(#captures,)*))))
 }
 
 /// A slot site, as [`site`] found it.
@@ -119,52 +184,6 @@ struct Site {
     /// `Builder::sites_again`): its list is declared, and the block's
     /// certainty judged, by that parse.
     again: bool,
-}
-
-/// Records a slot site, or takes the next of a construct parsed again.
-fn site(r: &mut Resolver, places: &mut [Expr], owner: SlotOwner, span: Span) -> Option<Site> {
-    let mut captures = Vec::new();
-    let mut templates = Vec::new();
-    let mut roots = Vec::new();
-    for place in places.iter() {
-        match template(r, place, &mut captures) {
-            Ok((t, root)) => {
-                templates.push(t);
-                roots.push(root);
-            }
-            Err(e) => {
-                r.b.errors.push(e);
-                return None;
-            }
-        }
-    }
-    for c in &mut captures {
-        r.expr(c, Use::Consume);
-    }
-    if let Some(id) = r.b.sites_again.as_mut().and_then(Iterator::next) {
-        return Some(Site {
-            id,
-            list: r.b.f.slot_sites[id].list,
-            captures,
-            again: true,
-        });
-    }
-    let list = r.b.temp(TempKind::Slots);
-    r.b.f.slot_sites.push(SlotSite {
-        list,
-        places: templates,
-        captures: captures.len(),
-        roots,
-        owner,
-        certain: false,
-        span,
-    });
-    Some(Site {
-        id: r.b.f.slot_sites.len() - 1,
-        list,
-        captures,
-        again: false,
-    })
 }
 
 fn with_slot(maker: TokenStream, list: &proc_macro2::Ident, captures: Vec<Expr>) -> Expr {
@@ -235,38 +254,5 @@ fn template(
             "a mkevent! slot must be a place: a variable, a field (x.y), an index (a[i]) or a combination, \
              or `_` to drop that value; the event's value is stored there when the function resumes",
         )),
-    }
-}
-
-/// What pairs `mkevent!(r, ..)` with `twait!(r)`: the binding and field
-/// path `r` names (through `&`, `*` and parentheses), or its tokens.
-pub fn rendezvous_key(r: &Resolver, e: &Expr) -> RendezvousKey {
-    fn strip(e: &Expr) -> &Expr {
-        match e {
-            Expr::Reference(x) => strip(&x.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip(&u.expr),
-            Expr::Paren(p) => strip(&p.expr),
-            Expr::Group(g) => strip(&g.expr),
-            other => other,
-        }
-    }
-    fn path(r: &Resolver, e: &Expr) -> Option<(BindingId, Vec<String>)> {
-        match strip(e) {
-            Expr::Path(_) => {
-                let ident = syntax::as_ident(strip(e))?;
-                let b = r.lookup(&ident.to_string())?;
-                Some((b, Vec::new()))
-            }
-            Expr::Field(f) => {
-                let (b, mut fields) = path(r, &f.base)?;
-                fields.push(f.member.to_token_stream().to_string());
-                Some((b, fields))
-            }
-            _ => None,
-        }
-    }
-    match path(r, e) {
-        Some((b, fields)) => RendezvousKey::Binding(b, fields),
-        None => RendezvousKey::Tokens(strip(e).to_token_stream().to_string()),
     }
 }

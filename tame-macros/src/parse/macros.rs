@@ -295,3 +295,9 @@ pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
     syn::visit::Visit::visit_block(&mut c, block);
     c.0
 }
+
+/// What `mkevent!` takes as a slot: a place, or `_` (the value, or that
+/// part of it, is dropped where it comes back, as `(x, _) = f()` drops it).
+pub fn is_slot(e: &Expr) -> bool {
+    matches!(e, Expr::Infer(_)) || super::syntax::is_place(e)
+}

@@ -1338,7 +1338,7 @@ fn projects_a_value(e: &Expr) -> bool {
     }
     let projected = matches!(e, Expr::Field(_) | Expr::Index(_) | Expr::Paren(_))
         || matches!(e, Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
-    projected && !super::events::is_place(root(e))
+    projected && !syntax::is_place(root(e))
 }
 
 fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {
@@ -1347,7 +1347,7 @@ fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {
         other if receiver => other,
         _ => return None,
     };
-    super::events::is_place(place).then_some(place)
+    syntax::is_place(place).then_some(place)
 }
 
 /// The operands of a condition that joins a `let` to others with `&&`

@@ -433,7 +433,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.deferred_borrow(&a.left, &a.right);
                 // `_ = place;` reads nothing and moves nothing, as
                 // `let _ = place;` (a value is dropped where it is made).
-                let kept = matches!(&*a.left, Expr::Infer(_)) && super::events::is_place(&a.right);
+                let kept = matches!(&*a.left, Expr::Infer(_)) && syntax::is_place(&a.right);
                 self.expr(&mut a.right, if kept { Use::Read } else { Use::Consume });
                 self.assignee(&mut a.left);
             }
@@ -1115,7 +1115,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             None => true,
             Some(_) => {
                 args.len() >= 2
-                    && (self.names_rendezvous(&args[0]) || !super::events::is_slot(&args[1]))
+                    && (self.names_rendezvous(&args[0]) || !super::macros::is_slot(&args[1]))
             }
         };
         if explicit && args.len() < 2 {
@@ -1149,9 +1149,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
             let key = self.rendezvous_key(&r);
             self.expr(&mut r, Use::Read);
             self.expr(&mut id, Use::Consume);
-            super::events::explicit(self, r, id, &mut rest, key, span)
+            self.mkevent_explicit(r, id, &mut rest, key, span)
         } else {
-            super::events::join(self, &mut args, span)
+            self.mkevent_join(&mut args, span)
         }
     }
 
@@ -1171,12 +1171,6 @@ impl<'a, 'e> Resolver<'a, 'e> {
             },
             _ => false,
         }
-    }
-
-    /// What pairs a `mkevent!(r, ..)` with the `twait!(r)` that stores
-    /// its slots.
-    pub fn rendezvous_key(&self, r: &Expr) -> crate::ir::RendezvousKey {
-        super::events::rendezvous_key(self, r)
     }
 
     /// Another macro: names in its tokens count as uses; its arguments are

@@ -1,6 +1,7 @@
 //! Attributes on the user's statements and expressions: which stay on
 //! the machine's pieces, and which may compile code out.
 
+use quote::ToTokens;
 use syn::Expr;
 
 /// `$body` with `$x` bound to the expression's node, for the kinds of
@@ -120,4 +121,13 @@ pub fn may_be_compiled_out(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+}
+
+/// Whether an item's attributes export it by its symbol (`#[no_mangle]`,
+/// `#[export_name = ..]`).
+pub fn exported(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        let t = a.meta.to_token_stream().to_string();
+        t.contains("no_mangle") || t.contains("export_name")
+    })
 }

@@ -148,7 +148,7 @@ pub fn declared_again(items: &[syn::Item]) -> bool {
             || quote::ToTokens::to_token_stream(&f.sig.output)
                 .to_string()
                 .contains("impl");
-        !holds_static && !opaque && !crate::shadow::exported(&f.attrs)
+        !holds_static && !opaque && !exported(&f.attrs)
     };
     items.iter().all(|i| match i {
         syn::Item::Fn(f) => fn_again(f),
@@ -183,5 +183,18 @@ fn tail_of(b: &syn::Block) -> Option<&Expr> {
     match b.stmts.last() {
         Some(syn::Stmt::Expr(e, None)) => Some(e),
         _ => None,
+    }
+}
+
+/// Whether `e` is a place a value can be stored into: a variable, a
+/// field, an index, a dereference, or a combination (`a[i].x`).
+pub fn is_place(e: &Expr) -> bool {
+    match e {
+        Expr::Path(p) => p.path.get_ident().is_some(),
+        Expr::Field(f) => is_place(&f.base),
+        Expr::Index(ix) => is_place(&ix.expr),
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)) && is_place(&u.expr),
+        _ => false,
     }
 }
