@@ -236,7 +236,7 @@ impl<I, T> HasSlot<T> for Node<I, T> {
     }
 }
 
-/// An event of a rendezvous whose value goes to an [`Inbox`] with the
+/// An event of a rendezvous whose value goes to an [`Inbox`](crate::slot::Inbox) with the
 /// index values its slot place needed: what `mkevent!(r, id, a[i])` makes.
 pub(crate) struct InboxNode<I, T, C> {
     ticket: Ticket<I>,

@@ -352,7 +352,7 @@ impl<F: FnOnce() + 'static> Then for Action<F> {
 /// The race between the caller's event and a timer, in one allocation.
 struct Deadline<C, A> {
     /// The caller's event, until the race is decided (then
-    /// [`Caller::taken`], an event that reports nowhere).
+    /// [`CallerEvent::taken`], an event that reports nowhere).
     caller: Cell<C>,
     /// The timer entry's wait id while it is armed (0: not armed).
     timer: Cell<u64>,

@@ -149,7 +149,7 @@ impl Builder<'_> {
     }
 
     /// Marks the bindings `defs` of `pat`, matched against `scrutinee`,
-    /// owned (see [`ir::Binding::owned`]) when the scrutinee is a variable
+    /// owned (see [`crate::ir::Binding::owned`]) when the scrutinee is a variable
     /// whose value borrows nothing of the function's (a parameter, or an
     /// owned value) and the pattern binds nothing by `ref`: they hold
     /// parts of it (`if let Some(job) = o`).

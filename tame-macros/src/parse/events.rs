@@ -173,7 +173,7 @@ impl Resolver<'_, '_> {
     }
 }
 
-/// A slot site, as [`site`] found it.
+/// A slot site, as [`Resolver::slot_site`] found it.
 struct Site {
     id: usize,
     /// Its slot list.

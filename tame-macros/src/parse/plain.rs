@@ -72,7 +72,7 @@ pub struct Resolver<'a, 'e> {
     /// assignments are forgotten when it ends).
     path_writes: Vec<BindingId>,
     /// The places of the `twait! {}` block's slot sites made on the path
-    /// walked so far (as [`ir::SlotSite::place_key`]s), as `path_writes`.
+    /// walked so far (as [`crate::ir::SlotSite::place_key`]s), as `path_writes`.
     path_slots: Vec<String>,
     /// Bindings moved out on the path walked so far, as `path_writes`:
     /// a move made by every branch of a construct that finishes

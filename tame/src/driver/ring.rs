@@ -9,7 +9,7 @@
 //! have just written, which the CPU cannot forward from its store buffer:
 //! a stall of a dozen cycles or more on every wake-up, more than half of
 //! the cycles `schedule` took (`perf annotate` on the event round trip of
-//! `examples/microbench`). Here the room is made first ([`Ring::vacant`]),
+//! `examples/microbench`). Here the room is made first ([`Ring::push_back_with`]),
 //! and the entry is built straight into it.
 
 use std::mem::MaybeUninit;

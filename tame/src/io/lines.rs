@@ -2,7 +2,7 @@
 //! kept for the next one.
 //!
 //! A `read_line` is a chain of the stream's own reads: each read's event
-//! is a [`Then`], which is live while the caller's event is (so the read
+//! is a `Then` (in `event.rs`), which is live while the caller's event is (so the read
 //! is cancelled, and `run()` stops waiting for it, when the caller's event
 //! dies) and which, when the read comes back, appends its bytes to the
 //! reader's buffer at once, before anything else runs. A `#[tamed]`

@@ -5,7 +5,7 @@
 //!
 //! Byte streams in general: the [`ReadStream`] and [`WriteStream`] traits
 //! (the read and write sides of an `Fd`, a TCP or Unix stream, a split
-//! half), [`copy`] and [`copy_bidirectional`] between streams (a proxy),
+//! half), [`copy()`] and [`copy_bidirectional`] between streams (a proxy),
 //! and [`LineReader`], which reads lines and keeps what it read past them.
 //!
 //! # How the layer works

@@ -71,7 +71,7 @@ pub(crate) mod sealed {
 
     use crate::io::source::Source;
 
-    /// What [`copy`](crate::io::copy) and
+    /// What [`copy`](fn@crate::io::copy) and
     /// [`LineReader`](crate::io::LineReader) need of a handle beyond its
     /// public operations: its source, whose `Rc` an operation that
     /// outlives the call keeps (so the descriptor stays open while it runs,
@@ -96,7 +96,7 @@ pub(crate) mod sealed {
 ///
 /// Its methods are the handles' own event-style reads (the inherent methods
 /// of the same names do the same); the trait is for code that works on any
-/// of them: [`copy`](super::copy), [`LineReader`](super::LineReader), and
+/// of them: [`copy`](fn@super::copy), [`LineReader`](super::LineReader), and
 /// helpers of your own, generic over `S: ReadStream`. It is sealed: tame's
 /// handles implement it, other types cannot (the operations run on the
 /// handle's descriptor in this thread's loop).
@@ -214,7 +214,7 @@ pub trait ReadStream: sealed::Sealed {
 /// [`WriteHalf`](crate::net::WriteHalf).
 ///
 /// As [`ReadStream`] for reads: the handles' own event-style writes, for
-/// [`copy`](super::copy) and for helpers of your own generic over
+/// [`copy`](fn@super::copy) and for helpers of your own generic over
 /// `S: WriteStream`. Sealed: tame's handles implement it, other types
 /// cannot.
 ///

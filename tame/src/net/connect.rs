@@ -29,7 +29,7 @@ impl TcpStream {
     /// # Errors
     ///
     /// Delivered through `ev`: a failed lookup, as the `io::Error` a
-    /// [`dns::Error`](crate::dns::Error) converts to (its kind `NotFound`
+    /// [`crate::dns::Error`] converts to (its kind `NotFound`
     /// for a name that does not exist, `TimedOut`, `InvalidInput` for a
     /// name that cannot be asked for, `Other` when the nameservers failed
     /// or could not be reached; the `dns::Error` is its inner error);
