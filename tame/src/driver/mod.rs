@@ -6,6 +6,11 @@
 //! The OS is reached only through [`backend`], the seam another readiness
 //! source would implement.
 //!
+//! This file holds the loop and its turn; the crate's ways into it are
+//! split by subject: [`timing`] (timers and the clock), [`registry`]
+//! (descriptors' registrations) and [`deaths`] (counting live waits and
+//! reaping dead ones).
+//!
 //! # How `run()` knows what is live, without scanning
 //!
 //! A descriptor's registration (a [`Registration`]: a source or the signal
@@ -25,15 +30,17 @@
 
 mod backend;
 mod clock;
+mod deaths;
 mod epoll;
+mod registry;
 mod ring;
 mod slab;
 mod timers;
+mod timing;
 mod waits;
 
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::os::fd::BorrowedFd;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,6 +56,10 @@ pub(crate) use slab::Slab;
 pub(crate) use timers::Key;
 use timers::{Due, Timers};
 use waits::Waits;
+
+pub(crate) use deaths::*;
+pub(crate) use registry::*;
+pub(crate) use timing::*;
 pub(crate) use waits::{WatchSet, UNWATCHED};
 
 /// The token of the cross-thread wake-up; never a registration's (those
@@ -381,363 +392,6 @@ pub(crate) fn drop_refused<T>(what: T) {
         drop_unrunnable(what);
     } else {
         drop(what);
-    }
-}
-
-/// Arms a timer for `dur` after the loop's time (the turn's clock reading).
-pub(crate) fn timer_after(dur: Duration, ev: Event<()>) {
-    arm(ev, |_, now| now.saturating_add(duration_ns(dur)));
-}
-
-/// Arms a timer for `deadline`.
-pub(crate) fn timer_at(deadline: Instant, ev: Event<()>) {
-    arm(ev, |clock, _| clock.ns_of(deadline));
-}
-
-/// Arms a timer for the deadline `when` computes from the clock and the
-/// turn's time. A dead event is not armed, and is dropped with no borrow
-/// held; so is every event armed while the thread's loop is torn down
-/// (by a drop that runs then), which could never fire.
-fn arm(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64) {
-    arm_entry(ev, when, false);
-}
-
-/// [`arm`], for a [`Timer`](crate::time::Timer) handle: returns the key
-/// that names the entry, if the timer was armed.
-fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool) -> Option<Key> {
-    let mut ev = Some(ev);
-    let armed = LOOP.try_with(|l| {
-        let now = l.clock.now_ns();
-        let deadline = when(&l.clock, now);
-        let ev = ev.take()?;
-        // The borrow ends with this statement, so that a dead event, which
-        // `insert` hands back, is dropped by `ok()` with no borrow held.
-        let inserted = l.timers.borrow_mut().insert(deadline, now, ev, handle);
-        inserted.ok()
-    });
-    // An event never armed (the loop is gone) is dropped here.
-    if let Some(ev) = ev {
-        drop_for_gone_loop(ev);
-    }
-    armed.ok().flatten()
-}
-
-/// Arms a timer for `dur` after the loop's time, named by the returned key
-/// (a [`Timer`](crate::time::Timer) handle's).
-pub(crate) fn timer_handle_after(dur: Duration, ev: Event<()>) -> Option<Key> {
-    arm_entry(ev, |_, now| now.saturating_add(duration_ns(dur)), true)
-}
-
-/// Arms a timer for `deadline`, named by the returned key.
-pub(crate) fn timer_handle_at(deadline: Instant, ev: Event<()>) -> Option<Key> {
-    arm_entry(ev, |clock, _| clock.ns_of(deadline), true)
-}
-
-/// Whether the timer `key` names is still armed.
-pub(crate) fn timer_is_armed(key: Key) -> bool {
-    LOOP.try_with(|l| l.timers.try_borrow().is_ok_and(|t| t.is_armed(key)))
-        .unwrap_or(false)
-}
-
-/// Moves the armed timer `key` names to `dur` after the loop's time,
-/// keeping its event. Returns whether it was still armed (if not, nothing
-/// is armed).
-pub(crate) fn timer_reset_after(key: Key, dur: Duration) -> bool {
-    move_entry(key, |_, now| now.saturating_add(duration_ns(dur)))
-}
-
-/// Moves the armed timer `key` names to `deadline`, keeping its event.
-pub(crate) fn timer_reset_at(key: Key, deadline: Instant) -> bool {
-    move_entry(key, |clock, _| clock.ns_of(deadline))
-}
-
-/// Moves the entry `key` names to the deadline `when` computes, as
-/// [`arm_entry`] computes it. No event changes hands, so no user code can
-/// run: the borrow is held throughout.
-fn move_entry(key: Key, when: impl FnOnce(&Clock, u64) -> u64) -> bool {
-    LOOP.try_with(|l| {
-        let now = l.clock.now_ns();
-        let deadline = when(&l.clock, now);
-        // Free whenever a handle is in reach (see `timer_disarm`).
-        l.timers
-            .try_borrow_mut()
-            .is_ok_and(|mut t| t.reset(key, deadline, now))
-    })
-    .unwrap_or(false)
-}
-
-/// Disarms the timer `key` names: its event is dropped, untriggered, with
-/// no borrow of the loop held. Returns whether it was still armed.
-pub(crate) fn timer_disarm(key: Key) -> bool {
-    let ev = LOOP
-        .try_with(|l| {
-            // Nothing that holds this borrow runs user code, so it is free
-            // whenever a handle can be dropped.
-            let ev = l.timers.try_borrow_mut().ok()?.disarm(key)?;
-            ev.unwatch();
-            Some(ev)
-        })
-        .ok()
-        .flatten();
-    let was_armed = ev.is_some();
-    drop(ev);
-    was_armed
-}
-
-/// Disarms the timer whose entry watches under `id` (a native
-/// `add_timeout` whose race was decided). Its event is dropped here, with
-/// no borrow held.
-pub(crate) fn cancel_timer(id: WaitId) {
-    let ev = LOOP
-        .try_with(|l| l.timers.try_borrow_mut().ok()?.remove(id))
-        .ok()
-        .flatten();
-    drop(ev);
-}
-
-/// The loop's time (the turn's clock reading); the real clock once the
-/// thread's loop is gone.
-pub(crate) fn now() -> Instant {
-    LOOP.try_with(|l| l.clock.now())
-        .unwrap_or_else(|_| Instant::now())
-}
-
-/// Virtual time: see [`crate::time::pause`].
-pub(crate) fn pause() {
-    // A no-op during thread teardown, when the loop is gone.
-    let _ = LOOP.try_with(|l| l.clock.pause());
-}
-
-/// See [`crate::time::resume`].
-pub(crate) fn resume() {
-    // A no-op during thread teardown, when the loop is gone.
-    let _ = LOOP.try_with(|l| l.clock.resume());
-}
-
-/// See [`crate::time::advance`].
-pub(crate) fn advance(dur: Duration) {
-    // A no-op during thread teardown, when the loop is gone.
-    let _ = LOOP.try_with(|l| l.clock.advance(dur));
-}
-
-/// See [`crate::time::is_paused`].
-pub(crate) fn is_paused() -> bool {
-    LOOP.try_with(|l| l.clock.is_paused()).unwrap_or(false)
-}
-
-// ---- registrations: the API of the descriptor layer ----
-
-fn with_selector<R>(l: &Loop, f: impl FnOnce(&Selector) -> io::Result<R>) -> io::Result<R> {
-    if l.selector.borrow().is_none() {
-        let sel = Selector::new()?;
-        *l.selector.borrow_mut() = Some(sel);
-    }
-    let sel = l.selector.borrow();
-    f(sel.as_ref().expect("selector was just created"))
-}
-
-/// Registers `fd` for `want` under a new token that reaches `reg`.
-///
-/// `Ok(None)`: the descriptor is always ready (a regular file) and was not
-/// registered; every wait on it is over at once.
-pub(crate) fn register(
-    fd: BorrowedFd<'_>,
-    reg: Weak<dyn Registration>,
-    want: Ready,
-) -> io::Result<Option<Token>> {
-    register_with(reg, |sel, token| sel.register(fd, token, want))
-}
-
-/// Registers `fd` for every kind of readiness, edge-triggered, under a new
-/// token that reaches `reg` (see [`register`]).
-pub(crate) fn register_edge(
-    fd: BorrowedFd<'_>,
-    reg: Weak<dyn Registration>,
-) -> io::Result<Option<Token>> {
-    register_with(reg, |sel, token| sel.register_edge(fd, token))
-}
-
-fn register_with(
-    reg: Weak<dyn Registration>,
-    add: impl FnOnce(&Selector, Token) -> io::Result<Registered>,
-) -> io::Result<Option<Token>> {
-    // An operation parked again while the thread's loop is torn down (a
-    // handle dropped with the last tasks) fails instead.
-    LOOP.try_with(|l| {
-        let generation = next_generation();
-        let index = l.registrations.borrow_mut().insert(reg);
-        let token = Token(u64::from(generation) << 32 | u64::from(index));
-        match with_selector(l, |sel| add(sel, token)) {
-            Ok(Registered::Polled) => Ok(Some(token)),
-            Ok(Registered::AlwaysReady) => {
-                l.registrations.borrow_mut().remove(index);
-                Ok(None)
-            }
-            Err(e) => {
-                l.registrations.borrow_mut().remove(index);
-                Err(e)
-            }
-        }
-    })
-    .unwrap_or_else(|_| Err(loop_gone()))
-}
-
-pub(crate) fn loop_gone() -> io::Error {
-    io::Error::other("the thread's loop is gone (thread teardown)")
-}
-
-/// The tag of a task's [`WaitId`] (see [`register_blocked`]): below the
-/// timers' tag and a rendezvous' flag, above every generation.
-const TASK_ID: u64 = 1 << 61;
-
-/// The next generation of a token: never 0 (a token of 0 means "not
-/// registered" to a source), and below 2^29, so that the three top bits
-/// of a token stay free: a rendezvous' flag (63), a timer's tag
-/// (`timers::TIMER_ID`, 62) and a task's ([`TASK_ID`], 61).
-pub(crate) fn next_generation() -> u32 {
-    GENERATION.with(|g| {
-        let generation = (g.get().wrapping_add(1) & 0x1fff_ffff).max(1);
-        g.set(generation);
-        generation
-    })
-}
-
-/// Arms a registration again for `want`.
-pub(crate) fn rearm(fd: BorrowedFd<'_>, token: Token, want: Ready) -> io::Result<()> {
-    LOOP.try_with(|l| with_selector(l, |sel| sel.rearm(fd, token, want)))
-        .unwrap_or_else(|_| Err(loop_gone()))
-}
-
-/// Makes an edge-triggered registration report what holds now.
-pub(crate) fn rearm_edge(fd: BorrowedFd<'_>, token: Token) -> io::Result<()> {
-    LOOP.try_with(|l| with_selector(l, |sel| sel.rearm_edge(fd, token)))
-        .unwrap_or_else(|_| Err(loop_gone()))
-}
-
-/// Removes a registration; call before the descriptor is closed.
-pub(crate) fn deregister(fd: BorrowedFd<'_>, token: Token) {
-    // During thread teardown the loop (and its epoll) may be gone already.
-    let _ = LOOP.try_with(|l| {
-        l.registrations.borrow_mut().remove(token.0 as u32);
-        if let Some(sel) = l.selector.borrow().as_ref() {
-            let _ = sel.deregister(fd);
-        }
-    });
-}
-
-/// The registration a token reaches, if it is still there.
-fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration>> {
-    let reg = l.registrations.borrow().get(token.0 as u32)?.upgrade()?;
-    (reg.token() == token).then_some(reg)
-}
-
-/// The task a task's wait id reaches, if it is still there.
-fn watching_task(l: &Loop, id: WaitId) -> Option<TaskRef> {
-    let task = registered_task(*l.blocked.borrow().get(id.0 as u32)?);
-    (task.header().watch_id() == Some(id)).then_some(task)
-}
-
-/// A wait was parked with a live event: count it.
-pub(crate) fn wait_parked() {
-    let _ = LOOP.try_with(|l| l.waits.parked());
-}
-
-/// A counted wait ended (fired, was cancelled, or was reaped).
-pub(crate) fn wait_ended() {
-    let _ = LOOP.try_with(|l| l.waits.ended());
-}
-
-/// The events of these waits died untriggered: reap them on the next turn
-/// (a timer's at once: a cancelled timer frees its entry when it is
-/// cancelled).
-pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
-    let _ = LOOP.try_with(|l| {
-        for id in ids {
-            if timers::is_timer(id) {
-                timer_died(l, id);
-            } else {
-                l.waits.died([id]);
-            }
-        }
-    });
-}
-
-/// The event of the timer with `id` died: its entry goes, and the event is
-/// dropped with no borrow of the loop held. If the timers are borrowed
-/// (nothing that borrows them reports deaths, but a report must never
-/// panic), the next turn's reaping takes it.
-fn timer_died(l: &Loop, id: WaitId) {
-    let dead = match l.timers.try_borrow_mut() {
-        Ok(mut timers) => timers.remove_if_dead(id),
-        Err(_) => {
-            l.waits.died([id]);
-            return;
-        }
-    };
-    drop(dead);
-}
-
-/// Remembers a watch of the rendezvous at `owner` beyond its first; returns
-/// the key to [`unwatch_extra`] it with.
-pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
-    LOOP.try_with(|l| l.waits.watch_extra(owner, id))
-        .unwrap_or(UNWATCHED)
-}
-
-/// Forgets a watch made with [`watch_extra`].
-pub(crate) fn unwatch_extra(owner: usize, key: u32) {
-    let _ = LOOP.try_with(|l| l.waits.unwatch_extra(owner, key));
-}
-
-/// The extra watches of `owner` are over without a death.
-pub(crate) fn extra_watches_forgotten(owner: usize) {
-    let _ = LOOP.try_with(|l| l.waits.extra_forgotten(owner));
-}
-
-/// The rendezvous at `owner` ended its epoch: its extra watches died.
-pub(crate) fn extra_watches_died(owner: usize) {
-    let _ = LOOP.try_with(|l| l.waits.extra_died(owner));
-}
-
-/// Drops the waits whose events died (reported by [`waits_died`]).
-fn reap_deaths(l: &Loop) {
-    loop {
-        let ids = l.waits.take_deaths();
-        if ids.is_empty() {
-            return;
-        }
-        let mut reaping = Reaping { l, ids, next: 0 };
-        while let Some(&id) = reaping.ids.get(reaping.next) {
-            reaping.next += 1;
-            // Reaping drops the wait's operation, which is user code: no
-            // borrow of the loop is held here.
-            if timers::is_timer(id) {
-                timer_died(l, id);
-            } else if id.0 & TASK_ID != 0 {
-                if let Some(task) = watching_task(l, id) {
-                    task.cancel_watched();
-                }
-            } else if let Some(reg) = registration(l, id) {
-                reg.reap();
-            }
-        }
-    }
-}
-
-/// The deaths [`reap_deaths`] took: if reaping one panics (a cancelled
-/// task's local whose drop panics), those not reaped yet are reported
-/// again, for the next turn, rather than lost with the panic.
-struct Reaping<'a> {
-    l: &'a Loop,
-    ids: Vec<WaitId>,
-    next: usize,
-}
-
-impl Drop for Reaping<'_> {
-    fn drop(&mut self) {
-        if self.next < self.ids.len() {
-            self.l.waits.died(self.ids.drain(self.next..));
-        }
     }
 }
 
@@ -1158,6 +812,10 @@ pub(crate) fn register_blocked(task: &TaskRef, header: &Header) -> Option<WaitId
     })
     .ok()
 }
+
+/// The tag of a task's [`WaitId`] (see [`register_blocked`]): below the
+/// timers' tag and a rendezvous' flag, above every generation.
+const TASK_ID: u64 = 1 << 61;
 
 /// The wait id of the task registered under `index` with `generation`.
 pub(crate) fn task_wait_id(index: u32, generation: u32) -> WaitId {

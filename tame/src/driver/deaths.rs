@@ -1,0 +1,108 @@
+//! Counting live waits, and reaping those whose events died untriggered
+//! (see "How `run()` knows what is live" in the module above).
+
+use super::*;
+
+/// A wait was parked with a live event: count it.
+pub(crate) fn wait_parked() {
+    let _ = LOOP.try_with(|l| l.waits.parked());
+}
+
+/// A counted wait ended (fired, was cancelled, or was reaped).
+pub(crate) fn wait_ended() {
+    let _ = LOOP.try_with(|l| l.waits.ended());
+}
+
+/// The events of these waits died untriggered: reap them on the next turn
+/// (a timer's at once: a cancelled timer frees its entry when it is
+/// cancelled).
+pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
+    let _ = LOOP.try_with(|l| {
+        for id in ids {
+            if timers::is_timer(id) {
+                timer_died(l, id);
+            } else {
+                l.waits.died([id]);
+            }
+        }
+    });
+}
+
+/// The event of the timer with `id` died: its entry goes, and the event is
+/// dropped with no borrow of the loop held. If the timers are borrowed
+/// (nothing that borrows them reports deaths, but a report must never
+/// panic), the next turn's reaping takes it.
+fn timer_died(l: &Loop, id: WaitId) {
+    let dead = match l.timers.try_borrow_mut() {
+        Ok(mut timers) => timers.remove_if_dead(id),
+        Err(_) => {
+            l.waits.died([id]);
+            return;
+        }
+    };
+    drop(dead);
+}
+
+/// Remembers a watch of the rendezvous at `owner` beyond its first; returns
+/// the key to [`unwatch_extra`] it with.
+pub(crate) fn watch_extra(owner: usize, id: WaitId) -> u32 {
+    LOOP.try_with(|l| l.waits.watch_extra(owner, id))
+        .unwrap_or(UNWATCHED)
+}
+
+/// Forgets a watch made with [`watch_extra`].
+pub(crate) fn unwatch_extra(owner: usize, key: u32) {
+    let _ = LOOP.try_with(|l| l.waits.unwatch_extra(owner, key));
+}
+
+/// The extra watches of `owner` are over without a death.
+pub(crate) fn extra_watches_forgotten(owner: usize) {
+    let _ = LOOP.try_with(|l| l.waits.extra_forgotten(owner));
+}
+
+/// The rendezvous at `owner` ended its epoch: its extra watches died.
+pub(crate) fn extra_watches_died(owner: usize) {
+    let _ = LOOP.try_with(|l| l.waits.extra_died(owner));
+}
+
+/// Drops the waits whose events died (reported by [`waits_died`]).
+pub(super) fn reap_deaths(l: &Loop) {
+    loop {
+        let ids = l.waits.take_deaths();
+        if ids.is_empty() {
+            return;
+        }
+        let mut reaping = Reaping { l, ids, next: 0 };
+        while let Some(&id) = reaping.ids.get(reaping.next) {
+            reaping.next += 1;
+            // Reaping drops the wait's operation, which is user code: no
+            // borrow of the loop is held here.
+            if timers::is_timer(id) {
+                timer_died(l, id);
+            } else if id.0 & TASK_ID != 0 {
+                if let Some(task) = watching_task(l, id) {
+                    task.cancel_watched();
+                }
+            } else if let Some(reg) = registration(l, id) {
+                reg.reap();
+            }
+        }
+    }
+}
+
+/// The deaths [`reap_deaths`] took: if reaping one panics (a cancelled
+/// task's local whose drop panics), those not reaped yet are reported
+/// again, for the next turn, rather than lost with the panic.
+struct Reaping<'a> {
+    l: &'a Loop,
+    ids: Vec<WaitId>,
+    next: usize,
+}
+
+impl Drop for Reaping<'_> {
+    fn drop(&mut self) {
+        if self.next < self.ids.len() {
+            self.l.waits.died(self.ids.drain(self.next..));
+        }
+    }
+}
