@@ -10,14 +10,16 @@
 //! role: `declare.rs` makes bindings of patterns, `borrows.rs` judges what
 //! a value borrows or holds, `wait.rs` parses a `twait!`, `events.rs` its
 //! `mkevent!`s, `plain.rs` resolves ordinary code and records its effects
-//! (`flow.rs` follows its jumps), `normalize.rs` splits expressions around
-//! twaits, `scope.rs` holds Rust's scoping rules, `macros.rs` recognizes
-//! our own macros, and `syntax/` judges what syntax alone tells.
+//! (`flow.rs` follows its jumps, `macro_calls.rs` reads macro calls),
+//! `normalize.rs` splits expressions around twaits, `scope.rs` holds
+//! Rust's scoping rules, `macros.rs` recognizes our own macros, and
+//! `syntax/` judges what syntax alone tells.
 
 mod borrows;
 mod declare;
 pub mod events;
 mod flow;
+mod macro_calls;
 pub mod macros;
 mod normalize;
 pub mod plain;
