@@ -1,0 +1,237 @@
+//! `loop`, `while` and `for` of the spine: the head each goes round to,
+//! and the value a `loop` gives by `break value`.
+
+use super::*;
+
+impl Builder<'_> {
+    /// Where a loop's `break value` goes.
+    pub(super) fn loop_dest(&mut self, dest: Dest, out: &mut Vec<ir::Stmt>) -> Option<BindingId> {
+        match dest {
+            Dest::Discard => None,
+            Dest::Assign(t) => Some(t),
+            Dest::Return => Some(self.declare_temp(out)),
+        }
+    }
+
+    /// After a loop with a value: deliver it.
+    pub(super) fn after_loop(&mut self, d: Option<BindingId>, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let Some(t) = d else { return };
+        match dest {
+            Dest::Discard => {}
+            Dest::Assign(x) if x == t => {}
+            other => {
+                let ident = self.f.bindings[t].ident.clone();
+                self.plain_to(syn::parse_quote!(#ident), other, out);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn loop_(
+        &mut self,
+        label: Option<&syn::Label>,
+        is_loop: bool,
+        dest: Option<BindingId>,
+        head: impl FnOnce(&mut Self, &mut Vec<ir::Stmt>) -> Option<LoopHead>,
+        body: Vec<syn::Stmt>,
+        span: Span,
+        out: &mut Vec<ir::Stmt>,
+    ) {
+        let id = self.f.loops.len();
+        self.f.loops.push(LoopInfo {
+            label: label.map(|l| l.name.ident.to_string()),
+            is_loop,
+            dest,
+            span,
+        });
+        self.loop_stack.push(id);
+        let scope = self.push_scope();
+        let mut stmts = Vec::new();
+        let head = head(self, &mut stmts);
+        self.stmts(body, Dest::Discard, &mut stmts);
+        self.pop_scope();
+        self.loop_stack.pop();
+        if let Some(head) = head {
+            out.push(ir::Stmt::Loop(ir::Loop {
+                id,
+                head,
+                body: ir::Block { scope, stmts },
+            }));
+        }
+    }
+
+    pub(super) fn while_(&mut self, w: syn::ExprWhile, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let span = w.span();
+        let label = w.label.clone();
+        let cond = *w.cond;
+        let body = w.body.stmts;
+        if has_twait(&cond) || let_chain(&cond).is_some() {
+            // `while c { b }` → `loop { if c { b } else { break } }`, the
+            // condition's twait at the loop's head.
+            let then: syn::Block = syn::parse_quote!({ #(#body)* });
+            let then = Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block: then,
+            });
+            self.loop_(
+                label.as_ref(),
+                true,
+                None,
+                |b, stmts| {
+                    let brk: Expr = syn::parse_quote!(break);
+                    if let_chain(&cond).is_some() {
+                        // As an `if`: the chain is split first, so a twait
+                        // in any of its operands waits only when the ones
+                        // before it held.
+                        let Expr::Block(then) = then else {
+                            unreachable!("`then` was made a block above")
+                        };
+                        let span = cond.span();
+                        let chain: syn::ExprIf =
+                            syn::parse_quote_spanned!(span=> if #cond #then else { #brk });
+                        b.if_(chain, Dest::Discard, stmts);
+                        return Some(LoopHead::Loop);
+                    }
+                    let mut cond = cond;
+                    match &mut cond {
+                        Expr::Let(l) => b.make_twait_free(&mut l.expr, stmts),
+                        other => b.make_twait_free(other, stmts),
+                    }
+                    b.if_parts(cond, then, Some(brk), Dest::Discard, stmts);
+                    Some(LoopHead::Loop)
+                },
+                Vec::new(),
+                span,
+                out,
+            );
+        } else {
+            self.loop_(
+                label.as_ref(),
+                true,
+                None,
+                |b, _| {
+                    let mut cond = cond;
+                    let mut r = Resolver::new(b);
+                    r.expr(&mut cond, Use::Read);
+                    let fx = r.fx;
+                    let defs = match &mut cond {
+                        // As an `if let`'s (`while let Some(job) =
+                        // queue.pop_front()` of `FnOnce` jobs, parts of a
+                        // parameter bound by value).
+                        Expr::Let(l) => b.declare_let(l),
+                        _ => Vec::new(),
+                    };
+                    Some(LoopHead::While { cond, fx, defs })
+                },
+                body,
+                span,
+                out,
+            );
+        }
+        self.unit_value(dest, out);
+    }
+
+    pub(super) fn for_(&mut self, f: syn::ExprForLoop, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let body_waits = has_twait(&Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: f.body.clone(),
+        }));
+        if !body_waits {
+            // Only the iterable waits (`for x in &{ twait!{..}; v } { .. }`):
+            // its twaits come first, and the loop is ordinary code after
+            // them, whose iterable's temporaries live to the loop's end as
+            // Rust keeps them (a loop of the machine's would keep only the
+            // iterator, across its states).
+            let mut f = f;
+            self.make_twait_free(&mut f.expr, out);
+            return self.value(Expr::ForLoop(f), dest, out);
+        }
+        let span = f.span();
+        let mut iter_expr = *f.expr;
+        // `for job in jobs` of `FnOnce` jobs (before `jobs` is resolved).
+        let items_once = self.holds_fn_once(&iter_expr);
+        self.make_twait_free(&mut iter_expr, out);
+        let by_ref = matches!(&iter_expr, Expr::MethodCall(m) if m.method == "by_ref");
+        let numbers = syntax::yields_numbers(&iter_expr);
+        // Iterating over a `&'static` variable borrows nothing of the
+        // function's (`words: &'static [&str]`, `words.iter()`).
+        let borrow = self.borrow_of_local(&iter_expr);
+        let borrow = borrow.map(|(root, how)| {
+            if by_ref {
+                // An iterator of the function's, used again after the loop.
+                format!(
+                    "the `for` loop borrows the iterator `{root}` (`by_ref`); take its items \
+                     one by one instead: `while let Some(x) = {root}.next() {{ .. }}`"
+                )
+            } else {
+                format!(
+                    "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
+                     (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
+                )
+            }
+        });
+        let borrow = borrow.or_else(|| {
+            // `let it = v.iter().filter(..); for x in it`: what `it` holds.
+            let held = syntax::as_ident(&iter_expr).and_then(|i| self.resolve(&i.to_string()));
+            if let Some(why) = held.and_then(|b| self.f.bindings[b].borrow.clone()) {
+                let name = &self.f.bindings[held?].name;
+                return Some(format!("the `for` loop iterates over `{name}`, and {why}"));
+            }
+            let (method, first) = self.adapter_closure_borrow(&iter_expr)?;
+            Some(format!(
+                "the `for` loop's iterator holds a closure that borrows `{first}` (given to \
+                 `.{method}(..)`); make it a `move` closure over owned values"
+            ))
+        });
+        let iter_span = iter_expr.span();
+        let mut r = Resolver::new(self);
+        r.expr(&mut iter_expr, Use::Consume);
+        let (fx, jumps) = (r.fx, r.jumps);
+        let iter = self.temp(TempKind::Iter);
+        self.f.bindings[iter].borrow = borrow;
+        self.f.bindings[iter].span = iter_span;
+        let ident = self.f.bindings[iter].ident.clone();
+        out.push(ir::Stmt::Plain(ir::Plain {
+            stmt: syn::parse_quote_spanned!(iter_span=>
+                let mut #ident = ::core::iter::IntoIterator::into_iter(#iter_expr);),
+            fx,
+            defs: vec![iter],
+            jumps,
+            diverges: false,
+        }));
+        let pat = *f.pat;
+        self.loop_(
+            f.label.as_ref(),
+            true,
+            None,
+            |b, _| {
+                let mut pat = pat;
+                let field_cfg = syntax::cfg_field_bindings(&pat, syntax::PatPlace::Irrefutable);
+                b.scope.keep_names = !field_cfg.is_empty();
+                let defs = b.declare_pat(&mut pat, syntax::PatPlace::Irrefutable, None, None, None);
+                b.scope.keep_names = false;
+                b.cfg_fields(&defs, &field_cfg);
+                for &d in &defs {
+                    b.f.bindings[d].fn_once |= items_once;
+                    // A range's items are numbers (or `char`s): they
+                    // borrow nothing, and a state may keep them.
+                    b.f.bindings[d].owned |= numbers;
+                }
+                Some(LoopHead::For { iter, pat, defs })
+            },
+            f.body.stmts,
+            span,
+            out,
+        );
+        self.unit_value(dest, out);
+    }
+
+    /// A `while`/`for` used as a value gives `()`.
+    pub(super) fn unit_value(&mut self, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        if dest != Dest::Discard {
+            self.plain_to(syn::parse_quote!(()), dest, out);
+        }
+    }
+}
