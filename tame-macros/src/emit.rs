@@ -1271,10 +1271,10 @@ fn jump_state(f: &Function, m: &Machine, j: usize) -> Option<StateId> {
 }
 
 impl crate::ir::Binding {
-    /// Whether the generated code may mutate it: the user's `mut`, and
-    /// the translator's temporaries.
+    /// Whether the generated code may mutate it: the user's `mut`, what
+    /// the body assigns, and the translator's temporaries.
     pub fn mutable_here(&self) -> bool {
-        self.mutable || matches!(self.kind, BindingKind::Temp(_))
+        self.mutable || self.assigned || matches!(self.kind, BindingKind::Temp(_))
     }
 }
 

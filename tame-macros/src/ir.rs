@@ -127,7 +127,14 @@ pub struct Binding {
     /// The name as the user wrote it (for messages and field names).
     pub name: String,
     pub span: Span,
+    /// The user's `mut` (the receiver's binding always has it: see
+    /// `parse::params`).
     pub mutable: bool,
+    /// Assigned somewhere in the body (`x = ..`, `x += ..`): the machine
+    /// declares it `mut` even without the user's, so that rustc's error
+    /// about a change of a variable that is not `mut` comes once, from the
+    /// lint shadow, rather than again of the machine's rebinding.
+    pub assigned: bool,
     /// A type written at the declaration (`let v: u32;`).
     pub ty: Option<syn::Type>,
     pub scope: ScopeId,

@@ -308,7 +308,13 @@ impl Builder<'_> {
                         ident,
                         name: "self".into(),
                         span: r.self_token.span,
-                        mutable: r.mutability.is_some(),
+                        // `mut` in the machine whatever the user wrote: a
+                        // change of a `self` that is not `mut` is reported
+                        // once, by the lint shadow (which keeps `self`),
+                        // not again of `__tame_self` with a `mut` suggested
+                        // before `#[tamed]`.
+                        mutable: true,
+                        assigned: false,
                         ty: None,
                         scope: self.scope.current(),
                         kind: BindingKind::User,
@@ -363,6 +369,7 @@ impl Builder<'_> {
                             name: format!("arg{i}"),
                             span: pat.span(),
                             mutable: syntax::binds_ref_mut(pat),
+                            assigned: false,
                             ty: Some((*t.ty).clone()),
                             scope: self.scope.current(),
                             kind: BindingKind::User,

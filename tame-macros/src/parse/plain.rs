@@ -452,6 +452,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     | ShrAssign(_) => {
                         self.expr(&mut b.right, Use::Consume);
                         self.expr(&mut b.left, Use::Read);
+                        let target =
+                            syntax::as_ident(&b.left).and_then(|i| self.lookup(&i.to_string()));
+                        if let Some(id) = target {
+                            self.b.f.bindings[id].assigned = true;
+                        }
                     }
                     op => {
                         // An operand that is a variable is most often a
@@ -931,6 +936,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.effect(id, e);
                 self.flow.set(id, Src::GIVEN);
                 self.path_writes.push(id);
+                self.b.f.bindings[id].assigned = true;
                 return;
             }
         }
