@@ -565,3 +565,29 @@ fn a_caller_waiting_on_a_panicked_callee_resumes_with_its_slot_unchanged() {
         assert_eq!(out.get(), 107);
     });
 }
+
+/// `-> &str` with one `&'static str` parameter: elision gives the value
+/// that parameter's lifetime, `'static`, as in a plain function.
+#[tamed]
+fn initial(s: &'static str) -> &str {
+    twait! { tame::asap(mkevent!()); }
+    &s[..1]
+}
+
+struct Names(Vec<&'static str>);
+
+impl Names {
+    /// `-> &str` of `&'static self`: the receiver's lifetime.
+    #[tamed]
+    fn nth(&'static self, i: usize) -> Option<&str> {
+        twait! { tame::asap(mkevent!()); }
+        self.0.get(i).copied()
+    }
+}
+
+#[test]
+fn a_reference_returned_with_an_elided_lifetime_is_static_as_elision_says() {
+    assert_eq!(result_of(|d| initial("abc", d)), Some(Some("a")));
+    let names: &'static Names = Box::leak(Box::new(Names(vec!["x", "y"])));
+    assert_eq!(result_of(|d| names.nth(1, d)), Some(Some(Some("y"))));
+}

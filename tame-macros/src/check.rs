@@ -75,6 +75,17 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
             }
         }
     }
+    if output_elision(sig) == Some(false) {
+        if let Some(at) = elided_output(sig) {
+            errors.spanned(
+                at,
+                "this reference in a #[tamed] function's return type has no lifetime to take \
+                 (no `&self`, and not exactly one lifetime among the parameters, as for a plain \
+                 function); its value is delivered through an event after the call returns: \
+                 write `&'static`",
+            );
+        }
+    }
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(r) => {
@@ -103,6 +114,113 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                 }
             }
         }
+    }
+}
+
+/// What Rust's elision gives the elided lifetimes of the return type
+/// (`-> &str`, `-> Ref<'_>`): `None` when it has none; `Some(true)` when
+/// they take the lifetime of `&self`, or of the one lifetime in the
+/// parameters, which in a tamed function can only be `'static` (a borrow
+/// is refused); `Some(false)` when no parameter gives one (none, or more
+/// than one), where plain Rust says "missing lifetime specifier".
+pub fn output_elision(sig: &syn::Signature) -> Option<bool> {
+    elided_output(sig)?;
+    let mut inputs = 0;
+    for input in &sig.inputs {
+        let ty = match input {
+            FnArg::Receiver(r) if matches!(&*r.ty, Type::Reference(_)) => return Some(true),
+            FnArg::Receiver(r) => &r.ty,
+            FnArg::Typed(t) => &t.ty,
+        };
+        let mut count = LifetimePositions(0);
+        count.visit_type(ty);
+        inputs += count.0;
+    }
+    Some(inputs == 1)
+}
+
+/// The first elided lifetime of the return type: a `&` without one, or
+/// `'_`.
+fn elided_output(sig: &syn::Signature) -> Option<proc_macro2::TokenStream> {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return None;
+    };
+    let mut find = ElidedLifetime(None);
+    find.visit_type(ty);
+    find.0
+}
+
+/// `'static` for each elided lifetime of a return type whose elision
+/// [`output_elision`] says gives it.
+pub fn static_output(ty: &mut Type) {
+    struct Fill;
+    impl syn::visit_mut::VisitMut for Fill {
+        fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+            if r.lifetime.is_none() {
+                r.lifetime = Some(syn::Lifetime::new("'static", r.and_token.span));
+            }
+            syn::visit_mut::visit_type_reference_mut(self, r);
+        }
+        fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
+            if l.ident == "_" {
+                *l = syn::Lifetime::new("'static", l.apostrophe);
+            }
+        }
+        fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            _: &mut syn::ParenthesizedGenericArguments,
+        ) {
+        }
+    }
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Fill, ty);
+}
+
+/// Counts the lifetime positions of a parameter's type, as elision does
+/// (a `&`, a lifetime argument), outside function types, whose lifetimes
+/// are their own.
+struct LifetimePositions(usize);
+
+impl<'ast> Visit<'ast> for LifetimePositions {
+    fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+        if r.lifetime.is_none() {
+            self.0 += 1;
+        }
+        visit::visit_type_reference(self, r);
+    }
+    fn visit_lifetime(&mut self, _: &'ast syn::Lifetime) {
+        self.0 += 1;
+    }
+    fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+    fn visit_parenthesized_generic_arguments(
+        &mut self,
+        _: &'ast syn::ParenthesizedGenericArguments,
+    ) {
+    }
+    fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {}
+    fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {}
+}
+
+/// The first elided lifetime in a type, outside function types.
+struct ElidedLifetime(Option<proc_macro2::TokenStream>);
+
+impl<'ast> Visit<'ast> for ElidedLifetime {
+    fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+        if self.0.is_none() && r.lifetime.is_none() {
+            self.0 = Some(r.and_token.to_token_stream());
+        }
+        visit::visit_type_reference(self, r);
+    }
+    fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+        if self.0.is_none() && l.ident == "_" {
+            self.0 = Some(l.to_token_stream());
+        }
+    }
+    fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+    fn visit_parenthesized_generic_arguments(
+        &mut self,
+        _: &'ast syn::ParenthesizedGenericArguments,
+    ) {
     }
 }
 

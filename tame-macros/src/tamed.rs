@@ -344,6 +344,13 @@ impl Signature {
                 );
                 let name = if taken { "tame_done" } else { "done" };
                 let d = proc_macro2::Ident::new(name, Span::mixed_site());
+                // `-> &str` of `&'static self` or of one `&'static str`
+                // parameter: the lifetime elision gives it, written out
+                // (in a parameter's type it would be a fresh one).
+                let mut ty = ty.clone();
+                if crate::check::output_elision(&f.sig) == Some(true) {
+                    crate::check::static_output(&mut ty);
+                }
                 sig.inputs.push(syn::parse_quote!(#d: ::tame::Event<#ty>));
                 done = Some(d);
             }

@@ -1,0 +1,20 @@
+// A reference in the return type with no parameter to take its lifetime
+// from: plain Rust says "missing lifetime specifier"; tame's error says the
+// value must be `&'static` (not rustc's about a `done` parameter).
+use tame::{mkevent, tamed, twait};
+
+#[tamed]
+fn name(i: usize) -> &str {
+    twait! { tame::asap(mkevent!()); }
+    ["a", "b"][i]
+}
+
+#[tamed]
+fn either(a: &'static str, b: &'static str) -> &str {
+    twait! { tame::asap(mkevent!()); }
+    if a.len() > b.len() { a } else { b }
+}
+
+fn main() {
+    let _ = (name, either);
+}
