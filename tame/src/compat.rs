@@ -254,6 +254,7 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
             return;
         }
         let handle = self.wake_handle();
+        let key = handle.key;
         // Off the loop's list of remote wakes (if it was on it), before the
         // future looks at anything: a wake from another thread from now on
         // queues it again, for another poll. Acquire, against the Release
@@ -268,7 +269,11 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // moved out of it: it is only polled here and dropped in place by
         // `finish` (assigning `None`).
         let fut = unsafe { Pin::new_unchecked(fut) };
+        // Marked as polled: a wake of its own meanwhile is a yield, for
+        // the next turn (see `driver::spawned_wake`).
+        let outer = driver::polling_spawned(Some(key));
         let polled = panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
+        driver::polling_spawned(outer);
         if polled.as_ref().is_ok_and(Poll::is_pending) {
             return;
         }

@@ -8,11 +8,14 @@ use crate::driver;
 use crate::event::Event;
 use crate::io::Interest;
 
-/// Triggers `ev` from the loop's queue, after the tasks and events already
+/// Triggers `ev` on the loop's next turn, after the tasks and events already
 /// queued (Tamer's `at_asap`): the way for a long computation to let others
-/// run. Never from inside this call; within the current turn if the loop is
-/// running one (same [`now`](crate::now), same [`run_once`](crate::run_once)),
-/// else at the next.
+/// run. Never from inside this call. The next turn starts by polling the
+/// loop's descriptors, reading its clock and firing the timers due, so a
+/// computation that yields this way lets I/O and timers through at each
+/// yield (as tokio's `yield_now` does), and [`now`](crate::now) after the
+/// yield is a new reading. A future spawned on the loop that wakes itself
+/// while polled yields the same way.
 ///
 /// # Examples
 ///
@@ -25,7 +28,7 @@ use crate::io::Interest;
 /// ```
 #[inline]
 pub fn asap(ev: Event) {
-    driver::asap(ev);
+    driver::fire_next_turn(ev);
 }
 
 /// Triggers `ev` once `fd` is readable, writable or hung up, as `interest`

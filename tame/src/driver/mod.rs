@@ -70,7 +70,7 @@ const WAKEUP_TOKEN: Token = Token(u64::MAX);
 enum Runnable {
     /// A task to poll.
     Task(TaskRef),
-    /// An event to trigger on this turn (`asap`).
+    /// An event to trigger.
     Fire(Event<()>),
 }
 
@@ -184,6 +184,13 @@ impl Remote {
 
 struct Loop {
     ready: RefCell<Ring<Runnable>>,
+    /// What waits for the next turn, after the loop has looked at its fds
+    /// and clock again: `asap` events, and futures that woke themselves
+    /// while polled (both are yields; see [`fire_next_turn`]).
+    next_turn: RefCell<Ring<Runnable>>,
+    /// The key (plus one) of the spawned future being polled, 0 if none:
+    /// a wake of its own then is a yield (see [`spawned_wake`]).
+    polling: Cell<usize>,
     /// The loop's time, read once per turn (see [`clock`]).
     clock: Clock,
     timers: RefCell<Timers>,
@@ -256,9 +263,11 @@ impl Drop for Loop {
         // code, which may panic. (Whatever they queue or arm now is dropped
         // at once: the loop is gone for them.)
         crate::nesting::run_left(at_exit);
-        let mut ready = std::mem::replace(self.ready.get_mut(), Ring::new());
-        while let Some(runnable) = ready.pop_front() {
-            at_exit(|| drop(runnable));
+        for queue in [self.ready.get_mut(), self.next_turn.get_mut()] {
+            let mut queue = std::mem::replace(queue, Ring::new());
+            while let Some(runnable) = queue.pop_front() {
+                at_exit(|| drop(runnable));
+            }
         }
         for ev in self.timers.get_mut().drain() {
             at_exit(|| drop(ev));
@@ -288,6 +297,8 @@ thread_local! {
     static LOOP: Loop = const {
         Loop {
             ready: RefCell::new(Ring::new()),
+            next_turn: RefCell::new(Ring::new()),
+            polling: Cell::new(0),
             clock: Clock::new(),
             timers: RefCell::new(Timers::new()),
             selector: RefCell::new(None),
@@ -329,9 +340,11 @@ pub(crate) fn enqueue(task: TaskRef) {
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Task(task)));
 }
 
-/// Queues `ev` to be triggered on the loop's next turn.
+/// Queues `ev` to be triggered from the ready queue, in this turn if the
+/// loop runs one: the loop's own deferral (out of a callback, out of a
+/// borrow), not a yield.
 #[inline]
-pub(crate) fn asap(ev: Event<()>) {
+pub(crate) fn queue_fire(ev: Event<()>) {
     // During thread teardown the loop may be gone: the event is dropped.
     let mut ev = Some(ev);
     let _ = LOOP.try_with(|l| {
@@ -341,6 +354,42 @@ pub(crate) fn asap(ev: Event<()>) {
     });
     if let Some(ev) = ev {
         drop_for_gone_loop(ev);
+    }
+}
+
+/// Queues `ev` to be triggered on the loop's next turn (`tame::asap`):
+/// after the loop has polled its fds, read its clock and fired the timers
+/// due, so that a computation that yields this way lets I/O and timers
+/// through at every yield, as Tamer's `at_asap` does (and tokio's
+/// `yield_now`, which defers the same way).
+#[inline]
+pub(crate) fn fire_next_turn(ev: Event<()>) {
+    let mut ev = Some(ev);
+    let _ = LOOP.try_with(|l| {
+        if let Some(ev) = ev.take() {
+            l.next_turn
+                .borrow_mut()
+                .push_back_with(|| Runnable::Fire(ev));
+        }
+    });
+    if let Some(ev) = ev {
+        drop_for_gone_loop(ev);
+    }
+}
+
+/// Moves what waited for this turn to the back of the ready queue.
+fn take_next_turn(l: &Loop) {
+    let mut next = l.next_turn.borrow_mut();
+    if next.is_empty() {
+        return;
+    }
+    let mut ready = l.ready.borrow_mut();
+    if ready.is_empty() {
+        std::mem::swap(&mut *ready, &mut *next);
+    } else {
+        while let Some(r) = next.pop_front() {
+            ready.push_back_with(|| r);
+        }
     }
 }
 
@@ -433,7 +482,7 @@ impl Drop for Batch<'_> {
                     reg.note(r.ready);
                 }
             });
-            asap(Event::from_fn(move |v: Option<()>| {
+            queue_fire(Event::from_fn(move |v: Option<()>| {
                 if v.is_some() {
                     let _ = LOOP.try_with(|l| deliver_noted(l, r));
                 }
@@ -455,8 +504,9 @@ fn deliver_noted(l: &Loop, r: Readiness) {
 const TURN_BUDGET: usize = 1024;
 
 /// Runs the ready queue in FIFO order until it is empty or the budget is
-/// spent; then the loop polls fds and timers (so a task that keeps
-/// re-queueing itself with `asap` cannot starve I/O). The waits whose
+/// spent; then the loop polls fds and timers (so tasks that keep waking
+/// each other cannot starve I/O; a yield, `asap`, waits for the next turn
+/// anyway). The waits whose
 /// events died are reaped before the next item runs: a function whose
 /// result nobody can receive any more (the loser of a race) is cancelled,
 /// and what it holds released, before the winner's code after a
@@ -600,7 +650,9 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
         // the work that delivered it.
         let ran = run_ready_work(l);
         let mut more = match work_left(l) {
-            Some(left) if !left.busy && !ran && !l.stop.get() => {
+            // (Busy with what waits for the next turn only: that turn's
+            // poll does not wait.)
+            Some(left) if !ran && !l.stop.get() => {
                 let mut ready_fds = Vec::new();
                 wait_for_work(l, left, timeout, &mut ready_fds);
                 run_ready_work(l);
@@ -676,7 +728,9 @@ fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
         "tame::{what}() called while the loop is already running (from inside a task?)"
     );
     let guard = RunningGuard(l);
+    // The first turn: a fresh clock, and what waited for a turn to come.
     l.clock.refresh();
+    take_next_turn(l);
     guard
 }
 
@@ -702,7 +756,9 @@ struct WorkLeft {
 
 /// `None` when nothing can make progress any more: `run()` returns.
 fn work_left(l: &Loop) -> Option<WorkLeft> {
-    let busy = !l.ready.borrow().is_empty() || crate::nesting::any_left();
+    let busy = !l.ready.borrow().is_empty()
+        || !l.next_turn.borrow().is_empty()
+        || crate::nesting::any_left();
     let wake = next_timer_wake(l);
     let waits = l.waits.live();
     if !busy && wake.is_none() && waits == 0 && !spawned_can_progress(l) {
@@ -711,10 +767,17 @@ fn work_left(l: &Loop) -> Option<WorkLeft> {
     Some(WorkLeft { busy, wake, waits })
 }
 
-/// Waits for fds (not at all if work is queued; up to the next timer, and
-/// at most `cap`), dispatches what became ready, and takes the turn's clock
-/// reading. On a paused clock the time jumps instead of being waited for.
+/// Starts a turn: waits for fds (not at all if work is queued; up to the
+/// next timer, and at most `cap`), dispatches what became ready, takes the
+/// turn's clock reading, then queues what waited for this turn. On a
+/// paused clock the time jumps instead of being waited for.
 fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
+    look_at_fds(l, left, cap, ready_fds);
+    take_next_turn(l);
+}
+
+/// [`poll_fds`] but for what waited for the turn.
+fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
     let WorkLeft { busy, wake, waits } = *left;
     let paused = l.clock.is_paused();
     let timeout = if busy || (paused && wake.is_some()) {
@@ -735,11 +798,13 @@ fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Ve
         None => wake,
     };
     if timeout == Some(Duration::ZERO) && waits == 0 && l.remote.borrow().is_none() {
-        // Nothing to poll for: go on with the queue.
+        // Nothing to poll for: go on with the queue. The turn's clock
+        // reading is taken when first asked for (a yield of a computation
+        // with no timer armed costs no clock read).
         if paused && !busy {
             jump_to_next_timer(l, jump);
         }
-        l.clock.refresh();
+        l.clock.mark_stale();
         return;
     }
     ready_fds.clear();
@@ -925,10 +990,28 @@ fn spawned_can_progress(l: &Loop) -> bool {
 
 /// Queues the spawned future with `key` (a wake on the loop's own thread).
 pub(crate) fn spawned_wake(key: usize) {
-    let task = LOOP.try_with(|l| l.spawned.borrow().tasks.get(key).cloned().flatten());
-    if let Ok(Some(task)) = task {
-        schedule(task);
-    }
+    let _ = LOOP.try_with(|l| {
+        let task = l.spawned.borrow().tasks.get(key).cloned().flatten();
+        let Some(task) = task else { return };
+        if l.polling.get() != key + 1 {
+            return schedule(task);
+        }
+        // Woken by itself while polled: a yield (`yield_now`, a budget
+        // spent), which waits for the next turn as `asap` does.
+        if !task.header().queued.replace(true) {
+            l.next_turn
+                .borrow_mut()
+                .push_back_with(|| Runnable::Task(task));
+        }
+    });
+}
+
+/// Marks the spawned future with `key` as the one being polled (`None`:
+/// none), returning the mark it replaces.
+pub(crate) fn polling_spawned(key: Option<usize>) -> Option<usize> {
+    LOOP.try_with(|l| l.polling.replace(key.map_or(0, |k| k + 1)).checked_sub(1))
+        .ok()
+        .flatten()
 }
 
 /// The handle other threads use to wake this loop, made on first use.

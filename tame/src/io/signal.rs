@@ -270,7 +270,7 @@ impl SignalTable {
         match self.watch(signo) {
             // It came while nobody waited: this waiter gets it.
             Ok(None) => {
-                driver::asap(ev);
+                driver::queue_fire(ev);
                 Ok(())
             }
             Ok(Some(token)) => {
@@ -396,7 +396,7 @@ struct Later(std::vec::IntoIter<Waiter>);
 impl Drop for Later {
     fn drop(&mut self) {
         for w in self.0.by_ref() {
-            driver::asap(w.ev);
+            driver::queue_fire(w.ev);
         }
     }
 }

@@ -234,7 +234,7 @@ impl Source {
                 "a regular file never hangs up",
             ));
         }
-        crate::driver::asap(Event::from_fn(move |v: Option<()>| {
+        crate::driver::queue_fire(Event::from_fn(move |v: Option<()>| {
             if v.is_some() {
                 op.resume();
             }
@@ -386,7 +386,7 @@ impl Drop for Resuming<'_> {
         }
         // Handed over as far as it is still true then (see `ready_noted`).
         let (src, kinds) = (self.src.clone(), self.kinds);
-        crate::driver::asap(Event::from_fn(move |v: Option<()>| {
+        crate::driver::queue_fire(Event::from_fn(move |v: Option<()>| {
             if v.is_some() {
                 src.ready_noted(kinds);
             }

@@ -1,0 +1,153 @@
+//! `tame::asap` as a yield: a long computation that yields with
+//! `twait! { tame::asap(mkevent!()); }` lets the loop's descriptors, clock
+//! and timers through at each yield, not after a thousand queued items;
+//! and a spawned future that wakes itself while polled yields the same way.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tame::io::Interest;
+use tame::{mkevent, tamed, twait, Event};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// Yields `n` times, counting each yield in `yields`, and stops early once
+/// `until` is set.
+#[tamed]
+fn compute(n: u32, yields: Rc<Cell<u32>>, until: Rc<Cell<bool>>, done: Event) {
+    let mut i = 0;
+    while i < n && !until.get() {
+        twait! { tame::asap(mkevent!()); }
+        yields.set(yields.get() + 1);
+        i += 1;
+    }
+    done.trigger(());
+}
+
+/// Records how many yields had happened when `ev` fired.
+fn seen_after(yields: &Rc<Cell<u32>>, until: &Rc<Cell<bool>>) -> (Event, Rc<Cell<Option<u32>>>) {
+    let at = Rc::new(Cell::new(None));
+    let (yields, until, at2) = (yields.clone(), until.clone(), at.clone());
+    let ev = Event::from_fn(move |v: Option<()>| {
+        if v.is_some() {
+            at2.set(Some(yields.get()));
+            until.set(true);
+        }
+    });
+    (ev, at)
+}
+
+#[test]
+fn a_due_timer_fires_at_the_next_yield() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let (yields, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+        compute(
+            5000,
+            yields.clone(),
+            until.clone(),
+            Event::from_fn(|_: Option<()>| {}),
+        );
+        let (ev, at) = seen_after(&yields, &until);
+        tame::timer(Duration::ZERO, ev);
+        tame::run();
+        let at = at.get().expect("the timer fired");
+        assert!(at <= 2, "the timer waited for {at} yields");
+    });
+}
+
+#[test]
+fn a_ready_descriptor_is_seen_at_the_next_yield() {
+    on_fresh_loop(|| {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        b.write_all(b"x").unwrap();
+        let (yields, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+        compute(
+            5000,
+            yields.clone(),
+            until.clone(),
+            Event::from_fn(|_: Option<()>| {}),
+        );
+        let (ev, at) = seen_after(&yields, &until);
+        tame::wait_on_fd(&a, Interest::Read, ev).unwrap();
+        tame::run();
+        let at = at.get().expect("the descriptor was seen");
+        assert!(at <= 3, "readable was seen only after {at} yields");
+    });
+}
+
+#[test]
+fn the_clock_moves_at_each_yield() {
+    on_fresh_loop(|| {
+        let readings = Rc::new(std::cell::RefCell::new(Vec::new()));
+        read_between_yields(readings.clone());
+        tame::run();
+        let r = readings.borrow();
+        assert_eq!(r.len(), 3);
+        assert!(r[0] < r[1] && r[1] < r[2], "tame::now() stood still: {r:?}");
+    });
+}
+
+/// Reads `tame::now()` three times, computing for a millisecond and
+/// yielding between readings.
+#[tamed]
+fn read_between_yields(readings: Rc<std::cell::RefCell<Vec<Instant>>>) {
+    let mut i = 0;
+    while i < 3 {
+        readings.borrow_mut().push(tame::now());
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(1) {
+            std::hint::spin_loop();
+        }
+        twait! { tame::asap(mkevent!()); }
+        i += 1;
+    }
+}
+
+/// A future that wakes itself and returns `Pending` `n` times (a yield),
+/// counting its polls, until `until` is set.
+struct SelfWaking {
+    n: u32,
+    polls: Rc<Cell<u32>>,
+    until: Rc<Cell<bool>>,
+}
+
+impl Future for SelfWaking {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.set(self.polls.get() + 1);
+        if self.n == 0 || self.until.get() {
+            return Poll::Ready(());
+        }
+        self.n -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn a_future_that_wakes_itself_lets_a_due_timer_fire() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let (polls, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+        let fut = SelfWaking {
+            n: 5000,
+            polls: polls.clone(),
+            until: until.clone(),
+        };
+        tame::spawn(fut, Event::from_fn(|_: Option<()>| {}));
+        let (ev, at) = seen_after(&polls, &until);
+        tame::timer(Duration::ZERO, ev);
+        tame::run();
+        let at = at.get().expect("the timer fired");
+        assert!(at <= 3, "the timer waited for {at} polls");
+    });
+}
