@@ -240,6 +240,72 @@ fn split_halves_are_driven_by_two_tasks_and_close_the_socket_together() {
     });
 }
 
+/// Sends `body` on `w`, then lets the half go as `how` says, with the
+/// write still in flight (`Drop`) or after it (`Close`).
+#[tamed]
+fn send_then_let_go(w: tame::net::WriteHalf<UnixStream>, body: Vec<u8>, close: bool) {
+    tvars! { let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(())); }
+    if close {
+        twait! { w.write_all(body, mkevent!(sent)); }
+        assert!(sent.1.is_ok());
+        w.close();
+    } else {
+        // Dropped while the write waits for the peer to read.
+        w.write_all(body, Event::detached());
+        drop(w);
+    }
+}
+
+/// Reads `r` to its end.
+#[tamed]
+fn read_reply(r: tame::net::ReadHalf<UnixStream>, done: Event<Vec<u8>>) {
+    tvars! { let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0)); }
+    let mut all = Vec::new();
+    loop {
+        twait! { r.read(Vec::with_capacity(4096), mkevent!(got)); }
+        let n = got.1.as_ref().map_or(0, |&n| n);
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&got.0);
+    }
+    done.trigger(all);
+}
+
+/// A peer that reads the request to its end, then replies with its length.
+fn upload_peer(mut s: StdUnixStream) -> std::thread::JoinHandle<io::Result<usize>> {
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    std::thread::spawn(move || {
+        let mut request = Vec::new();
+        s.read_to_end(&mut request)?;
+        s.write_all(format!("got {}", request.len()).as_bytes())?;
+        Ok(request.len())
+    })
+}
+
+#[test]
+fn closing_or_dropping_the_write_half_ends_the_peers_stream_once_written() {
+    for close in [true, false] {
+        on_fresh_loop(move || {
+            let (a, b) = StdUnixStream::pair().unwrap();
+            let peer = upload_peer(b);
+            let (r, w) = UnixStream::from_std(a).unwrap().into_split();
+            // Larger than the socket's buffers: the write parks.
+            let body = vec![7u8; 4 << 20];
+            let rdv = Rendezvous::<()>::new();
+            let (done, reply) = rdv.event_with_slot(());
+            read_reply(r, done);
+            send_then_let_go(w, body, close);
+            tame::run();
+            assert_eq!(peer.join().unwrap().unwrap(), 4 << 20, "close: {close}");
+            assert_eq!(
+                reply.take().unwrap(),
+                format!("got {}", 4 << 20).into_bytes()
+            );
+        });
+    }
+}
+
 #[test]
 fn a_thread_that_ends_with_an_operation_parked_closes_its_descriptor() {
     let (a, mut peer) = StdUnixStream::pair().unwrap();

@@ -54,6 +54,10 @@ const CLOSED: u8 = 1;
 /// [`Source::flags`]: `O_NONBLOCK` was set on a shared description
 /// (stdin): clear it again when the source goes.
 const RESTORE_BLOCKING: u8 = 2;
+/// [`Source::flags`]: the write half of a split stream is gone while a
+/// write of its was in flight: shut the writing direction down once no
+/// write is (see [`Source::shut_write_when_done`]).
+const SHUT_WRITE: u8 = 4;
 
 /// A descriptor on the loop; see the module docs.
 ///
@@ -224,6 +228,34 @@ impl Source {
         self.slots.peek(kind, |p| p.is_some_and(|p| p.is_live()))
     }
 
+    /// The write half of a split stream is gone: the peer is told there is
+    /// nothing more to read (a `shutdown(Write)`, as the last close would
+    /// do), once the writes still in flight are done, while the read half
+    /// may go on reading its replies. (Dropping tokio's `OwnedWriteHalf`
+    /// shuts it down the same way.)
+    pub(crate) fn shut_write_when_done(&self) {
+        if self.is_closed() {
+            return;
+        }
+        if self.is_busy(Ready::WRITE) {
+            self.flags.set(self.flags.get() | SHUT_WRITE);
+        } else {
+            let _ = sys::shutdown(self.fd(), std::net::Shutdown::Write);
+        }
+    }
+
+    /// A write ended (done, failed or cancelled): the shutdown the gone
+    /// write half asked for, if no other write is in flight.
+    fn write_ended(&self) {
+        let flags = self.flags.get();
+        if flags & SHUT_WRITE != 0 && !self.is_busy(Ready::WRITE) {
+            self.flags.set(flags & !SHUT_WRITE);
+            if !self.is_closed() {
+                let _ = sys::shutdown(self.fd(), std::net::Shutdown::Write);
+            }
+        }
+    }
+
     /// A wait on a descriptor that is always ready ends on the next turn.
     /// It is not counted: the queued event keeps the loop turning. Such a
     /// descriptor never hangs up, so a hang-up wait on it is refused.
@@ -266,6 +298,9 @@ impl Source {
     /// untriggered.
     pub(crate) fn cancel(&self, kinds: Ready) {
         drop(self.take(kinds));
+        if kinds.intersects(Ready::WRITE) {
+            self.write_ended();
+        }
     }
 
     /// Closes the source for good: every parked operation is cancelled (its
@@ -339,6 +374,9 @@ impl Registration for Source {
             if let Some(op) = op.filter(Parked::is_live) {
                 op.resume();
             }
+            if kind == Ready::WRITE {
+                self.write_ended();
+            }
         }
     }
 
@@ -362,8 +400,12 @@ impl Registration for Source {
         }
         // Dropped once the slots are settled: an operation's drop is user
         // code, which may touch this source.
+        let write_dead = dead[1].is_some();
         for op in dead.into_iter().flatten() {
             drop(Self::end(op));
+        }
+        if write_dead {
+            self.write_ended();
         }
     }
 }
@@ -455,10 +497,12 @@ impl Handle {
 
     /// The two halves of [`split`](Self::split) back in one, if they are
     /// halves of the same source.
-    pub(crate) fn reunite(read: Handle, write: Handle) -> Result<Handle, (Handle, Handle)> {
+    pub(crate) fn reunite(read: Handle, mut write: Handle) -> Result<Handle, (Handle, Handle)> {
         if !Rc::ptr_eq(&read.src, &write.src) || read.kinds == write.kinds {
             return Err((read, write));
         }
+        // Not a write half that goes (see `Drop`): it is in the whole.
+        write.kinds = ALL;
         Ok(Handle::new(read.src.clone()))
     }
 
@@ -495,6 +539,9 @@ impl Drop for Handle {
         // Dead operations go now (and with them, if they were the last
         // holders, the descriptor); live ones keep it until they deliver.
         self.src.reap();
+        if self.kinds == Ready::WRITE {
+            self.src.shut_write_when_done();
+        }
     }
 }
 

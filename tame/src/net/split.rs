@@ -21,8 +21,11 @@ use crate::Event;
 ///
 /// It owns its operations: [`close`](Self::close) cancels them (their
 /// events come back untriggered) without touching the write half; dropping
-/// it lets the ones whose events are live finish. The socket closes when
-/// both halves are gone and their operations done.
+/// it lets the ones whose events are live finish. When the write half is
+/// closed or dropped, the writing direction is shut down (the peer reads
+/// the end of the stream) once its writes in flight are done, while this
+/// half goes on reading the replies, as with tokio's `OwnedWriteHalf`. The
+/// socket closes when both halves are gone and their operations done.
 ///
 /// # Examples
 ///
@@ -433,7 +436,10 @@ impl<S> WriteHalf<S> {
     }
 
     /// Cancels this half's waiting operations (their events come back
-    /// untriggered) and lets it go. The read half is not affected.
+    /// untriggered), shuts the writing direction down (the peer reads the
+    /// end of the stream) and lets the half go. The read half is not
+    /// affected. Dropping the half shuts down the same way, after the
+    /// writes still in flight.
     ///
     /// # Examples
     ///
