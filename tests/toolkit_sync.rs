@@ -524,3 +524,13 @@ fn a_latch_wait_whose_rendezvous_is_gone_does_not_keep_run_going() {
     assert_eq!(tame::__live_waits(), 0);
     assert!(!stop.is_set());
 }
+
+#[test]
+#[should_panic(expected = "more than usize::MAX permits, free and held")]
+fn permits_held_count_toward_the_most_a_semaphore_can_have() {
+    let s = Semaphore::new(usize::MAX);
+    let held = s.try_acquire().expect("one is free");
+    // One free slot, but the held permit could then not come back.
+    s.add_permits(1);
+    drop(held);
+}

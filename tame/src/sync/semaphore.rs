@@ -57,6 +57,9 @@ pub struct Semaphore {
 
 struct Inner {
     available: Cell<usize>,
+    /// Free and held: what `add_permits` may not take past `usize::MAX`
+    /// (a permit coming back could not be counted).
+    total: Cell<usize>,
     waiters: RefCell<WaitQueue<Event<Permit>>>,
 }
 
@@ -89,6 +92,7 @@ impl Semaphore {
         Semaphore {
             inner: Rc::new(Inner {
                 available: Cell::new(permits),
+                total: Cell::new(permits),
                 waiters: RefCell::new(WaitQueue::new()),
             }),
         }
@@ -151,13 +155,21 @@ impl Semaphore {
     /// assert!(held.is_some());
     /// assert_eq!(s.available(), 1);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the semaphore would have more than `usize::MAX` permits, free
+    /// and held together.
     pub fn add_permits(&self, n: usize) {
-        let a = &self.inner.available;
-        a.set(
-            a.get()
+        let total = &self.inner.total;
+        total.set(
+            total
+                .get()
                 .checked_add(n)
-                .expect("more than usize::MAX permits"),
+                .expect("a Semaphore cannot have more than usize::MAX permits, free and held"),
         );
+        let a = &self.inner.available;
+        a.set(a.get() + n);
         Inner::grant(&self.inner);
     }
 
