@@ -500,6 +500,14 @@ pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
 /// it stops the next `run()` after its first turn. [`run_once`] returns
 /// `false` for a turn in which `stop()` was called.
 ///
+/// It acts on the calling thread's loop only: each thread has its own, and
+/// a call from another thread (a Ctrl-C handler's, a supervisor's) stops
+/// that thread's next `run()`, not this one. To stop a loop from another
+/// thread, have the loop wait on a [`sync::Latch`] the other thread sets,
+/// with an event that calls `stop()`:
+/// `latch.wait(Event::from_fn(|_: Option<()>| tame::stop()))?`; for a
+/// signal, [`at_signal`] delivers it on the loop.
+///
 /// # Examples
 ///
 /// A server that stops on SIGTERM would pass this event to
