@@ -465,8 +465,12 @@ fn loop_waiting_for(
         let r = Rendezvous::<&'static str>::new();
         stop.wait(r.event("first wait")).unwrap();
         stop.wait(r.event("second wait")).unwrap();
-        assert_eq!(tame::__live_waits(), 2);
+        // Sent whatever the count: a panic here must not leave the main
+        // thread waiting for this loop.
+        let parked = tame::__live_waits();
         waiting.send(()).unwrap();
+        // One wait on the latch's descriptor for both.
+        assert_eq!(parked, 1);
         tame::run();
         std::iter::from_fn(|| r.try_next()).collect()
     })
@@ -533,4 +537,52 @@ fn permits_held_count_toward_the_most_a_semaphore_can_have() {
     // One free slot, but the held permit could then not come back.
     s.add_permits(1);
     drop(held);
+}
+
+/// The descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn a_loops_waits_on_one_latch_share_one_descriptor() {
+    std::thread::spawn(|| {
+        let stop = tame::sync::Latch::new().unwrap();
+        let r = Rendezvous::<u32>::new();
+        stop.wait(r.event(0)).unwrap();
+        let before = open_fds();
+        for i in 1..1000 {
+            stop.wait(r.event(i)).unwrap();
+        }
+        assert_eq!(open_fds(), before, "a descriptor per wait");
+        // Tasks that stop waiting (their rendezvous gone) are let go.
+        let gone = Rendezvous::<u32>::new();
+        for i in 0..1000 {
+            stop.wait(gone.event(i)).unwrap();
+        }
+        drop(gone);
+        let setter = stop.clone();
+        tame::asap(tame::Event::from_fn(move |_: Option<()>| setter.set()));
+        tame::run();
+        let mut got: Vec<u32> = std::iter::from_fn(|| r.try_next()).collect();
+        got.sort_unstable();
+        assert_eq!(got, (0..1000).collect::<Vec<_>>());
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_latch_wait_nobody_listens_to_any_more_does_not_keep_the_loop() {
+    std::thread::spawn(|| {
+        let stop = tame::sync::Latch::new().unwrap();
+        let r = Rendezvous::<u32>::new();
+        stop.wait(r.event(1)).unwrap();
+        stop.wait(r.event(2)).unwrap();
+        drop(r);
+        tame::run(); // returns: nobody waits for the latch
+        assert_eq!(tame::__live_waits(), 0);
+    })
+    .join()
+    .unwrap();
 }

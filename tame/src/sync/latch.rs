@@ -1,12 +1,16 @@
 //! [`Latch`]: a flag set once, from any thread, that loops on any thread
 //! wait for.
 
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::driver::WaitId;
+use crate::event::Sink;
 use crate::io::{sys, Interest};
 use crate::Event;
 
@@ -22,7 +26,9 @@ use crate::Event;
 ///
 /// Underneath it is a pipe whose write end `set` closes: every loop waiting
 /// on the read end sees the end of its stream, so one `set` reaches all of
-/// them and costs no thread anything until then.
+/// them and costs no thread anything until then. A loop's waits on one
+/// latch share one wait on the pipe (one descriptor, however many tasks
+/// wait).
 ///
 /// * A wait keeps [`run`](crate::run) going, as any descriptor wait does,
 ///   until the latch is set or the wait's event dies (its rendezvous
@@ -145,7 +151,8 @@ impl Latch {
     /// # Errors
     ///
     /// If the read end cannot be duplicated or registered with the loop
-    /// (out of file descriptors); `ev` is dropped then.
+    /// (out of file descriptors: only a thread's first wait on a latch
+    /// needs one); `ev` is dropped then.
     ///
     /// # Examples
     ///
@@ -161,14 +168,118 @@ impl Latch {
             ev.trigger(());
             return Ok(());
         }
-        let set = self.shared.set.clone();
-        let ev = ev.then(move |ended: Option<()>, ev| {
+        let flag = &self.shared.set;
+        let joined = WAITS.with(|w| {
+            let w = w.borrow();
+            let (_, waiters) = w.iter().find(|(f, _)| Arc::ptr_eq(f, flag))?;
+            Some(waiters.clone())
+        });
+        if let Some(waiters) = joined {
+            waiters.add(ev);
+            return Ok(());
+        }
+        let waiters = Rc::new(Waiters {
+            evs: RefCell::new(vec![ev]),
+            watched: Cell::new(None),
+            prune_at: Cell::new(MIN_PRUNE),
+        });
+        WAITS.with(|w| w.borrow_mut().push((flag.clone(), waiters.clone())));
+        let set = flag.clone();
+        let ev = Event::from_sink(waiters).then(move |ended: Option<()>, ev| {
             // The pipe ended: set, or all the handles went.
             if ended.is_some() && set.load(Ordering::Acquire) {
                 ev.trigger(());
             }
         });
+        // (On an error the event is dropped, and with it the waiters and
+        // their entry.)
         crate::io::wait_on_fd(self.shared.reader.as_fd(), Interest::Read, ev)
+    }
+}
+
+thread_local! {
+    /// This thread's waits on latches: one per latch (found by its flag,
+    /// which the entry keeps, so no other latch's can take its address),
+    /// with the events of every task that waits on it.
+    static WAITS: RefCell<Vec<(Arc<AtomicBool>, Rc<Waiters>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The events of a thread's waits on one latch: the event of the one wait
+/// on the pipe (as [`crate::all`], and new events join it while it waits).
+/// It counts as live while any of them is, so the loop drops the pipe's
+/// wait once nobody listens.
+struct Waiters {
+    evs: RefCell<Vec<Event>>,
+    /// The id the loop watches the pipe's wait by, to watch a new event by.
+    watched: Cell<Option<WaitId>>,
+    /// How many events may gather before the dead ones (tasks that stopped
+    /// waiting: a connection that ended) are dropped: twice as many as
+    /// were live at the last count, so a server's waits cost memory for
+    /// its live ones only, at an amortized constant per wait.
+    prune_at: Cell<usize>,
+}
+
+impl Waiters {
+    fn add(&self, ev: Event) {
+        if let Some(id) = self.watched.get() {
+            ev.watch(id);
+        }
+        let dead = {
+            let mut evs = self.evs.borrow_mut();
+            evs.push(ev);
+            if evs.len() < self.prune_at.get() {
+                return;
+            }
+            let (live, dead): (Vec<Event>, Vec<Event>) = std::mem::take(&mut *evs)
+                .into_iter()
+                .partition(Event::is_live);
+            *evs = live;
+            self.prune_at.set((2 * evs.len()).max(MIN_PRUNE));
+            dead
+        };
+        // Dropped with no borrow held: a drop may run a callback.
+        drop(dead);
+    }
+}
+
+/// [`Waiters::prune_at`] at first.
+const MIN_PRUNE: usize = 16;
+
+impl Sink<()> for Waiters {
+    fn complete(self: Rc<Self>, value: Option<()>) {
+        // The pipe's wait is over: a later wait makes another.
+        let _ = WAITS.try_with(|w| {
+            if let Ok(mut w) = w.try_borrow_mut() {
+                w.retain(|(_, x)| !Rc::ptr_eq(x, &self));
+            }
+        });
+        let evs = std::mem::take(&mut *self.evs.borrow_mut());
+        for ev in evs {
+            if value.is_some() {
+                ev.trigger(());
+            }
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        (self.evs.try_borrow()).map_or(true, |evs| evs.iter().any(Event::is_live))
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        self.watched.set(Some(id));
+        (self.evs.try_borrow()).map_or(true, |evs| {
+            // Every one is watched (no short-circuit).
+            evs.iter().fold(false, |live, ev| ev.watch(id) | live)
+        })
+    }
+
+    fn unwatch(&self) {
+        self.watched.set(None);
+        if let Ok(evs) = self.evs.try_borrow() {
+            for ev in evs.iter() {
+                ev.unwatch();
+            }
+        }
     }
 }
 
