@@ -161,7 +161,12 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         let facts = &fwd.facts[s];
         for &b in &state.env {
             let binding = &f.bindings[b];
-            let worth_dropping = binding.kind == BindingKind::User && !binding.trivial;
+            // A `for` loop's iterator holds the items not taken yet: kept
+            // to the loop's end, as Rust keeps it, not only while read.
+            let worth_dropping = match binding.kind {
+                BindingKind::User => !binding.trivial,
+                BindingKind::Temp(kind) => kind == TempKind::Iter,
+            };
             if !facts.init.contains(b)
                 && binding.kind == BindingKind::User
                 && binding.deferred

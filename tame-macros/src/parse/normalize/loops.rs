@@ -189,11 +189,16 @@ impl Builder<'_> {
         let mut r = Resolver::new(self);
         r.expr(&mut iter_expr, Use::Consume);
         let (fx, jumps) = (r.fx, r.jumps);
+        // The iterator and the loop in a block of their own: the items not
+        // taken yet are dropped where the loop ends, as Rust drops them,
+        // whatever the states after a twait in the body read of them.
+        let scope = self.push_scope();
+        let mut stmts = Vec::new();
         let iter = self.temp(TempKind::Iter);
         self.f.bindings[iter].borrow = borrow;
         self.f.bindings[iter].span = iter_span;
         let ident = self.f.bindings[iter].ident.clone();
-        out.push(ir::Stmt::Plain(ir::Plain {
+        stmts.push(ir::Stmt::Plain(ir::Plain {
             stmt: syn::parse_quote_spanned!(iter_span=>
                 let mut #ident = ::core::iter::IntoIterator::into_iter(#iter_expr);),
             fx,
@@ -223,8 +228,10 @@ impl Builder<'_> {
             },
             f.body.stmts,
             span,
-            out,
+            &mut stmts,
         );
+        self.pop_scope();
+        out.push(ir::Stmt::Block(ir::Block { scope, stmts }, None));
         self.unit_value(dest, out);
     }
 

@@ -18,7 +18,7 @@ pub fn gives_value(e: &Expr) -> bool {
         // in, and dropped there: a borrow too (a guard judged one by its
         // method's name, `pool.get(2)`, is dropped after the variables).
         Expr::Block(b) if b.label.is_none() => {
-            return tail_value(&b.block).is_some_and(|v| !trivially_undroppable(v));
+            return tail_value(&b.block).is_some_and(|v| may_own(v, true));
         }
         Expr::Block(b) => {
             values.extend(tail_value(&b.block));
@@ -37,9 +37,30 @@ pub fn gives_value(e: &Expr) -> bool {
         }
         _ => {}
     }
-    values.iter().any(|v| {
-        !(trivially_undroppable(v) || matches!(v, Expr::Reference(_)) || borrow_root(v).is_some())
-    })
+    values.iter().any(|v| may_own(v, false))
+}
+
+/// Whether a block's value `v` may own something with a drop (see
+/// [`gives_value`]); `borrows` counts a borrow as such a value. A
+/// construct whose branches all end in statements gives `()` (`{
+/// twait!{..}; if c { eat(x); } }`, a `loop` that `break`s with no value):
+/// the block is then a statement like any other, not a value to keep.
+fn may_own(v: &Expr, borrows: bool) -> bool {
+    match v {
+        Expr::Block(_) | Expr::Loop(_) => gives_value(v),
+        Expr::If(i) => match &i.else_branch {
+            None => false,
+            Some((_, els)) => {
+                tail_value(&i.then_branch).is_some_and(|t| may_own(t, borrows))
+                    || may_own(els, borrows)
+            }
+        },
+        Expr::Match(m) => m.arms.iter().any(|a| may_own(&a.body, borrows)),
+        Expr::Assign(_) => false,
+        Expr::Binary(b) if is_compound_assign(&b.op) => false,
+        _ if trivially_undroppable(v) => false,
+        _ => borrows || !(matches!(v, Expr::Reference(_)) || borrow_root(v).is_some()),
+    }
 }
 
 /// The expression a block ends with and gives as its value (not `()`, not
