@@ -49,9 +49,13 @@ fn plain_a(t: Trace, k: u32) {
 #[tamed]
 fn tamed_b(t: Trace) {
     {
+        let mut n = 0;
         loop {
             twait! { tick(&t, "w", mkevent!()); }
-            break;
+            n += 1;
+            if n == 2 {
+                break;
+            }
         }
     }
     log(&t, "end");
@@ -59,9 +63,13 @@ fn tamed_b(t: Trace) {
 
 fn plain_b(t: Trace) {
     {
+        let mut n = 0;
         loop {
             log(&t, "w");
-            break;
+            n += 1;
+            if n == 2 {
+                break;
+            }
         }
     }
     log(&t, "end");
