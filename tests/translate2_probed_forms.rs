@@ -455,3 +455,34 @@ fn probed_forms_2() {
     check!(|ev| return_in_block(vec![1, 2], ev) => 3);
     check!(|ev| return_in_block(vec![1, 0, 2], ev) => 99);
 }
+
+/// A trait's tamed constructor and builder, declared without a body: their
+/// value is `Self`, as a plain declaration may say without `Sized`.
+trait Connect {
+    #[tamed]
+    fn connect(addr: String) -> Self;
+    #[tamed]
+    fn renamed(self, k: u32) -> Self;
+}
+
+struct Conn(String);
+
+impl Connect for Conn {
+    #[tamed]
+    fn connect(addr: String) -> Self {
+        twait! { tame::asap(mkevent!()); }
+        Conn(addr)
+    }
+    #[tamed]
+    fn renamed(self, k: u32) -> Self {
+        twait! { tame::asap(mkevent!()); }
+        Conn(format!("{}{k}", self.0))
+    }
+}
+
+#[test]
+fn a_trait_declares_tamed_methods_that_give_self() {
+    let c = tame::run_with(|d| Conn::connect("a".into(), d)).unwrap();
+    assert_eq!(c.0, "a");
+    assert_eq!(tame::run_with(|d| c.renamed(1, d)).unwrap().0, "a1");
+}

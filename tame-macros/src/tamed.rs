@@ -355,6 +355,7 @@ impl Signature {
                 done = Some(d);
             }
         }
+        add_sized_self(&mut sig, &f.sig.output);
         sig.output = ReturnType::Default;
         add_static_bounds(&mut sig);
         Signature {
@@ -424,6 +425,44 @@ fn add_static_bounds(sig: &mut syn::Signature) {
             .make_where_clause()
             .predicates
             .push(syn::parse_quote!(Self: 'static));
+    }
+}
+
+/// `Self: Sized` for a method whose value holds `Self` by value (`-> Self`,
+/// `-> Option<Self>`): its `done: Event<Self>` needs it, which a trait's
+/// declaration (`fn connect(addr: String) -> Self;`) does not say by
+/// itself, as a plain one needs not. Such a method cannot be called on a
+/// `dyn` trait object anyway; in an `impl`, `Self` is sized and the bound
+/// says nothing.
+fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType) {
+    struct ByValue(bool);
+    impl<'ast> syn::visit::Visit<'ast> for ByValue {
+        fn visit_type_path(&mut self, p: &'ast syn::TypePath) {
+            if p.qself.is_none() && p.path.is_ident("Self") {
+                self.0 = true;
+                return;
+            }
+            // Behind a pointer, `Self` may be unsized (`-> Box<Self>`).
+            let pointer = p.path.segments.last().is_some_and(|s| {
+                ["Box", "Rc", "Arc", "Weak", "Pin", "NonNull"].contains(&s.ident.to_string().as_str())
+            });
+            if !pointer {
+                syn::visit::visit_type_path(self, p);
+            }
+        }
+        fn visit_type_reference(&mut self, _: &'ast syn::TypeReference) {}
+        fn visit_type_ptr(&mut self, _: &'ast syn::TypePtr) {}
+        fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+        fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {}
+    }
+    let ReturnType::Type(_, ty) = output else { return };
+    let mut by_value = ByValue(false);
+    syn::visit::Visit::visit_type(&mut by_value, ty);
+    if by_value.0 {
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: Sized));
     }
 }
 
