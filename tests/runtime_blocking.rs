@@ -223,3 +223,24 @@ fn a_job_that_leaves_a_stop_or_paused_time_on_its_threads_loop_retires_the_threa
         });
     }
 }
+
+#[test]
+fn a_paused_clock_holds_still_while_a_blocking_job_runs() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<u32, tame::Timeout>>(());
+        // The job takes real time; the timeout is of the paused clock, which
+        // must not jump past it while the job runs.
+        tame::spawn_blocking(
+            || {
+                thread::sleep(std::time::Duration::from_millis(50));
+                7u32
+            },
+            tame::add_timeout(std::time::Duration::from_secs(10), ev),
+        );
+        tame::run();
+        tame::time::resume();
+        assert_eq!(slot.take(), Some(Ok(7)));
+    });
+}

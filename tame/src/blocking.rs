@@ -107,6 +107,9 @@ where
         // back untriggered).
         return;
     }
+    // Counted until the job's result is taken or nobody waits for it: a
+    // paused clock does not jump meanwhile (see `crate::time::pause`).
+    crate::driver::blocking_started();
     crate::compat::spawn_as(Spawner::Blocking, Receive { shared }, ev);
 }
 
@@ -159,6 +162,7 @@ impl<T> Future for Receive<T> {
 
 impl<T> Drop for Receive<T> {
     fn drop(&mut self) {
+        crate::driver::blocking_ended();
         // Cancelled while the job runs: its waker goes now, so that the
         // loop no longer counts the job as something that can wake it.
         let mut state = lock(&self.shared);

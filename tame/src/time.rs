@@ -801,7 +801,11 @@ fn first_at_or_after(due: Instant, period: Duration, now: Instant) -> Instant {
 /// nothing.
 ///
 /// A loop that waits only for another thread (a future woken from there)
-/// while a timer is armed jumps to that timer, as tokio's paused clock does.
+/// while a timer is armed jumps to that timer, as tokio's paused clock does;
+/// but while a [`spawn_blocking`](crate::spawn_blocking) job whose result
+/// is waited for runs, the clock holds still and the loop waits for the
+/// job (its work takes real time: a timeout around it does not fire
+/// first), as tokio's does for its blocking tasks.
 ///
 /// # Examples
 ///

@@ -191,6 +191,9 @@ struct Loop {
     /// The key (plus one) of the spawned future being polled, 0 if none:
     /// a wake of its own then is a yield (see [`spawned_wake`]).
     polling: Cell<usize>,
+    /// `spawn_blocking` jobs whose results are waited for: a paused clock
+    /// does not jump while one runs (its work takes real time).
+    blocking: Cell<usize>,
     /// The loop's time, read once per turn (see [`clock`]).
     clock: Clock,
     timers: RefCell<Timers>,
@@ -299,6 +302,7 @@ thread_local! {
             ready: RefCell::new(Ring::new()),
             next_turn: RefCell::new(Ring::new()),
             polling: Cell::new(0),
+            blocking: Cell::new(0),
             clock: Clock::new(),
             timers: RefCell::new(Timers::new()),
             selector: RefCell::new(None),
@@ -780,8 +784,13 @@ fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Ve
 fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
     let WorkLeft { busy, wake, waits } = *left;
     let paused = l.clock.is_paused();
-    let timeout = if busy || (paused && wake.is_some()) {
+    // A paused clock holds still while a blocking job runs: the loop waits
+    // for the job (its wake), as tokio's paused clock does.
+    let held = paused && l.blocking.get() > 0;
+    let timeout = if busy || (paused && wake.is_some() && !held) {
         Some(Duration::ZERO)
+    } else if held {
+        None
     } else {
         // A fresh reading (not the turn's): the turn's tasks took time
         // since it was taken.
@@ -801,7 +810,7 @@ fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut
         // Nothing to poll for: go on with the queue. The turn's clock
         // reading is taken when first asked for (a yield of a computation
         // with no timer armed costs no clock read).
-        if paused && !busy {
+        if paused && !busy && !held {
             jump_to_next_timer(l, jump);
         }
         l.clock.mark_stale();
@@ -841,7 +850,7 @@ fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut
     // fd's event may run a callback that arms a timer).
     l.clock.refresh();
     dispatch(l, ready_fds);
-    if paused && !busy && ready_fds.is_empty() && l.ready.borrow().is_empty() {
+    if paused && !busy && !held && ready_fds.is_empty() && l.ready.borrow().is_empty() {
         jump_to_next_timer(l, jump);
     }
 }
@@ -1004,6 +1013,17 @@ pub(crate) fn spawned_wake(key: usize) {
                 .push_back_with(|| Runnable::Task(task));
         }
     });
+}
+
+/// A `spawn_blocking` job's result is waited for on this loop.
+pub(crate) fn blocking_started() {
+    let _ = LOOP.try_with(|l| l.blocking.set(l.blocking.get() + 1));
+}
+
+/// A `spawn_blocking` job's result was taken, or nobody waits for it any
+/// more.
+pub(crate) fn blocking_ended() {
+    let _ = LOOP.try_with(|l| l.blocking.set(l.blocking.get().saturating_sub(1)));
 }
 
 /// Marks the spawned future with `key` as the one being polled (`None`:
