@@ -444,7 +444,8 @@ fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType) {
             }
             // Behind a pointer, `Self` may be unsized (`-> Box<Self>`).
             let pointer = p.path.segments.last().is_some_and(|s| {
-                ["Box", "Rc", "Arc", "Weak", "Pin", "NonNull"].contains(&s.ident.to_string().as_str())
+                ["Box", "Rc", "Arc", "Weak", "Pin", "NonNull"]
+                    .contains(&s.ident.to_string().as_str())
             });
             if !pointer {
                 syn::visit::visit_type_path(self, p);
@@ -455,7 +456,9 @@ fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType) {
         fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
         fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {}
     }
-    let ReturnType::Type(_, ty) = output else { return };
+    let ReturnType::Type(_, ty) = output else {
+        return;
+    };
     let mut by_value = ByValue(false);
     syn::visit::Visit::visit_type(&mut by_value, ty);
     if by_value.0 {

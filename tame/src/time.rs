@@ -152,8 +152,9 @@ pub fn timer(dur: Duration, ev: Event) {
     driver::timer_after(dur, ev);
 }
 
-/// Triggers `ev` once the loop's time reaches `deadline` (at once, on the
-/// loop's next turn, if it already has).
+/// Triggers `ev` once the loop's time reaches `deadline` (if it already
+/// has, on the loop's next turn, or with the timers of earlier deadlines
+/// that wait for the same millisecond tick, after them).
 ///
 /// While the time is [virtual](pause), take deadlines from [`now()`].
 ///
@@ -319,7 +320,9 @@ impl Timer {
     /// among equal deadlines it keeps the place it got when it was first
     /// armed. Like [`cancel`](Timer::cancel), a reset moves the entry in
     /// the timer wheel then and there: no allocation, no trip through the
-    /// loop. A deadline already past fires on the loop's next turn.
+    /// loop. A deadline already past fires on the loop's next turn, or with
+    /// the timers of earlier deadlines that wait for its millisecond tick,
+    /// after them.
     ///
     /// A timer that fired, was cancelled or lost its event has no event any
     /// more (events are one-shot): `reset` returns `false` and arms

@@ -26,8 +26,10 @@
 //! one turn are collected into a batch and sorted by `(deadline, seq)`
 //! (they usually are already), so timers fire in deadline order and ties
 //! in arming order, across slots and levels. An entry armed with a deadline
-//! that has passed goes to the `overdue` list and fires on the loop's next
-//! turn, in the same order.
+//! that has passed goes where its tick says, as any: to the `overdue` list
+//! if the wheel has passed that tick (it fires on the loop's next turn),
+//! else to that tick's slot, where it fires with the entries of earlier
+//! deadlines that wait for the same tick, after them.
 //!
 //! # Cancelled timers
 //!
@@ -210,14 +212,13 @@ impl Timers {
         (e.loc != FREE && (e.seq & ID_SEQ_MASK) == (id.0 >> 32) & ID_SEQ_MASK).then_some(index)
     }
 
-    /// Arms a timer for `deadline` (nanoseconds since the clock's origin;
-    /// `now` is the turn's time). The entry watches `event`; a dead event is
+    /// Arms a timer for `deadline` (nanoseconds since the clock's origin).
+    /// The entry watches `event`; a dead event is
     /// not armed but handed back, for the caller to drop once it no longer
     /// borrows the loop (dropping an event can run user code).
     pub(crate) fn insert(
         &mut self,
         deadline: u64,
-        now: u64,
         event: Event<()>,
         handle: bool,
     ) -> Result<Key, Event<()>> {
@@ -250,8 +251,12 @@ impl Timers {
                 .push(Entry::unlinked(deadline, seq, handle, event));
         }
         self.len += 1;
+        // By its tick, like any: a deadline that has passed inside the
+        // tick the wheel has not reached fires with that tick's entries,
+        // after those with earlier deadlines (not on the next turn, ahead
+        // of them); one whose tick the wheel has passed is overdue.
         let tick = deadline.div_ceil(TICK);
-        if deadline <= now || tick <= self.elapsed {
+        if tick <= self.elapsed {
             self.link(index, OVERDUE);
         } else {
             self.link_tick(index, tick);
@@ -260,7 +265,7 @@ impl Timers {
     }
 
     /// Moves the entry `key` names to `deadline` (clamped as in
-    /// [`insert`](Self::insert); `now` is the turn's time), keeping its
+    /// [`insert`](Self::insert)), keeping its
     /// event, its watch and its `seq`, if it is still armed; returns
     /// whether it was.
     ///
@@ -273,7 +278,7 @@ impl Timers {
     /// earlier timer's callback) leaves the batch: `fire` finds it no
     /// longer due and skips it, and it fires at its new deadline, on a
     /// later turn at the earliest, as a timer armed by a callback does.
-    pub(crate) fn reset(&mut self, key: Key, deadline: u64, now: u64) -> bool {
+    pub(crate) fn reset(&mut self, key: Key, deadline: u64) -> bool {
         let Some(index) = self.find(key) else {
             return false;
         };
@@ -283,13 +288,16 @@ impl Timers {
         self.unlink(index);
         let deadline = deadline.min(END_OF_TIME);
         self.entries[index as usize].deadline = deadline;
-        // Linked where `insert` links a new entry (a passed deadline goes
-        // to the overdue list: it fires on the next turn, never in a batch
+        // Linked where `insert` links a new entry (never into the batch
         // being fired). Written out, not shared with `insert` through a
         // helper: the compiler kept such a helper out of line in `insert`,
         // a call more on every arm.
+        // By its tick, like any: a deadline that has passed inside the
+        // tick the wheel has not reached fires with that tick's entries,
+        // after those with earlier deadlines (not on the next turn, ahead
+        // of them); one whose tick the wheel has passed is overdue.
         let tick = deadline.div_ceil(TICK);
-        if deadline <= now || tick <= self.elapsed {
+        if tick <= self.elapsed {
             self.link(index, OVERDUE);
         } else {
             self.link_tick(index, tick);
@@ -692,7 +700,7 @@ mod tests {
             .map(|i| ((i * 7919) % 2000 + 1) * 123_456_789)
             .collect();
         for &d in &deadlines {
-            t.insert(d, 0, event(&log, d), false).unwrap();
+            t.insert(d, event(&log, d), false).unwrap();
         }
         assert_eq!(t.len(), 2000);
         let mut now = 0;
@@ -710,7 +718,7 @@ mod tests {
     fn a_timer_never_fires_before_its_deadline() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        t.insert(5_100_000, 0, event(&log, 1), false).unwrap();
+        t.insert(5_100_000, event(&log, 1), false).unwrap();
         fire_at(&mut t, 5_099_999);
         assert!(log.borrow().is_empty());
         // Its tick is 6 ms (rounded up): it fires once the slot is due.
@@ -726,9 +734,9 @@ mod tests {
         let d = 100 * TICK;
         // Armed at 0: lands on level 1. The second, armed at 90 ms with the
         // same deadline, lands on level 0 directly.
-        t.insert(d, 0, event(&log, 1), false).unwrap();
+        t.insert(d, event(&log, 1), false).unwrap();
         fire_at(&mut t, 90 * TICK);
-        t.insert(d, 90 * TICK, event(&log, 2), false).unwrap();
+        t.insert(d, event(&log, 2), false).unwrap();
         fire_at(&mut t, d);
         assert_eq!(*log.borrow(), [1, 2]);
     }
@@ -738,15 +746,28 @@ mod tests {
         let log: Log = Rc::default();
         let mut t = Timers::new();
         fire_at(&mut t, 50 * TICK);
-        t.insert(10 * TICK, 50 * TICK, event(&log, 10), false)
-            .unwrap();
-        t.insert(5 * TICK, 50 * TICK, event(&log, 5), false)
-            .unwrap();
-        t.insert(50 * TICK, 50 * TICK, event(&log, 50), false)
-            .unwrap();
-        assert_eq!(t.next_wake(), Some(0));
+        t.insert(10 * TICK, event(&log, 10), false).unwrap();
+        t.insert(5 * TICK, event(&log, 5), false).unwrap();
+        t.insert(50 * TICK, event(&log, 50), false).unwrap();
+        assert!(t.next_wake().is_some_and(|w| w <= 50 * TICK), "due now");
         fire_at(&mut t, 50 * TICK);
         assert_eq!(*log.borrow(), [5, 10, 50]);
+    }
+
+    #[test]
+    fn a_passed_deadline_does_not_overtake_an_earlier_one_waiting_for_its_tick() {
+        let log: Log = Rc::default();
+        let mut t = Timers::new();
+        t.insert(5_300_000, event(&log, 1), false).unwrap();
+        fire_at(&mut t, 5_500_000);
+        assert!(log.borrow().is_empty(), "its tick (6 ms) has not come");
+        // Armed at 5.5 ms for 5.5 ms (`timer(Duration::ZERO)`): due, but
+        // after the one of 5.3 ms.
+        t.insert(5_500_000, event(&log, 2), false).unwrap();
+        fire_at(&mut t, 5_700_000);
+        assert!(log.borrow().is_empty(), "not ahead of the 5.3 ms one");
+        fire_at(&mut t, 6_000_000);
+        assert_eq!(*log.borrow(), [1, 2]);
     }
 
     #[test]
@@ -754,8 +775,8 @@ mod tests {
         let log: Log = Rc::default();
         let mut t = Timers::new();
         let r = crate::Rendezvous::<()>::new();
-        t.insert(3 * TICK, 0, r.event(()), false).unwrap();
-        t.insert(3 * TICK, 0, event(&log, 2), false).unwrap();
+        t.insert(3 * TICK, r.event(()), false).unwrap();
+        t.insert(3 * TICK, event(&log, 2), false).unwrap();
         // The rendezvous' first watch is the id of entry 0.
         let id = Timers::id(0, 0);
         assert!(t.remove_if_dead(id).is_none(), "still live");
@@ -767,7 +788,7 @@ mod tests {
         fire_at(&mut t, 3 * TICK);
         assert_eq!(*log.borrow(), [2]);
         // The freed slot is reused; the old id does not reach the new entry.
-        t.insert(4 * TICK, 3 * TICK, event(&log, 3), false).unwrap();
+        t.insert(4 * TICK, event(&log, 3), false).unwrap();
         assert!(t.remove(id).is_none());
         assert_eq!(t.len(), 1);
     }
@@ -778,8 +799,7 @@ mod tests {
         let rs: Vec<crate::Rendezvous<()>> =
             (0..10_000).map(|_| crate::Rendezvous::new()).collect();
         for (i, r) in rs.iter().enumerate() {
-            t.insert((i as u64 + 1) * TICK, 0, r.event(()), false)
-                .unwrap();
+            t.insert((i as u64 + 1) * TICK, r.event(()), false).unwrap();
         }
         // Keep every hundredth; the others' entries go.
         for (i, r) in rs.iter().enumerate() {
@@ -809,10 +829,7 @@ mod tests {
         let keys = rs
             .iter()
             .enumerate()
-            .map(|(i, r)| {
-                t.insert((i as u64 + 1) * TICK, 0, r.event(()), true)
-                    .unwrap()
-            })
+            .map(|(i, r)| t.insert((i as u64 + 1) * TICK, r.event(()), true).unwrap())
             .collect();
         (rs, keys)
     }
@@ -847,17 +864,17 @@ mod tests {
     fn a_reset_entry_fires_at_its_new_deadline_and_in_deadline_order() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        let a = t.insert(10 * TICK, 0, event(&log, 10), true).unwrap();
-        t.insert(20 * TICK, 0, event(&log, 20), false).unwrap();
-        let c = t.insert(300 * TICK, 0, event(&log, 300), true).unwrap();
+        let a = t.insert(10 * TICK, event(&log, 10), true).unwrap();
+        t.insert(20 * TICK, event(&log, 20), false).unwrap();
+        let c = t.insert(300 * TICK, event(&log, 300), true).unwrap();
         // Later within level 0, and earlier from level 2 down to level 0.
-        assert!(t.reset(a, 25 * TICK, 0));
-        assert!(t.reset(c, 5 * TICK, 0));
+        assert!(t.reset(a, 25 * TICK));
+        assert!(t.reset(c, 5 * TICK));
         assert_eq!(t.len(), 3, "moved, not added");
         assert_eq!(fire_all(&mut t), [5, 20, 25]);
         assert_eq!(*log.borrow(), [300, 20, 10]);
         // Fired: nothing left to move, and nothing is armed by trying.
-        assert!(!t.reset(a, 40 * TICK, 25 * TICK));
+        assert!(!t.reset(a, 40 * TICK));
         assert_eq!(t.len(), 0);
     }
 
@@ -865,9 +882,9 @@ mod tests {
     fn a_reset_keeps_the_entry_s_place_among_equal_deadlines() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        let first = t.insert(50 * TICK, 0, event(&log, 1), true).unwrap();
-        t.insert(7 * TICK, 0, event(&log, 2), false).unwrap();
-        assert!(t.reset(first, 7 * TICK, 0));
+        let first = t.insert(50 * TICK, event(&log, 1), true).unwrap();
+        t.insert(7 * TICK, event(&log, 2), false).unwrap();
+        assert!(t.reset(first, 7 * TICK));
         fire_at(&mut t, 7 * TICK);
         assert_eq!(*log.borrow(), [1, 2], "armed first, fires first");
     }
@@ -876,13 +893,13 @@ mod tests {
     fn an_entry_reset_while_its_batch_fires_leaves_the_batch() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        t.insert(TICK, 0, event(&log, 1), false).unwrap();
-        let b = t.insert(2 * TICK, 0, event(&log, 2), true).unwrap();
+        t.insert(TICK, event(&log, 1), false).unwrap();
+        let b = t.insert(2 * TICK, event(&log, 2), true).unwrap();
         let batch = t.collect_due(2 * TICK);
         assert_eq!(batch.len(), 2);
         // The first one's callback (here, the test) pushes the second back.
         t.fire(batch[0]).unwrap().trigger(());
-        assert!(t.reset(b, 9 * TICK, 2 * TICK));
+        assert!(t.reset(b, 9 * TICK));
         assert!(t.fire(batch[1]).is_none(), "no longer due");
         // Not relinked as unfired either: it stays where the reset put it.
         t.return_batch(batch, 1);
@@ -896,9 +913,9 @@ mod tests {
     fn an_entry_reset_into_the_past_is_overdue() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        let k = t.insert(60 * TICK, 0, event(&log, 1), true).unwrap();
+        let k = t.insert(60 * TICK, event(&log, 1), true).unwrap();
         fire_at(&mut t, 30 * TICK);
-        assert!(t.reset(k, 10 * TICK, 30 * TICK));
+        assert!(t.reset(k, 10 * TICK));
         assert_eq!(t.next_wake(), Some(0), "due on the next turn");
         fire_at(&mut t, 30 * TICK);
         assert_eq!(*log.borrow(), [1]);
@@ -916,7 +933,7 @@ mod tests {
         assert!(t.compact().is_empty());
         assert!(t.moved.is_some(), "the survivors moved");
         // Entry 0 (due at tick 1) goes after entry 1000 (tick 1001).
-        assert!(t.reset(keys[0], 3_000 * TICK, 0));
+        assert!(t.reset(keys[0], 3_000 * TICK));
         assert_eq!(fire_all(&mut t), [1_001, 3_000]);
         assert!(rs[0].try_next().is_some() && rs[1_000].try_next().is_some());
     }
@@ -925,7 +942,7 @@ mod tests {
     fn a_timer_at_the_end_of_time_is_due_there() {
         let log: Log = Rc::default();
         let mut t = Timers::new();
-        t.insert(u64::MAX, 0, event(&log, 1), false).unwrap();
+        t.insert(u64::MAX, event(&log, 1), false).unwrap();
         // Woken at each cascade on the way down, then at the deadline.
         let mut wakes = Vec::new();
         while let Some(w) = t.next_wake() {

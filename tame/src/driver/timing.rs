@@ -33,7 +33,7 @@ fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool)
         let ev = ev.take()?;
         // The borrow ends with this statement, so that a dead event, which
         // `insert` hands back, is dropped by `ok()` with no borrow held.
-        let inserted = l.timers.borrow_mut().insert(deadline, now, ev, handle);
+        let inserted = l.timers.borrow_mut().insert(deadline, ev, handle);
         inserted.ok()
     });
     // An event never armed (the loop is gone) is dropped here.
@@ -82,7 +82,7 @@ fn move_entry(key: Key, when: impl FnOnce(&Clock, u64) -> u64) -> bool {
         // Free whenever a handle is in reach (see `timer_disarm`).
         l.timers
             .try_borrow_mut()
-            .is_ok_and(|mut t| t.reset(key, deadline, now))
+            .is_ok_and(|mut t| t.reset(key, deadline))
     })
     .unwrap_or(false)
 }
