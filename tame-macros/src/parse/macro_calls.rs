@@ -127,6 +127,20 @@ impl Resolver<'_, '_> {
             return None;
         }
         let formatting = syntax::is_formatting_macro(&mac.path);
+        if !formatting && !syntax::is_std_value_macro(&mac.path) {
+            // A macro of the user's may assign what it names (`inc!(n)`
+            // doing `$v += 1`): `mut` in the machine, so that rustc's error
+            // for one that is not `mut` comes once (see `ir::Binding`).
+            let mut names = Vec::new();
+            for tt in mac.tokens.clone() {
+                super::collect_idents(tt, &mut names);
+            }
+            for name in names {
+                if let Some(b) = self.lookup(&name) {
+                    self.b.f.bindings[b].assigned = true;
+                }
+            }
+        }
         // An unknown macro's arguments are taken by value (`vec![x]` moves
         // `x`); a formatting macro's are borrowed.
         let arg_use = if formatting { Use::Read } else { Use::Consume };

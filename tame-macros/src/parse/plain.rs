@@ -452,8 +452,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     | ShrAssign(_) => {
                         self.expr(&mut b.right, Use::Consume);
                         self.expr(&mut b.left, Use::Read);
+                        let mut place = &*b.left;
+                        while let Expr::Paren(p) = place {
+                            place = &p.expr;
+                        }
                         let target =
-                            syntax::as_ident(&b.left).and_then(|i| self.lookup(&i.to_string()));
+                            syntax::as_ident(place).and_then(|i| self.lookup(&i.to_string()));
                         if let Some(id) = target {
                             self.b.f.bindings[id].assigned = true;
                         }

@@ -21,6 +21,27 @@ fn count(n: u32) -> u32 {
     n
 }
 
+macro_rules! inc {
+    ($v:ident) => {
+        $v += 1
+    };
+}
+
+#[tamed]
+fn by_macro(n: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    inc!(n);
+    n
+}
+
+#[tamed]
+fn parenthesized(n: u32) -> u32 {
+    let k = 1;
+    twait! { tame::asap(mkevent!()); }
+    (k) += n;
+    k
+}
+
 fn main() {
-    let _ = (S::push, count);
+    let _ = (S::push, count, by_macro, parenthesized);
 }
