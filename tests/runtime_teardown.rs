@@ -704,3 +704,41 @@ fn a_tamed_function_or_a_timeout_started_again_whatever_it_gets_ends_at_thread_e
         assert_eq!(calls.load(Ordering::SeqCst), 2, "timeout: {timeout}");
     }
 }
+
+/// Waits on its latch when dropped: at thread exit, after tame's own
+/// thread-locals may be gone.
+struct WaitOnDrop(tame::sync::Latch, Arc<AtomicUsize>);
+
+impl Drop for WaitOnDrop {
+    fn drop(&mut self) {
+        let refused = self.0.wait(Event::from_fn(|_: Option<()>| {})).is_err();
+        if refused {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+thread_local! {
+    static WAITER: std::cell::RefCell<Option<WaitOnDrop>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_latch_wait_at_thread_exit_is_refused_not_an_abort() {
+    let latch = tame::sync::Latch::new().unwrap();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let (l, n) = (latch.clone(), refused.clone());
+    let t = thread::spawn(move || {
+        // Made first: destroyed after tame's own thread-locals.
+        WAITER.with(|w| *w.borrow_mut() = Some(WaitOnDrop(l.clone(), n)));
+        // A wait of this thread's that is still out at its exit.
+        l.wait(Event::from_fn(|_: Option<()>| {})).unwrap();
+        tame::stop();
+        tame::run();
+    });
+    assert!(t.join().is_ok());
+    assert_eq!(
+        refused.load(Ordering::SeqCst),
+        1,
+        "the late wait was refused"
+    );
+}

@@ -169,11 +169,19 @@ impl Latch {
             return Ok(());
         }
         let flag = &self.shared.set;
-        let joined = WAITS.with(|w| {
+        let joined = WAITS.try_with(|w| {
             let w = w.borrow();
             let (_, waiters) = w.iter().find(|(f, _)| Arc::ptr_eq(f, flag))?;
             Some(waiters.clone())
         });
+        let joined = match joined {
+            Ok(joined) => joined,
+            // The thread is going (a drop at its exit): no loop can wait.
+            Err(_) => {
+                crate::driver::drop_for_gone_loop(ev);
+                return Err(crate::driver::loop_gone());
+            }
+        };
         if let Some(waiters) = joined {
             waiters.add(ev);
             return Ok(());
@@ -183,7 +191,8 @@ impl Latch {
             watched: Cell::new(None),
             prune_at: Cell::new(MIN_PRUNE),
         });
-        WAITS.with(|w| w.borrow_mut().push((flag.clone(), waiters.clone())));
+        // (Present: `try_with` just found it.)
+        let _ = WAITS.try_with(|w| w.borrow_mut().push((flag.clone(), waiters.clone())));
         let set = flag.clone();
         let ev = Event::from_sink(waiters).then(move |ended: Option<()>, ev| {
             // The pipe ended: set, or all the handles went.
