@@ -11,7 +11,9 @@ use crate::io::Interest;
 /// Triggers `ev` on the loop's next turn, after the tasks and events already
 /// queued (Tamer's `at_asap`): the way for a long computation to let others
 /// run. Never from inside this call. The next turn starts by polling the
-/// loop's descriptors, reading its clock and firing the timers due, so a
+/// loop's descriptors and reading its clock: what the fds woke runs before
+/// the yielded code, and the timers due then fire in that turn, after the
+/// queued work (the yielded code's next stretch included). So a
 /// computation that yields this way lets I/O and timers through at each
 /// yield (as tokio's `yield_now` does), and [`now`](crate::now) after the
 /// yield is a new reading. A future spawned on the loop that wakes itself

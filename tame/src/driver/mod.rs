@@ -362,10 +362,10 @@ pub(crate) fn queue_fire(ev: Event<()>) {
 }
 
 /// Queues `ev` to be triggered on the loop's next turn (`tame::asap`):
-/// after the loop has polled its fds, read its clock and fired the timers
-/// due, so that a computation that yields this way lets I/O and timers
-/// through at every yield, as Tamer's `at_asap` does (and tokio's
-/// `yield_now`, which defers the same way).
+/// after the loop has polled its fds and read its clock (the timers due
+/// then fire in that turn), so that a computation that yields this way
+/// lets I/O and timers through at every yield, as Tamer's `at_asap` does
+/// (and tokio's `yield_now`, which defers the same way).
 #[inline]
 pub(crate) fn fire_next_turn(ev: Event<()>) {
     let mut ev = Some(ev);
