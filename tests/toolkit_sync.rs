@@ -557,7 +557,10 @@ fn a_loops_waits_on_one_latch_share_one_descriptor() {
         // (Other tests of this binary open descriptors meanwhile: a few,
         // not the thousand a descriptor per wait would take.)
         let after = open_fds();
-        assert!(after < before + 100, "a descriptor per wait: {before} -> {after}");
+        assert!(
+            after < before + 100,
+            "a descriptor per wait: {before} -> {after}"
+        );
         // Tasks that stop waiting (their rendezvous gone) are let go.
         let gone = Rendezvous::<u32>::new();
         for i in 0..1000 {

@@ -591,3 +591,38 @@ fn a_reference_returned_with_an_elided_lifetime_is_static_as_elision_says() {
     let names: &'static Names = Box::leak(Box::new(Names(vec!["x", "y"])));
     assert_eq!(result_of(|d| names.nth(1, d)), Some(Some(Some("y"))));
 }
+
+/// Elision as rustc does it: one parameter's one lifetime, however often
+/// it appears, or the receiver's reference to `Self` inside a `Pin`.
+#[tamed]
+fn deref_first(x: &'static &'static str) -> &str {
+    twait! { tame::asap(mkevent!()); }
+    x
+}
+
+#[tamed]
+fn pair_first(x: (&'static str, &'static str)) -> &str {
+    twait! { tame::asap(mkevent!()); }
+    x.0
+}
+
+struct Pinned;
+
+impl Pinned {
+    #[tamed]
+    fn name(self: std::pin::Pin<&'static mut Self>, x: &'static str) -> &str {
+        twait! { tame::asap(mkevent!()); }
+        x
+    }
+}
+
+#[test]
+fn elision_takes_one_parameters_one_lifetime_or_the_pinned_receivers() {
+    assert_eq!(result_of(|d| deref_first(&"a", d)), Some(Some("a")));
+    assert_eq!(result_of(|d| pair_first(("b", "c"), d)), Some(Some("b")));
+    let p: &'static mut Pinned = Box::leak(Box::new(Pinned));
+    assert_eq!(
+        result_of(|d| std::pin::Pin::new(p).name("n", d)),
+        Some(Some("n"))
+    );
+}

@@ -119,24 +119,46 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
 
 /// What Rust's elision gives the elided lifetimes of the return type
 /// (`-> &str`, `-> Ref<'_>`): `None` when it has none; `Some(true)` when
-/// they take the lifetime of `&self`, or of the one lifetime in the
-/// parameters, which in a tamed function can only be `'static` (a borrow
-/// is refused); `Some(false)` when no parameter gives one (none, or more
-/// than one), where plain Rust says "missing lifetime specifier".
+/// they take the lifetime of the receiver's reference to `Self` (`&self`,
+/// `self: Pin<&mut Self>`), or of the one parameter with lifetimes, all one
+/// lifetime (which in a tamed function can only be `'static`: a borrow is
+/// refused); `Some(false)` where plain Rust says "missing lifetime
+/// specifier" (no parameter with one, several, or one with several).
 pub fn output_elision(sig: &syn::Signature) -> Option<bool> {
     elided_output(sig)?;
-    let mut inputs = 0;
+    let mut with_lifetimes = Vec::new();
     for input in &sig.inputs {
         let ty = match input {
-            FnArg::Receiver(r) if matches!(&*r.ty, Type::Reference(_)) => return Some(true),
-            FnArg::Receiver(r) => &r.ty,
+            FnArg::Receiver(r) => {
+                let mut refs = RefToSelf(false);
+                refs.visit_type(&r.ty);
+                if refs.0 {
+                    return Some(true);
+                }
+                &r.ty
+            }
             FnArg::Typed(t) => &t.ty,
         };
-        let mut count = LifetimePositions(0);
-        count.visit_type(ty);
-        inputs += count.0;
+        let mut lifetimes = ParamLifetimes::default();
+        lifetimes.visit_type(ty);
+        if lifetimes.elided > 0 || !lifetimes.named.is_empty() {
+            with_lifetimes.push(lifetimes.elided + lifetimes.named.len());
+        }
     }
-    Some(inputs == 1)
+    Some(with_lifetimes == [1])
+}
+
+/// Whether a receiver's type has a reference to `Self` in it (`&Self`,
+/// `Pin<&mut Self>`), whose lifetime elision gives the output.
+struct RefToSelf(bool);
+
+impl<'ast> Visit<'ast> for RefToSelf {
+    fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+        if matches!(&*r.elem, Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self")) {
+            self.0 = true;
+        }
+        visit::visit_type_reference(self, r);
+    }
 }
 
 /// The first elided lifetime of the return type: a `&` without one, or
@@ -176,20 +198,30 @@ pub fn static_output(ty: &mut Type) {
     syn::visit_mut::VisitMut::visit_type_mut(&mut Fill, ty);
 }
 
-/// Counts the lifetime positions of a parameter's type, as elision does
-/// (a `&`, a lifetime argument), outside function types, whose lifetimes
-/// are their own.
-struct LifetimePositions(usize);
+/// The lifetimes of a parameter's type, as elision sees them: each elided
+/// one (a `&` without one, `'_`) is a lifetime of its own, a named one is
+/// one however often it appears (`&'static &'static str`); not those of a
+/// function type, which are its own.
+#[derive(Default)]
+struct ParamLifetimes {
+    elided: usize,
+    named: Vec<String>,
+}
 
-impl<'ast> Visit<'ast> for LifetimePositions {
+impl<'ast> Visit<'ast> for ParamLifetimes {
     fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
         if r.lifetime.is_none() {
-            self.0 += 1;
+            self.elided += 1;
         }
         visit::visit_type_reference(self, r);
     }
-    fn visit_lifetime(&mut self, _: &'ast syn::Lifetime) {
-        self.0 += 1;
+    fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+        let name = l.ident.to_string();
+        if name == "_" {
+            self.elided += 1;
+        } else if !self.named.contains(&name) {
+            self.named.push(name);
+        }
     }
     fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
     fn visit_parenthesized_generic_arguments(
@@ -197,8 +229,6 @@ impl<'ast> Visit<'ast> for LifetimePositions {
         _: &'ast syn::ParenthesizedGenericArguments,
     ) {
     }
-    fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {}
-    fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {}
 }
 
 /// The first elided lifetime in a type, outside function types.

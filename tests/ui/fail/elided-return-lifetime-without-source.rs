@@ -15,6 +15,13 @@ fn either(a: &'static str, b: &'static str) -> &str {
     if a.len() > b.len() { a } else { b }
 }
 
+#[tamed]
+fn with_a_callback(a: &'static str, f: Box<dyn Fn() + 'static>) -> &str {
+    twait! { tame::asap(mkevent!()); }
+    f();
+    a
+}
+
 fn main() {
-    let _ = (name, either);
+    let _ = (name, either, with_a_callback);
 }
