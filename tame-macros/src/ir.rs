@@ -174,6 +174,40 @@ pub struct Binding {
     pub owned: bool,
 }
 
+impl Binding {
+    /// A binding with nothing known of it yet: not `mut`, no written type,
+    /// possibly with a drop, borrowing nothing known; the callers set what
+    /// they know (`Binding { mutable, ty, ..Binding::new(..) }`).
+    pub fn new(
+        ident: Ident,
+        name: String,
+        span: Span,
+        scope: ScopeId,
+        kind: BindingKind,
+    ) -> Binding {
+        Binding {
+            ident,
+            name,
+            span,
+            mutable: false,
+            assigned: false,
+            ty: None,
+            scope,
+            kind,
+            trivial: false,
+            borrow: None,
+            rendezvous: false,
+            fn_once: false,
+            copy: false,
+            iterator: false,
+            timer: false,
+            deferred: false,
+            cfg: Vec::new(),
+            owned: false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BindingKind {
     /// A user's `let`, pattern or parameter binding.

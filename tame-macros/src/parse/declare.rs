@@ -30,25 +30,20 @@ impl Builder<'_> {
         if rendezvous {
             self.rendezvous_names.insert(name.clone());
         }
+        let scope = self.scope.current();
         self.f.bindings.push(ir::Binding {
-            ident: used.clone(),
-            name: name.clone(),
-            span: ident.span(),
             mutable,
-            assigned: false,
             ty,
-            scope: self.scope.current(),
-            kind: BindingKind::User,
             trivial,
             borrow,
             rendezvous,
-            fn_once: false,
-            copy: false,
-            iterator: false,
-            timer: false,
-            deferred: false,
-            cfg: Vec::new(),
-            owned: false,
+            ..ir::Binding::new(
+                used.clone(),
+                name.clone(),
+                ident.span(),
+                scope,
+                BindingKind::User,
+            )
         });
         self.scope.make_visible(id, name);
         (id, used)
@@ -175,25 +170,16 @@ impl Builder<'_> {
         // Visible by its own name (no user's name starts with `__tame_`),
         // so that uses of it resolve like any other.
         self.scope.make_visible(id, ident.to_string());
+        let scope = self.scope.current();
         self.f.bindings.push(ir::Binding {
-            ident,
-            name,
-            span: Span::call_site(),
             mutable: true,
-            assigned: false,
-            ty: None,
-            scope: self.scope.current(),
-            kind: BindingKind::Temp(kind),
-            trivial: false,
-            borrow: None,
-            rendezvous: false,
-            fn_once: false,
-            copy: false,
-            iterator: false,
-            timer: false,
-            deferred: false,
-            cfg: Vec::new(),
-            owned: false,
+            ..ir::Binding::new(
+                ident,
+                name,
+                Span::call_site(),
+                scope,
+                BindingKind::Temp(kind),
+            )
         });
         id
     }

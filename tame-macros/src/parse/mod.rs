@@ -304,30 +304,15 @@ impl Builder<'_> {
                 FnArg::Receiver(r) => {
                     let ident = Ident::new("__tame_self", Span::call_site());
                     let id = self.f.bindings.len();
+                    let (span, scope) = (r.self_token.span, self.scope.current());
                     self.f.bindings.push(ir::Binding {
-                        ident,
-                        name: "self".into(),
-                        span: r.self_token.span,
                         // `mut` in the machine whatever the user wrote: a
                         // change of a `self` that is not `mut` is reported
                         // once, by the lint shadow (which keeps `self`),
                         // not again of `__tame_self` with a `mut` suggested
                         // before `#[tamed]`.
                         mutable: true,
-                        assigned: false,
-                        ty: None,
-                        scope: self.scope.current(),
-                        kind: BindingKind::User,
-                        trivial: false,
-                        borrow: None,
-                        rendezvous: false,
-                        fn_once: false,
-                        copy: false,
-                        iterator: false,
-                        timer: false,
-                        deferred: false,
-                        cfg: Vec::new(),
-                        owned: false,
+                        ..ir::Binding::new(ident, "self".into(), span, scope, BindingKind::User)
                     });
                     self.scope.make_visible(id, "self".into());
                     self.f.params.push(Param {
@@ -364,25 +349,17 @@ impl Builder<'_> {
                     pat => {
                         let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
                         let id = self.f.bindings.len();
+                        let (name, scope) = (format!("arg{i}"), self.scope.current());
                         self.f.bindings.push(ir::Binding {
-                            ident: arg.clone(),
-                            name: format!("arg{i}"),
-                            span: pat.span(),
                             mutable: syntax::binds_ref_mut(pat),
-                            assigned: false,
                             ty: Some((*t.ty).clone()),
-                            scope: self.scope.current(),
-                            kind: BindingKind::User,
-                            trivial: false,
-                            borrow: None,
-                            rendezvous: false,
-                            fn_once: false,
-                            copy: false,
-                            iterator: false,
-                            timer: false,
-                            deferred: false,
-                            cfg: Vec::new(),
-                            owned: false,
+                            ..ir::Binding::new(
+                                arg.clone(),
+                                name,
+                                pat.span(),
+                                scope,
+                                BindingKind::User,
+                            )
                         });
                         self.scope.make_visible(id, format!("__tame_arg{i}"));
                         self.f.params.push(Param {
