@@ -45,18 +45,24 @@ fn seen_after(yields: &Rc<Cell<u32>>, until: &Rc<Cell<bool>>) -> (Event, Rc<Cell
     (ev, at)
 }
 
+/// Starts a computation of 5,000 yields, and an event that stops it and
+/// records how many yields had happened when it fired.
+fn computing_until_seen() -> (Event, Rc<Cell<Option<u32>>>) {
+    let (yields, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+    compute(
+        5000,
+        yields.clone(),
+        until.clone(),
+        Event::from_fn(|_: Option<()>| {}),
+    );
+    seen_after(&yields, &until)
+}
+
 #[test]
 fn a_due_timer_fires_at_the_next_yield() {
     on_fresh_loop(|| {
         tame::time::pause();
-        let (yields, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
-        compute(
-            5000,
-            yields.clone(),
-            until.clone(),
-            Event::from_fn(|_: Option<()>| {}),
-        );
-        let (ev, at) = seen_after(&yields, &until);
+        let (ev, at) = computing_until_seen();
         tame::timer(Duration::ZERO, ev);
         tame::run();
         let at = at.get().expect("the timer fired");
@@ -69,14 +75,7 @@ fn a_ready_descriptor_is_seen_at_the_next_yield() {
     on_fresh_loop(|| {
         let (a, mut b) = UnixStream::pair().unwrap();
         b.write_all(b"x").unwrap();
-        let (yields, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
-        compute(
-            5000,
-            yields.clone(),
-            until.clone(),
-            Event::from_fn(|_: Option<()>| {}),
-        );
-        let (ev, at) = seen_after(&yields, &until);
+        let (ev, at) = computing_until_seen();
         tame::wait_on_fd(&a, Interest::Read, ev).unwrap();
         tame::run();
         let at = at.get().expect("the descriptor was seen");
