@@ -634,6 +634,9 @@ pub(crate) fn run() {
             if l.stop.take() {
                 return;
             }
+            if next_turn_without_poll(l) {
+                continue;
+            }
             let Some(left) = work_left(l) else { return };
             poll_fds(l, &left, None, &mut ready_fds);
             if l.stop.take() {
@@ -641,6 +644,26 @@ pub(crate) fn run() {
             }
         }
     });
+}
+
+/// The next turn of `run()` when work is queued and no fd can be waited
+/// for (a computation yielding with `asap`, a chain of events): the turn's
+/// poll would not wait and has nothing to report, so it is skipped, and
+/// the turn's clock reading is taken when first asked for, as
+/// [`poll_fds`] does in that case. Whether it was such a turn.
+fn next_turn_without_poll(l: &Loop) -> bool {
+    if l.waits.live() != 0
+        || l.remote.borrow().is_some()
+        || (l.ready.borrow().is_empty() && l.next_turn.borrow().is_empty())
+    {
+        return false;
+    }
+    // What `work_left` does every turn: a mostly empty timer slab gives its
+    // memory back.
+    drop(l.timers.borrow_mut().compact());
+    l.clock.mark_stale();
+    take_next_turn(l);
+    true
 }
 
 /// One turn of the loop: the work that is ready runs; if none was, the
@@ -744,7 +767,9 @@ fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
 fn run_ready_work(l: &Loop) -> bool {
     let ran = run_ready(l);
     let fired = fire_due_timers(l);
-    reap_deaths(l);
+    if l.waits.any_deaths() {
+        reap_deaths(l);
+    }
     ran || fired
 }
 

@@ -455,6 +455,10 @@ impl Timers {
     /// origin): now if any is overdue, else when the first slot expires (a
     /// slot of a higher level expires when its entries must move down).
     pub(crate) fn next_wake(&self) -> Option<u64> {
+        // (Most turns of a program without timers ask: no level to scan.)
+        if self.len == 0 {
+            return None;
+        }
         if self.overdue != NIL {
             return Some(0);
         }
@@ -561,11 +565,18 @@ impl Timers {
     /// over the removals that emptied them. Returns the events found dead
     /// meanwhile (not re-armed), for the caller to drop outside its borrow.
     #[must_use = "drop the dead events outside the loop's borrow"]
+    #[inline]
     pub(crate) fn compact(&mut self) -> Vec<Event<()>> {
+        // Asked every turn: the test is inlined, the work is not.
         let cap = self.entries.len();
         if cap <= MIN_COMPACT || self.len >= cap / 4 || self.batch_out {
             return Vec::new();
         }
+        self.compact_now()
+    }
+
+    #[inline(never)]
+    fn compact_now(&mut self) -> Vec<Event<()>> {
         let mut old = std::mem::take(&mut self.entries);
         self.entries = Vec::with_capacity((2 * self.len).max(MIN_COMPACT / 4));
         self.free = NIL;
