@@ -414,3 +414,82 @@ fn a_wait_on_an_all_event_stops_counting_once_every_event_died() {
         drop(conn);
     });
 }
+
+/// Sends a question on `w` and waits for the answer on `r`: `w`, not used
+/// after its write, is still the function's (its direction open) until
+/// the function returns, as in a plain function.
+#[tamed]
+fn ask(
+    r: tame::net::ReadHalf<UnixStream>,
+    w: tame::net::WriteHalf<UnixStream>,
+    asked: Event,
+) -> Vec<u8> {
+    let sent;
+    twait! { w.write_all(b"question\n".to_vec(), mkevent!(sent)); }
+    let (_, res): (Vec<u8>, io::Result<()>) = sent;
+    res.unwrap();
+    asked.trigger(());
+    let got;
+    twait! { r.read_until(Vec::new(), b"\n", 64, mkevent!(got)); }
+    let (answer, n): (Vec<u8>, io::Result<usize>) = got;
+    answer[..n.unwrap()].to_vec()
+}
+
+/// [`ask`] on a stream it splits itself: the halves are tame's by the
+/// `into_split()` that made them.
+#[tamed]
+fn split_and_ask(s: UnixStream, asked: Event) -> Vec<u8> {
+    let (r, w) = s.into_split();
+    let sent;
+    twait! { w.write_all(b"question\n".to_vec(), mkevent!(sent)); }
+    let (_, res): (Vec<u8>, io::Result<()>) = sent;
+    res.unwrap();
+    asked.trigger(());
+    let got;
+    twait! { r.read_until(Vec::new(), b"\n", 64, mkevent!(got)); }
+    let (answer, n): (Vec<u8>, io::Result<usize>) = got;
+    answer[..n.unwrap()].to_vec()
+}
+
+#[test]
+fn a_write_half_used_last_in_a_twait_stays_open_while_the_function_waits() {
+    for split_inside in [false, true] {
+        a_write_half_stays_open(split_inside);
+    }
+}
+
+fn a_write_half_stays_open(split_inside: bool) {
+    on_fresh_loop(move || {
+        let (a, mut peer) = StdUnixStream::pair().unwrap();
+        let s = UnixStream::from_std(a).unwrap();
+        let rdv = Rendezvous::<()>::new();
+        let (asked, _) = rdv.event_with_slot::<()>(());
+        let (done, answer) = rdv.event_with_slot::<Vec<u8>>(());
+        if split_inside {
+            split_and_ask(s, asked, done);
+        } else {
+            let (r, w) = s.into_split();
+            ask(r, w, asked, done);
+        }
+        while rdv.try_next().is_none() {
+            assert!(tame::run_once(None), "the question was never sent");
+        }
+        let mut question = [0; 9];
+        peer.read_exact(&mut question).unwrap();
+        assert_eq!(&question, b"question\n");
+        // The function waits for the answer: no end of stream yet.
+        peer.set_nonblocking(true).unwrap();
+        let more = peer.read(&mut [0; 16]).map_err(|e| e.kind());
+        assert_eq!(
+            more,
+            Err(io::ErrorKind::WouldBlock),
+            "the write half was shut down early (split inside: {split_inside})"
+        );
+        peer.set_nonblocking(false).unwrap();
+        peer.write_all(b"answer\n").unwrap();
+        tame::run();
+        assert_eq!(answer.take().unwrap(), b"answer\n");
+        // Both halves went with the function: the stream ends.
+        assert!(peer_sees_eof(&mut peer));
+    });
+}

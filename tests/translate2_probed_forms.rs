@@ -486,3 +486,32 @@ fn a_trait_declares_tamed_methods_that_give_self() {
     assert_eq!(c.0, "a");
     assert_eq!(tame::run_with(|d| c.renamed(1, d)).unwrap().0, "a1");
 }
+
+/// A value of its own, moved out of a boxed receiver before a twait.
+pub struct Boxed {
+    name: String,
+}
+
+impl Boxed {
+    #[tamed]
+    pub fn unbox(self: Box<Self>) -> String {
+        let inner = *self;
+        twait! { tame::asap(mkevent!()); }
+        inner.name
+    }
+
+    #[tamed]
+    pub fn unbox_fields(self: Box<Self>) -> String {
+        let Boxed { name } = *self;
+        twait! { tame::asap(mkevent!()); }
+        name
+    }
+}
+
+#[test]
+fn a_boxed_receiver_moved_out_of_before_a_twait_is_moved_as_a_box_variable_is() {
+    let b = Box::new(Boxed { name: "x".into() });
+    assert_eq!(tame::run_with(|d| b.unbox(d)).unwrap(), "x");
+    let b = Box::new(Boxed { name: "y".into() });
+    assert_eq!(tame::run_with(|d| b.unbox_fields(d)).unwrap(), "y");
+}

@@ -162,6 +162,12 @@ pub struct Binding {
     /// its `cancel` and `detach` move it (other types' `cancel` borrows,
     /// a rendezvous' among them).
     pub timer: bool,
+    /// One of tame's handles, by its written type (`w: WriteHalf<..>`,
+    /// `conn: Rc<TcpStream>`) or its initializer (`TcpListener::bind(a)?`,
+    /// `let (r, w) = s.into_split();`): its operations borrow it, so as
+    /// their receiver in a `twait! {}` block it is kept to its scope's end
+    /// (see [`Effect::Receiver`]).
+    pub tame_handle: bool,
     /// Declared without a value (`let x;`): its value comes from an
     /// assignment, perhaps on some paths only.
     pub deferred: bool,
@@ -201,6 +207,7 @@ impl Binding {
             copy: false,
             iterator: false,
             timer: false,
+            tame_handle: false,
             deferred: false,
             cfg: Vec::new(),
             owned: false,
@@ -530,7 +537,9 @@ pub enum Effect {
     /// used after the wait. A macro cannot see whether the method takes
     /// `self` or `&self`; a by-value receiver must compile, and a borrowed
     /// one then lives as long as the operation needs it only if the
-    /// operation holds its own reference (tame's descriptors do).
+    /// operation holds its own reference. Not for a variable known to hold
+    /// one of tame's handles ([`Binding::tame_handle`]), whose operations
+    /// borrow it.
     Receiver,
     /// Assigned as a whole, on every path through the code.
     Write,

@@ -237,18 +237,20 @@ fn a_promotion_that_would_keep_a_borrow_no_twait_keeps_stays_ordinary_code() {
 #[test]
 fn a_receiver_of_an_operation_in_a_twait_block_goes_with_it_unless_used_after() {
     let k = kept(quote! {
-        fn f(limiter: Rc<Limiter>, conn: Conn, note: Note) {
+        fn f(limiter: Rc<Limiter>, conn: Conn, note: Note, w: WriteHalf<TcpStream>) {
             twait! {
-                limiter.acquire(mkevent!());
+                limiter.admit(mkevent!());
                 conn.read(mkevent!());
                 note.touch();
+                w.write_all(b"hi", mkevent!());
             }
             conn.close();
         }
     });
     // `limiter` went with its operation; `conn` is used after the wait;
-    // `note.touch()` takes no event: a borrow, kept to the end.
-    assert_eq!(k[1].1, names(&["conn", "note"]));
+    // `note.touch()` takes no event: a borrow, kept to the end; and
+    // `write_all` is tame's, which borrows: `w` is kept to its scope's end.
+    assert_eq!(k[1].1, names(&["conn", "note", "w"]));
 }
 
 #[test]

@@ -33,6 +33,7 @@ impl Builder<'_> {
         let scope = self.scope.current();
         self.f.bindings.push(ir::Binding {
             mutable,
+            tame_handle: ty.as_ref().is_some_and(syntax::names_tame_handle),
             ty,
             trivial,
             borrow,
@@ -149,6 +150,15 @@ impl Builder<'_> {
         if single && timer {
             for &id in &ids {
                 self.f.bindings[id].timer = true;
+            }
+        }
+        let tame_handle = (single
+            && (init.is_some_and(syntax::makes_tame_handle)
+                || ty.as_ref().is_some_and(syntax::names_tame_handle)))
+            || init.is_some_and(syntax::splits_tame_stream);
+        if tame_handle {
+            for &id in &ids {
+                self.f.bindings[id].tame_handle = true;
             }
         }
         ids

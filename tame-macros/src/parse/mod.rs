@@ -312,6 +312,9 @@ impl Builder<'_> {
                         // not again of `__tame_self` with a `mut` suggested
                         // before `#[tamed]`.
                         mutable: true,
+                        // As written (`self: Box<Self>`: `*self` moves out
+                        // of the box, as of any `Box` variable).
+                        ty: r.colon_token.is_some().then(|| (*r.ty).clone()),
                         ..ir::Binding::new(ident, "self".into(), span, scope, BindingKind::User)
                     });
                     self.scope.make_visible(id, "self".into());

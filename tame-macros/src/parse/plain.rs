@@ -964,14 +964,17 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 if let Expr::Path(p) = &mut *m.receiver {
                     p.path.segments[0].ident = self.b.use_ident(id, ident.span());
                 }
+                let binding = &self.b.f.bindings[id];
                 // Inside a `twait! {}` block, a call that takes an event made
                 // there starts an operation: its receiver is handed to it
                 // when nothing after the wait uses it (a by-value `self` or
-                // `self: Rc<Self>` must compile; see `ir::Effect::Receiver`).
+                // `self: Rc<Self>` must compile; see `ir::Effect::Receiver`),
+                // unless the variable is known to hold one of tame's
+                // handles, whose operations borrow.
                 let starts_operation = self.b.in_wait.is_some()
                     && self.closure_depth == 0
+                    && !binding.tame_handle
                     && m.args.iter().any(makes_event);
-                let binding = &self.b.f.bindings[id];
                 let e = if syntax::consumes_receiver(&method)
                     || (binding.iterator && syntax::consumes_iterator(&method, m.args.len()))
                     || (binding.timer && matches!(method.as_str(), "cancel" | "detach"))

@@ -241,3 +241,82 @@ pub fn consumes_receiver(method: &str) -> bool {
     ];
     BY_VALUE.contains(&method) || method.starts_with("into_")
 }
+
+/// Whether a written type is one of tame's handles, whose operations
+/// (`conn.read(buf, mkevent!(got))`, `sem.acquire(mkevent!())`) borrow
+/// their receiver, also behind a reference or an `Rc`/`Arc`
+/// (`Rc<TcpStream>`).
+pub fn names_tame_handle(ty: &syn::Type) -> bool {
+    const TAME_HANDLES: &[&str] = &[
+        "Channel",
+        "Fd",
+        "Interval",
+        "Latch",
+        "LineReader",
+        "Mutex",
+        "ReadHalf",
+        "Resolver",
+        "Semaphore",
+        "TcpListener",
+        "TcpStream",
+        "UdpSocket",
+        "UnixListener",
+        "UnixStream",
+        "WriteHalf",
+    ];
+    match ty {
+        syn::Type::Reference(r) => names_tame_handle(&r.elem),
+        syn::Type::Paren(p) => names_tame_handle(&p.elem),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            if name == "Rc" || name == "Arc" {
+                return match &last.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().any(
+                        |arg| matches!(arg, syn::GenericArgument::Type(t) if names_tame_handle(t)),
+                    ),
+                    _ => false,
+                };
+            }
+            TAME_HANDLES.contains(&name.as_str())
+        }
+        _ => false,
+    }
+}
+
+/// Whether an initializer obviously gives one of tame's descriptors: a
+/// constructor of one of their types (`TcpListener::bind(addr)?`,
+/// `UnixStream::from_std(s).unwrap()`). Not of the toolkit's types, whose
+/// names programs give their own types too (a `LineReader` of one's own
+/// with a tamed `next_line(self)`): those are known by a written type.
+pub fn makes_tame_handle(e: &Expr) -> bool {
+    const DESCRIPTORS: &[&str] = &[
+        "Fd",
+        "TcpListener",
+        "TcpStream",
+        "UdpSocket",
+        "UnixListener",
+        "UnixStream",
+    ];
+    match e {
+        Expr::Try(t) => makes_tame_handle(&t.expr),
+        Expr::Paren(p) => makes_tame_handle(&p.expr),
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+            makes_tame_handle(&m.receiver)
+        }
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p)
+        if p.path.segments.len() >= 2 && {
+            let ty = &p.path.segments[p.path.segments.len() - 2].ident;
+            DESCRIPTORS.iter().any(|d| ty == d)
+        }),
+        _ => false,
+    }
+}
+
+/// Whether an initializer splits one of tame's streams into its halves
+/// (`let (r, w) = stream.into_split();`): both are tame's handles.
+pub fn splits_tame_stream(e: &Expr) -> bool {
+    matches!(e, Expr::MethodCall(m) if m.method == "into_split" && m.args.is_empty())
+}
