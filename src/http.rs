@@ -37,11 +37,19 @@
 //!   `HTTP/x.y` is 505.
 //! * Header names are tokens with no whitespace before the colon (400
 //!   otherwise, RFC 9112 §5.1). `Host` is not required: there is one site.
-//! * A method other than GET or HEAD is 405, but only once the whole head
-//!   parsed (a malformed head is 400 whatever its method). A GET or HEAD
-//!   with a body (`Content-Length` above 0, or any `Transfer-Encoding`) is
-//!   413: we read no bodies, so we could not find the next request.
-//! * At most [`HEAD_LIMIT`] bytes and [`MAX_HEADERS`] header lines (431).
+//!   But more than one `Host` line, or one whose value is not a host with
+//!   an optional port, is 400 (RFC 9112 §3.2 says MUST).
+//! * A method other than GET or HEAD is 405 if HTTP defines it (POST, PUT,
+//!   DELETE, CONNECT, OPTIONS, TRACE, PATCH) and 501 otherwise (RFC 9110
+//!   §9.1; methods are case-sensitive, so `get` is 501), but only once the
+//!   whole head parsed (a malformed head is 400 whatever its method). A
+//!   GET or HEAD with a body (`Content-Length` above 0, or any
+//!   `Transfer-Encoding`) is 413: we read no bodies, so we could not find
+//!   the next request.
+//! * At most [`HEAD_LIMIT`] bytes and [`MAX_HEADERS`] header lines. A head
+//!   over the limit is 414 if it starts with a method and its request line
+//!   alone would not fit (with the blank line that ends a head: the target
+//!   is too long, RFC 9112 §3), else 431; too many header lines is 431.
 //!
 //! Every error means "answer with [`ParseError::status`] and close".
 
@@ -59,8 +67,9 @@ pub enum Method {
     Get,
     Head,
     /// Anything else. [`parse`] reports it as
-    /// [`ParseError::MethodNotAllowed`]; the variant exists so that a server
-    /// with its own dispatch can name it.
+    /// [`ParseError::MethodNotAllowed`] or [`ParseError::NotImplemented`];
+    /// the variant exists so that a server with its own dispatch can name
+    /// it, and for [`request_method`].
     Other,
 }
 
@@ -82,15 +91,32 @@ pub struct Head<'a> {
 pub enum ParseError {
     /// 400: malformed request line or header.
     BadRequest,
-    /// 405: a method other than GET or HEAD.
+    /// 405: a method HTTP defines, other than GET or HEAD. The response
+    /// must say which are allowed: [`ALLOW`].
     MethodNotAllowed,
     /// 413: the request has a body (we accept none).
     BodyNotAllowed,
-    /// 431: the head is too large or has too many header lines.
+    /// 414: the request line is too long to fit in a head (its target,
+    /// most likely).
+    UriTooLong,
+    /// 431: the header fields make the head too large, or there are too
+    /// many of them.
     HeadTooLarge,
+    /// 501: a method we do not know.
+    NotImplemented,
     /// 505: not HTTP/1.0 or HTTP/1.1.
     VersionNotSupported,
 }
+
+/// The methods served, as a 405 response's `Allow` field says them (RFC
+/// 9110 §15.5.6: a 405 MUST have one).
+pub const ALLOW: &str = "GET, HEAD";
+
+/// The methods HTTP defines (RFC 9110 §9, and PATCH, RFC 5789) that are not
+/// served: 405 rather than 501.
+const KNOWN_METHODS: &[&[u8]] = &[
+    b"POST", b"PUT", b"DELETE", b"CONNECT", b"OPTIONS", b"TRACE", b"PATCH",
+];
 
 impl ParseError {
     /// The status code and reason phrase to answer with.
@@ -99,7 +125,9 @@ impl ParseError {
             ParseError::BadRequest => (400, "Bad Request"),
             ParseError::MethodNotAllowed => (405, "Method Not Allowed"),
             ParseError::BodyNotAllowed => (413, "Content Too Large"),
+            ParseError::UriTooLong => (414, "URI Too Long"),
             ParseError::HeadTooLarge => (431, "Request Header Fields Too Large"),
+            ParseError::NotImplemented => (501, "Not Implemented"),
             ParseError::VersionNotSupported => (505, "HTTP Version Not Supported"),
         }
     }
@@ -121,9 +149,10 @@ pub enum Parsed<'a> {
 /// Parses the request at the start of `buf`, the bytes received so far on a
 /// connection (after the previous request's `consumed` bytes).
 ///
-/// A head that has not ended within [`HEAD_LIMIT`] bytes is
-/// [`ParseError::HeadTooLarge`] at once, so a server never buffers more
-/// than that per connection. Calling again after each read rescans from the
+/// A head that has not ended within [`HEAD_LIMIT`] bytes is refused at
+/// once ([`ParseError::UriTooLong`] or [`ParseError::HeadTooLarge`], as
+/// [`parse`] would), so a server never buffers more than that per
+/// connection. Calling again after each read rescans from the
 /// start: at most 8 KiB, and a real head arrives in one read.
 ///
 /// # Errors
@@ -146,7 +175,7 @@ pub fn parse_request(buf: &[u8]) -> Result<Parsed<'_>, ParseError> {
             consumed: end,
         }),
         // Any head of at most HEAD_LIMIT bytes would have ended by now.
-        None if buf.len() >= HEAD_LIMIT => Err(ParseError::HeadTooLarge),
+        None if buf.len() >= HEAD_LIMIT => Err(too_large(buf)),
         None => Ok(Parsed::Incomplete),
     }
 }
@@ -216,6 +245,9 @@ pub struct Inbox {
     /// How many bytes at the start of `held` the last head handed out
     /// took: dropped at the next call (the head borrowed them until then).
     taken: usize,
+    /// The method of the head refused last, if known: a refusal empties
+    /// `held`, and the response to a HEAD request has no body.
+    refused: Option<Method>,
 }
 
 /// What an [`Inbox`] says a connection does next.
@@ -237,6 +269,7 @@ impl Inbox {
         Inbox {
             held: Vec::new(),
             taken: 0,
+            refused: None,
         }
     }
 
@@ -255,8 +288,21 @@ impl Inbox {
         self.held.capacity()
     }
 
+    /// The method of the request whose unfinished head the inbox holds, or
+    /// of the head the last [`Next::Refuse`] refused, if its first word has
+    /// arrived (see [`request_method`]). A server answering a refusal or a
+    /// timeout asks it: the response to a HEAD request has no body.
+    pub fn method(&self) -> Option<Method> {
+        if self.is_empty() {
+            self.refused
+        } else {
+            request_method(&self.held[self.taken..])
+        }
+    }
+
     /// What the bytes already held give, before reading any more.
     pub fn next_held(&mut self) -> Next<'_> {
+        self.refused = None;
         self.drop_taken();
         self.decide(0)
     }
@@ -268,6 +314,7 @@ impl Inbox {
     /// Call it after [`Next::Read`]: the bytes held then are an unfinished
     /// head (or none).
     pub fn push<'a>(&'a mut self, data: &'a [u8]) -> Next<'a> {
+        self.refused = None;
         self.drop_taken();
         if self.held.is_empty() {
             if let Some(end) = head_end(data) {
@@ -292,8 +339,10 @@ impl Inbox {
             }
             // Any head of at most HEAD_LIMIT bytes would have ended by now.
             None if self.held.len() >= HEAD_LIMIT => {
+                let e = too_large(&self.held);
+                self.refused = request_method(&self.held);
                 self.held = Vec::new();
-                Next::Refuse(ParseError::HeadTooLarge)
+                Next::Refuse(e)
             }
             None => Next::Read,
         }
@@ -323,7 +372,7 @@ impl Inbox {
 /// A [`ParseError`] (see the module docs for what each one covers).
 pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
     if raw.len() > HEAD_LIMIT {
-        return Err(ParseError::HeadTooLarge);
+        return Err(too_large(raw));
     }
     let text = raw
         .strip_suffix(b"\r\n\r\n")
@@ -340,11 +389,12 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
     if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
         return Err(ParseError::BadRequest);
     }
-    let method = match method {
-        b"GET" => Method::Get,
-        b"HEAD" => Method::Head,
-        _ => Method::Other,
+    let refusal = match method {
+        b"GET" | b"HEAD" => None,
+        m if KNOWN_METHODS.contains(&m) => Some(ParseError::MethodNotAllowed),
+        _ => Some(ParseError::NotImplemented),
     };
+    let method = method_of(method);
     let mut keep_alive = match version {
         b"HTTP/1.1" => true,
         b"HTTP/1.0" => false,
@@ -357,7 +407,7 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
     };
     let path = target_path(target).ok_or(ParseError::BadRequest)?;
 
-    let (mut close, mut keep, mut body) = (false, false, false);
+    let (mut close, mut keep, mut body, mut host) = (false, false, false, false);
     for (count, line) in (1..).zip(lines) {
         if count > MAX_HEADERS {
             return Err(ParseError::HeadTooLarge);
@@ -387,10 +437,17 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
             body |= content_length(value)? > 0;
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             body = true;
+        } else if name.eq_ignore_ascii_case(b"host") {
+            // Two would leave the host to whichever line a server or a
+            // proxy before it takes (RFC 9112 §3.2: MUST be 400).
+            if host || !valid_host(value) {
+                return Err(ParseError::BadRequest);
+            }
+            host = true;
         }
     }
-    if method == Method::Other {
-        return Err(ParseError::MethodNotAllowed);
+    if let Some(e) = refusal {
+        return Err(e);
     }
     if body {
         return Err(ParseError::BodyNotAllowed);
@@ -405,6 +462,96 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
         path,
         keep_alive,
     })
+}
+
+/// Why a head over [`HEAD_LIMIT`] (`buf`, its first bytes at least, or
+/// all of them) is refused: 414 if it starts with a method and its request
+/// line alone would not fit in a head (with the CRLF of the blank line that
+/// ends one), so that the target is what is too long; 431 if the header
+/// fields made it too large, and for bytes that do not start with a method
+/// (junk, as before 414 was told apart).
+fn too_large(buf: &[u8]) -> ParseError {
+    // Only the first HEAD_LIMIT bytes decide, so that a head refused
+    // before it ended gets what it gets once whole.
+    let start = &buf[..buf.len().min(HEAD_LIMIT)];
+    match start.iter().position(|&b| b == b'\n') {
+        // The line, its LF and the blank line's CRLF.
+        Some(lf) if lf + 1 + 2 <= HEAD_LIMIT => ParseError::HeadTooLarge,
+        _ if request_method(start).is_some() => ParseError::UriTooLong,
+        _ => ParseError::HeadTooLarge,
+    }
+}
+
+/// The method of the request whose first bytes are `buf`, once its first
+/// word (a token) and the space after it have arrived; `None` before that,
+/// or if there is no such word. A request refused before it parsed may
+/// still be known to be a HEAD request, whose response has no body (RFC
+/// 9110 §9.3.2); [`Method::Other`] for any other method.
+///
+/// # Examples
+///
+/// ```
+/// use tame_suite::http::{request_method, Method};
+/// assert_eq!(request_method(b"HEAD /a HTTP/1.1\r\nX: \x01\r\n"), Some(Method::Head));
+/// assert_eq!(request_method(b"HEA"), None);
+/// ```
+pub fn request_method(buf: &[u8]) -> Option<Method> {
+    let space = buf.iter().position(|&b| b == b' ')?;
+    let word = &buf[..space];
+    (!word.is_empty() && word.iter().all(|&b| is_tchar(b))).then(|| method_of(word))
+}
+
+/// The [`Method`] a method token names (case-sensitive, RFC 9110 §9.1).
+fn method_of(token: &[u8]) -> Method {
+    match token {
+        b"GET" => Method::Get,
+        b"HEAD" => Method::Head,
+        _ => Method::Other,
+    }
+}
+
+/// Whether a `Host` value is `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC
+/// 3986 §3.2.2): a bracketed IP literal or a reg-name (which covers IPv4
+/// addresses), then digits after a colon. Empty is valid (a target without
+/// an authority).
+fn valid_host(value: &[u8]) -> bool {
+    // unreserved and sub-delims: what a reg-name holds besides `%XX`.
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&b);
+    let (host, port) = if let Some(literal) = value.strip_prefix(b"[") {
+        let Some(close) = literal.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        // IPv6 or IPvFuture: hex digits, dots and colons, or `v...`.
+        let inside = &literal[..close];
+        if inside.is_empty() || !inside.iter().all(|&b| plain(b) || b == b':') {
+            return false;
+        }
+        (&b""[..], &literal[close + 1..])
+    } else {
+        match value.iter().position(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &b""[..]),
+        }
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    let mut i = 0;
+    while i < host.len() {
+        match host[i] {
+            b'%' if host
+                .get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+            {
+                i += 3
+            }
+            b if plain(b) => i += 1,
+            _ => return false,
+        }
+    }
+    port_ok
 }
 
 /// The lines of a head without its final blank line: each must end with
@@ -565,7 +712,8 @@ pub fn content_type(path: &Path) -> &'static str {
 }
 
 /// Appends a response head to `out`: status line, `Server`,
-/// `Content-Type`, `Content-Length`, `Connection`, blank line.
+/// `Content-Type`, `Content-Length`, `Connection`, blank line. (For more
+/// header fields, [`response_head_with`].)
 ///
 /// No `Date` header: the servers prepare a file's responses once and answer
 /// with the same bytes every time (RFC 9110 §6.6.1 lets a server without a
@@ -578,12 +726,31 @@ pub fn write_response_head(
     len: usize,
     keep_alive: bool,
 ) {
+    write_head(out, code, reason, ctype, len, keep_alive, &[]);
+}
+
+/// [`write_response_head`] with `extra` header fields (name, value) before
+/// `Connection`.
+fn write_head(
+    out: &mut Vec<u8>,
+    code: u16,
+    reason: &str,
+    ctype: &str,
+    len: usize,
+    keep_alive: bool,
+    extra: &[(&str, &str)],
+) {
     let conn = if keep_alive { "keep-alive" } else { "close" };
     // Writing into a Vec cannot fail.
     let _ = write!(
         out,
-        "HTTP/1.1 {code} {reason}\r\nServer: knot\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\nConnection: {conn}\r\n\r\n"
+        "HTTP/1.1 {code} {reason}\r\nServer: knot\r\nContent-Type: {ctype}\r\nContent-Length: {len}\r\n"
     );
+    for (name, value) in extra {
+        debug_assert!(!(name.contains(['\r', '\n']) || value.contains(['\r', '\n'])));
+        let _ = write!(out, "{name}: {value}\r\n");
+    }
+    let _ = write!(out, "Connection: {conn}\r\n\r\n");
 }
 
 /// A response head in a new buffer (see [`write_response_head`]), with room
@@ -595,8 +762,29 @@ pub fn response_head(
     len: usize,
     keep_alive: bool,
 ) -> Vec<u8> {
+    response_head_with(code, reason, ctype, len, keep_alive, &[])
+}
+
+/// As [`response_head`], with `extra` header fields (name, value; no CR or
+/// LF in them) before `Connection`: the `Allow` field of a 405, say.
+///
+/// # Examples
+///
+/// ```
+/// use tame_suite::http::{response_head_with, ALLOW};
+/// let h = response_head_with(405, "Method Not Allowed", "text/plain", 0, false, &[("Allow", ALLOW)]);
+/// assert!(h.ends_with(b"Content-Length: 0\r\nAllow: GET, HEAD\r\nConnection: close\r\n\r\n"));
+/// ```
+pub fn response_head_with(
+    code: u16,
+    reason: &str,
+    ctype: &str,
+    len: usize,
+    keep_alive: bool,
+    extra: &[(&str, &str)],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + len);
-    write_response_head(&mut out, code, reason, ctype, len, keep_alive);
+    write_head(&mut out, code, reason, ctype, len, keep_alive, extra);
     out
 }
 
@@ -729,10 +917,70 @@ mod tests {
     #[test]
     fn other_methods_parse_then_are_405() {
         assert_eq!(code(b"POST / HTTP/1.1\r\n\r\n"), 405);
-        assert_eq!(code(b"get / HTTP/1.1\r\n\r\n"), 405); // methods are case-sensitive
         assert_eq!(code(b"M-SEARCH * HTTP/1.1\r\n\r\n"), 400); // "*" is no path
                                                                // a body on another method is still 405, not 413
         assert_eq!(code(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), 405);
+    }
+
+    #[test]
+    fn methods_http_defines_are_405_and_others_501() {
+        // RFC 9110 §9.1: 501 for a method not recognized, 405 for one known
+        // but not allowed.
+        for m in ["POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"] {
+            assert_eq!(
+                code(format!("{m} / HTTP/1.1\r\n\r\n").as_bytes()),
+                405,
+                "{m}"
+            );
+        }
+        for m in ["FOO", "get", "Head", "PROPFIND", "GETX"] {
+            // methods are case-sensitive: `get` is not GET
+            assert_eq!(
+                code(format!("{m} / HTTP/1.1\r\n\r\n").as_bytes()),
+                501,
+                "{m}"
+            );
+        }
+        // Malformed still beats both, and a version we do not speak too.
+        assert_eq!(code(b"FOO / HTTP/1.1\r\nbad header\r\n\r\n"), 400);
+        assert_eq!(code(b"FOO / HTTP/2.0\r\n\r\n"), 505);
+    }
+
+    #[test]
+    fn more_than_one_host_or_an_invalid_host_is_400() {
+        // RFC 9112 §3.2: MUST be 400.
+        for raw in [
+            &b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a\r\nX: y\r\nHOST:\r\n\r\n",
+            b"HEAD / HTTP/1.0\r\nHost: a b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a:80x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a:80:81\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: []\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: a%2\r\n\r\n",
+            // before 405: the head is malformed
+            b"POST / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+        ] {
+            assert_eq!(code(raw), 400, "{:?}", String::from_utf8_lossy(raw));
+        }
+        for host in [
+            "",
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:80",
+            "[::1]:8080",
+            "[v1.x]",
+            "xn--bcher-kva.example",
+            "a%20b",
+            "a:",
+        ] {
+            let raw = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert!(parse(raw.as_bytes()).is_ok(), "{host:?}");
+        }
     }
 
     #[test]
@@ -775,6 +1023,73 @@ mod tests {
             parse_request(exact.as_bytes()),
             Ok(Parsed::Complete { .. })
         ));
+    }
+
+    #[test]
+    fn a_request_line_too_long_is_414_and_header_fields_too_large_431() {
+        // RFC 9112 §3: a target longer than the server parses is 414. The
+        // head's limit is shared: 414 if the request line alone does not
+        // fit in a head, 431 if the header fields pushed it over.
+        let long_target = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(HEAD_LIMIT));
+        assert_eq!(code(long_target.as_bytes()), 414);
+        // refused before it ended: 414 too, whether the line has ended...
+        assert_eq!(code(&long_target.as_bytes()[..HEAD_LIMIT]), 414);
+        // ... or not
+        let line = format!("GET /{} HTTP/1.1\r\n", "a".repeat(HEAD_LIMIT - 17));
+        assert_eq!(
+            line.len(),
+            HEAD_LIMIT - 1,
+            "fits, but not with the blank line"
+        );
+        assert_eq!(code(format!("{line}X: y\r\n\r\n").as_bytes()), 414);
+        // One byte shorter: a head with no header fields would fit, so the
+        // header field is what is too large.
+        let line = format!("GET /{} HTTP/1.1\r\n", "a".repeat(HEAD_LIMIT - 18));
+        assert!(parse(format!("{line}\r\n").as_bytes()).is_ok());
+        assert_eq!(code(format!("{line}X: y\r\n\r\n").as_bytes()), 431);
+        // An inbox fed the long target in reads refuses it with 414 at the
+        // limit, and knows its method (the response to a HEAD has no body).
+        let head_target = format!("HEAD /{} HTTP/1.1\r\n\r\n", "a".repeat(2 * HEAD_LIMIT));
+        let mut inbox = Inbox::new();
+        let mut refused = None;
+        for chunk in head_target.as_bytes().chunks(1000) {
+            match inbox.push(chunk) {
+                Next::Read => assert_eq!(inbox.method(), Some(Method::Head)),
+                Next::Refuse(e) => {
+                    refused = Some(e);
+                    break;
+                }
+                Next::Head(_) => panic!("refused before it ended"),
+            }
+        }
+        assert_eq!(refused, Some(ParseError::UriTooLong));
+        assert_eq!(inbox.method(), Some(Method::Head));
+        assert_eq!(inbox.capacity(), 0);
+        assert_eq!(drive(&[long_target.as_bytes()]), (vec![414], false));
+    }
+
+    #[test]
+    fn the_method_is_known_from_the_first_word() {
+        assert_eq!(request_method(b"HEAD "), Some(Method::Head));
+        assert_eq!(request_method(b"GET /x HTTP/9.9\r\n"), Some(Method::Get));
+        assert_eq!(request_method(b"FOO /"), Some(Method::Other));
+        assert_eq!(
+            request_method(b"head / HTTP/1.1\r\n\r\n"),
+            Some(Method::Other)
+        );
+        assert_eq!(request_method(b"HEAD"), None); // the word may go on
+        assert_eq!(request_method(b""), None);
+        assert_eq!(request_method(b" HEAD / HTTP/1.1\r\n"), None);
+        assert_eq!(request_method(b"\r\nHEAD / HTTP/1.1\r\n"), None);
+        // An inbox knows the method of the head it holds, once it has come.
+        let mut inbox = Inbox::new();
+        assert_eq!(inbox.push(b"HEA"), Next::Read);
+        assert_eq!(inbox.method(), None);
+        assert_eq!(inbox.push(b"D / HTTP/1.1\r\nX"), Next::Read);
+        assert_eq!(inbox.method(), Some(Method::Head));
+        assert!(matches!(inbox.push(b": y\r\n\r\nGET /b"), Next::Head(_)));
+        assert_eq!(inbox.next_held(), Next::Read);
+        assert_eq!(inbox.method(), Some(Method::Get), "the next head's");
     }
 
     /// Drives an inbox as knot does over `reads`: each read pushed once the
@@ -912,7 +1227,9 @@ mod tests {
             (ParseError::BadRequest, 400),
             (ParseError::MethodNotAllowed, 405),
             (ParseError::BodyNotAllowed, 413),
+            (ParseError::UriTooLong, 414),
             (ParseError::HeadTooLarge, 431),
+            (ParseError::NotImplemented, 501),
             (ParseError::VersionNotSupported, 505),
         ];
         for (e, want) in all {
@@ -984,6 +1301,12 @@ mod tests {
         let h = response_head(404, "Not Found", "text/html", 0, false);
         assert!(h.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
         assert!(h.ends_with(b"Content-Length: 0\r\nConnection: close\r\n\r\n"));
+        // More fields: a 405 says which methods are allowed (RFC 9110
+        // §15.5.6).
+        assert_eq!(
+            response_head_with(405, "Method Not Allowed", "text/plain", 3, true, &[("Allow", ALLOW)]),
+            b"HTTP/1.1 405 Method Not Allowed\r\nServer: knot\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nAllow: GET, HEAD\r\nConnection: keep-alive\r\n\r\n"
+        );
         assert_eq!(
             content_type(Path::new("a/b.HTML")),
             "text/html; charset=utf-8"

@@ -246,6 +246,156 @@ fn bad_requests_get_their_status_and_the_connection_closes() {
     }
 }
 
+/// Sends `req` on a new connection: the response (read as to a HEAD
+/// request if `head_request`, without a body) and what followed it until
+/// the server closed.
+fn refused(srv: &Server, req: &[u8], head_request: bool) -> (Response, Vec<u8>) {
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(req).unwrap();
+    let resp = read_response(&mut r, head_request);
+    let rest = read_to_eof(&mut r).expect("a clean close after an error");
+    (resp, rest)
+}
+
+#[test]
+fn error_responses_to_head_requests_have_no_body() {
+    // RFC 9110 §9.3.2: the response to HEAD MUST NOT have content. Each
+    // error closes the connection, so whatever follows the head is a body.
+    // The Content-Length is the GET's, as the RFC allows. (The 408 comes
+    // when the head's 300 ms are up; the others' requests are sent in one
+    // write.)
+    let srv = knot_flags(&["--idle-ms", "30000", "--head-ms", "300"], false);
+    let many_headers: String = (0..65).map(|i| format!("X-{i}: y\r\n")).collect();
+    let cases: Vec<(String, u16)> = vec![
+        (
+            "HEAD /sub/a.txt HTTP/1.1\r\nContent-Length: 1\r\n\r\nx".into(),
+            413,
+        ),
+        ("HEAD /sub/a.txt HTTP/1.2\r\n\r\n".into(), 505),
+        (
+            format!("HEAD /sub/a.txt HTTP/1.1\r\n{many_headers}\r\n"),
+            431,
+        ),
+        (
+            "HEAD /sub/a.txt HTTP/1.1\r\nContent-Length: x\r\n\r\n".into(),
+            400,
+        ),
+        (format!("HEAD /{} HTTP/1.1\r\n\r\n", "a".repeat(9000)), 414),
+        ("HEAD /sub/a.txt HTTP/1.1\r\nX-Unfinished: y".into(), 408),
+    ];
+    for (req, want) in cases {
+        let what = &req[..req.len().min(40)];
+        let (head, rest) = refused(&srv, req.as_bytes(), true);
+        assert_eq!(head.status, want, "{what:?}");
+        assert!(
+            rest.is_empty(),
+            "{what:?}: {want} to HEAD has a body: {:?}",
+            String::from_utf8_lossy(&rest)
+        );
+        // The same as GET: the body whose length the HEAD's head gave.
+        let (get, rest) = refused(&srv, req.replacen("HEAD", "GET", 1).as_bytes(), false);
+        assert_eq!(get.status, want, "{what:?} as GET");
+        assert!(rest.is_empty());
+        assert!(!get.body.is_empty());
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.body.len().to_string().as_str()),
+            "{what:?}"
+        );
+    }
+    // A request line refused before its method is known has a body.
+    let (resp, rest) = refused(&srv, b"HEAD\r\n\r\n", false);
+    assert_eq!(
+        (resp.status, resp.body.as_slice()),
+        (400, &b"400 Bad Request\n"[..])
+    );
+    assert!(rest.is_empty());
+}
+
+#[test]
+fn a_405_says_which_methods_are_allowed() {
+    // RFC 9110 §15.5.6: a 405 MUST have an Allow field.
+    let srv = knot(30_000);
+    for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"] {
+        let (resp, rest) = refused(
+            &srv,
+            format!("{method} /sub/a.txt HTTP/1.1\r\n\r\n").as_bytes(),
+            false,
+        );
+        assert_eq!(resp.status, 405, "{method}");
+        assert_eq!(resp.header("allow"), Some("GET, HEAD"), "{method}");
+        assert!(rest.is_empty(), "closed after the 405");
+    }
+}
+
+#[test]
+fn a_request_target_too_long_is_414_and_header_fields_too_large_431() {
+    // RFC 9112 §3: a request-target longer than the server parses MUST be
+    // 414. Sent whole, and in two writes that each fit in the limit (then
+    // it is refused as it reaches the limit, before it ends).
+    let srv = knot(30_000);
+    let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(10_000));
+    let (resp, rest) = refused(&srv, long.as_bytes(), false);
+    assert_eq!(resp.status, 414);
+    assert!(rest.is_empty());
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(&long.as_bytes()[..5000]).unwrap();
+    // Once this is answered, knot has read the first write on its own.
+    let (probe, _) = refused(&srv, b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", false);
+    assert_eq!(probe.status, 200);
+    // The rest may be refused before it is all written: lingering close
+    // takes it.
+    s.write_all(&long.as_bytes()[5000..]).unwrap();
+    assert_eq!(read_response(&mut r, false).status, 414);
+    assert!(read_to_eof(&mut r).unwrap().is_empty());
+    // A short request line with header fields past the limit: 431.
+    let (resp, _) = refused(
+        &srv,
+        format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(10_000)).as_bytes(),
+        false,
+    );
+    assert_eq!(resp.status, 431);
+}
+
+#[test]
+fn more_than_one_host_line_or_an_invalid_host_is_400() {
+    // RFC 9112 §3.2: MUST be 400.
+    let srv = knot(30_000);
+    for req in [
+        &b"GET /sub/a.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"[..],
+        b"GET /sub/a.txt HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+        b"GET /sub/a.txt HTTP/1.1\r\nHost: a b\r\n\r\n",
+        b"GET /sub/a.txt HTTP/1.1\r\nHost: a/b\r\n\r\n",
+    ] {
+        let (resp, rest) = refused(&srv, req, false);
+        assert_eq!(resp.status, 400, "{:?}", String::from_utf8_lossy(req));
+        assert!(rest.is_empty());
+    }
+    // One valid Host (or none: there is one site) is served.
+    let (resp, _) = refused(
+        &srv,
+        b"GET /sub/a.txt HTTP/1.1\r\nHost: localhost:8080\r\nConnection: close\r\n\r\n",
+        false,
+    );
+    assert_eq!(resp.status, 200);
+}
+
+#[test]
+fn methods_http_does_not_define_are_501_not_405() {
+    // RFC 9110 §9.1: a method not recognized SHOULD be 501; methods are
+    // case-sensitive, so `get` is one.
+    let srv = knot(30_000);
+    for method in ["FOO", "get", "head"] {
+        let (resp, rest) = refused(
+            &srv,
+            format!("{method} /sub/a.txt HTTP/1.1\r\n\r\n").as_bytes(),
+            false,
+        );
+        assert_eq!(resp.status, 501, "{method}");
+        assert!(rest.is_empty(), "closed after the 501");
+    }
+}
+
 #[test]
 fn a_slowloris_client_is_dropped_after_the_idle_timeout_while_others_are_served() {
     let srv = knot(300);

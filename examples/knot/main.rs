@@ -19,11 +19,15 @@
 //!
 //! * GET and HEAD, keep-alive (HTTP/1.1 by default, 1.0 on request),
 //!   pipelined requests answered in order, `Content-Length` always.
-//! * Bad requests get 400, other methods 405, bodies 413, heads over 8 KiB
-//!   or 64 header lines 431, other HTTP versions 505; then the connection
-//!   closes. The limits are checked on the bytes already received before
-//!   anything more is read ([`http::Inbox`]): a 431 never waits for the
-//!   client's next byte.
+//! * Bad requests get 400 (more than one `Host` line, or an invalid one,
+//!   too), other methods HTTP defines 405 (with `Allow: GET, HEAD`),
+//!   methods it does not (`FOO`, `get`) 501, bodies 413, a request line
+//!   that alone does not fit in 8 KiB 414, heads over 8 KiB or 64 header
+//!   lines 431, other HTTP versions 505; then the connection closes. An
+//!   error response to a request known to be HEAD (its first word has
+//!   arrived) has no body. The limits are checked on the bytes already
+//!   received before anything more is read ([`http::Inbox`]): a 414 or 431
+//!   never waits for the client's next byte.
 //! * Files are read once and kept in memory with their response heads (like
 //!   Knot's cache): a request costs one read and one write syscall. A file
 //!   is kept once however its path is spelled (percent escapes, doubled
@@ -73,7 +77,7 @@
 //!   client still sends, for at most `--linger-ms` (default 5,000) and
 //!   `--linger-bytes` (default 1 MiB), then closes. Closing a socket with
 //!   unread input sends a reset, which can destroy the response on its way;
-//!   lingering lets every 400, 408, 413 and 431 reach the client.
+//!   lingering lets every 400, 408, 413, 414 and 431 reach the client.
 //! * Out of file descriptors (`ulimit -n`): when `accept` fails with
 //!   `EMFILE` or `ENFILE`, knot sheds connections to make room (lingering
 //!   ones first, then those that have gone longest without completing a
@@ -296,7 +300,9 @@ fn serve(conn: Rc<Conn>, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
     }
     loop {
         let step = if std::mem::take(&mut late) {
-            Step::Respond(site.status(408, "Request Timeout"))
+            // A HEAD request's 408 has no body, as any response to one.
+            let head_request = inbox.method() == Some(Method::Head);
+            Step::Respond(site.status(408, "Request Timeout", head_request))
         } else {
             site.next_step(&conn.stream, &mut inbox, &mut drained)
         };
@@ -739,7 +745,9 @@ struct Site {
     /// one file in endless ways (percent escapes, doubled slashes), and a
     /// missing file is never remembered (each 404 looks again).
     paths: RefCell<HashMap<String, Rc<Cached>>>,
-    errors: RefCell<HashMap<u16, Bytes>>,
+    /// The error responses made so far, by status and whether to a HEAD
+    /// request (without a body).
+    errors: RefCell<HashMap<(u16, bool), Bytes>>,
     /// The one read buffer of all connections (one thread, one read at a time).
     scratch: RefCell<Vec<u8>>,
 }
@@ -773,7 +781,7 @@ impl Site {
     fn next_step(&self, stream: &TcpStream, inbox: &mut Inbox, drained: &mut bool) -> Step {
         match inbox.next_held() {
             Next::Head(raw) => return Step::Respond(self.answer(raw)),
-            Next::Refuse(e) => return Step::Respond(self.error(e)),
+            Next::Refuse(e) => return Step::Respond(self.error(e, inbox.method())),
             Next::Read => {}
         }
         if std::mem::take(drained) {
@@ -785,7 +793,7 @@ impl Site {
             Ok(n) => {
                 let step = match inbox.push(&scratch[..n]) {
                     Next::Head(raw) => Step::Respond(self.answer(raw)),
-                    Next::Refuse(e) => Step::Respond(self.error(e)),
+                    Next::Refuse(e) => Step::Respond(self.error(e, inbox.method())),
                     Next::Read => Step::Wait,
                 };
                 // A wait reads again after it.
@@ -800,7 +808,8 @@ impl Site {
     fn answer(&self, raw: &[u8]) -> Reply {
         match http::parse(raw) {
             Ok(head) => self.respond(&head),
-            Err(e) => self.error(e),
+            // Refused, but perhaps known to be a HEAD request.
+            Err(e) => self.error(e, http::request_method(raw)),
         }
     }
 
@@ -810,11 +819,11 @@ impl Site {
         let ka = usize::from(keep_alive);
         match head.method {
             Method::Get | Method::Head => {}
-            Method::Other => return self.error(ParseError::MethodNotAllowed),
+            Method::Other => return self.error(ParseError::MethodNotAllowed, Some(head.method)),
         }
         let file = match self.file(head.path) {
             Ok(f) => f,
-            Err(_) => return self.status(503, "Service Unavailable"),
+            Err(_) => return self.status(503, "Service Unavailable", head.method == Method::Head),
         };
         let bytes = match (&file, head.method) {
             (Some(f), Method::Get) => f.full[ka].clone(),
@@ -872,22 +881,36 @@ impl Site {
         Ok(Some(cached))
     }
 
-    /// The response to a refused request; the connection closes after it.
-    fn error(&self, e: ParseError) -> Reply {
+    /// The response to a refused request whose method is `method`, if it is
+    /// known; the connection closes after it.
+    fn error(&self, e: ParseError, method: Option<Method>) -> Reply {
         let (code, reason) = e.status();
-        self.status(code, reason)
+        self.status(code, reason, method == Some(Method::Head))
     }
 
     /// An error response with this status; the connection closes after it.
-    fn status(&self, code: u16, reason: &str) -> Reply {
+    /// `head_request`: the request is known to be a HEAD request, so the
+    /// response has no body (RFC 9110 §9.3.2), but the `Content-Length` of
+    /// the body a GET would get (as §9.3.2 allows).
+    fn status(&self, code: u16, reason: &str, head_request: bool) -> Reply {
         let bytes = self
             .errors
             .borrow_mut()
-            .entry(code)
+            .entry((code, head_request))
             .or_insert_with(|| {
                 let body = format!("{code} {reason}\n");
-                let mut v = http::response_head(code, reason, "text/plain", body.len(), false);
-                v.extend_from_slice(body.as_bytes());
+                // A 405 MUST say which methods are allowed (RFC 9110
+                // §15.5.6).
+                let allow: &[(&str, &str)] = if code == 405 {
+                    &[("Allow", http::ALLOW)]
+                } else {
+                    &[]
+                };
+                let mut v =
+                    http::response_head_with(code, reason, "text/plain", body.len(), false, allow);
+                if !head_request {
+                    v.extend_from_slice(body.as_bytes());
+                }
                 Rc::new(v)
             })
             .clone();
