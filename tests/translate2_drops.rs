@@ -1485,3 +1485,74 @@ fn a_discarded_waiting_blocks_value_is_dropped_after_its_variables() {
         ]
     );
 }
+
+/// `let ref g = make();` holds the value to the block's end, as `let g =
+/// &make();` does.
+#[allow(clippy::toplevel_ref_arg)] // the form under test
+#[tamed]
+fn ref_binding_tamed(t: Trace) {
+    let ref g = Noisy::new("g", &t);
+    let ref mut h = Noisy::new("h", &t);
+    h.touch();
+    let n = g.name.len();
+    twait! { tick(&t, "waited", mkevent!()); }
+    log(&t, format!("after the wait, {n}"));
+}
+
+#[allow(clippy::toplevel_ref_arg)] // the twin of the form under test
+fn ref_binding_plain(t: Trace) {
+    let ref g = Noisy::new("g", &t);
+    let ref mut h = Noisy::new("h", &t);
+    h.touch();
+    let n = g.name.len();
+    log(&t, "waited");
+    log(&t, format!("after the wait, {n}"));
+}
+
+#[test]
+fn a_ref_binding_of_a_value_holds_it_to_its_scope_end() {
+    assert_eq!(
+        as_plain(ref_binding_tamed, ref_binding_plain),
+        ["waited", "after the wait, 1", "drop h", "drop g"]
+    );
+}
+
+thread_local! {
+    /// Where [`Marker`]s log their drops (a `const` cannot hold a trace).
+    static MARKS: Trace = Trace::default();
+}
+
+/// A constant's type with a drop.
+pub struct Marker(u32);
+
+impl Drop for Marker {
+    fn drop(&mut self) {
+        MARKS.with(|t| log(t, format!("drop marker {}", self.0)));
+    }
+}
+
+const MARKER: Marker = Marker(1);
+
+#[tamed]
+fn const_value_tamed(t: Trace) {
+    let _m = MARKER;
+    twait! { tick(&t, "waited", mkevent!()); }
+    MARKS.with(|m| log(m, "after the wait"));
+}
+
+fn const_value_plain(t: Trace) {
+    let _m = MARKER;
+    log(&t, "waited");
+    MARKS.with(|m| log(m, "after the wait"));
+}
+
+#[test]
+fn a_constants_value_is_dropped_at_its_bindings_scope_end() {
+    let marks = |f: fn(Trace)| {
+        traced(f);
+        MARKS.with(|m| std::mem::take(&mut *m.borrow_mut()))
+    };
+    let plain = marks(const_value_plain);
+    assert_eq!(plain, ["after the wait", "drop marker 1"]);
+    assert_eq!(marks(const_value_tamed), plain);
+}

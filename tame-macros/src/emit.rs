@@ -256,6 +256,21 @@ impl<'a> Emitter<'a> {
         quote!(#ty::#v { #(#fs),* })
     }
 
+    /// `let _ = &x;` for each parameter the machine does not take (a
+    /// number given a new value before it is read): the function's
+    /// parameter is then used, and rustc's "unused variable" comes only
+    /// from the lint shadow, where it means what it means in the body.
+    pub fn untaken_params(&self) -> TokenStream {
+        let untaken = (self.f.params.iter())
+            .filter(|p| !self.a.kept[0].contains(&p.binding))
+            .map(|p| {
+                let cfg = self.cfg(p.binding);
+                let outer = &p.outer;
+                quote!(#cfg #[allow(clippy::used_underscore_binding)] let _ = &#outer;)
+            });
+        quote!(#(#untaken)*)
+    }
+
     /// `__TameState::V { f: x, .. }` with the bindings `target` keeps,
     /// for a jump made at `edge` (`None`: the current state packed again
     /// before anything ran).

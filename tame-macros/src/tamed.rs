@@ -69,6 +69,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let enum_def = em.state_enum();
     let sites = em.sites();
     let initial = em.initial();
+    let untaken = em.untaken_params();
     let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
 
     let sig = Signature::of(&f);
@@ -156,6 +157,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // that is ours, not the user's.
             #[allow(clippy::used_underscore_binding)]
             let mut #var = #initial;
+            #untaken
             #done_holder
             // The lint shadow above reports what rustc and clippy say about
             // the body as written, once; the user's code keeps every lint

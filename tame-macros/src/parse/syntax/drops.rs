@@ -40,10 +40,8 @@ pub fn trivially_undroppable(e: &Expr) -> bool {
                     | "is_err"
             ) || name.starts_with("is_")
         }
-        Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| i.to_string().chars().all(|c| c.is_uppercase() || c == '_')),
+        // (Not a constant's name: a `const` may have a type with a drop,
+        // and its value is dropped where a plain function drops it.)
         // A choice between such values (`if d { 0 } else { 5 }`), a branch
         // that leaves instead counting as one.
         Expr::If(i) => {
