@@ -34,9 +34,11 @@ use crate::Event;
 /// receives, so a receiver whose task holds one waits for good once the
 /// others are gone. When the last handle goes, the channel goes with the
 /// events of its waiting receivers: their waits end with their slots
-/// unchanged, as after `close`. (A tamed function whose `ch.recv(..)` in a
-/// `twait! {}` block is its last use of `ch` hands its handle over at the
-/// twait; if it was the last one, that wait ends so.) A producer that may
+/// unchanged, as after `close`. (A tamed function holds a handle whose type
+/// is written, `ch: Channel<u32>`, to its scope's end, as any function; a
+/// variable of unwritten type, `let ch = make();`, whose last use is
+/// `ch.recv(..)` in a `twait! {}` block is handed over at the twait: if it
+/// was the last handle, that wait ends so.) A producer that may
 /// leave early (a `?`, a panic) holds a [`close_guard`](Channel::close_guard),
 /// which closes the channel when it goes.
 ///
