@@ -1048,6 +1048,20 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_whose_names_chain_too_many_pointers_is_malformed() {
+        let ok = classify(&wire::pointer_chain_reply(128), "a", wire::TYPE_A);
+        assert!(
+            matches!(&ok, Outcome::Addrs(a) if *a == [IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))]),
+            "128 pointers are as many as a name may have"
+        );
+        let too_many = classify(&wire::pointer_chain_reply(129), "a", wire::TYPE_A);
+        assert!(matches!(
+            too_many,
+            Outcome::Malformed("too many compression pointers in a name")
+        ));
+    }
+
+    #[test]
     fn ids_vary() {
         let ids: std::collections::HashSet<u16> = (0..1000).map(|_| random_u16()).collect();
         assert!(ids.len() > 900, "{}", ids.len());

@@ -3,7 +3,9 @@
 //! Pure functions over byte slices, no I/O. Decoding never panics and never
 //! reads out of bounds, whatever the input: every length is checked against
 //! what is left, compression pointers must point strictly backwards (so they
-//! cannot loop), and a decoded name is limited to 255 octets.
+//! cannot loop), a decoded name is limited to 255 octets, and to 128
+//! compression pointers (so a name costs little to decode, however the
+//! pointers are chained).
 //!
 //! Names are handled as dotted text without the trailing dot (`"a.example"`;
 //! the root is `""`). Labels are raw bytes; a label containing a dot or a
@@ -67,6 +69,11 @@ pub const RCODE_REFUSED: u8 = 5;
 const MAX_NAME_WIRE: usize = 255;
 /// Longest label.
 const MAX_LABEL: usize = 63;
+/// Most compression pointers followed in one name. A name has at most 127
+/// labels (255 octets), so a pointer to each and one to the root are as
+/// many as any encoder makes; chains of pointers beyond that only cost
+/// the decoder time (thousands of hops per name, in every record).
+const MAX_POINTERS: usize = 128;
 /// The fixed header length.
 pub const HEADER_LEN: usize = 12;
 
@@ -78,6 +85,8 @@ pub enum WireError {
     Truncated,
     /// A compression pointer that does not point strictly backwards.
     BadPointer,
+    /// A name that follows more than 128 compression pointers.
+    TooManyPointers,
     /// A label length with the reserved high bits `01` or `10`.
     BadLabel,
     /// A name longer than 255 octets.
@@ -108,6 +117,7 @@ impl WireError {
         match self {
             WireError::Truncated => "message ends early",
             WireError::BadPointer => "bad compression pointer",
+            WireError::TooManyPointers => "too many compression pointers in a name",
             WireError::BadLabel => "bad label type",
             WireError::NameTooLong => "name longer than 255 octets",
             WireError::LabelTooLong => "a label (a part between dots) longer than 63 octets",
@@ -509,8 +519,11 @@ fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError>
     let mut wire_len = 1;
     let mut end = None;
     // Each pointer must go strictly backwards, so this terminates; the
-    // bound is only a second line of defence.
+    // length bound is a second line of defence, and the bound on pointers
+    // keeps a chain of them (each a hop back of two octets) from costing
+    // thousands of steps per name.
     let mut lowest = pos;
+    let mut pointers = 0;
     loop {
         let len = *msg.get(pos).ok_or(WireError::Truncated)?;
         match len & 0xC0 {
@@ -541,6 +554,10 @@ fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError>
                 let target = usize::from(u16::from_be_bytes([len & 0x3F, lo]));
                 if target >= lowest {
                     return Err(WireError::BadPointer);
+                }
+                pointers += 1;
+                if pointers > MAX_POINTERS {
+                    return Err(WireError::TooManyPointers);
                 }
                 end.get_or_insert(pos + 2);
                 lowest = target;
@@ -612,6 +629,31 @@ fn decode_record(msg: &[u8], pos: usize) -> Result<(Record, usize), WireError> {
         },
         end,
     ))
+}
+
+/// A reply to the query `a`/A whose second answer, `a` A 10.1.2.3, has
+/// an owner name reached through `hops` compression pointers: a chain of
+/// them, each pointing at the one before, sits in the first answer's data
+/// (type 99), and the last ends at the question's name.
+#[cfg(test)]
+pub(crate) fn pointer_chain_reply(hops: usize) -> Vec<u8> {
+    let mut m = Message::query(7, "a", TYPE_A).encode().unwrap();
+    m[2] |= 0x80; // a response
+    m[7] = 2; // two answers
+    let chain = hops - 1;
+    // The first answer: owner `a` (a pointer to the question's name).
+    m.extend_from_slice(&[0xC0, HEADER_LEN as u8, 0, 99, 0, 1, 0, 0, 0, 60]);
+    m.extend_from_slice(&(2 * chain as u16).to_be_bytes());
+    let mut target = HEADER_LEN;
+    for _ in 0..chain {
+        let here = m.len();
+        m.extend_from_slice(&(0xC000 | target as u16).to_be_bytes());
+        target = here;
+    }
+    // The second: its owner is one more pointer, to the chain's top.
+    m.extend_from_slice(&(0xC000 | target as u16).to_be_bytes());
+    m.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+    m
 }
 
 #[cfg(test)]
@@ -705,6 +747,17 @@ mod tests {
         // Reserved label type.
         m[HEADER_LEN] = 0x40;
         assert_eq!(Message::decode(&m), Err(WireError::BadLabel));
+    }
+
+    #[test]
+    fn a_name_follows_at_most_128_pointers() {
+        let ok = Message::decode(&pointer_chain_reply(128)).unwrap();
+        assert_eq!(ok.answers[1].name, "a");
+        assert_eq!(ok.answers[1].data, RData::A(Ipv4Addr::new(10, 1, 2, 3)));
+        assert_eq!(
+            Message::decode(&pointer_chain_reply(129)),
+            Err(WireError::TooManyPointers)
+        );
     }
 
     #[test]
