@@ -609,3 +609,49 @@ fn ids_and_source_ports_vary_between_queries() {
     assert_eq!(ports.len(), LOOKUPS, "{seen:?}");
     assert!(ids.len() >= 2 * LOOKUPS - 2, "ids barely vary: {seen:?}");
 }
+
+/// A nameserver on a thread of its own that answers each query with the
+/// query's bytes made a reply (NOERROR) by `reply`, which appends records
+/// and sets their counts. It serves until no query came for 10 s.
+fn raw_server(reply: fn(&mut Vec<u8>)) -> SocketAddr {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let addr = sock.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let mut r = buf[..n].to_vec();
+            r[2] = 0x81; // QR, RD
+            r[3] = 0x80; // RA, NOERROR
+            reply(&mut r);
+            let _ = sock.send_to(&r, from);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_record_named_outside_printable_ascii_does_not_spoil_the_answer() {
+    // RFC 2181 section 11: a label may hold any octets. The A answer comes
+    // with a TXT answer owned by a UTF-8 name and an additional TXT record
+    // owned by `my printer.local`, as a network's printer announces itself.
+    let addr = raw_server(|r| {
+        let is_a = r[r.len() - 3] == 1;
+        r[7] = 1 + u8::from(is_a); // answers
+        r[11] = 1; // additional
+        if is_a {
+            r.extend_from_slice(&[0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+        }
+        r.extend_from_slice(
+            b"\x05caf\xc3\xa9\x04test\x00\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x01\x00",
+        );
+        r.extend_from_slice(
+            b"\x0amy printer\x05local\x00\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x01\x00",
+        );
+    });
+    on_fresh_loop(move || {
+        let r = Resolver::new(vec![addr]).timeout(Duration::from_secs(3600));
+        assert_eq!(lookup_one(&r, "x.test").unwrap(), vec![ip("10.1.2.3")]);
+    });
+}

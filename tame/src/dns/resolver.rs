@@ -24,7 +24,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::hosts::Hosts;
-use super::wire::{self, Message, RData};
+use super::wire::{self, Answer, AnswerData, Message};
 use super::{Error, LookupResult};
 use crate::net::UdpSocket;
 use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous};
@@ -697,7 +697,7 @@ impl Lookup {
             // as `0.0.0.0`, this host, whose replies come from 127.0.0.1).
             Ok((n, _from)) => {
                 if let Some(q) = self.matching_at(&buf[..n], si) {
-                    let outcome = classify(&buf[..n], &self.name, self.queries[q].qtype);
+                    let outcome = classify(&buf[..n], self.queries[q].qtype);
                     self.queries[q].answered(si, outcome);
                 }
             }
@@ -835,8 +835,11 @@ fn is_unreachable(e: &io::Error) -> bool {
     )
 }
 
-/// What a matching reply says.
-fn classify(msg: &[u8], name: &str, qtype: u16) -> Outcome {
+/// What a matching reply says. Only the answer section is read (and the
+/// question, where the CNAME chain starts); names are compared as their
+/// octets on the wire, so a name that is not printable ASCII anywhere in
+/// the reply does not make it malformed.
+fn classify(msg: &[u8], qtype: u16) -> Outcome {
     let Ok(h) = wire::Header::decode(msg) else {
         return Outcome::Malformed("short header");
     };
@@ -847,11 +850,11 @@ fn classify(msg: &[u8], name: &str, qtype: u16) -> Outcome {
         wire::RCODE_REFUSED => return Outcome::Refused,
         rcode => return Outcome::Rcode(rcode),
     }
-    let m = match Message::decode(msg) {
-        Ok(m) => m,
+    let (question, answers) = match wire::decode_answers(msg) {
+        Ok(decoded) => decoded,
         Err(e) => return Outcome::Malformed(e.as_str()),
     };
-    match addresses(&m, name, qtype) {
+    match addresses(&answers, &question, qtype) {
         Ok(a) if a.is_empty() && h.truncated => {
             Outcome::Malformed("reply truncated (TC set) and TCP is not supported")
         }
@@ -860,22 +863,21 @@ fn classify(msg: &[u8], name: &str, qtype: u16) -> Outcome {
     }
 }
 
-/// The addresses of type `qtype` for `name` in the answer section, following
-/// CNAME records from `name`.
-fn addresses(m: &Message, name: &str, qtype: u16) -> Result<Vec<IpAddr>, &'static str> {
+/// The addresses of type `qtype` for `name` in `answers`, following CNAME
+/// records from `name`.
+fn addresses(answers: &[Answer], name: &[u8], qtype: u16) -> Result<Vec<IpAddr>, &'static str> {
     let mut current = name;
     for _ in 0..=MAX_CNAME_HOPS {
         let mut addrs = Vec::new();
         let mut alias = None;
-        for rec in m
-            .answers
+        for rec in answers
             .iter()
-            .filter(|r| r.class == wire::CLASS_IN && wire::same_name(&r.name, current))
+            .filter(|r| r.class == wire::CLASS_IN && wire::same_wire_name(&r.name, current))
         {
             match &rec.data {
-                RData::A(a) if qtype == wire::TYPE_A => addrs.push(IpAddr::V4(*a)),
-                RData::Aaaa(a) if qtype == wire::TYPE_AAAA => addrs.push(IpAddr::V6(*a)),
-                RData::Cname(target) => alias = Some(target.as_str()),
+                AnswerData::A(a) if qtype == wire::TYPE_A => addrs.push(IpAddr::V4(*a)),
+                AnswerData::Aaaa(a) if qtype == wire::TYPE_AAAA => addrs.push(IpAddr::V6(*a)),
+                AnswerData::Cname(target) => alias = Some(target.as_slice()),
                 _ => {}
             }
         }
@@ -975,7 +977,7 @@ fn random_u16() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::wire::Record;
+    use crate::dns::wire::{RData, Record};
 
     fn rec(name: &str, data: RData) -> Record {
         let rtype = match data {
@@ -991,6 +993,58 @@ mod tests {
             ttl: 1,
             data,
         }
+    }
+
+    /// [`addresses`] in the answers of `m`, as a reply's bytes give them.
+    fn addresses_in(m: &Message, qtype: u16) -> Result<Vec<IpAddr>, &'static str> {
+        let (question, answers) = wire::decode_answers(&m.encode().unwrap()).unwrap();
+        addresses(&answers, &question, qtype)
+    }
+
+    /// A record as its octets: `owner` (a name on the wire), type, class
+    /// IN, TTL 60, `rdata`.
+    fn raw_record(owner: &[u8], rtype: u16, rdata: &[u8]) -> Vec<u8> {
+        let mut r = owner.to_vec();
+        r.extend_from_slice(&rtype.to_be_bytes());
+        r.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
+        r.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        r.extend_from_slice(rdata);
+        r
+    }
+
+    #[test]
+    fn names_of_any_octets_in_a_reply_are_not_malformed() {
+        // x.test is an alias of `my host.test`, which has the address; an
+        // answer owned by a UTF-8 name and an additional record owned by
+        // `my printer.local` (RFC 2181 section 11 allows any octets) come
+        // along, and `my.host.test` (a dot inside a label) is another name.
+        const TXT: u16 = 16;
+        let mut msg = Message::query(1, "x.test", wire::TYPE_A).encode().unwrap();
+        msg[2] |= 0x80;
+        msg[7] = 4; // answers
+        msg[11] = 1; // additional
+        let my_host = b"\x07my host\x04test\x00";
+        msg.extend(raw_record(&[0xC0, 12], wire::TYPE_CNAME, my_host));
+        msg.extend(raw_record(
+            b"\x07my.host\x04test\x00",
+            wire::TYPE_A,
+            &[6, 6, 6, 6],
+        ));
+        msg.extend(raw_record(my_host, wire::TYPE_A, &[10, 1, 2, 3]));
+        msg.extend(raw_record(b"\x05caf\xc3\xa9\x04test\x00", TXT, b"\x02hi"));
+        msg.extend(raw_record(b"\x0amy printer\x05local\x00", TXT, b"\x00"));
+        assert!(
+            Message::decode(&msg).is_err(),
+            "Message keeps to dotted text"
+        );
+        let outcome = classify(&msg, wire::TYPE_A);
+        assert!(
+            matches!(&outcome, Outcome::Addrs(a) if *a == [IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))]),
+            "the alias's address, and only it"
+        );
+        // The sections not read are still checked to end inside the reply.
+        let cut = classify(&msg[..msg.len() - 1], wire::TYPE_A);
+        assert!(matches!(cut, Outcome::Malformed("message ends early")));
     }
 
     #[test]
@@ -1028,11 +1082,11 @@ mod tests {
             rec("c.test", RData::Aaaa(Ipv6Addr::LOCALHOST)),
         ];
         assert_eq!(
-            addresses(&m, "a.test", wire::TYPE_A),
+            addresses_in(&m, wire::TYPE_A),
             Ok(vec![IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4))])
         );
         assert_eq!(
-            addresses(&m, "a.test", wire::TYPE_AAAA),
+            addresses_in(&m, wire::TYPE_AAAA),
             Ok(vec![IpAddr::V6(Ipv6Addr::LOCALHOST)])
         );
     }
@@ -1044,17 +1098,17 @@ mod tests {
             rec("a.test", RData::Cname("b.test".into())),
             rec("b.test", RData::Cname("a.test".into())),
         ];
-        assert!(addresses(&m, "a.test", wire::TYPE_A).is_err());
+        assert!(addresses_in(&m, wire::TYPE_A).is_err());
     }
 
     #[test]
     fn a_reply_whose_names_chain_too_many_pointers_is_malformed() {
-        let ok = classify(&wire::pointer_chain_reply(128), "a", wire::TYPE_A);
+        let ok = classify(&wire::pointer_chain_reply(128), wire::TYPE_A);
         assert!(
             matches!(&ok, Outcome::Addrs(a) if *a == [IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))]),
             "128 pointers are as many as a name may have"
         );
-        let too_many = classify(&wire::pointer_chain_reply(129), "a", wire::TYPE_A);
+        let too_many = classify(&wire::pointer_chain_reply(129), wire::TYPE_A);
         assert!(matches!(
             too_many,
             Outcome::Malformed("too many compression pointers in a name")

@@ -10,7 +10,10 @@
 //! Names are handled as dotted text without the trailing dot (`"a.example"`;
 //! the root is `""`). Labels are raw bytes; a label containing a dot or a
 //! byte outside printable ASCII is rejected rather than escaped, which is
-//! all a stub resolver for host names needs.
+//! all a stub resolver for host names asks for. (The resolver reads the
+//! replies it gets with a decoder of its own that keeps names as their
+//! octets, so that a record named otherwise, which RFC 2181 allows, does
+//! not spoil an answer.)
 //!
 //! # Examples
 //!
@@ -513,10 +516,30 @@ impl NameTable {
 }
 
 /// Decodes the name at `pos`; returns it and the position after it (after
-/// the first pointer, if any).
-fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError> {
-    let mut name = String::new();
-    let mut wire_len = 1;
+/// the first pointer, if any). Its labels must be printable ASCII without
+/// dots, to be written as dotted text.
+fn decode_name(msg: &[u8], pos: usize) -> Result<(String, usize), WireError> {
+    let (wire, end) = read_name(msg, pos)?;
+    let mut name = String::with_capacity(wire.len());
+    for label in labels(&wire) {
+        if label.iter().any(|&b| b == b'.' || !b.is_ascii_graphic()) {
+            return Err(WireError::BadName);
+        }
+        if !name.is_empty() {
+            name.push('.');
+        }
+        // Checked printable ASCII just above.
+        name.extend(label.iter().map(|&b| char::from(b)));
+    }
+    Ok((name, end))
+}
+
+/// Reads the name at `pos` as it is on the wire, uncompressed: each label
+/// a length octet and its octets, whatever they are (RFC 2181 section 11
+/// allows any), then the root's 0. Returns it and the position after the
+/// name (after the first pointer, if any).
+fn read_name(msg: &[u8], mut pos: usize) -> Result<(Vec<u8>, usize), WireError> {
+    let mut wire = Vec::new();
     let mut end = None;
     // Each pointer must go strictly backwards, so this terminates; the
     // length bound is a second line of defence, and the bound on pointers
@@ -528,26 +551,17 @@ fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError>
         let len = *msg.get(pos).ok_or(WireError::Truncated)?;
         match len & 0xC0 {
             0x00 => {
-                if len == 0 {
-                    return Ok((name, end.unwrap_or(pos + 1)));
-                }
-                let len = usize::from(len);
                 let label = msg
-                    .get(pos + 1..pos + 1 + len)
+                    .get(pos..pos + 1 + usize::from(len))
                     .ok_or(WireError::Truncated)?;
-                wire_len += 1 + len;
-                if wire_len > MAX_NAME_WIRE {
+                wire.extend_from_slice(label);
+                if wire.len() > MAX_NAME_WIRE {
                     return Err(WireError::NameTooLong);
                 }
-                if label.iter().any(|&b| b == b'.' || !b.is_ascii_graphic()) {
-                    return Err(WireError::BadName);
+                if len == 0 {
+                    return Ok((wire, end.unwrap_or(pos + 1)));
                 }
-                if !name.is_empty() {
-                    name.push('.');
-                }
-                // Checked printable ASCII just above.
-                name.extend(label.iter().map(|&b| char::from(b)));
-                pos += 1 + len;
+                pos += label.len();
             }
             0xC0 => {
                 let lo = *msg.get(pos + 1).ok_or(WireError::Truncated)?;
@@ -566,6 +580,141 @@ fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError>
             _ => return Err(WireError::BadLabel),
         }
     }
+}
+
+/// The labels of a name [`read_name`] gave, root excluded.
+fn labels(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = wire;
+    std::iter::from_fn(move || {
+        let (&len, tail) = rest.split_first()?;
+        let (label, tail) = tail.split_at_checked(usize::from(len))?;
+        rest = tail;
+        (len > 0).then_some(label)
+    })
+}
+
+/// Steps over the name at `pos` without following its pointer, if any:
+/// the position after it. Checks what the name's own octets can be checked
+/// for (bounds, label types, a pointer going backwards, its length).
+fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, WireError> {
+    let start = pos;
+    loop {
+        let len = *msg.get(pos).ok_or(WireError::Truncated)?;
+        match len & 0xC0 {
+            0x00 if len == 0 => return Ok(pos + 1),
+            0x00 => {
+                pos += 1 + usize::from(len);
+                if pos - start >= MAX_NAME_WIRE {
+                    return Err(WireError::NameTooLong);
+                }
+            }
+            0xC0 => {
+                let lo = *msg.get(pos + 1).ok_or(WireError::Truncated)?;
+                let target = usize::from(u16::from_be_bytes([len & 0x3F, lo]));
+                if target >= pos {
+                    return Err(WireError::BadPointer);
+                }
+                return Ok(pos + 2);
+            }
+            _ => return Err(WireError::BadLabel),
+        }
+    }
+}
+
+/// A name as [`read_name`] gives it: labels of any octets, uncompressed.
+pub(crate) type WireName = Vec<u8>;
+
+/// Whether two names read by [`read_name`] are the same name (ASCII case
+/// does not count, other octets do; a length octet is below 64, so never
+/// an ASCII letter).
+pub(crate) fn same_wire_name(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// An answer record as the resolver reads it, its names as on the wire.
+pub(crate) struct Answer {
+    /// The owner name.
+    pub(crate) name: WireName,
+    /// The class.
+    pub(crate) class: u16,
+    /// The data, if of a type the resolver uses.
+    pub(crate) data: AnswerData,
+}
+
+/// The data of an [`Answer`].
+pub(crate) enum AnswerData {
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
+    Cname(WireName),
+    /// Another type, not looked into.
+    Other,
+}
+
+/// What a stub resolver needs of a reply: the first question's name and
+/// the answer section, names as on the wire, so that any octets in them
+/// are fine (RFC 2181 section 11: a printer's `my printer.local`, a UTF-8
+/// name); [`Message::decode`] takes only names it can write as dotted
+/// text. The other questions and the authority and additional sections
+/// are only stepped over, each record checked to lie inside the message.
+///
+/// # Errors
+///
+/// What is structurally wrong: truncation, bad pointers or labels, a name
+/// too long or with too many pointers, an A, AAAA or CNAME answer whose
+/// data does not fit its type, no question.
+pub(crate) fn decode_answers(msg: &[u8]) -> Result<(WireName, Vec<Answer>), WireError> {
+    let header = Header::decode(msg)?;
+    if header.qdcount == 0 {
+        return Err(WireError::Truncated);
+    }
+    let (question, mut pos) = read_name(msg, HEADER_LEN)?;
+    pos += 4;
+    for _ in 1..header.qdcount {
+        pos = skip_name(msg, pos)? + 4;
+    }
+    let mut answers = Vec::new();
+    for _ in 0..header.ancount {
+        let (answer, next) = read_answer(msg, pos)?;
+        answers.push(answer);
+        pos = next;
+    }
+    for _ in 0..u32::from(header.nscount) + u32::from(header.arcount) {
+        pos = skip_name(msg, pos)?;
+        let rdlen = usize::from(read_u16(msg, pos + 8)?);
+        pos += 10 + rdlen;
+    }
+    if pos > msg.len() {
+        return Err(WireError::Truncated);
+    }
+    Ok((question, answers))
+}
+
+/// The answer record at `pos`, and the position after it.
+fn read_answer(msg: &[u8], pos: usize) -> Result<(Answer, usize), WireError> {
+    let (name, pos) = read_name(msg, pos)?;
+    let rtype = read_u16(msg, pos)?;
+    let class = read_u16(msg, pos + 2)?;
+    let rdlen = usize::from(read_u16(msg, pos + 8)?);
+    let start = pos + 10;
+    let end = start + rdlen;
+    let rdata = msg.get(start..end).ok_or(WireError::Truncated)?;
+    let data = match rtype {
+        TYPE_A => AnswerData::A(Ipv4Addr::from(
+            <[u8; 4]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
+        )),
+        TYPE_AAAA => AnswerData::Aaaa(Ipv6Addr::from(
+            <[u8; 16]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
+        )),
+        TYPE_CNAME => {
+            let (target, after) = read_name(msg, start)?;
+            if after != end {
+                return Err(WireError::BadRdata);
+            }
+            AnswerData::Cname(target)
+        }
+        _ => AnswerData::Other,
+    };
+    Ok((Answer { name, class, data }, end))
 }
 
 fn read_u16(msg: &[u8], pos: usize) -> Result<u16, WireError> {
