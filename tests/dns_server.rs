@@ -185,6 +185,80 @@ fn the_deadline_is_counted_on_the_loop_clock_so_paused_time_ends_it() {
     assert!(sent <= 16, "{sent} datagrams for a 300 ms deadline");
 }
 
+/// A nameserver on this loop that never answers: notes when, on the loop's
+/// clock, each query reaches it (a datagram sent on this loop is readable
+/// at the turn after, before a paused clock jumps).
+fn silent_nameserver(arrivals: Rc<RefCell<Vec<Instant>>>) -> SocketAddr {
+    let sock = Rc::new(tame::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+    let addr = sock.local_addr().unwrap();
+    note_arrivals(sock, arrivals);
+    addr
+}
+
+fn note_arrivals(sock: Rc<tame::net::UdpSocket>, arrivals: Rc<RefCell<Vec<Instant>>>) {
+    let s = sock.clone();
+    sock.readable(Event::from_fn(move |ready: Option<std::io::Result<()>>| {
+        if !matches!(ready, Some(Ok(()))) {
+            return;
+        }
+        let mut buf = [0u8; 512];
+        while s.try_recv_from(&mut buf).is_ok() {
+            arrivals.borrow_mut().push(tame::now());
+        }
+        note_arrivals(s, arrivals);
+    }));
+}
+
+#[test]
+fn every_nameserver_is_asked_in_time_to_answer_and_none_at_the_deadline() {
+    // Silent nameservers on a paused clock: the lookup's timer runs its
+    // whole course. The last of four nameservers was first asked at the
+    // deadline (5 s), and one nameserver with a 1 s deadline was asked
+    // again then, with no one left to read the reply.
+    on_fresh_loop(|| {
+        for (servers, deadline) in [(4, Duration::from_secs(5)), (1, Duration::from_secs(1))] {
+            let arrivals: Vec<Rc<RefCell<Vec<Instant>>>> =
+                (0..servers).map(|_| Rc::default()).collect();
+            let addrs = arrivals.iter().map(|a| silent_nameserver(a.clone()));
+            let r = Resolver::new(addrs.collect()).timeout(deadline);
+            tame::time::pause();
+            let start = tame::now();
+            let got = Rc::new(RefCell::new(None));
+            let g = got.clone();
+            r.lookup_ip(
+                "x.test",
+                Event::from_fn(move |res: Option<LookupResult>| {
+                    *g.borrow_mut() = res;
+                    tame::stop(); // the nameservers still wait for queries
+                }),
+            );
+            tame::run();
+            let spent = tame::now() - start;
+            tame::time::resume();
+            let res = got.take().expect("the lookup ended");
+            assert!(matches!(res, Err(Error::Timeout { .. })), "{res:?}");
+            assert!(
+                spent >= deadline && spent <= deadline + Duration::from_millis(1),
+                "virtual time spent: {spent:?}"
+            );
+            for (i, a) in arrivals.iter().enumerate() {
+                let asked: Vec<Duration> = a.borrow().iter().map(|&t| t - start).collect();
+                let Some(&first) = asked.first() else {
+                    panic!("{servers} nameservers: #{i} never asked")
+                };
+                assert!(
+                    deadline - first >= deadline / 4,
+                    "{servers} nameservers: #{i} first asked at {first:?} of {deadline:?}: {asked:?}"
+                );
+                assert!(
+                    asked.iter().all(|&t| t < deadline),
+                    "{servers} nameservers: #{i} asked at the deadline: {asked:?}"
+                );
+            }
+        }
+    });
+}
+
 #[test]
 fn next_nameserver_is_tried_when_the_first_is_silent() {
     // A bound socket that never answers stands for a dead nameserver.

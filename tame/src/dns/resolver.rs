@@ -31,8 +31,9 @@ use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 /// The default total deadline of one lookup.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The first retransmission waits at most this long (and at most a quarter
-/// of the total deadline); each later one waits twice as long as the last.
+/// The first round of transmissions, one to each nameserver, waits at most
+/// this long after each (see [`first_wait`]); each round after waits twice
+/// as long as the one before.
 const FIRST_RETRANSMIT: Duration = Duration::from_secs(1);
 /// Longest CNAME chain followed inside one answer.
 const MAX_CNAME_HOPS: usize = 16;
@@ -49,7 +50,15 @@ const MAX_REPLY: usize = 65_536;
 /// query.
 /// Each lookup asks for A and AAAA at once and delivers the IPv4 addresses
 /// first, then the IPv6 ones. Nameservers are tried in turn, one per
-/// transmission, until the deadline set by [`timeout`](Resolver::timeout).
+/// transmission, until the deadline set by [`timeout`](Resolver::timeout),
+/// in rounds that ask each nameserver once: the first round waits for
+/// replies 1 s after each transmission, or less with many nameservers or
+/// a short deadline (the deadline divided by the number of nameservers
+/// plus 3), so that it ends with time left for three more waits and every
+/// nameserver is asked in time to answer (with 3 nameservers and the
+/// default 5 s, at 0, 0.83 s and 1.67 s); each later round waits twice as
+/// long after each transmission. Nothing is sent at or after the deadline:
+/// no one would read the reply.
 ///
 /// Only two answers are final: addresses or none (NOERROR, the name exists)
 /// and NXDOMAIN (it does not; read from the reply's header, whatever
@@ -363,6 +372,11 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
         let mut retransmission = true;
     }
     'lookup: loop {
+        // Nothing is sent at the deadline (the timer's last wake-up): the
+        // lookup ends there, and would not read the reply.
+        if !q.before_deadline() {
+            break;
+        }
         // Send the queries due to their next nameserver.
         if let Err(e) = q.transmit() {
             failure = Some(e);
@@ -380,10 +394,7 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
             );
         }
         if retransmission {
-            match q.next_wait() {
-                Some(wait) => crate::timer(wait, mkevent!(r, Wake::Retransmit)),
-                None => break,
-            }
+            crate::timer(q.next_wait(), mkevent!(r, Wake::Retransmit));
         }
         loop {
             match twait!(r) {
@@ -499,7 +510,21 @@ struct Lookup {
     new_socks: Vec<bool>,
     queries: [Query; 2],
     deadline: Instant,
+    /// The wait after each transmission of this round.
     interval: Duration,
+    /// Transmissions the timer made so far (the first included): a round
+    /// is one per nameserver.
+    transmissions: usize,
+}
+
+/// The wait after each transmission of a lookup's first round, with a
+/// total deadline of `total` and `servers` nameservers: at most
+/// [`FIRST_RETRANSMIT`], and short enough that the round leaves three such
+/// waits before the deadline (a quarter of it with one nameserver), so the
+/// last nameserver of the list is first asked with time to answer.
+fn first_wait(total: Duration, servers: usize) -> Duration {
+    let parts = u32::try_from(servers.saturating_add(3)).unwrap_or(u32::MAX);
+    FIRST_RETRANSMIT.min(total / parts)
 }
 
 impl Lookup {
@@ -543,7 +568,8 @@ impl Lookup {
             new_socks: vec![false; config.servers.len()],
             queries,
             deadline: crate::time::later(crate::time::now(), config.timeout),
-            interval: FIRST_RETRANSMIT.min(config.timeout / 4),
+            interval: first_wait(config.timeout, config.servers.len()),
+            transmissions: 0,
             name,
         })
     }
@@ -666,17 +692,23 @@ impl Lookup {
         self.queries.iter().any(|q| q.due && q.outcome.is_none())
     }
 
-    /// How long to wait for replies before the next transmission (the
-    /// interval doubles each time), or `None` once the deadline is (about)
-    /// here.
-    fn next_wait(&mut self) -> Option<Duration> {
+    /// Whether the deadline is still (about) ahead: nothing is sent after
+    /// it, since the lookup would end before the reply came.
+    fn before_deadline(&self) -> bool {
+        self.deadline.saturating_duration_since(crate::time::now()) >= Duration::from_millis(1)
+    }
+
+    /// How long to wait for replies after this transmission, before the
+    /// next (or the deadline). Each round of transmissions, one per
+    /// nameserver, waits twice as long after each as the round before.
+    fn next_wait(&mut self) -> Duration {
         let left = self.deadline.saturating_duration_since(crate::time::now());
-        if left < Duration::from_millis(1) {
-            return None;
-        }
         let wait = self.interval.min(left);
-        self.interval = self.interval.saturating_mul(2);
-        Some(wait)
+        self.transmissions += 1;
+        if self.transmissions.is_multiple_of(self.servers.len()) {
+            self.interval = self.interval.saturating_mul(2);
+        }
+        wait
     }
 
     /// The socket of nameserver `si`; only asked for once it was made.
