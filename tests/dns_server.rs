@@ -72,6 +72,29 @@ fn unknown_name_is_nxdomain_naming_the_name() {
 }
 
 #[test]
+fn errors_name_the_name_as_it_was_given() {
+    // With its trailing dot: the name the caller passed, whichever error.
+    let srv = server(None);
+    let e = lookup_one(&Resolver::new(vec![srv.local_addr()]), "nope.test.").unwrap_err();
+    assert!(
+        matches!(&e, Error::NxDomain { name } if name == "nope.test."),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), "nope.test.: no such domain (NXDOMAIN)");
+
+    let silent = server(Some(Misbehavior::NeverAnswer));
+    let e = lookup_one(&quick(&silent), "host-a.test.").unwrap_err();
+    assert!(
+        matches!(&e, Error::Timeout { name } if name == "host-a.test."),
+        "{e:?}"
+    );
+
+    let e = lookup_one(&Resolver::new(vec![]), "x.test.").unwrap_err();
+    assert!(matches!(e, Error::Io(_)), "{e:?}");
+    assert_eq!(e.name(), "x.test.");
+}
+
+#[test]
 fn servfail_is_its_own_error() {
     let srv = server(Some(Misbehavior::ServFail));
     let e = lookup_one(&quick(&srv), "host-a.test").unwrap_err();

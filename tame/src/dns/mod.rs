@@ -81,7 +81,8 @@ pub use resolver::Resolver;
 pub type LookupResult = Result<Vec<IpAddr>, Error>;
 
 /// Why a lookup failed. Every variant names the name that was looked up,
-/// and `Display` says which name and why (the empty name as `""`).
+/// as it was given (`"x.test."` with its trailing dot), and `Display` says
+/// which name and why (the empty name as `""`).
 ///
 /// # Examples
 ///

@@ -529,7 +529,9 @@ fn first_wait(total: Duration, servers: usize) -> Duration {
 
 impl Lookup {
     fn new(name: &str, config: &Config) -> Result<Lookup, Error> {
-        let name = name.strip_suffix('.').unwrap_or(name).to_owned();
+        // As given, trailing dot and all: the errors name what the caller
+        // asked for. Encoding and comparing names ignore the dot.
+        let name = name.to_owned();
         if config.servers.is_empty() {
             return Err(Error::io(
                 name,
