@@ -532,6 +532,40 @@ fn literals_and_invalid_names_need_no_server() {
     assert!(matches!(got[4], Err(Error::Io(_))), "{:?}", got[4]);
 }
 
+#[test]
+fn literals_are_read_as_connect_host_reads_them() {
+    // `[::1]` is a literal; a zone or a port is refused: none is asked of
+    // a nameserver.
+    let srv = server(None);
+    let r = Resolver::new(vec![srv.local_addr()]);
+    let hosts = [
+        "[::1]",
+        "fe80::1%lo",
+        "example.com:80",
+        "[::1]:80",
+        "[nope]",
+    ];
+    let got = lookup_all(&r, &hosts);
+    assert_eq!(got[0].as_ref().unwrap(), &vec![ip("::1")]);
+    for (host, res) in hosts.iter().zip(&got).skip(1) {
+        let e = res.as_ref().unwrap_err();
+        assert!(matches!(e, Error::InvalidName { .. }), "{host}: {e:?}");
+        assert_eq!(e.name(), *host);
+    }
+    assert_eq!(
+        got[1].as_ref().unwrap_err().to_string(),
+        "fe80::1%lo: not a valid name: an IPv6 address with a zone is not supported"
+    );
+    assert_eq!(srv.queries(), 0);
+    // With a trailing dot, an address is a name, as glibc takes it.
+    let e = lookup_one(&r, "127.0.0.1.").unwrap_err();
+    assert!(
+        matches!(&e, Error::NxDomain { name } if name == "127.0.0.1."),
+        "{e:?}"
+    );
+    assert!(srv.queries() > 0);
+}
+
 /// A name of 76 octets with a label of 64 breaks the label's limit, not
 /// the name's: the message says which.
 #[test]

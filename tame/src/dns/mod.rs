@@ -67,6 +67,7 @@ pub mod wire;
 #[doc(hidden)]
 pub use resolver::__replies;
 pub use resolver::Resolver;
+pub(crate) use resolver::{parse_host, HOST_WITH_PORT};
 
 /// What a lookup delivers: the addresses (IPv4 first), or why not.
 ///

@@ -298,6 +298,15 @@ impl Resolver {
     /// gives up at its next wake-up (a reply or a retransmission), closing
     /// its sockets.
     ///
+    /// An IP literal is its own address, with no query: IPv4, or IPv6 bare
+    /// or in brackets (`[::1]`, as in a URL), as
+    /// [`TcpStream::connect_host`](crate::net::TcpStream::connect_host)
+    /// reads it. A name with a port (`"example.com:80"`, `"[::1]:80"`) or
+    /// an IPv6 address with a zone (`"fe80::1%lo"`: the addresses delivered
+    /// have no room for it) is [`Error::InvalidName`], with no query either.
+    /// `"127.0.0.1."`, with a trailing dot, is a name, not a literal: it
+    /// is asked for, as glibc's `getaddrinfo` asks for it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -309,15 +318,18 @@ impl Resolver {
     /// }));
     /// ```
     pub fn lookup_ip(&self, name: &str, ev: Event<Result<Vec<IpAddr>, Error>>) {
-        if let Ok(ip) = name.parse::<IpAddr>() {
-            ev.trigger(Ok(vec![ip]));
-            return;
-        }
-        let invalid = match wire::check_name(name) {
-            Err(e) => Some(e.as_str()),
-            // The root (`""` or `"."`) has no address to ask for.
-            Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
-            Ok(()) => None,
+        let invalid = match parse_host(name) {
+            Ok(Some(ip)) => {
+                ev.trigger(Ok(vec![ip]));
+                return;
+            }
+            Err(reason) => Some(reason),
+            Ok(None) => match wire::check_name(name) {
+                Err(e) => Some(e.as_str()),
+                // The root (`""` or `"."`) has no address to ask for.
+                Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
+                Ok(()) => None,
+            },
         };
         if let Some(reason) = invalid {
             ev.trigger(Err(Error::InvalidName {
@@ -334,6 +346,32 @@ impl Resolver {
             Ok(q) => lookup(q, ev),
             Err(e) => ev.trigger(Err(e)),
         }
+    }
+}
+
+/// Why a host with a port in it is not one ([`parse_host`]'s error).
+pub(crate) const HOST_WITH_PORT: &str = "a host name or an IP address without a port";
+
+/// Reads `host` as [`Resolver::lookup_ip`] and
+/// [`TcpStream::connect_host`](crate::net::TcpStream::connect_host) both
+/// do: `Some` IP literal (an IPv6 one may be in brackets, `[::1]`, as in a
+/// URL), or `None`, a name to look up. A name with a port in it, or an
+/// IPv6 address with a zone (which a `Vec<IpAddr>` has no room for), is
+/// refused, with the reason: neither belongs in a query.
+pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return match inner.parse::<Ipv6Addr>() {
+            Ok(ip) => Ok(Some(IpAddr::V6(ip))),
+            Err(_) => Err("not an IPv6 address in brackets"),
+        };
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(Some(ip));
+    }
+    match (host.contains(':'), host.contains('%')) {
+        (true, true) => Err("an IPv6 address with a zone is not supported"),
+        (true, false) => Err(HOST_WITH_PORT),
+        (false, _) => Ok(None),
     }
 }
 
