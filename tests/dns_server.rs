@@ -566,6 +566,25 @@ fn literals_are_read_as_connect_host_reads_them() {
     assert!(srv.queries() > 0);
 }
 
+#[test]
+fn the_server_builder_refuses_names_it_cannot_put_in_a_reply() {
+    // Its replies would fail to encode and be dropped: the client waited
+    // for its deadline.
+    let panic_of = |f: fn()| {
+        let payload = std::panic::catch_unwind(f).expect_err("refused");
+        *payload.downcast::<String>().expect("a message")
+    };
+    let host = panic_of(|| drop(Server::builder().host("bad name", "10.0.0.1".parse().unwrap())));
+    assert_eq!(
+        host,
+        r#"tame::dns::server::Builder::host: "bad name" cannot be put in a reply: bad name"#
+    );
+    let target = panic_of(|| drop(Server::builder().cname("c.test", "a..b")));
+    assert!(target.contains(r#""a..b""#), "{target}");
+    let alias = panic_of(|| drop(Server::builder().cname(&"x".repeat(64), "c.test")));
+    assert!(alias.ends_with("longer than 63 octets"), "{alias}");
+}
+
 /// A name of 76 octets with a label of 64 breaks the label's limit, not
 /// the name's: the message says which.
 #[test]
