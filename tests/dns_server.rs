@@ -72,6 +72,29 @@ fn unknown_name_is_nxdomain_naming_the_name() {
 }
 
 #[test]
+fn errors_name_the_name_as_it_was_given() {
+    // With its trailing dot: the name the caller passed, whichever error.
+    let srv = server(None);
+    let e = lookup_one(&Resolver::new(vec![srv.local_addr()]), "nope.test.").unwrap_err();
+    assert!(
+        matches!(&e, Error::NxDomain { name } if name == "nope.test."),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), "nope.test.: no such domain (NXDOMAIN)");
+
+    let silent = server(Some(Misbehavior::NeverAnswer));
+    let e = lookup_one(&quick(&silent), "host-a.test.").unwrap_err();
+    assert!(
+        matches!(&e, Error::Timeout { name } if name == "host-a.test."),
+        "{e:?}"
+    );
+
+    let e = lookup_one(&Resolver::new(vec![]), "x.test.").unwrap_err();
+    assert!(matches!(e, Error::Io(_)), "{e:?}");
+    assert_eq!(e.name(), "x.test.");
+}
+
+#[test]
 fn servfail_is_its_own_error() {
     let srv = server(Some(Misbehavior::ServFail));
     let e = lookup_one(&quick(&srv), "host-a.test").unwrap_err();
@@ -183,6 +206,80 @@ fn the_deadline_is_counted_on_the_loop_clock_so_paused_time_ends_it() {
         sent += 1;
     }
     assert!(sent <= 16, "{sent} datagrams for a 300 ms deadline");
+}
+
+/// A nameserver on this loop that never answers: notes when, on the loop's
+/// clock, each query reaches it (a datagram sent on this loop is readable
+/// at the turn after, before a paused clock jumps).
+fn silent_nameserver(arrivals: Rc<RefCell<Vec<Instant>>>) -> SocketAddr {
+    let sock = Rc::new(tame::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+    let addr = sock.local_addr().unwrap();
+    note_arrivals(sock, arrivals);
+    addr
+}
+
+fn note_arrivals(sock: Rc<tame::net::UdpSocket>, arrivals: Rc<RefCell<Vec<Instant>>>) {
+    let s = sock.clone();
+    sock.readable(Event::from_fn(move |ready: Option<std::io::Result<()>>| {
+        if !matches!(ready, Some(Ok(()))) {
+            return;
+        }
+        let mut buf = [0u8; 512];
+        while s.try_recv_from(&mut buf).is_ok() {
+            arrivals.borrow_mut().push(tame::now());
+        }
+        note_arrivals(s, arrivals);
+    }));
+}
+
+#[test]
+fn every_nameserver_is_asked_in_time_to_answer_and_none_at_the_deadline() {
+    // Silent nameservers on a paused clock: the lookup's timer runs its
+    // whole course. The last of four nameservers was first asked at the
+    // deadline (5 s), and one nameserver with a 1 s deadline was asked
+    // again then, with no one left to read the reply.
+    on_fresh_loop(|| {
+        for (servers, deadline) in [(4, Duration::from_secs(5)), (1, Duration::from_secs(1))] {
+            let arrivals: Vec<Rc<RefCell<Vec<Instant>>>> =
+                (0..servers).map(|_| Rc::default()).collect();
+            let addrs = arrivals.iter().map(|a| silent_nameserver(a.clone()));
+            let r = Resolver::new(addrs.collect()).timeout(deadline);
+            tame::time::pause();
+            let start = tame::now();
+            let got = Rc::new(RefCell::new(None));
+            let g = got.clone();
+            r.lookup_ip(
+                "x.test",
+                Event::from_fn(move |res: Option<LookupResult>| {
+                    *g.borrow_mut() = res;
+                    tame::stop(); // the nameservers still wait for queries
+                }),
+            );
+            tame::run();
+            let spent = tame::now() - start;
+            tame::time::resume();
+            let res = got.take().expect("the lookup ended");
+            assert!(matches!(res, Err(Error::Timeout { .. })), "{res:?}");
+            assert!(
+                spent >= deadline && spent <= deadline + Duration::from_millis(1),
+                "virtual time spent: {spent:?}"
+            );
+            for (i, a) in arrivals.iter().enumerate() {
+                let asked: Vec<Duration> = a.borrow().iter().map(|&t| t - start).collect();
+                let Some(&first) = asked.first() else {
+                    panic!("{servers} nameservers: #{i} never asked")
+                };
+                assert!(
+                    deadline - first >= deadline / 4,
+                    "{servers} nameservers: #{i} first asked at {first:?} of {deadline:?}: {asked:?}"
+                );
+                assert!(
+                    asked.iter().all(|&t| t < deadline),
+                    "{servers} nameservers: #{i} asked at the deadline: {asked:?}"
+                );
+            }
+        }
+    });
 }
 
 #[test]
@@ -435,6 +532,59 @@ fn literals_and_invalid_names_need_no_server() {
     assert!(matches!(got[4], Err(Error::Io(_))), "{:?}", got[4]);
 }
 
+#[test]
+fn literals_are_read_as_connect_host_reads_them() {
+    // `[::1]` is a literal; a zone or a port is refused: none is asked of
+    // a nameserver.
+    let srv = server(None);
+    let r = Resolver::new(vec![srv.local_addr()]);
+    let hosts = [
+        "[::1]",
+        "fe80::1%lo",
+        "example.com:80",
+        "[::1]:80",
+        "[nope]",
+    ];
+    let got = lookup_all(&r, &hosts);
+    assert_eq!(got[0].as_ref().unwrap(), &vec![ip("::1")]);
+    for (host, res) in hosts.iter().zip(&got).skip(1) {
+        let e = res.as_ref().unwrap_err();
+        assert!(matches!(e, Error::InvalidName { .. }), "{host}: {e:?}");
+        assert_eq!(e.name(), *host);
+    }
+    assert_eq!(
+        got[1].as_ref().unwrap_err().to_string(),
+        "fe80::1%lo: not a valid name: an IPv6 address with a zone is not supported"
+    );
+    assert_eq!(srv.queries(), 0);
+    // With a trailing dot, an address is a name, as glibc takes it.
+    let e = lookup_one(&r, "127.0.0.1.").unwrap_err();
+    assert!(
+        matches!(&e, Error::NxDomain { name } if name == "127.0.0.1."),
+        "{e:?}"
+    );
+    assert!(srv.queries() > 0);
+}
+
+#[test]
+fn the_server_builder_refuses_names_it_cannot_put_in_a_reply() {
+    // Its replies would fail to encode and be dropped: the client waited
+    // for its deadline.
+    let panic_of = |f: fn()| {
+        let payload = std::panic::catch_unwind(f).expect_err("refused");
+        *payload.downcast::<String>().expect("a message")
+    };
+    let host = panic_of(|| drop(Server::builder().host("bad name", "10.0.0.1".parse().unwrap())));
+    assert_eq!(
+        host,
+        r#"tame::dns::server::Builder::host: "bad name" cannot be put in a reply: bad name"#
+    );
+    let target = panic_of(|| drop(Server::builder().cname("c.test", "a..b")));
+    assert!(target.contains(r#""a..b""#), "{target}");
+    let alias = panic_of(|| drop(Server::builder().cname(&"x".repeat(64), "c.test")));
+    assert!(alias.ends_with("longer than 63 octets"), "{alias}");
+}
+
 /// A name of 76 octets with a label of 64 breaks the label's limit, not
 /// the name's: the message says which.
 #[test]
@@ -608,4 +758,50 @@ fn ids_and_source_ports_vary_between_queries() {
     // One socket per lookup: A and AAAA share it.
     assert_eq!(ports.len(), LOOKUPS, "{seen:?}");
     assert!(ids.len() >= 2 * LOOKUPS - 2, "ids barely vary: {seen:?}");
+}
+
+/// A nameserver on a thread of its own that answers each query with the
+/// query's bytes made a reply (NOERROR) by `reply`, which appends records
+/// and sets their counts. It serves until no query came for 10 s.
+fn raw_server(reply: fn(&mut Vec<u8>)) -> SocketAddr {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let addr = sock.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let mut r = buf[..n].to_vec();
+            r[2] = 0x81; // QR, RD
+            r[3] = 0x80; // RA, NOERROR
+            reply(&mut r);
+            let _ = sock.send_to(&r, from);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_record_named_outside_printable_ascii_does_not_spoil_the_answer() {
+    // RFC 2181 section 11: a label may hold any octets. The A answer comes
+    // with a TXT answer owned by a UTF-8 name and an additional TXT record
+    // owned by `my printer.local`, as a network's printer announces itself.
+    let addr = raw_server(|r| {
+        let is_a = r[r.len() - 3] == 1;
+        r[7] = 1 + u8::from(is_a); // answers
+        r[11] = 1; // additional
+        if is_a {
+            r.extend_from_slice(&[0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+        }
+        r.extend_from_slice(
+            b"\x05caf\xc3\xa9\x04test\x00\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x01\x00",
+        );
+        r.extend_from_slice(
+            b"\x0amy printer\x05local\x00\x00\x10\x00\x01\x00\x00\x00\x3c\x00\x01\x00",
+        );
+    });
+    on_fresh_loop(move || {
+        let r = Resolver::new(vec![addr]).timeout(Duration::from_secs(3600));
+        assert_eq!(lookup_one(&r, "x.test").unwrap(), vec![ip("10.1.2.3")]);
+    });
 }

@@ -67,6 +67,7 @@ pub mod wire;
 #[doc(hidden)]
 pub use resolver::__replies;
 pub use resolver::Resolver;
+pub(crate) use resolver::{parse_host, HOST_WITH_PORT};
 
 /// What a lookup delivers: the addresses (IPv4 first), or why not.
 ///
@@ -81,7 +82,10 @@ pub use resolver::Resolver;
 pub type LookupResult = Result<Vec<IpAddr>, Error>;
 
 /// Why a lookup failed. Every variant names the name that was looked up,
-/// and `Display` says which name and why (the empty name as `""`).
+/// as it was given (`"x.test."` with its trailing dot), and `Display` says
+/// which name and why (the empty name as `""`; a character that is not
+/// printable, and a backslash, escaped as `{:?}` escapes them: `\t`, `\0`,
+/// `\u{1b}`, `\\`, so that a name from anywhere cannot garble the message).
 ///
 /// # Examples
 ///
@@ -266,7 +270,7 @@ impl fmt::Display for Error {
         // An empty name would leave the message starting with a bare colon.
         match self.name() {
             "" => f.write_str("\"\": ")?,
-            name => write!(f, "{name}: ")?,
+            name => write!(f, "{}: ", Escaped(name))?,
         }
         match self {
             Error::NxDomain { .. } => f.write_str("no such domain (NXDOMAIN)"),
@@ -287,6 +291,23 @@ impl fmt::Display for Error {
             } => write!(f, "nameserver {nameserver} unreachable: {source}"),
             Error::Io(e) => write!(f, "{e}"),
         }
+    }
+}
+
+/// A name as `Display` writes it: what is not printable (a tab, a NUL, an
+/// escape that would drive a terminal) and the backslash escaped as `{:?}`
+/// escapes them; the rest, quotes and non-ASCII letters among it, as is.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '"' | '\'' => write!(f, "{c}")?,
+                c => write!(f, "{}", c.escape_debug())?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -388,4 +409,28 @@ pub fn gethost_ev(name: String, ev: Event<LookupResult>) {
         Err(source) => res = Err(Error::io(name, source)),
     }
     ev.trigger(res);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_escapes_what_is_not_printable_in_the_name() {
+        let e = Error::NxDomain {
+            name: "a\tb\0c\u{1b}[2J\\.test".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            r"a\tb\0c\u{1b}[2J\\.test: no such domain (NXDOMAIN)"
+        );
+        assert_eq!(
+            e.name(),
+            "a\tb\0c\u{1b}[2J\\.test",
+            "the name stays as given"
+        );
+        // Printable text, quotes and letters beyond ASCII among it, as is.
+        let e = Error::io("café's \"x\".test", io::Error::other("boom"));
+        assert_eq!(e.to_string(), "café's \"x\".test: boom");
+    }
 }

@@ -24,15 +24,16 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::hosts::Hosts;
-use super::wire::{self, Message, RData};
+use super::wire::{self, Answer, AnswerData, Message};
 use super::{Error, LookupResult};
 use crate::net::UdpSocket;
 use crate::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 /// The default total deadline of one lookup.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The first retransmission waits at most this long (and at most a quarter
-/// of the total deadline); each later one waits twice as long as the last.
+/// The first round of transmissions, one to each nameserver, waits at most
+/// this long after each (see [`first_wait`]); each round after waits twice
+/// as long as the one before.
 const FIRST_RETRANSMIT: Duration = Duration::from_secs(1);
 /// Longest CNAME chain followed inside one answer.
 const MAX_CNAME_HOPS: usize = 16;
@@ -49,7 +50,15 @@ const MAX_REPLY: usize = 65_536;
 /// query.
 /// Each lookup asks for A and AAAA at once and delivers the IPv4 addresses
 /// first, then the IPv6 ones. Nameservers are tried in turn, one per
-/// transmission, until the deadline set by [`timeout`](Resolver::timeout).
+/// transmission, until the deadline set by [`timeout`](Resolver::timeout),
+/// in rounds that ask each nameserver once: the first round waits for
+/// replies 1 s after each transmission, or less with many nameservers or
+/// a short deadline (the deadline divided by the number of nameservers
+/// plus 3), so that it ends with time left for three more waits and every
+/// nameserver is asked in time to answer (with 3 nameservers and the
+/// default 5 s, at 0, 0.83 s and 1.67 s); each later round waits twice as
+/// long after each transmission. Nothing is sent at or after the deadline:
+/// no one would read the reply.
 ///
 /// Only two answers are final: addresses or none (NOERROR, the name exists)
 /// and NXDOMAIN (it does not; read from the reply's header, whatever
@@ -289,6 +298,15 @@ impl Resolver {
     /// gives up at its next wake-up (a reply or a retransmission), closing
     /// its sockets.
     ///
+    /// An IP literal is its own address, with no query: IPv4, or IPv6 bare
+    /// or in brackets (`[::1]`, as in a URL), as
+    /// [`TcpStream::connect_host`](crate::net::TcpStream::connect_host)
+    /// reads it. A name with a port (`"example.com:80"`, `"[::1]:80"`) or
+    /// an IPv6 address with a zone (`"fe80::1%lo"`: the addresses delivered
+    /// have no room for it) is [`Error::InvalidName`], with no query either.
+    /// `"127.0.0.1."`, with a trailing dot, is a name, not a literal: it
+    /// is asked for, as glibc's `getaddrinfo` asks for it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -300,15 +318,18 @@ impl Resolver {
     /// }));
     /// ```
     pub fn lookup_ip(&self, name: &str, ev: Event<Result<Vec<IpAddr>, Error>>) {
-        if let Ok(ip) = name.parse::<IpAddr>() {
-            ev.trigger(Ok(vec![ip]));
-            return;
-        }
-        let invalid = match wire::check_name(name) {
-            Err(e) => Some(e.as_str()),
-            // The root (`""` or `"."`) has no address to ask for.
-            Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
-            Ok(()) => None,
+        let invalid = match parse_host(name) {
+            Ok(Some(ip)) => {
+                ev.trigger(Ok(vec![ip]));
+                return;
+            }
+            Err(reason) => Some(reason),
+            Ok(None) => match wire::check_name(name) {
+                Err(e) => Some(e.as_str()),
+                // The root (`""` or `"."`) has no address to ask for.
+                Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
+                Ok(()) => None,
+            },
         };
         if let Some(reason) = invalid {
             ev.trigger(Err(Error::InvalidName {
@@ -325,6 +346,32 @@ impl Resolver {
             Ok(q) => lookup(q, ev),
             Err(e) => ev.trigger(Err(e)),
         }
+    }
+}
+
+/// Why a host with a port in it is not one ([`parse_host`]'s error).
+pub(crate) const HOST_WITH_PORT: &str = "a host name or an IP address without a port";
+
+/// Reads `host` as [`Resolver::lookup_ip`] and
+/// [`TcpStream::connect_host`](crate::net::TcpStream::connect_host) both
+/// do: `Some` IP literal (an IPv6 one may be in brackets, `[::1]`, as in a
+/// URL), or `None`, a name to look up. A name with a port in it, or an
+/// IPv6 address with a zone (which a `Vec<IpAddr>` has no room for), is
+/// refused, with the reason: neither belongs in a query.
+pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return match inner.parse::<Ipv6Addr>() {
+            Ok(ip) => Ok(Some(IpAddr::V6(ip))),
+            Err(_) => Err("not an IPv6 address in brackets"),
+        };
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(Some(ip));
+    }
+    match (host.contains(':'), host.contains('%')) {
+        (true, true) => Err("an IPv6 address with a zone is not supported"),
+        (true, false) => Err(HOST_WITH_PORT),
+        (false, _) => Ok(None),
     }
 }
 
@@ -363,6 +410,11 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
         let mut retransmission = true;
     }
     'lookup: loop {
+        // Nothing is sent at the deadline (the timer's last wake-up): the
+        // lookup ends there, and would not read the reply.
+        if !q.before_deadline() {
+            break;
+        }
         // Send the queries due to their next nameserver.
         if let Err(e) = q.transmit() {
             failure = Some(e);
@@ -380,10 +432,7 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
             );
         }
         if retransmission {
-            match q.next_wait() {
-                Some(wait) => crate::timer(wait, mkevent!(r, Wake::Retransmit)),
-                None => break,
-            }
+            crate::timer(q.next_wait(), mkevent!(r, Wake::Retransmit));
         }
         loop {
             match twait!(r) {
@@ -499,12 +548,28 @@ struct Lookup {
     new_socks: Vec<bool>,
     queries: [Query; 2],
     deadline: Instant,
+    /// The wait after each transmission of this round.
     interval: Duration,
+    /// Transmissions the timer made so far (the first included): a round
+    /// is one per nameserver.
+    transmissions: usize,
+}
+
+/// The wait after each transmission of a lookup's first round, with a
+/// total deadline of `total` and `servers` nameservers: at most
+/// [`FIRST_RETRANSMIT`], and short enough that the round leaves three such
+/// waits before the deadline (a quarter of it with one nameserver), so the
+/// last nameserver of the list is first asked with time to answer.
+fn first_wait(total: Duration, servers: usize) -> Duration {
+    let parts = u32::try_from(servers.saturating_add(3)).unwrap_or(u32::MAX);
+    FIRST_RETRANSMIT.min(total / parts)
 }
 
 impl Lookup {
     fn new(name: &str, config: &Config) -> Result<Lookup, Error> {
-        let name = name.strip_suffix('.').unwrap_or(name).to_owned();
+        // As given, trailing dot and all: the errors name what the caller
+        // asked for. Encoding and comparing names ignore the dot.
+        let name = name.to_owned();
         if config.servers.is_empty() {
             return Err(Error::io(
                 name,
@@ -543,7 +608,8 @@ impl Lookup {
             new_socks: vec![false; config.servers.len()],
             queries,
             deadline: crate::time::later(crate::time::now(), config.timeout),
-            interval: FIRST_RETRANSMIT.min(config.timeout / 4),
+            interval: first_wait(config.timeout, config.servers.len()),
+            transmissions: 0,
             name,
         })
     }
@@ -666,17 +732,23 @@ impl Lookup {
         self.queries.iter().any(|q| q.due && q.outcome.is_none())
     }
 
-    /// How long to wait for replies before the next transmission (the
-    /// interval doubles each time), or `None` once the deadline is (about)
-    /// here.
-    fn next_wait(&mut self) -> Option<Duration> {
+    /// Whether the deadline is still (about) ahead: nothing is sent after
+    /// it, since the lookup would end before the reply came.
+    fn before_deadline(&self) -> bool {
+        self.deadline.saturating_duration_since(crate::time::now()) >= Duration::from_millis(1)
+    }
+
+    /// How long to wait for replies after this transmission, before the
+    /// next (or the deadline). Each round of transmissions, one per
+    /// nameserver, waits twice as long after each as the round before.
+    fn next_wait(&mut self) -> Duration {
         let left = self.deadline.saturating_duration_since(crate::time::now());
-        if left < Duration::from_millis(1) {
-            return None;
-        }
         let wait = self.interval.min(left);
-        self.interval = self.interval.saturating_mul(2);
-        Some(wait)
+        self.transmissions += 1;
+        if self.transmissions.is_multiple_of(self.servers.len()) {
+            self.interval = self.interval.saturating_mul(2);
+        }
+        wait
     }
 
     /// The socket of nameserver `si`; only asked for once it was made.
@@ -697,7 +769,7 @@ impl Lookup {
             // as `0.0.0.0`, this host, whose replies come from 127.0.0.1).
             Ok((n, _from)) => {
                 if let Some(q) = self.matching_at(&buf[..n], si) {
-                    let outcome = classify(&buf[..n], &self.name, self.queries[q].qtype);
+                    let outcome = classify(&buf[..n], self.queries[q].qtype);
                     self.queries[q].answered(si, outcome);
                 }
             }
@@ -835,8 +907,11 @@ fn is_unreachable(e: &io::Error) -> bool {
     )
 }
 
-/// What a matching reply says.
-fn classify(msg: &[u8], name: &str, qtype: u16) -> Outcome {
+/// What a matching reply says. Only the answer section is read (and the
+/// question, where the CNAME chain starts); names are compared as their
+/// octets on the wire, so a name that is not printable ASCII anywhere in
+/// the reply does not make it malformed.
+fn classify(msg: &[u8], qtype: u16) -> Outcome {
     let Ok(h) = wire::Header::decode(msg) else {
         return Outcome::Malformed("short header");
     };
@@ -847,11 +922,11 @@ fn classify(msg: &[u8], name: &str, qtype: u16) -> Outcome {
         wire::RCODE_REFUSED => return Outcome::Refused,
         rcode => return Outcome::Rcode(rcode),
     }
-    let m = match Message::decode(msg) {
-        Ok(m) => m,
+    let (question, answers) = match wire::decode_answers(msg) {
+        Ok(decoded) => decoded,
         Err(e) => return Outcome::Malformed(e.as_str()),
     };
-    match addresses(&m, name, qtype) {
+    match addresses(&answers, &question, qtype) {
         Ok(a) if a.is_empty() && h.truncated => {
             Outcome::Malformed("reply truncated (TC set) and TCP is not supported")
         }
@@ -860,22 +935,21 @@ fn classify(msg: &[u8], name: &str, qtype: u16) -> Outcome {
     }
 }
 
-/// The addresses of type `qtype` for `name` in the answer section, following
-/// CNAME records from `name`.
-fn addresses(m: &Message, name: &str, qtype: u16) -> Result<Vec<IpAddr>, &'static str> {
+/// The addresses of type `qtype` for `name` in `answers`, following CNAME
+/// records from `name`.
+fn addresses(answers: &[Answer], name: &[u8], qtype: u16) -> Result<Vec<IpAddr>, &'static str> {
     let mut current = name;
     for _ in 0..=MAX_CNAME_HOPS {
         let mut addrs = Vec::new();
         let mut alias = None;
-        for rec in m
-            .answers
+        for rec in answers
             .iter()
-            .filter(|r| r.class == wire::CLASS_IN && wire::same_name(&r.name, current))
+            .filter(|r| r.class == wire::CLASS_IN && wire::same_wire_name(&r.name, current))
         {
             match &rec.data {
-                RData::A(a) if qtype == wire::TYPE_A => addrs.push(IpAddr::V4(*a)),
-                RData::Aaaa(a) if qtype == wire::TYPE_AAAA => addrs.push(IpAddr::V6(*a)),
-                RData::Cname(target) => alias = Some(target.as_str()),
+                AnswerData::A(a) if qtype == wire::TYPE_A => addrs.push(IpAddr::V4(*a)),
+                AnswerData::Aaaa(a) if qtype == wire::TYPE_AAAA => addrs.push(IpAddr::V6(*a)),
+                AnswerData::Cname(target) => alias = Some(target.as_slice()),
                 _ => {}
             }
         }
@@ -975,7 +1049,7 @@ fn random_u16() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns::wire::Record;
+    use crate::dns::wire::{RData, Record};
 
     fn rec(name: &str, data: RData) -> Record {
         let rtype = match data {
@@ -991,6 +1065,58 @@ mod tests {
             ttl: 1,
             data,
         }
+    }
+
+    /// [`addresses`] in the answers of `m`, as a reply's bytes give them.
+    fn addresses_in(m: &Message, qtype: u16) -> Result<Vec<IpAddr>, &'static str> {
+        let (question, answers) = wire::decode_answers(&m.encode().unwrap()).unwrap();
+        addresses(&answers, &question, qtype)
+    }
+
+    /// A record as its octets: `owner` (a name on the wire), type, class
+    /// IN, TTL 60, `rdata`.
+    fn raw_record(owner: &[u8], rtype: u16, rdata: &[u8]) -> Vec<u8> {
+        let mut r = owner.to_vec();
+        r.extend_from_slice(&rtype.to_be_bytes());
+        r.extend_from_slice(&[0, 1, 0, 0, 0, 60]);
+        r.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+        r.extend_from_slice(rdata);
+        r
+    }
+
+    #[test]
+    fn names_of_any_octets_in_a_reply_are_not_malformed() {
+        // x.test is an alias of `my host.test`, which has the address; an
+        // answer owned by a UTF-8 name and an additional record owned by
+        // `my printer.local` (RFC 2181 section 11 allows any octets) come
+        // along, and `my.host.test` (a dot inside a label) is another name.
+        const TXT: u16 = 16;
+        let mut msg = Message::query(1, "x.test", wire::TYPE_A).encode().unwrap();
+        msg[2] |= 0x80;
+        msg[7] = 4; // answers
+        msg[11] = 1; // additional
+        let my_host = b"\x07my host\x04test\x00";
+        msg.extend(raw_record(&[0xC0, 12], wire::TYPE_CNAME, my_host));
+        msg.extend(raw_record(
+            b"\x07my.host\x04test\x00",
+            wire::TYPE_A,
+            &[6, 6, 6, 6],
+        ));
+        msg.extend(raw_record(my_host, wire::TYPE_A, &[10, 1, 2, 3]));
+        msg.extend(raw_record(b"\x05caf\xc3\xa9\x04test\x00", TXT, b"\x02hi"));
+        msg.extend(raw_record(b"\x0amy printer\x05local\x00", TXT, b"\x00"));
+        assert!(
+            Message::decode(&msg).is_err(),
+            "Message keeps to dotted text"
+        );
+        let outcome = classify(&msg, wire::TYPE_A);
+        assert!(
+            matches!(&outcome, Outcome::Addrs(a) if *a == [IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))]),
+            "the alias's address, and only it"
+        );
+        // The sections not read are still checked to end inside the reply.
+        let cut = classify(&msg[..msg.len() - 1], wire::TYPE_A);
+        assert!(matches!(cut, Outcome::Malformed("message ends early")));
     }
 
     #[test]
@@ -1028,11 +1154,11 @@ mod tests {
             rec("c.test", RData::Aaaa(Ipv6Addr::LOCALHOST)),
         ];
         assert_eq!(
-            addresses(&m, "a.test", wire::TYPE_A),
+            addresses_in(&m, wire::TYPE_A),
             Ok(vec![IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4))])
         );
         assert_eq!(
-            addresses(&m, "a.test", wire::TYPE_AAAA),
+            addresses_in(&m, wire::TYPE_AAAA),
             Ok(vec![IpAddr::V6(Ipv6Addr::LOCALHOST)])
         );
     }
@@ -1044,7 +1170,21 @@ mod tests {
             rec("a.test", RData::Cname("b.test".into())),
             rec("b.test", RData::Cname("a.test".into())),
         ];
-        assert!(addresses(&m, "a.test", wire::TYPE_A).is_err());
+        assert!(addresses_in(&m, wire::TYPE_A).is_err());
+    }
+
+    #[test]
+    fn a_reply_whose_names_chain_too_many_pointers_is_malformed() {
+        let ok = classify(&wire::pointer_chain_reply(128), wire::TYPE_A);
+        assert!(
+            matches!(&ok, Outcome::Addrs(a) if *a == [IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3))]),
+            "128 pointers are as many as a name may have"
+        );
+        let too_many = classify(&wire::pointer_chain_reply(129), wire::TYPE_A);
+        assert!(matches!(
+            too_many,
+            Outcome::Malformed("too many compression pointers in a name")
+        ));
     }
 
     #[test]

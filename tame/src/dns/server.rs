@@ -154,6 +154,16 @@ impl Default for Builder {
     }
 }
 
+/// Panics, naming `name` and the builder's `method`, unless `name` can be
+/// put in a reply: a table entry that cannot would make every reply that
+/// holds it fail to encode, and be dropped.
+#[track_caller]
+fn encodable(method: &str, name: &str) {
+    if let Err(e) = wire::check_name(name) {
+        panic!("tame::dns::server::Builder::{method}: {name:?} cannot be put in a reply: {e}");
+    }
+}
+
 fn key(name: &str) -> String {
     name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
 }
@@ -180,13 +190,21 @@ impl Builder {
     /// Adds an address (A or AAAA, by its kind) for `name`. A name may have
     /// several; adding one to an alias replaces the alias.
     ///
+    /// # Panics
+    ///
+    /// If `name` cannot be put in a reply (see [`wire::check_name`]: a
+    /// space, an empty label, a label over 63 octets...): its replies
+    /// could not be sent, and the client would wait for its deadline.
+    ///
     /// # Examples
     ///
     /// ```
     /// let b = tame::dns::server::Builder::new().host("h.test", "::1".parse().unwrap());
     /// # drop(b);
     /// ```
+    #[track_caller]
     pub fn host(mut self, name: &str, addr: IpAddr) -> Builder {
+        encodable("host", name);
         let e = self
             .table
             .entry(key(name))
@@ -201,6 +219,11 @@ impl Builder {
     /// Makes `alias` a CNAME for `target` (chains are followed inside one
     /// answer, up to 8 links).
     ///
+    /// # Panics
+    ///
+    /// If `alias` or `target` cannot be put in a reply, as
+    /// [`host`](Builder::host).
+    ///
     /// # Examples
     ///
     /// ```
@@ -209,7 +232,10 @@ impl Builder {
     ///     .cname("www.test", "real.test");
     /// # drop(b);
     /// ```
+    #[track_caller]
     pub fn cname(mut self, alias: &str, target: &str) -> Builder {
+        encodable("cname", alias);
+        encodable("cname", target);
         self.table.insert(key(alias), Entry::Alias(key(target)));
         self
     }

@@ -3,12 +3,17 @@
 //! Pure functions over byte slices, no I/O. Decoding never panics and never
 //! reads out of bounds, whatever the input: every length is checked against
 //! what is left, compression pointers must point strictly backwards (so they
-//! cannot loop), and a decoded name is limited to 255 octets.
+//! cannot loop), a decoded name is limited to 255 octets, and to 128
+//! compression pointers (so a name costs little to decode, however the
+//! pointers are chained).
 //!
 //! Names are handled as dotted text without the trailing dot (`"a.example"`;
 //! the root is `""`). Labels are raw bytes; a label containing a dot or a
 //! byte outside printable ASCII is rejected rather than escaped, which is
-//! all a stub resolver for host names needs.
+//! all a stub resolver for host names asks for. (The resolver reads the
+//! replies it gets with a decoder of its own that keeps names as their
+//! octets, so that a record named otherwise, which RFC 2181 allows, does
+//! not spoil an answer.)
 //!
 //! # Examples
 //!
@@ -67,6 +72,11 @@ pub const RCODE_REFUSED: u8 = 5;
 const MAX_NAME_WIRE: usize = 255;
 /// Longest label.
 const MAX_LABEL: usize = 63;
+/// Most compression pointers followed in one name. A name has at most 127
+/// labels (255 octets), so a pointer to each and one to the root are as
+/// many as any encoder makes; chains of pointers beyond that only cost
+/// the decoder time (thousands of hops per name, in every record).
+const MAX_POINTERS: usize = 128;
 /// The fixed header length.
 pub const HEADER_LEN: usize = 12;
 
@@ -78,6 +88,8 @@ pub enum WireError {
     Truncated,
     /// A compression pointer that does not point strictly backwards.
     BadPointer,
+    /// A name that follows more than 128 compression pointers.
+    TooManyPointers,
     /// A label length with the reserved high bits `01` or `10`.
     BadLabel,
     /// A name longer than 255 octets.
@@ -108,6 +120,7 @@ impl WireError {
         match self {
             WireError::Truncated => "message ends early",
             WireError::BadPointer => "bad compression pointer",
+            WireError::TooManyPointers => "too many compression pointers in a name",
             WireError::BadLabel => "bad label type",
             WireError::NameTooLong => "name longer than 255 octets",
             WireError::LabelTooLong => "a label (a part between dots) longer than 63 octets",
@@ -503,44 +516,62 @@ impl NameTable {
 }
 
 /// Decodes the name at `pos`; returns it and the position after it (after
-/// the first pointer, if any).
-fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError> {
-    let mut name = String::new();
-    let mut wire_len = 1;
+/// the first pointer, if any). Its labels must be printable ASCII without
+/// dots, to be written as dotted text.
+fn decode_name(msg: &[u8], pos: usize) -> Result<(String, usize), WireError> {
+    let (wire, end) = read_name(msg, pos)?;
+    let mut name = String::with_capacity(wire.len());
+    for label in labels(&wire) {
+        if label.iter().any(|&b| b == b'.' || !b.is_ascii_graphic()) {
+            return Err(WireError::BadName);
+        }
+        if !name.is_empty() {
+            name.push('.');
+        }
+        // Checked printable ASCII just above.
+        name.extend(label.iter().map(|&b| char::from(b)));
+    }
+    Ok((name, end))
+}
+
+/// Reads the name at `pos` as it is on the wire, uncompressed: each label
+/// a length octet and its octets, whatever they are (RFC 2181 section 11
+/// allows any), then the root's 0. Returns it and the position after the
+/// name (after the first pointer, if any).
+fn read_name(msg: &[u8], mut pos: usize) -> Result<(Vec<u8>, usize), WireError> {
+    let mut wire = Vec::new();
     let mut end = None;
     // Each pointer must go strictly backwards, so this terminates; the
-    // bound is only a second line of defence.
+    // length bound is a second line of defence, and the bound on pointers
+    // keeps a chain of them (each a hop back of two octets) from costing
+    // thousands of steps per name.
     let mut lowest = pos;
+    let mut pointers = 0;
     loop {
         let len = *msg.get(pos).ok_or(WireError::Truncated)?;
         match len & 0xC0 {
             0x00 => {
-                if len == 0 {
-                    return Ok((name, end.unwrap_or(pos + 1)));
-                }
-                let len = usize::from(len);
                 let label = msg
-                    .get(pos + 1..pos + 1 + len)
+                    .get(pos..pos + 1 + usize::from(len))
                     .ok_or(WireError::Truncated)?;
-                wire_len += 1 + len;
-                if wire_len > MAX_NAME_WIRE {
+                wire.extend_from_slice(label);
+                if wire.len() > MAX_NAME_WIRE {
                     return Err(WireError::NameTooLong);
                 }
-                if label.iter().any(|&b| b == b'.' || !b.is_ascii_graphic()) {
-                    return Err(WireError::BadName);
+                if len == 0 {
+                    return Ok((wire, end.unwrap_or(pos + 1)));
                 }
-                if !name.is_empty() {
-                    name.push('.');
-                }
-                // Checked printable ASCII just above.
-                name.extend(label.iter().map(|&b| char::from(b)));
-                pos += 1 + len;
+                pos += label.len();
             }
             0xC0 => {
                 let lo = *msg.get(pos + 1).ok_or(WireError::Truncated)?;
                 let target = usize::from(u16::from_be_bytes([len & 0x3F, lo]));
                 if target >= lowest {
                     return Err(WireError::BadPointer);
+                }
+                pointers += 1;
+                if pointers > MAX_POINTERS {
+                    return Err(WireError::TooManyPointers);
                 }
                 end.get_or_insert(pos + 2);
                 lowest = target;
@@ -549,6 +580,141 @@ fn decode_name(msg: &[u8], mut pos: usize) -> Result<(String, usize), WireError>
             _ => return Err(WireError::BadLabel),
         }
     }
+}
+
+/// The labels of a name [`read_name`] gave, root excluded.
+fn labels(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = wire;
+    std::iter::from_fn(move || {
+        let (&len, tail) = rest.split_first()?;
+        let (label, tail) = tail.split_at_checked(usize::from(len))?;
+        rest = tail;
+        (len > 0).then_some(label)
+    })
+}
+
+/// Steps over the name at `pos` without following its pointer, if any:
+/// the position after it. Checks what the name's own octets can be checked
+/// for (bounds, label types, a pointer going backwards, its length).
+fn skip_name(msg: &[u8], mut pos: usize) -> Result<usize, WireError> {
+    let start = pos;
+    loop {
+        let len = *msg.get(pos).ok_or(WireError::Truncated)?;
+        match len & 0xC0 {
+            0x00 if len == 0 => return Ok(pos + 1),
+            0x00 => {
+                pos += 1 + usize::from(len);
+                if pos - start >= MAX_NAME_WIRE {
+                    return Err(WireError::NameTooLong);
+                }
+            }
+            0xC0 => {
+                let lo = *msg.get(pos + 1).ok_or(WireError::Truncated)?;
+                let target = usize::from(u16::from_be_bytes([len & 0x3F, lo]));
+                if target >= pos {
+                    return Err(WireError::BadPointer);
+                }
+                return Ok(pos + 2);
+            }
+            _ => return Err(WireError::BadLabel),
+        }
+    }
+}
+
+/// A name as [`read_name`] gives it: labels of any octets, uncompressed.
+pub(crate) type WireName = Vec<u8>;
+
+/// Whether two names read by [`read_name`] are the same name (ASCII case
+/// does not count, other octets do; a length octet is below 64, so never
+/// an ASCII letter).
+pub(crate) fn same_wire_name(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// An answer record as the resolver reads it, its names as on the wire.
+pub(crate) struct Answer {
+    /// The owner name.
+    pub(crate) name: WireName,
+    /// The class.
+    pub(crate) class: u16,
+    /// The data, if of a type the resolver uses.
+    pub(crate) data: AnswerData,
+}
+
+/// The data of an [`Answer`].
+pub(crate) enum AnswerData {
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
+    Cname(WireName),
+    /// Another type, not looked into.
+    Other,
+}
+
+/// What a stub resolver needs of a reply: the first question's name and
+/// the answer section, names as on the wire, so that any octets in them
+/// are fine (RFC 2181 section 11: a printer's `my printer.local`, a UTF-8
+/// name); [`Message::decode`] takes only names it can write as dotted
+/// text. The other questions and the authority and additional sections
+/// are only stepped over, each record checked to lie inside the message.
+///
+/// # Errors
+///
+/// What is structurally wrong: truncation, bad pointers or labels, a name
+/// too long or with too many pointers, an A, AAAA or CNAME answer whose
+/// data does not fit its type, no question.
+pub(crate) fn decode_answers(msg: &[u8]) -> Result<(WireName, Vec<Answer>), WireError> {
+    let header = Header::decode(msg)?;
+    if header.qdcount == 0 {
+        return Err(WireError::Truncated);
+    }
+    let (question, mut pos) = read_name(msg, HEADER_LEN)?;
+    pos += 4;
+    for _ in 1..header.qdcount {
+        pos = skip_name(msg, pos)? + 4;
+    }
+    let mut answers = Vec::new();
+    for _ in 0..header.ancount {
+        let (answer, next) = read_answer(msg, pos)?;
+        answers.push(answer);
+        pos = next;
+    }
+    for _ in 0..u32::from(header.nscount) + u32::from(header.arcount) {
+        pos = skip_name(msg, pos)?;
+        let rdlen = usize::from(read_u16(msg, pos + 8)?);
+        pos += 10 + rdlen;
+    }
+    if pos > msg.len() {
+        return Err(WireError::Truncated);
+    }
+    Ok((question, answers))
+}
+
+/// The answer record at `pos`, and the position after it.
+fn read_answer(msg: &[u8], pos: usize) -> Result<(Answer, usize), WireError> {
+    let (name, pos) = read_name(msg, pos)?;
+    let rtype = read_u16(msg, pos)?;
+    let class = read_u16(msg, pos + 2)?;
+    let rdlen = usize::from(read_u16(msg, pos + 8)?);
+    let start = pos + 10;
+    let end = start + rdlen;
+    let rdata = msg.get(start..end).ok_or(WireError::Truncated)?;
+    let data = match rtype {
+        TYPE_A => AnswerData::A(Ipv4Addr::from(
+            <[u8; 4]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
+        )),
+        TYPE_AAAA => AnswerData::Aaaa(Ipv6Addr::from(
+            <[u8; 16]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
+        )),
+        TYPE_CNAME => {
+            let (target, after) = read_name(msg, start)?;
+            if after != end {
+                return Err(WireError::BadRdata);
+            }
+            AnswerData::Cname(target)
+        }
+        _ => AnswerData::Other,
+    };
+    Ok((Answer { name, class, data }, end))
 }
 
 fn read_u16(msg: &[u8], pos: usize) -> Result<u16, WireError> {
@@ -612,6 +778,31 @@ fn decode_record(msg: &[u8], pos: usize) -> Result<(Record, usize), WireError> {
         },
         end,
     ))
+}
+
+/// A reply to the query `a`/A whose second answer, `a` A 10.1.2.3, has
+/// an owner name reached through `hops` compression pointers: a chain of
+/// them, each pointing at the one before, sits in the first answer's data
+/// (type 99), and the last ends at the question's name.
+#[cfg(test)]
+pub(crate) fn pointer_chain_reply(hops: usize) -> Vec<u8> {
+    let mut m = Message::query(7, "a", TYPE_A).encode().unwrap();
+    m[2] |= 0x80; // a response
+    m[7] = 2; // two answers
+    let chain = hops - 1;
+    // The first answer: owner `a` (a pointer to the question's name).
+    m.extend_from_slice(&[0xC0, HEADER_LEN as u8, 0, 99, 0, 1, 0, 0, 0, 60]);
+    m.extend_from_slice(&(2 * chain as u16).to_be_bytes());
+    let mut target = HEADER_LEN;
+    for _ in 0..chain {
+        let here = m.len();
+        m.extend_from_slice(&(0xC000 | target as u16).to_be_bytes());
+        target = here;
+    }
+    // The second: its owner is one more pointer, to the chain's top.
+    m.extend_from_slice(&(0xC000 | target as u16).to_be_bytes());
+    m.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3]);
+    m
 }
 
 #[cfg(test)]
@@ -705,6 +896,17 @@ mod tests {
         // Reserved label type.
         m[HEADER_LEN] = 0x40;
         assert_eq!(Message::decode(&m), Err(WireError::BadLabel));
+    }
+
+    #[test]
+    fn a_name_follows_at_most_128_pointers() {
+        let ok = Message::decode(&pointer_chain_reply(128)).unwrap();
+        assert_eq!(ok.answers[1].name, "a");
+        assert_eq!(ok.answers[1].data, RData::A(Ipv4Addr::new(10, 1, 2, 3)));
+        assert_eq!(
+            Message::decode(&pointer_chain_reply(129)),
+            Err(WireError::TooManyPointers)
+        );
     }
 
     #[test]

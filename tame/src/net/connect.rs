@@ -71,30 +71,25 @@ impl TcpStream {
     }
 }
 
-/// The name or literal to look up for `host`: an IPv6 literal may come in
-/// brackets (`[::1]`, as in a URL); a port or an IPv6 zone is refused
-/// here, not sent to a nameserver as part of a name.
+/// The name or literal to look up for `host`: what the lookup reads as a
+/// literal or refuses (a port, an IPv6 zone), it reads so here, and what
+/// it refuses is refused here, before the resolver is made.
 fn host_to_look_up(host: &str) -> io::Result<String> {
-    let invalid =
-        |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("`{host}`: {why}"));
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return match inner.parse::<std::net::Ipv6Addr>() {
-            Ok(_) => Ok(inner.to_owned()),
-            Err(_) => Err(invalid("not an IPv6 address in brackets")),
-        };
+    match dns::parse_host(host) {
+        Ok(_) => Ok(host.to_owned()),
+        Err(why) => {
+            // The lookup's reason, and where the port goes.
+            let hint = if why == dns::HOST_WITH_PORT {
+                " (the port is the next argument)"
+            } else {
+                ""
+            };
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{host}`: {why}{hint}"),
+            ))
+        }
     }
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        return Ok(host.to_owned());
-    }
-    if host.contains('%') {
-        return Err(invalid("an IPv6 address with a zone is not supported"));
-    }
-    if host.contains(':') {
-        return Err(invalid(
-            "a host name or an IP address without a port (the port is the next argument)",
-        ));
-    }
-    Ok(host.to_owned())
 }
 
 /// A connect to one of a name's addresses failed: which, and why.
