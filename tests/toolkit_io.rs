@@ -531,6 +531,63 @@ fn a_line_longer_than_the_limit_is_an_error_and_its_bytes_stay() {
     });
 }
 
+/// `read_until` of `b"\n"` with `limit` on `conn`, started now.
+fn start_read_until(
+    conn: &UnixStream,
+    r: &Rendezvous<()>,
+    limit: usize,
+) -> tame::task::Slot<(Vec<u8>, io::Result<usize>)> {
+    let (ev, slot) = r.event_with_slot(());
+    conn.read_until(Vec::new(), b"\n", limit, ev);
+    slot
+}
+
+#[test]
+fn a_final_record_of_exactly_the_limit_is_whole_for_read_until_and_line_reader() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        // `read_until`: the record, then the end of the stream (`Ok(0)`).
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcde").unwrap();
+        drop(peer);
+        let got = start_read_until(&conn, &r, 5);
+        tame::run();
+        let (buf, n) = got.take().unwrap();
+        assert_eq!((buf, n.unwrap()), (b"abcde".to_vec(), 0));
+        // `LineReader`: the same record as the final line.
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcde").unwrap();
+        drop(peer);
+        let lines = tame::run_with(|done| all_lines(LineReader::new(conn), 5, done));
+        assert_eq!(lines.unwrap().unwrap(), [b"abcde"]);
+    });
+}
+
+#[test]
+fn read_until_at_exactly_the_limit_waits_for_the_next_byte_to_fail() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcde").unwrap();
+        // A buffer with room reads at once, without a turn of the loop.
+        let (ev, got) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+        conn.read_until(Vec::with_capacity(16), b"\n", 5, ev);
+        assert!(got.take().is_none(), "five bytes may be the final record");
+        peer.write_all(b"f").unwrap();
+        tame::run();
+        let (buf, n) = got.take().unwrap();
+        assert_eq!(n.unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(buf, b"abcdef");
+        // And `LineReader` agrees: six bytes with no newline are too many.
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcdef").unwrap();
+        drop(peer);
+        let lines = tame::run_with(|done| all_lines(LineReader::new(conn), 5, done));
+        let err = lines.unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    });
+}
+
 #[test]
 fn a_second_read_line_in_flight_is_refused_and_the_first_is_untouched() {
     on_fresh_loop(|| {

@@ -292,8 +292,8 @@ impl Fd {
     /// Reads (appending to `buf`) until `buf` contains `delim`, and gives
     /// `buf` back through `ev` with the length of the part that ends with
     /// the first `delim` (`Ok(0)`: the stream ended first). Reads never make
-    /// `buf` grow past `limit` (unless its capacity was larger already: a
-    /// read fills the capacity it has). As
+    /// `buf` grow past `limit + 1` bytes (unless its capacity was larger
+    /// already: a read fills the capacity it has). As
     /// [`TcpStream::read_until`](crate::net::TcpStream::read_until).
     ///
     /// Cancelled before it is done (its event dead: a timeout gave up, its
@@ -303,8 +303,9 @@ impl Fd {
     ///
     /// # Errors
     ///
-    /// Through `ev`, with the buffer: `InvalidData` if no `delim` within
-    /// `limit` bytes; `InvalidInput` for an empty `delim`; read errors.
+    /// Through `ev`, with the buffer: `InvalidData` if more than `limit`
+    /// bytes came and no `delim` ends within the first `limit` (a final
+    /// record of `limit` bytes at the end of the stream is no error); `InvalidInput` for an empty `delim`; read errors.
     ///
     /// # Examples
     ///
