@@ -4,7 +4,7 @@
 //! would fail with `WouldBlock` once the terminal's buffer is full).
 
 use std::fs::OpenOptions;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use tame::{mkevent, tamed, twait};
 
@@ -59,4 +59,66 @@ fn in_the_child() {
         0
     );
     assert!(stdout_blocking());
+}
+
+const PIPE_CHILD: &str = "TAME_STDIN_PIPE_CHILD";
+
+#[test]
+fn stdin_stays_non_blocking_until_its_last_handle_goes() {
+    if std::env::var_os(PIPE_CHILD).is_some() {
+        two_handles_in_the_child();
+        return;
+    }
+    // A pipe is shared, as a parent's pipe is: every handle of stdin()
+    // duplicates descriptor 0 and shares its mode. Its write end stays
+    // open, and empty, until the child is done.
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "stdin_stays_non_blocking_until_its_last_handle_goes",
+            "--test-threads=1",
+        ])
+        .env(PIPE_CHILD, "1")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = child.stdin.take();
+    let status = child.wait().unwrap();
+    drop(input);
+    assert!(status.success(), "the child failed: {status}");
+}
+
+/// Whether descriptor 0's open file description is non-blocking.
+fn stdin_non_blocking() -> bool {
+    let flags = rustix::fs::fcntl_getfl(std::io::stdin()).unwrap();
+    flags.contains(rustix::fs::OFlags::NONBLOCK)
+}
+
+fn two_handles_in_the_child() {
+    assert!(!stdin_non_blocking());
+    let first = tame::io::stdin().unwrap();
+    let second = tame::io::stdin().unwrap();
+    // And one on another thread's loop: the mode is the process's.
+    let (made, made_rx) = std::sync::mpsc::channel();
+    let (go, go_rx) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn(move || {
+        let third = tame::io::stdin().unwrap();
+        made.send(()).unwrap();
+        go_rx.recv().unwrap();
+        drop(third);
+    });
+    made_rx.recv().unwrap();
+    drop(first);
+    assert!(
+        stdin_non_blocking(),
+        "dropping one handle made the others block"
+    );
+    // The pipe is empty: a read says so, rather than blocking the loop.
+    let err = second.try_read(&mut [0; 8]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    drop(second);
+    assert!(stdin_non_blocking(), "the other thread's handle is alive");
+    go.send(()).unwrap();
+    other.join().unwrap();
+    assert!(!stdin_non_blocking(), "the last handle set it back");
 }

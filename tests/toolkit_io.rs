@@ -5,12 +5,14 @@
 
 #![deny(warnings)]
 
-use std::io::{self, Read, Write};
+use std::fs::OpenOptions;
+use std::io::{self, Read, Seek, Write};
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream as StdUnixStream;
 use std::rc::Rc;
 use std::time::Duration;
 
+use rustix::fs::MemfdFlags;
 use tame::io::{copy, copy_bidirectional, pipe, Fd, LineReader, ReadStream};
 use tame::net::{TcpStream, UnixStream};
 use tame::{mkevent, tamed, twait, Rendezvous};
@@ -222,6 +224,54 @@ fn copy_ends_with_an_error_when_a_handle_is_closed_under_it() {
             assert!(err.to_string().contains("was closed"), "{err}");
         }
         assert_eq!(tame::__live_waits(), 0);
+    });
+}
+
+/// Where `file`'s reads are, after each turn of the loop, until they reach
+/// `end`: another task on the loop, which runs only when the loop gets a
+/// turn.
+#[tamed]
+fn offsets_per_turn(file: std::fs::File, end: u64) -> Vec<u64> {
+    let mut seen = Vec::new();
+    loop {
+        twait! { tame::asap(mkevent!()); }
+        let at = (&file).stream_position().unwrap();
+        seen.push(at);
+        if at == end {
+            return seen;
+        }
+    }
+}
+
+#[test]
+fn a_copy_whose_reads_and_writes_never_wait_lets_the_loop_turn() {
+    on_fresh_loop(|| {
+        // A memfd always has data (its reads never wait) and /dev/null
+        // always takes it: each round completes at once.
+        const LEN: u64 = 8 << 20; // 512 rounds of 16 KiB
+        let file: std::fs::File = rustix::fs::memfd_create("copied", MemfdFlags::CLOEXEC)
+            .unwrap()
+            .into();
+        file.set_len(LEN).unwrap();
+        // A duplicate shares the offset the copy's reads move.
+        let offset = file.try_clone().unwrap();
+        let from = Fd::new(file).unwrap();
+        let to = Fd::new(OpenOptions::new().write(true).open("/dev/null").unwrap()).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (seen_ev, seen) = r.event_with_slot(());
+        let (copied_ev, copied) = r.event_with_slot::<io::Result<u64>>(());
+        offsets_per_turn(offset, LEN, seen_ev);
+        copy(&from, &to, copied_ev);
+        tame::run();
+        assert_eq!(copied.take().unwrap().unwrap(), LEN);
+        let mut seen = seen.take().unwrap();
+        seen.insert(0, 0);
+        let most = seen.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        // 32 rounds of 16 KiB between two turns; twice that for margin.
+        assert!(
+            most <= 1 << 20,
+            "the copy moved {most} bytes while the loop had no turn"
+        );
     });
 }
 
@@ -478,6 +528,63 @@ fn a_line_longer_than_the_limit_is_an_error_and_its_bytes_stay() {
         let last = start_read_line(&reader, &r, 4);
         tame::run();
         assert_eq!(line_of(&last).unwrap(), b"abcd");
+    });
+}
+
+/// `read_until` of `b"\n"` with `limit` on `conn`, started now.
+fn start_read_until(
+    conn: &UnixStream,
+    r: &Rendezvous<()>,
+    limit: usize,
+) -> tame::task::Slot<(Vec<u8>, io::Result<usize>)> {
+    let (ev, slot) = r.event_with_slot(());
+    conn.read_until(Vec::new(), b"\n", limit, ev);
+    slot
+}
+
+#[test]
+fn a_final_record_of_exactly_the_limit_is_whole_for_read_until_and_line_reader() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        // `read_until`: the record, then the end of the stream (`Ok(0)`).
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcde").unwrap();
+        drop(peer);
+        let got = start_read_until(&conn, &r, 5);
+        tame::run();
+        let (buf, n) = got.take().unwrap();
+        assert_eq!((buf, n.unwrap()), (b"abcde".to_vec(), 0));
+        // `LineReader`: the same record as the final line.
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcde").unwrap();
+        drop(peer);
+        let lines = tame::run_with(|done| all_lines(LineReader::new(conn), 5, done));
+        assert_eq!(lines.unwrap().unwrap(), [b"abcde"]);
+    });
+}
+
+#[test]
+fn read_until_at_exactly_the_limit_waits_for_the_next_byte_to_fail() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcde").unwrap();
+        // A buffer with room reads at once, without a turn of the loop.
+        let (ev, got) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+        conn.read_until(Vec::with_capacity(16), b"\n", 5, ev);
+        assert!(got.take().is_none(), "five bytes may be the final record");
+        peer.write_all(b"f").unwrap();
+        tame::run();
+        let (buf, n) = got.take().unwrap();
+        assert_eq!(n.unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(buf, b"abcdef");
+        // And `LineReader` agrees: six bytes with no newline are too many.
+        let (conn, mut peer) = pair();
+        peer.write_all(b"abcdef").unwrap();
+        drop(peer);
+        let lines = tame::run_with(|done| all_lines(LineReader::new(conn), 5, done));
+        let err = lines.unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     });
 }
 

@@ -216,6 +216,8 @@ struct Loop {
     running: Cell<bool>,
     /// `stop()` was asked: `run()` returns after its turn.
     stop: Cell<bool>,
+    /// How many turns have started (see [`turns`]).
+    turns: Cell<u64>,
 }
 
 impl Drop for Loop {
@@ -313,6 +315,7 @@ thread_local! {
             remote: RefCell::new(None),
             running: Cell::new(false),
             stop: Cell::new(false),
+            turns: Cell::new(0),
         }
     };
 }
@@ -381,8 +384,17 @@ pub(crate) fn fire_next_turn(ev: Event<()>) {
     }
 }
 
-/// Moves what waited for this turn to the back of the ready queue.
+/// How many turns of the loop have started: a number that changes once
+/// the loop has looked at its fds and timers again, for work that completes
+/// at once and must know whether the loop had a turn since it last yielded
+/// (see `io::copy`'s pump).
+pub(crate) fn turns() -> u64 {
+    LOOP.try_with(|l| l.turns.get()).unwrap_or(0)
+}
+
+/// Starts a turn: moves what waited for it to the back of the ready queue.
 fn take_next_turn(l: &Loop) {
+    l.turns.set(l.turns.get().wrapping_add(1));
     let mut next = l.next_turn.borrow_mut();
     if next.is_empty() {
         return;

@@ -20,12 +20,22 @@ use super::ops;
 use super::source::Source;
 use super::stream::{ReadStream, WriteStream};
 use super::sys;
+use crate::driver;
 use crate::time::Timer;
 use crate::{mkevent, tamed, twait, Event, Rendezvous};
 
 /// The size of the buffer each direction of a copy reads into and writes
 /// from, over and over.
 const BUFFER_SIZE: usize = 16 * 1024;
+
+/// How many rounds (a read and the write of what it gave) a direction does
+/// while the loop gets no turn before it yields to it: a read and a write
+/// that both complete at once do not wait, so a copy from a source that
+/// always has data to a sink that always takes it would otherwise keep the
+/// thread's other tasks, timers and descriptors waiting until it ends. 32
+/// rounds move at most 512 KiB; a copy that waits for its descriptors
+/// (the common case) gives the loop its turns anyway and never yields.
+const ROUNDS_PER_TURN: u32 = 32;
 
 /// Copies everything `from` gives until the end of its stream to `to`,
 /// then triggers `ev` with the number of bytes copied.
@@ -51,6 +61,11 @@ const BUFFER_SIZE: usize = 16 * 1024;
 ///   next write, when input comes; to stop it sooner, let `ev` die.
 /// * `from` and `to` may be the same full-duplex stream (an echo), or the
 ///   two halves of one.
+/// * **Fairness**: a copy whose reads and writes keep completing at once
+///   (a source that always has data, a sink that always takes it) lets the
+///   loop take a turn every 32 chunks (at most 512 KiB), as a
+///   [`tame::asap`](crate::asap) yield would, so that the thread's other
+///   tasks, timers and descriptors are not held up until it ends.
 ///
 /// # Errors
 ///
@@ -335,6 +350,7 @@ fn pump(
 ) -> io::Result<u64> {
     let mut buf = Vec::with_capacity(BUFFER_SIZE);
     let mut copied = 0u64;
+    let mut budget = Budget::new();
     loop {
         let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), undelivered());
         twait! { ops::read(&from, buf, mkevent!(got)); }
@@ -356,6 +372,9 @@ fn pump(
         copied += emptied.len() as u64;
         emptied.clear();
         buf = emptied;
+        if budget.spent() {
+            twait! { crate::asap(mkevent!()); }
+        }
     }
     if matches!(at_end, AtEnd::ShutDown) {
         if to.is_closed() {
@@ -364,6 +383,36 @@ fn pump(
         sys::shutdown(to.fd(), Shutdown::Write)?;
     }
     Ok(copied)
+}
+
+/// The rounds a direction did since the loop last started a turn (see
+/// [`ROUNDS_PER_TURN`]).
+struct Budget {
+    /// The loop's turn count when the rounds were counted from.
+    turn: u64,
+    rounds: u32,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            turn: driver::turns(),
+            rounds: 0,
+        }
+    }
+
+    /// Counts a round; whether the direction is to yield now. A turn of the
+    /// loop since the count began (the direction waited for a descriptor,
+    /// or yielded) starts it again.
+    fn spent(&mut self) -> bool {
+        let turn = driver::turns();
+        if turn != self.turn {
+            self.turn = turn;
+            self.rounds = 0;
+        }
+        self.rounds += 1;
+        self.rounds >= ROUNDS_PER_TURN
+    }
 }
 
 /// What a slot holds until its operation delivers, and keeps if the

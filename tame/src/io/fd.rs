@@ -5,6 +5,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::ops;
+use super::shared_stdin;
 use super::source::{Handle, Source};
 use super::stream::sealed::{Sealed, SourceOf};
 use super::stream::{ReadStream, WriteStream};
@@ -291,8 +292,8 @@ impl Fd {
     /// Reads (appending to `buf`) until `buf` contains `delim`, and gives
     /// `buf` back through `ev` with the length of the part that ends with
     /// the first `delim` (`Ok(0)`: the stream ended first). Reads never make
-    /// `buf` grow past `limit` (unless its capacity was larger already: a
-    /// read fills the capacity it has). As
+    /// `buf` grow past `limit + 1` bytes (unless its capacity was larger
+    /// already: a read fills the capacity it has). As
     /// [`TcpStream::read_until`](crate::net::TcpStream::read_until).
     ///
     /// Cancelled before it is done (its event dead: a timeout gave up, its
@@ -302,8 +303,9 @@ impl Fd {
     ///
     /// # Errors
     ///
-    /// Through `ev`, with the buffer: `InvalidData` if no `delim` within
-    /// `limit` bytes; `InvalidInput` for an empty `delim`; read errors.
+    /// Through `ev`, with the buffer: `InvalidData` if more than `limit`
+    /// bytes came and no `delim` ends within the first `limit` (a final
+    /// record of `limit` bytes at the end of the stream is no error); `InvalidInput` for an empty `delim`; read errors.
     ///
     /// # Examples
     ///
@@ -433,12 +435,16 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 /// `Fd` has an open file description of its own, and its `O_NONBLOCK`
 /// touches nothing else. Otherwise it is a duplicate of descriptor 0, and
 /// making it non-blocking changes the open file description it shares
-/// with other processes (a parent's pipe) and with the program's own
+/// with other processes (a parent's pipe), with the program's own
 /// descriptors on it (descriptor 1, when 0 and 1 are one socket, as under
-/// inetd): so the mode is set back when the `Fd` (and every operation on
-/// it) is gone, if it was blocking before. A program that exits with such
-/// an `Fd` alive (say, through `std::process::exit`) leaves it
-/// non-blocking.
+/// inetd), and with every other `Fd` that `stdin()` gave, on any thread.
+/// So the mode is set back when **the last of these `Fd`s** (and every
+/// operation on them) is gone, if it was blocking when they were made:
+/// dropping one while another still reads leaves the description
+/// non-blocking for that one. [`into_owned`](Fd::into_owned) gives the
+/// descriptor away non-blocking, and then nothing sets the mode back. A
+/// program that exits with such an `Fd` alive (say, through
+/// `std::process::exit`) leaves it non-blocking.
 ///
 /// # Errors
 ///
@@ -446,39 +452,51 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 ///
 /// # Examples
 ///
-/// ```no_run
+/// The lines of the input, the last one too if it has no newline; a line
+/// too long for the limit is reported and skipped:
+///
+/// ```
 /// use std::io;
-/// use tame::{mkevent, tamed, tvars, twait};
+/// use tame::io::{LineReader, ReadStream};
+/// use tame::{mkevent, tamed, twait};
 ///
 /// #[tamed]
-/// fn echo_lines() {
-///     tvars! {
-///         let input = tame::io::stdin().unwrap();
-///         let mut line: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
-///     }
+/// fn lines<S: ReadStream + 'static>(input: LineReader<S>) -> io::Result<Vec<Vec<u8>>> {
+///     let mut lines = Vec::new();
 ///     loop {
-///         twait! { input.read_until(std::mem::take(&mut line.0), b"\n", 4096, mkevent!(line)); }
-///         let n = line.1.as_ref().map_or(0, |&n| n);
-///         if n == 0 {
-///             break; // the end of the input, or an error
+///         let line: io::Result<Option<Vec<u8>>>;
+///         twait! { input.read_line(4096, mkevent!(line)); }
+///         match line {
+///             // The final line may lack its newline: it comes as it is.
+///             Ok(Some(line)) => lines.push(line),
+///             Ok(None) => return Ok(lines), // the end of the input
+///             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+///                 eprintln!("a line longer than 4096 bytes, skipped");
+///                 input.skip_line();
+///             }
+///             Err(e) => return Err(e),
 ///         }
-///         print!("{}", String::from_utf8_lossy(&line.0[..n]));
-///         line.0.drain(..n);
 ///     }
 /// }
 ///
-/// echo_lines();
-/// tame::run();
+/// // A program reads its own input:
+/// //     let input = LineReader::new(tame::io::stdin()?);
+/// // Here a pipe stands in for it.
+/// let (r, w) = tame::io::pipe().unwrap();
+/// let long = vec![b'x'; 5000];
+/// w.try_write(&[&b"first\n"[..], &long, b"\nlast, no newline"].concat()).unwrap();
+/// w.close();
+/// let got = tame::run_with(|done| lines(LineReader::new(r), done)).unwrap();
+/// assert_eq!(got.unwrap(), [&b"first\n"[..], b"last, no newline"]);
 /// ```
 pub fn stdin() -> io::Result<Fd> {
     if let Some(own) = sys::reopen_char_device(io::stdin().as_fd())? {
         return Fd::new(own);
     }
     let fd = sys::dup(io::stdin().as_fd())?;
-    let was_nonblocking = sys::is_nonblocking(fd.as_fd())?;
-    let fd = Fd::new(fd)?;
-    if !was_nonblocking {
-        fd.io.src().restore_blocking_on_drop();
-    }
-    Ok(fd)
+    shared_stdin::add(fd, |fd| {
+        let fd = Fd::new(fd)?;
+        fd.io.src().count_as_stdin();
+        Ok(fd)
+    })
 }

@@ -144,8 +144,11 @@ impl<S: ReadStream + 'static> LineReader<S> {
     ///   final line, unterminated) come as a line of their own;
     ///   `Ok(None)` when nothing is left.
     /// * A line longer than `limit` bytes (its `\n` included) is an error,
-    ///   found as soon as `limit` bytes hold no `\n` (the reader reads at
-    ///   most one chunk past it). Its bytes stay in the buffer: call again
+    ///   found as soon as more than `limit` bytes hold no `\n` (the reader
+    ///   reads at most one chunk past it). A final line of exactly `limit`
+    ///   bytes with no `\n` is no error: at `limit` bytes the reader reads
+    ///   on to tell the end of the stream from more of the line, as
+    ///   [`read_until`](ReadStream::read_until) does. Its bytes stay in the buffer: call again
     ///   with a larger limit, take them with
     ///   [`into_inner`](Self::into_inner), or drop the line with
     ///   [`skip_line`](Self::skip_line) and read the next. Called again

@@ -155,6 +155,7 @@ mod fd;
 mod lines;
 pub(crate) mod op;
 pub(crate) mod ops;
+mod shared_stdin;
 mod signal;
 mod slots;
 pub(crate) mod source;

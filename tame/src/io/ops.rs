@@ -283,7 +283,8 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
                     // data, so that an idle connection holds no buffer.
                     return Progress::Wait(self, Ready::READ);
                 }
-                // `check` saw fewer than `limit` bytes.
+                // `check` saw at most `limit` bytes; at exactly `limit`, one
+                // byte more tells a final record from one too long.
                 let room = (self.limit - self.buf.len()).min(READ_CHUNK);
                 self.buf.reserve_exact(room.max(1));
             }
@@ -309,6 +310,10 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
 
 /// Looks for `delim` in `buf`, from a little before `searched` (a match may
 /// straddle old and new bytes). `Some(result)` if `read_until` is over.
+///
+/// `limit` bytes with no `delim` are not too many yet: if the stream ends
+/// next, they are its final record, as `LineReader` gives a final line of
+/// `limit` bytes. Only a byte more is an error.
 fn check(
     buf: &[u8],
     delim: &[u8],
@@ -324,7 +329,7 @@ fn check(
     *searched = buf.len();
     match found {
         Some(end) if end <= limit => Some(Ok(end)),
-        _ if buf.len() >= limit => Some(Err(io::Error::new(
+        _ if buf.len() > limit => Some(Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("read_until: no delimiter within the first {limit} bytes"),
         ))),
@@ -365,5 +370,17 @@ mod tests {
         assert!(check(b"GET /\r\n\r", b"\r\n\r\n", 100, &mut searched).is_none());
         let r = check(b"GET /\r\n\r\nrest", b"\r\n\r\n", 100, &mut searched);
         assert_eq!(r.unwrap().unwrap(), 9);
+    }
+
+    #[test]
+    fn check_waits_at_exactly_limit_bytes_and_fails_past_them() {
+        let mut searched = 0;
+        assert!(check(b"abcde", b"\n", 5, &mut searched).is_none());
+        let r = check(b"abcdef", b"\n", 5, &mut searched).unwrap();
+        assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::InvalidData);
+        let r = check(b"abcd\n", b"\n", 5, &mut 0).unwrap();
+        assert_eq!(r.unwrap(), 5);
+        let r = check(b"abcde\n", b"\n", 5, &mut 0).unwrap();
+        assert!(r.is_err(), "a delimiter past the limit");
     }
 }

@@ -51,9 +51,10 @@ const ALL: Ready = Ready::READ.union(Ready::WRITE).union(Ready::HUP);
 /// [`Source::flags`]: closed by its owner ([`Source::close`]): nothing more
 /// runs on it.
 const CLOSED: u8 = 1;
-/// [`Source::flags`]: `O_NONBLOCK` was set on a shared description
-/// (stdin): clear it again when the source goes.
-const RESTORE_BLOCKING: u8 = 2;
+/// [`Source::flags`]: a handle of the process's stdin, whose non-blocking
+/// mode it shares with the other such handles: counted in
+/// [`super::shared_stdin`] until the source goes.
+const STDIN: u8 = 2;
 /// [`Source::flags`]: the write half of a split stream is gone while a
 /// write of its was in flight: shut the writing direction down once no
 /// write is (see [`Source::shut_write_when_done`]).
@@ -67,7 +68,7 @@ pub(crate) struct Source {
     fd: OwnedFd,
     /// Writes go through `send(MSG_NOSIGNAL)` (never a `SIGPIPE`).
     socket: bool,
-    /// `CLOSED`, `RESTORE_BLOCKING`.
+    /// `CLOSED`, `STDIN`, `SHUT_WRITE`.
     flags: Cell<u8>,
     /// The readiness the backend reported and nothing has consumed since:
     /// a kind leaves it when a syscall of that kind would block (or, for a
@@ -146,8 +147,9 @@ impl Source {
         self.flags.get() & CLOSED != 0
     }
 
-    pub(crate) fn restore_blocking_on_drop(&self) {
-        self.flags.set(self.flags.get() | RESTORE_BLOCKING);
+    /// Marks the source one of the handles [`super::shared_stdin`] counts.
+    pub(crate) fn count_as_stdin(&self) {
+        self.flags.set(self.flags.get() | STDIN);
     }
 
     /// Registers the source with the backend now, rather than at its first
@@ -327,7 +329,10 @@ impl Source {
     /// still hold).
     pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
         self.close();
-        self.flags.set(self.flags.get() & !RESTORE_BLOCKING);
+        if self.flags.get() & STDIN != 0 {
+            self.flags.set(self.flags.get() & !STDIN);
+            super::shared_stdin::given_away();
+        }
         // The source keeps its descriptor until it is dropped: hand out a
         // duplicate and let the original close with it.
         sys::dup(self.fd())
@@ -441,8 +446,8 @@ impl Drop for Source {
         if let Reg::Polled { token, .. } = self.reg() {
             driver::deregister(self.fd(), token);
         }
-        if self.flags.get() & RESTORE_BLOCKING != 0 {
-            let _ = sys::set_nonblocking(self.fd(), false);
+        if self.flags.get() & STDIN != 0 {
+            super::shared_stdin::gone(self.fd());
         }
     }
 }

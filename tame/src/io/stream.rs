@@ -178,8 +178,9 @@ pub trait ReadStream: sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// Through `ev`, with the buffer: `InvalidData` if no `delim` within
-    /// `limit` bytes; `InvalidInput` for an empty `delim`; read errors.
+    /// Through `ev`, with the buffer: `InvalidData` if more than `limit`
+    /// bytes came and no `delim` ends within the first `limit` (a final
+    /// record of `limit` bytes at the end of the stream is no error); `InvalidInput` for an empty `delim`; read errors.
     ///
     /// # Examples
     ///

@@ -436,12 +436,17 @@ impl TcpStream {
     ///   Bytes after it (`buf[n..]`) were read too; keep them for the next
     ///   message (`buf.drain(..n)`), they are searched first next time.
     /// * `Ok(0)`: the peer shut down its side before a `delim` came; `buf`
-    ///   holds what arrived (empty for a clean close between messages).
+    ///   holds what arrived (empty for a clean close between messages): a
+    ///   final record without its `delim`, of at most `limit` bytes.
     ///
     /// The whole of `buf` is searched, bytes already in it included, so a
     /// message that is already there completes at once without a read.
-    /// Reads never make `buf` grow past `limit` (unless its capacity was
-    /// larger already). Like [`read`](Self::read), an empty `Vec` waits for
+    /// `limit` bytes with no `delim` are not an error yet: the end of the
+    /// stream may come next, and make them the final record (as
+    /// [`LineReader`](crate::io::LineReader) gives a final line of `limit`
+    /// bytes); so `read_until` reads one byte more to tell, and that byte
+    /// is the error. Reads never make `buf` grow past `limit + 1` bytes
+    /// (unless its capacity was larger already). Like [`read`](Self::read), an empty `Vec` waits for
     /// readability before it allocates, so an idle connection holds no
     /// buffer. `delim` is any owned byte string (`b"\r\n\r\n"`, `vec![0]`).
     ///
@@ -457,8 +462,8 @@ impl TcpStream {
     ///
     /// # Errors
     ///
-    /// Delivered through `ev` with the buffer: `InvalidData` if no `delim`
-    /// ends within the first `limit` bytes; `InvalidInput` if `delim` is
+    /// Delivered through `ev` with the buffer: `InvalidData` if more than
+    /// `limit` bytes came and no `delim` ends within the first `limit`; `InvalidInput` if `delim` is
     /// empty; read errors.
     ///
     /// # Examples

@@ -234,8 +234,12 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// Through `ev`, with the buffer: `MessageTooLarge` (`EMSGSIZE`), an
-    /// unreachable network, ...; `ResourceBusy` if another send waits.
+    /// Through `ev`, with the buffer: a datagram too large for the socket
+    /// (`EMSGSIZE`, over 65,507 bytes on IPv4), an unreachable network,
+    /// ...; `ResourceBusy` if another send waits. `io::ErrorKind` has no
+    /// kind for `EMSGSIZE` (its `kind()` is uncategorized, which cannot be
+    /// matched): match `err.raw_os_error() == Some(libc::EMSGSIZE)` (90
+    /// on Linux), as the second example does.
     ///
     /// # Examples
     ///
@@ -248,6 +252,21 @@ impl UdpSocket {
     /// assert_eq!(slot.take().unwrap().1.unwrap(), 2); // sent at once
     /// let mut buf = [0; 8];
     /// assert_eq!(b.recv(&mut buf).unwrap(), 2);
+    /// ```
+    ///
+    /// A datagram too large, told by its errno:
+    ///
+    /// ```
+    /// use rustix::io::Errno; // or libc::EMSGSIZE
+    ///
+    /// let a = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let to = "127.0.0.1:9".parse().unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot(());
+    /// a.send_to(vec![0; 70_000], to, ev);
+    /// tame::run();
+    /// let err = slot.take().unwrap().1.unwrap_err();
+    /// assert_eq!(err.raw_os_error(), Some(Errno::MSGSIZE.raw_os_error()));
     /// ```
     pub fn send_to<B>(&self, buf: B, addr: SocketAddr, ev: Event<(B, io::Result<usize>)>)
     where
