@@ -493,3 +493,32 @@ fn a_write_half_stays_open(split_inside: bool) {
         assert!(peer_sees_eof(&mut peer));
     });
 }
+
+/// Writes on one end of a pair it makes and reads the other: `a`, one of
+/// tame's streams by the constructor that made it, stays open while the
+/// function goes on, as in a plain function.
+#[tamed]
+fn write_on_a_pair() -> (io::Result<usize>, io::Result<usize>) {
+    let (a, b) = UnixStream::pair().unwrap();
+    let sent;
+    twait! { a.write_all(b"hi".to_vec(), mkevent!(sent)); }
+    let (_, res): (Vec<u8>, io::Result<()>) = sent;
+    res.unwrap();
+    let mut buf = [0; 8];
+    let first = b.try_read(&mut buf);
+    let second = b.try_read(&mut buf).map(|n| n + 100);
+    (first, second)
+}
+
+#[test]
+fn a_stream_of_a_pair_used_last_in_a_twait_stays_open() {
+    on_fresh_loop(|| {
+        let (first, second) = tame::run_with(write_on_a_pair).unwrap();
+        assert_eq!(first.unwrap(), 2);
+        assert_eq!(
+            second.map_err(|e| e.kind()),
+            Err(io::ErrorKind::WouldBlock),
+            "the other end was closed at the twait"
+        );
+    });
+}

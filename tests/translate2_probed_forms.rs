@@ -515,3 +515,31 @@ fn a_boxed_receiver_moved_out_of_before_a_twait_is_moved_as_a_box_variable_is() 
     let b = Box::new(Boxed { name: "y".into() });
     assert_eq!(tame::run_with(|d| b.unbox_fields(d)).unwrap(), "y");
 }
+
+/// `let ref` of values of every shape, and of a call whose value borrows a
+/// parameter, used before a twait only: each compiles and gives what a
+/// plain function gives.
+#[allow(clippy::toplevel_ref_arg)] // the forms under test
+#[tamed]
+pub fn ref_bindings(k: u32, buf: Vec<u8>) -> String {
+    let ref n = k + 1;
+    let ref mut m = 5u32;
+    *m += 1;
+    let ref s = match k {
+        0 => String::new(),
+        _ => "x".to_string(),
+    };
+    let ref b = *Box::new(String::from("b"));
+    let ref text = std::str::from_utf8(&buf).unwrap();
+    let before = format!("{n} {m} {s} {b} {text}");
+    twait! { tame::asap(mkevent!()); }
+    format!("{before} {}", buf.len())
+}
+
+#[test]
+fn ref_bindings_of_any_value_used_before_a_twait_compile() {
+    assert_eq!(
+        tame::run_with(|d| ref_bindings(1, b"hi".to_vec(), d)).unwrap(),
+        "2 6 x b hi 2"
+    );
+}

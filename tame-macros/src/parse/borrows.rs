@@ -89,21 +89,6 @@ impl Builder<'_> {
             return None;
         }
         let init = l.init.as_mut().filter(|i| i.diverge.is_none())?;
-        // `let ref g = make();` is `let g = &make();`: the value lives to
-        // the block's end, borrowed by `g` (not for a place, which `ref`
-        // borrows where it is).
-        if let Pat::Ident(p) = &mut l.pat {
-            if p.by_ref.is_some() && p.subpat.is_none() && !syntax::is_place(&init.expr) {
-                p.by_ref = None;
-                let value = std::mem::replace(&mut *init.expr, Expr::PLACEHOLDER);
-                *init.expr = Expr::Reference(syn::ExprReference {
-                    attrs: Vec::new(),
-                    and_token: Default::default(),
-                    mutability: p.mutability.take(),
-                    expr: Box::new(value),
-                });
-            }
-        }
         let (pat, ty) = match &l.pat {
             Pat::Type(t) => (&*t.pat, Some(&t.ty)),
             other => (other, None),

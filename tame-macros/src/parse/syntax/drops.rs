@@ -40,8 +40,14 @@ pub fn trivially_undroppable(e: &Expr) -> bool {
                     | "is_err"
             ) || name.starts_with("is_")
         }
-        // (Not a constant's name: a `const` may have a type with a drop,
-        // and its value is dropped where a plain function drops it.)
+        // A constant's name (`MAX_LINE`, `EMPTY_BUF`): taken for a value
+        // with no drop, as constants nearly always are (a `const` of a type
+        // whose drop does something is the README's limit), so that an
+        // array bound from one is not kept across a twait for nothing.
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| i.to_string().chars().all(|c| c.is_uppercase() || c == '_')),
         // A choice between such values (`if d { 0 } else { 5 }`), a branch
         // that leaves instead counting as one.
         Expr::If(i) => {
