@@ -286,9 +286,27 @@ pub fn dns_reply(data: &[u8]) {
             assert!(is_final, "NXDOMAIN answers the query: {msg:02x?}");
         }
         // NXDOMAIN is final by its head alone (nothing after it is read);
-        // a NOERROR reply whose records do not decode is a failure.
+        // a NOERROR reply whose records do not decode is a failure. The
+        // resolver reads the question and the answers only, names as
+        // octets: what decodes as a whole decodes so too.
+        let lenient = tame::dns::__reply_addresses(msg);
+        let decodes = lenient.is_some();
+        if let Ok(m) = Message::decode(msg) {
+            let whole: Vec<IpAddr> = (m.answers.iter())
+                .filter_map(|r| match r.data {
+                    RData::A(a) => Some(IpAddr::V4(a)),
+                    RData::Aaaa(a) => Some(IpAddr::V6(a)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                lenient.as_ref(),
+                Some(&whole),
+                "the resolver reads other addresses than the whole message has: {msg:02x?}"
+            );
+        }
         if (rcode != wire::RCODE_NOERROR && rcode != wire::RCODE_NXDOMAIN)
-            || (rcode == wire::RCODE_NOERROR && Message::decode(msg).is_err())
+            || (rcode == wire::RCODE_NOERROR && !decodes)
         {
             assert!(
                 !is_final,
@@ -323,15 +341,7 @@ pub fn dns_reply(data: &[u8]) {
             // Each address is in the answer section of a reply taken.
             let mut offered = Vec::new();
             for (_, msg) in &only_taken {
-                if let Ok(m) = Message::decode(msg) {
-                    for r in &m.answers {
-                        match r.data {
-                            RData::A(a) => offered.push(IpAddr::V4(a)),
-                            RData::Aaaa(a) => offered.push(IpAddr::V6(a)),
-                            _ => {}
-                        }
-                    }
-                }
+                offered.extend(tame::dns::__reply_addresses(msg).unwrap_or_default());
             }
             assert!(
                 addrs.iter().all(|a| offered.contains(a)),

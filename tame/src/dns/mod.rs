@@ -66,6 +66,7 @@ pub mod wire;
 
 #[doc(hidden)]
 pub use resolver::__replies;
+pub use resolver::__reply_addresses;
 pub use resolver::Resolver;
 pub(crate) use resolver::{parse_host, HOST_WITH_PORT};
 

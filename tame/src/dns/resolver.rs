@@ -961,6 +961,22 @@ fn addresses(answers: &[Answer], name: &[u8], qtype: u16) -> Result<Vec<IpAddr>,
     Err("CNAME chain too long or looping")
 }
 
+/// The addresses in the answer section of `msg` as a lookup reads a reply
+/// (the question and the answers decode, names as octets; the other
+/// sections only lie inside the message), or `None` if it cannot use the
+/// reply: a NOERROR reply so is its nameserver's failure. This is how
+/// `fuzz/` states that rule. Not part of the API.
+#[doc(hidden)]
+pub fn __reply_addresses(msg: &[u8]) -> Option<Vec<std::net::IpAddr>> {
+    let (_, answers) = wire::decode_answers(msg).ok()?;
+    let addresses = answers.iter().filter_map(|a| match a.data {
+        AnswerData::A(v4) => Some(v4.into()),
+        AnswerData::Aaaa(v6) => Some(v6.into()),
+        AnswerData::Cname(_) | AnswerData::Other => None,
+    });
+    Some(addresses.collect())
+}
+
 /// Feeds `replies` (datagrams and their sources) to a lookup of `name`
 /// whose A and AAAA queries have the ids `ids` and went to every one of
 /// `servers`, through the code a lookup runs on each datagram it receives;
