@@ -543,3 +543,44 @@ fn ref_bindings_of_any_value_used_before_a_twait_compile() {
         "2 6 x b hi 2"
     );
 }
+
+fn maybe_word(ok: bool) -> Result<String, String> {
+    if ok {
+        Ok("w".into())
+    } else {
+        Err("no word".into())
+    }
+}
+
+/// `let g = &<a value computed>;` of every shape, used before a twait
+/// only: each compiles and gives what a plain function gives.
+#[tamed]
+pub fn borrowed_values(k: u32) -> Result<String, String> {
+    let m = &match k {
+        0 => String::new(),
+        _ => "m".to_string(),
+    };
+    let i = &if k > 0 { k * 2 } else { 0 };
+    let b = &{
+        let s = String::from("b");
+        s + "!"
+    };
+    let w = &maybe_word(k > 0)?;
+    let before = format!("{m} {i} {b} {w}");
+    twait! { tame::asap(mkevent!()); }
+    Ok(before)
+}
+
+#[test]
+fn a_borrow_of_a_value_computed_by_a_match_an_if_a_block_or_a_question_mark_compiles() {
+    assert_eq!(
+        tame::run_with(|d| borrowed_values(1, d)).unwrap().unwrap(),
+        "m 2 b! w"
+    );
+    assert_eq!(
+        tame::run_with(|d| borrowed_values(0, d))
+            .unwrap()
+            .unwrap_err(),
+        "no word"
+    );
+}

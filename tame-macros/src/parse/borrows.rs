@@ -78,7 +78,8 @@ impl Builder<'_> {
     /// r_value = make(); let r = &r_value;`, which the machine keeps to
     /// its scope's end across twaits as it keeps any (a temporary of the
     /// `let` could not be: rustc's E0716 at `#[tamed]`). Returns that
-    /// `let`, and points `l` at it. Only a call's or a macro's value: a
+    /// `let`, and points `l` at it. Only a value computed (a call's, a
+    /// macro's, a `?`'s, an `if`'s, a `match`'s or a block's): a
     /// literal's (`&[1, 2]`) may be a `'static` constant.
     pub(super) fn extended_temporary(
         &mut self,
@@ -123,6 +124,8 @@ impl Builder<'_> {
         while let Expr::Field(f) = made {
             made = &mut *f.base;
         }
+        // (Also what computes a value: `&r()?`, `&match ..`, `&if ..`,
+        // `&{ .. }`, whose value the `let` extends as well.)
         let shape = matches!(
             made,
             Expr::Array(_)
@@ -131,7 +134,11 @@ impl Builder<'_> {
                 | Expr::Call(_)
                 | Expr::MethodCall(_)
                 | Expr::Macro(_)
-        );
+                | Expr::Try(_)
+                | Expr::Match(_)
+                | Expr::If(_)
+                | Expr::Unsafe(_)
+        ) || matches!(made, Expr::Block(b) if b.label.is_none());
         // (`&Some(5)`, `&[1, 2]` may be `'static` constants.)
         if !shape || syntax::constant_like(made) {
             return None;
