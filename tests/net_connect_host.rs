@@ -207,6 +207,20 @@ fn a_host_with_a_port_or_a_zone_is_invalid_input_at_once() {
 }
 
 #[test]
+fn an_invalid_hosts_error_escapes_what_is_not_printable() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot(());
+        TcpStream::connect_host("bad\thost\u{1b}[2J:80", 80, ev);
+        let err = slot.take().expect("triggered at once").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let text = err.to_string();
+        assert!(text.contains(r"`bad\thost\u{1b}[2J:80`"), "{text}");
+        assert!(!text.contains('\u{1b}'), "a raw escape in {text:?}");
+    });
+}
+
+#[test]
 fn a_refused_connect_names_the_host_and_the_address() {
     on_fresh_loop(|| {
         let port = closed_port();

@@ -298,7 +298,7 @@ impl fmt::Display for Error {
 /// A name as `Display` writes it: what is not printable (a tab, a NUL, an
 /// escape that would drive a terminal) and the backslash escaped as `{:?}`
 /// escapes them; the rest, quotes and non-ASCII letters among it, as is.
-struct Escaped<'a>(&'a str);
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -86,7 +86,7 @@ fn host_to_look_up(host: &str) -> io::Result<String> {
             };
             Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("`{host}`: {why}{hint}"),
+                format!("`{}`: {why}{hint}", dns::Escaped(host)),
             ))
         }
     }
@@ -102,7 +102,13 @@ struct ConnectFailed {
 
 impl std::fmt::Display for ConnectFailed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.host, self.addr, self.source)
+        write!(
+            f,
+            "{} ({}): {}",
+            dns::Escaped(&self.host),
+            self.addr,
+            self.source
+        )
     }
 }
 
