@@ -152,9 +152,9 @@ impl Builder<'_> {
                 self.f.bindings[id].timer = true;
             }
         }
-        // (A constructor's value may be a pair of them: `UnixStream::pair()`.)
-        let tame_handle = (single && ty.as_ref().is_some_and(syntax::names_tame_handle))
-            || init.is_some_and(syntax::makes_tame_handle)
+        // (A written type says it in `declare`; a constructor's value may
+        // be a pair of them: `UnixStream::pair()`.)
+        let tame_handle = init.is_some_and(syntax::makes_tame_handle)
             || init.is_some_and(syntax::splits_tame_stream);
         if tame_handle {
             for &id in &ids {
