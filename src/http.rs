@@ -917,8 +917,9 @@ mod tests {
     #[test]
     fn other_methods_parse_then_are_405() {
         assert_eq!(code(b"POST / HTTP/1.1\r\n\r\n"), 405);
-        assert_eq!(code(b"M-SEARCH * HTTP/1.1\r\n\r\n"), 400); // "*" is no path
-                                                               // a body on another method is still 405, not 413
+        // "*" is no path.
+        assert_eq!(code(b"M-SEARCH * HTTP/1.1\r\n\r\n"), 400);
+        // A body on another method is still 405, not 413.
         assert_eq!(code(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), 405);
     }
 
