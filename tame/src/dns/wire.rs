@@ -679,12 +679,7 @@ pub(crate) fn decode_answers(msg: &[u8]) -> Result<(WireName, Vec<Answer>), Wire
         pos = next;
     }
     for _ in 0..u32::from(header.nscount) + u32::from(header.arcount) {
-        pos = skip_name(msg, pos)?;
-        let rdlen = usize::from(read_u16(msg, pos + 8)?);
-        pos += 10 + rdlen;
-    }
-    if pos > msg.len() {
-        return Err(WireError::Truncated);
+        pos = read_record_head(msg, skip_name(msg, pos)?)?.end;
     }
     Ok((question, answers))
 }
@@ -692,19 +687,17 @@ pub(crate) fn decode_answers(msg: &[u8]) -> Result<(WireName, Vec<Answer>), Wire
 /// The answer record at `pos`, and the position after it.
 fn read_answer(msg: &[u8], pos: usize) -> Result<(Answer, usize), WireError> {
     let (name, pos) = read_name(msg, pos)?;
-    let rtype = read_u16(msg, pos)?;
-    let class = read_u16(msg, pos + 2)?;
-    let rdlen = usize::from(read_u16(msg, pos + 8)?);
-    let start = pos + 10;
-    let end = start + rdlen;
-    let rdata = msg.get(start..end).ok_or(WireError::Truncated)?;
+    let RecordHead {
+        rtype,
+        class,
+        start,
+        end,
+        ..
+    } = read_record_head(msg, pos)?;
+    let rdata = &msg[start..end];
     let data = match rtype {
-        TYPE_A => AnswerData::A(Ipv4Addr::from(
-            <[u8; 4]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
-        )),
-        TYPE_AAAA => AnswerData::Aaaa(Ipv6Addr::from(
-            <[u8; 16]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
-        )),
+        TYPE_A => AnswerData::A(ipv4(rdata)?),
+        TYPE_AAAA => AnswerData::Aaaa(ipv6(rdata)?),
         TYPE_CNAME => {
             let (target, after) = read_name(msg, start)?;
             if after != end {
@@ -715,6 +708,46 @@ fn read_answer(msg: &[u8], pos: usize) -> Result<(Answer, usize), WireError> {
         _ => AnswerData::Other,
     };
     Ok((Answer { name, class, data }, end))
+}
+
+/// What follows a record's owner name: its type, class and TTL, and where
+/// its data lies (checked to be inside the message).
+struct RecordHead {
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    start: usize,
+    end: usize,
+}
+
+/// The [`RecordHead`] of the record whose owner name ends at `pos`.
+fn read_record_head(msg: &[u8], pos: usize) -> Result<RecordHead, WireError> {
+    let start = pos + 10;
+    let end = start + usize::from(read_u16(msg, pos + 8)?);
+    if end > msg.len() {
+        return Err(WireError::Truncated);
+    }
+    Ok(RecordHead {
+        rtype: read_u16(msg, pos)?,
+        class: read_u16(msg, pos + 2)?,
+        ttl: read_u32(msg, pos + 4)?,
+        start,
+        end,
+    })
+}
+
+/// An A record's data.
+fn ipv4(rdata: &[u8]) -> Result<Ipv4Addr, WireError> {
+    <[u8; 4]>::try_from(rdata)
+        .map(Ipv4Addr::from)
+        .map_err(|_| WireError::BadRdata)
+}
+
+/// An AAAA record's data.
+fn ipv6(rdata: &[u8]) -> Result<Ipv6Addr, WireError> {
+    <[u8; 16]>::try_from(rdata)
+        .map(Ipv6Addr::from)
+        .map_err(|_| WireError::BadRdata)
 }
 
 fn read_u16(msg: &[u8], pos: usize) -> Result<u16, WireError> {
@@ -743,20 +776,17 @@ fn decode_question(msg: &[u8], pos: usize) -> Result<(Question, usize), WireErro
 
 fn decode_record(msg: &[u8], pos: usize) -> Result<(Record, usize), WireError> {
     let (name, pos) = decode_name(msg, pos)?;
-    let rtype = read_u16(msg, pos)?;
-    let class = read_u16(msg, pos + 2)?;
-    let ttl = read_u32(msg, pos + 4)?;
-    let rdlen = usize::from(read_u16(msg, pos + 8)?);
-    let start = pos + 10;
-    let end = start + rdlen;
-    let rdata = msg.get(start..end).ok_or(WireError::Truncated)?;
+    let RecordHead {
+        rtype,
+        class,
+        ttl,
+        start,
+        end,
+    } = read_record_head(msg, pos)?;
+    let rdata = &msg[start..end];
     let data = match rtype {
-        TYPE_A => RData::A(Ipv4Addr::from(
-            <[u8; 4]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
-        )),
-        TYPE_AAAA => RData::Aaaa(Ipv6Addr::from(
-            <[u8; 16]>::try_from(rdata).map_err(|_| WireError::BadRdata)?,
-        )),
+        TYPE_A => RData::A(ipv4(rdata)?),
+        TYPE_AAAA => RData::Aaaa(ipv6(rdata)?),
         TYPE_CNAME => {
             // The target may point anywhere earlier in the message, but
             // must end inside the record data.
