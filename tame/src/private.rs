@@ -580,7 +580,7 @@ pub fn poll_rendezvous<I: 'static>(
     r: &Rendezvous<I>,
     site: &'static TwaitSite,
 ) -> Poll<(Option<I>, TakenMark)> {
-    match cx.poll_rendezvous(r, site) {
+    match cx.poll_rendezvous_unbudgeted(r, site) {
         Poll::Ready(id) => Poll::Ready((id, r.taken_mark())),
         Poll::Pending => Poll::Pending,
     }

@@ -125,8 +125,21 @@ enum Status {
     Running,
     Join,
     Rendezvous,
+    /// Gave its turn up at a twait that needed no wait (see [`TWAIT_BUDGET`]):
+    /// queued for the loop's next turn.
+    Yielded,
     Done,
 }
+
+/// How many twaits a task gets through without waiting in one run before a
+/// twait yields anyway: its state is packed and the task runs again on the
+/// loop's next turn, after the loop polled its fds and fired its due timers.
+/// A loop of operations that complete at once (reads of a descriptor that
+/// always has data, writes to one that always takes them, events triggered
+/// before the twait) would otherwise keep the thread from every other
+/// function. The same bound as tokio's cooperative budget; 128 twaits cost
+/// a few microseconds, so the extra turn is rare and cheap.
+pub(crate) const TWAIT_BUDGET: u8 = 128;
 
 /// The part of a task the loop and the events look at. Kept small: every
 /// waiting task (every idle connection of a server) has one.
@@ -145,6 +158,9 @@ pub(crate) struct Header {
     registry_generation: Cell<u32>,
     status: Cell<Status>,
     pub(crate) queued: Cell<bool>,
+    /// Twaits left before one yields (see [`TWAIT_BUDGET`]); refilled each
+    /// time the task runs.
+    budget: Cell<u8>,
     /// The waits (and tasks) watching this task's join events for their
     /// death: reported if the task ends with those events out.
     join_watches: WatchSet,
@@ -163,6 +179,7 @@ impl Header {
             registry_generation: Cell::new(0),
             status: Cell::new(Status::Running),
             queued: Cell::new(false),
+            budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
         }
     }
@@ -247,7 +264,7 @@ impl Header {
                 self.rendezvous.set(weak);
                 Some(BlockedTask { site, waiting_for })
             }
-            Status::Running | Status::Done => None,
+            Status::Running | Status::Yielded | Status::Done => None,
         }
     }
 }
@@ -331,6 +348,7 @@ where
         let mut body = self.body.borrow_mut();
         let Some(f) = body.as_mut() else { return };
         self.header.status.set(Status::Running);
+        self.header.budget.set(TWAIT_BUDGET);
         let cx = TaskContext {
             task: me,
             header: &self.header,
@@ -642,12 +660,23 @@ impl TaskContext<'_> {
     /// Blocks until every join event came back: `Ready` at once if they all
     /// did (no trip through the loop), else `Pending`, and the task is queued
     /// when the last one comes back.
+    ///
+    /// After 128 twaits in one run of the task that needed no wait, the next
+    /// one is `Pending` even if everything came back, and the task is queued
+    /// for the loop's next turn: a loop of operations that always complete
+    /// at once still lets the loop look at its fds and timers. Call it
+    /// again when the task runs again (it is `Ready` then).
     #[inline]
     pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
         let h = self.header;
         if h.join_outstanding.get() == 0 {
             h.join_watches.forget(h.owner());
-            Poll::Ready(())
+            if self.spend_budget() {
+                Poll::Ready(())
+            } else {
+                self.yield_turn(site);
+                Poll::Pending
+            }
         } else {
             h.status.set(Status::Join);
             h.site.set(Some(site));
@@ -663,13 +692,51 @@ impl TaskContext<'_> {
     ///
     /// If another function is already waiting on `r`.
     ///
+    /// As [`wait_join`](Self::wait_join), the 129th call in one run of the
+    /// task is `Pending` whatever `r` holds (nothing is taken from it), and
+    /// the task runs again on the loop's next turn.
+    ///
     /// See the [module's example](self).
     pub fn poll_rendezvous<I: 'static>(
         &self,
         r: &Rendezvous<I>,
         site: &'static TwaitSite,
     ) -> Poll<Option<I>> {
+        if !self.spend_budget() {
+            self.yield_turn(site);
+            return Poll::Pending;
+        }
         r.poll_for_task(self.task, site)
+    }
+
+    /// `twait!(r)` once the state is unpacked again: the budget was spent
+    /// by [`rendezvous_would_block`](Self::rendezvous_would_block).
+    #[inline]
+    pub(crate) fn poll_rendezvous_unbudgeted<I: 'static>(
+        &self,
+        r: &Rendezvous<I>,
+        site: &'static TwaitSite,
+    ) -> Poll<Option<I>> {
+        r.poll_for_task(self.task, site)
+    }
+
+    /// Takes one twait that needs no wait from this run's budget; `false`
+    /// when it is spent.
+    #[inline]
+    fn spend_budget(&self) -> bool {
+        let left = self.header.budget.get();
+        self.header.budget.set(left.saturating_sub(1));
+        left > 0
+    }
+
+    /// Gives the thread up at `site` until the loop's next turn.
+    #[cold]
+    fn yield_turn(&self, site: &'static TwaitSite) {
+        let h = self.header;
+        h.status.set(Status::Yielded);
+        h.site.set(Some(site));
+        h.queued.set(true);
+        crate::driver::enqueue_next_turn(self.task.clone());
     }
 
     /// The name the task was started with.
@@ -685,7 +752,10 @@ impl TaskContext<'_> {
     ///
     /// See the [module's example](self).
     pub fn is_waiting(&self) -> bool {
-        matches!(self.header.status.get(), Status::Join | Status::Rendezvous)
+        matches!(
+            self.header.status.get(),
+            Status::Join | Status::Rendezvous | Status::Yielded
+        )
     }
 
     /// Watches `ev`, an event this task was given (its `done`): if it dies
@@ -713,6 +783,10 @@ impl TaskContext<'_> {
         r: &Rendezvous<I>,
         site: &'static TwaitSite,
     ) -> bool {
+        if !self.spend_budget() {
+            self.yield_turn(site);
+            return true;
+        }
         r.would_block_for_task(self.task, site)
     }
 }

@@ -347,6 +347,16 @@ pub(crate) fn enqueue(task: TaskRef) {
     let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Task(task)));
 }
 
+/// Queues `task` to run on the loop's next turn (a task that yields).
+pub(crate) fn enqueue_next_turn(task: TaskRef) {
+    // During thread teardown the loop may be gone; nothing can run then.
+    let _ = LOOP.try_with(|l| {
+        l.next_turn
+            .borrow_mut()
+            .push_back_with(|| Runnable::Task(task))
+    });
+}
+
 /// Queues `ev` to be triggered from the ready queue, in this turn if the
 /// loop runs one: the loop's own deferral (out of a callback, out of a
 /// borrow), not a yield.
