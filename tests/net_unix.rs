@@ -104,3 +104,17 @@ fn connecting_to_a_missing_socket_file_is_an_error_through_the_event() {
     let err = slot.take().unwrap().unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
 }
+
+#[test]
+fn connecting_to_a_path_no_socket_can_have_is_invalid_input_as_in_std() {
+    let too_long = format!("/tmp/{}", "x".repeat(200));
+    for path in ["", too_long.as_str(), "/tmp/a\0b"] {
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<io::Result<UnixStream>>(());
+        UnixStream::connect(path, ev);
+        let err = slot.take().unwrap().unwrap_err();
+        let std_err = std::os::unix::net::UnixStream::connect(path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{path:?}: {err}");
+        assert_eq!(err.kind(), std_err.kind(), "{path:?}");
+    }
+}

@@ -243,6 +243,16 @@ pub(crate) fn tcp_connect(addr: SocketAddr) -> io::Result<Connecting> {
 /// Makes a non-blocking, close-on-exec Unix stream socket and starts
 /// connecting it to `path`.
 pub(crate) fn unix_connect(path: &Path) -> io::Result<Connecting> {
+    // std's checks and errors (InvalidInput for a path too long for
+    // `sun_path` or with a NUL in it), as `UnixListener::bind` gives them;
+    // an empty path would be taken for an unnamed socket and be refused.
+    std::os::unix::net::SocketAddr::from_pathname(path)?;
+    if path.as_os_str().is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "an empty path names no socket",
+        ));
+    }
     let addr = SocketAddrUnix::new(path)?;
     let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
     let fd =

@@ -286,6 +286,64 @@ impl ReadHalf<TcpStream> {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         sys::peer_addr(self.io.fd())
     }
+
+    /// The local address of the stream.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let local = s.local_addr().unwrap();
+    /// let (r, _w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// assert_eq!(r.local_addr().unwrap(), local);
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        sys::local_addr(self.io.fd())
+    }
+}
+
+impl WriteHalf<TcpStream> {
+    /// The address of the peer.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` if the connection is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (_r, w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// assert_eq!(w.peer_addr().unwrap(), listener.local_addr().unwrap());
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        sys::peer_addr(self.io.fd())
+    }
+
+    /// The local address of the stream.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let local = s.local_addr().unwrap();
+    /// let (_r, w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// assert_eq!(w.local_addr().unwrap(), local);
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        sys::local_addr(self.io.fd())
+    }
 }
 
 impl ReadHalf<UnixStream> {
