@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tame::sync::{Channel, Guard, Mutex, Permit, Semaphore};
+use tame::sync::{Channel, CloseGuard, Guard, Mutex, Permit, Semaphore};
 use tame::{mkevent, tamed, twait, Rendezvous};
 
 #[path = "support/trace.rs"]
@@ -168,6 +168,40 @@ fn a_close_guard_ends_the_receivers_waits_however_its_producer_leaves() {
     assert_eq!(result.take(), Some(Err("bad value")));
     assert_eq!(*t.borrow(), ["a 1", "b 0", "c 0"]);
     assert!(tame::blocked().is_empty());
+}
+
+/// A producer of `n` values, one per turn, holding its share of the guard.
+#[tamed]
+fn produce_with_shared_guard(first: u32, n: u32, out: Channel<u32>, _closes: Rc<CloseGuard<u32>>) {
+    for v in first..first + n {
+        out.send(v);
+        twait! { tame::asap(mkevent!()); }
+    }
+}
+
+/// Receives until the channel closes.
+#[tamed]
+fn collect(input: Channel<u32>, got: Rc<RefCell<Vec<u32>>>) {
+    loop {
+        let mut v = None;
+        twait! { input.recv(mkevent!(v).map(Some)); }
+        let Some(v) = v else { break };
+        got.borrow_mut().push(v);
+    }
+}
+
+#[test]
+fn producers_sharing_one_close_guard_close_the_channel_when_the_last_ends() {
+    let ch = Channel::new();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    collect(ch.clone(), got.clone());
+    let guard = Rc::new(ch.close_guard());
+    produce_with_shared_guard(10, 1, ch.clone(), guard.clone());
+    produce_with_shared_guard(20, 3, ch.clone(), guard);
+    tame::run();
+    assert_eq!(*got.borrow(), [10, 20, 21, 22], "a value was lost");
+    assert!(ch.is_closed());
+    assert_eq!(ch.try_send(5), Err(5), "closed: the value comes back");
 }
 
 #[test]

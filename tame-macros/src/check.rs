@@ -623,9 +623,10 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
         if self.closure_depth == 0 {
             self.errors.spanned(
                 await_token,
-                "`await` is for async code; a #[tamed] function waits with twait!: run the \
-                 future with `tame::spawn(fut, mkevent!(v))` inside `twait! { .. }`, and its \
-                 output lands in `v`",
+                "`await` is for async code; a #[tamed] function waits with twait!: to wait \
+                 for another #[tamed] function, pass it an event for its result, \
+                 `twait! { f(args, mkevent!(v)); }`; to wait for a future, \
+                 `twait! { tame::spawn(fut, mkevent!(v)); }`; the result lands in `v`",
             );
         }
         visit::visit_expr_await(self, a);

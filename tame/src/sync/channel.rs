@@ -121,8 +121,29 @@ impl<T> Channel<T> {
     /// assert!(ch.is_empty());
     /// ```
     pub fn send(&self, value: T) {
+        // Dropped on a closed channel, as documented.
+        let _ = self.try_send(value);
+    }
+
+    /// [`send`](Channel::send), giving `value` back if the channel is
+    /// closed (where `send` drops it): what tokio's `send` does with its
+    /// `SendError`.
+    ///
+    /// # Errors
+    ///
+    /// `Err(value)` if the channel is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ch = tame::sync::Channel::new();
+    /// assert_eq!(ch.try_send(1), Ok(()));
+    /// ch.close();
+    /// assert_eq!(ch.try_send(2), Err(2));
+    /// ```
+    pub fn try_send(&self, value: T) -> Result<(), T> {
         if self.inner.closed.get() {
-            return;
+            return Err(value);
         }
         let receiver = self.inner.receivers.borrow_mut().pop_live();
         match receiver {
@@ -135,6 +156,7 @@ impl<T> Channel<T> {
                 }
             }
         }
+        Ok(())
     }
 
     /// Triggers `ev` with the next value: at once if one is queued, else
@@ -277,6 +299,12 @@ impl<T> Channel<T> {
     /// A guard that [`close`](Channel::close)s the channel when it is
     /// dropped: the end of a producer, however it leaves, ends the waits of
     /// the receivers.
+    ///
+    /// Several producers share one guard (`Rc<CloseGuard<T>>`, a clone of
+    /// the `Rc` each): the channel closes when the last of them ends. A
+    /// guard each would close it when the first ends, and the others' later
+    /// sends would be dropped ([`try_send`](Channel::try_send) gives them
+    /// back).
     ///
     /// # Examples
     ///
