@@ -522,3 +522,50 @@ fn a_stream_of_a_pair_used_last_in_a_twait_stays_open() {
         );
     });
 }
+
+/// Connects to `path`, writes on the stream taken out of the connect's
+/// slot (`let conn = connected?;`, a type the function never writes), and
+/// only then reads on `peer`: `conn`, one of tame's streams by the slot's
+/// written type, stays open while the function goes on.
+#[tamed]
+fn write_on_a_connected_stream(
+    path: std::path::PathBuf,
+    peer: tame::net::UnixListener,
+) -> io::Result<(usize, io::Result<usize>)> {
+    let connected: io::Result<UnixStream>;
+    let accepted: io::Result<UnixStream>;
+    twait! {
+        UnixStream::connect(&path, mkevent!(connected));
+        peer.accept(mkevent!(accepted));
+    }
+    let conn = connected?;
+    let served = accepted?;
+    let sent;
+    twait! { conn.write_all(b"hi".to_vec(), mkevent!(sent)); }
+    let (_, res): (Vec<u8>, io::Result<()>) = sent;
+    res?;
+    let mut buf = [0; 8];
+    let first = served.try_read(&mut buf)?;
+    let second = served.try_read(&mut buf);
+    Ok((first, second))
+}
+
+#[test]
+fn a_stream_taken_out_of_a_connect_slot_used_last_in_a_twait_stays_open() {
+    on_fresh_loop(|| {
+        let dir = std::env::temp_dir().join(format!("tame-io-drop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
+        let path = dir.join("s.sock");
+        let listener = tame::net::UnixListener::bind(&path).unwrap();
+        let got = tame::run_with(|done| write_on_a_connected_stream(path, listener, done));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (first, second) = got.unwrap().unwrap();
+        assert_eq!(first, 2);
+        assert_eq!(
+            second.map_err(|e| e.kind()),
+            Err(io::ErrorKind::WouldBlock),
+            "the connected stream was closed at the twait"
+        );
+    });
+}

@@ -124,6 +124,16 @@ impl Builder<'_> {
             && (init.is_some_and(syntax::copy_like)
                 || number
                 || ty.as_ref().is_some_and(syntax::trivially_undroppable_type));
+        // Taken from a variable that holds one of tame's handles, or a
+        // `Result`/`Option` of one (`let conn = connected?;`), resolved
+        // before the pattern's own names shadow it.
+        let passed_handle = init
+            .and_then(syntax::unwrapped_variable)
+            .and_then(|v| self.resolve(&v.to_string()))
+            .is_some_and(|b| {
+                let b = &self.f.bindings[b];
+                b.tame_handle || b.ty.as_ref().is_some_and(syntax::wraps_tame_handle)
+            });
         let mut visit = DeclarePat {
             b: self,
             ids: &mut ids,
@@ -154,7 +164,8 @@ impl Builder<'_> {
         }
         // (A written type says it in `declare`; a constructor's value may
         // be a pair of them: `UnixStream::pair()`.)
-        let tame_handle = init.is_some_and(syntax::makes_tame_handle)
+        let tame_handle = passed_handle
+            || init.is_some_and(syntax::makes_tame_handle)
             || init.is_some_and(syntax::splits_tame_stream);
         if tame_handle {
             for &id in &ids {

@@ -290,6 +290,46 @@ pub fn names_tame_handle(ty: &syn::Type) -> bool {
     }
 }
 
+/// Whether a written type holds one of tame's handles as its value: a
+/// `Result` or `Option` of one (`io::Result<TcpStream>`, the slot of a
+/// `connect`), or of a tuple with one (`io::Result<(TcpStream,
+/// SocketAddr)>`, the slot of an `accept`).
+pub fn wraps_tame_handle(ty: &syn::Type) -> bool {
+    let syn::Type::Path(p) = ty else {
+        return false;
+    };
+    let Some(last) = p.path.segments.last() else {
+        return false;
+    };
+    if last.ident != "Result" && last.ident != "Option" {
+        return false;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+        return false;
+    };
+    match a.args.first() {
+        Some(syn::GenericArgument::Type(syn::Type::Tuple(t))) => {
+            t.elems.iter().any(names_tame_handle)
+        }
+        Some(syn::GenericArgument::Type(t)) => names_tame_handle(t),
+        _ => false,
+    }
+}
+
+/// The variable an initializer takes its value from, unwrapped or as it
+/// is: `x`, `x?`, `x.unwrap()`, `x.expect(..)`, `(x)`.
+pub fn unwrapped_variable(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Try(t) => unwrapped_variable(&t.expr),
+        Expr::Paren(p) => unwrapped_variable(&p.expr),
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+            unwrapped_variable(&m.receiver)
+        }
+        Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
+        _ => None,
+    }
+}
+
 /// Whether an initializer obviously gives one of tame's descriptors: a
 /// constructor of one of their types (`TcpListener::bind(addr)?`,
 /// `UnixStream::from_std(s).unwrap()`). Not of the toolkit's types, whose
