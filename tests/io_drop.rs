@@ -550,6 +550,33 @@ fn write_on_a_connected_stream(
     Ok((first, second))
 }
 
+/// The same with the accepted stream bound by a `match` arm that waits.
+#[tamed]
+fn reply_in_a_match_arm(
+    path: std::path::PathBuf,
+    peer: tame::net::UnixListener,
+) -> io::Result<(usize, io::Result<usize>)> {
+    let connected: io::Result<UnixStream>;
+    let accepted: io::Result<UnixStream>;
+    twait! {
+        UnixStream::connect(&path, mkevent!(connected));
+        peer.accept(mkevent!(accepted));
+    }
+    let client = connected?;
+    match accepted {
+        Ok(served) => {
+            let sent;
+            twait! { served.write_all(b"hi".to_vec(), mkevent!(sent)); }
+            let (_, res): (Vec<u8>, io::Result<()>) = sent;
+            res?;
+            let mut buf = [0; 8];
+            let first = client.try_read(&mut buf)?;
+            Ok((first, client.try_read(&mut buf)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[test]
 fn a_stream_taken_out_of_a_connect_slot_used_last_in_a_twait_stays_open() {
     on_fresh_loop(|| {
@@ -558,14 +585,24 @@ fn a_stream_taken_out_of_a_connect_slot_used_last_in_a_twait_stays_open() {
         std::fs::create_dir(&dir).unwrap();
         let path = dir.join("s.sock");
         let listener = tame::net::UnixListener::bind(&path).unwrap();
-        let got = tame::run_with(|done| write_on_a_connected_stream(path, listener, done));
-        std::fs::remove_dir_all(&dir).unwrap();
+        let got = tame::run_with(|done| write_on_a_connected_stream(path.clone(), listener, done));
         let (first, second) = got.unwrap().unwrap();
         assert_eq!(first, 2);
         assert_eq!(
             second.map_err(|e| e.kind()),
             Err(io::ErrorKind::WouldBlock),
             "the connected stream was closed at the twait"
+        );
+        std::fs::remove_file(&path).unwrap();
+        let listener = tame::net::UnixListener::bind(&path).unwrap();
+        let got = tame::run_with(|done| reply_in_a_match_arm(path, listener, done));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (first, second) = got.unwrap().unwrap();
+        assert_eq!(first, 2);
+        assert_eq!(
+            second.map_err(|e| e.kind()),
+            Err(io::ErrorKind::WouldBlock),
+            "the accepted stream was closed at the twait"
         );
     });
 }

@@ -124,16 +124,8 @@ impl Builder<'_> {
             && (init.is_some_and(syntax::copy_like)
                 || number
                 || ty.as_ref().is_some_and(syntax::trivially_undroppable_type));
-        // Taken from a variable that holds one of tame's handles, or a
-        // `Result`/`Option` of one (`let conn = connected?;`), resolved
-        // before the pattern's own names shadow it.
-        let passed_handle = init
-            .and_then(syntax::unwrapped_variable)
-            .and_then(|v| self.resolve(&v.to_string()))
-            .is_some_and(|b| {
-                let b = &self.f.bindings[b];
-                b.tame_handle || b.ty.as_ref().is_some_and(syntax::wraps_tame_handle)
-            });
+        // (Resolved before the pattern's own names shadow the variable.)
+        let passed_handle = init.is_some_and(|e| self.passes_tame_handle(e));
         let mut visit = DeclarePat {
             b: self,
             ids: &mut ids,
@@ -173,6 +165,20 @@ impl Builder<'_> {
             }
         }
         ids
+    }
+
+    /// Whether `init` takes its value from a variable that holds one of
+    /// tame's handles, or a `Result`/`Option` of one (`let conn =
+    /// connected?;`, `match accepted { Ok((conn, _)) => .. }`): what it
+    /// binds is one of tame's handles too (or an error, or an address,
+    /// which no operation takes as its receiver).
+    pub(super) fn passes_tame_handle(&self, init: &Expr) -> bool {
+        syntax::unwrapped_variable(init)
+            .and_then(|v| self.resolve(&v.to_string()))
+            .is_some_and(|b| {
+                let b = &self.f.bindings[b];
+                b.tame_handle || b.ty.as_ref().is_some_and(syntax::wraps_tame_handle)
+            })
     }
 
     /// A translator temporary in the current scope.

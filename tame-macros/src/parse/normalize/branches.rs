@@ -189,6 +189,7 @@ impl Builder<'_> {
         let borrowed = self
             .borrow_of_local(&scrutinee)
             .map(|(root, how)| format!("it is bound from a borrow of `{root}` ({how})"));
+        let passes_handle = self.passes_tame_handle(&scrutinee);
         let mut arms = Vec::new();
         for arm in m.arms {
             let scope = self.push_scope();
@@ -203,6 +204,11 @@ impl Builder<'_> {
                 borrowed.clone(),
             );
             self.scope.keep_names = false;
+            if passes_handle {
+                for &id in &defs {
+                    self.f.bindings[id].tame_handle = true;
+                }
+            }
             self.cfg_fields(&defs, &field_cfg);
             self.owned_from(&defs, &pat, &scrutinee);
             self.taken_from_fn_once(&defs, &scrutinee);
