@@ -111,6 +111,39 @@ fn read_between_yields(readings: Rc<std::cell::RefCell<Vec<Instant>>>) {
     }
 }
 
+/// Computes for `stretch` at a time, yielding between stretches, counting
+/// the stretches begun in `stretches`, until `until` is set.
+#[tamed]
+fn stretches_until(stretch: Duration, stretches: Rc<Cell<u32>>, until: Rc<Cell<bool>>) {
+    while !until.get() {
+        stretches.set(stretches.get() + 1);
+        let start = Instant::now();
+        while start.elapsed() < stretch {
+            std::hint::spin_loop();
+        }
+        twait! { tame::asap(mkevent!()); }
+    }
+}
+
+#[test]
+fn a_timer_due_at_a_yield_fires_before_the_yielded_code_goes_on() {
+    on_fresh_loop(|| {
+        // The timer is due 1 ms after it is armed, in the middle of the
+        // first 5 ms stretch: at the yield that ends it, not after the next.
+        let (stretches, until) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(false)));
+        let (ev, at) = seen_after(&stretches, &until);
+        tame::timer(Duration::from_millis(1), ev);
+        stretches_until(Duration::from_millis(5), stretches.clone(), until);
+        tame::run();
+        assert_eq!(
+            at.get(),
+            Some(1),
+            "the timer fired after the stretch that followed its deadline"
+        );
+        assert_eq!(stretches.get(), 1);
+    });
+}
+
 /// A future that wakes itself and returns `Pending` `n` times (a yield),
 /// counting its polls, until `until` is set.
 struct SelfWaking {

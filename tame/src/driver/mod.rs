@@ -188,6 +188,10 @@ struct Loop {
     /// and clock again: `asap` events, and futures that woke themselves
     /// while polled (both are yields; see [`fire_next_turn`]).
     next_turn: RefCell<Ring<Runnable>>,
+    /// What yielded to the turn that starts, while that turn's due timers
+    /// fire (see [`take_next_turn`]); empty otherwise. Its memory is
+    /// reused turn after turn, as the two queues' is.
+    yielded: RefCell<Ring<Runnable>>,
     /// The key (plus one) of the spawned future being polled, 0 if none:
     /// a wake of its own then is a yield (see [`spawned_wake`]).
     polling: Cell<usize>,
@@ -268,7 +272,11 @@ impl Drop for Loop {
         // code, which may panic. (Whatever they queue or arm now is dropped
         // at once: the loop is gone for them.)
         crate::nesting::run_left(at_exit);
-        for queue in [self.ready.get_mut(), self.next_turn.get_mut()] {
+        for queue in [
+            self.ready.get_mut(),
+            self.yielded.get_mut(),
+            self.next_turn.get_mut(),
+        ] {
             let mut queue = std::mem::replace(queue, Ring::new());
             while let Some(runnable) = queue.pop_front() {
                 at_exit(|| drop(runnable));
@@ -303,6 +311,7 @@ thread_local! {
         Loop {
             ready: RefCell::new(Ring::new()),
             next_turn: RefCell::new(Ring::new()),
+            yielded: RefCell::new(Ring::new()),
             polling: Cell::new(0),
             blocking: Cell::new(0),
             clock: Clock::new(),
@@ -402,19 +411,38 @@ pub(crate) fn turns() -> u64 {
     LOOP.try_with(|l| l.turns.get()).unwrap_or(0)
 }
 
-/// Starts a turn: moves what waited for it to the back of the ready queue.
+/// Starts a turn: fires the timers due at it, then moves what yielded to
+/// it (`asap`, a future waking itself) to the back of the ready queue. A
+/// yield lets the timers due by then go first, as it lets the descriptors
+/// found ready go first: a timer due during a computation's stretch fires
+/// at the yield that ends it, not after the next stretch. What those
+/// timers' callbacks yield waits for the turn after.
 fn take_next_turn(l: &Loop) {
     l.turns.set(l.turns.get().wrapping_add(1));
-    let mut next = l.next_turn.borrow_mut();
-    if next.is_empty() {
+    if l.next_turn.borrow().is_empty() {
         return;
     }
-    let mut ready = l.ready.borrow_mut();
-    if ready.is_empty() {
-        std::mem::swap(&mut *ready, &mut *next);
+    if l.timers.borrow().len() == 0 && l.yielded.borrow().is_empty() {
+        // No timer to go first.
+        append(&mut l.ready.borrow_mut(), &mut l.next_turn.borrow_mut());
+        return;
+    }
+    // The yields are held aside (where a timer's panic may have left some
+    // last time) while the timers fire.
+    append(&mut l.yielded.borrow_mut(), &mut l.next_turn.borrow_mut());
+    fire_due_timers(l);
+    append(&mut l.ready.borrow_mut(), &mut l.yielded.borrow_mut());
+}
+
+/// Moves everything in `from` to the back of `to`, in order (the rings
+/// trade their memory when `to` is empty).
+#[inline]
+fn append(to: &mut Ring<Runnable>, from: &mut Ring<Runnable>) {
+    if to.is_empty() {
+        std::mem::swap(to, from);
     } else {
-        while let Some(r) = next.pop_front() {
-            ready.push_back_with(|| r);
+        while let Some(r) = from.pop_front() {
+            to.push_back_with(|| r);
         }
     }
 }
