@@ -71,3 +71,14 @@ fn names_and_aliases_of_a_hosts_file_come_first_ipv4_first() {
         Err(Error::Timeout { .. })
     ));
 }
+
+#[test]
+fn a_hosts_file_with_a_byte_that_is_not_utf8_is_read_as_glibc_reads_it() {
+    let path = std::env::temp_dir().join(format!("tame-hosts-latin1-{}", std::process::id()));
+    // A Latin-1 comment ("Café"): the file is not UTF-8.
+    std::fs::write(&path, b"# Caf\xe9\n10.0.0.9 cafe.test\n").unwrap();
+    let r = Resolver::new(vec![]).with_hosts(&path);
+    std::fs::remove_file(&path).unwrap();
+    let r = r.expect("read despite the comment");
+    assert_eq!(lookup_one(&r, "cafe.test").unwrap(), [ip("10.0.0.9")]);
+}

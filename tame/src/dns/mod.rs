@@ -378,6 +378,23 @@ pub fn default_resolver() -> io::Result<Resolver> {
     Ok(r)
 }
 
+/// The resolver that looks `name` up: this thread's default one, or, if
+/// the system's files cannot be read, for a name that needs none (an IP
+/// literal, or what [`Resolver::lookup_ip`] refuses without a query), one
+/// with nothing configured: a literal never waits on `/etc/hosts`.
+pub(crate) fn resolver_for(name: &str) -> io::Result<Resolver> {
+    or_for_literal(default_resolver(), name)
+}
+
+/// [`resolver_for`] given the default resolver's result.
+fn or_for_literal(default: io::Result<Resolver>, name: &str) -> io::Result<Resolver> {
+    match default {
+        Ok(r) => Ok(r),
+        Err(_) if !matches!(parse_host(name), Ok(None)) => Ok(Resolver::new(Vec::new())),
+        Err(e) => Err(e),
+    }
+}
+
 /// The paper's `gethost_ev`: looks up `name` with this thread's
 /// [`default_resolver`] and triggers `ev` with its addresses.
 ///
@@ -403,7 +420,7 @@ pub fn default_resolver() -> io::Result<Resolver> {
 pub fn gethost_ev(name: String, ev: Event<LookupResult>) {
     // Stays as it is if the lookup's event were dropped untriggered.
     tvars! { let mut res: LookupResult = Err(Error::NoResult { name: name.clone() }); }
-    match default_resolver() {
+    match resolver_for(&name) {
         Ok(resolver) => {
             twait! { resolver.lookup_ip(&name, mkevent!(res)); }
         }
@@ -415,6 +432,23 @@ pub fn gethost_ev(name: String, ev: Event<LookupResult>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_literal_is_read_even_if_the_systems_files_cannot_be() {
+        let unreadable = || {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "/etc/hosts: bad",
+            ))
+        };
+        for literal in ["127.0.0.1", "::1", "[::1]"] {
+            let r = or_for_literal(unreadable(), literal).unwrap();
+            let got = crate::run_with(|done| r.lookup_ip(literal, done)).unwrap();
+            assert_eq!(got.unwrap().len(), 1, "{literal}");
+        }
+        let err = or_for_literal(unreadable(), "example.test").unwrap_err();
+        assert_eq!(err.to_string(), "/etc/hosts: bad");
+    }
 
     #[test]
     fn display_escapes_what_is_not_printable_in_the_name() {

@@ -165,7 +165,7 @@ impl Resolver {
     /// [`from_system`](Resolver::from_system) with the files at `conf`
     /// and `hosts`.
     fn from_files(conf: &std::path::Path, hosts: &std::path::Path) -> io::Result<Resolver> {
-        let text = match std::fs::read_to_string(conf) {
+        let text = match read_text(conf) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", conf.display()))),
@@ -199,7 +199,7 @@ impl Resolver {
     /// ```
     pub fn with_hosts(self, path: impl AsRef<std::path::Path>) -> io::Result<Resolver> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
+        let text = read_text(path)
             .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
         Ok(Resolver {
             inner: Rc::new(Config {
@@ -347,6 +347,17 @@ impl Resolver {
             Err(e) => ev.trigger(Err(e)),
         }
     }
+}
+
+/// A configuration file's text. Its syntax is ASCII; a byte that is not
+/// UTF-8 (a Latin-1 comment) is read as U+FFFD, as glibc reads the file's
+/// bytes, rather than making the whole file unreadable.
+fn read_text(path: &std::path::Path) -> io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// Why a host with a port in it is not one ([`parse_host`]'s error).
@@ -1066,6 +1077,19 @@ fn random_u16() -> u16 {
 mod tests {
     use super::*;
     use crate::dns::wire::{RData, Record};
+
+    #[test]
+    fn a_resolv_conf_with_a_byte_that_is_not_utf8_is_read() {
+        let dir = std::env::temp_dir().join(format!("tame-resolv-latin1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (conf, hosts) = (dir.join("resolv.conf"), dir.join("hosts"));
+        std::fs::write(&conf, b"# r\xe9seau\nnameserver 10.0.0.53\n").unwrap();
+        std::fs::write(&hosts, b"127.0.0.1 localhost\n").unwrap();
+        let r = Resolver::from_files(&conf, &hosts);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let r = r.expect("read despite the comment");
+        assert_eq!(r.nameservers(), ["10.0.0.53:53".parse().unwrap()]);
+    }
 
     fn rec(name: &str, data: RData) -> Record {
         let rtype = match data {

@@ -122,7 +122,7 @@ impl std::error::Error for ConnectFailed {
 /// until one succeeds. It watches `ev`, so it is cancelled when `ev` dies.
 #[tamed]
 fn connect_by_name(host: String, port: u16, ev: Event<io::Result<TcpStream>>) {
-    let resolver = match dns::default_resolver() {
+    let resolver = match dns::resolver_for(&host) {
         Ok(r) => r,
         Err(source) => return ev.trigger(Err(dns::Error::io(host, source).into())),
     };
