@@ -167,6 +167,33 @@ fn copy_echoes_through_the_halves_of_one_tcp_stream() {
 }
 
 #[test]
+fn a_client_gone_before_its_reply_is_a_reset_not_a_socket_never_connected() {
+    on_fresh_loop(|| {
+        // The client sends its request and closes without reading: the
+        // reply the proxy passes on draws a reset, and the end of the
+        // stream can no longer be passed on (the shutdown's ENOTCONN).
+        let (front, mut client) = tcp_pair();
+        let (back, backend) = tcp_pair();
+        client.write_all(b"hello").unwrap();
+        drop(client);
+        let server = std::thread::spawn(move || {
+            let mut backend = backend;
+            let mut request = Vec::new();
+            backend.read_to_end(&mut request).unwrap();
+            backend.write_all(b"reply").unwrap();
+            request
+        });
+        let got = tame::run_with(|done| copy_bidirectional(&front, &back, done)).unwrap();
+        assert_eq!(server.join().unwrap(), b"hello");
+        match got {
+            // (If the reset came after the shutdown, all went through.)
+            Ok(counts) => assert_eq!(counts, (5, 5)),
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}"),
+        }
+    });
+}
+
+#[test]
 fn a_cancelled_copy_stops_and_its_descriptors_close() {
     on_fresh_loop(|| {
         let (silent, mut silent_peer) = pair();

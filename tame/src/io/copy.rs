@@ -142,7 +142,9 @@ where
 /// # Errors
 ///
 /// Through `ev`: the first error of either direction, as [`copy`] gives
-/// them, or of a shutdown (`ENOTSOCK` for an `Fd` that is not a socket).
+/// them, or of a shutdown (`ENOTSOCK` for an `Fd` that is not a socket;
+/// `ConnectionReset` if the peer reset the connection before the end of
+/// the stream could be passed on to it).
 ///
 /// # Examples
 ///
@@ -380,9 +382,27 @@ fn pump(
         if to.is_closed() {
             return Err(closed("written to"));
         }
-        sys::shutdown(to.fd(), Shutdown::Write)?;
+        sys::shutdown(to.fd(), Shutdown::Write).map_err(passing_the_end_on)?;
     }
     Ok(copied)
+}
+
+/// A shutdown's `ENOTCONN` after the writes went through: the peer reset
+/// the connection meanwhile (a client that sent its request and closed
+/// before the reply came), which its reads and writes call
+/// `ConnectionReset`; a bare `NotConnected` would read as a socket never
+/// connected.
+fn passing_the_end_on(err: io::Error) -> io::Error {
+    if err.kind() == io::ErrorKind::NotConnected {
+        io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            format!(
+                "copy: the peer was gone before the end of the stream could be passed on ({err})"
+            ),
+        )
+    } else {
+        err
+    }
 }
 
 /// The rounds a direction did since the loop last started a turn (see
