@@ -189,10 +189,17 @@ impl Drop for LeftAtExit {
 /// completion that ran them unwound), unless a completion is running
 /// (it runs them itself). `each` runs each one: the loop's teardown
 /// catches their panics there.
-pub(crate) fn run_left(mut each: impl FnMut(Box<dyn FnOnce()>)) {
-    if COMPLETING.with(Cell::get) != 0 {
-        return;
+#[inline]
+pub(crate) fn run_left(each: impl FnMut(Box<dyn FnOnce()>)) {
+    // (Inlined: the loop asks at every turn, and nothing is left but after
+    // a completion's panic.)
+    if COMPLETING.with(Cell::get) == 0 && any_left() {
+        run_left_queued(each);
     }
+}
+
+/// [`run_left`] with completions queued.
+fn run_left_queued(mut each: impl FnMut(Box<dyn FnOnce()>)) {
     while let Some(next) = DEFERRED.with(|q| q.borrow_mut().pop_front()) {
         let _restore = Depth(&COMPLETING, 0);
         COMPLETING.with(|d| d.set(1));
