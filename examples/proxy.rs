@@ -33,9 +33,9 @@
 //! * Graceful shutdown: on SIGINT or SIGTERM the proxy closes its listener
 //!   (new connections are refused), lets the open connections run to their
 //!   end, and exits 0 once `run()` returns because nothing is left to wait
-//!   for. [`Signal::restore`] on the first signal gives SIGINT back its
-//!   default action, so a second Ctrl-C ends the proxy at once, open
-//!   connections and all.
+//!   for. [`Signal::restore`] on the first signal gives SIGINT and SIGTERM
+//!   back their default action, so a second Ctrl-C (or SIGTERM) ends the
+//!   proxy at once, open connections and all.
 //!
 //! Design. Each connection is one `#[tamed]` function, [`relay`]: connect,
 //! copy both ways, log, return; returning drops (closes) both sockets. Each
@@ -128,10 +128,12 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
             }
             Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
             Some(Wake::Signal(sig)) => {
-                // Before anything else: a Ctrl-C that comes while the open
-                // connections finish ends the process.
-                if let Err(e) = Signal::Int.restore() {
-                    eprintln!("proxy: cannot restore SIGINT: {e}");
+                // Before anything else: a second Ctrl-C or SIGTERM that
+                // comes while the open connections finish ends the process.
+                for sig in [Signal::Int, Signal::Term] {
+                    if let Err(e) = sig.restore() {
+                        eprintln!("proxy: cannot restore {sig}: {e}");
+                    }
                 }
                 eprintln!("proxy: {sig}: shutting down");
                 break;
@@ -249,7 +251,7 @@ usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms 
 
 Each connection logs one line to stderr when it ends: the bytes copied each way, or the error.
 SIGINT or SIGTERM: stop accepting, let the open connections finish, then exit 0.
-A second Ctrl-C (SIGINT) ends the proxy at once, open connections and all.";
+A second Ctrl-C (SIGINT) or SIGTERM ends the proxy at once, open connections and all.";
 
 /// The flags' values.
 struct Flags {
@@ -355,7 +357,7 @@ fn main() {
         })
         .collect();
     // Loop 0, which watches the signals, on this thread: the thread whose
-    // mask `Signal::restore` unblocks SIGINT in, and which lives until every
+    // mask `Signal::restore` unblocks SIGINT and SIGTERM in, and which lives until every
     // loop is done.
     let listener = TcpListener::from_std(first).expect("a listener");
     let stop = StopBy {

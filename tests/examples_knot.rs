@@ -586,24 +586,33 @@ fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
     );
 }
 
-/// After the first SIGINT knot drains; a second one ends it at once
-/// (SIGINT's own action, given back on the first), a request still under
-/// way.
-#[test]
-fn a_second_sigint_ends_knot_while_it_drains() {
+/// After the first SIGINT (or SIGTERM) knot drains; a second one ends it
+/// at once (the signal's own action, given back on the first), a request
+/// still under way.
+fn a_second_signal_ends_knot_while_it_drains(sig: rustix::process::Signal) {
     let mut srv = knot_with(30_000, true);
     let _busy = a_request_under_way(&srv);
     let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
-    // Said after SIGINT has its own action back.
+    rustix::process::kill_process(pid, sig).unwrap();
+    // Said after the signals have their own action back.
     srv.wait_for_stderr("no new connections");
-    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    rustix::process::kill_process(pid, sig).unwrap();
     let status = srv.wait_exit();
     assert_eq!(
         std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(rustix::process::Signal::INT.as_raw()),
+        Some(sig.as_raw()),
         "{status}"
     );
+}
+
+#[test]
+fn a_second_sigint_ends_knot_while_it_drains() {
+    a_second_signal_ends_knot_while_it_drains(rustix::process::Signal::INT);
+}
+
+#[test]
+fn a_second_sigterm_ends_knot_while_it_drains() {
+    a_second_signal_ends_knot_while_it_drains(rustix::process::Signal::TERM);
 }
 
 #[test]

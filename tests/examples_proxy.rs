@@ -206,24 +206,20 @@ fn sigterm_stops_accepting_lets_an_open_connection_finish_then_exits_0() {
     assert!(status.success(), "the proxy exited with {status}");
 }
 
-/// After the first SIGINT the proxy drains; a second one ends it at once
-/// (SIGINT's own action, given back by `Signal::restore`), with a
-/// connection still open. With several loops too: only the main thread,
-/// which outlives the other loops, unblocks SIGINT.
-fn a_second_sigint_ends_the_proxy(threads: &str) {
+/// After the first SIGINT (or SIGTERM) the proxy drains; a second one ends
+/// it at once (the signal's own action, given back by `Signal::restore`),
+/// with a connection still open. With several loops too: only the main
+/// thread, which outlives the other loops, unblocks the signals.
+fn a_second_signal_ends_the_proxy(threads: &str, sig: rustix::process::Signal) {
     let mut srv = proxy(upstream(echo), &["--threads", threads]);
     let mut open = connect(srv.addr);
     round_trip(&mut open, b"held open");
-    send_signal(&srv, rustix::process::Signal::INT);
-    // Said after SIGINT has its own action back.
+    send_signal(&srv, sig);
+    // Said after the signals have their own action back.
     srv.wait_for_stderr("stopped accepting");
-    send_signal(&srv, rustix::process::Signal::INT);
+    send_signal(&srv, sig);
     let status = srv.wait_exit();
-    assert_eq!(
-        status.signal(),
-        Some(rustix::process::Signal::INT.as_raw()),
-        "{status}"
-    );
+    assert_eq!(status.signal(), Some(sig.as_raw()), "{status}");
     // The exit closed the connection.
     match read_once(&mut open, &mut [0; 16]) {
         Ok(0) => {}
@@ -234,12 +230,17 @@ fn a_second_sigint_ends_the_proxy(threads: &str) {
 
 #[test]
 fn a_second_sigint_ends_the_proxy_with_a_connection_still_open() {
-    a_second_sigint_ends_the_proxy("1");
+    a_second_signal_ends_the_proxy("1", rustix::process::Signal::INT);
 }
 
 #[test]
 fn with_two_threads_a_second_sigint_ends_the_proxy_too() {
-    a_second_sigint_ends_the_proxy("2");
+    a_second_signal_ends_the_proxy("2", rustix::process::Signal::INT);
+}
+
+#[test]
+fn a_second_sigterm_ends_the_proxy_too() {
+    a_second_signal_ends_the_proxy("1", rustix::process::Signal::TERM);
 }
 
 #[test]

@@ -50,8 +50,8 @@
 //!   listening sockets close; once all have, knot says so on stderr), lets
 //!   the requests under way finish (their connections close after the
 //!   response), and exits with status 0 once none is left (a second Ctrl-C
-//!   meanwhile ends it at once: the first gives SIGINT its own action
-//!   back). Idle keep-alive
+//!   or SIGTERM meanwhile ends it at once: the first gives both signals
+//!   their own action back). Idle keep-alive
 //!   and lingering connections are closed by the exit (or, on a loop that
 //!   finished before the others, when it finished). With several loops the
 //!   first watches the signals and tells the others (see `Stop`): the
@@ -227,10 +227,12 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
             }
             Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
             Some(Wake::Signal(sig)) => {
-                // Before anything else: a second Ctrl-C, while the open
-                // connections finish, ends the process at once.
-                if let Err(e) = Signal::Int.restore() {
-                    eprintln!("knot: cannot restore SIGINT: {e}");
+                // Before anything else: a second Ctrl-C or SIGTERM, while
+                // the open connections finish, ends the process at once.
+                for sig in [Signal::Int, Signal::Term] {
+                    if let Err(e) = sig.restore() {
+                        eprintln!("knot: cannot restore {sig}: {e}");
+                    }
                 }
                 // Closing the listener refuses new connections (once every
                 // loop has closed its own) and cancels the accept that waits.
