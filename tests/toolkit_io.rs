@@ -693,6 +693,28 @@ fn a_read_line_given_up_goes_on_in_the_next_called_in_the_same_turn() {
     });
 }
 
+#[test]
+fn into_inner_right_after_a_read_line_was_given_up_gives_the_bytes_read() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        peer.write_all(b"par").unwrap();
+        let gave_up = Rendezvous::<()>::new();
+        let abandoned = start_read_line(&reader, &gave_up, 64);
+        turn_until(|| reader.buffer() == b"par");
+        gave_up.cancel(); // its read, dead, still waits on the stream
+        let Ok((conn, rest)) = reader.into_inner() else {
+            panic!("refused: the read_line given up counted as in flight");
+        };
+        assert_eq!(rest, b"par");
+        assert!(abandoned.take().is_none());
+        assert_eq!(tame::__live_waits(), 0);
+        peer.write_all(b"t\n").unwrap();
+        let mut buf = [0; 8];
+        assert_eq!(conn.try_read(&mut buf).unwrap(), 2);
+    });
+}
+
 /// Each round, a line or a timeout, whichever comes first (the losing
 /// event dies with the round's rendezvous): the lines (or the kinds of
 /// the errors), `None` for a round that timed out.

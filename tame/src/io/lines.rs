@@ -18,6 +18,7 @@ use std::rc::Rc;
 
 use super::ops;
 use super::stream::ReadStream;
+use crate::driver::Registration;
 use crate::event::Liveness;
 use crate::Event;
 
@@ -350,8 +351,9 @@ impl<S: ReadStream + 'static> LineReader<S> {
     ///
     /// Gives the reader back if a `read_line` is in flight (its reads hold
     /// the reader's state): wait for its event, then call again. A
-    /// `read_line` whose event died holds it until the loop drops its read,
-    /// on the loop's next turn.
+    /// `read_line` whose event died is not in flight: its read is dropped
+    /// here (on a regular file, whose reads wait in the loop's queue, on
+    /// the loop's next turn: until then the reader is given back).
     ///
     /// # Examples
     ///
@@ -373,7 +375,13 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// ```
     #[allow(clippy::result_large_err)]
     pub fn into_inner(self) -> Result<(S, Vec<u8>), LineReader<S>> {
-        match Rc::try_unwrap(self.shared) {
+        let shared = self.shared;
+        if Rc::strong_count(&shared) > 1 && !shared.state.borrow().in_flight() {
+            // A read_line given up holds the state through its dead read
+            // until the loop drops it: dropped now, its chain lets go.
+            shared.stream.source().0.reap();
+        }
+        match Rc::try_unwrap(shared) {
             Ok(shared) => {
                 let mut state = shared.state.into_inner();
                 state.buf.drain(..state.start);
