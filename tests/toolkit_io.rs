@@ -683,6 +683,115 @@ fn a_cancelled_read_line_keeps_what_it_read_for_the_next() {
     });
 }
 
+#[test]
+fn a_read_line_given_up_goes_on_in_the_next_called_in_the_same_turn() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        peer.write_all(b"par").unwrap();
+        let gave_up = Rendezvous::<()>::new();
+        let abandoned = start_read_line(&reader, &gave_up, 64);
+        turn_until(|| reader.buffer() == b"par");
+        // Given up, and the next started before the loop turns again (its
+        // read, dead, still waits on the stream): neither is refused.
+        gave_up.cancel();
+        let r = Rendezvous::<()>::new();
+        let also_given_up = Rendezvous::<()>::new();
+        let abandoned_too = start_read_line(&reader, &also_given_up, 64);
+        assert!(
+            abandoned_too.take().is_none(),
+            "not refused: {abandoned_too:?}"
+        );
+        also_given_up.cancel();
+        let line = start_read_line(&reader, &r, 64);
+        assert!(line.take().is_none(), "not refused: {line:?}");
+        // The dead reads went when this one took their place, and left it
+        // in flight: a second call is still refused.
+        let second = start_read_line(&reader, &r, 64);
+        let err = second.take().expect("refused at once").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+        peer.write_all(b"tial\nnext\n").unwrap();
+        tame::run();
+        assert!(abandoned.take().is_none() && abandoned_too.take().is_none());
+        assert_eq!(line_of(&line).unwrap(), b"partial\n");
+        assert_eq!(reader.buffer(), b"next\n");
+        assert_eq!(tame::__live_waits(), 0);
+        assert!(reader.into_inner().is_ok(), "nothing holds the reader");
+    });
+}
+
+#[test]
+fn into_inner_right_after_a_read_line_was_given_up_gives_the_bytes_read() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        peer.write_all(b"par").unwrap();
+        let gave_up = Rendezvous::<()>::new();
+        let abandoned = start_read_line(&reader, &gave_up, 64);
+        turn_until(|| reader.buffer() == b"par");
+        gave_up.cancel(); // its read, dead, still waits on the stream
+        let Ok((conn, rest)) = reader.into_inner() else {
+            panic!("refused: the read_line given up counted as in flight");
+        };
+        assert_eq!(rest, b"par");
+        assert!(abandoned.take().is_none());
+        assert_eq!(tame::__live_waits(), 0);
+        peer.write_all(b"t\n").unwrap();
+        let mut buf = [0; 8];
+        assert_eq!(conn.try_read(&mut buf).unwrap(), 2);
+    });
+}
+
+/// Each round, a line or a timeout, whichever comes first (the losing
+/// event dies with the round's rendezvous): the lines (or the kinds of
+/// the errors), `None` for a round that timed out.
+#[tamed]
+fn lines_or_timeouts(
+    reader: LineReader<UnixStream>,
+    rounds: u32,
+    wait: Duration,
+) -> Vec<Option<Result<Vec<u8>, io::ErrorKind>>> {
+    let mut seen = Vec::new();
+    for _ in 0..rounds {
+        let r = Rendezvous::<u8>::new();
+        let mut got: Line = Ok(None);
+        reader.read_line(100, mkevent!(r, 0, got));
+        tame::timer(wait, mkevent!(r, 1));
+        match twait!(r) {
+            Some(0) => seen.push(Some(
+                got.map(Option::unwrap_or_default).map_err(|e| e.kind()),
+            )),
+            _ => seen.push(None),
+        }
+    }
+    seen
+}
+
+#[test]
+fn a_read_line_that_lost_a_race_with_a_timeout_leaves_the_line_to_the_next_round() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        peer.write_all(b"par").unwrap();
+        // The rest of the line comes half-way through the second round.
+        let wait = Duration::from_millis(100);
+        let rest = peer.try_clone().unwrap();
+        tame::timer(
+            wait + wait / 2,
+            tame::Event::from_fn(move |fired: Option<()>| {
+                // (The reader may be gone if it failed: what it saw says.)
+                if fired.is_some() {
+                    let _ = (&rest).write_all(b"tial\nnext\n");
+                }
+            }),
+        );
+        let seen = tame::run_with(|done| lines_or_timeouts(LineReader::new(conn), 4, wait, done));
+        let seen = seen.unwrap();
+        let partial = Some(Ok(b"partial\n".to_vec()));
+        let next = Some(Ok(b"next\n".to_vec()));
+        assert_eq!(seen, [None, partial, next, None]);
+    });
+}
+
 /// Writes each chunk in turn, giving the loop a turn between two (so the
 /// reader sees them arrive apart), then closes `to`.
 #[tamed]

@@ -98,6 +98,86 @@ fn a_mutex_waiter_that_timed_out_is_skipped() {
     assert_eq!(m.waiting(), 0);
 }
 
+#[test]
+fn a_shared_waiter_behind_an_exclusive_one_that_gave_up_gets_in() {
+    let m = Mutex::new();
+    let r = Rendezvous::<&str>::new();
+    let (ev, reader1) = r.event_with_slot::<Guard>("R1");
+    m.acquire_shared(ev);
+    let reader1 = reader1.take().expect("free: granted at once");
+    let w = Rendezvous::<()>::new();
+    let (ev, writer) = w.event_with_slot::<Guard>(());
+    m.acquire(ev); // behind the shared holder
+    let (ev, reader2) = r.event_with_slot::<Guard>("R2");
+    m.acquire_shared(ev); // behind the writer
+    assert_eq!(m.waiting(), 2);
+    drop(w); // the writer gives up
+    tame::run();
+    assert!(writer.take().is_none());
+    let reader2 = reader2.take().expect("let in once the writer was gone");
+    assert_eq!(m.waiting(), 0);
+    drop((reader1, reader2));
+    assert!(!m.is_held());
+    // The lock still works, and goes with its handles.
+    let (ev, again) = r.event_with_slot::<Guard>("again");
+    m.acquire(ev);
+    assert!(again.take().is_some());
+    drop(m);
+}
+
+#[test]
+fn a_writer_let_in_ahead_of_readers_keeps_them_out_however_its_rendezvous_ends() {
+    let m = Mutex::new();
+    let r = Rendezvous::<&str>::new();
+    let (ev, reader1) = r.event_with_slot::<Guard>("R1");
+    m.acquire_shared(ev);
+    let reader1 = reader1.take().expect("free: granted at once");
+    let w = Rendezvous::<()>::new();
+    let (ev, writer) = w.event_with_slot::<Guard>(());
+    m.acquire(ev);
+    let (ev, reader2) = r.event_with_slot::<Guard>("R2");
+    m.acquire_shared(ev);
+    drop(reader1); // the writer's turn
+    let writer = writer.take().expect("let in at the release");
+    drop(w); // its rendezvous goes: the guard still holds the lock
+    tame::run();
+    assert!(reader2.take().is_none(), "still behind the writer's guard");
+    assert_eq!(m.waiting(), 1);
+    drop(writer);
+    assert!(reader2.take().is_some());
+}
+
+#[test]
+fn a_writer_that_timed_out_lets_the_readers_behind_it_in_while_others_read() {
+    let t = Trace::default();
+    let m = Mutex::new();
+    let r = Rendezvous::<()>::new();
+    let (ev, first) = r.event_with_slot::<Guard>(());
+    m.acquire_shared(ev);
+    let first = first.take().expect("free: granted at once");
+    acquire_within(m.clone(), 10, "writer", t.clone());
+    hold(m.clone(), true, "reader", 0, t.clone());
+    let tr = t.clone();
+    tame::timer(
+        Duration::from_millis(100),
+        tame::Event::from_fn(move |_| {
+            log(&tr, "first reader out".to_string());
+            drop(first);
+        }),
+    );
+    tame::run();
+    assert_eq!(
+        *t.borrow(),
+        [
+            "writer gave up",
+            "reader in",
+            "reader out",
+            "first reader out"
+        ]
+    );
+    assert_eq!(m.waiting(), 0);
+}
+
 #[tamed]
 fn receive(ch: Channel<u32>, name: &'static str, t: Trace) {
     let mut v = 0;

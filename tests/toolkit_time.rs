@@ -438,14 +438,87 @@ fn a_second_tick_disarms_the_pending_one_and_a_dropped_interval_lets_its_tick_fi
         assert_eq!(tame::__timer_entries(), 1);
         tame::run();
         assert_eq!(r.try_next(), Some("second"));
-        assert_eq!(tame::now() - start, secs(20), "the schedule went on");
+        assert_eq!(tame::now() - start, secs(10), "the replaced tick's time");
 
         every.tick(r.event("dropped"));
         drop(every);
         assert_eq!(tame::__timer_entries(), 1);
         tame::run();
         assert_eq!(r.try_next(), Some("dropped"));
-        assert_eq!(tame::now() - start, secs(30), "fired when it was due");
+        assert_eq!(tame::now() - start, secs(20), "fired when it was due");
+    });
+}
+
+#[test]
+fn a_tick_whose_event_died_unfired_leaves_its_time_to_the_next() {
+    virtual_test(|| {
+        let start = tame::now();
+        let mut every = Interval::new(secs(10));
+        let gave_up = Rendezvous::<()>::new();
+        every.tick(gave_up.event(()));
+        tame::time::advance(secs(4));
+        drop(gave_up); // disarmed at once, unfired
+        assert_eq!(tame::__timer_entries(), 0);
+        // Also a tick armed with a dead event: nothing armed, nothing spent.
+        let dead = Rendezvous::<()>::new();
+        let ev = dead.event(());
+        dead.cancel();
+        every.tick(ev);
+        assert_eq!(tame::__timer_entries(), 0);
+        assert_eq!(ticks(&mut every, start, 3), [10, 20, 30]);
+    });
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Round {
+    Tick,
+    Msg,
+}
+
+/// Each round waits for the interval's tick or the next message, whichever
+/// comes first, on a rendezvous of its own (the loser's event dies with
+/// it), for `span`; returns when the ticks came (ms since the start).
+#[tamed]
+fn ticks_among_messages(
+    period: Duration,
+    ch: tame::sync::Channel<u32>,
+    span: Duration,
+) -> Vec<u64> {
+    let start = tame::now();
+    let mut every = Interval::new(period);
+    let mut at = Vec::new();
+    while tame::now() - start < span {
+        let r = Rendezvous::<Round>::new();
+        let mut msg = 0;
+        every.tick(mkevent!(r, Round::Tick));
+        ch.recv(mkevent!(r, Round::Msg, msg));
+        if twait!(r) == Some(Round::Tick) {
+            at.push((tame::now() - start).as_millis() as u64);
+        }
+    }
+    at
+}
+
+/// Sends a message every `every`, `n` of them.
+#[tamed]
+fn send_every(every: Duration, n: u32, ch: tame::sync::Channel<u32>) {
+    for i in 0..n {
+        twait! { tame::timer(every, mkevent!()); }
+        ch.send(i);
+    }
+}
+
+#[test]
+fn an_interval_raced_each_round_against_more_frequent_messages_keeps_its_schedule() {
+    virtual_test(|| {
+        let ch = tame::sync::Channel::new();
+        // A message every 30 ms, a tick every 100 ms, for 1 s: most rounds
+        // end with a message, the tick's event dying with the round.
+        send_every(Duration::from_millis(30), 40, ch.clone());
+        let (period, span) = (Duration::from_millis(100), Duration::from_secs(1));
+        let at = tame::run_with(|done| ticks_among_messages(period, ch, span, done));
+        let expected: Vec<u64> = (1..=10).map(|k| k * 100).collect();
+        assert_eq!(at.unwrap(), expected);
     });
 }
 

@@ -2,7 +2,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use crate::driver::WaitId;
 
@@ -183,6 +183,13 @@ impl<T> Event<T> {
         self.sink.as_ref().is_some_and(|s| s.watch(id))
     }
 
+    /// A view of this event's liveness that stays with whoever hands the
+    /// event on (to an operation, down a chain of [`then`](Self::then)s):
+    /// see [`Liveness`].
+    pub(crate) fn liveness(&self) -> Liveness<T> {
+        Liveness(self.sink.as_ref().map(Rc::downgrade))
+    }
+
     /// Drops the event as a loop that is gone does: see [`Sink::discard`].
     pub(crate) fn discard(mut self) {
         if let Some(sink) = self.sink.take() {
@@ -292,6 +299,21 @@ impl<R: 'static> Event<R> {
             ev: Cell::new(Some(self)),
             next: Cell::new(Some(next)),
         }))
+    }
+}
+
+/// Whether an event handed away ([`Event::liveness`]) would still reach
+/// anybody, while it has not come back: a weak reference to its sink, so
+/// it keeps nothing alive. Once the event came back it may answer either
+/// way (a sink may outlive its event): its holder tracks that itself.
+pub(crate) struct Liveness<T>(Option<Weak<dyn Sink<T>>>);
+
+impl<T> Liveness<T> {
+    pub(crate) fn is_live(&self) -> bool {
+        self.0
+            .as_ref()
+            .and_then(Weak::upgrade)
+            .is_some_and(|s| s.is_live())
     }
 }
 

@@ -88,8 +88,10 @@
 //! tame::time::resume();
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::io;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::driver;
@@ -489,15 +491,20 @@ impl fmt::Debug for Timer {
 ///   from every tick would be noise); [`reset`](Interval::reset) moves
 ///   it. A `tick` while the previous tick is still pending disarms that
 ///   one (its event comes back untriggered, as [`Timer::cancel`] hands it
-///   back). Dropping the `Interval` leaves a pending tick to fire when it
-///   is due, as an operation of one of tame's descriptors goes on after
-///   its handle is dropped: `twait! { every.tick(mkevent!()); }` waits for
-///   the tick also where `every` is not used after the wait (a tamed
-///   function may drop a receiver there, see the `tamed` docs).
+///   back) and arms the new one for the same time: the schedule moves on
+///   only by ticks that fired, so an interval raced against something
+///   that comes more often than its period still ticks on time (tokio's
+///   `tick` is cancel-safe alike). Dropping the `Interval` leaves a
+///   pending tick to fire when it is due, as an operation of one of
+///   tame's descriptors goes on after its handle is dropped:
+///   `twait! { every.tick(mkevent!()); }` waits for the tick also where
+///   `every` is not used after the wait (a tamed function may drop a
+///   receiver there, see the `tamed` docs).
 /// * **Liveness**: a pending tick whose event dies (its rendezvous is
 ///   cancelled or dropped) is disarmed at once, as any timer: an
 ///   `Interval` keeps [`run`](crate::run) going only while someone waits
-///   for its tick.
+///   for its tick. It did not fire, so the next `tick` is due when it
+///   was.
 ///
 /// The schedule counts on the loop's clock ([`now()`]), never the wall
 /// clock, so [`pause`] and [`advance`] drive it in tests.
@@ -528,12 +535,18 @@ impl fmt::Debug for Timer {
 /// ```
 #[derive(Debug)]
 pub struct Interval {
-    /// When the next tick to arm is due, before the missed-tick policy.
+    /// When the tick of `pending` is due; with none pending, when the next
+    /// tick to arm is due, before the missed-tick policy.
     next: Instant,
     period: Duration,
     missed: MissedTicks,
-    /// The timer of the last tick armed (it may have fired since).
+    /// The timer of the last tick armed (it may have fired since, or been
+    /// disarmed with its event).
     pending: Option<Timer>,
+    /// The tick of `pending` fired: set by its event on the way to the
+    /// caller's. A timer that is no longer armed may have fired or lost its
+    /// event, and only a tick that fired moves the schedule on.
+    fired: Rc<Cell<bool>>,
 }
 
 /// What an [`Interval`] does with ticks whose time passed before
@@ -627,13 +640,16 @@ impl Interval {
             period,
             missed: MissedTicks::default(),
             pending: None,
+            fired: Rc::new(Cell::new(false)),
         }
     }
 
     /// Arms the next tick: `ev` is triggered when it is due (see
     /// [`MissedTicks`] for a tick whose time has passed). A tick still
     /// pending from an earlier call is disarmed first: its event comes back
-    /// untriggered. A dead `ev` arms nothing, but the tick is spent.
+    /// untriggered, and this call's tick is due when that one was. So is
+    /// it after a tick whose event died before it fired; a dead `ev` arms
+    /// nothing, and leaves the tick to the next call.
     ///
     /// # Examples
     ///
@@ -661,13 +677,26 @@ impl Interval {
     /// tame::time::resume();
     /// ```
     pub fn tick(&mut self, ev: Event) {
+        if let Some(pending) = self.pending.take() {
+            // A tick still armed is disarmed here (its event comes back
+            // untriggered). One that did not fire, either way, leaves its
+            // time to this one: a tick raced against other events each
+            // round must not lose its place every round it loses.
+            if !pending.cancel() && self.fired.get() {
+                self.next = later(self.next, self.period);
+            }
+        }
         let now = now();
         let mut due = self.next;
         if due < now && self.missed == MissedTicks::Skip {
             due = first_at_or_after(due, self.period, now);
         }
-        self.next = later(due, self.period);
-        // The old handle's drop disarms a tick still pending.
+        self.next = due;
+        self.fired.set(false);
+        // Whether it fired is told by its event: a timer that is no longer
+        // armed may have fired, or lost its event.
+        let fired = self.fired.clone();
+        let ev = ev.map(move |()| fired.set(true));
         self.pending = Some(Timer::at(due, ev));
     }
 
@@ -759,11 +788,11 @@ impl Interval {
     pub fn reset(&mut self) {
         let next = later(now(), self.period);
         let moved = self.pending.as_mut().is_some_and(|t| t.reset_at(next));
-        self.next = if moved {
-            later(next, self.period)
-        } else {
-            next
-        };
+        if !moved {
+            // Fired or disarmed: the next `tick` arms the tick of `next`.
+            self.pending = None;
+        }
+        self.next = next;
     }
 }
 

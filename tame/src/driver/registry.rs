@@ -66,6 +66,25 @@ fn register_with(
     .unwrap_or_else(|_| Err(loop_gone()))
 }
 
+/// Registers `reg` under a new token, with no descriptor: for what
+/// watches events that are not parked on a descriptor (a lock's waiter),
+/// to hear through [`Registration::reap`] of their deaths. `None` once the
+/// thread's loop is gone. Undone by [`unregister`].
+pub(crate) fn register_watcher(reg: Weak<dyn Registration>) -> Option<Token> {
+    LOOP.try_with(|l| {
+        let generation = next_generation();
+        let index = l.registrations.borrow_mut().insert(reg);
+        Token(u64::from(generation) << 32 | u64::from(index))
+    })
+    .ok()
+}
+
+/// Removes a registration made by [`register_watcher`].
+pub(crate) fn unregister(token: Token) {
+    // During thread teardown the loop may be gone already.
+    let _ = LOOP.try_with(|l| l.registrations.borrow_mut().remove(token.0 as u32));
+}
+
 pub(crate) fn loop_gone() -> io::Error {
     io::Error::other("the thread's loop is gone (thread teardown)")
 }

@@ -18,6 +18,8 @@ use std::rc::Rc;
 
 use super::ops;
 use super::stream::ReadStream;
+use crate::driver::Registration;
+use crate::event::Liveness;
 use crate::Event;
 
 /// What [`LineReader::read_line`] delivers.
@@ -41,7 +43,9 @@ type LineResult = io::Result<Option<Vec<u8>>>;
 ///   `ResourceBusy`, and the first goes on untouched.
 /// * **Cancelling**: if the event of a `read_line` dies (its rendezvous
 ///   cancelled, a timeout), its read is cancelled; the bytes read so far
-///   stay in the buffer and the next `read_line` starts from them.
+///   stay in the buffer and the next `read_line` starts from them, also
+///   when it is called at once, before the loop has dropped that read (a
+///   line-or-timeout race each round).
 /// * **Dropping** the reader while a `read_line` is in flight lets it
 ///   finish and deliver (as dropping a handle does); the stream closes
 ///   after it.
@@ -99,14 +103,26 @@ struct State {
     /// read cancelled with its event takes nothing of `buf` with it), and
     /// reused.
     chunk: Vec<u8>,
-    /// A `read_line` is in flight.
-    reading: bool,
+    /// The last `read_line` started, until it ends. It is in flight while
+    /// its event is live; one whose event died holds nothing up, although
+    /// its read may still wait to be dropped by the loop.
+    reading: Option<Call>,
+    /// How many `read_line`s have started: the number of each tells its
+    /// chain of reads from a newer call's (see [`State::end`]).
+    calls: u64,
     /// The line under way is skipped (see [`LineReader::skip_line`]): its
     /// bytes are dropped up to its `\n`, read as they come.
     skipping: bool,
     /// The last `read_line` found the line under way too long (reset as
     /// each starts): what `skip_line` skips.
     too_long: bool,
+}
+
+/// A `read_line` started: its number, and its event's liveness (the event
+/// itself is with its chain of reads).
+struct Call {
+    number: u64,
+    ev: Liveness<LineResult>,
 }
 
 impl<S: ReadStream + 'static> LineReader<S> {
@@ -128,7 +144,8 @@ impl<S: ReadStream + 'static> LineReader<S> {
                     start: 0,
                     searched: 0,
                     chunk: Vec::new(),
-                    reading: false,
+                    reading: None,
+                    calls: 0,
                     skipping: false,
                     too_long: false,
                 }),
@@ -160,10 +177,11 @@ impl<S: ReadStream + 'static> LineReader<S> {
     ///
     /// Through `ev`: `InvalidData` for a line longer than `limit`;
     /// `ResourceBusy` if another `read_line` of this reader is in flight (or
-    /// another read waits on the stream); the stream's read errors (the
-    /// bytes read before stay in the buffer). If the stream's read is
-    /// cancelled (the stream closed under it), `ev` comes back
-    /// untriggered, as the read's own event would.
+    /// another read waits on the stream; a `read_line` whose event died is
+    /// not in flight, even before the loop drops its read); the stream's
+    /// read errors (the bytes read before stay in the buffer). If the
+    /// stream's read is cancelled (the stream closed under it), `ev` comes
+    /// back untriggered, as the read's own event would.
     ///
     /// # Examples
     ///
@@ -183,21 +201,31 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// assert_eq!(reader.buffer(), b"second\n"); // read, and kept for the next call
     /// ```
     pub fn read_line(&self, limit: usize, ev: Event<LineResult>) {
+        let number;
         {
             let mut state = self.shared.state.borrow_mut();
-            if state.reading {
+            if state.in_flight() {
                 drop(state);
                 return ev.trigger(Err(io::Error::new(
                     io::ErrorKind::ResourceBusy,
                     "read_line: another read_line of this LineReader is in flight",
                 )));
             }
-            state.reading = true;
+            // An earlier call whose event died is given up here: its read,
+            // dead, is never tried again, so it reads no byte this call
+            // would miss; when it is dropped (the loop's next turn, or this
+            // call's read taking its slot) it ends nothing but itself.
+            state.calls += 1;
+            number = state.calls;
+            state.reading = Some(Call {
+                number,
+                ev: ev.liveness(),
+            });
             // What `skip_line` skips is this call's finding, not an
             // earlier one's.
             state.too_long = false;
         }
-        step(self.shared.clone(), limit, ev);
+        step(self.shared.clone(), number, limit, ev);
     }
 
     /// As [`read_line`](Self::read_line), the line as a `String`.
@@ -323,8 +351,9 @@ impl<S: ReadStream + 'static> LineReader<S> {
     ///
     /// Gives the reader back if a `read_line` is in flight (its reads hold
     /// the reader's state): wait for its event, then call again. A
-    /// `read_line` whose event died holds it until the loop drops its read,
-    /// on the loop's next turn.
+    /// `read_line` whose event died is not in flight: its read is dropped
+    /// here (on a regular file, whose reads wait in the loop's queue, on
+    /// the loop's next turn: until then the reader is given back).
     ///
     /// # Examples
     ///
@@ -346,7 +375,13 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// ```
     #[allow(clippy::result_large_err)]
     pub fn into_inner(self) -> Result<(S, Vec<u8>), LineReader<S>> {
-        match Rc::try_unwrap(self.shared) {
+        let shared = self.shared;
+        if Rc::strong_count(&shared) > 1 && !shared.state.borrow().in_flight() {
+            // A read_line given up holds the state through its dead read
+            // until the loop drops it: dropped now, its chain lets go.
+            shared.stream.source().0.reap();
+        }
+        match Rc::try_unwrap(shared) {
             Ok(shared) => {
                 let mut state = shared.state.into_inner();
                 state.buf.drain(..state.start);
@@ -363,13 +398,31 @@ impl<S: fmt::Debug> fmt::Debug for LineReader<S> {
         d.field("stream", &self.shared.stream);
         if let Ok(state) = self.shared.state.try_borrow() {
             d.field("buffered", &(state.buf.len() - state.start));
-            d.field("reading", &state.reading);
+            d.field("reading", &state.in_flight());
         }
         d.finish()
     }
 }
 
 impl State {
+    /// A `read_line` is in flight: started, not ended, and its event live.
+    fn in_flight(&self) -> bool {
+        self.reading.as_ref().is_some_and(|call| call.ev.is_live())
+    }
+
+    /// The chain of `read_line` number `number` ends: the reader is free,
+    /// unless a newer call has started meanwhile (this one's event died
+    /// first), which is left alone.
+    fn end(&mut self, number: u64) {
+        if self
+            .reading
+            .as_ref()
+            .is_some_and(|call| call.number == number)
+        {
+            self.reading = None;
+        }
+    }
+
     /// The next line out of the buffer (`Some(Ok(line))`), the error of a
     /// line longer than `limit` (`Some(Err(..))`), or `None`: more bytes
     /// are needed to tell.
@@ -459,18 +512,23 @@ fn too_long(limit: usize) -> io::Error {
 
 /// Gives `ev` the next line from the buffer, or reads more and comes back
 /// here with what the read gave ([`read_back`]).
-fn step<S: ReadStream + 'static>(shared: Rc<Shared<S>>, limit: usize, ev: Event<LineResult>) {
+fn step<S: ReadStream + 'static>(
+    shared: Rc<Shared<S>>,
+    number: u64,
+    limit: usize,
+    ev: Event<LineResult>,
+) {
     let mut state = shared.state.borrow_mut();
     if !ev.is_live() {
         // Nobody would receive the line: it stays in the buffer.
-        state.reading = false;
+        state.end(number);
         drop(state);
         drop(shared);
         return drop(ev);
     }
     if let Some(line) = state.take_line(limit) {
         drop(state);
-        return finish(shared, line.map(Some), ev);
+        return finish(shared, number, line.map(Some), ev);
     }
     let chunk = std::mem::take(&mut state.chunk);
     drop(state);
@@ -479,13 +537,14 @@ fn step<S: ReadStream + 'static>(shared: Rc<Shared<S>>, limit: usize, ev: Event<
     // the read comes back at once (so `into_inner` works from inside
     // `ev`'s callback).
     let source = shared.stream.source().0.clone();
-    let read_ev = ev.then(move |got, ev| read_back(shared, limit, got, ev));
+    let read_ev = ev.then(move |got, ev| read_back(shared, number, limit, got, ev));
     ops::read(&source, chunk, read_ev);
 }
 
 /// A read of [`step`] came back (`None`: cancelled, untriggered).
 fn read_back<S: ReadStream + 'static>(
     shared: Rc<Shared<S>>,
+    number: u64,
     limit: usize,
     got: Option<(Vec<u8>, io::Result<usize>)>,
     ev: Event<LineResult>,
@@ -494,7 +553,7 @@ fn read_back<S: ReadStream + 'static>(
     let Some((mut chunk, n)) = got else {
         // `ev` died, or the stream was closed: `ev` comes back untriggered
         // (dropped once the reader is whole again).
-        state.reading = false;
+        state.end(number);
         drop(state);
         drop(shared);
         return drop(ev);
@@ -507,16 +566,16 @@ fn read_back<S: ReadStream + 'static>(
         Ok(0) if ev.is_live() => {
             let rest = state.take_rest();
             drop(state);
-            finish(shared, Ok(rest), ev);
+            finish(shared, number, Ok(rest), ev);
         }
         Err(e) => {
             drop(state);
-            finish(shared, Err(e), ev);
+            finish(shared, number, Err(e), ev);
         }
         // More bytes (or the end, with nobody to tell: `step` stops).
         Ok(_) => {
             drop(state);
-            step(shared, limit, ev);
+            step(shared, number, limit, ev);
         }
     }
 }
@@ -524,8 +583,8 @@ fn read_back<S: ReadStream + 'static>(
 /// Ends a `read_line`: the reader is whole again (another `read_line` or
 /// `into_inner` may follow at once, even from inside `ev`'s callback)
 /// before `ev` hears of the result.
-fn finish<S>(shared: Rc<Shared<S>>, result: LineResult, ev: Event<LineResult>) {
-    shared.state.borrow_mut().reading = false;
+fn finish<S>(shared: Rc<Shared<S>>, number: u64, result: LineResult, ev: Event<LineResult>) {
+    shared.state.borrow_mut().end(number);
     drop(shared);
     ev.trigger(result);
 }

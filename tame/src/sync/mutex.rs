@@ -1,10 +1,11 @@
 //! [`Mutex`]: a lock for tasks, exclusive or shared, FIFO.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::queue::{WaitQueue, Waiter};
+use crate::driver::{self, Ready, Registration, Token};
 use crate::Event;
 
 /// A lock that tasks wait for through events (Tamer's `tamer::mutex`).
@@ -15,7 +16,9 @@ use crate::Event;
 /// waiter behind an exclusive one waits for it, and every shared waiter at
 /// the head of the queue is let in together. The [`Guard`] an event
 /// delivers holds the lock until it is dropped; a waiter whose event was
-/// dropped (or can no longer be delivered) is skipped.
+/// dropped (or can no longer be delivered) is skipped, and if it was the
+/// exclusive waiter that kept shared waiters behind it from the shared
+/// holders, they are let in on the loop's next turn at the latest.
 ///
 /// The lock guards no data of its own: keep the data in a `RefCell` next
 /// to it, or in whatever the holders share. `Clone` gives another handle
@@ -57,11 +60,27 @@ struct Inner {
     /// `None`: free; `Some(0)`: held exclusively; `Some(n)`: `n` shared holders.
     held: Cell<Option<usize>>,
     waiters: RefCell<WaitQueue<Waiting>>,
+    /// Made the first time the head waiter's event is watched (see
+    /// [`Inner::grant`]).
+    watcher: OnceCell<Rc<Watcher>>,
 }
 
 struct Waiting {
     shared: bool,
     ev: Event<Guard>,
+    /// Its event is watched under the lock's [`Watcher`].
+    watched: Cell<bool>,
+}
+
+/// What the loop tells when the watched event of a lock's head waiter
+/// dies: a registration with no descriptor. The queue skips a dead waiter
+/// only when the lock looks at its head, at a new waiter or a release; the
+/// death of an exclusive waiter that keeps shared waiters from the shared
+/// holders is neither, and without this they would wait for the next
+/// release, or forever (`run()` returning under them).
+struct Watcher {
+    inner: Weak<Inner>,
+    token: Token,
 }
 
 /// Holding a [`Mutex`]: the lock is released when the guard is dropped.
@@ -190,10 +209,11 @@ impl Mutex {
     }
 
     fn enqueue(&self, shared: bool, ev: Event<Guard>) {
-        self.inner
-            .waiters
-            .borrow_mut()
-            .push_back(Waiting { shared, ev });
+        self.inner.waiters.borrow_mut().push_back(Waiting {
+            shared,
+            ev,
+            watched: Cell::new(false),
+        });
         Inner::grant(&self.inner);
     }
 }
@@ -206,6 +226,10 @@ impl Inner {
             let next = {
                 let mut waiters = this.waiters.borrow_mut();
                 // Waiters nobody listens to any more are skipped.
+                if waiters.front_live().is_none() {
+                    return;
+                }
+                let others_behind = waiters.len() > 1;
                 let Some(front) = waiters.front_live() else {
                     return;
                 };
@@ -215,11 +239,24 @@ impl Inner {
                     (Some(_), false) => false,
                 };
                 if !fits {
+                    // An exclusive waiter kept from shared holders keeps
+                    // the shared waiters behind it out too: its death must
+                    // let them in (see `Watcher`). Behind an exclusive
+                    // holder, the release looks at the head anyway.
+                    let shared_holders = this.held.get().is_some_and(|n| n > 0);
+                    if shared_holders && others_behind && !front.watched.get() {
+                        if let Some(token) = Inner::watcher(this) {
+                            front.watched.set(front.ev.watch(token));
+                        }
+                    }
                     return;
                 }
                 waiters.pop_live()
             };
             let Some(w) = next else { return };
+            if w.watched.get() {
+                w.ev.unwatch();
+            }
             this.held.set(Some(if w.shared {
                 this.held.get().unwrap_or(0) + 1
             } else {
@@ -231,6 +268,65 @@ impl Inner {
             };
             // No borrow is held: a trigger only queues its waiter.
             w.ev.trigger(guard);
+        }
+    }
+
+    /// The token the lock's waiters are watched under, registered on first
+    /// use (`None` once the thread's loop is gone).
+    fn watcher(this: &Rc<Inner>) -> Option<Token> {
+        if let Some(w) = this.watcher.get() {
+            return Some(w.token);
+        }
+        let watcher = Rc::new_cyclic(|me: &Weak<Watcher>| {
+            let me: Weak<dyn Registration> = me.clone();
+            Watcher {
+                inner: Rc::downgrade(this),
+                // A dead token (0: never a registration's) if the loop is
+                // gone: the watch then reaches nobody.
+                token: driver::register_watcher(me).unwrap_or(Token(0)),
+            }
+        });
+        let token = watcher.token;
+        (token != Token(0)).then(|| this.watcher.get_or_init(|| watcher).token)
+    }
+}
+
+impl Registration for Watcher {
+    /// Never reported: no descriptor.
+    fn ready(self: Rc<Self>, _ready: Ready) {}
+
+    /// The head waiter's event died: the waiters it kept out go in now.
+    fn reap(&self) {
+        if let Some(inner) = self.inner.upgrade() {
+            Inner::grant(&inner);
+        }
+    }
+
+    fn token(&self) -> Token {
+        self.token
+    }
+
+    /// The lock parks no wait of the loop's count: its waiters' events go
+    /// with the tasks that hold the lock and its handles.
+    fn teardown(&self) {}
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if self.token != Token(0) {
+            driver::unregister(self.token);
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The waiters' events come back untriggered: the one watched
+        // forgets its watch first, as a parked wait's does.
+        if let Some(front) = self.waiters.get_mut().front_live() {
+            if front.watched.get() {
+                front.ev.unwatch();
+            }
         }
     }
 }
