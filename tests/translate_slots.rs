@@ -232,3 +232,66 @@ fn tvars_typed(t: Trace) {
 fn typed_tvars_hold_slots() {
     assert_eq!(traced(tvars_typed), ["11"]);
 }
+
+/// A round per iteration, each with a rendezvous of its own: a race whose
+/// loser's value came back but was never taken (round 0) must not keep the
+/// later rounds' values of the same site out of their slot.
+#[tamed]
+fn rounds_with_a_lost_value() -> Vec<(Option<u8>, u32)> {
+    let mut out = Vec::new();
+    for i in 0..3u32 {
+        let r = Rendezvous::<u8>::new();
+        let mut v = u32::MAX;
+        let a = mkevent!(r, 0);
+        let b = mkevent!(r, 1, v);
+        if i == 0 {
+            a.trigger(());
+            b.trigger(100);
+        } else {
+            b.trigger(100 + i);
+            drop(a);
+        }
+        let w = twait!(r);
+        out.push((w, v));
+    }
+    out
+}
+
+#[test]
+fn a_value_left_in_a_dropped_rendezvous_does_not_hold_up_the_next_rounds() {
+    let got = tame::run_with(rounds_with_a_lost_value).unwrap();
+    assert_eq!(got, [(Some(0), u32::MAX), (Some(1), 101), (Some(1), 102)]);
+}
+
+/// The same rendezvous, cancelled with a value not taken: the value is
+/// gone with the events of before the cancel, and the next event's value
+/// is the one stored.
+#[tamed]
+fn cancelled_with_a_value_not_taken() -> (Option<u8>, Option<u8>, u32) {
+    let r = Rendezvous::<u8>::new();
+    let mut v = 0u32;
+    let mut first = None;
+    for i in 0..2u32 {
+        let a = mkevent!(r, 0);
+        let b = mkevent!(r, 1, v);
+        a.trigger(());
+        b.trigger(10 + i);
+        let w = twait!(r);
+        if i == 0 {
+            first = w;
+            // b's id and value are dropped with the epoch.
+            r.cancel();
+        } else {
+            return (first, w, v);
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn a_value_not_taken_before_a_cancel_is_never_stored() {
+    let (first, second, v) = tame::run_with(cancelled_with_a_value_not_taken).unwrap();
+    assert_eq!((first, second), (Some(0), Some(0)));
+    // Only ids 0 have come back since: neither b's value is stored.
+    assert_eq!(v, 0);
+}

@@ -46,6 +46,25 @@ pub(crate) struct Shared<I> {
     /// are reported to the loop when the epoch ends, so that it stops
     /// counting them at once (see `crate::driver`).
     watches: WatchSet,
+    /// This epoch as the values its events left in inboxes know it: made
+    /// with the epoch's first such value, told when the epoch ends.
+    token: Cell<Option<Rc<EpochToken>>>,
+}
+
+/// One epoch of one rendezvous, held by each value its events left in an
+/// [`Inbox`](crate::task::Inbox): a value whose epoch ended (its
+/// rendezvous cancelled or dropped before the `twait!(r)` that would have
+/// taken its id) is never stored, and does not hold up the values behind
+/// it, of the same `mkevent!` site with another rendezvous (a loop that
+/// makes one per round).
+pub(crate) struct EpochToken {
+    live: Cell<bool>,
+}
+
+impl EpochToken {
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.get()
+    }
 }
 
 impl<I> Shared<I> {
@@ -60,7 +79,21 @@ impl<I> Shared<I> {
             drop(queued);
         }
         self.taken.set(self.arrived.get());
+        if let Some(token) = self.token.take() {
+            token.live.set(false);
+        }
         self.watches.report_dead(self.owner());
+    }
+
+    /// The current epoch's token (made at its first inbox value).
+    fn epoch_token(&self) -> Rc<EpochToken> {
+        let token = self.token.take().unwrap_or_else(|| {
+            Rc::new(EpochToken {
+                live: Cell::new(true),
+            })
+        });
+        self.token.set(Some(token.clone()));
+        token
     }
 
     /// Who this rendezvous is, for the loop's table of extra watches.
@@ -255,9 +288,10 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
         // the place its id takes in the order of ids: the `twait!(r)` that
         // returns this id stores it, and no earlier one.
         if let (Some(v), Some(c)) = (value, self.captures.take()) {
+            let token = t.rendezvous.epoch_token();
             self.inbox
                 .borrow_mut()
-                .push_back((t.rendezvous.arrived.get(), v, c));
+                .push_back((token, t.rendezvous.arrived.get(), v, c));
         }
         t.come_back();
     }
@@ -275,11 +309,17 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
     }
 }
 
-/// How many ids a rendezvous had handed out at a `twait!(r)`: the values
-/// of the events behind those ids are the ones its slot stores may take.
+/// How many ids a rendezvous had handed out at a `twait!(r)`, in which of
+/// its epochs: the values of the events behind those ids are the ones its
+/// slot stores may take.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TakenMark(pub(crate) u64);
+pub struct TakenMark {
+    /// The epoch's [`EpochToken`], by address (0 if no value of the epoch
+    /// reached an inbox): the values that hold it are of this epoch.
+    pub(crate) epoch: usize,
+    pub(crate) taken: u64,
+}
 
 /// A set of outstanding events, each with an id of type `I`.
 ///
@@ -335,6 +375,7 @@ impl<I> Rendezvous<I> {
                 arrived: Cell::new(0),
                 taken: Cell::new(0),
                 watches: WatchSet::new(),
+                token: Cell::new(None),
             }),
         }
     }
@@ -491,7 +532,13 @@ impl<I> Rendezvous<I> {
     ///
     /// [`Inbox`]: crate::task::Inbox
     pub(crate) fn taken_mark(&self) -> TakenMark {
-        TakenMark(self.shared.taken.get())
+        let token = self.shared.token.take();
+        let epoch = token.as_ref().map_or(0, |t| Rc::as_ptr(t) as usize);
+        self.shared.token.set(token);
+        TakenMark {
+            epoch,
+            taken: self.shared.taken.get(),
+        }
     }
 
     /// `twait!(r)` for a task: `Ready(Some(id))` if an id is queued,

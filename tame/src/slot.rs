@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use crate::rendezvous::TakenMark;
+use crate::rendezvous::{EpochToken, TakenMark};
 
 /// The value cell inside an event's allocation.
 pub(crate) struct SlotCell<T> {
@@ -242,8 +242,9 @@ impl<T, C> fmt::Debug for SlotList<T, C> {
 }
 
 /// The values that came back to an [`Inbox`], in the order they came, each
-/// with the count of its rendezvous' ids queued before its own.
-pub(crate) type InboxQueue<T, C> = RefCell<VecDeque<(u64, T, C)>>;
+/// with its rendezvous' epoch and the count of that rendezvous' ids queued
+/// before its own.
+pub(crate) type InboxQueue<T, C> = RefCell<VecDeque<(Rc<EpochToken>, u64, T, C)>>;
 
 /// Where the values of one `mkevent!(r, id, slot)` site wait for their
 /// `twait!(r)`, each with the index values its slot place needed when its
@@ -306,10 +307,30 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
 
     /// The next value of an event whose id came out before `mark`.
     pub(crate) fn pop_before(&mut self, mark: TakenMark) -> Option<(T, C)> {
-        let mut q = self.queue.as_ref()?.borrow_mut();
-        match q.front() {
-            Some(&(seq, _, _)) if seq < mark.0 => q.pop_front().map(|(_, v, c)| (v, c)),
-            _ => None,
+        let queue = self.queue.as_ref()?;
+        // Values of an epoch that ended can never be taken: they go (each
+        // dropped with no borrow held: a value's drop may trigger events).
+        loop {
+            let stale = {
+                let mut q = queue.borrow_mut();
+                match q.front() {
+                    Some((token, ..)) if !token.is_live() => q.pop_front(),
+                    _ => break,
+                }
+            };
+            drop(stale);
+        }
+        let mut q = queue.borrow_mut();
+        // The first of the mark's epoch (the front, unless the site's events
+        // go to several live rendezvous by turns): the epoch's values are in
+        // the order of their ids.
+        let at = q
+            .iter()
+            .position(|(token, ..)| Rc::as_ptr(token) as usize == mark.epoch)?;
+        if q[at].1 < mark.taken {
+            q.remove(at).map(|(_, _, v, c)| (v, c))
+        } else {
+            None
         }
     }
 
