@@ -653,3 +653,32 @@ fn a_tuple_or_an_if_under_a_borrow_moves_its_variables_and_a_place_does_not() {
     );
     assert_eq!(tame::run_with(borrowed_places).unwrap(), "1 1 1 x");
 }
+
+const LIMIT: u32 = 9;
+
+/// In a `let .. else`, as in a `let`, a name that starts with an
+/// uppercase letter is a variable (it was taken for a constant, as in a
+/// `match` arm: not kept, "cannot find value `N`" after the twait), but
+/// `None`, which such a pattern often matches (`let (Some(x), None) =`).
+#[allow(non_snake_case)]
+#[tamed]
+pub fn let_else_upper(o: Option<u32>, pair: (Option<u32>, Option<u32>), p: Option<u32>) -> u32 {
+    let Some(N) = o else { return 0 };
+    let (Some(x), None) = pair else { return 1 };
+    // (An `else` that waits is code of the machine's.)
+    let Some(Q) = p else {
+        twait! { tame::asap(mkevent!()); }
+        return 2;
+    };
+    twait! { tame::asap(mkevent!()); }
+    N * 100 + x * 10 + Q + LIMIT
+}
+
+#[test]
+fn a_let_else_binds_an_uppercase_name_as_a_let_does() {
+    let run = |o, pair, p| tame::run_with(|d| let_else_upper(o, pair, p, d)).unwrap();
+    assert_eq!(run(Some(3), (Some(4), None), Some(5)), 354);
+    assert_eq!(run(None, (Some(4), None), Some(5)), 0);
+    assert_eq!(run(Some(3), (Some(4), Some(5)), Some(5)), 1);
+    assert_eq!(run(Some(3), (Some(4), None), None), 2);
+}
