@@ -612,6 +612,14 @@ fn lint_levels_of_kept_names(
         twait! { tame::asap(mkevent!()); }
         sum += I;
     }
+    let got = match opt {
+        #[allow(clippy::disallowed_names)]
+        Some(quux) => {
+            twait! { tame::asap(mkevent!()); }
+            quux
+        }
+        None => 0,
+    };
     // (An `else` that waits is the machine's code.)
     #[allow(non_snake_case)]
     let Some(Val) = opt
@@ -620,7 +628,7 @@ fn lint_levels_of_kept_names(
         return 0;
     };
     twait! { tame::asap(mkevent!()); }
-    N + Mm + Kp + k + foo + Pa + pb + sum + Val
+    N + Mm + Kp + k + foo + Pa + pb + sum + got + Val
 }
 
 #[test]
@@ -628,7 +636,7 @@ fn lint_levels_of_a_let_a_parameter_and_a_for_reach_the_machines_bindings() {
     on_fresh_loop(|| {
         assert_eq!(
             result_of(|ev| lint_levels_of_kept_names(1, 7, (2, 3), Some(10), ev)),
-            Some(3 + 4 + 1 + 7 + 5 + 2 + 3 + 1 + 10)
+            Some(3 + 4 + 1 + 7 + 5 + 2 + 3 + 1 + 10 + 10)
         );
         assert_eq!(
             result_of(|ev| lint_levels_of_kept_names(1, 7, (2, 3), None, ev)),
