@@ -10,7 +10,7 @@
 
 #![deny(warnings)]
 use std::cell::Cell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::rc::Rc;
 use tame::{mkevent, tamed, twait, Event, Rendezvous};
@@ -583,4 +583,102 @@ fn a_borrow_of_a_value_computed_by_a_match_an_if_a_block_or_a_question_mark_comp
             .unwrap_err(),
         "no word"
     );
+}
+
+fn show<T: AsRef<str>>(s: &T) -> usize {
+    s.as_ref().len()
+}
+
+/// A tuple literal, and the value of an `if` or a `match`, moves the
+/// variables it is made of, whatever uses it: under a `&`, a field
+/// access, a method call or a formatting macro, as a `match` scrutinee
+/// or bound by `ref`. Each variable is gone before the twait, as in a
+/// plain function (kept, it drew E0382 there).
+#[tamed]
+pub fn moved_into_values(map: HashMap<(String, u16), u32>, c: bool) -> String {
+    let name = String::from("x");
+    let found = map.contains_key(&(name, 80u16));
+    let b = String::from("b");
+    let w = (b, 1u8).0;
+    let a = String::from("a");
+    let one = (a, 1u32).1;
+    let f = String::from("f");
+    let shown = format!("{:?}", (f, 1));
+    let r = String::from("r");
+    let same = (r, 1u8).eq(&(String::from("r"), 1u8));
+    let (i1, i2) = (String::from("i1"), String::from("i2"));
+    let via_if = show(&if c { i1 } else { i2 });
+    let (f1, f2) = (String::from("f1"), String::from("f2"));
+    let fmt_if = format!("<{}>", if c { f1 } else { f2 });
+    let (m1, m2) = (String::from("m1"), String::from("m2"));
+    let via_match = show(&match c {
+        true => m1,
+        false => m2,
+    });
+    let s = String::from("s");
+    let scrutinee = match (s, 2u8) {
+        (_, 2) => 2,
+        _ => 0,
+    };
+    let t = String::from("t");
+    let (ref t_ref, _) = (t, 3u8);
+    let t_len = t_ref.len();
+    twait! { tame::asap(mkevent!()); }
+    format!("{found} {w} {one} {shown} {same} {via_if} {fmt_if} {via_match} {scrutinee} {t_len}")
+}
+
+/// ... while `&x`, `&x.0` and `&(x)` only borrow it: it is still there
+/// after the twait.
+#[tamed]
+pub fn borrowed_places() -> String {
+    let x = (String::from("x"), 1u8);
+    let a = show(&x.0);
+    let b = (x).1;
+    let c = show(&(x.0));
+    twait! { tame::asap(mkevent!()); }
+    format!("{a} {b} {c} {}", x.0)
+}
+
+#[test]
+fn a_tuple_or_an_if_under_a_borrow_moves_its_variables_and_a_place_does_not() {
+    let mut map = HashMap::new();
+    map.insert((String::from("x"), 80u16), 1);
+    assert_eq!(
+        tame::run_with(|d| moved_into_values(map, true, d)).unwrap(),
+        "true b 1 (\"f\", 1) true 2 <f1> 2 2 1"
+    );
+    assert_eq!(
+        tame::run_with(|d| moved_into_values(HashMap::new(), false, d)).unwrap(),
+        "false b 1 (\"f\", 1) true 2 <f2> 2 2 1"
+    );
+    assert_eq!(tame::run_with(borrowed_places).unwrap(), "1 1 1 x");
+}
+
+const LIMIT: u32 = 9;
+
+/// In a `let .. else`, as in a `let`, a name that starts with an
+/// uppercase letter is a variable (it was taken for a constant, as in a
+/// `match` arm: not kept, "cannot find value `N`" after the twait), but
+/// `None`, which such a pattern often matches (`let (Some(x), None) =`).
+#[allow(non_snake_case)]
+#[tamed]
+pub fn let_else_upper(o: Option<u32>, pair: (Option<u32>, Option<u32>), p: Option<u32>) -> u32 {
+    let Some(N) = o else { return 0 };
+    let (Some(x), None) = pair else { return 1 };
+    // (An `else` that waits is code of the machine's.)
+    let Some(Q) = p else {
+        twait! { tame::asap(mkevent!()); }
+        return 2;
+    };
+    twait! { tame::asap(mkevent!()); }
+    N * 100 + x * 10 + Q + LIMIT
+}
+
+#[test]
+fn a_let_else_binds_an_uppercase_name_as_a_let_does() {
+    let run = |o, pair, p| tame::run_with(|d| let_else_upper(o, pair, p, d)).unwrap();
+    assert_eq!(run(Some(3), (Some(4), None), Some(5)), 354);
+    assert_eq!(run(None, (Some(4), None), Some(5)), 0);
+    assert_eq!(run(Some(3), (Some(4), Some(5)), Some(5)), 1);
+    assert_eq!(run(Some(3), (Some(4), None), None), 2);
 }

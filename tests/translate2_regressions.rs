@@ -585,6 +585,66 @@ fn uppercase_names_in_irrefutable_patterns_are_variables() {
     });
 }
 
+/// The lint levels of a `let`, a parameter and a `for` loop reach the
+/// machine's bindings of their variables in each state that keeps them
+/// (they did not: `non_snake_case` and clippy's naming lints fired there,
+/// at the user's names, once a variable was kept across a twait). An
+/// `#[expect]` is fulfilled once, by the lint shadow, and the machine's
+/// copies allow the lint. `cargo clippy --all-targets -- -D warnings`
+/// checks the clippy lints; rustc's are errors here.
+#[warn(clippy::min_ident_chars)]
+#[tamed]
+fn lint_levels_of_kept_names(
+    #[allow(non_snake_case)] Kp: u32,
+    #[allow(clippy::min_ident_chars)] k: u32,
+    #[allow(non_snake_case)] (Pa, pb): (u32, u32),
+    opt: Option<u32>,
+) -> u32 {
+    #[allow(non_snake_case, clippy::min_ident_chars)]
+    let N = 3u32;
+    #[expect(non_snake_case)]
+    let Mm = 4u32;
+    #[allow(clippy::disallowed_names)]
+    let foo = 5u32;
+    let mut sum = 0;
+    #[allow(non_snake_case, clippy::min_ident_chars)]
+    for I in 0..2u32 {
+        twait! { tame::asap(mkevent!()); }
+        sum += I;
+    }
+    let got = match opt {
+        #[allow(clippy::disallowed_names)]
+        Some(quux) => {
+            twait! { tame::asap(mkevent!()); }
+            quux
+        }
+        None => 0,
+    };
+    // (An `else` that waits is the machine's code.)
+    #[allow(non_snake_case)]
+    let Some(Val) = opt
+    else {
+        twait! { tame::asap(mkevent!()); }
+        return 0;
+    };
+    twait! { tame::asap(mkevent!()); }
+    N + Mm + Kp + k + foo + Pa + pb + sum + got + Val
+}
+
+#[test]
+fn lint_levels_of_a_let_a_parameter_and_a_for_reach_the_machines_bindings() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| lint_levels_of_kept_names(1, 7, (2, 3), Some(10), ev)),
+            Some(3 + 4 + 1 + 7 + 5 + 2 + 3 + 1 + 10 + 10)
+        );
+        assert_eq!(
+            result_of(|ev| lint_levels_of_kept_names(1, 7, (2, 3), None, ev)),
+            Some(0)
+        );
+    });
+}
+
 // ---- `_`-named variables kept across a twait
 
 /// A guard named `_guard`, a parameter `_unused` and a slot `_late` are

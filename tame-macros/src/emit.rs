@@ -362,10 +362,14 @@ impl<'a> Emitter<'a> {
         // must be dropped in declaration order with the kept ones: then
         // every one of them is declared in the arm's body, in order, and
         // the pattern only moves the kept values out.
+        // So must one bound under lint levels of the user's: rustc takes
+        // none from a field of a pattern (`V { #[allow(..)] N: N }`).
         let redeclared = state.env.iter().any(|b| {
             outer.contains(&self.f.bindings[*b].scope)
-                && !self.a.kept[s].contains(b)
-                && self.mentioned.contains(b)
+                && ((!self.a.kept[s].contains(b) && self.mentioned.contains(b))
+                    || (self.a.kept[s].contains(b)
+                        && !self.a.flagged[s].contains(*b)
+                        && !self.f.bindings[*b].lint_levels.is_empty()))
         });
         if redeclared {
             for &b in &self.a.kept[s] {
@@ -489,12 +493,19 @@ impl<'a> Emitter<'a> {
             let flag = flag_ident(b);
             return quote!(#cfg let mut #flag;);
         }
+        self.declaration(b)
+    }
+
+    /// `let b;` (with its written type), under its `#[cfg(..)]` and its
+    /// declaration's lint levels (see [`crate::ir::Binding::lint_levels`]).
+    fn declaration(&self, b: BindingId) -> TokenStream {
+        let cfg = self.cfg(b);
         let binding = &self.f.bindings[b];
-        let ident = &binding.ident;
+        let (ident, levels) = (&binding.ident, &binding.lint_levels);
         let m = self.mutable_here(b).then(|| quote!(mut));
         match &binding.ty {
-            Some(t) => quote!(#cfg let #m #ident: #t;),
-            None => quote!(#cfg let #m #ident;),
+            Some(t) => quote!(#cfg #(#levels)* let #m #ident: #t;),
+            None => quote!(#cfg #(#levels)* let #m #ident;),
         }
     }
 
@@ -535,12 +546,12 @@ impl<'a> Emitter<'a> {
     /// `let b = <its field's value>;` and its [`touch`], for a kept
     /// binding the arm declares in its body.
     fn take_kept(&self, b: BindingId) -> TokenStream {
-        let ident = &self.f.bindings[b].ident;
+        let (ident, levels) = (&self.f.bindings[b].ident, &self.f.bindings[b].lint_levels);
         let m = self.mutable_here(b).then(|| quote!(mut));
         let k = kept_ident(b);
         let cfg = self.cfg(b);
         let touch = self.touch(b);
-        quote!(#cfg let #m #ident = #k; #touch)
+        quote!(#cfg #(#levels)* let #m #ident = #k; #touch)
     }
 
     /// [`touch`] of `b`, under its `#[cfg(..)]`.
@@ -557,16 +568,11 @@ impl<'a> Emitter<'a> {
         if !self.mentioned.contains(&b) || self.flag_stored.contains(&b) {
             return TokenStream::new();
         }
-        let binding = &self.f.bindings[b];
-        let ident = &binding.ident;
-        let m = self.mutable_here(b).then(|| quote!(mut));
+        let ident = &self.f.bindings[b].ident;
         let flag = flag_ident(b);
         let v = hygienic("__tame_v");
         let cfg = self.cfg(b);
-        let decl = match &binding.ty {
-            Some(t) => quote!(#cfg let #m #ident: #t;),
-            None => quote!(#cfg let #m #ident;),
-        };
+        let decl = self.declaration(b);
         quote! {
             #decl
             #cfg
@@ -663,14 +669,19 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(cond.span()=> if #cond { #b } else { #e })
             }
             Code::For { lp, body, exit } => {
-                let LoopHead::For { iter, pat, .. } = &lp.head else {
+                let LoopHead::For { iter, pat, defs } = &lp.head else {
                     return TokenStream::new();
                 };
                 let iter = &self.f.bindings[*iter].ident;
                 let b = self.code(body);
                 let e = self.code(exit);
+                // The loop's lint levels where its pattern binds (they
+                // cover its body in the user's loop too).
+                let levels = defs.first().map(|&d| &self.f.bindings[d].lint_levels);
+                let levels = levels.into_iter().flatten();
                 quote! {
                     match ::core::iter::Iterator::next(&mut #iter) {
+                        #(#levels)*
                         ::core::option::Option::Some(#pat) => { #b }
                         ::core::option::Option::None => { #e }
                     }

@@ -174,6 +174,13 @@ pub struct Binding {
     /// The `#[cfg(..)]` attributes of its `let`: in a build where they
     /// remove it, the machine's fields and moves of it go too.
     pub cfg: Vec<syn::Attribute>,
+    /// The lint levels of its declaration (a `let`'s, a parameter's, a
+    /// `for` loop's `#[allow(..)]`), as the machine's copies of the user's
+    /// statements carry them (see `syntax::machine_attrs`): the machine
+    /// binds a kept variable again in each state that has it, at the
+    /// user's name, where rustc and clippy lint the name
+    /// (`non_snake_case`, `clippy::disallowed_names`) as at the `let`.
+    pub lint_levels: Vec<syn::Attribute>,
     /// Its value surely borrows nothing: what a `twait!(r)` gave (an id of
     /// a rendezvous, owned), as written (`let z = twait!(r);`), or a
     /// temporary holding a construct's value that is a number or the like.
@@ -210,6 +217,7 @@ impl Binding {
             tame_handle: false,
             deferred: false,
             cfg: Vec::new(),
+            lint_levels: Vec::new(),
             owned: false,
         }
     }

@@ -397,3 +397,52 @@ fn plain_names_are_identifiers() {
         assert_eq!(plain_name(name), want, "{name}");
     }
 }
+
+/// Each binding the machine makes of a kept variable of the user's (in
+/// each state that keeps it) carries its declaration's lint levels, as
+/// the `let` does, an `#[expect]` as an `#[allow]`: clippy's naming lints
+/// fire at those bindings too (`tests/translate2_regressions.rs` has the
+/// clippy run's case).
+#[test]
+fn the_machines_bindings_of_a_kept_variable_carry_its_lint_levels() {
+    let out = expand(quote! {
+        fn f(#[expect(clippy::disallowed_names)] bar: u32) {
+            #[allow(clippy::disallowed_names)]
+            let foo = 1u32;
+            #[allow(clippy::disallowed_names)]
+            for baz in 0..2u32 {
+                twait! { tame::asap(mkevent!()); }
+                use_it(baz);
+            }
+            twait! { tame::asap(mkevent!()); }
+            use_it(foo + bar);
+        }
+    });
+    let allow = "# [allow (clippy :: disallowed_names)]";
+    // (At least: the lint shadow's `let foo` and the machine's, and one
+    // state's copy of each variable.)
+    for (binding, least) in [
+        ("let foo =", 3),
+        ("let bar =", 1),
+        (":: core :: option :: Option :: Some (baz)", 1),
+    ] {
+        let mut at = 0;
+        let mut seen = 0;
+        while let Some(i) = out[at..].find(binding) {
+            let before = out[..at + i].trim_end();
+            assert!(
+                before.ends_with(allow),
+                "`{binding}` without its levels: {out}"
+            );
+            at += i + binding.len();
+            seen += 1;
+        }
+        assert!(seen >= least, "`{binding}` {seen} times: {out}");
+    }
+    // The parameter's `expect` stays in the lint shadow only.
+    assert_eq!(
+        out.matches("expect (clippy :: disallowed_names)").count(),
+        1,
+        "{out}"
+    );
+}

@@ -343,6 +343,7 @@ impl Builder<'_> {
                             .filter(|a| a.path().is_ident("cfg"))
                             .cloned()
                             .collect();
+                        self.f.bindings[id].lint_levels = syntax::lint_levels(&t.attrs);
                         let outer = p.ident.clone();
                         self.f.params.push(Param {
                             binding: id,
@@ -381,7 +382,10 @@ impl Builder<'_> {
                                 Some(ty) => syn::parse_quote!(let #user: #ty = #arg;),
                             },
                         };
-                        if let syn::Stmt::Local(l) = l {
+                        // The parameter's lint levels go on the `let` that
+                        // binds its names, as the lint shadow's does.
+                        if let syn::Stmt::Local(mut l) = l {
+                            l.attrs = syntax::lint_levels(&t.attrs);
                             prelude.push(l);
                         }
                     }
@@ -604,7 +608,9 @@ impl Builder<'_> {
         let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
         self.init_moves.clear();
         self.scope.keep_names = false;
+        let levels = syntax::lint_levels(&l.attrs);
         for &d in &defs {
+            self.f.bindings[d].lint_levels.clone_from(&levels);
             let mut cfg = cfg.clone();
             if let Some((_, more)) = field_cfg
                 .iter()
@@ -700,7 +706,7 @@ impl Builder<'_> {
                 let t = self.use_ident(t, span);
                 // A pattern that borrows (`ref x`) borrows the temporary,
                 // which then stays, to the block's end.
-                let rest: Expr = if syntax::pattern_bindings(&l.pat, syntax::PatPlace::Refutable)
+                let rest: Expr = if syntax::pattern_bindings(&l.pat, syntax::PatPlace::LetElse)
                     .iter()
                     .any(|b| b.by_ref)
                 {
@@ -734,7 +740,10 @@ impl Builder<'_> {
         // The `else` of no code of the user's: at the user's block, clippy
         // would read the text between its `else` and `{` there.
         let never = quote_spanned!(Span::mixed_site()=> else { ::core::unreachable!() });
-        let rest: syn::Stmt = syn::parse_quote_spanned!(span=> let #pat = #bound #never;);
+        // (With the `let`'s lint levels: its names are bound here.)
+        let levels = syntax::lint_levels(&l.attrs);
+        let rest: syn::Stmt =
+            syn::parse_quote_spanned!(span=> #(#levels)* let #pat = #bound #never;);
         if let syn::Stmt::Local(rest) = rest {
             self.judged_init = judged;
             self.local(rest, out);

@@ -562,7 +562,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let (then_w, then_fx) = self.scoped(|r| {
                     r.cond(&mut i.cond);
                     let start = r.fx.0.len();
-                    (r.branch(|r| r.block(&mut i.then_branch, u)), start)
+                    // An `if`'s value is moved out of its branch's tail,
+                    // whatever uses it, as a block's (`&if c { a } else
+                    // { b }` moves `a` or `b`).
+                    (
+                        r.branch(|r| r.block(&mut i.then_branch, Use::Consume)),
+                        start,
+                    )
                 });
                 let then_expr = Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
@@ -575,7 +581,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let then_w = (!syntax::block_diverges(&i.then_branch)).then_some(then_w);
                 if let Some((_, els)) = &mut i.else_branch {
                     let start = self.fx.0.len();
-                    let else_w = self.branch(|r| r.expr(els, u));
+                    let else_w = self.branch(|r| r.expr(els, Use::Consume));
                     if syntax::expr_leaves(els) && !syntax::jumps_out(els) {
                         self.leaving(start);
                     }
@@ -612,7 +618,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                             if let Some((_, g)) = &mut arm.guard {
                                 r.expr(g, Use::Read);
                             }
-                            r.expr(&mut arm.body, u);
+                            // The value is moved out of the arm, as
+                            // out of an `if`'s branch.
+                            r.expr(&mut arm.body, Use::Consume);
                         })
                     });
                     if syntax::expr_leaves(&arm.body) && !syntax::jumps_out(&arm.body) {
@@ -743,8 +751,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
             }
             Expr::Tuple(t) => {
+                // A tuple is a value made of its elements, which it moves
+                // in, whatever uses it: `&(name, 80)` and `(b, 1).0` move
+                // `name` and `b` as `let t = (name, 80);` does.
                 for x in &mut t.elems {
-                    self.expr(x, u);
+                    self.expr(x, Use::Consume);
                 }
             }
             Expr::Array(a) => {

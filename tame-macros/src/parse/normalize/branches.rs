@@ -225,6 +225,12 @@ impl Builder<'_> {
                 self.guard(&mut g, &mut fx, &mut defs);
                 (g, fx)
             });
+            // The arm's lint levels cover its pattern's and its guard's
+            // names (see `ir::Binding::lint_levels`).
+            let levels = syntax::lint_levels(&arm.attrs);
+            for &d in &defs {
+                self.f.bindings[d].lint_levels.clone_from(&levels);
+            }
             let mut stmts = Vec::new();
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();

@@ -207,6 +207,7 @@ impl Builder<'_> {
             diverges: false,
         }));
         let pat = *f.pat;
+        let levels = syntax::lint_levels(&f.attrs);
         self.loop_(
             f.label.as_ref(),
             true,
@@ -219,6 +220,7 @@ impl Builder<'_> {
                 b.scope.keep_names = false;
                 b.cfg_fields(&defs, &field_cfg);
                 for &d in &defs {
+                    b.f.bindings[d].lint_levels.clone_from(&levels);
                     b.f.bindings[d].fn_once |= items_once;
                     // A range's items are numbers (or `char`s): they
                     // borrow nothing, and a state may keep them.

@@ -50,6 +50,16 @@ pub fn machine_attrs(attrs: &mut Vec<syn::Attribute>) {
     attrs.retain_mut(|a| machine_meta(&mut a.meta));
 }
 
+/// The lint levels among a declaration's attributes, as the machine's
+/// copies carry them ([`machine_attrs`] without the `cfg`s, which a
+/// binding carries apart).
+pub fn lint_levels(attrs: &[syn::Attribute]) -> Vec<syn::Attribute> {
+    let mut levels = attrs.to_vec();
+    machine_attrs(&mut levels);
+    levels.retain(|a| !a.path().is_ident("cfg"));
+    levels
+}
+
 /// [`machine_attrs`] for one attribute's meta: whether it stays, as
 /// changed. A `cfg_attr` keeps what of its attributes would stay.
 fn machine_meta(meta: &mut syn::Meta) -> bool {
