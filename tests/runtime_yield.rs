@@ -183,3 +183,31 @@ fn a_future_that_wakes_itself_lets_a_due_timer_fire() {
         assert!(at <= 3, "the timer waited for {at} polls");
     });
 }
+
+/// Yields three times, counting in `done`.
+#[tamed]
+fn yield_three_times(done: Rc<Cell<u32>>) {
+    for _ in 0..3 {
+        twait! { tame::asap(mkevent!()); }
+        done.set(done.get() + 1);
+    }
+}
+
+#[test]
+fn a_timer_that_panics_at_a_yield_leaves_the_yielded_function_to_run() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let done = Rc::new(Cell::new(0));
+        // Due at the turn the function yields to: it fires first, and panics.
+        tame::timer(
+            Duration::ZERO,
+            Event::from_fn(|_: Option<()>| panic!("boom")),
+        );
+        yield_three_times(done.clone());
+        let caught = std::panic::catch_unwind(tame::run);
+        assert!(caught.is_err());
+        tame::run();
+        assert_eq!(done.get(), 3, "the function that yielded was left behind");
+        assert!(tame::blocked().is_empty());
+    });
+}

@@ -225,14 +225,13 @@ impl Builder<'_> {
     }
 }
 
-/// Replaces a `let .. else` pattern's bindings with `_` (for a `matches!`
-/// test).
+/// Replaces a pattern's bindings with `_` (for a `matches!` test).
 pub(super) struct Unbind;
 
 impl syn::visit_mut::VisitMut for Unbind {
     fn visit_pat_mut(&mut self, p: &mut Pat) {
         if let Pat::Ident(pi) = p {
-            if !syntax::looks_constant(pi, syntax::PatPlace::LetElse) {
+            if !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
                 *p = match pi.subpat.take() {
                     Some((_, sub)) => *sub,
                     None => Pat::Wild(syn::PatWild {

@@ -706,7 +706,7 @@ impl Builder<'_> {
                 let t = self.use_ident(t, span);
                 // A pattern that borrows (`ref x`) borrows the temporary,
                 // which then stays, to the block's end.
-                let rest: Expr = if syntax::pattern_bindings(&l.pat, syntax::PatPlace::LetElse)
+                let rest: Expr = if syntax::pattern_bindings(&l.pat, syntax::PatPlace::Refutable)
                     .iter()
                     .any(|b| b.by_ref)
                 {

@@ -422,16 +422,33 @@ fn take_next_turn(l: &Loop) {
     if l.next_turn.borrow().is_empty() {
         return;
     }
-    if l.timers.borrow().len() == 0 && l.yielded.borrow().is_empty() {
+    if l.timers.borrow().len() == 0 {
         // No timer to go first.
         append(&mut l.ready.borrow_mut(), &mut l.next_turn.borrow_mut());
         return;
     }
-    // The yields are held aside (where a timer's panic may have left some
-    // last time) while the timers fire.
+    // The yields are held aside while the timers fire, and go to the ready
+    // queue after them, also if a timer's callback panics (the run that
+    // catches the panic, or the next, runs them).
     append(&mut l.yielded.borrow_mut(), &mut l.next_turn.borrow_mut());
+    let _back = YieldsBack(l);
     fire_due_timers(l);
-    append(&mut l.ready.borrow_mut(), &mut l.yielded.borrow_mut());
+}
+
+/// Moves the yields [`take_next_turn`] held aside to the ready queue when
+/// dropped.
+struct YieldsBack<'a>(&'a Loop);
+
+impl Drop for YieldsBack<'_> {
+    fn drop(&mut self) {
+        let l = self.0;
+        // (No borrow of either is held where a timer's callback runs.)
+        if let (Ok(mut ready), Ok(mut yielded)) =
+            (l.ready.try_borrow_mut(), l.yielded.try_borrow_mut())
+        {
+            append(&mut ready, &mut yielded);
+        }
+    }
 }
 
 /// Moves everything in `from` to the back of `to`, in order (the rings

@@ -19,20 +19,15 @@ pub enum PatPlace {
     /// every identifier in it is a new binding, whatever its case (rustc
     /// only warns about `let N = 3;`).
     Irrefutable,
-    /// A `let .. else`: a `let`, whose names are variables whatever their
-    /// case (`let Some(N) = o else ..`, as the README says of a `let`), but
-    /// `None`, which such a pattern often matches (`let (Some(x), None) =
-    /// pair else ..`) and a variable seldom is called.
-    LetElse,
-    /// A `match` arm, `if let`, `while let`: an identifier may also name a
-    /// constant or a unit variant.
+    /// A `match` arm, `if let`, `while let`, `let .. else`: an identifier
+    /// may also name a constant or a unit variant.
     Refutable,
 }
 
 /// The place of a `let`'s pattern.
 pub fn local_place(l: &syn::Local) -> PatPlace {
     if l.init.as_ref().is_some_and(|i| i.diverge.is_some()) {
-        PatPlace::LetElse
+        PatPlace::Refutable
     } else {
         PatPlace::Irrefutable
     }
@@ -102,13 +97,11 @@ pub fn cfg_field_bindings(pat: &Pat, place: PatPlace) -> Vec<(String, Vec<syn::A
 /// Whether an identifier pattern names a constant rather than binding a
 /// variable (see [`pattern_bindings`]).
 pub fn looks_constant(p: &syn::PatIdent, place: PatPlace) -> bool {
-    let name = p.ident.to_string();
-    let named = match place {
-        PatPlace::Irrefutable => return false,
-        PatPlace::LetElse => name == "None",
-        PatPlace::Refutable => name.starts_with(|c: char| c.is_uppercase()),
-    };
-    named && p.mutability.is_none() && p.by_ref.is_none() && p.subpat.is_none()
+    place == PatPlace::Refutable
+        && p.ident.to_string().starts_with(|c: char| c.is_uppercase())
+        && p.mutability.is_none()
+        && p.by_ref.is_none()
+        && p.subpat.is_none()
 }
 
 /// Whether a pattern binds something by value (so matching a variable
