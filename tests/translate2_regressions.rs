@@ -621,14 +621,14 @@ fn lint_levels_of_kept_names(
         None => 0,
     };
     // (An `else` that waits is the machine's code.)
-    #[allow(non_snake_case)]
-    let Some(Val) = opt
+    #[allow(clippy::disallowed_names)]
+    let Some(bar) = opt
     else {
         twait! { tame::asap(mkevent!()); }
         return 0;
     };
     twait! { tame::asap(mkevent!()); }
-    N + Mm + Kp + k + foo + Pa + pb + sum + got + Val
+    N + Mm + Kp + k + foo + Pa + pb + sum + got + bar
 }
 
 #[test]
