@@ -280,10 +280,12 @@ pub use tame_macros::tamed;
 /// | `twait!(r, "text")`, `twait! { "text"; stmts }` | the same | the same; [`blocked`] reports the text |
 ///
 /// A block whose events all came back already (an operation that finished
-/// at once) goes on without a trip through the loop, up to 128 such twaits
-/// in a row: the next one yields until the loop's next turn, so that a
-/// loop of operations that never wait (reads of a descriptor that always
-/// has data) still lets timers fire and other functions run. A block with no
+/// at once) goes on without a trip through the loop (a loop of a million
+/// such twaits neither grows the stack nor leaves the call it started
+/// in); inside `run()`, up to 128 such twaits in a row: the next one
+/// yields until the loop's next turn, so that a loop of operations that
+/// never wait (reads of a descriptor that always has data) still lets
+/// timers fire and other functions run. A block with no
 /// `mkevent!` in it would wait for nothing: it is a compile error (a
 /// `#[tamed]` function that returns nothing is waited for only if it takes
 /// an `Event` of its own, `done: Event`, and triggers it). `twait!(r)` is an

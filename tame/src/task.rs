@@ -132,8 +132,9 @@ enum Status {
 }
 
 /// How many twaits a task gets through without waiting in one run before a
-/// twait yields anyway: its state is packed and the task runs again on the
-/// loop's next turn, after the loop polled its fds and fired its due timers.
+/// twait yields anyway, inside `run()`: its state is packed and the task
+/// runs again on the loop's next turn, after the loop polled its fds and
+/// fired its due timers.
 /// A loop of operations that complete at once (reads of a descriptor that
 /// always has data, writes to one that always takes them, events triggered
 /// before the twait) would otherwise keep the thread from every other
@@ -661,11 +662,13 @@ impl TaskContext<'_> {
     /// did (no trip through the loop), else `Pending`, and the task is queued
     /// when the last one comes back.
     ///
-    /// After 128 twaits in one run of the task that needed no wait, the next
-    /// one is `Pending` even if everything came back, and the task is queued
-    /// for the loop's next turn: a loop of operations that always complete
-    /// at once still lets the loop look at its fds and timers. Call it
-    /// again when the task runs again (it is `Ready` then).
+    /// Inside `run()`, after 128 twaits in one run of the task that needed
+    /// no wait, the next one is `Pending` even if everything came back, and
+    /// the task is queued for the loop's next turn: a loop of operations
+    /// that always complete at once still lets the loop look at its fds and
+    /// timers. Call it again when the task runs again (it is `Ready` then).
+    /// Outside `run()` (a task started before the loop runs) it never
+    /// yields so: nothing else could run.
     #[inline]
     pub fn wait_join(&self, site: &'static TwaitSite) -> Poll<()> {
         let h = self.header;
@@ -721,12 +724,26 @@ impl TaskContext<'_> {
     }
 
     /// Takes one twait that needs no wait from this run's budget; `false`
-    /// when it is spent.
+    /// when it is spent. Outside `run()` (a function started before the
+    /// loop runs) the budget is refilled instead: nothing else could run
+    /// meanwhile, and such a function runs to its first real wait.
     #[inline]
     fn spend_budget(&self) -> bool {
         let left = self.header.budget.get();
-        self.header.budget.set(left.saturating_sub(1));
-        left > 0
+        if left > 0 {
+            self.header.budget.set(left - 1);
+            return true;
+        }
+        self.budget_spent()
+    }
+
+    #[cold]
+    fn budget_spent(&self) -> bool {
+        if crate::driver::turning() {
+            return false;
+        }
+        self.header.budget.set(TWAIT_BUDGET);
+        true
     }
 
     /// Gives the thread up at `site` until the loop's next turn.

@@ -218,6 +218,9 @@ struct Loop {
     spawned: RefCell<Spawned>,
     remote: RefCell<Option<Arc<Remote>>>,
     running: Cell<bool>,
+    /// In `run()` or `run_once()` (not only running a task started outside
+    /// them): what a task yields to would get a turn.
+    turning: Cell<bool>,
     /// `stop()` was asked: `run()` returns after its turn.
     stop: Cell<bool>,
     /// How many turns have started (see [`turns`]).
@@ -323,6 +326,7 @@ thread_local! {
             spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
             remote: RefCell::new(None),
             running: Cell::new(false),
+            turning: Cell::new(false),
             stop: Cell::new(false),
             turns: Cell::new(0),
         }
@@ -339,6 +343,13 @@ pub(crate) fn alive() -> bool {
 /// started outside it).
 pub(crate) fn running() -> bool {
     LOOP.try_with(|l| l.running.get()).unwrap_or(true)
+}
+
+/// Whether `run()` or `run_once()` is under way on this thread: a task
+/// that gives up its turn then lets other work run. Outside them (a tamed
+/// function started before the loop runs), nothing else could.
+pub(crate) fn turning() -> bool {
+    LOOP.try_with(|l| l.turning.get()).unwrap_or(false)
 }
 
 /// Queues a task at the back of the ready queue, unless it is queued already.
@@ -684,6 +695,7 @@ struct RunningGuard<'a>(&'a Loop);
 impl Drop for RunningGuard<'_> {
     fn drop(&mut self) {
         self.0.running.set(false);
+        self.0.turning.set(false);
         // A `stop()` asked inside a run that a panic ended was that run's:
         // it does not stop the next one after its first turn.
         if std::thread::panicking() {
@@ -826,6 +838,7 @@ fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
         "tame::{what}() called while the loop is already running (from inside a task?)"
     );
     let guard = RunningGuard(l);
+    l.turning.set(true);
     // The first turn: a fresh clock, and what waited for a turn to come.
     l.clock.refresh();
     take_next_turn(l);
