@@ -238,7 +238,8 @@ impl Error {
         ))
     }
 
-    /// The name whose lookup failed.
+    /// The name whose lookup failed (empty for an [`Error::Io`] made without
+    /// one, not by [`Error::io`]).
     ///
     /// # Examples
     ///
@@ -269,7 +270,11 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // An empty name would leave the message starting with a bare colon.
+        // An `Io` made without a name (not by `Error::io`) names none.
+        let named = !matches!(self, Error::Io(e)
+            if e.get_ref().is_none_or(|inner| !inner.is::<NamedIo>()));
         match self.name() {
+            _ if !named => {}
             "" => f.write_str("\"\": ")?,
             name => write!(f, "{}: ", Escaped(name))?,
         }
@@ -448,6 +453,15 @@ mod tests {
         }
         let err = or_for_literal(unreadable(), "example.test").unwrap_err();
         assert_eq!(err.to_string(), "/etc/hosts: bad");
+    }
+
+    #[test]
+    fn an_io_error_made_without_a_name_names_none() {
+        let bare = Error::Io(io::Error::other("x"));
+        assert_eq!(bare.to_string(), "x");
+        assert_eq!(bare.name(), "");
+        let named = Error::io("", io::Error::other("x"));
+        assert_eq!(named.to_string(), "\"\": x");
     }
 
     #[test]
