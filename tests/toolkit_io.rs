@@ -389,6 +389,20 @@ fn start_read_line<S: ReadStream + 'static>(
     line
 }
 
+/// A `read_line` that read "par" (sent by `peer`) and was then given up,
+/// as a timeout gives one up: its slot (never filled).
+fn a_read_line_given_up_after_par(
+    reader: &LineReader<UnixStream>,
+    peer: &mut StdUnixStream,
+) -> tame::task::Slot<Line> {
+    let gave_up = Rendezvous::<()>::new();
+    let abandoned = start_read_line(reader, &gave_up, 64);
+    peer.write_all(b"par").unwrap();
+    turn_until(|| reader.buffer() == b"par");
+    gave_up.cancel();
+    abandoned
+}
+
 /// What a finished `read_line` gave: `Some(line)`, `None` at the end.
 fn line_of(slot: &tame::task::Slot<Line>) -> Option<Vec<u8>> {
     slot.take().expect("the read_line came back").unwrap()
@@ -665,11 +679,7 @@ fn a_cancelled_read_line_keeps_what_it_read_for_the_next() {
     on_fresh_loop(|| {
         let (conn, mut peer) = pair();
         let reader = LineReader::new(conn);
-        let gave_up = Rendezvous::<()>::new();
-        let abandoned = start_read_line(&reader, &gave_up, 64);
-        peer.write_all(b"par").unwrap();
-        turn_until(|| reader.buffer() == b"par");
-        gave_up.cancel(); // as a timeout would
+        let abandoned = a_read_line_given_up_after_par(&reader, &mut peer);
         tame::run(); // returns: the read went with its event
         assert_eq!(tame::__live_waits(), 0);
         assert!(abandoned.take().is_none());
@@ -688,13 +698,9 @@ fn a_read_line_given_up_goes_on_in_the_next_called_in_the_same_turn() {
     on_fresh_loop(|| {
         let (conn, mut peer) = pair();
         let reader = LineReader::new(conn);
-        peer.write_all(b"par").unwrap();
-        let gave_up = Rendezvous::<()>::new();
-        let abandoned = start_read_line(&reader, &gave_up, 64);
-        turn_until(|| reader.buffer() == b"par");
-        // Given up, and the next started before the loop turns again (its
-        // read, dead, still waits on the stream): neither is refused.
-        gave_up.cancel();
+        let abandoned = a_read_line_given_up_after_par(&reader, &mut peer);
+        // The next started before the loop turns again (the read given up,
+        // dead, still waits on the stream): neither is refused.
         let r = Rendezvous::<()>::new();
         let also_given_up = Rendezvous::<()>::new();
         let abandoned_too = start_read_line(&reader, &also_given_up, 64);
@@ -725,11 +731,8 @@ fn into_inner_right_after_a_read_line_was_given_up_gives_the_bytes_read() {
     on_fresh_loop(|| {
         let (conn, mut peer) = pair();
         let reader = LineReader::new(conn);
-        peer.write_all(b"par").unwrap();
-        let gave_up = Rendezvous::<()>::new();
-        let abandoned = start_read_line(&reader, &gave_up, 64);
-        turn_until(|| reader.buffer() == b"par");
-        gave_up.cancel(); // its read, dead, still waits on the stream
+        // Its read, dead, still waits on the stream.
+        let abandoned = a_read_line_given_up_after_par(&reader, &mut peer);
         let Ok((conn, rest)) = reader.into_inner() else {
             panic!("refused: the read_line given up counted as in flight");
         };

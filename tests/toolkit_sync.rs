@@ -98,9 +98,17 @@ fn a_mutex_waiter_that_timed_out_is_skipped() {
     assert_eq!(m.waiting(), 0);
 }
 
-#[test]
-fn a_shared_waiter_behind_an_exclusive_one_that_gave_up_gets_in() {
-    let m = Mutex::new();
+/// A reader holding `m`, a writer queued behind it, and a reader queued
+/// behind the writer.
+struct ReaderWriterReader {
+    reader1: Guard,
+    w: Rendezvous<()>,
+    writer: tame::task::Slot<Guard>,
+    r: Rendezvous<&'static str>,
+    reader2: tame::task::Slot<Guard>,
+}
+
+fn reader_writer_reader(m: &Mutex) -> ReaderWriterReader {
     let r = Rendezvous::<&str>::new();
     let (ev, reader1) = r.event_with_slot::<Guard>("R1");
     m.acquire_shared(ev);
@@ -110,6 +118,25 @@ fn a_shared_waiter_behind_an_exclusive_one_that_gave_up_gets_in() {
     m.acquire(ev); // behind the shared holder
     let (ev, reader2) = r.event_with_slot::<Guard>("R2");
     m.acquire_shared(ev); // behind the writer
+    ReaderWriterReader {
+        reader1,
+        w,
+        writer,
+        r,
+        reader2,
+    }
+}
+
+#[test]
+fn a_shared_waiter_behind_an_exclusive_one_that_gave_up_gets_in() {
+    let m = Mutex::new();
+    let ReaderWriterReader {
+        reader1,
+        w,
+        writer,
+        r,
+        reader2,
+    } = reader_writer_reader(&m);
     assert_eq!(m.waiting(), 2);
     drop(w); // the writer gives up
     tame::run();
@@ -128,15 +155,13 @@ fn a_shared_waiter_behind_an_exclusive_one_that_gave_up_gets_in() {
 #[test]
 fn a_writer_let_in_ahead_of_readers_keeps_them_out_however_its_rendezvous_ends() {
     let m = Mutex::new();
-    let r = Rendezvous::<&str>::new();
-    let (ev, reader1) = r.event_with_slot::<Guard>("R1");
-    m.acquire_shared(ev);
-    let reader1 = reader1.take().expect("free: granted at once");
-    let w = Rendezvous::<()>::new();
-    let (ev, writer) = w.event_with_slot::<Guard>(());
-    m.acquire(ev);
-    let (ev, reader2) = r.event_with_slot::<Guard>("R2");
-    m.acquire_shared(ev);
+    let ReaderWriterReader {
+        reader1,
+        w,
+        writer,
+        r: _r,
+        reader2,
+    } = reader_writer_reader(&m);
     drop(reader1); // the writer's turn
     let writer = writer.take().expect("let in at the release");
     drop(w); // its rendezvous goes: the guard still holds the lock
