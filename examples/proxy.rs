@@ -23,6 +23,10 @@
 //!   connection. When one side ends its stream (`shutdown(Write)`), the end
 //!   is passed on to the other side and the other direction goes on: a
 //!   client that sends a request and then half-closes still gets the reply.
+//! * A reset on either side is passed on as a reset
+//!   ([`TcpStream::set_linger`] to zero before the close): a client whose
+//!   server died halfway through a reply sees `ECONNRESET`, not an end of
+//!   stream that would pass the cut reply off as whole.
 //! * A connect with a deadline: [`tame::add_timeout`] wraps the event of
 //!   [`TcpStream::connect`]; if `--connect-ms` runs out first the attempt
 //!   is abandoned (its socket closed) and the client's connection closed.
@@ -199,7 +203,17 @@ fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
             "proxy: {peer}: done: {up} bytes to {}, {down} bytes back",
             upstream.addr
         ),
-        Err(e) => eprintln!("proxy: {peer}: failed: {e}"),
+        Err(e) => {
+            eprintln!("proxy: {peer}: failed: {e}");
+            if e.kind() == io::ErrorKind::ConnectionReset {
+                // One end reset its connection: the other gets a reset
+                // too, not a clean end of stream that would pass a cut
+                // reply or request off as whole. (Which end it was does
+                // not matter: the reset one takes no more packets.)
+                let _ = client.set_linger(Some(Duration::ZERO));
+                let _ = server.set_linger(Some(Duration::ZERO));
+            }
+        }
     }
 }
 

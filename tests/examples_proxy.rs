@@ -321,3 +321,69 @@ fn with_an_idle_limit_a_quiet_connection_is_closed_and_shutdown_does_not_wait_fo
     let status = srv.wait_exit();
     assert!(status.success(), "the proxy exited with {status}");
 }
+
+/// Closes `s` with a reset (SO_LINGER 0) instead of a FIN.
+fn reset(s: TcpStream) {
+    rustix::net::sockopt::set_socket_linger(&s, Some(Duration::ZERO)).unwrap();
+    drop(s);
+}
+
+/// Reads the request's first bytes, sends the start of a reply, and resets
+/// the connection: a server that died halfway.
+fn reset_halfway(mut conn: TcpStream) {
+    let mut request = [0; 5];
+    conn.read_exact(&mut request).unwrap();
+    conn.write_all(b"partial").unwrap();
+    reset(conn);
+}
+
+#[test]
+fn a_reset_from_the_server_reaches_the_client_as_a_reset() {
+    let srv = proxy(upstream(reset_halfway), &[]);
+    let mut s = connect(srv.addr);
+    s.write_all(b"hello").unwrap();
+    // Whatever part of the reply got through, the end is a reset: a clean
+    // end of stream would pass the cut reply off as whole.
+    let mut got = Vec::new();
+    let end = s.read_to_end(&mut got);
+    assert!(
+        matches!(&end, Err(e) if e.kind() == ErrorKind::ConnectionReset),
+        "expected a reset after {:?}, got {end:?}",
+        String::from_utf8_lossy(&got)
+    );
+    srv.wait_for_stderr("failed");
+}
+
+/// What the upstream of the test below read after the client's first bytes.
+static AFTER_RESET: std::sync::Mutex<Option<std::sync::mpsc::Sender<std::io::Result<usize>>>> =
+    std::sync::Mutex::new(None);
+
+fn read_after_hello(mut conn: TcpStream) {
+    conn.set_read_timeout(Some(HANG_GUARD)).unwrap();
+    let mut hello = [0; 5];
+    conn.read_exact(&mut hello).unwrap();
+    conn.write_all(b"ok").unwrap();
+    let then = conn.read(&mut [0; 16]);
+    if let Some(tx) = AFTER_RESET.lock().unwrap().as_ref() {
+        let _ = tx.send(then);
+    }
+}
+
+#[test]
+fn a_reset_from_the_client_reaches_the_server_as_a_reset() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    *AFTER_RESET.lock().unwrap() = Some(tx);
+    let srv = proxy(upstream(read_after_hello), &[]);
+    let mut s = connect(srv.addr);
+    s.write_all(b"hello").unwrap();
+    // The server's "ok" says the hello went all the way through.
+    let mut ok = [0; 2];
+    s.read_exact(&mut ok).unwrap();
+    reset(s);
+    let then = rx.recv_timeout(HANG_GUARD).expect("the server read again");
+    assert!(
+        matches!(&then, Err(e) if e.kind() == ErrorKind::ConnectionReset),
+        "expected a reset, got {then:?}"
+    );
+    srv.wait_for_stderr("failed");
+}

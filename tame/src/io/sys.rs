@@ -157,6 +157,17 @@ pub(crate) fn nodelay(fd: BorrowedFd<'_>) -> io::Result<bool> {
     retry(|| rustix::net::sockopt::tcp_nodelay(fd))
 }
 
+pub(crate) fn set_linger(
+    fd: BorrowedFd<'_>,
+    linger: Option<std::time::Duration>,
+) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_socket_linger(fd, linger))
+}
+
+pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<std::time::Duration>> {
+    retry(|| rustix::net::sockopt::socket_linger(fd))
+}
+
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: std::net::Shutdown) -> io::Result<()> {
     let how = match how {
         std::net::Shutdown::Read => Shutdown::Read,

@@ -5,6 +5,7 @@ use std::io;
 use std::net::{self, Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::split::{ReadHalf, WriteHalf};
 use crate::driver::Ready;
@@ -568,6 +569,57 @@ impl TcpStream {
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         sys::nodelay(self.io.fd())
+    }
+
+    /// Sets `SO_LINGER`: what closing the stream does with data not yet
+    /// sent. `None` (the default) closes at once and lets the kernel send
+    /// what is left in the background, then a FIN. `Some(Duration::ZERO)`
+    /// makes the close abort the connection: what is unsent is discarded
+    /// and the peer gets a reset (`ECONNRESET` on its next read or write),
+    /// which is how a proxy passes on a reset it saw, or how a server tells
+    /// a client that the response it got is cut short. A longer duration
+    /// makes `close(2)` block the thread until the data is acknowledged or
+    /// the time is up: avoid it on the loop's thread.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (accepted, _) = listener.accept().unwrap();
+    /// let stream = tame::net::TcpStream::from_std(accepted).unwrap();
+    /// stream.set_linger(Some(Duration::ZERO)).unwrap();
+    /// drop(stream); // a reset, not an end of stream
+    /// let err = client.read(&mut [0; 8]).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        sys::set_linger(self.io.fd(), linger)
+    }
+
+    /// The `SO_LINGER` setting ([`set_linger`](Self::set_linger)).
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = tame::net::TcpStream::from_std(s).unwrap();
+    /// assert_eq!(stream.linger().unwrap(), None);
+    /// ```
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        sys::linger(self.io.fd())
     }
 
     /// How many of the bytes written the peer has not yet acknowledged
