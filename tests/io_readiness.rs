@@ -527,3 +527,69 @@ fn a_report_held_over_by_a_panic_is_out_of_date_once_the_descriptor_is_drained()
         assert_eq!(log.borrow().len(), 2, "{:?}", log.borrow());
     });
 }
+
+/// Reads what `try_read` gives after each readable wait, until `want`
+/// bytes came or a wait found nothing to report: the bytes read.
+fn read_by_waits(
+    try_read: impl Fn(&mut [u8]) -> io::Result<usize>,
+    wait: impl Fn(Event<io::Result<()>>),
+    want: usize,
+) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0; 64];
+    while got.len() < want {
+        let log: Log = Rc::default();
+        wait(note(&log, "readable"));
+        tame::run();
+        if log.borrow().is_empty() {
+            // The wait came back untriggered: run() found nothing left.
+            break;
+        }
+        match try_read(&mut buf) {
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("read failed: {e}"),
+        }
+    }
+    got
+}
+
+#[test]
+fn bytes_queued_behind_a_passed_descriptor_are_still_reported_readable() {
+    on_fresh_loop(|| {
+        let (stream, peer) = pair();
+        // "abc" carries a descriptor: the reader's read stops after it
+        // (a short read) although "def" is queued behind it already.
+        let null = File::open("/dev/null").unwrap();
+        let fds = [null.as_fd()];
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = rustix::net::SendAncillaryBuffer::new(&mut space);
+        assert!(control.push(rustix::net::SendAncillaryMessage::ScmRights(&fds)));
+        rustix::net::sendmsg(
+            &peer,
+            &[io::IoSlice::new(b"abc")],
+            &mut control,
+            rustix::net::SendFlags::empty(),
+        )
+        .unwrap();
+        (&peer).write_all(b"def").unwrap();
+        let got = read_by_waits(|b| stream.try_read(b), |ev| stream.readable(ev), 6);
+        assert_eq!(got, b"abcdef");
+    });
+}
+
+#[test]
+fn bytes_after_tcp_urgent_data_are_still_reported_readable() {
+    on_fresh_loop(|| {
+        let (stream, peer) = tcp_pair();
+        // On loopback the bytes are queued by the time each send returns:
+        // the first report says readable and urgent at once, and the read
+        // stops at the urgent mark (a short read) with "efg" behind it.
+        (&peer).write_all(b"abc").unwrap();
+        rustix::net::send(&peer, b"U", rustix::net::SendFlags::OOB).unwrap();
+        (&peer).write_all(b"efg").unwrap();
+        let got = read_by_waits(|b| stream.try_read(b), |ev| stream.readable(ev), 6);
+        // The urgent byte is out of band: the stream's bytes are the rest.
+        assert_eq!(got, b"abcefg");
+    });
+}

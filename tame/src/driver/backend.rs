@@ -48,6 +48,11 @@ impl Ready {
     pub(crate) const WRITE: Ready = Ready(2);
     /// The peer hung up (shut down its side, or closed), or an error.
     pub(crate) const HUP: Ready = Ready(4);
+    /// TCP urgent data is pending (`EPOLLPRI`). Not a kind anything waits
+    /// for (it comes with [`READ`](Self::READ)): a read stops at the
+    /// urgent mark, so while this is seen a short read does not prove the
+    /// socket drained.
+    pub(crate) const URGENT: Ready = Ready(8);
 
     pub(crate) const fn union(self, other: Ready) -> Ready {
         Ready(self.0 | other.0)

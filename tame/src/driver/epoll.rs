@@ -34,10 +34,11 @@ fn flags(want: Ready) -> epoll::EventFlags {
     f
 }
 
-/// The epoll flags of an edge-triggered registration: every kind, for good.
+/// The epoll flags of an edge-triggered registration: every kind, for good,
+/// and TCP's urgent data (see [`Ready::URGENT`]).
 fn edge_flags() -> epoll::EventFlags {
     use epoll::EventFlags as F;
-    F::ET | F::IN | F::OUT | F::RDHUP
+    F::ET | F::IN | F::OUT | F::RDHUP | F::PRI
 }
 
 /// What epoll's flags mean for the waits: an error or a hang-up counts as
@@ -50,6 +51,9 @@ fn ready(f: epoll::EventFlags) -> Ready {
     }
     if f.contains(F::IN) {
         r = r.union(Ready::READ);
+    }
+    if f.contains(F::PRI) {
+        r = r.union(Ready::READ).union(Ready::URGENT);
     }
     if f.contains(F::RDHUP) {
         r = r.union(Ready::READ).union(Ready::HUP);

@@ -23,7 +23,7 @@
 //! event. A source is registered once, at its first wait, for every kind
 //! and edge-triggered (epoll's `EPOLLET`): the backend reports changes, and
 //! the source remembers what it was told until a syscall says `EAGAIN` (or
-//! a stream read leaves room in its buffer). Parking after `EAGAIN` then
+//! a TCP read leaves room in its buffer, no urgent data pending). Parking after `EAGAIN` then
 //! costs no syscall at all; a wait that would park on readiness the source
 //! was told of and nothing used up (a readiness wait after a partial read,
 //! or a read made behind the handle's back) asks the backend to look again

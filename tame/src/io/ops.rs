@@ -63,12 +63,13 @@ pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
     r
 }
 
-/// [`try_read`] on a stream socket (TCP, Unix): a read that leaves room in
-/// `buf` drained the socket, so it uses up the readiness seen as `EAGAIN`
-/// would, and a readable wait after it costs no syscall (see
-/// [`Source::drained`]: not once the peer hung up). Bytes that arrive
-/// afterwards are a new edge. Not so for a datagram, a tty, or a pipe end
-/// that another process may read too: there a short read proves nothing.
+/// [`try_read`] on a stream socket (TCP, Unix): on a TCP stream, a read
+/// that leaves room in `buf` drained the socket, so it uses up the
+/// readiness seen as `EAGAIN` would, and a readable wait after it costs no
+/// syscall (see [`Source::drained`] for when it does not). Bytes that
+/// arrive afterwards are a new edge. Not so for a datagram, a tty, or a
+/// pipe end that another process may read too: there a short read proves
+/// nothing.
 pub(crate) fn try_read_stream(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
     let r = try_read(src, buf);
     if matches!(r, Ok(n) if n > 0 && n < buf.len()) {

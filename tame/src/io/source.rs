@@ -59,6 +59,9 @@ const STDIN: u8 = 2;
 /// write of its was in flight: shut the writing direction down once no
 /// write is (see [`Source::shut_write_when_done`]).
 const SHUT_WRITE: u8 = 4;
+/// [`Source::flags`]: a TCP stream, where a read that leaves room in its
+/// buffer took everything there was (see [`Source::drained`]).
+const SHORT_READS_DRAIN: u8 = 8;
 
 /// A descriptor on the loop; see the module docs.
 ///
@@ -120,17 +123,36 @@ impl Source {
 
     /// A syscall of `kind` would block: what the backend reported of that
     /// kind is used up. The next change is reported (edge-triggered), so a
-    /// wait parked now misses nothing.
+    /// wait parked now misses nothing. (A read that would block is past
+    /// any urgent mark, too.)
     pub(crate) fn would_block(&self, kind: Ready) {
-        self.seen.set(self.seen.get().without(kind));
+        let used = if kind.intersects(Ready::READ) {
+            kind.union(Ready::URGENT)
+        } else {
+            kind
+        };
+        self.seen.set(self.seen.get().without(used));
     }
 
-    /// A stream read returned less than it had room for: the bytes that
-    /// were there are taken, and new ones will be a new edge. Unless the
-    /// peer's hang-up was reported already: the end of the stream is still
-    /// to be read, and no new edge will say so.
+    /// Marks the source a TCP stream: see [`drained`](Self::drained).
+    pub(crate) fn short_reads_drain(&self) {
+        self.flags.set(self.flags.get() | SHORT_READS_DRAIN);
+    }
+
+    /// A stream read returned less than it had room for. On a TCP stream
+    /// that took every byte there was, and new ones will be a new edge: the
+    /// readiness is used up as `EAGAIN` would use it, and the readable wait
+    /// after it costs no syscall. Not so while urgent data is pending (the
+    /// read stopped at its mark, the bytes after it are there already), or
+    /// once the peer's hang-up was reported (the end of the stream is still
+    /// to be read, and no new edge will say so); and never on a Unix stream,
+    /// whose reads also stop where passed descriptors or credentials change
+    /// with more bytes queued behind them.
     pub(crate) fn drained(&self) {
-        if !self.seen.get().intersects(Ready::HUP) {
+        let seen = self.seen.get();
+        if self.flags.get() & SHORT_READS_DRAIN != 0
+            && !seen.intersects(Ready::HUP.union(Ready::URGENT))
+        {
             self.would_block(Ready::READ);
         }
     }
@@ -357,7 +379,8 @@ impl Registration for Source {
         }
         let mut left = Resuming {
             src: &self,
-            kinds: ready,
+            // The kinds with a slot: `URGENT` is only noted.
+            kinds: ready.without(Ready::URGENT),
         };
         for kind in KINDS {
             if !left.kinds.intersects(kind) {

@@ -218,7 +218,7 @@ impl<S> ReadHalf<S> {
     /// assert_eq!(r.try_read(&mut [0; 4]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
     /// ```
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // Both stream types split: a short read drains the socket.
+        // A short read drains a TCP stream, not a Unix one (`Source::drained`).
         ops::try_read_stream(self.io.src(), buf)
     }
 

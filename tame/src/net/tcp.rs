@@ -769,12 +769,11 @@ impl TcpStream {
     }
 
     pub(crate) fn from_fd(fd: OwnedFd) -> TcpStream {
-        TcpStream {
-            io: Handle::new(Source::new(fd, true)),
-        }
+        TcpStream::from_handle(Handle::new(Source::new(fd, true)))
     }
 
     pub(crate) fn from_handle(io: Handle) -> TcpStream {
+        io.src().short_reads_drain();
         TcpStream { io }
     }
 
