@@ -231,3 +231,55 @@ fn timeouts_inside_timeouts_unwind_in_order() {
         drop(inner);
     });
 }
+
+/// An operation (a tamed function whose own timer ends it) raced against a
+/// deadline, after the loop was held up past both: both timers come due
+/// in one turn. The operation's was due first, so it wins, as tokio's
+/// `timeout` polls its future before looking at the deadline.
+#[test]
+fn an_operation_due_before_its_deadline_wins_though_both_come_due_in_one_turn() {
+    #[tame::tamed]
+    fn op(after: Duration, done: Event<u32>) {
+        tame::twait! { tame::timer(after, tame::mkevent!()); }
+        done.trigger(42);
+    }
+
+    for (op_ms, deadline_ms) in [(2, 10), (9, 10), (10, 10)] {
+        on_fresh_loop(move || {
+            tame::time::pause();
+            let r = Rendezvous::<()>::new();
+            let (ev, slot) = r.event_with_slot::<Result<u32, Timeout>>(());
+            // The deadline is armed first: on a tie it comes first in the
+            // batch too.
+            let wrapped = add_timeout(Duration::from_millis(deadline_ms), ev);
+            op(Duration::from_millis(op_ms), wrapped);
+            // The loop was busy elsewhere: by its next turn both are due.
+            tame::time::advance(Duration::from_millis(20));
+            tame::run();
+            assert_eq!(
+                slot.take(),
+                Some(Ok(42)),
+                "op at {op_ms} ms, deadline at {deadline_ms} ms"
+            );
+        });
+    }
+}
+
+#[test]
+fn a_deadline_due_alone_still_times_out_and_runs_its_action_once() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let ran = Rc::new(Cell::new(0));
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<u32, Timeout>>(());
+        let counted = ran.clone();
+        let wrapped = add_timeout_then(Duration::from_millis(10), ev, move || {
+            counted.set(counted.get() + 1);
+        });
+        // The operation's timer is due a turn after the deadline's.
+        tame::timer(Duration::from_millis(30), wrapped.map(|()| 42));
+        tame::time::advance(Duration::from_millis(20));
+        tame::run();
+        assert_eq!((slot.take(), ran.get()), (Some(Err(Timeout)), 1));
+    });
+}

@@ -13,7 +13,8 @@
 //! * The returned event is triggered (or dropped): the timer is disarmed by
 //!   its id (`driver::cancel_timer`: O(1) unlinking from the wheel), and the
 //!   caller's event gets `Ok(v)` (or is dropped).
-//! * The timer fires: the caller's event gets `Err(Timeout)` (or, for
+//! * The timer fires: on the loop's next turn (anything triggered in this
+//!   one still wins), the caller's event gets `Err(Timeout)` (or, for
 //!   `with_timeout`, is dropped), after the optional action runs. The
 //!   returned event is dead from then on, and the wait parked on it (an fd
 //!   operation, say), if any, is reported to the loop, which drops it: a
@@ -53,6 +54,13 @@ use crate::time::Timeout;
 /// dropped by the loop, not left parked. If `ev` dies first (its rendezvous
 /// is cancelled), the timer is cancelled at once and the returned event is
 /// dead too.
+///
+/// The time runs out on the loop's turn after the one its timer fires in:
+/// an event triggered in that turn still wins. So an operation whose own
+/// wait ended before the deadline is not timed out because the loop got
+/// to both late, in one turn (a stall, a long callback): its task runs
+/// first, as tokio's `timeout` polls its future before its deadline. A
+/// tie goes to the operation too.
 ///
 /// It costs one allocation (48 bytes) and a timer entry: no task, no
 /// rendezvous. To also cancel what the event was for when the time runs
@@ -172,7 +180,8 @@ where
 /// caller's twait ends either way, its slot unchanged on a timeout.
 ///
 /// Native, like [`add_timeout`]: one allocation, the timer cancelled when
-/// the event wins.
+/// the event wins; the time runs out on the turn after the timer fires, as
+/// there.
 ///
 /// # Examples
 ///
@@ -349,12 +358,18 @@ impl<F: FnOnce() + 'static> Then for Action<F> {
     }
 }
 
+/// [`Deadline::timer`] once the timer fired: the race is settled on the
+/// loop's next turn (never a timer's wait id: an entry's index is below
+/// `u32::MAX`).
+const SETTLING: u64 = u64::MAX;
+
 /// The race between the caller's event and a timer, in one allocation.
 struct Deadline<C, A> {
     /// The caller's event, until the race is decided (then
     /// [`CallerEvent::taken`], an event that reports nowhere).
     caller: Cell<C>,
-    /// The timer entry's wait id while it is armed (0: not armed).
+    /// The timer entry's wait id while it is armed (0: not armed;
+    /// [`SETTLING`]: fired, the time-out comes on the next turn).
     timer: Cell<u64>,
     /// The id of the wait the returned event is parked in, while one is
     /// (0: none): told when the event dies by the timer's hand.
@@ -393,7 +408,7 @@ impl<T, C: Caller<T>, A: Then> Sink<T> for Deadline<C, A> {
         // The wait that held this event is over (it triggered or dropped it).
         self.watch.set(0);
         let timer = self.timer.replace(0);
-        if timer != 0 {
+        if timer != 0 && timer != SETTLING {
             // The caller's event carried the timer's watch: forget it, then
             // unlink the timer (its event, the timer face, finds the race
             // decided when it is dropped).
@@ -427,6 +442,17 @@ impl<T, C: Caller<T>, A: Then> Sink<T> for Deadline<C, A> {
 impl<C: CallerEvent, A: Then> Sink<()> for Expiry<C, A> {
     fn complete(self: Rc<Self>, value: Option<()>) {
         let d = &self.0;
+        if value.is_some() && d.timer.get() != SETTLING && d.with_caller(C::is_live) {
+            // The timer fired. The race is settled on the loop's next turn,
+            // not now: an operation that finished by this turn (its own
+            // timer due in the same batch, ahead of this one, after a
+            // stall; the task that timer woke not run yet) wins, as
+            // tokio's `timeout` looks at its future before its deadline.
+            // The returned event stays live until then.
+            d.timer.set(SETTLING);
+            driver::fire_next_turn(Event::from_sink(self));
+            return;
+        }
         let caller = d.caller.replace(C::taken());
         d.timer.set(0);
         // From here the returned event is dead.
