@@ -534,7 +534,10 @@ pub fn stop() {
 /// Runs one turn of this thread's loop (Tamer's `once`): what is ready
 /// runs; if nothing was, the loop waits for an fd or a timer, at most
 /// `timeout` (`None`: as long as it takes), and runs what that made ready,
-/// the tasks that the fired timers woke included. A turn can also end with
+/// the tasks that the fired timers woke included. If something was, the
+/// loop looks at its fds without waiting and runs what they made ready:
+/// a function that yields at every turn does not keep the fds from a
+/// caller that steps the loop. A turn can also end with
 /// nothing run (the timer wheel wakes the loop on its way to a far timer):
 /// to wait for something, step until it has come.
 /// Returns whether work remains (what [`run`] would still wait for) and

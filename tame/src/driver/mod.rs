@@ -750,8 +750,9 @@ fn next_turn_without_poll(l: &Loop) -> bool {
 }
 
 /// One turn of the loop: the work that is ready runs; if none was, the
-/// loop waits for an fd or a timer (at most `timeout`, if given) and runs
-/// what that made ready. Whether work remains and `stop()` was not asked.
+/// loop waits for an fd or a timer (at most `timeout`, if given), else it
+/// looks at its fds without waiting; either way what that made ready runs.
+/// Whether work remains and `stop()` was not asked.
 pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
     LOOP.try_with(|l| {
         let _guard = enter_run(l, "run_once");
@@ -772,6 +773,19 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
                     run_ready(l);
                     reap_deaths(l);
                 }
+                work_left(l).is_some()
+            }
+            // Work ran: the fds are looked at without waiting, and what
+            // they made ready runs too. Without this a function that
+            // yields at every turn (`asap` in a loop) kept a caller that
+            // steps the loop from ever seeing its fds: every call ran the
+            // yield and skipped the poll. (What yielded in this call waits
+            // for the next one, as in `run()`.)
+            Some(left) if !l.stop.get() => {
+                let mut ready_fds = Vec::new();
+                let busy = WorkLeft { busy: true, ..left };
+                look_at_fds(l, &busy, Some(Duration::ZERO), &mut ready_fds);
+                run_ready_work(l);
                 work_left(l).is_some()
             }
             Some(_) => true,
