@@ -389,3 +389,91 @@ fn a_spawned_future_whose_event_died_is_dropped_with_what_it_waited_for() {
         assert_eq!(tame::__timer_entries(), 0);
     });
 }
+
+/// Events nobody will trigger: held in a list that nothing reads.
+type Held = Rc<std::cell::RefCell<Vec<Event<()>>>>;
+
+#[test]
+fn a_spawned_future_awaiting_an_event_nobody_can_trigger_lets_run_return() {
+    on_fresh_loop(|| {
+        // A deadlock, as a tamed function waiting on an event kept in a list
+        // that nothing reads: run() returns and blocked() shows the waiter.
+        let held: Held = Rc::default();
+        let h = held.clone();
+        let r = Rendezvous::<()>::new();
+        let (done, slot) = r.event_with_slot(());
+        tame::spawn(
+            async move {
+                let (ev, fut) = tame::event_future::<()>();
+                h.borrow_mut().push(ev);
+                fut.await
+            },
+            done,
+        );
+        tame::run();
+        let b = tame::blocked();
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!((b[0].function(), b[0].waiting_for), ("tame::spawn", 1));
+        // Not lost: once the event comes, the future goes on.
+        held.borrow_mut().pop().unwrap().trigger(());
+        tame::run();
+        assert_eq!(slot.take(), Some(Some(())));
+        assert!(tame::blocked().is_empty());
+    });
+}
+
+#[test]
+fn a_spawned_future_awaiting_a_rendezvous_stream_nobody_can_feed_lets_run_return() {
+    on_fresh_loop(|| {
+        let held: Held = Rc::default();
+        let h = held.clone();
+        let r = Rendezvous::<()>::new();
+        let (done, slot) = r.event_with_slot(());
+        tame::spawn(
+            async move {
+                let mut ids = Rendezvous::<u8>::new();
+                let ev = ids.event(7);
+                h.borrow_mut().push(ev);
+                std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut ids), cx))
+                    .await
+            },
+            done,
+        );
+        tame::run();
+        assert_eq!(tame::blocked().len(), 1);
+        held.borrow_mut().pop().unwrap().trigger(());
+        tame::run();
+        assert_eq!(slot.take(), Some(Some(7)));
+    });
+}
+
+#[test]
+fn an_event_future_awaited_under_a_wrapped_waker_still_keeps_run_going() {
+    on_fresh_loop(|| {
+        // A waker that is not the spawned future's own (a combinator's)
+        // is kept as a waker: it may be woken from elsewhere, so run()
+        // waits for it, as before. The timer triggers the event.
+        let r = Rendezvous::<()>::new();
+        let (done, slot) = r.event_with_slot(());
+        let (ev, mut fut) = tame::event_future::<u8>();
+        tame::timer(Duration::from_millis(5), ev.map(|()| 3));
+        tame::spawn(
+            std::future::poll_fn(move |cx| {
+                let wrapped = Waker::from(Arc::new(Forward(cx.waker().clone())));
+                Pin::new(&mut fut).poll(&mut Context::from_waker(&wrapped))
+            }),
+            done,
+        );
+        tame::run();
+        assert_eq!(slot.take(), Some(Some(3)));
+    });
+}
+
+/// A waker that wakes another.
+struct Forward(Waker);
+
+impl std::task::Wake for Forward {
+    fn wake(self: Arc<Self>) {
+        self.0.wake_by_ref();
+    }
+}

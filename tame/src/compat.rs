@@ -30,17 +30,24 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 
 /// Runs `future` on this thread's loop and triggers `ev` with its output.
 ///
-/// The future is polled first on the loop's next turn. While it is pending
-/// and a clone of its waker is held somewhere (an event's future, a
-/// rendezvous, another thread), [`run`](crate::run) keeps running; a future
-/// whose waker nobody holds can never be woken, and `run()` does not wait
-/// for it (also when the last clone is dropped on another thread: the
-/// drop wakes the loop to see it).
+/// The future is not polled inside `spawn`: it is queued, and polled when
+/// the loop gets to it (in this turn if the loop is running, after what is
+/// queued already; else once it runs). While it is pending and a clone of
+/// its waker is held somewhere (a foreign future, another thread),
+/// [`run`](crate::run) keeps running; a future whose waker nobody holds
+/// can never be woken, and `run()` does not wait for it (also when the last
+/// clone is dropped on another thread: the drop wakes the loop to see it).
+/// Awaiting one of tame's own wait points directly (an [`EventFuture`], a
+/// [`Rendezvous`](crate::Rendezvous) as a stream) holds no clone: the
+/// future then waits as a tamed function waits on an event, so a deadlock
+/// (an event that nothing can trigger any more) lets `run()` return, and
+/// [`blocked`](crate::blocked) shows the future, instead of `run()`
+/// waiting for good.
 ///
 /// Like a tamed function, the future is cancelled when `ev` dies (its
-/// rendezvous cancelled or dropped, a timeout gave up on it): it is dropped
-/// on the loop's next turn, with whatever it was waiting for (tokio's
-/// `JoinHandle::abort`).
+/// rendezvous cancelled or dropped, a timeout gave up on it): the loop
+/// drops it, with whatever it was waiting for, as soon as it learns of the
+/// death, in the same turn (tokio's `JoinHandle::abort`).
 ///
 /// # Panics
 ///
@@ -48,8 +55,8 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 ///
 /// While it is pending, [`blocked`](crate::blocked) lists it as
 /// `tame::spawn` at the line that spawned it, waiting for one event (its
-/// waker) while somebody holds a clone of its waker, for none when nobody
-/// does.
+/// waker) while somebody holds a clone of its waker or one of tame's wait
+/// points holds its wake-up, for none when nothing does.
 ///
 /// # Examples
 ///
@@ -124,6 +131,7 @@ where
         handle: RefCell::new(Weak::new()),
         remote,
         key: Cell::new(usize::MAX),
+        local_waits: Rc::default(),
         spawned_at: Location::caller(),
     });
     let task_ref: TaskRef = task.clone();
@@ -150,6 +158,10 @@ struct FutureTask<F: Future> {
     handle: RefCell<Weak<WakeHandle>>,
     remote: Arc<Remote>,
     key: Cell<usize>,
+    /// How many of tame's wait points its polls left a [`Wakeup::Spawned`]
+    /// in: not wakers held elsewhere (they do not keep `run()` going), but
+    /// it waits for them (`blocked()` says so).
+    local_waits: Rc<Cell<usize>>,
     /// Where `spawn` was called, for `blocked()`.
     spawned_at: &'static Location<'static>,
     spawner: Spawner,
@@ -178,7 +190,7 @@ impl<F: Future> FutureTask<F> {
     /// future, another thread): if not, nothing can ever wake the future
     /// again.
     fn can_be_woken(&self) -> bool {
-        self.handle.borrow().strong_count() > 0
+        self.handle.borrow().strong_count() > 0 || self.local_waits.get() > 0
     }
 
     /// Drops the future where it is (it was pinned there) and forgets its
@@ -272,7 +284,10 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // Marked as polled: a wake of its own meanwhile is a yield, for
         // the next turn (see `driver::spawned_wake`).
         let outer = driver::polling_spawned(Some(key));
-        let polled = panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)));
+        let polled = {
+            let _polled = PolledGuard::enter(key, &waker, &self.local_waits);
+            panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)))
+        };
         driver::polling_spawned(outer);
         if polled.as_ref().is_ok_and(Poll::is_pending) {
             return;
@@ -309,6 +324,97 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
 
 /// What a panic carries.
 type PanicPayload = Box<dyn std::any::Any + Send>;
+
+/// The spawned future being polled: its key, the waker its poll was given
+/// and its count of [`Wakeup::Spawned`] held (both alive for as long as
+/// this is in [`POLLED`]).
+#[derive(Clone, Copy)]
+struct Polled {
+    key: usize,
+    waker: *const Waker,
+    waits: *const Rc<Cell<usize>>,
+}
+
+thread_local! {
+    /// The spawned future being polled on this thread.
+    static POLLED: Cell<Option<Polled>> = const { Cell::new(None) };
+}
+
+/// How a pending poll of one of tame's own wait points (an
+/// [`EventFuture`], a [`Rendezvous`](crate::Rendezvous) as a stream) is
+/// woken: by the key of the spawned future polling it, when its waker is
+/// that future's own, else by a clone of the waker.
+///
+/// The key is not a clone of the waker, so it does not count as one held
+/// elsewhere: a spawned future that waits on an event nobody can trigger
+/// any more (a deadlock) lets `run()` return and shows in `blocked()`, as
+/// a tamed function waiting on that event does. A waker clone would keep
+/// `run()` waiting for good, as it must for one that another thread may
+/// wake. (A key taken by a later future after this one ended polls it once
+/// for nothing: a spurious poll, which a future must bear.)
+pub(crate) enum Wakeup {
+    /// The key of the spawned future, and its count of these (for
+    /// `blocked()`: it waits for something while one is held).
+    Spawned(usize, Rc<Cell<usize>>),
+    Waker(Waker),
+}
+
+impl Wakeup {
+    /// The wake-up for the poll whose context is `cx`.
+    pub(crate) fn of(cx: &Context<'_>) -> Wakeup {
+        // SAFETY (both derefs): `POLLED` holds these pointers only while
+        // the poll they were taken for runs (`FutureTask::poll` sets it
+        // around the future's poll and restores it after, unwinding
+        // included), and this runs inside that poll.
+        let own = POLLED
+            .with(Cell::get)
+            .filter(|p| cx.waker().will_wake(unsafe { &*p.waker }));
+        match own {
+            Some(p) => {
+                let waits = unsafe { &*p.waits }.clone();
+                waits.set(waits.get() + 1);
+                Wakeup::Spawned(p.key, waits)
+            }
+            None => Wakeup::Waker(cx.waker().clone()),
+        }
+    }
+
+    pub(crate) fn wake(self) {
+        match &self {
+            &Wakeup::Spawned(key, _) => {
+                // No longer held: the future is queued.
+                drop(self);
+                driver::spawned_wake(key);
+            }
+            Wakeup::Waker(waker) => waker.wake_by_ref(),
+        }
+    }
+}
+
+impl Drop for Wakeup {
+    fn drop(&mut self) {
+        if let Wakeup::Spawned(_, waits) = self {
+            waits.set(waits.get() - 1);
+        }
+    }
+}
+
+/// Sets [`POLLED`] for the length of a poll, and restores it after (a
+/// panic of the poll included).
+struct PolledGuard(Option<Polled>);
+
+impl PolledGuard {
+    fn enter(key: usize, waker: &Waker, waits: &Rc<Cell<usize>>) -> PolledGuard {
+        let polled = Polled { key, waker, waits };
+        PolledGuard(POLLED.with(|p| p.replace(Some(polled))))
+    }
+}
+
+impl Drop for PolledGuard {
+    fn drop(&mut self) {
+        POLLED.with(|p| p.set(self.0));
+    }
+}
 
 /// The waker of a spawned future.
 struct WakeHandle {
@@ -404,7 +510,7 @@ pub fn event_future<T: 'static>() -> (Event<T>, EventFuture<T>) {
 struct FutureState<T> {
     value: Cell<Option<T>>,
     back: Cell<bool>,
-    waker: Cell<Option<Waker>>,
+    waker: Cell<Option<Wakeup>>,
     listening: Cell<bool>,
     /// The loop's wait parked on the event, reported when the future goes.
     watch: Cell<Option<WaitId>>,
@@ -483,7 +589,7 @@ impl<T> Future for EventFuture<T> {
             this.finished = true;
             Poll::Ready(this.state.value.take())
         } else {
-            this.state.waker.set(Some(cx.waker().clone()));
+            this.state.waker.set(Some(Wakeup::of(cx)));
             Poll::Pending
         }
     }

@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
+use crate::compat::Wakeup;
 use crate::driver::{WaitId, WatchSet, UNWATCHED};
 use crate::event::{Event, Sink};
 use crate::slot::{HasSlot, InboxQueue, Slot, SlotCell};
@@ -15,7 +16,7 @@ use crate::task::{TaskRef, TwaitSite};
 /// Who is blocked on a rendezvous: a tamed function or an async poller.
 pub(crate) enum Waiter {
     Task(TaskRef),
-    Waker(Waker),
+    Waker(Wakeup),
 }
 
 impl Waiter {
@@ -628,9 +629,7 @@ impl<I: 'static> futures_core::Stream for Rendezvous<I> {
         if self.pending() == 0 {
             return Poll::Ready(None);
         }
-        self.shared
-            .waiter
-            .set(Some(Waiter::Waker(cx.waker().clone())));
+        self.shared.waiter.set(Some(Waiter::Waker(Wakeup::of(cx))));
         Poll::Pending
     }
 
