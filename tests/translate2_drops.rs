@@ -81,6 +81,21 @@ mod tamed {
     }
 
     #[tamed]
+    pub fn option_map_borrowing(t: Trace) {
+        let name = String::from("deadline");
+        let wanted = Some(1);
+        // `Option::map` runs its closure at once: the value is a guard
+        // like any, kept to the end of its scope, though the closure
+        // borrowed `name` and `t`.
+        let _deadline = wanted.map(|_| Noisy::new(name.clone(), &t));
+        let permit = Some(Noisy::new("permit", &t)).filter(|n| n.name.len() > name.len() - 3);
+        let typed: Option<Noisy> = wanted.map(|_| Noisy::new(format!("typed {name}"), &t));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("resumed, permit held: {}", permit.is_some()));
+        drop(typed);
+    }
+
+    #[tamed]
     pub fn unused_after_twait(t: Trace) {
         let a = Noisy::new("a", &t);
         log(&t, format!("made {}", a.name));
@@ -559,6 +574,17 @@ mod plain {
         log(&t, "after twait");
     }
 
+    pub fn option_map_borrowing(t: Trace) {
+        let name = String::from("deadline");
+        let wanted = Some(1);
+        let _deadline = wanted.map(|_| Noisy::new(name.clone(), &t));
+        let permit = Some(Noisy::new("permit", &t)).filter(|n| n.name.len() > name.len() - 3);
+        let typed: Option<Noisy> = wanted.map(|_| Noisy::new(format!("typed {name}"), &t));
+        log(&t, "waited");
+        log(&t, format!("resumed, permit held: {}", permit.is_some()));
+        drop(typed);
+    }
+
     pub fn unused_after_twait(t: Trace) {
         let a = Noisy::new("a", &t);
         log(&t, format!("made {}", a.name));
@@ -896,6 +922,20 @@ fn a_guard_held_across_a_twait_is_released_at_the_end_of_its_scope_not_at_the_tw
     assert_eq!(
         as_plain(tamed::guard_held, plain::guard_held),
         ["waited", "after twait", "drop permit"]
+    );
+}
+
+#[test]
+fn an_option_mapped_by_a_borrowing_closure_is_a_value_kept_to_the_end_of_its_scope() {
+    assert_eq!(
+        as_plain(tamed::option_map_borrowing, plain::option_map_borrowing),
+        [
+            "waited",
+            "resumed, permit held: true",
+            "drop typed deadline",
+            "drop permit",
+            "drop deadline"
+        ]
     );
 }
 

@@ -466,7 +466,10 @@ pub fn run() {
 /// The usual `main` of a program (or body of a test) that runs one tamed
 /// function and wants its value: `start` is typically `|done| f(args,
 /// done)`. The loop runs until nothing can make progress, as with `run()`,
-/// not only until the value arrives.
+/// not only until the value arrives (tokio's `block_on` returns then): a
+/// timer, a signal watcher or a listener still armed keeps it going. To
+/// return with the value, stop the loop when it comes:
+/// `tame::run_with(|done| f(args, done.map(|v| { tame::stop(); v })))`.
 ///
 /// # Panics
 ///
@@ -487,6 +490,11 @@ pub fn run() {
 /// assert_eq!(tame::run_with(|done| add_later(2, 3, done)), Some(5));
 /// // An event dropped untriggered: no value.
 /// assert_eq!(tame::run_with(|done: tame::Event<u32>| drop(done)), None);
+///
+/// // An hour-long timer would keep the loop going: stop with the value.
+/// tame::timer(std::time::Duration::from_secs(3600), tame::Event::detached());
+/// let v = tame::run_with(|done| add_later(1, 1, done.map(|v| { tame::stop(); v })));
+/// assert_eq!(v, Some(2));
 /// ```
 pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
     let r = Rendezvous::<()>::new();

@@ -221,7 +221,7 @@ impl Builder<'_> {
     /// variables it mentions (those its body moves it owns).
     pub(super) fn closure_borrow(&self, init: &Expr) -> Option<String> {
         let Expr::Closure(c) = init else {
-            return self.adapter_closure_borrow(init).map(|(method, first)| {
+            return self.adapter_closure_borrow(init, false).map(|(method, first)| {
                 format!(
                     "it holds a closure that borrows `{first}` (given to `.{method}(..)`); make it a \
                      `move` closure over owned values, or build the iterator again after the twait"
@@ -252,53 +252,129 @@ impl Builder<'_> {
     /// holds: the method and the variable the closure borrows.
     /// Only the lazy part of the chain counts: a chain that ends in
     /// `.collect()`, `.sum()`, ... has run its closures already.
-    pub(super) fn adapter_closure_borrow(&self, e: &Expr) -> Option<(String, String)> {
+    ///
+    /// `map`, `filter`, `inspect`, `take`, `zip`, ... are `Option`'s and
+    /// `Result`'s methods too, which run the closure at once and keep
+    /// nothing of it (`deadline.map(|d| Timer::after(d, r.event(1)))` is an
+    /// `Option<Timer>`, to be kept to its scope's end like any value). So a
+    /// chain counts as an iterator's only where it shows one: a method only
+    /// iterators have (`filter_map`, `enumerate`, `rev`, ...), or a source
+    /// of one (`.iter()`, `.into_iter()`, `.chars()`, a range, `iter::..`).
+    /// Where nothing shows it, `iterator_unless_shown_otherwise` decides: a
+    /// `for` loop's expression is most likely an iterator, a `let`'s value
+    /// (`opt.map(..)`) most likely not.
+    pub(super) fn adapter_closure_borrow(
+        &self,
+        e: &Expr,
+        iterator_unless_shown_otherwise: bool,
+    ) -> Option<(String, String)> {
         // Adapters that keep the closure they are given, in the iterator
-        // they return.
+        // they return (the first three are `Option`'s and `Result`'s too).
         const HOLDING: &[&str] = &[
             "map",
             "filter",
+            "inspect",
             "filter_map",
             "flat_map",
             "take_while",
             "skip_while",
             "map_while",
-            "inspect",
             "scan",
         ];
-        // Adapters that keep the iterator they are called on.
+        // Adapters that keep the iterator they are called on (the first
+        // five are `Option`'s too).
         const PASSING: &[&str] = &[
+            "take",
+            "zip",
+            "cloned",
+            "copied",
+            "flatten",
             "enumerate",
             "rev",
-            "zip",
             "chain",
-            "take",
             "skip",
             "step_by",
             "peekable",
             "fuse",
-            "cloned",
-            "copied",
-            "flatten",
             "cycle",
         ];
+        // Methods of the lists above that only iterators have.
+        const ONLY_ITERATORS: &[&str] = &[
+            "filter_map",
+            "flat_map",
+            "take_while",
+            "skip_while",
+            "map_while",
+            "scan",
+            "enumerate",
+            "rev",
+            "chain",
+            "skip",
+            "step_by",
+            "peekable",
+            "fuse",
+            "cycle",
+        ];
+        // Methods that make an iterator of a collection, a string, a map.
+        const SOURCES: &[&str] = &[
+            "iter",
+            "iter_mut",
+            "into_iter",
+            "chars",
+            "char_indices",
+            "bytes",
+            "lines",
+            "split",
+            "rsplit",
+            "splitn",
+            "rsplitn",
+            "split_whitespace",
+            "split_terminator",
+            "matches",
+            "windows",
+            "chunks",
+            "chunks_exact",
+            "keys",
+            "values",
+            "values_mut",
+            "into_keys",
+            "into_values",
+            "drain",
+        ];
+        let mut found = None;
+        let mut shown = false;
         let mut e = e;
         while let Expr::MethodCall(m) = e {
             let method = m.method.to_string();
-            if HOLDING.contains(&method.as_str()) {
-                for a in &m.args {
-                    if let Expr::Closure(c) = a {
-                        if let Some(first) = self.borrowed_by(c) {
-                            return Some((method, first));
-                        }
-                    }
+            let method = method.as_str();
+            if HOLDING.contains(&method) {
+                if found.is_none() {
+                    found = m.args.iter().find_map(|a| match a {
+                        Expr::Closure(c) => self.borrowed_by(c).map(|b| (method.to_string(), b)),
+                        _ => None,
+                    });
                 }
-            } else if !PASSING.contains(&method.as_str()) {
-                return None;
+            } else if !PASSING.contains(&method) {
+                // The lazy part ends here: a source, or what it is called on.
+                shown |= SOURCES.contains(&method);
+                e = &m.receiver;
+                break;
             }
+            shown |= ONLY_ITERATORS.contains(&method);
             e = &m.receiver;
         }
-        None
+        let found = found?;
+        while let Expr::Paren(p) = e {
+            e = &p.expr;
+        }
+        let base_is_iterator = match e {
+            Expr::Range(_) => true,
+            // `iter::repeat(..)`, `std::iter::from_fn(..)`, ...
+            Expr::Call(c) => matches!(&*c.func, Expr::Path(p)
+                if p.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == "iter")),
+            _ => false,
+        };
+        (shown || base_is_iterator || iterator_unless_shown_otherwise).then_some(found)
     }
 }
 

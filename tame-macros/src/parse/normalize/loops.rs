@@ -179,7 +179,7 @@ impl Builder<'_> {
                 let name = &self.f.bindings[held?].name;
                 return Some(format!("the `for` loop iterates over `{name}`, and {why}"));
             }
-            let (method, first) = self.adapter_closure_borrow(&iter_expr)?;
+            let (method, first) = self.adapter_closure_borrow(&iter_expr, true)?;
             Some(format!(
                 "the `for` loop's iterator holds a closure that borrows `{first}` (given to \
                  `.{method}(..)`); make it a `move` closure over owned values"
