@@ -352,12 +352,19 @@ impl Fd {
     }
 
     /// Cancels the waiting operations (as [`close`](Self::close)) and gives
-    /// the descriptor back, still non-blocking: a duplicate (a new fd
-    /// number) of the one the `Fd` held, which closes with the `Fd`.
+    /// the descriptor back, still non-blocking: the very one the `Fd` held
+    /// (the same fd number: nothing to fail for want of a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers, or a readiness wait on a regular file, which ends on the
+    /// loop's next turn, was just cancelled): the descriptor given back is
+    /// then a duplicate (a new fd number), since the original stays open
+    /// until that operation is done, and duplicating can fail (`EMFILE`).
+    /// The original then closes once the operation lets go of it, as if the
+    /// `Fd` had been closed.
     ///
     /// # Examples
     ///

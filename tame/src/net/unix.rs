@@ -95,14 +95,18 @@ impl UnixListener {
         })
     }
 
-    /// Cancels a waiting accept and gives back the std listener, still
-    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
-    /// original closes with the tame handle, or once an operation of this
-    /// loop turn that still holds it is done).
+    /// Cancels a waiting accept (its event comes back untriggered) and gives
+    /// back the std listener, still non-blocking, on the very descriptor it
+    /// held (the same fd number: nothing to fail for want of a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers): the std listener then gets a duplicate (a new fd number),
+    /// since the original stays open until that operation is done, and
+    /// duplicating can fail (`EMFILE`). The original then closes once the
+    /// operation lets go of it, as if the handle had been closed.
     ///
     /// # Examples
     ///
@@ -309,14 +313,19 @@ impl UnixStream {
         Ok(UnixStream::from_fd(OwnedFd::from(stream)))
     }
 
-    /// Cancels the waiting operations and gives back the std stream, still
-    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
-    /// original closes with the tame handle, or once an operation of this
-    /// loop turn that still holds it is done).
+    /// Cancels the waiting operations (their events come back untriggered)
+    /// and gives back the std stream, still non-blocking, on the very
+    /// descriptor it held (the same fd number: nothing to fail for want of
+    /// a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers): the std stream then gets a duplicate (a new fd number),
+    /// since the original stays open until that operation is done, and
+    /// duplicating can fail (`EMFILE`). The original then closes once the
+    /// operation lets go of it, as if the handle had been closed.
     ///
     /// # Examples
     ///
