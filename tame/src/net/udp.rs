@@ -323,17 +323,29 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// Through `ev`: as `send_to`, and `NotConnected`/`DestinationAddressRequired`
-    /// if the socket is not connected, `ConnectionRefused` after an ICMP
-    /// port unreachable for an earlier datagram.
+    /// Through `ev`: as `send_to`; `ConnectionRefused` after an ICMP port
+    /// unreachable for an earlier datagram. On a socket that is not
+    /// connected, the kernel's `EDESTADDRREQ`, as std's `UdpSocket::send`
+    /// gives it: std has no stable `ErrorKind` for it (its `kind()` is
+    /// neither `NotConnected` nor anything a program can match), so match
+    /// the code, `raw_os_error() == Some(libc::EDESTADDRREQ)` (89 on
+    /// Linux).
     ///
     /// # Examples
     ///
     /// ```
     /// let a = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     /// let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    /// a.connect(b.local_addr().unwrap()).unwrap();
     /// let r = tame::Rendezvous::<()>::new();
+    ///
+    /// // Not connected yet: EDESTADDRREQ.
+    /// let (ev, slot) = r.event_with_slot(());
+    /// a.send(b"one".to_vec(), ev);
+    /// let err = slot.take().unwrap().1.unwrap_err();
+    /// let edestaddrreq = rustix::io::Errno::DESTADDRREQ.raw_os_error();
+    /// assert_eq!(err.raw_os_error(), Some(edestaddrreq));
+    ///
+    /// a.connect(b.local_addr().unwrap()).unwrap();
     /// let (ev, slot) = r.event_with_slot(());
     /// a.send(b"one".to_vec(), ev);
     /// assert_eq!(slot.take().unwrap().1.unwrap(), 3);
