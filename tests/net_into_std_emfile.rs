@@ -1,8 +1,10 @@
 //! `into_std`/`into_owned` with the fd table full: the handle gives back
 //! the very descriptor it held (no duplicate, which would fail with
 //! `EMFILE`), so the connection goes on. It used to close the descriptor
-//! and return `EMFILE`: the peer read the end of the stream. One test
-//! alone in its binary: it uses up every fd of the process for a moment.
+//! and return `EMFILE`: the peer read the end of the stream. Asking a Unix
+//! listener its address needs no descriptor either (it asked through a
+//! duplicate). One test alone in its binary: it uses up every fd of the
+//! process for a moment.
 
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -36,6 +38,8 @@ fn into_std_with_the_fd_table_full_keeps_the_descriptor() {
     let fd_fd = fd.as_raw_fd();
 
     let full = FullFdTable::new();
+    let unix_addr = unix_listener.local_addr().expect("local_addr at EMFILE");
+    assert_eq!(unix_addr.as_pathname(), Some(dir.join("sock").as_path()));
     let tcp = tcp.into_std().expect("TcpStream::into_std at EMFILE");
     let unix = unix.into_std().expect("UnixStream::into_std at EMFILE");
     let udp = udp.into_std().expect("UdpSocket::into_std at EMFILE");
