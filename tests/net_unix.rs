@@ -118,3 +118,42 @@ fn connecting_to_a_path_no_socket_can_have_is_invalid_input_as_in_std() {
         assert_eq!(err.kind(), std_err.kind(), "{path:?}");
     }
 }
+
+#[test]
+fn unix_streams_tell_their_addresses_as_std_does() {
+    let path = std::env::temp_dir().join(format!("tame-unix-addr-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    // Nothing waiting yet: try_accept says so instead of waiting.
+    let err = listener.try_accept().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+
+    let std_client = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    let server = listener.try_accept().unwrap();
+    let client = UnixStream::from_std(std_client.try_clone().unwrap()).unwrap();
+    let pathname = |a: io::Result<std::os::unix::net::SocketAddr>| {
+        a.unwrap().as_pathname().map(|p| p.to_path_buf())
+    };
+    // The accepted end is bound to the listener's path, the client's end is
+    // unnamed: as std's own streams say.
+    assert_eq!(pathname(server.local_addr()), Some(path.clone()));
+    assert_eq!(pathname(server.peer_addr()), None);
+    assert_eq!(pathname(client.peer_addr()), Some(path.clone()));
+    assert_eq!(pathname(client.local_addr()), None);
+    assert_eq!(
+        pathname(client.peer_addr()),
+        pathname(std_client.peer_addr())
+    );
+    assert!(server.take_error().unwrap().is_none());
+
+    // The halves of a split stream tell the same.
+    let (r, w) = server.into_split();
+    assert_eq!(pathname(r.local_addr()), Some(path.clone()));
+    assert_eq!(pathname(w.local_addr()), Some(path.clone()));
+    assert_eq!(pathname(r.peer_addr()), None);
+    assert_eq!(pathname(w.peer_addr()), None);
+    let (r, w) = client.into_split();
+    assert_eq!(pathname(r.peer_addr()), Some(path.clone()));
+    assert_eq!(pathname(w.peer_addr()), Some(path.clone()));
+    std::fs::remove_file(&path).unwrap();
+}

@@ -36,6 +36,20 @@ use crate::Event;
 ///   lets the operations whose events are live finish first (see the
 ///   [module docs](super)).
 ///
+/// # Byte streams, not datagrams
+///
+/// Its reads and writes are made for byte streams (pipes, ttys, stream
+/// sockets, regular files), where a short read leaves the rest for the
+/// next one and `Ok(0)` is the end of the stream. On a datagram socket (a
+/// `UnixDatagram`, a raw or packet socket) each read takes one datagram
+/// whole, and what does not fit in the room the buffer has is lost
+/// without an error: [`read`](Self::read) into a `Vec` with no spare
+/// capacity makes room for 4 KiB only. Give it room for the largest
+/// datagram yourself (`Vec::with_capacity(max)`), and take `Ok(0)` for an
+/// empty datagram, not an end: a datagram socket has none. (For UDP,
+/// [`UdpSocket`](crate::net::UdpSocket) reserves room for the largest one
+/// itself and gives the sender's address.)
+///
 /// # Examples
 ///
 /// An eventfd (made with rustix here) counting wake-ups:
@@ -53,6 +67,29 @@ use crate::Event;
 /// tame::run();
 /// let (buf, n) = slot.take().unwrap();
 /// assert_eq!((n.unwrap(), u64::from_ne_bytes(buf[..8].try_into().unwrap())), (8, 3));
+/// ```
+///
+/// A datagram socket, read with room for its largest datagram; an empty
+/// datagram reads as `Ok(0)` and is no end:
+///
+/// ```
+/// use std::io;
+/// use tame::io::Fd;
+///
+/// let (ours, theirs) = std::os::unix::net::UnixDatagram::pair().unwrap();
+/// let fd = Fd::new(ours).unwrap();
+/// theirs.send(&[7; 10_000]).unwrap();
+/// theirs.send(b"").unwrap();
+/// theirs.send(b"next").unwrap();
+/// let r = tame::Rendezvous::<()>::new();
+/// let mut sizes = Vec::new();
+/// for _ in 0..3 {
+///     let (ev, slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>(());
+///     fd.read(Vec::with_capacity(65_536), ev);
+///     tame::run();
+///     sizes.push(slot.take().unwrap().1.unwrap());
+/// }
+/// assert_eq!(sizes, [10_000, 0, 4]);
 /// ```
 pub struct Fd {
     io: Handle,
@@ -164,7 +201,8 @@ impl Fd {
     /// # Errors
     ///
     /// `WouldBlock` if nothing can be read now; any other read error.
-    /// `Ok(0)` is the end of the stream (or an empty `buf`).
+    /// `Ok(0)` is the end of the stream (or an empty `buf`; on a datagram
+    /// socket, an empty datagram: see [the type's docs](Self#byte-streams-not-datagrams)).
     ///
     /// # Examples
     ///
@@ -201,6 +239,11 @@ impl Fd {
     /// count. A `buf` with no spare capacity (`Vec::new()`) waits for
     /// readiness before 4 KiB are reserved; `Ok(0)` is the end of the
     /// stream. As [`TcpStream::read`](crate::net::TcpStream::read).
+    ///
+    /// For byte streams: on a datagram socket a read takes one datagram,
+    /// cut silently to the room `buf` has (so 4 KiB for a `Vec::new()`),
+    /// and `Ok(0)` is an empty datagram. Give `buf` room for the largest
+    /// datagram (see [the type's docs](Self#byte-streams-not-datagrams)).
     ///
     /// # Errors
     ///
@@ -352,12 +395,19 @@ impl Fd {
     }
 
     /// Cancels the waiting operations (as [`close`](Self::close)) and gives
-    /// the descriptor back, still non-blocking: a duplicate (a new fd
-    /// number) of the one the `Fd` held, which closes with the `Fd`.
+    /// the descriptor back, still non-blocking: the very one the `Fd` held
+    /// (the same fd number: nothing to fail for want of a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers, or a readiness wait on a regular file, which ends on the
+    /// loop's next turn, was just cancelled): the descriptor given back is
+    /// then a duplicate (a new fd number), since the original stays open
+    /// until that operation is done, and duplicating can fail (`EMFILE`).
+    /// The original then closes once the operation lets go of it, as if the
+    /// `Fd` had been closed.
     ///
     /// # Examples
     ///

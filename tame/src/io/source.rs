@@ -68,7 +68,9 @@ const SHORT_READS_DRAIN: u8 = 8;
 /// Kept small (56 bytes): every idle connection of a server has one. The
 /// registration state is [`Reg`], stored as a token.
 pub(crate) struct Source {
-    fd: OwnedFd,
+    /// `None` only once [`into_fd`](Source::into_fd) took it out of a
+    /// source nothing else held, which is dropped right after.
+    fd: Option<OwnedFd>,
     /// Writes go through `send(MSG_NOSIGNAL)` (never a `SIGPIPE`).
     socket: bool,
     /// `CLOSED`, `STDIN`, `SHUT_WRITE`.
@@ -95,7 +97,7 @@ impl Source {
     /// A source for `fd`, which the caller made non-blocking.
     pub(crate) fn new(fd: OwnedFd, socket: bool) -> Rc<Source> {
         Rc::new(Source {
-            fd,
+            fd: Some(fd),
             socket,
             flags: Cell::new(0),
             seen: Cell::new(Ready::NONE),
@@ -158,7 +160,10 @@ impl Source {
     }
 
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
-        self.fd.as_fd()
+        match &self.fd {
+            Some(fd) => fd.as_fd(),
+            None => unreachable!("a source whose descriptor was taken out is gone"),
+        }
     }
 
     pub(crate) fn is_socket(&self) -> bool {
@@ -346,18 +351,31 @@ impl Source {
         drop(parked);
     }
 
-    /// Closes the source and gives a duplicate of its descriptor back (the
-    /// original closes with the source, which an operation of this turn may
-    /// still hold).
+    /// Closes the source and gives its descriptor back: the very one (the
+    /// same fd number, as tokio's `into_std` gives it) when nothing else
+    /// holds the source, which is every case but one: an operation of this
+    /// turn still holds it (the descriptor's type was given away from
+    /// inside the callback of one of its own operations, or a wait on a
+    /// regular file is queued). Then the original must stay open until
+    /// that operation is done with it, and a duplicate is handed out.
+    ///
+    /// Only that duplicate can fail (`EMFILE`): the original then closes
+    /// with the source, once that operation lets go of it.
     pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
         self.close();
         if self.flags.get() & STDIN != 0 {
             self.flags.set(self.flags.get() & !STDIN);
             super::shared_stdin::given_away();
         }
-        // The source keeps its descriptor until it is dropped: hand out a
-        // duplicate and let the original close with it.
-        sys::dup(self.fd())
+        match Rc::try_unwrap(self) {
+            // Closed and no longer stdin's: its drop has nothing left to
+            // do with the descriptor, which is taken before it.
+            Ok(mut src) => Ok(src
+                .fd
+                .take()
+                .expect("a source holds its descriptor until into_fd takes it")),
+            Err(shared) => sys::dup(shared.fd()),
+        }
     }
 }
 
@@ -466,6 +484,10 @@ impl Drop for Resuming<'_> {
 
 impl Drop for Source {
     fn drop(&mut self) {
+        if self.fd.is_none() {
+            // Given away by `into_fd`, which closed the source first.
+            return;
+        }
         if let Reg::Polled { token, .. } = self.reg() {
             driver::deregister(self.fd(), token);
         }

@@ -4,8 +4,9 @@
 //! retried here, so no caller sees it.
 
 use std::io;
+use std::mem::ManuallyDrop;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
 use rustix::io::Errno;
@@ -319,8 +320,14 @@ pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: SocketAddr) -> io::R
     retry(|| rustix::net::sendto(fd, buf, SendFlags::NOSIGNAL, &addr))
 }
 
-/// The std view of a descriptor for calls rustix does not cover (Unix
-/// socket addresses): a duplicate, closed when the view goes.
-pub(crate) fn view<T: From<OwnedFd>>(fd: impl AsFd) -> io::Result<T> {
-    Ok(T::from(dup(fd.as_fd())?))
+/// Runs `f` on a std view of `fd`, for calls rustix does not cover (Unix
+/// socket addresses, which only std makes into its `SocketAddr`). The view
+/// is the very descriptor, not a duplicate: nothing to fail for want of a
+/// free fd.
+pub(crate) fn with_view<T: FromRawFd, R>(fd: BorrowedFd<'_>, f: impl FnOnce(&T) -> R) -> R {
+    // SAFETY: `fd` is open for the whole call (it is borrowed for it); the
+    // view is never dropped, so it never closes it, and `f` sees it only
+    // by reference, so it cannot move it out and drop it.
+    let view = ManuallyDrop::new(unsafe { T::from_raw_fd(fd.as_raw_fd()) });
+    f(&view)
 }

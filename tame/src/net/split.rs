@@ -6,6 +6,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::net as std_unix;
 
 use super::{TcpStream, UnixStream};
 use crate::driver::Ready;
@@ -371,6 +372,80 @@ impl ReadHalf<UnixStream> {
             Ok(io) => Ok(UnixStream::from_handle(io)),
             Err((r, w)) => Err((ReadHalf::new(r), WriteHalf::new(w))),
         }
+    }
+
+    /// The address of the peer; as
+    /// [`UnixStream::peer_addr`](UnixStream::peer_addr).
+    ///
+    /// # Errors
+    ///
+    /// As `getpeername(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// let (r, _w) = a.into_split();
+    /// assert!(r.peer_addr().unwrap().is_unnamed());
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<std_unix::SocketAddr> {
+        super::unix::peer_addr(self.io.fd())
+    }
+
+    /// The address of the socket's own end; as
+    /// [`UnixStream::local_addr`](UnixStream::local_addr).
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// let (r, _w) = a.into_split();
+    /// assert!(r.local_addr().unwrap().is_unnamed());
+    /// ```
+    pub fn local_addr(&self) -> io::Result<std_unix::SocketAddr> {
+        super::unix::local_addr(self.io.fd())
+    }
+}
+
+impl WriteHalf<UnixStream> {
+    /// The address of the peer; as
+    /// [`UnixStream::peer_addr`](UnixStream::peer_addr).
+    ///
+    /// # Errors
+    ///
+    /// As `getpeername(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// let (_r, w) = a.into_split();
+    /// assert!(w.peer_addr().unwrap().is_unnamed());
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<std_unix::SocketAddr> {
+        super::unix::peer_addr(self.io.fd())
+    }
+
+    /// The address of the socket's own end; as
+    /// [`UnixStream::local_addr`](UnixStream::local_addr).
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// let (_r, w) = a.into_split();
+    /// assert!(w.local_addr().unwrap().is_unnamed());
+    /// ```
+    pub fn local_addr(&self) -> io::Result<std_unix::SocketAddr> {
+        super::unix::local_addr(self.io.fd())
     }
 }
 

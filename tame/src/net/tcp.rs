@@ -185,13 +185,18 @@ impl TcpStream {
     }
 
     /// Cancels the stream's waiting operations (their events come back
-    /// untriggered) and gives back the std stream, still non-blocking.
+    /// untriggered) and gives back the std stream, still non-blocking, on
+    /// the very descriptor it held (the same fd number: nothing to fail for
+    /// want of a free one).
     ///
     /// # Errors
     ///
-    /// The std stream holds a duplicate of the descriptor (a new fd number;
-    /// the original closes with the tame handle), and duplicating can fail
-    /// (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers): the std stream then gets a duplicate (a new fd number),
+    /// since the original stays open until that operation is done, and
+    /// duplicating can fail (`EMFILE`). The original then closes once the
+    /// operation lets go of it, as if the handle had been closed.
     ///
     /// # Examples
     ///

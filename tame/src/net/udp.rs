@@ -146,14 +146,19 @@ impl UdpSocket {
         })
     }
 
-    /// Cancels the waiting operations and gives back the std socket, still
-    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
-    /// original closes with the tame handle, or once an operation of this
-    /// loop turn that still holds it is done).
+    /// Cancels the waiting operations (their events come back untriggered)
+    /// and gives back the std socket, still non-blocking, on the very
+    /// descriptor it held (the same fd number: nothing to fail for want of
+    /// a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers): the std socket then gets a duplicate (a new fd number),
+    /// since the original stays open until that operation is done, and
+    /// duplicating can fail (`EMFILE`). The original then closes once the
+    /// operation lets go of it, as if the handle had been closed.
     ///
     /// # Examples
     ///
@@ -318,17 +323,29 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// Through `ev`: as `send_to`, and `NotConnected`/`DestinationAddressRequired`
-    /// if the socket is not connected, `ConnectionRefused` after an ICMP
-    /// port unreachable for an earlier datagram.
+    /// Through `ev`: as `send_to`; `ConnectionRefused` after an ICMP port
+    /// unreachable for an earlier datagram. On a socket that is not
+    /// connected, the kernel's `EDESTADDRREQ`, as std's `UdpSocket::send`
+    /// gives it: std has no stable `ErrorKind` for it (its `kind()` is
+    /// neither `NotConnected` nor anything a program can match), so match
+    /// the code, `raw_os_error() == Some(libc::EDESTADDRREQ)` (89 on
+    /// Linux).
     ///
     /// # Examples
     ///
     /// ```
     /// let a = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     /// let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    /// a.connect(b.local_addr().unwrap()).unwrap();
     /// let r = tame::Rendezvous::<()>::new();
+    ///
+    /// // Not connected yet: EDESTADDRREQ.
+    /// let (ev, slot) = r.event_with_slot(());
+    /// a.send(b"one".to_vec(), ev);
+    /// let err = slot.take().unwrap().1.unwrap_err();
+    /// let edestaddrreq = rustix::io::Errno::DESTADDRREQ.raw_os_error();
+    /// assert_eq!(err.raw_os_error(), Some(edestaddrreq));
+    ///
+    /// a.connect(b.local_addr().unwrap()).unwrap();
     /// let (ev, slot) = r.event_with_slot(());
     /// a.send(b"one".to_vec(), ev);
     /// assert_eq!(slot.take().unwrap().1.unwrap(), 3);

@@ -1,5 +1,37 @@
 //! [`UnixListener`] and [`UnixStream`]: Unix domain stream sockets on the
-//! loop, with the operations of the TCP types.
+//! loop.
+//!
+//! What they have, as the TCP types have it:
+//!
+//! * [`UnixListener`][]: [`bind`](UnixListener::bind),
+//!   [`from_std`](UnixListener::from_std) / [`into_std`](UnixListener::into_std),
+//!   [`local_addr`](UnixListener::local_addr),
+//!   [`accept`](UnixListener::accept) (the stream alone: a client's address
+//!   is almost always unnamed), [`try_accept`](UnixListener::try_accept),
+//!   [`close`](UnixListener::close).
+//! * [`UnixStream`][]: [`connect`](UnixStream::connect),
+//!   [`pair`](UnixStream::pair), [`from_std`](UnixStream::from_std) /
+//!   [`into_std`](UnixStream::into_std), the waits
+//!   ([`readable`](UnixStream::readable), [`writable`](UnixStream::writable),
+//!   [`hung_up`](UnixStream::hung_up)), the reads and writes
+//!   ([`try_read`](UnixStream::try_read), [`try_write`](UnixStream::try_write),
+//!   [`read`](UnixStream::read), [`write`](UnixStream::write),
+//!   [`write_all`](UnixStream::write_all),
+//!   [`read_until`](UnixStream::read_until)),
+//!   [`local_addr`](UnixStream::local_addr),
+//!   [`peer_addr`](UnixStream::peer_addr),
+//!   [`take_error`](UnixStream::take_error),
+//!   [`shutdown`](UnixStream::shutdown),
+//!   [`into_split`](UnixStream::into_split) (the halves have the addresses
+//!   too, and reunite), [`close`](UnixStream::close).
+//!
+//! Addresses are std's [`SocketAddr`](std_unix::SocketAddr). Nothing
+//! TCP-only (`set_nodelay`, `set_linger`, `unacknowledged`). No
+//! `SCM_RIGHTS` or credentials: use std's or rustix's calls on the
+//! descriptor ([`AsFd`]). No datagram socket (`UnixDatagram`) is provided:
+//! std's, made non-blocking, can be waited on with
+//! [`tame::wait_on_fd`](crate::wait_on_fd) or taken over by
+//! [`tame::io::Fd`](crate::io::Fd) (see its docs on datagrams).
 
 use std::fmt;
 use std::io;
@@ -95,14 +127,18 @@ impl UnixListener {
         })
     }
 
-    /// Cancels a waiting accept and gives back the std listener, still
-    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
-    /// original closes with the tame handle, or once an operation of this
-    /// loop turn that still holds it is done).
+    /// Cancels a waiting accept (its event comes back untriggered) and gives
+    /// back the std listener, still non-blocking, on the very descriptor it
+    /// held (the same fd number: nothing to fail for want of a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers): the std listener then gets a duplicate (a new fd number),
+    /// since the original stays open until that operation is done, and
+    /// duplicating can fail (`EMFILE`). The original then closes once the
+    /// operation lets go of it, as if the handle had been closed.
     ///
     /// # Examples
     ///
@@ -122,8 +158,7 @@ impl UnixListener {
     ///
     /// # Errors
     ///
-    /// As `getsockname(2)`, or out of descriptors (it asks through a
-    /// duplicate).
+    /// As `getsockname(2)`.
     ///
     /// # Examples
     ///
@@ -135,7 +170,7 @@ impl UnixListener {
     /// std::fs::remove_file(&path).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<std_unix::SocketAddr> {
-        sys::view::<std_unix::UnixListener>(self.io.fd())?.local_addr()
+        local_addr(self.io.fd())
     }
 
     /// Accepts one connection and triggers `ev` with it (non-blocking).
@@ -164,6 +199,31 @@ impl UnixListener {
     /// ```
     pub fn accept(&self, ev: Event<io::Result<UnixStream>>) {
         op::start(self.io.src(), AcceptOp { ev });
+    }
+
+    /// Accepts a connection that is already waiting, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if no connection is waiting; as for
+    /// [`accept`](Self::accept) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("tame-doc-try-acc-{}.sock", std::process::id()));
+    /// let _ = std::fs::remove_file(&path);
+    /// let listener = tame::net::UnixListener::bind(&path).unwrap();
+    /// let err = listener.try_accept().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// let _client = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    /// let stream = listener.try_accept().unwrap();
+    /// assert!(stream.peer_addr().unwrap().as_pathname().is_none());
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn try_accept(&self) -> io::Result<UnixStream> {
+        let (fd, _) = sys::accept(self.io.fd())?;
+        Ok(UnixStream::from_fd(fd))
     }
 
     /// Closes the listener: a waiting accept is cancelled (its event comes
@@ -309,14 +369,19 @@ impl UnixStream {
         Ok(UnixStream::from_fd(OwnedFd::from(stream)))
     }
 
-    /// Cancels the waiting operations and gives back the std stream, still
-    /// non-blocking, on a duplicate of its descriptor (a new fd number; the
-    /// original closes with the tame handle, or once an operation of this
-    /// loop turn that still holds it is done).
+    /// Cancels the waiting operations (their events come back untriggered)
+    /// and gives back the std stream, still non-blocking, on the very
+    /// descriptor it held (the same fd number: nothing to fail for want of
+    /// a free one).
     ///
     /// # Errors
     ///
-    /// If the descriptor cannot be duplicated (`EMFILE`).
+    /// Only when an operation still under way holds the descriptor (this is
+    /// called from a callback that one of its own operations runs as it
+    /// delivers): the std stream then gets a duplicate (a new fd number),
+    /// since the original stays open until that operation is done, and
+    /// duplicating can fail (`EMFILE`). The original then closes once the
+    /// operation lets go of it, as if the handle had been closed.
     ///
     /// # Examples
     ///
@@ -529,6 +594,64 @@ impl UnixStream {
         ops::read_until(self.io.src(), buf, delim, limit, ev);
     }
 
+    /// The address of the socket's own end: unnamed for a connecting
+    /// client or a [`pair`](Self::pair), the listener's path for an
+    /// accepted stream.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// assert!(a.local_addr().unwrap().is_unnamed());
+    /// ```
+    pub fn local_addr(&self) -> io::Result<std_unix::SocketAddr> {
+        local_addr(self.io.fd())
+    }
+
+    /// The address of the peer: the listener's path for a client that
+    /// connected to one, unnamed for an accepted stream or a
+    /// [`pair`](Self::pair).
+    ///
+    /// # Errors
+    ///
+    /// As `getpeername(2)`: `NotConnected` on a socket that is not
+    /// connected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("tame-doc-peer-{}.sock", std::process::id()));
+    /// let _ = std::fs::remove_file(&path);
+    /// let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    /// let s = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    /// let s = tame::net::UnixStream::from_std(s).unwrap();
+    /// assert_eq!(s.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<std_unix::SocketAddr> {
+        peer_addr(self.io.fd())
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// assert!(a.take_error().unwrap().is_none());
+    /// ```
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        sys::take_error(self.io.fd())
+    }
+
     /// Shuts down the read side, the write side or both.
     ///
     /// # Errors
@@ -588,6 +711,16 @@ impl UnixStream {
     pub(crate) fn from_handle(io: Handle) -> UnixStream {
         UnixStream { io }
     }
+}
+
+/// The address a Unix socket is bound to, as std gives it.
+pub(super) fn local_addr(fd: BorrowedFd<'_>) -> io::Result<std_unix::SocketAddr> {
+    sys::with_view(fd, std_unix::UnixStream::local_addr)
+}
+
+/// The address a Unix socket is connected to, as std gives it.
+pub(super) fn peer_addr(fd: BorrowedFd<'_>) -> io::Result<std_unix::SocketAddr> {
+    sys::with_view(fd, std_unix::UnixStream::peer_addr)
 }
 
 impl AsFd for UnixStream {
