@@ -731,3 +731,82 @@ fn a_latch_wait_nobody_listens_to_any_more_does_not_keep_the_loop() {
     .join()
     .unwrap();
 }
+
+/// Queues a waiter for `sem` whose event is dead at once (its rendezvous
+/// dropped), its callback holding `keep` until the event goes.
+fn dead_waiter<K: 'static>(sem: &Semaphore, keep: K) {
+    let r = Rendezvous::<()>::new();
+    let (ev, _slot) = r.event_with_slot::<Permit>(());
+    sem.acquire(ev.map(move |p: Permit| {
+        let _ = &keep;
+        p
+    }));
+}
+
+#[test]
+fn a_permit_held_by_a_waiter_that_gave_up_goes_back_when_the_queue_drops_it() {
+    let sem = Semaphore::new(1);
+    let only = sem.try_acquire().unwrap();
+    // The waiter that gave up holds the only permit in its callback.
+    dead_waiter(&sem, only);
+    // Enough waiters that gave up to make the queue sweep them out: the
+    // permit goes back while the semaphore is at work (no "already
+    // borrowed" panic), to a live waiter.
+    for _ in 0..40 {
+        dead_waiter(&sem, ());
+    }
+    let r = Rendezvous::<()>::new();
+    let (ev, got) = r.event_with_slot::<Permit>(());
+    sem.acquire(ev);
+    assert!(
+        got.take().is_some(),
+        "the permit came back to the live waiter"
+    );
+    assert_eq!(sem.waiting(), 0);
+}
+
+/// Sends a value back to its channel when dropped (a pool's buffer).
+struct Returns(Channel<u32>);
+
+impl Drop for Returns {
+    fn drop(&mut self) {
+        self.0.send(7);
+    }
+}
+
+#[test]
+fn a_receiver_that_gave_up_is_dropped_outside_the_channel_s_own_work() {
+    let ch = Channel::<u32>::new();
+    {
+        let r = Rendezvous::<()>::new();
+        let (ev, _slot) = r.event_with_slot::<u32>(());
+        let back = Returns(ch.clone());
+        ch.recv(ev.map(move |v: u32| {
+            let _ = &back;
+            v
+        }));
+    }
+    // The send finds the dead receiver first; dropping it sends 7 (no
+    // "already borrowed" panic) before the 1 is queued, as if it had been
+    // dropped when its receiver gave up.
+    ch.send(1);
+    assert_eq!(
+        (ch.try_recv(), ch.try_recv(), ch.try_recv()),
+        (Some(7), Some(1), None)
+    );
+}
+
+#[test]
+fn a_close_whose_receiver_panics_still_ends_the_readable_waits() {
+    let ch = Channel::<u32>::new();
+    let r = Rendezvous::<&str>::new();
+    ch.recv(tame::Event::from_fn(|v: Option<u32>| {
+        assert!(v.is_some(), "a receiver that cannot bear a close");
+    }));
+    ch.readable(r.event("reader"));
+    let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ch.close()));
+    assert!(closed.is_err());
+    // The reader's event came back (dropped untriggered), not left queued.
+    assert_eq!(r.try_next(), Some("reader"));
+    assert_eq!(r.pending(), 0);
+}

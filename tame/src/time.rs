@@ -494,7 +494,13 @@ impl fmt::Debug for Timer {
 ///   back) and arms the new one for the same time: the schedule moves on
 ///   only by ticks that fired, so an interval raced against something
 ///   that comes more often than its period still ticks on time (tokio's
-///   `tick` is cancel-safe alike). Dropping the `Interval` leaves a
+///   `tick` is cancel-safe alike). One case differs from tokio: a tick
+///   that fires in the same turn as the event that wins the race comes
+///   back to the rendezvous too, and counts as delivered; if the round's
+///   rendezvous is then dropped with its id not taken, that tick is lost.
+///   A loop that keeps one rendezvous across its rounds (arming again only
+///   what came back) loses none: the tick's id is there for the next
+///   `twait!(r)`. Dropping the `Interval` leaves a
 ///   pending tick to fire when it is due, as an operation of one of
 ///   tame's descriptors goes on after its handle is dropped:
 ///   `twait! { every.tick(mkevent!()); }` waits for the tick also where

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use super::queue::WaitQueue;
+use super::queue::{bury, WaitQueue};
 use crate::Event;
 
 /// A queue between tasks (Tamer's `tamer::channel`): [`send`](Channel::send)
@@ -146,6 +146,7 @@ impl<T> Channel<T> {
             return Err(value);
         }
         let receiver = self.inner.receivers.borrow_mut().pop_live();
+        bury(&self.inner.receivers);
         match receiver {
             Some(ev) => ev.trigger(value),
             None => {
@@ -193,7 +194,10 @@ impl<T> Channel<T> {
         match value {
             Some(v) => ev.trigger(v),
             None if self.inner.closed.get() => drop(ev),
-            None => self.inner.receivers.borrow_mut().push_back(ev),
+            None => {
+                self.inner.receivers.borrow_mut().push_back(ev);
+                bury(&self.inner.receivers);
+            }
         }
     }
 
@@ -255,6 +259,7 @@ impl<T> Channel<T> {
             drop(ev);
         } else {
             self.inner.readers.borrow_mut().push_back(ev);
+            bury(&self.inner.readers);
         }
     }
 
@@ -290,10 +295,15 @@ impl<T> Channel<T> {
     /// ```
     pub fn close(&self) {
         self.inner.closed.set(true);
-        let waiting = self.inner.receivers.borrow_mut().take_all();
-        drop(waiting);
-        let waiting = self.inner.readers.borrow_mut().take_all();
-        drop(waiting);
+        // Both taken before either is dropped: a receiver's callback that
+        // panics on its `None` still leaves no reader queued on a closed
+        // channel (the readers are dropped as the panic unwinds).
+        let receivers = self.inner.receivers.borrow_mut().take_all();
+        let readers = self.inner.readers.borrow_mut().take_all();
+        drop(receivers);
+        drop(readers);
+        bury(&self.inner.receivers);
+        bury(&self.inner.readers);
     }
 
     /// A guard that [`close`](Channel::close)s the channel when it is

@@ -4,7 +4,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-use super::queue::{WaitQueue, Waiter};
+use super::queue::{bury, WaitQueue, Waiter};
 use crate::driver::{self, Ready, Registration, Token};
 use crate::Event;
 
@@ -220,8 +220,15 @@ impl Mutex {
 
 impl Inner {
     /// Lets in whoever the queue's head allows: one exclusive waiter, or
-    /// every shared waiter up to the next exclusive one.
+    /// every shared waiter up to the next exclusive one; then drops the dead
+    /// waiters it skipped (no borrow held: their events' drops may release
+    /// guards, which grants again).
     fn grant(this: &Rc<Inner>) {
+        Inner::grant_live(this);
+        bury(&this.waiters);
+    }
+
+    fn grant_live(this: &Rc<Inner>) {
         loop {
             let next = {
                 let mut waiters = this.waiters.borrow_mut();

@@ -9,6 +9,7 @@
 //! out whenever it has doubled since its last sweep, so it holds at most
 //! about twice its live waiters, at a constant cost per waiter.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use crate::Event;
@@ -29,10 +30,29 @@ impl<T> Waiter for Event<T> {
 const FIRST_SWEEP: usize = 32;
 
 /// A FIFO of waiters that drops the dead ones (see the module's docs).
+///
+/// A dead waiter is not dropped where it is found, under the borrow of
+/// the queue its owner holds: its event's drop is user code (a `map`
+/// closure's captures: a permit, a guard, a value whose `Drop` sends on the
+/// same channel), which may use the same primitive. It is set aside, for
+/// [`bury`] to drop once the owner's borrow is released.
 pub(crate) struct WaitQueue<W> {
     waiters: VecDeque<W>,
     /// The length at which the next push sweeps the queue first.
     sweep_at: usize,
+    /// Dead waiters taken out, not dropped yet (see [`bury`]).
+    dead: Vec<W>,
+}
+
+/// Drops the dead waiters `q` set aside, with no borrow of it held (see
+/// [`WaitQueue`]). Call it after every use of a queue that may skip or
+/// sweep waiters, once the borrow is released.
+pub(crate) fn bury<W>(q: &RefCell<WaitQueue<W>>) {
+    let dead = match q.try_borrow_mut() {
+        Ok(mut q) if !q.dead.is_empty() => std::mem::take(&mut q.dead),
+        _ => return,
+    };
+    drop(dead);
 }
 
 impl<W: Waiter> WaitQueue<W> {
@@ -40,27 +60,35 @@ impl<W: Waiter> WaitQueue<W> {
         WaitQueue {
             waiters: VecDeque::new(),
             sweep_at: FIRST_SWEEP,
+            dead: Vec::new(),
         }
     }
 
     /// Queues `w` behind the others.
     pub(crate) fn push_back(&mut self, w: W) {
         if self.waiters.len() >= self.sweep_at {
-            self.waiters.retain(Waiter::is_live);
+            let all = std::mem::take(&mut self.waiters);
+            for w in all {
+                if w.is_live() {
+                    self.waiters.push_back(w);
+                } else {
+                    self.dead.push(w);
+                }
+            }
             self.sweep_at = (2 * self.waiters.len()).max(FIRST_SWEEP);
         }
         self.waiters.push_back(w);
     }
 
-    /// The first live waiter, the dead ones before it dropped.
+    /// The first live waiter, the dead ones before it set aside.
     pub(crate) fn front_live(&mut self) -> Option<&W> {
         while self.waiters.front().is_some_and(|w| !w.is_live()) {
-            self.waiters.pop_front();
+            self.dead.extend(self.waiters.pop_front());
         }
         self.waiters.front()
     }
 
-    /// Takes the first live waiter, the dead ones before it dropped.
+    /// Takes the first live waiter, the dead ones before it set aside.
     pub(crate) fn pop_live(&mut self) -> Option<W> {
         self.front_live()?;
         self.waiters.pop_front()

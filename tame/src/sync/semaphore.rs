@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use super::queue::WaitQueue;
+use super::queue::{bury, WaitQueue};
 use crate::Event;
 
 /// A count of permits that tasks wait for through events: at most that
@@ -132,7 +132,9 @@ impl Semaphore {
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
         let free = self.inner.available.get();
-        if free == 0 || self.inner.waiters.borrow_mut().front_live().is_some() {
+        let waited_for = self.inner.waiters.borrow_mut().front_live().is_some();
+        bury(&self.inner.waiters);
+        if free == 0 || waited_for {
             return None;
         }
         self.inner.available.set(free - 1);
@@ -203,8 +205,15 @@ impl Semaphore {
 }
 
 impl Inner {
-    /// Hands free permits to the waiters at the head of the queue.
+    /// Hands free permits to the waiters at the head of the queue; then
+    /// drops the dead waiters it skipped (no borrow held: their events'
+    /// drops may give permits back, which grants again).
     fn grant(this: &Rc<Inner>) {
+        Inner::grant_live(this);
+        bury(&this.waiters);
+    }
+
+    fn grant_live(this: &Rc<Inner>) {
         loop {
             let free = this.available.get();
             if free == 0 {
