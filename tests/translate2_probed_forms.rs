@@ -681,3 +681,38 @@ fn a_let_else_pattern_matches_constants_and_variants_named_alone() {
     use std::cmp::Ordering::{Greater, Less};
     assert_eq!((g(Some(Greater)), g(Some(Less)), g(None)), (1, 0, 0));
 }
+
+/// Clippy's lints that read a pattern across statements (a counter kept by
+/// hand in a `for` loop, a `Vec` pushed to right after it is made) are
+/// silenced by the user's `#[expect]` where the code is, in the machine's
+/// copy of it too, and the expectations are fulfilled (`cargo clippy --
+/// -D warnings` checks this file).
+#[tamed]
+fn patterns_clippy_reads_across_statements(v: Vec<u32>) -> usize {
+    let mut n = 0;
+    for _ in 0..2 {
+        twait! { tame::asap(mkevent!()); }
+        let mut i = 0;
+        #[expect(clippy::explicit_counter_loop)]
+        for x in &v {
+            n += x + i;
+            i += 1;
+        }
+    }
+    #[expect(clippy::vec_init_then_push)]
+    let w = {
+        let mut w = Vec::new();
+        w.push(1);
+        w.push(2);
+        w
+    };
+    twait! { tame::asap(mkevent!()); }
+    w.len() + n as usize
+}
+
+#[test]
+fn clippy_s_pattern_lints_are_silenced_by_the_user_s_expect() {
+    let n = tame::run_with(|done| patterns_clippy_reads_across_statements(vec![1, 2], done));
+    // Each round adds 1 + 0 and 2 + 1.
+    assert_eq!(n, Some(2 + 8));
+}

@@ -196,7 +196,18 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // written), and a closure the machine calls where it made it
             // (`redundant_closure_call`) is its own rearrangement; the
             // value of a block that waits, discarded (`{ twait!{..}; c + 1
-            // };`), is a statement of its own here (`no_effect`). The
+            // };`), is a statement of its own here (`no_effect`). Lints
+            // that read a pattern across statements or through a `for`
+            // loop's or macro's expansion see the machine's copy spelled
+            // otherwise (a regenerated `let` carries `#[tamed]`'s span, a
+            // `for` is desugared apart), so they would report it a second
+            // time, at `#[tamed]` or with another suggestion:
+            // `for_loops_over_fallibles`, `vec_init_then_push`,
+            // `reserve_after_initialization`, `explicit_counter_loop`,
+            // `single_element_loop`, `format_in_format_args`,
+            // `format_collect`, `manual_unwrap_or(_default)` (an
+            // `#[expect]` of one, `allow` here, made clippy fall back to
+            // the other), `manual_assert`. The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -232,7 +243,17 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::shadow_same,
                 clippy::shadow_reuse,
                 clippy::no_effect,
-                clippy::unit_arg
+                clippy::unit_arg,
+                for_loops_over_fallibles,
+                clippy::vec_init_then_push,
+                clippy::reserve_after_initialization,
+                clippy::explicit_counter_loop,
+                clippy::single_element_loop,
+                clippy::format_in_format_args,
+                clippy::format_collect,
+                clippy::manual_unwrap_or,
+                clippy::manual_unwrap_or_default,
+                clippy::manual_assert
             )]
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
