@@ -522,6 +522,33 @@ fn an_interval_raced_each_round_against_more_frequent_messages_keeps_its_schedul
     });
 }
 
+#[test]
+fn a_tick_that_comes_in_the_same_turn_as_the_winning_message_is_not_lost() {
+    virtual_test(|| {
+        let ch = tame::sync::Channel::new();
+        // Messages sent by timers armed up front: at 300, 600 and 900 ms a
+        // message and a tick come back in one turn, the message first
+        // (its timer was armed first). The round takes the message and
+        // drops its rendezvous with the tick's id in it: the tick was
+        // never seen, and must come again (tokio: "no tick consumed").
+        for i in 1..=40u32 {
+            let ch = ch.clone();
+            tame::timer(
+                Duration::from_millis(30 * u64::from(i)),
+                Event::from_fn(move |v: Option<()>| {
+                    if v.is_some() {
+                        ch.send(i);
+                    }
+                }),
+            );
+        }
+        let (period, span) = (Duration::from_millis(100), Duration::from_secs(1));
+        let at = tame::run_with(|done| ticks_among_messages(period, ch, span, done));
+        let expected: Vec<u64> = (1..=10).map(|k| k * 100).collect();
+        assert_eq!(at.unwrap(), expected);
+    });
+}
+
 /// A tamed function may drop a receiver at the wait its operation was
 /// started for, when nothing uses it after (it cannot tell `&mut self`
 /// from `self`): the tick still comes, when it is due.

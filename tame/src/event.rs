@@ -41,6 +41,13 @@ pub(crate) trait Sink<T> {
         self.complete(None);
     }
 
+    /// A receipt telling whether this event's outcome, once it came back,
+    /// was taken by its waiter (see [`crate::rendezvous::Receipt`]), for
+    /// the sinks that can tell (a rendezvous' plain event).
+    fn receipt(&self) -> Option<crate::rendezvous::Receipt> {
+        None
+    }
+
     /// A sink that only forwards these questions to the event it holds (a
     /// [`Then`], so a link of a chain of [`Event::map`]) is a [`Link`]:
     /// the chain is walked in a loop, not by recursion, which would take
@@ -188,6 +195,11 @@ impl<T> Event<T> {
     /// see [`Liveness`].
     pub(crate) fn liveness(&self) -> Liveness<T> {
         Liveness(self.sink.as_ref().map(Rc::downgrade))
+    }
+
+    /// See [`Sink::receipt`].
+    pub(crate) fn receipt(&self) -> Option<crate::rendezvous::Receipt> {
+        self.sink.as_ref()?.receipt()
     }
 
     /// Drops the event as a loop that is gone does: see [`Sink::discard`].

@@ -29,6 +29,39 @@ impl Waiter {
     }
 }
 
+/// What became of an event's id: [`Receipt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Not back yet, or back and queued, not taken yet.
+    Pending,
+    /// Taken by `twait!(r)` (or `try_next`, the stream).
+    Taken,
+    /// Forgotten: the rendezvous was cancelled or dropped before the id
+    /// was taken (or before the event came back).
+    Forgotten,
+}
+
+/// Whether the id of one event of a rendezvous was taken by its waiter or
+/// forgotten with its epoch (left queued when the rendezvous was cancelled
+/// or dropped after its waiter took another id): for an
+/// [`Interval`](crate::time::Interval),
+/// whose tick that comes back in the same turn as the event that wins a
+/// race, its round's rendezvous then dropped, was never seen and must come
+/// again.
+pub(crate) struct Receipt(Rc<Cell<Delivery>>);
+
+impl fmt::Debug for Receipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Receipt").field(&self.get()).finish()
+    }
+}
+
+impl Receipt {
+    pub(crate) fn get(&self) -> Delivery {
+        self.0.get()
+    }
+}
+
 /// The state shared between a rendezvous and its events.
 pub(crate) struct Shared<I> {
     /// Events made and not yet come back.
@@ -50,6 +83,21 @@ pub(crate) struct Shared<I> {
     /// This epoch as the values its events left in inboxes know it: made
     /// with the epoch's first such value, told when the epoch ends.
     token: Cell<Option<Rc<EpochToken>>>,
+    /// The receipts asked of its events, if any ever was (most
+    /// rendezvous never see one: a box, made at the first).
+    receipts: RefCell<Option<Box<Receipts>>>,
+}
+
+/// [`Shared::receipts`].
+#[derive(Default)]
+struct Receipts {
+    /// Asked of events not back yet, by the event's address.
+    asked: Vec<(usize, Rc<Cell<Delivery>>)>,
+    /// Of ids queued, with the count of ids queued before each.
+    queued: VecDeque<(u64, Rc<Cell<Delivery>>)>,
+    /// How many ids were taken when this epoch began (or, in the epoch
+    /// the book was made in, when it was made).
+    epoch_start: u64,
 }
 
 /// One epoch of one rendezvous, held by each value its events left in an
@@ -78,6 +126,18 @@ impl<I> Shared<I> {
         if !self.queue.borrow().is_empty() {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
+        }
+        if let Some(book) = self.receipts.borrow_mut().as_mut() {
+            // An id left queued is forgotten only where the waiter took
+            // another in this epoch (a race's winner): one whose waiter took
+            // none (it waited by `run()`, say) may well have been seen.
+            let took_any = self.taken.get() > book.epoch_start;
+            for (_, r) in book.queued.drain(..) {
+                if took_any {
+                    r.set(Delivery::Forgotten);
+                }
+            }
+            book.epoch_start = self.arrived.get();
         }
         self.taken.set(self.arrived.get());
         if let Some(token) = self.token.take() {
@@ -200,13 +260,30 @@ impl<I> Ticket<I> {
         // Taken either way: the id goes now, not with the node (a slot may
         // keep the node for long).
         let id = self.id.take();
+        let receipt = rdv.receipts.borrow_mut().as_mut().and_then(|book| {
+            let me = self as *const Self as usize;
+            let at = book.asked.iter().position(|(who, _)| *who == me)?;
+            Some(book.asked.swap_remove(at).1)
+        });
         if !self.is_live() {
+            if let Some(r) = receipt {
+                r.set(Delivery::Forgotten);
+            }
             return;
         }
         rdv.outstanding.set(rdv.outstanding.get() - 1);
-        if let Some(id) = id {
-            rdv.queue.borrow_mut().push_back(id);
-            rdv.arrived.set(rdv.arrived.get() + 1);
+        match (id, receipt) {
+            (Some(id), receipt) => {
+                rdv.queue.borrow_mut().push_back(id);
+                if let Some(r) = receipt {
+                    let mut book = rdv.receipts.borrow_mut();
+                    let book = book.get_or_insert_with(Box::default);
+                    book.queued.push_back((rdv.arrived.get(), r));
+                }
+                rdv.arrived.set(rdv.arrived.get() + 1);
+            }
+            (None, Some(r)) => r.set(Delivery::Forgotten),
+            (None, None) => {}
         }
         // Take the waiter out before waking it: waking touches the loop.
         if let Some(waiter) = rdv.waiter.take() {
@@ -219,6 +296,30 @@ impl<I> Sink<()> for Ticket<I> {
     fn complete(self: Rc<Self>, _value: Option<()>) {
         self.unwatch();
         self.come_back();
+    }
+
+    fn receipt(&self) -> Option<Receipt> {
+        if !self.is_live() {
+            return None;
+        }
+        let me = self as *const Self as usize;
+        let taken = self.rendezvous.taken.get();
+        let mut book = self.rendezvous.receipts.borrow_mut();
+        let asked = &mut book
+            .get_or_insert_with(|| {
+                Box::new(Receipts {
+                    epoch_start: taken,
+                    ..Receipts::default()
+                })
+            })
+            .asked;
+        // Asked again: the same receipt.
+        if let Some((_, old)) = asked.iter().find(|(who, _)| *who == me) {
+            return Some(Receipt(old.clone()));
+        }
+        let r = Rc::new(Cell::new(Delivery::Pending));
+        asked.push((me, r.clone()));
+        Some(Receipt(r))
     }
 
     fn is_live(&self) -> bool {
@@ -377,6 +478,7 @@ impl<I> Rendezvous<I> {
                 taken: Cell::new(0),
                 watches: WatchSet::new(),
                 token: Cell::new(None),
+                receipts: RefCell::new(None),
             }),
         }
     }
@@ -524,6 +626,17 @@ impl<I> Rendezvous<I> {
         let id = s.queue.borrow_mut().pop_front();
         if id.is_some() {
             s.taken.set(s.taken.get() + 1);
+            if let Some(book) = s.receipts.borrow_mut().as_mut() {
+                while book
+                    .queued
+                    .front()
+                    .is_some_and(|(at, _)| *at < s.taken.get())
+                {
+                    if let Some((_, r)) = book.queued.pop_front() {
+                        r.set(Delivery::Taken);
+                    }
+                }
+            }
         }
         id
     }

@@ -96,6 +96,7 @@ use std::time::{Duration, Instant};
 
 use crate::driver;
 use crate::event::Event;
+use crate::rendezvous::{Delivery, Receipt};
 
 pub use crate::timeout::{add_timeout, add_timeout_then, with_timeout, with_timeout_then};
 
@@ -494,13 +495,15 @@ impl fmt::Debug for Timer {
 ///   back) and arms the new one for the same time: the schedule moves on
 ///   only by ticks that fired, so an interval raced against something
 ///   that comes more often than its period still ticks on time (tokio's
-///   `tick` is cancel-safe alike). One case differs from tokio: a tick
-///   that fires in the same turn as the event that wins the race comes
-///   back to the rendezvous too, and counts as delivered; if the round's
-///   rendezvous is then dropped with its id not taken, that tick is lost.
-///   A loop that keeps one rendezvous across its rounds (arming again only
-///   what came back) loses none: the tick's id is there for the next
-///   `twait!(r)`. Dropping the `Interval` leaves a
+///   `tick` is cancel-safe alike). A tick that fires in the same turn as
+///   the event that wins the race comes back to the round's rendezvous
+///   too; if that rendezvous is dropped (or cancelled) with the tick's id
+///   not taken after its waiter took the winner's (an event of
+///   [`Rendezvous::event`](crate::Rendezvous::event), as `mkevent!(r, id)`
+///   makes), the tick was never seen, and the next `tick` delivers it
+///   again, at once. (Of an event of another kind, or a rendezvous whose
+///   waiter took no id, a tick that fired counts as seen.) Dropping the
+///   `Interval` leaves a
 ///   pending tick to fire when it is due, as an operation of one of
 ///   tame's descriptors goes on after its handle is dropped:
 ///   `twait! { every.tick(mkevent!()); }` waits for the tick also where
@@ -553,6 +556,12 @@ pub struct Interval {
     /// caller's. A timer that is no longer armed may have fired or lost its
     /// event, and only a tick that fired moves the schedule on.
     fired: Rc<Cell<bool>>,
+    /// Whether the id of `pending`'s event, a rendezvous' plain event, was
+    /// taken by its waiter: a tick that fired and came back, but whose
+    /// rendezvous was dropped with its id not taken (it came in the same
+    /// turn as the event that won the round), was never seen, and comes
+    /// again.
+    receipt: Option<Receipt>,
 }
 
 /// What an [`Interval`] does with ticks whose time passed before
@@ -647,6 +656,7 @@ impl Interval {
             missed: MissedTicks::default(),
             pending: None,
             fired: Rc::new(Cell::new(false)),
+            receipt: None,
         }
     }
 
@@ -683,20 +693,30 @@ impl Interval {
     /// tame::time::resume();
     /// ```
     pub fn tick(&mut self, ev: Event) {
+        let mut again = false;
         if let Some(pending) = self.pending.take() {
             // A tick still armed is disarmed here (its event comes back
             // untriggered). One that did not fire, either way, leaves its
             // time to this one: a tick raced against other events each
-            // round must not lose its place every round it loses.
+            // round must not lose its place every round it loses. Nor does
+            // one that fired but was never seen (its id forgotten with its
+            // rendezvous): it comes again, however late.
+            let receipt = self.receipt.take();
+            let seen = receipt.is_none_or(|r| r.get() != Delivery::Forgotten);
             if !pending.cancel() && self.fired.get() {
-                self.next = later(self.next, self.period);
+                if seen {
+                    self.next = later(self.next, self.period);
+                } else {
+                    again = true;
+                }
             }
         }
         let now = now();
         let mut due = self.next;
-        if due < now && self.missed == MissedTicks::Skip {
+        if due < now && self.missed == MissedTicks::Skip && !again {
             due = first_at_or_after(due, self.period, now);
         }
+        self.receipt = ev.receipt();
         self.next = due;
         self.fired.set(false);
         // Whether it fired is told by its event: a timer that is no longer
