@@ -85,7 +85,7 @@ pub(crate) struct Shared<I> {
     token: Cell<Option<Rc<EpochToken>>>,
     /// The receipts asked of its events, if any ever was (most
     /// rendezvous never see one: a box, made at the first).
-    receipts: RefCell<Option<Box<Receipts>>>,
+    receipts: Cell<Option<Box<Receipts>>>,
 }
 
 /// [`Shared::receipts`].
@@ -127,7 +127,7 @@ impl<I> Shared<I> {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
         }
-        if let Some(book) = self.receipts.borrow_mut().as_mut() {
+        if let Some(mut book) = self.receipts.take() {
             // An id left queued is forgotten only where the waiter took
             // another in this epoch (a race's winner): one whose waiter took
             // none (it waited by `run()`, say) may well have been seen.
@@ -138,6 +138,7 @@ impl<I> Shared<I> {
                 }
             }
             book.epoch_start = self.arrived.get();
+            self.receipts.set(Some(book));
         }
         self.taken.set(self.arrived.get());
         if let Some(token) = self.token.take() {
@@ -155,6 +156,15 @@ impl<I> Shared<I> {
         });
         self.token.set(Some(token.clone()));
         token
+    }
+
+    /// Works on the receipts' book (taken out of its cell meanwhile: the
+    /// work runs no user code).
+    fn with_receipts<R>(&self, f: impl FnOnce(&mut Option<Box<Receipts>>) -> R) -> R {
+        let mut book = self.receipts.take();
+        let r = f(&mut book);
+        self.receipts.set(book);
+        r
     }
 
     /// Who this rendezvous is, for the loop's table of extra watches.
@@ -260,7 +270,8 @@ impl<I> Ticket<I> {
         // Taken either way: the id goes now, not with the node (a slot may
         // keep the node for long).
         let id = self.id.take();
-        let receipt = rdv.receipts.borrow_mut().as_mut().and_then(|book| {
+        let receipt = rdv.with_receipts(|book| {
+            let book = book.as_mut()?;
             let me = self as *const Self as usize;
             let at = book.asked.iter().position(|(who, _)| *who == me)?;
             Some(book.asked.swap_remove(at).1)
@@ -276,9 +287,11 @@ impl<I> Ticket<I> {
             (Some(id), receipt) => {
                 rdv.queue.borrow_mut().push_back(id);
                 if let Some(r) = receipt {
-                    let mut book = rdv.receipts.borrow_mut();
-                    let book = book.get_or_insert_with(Box::default);
-                    book.queued.push_back((rdv.arrived.get(), r));
+                    let at = rdv.arrived.get();
+                    rdv.with_receipts(|book| {
+                        let book = book.get_or_insert_with(Box::default);
+                        book.queued.push_back((at, r));
+                    });
                 }
                 rdv.arrived.set(rdv.arrived.get() + 1);
             }
@@ -304,22 +317,23 @@ impl<I> Sink<()> for Ticket<I> {
         }
         let me = self as *const Self as usize;
         let taken = self.rendezvous.taken.get();
-        let mut book = self.rendezvous.receipts.borrow_mut();
-        let asked = &mut book
-            .get_or_insert_with(|| {
-                Box::new(Receipts {
-                    epoch_start: taken,
-                    ..Receipts::default()
+        self.rendezvous.with_receipts(|book| {
+            let asked = &mut book
+                .get_or_insert_with(|| {
+                    Box::new(Receipts {
+                        epoch_start: taken,
+                        ..Receipts::default()
+                    })
                 })
-            })
-            .asked;
-        // Asked again: the same receipt.
-        if let Some((_, old)) = asked.iter().find(|(who, _)| *who == me) {
-            return Some(Receipt(old.clone()));
-        }
-        let r = Rc::new(Cell::new(Delivery::Pending));
-        asked.push((me, r.clone()));
-        Some(Receipt(r))
+                .asked;
+            // Asked again: the same receipt.
+            if let Some((_, old)) = asked.iter().find(|(who, _)| *who == me) {
+                return Some(Receipt(old.clone()));
+            }
+            let r = Rc::new(Cell::new(Delivery::Pending));
+            asked.push((me, r.clone()));
+            Some(Receipt(r))
+        })
     }
 
     fn is_live(&self) -> bool {
@@ -478,7 +492,7 @@ impl<I> Rendezvous<I> {
                 taken: Cell::new(0),
                 watches: WatchSet::new(),
                 token: Cell::new(None),
-                receipts: RefCell::new(None),
+                receipts: Cell::new(None),
             }),
         }
     }
@@ -626,17 +640,16 @@ impl<I> Rendezvous<I> {
         let id = s.queue.borrow_mut().pop_front();
         if id.is_some() {
             s.taken.set(s.taken.get() + 1);
-            if let Some(book) = s.receipts.borrow_mut().as_mut() {
-                while book
-                    .queued
-                    .front()
-                    .is_some_and(|(at, _)| *at < s.taken.get())
-                {
-                    if let Some((_, r)) = book.queued.pop_front() {
-                        r.set(Delivery::Taken);
+            s.with_receipts(|book| {
+                if let Some(book) = book {
+                    let taken = s.taken.get();
+                    while book.queued.front().is_some_and(|(at, _)| *at < taken) {
+                        if let Some((_, r)) = book.queued.pop_front() {
+                            r.set(Delivery::Taken);
+                        }
                     }
                 }
-            }
+            });
         }
         id
     }
