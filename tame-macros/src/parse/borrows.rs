@@ -269,11 +269,10 @@ impl Builder<'_> {
         iterator_unless_shown_otherwise: bool,
     ) -> Option<(String, String)> {
         // Adapters that keep the closure they are given, in the iterator
-        // they return (the first three are `Option`'s and `Result`'s too).
-        const HOLDING: &[&str] = &[
-            "map",
-            "filter",
-            "inspect",
+        // they return: `Option`'s and `Result`'s methods too (which run it
+        // at once), and iterators' alone.
+        const HOLDING_ANY: &[&str] = &["map", "filter", "inspect"];
+        const HOLDING_ITER: &[&str] = &[
             "filter_map",
             "flat_map",
             "take_while",
@@ -281,31 +280,10 @@ impl Builder<'_> {
             "map_while",
             "scan",
         ];
-        // Adapters that keep the iterator they are called on (the first
-        // five are `Option`'s too).
-        const PASSING: &[&str] = &[
-            "take",
-            "zip",
-            "cloned",
-            "copied",
-            "flatten",
-            "enumerate",
-            "rev",
-            "chain",
-            "skip",
-            "step_by",
-            "peekable",
-            "fuse",
-            "cycle",
-        ];
-        // Methods of the lists above that only iterators have.
-        const ONLY_ITERATORS: &[&str] = &[
-            "filter_map",
-            "flat_map",
-            "take_while",
-            "skip_while",
-            "map_while",
-            "scan",
+        // Adapters that keep the iterator they are called on: `Option`'s
+        // methods too, and iterators' alone.
+        const PASSING_ANY: &[&str] = &["take", "zip", "cloned", "copied", "flatten"];
+        const PASSING_ITER: &[&str] = &[
             "enumerate",
             "rev",
             "chain",
@@ -347,20 +325,22 @@ impl Builder<'_> {
         while let Expr::MethodCall(m) = e {
             let method = m.method.to_string();
             let method = method.as_str();
-            if HOLDING.contains(&method) {
-                if found.is_none() {
+            let iterators_only = HOLDING_ITER.contains(&method) || PASSING_ITER.contains(&method);
+            if iterators_only || HOLDING_ANY.contains(&method) {
+                let holding = !PASSING_ITER.contains(&method);
+                if holding && found.is_none() {
                     found = m.args.iter().find_map(|a| match a {
                         Expr::Closure(c) => self.borrowed_by(c).map(|b| (method.to_string(), b)),
                         _ => None,
                     });
                 }
-            } else if !PASSING.contains(&method) {
+            } else if !PASSING_ANY.contains(&method) {
                 // The lazy part ends here: a source, or what it is called on.
                 shown |= SOURCES.contains(&method);
                 e = &m.receiver;
                 break;
             }
-            shown |= ONLY_ITERATORS.contains(&method);
+            shown |= iterators_only;
             e = &m.receiver;
         }
         let found = found?;
