@@ -71,10 +71,10 @@ pub(crate) struct Shared<I> {
     waiter: Cell<Option<Waiter>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
-    /// Ids ever queued, and ids ever taken out (or dropped by a cancel):
-    /// an [`Inbox`](crate::task::Inbox) value is stored once its id is
-    /// taken, so it is tagged with the count of ids queued before it.
-    arrived: Cell<u64>,
+    /// Ids ever taken out (or dropped by a cancel): an
+    /// [`Inbox`](crate::task::Inbox) value is stored once its id is taken,
+    /// so it is tagged with the count of ids queued before it, which is
+    /// this and the ids queued now ([`arrived`](Self::arrived)).
     taken: Cell<u64>,
     /// The loop's waits parked on outstanding events of this epoch: they
     /// are reported to the loop when the epoch ends, so that it stops
@@ -121,6 +121,7 @@ impl<I> Shared<I> {
     /// forgotten, and the waits parked on them are reported dead.
     #[inline]
     fn end_epoch(&self) {
+        let arrived = self.arrived();
         self.epoch.set(self.epoch.get() + 1);
         self.outstanding.set(0);
         if !self.queue.borrow().is_empty() {
@@ -137,10 +138,10 @@ impl<I> Shared<I> {
                     r.set(Delivery::Forgotten);
                 }
             }
-            book.epoch_start = self.arrived.get();
+            book.epoch_start = arrived;
             self.receipts.set(Some(book));
         }
-        self.taken.set(self.arrived.get());
+        self.taken.set(arrived);
         if let Some(token) = self.token.take() {
             token.live.set(false);
         }
@@ -156,6 +157,11 @@ impl<I> Shared<I> {
         });
         self.token.set(Some(token.clone()));
         token
+    }
+
+    /// Ids ever queued: those taken, and those queued now.
+    fn arrived(&self) -> u64 {
+        self.taken.get() + self.queue.borrow().len() as u64
     }
 
     /// Works on the receipts' book (taken out of its cell meanwhile: the
@@ -285,15 +291,14 @@ impl<I> Ticket<I> {
         rdv.outstanding.set(rdv.outstanding.get() - 1);
         match (id, receipt) {
             (Some(id), receipt) => {
-                rdv.queue.borrow_mut().push_back(id);
                 if let Some(r) = receipt {
-                    let at = rdv.arrived.get();
+                    let at = rdv.arrived();
                     rdv.with_receipts(|book| {
                         let book = book.get_or_insert_with(Box::default);
                         book.queued.push_back((at, r));
                     });
                 }
-                rdv.arrived.set(rdv.arrived.get() + 1);
+                rdv.queue.borrow_mut().push_back(id);
             }
             (None, Some(r)) => r.set(Delivery::Forgotten),
             (None, None) => {}
@@ -407,7 +412,7 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
             let token = t.rendezvous.epoch_token();
             self.inbox
                 .borrow_mut()
-                .push_back((token, t.rendezvous.arrived.get(), v, c));
+                .push_back((token, t.rendezvous.arrived(), v, c));
         }
         t.come_back();
     }
@@ -488,7 +493,6 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 epoch: Cell::new(0),
-                arrived: Cell::new(0),
                 taken: Cell::new(0),
                 watches: WatchSet::new(),
                 token: Cell::new(None),
