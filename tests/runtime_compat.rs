@@ -393,57 +393,52 @@ fn a_spawned_future_whose_event_died_is_dropped_with_what_it_waited_for() {
 /// Events nobody will trigger: held in a list that nothing reads.
 type Held = Rc<std::cell::RefCell<Vec<Event<()>>>>;
 
+/// Spawns the future `make` builds, which parks an event in the list it is
+/// given and waits for it: a deadlock, as a tamed function waiting on an
+/// event kept where nothing reads it. `run()` must return, with the future
+/// in `blocked()`, waiting for one event; then the event is triggered and
+/// the future's output returned.
+fn deadlocked_then_freed<F>(make: impl FnOnce(Held) -> F) -> Option<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let held: Held = Rc::default();
+    let r = Rendezvous::<()>::new();
+    let (done, slot) = r.event_with_slot(());
+    tame::spawn(make(held.clone()), done);
+    tame::run();
+    let b = tame::blocked();
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!((b[0].function(), b[0].waiting_for), ("tame::spawn", 1));
+    // Not lost: once the event comes, the future goes on.
+    held.borrow_mut().pop().unwrap().trigger(());
+    tame::run();
+    assert!(tame::blocked().is_empty());
+    slot.take()
+}
+
 #[test]
 fn a_spawned_future_awaiting_an_event_nobody_can_trigger_lets_run_return() {
     on_fresh_loop(|| {
-        // A deadlock, as a tamed function waiting on an event kept in a list
-        // that nothing reads: run() returns and blocked() shows the waiter.
-        let held: Held = Rc::default();
-        let h = held.clone();
-        let r = Rendezvous::<()>::new();
-        let (done, slot) = r.event_with_slot(());
-        tame::spawn(
-            async move {
-                let (ev, fut) = tame::event_future::<()>();
-                h.borrow_mut().push(ev);
-                fut.await
-            },
-            done,
-        );
-        tame::run();
-        let b = tame::blocked();
-        assert_eq!(b.len(), 1, "{b:?}");
-        assert_eq!((b[0].function(), b[0].waiting_for), ("tame::spawn", 1));
-        // Not lost: once the event comes, the future goes on.
-        held.borrow_mut().pop().unwrap().trigger(());
-        tame::run();
-        assert_eq!(slot.take(), Some(Some(())));
-        assert!(tame::blocked().is_empty());
+        let out = deadlocked_then_freed(|held| async move {
+            let (ev, fut) = tame::event_future::<()>();
+            held.borrow_mut().push(ev);
+            fut.await
+        });
+        assert_eq!(out, Some(Some(())));
     });
 }
 
 #[test]
 fn a_spawned_future_awaiting_a_rendezvous_stream_nobody_can_feed_lets_run_return() {
     on_fresh_loop(|| {
-        let held: Held = Rc::default();
-        let h = held.clone();
-        let r = Rendezvous::<()>::new();
-        let (done, slot) = r.event_with_slot(());
-        tame::spawn(
-            async move {
-                let mut ids = Rendezvous::<u8>::new();
-                let ev = ids.event(7);
-                h.borrow_mut().push(ev);
-                std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut ids), cx))
-                    .await
-            },
-            done,
-        );
-        tame::run();
-        assert_eq!(tame::blocked().len(), 1);
-        held.borrow_mut().pop().unwrap().trigger(());
-        tame::run();
-        assert_eq!(slot.take(), Some(Some(7)));
+        let out = deadlocked_then_freed(|held| async move {
+            let mut ids = Rendezvous::<u8>::new();
+            held.borrow_mut().push(ids.event(7));
+            std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut ids), cx)).await
+        });
+        assert_eq!(out, Some(Some(7)));
     });
 }
 
