@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{FnArg, GenericParam, ItemFn, Pat, ReturnType, Type};
@@ -343,7 +343,7 @@ impl Signature {
                     p.mutability = None;
                 }
                 if !simple {
-                    let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
+                    let arg = parse::syntax::rebound_param_name(i, &t.pat);
                     patterns.push((
                         (*t.pat).clone(),
                         (*t.ty).clone(),

@@ -371,6 +371,22 @@ fn the_value_parameter_does_not_repeat_a_users_name() {
     );
 }
 
+/// A plain parameter after a pattern one is bound again at the body's
+/// start (for Rust's drop order) but keeps its name in the signature:
+/// rustdoc printed `__tame_arg1` for it.
+#[test]
+fn a_parameter_after_a_pattern_keeps_its_name_in_the_signature() {
+    let out = expand(quote! {
+        fn f((a, b): (u8, u8), x: u32, mut r#type: String) -> u32 { x }
+    });
+    let start = out.find("fn f").unwrap();
+    let sig = &out[start..out.find('{').unwrap()];
+    assert!(
+        sig.contains("__tame_arg0 : (u8 , u8) , x : u32 , r#type : String ,"),
+        "{sig}"
+    );
+}
+
 #[test]
 fn format_captures_include_named_widths_and_precisions() {
     let names =

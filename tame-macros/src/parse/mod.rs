@@ -30,7 +30,7 @@ mod wait;
 use std::collections::HashSet;
 
 use proc_macro2::{Ident, Span};
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Expr, FnArg, ItemFn, Pat, ReturnType};
 
@@ -351,7 +351,7 @@ impl Builder<'_> {
                         });
                     }
                     pat => {
-                        let arg = format_ident!("__tame_arg{}", i, span = Span::mixed_site());
+                        let arg = syntax::rebound_param_name(i, pat);
                         let id = self.f.bindings.len();
                         let (name, scope) = (format!("arg{i}"), self.scope.current());
                         self.f.bindings.push(ir::Binding {
@@ -365,7 +365,7 @@ impl Builder<'_> {
                                 BindingKind::User,
                             )
                         });
-                        self.scope.make_visible(id, format!("__tame_arg{i}"));
+                        self.scope.make_visible(id, arg.to_string());
                         self.f.params.push(Param {
                             binding: id,
                             outer: quote!(#arg),

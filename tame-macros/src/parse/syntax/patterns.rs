@@ -162,6 +162,25 @@ pub fn rebound_params(sig: &syn::Signature) -> Vec<bool> {
         .collect()
 }
 
+/// The name the function takes a rebound parameter under (see
+/// [`rebound_params`]): a plain `x` keeps its name, for the documentation
+/// (rustdoc prints it), with our hygiene, so the body's `x` is the `let`'s;
+/// a pattern gets `__tame_argN`.
+pub fn rebound_param_name(index: usize, pat: &Pat) -> Ident {
+    match pat {
+        Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+            let mut name = p.ident.clone();
+            name.set_span(proc_macro2::Span::mixed_site());
+            name
+        }
+        _ => quote::format_ident!(
+            "__tame_arg{}",
+            index,
+            span = proc_macro2::Span::mixed_site()
+        ),
+    }
+}
+
 /// The `let` that binds a pattern parameter with parts it does not bind
 /// (`(conn, _): (Conn, Permit)`), keeping those parts to the function's
 /// end as Rust does (they stay in the argument, dropped after the
