@@ -435,20 +435,33 @@ fn add_static_bounds(sig: &mut syn::Signature) {
         }
     }
     for ident in where_static {
-        sig.generics
-            .make_where_clause()
-            .predicates
-            .push(syn::parse_quote!(#ident: 'static));
+        let span = ident.span();
+        push_where(sig, syn::parse_quote_spanned!(span=> #ident: 'static));
     }
     // A method keeps `self` in its task: the type parameters of its `impl`
     // (`impl<T: Debug> W<T>`), or a trait's `Self` in a default method,
     // must be `'static` too, which only the method's own clause can say.
     if sig.receiver().is_some() {
-        sig.generics
-            .make_where_clause()
-            .predicates
-            .push(syn::parse_quote!(Self: 'static));
+        let span = sig.paren_token.span.close();
+        push_where(sig, syn::parse_quote_spanned!(span=> Self: 'static));
     }
+}
+
+/// Adds a predicate to the signature's `where` clause, starting one at the
+/// parameters' closing parenthesis if it has none: the clause ends the
+/// signature, and rustc points at the whole signature for some lints
+/// (`missing_docs` on a method), which a `where` at the call site (at
+/// `#[tamed]`) would stretch to point there instead.
+fn push_where(sig: &mut syn::Signature, predicate: syn::WherePredicate) {
+    let span = sig.paren_token.span.close();
+    let clause = sig
+        .generics
+        .where_clause
+        .get_or_insert_with(|| syn::WhereClause {
+            where_token: syn::Token![where](span),
+            predicates: syn::punctuated::Punctuated::new(),
+        });
+    clause.predicates.push(predicate);
 }
 
 /// `Self: Sized` for a method whose value holds `Self` by value (`-> Self`,
@@ -485,10 +498,8 @@ fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType) {
     let mut by_value = ByValue(false);
     syn::visit::Visit::visit_type(&mut by_value, ty);
     if by_value.0 {
-        sig.generics
-            .make_where_clause()
-            .predicates
-            .push(syn::parse_quote!(Self: Sized));
+        let span = sig.paren_token.span.close();
+        push_where(sig, syn::parse_quote_spanned!(span=> Self: Sized));
     }
 }
 
