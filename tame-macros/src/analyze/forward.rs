@@ -554,6 +554,21 @@ impl Forward<'_> {
                     self.slot_problems
                         .push((*site, SlotProblem::FilledByOtherSlots));
                 }
+                // Moved on some paths only: by a use after an earlier wait
+                // filled it, in a loop that comes back to this one.
+                if by_rendezvous
+                    && (s.roots.iter().flatten()).any(|&r| {
+                        facts.moved.contains(r)
+                            && !facts.mmoved.contains(r)
+                            && !self.f.bindings[r].copy
+                    })
+                    && !self
+                        .slot_problems
+                        .contains(&(*site, SlotProblem::MovedOutBeforeItsWait))
+                {
+                    self.slot_problems
+                        .push((*site, SlotProblem::MovedOutBeforeItsWait));
+                }
                 let maybe_moved = facts.moved.contains(s.list) && !facts.mmoved.contains(s.list);
                 if maybe_moved || facts.maybe_init(s.list) {
                     self.native_entry.insert((self.state, s.list));

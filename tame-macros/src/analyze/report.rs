@@ -71,6 +71,10 @@ pub(super) enum SlotProblem {
     /// (`op(buf, mkevent!(r, 1, buf))`): it keeps its old value when no
     /// value comes, so it must have one there.
     MovedBeforeItsWait,
+    /// A rendezvous' slot moved out on some paths to the `twait!(r)` that
+    /// fills it (`let m = msg;` after an earlier wait, in a loop): the
+    /// same, where the fix is to take the value and leave one.
+    MovedOutBeforeItsWait,
 }
 
 pub(super) fn report_slot_problems(
@@ -121,6 +125,14 @@ pub(super) fn report_slot_problems(
                  slot keeps its old value when no value comes, so it must still have one \
                  there. Use `twait! {{ op({name}, mkevent!({name})); }}`, whose wait gives \
                  the value back, or pass the operation a clone"
+            ),
+            SlotProblem::MovedOutBeforeItsWait => format!(
+                "`{name}` may be moved out (by a use after an earlier wait filled it, in a \
+                 loop that comes back here) when the `twait!(r)` that fills this slot runs, \
+                 but a `mkevent!(r, id, slot)` slot keeps its old value when no value comes, \
+                 so it must still have one there. Take the value that came with \
+                 `std::mem::take(&mut {name})` (or `std::mem::replace(&mut {name}, ..)`), \
+                 which leaves one in its place"
             ),
             SlotProblem::FilledByOtherSlots => format!(
                 "`{name}` has no value before this twait! block and is filled by `mkevent!` \
