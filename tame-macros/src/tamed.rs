@@ -675,7 +675,11 @@ fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
         if g.delimiter() == Delimiter::None {
             let mut trees = inner.clone().into_iter();
             match (trees.next(), trees.next()) {
-                (Some(TokenTree::Group(b)), None) if b.delimiter() == Delimiter::Brace => {
+                (Some(TokenTree::Group(mut b)), None) if b.delimiter() == Delimiter::Brace => {
+                    // Braces the macro's `$body:block` needs, as rustc sees
+                    // them in a plain function: the macro's (`unused_braces`
+                    // would ask to remove them, which breaks the call).
+                    b.set_span(b.span().resolved_at(proc_macro2::Span::call_site()));
                     out.extend([TokenTree::Group(b)]);
                     continue;
                 }
@@ -973,10 +977,15 @@ fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
     item.asyncness = None;
     item.constness = None;
     let done = sig.done.iter();
+    // The body's own items, which the shadow leaves to the function (as a
+    // translated one has them): without them, each use would be a second
+    // error ("cannot find function").
+    let items = (f.block.stmts.iter()).filter(|s| matches!(s, syn::Stmt::Item(_)));
     quote! {
         #errors
         #(#attrs)*
         #vis #item {
+            #(#items)*
             #(let _ = #done;)*
             #shadow
         }

@@ -209,26 +209,31 @@ pub fn tokens_mention_twait(ts: &TokenStream) -> bool {
 
 /// Whether tokens contain an invocation `name!` (by its last segment).
 pub fn tokens_mention_macro(ts: &TokenStream, name: &str) -> bool {
-    let mut prev_named = false;
+    macro_call_in(ts, name).is_some()
+}
+
+/// Where tokens first invoke `name!` (by its last segment): the name's span.
+pub fn macro_call_in(ts: &TokenStream, name: &str) -> Option<proc_macro2::Span> {
+    let mut named = None;
     for tt in ts.clone() {
         match tt {
-            TokenTree::Ident(i) => prev_named = i == name,
+            TokenTree::Ident(i) => named = (i == name).then(|| i.span()),
             TokenTree::Punct(p) => {
-                if prev_named && p.as_char() == '!' {
-                    return true;
+                if let (Some(span), '!') = (named, p.as_char()) {
+                    return Some(span);
                 }
-                prev_named = false;
+                named = None;
             }
             TokenTree::Group(g) => {
-                if tokens_mention_macro(&g.stream(), name) {
-                    return true;
+                if let Some(span) = macro_call_in(&g.stream(), name) {
+                    return Some(span);
                 }
-                prev_named = false;
+                named = None;
             }
-            TokenTree::Literal(_) => prev_named = false,
+            TokenTree::Literal(_) => named = None,
         }
     }
-    false
+    None
 }
 
 /// Whether an expression contains a twait of the function's own body:

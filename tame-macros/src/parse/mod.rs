@@ -418,6 +418,7 @@ impl Builder<'_> {
     /// block with one of those keeps all of its items at the function's
     /// top.
     fn items(&mut self, block: &[syn::Stmt]) {
+        self.check_macro_definitions(block);
         let items = block.iter().filter_map(|s| match s {
             syn::Stmt::Item(i) => Some(i),
             _ => None,
@@ -435,6 +436,58 @@ impl Builder<'_> {
             self.f.nested_items.extend(stmts);
         } else {
             self.f.scope_items.push((scope, stmts.collect()));
+        }
+    }
+
+    /// A `macro_rules!` of a block goes to the block's top with its other
+    /// items (code after a twait is in another piece, which must see it),
+    /// where Rust's scoping of such a macro (textual: from its definition
+    /// on, a later one of the same name taking over) would give another
+    /// macro to a use before it: those uses, and a second definition of
+    /// the name in the block, are refused rather than given the wrong one.
+    fn check_macro_definitions(&mut self, block: &[syn::Stmt]) {
+        let mut defined: Vec<String> = Vec::new();
+        for (i, stmt) in block.iter().enumerate() {
+            let syn::Stmt::Item(syn::Item::Macro(m)) = stmt else {
+                continue;
+            };
+            let Some(name) = m
+                .ident
+                .as_ref()
+                .filter(|_| m.mac.path.is_ident("macro_rules"))
+            else {
+                continue;
+            };
+            let text = name.to_string();
+            if defined.contains(&text) {
+                self.errors.push(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "a second `macro_rules! {text}` in this block: #[tamed] moves the macros \
+                         a body defines to the top of their block (code after a twait must \
+                         see them), where the last definition would take over the uses of the \
+                         first; give this macro another name"
+                    ),
+                ));
+                continue;
+            }
+            defined.push(text.clone());
+            let before = block[..i].iter().map(ToTokens::to_token_stream);
+            if let Some(span) = before
+                .filter_map(|ts| macros::macro_call_in(&ts, &text))
+                .next()
+            {
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "`{text}!` is used before the `macro_rules! {text}` of this block: \
+                         #[tamed] moves the macros a body defines to the top of their block \
+                         (code after a twait must see them), where that definition would \
+                         take this use over from the `{text}` Rust gives it; define the \
+                         macro before its first use, or give it another name"
+                    ),
+                ));
+            }
         }
     }
 
