@@ -89,3 +89,60 @@ fn a_borrowed_variable_is_dropped_after_the_wait_and_an_unmentioned_one_keeps_th
         ]
     );
 }
+
+/// After a write whose block only borrowed `w`: what the reader finds once
+/// the written bytes are read (`WouldBlock` while `w` is open, `Ok(0)` once
+/// it is closed).
+fn after_the_bytes(r: &impl Fn(&mut [u8]) -> io::Result<usize>) -> io::ErrorKind {
+    let mut buf = [0u8; 8];
+    assert_eq!(r(&mut buf).unwrap(), 2);
+    match r(&mut buf) {
+        Ok(0) => io::ErrorKind::UnexpectedEof,
+        Ok(n) => panic!("{n} more bytes"),
+        Err(e) => e.kind(),
+    }
+}
+
+fn unix_pair() -> io::Result<(tame::net::UnixStream, tame::net::UnixStream)> {
+    tame::net::UnixStream::pair()
+}
+
+#[tamed]
+fn write_through_a_typed_pair() -> io::ErrorKind {
+    let (r, w): (tame::net::UnixStream, tame::net::UnixStream) = unix_pair().unwrap();
+    let sent: (Vec<u8>, io::Result<()>);
+    twait! { w.write_all(b"hi".to_vec(), mkevent!(sent)); }
+    sent.1.unwrap();
+    after_the_bytes(&|b| r.try_read(b))
+}
+
+#[tamed]
+fn write_through_a_box() -> io::ErrorKind {
+    let (r, w) = unix_pair().unwrap();
+    let w: Box<tame::net::UnixStream> = Box::new(w);
+    let sent: (Vec<u8>, io::Result<()>);
+    twait! { w.write_all(b"hi".to_vec(), mkevent!(sent)); }
+    sent.1.unwrap();
+    after_the_bytes(&|b| r.try_read(b))
+}
+
+#[tamed]
+fn write_through_a_pipe() -> io::ErrorKind {
+    let (r, w) = tame::io::pipe().unwrap();
+    let sent: (Vec<u8>, io::Result<()>);
+    twait! { w.write_all(b"hi".to_vec(), mkevent!(sent)); }
+    sent.1.unwrap();
+    after_the_bytes(&|b| r.try_read(b))
+}
+
+#[test]
+fn a_handle_known_by_a_tuple_type_a_box_or_a_pipe_lives_to_its_scope_end() {
+    // A plain function keeps `w` to its end: the reader sees no EOF yet.
+    for f in [
+        write_through_a_typed_pair,
+        write_through_a_box,
+        write_through_a_pipe,
+    ] {
+        assert_eq!(tame::run_with(f), Some(io::ErrorKind::WouldBlock));
+    }
+}

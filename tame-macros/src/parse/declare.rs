@@ -164,6 +164,19 @@ impl Builder<'_> {
                 self.f.bindings[id].tame_handle = true;
             }
         }
+        // A tuple's parts of a written type: `(UnixStream, UnixStream)`.
+        let parts = ty
+            .as_ref()
+            .and_then(|t| syntax::tuple_parts_naming_handles(pat, t));
+        if let Some(parts) = parts.filter(|p| p.iter().map(|&(_, n)| n).sum::<usize>() == ids.len())
+        {
+            let mut next = ids.iter();
+            for (handle, names) in parts {
+                for &id in next.by_ref().take(names) {
+                    self.f.bindings[id].tame_handle |= handle;
+                }
+            }
+        }
         ids
     }
 

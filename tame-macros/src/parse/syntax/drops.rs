@@ -248,7 +248,7 @@ pub fn consumes_receiver(method: &str) -> bool {
 
 /// Whether a written type is one of tame's handles, whose operations
 /// (`conn.read(buf, mkevent!(got))`, `sem.acquire(mkevent!())`) borrow
-/// their receiver, also behind a reference or an `Rc`/`Arc`
+/// their receiver, also behind a reference or a `Box`/`Rc`/`Arc`
 /// (`Rc<TcpStream>`).
 pub fn names_tame_handle(ty: &syn::Type) -> bool {
     const TAME_HANDLES: &[&str] = &[
@@ -276,7 +276,7 @@ pub fn names_tame_handle(ty: &syn::Type) -> bool {
                 return false;
             };
             let name = last.ident.to_string();
-            if name == "Rc" || name == "Arc" {
+            if name == "Rc" || name == "Arc" || name == "Box" {
                 return match &last.arguments {
                     syn::PathArguments::AngleBracketed(a) => a.args.iter().any(
                         |arg| matches!(arg, syn::GenericArgument::Type(t) if names_tame_handle(t)),
@@ -354,9 +354,52 @@ pub fn makes_tame_handle(e: &Expr) -> bool {
         if p.path.segments.len() >= 2 && {
             let ty = &p.path.segments[p.path.segments.len() - 2].ident;
             DESCRIPTORS.iter().any(|d| ty == d)
-        }),
+        } || makes_fds(&p.path) && c.args.is_empty()),
         _ => false,
     }
+}
+
+/// `tame::io::pipe()` (a pair of `Fd`s) and `tame::io::stdin()`, also
+/// imported (`pipe()`): std has neither a `pipe()` nor a `stdin()` whose
+/// value a tame operation takes, so one of those names is tame's here.
+fn makes_fds(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segments.as_slice() {
+        [.., last] if last != "pipe" && last != "stdin" => false,
+        [_] => true,
+        [.., module, _] => module == "io",
+        [] => false,
+    }
+}
+
+/// The written types of a tuple pattern's parts, for a `let` whose type is
+/// a tuple (`let (r, w): (UnixStream, UnixStream) = make()?;`): per part,
+/// whether its type is one of tame's handles, with the number of names the
+/// part binds (in the pattern's order). `None` for any other shape.
+pub fn tuple_parts_naming_handles(pat: &syn::Pat, ty: &syn::Type) -> Option<Vec<(bool, usize)>> {
+    let pat = match pat {
+        syn::Pat::Type(t) => &*t.pat,
+        other => other,
+    };
+    let (syn::Pat::Tuple(p), syn::Type::Tuple(t)) = (pat, ty) else {
+        return None;
+    };
+    if p.elems.len() != t.elems.len() {
+        return None;
+    }
+    struct Names(usize);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0 += 1;
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let parts = p.elems.iter().zip(&t.elems).map(|(part, ty)| {
+        let mut names = Names(0);
+        syn::visit::Visit::visit_pat(&mut names, part);
+        (names_tame_handle(ty), names.0)
+    });
+    Some(parts.collect())
 }
 
 /// Whether an initializer splits one of tame's streams into its halves
