@@ -249,7 +249,11 @@ impl<'a> Emitter<'a> {
                 .iter()
                 .find(|p| p.binding == b)
                 .map(|p| p.outer.clone())
-                .unwrap_or_else(|| quote!(::core::unreachable!()));
+                .unwrap_or_else(|| {
+                    quote!(::tame::__private::unreachable_state(
+                        "a parameter with no state field"
+                    ))
+                });
             let cfg = self.cfg(b);
             quote!(#cfg #f: #outer)
         });
@@ -328,7 +332,9 @@ impl<'a> Emitter<'a> {
         let info = &self.f.jumps[j];
         match self.m.loops.get(&info.target) {
             Some(&(head, exit)) => self.goto(if info.is_break { exit } else { head }, edge),
-            None => quote!(::core::unreachable!()),
+            None => quote!(::tame::__private::unreachable_state(
+                "a jump out of no loop"
+            )),
         }
     }
 
@@ -345,7 +351,7 @@ impl<'a> Emitter<'a> {
                 quote!(#cfg #f: _)
             });
             return quote! {
-                #ty::#v { #(#fs),* } => ::core::unreachable!("a state nothing jumps to"),
+                #ty::#v { #(#fs),* } => ::tame::__private::unreachable_state("a state nothing jumps to"),
             };
         }
         self.mentioned = self.a.mentions[s].clone();
@@ -1123,7 +1129,7 @@ impl<'a> Emitter<'a> {
         quote! {
             match #k {
                 #(#arms,)*
-                _ => ::core::unreachable!(),
+                _ => ::tame::__private::unreachable_state("a jump the machine did not make"),
             }
         }
     }

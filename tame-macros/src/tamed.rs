@@ -119,9 +119,9 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let machine = quote! {
         #drive: loop {
             #arms_label: {
-                match ::core::mem::replace(&mut #var, #ty::__Taken) {
+                match ::tame::__private::take_state(&mut #var, #ty::__Taken) {
                     #(#arms)*
-                    #ty::__Taken => ::core::unreachable!("a #[tamed] function was resumed while it ran"),
+                    #ty::__Taken => ::tame::__private::unreachable_state("a #[tamed] function was resumed while it ran"),
                 }
             }
         }

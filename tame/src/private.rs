@@ -461,6 +461,23 @@ pub fn moved<T>(t: T) -> T {
     t
 }
 
+/// The machine's state, taken out to run: `mem::replace`, called here so
+/// that a clippy.toml of the user's that disallows it is not reported at
+/// every `#[tamed]`.
+#[inline(always)]
+pub fn take_state<S>(state: &mut S, taken: S) -> S {
+    core::mem::replace(state, taken)
+}
+
+/// A point of the machine that nothing reaches (a state nothing jumps to,
+/// a jump to no loop); `unreachable!` called here, for the same reason as
+/// [`take_state`].
+#[cold]
+#[track_caller]
+pub fn unreachable_state(why: &'static str) -> ! {
+    unreachable!("{why}")
+}
+
 /// Two slot sites of one place in a `twait! {}` block, in the lint shadow:
 /// the place is written once, from the first; the other's value must be of
 /// the same type.

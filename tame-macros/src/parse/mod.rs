@@ -792,7 +792,7 @@ impl Builder<'_> {
         let pat = l.pat;
         // The `else` of no code of the user's: at the user's block, clippy
         // would read the text between its `else` and `{` there.
-        let never = quote_spanned!(Span::mixed_site()=> else { ::core::unreachable!() });
+        let never = quote_spanned!(Span::mixed_site()=> else { ::tame::__private::unreachable_state("a let-else whose pattern the machine checked") });
         // (With the `let`'s lint levels: its names are bound here.)
         let levels = syntax::lint_levels(&l.attrs);
         let rest: syn::Stmt =
