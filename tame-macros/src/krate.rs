@@ -85,8 +85,13 @@ fn starts_absolute_tame(trees: &[TokenTree], i: usize) -> bool {
             let id = id.to_string();
             !matches!(id.as_str(), "self" | "super" | "crate" | "Self") && is_keyword(&id)
         }
-        // `<T as X>::tame::..` or `T<U>::tame` would be an item of a type.
-        Some(TokenTree::Punct(p)) => p.as_char() != '>',
+        // `<T as X>::tame::..` or `T<U>::tame` would be an item of a type;
+        // after a `=>` (a match arm's value) or a `->`, a path starts.
+        Some(TokenTree::Punct(p)) if p.as_char() == '>' => matches!(
+            i.checked_sub(2).map(|p| &trees[p]),
+            Some(TokenTree::Punct(q)) if matches!(q.as_char(), '=' | '-') && q.spacing() == Spacing::Joint
+        ),
+        Some(TokenTree::Punct(_)) => true,
         // A macro_rules fragment (`$seg::tame`) may be a segment.
         Some(TokenTree::Group(g)) => g.delimiter() != Delimiter::None,
         _ => true,
@@ -148,12 +153,16 @@ mod tests {
             return ::tame::x(<T as ::tame::Exit>::Exit);
             a::tame::b; self::tame::c; <T>::tame::d; tame::e;
             { let v: Vec<::tame::Event<u8>> = f(::tame::y); }
+            match s { X => ::tame::z(), }
+            fn g() -> ::tame::Event<u8> {}
         });
         let want = quote! {
             my::tame_again::__private::proceed();
             return my::tame_again::x(<T as my::tame_again::Exit>::Exit);
             a::tame::b; self::tame::c; <T>::tame::d; tame::e;
             { let v: Vec<my::tame_again::Event<u8>> = f(my::tame_again::y); }
+            match s { X => my::tame_again::z(), }
+            fn g() -> my::tame_again::Event<u8> {}
         };
         assert_eq!(out, want.to_string());
     }
