@@ -53,7 +53,7 @@ use crate::Event;
 /// value boxed.
 ///
 /// The pool's threads block every signal a program may block, for their
-/// whole life (set as each starts), so that a signal the program takes
+/// whole life (each is spawned with that mask), so that a signal the program takes
 /// with [`at_signal`](crate::at_signal) or keeps pending with
 /// [`Signal::block`](crate::Signal::block) is never delivered to an idle
 /// pool thread, where its default action would end the process. So `f`
