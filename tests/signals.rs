@@ -1,7 +1,8 @@
 //! `tame::at_signal`: SIGINT and SIGTERM delivered as events, also when
 //! sent before anyone waited or while nobody waited; every waiter of a
 //! signal triggered; a dead wait not keeping `run()` going; `restore`
-//! giving a signal its own action back.
+//! giving a signal its own action back; a `spawn_blocking` pool thread
+//! never taking a handled signal.
 //!
 //! A test binary of its own, without the test harness (`harness = false`
 //! in Cargo.toml): signals go to the whole process, and signalfd needs them
@@ -215,12 +216,55 @@ fn child_restores_int() {
     std::process::exit(0);
 }
 
+/// A pool thread of `spawn_blocking`, started before any signal was
+/// blocked and then idle, does not take a signal that tame handles: the
+/// waiter gets it, and the process lives. In a child process (this binary
+/// again), whose threads start with SIGTERM unblocked, unlike this one's.
+fn a_blocking_pool_thread_started_first_does_not_take_a_handled_signal() {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    let status = default_signals::with_default_signal_actions(&mut child)
+        .env(CHILD, "pool-first")
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the child should have handled SIGTERM and exited: {status}"
+    );
+}
+
+/// The child of
+/// `a_blocking_pool_thread_started_first_does_not_take_a_handled_signal`:
+/// a job on the pool, its thread then idle (for 10 seconds), and only then
+/// SIGTERM waited for, and sent.
+fn child_pool_first() {
+    // The mask is inherited through `exec`: this child starts with the
+    // parent's signals blocked. Unblocked, TERM is as in a program that
+    // has not touched it yet.
+    Signal::Term.restore().unwrap();
+    assert!(!blocked_here(Sys::TERM));
+    let r = Rendezvous::<&str>::new();
+    let (ev, job) = r.event_with_slot("job");
+    // Whether the job's thread blocks a signal nobody has blocked yet.
+    tame::spawn_blocking(|| blocked_here(Sys::TERM), ev);
+    tame::run();
+    assert_eq!(r.try_next(), Some("job"));
+    tame::at_signal(Signal::Term, r.event("term")).unwrap();
+    // To the process: the kernel gives it to a thread that does not block
+    // it, the idle pool thread if that one does not.
+    send(Sys::TERM);
+    tame::run();
+    assert_eq!(r.try_next(), Some("term"));
+    assert_eq!(job.take(), Some(true), "the pool thread blocks signals");
+    std::process::exit(0);
+}
+
 const CHILD: &str = "TAME_SIGNALS_TEST_CHILD";
 
 fn main() {
-    if std::env::var(CHILD).as_deref() == Ok("restore-int") {
-        child_restores_int();
-        return;
+    match std::env::var(CHILD).as_deref() {
+        Ok("restore-int") => return child_restores_int(),
+        Ok("pool-first") => return child_pool_first(),
+        _ => {}
     }
     for sig in [
         Signal::Int,
@@ -237,7 +281,7 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 9] = [
+    let cases: [(&str, fn()); 10] = [
         (
             "sigint_and_sigterm_are_delivered_as_events",
             sigint_and_sigterm_are_delivered_as_events,
@@ -273,6 +317,10 @@ fn main() {
         (
             "after_restore_sigint_ends_the_process_again",
             after_restore_sigint_ends_the_process_again,
+        ),
+        (
+            "a_blocking_pool_thread_started_first_does_not_take_a_handled_signal",
+            a_blocking_pool_thread_started_first_does_not_take_a_handled_signal,
         ),
     ];
     println!("\nrunning {} tests", cases.len());

@@ -23,6 +23,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::compat::Spawner;
+use crate::driver::{SignalSource, Signals};
 use crate::Event;
 
 /// Runs `f` on a thread of tame's blocking pool, off the loop, and triggers
@@ -50,6 +51,16 @@ use crate::Event;
 /// for one of the pool's threads to finish the job it runs. The threads
 /// have std's default stack (2 MiB, or `RUST_MIN_STACK`): return a large
 /// value boxed.
+///
+/// The pool's threads block every signal a program may block, for their
+/// whole life (each is spawned with that mask), so that a signal the program takes
+/// with [`at_signal`](crate::at_signal) or keeps pending with
+/// [`Signal::block`](crate::Signal::block) is never delivered to an idle
+/// pool thread, where its default action would end the process. So `f`
+/// runs with all signals blocked, and a thread it spawns inherits that
+/// mask: a signal sent to the process is never handled on a pool thread
+/// (unblocking one in `f` would change that thread for the jobs after it,
+/// too).
 ///
 /// # Panics
 ///
@@ -232,14 +243,23 @@ fn start_thread(pool: &mut Pool, job: Job) -> std::io::Result<()> {
     // started, the job is still ours.
     let slot = Arc::new(Mutex::new(Some(job)));
     let first = slot.clone();
-    let started = thread::Builder::new()
-        .name("tame-blocking".into())
-        .spawn(move || {
-            let job = lock(&first).take();
-            if let Some(job) = job {
-                worker(job);
-            }
-        });
+    // The thread blocks every signal for its whole life, from its first
+    // instruction: it inherits the mask it is spawned with. A signal that
+    // tame (or the program) takes through a blocked mask and a signalfd
+    // (`at_signal`, `Signal::block`) would otherwise be delivered to this
+    // thread, which may sit idle for `KEEP_IDLE`, and run its default
+    // action there: for most, ending the process. Blocking it in the thread
+    // once started would leave a window in which one could.
+    let started = Signals::with_all_blocked(|| {
+        thread::Builder::new()
+            .name("tame-blocking".into())
+            .spawn(move || {
+                let job = lock(&first).take();
+                if let Some(job) = job {
+                    worker(job);
+                }
+            })
+    });
     match started {
         Ok(_) => {
             pool.threads += 1;

@@ -145,6 +145,12 @@ pub(crate) trait SignalSource: Sized {
     fn block(signo: i32) -> io::Result<()>;
     /// Unblocks `signo` in the calling thread.
     fn unblock(signo: i32) -> io::Result<()>;
+    /// Runs `f` with every signal a program may block blocked in the
+    /// calling thread, then gives the thread its mask back: a thread `f`
+    /// spawns starts with them all blocked, as threads inherit the mask of
+    /// their spawner. (If the mask cannot be changed, which
+    /// `pthread_sigmask` only refuses for a bad argument, `f` runs anyway.)
+    fn with_all_blocked<R>(f: impl FnOnce() -> R) -> R;
     /// The descriptor to wait on for readability.
     fn fd(&self) -> BorrowedFd<'_>;
     /// Takes the signals that arrived (appends their numbers), without

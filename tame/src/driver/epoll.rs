@@ -214,11 +214,20 @@ impl SigSet {
         self.0[bit / 64] &= !(1 << (bit % 64));
         self
     }
+
+    /// The signals of `self` that are not in `other`.
+    fn minus(mut self, other: &SigSet) -> SigSet {
+        for (word, theirs) in self.0.iter_mut().zip(other.0) {
+            *word &= !theirs;
+        }
+        self
+    }
 }
 
 extern "C" {
     fn signalfd(fd: i32, mask: *const SigSet, flags: i32) -> i32;
     fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
+    fn sigfillset(set: *mut SigSet) -> i32;
 }
 
 /// `SIG_BLOCK`: 0 on most architectures, 1 on those that kept older values.
@@ -256,6 +265,17 @@ fn change_mask(how: i32, set: &SigSet) -> io::Result<()> {
     } else {
         Err(io::Error::from_raw_os_error(rc))
     }
+}
+
+/// Every signal a program may block: the C library's full set, which
+/// leaves out the signals it keeps for itself (glibc's and musl's thread
+/// cancellation and set*id calls), so that those still work.
+fn full_set() -> SigSet {
+    let mut set = SigSet::EMPTY;
+    // SAFETY: `set` is a valid, writable sigset_t of the C library's size;
+    // sigfillset cannot fail with a valid pointer.
+    unsafe { sigfillset(&mut set) };
+    set
 }
 
 /// A signalfd, and the set of signals it reports.
@@ -310,6 +330,22 @@ impl SignalSource for SignalFd {
 
     fn unblock(signo: i32) -> io::Result<()> {
         change_mask(SIG_UNBLOCK, &SigSet::EMPTY.with(signo))
+    }
+
+    fn with_all_blocked<R>(f: impl FnOnce() -> R) -> R {
+        let full = full_set();
+        let mut old = SigSet::EMPTY;
+        // SAFETY: `full` and `old` are valid sigset_t of the C library's
+        // size for the whole call; `old` receives the mask before it.
+        let rc = unsafe { pthread_sigmask(SIG_BLOCK, &full, &mut old) };
+        let out = f();
+        if rc == 0 {
+            // Only what this call blocked is unblocked again (SIG_SETMASK
+            // would need one more per-architecture constant): the mask is
+            // `old` again.
+            let _ = change_mask(SIG_UNBLOCK, &full.minus(&old));
+        }
+        out
     }
 
     fn fd(&self) -> BorrowedFd<'_> {

@@ -200,6 +200,14 @@ where
 /// check costs one timer per copy, re-armed only when it comes due, not
 /// one per chunk.
 ///
+/// Choose `idle` well above the peers' acknowledgement interval: seconds,
+/// not hundreds of milliseconds. While a send buffer is full, progress
+/// toward a TCP peer is judged by the bytes it acknowledges, and a peer
+/// that reads steadily but has a small receive window acknowledges in
+/// coarse steps (8 KiB every 200 to 370 ms has been seen): an `idle` below
+/// the gap between two steps counts that peer as idle, and the copy fails
+/// with `TimedOut` although data moves.
+///
 /// # Panics
 ///
 /// If `idle` is zero.

@@ -171,7 +171,9 @@ impl Fd {
     /// Triggers `ev` with `Ok(())` once the other end hung up: a pipe's
     /// other end closed, a socket's peer shut down its side or closed, or an
     /// error is pending (Tamer's `at_fd_shutdown`). Independent of reads
-    /// and writes: it may wait while a read waits.
+    /// and writes: it may wait while a read waits. It is the kernel's report
+    /// that the read side is shut down (`EPOLLRDHUP`), which does not say
+    /// by whom: a socket's own `shutdown` of its read side counts too.
     ///
     /// A regular file never hangs up: the wait is refused with
     /// `InvalidInput`.

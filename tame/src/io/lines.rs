@@ -50,8 +50,14 @@ type LineResult = io::Result<Option<Vec<u8>>>;
 ///   finish and deliver (as dropping a handle does); the stream closes
 ///   after it.
 /// * The reads are the stream's own [`read`](ReadStream::read); the first
-///   waits for input before it reserves its 4 KiB, so a reader that waits
-///   for a line that has not begun holds no read buffer.
+///   waits for input before it reserves its 4 KiB chunk, so a new reader
+///   that waits for its first line holds no read buffer. The chunk is then
+///   kept for the next reads, and so is the buffer of the lines read,
+///   emptied as they are given out, while it is at most 16 KiB (lines of
+///   the usual sizes do not allocate it again); one a long line grew past
+///   that is freed once all its bytes are given out. A reader that waits
+///   for a line that has not begun holds at most those 20 KiB, whatever
+///   the longest line it read.
 ///
 /// # Examples
 ///
@@ -481,8 +487,16 @@ impl State {
 
     fn consume_to(&mut self, end: usize) {
         if end == self.buf.len() {
-            // All given out: start over, keeping the allocation.
-            self.buf.clear();
+            if self.buf.capacity() > KEEP_BUF {
+                // All given out, from a buffer a long line grew: freed, so
+                // that an idle reader does not hold that line's size. The
+                // next line allocates what it needs.
+                self.buf = Vec::new();
+            } else {
+                // All given out: start over, keeping the allocation for the
+                // next lines.
+                self.buf.clear();
+            }
             self.start = 0;
             self.searched = 0;
         } else {
@@ -502,6 +516,13 @@ impl State {
         self.buf.extend_from_slice(bytes);
     }
 }
+
+/// The most capacity the buffer of lines keeps once all its bytes are given
+/// out: a few read chunks, so that lines of the usual sizes (a read's worth
+/// of them, and the start of the next) reuse one allocation, while a
+/// buffer a long line grew does not stay the size of that line for as long
+/// as the reader lives.
+const KEEP_BUF: usize = 4 * ops::READ_CHUNK;
 
 fn too_long(limit: usize) -> io::Error {
     io::Error::new(
@@ -587,4 +608,61 @@ fn finish<S>(shared: Rc<Shared<S>>, number: u64, result: LineResult, ev: Event<L
     shared.state.borrow_mut().end(number);
     drop(shared);
     ev.trigger(result);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LineReader, KEEP_BUF};
+    use std::io;
+
+    /// Reads one line of `reader`, written to `w` meanwhile.
+    fn line_through(
+        reader: &LineReader<crate::io::Fd>,
+        w: &crate::io::Fd,
+        line: Vec<u8>,
+    ) -> Vec<u8> {
+        let r = crate::Rendezvous::<()>::new();
+        let (written, _) = r.event_with_slot(());
+        w.write_all(line, written);
+        let (ev, got) = r.event_with_slot::<io::Result<Option<Vec<u8>>>>(());
+        reader.read_line(4 << 20, ev);
+        crate::run();
+        got.take().unwrap().unwrap().unwrap()
+    }
+
+    fn capacity(reader: &LineReader<crate::io::Fd>) -> usize {
+        reader.shared.state.borrow().buf.capacity()
+    }
+
+    #[test]
+    fn a_long_lines_buffer_is_freed_once_it_is_given_out() {
+        let (r, w) = crate::io::pipe().unwrap();
+        let reader = LineReader::new(r);
+        let mut long = vec![b'x'; 1 << 20];
+        long.push(b'\n');
+        assert_eq!(line_through(&reader, &w, long).len(), (1 << 20) + 1);
+        assert!(
+            capacity(&reader) <= KEEP_BUF,
+            "an idle reader keeps {} bytes after a 1 MiB line",
+            capacity(&reader)
+        );
+    }
+
+    #[test]
+    fn a_short_lines_buffer_is_kept_for_the_next_lines() {
+        let (r, w) = crate::io::pipe().unwrap();
+        let reader = LineReader::new(r);
+        assert_eq!(line_through(&reader, &w, b"short\n".to_vec()), b"short\n");
+        let kept = reader.shared.state.borrow().buf.as_ptr();
+        assert!(capacity(&reader) > 0, "the buffer stays allocated");
+        assert_eq!(
+            line_through(&reader, &w, b"another\n".to_vec()),
+            b"another\n"
+        );
+        assert_eq!(
+            reader.shared.state.borrow().buf.as_ptr(),
+            kept,
+            "the same allocation serves the next line"
+        );
+    }
 }

@@ -198,7 +198,9 @@ pub enum Interest {
     Write,
     /// The other end hung up: a socket's peer shut down its side or closed,
     /// a pipe's other end closed, or an error is pending (Tamer's
-    /// `at_fd_shutdown`).
+    /// `at_fd_shutdown`). It is the kernel's report that the read side is
+    /// shut down (`EPOLLRDHUP`), which does not say by whom: a socket's own
+    /// `shutdown` of its read side (`Shutdown::Read` or `Both`) counts too.
     HangUp,
 }
 

@@ -652,7 +652,9 @@ impl TcpStream {
 
     /// Shuts down the read side, the write side or both. Shutting down the
     /// write side sends FIN: the peer reads `Ok(0)` after the data already
-    /// sent. Waiting operations are not cancelled; they see the shutdown.
+    /// sent. Waiting operations are not cancelled; they see the shutdown
+    /// (shutting down the read side ends a [`hung_up`](Self::hung_up) wait
+    /// as if the peer had hung up).
     ///
     /// # Errors
     ///
@@ -751,6 +753,12 @@ impl TcpStream {
     /// side or closed the connection (or an error is pending). Independent
     /// of reads: a task can wait for it while another reads (Tamer's
     /// `at_fd_shutdown`).
+    ///
+    /// It is the kernel's report (`EPOLLRDHUP`) that the read side of the
+    /// connection is shut down, which does not say by whom: a
+    /// [`shutdown`](Self::shutdown) of this stream's own read side
+    /// (`Shutdown::Read` or `Both`) triggers it too, while the peer may
+    /// still be connected and sending.
     ///
     /// # Errors
     ///
