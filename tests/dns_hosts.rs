@@ -82,3 +82,26 @@ fn a_hosts_file_with_a_byte_that_is_not_utf8_is_read_as_glibc_reads_it() {
     let r = r.expect("read despite the comment");
     assert_eq!(lookup_one(&r, "cafe.test").unwrap(), [ip("10.0.0.9")]);
 }
+
+#[test]
+fn a_hosts_name_that_no_query_could_carry_is_answered_from_the_file() {
+    // As getaddrinfo does: /etc/hosts is read before the name's syntax is
+    // checked, so a name with a letter beyond ASCII, a label over 63
+    // octets or an empty label is answered if the file lists it.
+    let path = std::env::temp_dir().join(format!("tame-hosts-odd-{}", std::process::id()));
+    let long = format!("{}.local", "x".repeat(70));
+    std::fs::write(
+        &path,
+        format!("10.1.1.1 café.local\n10.1.1.2 {long}\n10.1.1.3 a..b\n"),
+    )
+    .unwrap();
+    let r = Resolver::new(vec![]).with_hosts(&path);
+    std::fs::remove_file(&path).unwrap();
+    let r = r.unwrap();
+    assert_eq!(lookup_one(&r, "café.local").unwrap(), [ip("10.1.1.1")]);
+    assert_eq!(lookup_one(&r, &long).unwrap(), [ip("10.1.1.2")]);
+    assert_eq!(lookup_one(&r, "a..b").unwrap(), [ip("10.1.1.3")]);
+    // A name the file does not list is still refused without a query.
+    let e = lookup_one(&r, "thé.local").unwrap_err();
+    assert!(matches!(e, Error::InvalidName { .. }), "{e:?}");
+}

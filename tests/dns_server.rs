@@ -354,6 +354,31 @@ fn a_nameserver_whose_port_is_closed_is_followed_by_the_next_at_once() {
 }
 
 #[test]
+fn both_queries_leave_a_closed_port_for_the_next_nameserver_at_once() {
+    // The A query goes to the closed port; its ICMP error surfaces on the
+    // AAAA query's send, which fails that nameserver for both. Both go on
+    // to the next nameserver in the same transmission, before the first
+    // retransmission (1 s on the paused clock): the A query used to wait
+    // for it.
+    on_fresh_loop(|| {
+        let arrivals: Rc<RefCell<Vec<Instant>>> = Rc::default();
+        let silent = silent_nameserver(arrivals.clone());
+        let r = Resolver::new(vec![closed_port(), silent]).timeout(Duration::from_secs(5));
+        tame::time::pause();
+        let start = tame::now();
+        r.lookup_ip(
+            "x.test",
+            Event::from_fn(|_: Option<LookupResult>| tame::stop()),
+        );
+        tame::run();
+        tame::time::resume();
+        let asked: Vec<Duration> = arrivals.borrow().iter().map(|&t| t - start).collect();
+        let before_retransmit = asked.iter().filter(|&&t| t < Duration::from_secs(1));
+        assert_eq!(before_retransmit.count(), 2, "arrivals: {asked:?}");
+    });
+}
+
+#[test]
 fn a_nameserver_given_as_0_0_0_0_is_this_host() {
     // As the C library takes it: sent to 0.0.0.0, the query reaches the
     // server on 127.0.0.1, whose replies come from there.
@@ -564,6 +589,54 @@ fn literals_are_read_as_connect_host_reads_them() {
         "{e:?}"
     );
     assert!(srv.queries() > 0);
+}
+
+#[test]
+fn an_invalid_name_is_told_what_is_wrong_with_it() {
+    let r = Resolver::new(vec![]);
+    let cases = [
+        ("::1.", "an IPv6 address with a trailing dot"),
+        ("[::1", "a '[' without its closing ']'"),
+        ("::1]", "a ']' without its opening '['"),
+        ("1::2::3", "not an IPv6 address, and a name has no ':'"),
+        ("[1::2::3]", "not an IPv6 address in brackets"),
+        ("[fe80::1%lo]", "an IPv6 address with a zone is not supported"),
+        ("example.com:80", "a host name or an IP address without a port"),
+        ("[::1]:80", "a host name or an IP address without a port"),
+        ("a..b", "an empty label (a dot at the start, or two dots in a row)"),
+        (".a", "an empty label (a dot at the start, or two dots in a row)"),
+        (
+            "café.test",
+            "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)",
+        ),
+        (
+            "a b.test",
+            "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)",
+        ),
+    ];
+    let names: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
+    for ((name, reason), res) in cases.iter().zip(lookup_all(&r, &names)) {
+        let e = res.unwrap_err();
+        assert!(matches!(e, Error::InvalidName { .. }), "{name}: {e:?}");
+        assert_eq!(e.to_string(), format!("{name}: not a valid name: {reason}"));
+    }
+}
+
+#[test]
+fn a_cancelled_lookup_ends_without_waiting_for_its_timer() {
+    // The nameserver never answers and the deadline is an hour: run()
+    // returns only because the lookup ended when its event died, and
+    // nothing was delivered.
+    on_fresh_loop(|| {
+        let dead = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let r = Resolver::new(vec![dead.local_addr().unwrap()]).timeout(Duration::from_secs(3600));
+        let rv = tame::Rendezvous::<()>::new();
+        let (ev, slot) = rv.event_with_slot::<LookupResult>(());
+        r.lookup_ip("x.test", ev);
+        rv.cancel();
+        tame::run();
+        assert!(slot.take().is_none(), "nothing is delivered");
+    });
 }
 
 #[test]

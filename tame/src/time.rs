@@ -865,6 +865,17 @@ fn first_at_or_after(due: Instant, period: Duration, now: Instant) -> Instant {
 /// job (its work takes real time: a timeout around it does not fire
 /// first), as tokio's does for its blocking tasks.
 ///
+/// An fd wait is not such a job: a reply on its way from another thread
+/// or process (a UDP server there, a peer that is still working) does not
+/// hold the clock, which jumps over the timers that would wait for it. A
+/// DNS lookup ([`Resolver::lookup_ip`](crate::dns::Resolver::lookup_ip))
+/// asking a nameserver on another thread thus retransmits and reaches its
+/// deadline in virtual time before the reply comes, and fails with a
+/// timeout. With a paused clock, run such a peer on the same loop (a test
+/// DNS server with
+/// [`Builder::start`](crate::dns::server::Builder::start), not
+/// [`spawn`](crate::dns::server::Builder::spawn)), or do not pause.
+///
 /// # Examples
 ///
 /// ```

@@ -15,7 +15,15 @@
 //!
 //! What it does not do: TCP fallback for truncated replies, EDNS, DNSSEC,
 //! search lists, caching. Names are asked for as written
-//! (with or without a trailing dot).
+//! (with or without a trailing dot): of `/etc/resolv.conf`, only the
+//! `nameserver` lines are read (`search`, `ndots` and `options
+//! timeout:`/`attempts:` are not applied).
+//!
+//! Lookups retransmit on the loop's clock. Under a paused clock
+//! ([`tame::time::pause`](crate::time::pause)) a lookup asking a
+//! nameserver on another thread or process times out in virtual time
+//! while the reply is on its way: run the test [`server`] on the same loop
+//! ([`server::Builder::start`]) instead, or do not pause.
 //!
 //! # Examples
 //!

@@ -1,16 +1,27 @@
 //! Reading the nameservers out of `/etc/resolv.conf`.
 //!
 //! Only `nameserver` lines are used (the stub resolver asks for names as
-//! given: no search list, no `ndots`). With no usable line, the answer is
-//! `127.0.0.1:53`, as the C library does.
+//! given: no search list, no `ndots`, no `options timeout:`/`attempts:`).
+//! With no usable line, the answer is `127.0.0.1:53`, as the C library
+//! does.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
-/// The nameservers listed in the text of a resolv.conf, port 53, in order.
-/// Comments (`#`, `;`), other options and unparsable addresses are skipped;
-/// an IPv6 zone suffix (`%eth0`) is not supported and such a line is
-/// skipped too.
+/// The most nameservers read, as glibc's `MAXNS`: later lines are ignored.
+pub(crate) const MAX_NAMESERVERS: usize = 3;
+
+/// The nameservers listed in the text of a resolv.conf, port 53, in order,
+/// the first [`MAX_NAMESERVERS`] usable ones (as glibc reads it).
+/// Comments (`#`, `;`), other options and unparsable addresses are skipped.
+/// An IPv6 address may have a zone (`fe80::1%eth0`, or `%2` by index), as
+/// glibc reads it: an interface name is turned into its index; a line
+/// whose interface does not exist is skipped.
 pub(crate) fn parse(text: &str) -> Vec<SocketAddr> {
+    parse_with(text, interface_index)
+}
+
+/// [`parse`], with `index` giving the index of an interface name.
+fn parse_with(text: &str, index: impl Fn(&str) -> Option<u32>) -> Vec<SocketAddr> {
     let mut servers: Vec<SocketAddr> = text
         .lines()
         .filter_map(|line| {
@@ -19,14 +30,41 @@ pub(crate) fn parse(text: &str) -> Vec<SocketAddr> {
             if words.next() != Some("nameserver") {
                 return None;
             }
-            let addr: IpAddr = words.next()?.parse().ok()?;
+            let word = words.next()?;
+            if let Some((addr, zone)) = word.split_once('%') {
+                let addr: Ipv6Addr = addr.parse().ok()?;
+                let scope = match zone.parse::<u32>() {
+                    Ok(n) => n,
+                    Err(_) => index(zone)?,
+                };
+                return Some(SocketAddrV6::new(addr, 53, 0, scope).into());
+            }
+            let addr: IpAddr = word.parse().ok()?;
             Some(SocketAddr::new(addr, 53))
         })
+        .take(MAX_NAMESERVERS)
         .collect();
     if servers.is_empty() {
         servers.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 53));
     }
     servers
+}
+
+/// The index of the network interface `name` (glibc's `if_nametoindex`
+/// asks the kernel the same way, with an ioctl on a throwaway socket), or
+/// `None` if there is no such interface.
+fn interface_index(name: &str) -> Option<u32> {
+    use rustix::net::{socket_with, AddressFamily, SocketFlags, SocketType};
+    let sock = socket_with(
+        AddressFamily::INET,
+        SocketType::DGRAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .ok()?;
+    rustix::net::netdevice::name_to_index(&sock, name)
+        .ok()
+        .filter(|&i| i != 0)
 }
 
 #[cfg(test)]
@@ -37,7 +75,7 @@ mod tests {
     fn nameserver_lines_are_read_in_order() {
         let text = "# generated\nsearch example.com\nnameserver 10.0.0.1\n\
                     nameserver  ::1 # local\n;nameserver 10.9.9.9\n\
-                    nameserver fe80::1%eth0\nnameserver bogus\noptions ndots:2\n";
+                    nameserver bogus\noptions ndots:2\n";
         assert_eq!(
             parse(text),
             vec![
@@ -50,5 +88,38 @@ mod tests {
     #[test]
     fn no_nameserver_means_localhost() {
         assert_eq!(parse(""), vec!["127.0.0.1:53".parse().unwrap()]);
+    }
+
+    #[test]
+    fn a_zone_is_the_scope_of_the_address() {
+        let index = |name: &str| (name == "eth0").then_some(7);
+        let text = "nameserver fe80::1%eth0\nnameserver fe80::2%3\n\
+                    nameserver fe80::3%nosuch0\nnameserver 10.0.0.1%eth0\n";
+        let scoped = |ip: &str, scope| {
+            SocketAddr::from(SocketAddrV6::new(ip.parse().unwrap(), 53, 0, scope))
+        };
+        assert_eq!(
+            parse_with(text, index),
+            vec![scoped("fe80::1", 7), scoped("fe80::2", 3)]
+        );
+        // The only line, its interface unknown: as if there were none.
+        assert_eq!(
+            parse_with("nameserver fe80::3%nosuch0\n", index),
+            vec!["127.0.0.1:53".parse().unwrap()]
+        );
+        // The kernel's own names: the loopback interface exists everywhere.
+        let lo = parse("nameserver fe80::1%lo\n");
+        assert!(
+            matches!(lo[..], [SocketAddr::V6(a)] if a.scope_id() != 0 && a.ip() == &"fe80::1".parse::<Ipv6Addr>().unwrap()),
+            "{lo:?}"
+        );
+    }
+
+    #[test]
+    fn at_most_three_nameservers_are_read_as_glibc_reads_them() {
+        let text = "nameserver bogus\nnameserver 10.0.0.1\nnameserver 10.0.0.2\n\
+                    nameserver 10.0.0.3\nnameserver 10.0.0.4\n";
+        let ns: Vec<String> = parse(text).iter().map(ToString::to_string).collect();
+        assert_eq!(ns, ["10.0.0.1:53", "10.0.0.2:53", "10.0.0.3:53"]);
     }
 }

@@ -35,7 +35,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// this long after each (see [`first_wait`]); each round after waits twice
 /// as long as the one before.
 const FIRST_RETRANSMIT: Duration = Duration::from_secs(1);
-/// Longest CNAME chain followed inside one answer.
+/// Longest CNAME chain followed inside one answer: aliases, not counting
+/// the name asked for (documented at [`Resolver::lookup_ip`]).
 const MAX_CNAME_HOPS: usize = 16;
 /// The receive buffer of a lookup: any datagram fits, so a reply larger
 /// than 512 octets is not cut into something that looks malformed.
@@ -145,6 +146,15 @@ impl Resolver {
     /// The system's resolver: the names of `/etc/hosts` first (`localhost`
     /// among them), then the nameservers of `/etc/resolv.conf` (its
     /// `nameserver` lines; `127.0.0.1` if there is none).
+    ///
+    /// As glibc reads the file: at most the first 3 usable `nameserver`
+    /// lines count (its `MAXNS`; later ones are ignored), and an IPv6
+    /// address may have a zone (`fe80::1%eth0`, or an index, `%2`), which
+    /// becomes the address's scope id; a line naming an interface that
+    /// does not exist is skipped. Only `nameserver` lines are read:
+    /// `search`, `domain`, `ndots` and `options timeout:`/`attempts:` are
+    /// not applied (names are asked for as given, with the deadline of
+    /// [`timeout`](Resolver::timeout)).
     ///
     /// # Errors
     ///
@@ -257,7 +267,17 @@ impl Resolver {
     /// Looks up the addresses of `name` (A and AAAA, CNAME chains inside
     /// the answers followed) and triggers `ev` with them: IPv4 first.
     ///
-    /// A name of the hosts file is answered from it. Otherwise the lookup
+    /// A CNAME chain is followed for at most 16 aliases inside one reply;
+    /// a longer one (or a loop) is that nameserver's failure, so
+    /// [`Error::Malformed`] if no other nameserver answers. glibc follows
+    /// longer chains; this limit makes a looping or absurd chain an error
+    /// that costs a bounded amount of work per reply, and real answers'
+    /// chains are a few aliases long.
+    ///
+    /// A name of the hosts file is answered from it, before its syntax is
+    /// checked, as glibc reads the file: a name a query could not carry
+    /// (`café.local`, a label over 63 octets) is answered if the file has
+    /// it, and is [`Error::InvalidName`] otherwise. Otherwise the lookup
     /// is a `#[tamed]` function (see its source: the library's own model at
     /// work): it sends both queries to the first nameserver, then waits on
     /// one rendezvous for replies and for a retransmission timer, asking
@@ -294,9 +314,21 @@ impl Resolver {
     /// failed (no reply, or SERVFAIL or a malformed reply from every
     /// nameserver).
     ///
-    /// If `ev` stops being live (its rendezvous was cancelled), the lookup
-    /// gives up at its next wake-up (a reply or a retransmission), closing
-    /// its sockets.
+    /// If `ev` stops being live (its rendezvous was cancelled, or it was
+    /// dropped with what held it), the lookup ends then, without waiting
+    /// for a reply or its retransmission timer: its timer stops counting
+    /// as armed at once, and its sockets close at the loop's next turn.
+    /// Nothing is delivered (no one is left to hear it).
+    ///
+    /// Retransmissions run on the loop's clock: with the clock paused
+    /// ([`tame::time::pause`](crate::time::pause)), the loop jumps to the
+    /// next timer as soon as it has nothing else to do, while a reply from
+    /// a nameserver on another thread or process may still be on its way.
+    /// The lookup then retransmits and reaches its deadline in virtual
+    /// time, and fails with [`Error::Timeout`]. Under a paused clock, run
+    /// the nameserver on the same loop
+    /// ([`Builder::start`](crate::dns::server::Builder::start)), or do not
+    /// pause.
     ///
     /// An IP literal is its own address, with no query: IPv4, or IPv6 bare
     /// or in brackets (`[::1]`, as in a URL), as
@@ -324,11 +356,20 @@ impl Resolver {
                 return;
             }
             Err(reason) => Some(reason),
-            Ok(None) => match wire::check_name(name) {
-                Err(e) => Some(e.as_str()),
-                // The root (`""` or `"."`) has no address to ask for.
-                Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
-                Ok(()) => None,
+            // The hosts file before the name's syntax, as glibc reads it:
+            // its names need not be ones a query can carry (`café.local`).
+            Ok(None) => match self.inner.hosts.lookup(name) {
+                Some(addrs) => {
+                    ev.trigger(Ok(addrs));
+                    return;
+                }
+                None => match wire::check_name(name) {
+                    Err(wire::WireError::BadName) => Some(bad_name(name)),
+                    Err(e) => Some(e.as_str()),
+                    // The root (`""` or `"."`) has no address to ask for.
+                    Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
+                    Ok(()) => None,
+                },
             },
         };
         if let Some(reason) = invalid {
@@ -336,10 +377,6 @@ impl Resolver {
                 name: name.to_owned(),
                 reason,
             }));
-            return;
-        }
-        if let Some(addrs) = self.inner.hosts.lookup(name) {
-            ev.trigger(Ok(addrs));
             return;
         }
         match Lookup::new(name, &self.inner) {
@@ -363,26 +400,63 @@ fn read_text(path: &std::path::Path) -> io::Result<String> {
 /// Why a host with a port in it is not one ([`parse_host`]'s error).
 pub(crate) const HOST_WITH_PORT: &str = "a host name or an IP address without a port";
 
+/// Why an IPv6 address with a zone is not a host ([`parse_host`]'s error).
+const HOST_WITH_ZONE: &str = "an IPv6 address with a zone is not supported";
+
+/// Why `name`, which [`wire::check_name`] calls a bad name, is one: its
+/// one error covers two mistakes, and the message says which.
+fn bad_name(name: &str) -> &'static str {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.split('.').any(str::is_empty) {
+        "an empty label (a dot at the start, or two dots in a row)"
+    } else {
+        "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)"
+    }
+}
+
 /// Reads `host` as [`Resolver::lookup_ip`] and
 /// [`TcpStream::connect_host`](crate::net::TcpStream::connect_host) both
 /// do: `Some` IP literal (an IPv6 one may be in brackets, `[::1]`, as in a
-/// URL), or `None`, a name to look up. A name with a port in it, or an
-/// IPv6 address with a zone (which a `Vec<IpAddr>` has no room for), is
-/// refused, with the reason: neither belongs in a query.
+/// URL), or `None`, a name to look up. What is neither is refused, with
+/// the reason: a name with a port in it, an IPv6 address with a zone
+/// (which a `Vec<IpAddr>` has no room for), an unmatched bracket, and a
+/// colon that is not part of an IPv6 address (no name has one).
 pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return match inner.parse::<Ipv6Addr>() {
-            Ok(ip) => Ok(Some(IpAddr::V6(ip))),
-            Err(_) => Err("not an IPv6 address in brackets"),
+    if let Some(rest) = host.strip_prefix('[') {
+        return match rest.strip_suffix(']') {
+            Some(inner) => match inner.parse::<Ipv6Addr>() {
+                Ok(ip) => Ok(Some(IpAddr::V6(ip))),
+                Err(_) if inner.contains('%') => Err(HOST_WITH_ZONE),
+                Err(_) => Err("not an IPv6 address in brackets"),
+            },
+            None if rest.contains("]:") => Err(HOST_WITH_PORT),
+            None => Err("a '[' without its closing ']'"),
         };
     }
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(Some(ip));
     }
-    match (host.contains(':'), host.contains('%')) {
-        (true, true) => Err("an IPv6 address with a zone is not supported"),
-        (true, false) => Err(HOST_WITH_PORT),
-        (false, _) => Ok(None),
+    if host.contains(']') {
+        return Err("a ']' without its opening '['");
+    }
+    if !host.contains(':') {
+        return Ok(None);
+    }
+    if host.contains('%') {
+        return Err(HOST_WITH_ZONE);
+    }
+    if host
+        .strip_suffix('.')
+        .is_some_and(|h| h.parse::<Ipv6Addr>().is_ok())
+    {
+        // An IPv4 address with a trailing dot is a name (glibc asks for
+        // it); one with colons cannot be.
+        return Err("an IPv6 address with a trailing dot");
+    }
+    match host.matches(':').count() {
+        // `name:port`, `1.2.3.4:port`.
+        1 => Err(HOST_WITH_PORT),
+        _ => Err("not an IPv6 address, and a name has no ':'"),
     }
 }
 
@@ -632,7 +706,7 @@ impl Lookup {
     ///
     /// A nameserver that cannot be reached (no route to it, or an ICMP
     /// error from an earlier send surfacing now) fails every query at
-    /// once, and the queries go on to the next one in the same call.
+    /// once, and all of them go on to the next one in the same call.
     fn transmit(&mut self) -> io::Result<()> {
         let n = self.servers.len();
         let mut qi = 0;
@@ -665,9 +739,14 @@ impl Lookup {
                 Ok(_) => self.sent[si] = true,
                 // A full send buffer: the next round will try again.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                // The same query again, now due to the next nameserver.
+                // The nameserver failed every query it was asked, this one
+                // and those sent to it before (an ICMP error of an earlier
+                // send surfaces on this one): all are due to the next
+                // nameserver, so the pass starts over, or a query already
+                // passed would wait for the next wake-up.
                 Err(e) => {
                     self.unreachable(si, &e);
+                    qi = 0;
                     continue;
                 }
             }
@@ -1201,6 +1280,23 @@ mod tests {
             addresses_in(&m, wire::TYPE_AAAA),
             Ok(vec![IpAddr::V6(Ipv6Addr::LOCALHOST)])
         );
+    }
+
+    #[test]
+    fn sixteen_aliases_are_followed_and_seventeen_are_not() {
+        let chain = |aliases: usize| {
+            let name = |i: usize| format!("c{i}.test");
+            let mut m = Message::query(1, &name(0), wire::TYPE_A);
+            m.answers = (0..aliases)
+                .map(|i| rec(&name(i), RData::Cname(name(i + 1))))
+                .collect();
+            m.answers
+                .push(rec(&name(aliases), RData::A(Ipv4Addr::new(10, 0, 0, 1))));
+            addresses_in(&m, wire::TYPE_A)
+        };
+        assert_eq!(chain(MAX_CNAME_HOPS).unwrap().len(), 1);
+        assert_eq!(MAX_CNAME_HOPS, 16, "as lookup_ip's docs say");
+        assert!(chain(MAX_CNAME_HOPS + 1).is_err());
     }
 
     #[test]

@@ -10,7 +10,11 @@
 //!
 //! Run it on the current thread's loop with [`Builder::start`] (then
 //! [`Server::stop`] it, or `tame::run()` never runs out of work), or on a
-//! thread of its own with [`Builder::spawn`].
+//! thread of its own with [`Builder::spawn`]. Under a paused clock
+//! ([`tame::time::pause`](crate::time::pause)), start it on the loop of
+//! the lookups: the paused loop does not wait for a server on another
+//! thread, and jumps over the lookups' retransmission timers to their
+//! deadlines.
 //!
 //! The serving loop is a `#[tamed]` function: it waits on one rendezvous
 //! for a query (a [`UdpSocket::recv_from`](crate::net::UdpSocket::recv_from)),
