@@ -141,6 +141,54 @@ fn a_function_that_delivered_is_not_cancelled_when_its_caller_goes() {
     });
 }
 
+/// Hands its `started` on at once (to the loop), then works, and returns.
+#[tamed]
+fn announce_then_work(started: Event, n: u32) -> u32 {
+    tame::asap(started);
+    twait! { tame::timer(Duration::from_millis(5), mkevent!()); }
+    n * 2
+}
+
+/// Holds its `started` across its wait.
+#[tamed]
+fn hold_then_work(started: Event, log: Log) -> u32 {
+    twait! { tame::timer(HOUR, mkevent!()); }
+    log.borrow_mut().push("held woke".into());
+    started.trigger(());
+    1
+}
+
+#[test]
+fn an_event_parameter_handed_on_before_a_wait_cancels_nothing_when_it_dies() {
+    on_fresh_loop(|| {
+        // The caller does not care for the notice (its rendezvous goes),
+        // but wants the value: the function, which no longer holds the
+        // notice, runs on and delivers it, as a plain function would.
+        let notices = Rendezvous::<()>::new();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        announce_then_work(notices.event(()), 21, ev);
+        drop(notices);
+        tame::run();
+        assert_eq!(got.take(), Some(42));
+    });
+}
+
+#[test]
+fn an_event_parameter_held_at_a_wait_cancels_the_function_when_it_dies() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let notices = Rendezvous::<()>::new();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        hold_then_work(notices.event(()), log.clone(), ev);
+        drop(notices);
+        tame::run(); // returns at once: the hour-long wait went with it
+        assert!(log.borrow().is_empty());
+        assert_eq!(got.take(), None);
+    });
+}
+
 #[tamed]
 fn forgotten(log: Log) {
     let _held = Noisy("fire and forget", log.clone());

@@ -48,6 +48,15 @@ impl Wrapper {
 /// A method owner whose `self` is a parameter like any other.
 pub struct Holder(Noisy);
 
+/// `!&tracer` opens a span too: an overloaded unary operator whose result
+/// is a guard.
+impl std::ops::Not for &Tracer {
+    type Output = Noisy;
+    fn not(self) -> Noisy {
+        Noisy::new("span not", &self.0)
+    }
+}
+
 /// `&tracer + "name"` opens a span: an overloaded operator whose result
 /// is a guard.
 pub struct Tracer(Trace);
@@ -108,6 +117,15 @@ mod tamed {
         let tracer = Tracer(t.clone());
         let _span = &tracer + "request";
         let n = 2 + 3;
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, format!("resumed {n}"));
+    }
+
+    #[tamed]
+    pub fn unary_operator_guard(t: Trace) {
+        let tracer = Tracer(t.clone());
+        let _span = !&tracer;
+        let n = -(2 + 3);
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, format!("resumed {n}"));
     }
@@ -600,6 +618,14 @@ mod plain {
         log(&t, format!("resumed {n}"));
     }
 
+    pub fn unary_operator_guard(t: Trace) {
+        let tracer = Tracer(t.clone());
+        let _span = !&tracer;
+        let n = -(2 + 3);
+        log(&t, "waited");
+        log(&t, format!("resumed {n}"));
+    }
+
     pub fn underscore_guard(t: Trace) {
         let _guard = Noisy::new("_guard", &t);
         let plain = Noisy::new("plain", &t);
@@ -952,6 +978,14 @@ fn a_guard_made_by_an_overloaded_operator_lives_to_the_end_of_its_scope() {
     assert_eq!(
         as_plain(tamed::operator_guard, plain::operator_guard),
         ["waited", "resumed 5", "drop span request"]
+    );
+}
+
+#[test]
+fn a_guard_made_by_an_overloaded_unary_operator_lives_to_its_scope_end() {
+    assert_eq!(
+        as_plain(tamed::unary_operator_guard, plain::unary_operator_guard),
+        ["waited", "resumed -5", "drop span not"]
     );
 }
 

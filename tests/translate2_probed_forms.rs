@@ -508,6 +508,20 @@ impl Boxed {
     }
 }
 
+/// The same out of a variable `Box::new` made (its type not written).
+#[tamed]
+pub fn unbox_made(name: String) -> String {
+    let b = Box::new(Boxed { name });
+    let Boxed { name } = *b;
+    twait! { tame::asap(mkevent!()); }
+    name
+}
+
+#[test]
+fn a_box_made_by_box_new_moved_out_of_before_a_twait_is_moved_as_a_box_variable_is() {
+    assert_eq!(tame::run_with(|d| unbox_made("z".into(), d)).unwrap(), "z");
+}
+
 #[test]
 fn a_boxed_receiver_moved_out_of_before_a_twait_is_moved_as_a_box_variable_is() {
     let b = Box::new(Boxed { name: "x".into() });

@@ -455,10 +455,16 @@ impl<'a> Emitter<'a> {
             out.extend(quote!(#done.watch(#cx);));
         }
         // Each parameter that might be an event (its type decides, see
-        // `tame::__private::Param`), if the function keeps it.
+        // `tame::__private::Param`), if the function holds it at a wait:
+        // one handed on before (`tame::asap(started)`, another function's
+        // argument) is the receiver's to watch, and its death says nothing
+        // of whether this function's work is still wanted.
+        let held_at_a_wait = |b: BindingId| (self.a.kept.iter().skip(1)).any(|k| k.contains(&b));
         let mut params = (self.f.params.iter())
             .map(|p| p.binding)
-            .filter(|&b| !self.f.bindings[b].trivial && self.a.kept[0].contains(&b))
+            .filter(|&b| {
+                !self.f.bindings[b].trivial && self.a.kept[0].contains(&b) && held_at_a_wait(b)
+            })
             .peekable();
         if params.peek().is_some() {
             let watches = params.map(|b| {

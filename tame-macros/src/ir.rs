@@ -162,6 +162,9 @@ pub struct Binding {
     /// its `cancel` and `detach` move it (other types' `cancel` borrows,
     /// a rendezvous' among them).
     pub timer: bool,
+    /// Made by `Box::new(..)` (its type not written): `*b` used by value
+    /// moves out of it, as out of a variable of a written `Box` type.
+    pub boxed: bool,
     /// One of tame's handles, by its written type (`w: WriteHalf<..>`,
     /// `conn: Rc<TcpStream>`) or its initializer (`TcpListener::bind(a)?`,
     /// `let (r, w) = s.into_split();`): its operations borrow it, so as
@@ -214,6 +217,7 @@ impl Binding {
             copy: false,
             iterator: false,
             timer: false,
+            boxed: false,
             tame_handle: false,
             deferred: false,
             cfg: Vec::new(),

@@ -3,8 +3,10 @@
 //!
 //! A tamed function watches the events it was given: its `done` (the
 //! generated last parameter of `fn f(..) -> T`) and its parameters of type
-//! `Event<..>` (by type: through an alias too; a type parameter that
-//! happens to be one is not watched). When one of them dies untriggered — its rendezvous is
+//! `Event<..>` that it still holds at a twait (by type: through an alias
+//! too; a type parameter that happens to be one is not watched; one handed
+//! on before, to [`asap`](crate::asap) or another function, is the
+//! receiver's to watch). When one of them dies untriggered — its rendezvous is
 //! cancelled or dropped, its future dropped, a timeout gave up on it — the
 //! function can no longer deliver anything, and the loop cancels it before
 //! it runs anything else queued: its state is dropped exactly as at a `return` (the drops of

@@ -154,6 +154,17 @@ impl Builder<'_> {
                 self.f.bindings[id].timer = true;
             }
         }
+        let boxed = init.is_some_and(|e| {
+            matches!(e, Expr::Call(c) if matches!(&*c.func, Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments[p.path.segments.len() - 2].ident == "Box"
+                    && p.path.segments.last().is_some_and(|s| s.ident == "new")))
+        });
+        if single && boxed {
+            for &id in &ids {
+                self.f.bindings[id].boxed = true;
+            }
+        }
         // (A written type says it in `declare`; a constructor's value may
         // be a pair of them: `UnixStream::pair()`.)
         let tame_handle = passed_handle

@@ -38,12 +38,15 @@ impl Resolver<'_, '_> {
         }
     }
 
-    /// Whether `e` names a variable whose written type is a `Box`.
+    /// Whether `e` names a variable whose written type is a `Box`, or that
+    /// `Box::new(..)` made.
     pub(super) fn written_box(&self, e: &Expr) -> bool {
         let Some(b) = syntax::as_ident(e).and_then(|i| self.lookup(&i.to_string())) else {
             return false;
         };
-        matches!(&self.b.f.bindings[b].ty, Some(syn::Type::Path(p))
+        let b = &self.b.f.bindings[b];
+        b.boxed
+            || matches!(&b.ty, Some(syn::Type::Path(p))
             if p.path.segments.last().is_some_and(|s| s.ident == "Box"))
     }
 

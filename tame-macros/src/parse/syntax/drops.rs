@@ -19,7 +19,11 @@ pub fn trivially_undroppable(e: &Expr) -> bool {
         Expr::Binary(b) => {
             gives_bool(&b.op) || (trivially_undroppable(&b.left) && trivially_undroppable(&b.right))
         }
-        Expr::Unary(u) => matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)),
+        // `!` and `-` may be overloaded too (`!Flags(1)`, a type with a
+        // drop): on such operands only.
+        Expr::Unary(u) => {
+            matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)) && trivially_undroppable(&u.expr)
+        }
         Expr::Paren(p) => trivially_undroppable(&p.expr),
         Expr::Tuple(t) => t.elems.iter().all(trivially_undroppable),
         Expr::Range(r) => {
