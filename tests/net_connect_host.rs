@@ -129,6 +129,14 @@ fn an_ip_literal_needs_no_nameserver() {
             .expect("the event was triggered")
             .expect("connected");
         assert_eq!(stream.peer_addr().unwrap().port(), port);
+        // The shorter forms std's `ToSocketAddrs` reads too (through
+        // getaddrinfo): literals, not names.
+        for host in ["127.1", "0x7f000001", "2130706433"] {
+            let stream = tame::run_with(|done| TcpStream::connect_host(host, port, done))
+                .expect("the event was triggered")
+                .unwrap_or_else(|e| panic!("{host}: {e}"));
+            assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+        }
     });
 }
 

@@ -330,8 +330,9 @@ impl Resolver {
     /// ([`Builder::start`](crate::dns::server::Builder::start)), or do not
     /// pause.
     ///
-    /// An IP literal is its own address, with no query: IPv4, or IPv6 bare
-    /// or in brackets (`[::1]`, as in a URL), as
+    /// An IP literal is its own address, with no query: IPv4 (also in the
+    /// shorter forms glibc's `getaddrinfo` reads, `127.1` or `0x7f000001`),
+    /// or IPv6 bare or in brackets (`[::1]`, as in a URL), as
     /// [`TcpStream::connect_host`](crate::net::TcpStream::connect_host)
     /// reads it. A name with a port (`"example.com:80"`, `"[::1]:80"`) or
     /// an IPv6 address with a zone (`"fe80::1%lo"`: the addresses delivered
@@ -436,6 +437,9 @@ pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(Some(ip));
     }
+    if let Some(ip) = numbers_and_dots(host) {
+        return Ok(Some(IpAddr::V4(ip)));
+    }
     if host.contains(']') {
         return Err("a ']' without its opening '['");
     }
@@ -458,6 +462,42 @@ pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
         1 => Err(HOST_WITH_PORT),
         _ => Err("not an IPv6 address, and a name has no ':'"),
     }
+}
+
+/// An IPv4 address in one of the shorter forms `inet_aton` reads, and so
+/// glibc's `getaddrinfo` (and std's `ToSocketAddrs`, through it) before it
+/// would ask a nameserver: one to four parts, each decimal, octal (`0`
+/// first) or hexadecimal (`0x` first), the last filling the bits the
+/// others leave (`127.1` is 127.0.0.1, `0x7f000001` too, `10.1.257`
+/// 10.1.1.1). `None` for anything else, which is then a name.
+fn numbers_and_dots(host: &str) -> Option<Ipv4Addr> {
+    let mut parts = Vec::with_capacity(4);
+    for part in host.split('.') {
+        let (digits, radix) = match part.as_bytes() {
+            [b'0', b'x' | b'X', rest @ ..] => (rest, 16),
+            [b'0', rest @ ..] if !rest.is_empty() => (rest, 8),
+            digits => (digits, 10),
+        };
+        // (An empty part, or a sign `from_str_radix` would take, is no
+        // number here.)
+        if digits.is_empty() || !digits.iter().all(|d| (*d as char).is_digit(radix)) {
+            return None;
+        }
+        let text = std::str::from_utf8(digits).ok()?;
+        parts.push(u32::from_str_radix(text, radix).ok()?);
+        if parts.len() > 4 {
+            return None;
+        }
+    }
+    let (last, first) = parts.split_last()?;
+    // Each part but the last is one octet; the last fills the rest.
+    let rest_bits = 32 - 8 * first.len() as u32;
+    if first.iter().any(|&p| p > 0xff) || (rest_bits < 32 && *last >> rest_bits != 0) {
+        return None;
+    }
+    let high = first.iter().fold(0u32, |acc, &p| acc << 8 | p);
+    let high = high.checked_shl(rest_bits).unwrap_or(0);
+    Some(Ipv4Addr::from(high | last))
 }
 
 /// Where a lookup's wake-up came from.
@@ -1154,6 +1194,45 @@ fn random_u16() -> u16 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_numbers_and_dots_forms_are_ipv4_literals_as_glibc_reads_them() {
+        use super::numbers_and_dots as n;
+        let ip = |s: &str| s.parse::<std::net::Ipv4Addr>().unwrap();
+        assert_eq!(n("127.1"), Some(ip("127.0.0.1")));
+        assert_eq!(n("10.1.257"), Some(ip("10.1.1.1")));
+        assert_eq!(n("0x7f000001"), Some(ip("127.0.0.1")));
+        assert_eq!(n("2130706433"), Some(ip("127.0.0.1")));
+        assert_eq!(n("1234"), Some(ip("0.0.4.210")));
+        assert_eq!(n("127.000.000.001"), Some(ip("127.0.0.1")));
+        assert_eq!(n("0177.0.0.1"), Some(ip("127.0.0.1")));
+        assert_eq!(n("0"), Some(ip("0.0.0.0")));
+        assert_eq!(n("255.255.255.255"), Some(ip("255.255.255.255")));
+        assert_eq!(n("4294967295"), Some(ip("255.255.255.255")));
+        for name in [
+            "",
+            ".",
+            "1.",
+            ".1",
+            "1..2",
+            "1.2.3.4.5",
+            "256.1",
+            "1.2.3.256",
+            "1.65536.1",
+            "4294967296",
+            "0x",
+            "08",
+            "1e3",
+            "+1",
+            "-1",
+            "a.b",
+            "127.0.0.1x",
+            "0x1g",
+            "１２",
+        ] {
+            assert_eq!(n(name), None, "{name:?}");
+        }
+    }
+
     use super::*;
     use crate::dns::wire::{RData, Record};
 
