@@ -494,10 +494,11 @@ fn reraise(name: &str, payload: Box<dyn Any + Send>) -> ! {
     go_on_naming(|| format!("tamed function `{name}`"), payload)
 }
 
-/// Goes on with a panic of what `who` names, the message saying so. One
-/// an inner task (called eagerly from this one) already named goes on as
-/// it is, without the panic hook: the hook printed it when it was named,
-/// and printing it at every level of a chain of calls says nothing more. A
+/// Goes on with a panic of what `who` names, the message saying so. It
+/// goes on without the panic hook, which saw the panic where it happened
+/// (with its location in the user's code): a hook that reports or counts
+/// panics sees each once, as with a panicking tokio task. One an inner
+/// task (called eagerly from this one) already named goes on as it is. A
 /// payload that is no message (`panic_any(MyError)`) goes on as it is too,
 /// so that whoever catches it can take it back (`downcast`), as from a
 /// thread's `join`.
@@ -509,7 +510,7 @@ pub(crate) fn go_on_naming(who: impl FnOnce() -> String, payload: Box<dyn Any + 
     }
     let msg = format!("{} panicked: {msg}", who());
     drop_payload(payload);
-    panic::panic_any(msg)
+    panic::resume_unwind(Box::new(msg))
 }
 
 /// Drops `what` while a panic is about to go on: a panic of its drop
