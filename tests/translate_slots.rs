@@ -295,3 +295,26 @@ fn a_value_not_taken_before_a_cancel_is_never_stored() {
     // Only ids 0 have come back since: neither b's value is stored.
     assert_eq!(v, 0);
 }
+
+/// A number slot used up by value after the wait that filled it, with a
+/// later `twait!(r)` that fills it no more: as a plain function, nothing
+/// reads it unassigned, so nothing is refused (it was "has no value yet").
+#[tamed]
+fn number_slot_used_up_then_another_wait() -> (Option<u8>, u32, Option<u8>) {
+    let r = Rendezvous::<u8>::new();
+    let mut a = 100u32;
+    let e1: Event<u32> = mkevent!(r, 1, a);
+    e1.trigger(1);
+    let x = twait!(r);
+    let seen = (x, a);
+    let y = twait!(r);
+    (seen.0, seen.1, y)
+}
+
+#[test]
+fn a_number_slot_read_before_a_later_wait_only_is_not_refused() {
+    assert_eq!(
+        tame::run_with(number_slot_used_up_then_another_wait),
+        Some((Some(1), 1, None))
+    );
+}

@@ -941,7 +941,24 @@ impl<'a> Emitter<'a> {
                     #(#assigns)*
                 }
             }
-        } else if kind == StoreKind::Optional && !by_rendezvous {
+        } else if kind == StoreKind::Optional && by_rendezvous {
+            // The last of the values whose ids were returned, if any: the
+            // places had none (nothing reads them unassigned after).
+            let (last, got) = (hygienic("__tame_last"), hygienic("__tame_got"));
+            quote! {
+                let mut #last = ::core::option::Option::None;
+                while let ::core::option::Option::Some(#got) =
+                    ::tame::__private::inbox_pop(&mut #list, #mark)
+                {
+                    #last = ::core::option::Option::Some(#got);
+                }
+                if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #last {
+                    #(#assigns)*
+                } else {
+                    #(#absent)*
+                }
+            }
+        } else if kind == StoreKind::Optional {
             quote! {
                 if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.take_last() {
                     #(#assigns)*

@@ -19,9 +19,12 @@ pub(super) fn report_unvalued_rendezvous_slots(
     errors: &mut Errors,
 ) {
     let mut reported = Vec::new();
+    // (An optional store is one whose places nothing reads unassigned
+    // after the wait: `a` used up by value before it, `let y = twait!(r);`
+    // with `a` read no more.)
     let mut stores: Vec<(usize, bool)> = stores
         .iter()
-        .map(|(&(_, s), &k)| (s, k == StoreKind::Keep))
+        .map(|(&(_, s), &k)| (s, k != StoreKind::Required))
         .collect();
     stores.sort_unstable();
     for (site, init) in stores {
