@@ -73,7 +73,36 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
          macro by its name: one imported under another (`use tame::twait as tw;`) is not \
          seen, call it `{name}` or `tame::{name}`)"
     );
-    syn::Error::new(span, msg).to_compile_error().into()
+    let mut out = syn::Error::new(span, msg).to_compile_error();
+    // The `mkevent!`s in a `twait! {}` block met here are not expanded;
+    // left so, the user's `use tame::mkevent` would be reported unused
+    // beside the error.
+    out.extend(mkevent_uses(input));
+    out.into()
+}
+
+/// `mkevent!(@used);` for each `mkevent!` in `tokens`, named by the very
+/// identifier written (its import is then the one used).
+fn mkevent_uses(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::TokenTree;
+    let mut out = proc_macro2::TokenStream::new();
+    let mut last: Option<proc_macro2::Ident> = None;
+    for tt in tokens {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '!' => {
+                if let Some(name) = last.take().filter(|n| n == "mkevent") {
+                    out.extend(quote::quote!(#name!(@used);));
+                }
+            }
+            TokenTree::Ident(i) => last = Some(i),
+            TokenTree::Group(g) => {
+                out.extend(mkevent_uses(g.stream()));
+                last = None;
+            }
+            _ => last = None,
+        }
+    }
+    out
 }
 
 #[cfg(test)]
