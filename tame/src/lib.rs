@@ -433,7 +433,9 @@ pub use tame_macros::tvars;
 /// A panic inside a tamed function propagates out of `run()`, with the
 /// function's name in the message (a payload that is no message, from
 /// `panic_any`, propagates as it is). Calling `run()` from inside a task (or a
-/// callback the loop runs) panics: the loop does not nest.
+/// callback the loop runs) panics: the loop does not nest. So does calling
+/// it in a tamed function started outside `run()`, up to its first
+/// blocking `twait`: its body runs then as the loop would run it.
 ///
 /// # Examples
 ///
