@@ -543,7 +543,8 @@ pub fn stop() {
 
 /// Runs one turn of this thread's loop (Tamer's `once`): what is ready
 /// runs; if nothing was, the loop waits for an fd or a timer, at most
-/// `timeout` (`None`: as long as it takes), and runs what that made ready,
+/// `timeout` rounded up to a whole millisecond (`None`: as long as it
+/// takes), and runs what that made ready,
 /// the tasks that the fired timers woke included. If something was, the
 /// loop looks at its fds without waiting and runs what they made ready:
 /// a function that yields at every turn does not keep the fds from a
@@ -558,6 +559,14 @@ pub fn stop() {
 ///
 /// For driving tame from another loop, or stepping through a program in a
 /// test.
+///
+/// The wait is counted in whole milliseconds, as `epoll_wait` takes it:
+/// `timeout` is rounded up (not down, which would turn a short wait into
+/// a busy loop of zero waits), so a `timeout` above zero and under 1 ms
+/// may block for up to 1 ms, and one of 1.2 ms for up to 2 ms.
+/// `Some(Duration::ZERO)` does not wait at all: it runs what is ready and
+/// looks at the fds. Another loop that drives tame on a budget finer than
+/// a millisecond should pass `Duration::ZERO` and do its waiting itself.
 ///
 /// # Panics
 ///
