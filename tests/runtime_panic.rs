@@ -167,7 +167,8 @@ fn run_called_inside_a_task_panics_with_a_clear_message() {
     let msg = message(err);
     assert!(
         msg.contains("nested")
-            && msg.contains("tame::run() called while the loop is already running"),
+            && msg.contains("tame::run() called from inside a task")
+            && msg.contains("started outside run()"),
         "{msg}"
     );
     // The loop itself is fine afterwards.

@@ -101,7 +101,7 @@ fn run_once_returns_false_for_a_turn_that_called_stop() {
 }
 
 #[test]
-#[should_panic(expected = "tame::run_once() called while the loop is already running")]
+#[should_panic(expected = "tame::run_once() called from inside a task or a callback the loop runs")]
 fn run_once_from_inside_a_task_panics() {
     tame::asap(Event::from_fn(|_| {
         tame::run_once(Some(Duration::ZERO));

@@ -283,3 +283,26 @@ fn a_deadline_due_alone_still_times_out_and_runs_its_action_once() {
         assert_eq!((slot.take(), ran.get()), (Some(Err(Timeout)), 1));
     });
 }
+
+#[test]
+fn a_panicking_action_still_times_the_callers_event_out() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<Result<u8, Timeout>>(());
+        let wrapped = add_timeout_then(Duration::from_millis(1), ev, || {
+            panic!("the action panics");
+        });
+        let err = std::panic::catch_unwind(tame::run).unwrap_err();
+        let msg = err
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| err.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        assert!(msg.contains("the action panics"), "{msg}");
+        // The caller got its time-out, not an untriggered drop.
+        assert_eq!(slot.take(), Some(Err(Timeout)));
+        assert_eq!(r.try_next(), Some(()));
+        assert!(!wrapped.is_live());
+        tame::run(); // nothing left
+    });
+}

@@ -152,6 +152,16 @@ impl<T> Event<T> {
     /// An event made with [`from_fn`](Event::from_fn) or
     /// [`map`](Event::map) runs its closure inside this call.
     ///
+    /// A chain of such closures (each triggering or dropping the next
+    /// event) takes bounded stack: beyond 64 levels, or 512 KiB of stack,
+    /// the next links are queued and run one after another by the
+    /// outermost call, still inside it. If one of those queued links
+    /// panics, the panic goes out of this call and the links queued behind
+    /// it wait: they run at whichever comes first of the thread's next
+    /// trigger or drop of a `map`, `then` or `from_fn` event (even an
+    /// unrelated one, made outside the loop: after its own closure), the
+    /// start of the loop's next turn, and thread exit.
+    ///
     /// # Examples
     ///
     /// ```

@@ -433,7 +433,9 @@ pub use tame_macros::tvars;
 /// A panic inside a tamed function propagates out of `run()`, with the
 /// function's name in the message (a payload that is no message, from
 /// `panic_any`, propagates as it is). Calling `run()` from inside a task (or a
-/// callback the loop runs) panics: the loop does not nest.
+/// callback the loop runs) panics: the loop does not nest. So does calling
+/// it in a tamed function started outside `run()`, up to its first
+/// blocking `twait`: its body runs then as the loop would run it.
 ///
 /// # Examples
 ///
@@ -541,7 +543,8 @@ pub fn stop() {
 
 /// Runs one turn of this thread's loop (Tamer's `once`): what is ready
 /// runs; if nothing was, the loop waits for an fd or a timer, at most
-/// `timeout` (`None`: as long as it takes), and runs what that made ready,
+/// `timeout` rounded up to a whole millisecond (`None`: as long as it
+/// takes), and runs what that made ready,
 /// the tasks that the fired timers woke included. If something was, the
 /// loop looks at its fds without waiting and runs what they made ready:
 /// a function that yields at every turn does not keep the fds from a
@@ -556,6 +559,14 @@ pub fn stop() {
 ///
 /// For driving tame from another loop, or stepping through a program in a
 /// test.
+///
+/// The wait is counted in whole milliseconds, as `epoll_wait` takes it:
+/// `timeout` is rounded up (not down, which would turn a short wait into
+/// a busy loop of zero waits), so a `timeout` above zero and under 1 ms
+/// may block for up to 1 ms, and one of 1.2 ms for up to 2 ms.
+/// `Some(Duration::ZERO)` does not wait at all: it runs what is ready and
+/// looks at the fds. Another loop that drives tame on a budget finer than
+/// a millisecond should pass `Duration::ZERO` and do its waiting itself.
 ///
 /// # Panics
 ///

@@ -534,11 +534,17 @@ impl<I> Rendezvous<I> {
     /// harmless no-ops (the values are dropped), and timers armed with them
     /// stop counting as armed.
     ///
-    /// A value that already came back with a queued id is not lost with
-    /// the id: in a `#[tamed]` function, the next `twait!(r)` (which then
-    /// returns `None`, or the next id of a new event) still stores it in
-    /// its slot, as a buffer handed to an operation and given back must
-    /// land somewhere.
+    /// An id that already came back and was not taken yet is forgotten,
+    /// and so is its value: in a `#[tamed]` function the value of
+    /// `mkevent!(r, id, slot)` is stored only by the `twait!(r)` that
+    /// returns its id, so a value whose id is still queued at the cancel
+    /// is never stored: its slot keeps what it had, and the value is
+    /// dropped (at the latest with the function). The next `twait!(r)`
+    /// returns `None`, or the id of an event made after the cancel. To keep
+    /// such a value (a buffer an operation gave back), take the queued ids
+    /// with `twait!(r)` first (`while r.queued() > 0 { twait!(r); }`). A
+    /// value of an [`event_with_slot`](Rendezvous::event_with_slot) event
+    /// is in its [`Slot`] from its trigger on, and a cancel leaves it there.
     ///
     /// # Examples
     ///
@@ -548,6 +554,14 @@ impl<I> Rendezvous<I> {
     /// r.cancel();
     /// ev.trigger(());
     /// assert_eq!((r.pending(), r.try_next()), (0, None));
+    ///
+    /// // Triggered before the cancel: the id is forgotten, the value
+    /// // stays in the slot.
+    /// let (ev, slot) = r.event_with_slot::<u32>(2);
+    /// ev.trigger(7);
+    /// r.cancel();
+    /// assert_eq!((r.queued(), r.try_next()), (0, None));
+    /// assert_eq!(slot.take(), Some(7));
     /// ```
     pub fn cancel(&self) {
         let s = &self.shared;

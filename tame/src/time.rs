@@ -131,11 +131,17 @@ pub fn now() -> Instant {
 /// Triggers `ev` once `dur` has passed, counted from [`now()`].
 ///
 /// Timers armed in one loop turn fire in the order of their durations,
-/// equal ones in arming order. To cancel a timer, arm it with
-/// [`Timer::after`] instead and drop the handle, or cancel (or drop) the
-/// rendezvous its event belongs to: the timer then stops counting as armed
-/// at once, so [`run`](crate::run) does not wait for it, and its entry is
-/// freed. A timer whose event is already dead is not armed at all.
+/// equal ones in arming order. The loop's timers count whole milliseconds
+/// (see [`timer_at`]): `timer(Duration::ZERO, ev)`, like any duration
+/// under what is left of the current millisecond, fires when that
+/// millisecond ends (up to 1 ms later), as tokio's `sleep` does; to
+/// trigger `ev` on the loop's next turn, use [`asap`](crate::asap).
+///
+/// To cancel a timer, arm it with [`Timer::after`] instead and drop the
+/// handle, or cancel (or drop) the rendezvous its event belongs to: the
+/// timer then stops counting as armed at once, so [`run`](crate::run) does
+/// not wait for it, and its entry is freed. A timer whose event is already
+/// dead is not armed at all.
 ///
 /// # Examples
 ///
@@ -155,11 +161,24 @@ pub fn timer(dur: Duration, ev: Event) {
     driver::timer_after(dur, ev);
 }
 
-/// Triggers `ev` once the loop's time reaches `deadline` (if it already
-/// has, on the loop's next turn, or with the timers of earlier deadlines
-/// that wait for the same millisecond tick, after them).
+/// Triggers `ev` once the loop's time reaches `deadline`.
 ///
-/// While the time is [virtual](pause), take deadlines from [`now()`].
+/// The loop's timers count whole milliseconds of its clock: a timer fires
+/// on the first turn at which the loop's time has reached its deadline
+/// rounded up to a whole millisecond, in deadline order with the timers
+/// due in that turn (ties in arming order). So a deadline already reached
+/// whose millisecond has passed fires on the loop's next turn, and one
+/// within the current millisecond ([`now()`] itself, which
+/// `timer(Duration::ZERO, ..)` arms, included) fires when that
+/// millisecond ends, up to 1 ms later, as tokio's timers do: never ahead
+/// of a timer of an earlier deadline that waits for the same millisecond.
+/// To trigger an event on the loop's next turn, use
+/// [`asap`](crate::asap).
+///
+/// While the time is [virtual](pause), take deadlines from [`now()`]. A
+/// paused clock stands on a whole millisecond (until an
+/// [`advance`] by a fraction of one), so there a deadline of [`now()`]
+/// fires on the next turn, and no time passes.
 ///
 /// # Examples
 ///
@@ -323,9 +342,11 @@ impl Timer {
     /// among equal deadlines it keeps the place it got when it was first
     /// armed. Like [`cancel`](Timer::cancel), a reset moves the entry in
     /// the timer wheel then and there: no allocation, no trip through the
-    /// loop. A deadline already past fires on the loop's next turn, or with
-    /// the timers of earlier deadlines that wait for its millisecond tick,
-    /// after them.
+    /// loop. A deadline already reached fires as [`timer_at`] says: on the
+    /// loop's next turn if its millisecond has passed, else
+    /// (`reset(Duration::ZERO)` included) when the current millisecond
+    /// ends, up to 1 ms later, after the timers of earlier deadlines that
+    /// wait for it.
     ///
     /// A timer that fired, was cancelled or lost its event has no event any
     /// more (events are one-shot): `reset` returns `false` and arms
@@ -478,8 +499,9 @@ impl fmt::Debug for Timer {
 /// * **The first tick** of [`Interval::new(period)`](Interval::new) comes
 ///   one period from [`now()`], as Go's `Ticker` and JavaScript's
 ///   `setInterval` have it (tokio's `interval` ticks at once instead):
-///   each tick marks a period passed. For a tick at once, start the
-///   schedule now: [`Interval::at(tame::now(), period)`](Interval::at).
+///   each tick marks a period passed. For a first tick right away (as a
+///   timer due now fires), start the schedule now:
+///   [`Interval::at(tame::now(), period)`](Interval::at).
 /// * **Missed ticks**: a tick whose time passed before `tick` was called
 ///   for it (a tick's work, or the loop, took longer than a period) is
 ///   skipped by default, so the next tick keeps to the schedule and a
@@ -568,8 +590,9 @@ pub struct Interval {
 /// [`tick`](Interval::tick) was called for them: the loop was busy, or the
 /// work done for a tick took longer than a period.
 ///
-/// A tick due exactly now has not passed: it fires (on the loop's next
-/// turn) with either policy.
+/// A tick due exactly now has not passed: it fires with either policy,
+/// as any timer due now does (when the current millisecond ends, see
+/// [`timer_at`]).
 ///
 /// # Examples
 ///
@@ -589,8 +612,9 @@ pub enum MissedTicks {
     Skip,
     /// Every tick is delivered: each `tick` arms the next tick of the
     /// schedule, which, if its time passed, fires at once (on the loop's
-    /// next turn), until the ticks catch up with the clock. tokio's
-    /// default: what counting periods wants.
+    /// next turn, or when the current millisecond ends for a tick within
+    /// it: see [`timer_at`]), until the ticks catch up with the clock.
+    /// tokio's default: what counting periods wants.
     Burst,
 }
 
@@ -622,7 +646,9 @@ impl Interval {
     }
 
     /// An interval whose first tick is due at `start`, then every `period`.
-    /// `Interval::at(tame::now(), period)` ticks at once first. A `start`
+    /// `Interval::at(tame::now(), period)` ticks first as a timer due now
+    /// fires: when the current millisecond ends, up to 1 ms later (on a
+    /// paused clock, on the loop's next turn; see [`timer_at`]). A `start`
     /// already past counts as missed ticks ([`MissedTicks`]).
     ///
     /// # Panics
@@ -922,7 +948,9 @@ pub fn resume() {
 }
 
 /// Moves this thread's loop clock forward by `dur`, paused or not. Timers
-/// that fall due fire on the loop's next turn, in deadline order.
+/// that fall due fire on the loop's next turn, in deadline order (one due
+/// within the millisecond the clock now stands in fires when that
+/// millisecond ends: see [`timer_at`]).
 ///
 /// # Examples
 ///

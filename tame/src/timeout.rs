@@ -138,6 +138,10 @@ pub fn add_timeout<T: 'static>(dur: Duration, ev: Event<Result<T, Timeout>>) -> 
 /// keeps [`run`](crate::run) going. It does not run if the event wins the
 /// race, is dropped, or `ev` dies first.
 ///
+/// If `on_timeout` panics, `ev` still gets `Err(Timeout)` (while the panic
+/// unwinds), and the panic goes on out of [`run`](crate::run): a waiter
+/// resumed by a later `run()` sees the time-out.
+///
 /// (An fd operation given the returned event needs no hook: it is dropped
 /// when its event dies.)
 ///
@@ -211,7 +215,8 @@ pub fn with_timeout<T: 'static>(dur: Duration, ev: Event<T>) -> Event<T> {
 }
 
 /// [`with_timeout`], and when the time runs out, `on_timeout` runs (before
-/// `ev` is dropped); see [`add_timeout_then`].
+/// `ev` is dropped, which it is also if `on_timeout` panics); see
+/// [`add_timeout_then`].
 ///
 /// # Examples
 ///
@@ -332,6 +337,22 @@ impl<T: 'static> CallerEvent for WithTimeout<T> {
 impl<T: 'static> Caller<T> for WithTimeout<T> {
     fn deliver(self, value: T) {
         self.0.trigger(value);
+    }
+}
+
+/// Times the caller's event out ([`CallerEvent::time_out`]) when dropped,
+/// at the end of a time-out or during the unwinding of its action's panic.
+/// Triggered while a panic unwinds, the event's sink (a `from_fn`
+/// callback, say) runs then; so it would if the event were dropped
+/// untriggered, what unwinding alone does: the guard changes only what
+/// the sink gets.
+struct TimeOutOnDrop<C: CallerEvent>(Option<C>);
+
+impl<C: CallerEvent> Drop for TimeOutOnDrop<C> {
+    fn drop(&mut self) {
+        if let Some(caller) = self.0.take() {
+            caller.time_out();
+        }
     }
 }
 
@@ -461,10 +482,14 @@ impl<C: CallerEvent, A: Then> Sink<()> for Expiry<C, A> {
             Some(()) => {
                 // The time ran out (the loop unwatched this face before
                 // triggering it, so the caller's event carries no watch).
-                if caller.is_live() {
+                // The guard times the caller's event out after the action,
+                // or while the action's panic unwinds: dropped untriggered
+                // instead, its waiter would go on as if the operation had
+                // ended without a value, the time-out lost.
+                let caller = TimeOutOnDrop(Some(caller));
+                if caller.0.as_ref().is_some_and(C::is_live) {
                     d.then.run();
                 }
-                caller.time_out();
             }
             // Dropped without firing: the returned event won (then the
             // caller's event was taken already), or the caller's event

@@ -846,10 +846,13 @@ pub(crate) fn stop() {
 }
 
 /// Marks the loop running for `run()`/`run_once()`; it does not nest.
+/// `running` is also set while a task started outside `run()` runs its
+/// body ([`enter_task`]), with no loop turning: the message names both.
 fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {
     assert!(
         !l.running.replace(true),
-        "tame::{what}() called while the loop is already running (from inside a task?)"
+        "tame::{what}() called from inside a task or a callback the loop runs (or a tamed \
+         function started outside run(), which runs as the loop would): the loop does not nest"
     );
     let guard = RunningGuard(l);
     l.turning.set(true);
