@@ -230,19 +230,17 @@ fn listen(addr: SocketAddr, loops: usize) -> Vec<std::net::TcpListener> {
         eprintln!("proxy: cannot listen on {addr}: {e}");
         std::process::exit(1);
     };
-    let first = if loops == 1 {
+    let all = if loops == 1 {
         TcpListener::bind(addr)
+            .and_then(TcpListener::into_std)
+            .map(|l| vec![l])
     } else {
-        TcpListener::bind_reuse_port(addr)
+        // (Refused if anything holds the port, another proxy's group too.)
+        TcpListener::bind_reuse_port_group(addr, loops)
     }
     .unwrap_or_else(|e| fail(e));
-    // With port 0 the others must share the port the first one got.
-    let bound = first.local_addr().unwrap_or_else(|e| fail(e));
-    let mut all = vec![first.into_std().unwrap_or_else(|e| fail(e))];
-    for _ in 1..loops {
-        let l = TcpListener::bind_reuse_port(bound).and_then(TcpListener::into_std);
-        all.push(l.unwrap_or_else(|e| fail(e)));
-    }
+    // With port 0, the port picked.
+    let bound = all[0].local_addr().unwrap_or_else(|e| fail(e));
     // Once every listener is bound: a client that reads this may connect.
     println!("{bound}");
     io::stdout().flush().expect("stdout");

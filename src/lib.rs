@@ -56,8 +56,9 @@ pub fn listen_and_announce(program: &str, port: u16) -> tame::net::TcpListener {
 /// so a client that reads it may connect at once.
 ///
 /// With more than one loop the listeners are bound with
-/// [`TcpListener::bind_reuse_port`](tame::net::TcpListener::bind_reuse_port)
-/// and the kernel spreads new connections over them. With one, the one
+/// [`TcpListener::bind_reuse_port_group`](tame::net::TcpListener::bind_reuse_port_group)
+/// and the kernel spreads new connections over them; a port another
+/// server holds is refused, as with one loop. With one, the one
 /// listener is bound as [`listen_and_announce`] binds it, without
 /// `SO_REUSEPORT`: another process cannot then share (and silently take
 /// half of) its port.
@@ -80,19 +81,16 @@ pub fn listen_and_announce_loops(
             .into_std()
             .unwrap_or_else(|e| fail(e))]
     } else {
-        let first =
-            tame::net::TcpListener::bind_reuse_port(SocketAddr::from(([127, 0, 0, 1], port)))
-                .unwrap_or_else(|e| fail(e));
-        let addr = first.local_addr().expect("a bound listener has an address");
-        let mut all = vec![first];
-        for _ in 1..loops {
-            // The port is known now: port 0 stays the free port picked for the first.
-            all.push(tame::net::TcpListener::bind_reuse_port(addr).unwrap_or_else(|e| fail(e)));
-        }
-        let all: Vec<std::net::TcpListener> = all
-            .into_iter()
-            .map(|l| l.into_std().unwrap_or_else(|e| fail(e)))
-            .collect();
+        // (Refused if anything holds the port: another copy of the server
+        // would otherwise be let into its group.)
+        let all = tame::net::TcpListener::bind_reuse_port_group(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            loops,
+        )
+        .unwrap_or_else(|e| fail(e));
+        let addr = all[0]
+            .local_addr()
+            .expect("a bound listener has an address");
         println!("{addr}");
         std::io::stdout().flush().expect("stdout");
         all

@@ -773,3 +773,42 @@ fn a_slow_but_steady_reader_keeps_its_connection() {
         "knot closed the connection of a reading client"
     );
 }
+
+#[test]
+fn a_second_knot_with_threads_on_a_port_in_use_exits_with_an_error() {
+    // With `--threads` the listeners share their port (SO_REUSEPORT), which
+    // any socket of the same user may join: a second copy must still be
+    // refused, as with one thread, not let in to take half the connections.
+    let first = knot_flags(&["--threads", "2"], false);
+    let port = first.addr.port().to_string();
+    for threads in ["2", "1"] {
+        let mut second = std::process::Command::new(example::example("knot"))
+            .args(["--root", ".", "--port", &port, "--threads", threads])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // It exits at once; one that serves instead is stopped after a
+        // minute (and the test fails).
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = second.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = second.kill();
+                break second.wait().unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut err = String::new();
+        second
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "--threads {threads}: {err}");
+        assert!(err.contains("in use"), "--threads {threads}: {err}");
+    }
+}

@@ -81,7 +81,11 @@ impl TcpListener {
     /// the example).
     ///
     /// Every listener sharing the port must be bound this way, by the same
-    /// user. The first address `addr` resolves to that can be bound is used.
+    /// user; and any socket so bound by that user joins the port, another
+    /// copy of the server included:
+    /// [`bind_reuse_port_group`](Self::bind_reuse_port_group) binds a
+    /// server's listeners and refuses a port anything holds. The first
+    /// address `addr` resolves to that can be bound is used.
     ///
     /// # Errors
     ///
@@ -144,6 +148,60 @@ impl TcpListener {
         Err(last.unwrap_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to")
         }))
+    }
+
+    /// Binds `n` listeners to `addr` with `SO_REUSEPORT`, one per loop of a
+    /// server that runs `n` loops (see [`bind_reuse_port`](Self::bind_reuse_port)),
+    /// as std listeners, to cross to their threads
+    /// ([`from_std`](Self::from_std) there).
+    ///
+    /// Unlike `n` calls of `bind_reuse_port`, it refuses a port that
+    /// anything holds already: any socket of the same user bound with
+    /// `SO_REUSEPORT` may join a port's group, so a second copy of a server
+    /// would otherwise start on the first one's port and silently take
+    /// part of its connections. (The check is a plain bind of the port,
+    /// closed before the group is bound.) With port 0 the first listener
+    /// gets a free port, and the others join it.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` if the port is held (by another group too),
+    /// `InvalidInput` if `n` is 0, `PermissionDenied`, ...
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::net::TcpListener;
+    ///
+    /// let addr = "127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap();
+    /// let group = TcpListener::bind_reuse_port_group(addr, 2).unwrap();
+    /// let port = group[0].local_addr().unwrap().port();
+    /// assert_eq!(group[1].local_addr().unwrap().port(), port);
+    /// // A second server on the same port is refused, not let in.
+    /// let at = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    /// let err = TcpListener::bind_reuse_port_group(at, 2).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// ```
+    pub fn bind_reuse_port_group(addr: SocketAddr, n: usize) -> io::Result<Vec<net::TcpListener>> {
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a group of listeners needs at least one",
+            ));
+        }
+        if addr.port() != 0 {
+            // Fails with `AddrInUse` if any socket listens there, whatever
+            // its options; closed at once (a listener that accepted
+            // nothing leaves no connection behind).
+            drop(net::TcpListener::bind(addr)?);
+        }
+        let first = net::TcpListener::from(sys::tcp_listen_reuse_port(addr)?);
+        let bound = first.local_addr()?;
+        let mut group = vec![first];
+        for _ in 1..n {
+            group.push(net::TcpListener::from(sys::tcp_listen_reuse_port(bound)?));
+        }
+        Ok(group)
     }
 
     /// Wraps a std listener, making it non-blocking.
