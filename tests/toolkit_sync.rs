@@ -810,3 +810,74 @@ fn a_close_whose_receiver_panics_still_ends_the_readable_waits() {
     assert_eq!(r.try_next(), Some("reader"));
     assert_eq!(r.pending(), 0);
 }
+
+#[tamed]
+fn take_one_job(jobs: Channel<u32>, name: &'static str, t: Trace, done: tame::Event<()>) {
+    let job: u32;
+    twait! { jobs.recv(mkevent!(job)); }
+    log(&t, format!("{name} got {job}"));
+    done.trigger(());
+}
+
+/// Cancels a worker (its `done`'s rendezvous goes), then sends at once, in
+/// the same run of the supervisor: the loop has not cancelled the worker
+/// yet, but it will, and the job goes to the next one.
+#[tamed]
+fn cancel_one_worker_then_send(jobs: Channel<u32>, t: Trace) {
+    let fired = Rendezvous::<()>::new();
+    take_one_job(jobs.clone(), "w1", t.clone(), fired.event(()));
+    let kept = Rendezvous::<()>::new();
+    take_one_job(jobs.clone(), "w2", t.clone(), mkevent!(kept, ()));
+    drop(fired);
+    jobs.send(7);
+    twait!(kept);
+}
+
+#[test]
+fn a_value_sent_right_after_its_receiver_was_cancelled_goes_to_the_next() {
+    let t = Trace::default();
+    let jobs = Channel::new();
+    cancel_one_worker_then_send(jobs.clone(), t.clone());
+    tame::run();
+    assert_eq!(t.take(), ["w2 got 7"]);
+    assert!(tame::blocked().is_empty());
+}
+
+/// A waiter that gave up, whose event's drop asks the same semaphore again.
+struct AcquireOnDrop(Semaphore, Rc<RefCell<Vec<Permit>>>);
+
+impl Drop for AcquireOnDrop {
+    fn drop(&mut self) {
+        let held = self.1.clone();
+        self.0
+            .acquire(tame::Event::from_fn(move |p: Option<Permit>| {
+                held.borrow_mut().extend(p);
+            }));
+    }
+}
+
+#[test]
+fn try_acquire_counts_the_permits_a_dead_waiters_drop_took() {
+    let s = Semaphore::new(0);
+    let held: Rc<RefCell<Vec<Permit>>> = Rc::default();
+    // The first waiter keeps its permit and tries for one more at once.
+    let (s1, h1) = (s.clone(), held.clone());
+    s.acquire(tame::Event::from_fn(move |p: Option<Permit>| {
+        h1.borrow_mut().extend(p);
+        let extra = s1.try_acquire();
+        h1.borrow_mut().extend(extra);
+    }));
+    // The second gave up; its drop (while the first tries) takes the
+    // other permit.
+    let r = Rendezvous::<()>::new();
+    let (d, _slot) = r.event_with_slot::<()>(());
+    let again = AcquireOnDrop(s.clone(), held.clone());
+    s.acquire(d.map(move |_p: Permit| {
+        let _ = &again;
+    }));
+    drop(r);
+    s.add_permits(2);
+    assert_eq!(held.borrow().len(), 2, "two permits out of two");
+    held.borrow_mut().clear();
+    assert_eq!(s.available(), 2);
+}

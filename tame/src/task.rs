@@ -159,6 +159,10 @@ pub(crate) struct Header {
     registry_generation: Cell<u32>,
     status: Cell<Status>,
     pub(crate) queued: Cell<bool>,
+    /// An event it watches died: the loop cancels it when it next reaps,
+    /// and its own events report dead until then (see
+    /// [`Header::is_listening`]).
+    doomed: Cell<bool>,
     /// Twaits left before one yields (see [`TWAIT_BUDGET`]); refilled each
     /// time the task runs.
     budget: Cell<u8>,
@@ -180,6 +184,7 @@ impl Header {
             registry_generation: Cell::new(0),
             status: Cell::new(Status::Running),
             queued: Cell::new(false),
+            doomed: Cell::new(false),
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
         }
@@ -208,6 +213,17 @@ impl Header {
 
     fn is_done(&self) -> bool {
         self.status.get() == Status::Done
+    }
+
+    /// An event this task watches died: it is as good as cancelled.
+    pub(crate) fn doom(&self) {
+        self.doomed.set(true);
+    }
+
+    /// Whether the task's join events still reach a task that will take
+    /// them: not one that ended, nor one the loop is about to cancel.
+    fn is_listening(&self) -> bool {
+        !self.is_done() && !self.doomed.get()
     }
 
     /// A wait (or a task) watches one of this task's join events.
@@ -305,10 +321,10 @@ where
         }
     }
 
-    /// A join event of a task that ended (returned, panicked, cancelled)
-    /// reaches nobody.
+    /// A join event of a task that ended (returned, panicked, cancelled),
+    /// or that the loop is about to cancel, reaches nobody.
     fn is_live(&self) -> bool {
-        !self.header.is_done()
+        self.header.is_listening()
     }
 
     // The join events without a value share this sink, so one of them
@@ -547,7 +563,7 @@ impl<T> Sink<T> for JoinNode<T> {
     }
 
     fn is_live(&self) -> bool {
-        !self.task.header().is_done()
+        self.task.header().is_listening()
     }
 
     fn watch(&self, id: WaitId) -> bool {

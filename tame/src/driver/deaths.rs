@@ -22,10 +22,34 @@ pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
             if timers::is_timer(id) {
                 timer_died(l, id);
             } else {
+                if id.0 & TASK_ID != 0 {
+                    doom_watching_task(l, id);
+                }
                 l.waits.died([id]);
             }
         }
     });
+}
+
+/// The task watching with `id` is cancelled on the loop's next reaping;
+/// until then its events report dead, so that what would be given to it
+/// (a channel's value, a permit) goes to the next waiter instead of to a
+/// task that will never take it. (Nothing of the task runs meanwhile: the
+/// loop reaps before it runs anything else.)
+fn doom_watching_task(l: &Loop, id: WaitId) {
+    // (A report made while the table is borrowed leaves the task to the
+    // reaping alone.)
+    let Ok(blocked) = l.blocked.try_borrow() else {
+        return;
+    };
+    let Some(&task) = blocked.get(id.0 as u32) else {
+        return;
+    };
+    drop(blocked);
+    let task = registered_task(task);
+    if task.header().watch_id() == Some(id) {
+        task.header().doom();
+    }
 }
 
 /// The event of the timer with `id` died: its entry goes, and the event is

@@ -8,7 +8,11 @@
 //! waiter whose event can no longer be delivered (its rendezvous is gone, say after a
 //! [`with_timeout`](crate::with_timeout) gave up) is skipped, so it holds
 //! nothing up and loses nothing: a value a channel would have given it goes
-//! to the next receiver. Such waiters are also swept out of a queue whose
+//! to the next receiver. That holds from the moment a tamed function's wait
+//! is doomed (an event it watches died: the loop cancels it at its next
+//! turn). A spawned future's [`EventFuture`](crate::EventFuture) listens
+//! until the future is dropped, at that turn: a value sent to it before is
+//! dropped with it. Such waiters are also swept out of a queue whose
 //! head stays (a lock held long, a channel polled with a timeout), so the
 //! queue holds at most about twice its live waiters. A channel's value
 //! handed to a receiver that then leaves goes with it; see

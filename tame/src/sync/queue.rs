@@ -47,12 +47,13 @@ pub(crate) struct WaitQueue<W> {
 /// Drops the dead waiters `q` set aside, with no borrow of it held (see
 /// [`WaitQueue`]). Call it after every use of a queue that may skip or
 /// sweep waiters, once the borrow is released.
-pub(crate) fn bury<W>(q: &RefCell<WaitQueue<W>>) {
+pub(crate) fn bury<W>(q: &RefCell<WaitQueue<W>>) -> bool {
     let dead = match q.try_borrow_mut() {
         Ok(mut q) if !q.dead.is_empty() => std::mem::take(&mut q.dead),
-        _ => return,
+        _ => return false,
     };
     drop(dead);
+    true
 }
 
 impl<W: Waiter> WaitQueue<W> {

@@ -131,9 +131,16 @@ impl Semaphore {
     /// assert!(s.try_acquire().is_none());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
+        // Dead waiters are dropped first: their drops are user code, which
+        // may take permits (or queue a waiter), so what is free is read
+        // after them.
+        let waited_for = loop {
+            let live = self.inner.waiters.borrow_mut().front_live().is_some();
+            if !bury(&self.inner.waiters) {
+                break live;
+            }
+        };
         let free = self.inner.available.get();
-        let waited_for = self.inner.waiters.borrow_mut().front_live().is_some();
-        bury(&self.inner.waiters);
         if free == 0 || waited_for {
             return None;
         }
