@@ -1,5 +1,9 @@
 //! sleepy: `GET /<ms>` answers after `<ms>` milliseconds.
 //!
+//! `<ms>` is decimal digits only (at most 60,000 are slept); any other
+//! request (`GET /+5`, `GET /soon`, another method) gets 400 and the
+//! connection closes.
+//!
 //! The classic threads-vs-events demonstration: 10,000 clients each waiting
 //! a second cost 10,000 threads (and their stacks) in a thread-per-connection
 //! server, and 10,000 small tasks here, on one thread.
@@ -226,14 +230,23 @@ fn parse(head: &[u8]) -> Request {
     let Ok(head) = http::parse(head) else {
         return Request::Bad;
     };
-    let ms = head.path.strip_prefix('/').map(str::parse::<u64>);
+    let ms = head.path.strip_prefix('/').and_then(milliseconds);
     match (head.method, ms) {
-        (http::Method::Get, Some(Ok(ms))) => Request::Sleep {
+        (http::Method::Get, Some(ms)) => Request::Sleep {
             ms: ms.min(MAX_SLEEP_MS),
             keep_alive: head.keep_alive,
         },
         _ => Request::Bad,
     }
+}
+
+/// `digits` as a number of milliseconds: digits only (`u64::from_str`
+/// would take a leading `+`), at most `u64::MAX`.
+fn milliseconds(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 fn response(request: &Request) -> Vec<u8> {

@@ -32,7 +32,10 @@
 //!   server SHOULD skip one; our clients never send it).
 //! * The request line is `METHOD SP TARGET SP VERSION` with single spaces.
 //!   The target is origin-form (`/path?query`) or absolute-form
-//!   (`http://host/path`, whose authority is dropped); anything else is 400.
+//!   (`http://host/path`, whose authority is dropped); anything else is 400,
+//!   but for the two targets that are valid for one method only (RFC 9112
+//!   §3.2.3, §3.2.4): `CONNECT host:port` (authority-form) and `OPTIONS *`
+//!   (asterisk-form), which are 405 as those methods are.
 //!   `HTTP/1.0` and `HTTP/1.1` are served; another well-formed
 //!   `HTTP/x.y` is 505.
 //! * Header names are tokens with no whitespace before the colon (400
@@ -45,7 +48,8 @@
 //!   whole head parsed (a malformed head is 400 whatever its method). A
 //!   GET or HEAD with a body (`Content-Length` above 0, or any
 //!   `Transfer-Encoding`) is 413: we read no bodies, so we could not find
-//!   the next request.
+//!   the next request. `Content-Length` lines that disagree are 400 (RFC
+//!   9112 §6.3: the body's length cannot be known).
 //! * At most [`HEAD_LIMIT`] bytes and [`MAX_HEADERS`] header lines. A head
 //!   over the limit is 414 if it starts with a method and its request line
 //!   alone would not fit (with the blank line that ends a head: the target
@@ -80,6 +84,9 @@ pub struct Head<'a> {
     /// The target's path, still percent-encoded, without query string or
     /// fragment; always starts with `/`. [`resolve`] maps it to a file.
     pub path: &'a str,
+    /// The target's query, without its `?` (and without a fragment), if it
+    /// has one: what a redirect keeps.
+    pub query: Option<&'a str>,
     /// Whether the connection stays open after the response: HTTP/1.1
     /// unless `Connection: close`; HTTP/1.0 only with
     /// `Connection: keep-alive`. `close` wins if both are given.
@@ -394,7 +401,6 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
         m if KNOWN_METHODS.contains(&m) => Some(ParseError::MethodNotAllowed),
         _ => Some(ParseError::NotImplemented),
     };
-    let method = method_of(method);
     let mut keep_alive = match version {
         b"HTTP/1.1" => true,
         b"HTTP/1.0" => false,
@@ -405,9 +411,23 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
         }
         _ => return Err(ParseError::BadRequest),
     };
-    let path = target_path(target).ok_or(ParseError::BadRequest)?;
+    let (path, query) = match target_path(target) {
+        Some(p) => p,
+        // Valid targets of these methods only (RFC 9112 §3.2.3, §3.2.4):
+        // refused as the methods are, once the head parsed.
+        None if refusal.is_some()
+            && (method == b"CONNECT" && authority_form(target)
+                || method == b"OPTIONS" && target == b"*") =>
+        {
+            ("*", None)
+        }
+        None => return Err(ParseError::BadRequest),
+    };
+    let method = method_of(method);
 
     let (mut close, mut keep, mut body, mut host) = (false, false, false, false);
+    // The first `Content-Length`: another line must say the same.
+    let mut length: Option<u64> = None;
     for (count, line) in (1..).zip(lines) {
         if count > MAX_HEADERS {
             return Err(ParseError::HeadTooLarge);
@@ -434,7 +454,14 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
                 keep |= token.eq_ignore_ascii_case(b"keep-alive");
             }
         } else if name.eq_ignore_ascii_case(b"content-length") {
-            body |= content_length(value)? > 0;
+            let n = content_length(value)?;
+            // Two lengths: which one frames the body? (RFC 9112 §6.3: an
+            // unrecoverable error, 400.)
+            if length.is_some_and(|first| first != n) {
+                return Err(ParseError::BadRequest);
+            }
+            length = Some(n);
+            body |= n > 0;
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             body = true;
         } else if name.eq_ignore_ascii_case(b"host") {
@@ -460,6 +487,7 @@ pub fn parse(raw: &[u8]) -> Result<Head<'_>, ParseError> {
     Ok(Head {
         method,
         path,
+        query,
         keep_alive,
     })
 }
@@ -609,10 +637,22 @@ fn content_length(value: &[u8]) -> Result<u64, ParseError> {
     })
 }
 
+/// Whether a request target is authority-form, `host:port` (RFC 9112
+/// §3.2.3), as a CONNECT request's is.
+fn authority_form(target: &[u8]) -> bool {
+    let port = target
+        .iter()
+        .rposition(|&b| b == b':')
+        .map(|c| &target[c + 1..]);
+    port.is_some_and(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit))
+        && !target.starts_with(b":")
+        && valid_host(target)
+}
+
 /// The path of a request target (origin-form or absolute-form), without
-/// query or fragment; `None` if the target is neither form or not visible
-/// ASCII.
-fn target_path(target: &[u8]) -> Option<&str> {
+/// query or fragment, and its query (without `?` or fragment) if it has
+/// one; `None` if the target is neither form or not visible ASCII.
+fn target_path(target: &[u8]) -> Option<(&str, Option<&str>)> {
     if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
         return None;
     }
@@ -630,18 +670,46 @@ fn target_path(target: &[u8]) -> Option<&str> {
             _ => "/",
         }
     };
-    origin.split(['?', '#']).next()
+    let origin = origin.split('#').next().unwrap_or("");
+    Some(match origin.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (origin, None),
+    })
+}
+
+/// Maps a request path to a file under `root`, as [`locate`] does; a
+/// directory named without its trailing slash is `None` too (404), for a
+/// server that does not redirect.
+pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+    match locate(root, path)? {
+        Located::File(file) => Some(file),
+        Located::Directory => None,
+    }
+}
+
+/// What a request path names under a root ([`locate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// This file.
+    File(PathBuf),
+    /// A directory, named without a trailing slash: answer with a redirect
+    /// to the path with one (301, as nginx and Apache do), so that the
+    /// relative links of its `index.html` resolve under it.
+    Directory,
 }
 
 /// Maps a request path to a file under `root`: percent-decoded, `.` and
 /// `..` segments and NUL bytes refused (no escaping the root), a directory
-/// means its `index.html`. `None` means 404.
+/// named with a trailing slash means its `index.html`, one named without
+/// is [`Located::Directory`]. A path with a trailing slash names a
+/// directory only: a file named so (`/a.txt/`, `/a.txt%2F`) is not found,
+/// as `open` says `ENOTDIR` for it (and nginx 404). `None` means 404.
 ///
 /// The path is checked, not canonicalized: a symbolic link under `root` is
 /// followed (as nginx does by default), since whoever placed it chose to.
 /// This touches the file system (`is_dir`, `is_file`); servers cache the
 /// result per path.
-pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
+pub fn locate(root: &Path, path: &str) -> Option<Located> {
     let decoded = percent_decode(path)?;
     // Checked on the segments themselves: `Path::components` silently
     // drops `.` segments, and its `..` handling is not the point here.
@@ -656,10 +724,17 @@ pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
             _ => return None,
         }
     }
+    // `components` drops a trailing slash: it is looked at here.
+    let directory_named = decoded.ends_with('/');
     if out.is_dir() {
+        if !directory_named {
+            return Some(Located::Directory);
+        }
         out.push("index.html");
+    } else if directory_named {
+        return None;
     }
-    out.is_file().then_some(out)
+    out.is_file().then_some(Located::File(out))
 }
 
 /// `%XX` decoding; `None` for a malformed escape, invalid UTF-8 or a NUL.
@@ -921,6 +996,33 @@ mod tests {
         assert_eq!(code(b"M-SEARCH * HTTP/1.1\r\n\r\n"), 400);
         // A body on another method is still 405, not 413.
         assert_eq!(code(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), 405);
+        // The targets valid for CONNECT and OPTIONS alone (RFC 9112
+        // §3.2.3, §3.2.4): 405 as their methods, 400 for any other.
+        for raw in [
+            &b"CONNECT x:80 HTTP/1.1\r\n\r\n"[..],
+            b"CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n",
+            b"CONNECT [::1]:443 HTTP/1.1\r\n\r\n",
+            b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"OPTIONS * HTTP/1.0\r\n\r\n",
+        ] {
+            assert_eq!(code(raw), 405, "{:?}", String::from_utf8_lossy(raw));
+        }
+        for raw in [
+            &b"GET x:80 HTTP/1.1\r\n\r\n"[..],
+            b"HEAD * HTTP/1.1\r\n\r\n",
+            b"OPTIONS x:80 HTTP/1.1\r\n\r\n",
+            b"CONNECT * HTTP/1.1\r\n\r\n",
+            b"CONNECT x HTTP/1.1\r\n\r\n",
+            b"CONNECT x: HTTP/1.1\r\n\r\n",
+            b"CONNECT :80 HTTP/1.1\r\n\r\n",
+            b"CONNECT a/b:80 HTTP/1.1\r\n\r\n",
+            b"CONNECT [::1] HTTP/1.1\r\n\r\n",
+            b"OPTIONS ** HTTP/1.1\r\n\r\n",
+            // malformed still beats 405
+            b"OPTIONS * HTTP/1.1\r\nbad header\r\n\r\n",
+        ] {
+            assert_eq!(code(raw), 400, "{:?}", String::from_utf8_lossy(raw));
+        }
     }
 
     #[test]
@@ -996,6 +1098,37 @@ mod tests {
             413
         );
         assert!(parse(b"GET / HTTP/1.1\r\nContent-Length: 0\r\n\r\n").is_ok());
+        // The same length twice: a body all the same.
+        assert_eq!(
+            code(b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n"),
+            413
+        );
+    }
+
+    #[test]
+    fn content_lengths_that_disagree_are_400() {
+        // RFC 9112 §6.3: the body's length cannot be known.
+        for raw in [
+            &b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"[..],
+            b"GET / HTTP/1.1\r\nContent-Length: 0\r\ncontent-length: 3\r\n\r\n",
+            b"HEAD / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 0\r\n\r\n",
+        ] {
+            assert_eq!(code(raw), 400, "{:?}", String::from_utf8_lossy(raw));
+        }
+        assert!(
+            parse(b"GET / HTTP/1.1\r\nContent-Length: 0\r\nContent-Length: 00\r\n\r\n").is_ok()
+        );
+    }
+
+    #[test]
+    fn the_query_is_kept_apart() {
+        let q = |raw: &'static [u8]| head(raw).query;
+        assert_eq!(q(b"GET /a?x=1&y HTTP/1.1\r\n\r\n"), Some("x=1&y"));
+        assert_eq!(q(b"GET /a?x#f HTTP/1.1\r\n\r\n"), Some("x"));
+        assert_eq!(q(b"GET /a? HTTP/1.1\r\n\r\n"), Some(""));
+        assert_eq!(q(b"GET /a#f?x HTTP/1.1\r\n\r\n"), None);
+        assert_eq!(q(b"GET /a HTTP/1.1\r\n\r\n"), None);
+        assert_eq!(q(b"GET http://h/a?z HTTP/1.1\r\n\r\n"), Some("z"));
     }
 
     #[test]
@@ -1269,6 +1402,26 @@ mod tests {
         assert_eq!(resolve(r, "//sub//a%20b.txt"), Some(r.join("sub/a b.txt")));
         assert_eq!(resolve(r, "/sub/"), None); // no index.html there
         assert_eq!(resolve(r, "/nope"), None);
+    }
+
+    #[test]
+    fn a_trailing_slash_names_a_directory_and_a_directory_needs_one() {
+        let root = TempRoot::new("slash");
+        let r = &root.0;
+        // A file named as a directory is not found (ENOTDIR).
+        for path in ["/index.html/", "/index.html%2F", "/sub/a%20b.txt//"] {
+            assert_eq!(locate(r, path), None, "{path}");
+        }
+        // A directory named without its slash: a redirect; `resolve`, 404.
+        assert_eq!(locate(r, "/sub"), Some(Located::Directory));
+        assert_eq!(locate(r, "//sub"), Some(Located::Directory));
+        assert_eq!(resolve(r, "/sub"), None);
+        std::fs::write(r.join("sub/index.html"), "sub").unwrap();
+        assert_eq!(locate(r, "/sub"), Some(Located::Directory));
+        let index = Some(Located::File(r.join("sub/index.html")));
+        assert_eq!(locate(r, "/sub/"), index);
+        assert_eq!(locate(r, "/sub%2F"), index);
+        assert_eq!(locate(r, "/"), Some(Located::File(r.join("index.html"))));
     }
 
     #[test]

@@ -329,6 +329,113 @@ fn a_405_says_which_methods_are_allowed() {
 }
 
 #[test]
+fn connect_to_an_authority_and_options_asterisk_are_405_too() {
+    // RFC 9112 §3.2.3, §3.2.4: targets valid for these methods alone. They
+    // were 400, while knot's docs say methods HTTP defines get 405.
+    let srv = knot(30_000);
+    for req in [
+        &b"CONNECT x:80 HTTP/1.1\r\nHost: x:80\r\n\r\n"[..],
+        b"CONNECT 127.0.0.1:443 HTTP/1.1\r\n\r\n",
+        b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        let what = String::from_utf8_lossy(req);
+        let (resp, rest) = refused(&srv, req, false);
+        assert_eq!(resp.status, 405, "{what}");
+        assert_eq!(resp.header("allow"), Some("GET, HEAD"), "{what}");
+        assert!(rest.is_empty(), "closed after the 405");
+    }
+    // For any other method they are no target.
+    for req in [
+        &b"GET x:80 HTTP/1.1\r\n\r\n"[..],
+        b"HEAD * HTTP/1.1\r\n\r\n",
+        b"OPTIONS x:80 HTTP/1.1\r\n\r\n",
+    ] {
+        let head_request = req.starts_with(b"HEAD");
+        let (resp, _) = refused(&srv, req, head_request);
+        assert_eq!(resp.status, 400, "{}", String::from_utf8_lossy(req));
+    }
+}
+
+#[test]
+fn content_length_lines_that_disagree_are_400() {
+    // RFC 9112 §6.3: the body's length cannot be known (it was 413).
+    let srv = knot(30_000);
+    let (resp, rest) = refused(
+        &srv,
+        b"GET /sub/a.txt HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nbody",
+        false,
+    );
+    assert_eq!(resp.status, 400);
+    assert!(rest.is_empty());
+    // The same length twice: a body, as one line would say.
+    let (resp, _) = refused(
+        &srv,
+        b"GET /sub/a.txt HTTP/1.1\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nbody",
+        false,
+    );
+    assert_eq!(resp.status, 413);
+}
+
+#[test]
+fn a_file_named_with_a_trailing_slash_is_404() {
+    // As open(2) says ENOTDIR (and nginx 404): `Path::components` dropped
+    // the slash, and these were the file.
+    let srv = knot(30_000);
+    let (mut s, mut r) = connect(srv.addr);
+    for path in [
+        "/sub/a.txt/",
+        "/sub/a.txt%2F",
+        "/index.html/",
+        "/sub/a.txt//",
+    ] {
+        write!(s, "GET {path} HTTP/1.1\r\n\r\n").unwrap();
+        assert_eq!(read_response(&mut r, false).status, 404, "{path}");
+    }
+    // Asked for rightly first, then with the slash: still 404 (the cache
+    // of request paths does not answer for it).
+    for path in ["/sub/a.txt", "/sub/a.txt/"] {
+        write!(s, "GET {path} HTTP/1.1\r\n\r\n").unwrap();
+        let want = if path.ends_with('/') { 404 } else { 200 };
+        assert_eq!(read_response(&mut r, false).status, want, "{path}");
+    }
+}
+
+#[test]
+fn a_directory_named_without_its_trailing_slash_is_redirected_to_it() {
+    // As nginx: 301 to the path with the slash (and the query), so that the
+    // index's relative links resolve under the directory. It served the
+    // index at `/sub` itself.
+    let srv = knot_serving(&[("sub/index.html", b"sub index\n")], &[], false);
+    let (mut s, mut r) = connect(srv.addr);
+    for (path, location) in [
+        ("/sub", "/sub/"),
+        ("/sub?x=1&y", "/sub/?x=1&y"),
+        ("//sub", "/sub/"),
+        ("/s%75b", "/s%75b/"),
+    ] {
+        write!(s, "GET {path} HTTP/1.1\r\n\r\n").unwrap();
+        let resp = read_response(&mut r, false);
+        assert_eq!(resp.status, 301, "{path}");
+        assert_eq!(resp.header("location"), Some(location), "{path}");
+        // Not an error: the connection stays open.
+        assert_eq!(resp.header("connection"), Some("keep-alive"), "{path}");
+        assert!(!resp.body.is_empty());
+    }
+    // HEAD: the same head, no body (the next response follows at once).
+    write!(s, "HEAD /sub HTTP/1.1\r\n\r\nGET /sub/ HTTP/1.1\r\n\r\n").unwrap();
+    let head = read_response(&mut r, true);
+    assert_eq!((head.status, head.header("location")), (301, Some("/sub/")));
+    let index = read_response(&mut r, false);
+    assert_eq!(
+        (index.status, index.body.as_slice()),
+        (200, &b"sub index\n"[..])
+    );
+    // The root is `/`, named with its slash.
+    write!(s, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r, false).status, 200);
+}
+
+#[test]
 fn a_request_target_too_long_is_414_and_header_fields_too_large_431() {
     // RFC 9112 §3: a request-target longer than the server parses MUST be
     // 414. Sent whole, and in two writes that each fit in the limit (then

@@ -105,6 +105,21 @@ fn keep_alive_and_bad_requests() {
     assert!(out.contains("400 Bad Request"), "{out}");
 }
 
+#[test]
+fn only_digits_are_milliseconds() {
+    // `u64::from_str` takes a leading `+`: `GET /+5` slept 5 ms.
+    let srv = example::start("sleepy", &["--port", "0"], None);
+    for path in ["/+5", "/-5", "/5ms", "/ 5", "/", "/%35", "/5/"] {
+        let resp = get(srv.addr, path);
+        assert!(
+            resp.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{path}: {resp}"
+        );
+    }
+    let resp = get(srv.addr, "/007");
+    assert!(resp.ends_with("slept 7 ms\n"), "{resp}");
+}
+
 /// Reads `s` to its end: what the server sent before it closed.
 fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
     let mut all = Vec::new();

@@ -120,3 +120,124 @@ fn missing_files_are_not_remembered() {
         "knot grew by {grown} KiB for 20,000 missing paths"
     );
 }
+
+/// One response on `r`: status, header fields (lowercased names) and body
+/// (none for a HEAD request).
+fn read_response(
+    r: &mut BufReader<TcpStream>,
+    head_request: bool,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        let (n, v) = line.split_once(':').unwrap();
+        headers.push((n.to_ascii_lowercase(), v.trim().to_owned()));
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.parse().unwrap())
+        .expect("Content-Length");
+    let mut body = vec![0; if head_request { 0 } else { len }];
+    r.read_exact(&mut body).unwrap();
+    (status, headers, body)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Issue 114: each file was kept twice (a close and a keep-alive response,
+/// each with the whole body): one HEAD of a 200 MB file took 400 MB. Files
+/// over 64 KiB are now kept once and written head, then body; smaller
+/// ones are still kept as whole responses. Both are served right, by GET
+/// and HEAD, on keep-alive and closing connections.
+#[test]
+fn a_large_file_is_kept_once_and_served_whole_by_get_and_head() {
+    const LARGE: usize = 32 << 20;
+    let sizes = [64 << 10, (64 << 10) + 1, LARGE];
+    let files: Vec<(String, Vec<u8>)> = sizes
+        .iter()
+        .map(|&len| {
+            let body = (0..len).map(|i| (i % 251) as u8).collect();
+            (format!("f{len}.bin"), body)
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("knot-cache-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, body) in &files {
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+    let root = dir.to_str().unwrap().to_owned();
+    let server = start(
+        "knot",
+        &["--root", &root, "--port", "0"],
+        Some(TempDir(dir)),
+    );
+    let before = server.rss_kib();
+    for (name, body) in &files {
+        let what = format!("{name} ({} bytes)", body.len());
+        let len = body.len().to_string();
+        // Keep-alive: GET, HEAD, GET on one connection.
+        let s = TcpStream::connect(server.addr).unwrap();
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        for method in ["GET", "HEAD", "GET"] {
+            w.write_all(format!("{method} /{name} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .unwrap();
+            let head_request = method == "HEAD";
+            let (status, headers, got) = read_response(&mut r, head_request);
+            assert_eq!(status, 200, "{method} {what}");
+            assert_eq!(header(&headers, "content-length"), Some(len.as_str()));
+            assert_eq!(header(&headers, "connection"), Some("keep-alive"));
+            if !head_request {
+                assert!(
+                    got == *body,
+                    "{method} {what}: the file, whole and in order"
+                );
+            }
+        }
+        // Closing: one request a connection, then the end of the stream.
+        for method in ["GET", "HEAD"] {
+            let s = TcpStream::connect(server.addr).unwrap();
+            let mut w = s.try_clone().unwrap();
+            let mut r = BufReader::new(s);
+            w.write_all(
+                format!("{method} /{name} HTTP/1.1\r\nConnection: close\r\n\r\n").as_bytes(),
+            )
+            .unwrap();
+            let head_request = method == "HEAD";
+            let (status, headers, got) = read_response(&mut r, head_request);
+            assert_eq!(status, 200, "{method} {what}, closing");
+            assert_eq!(header(&headers, "content-length"), Some(len.as_str()));
+            assert_eq!(header(&headers, "connection"), Some("close"));
+            if !head_request {
+                assert!(got == *body, "{method} {what}, closing: the file, whole");
+            }
+            let mut rest = Vec::new();
+            r.read_to_end(&mut rest).unwrap();
+            assert!(
+                rest.is_empty(),
+                "{method} {what}: nothing after the response"
+            );
+        }
+    }
+    // About one copy of the files (32 MiB and a little), not two.
+    let grown = server.rss_kib().saturating_sub(before);
+    let one_copy = (sizes.iter().sum::<usize>() / 1024) as u64;
+    assert!(
+        grown < one_copy * 3 / 2,
+        "knot grew by {grown} KiB for files of {one_copy} KiB (two copies would be {} KiB)",
+        2 * one_copy
+    );
+}

@@ -143,8 +143,9 @@ fn fail(usage: &str, problem: &str) -> ! {
 }
 
 /// The four prepared responses of a file, indexed by `[keep_alive as usize]`:
-/// with the body (GET) and head only (HEAD). Like knot's cache: a request
-/// costs one read and one write.
+/// with the body (GET) and head only (HEAD). Like knot's cache of a small
+/// file (bench/run serves one of about 600 bytes): a request costs one read
+/// and one write.
 pub struct Prepared {
     pub full: [Vec<u8>; 2],
     pub head_only: [Vec<u8>; 2],
@@ -215,7 +216,12 @@ pub const MAX_SLEEP_MS: u64 = 60_000;
 /// What sleepy does with a parsed head: `Ok((ms, keep_alive))` for
 /// `GET /<ms>`, or the error response to send before closing.
 pub fn sleepy_request(head: &http::Head<'_>) -> Result<(u64, bool), Vec<u8>> {
-    match head.path.strip_prefix('/').map(str::parse::<u64>) {
+    // Digits only, as sleepy (`u64::from_str` would take a leading `+`).
+    let digits = head
+        .path
+        .strip_prefix('/')
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+    match digits.map(str::parse::<u64>) {
         Some(Ok(ms)) => Ok((ms.min(MAX_SLEEP_MS), head.keep_alive)),
         _ => Err(error_response(http::ParseError::BadRequest)),
     }

@@ -19,9 +19,16 @@
 //!
 //! * GET and HEAD, keep-alive (HTTP/1.1 by default, 1.0 on request),
 //!   pipelined requests answered in order, `Content-Length` always.
+//! * Paths map to files under `--root` ([`http::locate`]): `/dir/` serves
+//!   `dir/index.html`; `/dir`, a directory named without its trailing
+//!   slash, gets 301 to `/dir/` (with the query, if any), as nginx answers,
+//!   so that the index's relative links resolve under it; a file named
+//!   with a trailing slash (`/a.txt/`, `/a.txt%2F`) is 404, as `open` says
+//!   `ENOTDIR`.
 //! * Bad requests get 400 (more than one `Host` line, or an invalid one,
-//!   too), other methods HTTP defines 405 (with `Allow: GET, HEAD`),
-//!   methods it does not (`FOO`, `get`) 501, bodies 413, a request line
+//!   `Content-Length` lines that disagree, too), other methods HTTP defines
+//!   405 (with `Allow: GET, HEAD`; `CONNECT host:port` and `OPTIONS *` as
+//!   well), methods it does not (`FOO`, `get`) 501, bodies 413, a request line
 //!   that alone does not fit in 8 KiB 414, heads over 8 KiB or 64 header
 //!   lines 431, other HTTP versions 505; then the connection closes. An
 //!   error response to a request known to be HEAD (its first word has
@@ -29,11 +36,23 @@
 //!   received before anything more is read ([`http::Inbox`]): a 414 or 431
 //!   never waits for the client's next byte.
 //! * Files are read once and kept in memory with their response heads (like
-//!   Knot's cache): a request costs one read and one write syscall. A file
+//!   Knot's cache). A file of up to 64 KiB is kept as whole responses (head
+//!   and body in one buffer, one for keep-alive and one for close): a
+//!   request costs one read and one write syscall. A larger file's body is
+//!   kept once, shared by its responses, and written after its head (two
+//!   writes, against the many that copying it into the socket takes): it
+//!   costs its size in memory, not twice that ([`ONE_WRITE_MAX`]). A file
 //!   is kept once however its path is spelled (percent escapes, doubled
 //!   slashes); up to 4,096 spellings are remembered for a lookup without a
 //!   file-system call; a missing file is not remembered, so no client can
 //!   make the cache grow.
+//! * A file is read from disk on the loop, when it is first asked for (as
+//!   Knot did): while it is read, that loop serves nothing else. A small
+//!   file takes microseconds, but a large one stalls the loop's every
+//!   connection for as long as the read takes (about a second for 300 MB
+//!   from the page cache, longer from disk). With `--threads`, only the
+//!   reading loop's connections wait (each loop reads a file once, into
+//!   its own cache).
 //! * An idle keep-alive connection holds no read buffer and no task: its
 //!   `serve` task ends and leaves a readiness wait (with the idle timeout)
 //!   whose event starts `serve` again (`park`); it then reads into one
@@ -105,7 +124,7 @@ use std::time::{Duration, Instant};
 use conns::Conn;
 use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Signal, Timeout};
-use tame_suite::http::{self, Head, Inbox, Method, Next, ParseError};
+use tame_suite::http::{self, Head, Inbox, Located, Method, Next, ParseError};
 
 /// What the accept loop wakes up for.
 #[derive(Debug, Clone, Copy)]
@@ -323,10 +342,10 @@ fn serve(conn: Rc<Conn>, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
                 } else {
                     Then::Close
                 };
-                match write_now(&conn.stream, &reply.bytes) {
-                    Ok(n) if n == reply.bytes.len() => {}
+                match write_now(&conn.stream, &reply.out, 0) {
+                    Ok(n) if n == reply.out.len() => {}
                     Ok(n) => {
-                        write_rest(conn, site, inbox, busy, reply.bytes, n, then);
+                        write_rest(conn, site, inbox, busy, reply.out, n, then);
                         return;
                     }
                     Err(_) => return,
@@ -407,18 +426,19 @@ enum Then {
     Close,
 }
 
-/// Writes the rest of a response, `bytes[off..]`, as the socket drains
-/// (each wait bounded by the idle timeout: a client that takes nothing for
-/// that long is dropped), then goes on with the connection as `then` says.
-/// The response is the cache's own (`Rc`): a client that reads slowly, or
-/// not at all, holds a reference to it, not a copy.
+/// Writes the rest of a response, all of `rest` after its first `off`
+/// bytes, as the socket drains (each wait bounded by the idle timeout: a
+/// client that takes nothing for that long is dropped), then goes on with
+/// the connection as `then` says. The response is the cache's own (`Rc`):
+/// a client that reads slowly, or not at all, holds a reference to it, not
+/// a copy.
 #[tamed]
 fn write_rest(
     conn: Rc<Conn>,
     site: Rc<Site>,
     inbox: Inbox,
     busy: Option<Busy>,
-    rest: Bytes,
+    rest: Out,
     mut off: usize,
     then: Then,
 ) {
@@ -442,12 +462,13 @@ fn write_rest(
             }
             Ok(Err(_)) => return,
         }
-        match conn.stream.try_write(&rest[off..]) {
-            Ok(n) => {
-                off += n;
+        // What the socket takes: a head written whole goes on to the body
+        // at once (a wait for room the socket has might not wake).
+        match write_now(&conn.stream, &rest, off) {
+            Ok(to) => {
+                off = to;
                 queued = conn.stream.unacknowledged().unwrap_or(0);
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(_) => return,
         }
     }
@@ -511,33 +532,93 @@ enum Step {
     Close,
 }
 
-/// Writes what of `bytes` the socket takes now: how many (fewer than all
-/// when the caller must wait to write the rest).
-fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
-    match stream.try_write(bytes) {
-        Ok(n) => Ok(n),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
-        Err(e) => Err(e),
+/// Writes what of `out` after its first `off` bytes the socket takes now:
+/// how far `out` is written then (short of its end when the caller must
+/// wait to write the rest). One `write` for a response in one buffer; its
+/// head, then its body, for a large file's.
+fn write_now(stream: &TcpStream, out: &Out, mut off: usize) -> io::Result<usize> {
+    while off < out.len() {
+        let piece = out.from(off);
+        match stream.try_write(piece) {
+            Ok(n) => {
+                off += n;
+                if n < piece.len() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e),
+        }
     }
+    Ok(off)
 }
 
 /// A response ready to write.
 struct Reply {
-    bytes: Bytes,
+    out: Out,
     keep_alive: bool,
     /// An error response: the connection closes after it, lingering.
     error: bool,
 }
 
-/// A response, made once and written whole (one `write` for head and
-/// body). In a `Vec` of its own, not an `Rc<[u8]>`: that would be one more
-/// copy of a file's bytes, made by an allocation that cannot fail.
+/// A response's bytes, made once: `head` (with the body, for all but a
+/// large file's GET), then `body` if there is one (a large file's, shared
+/// by its GET responses and kept once).
+struct Out {
+    head: Bytes,
+    body: Option<Bytes>,
+}
+
+impl Out {
+    /// A response in one buffer.
+    fn whole(bytes: Bytes) -> Out {
+        Out {
+            head: bytes,
+            body: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.head.len() + self.body.as_ref().map_or(0, |b| b.len())
+    }
+
+    /// The bytes after the first `off` (`off < len()`), to the end of the
+    /// buffer they are in: what one `write` takes.
+    fn from(&self, off: usize) -> &[u8] {
+        match (off.checked_sub(self.head.len()), &self.body) {
+            (Some(at), Some(body)) => &body[at..],
+            _ => &self.head[off..],
+        }
+    }
+}
+
+/// Bytes of a response, shared (the cache's, written to any number of
+/// connections). In a `Vec` of their own, not an `Rc<[u8]>`: that would be
+/// one more copy of a file's bytes, made by an allocation that cannot fail
+/// (a large file's body is the `Vec` it was read into).
 type Bytes = Rc<Vec<u8>>;
 
-/// A file with its responses prepared, for keep-alive and for close.
+/// Files up to this size are kept as whole responses, head and body in one
+/// buffer (one `write` per request, as Knot did), at the price of a second
+/// copy of the body (the keep-alive and the close response each hold one):
+/// at most 64 KiB more per file. A larger file is kept once, its GET
+/// written as head then body (two `write`s): the one syscall more is small
+/// against copying over 64 KiB into the socket (and a response that large
+/// rarely fits in the socket's buffer at once anyway, so it takes more
+/// writes whatever its buffers), while a second copy of a large file is
+/// not small (a 200 MB file cost 400 MB).
+const ONE_WRITE_MAX: usize = 64 << 10;
+
+/// A file with its responses prepared, for close and keep-alive
+/// (`[keep_alive as usize]`).
 struct Cached {
-    full: [Bytes; 2],
+    /// GET: the whole response, for a file of at most [`ONE_WRITE_MAX`]
+    /// bytes; for a larger one, only the head (the same as `head_only`),
+    /// written before `body`.
+    get: [Bytes; 2],
     head_only: [Bytes; 2],
+    /// A larger file's body, kept once.
+    body: Option<Bytes>,
 }
 
 impl Cached {
@@ -547,25 +628,43 @@ impl Cached {
     ///
     /// `OutOfMemory` if there is no room for them (the request gets 503,
     /// the process goes on).
-    fn new(on_disk: &std::path::Path, body: &[u8]) -> io::Result<Cached> {
+    fn new(on_disk: &std::path::Path, body: Vec<u8>) -> io::Result<Cached> {
         let ctype = http::content_type(on_disk);
-        let make = |keep: bool, with_body: bool| -> io::Result<Bytes> {
-            let head = http::response_head(200, "OK", ctype, body.len(), keep);
-            let len = head.len() + if with_body { body.len() } else { 0 };
+        let head = |keep: bool| {
             let mut v = Vec::new();
-            v.try_reserve_exact(len)
+            http::write_response_head(&mut v, 200, "OK", ctype, body.len(), keep);
+            v
+        };
+        let head_only = [Rc::new(head(false)), Rc::new(head(true))];
+        if body.len() > ONE_WRITE_MAX {
+            return Ok(Cached {
+                get: head_only.clone(),
+                head_only,
+                body: Some(Rc::new(body)),
+            });
+        }
+        let whole = |keep: bool| -> io::Result<Bytes> {
+            let mut v = head(keep);
+            v.try_reserve_exact(body.len())
                 .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
-            v.extend_from_slice(&head);
-            if with_body {
-                v.extend_from_slice(body);
-            }
+            v.extend_from_slice(&body);
             Ok(Rc::new(v))
         };
         Ok(Cached {
-            full: [make(false, true)?, make(true, true)?],
-            head_only: [make(false, false)?, make(true, false)?],
+            get: [whole(false)?, whole(true)?],
+            head_only,
+            body: None,
         })
     }
+}
+
+/// What a request path names.
+enum Found {
+    File(Rc<Cached>),
+    /// A directory named without its trailing slash: 301 to the path with
+    /// one.
+    Directory,
+    Missing,
 }
 
 /// How many request paths a loop remembers as naming a cached file.
@@ -823,64 +922,71 @@ impl Site {
             Method::Get | Method::Head => {}
             Method::Other => return self.error(ParseError::MethodNotAllowed, Some(head.method)),
         }
-        let file = match self.file(head.path) {
+        let found = match self.file(head.path) {
             Ok(f) => f,
             Err(_) => return self.status(503, "Service Unavailable", head.method == Method::Head),
         };
-        let bytes = match (&file, head.method) {
-            (Some(f), Method::Get) => f.full[ka].clone(),
-            (Some(f), _) => f.head_only[ka].clone(),
-            (None, _) => {
+        let out = match (found, head.method) {
+            (Found::File(f), Method::Get) => Out {
+                head: f.get[ka].clone(),
+                body: f.body.clone(),
+            },
+            (Found::File(f), _) => Out::whole(f.head_only[ka].clone()),
+            (Found::Directory, _) => Out::whole(Rc::new(redirect_to_directory(head, keep_alive))),
+            (Found::Missing, _) => {
                 let body = b"not found\n";
                 let mut v =
                     http::response_head(404, "Not Found", "text/plain", body.len(), keep_alive);
                 if head.method == Method::Get {
                     v.extend_from_slice(body);
                 }
-                Rc::new(v)
+                Out::whole(Rc::new(v))
             }
         };
         Reply {
-            bytes,
+            out,
             keep_alive,
             error: false,
         }
     }
 
-    /// The cached responses of `path` (`None`: 404), reading the file on
-    /// first use.
+    /// What `path` names: a file's cached responses, reading the file on
+    /// first use (on the loop: a large file stalls it while it is read),
+    /// a directory to redirect to, or nothing (404).
     ///
     /// # Errors
     ///
     /// Out of file descriptors (or memory) while reading the file: not
     /// cached, the next request tries again.
-    fn file(&self, path: &str) -> io::Result<Option<Rc<Cached>>> {
+    fn file(&self, path: &str) -> io::Result<Found> {
         if let Some(c) = self.paths.borrow().get(path) {
-            return Ok(Some(c.clone()));
+            return Ok(Found::File(c.clone()));
         }
-        let Some(on_disk) = http::resolve(&self.root, path) else {
-            return Ok(None);
+        let on_disk = match http::locate(&self.root, path) {
+            Some(Located::File(f)) => f,
+            Some(Located::Directory) => return Ok(Found::Directory),
+            None => return Ok(Found::Missing),
         };
         let known = self.files.borrow().get(&on_disk).cloned();
         let cached = match known {
             Some(c) => c,
             None => match std::fs::read(&on_disk) {
                 Ok(body) => {
-                    let c = Rc::new(Cached::new(&on_disk, &body)?);
+                    let c = Rc::new(Cached::new(&on_disk, body)?);
                     self.files.borrow_mut().insert(on_disk, c.clone());
                     c
                 }
                 Err(e) if out_of_fds(&e) || e.kind() == io::ErrorKind::OutOfMemory => {
                     return Err(e)
                 }
-                Err(_) => return Ok(None),
+                Err(_) => return Ok(Found::Missing),
             },
         };
         let mut paths = self.paths.borrow_mut();
         if paths.len() < MAX_PATHS {
             paths.insert(path.to_owned(), cached.clone());
         }
-        Ok(Some(cached))
+        Ok(Found::File(cached))
     }
 
     /// The response to a refused request whose method is `method`, if it is
@@ -917,18 +1023,44 @@ impl Site {
             })
             .clone();
         Reply {
-            bytes,
+            out: Out::whole(bytes),
             keep_alive: false,
             error: true,
         }
     }
 }
 
+/// The 301 to a directory named without its trailing slash (`/sub`): to
+/// `/sub/`, with the query if any, as nginx answers. Leading slashes are
+/// merged (`//sub` would be read as a host), and a backslash is escaped
+/// (browsers read `/\x` as `//x`).
+fn redirect_to_directory(head: &Head<'_>, keep_alive: bool) -> Vec<u8> {
+    let path = head.path.trim_start_matches('/').replace('\\', "%5C");
+    let location = match head.query {
+        Some(q) => format!("/{path}/?{q}"),
+        None => format!("/{path}/"),
+    };
+    let body = format!("moved to {location}\n");
+    let mut v = http::response_head_with(
+        301,
+        "Moved Permanently",
+        "text/plain",
+        body.len(),
+        keep_alive,
+        &[("Location", &location)],
+    );
+    if head.method == Method::Get {
+        v.extend_from_slice(body.as_bytes());
+    }
+    v
+}
+
 const HELP: &str = "\
 knot: an HTTP/1.1 static file server, one tamed function per connection, one loop per thread
 
 usage: knot --root DIR --port PORT [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
-  --root DIR          the directory to serve (files are cached in memory on first request)
+  --root DIR          the directory to serve (a file is read into memory, on its loop, when first asked for:
+                      a large one stalls that loop while it is read)
   --port PORT         port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line
   --threads N         N loops on N threads (default 1), each with its own listener on the port (SO_REUSEPORT:
                       the kernel spreads new connections over them), its own file cache and its own connections
