@@ -111,3 +111,31 @@ fn dnsmasq_resolves_a_thousand_names_in_a_window() {
         assert_eq!(res.as_ref().unwrap(), &vec![addr_of(i)], "{}", names[i]);
     }
 }
+
+#[test]
+fn a_name_with_more_addresses_than_fit_in_a_datagram_is_read_over_tcp() {
+    const N: usize = 60;
+    let many = |i: usize| IpAddr::from([10, 2, 0, i as u8 + 1]);
+    let hosts: String = (0..N).map(|i| format!("{} many.test\n", many(i))).collect();
+    let Some(dns) = Dnsmasq::start(&hosts) else {
+        return;
+    };
+    // The premise: asked as tame asks (no OPT record, so no EDNS), dnsmasq
+    // cuts the A reply to 512 octets and sets TC.
+    let query = tame::dns::wire::Message::query(0x5151, "many.test", tame::dns::wire::TYPE_A);
+    assert!(query.additional.is_empty(), "no OPT record");
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    sock.send_to(&query.encode().unwrap(), dns.addr()).unwrap();
+    let mut buf = [0u8; 65_536];
+    let n = sock.recv(&mut buf).unwrap();
+    let h = tame::dns::wire::Header::decode(&buf[..n]).unwrap();
+    assert!(n <= 512 && h.truncated, "{n} octets, TC {}", h.truncated);
+    assert!(usize::from(h.ancount) < N, "{} answers", h.ancount);
+
+    let got = lookup_all(&Resolver::new(vec![dns.addr()]), &["many.test"]);
+    let mut addrs = got[0].as_ref().unwrap().clone();
+    addrs.sort();
+    assert_eq!(addrs, (0..N).map(many).collect::<Vec<_>>());
+}

@@ -4,8 +4,11 @@
 //!   system's resolver), else asks nameservers over UDP
 //!   ([`tame::net::UdpSocket`](crate::net::UdpSocket)) for A and AAAA
 //!   records, with random ids and source ports, strict matching of
-//!   replies, and retransmission with backoff until a total deadline. Each
-//!   lookup is a `#[tamed]` function.
+//!   replies, and retransmission with backoff until a total deadline; a
+//!   truncated reply (TC set) is asked again over TCP
+//!   ([`tame::net::TcpStream`](crate::net::TcpStream)) of the same
+//!   nameserver, as glibc does (RFC 7766). Each lookup is a `#[tamed]`
+//!   function.
 //! * [`gethost_ev`]: the paper's `gethost_ev(name, ev)`, over this thread's
 //!   default resolver ([`set_default_resolver`], else `/etc/resolv.conf`).
 //! * [`Error`]: why a lookup failed, naming the name.
@@ -13,7 +16,8 @@
 //!   `#[tamed]` function too).
 //! * [`wire`]: the message format, encoding and decoding.
 //!
-//! What it does not do: TCP fallback for truncated replies, EDNS, DNSSEC,
+//! What it does not do: EDNS (so a reply over UDP is at most 512 octets,
+//! and a longer one comes truncated and is read over TCP), DNSSEC,
 //! search lists, caching. Names are asked for as written
 //! (with or without a trailing dot): of `/etc/resolv.conf`, only the
 //! `nameserver` lines are read (`search`, `ndots` and `options
@@ -70,6 +74,7 @@ mod hosts;
 mod resolv_conf;
 mod resolver;
 pub mod server;
+mod tcp;
 pub mod wire;
 
 #[doc(hidden)]

@@ -11,10 +11,14 @@
 //! unread. [`lookup`] waits for whichever comes first, a datagram or the
 //! retransmission timer; a reply that speaks of the nameserver rather than
 //! the name (SERVFAIL, REFUSED, ...) sends its query on to the next
-//! nameserver at once, as glibc's `res_send` does. When it ends, it cancels
-//! its rendezvous (so the timer stops counting as armed and the pending
-//! receives are dropped), closes its sockets, and triggers the caller's
-//! event.
+//! nameserver at once, as glibc's `res_send` does. A reply with TC set
+//! (truncated) starts a TCP exchange with the same nameserver
+//! ([`tcp::exchange`], a `#[tamed]` function given an event of the same
+//! rendezvous), whose reply is matched as a datagram is. When it ends, it
+//! cancels its rendezvous (so the timer stops counting as armed, the
+//! pending receives are dropped and a TCP exchange still under way is
+//! cancelled, closing its connection), closes its sockets, and triggers
+//! the caller's event.
 
 use std::cell::Cell;
 use std::fmt;
@@ -24,6 +28,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::hosts::Hosts;
+use super::tcp;
 use super::wire::{self, Answer, AnswerData, Message};
 use super::{Error, LookupResult};
 use crate::net::UdpSocket;
@@ -42,7 +47,8 @@ const MAX_CNAME_HOPS: usize = 16;
 /// than 512 octets is not cut into something that looks malformed.
 const MAX_REPLY: usize = 65_536;
 
-/// A DNS stub resolver over UDP, running on this thread's tame loop.
+/// A DNS stub resolver over UDP (and TCP for a truncated reply), running
+/// on this thread's tame loop.
 ///
 /// Names are asked for as given (absolute; no search list). An IP address
 /// literal resolves to itself without a query; a name in the resolver's
@@ -66,9 +72,10 @@ const MAX_REPLY: usize = 65_536;
 /// follows it). Any other answer says something about the
 /// nameserver, not the name: SERVFAIL, REFUSED, NOTIMP, any other response
 /// code, and a reply that cannot be used (malformed, or truncated with no
-/// address). Such an answer sends the query on to the next nameserver at
-/// once, without waiting for the retransmission timer, and that nameserver
-/// is not asked that query again. The first such failure is kept: it is the
+/// address and not to be had over TCP either). Such an answer sends the
+/// query on to the next nameserver at once, without waiting for the
+/// retransmission timer, and that nameserver is not asked that query
+/// again. The first such failure is kept: it is the
 /// lookup's error if no nameserver gives a final answer, as soon as every
 /// nameserver has failed, or at the deadline (rather than
 /// [`Error::Timeout`]). See [`lookup_ip`](Resolver::lookup_ip).
@@ -284,10 +291,30 @@ impl Resolver {
     /// the next nameserver each time the timer runs out, until both queries
     /// are answered or the deadline passes.
     ///
+    /// A NOERROR reply with TC set (truncated: the answer did not fit in
+    /// the 512 octets of a datagram without EDNS) is asked again of the
+    /// same nameserver over TCP (RFC 7766, as glibc does): a connection
+    /// to its address and port, the query and the reply each prefixed by
+    /// its length in two octets (RFC 1035 section 4.2.2; so a reply of at
+    /// most 65,535 octets). The reply is taken if it passes the checks a
+    /// datagram does (id, opcode, question; it comes from the connected
+    /// nameserver), and read as one. The exchange runs within the
+    /// lookup's deadline, and while it does, that query is not
+    /// retransmitted over UDP nor takes other datagrams (the other query
+    /// goes on as before). If it fails (the connection refused or reset,
+    /// closed before the whole reply, a reply that does not match or
+    /// gives no final answer) or the deadline comes first, the addresses
+    /// of the truncated reply are the answer if it had any (a partial
+    /// list, final); if it had none, the nameserver failed the query,
+    /// which goes on to the next nameserver at once as below, and is
+    /// [`Error::Malformed`] if no nameserver answers better. An NXDOMAIN or
+    /// other response code with TC set is taken as it is.
+    ///
     /// A query answered with SERVFAIL, REFUSED, NOTIMP, any other response
     /// code than NOERROR and NXDOMAIN, or a reply that cannot be used
-    /// (malformed, or truncated with no address in it) goes on to the next
-    /// nameserver at once, and is not asked again of the one that failed.
+    /// (malformed, or truncated with no address in it and not to be had
+    /// over TCP) goes on to the next nameserver at once, and is not asked
+    /// again of the one that failed.
     /// If every nameserver fails it, the lookup ends then, with the first
     /// failure that came; at the deadline, that failure is the error
     /// rather than [`Error::Timeout`]. NOERROR (with addresses or without)
@@ -317,7 +344,9 @@ impl Resolver {
     /// If `ev` stops being live (its rendezvous was cancelled, or it was
     /// dropped with what held it), the lookup ends then, without waiting
     /// for a reply or its retransmission timer: its timer stops counting
-    /// as armed at once, and its sockets close at the loop's next turn.
+    /// as armed at once, a TCP exchange under way is cancelled with it
+    /// (its connection closes, whatever step it was at), and its sockets
+    /// close at the loop's next turn.
     /// Nothing is delivered (no one is left to hear it).
     ///
     /// Retransmissions run on the loop's clock: with the clock paused
@@ -506,6 +535,9 @@ enum Wake {
     /// A datagram (or a receive error) on the socket of the nameserver of
     /// this index.
     Reply(usize),
+    /// The query of this index, asked again over TCP, has its reply (or
+    /// the error that ended the exchange).
+    Tcp(usize),
     /// Time to retransmit (or to give up).
     Retransmit,
 }
@@ -518,6 +550,14 @@ fn unreceived() -> Received {
     (Vec::new(), Err(io::ErrorKind::WouldBlock.into()))
 }
 
+/// A TCP exchange's outcome, as [`tcp::exchange`] delivers it.
+type TcpReceived = io::Result<Vec<u8>>;
+
+/// A TCP slot's value before the exchange ended.
+fn tcp_unreceived() -> TcpReceived {
+    Err(io::ErrorKind::WouldBlock.into())
+}
+
 /// One lookup, as the paper would write it: send, then wait for a reply or
 /// the timer, over and over. The protocol's details (matching replies,
 /// outcomes, which nameserver is next) are [`Lookup`]'s methods.
@@ -528,6 +568,8 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
         let r = Rendezvous::<Wake>::new();
         // A receive slot per nameserver, by its index.
         let mut got: Vec<Received> = q.servers.iter().map(|_| unreceived()).collect();
+        // A TCP exchange's slot per query, by its index.
+        let mut tcp_got: Vec<TcpReceived> = q.queries.iter().map(|_| tcp_unreceived()).collect();
         let mut failure: Option<io::Error> = None;
         // Whether this turn of the loop is a (re)transmission, which arms
         // the next timer; a query sent on because a nameserver failed it
@@ -567,6 +609,15 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
                         Ok(buf) if !q.is_done() && ev.is_live() => {
                             q.socket(si)
                                 .recv_from(buf, mkevent!(r, Wake::Reply(si), got[si]));
+                            // A truncated reply: ask its nameserver again
+                            // over TCP.
+                            while let Some((qi, server, packet)) = q.new_tcp() {
+                                tcp::exchange(
+                                    server,
+                                    packet,
+                                    mkevent!(r, Wake::Tcp(qi), tcp_got[qi]),
+                                );
+                            }
                             // A nameserver failed a query: on to the next
                             // one now, not at the timer.
                             if q.is_due() {
@@ -581,6 +632,19 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
                         }
                     }
                 }
+                Some(Wake::Tcp(qi)) => {
+                    let received = std::mem::replace(&mut tcp_got[qi], tcp_unreceived());
+                    q.tcp_received(qi, received);
+                    if q.is_done() || !ev.is_live() {
+                        break 'lookup;
+                    }
+                    // The TCP retry failed with nothing to fall back on:
+                    // on to the next nameserver now.
+                    if q.is_due() {
+                        retransmission = false;
+                        break;
+                    }
+                }
                 Some(Wake::Retransmit) if ev.is_live() => {
                     q.retransmit_all();
                     retransmission = true;
@@ -590,8 +654,10 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
             }
         }
     }
-    // The timer and the receives still out stop counting; the sockets close
-    // (cancelling what waits on them) before the caller hears the result.
+    // The timer, the receives and the TCP exchanges still out stop
+    // counting (an exchange is cancelled, closing its connection); the
+    // sockets close (cancelling what waits on them) before the caller
+    // hears the result.
     r.cancel();
     q.close();
     ev.trigger(q.result(failure));
@@ -605,6 +671,9 @@ enum Outcome {
     Refused,
     Rcode(u8),
     Malformed(&'static str),
+    /// A NOERROR reply with TC set, and the addresses it had room for: not
+    /// an answer yet, the query is asked again over TCP.
+    Truncated(Vec<IpAddr>),
     /// The nameserver cannot be reached (an ICMP error came back, or no
     /// route to it): which one, and the error (its OS code, or its kind
     /// and text).
@@ -637,6 +706,19 @@ struct Query {
     next_server: usize,
     /// To be sent at the next [`Lookup::transmit`].
     due: bool,
+    /// A truncated reply came: the query is asked again over TCP.
+    tcp: Option<TcpRetry>,
+}
+
+/// A query asked again over TCP after a truncated reply.
+struct TcpRetry {
+    /// The nameserver that sent the truncated reply, and is asked again.
+    server: usize,
+    /// What the truncated reply had room for: the answer if the TCP
+    /// exchange fails.
+    addrs: Vec<IpAddr>,
+    /// Whether the exchange was started.
+    started: bool,
 }
 
 impl Query {
@@ -645,6 +727,14 @@ impl Query {
     /// unless every nameserver has failed it, which ends it with the kept
     /// failure.
     fn answered(&mut self, si: usize, outcome: Outcome) {
+        if let Outcome::Truncated(addrs) = outcome {
+            self.tcp = Some(TcpRetry {
+                server: si,
+                addrs,
+                started: false,
+            });
+            return;
+        }
         if outcome.is_final() {
             self.outcome = Some(outcome);
             return;
@@ -723,6 +813,7 @@ impl Lookup {
                 failed: vec![false; config.servers.len()],
                 next_server: 0,
                 due: true,
+                tcp: None,
             })
         };
         let queries = [query(id_a, wire::TYPE_A)?, query(id_aaaa, wire::TYPE_AAAA)?];
@@ -853,8 +944,57 @@ impl Lookup {
     /// due.
     fn retransmit_all(&mut self) {
         for q in &mut self.queries {
-            q.due = q.outcome.is_none();
+            q.due = q.outcome.is_none() && q.tcp.is_none();
         }
+    }
+
+    /// A query whose TCP retry is to start now: its index, its
+    /// nameserver's address and the query to send.
+    fn new_tcp(&mut self) -> Option<(usize, SocketAddr, Vec<u8>)> {
+        let (qi, q) = self
+            .queries
+            .iter_mut()
+            .enumerate()
+            .find(|(_, q)| q.outcome.is_none() && q.tcp.as_ref().is_some_and(|t| !t.started))?;
+        let retry = q.tcp.as_mut()?;
+        retry.started = true;
+        Some((qi, self.servers[retry.server], q.packet.clone()))
+    }
+
+    /// The TCP exchange of query `qi` ended: its reply is the query's
+    /// answer if it matches (id, opcode, question: the source is the
+    /// nameserver the connection went to) and is final. Otherwise the
+    /// truncated reply's addresses are the answer, if it had any, and if
+    /// not, the nameserver failed the query.
+    fn tcp_received(&mut self, qi: usize, received: TcpReceived) {
+        let q = &self.queries[qi];
+        let Some(retry) = q.tcp.as_ref().filter(|_| q.outcome.is_none()) else {
+            return;
+        };
+        let si = retry.server;
+        let outcome = match received {
+            Ok(msg) if self.answers(&msg, qi) => match classify(&msg, q.qtype) {
+                Outcome::Truncated(a) if a.is_empty() => {
+                    Outcome::Malformed("reply truncated (TC set) over TCP too")
+                }
+                Outcome::Truncated(a) => Outcome::Addrs(a),
+                outcome => outcome,
+            },
+            Ok(_) => Outcome::Malformed(
+                "reply truncated (TC set), and the reply over TCP did not match the query",
+            ),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Outcome::Malformed(
+                "reply truncated (TC set), and the TCP connection ended before the whole reply",
+            ),
+            Err(_) => Outcome::Malformed("reply truncated (TC set), and the retry over TCP failed"),
+        };
+        let q = &mut self.queries[qi];
+        let retry = q.tcp.take().expect("checked above");
+        let outcome = match outcome {
+            outcome if outcome.is_final() || retry.addrs.is_empty() => outcome,
+            _ => Outcome::Addrs(retry.addrs),
+        };
+        q.answered(si, outcome);
     }
 
     /// Whether a query is due now (a nameserver failed it).
@@ -928,25 +1068,33 @@ impl Lookup {
 
     /// Which unanswered query `msg`, from nameserver `si`, answers, if
     /// any: id, opcode and question must match, and the nameserver must
-    /// have been asked it and not have failed it.
+    /// have been asked it and not have failed it. A query asked again over
+    /// TCP takes no more replies over UDP.
     fn matching_at(&self, msg: &[u8], si: usize) -> Option<usize> {
         if !self.sent[si] {
             return None;
         }
-        let (h, q) = wire::decode_head(msg).ok()?;
-        if !h.response || h.opcode != 0 || h.qdcount != 1 {
-            return None;
-        }
+        let (h, _) = wire::decode_head(msg).ok()?;
         let i = self
             .queries
             .iter()
-            .position(|x| x.id == h.id && x.outcome.is_none())?;
+            .position(|x| x.id == h.id && x.outcome.is_none() && x.tcp.is_none())?;
+        (self.answers(msg, i) && !self.queries[i].failed[si]).then_some(i)
+    }
+
+    /// Whether `msg` is a reply to query `i`: id, opcode and question.
+    fn answers(&self, msg: &[u8], i: usize) -> bool {
+        let Ok((h, q)) = wire::decode_head(msg) else {
+            return false;
+        };
         let want = &self.queries[i];
-        let same = q.qtype == want.qtype
+        h.response
+            && h.opcode == 0
+            && h.qdcount == 1
+            && h.id == want.id
+            && q.qtype == want.qtype
             && q.qclass == wire::CLASS_IN
             && wire::same_name(&q.name, &self.name)
-            && !want.failed[si];
-        same.then_some(i)
     }
 
     fn is_done(&self) -> bool {
@@ -969,6 +1117,15 @@ impl Lookup {
         let name = std::mem::take(&mut self.name);
         if let Some(source) = failure {
             return Err(Error::io(name, source));
+        }
+        // A query asked again over TCP when the lookup ended gives what
+        // its truncated reply had, if anything.
+        for q in &mut self.queries {
+            if q.outcome.is_none() {
+                if let Some(retry) = q.tcp.take().filter(|t| !t.addrs.is_empty()) {
+                    q.outcome = Some(Outcome::Addrs(retry.addrs));
+                }
+            }
         }
         // A query no nameserver answered for the name gives the failure
         // one gave, if any: better than a timeout.
@@ -1013,7 +1170,7 @@ impl Lookup {
                         source,
                     });
                 }
-                Outcome::Addrs(_) | Outcome::NxDomain => {}
+                Outcome::Addrs(_) | Outcome::NxDomain | Outcome::Truncated(_) => {}
             }
         }
         if outcomes.len() < self.queries.len() {
@@ -1057,9 +1214,7 @@ fn classify(msg: &[u8], qtype: u16) -> Outcome {
         Err(e) => return Outcome::Malformed(e.as_str()),
     };
     match addresses(&answers, &question, qtype) {
-        Ok(a) if a.is_empty() && h.truncated => {
-            Outcome::Malformed("reply truncated (TC set) and TCP is not supported")
-        }
+        Ok(a) if h.truncated => Outcome::Truncated(a),
         Ok(a) => Outcome::Addrs(a),
         Err(reason) => Outcome::Malformed(reason),
     }
@@ -1114,9 +1269,11 @@ pub fn __reply_addresses(msg: &[u8]) -> Option<Vec<std::net::IpAddr>> {
 /// whether that answer was final, for the name (`None`: ignored; a failure
 /// such as SERVFAIL is taken, not final, and its nameserver's later
 /// replies to that query are ignored), and the lookup's result after the
-/// last one (nothing is sent on to the next nameserver). No socket, no
-/// loop: this is how `fuzz/` drives the reply matching. Not part of the
-/// API.
+/// last one (nothing is sent on to the next nameserver). A truncated
+/// reply's retry over TCP fails at once, as if refused: the reply's
+/// addresses are the answer, and without any it is its nameserver's
+/// failure. No socket, no loop: this is how `fuzz/` drives the reply
+/// matching. Not part of the API.
 #[doc(hidden)]
 pub fn __replies(
     name: &str,
@@ -1147,6 +1304,12 @@ pub fn __replies(
             let from_server = |s: &SocketAddr| s.ip() == from.ip() && s.port() == from.port();
             if let Some(si) = servers.iter().position(from_server) {
                 let _ = q.received(si, (msg.to_vec(), Ok((msg.len(), from))));
+            }
+            // A truncated reply's retry over TCP, refused at once: what
+            // the reply gave is taken as if it were not truncated.
+            while let Some((qi, _, _)) = q.new_tcp() {
+                let refused = io::ErrorKind::ConnectionRefused.into();
+                q.tcp_received(qi, Err(refused));
             }
             taken.map(|i| {
                 let outcome = q.queries[i].outcome.as_ref();

@@ -1,0 +1,314 @@
+//! The resolver's retry over TCP of a truncated reply (TC set), against
+//! fake nameservers on the test's own loop: a UDP socket that answers with
+//! TC set, and on the same port a TCP listener that resets the connection,
+//! a socket that refuses it, a listener that accepts and never answers, or
+//! one that answers in pieces. The fallbacks when the retry fails, and that
+//! cancelling a lookup whose TCP exchange is under way closes its
+//! connection and releases its fds. (tests/dns_dnsmasq.rs has the retry
+//! against a real server.)
+//!
+//! The tests count the process's fds: they take turns.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tame::dns::wire::{self, Message, RData, Record};
+use tame::dns::{Error, LookupResult, Resolver};
+use tame::net::{TcpListener, TcpStream, UdpSocket};
+use tame::{mkevent, tamed, tvars, twait, Event};
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+type Received = (Vec<u8>, io::Result<(usize, SocketAddr)>);
+
+/// Answers the first `queries` queries on `sock` with their question and
+/// `v4` as the A answers (none for AAAA), TC set on the A reply (and on
+/// the AAAA one if `tc_aaaa`); then returns, closing `sock`.
+#[tamed]
+fn truncating(sock: UdpSocket, v4: Vec<Ipv4Addr>, tc_aaaa: bool, queries: usize) {
+    tvars! {
+        let mut answered = 0usize;
+        let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
+    }
+    while answered < queries {
+        twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
+        answered += 1;
+        if let Some((reply, to)) = truncated_reply(&got, &v4, tc_aaaa) {
+            let _ = sock.try_send_to(&reply, to);
+        }
+    }
+}
+
+fn truncated_reply(
+    got: &Received,
+    v4: &[Ipv4Addr],
+    tc_aaaa: bool,
+) -> Option<(Vec<u8>, SocketAddr)> {
+    let (buf, Ok((n, from))) = got else {
+        return None;
+    };
+    let mut m = Message::decode(&buf[..*n]).ok()?;
+    let q = m.questions.first()?.clone();
+    m.header.response = true;
+    m.header.truncated = q.qtype == wire::TYPE_A || tc_aaaa;
+    if q.qtype == wire::TYPE_A {
+        m.answers = v4
+            .iter()
+            .map(|a| Record {
+                name: q.name.clone(),
+                rtype: wire::TYPE_A,
+                class: wire::CLASS_IN,
+                ttl: 60,
+                data: RData::A(*a),
+            })
+            .collect();
+    }
+    Some((m.encode().ok()?, *from))
+}
+
+/// A UDP socket on a free loopback port, and `tcp(port)` on the same port
+/// (a few ports are tried, in case another process has that TCP port).
+fn same_port<T>(tcp: impl Fn(SocketAddr) -> io::Result<T>) -> (UdpSocket, T) {
+    for _ in 0..10 {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        if let Ok(t) = tcp(udp.local_addr().unwrap()) {
+            return (udp, t);
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP");
+}
+
+/// A TCP socket bound to `addr` but not listening: connections to it are
+/// refused, and nobody else can listen there meanwhile.
+fn refusing(addr: SocketAddr) -> io::Result<OwnedFd> {
+    use rustix::net::{bind, socket, AddressFamily, SocketType};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
+    bind(&fd, &addr)?;
+    Ok(fd)
+}
+
+/// Looks `name` up with `resolver`, runs the loop, and returns the result;
+/// `then` runs when the result comes.
+fn lookup_then(resolver: &Resolver, name: &str, then: impl FnOnce() + 'static) -> LookupResult {
+    let out = Rc::new(RefCell::new(None));
+    let o = out.clone();
+    resolver.lookup_ip(
+        name,
+        Event::from_fn(move |res: Option<LookupResult>| {
+            *o.borrow_mut() = res;
+            then();
+        }),
+    );
+    tame::run();
+    let res = out.take();
+    res.expect("the lookup delivered")
+}
+
+/// Accepts one connection on `listener` (shared, so the test can close it)
+/// and hands it to `f`; nothing if the listener closes first.
+fn accept_one(listener: &Rc<RefCell<Option<TcpListener>>>, f: impl FnOnce(TcpStream) + 'static) {
+    let l = listener.borrow();
+    l.as_ref().unwrap().accept(Event::from_fn(
+        move |r: Option<io::Result<(TcpStream, SocketAddr)>>| {
+            if let Some(Ok((conn, _))) = r {
+                f(conn);
+            }
+        },
+    ));
+}
+
+fn close(listener: &Rc<RefCell<Option<TcpListener>>>) {
+    if let Some(l) = listener.borrow_mut().take() {
+        l.close();
+    }
+}
+
+#[test]
+fn a_truncated_reply_whose_tcp_retry_is_reset_gives_the_addresses_it_had() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, listener) = same_port(TcpListener::bind);
+        let ns = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        let cut = vec![Ipv4Addr::new(10, 9, 0, 1), Ipv4Addr::new(10, 9, 0, 2)];
+        truncating(udp, cut.clone(), false, 2);
+        let accepted = Rc::new(Cell::new(0));
+        let a = accepted.clone();
+        accept_one(&listener, move |conn| {
+            a.set(a.get() + 1);
+            // A reset, not a clean end.
+            conn.set_linger(Some(Duration::ZERO)).unwrap();
+            conn.close();
+        });
+        let l = listener.clone();
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
+        assert_eq!(
+            accepted.get(),
+            1,
+            "the truncated reply was asked again over TCP"
+        );
+        let want: Vec<_> = cut.into_iter().map(std::net::IpAddr::V4).collect();
+        assert_eq!(res.unwrap(), want);
+    });
+}
+
+#[test]
+fn a_truncated_reply_with_no_address_whose_tcp_retry_is_refused_fails_the_nameserver() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, _refusing) = same_port(refusing);
+        let ns = udp.local_addr().unwrap();
+        truncating(udp, Vec::new(), true, 2);
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", || {});
+        match res {
+            Err(e @ Error::Malformed { .. }) => assert_eq!(
+                e.to_string(),
+                "many.test: malformed reply: reply truncated (TC set), and the retry over TCP failed"
+            ),
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn cancelling_a_lookup_during_its_tcp_exchange_closes_the_connection() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        // The loop's own epoll fd is made at the first wait on an fd.
+        let warm = UdpSocket::bind("127.0.0.1:0").unwrap();
+        warm.readable(Event::from_fn(|_| {}));
+        warm.close();
+        tame::run();
+        let before = open_fds();
+        let (udp, listener) = same_port(TcpListener::bind);
+        let ns = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        truncating(udp, vec![Ipv4Addr::new(10, 9, 0, 1)], false, 2);
+
+        let delivered = Rc::new(Cell::new(None));
+        let d = delivered.clone();
+        let l = listener.clone();
+        let (ev, cancel) = tame::cancellable(Event::from_fn(move |res: Option<LookupResult>| {
+            d.set(Some(res.is_some()));
+            close(&l);
+        }));
+        Resolver::new(vec![ns]).lookup_ip("many.test", ev);
+
+        // The nameserver accepts the retry's connection and never answers:
+        // the lookup is cancelled there, and the connection must close.
+        let hung_up = Rc::new(Cell::new(false));
+        let h = hung_up.clone();
+        let l = listener.clone();
+        accept_one(&listener, move |conn| {
+            close(&l);
+            cancel.cancel();
+            let conn = Rc::new(conn);
+            let keep = conn.clone();
+            conn.hung_up(Event::from_fn(move |r: Option<io::Result<()>>| {
+                h.set(r.is_some_and(|r| r.is_ok()));
+                drop(keep);
+            }));
+        });
+        tame::run();
+        assert_eq!(delivered.get(), Some(false), "cancelled: nothing delivered");
+        assert!(hung_up.get(), "the lookup's TCP connection was closed");
+        assert_eq!(open_fds(), before, "every fd released");
+    });
+}
+
+#[test]
+fn a_truncated_reply_with_no_address_and_no_tcp_goes_on_to_the_next_nameserver() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, _refusing) = same_port(refusing);
+        let first = udp.local_addr().unwrap();
+        truncating(udp, Vec::new(), true, 2);
+        let second = tame::dns::server::Server::builder()
+            .host("many.test", "10.9.0.7".parse().unwrap())
+            .start()
+            .unwrap();
+        let r = Resolver::new(vec![first, second.local_addr()]);
+        let stop = second.clone();
+        let res = lookup_then(&r, "many.test", move || stop.stop());
+        assert_eq!(
+            res.unwrap(),
+            ["10.9.0.7".parse::<std::net::IpAddr>().unwrap()]
+        );
+    });
+}
+
+/// Accepts one connection on `listener` (unless it is closed first), reads
+/// one framed query, and answers it with `v4` as the A answers, TC clear,
+/// written in two pieces: the first octet of the length, then the rest.
+#[tamed]
+fn answering(listener: Rc<RefCell<Option<TcpListener>>>, v4: Vec<Ipv4Addr>) {
+    tvars! {
+        let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
+        let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+        let mut wrote: (Vec<u8>, io::Result<()>) = (Vec::new(), Ok(()));
+        let mut query: Vec<u8> = Vec::with_capacity(600);
+        let mut framed: Vec<u8> = Vec::new();
+    }
+    twait! { listener.borrow().as_ref().unwrap().accept(mkevent!(accepted)); }
+    close(&listener);
+    let Ok((conn, _)) = std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into()))
+    else {
+        return;
+    };
+    while query.len() < 2 || query.len() < 2 + usize::from(u16::from_be_bytes([query[0], query[1]]))
+    {
+        twait! { conn.read(std::mem::take(&mut query), mkevent!(got)); }
+        query = std::mem::take(&mut got.0);
+        if !matches!(got.1, Ok(n) if n > 0) {
+            return;
+        }
+    }
+    let got_query: Received = (
+        query[2..].to_vec(),
+        Ok((query.len() - 2, conn.peer_addr().unwrap())),
+    );
+    let (reply, _) = truncated_reply(&got_query, &v4, false).unwrap();
+    let mut m = Message::decode(&reply).unwrap();
+    m.header.truncated = false;
+    let reply = m.encode().unwrap();
+    framed.extend_from_slice(&(reply.len() as u16).to_be_bytes());
+    framed.extend_from_slice(&reply);
+    twait! { conn.write_all(framed[..1].to_vec(), mkevent!(wrote)); }
+    assert!(wrote.1.is_ok(), "write: {:?}", wrote.1);
+    twait! { conn.write_all(framed[1..].to_vec(), mkevent!(wrote)); }
+    assert!(wrote.1.is_ok(), "write: {:?}", wrote.1);
+}
+
+#[test]
+fn a_reply_over_tcp_that_comes_in_pieces_is_read_whole() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, listener) = same_port(TcpListener::bind);
+        let ns = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        let all: Vec<Ipv4Addr> = (1..=60).map(|i| Ipv4Addr::new(10, 9, 1, i)).collect();
+        truncating(udp, all[..2].to_vec(), false, 2);
+        answering(listener.clone(), all.clone());
+        let l = listener.clone();
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
+        let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
+        assert_eq!(res.unwrap(), want);
+    });
+}
