@@ -388,6 +388,9 @@ pub struct SlotSite {
     /// every path through the block that reaches its wait (by this site,
     /// or by sites of the same places in every branch of a construct).
     pub certain: bool,
+    /// Made as `with_timeout`'s event (`with_timeout(d, mkevent!(x))`),
+    /// which comes back empty when the time runs out.
+    pub under_timeout: bool,
     pub span: Span,
 }
 

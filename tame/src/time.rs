@@ -396,6 +396,7 @@ impl Timer {
     /// assert_eq!(tame::now() - start, Duration::from_millis(170));
     /// tame::time::resume();
     /// ```
+    #[must_use = "a timer that fired is not armed again: `false` says its event is on its way"]
     pub fn reset(&mut self, dur: Duration) -> bool {
         self.key
             .is_some_and(|key| driver::timer_reset_after(key, dur))
@@ -424,6 +425,7 @@ impl Timer {
     /// assert!(!t.reset_at(soon + Duration::from_secs(1)));
     /// assert!(!t.is_armed());
     /// ```
+    #[must_use = "a timer that fired is not armed again: `false` says its event is on its way"]
     pub fn reset_at(&mut self, deadline: Instant) -> bool {
         self.key
             .is_some_and(|key| driver::timer_reset_at(key, deadline))

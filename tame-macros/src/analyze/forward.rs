@@ -514,6 +514,17 @@ impl Forward<'_> {
                     StoreKind::Optional
                 };
                 self.stores.insert((self.state, *site), kind);
+                // `with_timeout(d, mkevent!(x))` with `x` needing the value:
+                // a timeout brings none, and the wait would panic.
+                if kind == StoreKind::Required
+                    && s.under_timeout
+                    && !self
+                        .slot_problems
+                        .contains(&(*site, SlotProblem::TimeoutWithoutValue))
+                {
+                    self.slot_problems
+                        .push((*site, SlotProblem::TimeoutWithoutValue));
+                }
                 if kind == StoreKind::Required && !self.f.slot_certain(*site) {
                     let roots = || s.roots.iter().flatten();
                     let problem = if roots()

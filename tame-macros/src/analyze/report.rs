@@ -78,6 +78,9 @@ pub(super) enum SlotProblem {
     /// fills it (`let m = msg;` after an earlier wait, in a loop): the
     /// same, where the fix is to take the value and leave one.
     MovedOutBeforeItsWait,
+    /// `with_timeout(d, mkevent!(x))` where `x` has no value before the
+    /// wait and needs one after: when the time runs out no value comes.
+    TimeoutWithoutValue,
 }
 
 pub(super) fn report_slot_problems(
@@ -136,6 +139,13 @@ pub(super) fn report_slot_problems(
                  so it must still have one there. Take the value that came with \
                  `std::mem::take(&mut {name})` (or `std::mem::replace(&mut {name}, ..)`), \
                  which leaves one in its place"
+            ),
+            SlotProblem::TimeoutWithoutValue => format!(
+                "`{name}` has no value before this wait, but `with_timeout` keeps a slot's old \
+                 value when the time runs out (its event comes back empty), and `{name}` would \
+                 have none: the wait would panic. Give `{name}` a value first (`let mut {name} \
+                 = ..;`), or use `add_timeout` with a `Result` slot, which gets \
+                 `Err(Timeout)` then"
             ),
             SlotProblem::FilledByOtherSlots => format!(
                 "`{name}` has no value before this twait! block and is filled by `mkevent!` \

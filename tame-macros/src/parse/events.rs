@@ -129,6 +129,7 @@ impl Resolver<'_, '_> {
             roots,
             owner,
             certain: false,
+            under_timeout: self.b.in_with_timeout,
             span,
         });
         Some(Site {

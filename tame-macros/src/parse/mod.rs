@@ -86,6 +86,9 @@ pub struct Builder<'e> {
     /// `mkevent!`s, met again in the same order, take in turn (both parses
     /// then fill the same slot lists, and either may be the one lowered).
     pub sites_again: Option<std::ops::Range<usize>>,
+    /// The `mkevent!` being parsed is `with_timeout`'s event (`with_timeout(d,
+    /// mkevent!(x))`): on a timeout its event comes back empty.
+    pub in_with_timeout: bool,
     /// The next `let`'s bindings are judged (borrows, drops) by this
     /// initializer rather than the one written: the user's, where a
     /// waiting `let .. else` binds out of a temporary holding its value.
@@ -164,6 +167,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         temps: 0,
         force_spine: false,
         sites_again: None,
+        in_with_timeout: false,
     };
     b.push_scope(); // the parameters'
     let mut prelude_lets = Vec::new();

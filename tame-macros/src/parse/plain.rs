@@ -508,8 +508,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     .and_then(|i| self.lookup(&i.to_string()))
                     .is_some_and(|b| self.b.f.bindings[b].fn_once);
                 self.expr(&mut c.func, if once { Use::Consume } else { Use::Read });
+                // `with_timeout(d, mkevent!(x))`: its event comes back empty
+                // when the time runs out (the slot keeps its old value).
+                let timeout = matches!(&*c.func, Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "with_timeout"));
                 for a in &mut c.args {
+                    let event = timeout
+                        && matches!(a, Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "mkevent"));
+                    let was = std::mem::replace(&mut self.b.in_with_timeout, event);
                     self.expr(a, Use::Consume);
+                    self.b.in_with_timeout = was;
                 }
             }
             Expr::Macro(m) => {

@@ -168,7 +168,8 @@ impl Builder<'_> {
             } else {
                 format!(
                     "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
-                     (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`)"
+                     (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`, \
+                     or a snapshot of what the loop needs: `let items: Vec<_> = ...iter().map(..).collect();`)"
                 )
             }
         });
