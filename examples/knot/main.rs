@@ -561,21 +561,26 @@ struct Reply {
     error: bool,
 }
 
-/// A response's bytes, made once: `head` (with the body, for all but a
-/// large file's GET), then `body` if there is one (a large file's, shared
-/// by its GET responses and kept once).
-struct Out {
-    head: Bytes,
+/// A response's bytes, made once and shared (by the cache, and by every
+/// connection writing them): `head` (with the body, for all but a large
+/// file's GET), then `body` if there is one (a large file's, shared by its
+/// GET responses and kept once). One pointer in the connection's state,
+/// which a second would make large enough for every move of the state to
+/// be a `memcpy` call (a request moves it three times).
+type Out = Rc<Response>;
+
+struct Response {
+    head: Vec<u8>,
     body: Option<Bytes>,
 }
 
-impl Out {
+impl Response {
     /// A response in one buffer.
-    fn whole(bytes: Bytes) -> Out {
-        Out {
+    fn whole(bytes: Vec<u8>) -> Out {
+        Rc::new(Response {
             head: bytes,
             body: None,
-        }
+        })
     }
 
     fn len(&self) -> usize {
@@ -615,10 +620,8 @@ struct Cached {
     /// GET: the whole response, for a file of at most [`ONE_WRITE_MAX`]
     /// bytes; for a larger one, only the head (the same as `head_only`),
     /// written before `body`.
-    get: [Bytes; 2],
-    head_only: [Bytes; 2],
-    /// A larger file's body, kept once.
-    body: Option<Bytes>,
+    get: [Out; 2],
+    head_only: [Out; 2],
 }
 
 impl Cached {
@@ -630,30 +633,36 @@ impl Cached {
     /// the process goes on).
     fn new(on_disk: &std::path::Path, body: Vec<u8>) -> io::Result<Cached> {
         let ctype = http::content_type(on_disk);
+        let len = body.len();
         let head = |keep: bool| {
             let mut v = Vec::new();
-            http::write_response_head(&mut v, 200, "OK", ctype, body.len(), keep);
+            http::write_response_head(&mut v, 200, "OK", ctype, len, keep);
             v
         };
-        let head_only = [Rc::new(head(false)), Rc::new(head(true))];
+        let head_only = [Response::whole(head(false)), Response::whole(head(true))];
         if body.len() > ONE_WRITE_MAX {
+            let body = Rc::new(body);
+            let get = |keep: bool| {
+                Rc::new(Response {
+                    head: head(keep),
+                    body: Some(body.clone()),
+                })
+            };
             return Ok(Cached {
-                get: head_only.clone(),
+                get: [get(false), get(true)],
                 head_only,
-                body: Some(Rc::new(body)),
             });
         }
-        let whole = |keep: bool| -> io::Result<Bytes> {
+        let whole = |keep: bool| -> io::Result<Out> {
             let mut v = head(keep);
             v.try_reserve_exact(body.len())
                 .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
             v.extend_from_slice(&body);
-            Ok(Rc::new(v))
+            Ok(Response::whole(v))
         };
         Ok(Cached {
             get: [whole(false)?, whole(true)?],
             head_only,
-            body: None,
         })
     }
 }
@@ -848,7 +857,7 @@ struct Site {
     paths: RefCell<HashMap<String, Rc<Cached>>>,
     /// The error responses made so far, by status and whether to a HEAD
     /// request (without a body).
-    errors: RefCell<HashMap<(u16, bool), Bytes>>,
+    errors: RefCell<HashMap<(u16, bool), Out>>,
     /// The one read buffer of all connections (one thread, one read at a time).
     scratch: RefCell<Vec<u8>>,
 }
@@ -927,12 +936,9 @@ impl Site {
             Err(_) => return self.status(503, "Service Unavailable", head.method == Method::Head),
         };
         let out = match (found, head.method) {
-            (Found::File(f), Method::Get) => Out {
-                head: f.get[ka].clone(),
-                body: f.body.clone(),
-            },
-            (Found::File(f), _) => Out::whole(f.head_only[ka].clone()),
-            (Found::Directory, _) => Out::whole(Rc::new(redirect_to_directory(head, keep_alive))),
+            (Found::File(f), Method::Get) => f.get[ka].clone(),
+            (Found::File(f), _) => f.head_only[ka].clone(),
+            (Found::Directory, _) => Response::whole(redirect_to_directory(head, keep_alive)),
             (Found::Missing, _) => {
                 let body = b"not found\n";
                 let mut v =
@@ -940,7 +946,7 @@ impl Site {
                 if head.method == Method::Get {
                     v.extend_from_slice(body);
                 }
-                Out::whole(Rc::new(v))
+                Response::whole(v)
             }
         };
         Reply {
@@ -1019,11 +1025,11 @@ impl Site {
                 if !head_request {
                     v.extend_from_slice(body.as_bytes());
                 }
-                Rc::new(v)
+                Response::whole(v)
             })
             .clone();
         Reply {
-            out: Out::whole(bytes),
+            out: bytes,
             keep_alive: false,
             error: true,
         }
