@@ -881,3 +881,98 @@ fn try_acquire_counts_the_permits_a_dead_waiters_drop_took() {
     held.borrow_mut().clear();
     assert_eq!(s.available(), 2);
 }
+
+#[test]
+fn a_semaphore_waiter_that_gave_up_drops_what_it_held_on_the_next_turn() {
+    let s = Semaphore::new(1);
+    let held = s.try_acquire().unwrap();
+    let r = Rendezvous::<()>::new();
+    let (ev, _slot) = r.event_with_slot::<Permit>(());
+    // The waiter's event holds the only permit ("swap mine for the next").
+    s.acquire(ev.map(move |p: Permit| {
+        drop(held);
+        p
+    }));
+    assert_eq!((s.available(), s.waiting()), (0, 1));
+    // The waiter gives up: nothing else comes to the semaphore.
+    drop(r);
+    tame::run();
+    assert_eq!((s.available(), s.waiting()), (1, 0));
+}
+
+#[tamed]
+fn lock_and_release(m: Mutex) -> bool {
+    let g: Guard;
+    twait! { m.acquire(mkevent!(g)); }
+    drop(g);
+    true
+}
+
+#[test]
+fn a_hand_over_hand_waiter_that_gave_up_releases_the_lock_it_held() {
+    let (a, b) = (Mutex::new(), Mutex::new());
+    // B is held for good meanwhile.
+    let rb = Rendezvous::<()>::new();
+    let (ev, holds_b) = rb.event_with_slot::<Guard>(());
+    b.acquire(ev);
+    let _b_held = holds_b.take().expect("B is free");
+    // Task 1 holds A and waits on B, handing A over when B comes.
+    let r1 = Rendezvous::<()>::new();
+    let (ev, holds_a) = r1.event_with_slot::<Guard>(());
+    a.acquire(ev);
+    let a_held = holds_a.take().expect("A is free");
+    let (ev, _b_for_1) = r1.event_with_slot::<Guard>(());
+    b.acquire(ev.map(move |gb: Guard| {
+        drop(a_held);
+        gb
+    }));
+    // Task 2 waits on A.
+    let r2 = Rendezvous::<()>::new();
+    let (ev, got_a) = r2.event_with_slot(());
+    lock_and_release(a.clone(), ev);
+    assert_eq!((a.waiting(), b.waiting()), (1, 1));
+    // Task 1 gives up on B: A goes with its waiter, to task 2.
+    drop(r1);
+    tame::run();
+    assert_eq!(got_a.take(), Some(true));
+    assert_eq!((a.is_held(), a.waiting(), b.waiting()), (false, 0, 0));
+}
+
+/// Sets its flag when dropped.
+struct DropFlag(Rc<std::cell::Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[test]
+fn a_receiver_that_gave_up_on_an_idle_channel_drops_what_it_held_on_the_next_turn() {
+    let ch = Channel::<u32>::new();
+    let dropped = Rc::new(std::cell::Cell::new(false));
+    let flag = DropFlag(dropped.clone());
+    let r = Rendezvous::<()>::new();
+    let (ev, _slot) = r.event_with_slot::<u32>(());
+    ch.recv(ev.map(move |v: u32| {
+        let _ = &flag;
+        v
+    }));
+    // A readable waiter too, holding its own flag.
+    let read_dropped = Rc::new(std::cell::Cell::new(false));
+    let read_flag = DropFlag(read_dropped.clone());
+    ch.readable(r.event(()).map(move |()| {
+        let _ = &read_flag;
+    }));
+    drop(r);
+    assert!(!dropped.get() && !read_dropped.get());
+    tame::run();
+    assert!(dropped.get(), "the receiver's captures are dropped");
+    assert!(
+        read_dropped.get(),
+        "the readable waiter's captures are dropped"
+    );
+    // Nothing of them is left: a value sent now stays for the next.
+    ch.send(5);
+    assert_eq!(ch.try_recv(), Some(5));
+}

@@ -5,14 +5,15 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
-use super::queue::{bury, WaitQueue};
+use super::queue::{bury, reap_dead, Reap, WaitQueue, Watch};
 use crate::Event;
 
 /// A queue between tasks (Tamer's `tamer::channel`): [`send`](Channel::send)
 /// never waits; [`recv`](Channel::recv) triggers its event with the next
 /// value, at once if one is queued. Values and receivers are matched in the
 /// order they came. A receiver whose event can no longer be delivered is
-/// skipped, so no value is sent to an event nobody listens to.
+/// skipped, so no value is sent to an event nobody listens to; it is
+/// dropped on the loop's next turn, with what its event holds.
 ///
 /// A value is handed over when it is sent: from then on the receiver's
 /// event holds it. A receiver that then gives up before taking it (its
@@ -80,6 +81,8 @@ struct Inner<T> {
     /// when a value is queued.
     readers: RefCell<WaitQueue<Event<()>>>,
     closed: Cell<bool>,
+    /// The loop's watch on the queued receivers' and readers' events.
+    watch: Watch,
 }
 
 impl<T> Channel<T> {
@@ -98,6 +101,7 @@ impl<T> Channel<T> {
                 receivers: RefCell::new(WaitQueue::new()),
                 readers: RefCell::new(WaitQueue::new()),
                 closed: Cell::new(false),
+                watch: Watch::default(),
             }),
         }
     }
@@ -184,7 +188,10 @@ impl<T> Channel<T> {
     /// tame::run();
     /// assert_eq!(got.take(), Some(Some("tame".to_string())));
     /// ```
-    pub fn recv(&self, ev: Event<T>) {
+    pub fn recv(&self, ev: Event<T>)
+    where
+        T: 'static,
+    {
         // An event that reaches nobody (its rendezvous dropped, its waiter
         // cancelled) takes no value: the value stays for the next receiver.
         if !ev.is_live() {
@@ -195,7 +202,8 @@ impl<T> Channel<T> {
             Some(v) => ev.trigger(v),
             None if self.inner.closed.get() => drop(ev),
             None => {
-                self.inner.receivers.borrow_mut().push_back(ev);
+                let watch = self.inner.watch.token(&self.inner);
+                self.inner.receivers.borrow_mut().push_back(ev, watch);
                 bury(&self.inner.receivers);
             }
         }
@@ -249,7 +257,10 @@ impl<T> Channel<T> {
     /// assert_eq!(done.take(), Some(vec![]));
     /// assert_eq!(jobs.try_recv(), Some(7));
     /// ```
-    pub fn readable(&self, ev: Event<()>) {
+    pub fn readable(&self, ev: Event<()>)
+    where
+        T: 'static,
+    {
         if !ev.is_live() {
             return;
         }
@@ -258,7 +269,8 @@ impl<T> Channel<T> {
         } else if self.inner.closed.get() {
             drop(ev);
         } else {
-            self.inner.readers.borrow_mut().push_back(ev);
+            let watch = self.inner.watch.token(&self.inner);
+            self.inner.readers.borrow_mut().push_back(ev, watch);
             bury(&self.inner.readers);
         }
     }
@@ -405,6 +417,15 @@ impl<T> Channel<T> {
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl<T: 'static> Reap for Inner<T> {
+    /// Receivers' or readers' events died: they go. Nothing else waits on
+    /// them: a value queued while a receiver waits went to it.
+    fn reap(self: Rc<Self>) {
+        reap_dead(&self.receivers);
+        reap_dead(&self.readers);
     }
 }
 

@@ -12,11 +12,15 @@
 //! is doomed (an event it watches died: the loop cancels it at its next
 //! turn). A spawned future's [`EventFuture`](crate::EventFuture) listens
 //! until the future is dropped, at that turn: a value sent to it before is
-//! dropped with it. Such waiters are also swept out of a queue whose
-//! head stays (a lock held long, a channel polled with a timeout), so the
-//! queue holds at most about twice its live waiters. A channel's value
-//! handed to a receiver that then leaves goes with it; see
-//! [`Channel::readable`] for the wait that takes nothing.
+//! dropped with it. Such a waiter is dropped on the loop's next turn,
+//! wherever it waits in the queue (behind a lock held long, on a channel
+//! polled with a timeout), and what its event holds goes with it: a permit
+//! or a guard captured by its `map` closure (a hand-over-hand locker's
+//! guard of the lock before) is released then, as tokio drops a cancelled
+//! waiter's state. A queue that grows while the loop does not turn is also
+//! swept of its dead waiters, so it holds at most about twice its live
+//! waiters. A channel's value handed to a receiver that then leaves goes
+//! with it; see [`Channel::readable`] for the wait that takes nothing.
 //!
 //! # Examples
 //!

@@ -1,11 +1,11 @@
 //! [`Mutex`]: a lock for tasks, exclusive or shared, FIFO.
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use super::queue::{bury, WaitQueue, Waiter};
-use crate::driver::{self, Ready, Registration, Token};
+use super::queue::{any_live, bury, reap_dead, Reap, WaitQueue, Waiter, Watch};
+use crate::driver::Token;
 use crate::Event;
 
 /// A lock that tasks wait for through events (Tamer's `tamer::mutex`).
@@ -15,10 +15,12 @@ use crate::Event;
 /// shared holders. Waiters are served in the order they asked: a shared
 /// waiter behind an exclusive one waits for it, and every shared waiter at
 /// the head of the queue is let in together. The [`Guard`] an event
-/// delivers holds the lock until it is dropped; a waiter whose event was
-/// dropped (or can no longer be delivered) is skipped, and if it was the
+/// delivers holds the lock until it is dropped. A waiter whose event was
+/// dropped (or can no longer be delivered) is dropped on the loop's next
+/// turn, with what its event holds (a guard of another lock, in
+/// hand-over-hand locking), wherever it waits in the queue; if it was the
 /// exclusive waiter that kept shared waiters behind it from the shared
-/// holders, they are let in on the loop's next turn at the latest.
+/// holders, they are let in then.
 ///
 /// The lock guards no data of its own: keep the data in a `RefCell` next
 /// to it, or in whatever the holders share. `Clone` gives another handle
@@ -60,27 +62,13 @@ struct Inner {
     /// `None`: free; `Some(0)`: held exclusively; `Some(n)`: `n` shared holders.
     held: Cell<Option<usize>>,
     waiters: RefCell<WaitQueue<Waiting>>,
-    /// Made the first time the head waiter's event is watched (see
-    /// [`Inner::grant`]).
-    watcher: OnceCell<Rc<Watcher>>,
+    /// The loop's watch on the queued waiters' events.
+    watch: Watch,
 }
 
 struct Waiting {
     shared: bool,
     ev: Event<Guard>,
-    /// Its event is watched under the lock's [`Watcher`].
-    watched: Cell<bool>,
-}
-
-/// What the loop tells when the watched event of a lock's head waiter
-/// dies: a registration with no descriptor. The queue skips a dead waiter
-/// only when the lock looks at its head, at a new waiter or a release; the
-/// death of an exclusive waiter that keeps shared waiters from the shared
-/// holders is neither, and without this they would wait for the next
-/// release, or forever (`run()` returning under them).
-struct Watcher {
-    inner: Weak<Inner>,
-    token: Token,
 }
 
 /// Holding a [`Mutex`]: the lock is released when the guard is dropped.
@@ -188,8 +176,8 @@ impl Mutex {
         self.inner.held.get().is_some()
     }
 
-    /// How many waiters are queued (including some whose events died, not
-    /// yet swept out: see [`sync`](crate::sync)).
+    /// How many waiters are queued (including any whose events died since
+    /// the loop's last turn: see [`sync`](crate::sync)).
     ///
     /// # Examples
     ///
@@ -209,12 +197,23 @@ impl Mutex {
     }
 
     fn enqueue(&self, shared: bool, ev: Event<Guard>) {
-        self.inner.waiters.borrow_mut().push_back(Waiting {
-            shared,
-            ev,
-            watched: Cell::new(false),
-        });
-        Inner::grant(&self.inner);
+        // An event nobody listens to takes no guard, and waits for none.
+        if !ev.is_live() {
+            return;
+        }
+        let inner = &self.inner;
+        // Served at once if nobody waits and the lock lets it in: never
+        // queued, never watched.
+        if !any_live(&inner.waiters) && Inner::fits(inner, shared) {
+            Inner::admit(inner, shared, ev);
+            return;
+        }
+        let watch = inner.watch.token(inner);
+        inner
+            .waiters
+            .borrow_mut()
+            .push_back(Waiting { shared, ev }, watch);
+        Inner::grant(inner);
     }
 }
 
@@ -233,114 +232,67 @@ impl Inner {
             let next = {
                 let mut waiters = this.waiters.borrow_mut();
                 // Waiters nobody listens to any more are skipped.
-                if waiters.front_live().is_none() {
-                    return;
-                }
-                let others_behind = waiters.len() > 1;
                 let Some(front) = waiters.front_live() else {
                     return;
                 };
-                let fits = match (this.held.get(), front.shared) {
-                    (None, _) => true,
-                    (Some(n), true) => n > 0,
-                    (Some(_), false) => false,
-                };
-                if !fits {
-                    // An exclusive waiter kept from shared holders keeps
-                    // the shared waiters behind it out too: its death must
-                    // let them in (see `Watcher`). Behind an exclusive
-                    // holder, the release looks at the head anyway.
-                    let shared_holders = this.held.get().is_some_and(|n| n > 0);
-                    if shared_holders && others_behind && !front.watched.get() {
-                        if let Some(token) = Inner::watcher(this) {
-                            front.watched.set(front.ev.watch(token));
-                        }
-                    }
+                if !Inner::fits(this, front.shared) {
+                    // Kept out until a release, or until the death of the
+                    // head (an exclusive waiter keeping shared waiters from
+                    // the shared holders): its watch tells (see `Reap`).
                     return;
                 }
                 waiters.pop_live()
             };
             let Some(w) = next else { return };
-            if w.watched.get() {
-                w.ev.unwatch();
-            }
-            this.held.set(Some(if w.shared {
-                this.held.get().unwrap_or(0) + 1
-            } else {
-                0
-            }));
-            let guard = Guard {
-                inner: this.clone(),
-                shared: w.shared,
-            };
-            // No borrow is held: a trigger only queues its waiter.
-            w.ev.trigger(guard);
+            Inner::admit(this, w.shared, w.ev);
         }
     }
 
-    /// The token the lock's waiters are watched under, registered on first
-    /// use (`None` once the thread's loop is gone).
-    fn watcher(this: &Rc<Inner>) -> Option<Token> {
-        if let Some(w) = this.watcher.get() {
-            return Some(w.token);
+    /// Whether a waiter, exclusive or `shared`, may hold the lock now.
+    fn fits(this: &Inner, shared: bool) -> bool {
+        match (this.held.get(), shared) {
+            (None, _) => true,
+            (Some(n), true) => n > 0,
+            (Some(_), false) => false,
         }
-        let watcher = Rc::new_cyclic(|me: &Weak<Watcher>| {
-            let me: Weak<dyn Registration> = me.clone();
-            Watcher {
-                inner: Rc::downgrade(this),
-                // A dead token (0: never a registration's) if the loop is
-                // gone: the watch then reaches nobody.
-                token: driver::register_watcher(me).unwrap_or(Token(0)),
-            }
-        });
-        let token = watcher.token;
-        (token != Token(0)).then(|| this.watcher.get_or_init(|| watcher).token)
+    }
+
+    /// Lets the waiter of `ev` in (see [`Inner::fits`]).
+    fn admit(this: &Rc<Inner>, shared: bool, ev: Event<Guard>) {
+        this.held.set(Some(if shared {
+            this.held.get().unwrap_or(0) + 1
+        } else {
+            0
+        }));
+        let guard = Guard {
+            inner: this.clone(),
+            shared,
+        };
+        // No borrow is held: a trigger only queues its waiter.
+        ev.trigger(guard);
     }
 }
 
-impl Registration for Watcher {
-    /// Never reported: no descriptor.
-    fn ready(self: Rc<Self>, _ready: Ready) {}
-
-    /// The head waiter's event died: the waiters it kept out go in now.
-    fn reap(&self) {
-        if let Some(inner) = self.inner.upgrade() {
-            Inner::grant(&inner);
-        }
-    }
-
-    fn token(&self) -> Token {
-        self.token
-    }
-
-    /// The lock parks no wait of the loop's count: its waiters' events go
-    /// with the tasks that hold the lock and its handles.
-    fn teardown(&self) {}
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if self.token != Token(0) {
-            driver::unregister(self.token);
-        }
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // The waiters' events come back untriggered: the one watched
-        // forgets its watch first, as a parked wait's does.
-        if let Some(front) = self.waiters.get_mut().front_live() {
-            if front.watched.get() {
-                front.ev.unwatch();
-            }
-        }
+impl Reap for Inner {
+    /// Waiters' events died: they go, and whoever they kept out (shared
+    /// waiters behind a dead exclusive one) goes in.
+    fn reap(self: Rc<Self>) {
+        reap_dead(&self.waiters);
+        Inner::grant(&self);
     }
 }
 
 impl Waiter for Waiting {
     fn is_live(&self) -> bool {
         self.ev.is_live()
+    }
+
+    fn watch(&self, token: Token) -> bool {
+        self.ev.watch(token)
+    }
+
+    fn unwatch(&self) {
+        self.ev.unwatch();
     }
 }
 

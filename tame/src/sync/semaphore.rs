@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use super::queue::{bury, WaitQueue};
+use super::queue::{any_live, bury, reap_dead, Reap, WaitQueue, Watch};
 use crate::Event;
 
 /// A count of permits that tasks wait for through events: at most that
@@ -16,8 +16,9 @@ use crate::Event;
 /// it is dropped, so a holder that returns, panics or is cancelled gives
 /// it back with its other variables. A waiter whose event was dropped (or
 /// can no longer be delivered: its rendezvous gone, its function
-/// cancelled) is skipped and takes no permit. `Clone` gives another handle
-/// to the same count.
+/// cancelled) takes no permit: it is dropped on the loop's next turn, with
+/// what its event holds, wherever it waits in the queue. `Clone` gives
+/// another handle to the same count.
 ///
 /// # Examples
 ///
@@ -61,6 +62,8 @@ struct Inner {
     /// (a permit coming back could not be counted).
     total: Cell<usize>,
     waiters: RefCell<WaitQueue<Event<Permit>>>,
+    /// The loop's watch on the queued waiters' events.
+    watch: Watch,
 }
 
 /// One of a [`Semaphore`]'s permits: it goes back when this is dropped.
@@ -94,6 +97,7 @@ impl Semaphore {
                 available: Cell::new(permits),
                 total: Cell::new(permits),
                 waiters: RefCell::new(WaitQueue::new()),
+                watch: Watch::default(),
             }),
         }
     }
@@ -115,8 +119,18 @@ impl Semaphore {
     /// assert!(p2.take().is_some());
     /// ```
     pub fn acquire(&self, ev: Event<Permit>) {
-        self.inner.waiters.borrow_mut().push_back(ev);
-        Inner::grant(&self.inner);
+        // An event nobody listens to takes no permit, and waits for none.
+        if !ev.is_live() {
+            return;
+        }
+        if let Some(permit) = self.try_acquire() {
+            ev.trigger(permit);
+            return;
+        }
+        let inner = &self.inner;
+        let watch = inner.watch.token(inner);
+        inner.waiters.borrow_mut().push_back(ev, watch);
+        Inner::grant(inner);
     }
 
     /// A permit now, if one is free and nobody waits for one (a waiter
@@ -134,12 +148,7 @@ impl Semaphore {
         // Dead waiters are dropped first: their drops are user code, which
         // may take permits (or queue a waiter), so what is free is read
         // after them.
-        let waited_for = loop {
-            let live = self.inner.waiters.borrow_mut().front_live().is_some();
-            if !bury(&self.inner.waiters) {
-                break live;
-            }
-        };
+        let waited_for = any_live(&self.inner.waiters);
         let free = self.inner.available.get();
         if free == 0 || waited_for {
             return None;
@@ -195,8 +204,8 @@ impl Semaphore {
         self.inner.available.get()
     }
 
-    /// How many waiters are queued (including some whose events died, not
-    /// yet swept out: see [`sync`](crate::sync)).
+    /// How many waiters are queued (including any whose events died since
+    /// the loop's last turn: see [`sync`](crate::sync)).
     ///
     /// # Examples
     ///
@@ -236,6 +245,13 @@ impl Inner {
                 inner: this.clone(),
             });
         }
+    }
+}
+
+impl Reap for Inner {
+    fn reap(self: Rc<Self>) {
+        reap_dead(&self.waiters);
+        Inner::grant(&self);
     }
 }
 
