@@ -843,6 +843,69 @@ fn a_value_sent_right_after_its_receiver_was_cancelled_goes_to_the_next() {
     assert!(tame::blocked().is_empty());
 }
 
+/// A worker waiting on a rendezvous of its own (not a `twait!{}` block).
+#[tamed]
+fn take_one_job_by_id(jobs: Channel<u32>, t: Trace, done: tame::Event<()>) {
+    let r = Rendezvous::<u8>::new();
+    let mut job = 0;
+    jobs.recv(mkevent!(r, 0, job));
+    twait!(r);
+    log(&t, format!("by id got {job}"));
+    done.trigger(());
+}
+
+/// Three receivers, each about to be cancelled when the value is sent: a
+/// tamed worker blocked on its own rendezvous, a spawned future awaiting
+/// an `EventFuture`, and a spawned future awaiting its own rendezvous as a
+/// stream. The value must stay in the channel for whoever comes next (as
+/// with a `twait!{}` worker, above), not go down with the one that gave up.
+#[test]
+fn a_value_sent_right_after_any_kind_of_receiver_was_cancelled_stays() {
+    use std::future::poll_fn;
+    use std::pin::Pin;
+
+    let t = Trace::default();
+    let kinds: [&dyn Fn(&Channel<u32>, tame::Event<()>); 3] = [
+        &|jobs, done| take_one_job_by_id(jobs.clone(), t.clone(), done),
+        &|jobs, done| {
+            let (ev, fut) = tame::event_future::<u32>();
+            jobs.recv(ev);
+            tame::spawn(
+                async move {
+                    fut.await;
+                },
+                done,
+            );
+        },
+        &|jobs, done| {
+            let jobs = jobs.clone();
+            tame::spawn(
+                async move {
+                    let mut r = Rendezvous::<u8>::new();
+                    let (ev, _slot) = r.event_with_slot::<u32>(0);
+                    jobs.recv(ev);
+                    poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut r), cx)).await;
+                },
+                done,
+            );
+        },
+    ];
+    for (i, start) in kinds.iter().enumerate() {
+        let jobs = Channel::new();
+        let fired = Rendezvous::<()>::new();
+        start(&jobs, fired.event(()));
+        // It is waiting; then its caller gives up, and a job is sent before
+        // the loop has cancelled it.
+        tame::run_once(Some(Duration::ZERO));
+        drop(fired);
+        jobs.send(7);
+        tame::run();
+        assert_eq!(jobs.try_recv(), Some(7), "receiver kind {i}");
+        assert!(tame::blocked().is_empty());
+    }
+    assert!(t.take().is_empty());
+}
+
 /// A waiter that gave up, whose event's drop asks the same semaphore again.
 struct AcquireOnDrop(Semaphore, Rc<RefCell<Vec<Permit>>>);
 

@@ -516,6 +516,20 @@ struct FutureState<T> {
     watch: Cell<Option<WaitId>>,
 }
 
+impl<T> FutureState<T> {
+    /// The spawned future waiting on this event is about to be cancelled:
+    /// like a doomed tamed task's events, this one reports dead, so that a
+    /// channel's value or a permit offered now goes to the next waiter
+    /// instead of being dropped with the future.
+    fn waiter_doomed(&self) -> bool {
+        let waker = self.waker.take();
+        let doomed =
+            matches!(&waker, Some(Wakeup::Spawned(key, _)) if driver::spawned_doomed(*key));
+        self.waker.set(waker);
+        doomed
+    }
+}
+
 impl<T> Sink<T> for FutureState<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         // Back: whoever watched it for its death stops watching.
@@ -531,7 +545,7 @@ impl<T> Sink<T> for FutureState<T> {
     }
 
     fn is_live(&self) -> bool {
-        self.listening.get()
+        self.listening.get() && !self.waiter_doomed()
     }
 
     fn watch(&self, id: WaitId) -> bool {

@@ -117,6 +117,20 @@ impl EpochToken {
 }
 
 impl<I> Shared<I> {
+    /// Whether the task (or spawned future) blocked on the rendezvous is
+    /// doomed: an event it watches died, and the loop cancels it when it
+    /// next reaps.
+    fn waiter_doomed(&self) -> bool {
+        let waiter = self.waiter.take();
+        let doomed = match &waiter {
+            Some(Waiter::Task(t)) => t.header().is_doomed(),
+            Some(Waiter::Waker(Wakeup::Spawned(key, _))) => crate::driver::spawned_doomed(*key),
+            _ => false,
+        };
+        self.waiter.set(waiter);
+        doomed
+    }
+
     /// Ends the current epoch: every outstanding and queued event is
     /// forgotten, and the waits parked on them are reported dead.
     #[inline]
@@ -260,6 +274,14 @@ impl<I> Ticket<I> {
         self.epoch == self.rendezvous.epoch.get()
     }
 
+    /// What the event tells a sender asking whether to give it a value (a
+    /// channel choosing among its receivers, a semaphore among waiters):
+    /// live, and not waited on by a task the loop is about to cancel, in
+    /// whose dropped rendezvous the value would be lost.
+    fn is_listening(&self) -> bool {
+        self.is_live() && !self.rendezvous.waiter_doomed()
+    }
+
     fn watch(&self, id: WaitId) -> bool {
         self.rendezvous.watch_event(self.epoch, &self.watch, id)
     }
@@ -342,7 +364,7 @@ impl<I> Sink<()> for Ticket<I> {
     }
 
     fn is_live(&self) -> bool {
-        Ticket::is_live(self)
+        Ticket::is_listening(self)
     }
 
     fn watch(&self, id: WaitId) -> bool {
@@ -372,7 +394,7 @@ impl<I, T> Sink<T> for Node<I, T> {
     }
 
     fn is_live(&self) -> bool {
-        self.ticket.is_live()
+        self.ticket.is_listening()
     }
 
     fn watch(&self, id: WaitId) -> bool {
@@ -418,7 +440,7 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
     }
 
     fn is_live(&self) -> bool {
-        self.ticket.is_live()
+        self.ticket.is_listening()
     }
 
     fn watch(&self, id: WaitId) -> bool {

@@ -220,6 +220,12 @@ impl Header {
         self.doomed.set(true);
     }
 
+    /// Whether an event it watches died (the loop cancels it when it next
+    /// reaps).
+    pub(crate) fn is_doomed(&self) -> bool {
+        self.doomed.get()
+    }
+
     /// Whether the task's join events still reach a task that will take
     /// them: not one that ended, nor one the loop is about to cancel.
     fn is_listening(&self) -> bool {

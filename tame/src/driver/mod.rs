@@ -1141,6 +1141,20 @@ pub(crate) fn spawned_wake(key: usize) {
     });
 }
 
+/// Whether the spawned future under `key` is about to be cancelled (an
+/// event it watches died): what its pending `EventFuture`s would be given
+/// must go to someone else.
+pub(crate) fn spawned_doomed(key: usize) -> bool {
+    LOOP.try_with(|l| {
+        let s = l.spawned.borrow();
+        s.tasks
+            .get(key)
+            .and_then(Option::as_ref)
+            .is_some_and(|t| t.header().is_doomed())
+    })
+    .unwrap_or(false)
+}
+
 /// A `spawn_blocking` job's result is waited for on this loop.
 pub(crate) fn blocking_started() {
     let _ = LOOP.try_with(|l| l.blocking.set(l.blocking.get() + 1));

@@ -8,11 +8,13 @@
 //! waiter whose event can no longer be delivered (its rendezvous is gone, say after a
 //! [`with_timeout`](crate::with_timeout) gave up) is skipped, so it holds
 //! nothing up and loses nothing: a value a channel would have given it goes
-//! to the next receiver. That holds from the moment a tamed function's wait
-//! is doomed (an event it watches died: the loop cancels it at its next
-//! turn). A spawned future's [`EventFuture`](crate::EventFuture) listens
-//! until the future is dropped, at that turn: a value sent to it before is
-//! dropped with it. Such a waiter is dropped on the loop's next turn,
+//! to the next receiver. That holds from the moment a tamed function (or a
+//! spawned future) is doomed (an event it watches died: the loop cancels it
+//! at its next turn), for the event it is blocked on: its `twait!{}`
+//! block's, its rendezvous' in `twait!(r)`, or the
+//! [`EventFuture`](crate::EventFuture) or rendezvous stream it awaits. (An
+//! event of a rendezvous it is not waiting on at that moment still takes a
+//! value, which goes with the task.) Such a waiter is dropped on the loop's next turn,
 //! wherever it waits in the queue (behind a lock held long, on a channel
 //! polled with a timeout), and what its event holds goes with it: a permit
 //! or a guard captured by its `map` closure (a hand-over-hand locker's
