@@ -84,6 +84,23 @@ fn a_timer_whose_event_dies_is_disarmed_and_its_handle_knows() {
 }
 
 #[test]
+fn every_timer_of_a_cancelled_rendezvous_is_disarmed_at_once() {
+    on_fresh_loop(|| {
+        // Many timers on one rendezvous (all but the first are watched
+        // beyond its inline watch), and one behind an fd wait.
+        let (a, _b) = tame::io::pipe().unwrap();
+        let r = Rendezvous::<u32>::new();
+        a.readable(r.event_with_slot(0).0);
+        let mut timers: Vec<Timer> = (1..=1000).map(|i| Timer::after(HOUR, r.event(i))).collect();
+        assert_eq!(tame::__timer_entries(), 1000);
+        r.cancel();
+        assert!(timers.iter().all(|t| !t.is_armed()));
+        assert_eq!(tame::__timer_entries(), 0, "their memory goes with them");
+        assert!(!timers.pop().unwrap().cancel());
+    });
+}
+
+#[test]
 fn a_handle_cancels_the_right_timer_among_many_and_after_the_slab_compacts() {
     on_fresh_loop(|| {
         let r = Rendezvous::<usize>::new();

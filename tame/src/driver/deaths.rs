@@ -84,9 +84,14 @@ pub(crate) fn extra_watches_forgotten(owner: usize) {
     let _ = LOOP.try_with(|l| l.waits.extra_forgotten(owner));
 }
 
-/// The rendezvous at `owner` ended its epoch: its extra watches died.
+/// The rendezvous at `owner` ended its epoch: its extra watches died, and
+/// go as its first does (a timer's entry at once, so that a cancelled
+/// rendezvous' timers all stop counting as armed when it is cancelled).
 pub(crate) fn extra_watches_died(owner: usize) {
-    let _ = LOOP.try_with(|l| l.waits.extra_died(owner));
+    let ids = LOOP.try_with(|l| l.waits.take_extra(owner));
+    if let Ok(ids) = ids {
+        waits_died(ids);
+    }
 }
 
 /// Drops the waits whose events died (reported by [`waits_died`]).

@@ -88,16 +88,15 @@ impl Waits {
         }
     }
 
-    /// The extra watches of the rendezvous at `owner` died with its epoch.
-    pub(super) fn extra_died(&self, owner: usize) {
+    /// The extra watches of the rendezvous at `owner` died with its epoch:
+    /// their ids, taken out of the table.
+    pub(super) fn take_extra(&self, owner: usize) -> Vec<WaitId> {
         let ids = self
             .extra
             .borrow_mut()
             .as_mut()
             .and_then(|e| e.remove(&owner));
-        if let Some(mut ids) = ids {
-            self.deaths.borrow_mut().extend(ids.drain());
-        }
+        ids.map(|mut ids| ids.drain().collect()).unwrap_or_default()
     }
 }
 
