@@ -365,7 +365,7 @@ fn pump(
         let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), undelivered());
         twait! { ops::read(&from, buf, mkevent!(got)); }
         let (filled, n) = got;
-        if n.map_err(|e| explain(e, "read from"))? == 0 {
+        if n.map_err(|e| explain(e, "reads from"))? == 0 {
             break;
         }
         if let Some(moved) = &moved {
@@ -374,7 +374,7 @@ fn pump(
         let mut sent: (Vec<u8>, io::Result<()>) = (Vec::new(), undelivered());
         twait! { ops::write_all(&to, filled, mkevent!(sent)); }
         let (mut emptied, written) = sent;
-        written.map_err(|e| explain(e, "written to"))?;
+        written.map_err(|e| explain(e, "writes to"))?;
         if let Some(moved) = &moved {
             // A slow reader at `to` that still takes the bytes is activity.
             moved.set(crate::now());
@@ -388,7 +388,7 @@ fn pump(
     }
     if matches!(at_end, AtEnd::ShutDown) {
         if to.is_closed() {
-            return Err(closed("written to"));
+            return Err(closed("writes to"));
         }
         sys::shutdown(to.fd(), Shutdown::Write).map_err(passing_the_end_on)?;
     }
