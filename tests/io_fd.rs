@@ -197,6 +197,22 @@ fn a_regular_file_is_always_ready_and_never_hangs_up() {
     fd.read(Vec::with_capacity(64), read);
     assert_eq!(r.try_next(), Some("read"), "a file read completes at once");
     assert_eq!(read_slot.take().unwrap().0, b"file contents");
+    // So does one into a buffer with no room yet (at the file's end now),
+    // and a `read_until` from a fresh handle, whose first wait would have
+    // been the one that found the file never blocks.
+    let (read, read_slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>("empty buffer");
+    fd.read(Vec::new(), read);
+    assert_eq!(r.try_next(), Some("empty buffer"), "no turn needed");
+    assert_eq!(read_slot.take().unwrap().1.unwrap(), 0);
+    let path2 = std::env::temp_dir().join(format!("tame-io-fd-2-{}", std::process::id()));
+    std::fs::write(&path2, b"one\ntwo\n").unwrap();
+    let fresh = Fd::new(std::fs::File::open(&path2).unwrap()).unwrap();
+    std::fs::remove_file(&path2).unwrap();
+    let (line, line_slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>("line");
+    fresh.read_until(Vec::new(), b"\n", 64, line);
+    assert_eq!(r.try_next(), Some("line"), "no turn needed");
+    let (buf, n) = line_slot.take().unwrap();
+    assert_eq!(&buf[..n.unwrap()], b"one\n");
     let (ready, ready_slot) = r.event_with_slot::<io::Result<()>>("readable");
     fd.readable(ready);
     assert_eq!(r.try_next(), None, "not inside the call");

@@ -28,7 +28,9 @@ use crate::Event;
 ///
 /// * The descriptor is made non-blocking. A regular file never blocks:
 ///   its operations complete at once and its readiness waits end on the
-///   loop's next turn.
+///   loop's next turn (a [`close`](Self::close) in between hands such a
+///   wait back, untriggered, at that turn, and the descriptor is closed
+///   then).
 /// * At most one operation per kind (read side, write side, hang-up) waits
 ///   at a time; another one with a live event gets `ResourceBusy`.
 /// * [`close`](Self::close) cancels the waiting operations (their events

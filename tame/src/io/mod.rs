@@ -39,7 +39,9 @@
 //!
 //! * **`close()`** cancels every operation of the handle at once (their
 //!   events come back untriggered, their buffers are dropped) and closes
-//!   the descriptor.
+//!   the descriptor. (A regular file's readiness wait, which ends on the
+//!   loop's next turn anyway, comes back at that turn, and the descriptor
+//!   closes then.)
 //! * **Dropping** a handle cancels nothing that can still deliver: an
 //!   operation whose event is live (a read, a write, an accept, a
 //!   readiness or hang-up wait) goes on, keeps the descriptor open, and

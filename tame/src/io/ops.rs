@@ -116,7 +116,7 @@ impl Op for ReadOp {
 
     fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
         if self.buf.capacity() == self.buf.len() {
-            if !ready {
+            if !ready && !src.never_blocks() {
                 // No room: allocate only once there is something to read,
                 // so that an idle connection holds no buffer.
                 return Progress::Wait(self, Ready::READ);
@@ -279,7 +279,7 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
                 break found;
             }
             if self.buf.capacity() == self.buf.len() {
-                if !flowing {
+                if !flowing && !src.never_blocks() {
                     // Nothing to read into: allocate only once there is
                     // data, so that an idle connection holds no buffer.
                     return Progress::Wait(self, Ready::READ);

@@ -201,6 +201,13 @@ impl Source {
         }
     }
 
+    /// Whether the descriptor never blocks (a regular file), registering it
+    /// if it never was (as its first wait would): an operation with nothing
+    /// to read into then allocates at once instead of waiting a turn.
+    pub(crate) fn never_blocks(self: &Rc<Self>) -> bool {
+        self.register().unwrap_or(false)
+    }
+
     /// Parks `op` until the descriptor is ready for `kind`, registering the
     /// source at its first wait. `blocked`: the operation's syscall just
     /// said it would block. `op` is dropped (its event comes back
