@@ -17,8 +17,10 @@
 //! Timers live in a hierarchical timing wheel (as in tokio and the Linux
 //! kernel) whose arm and cancel cost the same whatever else is armed. They
 //! fire in deadline order, ties in arming order, never before their
-//! deadline and at most about a millisecond after it (the wheel's tick, which
-//! the wait for readiness, in whole milliseconds, costs anyway). A timer is
+//! deadline and usually within a millisecond after it, at most about two:
+//! a deadline is rounded up to the end of its millisecond (the wheel's
+//! tick), and the loop's wait for readiness counts whole milliseconds from
+//! a moment inside one (tokio's timers round the same two ways). A timer is
 //! cancelled by its [`Timer`] handle, if it was armed with one, or by
 //! cancelling (or dropping) the rendezvous of its event, or whatever else
 //! makes its event dead: it stops counting as armed at once,
