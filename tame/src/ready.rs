@@ -12,8 +12,7 @@ use crate::io::Interest;
 /// queued (Tamer's `at_asap`): the way for a long computation to let others
 /// run. Never from inside this call. The next turn starts by polling the
 /// loop's descriptors and reading its clock: what the fds woke runs before
-/// the yielded code, and the timers due then fire in that turn, after the
-/// queued work (the yielded code's next stretch included). So a
+/// the yielded code, and so do the timers due then. So a
 /// computation that yields this way lets I/O and timers through at each
 /// yield (as tokio's `yield_now` does), and [`now`](crate::now) after the
 /// yield is a new reading. A future spawned on the loop that wakes itself
