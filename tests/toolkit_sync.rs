@@ -865,7 +865,8 @@ fn a_value_sent_right_after_any_kind_of_receiver_was_cancelled_stays() {
     use std::pin::Pin;
 
     let t = Trace::default();
-    let kinds: [&dyn Fn(&Channel<u32>, tame::Event<()>); 3] = [
+    type StartReceiver<'a> = &'a dyn Fn(&Channel<u32>, tame::Event<()>);
+    let kinds: [StartReceiver; 3] = [
         &|jobs, done| take_one_job_by_id(jobs.clone(), t.clone(), done),
         &|jobs, done| {
             let (ev, fut) = tame::event_future::<u32>();
