@@ -110,15 +110,10 @@ impl Builder<'_> {
         // it is kept across a twait only if used after it (and then it is
         // an error). A guard (`m.lock()`) is kept to its scope's end.
         let trivial = trivial || (borrow.is_some() && !init.is_some_and(syntax::is_guard));
-        let mentions = |t: proc_macro2::TokenStream| {
-            t.into_iter().any(|tt| match tt {
-                proc_macro2::TokenTree::Ident(i) => i == "Rendezvous",
-                proc_macro2::TokenTree::Group(g) => g.stream().to_string().contains("Rendezvous"),
-                _ => false,
-            })
-        };
-        let rendezvous = init.is_some_and(|e| mentions(e.to_token_stream()))
-            || ty.as_ref().is_some_and(|t| mentions(t.to_token_stream()));
+        let rendezvous = init.is_some_and(|e| syntax::mentions_rendezvous(e.to_token_stream()))
+            || ty
+                .as_ref()
+                .is_some_and(|t| syntax::mentions_rendezvous(t.to_token_stream()));
         let mut ids = Vec::new();
         let copy = single
             && (init.is_some_and(syntax::copy_like)

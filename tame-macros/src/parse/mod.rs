@@ -330,7 +330,7 @@ impl Builder<'_> {
                 FnArg::Typed(t) => match &*t.pat {
                     Pat::Ident(p) if !rebound[i] => {
                         let trivial = syntax::trivially_undroppable_type(&t.ty);
-                        let rendezvous = t.ty.to_token_stream().to_string().contains("Rendezvous");
+                        let rendezvous = syntax::mentions_rendezvous(t.ty.to_token_stream());
                         let (id, _) = self.declare(
                             &p.ident,
                             p.mutability.is_some(),
