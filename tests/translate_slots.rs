@@ -30,6 +30,21 @@ fn one_event_fills_two_slots() {
     assert_eq!(traced(two_slots), ["7 seven"]);
 }
 
+/// Slots declared by one typed pattern, without a value: each is of its
+/// own part's type (each was given the whole tuple's type: "expected
+/// `(u32, String)`, found `u32`").
+#[tamed]
+fn two_slots_of_a_typed_pattern(t: Trace) {
+    let (n, s): (u32, String);
+    twait! { deliver(2, (7, "seven".to_string()), mkevent!(n, s)); }
+    log(&t, format!("{n} {s}"));
+}
+
+#[test]
+fn slots_declared_by_a_typed_pattern_get_their_parts_types() {
+    assert_eq!(traced(two_slots_of_a_typed_pattern), ["7 seven"]);
+}
+
 /// A type whose name only starts with `Rendezvous`.
 #[derive(Debug, Default)]
 struct RendezvousPlan {
