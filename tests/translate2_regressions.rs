@@ -2721,6 +2721,66 @@ fn fn_once_jobs_out_of_a_collection_are_moved_by_their_call() {
     });
 }
 
+/// Jobs of a type parameter bound by `FnOnce`, taken out of variables
+/// whose written types hold it (`Vec<F>`, `[F; 2]`, `VecDeque<F>`,
+/// `Option<F>`), called between twaits: each call moves the job (E0382 at
+/// the next twait: only a variable of type `F` itself was known for one).
+#[tamed]
+fn run_generic_jobs<F>(
+    jobs: Vec<F>,
+    pair: [F; 2],
+    mut queue: std::collections::VecDeque<F>,
+    spare: Option<F>,
+) -> u32
+where
+    F: FnOnce() -> u32 + 'static,
+{
+    let mut total = 0;
+    for job in jobs {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    let more: Vec<F> = pair.into_iter().collect();
+    for (i, job) in more.into_iter().enumerate() {
+        total += job() * (i as u32 + 1);
+        twait! { tame::asap(mkevent!()); }
+    }
+    while let Some(job) = queue.pop_front() {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    if let Some(job) = spare {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    total
+}
+
+#[test]
+fn fn_once_jobs_of_a_generic_type_are_moved_by_their_call() {
+    on_fresh_loop(|| {
+        let name = String::from("four");
+        let job = |n: u32| {
+            let name = name.clone();
+            move || {
+                drop(name);
+                n
+            }
+        };
+        let queue = std::collections::VecDeque::from([job(100)]);
+        assert_eq!(
+            result_of(|d| run_generic_jobs(
+                vec![job(1), job(2)],
+                [job(10), job(20)],
+                queue,
+                Some(job(1000)),
+                d
+            )),
+            Some(1153)
+        );
+    });
+}
+
 // ---- a rendezvous' slot of a number read before its wait
 
 fn give_four(ev: Event<u32>) {
