@@ -1177,6 +1177,212 @@ fn the_unbound_parts_of_a_pattern_parameter_live_to_the_end() {
     });
 }
 
+// ---- the names of a typed pattern, each of its part's type
+
+/// Names of a typed pattern declared without a value, or moved and given
+/// another value, assigned after a twait (in the branches of an `if`
+/// too): the machine declares each again with its own part's type (it
+/// wrote the whole type on each: "expected `(String, u8)`, found
+/// `String`").
+#[tamed]
+fn typed_pattern_parts(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
+    let (a, b): (String, u8);
+    twait! { tame::asap(mkevent!()); }
+    a = format!("k{k}");
+    b = 5;
+    let (mut n, m): (Note, u32) = (Note("n1", t.clone()), k);
+    drop(n);
+    twait! { tame::asap(mkevent!()); }
+    n = Note("n2", t.clone());
+    let ((x, y), z): ((u8, u16), Note);
+    if k > 1 {
+        twait! { tame::asap(mkevent!()); }
+        x = 1;
+        y = 2;
+    } else {
+        x = 3;
+        y = 4;
+    }
+    z = Note("z", t.clone());
+    twait! { tame::asap(mkevent!()); }
+    format!("{a} {b} {} {m} {x} {y} {}", n.0, z.0)
+}
+
+/// The plain twin of [`typed_pattern_parts`].
+fn typed_pattern_parts_plain(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
+    let (a, b): (String, u8);
+    a = format!("k{k}");
+    b = 5;
+    let (mut n, m): (Note, u32) = (Note("n1", t.clone()), k);
+    drop(n);
+    n = Note("n2", t.clone());
+    let ((x, y), z): ((u8, u16), Note);
+    if k > 1 {
+        x = 1;
+        y = 2;
+    } else {
+        x = 3;
+        y = 4;
+    }
+    z = Note("z", t.clone());
+    format!("{a} {b} {} {m} {x} {y} {}", n.0, z.0)
+}
+
+/// A struct's fields.
+struct Spot {
+    x: u32,
+    label: String,
+}
+
+/// The names of a struct pattern and of a `let .. else`'s pattern, whose
+/// written types are the whole value's, declared again after a twait:
+/// with no type written, as rustc infers it (they were given the whole
+/// type: "expected `Spot`, found `u32`"). Names of one pattern with no
+/// type, given their values in different states (the pattern was
+/// declared whole in the first: "type annotations needed").
+#[tamed]
+fn untyped_pattern_parts(k: u32, o: Option<Note>, t: Rc<RefCell<Vec<String>>>) -> String {
+    let Spot { x, label }: Spot;
+    twait! { tame::asap(mkevent!()); }
+    x = k;
+    label = String::from("spot");
+    let Some(mut w): Option<Note> = o else {
+        return String::from("none");
+    };
+    drop(w);
+    twait! { tame::asap(mkevent!()); }
+    w = Note("w2", t.clone());
+    let (p, q);
+    if k > 1 {
+        twait! { tame::asap(mkevent!()); }
+        p = 1u8;
+    } else {
+        p = 2;
+    }
+    q = Note("q", t.clone());
+    twait! { tame::asap(mkevent!()); }
+    format!("{x} {label} {} {p} {}", w.0, q.0)
+}
+
+/// The plain twin of [`untyped_pattern_parts`].
+fn untyped_pattern_parts_plain(k: u32, o: Option<Note>, t: Rc<RefCell<Vec<String>>>) -> String {
+    let Spot { x, label }: Spot;
+    x = k;
+    label = String::from("spot");
+    let Some(mut w): Option<Note> = o else {
+        return String::from("none");
+    };
+    drop(w);
+    w = Note("w2", t.clone());
+    let (p, q);
+    if k > 1 {
+        p = 1u8;
+    } else {
+        p = 2;
+    }
+    q = Note("q", t.clone());
+    format!("{x} {label} {} {p} {}", w.0, q.0)
+}
+
+/// A pattern parameter's part moved, then given another value after a
+/// twait (it was declared again as of the whole parameter's type).
+#[tamed]
+fn pattern_parameter_part_reassigned((mut a, n): (Note, u32), t: Rc<RefCell<Vec<String>>>) -> u32 {
+    drop(a);
+    twait! { tame::asap(mkevent!()); }
+    a = Note("a2", t.clone());
+    t.borrow_mut().push(format!("{} {n}", a.0));
+    n
+}
+
+/// The plain twin of [`pattern_parameter_part_reassigned`].
+fn pattern_parameter_part_reassigned_plain(
+    (mut a, n): (Note, u32),
+    t: Rc<RefCell<Vec<String>>>,
+) -> u32 {
+    drop(a);
+    a = Note("a2", t.clone());
+    t.borrow_mut().push(format!("{} {n}", a.0));
+    n
+}
+
+#[test]
+fn the_names_of_a_typed_pattern_have_their_parts_types() {
+    on_fresh_loop(|| {
+        // What each gives and the trace of its drops, tamed then plain.
+        type Run = dyn Fn(bool, Rc<RefCell<Vec<String>>>) -> String;
+        let cases: [(&str, Box<Run>); 6] = [
+            (
+                "tuple k=2",
+                Box::new(|tamed, t| match tamed {
+                    true => result_of(|d| typed_pattern_parts(2, t, d)).unwrap(),
+                    false => typed_pattern_parts_plain(2, t),
+                }),
+            ),
+            (
+                "tuple k=1",
+                Box::new(|tamed, t| match tamed {
+                    true => result_of(|d| typed_pattern_parts(1, t, d)).unwrap(),
+                    false => typed_pattern_parts_plain(1, t),
+                }),
+            ),
+            (
+                "struct, let else",
+                Box::new(|tamed, t| {
+                    let o = Some(Note("w1", t.clone()));
+                    match tamed {
+                        true => result_of(|d| untyped_pattern_parts(3, o, t, d)).unwrap(),
+                        false => untyped_pattern_parts_plain(3, o, t),
+                    }
+                }),
+            ),
+            (
+                "struct, let else, k=1",
+                Box::new(|tamed, t| {
+                    let o = Some(Note("w1", t.clone()));
+                    match tamed {
+                        true => result_of(|d| untyped_pattern_parts(1, o, t, d)).unwrap(),
+                        false => untyped_pattern_parts_plain(1, o, t),
+                    }
+                }),
+            ),
+            (
+                "let else, no match",
+                Box::new(|tamed, t| match tamed {
+                    true => result_of(|d| untyped_pattern_parts(3, None, t, d)).unwrap(),
+                    false => untyped_pattern_parts_plain(3, None, t),
+                }),
+            ),
+            (
+                "parameter",
+                Box::new(|tamed, t| {
+                    let arg = (Note("a1", t.clone()), 4);
+                    let n = match tamed {
+                        true => result_of(|d| pattern_parameter_part_reassigned(arg, t, d)),
+                        false => Some(pattern_parameter_part_reassigned_plain(arg, t)),
+                    };
+                    format!("{n:?}")
+                }),
+            ),
+        ];
+        for (name, run) in cases {
+            let trace = |tamed: bool| {
+                let t = Rc::new(RefCell::new(Vec::new()));
+                let value = run(tamed, t.clone());
+                let log = t.borrow().clone();
+                (value, log)
+            };
+            assert_eq!(trace(true), trace(false), "{name}");
+        }
+        let t = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(
+            result_of(|d| typed_pattern_parts(2, t.clone(), d)).as_deref(),
+            Some("k2 5 n2 2 1 2 z")
+        );
+        assert_eq!(*t.borrow(), ["drop n1", "drop z", "drop n2"]);
+    });
+}
+
 // ---- the value a `let .. else` did not match
 
 /// Hands back the queue's guard when it has no job, as a parser hands
@@ -1879,12 +2085,34 @@ fn typed_borrows_used_before_a_twait(buf: Vec<u8>) -> String {
     format!("{first} {counts:?} {buf:?}")
 }
 
+/// Pairs of `&mut` borrows a call the translator cannot judge returns,
+/// typed, taken apart or not, used before a twait only: not kept across it
+/// (they were, and rustc said `v` did not live long enough).
+#[tamed]
+fn typed_mut_borrow_pairs_used_before_a_twait(k: u32) -> Vec<u32> {
+    let mut v = vec![1u32, 2, 3];
+    let (a, b): (&mut [u32], &mut [u32]) = v.split_at_mut(1);
+    a[0] += b[0];
+    let halves: (&mut [u32], (&mut [u32], u8)) = {
+        let (x, y) = v.split_at_mut(2);
+        (x, (y, 0))
+    };
+    halves.1 .0[0] += halves.0[1];
+    twait! { tame::asap(mkevent!()); }
+    v.push(k);
+    v
+}
+
 #[test]
 fn typed_borrows_used_before_a_twait_are_not_kept() {
     on_fresh_loop(|| {
         assert_eq!(
             result_of(|d| typed_borrows_used_before_a_twait(b"ab".to_vec(), d)).as_deref(),
             Some("2 {1: 1} [97, 98]")
+        );
+        assert_eq!(
+            result_of(|d| typed_mut_borrow_pairs_used_before_a_twait(7, d)),
+            Some(vec![3, 2, 5, 7])
         );
     });
 }
@@ -2489,6 +2717,66 @@ fn fn_once_jobs_out_of_a_collection_are_moved_by_their_call() {
         assert_eq!(
             result_of(|d| run_jobs(jobs, queue, more, last, d)),
             Some(3215)
+        );
+    });
+}
+
+/// Jobs of a type parameter bound by `FnOnce`, taken out of variables
+/// whose written types hold it (`Vec<F>`, `[F; 2]`, `VecDeque<F>`,
+/// `Option<F>`), called between twaits: each call moves the job (E0382 at
+/// the next twait: only a variable of type `F` itself was known for one).
+#[tamed]
+fn run_generic_jobs<F>(
+    jobs: Vec<F>,
+    pair: [F; 2],
+    mut queue: std::collections::VecDeque<F>,
+    spare: Option<F>,
+) -> u32
+where
+    F: FnOnce() -> u32 + 'static,
+{
+    let mut total = 0;
+    for job in jobs {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    let more: Vec<F> = pair.into_iter().collect();
+    for (i, job) in more.into_iter().enumerate() {
+        total += job() * (i as u32 + 1);
+        twait! { tame::asap(mkevent!()); }
+    }
+    while let Some(job) = queue.pop_front() {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    if let Some(job) = spare {
+        total += job();
+        twait! { tame::asap(mkevent!()); }
+    }
+    total
+}
+
+#[test]
+fn fn_once_jobs_of_a_generic_type_are_moved_by_their_call() {
+    on_fresh_loop(|| {
+        let name = String::from("four");
+        let job = |n: u32| {
+            let name = name.clone();
+            move || {
+                drop(name);
+                n
+            }
+        };
+        let queue = std::collections::VecDeque::from([job(100)]);
+        assert_eq!(
+            result_of(|d| run_generic_jobs(
+                vec![job(1), job(2)],
+                [job(10), job(20)],
+                queue,
+                Some(job(1000)),
+                d
+            )),
+            Some(1153)
         );
     });
 }

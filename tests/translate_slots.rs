@@ -30,6 +30,57 @@ fn one_event_fills_two_slots() {
     assert_eq!(traced(two_slots), ["7 seven"]);
 }
 
+/// Slots declared by one typed pattern, without a value: each is of its
+/// own part's type (each was given the whole tuple's type: "expected
+/// `(u32, String)`, found `u32`").
+#[tamed]
+fn two_slots_of_a_typed_pattern(t: Trace) {
+    let (n, s): (u32, String);
+    twait! { deliver(2, (7, "seven".to_string()), mkevent!(n, s)); }
+    log(&t, format!("{n} {s}"));
+}
+
+#[test]
+fn slots_declared_by_a_typed_pattern_get_their_parts_types() {
+    assert_eq!(traced(two_slots_of_a_typed_pattern), ["7 seven"]);
+}
+
+/// A type whose name only starts with `Rendezvous`.
+#[derive(Debug, Default)]
+struct RendezvousPlan {
+    place: String,
+}
+
+/// Slots of a `twait! {}` block, one made by a constructor of a type whose
+/// name starts with `Rendezvous`, one a parameter of such a type: slots
+/// like any other, filled at the block's wait (they were taken for
+/// rendezvous, as if declared by `Rendezvous::new()`, and their events for
+/// explicit ones).
+#[tamed]
+fn slots_of_a_rendezvous_named_type(t: Trace, mut q: Option<RendezvousPlan>) {
+    let mut p = Some(RendezvousPlan::default());
+    let (mut n, mut m) = (0, 0);
+    let plan = RendezvousPlan {
+        place: "here".into(),
+    };
+    twait! {
+        deliver(2, (Some(plan), 3u32), mkevent!(p, n));
+        deliver(1, (Some(RendezvousPlan::default()), 4u32), mkevent!(q, m));
+    }
+    log(
+        &t,
+        format!("{:?} {n} {} {m}", p.map(|x| x.place), q.is_some()),
+    );
+}
+
+#[test]
+fn a_type_named_like_a_rendezvous_is_not_one() {
+    assert_eq!(
+        traced(|t| slots_of_a_rendezvous_named_type(t, None)),
+        ["Some(\"here\") 3 true 4"]
+    );
+}
+
 struct Point {
     x: i32,
     y: i32,

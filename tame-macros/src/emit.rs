@@ -1043,6 +1043,15 @@ impl<'a> Emitter<'a> {
                 // `let x;` assigned only in another state: declared there.
                 return TokenStream::new();
             }
+            if l.init.is_none() && !p.defs.iter().all(|d| self.mentioned.contains(d)) {
+                // `let (x, z);` whose `z` is assigned only in another state:
+                // here, it would be unused, of a type rustc cannot infer.
+                // The names this state mentions are declared one by one.
+                return (p.defs.iter())
+                    .filter(|d| self.mentioned.contains(d))
+                    .map(|&d| self.declaration(d))
+                    .collect();
+            }
         }
         if p.jumps.is_empty() {
             let mut out = machine_copy(&p.stmt).to_token_stream();

@@ -55,7 +55,9 @@ impl Builder<'_> {
                         return false;
                     };
                     let b = &self.f.bindings[b];
-                    return b.fn_once || b.ty.as_ref().is_some_and(mentions_fn_once);
+                    return b.fn_once
+                        || (b.ty.as_ref())
+                            .is_some_and(|t| mentions_fn_once_or(t, &self.fn_once_params));
                 }
                 _ => return false,
             }
@@ -361,14 +363,22 @@ impl Builder<'_> {
 /// `Event<T>`, `tame::Event<T>`: a parameter the function delivers to.
 /// Whether a type names `FnOnce` (`Box<dyn FnOnce()>`, `impl FnOnce(u32)`).
 pub(super) fn mentions_fn_once(ty: &syn::Type) -> bool {
+    mentions_fn_once_or(ty, &[])
+}
+
+/// Whether a type names `FnOnce` or one of the type parameters `bound`
+/// (those bound by `FnOnce`: see [`fn_once_params`]), so that what is
+/// taken out of a value of it may be a `FnOnce` (`fs: Vec<F>`, `for f in
+/// fs`).
+pub(super) fn mentions_fn_once_or(ty: &syn::Type, bound: &[Ident]) -> bool {
     /// `FnOnce` outside the argument lists of closure types (`Fn(Box<dyn
     /// FnOnce()>)` is a `Fn`).
-    fn outside_arguments(tokens: proc_macro2::TokenStream) -> bool {
+    fn outside_arguments(tokens: proc_macro2::TokenStream, bound: &[Ident]) -> bool {
         let mut after_fn_trait = false;
         for tt in tokens {
             match tt {
                 proc_macro2::TokenTree::Ident(i) => {
-                    if i == "FnOnce" {
+                    if i == "FnOnce" || bound.contains(&i) {
                         return true;
                     }
                     after_fn_trait = i == "Fn" || i == "FnMut" || i == "fn";
@@ -376,7 +386,7 @@ pub(super) fn mentions_fn_once(ty: &syn::Type) -> bool {
                 proc_macro2::TokenTree::Group(g) => {
                     let arguments =
                         after_fn_trait && g.delimiter() == proc_macro2::Delimiter::Parenthesis;
-                    if !arguments && outside_arguments(g.stream()) {
+                    if !arguments && outside_arguments(g.stream(), bound) {
                         return true;
                     }
                     after_fn_trait = false;
@@ -386,7 +396,16 @@ pub(super) fn mentions_fn_once(ty: &syn::Type) -> bool {
         }
         false
     }
-    outside_arguments(ty.to_token_stream())
+    outside_arguments(ty.to_token_stream(), bound)
+}
+
+/// The function's type parameters bound by `FnOnce` (see
+/// [`bound_fn_once`]).
+pub(super) fn fn_once_params(generics: &syn::Generics) -> Vec<Ident> {
+    (generics.type_params())
+        .map(|t| t.ident.clone())
+        .filter(|i| bound_fn_once(generics, &syn::parse_quote!(#i)))
+        .collect()
 }
 
 /// Whether `ty` is a type parameter bound by `FnOnce` (`<F: FnOnce()>`,

@@ -71,17 +71,26 @@ impl Builder<'_> {
                 (matches!(pat, Pat::Ident(_)) && init.is_some_and(literal))
                     .then(|| syn::parse_quote!(&'static str))
             });
-        let single = matches!(pat, Pat::Ident(_) | Pat::Type(_));
+        // One name bound to the whole value (`let v: u32 = ..`): what the
+        // `let` tells of the value is told of it. The names of a pattern
+        // that takes the value apart have only their own parts' written
+        // types (`let (a, b): (String, u8);`), if any.
+        let whole = match &*pat {
+            Pat::Type(t) => &*t.pat,
+            other => other,
+        };
+        let single = matches!(whole, Pat::Ident(p)
+            if p.subpat.as_ref().is_none_or(|(_, sub)| syntax::pattern_bindings(sub, place).is_empty()));
+        let types = ty
+            .as_ref()
+            .map_or_else(Vec::new, |t| syntax::binding_types(pat, t));
         // (A written `&mut T` has no drop either: kept only while used,
         // as a shared one, so `let e: &mut u32 = map.entry(k).or_insert(0);`
         // used before a twait only is no borrow held across it.)
-        let mut_ref = |t: &syn::Type| matches!(t, syn::Type::Reference(_));
         let number = init.is_some_and(|e| self.plain_number(e));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
             || number
-            || ty
-                .as_ref()
-                .is_some_and(|t| syntax::trivially_undroppable_type(t) || mut_ref(t));
+            || ty.as_ref().is_some_and(syntax::undroppable_type);
         // Bindings out of a borrow (`if let Some(x) = v.first()`,
         // `let (a, b) = s.split_once(' ')?`) are references or views.
         // A type written without a reference or a lifetime is owned,
@@ -110,15 +119,10 @@ impl Builder<'_> {
         // it is kept across a twait only if used after it (and then it is
         // an error). A guard (`m.lock()`) is kept to its scope's end.
         let trivial = trivial || (borrow.is_some() && !init.is_some_and(syntax::is_guard));
-        let mentions = |t: proc_macro2::TokenStream| {
-            t.into_iter().any(|tt| match tt {
-                proc_macro2::TokenTree::Ident(i) => i == "Rendezvous",
-                proc_macro2::TokenTree::Group(g) => g.stream().to_string().contains("Rendezvous"),
-                _ => false,
-            })
-        };
-        let rendezvous = init.is_some_and(|e| mentions(e.to_token_stream()))
-            || ty.as_ref().is_some_and(|t| mentions(t.to_token_stream()));
+        let rendezvous = init.is_some_and(|e| syntax::mentions_rendezvous(e.to_token_stream()))
+            || ty
+                .as_ref()
+                .is_some_and(|t| syntax::mentions_rendezvous(t.to_token_stream()));
         let mut ids = Vec::new();
         let copy = single
             && (init.is_some_and(syntax::copy_like)
@@ -130,7 +134,8 @@ impl Builder<'_> {
             b: self,
             ids: &mut ids,
             copy,
-            ty: if single { ty.clone() } else { None },
+            types,
+            single,
             trivial: (single && trivial) || from_borrow,
             borrow,
             rendezvous: single && rendezvous,
@@ -279,7 +284,12 @@ pub(super) struct DeclarePat<'a, 'b> {
     ids: &'a mut Vec<BindingId>,
     /// The binding is obviously `Copy` (see [`ir::Binding::copy`]).
     copy: bool,
-    ty: Option<syn::Type>,
+    /// The written type of each name (see [`syntax::binding_types`]).
+    types: Vec<(String, syn::Type)>,
+    /// The pattern is one name, bound to the whole value: `copy`,
+    /// `trivial` and `rendezvous` tell of it. A part of a value taken
+    /// apart is judged by its own written type.
+    single: bool,
     trivial: bool,
     borrow: Option<String>,
     rendezvous: bool,
@@ -342,6 +352,15 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
             self.record_for_alternatives(&name, id, &used);
             return;
         }
+        let ty = (self.types.iter())
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone());
+        let part = |judge: fn(&syn::Type) -> bool| !self.single && ty.as_ref().is_some_and(judge);
+        let (part_copy, part_trivial) = (
+            part(syntax::trivially_undroppable_type),
+            part(syntax::undroppable_type),
+        );
+        let part_rendezvous = part(|t| syntax::mentions_rendezvous(t.to_token_stream()));
         // A `ref` binding is a reference, one under `&` a copy: neither
         // has a drop of its own, and only the first borrows.
         let (borrow, trivial) = if p.by_ref.is_some() {
@@ -350,20 +369,21 @@ impl syn::visit_mut::VisitMut for DeclarePat<'_, '_> {
         } else if self.under_reference > 0 {
             (None, true)
         } else {
-            (self.borrow.clone(), self.trivial)
+            (self.borrow.clone(), self.trivial || part_trivial)
         };
         let (id, used) = self.b.declare(
             &p.ident,
             p.mutability.is_some(),
-            self.ty.clone(),
+            ty,
             trivial,
             borrow,
-            self.rendezvous,
+            self.rendezvous || part_rendezvous,
         );
         self.record_for_alternatives(&name, id, &used);
         // A copy out of a `&` pattern, or a shared `ref`, is `Copy` too.
         let shared_ref = p.by_ref.is_some() && p.mutability.is_none();
-        self.b.f.bindings[id].copy = self.copy || self.under_reference > 0 || shared_ref;
+        self.b.f.bindings[id].copy =
+            self.copy || part_copy || self.under_reference > 0 || shared_ref;
         p.ident = used;
         self.ids.push(id);
     }

@@ -39,7 +39,7 @@ use crate::ir::{
     self, BindingId, BindingKind, Effect, Effects, Function, LoopId, Param, ScopeId, SlotSiteId,
     TempKind, WaitId,
 };
-use borrows::{bound_fn_once, mentions_fn_once};
+use borrows::{bound_fn_once, fn_once_params, mentions_fn_once};
 use declare::Unbind;
 use macros::Which;
 use plain::Resolver;
@@ -102,6 +102,10 @@ pub struct Builder<'e> {
     /// moves a variable it mentions captures it by value: it owns it, and
     /// does not borrow it).
     init_moves: Vec<BindingId>,
+    /// The function's type parameters bound by `FnOnce`: what is taken
+    /// out of a variable whose written type holds one may be a `FnOnce`
+    /// (`for f in fs` of `fs: Vec<F>`).
+    pub fn_once_params: Vec<Ident>,
 }
 
 /// Where the value of an expression goes.
@@ -164,6 +168,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         judged_init: None,
         temp_type: None,
         init_moves: Vec::new(),
+        fn_once_params: fn_once_params(&f.sig.generics),
         temps: 0,
         force_spine: false,
         sites_again: None,
@@ -330,7 +335,7 @@ impl Builder<'_> {
                 FnArg::Typed(t) => match &*t.pat {
                     Pat::Ident(p) if !rebound[i] => {
                         let trivial = syntax::trivially_undroppable_type(&t.ty);
-                        let rendezvous = t.ty.to_token_stream().to_string().contains("Rendezvous");
+                        let rendezvous = syntax::mentions_rendezvous(t.ty.to_token_stream());
                         let (id, _) = self.declare(
                             &p.ident,
                             p.mutability.is_some(),

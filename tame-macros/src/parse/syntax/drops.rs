@@ -141,6 +141,20 @@ pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
     }
 }
 
+/// Whether a written type obviously has no drop, a `&mut` reference
+/// counted too (not `Copy`, so not [`trivially_undroppable_type`]): a
+/// value of it is kept only while it is used (`let (a, b): (&mut [u32],
+/// &mut [u32]) = v.split_at_mut(1);`).
+pub fn undroppable_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(_) => true,
+        syn::Type::Paren(p) => undroppable_type(&p.elem),
+        syn::Type::Group(g) => undroppable_type(&g.elem),
+        syn::Type::Tuple(t) => t.elems.iter().all(undroppable_type),
+        _ => trivially_undroppable_type(ty),
+    }
+}
+
 /// Whether a written type is a number, `bool` or `char`.
 pub fn primitive_scalar_type(ty: &syn::Type) -> bool {
     match ty {

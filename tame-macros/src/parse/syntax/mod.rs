@@ -35,6 +35,17 @@ pub fn as_ident(e: &Expr) -> Option<&Ident> {
     }
 }
 
+/// Whether tokens name the type `Rendezvous` (`Rendezvous::new()`,
+/// `Option<tame::Rendezvous<u32>>`), as a name of its own: not a type
+/// whose name starts with it (`RendezvousPlan`).
+pub fn mentions_rendezvous(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "Rendezvous",
+        proc_macro2::TokenTree::Group(g) => mentions_rendezvous(g.stream()),
+        _ => false,
+    })
+}
+
 /// Whether `op` gives a `bool` whatever its operands: a comparison, `&&`
 /// or `||`.
 pub fn gives_bool(op: &syn::BinOp) -> bool {

@@ -118,6 +118,66 @@ pub fn pattern_type(pat: &Pat) -> Option<syn::Type> {
     }
 }
 
+/// The written type of each name a pattern binds out of a value of the
+/// written type `ty`, where the two say it: a name gets the whole type, a
+/// tuple pattern over a tuple type gives each part its element's type
+/// (`let (a, b): (String, u8)`), a `&` pattern over a reference type its
+/// referent's. A name the list leaves out has no written type (rustc
+/// infers it): a part of a struct, a tuple struct (`Some(x): Option<D>`)
+/// or a slice, or a `ref` binding (a reference to the part).
+pub fn binding_types(pat: &Pat, ty: &syn::Type) -> Vec<(String, syn::Type)> {
+    fn walk(pat: &Pat, ty: &syn::Type, out: &mut Vec<(String, syn::Type)>) {
+        let ty = match ty {
+            syn::Type::Paren(p) => return walk(pat, &p.elem, out),
+            syn::Type::Group(g) => return walk(pat, &g.elem, out),
+            other => other,
+        };
+        match (pat, ty) {
+            (Pat::Type(t), _) => walk(&t.pat, ty, out),
+            (Pat::Paren(p), _) => walk(&p.pat, ty, out),
+            (Pat::Ident(p), _) => {
+                if p.by_ref.is_none() {
+                    out.push((p.ident.to_string(), ty.clone()));
+                }
+                if let Some((_, sub)) = &p.subpat {
+                    walk(sub, ty, out);
+                }
+            }
+            (Pat::Reference(p), syn::Type::Reference(r))
+                if p.mutability.is_some() == r.mutability.is_some() =>
+            {
+                walk(&p.pat, &r.elem, out);
+            }
+            (Pat::Tuple(p), syn::Type::Tuple(t)) => {
+                // `(a, .., z)`: the parts before the rest match the first
+                // elements, those after it the last ones.
+                let rest = p.elems.iter().position(|e| matches!(e, Pat::Rest(_)));
+                let (front, back) = match rest {
+                    Some(i) => (i, p.elems.len() - i - 1),
+                    None if p.elems.len() == t.elems.len() => (p.elems.len(), 0),
+                    None => return,
+                };
+                if front + back > t.elems.len() {
+                    return;
+                }
+                let pats: Vec<&Pat> = p.elems.iter().collect();
+                let tys: Vec<&syn::Type> = t.elems.iter().collect();
+                for (p, t) in pats[..front].iter().zip(&tys[..front]) {
+                    walk(p, t, out);
+                }
+                let (pats_back, tys_back) = (&pats[pats.len() - back..], &tys[tys.len() - back..]);
+                for (p, t) in pats_back.iter().zip(tys_back) {
+                    walk(p, t, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(pat, ty, &mut out);
+    out
+}
+
 /// Whether a pattern has a `ref mut` binding: what it binds from must be a
 /// mutable place (a parameter `ref mut v: Vec<u32>` is taken under a fresh
 /// name that must then be `mut`).
