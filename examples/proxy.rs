@@ -205,7 +205,12 @@ fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
         ),
         Err(e) => {
             eprintln!("proxy: {peer}: failed: {e}");
-            if e.kind() == io::ErrorKind::ConnectionReset {
+            // A write to a connection whose peer had ended its side and
+            // then reset it fails with `BrokenPipe`, not `ConnectionReset`.
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ) {
                 // One end reset its connection: the other gets a reset
                 // too, not a clean end of stream that would pass a cut
                 // reply or request off as whole. (Which end it was does

@@ -180,6 +180,11 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>, drained: &mut bool) -
         }
         return Step::Answer(request);
     }
+    // Bytes already held that can no longer be a head within the limit are
+    // refused now, whether or not the socket was drained.
+    if pending.len() >= http::HEAD_LIMIT {
+        return Step::Answer(Request::Bad);
+    }
     if std::mem::take(drained) {
         return Step::Wait;
     }
@@ -241,12 +246,13 @@ fn parse(head: &[u8]) -> Request {
 }
 
 /// `digits` as a number of milliseconds: digits only (`u64::from_str`
-/// would take a leading `+`), at most `u64::MAX`.
+/// would take a leading `+`); a number past `u64::MAX` is `u64::MAX` (the
+/// caller caps it anyway).
 fn milliseconds(digits: &str) -> Option<u64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    Some(digits.parse().unwrap_or(u64::MAX))
 }
 
 fn response(request: &Request) -> Vec<u8> {

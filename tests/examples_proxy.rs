@@ -387,3 +387,60 @@ fn a_reset_from_the_client_reaches_the_server_as_a_reset() {
     );
     srv.wait_for_stderr("failed");
 }
+
+/// The server of [`a_reset_after_a_half_close_reaches_the_server_as_a_reset`]:
+/// told when the client has reset, and where to say what its last read got.
+type AfterHalfClose = (
+    std::sync::mpsc::Receiver<()>,
+    std::sync::mpsc::Sender<std::io::Result<usize>>,
+);
+static AFTER_HALF_CLOSE: std::sync::Mutex<Option<AfterHalfClose>> = std::sync::Mutex::new(None);
+
+/// Reads the request to its end, replies "ok", and once the client is gone
+/// writes more (which the proxy cannot pass on), then waits for its socket
+/// to report an error (a reset: the proxy's end of stream came before, so a
+/// plain close would report nothing new) and says what that error is.
+fn more_after_the_end(mut conn: TcpStream) {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    conn.set_read_timeout(Some(HANG_GUARD)).unwrap();
+    let mut request = Vec::new();
+    conn.read_to_end(&mut request).unwrap();
+    conn.write_all(b"ok").unwrap();
+    let (gone, tx) = AFTER_HALF_CLOSE.lock().unwrap().take().unwrap();
+    gone.recv_timeout(HANG_GUARD).unwrap();
+    conn.write_all(b"more").unwrap();
+    let guard = Timespec {
+        tv_sec: HANG_GUARD.as_secs() as i64,
+        tv_nsec: 0,
+    };
+    let mut fds = [PollFd::new(&conn, PollFlags::empty())];
+    let _ = poll(&mut fds, Some(&guard));
+    let error = conn.take_error().unwrap();
+    let _ = tx.send(error.map_or(Ok(0), Err));
+}
+
+#[test]
+fn a_reset_after_a_half_close_reaches_the_server_as_a_reset() {
+    // The client ends its side, takes the reply, and resets: the proxy's
+    // write of the server's next bytes then fails with `BrokenPipe` (not
+    // `ConnectionReset`), which must reach the server as a reset too.
+    let (gone_tx, gone_rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel();
+    *AFTER_HALF_CLOSE.lock().unwrap() = Some((gone_rx, tx));
+    let srv = proxy(upstream(more_after_the_end), &[]);
+    let mut s = connect(srv.addr);
+    s.write_all(b"hello").unwrap();
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut ok = [0; 2];
+    s.read_exact(&mut ok).unwrap();
+    reset(s);
+    gone_tx.send(()).unwrap();
+    let then = rx.recv_timeout(HANG_GUARD * 2).expect("the server looked");
+    // A reset on a socket whose peer had ended its side reads as EPIPE
+    // (Linux's choice), a reset before that as ECONNRESET.
+    assert!(
+        matches!(&then, Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe)),
+        "expected a reset, got {then:?}"
+    );
+    srv.wait_for_stderr("failed");
+}

@@ -120,6 +120,21 @@ fn only_digits_are_milliseconds() {
     assert!(resp.ends_with("slept 7 ms\n"), "{resp}");
 }
 
+#[test]
+fn a_head_past_the_limit_behind_a_request_in_one_write_gets_400_at_once() {
+    // The idle limit (60 s by default) is past the read timeout: a server
+    // that waited for more bytes instead of answering fails the test.
+    let srv = example::start("sleepy", &["--port", "0"], None);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut batch = b"GET /0 HTTP/1.1\r\n\r\n".to_vec();
+    batch.extend(std::iter::repeat_n(b'x', 9000));
+    s.write_all(&batch).unwrap();
+    let out = String::from_utf8_lossy(&read_to_close(&mut s)).into_owned();
+    assert!(out.contains("slept 0 ms"), "{out}");
+    assert!(out.contains("HTTP/1.1 400 Bad Request"), "{out}");
+}
+
 /// Reads `s` to its end: what the server sent before it closed.
 fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
     let mut all = Vec::new();
