@@ -71,6 +71,22 @@ impl Resolver<'_, '_> {
             // check.rs reported it.
             return None;
         }
+        if let ([r], true) = (&args[..], matches!(args.first(), Some(Expr::Path(_)))) {
+            if self.names_rendezvous(r) {
+                let name = r.to_token_stream().to_string();
+                self.b.errors.push(syn::Error::new_spanned(
+                    mac,
+                    format!(
+                        "mkevent!({name}) with one argument makes an event whose value fills the \
+                         slot `{name}`, but `{name}` is a rendezvous; for an event of the \
+                         rendezvous `{name}`, give it an id: mkevent!({name}, id)"
+                    ),
+                ));
+                // Meant for the block (no second error that it makes none).
+                self.b.join_events += 1;
+                return None;
+            }
+        }
         // `give(mkevent!(a, b))` outside `twait! {}` with `a` a number: the
         // block was forgotten, not a rendezvous named.
         let plain_value = (args.first())
