@@ -111,6 +111,9 @@ struct Declared {
     rendezvous: bool,
     /// `mut x`.
     mutable: bool,
+    /// A `Rendezvous` itself, not a value with one in it (see
+    /// [`Shadow::is_a_rendezvous`]).
+    itself: bool,
 }
 
 struct Shadow<'a> {
@@ -373,11 +376,7 @@ impl Shadow<'_> {
                 ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)))
         } else if args.is_empty() {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
-        } else if !args.iter().all(is_slot)
-            || (args.len() == 1
-                && matches!(args[0], Expr::Path(_))
-                && self.names_rendezvous(&args[0]))
-        {
+        } else if !args.iter().all(is_slot) || (args.len() == 1 && self.is_a_rendezvous(&args[0])) {
             // (`mkevent!(r)` of a rendezvous `r`, its id forgotten, was
             // reported.)
             Some(any)
@@ -489,6 +488,16 @@ impl Shadow<'_> {
             parts.push(quote!(#v));
         }
         quote!(|(#(#parts),*)| { #(#stores)* })
+    }
+
+    /// Whether `e` names a variable that is a `Rendezvous` itself (as
+    /// `parse` tells `mkevent!(r)` with its id forgotten from a slot).
+    fn is_a_rendezvous(&self, e: &Expr) -> bool {
+        syntax::as_ident(e).is_some_and(|i| {
+            let name = i.to_string();
+            self.declared(&name)
+                .map_or_else(|| self.rendezvous.contains(&name), |d| d.itself)
+        })
     }
 
     fn names_rendezvous(&self, e: &Expr) -> bool {
@@ -664,6 +673,11 @@ impl VisitMut for Shadow<'_> {
         visit_mut::visit_local_mut(self, l);
         let uninit = l.init.is_none();
         let rendezvous = declares_rendezvous(l);
+        let itself = rendezvous
+            && match &l.pat {
+                syn::Pat::Type(t) => rendezvous_type(&t.ty),
+                _ => true,
+            };
         for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
             let id = self.lets_seen;
             self.lets_seen += 1;
@@ -674,6 +688,7 @@ impl VisitMut for Shadow<'_> {
                     uninit,
                     rendezvous,
                     mutable: b.mutable,
+                    itself,
                 });
             }
         }
@@ -921,6 +936,15 @@ fn mentions_rendezvous(t: TokenStream) -> bool {
         TokenTree::Group(g) => mentions_rendezvous(g.stream()),
         _ => false,
     })
+}
+
+/// Whether a written type is a `Rendezvous` (or a reference to one).
+pub fn rendezvous_type(t: &syn::Type) -> bool {
+    match t {
+        syn::Type::Reference(r) => rendezvous_type(&r.elem),
+        syn::Type::Path(p) => (p.path.segments.last()).is_some_and(|s| s.ident == "Rendezvous"),
+        _ => false,
+    }
 }
 
 /// Whether a `let` declares a rendezvous: its type or value names one.
