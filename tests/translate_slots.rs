@@ -81,6 +81,42 @@ fn a_type_named_like_a_rendezvous_is_not_one() {
     );
 }
 
+/// Sites of several slots, each value to its slot in order (the slot
+/// count is checked against the value's parts; this is what it must still
+/// let through): three, a `_` among them, eight, and a rendezvous' site.
+#[tamed]
+fn many_slots(t: Trace) {
+    let (mut a, mut b, mut c) = (0u8, String::new(), 0u64);
+    let (mut d, mut e) = (0u8, 0u8);
+    let mut h = [0u16; 8];
+    twait! {
+        deliver(1, (1, "two".to_string(), 3), mkevent!(a, b, c));
+        deliver(2, (4, 5u8, 6), mkevent!(d, _, e));
+        deliver(
+            3,
+            (10, 11, 12, 13, 14, 15, 16, 17),
+            mkevent!(h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]),
+        );
+    }
+    log(&t, format!("{a} {b} {c} {d} {e} {h:?}"));
+    let r = Rendezvous::<char>::new();
+    let (mut x, mut y, mut z) = (0i32, 0i32, 0i32);
+    deliver(1, (-1, -2, -3), mkevent!(r, 'k', x, y, z));
+    let id = twait!(r);
+    log(&t, format!("{id:?} {x} {y} {z}"));
+}
+
+#[test]
+fn every_value_of_a_many_slot_site_is_stored() {
+    assert_eq!(
+        traced(many_slots),
+        [
+            "1 two 3 4 6 [10, 11, 12, 13, 14, 15, 16, 17]",
+            "Some('k') -1 -2 -3"
+        ]
+    );
+}
+
 struct Point {
     x: i32,
     y: i32,

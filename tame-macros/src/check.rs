@@ -489,11 +489,18 @@ impl BodyCheck<'_> {
                              braces: twait! { f(mkevent!()); }",
                         );
                     }
-                    Ok(macros::TwaitForm::Rendezvous(e)) => self.visit_expr(&e),
+                    Ok(macros::TwaitForm::Rendezvous(e)) => {
+                        if !self.twait_in_arguments(mac) {
+                            self.visit_expr(&e);
+                        }
+                    }
                     Err(e) => self.errors.push(e),
                 }
             }
             Which::Mkevent => {
+                if self.twait_in_arguments(mac) {
+                    return;
+                }
                 let args = match macros::mkevent_args(mac) {
                     Ok(a) => a,
                     Err(e) => {
@@ -516,6 +523,23 @@ impl BodyCheck<'_> {
                     );
                 }
                 for a in &args {
+                    if crate::parse::syntax::is_place(a) && macros::is_slice(a) {
+                        let text = (a.to_token_stream().to_string())
+                            .replace(" [", "[")
+                            .replace(" . ", ".")
+                            .replace(" ..", "..")
+                            .replace(".. ", "..");
+                        self.errors.spanned(
+                            a,
+                            &format!(
+                                "a mkevent! slot must be one sized place; `{text}` is a slice: \
+                                 make the slot a variable of the event's type (an array, a \
+                                 `Vec`) and copy it into the slice after the wait \
+                                 (`{text}.copy_from_slice(&v)`)"
+                            ),
+                        );
+                        continue;
+                    }
                     self.visit_expr(a);
                 }
             }
@@ -523,13 +547,23 @@ impl BodyCheck<'_> {
     }
 
     fn foreign_macro(&mut self, mac: &syn::Macro) {
-        if self.closure_depth == 0 && macros::tokens_mention_twait(&mac.tokens) {
+        self.twait_in_arguments(mac);
+    }
+
+    /// Reports a twait in the arguments of a macro (another's, or
+    /// `mkevent!(..)`, `twait!(..)`): the machine cuts the body at each
+    /// twait, and cannot cut inside a macro call, which it does not expand.
+    /// Whether it did.
+    fn twait_in_arguments(&mut self, mac: &syn::Macro) -> bool {
+        let found = self.closure_depth == 0 && macros::tokens_mention_twait(&mac.tokens);
+        if found {
             self.errors.spanned(
                 mac,
                 "twait! cannot be used inside another macro's arguments; bind its value first \
                  (`let x = twait!(r);`) and pass `x`",
             );
         }
+        found
     }
 
     fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {

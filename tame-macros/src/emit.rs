@@ -805,18 +805,30 @@ impl<'a> Emitter<'a> {
     fn store(&self, site: usize) -> TokenStream {
         let s = &self.f.slot_sites[site];
         let list = &self.f.bindings[s.list].ident;
-        let v = hygienic("__tame_v");
+        // The value is located at its place's last token, as in the lint
+        // shadow (rustc's conversion hint goes after it), so that a slot of
+        // the wrong type is reported at the slot.
+        let end = |p: &TokenStream| (p.clone().into_iter().last()).map_or(p.span(), |t| t.span());
+        // The value of one place is named with that token's very span, its
+        // hygiene too (a name the user wrote resolves at the call site; the
+        // binding and its uses share the span): rustc's help for a slot of
+        // the wrong type (`.expect("REASON")`) then goes to the slot, where
+        // a mixed-site name would move it to the macro's call site,
+        // `#[tamed]`. The parts of several are fields of one mixed-site
+        // name, each located at its place.
+        let single = s.places.len() == 1;
+        let v = match &s.places[..] {
+            [p] => Ident::new("__tame_v", end(p)),
+            _ => hygienic("__tame_v"),
+        };
         let caps: Vec<Ident> = (0..s.captures)
             .map(|i| format_ident!("__tame_c{}", i, span = Span::mixed_site()))
             .collect();
-        // The value is located at its place (keeping its hygiene), so that
-        // a slot of the wrong type is reported at the slot.
         let at = |p: &TokenStream| {
             let mut v = v.clone();
-            // At the place's last token, as in the lint shadow (rustc's
-            // conversion hint goes after it).
-            let end = (p.clone().into_iter().last()).map_or(p.span(), |t| t.span());
-            v.set_span(v.span().located_at(end));
+            if !single {
+                v.set_span(v.span().located_at(end(p)));
+            }
             v
         };
         // Where the analysis has the store fill a variable's flag (see

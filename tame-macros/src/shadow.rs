@@ -109,6 +109,11 @@ struct Declared {
     uninit: bool,
     /// As a `Rendezvous` (by its type or value).
     rendezvous: bool,
+    /// `mut x`.
+    mutable: bool,
+    /// A `Rendezvous` itself, not a value with one in it (see
+    /// [`Shadow::is_a_rendezvous`]).
+    itself: bool,
 }
 
 struct Shadow<'a> {
@@ -311,13 +316,16 @@ impl Shadow<'_> {
         let span = mac.span();
         // A misused `mkevent!` was reported; its stand-in says nothing more.
         let Ok(mut args) = macros::mkevent_args(mac) else {
-            return Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_any_event()));
+            let mut args = macros::mkevent_args_lenient(mac);
+            for a in &mut args {
+                self.visit_expr_mut(a);
+            }
+            return Some(self.rejected_mkevent(&args, span));
         };
         for a in &mut args {
             self.visit_expr_mut(a);
         }
-        let any: Expr = syn::parse_quote_spanned!(span=>
-            ::tame::__private::shadow_any_event_of((#(&#args,)*)));
+        let any = self.rejected_mkevent(&args, span);
         let explicit = match &self.block {
             None => true,
             Some(_) => args.len() >= 2 && (self.names_rendezvous(&args[0]) || !is_slot(&args[1])),
@@ -331,24 +339,27 @@ impl Shadow<'_> {
                 return Some(any);
             }
             let (r, id) = (&args[0], &args[1]);
+            let rid = quote_spanned!(span=>
+                ::tame::__private::RendezvousId { rendezvous: &(#r), __tame_id: #id });
             if places.is_empty() {
                 return Some(syn::parse_quote_spanned!(span=>
-                    ::tame::__private::shadow_rendezvous_event(&(#r), #id)));
+                    ::tame::__private::shadow_rendezvous_event(#rid)));
             }
             if places.iter().any(has_index) {
                 let store = self.closure_store(&places);
                 return Some(syn::parse_quote_spanned!(span=>
-                    ::tame::__private::shadow_rendezvous_event_with(&(#r), #id, #store)));
+                    ::tame::__private::shadow_rendezvous_event_with(#rid, #store)));
             }
             if places.iter().any(|p| self.uninit(p)) {
                 // A slot with no value yet (an error the translator reports):
                 // assigned here, once, so that rustc says nothing more.
                 let p = self.next_phantom();
                 let writes = self.writes(&places, &p, false);
+                let counted = counted(&p, places.len(), span);
                 return Some(syn::parse_quote_spanned!(span=> {
                     let #p = ::tame::__private::Phantom::new();
                     #writes
-                    ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)
+                    ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)
                 }));
             }
             let p = self.next_phantom();
@@ -360,11 +371,14 @@ impl Shadow<'_> {
                 .map(|p| root_name(p).and_then(|n| self.declared(&n)).map(|d| d.id))
                 .collect();
             self.site_lets.push(lets);
+            let counted = counted(&p, self.sites.last().map_or(0, |s| s.2.len()), span);
             Some(syn::parse_quote_spanned!(span=>
-                ::tame::__private::shadow_rendezvous_event_for(&(#r), #id, &#p)))
+                ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)))
         } else if args.is_empty() {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
-        } else if !args.iter().all(is_slot) {
+        } else if !args.iter().all(is_slot) || (args.len() == 1 && self.is_a_rendezvous(&args[0])) {
+            // (`mkevent!(r)` of a rendezvous `r`, its id forgotten, was
+            // reported.)
             Some(any)
         } else if args.iter().any(|a| self.uninit(a)) {
             // A variable with no value yet is written where its event is
@@ -410,8 +424,47 @@ impl Shadow<'_> {
                     b.placed.push((places, p.clone()));
                 }
             }
+            if (2..=MAX_COUNTED).contains(&args.len()) {
+                let counted = counted(&p, args.len(), span);
+                return Some(syn::parse_quote_spanned!(span=> #counted.event()));
+            }
             Some(syn::parse_quote_spanned!(span=> #p.event()))
         }
+    }
+
+    /// The stand-in of a rejected `mkevent!` (the error is reported): an
+    /// event of any type that uses its arguments as the macro would have,
+    /// so that rustc says nothing more. A `let mut` variable named in it
+    /// is taken for a slot the event would fill (`mkevent!(Some(r))`
+    /// meant `r`): borrowed mutably, it is not reported as needing no
+    /// `mut`. The rest is read, each argument a statement of its own (an
+    /// `x as u32` is no operand of `&`, `_` no expression).
+    fn rejected_mkevent(&self, args: &[Expr], span: Span) -> Expr {
+        let mut uses = Vec::new();
+        for a in args {
+            if matches!(a, Expr::Infer(_)) {
+                continue;
+            }
+            let mut slots = Vec::new();
+            for name in syntax::idents_in(a) {
+                let d = self.declared(&name.to_string());
+                if d.is_some_and(|d| d.mutable && !d.rendezvous) && !slots.contains(&name) {
+                    slots.push(name);
+                }
+            }
+            if slots.is_empty() || !is_slot(a) {
+                uses.push(quote_spanned!(a.span()=> let _ = &(#a);));
+            }
+            uses.extend(
+                slots
+                    .iter()
+                    .map(|n| quote_spanned!(n.span()=> let _ = &mut #n;)),
+            );
+        }
+        syn::parse_quote_spanned!(span=> {
+            #(#uses)*
+            ::tame::__private::shadow_any_event()
+        })
     }
 
     /// `|v| { *shadow_store(&mut a[i]) = v; }`: a slot with an index, stored
@@ -435,6 +488,16 @@ impl Shadow<'_> {
             parts.push(quote!(#v));
         }
         quote!(|(#(#parts),*)| { #(#stores)* })
+    }
+
+    /// Whether `e` names a variable that is a `Rendezvous` itself (as
+    /// `parse` tells `mkevent!(r)` with its id forgotten from a slot).
+    fn is_a_rendezvous(&self, e: &Expr) -> bool {
+        syntax::as_ident(e).is_some_and(|i| {
+            let name = i.to_string();
+            self.declared(&name)
+                .map_or_else(|| self.rendezvous.contains(&name), |d| d.itself)
+        })
     }
 
     fn names_rendezvous(&self, e: &Expr) -> bool {
@@ -610,6 +673,11 @@ impl VisitMut for Shadow<'_> {
         visit_mut::visit_local_mut(self, l);
         let uninit = l.init.is_none();
         let rendezvous = declares_rendezvous(l);
+        let itself = rendezvous
+            && match &l.pat {
+                syn::Pat::Type(t) => rendezvous_type(&t.ty),
+                _ => true,
+            };
         for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
             let id = self.lets_seen;
             self.lets_seen += 1;
@@ -619,6 +687,8 @@ impl VisitMut for Shadow<'_> {
                     name: b.ident.to_string(),
                     uninit,
                     rendezvous,
+                    mutable: b.mutable,
+                    itself,
                 });
             }
         }
@@ -751,6 +821,26 @@ fn key(e: &Expr) -> String {
     }
 }
 
+/// The most slots a site's count is checked for (`Slots` is implemented
+/// up to it).
+const MAX_COUNTED: usize = 8;
+
+/// `&p`, the phantom of a site of `n` slots, passed where the event is
+/// made; for several slots, through a check that the event's value has no
+/// more parts than slots (`tame::__private::Slots`): the places take their
+/// parts by field, which lets a shorter list of slots compile and drop the
+/// rest. Spanned at the `mkevent!`, whose error it is. (A site whose
+/// places are taken by a tuple pattern is checked by the pattern.)
+fn counted(p: &Ident, n: usize, span: Span) -> TokenStream {
+    let mut p = p.clone();
+    p.set_span(p.span().located_at(span));
+    if !(2..=MAX_COUNTED).contains(&n) {
+        return quote_spanned!(span=> &#p);
+    }
+    let n = proc_macro2::Literal::usize_unsuffixed(n);
+    quote_spanned!(span=> ::tame::__private::shadow_slots::<#n, _>(&#p))
+}
+
 fn has_index(e: &Expr) -> bool {
     match e {
         Expr::Index(_) => true,
@@ -846,6 +936,15 @@ fn mentions_rendezvous(t: TokenStream) -> bool {
         TokenTree::Group(g) => mentions_rendezvous(g.stream()),
         _ => false,
     })
+}
+
+/// Whether a written type is a `Rendezvous` (or a reference to one).
+pub fn rendezvous_type(t: &syn::Type) -> bool {
+    match t {
+        syn::Type::Reference(r) => rendezvous_type(&r.elem),
+        syn::Type::Path(p) => (p.path.segments.last()).is_some_and(|s| s.ident == "Rendezvous"),
+        _ => false,
+    }
 }
 
 /// Whether a `let` declares a rendezvous: its type or value names one.

@@ -950,7 +950,38 @@ fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
             other,
             "#[tamed] goes on a function (`fn`) whose body waits with twait!",
         ),
-        Err(_) => err,
+        Err(_) => match syn::parse2::<syn::Expr>(input.clone()) {
+            // On an expression (a closure), in an expression's place: the
+            // error alone stands there, of no type (an echo would be read
+            // as `compile_error!(..) || { .. }`, a `bool`, and its twaits
+            // reported as outside a tamed function); the imports of tame's
+            // macros it calls are marked used.
+            Ok(e) => {
+                let what = match e {
+                    syn::Expr::Closure(_) => "a closure",
+                    syn::Expr::Async(_) => "an async block",
+                    _ => "an expression",
+                };
+                let err = syn::Error::new_spanned(
+                    &e,
+                    format!(
+                        "#[tamed] goes on a function (`fn`), not on {what}: write a #[tamed] fn \
+                         whose body waits, and call it (from the closure, if need be)"
+                    ),
+                )
+                .into_compile_error();
+                let mut used = Vec::new();
+                macro_paths_in(input, &mut used);
+                used.sort();
+                used.dedup();
+                let used = used.iter().filter_map(|path| {
+                    let path: TokenStream = path.parse().ok()?;
+                    Some(quote!(#path!(@used);))
+                });
+                return quote!({ #(#used)* (#err) });
+            }
+            Err(_) => err,
+        },
     };
     let mut out = err.into_compile_error();
     out.extend(input);

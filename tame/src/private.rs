@@ -478,6 +478,44 @@ pub fn unreachable_state(why: &'static str) -> ! {
     unreachable!("{why}")
 }
 
+/// That an event's value has no more parts than a `mkevent!` has slots:
+/// each slot takes its part of the value by field (`v.0`, `v.1`), so a
+/// value of more parts would leave the last ones dropped, unseen. A slot
+/// with no part is refused by its field (`no field `2``), so fewer parts
+/// than slots are allowed here.
+#[diagnostic::on_unimplemented(
+    message = "this mkevent! has {N} slots, but its event carries `{Self}`: \
+               a slot takes one value of the event, in order",
+    label = "{N} slots for `{Self}`",
+    note = "give every value of the event a slot; write `_` for a value to drop \
+            (`mkevent!(a, b, _)` keeps the first two values of three)"
+)]
+pub trait Slots<const N: usize> {}
+
+// `Slots<N>` for each tuple of at most `N` parts; `#[do_not_recommend]`:
+// rustc would list all of them under the error.
+macro_rules! slots_for {
+    ($n:literal: $(($($t:ident),*))*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl<$($t),*> Slots<$n> for ($($t,)*) {}
+    )*};
+}
+slots_for!(2: () (A) (A, B));
+slots_for!(3: () (A) (A, B) (A, B, C));
+slots_for!(4: () (A) (A, B) (A, B, C) (A, B, C, D));
+slots_for!(5: () (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E));
+slots_for!(6: () (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) (A, B, C, D, E, F));
+slots_for!(7: () (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G));
+slots_for!(8: () (A) (A, B) (A, B, C) (A, B, C, D) (A, B, C, D, E) (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G) (A, B, C, D, E, F, G, H));
+
+/// The phantom of a site of `N` slots (see [`Slots`]), in the lint
+/// shadow; the translator checks sites of at most 8 slots.
+pub fn shadow_slots<const N: usize, T: Slots<N>>(p: &Phantom<T>) -> &Phantom<T> {
+    p
+}
+
 /// Two slot sites of one place in a `twait! {}` block, in the lint shadow:
 /// the place is written once, from the first; the other's value must be of
 /// the same type.
@@ -517,12 +555,12 @@ pub fn shadow_event() -> Event<()> {
 }
 
 /// `mkevent!(r, id)` in the lint shadow.
-pub fn shadow_rendezvous_event<I>(_r: &Rendezvous<I>, _id: I) -> Event<()> {
+pub fn shadow_rendezvous_event<I>(_r: RendezvousId<'_, I>) -> Event<()> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
 /// `mkevent!(r, id, slot)` in the lint shadow.
-pub fn shadow_rendezvous_event_for<I, T>(_r: &Rendezvous<I>, _id: I, _p: &Phantom<T>) -> Event<T> {
+pub fn shadow_rendezvous_event_for<I, T>(_r: RendezvousId<'_, I>, _p: &Phantom<T>) -> Event<T> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
@@ -534,8 +572,7 @@ pub fn shadow_event_with<T>(_store: impl FnOnce(T)) -> Event<T> {
 
 /// `mkevent!(r, id, a[i])` in the lint shadow.
 pub fn shadow_rendezvous_event_with<I, T>(
-    _r: &Rendezvous<I>,
-    _id: I,
+    _r: RendezvousId<'_, I>,
     _store: impl FnOnce(T),
 ) -> Event<T> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
@@ -574,10 +611,32 @@ pub fn wait_join(cx: &TaskContext<'_>, site: &'static TwaitSite) -> Poll<()> {
     cx.wait_join(site)
 }
 
+/// The rendezvous and id of `mkevent!(r, id, ..)`, given as a struct
+/// literal (`RendezvousId { rendezvous: &r, __tame_id: id }`): an id of
+/// the wrong type is then the field's plain mismatch, with no note that
+/// points into this module, and the same in the machine and the lint
+/// shadow (rustc reports it once). The id's field is named so that no
+/// user's variable is (clippy's `redundant_field_names` on `id: id`).
+pub struct RendezvousId<'a, I> {
+    pub rendezvous: &'a Rendezvous<I>,
+    pub __tame_id: I,
+}
+
 /// `mkevent!(r, id)`.
 #[inline]
-pub fn rendezvous_event<I: 'static>(r: &Rendezvous<I>, id: I) -> Event<()> {
-    r.event(id)
+pub fn rendezvous_event<I: 'static>(r: RendezvousId<'_, I>) -> Event<()> {
+    r.rendezvous.event(r.__tame_id)
+}
+
+/// `mkevent!(r, id, slot...)`: its event, whose value goes to `inbox`
+/// with `captures`.
+#[inline]
+pub fn inbox_event<I: 'static, T: 'static, C: 'static>(
+    inbox: &mut Inbox<T, C>,
+    r: RendezvousId<'_, I>,
+    captures: C,
+) -> Event<T> {
+    inbox.event(r.rendezvous, r.__tame_id, captures)
 }
 
 /// `mkevent!(r, id, slot...)`.

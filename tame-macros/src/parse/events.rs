@@ -63,7 +63,7 @@ impl Resolver<'_, '_> {
 
     /// `mkevent!(r, id)` or `mkevent!(r, id, slot, ..)`.
     ///
-    /// Input: `mkevent!(r, id, a[i])`. Output: `Inbox::event(&mut inbox, &r, id, (i,))`,
+    /// Input: `mkevent!(r, id, a[i])`. Output: `inbox_event(&mut inbox, RendezvousId { rendezvous: &r, __tame_id: id }, (i,))`,
     /// and a slot site storing into `a[c0]` at each `twait!(r)`.
     pub fn mkevent_explicit(
         &mut self,
@@ -73,9 +73,12 @@ impl Resolver<'_, '_> {
         key: RendezvousKey,
         span: Span,
     ) -> Option<Expr> {
+        // As a struct literal: see `tame::__private::RendezvousId`.
+        let rid = quote_spanned!(span=>
+            ::tame::__private::RendezvousId { rendezvous: &(#rdv), __tame_id: #id });
         if places.is_empty() {
             return Some(syn::parse_quote_spanned!(span=>
-                ::tame::__private::rendezvous_event(&(#rdv), #id)));
+                ::tame::__private::rendezvous_event(#rid)));
         }
         let Site {
             list,
@@ -90,7 +93,7 @@ impl Resolver<'_, '_> {
         }
         let list = self.b.f.bindings[list].ident.clone();
         Some(syn::parse_quote_spanned!(span=>
-            ::tame::__private::Inbox::event(&mut #list, &(#rdv), #id, (#(#captures,)*))))
+            ::tame::__private::inbox_event(&mut #list, #rid, (#(#captures,)*))))
     }
 
     /// Records a slot site, or takes the next of a construct parsed again.

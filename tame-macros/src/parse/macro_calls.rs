@@ -71,6 +71,22 @@ impl Resolver<'_, '_> {
             // check.rs reported it.
             return None;
         }
+        if let ([r], true) = (&args[..], matches!(args.first(), Some(Expr::Path(_)))) {
+            if self.names_rendezvous(r) && self.is_a_rendezvous(r) {
+                let name = r.to_token_stream().to_string();
+                self.b.errors.push(syn::Error::new_spanned(
+                    mac,
+                    format!(
+                        "mkevent!({name}) with one argument makes an event whose value fills the \
+                         slot `{name}`, but `{name}` is a rendezvous; for an event of the \
+                         rendezvous `{name}`, give it an id: mkevent!({name}, id)"
+                    ),
+                ));
+                // Meant for the block (no second error that it makes none).
+                self.b.join_events += 1;
+                return None;
+            }
+        }
         // `give(mkevent!(a, b))` outside `twait! {}` with `a` a number: the
         // block was forgotten, not a rendezvous named.
         let plain_value = (args.first())
@@ -102,6 +118,18 @@ impl Resolver<'_, '_> {
         } else {
             self.mkevent_join(&mut args, span)
         }
+    }
+
+    /// Whether `e` names a variable that is a rendezvous itself, by its
+    /// written type (`Rendezvous<u32>`, `&Rendezvous<u32>`), or without one
+    /// by its value (`Rendezvous::new()`): not a value with rendezvous in
+    /// it (`Option<Rendezvous<u32>>`), which a slot may be.
+    fn is_a_rendezvous(&self, e: &Expr) -> bool {
+        let Some(b) = syntax::as_ident(e).and_then(|i| self.lookup(&i.to_string())) else {
+            return false;
+        };
+        let b = &self.b.f.bindings[b];
+        b.rendezvous && b.ty.as_ref().is_none_or(crate::shadow::rendezvous_type)
     }
 
     /// Whether `mkevent!(x, ..)`'s first argument names a rendezvous.

@@ -168,6 +168,26 @@ pub fn mkevent_args(mac: &Macro) -> syn::Result<Vec<Expr>> {
     parse_body(mac, MkeventArgs::parse).map(|a| a.0)
 }
 
+/// The arguments of a `mkevent!` whose arguments do not parse
+/// (`mkevent!(a,,b)`, reported): those between commas that do.
+pub fn mkevent_args_lenient(mac: &Macro) -> Vec<Expr> {
+    let mut pieces = vec![TokenStream::new()];
+    for tt in mac.tokens.clone() {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => pieces.push(TokenStream::new()),
+            _ => {
+                if let Some(piece) = pieces.last_mut() {
+                    piece.extend([tt]);
+                }
+            }
+        }
+    }
+    pieces
+        .into_iter()
+        .filter_map(|p| syn::parse2::<Expr>(p).ok())
+        .collect()
+}
+
 /// The statements of `tvars! { ... }`, and the error if one is not a
 /// `let` (all are kept, so that the names it declares stay declared and a
 /// misuse is reported once).
@@ -178,7 +198,9 @@ pub fn tvars_stmts(mac: &Macro) -> (Vec<Stmt>, Option<syn::Error>) {
             // The usual slip: the last `let` without its `;`.
             let last = mac.tokens.clone().into_iter().last();
             let e = match last {
-                Some(TokenTree::Punct(p)) if p.as_char() == ';' => e,
+                Some(TokenTree::Punct(p)) if p.as_char() == ';' => {
+                    return tvars_by_declaration(mac).unwrap_or((Vec::new(), Some(e)));
+                }
                 Some(last) => syn::Error::new_spanned(
                     last,
                     "expected `;` after this: each `let` in tvars! ends with one",
@@ -199,6 +221,55 @@ pub fn tvars_stmts(mac: &Macro) -> (Vec<Stmt>, Option<syn::Error>) {
         )
         });
     (stmts, error)
+}
+
+/// `tvars! { .. }` whose statements do not parse (`mut n: u32 = 0;`,
+/// `n: u32;`, `u32 n;`, written as in other languages or Tame's C++), taken
+/// one `;`-ended piece at a time: the statements that parse, each piece
+/// that parses with `let` before it as that `let` (its name stays declared:
+/// no second error where it is used), and the error at the first piece
+/// that needed one. `None` if every piece parses (the error is elsewhere).
+fn tvars_by_declaration(mac: &Macro) -> Option<(Vec<Stmt>, Option<syn::Error>)> {
+    let mut pieces = vec![TokenStream::new()];
+    for tt in mac.tokens.clone() {
+        let end = matches!(&tt, TokenTree::Punct(p) if p.as_char() == ';');
+        if let Some(piece) = pieces.last_mut() {
+            piece.extend([tt]);
+        }
+        if end {
+            pieces.push(TokenStream::new());
+        }
+    }
+    let mut stmts = Vec::new();
+    let mut error = None;
+    for piece in pieces.into_iter().filter(|p| !p.is_empty()) {
+        if let Ok(parsed) = syn::Block::parse_within.parse2(piece.clone()) {
+            stmts.extend(parsed);
+            continue;
+        }
+        let with_let = syn::Block::parse_within.parse2(quote::quote!(let #piece));
+        let declared = with_let
+            .as_ref()
+            .is_ok_and(|s| matches!(s[..], [Stmt::Local(_)]));
+        let msg = if declared {
+            "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`; \
+             write `let` before this one"
+        } else {
+            "tvars! holds only `let` declarations, such as `let mut n = 0;` or `let v: Vec<u8>;`, \
+             in Rust's order: `let` [`mut`] name [`:` type] [`=` value] `;`"
+        };
+        if error.is_none() {
+            // Without its `;`.
+            let mut trees: Vec<TokenTree> = piece.into_iter().collect();
+            trees.pop();
+            let at: TokenStream = trees.into_iter().collect();
+            error = Some(syn::Error::new_spanned(at, msg));
+        }
+        if let (true, Ok(s)) = (declared, with_let) {
+            stmts.extend(s);
+        }
+    }
+    error.map(|e| (stmts, Some(e)))
 }
 
 /// Whether tokens contain a `twait!` invocation (used where the code is
@@ -304,5 +375,17 @@ pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
 /// What `mkevent!` takes as a slot: a place, or `_` (the value, or that
 /// part of it, is dropped where it comes back, as `(x, _) = f()` drops it).
 pub fn is_slot(e: &Expr) -> bool {
-    matches!(e, Expr::Infer(_)) || super::syntax::is_place(e)
+    matches!(e, Expr::Infer(_)) || (super::syntax::is_place(e) && !is_slice(e))
+}
+
+/// Whether a place is indexed by a range somewhere (`a[..2]`, `v[i].b[1..]`):
+/// a slice, of no size known to a value stored into it.
+pub fn is_slice(e: &Expr) -> bool {
+    match e {
+        Expr::Index(ix) => matches!(&*ix.index, Expr::Range(_)) || is_slice(&ix.expr),
+        Expr::Field(f) => is_slice(&f.base),
+        Expr::Paren(p) => is_slice(&p.expr),
+        Expr::Unary(u) => is_slice(&u.expr),
+        _ => false,
+    }
 }

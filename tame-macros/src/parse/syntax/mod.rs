@@ -27,6 +27,24 @@ pub use std_macros::*;
 use proc_macro2::{Ident, Span};
 use syn::Expr;
 
+/// The variables an expression names (paths of one segment), in order,
+/// outside closures.
+pub fn idents_in(e: &Expr) -> Vec<Ident> {
+    struct Find(Vec<Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let (None, Some(i)) = (&p.qself, p.path.get_ident()) {
+                self.0.push(i.clone());
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Find(Vec::new());
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}
+
 /// The single identifier of a path expression (`x`, not `a::b` or `X::<T>`).
 pub fn as_ident(e: &Expr) -> Option<&Ident> {
     match e {

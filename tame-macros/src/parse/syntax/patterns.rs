@@ -10,6 +10,8 @@ use syn::{Expr, Pat};
 pub struct PatBinding {
     pub ident: Ident,
     pub by_ref: bool,
+    /// `mut x`.
+    pub mutable: bool,
 }
 
 /// Where a pattern stands: whether it can fail to match.
@@ -45,6 +47,7 @@ pub fn pattern_bindings(pat: &Pat, place: PatPlace) -> Vec<PatBinding> {
                 self.0.push(PatBinding {
                     ident: p.ident.clone(),
                     by_ref: p.by_ref.is_some(),
+                    mutable: p.mutability.is_some(),
                 });
             }
             if let Some((_, sub)) = &p.subpat {
