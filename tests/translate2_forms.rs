@@ -535,3 +535,113 @@ fn rc_self_receivers_inside_a_tamed_method_taking_rc_self() {
     );
     assert_eq!(Rc::strong_count(&pool), 1);
 }
+
+// ---- destructuring assignment of every pattern form ----
+
+/// `[a, _] = ..`, `S { x: a } = ..` and `W(a) = ..` write `a` as
+/// `(a, _) = ..` does: a variable declared without a value is given one,
+/// and the value it held before is dropped there, the new one at the end of
+/// its scope.
+#[allow(unused_assignments)]
+mod destructuring {
+    use super::*;
+    use twin::Noisy;
+
+    pub struct Pair<T> {
+        pub a: T,
+        pub b: T,
+    }
+
+    pub struct Wrap<T>(pub T, pub T);
+
+    pub struct Holder {
+        pub n: Noisy,
+    }
+
+    pub struct Wrapped(pub Noisy);
+
+    pub mod tamed {
+        use super::*;
+
+        #[tamed]
+        pub fn declared_then_written(t: Trace, k: u32) {
+            let (c, d, e, f, b, g, h);
+            [c, _, .., d] = [k, 0, 0, k + 1];
+            Pair { a: e, b } = Pair { a: k + 2, b: k + 3 };
+            Pair { a: f, .. } = Pair { a: k + 4, b: 0 };
+            (Wrap(g, _), [[h, _]]) = (Wrap(k + 5, 0), [[k + 6, 0]]);
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, format!("{c} {d} {e} {b} {f} {g} {h}"));
+        }
+
+        #[tamed]
+        pub fn overwritten(t: Trace) {
+            let mut a = Noisy::new("old a", &t);
+            let mut s = Noisy::new("old s", &t);
+            let mut w = Noisy::new("old w", &t);
+            a.touch();
+            s.touch();
+            w.touch();
+            [a, _] = [Noisy::new("new a", &t), Noisy::new("spare", &t)];
+            Holder { n: s } = Holder {
+                n: Noisy::new("new s", &t),
+            };
+            Wrapped(w) = Wrapped(Noisy::new("new w", &t));
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, "after");
+        }
+    }
+
+    pub mod plain {
+        use super::*;
+
+        pub fn declared_then_written(t: Trace, k: u32) {
+            let (c, d, e, f, b, g, h);
+            [c, _, .., d] = [k, 0, 0, k + 1];
+            Pair { a: e, b } = Pair { a: k + 2, b: k + 3 };
+            Pair { a: f, .. } = Pair { a: k + 4, b: 0 };
+            (Wrap(g, _), [[h, _]]) = (Wrap(k + 5, 0), [[k + 6, 0]]);
+            log(&t, "waited");
+            log(&t, format!("{c} {d} {e} {b} {f} {g} {h}"));
+        }
+
+        pub fn overwritten(t: Trace) {
+            let mut a = Noisy::new("old a", &t);
+            let mut s = Noisy::new("old s", &t);
+            let mut w = Noisy::new("old w", &t);
+            a.touch();
+            s.touch();
+            w.touch();
+            [a, _] = [Noisy::new("new a", &t), Noisy::new("spare", &t)];
+            Holder { n: s } = Holder {
+                n: Noisy::new("new s", &t),
+            };
+            Wrapped(w) = Wrapped(Noisy::new("new w", &t));
+            log(&t, "waited");
+            log(&t, "after");
+        }
+    }
+}
+
+#[test]
+fn array_struct_and_tuple_struct_destructuring_give_a_late_declared_variable_its_value() {
+    assert_eq!(
+        as_plain(
+            |t| destructuring::tamed::declared_then_written(t, 10),
+            |t| destructuring::plain::declared_then_written(t, 10)
+        ),
+        ["waited", "10 11 12 13 14 15 16"]
+    );
+}
+
+#[test]
+fn a_value_written_by_array_struct_or_tuple_struct_destructuring_lives_to_scope_end() {
+    let trace = as_plain(
+        destructuring::tamed::overwritten,
+        destructuring::plain::overwritten,
+    );
+    assert_eq!(
+        trace[trace.len() - 5..],
+        ["waited", "after", "drop new w", "drop new s", "drop new a"]
+    );
+}

@@ -964,13 +964,51 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
         }
         match left {
-            // Destructuring assignment: `(a, b) = ...`.
+            // Destructuring assignment: `(a, b) = ..`, `[a, .., b] = ..`,
+            // `S { x: a, .. } = ..`, `W(a) = ..` each write the places they
+            // name, as `a = ..` does.
             Expr::Tuple(t) => {
                 for x in &mut t.elems {
                     self.assignee(x);
                 }
             }
+            Expr::Array(a) => {
+                for x in &mut a.elems {
+                    self.assignee(x);
+                }
+            }
+            Expr::Struct(s) => {
+                for field in &mut s.fields {
+                    if field.colon_token.is_none() {
+                        // Shorthand `S { x } = ..` of a renamed `x`: spell
+                        // it out, so that the field is still `x`.
+                        if let syn::Member::Named(name) = &field.member {
+                            let renamed = self
+                                .lookup(&name.to_string())
+                                .is_some_and(|b| self.b.is_renamed(b));
+                            if renamed {
+                                field.colon_token = Some(Default::default());
+                                field.expr = syn::parse_quote!(#name);
+                            }
+                        }
+                    }
+                    self.assignee(&mut field.expr);
+                }
+                // `S { .. } = ..`: the rest is `..`, with nothing to read.
+                if let Some(rest) = &mut s.rest {
+                    self.assignee(rest);
+                }
+            }
+            // `W(a, b) = ..`: the path names the tuple struct, not a
+            // variable; the arguments are the places written.
+            Expr::Call(c) => {
+                for x in &mut c.args {
+                    self.assignee(x);
+                }
+            }
             Expr::Paren(p) => self.assignee(&mut p.expr),
+            // `..` of `(a, ..)` or `[a, .., b]`.
+            Expr::Range(r) if r.start.is_none() && r.end.is_none() => {}
             Expr::Infer(_) => {}
             other => self.expr(other, Use::Read),
         }
