@@ -470,3 +470,82 @@ fn a_macro_that_may_break_keeps_the_loop_compiling_and_drops_each_value_once() {
         assert_eq!(got.last().map(String::as_str), Some("end"), "{got:?}");
     }
 }
+
+/// A non-`move` closure that uses a loop's variable as an operand
+/// (`|| j * 2`) borrows it (a number, `Copy`); used only before the twait,
+/// it is not kept across it, as in straight-line code.
+mod operand_closures {
+    use super::*;
+
+    pub mod tamed {
+        use super::*;
+
+        #[tamed]
+        pub fn in_for(t: Trace, k: u32) {
+            let mut s = 0;
+            for i in 0..k {
+                let j = i;
+                let q = || j * 2;
+                let r = || 1 + i;
+                s += q() + r();
+                twait! { tick(&t, "waited", mkevent!()); }
+            }
+            log(&t, format!("s = {s}"));
+        }
+
+        #[tamed]
+        pub fn in_while_let(t: Trace, mut v: Vec<u32>) {
+            let mut s = 0;
+            while let Some(i) = v.pop() {
+                let q = || i << 1;
+                s += q();
+                twait! { tick(&t, "waited", mkevent!()); }
+            }
+            log(&t, format!("s = {s}"));
+        }
+    }
+
+    pub mod plain {
+        use super::*;
+
+        pub fn in_for(t: Trace, k: u32) {
+            let mut s = 0;
+            for i in 0..k {
+                let j = i;
+                let q = || j * 2;
+                let r = || 1 + i;
+                s += q() + r();
+                log(&t, "waited");
+            }
+            log(&t, format!("s = {s}"));
+        }
+
+        pub fn in_while_let(t: Trace, mut v: Vec<u32>) {
+            let mut s = 0;
+            while let Some(i) = v.pop() {
+                let q = || i << 1;
+                s += q();
+                log(&t, "waited");
+            }
+            log(&t, format!("s = {s}"));
+        }
+    }
+}
+
+#[test]
+fn a_closure_using_a_loop_variable_as_an_operand_is_not_kept_across_the_twait() {
+    assert_eq!(
+        as_plain(
+            |t| operand_closures::tamed::in_for(t, 3),
+            |t| operand_closures::plain::in_for(t, 3)
+        ),
+        ["waited", "waited", "waited", "s = 12"]
+    );
+    assert_eq!(
+        as_plain(
+            |t| operand_closures::tamed::in_while_let(t, vec![1, 2]),
+            |t| operand_closures::plain::in_while_let(t, vec![1, 2])
+        ),
+        ["waited", "waited", "s = 6"]
+    );
+}
