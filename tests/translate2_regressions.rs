@@ -3523,3 +3523,35 @@ fn a_value_from_a_get_of_a_temporary_guard_is_owned() {
     let keys = vec!["a".to_string(), "b".to_string()];
     assert_eq!(tame::run_with(|d| total_of(keys, store, d)), Some(12));
 }
+
+// ---- a user's variable named as the translator's own
+
+/// The body's own `__tame_v_value` and `__tame_self` are its variables,
+/// not the ones the translator makes (the value `let v = &mk()` borrows,
+/// and `self`).
+#[allow(clippy::used_underscore_binding)]
+mod translator_names {
+    use super::*;
+
+    pub struct Base(pub u32);
+
+    impl Base {
+        #[tamed]
+        pub fn add(self, k: u32) -> String {
+            let __tame_self = 1000u32;
+            let __tame_v_value = String::from("mine");
+            let v = &k.to_string();
+            let before = format!("{v} {__tame_v_value}");
+            twait! { tame::asap(mkevent!()); }
+            format!("{before} {} {}", self.0 + k + __tame_self, __tame_v_value)
+        }
+    }
+}
+
+#[test]
+fn a_variable_named_as_a_translator_holder_is_the_users() {
+    assert_eq!(
+        tame::run_with(|d| translator_names::Base(10).add(1, d)),
+        Some("1 mine 1011 mine".to_string())
+    );
+}

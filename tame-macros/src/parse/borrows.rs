@@ -145,7 +145,15 @@ impl Builder<'_> {
         if !shape || syntax::constant_like(made) {
             return None;
         }
-        let name = syn::Ident::new(&format!("__tame_{ident}_value"), span);
+        // None the body spells: a user's `__tame_v_value` is another
+        // variable. (At the user's span, not a hygienic one: two holders of
+        // one name, `r#type`'s and `type_`'s, are told apart as any two
+        // bindings of one name are, by the second's other hygiene.)
+        let mut held = format!("__tame_{ident}_value");
+        while self.user_names.contains(&held) {
+            held.push('_');
+        }
+        let name = syn::Ident::new(&held, span);
         let value = std::mem::replace(made, syn::parse_quote!(#name));
         let held: syn::Stmt = match r.mutability {
             Some(_) => syn::parse_quote!(let mut #name = #value;),

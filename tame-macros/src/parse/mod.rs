@@ -102,6 +102,10 @@ pub struct Builder<'e> {
     /// moves a variable it mentions captures it by value: it owns it, and
     /// does not borrow it).
     init_moves: Vec<BindingId>,
+    /// Every identifier the body spells: a name the translator makes up
+    /// for a variable of its own must be none of them, or the user's
+    /// variable of that name would resolve to it.
+    user_names: HashSet<String>,
     /// The function's type parameters bound by `FnOnce`: what is taken
     /// out of a variable whose written type holds one may be a `FnOnce`
     /// (`for f in fs` of `fs: Vec<F>`).
@@ -168,6 +172,13 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         judged_init: None,
         temp_type: None,
         init_moves: Vec::new(),
+        user_names: {
+            let mut names = Vec::new();
+            for tt in f.block.to_token_stream() {
+                collect_idents(tt, &mut names);
+            }
+            names.into_iter().collect()
+        },
         fn_once_params: fn_once_params(&f.sig.generics),
         temps: 0,
         force_spine: false,
@@ -311,7 +322,8 @@ impl Builder<'_> {
         for (i, input) in f.sig.inputs.iter().enumerate() {
             match input {
                 FnArg::Receiver(r) => {
-                    let ident = Ident::new("__tame_self", Span::call_site());
+                    // (Hygienic: a user's `__tame_self` is another variable.)
+                    let ident = Ident::new("__tame_self", Span::mixed_site());
                     let id = self.f.bindings.len();
                     let (span, scope) = (r.self_token.span, self.scope.current());
                     self.f.bindings.push(ir::Binding {
