@@ -629,7 +629,6 @@ impl Builder<'_> {
         let mut r = Resolver::new(self);
         r.local_init(&mut l);
         let (fx, jumps, closure_moves) = (r.fx, r.jumps, r.closure_moves);
-        let operand_uses = r.operand_uses;
         let init = l.init.as_ref().map(|i| (*i.expr).clone());
         // `let run = cb;` of a `FnOnce` closure is one too, and so is one
         // taken out of a collection of them (`let job = queue.pop()?;`).
@@ -674,22 +673,11 @@ impl Builder<'_> {
         }
         let judged = judged.or_else(|| init.clone());
         // (A variable of a plain-number type is `Copy`: a closure that
-        // uses it by value still borrows it. So does one that uses a
-        // variable only as an operand, `|| j * 2`: taken for a number, as
-        // `Resolver::operand_uses` says, or a closure in a loop over
-        // `0..n` would be kept to the scope's end, borrowing `j`.)
-        let moves = |b: BindingId| {
-            let by_value = (fx.0.iter())
-                .filter(|&&(x, e)| {
-                    x == b && matches!(e, ir::Effect::Consume | ir::Effect::MaybeConsume)
-                })
-                .count();
-            by_value > operand_uses.iter().filter(|&&x| x == b).count()
-        };
+        // uses it by value still borrows it.)
         self.init_moves = (fx.0.iter())
             .filter(|(_, e)| matches!(e, ir::Effect::Consume | ir::Effect::MaybeConsume))
             .map(|&(b, _)| b)
-            .filter(|&b| !self.f.bindings[b].copy && moves(b))
+            .filter(|&b| !self.f.bindings[b].copy)
             .collect();
         let defs = self.declare_pat(&mut l.pat, place, judged.as_ref(), None, None);
         self.init_moves.clear();

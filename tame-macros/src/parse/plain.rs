@@ -81,10 +81,6 @@ pub struct Resolver<'a, 'e> {
     /// A closure in this code moves a variable it captured out of itself
     /// (so it is a `FnOnce`, moved by its call).
     pub closure_moves: bool,
-    /// The variables a closure in this code uses as a bare operand
-    /// (`|| j * 2`), once per such use: most often numbers, which the
-    /// closure borrows, as it borrows any `Copy` value it uses by value.
-    pub operand_uses: Vec<BindingId>,
     /// Where each variable's value comes from, path by path (loops,
     /// branches, jumps).
     flow: Flow,
@@ -105,7 +101,6 @@ impl<'a, 'e> Resolver<'a, 'e> {
             path_slots: Vec::new(),
             path_moves: Vec::new(),
             closure_moves: false,
-            operand_uses: Vec::new(),
             flow: Flow::default(),
         }
     }
@@ -477,14 +472,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         for (left, side) in [(true, &mut b.left), (false, &mut b.right)] {
                             let bare = syntax::as_ident(side).is_some() && !(left && add);
                             let before = self.closure_moves;
-                            let at = self.fx.0.len();
                             self.expr(side, Use::Consume);
                             if bare {
                                 self.closure_moves = before;
-                                if self.closure_depth > 0 {
-                                    let used = self.fx.0[at..].iter().map(|&(b, _)| b);
-                                    self.operand_uses.extend(used);
-                                }
                             }
                         }
                     }
