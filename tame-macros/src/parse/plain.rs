@@ -739,19 +739,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Struct(s) => {
                 for field in &mut s.fields {
-                    if field.colon_token.is_none() {
-                        // Shorthand `S { x }` of a renamed `x`: spell it
-                        // out, so that the field is still `x`.
-                        if let syn::Member::Named(name) = &field.member {
-                            let renamed = self
-                                .lookup(&name.to_string())
-                                .is_some_and(|b| self.b.is_renamed(b));
-                            if renamed {
-                                field.colon_token = Some(Default::default());
-                                field.expr = syn::parse_quote!(#name);
-                            }
-                        }
-                    }
+                    self.spell_out_shorthand(field);
                     self.expr(&mut field.expr, Use::Consume);
                 }
                 if let Some(rest) = &mut s.rest {
@@ -943,6 +931,24 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
     }
 
+    /// A shorthand field `S { x }` (in a struct literal, or a struct
+    /// pattern assigned to) of a renamed `x`: spelled out as `x: x_2`, so
+    /// that the field keeps its name when the variable is renamed.
+    fn spell_out_shorthand(&self, field: &mut syn::FieldValue) {
+        if field.colon_token.is_some() {
+            return;
+        }
+        if let syn::Member::Named(name) = &field.member {
+            let renamed = self
+                .lookup(&name.to_string())
+                .is_some_and(|b| self.b.is_renamed(b));
+            if renamed {
+                field.colon_token = Some(Default::default());
+                field.expr = syn::parse_quote!(#name);
+            }
+        }
+    }
+
     /// The left side of `=`.
     fn assignee(&mut self, left: &mut Expr) {
         if let Some(ident) = syntax::as_ident(left).cloned() {
@@ -979,19 +985,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Struct(s) => {
                 for field in &mut s.fields {
-                    if field.colon_token.is_none() {
-                        // Shorthand `S { x } = ..` of a renamed `x`: spell
-                        // it out, so that the field is still `x`.
-                        if let syn::Member::Named(name) = &field.member {
-                            let renamed = self
-                                .lookup(&name.to_string())
-                                .is_some_and(|b| self.b.is_renamed(b));
-                            if renamed {
-                                field.colon_token = Some(Default::default());
-                                field.expr = syn::parse_quote!(#name);
-                            }
-                        }
-                    }
+                    self.spell_out_shorthand(field);
                     self.assignee(&mut field.expr);
                 }
                 // `S { .. } = ..`: the rest is `..`, with nothing to read.
