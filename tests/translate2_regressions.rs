@@ -3555,3 +3555,27 @@ fn a_variable_named_as_a_translator_holder_is_the_users() {
         Some("1 mine 1011 mine".to_string())
     );
 }
+
+// ---- the parts of a tuple `let`, each judged by its own value
+
+/// A number beside a borrow in one tuple `let` is a number: kept across
+/// a twait (it was taken for the borrow: "`n` is kept across a twait, but
+/// it borrows `v`"). The borrow beside it, used before the twait only,
+/// is no error; written part types are each part's.
+#[tamed]
+fn parts_of_a_tuple_let(v: Vec<u32>) -> u32 {
+    let (n, r) = (5u32, &v);
+    let total = r.iter().sum::<u32>();
+    let (k, (s, w)): (u32, (&str, &Vec<u32>)) = (7, ("ab", &v));
+    let width = w.len() as u32;
+    twait! { tame::asap(mkevent!()); }
+    n * 100 + total + k * 1000 + s.len() as u32 * 10_000 + width
+}
+
+#[test]
+fn a_number_beside_a_borrow_in_one_tuple_let_is_kept_across_a_twait() {
+    assert_eq!(
+        tame::run_with(|d| parts_of_a_tuple_let(vec![1, 2, 3], d)),
+        Some(500 + 6 + 7000 + 20_000 + 3)
+    );
+}

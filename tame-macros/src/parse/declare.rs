@@ -60,6 +60,16 @@ impl Builder<'_> {
         ty: Option<&syn::Type>,
         borrow_why: Option<String>,
     ) -> Vec<BindingId> {
+        // A tuple pattern over a tuple expression of as many parts (`let
+        // (n, r) = (5, &v);`): each part is its own value, judged by its
+        // own expression and written type, as two `let`s would be.
+        if let Some(parts) = tuple_parts(pat, init, ty) {
+            let mut ids = Vec::new();
+            for (p, e, t) in parts {
+                ids.extend(self.declare_pat(p, place, Some(e), t.as_ref(), borrow_why.clone()));
+            }
+            return ids;
+        }
         // A string literal's type is known: `let csv = "a,b";` is a
         // `&'static str`, whose views (`csv.split(',')`) borrow nothing of
         // the function's.
@@ -252,6 +262,54 @@ impl Builder<'_> {
             diverges: false,
         }));
     }
+}
+
+/// The parts of a tuple pattern bound to a tuple expression of as many
+/// parts, each with its written type if the `let` wrote a tuple type
+/// (`let (a, b): (u8, &str) = (1, &s);`); `None` if the pattern is not
+/// such (a `..` in it, another arity, another initializer).
+fn tuple_parts<'p, 'e>(
+    pat: &'p mut Pat,
+    init: Option<&'e Expr>,
+    ty: Option<&syn::Type>,
+) -> Option<Vec<(&'p mut Pat, &'e Expr, Option<syn::Type>)>> {
+    let mut init = init?;
+    while let Expr::Paren(syn::ExprParen { expr, .. }) | Expr::Group(syn::ExprGroup { expr, .. }) =
+        init
+    {
+        init = expr;
+    }
+    let Expr::Tuple(values) = init else {
+        return None;
+    };
+    let (pat, written) = match pat {
+        Pat::Type(t) => (&mut *t.pat, Some(&*t.ty)),
+        other => (other, ty),
+    };
+    let Pat::Tuple(parts) = pat else {
+        return None;
+    };
+    let arity = values.elems.len();
+    if parts.elems.len() != arity || parts.elems.iter().any(|p| matches!(p, Pat::Rest(_))) {
+        return None;
+    }
+    let types: Vec<Option<syn::Type>> = match written {
+        None => vec![None; arity],
+        Some(syn::Type::Tuple(t)) if t.elems.len() == arity => {
+            t.elems.iter().cloned().map(Some).collect()
+        }
+        // Some other spelling of the tuple's type (an alias): judged whole.
+        Some(_) => return None,
+    };
+    Some(
+        parts
+            .elems
+            .iter_mut()
+            .zip(&values.elems)
+            .zip(types)
+            .map(|((p, e), t)| (p, e, t))
+            .collect(),
+    )
 }
 
 /// Replaces a pattern's bindings with `_` (for a `matches!` test).
