@@ -1183,7 +1183,8 @@ fn the_unbound_parts_of_a_pattern_parameter_live_to_the_end() {
 /// another value, assigned after a twait (in the branches of an `if`
 /// too): the machine declares each again with its own part's type (it
 /// wrote the whole type on each: "expected `(String, u8)`, found
-/// `String`").
+/// `String`"; an array's elements had none, and a value given by
+/// `.into()` failed with "type annotations needed").
 #[tamed]
 fn typed_pattern_parts(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
     let (a, b): (String, u8);
@@ -1204,8 +1205,11 @@ fn typed_pattern_parts(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
         y = 4;
     }
     z = Note("z", t.clone());
+    let [p, .., q]: [String; 3];
     twait! { tame::asap(mkevent!()); }
-    format!("{a} {b} {} {m} {x} {y} {}", n.0, z.0)
+    p = "p".into();
+    q = k.to_string().into();
+    format!("{a} {b} {} {m} {x} {y} {} {p}{q}", n.0, z.0)
 }
 
 /// The plain twin of [`typed_pattern_parts`].
@@ -1225,7 +1229,10 @@ fn typed_pattern_parts_plain(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
         y = 4;
     }
     z = Note("z", t.clone());
-    format!("{a} {b} {} {m} {x} {y} {}", n.0, z.0)
+    let [p, .., q]: [String; 3];
+    p = "p".into();
+    q = k.to_string().into();
+    format!("{a} {b} {} {m} {x} {y} {} {p}{q}", n.0, z.0)
 }
 
 /// A struct's fields.
@@ -1377,7 +1384,7 @@ fn the_names_of_a_typed_pattern_have_their_parts_types() {
         let t = Rc::new(RefCell::new(Vec::new()));
         assert_eq!(
             result_of(|d| typed_pattern_parts(2, t.clone(), d)).as_deref(),
-            Some("k2 5 n2 2 1 2 z")
+            Some("k2 5 n2 2 1 2 z p2")
         );
         assert_eq!(*t.borrow(), ["drop n1", "drop z", "drop n2"]);
     });

@@ -173,6 +173,18 @@ pub fn binding_types(pat: &Pat, ty: &syn::Type) -> Vec<(String, syn::Type)> {
                     walk(p, t, out);
                 }
             }
+            // `[a, b]: [String; 2]`, `[first, .., last]`: each element is
+            // of the element type (what a `rest @ ..` binds is an array
+            // whose length the pattern does not show).
+            (Pat::Slice(p), syn::Type::Array(a)) => {
+                for e in p.elems.iter().filter(|e| !matches!(e, Pat::Rest(_))) {
+                    let rest_binding = matches!(e, Pat::Ident(i)
+                        if matches!(i.subpat.as_ref().map(|(_, s)| &**s), Some(Pat::Rest(_))));
+                    if !rest_binding {
+                        walk(e, &a.elem, out);
+                    }
+                }
+            }
             _ => {}
         }
     }
