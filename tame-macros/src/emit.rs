@@ -809,28 +809,27 @@ impl<'a> Emitter<'a> {
         // shadow (rustc's conversion hint goes after it), so that a slot of
         // the wrong type is reported at the slot.
         let end = |p: &TokenStream| (p.clone().into_iter().last()).map_or(p.span(), |t| t.span());
-        // The value of one place is named with that token's very span, its
-        // hygiene too (a name the user wrote resolves at the call site; the
-        // binding and its uses share the span): rustc's help for a slot of
-        // the wrong type (`.expect("REASON")`) then goes to the slot, where
-        // a mixed-site name would move it to the macro's call site,
-        // `#[tamed]`. The parts of several are fields of one mixed-site
-        // name, each located at its place.
-        let single = s.places.len() == 1;
-        let v = match &s.places[..] {
-            [p] => Ident::new("__tame_v", end(p)),
+        // The value of each place is named with that token's very span,
+        // its hygiene too (a name the user wrote resolves at the call site;
+        // the binding and its uses share the span): rustc's help for a slot
+        // of the wrong type (`.expect("REASON")`) then goes to the slot,
+        // where a mixed-site name would move it to the macro's call site,
+        // `#[tamed]`. The value of several places is one mixed-site name
+        // whose fields are so named first (a tuple pattern would add its
+        // own error to the slot count's for a value of another arity).
+        let vs: Vec<Ident> = match &s.places[..] {
+            [p] => vec![Ident::new("__tame_v", end(p))],
+            places => (places.iter().enumerate())
+                .map(|(i, p)| Ident::new(&format!("__tame_v{i}"), end(p)))
+                .collect(),
+        };
+        let v = match &vs[..] {
+            [one] => one.clone(),
             _ => hygienic("__tame_v"),
         };
         let caps: Vec<Ident> = (0..s.captures)
             .map(|i| format_ident!("__tame_c{}", i, span = Span::mixed_site()))
             .collect();
-        let at = |p: &TokenStream| {
-            let mut v = v.clone();
-            if !single {
-                v.set_span(v.span().located_at(end(p)));
-            }
-            v
-        };
         // Where the analysis has the store fill a variable's flag (see
         // `Forward::flag_storable`), the flag gets `Some` of its value, or
         // `None` when no value came.
@@ -851,35 +850,24 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(s.span=> #p = #v;)
             }
         };
-        let assigns: Vec<TokenStream> = if s.places.len() == 1 {
-            let v = at(&s.places[0]);
-            let (p, flag) = dest(0);
-            let v = if flag {
-                quote!(::core::option::Option::Some(#v))
-            } else {
-                quote!(#v)
-            };
-            vec![assign(p, v)]
-        } else {
-            s.places
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let index = syn::Index {
-                        index: i as u32,
-                        span: p.span(),
-                    };
-                    let v = at(p);
-                    let (p, flag) = dest(i);
-                    let v = if flag {
-                        quote!(::core::option::Option::Some(#v.#index))
-                    } else {
-                        quote!(#v.#index)
-                    };
-                    assign(p, v)
-                })
-                .collect()
-        };
+        let parts = (vs.len() > 1).then(|| {
+            let index = (0..vs.len()).map(|i| syn::Index {
+                index: i as u32,
+                span: s.places[i].span(),
+            });
+            quote!(#(let #vs = #v.#index;)*)
+        });
+        let assigns: Vec<TokenStream> = (parts.into_iter())
+            .chain(vs.iter().enumerate().map(|(i, v)| {
+                let (p, flag) = dest(i);
+                let v = if flag {
+                    quote!(::core::option::Option::Some(#v))
+                } else {
+                    quote!(#v)
+                };
+                assign(p, v)
+            }))
+            .collect();
         // A flag this arm was given keeps its value if none came, as the
         // variable a blocking call assigns on some paths keeps its own.
         let absent: Vec<TokenStream> = (0..s.places.len())
