@@ -1208,7 +1208,7 @@ fn typed_pattern_parts(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
     let [p, .., q]: [String; 3];
     twait! { tame::asap(mkevent!()); }
     p = "p".into();
-    q = k.to_string().into();
+    q = char::from_digit(k, 10).unwrap_or('?').into();
     format!("{a} {b} {} {m} {x} {y} {} {p}{q}", n.0, z.0)
 }
 
@@ -1231,7 +1231,7 @@ fn typed_pattern_parts_plain(k: u32, t: Rc<RefCell<Vec<String>>>) -> String {
     z = Note("z", t.clone());
     let [p, .., q]: [String; 3];
     p = "p".into();
-    q = k.to_string().into();
+    q = char::from_digit(k, 10).unwrap_or('?').into();
     format!("{a} {b} {} {m} {x} {y} {} {p}{q}", n.0, z.0)
 }
 
@@ -3584,5 +3584,56 @@ fn a_number_beside_a_borrow_in_one_tuple_let_is_kept_across_a_twait() {
     assert_eq!(
         tame::run_with(|d| parts_of_a_tuple_let(vec![1, 2, 3], d)),
         Some(500 + 6 + 7000 + 20_000 + 3)
+    );
+}
+
+// ---- the body's items and the signature
+
+/// The crate's own `Message`, named by a parameter's type.
+pub struct Message(pub String);
+
+mod wire {
+    /// Another `Message`, imported by a body for its own use.
+    pub struct Message;
+}
+
+/// A body's `use` does not change what the signature's types mean, as in
+/// a plain function: `std::io::*` brings a `Result` of one parameter, and
+/// `wire::Message` another `Message` (they were read in the body's scope:
+/// "type alias takes 1 generic argument but 2 generic arguments were
+/// supplied", "no field `0` on type `wire::Message`").
+#[tamed]
+fn body_imports(path: String, msg: Message) -> Result<usize, String> {
+    use std::io::*;
+    use wire::Message;
+    // The body's `Message` is wire's (of no size).
+    assert_eq!(std::mem::size_of::<Message>(), 0);
+    twait! { tame::asap(mkevent!()); }
+    let mut buf = Vec::new();
+    Cursor::new(path.into_bytes())
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    Ok(buf.len() + msg.0.len())
+}
+
+/// The same with no value: the parameter's type alone.
+#[tamed]
+fn body_import_no_value(msg: Message, done: Event<usize>) {
+    use wire::Message;
+    // The body's `Message` is wire's (of no size).
+    assert_eq!(std::mem::size_of::<Message>(), 0);
+    twait! { tame::asap(mkevent!()); }
+    done.trigger(msg.0.len());
+}
+
+#[test]
+fn a_use_in_the_body_does_not_change_the_signature() {
+    assert_eq!(
+        tame::run_with(|d| body_imports("abc".into(), Message("de".into()), d)),
+        Some(Ok(5))
+    );
+    assert_eq!(
+        tame::run_with(|d| body_import_no_value(Message("xy".into()), d)),
+        Some(2)
     );
 }

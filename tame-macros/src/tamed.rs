@@ -135,8 +135,21 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let machine = match (&f.sig.output, ir.try_shaped, ir.returns_value) {
         (ReturnType::Type(_, r), true, _) => {
             let exit = parse::syntax::hygienic("__tame_exit");
+            // Where the body's items are in scope here (see
+            // `syntax::has_items`), the type comes from `done`, the
+            // signature's, and is not written again.
+            let run = if parse::syntax::has_items(&f.block) {
+                quote! {
+                    ::tame::__private::run_exit(
+                        ::tame::__private::delivery_type(&#holder),
+                        || { #machine },
+                    )
+                }
+            } else {
+                quote!((|| -> <#r as ::tame::__private::Exit>::Exit { #machine })())
+            };
             quote! {
-                let #exit = (|| -> <#r as ::tame::__private::Exit>::Exit { #machine })();
+                let #exit = #run;
                 ::tame::__private::Exit::finish(#exit, &mut #holder);
                 #holder.flush();
             }
@@ -295,6 +308,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         #vis #sig_tokens #block
     }
 }
+
+/// The most parameters of a lint shadow's closure that `tame::__private`
+/// has a `shadow_returningN` helper for.
+const SHADOW_RETURNING_MAX: usize = 8;
 
 /// clippy's default `too-many-arguments-threshold`.
 const CLIPPY_MAX_ARGUMENTS: usize = 7;
@@ -539,6 +556,8 @@ fn lint_shadow(
     // temporaries of the body's tail expression, as in a plain function
     // (`c.borrow().len()` as the last expression).
     let mut closure_params = Vec::new();
+    // The same, typed by a helper instead (see `returning` below).
+    let (mut untyped_params, mut param_types) = (Vec::new(), Vec::new());
     let mut params = Vec::new();
     // A rejected function has no machine to move its parameters: they are
     // borrowed here, once, so that only the closure's own go unused.
@@ -571,21 +590,51 @@ fn lint_shadow(
             closure_params.push(
                 quote!(#(#cfg)* #[allow(clippy::shadow_unrelated)] #(#lints)* #m #ident: #ty),
             );
+            untyped_params.push(quote!(#[allow(clippy::shadow_unrelated)] #(#lints)* #m #ident));
+            param_types.push(quote!(::tame::__private::type_of(&#ident)));
             if rejected {
                 touches.push(quote!(#(#cfg)* let _ = &#ident;));
             }
         }
     }
-    let ret = match &f.sig.output {
-        ReturnType::Type(_, ty) => quote!(-> #ty),
-        ReturnType::Default => TokenStream::new(),
+    // Where the body has items, in scope here (see `syntax::has_items`),
+    // the closure's parameters and value are typed from the signature's
+    // (the function's parameters and `done`), by a helper of the closure's
+    // number of parameters: `use std::io::*;` in the body has a `Result`
+    // of its own, which must not change what the signature says. As
+    // written where there is no `done`, or the number is not one (a
+    // parameter under `cfg`), or there is no such helper.
+    let counted = parse::syntax::has_items(&f.block)
+        && closure_params.len() <= SHADOW_RETURNING_MAX
+        && f.sig.inputs.iter().all(|a| match a {
+            syn::FnArg::Typed(t) => !t.attrs.iter().any(|a| a.path().is_ident("cfg")),
+            syn::FnArg::Receiver(_) => true,
+        });
+    let (ret, returning) = match (&f.sig.output, &sig.done) {
+        (ReturnType::Type(..), Some(done)) if counted => {
+            let helper = quote::format_ident!("shadow_returning{}", closure_params.len());
+            let ty = quote!(::tame::__private::return_type(&#done));
+            (TokenStream::new(), Some((helper, ty)))
+        }
+        (ReturnType::Default, _) if counted => {
+            let helper = quote::format_ident!("shadow_returning{}", closure_params.len());
+            (
+                TokenStream::new(),
+                Some((helper, quote!(::tame::__private::unit_type()))),
+            )
+        }
+        (ReturnType::Type(_, ty), _) => (quote!(-> #ty), None),
+        (ReturnType::Default, _) => (TokenStream::new(), None),
     };
     let allow = rejected.then(|| quote!(#[allow(unreachable_code, unused_assignments)]));
     // The closure spans the user's body (its bars and braces carry the
     // body's span), so that clippy's lints on a function's body as a whole
     // (`needless_return`) look at it as the user's code.
     let span = f.block.brace_token.span.join();
-    let bars = quote_spanned!(span=> | #(#closure_params),* |);
+    let bars = match returning {
+        Some(_) => quote_spanned!(span=> | #(#untyped_params),* |),
+        None => quote_spanned!(span=> | #(#closure_params),* |),
+    };
     // A closure captures the fields it uses of a `mut self` one by one,
     // and takes an assignment to a field it moves (`self.0 = t; self.0`)
     // for a write over a captured value never read; a method does not.
@@ -603,12 +652,22 @@ fn lint_shadow(
             #body
         },
     );
+    let closure = match returning {
+        Some((helper, ty)) => quote! {
+            ::tame::__private::#helper(
+                #ty,
+                (#(#param_types,)*),
+                #bars #block,
+            )
+        },
+        None => quote!(#bars #ret #block),
+    };
     quote! {
         if false {
             #(#paths!(@used);)*
             #(#touches)*
             #allow
-            let _ = #bars #ret #block;
+            let _ = #closure;
             return;
         }
     }

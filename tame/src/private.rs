@@ -256,6 +256,79 @@ impl<T> Exit for Option<T> {
     }
 }
 
+/// A type carried from a tamed function's signature into its body: the
+/// body's own items (`use std::io::*;`, whose `Result` takes one
+/// parameter) are in scope there, and must not change what the signature's
+/// types mean, as they do not in a plain function.
+pub struct TypeOf<T>(PhantomData<fn() -> T>);
+
+impl<T> Clone for TypeOf<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for TypeOf<T> {}
+
+/// The type of a parameter.
+#[inline]
+pub fn type_of<T>(_: &T) -> TypeOf<T> {
+    TypeOf(PhantomData)
+}
+
+/// The value type of a tamed function's `done` event.
+#[inline]
+pub fn return_type<T>(_: &Event<T>) -> TypeOf<T> {
+    TypeOf(PhantomData)
+}
+
+/// The value type of a tamed function that returns nothing.
+#[inline]
+pub fn unit_type() -> TypeOf<()> {
+    TypeOf(PhantomData)
+}
+
+/// The value type of a tamed function's delivery of its value.
+#[inline]
+pub fn delivery_type<T>(_: &Delivery<T>) -> TypeOf<T> {
+    TypeOf(PhantomData)
+}
+
+/// The lint shadow's closure of as many parameters as its name says,
+/// typed to take the function's parameter types and return its value type
+/// (never called).
+macro_rules! shadow_returning {
+    ($($name:ident($($a:ident),*);)*) => {$(
+        #[inline]
+        pub fn $name<T, $($a,)* F: FnOnce($($a),*) -> T>(
+            _: TypeOf<T>,
+            _: ($(TypeOf<$a>,)*),
+            f: F,
+        ) -> F {
+            f
+        }
+    )*};
+}
+
+shadow_returning! {
+    shadow_returning0();
+    shadow_returning1(A1);
+    shadow_returning2(A1, A2);
+    shadow_returning3(A1, A2, A3);
+    shadow_returning4(A1, A2, A3, A4);
+    shadow_returning5(A1, A2, A3, A4, A5);
+    shadow_returning6(A1, A2, A3, A4, A5, A6);
+    shadow_returning7(A1, A2, A3, A4, A5, A6, A7);
+    shadow_returning8(A1, A2, A3, A4, A5, A6, A7, A8);
+}
+
+/// Runs the machine of a `Result`/`Option` function, which returns
+/// `Result<(), E>`/`Option<()>` (see [`Exit`]).
+#[inline(always)]
+pub fn run_exit<T: Exit, F: FnOnce() -> T::Exit>(_: TypeOf<T>, f: F) -> T::Exit {
+    f()
+}
+
 /// The machine's "returned to the loop, nothing to deliver".
 pub trait Proceed {
     fn proceed() -> Self;

@@ -164,8 +164,12 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         rendezvous_names: HashSet::new(),
         cx: syntax::hygienic("__tame_cx"),
         done: syntax::hygienic("__tame_done"),
+        // (Not written again where the body's items would change what it
+        // means: see `syntax::has_items`.)
         ret: match &f.sig.output {
-            ReturnType::Type(_, ty) if returns_value => Some((**ty).clone()),
+            ReturnType::Type(_, ty) if returns_value && !syntax::has_items(&f.block) => {
+                Some((**ty).clone())
+            }
             _ => None,
         },
         body_scope: 0,

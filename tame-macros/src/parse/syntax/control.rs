@@ -312,3 +312,23 @@ pub fn is_panicking(p: &syn::Path) -> bool {
         )
     })
 }
+
+/// Whether a body declares items (`use std::io::*;`, a `struct`, a `fn`),
+/// in any of its blocks: the machine hoists them to the top of the
+/// function's body, where they are in scope for everything the machine
+/// writes there, so it must not write the signature's types again (they
+/// would mean what the body's items make them mean).
+pub fn has_items(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_item(&mut self, _: &'ast syn::Item) {
+            self.0 = true;
+        }
+        // A closure's or an `async` block's items stay in it.
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, block);
+    finder.0
+}
