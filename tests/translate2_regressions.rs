@@ -3555,8 +3555,29 @@ mod translator_names {
     }
 }
 
+/// A slot whose place is a variable named as the machine's name for the
+/// value it stores (it read the value's `.0`: "`u32` is a primitive type
+/// and therefore doesn't have fields").
+#[tamed]
+#[allow(clippy::used_underscore_binding)]
+fn slot_named_as_the_stored_value(k: u32) -> (u32, u32) {
+    let mut __tame_v = (0u32, 0u32);
+    twait! { twice(k, mkevent!(__tame_v.0)); }
+    __tame_v
+}
+
+#[tamed]
+fn twice(k: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    k * 2
+}
+
 #[test]
 fn a_variable_named_as_a_translator_holder_is_the_users() {
+    assert_eq!(
+        tame::run_with(|d| slot_named_as_the_stored_value(20, d)),
+        Some((40, 0))
+    );
     assert_eq!(
         tame::run_with(|d| translator_names::Base(10).add(1, d)),
         Some("1 mine 1011 mine".to_string())

@@ -817,10 +817,16 @@ impl<'a> Emitter<'a> {
         // `#[tamed]`. The value of several places is one mixed-site name
         // whose fields are so named first (a tuple pattern would add its
         // own error to the slot count's for a value of another arity).
+        // (Such a name resolves as the user's do: it gets a `_` more for as
+        // long as a place names a variable of the user's so called.)
+        let mut base = String::from("__tame_v");
+        while s.places.iter().any(|p| p.to_string().contains(&base)) {
+            base.push('_');
+        }
         let vs: Vec<Ident> = match &s.places[..] {
-            [p] => vec![Ident::new("__tame_v", end(p))],
+            [p] => vec![Ident::new(&base, end(p))],
             places => (places.iter().enumerate())
-                .map(|(i, p)| Ident::new(&format!("__tame_v{i}"), end(p)))
+                .map(|(i, p)| Ident::new(&format!("{base}{i}"), end(p)))
                 .collect(),
         };
         let v = match &vs[..] {
