@@ -394,6 +394,43 @@ pub(crate) fn queue_fire(ev: Event<()>) {
     }
 }
 
+/// Triggers each event `evs` yields with the value it comes with, in
+/// order: the waiters of something that happened once for them all (a
+/// latch set, a value sent, a fan-out's trigger). If a callback panics,
+/// the events not triggered yet are triggered from the ready queue (this
+/// turn if the loop goes on, or when the program that caught the panic
+/// runs it again), again under this guard: what they wait for did happen,
+/// and dropped untriggered they would hear that it never will.
+pub(crate) fn trigger_each<T, I>(evs: I)
+where
+    T: 'static,
+    I: ExactSizeIterator<Item = (Event<T>, T)> + 'static,
+{
+    let mut rest = TriggerRest(Some(evs));
+    while let Some((ev, value)) = rest.0.as_mut().and_then(Iterator::next) {
+        ev.trigger(value);
+    }
+    rest.0 = None;
+}
+
+/// The events [`trigger_each`] has not triggered yet: queued when dropped
+/// with some left (a callback panicked).
+struct TriggerRest<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static>(Option<I>);
+
+impl<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static> Drop for TriggerRest<T, I> {
+    fn drop(&mut self) {
+        let Some(rest) = self.0.take().filter(|rest| rest.len() > 0) else {
+            return;
+        };
+        // Dropped untriggered (the loop is gone), it drops them untriggered.
+        queue_fire(Event::from_fn(move |go: Option<()>| {
+            if go.is_some() {
+                trigger_each(rest);
+            }
+        }));
+    }
+}
+
 /// Queues `ev` to be triggered on the loop's next turn (`tame::asap`):
 /// after the loop has polled its fds and read its clock (the timers due
 /// then fire in that turn), so that a computation that yields this way
