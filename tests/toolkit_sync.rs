@@ -1115,3 +1115,54 @@ fn a_readable_waiter_whose_callback_panics_does_not_keep_the_others_from_the_val
     assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
     assert_eq!(ch.try_recv(), Some(5));
 }
+
+#[test]
+fn a_semaphore_waiter_whose_callback_panics_does_not_keep_the_others_waiting_with_permits_free() {
+    let s = Semaphore::new(0);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let held: Rc<RefCell<Vec<Permit>>> = Rc::default();
+    for i in 0..3 {
+        let (seen, held) = (seen.clone(), held.clone());
+        s.acquire(tame::Event::from_fn(move |p: Option<Permit>| {
+            seen.borrow_mut().push((i, p.is_some()));
+            if let Some(p) = p {
+                held.borrow_mut().push(p); // kept: it does not go back
+                if i == 1 {
+                    panic!("waiter {i} panics");
+                }
+            }
+        }));
+    }
+    let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.add_permits(3)));
+    assert!(added.is_err());
+    tame::run();
+    assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
+    assert_eq!((s.available(), s.waiting()), (0, 0));
+}
+
+#[test]
+fn a_shared_mutex_waiter_whose_callback_panics_does_not_keep_the_others_out() {
+    let m = Mutex::new();
+    let r = Rendezvous::<()>::new();
+    let (ev, writer) = r.event_with_slot::<Guard>(());
+    m.acquire(ev);
+    let writer = writer.take().expect("free: the writer is in");
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let held: Rc<RefCell<Vec<Guard>>> = Rc::default();
+    for i in 0..3 {
+        let (seen, held) = (seen.clone(), held.clone());
+        m.acquire_shared(tame::Event::from_fn(move |g: Option<Guard>| {
+            seen.borrow_mut().push((i, g.is_some()));
+            if let Some(g) = g {
+                held.borrow_mut().push(g); // kept: it does not go back
+                if i == 1 {
+                    panic!("reader {i} panics");
+                }
+            }
+        }));
+    }
+    let released = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(writer)));
+    assert!(released.is_err());
+    tame::run();
+    assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
+}

@@ -431,6 +431,42 @@ impl<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static> Drop for 
     }
 }
 
+/// Runs `f` on `state`, a hand-out to waiters that stay queued until each
+/// one's turn (a semaphore's permits, a mutex's shared holds). If a
+/// waiter's callback panics, `f` runs again from the ready queue (as
+/// [`trigger_each`]'s rest): the waiters behind that one would otherwise
+/// wait with what they wait for free, until something else hands out.
+pub(crate) fn again_if_panics<S: Clone + 'static>(state: &S, f: fn(&S)) {
+    let mut again = Again {
+        state,
+        f,
+        done: false,
+    };
+    f(state);
+    again.done = true;
+}
+
+/// See [`again_if_panics`].
+struct Again<'a, S: Clone + 'static> {
+    state: &'a S,
+    f: fn(&S),
+    done: bool,
+}
+
+impl<S: Clone + 'static> Drop for Again<'_, S> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let (state, f) = (self.state.clone(), self.f);
+        queue_fire(Event::from_fn(move |go: Option<()>| {
+            if go.is_some() {
+                again_if_panics(&state, f);
+            }
+        }));
+    }
+}
+
 /// Queues `ev` to be triggered on the loop's next turn (`tame::asap`):
 /// after the loop has polled its fds and read its clock (the timers due
 /// then fire in that turn), so that a computation that yields this way
