@@ -1116,21 +1116,25 @@ fn registered_task(task: *const dyn TaskObj) -> TaskRef {
     }
 }
 
-/// Whether this thread's loop holds any work or state: something queued,
-/// a timer, a descriptor wait, a spawned future, a task that waits, a
-/// `stop()` asked, its clock paused. A pool thread of `spawn_blocking`
-/// whose job left some retires, so that the next job does not find it
-/// there.
+/// Whether this thread's loop holds any work or state: something queued
+/// (for this turn or the next: an `asap`), a timer, a descriptor wait, a
+/// spawned future, a task that waits, a `stop()` asked, a completion a
+/// panic left, its clock paused or moved off the real one (`advance`). A
+/// pool thread of `spawn_blocking` whose job left some retires, so that
+/// the next job does not find it there.
 pub(crate) fn holds_work() -> bool {
     LOOP.try_with(|l| {
         !l.ready.borrow().is_empty()
+            || !l.next_turn.borrow().is_empty()
+            || !l.yielded.borrow().is_empty()
             || l.timers.borrow().len() > 0
             || l.waits.live() > 0
             || l.spawned.borrow().live > 0
             || l.stop.get()
-            || l.clock.is_paused()
+            || l.clock.is_virtual()
     })
     .unwrap_or(false)
+        || crate::nesting::any_left()
         || !blocked_tasks().is_empty()
 }
 
