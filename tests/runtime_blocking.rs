@@ -225,6 +225,42 @@ fn a_job_that_leaves_a_stop_or_paused_time_on_its_threads_loop_retires_the_threa
 }
 
 #[test]
+fn a_job_that_leaves_an_asap_or_an_advanced_clock_on_its_threads_loop_retires_the_thread() {
+    for advance in [false, true] {
+        on_fresh_loop(move || {
+            let (exited, exit) = mpsc::channel();
+            let (heard, hear) = mpsc::channel();
+            let job = move || {
+                ON_EXIT.with(|e| *e.borrow_mut() = Some(OnThreadExit(exited)));
+                if advance {
+                    tame::time::advance(std::time::Duration::from_secs(3600));
+                } else {
+                    tame::asap(tame::Event::from_fn(move |v: Option<()>| {
+                        let _ = heard.send(v.is_some());
+                    }));
+                }
+            };
+            assert_eq!(
+                tame::run_with(|done| tame::spawn_blocking(job, done)),
+                Some(())
+            );
+            // Retired at once, not after the idle time (10 s): a job that
+            // lands on it next would run that `asap`'s callback, or find
+            // its loop's clock an hour ahead.
+            exit.recv_timeout(std::time::Duration::from_secs(5))
+                .expect("the pool's thread ended");
+            if !advance {
+                assert_ne!(
+                    hear.recv_timeout(std::time::Duration::from_secs(5)),
+                    Ok(true),
+                    "the callback is not run by another job's loop"
+                );
+            }
+        });
+    }
+}
+
+#[test]
 fn a_paused_clock_holds_still_while_a_blocking_job_runs() {
     on_fresh_loop(|| {
         tame::time::pause();

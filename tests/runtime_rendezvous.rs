@@ -82,6 +82,109 @@ fn second_function_waiting_on_a_rendezvous_panics() {
     collect_task(r, Rc::default());
 }
 
+/// The message of a panic payload.
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(p) => p
+            .downcast_ref::<&str>()
+            .map_or_else(String::new, |s| s.to_string()),
+    }
+}
+
+/// [`collect_task`] on a rendezvous a stream may poll too.
+fn collect_task_shared(r: Rc<RefCell<Rendezvous<u8>>>, out: Rc<RefCell<Vec<u8>>>) {
+    task::start("collector", move |cx| loop {
+        match cx.poll_rendezvous(&r.borrow(), &SITE) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Some(id)) => out.borrow_mut().push(id),
+            Poll::Ready(None) => return Poll::Ready(()),
+        }
+    });
+}
+
+#[test]
+fn a_function_waiting_on_a_rendezvous_a_stream_waits_on_panics_and_the_stream_keeps_its_wake_up() {
+    let r = Rc::new(RefCell::new(Rendezvous::<u8>::new()));
+    let ev = r.borrow().event(1);
+    let wakes = Arc::new(CountingWaker::default());
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    assert_eq!(
+        Pin::new(&mut *r.borrow_mut()).poll_next(&mut cx),
+        Poll::Pending
+    );
+    // Polled again: a stream only moves its wake-up.
+    assert_eq!(
+        Pin::new(&mut *r.borrow_mut()).poll_next(&mut cx),
+        Poll::Pending
+    );
+    let out: Rc<RefCell<Vec<u8>>> = Rc::default();
+    let (r2, o) = (r.clone(), out.clone());
+    let second =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| collect_task_shared(r2, o)));
+    let msg = panic_message(second.expect_err("a second waiter panics"));
+    assert!(
+        msg.contains("(a future polling it as a Stream already waits on it)")
+            && msg.contains("only one function at a time may wait on a rendezvous"),
+        "{msg}"
+    );
+    ev.trigger(());
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 1, "the stream was woken");
+    assert_eq!(
+        Pin::new(&mut *r.borrow_mut()).poll_next(&mut cx),
+        Poll::Ready(Some(1))
+    );
+    assert!(out.borrow().is_empty());
+}
+
+#[test]
+fn a_stream_polled_on_a_rendezvous_a_function_waits_on_panics_and_the_function_keeps_its_wake_up() {
+    let r = Rc::new(RefCell::new(Rendezvous::<u8>::new()));
+    let ev = r.borrow().event(1);
+    let out: Rc<RefCell<Vec<u8>>> = Rc::default();
+    collect_task_shared(r.clone(), out.clone());
+    let wakes = Arc::new(CountingWaker::default());
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Pin::new(&mut *r.borrow_mut()).poll_next(&mut cx)
+    }));
+    let msg = panic_message(polled.expect_err("a stream polled while a function waits panics"));
+    assert!(
+        msg.contains("(`collector` already waits on it)")
+            && msg.contains("only one function at a time may wait on a rendezvous"),
+        "{msg}"
+    );
+    ev.trigger(());
+    tame::run();
+    assert_eq!(*out.borrow(), [1], "the function got the id");
+    assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+    assert!(tame::blocked().is_empty());
+}
+
+#[test]
+fn a_function_may_wait_on_a_rendezvous_whose_stream_poller_is_gone() {
+    // A spawned future polls the stream, which waits, and ends without
+    // polling it again (a select whose other branch was ready).
+    let r = Rc::new(RefCell::new(Rendezvous::<u8>::new()));
+    let ev = r.borrow().event(1);
+    let r2 = r.clone();
+    tame::spawn(
+        poll_fn(move |cx| {
+            let _ = Pin::new(&mut *r2.borrow_mut()).poll_next(cx);
+            Poll::Ready(())
+        }),
+        Event::detached(),
+    );
+    tame::run();
+    let out: Rc<RefCell<Vec<u8>>> = Rc::default();
+    collect_task_shared(r.clone(), out.clone());
+    ev.trigger(());
+    tame::run();
+    assert_eq!(*out.borrow(), [1]);
+}
+
 // ---- the Stream view ----
 
 /// A waker that counts its wakes, for a hand-written executor.

@@ -1040,3 +1040,129 @@ fn a_receiver_that_gave_up_on_an_idle_channel_drops_what_it_held_on_the_next_tur
     ch.send(5);
     assert_eq!(ch.try_recv(), Some(5));
 }
+
+/// Which waiters' events were triggered (`true`) or dropped, in order.
+type Seen = Rc<RefCell<Vec<(usize, bool)>>>;
+
+/// Events that log whether they were triggered; the one at `panics`
+/// panics when triggered.
+fn logging_events(n: usize, panics: usize) -> (Vec<tame::Event>, Seen) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let evs = (0..n)
+        .map(|i| {
+            let s = seen.clone();
+            tame::Event::from_fn(move |v: Option<()>| {
+                s.borrow_mut().push((i, v.is_some()));
+                if i == panics && v.is_some() {
+                    panic!("waiter {i} panics");
+                }
+            })
+        })
+        .collect();
+    (evs, seen)
+}
+
+#[test]
+fn a_latch_waiter_whose_callback_panics_does_not_keep_the_others_from_hearing_it_was_set() {
+    let latch = tame::sync::Latch::new().unwrap();
+    let (evs, seen) = logging_events(3, 1);
+    for ev in evs {
+        latch.wait(ev).unwrap();
+    }
+    let l = latch.clone();
+    std::thread::spawn(move || l.set()).join().unwrap();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(tame::run));
+    assert!(run.is_err());
+    // The waiter after the panicking one is triggered when the loop runs
+    // again, not dropped as if nobody could set the latch.
+    tame::run();
+    assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
+    assert_eq!(tame::__live_waits(), 0);
+}
+
+#[test]
+fn an_event_of_all_whose_callback_panics_does_not_keep_the_others_from_the_value() {
+    let r = Rendezvous::<u8>::new();
+    let (a, sa) = r.event_with_slot::<u32>(1);
+    let (c, sc) = r.event_with_slot::<u32>(3);
+    let b = tame::Event::from_fn(|v: Option<u32>| {
+        if v.is_some() {
+            panic!("b panics");
+        }
+    });
+    let fan = tame::all(vec![a, b, c]);
+    let trigger = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fan.trigger(7)));
+    assert!(trigger.is_err());
+    assert_eq!(sa.take(), Some(7));
+    tame::run();
+    assert_eq!(sc.take(), Some(7), "triggered on the loop, not dropped");
+    let back: Vec<u8> = std::iter::from_fn(|| r.try_next()).collect();
+    assert_eq!(back, [1, 3]);
+}
+
+#[test]
+fn a_readable_waiter_whose_callback_panics_does_not_keep_the_others_from_the_value() {
+    let ch = Channel::<u32>::new();
+    let (evs, seen) = logging_events(3, 1);
+    for ev in evs {
+        ch.readable(ev);
+    }
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ch.send(5)));
+    assert!(sent.is_err());
+    assert_eq!(ch.len(), 1, "the value was queued");
+    tame::run();
+    // Told that a value is there, not that the channel closed empty.
+    assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
+    assert_eq!(ch.try_recv(), Some(5));
+}
+
+#[test]
+fn a_semaphore_waiter_whose_callback_panics_does_not_keep_the_others_waiting_with_permits_free() {
+    let s = Semaphore::new(0);
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let held: Rc<RefCell<Vec<Permit>>> = Rc::default();
+    for i in 0..3 {
+        let (seen, held) = (seen.clone(), held.clone());
+        s.acquire(tame::Event::from_fn(move |p: Option<Permit>| {
+            seen.borrow_mut().push((i, p.is_some()));
+            if let Some(p) = p {
+                held.borrow_mut().push(p); // kept: it does not go back
+                if i == 1 {
+                    panic!("waiter {i} panics");
+                }
+            }
+        }));
+    }
+    let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.add_permits(3)));
+    assert!(added.is_err());
+    tame::run();
+    assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
+    assert_eq!((s.available(), s.waiting()), (0, 0));
+}
+
+#[test]
+fn a_shared_mutex_waiter_whose_callback_panics_does_not_keep_the_others_out() {
+    let m = Mutex::new();
+    let r = Rendezvous::<()>::new();
+    let (ev, writer) = r.event_with_slot::<Guard>(());
+    m.acquire(ev);
+    let writer = writer.take().expect("free: the writer is in");
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let held: Rc<RefCell<Vec<Guard>>> = Rc::default();
+    for i in 0..3 {
+        let (seen, held) = (seen.clone(), held.clone());
+        m.acquire_shared(tame::Event::from_fn(move |g: Option<Guard>| {
+            seen.borrow_mut().push((i, g.is_some()));
+            if let Some(g) = g {
+                held.borrow_mut().push(g); // kept: it does not go back
+                if i == 1 {
+                    panic!("reader {i} panics");
+                }
+            }
+        }));
+    }
+    let released = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(writer)));
+    assert!(released.is_err());
+    tame::run();
+    assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
+}

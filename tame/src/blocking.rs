@@ -278,8 +278,9 @@ fn start_thread(pool: &mut Pool, job: Job) -> std::io::Result<()> {
 
 /// A pool thread: runs `job`, then each job handed to it, until it has
 /// been idle for [`KEEP_IDLE`], or a job left work on this thread's tame
-/// loop (a timer, a task that waits): it then ends, and its loop with it,
-/// so that the next job does not find that work.
+/// loop (a timer, a task that waits, an `asap` not run yet, a clock paused
+/// or advanced): it then ends, and its loop with it, so that the next job
+/// does not find that work.
 fn worker(mut job: Job) {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel::<Job>();

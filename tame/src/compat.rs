@@ -379,6 +379,13 @@ impl Wakeup {
         }
     }
 
+    /// Whether nobody is left to wake: the spawned future it wakes is gone
+    /// (its task held the count). A waker from elsewhere may always wake
+    /// somebody.
+    pub(crate) fn is_gone(&self) -> bool {
+        matches!(self, Wakeup::Spawned(_, waits) if Rc::strong_count(waits) == 1)
+    }
+
     pub(crate) fn wake(self) {
         match &self {
             &Wakeup::Spawned(key, _) => {

@@ -10,6 +10,12 @@ use crate::event::{Event, Sink};
 /// of the value (the last one gets the value itself). Dropping it
 /// untriggered drops them all untriggered.
 ///
+/// If the callback of one of `evs` panics when triggered (an event made
+/// with [`Event::from_fn`]), the panic goes out of the trigger, and the
+/// events after it still get the value: from the loop's queue, in this
+/// turn if the loop runs one, else when the program that caught the panic
+/// runs the loop.
+///
 /// It counts as live while any of `evs` is, so a timer armed with it stops
 /// counting once nobody listens.
 ///
@@ -40,21 +46,20 @@ pub fn all<T: Clone + 'static>(evs: Vec<Event<T>>) -> Event<T> {
 
 struct All<T>(RefCell<Vec<Event<T>>>);
 
-impl<T: Clone> Sink<T> for All<T> {
+impl<T: Clone + 'static> Sink<T> for All<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         // Taken out first: triggering may reach code that looks at us.
-        let mut evs = std::mem::take(&mut *self.0.borrow_mut());
+        let evs = std::mem::take(&mut *self.0.borrow_mut());
         let Some(value) = value else {
             drop(evs);
             return;
         };
-        let last = evs.pop();
-        for ev in evs {
-            ev.trigger(value.clone());
-        }
-        if let Some(ev) = last {
-            ev.trigger(value);
-        }
+        // A callback that panics does not keep the events after it from
+        // getting the value.
+        crate::driver::trigger_each(Deal {
+            evs: evs.into_iter(),
+            value: Some(value),
+        });
     }
 
     fn is_live(&self) -> bool {
@@ -80,3 +85,30 @@ impl<T: Clone> Sink<T> for All<T> {
         }
     }
 }
+
+/// The events of an [`All`] paired with the value: a clone each, the
+/// value itself for the last.
+struct Deal<T> {
+    evs: std::vec::IntoIter<Event<T>>,
+    value: Option<T>,
+}
+
+impl<T: Clone> Iterator for Deal<T> {
+    type Item = (Event<T>, T);
+
+    fn next(&mut self) -> Option<(Event<T>, T)> {
+        let ev = self.evs.next()?;
+        let value = if self.evs.len() == 0 {
+            self.value.take()?
+        } else {
+            self.value.clone()?
+        };
+        Some((ev, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.evs.size_hint()
+    }
+}
+
+impl<T: Clone> ExactSizeIterator for Deal<T> {}

@@ -476,7 +476,15 @@ pub struct TakenMark {
 /// * [`cancel`](Rendezvous::cancel): forget every outstanding and queued
 ///   event; their later triggers are no-ops. Dropping the rendezvous cancels
 ///   it.
-/// * One function at a time may wait on a rendezvous.
+/// * One function at a time may wait on a rendezvous: a tamed function in
+///   `twait!(r)`, or a future polling it as a stream. A second one that
+///   starts waiting while the first does panics, in its `twait!(r)` or in
+///   its poll of the stream. A stream polled again, by the same future or
+///   another, only moves its wake-up to the latest poll. A future that
+///   stops polling while it waits (a `select` whose other branch won)
+///   counts as waiting until an id comes back, the rendezvous is
+///   cancelled, or, for a future [`spawn`](crate::spawn)ed on the loop,
+///   that future ends.
 /// * It is a [`futures_core::Stream`] of ids, ending when nothing is
 ///   outstanding and nothing is queued.
 ///
@@ -745,16 +753,28 @@ impl<I> Rendezvous<I> {
 
     fn set_waiter(&self, waiter: Waiter) {
         let old = self.shared.waiter.take();
-        if let (Some(Waiter::Task(old_task)), Waiter::Task(new_task)) = (&old, &waiter) {
-            if !Rc::ptr_eq(old_task, new_task) {
-                let name = old_task.header().name();
-                // Restore before panicking so the loop stays consistent.
-                self.shared.waiter.set(old);
-                panic!(
-                    "two functions wait on one Rendezvous (`{name}` already waits on it); \
-                     only one function at a time may wait on a rendezvous"
-                );
+        // A stream polled again (by its future, or by whatever polls it
+        // now) only moves its wake-up, as for any stream; but a task and a
+        // stream, or two tasks, would each take the other's wake-up.
+        let other = match (&old, &waiter) {
+            (Some(Waiter::Task(old_task)), Waiter::Task(new_task))
+                if Rc::ptr_eq(old_task, new_task) =>
+            {
+                None
             }
+            (Some(Waiter::Task(old_task)), _) => Some(format!("`{}`", old_task.header().name())),
+            (Some(Waiter::Waker(old)), Waiter::Task(_)) if !old.is_gone() => {
+                Some("a future polling it as a Stream".to_string())
+            }
+            _ => None,
+        };
+        if let Some(other) = other {
+            // Restore before panicking so the loop stays consistent.
+            self.shared.waiter.set(old);
+            panic!(
+                "two functions wait on one Rendezvous ({other} already waits on it); \
+                 only one function at a time may wait on a rendezvous"
+            );
         }
         self.shared.waiter.set(Some(waiter));
     }
@@ -795,7 +815,7 @@ impl<I: 'static> futures_core::Stream for Rendezvous<I> {
         if self.pending() == 0 {
             return Poll::Ready(None);
         }
-        self.shared.waiter.set(Some(Waiter::Waker(Wakeup::of(cx))));
+        self.set_waiter(Waiter::Waker(Wakeup::of(cx)));
         Poll::Pending
     }
 

@@ -135,6 +135,12 @@ impl Clock {
         self.paused.get()
     }
 
+    /// Whether the time is not the real clock's: paused, or moved by
+    /// `advance` (or left behind by a pause) since.
+    pub(super) fn is_virtual(&self) -> bool {
+        self.paused.get() || self.offset.get() != 0
+    }
+
     /// Freezes the time at the turn's reading, rounded up to a whole
     /// millisecond (see [`MS`]).
     pub(super) fn pause(&self) {

@@ -394,6 +394,79 @@ pub(crate) fn queue_fire(ev: Event<()>) {
     }
 }
 
+/// Triggers each event `evs` yields with the value it comes with, in
+/// order: the waiters of something that happened once for them all (a
+/// latch set, a value sent, a fan-out's trigger). If a callback panics,
+/// the events not triggered yet are triggered from the ready queue (this
+/// turn if the loop goes on, or when the program that caught the panic
+/// runs it again), again under this guard: what they wait for did happen,
+/// and dropped untriggered they would hear that it never will.
+pub(crate) fn trigger_each<T, I>(evs: I)
+where
+    T: 'static,
+    I: ExactSizeIterator<Item = (Event<T>, T)> + 'static,
+{
+    let mut rest = TriggerRest(Some(evs));
+    while let Some((ev, value)) = rest.0.as_mut().and_then(Iterator::next) {
+        ev.trigger(value);
+    }
+    rest.0 = None;
+}
+
+/// The events [`trigger_each`] has not triggered yet: queued when dropped
+/// with some left (a callback panicked).
+struct TriggerRest<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static>(Option<I>);
+
+impl<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static> Drop for TriggerRest<T, I> {
+    fn drop(&mut self) {
+        let Some(rest) = self.0.take().filter(|rest| rest.len() > 0) else {
+            return;
+        };
+        // Dropped untriggered (the loop is gone), it drops them untriggered.
+        queue_fire(Event::from_fn(move |go: Option<()>| {
+            if go.is_some() {
+                trigger_each(rest);
+            }
+        }));
+    }
+}
+
+/// Runs `f` on `state`, a hand-out to waiters that stay queued until each
+/// one's turn (a semaphore's permits, a mutex's shared holds). If a
+/// waiter's callback panics, `f` runs again from the ready queue (as
+/// [`trigger_each`]'s rest): the waiters behind that one would otherwise
+/// wait with what they wait for free, until something else hands out.
+pub(crate) fn again_if_panics<S: Clone + 'static>(state: &S, f: fn(&S)) {
+    let mut again = Again {
+        state,
+        f,
+        done: false,
+    };
+    f(state);
+    again.done = true;
+}
+
+/// See [`again_if_panics`].
+struct Again<'a, S: Clone + 'static> {
+    state: &'a S,
+    f: fn(&S),
+    done: bool,
+}
+
+impl<S: Clone + 'static> Drop for Again<'_, S> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let (state, f) = (self.state.clone(), self.f);
+        queue_fire(Event::from_fn(move |go: Option<()>| {
+            if go.is_some() {
+                again_if_panics(&state, f);
+            }
+        }));
+    }
+}
+
 /// Queues `ev` to be triggered on the loop's next turn (`tame::asap`):
 /// after the loop has polled its fds and read its clock (the timers due
 /// then fire in that turn), so that a computation that yields this way
@@ -1043,21 +1116,25 @@ fn registered_task(task: *const dyn TaskObj) -> TaskRef {
     }
 }
 
-/// Whether this thread's loop holds any work or state: something queued,
-/// a timer, a descriptor wait, a spawned future, a task that waits, a
-/// `stop()` asked, its clock paused. A pool thread of `spawn_blocking`
-/// whose job left some retires, so that the next job does not find it
-/// there.
+/// Whether this thread's loop holds any work or state: something queued
+/// (for this turn or the next: an `asap`), a timer, a descriptor wait, a
+/// spawned future, a task that waits, a `stop()` asked, a completion a
+/// panic left, its clock paused or moved off the real one (`advance`). A
+/// pool thread of `spawn_blocking` whose job left some retires, so that
+/// the next job does not find it there.
 pub(crate) fn holds_work() -> bool {
     LOOP.try_with(|l| {
         !l.ready.borrow().is_empty()
+            || !l.next_turn.borrow().is_empty()
+            || !l.yielded.borrow().is_empty()
             || l.timers.borrow().len() > 0
             || l.waits.live() > 0
             || l.spawned.borrow().live > 0
             || l.stop.get()
-            || l.clock.is_paused()
+            || l.clock.is_virtual()
     })
     .unwrap_or(false)
+        || crate::nesting::any_left()
         || !blocked_tasks().is_empty()
 }
 

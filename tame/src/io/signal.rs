@@ -368,10 +368,7 @@ impl SignalTable {
             w.ev.unwatch();
             driver::wait_ended();
         }
-        let mut rest = Later(fire.into_iter());
-        for w in rest.0.by_ref() {
-            w.ev.trigger(());
-        }
+        driver::trigger_each(fire.into_iter().map(|w| (w.ev, ())));
     }
 
     /// Arms the descriptor again if anybody waits.
@@ -385,18 +382,6 @@ impl SignalTable {
         let source = self.source.borrow();
         if driver::rearm(source.fd(), token, Ready::READ).is_ok() {
             self.armed.set(true);
-        }
-    }
-}
-
-/// The waiters of a signal that came, not triggered yet: triggered on the
-/// next turn if a callback before them panics.
-struct Later(std::vec::IntoIter<Waiter>);
-
-impl Drop for Later {
-    fn drop(&mut self) {
-        for w in self.0.by_ref() {
-            driver::queue_fire(w.ev);
         }
     }
 }

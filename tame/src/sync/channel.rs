@@ -156,9 +156,9 @@ impl<T> Channel<T> {
             None => {
                 self.inner.values.borrow_mut().push_back(value);
                 let readers = self.inner.readers.borrow_mut().take_all();
-                for ev in readers {
-                    ev.trigger(());
-                }
+                // A reader's callback that panics does not keep the others
+                // from hearing of the value.
+                crate::driver::trigger_each(readers.into_iter().map(|ev| (ev, ())));
             }
         }
         Ok(())
@@ -217,6 +217,13 @@ impl<T> Channel<T> {
     ///
     /// Receivers waiting in [`recv`](Channel::recv) come first: a value
     /// sent while one waits goes to it, and wakes no `readable` waiter.
+    ///
+    /// If the callback of one waiter's event panics when a value is sent
+    /// (an event made with [`Event::from_fn`]), the panic goes out of
+    /// `send`, with the value queued, and the waiters after it still have
+    /// their events triggered: from the loop's queue, in this turn if the
+    /// loop runs one, else when the program that caught the panic runs the
+    /// loop.
     ///
     /// # Examples
     ///

@@ -37,6 +37,10 @@ use crate::Event;
 ///   set it any more: the waits end, their events dropped untriggered (an
 ///   explicit rendezvous still reports their ids), instead of keeping
 ///   their loops waiting forever.
+/// * If the callback of one wait's event panics when the latch is set (an
+///   event made with [`Event::from_fn`]), the waits after it on that loop
+///   still have their events triggered: from the loop's queue, when the
+///   program that caught the panic runs the loop again.
 ///
 /// # Examples
 ///
@@ -263,10 +267,10 @@ impl Sink<()> for Waiters {
             }
         });
         let evs = std::mem::take(&mut *self.evs.borrow_mut());
-        for ev in evs {
-            if value.is_some() {
-                ev.trigger(());
-            }
+        if value.is_some() {
+            // Set: a waiter's callback that panics does not keep the
+            // others from hearing it.
+            crate::driver::trigger_each(evs.into_iter().map(|ev| (ev, ())));
         }
     }
 

@@ -24,6 +24,14 @@
 //! waiters. A channel's value handed to a receiver that then leaves goes
 //! with it; see [`Channel::readable`] for the wait that takes nothing.
 //!
+//! A waiter whose event's callback panics (an event made with
+//! [`Event::from_fn`](crate::Event::from_fn)) holds nobody else up: the
+//! panic goes out of the call that handed out (a `send`, a permit or
+//! guard given back, a latch's wait ending in `run()`), and the waiters it
+//! was handing out to after that one are served from the loop's queue, in
+//! this turn if the loop runs one, else when the program that caught the
+//! panic runs the loop.
+//!
 //! # Examples
 //!
 //! ```

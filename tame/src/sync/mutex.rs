@@ -223,7 +223,10 @@ impl Inner {
     /// waiters it skipped (no borrow held: their events' drops may release
     /// guards, which grants again).
     fn grant(this: &Rc<Inner>) {
-        Inner::grant_live(this);
+        // A shared waiter's callback that panics with its guard kept (the
+        // guard does not come back to grant again) does not keep the
+        // shared waiters behind it out.
+        crate::driver::again_if_panics(this, Inner::grant_live);
         bury(&this.waiters);
     }
 

@@ -225,7 +225,10 @@ impl Inner {
     /// drops the dead waiters it skipped (no borrow held: their events'
     /// drops may give permits back, which grants again).
     fn grant(this: &Rc<Inner>) {
-        Inner::grant_live(this);
+        // A waiter's callback that panics with its permit kept (the permit
+        // does not come back to grant again) does not leave the waiters
+        // behind it waiting while permits are free.
+        crate::driver::again_if_panics(this, Inner::grant_live);
         bury(&this.waiters);
     }
 
