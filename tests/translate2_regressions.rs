@@ -3658,3 +3658,32 @@ fn a_use_in_the_body_does_not_change_the_signature() {
         Some(2)
     );
 }
+
+// ---- a trait's default method taking `self` by value
+
+/// A trait's default tamed method taking `self` by value: the machine
+/// keeps `self` in its state, which needs it sized, and says so itself
+/// (rustc reported the state's parameter unsized, four times, in terms
+/// of the expansion).
+trait Doubled {
+    fn base(&self) -> u32;
+
+    #[tamed]
+    fn doubled(self, k: u32) -> u32 {
+        twait! { tame::asap(mkevent!()); }
+        self.base() * 2 + k
+    }
+}
+
+struct Five;
+
+impl Doubled for Five {
+    fn base(&self) -> u32 {
+        5
+    }
+}
+
+#[test]
+fn a_default_method_may_take_self_by_value() {
+    assert_eq!(tame::run_with(|d| Five.doubled(1, d)), Some(11));
+}

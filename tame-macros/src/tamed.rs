@@ -395,9 +395,10 @@ impl Signature {
                 done = Some(d);
             }
         }
-        add_sized_self(&mut sig, &f.sig.output);
+        let documented = f.attrs.iter().any(|a| a.path().is_ident("doc"));
+        add_sized_self(&mut sig, &f.sig.output, documented);
         sig.output = ReturnType::Default;
-        add_static_bounds(&mut sig);
+        add_static_bounds(&mut sig, documented);
         Signature {
             item: sig,
             done,
@@ -428,7 +429,7 @@ impl syn::visit_mut::VisitMut for StaticImpls {
 /// The task outlives the call: its type parameters must be `'static`. The
 /// bound goes where the user bounds the parameter already (inline or in
 /// the where clause), so that clippy sees one bound location.
-fn add_static_bounds(sig: &mut syn::Signature) {
+fn add_static_bounds(sig: &mut syn::Signature, documented: bool) {
     let in_where: Vec<String> = sig
         .generics
         .where_clause
@@ -452,25 +453,53 @@ fn add_static_bounds(sig: &mut syn::Signature) {
         }
     }
     for ident in where_static {
-        let span = ident.span();
-        push_where(sig, syn::parse_quote_spanned!(span=> #ident: 'static));
+        // Located at the parameter, but the macro's own: rustc makes no
+        // suggestion of its edits there (it took the predicate for a bound
+        // written in `<..>`, and suggested `<U + Debug>`).
+        let span = Span::call_site().located_at(ident.span());
+        let ident = syn::Ident::new(&ident.to_string(), span);
+        push_where(
+            sig,
+            syn::parse_quote_spanned!(span=> #ident: 'static),
+            documented,
+        );
     }
     // A method keeps `self` in its task: the type parameters of its `impl`
     // (`impl<T: Debug> W<T>`), or a trait's `Self` in a default method,
     // must be `'static` too, which only the method's own clause can say.
     if sig.receiver().is_some() {
-        let span = sig.paren_token.span.close();
-        push_where(sig, syn::parse_quote_spanned!(span=> Self: 'static));
+        let span = where_span(sig, documented);
+        push_where(
+            sig,
+            syn::parse_quote_spanned!(span=> Self: 'static),
+            documented,
+        );
     }
 }
 
-/// Adds a predicate to the signature's `where` clause, starting one at the
-/// parameters' closing parenthesis if it has none: the clause ends the
-/// signature, and rustc points at the whole signature for some lints
-/// (`missing_docs` on a method), which a `where` at the call site (at
-/// `#[tamed]`) would stretch to point there instead.
-fn push_where(sig: &mut syn::Signature, predicate: syn::WherePredicate) {
-    let span = sig.paren_token.span.close();
+/// Where the `where` clause the machine adds to a signature goes: at the
+/// parameters' closing parenthesis. It ends the signature, and rustc
+/// points at the whole signature for some lints (`missing_docs` on a
+/// method), which a clause of the macro's hygiene would stretch to point at
+/// `#[tamed]` instead; but rustc suggests its edits of the clause there
+/// (`fn show(self: Rc<Self>), Self: Debug -> String`, not Rust), which it
+/// does not in a clause of the macro's. So a documented function, which
+/// no such lint is about, gets the macro's.
+fn where_span(sig: &syn::Signature, documented: bool) -> Span {
+    let at = sig.paren_token.span.close();
+    if documented {
+        Span::call_site().located_at(at)
+    } else {
+        at
+    }
+}
+
+/// Adds a predicate to the signature's `where` clause, starting one at
+/// [`where_span`] if it has none. The predicates added go first: a clause
+/// of the user's ends with the user's own predicate, after which rustc's
+/// suggestions (`, Self: Debug`) are right.
+fn push_where(sig: &mut syn::Signature, predicate: syn::WherePredicate, documented: bool) {
+    let span = where_span(sig, documented);
     let clause = sig
         .generics
         .where_clause
@@ -478,16 +507,17 @@ fn push_where(sig: &mut syn::Signature, predicate: syn::WherePredicate) {
             where_token: syn::Token![where](span),
             predicates: syn::punctuated::Punctuated::new(),
         });
-    clause.predicates.push(predicate);
+    clause.predicates.insert(0, predicate);
 }
 
-/// `Self: Sized` for a method whose value holds `Self` by value (`-> Self`,
-/// `-> Option<Self>`): its `done: Event<Self>` needs it, which a trait's
+/// `Self: Sized` for a method that takes `self` by value, or whose value
+/// holds `Self` by value (`-> Self`, `-> Option<Self>`): its state, or its
+/// `done: Event<Self>`, needs it, which a trait's
 /// declaration (`fn connect(addr: String) -> Self;`) does not say by
 /// itself, as a plain one needs not. Such a method cannot be called on a
 /// `dyn` trait object anyway; in an `impl`, `Self` is sized and the bound
 /// says nothing.
-fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType) {
+fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType, documented: bool) {
     struct ByValue(bool);
     impl<'ast> syn::visit::Visit<'ast> for ByValue {
         fn visit_type_path(&mut self, p: &'ast syn::TypePath) {
@@ -509,14 +539,24 @@ fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType) {
         fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
         fn visit_type_trait_object(&mut self, _: &'ast syn::TypeTraitObject) {}
     }
-    let ReturnType::Type(_, ty) = output else {
-        return;
-    };
     let mut by_value = ByValue(false);
-    syn::visit::Visit::visit_type(&mut by_value, ty);
-    if by_value.0 {
-        let span = sig.paren_token.span.close();
-        push_where(sig, syn::parse_quote_spanned!(span=> Self: Sized));
+    if let ReturnType::Type(_, ty) = output {
+        syn::visit::Visit::visit_type(&mut by_value, ty);
+    }
+    // `self` by value: the machine keeps it in its state, which needs it
+    // sized (a trait's default method says nothing of it by itself; there
+    // rustc reported the state's parameter unsized, in terms of the
+    // expansion, four times).
+    let self_by_value = sig.receiver().is_some_and(|r| {
+        r.reference.is_none() && matches!(&*r.ty, Type::Path(p) if p.path.is_ident("Self"))
+    });
+    if by_value.0 || self_by_value {
+        let span = where_span(sig, documented);
+        push_where(
+            sig,
+            syn::parse_quote_spanned!(span=> Self: Sized),
+            documented,
+        );
     }
 }
 
