@@ -360,7 +360,7 @@ impl Signature {
                     p.mutability = None;
                 }
                 if !simple {
-                    let arg = parse::syntax::rebound_param_name(i, &t.pat);
+                    let arg = parse::syntax::rebound_param_name(&f.sig, i);
                     patterns.push((
                         (*t.pat).clone(),
                         (*t.ty).clone(),
@@ -746,6 +746,13 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
             .collect();
         if w.predicates.is_empty() {
             sig.item.generics.where_clause = None;
+        }
+    }
+    // Nothing is bound again without a body: each parameter is as written
+    // (`_: u8`; rustdoc showed the machine's name for it).
+    for (ours, theirs) in sig.item.inputs.iter_mut().zip(&f.sig.inputs) {
+        if let (FnArg::Typed(o), FnArg::Typed(t)) = (ours, theirs) {
+            o.pat.clone_from(&t.pat);
         }
     }
     let attrs = &f.attrs;

@@ -373,18 +373,34 @@ fn the_value_parameter_does_not_repeat_a_users_name() {
 
 /// A plain parameter after a pattern one is bound again at the body's
 /// start (for Rust's drop order) but keeps its name in the signature:
-/// rustdoc printed `__tame_arg1` for it.
+/// rustdoc printed `__tame_arg1` for it. A pattern is named by its names
+/// (rustdoc printed `__tame_arg0`), one that binds none by its place, and
+/// a name another parameter has is not taken twice.
 #[test]
 fn a_parameter_after_a_pattern_keeps_its_name_in_the_signature() {
     let out = expand(quote! {
-        fn f((a, b): (u8, u8), x: u32, mut r#type: String) -> u32 { x }
+        fn f((a, b): (u8, u8), x: u32, mut r#type: String, _: u8, (c, _): (u8, u8), c2: u8) -> u32 { x }
     });
     let start = out.find("fn f").unwrap();
     let sig = &out[start..out.find('{').unwrap()];
     assert!(
-        sig.contains("__tame_arg0 : (u8 , u8) , x : u32 , r#type : String ,"),
+        sig.contains(
+            "a_b : (u8 , u8) , x : u32 , r#type : String , _3 : u8 , c_arg : (u8 , u8) , c2 : u8"
+        ),
         "{sig}"
     );
+    let clash = expand(quote! {
+        fn g((a, b): (u8, u8), a_b: u32) -> u32 { a_b }
+    });
+    let start = clash.find("fn g").unwrap();
+    let sig = &clash[start..clash.find('{').unwrap()];
+    assert!(sig.contains("__tame_arg0 : (u8 , u8) , a_b : u32"), "{sig}");
+    let keyword = expand(quote! {
+        fn h(Wrap(r#type): Wrap) -> u32 { r#type }
+    });
+    let start = keyword.find("fn h").unwrap();
+    let sig = &keyword[start..keyword.find('{').unwrap()];
+    assert!(sig.contains("type_arg : Wrap"), "{sig}");
 }
 
 #[test]

@@ -376,7 +376,7 @@ impl Builder<'_> {
                         });
                     }
                     pat => {
-                        let arg = syntax::rebound_param_name(i, pat);
+                        let arg = syntax::rebound_param_name(&f.sig, i);
                         let id = self.f.bindings.len();
                         let (name, scope) = (format!("arg{i}"), self.scope.current());
                         self.f.bindings.push(ir::Binding {

@@ -238,21 +238,65 @@ pub fn rebound_params(sig: &syn::Signature) -> Vec<bool> {
 }
 
 /// The name the function takes a rebound parameter under (see
-/// [`rebound_params`]): a plain `x` keeps its name, for the documentation
-/// (rustdoc prints it), with our hygiene, so the body's `x` is the `let`'s;
-/// a pattern gets `__tame_argN`.
-pub fn rebound_param_name(index: usize, pat: &Pat) -> Ident {
-    match pat {
-        Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
-            let mut name = p.ident.clone();
-            name.set_span(proc_macro2::Span::mixed_site());
-            name
+/// [`rebound_params`]), with our hygiene, so the body's names are the
+/// `let`'s. It is what rustdoc prints: a plain `x` keeps its name; a
+/// pattern is named by the names it binds (`(a, b)` is `a_b`, `Wrap(w)`
+/// is `w_arg`), and one that binds none by its place (`_` is `_1`), or
+/// `__tame_argN` where that name is another parameter's too.
+pub fn rebound_param_name(sig: &syn::Signature, index: usize) -> Ident {
+    let readable = |input: &syn::FnArg, i: usize| -> Option<String> {
+        let syn::FnArg::Typed(t) = input else {
+            return None;
+        };
+        match &*t.pat {
+            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                Some(syn::ext::IdentExt::unraw(&p.ident).to_string())
+            }
+            pat => {
+                let names: Vec<String> = pattern_bindings(pat, PatPlace::Irrefutable)
+                    .iter()
+                    .map(|b| syn::ext::IdentExt::unraw(&b.ident).to_string())
+                    .collect();
+                // (Never one of its own names: `ref v`, `Wrap(w)` are
+                // `v_arg`, `w_arg`.)
+                Some(match &names[..] {
+                    [] => format!("_{i}"),
+                    [one] => format!("{one}_arg"),
+                    many => many.join("_"),
+                })
+            }
         }
-        _ => quote::format_ident!(
-            "__tame_arg{}",
-            index,
-            span = proc_macro2::Span::mixed_site()
-        ),
+    };
+    let span = proc_macro2::Span::mixed_site();
+    let Some(input) = sig.inputs.iter().nth(index) else {
+        return quote::format_ident!("__tame_arg{}", index, span = span);
+    };
+    if let syn::FnArg::Typed(t) = input {
+        if let Pat::Ident(p) = &*t.pat {
+            if p.subpat.is_none() && p.by_ref.is_none() {
+                let mut name = p.ident.clone();
+                name.set_span(span);
+                return name;
+            }
+        }
+    }
+    let mine = readable(input, index);
+    let shared = (sig.inputs.iter().enumerate())
+        .filter(|&(i, _)| i != index)
+        .any(|(i, other)| readable(other, i) == mine);
+    // (A name of the machine's own, `done` or `tame_done`, never comes
+    // from a pattern: it binds the names its parts are given, not these.)
+    match mine {
+        // (It must be an identifier, not a keyword.)
+        Some(name)
+            if !shared
+                && name != "done"
+                && name != "tame_done"
+                && syn::parse_str::<Ident>(&name).is_ok() =>
+        {
+            Ident::new(&name, span)
+        }
+        _ => quote::format_ident!("__tame_arg{}", index, span = span),
     }
 }
 
