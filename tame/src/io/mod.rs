@@ -64,11 +64,45 @@
 //! An operation owns its buffer, so an operation cancelled before it is
 //! done (its event dead: [`with_timeout`](crate::with_timeout) or
 //! [`add_timeout`](crate::add_timeout) gave up, its rendezvous was dropped,
-//! its task cancelled) drops the buffer with it. A `read` loses nothing of
-//! the stream by that (it reads only when it can deliver at once), but
-//! whatever the `Vec` held goes; a `read_until` also loses the bytes it
-//! read before the delimiter came; a `write_all` may have written part of
-//! its buffer, and nobody learns how much.
+//! its task cancelled) drops the buffer with it. A `read` cancelled so
+//! loses nothing of the stream (it reads only when it can deliver at
+//! once, and a read whose event is dead does not read), but whatever the
+//! `Vec` held goes; a `read_until` also loses the bytes it read before the
+//! delimiter came; a `write_all` may have written part of its buffer, and
+//! nobody learns how much.
+//!
+//! ## Races on a rendezvous
+//!
+//! A race written as tokio's `select!` is (a read and a deadline on one
+//! rendezvous, `twait!(r)` for the first, then `r` dropped) has one more
+//! way to lose data. An operation that completed is no longer cancelled:
+//! it read the bytes (or accepted the connection) and triggered its event,
+//! and its id waits in the rendezvous behind the winner's. That happens
+//! when the operation completes in the same turn of the loop as the
+//! winner, before the function that waits runs: the socket became
+//! readable in the turn the deadline fired. Dropping (or
+//! [`cancel`](crate::Rendezvous::cancel)ling) the rendezvous then drops
+//! the operation's value with its id: the bytes of a `read`, the line of a
+//! [`LineReader::read_line`], the connection of an `accept` (closed
+//! unanswered) are gone, neither delivered nor left in the descriptor.
+//! The ways that lose nothing:
+//!
+//! * **Take what else is queued before the rendezvous goes**: after the
+//!   winner, `while r.queued() > 0 { twait!(r) }` (see
+//!   [`queued`](crate::Rendezvous::queued)); an operation's id that comes
+//!   out there stored its value as a winner's does, and the function uses
+//!   it (or keeps it for the next round) before it drops `r`.
+//! * **Put the timeout on the operation itself**, with an event of its
+//!   own: `read(buf, add_timeout(d, mkevent!(got)))` or
+//!   [`with_timeout`](crate::with_timeout). The race is decided inside
+//!   the event, which gets exactly one outcome: an operation that
+//!   completed in the turn the time ran out wins (the time runs out on the
+//!   next turn), and one whose time ran out first is dead and reads
+//!   nothing.
+//! * **Race a readiness wait**, which holds no data, and read once it won:
+//!   `readable(mkevent!(r, Id::Readable, ready))`, then `try_read` (as
+//!   below). (A listener has no readiness wait of its own: race its
+//!   `accept` with one of the first two ways.)
 //!
 //! Where the bytes matter, put the timeout on a readiness wait, which holds
 //! no data, and read with `try_read` into a buffer you keep:

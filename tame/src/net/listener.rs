@@ -282,6 +282,18 @@ impl TcpListener {
     /// spin, so back off first (say, [`tame::timer`](crate::timer) for a few
     /// milliseconds, or until a connection closes).
     ///
+    /// # Racing
+    ///
+    /// An accept that loses a race on a rendezvous (a `select!` whose
+    /// rendezvous is dropped after the winner) is cancelled without taking
+    /// a connection, unless it accepted one in the same turn as the
+    /// winner: its id then waits behind the winner's in the rendezvous,
+    /// and dropping the rendezvous closes that connection unanswered. Take
+    /// what is queued before the rendezvous goes (`while r.queued() > 0 {
+    /// twait!(r) }`), or time the accept itself with
+    /// [`add_timeout`](crate::add_timeout): see
+    /// [`tame::io`](crate::io#races-on-a-rendezvous).
+    ///
     /// # Examples
     ///
     /// ```
