@@ -278,3 +278,86 @@ fn a_connection_ready_in_the_turn_housekeeping_won_is_accepted_in_the_next_round
         }
     });
 }
+
+/// Each round, a datagram or a 1 ms deadline on a fresh rendezvous,
+/// dropped after the winner; in the first, `from` sends one and the
+/// function spins past the deadline before it waits. The datagrams
+/// received, with their rounds.
+#[tamed]
+fn datagrams_or_deadlines(
+    sock: tame::net::UdpSocket,
+    from: std::net::UdpSocket,
+) -> Vec<(u32, Vec<u8>)> {
+    let mut seen = Vec::new();
+    for round in 0..3 {
+        let r = Rendezvous::<B>::new();
+        let mut got: (Vec<u8>, io::Result<(usize, std::net::SocketAddr)>) =
+            (Vec::new(), Err(io::ErrorKind::NotConnected.into()));
+        tame::timer(Duration::from_millis(1), mkevent!(r, B::Deadline));
+        sock.recv_from(Vec::with_capacity(64), mkevent!(r, B::Read, got));
+        if round == 0 {
+            from.send_to(b"DGRAM", sock.local_addr().unwrap()).unwrap();
+            spin_past_the_deadline();
+        }
+        if twait!(r) == Some(B::Read) {
+            let (buf, n) =
+                std::mem::replace(&mut got, (Vec::new(), Ok((0, sock.local_addr().unwrap()))));
+            seen.push((round, buf[..n.unwrap().0].to_vec()));
+        }
+    }
+    seen
+}
+
+#[test]
+fn a_datagram_ready_in_the_turn_its_deadline_won_is_received_in_the_next_round() {
+    on_fresh_loop(|| {
+        for _ in 0..10 {
+            let sock = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let from = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let seen = tame::run_with(|done| datagrams_or_deadlines(sock, from, done)).unwrap();
+            assert_eq!(seen.len(), 1, "{seen:?}");
+            assert!(seen[0].0 <= 1, "{seen:?}");
+            assert_eq!(seen[0].1, b"DGRAM");
+        }
+    });
+}
+
+/// [`read_or_deadline`] with the read's own timeout around its event (a
+/// long one: the round's deadline comes first): the hold sees through it.
+#[tamed]
+fn timed_read_or_deadline(conn: Rc<UnixStream>, peer: Option<StdUnixStream>) -> Vec<u8> {
+    let r = Rendezvous::<B>::new();
+    let mut got: Result<(Vec<u8>, io::Result<usize>), tame::Timeout> = Err(tame::Timeout);
+    tame::timer(Duration::from_millis(1), mkevent!(r, B::Deadline));
+    conn.read(
+        Vec::with_capacity(64),
+        tame::add_timeout(Duration::from_secs(30), mkevent!(r, B::Read, got)),
+    );
+    if let Some(mut peer) = peer {
+        peer.write_all(b"DATA").unwrap();
+        spin_past_the_deadline();
+    }
+    if twait!(r) == Some(B::Read) {
+        let (buf, n) = got.unwrap();
+        buf[..n.unwrap()].to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+#[test]
+fn a_read_under_its_own_timeout_that_loses_a_race_leaves_the_bytes_in_the_socket() {
+    on_fresh_loop(|| {
+        for _ in 0..10 {
+            let (conn, peer) = pair();
+            let won = tame::run_with(|done| {
+                timed_read_or_deadline(conn.clone(), Some(peer.try_clone().unwrap()), done)
+            })
+            .unwrap();
+            let mut all = won.clone();
+            all.extend(left_in(&conn));
+            assert_eq!(all, b"DATA", "won {won:?}: delivered or left, once");
+            assert_eq!(tame::__timer_entries(), 0, "the read's timer went with it");
+        }
+    });
+}

@@ -81,7 +81,9 @@
 //! [`LineReader::read_line`], an `accept`, a datagram `recv`), whose event
 //! is a rendezvous event of a `#[tamed]` function (`mkevent!(r, id,
 //! slot)`, whose value is stored only by the `twait!(r)` that takes its
-//! id), does not take it while that value would be queued behind an id
+//! id; also wrapped in [`add_timeout`](crate::add_timeout),
+//! [`with_timeout`](crate::with_timeout) or [`Event::map`](crate::Event::map)),
+//! does not take it while that value would be queued behind an id
 //! its waiter was woken for and has not taken yet (the race's winner): it
 //! is *held*. It goes on once the waiter has taken the queued ids and
 //! waits on `r` again; if `r` is dropped or cancelled first, it is
