@@ -547,6 +547,12 @@ pub struct TakenMark {
 /// * [`cancel`](Rendezvous::cancel): forget every outstanding and queued
 ///   event; their later triggers are no-ops. Dropping the rendezvous cancels
 ///   it.
+/// * A read, an accept or a datagram receive given `mkevent!(r, id, slot)`
+///   does not take its data while its waiter, woken for an id, has not
+///   taken the ids queued: a race's loser that became ready in the
+///   winner's turn then leaves its data in the descriptor if `r` is
+///   dropped after the winner (see
+///   [`tame::io`](crate::io#races-on-a-rendezvous)).
 /// * One function at a time may wait on a rendezvous.
 /// * It is a [`futures_core::Stream`] of ids, ending when nothing is
 ///   outstanding and nothing is queued.
