@@ -64,11 +64,57 @@
 //! An operation owns its buffer, so an operation cancelled before it is
 //! done (its event dead: [`with_timeout`](crate::with_timeout) or
 //! [`add_timeout`](crate::add_timeout) gave up, its rendezvous was dropped,
-//! its task cancelled) drops the buffer with it. A `read` loses nothing of
-//! the stream by that (it reads only when it can deliver at once), but
-//! whatever the `Vec` held goes; a `read_until` also loses the bytes it
-//! read before the delimiter came; a `write_all` may have written part of
-//! its buffer, and nobody learns how much.
+//! its task cancelled) drops the buffer with it. A `read` cancelled so
+//! loses nothing of the stream (it reads only when it can deliver at
+//! once, and a read whose event is dead does not read), but whatever the
+//! `Vec` held goes; a `read_until` also loses the bytes it read before the
+//! delimiter came; a `write_all` may have written part of its buffer, and
+//! nobody learns how much.
+//!
+//! ## Races on a rendezvous
+//!
+//! A race written as tokio's `select!` is (a read and a deadline on one
+//! rendezvous, `twait!(r)` for the first, then `r` dropped) loses nothing
+//! of the stream either, also when the socket became readable in the turn
+//! of the loop the deadline fired in. An operation that takes data out of
+//! its descriptor (a `read`, the reads of a `read_until` or of a
+//! [`LineReader::read_line`], an `accept`, a datagram `recv`), whose event
+//! is a rendezvous event of a `#[tamed]` function (`mkevent!(r, id,
+//! slot)`, whose value is stored only by the `twait!(r)` that takes its
+//! id; also wrapped in [`add_timeout`](crate::add_timeout),
+//! [`with_timeout`](crate::with_timeout) or [`Event::map`](crate::Event::map)),
+//! does not take it while that value would be queued behind an id
+//! its waiter was woken for and has not taken yet (the race's winner): it
+//! is *held*. It goes on once the waiter has taken the queued ids and
+//! waits on `r` again; if `r` is dropped or cancelled first, it is
+//! cancelled with nothing taken: the bytes stay in the socket, the
+//! connection in the listener's queue, for the next round. A held
+//! operation still counts as waiting, still refuses a second one of its
+//! kind, and is cancelled by a `close()`; it costs nothing while it waits
+//! (it is not tried again at every turn).
+//!
+//! What is still lost with `r` is a value that is already queued when `r`
+//! goes: an operation that completed after its waiter took the winner,
+//! while the function kept `r` and waited on something else. And the
+//! events of [`Rendezvous::event_with_slot`](crate::Rendezvous::event_with_slot)
+//! are not held: their values land in their slots at the trigger, which a
+//! dropped rendezvous leaves alone. Ways that lose nothing in any case:
+//!
+//! * **Take what else is queued before the rendezvous goes**: after the
+//!   winner, `while r.queued() > 0 { twait!(r) }` (see
+//!   [`queued`](crate::Rendezvous::queued)); an operation's id that comes
+//!   out there stored its value as a winner's does, and the function uses
+//!   it (or keeps it for the next round) before it drops `r`.
+//! * **Put the timeout on the operation itself**, with an event of its
+//!   own: `read(buf, add_timeout(d, mkevent!(got)))` or
+//!   [`with_timeout`](crate::with_timeout). The race is decided inside
+//!   the event, which gets exactly one outcome: an operation that
+//!   completed in the turn the time ran out wins (the time runs out on the
+//!   next turn), and one whose time ran out first is dead and reads
+//!   nothing.
+//! * **Race a readiness wait**, which holds no data, and read once it won:
+//!   `readable(mkevent!(r, Id::Readable, ready))`, then `try_read` (as
+//!   below).
 //!
 //! Where the bytes matter, put the timeout on a readiness wait, which holds
 //! no data, and read with `try_read` into a buffer you keep:

@@ -110,6 +110,8 @@ struct ReadOp {
 }
 
 impl Op for ReadOp {
+    const TAKES: bool = true;
+
     fn kind(&self) -> Ready {
         Ready::READ
     }
@@ -261,6 +263,8 @@ struct ReadUntilOp<D> {
 }
 
 impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
+    const TAKES: bool = true;
+
     fn kind(&self) -> Ready {
         Ready::READ
     }

@@ -183,6 +183,17 @@ impl UnixListener {
     /// Through `ev`: `EMFILE`/`ENFILE`, ...; `ResourceBusy` if another
     /// accept is already waiting.
     ///
+    /// # Racing
+    ///
+    /// An accept that loses a race on a rendezvous (a `select!` whose
+    /// rendezvous is dropped after the winner) is cancelled without taking
+    /// a connection, also when one arrived in the turn the winner came
+    /// back: an accept whose event is `mkevent!(r, id, slot)` does not
+    /// accept while the winner's id waits in `r` untaken, and the
+    /// connection stays queued for the next accept. See
+    /// [`tame::io`](crate::io#races-on-a-rendezvous) for what a dropped
+    /// rendezvous still loses, and the ways around it.
+    ///
     /// # Examples
     ///
     /// ```
@@ -253,6 +264,8 @@ struct AcceptOp {
 }
 
 impl Op for AcceptOp {
+    const TAKES: bool = true;
+
     fn kind(&self) -> Ready {
         Ready::READ
     }
