@@ -298,6 +298,11 @@ pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
              #[test] that runs it: `tame::run_with(|done| my_test(done))` (give the tamed \
              function a return value or a `done: Event` of its own)"
         }
+        "must_use" => {
+            "#[must_use] on a #[tamed] function would warn at every call, the right ones too: \
+             the function itself returns `()`, its value comes through its event (`mkevent!(x)` \
+             uses it); remove it"
+        }
         "track_caller" => {
             "#[track_caller] has no effect on a #[tamed] function: its body runs as a task \
              of the loop, not in its caller's frame, so `Location::caller()` and a panic in \
