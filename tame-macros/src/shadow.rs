@@ -391,7 +391,8 @@ impl Shadow<'_> {
             if let Some(b) = &mut self.block {
                 b.phantoms.push(p.clone());
             }
-            Some(syn::parse_quote_spanned!(span=> { #writes #p.event() }))
+            let at = located(&p, span);
+            Some(syn::parse_quote_spanned!(span=> { #writes #at.event() }))
         } else if args.iter().any(has_index) {
             // The index may name a variable of the block's own loop: store
             // where the event is made.
@@ -428,7 +429,11 @@ impl Shadow<'_> {
                 let counted = counted(&p, args.len(), span);
                 return Some(syn::parse_quote_spanned!(span=> #counted.event()));
             }
-            Some(syn::parse_quote_spanned!(span=> #p.event()))
+            // At the `mkevent!`: an event passed where it does not go is
+            // reported there (at `#[tamed]`, rustc suggested swapping the
+            // arguments into `double(5, #[tamed])`).
+            let at = located(&p, span);
+            Some(syn::parse_quote_spanned!(span=> #at.event()))
         }
     }
 
@@ -831,9 +836,15 @@ const MAX_COUNTED: usize = 8;
 /// parts by field, which lets a shorter list of slots compile and drop the
 /// rest. Spanned at the `mkevent!`, whose error it is. (A site whose
 /// places are taken by a tuple pattern is checked by the pattern.)
-fn counted(p: &Ident, n: usize, span: Span) -> TokenStream {
+/// A phantom's name located at `span`, with its own hygiene.
+fn located(p: &Ident, span: Span) -> Ident {
     let mut p = p.clone();
     p.set_span(p.span().located_at(span));
+    p
+}
+
+fn counted(p: &Ident, n: usize, span: Span) -> TokenStream {
+    let p = located(p, span);
     if !(2..=MAX_COUNTED).contains(&n) {
         return quote_spanned!(span=> &#p);
     }

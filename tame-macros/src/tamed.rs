@@ -391,7 +391,15 @@ impl Signature {
                 if crate::check::output_elision(&f.sig) == Some(true) {
                     crate::check::static_output(&mut ty);
                 }
-                sig.inputs.push(syn::parse_quote!(#d: ::tame::Event<#ty>));
+                // At the return type: an implementation of a trait's
+                // method whose type differs is reported there, as for a
+                // plain one (at `#[tamed]`, rustc's help replaced the
+                // attribute with `Event<String>`; here it offers that for
+                // the return type, which the message beside it corrects:
+                // "expected `String`, found `usize`").
+                let at = ty.span();
+                sig.inputs
+                    .push(syn::parse_quote_spanned!(at=> #d: ::tame::Event<#ty>));
                 done = Some(d);
             }
         }

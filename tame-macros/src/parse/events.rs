@@ -58,7 +58,7 @@ impl Resolver<'_, '_> {
             }
         }
         let maker = quote_spanned!(span=> ::tame::__private::join_event_with_slot(#cx));
-        Some(with_slot(maker, &list_ident, captures))
+        Some(with_slot(maker, &list_ident, captures, span))
     }
 
     /// `mkevent!(r, id)` or `mkevent!(r, id, slot, ..)`.
@@ -190,13 +190,23 @@ struct Site {
     again: bool,
 }
 
-fn with_slot(maker: TokenStream, list: &proc_macro2::Ident, captures: Vec<Expr>) -> Expr {
+/// The block is located at the `mkevent!` (`span`): an event passed where
+/// it does not go is reported there (at `#[tamed]`, rustc suggested
+/// swapping the arguments into `double(5, #[tamed])`).
+fn with_slot(
+    maker: TokenStream,
+    list: &proc_macro2::Ident,
+    captures: Vec<Expr>,
+    span: Span,
+) -> Expr {
     let ev = syntax::hygienic("__tame_ev");
     let slot = syntax::hygienic("__tame_slot");
-    syn::parse_quote!({
+    let mut tail = ev.clone();
+    tail.set_span(ev.span().located_at(span));
+    syn::parse_quote_spanned!(span=> {
         let (#ev, #slot) = #maker;
         ::tame::__private::SlotList::push(&mut #list, #slot, (#(#captures,)*));
-        #ev
+        #tail
     })
 }
 
