@@ -396,8 +396,10 @@ impl Signature {
                 // plain one (at `#[tamed]`, rustc's help replaced the
                 // attribute with `Event<String>`; here it offers that for
                 // the return type, which the message beside it corrects:
-                // "expected `String`, found `usize`").
-                let at = ty.span();
+                // "expected `String`, found `usize`"). Of the macro's
+                // hygiene: clippy's lints on a signature's types
+                // (`type_complexity`) are not about the `Event` around it.
+                let at = Span::call_site().located_at(ty.span());
                 sig.inputs
                     .push(syn::parse_quote_spanned!(at=> #d: ::tame::Event<#ty>));
                 done = Some(d);
