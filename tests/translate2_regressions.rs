@@ -3687,3 +3687,32 @@ impl Doubled for Five {
 fn a_default_method_may_take_self_by_value() {
     assert_eq!(tame::run_with(|d| Five.doubled(1, d)), Some(11));
 }
+
+// ---- lifetimes that are 'static by another name
+
+/// A parameter borrowing for a lifetime bound to outlive `'static` is a
+/// `'static` one (it was refused: "cannot take a borrowed parameter").
+#[tamed]
+fn static_by_bound<'a: 'static, 'b>(s: &'a str, t: &'b str) -> usize
+where
+    'b: 'static,
+{
+    twait! { tame::asap(mkevent!()); }
+    s.len() + t.len()
+}
+
+/// A return type naming a lifetime of the function's own: the value is
+/// delivered after the call returned, so the lifetime outlives `'static`
+/// (it failed with "borrowed data escapes outside of function", of
+/// `done`, which the plain function does not).
+#[tamed]
+fn label<'a>(k: u32) -> Option<&'a str> {
+    twait! { tame::asap(mkevent!()); }
+    Some(if k > 0 { "positive" } else { "zero" })
+}
+
+#[test]
+fn lifetimes_that_outlive_static_are_accepted() {
+    assert_eq!(tame::run_with(|d| static_by_bound("abc", "de", d)), Some(5));
+    assert_eq!(tame::run_with(|d| label(1, d)), Some(Some("positive")));
+}

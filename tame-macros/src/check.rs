@@ -91,7 +91,7 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
             FnArg::Receiver(r) => {
                 // `&self`, `self: &Self`, `self: Pin<&mut Self>`; not
                 // `&'static self`.
-                let mut finder = BorrowFinder::default();
+                let mut finder = BorrowFinder::of(sig);
                 finder.visit_type(&r.ty);
                 if finder.found.is_some() {
                     errors.spanned(
@@ -102,7 +102,7 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                 }
             }
             FnArg::Typed(t) => {
-                let mut finder = BorrowFinder::default();
+                let mut finder = BorrowFinder::of(sig);
                 finder.visit_type(&t.ty);
                 if let Some(at) = finder.found {
                     errors.spanned(
@@ -322,15 +322,42 @@ pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
 struct BorrowFinder {
     found: Option<proc_macro2::TokenStream>,
     /// Lifetimes bound by an enclosing `for<'a>`: a trait object's or
-    /// bound's own, for any lifetime its user picks, not a borrow.
+    /// bound's own, for any lifetime its user picks, not a borrow; and the
+    /// function's that outlive `'static` (`<'a: 'static>`, `where 'a:
+    /// 'static`), which are `'static` by another name.
     higher_ranked: Vec<proc_macro2::Ident>,
 }
 
 impl BorrowFinder {
+    /// A finder for the parameters of `sig`.
+    fn of(sig: &syn::Signature) -> Self {
+        BorrowFinder {
+            found: None,
+            higher_ranked: static_lifetimes(&sig.generics),
+        }
+    }
+
     /// Whether `l` is a borrow: not `'static`, not higher-ranked.
     fn borrows(&self, l: &syn::Lifetime) -> bool {
         l.ident != "static" && !self.higher_ranked.contains(&l.ident)
     }
+}
+
+/// The lifetimes of `generics` bound to outlive `'static`.
+fn static_lifetimes(generics: &syn::Generics) -> Vec<proc_macro2::Ident> {
+    let is_static = |b: &syn::Lifetime| b.ident == "static";
+    let mut out: Vec<proc_macro2::Ident> = (generics.lifetimes())
+        .filter(|l| l.bounds.iter().any(is_static))
+        .map(|l| l.lifetime.ident.clone())
+        .collect();
+    for p in generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        if let syn::WherePredicate::Lifetime(l) = p {
+            if l.bounds.iter().any(is_static) {
+                out.push(l.lifetime.ident.clone());
+            }
+        }
+    }
+    out
 }
 
 impl<'ast> Visit<'ast> for BorrowFinder {

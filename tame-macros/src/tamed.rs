@@ -309,6 +309,32 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     }
 }
 
+/// The function's own lifetimes that its return type names (`fn label<'a>()
+/// -> &'a str`) outlive `'static`: the value is delivered after the call
+/// returned, so no borrow of the caller's can be in it (rustc said
+/// "borrowed data escapes outside of function", of `done`). A parameter
+/// that borrows for one is refused by the check, as any borrow is.
+fn outlive_static(generics: &mut syn::Generics, ty: &Type) {
+    struct Named(Vec<proc_macro2::Ident>);
+    impl<'ast> syn::visit::Visit<'ast> for Named {
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            self.0.push(l.ident.clone());
+        }
+    }
+    let mut named = Named(Vec::new());
+    syn::visit::Visit::visit_type(&mut named, ty);
+    for l in generics.lifetimes_mut() {
+        let bounded = l.bounds.iter().any(|b| b.ident == "static");
+        if named.0.contains(&l.lifetime.ident) && !bounded {
+            if l.colon_token.is_none() {
+                l.colon_token = Some(Default::default());
+            }
+            l.bounds
+                .push(syn::Lifetime::new("'static", Span::call_site()));
+        }
+    }
+}
+
 /// The most parameters of a lint shadow's closure that `tame::__private`
 /// has a `shadow_returningN` helper for.
 const SHADOW_RETURNING_MAX: usize = 8;
@@ -391,6 +417,7 @@ impl Signature {
                 if crate::check::output_elision(&f.sig) == Some(true) {
                     crate::check::static_output(&mut ty);
                 }
+                outlive_static(&mut sig.generics, &ty);
                 // At the return type: an implementation of a trait's
                 // method whose type differs is reported there, as for a
                 // plain one (at `#[tamed]`, rustc's help replaced the
