@@ -547,12 +547,6 @@ pub struct TakenMark {
 /// * [`cancel`](Rendezvous::cancel): forget every outstanding and queued
 ///   event; their later triggers are no-ops. Dropping the rendezvous cancels
 ///   it.
-/// * A read, an accept or a datagram receive given `mkevent!(r, id, slot)`
-///   does not take its data while its waiter, woken for an id, has not
-///   taken the ids queued: a race's loser that became ready in the
-///   winner's turn then leaves its data in the descriptor if `r` is
-///   dropped after the winner (see
-///   [`tame::io`](crate::io#races-on-a-rendezvous)).
 /// * One function at a time may wait on a rendezvous: a tamed function in
 ///   `twait!(r)`, or a future polling it as a stream. A second one that
 ///   starts waiting while the first does panics, in its `twait!(r)` or in
