@@ -800,18 +800,13 @@ fn a_read_line_that_lost_a_race_with_a_timeout_leaves_the_line_to_the_next_round
     });
 }
 
-/// Each round, a line or a 1 ms timeout, and if `drain`, where the
-/// timeout won, the ids queued behind it taken before the round's
-/// rendezvous goes. In the first round `peer` sends a line and the
-/// function spins past the timeout before it waits, so that both are ready
-/// in one turn. The lines delivered, whether as the winner or from the
-/// drain.
+/// Each round, a line or a 1 ms timeout, and where the timeout won, the
+/// ids queued behind it taken before the round's rendezvous goes. In the
+/// first round `peer` sends a line and the function spins past the
+/// timeout before it waits, so that both are ready in one turn. The lines
+/// delivered, whether as the winner or from the drain.
 #[tamed]
-fn lines_or_timeouts_drained(
-    reader: LineReader<UnixStream>,
-    peer: StdUnixStream,
-    drain: bool,
-) -> Vec<Vec<u8>> {
+fn lines_or_timeouts_drained(reader: LineReader<UnixStream>, peer: StdUnixStream) -> Vec<Vec<u8>> {
     let mut seen = Vec::new();
     for round in 0..3 {
         let r = Rendezvous::<u8>::new();
@@ -824,7 +819,7 @@ fn lines_or_timeouts_drained(
             while t.elapsed() < Duration::from_millis(3) {}
         }
         let mut line = twait!(r) == Some(0);
-        while drain && r.queued() > 0 {
+        while r.queued() > 0 {
             if twait!(r) == Some(0) {
                 line = true;
             }
@@ -841,28 +836,8 @@ fn a_line_ready_in_the_turn_its_timeout_won_is_taken_by_draining_the_rendezvous(
     on_fresh_loop(|| {
         for _ in 0..20 {
             let (conn, peer) = pair();
-            let seen = tame::run_with(|done| {
-                lines_or_timeouts_drained(LineReader::new(conn), peer, true, done)
-            });
-            assert_eq!(
-                seen.unwrap(),
-                [b"one line\n".to_vec()],
-                "delivered exactly once"
-            );
-        }
-    });
-}
-
-#[test]
-fn a_line_ready_in_the_turn_its_timeout_won_comes_in_the_next_round_undrained() {
-    on_fresh_loop(|| {
-        for _ in 0..20 {
-            let (conn, peer) = pair();
-            let seen = tame::run_with(|done| {
-                lines_or_timeouts_drained(LineReader::new(conn), peer, false, done)
-            });
-            // The read held behind the timeout's id went with the round's
-            // rendezvous, its bytes left in the socket for the next round.
+            let seen =
+                tame::run_with(|done| lines_or_timeouts_drained(LineReader::new(conn), peer, done));
             assert_eq!(
                 seen.unwrap(),
                 [b"one line\n".to_vec()],

@@ -5,7 +5,6 @@ use std::fmt;
 use std::rc::{Rc, Weak};
 
 use crate::driver::WaitId;
-use crate::rendezvous::Hold;
 
 /// Where an event reports to: a rendezvous, a task's implicit join, a future.
 ///
@@ -34,17 +33,6 @@ pub(crate) trait Sink<T> {
 
     /// The wait that watched this event is over: forget its id.
     fn unwatch(&self) {}
-
-    /// The rendezvous to wait on before taking data for this event, if a
-    /// value triggered now would be queued there behind an id its waiter
-    /// was woken for and has not taken, and dropped with it if the
-    /// rendezvous goes after that id (see [`crate::rendezvous::Hold`]).
-    /// Asked by the operations that take data out of a descriptor, before
-    /// each syscall: a cheap test, answered `None` by every sink but a
-    /// rendezvous' inbox event (and the links that lead to one).
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        None
-    }
 
     /// The event is dropped uncalled (see
     /// `crate::driver::drop_for_gone_loop`): a callback is dropped without
@@ -78,10 +66,6 @@ pub(crate) enum Ask {
     Unwatch,
 }
 
-/// What a link answers for [`Sink::holder`]: the answer of the event it
-/// holds, or the next link to ask.
-type HolderAnswer = Result<Option<Rc<dyn Hold>>, Rc<dyn Link>>;
-
 /// A link of a chain of events that forward their liveness to the next
 /// (see [`Sink::into_link`]), whatever the type of its value.
 pub(crate) trait Link {
@@ -89,9 +73,6 @@ pub(crate) trait Link {
     /// unwatch answers `false`); if it is one, returns it: the walk goes
     /// on there.
     fn ask(&self, what: Ask) -> Result<bool, Rc<dyn Link>>;
-
-    /// [`Sink::holder`] as [`ask`](Self::ask) asks the rest.
-    fn holder(&self) -> HolderAnswer;
 }
 
 /// Asks the innermost event of a chain of links, starting at `first`: one
@@ -103,21 +84,6 @@ fn ask_chain(first: &dyn Link, what: Ask) -> bool {
     };
     loop {
         next = match next.ask(what) {
-            Ok(answer) => return answer,
-            Err(n) => n,
-        };
-    }
-}
-
-/// [`Sink::holder`] of the innermost event of a chain of links, as
-/// [`ask_chain`] asks the rest.
-fn holder_of_chain(first: &dyn Link) -> Option<Rc<dyn Hold>> {
-    let mut next = match first.holder() {
-        Ok(answer) => return answer,
-        Err(next) => next,
-    };
-    loop {
-        next = match next.holder() {
             Ok(answer) => return answer,
             Err(n) => n,
         };
@@ -253,12 +219,6 @@ impl<T> Event<T> {
             // inner event, a chain's next link).
             crate::nesting::while_discarding(|| sink.discard());
         }
-    }
-
-    /// See [`Sink::holder`].
-    #[inline]
-    pub(crate) fn holder(&self) -> Option<Rc<dyn Hold>> {
-        self.sink.as_ref()?.holder()
     }
 
     /// See [`Sink::unwatch`].
@@ -477,10 +437,6 @@ where
         ask_chain(self, Ask::Unwatch);
     }
 
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        holder_of_chain(self)
-    }
-
     fn into_link(self: Rc<Self>) -> Option<Rc<dyn Link>> {
         Some(self)
     }
@@ -506,18 +462,5 @@ impl<R: 'static, F: 'static> Link for Then<R, F> {
             })
         });
         answer.unwrap_or(Ok(false))
-    }
-
-    fn holder(&self) -> HolderAnswer {
-        let answer = peek(&self.ev, |ev| {
-            let Some(sink) = &ev.sink else {
-                return Ok(None);
-            };
-            match sink.clone().into_link() {
-                Some(link) => Err(link),
-                None => Ok(sink.holder()),
-            }
-        });
-        answer.unwrap_or(Ok(None))
     }
 }

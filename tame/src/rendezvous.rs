@@ -86,38 +86,6 @@ pub(crate) struct Shared<I> {
     /// The receipts asked of its events, if any ever was (most
     /// rendezvous never see one: a box, made at the first).
     receipts: Cell<Option<Box<Receipts>>>,
-    /// The waiter was woken for an id and has not waited here again since:
-    /// while ids are queued then, the first of them may be a race's winner,
-    /// and the function may take it and drop the rendezvous without looking
-    /// at the others. (Never set for a rendezvous nobody waits on, whose
-    /// ids are taken by `try_next` after `run()`.)
-    woken: Cell<bool>,
-    /// What the operations held back meanwhile are told when the waiter
-    /// waits here again (see [`Hold`]): empty, with no allocation, unless
-    /// one was.
-    held: Cell<Vec<Event<()>>>,
-}
-
-/// A rendezvous whose value would go behind an id its waiter was woken for
-/// and has not taken: an operation that takes data out of a descriptor (a
-/// read, an accept) does not take it now, as dropping the rendezvous after
-/// its winner would drop that data with the queued value. It waits for
-/// [`hold`](Hold::hold)'s event instead, and goes on then (see
-/// `crate::io::op`).
-pub(crate) trait Hold {
-    /// Triggers `release` once the waiter has taken the queued ids and
-    /// waits on the rendezvous again (queued for the loop to run, never
-    /// inside this call or inside the wait); drops it untriggered if the
-    /// rendezvous is cancelled or dropped first.
-    fn hold(&self, release: Event<()>);
-}
-
-impl<I> Hold for Shared<I> {
-    fn hold(&self, release: Event<()>) {
-        let mut held = self.held.take();
-        held.push(release);
-        self.held.set(held);
-    }
 }
 
 /// [`Shared::receipts`].
@@ -170,10 +138,6 @@ impl<I> Shared<I> {
         let arrived = self.arrived();
         self.epoch.set(self.epoch.get() + 1);
         self.outstanding.set(0);
-        self.woken.set(false);
-        // The operations held back are dead with their events: dropped,
-        // their releases come to nothing, and they took nothing.
-        drop(self.held.take());
         if !self.queue.borrow().is_empty() {
             let queued = std::mem::take(&mut *self.queue.borrow_mut());
             drop(queued);
@@ -221,32 +185,6 @@ impl<I> Shared<I> {
         let r = f(&mut book);
         self.receipts.set(book);
         r
-    }
-
-    /// The waiter waits here again, with no id queued: the operations held
-    /// back while it was woken ([`Hold`]) go on, from the loop's queue.
-    fn waits_again(&self) {
-        self.woken.set(false);
-        let held = self.held.take();
-        if !held.is_empty() {
-            for release in held {
-                crate::driver::queue_fire(release);
-            }
-        }
-    }
-
-    /// [`Sink::holder`] of one of its events, of `epoch`: itself, if a
-    /// value triggered now would go behind an id its woken waiter has not
-    /// taken.
-    fn holder(self: &Rc<Self>, epoch: u64) -> Option<Rc<dyn Hold>>
-    where
-        I: 'static,
-    {
-        if self.woken.get() && epoch == self.epoch.get() && !self.queue.borrow().is_empty() {
-            Some(self.clone())
-        } else {
-            None
-        }
     }
 
     /// Who this rendezvous is, for the loop's table of extra watches.
@@ -389,7 +327,6 @@ impl<I> Ticket<I> {
         }
         // Take the waiter out before waking it: waking touches the loop.
         if let Some(waiter) = rdv.waiter.take() {
-            rdv.woken.set(true);
             waiter.wake();
         }
     }
@@ -483,7 +420,7 @@ pub(crate) struct InboxNode<I, T, C> {
     inbox: Rc<InboxQueue<T, C>>,
 }
 
-impl<I: 'static, T, C> Sink<T> for InboxNode<I, T, C> {
+impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let t = &self.ticket;
         if !t.is_live() {
@@ -512,14 +449,6 @@ impl<I: 'static, T, C> Sink<T> for InboxNode<I, T, C> {
 
     fn unwatch(&self) {
         self.ticket.unwatch();
-    }
-
-    /// Only this kind of event is held back: its value is stored by the
-    /// `twait!(r)` that takes its id, so it goes with a rendezvous dropped
-    /// before that, where a [`Node`]'s is in its slot from the trigger on.
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        let t = &self.ticket;
-        t.rendezvous.holder(t.epoch)
     }
 }
 
@@ -598,8 +527,6 @@ impl<I> Rendezvous<I> {
                 watches: WatchSet::new(),
                 token: Cell::new(None),
                 receipts: Cell::new(None),
-                woken: Cell::new(false),
-                held: Cell::new(Vec::new()),
             }),
         }
     }
@@ -805,7 +732,6 @@ impl<I> Rendezvous<I> {
         self.set_waiter(Waiter::Task(task.clone()));
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
-        self.shared.waits_again();
         Poll::Pending
     }
 
@@ -822,7 +748,6 @@ impl<I> Rendezvous<I> {
         self.set_waiter(Waiter::Task(task.clone()));
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
-        self.shared.waits_again();
         true
     }
 
@@ -891,7 +816,6 @@ impl<I: 'static> futures_core::Stream for Rendezvous<I> {
             return Poll::Ready(None);
         }
         self.set_waiter(Waiter::Waker(Wakeup::of(cx)));
-        self.shared.waits_again();
         Poll::Pending
     }
 

@@ -39,7 +39,6 @@ use std::time::Duration;
 
 use crate::driver::{self, Token, WaitId};
 use crate::event::{Event, Sink};
-use crate::rendezvous::Hold;
 use crate::time::Timeout;
 
 /// Wraps `ev` with a deadline.
@@ -278,9 +277,6 @@ trait CallerEvent: Sized + 'static {
     fn is_live(&self) -> bool;
     fn watch(&self, id: WaitId) -> bool;
     fn unwatch(&self);
-    /// See [`Event::holder`]: an operation given the returned event is
-    /// held as one given the caller's event would be.
-    fn holder(&self) -> Option<Rc<dyn Hold>>;
     /// The time ran out.
     fn time_out(self);
 }
@@ -309,9 +305,6 @@ impl<T: 'static> CallerEvent for AddTimeout<T> {
     fn unwatch(&self) {
         self.0.unwatch();
     }
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        self.0.holder()
-    }
     fn time_out(self) {
         self.0.trigger(Err(Timeout));
     }
@@ -335,9 +328,6 @@ impl<T: 'static> CallerEvent for WithTimeout<T> {
     }
     fn unwatch(&self) {
         self.0.unwatch();
-    }
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        self.0.holder()
     }
     fn time_out(self) {
         drop(self);
@@ -466,10 +456,6 @@ impl<T, C: Caller<T>, A: Then> Sink<T> for Deadline<C, A> {
 
     fn unwatch(&self) {
         self.watch.set(0);
-    }
-
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        self.with_caller(C::holder)
     }
 }
 

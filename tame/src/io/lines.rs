@@ -10,9 +10,8 @@
 //! until it ran again, and lose them if it were cancelled in between; the
 //! chain never holds a byte outside the shared buffer, so a cancelled
 //! `read_line` loses nothing and the next one goes on where it stopped.
-//! (A line it delivered is the caller's: a read that would deliver one
-//! into a rendezvous about to be dropped is held back, see
-//! `crate::io::op`.)
+//! (A line it delivered is the caller's: see `LineReader`'s docs for a
+//! race that drops it.)
 
 use std::cell::RefCell;
 use std::fmt;
@@ -48,13 +47,15 @@ type LineResult = io::Result<Option<Vec<u8>>>;
 ///   cancelled, a timeout), its read is cancelled; the bytes read so far
 ///   stay in the buffer and the next `read_line` starts from them, also
 ///   when it is called at once, before the loop has dropped that read (a
-///   line-or-timeout race each round). A line is not lost either when it
-///   arrives in the turn the timeout fires, the round's rendezvous dropped
-///   after the timeout's id: a `read_line` whose event is
-///   `mkevent!(r, id, line)` does not read while that id waits in `r`
-///   untaken, so the bytes stay in the stream for the next round (see
-///   [`tame::io`](crate::io#races-on-a-rendezvous), which also says what
-///   is still lost with a rendezvous, and the ways around it).
+///   line-or-timeout race each round). A line already delivered is no
+///   longer in the buffer: one that completed in the same turn as the
+///   timer that won a race on one rendezvous waits there behind the
+///   timer's id, and dropping the rendezvous then drops the line. Take
+///   what is queued before the rendezvous goes (`while r.queued() > 0 {
+///   twait!(r) }`), or put the timeout on the `read_line` itself
+///   (`read_line(limit, add_timeout(d, mkevent!(line)))`, which gives the
+///   line or `Err(Timeout)`, and loses no line): see
+///   [`tame::io`](crate::io#races-on-a-rendezvous).
 /// * **Dropping** the reader while a `read_line` is in flight lets it
 ///   finish and deliver (as dropping a handle does); the stream closes
 ///   after it.

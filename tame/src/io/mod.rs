@@ -74,31 +74,18 @@
 //! ## Races on a rendezvous
 //!
 //! A race written as tokio's `select!` is (a read and a deadline on one
-//! rendezvous, `twait!(r)` for the first, then `r` dropped) loses nothing
-//! of the stream either, also when the socket became readable in the turn
-//! of the loop the deadline fired in. An operation that takes data out of
-//! its descriptor (a `read`, the reads of a `read_until` or of a
-//! [`LineReader::read_line`], an `accept`, a datagram `recv`), whose event
-//! is a rendezvous event of a `#[tamed]` function (`mkevent!(r, id,
-//! slot)`, whose value is stored only by the `twait!(r)` that takes its
-//! id; also wrapped in [`add_timeout`](crate::add_timeout),
-//! [`with_timeout`](crate::with_timeout) or [`Event::map`](crate::Event::map)),
-//! does not take it while that value would be queued behind an id
-//! its waiter was woken for and has not taken yet (the race's winner): it
-//! is *held*. It goes on once the waiter has taken the queued ids and
-//! waits on `r` again; if `r` is dropped or cancelled first, it is
-//! cancelled with nothing taken: the bytes stay in the socket, the
-//! connection in the listener's queue, for the next round. A held
-//! operation still counts as waiting, still refuses a second one of its
-//! kind, and is cancelled by a `close()`; it costs nothing while it waits
-//! (it is not tried again at every turn).
-//!
-//! What is still lost with `r` is a value that is already queued when `r`
-//! goes: an operation that completed after its waiter took the winner,
-//! while the function kept `r` and waited on something else. And the
-//! events of [`Rendezvous::event_with_slot`](crate::Rendezvous::event_with_slot)
-//! are not held: their values land in their slots at the trigger, which a
-//! dropped rendezvous leaves alone. Ways that lose nothing in any case:
+//! rendezvous, `twait!(r)` for the first, then `r` dropped) has one more
+//! way to lose data. An operation that completed is no longer cancelled:
+//! it read the bytes (or accepted the connection) and triggered its event,
+//! and its id waits in the rendezvous behind the winner's. That happens
+//! when the operation completes in the same turn of the loop as the
+//! winner, before the function that waits runs: the socket became
+//! readable in the turn the deadline fired. Dropping (or
+//! [`cancel`](crate::Rendezvous::cancel)ling) the rendezvous then drops
+//! the operation's value with its id: the bytes of a `read`, the line of a
+//! [`LineReader::read_line`], the connection of an `accept` (closed
+//! unanswered) are gone, neither delivered nor left in the descriptor.
+//! The ways that lose nothing:
 //!
 //! * **Take what else is queued before the rendezvous goes**: after the
 //!   winner, `while r.queued() > 0 { twait!(r) }` (see
@@ -114,7 +101,8 @@
 //!   nothing.
 //! * **Race a readiness wait**, which holds no data, and read once it won:
 //!   `readable(mkevent!(r, Id::Readable, ready))`, then `try_read` (as
-//!   below).
+//!   below). (A listener has no readiness wait of its own: race its
+//!   `accept` with one of the first two ways.)
 //!
 //! Where the bytes matter, put the timeout on a readiness wait, which holds
 //! no data, and read with `try_read` into a buffer you keep:

@@ -7,31 +7,12 @@
 //! An operation owns everything it needs (the buffer, the caller's event, an
 //! `Rc` of its source), so it borrows nothing from whoever started it and
 //! keeps its descriptor open while it is in flight.
-//!
-//! # Held operations
-//!
-//! An operation that takes data out of its descriptor ([`Op::TAKES`]: a
-//! read, an accept) delivers it through its event, and an event of a
-//! rendezvous whose value waits behind the id of a race's winner goes with
-//! the rendezvous if the function drops it after the winner (a `select!`
-//! whose read became ready in the turn its deadline fired). So before its
-//! syscall such an operation asks its event for a holder
-//! ([`Event::holder`]); if there is one, it is *held*: it takes nothing,
-//! stays parked in its slot (so it still counts as a wait, a second
-//! operation of its kind is still refused, a close still cancels it), and
-//! the readiness it was handed stays noted on the source. It goes on when
-//! the rendezvous releases it, once its waiter took the queued ids and
-//! waits on it again, not at a new edge (there may be none: the bytes are
-//! already there); if the rendezvous goes first, its event dies and the
-//! loop drops it, with nothing taken. A new edge while it is held leaves
-//! it held.
 
 use std::io;
 use std::rc::Rc;
 
 use super::source::Source;
 use crate::driver::{Ready, WaitId};
-use crate::rendezvous::Hold;
 use crate::Event;
 
 /// How far an attempt got.
@@ -62,12 +43,6 @@ impl<O> Progress<O> {
 
 /// An operation on a source.
 pub(crate) trait Op: Sized + 'static {
-    /// Whether it takes data out of the descriptor that only its event
-    /// delivers (bytes read, a connection accepted), so that it is held
-    /// while its event's value would be dropped (see the module docs). A
-    /// constant: the operations that take nothing pay nothing for it.
-    const TAKES: bool = false;
-
     /// Goes as far as it can without blocking. `ready` is true when the
     /// loop just reported the descriptor ready (an operation that waits
     /// before touching the descriptor, such as a readiness wait or a read
@@ -90,15 +65,9 @@ pub(crate) trait Watch {
     fn is_live(&self) -> bool;
     fn watch(&self, id: WaitId) -> bool;
     fn unwatch(&self);
-    /// See [`Event::holder`].
-    fn holder(&self) -> Option<Rc<dyn Hold>>;
 }
 
 impl<T> Watch for Event<T> {
-    fn holder(&self) -> Option<Rc<dyn Hold>> {
-        Event::holder(self)
-    }
-
     fn is_live(&self) -> bool {
         Event::is_live(self)
     }
@@ -116,11 +85,6 @@ impl<T> Watch for Event<T> {
 pub(crate) trait Parkable {
     /// The descriptor is ready: try again (and park again if need be).
     fn resume(self: Box<Self>);
-    /// Whether it is held (see the module docs), waiting for its release.
-    fn is_held(&self) -> bool;
-    /// Its rendezvous released it: it goes on as if the readiness its
-    /// source noted (if any) had just been reported.
-    fn release(self: Box<Self>, ready: bool);
     /// See [`Op::fail`].
     fn fail(self: Box<Self>, err: io::Error);
     fn is_live(&self) -> bool;
@@ -161,21 +125,6 @@ impl Parked {
         }
     }
 
-    /// See [`Parkable::is_held`].
-    pub(crate) fn is_held(&self) -> bool {
-        match self {
-            Parked::Op(op) => op.is_held(),
-            Parked::Ready(..) => false,
-        }
-    }
-
-    /// See [`Parkable::release`]; a readiness wait is never held.
-    pub(crate) fn release(self, ready: bool) {
-        if let Parked::Op(op) = self {
-            op.release(ready);
-        }
-    }
-
     pub(crate) fn is_live(&self) -> bool {
         match self {
             Parked::Op(op) => op.is_live(),
@@ -204,87 +153,20 @@ pub(crate) struct OpNode<O> {
     src: Rc<Source>,
     /// Always `Some` outside `resume`.
     op: Option<O>,
-    /// Held, until its rendezvous releases it (see the module docs).
-    held: bool,
-}
-
-impl<O: Op> OpNode<O> {
-    /// Goes on with `op`, the descriptor ready (as its source was told) or
-    /// not: tries its syscall, unless it is to be held.
-    fn go_on(mut self: Box<Self>, op: O, ready: bool) {
-        if self.src.is_closed() || !op.event().is_live() {
-            // Closed meanwhile, or nobody listens: dropped, untriggered.
-            return;
-        }
-        if O::TAKES {
-            if let Some(holder) = op.event().holder() {
-                self.op = Some(op);
-                return self.hold(holder);
-            }
-        }
-        if let Some((op, kind, blocked)) = op.attempt(&self.src, ready).parked() {
-            self.op = Some(op);
-            let src = self.src.clone();
-            src.park(kind, blocked, Parked::Op(self));
-        }
-    }
-
-    /// Holds the operation (in `self`, not held yet) until `holder`
-    /// releases it: parked in its slot, the readiness noted on its source
-    /// left as it is.
-    fn hold(mut self: Box<Self>, holder: Rc<dyn Hold>) {
-        let Some(op) = self.op.take() else { return };
-        let src = self.src.clone();
-        if src.never_blocks() {
-            // A descriptor that never blocks (a regular file) has no slot
-            // to hold in, and needs none: its reads are done when they
-            // start, never in the turn of a race's winner, so it is held
-            // only when started behind queued ids, which its waiter takes.
-            if let Some((op, kind, blocked)) = op.attempt(&src, true).parked() {
-                self.op = Some(op);
-                src.park(kind, blocked, Parked::Op(self));
-            }
-            return;
-        }
-        let kind = op.kind();
-        self.op = Some(op);
-        self.held = true;
-        // The one allocation of a hold: the release, which finds the
-        // operation in its slot (if it is still there, and still held). It
-        // holds the source weakly: the source holds the operation, which
-        // holds the rendezvous that keeps the release.
-        let release = Rc::downgrade(&src);
-        holder.hold(Event::from_fn(move |go: Option<()>| {
-            if let (Some(()), Some(src)) = (go, release.upgrade()) {
-                src.release_held(kind);
-            }
-        }));
-        src.park_held(kind, Parked::Op(self));
-    }
 }
 
 impl<O: Op> Parkable for OpNode<O> {
     fn resume(mut self: Box<Self>) {
         let Some(op) = self.op.take() else { return };
-        if self.held {
-            // A new edge while held: the readiness is noted on the source,
-            // and the operation waits for its release all the same.
-            let kind = op.kind();
+        if self.src.is_closed() || !op.event().is_live() {
+            // Closed meanwhile, or nobody listens: dropped, untriggered.
+            return;
+        }
+        if let Some((op, kind, blocked)) = op.attempt(&self.src, true).parked() {
             self.op = Some(op);
             let src = self.src.clone();
-            return src.park_held(kind, Parked::Op(self));
+            src.park(kind, blocked, Parked::Op(self));
         }
-        self.go_on(op, true);
-    }
-
-    fn is_held(&self) -> bool {
-        self.held
-    }
-
-    fn release(mut self: Box<Self>, ready: bool) {
-        let Some(op) = self.op.take() else { return };
-        self.held = false;
-        self.go_on(op, ready);
     }
 
     fn fail(mut self: Box<Self>, err: io::Error) {
@@ -327,21 +209,10 @@ pub(crate) fn start<O: Op>(src: &Rc<Source>, op: O) {
     if src.is_busy(kind) {
         return op.fail(super::source::busy(kind));
     }
-    if O::TAKES {
-        if let Some(holder) = op.event().holder() {
-            let node = Box::new(OpNode {
-                src: src.clone(),
-                op: Some(op),
-                held: false,
-            });
-            return node.hold(holder);
-        }
-    }
     if let Some((op, kind, blocked)) = op.attempt(src, false).parked() {
         let node = Box::new(OpNode {
             src: src.clone(),
             op: Some(op),
-            held: false,
         });
         src.park(kind, blocked, Parked::Op(node));
     }

@@ -110,8 +110,6 @@ struct ReadOp {
 }
 
 impl Op for ReadOp {
-    const TAKES: bool = true;
-
     fn kind(&self) -> Ready {
         Ready::READ
     }
@@ -263,8 +261,6 @@ struct ReadUntilOp<D> {
 }
 
 impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
-    const TAKES: bool = true;
-
     fn kind(&self) -> Ready {
         Ready::READ
     }

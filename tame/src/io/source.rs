@@ -259,55 +259,6 @@ impl Source {
         driver::wait_parked();
     }
 
-    /// Parks `op`, held (see [`super::op`]), until its rendezvous releases
-    /// it: in its slot as any parked operation (counted, watched, refusing
-    /// a second of its kind, cancelled by a close), but with the readiness
-    /// the source noted left as it is, for the release, and no new report
-    /// asked of the backend (the operation does not wait for one).
-    pub(crate) fn park_held(self: &Rc<Self>, kind: Ready, op: Parked) {
-        if self.is_closed() {
-            return driver::drop_refused(op);
-        }
-        if !op.is_live() {
-            return;
-        }
-        if self.slots.peek(kind, |p| p.is_some_and(|p| p.is_live())) {
-            return op.fail(busy(kind));
-        }
-        let displaced = self.slots.take(kind);
-        drop(displaced.map(Self::end));
-        let token = match self.register() {
-            Ok(false) => match self.reg() {
-                Reg::Polled { token } => token,
-                _ => unreachable!("a source that is not always ready is polled once registered"),
-            },
-            // A source that never blocks is not held (see `OpNode::hold`):
-            // it goes on at once.
-            Ok(true) => return op.release(true),
-            Err(_) if driver::is_gone() => return driver::drop_refused(op),
-            Err(e) => return op.fail(e),
-        };
-        if !op.watch(token) {
-            return;
-        }
-        self.slots.put(kind, op);
-        driver::wait_parked();
-    }
-
-    /// The release of an operation of `kind` held on this source: it goes
-    /// on if it is still in its slot and still held (not cancelled, closed
-    /// or replaced meanwhile), ready if the source noted readiness of its
-    /// kind that nothing used up.
-    pub(crate) fn release_held(self: &Rc<Self>, kind: Ready) {
-        if !self.slots.peek(kind, |p| p.is_some_and(Parked::is_held)) {
-            return;
-        }
-        let ready = self.seen.get().intersects(kind);
-        if let Some(op) = self.slots.take(kind).map(Self::end) {
-            op.release(ready);
-        }
-    }
-
     /// Whether a live operation of `kind` waits in its slot.
     pub(crate) fn is_busy(&self, kind: Ready) -> bool {
         self.slots.peek(kind, |p| p.is_some_and(|p| p.is_live()))

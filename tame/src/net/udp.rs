@@ -544,8 +544,6 @@ struct RecvOp<R> {
 }
 
 impl<R: 'static> Op for RecvOp<R> {
-    const TAKES: bool = true;
-
     fn kind(&self) -> Ready {
         Ready::READ
     }

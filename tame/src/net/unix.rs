@@ -187,12 +187,13 @@ impl UnixListener {
     ///
     /// An accept that loses a race on a rendezvous (a `select!` whose
     /// rendezvous is dropped after the winner) is cancelled without taking
-    /// a connection, also when one arrived in the turn the winner came
-    /// back: an accept whose event is `mkevent!(r, id, slot)` does not
-    /// accept while the winner's id waits in `r` untaken, and the
-    /// connection stays queued for the next accept. See
-    /// [`tame::io`](crate::io#races-on-a-rendezvous) for what a dropped
-    /// rendezvous still loses, and the ways around it.
+    /// a connection, unless it accepted one in the same turn as the
+    /// winner: its id then waits behind the winner's in the rendezvous,
+    /// and dropping the rendezvous closes that connection unanswered. Take
+    /// what is queued before the rendezvous goes (`while r.queued() > 0 {
+    /// twait!(r) }`), or time the accept itself with
+    /// [`add_timeout`](crate::add_timeout): see
+    /// [`tame::io`](crate::io#races-on-a-rendezvous).
     ///
     /// # Examples
     ///
@@ -264,8 +265,6 @@ struct AcceptOp {
 }
 
 impl Op for AcceptOp {
-    const TAKES: bool = true;
-
     fn kind(&self) -> Ready {
         Ready::READ
     }
