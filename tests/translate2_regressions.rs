@@ -3647,8 +3647,35 @@ fn body_import_no_value(msg: Message, done: Event<usize>) {
     done.trigger(msg.0.len());
 }
 
+/// The same with the `use` in a `twait! {}` block (its items are hoisted
+/// too), and nine parameters.
+#[tamed]
+#[allow(clippy::too_many_arguments)]
+fn block_imports(
+    a: u8,
+    b: u8,
+    c: u8,
+    d: u8,
+    e: u8,
+    f: u8,
+    g: u8,
+    h: u8,
+    r: Result<u8, String>,
+) -> Result<u32, String> {
+    twait! {
+        use std::io::*;
+        let _ = Cursor::new(vec![1u8]);
+        tame::asap(mkevent!());
+    }
+    Ok(u32::from(a + b + c + d + e + f + g + h + r?))
+}
+
 #[test]
 fn a_use_in_the_body_does_not_change_the_signature() {
+    assert_eq!(
+        tame::run_with(|done| block_imports(1, 1, 1, 1, 1, 1, 1, 1, Ok(2), done)),
+        Some(Ok(10))
+    );
     assert_eq!(
         tame::run_with(|d| body_imports("abc".into(), Message("de".into()), d)),
         Some(Ok(5))

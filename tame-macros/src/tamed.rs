@@ -337,7 +337,7 @@ fn outlive_static(generics: &mut syn::Generics, ty: &Type) {
 
 /// The most parameters of a lint shadow's closure that `tame::__private`
 /// has a `shadow_returningN` helper for.
-const SHADOW_RETURNING_MAX: usize = 8;
+const SHADOW_RETURNING_MAX: usize = 12;
 
 /// clippy's default `too-many-arguments-threshold`.
 const CLIPPY_MAX_ARGUMENTS: usize = 7;
@@ -693,7 +693,16 @@ fn lint_shadow(
             let ty = quote!(::tame::__private::return_type(&#done));
             (TokenStream::new(), Some((helper, ty)))
         }
-        (ReturnType::Default, _) if counted => {
+        // `-> ()` as no return type.
+        (output, _)
+            if counted
+                && match output {
+                    ReturnType::Default => true,
+                    ReturnType::Type(_, ty) => {
+                        matches!(&**ty, Type::Tuple(t) if t.elems.is_empty())
+                    }
+                } =>
+        {
             let helper = quote::format_ident!("shadow_returning{}", closure_params.len());
             (
                 TokenStream::new(),

@@ -320,6 +320,10 @@ shadow_returning! {
     shadow_returning6(A1, A2, A3, A4, A5, A6);
     shadow_returning7(A1, A2, A3, A4, A5, A6, A7);
     shadow_returning8(A1, A2, A3, A4, A5, A6, A7, A8);
+    shadow_returning9(A1, A2, A3, A4, A5, A6, A7, A8, A9);
+    shadow_returning10(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+    shadow_returning11(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+    shadow_returning12(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
 }
 
 /// Runs the machine of a `Result`/`Option` function, which returns
