@@ -3743,3 +3743,34 @@ fn lifetimes_that_outlive_static_are_accepted() {
     assert_eq!(tame::run_with(|d| static_by_bound("abc", "de", d)), Some(5));
     assert_eq!(tame::run_with(|d| label(1, d)), Some(Some("positive")));
 }
+
+// ---- a tail that borrows a parameter the lint shadow binds again
+
+/// A tail expression borrowing an `impl Trait` parameter, a pattern
+/// parameter's part, or a parameter after a pattern one: the parameters
+/// outlive the tail's temporaries, as in a plain function (they failed
+/// with "`c` does not live long enough").
+#[tamed]
+fn tail_of_impl(c: impl AsRef<RefCell<Vec<u8>>>) -> usize {
+    twait! { tame::asap(mkevent!()); }
+    c.as_ref().borrow().len()
+}
+
+#[tamed]
+fn tail_of_pattern((c, k): (Rc<RefCell<Vec<u8>>>, usize), d: Rc<RefCell<Vec<u8>>>) -> usize {
+    twait! { tame::asap(mkevent!()); }
+    c.borrow().len() + k + d.borrow().len()
+}
+
+#[test]
+fn a_tail_may_borrow_any_parameter() {
+    let v = || Rc::new(RefCell::new(vec![1u8, 2]));
+    assert_eq!(
+        tame::run_with(|d| tail_of_impl(Rc::new(RefCell::new(vec![7u8])), d)),
+        Some(1)
+    );
+    assert_eq!(
+        tame::run_with(|done| tail_of_pattern((v(), 10), v(), done)),
+        Some(14)
+    );
+}

@@ -615,16 +615,12 @@ fn lint_shadow(
 ) -> TokenStream {
     let body = shadow::body(&f.block.stmts, rendezvous, sig.done.is_none());
     let paths = parse::macros::macro_paths(&f.block);
-    // A pattern parameter is destructured from its argument; a type with
-    // an `impl Trait` in it cannot be written on a `let`, and is inferred.
-    let patterns = sig.patterns.iter().map(|(pat, ty, arg, attrs)| {
-        let lints = attrs.iter().filter(|a| is_lint_attr(a));
-        if parse::syntax::mentions_impl(ty) {
-            quote!(#(#lints)* let #pat = #arg;)
-        } else {
-            quote!(#(#lints)* let #pat: #ty = #arg;)
-        }
-    });
+    // A pattern parameter (and one after it, which the machine binds
+    // again) is a parameter of the closure with its pattern, as below;
+    // one whose type has an `impl Trait` in it, which a closure cannot
+    // name, is destructured from its argument in the closure.
+    let mut patterns = Vec::new();
+    let mut rebound_params = sig.patterns.iter();
     // Each parameter is a parameter of the closure, or else (its type is
     // an `impl Trait`, which a closure cannot name) bound again inside
     // it: one the body never uses is reported there, at the parameter's
@@ -633,20 +629,34 @@ fn lint_shadow(
     // temporaries of the body's tail expression, as in a plain function
     // (`c.borrow().len()` as the last expression).
     let mut closure_params = Vec::new();
-    // The same, typed by a helper instead (see `returning` below).
+    // The same, typed by a helper instead (see `returning` below), which
+    // takes the `impl Trait` ones too.
     let (mut untyped_params, mut param_types) = (Vec::new(), Vec::new());
     let mut params = Vec::new();
+    let mut impl_params = false;
     // A rejected function has no machine to move its parameters: they are
     // borrowed here, once, so that only the closure's own go unused.
     let mut touches = Vec::new();
     let rebound = parse::syntax::rebound_params(&f.sig);
     for (a, rebound) in f.sig.inputs.iter().zip(rebound) {
         let syn::FnArg::Typed(t) = a else { continue };
-        let Pat::Ident(p) = &*t.pat else { continue };
-        // Bound from its fresh name with the patterns, below.
         if rebound {
+            let Some((pat, ty, arg, attrs)) = rebound_params.next() else {
+                continue;
+            };
+            let cfg = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+            let lints: Vec<_> = attrs.iter().filter(|a| is_lint_attr(a)).collect();
+            untyped_params.push(quote!(#(#lints)* #pat));
+            param_types.push(quote!(::tame::__private::type_of(&#arg)));
+            if parse::syntax::mentions_impl(ty) {
+                impl_params = true;
+                patterns.push(quote!(#(#lints)* let #pat = #arg;));
+            } else {
+                closure_params.push(quote!(#(#cfg)* #(#lints)* #pat: #ty));
+            }
             continue;
         }
+        let Pat::Ident(p) = &*t.pat else { continue };
         let (m, ident, ty) = (&p.mutability, &p.ident, &t.ty);
         // A parameter under `#[cfg(..)]` is bound, and touched, under it;
         // one under a lint level of the user's (`#[allow(unused_mut)]`) is bound
@@ -661,6 +671,9 @@ fn lint_shadow(
                 quote!(#[allow(clippy::used_underscore_binding, clippy::no_effect_underscore_binding)])
             });
             params.push(quote!(#(#cfg)* #(#lints)* #allow let #m #ident = #ident;));
+            untyped_params.push(quote!(#(#lints)* #allow #m #ident));
+            param_types.push(quote!(::tame::__private::type_of(&#ident)));
+            impl_params = true;
         } else {
             // The function binds it already: clippy's restriction lint
             // takes the closure's parameter for a shadowing of it.
@@ -675,21 +688,24 @@ fn lint_shadow(
         }
     }
     // Where the body has items, in scope here (see `syntax::has_items`),
-    // the closure's parameters and value are typed from the signature's
-    // (the function's parameters and `done`), by a helper of the closure's
-    // number of parameters: `use std::io::*;` in the body has a `Result`
-    // of its own, which must not change what the signature says. As
-    // written where there is no `done`, or the number is not one (a
-    // parameter under `cfg`), or there is no such helper.
-    let counted = parse::syntax::has_items(&f.block)
-        && closure_params.len() <= SHADOW_RETURNING_MAX
+    // or a parameter's type has an `impl Trait`, the closure's parameters
+    // and value are typed from the signature's (the function's parameters
+    // and `done`), by a helper of the closure's number of parameters:
+    // `use std::io::*;` in the body has a `Result` of its own, which must
+    // not change what the signature says, and an `impl Trait` parameter
+    // is then the closure's too (bound by a `let`, it would not outlive
+    // the temporaries of the body's tail: `c.as_ref().borrow().len()`).
+    // As written where the number is not one (a parameter under `cfg`),
+    // or there is no such helper.
+    let counted = (parse::syntax::has_items(&f.block) || impl_params)
+        && untyped_params.len() <= SHADOW_RETURNING_MAX
         && f.sig.inputs.iter().all(|a| match a {
             syn::FnArg::Typed(t) => !t.attrs.iter().any(|a| a.path().is_ident("cfg")),
             syn::FnArg::Receiver(_) => true,
         });
     let (ret, returning) = match (&f.sig.output, &sig.done) {
         (ReturnType::Type(..), Some(done)) if counted => {
-            let helper = quote::format_ident!("shadow_returning{}", closure_params.len());
+            let helper = quote::format_ident!("shadow_returning{}", untyped_params.len());
             let ty = quote!(::tame::__private::return_type(&#done));
             (TokenStream::new(), Some((helper, ty)))
         }
@@ -703,7 +719,7 @@ fn lint_shadow(
                     }
                 } =>
         {
-            let helper = quote::format_ident!("shadow_returning{}", closure_params.len());
+            let helper = quote::format_ident!("shadow_returning{}", untyped_params.len());
             (
                 TokenStream::new(),
                 Some((helper, quote!(::tame::__private::unit_type()))),
@@ -729,6 +745,11 @@ fn lint_shadow(
         |a| matches!(a, syn::FnArg::Receiver(r) if r.reference.is_none() && r.mutability.is_some()),
     );
     let whole_self = whole_self.then(|| quote!(let _ = &self;));
+    // (Typed by the helper, every parameter is the closure's.)
+    let (params, patterns) = match returning {
+        Some(_) => (Vec::new(), Vec::new()),
+        None => (params, patterns),
+    };
     let block = user_braces(
         &f.block,
         quote! {
