@@ -1166,3 +1166,53 @@ fn a_shared_mutex_waiter_whose_callback_panics_does_not_keep_the_others_out() {
     tame::run();
     assert_eq!(*seen.borrow(), [(0, true), (1, true), (2, true)]);
 }
+
+/// A permit dropped by the unwind of its holder's panic hands out from the
+/// loop's queue: the next waiter's callback panicking too aborted the
+/// process ("panic in a destructor during cleanup"), where it now comes out
+/// of the run that reaches it, and the waiter after it gets the permit.
+#[test]
+fn a_permit_dropped_by_a_panic_hands_out_from_the_queue_and_a_second_panic_does_not_abort() {
+    std::thread::spawn(|| {
+        let s = Semaphore::new(0);
+        s.acquire(tame::Event::from_fn(|_p: Option<Permit>| panic!("first")));
+        s.acquire(tame::Event::from_fn(|_p: Option<Permit>| panic!("second")));
+        let third = Rc::new(RefCell::new(None));
+        let seen = third.clone();
+        s.acquire(tame::Event::from_fn(move |p: Option<Permit>| {
+            *seen.borrow_mut() = Some(p.is_some());
+        }));
+        let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.add_permits(1)));
+        assert!(first.is_err());
+        let second = std::panic::catch_unwind(tame::run);
+        assert!(second.is_err());
+        tame::run();
+        assert_eq!(*third.borrow(), Some(true));
+    })
+    .join()
+    .expect("no abort, no panic left");
+}
+
+/// At thread exit, a value sent by a callback of the teardown reaches a
+/// first reader that panics: the reader after it is dropped (the loop is
+/// gone), and its own panic on `None` prints and goes no further (it
+/// aborted the process, out of a drop during the first one's unwind).
+#[test]
+fn a_reader_panicking_at_thread_exit_after_another_did_does_not_abort() {
+    let joined = std::thread::spawn(|| {
+        let ch: Channel<u32> = Channel::new();
+        ch.readable(tame::Event::from_fn(|_: Option<()>| panic!("first reader")));
+        ch.readable(tame::Event::from_fn(|x: Option<()>| {
+            x.expect("the second reader's value");
+        }));
+        let c = ch.clone();
+        tame::timer(
+            Duration::from_secs(60),
+            tame::Event::from_fn(move |_: Option<()>| {
+                let _ = c.try_send(1);
+            }),
+        );
+    })
+    .join();
+    assert!(joined.is_ok());
+}

@@ -407,6 +407,12 @@ where
     I: ExactSizeIterator<Item = (Event<T>, T)> + 'static,
 {
     let mut rest = TriggerRest(Some(evs));
+    // Reached from a drop while a panic unwinds (a sender dropped by it):
+    // a callback that panicked here too would abort the process, so they
+    // all go to the ready queue.
+    if std::thread::panicking() {
+        return;
+    }
     while let Some((ev, value)) = rest.0.as_mut().and_then(Iterator::next) {
         ev.trigger(value);
     }
@@ -436,12 +442,19 @@ impl<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static> Drop for 
 /// waiter's callback panics, `f` runs again from the ready queue (as
 /// [`trigger_each`]'s rest): the waiters behind that one would otherwise
 /// wait with what they wait for free, until something else hands out.
+///
+/// Reached from a drop while a panic unwinds (a permit or a guard dropped
+/// by it), `f` runs from the ready queue only: a waiter's callback that
+/// panicked here would abort the process.
 pub(crate) fn again_if_panics<S: Clone + 'static>(state: &S, f: fn(&S)) {
     let mut again = Again {
         state,
         f,
         done: false,
     };
+    if std::thread::panicking() {
+        return;
+    }
     f(state);
     again.done = true;
 }
@@ -554,9 +567,18 @@ fn append(to: &mut Ring<Runnable>, from: &mut Ring<Runnable>) {
 /// itself: then its callback does not run (it is dropped uncalled, see
 /// `Sink::discard`). A callback that arms a timer or `asap` again whatever
 /// it gets would otherwise run for ever at thread exit.
+///
+/// While a panic unwinds (a callback of [`trigger_each`]'s panicked at
+/// thread exit), a panic of that callback has printed its message and goes
+/// no further, as at the loop's teardown: out of a drop during the unwind
+/// it would abort the process.
 pub(crate) fn drop_for_gone_loop<T>(ev: Event<T>) {
     if crate::nesting::dropping_for_gone_loop() {
         ev.discard();
+        return;
+    }
+    if std::thread::panicking() {
+        at_exit(|| crate::nesting::while_dropping_for_gone_loop(|| drop(ev)));
         return;
     }
     crate::nesting::while_dropping_for_gone_loop(|| drop(ev));

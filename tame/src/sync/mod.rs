@@ -30,7 +30,10 @@
 //! guard given back, a latch's wait ending in `run()`), and the waiters it
 //! was handing out to after that one are served from the loop's queue, in
 //! this turn if the loop runs one, else when the program that caught the
-//! panic runs the loop.
+//! panic runs the loop. A permit or guard dropped by a panic's unwind (its
+//! holder panicked) hands out from the loop's queue only, so that a waiter
+//! whose callback panics too does not panic inside that unwind, which
+//! would abort the process.
 //!
 //! # Examples
 //!
