@@ -3774,3 +3774,74 @@ fn a_tail_may_borrow_any_parameter() {
         Some(14)
     );
 }
+
+// ---- the items of a `twait! {}` block are the block's
+
+mod block_wire {
+    pub fn kind() -> &'static str {
+        "wire"
+    }
+}
+
+fn kind() -> &'static str {
+    "outer"
+}
+
+/// A `use` inside a `twait! {}` block names its item inside the block
+/// only: after the block, `kind` is the module's again, and a glob import
+/// of the block (`std::io::*` brings a `Result` of one parameter) does not
+/// change what `Result<u8, String>` means after it.
+#[tamed]
+fn block_use_is_the_blocks(k: u8) -> (&'static str, &'static str, u8) {
+    let inner;
+    twait! {
+        use std::io::*;
+        use block_wire::kind;
+        inner = kind();
+        let _ = Cursor::new(vec![k]);
+        tame::asap(mkevent!());
+    }
+    let r: Result<u8, String> = Ok(k);
+    (inner, kind(), r.unwrap_or(0))
+}
+
+/// The same with a construct the block runs in pieces (an `if` that moves
+/// a variable on one path), and a `fn` and a `macro_rules!` of the block.
+#[tamed]
+fn block_items_with_a_promoted_if(s: String, c: bool) -> (&'static str, &'static str, usize) {
+    let inner;
+    let mut n = 0;
+    twait! {
+        fn kind() -> &'static str {
+            "block fn"
+        }
+        macro_rules! twice {
+            ($e:expr) => {
+                $e * 2
+            };
+        }
+        if c {
+            n = twice!(s.len());
+            drop(s);
+        }
+        inner = kind();
+        tame::asap(mkevent!());
+    }
+    (inner, kind(), n)
+}
+
+#[test]
+fn a_twait_blocks_items_are_seen_in_the_block_only() {
+    assert_eq!(
+        result_of(|d| block_use_is_the_blocks(7, d)),
+        Some(("wire", "outer", 7))
+    );
+    assert_eq!(
+        result_of(|d| block_items_with_a_promoted_if("abc".into(), true, d)),
+        Some(("block fn", "outer", 6))
+    );
+    assert_eq!(
+        result_of(|d| block_items_with_a_promoted_if("abc".into(), false, d)),
+        Some(("block fn", "outer", 0))
+    );
+}

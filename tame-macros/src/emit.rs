@@ -702,7 +702,7 @@ impl<'a> Emitter<'a> {
             Code::Goto(t) => self.goto(*t, code_edge(c)),
             Code::Return => self.ret.clone(),
             Code::Join { wait, resume } => {
-                let WaitKind::Join { body, .. } = &self.f.waits[*wait].kind else {
+                let WaitKind::Join { body, scope, .. } = &self.f.waits[*wait].kind else {
                     return TokenStream::new();
                 };
                 let n = body.len();
@@ -725,10 +725,12 @@ impl<'a> Emitter<'a> {
                 let pack = self.pack(*resume, span, Some(code_edge(c)));
                 let go = self.goto(*resume, code_edge(c));
                 let ret = &self.ret;
-                // The block's bindings die before the wait: its own braces.
+                // The block's bindings die before the wait, and its items
+                // are seen in it only: its own braces.
+                let items = self.items_of(*scope);
                 let declares = body.iter().any(|p| !p.defs.is_empty());
-                let run = if declares {
-                    quote!({ #(#stmts)* })
+                let run = if declares || !items.is_empty() {
+                    quote!({ #items #(#stmts)* })
                 } else {
                     quote!(#(#stmts)*)
                 };

@@ -348,6 +348,9 @@ pub enum WaitKind {
         /// Its statements, in a scope of their own: bindings made inside
         /// die before the wait.
         body: Vec<Plain>,
+        /// The block's scope (its items are declared with `body`: see
+        /// `Function::scope_items`).
+        scope: ScopeId,
         /// Slot lists declared before the block.
         lists: Vec<SlotSiteId>,
         /// The effects of all its statements, in order (also when they

@@ -28,6 +28,7 @@ impl Builder<'_> {
                     bindings_before: self.f.bindings.len(),
                     kind: ir::WaitKind::Join {
                         body: Vec::new(),
+                        scope: self.scope.current(),
                         lists: Vec::new(),
                         fx: Effects::default(),
                     },
@@ -53,11 +54,16 @@ impl Builder<'_> {
                          the value after the block: `{ twait! { .. } value }`",
                     ));
                 }
+                let mut stmts = stmts;
+                for s in &mut stmts {
+                    syntax::prepend_attrs(s, &levels);
+                }
+                // The block's items are its own, as an inner block's are.
+                self.items(&stmts);
                 let mut parsed = Vec::new();
-                for mut s in stmts {
-                    syntax::prepend_attrs(&mut s, &levels);
+                for s in stmts {
                     match s {
-                        syn::Stmt::Item(item) => self.f.nested_items.push(syn::Stmt::Item(item)),
+                        syn::Stmt::Item(_) => {}
                         syn::Stmt::Local(l) => self.local(l, &mut parsed),
                         // An `if`/`match` that moves a variable on some paths
                         // only is a construct of the spine here too (see
@@ -126,7 +132,12 @@ impl Builder<'_> {
                 if let Some(stmts) = spine {
                     out.push(ir::Stmt::Block(ir::Block { scope, stmts }, None));
                 }
-                self.f.waits[id].kind = ir::WaitKind::Join { body, lists, fx };
+                self.f.waits[id].kind = ir::WaitKind::Join {
+                    body,
+                    scope,
+                    lists,
+                    fx,
+                };
                 out.push(ir::Stmt::Wait(ir::Wait { id, dest: None }));
                 match dest {
                     Dest::Discard => {}

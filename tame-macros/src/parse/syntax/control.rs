@@ -327,8 +327,9 @@ pub fn has_items(block: &syn::Block) -> bool {
         // A closure's or an `async` block's items stay in it.
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
-        // A `twait! { .. }` block's statements are the body's too (its
-        // items are hoisted as well).
+        // A `twait! { .. }` block's statements are the body's too (a
+        // `struct`, `static` or `impl` among its items goes to the
+        // function's top).
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
             if m.path.segments.last().is_some_and(|s| s.ident == "twait") {
                 let stmts = syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone());
