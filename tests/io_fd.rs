@@ -232,6 +232,55 @@ fn a_regular_file_is_always_ready_and_never_hangs_up() {
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
 }
 
+/// A readiness wait on a regular file ends on the next turn, and till then
+/// it waits as one on a pipe does: a second of its kind is refused, one
+/// whose event died gives up its place, and a close hands it back.
+#[test]
+fn a_regular_files_wait_holds_its_kind_until_the_next_turn() {
+    on_fresh_loop(|| {
+        let path = std::env::temp_dir().join(format!("tame-io-fd-3-{}", std::process::id()));
+        std::fs::write(&path, b"x").unwrap();
+        let fd = Fd::new(std::fs::File::open(&path).unwrap()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let r = Rendezvous::<&str>::new();
+        let (first, first_slot) = r.event_with_slot::<io::Result<()>>("first");
+        fd.readable(first);
+        let (second, second_slot) = r.event_with_slot::<io::Result<()>>("second");
+        fd.readable(second);
+        let (read, read_slot) = r.event_with_slot::<(Vec<u8>, io::Result<usize>)>("read");
+        fd.read(Vec::with_capacity(8), read);
+        tame::run();
+        let mut got = vec![r.try_next(), r.try_next(), r.try_next()];
+        got.sort();
+        assert_eq!(got, [Some("first"), Some("read"), Some("second")]);
+        assert!(first_slot.take().unwrap().is_ok());
+        let busy = |e: io::Result<()>| e.unwrap_err().kind() == io::ErrorKind::ResourceBusy;
+        assert!(busy(second_slot.take().unwrap()), "the first still waited");
+        let (_, n) = read_slot.take().unwrap();
+        assert_eq!(n.unwrap_err().kind(), io::ErrorKind::ResourceBusy);
+
+        // One whose event died gives up its place.
+        let gone = Rendezvous::<()>::new();
+        fd.readable(gone.event_with_slot::<io::Result<()>>(()).0);
+        drop(gone);
+        let (third, third_slot) = r.event_with_slot::<io::Result<()>>("third");
+        fd.readable(third);
+        tame::run();
+        assert_eq!(r.try_next(), Some("third"));
+        assert!(third_slot.take().unwrap().is_ok());
+        assert_eq!(r.try_next(), None);
+
+        // A close hands it back untriggered, at once, as on a pipe.
+        let (last, last_slot) = r.event_with_slot::<io::Result<()>>("last");
+        fd.readable(last);
+        fd.close();
+        assert_eq!(r.try_next(), Some("last"));
+        assert!(last_slot.take().is_none(), "untriggered");
+        tame::run();
+        assert_eq!(r.try_next(), None);
+    });
+}
+
 #[test]
 fn hung_up_fires_when_the_other_end_closes_while_a_read_is_untouched() {
     on_fresh_loop(|| {

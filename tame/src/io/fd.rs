@@ -28,9 +28,9 @@ use crate::Event;
 ///
 /// * The descriptor is made non-blocking. A regular file never blocks:
 ///   its operations complete at once and its readiness waits end on the
-///   loop's next turn (a [`close`](Self::close) in between hands such a
-///   wait back, untriggered, at that turn, and the descriptor is closed
-///   then).
+///   loop's next turn; till then such a wait holds its kind as any wait
+///   does (a [`close`](Self::close) in between hands it back untriggered,
+///   and the descriptor is closed at that turn).
 /// * At most one operation per kind (read side, write side, hang-up) waits
 ///   at a time; another one with a live event gets `ResourceBusy`.
 /// * [`close`](Self::close) cancels the waiting operations (their events

@@ -263,7 +263,7 @@ pub(crate) fn wait_on_fd(fd: BorrowedFd<'_>, interest: Interest, ev: Event<()>) 
         if src.register()? && interest == Interest::HangUp {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "a regular file never hangs up",
+                "a never-blocking descriptor (a regular file, /dev/null) never hangs up",
             ));
         }
         Ok(src)

@@ -225,7 +225,7 @@ impl Source {
         }
         let displaced = self.slots.take(kind);
         // A dead operation not reaped yet gives up its place.
-        drop(displaced.map(Self::end));
+        drop(displaced.map(|op| self.end(op)));
         if blocked {
             self.would_block(kind);
         }
@@ -293,26 +293,37 @@ impl Source {
     }
 
     /// A wait on a descriptor that is always ready ends on the next turn.
-    /// It is not counted: the queued event keeps the loop turning. Such a
-    /// descriptor never hangs up, so a hang-up wait on it is refused.
-    fn ready_at_once(&self, kind: Ready, op: Parked) {
+    /// Till then it waits in its slot, as any wait does (another of its
+    /// kind is refused, a close hands it back), but it is not counted: the
+    /// queued event keeps the loop turning. Such a descriptor never hangs
+    /// up, so a hang-up wait on it is refused.
+    fn ready_at_once(self: &Rc<Self>, kind: Ready, op: Parked) {
         if kind == Ready::HUP {
             return op.fail(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "a regular file never hangs up",
+                "a never-blocking descriptor (a regular file, /dev/null) never hangs up",
             ));
         }
+        self.slots.put(kind, op);
+        let src = Rc::clone(self);
         crate::driver::queue_fire(Event::from_fn(move |v: Option<()>| {
-            if v.is_some() {
+            // Empty if a close took it; another operation if this one's
+            // event died and that one took its place (its own turn comes
+            // next, and finds the slot empty).
+            let op = src.slots.take(kind);
+            if let Some(op) = op.filter(|op| v.is_some() && op.is_live()) {
                 op.resume();
             }
         }));
     }
 
-    /// Takes a parked operation out of the count: returns it, unwatched.
-    fn end(op: Parked) -> Parked {
-        op.unwatch();
-        driver::wait_ended();
+    /// Takes a parked operation out of the count (a never-blocking
+    /// source's are not in it): returns it, unwatched.
+    fn end(&self, op: Parked) -> Parked {
+        if !matches!(self.reg(), Reg::AlwaysReady) {
+            op.unwatch();
+            driver::wait_ended();
+        }
         op
     }
 
@@ -327,7 +338,7 @@ impl Source {
         }
         // Ended only once all are out: unwatching touches no slot, but keep
         // the slots consistent before anything else runs.
-        taken.map(|op| op.map(Self::end))
+        taken.map(|op| op.map(|op| self.end(op)))
     }
 
     /// Cancels the parked operations of `kinds`: their events come back
@@ -423,7 +434,7 @@ impl Registration for Source {
             // operation of its kind started by that callback is refused
             // (it would go ahead of this one, a write's bytes in the
             // middle of this one's).
-            let op = self.slots.take(kind).map(Self::end);
+            let op = self.slots.take(kind).map(|op| self.end(op));
             if let Some(op) = op.filter(Parked::is_live) {
                 op.resume();
             }
@@ -455,7 +466,7 @@ impl Registration for Source {
         // code, which may touch this source.
         let write_dead = dead[1].is_some();
         for op in dead.into_iter().flatten() {
-            drop(Self::end(op));
+            drop(self.end(op));
         }
         if write_dead {
             self.write_ended();
