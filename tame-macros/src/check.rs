@@ -556,11 +556,7 @@ impl BodyCheck<'_> {
                 }
                 for a in &args {
                     if crate::parse::syntax::is_place(a) && macros::is_slice(a) {
-                        let text = (a.to_token_stream().to_string())
-                            .replace(" [", "[")
-                            .replace(" . ", ".")
-                            .replace(" ..", "..")
-                            .replace(".. ", "..");
+                        let text = crate::parse::syntax::code_text(a);
                         self.errors.spanned(
                             a,
                             &format!(

@@ -1,7 +1,12 @@
 //! A `for` loop with a twait over a borrowing iterator behind adapters
 //! (`v.iter().cloned()`), or over `by_ref()` of an iterator of the
-//! function's: tame's error at the iterator, with the fix (it was rustc's,
-//! naming the machine's state).
+//! function's, or over a borrow through a guard (`hub.borrow().iter()`,
+//! where indices or a clone of `hub` would not do): tame's error at the
+//! iterator, with the fix (it was rustc's, naming the machine's state).
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
 use tame::{mkevent, tamed, twait};
 
 #[tamed]
@@ -26,6 +31,16 @@ fn head_then_rest(v: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
         }
     }
     (head, it.collect())
+}
+
+#[tamed]
+fn name_lengths(hub: Rc<RefCell<BTreeMap<u32, String>>>) -> usize {
+    let mut n = 0;
+    for (_id, name) in hub.borrow().iter() {
+        twait! { tame::asap(mkevent!()); }
+        n += name.len();
+    }
+    n
 }
 
 fn main() {}

@@ -165,11 +165,21 @@ impl Builder<'_> {
                     "the `for` loop borrows the iterator `{root}` (`by_ref`); take its items \
                      one by one instead: `while let Some(x) = {root}.next() {{ .. }}`"
                 )
-            } else {
+            } else if borrows_directly(&iter_expr, &root) {
                 format!(
                     "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
                      (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`, \
                      or a snapshot of what the loop needs: `let items: Vec<_> = ...iter().map(..).collect();`)"
+                )
+            } else {
+                // Through a guard or another call (`hub.borrow().iter()`):
+                // indices and a clone of `root` would not do.
+                let text = syntax::code_text(&iter_expr);
+                format!(
+                    "the `for` loop iterates over a borrow of `{root}` ({how}), through `{text}`, \
+                     which must not be held across the twait; iterate over a snapshot of what the \
+                     loop needs, taken before it: `let items: Vec<_> = {text}.map(..).collect();` \
+                     then `for .. in items`"
                 )
             }
         });
@@ -243,5 +253,40 @@ impl Builder<'_> {
         if dest != Dest::Discard {
             self.plain_to(syn::parse_quote!(()), dest, out);
         }
+    }
+}
+
+/// Methods that iterate over a collection they borrow.
+const ITERATING: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "keys",
+    "values",
+    "values_mut",
+    "chars",
+    "bytes",
+    "windows",
+    "chunks",
+    "lines",
+    "drain",
+    "range",
+];
+
+/// Whether the iterable borrows `root` itself (`&root`, `root.iter()`,
+/// `root.keys().cloned()`), not through a guard or another call on it
+/// (`root.borrow().iter()`, `root.lock().unwrap().iter()`).
+fn borrows_directly(mut e: &Expr, root: &syn::Ident) -> bool {
+    loop {
+        e = match e {
+            Expr::Reference(r) => &r.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::MethodCall(m) if syntax::as_ident(&m.receiver).is_some_and(|i| i == root) => {
+                let first = m.method.to_string();
+                return ITERATING.contains(&first.as_str()) || first.starts_with("split");
+            }
+            Expr::MethodCall(m) => &m.receiver,
+            Expr::Path(_) => return syntax::as_ident(e).is_some_and(|i| i == root),
+            _ => return false,
+        };
     }
 }

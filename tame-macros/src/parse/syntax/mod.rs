@@ -227,3 +227,29 @@ pub fn is_place(e: &Expr) -> bool {
         _ => false,
     }
 }
+
+/// Code as a message quotes it: the tokens' text with the spaces
+/// `to_string` puts around `.`, `(`, `[` and the like taken out
+/// (`hub.borrow().iter()`, not `hub . borrow () . iter ()`).
+pub fn code_text(code: &impl quote::ToTokens) -> String {
+    let mut text = code.to_token_stream().to_string();
+    for (from, to) in [
+        (" . ", "."),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ..", ".."),
+        (".. ", ".."),
+        (" ,", ","),
+        (" ?", "?"),
+        (" :: ", "::"),
+        ("& ", "&"),
+        ("! (", "!("),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
+}
