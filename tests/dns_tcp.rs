@@ -56,6 +56,25 @@ fn truncating(sock: UdpSocket, v4: Vec<Ipv4Addr>, tc_aaaa: bool, queries: usize)
     }
 }
 
+/// Answers the first `queries` queries on `sock` with `v4` as the A
+/// answers, TC clear: a datagram as long as `v4` makes it.
+#[tamed]
+fn oversized(sock: UdpSocket, v4: Vec<Ipv4Addr>, queries: usize) {
+    tvars! {
+        let mut answered = 0usize;
+        let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
+    }
+    while answered < queries {
+        twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
+        answered += 1;
+        if let Some((reply, to)) = truncated_reply(&got, &v4, false) {
+            let mut m = Message::decode(&reply).unwrap();
+            m.header.truncated = false;
+            let _ = sock.try_send_to(&m.encode().unwrap(), to);
+        }
+    }
+}
+
 fn truncated_reply(
     got: &Received,
     v4: &[Ipv4Addr],
@@ -308,6 +327,35 @@ fn a_reply_over_tcp_that_comes_in_pieces_is_read_whole() {
         answering(listener.clone(), all.clone());
         let l = listener.clone();
         let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
+        let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
+        assert_eq!(res.unwrap(), want);
+    });
+}
+
+/// A nameserver that sends a datagram longer than a lookup reads (4096
+/// octets; a reply without EDNS should be at most 512): the lookup asks
+/// again over TCP, as for a truncated reply, and gets every address.
+#[test]
+fn a_datagram_too_long_to_read_whole_is_asked_again_over_tcp() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, listener) = same_port(TcpListener::bind);
+        let ns = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        // 300 A records: about 8 KiB with their names.
+        let all: Vec<Ipv4Addr> = (0..300u16)
+            .map(|i| Ipv4Addr::new(10, 9, (i / 250) as u8, (i % 250) as u8 + 1))
+            .collect();
+        oversized(udp, all.clone(), 2);
+        answering(listener.clone(), all.clone());
+        let l = listener.clone();
+        let unused = Rc::new(Cell::new(true));
+        let u = unused.clone();
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || {
+            u.set(l.borrow().is_some()); // `answering` closes it once it accepts
+            close(&l);
+        });
+        assert!(!unused.get(), "the lookup asked again over TCP");
         let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
         assert_eq!(res.unwrap(), want);
     });

@@ -17,7 +17,8 @@
 //! * [`wire`]: the message format, encoding and decoding.
 //!
 //! What it does not do: EDNS (so a reply over UDP is at most 512 octets,
-//! and a longer one comes truncated and is read over TCP), DNSSEC,
+//! and a longer one comes truncated and is read over TCP, as is a datagram
+//! of 4096 octets or more, which a lookup does not read whole), DNSSEC,
 //! search lists, caching. Names are asked for as written
 //! (with or without a trailing dot): of `/etc/resolv.conf`, only the
 //! `nameserver` lines are read (`search`, `ndots` and `options

@@ -43,9 +43,12 @@ const FIRST_RETRANSMIT: Duration = Duration::from_secs(1);
 /// Longest CNAME chain followed inside one answer: aliases, not counting
 /// the name asked for (documented at [`Resolver::lookup_ip`]).
 const MAX_CNAME_HOPS: usize = 16;
-/// The receive buffer of a lookup: any datagram fits, so a reply larger
-/// than 512 octets is not cut into something that looks malformed.
-const MAX_REPLY: usize = 65_536;
+/// The receive buffer of a lookup. Without EDNS a reply over UDP is at
+/// most 512 octets; one that fills the buffer (a nameserver that ignored
+/// that) may have been cut by the kernel, and is asked again over TCP as a
+/// truncated one is, rather than read cut. (Any datagram would fit in 64
+/// KiB, but that much per lookup in flight is 64 MiB for a thousand.)
+const REPLY_BUFFER: usize = 4096;
 
 /// A DNS stub resolver over UDP (and TCP for a truncated reply), running
 /// on this thread's tame loop.
@@ -594,7 +597,7 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
         // A socket made now starts receiving.
         while let Some(si) = q.new_socket() {
             q.socket(si).recv_from(
-                Vec::with_capacity(MAX_REPLY),
+                Vec::with_capacity(REPLY_BUFFER),
                 mkevent!(r, Wake::Reply(si), got[si]),
             );
         }
@@ -1039,7 +1042,13 @@ impl Lookup {
             // as `0.0.0.0`, this host, whose replies come from 127.0.0.1).
             Ok((n, _from)) => {
                 if let Some(q) = self.matching_at(&buf[..n], si) {
-                    let outcome = classify(&buf[..n], self.queries[q].qtype);
+                    let outcome = if n >= REPLY_BUFFER {
+                        // Perhaps cut: its question is whole (it comes
+                        // first), its answers perhaps not.
+                        Outcome::Truncated(Vec::new())
+                    } else {
+                        classify(&buf[..n], self.queries[q].qtype)
+                    };
                     self.queries[q].answered(si, outcome);
                 }
             }
