@@ -428,6 +428,7 @@ pub fn body(f: &ItemFn, errors: &mut Errors) {
         errors,
         closure_depth: 0,
         twait_block_depth: 0,
+        loop_depth: 0,
         top_level: true,
         returns_value,
     };
@@ -442,6 +443,8 @@ struct BodyCheck<'a> {
     closure_depth: usize,
     /// Inside a `twait! { ... }` block.
     twait_block_depth: usize,
+    /// Loops around here (a closure's own count from 0).
+    loop_depth: usize,
     /// Walking the function's own statements (not a nested block).
     top_level: bool,
     returns_value: bool,
@@ -659,14 +662,54 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
 
     fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
         self.closure_depth += 1;
+        let loops = std::mem::take(&mut self.loop_depth);
         self.nested(|s| visit::visit_expr_closure(s, c));
+        self.loop_depth = loops;
         self.closure_depth -= 1;
     }
 
     fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
         self.closure_depth += 1;
+        let loops = std::mem::take(&mut self.loop_depth);
         self.nested(|s| visit::visit_expr_async(s, a));
+        self.loop_depth = loops;
         self.closure_depth -= 1;
+    }
+
+    fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+        self.loop_depth += 1;
+        visit::visit_expr_loop(self, l);
+        self.loop_depth -= 1;
+    }
+
+    fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+        self.loop_depth += 1;
+        visit::visit_expr_while(self, w);
+        self.loop_depth -= 1;
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        self.loop_depth += 1;
+        visit::visit_expr_for_loop(self, f);
+        self.loop_depth -= 1;
+    }
+
+    // An unlabeled `break` or `continue` outside every loop (rustc would
+    // speak of the closure and the labeled block the function becomes).
+    fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+        if b.label.is_none() && self.loop_depth == 0 && self.closure_depth == 0 {
+            self.errors.spanned(
+                b.break_token,
+                "`break` outside of a loop: a #[tamed] function leaves with `return`",
+            );
+        }
+        visit::visit_expr_break(self, b);
+    }
+
+    fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+        if c.label.is_none() && self.loop_depth == 0 && self.closure_depth == 0 {
+            self.errors.spanned(c, "`continue` outside of a loop");
+        }
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {

@@ -791,8 +791,22 @@ impl Shadow<'_> {
         }
         if let Expr::Closure(_) | Expr::Async(_) = e {
             let saved = std::mem::replace(&mut self.unit, false);
+            let loops = std::mem::take(&mut self.loops);
             visit_mut::visit_expr_mut(self, e);
+            self.loops = loops;
             self.unit = saved;
+            return;
+        }
+        // An unlabeled `break`/`continue` outside every loop was reported;
+        // here, where the body is a closure's, rustc would add "`break`
+        // inside of a closure".
+        let stray = match e {
+            Expr::Break(b) if b.label.is_none() => Some(b.break_token.span),
+            Expr::Continue(c) if c.label.is_none() => Some(c.continue_token.span),
+            _ => None,
+        };
+        if let (Some(span), true) = (stray, self.loops.is_empty()) {
+            *e = syn::parse_quote_spanned!(span=> ::tame::__private::shadow_rejected());
             return;
         }
         if let Expr::Macro(m) = e {

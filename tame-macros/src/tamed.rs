@@ -432,7 +432,9 @@ impl Signature {
                 done = Some(d);
             }
         }
-        let documented = f.attrs.iter().any(|a| a.path().is_ident("doc"));
+        // `missing_docs` is about an undocumented `pub` item only.
+        let documented = f.attrs.iter().any(|a| a.path().is_ident("doc"))
+            || !matches!(f.vis, syn::Visibility::Public(_));
         add_sized_self(&mut sig, &f.sig.output, documented);
         sig.output = ReturnType::Default;
         add_static_bounds(&mut sig, documented);
@@ -520,8 +522,8 @@ fn add_static_bounds(sig: &mut syn::Signature, documented: bool) {
 /// method), which a clause of the macro's hygiene would stretch to point at
 /// `#[tamed]` instead; but rustc suggests its edits of the clause there
 /// (`fn show(self: Rc<Self>), Self: Debug -> String`, not Rust), which it
-/// does not in a clause of the macro's. So a documented function, which
-/// no such lint is about, gets the macro's.
+/// does not in a clause of the macro's. So a function no such lint is
+/// about (a documented one, or one that is not `pub`) gets the macro's.
 fn where_span(sig: &syn::Signature, documented: bool) -> Span {
     let at = sig.paren_token.span.close();
     if documented {
@@ -726,6 +728,15 @@ fn lint_shadow(
             )
         }
         (ReturnType::Type(_, ty), _) => (quote!(-> #ty), None),
+        // Said: without it, `return n;` gave the closure `n`'s type, and
+        // rustc reported the body's end as the mismatch, suggesting to
+        // return `n` there.
+        // (Not for a rejected function, whose return type the check may
+        // have left out.)
+        (ReturnType::Default, _) if !rejected => {
+            let at = Span::call_site().located_at(f.sig.paren_token.span.close());
+            (quote_spanned!(at=> -> ()), None)
+        }
         (ReturnType::Default, _) => (TokenStream::new(), None),
     };
     let allow = rejected.then(|| quote!(#[allow(unreachable_code, unused_assignments)]));

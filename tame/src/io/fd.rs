@@ -102,7 +102,10 @@ impl Fd {
     ///
     /// # Errors
     ///
-    /// If it cannot be made non-blocking (a closed descriptor, say).
+    /// If `fcntl` or `fstat` on it fails, which an open descriptor does
+    /// not do in practice (an `OwnedFd` is open by its contract); a
+    /// descriptor the loop cannot wait on (epoll refuses regular files and
+    /// most devices) is not an error: such a descriptor never blocks.
     ///
     /// # Examples
     ///
