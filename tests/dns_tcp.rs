@@ -38,11 +38,22 @@ fn open_fds() -> usize {
 
 type Received = (Vec<u8>, io::Result<(usize, SocketAddr)>);
 
+/// Which replies a fake nameserver sends with TC set.
+#[derive(Clone, Copy, PartialEq)]
+enum Tc {
+    /// None (a long list of addresses makes a datagram too long).
+    Clear,
+    /// The A reply's.
+    A,
+    /// The A and AAAA replies'.
+    Both,
+}
+
 /// Answers the first `queries` queries on `sock` with their question and
-/// `v4` as the A answers (none for AAAA), TC set on the A reply (and on
-/// the AAAA one if `tc_aaaa`); then returns, closing `sock`.
+/// `v4` as the A answers (none for AAAA), TC set as `tc` says; then
+/// returns, closing `sock`.
 #[tamed]
-fn truncating(sock: UdpSocket, v4: Vec<Ipv4Addr>, tc_aaaa: bool, queries: usize) {
+fn truncating(sock: UdpSocket, v4: Vec<Ipv4Addr>, tc: Tc, queries: usize) {
     tvars! {
         let mut answered = 0usize;
         let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
@@ -50,43 +61,24 @@ fn truncating(sock: UdpSocket, v4: Vec<Ipv4Addr>, tc_aaaa: bool, queries: usize)
     while answered < queries {
         twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
         answered += 1;
-        if let Some((reply, to)) = truncated_reply(&got, &v4, tc_aaaa) {
+        if let Some((reply, to)) = truncated_reply(&got, &v4, tc) {
             let _ = sock.try_send_to(&reply, to);
         }
     }
 }
 
-/// Answers the first `queries` queries on `sock` with `v4` as the A
-/// answers, TC clear: a datagram as long as `v4` makes it.
-#[tamed]
-fn oversized(sock: UdpSocket, v4: Vec<Ipv4Addr>, queries: usize) {
-    tvars! {
-        let mut answered = 0usize;
-        let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
-    }
-    while answered < queries {
-        twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
-        answered += 1;
-        if let Some((reply, to)) = truncated_reply(&got, &v4, false) {
-            let mut m = Message::decode(&reply).unwrap();
-            m.header.truncated = false;
-            let _ = sock.try_send_to(&m.encode().unwrap(), to);
-        }
-    }
-}
-
-fn truncated_reply(
-    got: &Received,
-    v4: &[Ipv4Addr],
-    tc_aaaa: bool,
-) -> Option<(Vec<u8>, SocketAddr)> {
+fn truncated_reply(got: &Received, v4: &[Ipv4Addr], tc: Tc) -> Option<(Vec<u8>, SocketAddr)> {
     let (buf, Ok((n, from))) = got else {
         return None;
     };
     let mut m = Message::decode(&buf[..*n]).ok()?;
     let q = m.questions.first()?.clone();
     m.header.response = true;
-    m.header.truncated = q.qtype == wire::TYPE_A || tc_aaaa;
+    m.header.truncated = match tc {
+        Tc::Clear => false,
+        Tc::A => q.qtype == wire::TYPE_A,
+        Tc::Both => true,
+    };
     if q.qtype == wire::TYPE_A {
         m.answers = v4
             .iter()
@@ -167,7 +159,7 @@ fn a_truncated_reply_whose_tcp_retry_is_reset_gives_the_addresses_it_had() {
         let ns = udp.local_addr().unwrap();
         let listener = Rc::new(RefCell::new(Some(listener)));
         let cut = vec![Ipv4Addr::new(10, 9, 0, 1), Ipv4Addr::new(10, 9, 0, 2)];
-        truncating(udp, cut.clone(), false, 2);
+        truncating(udp, cut.clone(), Tc::A, 2);
         let accepted = Rc::new(Cell::new(0));
         let a = accepted.clone();
         accept_one(&listener, move |conn| {
@@ -194,7 +186,7 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_is_refused_fails_the_namese
     on_fresh_loop(|| {
         let (udp, _refusing) = same_port(refusing);
         let ns = udp.local_addr().unwrap();
-        truncating(udp, Vec::new(), true, 2);
+        truncating(udp, Vec::new(), Tc::Both, 2);
         let res = lookup_then(&Resolver::new(vec![ns]), "many.test", || {});
         match res {
             Err(e @ Error::Malformed { .. }) => assert_eq!(
@@ -219,7 +211,7 @@ fn cancelling_a_lookup_during_its_tcp_exchange_closes_the_connection() {
         let (udp, listener) = same_port(TcpListener::bind);
         let ns = udp.local_addr().unwrap();
         let listener = Rc::new(RefCell::new(Some(listener)));
-        truncating(udp, vec![Ipv4Addr::new(10, 9, 0, 1)], false, 2);
+        truncating(udp, vec![Ipv4Addr::new(10, 9, 0, 1)], Tc::A, 2);
 
         let delivered = Rc::new(Cell::new(None));
         let d = delivered.clone();
@@ -258,7 +250,7 @@ fn a_truncated_reply_with_no_address_and_no_tcp_goes_on_to_the_next_nameserver()
     on_fresh_loop(|| {
         let (udp, _refusing) = same_port(refusing);
         let first = udp.local_addr().unwrap();
-        truncating(udp, Vec::new(), true, 2);
+        truncating(udp, Vec::new(), Tc::Both, 2);
         let second = tame::dns::server::Server::builder()
             .host("many.test", "10.9.0.7".parse().unwrap())
             .start()
@@ -303,10 +295,7 @@ fn answering(listener: Rc<RefCell<Option<TcpListener>>>, v4: Vec<Ipv4Addr>) {
         query[2..].to_vec(),
         Ok((query.len() - 2, conn.peer_addr().unwrap())),
     );
-    let (reply, _) = truncated_reply(&got_query, &v4, false).unwrap();
-    let mut m = Message::decode(&reply).unwrap();
-    m.header.truncated = false;
-    let reply = m.encode().unwrap();
+    let (reply, _) = truncated_reply(&got_query, &v4, Tc::Clear).unwrap();
     framed.extend_from_slice(&(reply.len() as u16).to_be_bytes());
     framed.extend_from_slice(&reply);
     twait! { conn.write_all(framed[..1].to_vec(), mkevent!(wrote)); }
@@ -323,7 +312,7 @@ fn a_reply_over_tcp_that_comes_in_pieces_is_read_whole() {
         let ns = udp.local_addr().unwrap();
         let listener = Rc::new(RefCell::new(Some(listener)));
         let all: Vec<Ipv4Addr> = (1..=60).map(|i| Ipv4Addr::new(10, 9, 1, i)).collect();
-        truncating(udp, all[..2].to_vec(), false, 2);
+        truncating(udp, all[..2].to_vec(), Tc::A, 2);
         answering(listener.clone(), all.clone());
         let l = listener.clone();
         let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
@@ -346,7 +335,7 @@ fn a_datagram_too_long_to_read_whole_is_asked_again_over_tcp() {
         let all: Vec<Ipv4Addr> = (0..300u16)
             .map(|i| Ipv4Addr::new(10, 9, (i / 250) as u8, (i % 250) as u8 + 1))
             .collect();
-        oversized(udp, all.clone(), 2);
+        truncating(udp, all.clone(), Tc::Clear, 2);
         answering(listener.clone(), all.clone());
         let l = listener.clone();
         let unused = Rc::new(Cell::new(true));
