@@ -76,19 +76,42 @@ fn hours_of_timers_fire_in_deadline_order_in_virtual_time() {
     });
 }
 
+/// A timer of `Duration::MAX` (a user's "never") is armed a century ahead:
+/// the paused clock jumps there, and keeps working after, as it does after
+/// an `advance` by `Duration::MAX` (it stood at the end of its range, where
+/// every later timer fired at once and `resume` could not move it).
 #[test]
-fn a_timer_of_the_longest_duration_fires_in_virtual_time() {
+fn a_timer_of_the_longest_duration_fires_in_virtual_time_and_time_goes_on() {
     virtual_test(|| {
+        let century = secs(100 * 365 * 24 * 3600);
         tame::time::pause();
         let start = tame::now();
-        let r = Rendezvous::<()>::new();
-        tame::timer(Duration::MAX, r.event(()));
+        let r = Rendezvous::<&str>::new();
+        tame::timer(Duration::MAX, r.event("never"));
         tame::run();
-        assert_eq!(r.try_next(), Some(()));
-        assert!(
-            tame::now() - start > secs(500 * 365 * 24 * 3600),
-            "centuries later"
-        );
+        assert_eq!(r.try_next(), Some("never"));
+        assert_eq!(tame::now() - start, century, "a century later");
+
+        let t0 = tame::now();
+        tame::timer(secs(10), r.event("10 s"));
+        tame::run();
+        assert_eq!(r.try_next(), Some("10 s"));
+        assert_eq!(tame::now() - t0, secs(10));
+
+        tame::time::advance(Duration::MAX);
+        let t1 = tame::now();
+        assert_eq!(t1 - t0, secs(10) + century);
+        tame::timer(secs(10), r.event("10 s more"));
+        tame::run();
+        assert_eq!(tame::now() - t1, secs(10));
+
+        tame::time::resume();
+        let t2 = tame::now();
+        tame::timer(Duration::from_millis(20), r.event("20 ms"));
+        tame::run();
+        assert_eq!(r.try_next(), Some("10 s more"));
+        assert_eq!(r.try_next(), Some("20 ms"));
+        assert!(tame::now() - t2 >= Duration::from_millis(20), "never early");
     });
 }
 

@@ -28,6 +28,13 @@
 //! then, not at its deadline. A million cancelled timers cost no lasting
 //! memory.
 //!
+//! The clock's range has two ends. A deadline more than a century ahead
+//! (`Duration::MAX`, a "never") is armed a century ahead: no real clock
+//! gets there, and a paused clock that jumps to it goes on working after.
+//! A deadline more than a day before the loop first read its clock on
+//! this thread counts as that day: such deadlines fire at once, in arming
+//! order.
+//!
 //! A [`Timer`] handle also moves its timer to a new deadline
 //! ([`Timer::reset`], [`Timer::reset_at`]), as cheaply as it cancels it:
 //! an idle timeout is one timer that each sign of activity pushes back.
@@ -951,9 +958,10 @@ pub fn resume() {
     driver::resume();
 }
 
-/// Moves this thread's loop clock forward by `dur`, paused or not. Timers
-/// that fall due fire on the loop's next turn, in deadline order (one due
-/// within the millisecond the clock now stands in fires when that
+/// Moves this thread's loop clock forward by `dur` (a century at most, as
+/// far as a timer may be armed: see [Timers](self#timers)), paused or not.
+/// Timers that fall due fire on the loop's next turn, in deadline order
+/// (one due within the millisecond the clock now stands in fires when that
 /// millisecond ends: see [`timer_at`]).
 ///
 /// # Examples

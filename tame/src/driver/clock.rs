@@ -166,7 +166,7 @@ impl Clock {
 
     /// Moves the time forward by `dur`, paused or not.
     pub(super) fn advance(&self, dur: Duration) {
-        let t = self.now_ns().saturating_add(duration_ns(dur));
+        let t = self.now_ns().saturating_add(duration_ns(dur).min(FAR_NS));
         self.jump_to(t);
     }
 
@@ -183,6 +183,14 @@ impl Clock {
         }
     }
 }
+
+/// How far ahead a deadline or an `advance` may go: a century. A timer
+/// for later (`Duration::MAX`, a user's "never") is armed a century ahead,
+/// which no real clock reaches; a paused clock that jumps to it, or an
+/// `advance` by more, stops there, with centuries of range left, rather
+/// than at the end of the `u64` range, where it could not move again and
+/// every timer armed after would fire at once.
+pub(super) const FAR_NS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
 
 /// A duration in nanoseconds, saturating at `u64::MAX` (584 years). (In
 /// `u64` arithmetic: `as_nanos` is a `u128`, dearer on every timer armed.)

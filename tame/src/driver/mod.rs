@@ -50,7 +50,7 @@ use crate::event::Event;
 use crate::task::{BlockedTask, Header, TaskObj, TaskRef, NOT_REGISTERED};
 use backend::{Backend, Notifier, Notify, Readiness, Selector};
 pub(crate) use backend::{Ready, Registered, SignalSource, Signals, Token};
-use clock::{duration_ns, Clock};
+use clock::{duration_ns, Clock, FAR_NS};
 use ring::Ring;
 pub(crate) use slab::Slab;
 pub(crate) use timers::Key;

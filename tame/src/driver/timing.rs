@@ -29,7 +29,7 @@ fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool)
     let mut ev = Some(ev);
     let armed = LOOP.try_with(|l| {
         let now = l.clock.now_ns();
-        let deadline = when(&l.clock, now);
+        let deadline = when(&l.clock, now).min(now.saturating_add(FAR_NS));
         let ev = ev.take()?;
         // The borrow ends with this statement, so that a dead event, which
         // `insert` hands back, is dropped by `ok()` with no borrow held.
@@ -78,7 +78,7 @@ pub(crate) fn timer_reset_at(key: Key, deadline: Instant) -> bool {
 fn move_entry(key: Key, when: impl FnOnce(&Clock, u64) -> u64) -> bool {
     LOOP.try_with(|l| {
         let now = l.clock.now_ns();
-        let deadline = when(&l.clock, now);
+        let deadline = when(&l.clock, now).min(now.saturating_add(FAR_NS));
         // Free whenever a handle is in reach (see `timer_disarm`).
         l.timers
             .try_borrow_mut()
