@@ -81,6 +81,16 @@ const MAX_POINTERS: usize = 128;
 pub const HEADER_LEN: usize = 12;
 
 /// Why a message could not be decoded or a name not encoded.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::{Message, WireError, TYPE_A};
+///
+/// let long = "a".repeat(64);
+/// let err = Message::query(1, &long, TYPE_A).encode().unwrap_err();
+/// assert_eq!(err, WireError::LabelTooLong);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WireError {
@@ -138,6 +148,16 @@ impl fmt::Display for WireError {
 }
 
 /// The fixed 12-octet header, flags unpacked.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::{Header, Message, TYPE_A};
+///
+/// let bytes = Message::query(7, "example.test", TYPE_A).encode().unwrap();
+/// let h = Header::decode(&bytes).unwrap();
+/// assert_eq!((h.id, h.response, h.recursion_desired, h.qdcount), (7, false, true, 1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Header {
     /// The query id, echoed by the reply.
@@ -229,6 +249,15 @@ impl Header {
 }
 
 /// One question: name, type, class.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::{Message, Question, CLASS_IN, TYPE_AAAA};
+///
+/// let q = &Message::query(1, "example.test", TYPE_AAAA).questions[0];
+/// assert_eq!(q, &Question { name: "example.test".into(), qtype: TYPE_AAAA, qclass: CLASS_IN });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
     /// The name asked about, dotted, without the trailing dot.
@@ -240,6 +269,15 @@ pub struct Question {
 }
 
 /// The data of a resource record.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::RData;
+///
+/// let data = RData::A("192.0.2.1".parse().unwrap());
+/// assert!(matches!(data, RData::A(a) if a.octets() == [192, 0, 2, 1]));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RData {
     /// An IPv4 address.
@@ -253,6 +291,28 @@ pub enum RData {
 }
 
 /// A resource record.
+///
+/// # Examples
+///
+/// An answer added to a query makes a reply that decodes to the same
+/// message:
+///
+/// ```
+/// use tame::dns::wire::{Message, RData, Record, CLASS_IN, TYPE_A};
+///
+/// let mut reply = Message::query(9, "example.test", TYPE_A);
+/// reply.header.response = true;
+/// reply.answers.push(Record {
+///     name: "example.test".into(),
+///     rtype: TYPE_A,
+///     class: CLASS_IN,
+///     ttl: 60,
+///     data: RData::A("192.0.2.1".parse().unwrap()),
+/// });
+/// let decoded = Message::decode(&reply.encode().unwrap()).unwrap();
+/// assert_eq!(decoded.answers, reply.answers);
+/// assert_eq!(decoded.header.ancount, 1); // counted by `encode`
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// The owner name.
@@ -268,6 +328,16 @@ pub struct Record {
 }
 
 /// A whole message.
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::{Message, TYPE_A};
+///
+/// let query = Message::query(3, "example.test", TYPE_A);
+/// let bytes = query.encode().unwrap();
+/// assert_eq!(Message::decode(&bytes).unwrap().questions, query.questions);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     /// The header; its counts are recomputed by [`Message::encode`].
@@ -286,6 +356,16 @@ impl Message {
     /// A standard query with recursion desired for `name`/`qtype`/IN.
     /// See the [module's example](self) for a query, its encoding and a
     /// reply.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::dns::wire::{Message, TYPE_A};
+    ///
+    /// let q = Message::query(42, "example.test", TYPE_A);
+    /// assert!(q.header.recursion_desired && !q.header.response);
+    /// assert_eq!(q.questions[0].name, "example.test");
+    /// ```
     pub fn query(id: u16, name: &str, qtype: u16) -> Message {
         Message {
             header: Header {
@@ -413,6 +493,16 @@ impl Message {
 ///
 /// If the header or first question is malformed, or there is no question.
 /// See the [module's example](self).
+///
+/// # Examples
+///
+/// ```
+/// use tame::dns::wire::{decode_head, Message, TYPE_A};
+///
+/// let bytes = Message::query(5, "example.test", TYPE_A).encode().unwrap();
+/// let (h, q) = decode_head(&bytes).unwrap();
+/// assert_eq!((h.id, q.name.as_str(), q.qtype), (5, "example.test", TYPE_A));
+/// ```
 pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
     let header = Header::decode(msg)?;
     if header.qdcount == 0 {
