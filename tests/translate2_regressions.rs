@@ -3845,3 +3845,85 @@ fn a_twait_blocks_items_are_seen_in_the_block_only() {
         Some(("block fn", "outer", 0))
     );
 }
+
+// ---- a move on some paths in a branch with a local of its own
+
+mod marks {
+    use std::cell::RefCell;
+
+    thread_local! {
+        pub static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Logs its drop; made of a literal only, so it borrows nothing.
+    pub struct Mark(pub &'static str);
+
+    impl Drop for Mark {
+        fn drop(&mut self) {
+            note(&format!("drop {}", self.0));
+        }
+    }
+
+    pub fn note(s: &str) {
+        LOG.with(|l| l.borrow_mut().push(s.to_owned()));
+    }
+
+    pub fn consume(m: Mark) {
+        note(&format!("consume {}", m.0));
+    }
+
+    pub fn take() -> Vec<String> {
+        LOG.with(|l| l.take())
+    }
+}
+
+fn branch_local_plain(c: bool, d: bool) -> i64 {
+    let x = marks::Mark("x");
+    let _y = marks::Mark("y");
+    let n = if c {
+        1
+    } else {
+        let _z = marks::Mark("z");
+        if d {
+            marks::consume(x);
+        }
+        2
+    };
+    marks::note("after");
+    n
+}
+
+/// `x` is moved on some paths of a branch that has a local of its own
+/// (`_z`, which the state after the inner `if` must keep): where it was
+/// not moved, it lives to its scope's end, after `_y`'s drop, as in the
+/// plain function (it was dropped where the branches met, `_z` being taken
+/// for a value that may borrow).
+#[tamed]
+fn branch_local(c: bool, d: bool) -> i64 {
+    let x = marks::Mark("x");
+    let _y = marks::Mark("y");
+    let n = if c {
+        twait! { tame::asap(mkevent!()); }
+        1
+    } else {
+        let _z = marks::Mark("z");
+        if d {
+            marks::consume(x);
+        }
+        2
+    };
+    marks::note("after");
+    n
+}
+
+#[test]
+fn a_move_on_some_paths_beside_a_branch_local_keeps_the_drop_order() {
+    on_fresh_loop(|| {
+        for (c, d) in [(true, false), (false, false), (false, true)] {
+            let n = branch_local_plain(c, d);
+            let plain = marks::take();
+            assert_eq!(result_of(|ev| branch_local(c, d, ev)), Some(n));
+            assert_eq!(marks::take(), plain, "c = {c}, d = {d}");
+        }
+    });
+}

@@ -185,7 +185,8 @@ pub struct Binding {
     /// (`non_snake_case`, `clippy::disallowed_names`) as at the `let`.
     pub lint_levels: Vec<syn::Attribute>,
     /// Its value surely borrows nothing: what a `twait!(r)` gave (an id of
-    /// a rendezvous, owned), as written (`let z = twait!(r);`), or a
+    /// a rendezvous, owned), as written (`let z = twait!(r);`), a value
+    /// made of nothing of the function's (`let g = D("x");`), or a
     /// temporary holding a construct's value that is a number or the like.
     pub owned: bool,
 }

@@ -227,6 +227,44 @@ impl Builder<'_> {
         }
     }
 
+    /// Whether `e` is made of nothing of the function's: literals, and
+    /// constants, functions and constructors called with such values
+    /// (`D("third")`, `Vec::new()`, `String::from("x")`, `Point { x: 1,
+    /// y: 2 }`). Its value can borrow no local (a `&'static` at most), so
+    /// a state may keep it. (A method call is not: `r.clone()` of a
+    /// reference is a reference.)
+    pub(super) fn made_in_place(&self, e: &Expr) -> bool {
+        let not_local = |p: &syn::ExprPath| {
+            syntax::as_ident(&Expr::Path(p.clone()))
+                .is_none_or(|i| self.resolve(&i.to_string()).is_none())
+        };
+        match e {
+            Expr::Lit(_) => true,
+            Expr::Path(p) => not_local(p),
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if not_local(p))
+                    && c.args.iter().all(|a| self.made_in_place(a))
+            }
+            Expr::Struct(s) => {
+                s.rest.is_none() && s.fields.iter().all(|f| self.made_in_place(&f.expr))
+            }
+            Expr::Tuple(t) => t.elems.iter().all(|e| self.made_in_place(e)),
+            Expr::Array(a) => a.elems.iter().all(|e| self.made_in_place(e)),
+            Expr::Paren(p) => self.made_in_place(&p.expr),
+            Expr::Group(g) => self.made_in_place(&g.expr),
+            Expr::Cast(c) => self.made_in_place(&c.expr),
+            Expr::Unary(u) => {
+                matches!(u.op, syn::UnOp::Not(_) | syn::UnOp::Neg(_)) && self.made_in_place(&u.expr)
+            }
+            Expr::Binary(b) => {
+                !syntax::is_compound_assign(&b.op)
+                    && self.made_in_place(&b.left)
+                    && self.made_in_place(&b.right)
+            }
+            _ => false,
+        }
+    }
+
     /// Why a non-`move` closure cannot be kept: it borrows the function's
     /// variables it mentions (those its body moves it owns).
     pub(super) fn closure_borrow(&self, init: &Expr) -> Option<String> {

@@ -180,6 +180,13 @@ impl Builder<'_> {
                 self.f.bindings[id].boxed = true;
             }
         }
+        // Made of nothing of the function's: it borrows nothing (see
+        // `crate::ir::Binding::owned`).
+        if init.is_some_and(|e| self.made_in_place(e)) {
+            for &id in &ids {
+                self.f.bindings[id].owned = true;
+            }
+        }
         // (A written type says it in `declare`; a constructor's value may
         // be a pair of them: `UnixStream::pair()`.)
         let tame_handle = passed_handle

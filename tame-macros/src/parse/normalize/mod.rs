@@ -50,10 +50,11 @@ impl Builder<'_> {
                 return self.maybe_promoted(e, out);
             }
             // The value of a branch of a construct being promoted
-            // (`let y = if c { if d { x } else { .. } } else { .. };`): it
-            // may move a variable on some paths too.
+            // (`let y = if c { if d { x } else { .. } } else { .. };`), or
+            // of one that waits (`else { let g = ..; if d { eat(x) } 2 }`):
+            // it may move a variable on some paths too.
             if matches!(dest, Dest::Assign(_))
-                && matches!(e, Expr::If(_) | Expr::Match(_))
+                && (unlabeled_block || matches!(e, Expr::If(_) | Expr::Match(_)))
                 && !syntax::may_be_compiled_out(syntax::expr_attrs(&e))
             {
                 if let Err(plain) = self.promoted(e, dest, out) {
