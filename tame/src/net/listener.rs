@@ -153,7 +153,8 @@ impl TcpListener {
     /// Binds `n` listeners to `addr` with `SO_REUSEPORT`, one per loop of a
     /// server that runs `n` loops (see [`bind_reuse_port`](Self::bind_reuse_port)),
     /// as std listeners, to cross to their threads
-    /// ([`from_std`](Self::from_std) there).
+    /// ([`from_std`](Self::from_std) there). They are non-blocking already
+    /// (a std `accept` on one gives `WouldBlock` when no connection waits).
     ///
     /// Unlike `n` calls of `bind_reuse_port`, it refuses a port that
     /// anything holds already: any socket of the same user bound with
