@@ -169,6 +169,22 @@ pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<std::time::Duratio
     retry(|| rustix::net::sockopt::socket_linger(fd))
 }
 
+pub(crate) fn set_ttl(fd: BorrowedFd<'_>, ttl: u32) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_ip_ttl(fd, ttl))
+}
+
+pub(crate) fn ttl(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    retry(|| rustix::net::sockopt::ip_ttl(fd))
+}
+
+pub(crate) fn set_broadcast(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_socket_broadcast(fd, on))
+}
+
+pub(crate) fn broadcast(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    retry(|| rustix::net::sockopt::socket_broadcast(fd))
+}
+
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: std::net::Shutdown) -> io::Result<()> {
     let how = match how {
         std::net::Shutdown::Read => Shutdown::Read,

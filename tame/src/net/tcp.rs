@@ -576,6 +576,44 @@ impl TcpStream {
         sys::nodelay(self.io.fd())
     }
 
+    /// Sets `IP_TTL`: the time-to-live of the IPv4 packets it sends (std's
+    /// `TcpStream::set_ttl`).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` (`InvalidInput` for 0 or more than 255).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = tame::net::TcpStream::from_std(s).unwrap();
+    /// stream.set_ttl(32).unwrap();
+    /// assert_eq!(stream.ttl().unwrap(), 32);
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        sys::set_ttl(self.io.fd(), ttl)
+    }
+
+    /// The `IP_TTL` of the packets it sends.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = tame::net::TcpStream::from_std(s).unwrap();
+    /// assert!(stream.ttl().unwrap() > 0);
+    /// ```
+    pub fn ttl(&self) -> io::Result<u32> {
+        sys::ttl(self.io.fd())
+    }
+
     /// Sets `SO_LINGER`: what closing the stream does with data not yet
     /// sent. `None` (the default) closes at once and lets the kernel send
     /// what is left in the background, then a FIN. `Some(Duration::ZERO)`

@@ -204,6 +204,76 @@ impl UdpSocket {
         sys::peer_addr(self.io.fd())
     }
 
+    /// Sets `SO_BROADCAST`: whether datagrams may be sent to a broadcast
+    /// address (std's `UdpSocket::set_broadcast`).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// sock.set_broadcast(true).unwrap();
+    /// assert!(sock.broadcast().unwrap());
+    /// ```
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        sys::set_broadcast(self.io.fd(), on)
+    }
+
+    /// Whether `SO_BROADCAST` is set.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// assert!(!sock.broadcast().unwrap());
+    /// ```
+    pub fn broadcast(&self) -> io::Result<bool> {
+        sys::broadcast(self.io.fd())
+    }
+
+    /// Sets `IP_TTL`: the time-to-live of the IPv4 datagrams it sends
+    /// (std's `UdpSocket::set_ttl`).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` (`InvalidInput` for 0 or more than 255).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// sock.set_ttl(16).unwrap();
+    /// assert_eq!(sock.ttl().unwrap(), 16);
+    /// let err = sock.set_ttl(256).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        sys::set_ttl(self.io.fd(), ttl)
+    }
+
+    /// The `IP_TTL` of the datagrams it sends.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// assert!(sock.ttl().unwrap() > 0);
+    /// ```
+    pub fn ttl(&self) -> io::Result<u32> {
+        sys::ttl(self.io.fd())
+    }
+
     /// Connects the socket to `addr` (the first address that works):
     /// [`send`](Self::send) goes there, and only datagrams from there are
     /// received. No packet is sent, so this does not wait.
