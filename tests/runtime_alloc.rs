@@ -307,3 +307,35 @@ fn sizes_for_the_docs() {
     assert_eq!(rendezvous, word, "an Rc pointer");
     assert!(timer_entry <= 48);
 }
+
+/// A burst of `asap` events in one turn grows the ready queue; once the
+/// queues have stayed small for a while, the loop gives that memory back
+/// (it kept a ring of the burst's size for good: 6 MiB after 200,000).
+#[test]
+fn a_burst_of_ready_events_leaves_no_lasting_memory() {
+    std::thread::spawn(|| {
+        let (_, after_burst) = measure(|| {
+            for _ in 0..100_000 {
+                tame::asap(Event::from_fn(|_: Option<()>| {}));
+            }
+            tame::run();
+        });
+        assert!(
+            after_burst > 1_000_000,
+            "the burst's ring stays a while: {after_burst}"
+        );
+        // Quiet turns: one event each.
+        let (_, after_quiet) = measure(|| {
+            for _ in 0..200 {
+                tame::asap(Event::from_fn(|_: Option<()>| {}));
+                tame::run();
+            }
+        });
+        assert!(
+            after_burst + after_quiet < 64 * 1024,
+            "{after_burst} bytes after the burst, {after_quiet} after quiet turns"
+        );
+    })
+    .join()
+    .unwrap();
+}

@@ -225,6 +225,9 @@ struct Loop {
     stop: Cell<bool>,
     /// How many turns have started (see [`turns`]).
     turns: Cell<u64>,
+    /// Turns in a row whose queues held far fewer entries than their
+    /// rings have room for (see [`shrink_idle_rings`]).
+    quiet_turns: Cell<u32>,
 }
 
 impl Drop for Loop {
@@ -329,6 +332,7 @@ thread_local! {
             turning: Cell::new(false),
             stop: Cell::new(false),
             turns: Cell::new(0),
+            quiet_turns: Cell::new(0),
         }
     };
 }
@@ -516,6 +520,7 @@ pub(crate) fn turns() -> u64 {
 /// timers' callbacks yield waits for the turn after.
 fn take_next_turn(l: &Loop) {
     l.turns.set(l.turns.get().wrapping_add(1));
+    shrink_idle_rings(l);
     if l.next_turn.borrow().is_empty() {
         return;
     }
@@ -530,6 +535,68 @@ fn take_next_turn(l: &Loop) {
     append(&mut l.yielded.borrow_mut(), &mut l.next_turn.borrow_mut());
     let _back = YieldsBack(l);
     fire_due_timers(l);
+}
+
+/// Rings of more than this many entries give their memory back once the
+/// queues stay far below it (24 bytes an entry: 24 KiB are kept). An
+/// empty ring is not freed whole: the queues swap their buffers turn by
+/// turn (see [`append`]), so the one that holds the large buffer when the
+/// quiet turns are counted may hold the turn's few entries.
+const RING_KEPT: usize = 1024;
+/// How many turns in a row the queues must stay below an eighth of the
+/// largest ring's room before an empty ring gives its memory back: a burst
+/// (a hundred thousand `asap` events in one turn) left its buffer for good,
+/// and a server whose every turn is a burst must not pay a reallocation
+/// per turn.
+const QUIET_TURNS: u32 = 64;
+/// The queues are looked at every this many turns (a power of two): the
+/// look borrows three cells, a dozen instructions on every event's round
+/// trip if made at every turn.
+const RING_LOOK_EVERY: u64 = 16;
+
+/// Gives back most of the memory of a large ring of the ready queues, once
+/// they have stayed small for [`QUIET_TURNS`] turns, as seen every
+/// [`RING_LOOK_EVERY`] turns (its few entries move to a ring of
+/// [`RING_KEPT`]).
+#[inline]
+fn shrink_idle_rings(l: &Loop) {
+    if l.turns.get() & (RING_LOOK_EVERY - 1) == 0 {
+        look_at_rings(l);
+    }
+}
+
+/// [`shrink_idle_rings`]'s look, out of line.
+#[cold]
+#[inline(never)]
+fn look_at_rings(l: &Loop) {
+    let (ready, next, yielded) = (l.ready.borrow(), l.next_turn.borrow(), l.yielded.borrow());
+    let room = ready
+        .capacity()
+        .max(next.capacity())
+        .max(yielded.capacity());
+    if room <= RING_KEPT {
+        return;
+    }
+    let used = ready.len().max(next.len()).max(yielded.len());
+    if used > room / 8 {
+        l.quiet_turns.set(0);
+        return;
+    }
+    let quiet = l.quiet_turns.get() + RING_LOOK_EVERY as u32;
+    if quiet < QUIET_TURNS {
+        l.quiet_turns.set(quiet);
+        return;
+    }
+    l.quiet_turns.set(0);
+    drop((ready, next, yielded));
+    // (Moving entries runs no user code.)
+    for ring in [&l.ready, &l.next_turn, &l.yielded] {
+        let mut ring = ring.borrow_mut();
+        if ring.capacity() > RING_KEPT {
+            let cap = (ring.len() * 2).next_power_of_two().max(RING_KEPT);
+            ring.shrink_to(cap);
+        }
+    }
 }
 
 /// Moves the yields [`take_next_turn`] held aside to the ready queue when

@@ -38,6 +38,15 @@ impl<T> Ring<T> {
         self.len == 0
     }
 
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// How many entries fit before the buffer grows.
+    pub(super) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Appends `make()`'s entry at the back. The room is made before the
     /// entry is made, so that nothing that may unwind runs while the entry
     /// exists: it is built where it is stored.
@@ -65,10 +74,24 @@ impl<T> Ring<T> {
         Some(unsafe { self.buf[i].assume_init_read() })
     }
 
+    /// Moves the entries into a buffer of `cap` entries (a power of two
+    /// that holds them): smaller, to give memory back.
+    #[cold]
+    pub(super) fn shrink_to(&mut self, cap: usize) {
+        debug_assert!(cap.is_power_of_two() && cap >= self.len);
+        if cap < self.buf.len() {
+            self.move_to(cap);
+        }
+    }
+
     /// Doubles the buffer, moving the entries to the front of the new one.
     #[cold]
     fn grow(&mut self) {
-        let cap = (self.buf.len() * 2).max(FIRST);
+        self.move_to((self.buf.len() * 2).max(FIRST));
+    }
+
+    /// Moves the entries to the front of a new buffer of `cap` entries.
+    fn move_to(&mut self, cap: usize) {
         let mut buf = Vec::with_capacity(cap);
         while let Some(v) = self.pop_front() {
             buf.push(MaybeUninit::new(v));
@@ -119,6 +142,26 @@ mod tests {
         }
         assert_eq!(next_out, next_in);
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn shrinking_keeps_the_entries_in_order() {
+        let mut r = Ring::new();
+        for i in 0..100 {
+            r.push_back_with(|| i);
+        }
+        // The head wraps around a buffer of 128, then the ring shrinks.
+        for _ in 0..90 {
+            r.pop_front();
+        }
+        for i in 100..130 {
+            r.push_back_with(|| i);
+        }
+        assert_eq!(r.capacity(), 128);
+        r.shrink_to(64);
+        assert_eq!(r.capacity(), 64);
+        let out: Vec<i32> = std::iter::from_fn(|| r.pop_front()).collect();
+        assert_eq!(out, (90..130).collect::<Vec<_>>());
     }
 
     #[test]
