@@ -19,6 +19,14 @@ use crate::event::{Event, Sink};
 /// It counts as live while any of `evs` is, so a timer armed with it stops
 /// counting once nobody listens.
 ///
+/// Not so for what cancels itself when its event dies: given as the result
+/// event of a tamed function, or to [`spawn`](crate::spawn) or
+/// [`spawn_blocking`](crate::spawn_blocking), it is taken as dead as soon
+/// as any one of `evs` dies, and the work is cancelled: the others get
+/// nothing (the loop hears of each death, not whether the others live).
+/// There, wait for the result with an event of your own, then hand it on:
+/// `twait! { work(mkevent!(v)); } tame::all(listeners).trigger(v);`.
+///
 /// # Examples
 ///
 /// ```
