@@ -490,6 +490,53 @@ fn all_reaches_every_event_or_drops_them_all() {
     assert_eq!((sc.take(), sd.take()), (None, None));
 }
 
+/// Works for 20 ms (on the loop's clock), then returns 7; logs whether it
+/// got to its end.
+#[tamed]
+fn slow_seven(t: Trace) -> u32 {
+    twait! { tame::timer(Duration::from_millis(20), mkevent!()); }
+    log(&t, "finished".to_string());
+    7
+}
+
+/// An `all` given as a tamed function's result event, or to `spawn`: one
+/// listener going does not cancel the work (the loop hears of that death
+/// and looks again: the other still listens); all going does. (The work
+/// was cancelled at the first death, and the other listener got nothing.)
+#[test]
+fn all_as_a_result_event_cancels_the_work_only_when_every_listener_is_gone() {
+    let t = Trace::default();
+    let keep = Rendezvous::<&str>::new();
+    let (b, got_b) = keep.event_with_slot::<u32>("b");
+    let gone = Rendezvous::<&str>::new();
+    let (a, _) = gone.event_with_slot::<u32>("a");
+    slow_seven(t.clone(), tame::all(vec![a, b]));
+    drop(gone);
+    tame::run();
+    assert_eq!(got_b.take(), Some(7));
+    assert_eq!(*t.borrow(), ["finished"]);
+
+    let (b, got_b) = keep.event_with_slot::<u32>("b");
+    let gone = Rendezvous::<&str>::new();
+    let (a, _) = gone.event_with_slot::<u32>("a");
+    tame::spawn(async { 7u32 }, tame::all(vec![a, b]));
+    drop(gone);
+    tame::run();
+    assert_eq!(got_b.take(), Some(7), "a spawned future's too");
+
+    // Both gone: the work is cancelled.
+    let t = Trace::default();
+    let (one, two) = (Rendezvous::<()>::new(), Rendezvous::<()>::new());
+    let (a, _) = one.event_with_slot::<u32>(());
+    let (b, _) = two.event_with_slot::<u32>(());
+    slow_seven(t.clone(), tame::all(vec![a, b]));
+    drop(one);
+    drop(two);
+    tame::run();
+    assert!(t.borrow().is_empty(), "cancelled before its end");
+    assert!(tame::blocked().is_empty());
+}
+
 #[tamed]
 fn wait_for_reply(after_ms: u64, limit_ms: u64) -> Option<u32> {
     let mut v = None;

@@ -1,9 +1,9 @@
 //! `tame::all`: one event that reaches many (Tamer's `distribute`).
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
-use crate::driver::WaitId;
+use crate::driver::{self, WaitId};
 use crate::event::{Event, Sink};
 
 /// One event whose trigger reaches every event of `evs`, each with a clone
@@ -19,13 +19,10 @@ use crate::event::{Event, Sink};
 /// It counts as live while any of `evs` is, so a timer armed with it stops
 /// counting once nobody listens.
 ///
-/// Not so for what cancels itself when its event dies: given as the result
-/// event of a tamed function, or to [`spawn`](crate::spawn) or
-/// [`spawn_blocking`](crate::spawn_blocking), it is taken as dead as soon
-/// as any one of `evs` dies, and the work is cancelled: the others get
-/// nothing (the loop hears of each death, not whether the others live).
-/// There, wait for the result with an event of your own, then hand it on:
-/// `twait! { work(mkevent!(v)); } tame::all(listeners).trigger(v);`.
+/// So does what cancels itself when its event dies: a tamed function given
+/// it as its result event, or [`spawn`](crate::spawn) or
+/// [`spawn_blocking`](crate::spawn_blocking) given it, goes on while any
+/// of `evs` listens, and is cancelled once none does.
 ///
 /// # Examples
 ///
@@ -49,10 +46,20 @@ use crate::event::{Event, Sink};
 /// assert_eq!(got.take(), Some((7, 7)));
 /// ```
 pub fn all<T: Clone + 'static>(evs: Vec<Event<T>>) -> Event<T> {
-    Event::from_sink(Rc::new(All(RefCell::new(evs))))
+    Event::from_sink(Rc::new_cyclic(|me| All(RefCell::new(evs), me.clone())))
 }
 
-struct All<T>(RefCell<Vec<Event<T>>>);
+/// The events, and a weak reference to itself (for the loop: see
+/// [`driver::watch_partly`]).
+struct All<T>(RefCell<Vec<Event<T>>>, Weak<All<T>>);
+
+impl<T: 'static> driver::PartlyLive for All<T> {
+    fn still_live(&self) -> bool {
+        self.0
+            .try_borrow()
+            .map_or(true, |evs| evs.iter().any(Event::is_live))
+    }
+}
 
 impl<T: Clone + 'static> Sink<T> for All<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
@@ -71,14 +78,15 @@ impl<T: Clone + 'static> Sink<T> for All<T> {
     }
 
     fn is_live(&self) -> bool {
-        self.0
-            .try_borrow()
-            .map_or(true, |evs| evs.iter().any(Event::is_live))
+        driver::PartlyLive::still_live(self)
     }
 
     /// Live while any of them is: each is watched, and the loop drops the
     /// wait once a report finds them all dead.
     fn watch(&self, id: WaitId) -> bool {
+        if driver::is_task_wait(id) {
+            driver::watch_partly(id, self.1.clone());
+        }
         self.0.try_borrow().map_or(true, |evs| {
             // Every one is watched (no short-circuit).
             evs.iter().fold(false, |live, ev| ev.watch(id) | live)

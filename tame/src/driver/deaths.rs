@@ -31,12 +31,52 @@ pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
     });
 }
 
+/// An event that lives while any of several events does (`tame::all`):
+/// one of them dying reports a death that the event has not died.
+pub(crate) trait PartlyLive {
+    fn still_live(&self) -> bool;
+}
+
+/// The task watching with `id` watches `event`, which lives while any of
+/// several events does: a death reported for `id` cancels the task only if
+/// `event` (and any other such event it watches) is dead too. Without
+/// this, one listener of a `tame::all` going cancelled the work whose
+/// result the others waited for.
+pub(crate) fn watch_partly(id: WaitId, event: Weak<dyn PartlyLive>) {
+    let _ = LOOP.try_with(|l| {
+        let mut partly = l.partly.borrow_mut();
+        // Those of events gone (delivered, dropped) go with each new one.
+        partly.retain(|(_, e)| e.strong_count() > 0);
+        partly.push((id, event));
+    });
+}
+
+/// Whether a death reported for the task's `id` leaves an event it watches
+/// alive: then the report was of one of that event's events only.
+fn partly_alive(l: &Loop, id: WaitId) -> bool {
+    let events: Vec<Weak<dyn PartlyLive>> = match l.partly.try_borrow() {
+        Ok(partly) if !partly.is_empty() => (partly.iter())
+            .filter(|(watcher, _)| *watcher == id)
+            .map(|(_, e)| e.clone())
+            .collect(),
+        _ => return false,
+    };
+    // (No borrow held: looking at an event's liveness runs no user code,
+    // but asks other cells.)
+    events
+        .iter()
+        .any(|e| e.upgrade().is_some_and(|e| e.still_live()))
+}
+
 /// The task watching with `id` is cancelled on the loop's next reaping;
 /// until then its events report dead, so that what would be given to it
 /// (a channel's value, a permit) goes to the next waiter instead of to a
 /// task that will never take it. (Nothing of the task runs meanwhile: the
 /// loop reaps before it runs anything else.)
 fn doom_watching_task(l: &Loop, id: WaitId) {
+    if partly_alive(l, id) {
+        return;
+    }
     // (A report made while the table is borrowed leaves the task to the
     // reaping alone.)
     let Ok(blocked) = l.blocked.try_borrow() else {
@@ -109,6 +149,9 @@ pub(super) fn reap_deaths(l: &Loop) {
             if timers::is_timer(id) {
                 timer_died(l, id);
             } else if id.0 & TASK_ID != 0 {
+                if partly_alive(l, id) {
+                    continue;
+                }
                 if let Some(task) = watching_task(l, id) {
                     task.cancel_watched();
                 }

@@ -228,6 +228,10 @@ struct Loop {
     /// Turns in a row whose queues held far fewer entries than their
     /// rings have room for (see [`shrink_idle_rings`]).
     quiet_turns: Cell<u32>,
+    /// Events that live while any of several do (`tame::all`), watched by
+    /// a task: a report of one death for the task's id is checked against
+    /// them before the task is cancelled (see [`watch_partly`]).
+    partly: RefCell<Vec<(WaitId, Weak<dyn PartlyLive>)>>,
 }
 
 impl Drop for Loop {
@@ -333,6 +337,7 @@ thread_local! {
             stop: Cell::new(false),
             turns: Cell::new(0),
             quiet_turns: Cell::new(0),
+            partly: RefCell::new(Vec::new()),
         }
     };
 }
@@ -1178,6 +1183,12 @@ pub(crate) fn register_blocked(task: &TaskRef, header: &Header) -> Option<WaitId
 /// The tag of a task's [`WaitId`] (see [`register_blocked`]): below the
 /// timers' tag and a rendezvous' flag, above every generation.
 const TASK_ID: u64 = 1 << 61;
+
+/// Whether `id` is a task's wait id (a tamed function's, a spawned
+/// future's or a blocking job's watch of its result event).
+pub(crate) fn is_task_wait(id: WaitId) -> bool {
+    id.0 & TASK_ID != 0 && !timers::is_timer(id)
+}
 
 /// The wait id of the task registered under `index` with `generation`.
 pub(crate) fn task_wait_id(index: u32, generation: u32) -> WaitId {
