@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use tame::net::UdpSocket;
@@ -137,4 +138,53 @@ fn a_receive_cancelled_by_close_comes_back_untriggered() {
     assert_eq!(r.try_next(), Some("recv"));
     assert!(slot.take().is_none());
     tame::run();
+}
+
+/// Receives one datagram and hands back its bytes.
+#[tamed]
+fn receive_one(sock: Rc<UdpSocket>, done: Event<Vec<u8>>) {
+    tvars! { let mut got: Datagram = nothing(); }
+    twait! { sock.recv_from(Vec::new(), mkevent!(got)); }
+    let (n, _) = got.1.expect("recv_from");
+    got.0.truncate(n);
+    done.trigger(got.0);
+}
+
+#[test]
+fn a_socket_in_a_multicast_group_receives_what_is_sent_to_it_until_it_leaves() {
+    use std::net::Ipv4Addr;
+    on_fresh_loop(|| {
+        let group = Ipv4Addr::new(239, 255, 42, 17);
+        let member = Rc::new(UdpSocket::bind("0.0.0.0:0").unwrap());
+        let port = member.local_addr().unwrap().port();
+        member
+            .join_multicast_v4(&group, &Ipv4Addr::LOCALHOST)
+            .unwrap();
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let r = Rendezvous::<()>::new();
+        assert!(sender.multicast_loop_v4().unwrap());
+
+        sender.send_to(b"to the group", (group, port)).unwrap();
+        let (ev, got) = r.event_with_slot(());
+        receive_one(member.clone(), ev);
+        tame::run();
+        assert_eq!(got.take().unwrap(), b"to the group");
+
+        // Once it left, a datagram to the group is not delivered: the
+        // unicast one sent after it is the next to arrive.
+        member
+            .leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST)
+            .unwrap();
+        sender
+            .send_to(b"to the group again", (group, port))
+            .unwrap();
+        sender
+            .send_to(b"to the member", (Ipv4Addr::LOCALHOST, port))
+            .unwrap();
+        let (ev, got) = r.event_with_slot(());
+        receive_one(member.clone(), ev);
+        tame::run();
+        assert_eq!(got.take().unwrap(), b"to the member");
+        assert_eq!(tame::__live_waits(), 0);
+    });
 }

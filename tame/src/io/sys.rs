@@ -185,6 +185,60 @@ pub(crate) fn broadcast(fd: BorrowedFd<'_>) -> io::Result<bool> {
     retry(|| rustix::net::sockopt::socket_broadcast(fd))
 }
 
+/// Joins (`join`) or leaves an IPv4 multicast group on the interface with
+/// the address `interface` (`0.0.0.0`: the kernel's choice).
+pub(crate) fn multicast_v4(
+    fd: BorrowedFd<'_>,
+    group: &std::net::Ipv4Addr,
+    interface: &std::net::Ipv4Addr,
+    join: bool,
+) -> io::Result<()> {
+    if join {
+        retry(|| rustix::net::sockopt::set_ip_add_membership(fd, group, interface))
+    } else {
+        retry(|| rustix::net::sockopt::set_ip_drop_membership(fd, group, interface))
+    }
+}
+
+/// Joins or leaves an IPv6 multicast group on the interface of index
+/// `interface` (0: the kernel's choice).
+pub(crate) fn multicast_v6(
+    fd: BorrowedFd<'_>,
+    group: &std::net::Ipv6Addr,
+    interface: u32,
+    join: bool,
+) -> io::Result<()> {
+    if join {
+        retry(|| rustix::net::sockopt::set_ipv6_add_membership(fd, group, interface))
+    } else {
+        retry(|| rustix::net::sockopt::set_ipv6_drop_membership(fd, group, interface))
+    }
+}
+
+pub(crate) fn set_multicast_loop_v4(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_ip_multicast_loop(fd, on))
+}
+
+pub(crate) fn multicast_loop_v4(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    retry(|| rustix::net::sockopt::ip_multicast_loop(fd))
+}
+
+pub(crate) fn set_multicast_ttl_v4(fd: BorrowedFd<'_>, ttl: u32) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_ip_multicast_ttl(fd, ttl))
+}
+
+pub(crate) fn multicast_ttl_v4(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    retry(|| rustix::net::sockopt::ip_multicast_ttl(fd))
+}
+
+pub(crate) fn set_multicast_loop_v6(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    retry(|| rustix::net::sockopt::set_ipv6_multicast_loop(fd, on))
+}
+
+pub(crate) fn multicast_loop_v6(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    retry(|| rustix::net::sockopt::ipv6_multicast_loop(fd))
+}
+
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: std::net::Shutdown) -> io::Result<()> {
     let how = match how {
         std::net::Shutdown::Read => Shutdown::Read,

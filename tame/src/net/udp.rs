@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io;
-use std::net::{self, SocketAddr, ToSocketAddrs};
+use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::rc::Rc;
 
@@ -272,6 +272,204 @@ impl UdpSocket {
     /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         sys::ttl(self.io.fd())
+    }
+
+    /// Joins the IPv4 multicast group `group` on the interface whose address
+    /// is `interface` (`Ipv4Addr::UNSPECIFIED`: the one the kernel routes
+    /// the group through); datagrams sent to the group and the socket's port
+    /// are received from then on (std's `UdpSocket::join_multicast_v4`).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` with `IP_ADD_MEMBERSHIP`: `InvalidInput` for an
+    /// address that is not a multicast group, `AddrNotAvailable` for an
+    /// interface address the host does not have (or a group joined already
+    /// on it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use tame::net::UdpSocket;
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 42, 99);
+    /// let sock = UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// sock.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap();
+    /// sock.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap();
+    /// ```
+    pub fn join_multicast_v4(&self, group: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        sys::multicast_v4(self.io.fd(), group, interface, true)
+    }
+
+    /// Leaves an IPv4 multicast group joined with
+    /// [`join_multicast_v4`](Self::join_multicast_v4) on `interface`.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` with `IP_DROP_MEMBERSHIP`: `AddrNotAvailable` for
+    /// a group the socket has not joined there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    ///
+    /// let group = Ipv4Addr::new(239, 255, 42, 98);
+    /// let sock = tame::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// let err = sock.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrNotAvailable);
+    /// ```
+    pub fn leave_multicast_v4(&self, group: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        sys::multicast_v4(self.io.fd(), group, interface, false)
+    }
+
+    /// Joins the IPv6 multicast group `group` on the interface of index
+    /// `interface` (0: the kernel's choice); std's
+    /// `UdpSocket::join_multicast_v6`.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` with `IPV6_ADD_MEMBERSHIP`: `InvalidInput` for an
+    /// address that is not a multicast group, an error for an IPv4 socket or
+    /// an interface index the host does not have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::net::Ipv6Addr;
+    ///
+    /// let sock = tame::net::UdpSocket::bind("[::1]:0").unwrap();
+    /// let group: Ipv6Addr = "ff02::1:3".parse().unwrap();
+    /// sock.join_multicast_v6(&group, 0).unwrap();
+    /// sock.leave_multicast_v6(&group, 0).unwrap();
+    /// ```
+    pub fn join_multicast_v6(&self, group: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        sys::multicast_v6(self.io.fd(), group, interface, true)
+    }
+
+    /// Leaves an IPv6 multicast group joined with
+    /// [`join_multicast_v6`](Self::join_multicast_v6) on `interface`.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` with `IPV6_DROP_MEMBERSHIP`: an error for a group
+    /// the socket has not joined there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("[::1]:0").unwrap();
+    /// let group: std::net::Ipv6Addr = "ff02::1:4".parse().unwrap();
+    /// assert!(sock.leave_multicast_v6(&group, 0).is_err());
+    /// ```
+    pub fn leave_multicast_v6(&self, group: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        sys::multicast_v6(self.io.fd(), group, interface, false)
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether the IPv4 multicast datagrams it
+    /// sends are delivered to sockets of this host that joined the group too
+    /// (on by default).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// assert!(sock.multicast_loop_v4().unwrap());
+    /// sock.set_multicast_loop_v4(false).unwrap();
+    /// assert!(!sock.multicast_loop_v4().unwrap());
+    /// ```
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        sys::set_multicast_loop_v4(self.io.fd(), on)
+    }
+
+    /// Whether `IP_MULTICAST_LOOP` is set.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// assert!(sock.multicast_loop_v4().unwrap());
+    /// ```
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        sys::multicast_loop_v4(self.io.fd())
+    }
+
+    /// Sets `IP_MULTICAST_TTL`: how many routers the IPv4 multicast
+    /// datagrams it sends may cross (1 by default: the local network only).
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` (`InvalidInput` for more than 255).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// assert_eq!(sock.multicast_ttl_v4().unwrap(), 1);
+    /// sock.set_multicast_ttl_v4(4).unwrap();
+    /// assert_eq!(sock.multicast_ttl_v4().unwrap(), 4);
+    /// ```
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        sys::set_multicast_ttl_v4(self.io.fd(), ttl)
+    }
+
+    /// The `IP_MULTICAST_TTL` of the multicast datagrams it sends.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    /// assert_eq!(sock.multicast_ttl_v4().unwrap(), 1);
+    /// ```
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        sys::multicast_ttl_v4(self.io.fd())
+    }
+
+    /// Sets `IPV6_MULTICAST_LOOP`, [`set_multicast_loop_v4`]'s IPv6 twin.
+    ///
+    /// [`set_multicast_loop_v4`]: Self::set_multicast_loop_v4
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)` (an error for an IPv4 socket).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("[::1]:0").unwrap();
+    /// sock.set_multicast_loop_v6(false).unwrap();
+    /// assert!(!sock.multicast_loop_v6().unwrap());
+    /// ```
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        sys::set_multicast_loop_v6(self.io.fd(), on)
+    }
+
+    /// Whether `IPV6_MULTICAST_LOOP` is set.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)` (an error for an IPv4 socket).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("[::1]:0").unwrap();
+    /// assert!(sock.multicast_loop_v6().unwrap());
+    /// ```
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        sys::multicast_loop_v6(self.io.fd())
     }
 
     /// Connects the socket to `addr` (the first address that works):
