@@ -99,9 +99,11 @@ pub fn listen_and_announce_loops(
 
 /// Starts a thread named `name` that runs `start` (which starts the
 /// loop's first tasks) and then its loop, [`tame::run`]. If the thread
-/// panics the process exits with status 101: the kernel would go on
-/// handing a dead loop's listener its share of the new connections, and
-/// nobody would accept them.
+/// panics the process exits with status 101 rather than go on a loop
+/// short: the dead loop's connections (and those waiting in its
+/// listener's accept queue) are cut when its thread ends, and a server
+/// that silently lost a loop serves at a fraction of what it was started
+/// for.
 pub fn spawn_loop(
     name: String,
     start: impl FnOnce() + Send + 'static,
