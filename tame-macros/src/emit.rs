@@ -300,9 +300,9 @@ impl<'a> Emitter<'a> {
             {
                 flag_ident(b).to_token_stream()
             } else if moved.is_some_and(|m| m.contains(b)) {
-                quote!(::core::option::Option::None)
+                quote!(::tame::__private::core::option::Option::None)
             } else {
-                quote!(::core::option::Option::Some(#value))
+                quote!(::tame::__private::core::option::Option::Some(#value))
             };
             quote!(#cfg #f: #value)
         });
@@ -588,7 +588,7 @@ impl<'a> Emitter<'a> {
         quote! {
             #decl
             #cfg
-            if let ::core::option::Option::Some(#v) = #flag {
+            if let ::tame::__private::core::option::Option::Some(#v) = #flag {
                 #ident = #v;
             }
         }
@@ -692,10 +692,10 @@ impl<'a> Emitter<'a> {
                 let levels = defs.first().map(|&d| &self.f.bindings[d].lint_levels);
                 let levels = levels.into_iter().flatten();
                 quote! {
-                    match ::core::iter::Iterator::next(&mut #iter) {
+                    match ::tame::__private::core::iter::Iterator::next(&mut #iter) {
                         #(#levels)*
-                        ::core::option::Option::Some(#pat) => { #b }
-                        ::core::option::Option::None => { #e }
+                        ::tame::__private::core::option::Option::Some(#pat) => { #b }
+                        ::tame::__private::core::option::Option::None => { #e }
                     }
                 }
             }
@@ -785,8 +785,8 @@ impl<'a> Emitter<'a> {
                     quote_spanned!(expr.span()=> ::tame::__private::WaitsOn::rendezvous(&(#expr)));
                 quote! {
                     let (#bind, #mark) = match ::tame::__private::poll_rendezvous(#cx, #r, &#site) {
-                        ::core::task::Poll::Ready(#id) => #id,
-                        ::core::task::Poll::Pending => {
+                        ::tame::__private::core::task::Poll::Ready(#id) => #id,
+                        ::tame::__private::core::task::Poll::Pending => {
                             #pack
                             #ret
                         }
@@ -869,7 +869,7 @@ impl<'a> Emitter<'a> {
             .chain(vs.iter().enumerate().map(|(i, v)| {
                 let (p, flag) = dest(i);
                 let v = if flag {
-                    quote!(::core::option::Option::Some(#v))
+                    quote!(::tame::__private::core::option::Option::Some(#v))
                 } else {
                     quote!(#v)
                 };
@@ -882,7 +882,8 @@ impl<'a> Emitter<'a> {
             .filter_map(|i| {
                 let (p, flag) = dest(i);
                 let given = s.roots[i].is_some_and(|r| self.a.flagged[self.current].contains(r));
-                (flag && !given).then(|| quote!(#p = ::core::option::Option::None;))
+                (flag && !given)
+                    .then(|| quote!(#p = ::tame::__private::core::option::Option::None;))
             })
             .collect();
         let kind = self
@@ -914,7 +915,7 @@ impl<'a> Emitter<'a> {
             return if kind != StoreKind::Required {
                 quote! {
                     #take
-                    if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #got {
+                    if let ::tame::__private::core::option::Option::Some((#v, (#(#caps,)*))) = #got {
                         #(#assigns)*
                     } else {
                         #(#absent)*
@@ -937,7 +938,7 @@ impl<'a> Emitter<'a> {
         let mark = hygienic("__tame_mark");
         if initialized && by_rendezvous {
             quote! {
-                while let ::core::option::Option::Some((#v, (#(#caps,)*))) =
+                while let ::tame::__private::core::option::Option::Some((#v, (#(#caps,)*))) =
                     ::tame::__private::inbox_pop(&mut #list, #mark)
                 {
                     #(#assigns)*
@@ -945,7 +946,7 @@ impl<'a> Emitter<'a> {
             }
         } else if initialized {
             quote! {
-                while let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.pop_returned() {
+                while let ::tame::__private::core::option::Option::Some((#v, (#(#caps,)*))) = #list.pop_returned() {
                     #(#assigns)*
                 }
             }
@@ -954,13 +955,13 @@ impl<'a> Emitter<'a> {
             // places had none (nothing reads them unassigned after).
             let (last, got) = (hygienic("__tame_last"), hygienic("__tame_got"));
             quote! {
-                let mut #last = ::core::option::Option::None;
-                while let ::core::option::Option::Some(#got) =
+                let mut #last = ::tame::__private::core::option::Option::None;
+                while let ::tame::__private::core::option::Option::Some(#got) =
                     ::tame::__private::inbox_pop(&mut #list, #mark)
                 {
-                    #last = ::core::option::Option::Some(#got);
+                    #last = ::tame::__private::core::option::Option::Some(#got);
                 }
-                if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #last {
+                if let ::tame::__private::core::option::Option::Some((#v, (#(#caps,)*))) = #last {
                     #(#assigns)*
                 } else {
                     #(#absent)*
@@ -968,7 +969,7 @@ impl<'a> Emitter<'a> {
             }
         } else if kind == StoreKind::Optional {
             quote! {
-                if let ::core::option::Option::Some((#v, (#(#caps,)*))) = #list.take_last() {
+                if let ::tame::__private::core::option::Option::Some((#v, (#(#caps,)*))) = #list.take_last() {
                     #(#assigns)*
                 } else {
                     #(#absent)*
@@ -1149,10 +1150,10 @@ impl<'a> Emitter<'a> {
         let r = hygienic("__tame_escaped");
         let tokens = quote! {
             {
-                let #r = #escape: { ::core::result::Result::<_, usize>::Ok(#e) };
+                let #r = #escape: { ::tame::__private::core::result::Result::<_, usize>::Ok(#e) };
                 match #r {
-                    ::core::result::Result::Ok(#x) => #x,
-                    ::core::result::Result::Err(#k) => #go,
+                    ::tame::__private::core::result::Result::Ok(#x) => #x,
+                    ::tame::__private::core::result::Result::Err(#k) => #go,
                 }
             }
         };
@@ -1184,10 +1185,10 @@ impl<'a> Emitter<'a> {
         let r = hygienic("__tame_escaped");
         let tokens = quote! {
             {
-                let #r: ::core::result::Result<::core::convert::Infallible, usize> = #escape: #e;
+                let #r: ::tame::__private::core::result::Result<::tame::__private::core::convert::Infallible, usize> = #escape: #e;
                 match #r {
-                    ::core::result::Result::Ok(#x) => match #x {},
-                    ::core::result::Result::Err(#k) => #go,
+                    ::tame::__private::core::result::Result::Ok(#x) => match #x {},
+                    ::tame::__private::core::result::Result::Err(#k) => #go,
                 }
             }
         };
@@ -1203,11 +1204,11 @@ impl<'a> Emitter<'a> {
             .enumerate()
             .map(|(i, w)| {
                 let name = site_ident(i);
-                let line = quote_spanned!(w.span=> ::core::line!());
+                let line = quote_spanned!(w.span=> ::tame::__private::core::line!());
                 let described = w.description.as_ref().map(|d| quote!(.described(#d)));
                 quote! {
                     static #name: ::tame::__private::TwaitSite =
-                        ::tame::__private::TwaitSite::new(#function, ::core::file!(), #line)#described;
+                        ::tame::__private::TwaitSite::new(#function, ::tame::__private::core::file!(), #line)#described;
                 }
             })
             .collect()
@@ -1253,7 +1254,7 @@ impl VisitMut for Marked<'_, '_> {
                 let lit = proc_macro2::Literal::usize_unsuffixed(k);
                 // Parenthesized: `'label ::path` would read as a label
                 // declaration.
-                quote!(break #escape (::core::result::Result::Err(#lit)))
+                quote!(break #escape (::tame::__private::core::result::Result::Err(#lit)))
             };
             *e = Expr::Verbatim(new);
             return;

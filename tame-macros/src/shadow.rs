@@ -212,7 +212,7 @@ impl Shadow<'_> {
     /// not at each `twait!(r)` that might.
     fn write(&self, place: &Expr, value: TokenStream, exact: bool) -> TokenStream {
         if let Expr::Infer(u) = place {
-            return quote_spanned!(u.span()=> let _ = #value;);
+            return quote_spanned!(u.span()=> _ = #value;);
         }
         let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
         if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {

@@ -98,10 +98,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         quote! {
             #[cfg(test)]
             ::tame::__private::refuse_test_harness(
-                ::core::module_path!(),
+                ::tame::__private::core::module_path!(),
                 #ident,
-                ::core::panic::Location::caller(),
-                ::core::option_env!("CARGO_MANIFEST_DIR"),
+                ::tame::__private::core::panic::Location::caller(),
+                ::tame::__private::core::option_env!("CARGO_MANIFEST_DIR"),
             );
         }
     });
@@ -593,7 +593,7 @@ fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType, documented: boo
         let span = where_span(sig, documented);
         push_where(
             sig,
-            syn::parse_quote_spanned!(span=> Self: Sized),
+            syn::parse_quote_spanned!(span=> Self: ::tame::__private::core::marker::Sized),
             documented,
         );
     }
@@ -1042,7 +1042,8 @@ fn function_without_body(input: syn::parse::ParseStream) -> syn::Result<ItemFn> 
         return Err(input.error("not a function"));
     }
     // A body of any type, which uses no parameter (they go unlinted).
-    let stmt: syn::Stmt = syn::parse_quote_spanned!(body.span()=> ::core::unreachable!(););
+    let stmt: syn::Stmt =
+        syn::parse_quote_spanned!(body.span()=> ::tame::__private::core::unreachable!(););
     Ok(ItemFn {
         attrs,
         vis,
@@ -1091,7 +1092,7 @@ fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream
         #vis #item {
             #(#touched)*
             #(#used)*
-            ::core::unreachable!()
+            ::tame::__private::core::unreachable!()
         }
     }
 }

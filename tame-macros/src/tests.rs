@@ -456,7 +456,10 @@ fn the_machines_bindings_of_a_kept_variable_carry_its_lint_levels() {
     for (binding, least) in [
         ("let foo =", 3),
         ("let bar =", 1),
-        (":: core :: option :: Option :: Some (baz)", 1),
+        (
+            ":: tame :: __private :: core :: option :: Option :: Some (baz)",
+            1,
+        ),
     ] {
         let mut at = 0;
         let mut seen = 0;

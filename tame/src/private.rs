@@ -13,6 +13,9 @@ pub use crate::rendezvous::TakenMark;
 pub use crate::slot::{required, Inbox, Slot, SlotList};
 pub use crate::task::{start, TaskContext, TwaitSite};
 use crate::{Event, Rendezvous};
+/// `core`, by a path that means it in every edition: in an edition 2015
+/// crate, the expansion's `::core::..` would name the crate root's `core`.
+pub use core;
 
 /// Starts a tamed function's machine: runs `body` now, and again each time
 /// what it waits for came back. The body returns when it blocks (it then

@@ -249,7 +249,10 @@ impl Resolver<'_, '_> {
                             }
                             None => tokens.extend(quote!(
                                 "{}",
-                                ::core::concat!("assertion failed: ", ::core::stringify!(#written))
+                                ::tame::__private::core::concat!(
+                                    "assertion failed: ",
+                                    ::tame::__private::core::stringify!(#written)
+                                )
                             )),
                         }
                     }

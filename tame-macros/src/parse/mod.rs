@@ -805,7 +805,7 @@ impl Builder<'_> {
         // span, and clippy reads a multi-line one's `else` as hidden).
         let at = l.let_token.span;
         let cond: Expr = syn::parse_quote_spanned!(at=>
-            !::core::matches!(&#subject, #test_pat));
+            !::tame::__private::core::matches!(&#subject, #test_pat));
         let then: Expr = match (*els, gone) {
             (Expr::Block(mut b), gone) => {
                 b.block.stmts.splice(0..0, gone);
@@ -1016,8 +1016,8 @@ impl Builder<'_> {
         let r = syntax::hygienic("__tame_r");
         syn::parse_quote_spanned!(span=>
             match ::tame::__private::Try::branch(#inner) {
-                ::core::ops::ControlFlow::Continue(#v) => #v,
-                ::core::ops::ControlFlow::Break(#r) => {
+                ::tame::__private::core::ops::ControlFlow::Continue(#v) => #v,
+                ::tame::__private::core::ops::ControlFlow::Break(#r) => {
                     return ::tame::__private::deliver(
                         &mut #done,
                         ::tame::__private::FromResidual::from_residual(#r),

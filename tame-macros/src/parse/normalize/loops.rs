@@ -211,7 +211,7 @@ impl Builder<'_> {
         let ident = self.f.bindings[iter].ident.clone();
         stmts.push(ir::Stmt::Plain(ir::Plain {
             stmt: syn::parse_quote_spanned!(iter_span=>
-                let mut #ident = ::core::iter::IntoIterator::into_iter(#iter_expr);),
+                let mut #ident = ::tame::__private::core::iter::IntoIterator::into_iter(#iter_expr);),
             fx,
             defs: vec![iter],
             jumps,
