@@ -104,9 +104,9 @@ mod tests {
 
     #[test]
     fn loops_slots_and_matches_mean_what_they_mean_plain() {
-        for v in vec![vec![], vec![1, 2, -1, 5], vec![4, 5]] {
+        for v in &[vec![], vec![1, 2, -1, 5], vec![4, 5]] {
             let want = sum_until_negative_plain(v.clone());
-            assert_eq!(value_of(|d| sum_until_negative(v, d)), Some(want));
+            assert_eq!(value_of(|d| sum_until_negative(v.clone(), d)), Some(want));
         }
     }
 
