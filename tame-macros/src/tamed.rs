@@ -27,6 +27,15 @@ pub fn tamed(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
+/// Whether `f` is the output of `#[tamed]` already: its body declares the
+/// machine's state type.
+fn already_translated(f: &ItemFn) -> bool {
+    f.block
+        .stmts
+        .iter()
+        .any(|s| matches!(s, syn::Stmt::Item(syn::Item::Enum(e)) if e.ident == "__TameState"))
+}
+
 fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let input = unwrap_spliced_blocks(input);
     let mut f: ItemFn = match syn::parse2(input.clone()) {
@@ -44,6 +53,18 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             return not_a_function(e, input);
         }
     };
+    if already_translated(&f) {
+        // A second `#[tamed]` under another name (`use tame::tamed as t;`
+        // and both on one function: the first did not know the second by
+        // its name). Its output stays as it is.
+        let e = syn::Error::new(
+            Span::call_site(),
+            "#[tamed] is given twice (once under another name); remove one",
+        );
+        let mut out = e.to_compile_error();
+        out.extend(input);
+        return out;
+    }
     ungroup_types(&mut f);
     cfg_attrs_as_cfgs(&mut f);
     // An inner attribute of the body (`#![allow(..)]`) is the function's:
