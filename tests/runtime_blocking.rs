@@ -69,6 +69,21 @@ fn a_panic_in_the_job_goes_on_out_of_run_with_its_message() {
     });
 }
 
+#[test]
+fn a_job_panicking_with_a_payload_of_its_own_gives_that_payload_out_of_run() {
+    #[derive(Debug, PartialEq)]
+    struct JobError(u32);
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        tame::spawn_blocking(
+            || -> u32 { std::panic::panic_any(JobError(3)) },
+            r.event(()).map(|_| ()),
+        );
+        let payload = catch_unwind(AssertUnwindSafe(tame::run)).expect_err("run() panics");
+        assert_eq!(payload.downcast_ref::<JobError>(), Some(&JobError(3)));
+    });
+}
+
 /// Counts its drops, on whichever thread.
 struct Counted(Arc<AtomicUsize>);
 

@@ -36,9 +36,10 @@ use crate::Event;
 /// * If `f` panics, `ev` comes back untriggered and a panic goes on on the
 ///   loop's thread, out of `run()`, as a spawned future's does, with the
 ///   message `closure run by tame::spawn_blocking panicked: <its message>`
-///   (a `String`: the payload stays on the pool's thread, where a
-///   `panic!`'s hook printed it). If `ev` had died first, nothing waits
-///   for the job, and the panic goes no further than that print.
+///   (a payload that is no message, from `panic_any(MyError)`, goes on as
+///   it is, for `catch_unwind` to downcast; the hook printed the panic on
+///   the pool's thread). If `ev` had died first, nothing waits for the
+///   job, and the panic goes no further than that print.
 /// * If `ev` dies first (its rendezvous cancelled, a timeout gave up), the
 ///   loop stops waiting for the job at once; but a thread cannot be
 ///   stopped: `f` runs to its end, and its result is dropped where it is
