@@ -183,7 +183,7 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>, drained: &mut bool) -
     // Bytes already held that can no longer be a head within the limit are
     // refused now, whether or not the socket was drained.
     if pending.len() >= http::HEAD_LIMIT {
-        return Step::Answer(Request::Bad);
+        return Step::Answer(Request::bad(pending));
     }
     if std::mem::take(drained) {
         return Step::Wait;
@@ -204,7 +204,7 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>, drained: &mut bool) -
             *drained = short;
             step
         }
-        Ok(_) if pending.len() >= http::HEAD_LIMIT => Step::Answer(Request::Bad),
+        Ok(_) if pending.len() >= http::HEAD_LIMIT => Step::Answer(Request::bad(pending)),
         Ok(_) => Step::Wait,
         Err(e) if tame_suite::must_wait(&e) => Step::Wait,
         Err(_) => Step::Close,
@@ -213,11 +213,25 @@ fn next_request(stream: &TcpStream, pending: &mut Vec<u8>, drained: &mut bool) -
 
 /// What a request asks for.
 enum Request {
-    Sleep { ms: u64, keep_alive: bool },
-    Bad,
+    Sleep {
+        ms: u64,
+        keep_alive: bool,
+    },
+    /// Anything else; `head`: a HEAD request, whose response has no body
+    /// (RFC 9110 section 9.3.2).
+    Bad {
+        head: bool,
+    },
 }
 
 impl Request {
+    /// The bad request whose bytes start `raw`.
+    fn bad(raw: &[u8]) -> Request {
+        Request::Bad {
+            head: http::request_method(raw) == Some(http::Method::Head),
+        }
+    }
+
     fn keep_alive(&self) -> bool {
         matches!(
             self,
@@ -231,9 +245,9 @@ impl Request {
 
 /// `GET /<ms>`, parsed by the parser knot uses (`Connection` handled as
 /// there); anything else is a bad request.
-fn parse(head: &[u8]) -> Request {
-    let Ok(head) = http::parse(head) else {
-        return Request::Bad;
+fn parse(raw: &[u8]) -> Request {
+    let Ok(head) = http::parse(raw) else {
+        return Request::bad(raw);
     };
     let ms = head.path.strip_prefix('/').and_then(milliseconds);
     match (head.method, ms) {
@@ -241,7 +255,9 @@ fn parse(head: &[u8]) -> Request {
             ms: ms.min(MAX_SLEEP_MS),
             keep_alive: head.keep_alive,
         },
-        _ => Request::Bad,
+        (method, _) => Request::Bad {
+            head: method == http::Method::Head,
+        },
     }
 }
 
@@ -266,13 +282,16 @@ fn response(request: &Request) -> Vec<u8> {
             )
             .into_bytes()
         }
-        Request::Bad => {
+        Request::Bad { head } => {
             let body = "usage: GET /<milliseconds>\n";
-            format!(
-                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            let mut out = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
-            )
-            .into_bytes()
+            );
+            if !head {
+                out.push_str(body);
+            }
+            out.into_bytes()
         }
     }
 }

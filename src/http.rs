@@ -255,6 +255,12 @@ pub struct Inbox {
     /// The method of the head refused last, if known: a refusal empties
     /// `held`, and the response to a HEAD request has no body.
     refused: Option<Method>,
+    /// Line ends (CRLF) counted in `held` before `lines_scanned` (the
+    /// last byte held waits for the next: it may be a CR), so that an
+    /// unfinished head with too many lines is refused as it grows, each
+    /// byte looked at once.
+    lines: usize,
+    lines_scanned: usize,
 }
 
 /// What an [`Inbox`] says a connection does next.
@@ -277,6 +283,8 @@ impl Inbox {
             held: Vec::new(),
             taken: 0,
             refused: None,
+            lines: 0,
+            lines_scanned: 0,
         }
     }
 
@@ -348,11 +356,36 @@ impl Inbox {
             None if self.held.len() >= HEAD_LIMIT => {
                 let e = too_large(&self.held);
                 self.refused = request_method(&self.held);
-                self.held = Vec::new();
+                self.forget_held();
                 Next::Refuse(e)
+            }
+            // The request line and MAX_HEADERS header lines, and one more
+            // line ended: too many, whatever follows.
+            None if self.count_lines() > MAX_HEADERS + 1 => {
+                self.refused = request_method(&self.held);
+                self.forget_held();
+                Next::Refuse(ParseError::HeadTooLarge)
             }
             None => Next::Read,
         }
+    }
+
+    /// The line ends in `held`, counting only the bytes not counted yet.
+    fn count_lines(&mut self) -> usize {
+        let end = self.held.len().saturating_sub(1);
+        if self.lines_scanned < end {
+            let new = &self.held[self.lines_scanned..];
+            self.lines += new.windows(2).filter(|w| *w == b"\r\n").count();
+            self.lines_scanned = end;
+        }
+        self.lines
+    }
+
+    /// Empties `held` and frees its buffer.
+    fn forget_held(&mut self) {
+        self.held = Vec::new();
+        self.lines = 0;
+        self.lines_scanned = 0;
     }
 
     /// Forgets the head handed out last; frees the buffer when nothing is
@@ -363,6 +396,8 @@ impl Inbox {
         }
         self.held.drain(..self.taken);
         self.taken = 0;
+        self.lines = 0;
+        self.lines_scanned = 0;
         if self.held.is_empty() {
             self.held = Vec::new();
         } else if self.held.capacity() > 4 * self.held.len().max(256) {
@@ -1263,6 +1298,35 @@ mod tests {
             }
             next = inbox.next_held();
         }
+    }
+
+    #[test]
+    fn an_unfinished_head_with_too_many_lines_is_refused_before_another_read() {
+        let lines = |n: usize| -> String { (0..n).map(|i| format!("X-{i}: y\r\n")).collect() };
+        let too_many = format!("GET / HTTP/1.1\r\n{}", lines(MAX_HEADERS + 1));
+        assert_eq!(drive(&[too_many.as_bytes()]), (vec![431], false));
+        // Byte by byte: refused at the line end that makes one too many.
+        let bytes: Vec<&[u8]> = too_many.as_bytes().chunks(1).collect();
+        assert_eq!(drive(&bytes), (vec![431], false));
+        // As many as allowed, the head not ended yet: read on.
+        let enough = format!("GET / HTTP/1.1\r\n{}", lines(MAX_HEADERS));
+        assert_eq!(drive(&[enough.as_bytes()]), (vec![], true));
+        // A pipelined request's lines count from its own start.
+        let first = format!("GET / HTTP/1.1\r\n{}\r\n", lines(MAX_HEADERS - 4));
+        let second = format!("GET /b HTTP/1.1\r\n{}", lines(MAX_HEADERS - 4));
+        let both = format!("{first}{second}");
+        assert_eq!(drive(&[both.as_bytes()]), (vec![200], true));
+        let split: Vec<&[u8]> = both.as_bytes().chunks(7).collect();
+        assert_eq!(drive(&split), (vec![200], true));
+        // The request line too, a HEAD request's refusal is known as one.
+        let mut inbox = Inbox::new();
+        let head = format!("HEAD / HTTP/1.1\r\n{}", lines(MAX_HEADERS + 1));
+        assert_eq!(
+            inbox.push(head.as_bytes()),
+            Next::Refuse(ParseError::HeadTooLarge)
+        );
+        assert_eq!(inbox.capacity(), 0);
+        assert_eq!(inbox.method(), Some(Method::Head));
     }
 
     #[test]

@@ -199,6 +199,34 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_is_refused_fails_the_namese
 }
 
 #[test]
+fn a_truncated_reply_with_no_address_whose_tcp_retry_never_answers_is_malformed_at_the_deadline() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, listener) = same_port(TcpListener::bind);
+        let ns = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        truncating(udp, Vec::new(), Tc::Both, 2);
+        // The connection is accepted and held, unanswered, until the
+        // lookup has delivered.
+        let held = Rc::new(RefCell::new(Vec::new()));
+        let h = held.clone();
+        accept_one(&listener, move |conn| h.borrow_mut().push(conn));
+        let l = listener.clone();
+        let resolver = Resolver::new(vec![ns]).timeout(Duration::from_millis(300));
+        let res = lookup_then(&resolver, "many.test", move || close(&l));
+        assert_eq!(held.borrow().len(), 1, "the retry over TCP was made");
+        match res {
+            Err(e @ Error::Malformed { .. }) => assert_eq!(
+                e.to_string(),
+                "many.test: malformed reply: reply truncated (TC set), and the retry over TCP \
+                 did not end before the deadline"
+            ),
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    });
+}
+
+#[test]
 fn cancelling_a_lookup_during_its_tcp_exchange_closes_the_connection() {
     let _turn = serial();
     on_fresh_loop(|| {

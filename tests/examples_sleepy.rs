@@ -121,6 +121,29 @@ fn only_digits_are_milliseconds() {
 }
 
 #[test]
+fn a_head_request_gets_its_400_without_a_body() {
+    // RFC 9110 section 9.3.2: no content in a response to HEAD, an error
+    // included; a HEAD cut off past the head limit is known as one too.
+    let srv = example::start("sleepy", &["--port", "0"], None);
+    let long_head = format!("HEAD /{} HTTP/1.1\r\n", "5".repeat(9000));
+    for request in [
+        "HEAD /5 HTTP/1.1\r\n\r\n",
+        "HEAD /x HTTP/1.1\r\nBad\r\n\r\n",
+        &long_head,
+    ] {
+        let mut s = TcpStream::connect(srv.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let out = String::from_utf8_lossy(&read_to_close(&mut s)).into_owned();
+        assert!(out.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{out}");
+        assert!(out.ends_with("\r\n\r\n"), "a body after the head: {out}");
+    }
+    // A GET's 400 still has its body.
+    let resp = get(srv.addr, "/x");
+    assert!(resp.ends_with("usage: GET /<milliseconds>\n"), "{resp}");
+}
+
+#[test]
 fn a_head_past_the_limit_behind_a_request_in_one_write_gets_400_at_once() {
     // The idle limit (60 s by default) is past the read timeout: a server
     // that waited for more bytes instead of answering fails the test.

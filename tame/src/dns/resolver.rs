@@ -1128,11 +1128,20 @@ impl Lookup {
             return Err(Error::io(name, source));
         }
         // A query asked again over TCP when the lookup ended gives what
-        // its truncated reply had, if anything.
+        // its truncated reply had, if anything; if it had nothing, its
+        // nameserver failed it (the reply unusable), as when the exchange
+        // fails before the deadline.
         for q in &mut self.queries {
             if q.outcome.is_none() {
-                if let Some(retry) = q.tcp.take().filter(|t| !t.addrs.is_empty()) {
-                    q.outcome = Some(Outcome::Addrs(retry.addrs));
+                if let Some(retry) = q.tcp.take() {
+                    if retry.addrs.is_empty() {
+                        q.failure.get_or_insert(Outcome::Malformed(
+                            "reply truncated (TC set), and the retry over TCP did not end \
+                             before the deadline",
+                        ));
+                    } else {
+                        q.outcome = Some(Outcome::Addrs(retry.addrs));
+                    }
                 }
             }
         }
