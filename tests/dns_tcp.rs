@@ -227,6 +227,35 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_never_answers_is_malformed_
 }
 
 #[test]
+fn a_tcp_retry_that_never_answers_gives_way_to_the_next_nameserver_at_the_retransmission() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, listener) = same_port(TcpListener::bind);
+        let stalling = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        truncating(udp, Vec::new(), Tc::Both, 2);
+        let held = Rc::new(RefCell::new(Vec::new()));
+        let h = held.clone();
+        accept_one(&listener, move |conn| h.borrow_mut().push(conn));
+        let good = tame::dns::server::Server::builder()
+            .host("many.test", "10.9.9.9".parse().unwrap())
+            .start()
+            .unwrap();
+        let resolver = Resolver::new(vec![stalling, good.local_addr()]);
+        let l = listener.clone();
+        let res = lookup_then(&resolver, "many.test", move || {
+            close(&l);
+            good.stop();
+        });
+        assert_eq!(held.borrow().len(), 1, "the retry over TCP was made");
+        assert_eq!(
+            res.unwrap(),
+            ["10.9.9.9".parse::<std::net::IpAddr>().unwrap()]
+        );
+    });
+}
+
+#[test]
 fn cancelling_a_lookup_during_its_tcp_exchange_closes_the_connection() {
     let _turn = serial();
     on_fresh_loop(|| {

@@ -304,7 +304,10 @@ impl Resolver {
     /// nameserver), and read as one. The exchange runs within the
     /// lookup's deadline, and while it does, that query is not
     /// retransmitted over UDP nor takes other datagrams (the other query
-    /// goes on as before). If it fails (the connection refused or reset,
+    /// goes on as before); but if the truncated reply had no address and
+    /// another nameserver has not failed the query, the exchange is given
+    /// up when the retransmission timer runs out (the nameserver failed
+    /// the query, as below). If it fails (the connection refused or reset,
     /// closed before the whole reply, a reply that does not match or
     /// gives no final answer) or the deadline comes first, the addresses
     /// of the truncated reply are the answer if it had any (a partial
@@ -944,9 +947,26 @@ impl Lookup {
     }
 
     /// The retransmission timer ran out: every query still unanswered is
-    /// due.
+    /// due. A retry over TCP still under way for a truncated reply with no
+    /// address is given up if another nameserver may answer: the
+    /// nameserver failed the query (one that accepts the connection and
+    /// never answers would otherwise hold the query to the deadline).
     fn retransmit_all(&mut self) {
+        let servers = self.servers.len();
         for q in &mut self.queries {
+            let stalled = (q.tcp.as_ref())
+                .filter(|t| q.outcome.is_none() && t.started && t.addrs.is_empty())
+                .map(|t| t.server)
+                .filter(|&si| (0..servers).any(|other| other != si && !q.failed[other]));
+            if let Some(si) = stalled {
+                q.tcp = None;
+                q.answered(
+                    si,
+                    Outcome::Malformed(
+                        "reply truncated (TC set), and the retry over TCP did not answer in time",
+                    ),
+                );
+            }
             q.due = q.outcome.is_none() && q.tcp.is_none();
         }
     }
