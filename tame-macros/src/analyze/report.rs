@@ -126,11 +126,15 @@ pub(super) fn report_slot_problems(
                  `if c {{ twait! {{ op({name}, mkevent!({name})); }} }}`"
             ),
             SlotProblem::MovedBeforeItsWait => format!(
-                "`{name}` is moved before the `twait!(r)` that fills this slot (into the \
-                 operation that gives it back, most likely), but a `mkevent!(r, id, slot)` \
-                 slot keeps its old value when no value comes, so it must still have one \
-                 there. Use `twait! {{ op({name}, mkevent!({name})); }}`, whose wait gives \
-                 the value back, or pass the operation a clone"
+                "`{name}` is moved before a `twait!(r)` that may fill this slot (moved into \
+                 the operation that gives it back, or taken after an earlier `twait!(r)` \
+                 brought its value: the translator cannot tell which `twait!(r)` returns the \
+                 slot's id), but a `mkevent!(r, id, slot)` slot keeps its old value when no \
+                 value comes, so it must still have one there. If the operation takes it, use \
+                 `twait! {{ op({name}, mkevent!({name})); }}`, whose wait gives the value \
+                 back, or pass the operation a clone; if you take the value that came, take \
+                 it with `std::mem::take(&mut {name})` or `std::mem::replace(&mut {name}, ..)`, \
+                 which leaves one in its place"
             ),
             SlotProblem::MovedOutBeforeItsWait => format!(
                 "`{name}` may be moved out (by a use after an earlier wait filled it, in a \
