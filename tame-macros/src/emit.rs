@@ -723,8 +723,9 @@ impl<'a> Emitter<'a> {
                 let site = site_ident(*wait);
                 let cx = hygienic("__tame_cx");
                 let pack = self.pack(*resume, span, Some(code_edge(c)));
-                let go = self.goto(*resume, code_edge(c));
                 let ret = &self.ret;
+                let drive = &self.drive;
+                let pending = hygienic("__tame_pending");
                 // The block's bindings die before the wait, and its items
                 // are seen in it only: its own braces.
                 let items = self.items_of(*scope);
@@ -734,13 +735,17 @@ impl<'a> Emitter<'a> {
                 } else {
                     quote!(#(#stmts)*)
                 };
+                // Packed once, for both ways on (waiting, or resuming at
+                // once): each construction of the state costs the type
+                // checker all the state's type parameters.
                 quote! {
                     #run
-                    if ::tame::__private::wait_join(#cx, &#site).is_pending() {
-                        #pack
+                    let #pending = ::tame::__private::wait_join(#cx, &#site).is_pending();
+                    #pack
+                    if #pending {
                         #ret
                     }
-                    #go
+                    continue #drive;
                 }
             }
             Code::WaitRendezvous { wait, resume } => {
@@ -751,19 +756,22 @@ impl<'a> Emitter<'a> {
                 let site = site_ident(*wait);
                 let cx = hygienic("__tame_cx");
                 let pack = self.pack(*resume, span, Some(code_edge(c)));
-                let go = self.goto(*resume, code_edge(c));
                 let ret = &self.ret;
+                let drive = &self.drive;
+                let pending = hygienic("__tame_pending");
                 // At the user's `r`: a `twait!(x)` on what is not a
                 // rendezvous is reported there (once: the lint shadow's
                 // stand-in makes the same call at the same place).
                 let r =
                     quote_spanned!(expr.span()=> ::tame::__private::WaitsOn::rendezvous(&(#expr)));
+                // Packed once, as for a join.
                 quote! {
-                    if ::tame::__private::rendezvous_would_block(#cx, #r, &#site) {
-                        #pack
+                    let #pending = ::tame::__private::rendezvous_would_block(#cx, #r, &#site);
+                    #pack
+                    if #pending {
                         #ret
                     }
-                    #go
+                    continue #drive;
                 }
             }
             Code::Poll { wait, dest, state } => {
