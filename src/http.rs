@@ -258,10 +258,15 @@ pub struct Inbox {
     /// Line ends (CRLF) counted in `held` before `lines_scanned` (the
     /// last byte held waits for the next: it may be a CR), so that an
     /// unfinished head with too many lines is refused as it grows, each
-    /// byte looked at once.
-    lines: usize,
-    lines_scanned: usize,
+    /// byte looked at once. Both count within an unfinished head, under
+    /// `HEAD_LIMIT` bytes: `u16`s keep the inbox the size it was (knot
+    /// moves it with its connection's state at every wait).
+    lines: u16,
+    lines_scanned: u16,
 }
+
+// `count_lines` runs on fewer than HEAD_LIMIT held bytes.
+const _: () = assert!(HEAD_LIMIT <= u16::MAX as usize);
 
 /// What an [`Inbox`] says a connection does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,8 +365,11 @@ impl Inbox {
                 Next::Refuse(e)
             }
             // The request line and MAX_HEADERS header lines, and one more
-            // line ended: too many, whatever follows.
-            None if self.count_lines() > MAX_HEADERS + 1 => {
+            // line ended: too many, whatever follows. (Not counted before
+            // there are bytes enough for as many line ends.)
+            None if self.held.len() > 2 * (MAX_HEADERS + 1)
+                && self.count_lines() > MAX_HEADERS + 1 =>
+            {
                 self.refused = request_method(&self.held);
                 self.forget_held();
                 Next::Refuse(ParseError::HeadTooLarge)
@@ -373,12 +381,14 @@ impl Inbox {
     /// The line ends in `held`, counting only the bytes not counted yet.
     fn count_lines(&mut self) -> usize {
         let end = self.held.len().saturating_sub(1);
-        if self.lines_scanned < end {
-            let new = &self.held[self.lines_scanned..];
-            self.lines += new.windows(2).filter(|w| *w == b"\r\n").count();
-            self.lines_scanned = end;
+        let scanned = usize::from(self.lines_scanned);
+        if scanned < end {
+            let new = self.held[scanned..].windows(2).filter(|w| *w == b"\r\n");
+            let new = u16::try_from(new.count()).unwrap_or(u16::MAX);
+            self.lines = self.lines.saturating_add(new);
+            self.lines_scanned = u16::try_from(end).unwrap_or(u16::MAX);
         }
-        self.lines
+        usize::from(self.lines)
     }
 
     /// Empties `held` and frees its buffer.
