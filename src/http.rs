@@ -222,8 +222,10 @@ fn head_end_from(buf: &[u8], known: usize) -> Option<usize> {
 ///
 /// The server asks [`next_held`](Inbox::next_held) before every read,
 /// after each response too: a pipelined request, or a head already past
-/// the limits, is decided from the bytes held without reading more (so a
-/// 431 never waits for the client's next byte). Only on [`Next::Read`]
+/// the size limit, is decided from the bytes held without reading more (so
+/// a 414 or a 431 for size never waits for the client's next byte; too
+/// many header lines are refused once the head ends, since until then its
+/// answer is not known: a head ending in a bare LF is 400). Only on [`Next::Read`]
 /// does it read, and it hands what it read to [`push`](Inbox::push).
 ///
 /// A read may land in a buffer shared by all connections: a head that
@@ -255,18 +257,7 @@ pub struct Inbox {
     /// The method of the head refused last, if known: a refusal empties
     /// `held`, and the response to a HEAD request has no body.
     refused: Option<Method>,
-    /// Line ends (CRLF) counted in `held` before `lines_scanned` (the
-    /// last byte held waits for the next: it may be a CR), so that an
-    /// unfinished head with too many lines is refused as it grows, each
-    /// byte looked at once. Both count within an unfinished head, under
-    /// `HEAD_LIMIT` bytes: `u16`s keep the inbox the size it was (knot
-    /// moves it with its connection's state at every wait).
-    lines: u16,
-    lines_scanned: u16,
 }
-
-// `count_lines` runs on fewer than HEAD_LIMIT held bytes.
-const _: () = assert!(HEAD_LIMIT <= u16::MAX as usize);
 
 /// What an [`Inbox`] says a connection does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,8 +279,6 @@ impl Inbox {
             held: Vec::new(),
             taken: 0,
             refused: None,
-            lines: 0,
-            lines_scanned: 0,
         }
     }
 
@@ -361,41 +350,11 @@ impl Inbox {
             None if self.held.len() >= HEAD_LIMIT => {
                 let e = too_large(&self.held);
                 self.refused = request_method(&self.held);
-                self.forget_held();
+                self.held = Vec::new();
                 Next::Refuse(e)
-            }
-            // The request line and MAX_HEADERS header lines, and one more
-            // line ended: too many, whatever follows. (Not counted before
-            // there are bytes enough for as many line ends.)
-            None if self.held.len() > 2 * (MAX_HEADERS + 1)
-                && self.count_lines() > MAX_HEADERS + 1 =>
-            {
-                self.refused = request_method(&self.held);
-                self.forget_held();
-                Next::Refuse(ParseError::HeadTooLarge)
             }
             None => Next::Read,
         }
-    }
-
-    /// The line ends in `held`, counting only the bytes not counted yet.
-    fn count_lines(&mut self) -> usize {
-        let end = self.held.len().saturating_sub(1);
-        let scanned = usize::from(self.lines_scanned);
-        if scanned < end {
-            let new = self.held[scanned..].windows(2).filter(|w| *w == b"\r\n");
-            let new = u16::try_from(new.count()).unwrap_or(u16::MAX);
-            self.lines = self.lines.saturating_add(new);
-            self.lines_scanned = u16::try_from(end).unwrap_or(u16::MAX);
-        }
-        usize::from(self.lines)
-    }
-
-    /// Empties `held` and frees its buffer.
-    fn forget_held(&mut self) {
-        self.held = Vec::new();
-        self.lines = 0;
-        self.lines_scanned = 0;
     }
 
     /// Forgets the head handed out last; frees the buffer when nothing is
@@ -406,8 +365,6 @@ impl Inbox {
         }
         self.held.drain(..self.taken);
         self.taken = 0;
-        self.lines = 0;
-        self.lines_scanned = 0;
         if self.held.is_empty() {
             self.held = Vec::new();
         } else if self.held.capacity() > 4 * self.held.len().max(256) {
@@ -1308,35 +1265,6 @@ mod tests {
             }
             next = inbox.next_held();
         }
-    }
-
-    #[test]
-    fn an_unfinished_head_with_too_many_lines_is_refused_before_another_read() {
-        let lines = |n: usize| -> String { (0..n).map(|i| format!("X-{i}: y\r\n")).collect() };
-        let too_many = format!("GET / HTTP/1.1\r\n{}", lines(MAX_HEADERS + 1));
-        assert_eq!(drive(&[too_many.as_bytes()]), (vec![431], false));
-        // Byte by byte: refused at the line end that makes one too many.
-        let bytes: Vec<&[u8]> = too_many.as_bytes().chunks(1).collect();
-        assert_eq!(drive(&bytes), (vec![431], false));
-        // As many as allowed, the head not ended yet: read on.
-        let enough = format!("GET / HTTP/1.1\r\n{}", lines(MAX_HEADERS));
-        assert_eq!(drive(&[enough.as_bytes()]), (vec![], true));
-        // A pipelined request's lines count from its own start.
-        let first = format!("GET / HTTP/1.1\r\n{}\r\n", lines(MAX_HEADERS - 4));
-        let second = format!("GET /b HTTP/1.1\r\n{}", lines(MAX_HEADERS - 4));
-        let both = format!("{first}{second}");
-        assert_eq!(drive(&[both.as_bytes()]), (vec![200], true));
-        let split: Vec<&[u8]> = both.as_bytes().chunks(7).collect();
-        assert_eq!(drive(&split), (vec![200], true));
-        // The request line too, a HEAD request's refusal is known as one.
-        let mut inbox = Inbox::new();
-        let head = format!("HEAD / HTTP/1.1\r\n{}", lines(MAX_HEADERS + 1));
-        assert_eq!(
-            inbox.push(head.as_bytes()),
-            Next::Refuse(ParseError::HeadTooLarge)
-        );
-        assert_eq!(inbox.capacity(), 0);
-        assert_eq!(inbox.method(), Some(Method::Head));
     }
 
     #[test]

@@ -32,9 +32,13 @@
 //!   that alone does not fit in 8 KiB 414, heads over 8 KiB or 64 header
 //!   lines 431, other HTTP versions 505; then the connection closes. An
 //!   error response to a request known to be HEAD (its first word has
-//!   arrived) has no body. The limits are checked on the bytes already
-//!   received before anything more is read ([`http::Inbox`]): a 414 or 431
-//!   never waits for the client's next byte.
+//!   arrived) has no body. The size limit is checked on the bytes already
+//!   received before anything more is read ([`http::Inbox`]): a head over
+//!   8 KiB never waits for the client's next byte. The count of header
+//!   lines is checked once the head has ended (a head still going after
+//!   64 lines is 431 once it ends, 408 at `--head-ms` if it never does):
+//!   until its end, its answer is not known (a head that ends in a bare LF
+//!   is 400, however many lines it had).
 //! * Files are read once and kept in memory with their response heads (like
 //!   Knot's cache). A file of up to 64 KiB is kept as whole responses (head
 //!   and body in one buffer, one for keep-alive and one for close): a
