@@ -198,19 +198,31 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_is_refused_fails_the_namese
     });
 }
 
+/// A nameserver that answers with TC set and no address, and accepts the
+/// retry's connection and holds it, unanswered: its address, its listener
+/// (to close once the lookup delivered) and the connections it holds.
+type Stalling = (
+    SocketAddr,
+    Rc<RefCell<Option<TcpListener>>>,
+    Rc<RefCell<Vec<TcpStream>>>,
+);
+
+fn stalling_nameserver() -> Stalling {
+    let (udp, listener) = same_port(TcpListener::bind);
+    let ns = udp.local_addr().unwrap();
+    let listener = Rc::new(RefCell::new(Some(listener)));
+    truncating(udp, Vec::new(), Tc::Both, 2);
+    let held = Rc::new(RefCell::new(Vec::new()));
+    let h = held.clone();
+    accept_one(&listener, move |conn| h.borrow_mut().push(conn));
+    (ns, listener, held)
+}
+
 #[test]
 fn a_truncated_reply_with_no_address_whose_tcp_retry_never_answers_is_malformed_at_the_deadline() {
     let _turn = serial();
     on_fresh_loop(|| {
-        let (udp, listener) = same_port(TcpListener::bind);
-        let ns = udp.local_addr().unwrap();
-        let listener = Rc::new(RefCell::new(Some(listener)));
-        truncating(udp, Vec::new(), Tc::Both, 2);
-        // The connection is accepted and held, unanswered, until the
-        // lookup has delivered.
-        let held = Rc::new(RefCell::new(Vec::new()));
-        let h = held.clone();
-        accept_one(&listener, move |conn| h.borrow_mut().push(conn));
+        let (ns, listener, held) = stalling_nameserver();
         let l = listener.clone();
         let resolver = Resolver::new(vec![ns]).timeout(Duration::from_millis(300));
         let res = lookup_then(&resolver, "many.test", move || close(&l));
@@ -230,13 +242,7 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_never_answers_is_malformed_
 fn a_tcp_retry_that_never_answers_gives_way_to_the_next_nameserver_at_the_retransmission() {
     let _turn = serial();
     on_fresh_loop(|| {
-        let (udp, listener) = same_port(TcpListener::bind);
-        let stalling = udp.local_addr().unwrap();
-        let listener = Rc::new(RefCell::new(Some(listener)));
-        truncating(udp, Vec::new(), Tc::Both, 2);
-        let held = Rc::new(RefCell::new(Vec::new()));
-        let h = held.clone();
-        accept_one(&listener, move |conn| h.borrow_mut().push(conn));
+        let (stalling, listener, held) = stalling_nameserver();
         let good = tame::dns::server::Server::builder()
             .host("many.test", "10.9.9.9".parse().unwrap())
             .start()
