@@ -3927,3 +3927,59 @@ fn a_move_on_some_paths_beside_a_branch_local_keeps_the_drop_order() {
         }
     });
 }
+
+fn lookup(n: i64) -> Option<i64> {
+    (n % 3 != 0).then_some(n)
+}
+
+// The tamed twin's shape (its other arm waits), kept as it is.
+#[allow(clippy::single_match)]
+fn arm_binding_plain(a: i64) -> i64 {
+    let y = marks::Mark("y");
+    match lookup(a) {
+        Some(_k) => {
+            if a > 2 {
+                marks::consume(y);
+            }
+            marks::note("in the arm");
+        }
+        None => {}
+    }
+    marks::note("after");
+    0
+}
+
+/// `y` moved on some paths of an `if` inside an arm that binds a part of a
+/// call's value (`Some(_k)` of `lookup(a)`, `a` a number): the binding
+/// borrows nothing, so the state where the arms meet may keep it, and `y`
+/// lives to its scope's end where it was not moved (it was dropped where
+/// the arms met, `_k` being taken for a value that may borrow).
+#[tamed]
+fn arm_binding(a: i64) -> i64 {
+    let y = marks::Mark("y");
+    match lookup(a) {
+        Some(_k) => {
+            if a > 2 {
+                marks::consume(y);
+            }
+            marks::note("in the arm");
+        }
+        None => {
+            twait! { tame::asap(mkevent!()); }
+        }
+    }
+    marks::note("after");
+    0
+}
+
+#[test]
+fn a_move_on_some_paths_inside_an_arm_binding_a_calls_part_keeps_the_drop_order() {
+    on_fresh_loop(|| {
+        for a in [1, 3, 4] {
+            let n = arm_binding_plain(a);
+            let plain = marks::take();
+            assert_eq!(result_of(|ev| arm_binding(a, ev)), Some(n));
+            assert_eq!(marks::take(), plain, "a = {a}");
+        }
+    });
+}

@@ -171,10 +171,17 @@ impl Builder<'_> {
     /// owned value) and the pattern binds nothing by `ref`: they hold
     /// parts of it (`if let Some(job) = o`).
     pub(super) fn owned_from(&mut self, defs: &[BindingId], pat: &Pat, scrutinee: &Expr) {
+        let by_ref = || {
+            syntax::pattern_bindings(pat, syntax::PatPlace::Refutable)
+                .iter()
+                .any(|b| b.by_ref)
+        };
         let Some(src) = syntax::as_ident(scrutinee).and_then(|i| self.resolve(&i.to_string()))
         else {
-            // `match s % 7 { k @ 1..=2 => .. }`: parts of a number.
-            if self.plain_number(scrutinee) {
+            // `match s % 7 { k @ 1..=2 => .. }`: parts of a number;
+            // `match lookup(n) { Some(k) => .. }`: parts of a value that
+            // borrows nothing of the function's, taken by value.
+            if self.plain_number(scrutinee) || (self.made_in_place(scrutinee) && !by_ref()) {
                 for &d in defs {
                     self.f.bindings[d].owned = true;
                 }
@@ -187,10 +194,7 @@ impl Builder<'_> {
             && b.borrow.is_none()
             && b.ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
         let src_owned = b.owned || plain_value || self.f.params.iter().any(|p| p.binding == src);
-        let by_ref = syntax::pattern_bindings(pat, syntax::PatPlace::Refutable)
-            .iter()
-            .any(|b| b.by_ref);
-        if src_owned && !by_ref {
+        if src_owned && !by_ref() {
             for &d in defs {
                 self.f.bindings[d].owned = true;
             }
@@ -227,12 +231,13 @@ impl Builder<'_> {
         }
     }
 
-    /// Whether `e` is made of nothing of the function's: literals, and
-    /// constants, functions and constructors called with such values
-    /// (`D("third")`, `Vec::new()`, `String::from("x")`, `Point { x: 1,
-    /// y: 2 }`). Its value can borrow no local (a `&'static` at most), so
-    /// a state may keep it. (A method call is not: `r.clone()` of a
-    /// reference is a reference.)
+    /// Whether `e` is made of nothing of the function's but numbers:
+    /// literals, the function's variables known to hold numbers (passed by
+    /// value, a copy), and constants, functions and constructors called
+    /// with such values (`D("third")`, `Vec::new()`, `String::from("x")`,
+    /// `Point { x: 1, y: 2 }`, `lookup(n)` with `n: u32`). Its value can
+    /// borrow no local (a `&'static` at most), so a state may keep it. (A
+    /// method call is not: `r.clone()` of a reference is a reference.)
     pub(super) fn made_in_place(&self, e: &Expr) -> bool {
         let not_local = |p: &syn::ExprPath| {
             syntax::as_ident(&Expr::Path(p.clone()))
@@ -240,7 +245,7 @@ impl Builder<'_> {
         };
         match e {
             Expr::Lit(_) => true,
-            Expr::Path(p) => not_local(p),
+            Expr::Path(p) => not_local(p) || self.plain_number(e),
             Expr::Call(c) => {
                 matches!(&*c.func, Expr::Path(p) if not_local(p))
                     && c.args.iter().all(|a| self.made_in_place(a))
