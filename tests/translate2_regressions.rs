@@ -3983,3 +3983,54 @@ fn a_move_on_some_paths_inside_an_arm_binding_a_calls_part_keeps_the_drop_order(
         }
     });
 }
+
+fn mark_for(n: i64) -> marks::Mark {
+    marks::Mark(if n > 0 { "z+" } else { "z-" })
+}
+
+fn local_of_a_number_plain(c: bool, d: bool, k: i64) -> i64 {
+    let x = marks::Mark("x");
+    let n = if c {
+        1
+    } else {
+        let _z = mark_for(k - 3);
+        if d {
+            marks::consume(x);
+        }
+        2
+    };
+    marks::note("after");
+    n
+}
+
+/// As `branch_local`, the branch's local made by a call on a number
+/// variable (`mark_for(k - 3)`): it borrows nothing, so `x`, moved on some
+/// paths, lives to its scope's end where it was not moved.
+#[tamed]
+fn local_of_a_number(c: bool, d: bool, k: i64) -> i64 {
+    let x = marks::Mark("x");
+    let n = if c {
+        twait! { tame::asap(mkevent!()); }
+        1
+    } else {
+        let _z = mark_for(k - 3);
+        if d {
+            marks::consume(x);
+        }
+        2
+    };
+    marks::note("after");
+    n
+}
+
+#[test]
+fn a_move_on_some_paths_beside_a_local_made_from_a_number_keeps_the_drop_order() {
+    on_fresh_loop(|| {
+        for (c, d) in [(true, false), (false, false), (false, true)] {
+            let n = local_of_a_number_plain(c, d, 5);
+            let plain = marks::take();
+            assert_eq!(result_of(|ev| local_of_a_number(c, d, 5, ev)), Some(n));
+            assert_eq!(marks::take(), plain, "c = {c}, d = {d}");
+        }
+    });
+}
