@@ -40,6 +40,11 @@ fn handed(t: &Trace, n: Noisy, k: u32) -> (Noisy, u32) {
     (n, k)
 }
 
+/// A number from a call: not a literal, not a variable.
+fn step(n: u32) -> u32 {
+    n * 2
+}
+
 mod tamed {
     use super::*;
 
@@ -193,6 +198,66 @@ mod tamed {
             }
             _ => log(&t, "no move"),
         }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    /// A waiting `if` whose `else if` chain moves `y` on one path and
+    /// gives a number computed from a parameter, not a literal.
+    #[tamed]
+    pub fn else_if_number_value(t: Trace, k: u32, n: u32) {
+        let y = Noisy::new("y", &t);
+        let v = if k == 0 {
+            twait! { tick(&t, "waited", mkevent!()); }
+            1
+        } else if k == 1 {
+            consume(y, &t);
+            n + 1
+        } else {
+            step(n)
+        };
+        log(&t, format!("v {v}"));
+        twait! { tick(&t, "waited again", mkevent!()); }
+        log(&t, "end");
+    }
+
+    /// A block's value that moves `y` on some paths (`let v = { if .. };`).
+    #[tamed]
+    pub fn block_value_moves(t: Trace, c: bool, n: u32) {
+        let y = Noisy::new("y", &t);
+        let v = {
+            if c {
+                consume(y, &t);
+                n
+            } else {
+                2
+            }
+        };
+        log(&t, format!("v {v}"));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "end");
+    }
+
+    /// A `break`'s value out of a waiting loop that moves `y` on some
+    /// paths.
+    #[tamed]
+    pub fn break_value_moves(t: Trace, c: bool) {
+        let y = Noisy::new("y", &t);
+        let mut round = 0;
+        let v = loop {
+            twait! { tick(&t, "in loop", mkevent!()); }
+            round += 1;
+            if round < 2 {
+                continue;
+            }
+            break if c {
+                consume(y, &t);
+                2
+            } else {
+                3
+            };
+        };
+        log(&t, format!("v {v}"));
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "end");
     }
@@ -1218,6 +1283,58 @@ mod plain {
         log(&t, "end");
     }
 
+    pub fn else_if_number_value(t: Trace, k: u32, n: u32) {
+        let y = Noisy::new("y", &t);
+        let v = if k == 0 {
+            log(&t, "waited");
+            1
+        } else if k == 1 {
+            consume(y, &t);
+            n + 1
+        } else {
+            step(n)
+        };
+        log(&t, format!("v {v}"));
+        log(&t, "waited again");
+        log(&t, "end");
+    }
+
+    pub fn block_value_moves(t: Trace, c: bool, n: u32) {
+        let y = Noisy::new("y", &t);
+        let v = {
+            if c {
+                consume(y, &t);
+                n
+            } else {
+                2
+            }
+        };
+        log(&t, format!("v {v}"));
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
+    pub fn break_value_moves(t: Trace, c: bool) {
+        let y = Noisy::new("y", &t);
+        let mut round = 0;
+        let v = loop {
+            log(&t, "in loop");
+            round += 1;
+            if round < 2 {
+                continue;
+            }
+            break if c {
+                consume(y, &t);
+                2
+            } else {
+                3
+            };
+        };
+        log(&t, format!("v {v}"));
+        log(&t, "waited");
+        log(&t, "end");
+    }
+
     pub fn else_if_chain(t: Trace, k: u32) {
         let a = Noisy::new("a", &t);
         let b = Noisy::new("b", &t);
@@ -1356,6 +1473,43 @@ fn a_match_that_moves_in_some_arms_keeps_the_others_values_to_their_scope_end() 
             |t| plain::match_moves_in_one_arm(t, 2)
         ),
         ["no move", "waited", "end", "drop b", "drop a"]
+    );
+}
+
+/// A number computed by a branch that moves on some paths (an `else if`
+/// chain in a waiting `if`'s value, a block's value, a `break`'s value):
+/// the paths that did not move keep the variable to its scope's end.
+#[test]
+fn a_number_valued_construct_that_moves_keeps_what_it_did_not_move() {
+    for k in 0..3 {
+        as_plain(
+            |t| tamed::else_if_number_value(t, k, 5),
+            |t| plain::else_if_number_value(t, k, 5),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::else_if_number_value(t, 2, 5),
+            |t| plain::else_if_number_value(t, 2, 5)
+        ),
+        ["v 10", "waited again", "end", "drop y"]
+    );
+    for c in [false, true] {
+        as_plain(
+            |t| tamed::block_value_moves(t, c, 7),
+            |t| plain::block_value_moves(t, c, 7),
+        );
+        as_plain(
+            |t| tamed::break_value_moves(t, c),
+            |t| plain::break_value_moves(t, c),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| tamed::break_value_moves(t, false),
+            |t| plain::break_value_moves(t, false)
+        ),
+        ["in loop", "in loop", "v 3", "waited", "end", "drop y"]
     );
 }
 

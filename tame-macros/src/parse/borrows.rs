@@ -231,6 +231,53 @@ impl Builder<'_> {
         }
     }
 
+    /// Whether `e` surely gives a number (see [`Self::plain_number`]),
+    /// directly or as the value of an `if`, a `match`, a block or a `loop`
+    /// one of whose values is such a number: `if c { eat(y); n + 1 } else
+    /// { step(n) }` with `n: u32`. One value is enough, as the construct's
+    /// values all have one type, and a number coerces to nothing else. A
+    /// name bound inside `e` (a `let` in a branch, an arm's binding) may
+    /// hide the variable of that name: a value naming one does not count.
+    pub(super) fn number_valued(&self, e: &Expr) -> bool {
+        struct Bound(Vec<String>);
+        impl<'ast> syn::visit::Visit<'ast> for Bound {
+            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+                self.0.push(p.ident.to_string());
+                syn::visit::visit_pat_ident(self, p);
+            }
+        }
+        let mut bound = Bound(Vec::new());
+        syn::visit::Visit::visit_expr(&mut bound, e);
+        self.number_valued_in(e, &bound.0)
+    }
+
+    fn number_valued_in(&self, e: &Expr, bound: &[String]) -> bool {
+        let block_value =
+            |b: &syn::Block| syntax::tail_of(b).is_some_and(|t| self.number_valued_in(t, bound));
+        match e {
+            Expr::If(i) => {
+                i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| self.number_valued_in(e, bound))
+                    || (i.else_branch.is_some() && block_value(&i.then_branch))
+            }
+            Expr::Match(m) => m.arms.iter().any(|a| self.number_valued_in(&a.body, bound)),
+            Expr::Block(b) if b.label.is_none() => block_value(&b.block),
+            Expr::Loop(l) => syntax::loop_break_values(l)
+                .iter()
+                .any(|v| self.number_valued_in(v, bound)),
+            Expr::Paren(p) => self.number_valued_in(&p.expr, bound),
+            Expr::Group(g) => self.number_valued_in(&g.expr, bound),
+            _ => {
+                let mut names = Vec::new();
+                for tt in quote::ToTokens::to_token_stream(e) {
+                    super::collect_idents(tt, &mut names);
+                }
+                !names.iter().any(|n| bound.contains(n)) && self.plain_number(e)
+            }
+        }
+    }
+
     /// Whether `e` is made of nothing of the function's but numbers:
     /// literals, the function's variables known to hold numbers (passed by
     /// value, a copy), and constants, functions and constructors called

@@ -97,7 +97,7 @@ impl Builder<'_> {
         // (A written `&mut T` has no drop either: kept only while used,
         // as a shared one, so `let e: &mut u32 = map.entry(k).or_insert(0);`
         // used before a twait only is no borrow held across it.)
-        let number = init.is_some_and(|e| self.plain_number(e));
+        let number = init.is_some_and(|e| self.number_valued(e));
         let trivial = init.is_some_and(syntax::trivially_undroppable)
             || number
             || ty.as_ref().is_some_and(syntax::undroppable_type);

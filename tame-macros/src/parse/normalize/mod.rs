@@ -288,7 +288,8 @@ impl Builder<'_> {
             idents.contains(&name)
         };
         let promotable = init.diverge.is_none()
-            && matches!(*init.expr, Expr::If(_) | Expr::Match(_))
+            && (matches!(*init.expr, Expr::If(_) | Expr::Match(_))
+                || matches!(&*init.expr, Expr::Block(b) if b.label.is_none()))
             && !syntax::may_be_compiled_out(syntax::expr_attrs(&init.expr))
             && !has_twait(&init.expr)
             && !shadows
@@ -314,7 +315,7 @@ impl Builder<'_> {
             .expect("`let x;` declares `x`");
         // Judged by the value written, as the `let` would have been
         // (`let y = if d { 0 } else { 5 };` holds nothing to drop).
-        if syntax::trivially_undroppable(&init.expr) {
+        if syntax::trivially_undroppable(&init.expr) || self.number_valued(&init.expr) {
             self.f.bindings[x].trivial = true;
         }
         if let Err(plain) = self.promoted(e, Dest::Assign(x), out) {
@@ -448,7 +449,7 @@ impl Builder<'_> {
             unmark(&mut taken);
             // A construct whose values are numbers or the like holds no
             // borrow: its join may keep it.
-            let owned = syntax::trivially_undroppable(&taken);
+            let owned = syntax::trivially_undroppable(&taken) || self.number_valued(&taken);
             let t = self.value_to_temp(taken, out);
             self.f.bindings[t].owned |= owned;
             // A value, as the construct was: a temporary of the statement

@@ -78,6 +78,14 @@ fn tail_value(b: &syn::Block) -> Option<&Expr> {
     }
 }
 
+/// The values a `loop` gives: those of the `break`s that leave it.
+pub fn loop_break_values(l: &syn::ExprLoop) -> Vec<&Expr> {
+    let label = l.label.as_ref().map(|l| l.name.ident.to_string());
+    let mut values = Vec::new();
+    breaks_with_value(&l.body, label.as_deref(), true, &mut values);
+    values
+}
+
 /// The values of the `break`s that leave the block or loop `body` is of:
 /// those with its `label`, and those without a label that are not in an
 /// inner loop when `unlabeled` (the body is a loop's).

@@ -208,7 +208,7 @@ fn mentions_static(tokens: proc_macro2::TokenStream) -> bool {
 }
 
 /// A block's last expression, if it ends in one.
-fn tail_of(b: &syn::Block) -> Option<&Expr> {
+pub fn tail_of(b: &syn::Block) -> Option<&Expr> {
     match b.stmts.last() {
         Some(syn::Stmt::Expr(e, None)) => Some(e),
         _ => None,
