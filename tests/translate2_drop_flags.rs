@@ -45,6 +45,11 @@ fn step(n: u32) -> u32 {
     n * 2
 }
 
+/// A `String` made by a call on a number: it borrows nothing.
+fn format_n(n: u32) -> String {
+    format!("n{n}")
+}
+
 mod tamed {
     use super::*;
 
@@ -215,6 +220,24 @@ mod tamed {
             n + 1
         } else {
             step(n)
+        };
+        log(&t, format!("v {v}"));
+        twait! { tick(&t, "waited again", mkevent!()); }
+        log(&t, "end");
+    }
+
+    /// The same with values made in place, not numbers.
+    #[tamed]
+    pub fn else_if_made_value(t: Trace, k: u32) {
+        let y = Noisy::new("y", &t);
+        let v = if k == 0 {
+            twait! { tick(&t, "waited", mkevent!()); }
+            String::from("zero")
+        } else if k == 1 {
+            consume(y, &t);
+            String::new()
+        } else {
+            format_n(k)
         };
         log(&t, format!("v {v}"));
         twait! { tick(&t, "waited again", mkevent!()); }
@@ -1299,6 +1322,22 @@ mod plain {
         log(&t, "end");
     }
 
+    pub fn else_if_made_value(t: Trace, k: u32) {
+        let y = Noisy::new("y", &t);
+        let v = if k == 0 {
+            log(&t, "waited");
+            String::from("zero")
+        } else if k == 1 {
+            consume(y, &t);
+            String::new()
+        } else {
+            format_n(k)
+        };
+        log(&t, format!("v {v}"));
+        log(&t, "waited again");
+        log(&t, "end");
+    }
+
     pub fn block_value_moves(t: Trace, c: bool, n: u32) {
         let y = Noisy::new("y", &t);
         let v = {
@@ -1477,8 +1516,9 @@ fn a_match_that_moves_in_some_arms_keeps_the_others_values_to_their_scope_end() 
 }
 
 /// A number computed by a branch that moves on some paths (an `else if`
-/// chain in a waiting `if`'s value, a block's value, a `break`'s value):
-/// the paths that did not move keep the variable to its scope's end.
+/// chain in a waiting `if`'s value, a block's value, a `break`'s value),
+/// or values made by calls on literals and numbers: the paths that did
+/// not move keep the variable to its scope's end.
 #[test]
 fn a_number_valued_construct_that_moves_keeps_what_it_did_not_move() {
     for k in 0..3 {
@@ -1494,6 +1534,12 @@ fn a_number_valued_construct_that_moves_keeps_what_it_did_not_move() {
         ),
         ["v 10", "waited again", "end", "drop y"]
     );
+    for k in 0..3 {
+        as_plain(
+            |t| tamed::else_if_made_value(t, k),
+            |t| plain::else_if_made_value(t, k),
+        );
+    }
     for c in [false, true] {
         as_plain(
             |t| tamed::block_value_moves(t, c, 7),

@@ -239,16 +239,7 @@ impl Builder<'_> {
     /// name bound inside `e` (a `let` in a branch, an arm's binding) may
     /// hide the variable of that name: a value naming one does not count.
     pub(super) fn number_valued(&self, e: &Expr) -> bool {
-        struct Bound(Vec<String>);
-        impl<'ast> syn::visit::Visit<'ast> for Bound {
-            fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-                self.0.push(p.ident.to_string());
-                syn::visit::visit_pat_ident(self, p);
-            }
-        }
-        let mut bound = Bound(Vec::new());
-        syn::visit::Visit::visit_expr(&mut bound, e);
-        self.number_valued_in(e, &bound.0)
+        self.number_valued_in(e, &bound_inside(e))
     }
 
     fn number_valued_in(&self, e: &Expr, bound: &[String]) -> bool {
@@ -268,13 +259,39 @@ impl Builder<'_> {
                 .any(|v| self.number_valued_in(v, bound)),
             Expr::Paren(p) => self.number_valued_in(&p.expr, bound),
             Expr::Group(g) => self.number_valued_in(&g.expr, bound),
-            _ => {
-                let mut names = Vec::new();
-                for tt in quote::ToTokens::to_token_stream(e) {
-                    super::collect_idents(tt, &mut names);
-                }
-                !names.iter().any(|n| bound.contains(n)) && self.plain_number(e)
+            _ => !mentions_any(e, bound) && self.plain_number(e),
+        }
+    }
+
+    /// Whether every value `e` may give (each branch's of an `if` or a
+    /// `match`, a block's, each `break`'s of a `loop`) is made in place
+    /// (see [`Self::made_in_place`]), or leaves: `if c { twait!{..};
+    /// String::new() } else if d { eat(y); String::new() } else {
+    /// Mark("z") }`. Such a value borrows no local. (A name bound inside
+    /// `e` counts as a local: `if let Some(m) = v.first() { m } ..`.)
+    pub(super) fn values_made_in_place(&self, e: &Expr) -> bool {
+        self.values_made_in_place_in(e, &bound_inside(e))
+    }
+
+    fn values_made_in_place_in(&self, e: &Expr, bound: &[String]) -> bool {
+        let leaf = |v: &Expr| self.values_made_in_place_in(v, bound) || syntax::expr_diverges(v);
+        let block_value = |b: &syn::Block| match syntax::tail_of(b) {
+            Some(t) => leaf(t),
+            None => syntax::block_diverges(b),
+        };
+        match e {
+            Expr::If(i) => {
+                i.else_branch.as_ref().is_some_and(|(_, e)| leaf(e)) && block_value(&i.then_branch)
             }
+            Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| leaf(&a.body)),
+            Expr::Block(b) if b.label.is_none() => block_value(&b.block),
+            Expr::Loop(l) => {
+                let values = syntax::loop_break_values(l);
+                !values.is_empty() && values.into_iter().all(leaf)
+            }
+            Expr::Paren(p) => self.values_made_in_place_in(&p.expr, bound),
+            Expr::Group(g) => self.values_made_in_place_in(&g.expr, bound),
+            _ => !mentions_any(e, bound) && self.made_in_place(e),
         }
     }
 
@@ -644,4 +661,28 @@ pub(super) fn inline_format_args(tt: proc_macro2::TokenTree, out: &mut Vec<Strin
         }
         _ => {}
     }
+}
+
+/// The names bound inside `e` (by a `let`, an arm's pattern, a closure's
+/// parameters), which may hide variables of the function's there.
+fn bound_inside(e: &Expr) -> Vec<String> {
+    struct Bound(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Bound {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut bound = Bound(Vec::new());
+    syn::visit::Visit::visit_expr(&mut bound, e);
+    bound.0
+}
+
+/// Whether `e` mentions one of `names`.
+fn mentions_any(e: &Expr, names: &[String]) -> bool {
+    let mut idents = Vec::new();
+    for tt in quote::ToTokens::to_token_stream(e) {
+        super::collect_idents(tt, &mut idents);
+    }
+    idents.iter().any(|n| names.contains(n))
 }

@@ -449,7 +449,9 @@ impl Builder<'_> {
             unmark(&mut taken);
             // A construct whose values are numbers or the like holds no
             // borrow: its join may keep it.
-            let owned = syntax::trivially_undroppable(&taken) || self.number_valued(&taken);
+            let owned = syntax::trivially_undroppable(&taken)
+                || self.number_valued(&taken)
+                || self.values_made_in_place(&taken);
             let t = self.value_to_temp(taken, out);
             self.f.bindings[t].owned |= owned;
             // A value, as the construct was: a temporary of the statement
