@@ -508,7 +508,7 @@ impl Forward<'_> {
                 };
                 let kind = if first_init {
                     StoreKind::Keep
-                } else if self.f.slot_certain(*site) || unvalued_read {
+                } else if unvalued_read {
                     StoreKind::Required
                 } else {
                     StoreKind::Optional
