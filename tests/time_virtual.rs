@@ -115,6 +115,57 @@ fn a_timer_of_the_longest_duration_fires_in_virtual_time_and_time_goes_on() {
     });
 }
 
+/// `advance` on a running clock, by centuries: the loop's time stays
+/// ahead of the real one by that much, and timers armed after still fire,
+/// never early (past three centuries, the clock stood still and a 50 ms
+/// timer never fired).
+#[test]
+fn centuries_of_advance_on_a_running_clock_leave_timers_working() {
+    virtual_test(|| {
+        let start = tame::now();
+        for _ in 0..4 {
+            tame::time::advance(Duration::MAX);
+        }
+        let t0 = tame::now();
+        assert!(t0 - start >= secs(400 * 365 * 24 * 3600));
+        let r = Rendezvous::<&str>::new();
+        tame::timer(Duration::from_millis(50), r.event("50 ms"));
+        tame::run();
+        assert_eq!(r.try_next(), Some("50 ms"));
+        assert!(tame::now() - t0 >= Duration::from_millis(50), "never early");
+    });
+}
+
+/// A paused clock's jumps to "never" timers, a century each, add up: four
+/// leave 10 s timers exact; the fifth would pass the clock's last time,
+/// and `run()` panics saying so (it went on with the clock stuck, every
+/// timer armed after firing at once).
+#[test]
+fn jumps_to_never_timers_add_up_to_a_clear_panic_not_a_stuck_clock() {
+    virtual_test(|| {
+        tame::time::pause();
+        let r = Rendezvous::<&str>::new();
+        for _ in 0..4 {
+            tame::timer(Duration::MAX, r.event("never"));
+            tame::run();
+            assert_eq!(r.try_next(), Some("never"));
+            let t0 = tame::now();
+            tame::timer(secs(10), r.event("10 s"));
+            tame::run();
+            assert_eq!(r.try_next(), Some("10 s"));
+            assert_eq!(tame::now() - t0, secs(10));
+        }
+        tame::timer(Duration::MAX, r.event("never"));
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(tame::run))
+            .expect_err("the fifth century is past the clock's range");
+        let msg = panic.downcast_ref::<String>().expect("a formatted message");
+        assert!(
+            msg.contains("the loop's clock cannot move past 484 years after its start"),
+            "{msg}"
+        );
+    });
+}
+
 #[test]
 fn advance_moves_the_clock_and_due_timers_fire_on_the_next_turn() {
     virtual_test(|| {

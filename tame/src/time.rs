@@ -31,6 +31,10 @@
 //! The clock's range has two ends. A deadline more than a century ahead
 //! (`Duration::MAX`, a "never") is armed a century ahead: no real clock
 //! gets there, and a paused clock that jumps to it goes on working after.
+//! Such jumps, and [`advance`], add up: the loop's clock may go 484 years
+//! past its start (a century short of its range, so that a "never" armed
+//! there still has its place); a move past that panics, as an `Instant`
+//! does past its range, rather than leave the clock stuck.
 //! A deadline more than a day before the loop first read its clock on
 //! this thread counts as that day: such deadlines fire at once, in arming
 //! order.
@@ -960,6 +964,11 @@ pub fn resume() {
 
 /// Moves this thread's loop clock forward by `dur` (a century at most, as
 /// far as a timer may be armed: see [Timers](self#timers)), paused or not.
+///
+/// # Panics
+///
+/// If the clock would pass 484 years after its start (see
+/// [Timers](self#timers)): five `advance(Duration::MAX)` do.
 /// Timers that fall due fire on the loop's next turn, in deadline order
 /// (one due within the millisecond the clock now stands in fires when that
 /// millisecond ends: see [`timer_at`]).

@@ -50,8 +50,9 @@ pub(super) struct Clock {
     /// Virtual time: only `advance` and the loop's jumps move the time.
     paused: Cell<bool>,
     /// Loop time minus real time, in nanoseconds (negative after a pause
-    /// that `advance` did not make up for).
-    offset: Cell<i64>,
+    /// that `advance` did not make up for). An `i128`: a loop time
+    /// centuries ahead of the real one is more than an `i64` holds.
+    offset: Cell<i128>,
 }
 
 impl Clock {
@@ -85,7 +86,8 @@ impl Clock {
         }
         let origin = self.origin();
         let real = duration_ns(Instant::now().saturating_duration_since(origin));
-        let t = real.saturating_add_signed(self.offset.get());
+        let t = (i128::from(real) + self.offset.get()).clamp(0, i128::from(u64::MAX));
+        let t = u64::try_from(t).unwrap_or(u64::MAX);
         // Never back: a resume after a pause made the offset match the
         // stored time, but a real clock read earlier than that is possible
         // within the same nanosecond arithmetic.
@@ -171,15 +173,27 @@ impl Clock {
     }
 
     /// Moves the time forward to `t` (never back).
+    ///
+    /// # Panics
+    ///
+    /// If `t` is past [`LAST_NS`]: the time could not move on from there.
     pub(super) fn jump_to(&self, t: u64) {
         let now = self.now_ns();
         if t <= now {
             return;
         }
+        assert!(
+            t <= LAST_NS,
+            "tame: the loop's clock cannot move past {} years after its start (it would move \
+             from {} to {} years): `advance` and a paused clock's jumps to far timers \
+             (`Duration::MAX` is armed a century ahead) add up",
+            LAST_NS / YEAR_NS,
+            now / YEAR_NS,
+            t / YEAR_NS,
+        );
         self.now_ns.set(t);
         if !self.paused.get() {
-            self.offset
-                .set(self.offset.get().saturating_add(diff(t, now)));
+            self.offset.set(self.offset.get() + diff(t, now));
         }
     }
 }
@@ -190,7 +204,17 @@ impl Clock {
 /// `advance` by more, stops there, with centuries of range left, rather
 /// than at the end of the `u64` range, where it could not move again and
 /// every timer armed after would fire at once.
-pub(super) const FAR_NS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
+pub(super) const FAR_NS: u64 = 100 * YEAR_NS;
+
+/// The latest time the clock may move to, by [`Clock::advance`] or a jump:
+/// a century short of the `u64` range (584 years), so that every deadline
+/// armed from there, a century ahead at most, still has its place. A time
+/// past it would leave the clock stuck and every timer due at once: the
+/// move panics instead, as `Instant + Duration` does past its range.
+pub(super) const LAST_NS: u64 = u64::MAX - FAR_NS;
+
+/// Nanoseconds in a year of 365 days.
+const YEAR_NS: u64 = 365 * 24 * 3600 * 1_000_000_000;
 
 /// A duration in nanoseconds, saturating at `u64::MAX` (584 years). (In
 /// `u64` arithmetic: `as_nanos` is a `u128`, dearer on every timer armed.)
@@ -202,10 +226,9 @@ pub(super) fn duration_ns(d: Duration) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-/// `a - b` as an `i64`, saturating.
-fn diff(a: u64, b: u64) -> i64 {
-    let d = i128::from(a) - i128::from(b);
-    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+/// `a - b`, exactly.
+fn diff(a: u64, b: u64) -> i128 {
+    i128::from(a) - i128::from(b)
 }
 
 #[cfg(test)]
