@@ -290,9 +290,13 @@ pub use tame_macros::tamed;
 /// `#[tamed]` function that returns nothing is waited for only if it takes
 /// an `Event` of its own, `done: Event`, and triggers it). `twait!(r)` is an
 /// expression: `let id = twait!(r);`, `while let Some(id) = twait!(r) {
-/// .. }`. A twait cannot stand inside a closure, an `async` block, an
-/// `unsafe` block, a match guard or another macro's arguments: each is a
-/// compile error that says what to write instead.
+/// .. }`, also among the arguments of std's macros that take a list of
+/// expressions (`assert_eq!(twait!(r), Some(1))`, `println!("{:?}",
+/// twait!(r))`, `vec![twait!(a), twait!(b)]`), evaluated in order with
+/// the others. A twait cannot stand inside a closure, an `async` block, an
+/// `unsafe` block, a match guard or the arguments of another macro (one of
+/// yours, `dbg!`, `matches!`, `mkevent!`): each is a compile error that
+/// says what to write instead.
 ///
 /// # Examples
 ///

@@ -546,6 +546,24 @@ impl Builder<'_> {
                     // A macro that declares items (`thread_local!`): with
                     // the body's other items, visible after every twait.
                     _ if declares_items(&m.mac) => self.f.items.push(syn::Stmt::Macro(m)),
+                    // One of std's that waits in its arguments
+                    // (`assert_eq!(twait!(r), Some(1));`): an expression
+                    // whose twaits go first.
+                    _ if syntax::takes_expression_args(&m.mac.path)
+                        && macros::tokens_mention_twait(&m.mac.tokens) =>
+                    {
+                        let tail = last && m.semi_token.is_none();
+                        let e = Expr::Macro(syn::ExprMacro {
+                            attrs: m.attrs,
+                            mac: m.mac,
+                        });
+                        if tail {
+                            had_tail = true;
+                            self.value(e, dest, out);
+                        } else {
+                            self.value(e, Dest::Discard, out);
+                        }
+                    }
                     _ => {
                         let stmt = syn::Stmt::Macro(m);
                         let p = self.plain(stmt);

@@ -435,11 +435,15 @@ impl Builder<'_> {
         };
         if whole {
             if let Expr::Macro(m) = e {
+                if macros::which(&m.mac).is_none() && self.hoist_macro_args(m, needs, out) {
+                    return;
+                }
                 if macros::which(&m.mac).is_none() {
                     self.errors.spanned(
                         &m.mac,
-                        "twait! cannot be used inside another macro's arguments; bind its value first \
-                         (`let x = twait!(r);`) and pass `x`",
+                        "twait! cannot be used inside this macro's arguments (only std's that take a \
+                         list of expressions do: `assert_eq!`, `println!`, `format!`, `write!`, \
+                         `vec!`, ..); bind its value first (`let x = twait!(r);`) and pass `x`",
                     );
                     return;
                 }
@@ -582,6 +586,74 @@ impl Builder<'_> {
                 };
             }
         }
+    }
+
+    /// A twait in the arguments of one of std's macros that take
+    /// expressions (`assert_eq!(twait!(r), Some(1))`, `println!("{}",
+    /// twait!(r))`, `vec![twait!(a), twait!(b)]`): the arguments are
+    /// taken as a call's would be, those that wait and those before them
+    /// made first, in order (a place stays where it is, borrowed by the
+    /// macro as before), and the macro gets what is left. Returns false,
+    /// touching nothing, for any other macro, or arguments that are not a
+    /// list of expressions (`vec![x; n]`).
+    fn hoist_macro_args(
+        &mut self,
+        m: &mut syn::ExprMacro,
+        needs: fn(&Expr) -> bool,
+        out: &mut Vec<ir::Stmt>,
+    ) -> bool {
+        use syn::punctuated::Punctuated;
+        if !syntax::takes_expression_args(&m.mac.path) {
+            return false;
+        }
+        let Ok(args) = m
+            .mac
+            .parse_body_with(Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        else {
+            return false;
+        };
+        // A format argument's name (`x = twait!(r)`) stays; its value is
+        // the operand.
+        let mut names = Vec::new();
+        let mut values = Punctuated::<Expr, syn::Token![,]>::new();
+        for a in args {
+            match a {
+                Expr::Assign(a) if syntax::as_ident(&a.left).is_some() => {
+                    names.push(Some(*a.left));
+                    values.push(*a.right);
+                }
+                other => {
+                    names.push(None);
+                    values.push(other);
+                }
+            }
+        }
+        // `assert!(c)` says "assertion failed: " and the condition's text,
+        // which is the user's, not what is left of it.
+        let name = m.mac.path.segments.last().map(|s| s.ident.to_string());
+        let shown = (matches!(name.as_deref(), Some("assert" | "debug_assert"))
+            && values.len() == 1)
+            .then(|| values[0].to_token_stream());
+        let mut operands = Expr::Tuple(syn::ExprTuple {
+            attrs: Vec::new(),
+            paren_token: syn::token::Paren::default(),
+            elems: values,
+        });
+        self.hoist(&mut operands, needs, out);
+        let Expr::Tuple(operands) = operands else {
+            unreachable!("hoisting an operand list keeps it one")
+        };
+        let args = operands.elems.into_iter().zip(names).map(|(v, n)| match n {
+            Some(n) => quote::quote!(#n = #v),
+            None => v.into_token_stream(),
+        });
+        m.mac.tokens = match shown {
+            Some(cond) => {
+                quote::quote!(#(#args),*, "assertion failed: {}", ::tame::__private::core::stringify!(#cond))
+            }
+            None => quote::quote!(#(#args),*),
+        };
+        true
     }
 
     /// Ordinary code (no twait in it: a statement's expression or a

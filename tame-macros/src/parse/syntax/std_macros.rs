@@ -37,6 +37,37 @@ pub fn is_formatting_macro(path: &syn::Path) -> bool {
     )
 }
 
+/// std's macros whose arguments are a list of expressions, evaluated in
+/// order, as a call's (a format string a literal among them, a format
+/// argument `name = value`): a twait may be one of them. (Not `matches!`,
+/// whose second argument is a pattern, nor the `log` crate's, which may
+/// take `target: ..`, nor `dbg!`, which shows its argument's text.)
+pub fn takes_expression_args(path: &syn::Path) -> bool {
+    path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "print"
+                | "println"
+                | "eprint"
+                | "eprintln"
+                | "format"
+                | "write"
+                | "writeln"
+                | "panic"
+                | "assert"
+                | "assert_eq"
+                | "assert_ne"
+                | "debug_assert"
+                | "debug_assert_eq"
+                | "debug_assert_ne"
+                | "unreachable"
+                | "todo"
+                | "unimplemented"
+                | "vec"
+        )
+    })
+}
+
 /// Whether a macro is one of std's that give a value and neither jump nor
 /// make events (`vec!`, `dbg!`, `cfg!`, `line!`, `concat!`, ..): a macro
 /// by any other name may be the user's, and expand to anything.
