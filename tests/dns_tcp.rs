@@ -191,7 +191,7 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_is_refused_fails_the_namese
         match res {
             Err(e @ Error::Malformed { .. }) => assert_eq!(
                 e.to_string(),
-                "many.test: malformed reply: reply truncated (TC set), and the retry over TCP failed"
+                "many.test: malformed reply: reply truncated over UDP, and the retry over TCP failed"
             ),
             other => panic!("expected Malformed, got {other:?}"),
         }
@@ -230,7 +230,7 @@ fn a_truncated_reply_with_no_address_whose_tcp_retry_never_answers_is_malformed_
         match res {
             Err(e @ Error::Malformed { .. }) => assert_eq!(
                 e.to_string(),
-                "many.test: malformed reply: reply truncated (TC set), and the retry over TCP \
+                "many.test: malformed reply: reply truncated over UDP, and the retry over TCP \
                  did not end before the deadline"
             ),
             other => panic!("expected Malformed, got {other:?}"),

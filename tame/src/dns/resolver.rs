@@ -295,7 +295,8 @@ impl Resolver {
     /// are answered or the deadline passes.
     ///
     /// A NOERROR reply with TC set (truncated: the answer did not fit in
-    /// the 512 octets of a datagram without EDNS) is asked again of the
+    /// the 512 octets of a datagram without EDNS), or a datagram as long as
+    /// the receive buffer (4,096 octets: perhaps cut), is asked again of the
     /// same nameserver over TCP (RFC 7766, as glibc does): a connection
     /// to its address and port, the query and the reply each prefixed by
     /// its length in two octets (RFC 1035 section 4.2.2; so a reply of at
@@ -963,7 +964,7 @@ impl Lookup {
                 q.answered(
                     si,
                     Outcome::Malformed(
-                        "reply truncated (TC set), and the retry over TCP did not answer in time",
+                        "reply truncated over UDP, and the retry over TCP did not answer in time",
                     ),
                 );
             }
@@ -998,18 +999,18 @@ impl Lookup {
         let outcome = match received {
             Ok(msg) if self.answers(&msg, qi) => match classify(&msg, q.qtype) {
                 Outcome::Truncated(a) if a.is_empty() => {
-                    Outcome::Malformed("reply truncated (TC set) over TCP too")
+                    Outcome::Malformed("reply truncated over UDP, and over TCP too (TC set)")
                 }
                 Outcome::Truncated(a) => Outcome::Addrs(a),
                 outcome => outcome,
             },
             Ok(_) => Outcome::Malformed(
-                "reply truncated (TC set), and the reply over TCP did not match the query",
+                "reply truncated over UDP, and the reply over TCP did not match the query",
             ),
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Outcome::Malformed(
-                "reply truncated (TC set), and the TCP connection ended before the whole reply",
+                "reply truncated over UDP, and the TCP connection ended before the whole reply",
             ),
-            Err(_) => Outcome::Malformed("reply truncated (TC set), and the retry over TCP failed"),
+            Err(_) => Outcome::Malformed("reply truncated over UDP, and the retry over TCP failed"),
         };
         let q = &mut self.queries[qi];
         let retry = q.tcp.take().expect("checked above");
@@ -1156,7 +1157,7 @@ impl Lookup {
                 if let Some(retry) = q.tcp.take() {
                     if retry.addrs.is_empty() {
                         q.failure.get_or_insert(Outcome::Malformed(
-                            "reply truncated (TC set), and the retry over TCP did not end \
+                            "reply truncated over UDP, and the retry over TCP did not end \
                              before the deadline",
                         ));
                     } else {
