@@ -645,3 +645,68 @@ fn a_value_written_by_array_struct_or_tuple_struct_destructuring_lives_to_scope_
         ["waited", "after", "drop new w", "drop new s", "drop new a"]
     );
 }
+
+// ---- an `unsafe` block that waits
+
+mod unsafe_block {
+    use super::*;
+    use twin::Noisy;
+
+    /// Reads through a raw pointer; `unsafe` to call.
+    ///
+    /// # Safety
+    ///
+    /// `p` points to a live `u32`.
+    unsafe fn read(p: *const u32) -> u32 {
+        // SAFETY: the caller's promise.
+        unsafe { *p }
+    }
+
+    pub mod tamed {
+        use super::*;
+
+        #[tamed]
+        pub fn waits_inside(t: Trace, cell: Rc<u32>) {
+            let p = Rc::as_ptr(&cell);
+            // SAFETY: `cell` keeps the value alive for the whole function.
+            let v = unsafe {
+                let g = Noisy::new("g", &t);
+                let before = read(p);
+                twait! { tick(&t, "waited", mkevent!()); }
+                g.touch();
+                before + *p
+            };
+            log(&t, format!("v {v}"));
+        }
+    }
+
+    pub mod plain {
+        use super::*;
+
+        pub fn waits_inside(t: Trace, cell: Rc<u32>) {
+            let p = Rc::as_ptr(&cell);
+            // SAFETY: `cell` keeps the value alive for the whole function.
+            let v = unsafe {
+                let g = Noisy::new("g", &t);
+                let before = read(p);
+                log(&t, "waited");
+                g.touch();
+                before + *p
+            };
+            log(&t, format!("v {v}"));
+        }
+    }
+}
+
+/// A twait inside an `unsafe` block: the block's code runs on both sides
+/// of it, its local dropped at the block's end, as in a plain function.
+#[test]
+fn an_unsafe_block_may_wait() {
+    assert_eq!(
+        as_plain(
+            |t| unsafe_block::tamed::waits_inside(t, Rc::new(21)),
+            |t| unsafe_block::plain::waits_inside(t, Rc::new(21))
+        ),
+        ["waited", "drop g", "v 42"]
+    );
+}

@@ -56,6 +56,11 @@ pub struct Function {
     /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
     /// macro expands to work as in a plain function.
     pub try_shaped: bool,
+    /// An `unsafe` block of the body waits: its code is cut into states
+    /// like any block's, and the machine runs in an `unsafe` block of its
+    /// own (the lint shadow, which keeps the user's blocks as written, is
+    /// where rustc checks that every unsafe operation is inside one).
+    pub unsafe_waits: bool,
     /// How many `if`/`match` statements carry a [`Promotion`].
     pub promotions: usize,
     /// (a binding of a `#[cfg(..)]` `let`, the binding of the same name it

@@ -152,6 +152,18 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     // `Result`/`Option` function that closure returns `Result<(), E>` /
     // `Option<()>`: a `?` or a `return Err(..)` (also from a user's macro)
     // leaves it, and `finish` keeps the error as the value.
+    // An `unsafe` block of the user's that waits is cut into states: the
+    // whole machine is then in an `unsafe` block, and the lint shadow keeps
+    // rustc's check of the user's own blocks (an unsafe operation outside
+    // them is its E0133 there).
+    let (machine, unsafe_allow) = if ir.unsafe_waits {
+        (
+            quote!(unsafe { #machine }),
+            quote!(#[allow(unused_unsafe, unsafe_code)]),
+        )
+    } else {
+        (machine, TokenStream::new())
+    };
     let holder = parse::syntax::hygienic("__tame_done");
     let machine = match (&f.sig.output, ir.try_shaped, ir.returns_value) {
         (ReturnType::Type(_, r), true, _) => {
@@ -289,6 +301,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::manual_unwrap_or_default,
                 clippy::manual_assert
             )]
+            #unsafe_allow
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
                 #machine
             };

@@ -293,10 +293,10 @@ pub use tame_macros::tamed;
 /// .. }`, also among the arguments of std's macros that take a list of
 /// expressions (`assert_eq!(twait!(r), Some(1))`, `println!("{:?}",
 /// twait!(r))`, `vec![twait!(a), twait!(b)]`), evaluated in order with
-/// the others. A twait cannot stand inside a closure, an `async` block, an
-/// `unsafe` block, a match guard or the arguments of another macro (one of
-/// yours, `dbg!`, `matches!`, `mkevent!`): each is a compile error that
-/// says what to write instead.
+/// the others, and inside an `unsafe` block. A twait cannot stand inside a
+/// closure, an `async` block, a match guard or the arguments of another
+/// macro (one of yours, `dbg!`, `matches!`, `mkevent!`): each is a compile
+/// error that says what to write instead.
 ///
 /// # Examples
 ///

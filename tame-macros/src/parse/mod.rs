@@ -149,6 +149,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             nested_items: Vec::new(),
             returns_value,
             try_shaped,
+            unsafe_waits: false,
             promotions: 0,
             cfg_shadows: Vec::new(),
         },

@@ -112,12 +112,16 @@ impl Builder<'_> {
             Expr::While(w) => self.while_(w, dest, out),
             Expr::ForLoop(f) => self.for_(f, dest, out),
             Expr::Block(b) => self.block_of_spine(b, dest, out),
+            // A block like another, in a machine that is all `unsafe` (see
+            // `ir::Function::unsafe_waits`).
             Expr::Unsafe(u) => {
-                self.errors.spanned(
-                    u.unsafe_token,
-                    "twait! cannot be used inside an `unsafe` block; keep the unsafe code in its own block \
-                     before or after the twait!",
-                );
+                self.f.unsafe_waits = true;
+                let b = syn::ExprBlock {
+                    attrs: u.attrs,
+                    label: None,
+                    block: u.block,
+                };
+                self.value(Expr::Block(b), dest, out);
             }
             Expr::Return(r) => match r.expr {
                 Some(v) if self.f.returns_value => self.value(*v, Dest::Return, out),
