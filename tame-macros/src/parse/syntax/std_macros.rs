@@ -1,71 +1,53 @@
 //! std's macros: which only format their arguments, which give a value
 //! and nothing else, and what a format string captures.
 
+/// std's formatting and assertion macros whose arguments are a list of
+/// expressions, evaluated in order as a call's (a format string a literal
+/// among them, a format argument `name = value`).
+const FORMATTING_LISTS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "format",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "unreachable",
+    "todo",
+    "unimplemented",
+];
+
+/// The last segment of a macro's path, as a string.
+fn macro_name(path: &syn::Path) -> Option<String> {
+    path.segments.last().map(|s| s.ident.to_string())
+}
+
 /// Macros whose arguments are only formatted or compared (borrowed): a
 /// variable mentioned in them is not moved.
 pub fn is_formatting_macro(path: &syn::Path) -> bool {
-    let Some(last) = path.segments.last() else {
-        return false;
-    };
-    matches!(
-        last.ident.to_string().as_str(),
-        "print"
-            | "println"
-            | "eprint"
-            | "eprintln"
-            | "format"
-            | "format_args"
-            | "write"
-            | "writeln"
-            | "panic"
-            | "assert"
-            | "assert_eq"
-            | "assert_ne"
-            | "debug_assert"
-            | "debug_assert_eq"
-            | "debug_assert_ne"
-            | "unreachable"
-            | "todo"
-            | "unimplemented"
-            | "matches"
-            | "trace"
-            | "debug"
-            | "info"
-            | "warn"
-            | "error"
-            | "log"
-    )
+    macro_name(path).is_some_and(|name| {
+        FORMATTING_LISTS.contains(&name.as_str())
+            || matches!(
+                name.as_str(),
+                "format_args" | "matches" | "trace" | "debug" | "info" | "warn" | "error" | "log"
+            )
+    })
 }
 
 /// std's macros whose arguments are a list of expressions, evaluated in
-/// order, as a call's (a format string a literal among them, a format
-/// argument `name = value`): a twait may be one of them. (Not `matches!`,
-/// whose second argument is a pattern, nor the `log` crate's, which may
-/// take `target: ..`, nor `dbg!`, which shows its argument's text.)
+/// order, as a call's (see [`FORMATTING_LISTS`]), and `vec!`: a twait may
+/// be one of them. (Not `matches!`, whose second argument is a pattern,
+/// nor the `log` crate's, which may take `target: ..`, nor `dbg!`, which
+/// shows its argument's text.)
 pub fn takes_expression_args(path: &syn::Path) -> bool {
-    path.segments.last().is_some_and(|s| {
-        matches!(
-            s.ident.to_string().as_str(),
-            "print"
-                | "println"
-                | "eprint"
-                | "eprintln"
-                | "format"
-                | "write"
-                | "writeln"
-                | "panic"
-                | "assert"
-                | "assert_eq"
-                | "assert_ne"
-                | "debug_assert"
-                | "debug_assert_eq"
-                | "debug_assert_ne"
-                | "unreachable"
-                | "todo"
-                | "unimplemented"
-                | "vec"
-        )
-    })
+    macro_name(path).is_some_and(|name| name == "vec" || FORMATTING_LISTS.contains(&name.as_str()))
 }
 
 /// Whether a macro is one of std's that give a value and neither jump nor
