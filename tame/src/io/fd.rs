@@ -5,7 +5,7 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
 use super::ops;
-use super::shared_stdin;
+use super::shared_std::{self, Std};
 use super::source::{Handle, Source};
 use super::stream::sealed::{Sealed, SourceOf};
 use super::stream::{ReadStream, WriteStream};
@@ -551,9 +551,57 @@ pub fn stdin() -> io::Result<Fd> {
         return Fd::new(own);
     }
     let fd = sys::dup(io::stdin().as_fd())?;
-    shared_stdin::add(fd, |fd| {
+    shared_std::add(Std::In, fd, |fd| {
         let fd = Fd::new(fd)?;
-        fd.io.src().count_as_stdin();
+        fd.io.src().count_as_shared(Std::In);
+        Ok(fd)
+    })
+}
+
+/// The process's standard output on the loop, for writes that must not
+/// block it (a pipe whose reader is slow).
+///
+/// A terminal (any character device) or a pipe is opened again,
+/// write-only: the `Fd` has an open file description of its own, and its
+/// `O_NONBLOCK` touches nothing else; the program's own `println!` and the
+/// parent's end of the pipe stay as they were. Otherwise (a regular file,
+/// whose offset the description holds; a socket) it is a duplicate of
+/// descriptor 1, and its mode is shared as [`stdin`]'s is: set back when
+/// **the last of the `Fd`s `stdout()` gave** is gone, if it was blocking
+/// when they were made. Writes through it and `print!`s may interleave at
+/// any byte: flush `std::io::stdout()` before writing through the `Fd`.
+///
+/// # Errors
+///
+/// If descriptor 1 is closed or cannot be duplicated.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use tame::io::{Fd, WriteAllOutcome};
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn say(out: Fd, text: &'static str) -> io::Result<usize> {
+///     let wrote: WriteAllOutcome<Vec<u8>>;
+///     twait! { out.write_all(text.as_bytes().to_vec(), mkevent!(wrote)); }
+///     wrote.1?;
+///     Ok(text.len())
+/// }
+///
+/// let out = tame::io::stdout().unwrap();
+/// let n = tame::run_with(|done| say(out, "hello from the loop\n", done)).unwrap();
+/// assert_eq!(n.unwrap(), 20);
+/// ```
+pub fn stdout() -> io::Result<Fd> {
+    if let Some(own) = sys::reopen_for_writing(io::stdout().as_fd())? {
+        return Fd::new(own);
+    }
+    let fd = sys::dup(io::stdout().as_fd())?;
+    shared_std::add(Std::Out, fd, |fd| {
+        let fd = Fd::new(fd)?;
+        fd.io.src().count_as_shared(Std::Out);
         Ok(fd)
     })
 }

@@ -1,5 +1,6 @@
 //! Descriptors on the loop: [`Fd`] for any file descriptor (pipes, stdin
 //! and ttys, eventfds, regular files, sockets), [`pipe`], [`stdin`],
+//! [`stdout`],
 //! signals ([`at_signal`]), and the layer that
 //! [`tame::net`](crate::net) is built on.
 //!
@@ -191,7 +192,7 @@ mod fd;
 mod lines;
 pub(crate) mod op;
 pub(crate) mod ops;
-mod shared_stdin;
+mod shared_std;
 mod signal;
 mod slots;
 pub(crate) mod source;
@@ -199,7 +200,7 @@ pub(crate) mod stream;
 pub(crate) mod sys;
 
 pub use copy::{copy, copy_bidirectional, copy_bidirectional_idle};
-pub use fd::{pipe, stdin, Fd};
+pub use fd::{pipe, stdin, stdout, Fd};
 pub use lines::LineReader;
 pub use signal::{at_signal, Signal};
 pub use stream::{ReadOutcome, ReadStream, WriteAllOutcome, WriteOutcome, WriteStream};

@@ -22,6 +22,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::rc::{Rc, Weak};
 
 use super::op::Parked;
+use super::shared_std::Std;
 use super::slots::Slots;
 use super::sys;
 use crate::driver::{self, Ready, Registration, Token};
@@ -53,7 +54,7 @@ const ALL: Ready = Ready::READ.union(Ready::WRITE).union(Ready::HUP);
 const CLOSED: u8 = 1;
 /// [`Source::flags`]: a handle of the process's stdin, whose non-blocking
 /// mode it shares with the other such handles: counted in
-/// [`super::shared_stdin`] until the source goes.
+/// [`super::shared_std`] until the source goes.
 const STDIN: u8 = 2;
 /// [`Source::flags`]: the write half of a split stream is gone while a
 /// write of its was in flight: shut the writing direction down once no
@@ -62,6 +63,8 @@ const SHUT_WRITE: u8 = 4;
 /// [`Source::flags`]: a TCP stream, where a read that leaves room in its
 /// buffer took everything there was (see [`Source::drained`]).
 const SHORT_READS_DRAIN: u8 = 8;
+/// [`Source::flags`]: as [`STDIN`], for a handle of the process's stdout.
+const STDOUT: u8 = 16;
 
 /// A descriptor on the loop; see the module docs.
 ///
@@ -174,9 +177,25 @@ impl Source {
         self.flags.get() & CLOSED != 0
     }
 
-    /// Marks the source one of the handles [`super::shared_stdin`] counts.
-    pub(crate) fn count_as_stdin(&self) {
-        self.flags.set(self.flags.get() | STDIN);
+    /// Marks the source one of the handles [`super::shared_std`] counts.
+    pub(crate) fn count_as_shared(&self, which: Std) {
+        let flag = match which {
+            Std::In => STDIN,
+            Std::Out => STDOUT,
+        };
+        self.flags.set(self.flags.get() | flag);
+    }
+
+    /// The standard descriptor this source is a counted duplicate of.
+    fn shared_std(&self) -> Option<Std> {
+        let flags = self.flags.get();
+        if flags & STDIN != 0 {
+            Some(Std::In)
+        } else if flags & STDOUT != 0 {
+            Some(Std::Out)
+        } else {
+            None
+        }
     }
 
     /// Registers the source with the backend now, rather than at its first
@@ -381,9 +400,9 @@ impl Source {
     /// with the source, once that operation lets go of it.
     pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
         self.close();
-        if self.flags.get() & STDIN != 0 {
-            self.flags.set(self.flags.get() & !STDIN);
-            super::shared_stdin::given_away();
+        if let Some(which) = self.shared_std() {
+            self.flags.set(self.flags.get() & !(STDIN | STDOUT));
+            super::shared_std::given_away(which);
         }
         match Rc::try_unwrap(self) {
             // Closed and no longer stdin's: its drop has nothing left to
@@ -509,8 +528,8 @@ impl Drop for Source {
         if let Reg::Polled { token, .. } = self.reg() {
             driver::deregister(self.fd(), token);
         }
-        if self.flags.get() & STDIN != 0 {
-            super::shared_stdin::gone(self.fd());
+        if let Some(which) = self.shared_std() {
+            super::shared_std::gone(which, self.fd());
         }
     }
 }

@@ -58,14 +58,37 @@ pub(crate) fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
 /// `O_NONBLOCK` would make the program's own `println!` fail with
 /// `WouldBlock`; this one is the reader's alone.
 pub(crate) fn reopen_char_device(fd: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> {
-    use rustix::fs::{FileType, Mode, OFlags};
+    use rustix::fs::{FileType, OFlags};
     let stat = retry(|| rustix::fs::fstat(fd))?;
     if FileType::from_raw_mode(stat.st_mode) != FileType::CharacterDevice {
         return Ok(None);
     }
+    Ok(reopen(fd, OFlags::RDONLY))
+}
+
+/// A new open file description for writing, non-blocking and
+/// close-on-exec, of the terminal (any character device) or the pipe `fd`
+/// is open on; `None` if it is neither (a regular file, whose offset the
+/// description holds and must share; a socket, which cannot be opened
+/// again) or cannot be opened again so. The `O_NONBLOCK` of this one then
+/// touches nothing else: not the program's own `println!`, not the
+/// parent's end of the pipe.
+pub(crate) fn reopen_for_writing(fd: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> {
+    use rustix::fs::{FileType, OFlags};
+    let stat = retry(|| rustix::fs::fstat(fd))?;
+    match FileType::from_raw_mode(stat.st_mode) {
+        FileType::CharacterDevice | FileType::Fifo => Ok(reopen(fd, OFlags::WRONLY)),
+        _ => Ok(None),
+    }
+}
+
+/// `fd`'s file opened again through `/proc/self/fd`, with `access`,
+/// non-blocking and close-on-exec (`None` if that fails).
+fn reopen(fd: BorrowedFd<'_>, access: rustix::fs::OFlags) -> Option<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
     let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
-    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-    Ok(retry(|| rustix::fs::open(path.as_str(), flags, Mode::empty())).ok())
+    let flags = access | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    retry(|| rustix::fs::open(path.as_str(), flags, Mode::empty())).ok()
 }
 
 /// Sets or clears `O_NONBLOCK`.
