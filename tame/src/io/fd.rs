@@ -98,7 +98,11 @@ pub struct Fd {
 }
 
 impl Fd {
-    /// Takes `fd` over and makes it non-blocking.
+    /// Takes `fd` over and makes it non-blocking. The mode belongs to the
+    /// open file description, which a duplicate shares with its original:
+    /// for the process's standard input and output, use [`stdin`] and
+    /// [`stdout`], which leave the program's other descriptors (and its
+    /// parent's) as they were.
     ///
     /// # Errors
     ///
