@@ -68,6 +68,17 @@ mod tamed {
         log(&t, format!("end {name} {n}"));
     }
 
+    /// `debug_assert!`: its twait, like all of it, only with
+    /// `debug_assertions`.
+    #[tamed]
+    pub fn debug_asserting(t: Trace) {
+        let r = Rendezvous::<u32>::new();
+        later(&t, &r, 8);
+        debug_assert!(twait!(r) == Some(8));
+        debug_assert_eq!(step(&t, "left"), "left");
+        log(&t, "end");
+    }
+
     #[tamed]
     pub fn failing_assert(t: Trace) {
         let r = Rendezvous::<u32>::new();
@@ -128,6 +139,19 @@ fn a_twait_in_std_macros_arguments_is_evaluated_in_order() {
             "end name 0"
         ]
     );
+}
+
+/// `debug_assert!` with a twait in it waits with `debug_assertions` only,
+/// as nothing of it runs without (the event made before it fires either
+/// way).
+#[test]
+fn a_twait_in_debug_assert_runs_only_with_debug_assertions() {
+    let trace = trace::traced(tamed::debug_asserting);
+    if cfg!(debug_assertions) {
+        assert_eq!(trace, ["fire 8", "eval left", "end"]);
+    } else {
+        assert_eq!(trace, ["end", "fire 8"]);
+    }
 }
 
 /// `assert!(cond)` with a twait in `cond` fails saying the condition as

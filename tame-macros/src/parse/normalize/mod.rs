@@ -69,6 +69,13 @@ impl Builder<'_> {
             self.plain_to(e, dest, out);
             return;
         }
+        // `debug_assert!(..)` whose arguments wait runs none of them
+        // without `debug_assertions`, as the macro would not.
+        if let Expr::Macro(m) = &e {
+            if let Some(e) = syntax::debug_assert_as_if(m) {
+                return self.value(e, dest, out);
+            }
+        }
         match e {
             Expr::Macro(m) if macros::which(&m.mac) == Some(Which::Twait) => {
                 self.twait(&m.mac, dest, out)
@@ -632,11 +639,39 @@ impl Builder<'_> {
                 }
             }
         }
+        let name = m.mac.path.segments.last().map(|s| s.ident.to_string());
+        // A `debug_assert!` runs nothing without `debug_assertions`: as a
+        // statement it is `if cfg!(debug_assertions) { assert!(..) }` (see
+        // `Builder::value`); inside an expression it stays unwaited.
+        if name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("debug_assert"))
+        {
+            self.errors.spanned(
+                &m.mac,
+                "twait! in a `debug_assert!` inside an expression: make it a statement of its own, \
+                 or bind the value first (`let x = twait!(r);`)",
+            );
+            return true;
+        }
+        // An assertion's message is made only when it fails: a twait
+        // there cannot be made before it.
+        let always = match name.as_deref() {
+            Some("assert") => 1,
+            Some("assert_eq" | "assert_ne") => 2,
+            _ => values.len(),
+        };
+        if let Some(message) = values.iter().skip(always).find(|v| has_twait(v)) {
+            self.errors.spanned(
+                message,
+                "twait! in an assertion's message, which is made only when the assertion fails; \
+                 bind the value first (`let x = twait!(r);`) and pass `x`",
+            );
+            return true;
+        }
         // `assert!(c)` says "assertion failed: " and the condition's text,
         // which is the user's, not what is left of it.
-        let name = m.mac.path.segments.last().map(|s| s.ident.to_string());
-        let shown = (matches!(name.as_deref(), Some("assert" | "debug_assert"))
-            && values.len() == 1)
+        let shown = (name.as_deref() == Some("assert") && values.len() == 1)
             .then(|| values[0].to_token_stream());
         let mut operands = Expr::Tuple(syn::ExprTuple {
             attrs: Vec::new(),

@@ -50,6 +50,27 @@ pub fn takes_expression_args(path: &syn::Path) -> bool {
     macro_name(path).is_some_and(|name| name == "vec" || FORMATTING_LISTS.contains(&name.as_str()))
 }
 
+/// `debug_assert!(..)`, `debug_assert_eq!(..)` or `debug_assert_ne!(..)` as
+/// the `if cfg!(debug_assertions) { assert!(..) }` it stands for (`None`
+/// for any other macro): without `debug_assertions` none of its arguments
+/// is evaluated.
+pub fn debug_assert_as_if(m: &syn::ExprMacro) -> Option<syn::Expr> {
+    let name = macro_name(&m.mac.path)?;
+    let plain = name.strip_prefix("debug_")?;
+    if !matches!(plain, "assert" | "assert_eq" | "assert_ne") {
+        return None;
+    }
+    let plain = syn::Ident::new(plain, m.mac.path.segments.last()?.ident.span());
+    let tokens = &m.mac.tokens;
+    Some(
+        syn::parse_quote_spanned! {m.mac.path.segments.last()?.ident.span()=>
+            if ::tame::__private::core::cfg!(debug_assertions) {
+                ::tame::__private::core::#plain!(#tokens);
+            }
+        },
+    )
+}
+
 /// Whether a macro is one of std's that give a value and neither jump nor
 /// make events (`vec!`, `dbg!`, `cfg!`, `line!`, `concat!`, ..): a macro
 /// by any other name may be the user's, and expand to anything.
