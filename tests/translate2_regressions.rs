@@ -4078,3 +4078,108 @@ fn a_copied_slot_variable_whose_event_is_dropped_goes_on() {
         assert_eq!(result_of(copied_then_slot_dropped_read), Some(10));
     });
 }
+
+// ---- values and locals made from a part bound out of a call on a number
+
+fn opt(n: i64) -> Option<i64> {
+    (n % 3 != 0).then_some(n)
+}
+
+fn tripled(n: i64) -> i64 {
+    n * 3
+}
+
+fn part_local_plain(a: i64, c: bool) -> i64 {
+    let x = marks::Mark("x");
+    let v = if let Some(k) = lookup(a) {
+        let _z = mark_for(k - 3);
+        if c {
+            marks::consume(x);
+        }
+        k
+    } else {
+        marks::note("waited");
+        0
+    };
+    marks::note("after");
+    v
+}
+
+/// A branch local made by a call on `k`, a part bound by value out of a
+/// call on a number (`lookup(a)`): it borrows nothing, and `x`, moved on
+/// some paths, lives to its scope's end where it was not moved (it was
+/// dropped where the branches met).
+#[tamed]
+fn part_local(a: i64, c: bool) -> i64 {
+    let x = marks::Mark("x");
+    let v = if let Some(k) = lookup(a) {
+        let _z = mark_for(k - 3);
+        if c {
+            marks::consume(x);
+        }
+        k
+    } else {
+        twait! { tame::asap(noting("waited", mkevent!())); }
+        0
+    };
+    marks::note("after");
+    v
+}
+
+fn part_value_plain(a: i64, b: i64) -> i64 {
+    let x = marks::Mark("x");
+    let v = if a > 2 {
+        marks::note("waited");
+        tripled(a)
+    } else if let Some(q) = opt(b) {
+        marks::consume(x);
+        q + 0
+    } else {
+        tripled(a)
+    };
+    marks::note("after");
+    v
+}
+
+/// The value of a waiting `if` made by calls on numbers and of a part
+/// bound out of one (`q + 0` with `Some(q)` of `opt(b)`): it borrows
+/// nothing, so the state after the `if` may keep it, and `x` lives to its
+/// scope's end where it was not moved.
+#[tamed]
+fn part_value(a: i64, b: i64) -> i64 {
+    let x = marks::Mark("x");
+    let v = if a > 2 {
+        twait! { tame::asap(noting("waited", mkevent!())); }
+        tripled(a)
+    } else if let Some(q) = opt(b) {
+        marks::consume(x);
+        q + 0
+    } else {
+        tripled(a)
+    };
+    marks::note("after");
+    v
+}
+
+/// `ev`, noting `what` when it fires.
+fn noting(what: &'static str, ev: Event) -> Event {
+    ev.map(move |()| marks::note(what))
+}
+
+#[test]
+fn values_and_locals_made_from_a_part_of_a_call_on_a_number_keep_the_drop_order() {
+    on_fresh_loop(|| {
+        for (a, c) in [(0, false), (0, true), (1, false)] {
+            let n = part_local_plain(a, c);
+            let plain = marks::take();
+            assert_eq!(result_of(|ev| part_local(a, c, ev)), Some(n));
+            assert_eq!(marks::take(), plain, "a = {a}, c = {c}");
+        }
+        for (a, b) in [(3, 0), (0, 3), (0, 1), (0, 0)] {
+            let n = part_value_plain(a, b);
+            let plain = marks::take();
+            assert_eq!(result_of(|ev| part_value(a, b, ev)), Some(n));
+            assert_eq!(marks::take(), plain, "a = {a}, b = {b}");
+        }
+    });
+}

@@ -279,11 +279,42 @@ impl Builder<'_> {
             Some(t) => leaf(t),
             None => syntax::block_diverges(b),
         };
+        // The names an `if let` or an arm binds by value out of a value
+        // made in place are owned in its branch (`if let Some(q) =
+        // opt(b) { q + 0 }`), unless `e` binds them elsewhere too.
+        let owned_in = |pat: &Pat, scrutinee: &Expr| -> Vec<String> {
+            if mentions_any(scrutinee, bound) || !self.made_in_place(scrutinee) {
+                return bound.to_vec();
+            }
+            let here = bound_inside_pat(pat);
+            let once = |n: &String| bound.iter().filter(|b| *b == n).count() == 1;
+            (bound.iter())
+                .filter(|n| !(here.contains(n) && once(n)))
+                .cloned()
+                .collect()
+        };
         match e {
             Expr::If(i) => {
-                i.else_branch.as_ref().is_some_and(|(_, e)| leaf(e)) && block_value(&i.then_branch)
+                let then_bound = match &*i.cond {
+                    Expr::Let(l) => owned_in(&l.pat, &l.expr),
+                    _ => bound.to_vec(),
+                };
+                let then_value = match syntax::tail_of(&i.then_branch) {
+                    Some(t) => {
+                        self.values_made_in_place_in(t, &then_bound) || syntax::expr_diverges(t)
+                    }
+                    None => syntax::block_diverges(&i.then_branch),
+                };
+                i.else_branch.as_ref().is_some_and(|(_, e)| leaf(e)) && then_value
             }
-            Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| leaf(&a.body)),
+            Expr::Match(m) => {
+                !m.arms.is_empty()
+                    && m.arms.iter().all(|a| {
+                        let arm_bound = owned_in(&a.pat, &m.expr);
+                        self.values_made_in_place_in(&a.body, &arm_bound)
+                            || syntax::expr_diverges(&a.body)
+                    })
+            }
             Expr::Block(b) if b.label.is_none() => block_value(&b.block),
             Expr::Loop(l) => {
                 let values = syntax::loop_break_values(l);
@@ -307,9 +338,22 @@ impl Builder<'_> {
             syntax::as_ident(&Expr::Path(p.clone()))
                 .is_none_or(|i| self.resolve(&i.to_string()).is_none())
         };
+        // A variable whose value surely borrows nothing (a part bound by
+        // value out of such a value, `Some(k)` of `lookup(n)`; a
+        // parameter): what is made of it borrows no local either.
+        let owned = |e: &Expr| {
+            syntax::as_ident(e)
+                .and_then(|i| self.resolve(&i.to_string()))
+                .is_some_and(|b| {
+                    let binding = &self.f.bindings[b];
+                    (binding.owned || self.f.params.iter().any(|p| p.binding == b))
+                        && binding.borrow.is_none()
+                        && !binding.rendezvous
+                })
+        };
         match e {
             Expr::Lit(_) => true,
-            Expr::Path(p) => not_local(p) || self.plain_number(e),
+            Expr::Path(p) => not_local(p) || self.plain_number(e) || owned(e),
             Expr::Call(c) => {
                 matches!(&*c.func, Expr::Path(p) if not_local(p))
                     && c.args.iter().all(|a| self.made_in_place(a))
@@ -675,6 +719,22 @@ fn bound_inside(e: &Expr) -> Vec<String> {
     }
     let mut bound = Bound(Vec::new());
     syn::visit::Visit::visit_expr(&mut bound, e);
+    bound.0
+}
+
+/// The names a pattern binds (and what it mentions that looks like one).
+fn bound_inside_pat(p: &Pat) -> Vec<String> {
+    struct Bound(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Bound {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            if p.by_ref.is_none() {
+                self.0.push(p.ident.to_string());
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    let mut bound = Bound(Vec::new());
+    syn::visit::Visit::visit_pat(&mut bound, p);
     bound.0
 }
 
