@@ -4133,7 +4133,7 @@ fn part_value_plain(a: i64, b: i64) -> i64 {
         tripled(a)
     } else if let Some(q) = opt(b) {
         marks::consume(x);
-        q + 0
+        q + 1
     } else {
         tripled(a)
     };
@@ -4142,7 +4142,7 @@ fn part_value_plain(a: i64, b: i64) -> i64 {
 }
 
 /// The value of a waiting `if` made by calls on numbers and of a part
-/// bound out of one (`q + 0` with `Some(q)` of `opt(b)`): it borrows
+/// bound out of one (`q + 1` with `Some(q)` of `opt(b)`): it borrows
 /// nothing, so the state after the `if` may keep it, and `x` lives to its
 /// scope's end where it was not moved.
 #[tamed]
@@ -4153,7 +4153,7 @@ fn part_value(a: i64, b: i64) -> i64 {
         tripled(a)
     } else if let Some(q) = opt(b) {
         marks::consume(x);
-        q + 0
+        q + 1
     } else {
         tripled(a)
     };
