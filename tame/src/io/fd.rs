@@ -551,15 +551,9 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 /// assert_eq!(got.unwrap(), [&b"first\n"[..], b"last, no newline"]);
 /// ```
 pub fn stdin() -> io::Result<Fd> {
-    if let Some(own) = sys::reopen_char_device(io::stdin().as_fd())? {
-        return Fd::new(own);
-    }
-    let fd = sys::dup(io::stdin().as_fd())?;
-    shared_std::add(Std::In, fd, |fd| {
-        let fd = Fd::new(fd)?;
-        fd.io.src().count_as_shared(Std::In);
-        Ok(fd)
-    })
+    let stdin = io::stdin();
+    let own = sys::reopen_char_device(stdin.as_fd())?;
+    std_handle(Std::In, stdin.as_fd(), own)
 }
 
 /// The process's standard output on the loop, for writes that must not
@@ -599,13 +593,22 @@ pub fn stdin() -> io::Result<Fd> {
 /// assert_eq!(n.unwrap(), 20);
 /// ```
 pub fn stdout() -> io::Result<Fd> {
-    if let Some(own) = sys::reopen_for_writing(io::stdout().as_fd())? {
+    let stdout = io::stdout();
+    let own = sys::reopen_for_writing(stdout.as_fd())?;
+    std_handle(Std::Out, stdout.as_fd(), own)
+}
+
+/// A handle of the standard descriptor `which` (`fd`): `own`, a
+/// description of its own, if one could be opened; else a duplicate of
+/// `fd`, counted with the others so that the last to go sets the shared
+/// mode back (see `shared_std`).
+fn std_handle(which: Std, fd: BorrowedFd<'_>, own: Option<OwnedFd>) -> io::Result<Fd> {
+    if let Some(own) = own {
         return Fd::new(own);
     }
-    let fd = sys::dup(io::stdout().as_fd())?;
-    shared_std::add(Std::Out, fd, |fd| {
-        let fd = Fd::new(fd)?;
-        fd.io.src().count_as_shared(Std::Out);
+    shared_std::add(which, sys::dup(fd)?, |dup| {
+        let fd = Fd::new(dup)?;
+        fd.io.src().count_as_shared(which);
         Ok(fd)
     })
 }
