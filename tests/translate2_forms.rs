@@ -678,6 +678,26 @@ mod unsafe_block {
             };
             log(&t, format!("v {v}"));
         }
+
+        /// An `unsafe` block's value that moves `g` on some paths, with
+        /// no twait in it: `g` lives to its scope's end where it was not
+        /// moved, across the twait after.
+        #[tamed]
+        pub fn value_moves(t: Trace, cell: Rc<u32>, c: bool) {
+            let g = Noisy::new("g", &t);
+            let p = Rc::as_ptr(&cell);
+            // SAFETY: `cell` keeps the value alive for the whole function.
+            let v = unsafe {
+                if c {
+                    drop(g);
+                    read(p)
+                } else {
+                    2
+                }
+            };
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, format!("v {v}"));
+        }
     }
 
     pub mod plain {
@@ -695,7 +715,43 @@ mod unsafe_block {
             };
             log(&t, format!("v {v}"));
         }
+
+        pub fn value_moves(t: Trace, cell: Rc<u32>, c: bool) {
+            let g = Noisy::new("g", &t);
+            let p = Rc::as_ptr(&cell);
+            // SAFETY: `cell` keeps the value alive for the whole function.
+            let v = unsafe {
+                if c {
+                    drop(g);
+                    read(p)
+                } else {
+                    2
+                }
+            };
+            log(&t, "waited");
+            log(&t, format!("v {v}"));
+        }
     }
+}
+
+/// An `unsafe` block's value that moves a variable on some paths keeps
+/// the variable to its scope's end on the others (it was dropped at the
+/// next twait).
+#[test]
+fn an_unsafe_blocks_value_that_moves_on_some_paths() {
+    for c in [false, true] {
+        as_plain(
+            |t| unsafe_block::tamed::value_moves(t, Rc::new(1), c),
+            |t| unsafe_block::plain::value_moves(t, Rc::new(1), c),
+        );
+    }
+    assert_eq!(
+        as_plain(
+            |t| unsafe_block::tamed::value_moves(t, Rc::new(1), false),
+            |t| unsafe_block::plain::value_moves(t, Rc::new(1), false)
+        ),
+        ["waited", "v 2", "drop g"]
+    );
 }
 
 /// A twait inside an `unsafe` block: the block's code runs on both sides

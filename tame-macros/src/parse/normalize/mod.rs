@@ -299,7 +299,7 @@ impl Builder<'_> {
             idents.contains(&name)
         };
         let promotable = init.diverge.is_none()
-            && (matches!(*init.expr, Expr::If(_) | Expr::Match(_))
+            && (matches!(*init.expr, Expr::If(_) | Expr::Match(_) | Expr::Unsafe(_))
                 || matches!(&*init.expr, Expr::Block(b) if b.label.is_none()))
             && !syntax::may_be_compiled_out(syntax::expr_attrs(&init.expr))
             && !has_twait(&init.expr)
@@ -312,7 +312,19 @@ impl Builder<'_> {
             Some(ty) => syn::parse_quote!(let #ident: #ty;),
             None => syn::parse_quote!(let #ident;),
         };
-        let e = (*init.expr).clone();
+        let e = match (*init.expr).clone() {
+            // A block like another, in a machine that is all `unsafe` (see
+            // `ir::Function::unsafe_waits`).
+            Expr::Unsafe(u) => {
+                self.f.unsafe_waits = true;
+                Expr::Block(syn::ExprBlock {
+                    attrs: u.attrs,
+                    label: None,
+                    block: u.block,
+                })
+            }
+            e => e,
+        };
         let declared = out.len();
         if let syn::Stmt::Local(decl) = decl {
             self.local(decl, out);
