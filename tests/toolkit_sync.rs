@@ -1263,3 +1263,83 @@ fn a_reader_panicking_at_thread_exit_after_another_did_does_not_abort() {
     .join();
     assert!(joined.is_ok());
 }
+
+/// Events whose callbacks log their index and panic when they get `None`
+/// (a receiver that cannot bear a close).
+fn panicking_on_none<T: 'static>(n: usize) -> (Vec<tame::Event<T>>, Rc<RefCell<Vec<usize>>>) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let evs = (0..n)
+        .map(|i| {
+            let s = seen.clone();
+            tame::Event::from_fn(move |v: Option<T>| {
+                s.borrow_mut().push(i);
+                assert!(v.is_some(), "waiter {i} got no value");
+            })
+        })
+        .collect();
+    (evs, seen)
+}
+
+/// Two receivers that panic on their `None`: the close's panic comes out
+/// of `close` once, and both were told (the second one's panic, in the
+/// first one's unwind, aborted the process).
+#[test]
+fn a_close_whose_receivers_both_panic_tells_them_all_and_panics_once() {
+    let ch = Channel::<u32>::new();
+    let (evs, seen) = panicking_on_none(2);
+    for ev in evs {
+        ch.recv(ev);
+    }
+    let closed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ch.close()));
+    assert!(closed.is_err());
+    assert_eq!(*seen.borrow(), [0, 1]);
+    assert!(ch.is_closed());
+}
+
+/// A producer's close guard dropped by its own panic: the receivers'
+/// panics on their `None` go no further than their messages, and the
+/// producer's panic is the one that comes out.
+#[test]
+fn a_close_guard_dropped_by_a_panic_tells_receivers_that_panic_too_without_aborting() {
+    let ch = Channel::<u32>::new();
+    let (evs, seen) = panicking_on_none(2);
+    for ev in evs {
+        ch.recv(ev);
+    }
+    let guard = ch.close_guard();
+    let producer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _closes = guard;
+        panic!("the producer gives up");
+    }));
+    let message = producer.expect_err("the producer's panic comes out");
+    assert_eq!(
+        message.downcast_ref::<&str>(),
+        Some(&"the producer gives up")
+    );
+    assert_eq!(*seen.borrow(), [0, 1]);
+}
+
+/// The last handle of a semaphore dropped with two waiters that panic on
+/// their `None`.
+#[test]
+fn a_semaphore_dropped_with_waiters_that_panic_tells_them_all_and_panics_once() {
+    let s = Semaphore::new(0);
+    let (evs, seen) = panicking_on_none::<Permit>(2);
+    for ev in evs {
+        s.acquire(ev);
+    }
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(s)));
+    assert!(dropped.is_err());
+    assert_eq!(*seen.borrow(), [0, 1]);
+}
+
+/// An event of `tame::all` dropped untriggered, over two events that panic
+/// on their `None`.
+#[test]
+fn an_event_of_all_dropped_tells_each_even_past_one_that_panics() {
+    let (evs, seen) = panicking_on_none::<u8>(2);
+    let fan = tame::all(evs);
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(fan)));
+    assert!(dropped.is_err());
+    assert_eq!(*seen.borrow(), [0, 1]);
+}

@@ -66,7 +66,8 @@ impl<T: Clone + 'static> Sink<T> for All<T> {
         // Taken out first: triggering may reach code that looks at us.
         let evs = std::mem::take(&mut *self.0.borrow_mut());
         let Some(value) = value else {
-            drop(evs);
+            // Each callback gets its `None`, even past one that panics.
+            crate::driver::drop_each(evs);
             return;
         };
         // A callback that panics does not keep the events after it from

@@ -446,6 +446,39 @@ impl<T: 'static, I: ExactSizeIterator<Item = (Event<T>, T)> + 'static> Drop for 
     }
 }
 
+/// Drops each of `items` in order: waiters whose events come back
+/// untriggered (a channel closed, a primitive's last handle dropped), so
+/// each drop may run a callback with `None`, which may panic. One that
+/// does keeps none of the others from their `None`: all are dropped, and
+/// the first panic then goes on to the caller; a later one has printed its
+/// message and goes no further (as at the loop's teardown). Left to the
+/// `Vec`'s own drop, a second panic would come in the first one's unwind
+/// and abort the process. Reached while a panic unwinds (a close guard
+/// dropped by it), no panic goes further.
+pub(crate) fn drop_each<W>(items: Vec<W>) {
+    let mut first = None;
+    for item in items {
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(item)));
+        if let Err(panic) = dropped {
+            first.get_or_insert(panic);
+        }
+    }
+    if let Some(panic) = first {
+        if !std::thread::panicking() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// Items dropped as [`drop_each`] drops them, when this is dropped.
+pub(crate) struct DropEach<W>(pub(crate) Vec<W>);
+
+impl<W> Drop for DropEach<W> {
+    fn drop(&mut self) {
+        drop_each(std::mem::take(&mut self.0));
+    }
+}
+
 /// Runs `f` on `state`, a hand-out to waiters that stay queued until each
 /// one's turn (a semaphore's permits, a mutex's shared holds). If a
 /// waiter's callback panics, `f` runs again from the ready queue (as

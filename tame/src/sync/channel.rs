@@ -6,6 +6,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::queue::{bury, reap_dead, Reap, WaitQueue, Watch};
+use crate::driver::DropEach;
 use crate::Event;
 
 /// A queue between tasks (Tamer's `tamer::channel`): [`send`](Channel::send)
@@ -316,9 +317,11 @@ impl<T> Channel<T> {
         self.inner.closed.set(true);
         // Both taken before either is dropped: a receiver's callback that
         // panics on its `None` still leaves no reader queued on a closed
-        // channel (the readers are dropped as the panic unwinds).
-        let receivers = self.inner.receivers.borrow_mut().take_all();
-        let readers = self.inner.readers.borrow_mut().take_all();
+        // channel. Those not dropped yet then are dropped from the loop's
+        // queue (see `drop_each`): in that unwind, a second callback that
+        // panicked would abort the process.
+        let receivers = DropEach(self.inner.receivers.borrow_mut().take_all());
+        let readers = DropEach(self.inner.readers.borrow_mut().take_all());
         drop(receivers);
         drop(readers);
         bury(&self.inner.receivers);

@@ -251,7 +251,7 @@ impl Waiters {
             dead
         };
         // Dropped with no borrow held: a drop may run a callback.
-        drop(dead);
+        crate::driver::drop_each(dead);
     }
 }
 
@@ -271,6 +271,9 @@ impl Sink<()> for Waiters {
             // Set: a waiter's callback that panics does not keep the
             // others from hearing it.
             crate::driver::trigger_each(evs.into_iter().map(|ev| (ev, ())));
+        } else {
+            // Each callback gets its `None`, even past one that panics.
+            crate::driver::drop_each(evs);
         }
     }
 

@@ -33,7 +33,12 @@
 //! panic runs the loop. A permit or guard dropped by a panic's unwind (its
 //! holder panicked) hands out from the loop's queue only, so that a waiter
 //! whose callback panics too does not panic inside that unwind, which
-//! would abort the process.
+//! would abort the process. Waiters whose events come back untriggered
+//! together (a channel closed, even by a [`CloseGuard`] that a panic
+//! drops; the last handle of a semaphore or a mutex dropped) each get
+//! their `None`, even past one whose callback panics on it: the first such
+//! panic goes out of the call (unless a panic is unwinding already), and a
+//! later one has printed its message and goes no further.
 //!
 //! # Examples
 //!

@@ -20,7 +20,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use crate::driver::{self, Ready, Registration, Token};
+use crate::driver::{self, DropEach, Ready, Registration, Token};
 use crate::Event;
 
 /// What a queue holds: something whose event may die.
@@ -97,7 +97,7 @@ pub(crate) fn bury<W: Waiter>(q: &RefCell<WaitQueue<W>>) -> bool {
         Ok(mut q) if !q.dead.is_empty() => std::mem::take(&mut q.dead),
         _ => return false,
     };
-    drop(dead);
+    driver::drop_each(dead);
     true
 }
 
@@ -202,6 +202,13 @@ impl<W: Waiter> Drop for WaitQueue<W> {
                 q.w.unwatch();
             }
         }
+        // Each event's callback runs with `None` here, and one may panic:
+        // the others are then dropped from the loop's queue, not in that
+        // unwind, where a second panic would abort the process.
+        let waiters: Vec<W> = self.waiters.drain(..).map(|q| q.w).collect();
+        let dead = std::mem::take(&mut self.dead);
+        drop(DropEach(dead));
+        drop(DropEach(waiters));
     }
 }
 
