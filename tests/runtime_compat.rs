@@ -472,3 +472,47 @@ impl std::task::Wake for Forward {
         self.0.wake_by_ref();
     }
 }
+
+/// An `EventFuture` handed out by the spawned future that polled it (the
+/// loser a `select` returns), then given to a channel's `recv`: another
+/// spawned future cancelled later, which took the first one's place in the
+/// loop, does not make it count as dead. It took the value as dropped
+/// (`None`), and the value stayed queued.
+#[test]
+fn an_event_future_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in_its_place() {
+    on_fresh_loop(|| {
+        let ch = tame::sync::Channel::<u32>::new();
+        let (ev, fut) = tame::event_future::<u32>();
+        ch.recv(ev);
+        // The poller: polls the future once, then hands it out and ends.
+        let out = Rendezvous::<()>::new();
+        let (done, handed) = out.event_with_slot::<tame::EventFuture<u32>>(());
+        let mut fut = Some(fut);
+        let mut polls = 0;
+        let poller = poll_fn(move |cx| {
+            polls += 1;
+            if polls == 1 {
+                assert!(Pin::new(fut.as_mut().unwrap()).poll(cx).is_pending());
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready(fut.take().unwrap())
+        });
+        tame::spawn(poller, done);
+        while !handed.is_back() {
+            tame::run_once(Some(Duration::ZERO));
+        }
+        let mut fut = handed.take().unwrap();
+        // A stranger, spawned after the poller ended, and cancelled.
+        let keep = Rendezvous::<()>::new();
+        let (ev, cancel) = tame::cancellable(keep.event(()));
+        tame::spawn(std::future::pending::<()>(), ev);
+        tame::run_once(Some(Duration::ZERO));
+        cancel.cancel();
+        ch.send(5);
+        tame::run();
+        let got = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
+        assert_eq!(got, Poll::Ready(Some(5)));
+        assert_eq!(ch.len(), 0);
+    });
+}

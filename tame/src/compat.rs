@@ -528,10 +528,14 @@ impl<T> FutureState<T> {
     /// like a doomed tamed task's events, this one reports dead, so that a
     /// channel's value or a permit offered now goes to the next waiter
     /// instead of being dropped with the future.
+    ///
+    /// Only while the future that last polled it is alive: once that one
+    /// has ended (a `select` that returned this future as its loser), its
+    /// key may be another future's, whose doom is not this one's.
     fn waiter_doomed(&self) -> bool {
         let waker = self.waker.take();
-        let doomed =
-            matches!(&waker, Some(Wakeup::Spawned(key, _)) if driver::spawned_doomed(*key));
+        let doomed = matches!(&waker, Some(w @ Wakeup::Spawned(key, _))
+            if !w.is_gone() && driver::spawned_doomed(*key));
         self.waker.set(waker);
         doomed
     }
