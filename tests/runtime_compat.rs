@@ -516,3 +516,45 @@ fn an_event_future_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in
         assert_eq!(ch.len(), 0);
     });
 }
+
+/// The same for a rendezvous polled as a `Stream` by a spawned future that
+/// then handed it out and ended: its event in a channel's `recv` gets the
+/// value sent as another future, in the first one's place, is cancelled.
+#[test]
+fn a_rendezvous_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in_its_place() {
+    on_fresh_loop(|| {
+        let ch = tame::sync::Channel::<u32>::new();
+        let out = Rendezvous::<()>::new();
+        let (done, handed) = out.event_with_slot::<Rendezvous<u8>>(());
+        let mut r = Some(Rendezvous::<u8>::new());
+        // Outstanding, so that the stream waits rather than ends.
+        let _held = r.as_ref().unwrap().event(0);
+        let mut polls = 0;
+        let poller = poll_fn(move |cx| {
+            polls += 1;
+            if polls == 1 {
+                let next = futures_core::Stream::poll_next(Pin::new(r.as_mut().unwrap()), cx);
+                assert!(next.is_pending());
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready(r.take().unwrap())
+        });
+        tame::spawn(poller, done);
+        while !handed.is_back() {
+            tame::run_once(Some(Duration::ZERO));
+        }
+        let r = handed.take().unwrap();
+        let (ev, got) = r.event_with_slot::<u32>(1);
+        ch.recv(ev);
+        let keep = Rendezvous::<()>::new();
+        let (ev, cancel) = tame::cancellable(keep.event(()));
+        tame::spawn(std::future::pending::<()>(), ev);
+        tame::run_once(Some(Duration::ZERO));
+        cancel.cancel();
+        ch.send(5);
+        tame::run();
+        assert_eq!((r.try_next(), got.take()), (Some(1), Some(5)));
+        assert_eq!(ch.len(), 0);
+    });
+}

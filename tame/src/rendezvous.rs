@@ -119,12 +119,15 @@ impl EpochToken {
 impl<I> Shared<I> {
     /// Whether the task (or spawned future) blocked on the rendezvous is
     /// doomed: an event it watches died, and the loop cancels it when it
-    /// next reaps.
+    /// next reaps. A spawned future that has ended is not asked: its key
+    /// may be another future's by now.
     fn waiter_doomed(&self) -> bool {
         let waiter = self.waiter.take();
         let doomed = match &waiter {
             Some(Waiter::Task(t)) => t.header().is_doomed(),
-            Some(Waiter::Waker(Wakeup::Spawned(key, _))) => crate::driver::spawned_doomed(*key),
+            Some(Waiter::Waker(w @ Wakeup::Spawned(key, _))) => {
+                !w.is_gone() && crate::driver::spawned_doomed(*key)
+            }
             _ => false,
         };
         self.waiter.set(waiter);
