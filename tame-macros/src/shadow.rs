@@ -619,6 +619,34 @@ impl Shadow<'_> {
         }
     }
 
+    /// The arguments of a std macro that takes a list of expressions
+    /// (`println!`, `assert_eq!`, `vec![a, b]`), with a twait among them:
+    /// each visited as the expression it is, so that a twait's stand-in
+    /// writes its slots as anywhere else (and a slot that is not `mut` is
+    /// rustc's error, an unneeded `mut` its lint). Returns whether it did.
+    fn expression_args(&mut self, mac: &mut syn::Macro) -> bool {
+        use syn::punctuated::Punctuated;
+        if !syntax::takes_expression_args(&mac.path) || !macros::tokens_mention_twait(&mac.tokens) {
+            return false;
+        }
+        let Ok(mut args) =
+            mac.parse_body_with(Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        else {
+            return false;
+        };
+        for a in &mut args {
+            match a {
+                // A format argument's name stays; its value is visited.
+                Expr::Assign(a) if syntax::as_ident(&a.left).is_some() => {
+                    self.visit_expr_mut(&mut a.right);
+                }
+                other => self.visit_expr_mut(other),
+            }
+        }
+        mac.tokens = args.into_token_stream();
+        true
+    }
+
     fn tokens(&mut self, tokens: TokenStream) -> TokenStream {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
         let mut out = Vec::with_capacity(trees.len());
@@ -711,7 +739,9 @@ impl VisitMut for Shadow<'_> {
                     return;
                 }
                 None => {
-                    m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    if !self.expression_args(&mut m.mac) {
+                        m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    }
                     return;
                 }
             };
@@ -815,7 +845,9 @@ impl Shadow<'_> {
                 Some(Which::Mkevent) => self.mkevent(&m.mac),
                 Some(Which::Tvars) => None,
                 None => {
-                    m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    if !self.expression_args(&mut m.mac) {
+                        m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    }
                     return;
                 }
             };
