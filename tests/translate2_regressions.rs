@@ -4183,3 +4183,59 @@ fn values_and_locals_made_from_a_part_of_a_call_on_a_number_keep_the_drop_order(
         }
     });
 }
+
+/// An item taken out of an iterator variable whose items borrow
+/// (`words.next()`, `words` bound to `line.split_whitespace()`) is a
+/// borrow, as `line.split_whitespace().next()` is: used only before the
+/// twait, it is not kept across it (it was, for its drop, with `line` in
+/// the same state: rustc's "`line` does not live long enough").
+#[tamed]
+fn command_of(line: String) -> String {
+    let mut words = line.split_whitespace();
+    let cmd = words.next();
+    let arg = words.next().unwrap_or("");
+    let is_ping = cmd == Some("PING");
+    let arg_len = arg.len();
+    twait! { tame::asap(mkevent!()); }
+    if is_ping {
+        format!("PONG {arg_len}")
+    } else {
+        "?".into()
+    }
+}
+
+/// The other ways to take items: `peek`, a pair of `next`s, a `_`
+/// binding, `splitn`, `lines`, `v.iter()`; and the type written as
+/// `Option<&T>`, which obviously has no drop (it was kept for one).
+#[tamed]
+fn items_taken_before_a_wait(text: String, v: Vec<u32>) -> usize {
+    let mut lines = text.lines().peekable();
+    let first = lines.peek();
+    let mut total = first.map_or(0, |l| l.len());
+    let mut parts = text.splitn(3, ' ');
+    let (a, b) = (parts.next().unwrap(), parts.next().unwrap());
+    let _rest = parts.next();
+    total += a.len() + b.len();
+    let mut it = v.iter();
+    let x: Option<&u32> = it.next();
+    total += *x.unwrap_or(&0) as usize;
+    let mut words = text.split(' ');
+    let w: Option<&str> = words.next();
+    total += w.map_or(0, str::len);
+    twait! { tame::asap(mkevent!()); }
+    total + text.len() + v.len()
+}
+
+#[test]
+fn items_of_an_iterator_variable_that_borrow_are_not_kept_across_a_twait() {
+    on_fresh_loop(|| {
+        let got = result_of(|ev| command_of("PING now".to_owned(), ev));
+        assert_eq!(got.as_deref(), Some("PONG 3"));
+        let got = result_of(|ev| command_of("QUIT".to_owned(), ev));
+        assert_eq!(got.as_deref(), Some("?"));
+        // "ab c de": first line 7, "ab" + "c" 3, v[0] 5, "ab" 2, then
+        // 7 + 2.
+        let got = result_of(|ev| items_taken_before_a_wait("ab c de".to_owned(), vec![5, 6], ev));
+        assert_eq!(got, Some(7 + 3 + 5 + 2 + 7 + 2));
+    });
+}

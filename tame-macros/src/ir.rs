@@ -163,6 +163,10 @@ pub struct Binding {
     /// `count`, `max`, `min`, `skip` and `last` move it, as they move any
     /// iterator (they are not taken for moves of other receivers).
     pub iterator: bool,
+    /// Bound to an iterator whose items borrow what it iterates over
+    /// (`let mut words = line.split_whitespace();`): an item taken out of
+    /// it (`words.next()`) is a borrow, as it is of the chain written out.
+    pub items_borrow: bool,
     /// Made by `Timer::after`/`Timer::at` (or of a written type `Timer`):
     /// its `cancel` and `detach` move it (other types' `cancel` borrows,
     /// a rendezvous' among them).
@@ -222,6 +226,7 @@ impl Binding {
             fn_once: false,
             copy: false,
             iterator: false,
+            items_borrow: false,
             timer: false,
             boxed: false,
             tame_handle: false,

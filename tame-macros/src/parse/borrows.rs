@@ -29,7 +29,16 @@ impl Builder<'_> {
                 return None;
             }
         }
-        let (root, how) = syntax::borrow_root(e)?;
+        // `words.next()`, `words` bound to `line.split_whitespace()`: an
+        // item of it borrows what it borrows, a local (the iterator stands
+        // for it). One over a `static`'s items borrows nothing of ours.
+        let iterates = |i: &Ident| {
+            self.resolve(&i.to_string()).is_some_and(|b| {
+                let b = &self.f.bindings[b];
+                b.items_borrow && b.borrow.is_some()
+            })
+        };
+        let (root, how) = syntax::borrow_root_in(e, &iterates)?;
         let b = self.resolve(&root.to_string())?;
         let of_static = (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference);
         (!of_static).then_some((root, how))

@@ -201,7 +201,7 @@ const ITEM_TAKING_METHODS: &[&str] = &[
 /// Whether the items of iterator `e` borrow what it iterates over: a
 /// borrowing source (`iter`, `split`, `lines`) through adapters that pass
 /// its items on (`v.iter().cloned()` yields owned values).
-fn items_borrow(e: &Expr) -> bool {
+pub fn items_borrow(e: &Expr) -> bool {
     match e {
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
@@ -216,6 +216,17 @@ fn items_borrow(e: &Expr) -> bool {
         Expr::Paren(p) => items_borrow(&p.expr),
         _ => false,
     }
+}
+
+/// Whether method `m` gives an item of its receiver, an iterator whose
+/// items borrow (`words.next()`, `words.collect()`; `it.peek()` borrows
+/// the iterator itself), its receiver a variable bound to one (see
+/// `crate::ir::Binding::items_borrow`).
+pub fn takes_item(m: &syn::ExprMethodCall) -> bool {
+    let name = m.method.to_string();
+    ITEM_TAKING_METHODS.contains(&name.as_str())
+        || matches!(name.as_str(), "peek" | "last")
+        || (name == "collect" && !turbofish_owned(m))
 }
 
 /// Iterator adapters whose result still borrows what their receiver
@@ -263,6 +274,17 @@ fn preserves_borrow(name: &str) -> bool {
 /// The variable an expression borrows from, if it obviously does
 /// (`&v`, `&mut v[..]`, `v.iter()`, `v.as_str()`), and how.
 pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
+    borrow_root_in(e, &|_| false)
+}
+
+/// [`borrow_root`], knowing which variables are iterators whose items
+/// borrow (`iterates`: `words`, bound to `line.split_whitespace()`), so
+/// that an item taken out of one (`words.next().unwrap_or("")`) borrows
+/// it, as the chain written out would.
+pub fn borrow_root_in(
+    e: &Expr,
+    iterates: &dyn Fn(&Ident) -> bool,
+) -> Option<(Ident, &'static str)> {
     fn root(e: &Expr) -> Option<&Ident> {
         match e {
             Expr::Path(_) => as_ident(e),
@@ -277,27 +299,39 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
         }
     }
     match e {
-        Expr::Paren(p) => borrow_root(&p.expr),
+        Expr::Paren(p) => borrow_root_in(&p.expr, iterates),
         Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
         // `v.get(i)?` borrows as `v.get(i).unwrap()` does.
-        Expr::Try(t) => borrow_root(&t.expr),
+        Expr::Try(t) => borrow_root_in(&t.expr, iterates),
         // A value chosen among borrows (`if c { &a } else { &b }`): the
         // first branch that borrows.
         Expr::If(i) => tail_of(&i.then_branch)
-            .and_then(borrow_root)
-            .or_else(|| i.else_branch.as_ref().and_then(|(_, e)| borrow_root(e))),
-        Expr::Match(m) => m.arms.iter().find_map(|a| borrow_root(&a.body)),
-        Expr::Block(b) if b.label.is_none() => tail_of(&b.block).and_then(borrow_root),
+            .and_then(|e| borrow_root_in(e, iterates))
+            .or_else(|| {
+                i.else_branch
+                    .as_ref()
+                    .and_then(|(_, e)| borrow_root_in(e, iterates))
+            }),
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .find_map(|a| borrow_root_in(&a.body, iterates)),
+        Expr::Block(b) if b.label.is_none() => {
+            tail_of(&b.block).and_then(|e| borrow_root_in(e, iterates))
+        }
         // An array, tuple or struct holding a borrow (`[a.as_str(), "x"]`).
-        Expr::Array(a) => a.elems.iter().find_map(borrow_root),
-        Expr::Tuple(t) => t.elems.iter().find_map(borrow_root),
-        Expr::Struct(s) => s.fields.iter().find_map(|f| borrow_root(&f.expr)),
+        Expr::Array(a) => a.elems.iter().find_map(|e| borrow_root_in(e, iterates)),
+        Expr::Tuple(t) => t.elems.iter().find_map(|e| borrow_root_in(e, iterates)),
+        Expr::Struct(s) => s
+            .fields
+            .iter()
+            .find_map(|f| borrow_root_in(&f.expr, iterates)),
         // A constructor's (`Some(g.name.as_str())`).
         Expr::Call(c)
             if matches!(&*c.func, Expr::Path(p) if p.path.segments.last()
                 .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase()))) =>
         {
-            c.args.iter().find_map(borrow_root)
+            c.args.iter().find_map(|e| borrow_root_in(e, iterates))
         }
         Expr::MethodCall(m) => {
             let name = m.method.to_string();
@@ -345,6 +379,12 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                     || iterator_last
                     || (name == "collect" && !turbofish_owned(m)))
                     && items_borrow(&m.receiver);
+                // `words.next()`: an item of a variable that iterates so.
+                let iterator = as_ident(&m.receiver).filter(|i| takes_item(m) && iterates(i));
+                if let Some(i) = iterator {
+                    let how = "an item of it, an iterator whose items borrow, as the methods are named in std";
+                    return Some((i.clone(), how));
+                }
                 // `o.as_ref().map(|s| s.as_str())`: what the closure gives
                 // back borrows what it was given, so the result borrows
                 // what the receiver borrows (`map(|s| s.len())` is owned).
@@ -358,9 +398,9 @@ pub fn borrow_root(e: &Expr) -> Option<(Ident, &'static str)> {
                     matches!(name.as_str(), "unwrap_or" | "or")
                         .then(|| m.args.first())
                         .flatten()
-                        .and_then(borrow_root)
+                        .and_then(|e| borrow_root_in(e, iterates))
                 };
-                let (root, how) = borrow_root(&m.receiver).or_else(fallback)?;
+                let (root, how) = borrow_root_in(&m.receiver, iterates).or_else(fallback)?;
                 let how = if item && name == "collect" {
                     "a collection of the items of an iterator over it, as the methods are named in std"
                 } else if item {

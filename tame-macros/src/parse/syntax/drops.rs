@@ -129,7 +129,8 @@ pub fn constant_like(e: &Expr) -> bool {
 }
 
 /// Whether a written type obviously has no drop: the primitive types,
-/// shared references and raw pointers.
+/// shared references and raw pointers, and tuples, arrays and `Option`s of
+/// them.
 pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => r.mutability.is_none(),
@@ -137,7 +138,35 @@ pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
         syn::Type::Paren(p) => trivially_undroppable_type(&p.elem),
         syn::Type::Group(g) => trivially_undroppable_type(&g.elem),
         syn::Type::Tuple(t) => t.elems.iter().all(trivially_undroppable_type),
-        _ => primitive_scalar_type(ty),
+        syn::Type::Array(a) => trivially_undroppable_type(&a.elem),
+        _ => option_of(ty).map_or_else(|| primitive_scalar_type(ty), trivially_undroppable_type),
+    }
+}
+
+/// `T` of a written `Option<T>` (`std::option::Option<T>` too).
+fn option_of(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let names: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let named = match &names[..] {
+        [one] => one == "Option",
+        [.., m, last] => last == "Option" && m == "option",
+        [] => false,
+    };
+    let last = p.path.segments.last()?;
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if named && a.args.len() == 1 => match &a.args[0] {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -151,7 +180,8 @@ pub fn undroppable_type(ty: &syn::Type) -> bool {
         syn::Type::Paren(p) => undroppable_type(&p.elem),
         syn::Type::Group(g) => undroppable_type(&g.elem),
         syn::Type::Tuple(t) => t.elems.iter().all(undroppable_type),
-        _ => trivially_undroppable_type(ty),
+        syn::Type::Array(a) => undroppable_type(&a.elem),
+        _ => option_of(ty).map_or_else(|| trivially_undroppable_type(ty), undroppable_type),
     }
 }
 
