@@ -256,7 +256,14 @@ fn template(
             let (base, root) = template(r, &ix.expr, captures)?;
             let c = format_ident!("__tame_c{}", captures.len(), span = Span::mixed_site());
             captures.push((*ix.index).clone());
-            Ok((quote!(#base[#c]), root))
+            // The user's brackets: a store into the place that does not
+            // type-check is reported at the slot, not at `#[tamed]`.
+            let mut index = proc_macro2::Group::new(
+                proc_macro2::Delimiter::Bracket,
+                c.to_token_stream(),
+            );
+            index.set_span(ix.bracket_token.span.join());
+            Ok((quote!(#base #index), root))
         }
         Expr::Paren(p) => template(r, &p.expr, captures),
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
