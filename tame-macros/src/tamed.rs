@@ -1144,7 +1144,17 @@ fn macro_paths_in(tokens: TokenStream, out: &mut Vec<String>) {
                 }
                 path.clear();
             }
-            proc_macro2::TokenTree::Ident(_) => path.push(tt),
+            proc_macro2::TokenTree::Ident(_) => {
+                // A path goes on after `::` only: `match twait!(r)` is the
+                // keyword, then the path `twait`.
+                let after_colons = path.last().is_some_and(
+                    |t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':'),
+                );
+                if !after_colons {
+                    path.clear();
+                }
+                path.push(tt);
+            }
             proc_macro2::TokenTree::Punct(p) if p.as_char() == ':' => path.push(tt),
             proc_macro2::TokenTree::Group(g) => {
                 macro_paths_in(g.stream(), out);
