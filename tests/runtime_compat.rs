@@ -484,31 +484,8 @@ fn an_event_future_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in
         let ch = tame::sync::Channel::<u32>::new();
         let (ev, fut) = tame::event_future::<u32>();
         ch.recv(ev);
-        // The poller: polls the future once, then hands it out and ends.
-        let out = Rendezvous::<()>::new();
-        let (done, handed) = out.event_with_slot::<tame::EventFuture<u32>>(());
-        let mut fut = Some(fut);
-        let mut polls = 0;
-        let poller = poll_fn(move |cx| {
-            polls += 1;
-            if polls == 1 {
-                assert!(Pin::new(fut.as_mut().unwrap()).poll(cx).is_pending());
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            Poll::Ready(fut.take().unwrap())
-        });
-        tame::spawn(poller, done);
-        while !handed.is_back() {
-            tame::run_once(Some(Duration::ZERO));
-        }
-        let mut fut = handed.take().unwrap();
-        // A stranger, spawned after the poller ended, and cancelled.
-        let keep = Rendezvous::<()>::new();
-        let (ev, cancel) = tame::cancellable(keep.event(()));
-        tame::spawn(std::future::pending::<()>(), ev);
-        tame::run_once(Some(Duration::ZERO));
-        cancel.cancel();
+        let mut fut = handed_out_after_one_poll(fut, |fut, cx| Pin::new(fut).poll(cx).is_pending());
+        cancel_a_stranger_in_its_place();
         ch.send(5);
         tame::run();
         let got = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
@@ -524,37 +501,57 @@ fn an_event_future_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in
 fn a_rendezvous_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in_its_place() {
     on_fresh_loop(|| {
         let ch = tame::sync::Channel::<u32>::new();
-        let out = Rendezvous::<()>::new();
-        let (done, handed) = out.event_with_slot::<Rendezvous<u8>>(());
-        let mut r = Some(Rendezvous::<u8>::new());
+        let r = Rendezvous::<u8>::new();
         // Outstanding, so that the stream waits rather than ends.
-        let _held = r.as_ref().unwrap().event(0);
-        let mut polls = 0;
-        let poller = poll_fn(move |cx| {
-            polls += 1;
-            if polls == 1 {
-                let next = futures_core::Stream::poll_next(Pin::new(r.as_mut().unwrap()), cx);
-                assert!(next.is_pending());
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
-            Poll::Ready(r.take().unwrap())
+        let _held = r.event(0);
+        let r = handed_out_after_one_poll(r, |r, cx| {
+            futures_core::Stream::poll_next(Pin::new(r), cx).is_pending()
         });
-        tame::spawn(poller, done);
-        while !handed.is_back() {
-            tame::run_once(Some(Duration::ZERO));
-        }
-        let r = handed.take().unwrap();
         let (ev, got) = r.event_with_slot::<u32>(1);
         ch.recv(ev);
-        let keep = Rendezvous::<()>::new();
-        let (ev, cancel) = tame::cancellable(keep.event(()));
-        tame::spawn(std::future::pending::<()>(), ev);
-        tame::run_once(Some(Duration::ZERO));
-        cancel.cancel();
+        cancel_a_stranger_in_its_place();
         ch.send(5);
         tame::run();
         assert_eq!((r.try_next(), got.take()), (Some(1), Some(5)));
         assert_eq!(ch.len(), 0);
     });
+}
+
+/// `value`, after a spawned future polled it once with `poll` (which says
+/// whether it was pending) and then gave it back and ended.
+fn handed_out_after_one_poll<T: 'static>(
+    value: T,
+    mut poll: impl FnMut(&mut T, &mut Context<'_>) -> bool + 'static,
+) -> T {
+    let out = Rendezvous::<()>::new();
+    let (done, handed) = out.event_with_slot::<T>(());
+    let mut value = Some(value);
+    let mut polled = false;
+    let poller = poll_fn(move |cx| {
+        if !polled {
+            polled = true;
+            assert!(
+                poll(value.as_mut().unwrap(), cx),
+                "pending at its first poll"
+            );
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        Poll::Ready(value.take().unwrap())
+    });
+    tame::spawn(poller, done);
+    while !handed.is_back() {
+        tame::run_once(Some(Duration::ZERO));
+    }
+    handed.take().unwrap()
+}
+
+/// A spawned future, made after the one that ended (so in its place in
+/// the loop), cancelled: it is about to be dropped in this turn.
+fn cancel_a_stranger_in_its_place() {
+    let keep = Rendezvous::<()>::new();
+    let (ev, cancel) = tame::cancellable(keep.event(()));
+    tame::spawn(std::future::pending::<()>(), ev);
+    tame::run_once(Some(Duration::ZERO));
+    cancel.cancel();
 }

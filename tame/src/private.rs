@@ -533,14 +533,6 @@ pub fn phantom_value<P: PhantomValue>(_: &P) -> P::Value {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
-/// Its argument: `&moved(t)` borrows a temporary, which lives to the end
-/// of the statement, as the value `t` was made from (`f(&make(),
-/// twait!(r))`, where `make()` ran before the twait) would have.
-#[inline(always)]
-pub fn moved<T>(t: T) -> T {
-    t
-}
-
 /// The machine's state, taken out to run: `mem::replace`, called here so
 /// that a clippy.toml of the user's that disallows it is not reported at
 /// every `#[tamed]`.

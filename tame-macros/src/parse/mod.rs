@@ -781,7 +781,7 @@ impl Builder<'_> {
 
     /// `let P = e else { ..twait.. };`: the `else` block is code of the
     /// spine. Becomes
-    /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = moved(t) else { unreachable!() };`
+    /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = ({ t }) else { unreachable!() };`
     /// (`P'` is `P` binding nothing): the value is gone before the `else`
     /// block, and what the pattern leaves of it at the statement's end, as
     /// a temporary is in Rust. A variable (`let Ok(x) = res else ..`) is
@@ -809,7 +809,7 @@ impl Builder<'_> {
                 {
                     syn::parse_quote!(#t)
                 } else {
-                    syn::parse_quote_spanned!(span=> ::tame::__private::moved(#t))
+                    syntax::moved_value(span, &t)
                 };
                 let gone = syn::parse_quote_spanned!(span=> ::tame::__private::discard(#t););
                 (syn::parse_quote!(#t), Some(gone), rest)

@@ -486,7 +486,7 @@ impl Builder<'_> {
             // _ = { twait!{..}; guard };` drops the guard there, not at the
             // next twait).
             let value = self.temp_expr(t, span);
-            *e = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
+            *e = syntax::moved_value(span, &value);
             return;
         }
         let method_call = matches!(e, Expr::MethodCall(_));
@@ -584,7 +584,7 @@ impl Builder<'_> {
                 let taken = std::mem::replace(&mut *r.expr, Expr::Verbatim(Default::default()));
                 let t = self.let_temp(taken, out);
                 let value = self.temp_expr(t, span);
-                *r.expr = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value));
+                *r.expr = syntax::moved_value(span, &value);
             } else if i == 0 && (method_call || indexed) && projects_a_value(kid) {
                 // `st.borrow_mut().items.push(twait!(r)?)`: the value under
                 // the fields and indexes is the statement's temporary, and
@@ -603,7 +603,7 @@ impl Builder<'_> {
                     // of the statement again, dropped at its end, not at
                     // its block's (a guard held on would make the next
                     // statement's `borrow_mut` panic).
-                    syn::parse_quote_spanned!(span=> ::tame::__private::moved(#value))
+                    syntax::moved_value(span, &value)
                 } else {
                     value
                 };
@@ -842,7 +842,7 @@ impl Builder<'_> {
                 let taken = std::mem::replace(value, Expr::Verbatim(Default::default()));
                 let t = self.let_temp(taken, out);
                 let t = self.temp_expr(t, span);
-                *value = syn::parse_quote_spanned!(span=> ::tame::__private::moved(#t));
+                *value = syntax::moved_value(span, &t);
             }
             _ => {}
         }

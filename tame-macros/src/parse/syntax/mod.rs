@@ -136,6 +136,15 @@ pub fn plain_name(name: &str) -> String {
         .unwrap_or_else(|| "v".to_owned())
 }
 
+/// `value` (a temporary of the translator's) as a value, not a place:
+/// `({ t })`, so that `&` of it borrows a temporary of the statement, as
+/// the expression it stands for made one, and `match`/`let` move it. A
+/// block, not a call of a function of tame's: a type error in it is then
+/// the user's expression's, with no note about a function of tame's.
+pub fn moved_value(span: Span, value: &impl quote::ToTokens) -> syn::Expr {
+    syn::parse_quote_spanned!(span=> ({ #value }))
+}
+
 /// A fresh hygienic identifier for the translator's own names.
 pub fn hygienic(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
