@@ -37,7 +37,7 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -661,8 +661,9 @@ impl<'a> Emitter<'a> {
                     let attrs = &arm.attrs;
                     let pat = &arm.pat;
                     let guard = arm.guard.as_ref().map(|(g, _)| quote!(if #g));
-                    let body = self.code(code);
-                    quote!(#(#attrs)* #pat #guard => { #body })
+                    let mut body = Group::new(Delimiter::Brace, self.code(code));
+                    body.set_span(arm.end);
+                    quote!(#(#attrs)* #pat #guard => #body)
                 });
                 // A statement, as the user's is: its scrutinee's
                 // temporaries drop at its end, before the arm's locals

@@ -489,6 +489,8 @@ pub struct Arm {
     /// Pattern bindings, declared in `body`'s scope.
     pub defs: Vec<BindingId>,
     pub body: Block,
+    /// The span of the last token of the arm's body as written.
+    pub end: proc_macro2::Span,
 }
 
 pub struct Loop {

@@ -231,6 +231,14 @@ impl Builder<'_> {
             for &d in &defs {
                 self.f.bindings[d].lint_levels.clone_from(&levels);
             }
+            // The body's last token (a block's `}`): the machine's braces
+            // around the arm's code end there, so that rustc's fix-its that
+            // go after the last arm (a missing pattern's) land in the
+            // user's code.
+            let end = match &*arm.body {
+                Expr::Block(b) if b.label.is_none() => b.block.brace_token.span.close(),
+                other => other.span(),
+            };
             let mut stmts = Vec::new();
             self.block_expr(*arm.body, dest, &mut stmts);
             self.pop_scope();
@@ -247,6 +255,7 @@ impl Builder<'_> {
                 guard,
                 defs,
                 body: ir::Block { scope, stmts },
+                end,
             });
         }
         out.push(ir::Stmt::Match(ir::Match {
