@@ -4239,3 +4239,64 @@ fn items_of_an_iterator_variable_that_borrow_are_not_kept_across_a_twait() {
         assert_eq!(got, Some(7 + 3 + 5 + 2 + 7 + 2));
     });
 }
+
+/// A variable given a value in a labeled block that a `break` may leave
+/// before the assignment (`'b: { if skip { break 'b; } c = 1; }`), after a
+/// twait: its old value is kept for the path that skips it (the machine
+/// declared it without one: E0381 at its read).
+#[tamed]
+fn set_unless_skipped(skip: bool) -> u32 {
+    let mut c = 7;
+    twait! { tame::asap(mkevent!()); }
+    'b: {
+        if skip {
+            break 'b;
+        }
+        c = 1;
+    }
+    let k = 'v: {
+        if skip {
+            break 'v 10;
+        }
+        c += 1;
+        20
+    };
+    c + k
+}
+
+/// A closure that assigns a variable, made after a twait, the variable
+/// not read after it: the capture needs the variable's value (the machine
+/// declared it without one: E0381 at the closure).
+#[tamed]
+#[allow(unused_assignments)]
+fn set_by_a_closure(n: u32) -> u32 {
+    let mut c = 0;
+    twait! { tame::asap(mkevent!()); }
+    let mut set = |v| c = v;
+    set(n);
+    n
+}
+
+/// `write!`/`writeln!` lints after a twait reach the user's statement,
+/// where an `#[expect]` takes them (unfulfilled, it would be a warning).
+#[tamed]
+fn written() -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    twait! { tame::asap(mkevent!()); }
+    #[expect(clippy::write_with_newline)]
+    let _ = write!(s, "x\n");
+    #[expect(clippy::writeln_empty_string)]
+    let _ = writeln!(s, "");
+    s
+}
+
+#[test]
+fn writes_a_labeled_block_or_a_closure_may_skip_keep_the_old_value() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| set_unless_skipped(true, ev)), Some(17));
+        assert_eq!(result_of(|ev| set_unless_skipped(false, ev)), Some(22));
+        assert_eq!(result_of(|ev| set_by_a_closure(4, ev)), Some(4));
+        assert_eq!(result_of(written).as_deref(), Some("x\n\n"));
+    });
+}

@@ -253,7 +253,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // `single_element_loop`, `format_in_format_args`,
             // `format_collect`, `manual_unwrap_or(_default)` (an
             // `#[expect]` of one, `allow` here, made clippy fall back to
-            // the other), `manual_assert`. The
+            // the other), `manual_assert`, `write_with_newline` and
+            // `writeln_empty_string` (the machine's `write!` carries no
+            // note of the lint's default level, so rustc does not merge
+            // the two reports). The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -278,6 +281,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::redundant_else,
                 clippy::useless_format,
                 clippy::uninlined_format_args,
+                clippy::write_with_newline,
+                clippy::writeln_empty_string,
                 irrefutable_let_patterns,
                 clippy::redundant_pattern_matching,
                 clippy::collapsible_match,

@@ -957,7 +957,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 if let Expr::Path(p) = left {
                     p.path.segments[0].ident = self.b.use_ident(id, ident.span());
                 }
-                let e = if self.cond_depth == 0 {
+                // Inside a closure or an `async` block, the assignment
+                // captures the variable, which needs its value then (it
+                // is assigned when the closure is called, if ever).
+                if self.closure_depth > 0 {
+                    self.effect(id, Effect::Read);
+                }
+                // Certain only on every path: not under a condition, nor
+                // in a labeled block a `break` may leave before it.
+                let e = if self.cond_depth == 0 && self.labeled_depth == 0 {
                     Effect::Write
                 } else {
                     Effect::MaybeWrite
