@@ -4264,6 +4264,36 @@ fn set_unless_skipped(skip: bool) -> u32 {
     c + k
 }
 
+/// The same with an `if` that assigns on both branches inside the labeled
+/// block, and an assignment after a `continue` in a block statement of a
+/// loop that waits: neither is certain.
+#[tamed]
+fn set_on_both_branches_unless_skipped(skip: bool, c: bool) -> u32 {
+    let mut x = 7;
+    twait! { tame::asap(mkevent!()); }
+    'b: {
+        if skip {
+            break 'b;
+        }
+        if c {
+            x = 1;
+        } else {
+            x = 2;
+        }
+    }
+    let mut b = 1;
+    for i in 0..2u32 {
+        twait! { tame::asap(mkevent!()); }
+        {
+            if skip {
+                continue;
+            }
+            b = i + 5;
+        }
+    }
+    x * 100 + b
+}
+
 /// A closure that assigns a variable, made after a twait, the variable
 /// not read after it: the capture needs the variable's value (the machine
 /// declared it without one: E0381 at the closure).
@@ -4297,6 +4327,10 @@ fn writes_a_labeled_block_or_a_closure_may_skip_keep_the_old_value() {
         assert_eq!(result_of(|ev| set_unless_skipped(true, ev)), Some(17));
         assert_eq!(result_of(|ev| set_unless_skipped(false, ev)), Some(22));
         assert_eq!(result_of(|ev| set_by_a_closure(4, ev)), Some(4));
+        for (skip, c, want) in [(true, true, 701), (false, true, 106), (false, false, 206)] {
+            let got = result_of(|ev| set_on_both_branches_unless_skipped(skip, c, ev));
+            assert_eq!(got, Some(want), "skip = {skip}, c = {c}");
+        }
         assert_eq!(result_of(written).as_deref(), Some("x\n\n"));
     });
 }

@@ -78,13 +78,18 @@ impl Backward<'_> {
 
     fn plain(&self, p: &Plain, after: Set) -> Set {
         let mut l = if p.diverges { Set::default() } else { after };
-        for &j in &p.jumps {
-            l.union(&self.jump(j));
-        }
         for &d in &p.defs {
             l.remove(d);
         }
-        self.fx(&p.fx, l)
+        let mut l = self.fx(&p.fx, l);
+        // A jump's target after the statement's effects: an assignment
+        // after the jump (`{ if skip { continue; } b = 5; }`) does not
+        // give the target its value; one before it is the jump's
+        // `writes` (see `Self::jump`).
+        for &j in &p.jumps {
+            l.union(&self.jump(j));
+        }
+        l
     }
 
     fn code(&mut self, c: &Code, after: Set) -> Set {

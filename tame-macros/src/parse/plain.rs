@@ -196,7 +196,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
         });
         common.dedup();
         for b in common {
-            if self.cond_depth == 0 {
+            // Certain only where the construct itself is: not under a
+            // condition, nor in a labeled block a `break` may leave first.
+            if self.cond_depth == 0 && self.labeled_depth == 0 {
                 self.fx.push(b, Effect::Write);
             }
             self.path_writes.push(b);
