@@ -4334,3 +4334,36 @@ fn writes_a_labeled_block_or_a_closure_may_skip_keep_the_old_value() {
         assert_eq!(result_of(written).as_deref(), Some("x\n\n"));
     });
 }
+
+/// A `move` closure made in a loop without a twait that gave the captured
+/// variable a new value first, after a branch that moved it or waited:
+/// the capture moves the loop's value, not the one the variable had (it
+/// was taken to move that one, and the state after the branch to have
+/// none to keep: E0382 at the branch).
+#[tamed]
+fn closures_over_new_values(c: bool) -> usize {
+    let mut v = String::from("v");
+    if c {
+        drop(v);
+    } else {
+        twait! { tame::asap(mkevent!()); }
+    }
+    let mut lens = 0;
+    for i in 0..2 {
+        v = format!("v{i}");
+        let f = move || String::into_bytes(v).len();
+        if c {
+            lens += f();
+        }
+    }
+    twait! { tame::asap(mkevent!()); }
+    lens
+}
+
+#[test]
+fn a_move_closure_over_a_value_a_loop_gave_compiles_and_runs() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| closures_over_new_values(true, ev)), Some(4));
+        assert_eq!(result_of(|ev| closures_over_new_values(false, ev)), Some(0));
+    });
+}

@@ -319,8 +319,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// closure is made, on every path through the body or none (`moved`
     /// is that move, as the closure's own position makes it); a `move`
     /// one captures everything it names.
-    fn captured(&mut self, before: usize, by_move: bool, moved: Effect) {
-        for (_, e) in &mut self.fx.0[before..] {
+    fn captured(&mut self, before: usize, by_move: bool, moved: Effect) -> Vec<BindingId> {
+        let mut captured = Vec::new();
+        for (b, e) in &mut self.fx.0[before..] {
             let capture = match *e {
                 Effect::Consume
                 | Effect::MaybeConsume
@@ -331,7 +332,18 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 Effect::Write | Effect::MaybeWrite => false,
             };
             if capture {
-                *e = moved;
+                // A capture of what this code assigned on the way here
+                // moves that value, not the one it found (as a call's).
+                *e = match moved {
+                    Effect::Consume if self.path_writes.contains(b) => Effect::ConsumeAssigned,
+                    Effect::MaybeConsume if self.path_writes.contains(b) => {
+                        Effect::MaybeConsumeAssigned
+                    }
+                    other => other,
+                };
+                if !captured.contains(b) {
+                    captured.push(*b);
+                }
             }
         }
         // Captured by value inside an enclosing closure's body (`move |x|
@@ -344,6 +356,23 @@ impl<'a, 'e> Resolver<'a, 'e> {
             })
         {
             self.closure_moves = true;
+        }
+        captured
+    }
+
+    /// After [`Self::captured`] and the closure's own flow forgotten: what
+    /// it captured by value (not a copy) is moved where the closure is
+    /// made, on this path, as a call's argument is (a loop that gave `v` a
+    /// value and then made `move || see(&v)` leaves `v` moved).
+    fn captures_moved(&mut self, captured: &[BindingId]) {
+        for &b in captured {
+            if self.b.f.bindings[b].copy {
+                continue;
+            }
+            self.flow.set(b, Src::MOVED);
+            if self.closure_depth == 0 && self.labeled_depth == 0 {
+                self.path_moves.push(b);
+            }
         }
     }
 
@@ -541,8 +570,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     })
                 });
                 self.closure_depth -= 1;
-                self.captured(before, a.capture.is_some(), moved);
+                let captured = self.captured(before, a.capture.is_some(), moved);
                 self.flow.lose_since(flow);
+                self.captures_moved(&captured);
             }
             Expr::Block(b) => {
                 let label = b.label.as_ref().map(|l| l.name.ident.to_string());
@@ -827,9 +857,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
             })
         });
         self.closure_depth -= 1;
-        self.captured(before, c.capture.is_some(), moved);
+        let captured = self.captured(before, c.capture.is_some(), moved);
         // What it moves or assigns, it does when it is called: not followed.
         self.flow.lose_since(flow);
+        self.captures_moved(&captured);
     }
 
     /// A loop: its body (`body` walks it, with a `while`'s condition),
