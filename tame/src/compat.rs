@@ -386,6 +386,13 @@ impl Wakeup {
         matches!(self, Wakeup::Spawned(_, waits) if Rc::strong_count(waits) == 1)
     }
 
+    /// Whether the spawned future it wakes is alive and about to be
+    /// cancelled (its waits then count as dead). Not asked of one that has
+    /// ended: its key may be another future's by now.
+    pub(crate) fn is_doomed(&self) -> bool {
+        matches!(self, Wakeup::Spawned(key, _) if !self.is_gone() && driver::spawned_doomed(*key))
+    }
+
     pub(crate) fn wake(self) {
         match &self {
             &Wakeup::Spawned(key, _) => {
@@ -528,14 +535,11 @@ impl<T> FutureState<T> {
     /// like a doomed tamed task's events, this one reports dead, so that a
     /// channel's value or a permit offered now goes to the next waiter
     /// instead of being dropped with the future.
-    ///
-    /// Only while the future that last polled it is alive: once that one
-    /// has ended (a `select` that returned this future as its loser), its
-    /// key may be another future's, whose doom is not this one's.
+    /// (Asked only while the future that last polled it is alive: see
+    /// [`Wakeup::is_doomed`].)
     fn waiter_doomed(&self) -> bool {
         let waker = self.waker.take();
-        let doomed = matches!(&waker, Some(w @ Wakeup::Spawned(key, _))
-            if !w.is_gone() && driver::spawned_doomed(*key));
+        let doomed = waker.as_ref().is_some_and(Wakeup::is_doomed);
         self.waker.set(waker);
         doomed
     }

@@ -119,16 +119,13 @@ impl EpochToken {
 impl<I> Shared<I> {
     /// Whether the task (or spawned future) blocked on the rendezvous is
     /// doomed: an event it watches died, and the loop cancels it when it
-    /// next reaps. A spawned future that has ended is not asked: its key
-    /// may be another future's by now.
+    /// next reaps (see [`Wakeup::is_doomed`] for a spawned future).
     fn waiter_doomed(&self) -> bool {
         let waiter = self.waiter.take();
         let doomed = match &waiter {
             Some(Waiter::Task(t)) => t.header().is_doomed(),
-            Some(Waiter::Waker(w @ Wakeup::Spawned(key, _))) => {
-                !w.is_gone() && crate::driver::spawned_doomed(*key)
-            }
-            _ => false,
+            Some(Waiter::Waker(w)) => w.is_doomed(),
+            None => false,
         };
         self.waiter.set(waiter);
         doomed

@@ -317,9 +317,9 @@ impl<T> Channel<T> {
         self.inner.closed.set(true);
         // Both taken before either is dropped: a receiver's callback that
         // panics on its `None` still leaves no reader queued on a closed
-        // channel. Those not dropped yet then are dropped from the loop's
-        // queue (see `drop_each`): in that unwind, a second callback that
-        // panicked would abort the process.
+        // channel. Each is dropped under its own catch (see `drop_each`):
+        // dropped in that panic's unwind, a second callback that panicked
+        // would abort the process.
         let receivers = DropEach(self.inner.receivers.borrow_mut().take_all());
         let readers = DropEach(self.inner.readers.borrow_mut().take_all());
         drop(receivers);
