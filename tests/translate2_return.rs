@@ -626,3 +626,22 @@ fn elision_takes_one_parameters_one_lifetime_or_the_pinned_receivers() {
         Some(Some("n"))
     );
 }
+
+/// A `Result` under a name of the user's: `?` returns through it (the
+/// check that rejects `?` in a function returning a `u32` or a `String`
+/// judges only names that cannot be one).
+type Parsed = Result<u32, std::num::ParseIntError>;
+
+#[tamed]
+fn parse_aliased(text: &'static str) -> Parsed {
+    twait! { tame::asap(mkevent!()); }
+    let n: u32 = text.parse()?;
+    Ok(n + 1)
+}
+
+#[test]
+fn question_mark_returns_through_an_alias_of_result() {
+    assert_eq!(result_of(|d| parse_aliased("41", d)), Some(Some(Ok(42))));
+    let got = result_of(|d| parse_aliased("x", d));
+    assert!(matches!(got, Some(Some(Err(_)))), "{got:?}");
+}

@@ -424,6 +424,8 @@ pub fn body(f: &ItemFn, errors: &mut Errors) {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => !matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()),
     };
+    let not_try =
+        matches!(&f.sig.output, ReturnType::Type(_, ty) if returns_value && surely_not_try(ty));
     let mut v = BodyCheck {
         errors,
         closure_depth: 0,
@@ -431,6 +433,7 @@ pub fn body(f: &ItemFn, errors: &mut Errors) {
         loop_depth: 0,
         top_level: true,
         returns_value,
+        not_try,
     };
     for stmt in stmts {
         v.visit_stmt(stmt);
@@ -448,6 +451,44 @@ struct BodyCheck<'a> {
     /// Walking the function's own statements (not a nested block).
     top_level: bool,
     returns_value: bool,
+    /// The return type, when it is one `?` can never return through
+    /// (see [`surely_not_try`]).
+    not_try: bool,
+}
+
+/// Whether a return type is one no `?` can return through: a primitive, a
+/// tuple, a reference, an array, or a std container named as std names it.
+/// (Only `Result`, `Option` and aliases of them can be; a `u32` aliased to
+/// a `Result` is not worth a worse error for everyone else.)
+pub(crate) fn surely_not_try(ty: &Type) -> bool {
+    match ty {
+        Type::Paren(p) => surely_not_try(&p.elem),
+        Type::Group(g) => surely_not_try(&g.elem),
+        Type::Tuple(_)
+        | Type::Reference(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::Never(_)
+        | Type::Ptr(_)
+        | Type::BareFn(_) => true,
+        Type::Path(p) if p.qself.is_none() => {
+            let segments = &p.path.segments;
+            let std_path = segments.len() == 1
+                || segments
+                    .first()
+                    .is_some_and(|s| ["std", "core", "alloc"].iter().any(|k| s.ident == k));
+            std_path
+                && segments.last().is_some_and(|s| {
+                    const NOT_TRY: &[&str] = &[
+                        "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8",
+                        "i16", "i32", "i64", "i128", "isize", "f32", "f64", "String", "Vec", "Box",
+                        "Rc", "Arc", "HashMap", "HashSet", "BTreeMap", "BTreeSet", "VecDeque",
+                    ];
+                    NOT_TRY.iter().any(|n| s.ident == n)
+                })
+        }
+        _ => false,
+    }
 }
 
 impl BodyCheck<'_> {
@@ -594,6 +635,60 @@ impl BodyCheck<'_> {
             }
         }
         self.twait_in_arguments(mac);
+        self.try_in_arguments(mac);
+    }
+
+    /// A misused `?` in a macro's arguments, which the machine takes as
+    /// expressions when they parse as a list of them (`vec![a?]`), as it
+    /// takes a `?` anywhere else.
+    fn try_in_arguments(&mut self, mac: &syn::Macro) {
+        struct Tries<'c, 'e>(&'c mut BodyCheck<'e>);
+        impl<'ast> Visit<'ast> for Tries<'_, '_> {
+            fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+                self.0.misused_try(t);
+                visit::visit_expr_try(self, t);
+            }
+            fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+            fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+            fn visit_macro(&mut self, m: &'ast syn::Macro) {
+                self.0.try_in_arguments(m);
+            }
+        }
+        let misused = !self.returns_value || self.not_try;
+        if self.closure_depth > 0 || !misused || !macros::tokens_mention_question(&mac.tokens) {
+            return;
+        }
+        let parsed = mac.parse_body_with(
+            syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated,
+        );
+        if let Ok(args) = parsed {
+            let mut tries = Tries(self);
+            for a in &args {
+                tries.visit_expr(a);
+            }
+        }
+    }
+
+    /// Reports `?` where the function returns nothing, or nothing `?`
+    /// returns through.
+    fn misused_try(&mut self, t: &syn::ExprTry) {
+        if self.closure_depth > 0 {
+            return;
+        }
+        if !self.returns_value {
+            self.errors.spanned(
+                t.question_token,
+                "`?` needs the #[tamed] function to return a value: declare its return type \
+                 (`-> Result<T, E>` or `-> Option<T>`); callers then pass an event for it as the last argument",
+            );
+        } else if self.not_try {
+            self.errors.spanned(
+                t.question_token,
+                "`?` returns early through a `Result` or an `Option`, and this #[tamed] function \
+                 returns neither: make its return type `Result<T, E>` or `Option<T>`, or handle \
+                 the error here with `match`",
+            );
+        }
     }
 
     /// Reports a twait in the arguments of a macro (another's, or
@@ -729,13 +824,7 @@ impl<'ast> Visit<'ast> for BodyCheck<'_> {
     }
 
     fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
-        if self.closure_depth == 0 && !self.returns_value {
-            self.errors.spanned(
-                t.question_token,
-                "`?` needs the #[tamed] function to return a value: declare its return type \
-                 (`-> Result<T, E>` or `-> Option<T>`); callers then pass an event for it as the last argument",
-            );
-        }
+        self.misused_try(t);
         visit::visit_expr_try(self, t);
     }
 

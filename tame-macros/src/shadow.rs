@@ -29,9 +29,11 @@ use crate::parse::syntax;
 ///
 /// `rendezvous`: names declared as rendezvous (how `mkevent!(x, y)` in a
 /// `twait!{}` block is told apart from two slots, as `parse` does).
-pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, unit: bool) -> TokenStream {
+/// `try_reported`: the check reported each `?` of the body (outside
+/// closures), so the shadow's copy of it says nothing more.
+pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, try_reported: bool) -> TokenStream {
     let new = || Shadow {
-        unit,
+        try_reported,
         rendezvous,
         phantoms: Vec::new(),
         block: None,
@@ -147,8 +149,9 @@ struct Shadow<'a> {
     local_types: Vec<String>,
     /// Names passed by value in the current `twait! {}` block.
     consumed: HashSet<String>,
-    /// The function returns nothing (outside closures here).
-    unit: bool,
+    /// A `?` of the body (outside closures) is one the check reported:
+    /// the function returns nothing, or nothing `?` returns through.
+    try_reported: bool,
 }
 
 impl Shadow<'_> {
@@ -623,10 +626,16 @@ impl Shadow<'_> {
     /// (`println!`, `assert_eq!`, `vec![a, b]`), with a twait among them:
     /// each visited as the expression it is, so that a twait's stand-in
     /// writes its slots as anywhere else (and a slot that is not `mut` is
-    /// rustc's error, an unneeded `mut` its lint). Returns whether it did.
+    /// rustc's error, an unneeded `mut` its lint). The same for any macro's
+    /// arguments with a `?` the check reported. Returns whether it did.
     fn expression_args(&mut self, mac: &mut syn::Macro) -> bool {
         use syn::punctuated::Punctuated;
-        if !syntax::takes_expression_args(&mac.path) || !macros::tokens_mention_twait(&mac.tokens) {
+        let waits =
+            syntax::takes_expression_args(&mac.path) && macros::tokens_mention_twait(&mac.tokens);
+        // A reported `?` among any macro's arguments that parse as
+        // expressions (the machine takes them so, see check.rs).
+        let reported = self.try_reported && macros::tokens_mention_question(&mac.tokens);
+        if !waits && !reported {
             return false;
         }
         let Ok(mut args) =
@@ -810,9 +819,8 @@ impl VisitMut for Shadow<'_> {
 
 impl Shadow<'_> {
     fn expr(&mut self, e: &mut Expr) {
-        if let (Expr::Try(t), true) = (&mut *e, self.unit) {
-            // `?` in a function with no value was reported; here it says
-            // nothing more.
+        if let (Expr::Try(t), true) = (&mut *e, self.try_reported) {
+            // The check reported this `?`; here it says nothing more.
             self.visit_expr_mut(&mut t.expr);
             let inner = &t.expr;
             *e = syn::parse_quote_spanned!(t.question_token.span=>
@@ -820,11 +828,11 @@ impl Shadow<'_> {
             return;
         }
         if let Expr::Closure(_) | Expr::Async(_) = e {
-            let saved = std::mem::replace(&mut self.unit, false);
+            let saved = std::mem::replace(&mut self.try_reported, false);
             let loops = std::mem::take(&mut self.loops);
             visit_mut::visit_expr_mut(self, e);
             self.loops = loops;
-            self.unit = saved;
+            self.try_reported = saved;
             return;
         }
         // An unlabeled `break`/`continue` outside every loop was reported;

@@ -654,7 +654,11 @@ fn lint_shadow(
     rendezvous: &std::collections::HashSet<String>,
     rejected: bool,
 ) -> TokenStream {
-    let body = shadow::body(&f.block.stmts, rendezvous, sig.done.is_none());
+    // A `?` the check reported (no value to return through, or a value no
+    // `?` can return through) says nothing more here.
+    let try_reported = sig.done.is_none()
+        || matches!(&f.sig.output, ReturnType::Type(_, ty) if check::surely_not_try(ty));
+    let body = shadow::body(&f.block.stmts, rendezvous, try_reported);
     let paths = parse::macros::macro_paths(&f.block);
     // A pattern parameter (and one after it, which the machine binds
     // again) is a parameter of the closure with its pattern, as below;

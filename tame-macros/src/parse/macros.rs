@@ -278,6 +278,16 @@ pub fn tokens_mention_twait(ts: &TokenStream) -> bool {
     tokens_mention_macro(ts, "twait")
 }
 
+/// Whether tokens contain a `?` (a macro's arguments the machine takes
+/// as expressions may return early through it).
+pub fn tokens_mention_question(ts: &TokenStream) -> bool {
+    ts.clone().into_iter().any(|tt| match tt {
+        TokenTree::Punct(p) => p.as_char() == '?',
+        TokenTree::Group(g) => tokens_mention_question(&g.stream()),
+        _ => false,
+    })
+}
+
 /// Whether tokens contain an invocation `name!` (by its last segment).
 pub fn tokens_mention_macro(ts: &TokenStream, name: &str) -> bool {
     macro_call_in(ts, name).is_some()
