@@ -20,6 +20,7 @@ use std::time::Duration;
 use tame::dns::wire::{self, Message, RData, Record};
 use tame::dns::{Error, LookupResult, Resolver};
 use tame::net::{TcpListener, TcpStream, UdpSocket};
+use tame::sync::Latch;
 use tame::{mkevent, tamed, tvars, twait, Event};
 
 #[path = "support/watchdog.rs"]
@@ -47,6 +48,9 @@ enum Tc {
     A,
     /// The A and AAAA replies'.
     Both,
+    /// The A reply's, cut inside its last record (its answer count says
+    /// more than the datagram holds), as a truncated message may be.
+    ACut,
 }
 
 /// Answers the first `queries` queries on `sock` with their question and
@@ -76,7 +80,7 @@ fn truncated_reply(got: &Received, v4: &[Ipv4Addr], tc: Tc) -> Option<(Vec<u8>, 
     m.header.response = true;
     m.header.truncated = match tc {
         Tc::Clear => false,
-        Tc::A => q.qtype == wire::TYPE_A,
+        Tc::A | Tc::ACut => q.qtype == wire::TYPE_A,
         Tc::Both => true,
     };
     if q.qtype == wire::TYPE_A {
@@ -91,7 +95,11 @@ fn truncated_reply(got: &Received, v4: &[Ipv4Addr], tc: Tc) -> Option<(Vec<u8>, 
             })
             .collect();
     }
-    Some((m.encode().ok()?, *from))
+    let mut reply = m.encode().ok()?;
+    if tc == Tc::ACut && q.qtype == wire::TYPE_A {
+        reply.truncate(reply.len() - 2);
+    }
+    Some((reply, *from))
 }
 
 /// A UDP socket on a free loopback port, and `tcp(port)` on the same port
@@ -329,10 +337,15 @@ fn a_truncated_reply_with_no_address_and_no_tcp_goes_on_to_the_next_nameserver()
 }
 
 /// Accepts one connection on `listener` (unless it is closed first), reads
-/// one framed query, and answers it with `v4` as the A answers, TC clear,
-/// written in two pieces: the first octet of the length, then the rest.
+/// one framed query, waits for `gate` if given, and answers it with `v4`
+/// as the A answers, TC clear, written in two pieces: the first octet of
+/// the length, then the rest.
 #[tamed]
-fn answering(listener: Rc<RefCell<Option<TcpListener>>>, v4: Vec<Ipv4Addr>) {
+fn answering(
+    listener: Rc<RefCell<Option<TcpListener>>>,
+    v4: Vec<Ipv4Addr>,
+    gate: Option<Rc<Latch>>,
+) {
     tvars! {
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
         let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
@@ -358,6 +371,9 @@ fn answering(listener: Rc<RefCell<Option<TcpListener>>>, v4: Vec<Ipv4Addr>) {
         query[2..].to_vec(),
         Ok((query.len() - 2, conn.peer_addr().unwrap())),
     );
+    if let Some(gate) = gate.clone() {
+        twait! { gate.wait(mkevent!()).unwrap(); }
+    }
     let (reply, _) = truncated_reply(&got_query, &v4, Tc::Clear).unwrap();
     framed.extend_from_slice(&(reply.len() as u16).to_be_bytes());
     framed.extend_from_slice(&reply);
@@ -376,7 +392,7 @@ fn a_reply_over_tcp_that_comes_in_pieces_is_read_whole() {
         let listener = Rc::new(RefCell::new(Some(listener)));
         let all: Vec<Ipv4Addr> = (1..=60).map(|i| Ipv4Addr::new(10, 9, 1, i)).collect();
         truncating(udp, all[..2].to_vec(), Tc::A, 2);
-        answering(listener.clone(), all.clone());
+        answering(listener.clone(), all.clone(), None);
         let l = listener.clone();
         let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
         let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
@@ -399,7 +415,7 @@ fn a_datagram_too_long_to_read_whole_is_asked_again_over_tcp() {
             .map(|i| Ipv4Addr::new(10, 9, (i / 250) as u8, (i % 250) as u8 + 1))
             .collect();
         truncating(udp, all.clone(), Tc::Clear, 2);
-        answering(listener.clone(), all.clone());
+        answering(listener.clone(), all.clone(), None);
         let l = listener.clone();
         let unused = Rc::new(Cell::new(true));
         let u = unused.clone();
@@ -410,5 +426,77 @@ fn a_datagram_too_long_to_read_whole_is_asked_again_over_tcp() {
         assert!(!unused.get(), "the lookup asked again over TCP");
         let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
         assert_eq!(res.unwrap(), want);
+    });
+}
+
+/// A truncated reply is one whose sections may be cut anywhere: a
+/// nameserver's A reply with TC set whose last record is cut short is
+/// asked again over TCP (as glibc does: TC is all it reads of it), not
+/// taken for a malformed reply.
+#[test]
+fn a_truncated_reply_cut_inside_a_record_is_asked_again_over_tcp() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, listener) = same_port(TcpListener::bind);
+        let ns = udp.local_addr().unwrap();
+        let listener = Rc::new(RefCell::new(Some(listener)));
+        let all: Vec<Ipv4Addr> = (1..=40).map(|i| Ipv4Addr::new(10, 9, 2, i)).collect();
+        truncating(udp, all[..3].to_vec(), Tc::ACut, 2);
+        answering(listener.clone(), all.clone(), None);
+        let l = listener.clone();
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
+        let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
+        assert_eq!(res.unwrap(), want);
+    });
+}
+
+/// The retransmission timer gives up a TCP retry that does not answer
+/// (the next nameserver is asked): the exchange ends there, its connection
+/// closed, and when the next nameserver's reply comes truncated too, its
+/// own retry over TCP is the one whose reply counts. (The second
+/// nameserver answers only once the first one's connection is closed.)
+#[test]
+fn a_tcp_retry_given_up_is_closed_and_the_next_nameservers_retry_answers() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp1, listener1) = same_port(TcpListener::bind);
+        let first = udp1.local_addr().unwrap();
+        let listener1 = Rc::new(RefCell::new(Some(listener1)));
+        truncating(udp1, Vec::new(), Tc::Both, 2);
+        let gate = Rc::new(Latch::new().unwrap());
+        let hung_up = Rc::new(Cell::new(false));
+        let (g, h) = (gate.clone(), hung_up.clone());
+        accept_one(&listener1, move |conn| {
+            let conn = Rc::new(conn);
+            let keep = conn.clone();
+            conn.hung_up(Event::from_fn(move |r: Option<io::Result<()>>| {
+                h.set(r.is_some_and(|r| r.is_ok()));
+                g.set();
+                drop(keep);
+            }));
+        });
+
+        let (udp2, listener2) = same_port(TcpListener::bind);
+        let second = udp2.local_addr().unwrap();
+        let listener2 = Rc::new(RefCell::new(Some(listener2)));
+        truncating(udp2, Vec::new(), Tc::A, 2);
+        answering(
+            listener2.clone(),
+            vec![Ipv4Addr::new(10, 9, 3, 3)],
+            Some(gate.clone()),
+        );
+
+        let resolver = Resolver::new(vec![first, second]).timeout(Duration::from_secs(2));
+        let (l1, l2) = (listener1.clone(), listener2.clone());
+        let res = lookup_then(&resolver, "many.test", move || {
+            close(&l1);
+            close(&l2);
+            gate.set();
+        });
+        assert!(hung_up.get(), "the given-up exchange closed its connection");
+        assert_eq!(
+            res.unwrap(),
+            ["10.9.3.3".parse::<std::net::IpAddr>().unwrap()]
+        );
     });
 }

@@ -142,8 +142,11 @@ pub enum Error {
         /// The name looked up.
         name: String,
     },
-    /// A reply matched the query (source, id, question) but the rest of it
-    /// could not be parsed.
+    /// No usable answer came from a nameserver that replied: a reply that
+    /// matched the query (source, id, question) could not be parsed, its
+    /// CNAME chain was too long or looped, or it came truncated and its
+    /// retry over TCP failed (refused, reset, a reply that does not match,
+    /// or none before the deadline). `reason` says which.
     Malformed {
         /// The name looked up.
         name: String,

@@ -11,11 +11,15 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 pub(crate) const MAX_NAMESERVERS: usize = 3;
 
 /// The nameservers listed in the text of a resolv.conf, port 53, in order,
-/// the first [`MAX_NAMESERVERS`] usable ones (as glibc reads it).
-/// Comments (`#`, `;`), other options and unparsable addresses are skipped.
-/// An IPv6 address may have a zone (`fe80::1%eth0`, or `%2` by index), as
-/// glibc reads it: an interface name is turned into its index; a line
-/// whose interface does not exist is skipped.
+/// the first [`MAX_NAMESERVERS`] usable ones, read as glibc's `res_init`
+/// reads them: a line that starts with `nameserver` and a space or a tab
+/// (so not one indented), then the address, up to the next blank (what
+/// follows is ignored). The address is IPv4 in any form `inet_aton` takes
+/// whole (`10.0.0.1`, `127.1`, `0x7f000001`), or IPv6, with a zone
+/// (`fe80::1%eth0`, or `%2` by index): an interface name is turned into its
+/// index; a line whose interface does not exist is skipped. Comment lines
+/// (`#` or `;` first), other options and lines whose address does not read
+/// (`10.0.0.1#dns`) are skipped.
 pub(crate) fn parse(text: &str) -> Vec<SocketAddr> {
     parse_with(text, interface_index)
 }
@@ -25,12 +29,15 @@ fn parse_with(text: &str, index: impl Fn(&str) -> Option<u32>) -> Vec<SocketAddr
     let mut servers: Vec<SocketAddr> = text
         .lines()
         .filter_map(|line| {
-            let line = line.split(['#', ';']).next().unwrap_or("");
-            let mut words = line.split_whitespace();
-            if words.next() != Some("nameserver") {
+            let rest = line.strip_prefix("nameserver")?;
+            if !rest.starts_with([' ', '\t']) {
                 return None;
             }
-            let word = words.next()?;
+            let word = rest.trim_start_matches([' ', '\t']);
+            let word = word.split([' ', '\t']).next()?;
+            if let Some(v4) = super::resolver::numbers_and_dots(word) {
+                return Some(SocketAddr::new(IpAddr::V4(v4), 53));
+            }
             if let Some((addr, zone)) = word.split_once('%') {
                 let addr: Ipv6Addr = addr.parse().ok()?;
                 let scope = match zone.parse::<u32>() {
@@ -39,8 +46,8 @@ fn parse_with(text: &str, index: impl Fn(&str) -> Option<u32>) -> Vec<SocketAddr
                 };
                 return Some(SocketAddrV6::new(addr, 53, 0, scope).into());
             }
-            let addr: IpAddr = word.parse().ok()?;
-            Some(SocketAddr::new(addr, 53))
+            let addr: Ipv6Addr = word.parse().ok()?;
+            Some(SocketAddr::new(IpAddr::V6(addr), 53))
         })
         .take(MAX_NAMESERVERS)
         .collect();
@@ -83,6 +90,19 @@ mod tests {
                 "[::1]:53".parse().unwrap()
             ]
         );
+    }
+
+    #[test]
+    fn lines_are_read_as_glibc_reads_them() {
+        let ns =
+            |text: &str| -> Vec<String> { parse(text).iter().map(ToString::to_string).collect() };
+        // inet_aton's shorter forms.
+        assert_eq!(ns("nameserver 127.2\n"), ["127.0.0.2:53"]);
+        assert_eq!(ns("nameserver\t0x7f000003\n"), ["127.0.0.3:53"]);
+        // An address that does not read whole, or a line indented: skipped.
+        let skipped = "nameserver 10.0.0.1#dns\nnameserver 10.0.0.2;x\n  nameserver 10.0.0.3\n\
+                       nameservers 10.0.0.4\nnameserver 10.0.0.5 trailing words\n";
+        assert_eq!(ns(skipped), ["10.0.0.5:53"]);
     }
 
     #[test]

@@ -157,11 +157,14 @@ impl Resolver {
     /// among them), then the nameservers of `/etc/resolv.conf` (its
     /// `nameserver` lines; `127.0.0.1` if there is none).
     ///
-    /// As glibc reads the file: at most the first 3 usable `nameserver`
-    /// lines count (its `MAXNS`; later ones are ignored), and an IPv6
-    /// address may have a zone (`fe80::1%eth0`, or an index, `%2`), which
-    /// becomes the address's scope id; a line naming an interface that
-    /// does not exist is skipped. Only `nameserver` lines are read:
+    /// As glibc reads the file: a line that starts with `nameserver` and a
+    /// blank (not indented; `#` and `;` begin comment lines only), then the
+    /// address up to the next blank; at most the first 3 usable lines
+    /// count (its `MAXNS`; later ones are ignored). An IPv4 address may be
+    /// in any form `inet_aton` reads whole (`127.1`); an IPv6 address may
+    /// have a zone (`fe80::1%eth0`, or an index, `%2`), which becomes the
+    /// address's scope id; a line naming an interface that does not exist,
+    /// or whose address does not read (`10.0.0.1#dns`), is skipped. Only `nameserver` lines are read:
     /// `search`, `domain`, `ndots` and `options timeout:`/`attempts:` are
     /// not applied (names are asked for as given, with the deadline of
     /// [`timeout`](Resolver::timeout)).
@@ -295,7 +298,9 @@ impl Resolver {
     /// are answered or the deadline passes.
     ///
     /// A NOERROR reply with TC set (truncated: the answer did not fit in
-    /// the 512 octets of a datagram without EDNS), or a datagram as long as
+    /// the 512 octets of a datagram without EDNS; its records may be cut
+    /// anywhere, so a truncated reply whose records do not decode is one
+    /// with no address, not a malformed one), or a datagram as long as
     /// the receive buffer (4,096 octets: perhaps cut), is asked again of the
     /// same nameserver over TCP (RFC 7766, as glibc does): a connection
     /// to its address and port, the query and the reply each prefixed by
@@ -307,8 +312,8 @@ impl Resolver {
     /// retransmitted over UDP nor takes other datagrams (the other query
     /// goes on as before); but if the truncated reply had no address and
     /// another nameserver has not failed the query, the exchange is given
-    /// up when the retransmission timer runs out (the nameserver failed
-    /// the query, as below). If it fails (the connection refused or reset,
+    /// up when the retransmission timer runs out (its connection closed;
+    /// the nameserver failed the query, as below). If it fails (the connection refused or reset,
     /// closed before the whole reply, a reply that does not match or
     /// gives no final answer) or the deadline comes first, the addresses
     /// of the truncated reply are the answer if it had any (a partial
@@ -506,7 +511,7 @@ pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
 /// first) or hexadecimal (`0x` first), the last filling the bits the
 /// others leave (`127.1` is 127.0.0.1, `0x7f000001` too, `10.1.257`
 /// 10.1.1.1). `None` for anything else, which is then a name.
-fn numbers_and_dots(host: &str) -> Option<Ipv4Addr> {
+pub(super) fn numbers_and_dots(host: &str) -> Option<Ipv4Addr> {
     let mut parts = Vec::with_capacity(4);
     for part in host.split('.') {
         let (digits, radix) = match part.as_bytes() {
@@ -543,8 +548,9 @@ enum Wake {
     /// this index.
     Reply(usize),
     /// The query of this index, asked again over TCP, has its reply (or
-    /// the error that ended the exchange).
-    Tcp(usize),
+    /// the error that ended the exchange), or the exchange of this number
+    /// came back cancelled (given up; see [`TcpRetry::exchange`]).
+    Tcp(usize, u32),
     /// Time to retransmit (or to give up).
     Retransmit,
 }
@@ -618,12 +624,17 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
                                 .recv_from(buf, mkevent!(r, Wake::Reply(si), got[si]));
                             // A truncated reply: ask its nameserver again
                             // over TCP.
-                            while let Some((qi, server, packet)) = q.new_tcp() {
-                                tcp::exchange(
-                                    server,
-                                    packet,
-                                    mkevent!(r, Wake::Tcp(qi), tcp_got[qi]),
-                                );
+                            while let Some((qi, exchange, server, packet)) = q.new_tcp() {
+                                // Cancellable: an exchange given up is
+                                // over, its connection closed, and its
+                                // slot no longer written.
+                                let (done, cancel) = crate::cancellable(mkevent!(
+                                    r,
+                                    Wake::Tcp(qi, exchange),
+                                    tcp_got[qi]
+                                ));
+                                q.tcp_started(qi, cancel);
+                                tcp::exchange(server, packet, done);
                             }
                             // A nameserver failed a query: on to the next
                             // one now, not at the timer.
@@ -639,7 +650,10 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
                         }
                     }
                 }
-                Some(Wake::Tcp(qi)) => {
+                // One given up before it ended: the slot is the running
+                // exchange's, if any.
+                Some(Wake::Tcp(qi, exchange)) if !q.is_current_tcp(qi, exchange) => {}
+                Some(Wake::Tcp(qi, _)) => {
                     let received = std::mem::replace(&mut tcp_got[qi], tcp_unreceived());
                     q.tcp_received(qi, received);
                     if q.is_done() || !ev.is_live() {
@@ -726,6 +740,12 @@ struct TcpRetry {
     addrs: Vec<IpAddr>,
     /// Whether the exchange was started.
     started: bool,
+    /// The exchange's number among the lookup's: its wake-up says which
+    /// it is, so that one given up, which comes back when it is
+    /// cancelled, is not taken for a later retry of the same query.
+    exchange: u32,
+    /// Gives the exchange up (see [`Lookup::retransmit_all`]).
+    cancel: Option<crate::cancel::Cancel>,
 }
 
 impl Query {
@@ -739,6 +759,8 @@ impl Query {
                 server: si,
                 addrs,
                 started: false,
+                exchange: 0,
+                cancel: None,
             });
             return;
         }
@@ -775,6 +797,8 @@ struct Lookup {
     /// Transmissions the timer made so far (the first included): a round
     /// is one per nameserver.
     transmissions: usize,
+    /// TCP exchanges started so far (the next one's number).
+    tcp_exchanges: u32,
 }
 
 /// The wait after each transmission of a lookup's first round, with a
@@ -833,6 +857,7 @@ impl Lookup {
             deadline: crate::time::later(crate::time::now(), config.timeout),
             interval: first_wait(config.timeout, config.servers.len()),
             transmissions: 0,
+            tcp_exchanges: 0,
             name,
         })
     }
@@ -960,7 +985,9 @@ impl Lookup {
                 .map(|t| t.server)
                 .filter(|&si| (0..servers).any(|other| other != si && !q.failed[other]));
             if let Some(si) = stalled {
-                q.tcp = None;
+                if let Some(cancel) = q.tcp.take().and_then(|t| t.cancel) {
+                    cancel.cancel();
+                }
                 q.answered(
                     si,
                     Outcome::Malformed(
@@ -972,9 +999,9 @@ impl Lookup {
         }
     }
 
-    /// A query whose TCP retry is to start now: its index, its
-    /// nameserver's address and the query to send.
-    fn new_tcp(&mut self) -> Option<(usize, SocketAddr, Vec<u8>)> {
+    /// A query whose TCP retry is to start now: its index, the
+    /// exchange's number, its nameserver's address and the query to send.
+    fn new_tcp(&mut self) -> Option<(usize, u32, SocketAddr, Vec<u8>)> {
         let (qi, q) = self
             .queries
             .iter_mut()
@@ -982,7 +1009,29 @@ impl Lookup {
             .find(|(_, q)| q.outcome.is_none() && q.tcp.as_ref().is_some_and(|t| !t.started))?;
         let retry = q.tcp.as_mut()?;
         retry.started = true;
-        Some((qi, self.servers[retry.server], q.packet.clone()))
+        retry.exchange = self.tcp_exchanges;
+        self.tcp_exchanges = self.tcp_exchanges.wrapping_add(1);
+        Some((
+            qi,
+            retry.exchange,
+            self.servers[retry.server],
+            q.packet.clone(),
+        ))
+    }
+
+    /// Keeps what gives up the TCP exchange of query `qi` just started.
+    fn tcp_started(&mut self, qi: usize, cancel: crate::cancel::Cancel) {
+        if let Some(retry) = self.queries[qi].tcp.as_mut() {
+            retry.cancel = Some(cancel);
+        }
+    }
+
+    /// Whether exchange number `exchange` is query `qi`'s TCP retry now.
+    fn is_current_tcp(&self, qi: usize, exchange: u32) -> bool {
+        self.queries[qi]
+            .tcp
+            .as_ref()
+            .is_some_and(|t| t.started && t.exchange == exchange)
     }
 
     /// The TCP exchange of query `qi` ended: its reply is the query's
@@ -1248,13 +1297,18 @@ fn classify(msg: &[u8], qtype: u16) -> Outcome {
         wire::RCODE_REFUSED => return Outcome::Refused,
         rcode => return Outcome::Rcode(rcode),
     }
+    // A truncated reply's sections may be cut anywhere (its counts say
+    // what did not fit): only TC is read from it, as glibc does, and the
+    // query asked again over TCP.
     let (question, answers) = match wire::decode_answers(msg) {
         Ok(decoded) => decoded,
+        Err(_) if h.truncated => return Outcome::Truncated(Vec::new()),
         Err(e) => return Outcome::Malformed(e.as_str()),
     };
     match addresses(&answers, &question, qtype) {
         Ok(a) if h.truncated => Outcome::Truncated(a),
         Ok(a) => Outcome::Addrs(a),
+        Err(_) if h.truncated => Outcome::Truncated(Vec::new()),
         Err(reason) => Outcome::Malformed(reason),
     }
 }
@@ -1346,7 +1400,7 @@ pub fn __replies(
             }
             // A truncated reply's retry over TCP, refused at once: what
             // the reply gave is taken as if it were not truncated.
-            while let Some((qi, _, _)) = q.new_tcp() {
+            while let Some((qi, _, _, _)) = q.new_tcp() {
                 let refused = io::ErrorKind::ConnectionRefused.into();
                 q.tcp_received(qi, Err(refused));
             }
