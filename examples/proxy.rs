@@ -26,14 +26,16 @@
 //! * A reset on either side is passed on as a reset
 //!   ([`TcpStream::set_linger`] to zero before the close): a client whose
 //!   server died halfway through a reply sees `ECONNRESET`, not an end of
-//!   stream that would pass the cut reply off as whole.
+//!   stream that would pass the cut reply off as whole. So is any other
+//!   end of a copy before both streams ended (the idle limit, an error).
 //! * A connect with a deadline: [`tame::add_timeout`] wraps the event of
 //!   [`TcpStream::connect`]; if `--connect-ms` runs out first the attempt
 //!   is abandoned (its socket closed) and the client's connection closed.
 //! * An idle limit (`--idle-ms`): [`tame::io::copy_bidirectional_idle`]
 //!   gives up on a connection once nothing has moved either way for that
 //!   long, so quiet connections do not stay open forever (nor hold up a
-//!   graceful shutdown).
+//!   graceful shutdown); both ends are reset, since a stream that stalled
+//!   halfway did not end.
 //! * Graceful shutdown: on SIGINT or SIGTERM the proxy closes its listener
 //!   (new connections are refused), lets the open connections run to their
 //!   end, and exits 0 once `run()` returns because nothing is left to wait
@@ -205,19 +207,15 @@ fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
         ),
         Err(e) => {
             eprintln!("proxy: {peer}: failed: {e}");
-            // A write to a connection whose peer had ended its side and
-            // then reset it fails with `BrokenPipe`, not `ConnectionReset`.
-            if matches!(
-                e.kind(),
-                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
-            ) {
-                // One end reset its connection: the other gets a reset
-                // too, not a clean end of stream that would pass a cut
-                // reply or request off as whole. (Which end it was does
-                // not matter: the reset one takes no more packets.)
-                let _ = client.set_linger(Some(Duration::ZERO));
-                let _ = server.set_linger(Some(Duration::ZERO));
-            }
+            // The copy did not reach both ends of stream: one end reset
+            // its connection (a write to a peer that had ended its side
+            // and then reset fails with `BrokenPipe`), the idle limit ran
+            // out, or a read or write failed. Both ends get a reset, not a
+            // clean end of stream that would pass a cut reply or request
+            // off as whole. (Where one end did reset, which does not
+            // matter: the reset one takes no more packets.)
+            let _ = client.set_linger(Some(Duration::ZERO));
+            let _ = server.set_linger(Some(Duration::ZERO));
         }
     }
 }

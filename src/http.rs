@@ -32,7 +32,9 @@
 //!   server SHOULD skip one; our clients never send it).
 //! * The request line is `METHOD SP TARGET SP VERSION` with single spaces.
 //!   The target is origin-form (`/path?query`) or absolute-form
-//!   (`http://host/path`, whose authority is dropped); anything else is 400,
+//!   (`http://host/path`, whose authority is checked as a `Host` value is,
+//!   then dropped); anything else is 400 (a fragment, `#f`, too: it is
+//!   never part of a request target),
 //!   but for the two targets that are valid for one method only (RFC 9112
 //!   §3.2.3, §3.2.4): `CONNECT host:port` (authority-form) and `OPTIONS *`
 //!   (asterisk-form), which are 405 as those methods are.
@@ -81,11 +83,11 @@ pub enum Method {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head<'a> {
     pub method: Method,
-    /// The target's path, still percent-encoded, without query string or
-    /// fragment; always starts with `/`. [`resolve`] maps it to a file.
+    /// The target's path, still percent-encoded, without query string;
+    /// always starts with `/`. [`resolve`] maps it to a file.
     pub path: &'a str,
-    /// The target's query, without its `?` (and without a fragment), if it
-    /// has one: what a redirect keeps.
+    /// The target's query, without its `?`, if it has one: what a redirect
+    /// keeps.
     pub query: Option<&'a str>,
     /// Whether the connection stays open after the response: HTTP/1.1
     /// unless `Connection: close`; HTTP/1.0 only with
@@ -652,10 +654,12 @@ fn authority_form(target: &[u8]) -> bool {
 }
 
 /// The path of a request target (origin-form or absolute-form), without
-/// query or fragment, and its query (without `?` or fragment) if it has
-/// one; `None` if the target is neither form or not visible ASCII.
+/// its query, and its query (without `?`) if it has one; `None` if the
+/// target is neither form (RFC 9112 §3.2: a fragment is part of neither; an
+/// absolute-form target's authority is a valid `Host` value, not empty,
+/// with no userinfo, RFC 9110 §4.2.1, §4.2.4) or not visible ASCII.
 fn target_path(target: &[u8]) -> Option<(&str, Option<&str>)> {
-    if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
+    if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic() && b != b'#') {
         return None;
     }
     let target = std::str::from_utf8(target).ok()?;
@@ -667,20 +671,22 @@ fn target_path(target: &[u8]) -> Option<(&str, Option<&str>)> {
         if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
             return None;
         }
-        match rest.find(['/', '?', '#']) {
-            Some(i) if rest[i..].starts_with('/') => &rest[i..],
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority = &rest[..end];
+        if authority.is_empty() || !valid_host(authority.as_bytes()) {
+            return None;
+        }
+        match &rest[end..] {
+            path if path.starts_with('/') => path,
             _ => "/",
         }
     };
     // One pass over the path's bytes (a `str` pattern's search costs more
     // than the short paths of most requests).
     let end = (origin.bytes())
-        .position(|b| b == b'?' || b == b'#')
+        .position(|b| b == b'?')
         .unwrap_or(origin.len());
-    let query = (origin.as_bytes().get(end) == Some(&b'?')).then(|| {
-        let q = &origin[end + 1..];
-        q.split('#').next().unwrap_or("")
-    });
+    let query = (origin.as_bytes().get(end) == Some(&b'?')).then(|| &origin[end + 1..]);
     Some((&origin[..end], query))
 }
 
@@ -905,7 +911,7 @@ mod tests {
 
     #[test]
     fn methods_and_paths() {
-        let h = head(b"HEAD /a%20b.html?x=1#f HTTP/1.1\r\n\r\n");
+        let h = head(b"HEAD /a%20b.html?x=1 HTTP/1.1\r\n\r\n");
         assert_eq!((h.method, h.path), (Method::Head, "/a%20b.html"));
         assert_eq!(
             head(b"GET http://example.com/x/y?q HTTP/1.1\r\n\r\n").path,
@@ -1127,13 +1133,42 @@ mod tests {
         );
     }
 
+    /// RFC 9112 §3.2: a request target has no fragment; an absolute-form
+    /// one's authority is a host (RFC 9110 §4.2.1: an `http` URI with an
+    /// empty host is invalid; §4.2.4: userinfo is an error), checked as a
+    /// `Host` value is.
+    #[test]
+    fn a_fragment_or_a_bad_authority_in_the_target_is_400() {
+        for target in [
+            "/a.txt#frag",
+            "/a?x#f",
+            "http://h/a#f",
+            "http:///a.txt",
+            "http://",
+            "http://?q",
+            "http://a@b/a.txt",
+            "http://[zz/a.txt",
+            "http://x:notaport/a.txt",
+        ] {
+            let raw = format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n");
+            assert_eq!(code(raw.as_bytes()), 400, "{target}");
+        }
+        for (target, path) in [
+            ("http://h:8080/a.txt", "/a.txt"),
+            ("http://[::1]/b", "/b"),
+            ("http://127.0.0.1", "/"),
+            ("http://h%41/c", "/c"),
+        ] {
+            let raw = format!("GET {target} HTTP/1.1\r\nHost: h\r\n\r\n");
+            assert_eq!(head(raw.as_bytes()).path, path, "{target}");
+        }
+    }
+
     #[test]
     fn the_query_is_kept_apart() {
         let q = |raw: &'static [u8]| head(raw).query;
         assert_eq!(q(b"GET /a?x=1&y HTTP/1.1\r\n\r\n"), Some("x=1&y"));
-        assert_eq!(q(b"GET /a?x#f HTTP/1.1\r\n\r\n"), Some("x"));
         assert_eq!(q(b"GET /a? HTTP/1.1\r\n\r\n"), Some(""));
-        assert_eq!(q(b"GET /a#f?x HTTP/1.1\r\n\r\n"), None);
         assert_eq!(q(b"GET /a HTTP/1.1\r\n\r\n"), None);
         assert_eq!(q(b"GET http://h/a?z HTTP/1.1\r\n\r\n"), Some("z"));
     }

@@ -306,12 +306,12 @@ fn with_an_idle_limit_a_quiet_connection_is_closed_and_shutdown_does_not_wait_fo
     let mut srv = proxy(upstream(echo), &["--idle-ms", "200"]);
     let mut quiet = connect(srv.addr);
     round_trip(&mut quiet, b"then nothing");
-    // Nothing moves either way: the proxy gives up on it and closes it.
+    // Nothing moves either way: the proxy gives up on it and resets it
+    // (neither stream ended: an end of stream would be a lie).
     srv.wait_for_stderr("nothing moved either way");
     match read_once(&mut quiet, &mut [0; 16]) {
-        Ok(0) => {}
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
-        other => panic!("expected the end of the stream or a reset, got {other:?}"),
+        other => panic!("expected a reset, got {other:?}"),
     }
     // Another quiet one, open when SIGTERM comes: the drain ends with it.
     let mut open = connect(srv.addr);
@@ -443,4 +443,48 @@ fn a_reset_after_a_half_close_reaches_the_server_as_a_reset() {
         "expected a reset, got {then:?}"
     );
     srv.wait_for_stderr("failed");
+}
+
+/// Where the upstream of the test below says how its read after the
+/// stall ended.
+static AFTER_STALL: std::sync::Mutex<Option<std::sync::mpsc::Sender<std::io::Result<usize>>>> =
+    std::sync::Mutex::new(None);
+
+/// Reads the request's first bytes, sends the first half of a reply (whose
+/// end would be the end of the stream), then reads until its stream ends
+/// and says how it ended.
+fn half_a_reply_then_stall(mut conn: TcpStream) {
+    conn.set_read_timeout(Some(HANG_GUARD)).unwrap();
+    let mut request = [0; 5];
+    conn.read_exact(&mut request).unwrap();
+    conn.write_all(b"first half").unwrap();
+    let then = conn.read_to_end(&mut Vec::new());
+    if let Some(tx) = AFTER_STALL.lock().unwrap().as_ref() {
+        let _ = tx.send(then);
+    }
+}
+
+#[test]
+fn a_transfer_stalled_halfway_is_reset_on_both_sides_at_the_idle_limit() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    *AFTER_STALL.lock().unwrap() = Some(tx);
+    let srv = proxy(upstream(half_a_reply_then_stall), &["--idle-ms", "200"]);
+    let mut s = connect(srv.addr);
+    s.write_all(b"hello").unwrap();
+    let mut half = [0; 10];
+    s.read_exact(&mut half).unwrap();
+    // Then nothing moves: the proxy gives up. The client's reply and the
+    // server's request were both cut: each side sees a reset, not an end
+    // of stream that would pass what it got off as whole.
+    let end = s.read_to_end(&mut Vec::new());
+    assert!(
+        matches!(&end, Err(e) if e.kind() == ErrorKind::ConnectionReset),
+        "the client expected a reset, got {end:?}"
+    );
+    let then = rx.recv_timeout(HANG_GUARD).expect("the server read again");
+    assert!(
+        matches!(&then, Err(e) if e.kind() == ErrorKind::ConnectionReset),
+        "the server expected a reset, got {then:?}"
+    );
+    srv.wait_for_stderr("nothing moved either way");
 }
