@@ -730,3 +730,35 @@ fn clippy_s_pattern_lints_are_silenced_by_the_user_s_expect() {
     // Each round adds 1 + 0 and 2 + 1.
     assert_eq!(n, Some(2 + 8));
 }
+
+/// Iterator comparisons take both iterators by value, and so do the
+/// `unsafe` unwraps of `Option` and `Result`: the variable used as the
+/// receiver is gone before the twait, as in a plain function (kept, it
+/// drew "use of moved value" at the twait).
+#[tamed]
+fn compared_after_consuming(a: Vec<String>, b: Vec<String>, x: Option<String>) -> String {
+    let it = a.clone().into_iter().map(|w| w.to_lowercase());
+    let ord = it.cmp(b.clone().into_iter().map(|w| w.to_lowercase()));
+    let lens = a.clone().into_iter().map(|w| w.len());
+    let shorter = lens.lt(b.into_iter().map(|w| w.len()));
+    let sizes = a.into_iter().map(|w| w.len());
+    let sorted = sizes.is_sorted_by_key(|n| n);
+    let some = x.is_some();
+    let got = if some {
+        // SAFETY: checked just above.
+        unsafe { x.unwrap_unchecked() }
+    } else {
+        String::new()
+    };
+    twait! { tame::asap(mkevent!()); }
+    format!("{ord:?} {shorter} {sorted} {got}")
+}
+
+#[test]
+fn iterator_comparisons_and_unchecked_unwraps_move_their_receiver() {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let got = tame::run_with(|d| {
+        compared_after_consuming(words(&["A", "bb"]), words(&["a", "c"]), Some("x".into()), d)
+    });
+    assert_eq!(got.as_deref(), Some("Less false true x"));
+}

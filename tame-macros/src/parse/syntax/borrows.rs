@@ -37,7 +37,28 @@ pub fn iterator_chain(e: &Expr) -> bool {
 /// Methods that move an iterator (see [`iterator_chain`]) besides those of
 /// [`consumes_receiver`]: names other types give to methods that borrow.
 pub fn consumes_iterator(method: &str, args: usize) -> bool {
-    matches!(method, "count" | "max" | "min" | "skip" | "last" | "is_sorted" | "eq" | "ne")
+    matches!(
+        method,
+        "count"
+            | "max"
+            | "min"
+            | "skip"
+            | "last"
+            | "is_sorted"
+            | "is_sorted_by"
+            | "is_sorted_by_key"
+            | "eq"
+            | "ne"
+            | "cmp"
+            | "partial_cmp"
+            | "lt"
+            | "le"
+            | "gt"
+            | "ge"
+            | "cmp_by"
+            | "partial_cmp_by"
+            | "eq_by"
+    )
         // `Iterator::take(n)`; `Option::take()` has no argument.
         || (method == "take" && args == 1)
 }
