@@ -1138,6 +1138,33 @@ mod tamed {
         let d = after.next().map(|(i, n)| format!("{i} {}", n.name));
         log(&t, format!("{n} {most:?} {least:?} {last:?} {d:?}"));
     }
+
+    /// A `let ... else` whose `else` waits, on a place: a field (moved out
+    /// of on a match, left whole otherwise), and a slice (below).
+    #[tamed]
+    pub fn a_let_else_on_a_field(t: Trace, name: Option<u32>) {
+        let job = (Noisy::new("job", &t), name.map(|n| Noisy::new(format!("name{n}"), &t)));
+        let Some(named) = job.1 else {
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, "anonymous");
+            return;
+        };
+        log(&t, "named");
+        drop(named);
+        log(&t, "end");
+    }
+
+    #[tamed]
+    pub fn a_let_else_on_a_slice(t: Trace, v: Vec<u32>) {
+        let g = Noisy::new("g", &t);
+        let [a, b] = v[..] else {
+            twait! { tick(&t, "waited", mkevent!()); }
+            drop(g);
+            log(&t, "not a pair");
+            return;
+        };
+        log(&t, format!("{a} {b}"));
+    }
 }
 
 mod plain {
@@ -1940,6 +1967,29 @@ mod plain {
         let d = after.next().map(|(i, n)| format!("{i} {}", n.name));
         log(&t, format!("{n} {most:?} {least:?} {last:?} {d:?}"));
     }
+
+    pub fn a_let_else_on_a_field(t: Trace, name: Option<u32>) {
+        let job = (Noisy::new("job", &t), name.map(|n| Noisy::new(format!("name{n}"), &t)));
+        let Some(named) = job.1 else {
+            log(&t, "waited");
+            log(&t, "anonymous");
+            return;
+        };
+        log(&t, "named");
+        drop(named);
+        log(&t, "end");
+    }
+
+    pub fn a_let_else_on_a_slice(t: Trace, v: Vec<u32>) {
+        let g = Noisy::new("g", &t);
+        let [a, b] = v[..] else {
+            log(&t, "waited");
+            drop(g);
+            log(&t, "not a pair");
+            return;
+        };
+        log(&t, format!("{a} {b}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -2573,4 +2623,20 @@ fn a_move_beside_a_computed_number_keeps_the_drop_flag() {
         traced(|t| plain::a_move_beside_a_computed_number(t, 0)),
         ["zero", "p=(0, 1)", "waited", "end", "drop q", "drop o"]
     );
+}
+
+#[test]
+fn a_let_else_on_a_field_or_a_slice_tests_the_place_where_it_is() {
+    for name in [None, Some(1)] {
+        as_plain(
+            |t| tamed::a_let_else_on_a_field(t, name),
+            |t| plain::a_let_else_on_a_field(t, name),
+        );
+    }
+    for v in [vec![1, 2], vec![3]] {
+        as_plain(
+            |t| tamed::a_let_else_on_a_slice(t, v.clone()),
+            |t| plain::a_let_else_on_a_slice(t, v.clone()),
+        );
+    }
 }

@@ -779,24 +779,53 @@ impl Builder<'_> {
         .then_some(prev)
     }
 
+    /// Whether `e` is a place that can be read twice, with nothing run
+    /// but field accesses, derefs and indexing by a variable, a literal or
+    /// a range of them: a variable of the body (`res`, `self`), a field of
+    /// one (`job.name`), `v[..]`, `*r`.
+    fn is_place(&self, e: &Expr) -> bool {
+        let simple_index = |i: &Expr| match i {
+            Expr::Lit(_) => true,
+            Expr::Path(_) => syntax::as_ident(i).is_some(),
+            Expr::Range(r) => [&r.start, &r.end]
+                .into_iter()
+                .flatten()
+                .all(|b| matches!(&**b, Expr::Lit(_)) || syntax::as_ident(b).is_some()),
+            _ => false,
+        };
+        match e {
+            Expr::Path(_) => {
+                syntax::as_ident(e).is_some_and(|i| self.resolve(&i.to_string()).is_some())
+            }
+            Expr::Field(f) => f.attrs.is_empty() && self.is_place(&f.base),
+            Expr::Paren(p) => p.attrs.is_empty() && self.is_place(&p.expr),
+            Expr::Index(i) => {
+                i.attrs.is_empty() && simple_index(&i.index) && self.is_place(&i.expr)
+            }
+            Expr::Unary(u) => {
+                matches!(u.op, syn::UnOp::Deref(_)) && u.attrs.is_empty() && self.is_place(&u.expr)
+            }
+            _ => false,
+        }
+    }
+
     /// `let P = e else { ..twait.. };`: the `else` block is code of the
     /// spine. Becomes
     /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = ({ t }) else { unreachable!() };`
     /// (`P'` is `P` binding nothing): the value is gone before the `else`
     /// block, and what the pattern leaves of it at the statement's end, as
-    /// a temporary is in Rust. A variable (`let Ok(x) = res else ..`) is
-    /// tested where it is and keeps its value when the pattern does not
-    /// match.
+    /// a temporary is in Rust. A place (`let Ok(x) = res else ..`, `let
+    /// Some(n) = job.name else ..`, `let [a, b] = v[..] else ..`; see
+    /// [`is_place`](Self::is_place)) is tested where it is, and keeps its
+    /// value when the pattern does not match, as in Rust.
     fn let_else_waiting(&mut self, mut l: syn::Local, out: &mut Vec<ir::Stmt>) {
         let Some(init) = l.init.take() else { return };
         let Some((_, els)) = init.diverge else { return };
         let span = els.span();
-        let place = syntax::as_ident(&init.expr)
-            .filter(|i| self.resolve(&i.to_string()).is_some())
-            .cloned();
+        let place = self.is_place(&init.expr).then(|| (*init.expr).clone());
         let mut judged = None;
         let (subject, gone, bound): (Expr, Option<syn::Stmt>, Expr) = match place {
-            Some(var) => (syn::parse_quote!(#var), None, syn::parse_quote!(#var)),
+            Some(place) => (place.clone(), None, place),
             None => {
                 judged = Some((*init.expr).clone());
                 let t = self.let_temp(*init.expr, out);
