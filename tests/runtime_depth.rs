@@ -175,3 +175,87 @@ fn a_chain_of_levels_with_big_frames_is_bounded_by_stack_too() {
     tame::run();
     assert_eq!(got.get(), Some(10_000));
 }
+
+/// A fan-out built as waiters come, `acc = tame::all(vec![acc, ev])`,
+/// nests one level per waiter: triggering it, dropping it, asking whether
+/// it is live and arming a timer with it (which watches it, then unwatches
+/// it) walk every level in bounded stack. Each level was a few frames of
+/// recursion: 5,000 waiters overflowed a 2 MiB stack; this thread has
+/// 256 KiB.
+#[test]
+fn a_fan_out_nested_a_level_per_waiter_runs_in_bounded_stack() {
+    const WAITERS: usize = 100_000;
+    let small = std::thread::Builder::new().stack_size(256 * 1024);
+    let body = move || {
+        let r = Rendezvous::<()>::new();
+        let nested = |r: &Rendezvous<()>| {
+            let mut slots = Vec::new();
+            let mut acc: Option<Event<u32>> = None;
+            for _ in 0..WAITERS {
+                let (ev, slot) = r.event_with_slot::<u32>(());
+                slots.push(slot);
+                acc = Some(match acc.take() {
+                    None => ev,
+                    Some(a) => tame::all(vec![a, ev]),
+                });
+            }
+            (acc.unwrap(), slots)
+        };
+        let got = |slots: &[Slot<u32>]| slots.iter().filter(|s| s.take() == Some(5)).count();
+
+        let (ev, slots) = nested(&r);
+        assert!(ev.is_live());
+        ev.trigger(5);
+        assert_eq!(got(&slots), WAITERS);
+
+        let (ev, slots) = nested(&r);
+        drop(ev);
+        assert_eq!(got(&slots), 0);
+
+        let (ev, slots) = nested(&r);
+        tame::timer(Duration::from_millis(1), ev.map(|()| 5));
+        assert_eq!(tame::__timer_entries(), 1);
+        tame::run();
+        assert_eq!(got(&slots), WAITERS);
+
+        // Dead at every leaf: dead, and not armed.
+        let gone = Rendezvous::<()>::new();
+        let (dead, _slots) = nested(&gone);
+        gone.cancel();
+        assert!(!dead.is_live());
+        tame::timer(Duration::from_secs(3600), dead.map(|()| 5));
+        assert_eq!(tame::__timer_entries(), 0);
+        tame::run();
+        assert_eq!(r.queued(), 3 * WAITERS);
+    };
+    small.spawn(body).unwrap().join().unwrap();
+}
+
+/// Events made cancellable, each in turn (a layer per level that may give
+/// up), reach the innermost when triggered or dropped, in bounded stack.
+#[test]
+fn cancellable_events_nested_deep_trigger_and_drop() {
+    const DEEP: usize = 100_000;
+    let small = std::thread::Builder::new().stack_size(256 * 1024);
+    let body = move || {
+        let r = Rendezvous::<()>::new();
+        let nested = |r: &Rendezvous<()>| {
+            let (mut ev, slot) = r.event_with_slot::<u32>(());
+            let mut handles = Vec::new();
+            for _ in 0..DEEP {
+                let (outer, cancel) = tame::cancellable(ev);
+                handles.push(cancel);
+                ev = outer;
+            }
+            (ev, slot, handles)
+        };
+        let (ev, slot, _handles) = nested(&r);
+        ev.trigger(5);
+        assert_eq!(slot.take(), Some(5));
+        let (ev, slot, _handles) = nested(&r);
+        drop(ev);
+        assert_eq!(slot.take(), None);
+        assert_eq!(r.queued(), 2);
+    };
+    small.spawn(body).unwrap().join().unwrap();
+}

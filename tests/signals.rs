@@ -183,6 +183,14 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     assert!(blocked_here(Sys::WINCH));
     Signal::Winch.restore().unwrap();
     assert!(!blocked_here(Sys::WINCH));
+
+    // One that arrived while only blocked (by `main`, as `block` advises)
+    // is forgotten too, as one the loop took in: not run (ALRM's action
+    // ends the process).
+    assert!(blocked_here(Sys::ALARM));
+    send(Sys::ALARM);
+    Signal::Alrm.restore().unwrap();
+    assert!(!blocked_here(Sys::ALARM));
 }
 
 /// What `restore` is for: after it, Ctrl-C ends the program. In a child
@@ -272,6 +280,7 @@ fn main() {
         Signal::Hup,
         Signal::Usr1,
         Signal::Usr2,
+        Signal::Alrm,
     ] {
         sig.block().unwrap();
     }

@@ -1143,7 +1143,10 @@ mod tamed {
     /// of on a match, left whole otherwise), and a slice (below).
     #[tamed]
     pub fn a_let_else_on_a_field(t: Trace, name: Option<u32>) {
-        let job = (Noisy::new("job", &t), name.map(|n| Noisy::new(format!("name{n}"), &t)));
+        let job = (
+            Noisy::new("job", &t),
+            name.map(|n| Noisy::new(format!("name{n}"), &t)),
+        );
         let Some(named) = job.1 else {
             twait! { tick(&t, "waited", mkevent!()); }
             log(&t, "anonymous");
@@ -1969,7 +1972,10 @@ mod plain {
     }
 
     pub fn a_let_else_on_a_field(t: Trace, name: Option<u32>) {
-        let job = (Noisy::new("job", &t), name.map(|n| Noisy::new(format!("name{n}"), &t)));
+        let job = (
+            Noisy::new("job", &t),
+            name.map(|n| Noisy::new(format!("name{n}"), &t)),
+        );
         let Some(named) = job.1 else {
             log(&t, "waited");
             log(&t, "anonymous");

@@ -178,15 +178,19 @@ impl<T> Kill for Forward<T> {
     }
 }
 
-impl<T> Sink<T> for Forward<T> {
+impl<T: 'static> Sink<T> for Forward<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         self.watches.forget(self.owner());
         let target = self.target.borrow_mut().take();
-        if let (Some(ev), Some(v)) = (target, value) {
-            ev.trigger(v);
-        }
-        // Otherwise the target (if still here) was dropped: it comes back
-        // untriggered.
+        // Through the trampoline: the target may be cancellable in turn,
+        // to any depth.
+        crate::nesting::complete(move || {
+            if let (Some(ev), Some(v)) = (target, value) {
+                ev.trigger(v);
+            }
+            // Otherwise the target (if still here) is dropped: it comes
+            // back untriggered.
+        });
     }
 
     fn is_live(&self) -> bool {

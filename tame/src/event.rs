@@ -55,6 +55,13 @@ pub(crate) trait Sink<T> {
     fn into_link(self: Rc<Self>) -> Option<Rc<dyn Link>> {
         None
     }
+
+    /// A fan-out ([`crate::all`]) is its own: its questions are asked of
+    /// the events under it, nested fan-outs included, in a loop (see
+    /// `crate::fanout::All::walk`), not by recursion.
+    fn as_all(&self) -> Option<&crate::fanout::All<T>> {
+        None
+    }
 }
 
 /// What is asked of an event: [`Sink::is_live`], [`Sink::watch`] or
@@ -198,6 +205,11 @@ impl<T> Event<T> {
     /// owner reports `id`.
     pub(crate) fn watch(&self, id: WaitId) -> bool {
         self.sink.as_ref().is_some_and(|s| s.watch(id))
+    }
+
+    /// Where it reports to (`None` once triggered or dropped).
+    pub(crate) fn sink(&self) -> Option<&Rc<dyn Sink<T>>> {
+        self.sink.as_ref()
     }
 
     /// A view of this event's liveness that stays with whoever hands the

@@ -51,30 +51,85 @@ pub fn all<T: Clone + 'static>(evs: Vec<Event<T>>) -> Event<T> {
 
 /// The events, and a weak reference to itself (for the loop: see
 /// [`driver::watch_partly`]).
-struct All<T>(RefCell<Vec<Event<T>>>, Weak<All<T>>);
+pub(crate) struct All<T>(RefCell<Vec<Event<T>>>, Weak<All<T>>);
+
+/// What [`All::walk`] comes upon.
+enum Seen<'a, T> {
+    /// A fan-out (the one walked first), whose events are walked next.
+    FanOut(&'a All<T>),
+    /// A fan-out whose events are out, being completed: it is live.
+    Busy,
+    /// An event under the fan-outs that is no fan-out itself.
+    Leaf(&'a dyn Sink<T>),
+}
+
+impl<T: 'static> All<T> {
+    /// Shows `f` this fan-out, the events under it and under the fan-outs
+    /// among them, in constant stack however deep fan-outs nest (`acc =
+    /// all(vec![acc, ev])` for each waiter nests one level each), until `f`
+    /// returns true; returns whether it did.
+    fn walk(&self, f: &mut dyn FnMut(Seen<'_, T>) -> bool) -> bool {
+        // Fan-outs met under this one, to walk after it (allocated only
+        // when there are any).
+        let mut nested: Vec<Rc<dyn Sink<T>>> = Vec::new();
+        let mut visit = |all: &All<T>, nested: &mut Vec<Rc<dyn Sink<T>>>| -> bool {
+            if f(Seen::FanOut(all)) {
+                return true;
+            }
+            let Ok(evs) = all.0.try_borrow() else {
+                return f(Seen::Busy);
+            };
+            for sink in evs.iter().filter_map(Event::sink) {
+                if sink.as_all().is_some() {
+                    nested.push(sink.clone());
+                } else if f(Seen::Leaf(&**sink)) {
+                    return true;
+                }
+            }
+            false
+        };
+        if visit(self, &mut nested) {
+            return true;
+        }
+        while let Some(sink) = nested.pop() {
+            if let Some(all) = sink.as_all() {
+                if visit(all, &mut nested) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
 
 impl<T: 'static> driver::PartlyLive for All<T> {
     fn still_live(&self) -> bool {
-        self.0
-            .try_borrow()
-            .map_or(true, |evs| evs.iter().any(Event::is_live))
+        self.walk(&mut |seen| match seen {
+            Seen::FanOut(_) => false,
+            Seen::Busy => true,
+            Seen::Leaf(sink) => sink.is_live(),
+        })
     }
 }
 
 impl<T: Clone + 'static> Sink<T> for All<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
-        // Taken out first: triggering may reach code that looks at us.
-        let evs = std::mem::take(&mut *self.0.borrow_mut());
-        let Some(value) = value else {
-            // Each callback gets its `None`, even past one that panics.
-            crate::driver::drop_each(evs);
-            return;
-        };
-        // A callback that panics does not keep the events after it from
-        // getting the value.
-        crate::driver::trigger_each(Deal {
-            evs: evs.into_iter(),
-            value: Some(value),
+        // Through the trampoline: an event under it may be a fan-out in
+        // turn, at any depth.
+        crate::nesting::complete(move || {
+            // Taken out first: triggering may reach code that looks at us.
+            let evs = std::mem::take(&mut *self.0.borrow_mut());
+            let Some(value) = value else {
+                // Each callback gets its `None`, even past one that panics.
+                crate::driver::drop_each(evs);
+                return;
+            };
+            // A callback that panics does not keep the events after it
+            // from getting the value.
+            crate::driver::trigger_each(Deal {
+                evs: evs.into_iter(),
+                value: Some(value),
+            });
         });
     }
 
@@ -85,21 +140,32 @@ impl<T: Clone + 'static> Sink<T> for All<T> {
     /// Live while any of them is: each is watched, and the loop drops the
     /// wait once a report finds them all dead.
     fn watch(&self, id: WaitId) -> bool {
-        if driver::is_task_wait(id) {
-            driver::watch_partly(id, self.1.clone());
-        }
-        self.0.try_borrow().map_or(true, |evs| {
-            // Every one is watched (no short-circuit).
-            evs.iter().fold(false, |live, ev| ev.watch(id) | live)
-        })
+        let task = driver::is_task_wait(id);
+        let mut live = false;
+        // Every one is watched (no short-circuit).
+        self.walk(&mut |seen| {
+            match seen {
+                Seen::FanOut(all) if task => driver::watch_partly(id, all.1.clone()),
+                Seen::FanOut(_) => {}
+                Seen::Busy => live = true,
+                Seen::Leaf(sink) => live |= sink.watch(id),
+            }
+            false
+        });
+        live
     }
 
     fn unwatch(&self) {
-        if let Ok(evs) = self.0.try_borrow() {
-            for ev in evs.iter() {
-                ev.unwatch();
+        self.walk(&mut |seen| {
+            if let Seen::Leaf(sink) = seen {
+                sink.unwatch();
             }
-        }
+            false
+        });
+    }
+
+    fn as_all(&self) -> Option<&All<T>> {
+        Some(self)
     }
 }
 

@@ -107,9 +107,10 @@ impl Signal {
     /// * Every [`at_signal`] wait for it ends: its event is dropped
     ///   untriggered (it reports back with no value), so a `twait!` on it
     ///   does not hang.
-    /// * Arrivals the loop has already taken in are settled first: other
-    ///   signals read with them go to their waiters as usual, and one of
-    ///   `self` that nobody waited for is forgotten. One that arrives from
+    /// * Arrivals before it are settled first: other signals the loop read
+    ///   with them go to their waiters as usual, and one of `self` that
+    ///   nobody waited for is forgotten (also one that arrived while the
+    ///   signal was only [`block`](Signal::block)ed). One that arrives from
     ///   now on runs its action.
     /// * It undoes [`block`](Signal::block) too, also for a signal that
     ///   was only blocked and never waited for. A later [`at_signal`]
@@ -142,9 +143,22 @@ impl Signal {
         let table = TABLE.try_with(|t| t.borrow().clone()).ok().flatten();
         match table {
             Some(table) => table.remove(self.number()),
-            None => Signals::unblock(self.number()),
+            None => forget_and_unblock(self.number()),
         }
     }
+}
+
+/// Unblocks `signo`, a signal blocked but not watched ([`Signal::block`]),
+/// forgetting an arrival still pending, as [`Signal::restore`] forgets one
+/// the loop took in: read out through a descriptor of its own first (if
+/// none can be made, out of descriptors, it is unblocked anyway).
+fn forget_and_unblock(signo: i32) -> io::Result<()> {
+    let Ok(mut once) = Signals::new() else {
+        return Signals::unblock(signo);
+    };
+    once.add(signo)?;
+    let _ = once.take(&mut Vec::new());
+    once.remove(signo)
 }
 
 impl fmt::Display for Signal {
@@ -323,7 +337,7 @@ impl SignalTable {
     fn remove(&self, signo: i32) -> io::Result<()> {
         let bit = 1u64 << signo;
         if self.watched.get() & bit == 0 {
-            return Signals::unblock(signo);
+            return forget_and_unblock(signo);
         }
         // What the descriptor holds already arrived while tame handled it:
         // hand it out now, so that unblocking does not lose the others.
