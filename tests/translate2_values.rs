@@ -916,3 +916,30 @@ fn twaits_nested_in_value_positions_inside_value_positions() {
         ["v = 100"]
     );
 }
+
+/// `break;` out of a loop whose value is used gives it `()`, as in Rust;
+/// the translator gave it nothing, and the loop's value was a name of its
+/// own that did not exist ("cannot find value").
+#[tamed]
+fn a_unit_loop_left_by_a_bare_break(limit: u32) -> (u32, ()) {
+    let mut n = 0;
+    // (The shape under test; clippy says of it what it says of a plain
+    // function's.)
+    #[allow(clippy::let_unit_value)]
+    let done = loop {
+        n += 1;
+        twait! { tame::asap(mkevent!()); }
+        if n > limit {
+            break;
+        }
+    };
+    (n, done)
+}
+
+#[test]
+fn a_bare_break_gives_a_used_loop_its_unit_value() {
+    assert_eq!(
+        tame::run_with(|d| a_unit_loop_left_by_a_bare_break(3, d)),
+        Some((4, ()))
+    );
+}

@@ -1152,6 +1152,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
         });
         self.jumps.push(k);
         let marker = jump_marker(k);
+        // `break;` out of a loop whose value is used gives it `()`, as in
+        // Rust (where it is a type error unless the loop's value is `()`).
+        let value = match (dest, value) {
+            (Some(_), None) => Some(Box::new(syn::parse_quote_spanned!(span=> ()))),
+            (_, value) => value,
+        };
         match (dest, value) {
             (Some(d), Some(v)) => {
                 let e = if self.cond_depth == 0 {
