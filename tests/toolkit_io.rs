@@ -259,6 +259,59 @@ fn copy_ends_with_an_error_when_a_handle_is_closed_under_it() {
     });
 }
 
+/// A copy waits on one descriptor at a time: closing the other ends it too,
+/// at once, and its descriptor closes then (the copy let go of it), so its
+/// peer reads the end of the stream. (A copy waiting to read `from` held
+/// a closed `to` open until input came, perhaps never.)
+#[test]
+fn closing_either_stream_ends_a_copy_waiting_on_the_other() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        // Waits to write `to_full`, whose peer reads nothing; `from` closed.
+        let zero = dev_zero();
+        let (to_full, _full_peer) = pair();
+        let (writing, ended_writing) = r.event_with_slot::<io::Result<u64>>(());
+        copy(&zero, &to_full, writing);
+        // Waits to read a silent `from`; `to` closed.
+        let (from, _from_peer) = pair();
+        let (to, mut to_peer) = pair();
+        let (reading, ended_reading) = r.event_with_slot::<io::Result<u64>>(());
+        copy(&from, &to, reading);
+        // Both ways between two silent streams; `a` closed.
+        let (a, mut a_peer) = pair();
+        let (b, _b_peer) = pair();
+        let (both, ended_both) = r.event_with_slot::<io::Result<(u64, u64)>>(());
+        copy_bidirectional(&a, &b, both);
+        tame::run_once(Some(Duration::ZERO));
+
+        zero.close();
+        to.close();
+        a.close();
+        let says = |e: io::Error| {
+            assert_eq!(e.kind(), io::ErrorKind::ConnectionAborted, "{e}");
+            e.to_string()
+        };
+        let closed = |what: &str| format!("copy: the stream it {what} was closed");
+        let ended = ended_writing
+            .take()
+            .expect("ended at the close")
+            .unwrap_err();
+        assert_eq!(says(ended), closed("reads from"));
+        let ended = ended_reading
+            .take()
+            .expect("ended at the close")
+            .unwrap_err();
+        assert_eq!(says(ended), closed("writes to"));
+        let ended = ended_both.take().expect("ended at the close").unwrap_err();
+        assert_eq!(says(ended), "copy: a stream it copies was closed");
+        tame::run(); // the copies let go of their descriptors
+        assert_eq!(tame::__live_waits(), 0);
+        assert!(peer_sees_eof(&mut to_peer), "`to` was closed");
+        assert!(peer_sees_eof(&mut a_peer), "`a` was closed");
+        drop((to_full, from, b));
+    });
+}
+
 /// Where `file`'s reads are, after each turn of the loop, until they reach
 /// `end`: another task on the loop, which runs only when the loop gets a
 /// turn.

@@ -140,6 +140,33 @@ impl Cancel {
     }
 }
 
+impl Cancel {
+    /// A handle that does not keep the event's forwarder alive: one for
+    /// whoever cancels on someone else's behalf (a descriptor's close ends
+    /// the copies over it) and must not hold the event past its end.
+    pub(crate) fn downgrade(&self) -> WeakCancel {
+        WeakCancel(Rc::downgrade(&self.sink))
+    }
+}
+
+/// [`Cancel::downgrade`]'s handle: [`cancel`](WeakCancel::cancel) kills
+/// the event if it is still there.
+pub(crate) struct WeakCancel(std::rc::Weak<dyn Kill>);
+
+impl WeakCancel {
+    /// As [`Cancel::cancel`], if the event was not triggered or dropped.
+    pub(crate) fn cancel(&self) {
+        if let Some(sink) = self.0.upgrade() {
+            sink.kill();
+        }
+    }
+
+    /// Whether the event is gone (triggered or dropped): nothing to cancel.
+    pub(crate) fn is_gone(&self) -> bool {
+        self.0.strong_count() == 0
+    }
+}
+
 impl fmt::Debug for Cancel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cancel").finish_non_exhaustive()

@@ -55,10 +55,10 @@ const ROUNDS_PER_TURN: u32 = 32;
 ///   cancelled), the copy stops on the loop's next turn: its buffer is
 ///   dropped, the read or write it waited for is cancelled, and nothing
 ///   more is triggered.
-/// * **Closing** `from` with `close()` ends the copy at once with an error
-///   (`ConnectionAborted`), and so does closing `to` while the copy waits
-///   to write. A `to` closed while the copy waits for input ends it at its
-///   next write, when input comes; to stop it sooner, let `ev` die.
+/// * **Closing** `from` or `to` with `close()` ends the copy at once with
+///   an error (`ConnectionAborted`), whatever it waits for then (to read
+///   `from`, to write `to`): it lets go of both descriptors on the loop's
+///   next turn, so the closed one is closed then.
 /// * `from` and `to` may be the same full-duplex stream (an echo), or the
 ///   two halves of one.
 /// * **Fairness**: a copy whose reads and writes keep completing at once
@@ -110,13 +110,10 @@ where
     R: ReadStream,
     W: WriteStream,
 {
-    pump(
-        from.source().0.clone(),
-        to.source().0.clone(),
-        AtEnd::Stop,
-        None,
-        ev,
-    );
+    let (from, to) = (from.source().0.clone(), to.source().0.clone());
+    let ev = ended_by_close(&to, "writes to", ev);
+    let ev = ended_by_close(&from, "reads from", ev);
+    pump(from, to, AtEnd::Stop, None, ev);
 }
 
 /// Copies `a`'s input to `b` and `b`'s input to `a` at once, then triggers
@@ -142,7 +139,8 @@ where
 /// # Errors
 ///
 /// Through `ev`: the first error of either direction, as [`copy`] gives
-/// them, or of a shutdown (`ENOTSOCK` for an `Fd` that is not a socket;
+/// them (`ConnectionAborted`, "a stream it copies was closed", once either
+/// stream is closed with `close()`), or of a shutdown (`ENOTSOCK` for an `Fd` that is not a socket;
 /// `ConnectionReset` if the peer reset the connection before the end of
 /// the stream could be passed on to it).
 ///
@@ -177,7 +175,10 @@ where
     A: ReadStream + WriteStream,
     B: ReadStream + WriteStream,
 {
-    both_ways(a.source().0.clone(), b.source().0.clone(), None, ev);
+    let (a, b) = (a.source().0.clone(), b.source().0.clone());
+    let ev = ended_by_close(&a, "copies", ev);
+    let ev = ended_by_close(&b, "copies", ev);
+    both_ways(a, b, None, ev);
 }
 
 /// [`copy_bidirectional`] that gives up when nothing has moved either way
@@ -249,7 +250,32 @@ pub fn copy_bidirectional_idle<A, B>(
         !idle.is_zero(),
         "copy_bidirectional_idle: the idle limit must not be zero"
     );
-    both_ways(a.source().0.clone(), b.source().0.clone(), Some(idle), ev);
+    let (a, b) = (a.source().0.clone(), b.source().0.clone());
+    let ev = ended_by_close(&a, "copies", ev);
+    let ev = ended_by_close(&b, "copies", ev);
+    both_ways(a, b, Some(idle), ev);
+}
+
+/// `ev`, the event of a copy over `src`, made to end the copy when `src`
+/// is closed (`close()`), whatever the copy waits for then, on that
+/// descriptor or another: the event the copy holds dies, so the copy is
+/// cancelled on the loop's next turn (and lets go of its descriptors),
+/// and `ev` gets the copy's error for a stream it `what` closed under it.
+fn ended_by_close<T: 'static>(
+    src: &Source,
+    what: &'static str,
+    ev: Event<io::Result<T>>,
+) -> Event<io::Result<T>> {
+    // Dropped untriggered: the cancel below, or the copy cancelled
+    // because `ev` died (then the trigger goes nowhere).
+    let ev = ev.then(
+        move |res: Option<io::Result<T>>, ev: Event<io::Result<T>>| {
+            ev.trigger(res.unwrap_or_else(|| Err(closed(what))));
+        },
+    );
+    let (ev, cancel) = crate::cancellable(ev);
+    src.on_close(cancel.downgrade());
+    ev
 }
 
 /// What a direction does at the end of its input.
@@ -464,8 +490,9 @@ fn explain(err: io::Error, what: &str) -> io::Error {
 
 /// The error of a copy whose stream was closed under it.
 fn closed(what: &str) -> io::Error {
+    let which = if what == "copies" { "a" } else { "the" };
     io::Error::new(
         io::ErrorKind::ConnectionAborted,
-        format!("copy: the stream it {what} was closed"),
+        format!("copy: {which} stream it {what} was closed"),
     )
 }

@@ -413,8 +413,9 @@ impl Fd {
     ///
     /// Only when an operation still under way holds the descriptor (this is
     /// called from a callback that one of its own operations runs as it
-    /// delivers, or a readiness wait on a regular file, which ends on the
-    /// loop's next turn, was just cancelled): the descriptor given back is
+    /// delivers, or a readiness wait on a regular file or a
+    /// [`copy`](fn@crate::io::copy) over it, which end on the loop's next
+    /// turn, was just cancelled): the descriptor given back is
     /// then a duplicate (a new fd number), since the original stays open
     /// until that operation is done, and duplicating can fail (`EMFILE`).
     /// The original then closes once the operation lets go of it, as if the

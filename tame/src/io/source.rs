@@ -25,6 +25,7 @@ use super::op::Parked;
 use super::shared_std::Std;
 use super::slots::Slots;
 use super::sys;
+use crate::cancel::WeakCancel;
 use crate::driver::{self, Ready, Registration, Token};
 use crate::Event;
 
@@ -87,6 +88,10 @@ pub(crate) struct Source {
     token: Cell<Token>,
     /// The parked operations, one per kind.
     slots: Slots,
+    /// What a [`close`](Source::close) cancels besides them: the copies
+    /// over this source (see [`on_close`](Source::on_close)), which may
+    /// wait on another descriptor.
+    closers: Cell<Vec<WeakCancel>>,
 }
 
 /// [`Source::token`] of a source not registered yet (never a slab token:
@@ -106,6 +111,7 @@ impl Source {
             seen: Cell::new(Ready::NONE),
             token: Cell::new(UNREGISTERED),
             slots: Slots::new(),
+            closers: Cell::new(Vec::new()),
         })
     }
 
@@ -386,6 +392,22 @@ impl Source {
         // Dropped once the source is settled: an operation's drop is user
         // code (its event's callback), which may panic or touch it.
         drop(parked);
+        for closer in self.closers.take() {
+            closer.cancel();
+        }
+    }
+
+    /// Has `closer` cancelled when the source is closed (at once if it is
+    /// closed already). What is gone by then is not kept meanwhile.
+    pub(crate) fn on_close(&self, closer: WeakCancel) {
+        if self.is_closed() {
+            closer.cancel();
+            return;
+        }
+        let mut all = self.closers.take();
+        all.retain(|c| !c.is_gone());
+        all.push(closer);
+        self.closers.set(all);
     }
 
     /// Closes the source and gives its descriptor back: the very one (the

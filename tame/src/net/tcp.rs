@@ -39,8 +39,10 @@ use crate::Event;
 /// * Errors (including a reset peer) are delivered through the event, never
 ///   as a panic. A peer that closed its side makes reads give `Ok(0)`.
 /// * At most one operation per direction may wait at a time (one reader
-///   and one writer may wait at once). A second one that has to wait gets
-///   `ErrorKind::ResourceBusy` through its event.
+///   and one writer may wait at once). Another one of that direction,
+///   started while one waits, gets `ErrorKind::ResourceBusy` through its
+///   event, even one that could complete at once: it would overtake the
+///   one waiting (the `try_` methods do not wait, and are not refused).
 /// * [`close`](Self::close) cancels the waiting operations: their events
 ///   come back **untriggered** (a `twait` on them ends; the slots keep
 ///   their old values; moved-in buffers are dropped), and the socket closes.
@@ -193,7 +195,9 @@ impl TcpStream {
     ///
     /// Only when an operation still under way holds the descriptor (this is
     /// called from a callback that one of its own operations runs as it
-    /// delivers): the std stream then gets a duplicate (a new fd number),
+    /// delivers, or a [`copy`](fn@crate::io::copy) over the stream, which ends
+    /// with it and lets go on the loop's next turn, is under way): the std
+    /// stream then gets a duplicate (a new fd number),
     /// since the original stays open until that operation is done, and
     /// duplicating can fail (`EMFILE`). The original then closes once the
     /// operation lets go of it, as if the handle had been closed.

@@ -390,7 +390,9 @@ impl UnixStream {
     ///
     /// Only when an operation still under way holds the descriptor (this is
     /// called from a callback that one of its own operations runs as it
-    /// delivers): the std stream then gets a duplicate (a new fd number),
+    /// delivers, or a [`copy`](fn@crate::io::copy) over the stream, which ends
+    /// with it and lets go on the loop's next turn, is under way): the std
+    /// stream then gets a duplicate (a new fd number),
     /// since the original stays open until that operation is done, and
     /// duplicating can fail (`EMFILE`). The original then closes once the
     /// operation lets go of it, as if the handle had been closed.
