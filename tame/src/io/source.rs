@@ -64,8 +64,21 @@ const SHUT_WRITE: u8 = 4;
 /// [`Source::flags`]: a TCP stream, where a read that leaves room in its
 /// buffer took everything there was (see [`Source::drained`]).
 const SHORT_READS_DRAIN: u8 = 8;
+
+thread_local! {
+    /// What a source's [`close`](Source::close) cancels besides its parked
+    /// operations, by the source's address: the copies over it, which may
+    /// wait on another descriptor. Beside the sources, not in them: a
+    /// source is kept small (every idle connection has one), and few are
+    /// ever copied.
+    static CLOSERS: std::cell::RefCell<std::collections::HashMap<usize, Vec<WeakCancel>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
 /// [`Source::flags`]: as [`STDIN`], for a handle of the process's stdout.
 const STDOUT: u8 = 16;
+/// [`Source::flags`]: has entries in [`CLOSERS`] (see
+/// [`Source::on_close`]).
+const HAS_CLOSERS: u8 = 32;
 
 /// A descriptor on the loop; see the module docs.
 ///
@@ -88,10 +101,6 @@ pub(crate) struct Source {
     token: Cell<Token>,
     /// The parked operations, one per kind.
     slots: Slots,
-    /// What a [`close`](Source::close) cancels besides them: the copies
-    /// over this source (see [`on_close`](Source::on_close)), which may
-    /// wait on another descriptor.
-    closers: Cell<Vec<WeakCancel>>,
 }
 
 /// [`Source::token`] of a source not registered yet (never a slab token:
@@ -111,7 +120,6 @@ impl Source {
             seen: Cell::new(Ready::NONE),
             token: Cell::new(UNREGISTERED),
             slots: Slots::new(),
-            closers: Cell::new(Vec::new()),
         })
     }
 
@@ -392,7 +400,7 @@ impl Source {
         // Dropped once the source is settled: an operation's drop is user
         // code (its event's callback), which may panic or touch it.
         drop(parked);
-        for closer in self.closers.take() {
+        for closer in self.take_closers() {
             closer.cancel();
         }
     }
@@ -404,10 +412,30 @@ impl Source {
             closer.cancel();
             return;
         }
-        let mut all = self.closers.take();
-        all.retain(|c| !c.is_gone());
-        all.push(closer);
-        self.closers.set(all);
+        let key = self as *const Source as usize;
+        let added = CLOSERS.try_with(|all| {
+            let mut all = all.borrow_mut();
+            let mine = all.entry(key).or_default();
+            mine.retain(|c| !c.is_gone());
+            mine.push(closer);
+        });
+        if added.is_ok() {
+            self.flags.set(self.flags.get() | HAS_CLOSERS);
+        }
+    }
+
+    /// The closers [`on_close`](Source::on_close) left for this source.
+    fn take_closers(&self) -> Vec<WeakCancel> {
+        if self.flags.get() & HAS_CLOSERS == 0 {
+            return Vec::new();
+        }
+        self.flags.set(self.flags.get() & !HAS_CLOSERS);
+        let key = self as *const Source as usize;
+        CLOSERS
+            .try_with(|all| all.borrow_mut().remove(&key))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// Closes the source and gives its descriptor back: the very one (the
@@ -543,6 +571,9 @@ impl Drop for Resuming<'_> {
 
 impl Drop for Source {
     fn drop(&mut self) {
+        // Its closers (the copies over it, gone before it) are forgotten:
+        // another source may come to live at this address.
+        drop(self.take_closers());
         if self.fd.is_none() {
             // Given away by `into_fd`, which closed the source first.
             return;
