@@ -1168,6 +1168,38 @@ mod tamed {
         };
         log(&t, format!("{a} {b}"));
     }
+
+    /// A block without a twait that hides a name the loop's exit keeps,
+    /// leaves the loop from inside, and assigns a variable read after it:
+    /// the machine leaves the block before it jumps, and the variable's
+    /// value before the block is kept for the path that goes on.
+    #[tamed]
+    pub fn assigned_in_a_block_a_break_leaves(t: Trace, k: u32) {
+        let a: u32 = k;
+        let mut b: u32 = 1;
+        log(&t, format!("b={b}"));
+        for _ in 0..2u32 {
+            {
+                let a = a + 100;
+                if a.is_multiple_of(2) {
+                    break;
+                }
+                b = a + k;
+            }
+            let mut turns = 0;
+            b += 'o: loop {
+                twait! { tick(&t, "waited", mkevent!()); }
+                turns += 1;
+                if turns == 2 {
+                    break 'o if a > 3 { a } else { 0 };
+                }
+            };
+            log(&t, format!("b={b}"));
+        }
+        b = 1;
+        log(&t, format!("a+b={}", a + b));
+    }
+
 }
 
 mod plain {
@@ -1996,6 +2028,33 @@ mod plain {
         };
         log(&t, format!("{a} {b}"));
     }
+
+    pub fn assigned_in_a_block_a_break_leaves(t: Trace, k: u32) {
+        let a: u32 = k;
+        let mut b: u32 = 1;
+        log(&t, format!("b={b}"));
+        for _ in 0..2u32 {
+            {
+                let a = a + 100;
+                if a.is_multiple_of(2) {
+                    break;
+                }
+                b = a + k;
+            }
+            let mut turns = 0;
+            b += 'o: loop {
+                log(&t, "waited");
+                turns += 1;
+                if turns == 2 {
+                    break 'o if a > 3 { a } else { 0 };
+                }
+            };
+            log(&t, format!("b={b}"));
+        }
+        b = 1;
+        log(&t, format!("a+b={}", a + b));
+    }
+
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -2643,6 +2702,16 @@ fn a_let_else_on_a_field_or_a_slice_tests_the_place_where_it_is() {
         as_plain(
             |t| tamed::a_let_else_on_a_slice(t, v.clone()),
             |t| plain::a_let_else_on_a_slice(t, v.clone()),
+        );
+    }
+}
+
+#[test]
+fn a_value_given_in_a_block_a_jump_leaves_from_hiding_a_name_is_kept() {
+    for k in [0, 1, 2, 4] {
+        as_plain(
+            |t| tamed::assigned_in_a_block_a_break_leaves(t, k),
+            |t| plain::assigned_in_a_block_a_break_leaves(t, k),
         );
     }
 }

@@ -1135,17 +1135,7 @@ impl<'a> Emitter<'a> {
     /// Whether a name bound inside jump `j`'s statement hides a binding
     /// its target keeps.
     fn hidden_at(&self, j: usize) -> bool {
-        let info = &self.f.jumps[j];
-        if info.hidden.is_empty() {
-            return false;
-        }
-        let Some(target) = jump_state(self.f, self.m, j) else {
-            return false;
-        };
-        self.a.kept[target].iter().any(|&b| {
-            let ident = &self.f.bindings[b].ident;
-            info.hidden.iter().any(|h| ident == h.as_str())
-        })
+        crate::analyze::escapes(self.f, self.m, &self.a.kept, j)
     }
 
     /// `match 'escape: { Ok(e) } { Ok(x) => x, Err(k) => <jump k> }`: the

@@ -137,7 +137,6 @@ pub struct Analysis {
 }
 
 pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
-    let (live, store_live) = liveness(f, m);
     let mentions: Vec<HashSet<BindingId>> = m
         .states
         .iter()
@@ -152,7 +151,69 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         .iter()
         .map(|s| mentions_besides_stores(f, &s.code))
         .collect();
-    let fwd = forward(f, m, &live, &store_live, &unstored);
+    // The jumps that leave their statement through an escape (see
+    // [`escapes`]), whose assignments rustc does not see on the way on:
+    // found from what the states keep, which they change in turn, until
+    // no more are found.
+    let mut escaping = HashSet::new();
+    let (fwd, kept, flagged) = loop {
+        let (live, store_live) = liveness(f, m, &escaping);
+        let fwd = forward(f, m, &live, &store_live, &unstored);
+        let (kept, flagged) = keep(f, m, &live, &fwd, &mentions);
+        let more: Vec<usize> = (0..f.jumps.len())
+            .filter(|&j| !escaping.contains(&j) && escapes(f, m, &kept, j))
+            .collect();
+        if more.is_empty() {
+            break (fwd, kept, flagged);
+        }
+        escaping.extend(more);
+    };
+    report_borrows(f, &kept, &flagged, errors);
+    report_cfg_shadows(f, &kept, errors);
+    report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
+    report_slot_problems(f, &fwd.slot_problems, errors);
+    Analysis {
+        kept,
+        flagged,
+        moved_at: fwd.moved_at,
+        stores: fwd.stores,
+        flag_stores: fwd.flag_stores,
+        reached: fwd.reached,
+        mentions,
+    }
+}
+
+/// Whether jump `j` leaves its statement through an escape: a name bound
+/// inside the statement, where the jump is, hides a binding its target
+/// keeps, so the jump cannot pack the target's state there (`{ let a = a
+/// + 1; if a > 9 { break; } }`). The machine leaves the statement first
+/// (`'escape: { Ok(..) }` with the jump's number as the error, see
+/// `emit`), and rustc, which cannot tell that the statement ran to its end
+/// on the `Ok` path, no longer sees the assignments made in it there.
+pub fn escapes(f: &Function, m: &Machine, kept: &[Vec<BindingId>], j: usize) -> bool {
+    let info = &f.jumps[j];
+    if info.hidden.is_empty() {
+        return false;
+    }
+    let Some(&(head, exit)) = m.loops.get(&info.target) else {
+        return false;
+    };
+    let target = if info.is_break { exit } else { head };
+    kept[target].iter().any(|&b| {
+        let ident = &f.bindings[b].ident;
+        info.hidden.iter().any(|h| ident == h.as_str())
+    })
+}
+
+/// Per state, the bindings its variant holds and which of them are flags,
+/// from liveness and the forward facts.
+fn keep(
+    f: &Function,
+    m: &Machine,
+    live: &[Set],
+    fwd: &forward::ForwardResult,
+    mentions: &[HashSet<BindingId>],
+) -> (Vec<Vec<BindingId>>, Vec<Set>) {
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
@@ -211,19 +272,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         kept.push(k);
         flagged.push(flags);
     }
-    report_borrows(f, &kept, &flagged, errors);
-    report_cfg_shadows(f, &kept, errors);
-    report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
-    report_slot_problems(f, &fwd.slot_problems, errors);
-    Analysis {
-        kept,
-        flagged,
-        moved_at: fwd.moved_at,
-        stores: fwd.stores,
-        flag_stores: fwd.flag_stores,
-        reached: fwd.reached,
-        mentions,
-    }
+    (kept, flagged)
 }
 
 /// The promotions (see `ir::Promotion`) that do not pay: no binding the
