@@ -119,12 +119,20 @@ fn unresolved(names: &[String]) -> Vec<LookupResult> {
 
 // ---- The blocking loop, without tame ----
 
+/// How long the blocking loop waits for a lookup's replies: the deadline
+/// tame's resolver gives a lookup by default.
+const LOOKUP_DEADLINE: Duration = Duration::from_secs(5);
+
 /// One name after another over a blocking UDP socket connected to
 /// `server`: send A and AAAA, wait for both replies (matched by id and
 /// question; the connected socket receives only from `server`, and gets
-/// its ICMP errors, so a closed port is reported as such at once). An IP
-/// literal is its own address and an empty name is refused, with no query,
-/// as tame's resolver does.
+/// its ICMP errors, so a closed port is reported as such at once) until
+/// the lookup's deadline, 5 s after its queries went out, as tame's
+/// resolver does by default (no retransmission here). As there, an IP
+/// literal is its own address and an empty name is refused, with no
+/// query; the addresses of either reply are the answer (also when the
+/// other one fails or does not come); NXDOMAIN on either ends the lookup,
+/// and without addresses the first failure a reply gave is the error.
 fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
     let local: SocketAddr = if server.is_ipv6() {
         "[::]:0".parse().unwrap()
@@ -145,7 +153,6 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                 .collect()
         }
     };
-    let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = [0u8; 4096];
     let mut next_id = std::process::id() as u16;
     // What a failed send or receive says about the lookup of `name`.
@@ -188,10 +195,30 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                     }
                 })?;
                 sock.send(&q).map_err(|e| failed(name, e))?;
-                want.push((next_id, qtype, None::<Vec<IpAddr>>));
+                want.push((next_id, qtype, None::<Result<Vec<IpAddr>, Error>>));
             }
+            let deadline = Instant::now() + LOOKUP_DEADLINE;
             while want.iter().any(|w| w.2.is_none()) {
-                let n = sock.recv(&mut buf).map_err(|e| failed(name, e))?;
+                let left = deadline.saturating_duration_since(Instant::now());
+                let received = if left.is_zero() {
+                    Err(std::io::ErrorKind::TimedOut.into())
+                } else {
+                    sock.set_read_timeout(Some(left))
+                        .and_then(|()| sock.recv(&mut buf))
+                };
+                let n = match received {
+                    Ok(n) => n,
+                    // What came is the answer, if it has addresses.
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        break;
+                    }
+                    Err(e) => return Err(failed(name, e)),
+                };
                 let Ok(m) = Message::decode(&buf[..n]) else {
                     continue;
                 };
@@ -207,28 +234,40 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                 if !m.header.response || !q_ok {
                     continue;
                 }
-                if m.header.rcode == wire::RCODE_NXDOMAIN {
-                    return Err(Error::NxDomain { name: name.clone() });
-                }
-                w.2 = Some(
-                    m.answers
+                let name = name.clone();
+                w.2 = Some(match m.header.rcode {
+                    wire::RCODE_NOERROR => Ok(m
+                        .answers
                         .iter()
                         .filter_map(|r| match r.data {
                             RData::A(a) if w.1 == wire::TYPE_A => Some(IpAddr::V4(a)),
                             RData::Aaaa(a) if w.1 == wire::TYPE_AAAA => Some(IpAddr::V6(a)),
                             _ => None,
                         })
-                        .collect(),
-                );
+                        .collect()),
+                    wire::RCODE_NXDOMAIN => return Err(Error::NxDomain { name }),
+                    wire::RCODE_SERVFAIL => Err(Error::ServFail { name }),
+                    wire::RCODE_REFUSED => Err(Error::Refused { name }),
+                    rcode => Err(Error::Rcode { name, rcode }),
+                });
             }
-            let all: Vec<IpAddr> = want
-                .into_iter()
-                .flat_map(|w| w.2.unwrap_or_default())
-                .collect();
-            if all.is_empty() {
-                Err(Error::NoAddresses { name: name.clone() })
-            } else {
-                Ok(all)
+            let answered = want.iter().filter(|w| w.2.is_some()).count();
+            let mut all = Vec::new();
+            let mut failure = None;
+            for w in want {
+                match w.2 {
+                    Some(Ok(addrs)) => all.extend(addrs),
+                    Some(Err(e)) => {
+                        failure.get_or_insert(e);
+                    }
+                    None => {}
+                }
+            }
+            match (all.is_empty(), failure) {
+                (false, _) => Ok(all),
+                (true, Some(e)) => Err(e),
+                (true, None) if answered < 2 => Err(Error::Timeout { name: name.clone() }),
+                (true, None) => Err(Error::NoAddresses { name: name.clone() }),
             }
         })
         .collect()
@@ -483,14 +522,15 @@ fn main() -> ExitCode {
     for row in &rows {
         let w = row.window.max(1);
         let ideal = delay * n.div_ceil(w) as u32;
+        // No ideal time to compare with (no delay, or no names): a dash.
         let ratio = if ideal.is_zero() {
-            f64::NAN
+            "-".to_string()
         } else {
-            row.wall.as_secs_f64() / ideal.as_secs_f64()
+            format!("{:.2}", row.wall.as_secs_f64() / ideal.as_secs_f64())
         };
         all_ok &= row.resolved == n;
         println!(
-            "{:<28} {:>6} {:>6} {:>8.1} ms {:>11} {:>6.2} {:>5}/{}",
+            "{:<28} {:>6} {:>6} {:>8.1} ms {:>11} {:>6} {:>5}/{}",
             row.mode,
             n,
             w,

@@ -1199,7 +1199,6 @@ mod tamed {
         b = 1;
         log(&t, format!("a+b={}", a + b));
     }
-
 }
 
 mod plain {
@@ -2054,7 +2053,6 @@ mod plain {
         b = 1;
         log(&t, format!("a+b={}", a + b));
     }
-
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
