@@ -212,6 +212,27 @@ fn resume_lets_the_clock_run_on_from_the_virtual_time() {
     });
 }
 
+/// A pause rounds the time up to a whole millisecond; a resume with
+/// nothing moved on in between lets the real clock catch up, so pausing
+/// and resuming over and over (a test helper per case, say) leaves the
+/// loop's clock with the real one: a deadline taken from `Instant::now()`
+/// is not reached early. Each cycle added its rounding to a lasting lead
+/// (100 cycles: the clock 0.1 s ahead).
+#[test]
+fn pausing_and_resuming_again_and_again_does_not_run_the_clock_ahead() {
+    virtual_test(|| {
+        for _ in 0..100 {
+            tame::run_once(Some(Duration::ZERO));
+            tame::time::pause();
+            tame::time::resume();
+        }
+        assert!(!tame::time::is_paused());
+        tame::run_once(Some(Duration::ZERO));
+        let lead = tame::now().saturating_duration_since(Instant::now());
+        assert!(lead < Duration::from_millis(1), "{lead:?} ahead");
+    });
+}
+
 #[test]
 fn an_fd_wait_with_a_timeout_is_answered_by_a_writer_in_virtual_time() {
     // Both ends in the loop: the writer writes after 10 s of virtual time;

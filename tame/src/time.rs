@@ -939,8 +939,12 @@ pub fn pause() {
 
 /// Lets this thread's loop clock run again after [`pause`], from the
 /// virtual time it stands at (the loop's time stays ahead of, or behind,
-/// the real clock by what the pause made up). Resuming a running clock does
-/// nothing.
+/// the real clock by what the pause made up: [`advance`], its jumps to
+/// timers, the real time that passed meanwhile). A pause with nothing of
+/// that only rounded the time up to its millisecond: the clock stands
+/// there until the real one catches up, and goes on as before the pause,
+/// so pausing and resuming again and again does not run it ahead.
+/// Resuming a running clock does nothing.
 ///
 /// # Examples
 ///

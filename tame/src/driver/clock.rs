@@ -156,6 +156,12 @@ impl Clock {
     }
 
     /// Lets the time run again from where it stands.
+    ///
+    /// A time ahead of where it would be by less than a millisecond is
+    /// only the pause's rounding (nothing moved it on): the time goes on as
+    /// before the pause once the clock catches up (it never goes back, see
+    /// [`read_ns`](Self::read_ns)), rather than stay that much ahead, a
+    /// lead that each pause and resume would add to.
     pub(super) fn resume(&self) {
         if !self.paused.get() {
             return;
@@ -163,7 +169,13 @@ impl Clock {
         self.paused.set(false);
         let t = self.now_ns.get();
         let real = duration_ns(Instant::now().saturating_duration_since(self.origin()));
-        self.offset.set(diff(t, real));
+        // Where the time would be had it not paused (the offset is left
+        // as it was while paused).
+        let running = i128::from(real) + self.offset.get();
+        let lead = i128::from(t) - running;
+        if !(0..i128::from(MS)).contains(&lead) {
+            self.offset.set(diff(t, real));
+        }
     }
 
     /// Moves the time forward by `dur`, paused or not.
