@@ -1199,6 +1199,33 @@ mod tamed {
         b = 1;
         log(&t, format!("a+b={}", a + b));
     }
+
+    /// A `break` with a value out of a loop without a twait that hides the
+    /// outer loop's variable (`for j` in `for j`): the value is given
+    /// before the jump leaves the inner loop, and is the outer loop's.
+    #[tamed]
+    pub fn a_break_value_given_where_a_name_is_hidden(t: Trace, k: u32) {
+        let mut b: u32 = 1;
+        for j in 0..3u32 {
+            let x;
+            let mut turns = 0;
+            b += 'o: loop {
+                for j in j..j + 2 {
+                    if j + k > 3 {
+                        break 'o j * 10;
+                    }
+                }
+                twait! { tick(&t, "waited", mkevent!()); }
+                turns += 1;
+                if turns == 2 {
+                    break 0;
+                }
+            };
+            (x, b) = (j, b + 1);
+            log(&t, format!("j={j} x={x} b={b}"));
+        }
+        log(&t, format!("b={b}"));
+    }
 }
 
 mod plain {
@@ -2053,6 +2080,29 @@ mod plain {
         b = 1;
         log(&t, format!("a+b={}", a + b));
     }
+
+    pub fn a_break_value_given_where_a_name_is_hidden(t: Trace, k: u32) {
+        let mut b: u32 = 1;
+        for j in 0..3u32 {
+            let x;
+            let mut turns = 0;
+            b += 'o: loop {
+                for j in j..j + 2 {
+                    if j + k > 3 {
+                        break 'o j * 10;
+                    }
+                }
+                log(&t, "waited");
+                turns += 1;
+                if turns == 2 {
+                    break 0;
+                }
+            };
+            (x, b) = (j, b + 1);
+            log(&t, format!("j={j} x={x} b={b}"));
+        }
+        log(&t, format!("b={b}"));
+    }
 }
 
 const PATHS: [(bool, bool); 4] = [(true, false), (true, true), (false, false), (false, true)];
@@ -2710,6 +2760,16 @@ fn a_value_given_in_a_block_a_jump_leaves_from_hiding_a_name_is_kept() {
         as_plain(
             |t| tamed::assigned_in_a_block_a_break_leaves(t, k),
             |t| plain::assigned_in_a_block_a_break_leaves(t, k),
+        );
+    }
+}
+
+#[test]
+fn a_break_value_given_where_a_name_is_hidden_reaches_the_loop() {
+    for k in [0, 2, 3, 9] {
+        as_plain(
+            |t| tamed::a_break_value_given_where_a_name_is_hidden(t, k),
+            |t| plain::a_break_value_given_where_a_name_is_hidden(t, k),
         );
     }
 }

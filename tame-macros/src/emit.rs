@@ -136,7 +136,7 @@ impl<'a> Emitter<'a> {
             state_var: hygienic("__tame_state"),
             drive: Lifetime::new("'__tame_drive", Span::mixed_site()),
             head: Lifetime::new("'__tame_head", Span::mixed_site()),
-            escape: Lifetime::new("'__tame_escape", Span::mixed_site()),
+            escape: Lifetime::new("'__tame_escaped", Span::mixed_site()),
             current: 0,
             mentioned: HashSet::new(),
             flag_stored: HashSet::new(),
@@ -1084,7 +1084,6 @@ impl<'a> Emitter<'a> {
             .collect();
         let mut stmt = machine_copy(&p.stmt);
         let mut marked = Marked {
-            escape: &self.escape,
             escaping: &escaping,
             em: self,
             plain: p,
@@ -1103,7 +1102,6 @@ impl<'a> Emitter<'a> {
                         // but its own may hide the spine's (`let a = ..;
                         // break;`): its jumps leave it first too.
                         let mut in_else = Marked {
-                            escape: &self.escape,
                             escaping: &escaping,
                             em: self,
                             plain: p,
@@ -1138,60 +1136,36 @@ impl<'a> Emitter<'a> {
         crate::analyze::escapes(self.f, self.m, &self.a.kept, j)
     }
 
-    /// `match 'escape: { Ok(e) } { Ok(x) => x, Err(k) => <jump k> }`: the
-    /// jumps inside `e` leave it first, so that the state is packed where
-    /// only the spine's names are in scope.
+    /// `'ok: { 'j3: { 'j5: { break 'ok (e); } <jump 5> } <jump 3> }`: the
+    /// jumps inside `e` (`break 'j5`) leave it first, so that the state is
+    /// packed where only the spine's names are in scope. A block of its own
+    /// per jump, not a number to match on after one block: rustc follows
+    /// `break`s to labels exactly, so what `e` assigned on the way to each
+    /// jump, or to its end, is assigned where the state is packed (a
+    /// `break`'s value, `b` in `{ b = 5; continue; }`).
     fn escaped(&self, e: &Expr, jumps: &[usize], p: &Plain) -> Expr {
-        let escape = &self.escape;
-        let x = hygienic("__tame_x");
-        let k = hygienic("__tame_k");
-        let go = self.jumps_by_number(&k, jumps, p);
-        let r = hygienic("__tame_escaped");
-        let tokens = quote! {
-            {
-                let #r = #escape: { ::tame::__private::core::result::Result::<_, usize>::Ok(#e) };
-                match #r {
-                    ::tame::__private::core::result::Result::Ok(#x) => #x,
-                    ::tame::__private::core::result::Result::Err(#k) => #go,
-                }
-            }
-        };
-        Expr::Verbatim(tokens)
+        let ok = &self.escape;
+        let body = quote!(break #ok (#e););
+        let nested = self.escape_blocks(body, jumps, p);
+        Expr::Verbatim(quote!(#ok: { #nested }))
     }
 
-    /// `match k { 3 => <jump 3>, .. }`: the jump an escape left with.
-    fn jumps_by_number(&self, k: &Ident, jumps: &[usize], p: &Plain) -> TokenStream {
-        let arms = jumps.iter().map(|&j| {
-            let lit = proc_macro2::Literal::usize_unsuffixed(j);
+    /// `body` inside a labeled block per jump of `jumps`, each followed by
+    /// its jump: `'j3: { 'j5: { body } <jump 5> } <jump 3>`.
+    fn escape_blocks(&self, body: TokenStream, jumps: &[usize], p: &Plain) -> TokenStream {
+        jumps.iter().rev().fold(body, |inner, &j| {
+            let label = escape_label(j);
             let go = self.jump(j, plain_edge(p, j));
-            quote!(#lit => #go)
-        });
-        quote! {
-            match #k {
-                #(#arms,)*
-                _ => ::tame::__private::unreachable_state("a jump the machine did not make"),
-            }
-        }
+            quote!(#label: { #inner } #go)
+        })
     }
 
-    /// A `let .. else`'s `else` whose jumps `break 'escape Err(k)`: as
+    /// A `let .. else`'s `else` whose jumps leave it first: as
     /// [`Self::escaped`], for a block that never finishes.
     fn escaped_else(&self, e: &Expr, jumps: &[usize], p: &Plain) -> Expr {
-        let escape = &self.escape;
-        let x = hygienic("__tame_x");
-        let k = hygienic("__tame_k");
-        let go = self.jumps_by_number(&k, jumps, p);
-        let r = hygienic("__tame_escaped");
-        let tokens = quote! {
-            {
-                let #r: ::tame::__private::core::result::Result<::tame::__private::core::convert::Infallible, usize> = #escape: #e;
-                match #r {
-                    ::tame::__private::core::result::Result::Ok(#x) => match #x {},
-                    ::tame::__private::core::result::Result::Err(#k) => #go,
-                }
-            }
-        };
-        Expr::Verbatim(tokens)
+        let body = quote!(#e);
+        let nested = self.escape_blocks(body, jumps, p);
+        Expr::Verbatim(quote!({ #nested }))
     }
 
     /// `static __TAME_SITE_n: TwaitSite = ...;` for each twait.
@@ -1214,10 +1188,16 @@ impl<'a> Emitter<'a> {
     }
 }
 
+/// The label of the block that escaping jump `k` leaves (see
+/// [`Emitter::escaped`]).
+fn escape_label(k: usize) -> Lifetime {
+    Lifetime::new(&format!("'__tame_escape{k}"), Span::mixed_site())
+}
+
 /// Replaces `__tame_jump!(k)` markers: with the jump itself, or, for the
-/// jumps in `escaping`, with `break 'escape Err(k)`.
+/// jumps in `escaping`, with `break` out of the block of its own that
+/// [`Emitter::escaped`] puts the statement in.
 struct Marked<'e, 'a> {
-    escape: &'e Lifetime,
     escaping: &'e [usize],
     em: &'e Emitter<'a>,
     /// The statement being rewritten (its jumps' edges).
@@ -1249,11 +1229,8 @@ impl VisitMut for Marked<'_, '_> {
             let new: TokenStream = if !self.escaping.contains(&k) {
                 self.em.jump(k, plain_edge(self.plain, k))
             } else {
-                let escape = self.escape;
-                let lit = proc_macro2::Literal::usize_unsuffixed(k);
-                // Parenthesized: `'label ::path` would read as a label
-                // declaration.
-                quote!(break #escape (::tame::__private::core::result::Result::Err(#lit)))
+                let label = escape_label(k);
+                quote!(break #label)
             };
             *e = Expr::Verbatim(new);
             return;

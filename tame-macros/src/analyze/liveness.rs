@@ -1,7 +1,7 @@
 //! Liveness (backward): a binding is live at a state if some path from
 //! there uses it before assigning it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::Set;
 use crate::ir::{BindingId, Effect, Effects, Function, LoopHead, Plain, WaitKind};
@@ -11,9 +11,7 @@ use crate::lower::{Code, Machine, StateId};
 /// site) the variables the site fills that are live after its store.
 pub(super) type Liveness = (Vec<Set>, HashMap<(StateId, usize), Vec<BindingId>>);
 
-/// `escaping`: the jumps that leave their statement through an escape
-/// (see [`super::escapes`]).
-pub(super) fn liveness(f: &Function, m: &Machine, escaping: &HashSet<usize>) -> Liveness {
+pub(super) fn liveness(f: &Function, m: &Machine) -> Liveness {
     let mut live = vec![Set::default(); m.states.len()];
     let mut store_live = HashMap::new();
     loop {
@@ -22,7 +20,6 @@ pub(super) fn liveness(f: &Function, m: &Machine, escaping: &HashSet<usize>) -> 
             let mut cx = Backward {
                 f,
                 m,
-                escaping,
                 live: &live,
                 state: s,
                 store_live: &mut store_live,
@@ -42,7 +39,6 @@ pub(super) fn liveness(f: &Function, m: &Machine, escaping: &HashSet<usize>) -> 
 struct Backward<'a> {
     f: &'a Function,
     m: &'a Machine<'a>,
-    escaping: &'a HashSet<usize>,
     live: &'a [Set],
     state: StateId,
     store_live: &'a mut HashMap<(StateId, usize), Vec<BindingId>>,
@@ -85,21 +81,7 @@ impl Backward<'_> {
         for &d in &p.defs {
             l.remove(d);
         }
-        // A statement left through an escape: rustc does not see what it
-        // assigned on the way on, so a value read after it is the one it
-        // found (`b` in `{ let a = ..; if a > 9 { break; } b = a; } use(b)`).
-        let escaped: Vec<BindingId> = if p.jumps.iter().any(|j| self.escaping.contains(j)) {
-            (p.fx.0.iter())
-                .filter(|&&(b, e)| e == Effect::Write && l.contains(b))
-                .map(|&(b, _)| b)
-                .collect()
-        } else {
-            Vec::new()
-        };
         let mut l = self.fx(&p.fx, l);
-        for b in escaped {
-            l.insert(b);
-        }
         // A jump's target after the statement's effects: an assignment
         // after the jump (`{ if skip { continue; } b = 5; }`) does not
         // give the target its value; one before it is the jump's

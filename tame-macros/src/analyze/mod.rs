@@ -151,23 +151,9 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         .iter()
         .map(|s| mentions_besides_stores(f, &s.code))
         .collect();
-    // The jumps that leave their statement through an escape (see
-    // [`escapes`]), whose assignments rustc does not see on the way on:
-    // found from what the states keep, which they change in turn, until
-    // no more are found.
-    let mut escaping = HashSet::new();
-    let (fwd, kept, flagged) = loop {
-        let (live, store_live) = liveness(f, m, &escaping);
-        let fwd = forward(f, m, &live, &store_live, &unstored);
-        let (kept, flagged) = keep(f, m, &live, &fwd, &mentions);
-        let more: Vec<usize> = (0..f.jumps.len())
-            .filter(|&j| !escaping.contains(&j) && escapes(f, m, &kept, j))
-            .collect();
-        if more.is_empty() {
-            break (fwd, kept, flagged);
-        }
-        escaping.extend(more);
-    };
+    let (live, store_live) = liveness(f, m);
+    let fwd = forward(f, m, &live, &store_live, &unstored);
+    let (kept, flagged) = keep(f, m, &live, &fwd, &mentions);
     report_borrows(f, &kept, &flagged, errors);
     report_cfg_shadows(f, &kept, errors);
     report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
@@ -186,10 +172,8 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
 /// Whether jump `j` leaves its statement through an escape: a name bound
 /// inside the statement, where the jump is, hides a binding its target
 /// keeps, so the jump cannot pack the target's state there (`{ let a = a
-/// + 1; if a > 9 { break; } }`). The machine leaves the statement first
-/// (`'escape: { Ok(..) }` with the jump's number as the error, see
-/// `emit`), and rustc, which cannot tell that the statement ran to its end
-/// on the `Ok` path, no longer sees the assignments made in it there.
+/// + 1; if a > 9 { break; } }`). The machine leaves the statement first,
+/// out of a labeled block of the jump's own (see `emit`).
 pub fn escapes(f: &Function, m: &Machine, kept: &[Vec<BindingId>], j: usize) -> bool {
     let info = &f.jumps[j];
     if info.hidden.is_empty() {
