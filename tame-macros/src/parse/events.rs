@@ -254,7 +254,10 @@ fn template(
         }
         Expr::Index(ix) => {
             let (base, root) = template(r, &ix.expr, captures)?;
-            let c = format_ident!("__tame_c{}", captures.len(), span = Span::mixed_site());
+            // At the user's index: an index of the wrong type is reported
+            // there (the same error as the lint shadow's), not at `#[tamed]`.
+            let at = Span::mixed_site().located_at(syn::spanned::Spanned::span(&*ix.index));
+            let c = format_ident!("__tame_c{}", captures.len(), span = at);
             captures.push((*ix.index).clone());
             // The user's brackets: a store into the place that does not
             // type-check is reported at the slot, not at `#[tamed]`.
