@@ -139,9 +139,17 @@ impl Builder<'_> {
                     fx,
                 };
                 out.push(ir::Stmt::Wait(ir::Wait { id, dest: None }));
+                // A block's value is `()`: where it goes (the function's
+                // value, when it ends the body), a type error is the
+                // block's, not `#[tamed]`'s.
+                let close = match &mac.delimiter {
+                    syn::MacroDelimiter::Brace(b) => b.span.close(),
+                    syn::MacroDelimiter::Paren(p) => p.span.close(),
+                    syn::MacroDelimiter::Bracket(b) => b.span.close(),
+                };
                 match dest {
                     Dest::Discard => {}
-                    other => self.plain_to(syn::parse_quote!(()), other, out),
+                    other => self.plain_to(syn::parse_quote_spanned!(close=> ()), other, out),
                 }
             }
             Ok(macros::TwaitForm::Rendezvous(mut expr)) => {

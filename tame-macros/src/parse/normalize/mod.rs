@@ -130,13 +130,19 @@ impl Builder<'_> {
                 };
                 self.value(Expr::Block(b), dest, out);
             }
+            // (A `return` with no value gives `()` at its `return`: a
+            // type error is reported there.)
             Expr::Return(r) => match r.expr {
                 Some(v) if self.f.returns_value => self.value(*v, Dest::Return, out),
                 Some(v) => {
                     self.value(*v, Dest::Discard, out);
-                    self.plain_to(syn::parse_quote!(()), Dest::Return, out);
+                    let at = r.return_token.span;
+                    self.plain_to(syn::parse_quote_spanned!(at=> ()), Dest::Return, out);
                 }
-                None => self.plain_to(syn::parse_quote!(()), Dest::Return, out),
+                None => {
+                    let at = r.return_token.span;
+                    self.plain_to(syn::parse_quote_spanned!(at=> ()), Dest::Return, out);
+                }
             },
             Expr::Binary(b)
                 if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_))
