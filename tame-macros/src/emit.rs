@@ -1133,7 +1133,17 @@ impl<'a> Emitter<'a> {
     /// Whether a name bound inside jump `j`'s statement hides a binding
     /// its target keeps.
     fn hidden_at(&self, j: usize) -> bool {
-        crate::analyze::escapes(self.f, self.m, &self.a.kept, j)
+        let info = &self.f.jumps[j];
+        if info.hidden.is_empty() {
+            return false;
+        }
+        let Some(target) = jump_state(self.f, self.m, j) else {
+            return false;
+        };
+        self.a.kept[target].iter().any(|&b| {
+            let ident = &self.f.bindings[b].ident;
+            info.hidden.iter().any(|h| ident == h.as_str())
+        })
     }
 
     /// `'ok: { 'j3: { 'j5: { break 'ok (e); } <jump 5> } <jump 3> }`: the

@@ -137,6 +137,7 @@ pub struct Analysis {
 }
 
 pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
+    let (live, store_live) = liveness(f, m);
     let mentions: Vec<HashSet<BindingId>> = m
         .states
         .iter()
@@ -151,53 +152,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         .iter()
         .map(|s| mentions_besides_stores(f, &s.code))
         .collect();
-    let (live, store_live) = liveness(f, m);
     let fwd = forward(f, m, &live, &store_live, &unstored);
-    let (kept, flagged) = keep(f, m, &live, &fwd, &mentions);
-    report_borrows(f, &kept, &flagged, errors);
-    report_cfg_shadows(f, &kept, errors);
-    report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
-    report_slot_problems(f, &fwd.slot_problems, errors);
-    Analysis {
-        kept,
-        flagged,
-        moved_at: fwd.moved_at,
-        stores: fwd.stores,
-        flag_stores: fwd.flag_stores,
-        reached: fwd.reached,
-        mentions,
-    }
-}
-
-/// Whether jump `j` leaves its statement through an escape: a name bound
-/// inside the statement, where the jump is, hides a binding its target
-/// keeps, so the jump cannot pack the target's state there (`{ let a = a
-/// + 1; if a > 9 { break; } }`). The machine leaves the statement first,
-/// out of a labeled block of the jump's own (see `emit`).
-pub fn escapes(f: &Function, m: &Machine, kept: &[Vec<BindingId>], j: usize) -> bool {
-    let info = &f.jumps[j];
-    if info.hidden.is_empty() {
-        return false;
-    }
-    let Some(&(head, exit)) = m.loops.get(&info.target) else {
-        return false;
-    };
-    let target = if info.is_break { exit } else { head };
-    kept[target].iter().any(|&b| {
-        let ident = &f.bindings[b].ident;
-        info.hidden.iter().any(|h| ident == h.as_str())
-    })
-}
-
-/// Per state, the bindings its variant holds and which of them are flags,
-/// from liveness and the forward facts.
-fn keep(
-    f: &Function,
-    m: &Machine,
-    live: &[Set],
-    fwd: &forward::ForwardResult,
-    mentions: &[HashSet<BindingId>],
-) -> (Vec<Vec<BindingId>>, Vec<Set>) {
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
@@ -256,7 +211,19 @@ fn keep(
         kept.push(k);
         flagged.push(flags);
     }
-    (kept, flagged)
+    report_borrows(f, &kept, &flagged, errors);
+    report_cfg_shadows(f, &kept, errors);
+    report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
+    report_slot_problems(f, &fwd.slot_problems, errors);
+    Analysis {
+        kept,
+        flagged,
+        moved_at: fwd.moved_at,
+        stores: fwd.stores,
+        flag_stores: fwd.flag_stores,
+        reached: fwd.reached,
+        mentions,
+    }
 }
 
 /// The promotions (see `ir::Promotion`) that do not pay: no binding the
