@@ -65,7 +65,9 @@ pub struct Emitter<'a> {
     state_var: Ident,
     drive: Lifetime,
     head: Lifetime,
-    escape: Lifetime,
+    /// The block a statement with escaping jumps leaves with its value
+    /// (see [`Self::escaped`]).
+    escaped: Lifetime,
     /// The state whose arm is being emitted.
     current: StateId,
     /// Bindings the current arm's code mentions.
@@ -136,7 +138,7 @@ impl<'a> Emitter<'a> {
             state_var: hygienic("__tame_state"),
             drive: Lifetime::new("'__tame_drive", Span::mixed_site()),
             head: Lifetime::new("'__tame_head", Span::mixed_site()),
-            escape: Lifetime::new("'__tame_escaped", Span::mixed_site()),
+            escaped: Lifetime::new("'__tame_escaped", Span::mixed_site()),
             current: 0,
             mentioned: HashSet::new(),
             flag_stored: HashSet::new(),
@@ -1154,7 +1156,7 @@ impl<'a> Emitter<'a> {
     /// jump, or to its end, is assigned where the state is packed (a
     /// `break`'s value, `b` in `{ b = 5; continue; }`).
     fn escaped(&self, e: &Expr, jumps: &[usize], p: &Plain) -> Expr {
-        let ok = &self.escape;
+        let ok = &self.escaped;
         let body = quote!(break #ok (#e););
         let nested = self.escape_blocks(body, jumps, p);
         Expr::Verbatim(quote!(#ok: { #nested }))
