@@ -943,3 +943,67 @@ fn a_bare_break_gives_a_used_loop_its_unit_value() {
         Some((4, ()))
     );
 }
+
+/// The same with the `break;` right after a twait (a statement of the
+/// machine's own), out of a loop and out of a labeled block.
+#[tamed]
+fn unit_values_left_right_after_a_twait(c: bool) -> ((), ()) {
+    // (The shape under test, as above.)
+    #[allow(clippy::let_unit_value)]
+    let looped = loop {
+        twait! { tame::asap(mkevent!()); }
+        break;
+    };
+    #[allow(clippy::let_unit_value)]
+    let blocked: () = 'b: {
+        if c {
+            twait! { tame::asap(mkevent!()); }
+            break 'b;
+        }
+    };
+    (looped, blocked)
+}
+
+#[test]
+fn a_bare_break_right_after_a_twait_gives_the_unit_value_too() {
+    for c in [true, false] {
+        assert_eq!(
+            tame::run_with(|d| unit_values_left_right_after_a_twait(c, d)),
+            Some(((), ()))
+        );
+    }
+}
+
+/// A `let .. else` whose `else` waits, on a place indexed by an operand
+/// that is more than a variable (`i + 1`): the operand is evaluated once,
+/// first, and the place tested where it is (not moved into a temporary,
+/// which a slice cannot be, nor an element of a `Vec`).
+#[tamed]
+fn ends_after(v: Vec<u32>, i: usize) -> u32 {
+    let [a, .., b] = v[i + 1..] else {
+        twait! { tame::asap(mkevent!()); }
+        return 0;
+    };
+    a + b
+}
+
+#[tamed]
+fn name_len_after(names: Vec<Option<String>>, i: usize) -> usize {
+    let Some(ref n) = names[i + 1] else {
+        twait! { tame::asap(mkevent!()); }
+        return 0;
+    };
+    n.len()
+}
+
+#[test]
+fn a_let_else_on_a_place_indexed_by_an_expression_tests_it_in_place() {
+    assert_eq!(
+        tame::run_with(|d| ends_after(vec![9, 1, 2, 5], 0, d)),
+        Some(6)
+    );
+    assert_eq!(tame::run_with(|d| ends_after(vec![9, 1], 0, d)), Some(0));
+    let names = || vec![None, Some("ab".to_string()), None];
+    assert_eq!(tame::run_with(|d| name_len_after(names(), 0, d)), Some(2));
+    assert_eq!(tame::run_with(|d| name_len_after(names(), 1, d)), Some(0));
+}

@@ -809,6 +809,64 @@ impl Builder<'_> {
         }
     }
 
+    /// A place indexed by an operand that is more than a variable or a
+    /// literal (`v[i + 1..]`, `names[k as usize]`): each such operand is
+    /// evaluated first, into a temporary, so that the place can be read
+    /// twice (see [`is_place`](Self::is_place)), as Rust evaluates it once.
+    /// Nothing is done to what is not a place of a variable.
+    fn index_operands_first(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        fn rooted(r: &Builder<'_>, e: &Expr) -> bool {
+            match e {
+                Expr::Path(_) => {
+                    syntax::as_ident(e).is_some_and(|i| r.resolve(&i.to_string()).is_some())
+                }
+                Expr::Field(f) => f.attrs.is_empty() && rooted(r, &f.base),
+                Expr::Paren(p) => p.attrs.is_empty() && rooted(r, &p.expr),
+                Expr::Index(i) => i.attrs.is_empty() && rooted(r, &i.expr),
+                Expr::Unary(u) => {
+                    matches!(u.op, syn::UnOp::Deref(_)) && u.attrs.is_empty() && rooted(r, &u.expr)
+                }
+                _ => false,
+            }
+        }
+        if !rooted(self, e) {
+            return;
+        }
+        self.operands_to_temps(e, out);
+    }
+
+    /// [`index_operands_first`](Self::index_operands_first)'s walk, base
+    /// first (as evaluated).
+    fn operands_to_temps(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        let simple = |x: &Expr| matches!(x, Expr::Lit(_)) || syntax::as_ident(x).is_some();
+        match e {
+            Expr::Field(f) => self.operands_to_temps(&mut f.base, out),
+            Expr::Paren(p) => self.operands_to_temps(&mut p.expr, out),
+            Expr::Unary(u) => self.operands_to_temps(&mut u.expr, out),
+            Expr::Index(i) => {
+                self.operands_to_temps(&mut i.expr, out);
+                let mut to_temp = |b: &mut Builder<'_>, x: &mut Expr| {
+                    if !simple(x) {
+                        let span = x.span();
+                        let taken = std::mem::replace(x, Expr::Verbatim(Default::default()));
+                        let t = b.let_temp(taken, out);
+                        let t = b.use_ident(t, span);
+                        *x = syn::parse_quote!(#t);
+                    }
+                };
+                match &mut *i.index {
+                    Expr::Range(r) => {
+                        for bound in [&mut r.start, &mut r.end].into_iter().flatten() {
+                            to_temp(self, bound);
+                        }
+                    }
+                    other => to_temp(self, other),
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// `let P = e else { ..twait.. };`: the `else` block is code of the
     /// spine. Becomes
     /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = ({ t }) else { unreachable!() };`
@@ -822,13 +880,15 @@ impl Builder<'_> {
         let Some(init) = l.init.take() else { return };
         let Some((_, els)) = init.diverge else { return };
         let span = els.span();
-        let place = self.is_place(&init.expr).then(|| (*init.expr).clone());
+        let mut init_expr = *init.expr;
+        self.index_operands_first(&mut init_expr, out);
+        let place = self.is_place(&init_expr).then(|| init_expr.clone());
         let mut judged = None;
         let (subject, gone, bound): (Expr, Option<syn::Stmt>, Expr) = match place {
             Some(place) => (place.clone(), None, place),
             None => {
-                judged = Some((*init.expr).clone());
-                let t = self.let_temp(*init.expr, out);
+                judged = Some(init_expr.clone());
+                let t = self.let_temp(init_expr, out);
                 let t = self.use_ident(t, span);
                 // A pattern that borrows (`ref x`) borrows the temporary,
                 // which then stays, to the block's end.

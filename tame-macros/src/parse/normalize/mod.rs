@@ -420,6 +420,11 @@ impl Builder<'_> {
                     );
                 }
             }
+        } else if let (true, Some(d)) = (is_break, self.f.loops[target].dest) {
+            // `break;` out of a loop (or labeled block) whose value is
+            // used gives it `()`, as in Rust (see `plain.rs`'s `jump`).
+            let span = e.span();
+            self.value(syn::parse_quote_spanned!(span=> ()), Dest::Assign(d), out);
         }
         let k = self.f.jumps.len();
         self.f.jumps.push(ir::JumpInfo {
