@@ -383,20 +383,27 @@ fn answering(
     assert!(wrote.1.is_ok(), "write: {:?}", wrote.1);
 }
 
+/// Looks up `many.test` at a nameserver whose UDP reply has the first
+/// `over_udp` of `all`, TC set as `tc` says, and whose TCP reply (written
+/// in pieces) has them all; asserts that the answer is all of them.
+fn all_asked_again_over_tcp(all: Vec<Ipv4Addr>, over_udp: usize, tc: Tc) {
+    let (udp, listener) = same_port(TcpListener::bind);
+    let ns = udp.local_addr().unwrap();
+    let listener = Rc::new(RefCell::new(Some(listener)));
+    truncating(udp, all[..over_udp].to_vec(), tc, 2);
+    answering(listener.clone(), all.clone(), None);
+    let l = listener.clone();
+    let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
+    let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
+    assert_eq!(res.unwrap(), want);
+}
+
 #[test]
 fn a_reply_over_tcp_that_comes_in_pieces_is_read_whole() {
     let _turn = serial();
     on_fresh_loop(|| {
-        let (udp, listener) = same_port(TcpListener::bind);
-        let ns = udp.local_addr().unwrap();
-        let listener = Rc::new(RefCell::new(Some(listener)));
         let all: Vec<Ipv4Addr> = (1..=60).map(|i| Ipv4Addr::new(10, 9, 1, i)).collect();
-        truncating(udp, all[..2].to_vec(), Tc::A, 2);
-        answering(listener.clone(), all.clone(), None);
-        let l = listener.clone();
-        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
-        let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
-        assert_eq!(res.unwrap(), want);
+        all_asked_again_over_tcp(all, 2, Tc::A);
     });
 }
 
@@ -437,16 +444,8 @@ fn a_datagram_too_long_to_read_whole_is_asked_again_over_tcp() {
 fn a_truncated_reply_cut_inside_a_record_is_asked_again_over_tcp() {
     let _turn = serial();
     on_fresh_loop(|| {
-        let (udp, listener) = same_port(TcpListener::bind);
-        let ns = udp.local_addr().unwrap();
-        let listener = Rc::new(RefCell::new(Some(listener)));
         let all: Vec<Ipv4Addr> = (1..=40).map(|i| Ipv4Addr::new(10, 9, 2, i)).collect();
-        truncating(udp, all[..3].to_vec(), Tc::ACut, 2);
-        answering(listener.clone(), all.clone(), None);
-        let l = listener.clone();
-        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || close(&l));
-        let want: Vec<_> = all.into_iter().map(std::net::IpAddr::V4).collect();
-        assert_eq!(res.unwrap(), want);
+        all_asked_again_over_tcp(all, 3, Tc::ACut);
     });
 }
 
