@@ -762,3 +762,24 @@ fn iterator_comparisons_and_unchecked_unwraps_move_their_receiver() {
     });
     assert_eq!(got.as_deref(), Some("Less false true x"));
 }
+
+/// `last` of a variable bound to an iterator whose items borrow nothing
+/// (`v.iter().copied()`) is an owned item, kept across a twait as any
+/// value; it was judged by the method's name as a slice's `last`, a borrow
+/// of the variable.
+#[tamed]
+fn last_of_a_copying_iterator(k: u32) -> u32 {
+    let v: Vec<u32> = (0..k).collect();
+    let it = v.iter().copied();
+    let l = it.last();
+    twait! { tame::asap(mkevent!()); }
+    l.unwrap_or(0) + v.len() as u32
+}
+
+#[test]
+fn the_last_item_of_an_iterator_variable_whose_items_are_owned_is_kept() {
+    assert_eq!(
+        tame::run_with(|d| last_of_a_copying_iterator(3, d)),
+        Some(2 + 3)
+    );
+}

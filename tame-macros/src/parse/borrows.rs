@@ -17,13 +17,15 @@ impl Builder<'_> {
     /// that is no variable here is a `const` or `static` item's (`NAMES.iter()`):
     /// no borrow of the function's either.
     pub fn borrow_of_local(&self, e: &Expr) -> Option<(Ident, &'static str)> {
-        // `it.last()` of an owned iterator (`let it = v.into_iter()..`) is
-        // an owned item, not a slice's borrow.
+        // `it.last()` of an owned iterator (`let it = v.into_iter()..`), or
+        // of one whose items borrow nothing (`v.iter().copied()`), is an
+        // owned item, not a slice's borrow.
         if let Expr::MethodCall(m) = e {
             let owned_iterator = syntax::as_ident(&m.receiver)
                 .and_then(|i| self.resolve(&i.to_string()))
                 .is_some_and(|b| {
-                    self.f.bindings[b].iterator && self.f.bindings[b].borrow.is_none()
+                    let b = &self.f.bindings[b];
+                    b.iterator && (b.borrow.is_none() || !b.items_borrow)
                 });
             if owned_iterator && syntax::consumes_iterator(&m.method.to_string(), m.args.len()) {
                 return None;
