@@ -1007,3 +1007,28 @@ fn a_let_else_on_a_place_indexed_by_an_expression_tests_it_in_place() {
     assert_eq!(tame::run_with(|d| name_len_after(names(), 0, d)), Some(2));
     assert_eq!(tame::run_with(|d| name_len_after(names(), 1, d)), Some(0));
 }
+
+/// `break` with a value out of a loop that waits, from a block that
+/// declares again a name the function keeps: the value reaches the loop
+/// (the README listed this as rustc's E0381 at the loop).
+#[tamed]
+fn break_value_from_a_block_that_hides_a_name(c: bool, k: u32) -> u32 {
+    let total = k;
+    let found = loop {
+        twait! { tame::asap(mkevent!()); }
+        if c {
+            let total = 99;
+            assert_eq!(total, 99);
+            break 100;
+        }
+        break total;
+    };
+    found + total
+}
+
+#[test]
+fn a_break_value_from_a_block_that_hides_a_kept_name_reaches_the_loop() {
+    let got = |c| tame::run_with(|d| break_value_from_a_block_that_hides_a_name(c, 1, d));
+    assert_eq!(got(true), Some(101));
+    assert_eq!(got(false), Some(2));
+}
