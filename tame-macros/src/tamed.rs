@@ -193,6 +193,18 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         },
         _ => machine,
     };
+    // A unit function's `return x;` stays the user's own in the machine:
+    // its closure says `-> ()` as the lint shadow's does, at the same place,
+    // so that rustc's report of an `x` that is not `()` is the shadow's
+    // word for word, and rustc gives it once (without it, a second report
+    // said the return type was inferred at `#[tamed]`).
+    let machine_ret = match &f.sig.output {
+        ReturnType::Default if !ir.returns_value => {
+            let at = Span::call_site().located_at(f.sig.paren_token.span.close());
+            quote_spanned!(at=> -> ())
+        }
+        _ => TokenStream::new(),
+    };
     let inner = quote! {
             #(#items)*
             #(#nested_items)*
@@ -307,7 +319,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::manual_assert
             )]
             #unsafe_allow
-            let #body = move |#cx: &::tame::__private::TaskContext<'_>| {
+            let #body = move |#cx: &::tame::__private::TaskContext<'_>| #machine_ret {
                 #machine
             };
             #start
