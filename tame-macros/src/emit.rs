@@ -7,7 +7,7 @@
 //! enum __TameState<T0, T1> { Start { a: T0 }, Twait1 { x: T1, a: T0 }, __Taken }
 //! static __TAME_SITE_0: TwaitSite = ...;                    // one per twait
 //! let mut __tame_state = __TameState::Start { a };
-//! let __tame_body = move |__tame_cx: &TaskContext<'_>| '__tame_drive: loop {
+//! let __tame_body = move |__tame_cx: &TaskContext<'_>| -> () { '__tame_drive: loop {
 //!     match mem::replace(&mut __tame_state, __TameState::__Taken) {
 //!         __TameState::Start { a: a } => {
 //!             let x = ..;
@@ -20,7 +20,7 @@
 //!         __TameState::Twait1 { a: a, x: x } => { use(a, x); return; }
 //!         __TameState::__Taken => unreachable!(),
 //!     }
-//! };
+//! } };
 //! ```
 //!
 //! Each field has its own type parameter, inferred by rustc from the

@@ -268,7 +268,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // the other), `manual_assert`, `write_with_newline` and
             // `writeln_empty_string` (the machine's `write!` carries no
             // note of the lint's default level, so rustc does not merge
-            // the two reports). The
+            // the two reports). clippy's `arithmetic_side_effects` knows
+            // an operand's value where the user's code has it (`let x = 5;
+            // .. x + 1`), not where the machine reads it from its state:
+            // the machine's copy would be its only report. The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -316,7 +319,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::format_collect,
                 clippy::manual_unwrap_or,
                 clippy::manual_unwrap_or_default,
-                clippy::manual_assert
+                clippy::manual_assert,
+                clippy::arithmetic_side_effects
             )]
             #unsafe_allow
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| #machine_ret {
@@ -351,6 +355,11 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     };
     let hasher = hasher.then(|| quote!(#[allow(clippy::implicit_hasher)]));
     quote! {
+        // clippy's `cognitive_complexity` does not look into closures, and
+        // both copies of the body are in one: it would score every tamed
+        // function alike, by the wrapper. Before the user's attributes, so
+        // that one of theirs on the function still decides.
+        #[allow(clippy::cognitive_complexity)]
         #(#attrs)*
         #too_many
         #new_ret
