@@ -107,3 +107,5 @@ fn mkevent_uses(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_generated;
