@@ -1291,6 +1291,39 @@ fn untyped_pattern_parts_plain(k: u32, o: Option<Note>, t: Rc<RefCell<Vec<String
     format!("{x} {label} {} {p} {}", w.0, q.0)
 }
 
+/// The parts a `..` leaves unbound in a pattern parameter: README's row
+/// says they are dropped at the function's first twait, as it waits (a
+/// plain function drops them at its end). This pins what the row says.
+#[tamed]
+fn pattern_parameter_with_rest((a, ..): (Note, Note, Note), t: Rc<RefCell<Vec<String>>>) {
+    t.borrow_mut().push("before the twait".to_string());
+    twait! { tame::asap(mkevent!()); }
+    t.borrow_mut().push("after the twait".to_string());
+    let _ = &a;
+}
+
+#[test]
+fn the_parts_a_rest_pattern_leaves_unbound_are_dropped_at_the_first_twait() {
+    on_fresh_loop(|| {
+        let t = Rc::new(RefCell::new(Vec::new()));
+        let note = |name| Note(name, t.clone());
+        pattern_parameter_with_rest((note("a"), note("b"), note("c")), t.clone());
+        t.borrow_mut().push("call returned".to_string());
+        tame::run();
+        assert_eq!(
+            *t.borrow(),
+            [
+                "before the twait",
+                "drop b",
+                "drop c",
+                "call returned",
+                "after the twait",
+                "drop a"
+            ]
+        );
+    });
+}
+
 /// A pattern parameter's part moved, then given another value after a
 /// twait (it was declared again as of the whole parameter's type).
 #[tamed]

@@ -73,7 +73,7 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
          macro by its name: one imported under another (`use tame::twait as tw;`) is not \
          seen, call it `{name}` or `tame::{name}`)"
     );
-    let mut out = syn::Error::new(span, msg).to_compile_error();
+    let mut out = errors::compile_errors(syn::Error::new(span, msg));
     // The `mkevent!`s in a `twait! {}` block met here are not expanded;
     // left so, the user's `use tame::mkevent` would be reported unused
     // beside the error.

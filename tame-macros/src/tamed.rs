@@ -61,7 +61,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             Span::call_site(),
             "#[tamed] is given twice (once under another name); remove one",
         );
-        let mut out = e.to_compile_error();
+        let mut out = crate::errors::compile_errors(e);
         out.extend(input);
         return out;
     }
@@ -875,7 +875,7 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
         block: Box::new(syn::parse_quote!({})),
     };
     check::signature(&f, &mut errors);
-    let errors = errors.take().map(syn::Error::into_compile_error);
+    let errors = errors.take().map(crate::errors::compile_errors);
     let mut sig = Signature::of(&f);
     // A declaration keeps no `self`: its implementations say what they
     // need (`where Self: 'static` on each tamed one), and one written by
@@ -1125,7 +1125,7 @@ fn function_without_body(input: syn::parse::ParseStream) -> syn::Result<ItemFn> 
 /// is touched), nor the imports of tame's macros it calls (they are marked
 /// used).
 fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream {
-    let errors = err.into_compile_error();
+    let errors = crate::errors::compile_errors(err);
     let mut f = f.clone();
     f.attrs.retain(|a| check::rejected_attribute(a).is_none());
     let sig = Signature::of(&f);
@@ -1221,14 +1221,13 @@ fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
                     syn::Expr::Async(_) => "an async block",
                     _ => "an expression",
                 };
-                let err = syn::Error::new_spanned(
+                let err = crate::errors::compile_errors(syn::Error::new_spanned(
                     &e,
                     format!(
                         "#[tamed] goes on a function (`fn`), not on {what}: write a #[tamed] fn \
                          whose body waits, and call it (from the closure, if need be)"
                     ),
-                )
-                .into_compile_error();
+                ));
                 let mut used = Vec::new();
                 macro_paths_in(input, &mut used);
                 used.sort();
@@ -1242,13 +1241,13 @@ fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
             Err(_) => err,
         },
     };
-    let mut out = err.into_compile_error();
+    let mut out = crate::errors::compile_errors(err);
     out.extend(input);
     out
 }
 
 fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
-    let errors = err.into_compile_error();
+    let errors = crate::errors::compile_errors(err);
     let mut f = f.clone();
     if let ReturnType::Type(_, ty) = &f.sig.output {
         if check::rejected_return(ty) {
