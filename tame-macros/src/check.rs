@@ -514,7 +514,10 @@ impl BodyCheck<'_> {
                     self.errors.spanned(
                         mac,
                         "twait! cannot be nested inside a twait! { ... } block; \
-                         move the inner wait into a #[tamed] function and call it with mkevent!() instead",
+                         move the inner wait into a #[tamed] function and call it in this block \
+                         with mkevent!() for its event: one that returns a value, or takes \
+                         `done: tame::Event` and triggers it at its end (a #[tamed] function \
+                         with neither has no event to wait for)",
                     );
                     return;
                 }

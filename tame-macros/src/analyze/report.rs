@@ -133,16 +133,16 @@ pub(super) fn report_slot_problems(
                  value comes, so it must still have one there. If the operation takes it, use \
                  `twait! {{ op({name}, mkevent!({name})); }}`, whose wait gives the value \
                  back, or pass the operation a clone; if you take the value that came, take \
-                 it with `std::mem::take(&mut {name})` or `std::mem::replace(&mut {name}, ..)`, \
-                 which leaves one in its place"
+                 it with `std::mem::replace(&mut {name}, v)`, which leaves `v` in its place \
+                 (or `std::mem::take(&mut {name})`, for a type with a `Default`)"
             ),
             SlotProblem::MovedOutBeforeItsWait => format!(
                 "`{name}` may be moved out (by a use after an earlier wait filled it, in a \
                  loop that comes back here) when the `twait!(r)` that fills this slot runs, \
                  but a `mkevent!(r, id, slot)` slot keeps its old value when no value comes, \
                  so it must still have one there. Take the value that came with \
-                 `std::mem::take(&mut {name})` (or `std::mem::replace(&mut {name}, ..)`), \
-                 which leaves one in its place"
+                 `std::mem::replace(&mut {name}, v)`, which leaves `v` in its place (or \
+                 `std::mem::take(&mut {name})`, for a type with a `Default`)"
             ),
             SlotProblem::TimeoutWithoutValue => format!(
                 "`{name}` has no value before this wait, but `with_timeout` keeps a slot's old \
@@ -195,8 +195,9 @@ pub(super) fn report_borrows(
                 BindingKind::User => format!(
                     "`{}` is kept across a twait{}, but {why}: a borrow cannot be kept across a \
                      twait, because the function's variables move between resumes. Borrow again \
-                     after the twait, or keep an owned value (a clone, or a match on an owned \
-                     value) or an index instead{}{}",
+                     after the twait, or keep an owned value (a clone, or a match on a whole \
+                     owned value: take a field out first with `let S {{ field, .. }} = s;`, as \
+                     a variable partly moved cannot be kept either) or an index instead{}{}",
                     binding.name,
                     if flags.contains(b) {
                         " on the paths that did not move it"

@@ -79,7 +79,9 @@ impl Resolver<'_, '_> {
                     format!(
                         "mkevent!({name}) with one argument makes an event whose value fills the \
                          slot `{name}`, but `{name}` is a rendezvous; for an event of the \
-                         rendezvous `{name}`, give it an id: mkevent!({name}, id)"
+                         rendezvous `{name}`, give it an id, mkevent!({name}, id), and make it outside \
+                         the twait! {{ }} block: a block waits for its own events, those of a \
+                         rendezvous are waited for with twait!({name})"
                     ),
                 ));
                 // Meant for the block (no second error that it makes none).

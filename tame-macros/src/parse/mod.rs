@@ -278,8 +278,9 @@ impl Builder<'_> {
                         "this event's value is stored into its slot when `twait!` on its \
                          rendezvous returns its id, and a rendezvous written `{t}` is waited \
                          on only by a `twait!({t})` written the same way (the translator pairs \
-                         them by the expression); wait with that expression, or bind the \
-                         rendezvous to a variable first"
+                         them by the expression); wait with that expression, or move the \
+                         rendezvous into a variable of its own first (`let [r0, r1] = rs;`: a \
+                         borrow, `&rs[0]`, cannot be kept across a twait)"
                     ),
                     ir::RendezvousKey::Binding(..) => "this event's value is stored into its \
                         slot when `twait!(r)` returns its id, but this function never waits on \
