@@ -165,7 +165,7 @@ impl<T> Event<T> {
     /// outermost call, still inside it. If one of those queued links
     /// panics, the panic goes out of this call and the links queued behind
     /// it wait: they run at whichever comes first of the thread's next
-    /// trigger or drop of a `map`, `then` or `from_fn` event (even an
+    /// trigger or drop of a `map` or `from_fn` event (even an
     /// unrelated one, made outside the loop: after its own closure), the
     /// start of the loop's next turn, and thread exit.
     ///

@@ -340,7 +340,8 @@ impl Resolver {
     ///
     /// The event is triggered exactly once, possibly before this returns
     /// (an IP literal, a hosts-file name, an invalid name, a socket that
-    /// cannot be made).
+    /// cannot be made, or every nameserver failing at once: a send to a
+    /// closed port on this host is refused during the call).
     /// Errors are [`Error::NxDomain`], [`Error::ServFail`],
     /// [`Error::Refused`], [`Error::Rcode`] (any other response code),
     /// [`Error::Unreachable`],

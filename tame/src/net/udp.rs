@@ -281,10 +281,11 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// As `setsockopt(2)` with `IP_ADD_MEMBERSHIP`: `InvalidInput` for an
-    /// address that is not a multicast group, `AddrNotAvailable` for an
-    /// interface address the host does not have (or a group joined already
-    /// on it).
+    /// As `setsockopt(2)` with `IP_ADD_MEMBERSHIP` gives them (std's do
+    /// the same): `InvalidInput` for an address that is not a multicast
+    /// group, `AddrInUse` for a group joined already on that interface, and
+    /// on Linux `ENODEV` (`raw_os_error() == Some(19)`, no kind of its own)
+    /// for an interface address the host does not have.
     ///
     /// # Examples
     ///
