@@ -125,8 +125,10 @@ fn a_function_waiting_on_a_rendezvous_a_stream_waits_on_panics_and_the_stream_ke
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| collect_task_shared(r2, o)));
     let msg = panic_message(second.expect_err("a second waiter panics"));
     assert!(
-        msg.contains("(a future polling it as a Stream already waits on it)")
-            && msg.contains("only one function at a time may wait on a rendezvous"),
+        msg.contains(&format!(
+            "`{}` waits at {}:{} on a rendezvous a future polling it as a Stream already waits on",
+            SITE.function, SITE.file, SITE.line
+        )) && msg.contains("only one function at a time may wait on a rendezvous"),
         "{msg}"
     );
     ev.trigger(());
@@ -152,8 +154,10 @@ fn a_stream_polled_on_a_rendezvous_a_function_waits_on_panics_and_the_function_k
     }));
     let msg = panic_message(polled.expect_err("a stream polled while a function waits panics"));
     assert!(
-        msg.contains("(`collector` already waits on it)")
-            && msg.contains("only one function at a time may wait on a rendezvous"),
+        msg.contains(&format!(
+            "a future polls, as a Stream, a rendezvous `{}`, at {}:{}, already waits on",
+            SITE.function, SITE.file, SITE.line
+        )) && msg.contains("only one function at a time may wait on a rendezvous"),
         "{msg}"
     );
     ev.trigger(());

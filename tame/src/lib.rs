@@ -460,6 +460,7 @@ pub use tame_macros::tvars;
 /// assert_eq!(b.len(), 1);
 /// assert_eq!(b[0].description(), Some("an event this function holds itself"));
 /// ```
+#[track_caller]
 pub fn run() {
     driver::run();
 }
@@ -502,6 +503,7 @@ pub fn run() {
 /// let v = tame::run_with(|done| add_later(1, 1, done.map(|v| { tame::stop(); v })));
 /// assert_eq!(v, Some(2));
 /// ```
+#[track_caller]
 pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
     let r = Rendezvous::<()>::new();
     let (ev, slot) = r.event_with_slot(());
@@ -590,6 +592,7 @@ pub fn stop() {
 /// assert_eq!(r.try_next(), Some(2));
 /// assert!(!tame::run_once(None), "nothing left: returns at once");
 /// ```
+#[track_caller]
 pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
     driver::run_once(timeout)
 }

@@ -729,7 +729,7 @@ impl<I> Rendezvous<I> {
         if self.pending() == 0 {
             return Poll::Ready(None);
         }
-        self.set_waiter(Waiter::Task(task.clone()));
+        self.set_waiter(Waiter::Task(task.clone()), Some(site));
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
         Poll::Pending
@@ -745,13 +745,15 @@ impl<I> Rendezvous<I> {
         if !self.shared.queue.borrow().is_empty() || self.pending() == 0 {
             return false;
         }
-        self.set_waiter(Waiter::Task(task.clone()));
+        self.set_waiter(Waiter::Task(task.clone()), Some(site));
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
         true
     }
 
-    fn set_waiter(&self, waiter: Waiter) {
+    /// `site`: the `twait!(r)` of a task about to wait, named in the panic
+    /// if another waits already (the panic's own location is the loop's).
+    fn set_waiter(&self, waiter: Waiter, site: Option<&'static TwaitSite>) {
         let old = self.shared.waiter.take();
         // A stream polled again (by its future, or by whatever polls it
         // now) only moves its wake-up, as for any stream; but a task and a
@@ -762,7 +764,10 @@ impl<I> Rendezvous<I> {
             {
                 None
             }
-            (Some(Waiter::Task(old_task)), _) => Some(format!("`{}`", old_task.header().name())),
+            (Some(Waiter::Task(old_task)), _) => Some(match old_task.header().waiting_at() {
+                Some(at) => format!("`{}`, at {}:{},", at.function, at.file, at.line),
+                None => format!("`{}`", old_task.header().name()),
+            }),
             (Some(Waiter::Waker(old)), Waiter::Task(_)) if !old.is_gone() => {
                 Some("a future polling it as a Stream".to_string())
             }
@@ -771,9 +776,14 @@ impl<I> Rendezvous<I> {
         if let Some(other) = other {
             // Restore before panicking so the loop stays consistent.
             self.shared.waiter.set(old);
+            let here = match site {
+                Some(at) => format!("`{}` waits at {}:{} on", at.function, at.file, at.line),
+                None => "a future polls, as a Stream,".to_string(),
+            };
             panic!(
-                "two functions wait on one Rendezvous ({other} already waits on it); \
-                 only one function at a time may wait on a rendezvous"
+                "two functions wait on one Rendezvous: {here} a rendezvous {other} already \
+                 waits on; only one function at a time may wait on a rendezvous (give each \
+                 its own, or pass the events to the one that waits)"
             );
         }
         self.shared.waiter.set(Some(waiter));
@@ -815,7 +825,7 @@ impl<I: 'static> futures_core::Stream for Rendezvous<I> {
         if self.pending() == 0 {
             return Poll::Ready(None);
         }
-        self.set_waiter(Waiter::Waker(Wakeup::of(cx)));
+        self.set_waiter(Waiter::Waker(Wakeup::of(cx)), None);
         Poll::Pending
     }
 

@@ -241,6 +241,11 @@ impl Header {
         self.name
     }
 
+    /// Where the task waits (or last waited).
+    pub(crate) fn waiting_at(&self) -> Option<&'static TwaitSite> {
+        self.site.get()
+    }
+
     pub(crate) fn block_explicit(&self, site: &'static TwaitSite, count: Weak<dyn Outstanding>) {
         self.status.set(Status::Rendezvous);
         self.site.set(Some(site));

@@ -656,6 +656,7 @@ impl Interval {
     /// assert_eq!(r.try_next(), Some(()));
     /// assert!(tame::now() >= start + Duration::from_millis(2));
     /// ```
+    #[track_caller]
     pub fn new(period: Duration) -> Interval {
         Interval::at(later(now(), period), period)
     }
@@ -686,6 +687,7 @@ impl Interval {
     /// assert_eq!(tame::now(), start);
     /// tame::time::resume();
     /// ```
+    #[track_caller]
     pub fn at(start: Instant, period: Duration) -> Interval {
         assert!(
             !period.is_zero(),

@@ -906,7 +906,9 @@ impl Drop for RunningGuard<'_> {
     }
 }
 
+#[track_caller]
 pub(crate) fn run() {
+    refuse_nested("run");
     // A callback of a dropped event calling `run()` during thread teardown:
     // there is no loop left to run.
     let _ = LOOP.try_with(|l| {
@@ -953,7 +955,9 @@ fn next_turn_without_poll(l: &Loop) -> bool {
 /// loop waits for an fd or a timer (at most `timeout`, if given), else it
 /// looks at its fds without waiting; either way what that made ready runs.
 /// Whether work remains and `stop()` was not asked.
+#[track_caller]
 pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
+    refuse_nested("run_once");
     LOOP.try_with(|l| {
         let _guard = enter_run(l, "run_once");
         // A turn waits only if nothing was ready: a caller stepping the
@@ -1045,7 +1049,22 @@ pub(crate) fn stop() {
     let _ = LOOP.try_with(|l| l.stop.set(true));
 }
 
-/// Marks the loop running for `run()`/`run_once()`; it does not nest.
+/// Panics, at the caller of `run()`/`run_once()`/`run_with()` (a closure
+/// cannot pass the location on: this runs before the loop's), if the loop
+/// runs already on this thread.
+#[track_caller]
+fn refuse_nested(what: &str) {
+    let nested = LOOP.try_with(|l| l.running.get()).unwrap_or(false);
+    assert!(
+        !nested,
+        "tame::{what}() called from inside a task or a callback the loop runs (or a tamed \
+         function started outside run(), which runs as the loop would): the loop does not \
+         nest; wait for what you needed with twait! (or an event's callback) instead"
+    );
+}
+
+/// Marks the loop running for `run()`/`run_once()`; it does not nest
+/// (`refuse_nested` said so at the caller's line).
 /// `running` is also set while a task started outside `run()` runs its
 /// body ([`enter_task`]), with no loop turning: the message names both.
 fn enter_run<'a>(l: &'a Loop, what: &str) -> RunningGuard<'a> {

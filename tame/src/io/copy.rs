@@ -237,6 +237,7 @@ where
 /// assert_eq!(tame::now() - start, Duration::from_secs(3600));
 /// # tame::time::resume();
 /// ```
+#[track_caller]
 pub fn copy_bidirectional_idle<A, B>(
     a: &A,
     b: &B,

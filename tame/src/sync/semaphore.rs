@@ -178,6 +178,7 @@ impl Semaphore {
     ///
     /// If the semaphore would have more than `usize::MAX` permits, free
     /// and held together.
+    #[track_caller]
     pub fn add_permits(&self, n: usize) {
         let total = &self.inner.total;
         total.set(
