@@ -1291,6 +1291,41 @@ fn untyped_pattern_parts_plain(k: u32, o: Option<Note>, t: Rc<RefCell<Vec<String
     format!("{x} {label} {} {p} {}", w.0, q.0)
 }
 
+/// Two blocks, each with a rendezvous of its own named `r` and a slot of
+/// its own: a `twait!(r)` stores the slots of the `r` it names (the lint
+/// shadow wrote the first block's slot at the second's wait too: "cannot
+/// find value `a`", or "mismatched types" for a same-named slot).
+#[tamed]
+fn two_blocks_each_with_its_own_r(flag: bool) -> String {
+    if flag {
+        let mut a: u32 = 0;
+        let r = Rendezvous::<u8>::new();
+        give_later(7u32, mkevent!(r, 1, a));
+        let _ = twait!(r);
+        a.to_string()
+    } else {
+        let mut a = String::new();
+        let r = Rendezvous::<u8>::new();
+        give_later("eight".to_string(), mkevent!(r, 1, a));
+        let _ = twait!(r);
+        a
+    }
+}
+
+#[test]
+fn a_twait_on_r_stores_the_slots_of_its_own_r_not_those_of_an_earlier_block() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(|d| two_blocks_each_with_its_own_r(true, d)),
+            Some("7".to_string())
+        );
+        assert_eq!(
+            tame::run_with(|d| two_blocks_each_with_its_own_r(false, d)),
+            Some("eight".to_string())
+        );
+    });
+}
+
 /// The parts a `..` leaves unbound in a pattern parameter: README's row
 /// says they are dropped at the function's first twait, as it waits (a
 /// plain function drops them at its end). This pins what the row says.

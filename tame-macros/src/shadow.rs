@@ -40,6 +40,7 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, try_reported: bool) ->
         sites: Vec::new(),
         site_loops: Vec::new(),
         site_lets: Vec::new(),
+        site_rendezvous: Vec::new(),
         later: Vec::new(),
         lets_seen: 0,
         loops: Vec::new(),
@@ -66,7 +67,13 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, try_reported: bool) ->
     let mut sh = new();
     sh.later = (first.sites.into_iter().zip(first.site_loops))
         .zip(first.site_lets)
-        .map(|((site, loops), lets)| LaterSite { site, loops, lets })
+        .zip(first.site_rendezvous)
+        .map(|(((site, loops), lets), rendezvous)| LaterSite {
+            site,
+            loops,
+            lets,
+            rendezvous,
+        })
         .collect();
     for s in &mut stmts {
         sh.visit_stmt_mut(s);
@@ -100,6 +107,7 @@ struct LaterSite {
     site: Site,
     loops: Vec<usize>,
     lets: Vec<Option<usize>>,
+    rendezvous: Option<usize>,
 }
 
 /// A name a `let` declared.
@@ -130,6 +138,10 @@ struct Shadow<'a> {
     site_loops: Vec<Vec<usize>>,
     /// The `let`s of each site's slots' variables (see [`LaterSite`]).
     site_lets: Vec<Vec<Option<usize>>>,
+    /// The `let` of each site's rendezvous (its root variable's), if one
+    /// declared it: a `twait!(r)` stores the sites of the `r` it names,
+    /// not those of another `r` of a block before it.
+    site_rendezvous: Vec<Option<usize>>,
     /// Every site of the body, from a first pass, in the order this pass
     /// meets them, each with its loops: a `twait!(r)` in a loop also
     /// writes the slots of the sites later in that loop (`loop { let id =
@@ -170,7 +182,7 @@ impl Shadow<'_> {
     /// values this wait may store. Only sites whose slots are variables
     /// with a value, the very `let`s visible here (a slot declared later
     /// in the loop is another variable each turn, whatever its name).
-    fn writes_of_later_sites(&self, k: &str) -> Vec<TokenStream> {
+    fn writes_of_later_sites(&self, k: &str, rendezvous: Option<usize>) -> Vec<TokenStream> {
         let here = |p: &Expr, at: &Option<usize>| match p {
             Expr::Infer(_) => true,
             _ => {
@@ -182,11 +194,23 @@ impl Shadow<'_> {
             .filter(|l| {
                 let (rk, _, places) = &l.site;
                 rk == k
+                    && l.rendezvous == rendezvous
                     && l.loops.iter().any(|lp| self.loops.contains(lp))
                     && places.iter().zip(&l.lets).all(|(p, at)| here(p, at))
             })
             .map(|l| self.writes(&l.site.2, &l.site.1, false))
             .collect()
+    }
+
+    /// The `let` that declared the variable `e` starts with, if it is
+    /// one of the body's (see [`Declared::id`]).
+    fn let_of(&self, e: &Expr) -> Option<usize> {
+        let e = match e {
+            Expr::Reference(r) => &r.expr,
+            Expr::Group(g) => &g.expr,
+            e => e,
+        };
+        root_name(e).and_then(|n| self.declared(&n)).map(|d| d.id)
     }
 
     /// Whether a slot's variable is declared without a value (then the
@@ -374,6 +398,7 @@ impl Shadow<'_> {
                 .map(|p| root_name(p).and_then(|n| self.declared(&n)).map(|d| d.id))
                 .collect();
             self.site_lets.push(lets);
+            self.site_rendezvous.push(self.let_of(r));
             let counted = counted(&p, self.sites.last().map_or(0, |s| s.2.len()), span);
             Some(syn::parse_quote_spanned!(span=>
                 ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)))
@@ -590,13 +615,13 @@ impl Shadow<'_> {
             macros::TwaitForm::Rendezvous(mut r) => {
                 self.visit_expr_mut(&mut r);
                 let k = key(&r);
-                let mut writes: Vec<TokenStream> = self
-                    .sites
-                    .iter()
-                    .filter(|(rk, _, _)| *rk == k)
-                    .map(|(_, p, places)| self.writes(places, p, false))
+                let here = self.let_of(&r);
+                let mut writes: Vec<TokenStream> = (self.sites.iter())
+                    .zip(&self.site_rendezvous)
+                    .filter(|((rk, _, _), at)| *rk == k && **at == here)
+                    .map(|((_, p, places), _)| self.writes(places, p, false))
                     .collect();
-                writes.extend(self.writes_of_later_sites(&k));
+                writes.extend(self.writes_of_later_sites(&k, here));
                 // The rendezvous is taken as the machine takes it, at the
                 // same place: a `twait!(x)` on what is not one is one error.
                 let rv = quote_spanned!(r.span()=> ::tame::__private::WaitsOn::rendezvous(&(#r)));
