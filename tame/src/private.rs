@@ -52,7 +52,10 @@ where
 /// crate's, only on a thread so named) has `#[`: a call of one's own is
 /// located at an expression. A test made by a macro of one's own is not
 /// recognized (its call is located at the macro's invocation).
+// (`track_caller`: the panic's location is then the `#[tamed]` in the
+// user's file, whose expansion calls this.)
 #[inline]
+#[track_caller]
 pub fn refuse_test_harness(
     module: &'static str,
     name: &'static str,
@@ -66,6 +69,7 @@ pub fn refuse_test_harness(
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn refuse_if_test_thread(
     module: &str,
     name: &str,
