@@ -1326,6 +1326,65 @@ fn a_twait_on_r_stores_the_slots_of_its_own_r_not_those_of_an_earlier_block() {
     });
 }
 
+/// A slot's variable hidden, after the wait that filled it, by another of
+/// its name before a later wait on the rendezvous (a `let` of another
+/// type, a `for` pattern, an `if let`): the later wait stores into the
+/// variable the site named, and the new one keeps its value. The lint
+/// shadow wrote into the new one ("mismatched types", or "cannot borrow
+/// as mutable" naming the new variable).
+#[tamed]
+fn a_slot_hidden_before_a_later_wait(o: Option<&'static str>) -> String {
+    let r = Rendezvous::<u32>::new();
+    let mut got = 0u32;
+    give_later(1u32, mkevent!(r, 1, got));
+    let a = twait!(r);
+    let got = got.to_string();
+    give_later((), mkevent!(r, 2));
+    let b = twait!(r);
+    let mut n = 5u32;
+    give_later(9u32, mkevent!(r, 3, n));
+    let mut seen = Vec::new();
+    for n in ["x"] {
+        seen.push(format!("{n} {:?}", twait!(r)));
+    }
+    if let Some(n) = o {
+        seen.push(n.to_string());
+    }
+    // (A wait where `n` is itself again: without one, the lint shadow,
+    // which cannot name the hidden `n` at the loop's wait, would take its
+    // `mut` for unneeded.)
+    give_later((), mkevent!(r, 4));
+    let c = twait!(r);
+    format!("{a:?} {b:?} {got} {seen:?} {c:?} {n}")
+}
+
+/// A `let` inside a `twait! {}` block that hides the block's slot: the
+/// value goes to the slot, not to the block's variable.
+#[tamed]
+fn a_slot_hidden_inside_its_twait_block() -> u32 {
+    let mut x = 0u32;
+    twait! {
+        give_later(3u32, mkevent!(x));
+        let x = "s";
+        assert_eq!(x, "s");
+    }
+    x
+}
+
+#[test]
+fn a_slot_hidden_by_a_later_binding_of_its_name_is_still_the_one_filled() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(|d| a_slot_hidden_before_a_later_wait(Some("y"), d)).as_deref(),
+            Some("Some(1) Some(2) 1 [\"x Some(3)\", \"y\"] Some(4) 9")
+        );
+        assert_eq!(
+            tame::run_with(a_slot_hidden_inside_its_twait_block),
+            Some(3)
+        );
+    });
+}
+
 /// The parts a `..` leaves unbound in a pattern parameter: README's row
 /// says they are dropped at the function's first twait, as it waits (a
 /// plain function drops them at its end). This pins what the row says.

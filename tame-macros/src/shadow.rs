@@ -20,7 +20,7 @@ use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Stmt};
+use syn::{Expr, Pat, Stmt};
 
 use crate::parse::macros::{self, is_slot, Which};
 use crate::parse::syntax;
@@ -211,6 +211,23 @@ impl Shadow<'_> {
             e => e,
         };
         root_name(e).and_then(|n| self.declared(&n)).map(|d| d.id)
+    }
+
+    /// Whether a slot's variable is hidden here by another `let` of its
+    /// name (`let got = got.to_string();` after the wait that filled it):
+    /// a later wait on the rendezvous stores into the variable the site
+    /// named, which the shadow cannot name here, and the new one keeps
+    /// its value. (A variable out of scope here is the translator's error,
+    /// reported at the site.)
+    fn hidden(&self, places: &[Expr], lets: &[Option<usize>]) -> bool {
+        places
+            .iter()
+            .zip(lets)
+            .any(|(p, at)| match (p, self.let_of(p)) {
+                (Expr::Infer(_), _) => false,
+                (_, Some(now)) => Some(now) != *at,
+                (_, None) => false,
+            })
     }
 
     /// Whether a slot's variable is declared without a value (then the
@@ -594,12 +611,20 @@ impl Shadow<'_> {
                     Stmt::Expr(e, None) if i + 1 == n => Stmt::Expr(e, Some(Default::default())),
                     other => other,
                 });
-                // The block's own `let`s cannot hide a slot (a slot declared
-                // inside the block is an error), so the writes can follow
-                // its statements in one block.
+                // A `let` of the block's own may hide a slot declared
+                // before it (`let x = "s";` after `mkevent!(x)`): its
+                // statements then go in a block of their own, ended before
+                // the writes, as the machine drops the block's locals before
+                // its wait.
+                let stmts: Vec<Stmt> = stmts.collect();
+                let stmts = if stmts.iter().any(|s| matches!(s, Stmt::Local(_))) {
+                    quote_spanned!(span=> { #(#stmts)* })
+                } else {
+                    quote!(#(#stmts)*)
+                };
                 let mut block: syn::ExprBlock = syn::parse_quote_spanned!(span=> {
                     #(let #ps = ::tame::__private::Phantom::new();)*
-                    #(#stmts)*
+                    #stmts
                     #(#ws)*
                 });
                 // The block's braces are the macro's own: the stand-in then
@@ -618,8 +643,11 @@ impl Shadow<'_> {
                 let here = self.let_of(&r);
                 let mut writes: Vec<TokenStream> = (self.sites.iter())
                     .zip(&self.site_rendezvous)
-                    .filter(|((rk, _, _), at)| *rk == k && **at == here)
-                    .map(|((_, p, places), _)| self.writes(places, p, false))
+                    .zip(&self.site_lets)
+                    .filter(|(((rk, _, places), at), lets)| {
+                        *rk == k && **at == here && !self.hidden(places, lets)
+                    })
+                    .map(|(((_, p, places), _), _)| self.writes(places, p, false))
                     .collect();
                 writes.extend(self.writes_of_later_sites(&k, here));
                 // The rendezvous is taken as the machine takes it, at the
@@ -735,7 +763,95 @@ impl Shadow<'_> {
     }
 }
 
+impl Shadow<'_> {
+    /// Opens a scope holding the bindings of `pats` (a `for`'s, an arm's,
+    /// an `if let`'s, a closure's parameters): a slot's name bound there
+    /// is another variable (see [`Shadow::hidden`]).
+    fn pattern_scope<'p>(
+        &mut self,
+        pats: impl IntoIterator<Item = &'p Pat>,
+        place: syntax::PatPlace,
+    ) {
+        let mut scope = Vec::new();
+        for pat in pats {
+            for b in syntax::pattern_bindings(pat, place) {
+                let id = self.lets_seen;
+                self.lets_seen += 1;
+                scope.push(Declared {
+                    id,
+                    name: b.ident.to_string(),
+                    uninit: false,
+                    rendezvous: false,
+                    mutable: b.mutable,
+                    itself: false,
+                });
+            }
+        }
+        self.scopes.push(scope);
+    }
+}
+
+/// The patterns of the `let`s of an `if`/`while` condition (`if let`, a
+/// chain of them with `&&`).
+fn condition_lets(cond: &Expr) -> Vec<&Pat> {
+    match cond {
+        Expr::Let(l) => vec![&*l.pat],
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            let mut v = condition_lets(&b.left);
+            v.extend(condition_lets(&b.right));
+            v
+        }
+        Expr::Paren(p) => condition_lets(&p.expr),
+        _ => Vec::new(),
+    }
+}
+
 impl VisitMut for Shadow<'_> {
+    fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
+        for a in &mut f.attrs {
+            self.visit_attribute_mut(a);
+        }
+        self.visit_expr_mut(&mut f.expr);
+        self.pattern_scope([&*f.pat], syntax::PatPlace::Irrefutable);
+        self.visit_block_mut(&mut f.body);
+        self.scopes.pop();
+    }
+
+    fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
+        self.pattern_scope([&a.pat], syntax::PatPlace::Refutable);
+        if let Some((_, guard)) = &mut a.guard {
+            self.visit_expr_mut(guard);
+        }
+        self.visit_expr_mut(&mut a.body);
+        self.scopes.pop();
+    }
+
+    fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        self.visit_expr_mut(&mut i.cond);
+        let pats: Vec<Pat> = condition_lets(&i.cond).into_iter().cloned().collect();
+        self.pattern_scope(&pats, syntax::PatPlace::Refutable);
+        self.visit_block_mut(&mut i.then_branch);
+        self.scopes.pop();
+        if let Some((_, e)) = &mut i.else_branch {
+            self.visit_expr_mut(e);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
+        self.visit_expr_mut(&mut w.cond);
+        let pats: Vec<Pat> = condition_lets(&w.cond).into_iter().cloned().collect();
+        self.pattern_scope(&pats, syntax::PatPlace::Refutable);
+        self.visit_block_mut(&mut w.body);
+        self.scopes.pop();
+    }
+
+    fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
+        let pats: Vec<Pat> = c.inputs.iter().cloned().collect();
+        self.pattern_scope(&pats, syntax::PatPlace::Irrefutable);
+        self.visit_expr_mut(&mut c.body);
+        self.scopes.pop();
+    }
+
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         visit_mut::visit_local_mut(self, l);
         let uninit = l.init.is_none();
