@@ -1344,7 +1344,7 @@ fn a_slot_hidden_before_a_later_wait(o: Option<&'static str>) -> String {
     let mut n = 5u32;
     give_later(9u32, mkevent!(r, 3, n));
     let mut seen = Vec::new();
-    for n in ["x"] {
+    for n in ["x", "z"] {
         seen.push(format!("{n} {:?}", twait!(r)));
     }
     if let Some(n) = o {
@@ -1376,7 +1376,7 @@ fn a_slot_hidden_by_a_later_binding_of_its_name_is_still_the_one_filled() {
     on_fresh_loop(|| {
         assert_eq!(
             tame::run_with(|d| a_slot_hidden_before_a_later_wait(Some("y"), d)).as_deref(),
-            Some("Some(1) Some(2) 1 [\"x Some(3)\", \"y\"] Some(4) 9")
+            Some("Some(1) Some(2) 1 [\"x Some(3)\", \"z None\", \"y\"] Some(4) 9")
         );
         assert_eq!(
             tame::run_with(a_slot_hidden_inside_its_twait_block),

@@ -617,7 +617,7 @@ impl Shadow<'_> {
                 // the writes, as the machine drops the block's locals before
                 // its wait.
                 let stmts: Vec<Stmt> = stmts.collect();
-                let stmts = if stmts.iter().any(|s| matches!(s, Stmt::Local(_))) {
+                let stmts = if !ws.is_empty() && stmts.iter().any(|s| matches!(s, Stmt::Local(_))) {
                     quote_spanned!(span=> { #(#stmts)* })
                 } else {
                     quote!(#(#stmts)*)
