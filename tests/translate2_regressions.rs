@@ -1385,6 +1385,39 @@ fn a_slot_hidden_by_a_later_binding_of_its_name_is_still_the_one_filled() {
     });
 }
 
+/// Two blocks, each with a `Vec` of rendezvous of its own named `rs`,
+/// waited on as `rs[0]`: each wait stores its own block's slot (paired by
+/// their text alone, they crossed: tame's error said the slot was out of
+/// scope at the other block's wait).
+#[tamed]
+fn two_blocks_each_with_its_own_rs() -> String {
+    let first = {
+        let mut a = 0u32;
+        let rs = vec![Rendezvous::<u8>::new()];
+        give_later(1u32, mkevent!(rs[0], 1, a));
+        let id = twait!(rs[0]);
+        format!("{id:?} {a}")
+    };
+    let second = {
+        let mut a = String::new();
+        let rs = vec![Rendezvous::<u8>::new()];
+        give_later("two".to_string(), mkevent!(rs[0], 2, a));
+        let id = twait!(rs[0]);
+        format!("{id:?} {a}")
+    };
+    format!("{first}, {second}")
+}
+
+#[test]
+fn an_indexed_rendezvous_is_paired_with_the_waits_on_its_own_variable() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(two_blocks_each_with_its_own_rs).as_deref(),
+            Some("Some(1) 1, Some(2) two")
+        );
+    });
+}
+
 /// The parts a `..` leaves unbound in a pattern parameter: README's row
 /// says they are dropped at the function's first twait, as it waits (a
 /// plain function drops them at its end). This pins what the row says.

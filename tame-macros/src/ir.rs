@@ -382,7 +382,9 @@ pub enum WaitKind {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum RendezvousKey {
     Binding(BindingId, Vec<String>),
-    Tokens(String),
+    /// As written (`rs[i]`), and the variable it starts with, if one of
+    /// the function's: `rs[0]` of two blocks' own `rs` are two.
+    Tokens(String, Option<BindingId>),
 }
 
 /// A `mkevent!` with slots: where the value goes once its event is back.

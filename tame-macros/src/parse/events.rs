@@ -170,9 +170,18 @@ impl Resolver<'_, '_> {
                 _ => None,
             }
         }
+        fn root(r: &Resolver, e: &Expr) -> Option<BindingId> {
+            match strip(e) {
+                Expr::Path(_) => r.lookup(&syntax::as_ident(strip(e))?.to_string()),
+                Expr::Field(f) => root(r, &f.base),
+                Expr::Index(i) => root(r, &i.expr),
+                Expr::MethodCall(m) => root(r, &m.receiver),
+                _ => None,
+            }
+        }
         match path(self, e) {
             Some((b, fields)) => RendezvousKey::Binding(b, fields),
-            None => RendezvousKey::Tokens(strip(e).to_token_stream().to_string()),
+            None => RendezvousKey::Tokens(strip(e).to_token_stream().to_string(), root(self, e)),
         }
     }
 }

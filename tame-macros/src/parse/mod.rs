@@ -274,7 +274,7 @@ impl Builder<'_> {
                 let msg = match key {
                     // `rs[i]`: no variable names the rendezvous, so a wait is
                     // paired with it by the expression as written.
-                    ir::RendezvousKey::Tokens(t) => format!(
+                    ir::RendezvousKey::Tokens(t, _) => format!(
                         "this event's value is stored into its slot when `twait!` on its \
                          rendezvous returns its id, and a rendezvous written `{t}` is waited \
                          on only by a `twait!({t})` written the same way (the translator pairs \
