@@ -1418,6 +1418,33 @@ fn an_indexed_rendezvous_is_paired_with_the_waits_on_its_own_variable() {
     });
 }
 
+/// A parameter `r` that is a number, a slot of a `twait! {}` block, in a
+/// function where a block declares a rendezvous `r` of its own: the
+/// parameter is no rendezvous (the lint shadow took the name for the
+/// block's, "expected `&Rendezvous<_>`, found `&u32`").
+#[tamed]
+fn a_parameter_named_like_a_blocks_rendezvous(mut r: u32) -> String {
+    let mut x = 0u32;
+    twait! { give_later((5u32, 6u32), mkevent!(r, x)); }
+    let mut a = 0u32;
+    {
+        let r = Rendezvous::<u32>::new();
+        give_later(1u32, mkevent!(r, 1, a));
+        twait!(r);
+    }
+    format!("{a} {r} {x}")
+}
+
+#[test]
+fn a_parameter_is_a_rendezvous_by_its_own_type_not_by_a_blocks_name() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(|d| a_parameter_named_like_a_blocks_rendezvous(0, d)).as_deref(),
+            Some("1 5 6")
+        );
+    });
+}
+
 /// The parts a `..` leaves unbound in a pattern parameter: README's row
 /// says they are dropped at the function's first twait, as it waits (a
 /// plain function drops them at its end). This pins what the row says.

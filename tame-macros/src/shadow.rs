@@ -18,6 +18,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Stmt};
@@ -30,8 +31,16 @@ use crate::parse::syntax;
 /// `rendezvous`: names declared as rendezvous (how `mkevent!(x, y)` in a
 /// `twait!{}` block is told apart from two slots, as `parse` does).
 /// `try_reported`: the check reported each `?` of the body (outside
-/// closures), so the shadow's copy of it says nothing more.
-pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, try_reported: bool) -> TokenStream {
+/// closures), so the shadow's copy of it says nothing more. `params`:
+/// the function's, whose names hide those of the body's `let`s elsewhere
+/// (a parameter `r: u32` is no rendezvous for a block's `let r =
+/// Rendezvous::new()`).
+pub fn body(
+    params: &Punctuated<syn::FnArg, syn::Token![,]>,
+    stmts: &[Stmt],
+    rendezvous: &HashSet<String>,
+    try_reported: bool,
+) -> TokenStream {
     let new = || Shadow {
         try_reported,
         rendezvous,
@@ -45,7 +54,7 @@ pub fn body(stmts: &[Stmt], rendezvous: &HashSet<String>, try_reported: bool) ->
         lets_seen: 0,
         loops: Vec::new(),
         loops_seen: 0,
-        scopes: vec![Vec::new()],
+        scopes: vec![param_scope(params)],
         local_types: Vec::new(),
         consumed: HashSet::new(),
     };
@@ -1145,6 +1154,29 @@ fn mentions_rendezvous(t: TokenStream) -> bool {
 }
 
 /// Whether a written type is a `Rendezvous` (or a reference to one).
+/// The parameters as the outermost scope's names. Their ids are past
+/// every `let`'s (no `let` is hidden by one).
+fn param_scope(params: &Punctuated<syn::FnArg, syn::Token![,]>) -> Vec<Declared> {
+    let mut scope = Vec::new();
+    for p in params {
+        let syn::FnArg::Typed(t) = p else { continue };
+        // As `rendezvous_names` and a `let` judge them.
+        let rendezvous = mentions_rendezvous(t.ty.to_token_stream());
+        let itself = rendezvous && rendezvous_type(&t.ty);
+        for b in syntax::pattern_bindings(&t.pat, syntax::PatPlace::Irrefutable) {
+            scope.push(Declared {
+                id: usize::MAX - scope.len(),
+                name: b.ident.to_string(),
+                uninit: false,
+                rendezvous,
+                mutable: b.mutable,
+                itself,
+            });
+        }
+    }
+    scope
+}
+
 pub fn rendezvous_type(t: &syn::Type) -> bool {
     match t {
         syn::Type::Reference(r) => rendezvous_type(&r.elem),

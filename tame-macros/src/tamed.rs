@@ -679,7 +679,7 @@ fn lint_shadow(
     // `?` can return through) says nothing more here.
     let try_reported = sig.done.is_none()
         || matches!(&f.sig.output, ReturnType::Type(_, ty) if check::surely_not_try(ty));
-    let body = shadow::body(&f.block.stmts, rendezvous, try_reported);
+    let body = shadow::body(&f.sig.inputs, &f.block.stmts, rendezvous, try_reported);
     let paths = parse::macros::macro_paths(&f.block);
     // A pattern parameter (and one after it, which the machine binds
     // again) is a parameter of the closure with its pattern, as below;
