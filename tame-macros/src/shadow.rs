@@ -800,6 +800,18 @@ impl Shadow<'_> {
     }
 }
 
+impl Shadow<'_> {
+    /// An `if`'s or `while`'s condition, then its block, in which the
+    /// condition's `let`s bind.
+    fn guarded_block(&mut self, cond: &mut Expr, body: &mut syn::Block) {
+        self.visit_expr_mut(cond);
+        let pats: Vec<Pat> = condition_lets(cond).into_iter().cloned().collect();
+        self.pattern_scope(&pats, syntax::PatPlace::Refutable);
+        self.visit_block_mut(body);
+        self.scopes.pop();
+    }
+}
+
 /// The patterns of the `let`s of an `if`/`while` condition (`if let`, a
 /// chain of them with `&&`).
 fn condition_lets(cond: &Expr) -> Vec<&Pat> {
@@ -836,22 +848,14 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
-        self.visit_expr_mut(&mut i.cond);
-        let pats: Vec<Pat> = condition_lets(&i.cond).into_iter().cloned().collect();
-        self.pattern_scope(&pats, syntax::PatPlace::Refutable);
-        self.visit_block_mut(&mut i.then_branch);
-        self.scopes.pop();
+        self.guarded_block(&mut i.cond, &mut i.then_branch);
         if let Some((_, e)) = &mut i.else_branch {
             self.visit_expr_mut(e);
         }
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
-        self.visit_expr_mut(&mut w.cond);
-        let pats: Vec<Pat> = condition_lets(&w.cond).into_iter().cloned().collect();
-        self.pattern_scope(&pats, syntax::PatPlace::Refutable);
-        self.visit_block_mut(&mut w.body);
-        self.scopes.pop();
+        self.guarded_block(&mut w.cond, &mut w.body);
     }
 
     fn visit_expr_closure_mut(&mut self, c: &mut syn::ExprClosure) {
