@@ -701,12 +701,7 @@ impl BodyCheck<'_> {
     fn twait_in_arguments(&mut self, mac: &syn::Macro) -> bool {
         let found = self.closure_depth == 0 && macros::tokens_mention_twait(&mac.tokens);
         if found {
-            self.errors.spanned(
-                mac,
-                "twait! cannot be used inside this macro's arguments (only std's that take a list \
-                 of expressions do: `assert_eq!`, `println!`, `format!`, `write!`, `vec!`, ..); \
-                 bind its value first (`let x = twait!(r);`) and pass `x`",
-            );
+            self.errors.spanned(mac, macros::TWAIT_IN_MACRO_ARGUMENTS);
         }
         found
     }

@@ -16,6 +16,16 @@ pub enum Which {
 
 /// Recognizes `twait!`, `tame::twait!` (and likewise for the others) by
 /// the last path segment.
+/// The error for a `twait!` in the arguments of a macro the translator
+/// cannot see into (check.rs finds it outside a statement's value,
+/// normalize where a statement's value is such a macro).
+pub const TWAIT_IN_MACRO_ARGUMENTS: &str =
+    "twait! cannot be used inside this macro's arguments (only std's that take a list of \
+     expressions do: `assert_eq!`, `println!`, `format!`, `write!`, `vec!`, ..); bind its value \
+     first (`let x = twait!(r);`) and pass `x`; for a block the macro runs (perhaps more than \
+     once), write out what it expands to, or move the block into a #[tamed] function and wait \
+     for that";
+
 pub fn which(mac: &Macro) -> Option<Which> {
     let last = mac.path.segments.last()?;
     if !last.arguments.is_none() {

@@ -473,12 +473,8 @@ impl Builder<'_> {
                     return;
                 }
                 if macros::which(&m.mac).is_none() {
-                    self.errors.spanned(
-                        &m.mac,
-                        "twait! cannot be used inside this macro's arguments (only std's that take a \
-                         list of expressions do: `assert_eq!`, `println!`, `format!`, `write!`, \
-                         `vec!`, ..); bind its value first (`let x = twait!(r);`) and pass `x`",
-                    );
+                    self.errors
+                        .spanned(&m.mac, macros::TWAIT_IN_MACRO_ARGUMENTS);
                     return;
                 }
             }
