@@ -1445,6 +1445,34 @@ fn a_parameter_is_a_rendezvous_by_its_own_type_not_by_a_blocks_name() {
     });
 }
 
+/// A slot declared without a value, assigned, read, then given to a
+/// rendezvous' event: no "value assigned is never read" (the lint shadow
+/// took the slot for one without a value and wrote it at the event's
+/// making, over the assignment; this file denies warnings).
+#[tamed]
+fn a_slot_assigned_after_its_let_then_read() -> (String, u32) {
+    let r = Rendezvous::<u32>::new();
+    let mut tmp;
+    let before;
+    {
+        tmp = 5u32;
+        give_later(10u32, mkevent!(r, 1, tmp));
+        before = tmp.to_string();
+    }
+    let _ = twait!(r);
+    (before, tmp)
+}
+
+#[test]
+fn a_slot_assigned_after_its_let_keeps_that_value_until_its_wait() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(a_slot_assigned_after_its_let_then_read),
+            Some(("5".to_string(), 10))
+        );
+    });
+}
+
 /// The parts a `..` leaves unbound in a pattern parameter: README's row
 /// says they are dropped at the function's first twait, as it waits (a
 /// plain function drops them at its end). This pins what the row says.

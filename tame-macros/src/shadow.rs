@@ -126,6 +126,10 @@ struct Declared {
     name: String,
     /// Without a value.
     uninit: bool,
+    /// Given one by an assignment since (`x = 5;`, on some path at
+    /// least: a slot assigned on some paths only is the translator's
+    /// error).
+    assigned: bool,
     /// As a `Rendezvous` (by its type or value).
     rendezvous: bool,
     /// `mut x`.
@@ -246,7 +250,7 @@ impl Shadow<'_> {
             return false;
         };
         self.declared(&root)
-            .is_some_and(|d| d.uninit && matches!(place, Expr::Path(_)))
+            .is_some_and(|d| d.uninit && !d.assigned && matches!(place, Expr::Path(_)))
     }
 
     /// The innermost `let` of `name` open here, if any.
@@ -790,6 +794,7 @@ impl Shadow<'_> {
                     id,
                     name: b.ident.to_string(),
                     uninit: false,
+                    assigned: false,
                     rendezvous: false,
                     mutable: b.mutable,
                     itself: false,
@@ -882,6 +887,7 @@ impl VisitMut for Shadow<'_> {
                     id,
                     name: b.ident.to_string(),
                     uninit,
+                    assigned: false,
                     rendezvous,
                     mutable: b.mutable,
                     itself,
@@ -973,6 +979,21 @@ impl VisitMut for Shadow<'_> {
 
 impl Shadow<'_> {
     fn expr(&mut self, e: &mut Expr) {
+        if let Expr::Assign(a) = e {
+            // `x = v;` of a variable declared without a value: it has one
+            // from here on (a slot of it is then a store, not the
+            // assignment that would take `x = v` for a value never read).
+            let name = syntax::as_ident(&a.left).map(|i| i.to_string());
+            visit_mut::visit_expr_mut(self, e);
+            if let Some(name) = name {
+                let d = (self.scopes.iter_mut().rev())
+                    .find_map(|scope| scope.iter_mut().rev().find(|d| d.name == name));
+                if let Some(d) = d {
+                    d.assigned = true;
+                }
+            }
+            return;
+        }
         if let (Expr::Try(t), true) = (&mut *e, self.try_reported) {
             // The check reported this `?`; here it says nothing more.
             self.visit_expr_mut(&mut t.expr);
@@ -1172,6 +1193,7 @@ fn param_scope(params: &Punctuated<syn::FnArg, syn::Token![,]>) -> Vec<Declared>
                 id: usize::MAX - scope.len(),
                 name: b.ident.to_string(),
                 uninit: false,
+                assigned: false,
                 rendezvous,
                 mutable: b.mutable,
                 itself,
