@@ -57,6 +57,9 @@ pub fn body(
         scopes: vec![param_scope(params)],
         local_types: Vec::new(),
         consumed: HashSet::new(),
+        hidden_at_wait: HashSet::new(),
+        written_at_wait: HashSet::new(),
+        store_at_site: HashSet::new(),
     };
     let mut stmts = stmts.to_vec();
     if let Some(first) = stmts.first() {
@@ -74,6 +77,7 @@ pub fn body(
         first.visit_stmt_mut(s);
     }
     let mut sh = new();
+    sh.store_at_site = &first.hidden_at_wait - &first.written_at_wait;
     sh.later = (first.sites.into_iter().zip(first.site_loops))
         .zip(first.site_lets)
         .zip(first.site_rendezvous)
@@ -174,6 +178,14 @@ struct Shadow<'a> {
     local_types: Vec<String>,
     /// Names passed by value in the current `twait! {}` block.
     consumed: HashSet<String>,
+    /// The sites (by their index in `sites`) a `twait!(r)` on their
+    /// rendezvous met while another `let` hid a slot's variable, and
+    /// those one stored.
+    hidden_at_wait: HashSet<usize>,
+    written_at_wait: HashSet<usize>,
+    /// The sites the first pass found hidden at every wait that met them:
+    /// written where they are made (see [`Shadow::mkevent`]).
+    store_at_site: HashSet<usize>,
     /// A `?` of the body (outside closures) is one the check reported:
     /// the function returns nothing, or nothing `?` returns through.
     try_reported: bool,
@@ -421,6 +433,12 @@ impl Shadow<'_> {
             }
             let p = self.next_phantom();
             self.phantoms.push(p.clone());
+            // A site whose slots no wait can name (each wait on its
+            // rendezvous comes where another `let` hides one) is written
+            // where it is made: the slot is still assigned (so it must be
+            // `mut`, and its `mut` is needed), as the machine assigns it.
+            let here = (self.store_at_site.contains(&self.sites.len()))
+                .then(|| self.writes(&places, &p, false));
             self.sites.push((key(r), p.clone(), places));
             self.site_loops.push(self.loops.clone());
             let lets = (self.sites.last().into_iter())
@@ -430,8 +448,14 @@ impl Shadow<'_> {
             self.site_lets.push(lets);
             self.site_rendezvous.push(self.let_of(r));
             let counted = counted(&p, self.sites.last().map_or(0, |s| s.2.len()), span);
-            Some(syn::parse_quote_spanned!(span=>
-                ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)))
+            Some(match here {
+                Some(writes) => syn::parse_quote_spanned!(span=> {
+                    #writes
+                    ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)
+                }),
+                None => syn::parse_quote_spanned!(span=>
+                    ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)),
+            })
         } else if args.is_empty() {
             Some(syn::parse_quote_spanned!(span=> ::tame::__private::shadow_event()))
         } else if !args.iter().all(is_slot) || (args.len() == 1 && self.is_a_rendezvous(&args[0])) {
@@ -654,14 +678,22 @@ impl Shadow<'_> {
                 self.visit_expr_mut(&mut r);
                 let k = key(&r);
                 let here = self.let_of(&r);
-                let mut writes: Vec<TokenStream> = (self.sites.iter())
+                let mut writes = Vec::new();
+                for (i, (((rk, p, places), at), lets)) in (self.sites.iter())
                     .zip(&self.site_rendezvous)
                     .zip(&self.site_lets)
-                    .filter(|(((rk, _, places), at), lets)| {
-                        *rk == k && **at == here && !self.hidden(places, lets)
-                    })
-                    .map(|(((_, p, places), _), _)| self.writes(places, p, false))
-                    .collect();
+                    .enumerate()
+                {
+                    if *rk != k || *at != here {
+                        continue;
+                    }
+                    if self.hidden(places, lets) {
+                        self.hidden_at_wait.insert(i);
+                    } else {
+                        self.written_at_wait.insert(i);
+                        writes.push(self.writes(places, p, false));
+                    }
+                }
                 writes.extend(self.writes_of_later_sites(&k, here));
                 // The rendezvous is taken as the machine takes it, at the
                 // same place: a `twait!(x)` on what is not one is one error.
