@@ -75,7 +75,7 @@ fn cancelling_a_function_cancels_the_functions_it_still_waits_for() {
         cancel.cancel();
         tame::run();
         let mut log = log.borrow().clone();
-        // The parent goes first; its children on the loop's next turn.
+        // The parent goes first; its children after it.
         assert_eq!(log.remove(0), "drop parent");
         log.sort();
         assert_eq!(log, ["drop child a", "drop child b"]);

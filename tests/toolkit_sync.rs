@@ -338,6 +338,52 @@ fn a_value_is_not_given_to_a_receiver_that_gave_up() {
     assert_eq!(got.take(), Some(7));
 }
 
+/// Waits for a value of `ch`, one call down from its caller.
+#[tamed]
+fn receive_for_caller(ch: Channel<u32>) -> u32 {
+    let v: u32;
+    twait! { ch.recv(mkevent!(v)); }
+    v
+}
+
+#[tamed]
+fn receive_through_a_callee(ch: Channel<u32>) -> u32 {
+    let v: u32;
+    twait! { receive_for_caller(ch, mkevent!(v)); }
+    v
+}
+
+/// A receiver whose caller was cancelled (its caller's event died) is
+/// gone from that moment, though the loop cancels it only on its next
+/// turn: a value sent meanwhile goes to a receiver that stays, not to it
+/// (it was given to it, then dropped with it).
+#[test]
+fn a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled() {
+    for by_cancel in [false, true] {
+        let ch = Channel::<u32>::new();
+        let r = Rendezvous::<()>::new();
+        let (ev, _) = r.event_with_slot::<u32>(());
+        let (ev, cancel) = tame::cancellable(ev);
+        receive_through_a_callee(ch.clone(), ev);
+        let t = Trace::default();
+        receive(ch.clone(), "stays", t.clone());
+        if by_cancel {
+            cancel.cancel();
+        } else {
+            drop(r);
+        }
+        ch.send(7);
+        tame::run();
+        assert_eq!(
+            *t.borrow(),
+            ["stays 7"],
+            "cancelled by {}",
+            if by_cancel { "cancel" } else { "a drop" }
+        );
+        assert!(tame::blocked().is_empty());
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Wake {
     Job,

@@ -217,7 +217,16 @@ impl Header {
 
     /// An event this task watches died: it is as good as cancelled.
     pub(crate) fn doom(&self) {
-        self.doomed.set(true);
+        if self.doomed.replace(true) {
+            return;
+        }
+        // Its join events reach nobody from now on, as when it ends (see
+        // `finish`): the functions it started with them, and the waits on
+        // them, learn it now, not when the loop next reaps it. Otherwise a
+        // function it started, still waiting, would be taken for a live
+        // receiver meanwhile (a channel's value given to it, then lost
+        // when the reaping cancels it).
+        self.join_watches.report_dead(self.owner());
     }
 
     /// Whether an event it watches died (the loop cancels it when it next
