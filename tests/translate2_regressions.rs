@@ -4582,3 +4582,78 @@ fn a_move_closure_over_a_value_a_loop_gave_compiles_and_runs() {
         assert_eq!(result_of(|ev| closures_over_new_values(false, ev)), Some(0));
     });
 }
+
+#[tamed]
+fn give_after_a_turn(v: u32) -> u32 {
+    twait! { tame::asap(mkevent!()); }
+    v
+}
+
+/// A raw pointer made after a twait, as the limits table advises, to a
+/// variable that nothing else reads (a number, a slot): `&raw const x` and
+/// `&raw mut x` are uses of `x` (the translator did not see them: "cannot
+/// find value `n`", or E0381 naming a loop at `#[tamed]`).
+#[tamed]
+fn raw_pointers_after_a_twait(x: u32) -> u32 {
+    let n = x + 1;
+    let mut m = x + 2;
+    let mut got = 0;
+    twait! { give_after_a_turn(x, mkevent!(got)); }
+    let p = &raw const n;
+    let q = &raw mut m;
+    let s = &raw const got;
+    // SAFETY: each points to a live local of this resumption, and nothing
+    // else uses them meanwhile.
+    unsafe {
+        *q += 1;
+        *p + *q + *s
+    }
+}
+
+#[test]
+fn raw_pointers_made_after_a_twait_reach_their_variables() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|ev| raw_pointers_after_a_twait(5, ev)),
+            Some(6 + 8 + 5)
+        );
+    });
+}
+
+/// A trait whose tamed method returns `<Self as Projected>::Out`, the
+/// qualified form of `Self::Out`: that is no `Self` by value, and the
+/// method stays callable from a default method and on a `dyn` (it was
+/// given `where Self: Sized`: E0277 "the size for values of type `Self`
+/// cannot be known").
+trait Projected {
+    type Out: Default + std::fmt::Debug + 'static;
+    #[tamed]
+    fn produce(self: std::rc::Rc<Self>) -> <Self as Projected>::Out;
+    #[tamed]
+    fn described(self: std::rc::Rc<Self>) -> String {
+        let mut o = <Self as Projected>::Out::default();
+        twait! { self.clone().produce(mkevent!(o)); }
+        format!("{o:?}")
+    }
+}
+
+struct Sevens;
+
+impl Projected for Sevens {
+    type Out = u32;
+    #[tamed]
+    fn produce(self: std::rc::Rc<Self>) -> u32 {
+        twait! { tame::asap(mkevent!()); }
+        7
+    }
+}
+
+#[test]
+fn a_method_returning_a_qualified_projection_of_self_stays_object_safe() {
+    on_fresh_loop(|| {
+        let dynamic: std::rc::Rc<dyn Projected<Out = u32>> = std::rc::Rc::new(Sevens);
+        assert_eq!(result_of(|ev| dynamic.produce(ev)), Some(7));
+        let described = result_of(|ev| Projected::described(std::rc::Rc::new(Sevens), ev));
+        assert_eq!(described.as_deref(), Some("7"));
+    });
+}

@@ -624,6 +624,14 @@ fn add_sized_self(sig: &mut syn::Signature, output: &ReturnType, documented: boo
                 self.0 = true;
                 return;
             }
+            // `<Self as Tr>::Out` is another type: only its arguments may
+            // hold `Self` by value.
+            if p.qself.is_some() {
+                for segment in &p.path.segments {
+                    syn::visit::visit_path_arguments(self, &segment.arguments);
+                }
+                return;
+            }
             // Behind a pointer, `Self` may be unsized (`-> Box<Self>`).
             let pointer = p.path.segments.last().is_some_and(|s| {
                 ["Box", "Rc", "Arc", "Weak", "Pin", "NonNull"]

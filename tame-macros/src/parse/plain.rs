@@ -525,6 +525,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.expr(&mut un.expr, inner);
             }
             Expr::Reference(r) => self.expr(&mut r.expr, Use::Read),
+            Expr::RawAddr(r) => self.expr(&mut r.expr, Use::Read),
             Expr::Field(f) => self.expr(&mut f.base, Use::Read),
             Expr::Index(i) => {
                 self.expr(&mut i.expr, Use::Read);
