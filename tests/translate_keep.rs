@@ -146,3 +146,36 @@ fn a_handle_known_by_a_tuple_type_a_box_or_a_pipe_lives_to_its_scope_end() {
         assert_eq!(tame::run_with(f), Some(io::ErrorKind::WouldBlock));
     }
 }
+
+/// Reads a line through a `LineReader` made of `conn`, with no type
+/// written, then answers with what the far end finds after that line.
+#[tamed]
+fn read_a_line_through_a_reader(
+    conn: tame::net::UnixStream,
+    far: tame::net::UnixStream,
+) -> io::ErrorKind {
+    let reader = tame::io::LineReader::new(conn);
+    let line: io::Result<Option<String>>;
+    twait! { reader.read_line_string(100, mkevent!(line)); }
+    assert_eq!(line.unwrap().as_deref(), Some("hi\n"));
+    let mut buf = [0u8; 8];
+    match far.try_read(&mut buf) {
+        Ok(0) => io::ErrorKind::UnexpectedEof,
+        Ok(n) => panic!("{n} bytes"),
+        Err(e) => e.kind(),
+    }
+}
+
+/// A `LineReader` made of one of tame's handles is one too: read through
+/// and not mentioned after, it keeps its stream to its scope's end, as in
+/// a plain function (it was dropped at the twait, and the peer saw the
+/// end of the stream while the function went on).
+#[test]
+fn a_line_reader_made_of_a_handle_lives_to_its_scope_end() {
+    let (ours, far) = unix_pair().unwrap();
+    let r = tame::Rendezvous::<()>::new();
+    let (wrote, _) = r.event_with_slot::<(Vec<u8>, io::Result<()>)>(());
+    far.write_all(b"hi\n".to_vec(), wrote);
+    let got = tame::run_with(|done| read_a_line_through_a_reader(ours, far, done));
+    assert_eq!(got, Some(io::ErrorKind::WouldBlock));
+}

@@ -222,9 +222,12 @@ impl Builder<'_> {
     /// tame's handles, or a `Result`/`Option` of one (`let conn =
     /// connected?;`, `match accepted { Ok((conn, _)) => .. }`): what it
     /// binds is one of tame's handles too (or an error, or an address,
-    /// which no operation takes as its receiver).
+    /// which no operation takes as its receiver). So is a `LineReader`
+    /// made of one (`LineReader::new(conn)`): the reader of a handle of
+    /// tame's is tame's.
     pub(super) fn passes_tame_handle(&self, init: &Expr) -> bool {
         syntax::unwrapped_variable(init)
+            .or_else(|| syntax::line_reader_of(init))
             .and_then(|v| self.resolve(&v.to_string()))
             .is_some_and(|b| {
                 let b = &self.f.bindings[b];

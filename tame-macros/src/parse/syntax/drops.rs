@@ -380,6 +380,27 @@ pub fn unwrapped_variable(e: &Expr) -> Option<&Ident> {
     }
 }
 
+/// The variable a `LineReader::new(x)` reads (also imported or
+/// path-qualified): the reader is one of tame's handles when `x` is (see
+/// `passes_tame_handle`); a `LineReader` of one's own made of a type of
+/// one's own is not taken for one.
+pub fn line_reader_of(e: &Expr) -> Option<&Ident> {
+    let Expr::Call(c) = e else {
+        return None;
+    };
+    let Expr::Path(p) = &*c.func else {
+        return None;
+    };
+    let n = p.path.segments.len();
+    let made = n >= 2
+        && p.path.segments[n - 2].ident == "LineReader"
+        && p.path.segments[n - 1].ident == "new";
+    match (made, c.args.first(), c.args.len()) {
+        (true, Some(arg), 1) => unwrapped_variable(arg),
+        _ => None,
+    }
+}
+
 /// Whether an initializer obviously gives one of tame's descriptors: a
 /// constructor of one of their types (`TcpListener::bind(addr)?`,
 /// `UnixStream::from_std(s).unwrap()`). Not of the toolkit's types, whose
