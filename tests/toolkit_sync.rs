@@ -353,66 +353,34 @@ fn receive_through_a_callee(ch: Channel<u32>) -> u32 {
     v
 }
 
-#[tamed]
-fn receive_through_a_callee_on_a_rendezvous(ch: Channel<u32>) -> u32 {
-    let r = Rendezvous::<()>::new();
-    let mut v = 0;
-    receive_for_caller(ch, mkevent!(r, (), v));
-    twait!(r);
-    v
-}
-
-/// How the caller of a receiver waits for it, in
-/// [`a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled`].
-#[derive(Clone, Copy, Debug)]
-enum CallerWaits {
-    InABlock,
-    OnARendezvous,
-    AsASpawnedFuture,
-}
-
 /// A receiver whose caller was cancelled (its caller's event died) is
 /// gone from that moment, though the loop cancels it only on its next
 /// turn: a value sent meanwhile goes to a receiver that stays, not to it
 /// (it was given to it, then dropped with it).
 #[test]
 fn a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled() {
-    for how in [
-        CallerWaits::InABlock,
-        CallerWaits::OnARendezvous,
-        CallerWaits::AsASpawnedFuture,
-    ] {
-        for by_cancel in [false, true] {
-            let ch = Channel::<u32>::new();
-            let r = Rendezvous::<()>::new();
-            let (ev, _) = r.event_with_slot::<u32>(());
-            let (ev, cancel) = tame::cancellable(ev);
-            match how {
-                CallerWaits::InABlock => receive_through_a_callee(ch.clone(), ev),
-                CallerWaits::OnARendezvous => {
-                    receive_through_a_callee_on_a_rendezvous(ch.clone(), ev)
-                }
-                CallerWaits::AsASpawnedFuture => {
-                    let (callee_done, got) = tame::event_future::<u32>();
-                    receive_for_caller(ch.clone(), callee_done);
-                    tame::spawn(async move { got.await.unwrap_or(0) }, ev);
-                }
-            }
-            // (A spawned future first waits on the loop's turn.)
-            tame::run_once(Some(Duration::ZERO));
-            let t = Trace::default();
-            receive(ch.clone(), "stays", t.clone());
-            if by_cancel {
-                cancel.cancel();
-            } else {
-                drop(r);
-            }
-            ch.send(7);
-            tame::run();
-            let by = if by_cancel { "cancel" } else { "a drop" };
-            assert_eq!(*t.borrow(), ["stays 7"], "{how:?}, cancelled by {by}");
-            assert!(tame::blocked().is_empty());
+    for by_cancel in [false, true] {
+        let ch = Channel::<u32>::new();
+        let r = Rendezvous::<()>::new();
+        let (ev, _) = r.event_with_slot::<u32>(());
+        let (ev, cancel) = tame::cancellable(ev);
+        receive_through_a_callee(ch.clone(), ev);
+        let t = Trace::default();
+        receive(ch.clone(), "stays", t.clone());
+        if by_cancel {
+            cancel.cancel();
+        } else {
+            drop(r);
         }
+        ch.send(7);
+        tame::run();
+        assert_eq!(
+            *t.borrow(),
+            ["stays 7"],
+            "cancelled by {}",
+            if by_cancel { "cancel" } else { "a drop" }
+        );
+        assert!(tame::blocked().is_empty());
     }
 }
 

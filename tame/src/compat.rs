@@ -26,7 +26,7 @@ use std::thread::{self, ThreadId};
 
 use crate::driver::{self, Remote, WaitId};
 use crate::event::{Event, Sink};
-use crate::task::{BlockedTask, Header, Hearing, Hears, TaskObj, TaskRef, TwaitSite};
+use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 
 /// Runs `future` on this thread's loop and triggers `ev` with its output.
 ///
@@ -140,9 +140,7 @@ where
     // Watched as a tamed function watches its `done`: if `ev` dies, the
     // loop cancels the future (`cancel_watched`).
     if let Some(id) = driver::register_blocked(&task_ref, &task.header) {
-        if ev.watch(id) {
-            task.header.heard_through(&ev);
-        } else {
+        if !ev.watch(id) {
             driver::waits_died([id]);
         }
     }
@@ -532,30 +530,22 @@ struct FutureState<T> {
     watch: Cell<Option<WaitId>>,
 }
 
-/// Whoever the spawned future waiting on this event is: if it is about to
-/// be cancelled (or its own result reaches only such a task), this event
-/// reports dead, like a doomed tamed task's events, so that a channel's
-/// value or a permit offered now goes to the next waiter instead of being
-/// dropped with the future. (Asked only while the future that last polled
-/// it is alive: see [`Wakeup::is_doomed`].)
-impl<T> Hears for FutureState<T> {
-    fn hears(&self) -> Hearing {
+impl<T> FutureState<T> {
+    /// The spawned future waiting on this event is about to be cancelled:
+    /// like a doomed tamed task's events, this one reports dead, so that a
+    /// channel's value or a permit offered now goes to the next waiter
+    /// instead of being dropped with the future.
+    /// (Asked only while the future that last polled it is alive: see
+    /// [`Wakeup::is_doomed`].)
+    fn waiter_doomed(&self) -> bool {
         let waker = self.waker.take();
-        let hearing = match &waker {
-            Some(w @ Wakeup::Spawned(key, _)) if !w.is_gone() => {
-                driver::spawned_task(*key).map_or(Hearing::Somebody, |t| {
-                    let t: Rc<dyn Hears> = t;
-                    Hearing::Whoever(t)
-                })
-            }
-            _ => Hearing::Somebody,
-        };
+        let doomed = waker.as_ref().is_some_and(Wakeup::is_doomed);
         self.waker.set(waker);
-        hearing
+        doomed
     }
 }
 
-impl<T: 'static> Sink<T> for FutureState<T> {
+impl<T> Sink<T> for FutureState<T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         // Back: whoever watched it for its death stops watching.
         self.watch.set(None);
@@ -570,12 +560,7 @@ impl<T: 'static> Sink<T> for FutureState<T> {
     }
 
     fn is_live(&self) -> bool {
-        self.listening.get() && crate::task::listening(self.hears())
-    }
-
-    fn hearer(self: Rc<Self>) -> Option<std::rc::Weak<dyn Hears>> {
-        let me: Rc<dyn Hears> = self;
-        Some(Rc::downgrade(&me))
+        self.listening.get() && !self.waiter_doomed()
     }
 
     fn watch(&self, id: WaitId) -> bool {

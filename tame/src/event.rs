@@ -34,12 +34,6 @@ pub(crate) trait Sink<T> {
     /// The wait that watched this event is over: forget its id.
     fn unwatch(&self) {}
 
-    /// Who hears this event, if a task or a rendezvous does directly (see
-    /// `crate::task::Header::is_listening`).
-    fn hearer(self: Rc<Self>) -> Option<Weak<dyn crate::task::Hears>> {
-        None
-    }
-
     /// The event is dropped uncalled (see
     /// `crate::driver::drop_for_gone_loop`): a callback is dropped without
     /// being run; other sinks complete with `None`, as for a drop.
@@ -211,11 +205,6 @@ impl<T> Event<T> {
     /// owner reports `id`.
     pub(crate) fn watch(&self, id: WaitId) -> bool {
         self.sink.as_ref().is_some_and(|s| s.watch(id))
-    }
-
-    /// Who hears it (see [`Sink::hearer`]).
-    pub(crate) fn hearer(&self) -> Option<Weak<dyn crate::task::Hears>> {
-        self.sink.clone().and_then(|s| s.hearer())
     }
 
     /// Where it reports to (`None` once triggered or dropped).

@@ -4,14 +4,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::compat::Wakeup;
 use crate::driver::{WaitId, WatchSet, UNWATCHED};
 use crate::event::{Event, Sink};
 use crate::slot::{HasSlot, InboxQueue, Slot, SlotCell};
-use crate::task::{Hearing, Hears, TaskRef, TwaitSite};
+use crate::task::{TaskRef, TwaitSite};
 
 /// Who is blocked on a rendezvous: a tamed function or an async poller.
 pub(crate) enum Waiter {
@@ -117,15 +117,18 @@ impl EpochToken {
 }
 
 impl<I> Shared<I> {
-    /// Whether the task (or spawned future) blocked on the rendezvous
-    /// will take what comes back: not if it is doomed (an event it watches
-    /// died, and the loop cancels it when it next reaps; see
-    /// [`Wakeup::is_doomed`] for a spawned future), nor if its own result
-    /// reaches only such a task (see [`Header::is_listening`]).
-    ///
-    /// [`Header::is_listening`]: crate::task::Header::is_listening
-    fn waiter_listening(&self) -> bool {
-        crate::task::listening(self.hears())
+    /// Whether the task (or spawned future) blocked on the rendezvous is
+    /// doomed: an event it watches died, and the loop cancels it when it
+    /// next reaps (see [`Wakeup::is_doomed`] for a spawned future).
+    fn waiter_doomed(&self) -> bool {
+        let waiter = self.waiter.take();
+        let doomed = match &waiter {
+            Some(Waiter::Task(t)) => t.header().is_doomed(),
+            Some(Waiter::Waker(w)) => w.is_doomed(),
+            None => false,
+        };
+        self.waiter.set(waiter);
+        doomed
     }
 
     /// Ends the current epoch: every outstanding and queued event is
@@ -221,22 +224,6 @@ impl<I> Shared<I> {
     }
 }
 
-impl<I> Hears for Shared<I> {
-    fn hears(&self) -> crate::task::Hearing {
-        let waiter = self.waiter.take();
-        let hearing = match &waiter {
-            Some(Waiter::Task(t)) => {
-                let t: Rc<dyn Hears> = t.clone();
-                Hearing::Whoever(t)
-            }
-            Some(Waiter::Waker(w)) if w.is_doomed() => Hearing::Nobody,
-            _ => Hearing::Somebody,
-        };
-        self.waiter.set(waiter);
-        hearing
-    }
-}
-
 /// How many events a blocked task still waits for, for [`crate::blocked`].
 pub(crate) trait Outstanding {
     fn outstanding(&self) -> usize;
@@ -292,16 +279,7 @@ impl<I> Ticket<I> {
     /// live, and not waited on by a task the loop is about to cancel, in
     /// whose dropped rendezvous the value would be lost.
     fn is_listening(&self) -> bool {
-        self.is_live() && self.rendezvous.waiter_listening()
-    }
-
-    /// [`Sink::hearer`]: the rendezvous (whoever waits on it).
-    fn rendezvous_hearer(&self) -> Option<Weak<dyn Hears>>
-    where
-        I: 'static,
-    {
-        let r: Weak<Shared<I>> = Rc::downgrade(&self.rendezvous);
-        Some(r)
+        self.is_live() && !self.rendezvous.waiter_doomed()
     }
 
     fn watch(&self, id: WaitId) -> bool {
@@ -354,11 +332,7 @@ impl<I> Ticket<I> {
     }
 }
 
-impl<I: 'static> Sink<()> for Ticket<I> {
-    fn hearer(self: Rc<Self>) -> Option<Weak<dyn Hears>> {
-        self.rendezvous_hearer()
-    }
-
+impl<I> Sink<()> for Ticket<I> {
     fn complete(self: Rc<Self>, _value: Option<()>) {
         self.unwatch();
         self.come_back();
@@ -409,11 +383,7 @@ pub(crate) struct Node<I, T> {
     slot: SlotCell<T>,
 }
 
-impl<I: 'static, T> Sink<T> for Node<I, T> {
-    fn hearer(self: Rc<Self>) -> Option<Weak<dyn Hears>> {
-        self.ticket.rendezvous_hearer()
-    }
-
+impl<I, T> Sink<T> for Node<I, T> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let t = &self.ticket;
         t.unwatch();
@@ -450,11 +420,7 @@ pub(crate) struct InboxNode<I, T, C> {
     inbox: Rc<InboxQueue<T, C>>,
 }
 
-impl<I: 'static, T, C> Sink<T> for InboxNode<I, T, C> {
-    fn hearer(self: Rc<Self>) -> Option<Weak<dyn Hears>> {
-        self.ticket.rendezvous_hearer()
-    }
-
+impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
     fn complete(self: Rc<Self>, value: Option<T>) {
         let t = &self.ticket;
         if !t.is_live() {

@@ -169,10 +169,6 @@ pub(crate) struct Header {
     /// The waits (and tasks) watching this task's join events for their
     /// death: reported if the task ends with those events out.
     join_watches: WatchSet,
-    /// Who hears the first event the task watches (its result event), if
-    /// that is a task or a rendezvous: its own events reach nobody once
-    /// that one does not (see [`Header::is_listening`]).
-    hearer: Cell<Option<Weak<dyn Hears>>>,
 }
 
 pub(crate) const NOT_REGISTERED: u32 = u32::MAX;
@@ -191,7 +187,6 @@ impl Header {
             doomed: Cell::new(false),
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
-            hearer: Cell::new(None),
         }
     }
 
@@ -241,30 +236,9 @@ impl Header {
     }
 
     /// Whether the task's join events still reach a task that will take
-    /// them: not one that ended, nor one the loop is about to cancel, nor
-    /// one whose own result reaches only such a task (a callee's events
-    /// when its caller was cancelled in a `twait!(r)`: the loop cancels
-    /// the callee too, once the caller's rendezvous is dropped).
-    pub(crate) fn is_listening(&self) -> bool {
-        listening(self.hearing())
-    }
-
-    /// This task's answer to [`Hears::hears`].
-    fn hearing(&self) -> Hearing {
-        if self.is_done() || self.doomed.get() {
-            return Hearing::Nobody;
-        }
-        let hearer = self.hearer.take();
-        let next = hearer.as_ref().and_then(Weak::upgrade);
-        self.hearer.set(hearer);
-        next.map_or(Hearing::Somebody, Hearing::Whoever)
-    }
-
-    /// The task watches `ev` (its result event): the first such event
-    /// that a task or a rendezvous hears is the one it asks.
-    pub(crate) fn heard_through<T>(&self, ev: &Event<T>) {
-        let hearer = self.hearer.take();
-        self.hearer.set(hearer.or_else(|| ev.hearer()));
+    /// them: not one that ended, nor one the loop is about to cancel.
+    fn is_listening(&self) -> bool {
+        !self.is_done() && !self.doomed.get()
     }
 
     /// A wait (or a task) watches one of this task's join events.
@@ -334,51 +308,7 @@ impl Header {
 
 /// A task as the loop sees it. A task is also the sink of its own join
 /// events that carry no value, so those cost no allocation at all.
-/// Who hears what an event delivers, as far as a task asking whether its
-/// own events still reach anybody needs to know (see
-/// [`Header::is_listening`]): a task, or a rendezvous (whoever waits on it).
-pub(crate) trait Hears {
-    fn hears(&self) -> Hearing;
-}
-
-/// [`Hears::hears`]' answer.
-pub(crate) enum Hearing {
-    /// Somebody will, or it cannot be told.
-    Somebody,
-    /// Nobody will: the task ended, or the loop is about to cancel it.
-    Nobody,
-    /// Whoever hears this one (the task's own result event's hearer, a
-    /// rendezvous' waiter).
-    Whoever(Rc<dyn Hears>),
-}
-
-/// How far [`listening`] follows a chain of hearers before it takes the
-/// answer for yes, as it was before anyone asked (a chain of tamed calls
-/// that deep is rare, and the answer only steers a value to a receiver
-/// that surely stays).
-const HEARING_DEPTH: usize = 64;
-
-/// Follows `first` along its hearers, in a loop (a chain of any length
-/// takes no stack), to whether anybody hears.
-pub(crate) fn listening(first: Hearing) -> bool {
-    let mut h = first;
-    for _ in 0..HEARING_DEPTH {
-        h = match h {
-            Hearing::Somebody => return true,
-            Hearing::Nobody => return false,
-            Hearing::Whoever(next) => next.hears(),
-        };
-    }
-    true
-}
-
-impl<X: TaskObj + ?Sized> Hears for X {
-    fn hears(&self) -> Hearing {
-        self.header().hearing()
-    }
-}
-
-pub(crate) trait TaskObj: Sink<()> + Hears {
+pub(crate) trait TaskObj: Sink<()> {
     fn header(&self) -> &Header;
     /// Runs the task's closure once. `me` is this very task.
     fn poll(&self, me: &TaskRef);
@@ -542,7 +472,6 @@ impl<F> TaskCell<F> {
         // Its join events still out reach nobody now: what waits on them,
         // and the functions it started with them, learn it.
         h.join_watches.report_dead(h.owner());
-        h.hearer.set(None);
     }
 
     /// [`cancel`](Self::cancel), out of the way of `poll`'s code: for a
@@ -655,11 +584,6 @@ impl<T> Sink<T> for JoinNode<T> {
 
     fn is_live(&self) -> bool {
         self.task.header().is_listening()
-    }
-
-    fn hearer(self: Rc<Self>) -> Option<Weak<dyn Hears>> {
-        let task: Rc<dyn Hears> = self.task.clone();
-        Some(Rc::downgrade(&task))
     }
 
     fn watch(&self, id: WaitId) -> bool {
@@ -903,9 +827,7 @@ impl TaskContext<'_> {
                 None => return,
             },
         };
-        if ev.watch(id) {
-            self.header.heard_through(ev);
-        } else {
+        if !ev.watch(id) {
             crate::driver::waits_died([id]);
         }
     }

@@ -1384,16 +1384,6 @@ pub(crate) fn spawned_doomed(key: usize) -> bool {
     .unwrap_or(false)
 }
 
-/// The spawned future under `key`, if it is still there.
-pub(crate) fn spawned_task(key: usize) -> Option<TaskRef> {
-    LOOP.try_with(|l| {
-        let s = l.spawned.try_borrow().ok()?;
-        s.tasks.get(key).and_then(Option::clone)
-    })
-    .ok()
-    .flatten()
-}
-
 /// A `spawn_blocking` job's result is waited for on this loop.
 pub(crate) fn blocking_started() {
     let _ = LOOP.try_with(|l| l.blocking.set(l.blocking.get() + 1));

@@ -12,9 +12,7 @@
 //! spawned future) is doomed (an event it watches died: the loop cancels it
 //! at its next turn), for the event it is blocked on: its `twait!{}`
 //! block's, its rendezvous' in `twait!(r)`, or the
-//! [`EventFuture`](crate::EventFuture) or rendezvous stream it awaits; and
-//! for the functions it waits for there, and theirs (a receiver called by
-//! a function whose caller was just cancelled gets no value either). (An
+//! [`EventFuture`](crate::EventFuture) or rendezvous stream it awaits. (An
 //! event of a rendezvous it is not waiting on at that moment still takes a
 //! value, which goes with the task.) Such a waiter is dropped on the loop's next turn,
 //! wherever it waits in the queue (behind a lock held long, on a channel
