@@ -259,3 +259,34 @@ fn cancellable_events_nested_deep_trigger_and_drop() {
     };
     small.spawn(body).unwrap().join().unwrap();
 }
+
+/// `n` nested callers, each waiting for the next in a `twait! {}` block;
+/// the last waits for a value of `jobs`.
+#[tamed]
+fn waiting_link(n: u32, jobs: tame::sync::Channel<u32>) -> u32 {
+    let v: u32;
+    if n == 0 {
+        twait! { jobs.recv(mkevent!(v)); }
+    } else {
+        twait! { waiting_link(n - 1, jobs, mkevent!(v)); }
+    }
+    v
+}
+
+/// Cancelling the top of a long chain of waiting callers reaches the
+/// bottom at once (a value sent in the same turn stays in the channel), in
+/// bounded stack: each caller, doomed, reports its callee doomed in a
+/// loop, not by recursion (a chain of 10,000 overflowed the stack).
+#[test]
+fn cancelling_a_long_chain_of_waiting_callers_takes_bounded_stack() {
+    let jobs = tame::sync::Channel::new();
+    let r = Rendezvous::<()>::new();
+    let (ev, cancel) = tame::cancellable(r.event_with_slot::<u32>(()).0);
+    waiting_link(20_000, jobs.clone(), ev);
+    tame::run_once(Some(Duration::ZERO));
+    cancel.cancel();
+    jobs.send(7);
+    tame::run();
+    assert_eq!(jobs.try_recv(), Some(7));
+    assert!(tame::blocked().is_empty());
+}

@@ -384,6 +384,39 @@ fn a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled() {
     }
 }
 
+#[tamed]
+fn take_one_id(mailbox: Rc<Rendezvous<u8>>) -> Option<u8> {
+    twait!(mailbox)
+}
+
+/// A receiver whose result goes to a rendezvous shared beyond the
+/// function waiting on it is not cancelled with that function: the
+/// rendezvous lives on, and so does the receiver, which takes a value
+/// sent in the same turn, and whose result the next function to wait
+/// there gets.
+#[test]
+fn a_receiver_reporting_to_a_shared_rendezvous_outlives_its_cancelled_waiter() {
+    let ch = Channel::<u32>::new();
+    let mailbox = Rc::new(Rendezvous::<u8>::new());
+    let (ev, got) = mailbox.event_with_slot::<u32>(1);
+    receive_for_caller(ch.clone(), ev);
+    let r = Rendezvous::<()>::new();
+    let (ev, first_waiter) = r.event_with_slot::<Option<u8>>(());
+    let (ev, cancel) = tame::cancellable(ev);
+    take_one_id(mailbox.clone(), ev);
+    tame::run_once(Some(Duration::ZERO));
+    cancel.cancel();
+    ch.send(7);
+    tame::run();
+    assert_eq!(first_waiter.take(), None, "the first waiter was cancelled");
+    assert_eq!(ch.try_recv(), None, "the receiver took the value");
+    assert_eq!(
+        tame::run_with(|done| take_one_id(mailbox.clone(), done)),
+        Some(Some(1))
+    );
+    assert_eq!(got.take(), Some(7));
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Wake {
     Job,

@@ -216,16 +216,14 @@ impl Header {
     }
 
     /// An event this task watches died: it is as good as cancelled.
-    pub(crate) fn doom(&self) {
-        if self.doomed.replace(true) {
-            return;
-        }
-        // Its join events reach nobody from now on, as when it ends (see
-        // `finish`): the functions it started with them, and the waits on
-        // them, learn it now, not when the loop next reaps it. Otherwise a
-        // function it started, still waiting, would be taken for a live
-        // receiver meanwhile (a channel's value given to it, then lost
-        // when the reaping cancels it).
+    /// Returns whether it was not doomed before.
+    pub(crate) fn doom(&self) -> bool {
+        !self.doomed.replace(true)
+    }
+
+    /// Its join events reach nobody any more (it is doomed, or ended):
+    /// whoever watches them learns it.
+    pub(crate) fn report_join_dead(&self) {
         self.join_watches.report_dead(self.owner());
     }
 

@@ -90,8 +90,37 @@ fn doom_watching_task(l: &Loop, id: WaitId) {
     };
     drop(blocked);
     let task = registered_task(task);
-    if task.header().watch_id() == Some(id) {
-        task.header().doom();
+    if task.header().watch_id() == Some(id) && task.header().doom() {
+        doomed(l, task);
+    }
+}
+
+/// `task` was just doomed: its join events reach nobody from now on, as
+/// when it ends, and the functions it started with them, and the waits on
+/// them, learn it now, not when the loop next reaps it (a callee still
+/// waiting would otherwise be taken for a live receiver meanwhile: a
+/// channel's value given to it, then lost when the reaping cancels it).
+/// Reporting them may doom those functions in turn: a chain of callers
+/// of any length is reported in a loop, not by recursion, which would
+/// take stack for every level.
+fn doomed(l: &Loop, task: TaskRef) {
+    l.dooming.borrow_mut().push(task);
+    if l.reporting_dooms.replace(true) {
+        return;
+    }
+    // Reporting drops timers' events, which may be callbacks: if one
+    // panics, the next doom reports again (what was queued stays queued).
+    struct Reporting<'a>(&'a Loop);
+    impl Drop for Reporting<'_> {
+        fn drop(&mut self) {
+            self.0.reporting_dooms.set(false);
+        }
+    }
+    let _reporting = Reporting(l);
+    loop {
+        let next = l.dooming.borrow_mut().pop();
+        let Some(task) = next else { break };
+        task.header().report_join_dead();
     }
 }
 

@@ -232,6 +232,10 @@ struct Loop {
     /// a task: a report of one death for the task's id is checked against
     /// them before the task is cancelled (see [`watch_partly`]).
     partly: RefCell<Vec<(WaitId, Weak<dyn PartlyLive>)>>,
+    /// Tasks just doomed whose join events are still to be reported dead,
+    /// and whether a report of them is under way (see `deaths::doomed`).
+    dooming: RefCell<Vec<TaskRef>>,
+    reporting_dooms: Cell<bool>,
 }
 
 impl Drop for Loop {
@@ -338,6 +342,8 @@ thread_local! {
             turns: Cell::new(0),
             quiet_turns: Cell::new(0),
             partly: RefCell::new(Vec::new()),
+            dooming: RefCell::new(Vec::new()),
+            reporting_dooms: Cell::new(false),
         }
     };
 }

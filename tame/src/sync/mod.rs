@@ -12,9 +12,13 @@
 //! spawned future) is doomed (an event it watches died: the loop cancels it
 //! at its next turn), for the event it is blocked on: its `twait!{}`
 //! block's, its rendezvous' in `twait!(r)`, or the
-//! [`EventFuture`](crate::EventFuture) or rendezvous stream it awaits. (An
-//! event of a rendezvous it is not waiting on at that moment still takes a
-//! value, which goes with the task.) Such a waiter is dropped on the loop's next turn,
+//! [`EventFuture`](crate::EventFuture) or rendezvous stream it awaits; and
+//! for the functions it waits for in that `twait!{}` block, and theirs
+//! (the loop cancels them with it). (An event of a rendezvous it is not
+//! waiting on at that moment still takes a value, which goes with the
+//! task; so does a function whose result goes to the rendezvous it waits
+//! on in `twait!(r)`, or to an `EventFuture`: a rendezvous may be shared
+//! and outlive the task, and that function with it.) Such a waiter is dropped on the loop's next turn,
 //! wherever it waits in the queue (behind a lock held long, on a channel
 //! polled with a timeout), and what its event holds goes with it: a permit
 //! or a guard captured by its `map` closure (a hand-over-hand locker's
