@@ -32,6 +32,14 @@
 //! A function given no event (fire and forget, like a server's accept loop)
 //! is never cancelled this way: it ends by returning.
 //!
+//! One exception to "untriggered": a function that triggers its `done`
+//! early and goes on working, given a value-less `mkevent!()` of its
+//! caller's `twait!{}` block, is still cancelled with its caller if the
+//! caller is cancelled before that block is back (the block's value-less
+//! events share one watch, let go of only when the whole block is back).
+//! Give it an event with a value (`mkevent!(x)`), which has a watch of
+//! its own, for it to outlive its caller once it delivered.
+//!
 //! # Examples
 //!
 //! ```
