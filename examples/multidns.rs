@@ -130,9 +130,49 @@ const LOOKUP_DEADLINE: Duration = Duration::from_secs(5);
 /// the lookup's deadline, 5 s after its queries went out, as tame's
 /// resolver does by default (no retransmission here). As there, an IP
 /// literal is its own address and an empty name is refused, with no
-/// query; the addresses of either reply are the answer (also when the
-/// other one fails or does not come); NXDOMAIN on either ends the lookup,
-/// and without addresses the first failure a reply gave is the error.
+/// query; a truncated reply is asked again over TCP; the addresses of
+/// either reply are the answer (also when the other one fails or does not
+/// come); NXDOMAIN on either ends the lookup, and without addresses the
+/// first failure a reply gave is the error.
+/// One query over TCP, blocking, until `deadline`: the retry of a
+/// truncated reply in [`blocking_udp`]. `Err` says what went wrong, in the
+/// words of tame's `Error::Malformed`.
+fn blocking_tcp(
+    server: SocketAddr,
+    query: &[u8],
+    deadline: Instant,
+) -> Result<Message, &'static str> {
+    use std::io::{Read, Write};
+    let left = || {
+        let left = deadline.saturating_duration_since(Instant::now());
+        (!left.is_zero())
+            .then_some(left)
+            .ok_or("reply truncated over UDP, and no reply over TCP came before the deadline")
+    };
+    let mut conn = std::net::TcpStream::connect_timeout(&server, left()?)
+        .map_err(|_| "reply truncated over UDP, and the TCP connection failed")?;
+    let len = u16::try_from(query.len())
+        .map_err(|_| "reply truncated over UDP, and the query is too long for TCP")?;
+    let mut framed = len.to_be_bytes().to_vec();
+    framed.extend_from_slice(query);
+    conn.set_write_timeout(Some(left()?))
+        .and_then(|()| conn.write_all(&framed))
+        .map_err(|_| "reply truncated over UDP, and the query could not be sent over TCP")?;
+    let mut read = |buf: &mut [u8]| {
+        conn.set_read_timeout(Some(left()?))
+            .and_then(|()| conn.read_exact(buf))
+            .map_err(|_| {
+                "reply truncated over UDP, and the TCP connection ended before the whole reply"
+            })
+    };
+    let mut head = [0u8; 2];
+    read(&mut head)?;
+    let mut reply = vec![0u8; u16::from_be_bytes(head).into()];
+    read(&mut reply)?;
+    Message::decode(&reply)
+        .map_err(|_| "reply truncated over UDP, and the reply over TCP cannot be parsed")
+}
+
 fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
     let local: SocketAddr = if server.is_ipv6() {
         "[::]:0".parse().unwrap()
@@ -234,6 +274,44 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                 if !m.header.response || !q_ok {
                     continue;
                 }
+                // Truncated (TC): not the answer; asked again over TCP,
+                // as tame's resolver does (RFC 2181 §9).
+                let m = if m.header.truncated {
+                    let q = Message::query(w.0, name, w.1).encode().map_err(|e| {
+                        Error::InvalidName {
+                            name: name.clone(),
+                            reason: e.as_str(),
+                        }
+                    })?;
+                    match blocking_tcp(server, &q, deadline) {
+                        Ok(m)
+                            if m.header.id == w.0
+                                && m.header.response
+                                && !m.header.truncated
+                                && m.questions.len() == 1
+                                && m.questions[0].qtype == w.1
+                                && wire::same_name(&m.questions[0].name, name) =>
+                        {
+                            m
+                        }
+                        Ok(_) => {
+                            w.2 = Some(Err(Error::Malformed {
+                                name: name.clone(),
+                                reason: "reply truncated over UDP, and the reply over TCP did not match the query",
+                            }));
+                            continue;
+                        }
+                        Err(reason) => {
+                            w.2 = Some(Err(Error::Malformed {
+                                name: name.clone(),
+                                reason,
+                            }));
+                            continue;
+                        }
+                    }
+                } else {
+                    m
+                };
                 let name = name.clone();
                 w.2 = Some(match m.header.rcode {
                     wire::RCODE_NOERROR => Ok(m

@@ -59,3 +59,80 @@ fn the_demo_resolves_every_name_in_every_mode() {
     assert!(out.status.success(), "{text}");
     assert_eq!(text.matches("6/6").count(), 4, "{text}");
 }
+
+/// A nameserver on a thread: every query over UDP gets its question back
+/// with TC set and no answer; over TCP, on the same port, the A query gets
+/// 10.9.8.7 (the AAAA query none). Runs until the test ends.
+fn truncating_nameserver() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, UdpSocket};
+    use tame::dns::wire::{Message, RData, Record};
+
+    fn reply(query: &[u8], truncated: bool) -> Option<Vec<u8>> {
+        let mut m = Message::decode(query).ok()?;
+        let q = m.questions.first()?.clone();
+        m.header.response = true;
+        m.header.truncated = truncated;
+        if !truncated && q.qtype == wire::TYPE_A {
+            m.answers = vec![Record {
+                name: q.name.clone(),
+                rtype: wire::TYPE_A,
+                class: wire::CLASS_IN,
+                ttl: 60,
+                data: RData::A([10, 9, 8, 7].into()),
+            }];
+        }
+        m.encode().ok()
+    }
+    let (udp, tcp) = (0..10)
+        .find_map(|_| {
+            let udp = UdpSocket::bind("127.0.0.1:0").ok()?;
+            let tcp = TcpListener::bind(udp.local_addr().ok()?).ok()?;
+            Some((udp, tcp))
+        })
+        .expect("a loopback port free for both UDP and TCP");
+    let addr = udp.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = udp.recv_from(&mut buf) {
+            if let Some(r) = reply(&buf[..n], true) {
+                let _ = udp.send_to(&r, from);
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        for mut conn in tcp.incoming().flatten() {
+            let mut len = [0u8; 2];
+            if conn.read_exact(&mut len).is_err() {
+                continue;
+            }
+            let mut query = vec![0u8; u16::from_be_bytes(len).into()];
+            if conn.read_exact(&mut query).is_err() {
+                continue;
+            }
+            if let Some(r) = reply(&query, false) {
+                let mut framed = (r.len() as u16).to_be_bytes().to_vec();
+                framed.extend_from_slice(&r);
+                let _ = conn.write_all(&framed);
+            }
+        }
+    });
+    addr
+}
+
+/// A truncated reply (TC set) is no answer: every mode, the blocking loop
+/// included, asks again over TCP and gets the address (the blocking loop
+/// took the empty truncated reply for the answer: "the name has no A or
+/// AAAA records").
+#[test]
+fn every_mode_asks_again_over_tcp_after_a_truncated_reply() {
+    let out = Command::new(example::example("multidns"))
+        .arg("--server")
+        .arg(truncating_nameserver().to_string())
+        .arg("host.test")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches("1/1").count(), 4, "{text}");
+}
