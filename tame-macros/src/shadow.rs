@@ -59,7 +59,8 @@ pub fn body(
         consumed: HashSet::new(),
         hidden_at_wait: HashSet::new(),
         written_at_wait: HashSet::new(),
-        store_at_site: HashSet::new(),
+        needed_mut: HashSet::new(),
+        unwritten: HashSet::new(),
     };
     let mut stmts = stmts.to_vec();
     if let Some(first) = stmts.first() {
@@ -77,7 +78,19 @@ pub fn body(
         first.visit_stmt_mut(s);
     }
     let mut sh = new();
-    sh.store_at_site = &first.hidden_at_wait - &first.written_at_wait;
+    // The slots of a site that no wait can name (each wait on its
+    // rendezvous comes where another `let` hides one of them) are not
+    // written in the shadow, though the machine assigns them: their `mut`
+    // is needed. (Written where the event is made, they would conflict
+    // with a borrow of the slot still alive there, which the machine's
+    // store at the wait does not.)
+    sh.unwritten = &first.hidden_at_wait - &first.written_at_wait;
+    sh.needed_mut = (sh.unwritten.iter())
+        .filter_map(|&i| first.site_lets.get(i))
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
     sh.later = (first.sites.into_iter().zip(first.site_loops))
         .zip(first.site_lets)
         .zip(first.site_rendezvous)
@@ -183,9 +196,13 @@ struct Shadow<'a> {
     /// those one stored.
     hidden_at_wait: HashSet<usize>,
     written_at_wait: HashSet<usize>,
-    /// The sites the first pass found hidden at every wait that met them:
-    /// written where they are made (see [`Shadow::mkevent`]).
-    store_at_site: HashSet<usize>,
+    /// The `let`s (see [`Declared::id`]) of slots the first pass found
+    /// hidden at every wait that met their site: their `let` allows
+    /// `unused_mut` (see [`body`]).
+    needed_mut: HashSet<usize>,
+    /// Those sites (by their index in `sites`): their slots' types are
+    /// tied to their event's where it is made (see [`tie`]).
+    unwritten: HashSet<usize>,
     /// A `?` of the body (outside closures) is one the check reported:
     /// the function returns nothing, or nothing `?` returns through.
     try_reported: bool,
@@ -433,12 +450,7 @@ impl Shadow<'_> {
             }
             let p = self.next_phantom();
             self.phantoms.push(p.clone());
-            // A site whose slots no wait can name (each wait on its
-            // rendezvous comes where another `let` hides one) is written
-            // where it is made: the slot is still assigned (so it must be
-            // `mut`, and its `mut` is needed), as the machine assigns it.
-            let here = (self.store_at_site.contains(&self.sites.len()))
-                .then(|| self.writes(&places, &p, false));
+            let tie = (self.unwritten.contains(&self.sites.len())).then(|| tie(&places, &p, span));
             self.sites.push((key(r), p.clone(), places));
             self.site_loops.push(self.loops.clone());
             let lets = (self.sites.last().into_iter())
@@ -448,9 +460,9 @@ impl Shadow<'_> {
             self.site_lets.push(lets);
             self.site_rendezvous.push(self.let_of(r));
             let counted = counted(&p, self.sites.last().map_or(0, |s| s.2.len()), span);
-            Some(match here {
-                Some(writes) => syn::parse_quote_spanned!(span=> {
-                    #writes
+            Some(match tie {
+                Some(tie) => syn::parse_quote_spanned!(span=> {
+                    #tie
                     ::tame::__private::shadow_rendezvous_event_for(#rid, #counted)
                 }),
                 None => syn::parse_quote_spanned!(span=>
@@ -911,9 +923,11 @@ impl VisitMut for Shadow<'_> {
                 syn::Pat::Type(t) => rendezvous_type(&t.ty),
                 _ => true,
             };
+        let mut needs_mut = false;
         for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
             let id = self.lets_seen;
             self.lets_seen += 1;
+            needs_mut |= self.needed_mut.contains(&id);
             if let Some(scope) = self.scopes.last_mut() {
                 scope.push(Declared {
                     id,
@@ -925,6 +939,9 @@ impl VisitMut for Shadow<'_> {
                     itself,
                 });
             }
+        }
+        if needs_mut {
+            l.attrs.push(syn::parse_quote!(#[allow(unused_mut)]));
         }
     }
 
@@ -1102,6 +1119,23 @@ fn located(p: &Ident, span: Span) -> Ident {
     let mut p = p.clone();
     p.set_span(p.span().located_at(span));
     p
+}
+
+/// Ties the types of a site's `places` to its event's (phantom `p`)
+/// without writing them (see `Shadow::unwritten`): a value of several
+/// places is taken apart by a pattern, which needs no type, not by fields.
+fn tie(places: &[Expr], p: &Ident, span: Span) -> TokenStream {
+    if let [place] = places {
+        return quote_spanned!(span=>
+            ::tame::__private::same_type(&(#place), &::tame::__private::phantom_value(&#p)););
+    }
+    let parts: Vec<Ident> = (0..places.len())
+        .map(|i| format_ident!("__tame_part{}", i, span = Span::mixed_site()))
+        .collect();
+    quote_spanned!(span=>
+        let (#(#parts,)*) = #p.value();
+        #(::tame::__private::same_type(&(#places), &#parts);)*
+    )
 }
 
 fn counted(p: &Ident, n: usize, span: Span) -> TokenStream {
