@@ -1353,15 +1353,17 @@ fn touch(ident: &Ident) -> TokenStream {
 /// the item where the user wrote it, and rustc and clippy lint it there:
 /// the copies say nothing (a piece of the machine that does not use one
 /// would draw "never used", and a lint inside one would be reported once
-/// per copy). `unused` besides `warnings`, which leaves the lints a crate
-/// denies: under `#![deny(dead_code)]` a copy no piece uses was an error.
-/// Not what the shadow leaves out (see [`crate::shadow::left_out`]): the
-/// machine's one copy is linted.
+/// per copy). The lints of an unused item by name besides `warnings`,
+/// which leaves the lints a crate denies: under `#![deny(dead_code)]` a
+/// copy no piece uses was an error. (Not the whole `unused` group, which
+/// a crate forbidding any of its lints, `unused_variables` say, would
+/// refuse: E0453.) Not what the shadow leaves out (see
+/// [`crate::shadow::left_out`]): the machine's one copy is linted.
 pub fn nested_item(item: &Stmt, local: &[String], hoisted: bool) -> TokenStream {
     if crate::shadow::left_out(item, local, hoisted) {
         quote!(#item)
     } else {
-        quote!(#[allow(warnings, unused)] #item)
+        quote!(#[allow(warnings, dead_code, unused_imports, unused_macros)] #item)
     }
 }
 
