@@ -4657,3 +4657,36 @@ fn a_method_returning_a_qualified_projection_of_self_stays_object_safe() {
         assert_eq!(described.as_deref(), Some("7"));
     });
 }
+
+/// A `let .. else` in a loop without a twait whose `else` moves a
+/// variable and breaks, with a twait after the loop: the loop's end sees
+/// the move (it was taken for a path leaving the function: the machine
+/// kept the moved variable across the twait, rustc's E0382 there).
+#[tamed]
+fn let_else_moves_and_breaks(items: Vec<Option<u32>>, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let x = Noisy("drop x", log.clone());
+    let mut sum = 0;
+    let mut i = 0;
+    loop {
+        let Some(y) = items[i] else {
+            drop(x);
+            break;
+        };
+        sum += y;
+        i += 1;
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the twait");
+    sum
+}
+
+#[test]
+fn a_let_else_that_moves_and_breaks_out_of_a_loop_moves_for_good() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let items = vec![Some(1), Some(2), None];
+        let got = result_of(|ev| let_else_moves_and_breaks(items, log.clone(), ev));
+        assert_eq!(got, Some(3));
+        assert_eq!(*log.borrow(), ["drop x", "after the twait"]);
+    });
+}

@@ -433,11 +433,14 @@ impl<'a, 'e> Resolver<'a, 'e> {
             self.expr(&mut init.expr, u);
             if let Some((_, diverge)) = &mut init.diverge {
                 // The `else` never finishes: what it moves is moved only
-                // on a path that leaves (by `return`, a panic, or a jump,
-                // which takes its moves with it).
+                // on a path that leaves (by `return` or a panic), or that
+                // jumps out of a loop or block of the function, whose end
+                // then sees its moves (as an arm's that breaks).
                 let start = self.fx.0.len();
                 self.conditional(|r| r.expr(diverge, Use::Read));
-                self.leaving(start);
+                if !syntax::jumps_out(diverge) {
+                    self.leaving(start);
+                }
             }
         }
     }
