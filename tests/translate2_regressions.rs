@@ -4690,3 +4690,31 @@ fn a_let_else_that_moves_and_breaks_out_of_a_loop_moves_for_good() {
         assert_eq!(*log.borrow(), ["drop x", "after the twait"]);
     });
 }
+
+fn give_written(ev: Event<(Noisy, io::Result<()>)>, log: Rc<RefCell<Vec<&'static str>>>) {
+    ev.trigger((Noisy("drop buf", log), Ok(())));
+}
+
+/// `sent.1?` on a `(buf, result)` slot, as one writes `write_all(..).await?`,
+/// with a twait after it and nothing of `sent` used after: it compiles,
+/// and the rest of `sent` is dropped at that twait (a partly moved
+/// variable cannot be kept: rustc's "use of partially moved value" there).
+#[tamed]
+fn write_then_wait(log: Rc<RefCell<Vec<&'static str>>>) -> io::Result<u32> {
+    let sent: (Noisy, io::Result<()>);
+    twait! { give_written(mkevent!(sent), log.clone()); }
+    sent.1?;
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the second twait");
+    Ok(1)
+}
+
+#[test]
+fn a_field_taken_by_question_mark_from_a_slot_compiles_across_a_later_twait() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let got = result_of(|ev| write_then_wait(log.clone(), ev));
+        assert_eq!(got.map(|r| r.ok()), Some(Some(1)));
+        assert_eq!(*log.borrow(), ["drop buf", "after the second twait"]);
+    });
+}

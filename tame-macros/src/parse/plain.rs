@@ -767,7 +767,19 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
             }
             Expr::Try(t) => {
+                let root = self.field_root(&t.expr);
                 self.expr(&mut t.expr, Use::Consume);
+                // `sent.1?` moves a field out of `sent` (a `Result` or an
+                // `Option`, seldom `Copy` but for a number's `Option`):
+                // what is left of it is not kept for its drop at its
+                // scope's end, which a partly moved variable cannot be
+                // (rustc's "use of partially moved value" at the next
+                // twait); it is dropped there. (A variable read after
+                // the twait is still kept, and that is rustc's error.)
+                if let Some(id) = root {
+                    let e = self.consume();
+                    self.effect(id, e);
+                }
                 if self.closure_depth == 0 {
                     let attrs = std::mem::take(&mut t.attrs);
                     *e = with_attrs(attrs, self.b.try_expr(&t.expr, t.question_token.span));
@@ -926,6 +938,29 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 },
             );
         }
+    }
+
+    /// The local variable a field place starts with (`x.1`, `x.a.b`), not
+    /// `self`.
+    fn field_root(&self, e: &Expr) -> Option<BindingId> {
+        let mut e = e;
+        let mut field = false;
+        loop {
+            e = match e {
+                Expr::Field(f) => {
+                    field = true;
+                    &f.base
+                }
+                Expr::Paren(p) => &p.expr,
+                Expr::Group(g) => &g.expr,
+                _ => break,
+            };
+        }
+        let name = syntax::as_ident(e)?.to_string();
+        if !field || name == "self" {
+            return None;
+        }
+        self.lookup(&name)
     }
 
     fn path(&mut self, p: &mut syn::ExprPath, u: Use) {
