@@ -353,34 +353,50 @@ fn receive_through_a_callee(ch: Channel<u32>) -> u32 {
     v
 }
 
+#[tamed]
+fn receive_through_a_callee_on_a_rendezvous(ch: Channel<u32>) -> u32 {
+    let r = Rendezvous::<()>::new();
+    let mut v = 0;
+    receive_for_caller(ch, mkevent!(r, (), v));
+    twait!(r);
+    v
+}
+
 /// A receiver whose caller was cancelled (its caller's event died) is
 /// gone from that moment, though the loop cancels it only on its next
 /// turn: a value sent meanwhile goes to a receiver that stays, not to it
-/// (it was given to it, then dropped with it).
+/// (it was given to it, then dropped with it). The caller waits in a
+/// `twait! {}` block, or in `twait!(r)` on a rendezvous of its own.
 #[test]
 fn a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled() {
-    for by_cancel in [false, true] {
-        let ch = Channel::<u32>::new();
-        let r = Rendezvous::<()>::new();
-        let (ev, _) = r.event_with_slot::<u32>(());
-        let (ev, cancel) = tame::cancellable(ev);
-        receive_through_a_callee(ch.clone(), ev);
-        let t = Trace::default();
-        receive(ch.clone(), "stays", t.clone());
-        if by_cancel {
-            cancel.cancel();
-        } else {
-            drop(r);
+    for on_a_rendezvous in [false, true] {
+        for by_cancel in [false, true] {
+            let ch = Channel::<u32>::new();
+            let r = Rendezvous::<()>::new();
+            let (ev, _) = r.event_with_slot::<u32>(());
+            let (ev, cancel) = tame::cancellable(ev);
+            if on_a_rendezvous {
+                receive_through_a_callee_on_a_rendezvous(ch.clone(), ev);
+            } else {
+                receive_through_a_callee(ch.clone(), ev);
+            }
+            let t = Trace::default();
+            receive(ch.clone(), "stays", t.clone());
+            if by_cancel {
+                cancel.cancel();
+            } else {
+                drop(r);
+            }
+            ch.send(7);
+            tame::run();
+            let by = if by_cancel { "cancel" } else { "a drop" };
+            assert_eq!(
+                *t.borrow(),
+                ["stays 7"],
+                "on a rendezvous: {on_a_rendezvous}, by {by}"
+            );
+            assert!(tame::blocked().is_empty());
         }
-        ch.send(7);
-        tame::run();
-        assert_eq!(
-            *t.borrow(),
-            ["stays 7"],
-            "cancelled by {}",
-            if by_cancel { "cancel" } else { "a drop" }
-        );
-        assert!(tame::blocked().is_empty());
     }
 }
 

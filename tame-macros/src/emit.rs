@@ -767,8 +767,10 @@ impl<'a> Emitter<'a> {
                 // stand-in makes the same call at the same place).
                 let r =
                     quote_spanned!(expr.span()=> ::tame::__private::WaitsOn::rendezvous(&(#expr)));
+                let owned = self.rendezvous_owned(*wait, &cx);
                 // Packed once, as for a join.
                 quote! {
+                    #owned
                     let #pending = ::tame::__private::rendezvous_would_block(#cx, #r, &#site);
                     #pack
                     if #pending {
@@ -794,7 +796,9 @@ impl<'a> Emitter<'a> {
                 let mark = hygienic("__tame_mark");
                 let r =
                     quote_spanned!(expr.span()=> ::tame::__private::WaitsOn::rendezvous(&(#expr)));
+                let owned = self.rendezvous_owned(*wait, &cx);
                 quote! {
+                    #owned
                     let (#bind, #mark) = match ::tame::__private::poll_rendezvous(#cx, #r, &#site) {
                         ::tame::__private::core::task::Poll::Ready(#id) => #id,
                         ::tame::__private::core::task::Poll::Pending => {
@@ -807,6 +811,24 @@ impl<'a> Emitter<'a> {
             Code::Store(site) => self.store(*site),
             Code::Jump(j) => self.jump(*j, code_edge(c)),
         }
+    }
+
+    /// Before the `twait!(r)` of `wait`: tells the task whether `r` is a
+    /// variable of the function held by value (a `Rendezvous`, not an
+    /// `Rc` of one or a field), which goes with the function when it is
+    /// cancelled (see `tame::__private::rendezvous_owned`).
+    fn rendezvous_owned(&self, wait: usize, cx: &Ident) -> TokenStream {
+        let WaitKind::Rendezvous { expr, key, .. } = &self.f.waits[wait].kind else {
+            return TokenStream::new();
+        };
+        let held = match key {
+            crate::ir::RendezvousKey::Binding(_, fields) if fields.is_empty() => quote! {{
+                use ::tame::__private::{HeldByValue as _, HeldOtherwise as _};
+                (&::tame::__private::Held(&(#expr))).held_by_value()
+            }},
+            _ => quote!(false),
+        };
+        quote!(::tame::__private::rendezvous_owned(#cx, #held);)
     }
 
     /// The store of a slot site's returned values into their places.

@@ -480,6 +480,46 @@ impl<R: WaitsOn + ?Sized> WaitsOn for Box<R> {
     }
 }
 
+/// Before a `twait!(r)`: whether `r` is a variable of the function held
+/// by value (see `task::Header::report_join_dead`). `held` is
+/// [`HeldByValue::held_by_value`] of a `Held` of `r` for a variable of the
+/// function's, `false` for anything else (a field, an `Rc`).
+#[inline]
+pub fn rendezvous_owned(cx: &TaskContext<'_>, held: bool) {
+    cx.rendezvous_owned(held);
+}
+
+/// `r` of a `twait!(r)`, asked whether it is a `Rendezvous` itself:
+/// `(&Held(&r)).held_by_value()` is [`HeldByValue`]'s `true` for one,
+/// [`HeldOtherwise`]'s `false` for anything else (an `Rc`, a `Box`, a type
+/// that is no rendezvous at all, whose error is `WaitsOn`'s), without a
+/// bound that could fail.
+pub struct Held<'a, T: ?Sized>(pub &'a T);
+
+/// See [`Held`].
+pub trait HeldByValue {
+    fn held_by_value(&self) -> bool;
+}
+
+impl<I> HeldByValue for Held<'_, Rendezvous<I>> {
+    #[inline]
+    fn held_by_value(&self) -> bool {
+        true
+    }
+}
+
+/// See [`Held`].
+pub trait HeldOtherwise {
+    fn held_by_value(&self) -> bool;
+}
+
+impl<T: ?Sized> HeldOtherwise for &Held<'_, T> {
+    #[inline]
+    fn held_by_value(&self) -> bool {
+        false
+    }
+}
+
 /// `twait!(r)` before the function packs its state: `true` (and the task
 /// marked waiting on `r`) if nothing came back yet while events are out.
 #[inline]

@@ -231,11 +231,17 @@ pub(crate) trait Outstanding {
     /// cancelled): it is no longer the waiter, and the next function may
     /// wait here.
     fn forget_waiter(&self, task: &crate::task::Header);
+    /// The tasks watching its events (see `task::Header::task_watchers`).
+    fn task_watchers(&self) -> Vec<WaitId>;
 }
 
 impl<I> Outstanding for Shared<I> {
     fn outstanding(&self) -> usize {
         self.outstanding.get()
+    }
+
+    fn task_watchers(&self) -> Vec<WaitId> {
+        self.watches.task_watchers(self.owner())
     }
 
     fn forget_waiter(&self, task: &crate::task::Header) {

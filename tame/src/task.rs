@@ -169,6 +169,9 @@ pub(crate) struct Header {
     /// The waits (and tasks) watching this task's join events for their
     /// death: reported if the task ends with those events out.
     join_watches: WatchSet,
+    /// The rendezvous of its `twait!(r)` is a variable of its own, held
+    /// by value: it goes with the task (see [`Header::report_join_dead`]).
+    rendezvous_owned: Cell<bool>,
 }
 
 pub(crate) const NOT_REGISTERED: u32 = u32::MAX;
@@ -187,6 +190,7 @@ impl Header {
             doomed: Cell::new(false),
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
+            rendezvous_owned: Cell::new(false),
         }
     }
 
@@ -221,10 +225,27 @@ impl Header {
         !self.doomed.replace(true)
     }
 
-    /// Its join events reach nobody any more (it is doomed, or ended):
-    /// whoever watches them learns it.
-    pub(crate) fn report_join_dead(&self) {
-        self.join_watches.report_dead(self.owner());
+    /// The tasks it waits for, which go with it when it is cancelled: those
+    /// watching its join events, and those watching the events of the
+    /// rendezvous it waits on in `twait!(r)` if that is a variable of its
+    /// own, which goes with it (one shared, an `Rc` or a field, may outlive
+    /// it, and the functions that report to it with it).
+    pub(crate) fn task_watchers(&self) -> Vec<WaitId> {
+        let mut ids = self.join_watches.task_watchers(self.owner());
+        if self.status.get() == Status::Rendezvous && self.rendezvous_owned.get() {
+            let r = self.rendezvous.take();
+            if let Some(shared) = r.as_ref().and_then(Weak::upgrade) {
+                ids.extend(shared.task_watchers());
+            }
+            self.rendezvous.set(r);
+        }
+        ids
+    }
+
+    /// Whether the rendezvous of its next `twait!(r)` is a variable of its
+    /// own held by value (see [`Header::report_join_dead`]).
+    pub(crate) fn rendezvous_owned(&self, owned: bool) {
+        self.rendezvous_owned.set(owned);
     }
 
     /// Whether an event it watches died (the loop cancels it when it next
@@ -828,6 +849,11 @@ impl TaskContext<'_> {
         if !ev.watch(id) {
             crate::driver::waits_died([id]);
         }
+    }
+
+    /// See `crate::__private::rendezvous_owned`.
+    pub(crate) fn rendezvous_owned(&self, owned: bool) {
+        self.header.rendezvous_owned(owned);
     }
 
     pub(crate) fn rendezvous_would_block<I: 'static>(

@@ -95,33 +95,42 @@ fn doom_watching_task(l: &Loop, id: WaitId) {
     }
 }
 
-/// `task` was just doomed: its join events reach nobody from now on, as
-/// when it ends, and the functions it started with them, and the waits on
-/// them, learn it now, not when the loop next reaps it (a callee still
-/// waiting would otherwise be taken for a live receiver meanwhile: a
-/// channel's value given to it, then lost when the reaping cancels it).
-/// Reporting them may doom those functions in turn: a chain of callers
-/// of any length is reported in a loop, not by recursion, which would
+/// `task` was just doomed: the functions it waits for (those it started
+/// with its `twait!{}` block's events, or with events of the rendezvous
+/// its `twait!(r)` waits on when that goes with it) are doomed now too,
+/// not when the loop next reaps it: a callee still waiting would otherwise
+/// be taken for a live receiver meanwhile (a channel's value given to it,
+/// then lost when the reaping cancels it). Only tasks are told: the other
+/// waits on those events (a timer, a read) end when the task is reaped, as
+/// before, so that nothing of the user's (an event's drop) runs here, and
+/// a caller's locals still drop before its callees'. A chain of callers
+/// of any length is followed in a loop, not by recursion, which would
 /// take stack for every level.
 fn doomed(l: &Loop, task: TaskRef) {
     l.dooming.borrow_mut().push(task);
     if l.reporting_dooms.replace(true) {
         return;
     }
-    // Reporting drops timers' events, which may be callbacks: if one
-    // panics, the next doom reports again (what was queued stays queued).
-    struct Reporting<'a>(&'a Loop);
-    impl Drop for Reporting<'_> {
-        fn drop(&mut self) {
-            self.0.reporting_dooms.set(false);
-        }
-    }
-    let _reporting = Reporting(l);
     loop {
         let next = l.dooming.borrow_mut().pop();
         let Some(task) = next else { break };
-        task.header().report_join_dead();
+        for id in task.header().task_watchers() {
+            // Reaped after the caller (whose death is listed already).
+            l.waits.died([id]);
+            doom_watching_task(l, id);
+        }
     }
+    l.reporting_dooms.set(false);
+}
+
+/// The ids of the tasks among the watches of `owner`'s events beyond the
+/// first (see [`watch_extra`]), left in place.
+pub(crate) fn extra_task_watches(owner: usize) -> Vec<WaitId> {
+    LOOP.try_with(|l| l.waits.peek_extra(owner))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&id| is_task_wait(id))
+        .collect()
 }
 
 /// The event of the timer with `id` died: its entry goes, and the event is

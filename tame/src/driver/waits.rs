@@ -88,6 +88,14 @@ impl Waits {
         }
     }
 
+    /// The extra watches of `owner`, left in the table.
+    pub(super) fn peek_extra(&self, owner: usize) -> Vec<WaitId> {
+        let extra = self.extra.borrow();
+        let ids = extra.as_ref().and_then(|e| e.get(&owner));
+        ids.map(|ids| ids.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// The extra watches of the rendezvous at `owner` died with its epoch:
     /// their ids, taken out of the table.
     pub(super) fn take_extra(&self, owner: usize) -> Vec<WaitId> {
@@ -148,6 +156,21 @@ impl WatchSet {
         if w != 0 {
             report(w, owner);
         }
+    }
+
+    /// The tasks among the watches (see `driver::is_task_wait`), left
+    /// watching.
+    pub(crate) fn task_watchers(&self, owner: usize) -> Vec<WaitId> {
+        let w = self.0.get();
+        let first = super::Token(w & !MORE);
+        let mut ids = Vec::new();
+        if first.0 != 0 && super::is_task_wait(first) {
+            ids.push(first);
+        }
+        if w & MORE != 0 {
+            ids.extend(super::extra_task_watches(owner));
+        }
+        ids
     }
 
     /// The watched events are all back: forgets every watch, silently.
