@@ -4718,3 +4718,59 @@ fn a_field_taken_by_question_mark_from_a_slot_compiles_across_a_later_twait() {
         assert_eq!(*log.borrow(), ["drop buf", "after the second twait"]);
     });
 }
+
+/// A `let .. else` (or a `match` arm) that moves a variable and leaves the
+/// loop by a labeled `break` from inside a loop of its own: the move is
+/// seen after the outer loop (a `break 'outer` through an inner loop was
+/// not taken for a jump out, and the move was forgotten: E0382 at the
+/// twait after the loop).
+#[tamed]
+fn labeled_break_through_an_inner_loop(
+    items: Vec<Option<u32>>,
+    log: Rc<RefCell<Vec<&'static str>>>,
+) -> u32 {
+    let x = Noisy("drop x", log.clone());
+    let y = Noisy("drop y", log.clone());
+    let mut sum = 0;
+    let mut i = 0;
+    'outer: loop {
+        let Some(v) = items[i] else {
+            for k in 0..3 {
+                if k == 1 {
+                    drop(x);
+                    break 'outer;
+                }
+            }
+            return 0;
+        };
+        sum += v;
+        i += 1;
+    }
+    'again: for v in &items {
+        match v {
+            Some(v) => sum += v,
+            None => {
+                for k in 0..3 {
+                    if k == 2 {
+                        drop(y);
+                        break 'again;
+                    }
+                }
+            }
+        }
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the twait");
+    sum
+}
+
+#[test]
+fn a_labeled_break_through_an_inner_loop_keeps_the_branch_moves() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let items = vec![Some(1), Some(2), None];
+        let got = result_of(|ev| labeled_break_through_an_inner_loop(items, log.clone(), ev));
+        assert_eq!(got, Some(6));
+        assert_eq!(*log.borrow(), ["drop x", "drop y", "after the twait"]);
+    });
+}

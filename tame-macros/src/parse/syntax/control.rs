@@ -232,33 +232,68 @@ pub fn expr_leaves(e: &Expr) -> bool {
 }
 
 /// Whether a branch has a `break` or `continue` of its own (not of a loop
-/// inside it): one that takes control out of it, past whatever it would
-/// have ended with (`if c { if k { drop(g); break; } ..; return; }` in a
-/// loop goes on after the loop with `g` moved).
+/// or labeled block inside it, but a labeled one through them, `loop {
+/// break 'outer; }`): one that takes control out of it, past whatever it
+/// would have ended with (`if c { if k { drop(g); break; } ..; return; }`
+/// in a loop goes on after the loop with `g` moved).
 pub fn jumps_out(e: &Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_break(&mut self, _: &'ast syn::ExprBreak) {
-            self.0 = true;
+    #[derive(Default)]
+    struct Finder {
+        out: bool,
+        /// Loops entered inside the branch.
+        loops: usize,
+        /// Labels of the loops and blocks entered inside the branch.
+        labels: Vec<String>,
+    }
+    impl Finder {
+        fn jump(&mut self, label: Option<&syn::Lifetime>) {
+            self.out |= match label {
+                Some(l) => !self.labels.contains(&l.ident.to_string()),
+                None => self.loops == 0,
+            };
         }
-        fn visit_expr_continue(&mut self, _: &'ast syn::ExprContinue) {
-            self.0 = true;
+        fn inside(&mut self, label: Option<&syn::Label>, is_loop: bool, f: impl FnOnce(&mut Self)) {
+            if let Some(l) = label {
+                self.labels.push(l.name.ident.to_string());
+            }
+            self.loops += usize::from(is_loop);
+            f(self);
+            self.loops -= usize::from(is_loop);
+            if label.is_some() {
+                self.labels.pop();
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.jump(b.label.as_ref());
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_continue(&mut self, c: &'ast syn::ExprContinue) {
+            self.jump(c.label.as_ref());
         }
         fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
             // The iterator is evaluated out here.
             self.visit_expr(&f.expr);
+            self.inside(f.label.as_ref(), true, |s| s.visit_block(&f.body));
         }
         fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
             self.visit_expr(&w.cond);
+            self.inside(w.label.as_ref(), true, |s| s.visit_block(&w.body));
         }
-        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.inside(l.label.as_ref(), true, |s| s.visit_block(&l.body));
+        }
+        fn visit_expr_block(&mut self, b: &'ast syn::ExprBlock) {
+            self.inside(b.label.as_ref(), false, |s| s.visit_block(&b.block));
+        }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut f = Finder(false);
+    let mut f = Finder::default();
     f.visit_expr(e);
-    f.0
+    f.out
 }
 
 /// How far a block's end must take control away.
