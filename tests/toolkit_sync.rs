@@ -433,6 +433,34 @@ fn a_receiver_reporting_to_a_shared_rendezvous_outlives_its_cancelled_waiter() {
     assert_eq!(got.take(), Some(7));
 }
 
+/// An event of a rendezvous shared beyond the function waiting on it,
+/// given straight to a channel's `recv`: the waiter's cancel does not make
+/// it dead (the rendezvous lives on), so a value sent in the same turn
+/// goes to it, and the next function to wait there gets it (it was
+/// skipped and dropped, and the next waiter saw no value while the channel
+/// kept it).
+#[test]
+fn a_shared_rendezvous_event_is_served_though_its_waiter_was_cancelled() {
+    let ch = Channel::<u32>::new();
+    let mailbox = Rc::new(Rendezvous::<u8>::new());
+    let (ev, got) = mailbox.event_with_slot::<u32>(1);
+    ch.recv(ev);
+    let r = Rendezvous::<()>::new();
+    let (ev, _) = r.event_with_slot::<Option<u8>>(());
+    let (ev, cancel) = tame::cancellable(ev);
+    take_one_id(mailbox.clone(), ev);
+    tame::run_once(Some(Duration::ZERO));
+    cancel.cancel();
+    ch.send(7);
+    tame::run();
+    assert_eq!(ch.try_recv(), None);
+    assert_eq!(
+        tame::run_with(|done| take_one_id(mailbox.clone(), done)),
+        Some(Some(1))
+    );
+    assert_eq!(got.take(), Some(7));
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Wake {
     Job,

@@ -4774,3 +4774,37 @@ fn a_labeled_break_through_an_inner_loop_keeps_the_branch_moves() {
         assert_eq!(*log.borrow(), ["drop x", "drop y", "after the twait"]);
     });
 }
+
+struct Session {
+    _held: Noisy,
+    quota: Option<u32>,
+}
+
+/// A `Copy` field read by `?` out of a struct that holds a guard: nothing
+/// is moved, and the struct lives to its scope's end, guard and all (a
+/// field taken by `?` was counted as a move of the whole variable: the
+/// guard went at the twait, inside what the function took for its
+/// critical section).
+#[tamed]
+fn copy_field_by_question_mark(log: Rc<RefCell<Vec<&'static str>>>) -> Option<u32> {
+    let s = Session {
+        _held: Noisy("drop the guard", log.clone()),
+        quota: Some(3),
+    };
+    let q = s.quota?;
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the twait");
+    Some(q)
+}
+
+#[test]
+fn a_copy_field_read_by_question_mark_keeps_its_struct_to_the_end() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(
+            result_of(|ev| copy_field_by_question_mark(log.clone(), ev)),
+            Some(Some(3))
+        );
+        assert_eq!(*log.borrow(), ["after the twait", "drop the guard"]);
+    });
+}

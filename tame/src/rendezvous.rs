@@ -123,7 +123,10 @@ impl<I> Shared<I> {
     fn waiter_doomed(&self) -> bool {
         let waiter = self.waiter.take();
         let doomed = match &waiter {
-            Some(Waiter::Task(t)) => t.header().is_doomed(),
+            // Only if the rendezvous goes with the task (a variable of its
+            // own): one shared (an `Rc`, a field) outlives it, and its
+            // events reach whoever waits there next.
+            Some(Waiter::Task(t)) => t.header().is_doomed() && t.header().owns_rendezvous(),
             Some(Waiter::Waker(w)) => w.is_doomed(),
             None => false,
         };

@@ -242,6 +242,12 @@ impl Header {
         ids
     }
 
+    /// Whether the rendezvous it waits on in `twait!(r)` is a variable of
+    /// its own held by value, which goes with it.
+    pub(crate) fn owns_rendezvous(&self) -> bool {
+        self.rendezvous_owned.get()
+    }
+
     /// Whether the rendezvous of its next `twait!(r)` is a variable of its
     /// own held by value (see [`Header::report_join_dead`]).
     pub(crate) fn rendezvous_owned(&self, owned: bool) {

@@ -769,13 +769,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Try(t) => {
                 let root = self.field_root(&t.expr);
                 self.expr(&mut t.expr, Use::Consume);
-                // `sent.1?` moves a field out of `sent` (a `Result` or an
-                // `Option`, seldom `Copy` but for a number's `Option`):
+                // `sent.1?` moves the result out of an operation's slot:
                 // what is left of it is not kept for its drop at its
                 // scope's end, which a partly moved variable cannot be
                 // (rustc's "use of partially moved value" at the next
-                // twait); it is dropped there. (A variable read after
-                // the twait is still kept, and that is rustc's error.)
+                // twait); it is dropped there. (A slot read after the
+                // twait is still kept, and that is rustc's error.)
                 if let Some(id) = root {
                     let e = self.consume();
                     self.effect(id, e);
@@ -940,17 +939,20 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
     }
 
-    /// The local variable a field place starts with (`x.1`, `x.a.b`), not
-    /// `self`.
+    /// The slot a tuple field place starts with (`sent.1`, `got.0.1`): a
+    /// variable an event made before fills, whose value is an operation's
+    /// `(buf, result)`. Not a named field (`s.quota`), which may well be
+    /// a `Copy` one read out of a struct that holds a guard.
     fn field_root(&self, e: &Expr) -> Option<BindingId> {
         let mut e = e;
         let mut field = false;
         loop {
             e = match e {
-                Expr::Field(f) => {
+                Expr::Field(f) if matches!(f.member, syn::Member::Unnamed(_)) => {
                     field = true;
                     &f.base
                 }
+                Expr::Field(_) => return None,
                 Expr::Paren(p) => &p.expr,
                 Expr::Group(g) => &g.expr,
                 _ => break,
@@ -960,7 +962,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
         if !field || name == "self" {
             return None;
         }
-        self.lookup(&name)
+        let id = self.lookup(&name)?;
+        let slot = (self.b.f.slot_sites.iter()).any(|s| s.roots.contains(&Some(id)));
+        slot.then_some(id)
     }
 
     fn path(&mut self, p: &mut syn::ExprPath, u: Use) {
