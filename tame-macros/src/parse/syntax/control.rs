@@ -278,8 +278,12 @@ pub fn jumps_out(e: &Expr) -> bool {
             self.inside(f.label.as_ref(), true, |s| s.visit_block(&f.body));
         }
         fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
-            self.visit_expr(&w.cond);
-            self.inside(w.label.as_ref(), true, |s| s.visit_block(&w.body));
+            // Its label is in scope in its condition too (`'w: while {
+            // if c { break 'w; } k } {}`).
+            self.inside(w.label.as_ref(), true, |s| {
+                s.visit_expr(&w.cond);
+                s.visit_block(&w.body);
+            });
         }
         fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
             self.inside(l.label.as_ref(), true, |s| s.visit_block(&l.body));
