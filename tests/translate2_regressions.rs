@@ -4808,3 +4808,40 @@ fn a_copy_field_read_by_question_mark_keeps_its_struct_to_the_end() {
         assert_eq!(*log.borrow(), ["after the twait", "drop the guard"]);
     });
 }
+
+/// A `break 'w` in a labeled `while`'s own condition, inside a branch
+/// that then returns: it stays in the branch, and a variable the branch
+/// moves is kept on the other paths to its scope's end (it was taken for
+/// a jump out of the branch: the variable went at the twait).
+#[allow(clippy::while_immutable_condition)]
+#[tamed]
+fn break_in_a_while_condition(k: u32, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let x = Noisy("drop x", log.clone());
+    for i in 0..3 {
+        if i == k {
+            'w: while {
+                if i == 1 {
+                    break 'w;
+                }
+                false
+            } {}
+            drop(x);
+            return 0;
+        }
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the twait");
+    1
+}
+
+#[test]
+fn a_break_in_a_while_condition_stays_in_its_branch() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(
+            result_of(|ev| break_in_a_while_condition(5, log.clone(), ev)),
+            Some(1)
+        );
+        assert_eq!(*log.borrow(), ["after the twait", "drop x"]);
+    });
+}
