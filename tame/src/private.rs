@@ -481,7 +481,7 @@ impl<R: WaitsOn + ?Sized> WaitsOn for Box<R> {
 }
 
 /// Before a `twait!(r)`: whether `r` is a variable of the function held
-/// by value (see `task::Header::report_join_dead`). `held` is
+/// by value (see `task::Header::task_watchers`). `held` is
 /// [`HeldByValue::held_by_value`] of a `Held` of `r` for a variable of the
 /// function's, `false` for anything else (a field, an `Rc`).
 #[inline]

@@ -170,7 +170,7 @@ pub(crate) struct Header {
     /// death: reported if the task ends with those events out.
     join_watches: WatchSet,
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
-    /// by value: it goes with the task (see [`Header::report_join_dead`]).
+    /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
 }
 
@@ -249,7 +249,7 @@ impl Header {
     }
 
     /// Whether the rendezvous of its next `twait!(r)` is a variable of its
-    /// own held by value (see [`Header::report_join_dead`]).
+    /// own held by value (see [`Header::task_watchers`]).
     pub(crate) fn rendezvous_owned(&self, owned: bool) {
         self.rendezvous_owned.set(owned);
     }
