@@ -405,60 +405,42 @@ fn take_one_id(mailbox: Rc<Rendezvous<u8>>) -> Option<u8> {
     twait!(mailbox)
 }
 
-/// A receiver whose result goes to a rendezvous shared beyond the
-/// function waiting on it is not cancelled with that function: the
-/// rendezvous lives on, and so does the receiver, which takes a value
-/// sent in the same turn, and whose result the next function to wait
-/// there gets.
+/// An event of a rendezvous shared beyond the function waiting on it
+/// stays live when that function is cancelled (the rendezvous lives on):
+/// given to a receiver function, that function is not cancelled with the
+/// waiter; given straight to a channel's `recv`, the channel does not skip
+/// it (it dropped it, and the next waiter saw no value while the channel
+/// kept it). Either way a value sent in the same turn goes to it, and the
+/// next function to wait there gets it.
 #[test]
-fn a_receiver_reporting_to_a_shared_rendezvous_outlives_its_cancelled_waiter() {
-    let ch = Channel::<u32>::new();
-    let mailbox = Rc::new(Rendezvous::<u8>::new());
-    let (ev, got) = mailbox.event_with_slot::<u32>(1);
-    receive_for_caller(ch.clone(), ev);
-    let r = Rendezvous::<()>::new();
-    let (ev, first_waiter) = r.event_with_slot::<Option<u8>>(());
-    let (ev, cancel) = tame::cancellable(ev);
-    take_one_id(mailbox.clone(), ev);
-    tame::run_once(Some(Duration::ZERO));
-    cancel.cancel();
-    ch.send(7);
-    tame::run();
-    assert_eq!(first_waiter.take(), None, "the first waiter was cancelled");
-    assert_eq!(ch.try_recv(), None, "the receiver took the value");
-    assert_eq!(
-        tame::run_with(|done| take_one_id(mailbox.clone(), done)),
-        Some(Some(1))
-    );
-    assert_eq!(got.take(), Some(7));
-}
-
-/// An event of a rendezvous shared beyond the function waiting on it,
-/// given straight to a channel's `recv`: the waiter's cancel does not make
-/// it dead (the rendezvous lives on), so a value sent in the same turn
-/// goes to it, and the next function to wait there gets it (it was
-/// skipped and dropped, and the next waiter saw no value while the channel
-/// kept it).
-#[test]
-fn a_shared_rendezvous_event_is_served_though_its_waiter_was_cancelled() {
-    let ch = Channel::<u32>::new();
-    let mailbox = Rc::new(Rendezvous::<u8>::new());
-    let (ev, got) = mailbox.event_with_slot::<u32>(1);
-    ch.recv(ev);
-    let r = Rendezvous::<()>::new();
-    let (ev, _) = r.event_with_slot::<Option<u8>>(());
-    let (ev, cancel) = tame::cancellable(ev);
-    take_one_id(mailbox.clone(), ev);
-    tame::run_once(Some(Duration::ZERO));
-    cancel.cancel();
-    ch.send(7);
-    tame::run();
-    assert_eq!(ch.try_recv(), None);
-    assert_eq!(
-        tame::run_with(|done| take_one_id(mailbox.clone(), done)),
-        Some(Some(1))
-    );
-    assert_eq!(got.take(), Some(7));
+fn a_shared_rendezvous_serves_its_events_though_its_waiter_was_cancelled() {
+    for through_a_function in [true, false] {
+        let ch = Channel::<u32>::new();
+        let mailbox = Rc::new(Rendezvous::<u8>::new());
+        let (ev, got) = mailbox.event_with_slot::<u32>(1);
+        if through_a_function {
+            receive_for_caller(ch.clone(), ev);
+        } else {
+            ch.recv(ev);
+        }
+        let r = Rendezvous::<()>::new();
+        let (ev, first_waiter) = r.event_with_slot::<Option<u8>>(());
+        let (ev, cancel) = tame::cancellable(ev);
+        take_one_id(mailbox.clone(), ev);
+        tame::run_once(Some(Duration::ZERO));
+        cancel.cancel();
+        ch.send(7);
+        tame::run();
+        assert_eq!(first_waiter.take(), None, "the first waiter was cancelled");
+        assert_eq!(
+            ch.try_recv(),
+            None,
+            "through a function: {through_a_function}"
+        );
+        let next = tame::run_with(|done| take_one_id(mailbox.clone(), done));
+        assert_eq!(next, Some(Some(1)));
+        assert_eq!(got.take(), Some(7));
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
