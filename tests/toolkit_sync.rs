@@ -354,6 +354,13 @@ fn receive_through_a_callee(ch: Channel<u32>) -> u32 {
 }
 
 #[tamed]
+fn receive_through_a_callee_with_a_deadline(ch: Channel<u32>) -> u32 {
+    let mut v = 0;
+    twait! { receive_for_caller(ch, tame::with_timeout(Duration::from_secs(3600), mkevent!(v))); }
+    v
+}
+
+#[tamed]
 fn receive_through_a_callee_on_a_rendezvous(ch: Channel<u32>) -> u32 {
     let r = Rendezvous::<()>::new();
     let mut v = 0;
@@ -366,19 +373,20 @@ fn receive_through_a_callee_on_a_rendezvous(ch: Channel<u32>) -> u32 {
 /// gone from that moment, though the loop cancels it only on its next
 /// turn: a value sent meanwhile goes to a receiver that stays, not to it
 /// (it was given to it, then dropped with it). The caller waits in a
-/// `twait! {}` block, or in `twait!(r)` on a rendezvous of its own.
+/// `twait! {}` block (also with a `with_timeout` around the callee's
+/// event), or in `twait!(r)` on a rendezvous of its own.
 #[test]
 fn a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled() {
-    for on_a_rendezvous in [false, true] {
+    for how in 0..3 {
         for by_cancel in [false, true] {
             let ch = Channel::<u32>::new();
             let r = Rendezvous::<()>::new();
             let (ev, _) = r.event_with_slot::<u32>(());
             let (ev, cancel) = tame::cancellable(ev);
-            if on_a_rendezvous {
-                receive_through_a_callee_on_a_rendezvous(ch.clone(), ev);
-            } else {
-                receive_through_a_callee(ch.clone(), ev);
+            match how {
+                0 => receive_through_a_callee(ch.clone(), ev),
+                1 => receive_through_a_callee_with_a_deadline(ch.clone(), ev),
+                _ => receive_through_a_callee_on_a_rendezvous(ch.clone(), ev),
             }
             let t = Trace::default();
             receive(ch.clone(), "stays", t.clone());
@@ -390,11 +398,7 @@ fn a_value_is_not_given_to_a_receiver_whose_caller_was_cancelled() {
             ch.send(7);
             tame::run();
             let by = if by_cancel { "cancel" } else { "a drop" };
-            assert_eq!(
-                *t.borrow(),
-                ["stays 7"],
-                "on a rendezvous: {on_a_rendezvous}, by {by}"
-            );
+            assert_eq!(*t.borrow(), ["stays 7"], "caller {how}, by {by}");
             assert!(tame::blocked().is_empty());
         }
     }

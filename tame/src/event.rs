@@ -34,6 +34,13 @@ pub(crate) trait Sink<T> {
     /// The wait that watched this event is over: forget its id.
     fn unwatch(&self) {}
 
+    /// The tasks whose result this event stands in for, watched through
+    /// it (a timeout's timer face stands in for the operation it times:
+    /// see `crate::task::Header::task_watchers`).
+    fn tasks_behind(&self) -> Vec<WaitId> {
+        Vec::new()
+    }
+
     /// The event is dropped uncalled (see
     /// `crate::driver::drop_for_gone_loop`): a callback is dropped without
     /// being run; other sinks complete with `None`, as for a drop.
@@ -205,6 +212,14 @@ impl<T> Event<T> {
     /// owner reports `id`.
     pub(crate) fn watch(&self, id: WaitId) -> bool {
         self.sink.as_ref().is_some_and(|s| s.watch(id))
+    }
+
+    /// See [`Sink::tasks_behind`].
+    pub(crate) fn tasks_behind(&self) -> Vec<WaitId> {
+        self.sink
+            .as_ref()
+            .map(|s| s.tasks_behind())
+            .unwrap_or_default()
     }
 
     /// Where it reports to (`None` once triggered or dropped).

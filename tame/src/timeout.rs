@@ -518,4 +518,16 @@ impl<C: CallerEvent, A: Then> Sink<()> for Expiry<C, A> {
         self.0.timer.set(0);
         self.0.with_caller(C::unwatch);
     }
+
+    /// The caller's event carries this face's watch for the operation's:
+    /// the task that watches the returned event (a tamed function given
+    /// it as its result event) is the one whose result this stands for.
+    fn tasks_behind(&self) -> Vec<WaitId> {
+        let w = Token(self.0.watch.get());
+        if w.0 != 0 && driver::is_task_wait(w) {
+            vec![w]
+        } else {
+            Vec::new()
+        }
+    }
 }

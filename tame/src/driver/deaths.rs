@@ -126,11 +126,28 @@ fn doomed(l: &Loop, task: TaskRef) {
 /// The ids of the tasks among the watches of `owner`'s events beyond the
 /// first (see [`watch_extra`]), left in place.
 pub(crate) fn extra_task_watches(owner: usize) -> Vec<WaitId> {
-    LOOP.try_with(|l| l.waits.peek_extra(owner))
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|&id| is_task_wait(id))
-        .collect()
+    let ids = LOOP
+        .try_with(|l| l.waits.peek_extra(owner))
+        .unwrap_or_default();
+    ids.into_iter().flat_map(tasks_of_watch).collect()
+}
+
+/// The task a watch is, or the tasks behind a timer's (a timeout around a
+/// tamed function's result event: see `Sink::tasks_behind`).
+pub(crate) fn tasks_of_watch(id: WaitId) -> Vec<WaitId> {
+    if is_task_wait(id) {
+        return vec![id];
+    }
+    if !timers::is_timer(id) {
+        return Vec::new();
+    }
+    LOOP.try_with(|l| {
+        l.timers
+            .try_borrow()
+            .map(|t| t.tasks_behind(id))
+            .unwrap_or_default()
+    })
+    .unwrap_or_default()
 }
 
 /// The event of the timer with `id` died: its entry goes, and the event is

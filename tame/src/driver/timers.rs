@@ -343,6 +343,14 @@ impl Timers {
     /// event (for the caller to drop outside its borrow of the loop). A
     /// report of a death may be stale (the entry fired meanwhile) or only
     /// partial (an event of `all()` lives while any of its events does).
+    /// The tasks behind the event of the timer with `id` (see
+    /// [`Sink::tasks_behind`](crate::event::Sink::tasks_behind)).
+    pub(crate) fn tasks_behind(&self, id: WaitId) -> Vec<WaitId> {
+        self.lookup(id)
+            .map(|index| self.entries[index as usize].event.tasks_behind())
+            .unwrap_or_default()
+    }
+
     pub(crate) fn remove_if_dead(&mut self, id: WaitId) -> Option<Event<()>> {
         let index = self.lookup(id)?;
         if self.entries[index as usize].event.is_live() {

@@ -158,14 +158,15 @@ impl WatchSet {
         }
     }
 
-    /// The tasks among the watches (see `driver::is_task_wait`), left
-    /// watching.
+    /// The tasks among the watches (see `driver::is_task_wait`), and
+    /// those behind a timeout's timer among them (see
+    /// `driver::tasks_of_watch`), left watching.
     pub(crate) fn task_watchers(&self, owner: usize) -> Vec<WaitId> {
         let w = self.0.get();
         let first = super::Token(w & !MORE);
         let mut ids = Vec::new();
-        if first.0 != 0 && super::is_task_wait(first) {
-            ids.push(first);
+        if first.0 != 0 {
+            ids.extend(super::tasks_of_watch(first));
         }
         if w & MORE != 0 {
             ids.extend(super::extra_task_watches(owner));

@@ -18,12 +18,12 @@
 //! rendezvous it waits on in `twait!(r)` when that is a variable of its
 //! own holding the `Rendezvous` (not a `Box` or an `Rc` of one, or a
 //! field: a shared one may outlive it, and its events and those
-//! functions with it, so they are still served). (An event of a
-//! rendezvous it is not waiting on at that moment still takes a value,
+//! functions with it, so they are still served); also through a
+//! [`with_timeout`](crate::with_timeout) or
+//! [`add_timeout`](crate::add_timeout) around such an event. (An event of
+//! a rendezvous it is not waiting on at that moment still takes a value,
 //! which goes with the task; so does a function whose result goes to a
-//! shared rendezvous, to an `EventFuture` a spawned future awaits, or
-//! through a [`with_timeout`](crate::with_timeout) or
-//! [`add_timeout`](crate::add_timeout) around its event.) Such a waiter is dropped on the loop's next turn,
+//! shared rendezvous, or to an `EventFuture` a spawned future awaits.) Such a waiter is dropped on the loop's next turn,
 //! wherever it waits in the queue (behind a lock held long, on a channel
 //! polled with a timeout), and what its event holds goes with it: a permit
 //! or a guard captured by its `map` closure (a hand-over-hand locker's
