@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// A `break`/`continue` in the condition of an `if`, `while` or `while
+/// let`, or in the scrutinee of a `match`, whose body waits: the machine
+/// evaluates it outside the code that knows where the jump goes.
+pub(crate) const JUMP_IN_A_WAITING_CONDITION: &str = "a `break` or `continue` inside the condition or scrutinee of an `if`, `while` or `match` whose body has a twait is not supported; compute the condition first, in a statement of its own (`let go = match line.parse::<u32>() { Ok(n) => n > 1, Err(_) => continue };` then `if go { .. }`; in a loop, `loop { let Some(x) = .. else { break }; .. }`)";
+
 impl Builder<'_> {
     pub(super) fn if_(&mut self, i: syn::ExprIf, dest: Dest, out: &mut Vec<ir::Stmt>) {
         let then = Expr::Block(syn::ExprBlock {
@@ -101,7 +106,12 @@ impl Builder<'_> {
         let mut cond = cond;
         let mut r = Resolver::new(self);
         r.expr(&mut cond, Use::Read);
+        let jumps = !r.jumps.is_empty();
         let mut fx = r.fx;
+        if jumps {
+            self.errors
+                .push(syn::Error::new(cond.span(), JUMP_IN_A_WAITING_CONDITION));
+        }
         // `if let P = x` moves `x` (by value) when it matches: in `then`.
         let bound_from = match &cond {
             Expr::Let(l) if syntax::binds_by_value(&l.pat, syntax::PatPlace::Refutable) => {
@@ -179,7 +189,14 @@ impl Builder<'_> {
             .any(|a| syntax::binds_by_value(&a.pat, syntax::PatPlace::Refutable));
         let mut r = Resolver::new(self);
         r.expr(&mut scrutinee, if moves { Use::Consume } else { Use::Read });
+        let jumps = !r.jumps.is_empty();
         let mut fx = r.fx;
+        if jumps {
+            self.errors.push(syn::Error::new(
+                scrutinee.span(),
+                JUMP_IN_A_WAITING_CONDITION,
+            ));
+        }
         // A variable matched on is moved by the arms that bind by value.
         let bound_from = moves
             .then(|| syntax::as_ident(&scrutinee))

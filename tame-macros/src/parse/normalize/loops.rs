@@ -114,7 +114,14 @@ impl Builder<'_> {
                     let mut cond = cond;
                     let mut r = Resolver::new(b);
                     r.expr(&mut cond, Use::Read);
+                    let jumps = !r.jumps.is_empty();
                     let fx = r.fx;
+                    if jumps {
+                        b.errors.push(syn::Error::new(
+                            cond.span(),
+                            super::branches::JUMP_IN_A_WAITING_CONDITION,
+                        ));
+                    }
                     let defs = match &mut cond {
                         // As an `if let`'s (`while let Some(job) =
                         // queue.pop_front()` of `FnOnce` jobs, parts of a
