@@ -583,14 +583,18 @@ pub fn stop() {
 /// ```
 /// use std::time::Duration;
 ///
+/// // A paused clock (see `tame::time::pause`): the hour below passes at
+/// // once when the loop would wait for it, and no sooner.
+/// tame::time::pause();
 /// let r = tame::Rendezvous::<u32>::new();
 /// tame::asap(r.event(1));
-/// tame::timer(Duration::from_millis(1), r.event(2));
+/// tame::timer(Duration::from_secs(3600), r.event(2));
 /// assert!(tame::run_once(Some(Duration::ZERO)), "the timer is still armed");
 /// assert_eq!(r.try_next(), Some(1));
 /// while tame::run_once(None) {}
 /// assert_eq!(r.try_next(), Some(2));
 /// assert!(!tame::run_once(None), "nothing left: returns at once");
+/// tame::time::resume();
 /// ```
 #[track_caller]
 pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
