@@ -1379,9 +1379,9 @@ fn touch(ident: &Ident) -> TokenStream {
 /// which leaves the lints a crate denies: under `#![deny(dead_code)]` a
 /// copy no piece uses was an error. (Not the whole `unused` group, which
 /// a crate forbidding any other lint of the group would refuse: E0453;
-/// tests/ui/pass/items-in-a-waiting-block-under-forbid-*.) Not what the
-/// shadow leaves out (see
-/// [`crate::shadow::left_out`]): the machine's one copy is linted.
+/// see tests/ui/pass/items-in-a-waiting-block-under-denied-unused-lints.rs.)
+/// Not what the shadow leaves out (see [`crate::shadow::left_out`]): the
+/// machine's one copy is linted.
 pub fn nested_item(item: &Stmt, local: &[String], hoisted: bool) -> TokenStream {
     if crate::shadow::left_out(item, local, hoisted) {
         quote!(#item)

@@ -22,9 +22,9 @@ pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
             if timers::is_timer(id) {
                 timer_died(l, id);
             } else {
-                // Reaped before what dooming the task reports dead (the
-                // functions it still waits for): a caller's locals drop
-                // before its callees'.
+                // Listed before the callees dooming the task dooms in
+                // turn (see `doomed`): a caller's locals drop before its
+                // callees'.
                 l.waits.died([id]);
                 if id.0 & TASK_ID != 0 {
                     doom_watching_task(l, id);

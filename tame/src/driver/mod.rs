@@ -232,8 +232,8 @@ struct Loop {
     /// a task: a report of one death for the task's id is checked against
     /// them before the task is cancelled (see [`watch_partly`]).
     partly: RefCell<Vec<(WaitId, Weak<dyn PartlyLive>)>>,
-    /// Tasks just doomed whose join events are still to be reported dead,
-    /// and whether a report of them is under way (see `deaths::doomed`).
+    /// Tasks just doomed whose callee tasks are still to be doomed, and
+    /// whether that is under way (see `deaths::doomed`).
     dooming: RefCell<Vec<TaskRef>>,
     reporting_dooms: Cell<bool>,
 }

@@ -339,10 +339,6 @@ impl Timers {
         Some(self.take(index))
     }
 
-    /// Disarms the entry `id` names if its event is dead, and returns the
-    /// event (for the caller to drop outside its borrow of the loop). A
-    /// report of a death may be stale (the entry fired meanwhile) or only
-    /// partial (an event of `all()` lives while any of its events does).
     /// The tasks behind the event of the timer with `id` (see
     /// [`Sink::tasks_behind`](crate::event::Sink::tasks_behind)).
     pub(crate) fn tasks_behind(&self, id: WaitId) -> Vec<WaitId> {
@@ -351,6 +347,10 @@ impl Timers {
             .unwrap_or_default()
     }
 
+    /// Disarms the entry `id` names if its event is dead, and returns the
+    /// event (for the caller to drop outside its borrow of the loop). A
+    /// report of a death may be stale (the entry fired meanwhile) or only
+    /// partial (an event of `all()` lives while any of its events does).
     pub(crate) fn remove_if_dead(&mut self, id: WaitId) -> Option<Event<()>> {
         let index = self.lookup(id)?;
         if self.entries[index as usize].event.is_live() {
