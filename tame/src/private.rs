@@ -655,6 +655,14 @@ pub fn shadow_twait<I>(_r: &Rendezvous<I>) -> Option<I> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
+/// The value of a `twait!(r)` in the machine, where the wait's id was
+/// stored: spanned as the lint shadow's `shadow_twait(..)`, so that a type
+/// error about it is the shadow's, word for word, and rustc reports it once.
+#[inline(always)]
+pub fn waited<I>(id: Option<I>) -> Option<I> {
+    id
+}
+
 /// A misused `mkevent!` in the body of a rejected function.
 pub fn shadow_any_event<T>() -> Event<T> {
     unreachable!("the lint shadow of a #[tamed] function never runs")

@@ -479,6 +479,7 @@ impl Builder<'_> {
                 }
             }
             let span = e.span();
+            let waited_args = waited_args_span(e);
             let mut taken = std::mem::replace(e, Expr::Verbatim(Default::default()));
             unmark(&mut taken);
             // A construct whose values are numbers or the like holds no
@@ -493,7 +494,21 @@ impl Builder<'_> {
             // _ = { twait!{..}; guard };` drops the guard there, not at the
             // next twait).
             let value = self.temp_expr(t, span);
-            *e = syntax::moved_value(span, &value);
+            *e = match waited_args {
+                // `twait!(r)`'s value spans `twait!(r)` whole, as the lint
+                // shadow's stand-in does: a type error about it (`let n:
+                // u32 = twait!(r);`) is then the shadow's, and reported
+                // once, its fix-it (`.expect(..)`) after the `)`.
+                Some(close) => {
+                    let mut args = proc_macro2::Group::new(
+                        proc_macro2::Delimiter::Parenthesis,
+                        value.into_token_stream(),
+                    );
+                    args.set_span(close);
+                    syn::parse_quote_spanned!(span=> ::tame::__private::waited #args)
+                }
+                None => syntax::moved_value(span, &value),
+            };
             return;
         }
         let method_call = matches!(e, Expr::MethodCall(_));
@@ -1212,4 +1227,16 @@ fn unmark(e: &mut Expr) {
         }
     }
     syn::visit_mut::VisitMut::visit_expr_mut(&mut Strip, e);
+}
+
+/// The span of the closing parenthesis of a `twait!(r)` (`None` for any
+/// other expression).
+fn waited_args_span(e: &Expr) -> Option<Span> {
+    let Expr::Macro(m) = e else { return None };
+    match (&m.mac.delimiter, macros::twait_form(&m.mac)) {
+        (syn::MacroDelimiter::Paren(p), Ok(macros::TwaitForm::Rendezvous(_))) => {
+            Some(p.span.close())
+        }
+        _ => None,
+    }
 }
