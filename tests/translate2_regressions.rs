@@ -4845,3 +4845,58 @@ fn a_break_in_a_while_condition_stays_in_its_branch() {
         assert_eq!(*log.borrow(), ["after the twait", "drop x"]);
     });
 }
+
+#[tamed]
+fn fetch_name(k: u32) -> String {
+    twait! { tame::asap(mkevent!()); }
+    format!("v{k}")
+}
+
+/// The cache-or-fetch shape: a variable declared without a value,
+/// assigned by one branch and filled by a slot in a later one (the slot
+/// was taken for a store that keeps the value the earlier branch had
+/// assigned: rustc's "possibly-uninitialized" (E0381) at the slot).
+#[tamed]
+fn cached_or_fetched(cached: Option<String>, k: u32) -> String {
+    let v: String;
+    if let Some(c) = cached {
+        v = c;
+    } else {
+        twait! { fetch_name(k, mkevent!(v)); }
+    }
+    let n: String;
+    match k {
+        0 => n = "zero".to_owned(),
+        _ => {
+            twait! { fetch_name(k + 10, mkevent!(n)); }
+        }
+    }
+    format!("{v}/{n}")
+}
+
+#[tamed]
+fn assigned_first_then_slot(fast: bool, k: u32) -> String {
+    let x: String;
+    if fast {
+        x = "fast".to_owned();
+    } else if k == 7 {
+        twait! { fetch_name(k, mkevent!(x)); }
+    } else {
+        x = "slow".to_owned();
+    }
+    x
+}
+
+#[test]
+fn a_branch_fills_by_a_slot_what_an_earlier_branch_assigns() {
+    on_fresh_loop(|| {
+        let got = |c: Option<&str>, k| result_of(|ev| cached_or_fetched(c.map(Into::into), k, ev));
+        assert_eq!(got(Some("c"), 0).as_deref(), Some("c/zero"));
+        assert_eq!(got(None, 1).as_deref(), Some("v1/v11"));
+        assert_eq!(got(None, 2).as_deref(), Some("v2/v12"));
+        let got = |fast, k| result_of(|ev| assigned_first_then_slot(fast, k, ev));
+        assert_eq!(got(true, 7).as_deref(), Some("fast"));
+        assert_eq!(got(false, 7).as_deref(), Some("v7"));
+        assert_eq!(got(false, 8).as_deref(), Some("slow"));
+    });
+}

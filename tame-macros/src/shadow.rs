@@ -897,10 +897,37 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
+        let before = self.assigned_flags();
         self.guarded_block(&mut i.cond, &mut i.then_branch);
         if let Some((_, e)) = &mut i.else_branch {
+            // The `else` does not see what the `then` branch assigned
+            // (`if let Some(c) = cached { v = c } else { twait! { fetch(
+            // mkevent!(v)); } }` fills `v` by its slot, an assignment).
+            let then = self.assigned_flags();
+            self.set_assigned_flags(&before);
             self.visit_expr_mut(e);
+            self.join_assigned_flags(&then);
         }
+    }
+
+    fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+        for a in &mut m.attrs {
+            self.visit_attribute_mut(a);
+        }
+        self.visit_expr_mut(&mut m.expr);
+        // Each arm sees what was assigned before the `match`, not what
+        // the arms before it assigned.
+        let before = self.assigned_flags();
+        let mut after = before.clone();
+        for arm in &mut m.arms {
+            self.set_assigned_flags(&before);
+            self.visit_arm_mut(arm);
+            let flags = self.assigned_flags();
+            for (a, f) in after.iter_mut().zip(flags) {
+                *a |= f;
+            }
+        }
+        self.set_assigned_flags(&after);
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {
@@ -1027,6 +1054,26 @@ impl VisitMut for Shadow<'_> {
 }
 
 impl Shadow<'_> {
+    /// Whether each name declared here was assigned, innermost last: a
+    /// branch's own scopes are gone when it ends, so the list is the same
+    /// before and after one.
+    fn assigned_flags(&self) -> Vec<bool> {
+        self.scopes.iter().flatten().map(|d| d.assigned).collect()
+    }
+
+    fn set_assigned_flags(&mut self, flags: &[bool]) {
+        for (d, f) in self.scopes.iter_mut().flatten().zip(flags) {
+            d.assigned = *f;
+        }
+    }
+
+    /// Assigned after either of two branches: on some path at least.
+    fn join_assigned_flags(&mut self, other: &[bool]) {
+        for (d, f) in self.scopes.iter_mut().flatten().zip(other) {
+            d.assigned |= *f;
+        }
+    }
+
     fn expr(&mut self, e: &mut Expr) {
         if let Expr::Assign(a) = e {
             // `x = v;` of a variable declared without a value: it has one
