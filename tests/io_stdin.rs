@@ -122,3 +122,51 @@ fn two_handles_in_the_child() {
     other.join().unwrap();
     assert!(!stdin_non_blocking(), "the last handle set it back");
 }
+
+const SOCKET_CHILD: &str = "TAME_STDIN_SOCKET_CHILD";
+
+#[test]
+fn stdin_and_stdout_on_one_socket_share_their_mode() {
+    if std::env::var_os(SOCKET_CHILD).is_some() {
+        reader_and_writer_in_the_child();
+        return;
+    }
+    // inetd's way: descriptors 0 and 1 are one connected socket, one open
+    // file description (a socket cannot be opened again: both handles
+    // duplicate it).
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "stdin_and_stdout_on_one_socket_share_their_mode",
+            "--test-threads=1",
+        ])
+        .env(SOCKET_CHILD, "1")
+        .stdin(std::os::fd::OwnedFd::from(theirs.try_clone().unwrap()))
+        .stdout(std::os::fd::OwnedFd::from(theirs))
+        .spawn()
+        .unwrap();
+    // The child's harness reports on the socket: read it, so that it
+    // never waits for room.
+    let drain = std::thread::spawn(move || std::io::copy(&mut &ours, &mut std::io::sink()));
+    let status = child.wait().unwrap();
+    drain.join().unwrap().unwrap();
+    assert!(status.success(), "the child failed: {status}");
+}
+
+fn reader_and_writer_in_the_child() {
+    assert!(!stdin_non_blocking());
+    let input = tame::io::stdin().unwrap();
+    let output = tame::io::stdout().unwrap();
+    assert!(stdin_non_blocking());
+    // The request read, the reader goes first: the writer's descriptor
+    // (the same description) must stay non-blocking, or a reply larger
+    // than the socket's buffer would stop the loop in write(2).
+    drop(input);
+    assert!(
+        stdin_non_blocking(),
+        "dropping stdin's handle made stdout's block"
+    );
+    drop(output);
+    assert!(!stdin_non_blocking(), "the last handle set it back");
+}

@@ -5,8 +5,12 @@
 //! went first would leave the others using a blocking descriptor, which
 //! freezes their loop in `read(2)` or `write(2)`).
 //!
-//! One count per descriptor for the process, not per thread: handles on
-//! several threads' loops share the one description.
+//! One count per description for the process, not per thread: handles on
+//! several threads' loops share the one description. Descriptors 0 and 1
+//! on one socket (inetd's way of starting a server) are one description:
+//! a stdin and a stdout handle of it are counted together, so that the
+//! reader dropped after the request is read leaves the writer's
+//! descriptor non-blocking.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -23,7 +27,29 @@ pub(crate) enum Std {
     Out,
 }
 
+/// What the handles of one count share: one open file description.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// Descriptor 0's, or 1's.
+    Std(Std),
+    /// The socket with this device and inode: descriptors 0 and 1 on one
+    /// socket (a server started by inetd, or systemd with
+    /// `StandardInput=socket`) are one description, whose mode a stdin
+    /// and a stdout handle share.
+    Socket(u64, u64),
+}
+
+impl Key {
+    fn of(which: Std, fd: BorrowedFd<'_>) -> Key {
+        match sys::socket_identity(fd) {
+            Some((dev, ino)) => Key::Socket(dev, ino),
+            None => Key::Std(which),
+        }
+    }
+}
+
 struct Shared {
+    key: Key,
     /// The handles alive (their sources not dropped yet).
     live: usize,
     /// The description was blocking when a handle was made: the last to
@@ -31,25 +57,29 @@ struct Shared {
     restore: bool,
 }
 
-static SHARED: [Mutex<Shared>; 2] = [
-    Mutex::new(Shared {
-        live: 0,
-        restore: false,
-    }),
-    Mutex::new(Shared {
-        live: 0,
-        restore: false,
-    }),
-];
+/// The counts with a handle alive (at most two).
+static SHARED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 
-/// The count of `which`, also after a panic elsewhere held it (it is two
-/// plain numbers, consistent between statements).
-fn lock(which: Std) -> MutexGuard<'static, Shared> {
-    let i = match which {
-        Std::In => 0,
-        Std::Out => 1,
+/// The counts, also after a panic elsewhere held them (plain numbers,
+/// consistent between statements).
+fn lock() -> MutexGuard<'static, Vec<Shared>> {
+    SHARED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The count of `key`, made if there is none.
+fn count(all: &mut Vec<Shared>, key: Key) -> &mut Shared {
+    let i = match all.iter().position(|s| s.key == key) {
+        Some(i) => i,
+        None => {
+            all.push(Shared {
+                key,
+                live: 0,
+                restore: false,
+            });
+            all.len() - 1
+        }
     };
-    SHARED[i].lock().unwrap_or_else(|p| p.into_inner())
+    &mut all[i]
 }
 
 /// Makes a handle of `fd`, a duplicate of descriptor `which`, with `new`
@@ -61,28 +91,38 @@ pub(crate) fn add<T>(
     fd: OwnedFd,
     new: impl FnOnce(OwnedFd) -> io::Result<T>,
 ) -> io::Result<T> {
-    let mut shared = lock(which);
+    let mut all = lock();
+    let key = Key::of(which, fd.as_fd());
     let blocking = !sys::is_nonblocking(fd.as_fd())?;
     let handle = new(fd)?;
+    let shared = count(&mut all, key);
     shared.live += 1;
     shared.restore |= blocking;
     Ok(handle)
 }
 
-/// A handle of `fd` is gone: the last one sets the description blocking
-/// again if it was when they were made.
+/// A handle of `fd` is gone: the last one of its description sets it
+/// blocking again if it was when they were made.
 pub(crate) fn gone(which: Std, fd: BorrowedFd<'_>) {
-    let mut shared = lock(which);
+    let mut all = lock();
+    let shared = count(&mut all, Key::of(which, fd));
     shared.live = shared.live.saturating_sub(1);
-    if shared.live == 0 && std::mem::take(&mut shared.restore) {
-        let _ = sys::set_nonblocking(fd, false);
+    if shared.live == 0 {
+        if shared.restore {
+            let _ = sys::set_nonblocking(fd, false);
+        }
+        all.retain(|s| s.live > 0);
     }
 }
 
-/// A handle gave its descriptor away, non-blocking (`Fd::into_owned`):
+/// A handle gave its descriptor `fd` away, non-blocking (`Fd::into_owned`):
 /// whoever holds it now expects it to stay so, and nothing sets it back.
-pub(crate) fn given_away(which: Std) {
-    let mut shared = lock(which);
+pub(crate) fn given_away(which: Std, fd: BorrowedFd<'_>) {
+    let mut all = lock();
+    let shared = count(&mut all, Key::of(which, fd));
     shared.live = shared.live.saturating_sub(1);
     shared.restore = false;
+    if shared.live == 0 {
+        all.retain(|s| s.live > 0);
+    }
 }

@@ -452,7 +452,7 @@ impl Source {
         self.close();
         if let Some(which) = self.shared_std() {
             self.flags.set(self.flags.get() & !(STDIN | STDOUT));
-            super::shared_std::given_away(which);
+            super::shared_std::given_away(which, self.fd());
         }
         match Rc::try_unwrap(self) {
             // Closed and no longer stdin's: its drop has nothing left to

@@ -46,6 +46,16 @@ pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8], socket: bool) -> io::Result<
     }
 }
 
+/// The device and inode of the socket `fd` is open on; `None` for any
+/// other file. A socket cannot be opened again, so two descriptors with
+/// the same identity share one open file description.
+pub(crate) fn socket_identity(fd: BorrowedFd<'_>) -> Option<(u64, u64)> {
+    use rustix::fs::FileType;
+    let stat = retry(|| rustix::fs::fstat(fd)).ok()?;
+    (FileType::from_raw_mode(stat.st_mode) == FileType::Socket)
+        .then_some((stat.st_dev as u64, stat.st_ino as u64))
+}
+
 /// A close-on-exec duplicate of `fd`.
 pub(crate) fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     retry(|| rustix::io::fcntl_dupfd_cloexec(fd, 0))
