@@ -528,16 +528,22 @@ impl BodyCheck<'_> {
                                 // The events may well come from it: say why
                                 // they do not count, where it is.
                                 let name = user.path.segments.last().map(|s| s.ident.to_string());
-                                self.errors.spanned(
-                                    user,
-                                    &format!(
+                                let name = name.unwrap_or_default();
+                                let msg = if looks_like_mkevent(&name) {
+                                    format!(
+                                        "`{name}!` is no macro of tame's: did you mean \
+                                         `mkevent!(..)`? (this twait! {{ ... }} block makes no \
+                                         event with it)"
+                                    )
+                                } else {
+                                    format!(
                                         "this twait! {{ ... }} block makes no event with mkevent! \
-                                         that #[tamed] can see: `{}!` may make one, but a macro \
+                                         that #[tamed] can see: `{name}!` may make one, but a macro \
                                          of your own expands after #[tamed] has rewritten the \
-                                         body; write `mkevent!(..)` in the block itself",
-                                        name.unwrap_or_default()
-                                    ),
-                                );
+                                         body; write `mkevent!(..)` in the block itself"
+                                    )
+                                };
+                                self.errors.spanned(user, &msg);
                             } else {
                                 self.errors.spanned(
                                     mac,
@@ -870,4 +876,32 @@ fn user_macro(stmts: &[Stmt]) -> Option<&syn::Macro> {
         f.visit_stmt(s);
     }
     f.0
+}
+
+/// Whether a macro's name is `mkevent` mistyped (a letter left out, added,
+/// changed or two swapped, or the case changed): `mkevnt`, `mkevents`,
+/// `mk_event`, `mkEvent`.
+fn looks_like_mkevent(name: &str) -> bool {
+    let name: Vec<char> = name.to_lowercase().chars().filter(|&c| c != '_').collect();
+    let want: Vec<char> = "mkevent".chars().collect();
+    // The edit distance (with swaps of neighbours), at most one.
+    let (n, m) = (name.len(), want.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=m).collect();
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(name[i - 1] != want[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && name[i - 1] == want[j - 2] && name[i - 2] == want[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[n][m] <= 1
 }

@@ -1133,6 +1133,7 @@ fn function_without_body(input: syn::parse::ParseStream) -> syn::Result<ItemFn> 
 /// is touched), nor the imports of tame's macros it calls (they are marked
 /// used).
 fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream {
+    let err = rendezvous_wait_with_a_block(input.clone()).unwrap_or(err);
     let errors = crate::errors::compile_errors(err);
     let mut f = f.clone();
     f.attrs.retain(|a| check::rejected_attribute(a).is_none());
@@ -1167,6 +1168,39 @@ fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream
             ::tame::__private::core::unreachable!()
         }
     }
+}
+
+/// `twait!(r) { .. }`, the two forms of `twait!` mixed, which rustc
+/// reports as a missing `;` alone: the error with the forms told apart.
+fn rendezvous_wait_with_a_block(tokens: TokenStream) -> Option<syn::Error> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tt) in tts.iter().enumerate() {
+        if let TokenTree::Group(g) = tt {
+            if let Some(e) = rendezvous_wait_with_a_block(g.stream()) {
+                return Some(e);
+            }
+        }
+        let Some(
+            [TokenTree::Ident(name), TokenTree::Punct(bang), TokenTree::Group(args), TokenTree::Group(block)],
+        ) = tts.get(i..i + 4)
+        else {
+            continue;
+        };
+        if name == "twait"
+            && bang.as_char() == '!'
+            && args.delimiter() == Delimiter::Parenthesis
+            && block.delimiter() == Delimiter::Brace
+        {
+            return Some(syn::Error::new(
+                name.span(),
+                "`twait!(r)` waits on the rendezvous `r` and takes no block: make its events \
+                 (`op(r.event(id))`, `mkevent!(r, id)`) before it, then `let id = twait!(r);`; \
+                 to wait for the events made in a block, write `twait! { .. }`",
+            ));
+        }
+    }
+    None
 }
 
 /// The paths of tame's macros called in `tokens` (`twait !`, `tame ::
