@@ -680,12 +680,12 @@ pub fn shadow_try<X: Try>(_x: X) -> X::Output {
 }
 
 /// `mkevent!()` in the lint shadow.
-pub fn shadow_event() -> Event<()> {
+pub fn shadow_event<T: NoValue>() -> Event<T> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
 /// `mkevent!(r, id)` in the lint shadow.
-pub fn shadow_rendezvous_event<I>(_r: RendezvousId<'_, I>) -> Event<()> {
+pub fn shadow_rendezvous_event<I, T: NoValue>(_r: RendezvousId<'_, I>) -> Event<T> {
     unreachable!("the lint shadow of a #[tamed] function never runs")
 }
 
@@ -725,8 +725,30 @@ pub fn discard<T>(_value: T) {}
 
 /// `mkevent!()` inside `twait!{}`: a join event without a value.
 #[inline]
-pub fn join_event(cx: &TaskContext<'_>) -> Event<()> {
-    cx.join_event()
+pub fn join_event<T: NoValue>(cx: &TaskContext<'_>) -> Event<T> {
+    T::event(cx.join_event())
+}
+
+/// The value of an event `mkevent!` makes without a slot: `()`, and no
+/// other (the bound turns "expected `Event<u32>`, found `Event`" at a
+/// callee that gives a value into an error that says what to write).
+#[diagnostic::on_unimplemented(
+    message = "this event must carry a `{Self}`, but `mkevent!` without a slot makes one that carries nothing",
+    label = "an event that carries no value",
+    note = "give `mkevent!` a slot for the value: `mkevent!(v)` with `let v: {Self};` before the `twait!` (for an event of a rendezvous, `mkevent!(r, id, v)`), or `mkevent!(_)` to drop it"
+)]
+pub trait NoValue: Sized {
+    /// The event, as one of `Self`.
+    fn event(e: Event<()>) -> Event<Self>;
+}
+
+// Not shown in the error: the note says what to write instead.
+#[diagnostic::do_not_recommend]
+impl NoValue for () {
+    #[inline]
+    fn event(e: Event<()>) -> Event<()> {
+        e
+    }
 }
 
 /// `mkevent!(slot...)` inside `twait!{}`: a join event and its value cell.
@@ -754,8 +776,8 @@ pub struct RendezvousId<'a, I> {
 
 /// `mkevent!(r, id)`.
 #[inline]
-pub fn rendezvous_event<I: 'static>(r: RendezvousId<'_, I>) -> Event<()> {
-    r.rendezvous.event(r.__tame_id)
+pub fn rendezvous_event<I: 'static, T: NoValue>(r: RendezvousId<'_, I>) -> Event<T> {
+    T::event(r.rendezvous.event(r.__tame_id))
 }
 
 /// `mkevent!(r, id, slot...)`: its event, whose value goes to `inbox`

@@ -486,10 +486,14 @@ pub struct TakenMark {
 ///   event; their later triggers are no-ops. Dropping the rendezvous cancels
 ///   it.
 /// * One function at a time may wait on a rendezvous: a tamed function in
-///   `twait!(r)`, or a future polling it as a stream. A second one that
-///   starts waiting while the first does panics, in its `twait!(r)` or in
-///   its poll of the stream. A stream polled again, by the same future or
-///   another, only moves its wake-up to the latest poll. A future that
+///   `twait!(r)`, or a future polling it as a stream. A second tamed
+///   function that starts waiting while the first does panics in its
+///   `twait!(r)`, and so does a tamed function and a future polling the
+///   stream, in whichever comes second. A stream polled again, by the
+///   same future or another, only moves its wake-up to the latest poll, as
+///   any stream's does: two futures polling one rendezvous (shared through
+///   an `Rc<RefCell<_>>`) leave the earlier one never woken, so give each
+///   its own. A future that
 ///   stops polling while it waits (a `select` whose other branch won)
 ///   counts as waiting until an id comes back, the rendezvous is
 ///   cancelled, or, for a future [`spawn`](crate::spawn)ed on the loop,
