@@ -339,3 +339,36 @@ fn a_burst_of_ready_events_leaves_no_lasting_memory() {
     .join()
     .unwrap();
 }
+
+/// A burst of tamed functions each waiting on a timer, on a paused clock
+/// (so that the timers fire in the same batches every run): once they are
+/// all done, what the loop keeps is bounded. The timers' compaction, as
+/// the burst drained, watched each task's event again, and the table of
+/// those watches kept its peak size (a megabyte after 40,000 tasks); the
+/// table of tasks that ever blocked kept its peak length while a task
+/// kept for reuse still had an entry in it.
+#[test]
+fn a_burst_of_waiting_tasks_leaves_no_lasting_memory() {
+    #[tame::tamed]
+    fn nap(ms: u64) {
+        tame::twait! { tame::timer(Duration::from_millis(ms), tame::mkevent!()); }
+    }
+    std::thread::spawn(|| {
+        tame::time::pause();
+        nap(1); // a task kept for reuse, with its entry
+        tame::run();
+        let (_, live) = measure(|| {
+            for i in 0..40_000 {
+                nap(i % 50);
+            }
+            tame::run();
+            for _ in 0..200 {
+                tame::asap(Event::from_fn(|_: Option<()>| {}));
+                tame::run();
+            }
+        });
+        assert!(live < 192 * 1024, "{live} bytes held after the burst");
+    })
+    .join()
+    .unwrap();
+}

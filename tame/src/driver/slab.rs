@@ -4,11 +4,16 @@
 //! The loop keys its registrations by slab index (plus a generation, so that
 //! a reused index is told apart from the registration it replaced), and a
 //! rendezvous keeps the watch ids of its events in one.
+//!
+//! The free slots are a doubly linked list, so that any one can be taken
+//! out of it: the free slots at the end are given back as soon as they are
+//! at the end (a burst is over once its last value goes, even with a
+//! listener or a long-lived task still stored in front of it).
 
-/// A slot: a value, or the index of the next free slot.
+/// A slot: a value, or a link of the free list.
 enum Entry<T> {
     Used(T),
-    Free(u32),
+    Free { prev: u32, next: u32 },
 }
 
 /// Values under `u32` keys.
@@ -44,12 +49,8 @@ impl<T> Slab<T> {
         self.len += 1;
         if self.free != NONE {
             let key = self.free;
-            let slot = &mut self.entries[key as usize];
-            let Entry::Free(next) = *slot else {
-                unreachable!("the free list points at a used slot")
-            };
-            self.free = next;
-            *slot = Entry::Used(value);
+            self.unlink(key);
+            self.entries[key as usize] = Entry::Used(value);
             key
         } else {
             let key = u32::try_from(self.entries.len())
@@ -65,12 +66,19 @@ impl<T> Slab<T> {
     #[inline]
     pub(crate) fn remove(&mut self, key: u32) -> Option<T> {
         let slot = self.entries.get_mut(key as usize)?;
-        if matches!(slot, Entry::Free(_)) {
+        if matches!(slot, Entry::Free { .. }) {
             return None;
         }
-        let Entry::Used(value) = std::mem::replace(slot, Entry::Free(self.free)) else {
+        let free = Entry::Free {
+            prev: NONE,
+            next: self.free,
+        };
+        let Entry::Used(value) = std::mem::replace(slot, free) else {
             unreachable!("checked above")
         };
+        if self.free != NONE {
+            self.set_prev(self.free, key);
+        }
         self.free = key;
         self.len -= 1;
         if self.len == 0 && self.entries.capacity() > KEEP {
@@ -78,14 +86,62 @@ impl<T> Slab<T> {
             // registrations or watches costs nothing once it is over).
             self.entries = Vec::new();
             self.free = NONE;
+        } else if key as usize + 1 == self.entries.len() {
+            self.trim();
         }
         Some(value)
+    }
+
+    /// Takes the free slot `key` out of the free list.
+    #[inline]
+    fn unlink(&mut self, key: u32) {
+        let Entry::Free { prev, next } = self.entries[key as usize] else {
+            unreachable!("the free list holds a used slot")
+        };
+        if prev == NONE {
+            self.free = next;
+        } else {
+            self.set_next(prev, next);
+        }
+        if next != NONE {
+            self.set_prev(next, prev);
+        }
+    }
+
+    #[inline]
+    fn set_prev(&mut self, key: u32, to: u32) {
+        if let Entry::Free { prev, .. } = &mut self.entries[key as usize] {
+            *prev = to;
+        }
+    }
+
+    #[inline]
+    fn set_next(&mut self, key: u32, to: u32) {
+        if let Entry::Free { next, .. } = &mut self.entries[key as usize] {
+            *next = to;
+        }
+    }
+
+    /// The last slot was freed: the free slots at the end go, each in
+    /// O(1) (a slot pushed is trimmed at most once), and the buffer
+    /// shrinks once it is four times longer than needed.
+    #[cold]
+    fn trim(&mut self) {
+        while let Some(Entry::Free { .. }) = self.entries.last() {
+            let last = (self.entries.len() - 1) as u32;
+            self.unlink(last);
+            self.entries.pop();
+        }
+        let need = self.entries.len().max(KEEP);
+        if self.entries.capacity() > 4 * need {
+            self.entries.shrink_to(2 * need);
+        }
     }
 
     pub(crate) fn get(&self, key: u32) -> Option<&T> {
         match self.entries.get(key as usize)? {
             Entry::Used(v) => Some(v),
-            Entry::Free(_) => None,
+            Entry::Free { .. } => None,
         }
     }
 
@@ -93,7 +149,7 @@ impl<T> Slab<T> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.entries.iter().filter_map(|e| match e {
             Entry::Used(v) => Some(v),
-            Entry::Free(_) => None,
+            Entry::Free { .. } => None,
         })
     }
 
@@ -110,7 +166,7 @@ impl<T> Slab<T> {
             .into_iter()
             .filter_map(|e| match e {
                 Entry::Used(v) => Some(v),
-                Entry::Free(_) => None,
+                Entry::Free { .. } => None,
             })
     }
 }
@@ -141,6 +197,56 @@ mod tests {
         assert_eq!(all, ["b", "c"]);
         assert_eq!(s.len(), 0);
         assert_eq!(s.insert("d"), 0);
+    }
+
+    #[test]
+    fn a_burst_over_with_values_left_in_front_gives_its_memory_back() {
+        let mut s = Slab::new();
+        let keys: Vec<u32> = (0..10_000).map(|i| s.insert(i)).collect();
+        // The first value stays (a listener), and one in the middle goes
+        // last (the burst's longest connection).
+        for &k in keys[1..].iter().rev() {
+            if k != 5_000 {
+                s.remove(k);
+            }
+        }
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.entries.len(), 5_001, "the free tail is gone");
+        s.remove(5_000);
+        assert_eq!(s.entries.len(), 1);
+        assert!(
+            s.entries.capacity() <= 2 * super::KEEP,
+            "{}",
+            s.entries.capacity()
+        );
+        assert_eq!(s.get(0), Some(&0));
+        let again: Vec<u32> = (0..100).map(|i| s.insert(i)).collect();
+        for (i, k) in again.iter().enumerate() {
+            assert_eq!(s.get(*k), Some(&i));
+        }
+        assert_eq!(s.remove(0), Some(0));
+        assert_eq!(s.len(), 100);
+    }
+
+    #[test]
+    fn free_slots_in_the_middle_are_reused_and_never_lost() {
+        let mut s = Slab::new();
+        let keys: Vec<u32> = (0..1_000).map(|i| s.insert(i)).collect();
+        // Every other one freed, then the tail: the free slots left in
+        // the middle must all still be found, and no key handed out twice.
+        for &k in keys.iter().step_by(2) {
+            s.remove(k);
+        }
+        for &k in keys[900..].iter().skip(1).step_by(2) {
+            s.remove(k);
+        }
+        assert_eq!(s.entries.len(), 900);
+        let mut got: Vec<u32> = (0..450).map(|i| s.insert(i)).collect();
+        got.sort();
+        got.dedup();
+        assert_eq!(got.len(), 450);
+        assert!(got.iter().all(|&k| k < 899), "the holes are filled first");
+        assert_eq!(s.entries.len(), 900);
     }
 
     #[test]

@@ -83,8 +83,24 @@ impl Waits {
 
     /// The extra watches of `owner` are over, and nobody is told.
     pub(super) fn extra_forgotten(&self, owner: usize) {
-        if let Some(e) = self.extra.borrow_mut().as_mut() {
+        let mut extra = self.extra.borrow_mut();
+        if let Some(e) = extra.as_mut() {
             e.remove(&owner);
+        }
+        Self::shrink(&mut extra);
+    }
+
+    /// A map of the extra watches that emptied gives its memory back (a
+    /// burst of them, such as the timers' compaction watching every armed
+    /// timer's task again, would keep a table for as many owners for the
+    /// thread's life); one mostly empty shrinks to fit.
+    fn shrink(extra: &mut Option<HashMap<usize, Slab<WaitId>>>) {
+        if let Some(e) = extra {
+            if e.is_empty() {
+                *extra = None;
+            } else if e.capacity() > 64 && e.len() < e.capacity() / 4 {
+                e.shrink_to(e.len() * 2);
+            }
         }
     }
 
@@ -99,11 +115,9 @@ impl Waits {
     /// The extra watches of the rendezvous at `owner` died with its epoch:
     /// their ids, taken out of the table.
     pub(super) fn take_extra(&self, owner: usize) -> Vec<WaitId> {
-        let ids = self
-            .extra
-            .borrow_mut()
-            .as_mut()
-            .and_then(|e| e.remove(&owner));
+        let mut extra = self.extra.borrow_mut();
+        let ids = extra.as_mut().and_then(|e| e.remove(&owner));
+        Self::shrink(&mut extra);
         ids.map(|mut ids| ids.drain().collect()).unwrap_or_default()
     }
 }
