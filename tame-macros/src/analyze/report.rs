@@ -192,6 +192,20 @@ pub(super) fn report_borrows(
                 BindingKind::User if why.starts_with("it is a closure") => {
                     format!("`{}` is kept across a twait, but {why}", binding.name)
                 }
+                BindingKind::User if why.contains(crate::parse::syntax::GUARD) => format!(
+                    "`{name}` is kept across a twait{paths}, but {why}: a borrow cannot be kept \
+                     across a twait, because the function's variables move between resumes. \
+                     End the guard before the twait (`drop({name})`{every}, or an inner block) \
+                     and take it again after; to hold a lock across a wait, use \
+                     `tame::sync::Mutex`, whose guard borrows nothing and is kept across waits",
+                    name = binding.name,
+                    paths = if flags.contains(b) {
+                        " on the paths that did not move it"
+                    } else {
+                        ""
+                    },
+                    every = if flags.contains(b) { " on every path" } else { "" },
+                ),
                 BindingKind::User => format!(
                     "`{}` is kept across a twait{}, but {why}: a borrow cannot be kept across a \
                      twait, because the function's variables move between resumes. Borrow again \

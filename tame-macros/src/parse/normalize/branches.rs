@@ -203,9 +203,28 @@ impl Builder<'_> {
             .flatten()
             .and_then(|i| self.resolve(&i.to_string()))
             .inspect(|&b| moved_by_arms(&mut fx, b));
+        // (The root as the user knows it: `self`, not the machine's name.)
+        let shown = |b: &Self, root: &syn::Ident| {
+            b.resolve(&root.to_string())
+                .map_or_else(|| root.to_string(), |id| b.f.bindings[id].name.clone())
+        };
         let borrowed = self
             .borrow_of_local(&scrutinee)
-            .map(|(root, how)| format!("it is bound from a borrow of `{root}` ({how})"));
+            .map(|(root, how)| {
+                format!(
+                    "it is bound from a borrow of `{}` ({how})",
+                    shown(self, &root)
+                )
+            })
+            .or_else(|| {
+                // A variable that holds a borrow (`let state = &st;` then
+                // `match state`): what the arms bind borrows what it does.
+                let held =
+                    syntax::as_ident(&scrutinee).and_then(|i| self.resolve(&i.to_string()))?;
+                let binding = &self.f.bindings[held];
+                let why = binding.borrow.as_ref()?;
+                Some(format!("it is bound from `{}`, and {why}", binding.name))
+            });
         let passes_handle = self.passes_tame_handle(&scrutinee);
         let mut arms = Vec::new();
         for arm in m.arms {

@@ -172,6 +172,31 @@ impl Builder<'_> {
                     "the `for` loop borrows the iterator `{root}` (`by_ref`); take its items \
                      one by one instead: `while let Some(x) = {root}.next() {{ .. }}`"
                 )
+            } else if borrows_directly(&iter_expr, &root) && iterates_mutably(&iter_expr) {
+                // A clone or an owned collection would lose the changes.
+                let ty = (self.resolve(&root.to_string()))
+                    .and_then(|b| self.f.bindings[b].ty.as_ref())
+                    .map(|t| quote::ToTokens::to_token_stream(t).to_string())
+                    .unwrap_or_default();
+                let indices = format!(
+                    "iterate over indices and index after the twait (`for i in 0..{root}.len() \
+                     {{ .. {root}[i] .. }}`)"
+                );
+                let keys = format!(
+                    "over its keys taken first (`let keys: Vec<_> = {root}.keys().cloned()\
+                     .collect();` then `{root}.get_mut(&k)` after the twait)"
+                );
+                let fix = if ty.contains("Map") {
+                    format!("iterate {keys}")
+                } else if ty.is_empty() {
+                    format!("{indices}, or, for a map, {keys}")
+                } else {
+                    indices
+                };
+                format!(
+                    "the `for` loop iterates over a mutable borrow of `{root}` ({how}), which a \
+                     clone would not change; {fix}"
+                )
             } else if borrows_directly(&iter_expr, &root) {
                 format!(
                     "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
@@ -295,5 +320,19 @@ fn borrows_directly(mut e: &Expr, root: &syn::Ident) -> bool {
             Expr::Path(_) => return syntax::as_ident(e).is_some_and(|i| i == root),
             _ => return false,
         };
+    }
+}
+
+/// Whether a loop's iterable lends its items mutably (`v.iter_mut()`,
+/// `&mut v`, `map.values_mut()`).
+fn iterates_mutably(e: &Expr) -> bool {
+    match e {
+        Expr::Reference(r) => r.mutability.is_some(),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            name.ends_with("_mut") || iterates_mutably(&m.receiver)
+        }
+        Expr::Paren(p) => iterates_mutably(&p.expr),
+        _ => false,
     }
 }

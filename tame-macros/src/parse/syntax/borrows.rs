@@ -72,6 +72,10 @@ pub fn makes_timer(e: &Expr) -> bool {
 
 /// Methods whose result borrows their receiver (`s.as_str()`,
 /// `m.lock()`), besides the [`ITERATOR_SOURCES`].
+/// How a guard borrows (`cell.borrow_mut()`, `m.lock()`): the report of a
+/// guard kept across a twait says what to do with one.
+pub const GUARD: &str = "a guard, which borrows what it locks";
+
 const BORROWING_METHODS: &[&str] = &[
     "as_str",
     "as_slice",
@@ -377,6 +381,8 @@ pub fn borrow_root_in(
                 // returning owned values say so: the error then suggests
                 // writing the type.
                 let how = match name.as_str() {
+                    "borrow" | "borrow_mut" | "lock" | "read" | "write" | "try_borrow"
+                    | "try_borrow_mut" | "try_lock" | "try_read" | "try_write" => GUARD,
                     "get" => "`get`, a method that borrows its receiver in std's collections",
                     "first" => "`first`, a method that borrows its receiver in std's collections",
                     "last" => "`last`, a method that borrows its receiver in std's collections",
