@@ -2,7 +2,9 @@
 //!
 //! `<ms>` is decimal digits only (at most 60,000 are slept); any other
 //! request (`GET /+5`, `GET /soon`, another method) gets 400 and the
-//! connection closes.
+//! connection closes, gracefully: what the client still sends is read and
+//! dropped (for up to 5 s and 1 MiB) until it closes its side, as a close
+//! with unread input would reset the connection and could destroy the 400.
 //!
 //! The classic threads-vs-events demonstration: 10,000 clients each waiting
 //! a second cost 10,000 threads (and their stacks) in a thread-per-connection
@@ -130,6 +132,13 @@ fn serve(stream: TcpStream, idle: Duration) {
                         return;
                     }
                 }
+                if let Request::Bad { .. } = request {
+                    // The client may still be sending (a head too long,
+                    // pipelined requests): closing with unread input would
+                    // reset the connection, and could destroy the 400.
+                    linger(stream);
+                    return;
+                }
                 if !request.keep_alive() {
                     return;
                 }
@@ -146,6 +155,45 @@ fn serve(stream: TcpStream, idle: Duration) {
                 }
             }
             Step::Close => return,
+        }
+    }
+}
+
+/// How long, and how much, a connection closing after a 400 reads what
+/// its client still sends before it closes.
+const LINGER: Duration = Duration::from_secs(5);
+const LINGER_BYTES: usize = 1 << 20;
+
+/// Closes `stream` gracefully after a 400: shuts down its writing side (the
+/// client sees the response, then the end of the stream), reads and
+/// discards what the client still sends until it closes its side, or
+/// [`LINGER_BYTES`] were read, or [`LINGER`] passed; then closes.
+#[tamed]
+fn linger(stream: TcpStream) {
+    if stream.shutdown(std::net::Shutdown::Write).is_err() {
+        return;
+    }
+    let deadline = tame::now() + LINGER;
+    let mut drained = 0;
+    loop {
+        let read = SCRATCH.with(|scratch| stream.try_read(&mut scratch.borrow_mut()));
+        match read {
+            Ok(0) => return,
+            Ok(n) => {
+                drained += n;
+                if drained >= LINGER_BYTES {
+                    return;
+                }
+            }
+            Err(e) if tame_suite::must_wait(&e) => {
+                let left = deadline.saturating_duration_since(tame::now());
+                let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
+                twait! { stream.readable(add_timeout(left, mkevent!(ready))); }
+                if !matches!(ready, Ok(Ok(()))) {
+                    return;
+                }
+            }
+            Err(_) => return,
         }
     }
 }

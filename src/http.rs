@@ -673,7 +673,8 @@ fn target_path(target: &[u8]) -> Option<(&str, Option<&str>)> {
         }
         let end = rest.find(['/', '?']).unwrap_or(rest.len());
         let authority = &rest[..end];
-        if authority.is_empty() || !valid_host(authority.as_bytes()) {
+        // The host before any port must be there too (`http://:80/`).
+        if authority.is_empty() || authority.starts_with(':') || !valid_host(authority.as_bytes()) {
             return None;
         }
         match &rest[end..] {
@@ -1147,6 +1148,8 @@ mod tests {
             "http://",
             "http://?q",
             "http://a@b/a.txt",
+            "http://:80/a.txt",
+            "http://:/a.txt",
             "http://[zz/a.txt",
             "http://x:notaport/a.txt",
         ] {

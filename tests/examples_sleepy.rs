@@ -158,6 +158,26 @@ fn a_head_past_the_limit_behind_a_request_in_one_write_gets_400_at_once() {
     assert!(out.contains("HTTP/1.1 400 Bad Request"), "{out}");
 }
 
+/// A head far past the limit, still being sent when sleepy answers: the
+/// 400 arrives whole and the connection ends cleanly, with no reset (sleepy
+/// closed with unread input, whose reset could destroy the 400 and fail
+/// the client's write).
+#[test]
+fn a_client_still_sending_gets_its_400_and_a_clean_close() {
+    let srv = example::start("sleepy", &["--port", "0"], None);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut head = b"GET /1 HTTP/1.1\r\nX: ".to_vec();
+    head.extend(std::iter::repeat_n(b'a', 200_000));
+    head.extend(b"\r\n\r\n");
+    s.write_all(&head)
+        .expect("the client's whole head is taken (read and dropped), not reset");
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let out = String::from_utf8_lossy(&read_to_close(&mut s)).into_owned();
+    assert!(out.starts_with("HTTP/1.1 400 Bad Request"), "{out}");
+    assert!(out.ends_with("usage: GET /<milliseconds>\n"), "{out}");
+}
+
 /// Reads `s` to its end: what the server sent before it closed.
 fn read_to_close(s: &mut TcpStream) -> Vec<u8> {
     let mut all = Vec::new();
