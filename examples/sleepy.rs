@@ -35,6 +35,10 @@
 //! a connection forever. Failing accepts (out of file descriptors, most
 //! likely) are retried with a growing pause and reported at most once a
 //! second, with a count.
+//!
+//! sleepy has no graceful shutdown: SIGINT and SIGTERM end it at once (their
+//! default action), and the sleeps under way are not answered (knot shows
+//! the graceful way, with `tame::at_signal`).
 
 use std::io;
 use std::net::SocketAddr;

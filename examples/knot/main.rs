@@ -76,7 +76,14 @@
 //!   or SIGTERM meanwhile ends it at once: the first gives both signals
 //!   their own action back). Idle keep-alive
 //!   and lingering connections are closed by the exit (or, on a loop that
-//!   finished before the others, when it finished). With several loops the
+//!   finished before the others, when it finished). A limit of that: a
+//!   response written whole into the socket just before the exit, but not
+//!   yet sent by the kernel (a client reading slowly), is cut if its
+//!   client then sends another request on the connection: the socket is
+//!   closed by then, and the kernel answers with a reset, which drops what
+//!   it still held. No limit bounds the drain either: a client still
+//!   taking a large response slowly (but within `--idle-ms` per wait)
+//!   keeps knot running until it is done, or until a second signal. With several loops the
 //!   first watches the signals and tells the others (see `Stop`): the
 //!   kernel hands a signal to one signal descriptor only.
 //!
