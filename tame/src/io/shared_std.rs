@@ -57,7 +57,8 @@ struct Shared {
     restore: bool,
 }
 
-/// The counts with a handle alive (at most two).
+/// The counts with a handle alive (one or two: stdin's and stdout's, or one
+/// for both).
 static SHARED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 
 /// The counts, also after a panic elsewhere held them (plain numbers,
