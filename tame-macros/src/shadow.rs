@@ -918,16 +918,16 @@ impl VisitMut for Shadow<'_> {
         // Each arm sees what was assigned before the `match`, not what
         // the arms before it assigned.
         let before = self.assigned_flags();
-        let mut after = before.clone();
+        let mut arms = Vec::new();
         for arm in &mut m.arms {
             self.set_assigned_flags(&before);
             self.visit_arm_mut(arm);
-            let flags = self.assigned_flags();
-            for (a, f) in after.iter_mut().zip(flags) {
-                *a |= f;
-            }
+            arms.push(self.assigned_flags());
         }
-        self.set_assigned_flags(&after);
+        self.set_assigned_flags(&before);
+        for flags in &arms {
+            self.join_assigned_flags(flags);
+        }
     }
 
     fn visit_expr_while_mut(&mut self, w: &mut syn::ExprWhile) {

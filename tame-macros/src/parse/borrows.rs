@@ -46,6 +46,13 @@ impl Builder<'_> {
         (!of_static).then_some((root, how))
     }
 
+    /// A variable's name as the user wrote it (`self`, not the machine's
+    /// `__tame_self`; a kept temporary's shown name).
+    pub fn shown_name(&self, root: &Ident) -> String {
+        self.resolve(&root.to_string())
+            .map_or_else(|| root.to_string(), |b| self.f.bindings[b].name.clone())
+    }
+
     /// Whether `e` is, or is taken out of, a variable that is a `FnOnce`
     /// or whose written type mentions one (`jobs: Vec<Box<dyn FnOnce()>>`,
     /// then `jobs.pop()`, `jobs.remove(0).unwrap()`): a variable bound to

@@ -119,10 +119,7 @@ impl Builder<'_> {
                 let (root, how) = borrows(self, init?)?;
                 // (As the user knows the variable: a translator's holder
                 // of an extended temporary by its shown name.)
-                let shown = self
-                    .resolve(&root.to_string())
-                    .map_or_else(|| root.to_string(), |b| self.f.bindings[b].name.clone());
-                Some(format!("it borrows `{shown}` ({how})"))
+                Some(format!("it borrows `{}` ({how})", self.shown_name(&root)))
             })
             .or_else(|| self.closure_borrow(init?));
         // A reference, or a view like `v.iter()`, has no drop of its own:

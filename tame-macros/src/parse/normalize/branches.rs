@@ -203,17 +203,12 @@ impl Builder<'_> {
             .flatten()
             .and_then(|i| self.resolve(&i.to_string()))
             .inspect(|&b| moved_by_arms(&mut fx, b));
-        // (The root as the user knows it: `self`, not the machine's name.)
-        let shown = |b: &Self, root: &syn::Ident| {
-            b.resolve(&root.to_string())
-                .map_or_else(|| root.to_string(), |id| b.f.bindings[id].name.clone())
-        };
         let borrowed = self
             .borrow_of_local(&scrutinee)
             .map(|(root, how)| {
                 format!(
                     "it is bound from a borrow of `{}` ({how})",
-                    shown(self, &root)
+                    self.shown_name(&root)
                 )
             })
             .or_else(|| {
