@@ -655,10 +655,12 @@ fn a_request_under_way(srv: &Server) -> (TcpStream, BufReader<TcpStream>) {
 }
 
 /// SIGINT or SIGTERM: knot stops accepting, finishes the request under way
-/// (its connection closes after the response), closes idle keep-alive
-/// connections, and exits 0.
+/// (its connection closes after the response), ends idle keep-alive
+/// connections, and exits 0 once their clients have closed.
 fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
-    let mut srv = knot_with(30_000, true);
+    // Lingering longer than `wait_exit` waits: knot exits because the
+    // clients closed.
+    let mut srv = knot_flags(&["--idle-ms", "30000", "--linger-ms", "600000"], true);
     // An idle keep-alive connection: one request answered, then quiet.
     let (mut idle, mut idle_r) = connect(srv.addr);
     idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
@@ -683,14 +685,63 @@ fn shuts_down_gracefully_on(sig: rustix::process::Signal) {
     let mut rest = Vec::new();
     busy_r.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
-    // Then knot exits 0, which closes the idle connection.
-    let status = srv.wait_exit();
-    assert!(status.success(), "knot exited with {status}");
+    // The idle connection ends too (its writing side: knot is still
+    // there to read what the client might send).
     assert_eq!(
         read_once(&mut idle_r, &mut [0; 16]).unwrap(),
         0,
-        "the idle connection is closed"
+        "the idle connection is ended"
     );
+    // Once both clients have closed, knot exits 0.
+    drop((busy, busy_r, idle, idle_r));
+    let status = srv.wait_exit();
+    assert!(status.success(), "knot exited with {status}");
+}
+
+/// A client that has not read its last response yet, and sends its next
+/// request on the keep-alive connection as knot shuts down, still gets
+/// that response whole, then the end of the stream. Had knot closed the
+/// socket with the response still in its send queue (the client's small
+/// receive buffer is full), the kernel would answer the request with a
+/// reset and drop the rest of the response.
+#[test]
+fn a_response_not_yet_taken_survives_a_request_sent_into_a_shutdown() {
+    let body: Vec<u8> = (0..128 << 10).map(|i: u32| (i % 251) as u8).collect();
+    // Lingering longer than `wait_exit` waits: knot exits because the
+    // client closed.
+    let mut srv = knot_serving(
+        &[("mid.bin", &body)],
+        &["--idle-ms", "30000", "--linger-ms", "600000"],
+        true,
+    );
+    let (mut s, mut r) = connect(srv.addr);
+    rustix::net::sockopt::set_socket_recv_buffer_size(&s, 4096).unwrap();
+    s.write_all(b"GET /mid.bin HTTP/1.1\r\n\r\n").unwrap();
+    // The response is under way (its first bytes are in, not read).
+    assert!(!r.fill_buf().unwrap().is_empty());
+
+    let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    srv.wait_for_stderr("no new connections");
+    s.write_all(b"GET /sub/a.txt HTTP/1.1\r\n\r\n").unwrap();
+    let resp = read_response(&mut r, false);
+    assert_eq!(resp.status, 200);
+    assert!(resp.body == body, "the file, whole and in order");
+    // Then the end of the stream; before it, if knot was still writing
+    // the first response when the second request came, the second's
+    // response, saying the connection closes.
+    let rest = read_to_eof(&mut r).expect("the end of the stream, not a reset");
+    if !rest.is_empty() {
+        let mut second = BufReader::new(&rest[..]);
+        let head = String::from_utf8_lossy(second.fill_buf().unwrap()).to_lowercase();
+        assert!(
+            head.starts_with("http/1.1 200") && head.contains("connection: close"),
+            "{head}"
+        );
+    }
+    drop((s, r));
+    let status = srv.wait_exit();
+    assert!(status.success(), "knot exited with {status}");
 }
 
 /// After the first SIGINT (or SIGTERM) knot drains; a second one ends it
@@ -828,15 +879,17 @@ fn with_two_threads_sigterm_finishes_the_requests_under_way_on_every_loop_and_ex
             "closed after the response"
         );
     }
-    let status = srv.wait_exit();
-    assert!(status.success(), "knot exited with {status}");
     for (_, r) in &mut idle {
         assert_eq!(
             read_once(r, &mut [0; 16]).unwrap(),
             0,
-            "the idle connection is closed"
+            "the idle connection is ended"
         );
     }
+    // Once every client has closed, knot exits 0.
+    drop((busy, idle));
+    let status = srv.wait_exit();
+    assert!(status.success(), "knot exited with {status}");
 }
 
 /// A client that reads its response steadily but slowly (a small receive

@@ -11,8 +11,13 @@
 //! next read or write fails, its task ends and its fd is closed, and the
 //! accept loop, told by [`on_free`], accepts again.
 //!
-//! Costs: one table slot (8 bytes) per connection; a counter increment
-//! per response; the table is scanned only when shedding.
+//! The table serves the graceful shutdown too: [`close_idle`] ends the
+//! idle keep-alive connections' writing side (each [`Conn::park`]s while
+//! idle), and [`when_all_closed`] tells when the last connection is gone.
+//!
+//! Costs: one table slot (8 bytes) and one bit per connection; a counter
+//! increment per response and two bit flips per idle wait; the table is
+//! scanned only when shedding or shutting down.
 
 use std::cell::{Cell, RefCell};
 use std::mem::ManuallyDrop;
@@ -79,6 +84,12 @@ impl Conn {
     pub fn lingering(&self) {
         TABLE.with(|t| t.set_stamp(self.slot, LINGERING));
     }
+
+    /// Whether the connection is idle between requests, its client's last
+    /// response written: [`close_idle`] shuts those down.
+    pub fn park(&self, idle: bool) {
+        TABLE.with(|t| t.set_idle(self.slot, idle));
+    }
 }
 
 impl Drop for Conn {
@@ -87,9 +98,14 @@ impl Drop for Conn {
         // table never holds a closed (or reused) fd.
         // (At thread exit the table may go before the loop, which still
         // holds parked connections: nothing is left to keep track of then.)
-        let freed = TABLE.try_with(|t| t.remove(self.slot)).ok().flatten();
-        // Outside the table's borrow: the trigger may run code.
+        let (freed, none_left) = TABLE
+            .try_with(|t| t.remove(self.slot))
+            .unwrap_or((None, None));
+        // Outside the table's borrow: the triggers may run code.
         if let Some(ev) = freed {
+            ev.trigger(());
+        }
+        if let Some(ev) = none_left {
             ev.trigger(());
         }
     }
@@ -115,6 +131,32 @@ pub fn on_free(ev: Event) {
         }
     });
     drop(ev);
+}
+
+/// Shuts down the writing side of every idle connection (see
+/// [`Conn::park`]), and returns how many: each client reads the rest of its
+/// last response, then the end of the stream. The connections stay open, so
+/// that a request a client sends meanwhile is read (and dropped), not
+/// answered by the kernel with a reset that would destroy a response not
+/// read yet.
+pub fn close_idle() -> usize {
+    TABLE.with(|t| t.close_idle())
+}
+
+/// Triggers `ev` when no connection is left (at once if none is); replaces
+/// an event given before.
+pub fn when_all_closed(ev: Event) {
+    let ev = TABLE.with(|t| {
+        if t.live.get() == 0 {
+            Some(ev)
+        } else {
+            *t.none_left.borrow_mut() = Some(ev);
+            None
+        }
+    });
+    if let Some(ev) = ev {
+        ev.trigger(());
+    }
 }
 
 /// Forgets the event given to [`on_free`], if any.
@@ -172,6 +214,10 @@ struct Table {
     /// Connections shed whose fds are not closed yet.
     shed_left: Cell<usize>,
     on_free: RefCell<Option<Event>>,
+    /// One bit per slot: the connection is idle ([`Conn::park`]).
+    idle: RefCell<Vec<u64>>,
+    /// Triggered when `live` falls to 0 ([`when_all_closed`]).
+    none_left: RefCell<Option<Event>>,
 }
 
 thread_local! {
@@ -183,6 +229,8 @@ thread_local! {
             live: Cell::new(0),
             shed_left: Cell::new(0),
             on_free: RefCell::new(None),
+            idle: RefCell::new(Vec::new()),
+            none_left: RefCell::new(None),
         }
     };
 }
@@ -226,9 +274,27 @@ impl Table {
         }
     }
 
-    /// Frees `slot`; the event to trigger if it was shed and the accept
-    /// loop waits for that.
-    fn remove(&self, slot: u32) -> Option<Event> {
+    fn set_idle(&self, slot: u32, idle: bool) {
+        let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+        let mut bits = self.idle.borrow_mut();
+        if word >= bits.len() {
+            if !idle {
+                return;
+            }
+            bits.resize(word + 1, 0);
+        }
+        if idle {
+            bits[word] |= bit;
+        } else {
+            bits[word] &= !bit;
+        }
+    }
+
+    /// Frees `slot`; the events to trigger: [`on_free`]'s if it was shed
+    /// (the accept loop waits for that), [`when_all_closed`]'s if it was
+    /// the last.
+    fn remove(&self, slot: u32) -> (Option<Event>, Option<Event>) {
+        self.set_idle(slot, false);
         let was_shed = {
             let mut entries = self.entries.borrow_mut();
             let e = &mut entries[slot as usize];
@@ -241,11 +307,34 @@ impl Table {
         };
         self.free.set(slot);
         self.live.set(self.live.get() - 1);
+        let none_left = if self.live.get() == 0 {
+            self.none_left.borrow_mut().take()
+        } else {
+            None
+        };
         if !was_shed {
-            return None;
+            return (None, none_left);
         }
         self.shed_left.set(self.shed_left.get() - 1);
-        self.on_free.borrow_mut().take()
+        (self.on_free.borrow_mut().take(), none_left)
+    }
+
+    fn close_idle(&self) -> usize {
+        let entries = self.entries.borrow();
+        let bits = self.idle.borrow();
+        let mut n = 0;
+        for (word, &set) in bits.iter().enumerate() {
+            let mut rest = set;
+            while rest != 0 {
+                let slot = word * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                // An idle slot is a live `Conn`'s: its bit is cleared when
+                // it is removed.
+                shut_down(entries[slot].fd, std::net::Shutdown::Write);
+                n += 1;
+            }
+        }
+        n
     }
 
     fn shed(&self, n: usize) -> usize {
@@ -273,16 +362,22 @@ impl Table {
         for &(_, slot) in &victims {
             let e = &mut entries[slot as usize];
             e.stamp = SHED;
-            // SAFETY: `e.fd` is the open socket of a live `Conn`: its entry
-            // is removed (in `Conn::drop`) before its stream closes the fd,
-            // so the fd is neither closed nor reused. `ManuallyDrop` keeps
-            // this temporary owner from closing it.
-            let sock = ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(e.fd) });
             // Wakes the connection's pending wait; its next read gives EOF
             // and its next write an error, so its task ends and closes it.
-            let _ = sock.shutdown(std::net::Shutdown::Both);
+            shut_down(e.fd, std::net::Shutdown::Both);
         }
         self.shed_left.set(self.shed_left.get() + victims.len());
         victims.len()
     }
+}
+
+/// Shuts down the socket `fd` of a live `Conn` (errors ignored: a socket the
+/// peer already reset has nothing left to shut down).
+fn shut_down(fd: RawFd, how: std::net::Shutdown) {
+    // SAFETY: `fd` is the open socket of a live `Conn`: its entry is removed
+    // (in `Conn::drop`) before its stream closes the fd, so the fd is
+    // neither closed nor reused while the table holds it. `ManuallyDrop`
+    // keeps this temporary owner from closing it.
+    let sock = ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) });
+    let _ = sock.shutdown(how);
 }

@@ -72,17 +72,19 @@
 //! * SIGINT or SIGTERM shuts it down cleanly: it stops accepting (the
 //!   listening sockets close; once all have, knot says so on stderr), lets
 //!   the requests under way finish (their connections close after the
-//!   response), and exits with status 0 once none is left (a second Ctrl-C
-//!   or SIGTERM meanwhile ends it at once: the first gives both signals
-//!   their own action back). Idle keep-alive
-//!   and lingering connections are closed by the exit (or, on a loop that
-//!   finished before the others, when it finished). A limit of that: a
-//!   response written whole into the socket just before the exit, but not
-//!   yet sent by the kernel (a client reading slowly), is cut if its
-//!   client then sends another request on the connection: the socket is
-//!   closed by then, and the kernel answers with a reset, which drops what
-//!   it still held. No limit bounds the drain either: a client still
-//!   taking a large response slowly (but within `--idle-ms` per wait)
+//!   response), ends idle keep-alive connections, and exits with status 0
+//!   once none is left (a second Ctrl-C or SIGTERM meanwhile ends it at
+//!   once: the first gives both signals their own action back). Every
+//!   connection ends lingering, as after an error (below): knot shuts down
+//!   its writing side, so the client reads the rest of its last response
+//!   and then the end of the stream, and knot reads (and drops) what the
+//!   client still sends until it closes. A socket closed at once would
+//!   have the kernel answer a request the client sent meanwhile with a
+//!   reset, which destroys a response the client has not read yet. Once no
+//!   request is under way, knot waits `--linger-ms` at most for the last
+//!   connections to close (on a loop that finished before the others, it
+//!   then closes them). No limit bounds the requests under way: a client
+//!   still taking a large response slowly (but within `--idle-ms` per wait)
 //!   keeps knot running until it is done, or until a second signal. With several loops the
 //!   first watches the signals and tells the others (see `Stop`): the
 //!   kernel hands a signal to one signal descriptor only.
@@ -283,7 +285,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
     // otherwise, the accept's or the retry's).
     r.cancel();
     conns::forget_on_free();
-    Shutdown::drain();
+    Shutdown::drain(site.linger);
 }
 
 /// Whether an accept failed for lack of file descriptors.
@@ -346,9 +348,10 @@ fn serve(conn: Rc<Conn>, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
                 conn.head_done();
                 let then = if reply.keep_alive && !Shutdown::draining() {
                     Then::Serve
-                } else if reply.error || !inbox.is_empty() {
-                    // After an error, or with requests unanswered, what the
-                    // client still sends must be drained.
+                } else if reply.error || !inbox.is_empty() || Shutdown::draining() {
+                    // After an error, with requests unanswered, or when the
+                    // response promised keep-alive but knot shuts down,
+                    // what the client still sends must be drained.
                     Then::Linger
                 } else {
                     Then::Close
@@ -376,7 +379,9 @@ fn serve(conn: Rc<Conn>, site: Rc<Site>, inbox: Inbox, busy: Option<Busy>) {
                     // Idle: no request under way (`busy` ends with this
                     // task), and no task either while it waits.
                     conn.head_done();
-                    if !Shutdown::draining() {
+                    if Shutdown::draining() {
+                        linger(conn, site);
+                    } else {
                         park(conn, site);
                     }
                     return;
@@ -416,13 +421,21 @@ fn park(conn: Rc<Conn>, site: Rc<Site>) {
     let owned = Rc::clone(&conn);
     let limit = site.idle;
     let wake = Event::from_fn(move |r: Option<Result<io::Result<()>, Timeout>>| {
-        // Readable (or hung up: the read says which) starts serving again;
-        // idle for too long, a failed socket or a cancelled wait (the loop
-        // torn down) closes the connection.
+        owned.park(false);
+        // Readable (or hung up: the read says which) starts serving again,
+        // or, once knot shuts down (which ended the connection's writing
+        // side), drains what the client sends until it closes; idle for
+        // too long, a failed socket or a cancelled wait (the loop torn
+        // down) closes the connection.
         if let Some(Ok(Ok(()))) = r {
-            serve(owned, site, Inbox::new(), None);
+            if Shutdown::draining() {
+                linger(owned, site);
+            } else {
+                serve(owned, site, Inbox::new(), None);
+            }
         }
     });
+    conn.park(true);
     conn.stream.readable(bounded(limit, wake));
 }
 
@@ -712,15 +725,30 @@ impl Drop for Busy {
 struct Shutdown {
     /// Requests under way (see [`Busy`]).
     in_flight: Cell<usize>,
-    /// Shutting down: no more keep-alive; done when `in_flight` is 0.
+    /// Shutting down: no more keep-alive; done when `in_flight` is 0 and
+    /// every connection has closed, or `--linger-ms` after `in_flight`
+    /// first fell to 0.
     draining: Cell<bool>,
+    /// `--linger-ms`: how long the last connections may take to close.
+    linger: Cell<Duration>,
+    /// The wait for the last connections has started.
+    lingering: Cell<bool>,
+    /// ... and `--linger-ms` has passed.
+    overdue: Cell<bool>,
     /// Drained: nothing more is answered on this loop.
     drained: Cell<bool>,
 }
 
 thread_local! {
     static SHUTDOWN: Shutdown = const {
-        Shutdown { in_flight: Cell::new(0), draining: Cell::new(false), drained: Cell::new(false) }
+        Shutdown {
+            in_flight: Cell::new(0),
+            draining: Cell::new(false),
+            linger: Cell::new(Duration::ZERO),
+            lingering: Cell::new(false),
+            overdue: Cell::new(false),
+            drained: Cell::new(false),
+        }
     };
 }
 
@@ -730,35 +758,67 @@ impl Shutdown {
     }
 
     /// Starts this loop's shutdown: connections close after their
-    /// response, and the loop is done once no request is under way.
-    fn drain() {
-        SHUTDOWN.with(|s| s.draining.set(true));
+    /// response, idle ones at once, each lingering (the client reads what
+    /// was sent, then the end of the stream); the loop is done once no
+    /// request is under way and every connection has closed, or `linger`
+    /// after the last request.
+    fn drain(linger: Duration) {
+        SHUTDOWN.with(|s| {
+            s.draining.set(true);
+            s.linger.set(linger);
+        });
+        // An idle connection's client may be about to send its next
+        // request. Closing the socket now would have the kernel answer that
+        // with a reset, which destroys what the client has not read yet of
+        // its last response; ending only the writing side sends the rest,
+        // then the end of the stream, and reads on until the client closes.
+        conns::close_idle();
+        conns::when_all_closed(Event::from_fn(|closed: Option<()>| {
+            if closed.is_some() {
+                Shutdown::exit_if_drained();
+            }
+        }));
         Shutdown::exit_if_drained();
     }
 
-    /// If this loop is draining and no request is under way: the loop is
-    /// done, and if it is the last, the process exits (status 0).
+    /// If this loop is draining, no request is under way, and its
+    /// connections have closed (or had `--linger-ms` to): the loop is done,
+    /// and if it is the last, the process exits (status 0).
     fn exit_if_drained() {
-        let now_drained = SHUTDOWN.with(|s| {
-            let now = s.draining.get() && s.in_flight.get() == 0 && !s.drained.get();
-            if now {
-                s.drained.set(true);
+        let (now_drained, start_linger) = SHUTDOWN.with(|s| {
+            if !s.draining.get() || s.in_flight.get() > 0 || s.drained.get() {
+                return (false, None);
             }
-            now
+            if conns::live() == 0 || s.overdue.get() {
+                s.drained.set(true);
+                return (true, None);
+            }
+            let start = !s.lingering.replace(true);
+            (false, start.then(|| s.linger.get()))
         });
+        if let Some(linger) = start_linger {
+            tame::timer(
+                linger,
+                Event::from_fn(|passed: Option<()>| {
+                    if passed.is_some() {
+                        SHUTDOWN.with(|s| s.overdue.set(true));
+                        Shutdown::exit_if_drained();
+                    }
+                }),
+            );
+        }
         if !now_drained {
             return;
         }
         if STOP.loop_drained() {
-            // The idle keep-alive connections still wait for a next request
-            // that will not be served: exiting closes them.
+            // Connections still open (lingering past `--linger-ms`) are
+            // closed by the exit.
             eprintln!("knot: done");
             std::process::exit(0);
         }
-        // Other loops still finish their requests. This one's connections
-        // are all idle keep-alive or lingering ones: close them now, as the
-        // exit would, so that none starts a request that the exit would
-        // cut. Then nothing waits on this loop and its `run` returns.
+        // Other loops still finish their requests. Close what is left of
+        // this one's connections now, as the exit would: then nothing
+        // waits on this loop and its `run` returns.
         conns::shed(usize::MAX);
     }
 }
