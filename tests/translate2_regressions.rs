@@ -4719,6 +4719,56 @@ fn a_field_taken_by_question_mark_from_a_slot_compiles_across_a_later_twait() {
     });
 }
 
+/// `sent.1.unwrap()` and `sent.1.expect(..)` on such a slot, as
+/// `sent.1?`: the rest of `sent` is dropped at the next twait (it was
+/// rustc's "use of partially moved value" there, with a hint to clone).
+#[tamed]
+fn unwrap_then_wait(log: Rc<RefCell<Vec<&'static str>>>, expect: bool) -> u32 {
+    let sent: (Noisy, io::Result<()>);
+    twait! { give_written(mkevent!(sent), log.clone()); }
+    if expect {
+        sent.1.expect("written");
+    } else {
+        sent.1.unwrap();
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the second twait");
+    1
+}
+
+fn give_pair(ev: Event<(Noisy, Option<u32>)>, log: Rc<RefCell<Vec<&'static str>>>) {
+    ev.trigger((Noisy("drop pair", log), Some(7)));
+}
+
+/// A field that `unwrap` copies (an `Option<u32>`) leaves the slot whole:
+/// it is still kept across the twait for a use after it.
+#[tamed]
+fn copied_field_then_wait(log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let got: (Noisy, Option<u32>);
+    twait! { give_pair(mkevent!(got), log.clone()); }
+    let n = got.1.unwrap();
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after the second twait");
+    let _kept = &got.0;
+    n + got.1.unwrap()
+}
+
+#[test]
+fn a_field_unwrapped_from_a_slot_compiles_across_a_later_twait() {
+    on_fresh_loop(|| {
+        for expect in [false, true] {
+            let log = Rc::new(RefCell::new(Vec::new()));
+            let got = result_of(|ev| unwrap_then_wait(log.clone(), expect, ev));
+            assert_eq!(got, Some(1));
+            assert_eq!(*log.borrow(), ["drop buf", "after the second twait"]);
+        }
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let got = result_of(|ev| copied_field_then_wait(log.clone(), ev));
+        assert_eq!(got, Some(14));
+        assert_eq!(*log.borrow(), ["after the second twait", "drop pair"]);
+    });
+}
+
 /// A `let .. else` (or a `match` arm) that moves a variable and leaves the
 /// loop by a labeled `break` from inside a loop of its own: the move is
 /// seen after the outer loop (a `break 'outer` through an inner loop was

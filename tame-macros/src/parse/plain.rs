@@ -769,16 +769,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Try(t) => {
                 let root = self.field_root(&t.expr);
                 self.expr(&mut t.expr, Use::Consume);
-                // `sent.1?` moves the result out of an operation's slot:
-                // what is left of it is not kept for its drop at its
-                // scope's end, which a partly moved variable cannot be
-                // (rustc's "use of partially moved value" at the next
-                // twait); it is dropped there. (A slot read after the
-                // twait is still kept, and that is rustc's error.)
-                if let Some(id) = root {
-                    let e = self.consume();
-                    self.effect(id, e);
-                }
+                self.slot_field_moved(root);
                 if self.closure_depth == 0 {
                     let attrs = std::mem::take(&mut t.attrs);
                     *e = with_attrs(attrs, self.b.try_expr(&t.expr, t.question_token.span));
@@ -967,6 +958,20 @@ impl<'a, 'e> Resolver<'a, 'e> {
         slot.then_some(id)
     }
 
+    /// `sent.1?` or `sent.1.unwrap()` moves the result out of an
+    /// operation's slot (`root`, from [`field_root`](Self::field_root)):
+    /// what is left of it is not kept for its drop at its scope's end,
+    /// which a partly moved variable cannot be (rustc's "use of partially
+    /// moved value" at the next twait); it is dropped there. (A slot read
+    /// after the twait is still kept: a field that was copied, not moved,
+    /// compiles, and one that was moved is rustc's error.)
+    fn slot_field_moved(&mut self, root: Option<BindingId>) {
+        if let Some(id) = root {
+            let e = self.consume();
+            self.effect(id, e);
+        }
+    }
+
     fn path(&mut self, p: &mut syn::ExprPath, u: Use) {
         if p.qself.is_some() || p.path.leading_colon.is_some() || p.path.segments.len() != 1 {
             return;
@@ -1123,7 +1128,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.effect(id, e);
             }
         } else {
+            let root = self.field_root(&m.receiver);
             self.expr(&mut m.receiver, Use::Read);
+            if syntax::consumes_receiver(&method) {
+                // `sent.1.unwrap()`, as `sent.1?`.
+                self.slot_field_moved(root);
+            }
         }
         for a in &mut m.args {
             self.expr(a, Use::Consume);
