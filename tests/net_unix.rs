@@ -157,3 +157,28 @@ fn unix_streams_tell_their_addresses_as_std_does() {
     assert_eq!(pathname(w.peer_addr()), Some(path.clone()));
     std::fs::remove_file(&path).unwrap();
 }
+
+/// Halves go back together from either side, as tokio's do; halves of
+/// different streams are given back, the read half first, still usable.
+#[test]
+fn halves_reunite_from_either_side_and_strangers_are_given_back() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let (ra, wa) = a.into_split();
+    let (rb, wb) = b.into_split();
+    let (ra, wb) = match wb.reunite(ra) {
+        Err(halves) => halves,
+        Ok(_) => panic!("halves of two streams were put together"),
+    };
+    let (rb, wa) = match rb.reunite(wa) {
+        Err(halves) => halves,
+        Ok(_) => panic!("halves of two streams were put together"),
+    };
+    // Given back whole: b's write half still reaches a's read half.
+    assert_eq!(wb.try_write(b"x").unwrap(), 1);
+    let mut buf = [0u8; 4];
+    assert_eq!(ra.try_read(&mut buf).unwrap(), 1);
+    let a = wa.reunite(ra).expect("a's own halves");
+    let b = wb.reunite(rb).expect("b's own halves");
+    assert_eq!(a.try_write(b"yz").unwrap(), 2);
+    assert_eq!(b.try_read(&mut buf).unwrap(), 2);
+}

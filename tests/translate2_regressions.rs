@@ -4950,3 +4950,29 @@ fn a_branch_fills_by_a_slot_what_an_earlier_branch_assigns() {
         assert_eq!(got(false, 8).as_deref(), Some("slow"));
     });
 }
+
+/// A future pinned with `pin!` and polled before a twait only is not kept
+/// across it (its borrow ends there), as in a plain function.
+#[tamed]
+fn pinned_before_a_twait_only(x: u32) -> u32 {
+    let got = {
+        let mut f = std::pin::pin!(async move { x + 1 });
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        std::future::Future::poll(f.as_mut(), &mut cx)
+    };
+    let mut f = std::pin::pin!(async move { x * 10 });
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let more = std::future::Future::poll(f.as_mut(), &mut cx);
+    twait! { tame::asap(mkevent!()); }
+    match (got, more) {
+        (std::task::Poll::Ready(a), std::task::Poll::Ready(b)) => a + b,
+        _ => 0,
+    }
+}
+
+#[test]
+fn a_pinned_future_used_before_a_twait_only_compiles() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| pinned_before_a_twait_only(2, ev)), Some(23));
+    });
+}

@@ -225,6 +225,15 @@ pub fn timer_at(deadline: Instant, ev: Event) {
 ///
 /// A `Timer` belongs to the thread that armed it (`!Send`), like its event.
 ///
+/// An event of a [`Rendezvous`](crate::Rendezvous) that comes back
+/// untriggered brings its id back all the same: `twait!(r)` returns the id
+/// of a timer whose handle was dropped, at once, as if it had fired. A loop
+/// that pushes an idle timeout back by arming a new `Timer` in the old
+/// one's place (`idle = Timer::after(..)`, tokio's habit of making a new
+/// `sleep`) drops the old handle, and its id comes back on the next
+/// `twait!(r)`: move the deadline with [`reset`](Timer::reset) instead, or
+/// give each timer an id of its own (a counter in it) to tell a stale one.
+///
 /// # Examples
 ///
 /// An alarm that the first answer makes moot: the handle of the losing

@@ -192,6 +192,13 @@ pub(super) fn report_borrows(
                 BindingKind::User if why.starts_with("it is a closure") => {
                     format!("`{}` is kept across a twait, but {why}", binding.name)
                 }
+                BindingKind::User if why == crate::parse::syntax::PINNED => format!(
+                    "`{name}` is kept across a twait, but {why}: a borrow cannot be kept across \
+                     a twait, because the function's variables move between resumes. Pin it on \
+                     the heap instead, `let {name} = Box::pin(..);`, which `{name}.as_mut()` \
+                     polls the same way",
+                    name = binding.name,
+                ),
                 BindingKind::User if why.contains(crate::parse::syntax::GUARD) => format!(
                     "`{name}` is kept across a twait{paths}, but {why}: a borrow cannot be kept \
                      across a twait, because the function's variables move between resumes. \

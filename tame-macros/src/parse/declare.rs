@@ -112,9 +112,13 @@ impl Builder<'_> {
             b.resolve(&root.to_string())?;
             (!owned_type).then_some((root, how))
         };
+        // `let f = pin!(fut);`: a `Pin<&mut _>` into a temporary.
+        let pinned = init.is_some_and(syntax::is_pin_macro);
         let from_borrow = borrow_why.is_some()
+            || pinned
             || init.is_some_and(|e| borrows(self, e).is_some() && !syntax::is_guard(e));
         let borrow = borrow_why
+            .or_else(|| pinned.then(|| syntax::PINNED.to_owned()))
             .or_else(|| {
                 let (root, how) = borrows(self, init?)?;
                 // (As the user knows the variable: a translator's holder

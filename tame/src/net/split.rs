@@ -309,6 +309,31 @@ impl ReadHalf<TcpStream> {
 }
 
 impl WriteHalf<TcpStream> {
+    /// As [`ReadHalf::reunite`], from this side: the halves back together
+    /// into the stream they came from; `Err` gives them back (read half
+    /// first) if they are halves of different streams.
+    ///
+    /// # Errors
+    ///
+    /// The two halves, if they do not belong together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (r, w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// let stream = w.reunite(r).ok().unwrap();
+    /// # drop(stream);
+    /// ```
+    #[allow(clippy::result_large_err)]
+    pub fn reunite(
+        self,
+        read: ReadHalf<TcpStream>,
+    ) -> Result<TcpStream, (ReadHalf<TcpStream>, WriteHalf<TcpStream>)> {
+        read.reunite(self)
+    }
+
     /// The address of the peer.
     ///
     /// # Errors
@@ -412,6 +437,30 @@ impl ReadHalf<UnixStream> {
 }
 
 impl WriteHalf<UnixStream> {
+    /// As [`ReadHalf::reunite`], from this side: the halves back together
+    /// into the stream they came from; `Err` gives them back (read half
+    /// first) if they are halves of different streams.
+    ///
+    /// # Errors
+    ///
+    /// The two halves, if they do not belong together.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (a, _b) = tame::net::UnixStream::pair().unwrap();
+    /// let (r, w) = a.into_split();
+    /// let a = w.reunite(r).ok().unwrap();
+    /// # drop(a);
+    /// ```
+    #[allow(clippy::result_large_err)]
+    pub fn reunite(
+        self,
+        read: ReadHalf<UnixStream>,
+    ) -> Result<UnixStream, (ReadHalf<UnixStream>, WriteHalf<UnixStream>)> {
+        read.reunite(self)
+    }
+
     /// The address of the peer; as
     /// [`UnixStream::peer_addr`](UnixStream::peer_addr).
     ///

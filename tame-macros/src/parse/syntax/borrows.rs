@@ -477,6 +477,17 @@ fn closure_borrows_its_argument(e: &Expr) -> bool {
     borrow_root(body).is_some_and(|(root, _)| root == p.ident)
 }
 
+/// How a value pinned by `pin!` borrows: the report of one kept across a
+/// twait says to pin it on the heap.
+pub const PINNED: &str =
+    "it is pinned where it stands by `pin!`, a borrow of a value of the function";
+
+/// Whether `e` is `pin!(..)` (`std::pin::pin!`, `core::pin::pin!`): its
+/// value is a `Pin<&mut T>` into a temporary of the statement.
+pub fn is_pin_macro(e: &Expr) -> bool {
+    matches!(e, Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "pin"))
+}
+
 /// Whether an initializer makes a guard: a borrow with a drop that
 /// matters (`m.lock()`, `cell.borrow_mut()`, `v.drain(..)`).
 pub fn is_guard(e: &Expr) -> bool {
