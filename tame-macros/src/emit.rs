@@ -35,7 +35,7 @@
 //! `x` was declared as a local the user cannot name; a jump packs the flag
 //! it holds, or `Some(x)` / `None` as the analysis says for that jump.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -80,6 +80,40 @@ pub struct Emitter<'a> {
     /// How the machine returns to the loop (`return;`, or for a
     /// `Result`/`Option` machine `return proceed();`).
     ret: TokenStream,
+}
+
+/// The kept variables' types, told to the machine before rustc checks it.
+///
+/// rustc infers the state enum's type parameters from the machine's code,
+/// in order: until the arm that first stores a variable, its parameter is
+/// unknown, and every mention of the enum before it (each arm's pattern,
+/// each state stored) leaves work pending that rustc goes over again at
+/// each step, which made the type check of a function grow with the cube
+/// of its twaits (15 s at a hundred). The lint shadow, checked first,
+/// knows each variable's type where it is declared: at each `twait! {}`
+/// block it ties the type of each variable the block's wait keeps (and the
+/// code after it reads) to a witness, a `PhantomData` declared before it;
+/// the machine's state is tied to the witnesses where it is made. The
+/// variables the shadow cannot name (the translator's own, one whose name
+/// another variable shares) are inferred as before.
+#[derive(Default)]
+pub struct TypeTies {
+    /// `let __tame_ty_T0 = PhantomData;`, one per type parameter, before
+    /// the lint shadow.
+    pub witnesses: TokenStream,
+    /// Per `twait! {}` block (by [`span_key`]): the shadow's ties at its
+    /// end.
+    pub at_waits: HashMap<String, TokenStream>,
+    /// After the state is made: its type tied to the witnesses.
+    pub state: TokenStream,
+}
+
+/// A key for the place of a macro call: the same for the call the
+/// translator parsed and the one the lint shadow replaces, and for two
+/// calls only when they come from one expansion (or, outside a compiler,
+/// where spans carry no place: then every key is the same).
+pub fn span_key(span: Span) -> String {
+    format!("{span:?}")
 }
 
 impl<'a> Emitter<'a> {
@@ -196,14 +230,7 @@ impl<'a> Emitter<'a> {
     // Input: the states. Output:
     // `enum __TameState<T0, ..> { Start { a: T0 }, .., __Taken }`.
     pub fn state_enum(&self) -> TokenStream {
-        let n = self.fields.len();
-        let mut params: Vec<(BindingId, &Ident)> = (self.fields.iter())
-            .chain(&self.flag_fields)
-            .enumerate()
-            .filter_map(|(i, f)| f.as_ref().map(|(_, t)| (i % n, t)))
-            .collect();
-        params.sort_by_key(|(_, t)| t.to_string()[1..].parse::<usize>().unwrap_or(0));
-        let params = params.iter().map(|&(b, t)| {
+        let params = self.enum_params().into_iter().map(|(b, t, _)| {
             let cfg = self.cfg(b);
             quote!(#cfg #t)
         });
@@ -236,6 +263,111 @@ impl<'a> Emitter<'a> {
                 #(#variants,)*
                 __Taken,
             }
+        }
+    }
+
+    /// The state enum's type parameters in their order: each with the
+    /// binding whose field has it, and whether that field is its flag.
+    fn enum_params(&self) -> Vec<(BindingId, &Ident, bool)> {
+        let n = self.fields.len();
+        let mut params: Vec<(BindingId, &Ident, bool)> = (self.fields.iter())
+            .chain(&self.flag_fields)
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|(_, t)| (i % n, t, i >= n)))
+            .collect();
+        params.sort_by_key(|(_, t, _)| t.to_string()[1..].parse::<usize>().unwrap_or(0));
+        params
+    }
+
+    /// The kept variables' types, told to the machine by the lint shadow
+    /// (see [`TypeTies`]).
+    pub fn type_ties(&self) -> TypeTies {
+        let params = self.enum_params();
+        // A field under `#[cfg]` has a parameter under it too, which a
+        // call's arguments cannot follow: no ties then.
+        if params.is_empty()
+            || params
+                .iter()
+                .any(|&(b, _, _)| !self.f.bindings[b].cfg.is_empty())
+        {
+            return TypeTies::default();
+        }
+        let witness = |t: &Ident| hygienic(&format!("__tame_ty_{t}"));
+        let tie = quote!(::tame::__private::tie);
+        let phantom = quote!(::tame::__private::core::marker::PhantomData);
+        // A variable is told by name at a wait it is read after: its name
+        // is then its own there (no other variable of the function has
+        // it), it certainly has a value (one moved on some path is left to
+        // rustc's report where the user reads it), and the shadow's read
+        // of it is one the function makes anyway (a variable kept only for
+        // its drop is not read, or its "unused variable" would go).
+        // And its type is the same in the shadow as in the machine: not a
+        // closure's or an `async` block's (each is a type of its own, and
+        // the shadow's copy is another), nor an inner block's item's (the
+        // shadow declares its own). Told by the type written, or else by a
+        // value that is obviously a number or a `bool`.
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for b in &self.f.bindings {
+            *count.entry(b.name.as_str()).or_default() += 1;
+        }
+        let local = nested_types(self.f);
+        let same_type = |b: &crate::ir::Binding| match &b.ty {
+            Some(t) => crate::parse::syntax::names_one_type(t, &local),
+            None => b.copy && b.borrow.is_none(),
+        };
+        let mut at_waits: HashMap<String, TokenStream> = HashMap::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for (s, state) in self.m.states.iter().enumerate() {
+            let StateKind::Resume(w) = state.kind else {
+                continue;
+            };
+            let wait = &self.f.waits[w];
+            if !matches!(wait.kind, WaitKind::Join { .. }) {
+                continue;
+            }
+            let key = span_key(wait.span);
+            if !seen.insert(key.clone()) {
+                // Two waits at one place (from one macro's expansion):
+                // which is which is not known.
+                at_waits.remove(&key);
+                continue;
+            }
+            let ties = (self.a.kept[s].iter())
+                .filter(|&&b| {
+                    let binding = &self.f.bindings[b];
+                    binding.kind == BindingKind::User
+                        && binding.ident == binding.name.as_str()
+                        && count.get(binding.name.as_str()) == Some(&1)
+                        && same_type(binding)
+                        && !self.a.flagged[s].contains(b)
+                        && self.a.live[s].contains(b)
+                        && self.a.holding[s].contains(b)
+                })
+                .map(|&b| {
+                    let (_, t) = self.field(s, b);
+                    let w = witness(t);
+                    // (The user's identifier: its hygiene is the one the
+                    // shadow's variable has, in a function a macro wrote.)
+                    let name = &self.f.bindings[b].ident;
+                    quote!(#tie(&#w, &#name);)
+                });
+            at_waits.insert(key, quote!(#(#ties)*));
+        }
+        let witnesses: Vec<Ident> = params.iter().map(|(_, t, _)| witness(t)).collect();
+        let ts: Vec<&Ident> = params.iter().map(|(_, t, _)| *t).collect();
+        let ty = &self.state_ty;
+        let var = &self.state_var;
+        let types = hygienic("__tame_state_types");
+        TypeTies {
+            witnesses: quote!(#(let #witnesses = #phantom;)*),
+            at_waits,
+            state: quote! {
+                #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+                fn #types<#(#ts),*>(#(_: &#phantom<#ts>),*) -> #phantom<#ty<#(#ts),*>> {
+                    #phantom
+                }
+                #tie(&#types(#(&#witnesses),*), &#var);
+            },
         }
     }
 

@@ -14,7 +14,7 @@
 //! The same body is what a rejected function expands to, so rustc's own
 //! errors in it still show next to the translator's.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -40,10 +40,12 @@ pub fn body(
     stmts: &[Stmt],
     rendezvous: &HashSet<String>,
     try_reported: bool,
+    ties: &HashMap<String, TokenStream>,
 ) -> TokenStream {
     let new = || Shadow {
         try_reported,
         rendezvous,
+        ties,
         phantoms: Vec::new(),
         block: None,
         sites: Vec::new(),
@@ -158,6 +160,9 @@ struct Declared {
 
 struct Shadow<'a> {
     rendezvous: &'a HashSet<String>,
+    /// Per `twait! {}` block: the ties of the types of the variables its
+    /// wait keeps (see `emit::TypeTies`).
+    ties: &'a HashMap<String, TokenStream>,
     /// Phantoms of explicit-rendezvous sites, declared at the top.
     phantoms: Vec<Ident>,
     /// The `twait! {}` block being replaced: its phantoms and slot writes.
@@ -671,10 +676,14 @@ impl Shadow<'_> {
                 } else {
                     quote!(#(#stmts)*)
                 };
+                // Last, the types of the variables the wait keeps, told to
+                // the machine (see `emit::TypeTies`).
+                let ties = self.ties.get(&crate::emit::span_key(span));
                 let mut block: syn::ExprBlock = syn::parse_quote_spanned!(span=> {
                     #(let #ps = ::tame::__private::Phantom::new();)*
                     #stmts
                     #(#ws)*
+                    #ties
                 });
                 // The block's braces are the macro's own: the stand-in then
                 // starts at `{`, not at `twait`, and a lint that reads the

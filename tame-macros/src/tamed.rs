@@ -94,7 +94,14 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
 
     let sig = Signature::of(&f);
-    let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
+    let ties = em.type_ties();
+    let lint_shadow = lint_shadow(
+        &f,
+        &sig,
+        &shadow::rendezvous_names(&f),
+        false,
+        &ties.at_waits,
+    );
     let items = &ir.items;
     let local = crate::emit::nested_types(&ir);
     let nested_items = (ir.nested_items.iter()).map(|i| crate::emit::nested_item(i, &local, true));
@@ -198,6 +205,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     // so that rustc's report of an `x` that is not `()` is the shadow's
     // word for word, and rustc gives it once (without it, a second report
     // said the return type was inferred at `#[tamed]`).
+    let (witnesses, state_tie) = (&ties.witnesses, &ties.state);
     let machine_ret = match &f.sig.output {
         ReturnType::Default if !ir.returns_value => {
             let at = Span::call_site().located_at(f.sig.paren_token.span.close());
@@ -208,6 +216,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let inner = quote! {
             #(#items)*
             #(#nested_items)*
+            #witnesses
             #lint_shadow
             #enum_def
             #sites
@@ -215,6 +224,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // that is ours, not the user's.
             #[allow(clippy::used_underscore_binding)]
             let mut #var = #initial;
+            #state_tie
             #untaken
             #done_holder
             // The lint shadow above reports what rustc and clippy say about
@@ -682,12 +692,19 @@ fn lint_shadow(
     sig: &Signature,
     rendezvous: &std::collections::HashSet<String>,
     rejected: bool,
+    ties: &std::collections::HashMap<String, TokenStream>,
 ) -> TokenStream {
     // A `?` the check reported (no value to return through, or a value no
     // `?` can return through) says nothing more here.
     let try_reported = sig.done.is_none()
         || matches!(&f.sig.output, ReturnType::Type(_, ty) if check::surely_not_try(ty));
-    let body = shadow::body(&f.sig.inputs, &f.block.stmts, rendezvous, try_reported);
+    let body = shadow::body(
+        &f.sig.inputs,
+        &f.block.stmts,
+        rendezvous,
+        try_reported,
+        ties,
+    );
     let paths = parse::macros::macro_paths(&f.block);
     // A pattern parameter (and one after it, which the machine binds
     // again) is a parameter of the closure with its pattern, as below;
@@ -1301,7 +1318,13 @@ fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
     f.attrs.retain(|a| check::rejected_attribute(a).is_none());
     let f = &f;
     let sig = Signature::of(f);
-    let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f), true);
+    let shadow = lint_shadow(
+        f,
+        &sig,
+        &shadow::rendezvous_names(f),
+        true,
+        &Default::default(),
+    );
     let attrs = &f.attrs;
     let vis = &f.vis;
     let mut item = sig.item.clone();

@@ -583,6 +583,12 @@ pub fn phantom_value<P: PhantomValue>(_: &P) -> P::Value {
 #[inline]
 pub fn same_type<T>(_: &T, _: &T) {}
 
+/// Ties the type of `_value` to the witness `_of` (a `PhantomData` the
+/// expansion declares): the lint shadow tells the machine the types of the
+/// variables it keeps this way, before rustc checks the machine.
+#[inline(always)]
+pub fn tie<T>(_of: &core::marker::PhantomData<T>, _value: &T) {}
+
 /// The machine's state, taken out to run: `mem::replace`, called here so
 /// that a clippy.toml of the user's that disallows it is not reported at
 /// every `#[tamed]`.

@@ -478,3 +478,40 @@ pub fn tuple_parts_naming_handles(pat: &syn::Pat, ty: &syn::Type) -> Option<Vec<
 pub fn splits_tame_stream(e: &Expr) -> bool {
     matches!(e, Expr::MethodCall(m) if m.method == "into_split" && m.args.is_empty())
 }
+
+/// Whether the written type `t` names the same type wherever the function
+/// spells it: no `_` or `impl` left to inference (which may find a
+/// closure's type, a new one at each closure), no type of `local` (the
+/// items of inner blocks, declared again in the lint shadow), no borrow
+/// but a `'static` one, no macro.
+pub fn names_one_type(t: &syn::Type, local: &[String]) -> bool {
+    struct Judge<'a> {
+        local: &'a [String],
+        same: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Judge<'_> {
+        fn visit_type(&mut self, t: &'ast syn::Type) {
+            match t {
+                syn::Type::Infer(_) | syn::Type::ImplTrait(_) | syn::Type::Macro(_) => {
+                    self.same = false;
+                }
+                syn::Type::Reference(r) if r.lifetime.is_none() => self.same = false,
+                _ => syn::visit::visit_type(self, t),
+            }
+        }
+        fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+            if l.ident != "static" {
+                self.same = false;
+            }
+        }
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            if self.local.iter().any(|n| s.ident == n) {
+                self.same = false;
+            }
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut judge = Judge { local, same: true };
+    syn::visit::Visit::visit_type(&mut judge, t);
+    judge.same
+}
