@@ -89,13 +89,15 @@ pub struct Emitter<'a> {
 /// unknown, and every mention of the enum before it (each arm's pattern,
 /// each state stored) leaves work pending that rustc goes over again at
 /// each step, which made the type check of a function grow with the cube
-/// of its twaits (15 s at a hundred). The lint shadow, checked first,
-/// knows each variable's type where it is declared: at each `twait! {}`
-/// block it ties the type of each variable the block's wait keeps (and the
-/// code after it reads) to a witness, a `PhantomData` declared before it;
-/// the machine's state is tied to the witnesses where it is made. The
-/// variables the shadow cannot name (the translator's own, one whose name
-/// another variable shares) are inferred as before.
+/// of its twaits (15 s at a hundred). So each parameter has a witness, a
+/// `PhantomData` declared before the lint shadow, and the machine's state
+/// is tied to the witnesses where it is made. A witness is given its type
+/// when it is written (a variable's written type, or a `twait! {}` slot
+/// list of variables with one); else the lint shadow, checked first, ties
+/// it at the end of a `twait! {}` block whose wait keeps the variable,
+/// where the variable's type is known. What neither can name (the
+/// translator's own temporaries, a variable that shares its name, one
+/// whose type may be a closure's) is inferred as before.
 #[derive(Default)]
 pub struct TypeTies {
     /// `let __tame_ty_T0 = PhantomData;`, one per type parameter, before
@@ -296,25 +298,32 @@ impl<'a> Emitter<'a> {
         let tie = quote!(::tame::__private::tie);
         let phantom = quote!(::tame::__private::core::marker::PhantomData);
         // A variable is told by name at a wait it is read after: its name
-        // is then its own there (no other variable of the function has
-        // it), it certainly has a value (one moved on some path is left to
+        // is then its own there (no other variable in scope has it, and
+        // its identifier is the user's), it certainly has a value (one moved on some path is left to
         // rustc's report where the user reads it), and the shadow's read
         // of it is one the function makes anyway (a variable kept only for
         // its drop is not read, or its "unused variable" would go).
         // And its type is the same in the shadow as in the machine: not a
         // closure's or an `async` block's (each is a type of its own, and
         // the shadow's copy is another), nor an inner block's item's (the
-        // shadow declares its own). Told by the type written, or else by a
-        // value that is obviously a number or a `bool`.
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for b in &self.f.bindings {
-            *count.entry(b.name.as_str()).or_default() += 1;
+        // shadow declares its own). Told by the type written, or else by
+        // the value: a number or a `bool`, or one made without a closure
+        // from variables whose types are the same.
+        let local = nested_names(self.f);
+        let mut same = vec![false; self.f.bindings.len()];
+        for (id, b) in self.f.bindings.iter().enumerate() {
+            same[id] = match &b.ty {
+                Some(t) => crate::parse::syntax::names_one_type(t, &local),
+                None => {
+                    b.borrow.is_none()
+                        && (b.copy
+                            || b.init_names.as_ref().is_some_and(|(names, vars)| {
+                                names.iter().all(|n| !local.contains(n))
+                                    && vars.iter().all(|&v| v < id && same[v])
+                            }))
+                }
+            };
         }
-        let local = nested_types(self.f);
-        let same_type = |b: &crate::ir::Binding| match &b.ty {
-            Some(t) => crate::parse::syntax::names_one_type(t, &local),
-            None => b.copy && b.borrow.is_none(),
-        };
         let mut at_waits: HashMap<String, TokenStream> = HashMap::new();
         let mut seen: HashSet<String> = HashSet::new();
         for (s, state) in self.m.states.iter().enumerate() {
@@ -332,13 +341,19 @@ impl<'a> Emitter<'a> {
                 at_waits.remove(&key);
                 continue;
             }
+            let alone = |b: BindingId| {
+                let name = &self.f.bindings[b].name;
+                (state.env.iter()).all(|&o| o == b || self.f.bindings[o].name != *name)
+            };
             let ties = (self.a.kept[s].iter())
                 .filter(|&&b| {
                     let binding = &self.f.bindings[b];
                     binding.kind == BindingKind::User
+                        && !binding.renamed
                         && binding.ident == binding.name.as_str()
-                        && count.get(binding.name.as_str()) == Some(&1)
-                        && same_type(binding)
+                        && alone(b)
+                        && same[b]
+                        && self.written_type(b, &local).is_none()
                         && !self.a.flagged[s].contains(b)
                         && self.a.live[s].contains(b)
                         && self.a.holding[s].contains(b)
@@ -354,12 +369,22 @@ impl<'a> Emitter<'a> {
             at_waits.insert(key, quote!(#(#ties)*));
         }
         let witnesses: Vec<Ident> = params.iter().map(|(_, t, _)| witness(t)).collect();
+        // A witness whose type is written: a variable's written type, or a
+        // `twait! {}` block's slot list of variables with written types.
+        let written = params.iter().map(|&(b, _, flag)| {
+            let ty = if flag {
+                None
+            } else {
+                self.written_type(b, &local)
+            };
+            ty.map(|t| quote!(: #phantom<#t>))
+        });
         let ts: Vec<&Ident> = params.iter().map(|(_, t, _)| *t).collect();
         let ty = &self.state_ty;
         let var = &self.state_var;
         let types = hygienic("__tame_state_types");
         TypeTies {
-            witnesses: quote!(#(let #witnesses = #phantom;)*),
+            witnesses: quote!(#(let #witnesses #written = #phantom;)*),
             at_waits,
             state: quote! {
                 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -369,6 +394,48 @@ impl<'a> Emitter<'a> {
                 #tie(&#types(#(&#witnesses),*), &#var);
             },
         }
+    }
+
+    /// The type of `b`'s field when it can be written before the lint
+    /// shadow: `b`'s written type, if it names one type (see
+    /// `syntax::names_one_type`); for the slot list of a `twait! {}`
+    /// block's site whose places are such variables (no index captured),
+    /// `SlotList<T, ()>` of their value.
+    fn written_type(&self, b: BindingId, local: &[String]) -> Option<TokenStream> {
+        let one = |b: BindingId| {
+            let t = self.f.bindings[b].ty.as_ref()?;
+            let glob = local.iter().any(|n| n == "*");
+            (!glob && crate::parse::syntax::names_one_type(t, local)).then(|| t.to_token_stream())
+        };
+        let binding = &self.f.bindings[b];
+        // (A parameter's type is read in the signature's scope, where the
+        // body's own `use`s do not reach: it may mean another type at the
+        // top of the body. Its field is stored before the machine runs,
+        // which tells its type there.)
+        if self.f.params.iter().any(|p| p.binding == b) {
+            return None;
+        }
+        if binding.kind == BindingKind::User {
+            return one(b);
+        }
+        let site = self.f.slot_sites.iter().find(|s| s.list == b)?;
+        if !matches!(site.owner, SlotOwner::Join(_)) || site.captures > 0 {
+            return None;
+        }
+        let mut tys = Vec::new();
+        for (place, root) in site.places.iter().zip(&site.roots) {
+            let root = (*root)?;
+            // The variable itself, not a part of it.
+            if place.to_string() != self.f.bindings[root].name {
+                return None;
+            }
+            tys.push(one(root)?);
+        }
+        let value = match tys.as_slice() {
+            [t] => t.clone(),
+            _ => quote!((#(#tys,)*)),
+        };
+        Some(quote!(::tame::__private::SlotList<#value, ()>))
     }
 
     /// `__TameState::Start { a: a, .. }`, outside the closure.
@@ -1519,6 +1586,45 @@ pub fn nested_item(item: &Stmt, local: &[String], hoisted: bool) -> TokenStream 
         quote!(#item)
     } else {
         quote!(#[allow(warnings, dead_code, unused_imports, unused_macros)] #item)
+    }
+}
+
+/// The names of the items of the body's inner blocks: the lint shadow
+/// declares them again, so a type of one (or one a function of them
+/// returns) is another there.
+fn nested_names(f: &Function) -> Vec<String> {
+    let scoped = f.scope_items.iter().flat_map(|(_, items)| items.iter());
+    (f.nested_items.iter().chain(scoped))
+        .filter_map(|s| match s {
+            Stmt::Item(syn::Item::Struct(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Enum(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Union(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Trait(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Fn(i)) => Some(i.sig.ident.to_string()),
+            Stmt::Item(syn::Item::Type(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Const(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Static(i)) => Some(i.ident.to_string()),
+            Stmt::Item(syn::Item::Mod(i)) => Some(i.ident.to_string()),
+            // (What a `use` of an inner block names is not in scope where
+            // the machine's witnesses are declared.)
+            Stmt::Item(syn::Item::Use(u)) => Some(use_names(&u.tree).join(" ")),
+            _ => None,
+        })
+        .flat_map(|n| n.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The names a `use` brings into scope.
+fn use_names(tree: &syn::UseTree) -> Vec<String> {
+    match tree {
+        syn::UseTree::Path(p) => use_names(&p.tree),
+        syn::UseTree::Name(n) => vec![n.ident.to_string()],
+        syn::UseTree::Rename(r) => vec![r.rename.to_string()],
+        // A glob brings names nobody can list: the types of a function
+        // with one are left to inference.
+        syn::UseTree::Glob(_) => vec!["*".to_owned()],
+        syn::UseTree::Group(g) => g.items.iter().flat_map(use_names).collect(),
     }
 }
 

@@ -227,6 +227,9 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         stmts: all,
     };
     b.f.scopes = b.scope.parents.clone();
+    for &id in &b.scope.renamed {
+        b.f.bindings[id].renamed = true;
+    }
     b.f
 }
 

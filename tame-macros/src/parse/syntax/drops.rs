@@ -515,3 +515,64 @@ pub fn names_one_type(t: &syn::Type, local: &[String]) -> bool {
     syn::visit::Visit::visit_type(&mut judge, t);
     judge.same
 }
+
+/// The names an initializer mentions (each path's first segment, and the
+/// identifiers in the arguments of `format!`, `vec!` and the like), if its
+/// value's type is made of theirs: `None` when it has a closure or an
+/// `async` block (a type of its own at each place it is written) or
+/// another macro (which may hide one).
+pub fn plain_init_names(e: &Expr) -> Option<Vec<String>> {
+    struct Names {
+        names: Vec<String>,
+        plain: bool,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {
+            self.plain = false;
+        }
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
+            self.plain = false;
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            const PLAIN: &[&str] = &["format", "vec", "concat", "stringify", "line", "file"];
+            let known = m
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| PLAIN.iter().any(|p| s.ident == p));
+            if !known {
+                self.plain = false;
+                return;
+            }
+            fn walk(tokens: proc_macro2::TokenStream, names: &mut Vec<String>) -> bool {
+                for t in tokens {
+                    match t {
+                        proc_macro2::TokenTree::Group(g) if !walk(g.stream(), names) => {
+                            return false;
+                        }
+                        proc_macro2::TokenTree::Punct(p) if p.as_char() == '|' => return false,
+                        proc_macro2::TokenTree::Ident(i) if i == "async" => return false,
+                        proc_macro2::TokenTree::Ident(i) => names.push(i.to_string()),
+                        _ => {}
+                    }
+                }
+                true
+            }
+            if !walk(m.tokens.clone(), &mut self.names) {
+                self.plain = false;
+            }
+        }
+        fn visit_path(&mut self, p: &'ast syn::Path) {
+            if let Some(first) = p.segments.first() {
+                self.names.push(first.ident.to_string());
+            }
+            syn::visit::visit_path(self, p);
+        }
+    }
+    let mut v = Names {
+        names: Vec::new(),
+        plain: true,
+    };
+    syn::visit::Visit::visit_expr(&mut v, e);
+    v.plain.then_some(v.names)
+}
