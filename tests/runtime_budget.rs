@@ -194,3 +194,29 @@ fn a_hand_written_task_is_told_to_wait_once_its_budget_is_spent_and_goes_on_next
         assert!(tame::task::blocked().is_empty());
     });
 }
+
+/// The function `run_with` starts runs under the budget too: a loop of
+/// twaits that never wait gives way, and the loop's other work (here a
+/// callback queued before) runs and stops it. Without the budget it ran
+/// its million rounds before the loop started.
+#[test]
+fn the_function_run_with_starts_gives_way_after_its_budget() {
+    on_fresh_loop(|| {
+        let rounds = Rc::new(Cell::new(0));
+        let (ev, stop) = stopper(&rounds);
+        tame::asap(ev);
+        let r = rounds.clone();
+        let done = tame::run_with(|done: Event| {
+            join_loop(r, stop.clone());
+            // (The loop's own value: it returned.)
+            done.trigger(());
+        });
+        assert_eq!(done, Some(()));
+        let at = stop.get().expect("the queued callback ran");
+        assert!(
+            (128..=BETWEEN_TURNS).contains(&at),
+            "the callback ran only after {at} twaits"
+        );
+        assert_eq!(rounds.get(), at + 1);
+    });
+}

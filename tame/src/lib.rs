@@ -478,6 +478,12 @@ pub fn run() {
 /// return with the value, stop the loop when it comes:
 /// `tame::run_with(|done| f(args, done.map(|v| { tame::stop(); v })))`.
 ///
+/// `start` runs under the loop's cooperative budget, as a task `run()`
+/// runs: a function it starts whose twaits never wait (a loop over events
+/// triggered at once) gives the thread up after 128 of them, so the
+/// loop's timers and descriptors get their turn. (A function started
+/// before `run()` by other means runs on until a twait that waits.)
+///
 /// # Panics
 ///
 /// As [`run`]: a panic inside a tamed function propagates, and calling it
@@ -507,7 +513,10 @@ pub fn run() {
 pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
     let r = Rendezvous::<()>::new();
     let (ev, slot) = r.event_with_slot(());
-    start(ev);
+    // Under the budget of a turn (see `run`): the function is as one the
+    // loop started, and a loop of twaits that never wait gives way to the
+    // rest of the loop's work, which `run()` then does.
+    driver::budgeted(|| start(ev));
     run();
     slot.take()
 }

@@ -367,6 +367,23 @@ pub(crate) fn turning() -> bool {
     LOOP.try_with(|l| l.turning.get()).unwrap_or(false)
 }
 
+/// Runs `f` with the loop's cooperative budget in force, as in a turn:
+/// a function it starts gives the thread up after its budget of twaits that
+/// did not wait, and goes on in the loop's next turn. For `run_with`,
+/// whose `run()` follows at once: without it, a function started there
+/// that never waits would keep the loop from ever starting.
+pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = LOOP.try_with(|l| l.turning.set(self.0));
+        }
+    }
+    let was = LOOP.with(|l| l.turning.replace(true));
+    let _restore = Restore(was);
+    f()
+}
+
 /// Queues a task at the back of the ready queue, unless it is queued already.
 pub(crate) fn schedule(task: TaskRef) {
     if task.header().queued.replace(true) {

@@ -214,7 +214,12 @@ impl<T> Channel<T> {
     /// taking it: take it with [`try_recv`](Channel::try_recv), which may
     /// find it gone to another receiver first (wait again then). A waiter
     /// that leaves instead loses nothing. On a closed, empty channel `ev`
-    /// is dropped.
+    /// is dropped: an event of a [`Rendezvous`](crate::Rendezvous) then
+    /// brings its id back at once, as if a value had come, and armed again
+    /// it comes back again, for good. A `select!`-style loop stops arming
+    /// it once [`try_recv`](Channel::try_recv) finds nothing and the
+    /// channel [`is_closed`](Channel::is_closed) (tokio's `select!`
+    /// disables the branch then), or it spins.
     ///
     /// Receivers waiting in [`recv`](Channel::recv) come first: a value
     /// sent while one waits goes to it, and wakes no `readable` waiter.
@@ -228,7 +233,8 @@ impl<T> Channel<T> {
     ///
     /// # Examples
     ///
-    /// A worker that stops on a signal, leaving what it did not take:
+    /// A worker that stops on a signal, leaving what it did not take, or
+    /// when its jobs are closed and done:
     ///
     /// ```
     /// use tame::sync::Channel;
@@ -245,10 +251,19 @@ impl<T> Channel<T> {
     ///     let mut done = Vec::new();
     ///     let r = Rendezvous::<Wake>::new();
     ///     stop.readable(mkevent!(r, Wake::Stop));
+    ///     jobs.readable(mkevent!(r, Wake::Job));
     ///     loop {
-    ///         jobs.readable(mkevent!(r, Wake::Job));
     ///         match twait!(r) {
-    ///             Some(Wake::Job) => done.extend(jobs.try_recv()),
+    ///             Some(Wake::Job) => match jobs.try_recv() {
+    ///                 Some(job) => {
+    ///                     done.push(job);
+    ///                     jobs.readable(mkevent!(r, Wake::Job));
+    ///                 }
+    ///                 // Closed and drained: nothing more will come.
+    ///                 None if jobs.is_closed() => break,
+    ///                 // Taken by another receiver first.
+    ///                 None => jobs.readable(mkevent!(r, Wake::Job)),
+    ///             },
     ///             Some(Wake::Stop) | None => break,
     ///         }
     ///     }
@@ -264,6 +279,14 @@ impl<T> Channel<T> {
     /// tame::run();
     /// assert_eq!(done.take(), Some(vec![]));
     /// assert_eq!(jobs.try_recv(), Some(7));
+    ///
+    /// // Closed with two jobs queued: both done, then the worker ends.
+    /// let (jobs, stop) = (Channel::new(), Channel::new());
+    /// jobs.send(1);
+    /// jobs.send(2);
+    /// jobs.close();
+    /// let got = tame::run_with(|done| worker(jobs, stop, done));
+    /// assert_eq!(got, Some(vec![1, 2]));
     /// ```
     pub fn readable(&self, ev: Event<()>)
     where
@@ -380,6 +403,65 @@ impl<T> Channel<T> {
     pub fn close_guard(&self) -> CloseGuard<T> {
         CloseGuard {
             channel: self.clone(),
+            drain: false,
+        }
+    }
+
+    /// A guard that [`close`](Channel::close)s the channel when it is
+    /// dropped and drops the values still queued: the end of a receiver,
+    /// however it leaves (a cancelled one runs no code of its own), as
+    /// dropping tokio's `Receiver` ends its channel.
+    ///
+    /// For a bounded channel (a `Channel` of `(T, Permit)` beside a
+    /// [`Semaphore`](crate::sync::Semaphore)) this is what frees the
+    /// senders: each value queued holds a permit, and a sender waiting for
+    /// one would otherwise wait for good; given one, its
+    /// [`try_send`](Channel::try_send) gives its value back.
+    ///
+    /// # Examples
+    ///
+    /// A receiver cancelled by a timeout before it took anything:
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// use std::time::Duration;
+    /// use tame::sync::{Channel, Permit, Semaphore};
+    /// use tame::{mkevent, tamed, twait, Event};
+    ///
+    /// #[tamed]
+    /// fn receiver(ch: Channel<(u32, Permit)>, done: Event) {
+    ///     let _drains = ch.drain_guard();
+    ///     // Slow to start: its caller gives up first.
+    ///     twait! { tame::timer(Duration::from_secs(60), mkevent!()); }
+    ///     done.trigger(());
+    /// }
+    ///
+    /// /// Sends until the channel is closed; how many it sent.
+    /// #[tamed]
+    /// fn sender(ch: Channel<(u32, Permit)>, room: Rc<Semaphore>) -> u32 {
+    ///     let mut sent = 0;
+    ///     loop {
+    ///         let permit: Permit;
+    ///         twait! { room.acquire(mkevent!(permit)); }
+    ///         if ch.try_send((sent, permit)).is_err() {
+    ///             return sent;
+    ///         }
+    ///         sent += 1;
+    ///     }
+    /// }
+    ///
+    /// tame::time::pause();
+    /// let ch = Channel::new();
+    /// let gave_up = Event::from_fn(|_: Option<Result<(), tame::Timeout>>| ());
+    /// receiver(ch.clone(), tame::add_timeout(Duration::from_secs(1), gave_up));
+    /// // Two sent (the channel's room), then the third refused.
+    /// let sent = tame::run_with(|done| sender(ch, Rc::new(Semaphore::new(2)), done));
+    /// assert_eq!(sent, Some(2));
+    /// ```
+    pub fn drain_guard(&self) -> CloseGuard<T> {
+        CloseGuard {
+            channel: self.clone(),
+            drain: true,
         }
     }
 
@@ -464,15 +546,22 @@ impl<T> fmt::Debug for Channel<T> {
     }
 }
 
-/// Closes its channel when dropped; made by [`Channel::close_guard`].
+/// Closes its channel when dropped; made by [`Channel::close_guard`], or
+/// by [`Channel::drain_guard`], whose guard also drops what is queued.
 #[must_use = "the channel is closed when the guard is dropped"]
 pub struct CloseGuard<T> {
     channel: Channel<T>,
+    drain: bool,
 }
 
 impl<T> Drop for CloseGuard<T> {
     fn drop(&mut self) {
         self.channel.close();
+        // One at a time, each dropped before the next is taken: a value's
+        // drop (a permit given back) may run code that looks at the queue.
+        if self.drain {
+            while self.channel.try_recv().is_some() {}
+        }
     }
 }
 
