@@ -4976,3 +4976,34 @@ fn a_pinned_future_used_before_a_twait_only_compiles() {
         assert_eq!(result_of(|ev| pinned_before_a_twait_only(2, ev)), Some(23));
     });
 }
+
+/// Appends "!" to `s` after a turn, with a count.
+#[tamed]
+fn bump_later(s: String, done: Event<(String, u32)>) {
+    twait! { tame::asap(mkevent!()); }
+    let n = u32::try_from(s.len()).unwrap_or(0);
+    done.trigger((s + "!", n));
+}
+
+/// A slot taken apart (moved out whole) and filled again by a later wait,
+/// with no loop: as `got = bump(s);` in a plain function, the wait gives it
+/// its new value (it was rustc's "use of partially moved value" at the
+/// twait, with a hint to borrow in the pattern).
+#[tamed]
+fn refill_after_moving_out() -> (String, u32) {
+    let mut got: (String, u32);
+    twait! { bump_later("a".into(), mkevent!(got)); }
+    let (s, first) = got;
+    twait! { bump_later(s, mkevent!(got)); }
+    (got.0, first + got.1)
+}
+
+#[test]
+fn a_slot_moved_out_whole_is_filled_again_by_a_later_wait() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(refill_after_moving_out),
+            Some(("a!!".to_owned(), 3))
+        );
+    });
+}

@@ -488,10 +488,20 @@ impl Forward<'_> {
                 // `let x2 = x % 7;` before `mkevent!(x)`) is one to keep
                 // only if the state carries it, which it does when it is
                 // read later (a `Copy` value read by value is one).
+                // A value moved out for good (on every path, and of a type
+                // that is surely no copy: `let (s, n) = got;` of a
+                // `(String, u32)`) is gone, whatever reads the place later:
+                // the wait gives it its new value, as an assignment would.
+                let gone = |r: BindingId| {
+                    facts.mmoved.contains(r)
+                        && (self.f.bindings[r].ty.as_ref())
+                            .is_some_and(crate::parse::syntax::surely_not_copy)
+                };
                 let has_value = |r: BindingId| {
                     facts.init.contains(r)
                         && !moved_into_block(self.f, s, r)
-                        && (!facts.moved.contains(r) || self.live[self.state].contains(r))
+                        && (!facts.moved.contains(r)
+                            || (self.live[self.state].contains(r) && !gone(r)))
                 };
                 // Per place: whether it has a value the state carries.
                 let valued: Vec<bool> = s.roots.iter().map(|r| r.is_some_and(has_value)).collect();
@@ -502,7 +512,7 @@ impl Forward<'_> {
                 let unvalued_read = match self.store_live.get(&(self.state, *site)) {
                     None => true,
                     Some(read) => s.roots.iter().flatten().any(|&r| {
-                        (!facts.init.contains(r) || moved_into_block(self.f, s, r))
+                        (!facts.init.contains(r) || moved_into_block(self.f, s, r) || gone(r))
                             && read.contains(&r)
                     }),
                 };

@@ -210,6 +210,20 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
                 }
                 continue;
             }
+            // A slot moved out for good (on every path, and surely no
+            // copy) that the wait before this state fills again (see
+            // `Forward`'s stores): nothing is left to keep, though the read
+            // of the value the wait gives it makes it live.
+            let gone = facts.mmoved.contains(b)
+                && (binding.ty.as_ref()).is_some_and(crate::parse::syntax::surely_not_copy)
+                && fwd.stores.iter().any(|(&(st, site), &kind)| {
+                    st == s
+                        && kind == StoreKind::Required
+                        && f.slot_sites[site].roots.contains(&Some(b))
+                });
+            if gone {
+                continue;
+            }
             if live[s].contains(b) || (worth_dropping && !facts.moved.contains(b)) {
                 k.push(b);
             } else if worth_dropping

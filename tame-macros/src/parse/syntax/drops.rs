@@ -576,3 +576,43 @@ pub fn plain_init_names(e: &Expr) -> Option<Vec<String>> {
     syn::visit::Visit::visit_expr(&mut v, e);
     v.plain.then_some(v.names)
 }
+
+/// Whether a written type is surely not `Copy`: it is, or holds by value,
+/// one of std's owning types (`String`, `Vec<T>`, `Box<T>`, `Rc<T>`, a
+/// map), or a `&mut`. (A type of the user's may or may not be: not judged.)
+pub fn surely_not_copy(ty: &syn::Type) -> bool {
+    const OWNING: &[&str] = &[
+        "String",
+        "Vec",
+        "Box",
+        "Rc",
+        "Arc",
+        "HashMap",
+        "HashSet",
+        "BTreeMap",
+        "BTreeSet",
+        "VecDeque",
+        "BinaryHeap",
+        "PathBuf",
+        "OsString",
+        "CString",
+        "RefCell",
+        "Cell",
+        "Mutex",
+    ];
+    match ty {
+        syn::Type::Reference(r) => r.mutability.is_some(),
+        syn::Type::Paren(p) => surely_not_copy(&p.elem),
+        syn::Type::Group(g) => surely_not_copy(&g.elem),
+        syn::Type::Tuple(t) => t.elems.iter().any(surely_not_copy),
+        syn::Type::Array(a) => surely_not_copy(&a.elem),
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|last| {
+            let name = last.ident.to_string();
+            OWNING.contains(&name.as_str())
+                || (matches!(name.as_str(), "Option" | "Result")
+                    && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+                        if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if surely_not_copy(t)))))
+        }),
+        _ => false,
+    }
+}
