@@ -1,12 +1,12 @@
-//! The types the expansion tells rustc before it checks the machine (a
-//! written type, or the lint shadow's tie of a variable at a `twait! {}`
-//! statement) are the machine's own in every shape where the shadow's copy
-//! of the code could see another type or another variable: a closure (a
-//! type of its own in each copy), an inner block's item (declared in each
-//! copy), a name two variables share, a `use` of an inner block, a
-//! parameter whose type the body's `use` would read otherwise, a borrow
-//! under way in the shadow's expression, a guard of the block. Each
-//! compiles and behaves as the plain function.
+//! The types the expansion tells rustc before it checks the machine (the
+//! types variables were written with, given to witnesses at the top of
+//! the body) are the machine's own in every shape where the top of the
+//! body could read a written type otherwise, or where a variable's type is
+//! told only later: a closure (a type of its own in each copy of the
+//! code), an inner block's item, a `use` of an inner block, a type a macro
+//! declares, a parameter whose type the body's `use` reads otherwise, an
+//! item of a `twait! {}` block named as a variable. Each compiles and
+//! behaves as the plain function.
 
 #![deny(warnings)]
 
@@ -177,6 +177,69 @@ macro_rules! waiting_sum {
 }
 waiting_sum!(macro_made, base);
 
+/// Closures put into a variable after its `let` (its type told only by
+/// the code after it), a type of the initializer's own block.
+#[tamed]
+fn types_told_later() -> u32 {
+    let mut fs = Vec::new();
+    for i in 0..3u32 {
+        fs.push(move |x: u32| x + i);
+    }
+    let n = {
+        #[derive(Clone, Copy)]
+        struct Meters(u32);
+        Meters(3)
+    };
+    twait! { tame::asap(mkevent!()); }
+    fs.iter().map(|f| f(1)).sum::<u32>() + n.0
+}
+
+/// A type a macro of the user's declares, and a macro in an array's
+/// length, named by written types of variables kept across a wait.
+macro_rules! newtype {
+    ($n:ident) => {
+        #[derive(Debug)]
+        struct $n(u32);
+    };
+}
+
+#[tamed]
+fn macro_made_types(on: bool) -> usize {
+    newtype!(Meters);
+    let m: Meters = Meters(5);
+    let mut n = 0;
+    if on {
+        macro_rules! width {
+            () => {
+                4
+            };
+        }
+        let a: [u8; width!()] = [1; width!()];
+        twait! { tame::asap(mkevent!()); }
+        n += a.len();
+    }
+    twait! { tame::asap(mkevent!()); }
+    n + m.0 as usize
+}
+
+/// A parameter filled as a slot, its type's name another type in the
+/// body; an item of a `twait! {}` block named as a kept variable.
+#[tamed]
+fn parameter_slot_and_block_item(mut msg: Message) -> usize {
+    use wire::Message;
+    let w = Message(2);
+    twait! { give(crate::Message("hi".into()), mkevent!(msg)); }
+    let total = 5usize;
+    let mut got = 0;
+    twait! {
+        fn total(v: &[usize]) -> usize {
+            v.iter().sum()
+        }
+        give(total(&[1, 2]), mkevent!(got));
+    }
+    msg.0.len() + usize::from(w.0) + total + got
+}
+
 #[test]
 fn every_shape_compiles_and_means_what_the_plain_function_means() {
     on_fresh_loop(|| {
@@ -192,6 +255,12 @@ fn every_shape_compiles_and_means_what_the_plain_function_means() {
         let n = Rc::new(RefCell::new(1));
         assert_eq!(result_of(|ev| Counter { n: n.clone() }.run(ev)), Some(2));
         assert_eq!(result_of(|ev| macro_made(4, ev)), Some(5));
+        assert_eq!(result_of(types_told_later), Some(1 + 2 + 3 + 3));
+        assert_eq!(result_of(|ev| macro_made_types(true, ev)), Some(9));
+        assert_eq!(
+            result_of(|ev| parameter_slot_and_block_item(Message("x".into()), ev)),
+            Some(2 + 2 + 5 + 3)
+        );
         assert!(Rendezvous::<()>::new().try_next().is_none());
     });
 }

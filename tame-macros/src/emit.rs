@@ -35,7 +35,7 @@
 //! `x` was declared as a local the user cannot name; a jump packs the flag
 //! it holds, or `Some(x)` / `None` as the analysis says for that jump.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -90,32 +90,21 @@ pub struct Emitter<'a> {
 /// each state stored) leaves work pending that rustc goes over again at
 /// each step, which made the type check of a function grow with the cube
 /// of its twaits (15 s at a hundred). So each parameter has a witness, a
-/// `PhantomData` declared before the lint shadow, and the machine's state
-/// is tied to the witnesses where it is made. A witness is given its type
-/// when it is written (a variable's written type, or a `twait! {}` slot
-/// list of variables with one); else the lint shadow, checked first, ties
-/// it at the end of a `twait! {}` block whose wait keeps the variable,
-/// where the variable's type is known. What neither can name (the
-/// translator's own temporaries, a variable that shares its name, one
-/// whose type may be a closure's) is inferred as before.
+/// `PhantomData` declared at the top of the body, given the type its
+/// variable was written with (or, for a `twait! {}` block's slot list,
+/// `SlotList` of its variables' written types), and the machine's state
+/// is tied to the witnesses where it is made. A variable without a
+/// written type is inferred as before: its type may be told only by the
+/// code after its `let` (a `Vec::new()` that a closure is pushed into),
+/// and a copy of that code (the lint shadow's) would read the variable,
+/// which changes what rustc's liveness lints say of it.
 #[derive(Default)]
 pub struct TypeTies {
-    /// `let __tame_ty_T0 = PhantomData;`, one per type parameter, before
-    /// the lint shadow.
+    /// `let __tame_ty_T0: PhantomData<u32> = PhantomData;`, one per type
+    /// parameter (none when no type is written).
     pub witnesses: TokenStream,
-    /// Per `twait! {}` block (by [`span_key`]): the shadow's ties at its
-    /// end.
-    pub at_waits: HashMap<String, TokenStream>,
     /// After the state is made: its type tied to the witnesses.
     pub state: TokenStream,
-}
-
-/// A key for the place of a macro call: the same for the call the
-/// translator parsed and the one the lint shadow replaces, and for two
-/// calls only when they come from one expansion (or, outside a compiler,
-/// where spans carry no place: then every key is the same).
-pub fn span_key(span: Span) -> String {
-    format!("{span:?}")
 }
 
 impl<'a> Emitter<'a> {
@@ -281,111 +270,51 @@ impl<'a> Emitter<'a> {
         params
     }
 
-    /// The kept variables' types, told to the machine by the lint shadow
-    /// (see [`TypeTies`]).
-    pub fn type_ties(&self) -> TypeTies {
+    /// The kept variables' written types, told to the machine (see
+    /// [`TypeTies`]).
+    ///
+    /// `item_macros`: the body calls a macro of the user's as a statement.
+    pub fn type_ties(&self, item_macros: bool) -> TypeTies {
         let params = self.enum_params();
         // A field under `#[cfg]` has a parameter under it too, which a
-        // call's arguments cannot follow: no ties then.
+        // call's arguments cannot follow. A macro of the user's called as
+        // a statement may declare a type that a written type names, in
+        // the machine's scope, not where the witnesses are: no witnesses
+        // then.
         if params.is_empty()
             || params
                 .iter()
                 .any(|&(b, _, _)| !self.f.bindings[b].cfg.is_empty())
+            || item_macros
         {
             return TypeTies::default();
         }
         let witness = |t: &Ident| hygienic(&format!("__tame_ty_{t}"));
         let tie = quote!(::tame::__private::tie);
         let phantom = quote!(::tame::__private::core::marker::PhantomData);
-        // A variable is told by name at a wait it is read after: its name
-        // is then its own there (no other variable in scope has it, and
-        // its identifier is the user's), it certainly has a value (one moved on some path is left to
-        // rustc's report where the user reads it), and the shadow's read
-        // of it is one the function makes anyway (a variable kept only for
-        // its drop is not read, or its "unused variable" would go).
-        // And its type is the same in the shadow as in the machine: not a
-        // closure's or an `async` block's (each is a type of its own, and
-        // the shadow's copy is another), nor an inner block's item's (the
-        // shadow declares its own). Told by the type written, or else by
-        // the value: a number or a `bool`, or one made without a closure
-        // from variables whose types are the same.
         let local = nested_names(self.f);
-        let mut same = vec![false; self.f.bindings.len()];
-        for (id, b) in self.f.bindings.iter().enumerate() {
-            same[id] = match &b.ty {
-                Some(t) => crate::parse::syntax::names_one_type(t, &local),
-                None => {
-                    b.borrow.is_none()
-                        && (b.copy
-                            || b.init_names.as_ref().is_some_and(|(names, vars)| {
-                                names.iter().all(|n| !local.contains(n))
-                                    && vars.iter().all(|&v| v < id && same[v])
-                            }))
+        let written: Vec<Option<TokenStream>> = (params.iter())
+            .map(|&(b, _, flag)| {
+                if flag {
+                    None
+                } else {
+                    self.written_type(b, &local)
                 }
-            };
-        }
-        let mut at_waits: HashMap<String, TokenStream> = HashMap::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        for (s, state) in self.m.states.iter().enumerate() {
-            let StateKind::Resume(w) = state.kind else {
-                continue;
-            };
-            let wait = &self.f.waits[w];
-            if !matches!(wait.kind, WaitKind::Join { .. }) {
-                continue;
-            }
-            let key = span_key(wait.span);
-            if !seen.insert(key.clone()) {
-                // Two waits at one place (from one macro's expansion):
-                // which is which is not known.
-                at_waits.remove(&key);
-                continue;
-            }
-            let alone = |b: BindingId| {
-                let name = &self.f.bindings[b].name;
-                (state.env.iter()).all(|&o| o == b || self.f.bindings[o].name != *name)
-            };
-            let ties = (self.a.kept[s].iter())
-                .filter(|&&b| {
-                    let binding = &self.f.bindings[b];
-                    binding.kind == BindingKind::User
-                        && !binding.renamed
-                        && binding.ident == binding.name.as_str()
-                        && alone(b)
-                        && same[b]
-                        && self.written_type(b, &local).is_none()
-                        && !self.a.flagged[s].contains(b)
-                        && self.a.live[s].contains(b)
-                        && self.a.holding[s].contains(b)
-                })
-                .map(|&b| {
-                    let (_, t) = self.field(s, b);
-                    let w = witness(t);
-                    // (The user's identifier: its hygiene is the one the
-                    // shadow's variable has, in a function a macro wrote.)
-                    let name = &self.f.bindings[b].ident;
-                    quote!(#tie(&#w, &#name);)
-                });
-            at_waits.insert(key, quote!(#(#ties)*));
+            })
+            .collect();
+        if written.iter().all(Option::is_none) {
+            return TypeTies::default();
         }
         let witnesses: Vec<Ident> = params.iter().map(|(_, t, _)| witness(t)).collect();
-        // A witness whose type is written: a variable's written type, or a
-        // `twait! {}` block's slot list of variables with written types.
-        let written = params.iter().map(|&(b, _, flag)| {
-            let ty = if flag {
-                None
-            } else {
-                self.written_type(b, &local)
-            };
-            ty.map(|t| quote!(: #phantom<#t>))
-        });
+        let annotations = written
+            .iter()
+            .map(|t| t.as_ref().map(|t| quote!(: #phantom<#t>)));
         let ts: Vec<&Ident> = params.iter().map(|(_, t, _)| *t).collect();
         let ty = &self.state_ty;
         let var = &self.state_var;
         let types = hygienic("__tame_state_types");
         TypeTies {
-            witnesses: quote!(#(let #witnesses #written = #phantom;)*),
-            at_waits,
+            witnesses: quote!(#(let #witnesses #annotations = #phantom;)*),
             state: quote! {
                 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
                 fn #types<#(#ts),*>(#(_: &#phantom<#ts>),*) -> #phantom<#ty<#(#ts),*>> {
@@ -425,6 +354,9 @@ impl<'a> Emitter<'a> {
         let mut tys = Vec::new();
         for (place, root) in site.places.iter().zip(&site.roots) {
             let root = (*root)?;
+            if self.f.params.iter().any(|p| p.binding == root) {
+                return None;
+            }
             // The variable itself, not a part of it.
             if place.to_string() != self.f.bindings[root].name {
                 return None;

@@ -150,14 +150,6 @@ pub struct Binding {
     pub trivial: bool,
     /// Why keeping this binding across a twait cannot work (it borrows).
     pub borrow: Option<String>,
-    /// Its identifier is not the user's (it hides a variable of the same
-    /// name: see `parse::scope`).
-    pub renamed: bool,
-    /// Its initializer has no closure, no `async` block and no macro but a
-    /// few of std's: the names it mentions (paths' first segments), and the
-    /// variables they are. Its type is then the same in the lint shadow as
-    /// in the machine if theirs are (see `emit::TypeTies`).
-    pub init_names: Option<(Vec<String>, Vec<BindingId>)>,
     /// Declared as a `Rendezvous` (by type or initializer).
     pub rendezvous: bool,
     /// A closure that moves what it captured, or of a `FnOnce` type:
@@ -230,8 +222,6 @@ impl Binding {
             kind,
             trivial: false,
             borrow: None,
-            renamed: false,
-            init_names: None,
             rendezvous: false,
             fn_once: false,
             copy: false,

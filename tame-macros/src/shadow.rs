@@ -14,7 +14,7 @@
 //! The same body is what a rejected function expands to, so rustc's own
 //! errors in it still show next to the translator's.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -40,14 +40,10 @@ pub fn body(
     stmts: &[Stmt],
     rendezvous: &HashSet<String>,
     try_reported: bool,
-    ties: &HashMap<String, TokenStream>,
 ) -> TokenStream {
     let new = || Shadow {
         try_reported,
         rendezvous,
-        ties,
-        top_level: false,
-        tie_here: false,
         phantoms: Vec::new(),
         block: None,
         sites: Vec::new(),
@@ -106,7 +102,6 @@ pub fn body(
         })
         .collect();
     for s in &mut stmts {
-        sh.top_level = true;
         sh.visit_stmt_mut(s);
     }
     let phantoms = sh
@@ -163,14 +158,6 @@ struct Declared {
 
 struct Shadow<'a> {
     rendezvous: &'a HashSet<String>,
-    /// Per `twait! {}` block: the ties of the types of the variables its
-    /// wait keeps (see `emit::TypeTies`).
-    ties: &'a HashMap<String, TokenStream>,
-    /// The statement visited next is one of the body's own.
-    top_level: bool,
-    /// The `twait! {}` block being replaced is a statement of the body's
-    /// own: its ties are made.
-    tie_here: bool,
     /// Phantoms of explicit-rendezvous sites, declared at the top.
     phantoms: Vec<Ident>,
     /// The `twait! {}` block being replaced: its phantoms and slot writes.
@@ -678,21 +665,8 @@ impl Shadow<'_> {
                 // statements then go in a block of their own, ended before
                 // the writes, as the machine drops the block's locals before
                 // its wait.
-                // Last, the types of the variables the wait keeps, told to
-                // the machine (see `emit::TypeTies`): at a statement of the
-                // body's own, where no borrow of the user's expression is
-                // under way (`f(&mut c, { twait! {..}; 1 })` borrows `c`
-                // across the wait, which the machine's order does not).
-                let ties = self
-                    .ties
-                    .get(&crate::emit::span_key(span))
-                    .filter(|t| self.tie_here && !t.is_empty());
-                // (The block's locals, a guard that borrows a variable
-                // tied, are gone by then, as they are in the machine.)
                 let stmts: Vec<Stmt> = stmts.collect();
-                let stmts = if (!ws.is_empty() || ties.is_some())
-                    && stmts.iter().any(|s| matches!(s, Stmt::Local(_)))
-                {
+                let stmts = if !ws.is_empty() && stmts.iter().any(|s| matches!(s, Stmt::Local(_))) {
                     quote_spanned!(span=> { #(#stmts)* })
                 } else {
                     quote!(#(#stmts)*)
@@ -701,7 +675,6 @@ impl Shadow<'_> {
                     #(let #ps = ::tame::__private::Phantom::new();)*
                     #stmts
                     #(#ws)*
-                    #ties
                 });
                 // The block's braces are the macro's own: the stand-in then
                 // starts at `{`, not at `twait`, and a lint that reads the
@@ -1000,16 +973,9 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_stmt_mut(&mut self, s: &mut Stmt) {
-        // (A statement of the body itself, not of a block inside it.)
-        let top = std::mem::take(&mut self.top_level);
         if let Stmt::Macro(m) = s {
             let new = match macros::which(&m.mac) {
-                Some(Which::Twait) => {
-                    self.tie_here = top;
-                    let new = self.twait(&m.mac);
-                    self.tie_here = false;
-                    new
-                }
+                Some(Which::Twait) => self.twait(&m.mac),
                 Some(Which::Mkevent) => self.mkevent(&m.mac),
                 Some(Which::Tvars) => {
                     // A misplaced `tvars!` (reported): its `let`s.

@@ -94,14 +94,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
 
     let sig = Signature::of(&f);
-    let ties = em.type_ties();
-    let lint_shadow = lint_shadow(
-        &f,
-        &sig,
-        &shadow::rendezvous_names(&f),
-        false,
-        &ties.at_waits,
-    );
+    let ties = em.type_ties(parse::syntax::calls_statement_macros(&f.block));
+    let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
     let items = &ir.items;
     let local = crate::emit::nested_types(&ir);
     let nested_items = (ir.nested_items.iter()).map(|i| crate::emit::nested_item(i, &local, true));
@@ -692,19 +686,12 @@ fn lint_shadow(
     sig: &Signature,
     rendezvous: &std::collections::HashSet<String>,
     rejected: bool,
-    ties: &std::collections::HashMap<String, TokenStream>,
 ) -> TokenStream {
     // A `?` the check reported (no value to return through, or a value no
     // `?` can return through) says nothing more here.
     let try_reported = sig.done.is_none()
         || matches!(&f.sig.output, ReturnType::Type(_, ty) if check::surely_not_try(ty));
-    let body = shadow::body(
-        &f.sig.inputs,
-        &f.block.stmts,
-        rendezvous,
-        try_reported,
-        ties,
-    );
+    let body = shadow::body(&f.sig.inputs, &f.block.stmts, rendezvous, try_reported);
     let paths = parse::macros::macro_paths(&f.block);
     // A pattern parameter (and one after it, which the machine binds
     // again) is a parameter of the closure with its pattern, as below;
@@ -1318,13 +1305,7 @@ fn fallback(err: syn::Error, f: &ItemFn) -> TokenStream {
     f.attrs.retain(|a| check::rejected_attribute(a).is_none());
     let f = &f;
     let sig = Signature::of(f);
-    let shadow = lint_shadow(
-        f,
-        &sig,
-        &shadow::rendezvous_names(f),
-        true,
-        &Default::default(),
-    );
+    let shadow = lint_shadow(f, &sig, &shadow::rendezvous_names(f), true);
     let attrs = &f.attrs;
     let vis = &f.vis;
     let mut item = sig.item.clone();

@@ -134,11 +134,6 @@ pub struct Analysis {
     pub reached: Vec<bool>,
     /// Per state: the bindings its code mentions (uses, assigns, declares).
     pub mentions: Vec<HashSet<BindingId>>,
-    /// Per state: the bindings some path from it reads before assigning.
-    pub live: Vec<Set>,
-    /// Per state: the bindings that certainly hold a value there (given
-    /// one on every path to it, and moved on none).
-    pub holding: Vec<Set>,
 }
 
 pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
@@ -160,18 +155,10 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
     let fwd = forward(f, m, &live, &store_live, &unstored);
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
-    let mut holding = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
         let mut k = Vec::new();
         let mut flags = Set::default();
         let facts = &fwd.facts[s];
-        let mut held = Set::default();
-        for &b in &state.env {
-            if facts.init.contains(b) && !facts.moved.contains(b) {
-                held.insert(b);
-            }
-        }
-        holding.push(held);
         for &b in &state.env {
             let binding = &f.bindings[b];
             // A `for` loop's iterator holds the items not taken yet: kept
@@ -250,8 +237,6 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         flag_stores: fwd.flag_stores,
         reached: fwd.reached,
         mentions,
-        live,
-        holding,
     }
 }
 

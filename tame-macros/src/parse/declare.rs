@@ -141,10 +141,6 @@ impl Builder<'_> {
                 || ty.as_ref().is_some_and(syntax::trivially_undroppable_type));
         // (Resolved before the pattern's own names shadow the variable.)
         let passed_handle = init.is_some_and(|e| self.passes_tame_handle(e));
-        let init_names = init.and_then(syntax::plain_init_names).map(|names| {
-            let vars = names.iter().filter_map(|n| self.resolve(n)).collect();
-            (names, vars)
-        });
         let mut visit = DeclarePat {
             b: self,
             ids: &mut ids,
@@ -159,11 +155,6 @@ impl Builder<'_> {
             alternatives: Vec::new(),
         };
         syn::visit_mut::VisitMut::visit_pat_mut(&mut visit, pat);
-        if let Some(names) = init_names {
-            for &id in &ids {
-                self.f.bindings[id].init_names = Some(names.clone());
-            }
-        }
         if single && init.is_some_and(syntax::iterator_chain) {
             for &id in &ids {
                 self.f.bindings[id].iterator = true;

@@ -227,9 +227,6 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         stmts: all,
     };
     b.f.scopes = b.scope.parents.clone();
-    for &id in &b.scope.renamed {
-        b.f.bindings[id].renamed = true;
-    }
     b.f
 }
 

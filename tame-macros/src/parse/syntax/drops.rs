@@ -504,6 +504,10 @@ pub fn names_one_type(t: &syn::Type, local: &[String]) -> bool {
                 self.same = false;
             }
         }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            // (`[u8; width!()]`: a macro that may be an inner block's.)
+            self.same = false;
+        }
         fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
             if self.local.iter().any(|n| s.ident == n) {
                 self.same = false;
@@ -514,67 +518,6 @@ pub fn names_one_type(t: &syn::Type, local: &[String]) -> bool {
     let mut judge = Judge { local, same: true };
     syn::visit::Visit::visit_type(&mut judge, t);
     judge.same
-}
-
-/// The names an initializer mentions (each path's first segment, and the
-/// identifiers in the arguments of `format!`, `vec!` and the like), if its
-/// value's type is made of theirs: `None` when it has a closure or an
-/// `async` block (a type of its own at each place it is written) or
-/// another macro (which may hide one).
-pub fn plain_init_names(e: &Expr) -> Option<Vec<String>> {
-    struct Names {
-        names: Vec<String>,
-        plain: bool,
-    }
-    impl<'ast> syn::visit::Visit<'ast> for Names {
-        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {
-            self.plain = false;
-        }
-        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {
-            self.plain = false;
-        }
-        fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            const PLAIN: &[&str] = &["format", "vec", "concat", "stringify", "line", "file"];
-            let known = m
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| PLAIN.iter().any(|p| s.ident == p));
-            if !known {
-                self.plain = false;
-                return;
-            }
-            fn walk(tokens: proc_macro2::TokenStream, names: &mut Vec<String>) -> bool {
-                for t in tokens {
-                    match t {
-                        proc_macro2::TokenTree::Group(g) if !walk(g.stream(), names) => {
-                            return false;
-                        }
-                        proc_macro2::TokenTree::Punct(p) if p.as_char() == '|' => return false,
-                        proc_macro2::TokenTree::Ident(i) if i == "async" => return false,
-                        proc_macro2::TokenTree::Ident(i) => names.push(i.to_string()),
-                        _ => {}
-                    }
-                }
-                true
-            }
-            if !walk(m.tokens.clone(), &mut self.names) {
-                self.plain = false;
-            }
-        }
-        fn visit_path(&mut self, p: &'ast syn::Path) {
-            if let Some(first) = p.segments.first() {
-                self.names.push(first.ident.to_string());
-            }
-            syn::visit::visit_path(self, p);
-        }
-    }
-    let mut v = Names {
-        names: Vec::new(),
-        plain: true,
-    };
-    syn::visit::Visit::visit_expr(&mut v, e);
-    v.plain.then_some(v.names)
 }
 
 /// Whether a written type is surely not `Copy`: it is, or holds by value,
@@ -615,4 +558,57 @@ pub fn surely_not_copy(ty: &syn::Type) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether the body calls, as a statement, a macro that is not one of
+/// std's or tame's expression macros: such a call may declare items (a
+/// `newtype!(Meters);`), which exist only where it stands.
+pub fn calls_statement_macros(body: &syn::Block) -> bool {
+    const EXPRESSION: &[&str] = &[
+        "println",
+        "print",
+        "eprintln",
+        "eprint",
+        "assert",
+        "assert_eq",
+        "assert_ne",
+        "debug_assert",
+        "debug_assert_eq",
+        "debug_assert_ne",
+        "panic",
+        "todo",
+        "unimplemented",
+        "unreachable",
+        "write",
+        "writeln",
+        "dbg",
+        "vec",
+        "format",
+        "twait",
+        "mkevent",
+        "tvars",
+        // The `log` and `tracing` crates'.
+        "trace",
+        "debug",
+        "info",
+        "warn",
+        "error",
+        "log",
+    ];
+    struct Calls(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Calls {
+        fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
+            let name = m.mac.path.segments.last().map(|s| s.ident.to_string());
+            if !name.is_some_and(|n| EXPRESSION.contains(&n.as_str())) {
+                self.0 = true;
+            }
+            syn::visit::visit_stmt_macro(self, m);
+        }
+        fn visit_item_macro(&mut self, _: &'ast syn::ItemMacro) {
+            self.0 = true;
+        }
+    }
+    let mut calls = Calls(false);
+    syn::visit::Visit::visit_block(&mut calls, body);
+    calls.0
 }
