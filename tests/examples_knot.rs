@@ -744,6 +744,77 @@ fn a_response_not_yet_taken_survives_a_request_sent_into_a_shutdown() {
     assert!(status.success(), "knot exited with {status}");
 }
 
+/// An idle client that never closes: knot exits `--linger-ms` after the
+/// last request (here at once), closing it, and says nothing more than
+/// that it is done (the exit dropped the parked connection's wait after
+/// the connection table, whose use then panicked, once per connection).
+#[test]
+fn an_idle_client_that_never_closes_is_closed_by_the_exit_quietly() {
+    let mut srv = knot_flags(&["--idle-ms", "30000", "--linger-ms", "0"], true);
+    let (mut idle, mut idle_r) = connect(srv.addr);
+    idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut idle_r, false).status, 200);
+    let pid = rustix::process::Pid::from_raw(srv.pid() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let status = srv.wait_exit();
+    assert!(status.success(), "knot exited with {status}");
+    // Every line it wrote (the reader ends at the pipe's end).
+    let said: Vec<String> = srv.stderr_lines().iter().collect();
+    assert!(
+        said.iter().all(|l| !l.contains("panicked")),
+        "knot said: {said:#?}"
+    );
+    assert!(said.iter().any(|l| l.contains("knot: done")), "{said:#?}");
+    drop((idle, idle_r));
+}
+
+/// With its stderr gone (a pipe whose reader closed: a log collector that
+/// died), SIGTERM still drains and exits 0: the messages are dropped
+/// (writing them panicked, and knot died with 101 with its responses cut).
+#[test]
+fn sigterm_with_stderr_gone_still_drains_and_exits_0() {
+    let dir = std::env::temp_dir().join(format!("knot-test-{}-stderr-gone", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/a.txt"), "hello from a\n").unwrap();
+    let root = example::TempDir(dir);
+    let mut child = std::process::Command::new(example::example("knot"))
+        .args(["--root", root.0.to_str().unwrap(), "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The read end of its stderr, closed at once.
+    drop(child.stderr.take());
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr: SocketAddr = first.trim().parse().unwrap();
+    let (mut busy, mut busy_r) = connect(addr);
+    busy.write_all(b"GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    // A round trip on another connection: by its answer, knot has read
+    // the half head (see `a_request_under_way`).
+    let (mut probe, mut probe_r) = connect(addr);
+    probe
+        .write_all(b"GET /sub/a.txt HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_response(&mut probe_r, false).status, 200);
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    // (No stderr to say when the listener is closed: the request is
+    // finished whether or not its end came before the signal.)
+    busy.write_all(b"\r\n").unwrap();
+    let resp = read_response(&mut busy_r, false);
+    assert_eq!(
+        (resp.status, resp.body.as_slice()),
+        (200, &b"hello from a\n"[..])
+    );
+    drop((busy, busy_r, probe, probe_r));
+    let status = child.wait().unwrap();
+    assert!(status.success(), "knot exited with {status}");
+}
+
 /// After the first SIGINT (or SIGTERM) knot drains; a second one ends it
 /// at once (the signal's own action, given back on the first), a request
 /// still under way.

@@ -88,7 +88,9 @@ impl Conn {
     /// Whether the connection is idle between requests, its client's last
     /// response written: [`close_idle`] shuts those down.
     pub fn park(&self, idle: bool) {
-        TABLE.with(|t| t.set_idle(self.slot, idle));
+        // (At thread exit the table may go before the loop, whose drop
+        // wakes the parked connections' callbacks: nothing to mark then.)
+        let _ = TABLE.try_with(|t| t.set_idle(self.slot, idle));
     }
 }
 

@@ -81,11 +81,17 @@
 //!   client still sends until it closes. A socket closed at once would
 //!   have the kernel answer a request the client sent meanwhile with a
 //!   reset, which destroys a response the client has not read yet. Once no
-//!   request is under way, knot waits `--linger-ms` at most for the last
-//!   connections to close (on a loop that finished before the others, it
-//!   then closes them). No limit bounds the requests under way: a client
-//!   still taking a large response slowly (but within `--idle-ms` per wait)
-//!   keeps knot running until it is done, or until a second signal. With several loops the
+//!   request is under way, knot waits `--linger-ms` for the last
+//!   connections to close, and `--linger-ms` more each time a lingering
+//!   client took more of its response meanwhile (on a loop that finished
+//!   before the others, it then closes them). No limit bounds the requests
+//!   under way either: a client still taking a large response slowly (but
+//!   within `--idle-ms` per wait) keeps knot running until it is done, or
+//!   until a second signal. A limit of that: a response that an idle
+//!   keep-alive client had not taken whole when the drain began is still
+//!   in the kernel's buffers when knot exits; the kernel sends it after the
+//!   exit, but a request the client sends then is answered with a reset,
+//!   which drops the rest. With several loops the
 //!   first watches the signals and tells the others (see `Stop`): the
 //!   kernel hands a signal to one signal descriptor only.
 //!
@@ -106,7 +112,8 @@
 //! * Lingering close (as nginx's `lingering_close`): after an error
 //!   response, or when a closing connection still holds unread requests,
 //!   knot shuts down its writing side and reads and discards what the
-//!   client still sends, for at most `--linger-ms` (default 5,000) and
+//!   client still sends, for at most `--linger-ms` (default 5,000; again
+//!   each time the client took more of the response meanwhile) and
 //!   `--linger-bytes` (default 1 MiB), then closes. Closing a socket with
 //!   unread input sends a reset, which can destroy the response on its way;
 //!   lingering lets every 400, 408, 413, 414 and 431 reach the client.
@@ -138,6 +145,17 @@ use conns::Conn;
 use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Signal, Timeout};
 use tame_suite::http::{self, Head, Inbox, Located, Method, Next, ParseError};
+
+/// Writes a line to stderr, as `eprintln!` does, but without panicking
+/// when stderr is gone (a closed pipe, a log collector that died): knot's
+/// messages are for whoever listens, and a shutdown must go on without
+/// them.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 /// What the accept loop wakes up for.
 #[derive(Debug, Clone, Copy)]
@@ -185,7 +203,7 @@ impl Trouble {
             .last_report
             .is_none_or(|t| now.duration_since(t) >= REPORT_EVERY)
         {
-            eprintln!(
+            say!(
                 "knot: accept: {e}: {} failed accepts and {} connections shed since the last report \
                  (at most one report every {}s)",
                 self.failures,
@@ -212,7 +230,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
     if first {
         for sig in [Signal::Int, Signal::Term] {
             if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
-                eprintln!("knot: cannot watch {sig}: {e}");
+                say!("knot: cannot watch {sig}: {e}");
             }
         }
     } else {
@@ -263,7 +281,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
                 // the open connections finish, ends the process at once.
                 for sig in [Signal::Int, Signal::Term] {
                     if let Err(e) = sig.restore() {
-                        eprintln!("knot: cannot restore {sig}: {e}");
+                        say!("knot: cannot restore {sig}: {e}");
                     }
                 }
                 // Closing the listener refuses new connections (once every
@@ -508,7 +526,8 @@ fn write_rest(
 /// Closes `conn` gracefully after an error response: shuts down its
 /// writing side (the client sees the response, then end of stream), reads
 /// and discards what the client still sends until it closes its side, or
-/// `--linger-bytes` were read, or `--linger-ms` passed; then closes. A
+/// `--linger-bytes` were read, or `--linger-ms` passed without the client
+/// taking more of the response; then closes. A
 /// close with unread input would send a reset, which can destroy the
 /// response before the client reads it.
 #[tamed]
@@ -517,7 +536,11 @@ fn linger(conn: Rc<Conn>, site: Rc<Site>) {
     if conn.stream.shutdown(std::net::Shutdown::Write).is_err() {
         return;
     }
-    let deadline = Instant::now() + site.linger;
+    let mut deadline = Instant::now() + site.linger;
+    // What the client has not acknowledged yet of the response: while that
+    // falls, it is still taking the response, and closing would cut what
+    // it has not taken should it send anything more (a reset drops it).
+    let mut unacknowledged = conn.stream.unacknowledged().unwrap_or(0);
     let mut drained = 0;
     loop {
         let read = conn.stream.try_read(&mut site.scratch.borrow_mut());
@@ -531,14 +554,26 @@ fn linger(conn: Rc<Conn>, site: Rc<Site>) {
                 }
             }
             Err(e) if tame_suite::must_wait(&e) => {
-                let left = deadline.saturating_duration_since(Instant::now());
+                let mut left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
-                    return;
+                    // Out of time, unless the client took more of the
+                    // response meanwhile: then it has `--linger-ms` more.
+                    let now = conn.stream.unacknowledged().unwrap_or(0);
+                    if now == 0 || now >= unacknowledged || site.linger.is_zero() {
+                        return;
+                    }
+                    unacknowledged = now;
+                    Shutdown::delivering();
+                    deadline = Instant::now() + site.linger;
+                    left = site.linger;
                 }
                 let mut ready: Result<io::Result<()>, Timeout> = Err(Timeout);
                 twait! { conn.stream.readable(tame::add_timeout(left, mkevent!(ready))); }
-                if !matches!(ready, Ok(Ok(()))) {
-                    return;
+                match ready {
+                    // Readable, or out of time (the deadline is looked at
+                    // again).
+                    Ok(Ok(())) | Err(Timeout) => {}
+                    Ok(Err(_)) => return,
                 }
             }
             Err(_) => return,
@@ -735,6 +770,9 @@ struct Shutdown {
     lingering: Cell<bool>,
     /// ... and `--linger-ms` has passed.
     overdue: Cell<bool>,
+    /// A lingering connection's client took more of its response since
+    /// the wait for the last connections began or was renewed.
+    delivering: Cell<bool>,
     /// Drained: nothing more is answered on this loop.
     drained: Cell<bool>,
 }
@@ -747,6 +785,7 @@ thread_local! {
             linger: Cell::new(Duration::ZERO),
             lingering: Cell::new(false),
             overdue: Cell::new(false),
+            delivering: Cell::new(false),
             drained: Cell::new(false),
         }
     };
@@ -781,6 +820,31 @@ impl Shutdown {
         Shutdown::exit_if_drained();
     }
 
+    /// A lingering connection's client still takes its response: the wait
+    /// for the last connections goes on another `--linger-ms`.
+    fn delivering() {
+        SHUTDOWN.with(|s| s.delivering.set(true));
+    }
+
+    /// Gives the last connections `linger` to close, and `linger` more
+    /// each time one of their clients took more of a response meanwhile.
+    fn wait_for_the_last(linger: Duration) {
+        tame::timer(
+            linger,
+            Event::from_fn(move |passed: Option<()>| {
+                if passed.is_none() {
+                    return;
+                }
+                if SHUTDOWN.with(|s| s.delivering.replace(false)) {
+                    Shutdown::wait_for_the_last(linger);
+                } else {
+                    SHUTDOWN.with(|s| s.overdue.set(true));
+                    Shutdown::exit_if_drained();
+                }
+            }),
+        );
+    }
+
     /// If this loop is draining, no request is under way, and its
     /// connections have closed (or had `--linger-ms` to): the loop is done,
     /// and if it is the last, the process exits (status 0).
@@ -797,15 +861,7 @@ impl Shutdown {
             (false, start.then(|| s.linger.get()))
         });
         if let Some(linger) = start_linger {
-            tame::timer(
-                linger,
-                Event::from_fn(|passed: Option<()>| {
-                    if passed.is_some() {
-                        SHUTDOWN.with(|s| s.overdue.set(true));
-                        Shutdown::exit_if_drained();
-                    }
-                }),
-            );
+            Shutdown::wait_for_the_last(linger);
         }
         if !now_drained {
             return;
@@ -813,7 +869,7 @@ impl Shutdown {
         if STOP.loop_drained() {
             // Connections still open (lingering past `--linger-ms`) are
             // closed by the exit.
-            eprintln!("knot: done");
+            say!("knot: done");
             std::process::exit(0);
         }
         // Other loops still finish their requests. Close what is left of
@@ -898,7 +954,7 @@ impl Stop {
     fn listener_closed(&self) {
         if self.listening.fetch_sub(1, Ordering::SeqCst) == 1 {
             let sig = self.lock().signal.expect("told before any listener closes");
-            eprintln!("knot: {sig}: no new connections; finishing the requests under way");
+            say!("knot: {sig}: no new connections; finishing the requests under way");
         }
     }
 
@@ -1147,7 +1203,9 @@ usage: knot --root DIR --port PORT [--threads N] [--idle-ms MS] [--head-ms MS] [
   --head-ms MS        a request head must be whole within MS milliseconds of its first byte, or the client
                       gets 408 and the connection closes (default 10000; 0: no limit but --idle-ms)
   --linger-ms MS      after an error response, read and discard what the client still sends for at most
-                      MS milliseconds before closing, so that the response is not lost to a reset (default 5000)
+                      MS milliseconds before closing, so that the response is not lost to a reset (default 5000;
+                      again while the client takes the response); on SIGINT or SIGTERM, the time the last
+                      connections get to close
   --linger-bytes N    ... and at most N bytes (default 1048576)
 
 Out of file descriptors, knot sheds the connections least worth keeping (lingering, then the longest
@@ -1204,7 +1262,12 @@ fn flags() -> Flags {
             "--linger-ms" => f.linger_ms = number("--linger-ms", args.next()),
             "--linger-bytes" => f.linger_bytes = number("--linger-bytes", args.next()),
             "-h" | "--help" => {
-                println!("{HELP}");
+                // (Into a pipe its reader closed early, `--help | head`: no
+                // panic.)
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stdout(),
+                    format!("{HELP}\n").as_bytes(),
+                );
                 std::process::exit(0);
             }
             other => usage(&format!("unknown argument {other:?}")),
@@ -1228,7 +1291,7 @@ fn main() {
     // thread takes it but that loop's signal descriptor.
     for sig in [Signal::Int, Signal::Term] {
         if let Err(e) = sig.block() {
-            eprintln!("knot: cannot block {sig}: {e}");
+            say!("knot: cannot block {sig}: {e}");
         }
     }
     let mut listeners =
@@ -1259,6 +1322,6 @@ fn main() {
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!("knot: {problem}\nusage: knot --root DIR --port PORT [--threads N] (try --help)");
+    say!("knot: {problem}\nusage: knot --root DIR --port PORT [--threads N] (try --help)");
     std::process::exit(2);
 }

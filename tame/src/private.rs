@@ -583,9 +583,10 @@ pub fn phantom_value<P: PhantomValue>(_: &P) -> P::Value {
 #[inline]
 pub fn same_type<T>(_: &T, _: &T) {}
 
-/// Ties the type of `_value` to the witness `_of` (a `PhantomData` the
-/// expansion declares): the lint shadow tells the machine the types of the
-/// variables it keeps this way, before rustc checks the machine.
+/// Ties the type of `_value` to the witness `_of`: the machine's state to
+/// the `PhantomData`s the expansion declares with the written types of the
+/// variables it keeps, so that rustc knows them before it checks the
+/// machine.
 #[inline(always)]
 pub fn tie<T>(_of: &core::marker::PhantomData<T>, _value: &T) {}
 
