@@ -492,8 +492,12 @@ impl Forward<'_> {
                 // that is surely no copy: `let (s, n) = got;` of a
                 // `(String, u32)`) is gone, whatever reads the place later:
                 // the wait gives it its new value, as an assignment would.
+                // (Declared without a value, as the lint shadow judges a slot
+                // that the wait assigns rather than one that may keep its
+                // old value.)
                 let gone = |r: BindingId| {
                     facts.mmoved.contains(r)
+                        && self.f.bindings[r].deferred
                         && (self.f.bindings[r].ty.as_ref())
                             .is_some_and(crate::parse::syntax::surely_not_copy)
                 };

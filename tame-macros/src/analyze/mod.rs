@@ -202,6 +202,7 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
             // `Forward`'s stores): nothing is left to keep, though the read
             // of the value the wait gives it makes it live.
             let gone = facts.mmoved.contains(b)
+                && binding.deferred
                 && (binding.ty.as_ref()).is_some_and(crate::parse::syntax::surely_not_copy)
                 && fwd.stores.iter().any(|(&(st, site), &kind)| {
                     st == s
