@@ -564,42 +564,16 @@ pub fn surely_not_copy(ty: &syn::Type) -> bool {
 /// std's or tame's expression macros: such a call may declare items (a
 /// `newtype!(Meters);`), which exist only where it stands.
 pub fn calls_statement_macros(body: &syn::Block) -> bool {
-    const EXPRESSION: &[&str] = &[
-        "println",
-        "print",
-        "eprintln",
-        "eprint",
-        "assert",
-        "assert_eq",
-        "assert_ne",
-        "debug_assert",
-        "debug_assert_eq",
-        "debug_assert_ne",
-        "panic",
-        "todo",
-        "unimplemented",
-        "unreachable",
-        "write",
-        "writeln",
-        "dbg",
-        "vec",
-        "format",
-        "twait",
-        "mkevent",
-        "tvars",
-        // The `log` and `tracing` crates'.
-        "trace",
-        "debug",
-        "info",
-        "warn",
-        "error",
-        "log",
-    ];
     struct Calls(bool);
     impl<'ast> syn::visit::Visit<'ast> for Calls {
         fn visit_stmt_macro(&mut self, m: &'ast syn::StmtMacro) {
-            let name = m.mac.path.segments.last().map(|s| s.ident.to_string());
-            if !name.is_some_and(|n| EXPRESSION.contains(&n.as_str())) {
+            let ours_or_values = m.mac.path.segments.last().is_some_and(|s| {
+                matches!(
+                    s.ident.to_string().as_str(),
+                    "twait" | "mkevent" | "tvars" | "dbg" | "vec"
+                )
+            });
+            if !ours_or_values && !is_formatting_macro(&m.mac.path) {
                 self.0 = true;
             }
             syn::visit::visit_stmt_macro(self, m);
