@@ -441,7 +441,7 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(Some(a)) => a,
         Ok(None) => {
-            print!("{HELP}");
+            tame_suite::print_help(HELP);
             return ExitCode::SUCCESS;
         }
         Err(e) => {

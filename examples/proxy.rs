@@ -312,7 +312,7 @@ fn flags() -> Flags {
             "--connect-ms" => connect_ms = at_least_1("--connect-ms", args.next()),
             "--idle-ms" => idle_ms = Some(at_least_1("--idle-ms", args.next())),
             "-h" | "--help" => {
-                println!("{HELP}");
+                tame_suite::print_help(&format!("{HELP}\n"));
                 std::process::exit(0);
             }
             other => usage(&format!("unknown argument {other:?}")),

@@ -374,12 +374,12 @@ fn main() {
                 }
             }
             "-h" | "--help" => {
-                println!(
+                tame_suite::print_help(
                     "sleepy: GET /<ms> answers after <ms> milliseconds (one task per connection, one loop per thread)\n\n\
                      usage: sleepy --port PORT [--threads N] [--idle-ms MS]\n  \
                      --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
                      --threads N    N loops on N threads, each with its own listener on the port (SO_REUSEPORT) (default 1)\n  \
-                     --idle-ms MS   time a client has to send each request head and to take each response (default 60000)"
+                     --idle-ms MS   time a client has to send each request head and to take each response (default 60000)\n",
                 );
                 return;
             }

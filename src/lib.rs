@@ -126,3 +126,11 @@ pub fn spawn_loop(
         })
         .expect("cannot spawn a loop's thread")
 }
+
+/// Prints an example's `--help` text to stdout, as `print!` does, but
+/// without panicking when stdout is a pipe its reader closed early
+/// (`knot --help | head -3`).
+pub fn print_help(text: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}

@@ -136,3 +136,8 @@ fn every_mode_asks_again_over_tcp_after_a_truncated_reply() {
     assert!(out.status.success(), "{text}");
     assert_eq!(text.matches("1/1").count(), 4, "{text}");
 }
+
+#[test]
+fn help_documents_the_modes() {
+    example::assert_help_mentions("multidns", &["--window", "-n"]);
+}

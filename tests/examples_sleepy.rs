@@ -248,3 +248,8 @@ fn out_of_fds_it_reports_a_few_lines_and_serves_again_once_idle_clients_close() 
     let allowed = start.elapsed().as_secs() as usize + 1;
     assert!(lines <= allowed, "{lines} reports in {:?}", start.elapsed());
 }
+
+#[test]
+fn help_documents_every_flag() {
+    example::assert_help_mentions("sleepy", &["--port", "--threads", "--idle-ms"]);
+}

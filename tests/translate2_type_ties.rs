@@ -240,6 +240,17 @@ fn parameter_slot_and_block_item(mut msg: Message) -> usize {
     msg.0.len() + usize::from(w.0) + total + got
 }
 
+/// A pattern parameter whose type names what the body's `use` names
+/// otherwise (its `let` in the machine was written with the type, read
+/// in the body: "expected `wire::Message`, found `Message`").
+#[tamed]
+fn pattern_parameter_and_body_use((id, msg): (u32, Message)) -> usize {
+    use wire::Message;
+    let w = Message(1);
+    twait! { tame::asap(mkevent!()); }
+    id as usize + msg.0.len() + usize::from(w.0)
+}
+
 #[test]
 fn every_shape_compiles_and_means_what_the_plain_function_means() {
     on_fresh_loop(|| {
@@ -256,6 +267,10 @@ fn every_shape_compiles_and_means_what_the_plain_function_means() {
         assert_eq!(result_of(|ev| Counter { n: n.clone() }.run(ev)), Some(2));
         assert_eq!(result_of(|ev| macro_made(4, ev)), Some(5));
         assert_eq!(result_of(types_told_later), Some(1 + 2 + 3 + 3));
+        assert_eq!(
+            result_of(|ev| pattern_parameter_and_body_use((2, Message("ab".into())), ev)),
+            Some(5)
+        );
         assert_eq!(result_of(|ev| macro_made_types(true, ev)), Some(9));
         assert_eq!(
             result_of(|ev| parameter_slot_and_block_item(Message("x".into()), ev)),

@@ -1262,12 +1262,7 @@ fn flags() -> Flags {
             "--linger-ms" => f.linger_ms = number("--linger-ms", args.next()),
             "--linger-bytes" => f.linger_bytes = number("--linger-bytes", args.next()),
             "-h" | "--help" => {
-                // (Into a pipe its reader closed early, `--help | head`: no
-                // panic.)
-                let _ = std::io::Write::write_all(
-                    &mut std::io::stdout(),
-                    format!("{HELP}\n").as_bytes(),
-                );
+                tame_suite::print_help(&format!("{HELP}\n"));
                 std::process::exit(0);
             }
             other => usage(&format!("unknown argument {other:?}")),

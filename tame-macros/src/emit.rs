@@ -1526,38 +1526,8 @@ pub fn nested_item(item: &Stmt, local: &[String], hoisted: bool) -> TokenStream 
 /// returns) is another there.
 fn nested_names(f: &Function) -> Vec<String> {
     let scoped = f.scope_items.iter().flat_map(|(_, items)| items.iter());
-    (f.nested_items.iter().chain(scoped))
-        .filter_map(|s| match s {
-            Stmt::Item(syn::Item::Struct(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Enum(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Union(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Trait(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Fn(i)) => Some(i.sig.ident.to_string()),
-            Stmt::Item(syn::Item::Type(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Const(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Static(i)) => Some(i.ident.to_string()),
-            Stmt::Item(syn::Item::Mod(i)) => Some(i.ident.to_string()),
-            // (What a `use` of an inner block names is not in scope where
-            // the machine's witnesses are declared.)
-            Stmt::Item(syn::Item::Use(u)) => Some(use_names(&u.tree).join(" ")),
-            _ => None,
-        })
-        .flat_map(|n| n.split(' ').map(str::to_owned).collect::<Vec<_>>())
-        .filter(|n| !n.is_empty())
-        .collect()
-}
-
-/// The names a `use` brings into scope.
-fn use_names(tree: &syn::UseTree) -> Vec<String> {
-    match tree {
-        syn::UseTree::Path(p) => use_names(&p.tree),
-        syn::UseTree::Name(n) => vec![n.ident.to_string()],
-        syn::UseTree::Rename(r) => vec![r.rename.to_string()],
-        // A glob brings names nobody can list: the types of a function
-        // with one are left to inference.
-        syn::UseTree::Glob(_) => vec!["*".to_owned()],
-        syn::UseTree::Group(g) => g.items.iter().flat_map(use_names).collect(),
-    }
+    let all: Vec<Stmt> = f.nested_items.iter().chain(scoped).cloned().collect();
+    crate::parse::syntax::item_names(&all)
 }
 
 /// The types and traits the items of the body's inner blocks declare.

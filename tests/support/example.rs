@@ -107,6 +107,22 @@ pub fn assert_help_mentions(name: &str, words: &[&str]) {
     for w in words {
         assert!(help.contains(w), "{name} --help does not mention {w}");
     }
+    // Into a pipe whose reader is gone (`--help | head -1`, the reader
+    // closed before the write): still success, no panic.
+    let mut child = Command::new(example(name))
+        .arg("--help")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{name} --help into a closed pipe: {}, {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn example(name: &str) -> PathBuf {

@@ -401,7 +401,11 @@ impl Builder<'_> {
                         let ty = &t.ty;
                         // A type with an `impl Trait` in it cannot be
                         // written on a `let`: inferred from the argument.
-                        let typed = (!syntax::mentions_impl(ty)).then_some(&**ty);
+                        // Nor can one that names what an item of the body
+                        // declares again (`use wire::Message;`): the `let`
+                        // stands in the body, the type was read outside it.
+                        let hidden = syntax::names_any(ty, &syntax::item_names(&f.block.stmts));
+                        let typed = (!syntax::mentions_impl(ty) && !hidden).then_some(&**ty);
                         let l: syn::Stmt = match syntax::unbound_parts_kept(&user, typed, &arg, i) {
                             Some(l) => l,
                             None => match typed {

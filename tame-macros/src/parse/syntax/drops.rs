@@ -586,3 +586,48 @@ pub fn calls_statement_macros(body: &syn::Block) -> bool {
     syn::visit::Visit::visit_block(&mut calls, body);
     calls.0
 }
+
+/// The names the items among `stmts` declare, a `use`'s included (a glob
+/// `use` gives `*`).
+pub fn item_names(stmts: &[syn::Stmt]) -> Vec<String> {
+    fn use_names(tree: &syn::UseTree, out: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => use_names(&p.tree, out),
+            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+            syn::UseTree::Rename(r) => out.push(r.rename.to_string()),
+            syn::UseTree::Glob(_) => out.push("*".to_owned()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+        }
+    }
+    let mut out = Vec::new();
+    for s in stmts {
+        let syn::Stmt::Item(item) = s else { continue };
+        match item {
+            syn::Item::Use(u) => use_names(&u.tree, &mut out),
+            syn::Item::Struct(i) => out.push(i.ident.to_string()),
+            syn::Item::Enum(i) => out.push(i.ident.to_string()),
+            syn::Item::Union(i) => out.push(i.ident.to_string()),
+            syn::Item::Trait(i) => out.push(i.ident.to_string()),
+            syn::Item::Type(i) => out.push(i.ident.to_string()),
+            syn::Item::Mod(i) => out.push(i.ident.to_string()),
+            syn::Item::Fn(i) => out.push(i.sig.ident.to_string()),
+            syn::Item::Const(i) => out.push(i.ident.to_string()),
+            syn::Item::Static(i) => out.push(i.ident.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether the type `t` names one of `names` (any of its path segments),
+/// or `names` holds a glob (`*`), which may bring any name.
+pub fn names_any(t: &syn::Type, names: &[String]) -> bool {
+    fn idents(tokens: proc_macro2::TokenStream, names: &[String]) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => names.iter().any(|n| i == n),
+            proc_macro2::TokenTree::Group(g) => idents(g.stream(), names),
+            _ => false,
+        })
+    }
+    names.iter().any(|n| n == "*") || idents(quote::ToTokens::to_token_stream(t), names)
+}
