@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use tame::sync::{Channel, CloseGuard, Guard, Mutex, Permit, Semaphore};
-use tame::{mkevent, tamed, twait, Rendezvous};
+use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
 #[path = "support/trace.rs"]
 mod trace;
@@ -1451,4 +1451,34 @@ fn an_event_of_all_dropped_tells_each_even_past_one_that_panics() {
     let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(fan)));
     assert!(dropped.is_err());
     assert_eq!(*seen.borrow(), [0, 1]);
+}
+
+/// A drain guard drops every queued value even when one value's drop
+/// panics (an event whose callback panics on `None`): the panic goes on to
+/// the guard's dropper, and nothing stays queued.
+#[test]
+fn a_drain_guard_drops_every_value_even_when_one_drop_panics() {
+    {
+        let ch: Channel<Event<u32>> = Channel::new();
+        let dropped = Rc::new(std::cell::Cell::new(0));
+        for i in 0..3 {
+            let dropped = dropped.clone();
+            ch.send(Event::from_fn(move |v: Option<u32>| {
+                dropped.set(dropped.get() + 1);
+                if i == 0 {
+                    v.expect("a reply");
+                }
+            }));
+        }
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(ch.drain_guard());
+        }));
+        assert!(
+            caught.is_err(),
+            "the value's panic comes out of the guard's drop"
+        );
+        assert_eq!(dropped.get(), 3, "every value was dropped");
+        assert_eq!(ch.len(), 0);
+        assert!(ch.is_closed());
+    }
 }

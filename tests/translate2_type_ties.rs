@@ -251,6 +251,34 @@ fn pattern_parameter_and_body_use((id, msg): (u32, Message)) -> usize {
     id as usize + msg.0.len() + usize::from(w.0)
 }
 
+/// A `Copy` type of one's own named as one of std's (`Cell`), in a slot
+/// taken apart and refilled by a wait whose event comes back empty: it
+/// was copied, not moved, so the slot keeps its value (it was taken for a
+/// `std::cell::Cell` moved out, and the wait panicked for want of one).
+mod grid {
+    use tame::{mkevent, tamed, twait, Event};
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    pub struct Cell {
+        pub x: u8,
+    }
+
+    fn give(ev: Event<(Cell, u32)>, comes: bool) {
+        if comes {
+            ev.trigger((Cell { x: 1 }, 2));
+        }
+    }
+
+    #[tamed]
+    pub fn copied_then_kept() -> (Cell, u32, Cell) {
+        let mut got: (Cell, u32);
+        twait! { give(mkevent!(got), true); }
+        let (c, n) = got;
+        twait! { give(mkevent!(got), false); }
+        (c, n, got.0)
+    }
+}
+
 #[test]
 fn every_shape_compiles_and_means_what_the_plain_function_means() {
     on_fresh_loop(|| {
@@ -267,6 +295,8 @@ fn every_shape_compiles_and_means_what_the_plain_function_means() {
         assert_eq!(result_of(|ev| Counter { n: n.clone() }.run(ev)), Some(2));
         assert_eq!(result_of(|ev| macro_made(4, ev)), Some(5));
         assert_eq!(result_of(types_told_later), Some(1 + 2 + 3 + 3));
+        let one = grid::Cell { x: 1 };
+        assert_eq!(result_of(grid::copied_then_kept), Some((one, 2, one)));
         assert_eq!(
             result_of(|ev| pattern_parameter_and_body_use((2, Message("ab".into())), ev)),
             Some(5)

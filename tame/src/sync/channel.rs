@@ -557,10 +557,14 @@ pub struct CloseGuard<T> {
 impl<T> Drop for CloseGuard<T> {
     fn drop(&mut self) {
         self.channel.close();
-        // One at a time, each dropped before the next is taken: a value's
-        // drop (a permit given back) may run code that looks at the queue.
         if self.drain {
-            while self.channel.try_recv().is_some() {}
+            // Taken out first, then dropped each under its own catch, as
+            // `close` drops the waiters' events: a value's drop that panics
+            // (an event whose callback panics on `None`) leaves none of
+            // the others queued, and a second one in the first one's
+            // unwind does not abort the process.
+            let values: Vec<T> = self.channel.inner.values.borrow_mut().drain(..).collect();
+            drop(DropEach(values));
         }
     }
 }

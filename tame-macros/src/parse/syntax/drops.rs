@@ -522,10 +522,14 @@ pub fn names_one_type(t: &syn::Type, local: &[String]) -> bool {
 
 /// Whether a written type is surely not `Copy`: it is, or holds by value,
 /// one of std's owning types (`String`, `Vec<T>`, `Box<T>`, `Rc<T>`, a
-/// map), or a `&mut`. (A type of the user's may or may not be: not judged.)
+/// map), or a `&mut`. Judged by name, so only by names a type of the
+/// user's is unlikely to have in that form: the generic ones with their
+/// arguments written (a `Copy` `struct Box` of one's own has none), and
+/// no `Cell` (a grid's cell). (A type of the user's may or may not be
+/// `Copy`: not judged.)
 pub fn surely_not_copy(ty: &syn::Type) -> bool {
-    const OWNING: &[&str] = &[
-        "String",
+    const OWNING: &[&str] = &["String", "PathBuf", "OsString", "CString"];
+    const OWNING_GENERIC: &[&str] = &[
         "Vec",
         "Box",
         "Rc",
@@ -536,12 +540,6 @@ pub fn surely_not_copy(ty: &syn::Type) -> bool {
         "BTreeSet",
         "VecDeque",
         "BinaryHeap",
-        "PathBuf",
-        "OsString",
-        "CString",
-        "RefCell",
-        "Cell",
-        "Mutex",
     ];
     match ty {
         syn::Type::Reference(r) => r.mutability.is_some(),
@@ -551,7 +549,9 @@ pub fn surely_not_copy(ty: &syn::Type) -> bool {
         syn::Type::Array(a) => surely_not_copy(&a.elem),
         syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|last| {
             let name = last.ident.to_string();
-            OWNING.contains(&name.as_str())
+            let generic = matches!(last.arguments, syn::PathArguments::AngleBracketed(_));
+            (OWNING.contains(&name.as_str()) && !generic)
+                || (OWNING_GENERIC.contains(&name.as_str()) && generic)
                 || (matches!(name.as_str(), "Option" | "Result")
                     && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
                         if a.args.iter().any(|g| matches!(g, syn::GenericArgument::Type(t) if surely_not_copy(t)))))
