@@ -109,6 +109,19 @@ fn run_once_from_inside_a_task_panics() {
     tame::run();
 }
 
+/// `run_with` nested is refused in its own name, before it starts its
+/// function (the function's start is not a side effect of the refusal).
+#[test]
+#[should_panic(expected = "tame::run_with() called from inside a task or a callback the loop runs")]
+fn run_with_from_inside_a_task_panics_before_starting_its_function() {
+    tame::asap(Event::from_fn(|_| {
+        tame::run_with(|done: Event<u32>| {
+            panic!("the function was started: {done:?}");
+        });
+    }));
+    tame::run();
+}
+
 #[test]
 fn a_run_once_turn_waits_past_readiness_that_nothing_waited_for() {
     on_fresh_loop(|| {

@@ -511,6 +511,9 @@ pub fn run() {
 /// ```
 #[track_caller]
 pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
+    // Refused before `start` runs, in its own name: nested, the function
+    // would be started, and then the loop refused.
+    driver::refuse_nested("run_with");
     let r = Rendezvous::<()>::new();
     let (ev, slot) = r.event_with_slot(());
     // Under the budget of a turn (see `run`): the function is as one the

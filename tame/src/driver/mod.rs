@@ -1076,7 +1076,7 @@ pub(crate) fn stop() {
 /// cannot pass the location on: this runs before the loop's), if the loop
 /// runs already on this thread.
 #[track_caller]
-fn refuse_nested(what: &str) {
+pub(crate) fn refuse_nested(what: &str) {
     let nested = LOOP.try_with(|l| l.running.get()).unwrap_or(false);
     assert!(
         !nested,
