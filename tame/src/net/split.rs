@@ -370,6 +370,69 @@ impl WriteHalf<TcpStream> {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         sys::local_addr(self.io.fd())
     }
+
+    // What concerns writing is on the write half, so that a split stream
+    // (the usual shape of a server that answers while it reads) can still
+    // turn Nagle off and watch a slow reader. `SO_LINGER` is not: the half
+    // shuts the writing direction down as it goes, so with a linger of zero
+    // the peer would read a clean end of stream before the reset; to abort,
+    // `reunite` the halves and set it on the stream.
+
+    /// As [`TcpStream::set_nodelay`]: small writes go out at once.
+    ///
+    /// # Errors
+    ///
+    /// As `setsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (_r, w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// w.set_nodelay(true).unwrap();
+    /// assert!(w.nodelay().unwrap());
+    /// ```
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        sys::set_nodelay(self.io.fd(), nodelay)
+    }
+
+    /// As [`TcpStream::nodelay`].
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (_r, w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// assert!(!w.nodelay().unwrap());
+    /// ```
+    pub fn nodelay(&self) -> io::Result<bool> {
+        sys::nodelay(self.io.fd())
+    }
+
+    /// As [`TcpStream::unacknowledged`]: how many of the bytes written the
+    /// peer has not yet acknowledged.
+    ///
+    /// # Errors
+    ///
+    /// As `ioctl(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let s = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let (_r, w) = tame::net::TcpStream::from_std(s).unwrap().into_split();
+    /// assert_eq!(w.unacknowledged().unwrap(), 0); // nothing written yet
+    /// ```
+    pub fn unacknowledged(&self) -> io::Result<usize> {
+        sys::unacknowledged(self.io.fd())
+    }
 }
 
 impl ReadHalf<UnixStream> {
