@@ -5007,3 +5007,33 @@ fn a_slot_moved_out_whole_is_filled_again_by_a_later_wait() {
         );
     });
 }
+
+/// A variable given its value in every branch but one that exits the
+/// process through `std::process::exit`: the translator knows that call
+/// does not return (it was rustc's "possibly-uninitialized" at the read
+/// after the twait), as it knows `panic!`. (The late `let x;` is the shape
+/// under test, which clippy would write as `let x = match ..`.)
+#[allow(clippy::needless_late_init)]
+#[tamed]
+fn value_or_exit(arg: Option<u32>) -> u32 {
+    let x;
+    match arg {
+        Some(n) => x = n,
+        None => std::process::exit(2),
+    }
+    let y;
+    if let Some(n) = arg {
+        y = n + 1;
+    } else {
+        std::process::abort();
+    }
+    twait! { tame::asap(mkevent!()); }
+    x + y
+}
+
+#[test]
+fn a_branch_that_exits_the_process_leaves_no_variable_unset() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(|ev| value_or_exit(Some(3), ev)), Some(7));
+    });
+}

@@ -1226,6 +1226,7 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
     let attrs = match e {
         Expr::Return(r) => &r.attrs,
         Expr::Macro(m) => &m.attrs,
+        Expr::Call(c) => &c.attrs,
         Expr::If(i) => &i.attrs,
         Expr::Match(m) => &m.attrs,
         Expr::Block(b) => &b.attrs,
@@ -1237,6 +1238,7 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
     match e {
         Expr::Return(_) => true,
         Expr::Macro(m) => is_panicking(&m.mac.path),
+        Expr::Call(_) => syntax::is_process_exit(e),
         // Every branch returns or panics (`match k { 1 => return a, _ =>
         // return b }`); a `break` or `continue` in them is a jump the
         // statement records, not its end.

@@ -336,6 +336,7 @@ fn expr_ends(e: &Expr, how: Ends) -> bool {
         Expr::Return(_) => true,
         Expr::Break(_) | Expr::Continue(_) => how == Ends::Diverges,
         Expr::Macro(m) => is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"),
+        Expr::Call(_) => is_process_exit(e),
         Expr::Block(b) if b.label.is_none() => block_ends(&b.block, how),
         Expr::Paren(p) => expr_ends(&p.expr, how),
         // Every branch ends (`match k { 1 => return a, _ => return b }`).
@@ -348,6 +349,27 @@ fn expr_ends(e: &Expr, how: Ends) -> bool {
         Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| expr_ends(&a.body, how)),
         _ => false,
     }
+}
+
+/// A call of `std::process::exit` or `abort`, written with the module
+/// (`process::exit(2)`, `std::process::exit(code)`): functions that return
+/// `!` which the translator can know by name. A bare `exit(2)` may be a
+/// function of one's own that returns.
+pub fn is_process_exit(e: &Expr) -> bool {
+    let Expr::Call(c) = e else { return false };
+    let Expr::Path(p) = &*c.func else {
+        return false;
+    };
+    let segs: Vec<_> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(
+        segs.iter().rev().map(String::as_str).collect::<Vec<_>>()[..],
+        ["exit" | "abort", "process", ..]
+    )
 }
 
 /// `panic!` and its relatives.
