@@ -5037,3 +5037,27 @@ fn a_branch_that_exits_the_process_leaves_no_variable_unset() {
         assert_eq!(result_of(|ev| value_or_exit(Some(3), ev)), Some(7));
     });
 }
+
+/// Raw pointers that a twait leaves valid: one into a `Box` (the heap does
+/// not move with the function's variables) kept across the wait, and one
+/// to a variable used before the wait only.
+#[tamed]
+fn raw_pointers_that_stay_valid() -> u32 {
+    let mut boxed = Box::new(5u32);
+    let into_box = &raw mut *boxed;
+    let mut x = 1u32;
+    let to_x = &raw mut x;
+    // SAFETY: `x` is alive and not borrowed otherwise here.
+    unsafe { *to_x += 1 };
+    twait! { tame::asap(mkevent!()); }
+    // SAFETY: the box is alive and its heap memory never moved.
+    unsafe { *into_box = 7 };
+    *boxed + x
+}
+
+#[test]
+fn a_raw_pointer_into_a_box_is_kept_across_a_twait() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(raw_pointers_that_stay_valid), Some(9));
+    });
+}

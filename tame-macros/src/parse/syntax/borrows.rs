@@ -326,6 +326,22 @@ pub fn borrow_root_in(
     match e {
         Expr::Paren(p) => borrow_root_in(&p.expr, iterates),
         Expr::Reference(r) => root(&r.expr).map(|i| (i.clone(), "a reference")),
+        // A raw pointer to a variable or a field of one (`&raw mut x`,
+        // `addr_of_mut!(s.f)`) points into the machine's state, which
+        // moves at a twait: kept across one, it would dangle where a plain
+        // function's stays valid. (Through a `*` or an index it may point
+        // into a heap allocation, which does not move.)
+        Expr::RawAddr(r) => variable_place(&r.expr).map(|i| (i.clone(), RAW_POINTER)),
+        Expr::Macro(m)
+            if m.mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "addr_of" || s.ident == "addr_of_mut") =>
+        {
+            let place: Expr = m.mac.parse_body().ok()?;
+            variable_place(&place).map(|i| (i.clone(), RAW_POINTER))
+        }
         // `v.get(i)?` borrows as `v.get(i).unwrap()` does.
         Expr::Try(t) => borrow_root_in(&t.expr, iterates),
         // A value chosen among borrows (`if c { &a } else { &b }`): the
@@ -477,6 +493,22 @@ fn closure_borrows_its_argument(e: &Expr) -> bool {
     borrow_root(body).is_some_and(|(root, _)| root == p.ident)
 }
 
+/// The variable whose memory a place is (`x`, `s.field.0`), if it is one
+/// of a variable's own bytes, not reached through a pointer or an index.
+fn variable_place(e: &Expr) -> Option<&Ident> {
+    match e {
+        Expr::Path(_) => as_ident(e),
+        Expr::Field(f) => variable_place(&f.base),
+        Expr::Paren(p) => variable_place(&p.expr),
+        _ => None,
+    }
+}
+
+/// How a raw pointer made of a variable's address borrows it: the report
+/// of one kept across a twait says why it cannot be.
+pub const RAW_POINTER: &str = "a raw pointer to it, which the twait would leave dangling: \
+the function's variables move into its state there";
+
 /// How a value pinned by `pin!` borrows: the report of one kept across a
 /// twait says to pin it on the heap.
 pub const PINNED: &str =
@@ -518,16 +550,26 @@ pub fn is_guard(e: &Expr) -> bool {
     }
 }
 
-/// Whether a type may hold a borrow: it has a reference or a lifetime in
-/// it (`&str`, `Vec<&str>`, `Ref<'_, T>`), or is inferred (`_`) or an
-/// `impl Trait`.
+/// Whether a type may hold a borrow: it has a reference, a raw pointer or
+/// a lifetime in it (`&str`, `Vec<&str>`, `*mut u8`, `Ref<'_, T>`), or is
+/// inferred (`_`) or an `impl Trait`.
 pub fn may_borrow_type(t: &syn::Type) -> bool {
     fn walk(ts: proc_macro2::TokenStream) -> bool {
-        ts.into_iter().any(|tt| match tt {
-            proc_macro2::TokenTree::Punct(p) => p.as_char() == '&' || p.as_char() == '\'',
-            proc_macro2::TokenTree::Ident(i) => i == "_" || i == "impl",
-            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
-            proc_macro2::TokenTree::Literal(_) => false,
+        let mut after_star = false;
+        ts.into_iter().any(|tt| {
+            let star = matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '*');
+            let borrows = match tt {
+                proc_macro2::TokenTree::Punct(p) => p.as_char() == '&' || p.as_char() == '\'',
+                // `*const T`, `*mut T`: a raw pointer, which may point at a
+                // variable (a `*` of an array's length is no type).
+                proc_macro2::TokenTree::Ident(i) => {
+                    i == "_" || i == "impl" || (after_star && (i == "const" || i == "mut"))
+                }
+                proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+                proc_macro2::TokenTree::Literal(_) => false,
+            };
+            after_star = star;
+            borrows
         })
     }
     walk(quote::ToTokens::to_token_stream(t))
