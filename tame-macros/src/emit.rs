@@ -80,6 +80,9 @@ pub struct Emitter<'a> {
     /// How the machine returns to the loop (`return;`, or for a
     /// `Result`/`Option` machine `return proceed();`).
     ret: TokenStream,
+    /// The slot lists [`Self::type_ties`] gave a written type, with their
+    /// witness: each is tied to it where it is declared.
+    tied_lists: Vec<(BindingId, Ident)>,
 }
 
 /// The kept variables' types, told to the machine before rustc checks it.
@@ -173,6 +176,7 @@ impl<'a> Emitter<'a> {
             } else {
                 quote!(return;)
             },
+            tied_lists: Vec::new(),
         }
     }
 
@@ -274,7 +278,9 @@ impl<'a> Emitter<'a> {
     /// [`TypeTies`]).
     ///
     /// `item_macros`: the body calls a macro of the user's as a statement.
-    pub fn type_ties(&self, item_macros: bool) -> TypeTies {
+    /// Call it before the arms are emitted: a slot list tied here is tied
+    /// in the arm that declares it too.
+    pub fn type_ties(&mut self, item_macros: bool) -> TypeTies {
         let params = self.enum_params();
         // A field under `#[cfg]` has a parameter under it too, which a
         // call's arguments cannot follow. A macro of the user's called as
@@ -306,6 +312,16 @@ impl<'a> Emitter<'a> {
             return TypeTies::default();
         }
         let witnesses: Vec<Ident> = params.iter().map(|(_, t, _)| witness(t)).collect();
+        // A slot list's type known where it is made, before the events
+        // are: a slot of another type is then reported at the operation
+        // given the event, as the event's type, instead of at the twait
+        // in the words of the list's inferred type.
+        let tied_lists = (params.iter().zip(&witnesses).zip(&written))
+            .filter(|((&(b, _, _), _), t)| {
+                t.is_some() && self.f.bindings[b].kind != BindingKind::User
+            })
+            .map(|((&(b, _, _), w), _)| (b, w.clone()))
+            .collect();
         let annotations = written
             .iter()
             .map(|t| t.as_ref().map(|t| quote!(: #phantom<#t>)));
@@ -313,7 +329,7 @@ impl<'a> Emitter<'a> {
         let ty = &self.state_ty;
         let var = &self.state_var;
         let types = hygienic("__tame_state_types");
-        TypeTies {
+        let ties = TypeTies {
             witnesses: quote!(#(let #witnesses #annotations = #phantom;)*),
             state: quote! {
                 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
@@ -322,7 +338,9 @@ impl<'a> Emitter<'a> {
                 }
                 #tie(&#types(#(&#witnesses),*), &#var);
             },
-        }
+        };
+        self.tied_lists = tied_lists;
+        ties
     }
 
     /// The type of `b`'s field when it can be written before the lint
@@ -1209,6 +1227,19 @@ impl<'a> Emitter<'a> {
             .collect()
     }
 
+    /// After a slot list's declaration, its tie to its witness (see
+    /// `tied_lists`).
+    fn tie_list(&self, p: &Plain) -> TokenStream {
+        let [d] = p.defs[..] else {
+            return TokenStream::new();
+        };
+        let Some((_, w)) = self.tied_lists.iter().find(|(b, _)| *b == d) else {
+            return TokenStream::new();
+        };
+        let ident = &self.f.bindings[d].ident;
+        quote!(::tame::__private::tie(&#w, &#ident);)
+    }
+
     /// Ordinary code: its jump markers become jumps.
     fn plain(&self, p: &Plain) -> TokenStream {
         if let Stmt::Local(l) = &p.stmt {
@@ -1229,6 +1260,7 @@ impl<'a> Emitter<'a> {
         if p.jumps.is_empty() {
             let mut out = machine_copy(&p.stmt).to_token_stream();
             out.extend(self.touch_defs(p));
+            out.extend(self.tie_list(p));
             return out;
         }
         let escaping: Vec<usize> = p

@@ -91,10 +91,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     let sites = em.sites();
     let initial = em.initial();
     let untaken = em.untaken_params();
+    let ties = em.type_ties(parse::syntax::calls_statement_macros(&f.block));
     let arms: Vec<TokenStream> = machine.order.iter().map(|&s| em.arm(s)).collect();
 
     let sig = Signature::of(&f);
-    let ties = em.type_ties(parse::syntax::calls_statement_macros(&f.block));
     let lint_shadow = lint_shadow(&f, &sig, &shadow::rendezvous_names(&f), false);
     let items = &ir.items;
     let local = crate::emit::nested_types(&ir);
