@@ -108,7 +108,12 @@ impl Room {
     }
 
     /// Sends `line` to every member but `from`, all writes at once; the
-    /// number of members that got it.
+    /// number of members that got it. (A member whose socket buffer is
+    /// full while another broadcast's write to it still waits misses the
+    /// line: its write gets `ResourceBusy`, counted as not reached. The
+    /// lines here are short and the clients read; a server for clients
+    /// that may lag gives each member one writer task fed by a `Channel`,
+    /// as the recipes show.)
     #[tamed]
     fn broadcast(self: Rc<Self>, from: Option<String>, line: String) -> usize {
         let targets: Vec<Rc<TcpStream>> = self

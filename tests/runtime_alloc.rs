@@ -372,3 +372,27 @@ fn a_burst_of_waiting_tasks_leaves_no_lasting_memory() {
     .join()
     .unwrap();
 }
+
+/// A channel that once queued a burst, and a rendezvous that once had as
+/// many events back, give its buffer back as they are drained (a chat
+/// server's outbox of a client that lagged once kept its peak for the
+/// client's life).
+#[test]
+fn a_drained_burst_leaves_no_lasting_memory_in_a_channel_or_a_rendezvous() {
+    std::thread::spawn(|| {
+        let ch = tame::sync::Channel::<u64>::new();
+        let r = Rendezvous::<u32>::new();
+        let (_, kept) = measure(|| {
+            for i in 0..100_000 {
+                ch.send(i);
+                r.event(i as u32).trigger(());
+            }
+            while ch.try_recv().is_some() {}
+            while r.try_next().is_some() {}
+        });
+        assert!(kept < 8 * 1024, "{kept} bytes kept after the burst");
+        drop((ch, r));
+    })
+    .join()
+    .unwrap();
+}

@@ -153,6 +153,7 @@ mod rendezvous;
 mod slot;
 mod spare;
 mod timeout;
+mod trim;
 
 pub mod dns;
 pub mod io;

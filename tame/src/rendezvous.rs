@@ -698,7 +698,7 @@ impl<I> Rendezvous<I> {
     /// ```
     pub fn try_next(&self) -> Option<I> {
         let s = &self.shared;
-        let id = s.queue.borrow_mut().pop_front();
+        let id = crate::trim::pop_front(&mut s.queue.borrow_mut());
         if id.is_some() {
             s.taken.set(s.taken.get() + 1);
             s.with_receipts(|book| {

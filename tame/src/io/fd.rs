@@ -315,7 +315,8 @@ impl Fd {
     ///
     /// # Errors
     ///
-    /// Through `ev`, with the buffer: the first write error, or `WriteZero`.
+    /// Through `ev`, with the buffer: the first write error, or `WriteZero`;
+    /// `ResourceBusy` if another write-side operation waits.
     ///
     /// # Examples
     ///

@@ -180,7 +180,8 @@ pub trait ReadStream: sealed::Sealed {
     ///
     /// Through `ev`, with the buffer: `InvalidData` if more than `limit`
     /// bytes came and no `delim` ends within the first `limit` (a final
-    /// record of `limit` bytes at the end of the stream is no error); `InvalidInput` for an empty `delim`; read errors.
+    /// record of `limit` bytes at the end of the stream is no error); `InvalidInput` for an empty `delim`;
+    /// `ResourceBusy` if another read-side operation waits; read errors.
     ///
     /// # Examples
     ///
@@ -288,7 +289,7 @@ pub trait WriteStream: sealed::Sealed {
     /// # Errors
     ///
     /// Through `ev`, with the buffer: the first write error, or
-    /// `WriteZero`.
+    /// `WriteZero`; `ResourceBusy` if another write-side operation waits.
     ///
     /// # Examples
     ///

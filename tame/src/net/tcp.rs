@@ -406,8 +406,11 @@ impl TcpStream {
     ///
     /// Delivered through `ev` with the buffer: the first write error
     /// (`BrokenPipe`, `ConnectionReset`, ...), or `WriteZero` if the socket
-    /// accepts no more bytes. How much was written before an error is not
-    /// reported.
+    /// accepts no more bytes; `ResourceBusy` (nothing written) if another
+    /// write-side operation waits (two tasks writing to one shared stream:
+    /// give the writes to one task, through a
+    /// [`Channel`](crate::sync::Channel)). How much was written before an
+    /// error is not reported.
     ///
     /// # Examples
     ///
@@ -474,7 +477,8 @@ impl TcpStream {
     ///
     /// Delivered through `ev` with the buffer: `InvalidData` if more than
     /// `limit` bytes came and no `delim` ends within the first `limit`; `InvalidInput` if `delim` is
-    /// empty; read errors.
+    /// empty; `ResourceBusy` if another read-side operation waits; read
+    /// errors.
     ///
     /// # Examples
     ///

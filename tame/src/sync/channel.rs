@@ -44,6 +44,9 @@ use crate::Event;
 /// leave early (a `?`, a panic) holds a [`close_guard`](Channel::close_guard),
 /// which closes the channel when it goes.
 ///
+/// The queue grows as values wait and shrinks as they are taken: a burst
+/// leaves no lasting buffer behind once it is drained.
+///
 /// # Examples
 ///
 /// ```
@@ -198,7 +201,7 @@ impl<T> Channel<T> {
         if !ev.is_live() {
             return;
         }
-        let value = self.inner.values.borrow_mut().pop_front();
+        let value = crate::trim::pop_front(&mut self.inner.values.borrow_mut());
         match value {
             Some(v) => ev.trigger(v),
             None if self.inner.closed.get() => drop(ev),
@@ -317,7 +320,7 @@ impl<T> Channel<T> {
     /// assert_eq!(ch.try_recv(), Some(3));
     /// ```
     pub fn try_recv(&self) -> Option<T> {
-        self.inner.values.borrow_mut().pop_front()
+        crate::trim::pop_front(&mut self.inner.values.borrow_mut())
     }
 
     /// Closes the channel: the receivers (and [`readable`](Channel::readable)
@@ -563,7 +566,8 @@ impl<T> Drop for CloseGuard<T> {
             // (an event whose callback panics on `None`) leaves none of
             // the others queued, and a second one in the first one's
             // unwind does not abort the process.
-            let values: Vec<T> = self.channel.inner.values.borrow_mut().drain(..).collect();
+            let values: Vec<T> =
+                std::mem::take(&mut *self.channel.inner.values.borrow_mut()).into();
             drop(DropEach(values));
         }
     }
