@@ -235,8 +235,8 @@ pub fn deliver<T>(done: &mut Delivery<T>, value: T) {
     message = "`{Self}` is not std's `Result` or `Option`: #[tamed] takes a return type named \
                `Result` or `Option` for one when its body uses `?` or a macro",
     label = "a type of your own named like std's",
-    note = "import it under another name (`use game::Result as Outcome;`), so that #[tamed] \
-            sees a type of your own"
+    note = "import it under another name (`use your_module::Result as Outcome;`, with the \
+            module it comes from), so that #[tamed] sees a type of your own"
 )]
 pub trait Exit: Sized {
     type Exit: Proceed;
