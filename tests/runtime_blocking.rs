@@ -57,6 +57,7 @@ fn jobs_that_block_run_side_by_side() {
 fn a_panic_in_the_job_goes_on_out_of_run_with_its_message() {
     on_fresh_loop(|| {
         let r = Rendezvous::<()>::new();
+        let line = line!() + 1;
         tame::spawn_blocking(
             || -> u32 { panic!("the job failed") },
             r.event(()).map(|_| ()),
@@ -64,7 +65,10 @@ fn a_panic_in_the_job_goes_on_out_of_run_with_its_message() {
         let payload = catch_unwind(AssertUnwindSafe(tame::run)).expect_err("run() panics");
         assert_eq!(
             payload.downcast_ref::<String>().map(String::as_str),
-            Some("closure run by tame::spawn_blocking panicked: the job failed")
+            Some(&*format!(
+                "closure run by tame::spawn_blocking at {}:{line} panicked: the job failed",
+                file!()
+            ))
         );
     });
 }

@@ -35,7 +35,8 @@ use crate::Event;
 ///   [`spawn`](crate::spawn)ed future.
 /// * If `f` panics, `ev` comes back untriggered and a panic goes on on the
 ///   loop's thread, out of `run()`, as a spawned future's does, with the
-///   message `closure run by tame::spawn_blocking panicked: <its message>`
+///   message `closure run by tame::spawn_blocking at <file>:<line>
+///   panicked: <its message>`, naming the call
 ///   (a payload that is no message, from `panic_any(MyError)`, goes on as
 ///   it is, for `catch_unwind` to downcast; the hook printed the panic on
 ///   the pool's thread). If `ev` had died first, nothing waits for the

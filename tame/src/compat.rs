@@ -42,7 +42,16 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 /// future then waits as a tamed function waits on an event, so a deadlock
 /// (an event that nothing can trigger any more) lets `run()` return, and
 /// [`blocked`](crate::blocked) shows the future, instead of `run()`
-/// waiting for good.
+/// waiting for good. A combinator that keeps a waker of its own made from
+/// the future's is not direct: `FuturesUnordered`, `FuturesOrdered`,
+/// `join_all` of more than 30 futures (it uses `FuturesOrdered` then),
+/// `Shared`, `buffer_unordered` hold a clone while they wait, and a
+/// deadlock under them keeps `run()` waiting.
+///
+/// A panic of the future goes on out of [`run`](crate::run) as "future
+/// spawned with tame::spawn at src/main.rs:12 panicked: ..", and `ev` is
+/// dropped untriggered (a tamed caller waiting on it resumes with its slot
+/// unchanged, as after a tamed function's panic).
 ///
 /// Like a tamed function, the future is cancelled when `ev` dies (its
 /// rendezvous cancelled or dropped, a timeout gave up on it): the loop
@@ -228,6 +237,20 @@ impl<F: Future> Sink<()> for FutureTask<F> {
     fn complete(self: Rc<Self>, _value: Option<()>) {}
 }
 
+impl<F: Future> FutureTask<F> {
+    /// What a panic of the future is told of: what spawned it, and where
+    /// (with many spawns, the hook's location is inside the future only).
+    fn who_panicked(&self) -> String {
+        let at = self.spawned_at;
+        format!(
+            "{} at {}:{}",
+            self.spawner.what_panicked(),
+            at.file(),
+            at.line()
+        )
+    }
+}
+
 impl<F: Future + 'static> TaskObj for FutureTask<F> {
     fn header(&self) -> &Header {
         &self.header
@@ -254,8 +277,7 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
             let (ev, panicked) = self.finish();
             if let Some(payload) = panicked {
                 crate::task::drop_beside_panic(ev);
-                let who = self.spawner.what_panicked();
-                crate::task::go_on_naming(|| who.to_string(), payload);
+                crate::task::go_on_naming(|| self.who_panicked(), payload);
             }
         }
     }
@@ -315,8 +337,7 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
                 // out of `run()` (its own, whatever the event's callback
                 // does).
                 crate::task::drop_beside_panic(ev);
-                let who = self.spawner.what_panicked();
-                crate::task::go_on_naming(|| who.to_string(), payload);
+                crate::task::go_on_naming(|| self.who_panicked(), payload);
             }
         }
     }
@@ -578,6 +599,13 @@ impl<T> Sink<T> for FutureState<T> {
 
 /// The future half of [`event_future`]: `Some(value)` once the event is
 /// triggered, `None` if it was dropped untriggered.
+///
+/// The event is triggered by code on this thread: by tame's loop when a
+/// timer or an fd gives it its value, so await it in a future given to
+/// [`spawn`](crate::spawn). Under another executor that blocks the thread
+/// (`futures::executor::block_on`), the loop does not run, and a future
+/// waiting for it waits for good (unless the awaited code triggers the
+/// event itself, as below).
 ///
 /// # Examples
 ///

@@ -499,7 +499,14 @@ pub struct TakenMark {
 ///   cancelled, or, for a future [`spawn`](crate::spawn)ed on the loop,
 ///   that future ends.
 /// * It is a [`futures_core::Stream`] of ids, ending when nothing is
-///   outstanding and nothing is queued.
+///   outstanding and nothing is queued. It may give ids again after that
+///   `None` (events made since), so it is no `FusedStream`: in
+///   `futures::select!`, poll `r.next().fuse()` (a `None` there comes back
+///   at once each time: leave the loop on it). Its ids come while tame's
+///   loop runs the events' sources (timers, fds): poll it in a future
+///   given to [`spawn`](crate::spawn), not under another executor that
+///   blocks the thread (`futures::executor::block_on`), where it would
+///   wait for good.
 ///
 /// # Examples
 ///
@@ -787,6 +794,15 @@ impl<I> Rendezvous<I> {
             _ => None,
         };
         if let Some(other) = other {
+            // A stream's poll that returned `Pending` waits on, however
+            // the code that polled it went on: say so, and how to peek.
+            let stream_hint = if matches!(old, Some(Waiter::Waker(_))) {
+                " (a `poll_next` that returned `Pending`, through `now_or_never` or a \
+                 `select!` that took another branch, waits until an id comes back or its \
+                 future ends; to look without waiting, use `try_next()`)"
+            } else {
+                ""
+            };
             // Restore before panicking so the loop stays consistent.
             self.shared.waiter.set(old);
             let here = match site {
@@ -796,7 +812,7 @@ impl<I> Rendezvous<I> {
             panic!(
                 "two functions wait on one Rendezvous: {here} a rendezvous {other} already \
                  waits on; only one function at a time may wait on a rendezvous (give each \
-                 its own, or pass the events to the one that waits)"
+                 its own, or pass the events to the one that waits){stream_hint}"
             );
         }
         self.shared.waiter.set(Some(waiter));
