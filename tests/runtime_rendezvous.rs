@@ -128,7 +128,8 @@ fn a_function_waiting_on_a_rendezvous_a_stream_waits_on_panics_and_the_stream_ke
         msg.contains(&format!(
             "`{}` waits at {}:{} on a rendezvous a future polling it as a Stream already waits on",
             SITE.function, SITE.file, SITE.line
-        )) && msg.contains("only one function at a time may wait on a rendezvous"),
+        )) && msg.contains("only one function at a time may wait on a rendezvous")
+            && msg.contains("to look without waiting, use `try_next()`"),
         "{msg}"
     );
     ev.trigger(());

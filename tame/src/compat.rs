@@ -602,7 +602,7 @@ impl<T> Sink<T> for FutureState<T> {
 ///
 /// The event is triggered by code on this thread: by tame's loop when a
 /// timer or an fd gives it its value, so await it in a future given to
-/// [`spawn`](crate::spawn). Under another executor that blocks the thread
+/// [`spawn`]. Under another executor that blocks the thread
 /// (`futures::executor::block_on`), the loop does not run, and a future
 /// waiting for it waits for good (unless the awaited code triggers the
 /// event itself, as below).
