@@ -415,15 +415,18 @@ impl Builder<'_> {
     }
 
     /// The first variable of the function a non-`move` closure borrows
-    /// (those the initializer around it moves are its own).
+    /// (those the initializer around it moves are its own), by the name
+    /// the user knows it by (`self`, not the machine's `__tame_self`; a
+    /// variable declared again, not its renamed copy).
     pub(super) fn borrowed_by(&self, c: &syn::ExprClosure) -> Option<String> {
         if c.capture.is_some() {
             return None;
         }
-        closure_captures(c).into_iter().find(|n| {
-            self.resolve(n)
-                .is_some_and(|b| !self.init_moves.contains(&b))
-        })
+        closure_captures(c)
+            .into_iter()
+            .filter_map(|n| self.resolve(&n))
+            .find(|b| !self.init_moves.contains(b))
+            .map(|b| self.f.bindings[b].name.clone())
     }
 
     /// A non-`move` closure given to a method of a chain
