@@ -1047,6 +1047,14 @@ impl fmt::Display for BlockedTask {
 /// Cheap: one pass over the tasks that ever blocked and still exist. Call it
 /// from a debug endpoint or a signal's event to see where a program is stuck.
 ///
+/// It lists tasks only. [`run`](crate::run) also goes on for what no task
+/// waits on: a timer armed with an event of no task's (`tame::timer(d,
+/// Event::from_fn(..))`, a [`Timer`](crate::Timer) kept in a data
+/// structure), an fd wait or a signal watch whose event is a callback. A
+/// `run()` that does not return while this is empty waits for one of those:
+/// cancel them (drop the `Timer`, the rendezvous of their events) when the
+/// program winds down.
+///
 /// # Examples
 ///
 /// ```
