@@ -684,6 +684,38 @@ fn hold_permit(s: Semaphore, name: &'static str, turns: u32, t: Trace) {
     drop(permit);
 }
 
+/// Waits for a permit that may never come (the semaphore closed).
+#[tamed]
+fn queued_for_permit(s: Semaphore, name: &'static str, t: Trace) {
+    let mut permit: Option<Permit> = None;
+    twait! { s.acquire(mkevent!(permit).map(Some)); }
+    let how = if permit.is_some() { "in" } else { "let go" };
+    log(&t, format!("{name} {how}"));
+}
+
+#[test]
+fn a_closed_semaphore_lets_its_waiters_go_and_takes_its_permits_back() {
+    let t = Trace::default();
+    let s = Semaphore::new(1);
+    hold_permit(s.clone(), "a", 3, t.clone());
+    queued_for_permit(s.clone(), "b", t.clone());
+    queued_for_permit(s.clone(), "c", t.clone());
+    assert_eq!(s.waiting(), 2);
+    s.close();
+    // Asked after the close: let go at once, inside the call (its twait
+    // finds its event back already); the queued ones on the loop's turn.
+    queued_for_permit(s.clone(), "d", t.clone());
+    assert_eq!(*t.borrow(), ["a in", "d let go"]);
+    tame::run();
+    assert_eq!(
+        *t.borrow(),
+        ["a in", "d let go", "b let go", "c let go", "a out"]
+    );
+    // The holder's permit came back to the count, for nobody.
+    assert_eq!((s.available(), s.waiting()), (1, 0));
+    assert!(s.is_closed() && s.try_acquire().is_none());
+}
+
 #[test]
 fn semaphore_lets_in_at_most_its_permits_in_the_order_they_asked() {
     let t = Trace::default();

@@ -5,6 +5,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use super::queue::{any_live, bury, reap_dead, Reap, WaitQueue, Watch};
+use crate::driver::DropEach;
 use crate::Event;
 
 /// A count of permits that tasks wait for through events: at most that
@@ -64,6 +65,8 @@ struct Inner {
     waiters: RefCell<WaitQueue<Event<Permit>>>,
     /// The loop's watch on the queued waiters' events.
     watch: Watch,
+    /// [`Semaphore::close`]d: no permit is handed out any more.
+    closed: Cell<bool>,
 }
 
 /// One of a [`Semaphore`]'s permits: it goes back when this is dropped.
@@ -98,12 +101,15 @@ impl Semaphore {
                 total: Cell::new(permits),
                 waiters: RefCell::new(WaitQueue::new()),
                 watch: Watch::default(),
+                closed: Cell::new(false),
             }),
         }
     }
 
     /// Triggers `ev` with a permit: at once if one is free and nobody waits
-    /// before it, else when one comes back.
+    /// before it, else when one comes back. On a [`close`](Self::close)d
+    /// semaphore, `ev` is dropped at once (the wait ends, its slot
+    /// unchanged).
     ///
     /// # Examples
     ///
@@ -120,7 +126,7 @@ impl Semaphore {
     /// ```
     pub fn acquire(&self, ev: Event<Permit>) {
         // An event nobody listens to takes no permit, and waits for none.
-        if !ev.is_live() {
+        if !ev.is_live() || self.inner.closed.get() {
             return;
         }
         if let Some(permit) = self.try_acquire() {
@@ -134,7 +140,7 @@ impl Semaphore {
     }
 
     /// A permit now, if one is free and nobody waits for one (a waiter
-    /// asked first and keeps its place).
+    /// asked first and keeps its place), and the semaphore is not closed.
     ///
     /// # Examples
     ///
@@ -150,7 +156,7 @@ impl Semaphore {
         // after them.
         let waited_for = any_live(&self.inner.waiters);
         let free = self.inner.available.get();
-        if free == 0 || waited_for {
+        if free == 0 || waited_for || self.inner.closed.get() {
             return None;
         }
         self.inner.available.set(free - 1);
@@ -219,6 +225,53 @@ impl Semaphore {
     pub fn waiting(&self) -> usize {
         self.inner.waiters.borrow().len()
     }
+
+    /// Closes the semaphore, as tokio's `Semaphore::close`: the waiters
+    /// queued now get their events dropped (their twaits end, their slots
+    /// unchanged), later [`acquire`](Self::acquire)s are dropped at once and
+    /// [`try_acquire`](Self::try_acquire) gives `None`. Permits held stay
+    /// valid; they still come back to the count when dropped. For a server
+    /// that stops: the connections queued for a slot are let go.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(1);
+    /// let held = s.try_acquire().unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, permit) = r.event_with_slot(());
+    /// s.acquire(ev); // waits behind `held`
+    /// s.close();
+    /// assert!(s.is_closed());
+    /// assert_eq!(s.waiting(), 0);
+    /// assert_eq!(r.try_next(), Some(())); // its wait ended, with no permit
+    /// assert!(permit.take().is_none());
+    /// drop(held);
+    /// assert_eq!(s.available(), 1);
+    /// assert!(s.try_acquire().is_none());
+    /// ```
+    pub fn close(&self) {
+        self.inner.closed.set(true);
+        // Taken out before any is dropped, each dropped under its own
+        // catch: a waiter's callback may panic on its `None`.
+        let waiters = DropEach(self.inner.waiters.borrow_mut().take_all());
+        drop(waiters);
+        bury(&self.inner.waiters);
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = tame::sync::Semaphore::new(1);
+    /// assert!(!s.is_closed());
+    /// s.close();
+    /// assert!(s.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.get()
+    }
 }
 
 impl Inner {
@@ -236,7 +289,7 @@ impl Inner {
     fn grant_live(this: &Rc<Inner>) {
         loop {
             let free = this.available.get();
-            if free == 0 {
+            if free == 0 || this.closed.get() {
                 return;
             }
             let Some(ev) = this.waiters.borrow_mut().pop_live() else {
@@ -272,6 +325,7 @@ impl fmt::Debug for Semaphore {
         f.debug_struct("Semaphore")
             .field("available", &self.available())
             .field("waiting", &self.waiting())
+            .field("closed", &self.is_closed())
             .finish()
     }
 }
