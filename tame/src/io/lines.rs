@@ -295,6 +295,39 @@ impl<S: ReadStream + 'static> LineReader<S> {
         state.buf[state.start..].to_vec()
     }
 
+    /// Whether a whole line is buffered already: the next
+    /// [`read_line`](Self::read_line) then gives it (or, for a limit below
+    /// its length, the error of a line too long) without reading. A server
+    /// that answers pipelined requests can go on with the next while this
+    /// holds, and write its answers out together when it does not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::io::LineReader;
+    /// use tame::net::UnixStream;
+    ///
+    /// let (a, b) = UnixStream::pair().unwrap();
+    /// let reader = LineReader::new(a);
+    /// b.try_write(b"one\ntwo\nth").unwrap();
+    /// let r = tame::Rendezvous::<()>::new();
+    /// reader.read_line(64, r.event(()).map(|_| ()));
+    /// tame::run();
+    /// assert!(reader.line_buffered()); // "two\n" is there
+    /// reader.read_line(64, r.event(()).map(|_| ())); // given at once
+    /// assert!(!reader.line_buffered()); // "th" is half a line
+    /// ```
+    pub fn line_buffered(&self) -> bool {
+        let state = self.shared.state.borrow();
+        let mut ends = state.buf[state.start..].iter().filter(|&&b| b == b'\n');
+        // A line being skipped ends at the first `\n`: the next is the one.
+        if state.skipping {
+            ends.nth(1).is_some()
+        } else {
+            ends.next().is_some()
+        }
+    }
+
     /// After a [`read_line`] that found a line too long for its limit:
     /// drops that line, up to and including its `\n`, what of it is
     /// buffered now and the rest as the next `read_line` reads it (never
@@ -674,5 +707,28 @@ mod tests {
             kept,
             "the same allocation serves the next line"
         );
+    }
+
+    #[test]
+    fn a_line_being_skipped_is_not_taken_for_a_buffered_line() {
+        let (a, b) = crate::net::UnixStream::pair().unwrap();
+        let reader = LineReader::new(a);
+        b.try_write(b"far too long\nok").unwrap();
+        let r = crate::Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot::<super::LineResult>(());
+        reader.read_line(4, ev);
+        crate::run();
+        assert!(got.take().unwrap().is_err(), "a line over the limit");
+        assert!(
+            reader.line_buffered(),
+            "the long line itself, for its error"
+        );
+        reader.skip_line();
+        assert!(!reader.line_buffered(), "\"ok\" has no end yet");
+        b.try_write(b"\n").unwrap();
+        let (ev, got) = r.event_with_slot::<super::LineResult>(());
+        reader.read_line(4, ev);
+        crate::run();
+        assert_eq!(got.take().unwrap().unwrap().unwrap(), b"ok\n");
     }
 }
