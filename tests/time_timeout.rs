@@ -8,6 +8,7 @@ use std::os::unix::net::UnixStream;
 use std::rc::Rc;
 use std::time::Duration;
 
+use tame::sync::Channel;
 use tame::time::{add_timeout_then, with_timeout_then};
 use tame::{add_timeout, with_timeout, Event, Interest, Rendezvous, Timeout};
 
@@ -263,6 +264,89 @@ fn an_operation_due_before_its_deadline_wins_though_both_come_due_in_one_turn() 
             );
         });
     }
+}
+
+/// The same, with the operation's end passed up through tamed functions
+/// that call one another (the one whose timer ends it wakes its caller,
+/// which triggers the event under the deadline): each is queued behind the
+/// settling of the deadline, which looked only once and timed the
+/// operation out. tokio polls the whole chain before its deadline.
+#[test]
+fn an_operation_due_before_its_deadline_wins_through_tamed_callers_too() {
+    #[tame::tamed]
+    fn op(after: Duration) -> u32 {
+        tame::twait! { tame::timer(after, tame::mkevent!()); }
+        42
+    }
+    #[tame::tamed]
+    fn up(depth: u32, after: Duration) -> u32 {
+        let mut v = 0;
+        if depth == 0 {
+            tame::twait! { op(after, tame::mkevent!(v)); }
+        } else {
+            tame::twait! { up(depth - 1, after, tame::mkevent!(v)); }
+        }
+        v
+    }
+
+    for depth in [0, 1, 4] {
+        for (op_ms, deadline_ms) in [(2, 10), (10, 10)] {
+            on_fresh_loop(move || {
+                tame::time::pause();
+                let r = Rendezvous::<()>::new();
+                let (ev, slot) = r.event_with_slot::<Result<u32, Timeout>>(());
+                let wrapped = add_timeout(Duration::from_millis(deadline_ms), ev);
+                up(depth, Duration::from_millis(op_ms), wrapped);
+                tame::time::advance(Duration::from_millis(20));
+                tame::run();
+                assert_eq!(
+                    slot.take(),
+                    Some(Ok(42)),
+                    "{depth} callers up, op at {op_ms} ms, deadline at {deadline_ms} ms"
+                );
+            });
+        }
+    }
+}
+
+/// A deadline whose settling finds the turn busy with work that goes on
+/// and on (two tasks handing a count back and forth through channels,
+/// each hand-off queued in the same turn) still times out while that work
+/// goes on: the turn's budget ends the settling's wait.
+#[test]
+fn a_settling_deadline_is_not_held_off_by_a_turn_that_never_empties() {
+    #[tame::tamed]
+    fn pass_on(mine: Channel<u32>, theirs: Channel<u32>, left: Rc<Cell<u32>>) {
+        loop {
+            let mut n = 0;
+            tame::twait! { mine.recv(tame::mkevent!(n)); }
+            left.set(n);
+            if n == 0 {
+                break;
+            }
+            theirs.send(n - 1);
+        }
+    }
+    on_fresh_loop(|| {
+        let (a, b) = (Channel::new(), Channel::new());
+        let left = Rc::new(Cell::new(u32::MAX));
+        pass_on(a.clone(), b.clone(), left.clone());
+        pass_on(b.clone(), a.clone(), left.clone());
+        let at_timeout = Rc::new(Cell::new(None));
+        let seen = (at_timeout.clone(), left.clone());
+        let _never = add_timeout(
+            Duration::from_millis(1),
+            Event::from_fn(move |res: Option<Result<(), Timeout>>| {
+                assert_eq!(res, Some(Err(Timeout)));
+                seen.0.set(Some(seen.1.get()));
+            }),
+        );
+        a.send(2_000_000);
+        tame::run();
+        let left_then = at_timeout.get().expect("the deadline fired");
+        assert!(left_then > 0, "it waited for the hand-offs to end");
+        assert_eq!(left.get(), 0);
+    });
 }
 
 #[test]

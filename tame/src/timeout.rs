@@ -13,8 +13,9 @@
 //! * The returned event is triggered (or dropped): the timer is disarmed by
 //!   its id (`driver::cancel_timer`: O(1) unlinking from the wheel), and the
 //!   caller's event gets `Ok(v)` (or is dropped).
-//! * The timer fires: on the loop's next turn (anything triggered in this
-//!   one still wins), the caller's event gets `Err(Timeout)` (or, for
+//! * The timer fires: on the loop's next turn, once what that turn queued
+//!   has run (anything triggered by then still wins; see [`Expiry`]'s
+//!   `complete`), the caller's event gets `Err(Timeout)` (or, for
 //!   `with_timeout`, is dropped), after the optional action runs. The
 //!   returned event is dead from then on, and the wait parked on it (an fd
 //!   operation, say), if any, is reported to the loop, which drops it: a
@@ -55,12 +56,15 @@ use crate::time::Timeout;
 /// is cancelled), the timer is cancelled at once and the returned event is
 /// dead too.
 ///
-/// The time runs out on the loop's turn after the one its timer fires in:
-/// an event triggered in that turn still wins. So an operation whose own
-/// wait ended before the deadline is not timed out because the loop got
-/// to both late, in one turn (a stall, a long callback): its task runs
-/// first, as tokio's `timeout` polls its future before its deadline. A
-/// tie goes to the operation too.
+/// The time runs out on the loop's turn after the one its timer fires in,
+/// once the work queued in that turn has run: an event triggered by then
+/// still wins. So an operation whose own wait ended before the deadline is
+/// not timed out because the loop got to both late, in one turn (a stall,
+/// a long callback): its task runs first, and so do the tasks its end
+/// wakes one after another (the tamed function that called it, which
+/// triggers the event), as tokio's `timeout` polls its whole future before
+/// its deadline. A tie goes to the operation too. A turn whose work never
+/// runs out (its budget spent) holds the time-out no longer.
 ///
 /// It costs one allocation (48 bytes) and a timer entry: no task, no
 /// rendezvous. To also cancel what the event was for when the time runs
@@ -379,10 +383,19 @@ impl<F: FnOnce() + 'static> Then for Action<F> {
     }
 }
 
-/// [`Deadline::timer`] once the timer fired: the race is settled on the
-/// loop's next turn (never a timer's wait id: an entry's index is below
-/// `u32::MAX`).
-const SETTLING: u64 = u64::MAX;
+/// [`Deadline::timer`] once the timer fired: bit 63, which no timer's wait
+/// id has, with the turn in which the settling looked at the ready queue
+/// and went behind it (see [`Expiry`]'s `complete`), or [`SETTLING_QUEUED`]
+/// before that look.
+const SETTLING: u64 = 1 << 63;
+
+/// [`Deadline::timer`] once the timer fired, until the loop's next turn.
+const SETTLING_QUEUED: u64 = u64::MAX;
+
+/// Whether [`Deadline::timer`] says the timer fired.
+fn settling(timer: u64) -> bool {
+    timer & SETTLING != 0
+}
 
 /// The race between the caller's event and a timer, in one allocation.
 struct Deadline<C, A> {
@@ -390,7 +403,7 @@ struct Deadline<C, A> {
     /// [`CallerEvent::taken`], an event that reports nowhere).
     caller: Cell<C>,
     /// The timer entry's wait id while it is armed (0: not armed;
-    /// [`SETTLING`]: fired, the time-out comes on the next turn).
+    /// [`settling`]: fired, the time-out comes on a later turn).
     timer: Cell<u64>,
     /// The id of the wait the returned event is parked in, while one is
     /// (0: none): told when the event dies by the timer's hand.
@@ -429,7 +442,7 @@ impl<T, C: Caller<T>, A: Then> Sink<T> for Deadline<C, A> {
         // The wait that held this event is over (it triggered or dropped it).
         self.watch.set(0);
         let timer = self.timer.replace(0);
-        if timer != 0 && timer != SETTLING {
+        if timer != 0 && !settling(timer) {
             // The caller's event carried the timer's watch: forget it, then
             // unlink the timer (its event, the timer face, finds the race
             // decided when it is dropped).
@@ -463,16 +476,34 @@ impl<T, C: Caller<T>, A: Then> Sink<T> for Deadline<C, A> {
 impl<C: CallerEvent, A: Then> Sink<()> for Expiry<C, A> {
     fn complete(self: Rc<Self>, value: Option<()>) {
         let d = &self.0;
-        if value.is_some() && d.timer.get() != SETTLING && d.with_caller(C::is_live) {
+        let timer = d.timer.get();
+        if value.is_some() && !settling(timer) && d.with_caller(C::is_live) {
             // The timer fired. The race is settled on the loop's next turn,
             // not now: an operation that finished by this turn (its own
             // timer due in the same batch, ahead of this one, after a
             // stall; the task that timer woke not run yet) wins, as
             // tokio's `timeout` looks at its future before its deadline.
             // The returned event stays live until then.
-            d.timer.set(SETTLING);
+            d.timer.set(SETTLING_QUEUED);
             driver::fire_next_turn(Event::from_sink(self));
             return;
+        }
+        if value.is_some() && settling(timer) && d.with_caller(C::is_live) {
+            // That turn: what it has queued runs first, for as long as it
+            // lasts. The operation's end may come through tasks queued one
+            // after another (a tamed function that woke the one that
+            // called it, which triggers the returned event), each behind
+            // this settling if it looked only once; tokio polls the whole
+            // chain of futures before its deadline. A turn ends (its
+            // budget spent) even if work keeps coming: the settling waits
+            // no longer.
+            let turn = driver::turns() & !SETTLING;
+            let first_look = timer == SETTLING_QUEUED;
+            if (first_look || timer == SETTLING | turn) && driver::ready_queued() {
+                d.timer.set(SETTLING | turn);
+                driver::queue_fire(Event::from_sink(self));
+                return;
+            }
         }
         let caller = d.caller.replace(C::taken());
         d.timer.set(0);

@@ -565,6 +565,13 @@ pub(crate) fn fire_next_turn(ev: Event<()>) {
     }
 }
 
+/// Whether work is queued to run in this turn (the ready queue is not
+/// empty).
+pub(crate) fn ready_queued() -> bool {
+    LOOP.try_with(|l| !l.ready.borrow().is_empty())
+        .unwrap_or(false)
+}
+
 /// How many turns of the loop have started: a number that changes once
 /// the loop has looked at its fds and timers again, for work that completes
 /// at once and must know whether the loop had a turn since it last yielded
