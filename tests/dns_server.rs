@@ -601,8 +601,18 @@ fn an_invalid_name_is_told_what_is_wrong_with_it() {
         ("1::2::3", "not an IPv6 address, and a name has no ':'"),
         ("[1::2::3]", "not an IPv6 address in brackets"),
         ("[fe80::1%lo]", "an IPv6 address with a zone is not supported"),
-        ("example.com:80", "a host name or an IP address without a port"),
-        ("[::1]:80", "a host name or an IP address without a port"),
+        (
+            "example.com:80",
+            "it has a port (`host:port`): give a host name or an IP address alone",
+        ),
+        (
+            "[::1]:80",
+            "it has a port (`host:port`): give a host name or an IP address alone",
+        ),
+        (
+            "http://example.com",
+            "a URL: give its host name or IP address alone",
+        ),
         ("a..b", "an empty label (a dot at the start, or two dots in a row)"),
         (".a", "an empty label (a dot at the start, or two dots in a row)"),
         (

@@ -130,7 +130,12 @@ pub enum Error {
         /// The name looked up.
         name: String,
     },
-    /// Another response code.
+    /// Another response code (FORMERR and NOTIMP named in the message).
+    ///
+    /// ```
+    /// let e = tame::dns::Error::Rcode { name: "a.test".into(), rcode: 4 };
+    /// assert_eq!(e.to_string(), "a.test: nameserver answered with response code 4 (NOTIMP)");
+    /// ```
     Rcode {
         /// The name looked up.
         name: String,
@@ -145,8 +150,10 @@ pub enum Error {
     /// No usable answer came from a nameserver that replied: a reply that
     /// matched the query (source, id, question) could not be parsed, its
     /// CNAME chain was too long or looped, or it came truncated and its
-    /// retry over TCP failed (refused, reset, a reply that does not match,
-    /// or none before the deadline). `reason` says which.
+    /// retry over TCP gave no usable reply (one that does not match, cut
+    /// short, or truncated again). `reason` says which. A retry that could
+    /// not connect is [`Error::Unreachable`]; one unanswered by the
+    /// deadline, [`Error::Timeout`].
     Malformed {
         /// The name looked up.
         name: String,
@@ -183,8 +190,9 @@ pub enum Error {
         name: String,
     },
     /// The nameserver could not be reached: asking it drew an ICMP error
-    /// (its port closed, its host or network unreachable), or there is no
-    /// route to it. Like [`Error::ServFail`] and [`Error::Refused`], this
+    /// (its port closed, its host or network unreachable), there is no
+    /// route to it, or the retry over TCP that a truncated reply asks for
+    /// failed (refused, reset). Like [`Error::ServFail`] and [`Error::Refused`], this
     /// says something about the nameserver, not the name; as an
     /// `io::Error` its kind is `Other`, not the kind of `source`
     /// (`ConnectionRefused`, ...), which would read as the refusal of
@@ -300,7 +308,12 @@ impl fmt::Display for Error {
             Error::ServFail { .. } => f.write_str("nameserver failure (SERVFAIL)"),
             Error::Refused { .. } => f.write_str("the nameserver refused the query (REFUSED)"),
             Error::Rcode { rcode, .. } => {
-                write!(f, "nameserver answered with response code {rcode}")
+                write!(f, "nameserver answered with response code {rcode}")?;
+                match *rcode {
+                    wire::RCODE_FORMERR => f.write_str(" (FORMERR)"),
+                    wire::RCODE_NOTIMP => f.write_str(" (NOTIMP)"),
+                    _ => Ok(()),
+                }
             }
             Error::Timeout { .. } => {
                 f.write_str("no matching reply from any nameserver before the deadline")

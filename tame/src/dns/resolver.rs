@@ -441,7 +441,11 @@ fn read_text(path: &std::path::Path) -> io::Result<String> {
 }
 
 /// Why a host with a port in it is not one ([`parse_host`]'s error).
-pub(crate) const HOST_WITH_PORT: &str = "a host name or an IP address without a port";
+pub(crate) const HOST_WITH_PORT: &str =
+    "it has a port (`host:port`): give a host name or an IP address alone";
+
+/// Why a URL is not a host ([`parse_host`]'s error).
+const HOST_IN_URL: &str = "a URL: give its host name or IP address alone";
 
 /// Why an IPv6 address with a zone is not a host ([`parse_host`]'s error).
 const HOST_WITH_ZONE: &str = "an IPv6 address with a zone is not supported";
@@ -498,6 +502,9 @@ pub(crate) fn parse_host(host: &str) -> Result<Option<IpAddr>, &'static str> {
         // An IPv4 address with a trailing dot is a name (glibc asks for
         // it); one with colons cannot be.
         return Err("an IPv6 address with a trailing dot");
+    }
+    if host.contains("://") {
+        return Err(HOST_IN_URL);
     }
     match host.matches(':').count() {
         // `name:port`, `1.2.3.4:port`.
@@ -1060,7 +1067,12 @@ impl Lookup {
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Outcome::Malformed(
                 "reply truncated over UDP, and the TCP connection ended before the whole reply",
             ),
-            Err(_) => Outcome::Malformed("reply truncated over UDP, and the retry over TCP failed"),
+            // Refused, reset, no route: the nameserver cannot be reached
+            // over TCP, which is what it takes to answer this query.
+            Err(e) => {
+                let error = e.raw_os_error().ok_or_else(|| (e.kind(), e.to_string()));
+                Outcome::Unreachable(self.servers[si], error)
+            }
         };
         let q = &mut self.queries[qi];
         let retry = q.tcp.take().expect("checked above");
@@ -1199,18 +1211,13 @@ impl Lookup {
             return Err(Error::io(name, source));
         }
         // A query asked again over TCP when the lookup ended gives what
-        // its truncated reply had, if anything; if it had nothing, its
-        // nameserver failed it (the reply unusable), as when the exchange
-        // fails before the deadline.
+        // its truncated reply had, if anything; if it had nothing, no
+        // answer came before the deadline (a time-out, unless another
+        // nameserver failed it otherwise).
         for q in &mut self.queries {
             if q.outcome.is_none() {
                 if let Some(retry) = q.tcp.take() {
-                    if retry.addrs.is_empty() {
-                        q.failure.get_or_insert(Outcome::Malformed(
-                            "reply truncated over UDP, and the retry over TCP did not end \
-                             before the deadline",
-                        ));
-                    } else {
+                    if !retry.addrs.is_empty() {
                         q.outcome = Some(Outcome::Addrs(retry.addrs));
                     }
                 }
