@@ -888,3 +888,12 @@ fn a_record_named_outside_printable_ascii_does_not_spoil_the_answer() {
         assert_eq!(lookup_one(&r, "x.test").unwrap(), vec![ip("10.1.2.3")]);
     });
 }
+
+#[test]
+fn no_nameserver_to_ask_is_not_read_as_a_name_that_does_not_exist() {
+    let r = Resolver::new(vec![]);
+    let e = lookup_all(&r, &["x.test"]).remove(0).unwrap_err();
+    assert_eq!(e.to_string(), "x.test: no nameservers configured");
+    // NXDOMAIN's kind is `NotFound`: this one says nothing about the name.
+    assert_eq!(std::io::Error::from(e).kind(), std::io::ErrorKind::Other);
+}

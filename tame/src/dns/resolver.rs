@@ -290,7 +290,9 @@ impl Resolver {
     /// A name of the hosts file is answered from it, before its syntax is
     /// checked, as glibc reads the file: a name a query could not carry
     /// (`café.local`, a label over 63 octets) is answered if the file has
-    /// it, and is [`Error::InvalidName`] otherwise. Otherwise the lookup
+    /// it, and is [`Error::InvalidName`] otherwise. Unlike glibc, a name
+    /// given with a trailing dot (`localhost.`) matches the file's entry
+    /// without it, as it matches the same name in DNS. Otherwise the lookup
     /// is a `#[tamed]` function (see its source: the library's own model at
     /// work): it sends both queries to the first nameserver, then waits on
     /// one rendezvous for replies and for a retransmission timer, asking
@@ -827,7 +829,9 @@ impl Lookup {
         if config.servers.is_empty() {
             return Err(Error::io(
                 name,
-                io::Error::new(io::ErrorKind::NotFound, "no nameservers configured"),
+                // (Not `NotFound`: that is what a name that does not exist
+                // reads as, and this says nothing about the name.)
+                io::Error::other("no nameservers configured"),
             ));
         }
         let id_a = random_u16();
