@@ -17,10 +17,11 @@
 //! Timers live in a hierarchical timing wheel (as in tokio and the Linux
 //! kernel) whose arm and cancel cost the same whatever else is armed. They
 //! fire in deadline order, ties in arming order, never before their
-//! deadline and usually within a millisecond after it, at most about two:
-//! a deadline is rounded up to the end of its millisecond (the wheel's
-//! tick), and the loop's wait for readiness counts whole milliseconds from
-//! a moment inside one (tokio's timers round the same two ways). A timer is
+//! deadline and usually one to two milliseconds after it: a deadline is
+//! rounded up to the end of its millisecond (the wheel's tick), and the
+//! loop's wait for readiness counts whole milliseconds from a moment
+//! inside one (tokio's timers round the same two ways). A loop kept busy
+//! fires them later, at its next turn. A timer is
 //! cancelled by its [`Timer`] handle, if it was armed with one, or by
 //! cancelling (or dropping) the rendezvous of its event, or whatever else
 //! makes its event dead: it stops counting as armed at once,
@@ -146,8 +147,9 @@ pub fn now() -> Instant {
 /// Timers armed in one loop turn fire in the order of their durations,
 /// equal ones in arming order. The loop's timers count whole milliseconds
 /// (see [`timer_at`]): `timer(Duration::ZERO, ev)`, like any duration
-/// under what is left of the current millisecond, fires when that
-/// millisecond ends (up to 1 ms later), as tokio's `sleep` does; to
+/// under what is left of the current millisecond, fires once that
+/// millisecond has ended (the loop's wait counts whole milliseconds: about
+/// 1 to 2 ms later), as tokio's `sleep` does; to
 /// trigger `ev` on the loop's next turn, use [`asap`](crate::asap).
 ///
 /// To cancel a timer, arm it with [`Timer::after`] instead and drop the
@@ -182,8 +184,9 @@ pub fn timer(dur: Duration, ev: Event) {
 /// due in that turn (ties in arming order). So a deadline already reached
 /// whose millisecond has passed fires on the loop's next turn, and one
 /// within the current millisecond ([`now()`] itself, which
-/// `timer(Duration::ZERO, ..)` arms, included) fires when that
-/// millisecond ends, up to 1 ms later, as tokio's timers do: never ahead
+/// `timer(Duration::ZERO, ..)` arms, included) fires once that
+/// millisecond has ended (about 1 to 2 ms later: the loop's wait counts
+/// whole milliseconds), as tokio's timers do: never ahead
 /// of a timer of an earlier deadline that waits for the same millisecond.
 /// To trigger an event on the loop's next turn, use
 /// [`asap`](crate::asap).
@@ -279,7 +282,9 @@ pub fn timer_at(deadline: Instant, ev: Event) {
 /// changed_my_mind();
 /// assert!(tame::blocked().is_empty());
 /// ```
-#[must_use = "dropping a Timer cancels it: keep the handle, or detach() it"]
+#[must_use = "dropping a Timer cancels it: keep the handle (a `let` in a `twait! {}` block \
+              lasts to the block's end, which cancels it too), detach() it, or arm a plain \
+              `tame::timer(d, ev)`"]
 pub struct Timer {
     key: Option<driver::Key>,
     /// `!Send`: the entry is this thread's loop's.
@@ -366,8 +371,8 @@ impl Timer {
     /// the timer wheel then and there: no allocation, no trip through the
     /// loop. A deadline already reached fires as [`timer_at`] says: on the
     /// loop's next turn if its millisecond has passed, else
-    /// (`reset(Duration::ZERO)` included) when the current millisecond
-    /// ends, up to 1 ms later, after the timers of earlier deadlines that
+    /// (`reset(Duration::ZERO)` included) once the current millisecond has
+    /// ended (about 1 to 2 ms later), after the timers of earlier deadlines that
     /// wait for it.
     ///
     /// A timer that fired, was cancelled or lost its event has no event any
@@ -541,7 +546,12 @@ impl fmt::Debug for Timer {
 ///   back) and arms the new one for the same time: the schedule moves on
 ///   only by ticks that fired, so an interval raced against something
 ///   that comes more often than its period still ticks on time (tokio's
-///   `tick` is cancel-safe alike). A tick that fires in the same turn as
+///   `tick` is cancel-safe alike). Race it with a rendezvous of the round
+///   (made in the loop's body), or, on one rendezvous that lives across
+///   rounds, arm the tick again only once its id came back:
+///   a rendezvous gives the id of an event dropped untriggered as it
+///   gives a triggered one's, so a tick re-armed each round on it comes
+///   back at once, a tick that did not happen, round after round. A tick that fires in the same turn as
 ///   the event that wins the race comes back to the round's rendezvous
 ///   too; if that rendezvous is dropped (or cancelled) with the tick's id
 ///   not taken after its waiter took the winner's (an event of
@@ -632,6 +642,13 @@ pub enum MissedTicks {
     /// [`now()`], so the ticks keep their phase and a stall costs nothing
     /// but the ticks it spanned. The default: what a server's periodic
     /// housekeeping wants.
+    ///
+    /// "Passed" is judged by [`now()`], the turn's reading: a tick's work
+    /// that computes without waiting (no twait between the tick and the
+    /// next `tick` call) does not move it, so the next tick is armed as if
+    /// no time had passed and fires late, at once, before the schedule
+    /// goes on; a wait in between (or [`advance`] on a paused clock) lets
+    /// it be skipped.
     #[default]
     Skip,
     /// Every tick is delivered: each `tick` arms the next tick of the
@@ -672,7 +689,7 @@ impl Interval {
 
     /// An interval whose first tick is due at `start`, then every `period`.
     /// `Interval::at(tame::now(), period)` ticks first as a timer due now
-    /// fires: when the current millisecond ends, up to 1 ms later (on a
+    /// fires: once the current millisecond has ended, about 1 to 2 ms later (on a
     /// paused clock, on the loop's next turn; see [`timer_at`]). A `start`
     /// already past counts as missed ticks ([`MissedTicks`]).
     ///
