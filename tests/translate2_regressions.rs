@@ -5061,3 +5061,44 @@ fn a_raw_pointer_into_a_box_is_kept_across_a_twait() {
         assert_eq!(result_of(raw_pointers_that_stay_valid), Some(9));
     });
 }
+
+/// A variable that borrows, copied or taken apart before a twait and not
+/// used after it: the copies and parts borrow what it borrows, and go as
+/// it goes (they were kept to their scope's end, holding the borrow across
+/// the twait: rustc's "does not live long enough" at `#[tamed]`).
+#[tamed]
+fn parts_of_a_borrow(pair: (String, String)) -> usize {
+    let r = &pair;
+    let (a, b) = r;
+    let r2 = r;
+    let s = a.len() + b.len() + r2.0.len();
+    twait! { tame::asap(mkevent!()); }
+    s + pair.0.len()
+}
+
+struct Item {
+    name: String,
+}
+
+#[tamed]
+fn field_of_a_borrowed_item(items: Vec<Item>) -> usize {
+    let n = if let Some(item) = items.first() {
+        let Item { name } = item;
+        let n = name.len();
+        twait! { tame::asap(mkevent!()); }
+        n
+    } else {
+        0
+    };
+    n + items.len()
+}
+
+#[test]
+fn copies_and_parts_of_a_borrow_go_with_their_last_use() {
+    on_fresh_loop(|| {
+        let pair = ("ab".to_owned(), "c".to_owned());
+        assert_eq!(result_of(|ev| parts_of_a_borrow(pair, ev)), Some(7));
+        let items = vec![Item { name: "xyz".into() }];
+        assert_eq!(result_of(|ev| field_of_a_borrowed_item(items, ev)), Some(4));
+    });
+}

@@ -70,6 +70,18 @@ impl Builder<'_> {
             }
             return ids;
         }
+        // A variable that borrows, copied or taken apart (`let r2 = r;`,
+        // `let (a, b) = r;` with `r = &pair`, whose parts are references):
+        // what it gives borrows what it borrows, kept only while used. A
+        // guard moved on (not `trivial`) is the guard, kept for its drop.
+        let borrow_why = borrow_why.or_else(|| {
+            let mut e = init?;
+            while let Expr::Paren(p) = e {
+                e = &p.expr;
+            }
+            let b = &self.f.bindings[self.resolve(&syntax::as_ident(e)?.to_string())?];
+            b.borrow.clone().filter(|_| b.trivial)
+        });
         // A string literal's type is known: `let csv = "a,b";` is a
         // `&'static str`, whose views (`csv.split(',')`) borrow nothing of
         // the function's.
