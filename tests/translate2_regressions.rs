@@ -5102,3 +5102,25 @@ fn copies_and_parts_of_a_borrow_go_with_their_last_use() {
         assert_eq!(result_of(|ev| field_of_a_borrowed_item(items, ev)), Some(4));
     });
 }
+
+/// An `AsyncFnOnce` parameter is gone once called, as a `FnOnce` is: its
+/// call before a twait moves it (it was rustc's "use of moved value" at the
+/// twait, inside a loop the user did not write).
+#[tamed]
+fn run_async_job(job: impl AsyncFnOnce() -> u32 + 'static) -> u32 {
+    let fut = job();
+    let mut r = 0;
+    twait! { tame::spawn(fut, mkevent!(r)); }
+    r
+}
+
+#[test]
+fn an_async_fn_once_parameter_is_moved_by_its_call() {
+    on_fresh_loop(|| {
+        let s = String::from("four");
+        assert_eq!(
+            result_of(|ev| run_async_job(async move || s.len() as u32, ev)),
+            Some(4)
+        );
+    });
+}

@@ -558,10 +558,14 @@ pub(super) fn mentions_fn_once_or(ty: &syn::Type, bound: &[Ident]) -> bool {
         for tt in tokens {
             match tt {
                 proc_macro2::TokenTree::Ident(i) => {
-                    if i == "FnOnce" || bound.contains(&i) {
+                    if is_fn_once_trait(&i) || bound.contains(&i) {
                         return true;
                     }
-                    after_fn_trait = i == "Fn" || i == "FnMut" || i == "fn";
+                    after_fn_trait = i == "Fn"
+                        || i == "FnMut"
+                        || i == "AsyncFn"
+                        || i == "AsyncFnMut"
+                        || i == "fn";
                 }
                 proc_macro2::TokenTree::Group(g) => {
                     let arguments =
@@ -577,6 +581,12 @@ pub(super) fn mentions_fn_once_or(ty: &syn::Type, bound: &[Ident]) -> bool {
         false
     }
     outside_arguments(ty.to_token_stream(), bound)
+}
+
+/// `FnOnce` or `AsyncFnOnce`: a value of it is gone once called (as
+/// [`bound_fn_once`] reads a bound).
+fn is_fn_once_trait(i: &Ident) -> bool {
+    i == "FnOnce" || i == "AsyncFnOnce"
 }
 
 /// The function's type parameters bound by `FnOnce` (see
@@ -602,7 +612,7 @@ pub(super) fn bound_fn_once(generics: &syn::Generics, ty: &syn::Type) -> bool {
                 for tt in b.to_token_stream() {
                     collect_idents(tt, &mut idents);
                 }
-                idents.iter().any(|i| i == "FnOnce")
+                idents.iter().any(|i| i == "FnOnce" || i == "AsyncFnOnce")
             })
         };
     let inline = generics
