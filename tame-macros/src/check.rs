@@ -298,6 +298,16 @@ pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
              #[test] that runs it: `tame::run_with(|done| my_test(done))` (give the tamed \
              function a return value or a `done: Event` of its own)"
         }
+        // With `#[test]` above `#[tamed]` (which the translator does not
+        // see), the function refuses to run as a test by panicking: a
+        // `#[should_panic]` test would take that panic for its own and
+        // pass. One that expects the refusal's own words tests it.
+        "should_panic" if !expects_the_refusal(a) => {
+            "#[should_panic] on a #[tamed] function: run as a test, it would return at its \
+             first twait that waits, and its refusal to run so would pass for the panic; \
+             write a plain #[test] #[should_panic] that runs it: \
+             `tame::run_with(|done| my_test(done))`"
+        }
         "must_use" => {
             "#[must_use] on a #[tamed] function would warn at every call, the right ones too: \
              the function itself returns `()`, its value comes through its event (`mkevent!(x)` \
@@ -312,6 +322,15 @@ pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
         _ => return None,
     };
     Some(msg)
+}
+
+/// Whether a `#[should_panic(expected = "..")]` expects the words of
+/// the refusal to run a tamed function as a test (see
+/// `tame::__private::refuse_test_harness`).
+fn expects_the_refusal(a: &syn::Attribute) -> bool {
+    a.to_token_stream()
+        .to_string()
+        .contains("is a #[tamed] function run by the test harness")
 }
 
 /// The first borrow in a parameter's type, at any depth (`&str`,
