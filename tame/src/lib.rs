@@ -253,6 +253,15 @@ pub use timeout::{add_timeout, with_timeout};
 /// fn f(..) { .. }
 /// ```
 ///
+/// The path names tame itself, the crate: a library that lets its users
+/// write tamed functions without depending on tame re-exports the crate
+/// (`#[doc(hidden)] pub use tame;`), and they write `#[tamed(crate =
+/// mylib::tame)]`. A path to a crate that re-exports only the macros
+/// (`pub use tame::{tamed, twait, mkevent};`) fails with "cannot find
+/// `__private` in `mylib`". (Such a library's own doc tests see tame
+/// among its dependencies: they pass without `crate =` where its users'
+/// code would not, so write it there too.)
+///
 /// # Examples
 ///
 /// ```
