@@ -441,7 +441,15 @@ impl Signature {
                 // Its lint levels as the machine's copies of the body's
                 // statements carry them: the lint shadow's parameter is the
                 // one the body uses (an `expect` here would go unfulfilled).
+                // Any other attribute stays where the user wrote it, for
+                // rustc to judge as on a plain function's parameter (a doc
+                // comment there is an error, not documentation).
+                let others: Vec<syn::Attribute> = (t.attrs.iter())
+                    .filter(|a| !is_lint_attr(a) && !a.path().is_ident("cfg"))
+                    .cloned()
+                    .collect();
                 parse::syntax::machine_attrs(&mut t.attrs);
+                t.attrs.extend(others);
                 let simple = !rebound[i];
                 if let (true, Pat::Ident(p)) = (simple, &mut *t.pat) {
                     // The parameter itself only moves into the state; the
