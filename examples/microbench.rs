@@ -47,19 +47,50 @@ fn handle_arm_cancel(n: u64, done: Event) {
     done.trigger(());
 }
 
-fn main() {
-    let n: u64 = match std::env::args().nth(1).as_deref() {
-        Some("--help") | Some("-h") => {
-            println!(
-                "usage: microbench [N] [event|timer|timer-busy|handle|handle-busy|add-timeout]   (N iterations, default 1000000)"
-            );
-            return;
-        }
-        Some(s) => s.parse().expect("N must be a number"),
-        None => 1_000_000,
-    };
+const USAGE: &str = "usage: microbench [N] [MODE]   (N iterations, at least 1, default 1000000; \
+                     MODE one of event, timer, timer-busy, handle, handle-busy, add-timeout: \
+                     that one alone, default all)";
 
-    let only = std::env::args().nth(2);
+/// The modes, as `bench/run` names them.
+const MODES: [&str; 6] = [
+    "event",
+    "timer",
+    "timer-busy",
+    "handle",
+    "handle-busy",
+    "add-timeout",
+];
+
+/// N and the mode from the command line (either may be left out); a bad
+/// one is a usage error, exit 2.
+fn args() -> (u64, Option<String>) {
+    let bad = |problem: String| -> ! {
+        eprintln!("microbench: {problem}\n{USAGE}");
+        std::process::exit(2)
+    };
+    let mut n = 1_000_000;
+    let mut only = None;
+    for (i, arg) in std::env::args().skip(1).enumerate() {
+        match arg.as_str() {
+            "-h" | "--help" => {
+                tame_suite::print_help(&format!("{USAGE}\n"));
+                std::process::exit(0);
+            }
+            mode if MODES.contains(&mode) && only.is_none() => only = Some(arg),
+            number if i == 0 => match number.parse() {
+                Ok(0) | Err(_) => bad(format!(
+                    "{arg:?} is neither a number of iterations nor a mode"
+                )),
+                Ok(k) => n = k,
+            },
+            _ => bad(format!("unexpected argument {arg:?}")),
+        }
+    }
+    (n, only)
+}
+
+fn main() {
+    let (n, only) = args();
     let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
 
     // Warm up, then measure.

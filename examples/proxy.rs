@@ -62,6 +62,7 @@ use std::time::Duration;
 use tame::net::{TcpListener, TcpStream};
 use tame::sync::Latch;
 use tame::{mkevent, tamed, tvars, twait, Rendezvous, Signal, Timeout};
+use tame_suite::FailureReport;
 
 /// Where every connection is forwarded, how long connecting may take, and
 /// how long a connection may stay quiet both ways.
@@ -103,6 +104,7 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     tvars! {
         let r = Rendezvous::<Wake>::new();
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
+        let mut failures = FailureReport::new(Duration::from_secs(1));
     }
     if stop.watch_signals {
         for sig in [Signal::Int, Signal::Term] {
@@ -127,7 +129,12 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
                         // Out of fds, most likely. The connection is still
                         // queued and the listener readable: accepting again
                         // at once would spin.
-                        eprintln!("proxy: accept: {e}");
+                        if let Some(n) = failures.failed() {
+                            eprintln!(
+                                "proxy: accept: {e} ({n} failed accepts since the last report; \
+                                 at most one report a second)"
+                            );
+                        }
                         tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
                     }
                 }

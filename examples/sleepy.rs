@@ -11,7 +11,7 @@
 //! server, and 10,000 small tasks here, on one thread.
 //!
 //! ```text
-//! sleepy --port PORT [--threads N] [--idle-ms MS]
+//! sleepy [--port PORT] [--threads N] [--idle-ms MS]
 //! ```
 //!
 //! `--port 0` picks a free port; the bound address is printed on stdout's
@@ -42,11 +42,11 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tame::net::{TcpListener, TcpStream};
 use tame::{add_timeout, mkevent, tamed, tvars, twait, Timeout};
-use tame_suite::http;
+use tame_suite::{http, FailureReport};
 
 /// Longest sleep we grant (a client cannot park a connection for days).
 const MAX_SLEEP_MS: u64 = 60_000;
@@ -62,9 +62,7 @@ fn accept_loop(listener: TcpListener, idle: Duration) {
     tvars! {
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
         let mut backoff = FIRST_BACKOFF;
-        // Failed accepts not reported yet, and when the last report was.
-        let mut unreported = 0u64;
-        let mut reported: Option<Instant> = None;
+        let mut failures = FailureReport::new(REPORT_EVERY);
     }
     loop {
         twait! { listener.accept(mkevent!(accepted)); }
@@ -77,14 +75,11 @@ fn accept_loop(listener: TcpListener, idle: Duration) {
                 // Out of fds, most likely: they come back as connections
                 // close (the idle limit closes silent ones), so wait
                 // instead of spinning, and say so without flooding stderr.
-                unreported += 1;
-                if reported.is_none_or(|t| t.elapsed() >= REPORT_EVERY) {
+                if let Some(n) = failures.failed() {
                     eprintln!(
-                        "sleepy: accept: {e} ({unreported} failed accepts since the last report; \
+                        "sleepy: accept: {e} ({n} failed accepts since the last report; \
                          at most one report a second)"
                     );
-                    unreported = 0;
-                    reported = Some(Instant::now());
                 }
                 twait! { tame::timer(backoff, mkevent!()); }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -358,7 +353,7 @@ fn main() {
             "--port" => {
                 port = match args.next().map(|p| p.parse()) {
                     Some(Ok(p)) => p,
-                    _ => usage("--port needs a number"),
+                    _ => usage("--port needs a port number, from 0 to 65535"),
                 }
             }
             "--threads" => {
@@ -376,8 +371,8 @@ fn main() {
             "-h" | "--help" => {
                 tame_suite::print_help(
                     "sleepy: GET /<ms> answers after <ms> milliseconds (one task per connection, one loop per thread)\n\n\
-                     usage: sleepy --port PORT [--threads N] [--idle-ms MS]\n  \
-                     --port PORT    port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line\n  \
+                     usage: sleepy [--port PORT] [--threads N] [--idle-ms MS]\n  \
+                     --port PORT    port on 127.0.0.1 (default 8080; 0 picks a free one); the bound address is printed on stdout's first line\n  \
                      --threads N    N loops on N threads, each with its own listener on the port (SO_REUSEPORT) (default 1)\n  \
                      --idle-ms MS   time a client has to send each request head and to take each response (default 60000)\n",
                 );
@@ -400,7 +395,7 @@ fn main() {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "sleepy: {problem}\nusage: sleepy --port PORT [--threads N] [--idle-ms MS] (try --help)"
+        "sleepy: {problem}\nusage: sleepy [--port PORT] [--threads N] [--idle-ms MS] (try --help)"
     );
     std::process::exit(2);
 }

@@ -1043,3 +1043,28 @@ fn a_second_knot_with_threads_on_a_port_in_use_exits_with_an_error() {
         assert!(err.contains("in use"), "--threads {threads}: {err}");
     }
 }
+
+#[test]
+fn a_number_out_of_range_is_a_usage_error_saying_what_it_takes() {
+    // (Any directory: the flags are judged first.)
+    let dir = std::env::temp_dir().to_str().unwrap().to_owned();
+    for (flag, value, largest) in [
+        ("--port", "70000", "65535"),
+        ("--idle-ms", "-1", "18446744073709551615"),
+    ] {
+        let out = std::process::Command::new(example::example("knot"))
+            .args(["--root", &dir, flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let says = format!(
+            "{flag} {value:?}: not a number it can take (a whole number from 0 to {largest})"
+        );
+        assert!(err.contains(&says), "{err}");
+        assert!(
+            err.contains("usage: knot --root DIR [--port PORT]"),
+            "{err}"
+        );
+    }
+}

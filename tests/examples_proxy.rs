@@ -488,3 +488,27 @@ fn a_transfer_stalled_halfway_is_reset_on_both_sides_at_the_idle_limit() {
     );
     srv.wait_for_stderr("nothing moved either way");
 }
+
+#[test]
+fn out_of_fds_it_reports_a_line_a_second_at_most_and_serves_again() {
+    let to = upstream(echo).to_string();
+    let args = ["--listen", "127.0.0.1:0", "--to", &to];
+    let srv = example::start_with_fd_limit("proxy", &args, None, 32);
+    let start = std::time::Instant::now();
+    // More clients than the proxy has fds: its accepts fail until some go.
+    let held: Vec<TcpStream> = (0..40).map(|_| connect(srv.addr)).collect();
+    srv.wait_for_stderr("failed accepts");
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(held);
+    // Served again once they are gone.
+    let mut s = connect(srv.addr);
+    round_trip(&mut s, b"again");
+    // One line a second at most, not one per retry (a hundred a second).
+    let lines = 1 + srv
+        .stderr_lines()
+        .try_iter()
+        .filter(|l| l.contains("failed accepts"))
+        .count();
+    let allowed = start.elapsed().as_secs() as usize + 1;
+    assert!(lines <= allowed, "{lines} reports in {:?}", start.elapsed());
+}

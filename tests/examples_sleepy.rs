@@ -253,3 +253,27 @@ fn out_of_fds_it_reports_a_few_lines_and_serves_again_once_idle_clients_close() 
 fn help_documents_every_flag() {
     example::assert_help_mentions("sleepy", &["--port", "--threads", "--idle-ms"]);
 }
+
+#[test]
+fn a_flag_out_of_range_or_missing_is_a_usage_error_saying_what_it_takes() {
+    for (args, says) in [
+        (
+            &["--port", "70000"][..],
+            "--port needs a port number, from 0 to 65535",
+        ),
+        (&["--port"], "--port needs a port number"),
+        (&["--threads", "0"], "--threads needs a number, at least 1"),
+    ] {
+        let out = std::process::Command::new(example::example("sleepy"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(
+            err.contains("usage: sleepy [--port PORT]"),
+            "{args:?}: {err}"
+        );
+    }
+}

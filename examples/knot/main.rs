@@ -3,7 +3,7 @@
 //! thread.
 //!
 //! ```text
-//! knot --root DIR --port PORT [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
+//! knot --root DIR [--port PORT] [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
 //! ```
 //!
 //! `--port 0` picks a free port; the bound address is printed on stdout's
@@ -1191,10 +1191,11 @@ fn redirect_to_directory(head: &Head<'_>, keep_alive: bool) -> Vec<u8> {
 const HELP: &str = "\
 knot: an HTTP/1.1 static file server, one tamed function per connection, one loop per thread
 
-usage: knot --root DIR --port PORT [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
+usage: knot --root DIR [--port PORT] [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
   --root DIR          the directory to serve (a file is read into memory, on its loop, when first asked for:
                       a large one stalls that loop while it is read)
-  --port PORT         port on 127.0.0.1 (0 picks a free one); the bound address is printed on stdout's first line
+  --port PORT         port on 127.0.0.1 (default 8080; 0 picks a free one); the bound address is printed on
+                      stdout's first line
   --threads N         N loops on N threads (default 1), each with its own listener on the port (SO_REUSEPORT:
                       the kernel spreads new connections over them), its own file cache and its own connections
   --idle-ms MS        close a connection whose client sends nothing (before or between requests, or in the
@@ -1234,10 +1235,29 @@ fn flags() -> Flags {
         linger_ms: 5_000,
         linger_bytes: 1 << 20,
     };
-    fn number<T: std::str::FromStr>(flag: &str, v: Option<String>) -> T {
-        match v.map(|v| v.parse()) {
-            Some(Ok(n)) => n,
-            _ => usage(&format!("{flag} needs a number")),
+    /// The unsigned numbers the flags take, and their largest values (for
+    /// the message about one out of range).
+    trait FlagNumber: std::str::FromStr {
+        const LARGEST: u64;
+    }
+    impl FlagNumber for u16 {
+        const LARGEST: u64 = u16::MAX as u64;
+    }
+    impl FlagNumber for u64 {
+        const LARGEST: u64 = u64::MAX;
+    }
+    impl FlagNumber for usize {
+        const LARGEST: u64 = usize::MAX as u64;
+    }
+    fn number<T: FlagNumber>(flag: &str, v: Option<String>) -> T {
+        match v {
+            None => usage(&format!("{flag} needs a number")),
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                usage(&format!(
+                    "{flag} {v:?}: not a number it can take (a whole number from 0 to {})",
+                    T::LARGEST
+                ))
+            }),
         }
     }
     let mut args = std::env::args().skip(1);
@@ -1317,6 +1337,9 @@ fn main() {
 }
 
 fn usage(problem: &str) -> ! {
-    say!("knot: {problem}\nusage: knot --root DIR --port PORT [--threads N] (try --help)");
+    say!(
+        "knot: {problem}\nusage: knot --root DIR [--port PORT] [--threads N] [--idle-ms MS] [--head-ms MS] \
+         [--linger-ms MS] [--linger-bytes N] (try --help)"
+    );
     std::process::exit(2);
 }
