@@ -21,6 +21,9 @@
 //! answer, and again (keep-alive) until the client closes. While it sleeps
 //! or waits for the next request a connection holds no read buffer: reads
 //! go into one buffer shared by all connections of its loop.
+//! A client that goes away during a sleep keeps its connection (in
+//! CLOSE-WAIT) until the sleep ends, as a thread per connection would:
+//! the sleep does not watch the socket.
 //!
 //! `--threads N` (default 1) runs N loops, one thread each, each with its
 //! own listener on the port (`SO_REUSEPORT`: the kernel spreads new

@@ -1068,3 +1068,34 @@ fn a_number_out_of_range_is_a_usage_error_saying_what_it_takes() {
         );
     }
 }
+
+#[test]
+fn a_head_of_a_large_file_does_not_read_it() {
+    let dir = std::env::temp_dir().join(format!("knot-test-head-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A gigabyte, sparse: nothing to read from disk, all to hold in memory.
+    let big = std::fs::File::create(dir.join("big.bin")).unwrap();
+    big.set_len(1 << 30).unwrap();
+    drop(big);
+    let root = dir.to_str().unwrap().to_owned();
+    let srv = start(
+        "knot",
+        &["--root", &root, "--port", "0"],
+        Some(TempDir(dir)),
+    );
+    let before = srv.rss_kib();
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"HEAD /big.bin HTTP/1.1\r\n\r\n").unwrap();
+    let head = read_response(&mut r, true);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some("1073741824"));
+    assert_eq!(
+        head.header("content-type"),
+        Some("application/octet-stream")
+    );
+    let grew_kib = srv.rss_kib().saturating_sub(before);
+    assert!(
+        grew_kib < 64 * 1024,
+        "knot grew by {grew_kib} KiB for a HEAD"
+    );
+}

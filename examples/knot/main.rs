@@ -729,6 +729,12 @@ impl Cached {
 /// What a request path names.
 enum Found {
     File(Rc<Cached>),
+    /// A file a HEAD request asked for before any GET: its length and
+    /// type, read from its metadata.
+    Unread {
+        len: usize,
+        ctype: &'static str,
+    },
     /// A directory named without its trailing slash: 301 to the path with
     /// one.
     Directory,
@@ -1058,13 +1064,18 @@ impl Site {
             Method::Get | Method::Head => {}
             Method::Other => return self.error(ParseError::MethodNotAllowed, Some(head.method)),
         }
-        let found = match self.file(head.path) {
+        let found = match self.file(head.path, head.method == Method::Head) {
             Ok(f) => f,
             Err(_) => return self.status(503, "Service Unavailable", head.method == Method::Head),
         };
         let out = match (found, head.method) {
             (Found::File(f), Method::Get) => f.get[ka].clone(),
             (Found::File(f), _) => f.head_only[ka].clone(),
+            (Found::Unread { len, ctype }, _) => {
+                let mut v = Vec::new();
+                http::write_response_head(&mut v, 200, "OK", ctype, len, keep_alive);
+                Response::whole(v)
+            }
             (Found::Directory, _) => Response::whole(redirect_to_directory(head, keep_alive)),
             (Found::Missing, _) => {
                 let body = b"not found\n";
@@ -1085,13 +1096,16 @@ impl Site {
 
     /// What `path` names: a file's cached responses, reading the file on
     /// first use (on the loop: a large file stalls it while it is read),
-    /// a directory to redirect to, or nothing (404).
+    /// a directory to redirect to, or nothing (404). For a HEAD request
+    /// (`head_only`) a file not cached yet is opened and not read: its
+    /// length is all the response needs, and a HEAD of a large file must
+    /// neither stall the loop nor fill the cache.
     ///
     /// # Errors
     ///
     /// Out of file descriptors (or memory) while reading the file: not
     /// cached, the next request tries again.
-    fn file(&self, path: &str) -> io::Result<Found> {
+    fn file(&self, path: &str, head_only: bool) -> io::Result<Found> {
         if let Some(c) = self.paths.borrow().get(path) {
             return Ok(Found::File(c.clone()));
         }
@@ -1103,6 +1117,18 @@ impl Site {
         let known = self.files.borrow().get(&on_disk).cloned();
         let cached = match known {
             Some(c) => c,
+            // Opened as a GET would read it: a file it could not read is
+            // missing to a HEAD too.
+            None if head_only => {
+                return match std::fs::File::open(&on_disk).and_then(|f| f.metadata()) {
+                    Ok(m) => Ok(Found::Unread {
+                        len: usize::try_from(m.len()).unwrap_or(usize::MAX),
+                        ctype: http::content_type(&on_disk),
+                    }),
+                    Err(e) if out_of_fds(&e) => Err(e),
+                    Err(_) => Ok(Found::Missing),
+                }
+            }
             None => match std::fs::read(&on_disk) {
                 Ok(body) => {
                     let c = Rc::new(Cached::new(&on_disk, body)?);
@@ -1192,8 +1218,8 @@ const HELP: &str = "\
 knot: an HTTP/1.1 static file server, one tamed function per connection, one loop per thread
 
 usage: knot --root DIR [--port PORT] [--threads N] [--idle-ms MS] [--head-ms MS] [--linger-ms MS] [--linger-bytes N]
-  --root DIR          the directory to serve (a file is read into memory, on its loop, when first asked for:
-                      a large one stalls that loop while it is read)
+  --root DIR          the directory to serve (a file is read into memory, on its loop, when a GET first asks
+                      for it: a large one stalls that loop while it is read; a HEAD reads its length only)
   --port PORT         port on 127.0.0.1 (default 8080; 0 picks a free one); the bound address is printed on
                       stdout's first line
   --threads N         N loops on N threads (default 1), each with its own listener on the port (SO_REUSEPORT:
