@@ -522,15 +522,18 @@ fn main() -> ExitCode {
     // differently.
     let mut failures: Vec<String> = Vec::new();
     let mut note = |mode: &str, results: &[LookupResult]| {
+        // Told apart by their cause: the same one for every name (a
+        // nameserver that refuses) is shown once, with the first name.
         let mut seen: Vec<String> = Vec::new();
         for e in results.iter().filter_map(|r| r.as_ref().err()) {
-            let e = e.to_string();
+            let shown = e.to_string();
+            let cause = shown.strip_prefix(e.name()).unwrap_or(&shown).to_owned();
             if seen.len() == 3 {
                 break;
             }
-            if !seen.contains(&e) {
-                failures.push(format!("{mode}: {e}"));
-                seen.push(e);
+            if !seen.contains(&cause) {
+                failures.push(format!("{mode}: {shown}"));
+                seen.push(cause);
             }
         }
     };
