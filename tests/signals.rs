@@ -339,3 +339,44 @@ fn main() {
     }
     println!("\ntest result: ok. {} passed; 0 failed\n", cases.len());
 }
+
+/// The mask a child process of `cmd` starts with (its `SigBlk`, hex).
+fn child_mask(cmd: &mut std::process::Command) -> u64 {
+    let out = cmd
+        .args(["-c", "sed -n 's/^SigBlk:[[:space:]]*//p' /proc/self/status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    u64::from_str_radix(text.trim(), 16).unwrap_or_else(|_| panic!("{text:?}"))
+}
+
+#[test]
+fn a_child_process_can_start_with_no_signal_blocked() {
+    use tame::io::CommandExt as _;
+    std::thread::spawn(|| {
+        Signal::Term.block().unwrap();
+        // What a child inherits from a thread that handles SIGTERM.
+        let inherited = child_mask(&mut std::process::Command::new("sh"));
+        assert_ne!(inherited & (1 << (15 - 1)), 0, "{inherited:x}");
+        let cleared = child_mask(std::process::Command::new("sh").unblock_signals());
+        assert_eq!(cleared, 0);
+        // From a `spawn_blocking` job, whose thread blocks every signal.
+        let r = Rendezvous::<()>::new();
+        let (ev, masks) = r.event_with_slot(());
+        tame::spawn_blocking(
+            || {
+                let blocked = child_mask(&mut std::process::Command::new("sh"));
+                let cleared = child_mask(std::process::Command::new("sh").unblock_signals());
+                (blocked, cleared)
+            },
+            ev,
+        );
+        tame::run();
+        let (blocked, cleared) = masks.take().unwrap();
+        assert_ne!(blocked, 0);
+        assert_eq!(cleared, 0);
+        Signal::Term.restore().unwrap();
+    })
+    .join()
+    .unwrap();
+}

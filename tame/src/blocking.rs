@@ -62,7 +62,9 @@ use crate::Event;
 /// runs with all signals blocked, and a thread it spawns inherits that
 /// mask: a signal sent to the process is never handled on a pool thread
 /// (unblocking one in `f` would change that thread for the jobs after it,
-/// too).
+/// too). A child process `f` starts inherits the mask too, and would
+/// ignore Ctrl-C and `kill`: start it with
+/// [`unblock_signals`](crate::io::CommandExt::unblock_signals).
 ///
 /// # Panics
 ///

@@ -151,6 +151,11 @@ pub(crate) trait SignalSource: Sized {
     /// their spawner. (If the mask cannot be changed, which
     /// `pthread_sigmask` only refuses for a bad argument, `f` runs anyway.)
     fn with_all_blocked<R>(f: impl FnOnce() -> R) -> R;
+    /// Unblocks every signal in the calling thread, reporting a failure
+    /// only by its error number: what a child process runs between `fork`
+    /// and `exec` (see `io::CommandExt`), where only async-signal-safe
+    /// calls may be made.
+    fn unblock_all_in_child() -> Result<(), i32>;
     /// The descriptor to wait on for readability.
     fn fd(&self) -> BorrowedFd<'_>;
     /// Takes the signals that arrived (appends their numbers), without

@@ -332,6 +332,18 @@ impl SignalSource for SignalFd {
         change_mask(SIG_UNBLOCK, &SigSet::EMPTY.with(signo))
     }
 
+    fn unblock_all_in_child() -> Result<(), i32> {
+        let full = full_set();
+        // SAFETY: `full` is a valid sigset_t of the C library's size for
+        // the whole call, and a null `old` asks for nothing back.
+        // `pthread_sigmask` is async-signal-safe, and nothing here
+        // allocates: fit for a child between `fork` and `exec`.
+        match unsafe { pthread_sigmask(SIG_UNBLOCK, &full, std::ptr::null_mut()) } {
+            0 => Ok(()),
+            e => Err(e),
+        }
+    }
+
     fn with_all_blocked<R>(f: impl FnOnce() -> R) -> R {
         let full = full_set();
         let mut old = SigSet::EMPTY;

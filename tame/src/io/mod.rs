@@ -202,7 +202,7 @@ pub(crate) mod sys;
 pub use copy::{copy, copy_bidirectional, copy_bidirectional_idle};
 pub use fd::{pipe, stdin, stdout, Fd};
 pub use lines::LineReader;
-pub use signal::{at_signal, Signal};
+pub use signal::{at_signal, CommandExt, Signal};
 pub use stream::{ReadOutcome, ReadStream, WriteAllOutcome, WriteOutcome, WriteStream};
 
 use std::io;

@@ -85,6 +85,8 @@ impl Signal {
     /// call this at the start of `main`, before spawning threads, for each
     /// signal the program will handle, so that one arriving early neither
     /// ends the process nor goes to another thread.
+    /// Child processes inherit the mask as well: start them with
+    /// [`unblock_signals`](CommandExt::unblock_signals).
     ///
     /// # Errors
     ///
@@ -271,6 +273,57 @@ struct SignalTable {
     /// Whether the backend will report the descriptor (one-shot).
     armed: Cell<bool>,
     waiters: RefCell<Vec<Waiter>>,
+}
+
+/// What a child process needs of a program that blocks signals: a
+/// [`Command`](std::process::Command) that starts its program with no
+/// signal blocked.
+///
+/// A signal tame handles ([`at_signal`], [`Signal::block`]) is blocked in
+/// the thread, and the threads of [`spawn_blocking`](crate::spawn_blocking)
+/// block them all; a child process inherits its spawner's mask, and
+/// `std::process::Command` does not clear it. A child spawned so would
+/// ignore Ctrl-C and `kill` (its SIGINT and SIGTERM blocked, for good:
+/// few programs unblock what they did not block themselves).
+/// `unblock_signals` clears the child's mask between `fork` and `exec`:
+/// the program starts as from a shell.
+///
+/// # Examples
+///
+/// ```
+/// use std::process::Command;
+/// use tame::io::CommandExt as _;
+///
+/// tame::Signal::Term.block().unwrap(); // as a server that stops on SIGTERM
+/// let status = Command::new("sh")
+///     .args(["-c", "grep -q '^SigBlk:[[:space:]]*0*$' /proc/self/status"])
+///     .unblock_signals()
+///     .status()
+///     .unwrap();
+/// assert!(status.success(), "the child started with signals blocked");
+/// # tame::Signal::Term.restore().unwrap();
+/// ```
+pub trait CommandExt: sealed::Sealed {
+    /// Starts the program with no signal blocked (see the trait).
+    fn unblock_signals(&mut self) -> &mut Self;
+}
+
+impl CommandExt for std::process::Command {
+    fn unblock_signals(&mut self) -> &mut Self {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: the closure runs in the child between `fork` and
+        // `exec`; it makes one async-signal-safe call and allocates
+        // nothing (its error is a number, made into an `io::Error` without
+        // allocating).
+        unsafe {
+            self.pre_exec(|| Signals::unblock_all_in_child().map_err(io::Error::from_raw_os_error))
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for std::process::Command {}
 }
 
 impl SignalTable {
