@@ -344,14 +344,27 @@ fn main() {
     println!("\ntest result: ok. {} passed; 0 failed\n", cases.len());
 }
 
-/// The mask a child process of `cmd` starts with (its `SigBlk`, hex).
+/// The mask a child process of `cmd` (a `sleep`) starts with: its
+/// `SigBlk`, read from outside (a shell would change it).
 fn child_mask(cmd: &mut std::process::Command) -> u64 {
-    let out = cmd
-        .args(["-c", "sed -n 's/^SigBlk:[[:space:]]*//p' /proc/self/status"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    u64::from_str_radix(text.trim(), 16).unwrap_or_else(|_| panic!("{text:?}"))
+    let mut child = cmd.arg("5").spawn().unwrap();
+    let path = format!("/proc/{}/status", child.id());
+    // Until the child has exec'ed `sleep` (its name shows it).
+    let mut mask = None;
+    for _ in 0..500 {
+        let status = std::fs::read_to_string(&path).unwrap_or_default();
+        if status.lines().any(|l| l == "Name:\tsleep") {
+            mask = status
+                .lines()
+                .find_map(|l| l.strip_prefix("SigBlk:"))
+                .map(|v| u64::from_str_radix(v.trim(), 16).unwrap());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    mask.expect("the child ran sleep")
 }
 
 /// A child process inherits the mask of the thread that spawns it (here
@@ -359,16 +372,16 @@ fn child_mask(cmd: &mut std::process::Command) -> u64 {
 /// every signal); `unblock_signals` starts it with none blocked.
 fn a_child_process_can_start_with_no_signal_blocked() {
     use tame::io::CommandExt as _;
-    let inherited = child_mask(&mut std::process::Command::new("sh"));
+    let inherited = child_mask(&mut std::process::Command::new("sleep"));
     assert_ne!(inherited & (1 << (15 - 1)), 0, "{inherited:x}");
-    let cleared = child_mask(std::process::Command::new("sh").unblock_signals());
+    let cleared = child_mask(std::process::Command::new("sleep").unblock_signals());
     assert_eq!(cleared, 0);
     let r = Rendezvous::<()>::new();
     let (ev, masks) = r.event_with_slot(());
     tame::spawn_blocking(
         || {
-            let blocked = child_mask(&mut std::process::Command::new("sh"));
-            let cleared = child_mask(std::process::Command::new("sh").unblock_signals());
+            let blocked = child_mask(&mut std::process::Command::new("sleep"));
+            let cleared = child_mask(std::process::Command::new("sleep").unblock_signals());
             (blocked, cleared)
         },
         ev,
