@@ -469,6 +469,13 @@ impl fmt::Debug for Fd {
 /// A pipe on the loop: (read end, write end), both non-blocking and
 /// close-on-exec.
 ///
+/// Its ends are for the loop: given to a child process
+/// (`Stdio::from(w.into_owned()?)`) an end stays non-blocking, and a
+/// program that does not expect it loses data (`EAGAIN` on a full pipe).
+/// For a child's input or output, take the pipes `Command` makes
+/// (`Stdio::piped()`) and put the parent's end on the loop with
+/// [`Fd::new`].
+///
 /// # Errors
 ///
 /// Out of descriptors (`EMFILE`, `ENFILE`).
@@ -508,6 +515,12 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 /// descriptor away non-blocking, and then nothing sets the mode back. A
 /// program that exits with such an `Fd` alive (say, through
 /// `std::process::exit`) leaves it non-blocking.
+///
+/// Read the input through one or the other: what `std::io::stdin()` read
+/// already (it buffers up to 8 KiB past what it gave out, a header read
+/// with its `read_line` included) is in std's buffer, and this `Fd` reads
+/// after it. Bytes in hand go first with
+/// [`LineReader::with_buffer`](crate::io::LineReader::with_buffer).
 ///
 /// # Errors
 ///

@@ -152,11 +152,38 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// assert!(reader.buffer().is_empty());
     /// ```
     pub fn new(stream: S) -> LineReader<S> {
+        LineReader::with_buffer(stream, Vec::new())
+    }
+
+    /// A reader of `stream` whose buffer starts with `buffered`: bytes of
+    /// the stream read already (what [`into_inner`](Self::into_inner)
+    /// gave back, or the rest after a preamble read with `read_until`),
+    /// given out before anything read from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::LineReader;
+    ///
+    /// let (a, b) = tame::net::UnixStream::pair().unwrap();
+    /// b.try_write(b"ond\n").unwrap();
+    /// let reader = LineReader::with_buffer(a, b"first\nsec".to_vec());
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, line) = r.event_with_slot::<io::Result<Option<Vec<u8>>>>(());
+    /// reader.read_line(64, ev); // in the buffer: at once
+    /// assert_eq!(line.take().unwrap().unwrap().unwrap(), b"first\n");
+    /// let (ev, line) = r.event_with_slot::<io::Result<Option<Vec<u8>>>>(());
+    /// reader.read_line(64, ev);
+    /// tame::run();
+    /// assert_eq!(line.take().unwrap().unwrap().unwrap(), b"second\n");
+    /// ```
+    pub fn with_buffer(stream: S, buffered: Vec<u8>) -> LineReader<S> {
         LineReader {
             shared: Rc::new(Shared {
                 stream,
                 state: RefCell::new(State {
-                    buf: Vec::new(),
+                    buf: buffered,
                     start: 0,
                     searched: 0,
                     chunk: Vec::new(),
