@@ -355,7 +355,8 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
             Some(x) => x,
             None => panic!(
                 "the event for `{name}` came back without a value (it was dropped untriggered), \
-                 and `{name}` had no value before the twait; give it one to keep when no value comes"
+                 and `{name}` had no value before the twait; give it one to keep when no value comes, \
+                 or make it an `Option` (`let mut {name} = None;` with `mkevent!({name}).map(Some)`)"
             ),
         }
     }
@@ -388,7 +389,8 @@ pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
         None => panic!(
             "no value came for `{name}` (its event was dropped untriggered), and `{name}` \
              had no value before the twait; give it one to keep when no value comes (`let mut \
-             {name} = ..;`)"
+             {name} = ..;`), or make it an `Option` (`let mut {name} = None;` with \
+             `mkevent!({name}).map(Some)`)"
         ),
     }
 }

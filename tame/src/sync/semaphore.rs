@@ -233,6 +233,13 @@ impl Semaphore {
     /// valid; they still come back to the count when dropped. For a server
     /// that stops: the connections queued for a slot are let go.
     ///
+    /// A waiter whose slot had no value (`let permit: Permit;`, as in the
+    /// type's example) panics at its wait then, as for any event dropped
+    /// untriggered: where the semaphore may close, wait with an `Option`
+    /// slot, `let mut permit: Option<Permit> = None;` and
+    /// `s.acquire(mkevent!(permit).map(Some))`, and leave on `None` (tokio's
+    /// `AcquireError`).
+    ///
     /// # Examples
     ///
     /// ```
