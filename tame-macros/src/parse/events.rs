@@ -282,10 +282,44 @@ fn template(
             let (inner, root) = template(r, &u.expr, captures)?;
             Ok((quote!((*#inner)), root))
         }
+        // `mkevent!(n?)`, `mkevent!(n.expect(".."))`: what rustc suggests
+        // for a slot of the wrong type, as it would for a call's value.
+        taken_apart if unwraps_a_place(taken_apart) => {
+            let place = match taken_apart {
+                Expr::Try(t) => t.expr.to_token_stream(),
+                Expr::MethodCall(m) => m.receiver.to_token_stream(),
+                other => other.to_token_stream(),
+            };
+            Err(syn::Error::new_spanned(
+                taken_apart,
+                format!(
+                    "a mkevent! slot is where the event's value goes, whole: it cannot be taken \
+                     apart there (`?`, `.unwrap()`, `.expect(..)`); give `{place}` the event's \
+                     type (for a read, `io::Result<usize>`, with a value such as `Ok(0)`) and \
+                     take it apart after the twait (`{place}?`)"
+                ),
+            ))
+        }
         other => Err(syn::Error::new_spanned(
             other,
             "a mkevent! slot must be a place: a variable, a field (x.y), an index (a[i]) or a combination, \
              or `_` to drop that value; the event's value is stored there when the function resumes",
         )),
+    }
+}
+
+/// Whether a slot is a place taken apart (`n?`, `n.unwrap()`,
+/// `n.expect("..")`), as rustc's help for a slot of the wrong type writes.
+fn unwraps_a_place(e: &Expr) -> bool {
+    match e {
+        Expr::Try(t) => matches!(&*t.expr, Expr::Path(_) | Expr::Field(_) | Expr::Index(_)),
+        Expr::MethodCall(m) => {
+            matches!(m.method.to_string().as_str(), "unwrap" | "expect")
+                && matches!(
+                    &*m.receiver,
+                    Expr::Path(_) | Expr::Field(_) | Expr::Index(_)
+                )
+        }
+        _ => false,
     }
 }
