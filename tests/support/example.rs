@@ -69,6 +69,21 @@ impl Server {
         self.stderr.as_ref().expect("started watching stderr")
     }
 
+    /// Asserts that its stderr had at most one line with `needle` a second
+    /// since `start`, counting one [`wait_for_stderr`](Self::wait_for_stderr)
+    /// took already: a failure that repeats is reported with a count, not
+    /// line by line.
+    #[allow(dead_code)]
+    pub fn assert_reported_once_a_second_at_most(&self, needle: &str, start: std::time::Instant) {
+        let lines = 1 + self
+            .stderr_lines()
+            .try_iter()
+            .filter(|l| l.contains(needle))
+            .count();
+        let allowed = start.elapsed().as_secs() as usize + 1;
+        assert!(lines <= allowed, "{lines} reports in {:?}", start.elapsed());
+    }
+
     /// Waits (at most a minute) for it to exit on its own.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
