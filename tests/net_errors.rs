@@ -304,3 +304,44 @@ fn a_dead_read_does_not_keep_run_going() {
         assert_eq!(&buf[..n.unwrap()], b"still here");
     });
 }
+
+/// A connect whose event is dead before the call (its rendezvous
+/// cancelled) connects nothing: the server sees no connection opened and
+/// closed, as a dead event's read reads nothing.
+#[test]
+fn a_connect_with_a_dead_event_makes_no_connection() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dir = std::env::temp_dir().join(format!("tame-dead-connect-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let unix = std::os::unix::net::UnixListener::bind(&dir).unwrap();
+        unix.set_nonblocking(true).unwrap();
+        for how in 0..3 {
+            let r = tame::Rendezvous::<()>::new();
+            let ev = r.event(());
+            r.cancel();
+            match how {
+                0 => tame::net::TcpStream::connect(addr, ev.map(|_| ())),
+                1 => tame::net::TcpStream::connect_host("127.0.0.1", addr.port(), ev.map(|_| ())),
+                _ => tame::net::UnixStream::connect(&dir, ev.map(|_| ())),
+            }
+            tame::run();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let tcp = listener.accept().map(|(_, peer)| peer);
+            assert_eq!(
+                tcp.map_err(|e| e.kind()),
+                Err(std::io::ErrorKind::WouldBlock),
+                "{how}"
+            );
+            let uds = unix.accept().map(|_| ());
+            assert_eq!(
+                uds.map_err(|e| e.kind()),
+                Err(std::io::ErrorKind::WouldBlock),
+                "{how}"
+            );
+        }
+        let _ = std::fs::remove_file(&dir);
+    });
+}

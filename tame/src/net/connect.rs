@@ -64,6 +64,10 @@ impl TcpStream {
     /// assert!(matches!(tame::run_with(|done| hello(port, done)), Some(Ok(()))));
     /// ```
     pub fn connect_host(host: &str, port: u16, ev: Event<io::Result<TcpStream>>) {
+        // Nobody would take the stream: no lookup, no connection.
+        if !ev.is_live() {
+            return;
+        }
         match host_to_look_up(host) {
             Ok(host) => connect_by_name(host, port, ev),
             Err(e) => ev.trigger(Err(e)),

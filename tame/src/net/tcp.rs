@@ -136,7 +136,8 @@ impl TcpStream {
     /// Takes a resolved address: resolve names with [`tame::dns`](crate::dns)
     /// first (std's resolver would block the loop). To give up after a while,
     /// wrap `ev` with [`add_timeout`](crate::add_timeout): the attempt is
-    /// then abandoned (and its socket closed) when it ends.
+    /// then abandoned (and its socket closed) when it ends. An `ev` already
+    /// dead (its rendezvous cancelled) starts nothing.
     ///
     /// # Errors
     ///
@@ -158,6 +159,12 @@ impl TcpStream {
     /// assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
     /// ```
     pub fn connect(addr: SocketAddr, ev: Event<io::Result<TcpStream>>) {
+        // Nobody would take the stream: no connection is made (the peer
+        // would see one opened and closed), as a dead event's read reads
+        // nothing.
+        if !ev.is_live() {
+            return;
+        }
         match sys::tcp_connect(addr) {
             Err(e) => ev.trigger(Err(e)),
             Ok(sys::Connecting::Done(fd)) => ev.trigger(Ok(TcpStream::from_fd(fd))),

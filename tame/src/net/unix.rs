@@ -336,6 +336,10 @@ impl UnixStream {
     /// std::fs::remove_file(&path).unwrap();
     /// ```
     pub fn connect(path: impl AsRef<Path>, ev: Event<io::Result<UnixStream>>) {
+        // Nobody would take the stream: no connection is made.
+        if !ev.is_live() {
+            return;
+        }
         match sys::unix_connect(path.as_ref()) {
             Err(e) => ev.trigger(Err(e)),
             Ok(sys::Connecting::Done(fd)) => ev.trigger(Ok(UnixStream::from_fd(fd))),
