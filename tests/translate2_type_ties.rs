@@ -21,11 +21,7 @@ use watchdog::on_fresh_loop;
 
 /// Runs `f` with an event, then the loop; what the event got.
 fn result_of<T: 'static>(f: impl FnOnce(Event<T>)) -> Option<T> {
-    let r = Rendezvous::<()>::new();
-    let (ev, slot) = r.event_with_slot(());
-    f(ev);
-    tame::run();
-    slot.take()
+    tame::run_with(f)
 }
 
 fn give<T: 'static>(v: T, ev: Event<T>) {
