@@ -360,16 +360,11 @@ pub fn is_process_exit(e: &Expr) -> bool {
     let Expr::Path(p) = &*c.func else {
         return false;
     };
-    let segs: Vec<_> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    matches!(
-        segs.iter().rev().map(String::as_str).collect::<Vec<_>>()[..],
-        ["exit" | "abort", "process", ..]
-    )
+    let mut names = p.path.segments.iter().rev().map(|s| &s.ident);
+    let (Some(f), Some(module)) = (names.next(), names.next()) else {
+        return false;
+    };
+    (f == "exit" || f == "abort") && module == "process"
 }
 
 /// `panic!` and its relatives.
