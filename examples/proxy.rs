@@ -54,8 +54,10 @@
 //! only, so the main thread's loop alone watches the signals; it tells the
 //! other loops through a [`Latch`](tame::sync::Latch) they all wait on.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -104,7 +106,7 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     tvars! {
         let r = Rendezvous::<Wake>::new();
         let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
-        let mut failures = FailureReport::new(Duration::from_secs(1));
+        let failures = Rc::new(RefCell::new(FailureReport::new(Duration::from_secs(1))));
     }
     if stop.watch_signals {
         for sig in [Signal::Int, Signal::Term] {
@@ -122,18 +124,15 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
             Some(Wake::Accepted) => {
                 match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
                     Ok((client, peer)) => {
-                        relay(client, peer, upstream);
+                        relay(client, peer, upstream, failures.clone());
                         listener.accept(mkevent!(r, Wake::Accepted, accepted));
                     }
                     Err(e) => {
                         // Out of fds, most likely. The connection is still
                         // queued and the listener readable: accepting again
                         // at once would spin.
-                        if let Some(n) = failures.failed() {
-                            eprintln!(
-                                "proxy: accept: {e} ({n} failed accepts since the last report; \
-                                 at most one report a second)"
-                            );
+                        if let Some(n) = failures.borrow_mut().failed() {
+                            eprintln!("proxy: accept: {e} {}", since_the_last_report(n));
                         }
                         tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
                     }
@@ -168,10 +167,35 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     // Returning drops `r`, which ends the other waits (the other signal's).
 }
 
+/// The tail of a line that stands for `n` failures of one kind: the loop's
+/// accepts and its relays' connects out of fds share one report, so a
+/// process out of fds writes one line a second, whichever of the two (or
+/// both) failed: an accept takes the last fd, or leaves none for the
+/// connect that follows it, depending on how many were left.
+fn since_the_last_report(n: u64) -> String {
+    format!(
+        "({n} failed accepts or upstream connects since the last report; \
+         at most one report a second)"
+    )
+}
+
+/// Whether `e` says the process (or the system) is out of file descriptors.
+fn out_of_fds(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(code) if code == rustix::io::Errno::MFILE.raw_os_error()
+        || code == rustix::io::Errno::NFILE.raw_os_error())
+}
+
 /// One connection: connect to the upstream within its timeout, copy both
-/// ways until both streams ended (or one failed), log one line.
+/// ways until both streams ended (or one failed), log one line (a connect
+/// that failed for want of fds is counted in the loop's `failures` instead,
+/// which report once a second).
 #[tamed]
-fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
+fn relay(
+    client: TcpStream,
+    peer: SocketAddr,
+    upstream: Upstream,
+    failures: Rc<RefCell<FailureReport>>,
+) {
     let connected: Result<io::Result<TcpStream>, Timeout>;
     twait! {
         TcpStream::connect(
@@ -183,7 +207,15 @@ fn relay(client: TcpStream, peer: SocketAddr, upstream: Upstream) {
         Ok(Ok(server)) => server,
         Ok(Err(e)) => {
             // Returning closes the client's connection.
-            eprintln!("proxy: {peer}: cannot connect to {}: {e}", upstream.addr);
+            if !out_of_fds(&e) {
+                eprintln!("proxy: {peer}: cannot connect to {}: {e}", upstream.addr);
+            } else if let Some(n) = failures.borrow_mut().failed() {
+                eprintln!(
+                    "proxy: {peer}: cannot connect to {}: {e} {}",
+                    upstream.addr,
+                    since_the_last_report(n)
+                );
+            }
             return;
         }
         Err(Timeout) => {
