@@ -55,7 +55,7 @@
 //! other loops through a [`Latch`](tame::sync::Latch) they all wait on.
 
 use std::cell::RefCell;
-use std::io::{self, Write};
+use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,12 +111,17 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     if stop.watch_signals {
         for sig in [Signal::Int, Signal::Term] {
             if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
+                // The signals are blocked: unwatched, nothing but SIGKILL
+                // would stop the proxy.
                 eprintln!("proxy: cannot watch {sig}: {e}");
+                std::process::exit(1);
             }
         }
     }
     if let Err(e) = stop.latch.wait(mkevent!(r, Wake::Told)) {
+        // This loop would never stop, and the process never end.
         eprintln!("proxy: cannot wait for the word to stop: {e}");
+        std::process::exit(1);
     }
     listener.accept(mkevent!(r, Wake::Accepted, accepted));
     loop {
@@ -259,34 +264,26 @@ fn relay(
     }
 }
 
-/// Binds one listener per loop on `addr` and prints the bound address as
-/// stdout's first line (with port 0, the port picked: tests read it), or
-/// exits with status 1. As std listeners, so that each can cross to its
-/// loop's thread.
+/// Binds one listener per loop on `addr`, or exits with status 1. As std
+/// listeners, so that each can cross to its loop's thread. (The address
+/// is announced once every loop has started.)
 ///
 /// One loop gets a plain listener; several get `SO_REUSEPORT` listeners on
 /// one port, over which the kernel spreads new connections. (tame's binds
 /// also raise the accept queue to the kernel's limit.)
 fn listen(addr: SocketAddr, loops: usize) -> Vec<std::net::TcpListener> {
-    let fail = |e: io::Error| -> ! {
-        eprintln!("proxy: cannot listen on {addr}: {e}");
-        std::process::exit(1);
-    };
-    let all = if loops == 1 {
+    let bound = if loops == 1 {
         TcpListener::bind(addr)
             .and_then(TcpListener::into_std)
             .map(|l| vec![l])
     } else {
         // (Refused if anything holds the port, another proxy's group too.)
         TcpListener::bind_reuse_port_group(addr, loops)
-    }
-    .unwrap_or_else(|e| fail(e));
-    // With port 0, the port picked.
-    let bound = all[0].local_addr().unwrap_or_else(|e| fail(e));
-    // Once every listener is bound: a client that reads this may connect.
-    println!("{bound}");
-    io::stdout().flush().expect("stdout");
-    all
+    };
+    bound.unwrap_or_else(|e| {
+        eprintln!("proxy: cannot listen on {addr}: {e}");
+        std::process::exit(1);
+    })
 }
 
 const HELP: &str = "\
@@ -413,12 +410,20 @@ fn main() {
     // Loop 0, which watches the signals, on this thread: the thread whose
     // mask `Signal::restore` unblocks SIGINT and SIGTERM in, and which lives until every
     // loop is done.
+    tame_suite::prepare_loop("proxy");
     let listener = TcpListener::from_std(first).expect("a listener");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     let stop = StopBy {
         latch,
         watch_signals: true,
     };
     accept_loop(listener, upstream, stop);
+    // Every loop has started (or the process has ended, saying why): the
+    // address (with port 0, the port picked: tests read it) as stdout's
+    // first line.
+    tame_suite::announce(addr);
     tame::run();
     for t in others {
         let _ = t.join();

@@ -384,15 +384,23 @@ fn main() {
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
-    let mut listeners = tame_suite::listen_and_announce_loops("sleepy", port, threads).into_iter();
+    let mut listeners = tame_suite::listen_loops("sleepy", port, threads).into_iter();
     let first = listeners.next().expect("one listener per loop");
-    // Loops 1..N on threads of their own, loop 0 on this one.
+    // Loops 1..N on threads of their own, loop 0 on this one; the address
+    // is announced once every loop has started.
     for (i, l) in listeners.enumerate() {
         tame_suite::spawn_loop(format!("sleepy-{}", i + 1), move || {
             accept_loop(TcpListener::from_std(l).expect("a listener"), idle);
         });
     }
-    accept_loop(TcpListener::from_std(first).expect("a listener"), idle);
+    tame_suite::prepare_loop("sleepy");
+    let listener = TcpListener::from_std(first).expect("a listener");
+    tame_suite::announce(
+        listener
+            .local_addr()
+            .expect("a bound listener has an address"),
+    );
+    accept_loop(listener, idle);
     tame::run();
 }
 

@@ -27,80 +27,67 @@ pub fn must_wait(e: &io::Error) -> bool {
     )
 }
 
-/// What the example servers (knot, sleepy) do at start: listen on
-/// `127.0.0.1:port` (0 picks a free port), print the bound address as
-/// stdout's first line (the tests and `bench/run` read it), or exit with a
-/// message naming `program` if the port cannot be had.
-pub fn listen_and_announce(program: &str, port: u16) -> tame::net::TcpListener {
-    let listener = match tame::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{program}: cannot listen on port {port}: {e}");
-            std::process::exit(1);
-        }
-    };
-    let addr = listener
-        .local_addr()
-        .expect("a bound listener has an address");
-    println!("{addr}");
-    std::io::stdout().flush().expect("stdout");
-    listener
-}
-
-/// As [`listen_and_announce`], for a server of `loops` loops (one thread
-/// each, `--threads` of knot and sleepy): one listener per loop, all on
-/// `127.0.0.1:port`, as std listeners so that each can cross to its
-/// thread (wrap it there with
-/// [`TcpListener::from_std`](tame::net::TcpListener::from_std)). The
-/// address is printed as stdout's first line once every listener is bound,
-/// so a client that reads it may connect at once.
+/// What the example servers (knot, sleepy) bind at start: one listener
+/// per loop, all on `127.0.0.1:port` (0 picks a free port), as std
+/// listeners so that each can cross to its loop's thread (wrap it there
+/// with [`TcpListener::from_std`](tame::net::TcpListener::from_std)); or
+/// they exit with status 1 and a message naming `program` if the port
+/// cannot be had. [`announce`] the address once every loop has started.
 ///
 /// With more than one loop the listeners are bound with
 /// [`TcpListener::bind_reuse_port_group`](tame::net::TcpListener::bind_reuse_port_group)
 /// and the kernel spreads new connections over them; a port another
 /// server holds is refused, as with one loop. With one, the one
-/// listener is bound as [`listen_and_announce`] binds it, without
-/// `SO_REUSEPORT`: another process cannot then share (and silently take
-/// half of) its port.
+/// listener is bound without `SO_REUSEPORT`: another process cannot then
+/// share (and silently take half of) its port.
 ///
 /// # Panics
 ///
 /// If `loops` is 0.
-pub fn listen_and_announce_loops(
-    program: &str,
-    port: u16,
-    loops: usize,
-) -> Vec<std::net::TcpListener> {
+pub fn listen_loops(program: &str, port: u16, loops: usize) -> Vec<std::net::TcpListener> {
     assert!(loops > 0, "a server needs a loop");
-    let fail = |e: std::io::Error| -> ! {
-        eprintln!("{program}: cannot listen on port {port}: {e}");
-        std::process::exit(1);
-    };
-    if loops == 1 {
-        vec![listen_and_announce(program, port)
-            .into_std()
-            .unwrap_or_else(|e| fail(e))]
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let bound = if loops == 1 {
+        tame::net::TcpListener::bind(addr).and_then(|l| l.into_std().map(|l| vec![l]))
     } else {
         // (Refused if anything holds the port: another copy of the server
         // would otherwise be let into its group.)
-        let all = tame::net::TcpListener::bind_reuse_port_group(
-            SocketAddr::from(([127, 0, 0, 1], port)),
-            loops,
-        )
-        .unwrap_or_else(|e| fail(e));
-        let addr = all[0]
-            .local_addr()
-            .expect("a bound listener has an address");
-        println!("{addr}");
-        std::io::stdout().flush().expect("stdout");
-        all
+        tame::net::TcpListener::bind_reuse_port_group(addr, loops)
+    };
+    bound.unwrap_or_else(|e| {
+        eprintln!("{program}: cannot listen on port {port}: {e}");
+        std::process::exit(1);
+    })
+}
+
+/// Prints `addr`, where the server's listeners are bound (with port 0,
+/// the port picked), as stdout's first line, which the tests and
+/// `bench/run` read: a client that reads it may connect at once. A server
+/// calls it once every loop has started ([`spawn_loop`], [`prepare_loop`]),
+/// so that one that cannot start does not announce itself first.
+pub fn announce(addr: SocketAddr) {
+    println!("{addr}");
+    std::io::stdout().flush().expect("stdout");
+}
+
+/// Makes this thread's loop's descriptors ([`tame::prepare_loop`]), or
+/// exits with status 1 and a message naming `name` (the program, or the
+/// loop's thread): a server started with too few file descriptors for its
+/// loops says so at startup, not at its first connection.
+pub fn prepare_loop(name: &str) {
+    if let Err(e) = tame::prepare_loop() {
+        eprintln!("{name}: cannot start its loop: {e}");
+        std::process::exit(1);
     }
 }
 
-/// Starts a thread named `name` that runs `start` (which starts the
-/// loop's first tasks) and then its loop, [`tame::run`]. If the thread
-/// panics the process exits with status 101 rather than go on a loop
-/// short: the dead loop's connections (and those waiting in its
+/// Starts a thread named `name` that makes its loop ([`prepare_loop`]),
+/// runs `start` (which starts the loop's first tasks) and then its loop,
+/// [`tame::run`]; returns once `start` has run, so that a loop that cannot
+/// start ends the process before the server announces itself.
+///
+/// If the thread panics the process exits with status 101 rather than go
+/// on a loop short: the dead loop's connections (and those waiting in its
 /// listener's accept queue) are cut when its thread ends, and a server
 /// that silently lost a loop serves at a fraction of what it was started
 /// for.
@@ -108,7 +95,8 @@ pub fn spawn_loop(
     name: String,
     start: impl FnOnce() + Send + 'static,
 ) -> std::thread::JoinHandle<()> {
-    std::thread::Builder::new()
+    let (started, has_started) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
         .name(name.clone())
         .spawn(move || {
             struct ExitOnPanic(String);
@@ -120,11 +108,20 @@ pub fn spawn_loop(
                     }
                 }
             }
+            prepare_loop(&name);
             let _guard = ExitOnPanic(name);
             start();
+            let _ = started.send(());
             tame::run();
         })
-        .expect("cannot spawn a loop's thread")
+        .expect("cannot spawn a loop's thread");
+    // An error: the thread panicked in `start` and is ending the process.
+    if has_started.recv().is_err() {
+        loop {
+            std::thread::park();
+        }
+    }
+    thread
 }
 
 /// Prints an example's `--help` text to stdout, as `print!` does, but

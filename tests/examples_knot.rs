@@ -1099,3 +1099,11 @@ fn a_head_of_a_large_file_does_not_read_it() {
         "knot grew by {grew_kib} KiB for a HEAD"
     );
 }
+
+#[test]
+fn more_loops_than_its_fds_allow_is_an_error_at_startup_not_after_announcing() {
+    example::assert_too_few_fds_for_its_loops_is_an_error_at_startup(
+        "knot",
+        &["--port", "0", "--root", ".", "--threads", "16"],
+    );
+}

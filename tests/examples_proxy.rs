@@ -538,3 +538,18 @@ fn out_of_fds_it_reports_a_line_a_second_at_most_and_serves_again() {
     // nor one per client closed for want of an fd for its upstream.
     srv.assert_reported_once_a_second_at_most(needle, start);
 }
+
+#[test]
+fn more_loops_than_its_fds_allow_is_an_error_at_startup_not_after_announcing() {
+    example::assert_too_few_fds_for_its_loops_is_an_error_at_startup(
+        "proxy",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--to",
+            "127.0.0.1:9",
+            "--threads",
+            "8",
+        ],
+    );
+}

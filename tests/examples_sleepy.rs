@@ -271,3 +271,11 @@ fn a_flag_out_of_range_or_missing_is_a_usage_error_saying_what_it_takes() {
         );
     }
 }
+
+#[test]
+fn more_loops_than_its_fds_allow_is_an_error_at_startup_not_after_announcing() {
+    example::assert_too_few_fds_for_its_loops_is_an_error_at_startup(
+        "sleepy",
+        &["--port", "0", "--threads", "16"],
+    );
+}

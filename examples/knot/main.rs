@@ -230,7 +230,10 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
     if first {
         for sig in [Signal::Int, Signal::Term] {
             if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
+                // The signals are blocked: unwatched, nothing but SIGKILL
+                // would stop knot.
                 say!("knot: cannot watch {sig}: {e}");
+                std::process::exit(1);
             }
         }
     } else {
@@ -1335,8 +1338,7 @@ fn main() {
             say!("knot: cannot block {sig}: {e}");
         }
     }
-    let mut listeners =
-        tame_suite::listen_and_announce_loops("knot", f.port, f.threads).into_iter();
+    let mut listeners = tame_suite::listen_loops("knot", f.port, f.threads).into_iter();
     STOP.loops(f.threads);
     let first = listeners.next().expect("one listener per loop");
     let flags = Arc::new(f);
@@ -1352,8 +1354,15 @@ fn main() {
             })
         })
         .collect();
+    tame_suite::prepare_loop("knot");
     let listener = TcpListener::from_std(first).expect("a listener");
+    let addr = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     accept_loop(listener, Rc::new(Site::new(&flags)), true);
+    // Every loop has started (or the process has ended, saying why):
+    // time to tell the world where knot listens.
+    tame_suite::announce(addr);
     tame::run();
     // This loop is drained, and closed its connections: the last loop to
     // drain exits the process.

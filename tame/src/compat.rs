@@ -60,7 +60,9 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 ///
 /// # Panics
 ///
-/// If the loop's eventfd cannot be created (out of file descriptors).
+/// If the loop's eventfd cannot be created (out of file descriptors); a
+/// program that calls [`prepare_loop`](crate::prepare_loop) first learns
+/// that as an error instead.
 ///
 /// While it is pending, [`blocked`](crate::blocked) lists it as
 /// `tame::spawn` at the line that spawned it, waiting for one event (its

@@ -475,6 +475,45 @@ pub fn run() {
     driver::run();
 }
 
+/// Makes this thread's loop's own descriptors now, or says why it cannot:
+/// its epoll instance, and the eventfd through which other threads wake
+/// it (a waker used on another thread, a [`spawn`]ed future's, the result
+/// of [`spawn_blocking`]).
+///
+/// The loop otherwise makes them when first needed, and a process out of
+/// file descriptors then learns it late: as the error of the registration
+/// that needed the epoll instance, or as a panic of [`spawn`], which has
+/// no error to return. A server calls this at startup, on each loop's
+/// thread (as tokio's `Runtime::new` returns an error), so that too few
+/// descriptors for its loops is an error it reports before it announces
+/// itself, not a failure at its first connection. After it succeeded,
+/// `spawn` does not fail for want of descriptors.
+///
+/// Calling it again does nothing, and the descriptors count as no wait:
+/// [`run`] returns as it would without them.
+///
+/// # Errors
+///
+/// The error of `epoll_create1` or `eventfd`: EMFILE (`Too many open
+/// files`) when the process is at its limit of descriptors.
+///
+/// # Examples
+///
+/// ```
+/// if let Err(e) = tame::prepare_loop() {
+///     eprintln!("cannot start the loop: {e}");
+///     std::process::exit(1);
+/// }
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot::<u32>(());
+/// tame::spawn(async { 7 }, ev); // has its eventfd: cannot panic for want of one
+/// tame::run();
+/// assert_eq!(slot.take(), Some(7));
+/// ```
+pub fn prepare_loop() -> std::io::Result<()> {
+    driver::remote().map(drop)
+}
+
 /// Calls `start` with an event, runs the loop as [`run`] does, and returns
 /// the value the event was triggered with: `None` if it was dropped
 /// untriggered (the function panicked out of `run()` before, was

@@ -202,20 +202,7 @@ fn start_with(
     // As from an interactive shell, whatever this test process inherited.
     default_signals::with_default_signal_actions(&mut cmd);
     if let Some(n) = nofile {
-        use std::os::unix::process::CommandExt;
-        let limit = rustix::process::Rlimit {
-            current: Some(n),
-            maximum: Some(n),
-        };
-        // SAFETY: the closure runs in the forked child before exec and only
-        // makes one system call (setrlimit is async-signal-safe); it
-        // allocates nothing (the limit is copied in).
-        unsafe {
-            cmd.pre_exec(move || {
-                rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)
-                    .map_err(std::io::Error::from)
-            });
-        }
+        limit_fds(&mut cmd, n);
     }
     let mut child = cmd
         .args(args)
@@ -253,6 +240,83 @@ fn start_with(
         _root: root,
         stderr,
     }
+}
+
+/// `cmd`'s process may have `nofile` descriptors open at most.
+fn limit_fds(cmd: &mut Command, nofile: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = rustix::process::Rlimit {
+        current: Some(nofile),
+        maximum: Some(nofile),
+    };
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes one system call (setrlimit is async-signal-safe); it allocates
+    // nothing (the limit is copied in).
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
+/// Runs example `name` with `args`, `nofile` descriptors at most, to its
+/// exit (a minute at most, then it is killed and the test fails): its
+/// status, stdout and stderr.
+pub fn run_with_fd_limit(name: &str, args: &[&str], nofile: u64) -> (ExitStatus, String, String) {
+    let mut cmd = Command::new(example(name));
+    default_signals::with_default_signal_actions(&mut cmd);
+    limit_fds(&mut cmd, nofile);
+    let child = cmd
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start example {name} (built by `cargo test`): {e}"));
+    let pid = child.id();
+    let (done, exited) = mpsc::channel::<()>();
+    let killer = std::thread::spawn(move || {
+        if exited.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = rustix::process::kill_process(
+                rustix::process::Pid::from_raw(pid as i32).expect("a pid"),
+                rustix::process::Signal::KILL,
+            );
+        }
+    });
+    let out = child.wait_with_output().expect("its output");
+    let _ = done.send(());
+    let _ = killer.join();
+    assert!(
+        out.status.code().is_some(),
+        "{name} did not exit within a minute (killed): {out:?}"
+    );
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Example `name` started with `args` (which ask for more loops than 20
+/// descriptors allow) exits with status 1 and says it is out of
+/// descriptors, before it prints its address: a script or supervisor that
+/// waits for the address learns it did not start.
+pub fn assert_too_few_fds_for_its_loops_is_an_error_at_startup(name: &str, args: &[&str]) {
+    let (status, stdout, stderr) = run_with_fd_limit(name, args, 20);
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "{name} {args:?}: {status}; stderr:\n{stderr}"
+    );
+    assert_eq!(
+        stdout, "",
+        "{name} {args:?} announced itself; stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("Too many open files"),
+        "{name} {args:?} did not say why; stderr:\n{stderr}"
+    );
 }
 
 /// One `read` of a client's socket, made again when a signal interrupted
