@@ -60,7 +60,7 @@
 //! Every error means "answer with [`ParseError::status`] and close".
 
 use std::io::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Longest request head accepted (request line, headers, blank line).
 pub const HEAD_LIMIT: usize = 8192;
@@ -691,13 +691,13 @@ fn target_path(target: &[u8]) -> Option<(&str, Option<&str>)> {
     Some((&origin[..end], query))
 }
 
-/// Maps a request path to a file under `root`, as [`locate`] does; a
-/// directory named without its trailing slash is `None` too (404), for a
-/// server that does not redirect.
+/// Maps a request path to a file under `root`, as [`locate`] does;
+/// anything but a file is `None` (a directory named without its trailing
+/// slash too: 404, for a server that does not redirect).
 pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
-    match locate(root, path)? {
+    match locate(root, path) {
         Located::File(file) => Some(file),
-        Located::Directory => None,
+        Located::Directory | Located::Missing | Located::Malformed => None,
     }
 }
 
@@ -710,45 +710,68 @@ pub enum Located {
     /// to the path with one (301, as nginx and Apache do), so that the
     /// relative links of its `index.html` resolve under it.
     Directory,
+    /// Nothing there, or a file named with a trailing slash (404).
+    Missing,
+    /// A path no file under the root can have: a malformed `%` escape,
+    /// bytes that are not UTF-8, a NUL, or a `..` that climbs above the
+    /// root (400, as nginx answers).
+    Malformed,
 }
 
-/// Maps a request path to a file under `root`: percent-decoded, `.` and
-/// `..` segments and NUL bytes refused (no escaping the root), a directory
-/// named with a trailing slash means its `index.html`, one named without
-/// is [`Located::Directory`]. A path with a trailing slash names a
-/// directory only: a file named so (`/a.txt/`, `/a.txt%2F`) is not found,
-/// as `open` says `ENOTDIR` for it (and nginx 404). `None` means 404.
+/// Maps a request path to a file under `root`: percent-decoded, then its
+/// `.` segments dropped and each `..` taking the segment before it away
+/// (as nginx does; one that would climb above the root is
+/// [`Located::Malformed`], as are bad escapes and NUL bytes: no escaping
+/// the root). A directory named with a trailing slash means its
+/// `index.html`, one named without is [`Located::Directory`]. A path with
+/// a trailing slash names a directory only: a file named so (`/a.txt/`,
+/// `/a.txt%2F`) is [`Located::Missing`], as `open` says `ENOTDIR` for it
+/// (and nginx 404).
 ///
 /// The path is checked, not canonicalized: a symbolic link under `root` is
-/// followed (as nginx does by default), since whoever placed it chose to.
-/// This touches the file system (`is_dir`, `is_file`); servers cache the
-/// result per path.
-pub fn locate(root: &Path, path: &str) -> Option<Located> {
-    let decoded = percent_decode(path)?;
-    // Checked on the segments themselves: `Path::components` silently
-    // drops `.` segments, and its `..` handling is not the point here.
-    if decoded.split('/').any(|seg| seg == "." || seg == "..") {
-        return None;
-    }
-    let mut out = root.to_path_buf();
-    for comp in Path::new(&decoded).components() {
-        match comp {
-            Component::RootDir => {}
-            Component::Normal(c) => out.push(c),
-            _ => return None,
+/// followed (as nginx does by default), since whoever placed it chose to;
+/// a `..` after it takes the link's name away, not a step up from where
+/// it points. This touches the file system (`is_dir`, `is_file`); servers
+/// cache the result per path.
+pub fn locate(root: &Path, path: &str) -> Located {
+    let Some(decoded) = percent_decode(path) else {
+        return Located::Malformed;
+    };
+    // On the segments themselves, not `Path::components`, which silently
+    // drops `.` segments and keeps `..` ones.
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if segments.pop().is_none() {
+                    return Located::Malformed;
+                }
+            }
+            name => segments.push(name),
         }
     }
-    // `components` drops a trailing slash: it is looked at here.
-    let directory_named = decoded.ends_with('/');
+    let mut out = root.to_path_buf();
+    out.extend(&segments);
+    // The segments drop a trailing slash (and a trailing `/.` or `/..`,
+    // which name a directory too): it is looked at here.
+    let directory_named = decoded.ends_with('/')
+        || decoded.ends_with("/.")
+        || decoded.ends_with("/..")
+        || decoded.is_empty();
     if out.is_dir() {
         if !directory_named {
-            return Some(Located::Directory);
+            return Located::Directory;
         }
         out.push("index.html");
     } else if directory_named {
-        return None;
+        return Located::Missing;
     }
-    out.is_file().then_some(Located::File(out))
+    if out.is_file() {
+        Located::File(out)
+    } else {
+        Located::Missing
+    }
 }
 
 /// `%XX` decoding; `None` for a malformed escape, invalid UTF-8 or a NUL.
@@ -1455,18 +1478,18 @@ mod tests {
         let r = &root.0;
         // A file named as a directory is not found (ENOTDIR).
         for path in ["/index.html/", "/index.html%2F", "/sub/a%20b.txt//"] {
-            assert_eq!(locate(r, path), None, "{path}");
+            assert_eq!(locate(r, path), Located::Missing, "{path}");
         }
         // A directory named without its slash: a redirect; `resolve`, 404.
-        assert_eq!(locate(r, "/sub"), Some(Located::Directory));
-        assert_eq!(locate(r, "//sub"), Some(Located::Directory));
+        assert_eq!(locate(r, "/sub"), Located::Directory);
+        assert_eq!(locate(r, "//sub"), Located::Directory);
         assert_eq!(resolve(r, "/sub"), None);
         std::fs::write(r.join("sub/index.html"), "sub").unwrap();
-        assert_eq!(locate(r, "/sub"), Some(Located::Directory));
-        let index = Some(Located::File(r.join("sub/index.html")));
+        assert_eq!(locate(r, "/sub"), Located::Directory);
+        let index = Located::File(r.join("sub/index.html"));
         assert_eq!(locate(r, "/sub/"), index);
         assert_eq!(locate(r, "/sub%2F"), index);
-        assert_eq!(locate(r, "/"), Some(Located::File(r.join("index.html"))));
+        assert_eq!(locate(r, "/"), Located::File(r.join("index.html")));
     }
 
     #[test]
@@ -1477,16 +1500,41 @@ mod tests {
             "/../index.html",
             "/%2e%2e/index.html",
             "/%2E%2E%2findex.html",
-            "/./a%20b.txt",
-            "/x/../a%20b.txt",
+            "/x/../../index.html",
+            "/./../index.html",
+            "/..",
             "/a%20b.txt%00",
             "/%zz",
             "/%2",
             "/%+1",
             "/%ff", // not UTF-8
         ] {
+            assert_eq!(locate(r, path), Located::Malformed, "{path}");
             assert_eq!(resolve(r, path), None, "{path}");
         }
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_within_the_root() {
+        let root = TempRoot::new("dots");
+        let r = &root.0;
+        let file = Located::File(r.join("sub/a b.txt"));
+        for path in [
+            "/./sub/a%20b.txt",
+            "/sub/./a%20b.txt",
+            "/x/../sub/a%20b.txt",
+            "/sub/x/y/../../a%20b.txt",
+            "/sub/%2e/a%20b.txt",
+            "/sub/%2E%2E/sub/a%20b.txt",
+        ] {
+            assert_eq!(locate(r, path), file, "{path}");
+        }
+        // What ends in `.` or `..` names a directory.
+        let index = Located::File(r.join("index.html"));
+        assert_eq!(locate(r, "/sub/.."), index);
+        assert_eq!(locate(r, "/."), index);
+        assert_eq!(locate(r, "/sub/."), Located::Missing); // no index.html there
+        assert_eq!(locate(r, "/sub/a%20b.txt/."), Located::Missing);
     }
 
     #[test]

@@ -231,18 +231,16 @@ fn bad_requests_get_their_status_and_the_connection_closes() {
         (format!("GET / HTTP/1.1\r\n{many_headers}\r\n"), 431),
         (huge_header, 431),
         ("GET / HTTP/3.0\r\n\r\n".into(), 505),
-        ("GET /../../etc/passwd HTTP/1.1\r\n\r\n".into(), 404),
+        ("GET /../../etc/passwd HTTP/1.1\r\n\r\n".into(), 400),
     ];
     for (req, want) in cases {
         let (mut s, mut r) = connect(srv.addr);
         s.write_all(req.as_bytes()).unwrap();
         let resp = read_response(&mut r, false);
         assert_eq!(resp.status, want, "request {:?}", &req[..req.len().min(40)]);
-        if want != 404 {
-            let mut rest = Vec::new();
-            let _ = r.read_to_end(&mut rest);
-            assert!(rest.is_empty(), "closed after {want}");
-        }
+        let mut rest = Vec::new();
+        let _ = r.read_to_end(&mut rest);
+        assert!(rest.is_empty(), "closed after {want}");
     }
 }
 
@@ -397,6 +395,78 @@ fn a_file_named_with_a_trailing_slash_is_404() {
         write!(s, "GET {path} HTTP/1.1\r\n\r\n").unwrap();
         let want = if path.ends_with('/') { 404 } else { 200 };
         assert_eq!(read_response(&mut r, false).status, want, "{path}");
+    }
+}
+
+#[test]
+fn dot_segments_are_resolved_and_paths_no_file_can_have_are_400() {
+    let srv = knot(30_000);
+    let (mut s, mut r) = connect(srv.addr);
+    // As nginx: `.` dropped, `..` takes the segment before it away.
+    for path in [
+        "/./sub/a.txt",
+        "/sub/./a.txt",
+        "/x/../sub/a.txt",
+        "/sub/%2e%2e/sub/a.txt",
+    ] {
+        write!(s, "GET {path} HTTP/1.1\r\n\r\n").unwrap();
+        let resp = read_response(&mut r, false);
+        assert_eq!(
+            (resp.status, &resp.body[..]),
+            (200, &b"hello from a\n"[..]),
+            "{path}"
+        );
+    }
+    // Above the root, a bad escape, a NUL, not UTF-8: no file has that
+    // path, and the request is wrong, not the file missing (nginx: 400).
+    for path in [
+        "/../index.html",
+        "/sub/../../x",
+        "/100%.txt",
+        "/%zz",
+        "/a%00b",
+        "/%ff",
+    ] {
+        let (resp, _) = refused(
+            &srv,
+            format!("GET {path} HTTP/1.1\r\n\r\n").as_bytes(),
+            false,
+        );
+        assert_eq!(resp.status, 400, "{path}");
+    }
+}
+
+#[test]
+fn a_file_knot_may_not_read_is_403_and_the_connection_stays_open() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("knot-test-403-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for (name, mode) in [("secret.txt", 0o000), ("open.txt", 0o644)] {
+        std::fs::write(dir.join(name), "x\n").unwrap();
+        std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let root = dir.to_str().unwrap().to_owned();
+    let srv = example::start_unprivileged(
+        "knot",
+        &["--root", &root, "--port", "0"],
+        Some(TempDir(dir)),
+    );
+    let (mut s, mut r) = connect(srv.addr);
+    for (method, path, want) in [
+        ("GET", "/secret.txt", 403),
+        ("HEAD", "/secret.txt", 403),
+        ("GET", "/open.txt", 200),
+        ("GET", "/missing.txt", 404),
+    ] {
+        write!(s, "{method} {path} HTTP/1.1\r\n\r\n").unwrap();
+        let resp = read_response(&mut r, method == "HEAD");
+        assert_eq!(resp.status, want, "{method} {path}");
+        assert_eq!(
+            resp.header("connection"),
+            Some("keep-alive"),
+            "{method} {path}"
+        );
     }
 }
 

@@ -24,7 +24,10 @@
 //!   slash, gets 301 to `/dir/` (with the query, if any), as nginx answers,
 //!   so that the index's relative links resolve under it; a file named
 //!   with a trailing slash (`/a.txt/`, `/a.txt%2F`) is 404, as `open` says
-//!   `ENOTDIR`.
+//!   `ENOTDIR`. `.` and `..` segments are resolved (`/a/../b.txt` is
+//!   `/b.txt`); a `..` above the root, a malformed `%` escape, a NUL or
+//!   bytes that are not UTF-8 are 400 (and the connection closes). A file
+//!   knot's user may not read is 403, as with nginx.
 //! * Bad requests get 400 (more than one `Host` line, or an invalid one,
 //!   `Content-Length` lines that disagree, too), other methods HTTP defines
 //!   405 (with `Allow: GET, HEAD`; `CONNECT host:port` and `OPTIONS *` as
@@ -741,7 +744,38 @@ enum Found {
     /// A directory named without its trailing slash: 301 to the path with
     /// one.
     Directory,
+    /// Nothing there: 404.
     Missing,
+    /// A file knot may not read (its permissions): 403, as nginx answers.
+    Forbidden,
+    /// A path no file can have ([`Located::Malformed`]): 400.
+    Malformed,
+}
+
+/// What a file that could not be opened or read is to a client: forbidden
+/// if its permissions said no, otherwise missing (gone since it was
+/// found, or a kind of file that cannot be read).
+fn unreadable(e: &io::Error) -> Found {
+    if e.kind() == io::ErrorKind::PermissionDenied {
+        Found::Forbidden
+    } else {
+        Found::Missing
+    }
+}
+
+/// A 404 or 403: a short body for GET, none for HEAD; the connection is
+/// kept alive (a client's wrong path is no reason to close it, nor to
+/// cache anything).
+fn not_found_or_forbidden(code: u16, method: Method, keep_alive: bool) -> Rc<Response> {
+    let (reason, body): (&str, &[u8]) = match code {
+        403 => ("Forbidden", b"forbidden\n"),
+        _ => ("Not Found", b"not found\n"),
+    };
+    let mut v = http::response_head(code, reason, "text/plain", body.len(), keep_alive);
+    if method == Method::Get {
+        v.extend_from_slice(body);
+    }
+    Response::whole(v)
 }
 
 /// How many request paths a loop remembers as naming a cached file.
@@ -1080,14 +1114,10 @@ impl Site {
                 Response::whole(v)
             }
             (Found::Directory, _) => Response::whole(redirect_to_directory(head, keep_alive)),
-            (Found::Missing, _) => {
-                let body = b"not found\n";
-                let mut v =
-                    http::response_head(404, "Not Found", "text/plain", body.len(), keep_alive);
-                if head.method == Method::Get {
-                    v.extend_from_slice(body);
-                }
-                Response::whole(v)
+            (Found::Missing, _) => not_found_or_forbidden(404, head.method, keep_alive),
+            (Found::Forbidden, _) => not_found_or_forbidden(403, head.method, keep_alive),
+            (Found::Malformed, _) => {
+                return self.status(400, "Bad Request", head.method == Method::Head)
             }
         };
         Reply {
@@ -1113,9 +1143,10 @@ impl Site {
             return Ok(Found::File(c.clone()));
         }
         let on_disk = match http::locate(&self.root, path) {
-            Some(Located::File(f)) => f,
-            Some(Located::Directory) => return Ok(Found::Directory),
-            None => return Ok(Found::Missing),
+            Located::File(f) => f,
+            Located::Directory => return Ok(Found::Directory),
+            Located::Missing => return Ok(Found::Missing),
+            Located::Malformed => return Ok(Found::Malformed),
         };
         let known = self.files.borrow().get(&on_disk).cloned();
         let cached = match known {
@@ -1129,7 +1160,7 @@ impl Site {
                         ctype: http::content_type(&on_disk),
                     }),
                     Err(e) if out_of_fds(&e) => Err(e),
-                    Err(_) => Ok(Found::Missing),
+                    Err(e) => Ok(unreadable(&e)),
                 }
             }
             None => match std::fs::read(&on_disk) {
@@ -1141,7 +1172,7 @@ impl Site {
                 Err(e) if out_of_fds(&e) || e.kind() == io::ErrorKind::OutOfMemory => {
                     return Err(e)
                 }
-                Err(_) => return Ok(Found::Missing),
+                Err(e) => return Ok(unreadable(&e)),
             },
         };
         let mut paths = self.paths.borrow_mut();

@@ -171,13 +171,13 @@ pub fn example(name: &str) -> PathBuf {
 }
 
 pub fn start(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
-    start_with(name, args, root, false, None)
+    start_with(name, args, root, false, None, false)
 }
 
 /// As [`start`], with its stderr lines collected for
 /// [`Server::wait_for_stderr`] (and echoed to the test's stderr).
 pub fn start_watching_stderr(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
-    start_with(name, args, root, true, None)
+    start_with(name, args, root, true, None, false)
 }
 
 /// As [`start_watching_stderr`], with the server's open-files limit (soft
@@ -188,7 +188,14 @@ pub fn start_with_fd_limit(
     root: Option<TempDir>,
     nofile: u64,
 ) -> Server {
-    start_with(name, args, root, true, Some(nofile))
+    start_with(name, args, root, true, Some(nofile), false)
+}
+
+/// As [`start`], but as user and group `nobody` (65534) when the test runs
+/// as root, so that file permissions apply to the server (root reads a
+/// file of mode 000). `root`'s files must then be readable by others.
+pub fn start_unprivileged(name: &str, args: &[&str], root: Option<TempDir>) -> Server {
+    start_with(name, args, root, false, None, true)
 }
 
 fn start_with(
@@ -197,10 +204,15 @@ fn start_with(
     root: Option<TempDir>,
     watch_stderr: bool,
     nofile: Option<u64>,
+    unprivileged: bool,
 ) -> Server {
     let mut cmd = Command::new(example(name));
     // As from an interactive shell, whatever this test process inherited.
     default_signals::with_default_signal_actions(&mut cmd);
+    if unprivileged && rustix::process::geteuid().is_root() {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(65534).gid(65534);
+    }
     if let Some(n) = nofile {
         limit_fds(&mut cmd, n);
     }
