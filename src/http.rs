@@ -823,13 +823,76 @@ pub fn content_type(path: &Path) -> &'static str {
         .map_or("application/octet-stream", |&(_, t)| t)
 }
 
+/// The length of an HTTP date (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37
+/// GMT`): the same for every date from the year 1000 to 9999, so a cached
+/// response's `Date` can be rewritten in place.
+pub const DATE_LEN: usize = 29;
+
+/// `secs` seconds after the Unix epoch as an HTTP date, the IMF-fixdate
+/// form RFC 9110 §5.6.7 says to send.
+///
+/// ```
+/// let date = tame_suite::http::imf_fixdate(784_111_777);
+/// assert_eq!(&date, b"Sun, 06 Nov 1994 08:49:37 GMT");
+/// ```
+pub fn imf_fixdate(secs: u64) -> [u8; DATE_LEN] {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = secs / 86_400;
+    let in_day = secs % 86_400;
+    let (year, month, day) = civil_date(days);
+    let mut out = [0; DATE_LEN];
+    let text = format!(
+        "{}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize], // the epoch was a Thursday
+        MONTHS[month as usize - 1],
+        in_day / 3600,
+        in_day / 60 % 60,
+        in_day % 60,
+    );
+    out.copy_from_slice(&text.as_bytes()[..DATE_LEN]);
+    out
+}
+
+/// The proleptic Gregorian (year, month 1-12, day 1-31) of `days` days
+/// after 1970-01-01. Counted in 400-year eras (146,097 days each) of years
+/// that start on March 1st, so that the leap day is the last of its year
+/// and a month's first day is a linear function of its number.
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    // Days since 0000-03-01, the start of an era.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    // Months counted from March (0) to February (11).
+    let m = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * m + 2) / 5 + 1;
+    let month = if m < 10 { m + 3 } else { m - 9 };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Rewrites the `Date` field of the response head at the start of `head`
+/// (as [`write_response_head_with`] wrote it) to `date`; a head without
+/// one is left as it is.
+pub fn redate(head: &mut [u8], date: &[u8; DATE_LEN]) {
+    const FIELD: &[u8] = b"\r\nDate: ";
+    let end = head_end(head).unwrap_or(head.len());
+    if let Some(at) = head[..end].windows(FIELD.len()).position(|w| w == FIELD) {
+        let start = at + FIELD.len();
+        if let Some(field) = head.get_mut(start..start + DATE_LEN) {
+            field.copy_from_slice(date);
+        }
+    }
+}
+
 /// Appends a response head to `out`: status line, `Server`,
 /// `Content-Type`, `Content-Length`, `Connection`, blank line. (For more
-/// header fields, [`response_head_with`].)
-///
-/// No `Date` header: the servers prepare a file's responses once and answer
-/// with the same bytes every time (RFC 9110 §6.6.1 lets a server without a
-/// reliable clock omit it; we omit it for the cache's sake).
+/// header fields, a `Date` among them, [`write_response_head_with`].)
 pub fn write_response_head(
     out: &mut Vec<u8>,
     code: u16,
@@ -838,12 +901,14 @@ pub fn write_response_head(
     len: usize,
     keep_alive: bool,
 ) {
-    write_head(out, code, reason, ctype, len, keep_alive, &[]);
+    write_response_head_with(out, code, reason, ctype, len, keep_alive, &[]);
 }
 
-/// [`write_response_head`] with `extra` header fields (name, value) before
-/// `Connection`.
-fn write_head(
+/// [`write_response_head`] with `extra` header fields (name, value; no CR
+/// or LF) before `Connection`: knot's `Date` (a head kept to be sent
+/// again has it rewritten by [`redate`]), a 405's `Allow`, a redirect's
+/// `Location`.
+pub fn write_response_head_with(
     out: &mut Vec<u8>,
     code: u16,
     reason: &str,
@@ -896,7 +961,7 @@ pub fn response_head_with(
     extra: &[(&str, &str)],
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + len);
-    write_head(&mut out, code, reason, ctype, len, keep_alive, extra);
+    write_response_head_with(&mut out, code, reason, ctype, len, keep_alive, extra);
     out
 }
 
@@ -1535,6 +1600,73 @@ mod tests {
         assert_eq!(locate(r, "/."), index);
         assert_eq!(locate(r, "/sub/."), Located::Missing); // no index.html there
         assert_eq!(locate(r, "/sub/a%20b.txt/."), Located::Missing);
+    }
+
+    #[test]
+    fn http_dates_are_what_date_1_writes() {
+        // Leap days, the ends of years and centuries (2100 is no leap
+        // year, 2000 is), and a spread of others up to the year 2400.
+        let mut cases = vec![
+            0,
+            784_111_777,
+            951_782_400,
+            951_868_799,
+            1_709_164_800,
+            4_107_542_399,
+            4_107_542_400,
+            4_112_640_000,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..100 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            cases.push((x >> 11) % 13_569_465_600);
+        }
+        for secs in cases {
+            let out = std::process::Command::new("date")
+                .env("LC_ALL", "C")
+                .args([
+                    "-u",
+                    "-d",
+                    &format!("@{secs}"),
+                    "+%a, %d %b %Y %H:%M:%S GMT",
+                ])
+                .output()
+                .expect("date(1)");
+            let want = String::from_utf8(out.stdout).unwrap();
+            let date = imf_fixdate(secs);
+            assert_eq!(
+                std::str::from_utf8(&date).unwrap(),
+                want.trim_end(),
+                "{secs}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_kept_head_is_redated_in_place_and_only_its_date() {
+        let now = imf_fixdate(1_700_000_000);
+        let now = std::str::from_utf8(&now).unwrap();
+        let mut head = response_head_with(200, "OK", "text/plain", 2, true, &[("Date", now)]);
+        head.extend_from_slice(b"ok");
+        let date = imf_fixdate(784_111_777);
+        let before = head.clone();
+        redate(&mut head, &date);
+        let text = String::from_utf8(head.clone()).unwrap();
+        assert!(
+            text.contains("\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"),
+            "{text}"
+        );
+        assert_eq!(head.len(), before.len());
+        // Nothing but the date's bytes changed.
+        let at = text.find("Date: ").unwrap() + "Date: ".len();
+        assert_eq!(head[..at], before[..at]);
+        assert_eq!(head[at + DATE_LEN..], before[at + DATE_LEN..]);
+        // A body that says "Date: " is not touched; nor is a head without one.
+        let mut no_date =
+            b"HTTP/1.1 200 OK\r\n\r\nx\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT".to_vec();
+        let kept = no_date.clone();
+        redate(&mut no_date, &date);
+        assert_eq!(no_date, kept);
     }
 
     #[test]

@@ -470,6 +470,60 @@ fn a_file_knot_may_not_read_is_403_and_the_connection_stays_open() {
     }
 }
 
+/// The wall clock's second now.
+fn wall_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Asserts that `resp` has a `Date` of a second from `from` to `to`;
+/// returns it.
+fn dated_between(resp: &Response, from: u64, to: u64, what: &str) -> String {
+    let date = resp
+        .header("date")
+        .unwrap_or_else(|| panic!("{what}: no Date"));
+    assert!(
+        (from..=to).any(|t| tame_suite::http::imf_fixdate(t) == date.as_bytes()),
+        "{what}: Date {date:?} is not of a second from {from} to {to}"
+    );
+    date.to_owned()
+}
+
+#[test]
+fn every_response_is_dated_now_and_a_cached_files_date_follows_the_clock() {
+    let srv = knot(30_000);
+    let (mut s, mut r) = connect(srv.addr);
+    let from = wall_secs();
+    let mut first = None;
+    for (req, head_request, status) in [
+        ("GET /sub/a.txt", false, 200),
+        ("HEAD /sub/a.txt", true, 200),
+        ("HEAD /index.html", true, 200), // not read yet: from its metadata
+        ("GET /missing", false, 404),
+        ("GET /sub", false, 301),
+    ] {
+        write!(s, "{req} HTTP/1.1\r\n\r\n").unwrap();
+        let resp = read_response(&mut r, head_request);
+        assert_eq!(resp.status, status, "{req}");
+        let date = dated_between(&resp, from, wall_secs(), req);
+        first.get_or_insert(date);
+    }
+    let (resp, _) = refused(&srv, b"DELETE / HTTP/1.1\r\n\r\n", false);
+    assert_eq!(resp.status, 405);
+    dated_between(&resp, from, wall_secs(), "a 405");
+    // The cached responses are dated again in a later second.
+    std::thread::sleep(Duration::from_millis(1_100));
+    let later = wall_secs();
+    write!(s, "GET /sub/a.txt HTTP/1.1\r\n\r\n").unwrap();
+    let resp = read_response(&mut r, false);
+    let date = dated_between(&resp, later, wall_secs(), "the cached file, a second later");
+    assert_ne!(Some(date), first);
+    let (resp, _) = refused(&srv, b"DELETE / HTTP/1.1\r\n\r\n", false);
+    dated_between(&resp, later, wall_secs(), "the cached 405, a second later");
+}
+
 #[test]
 fn a_directory_named_without_its_trailing_slash_is_redirected_to_it() {
     // As nginx: 301 to the path with the slash (and the query), so that the

@@ -18,7 +18,9 @@
 //! thread the listener is bound without `SO_REUSEPORT`.
 //!
 //! * GET and HEAD, keep-alive (HTTP/1.1 by default, 1.0 on request),
-//!   pipelined requests answered in order, `Content-Length` always.
+//!   pipelined requests answered in order, `Content-Length` always, a
+//!   `Date` always (the wall clock is read once a second of loop time, and
+//!   a cached response re-dated in place when its second is over).
 //! * Paths map to files under `--root` ([`http::locate`]): `/dir/` serves
 //!   `dir/index.html`; `/dir`, a directory named without its trailing
 //!   slash, gets 301 to `/dir/` (with the query, if any), as nginx answers,
@@ -131,6 +133,7 @@
 //!   cached as missing).
 
 mod conns;
+mod date;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -680,13 +683,15 @@ type Bytes = Rc<Vec<u8>>;
 const ONE_WRITE_MAX: usize = 64 << 10;
 
 /// A file with its responses prepared, for close and keep-alive
-/// (`[keep_alive as usize]`).
+/// (`[keep_alive as usize]`), dated with the second they were last sent in.
 struct Cached {
     /// GET: the whole response, for a file of at most [`ONE_WRITE_MAX`]
     /// bytes; for a larger one, only the head (the same as `head_only`),
     /// written before `body`.
-    get: [Out; 2],
-    head_only: [Out; 2],
+    get: RefCell<[Out; 2]>,
+    head_only: RefCell<[Out; 2]>,
+    /// The wall clock's second their `Date` says ([`date::now`]).
+    dated: Cell<u64>,
 }
 
 impl Cached {
@@ -699,13 +704,10 @@ impl Cached {
     fn new(on_disk: &std::path::Path, body: Vec<u8>) -> io::Result<Cached> {
         let ctype = http::content_type(on_disk);
         let len = body.len();
-        let head = |keep: bool| {
-            let mut v = Vec::new();
-            http::write_response_head(&mut v, 200, "OK", ctype, len, keep);
-            v
-        };
+        let (dated, _) = date::now();
+        let head = |keep: bool| dated_head(200, "OK", ctype, len, keep, &[]);
         let head_only = [Response::whole(head(false)), Response::whole(head(true))];
-        if body.len() > ONE_WRITE_MAX {
+        let get = if body.len() > ONE_WRITE_MAX {
             let body = Rc::new(body);
             let get = |keep: bool| {
                 Rc::new(Response {
@@ -713,23 +715,67 @@ impl Cached {
                     body: Some(body.clone()),
                 })
             };
-            return Ok(Cached {
-                get: [get(false), get(true)],
-                head_only,
-            });
-        }
-        let whole = |keep: bool| -> io::Result<Out> {
-            let mut v = head(keep);
-            v.try_reserve_exact(body.len())
-                .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
-            v.extend_from_slice(&body);
-            Ok(Response::whole(v))
+            [get(false), get(true)]
+        } else {
+            let whole = |keep: bool| -> io::Result<Out> {
+                let mut v = head(keep);
+                v.try_reserve_exact(body.len())
+                    .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+                v.extend_from_slice(&body);
+                Ok(Response::whole(v))
+            };
+            [whole(false)?, whole(true)?]
         };
         Ok(Cached {
-            get: [whole(false)?, whole(true)?],
-            head_only,
+            get: RefCell::new(get),
+            head_only: RefCell::new(head_only),
+            dated: Cell::new(dated),
         })
     }
+
+    /// The response to a GET (`get`) or a HEAD, keep-alive or not, dated
+    /// now: the four responses are dated again when the second changed
+    /// since they were last sent (in place; a copy where a connection is
+    /// still writing the old one).
+    fn response(&self, get: bool, keep_alive: bool) -> Out {
+        let (now, date) = date::now();
+        if self.dated.get() != now {
+            for outs in [&self.get, &self.head_only] {
+                for out in outs.borrow_mut().iter_mut() {
+                    if Rc::get_mut(out).is_none() {
+                        *out = Rc::new(Response {
+                            head: out.head.clone(),
+                            body: out.body.clone(),
+                        });
+                    }
+                    let fresh = Rc::get_mut(out).expect("the only holder");
+                    http::redate(&mut fresh.head, &date);
+                }
+            }
+            self.dated.set(now);
+        }
+        let outs = if get { &self.get } else { &self.head_only };
+        outs.borrow()[usize::from(keep_alive)].clone()
+    }
+}
+
+/// A response head of knot's, dated now: RFC 9110 §6.6.1 says an origin
+/// server with a clock must send a `Date`, as nginx does. (The peers in
+/// bench/ send none: knot's responses are 37 bytes longer than theirs.)
+fn dated_head(
+    code: u16,
+    reason: &str,
+    ctype: &str,
+    len: usize,
+    keep_alive: bool,
+    extra: &[(&str, &str)],
+) -> Vec<u8> {
+    let (_, date) = date::now();
+    let date = std::str::from_utf8(&date).expect("an HTTP date is ASCII");
+    let mut fields = Vec::with_capacity(extra.len() + 1);
+    fields.push(("Date", date));
+    fields.extend_from_slice(extra);
+    http::response_head_with(code, reason, ctype, len, keep_alive, &fields)
 }
 
 /// What a request path names.
@@ -771,7 +817,7 @@ fn not_found_or_forbidden(code: u16, method: Method, keep_alive: bool) -> Rc<Res
         403 => ("Forbidden", b"forbidden\n"),
         _ => ("Not Found", b"not found\n"),
     };
-    let mut v = http::response_head(code, reason, "text/plain", body.len(), keep_alive);
+    let mut v = dated_head(code, reason, "text/plain", body.len(), keep_alive, &[]);
     if method == Method::Get {
         v.extend_from_slice(body);
     }
@@ -1026,8 +1072,8 @@ struct Site {
     /// missing file is never remembered (each 404 looks again).
     paths: RefCell<HashMap<String, Rc<Cached>>>,
     /// The error responses made so far, by status and whether to a HEAD
-    /// request (without a body).
-    errors: RefCell<HashMap<(u16, bool), Out>>,
+    /// request (without a body), with the second their `Date` says.
+    errors: RefCell<HashMap<(u16, bool), (u64, Out)>>,
     /// The one read buffer of all connections (one thread, one read at a time).
     scratch: RefCell<Vec<u8>>,
 }
@@ -1096,7 +1142,6 @@ impl Site {
     fn respond(&self, head: &Head<'_>) -> Reply {
         // While shutting down, every response says the connection closes.
         let keep_alive = head.keep_alive && !Shutdown::draining();
-        let ka = usize::from(keep_alive);
         match head.method {
             Method::Get | Method::Head => {}
             Method::Other => return self.error(ParseError::MethodNotAllowed, Some(head.method)),
@@ -1106,12 +1151,9 @@ impl Site {
             Err(_) => return self.status(503, "Service Unavailable", head.method == Method::Head),
         };
         let out = match (found, head.method) {
-            (Found::File(f), Method::Get) => f.get[ka].clone(),
-            (Found::File(f), _) => f.head_only[ka].clone(),
+            (Found::File(f), method) => f.response(method == Method::Get, keep_alive),
             (Found::Unread { len, ctype }, _) => {
-                let mut v = Vec::new();
-                http::write_response_head(&mut v, 200, "OK", ctype, len, keep_alive);
-                Response::whole(v)
+                Response::whole(dated_head(200, "OK", ctype, len, keep_alive, &[]))
             }
             (Found::Directory, _) => Response::whole(redirect_to_directory(head, keep_alive)),
             (Found::Missing, _) => not_found_or_forbidden(404, head.method, keep_alive),
@@ -1194,27 +1236,36 @@ impl Site {
     /// response has no body (RFC 9110 §9.3.2), but the `Content-Length` of
     /// the body a GET would get (as §9.3.2 allows).
     fn status(&self, code: u16, reason: &str, head_request: bool) -> Reply {
-        let bytes = self
-            .errors
-            .borrow_mut()
-            .entry((code, head_request))
-            .or_insert_with(|| {
-                let body = format!("{code} {reason}\n");
-                // A 405 MUST say which methods are allowed (RFC 9110
-                // §15.5.6).
-                let allow: &[(&str, &str)] = if code == 405 {
-                    &[("Allow", http::ALLOW)]
-                } else {
-                    &[]
-                };
-                let mut v =
-                    http::response_head_with(code, reason, "text/plain", body.len(), false, allow);
-                if !head_request {
-                    v.extend_from_slice(body.as_bytes());
-                }
-                Response::whole(v)
-            })
-            .clone();
+        let (now, date) = date::now();
+        let mut errors = self.errors.borrow_mut();
+        let bytes = errors.entry((code, head_request)).or_insert_with(|| {
+            let body = format!("{code} {reason}\n");
+            // A 405 MUST say which methods are allowed (RFC 9110
+            // §15.5.6).
+            let allow: &[(&str, &str)] = if code == 405 {
+                &[("Allow", http::ALLOW)]
+            } else {
+                &[]
+            };
+            let mut v = dated_head(code, reason, "text/plain", body.len(), false, allow);
+            if !head_request {
+                v.extend_from_slice(body.as_bytes());
+            }
+            (now, Response::whole(v))
+        });
+        // Dated again in a later second (in place, or in a copy while a
+        // connection still writes the old one).
+        if bytes.0 != now {
+            if Rc::get_mut(&mut bytes.1).is_none() {
+                bytes.1 = Response::whole(bytes.1.head.clone());
+            }
+            http::redate(
+                &mut Rc::get_mut(&mut bytes.1).expect("the only holder").head,
+                &date,
+            );
+            bytes.0 = now;
+        }
+        let bytes = bytes.1.clone();
         Reply {
             out: bytes,
             keep_alive: false,
@@ -1234,7 +1285,7 @@ fn redirect_to_directory(head: &Head<'_>, keep_alive: bool) -> Vec<u8> {
         None => format!("/{path}/"),
     };
     let body = format!("moved to {location}\n");
-    let mut v = http::response_head_with(
+    let mut v = dated_head(
         301,
         "Moved Permanently",
         "text/plain",
