@@ -26,6 +26,17 @@ fn consume(n: Noisy, t: &Trace) {
     log(t, format!("consumed {}", n.name));
 }
 
+/// A value made from a borrow, by a function the translator knows nothing
+/// of (whether it borrows too, rustc knows).
+fn count(names: &[String]) -> usize {
+    names.len()
+}
+
+/// Takes a count (by value, as a move of a value that may not be `Copy`).
+fn report(n: usize, t: &Trace) {
+    log(t, format!("first {n}"));
+}
+
 /// A resource with a consuming `close` (counts as a move outside twait
 /// blocks, by name).
 pub struct Conn(Noisy);
@@ -108,6 +119,21 @@ mod tamed {
     pub fn unused_after_twait(t: Trace) {
         let a = Noisy::new("a", &t);
         log(&t, format!("made {}", a.name));
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "resumed");
+    }
+
+    /// A value that may borrow (the translator does not know `label`),
+    /// used after an `if` that moves `conn` on some paths, then a twait.
+    #[tamed]
+    pub fn moved_on_some_paths_beside_a_value_used_after(t: Trace, c: bool) {
+        let conn = Noisy::new("conn", &t);
+        let names = vec!["a".to_string()];
+        let first = count(&names);
+        if c {
+            consume(conn, &t);
+        }
+        report(first, &t);
         twait! { tick(&t, "waited", mkevent!()); }
         log(&t, "resumed");
     }
@@ -610,6 +636,18 @@ mod plain {
         log(&t, "resumed");
     }
 
+    pub fn moved_on_some_paths_beside_a_value_used_after(t: Trace, c: bool) {
+        let conn = Noisy::new("conn", &t);
+        let names = vec!["a".to_string()];
+        let first = count(&names);
+        if c {
+            consume(conn, &t);
+        }
+        report(first, &t);
+        log(&t, "waited");
+        log(&t, "resumed");
+    }
+
     pub fn operator_guard(t: Trace) {
         let tracer = Tracer(t.clone());
         let _span = &tracer + "request";
@@ -962,6 +1000,27 @@ fn an_option_mapped_by_a_borrowing_closure_is_a_value_kept_to_the_end_of_its_sco
             "drop permit",
             "drop deadline"
         ]
+    );
+}
+
+#[test]
+fn a_value_moved_on_some_paths_before_a_twait_is_dropped_at_its_scope_end_beside_a_value_used_after_the_move(
+) {
+    // The value from `count` might have borrowed: the `if` was ordinary
+    // code, and `conn` was dropped at the twait.
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_on_some_paths_beside_a_value_used_after(t, false),
+            |t| plain::moved_on_some_paths_beside_a_value_used_after(t, false)
+        ),
+        ["first 1", "waited", "resumed", "drop conn"]
+    );
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_on_some_paths_beside_a_value_used_after(t, true),
+            |t| plain::moved_on_some_paths_beside_a_value_used_after(t, true)
+        ),
+        ["consumed conn", "drop conn", "first 1", "waited", "resumed"]
     );
 }
 

@@ -32,8 +32,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use quote::ToTokens;
-
 use crate::errors::Errors;
 use crate::ir::{BindingId, BindingKind, Effects, Function, LoopHead, Plain, TempKind, WaitKind};
 use crate::lower::{Code, Machine, StateId, StateKind};
@@ -226,7 +224,19 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         kept.push(k);
         flagged.push(flags);
     }
-    report_borrows(f, &kept, &flagged, errors);
+    // Per state where a promoted construct's branches meet: the variables
+    // it moves (or gives a value) on some paths only, which make that
+    // point a state of its own.
+    let mut promoted_joins: HashMap<StateId, Vec<BindingId>> = HashMap::new();
+    for &(p, join) in &m.promoted {
+        let some_paths = p.plain.fx.0.iter().enumerate().filter_map(|(i, &(b, _))| {
+            p.plain
+                .sets_value_on_some_paths(&f.bindings[b], i)
+                .then_some(b)
+        });
+        promoted_joins.entry(join).or_default().extend(some_paths);
+    }
+    report_borrows(f, &kept, &flagged, &promoted_joins, errors);
     report_cfg_shadows(f, &kept, errors);
     report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
     report_slot_problems(f, &fwd.slot_problems, errors);
@@ -245,17 +255,12 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
 /// construct moves on some paths is kept by a state that can follow it
 /// (ordinary code would leave it moved or not where only Rust knows, so no
 /// such state could keep it: it would be dropped where its arm ends, at a
-/// twait, or where a branch with a twait meets one without), or the state
-/// after the construct keeps a binding that no twait's state keeps
-/// (nothing shows that it can be kept: it may borrow).
+/// twait, or where a branch with a twait meets one without). One that pays
+/// stays even when the state after it keeps a binding that may borrow:
+/// a borrow it cannot keep is then an error, where demoting the construct
+/// would drop what it moves on some paths early, without a word.
 pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize> {
     let resume = |s: StateId| matches!(m.states[s].kind, StateKind::Resume(_)) && a.reached[s];
-    let mut across = Set::default();
-    for s in (0..m.states.len()).filter(|&s| resume(s)) {
-        for &b in &a.kept[s] {
-            across.insert(b);
-        }
-    }
     let next: Vec<Vec<StateId>> = m
         .states
         .iter()
@@ -308,10 +313,13 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         let pays = p.plain.fx.0.iter().enumerate().any(|(i, &(b, _))| {
             p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(join, b)
         });
-        let safe = a.kept[join]
-            .iter()
-            .all(|&b| across.contains(b) || surely_owned(f, b));
-        if !(pays && safe) {
+        // Kept even when a binding the state after it keeps may borrow:
+        // as ordinary code the construct would leave the variables it
+        // moves on some paths to be dropped early, at the next twait,
+        // where Rust drops them at their scope's end. A borrow that then
+        // cannot be kept is an error (`report_borrows`), not a silent
+        // change of when a value is dropped.
+        if !pays {
             useless.push(p.id);
         }
     }
@@ -339,29 +347,6 @@ fn declares(c: &Code, b: BindingId) -> bool {
             head || declares(body, b) || declares(exit, b)
         }
         _ => false,
-    }
-}
-
-/// Whether a binding surely borrows no other (so a state may keep it):
-/// a parameter (a tamed function's parameters cannot borrow), a twait's
-/// id or a slot list, or a plain value (a number, a comparison, a `len()`;
-/// no reference in a written type).
-fn surely_owned(f: &Function, b: BindingId) -> bool {
-    let binding = &f.bindings[b];
-    match binding.kind {
-        BindingKind::Temp(kind) => binding.owned || matches!(kind, TempKind::Id | TempKind::Slots),
-        BindingKind::User => {
-            binding.owned
-                || f.params.iter().any(|p| p.binding == b)
-                || (binding.trivial
-                    && binding.borrow.is_none()
-                    && binding.ty.as_ref().is_none_or(|t| {
-                        !t.to_token_stream()
-                            .to_string()
-                            .chars()
-                            .any(|c| c == '&' || c == '\'')
-                    }))
-        }
     }
 }
 

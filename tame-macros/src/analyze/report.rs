@@ -164,10 +164,15 @@ pub(super) fn report_slot_problems(
 }
 
 /// A binding that borrows another cannot be kept in the state.
+///
+/// `promoted_joins`: the states where a construct that moves variables on
+/// some paths only ends, with those variables; a borrow kept only there
+/// gets a message that names the construct's moves rather than a twait.
 pub(super) fn report_borrows(
     f: &Function,
     kept: &[Vec<BindingId>],
     flagged: &[Set],
+    promoted_joins: &HashMap<StateId, Vec<BindingId>>,
     errors: &mut Errors,
 ) {
     let mut reported = Vec::new();
@@ -179,6 +184,39 @@ pub(super) fn report_borrows(
                 continue;
             }
             reported.push(b);
+            let judged = if why.contains("in std") && binding.ty.is_none() {
+                format!(
+                    ". (Judged by the method's name: if it gives an owned value, write its \
+                     type, `let {}: T = ..`, and it is kept as one.)",
+                    binding.name
+                )
+            } else {
+                String::new()
+            };
+            let kept_at: Vec<StateId> = (0..kept.len()).filter(|&s| kept[s].contains(&b)).collect();
+            let moved_there = kept_at.iter().try_fold(Vec::new(), |mut all, s| {
+                let moved = promoted_joins.get(s).filter(|m| !m.is_empty())?;
+                all.extend(moved.iter().map(|&m| format!("`{}`", f.bindings[m].name)));
+                Some(all)
+            });
+            if let (BindingKind::User, Some(mut moved)) = (&binding.kind, moved_there) {
+                moved.dedup();
+                let moved = moved.join(", ");
+                errors.push(syn::Error::new(
+                    binding.span,
+                    format!(
+                        "`{name}` is used after an `if` or `match` that moves {moved} on some of \
+                         its paths only, but {why}. A later twait keeps {moved} on the other \
+                         paths (to be dropped at its scope's end, as Rust drops it), so the code \
+                         after that construct is a state of its own, and a borrow cannot be kept \
+                         in a state: the function's variables move between resumes. Keep an \
+                         owned value instead (`.copied()`, a clone, an index), or borrow again \
+                         after the construct{judged}",
+                        name = binding.name,
+                    ),
+                ));
+                continue;
+            }
             let msg = match binding.kind {
                 BindingKind::Temp(TempKind::Value) => format!(
                     "this value of a branch is kept where the branches meet, a state of its own \
@@ -231,15 +269,7 @@ pub(super) fn report_borrows(
                         ""
                     },
                     // A type written with a borrow in it says it borrows.
-                    if why.contains("in std") && binding.ty.is_none() {
-                        format!(
-                            ". (Judged by the method's name: if it gives an owned value, write \
-                             its type, `let {}: T = ..`, and it is kept as one.)",
-                            binding.name
-                        )
-                    } else {
-                        String::new()
-                    }
+                    judged,
                 ),
             };
             errors.push(syn::Error::new(binding.span, msg));

@@ -1,0 +1,29 @@
+//! A borrow used after a `match` that moves a variable on some paths, a
+//! twait after that: the variable must be kept on the other paths, so the
+//! code after the `match` is a state of its own, which cannot keep the
+//! borrow. tame's error at the borrow, naming the moved variable (the
+//! `match` as ordinary code would drop `s` at the twait, not at its
+//! scope's end).
+use tame::{mkevent, tamed, twait};
+
+struct Guard;
+impl Drop for Guard {
+    fn drop(&mut self) {}
+}
+
+fn eat(_g: Guard) {}
+
+#[tamed]
+fn with_borrow(v: Vec<u32>, k: u32) {
+    let s = Guard;
+    let x = v.first();
+    match k {
+        1 => eat(s),
+        _ => {}
+    }
+    println!("{x:?}");
+    twait! { tame::asap(mkevent!()); }
+    println!("resumed");
+}
+
+fn main() {}
