@@ -5120,3 +5120,46 @@ fn an_async_fn_once_parameter_is_moved_by_its_call() {
         );
     });
 }
+
+/// Triggers `ev` with `v` at once.
+fn give_now(v: u32, ev: Event<u32>) {
+    ev.trigger(v);
+}
+
+/// A slot declared under a `cfg` and filled by an event made under it: in
+/// a build without it, neither is there (the store of its value was not
+/// under the `cfg`, and named the machine's variable for it).
+#[tamed]
+fn cfg_slot_compiled_out() -> u32 {
+    #[cfg(any())]
+    let extra;
+    let mut a = 0;
+    twait! {
+        give_now(1, mkevent!(a));
+        #[cfg(any())]
+        give_now(2, mkevent!(extra));
+    }
+    a
+}
+
+/// The same in a build with it.
+#[tamed]
+fn cfg_slot_compiled_in() -> (u32, u32) {
+    #[cfg(all())]
+    let extra;
+    let mut a = 0;
+    twait! {
+        give_now(1, mkevent!(a));
+        #[cfg(all())]
+        give_now(2, mkevent!(extra));
+    }
+    (a, extra)
+}
+
+#[test]
+fn a_slot_under_a_cfg_is_stored_under_it() {
+    on_fresh_loop(|| {
+        assert_eq!(result_of(cfg_slot_compiled_out), Some(1));
+        assert_eq!(result_of(cfg_slot_compiled_in), Some((1, 2)));
+    });
+}

@@ -957,7 +957,7 @@ impl<'a> Emitter<'a> {
                     };
                 }
             }
-            Code::Store(site) => self.store(*site),
+            Code::Store(site) => self.store_under_cfg(*site),
             Code::Jump(j) => self.jump(*j, code_edge(c)),
         }
     }
@@ -978,6 +978,24 @@ impl<'a> Emitter<'a> {
             _ => quote!(false),
         };
         quote!(::tame::__private::rendezvous_owned(#cx, #held);)
+    }
+
+    /// [`store`](Self::store), under the `#[cfg(..)]`s of the variables
+    /// its places are parts of: a variable a `cfg` removes (`#[cfg(f)] let
+    /// extra;` filled by `#[cfg(f)] give(mkevent!(extra))`) takes no store
+    /// in the builds without it, as its event is not made there either.
+    fn store_under_cfg(&self, site: usize) -> TokenStream {
+        let store = self.store(site);
+        let cfgs: Vec<TokenStream> = (self.f.slot_sites[site].roots.iter())
+            .flatten()
+            .filter(|&&r| !self.f.bindings[r].cfg.is_empty())
+            .map(|&r| self.cfg(r))
+            .collect();
+        if cfgs.is_empty() || store.is_empty() {
+            store
+        } else {
+            quote!(#(#cfgs)* { #store })
+        }
     }
 
     /// The store of a slot site's returned values into their places.

@@ -114,7 +114,8 @@ pub fn body(
 /// The slot sites of a `twait! {}` block being replaced.
 #[derive(Default)]
 struct BlockSites {
-    phantoms: Vec<Ident>,
+    /// The phantom of each site, with the `#[cfg(..)]`s of its statement.
+    phantoms: Vec<(Ident, TokenStream)>,
     /// What follows the block's statements: a write per place (or a tie of
     /// a later site's value to the first's).
     writes: Vec<TokenStream>,
@@ -483,7 +484,7 @@ impl Shadow<'_> {
             let p = self.next_phantom();
             let writes = self.writes_at_site(&args, &p, span);
             if let Some(b) = &mut self.block {
-                b.phantoms.push(p.clone());
+                b.phantoms.push((p.clone(), TokenStream::new()));
             }
             let at = located(&p, span);
             Some(syn::parse_quote_spanned!(span=> { #writes #at.event() }))
@@ -513,7 +514,7 @@ impl Shadow<'_> {
                 None => self.writes(&args, &p, true),
             };
             if let Some(b) = &mut self.block {
-                b.phantoms.push(p.clone());
+                b.phantoms.push((p.clone(), TokenStream::new()));
                 b.writes.push(w);
                 if first.is_none() {
                     b.placed.push((places, p.clone()));
@@ -643,7 +644,26 @@ impl Shadow<'_> {
                 let outer_consumed = std::mem::replace(&mut self.consumed, consumed_names(&stmts));
                 self.scopes.push(Vec::new());
                 for s in &mut stmts {
+                    let before = self
+                        .block
+                        .as_ref()
+                        .map(|b| (b.phantoms.len(), b.writes.len()));
                     self.visit_stmt_mut(s);
+                    // The sites of a statement under `#[cfg(..)]` are
+                    // declared and written under it too: in a build
+                    // without it, their phantoms would have no type and
+                    // their writes no variable.
+                    let cfg = stmt_cfg(s);
+                    if let (Some(b), Some((ps, ws)), false) =
+                        (&mut self.block, before, cfg.is_empty())
+                    {
+                        for p in &mut b.phantoms[ps..] {
+                            p.1.extend(cfg.iter().map(|a| a.to_token_stream()));
+                        }
+                        for w in &mut b.writes[ws..] {
+                            *w = quote!(#(#cfg)* { #w });
+                        }
+                    }
                 }
                 self.scopes.pop();
                 let BlockSites {
@@ -671,8 +691,11 @@ impl Shadow<'_> {
                 } else {
                     quote!(#(#stmts)*)
                 };
+                let ps = ps
+                    .iter()
+                    .map(|(p, cfg)| quote!(#cfg let #p = ::tame::__private::Phantom::new();));
                 let mut block: syn::ExprBlock = syn::parse_quote_spanned!(span=> {
-                    #(let #ps = ::tame::__private::Phantom::new();)*
+                    #(#ps)*
                     #stmts
                     #(#ws)*
                 });
@@ -1392,5 +1415,20 @@ pub fn declared_types(stmts: &[Stmt]) -> Vec<String> {
             Stmt::Item(syn::Item::Trait(i)) => Some(i.ident.to_string()),
             _ => None,
         })
+        .collect()
+}
+
+/// The `#[cfg(..)]` and `#[cfg_attr(..)]` attributes of a statement.
+fn stmt_cfg(s: &Stmt) -> Vec<syn::Attribute> {
+    let attrs = match s {
+        Stmt::Local(l) => &l.attrs[..],
+        Stmt::Expr(e, _) => syntax::expr_attrs(e),
+        Stmt::Macro(m) => &m.attrs[..],
+        Stmt::Item(_) => &[],
+    };
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+        .cloned()
         .collect()
 }

@@ -121,8 +121,24 @@ impl Builder<'_> {
                     // Declared before the block, in the enclosing scope.
                     self.f.bindings[list].scope = self.scope.current();
                     let ident = self.f.bindings[list].ident.clone();
+                    // A list whose places are all variables declared under
+                    // `#[cfg(..)]` (filled by an event made under it too)
+                    // is there only where they are: elsewhere no event
+                    // would give it a type.
+                    let roots = &self.f.slot_sites[site].roots;
+                    let cfg: Vec<syn::Attribute> = if roots
+                        .iter()
+                        .all(|r| r.is_some_and(|r| !self.f.bindings[r].cfg.is_empty()))
+                    {
+                        (roots.iter().flatten())
+                            .flat_map(|&r| self.f.bindings[r].cfg.clone())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    self.f.bindings[list].cfg = cfg.clone();
                     out.push(ir::Stmt::Plain(ir::Plain {
-                        stmt: syn::parse_quote!(let mut #ident = ::tame::__private::SlotList::new();),
+                        stmt: syn::parse_quote!(#(#cfg)* let mut #ident = ::tame::__private::SlotList::new();),
                         fx: Effects::default(),
                         defs: vec![list],
                         jumps: Vec::new(),
