@@ -57,7 +57,8 @@
 //! * Cancellation: an event that dies cancels whoever waits to deliver it
 //!   ([`cancel`], [`cancellable`]).
 //! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
-//!   descriptions show in [`blocked`].
+//!   descriptions show in [`blocked`]; [`prepare_loop`] makes a loop's
+//!   descriptors at startup, where running out of them is an error.
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code;
 //!   [`spawn_blocking`] runs blocking work on a pool thread.
 //! * [`recipes`]: the common shapes, each a tested example; [`from_tokio`]:
