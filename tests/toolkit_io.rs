@@ -75,16 +75,11 @@ fn feed(to: Fd, bytes: Vec<u8>) {
 /// Everything `from` gives until the end of its stream.
 #[tamed]
 fn read_to_end<S: ReadStream>(from: Rc<S>) -> io::Result<Vec<u8>> {
-    let mut all = Vec::new();
-    loop {
-        let got: (Vec<u8>, io::Result<usize>);
-        twait! { from.read(Vec::with_capacity(64 * 1024), mkevent!(got)); }
-        let (buf, n) = got;
-        if n? == 0 {
-            return Ok(all);
-        }
-        all.extend_from_slice(&buf);
-    }
+    let got: (Vec<u8>, io::Result<usize>);
+    twait! { from.read_to_end(Vec::new(), usize::MAX, mkevent!(got)); }
+    let (all, n) = got;
+    assert_eq!(n?, all.len());
+    Ok(all)
 }
 
 /// `copy`, then the close that passes the end of the stream on.
@@ -1076,5 +1071,73 @@ fn an_idle_copy_goes_on_while_a_slow_reader_takes_its_data() {
         // It ended when the reader went, not on the idle limit.
         let err = result.unwrap().unwrap_err();
         assert_ne!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+    });
+}
+
+/// `read_to_end` of what `feed` writes into a pipe, with `prefix` in the
+/// buffer and a limit of `limit` bytes.
+fn read_fed_to_end(prefix: &[u8], bytes: Vec<u8>, limit: usize) -> (Vec<u8>, io::Result<usize>) {
+    let (r, w) = pipe().unwrap();
+    feed(w, bytes);
+    let rdv = Rendezvous::<()>::new();
+    let (ev, slot) = rdv.event_with_slot(());
+    r.read_to_end(prefix.to_vec(), limit, ev);
+    tame::run();
+    slot.take().expect("read_to_end gave its buffer back")
+}
+
+#[test]
+fn read_to_end_appends_everything_until_the_end_and_counts_it() {
+    on_fresh_loop(|| {
+        // Far more than a pipe holds: the writer and the reader take turns.
+        let bytes = payload(1 << 20);
+        let (buf, n) = read_fed_to_end(b"head:", bytes.clone(), 2 << 20);
+        assert_eq!(n.unwrap(), 1 << 20);
+        assert_eq!(&buf[..5], b"head:");
+        assert!(buf[5..] == bytes[..], "the bytes came whole and in order");
+        // An empty stream: nothing read, the buffer as it was.
+        let (buf, n) = read_fed_to_end(b"x", Vec::new(), 10);
+        assert_eq!((buf, n.unwrap()), (b"x".to_vec(), 0));
+    });
+}
+
+#[test]
+fn read_to_end_takes_exactly_its_limit_and_refuses_one_byte_more() {
+    on_fresh_loop(|| {
+        let (buf, n) = read_fed_to_end(b"", payload(10_000), 10_000);
+        assert_eq!((buf.len(), n.unwrap()), (10_000, 10_000));
+        let (buf, n) = read_fed_to_end(b"", payload(10_001), 10_000);
+        let e = n.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert!(e.to_string().contains("more than 10000 bytes"), "{e}");
+        // What it read is given back, one byte past the limit.
+        assert_eq!(buf, payload(10_001));
+    });
+}
+
+#[test]
+fn read_to_end_waits_for_the_end_of_a_stream_that_pauses() {
+    on_fresh_loop(|| {
+        let (a, mut peer) = pair();
+        let rdv = Rendezvous::<()>::new();
+        let (ev, slot) = rdv.event_with_slot(());
+        a.read_to_end(Vec::new(), 1024, ev);
+        peer.write_all(b"first ").unwrap();
+        // A turn that reads the bytes: the stream goes on, no answer yet.
+        assert!(tame::run_once(Some(Duration::from_secs(30))));
+        assert_eq!(
+            rdv.try_next(),
+            None,
+            "answered before the end of the stream"
+        );
+        peer.write_all(b"then the rest").unwrap();
+        peer.shutdown(Shutdown::Write).unwrap();
+        let mut answered = false;
+        turn_until(|| {
+            answered |= rdv.try_next().is_some();
+            answered
+        });
+        let (buf, n) = slot.take().unwrap();
+        assert_eq!((&buf[..], n.unwrap()), (&b"first then the rest"[..], 19));
     });
 }

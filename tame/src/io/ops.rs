@@ -1,7 +1,7 @@
 //! The operations every byte-stream descriptor shares ([`Fd`](super::Fd),
 //! TCP and Unix streams and their halves): readiness waits, `read`,
-//! `write`, `write_all`, `read_until`, each an [`Op`] of the one
-//! mechanism in [`super::op`].
+//! `write`, `write_all`, `read_until`, `read_to_end`, each an [`Op`] of
+//! the one mechanism in [`super::op`].
 
 use std::io;
 use std::rc::Rc;
@@ -291,6 +291,86 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
             }
             match sys::read(src.fd(), &mut self.buf) {
                 Ok(0) => break Ok(0),
+                Ok(_) => flowing = true,
+                Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::READ),
+                Err(e) => break Err(e),
+            }
+        };
+        self.ev.trigger((self.buf, result));
+        Progress::Done
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
+/// Reads until the end of the stream, appending to `buf`, at most `limit`
+/// bytes; `ev` gets `buf` and how many bytes were read.
+pub(crate) fn read_to_end(
+    src: &Rc<Source>,
+    buf: Vec<u8>,
+    limit: usize,
+    ev: Event<(Vec<u8>, io::Result<usize>)>,
+) {
+    let start = buf.len();
+    op::start(
+        src,
+        ReadToEndOp {
+            buf,
+            start,
+            limit,
+            ev,
+        },
+    );
+}
+
+struct ReadToEndOp {
+    buf: Vec<u8>,
+    /// The length of `buf` as it came: what was there is not counted.
+    start: usize,
+    limit: usize,
+    ev: Event<(Vec<u8>, io::Result<usize>)>,
+}
+
+impl Op for ReadToEndOp {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
+    fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        let mut flowing = ready;
+        let result = loop {
+            let read = self.buf.len() - self.start;
+            if read > self.limit {
+                break Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "more than {} bytes before the end of the stream",
+                        self.limit
+                    ),
+                ));
+            }
+            if self.buf.capacity() == self.buf.len() {
+                if !flowing && !src.never_blocks() {
+                    // Nothing to read into: allocate only once there is
+                    // data, so that an idle stream holds no buffer.
+                    return Progress::Wait(self, Ready::READ);
+                }
+                // Doubling, as `Vec` grows, from a chunk; one byte past
+                // `limit` at most, which tells a stream of exactly
+                // `limit` bytes from one too long.
+                let room = (self.limit - read)
+                    .saturating_add(1)
+                    .min(read.max(READ_CHUNK));
+                self.buf.reserve_exact(room);
+            }
+            match sys::read(src.fd(), &mut self.buf) {
+                Ok(0) => break Ok(self.buf.len() - self.start),
                 Ok(_) => flowing = true,
                 Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::READ),
                 Err(e) => break Err(e),

@@ -103,25 +103,26 @@ pub(crate) mod sealed {
 ///
 /// # Examples
 ///
-/// A helper of your own that reads any stream to its end, used here on a
-/// pipe (it works the same on a socket or a read half):
+/// A helper of your own that counts the bytes of any stream to its end,
+/// through one buffer it reuses, used here on a pipe (it works the same on
+/// a socket or a read half):
 ///
 /// ```
 /// use std::io;
 /// use tame::io::ReadStream;
 /// use tame::{mkevent, tamed, twait};
 ///
-/// /// Everything `from` gives until its end, at most `limit` bytes.
+/// /// How many bytes `from` gives until its end.
 /// #[tamed]
-/// fn read_to_end<S: ReadStream>(from: S, limit: usize) -> io::Result<Vec<u8>> {
-///     let mut got: (Vec<u8>, io::Result<usize>) = (Vec::new(), Ok(0));
+/// fn byte_count<S: ReadStream>(from: S) -> io::Result<u64> {
+///     let mut total = 0;
+///     let mut got: (Vec<u8>, io::Result<usize>) = (Vec::with_capacity(4096), Ok(0));
 ///     loop {
+///         got.0.clear();
 ///         twait! { from.read(std::mem::take(&mut got.0), mkevent!(got)); }
-///         if std::mem::replace(&mut got.1, Ok(0))? == 0 {
-///             return Ok(got.0); // the end of the stream
-///         }
-///         if got.0.len() > limit {
-///             return Err(io::Error::new(io::ErrorKind::InvalidData, "too long"));
+///         match std::mem::replace(&mut got.1, Ok(0))? {
+///             0 => return Ok(total), // the end of the stream
+///             n => total += n as u64,
 ///         }
 ///     }
 /// }
@@ -129,8 +130,8 @@ pub(crate) mod sealed {
 /// let (r, w) = tame::io::pipe().unwrap();
 /// w.try_write(b"all of it").unwrap();
 /// w.close(); // the end of the stream, after what was written
-/// let all = tame::run_with(|done| read_to_end(r, 1024, done)).unwrap();
-/// assert_eq!(all.unwrap(), b"all of it");
+/// let n = tame::run_with(|done| byte_count(r, done)).unwrap();
+/// assert_eq!(n.unwrap(), 9);
 /// ```
 pub trait ReadStream: sealed::Sealed {
     /// Reads once into the spare capacity of `buf` (appending), waiting for
@@ -207,6 +208,48 @@ pub trait ReadStream: sealed::Sealed {
         D: AsRef<[u8]> + 'static,
     {
         ops::read_until(self.source().0, buf, delim, limit, ev);
+    }
+
+    /// Reads until the end of the stream (appending to `buf`), and gives
+    /// `buf` back through `ev` with how many bytes were read: tokio's
+    /// `read_to_end`, for a stream that ends (a pipe from a child process,
+    /// a response whose connection closes after it), with a limit, since a
+    /// peer decides how much comes.
+    ///
+    /// As with [`read_until`](Self::read_until), a cancelled read (its
+    /// event dead) drops `buf` with what it held and the bytes it read.
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer and what it read: `InvalidData` if
+    /// more than `limit` bytes come before the end (`buf` then holds
+    /// `limit + 1` of them); `ResourceBusy` if another read-side operation
+    /// waits; read errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::ReadStream;
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn all_of(from: tame::io::Fd) -> io::Result<String> {
+    ///     let got: (Vec<u8>, io::Result<usize>);
+    ///     twait! { from.read_to_end(Vec::new(), 1 << 20, mkevent!(got)); }
+    ///     let (bytes, n) = got;
+    ///     n?;
+    ///     String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    /// }
+    ///
+    /// let (r, w) = tame::io::pipe().unwrap();
+    /// w.try_write(b"all of it").unwrap();
+    /// w.close(); // the end of the stream
+    /// let text = tame::run_with(|done| all_of(r, done)).unwrap();
+    /// assert_eq!(text.unwrap(), "all of it");
+    /// ```
+    fn read_to_end(&self, buf: Vec<u8>, limit: usize, ev: Event<(Vec<u8>, io::Result<usize>)>) {
+        ops::read_to_end(self.source().0, buf, limit, ev);
     }
 }
 
