@@ -1,6 +1,7 @@
 //! The timer toolkit: `Timer::reset`/`reset_at` (a timer moved to a new
-//! deadline, keeping its event: the idle timeout) and `time::Interval`
-//! (periodic ticks, with a policy for missed ones).
+//! deadline, keeping its event: the idle timeout), `time::Interval`
+//! (periodic ticks, with a policy for missed ones) and `time::sleep`
+//! (the timer as a future, for async code on the loop).
 //!
 //! Every test runs on virtual time (`pause`/`advance`) under a watchdog of
 //! a few seconds and asserts the virtual time at which things fired, so no
@@ -629,5 +630,56 @@ fn an_interval_of_the_longest_period_does_not_overflow() {
         assert_eq!(tame::__timer_entries(), 1, "its tick is still pending");
         drop(r);
         assert_eq!(tame::__timer_entries(), 0, "nobody waits for the tick");
+    });
+}
+
+#[test]
+fn sleep_is_ready_at_its_deadline_in_order_and_not_before() {
+    virtual_test(|| {
+        let start = tame::now();
+        let woke = Rc::new(RefCell::new(Vec::new()));
+        for (name, after) in [("long", secs(30)), ("short", secs(2))] {
+            let woke = woke.clone();
+            tame::spawn(
+                async move {
+                    tame::time::sleep(after).await;
+                    woke.borrow_mut().push((name, tame::now() - start));
+                },
+                Event::detached(),
+            );
+        }
+        let deadline = start + secs(10);
+        let w = woke.clone();
+        tame::spawn(
+            async move {
+                tame::time::sleep_until(deadline).await;
+                w.borrow_mut().push(("until", tame::now() - start));
+            },
+            Event::detached(),
+        );
+        tame::run();
+        let woke = woke.borrow();
+        let names: Vec<&str> = woke.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["short", "until", "long"]);
+        for ((_, at), want) in woke.iter().zip([secs(2), secs(10), secs(30)]) {
+            assert!(
+                *at >= want && *at < want + Duration::from_millis(5),
+                "{at:?} for {want:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_sleep_dropped_before_its_deadline_cancels_its_timer() {
+    watchdog::on_fresh_loop(|| {
+        // On the real clock: were the hour's timer still armed, `run` would
+        // wait for it (and the watchdog fail the test).
+        let nap = tame::time::sleep(Duration::from_secs(3600));
+        drop(nap);
+        let r = Rendezvous::<()>::new();
+        tame::timer(Duration::from_millis(1), r.event(()));
+        tame::run();
+        assert_eq!(r.try_next(), Some(()));
     });
 }

@@ -212,6 +212,85 @@ pub fn timer_at(deadline: Instant, ev: Event) {
     driver::timer_at(deadline, ev);
 }
 
+/// A future ready `dur` after the loop's [`now()`], for async code that
+/// runs on tame's loop (a future given to [`spawn`](crate::spawn)):
+/// tokio's `time::sleep`. Armed when it is made, as [`timer`] arms;
+/// dropping it before it is ready cancels the timer. A tamed function
+/// waits with `twait! { tame::timer(dur, mkevent!()); }` instead.
+///
+/// Only tame's loop makes it ready: awaited under another executor that
+/// blocks the thread, it waits for good (see [`event_future`](crate::event_future)).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let r = tame::Rendezvous::<()>::new();
+/// let (ev, slot) = r.event_with_slot(());
+/// let start = tame::now();
+/// tame::spawn(
+///     async move {
+///         tame::time::sleep(Duration::from_millis(5)).await;
+///         tame::now() - start
+///     },
+///     ev,
+/// );
+/// tame::run();
+/// assert!(slot.take().unwrap() >= Duration::from_millis(5));
+/// ```
+pub fn sleep(dur: Duration) -> Sleep {
+    let (ev, fut) = crate::event_future();
+    timer(dur, ev);
+    Sleep { fut }
+}
+
+/// As [`sleep`], ready at `deadline` (tokio's `time::sleep_until`): as
+/// [`timer_at`] arms.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let deadline = tame::now() + Duration::from_millis(3);
+/// let r = tame::Rendezvous::<()>::new();
+/// tame::spawn(tame::time::sleep_until(deadline), r.event(()));
+/// tame::run();
+/// assert!(tame::now() >= deadline);
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    let (ev, fut) = crate::event_future();
+    timer_at(deadline, ev);
+    Sleep { fut }
+}
+
+/// The future of [`sleep`] and [`sleep_until`]; dropping it cancels its
+/// timer.
+#[must_use = "a sleep does nothing unless awaited (dropping it cancels its timer)"]
+pub struct Sleep {
+    fut: crate::EventFuture<()>,
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep").finish_non_exhaustive()
+    }
+}
+
+impl std::future::Future for Sleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        // Its event comes back untriggered only when the loop is gone:
+        // then there is no time left to wait for either.
+        std::pin::Pin::new(&mut self.fut).poll(cx).map(drop)
+    }
+}
+
 /// A timer that its handle can cancel: [`Timer::after`] and [`Timer::at`]
 /// arm it as [`timer`] and [`timer_at`] do, and dropping the handle (or
 /// [`cancel`](Timer::cancel)) before it fires disarms it and hands its
