@@ -319,8 +319,9 @@ impl UnixStream {
     /// # Errors
     ///
     /// Through `ev`: `NotFound` (no such file), `ConnectionRefused` (nobody
-    /// listens), `WouldBlock` (the listener's queue is full), a path too
-    /// long for a socket address.
+    /// listens, or the file is not a socket: connect(2) says `ECONNREFUSED`
+    /// for a regular file too), `WouldBlock` (the listener's queue is
+    /// full), a path too long for a socket address.
     ///
     /// # Examples
     ///
