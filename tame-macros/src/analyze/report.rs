@@ -154,9 +154,9 @@ pub(super) fn report_slot_problems(
             SlotProblem::FilledByOtherSlots => format!(
                 "`{name}` has no value before this twait! block and is filled by `mkevent!` \
                  sites with different slots beside it; the wait stores each site's slots \
-                 together, so each would need a value of its own. Give the sites the same \
-                 slots (a scratch variable for the one a site does not fill), or give \
-                 `{name}` a value before the block"
+                 together, so each would need a value of its own. Give every site the same \
+                 slots in the same order (one variable for the other value at each, moved to \
+                 where it belongs after the block), or give `{name}` a value before the block"
             ),
         };
         errors.push(syn::Error::new(s.span, msg));
