@@ -358,6 +358,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         _ => false,
     };
     let hasher = hasher.then(|| quote!(#[allow(clippy::implicit_hasher)]));
+    let done_doc = done_doc(&f, &sig);
     quote! {
         // clippy's `cognitive_complexity` does not look into closures, and
         // both copies of the body are in one: it would score every tamed
@@ -365,6 +366,7 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         // that one of theirs on the function still decides.
         #[allow(clippy::cognitive_complexity)]
         #(#attrs)*
+        #done_doc
         #too_many
         #new_ret
         #hasher
@@ -919,11 +921,31 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
     }
     let attrs = &f.attrs;
     let item = &sig.item;
+    let done_doc = done_doc(&f, &sig);
     quote! {
         #errors
         #(#attrs)*
+        #done_doc
         #item;
     }
+}
+
+/// A paragraph added to the documentation of a documented function whose
+/// return type became a `done` parameter: rustdoc shows the signature the
+/// translator made (`fn f(a: u32, done: Event<u32>)`), and its reader
+/// would not know what `done` is. An undocumented function gets none, so
+/// that `missing_docs` still reports it.
+fn done_doc(f: &syn::ItemFn, sig: &Signature) -> Option<TokenStream> {
+    let done = sig.done.as_ref()?;
+    f.attrs.iter().any(|a| a.path().is_ident("doc")).then(|| {
+        let text = format!(
+            "\n\n*Tamed* (`#[tamed]`): a call returns when the body first waits, \
+             and the body's value is given to `{done}`, the event it takes last, \
+             when the body ends (`{done}` is dropped untriggered if the body \
+             panics or is cancelled)."
+        );
+        quote!(#[doc = #text])
+    })
 }
 
 /// A block spliced in by a `macro_rules!` (`$body:block`) comes as a

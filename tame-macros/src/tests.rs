@@ -506,3 +506,34 @@ fn the_machines_bindings_of_a_kept_variable_carry_its_lint_levels() {
         "{out}"
     );
 }
+
+#[test]
+fn a_documented_function_with_a_value_says_what_its_done_parameter_is() {
+    let documented = expand(quote! {
+        /// Adds later.
+        pub fn add(a: u32, b: u32) -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            a + b
+        }
+    });
+    assert!(
+        documented.contains("is given to `done`, the event it takes last"),
+        "{documented}"
+    );
+    // Undocumented: `missing_docs` still says so.
+    let bare = expand(quote! {
+        pub fn add(a: u32, b: u32) -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            a + b
+        }
+    });
+    assert!(!bare.contains("the event it takes last"), "{bare}");
+    // No value, no `done`: nothing to say.
+    let unit = expand(quote! {
+        /// Waits.
+        pub fn wait() {
+            twait! { tame::asap(mkevent!()); }
+        }
+    });
+    assert!(!unit.contains("the event it takes last"), "{unit}");
+}
