@@ -7,6 +7,9 @@ use std::time::Duration;
 
 #[path = "support/example.rs"]
 mod example;
+
+#[path = "support/fd_limit.rs"]
+mod fd_limit;
 use example::{read_once, start, start_watching_stderr, Server, TempDir};
 
 fn knot(idle_ms: u64) -> Server {
@@ -980,6 +983,8 @@ fn sigint_stops_accepting_finishes_requests_under_way_and_exits_0() {
 
 #[test]
 fn with_two_threads_many_connections_held_at_once_are_all_answered() {
+    // The clients here, and knot, which inherits the limit.
+    fd_limit::allow_fds(300);
     let srv = knot_flags(&["--threads", "2"], false);
     // Two loops, each with its own listener on the port: the kernel hands
     // each a share of the connections (by a hash of their addresses), so a

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 #[path = "support/example.rs"]
 mod example;
 
+#[path = "support/fd_limit.rs"]
+mod fd_limit;
+
 fn get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -31,6 +34,7 @@ fn a_request_is_answered_no_sooner_than_it_asked() {
 /// Opens 300 connections, sends every request, then reads every answer:
 /// every client sleeps at the same time.
 fn three_hundred_sleeping_clients_are_all_answered(srv: &example::Server) {
+    fd_limit::allow_fds(300);
     let mut conns: Vec<TcpStream> = (0..300)
         .map(|i| {
             let mut s = TcpStream::connect(srv.addr).unwrap();

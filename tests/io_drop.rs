@@ -10,6 +10,9 @@ use std::os::unix::net::UnixStream as StdUnixStream;
 use std::time::{Duration, Instant};
 
 use tame::io::Fd;
+
+#[path = "support/socket_dir.rs"]
+mod socket_dir;
 use tame::net::{TcpStream, UnixStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
@@ -580,7 +583,7 @@ fn reply_in_a_match_arm(
 #[test]
 fn a_stream_taken_out_of_a_connect_slot_used_last_in_a_twait_stays_open() {
     on_fresh_loop(|| {
-        let dir = std::env::temp_dir().join(format!("tame-io-drop-{}", std::process::id()));
+        let dir = socket_dir::short_temp_dir().join(format!("tame-io-drop-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir(&dir).unwrap();
         let path = dir.join("s.sock");

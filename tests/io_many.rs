@@ -14,29 +14,9 @@ use tame::Rendezvous;
 mod watchdog;
 use watchdog::on_fresh_loop;
 
-/// Raises the open-files limit to fit `n` more descriptors.
-fn allow_fds(n: u64) {
-    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-    let lim = getrlimit(Resource::Nofile);
-    let want = n + 1024;
-    let cur = lim.current.unwrap_or(u64::MAX);
-    if cur >= want {
-        return;
-    }
-    let max = lim.maximum.unwrap_or(u64::MAX);
-    assert!(
-        max >= want,
-        "the hard open-files limit ({max}) is below the {want} this test needs"
-    );
-    setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: Some(want),
-            maximum: lim.maximum,
-        },
-    )
-    .unwrap();
-}
+#[path = "support/fd_limit.rs"]
+mod fd_limit;
+use fd_limit::allow_fds;
 
 const SOURCES: usize = 10_000;
 

@@ -9,6 +9,9 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 use tame::net::{TcpListener, TcpStream};
+
+#[path = "support/fd_limit.rs"]
+mod fd_limit;
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 type Accepted = io::Result<(TcpStream, SocketAddr)>;
@@ -102,6 +105,8 @@ fn echo_server_and_client_on_loopback() {
 #[test]
 fn two_hundred_concurrent_connections_all_echo() {
     const N: usize = 200;
+    // Both ends of every connection, in this process.
+    fd_limit::allow_fds(2 * N as u64);
     let (l, addr) = listener();
     let served = Rc::new(Cell::new(0));
     echo_server(l, N, served.clone());

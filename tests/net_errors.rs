@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 
 use tame::net::{TcpListener, TcpStream};
+
+#[path = "support/socket_dir.rs"]
+mod socket_dir;
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 #[path = "support/watchdog.rs"]
@@ -314,7 +317,8 @@ fn a_connect_with_a_dead_event_makes_no_connection() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
-        let dir = std::env::temp_dir().join(format!("tame-dead-connect-{}", std::process::id()));
+        let dir =
+            socket_dir::short_temp_dir().join(format!("tame-dead-connect-{}", std::process::id()));
         let _ = std::fs::remove_file(&dir);
         let unix = std::os::unix::net::UnixListener::bind(&dir).unwrap();
         unix.set_nonblocking(true).unwrap();

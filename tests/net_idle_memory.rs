@@ -7,6 +7,9 @@ use std::io;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use tame::net::TcpStream;
+
+#[path = "support/fd_limit.rs"]
+mod fd_limit;
 use tame::{mkevent, tamed, tvars, twait};
 
 struct Counting;
@@ -63,6 +66,8 @@ fn idle_with_timeout(conn: TcpStream) {
 const N: usize = 2000;
 
 fn per_connection(start: fn(TcpStream)) -> isize {
+    // Both ends of every connection, in this process.
+    fd_limit::allow_fds(2 * N as u64);
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     // Connect and accept in turn: std's listener queues only 128.

@@ -11,6 +11,9 @@ use std::os::fd::{AsRawFd, OwnedFd};
 
 use tame::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
 
+#[path = "support/socket_dir.rs"]
+mod socket_dir;
+
 #[path = "support/fd_table.rs"]
 mod fd_table;
 use fd_table::FullFdTable;
@@ -28,7 +31,7 @@ fn into_std_with_the_fd_table_full_keeps_the_descriptor() {
     let udp_fd = udp.as_raw_fd();
     let tcp_listener = TcpListener::from_std(std_listener).unwrap();
     let tcp_listener_fd = tcp_listener.as_raw_fd();
-    let dir = std::env::temp_dir().join(format!("tame-into-std-{}", std::process::id()));
+    let dir = socket_dir::short_temp_dir().join(format!("tame-into-std-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir(&dir).unwrap();
     let unix_listener = UnixListener::bind(dir.join("sock")).unwrap();

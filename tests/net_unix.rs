@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use tame::net::{UnixListener, UnixStream};
+
+#[path = "support/socket_dir.rs"]
+mod socket_dir;
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
 #[path = "support/watchdog.rs"]
@@ -72,7 +75,8 @@ fn client(path: PathBuf, tag: usize, done: Event<Vec<u8>>) {
 #[test]
 fn unix_echo_server_and_clients() {
     on_fresh_loop(|| {
-        let path = std::env::temp_dir().join(format!("tame-unix-echo-{}.sock", std::process::id()));
+        let path = socket_dir::short_temp_dir()
+            .join(format!("tame-unix-echo-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path).unwrap();
         let served = Rc::new(Cell::new(0));
@@ -121,7 +125,8 @@ fn connecting_to_a_path_no_socket_can_have_is_invalid_input_as_in_std() {
 
 #[test]
 fn unix_streams_tell_their_addresses_as_std_does() {
-    let path = std::env::temp_dir().join(format!("tame-unix-addr-{}.sock", std::process::id()));
+    let path =
+        socket_dir::short_temp_dir().join(format!("tame-unix-addr-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).unwrap();
     // Nothing waiting yet: try_accept says so instead of waiting.
