@@ -123,6 +123,24 @@ mod tamed {
         log(&t, "resumed");
     }
 
+    /// A borrow used after an `if` whose moving path leaves the loop's
+    /// iteration: after the `if`, `g` is there on every path.
+    #[tamed]
+    pub fn moved_then_continue_beside_a_borrow(t: Trace, c: u32) {
+        let v = [1u8, 2];
+        for i in 0..3u32 {
+            let g = Noisy::new(format!("g{i}"), &t);
+            let x = &v[0];
+            if i == c {
+                consume(g, &t);
+                continue;
+            }
+            log(&t, format!("x {x}"));
+            twait! { tick(&t, "waited", mkevent!()); }
+            log(&t, "resumed");
+        }
+    }
+
     /// A value that may borrow (the translator does not know `label`),
     /// used after an `if` that moves `conn` on some paths, then a twait.
     #[tamed]
@@ -636,6 +654,21 @@ mod plain {
         log(&t, "resumed");
     }
 
+    pub fn moved_then_continue_beside_a_borrow(t: Trace, c: u32) {
+        let v = [1u8, 2];
+        for i in 0..3u32 {
+            let g = Noisy::new(format!("g{i}"), &t);
+            let x = &v[0];
+            if i == c {
+                consume(g, &t);
+                continue;
+            }
+            log(&t, format!("x {x}"));
+            log(&t, "waited");
+            log(&t, "resumed");
+        }
+    }
+
     pub fn moved_on_some_paths_beside_a_value_used_after(t: Trace, c: bool) {
         let conn = Noisy::new("conn", &t);
         let names = vec!["a".to_string()];
@@ -1021,6 +1054,28 @@ fn a_value_moved_on_some_paths_before_a_twait_is_dropped_at_its_scope_end_beside
             |t| plain::moved_on_some_paths_beside_a_value_used_after(t, true)
         ),
         ["consumed conn", "drop conn", "first 1", "waited", "resumed"]
+    );
+}
+
+#[test]
+fn a_borrow_used_after_an_if_whose_move_leaves_the_iteration_compiles_and_drops_in_order() {
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_then_continue_beside_a_borrow(t, 1),
+            |t| plain::moved_then_continue_beside_a_borrow(t, 1)
+        ),
+        [
+            "x 1",
+            "waited",
+            "resumed",
+            "drop g0",
+            "consumed g1",
+            "drop g1",
+            "x 1",
+            "waited",
+            "resumed",
+            "drop g2"
+        ]
     );
 }
 

@@ -32,6 +32,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use quote::ToTokens;
+
 use crate::errors::Errors;
 use crate::ir::{BindingId, BindingKind, Effects, Function, LoopHead, Plain, TempKind, WaitKind};
 use crate::lower::{Code, Machine, StateId, StateKind};
@@ -227,14 +229,20 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
     // Per state where a promoted construct's branches meet: the variables
     // it moves (or gives a value) on some paths only, which make that
     // point a state of its own.
-    let mut promoted_joins: HashMap<StateId, Vec<BindingId>> = HashMap::new();
+    // (Those the state carries as a flag: what a path that reaches it may
+    // have moved, or not given its value.)
+    let mut promoted_joins: HashMap<StateId, Vec<(BindingId, bool)>> = HashMap::new();
     for &(p, join) in &m.promoted {
-        let some_paths = p.plain.fx.0.iter().enumerate().filter_map(|(i, &(b, _))| {
-            p.plain
-                .sets_value_on_some_paths(&f.bindings[b], i)
-                .then_some(b)
+        let some_paths = p.plain.fx.0.iter().enumerate().filter_map(|(i, &(b, e))| {
+            (p.plain.sets_value_on_some_paths(&f.bindings[b], i) && flagged[join].contains(b))
+                .then_some((b, e == crate::ir::Effect::MaybeWrite))
         });
-        promoted_joins.entry(join).or_default().extend(some_paths);
+        let at = promoted_joins.entry(join).or_default();
+        for (b, given) in some_paths {
+            if !at.iter().any(|&(seen, _)| seen == b) {
+                at.push((b, given));
+            }
+        }
     }
     report_borrows(f, &kept, &flagged, &promoted_joins, errors);
     report_cfg_shadows(f, &kept, errors);
@@ -308,18 +316,38 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         }
         false
     };
+    let mut across = Set::default();
+    for s in (0..m.states.len()).filter(|&s| resume(s)) {
+        for &b in &a.kept[s] {
+            across.insert(b);
+        }
+    }
     let mut useless = Vec::new();
     for &(p, join) in &m.promoted {
-        let pays = p.plain.fx.0.iter().enumerate().any(|(i, &(b, _))| {
-            p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(join, b)
-        });
-        // Kept even when a binding the state after it keeps may borrow:
-        // as ordinary code the construct would leave the variables it
-        // moves on some paths to be dropped early, at the next twait,
-        // where Rust drops them at their scope's end. A borrow that then
-        // cannot be kept is an error (`report_borrows`), not a silent
-        // change of when a value is dropped.
-        if !pays {
+        let paying: Vec<BindingId> = (p.plain.fx.0.iter().enumerate())
+            .filter(|&(i, &(b, _))| {
+                p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(join, b)
+            })
+            .map(|(_, &(b, _))| b)
+            .collect();
+        // Whether the state after it keeps only what surely borrows
+        // nothing (or what a twait keeps anyway).
+        let safe = a.kept[join]
+            .iter()
+            .all(|&b| across.contains(b) || surely_owned(f, b));
+        // Whether the state after it must carry one of them as a flag: a
+        // path that moved it reaches it. (One whose moving paths all leave
+        // the construct, by `continue`, `break` or `return`, is there on
+        // every path that goes on: as ordinary code, the construct loses
+        // nothing.)
+        let flag_needed = paying.iter().any(|&b| a.flagged[join].contains(b));
+        // Kept even when a binding the state after it keeps may borrow, if
+        // a flag is needed: as ordinary code the construct would leave the
+        // variables it moves on some paths to be dropped early, at the
+        // next twait, where Rust drops them at their scope's end. A borrow
+        // that then cannot be kept is an error (`report_borrows`), not a
+        // silent change of when a value is dropped.
+        if paying.is_empty() || (!safe && !flag_needed) {
             useless.push(p.id);
         }
     }
@@ -347,6 +375,29 @@ fn declares(c: &Code, b: BindingId) -> bool {
             head || declares(body, b) || declares(exit, b)
         }
         _ => false,
+    }
+}
+
+/// Whether a binding surely borrows no other (so a state may keep it):
+/// a parameter (a tamed function's parameters cannot borrow), a twait's
+/// id or a slot list, or a plain value (a number, a comparison, a `len()`;
+/// no reference in a written type).
+fn surely_owned(f: &Function, b: BindingId) -> bool {
+    let binding = &f.bindings[b];
+    match binding.kind {
+        BindingKind::Temp(kind) => binding.owned || matches!(kind, TempKind::Id | TempKind::Slots),
+        BindingKind::User => {
+            binding.owned
+                || f.params.iter().any(|p| p.binding == b)
+                || (binding.trivial
+                    && binding.borrow.is_none()
+                    && binding.ty.as_ref().is_none_or(|t| {
+                        !t.to_token_stream()
+                            .to_string()
+                            .chars()
+                            .any(|c| c == '&' || c == '\'')
+                    }))
+        }
     }
 }
 

@@ -172,7 +172,7 @@ pub(super) fn report_borrows(
     f: &Function,
     kept: &[Vec<BindingId>],
     flagged: &[Set],
-    promoted_joins: &HashMap<StateId, Vec<BindingId>>,
+    promoted_joins: &HashMap<StateId, Vec<(BindingId, bool)>>,
     errors: &mut Errors,
 ) {
     let mut reported = Vec::new();
@@ -194,24 +194,43 @@ pub(super) fn report_borrows(
                 String::new()
             };
             let kept_at: Vec<StateId> = (0..kept.len()).filter(|&s| kept[s].contains(&b)).collect();
-            let moved_there = kept_at.iter().try_fold(Vec::new(), |mut all, s| {
-                let moved = promoted_joins.get(s).filter(|m| !m.is_empty())?;
-                all.extend(moved.iter().map(|&m| format!("`{}`", f.bindings[m].name)));
+            let at_joins = kept_at.iter().try_fold(Vec::new(), |mut all, s| {
+                let there = promoted_joins.get(s).filter(|m| !m.is_empty())?;
+                for &(m, given) in there {
+                    if !all.contains(&(m, given)) {
+                        all.push((m, given));
+                    }
+                }
                 Some(all)
             });
-            if let (BindingKind::User, Some(mut moved)) = (&binding.kind, moved_there) {
-                moved.dedup();
-                let moved = moved.join(", ");
+            if let (BindingKind::User, Some(at_joins)) = (&binding.kind, at_joins) {
+                let names = |given: bool| {
+                    let names: Vec<String> = (at_joins.iter())
+                        .filter(|&&(_, g)| g == given)
+                        .map(|&(m, _)| format!("`{}`", f.bindings[m].name))
+                        .collect();
+                    names.join(", ")
+                };
+                let (moved, given) = (names(false), names(true));
+                let does = match (moved.is_empty(), given.is_empty()) {
+                    (false, true) => format!("moves {moved}"),
+                    (true, false) => format!("gives {given} a value"),
+                    _ => format!("moves {moved} and gives {given} a value"),
+                };
+                let all = (at_joins.iter())
+                    .map(|&(m, _)| format!("`{}`", f.bindings[m].name))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 errors.push(syn::Error::new(
                     binding.span,
                     format!(
-                        "`{name}` is used after an `if` or `match` that moves {moved} on some of \
-                         its paths only, but {why}. A later twait keeps {moved} on the other \
-                         paths (to be dropped at its scope's end, as Rust drops it), so the code \
-                         after that construct is a state of its own, and a borrow cannot be kept \
-                         in a state: the function's variables move between resumes. Keep an \
-                         owned value instead (`.copied()`, a clone, an index), or borrow again \
-                         after the construct{judged}",
+                        "`{name}` is used after an `if` or `match` that {does} on some of its \
+                         paths only, but {why}. A later twait keeps {all} on the paths where it \
+                         has a value (to be dropped at its scope's end, as Rust drops it), so the code after \
+                         that construct is a state of its own, and a borrow cannot be kept in a \
+                         state: the function's variables move between resumes. Keep an owned \
+                         value instead (`.copied()`, a clone, an index), or borrow again after \
+                         the construct{judged}",
                         name = binding.name,
                     ),
                 ));
