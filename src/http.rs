@@ -697,7 +697,7 @@ fn target_path(target: &[u8]) -> Option<(&str, Option<&str>)> {
 pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
     match locate(root, path) {
         Located::File(file) => Some(file),
-        Located::Directory | Located::Missing | Located::Malformed => None,
+        Located::Directory | Located::Missing | Located::Forbidden | Located::Malformed => None,
     }
 }
 
@@ -712,6 +712,9 @@ pub enum Located {
     Directory,
     /// Nothing there, or a file named with a trailing slash (404).
     Missing,
+    /// Behind a directory the server's user may not search (403, as nginx
+    /// answers).
+    Forbidden,
     /// A path no file under the root can have: a malformed `%` escape,
     /// bytes that are not UTF-8, a NUL, or a `..` that climbs above the
     /// root (400, as nginx answers).
@@ -759,18 +762,27 @@ pub fn locate(root: &Path, path: &str) -> Located {
         || decoded.ends_with("/.")
         || decoded.ends_with("/..")
         || decoded.is_empty();
-    if out.is_dir() {
-        if !directory_named {
-            return Located::Directory;
-        }
-        out.push("index.html");
-    } else if directory_named {
-        return Located::Missing;
+    // What the server's user may not look into (a directory without the
+    // search permission on the way) is forbidden, not missing, as nginx
+    // answers: `is_dir` and `is_file` would say "no" for both.
+    let kind = |p: &Path| match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => Ok(Some(true)),
+        Ok(m) if m.is_file() => Ok(Some(false)),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(Located::Forbidden),
+        Err(_) => Ok(None),
+    };
+    match kind(&out) {
+        Err(forbidden) => return forbidden,
+        Ok(Some(true)) if !directory_named => return Located::Directory,
+        Ok(Some(true)) => out.push("index.html"),
+        Ok(_) if directory_named => return Located::Missing,
+        Ok(_) => {}
     }
-    if out.is_file() {
-        Located::File(out)
-    } else {
-        Located::Missing
+    match kind(&out) {
+        Ok(Some(false)) => Located::File(out),
+        Err(forbidden) => forbidden,
+        Ok(_) => Located::Missing,
     }
 }
 

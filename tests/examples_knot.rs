@@ -449,6 +449,11 @@ fn a_file_knot_may_not_read_is_403_and_the_connection_stays_open() {
         std::fs::write(dir.join(name), "x\n").unwrap();
         std::fs::set_permissions(dir.join(name), std::fs::Permissions::from_mode(mode)).unwrap();
     }
+    // A directory knot's user may not search: what is in it is forbidden
+    // too, not missing.
+    std::fs::create_dir_all(dir.join("closed")).unwrap();
+    std::fs::write(dir.join("closed/index.html"), "x\n").unwrap();
+    std::fs::set_permissions(dir.join("closed"), std::fs::Permissions::from_mode(0o700)).unwrap();
     let root = dir.to_str().unwrap().to_owned();
     let srv = example::start_unprivileged(
         "knot",
@@ -461,6 +466,8 @@ fn a_file_knot_may_not_read_is_403_and_the_connection_stays_open() {
         ("HEAD", "/secret.txt", 403),
         ("GET", "/open.txt", 200),
         ("GET", "/missing.txt", 404),
+        ("GET", "/closed/index.html", 403),
+        ("GET", "/closed/", 403),
     ] {
         write!(s, "{method} {path} HTTP/1.1\r\n\r\n").unwrap();
         let resp = read_response(&mut r, method == "HEAD");

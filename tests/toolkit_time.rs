@@ -683,3 +683,34 @@ fn a_sleep_dropped_before_its_deadline_cancels_its_timer() {
         assert_eq!(r.try_next(), Some(()));
     });
 }
+
+#[test]
+fn a_sleep_polled_again_after_it_was_ready_is_ready_again() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    /// Polls its sleep once more after it was ready, as a `select!` loop
+    /// over `&mut sleep` may.
+    struct Twice(tame::time::Sleep, bool);
+    impl Future for Twice {
+        type Output = bool;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+            let again = self.1;
+            match Pin::new(&mut self.0).poll(cx) {
+                Poll::Ready(()) if again => Poll::Ready(true),
+                Poll::Ready(()) => {
+                    self.1 = true;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+    virtual_test(|| {
+        let got = tame::run_with(|done| {
+            tame::spawn(Twice(tame::time::sleep(secs(1)), false), done);
+        });
+        assert_eq!(got, Some(true));
+    });
+}

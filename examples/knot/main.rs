@@ -29,7 +29,8 @@
 //!   `ENOTDIR`. `.` and `..` segments are resolved (`/a/../b.txt` is
 //!   `/b.txt`); a `..` above the root, a malformed `%` escape, a NUL or
 //!   bytes that are not UTF-8 are 400 (and the connection closes). A file
-//!   knot's user may not read is 403, as with nginx.
+//!   knot's user may not read, or one in a directory it may not search, is
+//!   403, as with nginx.
 //! * Bad requests get 400 (more than one `Host` line, or an invalid one,
 //!   `Content-Length` lines that disagree, too), other methods HTTP defines
 //!   405 (with `Allow: GET, HEAD`; `CONNECT host:port` and `OPTIONS *` as
@@ -792,7 +793,8 @@ enum Found {
     Directory,
     /// Nothing there: 404.
     Missing,
-    /// A file knot may not read (its permissions): 403, as nginx answers.
+    /// A file knot may not read, or one behind a directory it may not
+    /// search (their permissions): 403, as nginx answers.
     Forbidden,
     /// A path no file can have ([`Located::Malformed`]): 400.
     Malformed,
@@ -1188,6 +1190,7 @@ impl Site {
             Located::File(f) => f,
             Located::Directory => return Ok(Found::Directory),
             Located::Missing => return Ok(Found::Missing),
+            Located::Forbidden => return Ok(Found::Forbidden),
             Located::Malformed => return Ok(Found::Malformed),
         };
         let known = self.files.borrow().get(&on_disk).cloned();

@@ -242,7 +242,7 @@ pub fn timer_at(deadline: Instant, ev: Event) {
 pub fn sleep(dur: Duration) -> Sleep {
     let (ev, fut) = crate::event_future();
     timer(dur, ev);
-    Sleep { fut }
+    Sleep { fut, done: false }
 }
 
 /// As [`sleep`], ready at `deadline` (tokio's `time::sleep_until`): as
@@ -262,14 +262,17 @@ pub fn sleep(dur: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     let (ev, fut) = crate::event_future();
     timer_at(deadline, ev);
-    Sleep { fut }
+    Sleep { fut, done: false }
 }
 
 /// The future of [`sleep`] and [`sleep_until`]; dropping it cancels its
-/// timer.
+/// timer. Once ready it stays ready: polled again, it is ready again (as
+/// tokio's `Sleep`, which a `select!` loop over `&mut sleep` relies on).
 #[must_use = "a sleep does nothing unless awaited (dropping it cancels its timer)"]
 pub struct Sleep {
     fut: crate::EventFuture<()>,
+    /// It was ready.
+    done: bool,
 }
 
 impl fmt::Debug for Sleep {
@@ -285,9 +288,14 @@ impl std::future::Future for Sleep {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<()> {
+        if self.done {
+            return std::task::Poll::Ready(());
+        }
         // Its event comes back untriggered only when the loop is gone:
         // then there is no time left to wait for either.
-        std::pin::Pin::new(&mut self.fut).poll(cx).map(drop)
+        let ready = std::pin::Pin::new(&mut self.fut).poll(cx).map(drop);
+        self.done = ready.is_ready();
+        ready
     }
 }
 

@@ -591,7 +591,7 @@ pub(crate) fn busy(kind: Ready) -> io::Error {
     let what = match kind {
         Ready::WRITE => "write-side operation (write, write_all, writable, connect)",
         Ready::HUP => "hang-up wait",
-        _ => "read-side operation (read, read_until, readable, accept, recv)",
+        _ => "read-side operation (read, read_until, read_to_end, readable, accept, recv)",
     };
     io::Error::new(
         io::ErrorKind::ResourceBusy,

@@ -222,9 +222,11 @@ pub trait ReadStream: sealed::Sealed {
     /// # Errors
     ///
     /// Through `ev`, with the buffer and what it read: `InvalidData` if
-    /// more than `limit` bytes come before the end (`buf` then holds
-    /// `limit + 1` of them); `ResourceBusy` if another read-side operation
-    /// waits; read errors.
+    /// more than `limit` bytes come before the end (`buf` then holds them:
+    /// past the limit by at most what the last read brought, which is one
+    /// byte when `buf` came with no spare capacity, and at most its spare
+    /// capacity when it came with some); `ResourceBusy` if another
+    /// read-side operation waits; read errors.
     ///
     /// # Examples
     ///
