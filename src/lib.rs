@@ -8,6 +8,43 @@ pub struct ReadmeDoctests;
 
 pub mod http;
 
+/// Shapes of documentation that the paragraph `#[tamed]` adds to a
+/// documented function with a value (what its `done` parameter is) must
+/// leave as rustdoc renders them alone: a change shows as a doctest that
+/// fails.
+#[cfg(doctest)]
+pub mod tamed_doc_shapes {
+    use tame::{mkevent, tamed, twait};
+
+    /**
+        Doubles `x`: prose indented under the comment's opening, which a
+        paragraph indented less would leave indented, a code block.
+    */
+    #[tamed]
+    pub fn indented_block_comment(x: u32) -> u32 {
+        twait! { tame::asap(mkevent!()); }
+        x * 2
+    }
+
+    ///      Doubles `x`: every line indented by five, still a paragraph.
+    ///      Its second line.
+    #[tamed]
+    pub fn indented_lines(x: u32) -> u32 {
+        twait! { tame::asap(mkevent!()); }
+        x * 2
+    }
+
+    /// Doubles `x`, with an example whose fence its text leaves open:
+    ///
+    /// ```
+    /// assert_eq!(2 * 2, 4);
+    #[tamed]
+    pub fn open_fence(x: u32) -> u32 {
+        twait! { tame::asap(mkevent!()); }
+        x * 2
+    }
+}
+
 use std::io::{self, Write};
 use std::net::SocketAddr;
 

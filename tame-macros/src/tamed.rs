@@ -934,18 +934,68 @@ fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream 
 /// return type became a `done` parameter: rustdoc shows the signature the
 /// translator made (`fn f(a: u32, done: Event<u32>)`), and its reader
 /// would not know what `done` is. An undocumented function gets none, so
-/// that `missing_docs` still reports it.
+/// that `missing_docs` still reports it (`#[doc(alias ..)]` and
+/// `#[doc(hidden)]` are no documentation).
+///
+/// The paragraph leaves the user's text as rustdoc would render it alone:
+/// it is indented as the least indented of the user's lines (rustdoc takes
+/// that much off every line; a paragraph indented less would leave the
+/// user's lines indented, four spaces making a code block of them), and
+/// it closes a code fence the user's text leaves open (rustdoc closes it
+/// at the end, which would otherwise take the paragraph in).
 fn done_doc(f: &syn::ItemFn, sig: &Signature) -> Option<TokenStream> {
     let done = sig.done.as_ref()?;
-    f.attrs.iter().any(|a| a.path().is_ident("doc")).then(|| {
-        let text = format!(
-            "\n\n*Tamed* (`#[tamed]`): a call returns when the body first waits, \
-             and the body's value is given to `{done}`, the event it takes last, \
-             when the body ends (`{done}` is dropped untriggered if the body \
-             panics or is cancelled)."
-        );
-        quote!(#[doc = #text])
-    })
+    let docs: Vec<&syn::Expr> = (f.attrs.iter())
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => Some(&nv.value),
+            _ => None,
+        })
+        .collect();
+    if docs.is_empty() {
+        return None;
+    }
+    // The text of each (`doc = include_str!(..)` has none to look at).
+    let text: Vec<String> = (docs.iter())
+        .filter_map(|e| match e {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        })
+        .collect();
+    let lines = || text.iter().flat_map(|t| t.lines());
+    let indent = lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.chars().take_while(|c| c.is_whitespace()).count())
+        .min()
+        .unwrap_or(0);
+    let mut open_fence: Option<(char, usize)> = None;
+    for line in lines() {
+        let line = line.trim_start();
+        let Some(c) = line.chars().next().filter(|&c| c == '`' || c == '~') else {
+            continue;
+        };
+        let run = line.chars().take_while(|&x| x == c).count();
+        match open_fence {
+            None if run >= 3 => open_fence = Some((c, run)),
+            Some((fc, frun)) if fc == c && run >= frun && line[run..].trim().is_empty() => {
+                open_fence = None;
+            }
+            _ => {}
+        }
+    }
+    let pad = " ".repeat(indent);
+    let close = open_fence.map_or(String::new(), |(c, run)| {
+        format!("\n{pad}{}", c.to_string().repeat(run))
+    });
+    let text = format!(
+        "{close}\n\n{pad}*Tamed* (`#[tamed]`): a call returns when the body first waits, \
+         and the body's value is given to `{done}`, the event it takes last, \
+         when the body ends (`{done}` is dropped untriggered if the body \
+         panics or is cancelled)."
+    );
+    Some(quote!(#[doc = #text]))
 }
 
 /// A block spliced in by a `macro_rules!` (`$body:block`) comes as a

@@ -528,6 +528,15 @@ fn a_documented_function_with_a_value_says_what_its_done_parameter_is() {
         }
     });
     assert!(!bare.contains("the event it takes last"), "{bare}");
+    // Nor is an alias or `hidden` documentation.
+    let aliased = expand(quote! {
+        #[doc(alias = "plus")]
+        pub fn add(a: u32, b: u32) -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            a + b
+        }
+    });
+    assert!(!aliased.contains("the event it takes last"), "{aliased}");
     // No value, no `done`: nothing to say.
     let unit = expand(quote! {
         /// Waits.
