@@ -739,8 +739,9 @@ impl Cached {
     /// since they were last sent (in place; a copy where a connection is
     /// still writing the old one).
     fn response(&self, get: bool, keep_alive: bool) -> Out {
-        let (now, date) = date::now();
+        let now = date::second();
         if self.dated.get() != now {
+            let (_, date) = date::now();
             for outs in [&self.get, &self.head_only] {
                 for out in outs.borrow_mut().iter_mut() {
                     if Rc::get_mut(out).is_none() {
