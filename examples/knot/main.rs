@@ -7,7 +7,12 @@
 //! ```
 //!
 //! `--port 0` picks a free port; the bound address is printed on stdout's
-//! first line.
+//! first line, once every loop has started: a knot that cannot start one
+//! (too few file descriptors for `--threads N`) exits with status 1 and
+//! says why, before printing it. (With exactly enough descriptors for its
+//! loops and none to spare, it starts, and reports each accept that fails
+//! for want of one: Linux takes a descriptor for an accept before it looks
+//! for a connection.)
 //!
 //! `--threads N` (default 1) runs N loops, one thread each (the recipe
 //! "One loop per core" of tame's docs): each has its own listener on the
