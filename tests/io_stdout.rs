@@ -1,9 +1,10 @@
-//! `tame::io::stdout()`: writes on the loop that never block it, and an
-//! `O_NONBLOCK` that reaches nothing else. A pipe (or terminal) is opened
-//! again, so the parent's end and the program's own `println!` stay
-//! blocking; a regular file is a duplicate, whose mode is set back when the
-//! last handle goes. Each test runs itself again as a child with its
-//! standard output on the descriptor under test.
+//! `tame::io::stdout()` and `tame::io::stderr()`: writes on the loop that
+//! never block it, and an `O_NONBLOCK` that reaches nothing else. A pipe
+//! (or terminal) is opened again, so the parent's end and the program's
+//! own `println!` / `eprintln!` stay blocking; a regular file is a
+//! duplicate, whose mode is set back when the last handle goes. Each test
+//! runs itself again as a child with its standard output (or error) on the
+//! descriptor under test.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -24,14 +25,25 @@ fn non_blocking(fd: impl AsFd) -> bool {
     flags.contains(rustix::fs::OFlags::NONBLOCK)
 }
 
-/// Runs the test `name` again as a child, with `out` as its stdout.
-fn run_child(name: &str, out: impl Into<std::process::Stdio>) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
+/// The standard descriptor a test writes through.
+#[derive(Clone, Copy)]
+enum Std {
+    Out,
+    Err,
+}
+
+/// Runs the test `name` again as a child, with `out` as its stdout (or
+/// stderr).
+fn run_child(name: &str, which: Std, out: impl Into<std::process::Stdio>) -> std::process::Child {
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child
         .args(["--exact", name, "--test-threads=1", "--nocapture"])
-        .env(CHILD, "1")
-        .stdout(out)
-        .spawn()
-        .unwrap()
+        .env(CHILD, "1");
+    match which {
+        Std::Out => child.stdout(out),
+        Std::Err => child.stderr(out),
+    };
+    child.spawn().unwrap()
 }
 
 /// What the child wrote: the `Fd`'s bytes whole, then its own line (the
@@ -51,30 +63,46 @@ fn write_big(out: Fd) -> io::Result<()> {
     wrote.1
 }
 
-/// The child's side: writes through `stdout()`, checks descriptor 1's
-/// mode while and after, then prints a line of its own.
-fn in_the_child() {
-    assert!(!non_blocking(io::stdout()));
-    let out = tame::io::stdout().unwrap();
-    tame::run_with(|d| write_big(out, d)).unwrap().unwrap();
-    assert!(
-        !non_blocking(io::stdout()),
-        "descriptor 1 is non-blocking after stdout()'s handle went"
-    );
-    println!("\nchild done");
+/// The child's side: writes through `stdout()` (or `stderr()`), checks
+/// descriptor 1's (or 2's) mode while and after, then prints a line of its
+/// own there.
+fn in_the_child(which: Std) {
+    match which {
+        Std::Out => {
+            assert!(!non_blocking(io::stdout()));
+            let out = tame::io::stdout().unwrap();
+            tame::run_with(|d| write_big(out, d)).unwrap().unwrap();
+            assert!(
+                !non_blocking(io::stdout()),
+                "descriptor 1 is non-blocking after stdout()'s handle went"
+            );
+            println!("\nchild done");
+        }
+        Std::Err => {
+            assert!(!non_blocking(io::stderr()));
+            let err = tame::io::stderr().unwrap();
+            tame::run_with(|d| write_big(err, d)).unwrap().unwrap();
+            assert!(
+                !non_blocking(io::stderr()),
+                "descriptor 2 is non-blocking after stderr()'s handle went"
+            );
+            eprintln!("\nchild done");
+        }
+    }
 }
 
-#[test]
-fn stdout_on_a_pipe_leaves_the_parents_end_blocking() {
+/// The child writes to a pipe through the handle of `which`; the
+/// parent's end of the pipe stays blocking.
+fn on_a_pipe(name: &str, which: Std) {
     if std::env::var_os(CHILD).is_some() {
-        in_the_child();
+        in_the_child(which);
         return;
     }
     let (mut reader, writer) = io::pipe().unwrap();
     // The parent's own handle on the write end: the same open file
     // description as the child's descriptor 1.
     let ours = writer.try_clone().unwrap();
-    let mut child = run_child("stdout_on_a_pipe_leaves_the_parents_end_blocking", writer);
+    let mut child = run_child(name, which, writer);
     let mut got = Vec::new();
     // Read to the end in a thread of its own: the end comes when both
     // the child and `ours` are gone.
@@ -93,21 +121,19 @@ fn stdout_on_a_pipe_leaves_the_parents_end_blocking() {
     assert_written(&got);
 }
 
-#[test]
-fn stdout_on_a_regular_file_is_set_back_when_its_handle_goes() {
+/// The child writes to a regular file through the handle of `which`;
+/// the file's description is blocking again when the handle is gone.
+fn on_a_regular_file(name: &str, which: Std) {
     if std::env::var_os(CHILD).is_some() {
-        in_the_child();
+        in_the_child(which);
         return;
     }
-    let dir = std::env::temp_dir().join(format!("tame-stdout-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("tame-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("out");
     let file = File::create(&path).unwrap();
     let ours = file.try_clone().unwrap();
-    let mut child = run_child(
-        "stdout_on_a_regular_file_is_set_back_when_its_handle_goes",
-        file,
-    );
+    let mut child = run_child(name, which, file);
     let status = child.wait().unwrap();
     assert!(status.success(), "the child failed: {status}");
     assert!(
@@ -117,4 +143,30 @@ fn stdout_on_a_regular_file_is_set_back_when_its_handle_goes() {
     let got = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     assert_written(&got);
+}
+
+#[test]
+fn stdout_on_a_pipe_leaves_the_parents_end_blocking() {
+    on_a_pipe("stdout_on_a_pipe_leaves_the_parents_end_blocking", Std::Out);
+}
+
+#[test]
+fn stdout_on_a_regular_file_is_set_back_when_its_handle_goes() {
+    on_a_regular_file(
+        "stdout_on_a_regular_file_is_set_back_when_its_handle_goes",
+        Std::Out,
+    );
+}
+
+#[test]
+fn stderr_on_a_pipe_leaves_the_parents_end_blocking() {
+    on_a_pipe("stderr_on_a_pipe_leaves_the_parents_end_blocking", Std::Err);
+}
+
+#[test]
+fn stderr_on_a_regular_file_is_set_back_when_its_handle_goes() {
+    on_a_regular_file(
+        "stderr_on_a_regular_file_is_set_back_when_its_handle_goes",
+        Std::Err,
+    );
 }

@@ -613,6 +613,42 @@ pub fn stdout() -> io::Result<Fd> {
     std_handle(Std::Out, stdout.as_fd(), own)
 }
 
+/// The process's standard error on the loop, for diagnostics written
+/// without blocking it: [`stdout`] for descriptor 2, in every respect (a
+/// terminal or a pipe is opened again, write-only, so `eprintln!` and the
+/// parent's end stay blocking; a regular file or a socket is a duplicate
+/// whose mode is set back when the last `Fd` `stderr()` gave is gone).
+///
+/// Writes through it and `eprint!`s may interleave at any byte.
+///
+/// # Errors
+///
+/// If descriptor 2 is closed or cannot be duplicated.
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use tame::io::{Fd, WriteAllOutcome};
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn warn(err: Fd, text: String) -> io::Result<()> {
+///     let wrote: WriteAllOutcome<Vec<u8>>;
+///     twait! { err.write_all(text.into_bytes(), mkevent!(wrote)); }
+///     wrote.1
+/// }
+///
+/// let err = tame::io::stderr().unwrap();
+/// let line = "warning: written by the loop\n".to_string();
+/// tame::run_with(|done| warn(err, line, done)).unwrap().unwrap();
+/// ```
+pub fn stderr() -> io::Result<Fd> {
+    let stderr = io::stderr();
+    let own = sys::reopen_for_writing(stderr.as_fd())?;
+    std_handle(Std::Err, stderr.as_fd(), own)
+}
+
 /// A handle of the standard descriptor `which` (`fd`): `own`, a
 /// description of its own, if one could be opened; else a duplicate of
 /// `fd`, counted with the others so that the last to go sets the shared

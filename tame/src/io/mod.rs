@@ -1,6 +1,6 @@
 //! Descriptors on the loop: [`Fd`] for any file descriptor (pipes, stdin
 //! and ttys, eventfds, regular files, sockets), [`pipe`], [`stdin`],
-//! [`stdout`],
+//! [`stdout`], [`stderr`],
 //! signals ([`at_signal`]), and the layer that
 //! [`tame::net`](crate::net) is built on.
 //!
@@ -200,7 +200,7 @@ pub(crate) mod stream;
 pub(crate) mod sys;
 
 pub use copy::{copy, copy_bidirectional, copy_bidirectional_idle};
-pub use fd::{pipe, stdin, stdout, Fd};
+pub use fd::{pipe, stderr, stdin, stdout, Fd};
 pub use lines::LineReader;
 pub use signal::{at_signal, CommandExt, Signal};
 pub use stream::{ReadOutcome, ReadStream, WriteAllOutcome, WriteOutcome, WriteStream};

@@ -1,6 +1,7 @@
-//! The mode of descriptor 0's (or 1's) open file description, which every
-//! [`stdin`](super::stdin) (or [`stdout`](super::stdout)) handle that is a
-//! duplicate of that descriptor shares: the first such handle makes it
+//! The mode of descriptor 0's (or 1's, or 2's) open file description,
+//! which every [`stdin`](super::stdin) (or [`stdout`](super::stdout), or
+//! [`stderr`](super::stderr)) handle that is a duplicate of that
+//! descriptor shares: the first such handle makes it
 //! non-blocking, and only the last to go may set it back (a handle that
 //! went first would leave the others using a blocking descriptor, which
 //! freezes their loop in `read(2)` or `write(2)`).
@@ -11,6 +12,13 @@
 //! a stdin and a stdout handle of it are counted together, so that the
 //! reader dropped after the request is read leaves the writer's
 //! descriptor non-blocking.
+//!
+//! Descriptors 1 and 2 on one regular file (`>log 2>&1`) are one
+//! description too, counted twice (nothing tells which descriptions two
+//! regular files' descriptors are): the last `stdout` handle to go may
+//! set it blocking while a `stderr` handle lives. Harmless, as
+//! `O_NONBLOCK` changes nothing for a regular file; the flag is set back
+//! only so that a parent finds its descriptor as it gave it.
 
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -25,12 +33,14 @@ pub(crate) enum Std {
     In,
     /// Descriptor 1.
     Out,
+    /// Descriptor 2.
+    Err,
 }
 
 /// What the handles of one count share: one open file description.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Key {
-    /// Descriptor 0's, or 1's.
+    /// Descriptor 0's, 1's or 2's.
     Std(Std),
     /// The socket with this device and inode: descriptors 0 and 1 on one
     /// socket (a server started by inetd, or systemd with
@@ -57,8 +67,8 @@ struct Shared {
     restore: bool,
 }
 
-/// The counts with a handle alive (one or two: stdin's and stdout's, or one
-/// for both).
+/// The counts with a handle alive (one per standard descriptor, or one for
+/// those on one socket).
 static SHARED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 
 /// The counts, also after a panic elsewhere held them (plain numbers,

@@ -79,6 +79,8 @@ const STDOUT: u8 = 16;
 /// [`Source::flags`]: has entries in [`CLOSERS`] (see
 /// [`Source::on_close`]).
 const HAS_CLOSERS: u8 = 32;
+/// [`Source::flags`]: as [`STDIN`], for a handle of the process's stderr.
+const STDERR: u8 = 64;
 
 /// A descriptor on the loop; see the module docs.
 ///
@@ -90,7 +92,8 @@ pub(crate) struct Source {
     fd: Option<OwnedFd>,
     /// Writes go through `send(MSG_NOSIGNAL)` (never a `SIGPIPE`).
     socket: bool,
-    /// `CLOSED`, `STDIN`, `SHUT_WRITE`.
+    /// `CLOSED`, `STDIN`, `STDOUT`, `STDERR`, `SHUT_WRITE`,
+    /// `SHORT_READS_DRAIN`, `HAS_CLOSERS`.
     flags: Cell<u8>,
     /// The readiness the backend reported and nothing has consumed since:
     /// a kind leaves it when a syscall of that kind would block (or, for a
@@ -196,6 +199,7 @@ impl Source {
         let flag = match which {
             Std::In => STDIN,
             Std::Out => STDOUT,
+            Std::Err => STDERR,
         };
         self.flags.set(self.flags.get() | flag);
     }
@@ -207,6 +211,8 @@ impl Source {
             Some(Std::In)
         } else if flags & STDOUT != 0 {
             Some(Std::Out)
+        } else if flags & STDERR != 0 {
+            Some(Std::Err)
         } else {
             None
         }
@@ -451,7 +457,8 @@ impl Source {
     pub(crate) fn into_fd(self: Rc<Self>) -> io::Result<OwnedFd> {
         self.close();
         if let Some(which) = self.shared_std() {
-            self.flags.set(self.flags.get() & !(STDIN | STDOUT));
+            self.flags
+                .set(self.flags.get() & !(STDIN | STDOUT | STDERR));
             super::shared_std::given_away(which, self.fd());
         }
         match Rc::try_unwrap(self) {
