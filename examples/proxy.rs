@@ -264,28 +264,6 @@ fn relay(
     }
 }
 
-/// Binds one listener per loop on `addr`, or exits with status 1. As std
-/// listeners, so that each can cross to its loop's thread. (The address
-/// is announced once every loop has started.)
-///
-/// One loop gets a plain listener; several get `SO_REUSEPORT` listeners on
-/// one port, over which the kernel spreads new connections. (tame's binds
-/// also raise the accept queue to the kernel's limit.)
-fn listen(addr: SocketAddr, loops: usize) -> Vec<std::net::TcpListener> {
-    let bound = if loops == 1 {
-        TcpListener::bind(addr)
-            .and_then(TcpListener::into_std)
-            .map(|l| vec![l])
-    } else {
-        // (Refused if anything holds the port, another proxy's group too.)
-        TcpListener::bind_reuse_port_group(addr, loops)
-    };
-    bound.unwrap_or_else(|e| {
-        eprintln!("proxy: cannot listen on {addr}: {e}");
-        std::process::exit(1);
-    })
-}
-
 const HELP: &str = "\
 proxy: a TCP proxy on tame's loop: each connection accepted on --listen is joined to a new connection to --to
 
@@ -385,7 +363,7 @@ fn main() {
         connect_timeout: Duration::from_millis(f.connect_ms),
         idle: f.idle_ms.map(Duration::from_millis),
     };
-    let mut listeners = listen(f.listen, f.threads).into_iter();
+    let mut listeners = tame_suite::listen_loops_on("proxy", f.listen, f.threads).into_iter();
     LISTENING.store(f.threads, Ordering::SeqCst);
     let latch = Latch::new().unwrap_or_else(|e| {
         eprintln!("proxy: cannot make the latch that stops the loops: {e}");

@@ -65,25 +65,40 @@ pub fn must_wait(e: &io::Error) -> bool {
 }
 
 /// What the example servers (knot, sleepy) bind at start: one listener
-/// per loop, all on `127.0.0.1:port` (0 picks a free port), as std
+/// per loop, all on `127.0.0.1:port` (0 picks a free port); see
+/// [`listen_loops_on`].
+///
+/// # Panics
+///
+/// If `loops` is 0.
+pub fn listen_loops(program: &str, port: u16, loops: usize) -> Vec<std::net::TcpListener> {
+    listen_loops_on(program, SocketAddr::from(([127, 0, 0, 1], port)), loops)
+}
+
+/// One listener per loop, all on `addr` (port 0 picks a free port), as std
 /// listeners so that each can cross to its loop's thread (wrap it there
 /// with [`TcpListener::from_std`](tame::net::TcpListener::from_std)); or
-/// they exit with status 1 and a message naming `program` if the port
-/// cannot be had. [`announce`] the address once every loop has started.
+/// the program exits with status 1 and a message naming `program` if the
+/// address cannot be had. [`announce`] the address once every loop has
+/// started.
 ///
 /// With more than one loop the listeners are bound with
 /// [`TcpListener::bind_reuse_port_group`](tame::net::TcpListener::bind_reuse_port_group)
 /// and the kernel spreads new connections over them; a port another
 /// server holds is refused, as with one loop. With one, the one
 /// listener is bound without `SO_REUSEPORT`: another process cannot then
-/// share (and silently take half of) its port.
+/// share (and silently take half of) its port. (tame's binds also raise
+/// the accept queue to the kernel's limit.)
 ///
 /// # Panics
 ///
 /// If `loops` is 0.
-pub fn listen_loops(program: &str, port: u16, loops: usize) -> Vec<std::net::TcpListener> {
+pub fn listen_loops_on(
+    program: &str,
+    addr: SocketAddr,
+    loops: usize,
+) -> Vec<std::net::TcpListener> {
     assert!(loops > 0, "a server needs a loop");
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let bound = if loops == 1 {
         tame::net::TcpListener::bind(addr).and_then(|l| l.into_std().map(|l| vec![l]))
     } else {
@@ -92,7 +107,7 @@ pub fn listen_loops(program: &str, port: u16, loops: usize) -> Vec<std::net::Tcp
         tame::net::TcpListener::bind_reuse_port_group(addr, loops)
     };
     bound.unwrap_or_else(|e| {
-        eprintln!("{program}: cannot listen on port {port}: {e}");
+        eprintln!("{program}: cannot listen on {addr}: {e}");
         std::process::exit(1);
     })
 }
