@@ -359,11 +359,24 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     };
     let hasher = hasher.then(|| quote!(#[allow(clippy::implicit_hasher)]));
     let done_doc = done_doc(&f, &sig);
+    let (doc_twin, not_doc) = match doc_twin(&f, &sig) {
+        Some(twin) => {
+            let twin = quote! {
+                #(#attrs)*
+                #done_doc
+                #twin
+            };
+            (Some(twin), Some(quote!(#[cfg(not(doc))])))
+        }
+        None => (None, None),
+    };
     quote! {
+        #doc_twin
         // clippy's `cognitive_complexity` does not look into closures, and
         // both copies of the body are in one: it would score every tamed
         // function alike, by the wrapper. Before the user's attributes, so
         // that one of theirs on the function still decides.
+        #not_doc
         #[allow(clippy::cognitive_complexity)]
         #(#attrs)*
         #done_doc
@@ -373,6 +386,36 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
         #track_caller
         #vis #sig_tokens #block
     }
+}
+
+/// What rustdoc documents in place of a function with a pattern parameter
+/// (`(a, b): (u32, u32)`): the machine takes such a parameter whole under
+/// a name of its own (`a_b`, so that the pattern's parts are dropped when
+/// the function ends, not when it first waits), and rustdoc prints
+/// parameters as the signature binds them. Under `cfg(doc)` the function
+/// is this twin instead: the translated signature (its `done` parameter,
+/// its bounds) with the user's patterns, and a body that is never run nor
+/// compiled into anything. `None` for a function without such a parameter.
+fn doc_twin(f: &ItemFn, sig: &Signature) -> Option<TokenStream> {
+    if sig.patterns.is_empty() {
+        return None;
+    }
+    let mut item = sig.item.clone();
+    for (ours, theirs) in item.inputs.iter_mut().zip(&f.sig.inputs) {
+        if let (FnArg::Typed(o), FnArg::Typed(t)) = (ours, theirs) {
+            if !matches!(&*t.pat, Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none()) {
+                o.pat.clone_from(&t.pat);
+            }
+        }
+    }
+    let vis = &f.vis;
+    Some(quote! {
+        #[cfg(doc)]
+        #[allow(unused_variables, clippy::cognitive_complexity)]
+        #vis #item {
+            loop {}
+        }
+    })
 }
 
 /// The function's own lifetimes that its return type names (`fn label<'a>()

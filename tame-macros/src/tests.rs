@@ -401,31 +401,51 @@ fn the_value_parameter_does_not_repeat_a_users_name() {
 /// rustdoc printed `__tame_arg1` for it. A pattern is named by its names
 /// (rustdoc printed `__tame_arg0`), one that binds none by its place, and
 /// a name another parameter has is not taken twice.
+///
+/// rustdoc itself documents a twin of the function (`cfg(doc)`) whose
+/// parameters are the user's patterns, as for a plain function: it
+/// printed the machine's names (`a_b: (u8, u8)`, `_3: u8`).
 #[test]
-fn a_parameter_after_a_pattern_keeps_its_name_in_the_signature() {
+fn pattern_parameters_are_documented_as_written_and_taken_under_readable_names() {
+    /// The signature of the function named `name` after `cfg`.
+    fn sig_after(out: &str, cfg: &str, name: &str) -> String {
+        let at = out.find(cfg).unwrap_or_else(|| panic!("no {cfg} in {out}"));
+        let start = at + out[at..].find(name).unwrap();
+        out[start..start + out[start..].find('{').unwrap()].to_string()
+    }
     let out = expand(quote! {
         fn f((a, b): (u8, u8), x: u32, mut r#type: String, _: u8, (c, _): (u8, u8), c2: u8) -> u32 { x }
     });
-    let start = out.find("fn f").unwrap();
-    let sig = &out[start..out.find('{').unwrap()];
+    let sig = sig_after(&out, "# [cfg (not (doc))]", "fn f");
     assert!(
         sig.contains(
             "a_b : (u8 , u8) , x : u32 , r#type : String , _3 : u8 , c_arg : (u8 , u8) , c2 : u8"
         ),
         "{sig}"
     );
+    let twin = sig_after(&out, "# [cfg (doc)]", "fn f");
+    assert!(
+        twin.contains(
+            "(a , b) : (u8 , u8) , x : u32 , r#type : String , _ : u8 , (c , _) : (u8 , u8) , c2 : u8 , done : :: tame :: Event < u32 >"
+        ),
+        "{twin}"
+    );
     let clash = expand(quote! {
         fn g((a, b): (u8, u8), a_b: u32) -> u32 { a_b }
     });
-    let start = clash.find("fn g").unwrap();
-    let sig = &clash[start..clash.find('{').unwrap()];
+    let sig = sig_after(&clash, "# [cfg (not (doc))]", "fn g");
     assert!(sig.contains("__tame_arg0 : (u8 , u8) , a_b : u32"), "{sig}");
     let keyword = expand(quote! {
         fn h(Wrap(r#type): Wrap) -> u32 { r#type }
     });
-    let start = keyword.find("fn h").unwrap();
-    let sig = &keyword[start..keyword.find('{').unwrap()];
+    let sig = sig_after(&keyword, "# [cfg (not (doc))]", "fn h");
     assert!(sig.contains("type_arg : Wrap"), "{sig}");
+    // No twin where every parameter is a plain name.
+    let plain = expand(quote! {
+        fn p(a: u8, mut b: u8) -> u8 { a + b }
+    });
+    assert!(!plain.contains("cfg (doc)"), "{plain}");
+    assert!(!plain.contains("cfg (not (doc))"), "{plain}");
 }
 
 #[test]
