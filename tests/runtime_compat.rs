@@ -517,6 +517,55 @@ fn a_rendezvous_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in_it
     });
 }
 
+/// Two of tame's wait points a spawned future polled and then handed out
+/// as it ended (the pair a `select` of two rendezvous' `next()` returns
+/// when a timeout won): each still counted as waited on by the ended
+/// future, so a tamed function's `twait!` on either panicked ("two
+/// functions wait on one Rendezvous").
+#[test]
+fn two_rendezvous_outliving_their_poller_can_be_waited_on() {
+    #[tame::tamed]
+    fn wait_on(r: Rendezvous<u32>) -> Option<u32> {
+        tame::twait!(r)
+    }
+    on_fresh_loop(|| {
+        let (a, b) = (Rendezvous::<u32>::new(), Rendezvous::<u32>::new());
+        tame::timer(Duration::from_millis(1), a.event(1));
+        tame::timer(Duration::from_millis(1), b.event(2));
+        let (a, b) = handed_out_after_one_poll((a, b), |(a, b), cx| {
+            let a = futures_core::Stream::poll_next(Pin::new(a), cx).is_pending();
+            let b = futures_core::Stream::poll_next(Pin::new(b), cx).is_pending();
+            a && b
+        });
+        assert_eq!(tame::run_with(|d| wait_on(a, d)), Some(Some(1)));
+        assert_eq!(tame::run_with(|d| wait_on(b, d)), Some(Some(2)));
+    });
+}
+
+/// [`an_event_future_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in_its_place`]
+/// with two event futures handed out: the ended poller was still taken
+/// for alive, and the cancelled stranger's fate for its.
+#[test]
+fn two_event_futures_outliving_their_poller_are_not_doomed_by_a_stranger() {
+    on_fresh_loop(|| {
+        let ch = tame::sync::Channel::<u32>::new();
+        let (ev, fut) = tame::event_future::<u32>();
+        let (_held, other) = tame::event_future::<u32>();
+        ch.recv(ev);
+        let (mut fut, _other) = handed_out_after_one_poll((fut, other), |(a, b), cx| {
+            let a = Pin::new(a).poll(cx).is_pending();
+            let b = Pin::new(b).poll(cx).is_pending();
+            a && b
+        });
+        cancel_a_stranger_in_its_place();
+        ch.send(5);
+        tame::run();
+        let got = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
+        assert_eq!(got, Poll::Ready(Some(5)));
+        assert_eq!(ch.len(), 0);
+    });
+}
+
 /// `value`, after a spawned future polled it once with `poll` (which says
 /// whether it was pending) and then gave it back and ended.
 fn handed_out_after_one_poll<T: 'static>(

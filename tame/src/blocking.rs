@@ -45,7 +45,8 @@ use crate::Event;
 ///   loop stops waiting for the job at once; but a thread cannot be
 ///   stopped: `f` runs to its end, and its result is dropped where it is
 ///   then: on the pool's thread, or, if the job ended before the loop saw
-///   `ev` die, on the loop's.
+///   `ev` die, on the loop's. A panic of that drop on the pool's thread
+///   goes no further than the hook's print, as `f`'s own would.
 ///
 /// Each job that finds no idle thread starts one, so jobs that block for
 /// long do not wait for each other; a thread idle for 10 seconds ends. If
@@ -116,6 +117,11 @@ where
         if let Outcome::Running(Some(waker)) = before {
             waker.wake();
         }
+        // The last reference if the future was cancelled meanwhile: the
+        // result nobody takes is dropped here, and a panic of its drop
+        // (reported by the panic hook) must not end the pool's thread,
+        // which the pool would go on counting.
+        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(job_shared)));
     });
     if submit(job).is_err() {
         // No thread: the job and `ev` are dropped (its waiter sees it
@@ -335,8 +341,28 @@ fn worker(mut job: Job) {
 #[cfg(test)]
 mod tests {
     use super::{lock, submit, POOL};
-    use std::sync::mpsc;
+    use std::sync::{mpsc, Mutex};
     use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// Taken by each test: they look at the pool's threads, which no
+    /// other test of this crate uses.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+    /// Waits (10 s at most) until the pool has a thread and every one is
+    /// idle; returns whether it came to that.
+    fn all_idle() -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            let pool = lock(&POOL);
+            if pool.threads > 0 && pool.idle.len() == pool.threads {
+                return true;
+            }
+            drop(pool);
+            thread::yield_now();
+        }
+        false
+    }
 
     /// Runs a job on the pool and gives back the id of its thread.
     fn job_thread() -> thread::ThreadId {
@@ -347,6 +373,7 @@ mod tests {
 
     #[test]
     fn a_thread_that_went_idle_takes_the_next_job() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         let first = job_thread();
         // The thread lists itself as idle right after its job: wait for it
         // (no other test of this crate uses the pool).
@@ -354,5 +381,42 @@ mod tests {
             thread::yield_now();
         }
         assert_eq!(job_thread(), first);
+    }
+
+    /// A result whose drop panics.
+    struct PanicsOnDrop(mpsc::Sender<thread::ThreadId>);
+
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.send(thread::current().id());
+            panic!("the result's drop panics");
+        }
+    }
+
+    /// The result of a job whose waiter was cancelled is dropped on the
+    /// pool's thread; its drop's panic ended that thread, which the pool
+    /// went on counting (and never found idle again).
+    #[test]
+    fn a_panic_dropping_a_result_nobody_takes_leaves_the_thread_in_the_pool() {
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let (go_tx, go) = mpsc::channel::<()>();
+        let (dropped_tx, dropped) = mpsc::channel();
+        let r = crate::Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot::<PanicsOnDrop>(());
+        crate::spawn_blocking(
+            move || {
+                go.recv().unwrap();
+                PanicsOnDrop(dropped_tx)
+            },
+            ev,
+        );
+        // The waiter goes: the loop cancels the future that would take
+        // the result.
+        drop((r, slot));
+        crate::run_once(Some(Duration::ZERO));
+        go_tx.send(()).unwrap();
+        let on = dropped.recv().unwrap();
+        assert!(all_idle(), "the pool's thread ended with the drop's panic");
+        assert_eq!(job_thread(), on);
     }
 }

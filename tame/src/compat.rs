@@ -169,10 +169,10 @@ struct FutureTask<F: Future> {
     handle: RefCell<Weak<WakeHandle>>,
     remote: Arc<Remote>,
     key: Cell<usize>,
-    /// How many of tame's wait points its polls left a [`Wakeup::Spawned`]
-    /// in: not wakers held elsewhere (they do not keep `run()` going), but
-    /// it waits for them (`blocked()` says so).
-    local_waits: Rc<Cell<usize>>,
+    /// The [`Wakeup::Spawned`]s its polls left in tame's wait points: not
+    /// wakers held elsewhere (they do not keep `run()` going), but it waits
+    /// for them (`blocked()` says so).
+    local_waits: Rc<LocalWaits>,
     /// Where `spawn` was called, for `blocked()`.
     spawned_at: &'static Location<'static>,
     spawner: Spawner,
@@ -201,7 +201,7 @@ impl<F: Future> FutureTask<F> {
     /// future, another thread): if not, nothing can ever wake the future
     /// again.
     fn can_be_woken(&self) -> bool {
-        self.handle.borrow().strong_count() > 0 || self.local_waits.get() > 0
+        self.handle.borrow().strong_count() > 0 || self.local_waits.held.get() > 0
     }
 
     /// Drops the future where it is (it was pinned there) and forgets its
@@ -212,6 +212,10 @@ impl<F: Future> FutureTask<F> {
         // (An assignment whose old value's drop panics still leaves the
         // new value in place.)
         let dropped = panic::catch_unwind(AssertUnwindSafe(|| *self.future.borrow_mut() = None));
+        // What its polls left in wait points that outlive it (handed out
+        // in its output, kept in an `Rc`) wakes nobody now, and its key
+        // is about to be free for another future.
+        self.local_waits.ended.set(true);
         // Its wakers held elsewhere no longer count as ones that can wake.
         let held = self.handle.borrow().upgrade();
         if let Some(h) = held {
@@ -227,6 +231,7 @@ impl<F: Future> FutureTask<F> {
 
 impl<F: Future> Drop for FutureTask<F> {
     fn drop(&mut self) {
+        self.local_waits.ended.set(true);
         // Dropped while registered (its loop torn down): the table of
         // blocked tasks must not keep a pointer to it.
         if self.header.registry_index.get() != crate::task::NOT_REGISTERED {
@@ -355,12 +360,23 @@ type PanicPayload = Box<dyn std::any::Any + Send>;
 struct Polled {
     key: usize,
     waker: *const Waker,
-    waits: *const Rc<Cell<usize>>,
+    waits: *const Rc<LocalWaits>,
 }
 
 thread_local! {
     /// The spawned future being polled on this thread.
     static POLLED: Cell<Option<Polled>> = const { Cell::new(None) };
+}
+
+/// What a spawned future shares with the [`Wakeup::Spawned`]s its polls
+/// left in tame's wait points.
+#[derive(Default)]
+pub(crate) struct LocalWaits {
+    /// How many are held.
+    held: Cell<usize>,
+    /// The future has ended (or its task is gone): they wake nobody, and
+    /// its key may be another future's.
+    ended: Cell<bool>,
 }
 
 /// How a pending poll of one of tame's own wait points (an
@@ -378,7 +394,7 @@ thread_local! {
 pub(crate) enum Wakeup {
     /// The key of the spawned future, and its count of these (for
     /// `blocked()`: it waits for something while one is held).
-    Spawned(usize, Rc<Cell<usize>>),
+    Spawned(usize, Rc<LocalWaits>),
     Waker(Waker),
 }
 
@@ -395,18 +411,18 @@ impl Wakeup {
         match own {
             Some(p) => {
                 let waits = unsafe { &*p.waits }.clone();
-                waits.set(waits.get() + 1);
+                waits.held.set(waits.held.get() + 1);
                 Wakeup::Spawned(p.key, waits)
             }
             None => Wakeup::Waker(cx.waker().clone()),
         }
     }
 
-    /// Whether nobody is left to wake: the spawned future it wakes is gone
-    /// (its task held the count). A waker from elsewhere may always wake
-    /// somebody.
+    /// Whether nobody is left to wake: the spawned future it wakes has
+    /// ended (however many of its wake-ups outlive it). A waker from
+    /// elsewhere may always wake somebody.
     pub(crate) fn is_gone(&self) -> bool {
-        matches!(self, Wakeup::Spawned(_, waits) if Rc::strong_count(waits) == 1)
+        matches!(self, Wakeup::Spawned(_, waits) if waits.ended.get())
     }
 
     /// Whether the spawned future it wakes is alive and about to be
@@ -431,7 +447,7 @@ impl Wakeup {
 impl Drop for Wakeup {
     fn drop(&mut self) {
         if let Wakeup::Spawned(_, waits) = self {
-            waits.set(waits.get() - 1);
+            waits.held.set(waits.held.get() - 1);
         }
     }
 }
@@ -441,7 +457,7 @@ impl Drop for Wakeup {
 struct PolledGuard(Option<Polled>);
 
 impl PolledGuard {
-    fn enter(key: usize, waker: &Waker, waits: &Rc<Cell<usize>>) -> PolledGuard {
+    fn enter(key: usize, waker: &Waker, waits: &Rc<LocalWaits>) -> PolledGuard {
         let polled = Polled { key, waker, waits };
         PolledGuard(POLLED.with(|p| p.replace(Some(polled))))
     }

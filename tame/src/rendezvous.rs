@@ -127,6 +127,11 @@ impl<I> Shared<I> {
             // own): one shared (an `Rc`, a field) outlives it, and its
             // events reach whoever waits there next.
             Some(Waiter::Task(t)) => t.header().is_doomed() && t.header().owns_rendezvous(),
+            // A spawned future's: whether it owns the rendezvous is not
+            // known (no macro looked at its code), and it is taken for
+            // its own. A value sent meanwhile to an event of one shared
+            // with a doomed future then stays with its sender (the event
+            // comes back as dropped) rather than going with the future.
             Some(Waiter::Waker(w)) => w.is_doomed(),
             None => false,
         };
@@ -497,7 +502,12 @@ pub struct TakenMark {
 ///   stops polling while it waits (a `select` whose other branch won)
 ///   counts as waiting until an id comes back, the rendezvous is
 ///   cancelled, or, for a future [`spawn`](crate::spawn)ed on the loop,
-///   that future ends.
+///   that future ends. While such a future is being cancelled (the event
+///   it would complete died) its rendezvous' events count as dead, as a
+///   tamed function's own rendezvous' do: a channel's `recv` event on it
+///   comes back dropped and the value stays in the channel, even if the
+///   rendezvous is shared (an `Rc`) and outlives the future, which no
+///   code can tell here.
 /// * It is a [`futures_core::Stream`] of ids, ending when nothing is
 ///   outstanding and nothing is queued. It may give ids again after that
 ///   `None` (events made since), so it is no `FusedStream`: in
