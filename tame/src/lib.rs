@@ -63,10 +63,10 @@
 //!   [`spawn_blocking`] runs blocking work on a pool thread.
 //! * [`recipes`]: the common shapes, each a tested example; [`from_tokio`]:
 //!   tokio's pieces by their names here.
-//! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin, stdout and stderr,
-//!   signals; [`io::copy`], [`io::LineReader`] over any stream), [`net`]
-//!   (TCP, UDP, Unix sockets) and [`dns`] (a stub resolver, written as
-//!   tamed functions).
+//! * Descriptors: [`io`] ([`io::Fd`] for any descriptor, pipes, stdin,
+//!   stdout and stderr, signals; [`io::copy`], [`io::LineReader`] over any
+//!   stream), [`net`] (TCP, UDP, Unix sockets) and [`dns`] (a stub
+//!   resolver, written as tamed functions).
 //!
 //! # Descriptors and the loop
 //!
