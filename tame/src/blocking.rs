@@ -374,12 +374,13 @@ mod tests {
     #[test]
     fn a_thread_that_went_idle_takes_the_next_job() {
         let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-        let first = job_thread();
-        // The thread lists itself as idle right after its job: wait for it
-        // (no other test of this crate uses the pool).
-        while lock(&POOL).idle.is_empty() {
-            thread::yield_now();
+        // The threads a test before this one left list themselves as idle
+        // right after their jobs: wait for them, as for this job's thread.
+        if lock(&POOL).threads > 0 {
+            assert!(all_idle(), "a thread of the pool stays busy");
         }
+        let first = job_thread();
+        assert!(all_idle(), "the job's thread did not go idle");
         assert_eq!(job_thread(), first);
     }
 
