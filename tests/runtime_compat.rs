@@ -485,12 +485,7 @@ fn an_event_future_outliving_its_poller_is_not_doomed_by_a_stranger_cancelled_in
         let (ev, fut) = tame::event_future::<u32>();
         ch.recv(ev);
         let mut fut = handed_out_after_one_poll(fut, |fut, cx| Pin::new(fut).poll(cx).is_pending());
-        cancel_a_stranger_in_its_place();
-        ch.send(5);
-        tame::run();
-        let got = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
-        assert_eq!(got, Poll::Ready(Some(5)));
-        assert_eq!(ch.len(), 0);
+        gets_the_value_sent_as_a_stranger_is_cancelled(&ch, &mut fut);
     });
 }
 
@@ -557,13 +552,22 @@ fn two_event_futures_outliving_their_poller_are_not_doomed_by_a_stranger() {
             let b = Pin::new(b).poll(cx).is_pending();
             a && b
         });
-        cancel_a_stranger_in_its_place();
-        ch.send(5);
-        tame::run();
-        let got = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
-        assert_eq!(got, Poll::Ready(Some(5)));
-        assert_eq!(ch.len(), 0);
+        gets_the_value_sent_as_a_stranger_is_cancelled(&ch, &mut fut);
     });
+}
+
+/// `fut`, whose event waits in `ch`'s `recv`, gets the value sent while a
+/// spawned future that took its poller's place in the loop is cancelled.
+fn gets_the_value_sent_as_a_stranger_is_cancelled(
+    ch: &tame::sync::Channel<u32>,
+    fut: &mut tame::EventFuture<u32>,
+) {
+    cancel_a_stranger_in_its_place();
+    ch.send(5);
+    tame::run();
+    let got = Pin::new(fut).poll(&mut Context::from_waker(Waker::noop()));
+    assert_eq!(got, Poll::Ready(Some(5)));
+    assert_eq!(ch.len(), 0);
 }
 
 /// `value`, after a spawned future polled it once with `poll` (which says
