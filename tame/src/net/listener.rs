@@ -87,6 +87,15 @@ impl TcpListener {
     /// server's listeners and refuses a port anything holds. The first
     /// address `addr` resolves to that can be bound is used.
     ///
+    /// The kernel picks a listener for a connection by its addresses, not
+    /// by which loop is free, and queues it there: connections queued on a
+    /// listener that closes while the others stay open are reset (unless
+    /// the `net.ipv4.tcp_migrate_req` sysctl is on), and a listener whose
+    /// loop stopped accepting but did not close it keeps getting its share,
+    /// which waits. Stop the loops together (a
+    /// [`Latch`](crate::sync::Latch) they all wait on), or close a
+    /// listener as its loop stops accepting.
+    ///
     /// # Errors
     ///
     /// `AddrInUse` (the port is held by a socket without `SO_REUSEPORT`),
