@@ -1001,6 +1001,29 @@ fn an_idle_copy_ends_a_limit_after_the_last_chunk_moved_either_way() {
     });
 }
 
+/// `Duration::MAX` as the idle limit (no limit, in effect): the loop's
+/// timers take it as a century, and so does the copy's own arithmetic,
+/// which panicked ("overflow when adding duration to instant") when the
+/// paused clock jumped to the timer.
+#[test]
+fn an_idle_copy_with_the_largest_limit_times_out_a_century_later() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let (_client, front) = UnixStream::pair().unwrap();
+        let (back, _server) = UnixStream::pair().unwrap();
+        let start = tame::now();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot(());
+        tame::io::copy_bidirectional_idle(&front, &back, Duration::MAX, ev);
+        tame::run();
+        let err = got.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert!(tame::now() - start >= Duration::from_secs(99 * 365 * 24 * 3600));
+        assert_eq!(tame::__timer_entries(), 0);
+        tame::time::resume();
+    });
+}
+
 #[test]
 fn an_idle_copy_that_ends_in_time_gives_its_counts_and_leaves_no_timer() {
     on_fresh_loop(|| {

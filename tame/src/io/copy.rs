@@ -342,7 +342,7 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
                 moved.set(now);
             }
             (queued, last_look) = (now_queued, now);
-            let due = moved.get() + limit;
+            let due = crate::time::later(moved.get(), limit);
             if now >= due {
                 // Dropping `r` as this returns stops both directions.
                 return Err(io::Error::new(
