@@ -942,8 +942,16 @@ pub fn write_response_head_with(
     let _ = write!(out, "Connection: {conn}\r\n\r\n");
 }
 
+/// The largest body a new head reserves room for (see [`response_head`]).
+pub const BODY_ROOM_MAX: usize = 64 << 10;
+
 /// A response head in a new buffer (see [`write_response_head`]), with room
-/// for a body of `len` bytes after it.
+/// for a body of `len` bytes after it if that is at most
+/// [`BODY_ROOM_MAX`]: `len` is what the head announces, and a head sent
+/// alone (a HEAD's answer) or before a body kept apart must not cost the
+/// body's size (a HEAD of a file larger than memory aborted the process).
+/// A caller appending a larger body reserves room for it itself, where
+/// running out of memory can be an error (`Vec::try_reserve_exact`).
 pub fn response_head(
     code: u16,
     reason: &str,
@@ -972,7 +980,8 @@ pub fn response_head_with(
     keep_alive: bool,
     extra: &[(&str, &str)],
 ) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128 + len);
+    let room = if len <= BODY_ROOM_MAX { len } else { 0 };
+    let mut out = Vec::with_capacity(128 + room);
     write_response_head_with(&mut out, code, reason, ctype, len, keep_alive, extra);
     out
 }
@@ -1689,6 +1698,11 @@ mod tests {
             out,
             b"xHTTP/1.1 200 OK\r\nServer: knot\r\nContent-Type: text/plain\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n"
         );
+        // Room for a small body after the head, none for a large one: a
+        // head announcing a file larger than memory is a head.
+        assert!(response_head(200, "OK", "text/plain", 600, true).capacity() >= 700);
+        let huge = response_head(200, "OK", "text/plain", 1 << 40, true);
+        assert!(huge.capacity() < 1024, "{}", huge.capacity());
         let h = response_head(404, "Not Found", "text/html", 0, false);
         assert!(h.starts_with(b"HTTP/1.1 404 Not Found\r\n"));
         assert!(h.ends_with(b"Content-Length: 0\r\nConnection: close\r\n\r\n"));

@@ -215,6 +215,39 @@ fn head_gives_the_headers_of_get_without_a_body() {
     assert_eq!(get.body, b"hello from a\n");
 }
 
+/// A HEAD of a file not read yet is answered from its metadata: a file
+/// larger than the machine's memory (a sparse 1 TiB one) gets its length,
+/// and knot goes on serving. The head's buffer reserved room for the body
+/// it announced, and the process aborted ("memory allocation of
+/// 1099511627904 bytes failed"), every connection with it.
+#[test]
+fn a_head_of_a_file_larger_than_memory_gets_its_length_and_knot_goes_on() {
+    let dir = std::env::temp_dir().join(format!("knot-test-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<h1>knot</h1>\n").unwrap();
+    let huge: u64 = 1 << 40;
+    std::fs::File::create(dir.join("huge.img"))
+        .and_then(|f| f.set_len(huge))
+        .expect("a sparse file of 1 TiB in the temporary directory");
+    let root = dir.to_str().unwrap().to_owned();
+    let srv = start(
+        "knot",
+        &["--root", &root, "--port", "0"],
+        Some(TempDir(dir)),
+    );
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"HEAD /huge.img HTTP/1.1\r\n\r\nGET /index.html HTTP/1.1\r\n\r\n")
+        .unwrap();
+    let head = read_response(&mut r, true);
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.header("content-length"),
+        Some(huge.to_string().as_str())
+    );
+    let get = read_response(&mut r, false);
+    assert_eq!(get.body, b"<h1>knot</h1>\n");
+}
+
 #[test]
 fn bad_requests_get_their_status_and_the_connection_closes() {
     let srv = knot(30_000);

@@ -25,7 +25,11 @@
 //! * GET and HEAD, keep-alive (HTTP/1.1 by default, 1.0 on request),
 //!   pipelined requests answered in order, `Content-Length` always, a
 //!   `Date` always (the wall clock is read once a second of loop time, and
-//!   a cached response re-dated in place when its second is over).
+//!   a cached response re-dated in place when its second is over). `Host`
+//!   is not required (there is one site; RFC 9112 asks for a 400 without
+//!   it). A HEAD of a file not read yet is answered from its metadata,
+//!   without reading it: a file whose metadata gives no size (`/proc`'s,
+//!   through a symbolic link) says 0 there until a GET has read it.
 //! * Paths map to files under `--root` ([`http::locate`]): `/dir/` serves
 //!   `dir/index.html`; `/dir`, a directory named without its trailing
 //!   slash, gets 301 to `/dir/` (with the query, if any), as nginx answers,
@@ -35,7 +39,8 @@
 //!   `/b.txt`); a `..` above the root, a malformed `%` escape, a NUL or
 //!   bytes that are not UTF-8 are 400 (and the connection closes). A file
 //!   knot's user may not read, or one in a directory it may not search, is
-//!   403, as with nginx.
+//!   403, as with nginx. Symbolic links are followed, into or out of
+//!   the root, as nginx does by default.
 //! * Bad requests get 400 (more than one `Host` line, or an invalid one,
 //!   `Content-Length` lines that disagree, too), other methods HTTP defines
 //!   405 (with `Allow: GET, HEAD`; `CONNECT host:port` and `OPTIONS *` as
@@ -712,7 +717,14 @@ impl Cached {
         let len = body.len();
         let (dated, _) = date::now();
         let head = |keep: bool| dated_head(200, "OK", ctype, len, keep, &[]);
-        let head_only = [Response::whole(head(false)), Response::whole(head(true))];
+        // Kept as long as the file is cached: without the room for a small
+        // body that a new head has.
+        let head_alone = |keep: bool| {
+            let mut h = head(keep);
+            h.shrink_to_fit();
+            Response::whole(h)
+        };
+        let head_only = [head_alone(false), head_alone(true)];
         let get = if body.len() > ONE_WRITE_MAX {
             let body = Rc::new(body);
             let get = |keep: bool| {
