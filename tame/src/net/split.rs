@@ -666,7 +666,9 @@ impl<S> WriteHalf<S> {
     ///
     /// # Errors
     ///
-    /// `NotConnected` if the connection is gone.
+    /// `NotConnected` if a TCP connection is gone (reset). A Unix stream
+    /// shuts down whatever its peer did (Linux reports nothing there): its
+    /// next read or write says that the peer is gone.
     ///
     /// # Examples
     ///

@@ -475,7 +475,9 @@ impl UdpSocket {
 
     /// Connects the socket to `addr` (the first address that works):
     /// [`send`](Self::send) goes there, and only datagrams from there are
-    /// received. No packet is sent, so this does not wait.
+    /// received from then on (a datagram from elsewhere that was queued
+    /// before is still received: Linux does not empty the queue). No
+    /// packet is sent, so this does not wait.
     ///
     /// # Errors
     ///

@@ -31,7 +31,12 @@
 //! descriptor ([`AsFd`]). No datagram socket (`UnixDatagram`) is provided:
 //! std's, made non-blocking, can be waited on with
 //! [`tame::wait_on_fd`](crate::wait_on_fd) or taken over by
-//! [`tame::io::Fd`](crate::io::Fd) (see its docs on datagrams).
+//! [`tame::io::Fd`](crate::io::Fd) (see its docs on datagrams). No
+//! abstract names (a path starting with a NUL byte is refused, as by
+//! std's `bind` and `connect`): bind or connect with std's
+//! `bind_addr`/`connect_addr` and an address made by
+//! `std::os::linux::net::SocketAddrExt::from_abstract_name`,
+//! then take the socket over with `from_std`.
 
 use std::fmt;
 use std::io;
@@ -673,9 +678,10 @@ impl UnixStream {
 
     /// Shuts down the read side, the write side or both.
     ///
-    /// # Errors
-    ///
-    /// `NotConnected` if the connection is gone.
+    /// Unlike a TCP stream's, it succeeds even if the peer is gone (Linux
+    /// shuts down a Unix stream whatever its peer did): the next read says
+    /// so (the end of the stream, or `ConnectionReset` if the peer left
+    /// data unread), a write `BrokenPipe`.
     ///
     /// # Examples
     ///
