@@ -187,3 +187,31 @@ fn halves_reunite_from_either_side_and_strangers_are_given_back() {
     assert_eq!(a.try_write(b"yz").unwrap(), 2);
     assert_eq!(b.try_read(&mut buf).unwrap(), 2);
 }
+
+/// An abstract name (Linux) as the module docs say: std binds and
+/// connects, tame takes the sockets over, and they work as any.
+#[test]
+fn abstract_names_are_bound_and_connected_with_std_and_taken_over() {
+    use std::os::linux::net::SocketAddrExt;
+    use tame::io::ReadStream;
+    on_fresh_loop(|| {
+        let name = format!("tame-test-abstract-{}", std::process::id());
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+        let std_listener = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+        let listener = UnixListener::from_std(std_listener).unwrap();
+        let std_client = std::os::unix::net::UnixStream::connect_addr(&addr).unwrap();
+        let client = UnixStream::from_std(std_client).unwrap();
+        let served = Rc::new(Cell::new(0));
+        echo_server(listener, 1, served.clone());
+        client.try_write(b"over an abstract name\n").unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, slot) = r.event_with_slot(());
+        client.read_to_end(Vec::new(), 1 << 10, ev);
+        tame::run();
+        let (got, n) = slot.take().unwrap();
+        assert_eq!(n.unwrap(), got.len());
+        assert_eq!(got, b"over an abstract name\n");
+        assert_eq!(served.get(), 1);
+    });
+}
