@@ -28,6 +28,9 @@
 //!   server died halfway through a reply sees `ECONNRESET`, not an end of
 //!   stream that would pass the cut reply off as whole. So is any other
 //!   end of a copy before both streams ended (the idle limit, an error).
+//!   (A side that ended its stream is no longer read: a reset it sends
+//!   after that is seen, and passed on, only when the other side writes
+//!   to it, or when `--idle-ms` runs out.)
 //! * A connect with a deadline: [`tame::add_timeout`] wraps the event of
 //!   [`TcpStream::connect`]; if `--connect-ms` runs out first the attempt
 //!   is abandoned (its socket closed) and the client's connection closed.
@@ -64,6 +67,7 @@ use std::time::Duration;
 use tame::net::{TcpListener, TcpStream};
 use tame::sync::Latch;
 use tame::{mkevent, tamed, tvars, twait, Rendezvous, Signal, Timeout};
+use tame_suite::log_line;
 use tame_suite::FailureReport;
 
 /// Where every connection is forwarded, how long connecting may take, and
@@ -113,14 +117,14 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
             if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
                 // The signals are blocked: unwatched, nothing but SIGKILL
                 // would stop the proxy.
-                eprintln!("proxy: cannot watch {sig}: {e}");
+                log_line!("proxy: cannot watch {sig}: {e}");
                 std::process::exit(1);
             }
         }
     }
     if let Err(e) = stop.latch.wait(mkevent!(r, Wake::Told)) {
         // This loop would never stop, and the process never end.
-        eprintln!("proxy: cannot wait for the word to stop: {e}");
+        log_line!("proxy: cannot wait for the word to stop: {e}");
         std::process::exit(1);
     }
     listener.accept(mkevent!(r, Wake::Accepted, accepted));
@@ -137,7 +141,7 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
                         // queued and the listener readable: accepting again
                         // at once would spin.
                         if let Some(n) = failures.borrow_mut().failed() {
-                            eprintln!("proxy: accept: {e} {}", since_the_last_report(n));
+                            log_line!("proxy: accept: {e} {}", since_the_last_report(n));
                         }
                         tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
                     }
@@ -149,10 +153,10 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
                 // comes while the open connections finish ends the process.
                 for sig in [Signal::Int, Signal::Term] {
                     if let Err(e) = sig.restore() {
-                        eprintln!("proxy: cannot restore {sig}: {e}");
+                        log_line!("proxy: cannot restore {sig}: {e}");
                     }
                 }
-                eprintln!("proxy: {sig}: shutting down");
+                log_line!("proxy: {sig}: shutting down");
                 break;
             }
             Some(Wake::Told) | None => break,
@@ -164,7 +168,7 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     // The other loops' waits on the latch end (this loop's own one too).
     stop.latch.set();
     if LISTENING.fetch_sub(1, Ordering::SeqCst) == 1 {
-        eprintln!(
+        log_line!(
             "proxy: stopped accepting; open connections may finish \
              (Ctrl-C ends them now)"
         );
@@ -179,8 +183,8 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
 /// connect that follows it, depending on how many were left.
 fn since_the_last_report(n: u64) -> String {
     format!(
-        "({n} failed accepts or upstream connects since the last report; \
-         at most one report a second)"
+        "({n} failed attempts to accept or to connect upstream since the last \
+         report, retries of a waiting connection included; at most one report a second)"
     )
 }
 
@@ -213,9 +217,9 @@ fn relay(
         Ok(Err(e)) => {
             // Returning closes the client's connection.
             if !out_of_fds(&e) {
-                eprintln!("proxy: {peer}: cannot connect to {}: {e}", upstream.addr);
+                log_line!("proxy: {peer}: cannot connect to {}: {e}", upstream.addr);
             } else if let Some(n) = failures.borrow_mut().failed() {
-                eprintln!(
+                log_line!(
                     "proxy: {peer}: cannot connect to {}: {e} {}",
                     upstream.addr,
                     since_the_last_report(n)
@@ -224,7 +228,7 @@ fn relay(
             return;
         }
         Err(Timeout) => {
-            eprintln!(
+            log_line!(
                 "proxy: {peer}: connecting to {} timed out after {} ms",
                 upstream.addr,
                 upstream.connect_timeout.as_millis()
@@ -245,12 +249,12 @@ fn relay(
         }
     }
     match copied {
-        Ok((up, down)) => eprintln!(
+        Ok((up, down)) => log_line!(
             "proxy: {peer}: done: {up} bytes to {}, {down} bytes back",
             upstream.addr
         ),
         Err(e) => {
-            eprintln!("proxy: {peer}: failed: {e}");
+            log_line!("proxy: {peer}: failed: {e}");
             // The copy did not reach both ends of stream: one end reset
             // its connection (a write to a peer that had ended its side
             // and then reset fails with `BrokenPipe`), the idle limit ran
@@ -276,7 +280,8 @@ usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms 
   --connect-ms MS   give up connecting to --to after MS milliseconds and close the client's connection
                     (default 5000)
   --idle-ms MS      close a connection once nothing has moved either way for MS milliseconds
-                    (default: no limit; with one, a graceful shutdown never waits longer than it)
+                    (default: no limit; with one, a graceful shutdown does not wait for quiet
+                    connections, only for those still moving data)
 
 Each connection logs one line to stderr when it ends: the bytes copied each way, or the error.
 SIGINT or SIGTERM: stop accepting, let the open connections finish, then exit 0.
@@ -342,7 +347,7 @@ fn flags() -> Flags {
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!(
+    log_line!(
         "proxy: {problem}\nusage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms MS] (try --help)"
     );
     std::process::exit(2);
@@ -355,7 +360,7 @@ fn main() {
     // instead of ending the process, and no other thread takes it.
     for sig in [Signal::Int, Signal::Term] {
         if let Err(e) = sig.block() {
-            eprintln!("proxy: cannot block {sig}: {e}");
+            log_line!("proxy: cannot block {sig}: {e}");
         }
     }
     let upstream = Upstream {
@@ -366,7 +371,7 @@ fn main() {
     let mut listeners = tame_suite::listen_loops_on("proxy", f.listen, f.threads).into_iter();
     LISTENING.store(f.threads, Ordering::SeqCst);
     let latch = Latch::new().unwrap_or_else(|e| {
-        eprintln!("proxy: cannot make the latch that stops the loops: {e}");
+        log_line!("proxy: cannot make the latch that stops the loops: {e}");
         std::process::exit(1);
     });
     let first = listeners.next().expect("one listener per loop");
@@ -406,5 +411,5 @@ fn main() {
     for t in others {
         let _ = t.join();
     }
-    eprintln!("proxy: done");
+    log_line!("proxy: done");
 }

@@ -49,6 +49,7 @@ use std::time::Duration;
 
 use tame::net::{TcpListener, TcpStream};
 use tame::{add_timeout, mkevent, tamed, tvars, twait, Timeout};
+use tame_suite::log_line;
 use tame_suite::{http, FailureReport};
 
 /// Longest sleep we grant (a client cannot park a connection for days).
@@ -79,7 +80,7 @@ fn accept_loop(listener: TcpListener, idle: Duration) {
                 // close (the idle limit closes silent ones), so wait
                 // instead of spinning, and say so without flooding stderr.
                 if let Some(n) = failures.failed() {
-                    eprintln!(
+                    log_line!(
                         "sleepy: accept: {e} ({n} failed accepts since the last report; \
                          at most one report a second)"
                     );
@@ -405,7 +406,7 @@ fn main() {
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!(
+    log_line!(
         "sleepy: {problem}\nusage: sleepy [--port PORT] [--threads N] [--idle-ms MS] (try --help)"
     );
     std::process::exit(2);

@@ -107,7 +107,7 @@ pub fn listen_loops_on(
         tame::net::TcpListener::bind_reuse_port_group(addr, loops)
     };
     bound.unwrap_or_else(|e| {
-        eprintln!("{program}: cannot listen on {addr}: {e}");
+        log_line!("{program}: cannot listen on {addr}: {e}");
         std::process::exit(1);
     })
 }
@@ -128,7 +128,7 @@ pub fn announce(addr: SocketAddr) {
 /// loops says so at startup, not at its first connection.
 pub fn prepare_loop(name: &str) {
     if let Err(e) = tame::prepare_loop() {
-        eprintln!("{name}: cannot start its loop: {e}");
+        log_line!("{name}: cannot start its loop: {e}");
         std::process::exit(1);
     }
 }
@@ -155,7 +155,7 @@ pub fn spawn_loop(
             impl Drop for ExitOnPanic {
                 fn drop(&mut self) {
                     if std::thread::panicking() {
-                        eprintln!("{}: the loop's thread panicked; exiting", self.0);
+                        log_line!("{}: the loop's thread panicked; exiting", self.0);
                         std::process::exit(101);
                     }
                 }
@@ -174,6 +174,24 @@ pub fn spawn_loop(
         }
     }
     thread
+}
+
+/// Writes a line to stderr as `eprintln!` does, but a failed write is
+/// dropped, not a panic: a server whose log reader went away (`2>&1 |
+/// head`, a log shipper restarting) goes on serving, where `eprintln!`
+/// panics ("failed printing to stderr") and takes every connection with
+/// it. The write still blocks while stderr is a full pipe: whatever reads
+/// a server's log must keep reading it.
+///
+/// ```
+/// tame_suite::log_line!("proxy: {}: done", "127.0.0.1:5000");
+/// ```
+#[macro_export]
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
 }
 
 /// Prints an example's `--help` text to stdout, as `print!` does, but

@@ -501,7 +501,7 @@ fn out_of_fds_it_reports_a_line_a_second_at_most_and_serves_again() {
     // number leaves one for an accept and none for its connect). Both are
     // counted in one report.
     let held: Vec<TcpStream> = (0..40).map(|_| connect(srv.addr)).collect();
-    let needle = "failed accepts or upstream connects";
+    let needle = "failed attempts to accept or to connect upstream";
     srv.wait_for_stderr(needle);
     std::thread::sleep(Duration::from_millis(1500));
     drop(held);
@@ -552,4 +552,31 @@ fn more_loops_than_its_fds_allow_is_an_error_at_startup_not_after_announcing() {
             "8",
         ],
     );
+}
+
+/// Every connection ends with a line on stderr; with stderr a pipe whose
+/// reader has gone (`proxy ... 2>&1 | head`), each such line fails. The
+/// proxy panicked at the first ("failed printing to stderr"), exiting with
+/// status 101 and cutting every open connection with a clean end of
+/// stream; it goes on serving.
+#[test]
+fn a_proxy_whose_stderr_reader_is_gone_goes_on_serving() {
+    let to = upstream(echo);
+    let mut srv = example::start_with_stderr_gone(
+        "proxy",
+        &["--listen", "127.0.0.1:0", "--to", &to.to_string()],
+    );
+    // One connection open across the others' ends (and their lines).
+    let mut kept = connect(srv.addr);
+    round_trip(&mut kept, b"first");
+    for i in 0..5u8 {
+        let mut s = connect(srv.addr);
+        round_trip(&mut s, &[b'a' + i; 100]);
+        s.shutdown(Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "{rest:?}");
+    }
+    round_trip(&mut kept, b"still through");
+    assert!(srv.is_running(), "the proxy exited");
 }

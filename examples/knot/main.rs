@@ -162,17 +162,7 @@ use conns::Conn;
 use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Signal, Timeout};
 use tame_suite::http::{self, Head, Inbox, Located, Method, Next, ParseError};
-
-/// Writes a line to stderr, as `eprintln!` does, but without panicking
-/// when stderr is gone (a closed pipe, a log collector that died): knot's
-/// messages are for whoever listens, and a shutdown must go on without
-/// them.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
-    }};
-}
+use tame_suite::log_line;
 
 /// What the accept loop wakes up for.
 #[derive(Debug, Clone, Copy)]
@@ -220,7 +210,7 @@ impl Trouble {
             .last_report
             .is_none_or(|t| now.duration_since(t) >= REPORT_EVERY)
         {
-            say!(
+            log_line!(
                 "knot: accept: {e}: {} failed accepts and {} connections shed since the last report \
                  (at most one report every {}s)",
                 self.failures,
@@ -249,7 +239,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
             if let Err(e) = tame::at_signal(sig, mkevent!(r, Wake::Signal(sig))) {
                 // The signals are blocked: unwatched, nothing but SIGKILL
                 // would stop knot.
-                say!("knot: cannot watch {sig}: {e}");
+                log_line!("knot: cannot watch {sig}: {e}");
                 std::process::exit(1);
             }
         }
@@ -301,7 +291,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
                 // the open connections finish, ends the process at once.
                 for sig in [Signal::Int, Signal::Term] {
                     if let Err(e) = sig.restore() {
-                        say!("knot: cannot restore {sig}: {e}");
+                        log_line!("knot: cannot restore {sig}: {e}");
                     }
                 }
                 // Closing the listener refuses new connections (once every
@@ -978,7 +968,7 @@ impl Shutdown {
         if STOP.loop_drained() {
             // Connections still open (lingering past `--linger-ms`) are
             // closed by the exit.
-            say!("knot: done");
+            log_line!("knot: done");
             std::process::exit(0);
         }
         // Other loops still finish their requests. Close what is left of
@@ -1063,7 +1053,7 @@ impl Stop {
     fn listener_closed(&self) {
         if self.listening.fetch_sub(1, Ordering::SeqCst) == 1 {
             let sig = self.lock().signal.expect("told before any listener closes");
-            say!("knot: {sig}: no new connections; finishing the requests under way");
+            log_line!("knot: {sig}: no new connections; finishing the requests under way");
         }
     }
 
@@ -1438,7 +1428,7 @@ fn main() {
     // thread takes it but that loop's signal descriptor.
     for sig in [Signal::Int, Signal::Term] {
         if let Err(e) = sig.block() {
-            say!("knot: cannot block {sig}: {e}");
+            log_line!("knot: cannot block {sig}: {e}");
         }
     }
     let mut listeners = tame_suite::listen_loops("knot", f.port, f.threads).into_iter();
@@ -1475,7 +1465,7 @@ fn main() {
 }
 
 fn usage(problem: &str) -> ! {
-    say!(
+    log_line!(
         "knot: {problem}\nusage: knot --root DIR [--port PORT] [--threads N] [--idle-ms MS] [--head-ms MS] \
          [--linger-ms MS] [--linger-bytes N] (try --help)"
     );

@@ -272,6 +272,45 @@ fn limit_fds(cmd: &mut Command, nofile: u64) {
     }
 }
 
+/// Example `name` started with `args`, its stderr a pipe whose reading end
+/// is closed at once: each line it writes there fails (`EPIPE`), as when
+/// whatever read a server's log (`2>&1 | head`) has gone.
+#[allow(dead_code)]
+pub fn start_with_stderr_gone(name: &str, args: &[&str]) -> Server {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut cmd = Command::new(example(name));
+    default_signals::with_default_signal_actions(&mut cmd);
+    let mut child = cmd
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(writer)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start example {name} (built by `cargo test`): {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let addr = line
+        .trim()
+        .parse()
+        .expect("the first line is the bound address");
+    Server {
+        child,
+        addr,
+        _root: None,
+        stderr: None,
+    }
+}
+
+impl Server {
+    /// Whether the server's process is still running.
+    #[allow(dead_code)]
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+}
+
 /// Runs example `name` with `args`, `nofile` descriptors at most, to its
 /// exit (a minute at most, then it is killed and the test fails): its
 /// status, stdout and stderr.

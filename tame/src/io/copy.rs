@@ -201,13 +201,24 @@ where
 /// check costs one timer per copy, re-armed only when it comes due, not
 /// one per chunk.
 ///
-/// Choose `idle` well above the peers' acknowledgement interval: seconds,
-/// not hundreds of milliseconds. While a send buffer is full, progress
-/// toward a TCP peer is judged by the bytes it acknowledges, and a peer
-/// that reads steadily but has a small receive window acknowledges in
-/// coarse steps (8 KiB every 200 to 370 ms has been seen): an `idle` below
-/// the gap between two steps counts that peer as idle, and the copy fails
-/// with `TimedOut` although data moves.
+/// Choose `idle` well above the peers' acknowledgement interval. While a
+/// send buffer is full, progress toward a TCP peer is judged by the bytes
+/// it acknowledges, and a peer that reads steadily but slowly acknowledges
+/// in coarse steps: its kernel opens its receive window again (and so
+/// acknowledges) only once the reader has freed about a segment's worth,
+/// so the gap between two steps is about the segment size over the rate
+/// the reader takes data at, and grows as the reader slows (8 KiB every
+/// 200 to 370 ms has been seen; on loopback, whose segments are up to
+/// 64 KiB, a reader of 10 KB/s acknowledges every 3 to 6 s). An `idle`
+/// below that gap counts that peer as idle, and the copy fails with
+/// `TimedOut` although data moves: for a stream that may be read at a
+/// trickle, allow the segment size over the slowest rate to be served.
+///
+/// A side whose stream has ended is no longer read: a reset it gets
+/// after its end of stream is seen only when the copy writes to it (as
+/// with tokio's `copy_bidirectional`), so a peer that half-closed and then
+/// reset while the other side says nothing keeps the copy until that side
+/// writes, or until `idle` runs out.
 ///
 /// # Panics
 ///
