@@ -373,6 +373,45 @@ fn a_burst_of_waiting_tasks_leaves_no_lasting_memory() {
     .unwrap();
 }
 
+/// The same burst ending in reverse order: the last tasks made, the ones
+/// highest in the loop's table of tasks, finished first and were kept for
+/// reuse with their entries, and the table, which gives back only its
+/// free entries at the end, kept its peak length (16 bytes a task: 16 MiB
+/// after a million).
+#[test]
+fn a_burst_of_tasks_ending_in_reverse_leaves_no_lasting_memory() {
+    #[tame::tamed]
+    fn nap(evs: std::rc::Rc<std::cell::RefCell<Vec<Event>>>) {
+        tame::twait! { evs.borrow_mut().push(tame::mkevent!()); }
+    }
+    std::thread::spawn(|| {
+        let evs = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        nap(evs.clone()); // a task kept for reuse, with its entry
+        for ev in evs.borrow_mut().drain(..) {
+            ev.trigger(());
+        }
+        tame::run();
+        let (_, live) = measure(|| {
+            for _ in 0..40_000 {
+                nap(evs.clone());
+            }
+            let mut all = std::mem::take(&mut *evs.borrow_mut());
+            all.reverse();
+            for ev in all {
+                ev.trigger(());
+            }
+            tame::run();
+            for _ in 0..200 {
+                tame::asap(Event::from_fn(|_: Option<()>| {}));
+                tame::run();
+            }
+        });
+        assert!(live < 192 * 1024, "{live} bytes held after the burst");
+    })
+    .join()
+    .unwrap();
+}
+
 /// A channel that once queued a burst, and a rendezvous that once had as
 /// many events back, give its buffer back as they are drained (a chat
 /// server's outbox of a client that lagged once kept its peak for the

@@ -351,6 +351,12 @@ pub(crate) trait TaskObj: Sink<()> {
     fn recycle(self: Rc<Self>) {}
 }
 
+/// A finished task kept for the next of its type keeps its entry in the
+/// loop's table of blocked tasks only below this index (see
+/// `TaskCell::recycle`): the entries kept then hold at most this many
+/// entries' worth of table (16 KiB) after a burst.
+const SPARE_ENTRY_BELOW: u32 = 1024;
+
 struct TaskCell<F> {
     header: Header,
     body: RefCell<Option<F>>,
@@ -399,8 +405,16 @@ where
         let mut me = self;
         // Kept only if done (it holds nothing then) and nobody else can
         // reach it; it stays in the loop's table of blocked tasks, whose
-        // entry the next task of its type takes over.
+        // entry the next task of its type takes over, if that entry is
+        // low in the table: one high up would keep the table from
+        // shrinking after a burst of tasks that ended out of order (the
+        // table gives back only its free entries at the end), for as long
+        // as the task is kept (16 bytes a task of the burst, for good).
         if Rc::get_mut(&mut me).is_some_and(|cell| cell.header.is_done()) {
+            let index = me.header.registry_index.get();
+            if index != NOT_REGISTERED && index >= SPARE_ENTRY_BELOW {
+                crate::driver::unregister_blocked(&me.header);
+            }
             crate::spare::put(me);
         }
     }
