@@ -412,6 +412,60 @@ fn a_burst_of_tasks_ending_in_reverse_leaves_no_lasting_memory() {
     .unwrap();
 }
 
+/// Tasks given `tame::all` fan-outs as their result events, in a burst,
+/// cancelled together or ended: the loop's table of the fan-outs they
+/// watch kept an entry for each (and the fan-out's memory with it) until
+/// some later task watched one.
+#[test]
+fn a_burst_of_tasks_watching_fan_outs_leaves_no_lasting_memory() {
+    #[tame::tamed]
+    fn worker(evs: std::rc::Rc<std::cell::RefCell<Vec<Event>>>) -> u32 {
+        tame::twait! { evs.borrow_mut().push(tame::mkevent!()); }
+        1
+    }
+    std::thread::spawn(|| {
+        let evs = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let (_, live) = measure(|| {
+            // Cancelled together: their listeners all go.
+            let r = Rendezvous::<u32>::new();
+            for i in 0..20_000 {
+                let (a, _) = r.event_with_slot(i);
+                let (b, _) = r.event_with_slot(i);
+                worker(evs.clone(), tame::all(vec![a, b]));
+            }
+            drop(r);
+            tame::run();
+            evs.borrow_mut().clear();
+            // Ended: their values delivered.
+            let r = Rendezvous::<u32>::new();
+            let mut slots = Vec::new();
+            for i in 0..20_000 {
+                let (a, x) = r.event_with_slot(i);
+                let (b, y) = r.event_with_slot(i);
+                slots.push((x, y));
+                worker(evs.clone(), tame::all(vec![a, b]));
+            }
+            for ev in std::mem::take(&mut *evs.borrow_mut()) {
+                ev.trigger(());
+            }
+            tame::run();
+            assert!(slots
+                .iter()
+                .all(|(x, y)| x.take() == Some(1) && y.take() == Some(1)));
+            drop(slots);
+            while r.try_next().is_some() {}
+            drop(r);
+            for _ in 0..200 {
+                tame::asap(Event::from_fn(|_: Option<()>| {}));
+                tame::run();
+            }
+        });
+        assert!(live < 192 * 1024, "{live} bytes held after the burst");
+    })
+    .join()
+    .unwrap();
+}
+
 /// A channel that once queued a burst, and a rendezvous that once had as
 /// many events back, give its buffer back as they are drained (a chat
 /// server's outbox of a client that lagged once kept its peak for the

@@ -498,6 +498,9 @@ impl<F> TaskCell<F> {
     fn finish(&self) {
         let h = &self.header;
         h.status.set(Status::Done);
+        if let Some(id) = h.watch_id() {
+            crate::driver::forget_partly(id);
+        }
         // Cancelled in a `twait!(r)`: `r` (shared with other functions,
         // `Rc<Rendezvous>`) may outlive it, and must not keep it as its
         // waiter (the next function to wait there would be taken for a

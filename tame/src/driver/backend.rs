@@ -69,7 +69,7 @@ impl Ready {
 }
 
 /// What the backend reports a registration under: the loop's key for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Token(pub(crate) u64);
 
 /// One report of [`Backend::wait`].

@@ -231,7 +231,7 @@ struct Loop {
     /// Events that live while any of several do (`tame::all`), watched by
     /// a task: a report of one death for the task's id is checked against
     /// them before the task is cancelled (see [`watch_partly`]).
-    partly: RefCell<Vec<(WaitId, Weak<dyn PartlyLive>)>>,
+    partly: RefCell<deaths::Partly>,
     /// Tasks just doomed whose callee tasks are still to be doomed, and
     /// whether that is under way (see `deaths::doomed`).
     dooming: RefCell<Vec<TaskRef>>,
@@ -341,7 +341,7 @@ thread_local! {
             stop: Cell::new(false),
             turns: Cell::new(0),
             quiet_turns: Cell::new(0),
-            partly: RefCell::new(Vec::new()),
+            partly: RefCell::new(deaths::Partly::new()),
             dooming: RefCell::new(Vec::new()),
             reporting_dooms: Cell::new(false),
         }
