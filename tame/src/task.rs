@@ -498,8 +498,10 @@ impl<F> TaskCell<F> {
     fn finish(&self) {
         let h = &self.header;
         h.status.set(Status::Done);
-        if let Some(id) = h.watch_id() {
-            crate::driver::forget_partly(id);
+        if crate::driver::any_partly() {
+            if let Some(id) = h.watch_id() {
+                crate::driver::forget_partly(id);
+            }
         }
         // Cancelled in a `twait!(r)`: `r` (shared with other functions,
         // `Rc<Rendezvous>`) may outlive it, and must not keep it as its

@@ -125,13 +125,17 @@ thread_local! {
     static PARTLY_WATCHED: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether [`watch_partly`] was ever called on this thread (else a task
+/// that ends has nothing to [`forget_partly`]).
+#[inline]
+pub(crate) fn any_partly() -> bool {
+    PARTLY_WATCHED.with(Cell::get)
+}
+
 /// The task watching with `id` ended: the events of [`watch_partly`] it
 /// watched go (a burst of such tasks leaves none behind).
-#[inline]
+#[cold]
 pub(crate) fn forget_partly(id: WaitId) {
-    if !PARTLY_WATCHED.try_with(Cell::get).unwrap_or(false) {
-        return;
-    }
     let _ = LOOP.try_with(|l| {
         if let Ok(mut partly) = l.partly.try_borrow_mut() {
             partly.forget(id);
