@@ -176,7 +176,7 @@ impl<W: Waiter> WaitQueue<W> {
         let mut any = false;
         while self.waiters.front().is_some_and(|q| !q.w.is_live()) {
             self.dead
-                .extend(self.waiters.pop_front().map(Queued::leave));
+                .extend(crate::trim::pop_front(&mut self.waiters).map(Queued::leave));
             any = true;
         }
         any
@@ -192,7 +192,9 @@ impl<W: Waiter> WaitQueue<W> {
     /// the dead ones before it set aside.
     pub(crate) fn pop_live(&mut self) -> Option<W> {
         self.front_live()?;
-        self.waiters.pop_front().map(Queued::leave)
+        // (A queue a burst of waiters grew gives its buffer back as it
+        // drains, as a channel's values do.)
+        crate::trim::pop_front(&mut self.waiters).map(Queued::leave)
     }
 
     /// Takes every waiter, live or not, their watches forgotten.
