@@ -429,3 +429,96 @@ fn a_panic_cancelling_one_loser_leaves_the_others_cancelled() {
         assert_eq!(*log.borrow(), ["drop other"]);
     });
 }
+
+/// Runs an hour unless cancelled; its `progress` event is a parameter it
+/// watches as it watches its result event.
+#[tamed]
+fn reporting_sleeper(log: Log, progress: Event<u32>) -> u32 {
+    let _held = Noisy("reporter", log.clone());
+    twait! { tame::timer(HOUR, mkevent!()); }
+    progress.trigger(1);
+    2
+}
+
+/// A function watching a `tame::all` fan-out among its events is
+/// cancelled when another of its events dies, as with no fan-out: the
+/// fan-out's live listener kept it going (any death was taken for one of
+/// the fan-out's listeners going), and the function ran its hour.
+#[test]
+fn a_fan_out_it_watches_does_not_keep_a_function_whose_result_event_died() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let keep = Rendezvous::<u8>::new();
+        let (a, _) = keep.event_with_slot(1);
+        let (b, _) = keep.event_with_slot(2);
+        let gone = Rendezvous::<()>::new();
+        let (done, _) = gone.event_with_slot(());
+        reporting_sleeper(log.clone(), tame::all(vec![a, b]), done);
+        drop(gone);
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop reporter"]);
+    });
+}
+
+/// Two fan-outs: every listener of one gone cancels the function though
+/// the other's are there.
+#[test]
+fn a_fan_out_whose_listeners_are_all_gone_cancels_though_another_lives() {
+    on_fresh_loop(|| {
+        let log = Log::default();
+        let progress = Rendezvous::<u8>::new();
+        let (a, _) = progress.event_with_slot(1);
+        let (b, _) = progress.event_with_slot(2);
+        let keep = Rendezvous::<u8>::new();
+        let (c, _) = keep.event_with_slot(3);
+        let (d, _) = keep.event_with_slot(4);
+        reporting_sleeper(log.clone(), tame::all(vec![a, b]), tame::all(vec![c, d]));
+        drop(progress);
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop reporter"]);
+        // One listener of a fan-out going is not enough.
+        let log = Log::default();
+        let keep = Rendezvous::<u8>::new();
+        let (a, _) = keep.event_with_slot(1);
+        let one = Rendezvous::<u8>::new();
+        let (b, _) = one.event_with_slot(2);
+        let r = Rendezvous::<u8>::new();
+        let (done, _) = r.event_with_slot(3);
+        reporting_sleeper(log.clone(), tame::all(vec![a, b]), done);
+        drop(one);
+        tame::run_once(Some(Duration::ZERO));
+        assert!(log.borrow().is_empty(), "{:?}", log.borrow());
+        drop((keep, r));
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop reporter"]);
+    });
+}
+
+/// `cancellable` around a fan-out: `cancel()` dooms the function at once,
+/// so a value sent before the loop's next turn goes to the next receiver,
+/// not to the doomed function (with which it was lost).
+#[test]
+fn cancelling_a_cancellable_fan_out_dooms_its_function_at_once() {
+    #[tamed]
+    fn take_one(ch: tame::sync::Channel<u32>) -> u32 {
+        let mut x = 0;
+        twait! { ch.recv(mkevent!(x)); }
+        x
+    }
+    on_fresh_loop(|| {
+        let ch = tame::sync::Channel::<u32>::new();
+        let r = Rendezvous::<u8>::new();
+        let (a, _) = r.event_with_slot(1);
+        let (b, _) = r.event_with_slot(2);
+        let (done, cancel) = tame::cancellable(tame::all(vec![a, b]));
+        take_one(ch.clone(), done);
+        let keep = Rendezvous::<()>::new();
+        let (second, got) = keep.event_with_slot::<u32>(());
+        take_one(ch.clone(), second);
+        cancel.cancel();
+        ch.send(5);
+        tame::run();
+        assert_eq!(got.take(), Some(5));
+        assert_eq!(ch.len(), 0);
+    });
+}

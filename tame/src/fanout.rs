@@ -56,7 +56,7 @@ pub(crate) struct All<T>(RefCell<Vec<Event<T>>>, Weak<All<T>>);
 /// What [`All::walk`] comes upon.
 enum Seen<'a, T> {
     /// A fan-out (the one walked first), whose events are walked next.
-    FanOut(&'a All<T>),
+    FanOut,
     /// A fan-out whose events are out, being completed: it is live.
     Busy,
     /// An event under the fan-outs that is no fan-out itself.
@@ -73,7 +73,7 @@ impl<T: 'static> All<T> {
         // when there are any).
         let mut nested: Vec<Rc<dyn Sink<T>>> = Vec::new();
         let mut visit = |all: &All<T>, nested: &mut Vec<Rc<dyn Sink<T>>>| -> bool {
-            if f(Seen::FanOut(all)) {
+            if f(Seen::FanOut) {
                 return true;
             }
             let Ok(evs) = all.0.try_borrow() else {
@@ -105,7 +105,7 @@ impl<T: 'static> All<T> {
 impl<T: 'static> driver::PartlyLive for All<T> {
     fn still_live(&self) -> bool {
         self.walk(&mut |seen| match seen {
-            Seen::FanOut(_) => false,
+            Seen::FanOut => false,
             Seen::Busy => true,
             Seen::Leaf(sink) => sink.is_live(),
         })
@@ -140,13 +140,25 @@ impl<T: Clone + 'static> Sink<T> for All<T> {
     /// Live while any of them is: each is watched, and the loop drops the
     /// wait once a report finds them all dead.
     fn watch(&self, id: WaitId) -> bool {
-        let task = driver::is_task_wait(id);
+        // A task watching this fan-out itself (not through another one
+        // above it, whose events are watched with the flag already) has it
+        // listed, and watches the events under it with the flag: the
+        // death of one of them cancels the task only if the fan-out has
+        // no live listener left.
+        let top = driver::is_task_wait(id) && !driver::is_partly(id);
+        if top {
+            driver::watch_partly(id, self.1.clone());
+        }
+        let id = if driver::is_task_wait(id) {
+            driver::partly_id(id)
+        } else {
+            id
+        };
         let mut live = false;
         // Every one is watched (no short-circuit).
         self.walk(&mut |seen| {
             match seen {
-                Seen::FanOut(all) if task => driver::watch_partly(id, all.1.clone()),
-                Seen::FanOut(_) => {}
+                Seen::FanOut => {}
                 Seen::Busy => live = true,
                 Seen::Leaf(sink) => live |= sink.watch(id),
             }

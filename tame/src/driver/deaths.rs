@@ -143,18 +143,24 @@ pub(crate) fn forget_partly(id: WaitId) {
     });
 }
 
-/// Whether a death reported for the task's `id` leaves an event it watches
-/// alive: then the report was of one of that event's events only.
+/// Whether a death reported for `id` leaves the task alive: only a death
+/// under one of its fan-outs ([`PARTLY`]) can, when each fan-out it
+/// watches and still holds has a live listener left (one of them dead is
+/// an event of the task's dead, as a plain one's death is). A fan-out gone
+/// (delivered, or handed on and dropped) says nothing.
 fn partly_alive(l: &Loop, id: WaitId) -> bool {
+    if !is_partly(id) {
+        return false;
+    }
     let events: Vec<Weak<dyn PartlyLive>> = match l.partly.try_borrow() {
-        Ok(partly) => partly.of(id).to_vec(),
+        Ok(partly) => partly.of(task_of(id)).to_vec(),
         _ => return false,
     };
     // (No borrow held: looking at an event's liveness runs no user code,
     // but asks other cells.)
-    events
+    !events
         .iter()
-        .any(|e| e.upgrade().is_some_and(|e| e.still_live()))
+        .any(|e| e.upgrade().is_some_and(|e| !e.still_live()))
 }
 
 /// The task watching with `id` is cancelled on the loop's next reaping;
@@ -166,6 +172,7 @@ fn doom_watching_task(l: &Loop, id: WaitId) {
     if partly_alive(l, id) {
         return;
     }
+    let id = task_of(id);
     // (A report made while the table is borrowed leaves the task to the
     // reaping alone.)
     let Ok(blocked) = l.blocked.try_borrow() else {

@@ -1266,6 +1266,28 @@ pub(crate) fn register_blocked(task: &TaskRef, header: &Header) -> Option<WaitId
 /// timers' tag and a rendezvous' flag, above every generation.
 const TASK_ID: u64 = 1 << 61;
 
+/// The flag of a task's [`WaitId`] given to the events under a `tame::all`
+/// fan-out the task watches (see [`watch_partly`]): the death of one of
+/// them cancels the task only if the fan-out is dead too, while a death
+/// reported without it (a plain watched event's, a `cancellable`'s
+/// cancel) cancels the task whatever its fan-outs say.
+pub(crate) const PARTLY: u64 = 1 << 60;
+
+/// `id` as the events under a fan-out are watched with (see [`PARTLY`]).
+pub(crate) fn partly_id(id: WaitId) -> WaitId {
+    Token(id.0 | PARTLY)
+}
+
+/// Whether `id` is [`partly_id`]'s.
+pub(crate) fn is_partly(id: WaitId) -> bool {
+    id.0 & PARTLY != 0
+}
+
+/// The task's own wait id, without [`PARTLY`].
+pub(crate) fn task_of(id: WaitId) -> WaitId {
+    Token(id.0 & !PARTLY)
+}
+
 /// Whether `id` is a task's wait id (a tamed function's, a spawned
 /// future's or a blocking job's watch of its result event).
 pub(crate) fn is_task_wait(id: WaitId) -> bool {

@@ -90,12 +90,13 @@ pub(crate) fn loop_gone() -> io::Error {
 }
 
 /// The next generation of a token: never 0 (a token of 0 means "not
-/// registered" to a source), and below 2^29, so that the three top bits
+/// registered" to a source), and below 2^28, so that the four top bits
 /// of a token stay free: a rendezvous' flag (63), a timer's tag
-/// (`timers::TIMER_ID`, 62) and a task's ([`TASK_ID`], 61).
+/// (`timers::TIMER_ID`, 62), a task's ([`TASK_ID`], 61) and a fan-out
+/// leaf's ([`PARTLY`], 60).
 pub(crate) fn next_generation() -> u32 {
     GENERATION.with(|g| {
-        let generation = (g.get().wrapping_add(1) & 0x1fff_ffff).max(1);
+        let generation = (g.get().wrapping_add(1) & 0x0fff_ffff).max(1);
         g.set(generation);
         generation
     })
@@ -133,5 +134,5 @@ pub(super) fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration
 /// The task a task's wait id reaches, if it is still there.
 pub(super) fn watching_task(l: &Loop, id: WaitId) -> Option<TaskRef> {
     let task = registered_task(*l.blocked.borrow().get(id.0 as u32)?);
-    (task.header().watch_id() == Some(id)).then_some(task)
+    (task.header().watch_id() == Some(task_of(id))).then_some(task)
 }
