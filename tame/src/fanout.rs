@@ -14,15 +14,19 @@ use crate::event::{Event, Sink};
 /// with [`Event::from_fn`]), the panic goes out of the trigger, and the
 /// events after it still get the value: from the loop's queue, in this
 /// turn if the loop runs one, else when the program that caught the panic
-/// runs the loop.
+/// runs the loop. Triggered while a panic unwinds (from a `Drop`), it
+/// delivers every value that way, from the loop's queue: a callback that
+/// panicked then would abort the process.
 ///
 /// It counts as live while any of `evs` is, so a timer armed with it stops
 /// counting once nobody listens.
 ///
 /// So does what cancels itself when its event dies: a tamed function given
-/// it as its result event, or [`spawn`](crate::spawn) or
-/// [`spawn_blocking`](crate::spawn_blocking) given it, goes on while any
-/// of `evs` listens, and is cancelled once none does.
+/// it as its result event (or as an `Event` parameter it watches), or
+/// [`spawn`](crate::spawn) or [`spawn_blocking`](crate::spawn_blocking)
+/// given it, goes on while any of `evs` listens, and is cancelled once
+/// none does (or when another event it watches dies, as without a
+/// fan-out).
 ///
 /// # Examples
 ///
