@@ -54,8 +54,11 @@
 //! where the translator hands `conn` over to the operation (a handle used
 //! only as the receiver inside the block and not after it is dropped at the
 //! `twait`): the read still completes, and so does
-//! `twait! { child_pipe.hung_up(mkevent!(r)); }` used to wait for another
-//! process to end. The flip side: an operation that may never complete (an
+//! `twait! { child_pipe.hung_up(mkevent!(r)); }` used to wait for the
+//! writers of a pipe to close it (which is not a process's end: a process
+//! may close its output early, and a child it started may hold the pipe
+//! after it exited; see [`Signal::Chld`] for that).
+//! The flip side: an operation that may never complete (an
 //! accept, a read from a silent peer) keeps its descriptor, and `run()`
 //! going, until it completes or its event dies; `close()` the handle, or
 //! cancel the rendezvous (as a timeout does), to stop it.

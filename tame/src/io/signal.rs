@@ -40,6 +40,19 @@ pub enum Signal {
     /// `SIGTERM`: please stop (what `kill` and service managers send).
     Term,
     /// `SIGCHLD`: a child process ended or stopped.
+    ///
+    /// To wait for a child's exit on the loop: block it at the start of
+    /// `main` (`Signal::Chld.block()`, before any child is started: its
+    /// default action is to ignore it, so one that comes unblocked is
+    /// lost), then loop on `child.try_wait()` first and
+    /// `at_signal(Signal::Chld, ..)` second (several ends may come as one
+    /// signal, and one may come before the wait). Or give
+    /// `child.wait()` to [`spawn_blocking`](crate::spawn_blocking); or
+    /// wait on a pidfd (`rustix::process::pidfd_open`) made an
+    /// [`io::Fd`](crate::io::Fd), readable once the child has ended.
+    /// Start children with
+    /// [`unblock_signals`](crate::io::CommandExt::unblock_signals): they
+    /// inherit the signals a program blocks.
     Chld,
     /// `SIGWINCH`: the terminal was resized.
     Winch,
