@@ -104,6 +104,16 @@ fn join_round_trips(n: u32) {
     tame::run();
 }
 
+/// Two hundred turns of the loop with nothing to do: what a burst left
+/// to give back (rings shrunk after quiet turns, tables swept) is given
+/// back.
+fn quiet_turns() {
+    for _ in 0..200 {
+        tame::asap(Event::from_fn(|_: Option<()>| {}));
+        tame::run();
+    }
+}
+
 #[test]
 fn join_event_round_trip_allocates_nothing() {
     assert_eq!(per_round(join_round_trips), 0);
@@ -326,10 +336,7 @@ fn a_burst_of_ready_events_leaves_no_lasting_memory() {
         );
         // Quiet turns: one event each.
         let (_, after_quiet) = measure(|| {
-            for _ in 0..200 {
-                tame::asap(Event::from_fn(|_: Option<()>| {}));
-                tame::run();
-            }
+            quiet_turns();
         });
         assert!(
             after_burst + after_quiet < 64 * 1024,
@@ -362,10 +369,7 @@ fn a_burst_of_waiting_tasks_leaves_no_lasting_memory() {
                 nap(i % 50);
             }
             tame::run();
-            for _ in 0..200 {
-                tame::asap(Event::from_fn(|_: Option<()>| {}));
-                tame::run();
-            }
+            quiet_turns();
         });
         assert!(live < 192 * 1024, "{live} bytes held after the burst");
     })
@@ -401,10 +405,7 @@ fn a_burst_of_tasks_ending_in_reverse_leaves_no_lasting_memory() {
                 ev.trigger(());
             }
             tame::run();
-            for _ in 0..200 {
-                tame::asap(Event::from_fn(|_: Option<()>| {}));
-                tame::run();
-            }
+            quiet_turns();
         });
         assert!(live < 192 * 1024, "{live} bytes held after the burst");
     })
@@ -455,10 +456,7 @@ fn a_burst_of_tasks_watching_fan_outs_leaves_no_lasting_memory() {
             drop(slots);
             while r.try_next().is_some() {}
             drop(r);
-            for _ in 0..200 {
-                tame::asap(Event::from_fn(|_: Option<()>| {}));
-                tame::run();
-            }
+            quiet_turns();
         });
         assert!(live < 192 * 1024, "{live} bytes held after the burst");
     })

@@ -238,20 +238,24 @@ fn start_with(
         });
         rx
     });
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let addr = line
-        .trim()
-        .parse()
-        .expect("the first line is the bound address");
+    let addr = announced_address(&mut child);
     Server {
         child,
         addr,
         _root: root,
         stderr,
     }
+}
+
+/// The address a server started as `child` prints on stdout's first line.
+fn announced_address(child: &mut Child) -> SocketAddr {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    line.trim()
+        .parse()
+        .expect("the first line is the bound address")
 }
 
 /// `cmd`'s process may have `nofile` descriptors open at most.
@@ -287,14 +291,7 @@ pub fn start_with_stderr_gone(name: &str, args: &[&str]) -> Server {
         .stderr(writer)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start example {name} (built by `cargo test`): {e}"));
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("first line");
-    let addr = line
-        .trim()
-        .parse()
-        .expect("the first line is the bound address");
+    let addr = announced_address(&mut child);
     Server {
         child,
         addr,
