@@ -77,10 +77,7 @@ impl Partly {
                 !events.is_empty()
             });
             self.len = by_id.values().map(Vec::len).sum();
-            if self.len == 0 {
-                // Empty again after a burst: the memory goes too.
-                *by_id = HashMap::new();
-            }
+            release_if_empty(by_id);
             self.sweep_at = (2 * self.len).max(PARTLY_FIRST_SWEEP);
         }
         by_id.entry(id).or_default().push(event);
@@ -93,10 +90,7 @@ impl Partly {
         };
         if let Some(events) = by_id.remove(&id) {
             self.len -= events.len();
-            if by_id.is_empty() && by_id.capacity() > PARTLY_FIRST_SWEEP {
-                // Empty again after a burst: the memory goes too.
-                *by_id = HashMap::new();
-            }
+            release_if_empty(by_id);
         }
     }
 
@@ -108,11 +102,19 @@ impl Partly {
     }
 }
 
-/// The task watching with `id` watches `event`, which lives while any of
-/// several events does: a death reported for `id` cancels the task only if
-/// `event` (and any other such event it watches) is dead too. Without
-/// this, one listener of a `tame::all` going cancelled the work whose
-/// result the others waited for.
+/// The table of [`Partly`] empty again after a burst: its memory goes too.
+fn release_if_empty(by_id: &mut HashMap<WaitId, Vec<Weak<dyn PartlyLive>>>) {
+    if by_id.is_empty() && by_id.capacity() > PARTLY_FIRST_SWEEP {
+        *by_id = HashMap::new();
+    }
+}
+
+/// The task watching with `id` watches `event` itself, which lives while
+/// any of several events does; those events are watched with
+/// [`partly_id`]`(id)`, and the death of one of them cancels the task only
+/// if `event` (or another fan-out the task watches) has no live listener
+/// left. Without this, one listener of a `tame::all` going cancelled the
+/// work whose result the others waited for.
 pub(crate) fn watch_partly(id: WaitId, event: Weak<dyn PartlyLive>) {
     let _ = PARTLY_WATCHED.try_with(|w| w.set(true));
     let _ = LOOP.try_with(|l| l.partly.borrow_mut().push(id, event));
