@@ -411,7 +411,6 @@ fn doc_twin(f: &ItemFn, sig: &Signature) -> Option<TokenStream> {
     let vis = &f.vis;
     Some(quote! {
         #[cfg(doc)]
-        #[allow(unused_variables, clippy::cognitive_complexity)]
         #vis #item {
             loop {}
         }
