@@ -1514,3 +1514,73 @@ fn a_drain_guard_drops_every_value_even_when_one_drop_panics() {
         assert!(ch.is_closed());
     }
 }
+
+/// Counts the drops of what a waiter's callback holds.
+struct Held(Rc<std::cell::Cell<usize>>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// Gives up the waits of `gone` one a turn, in the order given, and says
+/// after each turn how many of the callbacks' values were dropped.
+#[tamed]
+fn give_up_one_a_turn(gone: Vec<Rendezvous<()>>, drops: Rc<std::cell::Cell<usize>>) -> Vec<usize> {
+    let mut seen = Vec::new();
+    for r in gone {
+        drop(r);
+        twait! { tame::asap(mkevent!()); }
+        seen.push(drops.get());
+    }
+    seen
+}
+
+#[test]
+fn semaphore_and_channel_waiters_giving_up_in_any_order_go_on_the_next_turn() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().expect("free");
+    let ch = Channel::<u32>::new();
+    let drops = Rc::new(std::cell::Cell::new(0));
+    // Waiters of both kinds, interleaved: a channel's receivers and
+    // readers are numbered together.
+    let mut rs = Vec::new();
+    for i in 0..300 {
+        let r = Rendezvous::<()>::new();
+        let keep = Held(drops.clone());
+        match i % 3 {
+            0 => {
+                let (ev, _) = r.event_with_slot::<Permit>(());
+                sem.acquire(ev.map(move |p: Permit| {
+                    let _ = &keep;
+                    p
+                }));
+            }
+            1 => {
+                let (ev, _) = r.event_with_slot::<u32>(());
+                ch.recv(ev.map(move |v: u32| {
+                    let _ = &keep;
+                    v
+                }));
+            }
+            _ => ch.readable(r.event(()).map(move |()| {
+                let _ = &keep;
+            })),
+        }
+        rs.push(Some(r));
+    }
+    // The last first, then every 7th: never the head until the end.
+    let order: Vec<usize> = (0..300).map(|i| (299 + i * 7) % 300).collect();
+    let gone: Vec<Rendezvous<()>> = order.iter().map(|&i| rs[i].take().unwrap()).collect();
+    let r = Rendezvous::<()>::new();
+    let (ev, seen) = r.event_with_slot::<Vec<usize>>(());
+    give_up_one_a_turn(gone, drops.clone(), ev);
+    tame::run();
+    assert_eq!(seen.take().expect("done"), (1..=300).collect::<Vec<_>>());
+    assert_eq!((sem.waiting(), ch.len()), (0, 0));
+    // Nobody left to take the permit or a value.
+    drop(held);
+    ch.send(5);
+    assert_eq!((sem.available(), ch.try_recv()), (1, Some(5)));
+}

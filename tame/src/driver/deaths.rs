@@ -308,6 +308,10 @@ pub(super) fn reap_deaths(l: &Loop) {
                 if let Some(task) = watching_task(l, id) {
                     task.cancel_watched();
                 }
+            } else if let Some(seq) = waiter_seq(id) {
+                if let Some(reg) = registration_at(l, id) {
+                    reg.reap_waiter(seq);
+                }
             } else if let Some(reg) = registration(l, id) {
                 reg.reap();
             }

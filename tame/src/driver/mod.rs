@@ -94,6 +94,14 @@ pub(crate) trait Registration {
     /// events are dead (and uncount them). A report may come late, after
     /// the wait ended anyway: then there is nothing to drop.
     fn reap(&self);
+    /// The event of one queued waiter, watched under [`waiter_id`]`(token,
+    /// seq)`, died: by default, as [`reap`](Self::reap). A report may be
+    /// stale, its entry in the loop's table reused by another registration
+    /// (a waiter's id has no room for the registration's generation): it
+    /// drops what is dead, nothing else.
+    fn reap_waiter(&self, _seq: u32) {
+        self.reap();
+    }
     /// The token it was registered under (so that a stale token, whose slab
     /// entry was reused, is told apart).
     fn token(&self) -> Token;
@@ -1281,6 +1289,28 @@ pub(crate) fn partly_id(id: WaitId) -> WaitId {
 /// Whether `id` is [`partly_id`]'s.
 pub(crate) fn is_partly(id: WaitId) -> bool {
     id.0 & PARTLY != 0
+}
+
+/// The tag of a queued waiter's [`WaitId`] (see [`waiter_id`]): the bit of
+/// [`PARTLY`] without a task's tag, which [`PARTLY`] never goes without.
+const WAITER_ID: u64 = PARTLY;
+
+/// The bits of a waiter's id that hold (the low bits of) its number.
+pub(crate) const WAITER_SEQ_MASK: u64 = (1 << 28) - 1;
+
+/// The id of a waiter queued by a primitive (a `Mutex`'s, a `Semaphore`'s,
+/// a `Channel`'s), numbered `seq` by it, whose event is watched for the
+/// registration `watcher`: its death reaches that registration's
+/// [`Registration::reap_waiter`] with the number's low 28 bits, which tell
+/// the primitive which waiter died without a look at the others.
+pub(crate) fn waiter_id(watcher: Token, seq: u64) -> WaitId {
+    Token(WAITER_ID | (seq & WAITER_SEQ_MASK) << 32 | u64::from(watcher.0 as u32))
+}
+
+/// The number [`waiter_id`] put in `id`, if it is a waiter's.
+fn waiter_seq(id: WaitId) -> Option<u32> {
+    (id.0 & (timers::TIMER_ID | TASK_ID | WAITER_ID) == WAITER_ID)
+        .then_some(((id.0 >> 32) & WAITER_SEQ_MASK) as u32)
 }
 
 /// The task's own wait id, without [`PARTLY`].

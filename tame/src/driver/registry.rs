@@ -131,6 +131,12 @@ pub(super) fn registration(l: &Loop, token: Token) -> Option<Rc<dyn Registration
     (reg.token() == token).then_some(reg)
 }
 
+/// The registration in the entry `id` names, whoever registered it: a
+/// waiter's id (see [`waiter_id`]) carries no generation.
+pub(super) fn registration_at(l: &Loop, id: WaitId) -> Option<Rc<dyn Registration>> {
+    l.registrations.borrow().get(id.0 as u32)?.upgrade()
+}
+
 /// The task a task's wait id reaches, if it is still there.
 pub(super) fn watching_task(l: &Loop, id: WaitId) -> Option<TaskRef> {
     let task = registered_task(*l.blocked.borrow().get(id.0 as u32)?);

@@ -206,7 +206,7 @@ impl<T> Channel<T> {
             Some(v) => ev.trigger(v),
             None if self.inner.closed.get() => drop(ev),
             None => {
-                let watch = self.inner.watch.token(&self.inner);
+                let watch = self.inner.watch.waiter(&self.inner);
                 self.inner.receivers.borrow_mut().push_back(ev, watch);
                 bury(&self.inner.receivers);
             }
@@ -303,7 +303,7 @@ impl<T> Channel<T> {
         } else if self.inner.closed.get() {
             drop(ev);
         } else {
-            let watch = self.inner.watch.token(&self.inner);
+            let watch = self.inner.watch.waiter(&self.inner);
             self.inner.readers.borrow_mut().push_back(ev, watch);
             bury(&self.inner.readers);
         }
@@ -518,9 +518,9 @@ impl<T> Channel<T> {
 impl<T: 'static> Reap for Inner<T> {
     /// Receivers' or readers' events died: they go. Nothing else waits on
     /// them: a value queued while a receiver waits went to it.
-    fn reap(self: Rc<Self>) {
-        reap_dead(&self.receivers);
-        reap_dead(&self.readers);
+    fn reap(self: Rc<Self>, seq: Option<u32>) {
+        reap_dead(&self.receivers, seq);
+        reap_dead(&self.readers, seq);
     }
 }
 

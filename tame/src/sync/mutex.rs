@@ -208,7 +208,7 @@ impl Mutex {
             Inner::admit(inner, shared, ev);
             return;
         }
-        let watch = inner.watch.token(inner);
+        let watch = inner.watch.waiter(inner);
         inner
             .waiters
             .borrow_mut()
@@ -279,8 +279,8 @@ impl Inner {
 impl Reap for Inner {
     /// Waiters' events died: they go, and whoever they kept out (shared
     /// waiters behind a dead exclusive one) goes in.
-    fn reap(self: Rc<Self>) {
-        reap_dead(&self.waiters);
+    fn reap(self: Rc<Self>, seq: Option<u32>) {
+        reap_dead(&self.waiters, seq);
         Inner::grant(&self);
     }
 }

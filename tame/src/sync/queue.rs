@@ -4,28 +4,29 @@
 //!
 //! A waiter whose event died (its rendezvous dropped after a timeout gave
 //! up) is dropped on the loop's next turn, wherever it is in the queue:
-//! every queued waiter's event is watched under its primitive's [`Watch`],
-//! and the loop tells the primitive when one dies ([`Reap`]). What the
-//! waiter's event held (a `map` closure's captures: a permit, a guard) goes
-//! with it then, not when the head reaches it. A report finds the dead
-//! waiters at the head first (waiters that give up in the order they came,
-//! as with one timeout for all, cost one step each); only when there are
-//! none there is the whole queue looked at, so waiters giving up in
-//! another order cost a look at the queue each (a watch per waiter would
-//! say which one died, at an allocation per waiter). A waiter found dead at the
-//! head is skipped at once; and a queue that grows while the loop does not
-//! turn (waiters queued and given up in one go) is swept of its dead
-//! waiters whenever it has doubled since its last sweep, so it holds at
-//! most about twice its live waiters, at a constant cost per waiter.
+//! every queued waiter's event is watched, for its primitive's [`Watch`],
+//! under an id of its own that carries the number the primitive gave it
+//! when it was queued, and the loop hands that number to the primitive
+//! when the event dies ([`Reap`]). The queue is in the order of those
+//! numbers, so the dead waiter is found by a binary search, whatever order
+//! the waiters give up in: what its event held (a `map` closure's
+//! captures: a permit, a guard) goes with it then, not when the head
+//! reaches it. Its place is left empty (taking it out of the middle would
+//! move half the queue), and the queue is compacted when more than half of
+//! it is empty places; the head skips them, and a dead waiter there, at
+//! once. A queue that grows while the loop does not turn (waiters queued
+//! and given up in one go) is swept of its dead waiters whenever it has
+//! doubled since its last sweep, so it holds at most about twice its live
+//! waiters, at a constant cost per waiter.
 //!
 //! A waiter served at once is never queued, so never watched: the costs
 //! are the contended path's.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use crate::driver::{self, DropEach, Ready, Registration, Token};
+use crate::driver::{self, DropEach, Ready, Registration, Token, WAITER_SEQ_MASK};
 use crate::Event;
 
 /// What a queue holds: something whose event may die.
@@ -58,20 +59,37 @@ impl<T> Waiter for Event<T> {
 /// Below this many waiters a queue is not swept.
 const FIRST_SWEEP: usize = 32;
 
-/// A waiter in the queue, and whether its event is watched.
+/// A waiter in the queue (`None` once it is taken out dead: see
+/// [`WaitQueue::reap_waiter`]), its number, and whether its event is
+/// watched.
 struct Queued<W> {
-    w: W,
+    w: Option<W>,
+    seq: u64,
     watched: bool,
 }
 
 impl<W: Waiter> Queued<W> {
     /// The waiter, its watch forgotten: it leaves the queue.
-    fn leave(self) -> W {
+    fn leave(&mut self) -> Option<W> {
+        let w = self.w.take()?;
         if self.watched {
-            self.w.unwatch();
+            w.unwatch();
         }
-        self.w
+        Some(w)
     }
+
+    /// Whether the waiter is still there and its event live.
+    fn is_live(&self) -> bool {
+        self.w.as_ref().is_some_and(W::is_live)
+    }
+}
+
+/// How a queued waiter's event is watched: under its own id, for its
+/// primitive's registration, with its number (see [`Watch::waiter`]).
+#[derive(Clone, Copy)]
+pub(crate) struct WaiterWatch {
+    id: Token,
+    seq: u64,
 }
 
 /// A FIFO of waiters that drops the dead ones (see the module's docs).
@@ -86,7 +104,12 @@ impl<W: Waiter> Queued<W> {
 /// come back untriggered, each watched one forgetting its watch first, as
 /// a parked wait's does.
 pub(crate) struct WaitQueue<W: Waiter> {
+    /// In the order of their numbers, which is the order they came in.
     waiters: VecDeque<Queued<W>>,
+    /// Places of `waiters` whose waiter was taken out.
+    empty: usize,
+    /// The number of the last waiter queued.
+    last_seq: u64,
     /// The length at which the next push sweeps the queue first.
     sweep_at: usize,
     /// Dead waiters taken out, not dropped yet (see [`bury`]).
@@ -121,14 +144,17 @@ pub(crate) fn any_live<W: Waiter>(q: &RefCell<WaitQueue<W>>) -> bool {
 
 /// Sets aside the dead waiters of `q` a death report is about, and drops
 /// them with no borrow held: what a [`Reap`] does first, once per waiter
-/// whose event died. Those at the head if there are any: waiters that
-/// give up in the order they came (one timeout for all) cost one step
-/// each, not a look at the whole queue each, which made a queue of
-/// waiters timing out one by one quadratic (20,000 took 7 s). Else every
-/// dead waiter, wherever it is.
-pub(crate) fn reap_dead<W: Waiter>(q: &RefCell<WaitQueue<W>>) {
+/// whose event died. With the dead waiter's number (`seq`, as the loop
+/// reports it), that waiter, found by a binary search, and the dead ones
+/// at the head: waiters giving up in any order cost a few steps each (one
+/// look at the whole queue each made 20,000 waiters giving up one by one
+/// quadratic). Without one, or if the number does not tell which waiter it
+/// is (one queued 2^28 waiters before another still queued), the dead ones
+/// at the head if there are any, else every dead waiter, wherever it is.
+pub(crate) fn reap_dead<W: Waiter>(q: &RefCell<WaitQueue<W>>, seq: Option<u32>) {
     if let Ok(mut q) = q.try_borrow_mut() {
-        if !q.remove_dead_head() {
+        let found = seq.is_some_and(|seq| q.reap_waiter(seq));
+        if !q.remove_dead_head() && !found {
             q.remove_dead();
         }
     }
@@ -139,45 +165,95 @@ impl<W: Waiter> WaitQueue<W> {
     pub(crate) fn new() -> Self {
         WaitQueue {
             waiters: VecDeque::new(),
+            empty: 0,
+            last_seq: 0,
             sweep_at: FIRST_SWEEP,
             dead: Vec::new(),
         }
     }
 
-    /// Queues `w` behind the others, its event watched under `watch` (the
-    /// primitive's [`Watch::token`]) if given.
-    pub(crate) fn push_back(&mut self, w: W, watch: Option<Token>) {
+    /// Queues `w` behind the others, its event watched as `watch` (from
+    /// the primitive's [`Watch::waiter`]) says, if given.
+    pub(crate) fn push_back(&mut self, w: W, watch: Option<WaiterWatch>) {
         if self.waiters.len() >= self.sweep_at {
             self.remove_dead();
             self.sweep_at = (2 * self.waiters.len()).max(FIRST_SWEEP);
         }
-        let watched = watch.is_some_and(|token| w.watch(token));
-        self.waiters.push_back(Queued { w, watched });
+        // (A waiter not watched, with the loop gone, is never reported:
+        // it shares the number of the one before it.)
+        if let Some(watch) = watch {
+            self.last_seq = watch.seq;
+        }
+        let watched = watch.is_some_and(|watch| w.watch(watch.id));
+        self.waiters.push_back(Queued {
+            w: Some(w),
+            seq: self.last_seq,
+            watched,
+        });
+    }
+
+    /// Sets aside the waiter whose number ends in the bits `seq` if it is
+    /// dead, leaving its place empty; returns whether the bits tell which
+    /// waiter it is (if none of this queue has that number, it left, or it
+    /// is another queue's of the same primitive).
+    fn reap_waiter(&mut self, seq: u32) -> bool {
+        let (Some(first), Some(last)) = (self.waiters.front(), self.waiters.back()) else {
+            return true;
+        };
+        let (first, last) = (first.seq, last.seq);
+        if last - first > WAITER_SEQ_MASK {
+            return false;
+        }
+        let seq = first + (u64::from(seq).wrapping_sub(first) & WAITER_SEQ_MASK);
+        let at = self.waiters.partition_point(|q| q.seq < seq);
+        if let Some(q) = self.waiters.get_mut(at) {
+            if q.seq == seq && q.w.as_ref().is_some_and(|w| !w.is_live()) {
+                self.dead.extend(q.leave());
+                self.empty += 1;
+                if self.empty > FIRST_SWEEP && 2 * self.empty > self.waiters.len() {
+                    self.compact();
+                }
+            }
+        }
+        true
+    }
+
+    /// Drops the empty places, keeping the others' order.
+    fn compact(&mut self) {
+        self.waiters.retain(|q| q.w.is_some());
+        self.empty = 0;
     }
 
     /// Sets aside every dead waiter, keeping the others' order.
     fn remove_dead(&mut self) {
-        if self.waiters.iter().all(|q| q.w.is_live()) {
+        if self.empty == 0 && self.waiters.iter().all(Queued::is_live) {
             return;
         }
         let all = std::mem::take(&mut self.waiters);
-        for q in all {
-            if q.w.is_live() {
+        for mut q in all {
+            if q.is_live() {
                 self.waiters.push_back(q);
             } else {
-                self.dead.push(q.leave());
+                self.dead.extend(q.leave());
             }
         }
+        self.empty = 0;
     }
 
-    /// Sets aside the dead waiters at the head; returns whether there were
-    /// any.
+    /// Sets aside the dead waiters at the head, and drops its empty places;
+    /// returns whether there were dead waiters.
     fn remove_dead_head(&mut self) -> bool {
         let mut any = false;
-        while self.waiters.front().is_some_and(|q| !q.w.is_live()) {
-            self.dead
-                .extend(crate::trim::pop_front(&mut self.waiters).map(Queued::leave));
-            any = true;
+        while let Some(q) = self.waiters.front_mut() {
+            if q.w.is_none() {
+                self.empty -= 1;
+            } else if q.is_live() {
+                break;
+            } else {
+                self.dead.extend(q.leave());
+                any = true;
+            }
+            crate::trim::pop_front(&mut self.waiters);
         }
         any
     }
@@ -185,7 +261,7 @@ impl<W: Waiter> WaitQueue<W> {
     /// The first live waiter, the dead ones before it set aside.
     pub(crate) fn front_live(&mut self) -> Option<&W> {
         self.remove_dead_head();
-        self.waiters.front().map(|q| &q.w)
+        self.waiters.front().and_then(|q| q.w.as_ref())
     }
 
     /// Takes the first live waiter (to serve it: its watch is forgotten),
@@ -194,21 +270,22 @@ impl<W: Waiter> WaitQueue<W> {
         self.front_live()?;
         // (A queue a burst of waiters grew gives its buffer back as it
         // drains, as a channel's values do.)
-        crate::trim::pop_front(&mut self.waiters).map(Queued::leave)
+        crate::trim::pop_front(&mut self.waiters).and_then(|mut q| q.leave())
     }
 
     /// Takes every waiter, live or not, their watches forgotten.
     pub(crate) fn take_all(&mut self) -> Vec<W> {
         self.sweep_at = FIRST_SWEEP;
+        self.empty = 0;
         std::mem::take(&mut self.waiters)
             .into_iter()
-            .map(Queued::leave)
+            .filter_map(|mut q| q.leave())
             .collect()
     }
 
     /// How many are queued, counting dead ones not dropped yet.
     pub(crate) fn len(&self) -> usize {
-        self.waiters.len()
+        self.waiters.len() - self.empty
     }
 }
 
@@ -220,15 +297,14 @@ impl<W: Waiter> Default for WaitQueue<W> {
 
 impl<W: Waiter> Drop for WaitQueue<W> {
     fn drop(&mut self) {
-        for q in &self.waiters {
-            if q.watched {
-                q.w.unwatch();
-            }
-        }
         // Each event's callback runs with `None` here, and one may panic:
         // the others are then dropped from the loop's queue, not in that
         // unwind, where a second panic would abort the process.
-        let waiters: Vec<W> = self.waiters.drain(..).map(|q| q.w).collect();
+        let waiters: Vec<W> = self
+            .waiters
+            .drain(..)
+            .filter_map(|mut q| q.leave())
+            .collect();
         let dead = std::mem::take(&mut self.dead);
         drop(DropEach(dead));
         drop(DropEach(waiters));
@@ -238,18 +314,24 @@ impl<W: Waiter> Drop for WaitQueue<W> {
 /// A primitive whose queued waiters are watched: told, through its
 /// [`Watch`], when some of their events died.
 pub(crate) trait Reap {
-    /// Some watched waiters died: drop every dead waiter (see
+    /// Watched waiters died: the one numbered `seq` (the low bits of its
+    /// number), or any if `None`. Drop the dead waiters (see
     /// [`reap_dead`]), then serve whoever they kept waiting.
-    fn reap(self: Rc<Self>);
+    fn reap(self: Rc<Self>, seq: Option<u32>);
 }
 
 /// The watcher of a primitive's queued waiters: one registration with the
 /// loop, with no descriptor, made the first time a waiter is queued (see
-/// [`Watch::token`]) and removed when the primitive goes. When a watched
-/// event dies, the loop calls its [`Registration::reap`] on its next turn,
-/// which hands over to the primitive's [`Reap`].
+/// [`Watch::waiter`]) and removed when the primitive goes, and the
+/// numbering of the waiters. When a watched event dies, the loop calls its
+/// [`Registration::reap_waiter`] on its next turn with the waiter's
+/// number, which hands over to the primitive's [`Reap`].
 #[derive(Default)]
-pub(crate) struct Watch(OnceCell<Rc<Watcher>>);
+pub(crate) struct Watch {
+    watcher: OnceCell<Rc<Watcher>>,
+    /// The number of the last waiter watched.
+    last_seq: Cell<u64>,
+}
 
 struct Watcher {
     owner: Weak<dyn Reap>,
@@ -257,12 +339,24 @@ struct Watcher {
 }
 
 impl Watch {
-    /// The token `owner`'s waiters are watched under, registered on first
-    /// use (`None` once the thread's loop is gone).
-    pub(crate) fn token<R: Reap + 'static>(&self, owner: &Rc<R>) -> Option<Token> {
-        if let Some(w) = self.0.get() {
-            return Some(w.token);
-        }
+    /// How to watch the next waiter `owner` queues: its number, and the id
+    /// its event reports when it dies (`None` once the thread's loop is
+    /// gone). The registration is made on first use.
+    pub(crate) fn waiter<R: Reap + 'static>(&self, owner: &Rc<R>) -> Option<WaiterWatch> {
+        let token = match self.watcher.get() {
+            Some(w) => w.token,
+            None => self.register(owner)?,
+        };
+        let seq = self.last_seq.get() + 1;
+        self.last_seq.set(seq);
+        Some(WaiterWatch {
+            id: driver::waiter_id(token, seq),
+            seq,
+        })
+    }
+
+    #[cold]
+    fn register<R: Reap + 'static>(&self, owner: &Rc<R>) -> Option<Token> {
         let owner: Weak<dyn Reap> = Rc::downgrade(owner) as Weak<dyn Reap>;
         let watcher = Rc::new_cyclic(|me: &Weak<Watcher>| {
             let me: Weak<dyn Registration> = me.clone();
@@ -274,7 +368,7 @@ impl Watch {
             }
         });
         let token = watcher.token;
-        (token != Token(0)).then(|| self.0.get_or_init(|| watcher).token)
+        (token != Token(0)).then(|| self.watcher.get_or_init(|| watcher).token)
     }
 }
 
@@ -282,11 +376,19 @@ impl Registration for Watcher {
     /// Never reported: no descriptor.
     fn ready(self: Rc<Self>, _ready: Ready) {}
 
-    /// A watched waiter's event died: the primitive drops its dead waiters
-    /// and serves again.
+    /// Some watched waiter's event died: the primitive drops its dead
+    /// waiters and serves again.
     fn reap(&self) {
         if let Some(owner) = self.owner.upgrade() {
-            owner.reap();
+            owner.reap(None);
+        }
+    }
+
+    /// The waiter numbered `seq` died: the primitive drops it, and serves
+    /// again.
+    fn reap_waiter(&self, seq: u32) {
+        if let Some(owner) = self.owner.upgrade() {
+            owner.reap(Some(seq));
         }
     }
 
@@ -363,7 +465,7 @@ mod tests {
         for live in [true, false, true, false, false, true] {
             q.borrow_mut().push_back(W(live), None);
         }
-        reap_dead(&q);
+        reap_dead(&q, None);
         let mut q = q.into_inner();
         assert_eq!(q.len(), 3);
         assert!(q.dead.is_empty(), "buried");
@@ -407,7 +509,7 @@ mod tests {
         looks.set(0);
         for live in &lives {
             live.set(false);
-            reap_dead(&q);
+            reap_dead(&q, None);
         }
         assert_eq!(q.borrow().len(), 0);
         assert!(
@@ -415,6 +517,83 @@ mod tests {
             "{} looks for {n} waiters",
             looks.get()
         );
+    }
+
+    /// `n` counted waiters, numbered from `first` on, and their lives.
+    fn numbered(
+        n: u64,
+        first: u64,
+        looks: &Rc<std::cell::Cell<usize>>,
+    ) -> (RefCell<WaitQueue<Shared>>, Vec<Rc<std::cell::Cell<bool>>>) {
+        let q = RefCell::new(WaitQueue::new());
+        let lives: Vec<_> = (0..n)
+            .map(|_| Rc::new(std::cell::Cell::new(true)))
+            .collect();
+        for (seq, live) in (first..).zip(&lives) {
+            let watch = WaiterWatch { id: Token(1), seq };
+            q.borrow_mut()
+                .push_back(Shared(live.clone(), looks.clone()), Some(watch));
+        }
+        looks.set(0);
+        (q, lives)
+    }
+
+    /// Waiters giving up in an order of their own (clients going away),
+    /// each reported with its number on a turn of its own: the report
+    /// finds it by its number (a look at the whole queue each was n * n / 2
+    /// looks in all).
+    #[test]
+    fn waiters_giving_up_in_any_order_cost_a_few_looks_each() {
+        let n = 2000;
+        let looks = Rc::new(std::cell::Cell::new(0));
+        let (q, lives) = numbered(n, 1, &looks);
+        // Every 7th waiter, wrapping around: out of order, the head last.
+        let order: Vec<u64> = (0..n).map(|i| (n - 1 + i * 7) % n).collect();
+        let mut left = n as usize;
+        for &i in &order {
+            lives[i as usize].set(false);
+            reap_dead(&q, Some((i + 1) as u32));
+            left -= 1;
+            assert_eq!(q.borrow().len(), left, "reaped at once");
+        }
+        assert!(
+            looks.get() <= 4 * n as usize,
+            "{} looks for {n} waiters",
+            looks.get()
+        );
+    }
+
+    /// The numbers in a report are the low 28 bits of a waiter's: a queue
+    /// whose numbers passed 2^28 finds its waiters by them still.
+    #[test]
+    fn a_waiter_is_found_by_its_number_past_the_bits_a_report_holds() {
+        let looks = Rc::new(std::cell::Cell::new(0));
+        let first = WAITER_SEQ_MASK - 2;
+        let (q, lives) = numbered(6, first, &looks);
+        for i in [4, 1, 3] {
+            lives[i].set(false);
+            let seq = (first + i as u64) & WAITER_SEQ_MASK;
+            reap_dead(&q, Some(seq as u32));
+        }
+        assert_eq!(q.borrow().len(), 3);
+        let mut q = q.into_inner();
+        for want in [0, 2, 5] {
+            let w = q.pop_live().expect("a live waiter");
+            assert!(Rc::ptr_eq(&w.0, &lives[want]), "in the order they came");
+        }
+    }
+
+    /// A primitive with two queues (a channel's receivers and readers)
+    /// reports its waiters' numbers to both: the queue that does not hold
+    /// the number looks at nobody.
+    #[test]
+    fn a_number_another_queue_holds_costs_no_sweep() {
+        let looks = Rc::new(std::cell::Cell::new(0));
+        let (q, _lives) = numbered(1000, 1, &looks);
+        reap_dead(&q, Some(5000));
+        reap_dead(&q, Some(0));
+        assert_eq!(q.borrow().len(), 1000);
+        assert!(looks.get() <= 4, "{} looks", looks.get());
     }
 
     /// Out of order, the dead waiter is found wherever it is.
@@ -430,12 +609,12 @@ mod tests {
                 .push_back(Shared(live.clone(), looks.clone()), None);
         }
         lives[1].set(false);
-        reap_dead(&q);
+        reap_dead(&q, None);
         assert_eq!(q.borrow().len(), 2);
         lives[2].set(false);
         lives[0].set(false);
-        reap_dead(&q);
-        reap_dead(&q);
+        reap_dead(&q, None);
+        reap_dead(&q, None);
         assert_eq!(q.borrow().len(), 0);
     }
 }

@@ -134,7 +134,7 @@ impl Semaphore {
             return;
         }
         let inner = &self.inner;
-        let watch = inner.watch.token(inner);
+        let watch = inner.watch.waiter(inner);
         inner.waiters.borrow_mut().push_back(ev, watch);
         Inner::grant(inner);
     }
@@ -313,8 +313,8 @@ impl Inner {
 }
 
 impl Reap for Inner {
-    fn reap(self: Rc<Self>) {
-        reap_dead(&self.waiters);
+    fn reap(self: Rc<Self>, seq: Option<u32>) {
+        reap_dead(&self.waiters, seq);
         Inner::grant(&self);
     }
 }
