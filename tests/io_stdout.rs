@@ -170,3 +170,42 @@ fn stderr_on_a_regular_file_is_set_back_when_its_handle_goes() {
         Std::Err,
     );
 }
+
+/// A pseudo-terminal's master end as the program's standard input and
+/// output (a program run by another as its terminal's driver): opened
+/// again through `/proc/self/fd`, it would be a new terminal (a read
+/// waited forever, a write went nowhere), and a duplicate made
+/// non-blocking would make `println!` fail with `WouldBlock`. Both are
+/// refused with an error that says so.
+#[test]
+fn a_pseudo_terminals_master_end_is_refused_with_a_reason() {
+    if std::env::var_os(CHILD).is_some() {
+        for (name, got) in [("stdin", tame::io::stdin()), ("stdout", tame::io::stdout())] {
+            let e = got
+                .err()
+                .unwrap_or_else(|| panic!("{name}() took the master end"));
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{name}: {e}");
+            assert!(e.to_string().contains("master end"), "{name}: {e}");
+        }
+        assert!(!non_blocking(io::stdout()));
+        return;
+    }
+    let master = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/ptmx")
+        .unwrap();
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_pseudo_terminals_master_end_is_refused_with_a_reason",
+            "--test-threads=1",
+            "--quiet",
+        ])
+        .env(CHILD, "1")
+        .stdin(master.try_clone().unwrap())
+        .stdout(master)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child failed: {status}");
+}

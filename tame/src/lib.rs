@@ -86,6 +86,16 @@
 //! handle's operations at once, while dropping a handle lets those whose
 //! events are live finish first. The [`io`] module docs tell the details.
 //!
+//! A process that forks while a thread of it has a loop shares that loop's
+//! epoll instance with its child: what the child does to its copies of the
+//! loop's handles (a `close()`, a drop, a wait) changes the parent's
+//! registrations (a closed descriptor's removal removes the parent's
+//! entry for it, whose waits then never wake). A child made by `fork`
+//! must not use its copy of the loop nor drop its handles: it `exec`s
+//! (as `std::process::Command` does), or leaves with `_exit`. A server
+//! that forks workers forks before its first use of `tame` on that
+//! thread, and each worker makes its own loop.
+//!
 //! # The layer below the translator
 //!
 //! A `#[tamed]` function becomes a call to [`task::start`] with a closure

@@ -232,7 +232,9 @@ impl Fd {
     /// # Errors
     ///
     /// `WouldBlock` if nothing fits now; `BrokenPipe` if nobody reads any
-    /// more; any other write error.
+    /// more (as a Rust program ignores `SIGPIPE`: one that sets it back to
+    /// its default is killed by it instead, writing to a pipe, as with
+    /// std; a socket's writes never raise it); any other write error.
     ///
     /// # Examples
     ///
@@ -501,7 +503,7 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 
 /// The process's standard input on the loop.
 ///
-/// A terminal (any character device) is opened again, read-only: the
+/// A terminal (or another character device) is opened again, read-only: the
 /// `Fd` has an open file description of its own, and its `O_NONBLOCK`
 /// touches nothing else. Otherwise it is a duplicate of descriptor 0, and
 /// making it non-blocking changes the open file description it shares
@@ -524,7 +526,13 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 ///
 /// # Errors
 ///
-/// If descriptor 0 is closed or cannot be duplicated.
+/// If descriptor 0 is closed or cannot be duplicated; if it is a terminal
+/// that cannot be opened again (`/proc` not mounted, or a terminal of
+/// another user's after the program changed its user: a duplicate made
+/// non-blocking would make the program's own `println!` fail with
+/// `WouldBlock`), or a pseudo-terminal's master end (opened again, it
+/// would be a new terminal), with an error that says so. Read such an
+/// input through std, in [`spawn_blocking`](crate::spawn_blocking).
 ///
 /// # Examples
 ///
@@ -586,7 +594,14 @@ pub fn stdin() -> io::Result<Fd> {
 ///
 /// # Errors
 ///
-/// If descriptor 1 is closed or cannot be duplicated.
+/// If descriptor 1 is closed or cannot be duplicated; if it is a terminal
+/// or a pipe that cannot be opened again (`/proc` not mounted, or a pipe
+/// or terminal of another user's after the program changed its user: a
+/// duplicate made non-blocking would make the program's own `println!`
+/// fail with `WouldBlock` whenever the reader is slow), or a
+/// pseudo-terminal's master end (opened again, it would be a new
+/// terminal), with an error that says so. Write to such an output through
+/// std, in [`spawn_blocking`](crate::spawn_blocking).
 ///
 /// # Examples
 ///
@@ -623,7 +638,7 @@ pub fn stdout() -> io::Result<Fd> {
 ///
 /// # Errors
 ///
-/// If descriptor 2 is closed or cannot be duplicated.
+/// As [`stdout`]'s, for descriptor 2.
 ///
 /// # Examples
 ///

@@ -63,42 +63,102 @@ pub(crate) fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
 
 /// A new open file description of the character device (a terminal)
 /// `fd` is open on, non-blocking and close-on-exec, read-only; `None` if
-/// `fd` is no character device or cannot be opened again so. A
-/// terminal's descriptors 0, 1 and 2 share one description, whose
-/// `O_NONBLOCK` would make the program's own `println!` fail with
-/// `WouldBlock`; this one is the reader's alone.
+/// `fd` is no character device, or one that never makes a reader wait
+/// (`/dev/null`) and cannot be opened again. A terminal's descriptors 0,
+/// 1 and 2 share one description, whose `O_NONBLOCK` would make the
+/// program's own `println!` fail with `WouldBlock`; this one is the
+/// reader's alone (see [`reopen_or_refuse`] for the errors).
 pub(crate) fn reopen_char_device(fd: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> {
     use rustix::fs::{FileType, OFlags};
     let stat = retry(|| rustix::fs::fstat(fd))?;
     if FileType::from_raw_mode(stat.st_mode) != FileType::CharacterDevice {
         return Ok(None);
     }
-    Ok(reopen(fd, OFlags::RDONLY))
+    reopen_or_refuse(fd, &stat, OFlags::RDONLY)
 }
 
 /// A new open file description for writing, non-blocking and
 /// close-on-exec, of the terminal (any character device) or the pipe `fd`
 /// is open on; `None` if it is neither (a regular file, whose offset the
 /// description holds and must share; a socket, which cannot be opened
-/// again) or cannot be opened again so. The `O_NONBLOCK` of this one then
-/// touches nothing else: not the program's own `println!`, not the
-/// parent's end of the pipe.
+/// again), or a character device that never makes a writer wait
+/// (`/dev/null`) and cannot be opened again. The `O_NONBLOCK` of this one
+/// then touches nothing else: not the program's own `println!`, not the
+/// parent's end of the pipe (see [`reopen_or_refuse`] for the errors).
 pub(crate) fn reopen_for_writing(fd: BorrowedFd<'_>) -> io::Result<Option<OwnedFd>> {
     use rustix::fs::{FileType, OFlags};
     let stat = retry(|| rustix::fs::fstat(fd))?;
     match FileType::from_raw_mode(stat.st_mode) {
-        FileType::CharacterDevice | FileType::Fifo => Ok(reopen(fd, OFlags::WRONLY)),
+        FileType::CharacterDevice | FileType::Fifo => reopen_or_refuse(fd, &stat, OFlags::WRONLY),
         _ => Ok(None),
     }
 }
 
+/// The device number of `/dev/ptmx` (and of `/dev/pts/ptmx`): a
+/// descriptor of it is a pseudo-terminal's master end.
+const PTMX: (u32, u32) = (5, 2);
+
+/// `fd` (a character device or a pipe, `stat` its status) opened again
+/// with `access` (see [`reopen`]).
+///
+/// # Errors
+///
+/// For a terminal or a pipe that cannot be opened again (`/proc` not
+/// mounted; a pipe or terminal of another user's, after the program
+/// changed its user): a duplicate, made non-blocking, would share its mode
+/// with std's handles of the same descriptor, and make `println!` (or
+/// `eprintln!`, or a read of `std::io::stdin()`) fail with `WouldBlock`
+/// whenever the other end is slow. And for a pseudo-terminal's master end,
+/// which opened again would be a new terminal, not this one.
+fn reopen_or_refuse(
+    fd: BorrowedFd<'_>,
+    stat: &rustix::fs::Stat,
+    access: rustix::fs::OFlags,
+) -> io::Result<Option<OwnedFd>> {
+    use rustix::fs::FileType;
+    use std::io::IsTerminal;
+    let n = fd.as_raw_fd();
+    let rdev = stat.st_rdev;
+    let kind = if FileType::from_raw_mode(stat.st_mode) == FileType::Fifo {
+        "a pipe"
+    } else if (rustix::fs::major(rdev), rustix::fs::minor(rdev)) == PTMX {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "descriptor {n} is a pseudo-terminal's master end, which opened again \
+                 would be a new terminal, and made non-blocking would make std's own \
+                 handles of it fail with WouldBlock: use it through std (in \
+                 `tame::spawn_blocking`)"
+            ),
+        ));
+    } else if fd.is_terminal() {
+        "a terminal"
+    } else {
+        // Never makes a reader or writer wait: a duplicate's mode is
+        // harmless to share.
+        return Ok(reopen(fd, access).ok());
+    };
+    match reopen(fd, access) {
+        Ok(own) => Ok(Some(own)),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!(
+                "descriptor {n} is {kind} that cannot be opened again through \
+                 /proc/self/fd ({e}); made non-blocking, it would make std's own handles \
+                 of it (`println!`) fail with WouldBlock: use it through std (in \
+                 `tame::spawn_blocking`)"
+            ),
+        )),
+    }
+}
+
 /// `fd`'s file opened again through `/proc/self/fd`, with `access`,
-/// non-blocking and close-on-exec (`None` if that fails).
-fn reopen(fd: BorrowedFd<'_>, access: rustix::fs::OFlags) -> Option<OwnedFd> {
+/// non-blocking and close-on-exec.
+fn reopen(fd: BorrowedFd<'_>, access: rustix::fs::OFlags) -> io::Result<OwnedFd> {
     use rustix::fs::{Mode, OFlags};
-    let path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    let path = format!("/proc/self/fd/{}", fd.as_raw_fd());
     let flags = access | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-    retry(|| rustix::fs::open(path.as_str(), flags, Mode::empty())).ok()
+    retry(|| rustix::fs::open(path.as_str(), flags, Mode::empty()))
 }
 
 /// Sets or clears `O_NONBLOCK`.
