@@ -140,9 +140,9 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
                         // Out of fds, most likely. The connection is still
                         // queued and the listener readable: accepting again
                         // at once would spin.
-                        if let Some(n) = failures.borrow_mut().failed() {
-                            log_line!("proxy: accept: {e} {}", since_the_last_report(n));
-                        }
+                        failures.borrow_mut().failed(move |n| {
+                            format!("proxy: accept: {e} {}", since_the_last_report(n))
+                        });
                         tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
                     }
                 }
@@ -218,12 +218,14 @@ fn relay(
             // Returning closes the client's connection.
             if !out_of_fds(&e) {
                 log_line!("proxy: {peer}: cannot connect to {}: {e}", upstream.addr);
-            } else if let Some(n) = failures.borrow_mut().failed() {
-                log_line!(
-                    "proxy: {peer}: cannot connect to {}: {e} {}",
-                    upstream.addr,
-                    since_the_last_report(n)
-                );
+            } else {
+                let to = upstream.addr;
+                failures.borrow_mut().failed(move |n| {
+                    format!(
+                        "proxy: {peer}: cannot connect to {to}: {e} {}",
+                        since_the_last_report(n)
+                    )
+                });
             }
             return;
         }

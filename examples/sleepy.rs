@@ -79,12 +79,12 @@ fn accept_loop(listener: TcpListener, idle: Duration) {
                 // Out of fds, most likely: they come back as connections
                 // close (the idle limit closes silent ones), so wait
                 // instead of spinning, and say so without flooding stderr.
-                if let Some(n) = failures.failed() {
-                    log_line!(
+                failures.failed(move |n| {
+                    format!(
                         "sleepy: accept: {e} ({n} failed accepts since the last report; \
                          at most one report a second)"
-                    );
-                }
+                    )
+                });
                 twait! { tame::timer(backoff, mkevent!()); }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }

@@ -6,7 +6,10 @@
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+mod failures;
 pub mod http;
+
+pub use failures::FailureReport;
 
 /// Shapes of documentation that the paragraph `#[tamed]` adds to a
 /// documented function with a value (what its `done` parameter is) must
@@ -200,45 +203,4 @@ macro_rules! log_line {
 pub fn print_help(text: &str) {
     use std::io::Write as _;
     let _ = std::io::stdout().write_all(text.as_bytes());
-}
-
-/// A failure that may repeat many times a second (an accept out of file
-/// descriptors) reported to stderr at most once per `every`, with how many
-/// there were since the last report: the servers' logs say what happens
-/// without a line per failure.
-///
-/// ```
-/// use std::time::Duration;
-/// let mut report = tame_suite::FailureReport::new(Duration::from_secs(3600));
-/// assert_eq!(report.failed(), Some(1)); // the first is reported at once
-/// assert_eq!(report.failed(), None); // the next wait for the hour
-/// assert_eq!(report.failed(), None);
-/// ```
-#[derive(Debug)]
-pub struct FailureReport {
-    every: std::time::Duration,
-    unreported: u64,
-    last: Option<std::time::Instant>,
-}
-
-impl FailureReport {
-    /// Reports at most once per `every`.
-    pub fn new(every: std::time::Duration) -> FailureReport {
-        FailureReport {
-            every,
-            unreported: 0,
-            last: None,
-        }
-    }
-
-    /// Counts a failure; `Some(n)` if it is time to report, with the `n`
-    /// failures since the last report (this one included).
-    pub fn failed(&mut self) -> Option<u64> {
-        self.unreported += 1;
-        if self.last.is_some_and(|t| t.elapsed() < self.every) {
-            return None;
-        }
-        self.last = Some(std::time::Instant::now());
-        Some(std::mem::take(&mut self.unreported))
-    }
 }

@@ -162,7 +162,7 @@ use conns::Conn;
 use tame::net::{TcpListener, TcpStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous, Signal, Timeout};
 use tame_suite::http::{self, Head, Inbox, Located, Method, Next, ParseError};
-use tame_suite::log_line;
+use tame_suite::{log_line, FailureReport};
 
 /// What the accept loop wakes up for.
 #[derive(Debug, Clone, Copy)]
@@ -177,12 +177,13 @@ enum Wake {
 
 /// Failing accepts (out of fds, most likely): how long to back off, and
 /// what to report. One line at the first failure, then at most one every
-/// [`REPORT_EVERY`] while failures go on, with the counts since the last.
+/// [`REPORT_EVERY`] while failures go on, with the counts since the last
+/// (the last burst's too, once its period is over).
 struct Trouble {
-    failures: u64,
-    shed: usize,
+    report: FailureReport,
+    /// Connections shed since the last report.
+    shed: Rc<Cell<usize>>,
     backoff: Duration,
-    last_report: Option<Instant>,
 }
 
 /// Longest pause between accepts when nothing can be shed.
@@ -193,34 +194,25 @@ const REPORT_EVERY: Duration = Duration::from_secs(10);
 impl Trouble {
     fn new() -> Trouble {
         Trouble {
-            failures: 0,
-            shed: 0,
+            report: FailureReport::new(REPORT_EVERY),
+            shed: Rc::new(Cell::new(0)),
             backoff: Duration::from_millis(1),
-            last_report: None,
         }
     }
 
     /// Counts a failed accept and the connections shed for it; reports if
     /// it is time to.
-    fn failed(&mut self, e: &io::Error, shed: usize) {
-        self.failures += 1;
-        self.shed += shed;
-        let now = Instant::now();
-        if self
-            .last_report
-            .is_none_or(|t| now.duration_since(t) >= REPORT_EVERY)
-        {
-            log_line!(
-                "knot: accept: {e}: {} failed accepts and {} connections shed since the last report \
-                 (at most one report every {}s)",
-                self.failures,
-                self.shed,
+    fn failed(&mut self, e: io::Error, shed: usize) {
+        self.shed.set(self.shed.get() + shed);
+        let shed = self.shed.clone();
+        self.report.failed(move |failures| {
+            format!(
+                "knot: accept: {e}: {failures} failed accepts and {} connections shed since the \
+                 last report (at most one report every {}s)",
+                shed.replace(0),
                 REPORT_EVERY.as_secs()
-            );
-            self.failures = 0;
-            self.shed = 0;
-            self.last_report = Some(now);
-        }
+            )
+        });
     }
 }
 
@@ -267,7 +259,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
                         } else {
                             0
                         };
-                        trouble.failed(&e, shed);
+                        trouble.failed(e, shed);
                         if conns::shedding() {
                             // Accept again once one of those has closed (it
                             // will, at its next turn; the timeout is a guard).
