@@ -16,7 +16,7 @@ use rustix::process::{getpid, kill_process, Signal as Sys};
 
 #[path = "support/default_signals.rs"]
 mod default_signals;
-use tame::{Event, Rendezvous, Signal};
+use tame::{mkevent, tamed, twait, Event, Rendezvous, Signal};
 
 fn send(sig: Sys) {
     kill_process(getpid(), sig).unwrap();
@@ -268,6 +268,50 @@ fn child_pool_first() {
 
 const CHILD: &str = "TAME_SIGNALS_TEST_CHILD";
 
+/// Gives up the waits of `gone` one a turn, in the order given, and says
+/// after each turn how many waits are live.
+#[tamed]
+fn give_up_one_a_turn(gone: Vec<Rendezvous<()>>) -> Vec<usize> {
+    let mut live = Vec::new();
+    for r in gone {
+        drop(r);
+        twait! { tame::asap(mkevent!()); }
+        live.push(tame::__live_waits());
+    }
+    send(Sys::USR1);
+    live
+}
+
+/// Waiters of a signal that give up in an order of their own (each
+/// connection of a server watching SIGHUP, the connections going away):
+/// each one's wait ends on the loop's next turn, wherever it is among
+/// the others, and the signal then reaches only the live ones.
+fn signal_waiters_giving_up_in_any_order_end_on_the_next_turn() {
+    let n = 300;
+    let mut rs: Vec<Option<Rendezvous<()>>> = (0..n)
+        .map(|_| {
+            let r = Rendezvous::<()>::new();
+            tame::at_signal(Signal::Usr1, r.event(())).unwrap();
+            Some(r)
+        })
+        .collect();
+    let kept = Rendezvous::<()>::new();
+    tame::at_signal(Signal::Usr1, kept.event(())).unwrap();
+    // The last first, then every 7th: never the first until the end.
+    let gone: Vec<_> = (0..n)
+        .map(|i| rs[(n - 1 + i * 7) % n].take().unwrap())
+        .collect();
+    let r = Rendezvous::<()>::new();
+    let (ev, live) = r.event_with_slot::<Vec<usize>>(());
+    give_up_one_a_turn(gone, ev);
+    tame::run();
+    // The waiters left, `kept` among them.
+    let want: Vec<usize> = (0..n).map(|i| n - i).collect();
+    assert_eq!(live.take().unwrap(), want);
+    assert_eq!(kept.try_next(), Some(()));
+    assert_eq!(tame::__live_waits(), 0);
+}
+
 fn main() {
     match std::env::var(CHILD).as_deref() {
         Ok("restore-int") => return child_restores_int(),
@@ -290,7 +334,11 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 11] = [
+    let cases: [(&str, fn()); 12] = [
+        (
+            "signal_waiters_giving_up_in_any_order_end_on_the_next_turn",
+            signal_waiters_giving_up_in_any_order_end_on_the_next_turn,
+        ),
         (
             "a_child_process_can_start_with_no_signal_blocked",
             a_child_process_can_start_with_no_signal_blocked,

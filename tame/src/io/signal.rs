@@ -261,7 +261,7 @@ fn table() -> io::Result<Rc<SignalTable>> {
             pending: Cell::new(0),
             token: Cell::new(None),
             armed: Cell::new(false),
-            waiters: RefCell::new(Vec::new()),
+            waiters: RefCell::new(Waiters::default()),
         });
         *t.borrow_mut() = Some(table.clone());
         Ok(table)
@@ -269,10 +269,96 @@ fn table() -> io::Result<Rc<SignalTable>> {
     table.unwrap_or_else(|_| Err(driver::loop_gone()))
 }
 
-/// A waiter of one signal.
+/// A waiter of one signal, numbered in the order they came: its event is
+/// watched under an id that carries the number (see
+/// `driver::waiter_id`), so that the table finds the one whose event died
+/// by a binary search, not by a look at every waiter (a server whose every
+/// connection waits for a signal, connections coming and going, made that
+/// a look at all of them per connection gone).
 struct Waiter {
     signo: i32,
-    ev: Event<()>,
+    seq: u64,
+    /// `None` once taken out dead: an empty place (see [`Waiters`]).
+    ev: Option<Event<()>>,
+}
+
+/// The table's waiters, in the order of their numbers; the place of one
+/// whose event died is left empty until more than half are (taking it out
+/// would move every waiter behind it).
+#[derive(Default)]
+struct Waiters {
+    list: Vec<Waiter>,
+    empty: usize,
+    last_seq: u64,
+}
+
+/// Below this many places the waiters are not compacted.
+const FIRST_COMPACT: usize = 32;
+
+impl Waiters {
+    fn is_empty(&self) -> bool {
+        self.list.len() == self.empty
+    }
+
+    /// Adds a waiter of `signo`, numbered by the last [`next_seq`](Self::next_seq).
+    fn push(&mut self, signo: i32, ev: Event<()>) {
+        self.list.push(Waiter {
+            signo,
+            seq: self.last_seq,
+            ev: Some(ev),
+        });
+    }
+
+    /// The number the next waiter gets.
+    fn next_seq(&mut self) -> u64 {
+        self.last_seq += 1;
+        self.last_seq
+    }
+
+    /// Takes the events of the waiters `take` chooses (by their signal and
+    /// event), in order, and drops the empty places.
+    fn take_if(&mut self, mut take: impl FnMut(i32, &Event<()>) -> bool) -> Vec<Event<()>> {
+        let mut taken = Vec::new();
+        self.list.retain_mut(|w| match &w.ev {
+            Some(ev) if take(w.signo, ev) => {
+                taken.extend(w.ev.take());
+                false
+            }
+            Some(_) => true,
+            None => false,
+        });
+        self.empty = 0;
+        taken
+    }
+
+    /// The event of the waiter whose number ends in the bits `seq`, taken
+    /// out if it is dead. `Err` if the bits do not tell which waiter it is
+    /// (one waited while 2^28 others came): every dead one must be looked
+    /// for then.
+    fn take_dead(&mut self, seq: u32) -> Result<Option<Event<()>>, ()> {
+        let (Some(first), Some(last)) = (self.list.first(), self.list.last()) else {
+            return Ok(None);
+        };
+        let (first, last) = (first.seq, last.seq);
+        if last - first > driver::WAITER_SEQ_MASK {
+            return Err(());
+        }
+        let seq = first + (u64::from(seq).wrapping_sub(first) & driver::WAITER_SEQ_MASK);
+        let at = self.list.partition_point(|w| w.seq < seq);
+        let Some(w) = self.list.get_mut(at) else {
+            return Ok(None);
+        };
+        if w.seq != seq || w.ev.as_ref().is_none_or(Event::is_live) {
+            return Ok(None);
+        }
+        let dead = w.ev.take();
+        self.empty += 1;
+        if self.empty > FIRST_COMPACT && 2 * self.empty > self.list.len() {
+            self.list.retain(|w| w.ev.is_some());
+            self.empty = 0;
+        }
+        Ok(dead)
+    }
 }
 
 /// The signals of one loop: the signal descriptor and who waits for what.
@@ -285,7 +371,7 @@ struct SignalTable {
     token: Cell<Option<Token>>,
     /// Whether the backend will report the descriptor (one-shot).
     armed: Cell<bool>,
-    waiters: RefCell<Vec<Waiter>>,
+    waiters: RefCell<Waiters>,
 }
 
 /// What a child process needs of a program that blocks signals: a
@@ -388,10 +474,11 @@ impl SignalTable {
 
     /// Parks `ev` as a waiter of `signo`, reported under `token`.
     fn add_watched(&self, signo: i32, token: Token, ev: Event<()>) {
-        if !ev.watch(token) {
+        let seq = self.waiters.borrow_mut().next_seq();
+        if !ev.watch(driver::waiter_id(token, seq)) {
             return; // nobody listens: dropped
         }
-        self.waiters.borrow_mut().push(Waiter { signo, ev });
+        self.waiters.borrow_mut().push(signo, ev);
         driver::wait_parked();
         self.arm();
     }
@@ -407,19 +494,15 @@ impl SignalTable {
         let mut arrived = Vec::new();
         let _ = self.source.borrow().take(&mut arrived);
         self.dispatch(arrived);
-        let ended: Vec<Waiter> = self
-            .waiters
-            .borrow_mut()
-            .extract_if(.., |w| w.signo == signo)
-            .collect();
+        let ended = self.waiters.borrow_mut().take_if(|s, _| s == signo);
         self.pending.set(self.pending.get() & !bit);
         self.source.borrow_mut().remove(signo)?;
         self.watched.set(self.watched.get() & !bit);
-        for w in ended {
-            w.ev.unwatch();
+        for ev in ended {
+            ev.unwatch();
             driver::wait_ended();
             // Dropped untriggered: the waiter hears that nothing will come.
-            drop(w.ev);
+            drop(ev);
         }
         Ok(())
     }
@@ -432,7 +515,7 @@ impl SignalTable {
             let mut waiters = self.waiters.borrow_mut();
             for signo in arrived {
                 let before = fire.len();
-                fire.extend(waiters.extract_if(.., |w| w.signo == signo));
+                fire.extend(waiters.take_if(|s, _| s == signo));
                 if fire.len() == before {
                     self.pending.set(self.pending.get() | 1u64 << signo);
                 }
@@ -441,11 +524,11 @@ impl SignalTable {
         // Every wait ended before any callback runs; if one panics (and
         // the program catches it and runs the loop again), the others are
         // triggered on the next turn: their signal did come.
-        for w in &fire {
-            w.ev.unwatch();
+        for ev in &fire {
+            ev.unwatch();
             driver::wait_ended();
         }
-        driver::trigger_each(fire.into_iter().map(|w| (w.ev, ())));
+        driver::trigger_each(fire.into_iter().map(|ev| (ev, ())));
     }
 
     /// Arms the descriptor again if anybody waits.
@@ -493,14 +576,23 @@ impl Registration for SignalTable {
     }
 
     fn reap(&self) {
-        let dead: Vec<Waiter> = self
-            .waiters
-            .borrow_mut()
-            .extract_if(.., |w| !w.ev.is_live())
-            .collect();
-        for w in dead {
-            w.ev.unwatch();
+        let dead = self.waiters.borrow_mut().take_if(|_, ev| !ev.is_live());
+        for ev in dead {
+            ev.unwatch();
             driver::wait_ended();
+        }
+    }
+
+    /// The waiter numbered `seq` died: found by its number (see [`Waiter`]).
+    fn reap_waiter(&self, seq: u32) {
+        let dead = self.waiters.borrow_mut().take_dead(seq);
+        match dead {
+            Ok(Some(ev)) => {
+                ev.unwatch();
+                driver::wait_ended();
+            }
+            Ok(None) => {}
+            Err(()) => self.reap(),
         }
     }
 }
