@@ -623,12 +623,25 @@ fn an_invalid_name_is_told_what_is_wrong_with_it() {
             "a b.test",
             "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)",
         ),
+        (
+            "example.com ",
+            "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)",
+        ),
     ];
     let names: Vec<&str> = cases.iter().map(|(name, _)| *name).collect();
     for ((name, reason), res) in cases.iter().zip(lookup_all(&r, &names)) {
         let e = res.unwrap_err();
         assert!(matches!(e, Error::InvalidName { .. }), "{name}: {e:?}");
-        assert_eq!(e.to_string(), format!("{name}: not a valid name: {reason}"));
+        // A name with a space is quoted, so that the space shows.
+        let shown = if name.contains(' ') {
+            format!("{name:?}")
+        } else {
+            name.to_string()
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("{shown}: not a valid name: {reason}")
+        );
     }
 }
 

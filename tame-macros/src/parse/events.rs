@@ -295,7 +295,9 @@ fn template(
                 format!(
                     "a mkevent! slot is where the event's value goes, whole: it cannot be taken \
                      apart there (`?`, `.unwrap()`, `.expect(..)`); give `{place}` the event's \
-                     type (for a read, `io::Result<usize>`, with a value such as `Ok(0)`) and \
+                     whole type (for a read, `io::Result<usize>`, with a value such as `Ok(0)`; \
+                     for an event `add_timeout` wraps, `Result<T, Timeout>` around the \
+                     operation's `T`, such as `Result<io::Result<TcpStream>, Timeout>`) and \
                      take it apart after the twait (`{place}?`)"
                 ),
             ))

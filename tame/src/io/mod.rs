@@ -48,7 +48,9 @@
 //!   readiness or hang-up wait) goes on, keeps the descriptor open, and
 //!   delivers its result; the descriptor closes after it. Operations whose
 //!   events are dead (their rendezvous cancelled or dropped, their task
-//!   gone) are cancelled at once, and so are those whose events die later.
+//!   gone) are cancelled at once; one whose event dies later is cancelled
+//!   on the loop's next turn, as any operation whose event dies (the
+//!   descriptor closes then, after its last operation).
 //!
 //! This is what makes `twait! { conn.read(buf, mkevent!(got)); }` safe even
 //! where the translator hands `conn` over to the operation (a handle used

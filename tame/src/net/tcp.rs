@@ -50,7 +50,8 @@ use crate::Event;
 ///   operation whose event is live (a read, a write, a readiness wait) goes
 ///   on, keeps the socket open and delivers; the socket closes after it.
 ///   Operations whose events are dead (their rendezvous was cancelled) are
-///   cancelled at once, also when their events die later. So
+///   cancelled at once; one whose event dies later, on the loop's next
+///   turn (the socket closes then, after its last operation). So
 ///   `twait! { conn.read(buf, mkevent!(got)); }` completes even where
 ///   `conn` is dropped at the `twait` (see the [`io` module
 ///   docs](crate::io)).
