@@ -200,3 +200,47 @@ fn a_stop_asked_in_a_run_that_a_panic_ended_does_not_stop_the_next() {
         assert!(fired.get());
     });
 }
+
+#[test]
+fn a_stop_asked_outside_the_loop_is_taken_by_the_next_run_once() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        tame::timer(Duration::from_secs(3600), r.event(()));
+        tame::stop();
+        assert!(!tame::run_once(Some(Duration::ZERO)), "stopped");
+        assert!(tame::run_once(Some(Duration::ZERO)), "taken: work remains");
+        assert_eq!(r.pending(), 1);
+    });
+}
+
+/// Counts its drops.
+struct Dropped(Rc<Cell<u32>>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+#[tamed]
+fn five_later(drops: Rc<Cell<u32>>) -> u32 {
+    let _held = Dropped(drops);
+    twait! { tame::timer(Duration::from_millis(10), mkevent!()); }
+    5
+}
+
+/// `run_with` stopped before its value came: `None`, and its function,
+/// whose event went with `run_with`, is cancelled on the next turn (as a
+/// tokio `block_on`'s future is dropped), not left to finish.
+#[test]
+fn run_with_stopped_before_its_value_returns_none_and_its_function_is_cancelled() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let drops = Rc::new(Cell::new(0));
+        tame::asap(Event::from_fn(|_| tame::stop()));
+        let got = tame::run_with(|done| five_later(drops.clone(), done));
+        assert_eq!((got, drops.get()), (None, 0));
+        assert!(!tame::run_once(Some(Duration::ZERO)), "nothing left");
+        assert_eq!(drops.get(), 1, "cancelled: its variables dropped");
+    });
+}

@@ -88,14 +88,24 @@ fn callbacks_of_events_dropped_at_thread_exit_may_use_the_runtime() {
         });
         let s = inner.clone();
         at_teardown(move || sleeper(s.clone()));
+        // `run_with` there (it panicked with std's error about
+        // thread-local storage, which in a thread-local's destructor
+        // aborts the process): a value given at once comes back; a tamed
+        // function is dropped unrun, its event with it.
+        let s = inner.clone();
+        at_teardown(move || {
+            assert_eq!(tame::run_with(|done: Event<u8>| done.trigger(1)), Some(1));
+            assert_eq!(tame::run_with(later_seven), None);
+            tame::asap(s.event());
+        });
     })
     .join()
     .expect("the thread exits cleanly");
-    // Five callbacks handed over an event; none can fire with no loop, so
-    // all five report as dropped (and the blocking job and the tamed
+    // Six callbacks handed over an event; none can fire with no loop, so
+    // all six report as dropped (and the blocking job and the tamed
     // function never ran).
     assert_eq!(seen.fired.load(Ordering::SeqCst), 0);
-    assert_eq!(seen.dropped.load(Ordering::SeqCst), 5);
+    assert_eq!(seen.dropped.load(Ordering::SeqCst), 6);
     assert_eq!(seen.woke.load(Ordering::SeqCst), 0);
 }
 
@@ -162,6 +172,12 @@ fn reader(conn: tame::net::TcpStream, drops: Arc<AtomicUsize>) {
     let got: tame::io::ReadOutcome;
     twait! { conn.read(Vec::with_capacity(64), mkevent!(got)); }
     let _ = got;
+}
+
+#[tamed]
+fn later_seven() -> u8 {
+    twait! { tame::asap(mkevent!()); }
+    7
 }
 
 /// Waits for a timer whose event carries a value into a slot.

@@ -114,8 +114,10 @@ fn ask_chain(first: &dyn Link, what: Ask) -> bool {
 ///   not compile.
 /// * Every event comes back exactly once: dropping an untriggered event
 ///   counts as a trigger that writes nothing (its slot keeps its old value,
-///   an explicit rendezvous still reports its id). A forgotten event never
-///   hangs a `twait`.
+///   an explicit rendezvous still reports its id). An event dropped
+///   anywhere (with the operation it was given to, with a task, with the
+///   loop) never hangs a `twait`; one leaked with `std::mem::forget`
+///   does: nothing is left to report it.
 /// * Triggering after the rendezvous was cancelled or dropped is a no-op; the
 ///   value is dropped.
 /// * Triggering never runs the waiting function re-entrantly: the waiter is

@@ -460,7 +460,9 @@ pub use tame_macros::tvars;
 /// `panic_any`, propagates as it is). Calling `run()` from inside a task (or a
 /// callback the loop runs) panics: the loop does not nest. So does calling
 /// it in a tamed function started outside `run()`, up to its first
-/// blocking `twait`: its body runs then as the loop would run it.
+/// blocking `twait`: its body runs then as the loop would run it. On a
+/// paused clock, a move of the clock past its range (484 years after its
+/// start: see [`time`]) panics.
 ///
 /// # Examples
 ///
@@ -528,7 +530,15 @@ pub fn prepare_loop() -> std::io::Result<()> {
 /// Calls `start` with an event, runs the loop as [`run`] does, and returns
 /// the value the event was triggered with: `None` if it was dropped
 /// untriggered (the function panicked out of `run()` before, was
-/// cancelled, or never kept its promise).
+/// cancelled, or never kept its promise), or if the loop was stopped
+/// ([`stop`]) before it came.
+///
+/// The function's event goes with `run_with`, as a tokio `block_on`'s
+/// future does: a function stopped before its value came is cancelled on
+/// the loop's next turn (a later `run()`), its variables dropped. A
+/// server that stops its loop on a signal and lets its work drain with a
+/// later `run()` starts its function with an event of its own instead
+/// (an event of a `Rendezvous` it keeps), and calls [`run`].
 ///
 /// The usual `main` of a program (or body of a test) that runs one tamed
 /// function and wants its value: `start` is typically `|done| f(args,
@@ -590,8 +600,11 @@ pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
 ///
 /// Called from inside the loop (a task, an event's callback, a signal's
 /// event), it stops the `run()` that is running; called when no loop runs,
-/// it stops the next `run()` after its first turn. [`run_once`] returns
-/// `false` for a turn in which `stop()` was called.
+/// it stops the next `run()` after its first turn, or is taken by the next
+/// [`run_once`], which returns `false` for a turn in which (or before
+/// which, outside the loop) `stop()` was called. (A function
+/// [`run_with`] started is the exception to "stays": its event goes with
+/// `run_with`, which returns `None`, and it is cancelled.)
 ///
 /// It acts on the calling thread's loop only: each thread has its own, and
 /// a call from another thread (a Ctrl-C handler's, a supervisor's) stops
@@ -630,7 +643,8 @@ pub fn stop() {
 /// nothing run (the timer wheel wakes the loop on its way to a far timer):
 /// to wait for something, step until it has come.
 /// Returns whether work remains (what [`run`] would still wait for) and
-/// [`stop`] was not called during the turn. On a paused clock
+/// [`stop`] was not called during the turn (nor outside the loop since
+/// the last `run()` or `run_once`). On a paused clock
 /// ([`time::pause`]) the turn lets at most `timeout` of virtual time pass.
 /// Readiness that nothing waited for (a socket just registered is
 /// reported writable at once) does not end the wait.

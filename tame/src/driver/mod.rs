@@ -387,7 +387,9 @@ pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
             let _ = LOOP.try_with(|l| l.turning.set(self.0));
         }
     }
-    let was = LOOP.with(|l| l.turning.replace(true));
+    // (During thread teardown the loop is gone: `f` runs as outside it,
+    // and what it starts is dropped unrun.)
+    let was = LOOP.try_with(|l| l.turning.replace(true)).unwrap_or(false);
     let _restore = Restore(was);
     f()
 }
