@@ -632,8 +632,8 @@ fn an_invalid_name_is_told_what_is_wrong_with_it() {
     for ((name, reason), res) in cases.iter().zip(lookup_all(&r, &names)) {
         let e = res.unwrap_err();
         assert!(matches!(e, Error::InvalidName { .. }), "{name}: {e:?}");
-        // A name with a space is quoted, so that the space shows.
-        let shown = if name.contains(' ') {
+        // A name with a space at an end is quoted, so that it shows.
+        let shown = if name.ends_with(' ') {
             format!("{name:?}")
         } else {
             name.to_string()

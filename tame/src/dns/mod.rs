@@ -98,8 +98,8 @@ pub type LookupResult = Result<Vec<IpAddr>, Error>;
 
 /// Why a lookup failed. Every variant names the name that was looked up,
 /// as it was given (`"x.test."` with its trailing dot), and `Display` says
-/// which name and why (the empty name as `""`, and a name with a space in
-/// it in quotes, `"127.0.0.1 "`, so that the space shows; a character that is not
+/// which name and why (the empty name as `""`, and a name with a space at
+/// an end in quotes, `"127.0.0.1 "`, so that the space shows; a character that is not
 /// printable, and a backslash, escaped as `{:?}` escapes them: `\t`, `\0`,
 /// `\u{1b}`, `\\`, so that a name from anywhere cannot garble the message).
 ///
@@ -305,8 +305,11 @@ impl fmt::Display for Error {
         match self.name() {
             _ if !named => {}
             "" => f.write_str("\"\": ")?,
-            // A space (a copied name's trailing one) would not show.
-            name if name.contains(' ') => write!(f, "\"{}\": ", Escaped(name))?,
+            // A space at an end (a copied name's trailing one) would not
+            // show.
+            name if name.starts_with(' ') || name.ends_with(' ') => {
+                write!(f, "\"{}\": ", Escaped(name))?
+            }
             name => write!(f, "{}: ", Escaped(name))?,
         }
         match self {
