@@ -239,6 +239,8 @@ pub(crate) trait Outstanding {
     /// cancelled): it is no longer the waiter, and the next function may
     /// wait here.
     fn forget_waiter(&self, task: &crate::task::Header);
+    /// Whether `task` is its waiter.
+    fn has_waiter(&self, task: &crate::task::Header) -> bool;
     /// The tasks watching its events (see `task::Header::task_watchers`).
     fn task_watchers(&self) -> Vec<WaitId>;
 }
@@ -257,6 +259,13 @@ impl<I> Outstanding for Shared<I> {
             Some(Waiter::Task(t)) if std::ptr::eq(t.header(), task) => drop(t),
             other => self.waiter.set(other),
         }
+    }
+
+    fn has_waiter(&self, task: &crate::task::Header) -> bool {
+        let waiter = self.waiter.take();
+        let has = matches!(&waiter, Some(Waiter::Task(t)) if std::ptr::eq(t.header(), task));
+        self.waiter.set(waiter);
+        has
     }
 }
 

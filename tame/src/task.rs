@@ -10,6 +10,16 @@
 //! block. Events made with [`TaskContext::join_event`] count against it, and
 //! [`TaskContext::wait_join`] blocks until all of them came back.
 //!
+//! A run that returns `Pending` must leave the task waiting: a
+//! [`wait_join`](TaskContext::wait_join) or a
+//! [`poll_rendezvous`](TaskContext::poll_rendezvous) of that run returned
+//! `Pending`, else nothing runs the task again (and [`blocked`] does not
+//! list it). A run may wait at several of them, as a select: on its join
+//! and on one rendezvous or more, in any order; whichever comes back first
+//! runs the task again, which then polls what it still wants (a rendezvous
+//! it waited on keeps it as its waiter until it polls there again, waits
+//! there in a later run, or ends). A `#[tamed]` function waits at one.
+//!
 //! # Examples
 //!
 //! A hand-written task that waits on a rendezvous, as `while let Some(id) =
@@ -45,6 +55,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
@@ -148,6 +159,12 @@ pub(crate) struct Header {
     name: &'static str,
     /// The rendezvous a `twait!(r)` blocks on, for [`blocked`].
     rendezvous: Cell<Option<Weak<dyn Outstanding>>>,
+    /// It waits on other rendezvous too, as their waiter, listed in
+    /// `OTHER_RENDEZVOUS`: a task written by hand may wait on several in
+    /// one run, as a select (see the module's docs); they forget it when
+    /// it ends. Never for a task made by the translator, which waits on
+    /// one.
+    other_rendezvous: Cell<bool>,
     /// Where the task waits (meaningful while blocked).
     site: Cell<Option<&'static TwaitSite>>,
     /// Events of the current `twait!{}` block not yet come back.
@@ -158,6 +175,9 @@ pub(crate) struct Header {
     pub(crate) registry_index: Cell<u32>,
     registry_generation: Cell<u32>,
     status: Cell<Status>,
+    /// It waits for its join (a [`TaskContext::wait_join`] of this run
+    /// was `Pending`), also if it then waits on a rendezvous too.
+    join_waiting: Cell<bool>,
     pub(crate) queued: Cell<bool>,
     /// An event it watches died: the loop cancels it when it next reaps,
     /// and its own events report dead until then (see
@@ -174,6 +194,15 @@ pub(crate) struct Header {
     rendezvous_owned: Cell<bool>,
 }
 
+/// The rendezvous a task waits on besides its last, by the task's
+/// address (see `Header::other_rendezvous`): rare, so kept out of every
+/// task.
+type Waited = HashMap<usize, Vec<Weak<dyn Outstanding>>>;
+
+thread_local! {
+    static OTHER_RENDEZVOUS: RefCell<Waited> = RefCell::new(HashMap::new());
+}
+
 pub(crate) const NOT_REGISTERED: u32 = u32::MAX;
 
 impl Header {
@@ -181,11 +210,13 @@ impl Header {
         Header {
             name,
             rendezvous: Cell::new(None),
+            other_rendezvous: Cell::new(false),
             site: Cell::new(None),
             join_outstanding: Cell::new(0),
             registry_index: Cell::new(NOT_REGISTERED),
             registry_generation: Cell::new(0),
             status: Cell::new(Status::Running),
+            join_waiting: Cell::new(false),
             queued: Cell::new(false),
             doomed: Cell::new(false),
             budget: Cell::new(TWAIT_BUDGET),
@@ -283,7 +314,62 @@ impl Header {
     pub(crate) fn block_explicit(&self, site: &'static TwaitSite, count: Weak<dyn Outstanding>) {
         self.status.set(Status::Rendezvous);
         self.site.set(Some(site));
+        if let Some(old) = self.rendezvous.take() {
+            if !Weak::ptr_eq(&old, &count) {
+                self.keep_other_rendezvous(old, &count);
+            }
+        }
         self.rendezvous.set(Some(count));
+    }
+
+    /// The task blocks on `new`, having waited on `old` before: if `old`
+    /// still has it as its waiter (a select written by hand, polling two
+    /// rendezvous in one run), it is kept, for the task's end to forget.
+    /// The list keeps only those that still have it, so it stays as long
+    /// as the rendezvous the task polls.
+    #[cold]
+    #[inline(never)]
+    fn keep_other_rendezvous(&self, old: Weak<dyn Outstanding>, new: &Weak<dyn Outstanding>) {
+        let waits_here =
+            |r: &Weak<dyn Outstanding>| r.upgrade().is_some_and(|r| r.has_waiter(self));
+        let mut others = self.take_other_rendezvous();
+        others.retain(|r| !Weak::ptr_eq(r, new) && !Weak::ptr_eq(r, &old) && waits_here(r));
+        if waits_here(&old) {
+            others.push(old);
+        }
+        if !others.is_empty()
+            && OTHER_RENDEZVOUS
+                .try_with(|o| o.borrow_mut().insert(self.owner(), others))
+                .is_ok()
+        {
+            self.other_rendezvous.set(true);
+        }
+    }
+
+    /// The rendezvous listed by
+    /// [`keep_other_rendezvous`](Self::keep_other_rendezvous), taken out
+    /// of the list.
+    fn take_other_rendezvous(&self) -> Vec<Weak<dyn Outstanding>> {
+        if !self.other_rendezvous.replace(false) {
+            return Vec::new();
+        }
+        OTHER_RENDEZVOUS
+            .try_with(|o| o.borrow_mut().remove(&self.owner()))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The task ended: the rendezvous it still waits on besides its last
+    /// forget it.
+    #[cold]
+    #[inline(never)]
+    fn leave_other_rendezvous(&self) {
+        for r in self.take_other_rendezvous() {
+            if let Some(r) = r.upgrade() {
+                r.forget_waiter(self);
+            }
+        }
     }
 
     #[inline]
@@ -306,7 +392,7 @@ impl Header {
             // a death any more.
             self.join_watches.forget(self.owner());
         }
-        left == 0 && self.status.get() == Status::Join
+        left == 0 && self.join_waiting.get()
     }
 
     /// What [`blocked`] reports for this task, if it is blocked.
@@ -424,6 +510,7 @@ where
         let mut body = self.body.borrow_mut();
         let Some(f) = body.as_mut() else { return };
         self.header.status.set(Status::Running);
+        self.header.join_waiting.set(false);
         self.header.budget.set(TWAIT_BUDGET);
         let cx = TaskContext {
             task: me,
@@ -498,6 +585,7 @@ impl<F> TaskCell<F> {
     fn finish(&self) {
         let h = &self.header;
         h.status.set(Status::Done);
+        h.join_waiting.set(false);
         if crate::driver::any_partly() {
             if let Some(id) = h.watch_id() {
                 crate::driver::forget_partly(id);
@@ -509,6 +597,9 @@ impl<F> TaskCell<F> {
         // second waiter, and the task's memory kept).
         if let Some(r) = h.rendezvous.take().and_then(|w| w.upgrade()) {
             r.forget_waiter(h);
+        }
+        if h.other_rendezvous.get() {
+            h.leave_other_rendezvous();
         }
         // It stays in the loop's table of blocked tasks (which reports
         // no done task) until it is dropped, or until the next task of its
@@ -763,6 +854,7 @@ impl TaskContext<'_> {
             }
         } else {
             h.status.set(Status::Join);
+            h.join_waiting.set(true);
             h.site.set(Some(site));
             Poll::Pending
         }

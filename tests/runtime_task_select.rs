@@ -1,0 +1,111 @@
+//! A task written by hand (`tame::task`) that waits at several places in
+//! one run, as a select: its join and a rendezvous, or two rendezvous, in
+//! either order. Whichever comes back runs it again, and a rendezvous it
+//! waited on forgets it when it ends.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use tame::task::{self, TwaitSite};
+use tame::Rendezvous;
+
+static JOIN: TwaitSite = TwaitSite::new("reply_or_timer", file!(), line!());
+static REPLY: TwaitSite = TwaitSite::new("reply_or_timer", file!(), line!());
+
+/// Waits for a reply that never comes, or a timer on its join, with the
+/// join's wait first or second: the timer wins either way.
+fn reply_or_timer(join_first: bool) {
+    tame::time::pause();
+    let r = Rendezvous::<u32>::new();
+    let _reply = r.event(1); // never comes
+    let timed_out = Rc::new(Cell::new(false));
+    let t = timed_out.clone();
+    let mut armed = false;
+    task::start("reply_or_timer", move |cx| {
+        if !armed {
+            tame::timer(Duration::from_millis(10), cx.join_event());
+            armed = true;
+        }
+        let join = |cx: &task::TaskContext<'_>| cx.wait_join(&JOIN).is_ready();
+        let reply = |cx: &task::TaskContext<'_>| cx.poll_rendezvous(&r, &REPLY).is_ready();
+        let (joined, replied) = if join_first {
+            let joined = join(cx);
+            (joined, !joined && reply(cx))
+        } else {
+            let replied = reply(cx);
+            (!replied && join(cx), replied)
+        };
+        if joined || replied {
+            t.set(joined);
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    });
+    tame::run();
+    assert!(timed_out.get(), "the timer's join event ran the task");
+    assert!(tame::blocked().is_empty());
+}
+
+#[test]
+fn a_join_waited_on_before_a_rendezvous_still_runs_the_task() {
+    reply_or_timer(true);
+}
+
+#[test]
+fn a_join_waited_on_after_a_rendezvous_runs_the_task() {
+    reply_or_timer(false);
+}
+
+static A: TwaitSite = TwaitSite::new("select", file!(), line!());
+static B: TwaitSite = TwaitSite::new("select", file!(), line!());
+static OTHER: TwaitSite = TwaitSite::new("other", file!(), line!());
+
+/// A fair select over two rendezvous (each run polls first the one the
+/// last run polled second) ends on `b`'s event while `a` still had it as
+/// its waiter: `a` forgets it, and the next function may wait there (it
+/// panicked, blaming the finished task, and `a` held its memory).
+#[test]
+fn a_task_that_waited_on_two_rendezvous_leaves_both_when_it_ends() {
+    let a = Rc::new(Rendezvous::<u32>::new());
+    let b = Rc::new(Rendezvous::<u32>::new());
+    let held = a.event(1);
+    tame::asap(b.event(2));
+    let (a2, b2) = (a.clone(), b.clone());
+    let mut runs = 0;
+    let got = Rc::new(Cell::new(0));
+    let g = got.clone();
+    task::start("select", move |cx| {
+        runs += 1;
+        let order = if runs % 2 == 1 {
+            [(&a2, &A), (&b2, &B)]
+        } else {
+            [(&b2, &B), (&a2, &A)]
+        };
+        for (r, site) in order {
+            if let Poll::Ready(id) = cx.poll_rendezvous(r, site) {
+                g.set(id.unwrap_or(0));
+                return Poll::Ready(());
+            }
+        }
+        Poll::Pending
+    });
+    tame::run();
+    assert_eq!(got.get(), 2);
+    assert!(tame::blocked().is_empty());
+    let a3 = a.clone();
+    let other = Rc::new(Cell::new(0));
+    let o = other.clone();
+    task::start("other", move |cx| {
+        cx.poll_rendezvous(&a3, &OTHER)
+            .map(|id| o.set(id.unwrap_or(0)))
+    });
+    held.trigger(());
+    tame::run();
+    assert_eq!(
+        other.get(),
+        1,
+        "the next function waited on `a` and got its id"
+    );
+}
