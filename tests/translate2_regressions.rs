@@ -3881,6 +3881,81 @@ fn block_imports(
     Ok(u32::from(a + b + c + d + e + f + g + h + r?))
 }
 
+/// The same with parameters under `cfg`, one present and one not: the
+/// lint shadow's closure has a number of parameters per configuration, and
+/// was typed as written, in the body's scope, so that `Result` was the
+/// body's (E0107) and `Message` wire's (E0609).
+#[tamed]
+fn cfg_param_imports(
+    #[cfg(unix)] fd: i32,
+    #[cfg(not(unix))] other: u64,
+    msg: Message,
+    #[cfg(any())] never: u8,
+) -> Result<usize, String> {
+    use std::io::Result;
+    use wire::Message;
+    assert_eq!(std::mem::size_of::<Message>(), 0);
+    twait! { tame::asap(mkevent!()); }
+    let r: Result<()> = Ok(());
+    r.map_err(|e| e.to_string())?;
+    Ok(msg.0.len() + usize::try_from(fd).unwrap_or(0))
+}
+
+/// A parameter under `cfg` beside an `impl Trait` one, borrowed by the
+/// tail expression (edition 2021): the closure's parameter outlives the
+/// tail's temporaries (bound by a `let` in the closure, it did not: E0597).
+#[tamed]
+fn cfg_param_impl_tail(#[cfg(unix)] k: u32, c: impl AsRef<RefCell<Vec<u32>>> + 'static) -> usize {
+    twait! { tame::asap(mkevent!()); }
+    #[cfg(unix)]
+    let _ = k;
+    c.as_ref().borrow().len()
+}
+
+/// Thirteen parameters and a body's `use`: past the twelve the helpers
+/// had, the shadow was typed as written, in the body's scope.
+#[tamed]
+#[allow(clippy::too_many_arguments)]
+fn thirteen_imports(
+    a: u8,
+    b: u8,
+    c: u8,
+    d: u8,
+    e: u8,
+    f: u8,
+    g: u8,
+    h: u8,
+    i: u8,
+    j: u8,
+    k: u8,
+    l: u8,
+    r: Result<u8, String>,
+) -> Result<u32, String> {
+    use std::io::*;
+    let _ = Cursor::new(vec![1u8]);
+    twait! { tame::asap(mkevent!()); }
+    Ok(u32::from(
+        a + b + c + d + e + f + g + h + i + j + k + l + r?,
+    ))
+}
+
+#[test]
+fn a_use_in_the_body_does_not_change_the_signature_beside_cfg_parameters() {
+    assert_eq!(
+        tame::run_with(|d| cfg_param_imports(3, Message("de".into()), d)),
+        Some(Ok(5))
+    );
+    let v = RefCell::new(vec![1, 2]);
+    assert_eq!(
+        tame::run_with(|d| cfg_param_impl_tail(1, Rc::new(v), d)),
+        Some(2)
+    );
+    assert_eq!(
+        tame::run_with(|d| thirteen_imports(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, Ok(2), d)),
+        Some(Ok(14))
+    );
+}
+
 #[test]
 fn a_use_in_the_body_does_not_change_the_signature() {
     assert_eq!(

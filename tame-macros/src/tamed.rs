@@ -445,7 +445,7 @@ fn outlive_static(generics: &mut syn::Generics, ty: &Type) {
 
 /// The most parameters of a lint shadow's closure that `tame::__private`
 /// has a `shadow_returningN` helper for.
-const SHADOW_RETURNING_MAX: usize = 12;
+const SHADOW_RETURNING_MAX: usize = 16;
 
 /// clippy's default `too-many-arguments-threshold`.
 const CLIPPY_MAX_ARGUMENTS: usize = 7;
@@ -762,6 +762,8 @@ fn lint_shadow(
     // The same, typed by a helper instead (see `returning` below), which
     // takes the `impl Trait` ones too.
     let (mut untyped_params, mut param_types) = (Vec::new(), Vec::new());
+    // Each of those parameters' `cfg` predicate, if it has one.
+    let mut param_cfgs = Vec::new();
     let mut params = Vec::new();
     let mut impl_params = false;
     // A rejected function has no machine to move its parameters: they are
@@ -774,10 +776,11 @@ fn lint_shadow(
             let Some((pat, ty, arg, attrs)) = rebound_params.next() else {
                 continue;
             };
-            let cfg = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+            let cfg: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
             let lints: Vec<_> = attrs.iter().filter(|a| is_lint_attr(a)).collect();
             untyped_params.push(quote!(#(#lints)* #pat));
             param_types.push(quote!(::tame::__private::type_of(&#arg)));
+            param_cfgs.push(cfg_predicate(&cfg));
             if parse::syntax::mentions_impl(ty) {
                 impl_params = true;
                 patterns.push(quote!(#(#lints)* let #pat = #arg;));
@@ -803,6 +806,7 @@ fn lint_shadow(
             params.push(quote!(#(#cfg)* #(#lints)* #allow let #m #ident = #ident;));
             untyped_params.push(quote!(#(#lints)* #allow #m #ident));
             param_types.push(quote!(::tame::__private::type_of(&#ident)));
+            param_cfgs.push(cfg_predicate(&cfg));
             impl_params = true;
         } else {
             // The function binds it already: clippy's restriction lint
@@ -812,6 +816,7 @@ fn lint_shadow(
             );
             untyped_params.push(quote!(#[allow(clippy::shadow_unrelated)] #(#lints)* #m #ident));
             param_types.push(quote!(::tame::__private::type_of(&#ident)));
+            param_cfgs.push(cfg_predicate(&cfg));
             if rejected {
                 touches.push(quote!(#(#cfg)* let _ = &#ident;));
             }
@@ -825,19 +830,19 @@ fn lint_shadow(
     // not change what the signature says, and an `impl Trait` parameter
     // is then the closure's too (bound by a `let`, it would not outlive
     // the temporaries of the body's tail: `c.as_ref().borrow().len()`).
-    // As written where the number is not one (a parameter under `cfg`),
-    // or there is no such helper.
+    // Parameters under `cfg` make the number one per configuration: a
+    // closure for each, under its own `cfg`. As written where there is no
+    // helper for the number, or the configurations are too many.
+    let cfg_params: Vec<usize> = (param_cfgs.iter().enumerate())
+        .filter_map(|(i, c)| c.is_some().then_some(i))
+        .collect();
     let counted = (parse::syntax::has_items(&f.block) || impl_params)
         && untyped_params.len() <= SHADOW_RETURNING_MAX
-        && f.sig.inputs.iter().all(|a| match a {
-            syn::FnArg::Typed(t) => !t.attrs.iter().any(|a| a.path().is_ident("cfg")),
-            syn::FnArg::Receiver(_) => true,
-        });
+        && cfg_params.len() <= SHADOW_CFG_PARAMS_MAX;
     let (ret, returning) = match (&f.sig.output, &sig.done) {
         (ReturnType::Type(..), Some(done)) if counted => {
-            let helper = quote::format_ident!("shadow_returning{}", untyped_params.len());
             let ty = quote!(::tame::__private::return_type(&#done));
-            (TokenStream::new(), Some((helper, ty)))
+            (TokenStream::new(), Some(ty))
         }
         // `-> ()` as no return type.
         (output, _)
@@ -849,10 +854,9 @@ fn lint_shadow(
                     }
                 } =>
         {
-            let helper = quote::format_ident!("shadow_returning{}", untyped_params.len());
             (
                 TokenStream::new(),
-                Some((helper, quote!(::tame::__private::unit_type()))),
+                Some(quote!(::tame::__private::unit_type())),
             )
         }
         (ReturnType::Type(_, ty), _) => (quote!(-> #ty), None),
@@ -872,10 +876,6 @@ fn lint_shadow(
     // body's span), so that clippy's lints on a function's body as a whole
     // (`needless_return`) look at it as the user's code.
     let span = f.block.brace_token.span.join();
-    let bars = match returning {
-        Some(_) => quote_spanned!(span=> | #(#untyped_params),* |),
-        None => quote_spanned!(span=> | #(#closure_params),* |),
-    };
     // A closure captures the fields it uses of a `mut self` one by one,
     // and takes an assignment to a field it moves (`self.0 = t; self.0`)
     // for a write over a captured value never read; a method does not.
@@ -898,22 +898,31 @@ fn lint_shadow(
             #body
         },
     );
-    let closure = match returning {
-        Some((helper, ty)) => quote! {
-            ::tame::__private::#helper(
-                #ty,
-                (#(#param_types,)*),
-                #bars #block,
-            )
-        },
-        None => quote!(#bars #ret #block),
+    let closures: Vec<TokenStream> = match returning {
+        Some(ty) => configurations(&param_cfgs, &cfg_params)
+            .into_iter()
+            .map(|(cfg, present)| {
+                let helper = quote::format_ident!("shadow_returning{}", present.len());
+                let params = present.iter().map(|&i| &untyped_params[i]);
+                let types = present.iter().map(|&i| &param_types[i]);
+                let bars = quote_spanned!(span=> | #(#params),* |);
+                quote! {
+                    #cfg
+                    #allow
+                    let _ = ::tame::__private::#helper(#ty, (#(#types,)*), #bars #block);
+                }
+            })
+            .collect(),
+        None => {
+            let bars = quote_spanned!(span=> | #(#closure_params),* |);
+            vec![quote!(#allow let _ = #bars #ret #block;)]
+        }
     };
     quote! {
         if false {
             #(#paths!(@used);)*
             #(#touches)*
-            #allow
-            let _ = #closure;
+            #(#closures)*
             return;
         }
     }
@@ -932,13 +941,21 @@ fn lint_shadow(
 /// implementations get (`fn f(self, a: A, done: Event<T>);`), so that a
 /// trait can declare it as it is written in the impls.
 fn trait_declaration(decl: syn::TraitItemFn, mut errors: Errors) -> TokenStream {
-    let f = ItemFn {
+    let mut f = ItemFn {
         attrs: decl.attrs,
         vis: syn::Visibility::Inherited,
         sig: decl.sig,
         block: Box::new(syn::parse_quote!({})),
     };
     check::signature(&f, &mut errors);
+    // A return type the check rejected is left out, as for a function
+    // with a body: rustc would report it again (`Event<!>`: "the `!` type
+    // is experimental").
+    if let ReturnType::Type(_, ty) = &f.sig.output {
+        if check::rejected_return(ty) {
+            f.sig.output = ReturnType::Default;
+        }
+    }
     let errors = errors.take().map(crate::errors::compile_errors);
     let mut sig = Signature::of(&f);
     // A declaration keeps no `self`: its implementations say what they
@@ -1469,4 +1486,53 @@ pub(crate) fn lower_and_analyze<'ir>(
         }
         demoted.extend(useless);
     }
+}
+
+/// The most parameters under `cfg` for which the lint shadow has a closure
+/// per configuration (see [`configurations`]): 2^3 copies of the body.
+const SHADOW_CFG_PARAMS_MAX: usize = 3;
+
+/// A parameter's `cfg` predicate (`all(..)` of its `#[cfg]`s), if it has
+/// any.
+fn cfg_predicate(attrs: &[&syn::Attribute]) -> Option<TokenStream> {
+    if attrs.is_empty() {
+        return None;
+    }
+    let preds = attrs
+        .iter()
+        .filter_map(|a| a.meta.require_list().ok())
+        .map(|l| &l.tokens);
+    Some(quote!(all(#(#preds),*)))
+}
+
+/// Each configuration of the parameters under `cfg` (`cfgs[i]` for the
+/// `i`-th parameter, `cfg_params` those that have one): its `#[cfg(..)]`
+/// (none if no parameter has one) and the parameters it has, in order.
+fn configurations(
+    cfgs: &[Option<TokenStream>],
+    cfg_params: &[usize],
+) -> Vec<(Option<TokenStream>, Vec<usize>)> {
+    if cfg_params.is_empty() {
+        return vec![(None, (0..cfgs.len()).collect())];
+    }
+    (0..1u32 << cfg_params.len())
+        .map(|mask| {
+            let has = |k: usize| mask & (1 << k) != 0;
+            let preds = cfg_params.iter().enumerate().map(|(k, &i)| {
+                let p = &cfgs[i];
+                if has(k) {
+                    quote!(#p)
+                } else {
+                    quote!(not(#p))
+                }
+            });
+            let present = (0..cfgs.len())
+                .filter(|i| match cfg_params.iter().position(|j| j == i) {
+                    Some(k) => has(k),
+                    None => true,
+                })
+                .collect();
+            (Some(quote!(#[cfg(all(#(#preds),*))])), present)
+        })
+        .collect()
 }

@@ -331,6 +331,10 @@ shadow_returning! {
     shadow_returning10(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
     shadow_returning11(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
     shadow_returning12(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+    shadow_returning13(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13);
+    shadow_returning14(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14);
+    shadow_returning15(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15);
+    shadow_returning16(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15, A16);
 }
 
 /// Runs the machine of a `Result`/`Option` function, which returns
