@@ -1138,6 +1138,77 @@ fn read_to_end_takes_exactly_its_limit_and_refuses_one_byte_more() {
     });
 }
 
+/// `read_exact` of `n` bytes of what `feed` writes into a pipe, with
+/// `prefix` in the buffer; then what a plain read finds after it.
+fn read_fed_exactly(prefix: &[u8], bytes: Vec<u8>, n: usize) -> (Vec<u8>, io::Result<()>, Vec<u8>) {
+    let (r, w) = pipe().unwrap();
+    feed(w, bytes);
+    let rdv = Rendezvous::<()>::new();
+    let (ev, slot) = rdv.event_with_slot(());
+    r.read_exact(prefix.to_vec(), n, ev);
+    tame::run();
+    let (buf, got) = slot.take().expect("read_exact gave its buffer back");
+    let (ev, rest) = rdv.event_with_slot(());
+    r.read_to_end(Vec::new(), usize::MAX, ev);
+    tame::run();
+    (buf, got, rest.take().unwrap().0)
+}
+
+#[test]
+fn read_exact_takes_its_bytes_and_not_one_more() {
+    on_fresh_loop(|| {
+        // Far more than a pipe holds, then what follows it.
+        let bytes = payload((1 << 20) + 7);
+        let (buf, got, rest) = read_fed_exactly(b"head:", bytes.clone(), 1 << 20);
+        got.unwrap();
+        assert_eq!(&buf[..5], b"head:");
+        assert!(
+            buf[5..] == bytes[..1 << 20],
+            "the bytes came whole and in order"
+        );
+        assert_eq!(
+            rest,
+            bytes[1 << 20..],
+            "the bytes after them are the next reader's"
+        );
+        // None asked: done at once, nothing read.
+        let (buf, got, rest) = read_fed_exactly(b"x", b"abc".to_vec(), 0);
+        got.unwrap();
+        assert_eq!((buf, rest), (b"x".to_vec(), b"abc".to_vec()));
+    });
+}
+
+#[test]
+fn read_exact_of_a_stream_that_ends_first_says_so_and_gives_what_came() {
+    on_fresh_loop(|| {
+        let (buf, got, _) = read_fed_exactly(b"", payload(10), 11);
+        let e = got.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(e.to_string().contains("after 10 of 11 bytes"), "{e}");
+        assert_eq!(buf, payload(10));
+    });
+}
+
+/// A peer's length costs no memory before its bytes come: a read of a
+/// gigabyte that has had ten bytes holds a buffer of a chunk.
+#[test]
+fn read_exact_allocates_as_the_bytes_come() {
+    on_fresh_loop(|| {
+        let (a, mut peer) = pair();
+        let rdv = Rendezvous::<()>::new();
+        let (ev, slot) = rdv.event_with_slot(());
+        a.read_exact(Vec::new(), 1 << 30, ev);
+        peer.write_all(&payload(10)).unwrap();
+        assert!(tame::run_once(Some(Duration::from_secs(30))));
+        drop(peer);
+        turn_until(|| rdv.try_next().is_some());
+        let (buf, got) = slot.take().unwrap();
+        assert_eq!(got.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(buf, payload(10));
+        assert!(buf.capacity() <= 1 << 16, "held {} bytes", buf.capacity());
+    });
+}
+
 #[test]
 fn read_to_end_waits_for_the_end_of_a_stream_that_pauses() {
     on_fresh_loop(|| {

@@ -389,6 +389,88 @@ impl Op for ReadToEndOp {
     }
 }
 
+/// Reads exactly `n` bytes, appended to `buf` (see
+/// `ReadStream::read_exact`).
+pub(crate) fn read_exact(
+    src: &Rc<Source>,
+    buf: Vec<u8>,
+    n: usize,
+    ev: Event<(Vec<u8>, io::Result<()>)>,
+) {
+    let start = buf.len();
+    op::start(
+        src,
+        ReadExactOp {
+            buf,
+            start,
+            end: start.saturating_add(n),
+            ev,
+        },
+    );
+}
+
+struct ReadExactOp {
+    buf: Vec<u8>,
+    /// The length of `buf` as it came.
+    start: usize,
+    /// The length it has when the read is done.
+    end: usize,
+    ev: Event<(Vec<u8>, io::Result<()>)>,
+}
+
+impl Op for ReadExactOp {
+    fn kind(&self) -> Ready {
+        Ready::READ
+    }
+
+    fn attempt(mut self, src: &Rc<Source>, ready: bool) -> Progress<Self> {
+        let mut flowing = ready;
+        let result = loop {
+            let len = self.buf.len();
+            if len == self.end {
+                break Ok(());
+            }
+            if !flowing && self.buf.capacity() == len && !src.never_blocks() {
+                // Nothing to read into: allocate only once there is data,
+                // so that a stream idle between frames holds no buffer.
+                return Progress::Wait(self, Ready::READ);
+            }
+            // Never past `end`: what follows is the next reader's. The
+            // room doubles with what came (a length a peer sent is not
+            // allocated before its bytes come).
+            let room = (self.end - len).min((len - self.start).max(READ_CHUNK));
+            self.buf.resize(len + room, 0);
+            let got = sys::read_slice(src.fd(), &mut self.buf[len..]);
+            self.buf.truncate(len + got.as_ref().map_or(0, |&k| k));
+            match got {
+                Ok(0) => {
+                    break Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "read_exact: the stream ended after {} of {} bytes",
+                            len - self.start,
+                            self.end - self.start
+                        ),
+                    ))
+                }
+                Ok(_) => flowing = true,
+                Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::READ),
+                Err(e) => break Err(e),
+            }
+        };
+        self.ev.trigger((self.buf, result));
+        Progress::Done
+    }
+
+    fn fail(self, err: io::Error) {
+        self.ev.trigger((self.buf, Err(err)));
+    }
+
+    fn event(&self) -> &dyn Watch {
+        &self.ev
+    }
+}
+
 /// Looks for `delim` in `buf`, from a little before `searched` (a match may
 /// straddle old and new bytes). `Some(result)` if `read_until` is over.
 ///

@@ -253,6 +253,55 @@ pub trait ReadStream: sealed::Sealed {
     fn read_to_end(&self, buf: Vec<u8>, limit: usize, ev: Event<(Vec<u8>, io::Result<usize>)>) {
         ops::read_to_end(self.source().0, buf, limit, ev);
     }
+
+    /// Reads exactly `n` bytes (appending them to `buf`), and gives `buf`
+    /// back through `ev`: tokio's `read_exact`, for a protocol that says
+    /// how long what comes is (a fixed header, a length-prefixed frame).
+    /// It reads no byte past the `n`th: those are the next reader's. The
+    /// buffer grows as the bytes come, so a length a peer sent costs no
+    /// memory before its bytes do.
+    ///
+    /// As with [`read_until`](Self::read_until), a cancelled read (its
+    /// event dead) drops `buf` with what it held and the bytes it read.
+    ///
+    /// # Errors
+    ///
+    /// Through `ev`, with the buffer and what it read: `UnexpectedEof` if
+    /// the stream ends before the `n` bytes came; `ResourceBusy` if
+    /// another read-side operation waits; read errors.
+    ///
+    /// # Examples
+    ///
+    /// A frame of a length-prefixed protocol: two bytes of length, then
+    /// the payload.
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::ReadStream;
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn frame<S: ReadStream>(from: S) -> io::Result<Vec<u8>> {
+    ///     let head: (Vec<u8>, io::Result<()>);
+    ///     twait! { from.read_exact(Vec::new(), 2, mkevent!(head)); }
+    ///     let (head, got) = head;
+    ///     got?;
+    ///     let len = usize::from(u16::from_be_bytes([head[0], head[1]]));
+    ///     let body: (Vec<u8>, io::Result<()>);
+    ///     twait! { from.read_exact(Vec::new(), len, mkevent!(body)); }
+    ///     let (body, got) = body;
+    ///     got?;
+    ///     Ok(body)
+    /// }
+    ///
+    /// let (r, w) = tame::io::pipe().unwrap();
+    /// w.try_write(b"\x00\x05hello, and the next frame").unwrap();
+    /// let got = tame::run_with(|done| frame(r, done)).unwrap();
+    /// assert_eq!(got.unwrap(), b"hello");
+    /// ```
+    fn read_exact(&self, buf: Vec<u8>, n: usize, ev: Event<(Vec<u8>, io::Result<()>)>) {
+        ops::read_exact(self.source().0, buf, n, ev);
+    }
 }
 
 /// The write side of a byte stream: [`Fd`](super::Fd),
