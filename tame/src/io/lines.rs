@@ -278,7 +278,9 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// Those of [`read_line`](Self::read_line), and `InvalidData` for a
     /// line that is not UTF-8: the line is consumed, and the error wraps a
     /// [`FromUtf8Error`](std::string::FromUtf8Error) that holds its bytes
-    /// (`err.into_inner()`, then `downcast`).
+    /// (`err.into_inner()`, then `downcast`). Both are `InvalidData`: tell
+    /// this one from a line too long by what it wraps,
+    /// `e.get_ref().is_some_and(|inner| inner.is::<std::string::FromUtf8Error>())`.
     ///
     /// # Examples
     ///
