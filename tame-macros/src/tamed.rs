@@ -577,7 +577,16 @@ struct StaticImpls;
 impl syn::visit_mut::VisitMut for StaticImpls {
     fn visit_type_impl_trait_mut(&mut self, it: &mut syn::TypeImplTrait) {
         syn::visit_mut::visit_type_impl_trait_mut(self, it);
-        it.bounds.push(syn::parse_quote!('static));
+        // With the `impl`'s span: the type then spans the user's code, where
+        // lints on it (clippy's `impl_trait_in_params`) point.
+        let at = it.impl_token.span;
+        if !it.bounds.empty_or_trailing() {
+            it.bounds.push_punct(syn::Token![+](at));
+        }
+        it.bounds
+            .push_value(syn::TypeParamBound::Lifetime(syn::Lifetime::new(
+                "'static", at,
+            )));
     }
 }
 
