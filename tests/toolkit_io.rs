@@ -1209,6 +1209,25 @@ fn read_exact_allocates_as_the_bytes_come() {
     });
 }
 
+/// What came of a frame a peer said is a terabyte long: the buffer holds
+/// at most about twice that, as a `Vec` grows (the room was zero-filled
+/// ahead of the bytes, and reserved again: about four times).
+#[test]
+fn read_exact_holds_about_twice_what_came() {
+    on_fresh_loop(|| {
+        let (r, w) = pipe().unwrap();
+        feed(w, payload(1 << 20));
+        let rdv = Rendezvous::<()>::new();
+        let (ev, slot) = rdv.event_with_slot(());
+        r.read_exact(Vec::new(), 1 << 40, ev);
+        tame::run();
+        let (buf, got) = slot.take().unwrap();
+        assert_eq!(got.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(buf.len(), 1 << 20);
+        assert!(buf.capacity() <= 2 << 20, "held {} bytes", buf.capacity());
+    });
+}
+
 #[test]
 fn read_to_end_waits_for_the_end_of_a_stream_that_pauses() {
     on_fresh_loop(|| {

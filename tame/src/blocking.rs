@@ -106,6 +106,15 @@ where
         crate::driver::drop_for_gone_loop(ev);
         return;
     }
+    // Before the job is handed over: a panic for want of the eventfd
+    // leaves nothing running behind it (a caller that catches it and tries
+    // again would run `f` twice).
+    if let Err(e) = crate::driver::remote() {
+        panic!(
+            "tame::spawn_blocking: cannot create the loop's eventfd: {e} \
+             (tame::prepare_loop() at startup reports this as an error)"
+        );
+    }
     let shared = Arc::new(Mutex::new(Outcome::Running(None)));
     let job_shared = shared.clone();
     let job: Job = Box::new(move || {
@@ -243,12 +252,13 @@ fn submit(mut job: Job) -> std::io::Result<()> {
             Err(mpsc::SendError(back)) => job = back,
         }
     }
-    start_thread(&mut pool, job)
+    start_thread(&mut pool, job).map_err(|(e, _job)| e)
 }
 
 /// Starts a pool thread for `job`; if none can be started, the job goes
-/// to the backlog when some thread will take it.
-fn start_thread(pool: &mut Pool, job: Job) -> std::io::Result<()> {
+/// to the backlog when some thread will take it, else it is given back
+/// with the error.
+fn start_thread(pool: &mut Pool, job: Job) -> Result<(), (std::io::Error, Job)> {
     // The job is handed over through a slot: if the thread cannot be
     // started, the job is still ours.
     let slot = Arc::new(Mutex::new(Some(job)));
@@ -278,10 +288,34 @@ fn start_thread(pool: &mut Pool, job: Job) -> std::io::Result<()> {
         Err(e) => {
             let job = lock(&slot).take().expect("the thread did not start");
             if pool.threads == 0 {
-                return Err(e);
+                return Err((e, job));
             }
             pool.backlog.push_back(job);
             Ok(())
+        }
+    }
+}
+
+/// A thread of `pool` whose loop holds work retires: `None`, it goes. The
+/// last one going starts a new thread (with `start`) for a job waiting;
+/// if none can be started (the retiring one still counts against the
+/// process's limit), it stays and runs that job itself, its loop's work
+/// left in place: `Some(job)`. A job dropped unrun would never give its
+/// event back, and the loop waiting for it would never end.
+fn retire(
+    pool: &mut Pool,
+    start: impl FnOnce(&mut Pool, Job) -> Result<(), (std::io::Error, Job)>,
+) -> Option<Job> {
+    pool.threads -= 1;
+    if pool.threads > 0 {
+        return None;
+    }
+    let next = pool.backlog.pop_front()?;
+    match start(pool, next) {
+        Ok(()) => None,
+        Err((_, next)) => {
+            pool.threads += 1;
+            Some(next)
         }
     }
 }
@@ -299,14 +333,13 @@ fn worker(mut job: Job) {
         job();
         let mut pool = lock(&POOL);
         if crate::driver::holds_work() {
-            pool.threads -= 1;
-            // The last thread going: a job waiting gets a new one.
-            if pool.threads == 0 {
-                if let Some(next) = pool.backlog.pop_front() {
-                    let _ = start_thread(&mut pool, next);
+            match retire(&mut pool, start_thread) {
+                Some(next) => {
+                    job = next;
+                    continue;
                 }
+                None => return,
             }
-            return;
         }
         if let Some(next) = pool.backlog.pop_front() {
             job = next;
@@ -340,7 +373,7 @@ fn worker(mut job: Job) {
 
 #[cfg(test)]
 mod tests {
-    use super::{lock, submit, POOL};
+    use super::{lock, retire, submit, Job, Pool, POOL};
     use std::sync::{mpsc, Mutex};
     use std::thread;
     use std::time::{Duration, Instant};
@@ -419,5 +452,37 @@ mod tests {
         let on = dropped.recv().unwrap();
         assert!(all_idle(), "the pool's thread ended with the drop's panic");
         assert_eq!(job_thread(), on);
+    }
+
+    fn a_pool(threads: usize, backlog: Vec<Job>) -> Pool {
+        Pool {
+            idle: Vec::new(),
+            backlog: backlog.into(),
+            threads,
+            pid: 0,
+        }
+    }
+
+    /// The last thread retiring with a job waiting, when no thread can be
+    /// started for it: it runs the job itself (the job was dropped unrun,
+    /// and its loop waited for its event for ever).
+    #[test]
+    fn the_last_thread_retiring_runs_a_waiting_job_no_thread_can_be_started_for() {
+        let mut pool = a_pool(1, vec![Box::new(|| ())]);
+        let refused = |_: &mut Pool, job: Job| Err((std::io::Error::other("no thread"), job));
+        assert!(retire(&mut pool, refused).is_some(), "the job came back");
+        assert_eq!((pool.threads, pool.backlog.len()), (1, 0));
+        // A thread that can be started takes it: this one goes.
+        let mut pool = a_pool(1, vec![Box::new(|| ())]);
+        let started = |pool: &mut Pool, _: Job| {
+            pool.threads += 1;
+            Ok(())
+        };
+        assert!(retire(&mut pool, started).is_none());
+        assert_eq!((pool.threads, pool.backlog.len()), (1, 0));
+        // Others alive: they take the job when theirs is done.
+        let mut pool = a_pool(2, vec![Box::new(|| ())]);
+        assert!(retire(&mut pool, refused).is_none());
+        assert_eq!((pool.threads, pool.backlog.len()), (1, 1));
     }
 }

@@ -435,14 +435,14 @@ impl Op for ReadExactOp {
                 // so that a stream idle between frames holds no buffer.
                 return Progress::Wait(self, Ready::READ);
             }
-            // Never past `end`: what follows is the next reader's. The
-            // room doubles with what came (a length a peer sent is not
-            // allocated before its bytes come).
-            let room = (self.end - len).min((len - self.start).max(READ_CHUNK));
-            self.buf.resize(len + room, 0);
-            let got = sys::read_slice(src.fd(), &mut self.buf[len..]);
-            self.buf.truncate(len + got.as_ref().map_or(0, |&k| k));
-            match got {
+            if self.buf.capacity() == len {
+                // The room doubles with what came, as a `Vec` grows (a
+                // length a peer sent is not allocated before its bytes).
+                let room = (self.end - len).min((len - self.start).max(READ_CHUNK));
+                self.buf.reserve_exact(room);
+            }
+            // Never past `end`: what follows is the next reader's.
+            match sys::read_at_most(src.fd(), &mut self.buf, self.end - len) {
                 Ok(0) => {
                     break Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,

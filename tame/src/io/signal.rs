@@ -451,6 +451,22 @@ impl SignalTable {
     /// first time: `None` if the signal came while nobody waited (the
     /// next waiter gets it at once), else the token it is reported under.
     fn watch(self: &Rc<Self>, signo: i32) -> io::Result<Option<Token>> {
+        // Registered before the signal is blocked: a loop that cannot
+        // register it (no descriptor left for its epoll) refuses with the
+        // signal's action as it was (blocked and unwatched, Ctrl-C did
+        // nothing any more).
+        let token = match self.token.get() {
+            Some(token) => token,
+            None => {
+                let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<SignalTable>;
+                let fd = self.source.borrow();
+                let token = driver::register(fd.fd(), me, Ready::READ)?
+                    .ok_or_else(|| io::Error::other("a signal descriptor that never blocks"))?;
+                self.token.set(Some(token));
+                self.armed.set(true);
+                token
+            }
+        };
         let bit = 1u64 << signo;
         if self.watched.get() & bit == 0 {
             self.source.borrow_mut().add(signo)?;
@@ -460,15 +476,6 @@ impl SignalTable {
             self.pending.set(self.pending.get() & !bit);
             return Ok(None);
         }
-        if let Some(token) = self.token.get() {
-            return Ok(Some(token));
-        }
-        let me: Weak<dyn Registration> = Rc::downgrade(self) as Weak<SignalTable>;
-        let fd = self.source.borrow();
-        let token = driver::register(fd.fd(), me, Ready::READ)?
-            .ok_or_else(|| io::Error::other("a signal descriptor that never blocks"))?;
-        self.token.set(Some(token));
-        self.armed.set(true);
         Ok(Some(token))
     }
 

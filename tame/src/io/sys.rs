@@ -31,6 +31,19 @@ pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
     retry(|| rustix::io::read(fd, rustix::buffer::spare_capacity(&mut *buf)))
 }
 
+/// Reads once into the spare capacity of `buf`, at most `max` bytes of
+/// it: nothing past them is read (they are another reader's).
+pub(crate) fn read_at_most(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    let len = buf.len();
+    let spare = buf.spare_capacity_mut();
+    let room = spare.len().min(max);
+    let n = retry(|| rustix::io::read(fd, &mut spare[..room]).map(|(filled, _)| filled.len()))?;
+    // SAFETY: the kernel wrote the first `n` bytes of the spare capacity
+    // (`filled` is them), which follow the `len` initialized ones.
+    unsafe { buf.set_len(len + n) };
+    Ok(n)
+}
+
 /// Reads once into `buf`.
 pub(crate) fn read_slice(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
     retry(|| rustix::io::read(fd, &mut *buf))
