@@ -1309,6 +1309,14 @@ pub(crate) fn waiter_id(watcher: Token, seq: u64) -> WaitId {
     Token(WAITER_ID | (seq & WAITER_SEQ_MASK) << 32 | u64::from(watcher.0 as u32))
 }
 
+/// The whole number of a waiter whose id holds its low bits `low`, among
+/// waiters numbered `first` to `last` (the numbers of a queue, rising);
+/// `None` if the bits do not tell (the queue spans 2^28 numbers or more).
+pub(crate) fn waiter_number(first: u64, last: u64, low: u32) -> Option<u64> {
+    (last - first <= WAITER_SEQ_MASK)
+        .then(|| first + (u64::from(low).wrapping_sub(first) & WAITER_SEQ_MASK))
+}
+
 /// The number [`waiter_id`] put in `id`, if it is a waiter's.
 fn waiter_seq(id: WaitId) -> Option<u32> {
     (id.0 & (timers::TIMER_ID | TASK_ID | WAITER_ID) == WAITER_ID)

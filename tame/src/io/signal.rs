@@ -339,11 +339,9 @@ impl Waiters {
         let (Some(first), Some(last)) = (self.list.first(), self.list.last()) else {
             return Ok(None);
         };
-        let (first, last) = (first.seq, last.seq);
-        if last - first > driver::WAITER_SEQ_MASK {
+        let Some(seq) = driver::waiter_number(first.seq, last.seq, seq) else {
             return Err(());
-        }
-        let seq = first + (u64::from(seq).wrapping_sub(first) & driver::WAITER_SEQ_MASK);
+        };
         let at = self.list.partition_point(|w| w.seq < seq);
         let Some(w) = self.list.get_mut(at) else {
             return Ok(None);

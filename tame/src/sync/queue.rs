@@ -26,7 +26,7 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use crate::driver::{self, DropEach, Ready, Registration, Token, WAITER_SEQ_MASK};
+use crate::driver::{self, DropEach, Ready, Registration, Token};
 use crate::Event;
 
 /// What a queue holds: something whose event may die.
@@ -200,11 +200,9 @@ impl<W: Waiter> WaitQueue<W> {
         let (Some(first), Some(last)) = (self.waiters.front(), self.waiters.back()) else {
             return true;
         };
-        let (first, last) = (first.seq, last.seq);
-        if last - first > WAITER_SEQ_MASK {
+        let Some(seq) = driver::waiter_number(first.seq, last.seq, seq) else {
             return false;
-        }
-        let seq = first + (u64::from(seq).wrapping_sub(first) & WAITER_SEQ_MASK);
+        };
         let at = self.waiters.partition_point(|q| q.seq < seq);
         if let Some(q) = self.waiters.get_mut(at) {
             if q.seq == seq && q.w.as_ref().is_some_and(|w| !w.is_live()) {
@@ -412,6 +410,7 @@ impl Drop for Watcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::WAITER_SEQ_MASK;
 
     struct W(bool);
 
