@@ -16,6 +16,9 @@ use rustix::process::{getpid, kill_process, Signal as Sys};
 
 #[path = "support/default_signals.rs"]
 mod default_signals;
+#[path = "support/signal_mask.rs"]
+mod signal_mask;
+use signal_mask::blocked_here;
 use tame::{mkevent, tamed, twait, Event, Rendezvous, Signal};
 
 fn send(sig: Sys) {
@@ -124,31 +127,22 @@ fn stop_from_a_signal_event_returns_from_run() {
     tame::run();
 }
 
-/// Whether `sig` is blocked in the calling thread, as the kernel says
-/// (`SigBlk` in /proc/thread-self/status: a hex mask, signal n at bit n - 1).
-fn blocked_here(sig: Sys) -> bool {
-    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
-    let line = status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigBlk:"))
-        .expect("a SigBlk line");
-    let mask = u64::from_str_radix(line.trim(), 16).unwrap();
-    mask & 1 << (sig.as_raw() - 1) != 0
-}
-
 fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     let got = std::rc::Rc::new(std::cell::Cell::new(Some(())));
     let g = got.clone();
     tame::at_signal(Signal::Usr1, Event::from_fn(move |v| g.set(v))).unwrap();
     let r = Rendezvous::<&str>::new();
     tame::at_signal(Signal::Hup, r.event("hup")).unwrap();
-    assert!(blocked_here(Sys::USR1));
+    assert!(blocked_here(Sys::USR1.as_raw()));
     // HUP arrives before the loop looks: restoring USR1 still hands it to
     // its waiter.
     send(Sys::HUP);
     Signal::Usr1.restore().unwrap();
-    assert!(!blocked_here(Sys::USR1), "USR1 runs its own action again");
-    assert!(blocked_here(Sys::HUP), "HUP is still tame's");
+    assert!(
+        !blocked_here(Sys::USR1.as_raw()),
+        "USR1 runs its own action again"
+    );
+    assert!(blocked_here(Sys::HUP.as_raw()), "HUP is still tame's");
     assert_eq!(got.get(), None, "the USR1 wait ended untriggered");
     tame::run();
     assert_eq!(r.try_next(), Some("hup"));
@@ -168,29 +162,29 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     tame::run(); // the dead wait is reaped: USR2 is watched, nobody waits
     send(Sys::USR2);
     Signal::Usr2.restore().unwrap(); // forgotten, not run: we live on
-    assert!(!blocked_here(Sys::USR2));
+    assert!(!blocked_here(Sys::USR2.as_raw()));
 
     // A later wait watches it again.
     let r = Rendezvous::<&str>::new();
     tame::at_signal(Signal::Usr1, r.event("usr1 again")).unwrap();
-    assert!(blocked_here(Sys::USR1));
+    assert!(blocked_here(Sys::USR1.as_raw()));
     send(Sys::USR1);
     tame::run();
     assert_eq!(r.try_next(), Some("usr1 again"));
 
     // A signal only blocked, never waited for, is unblocked too.
     Signal::Winch.block().unwrap();
-    assert!(blocked_here(Sys::WINCH));
+    assert!(blocked_here(Sys::WINCH.as_raw()));
     Signal::Winch.restore().unwrap();
-    assert!(!blocked_here(Sys::WINCH));
+    assert!(!blocked_here(Sys::WINCH.as_raw()));
 
     // One that arrived while only blocked (by `main`, as `block` advises)
     // is forgotten too, as one the loop took in: not run (ALRM's action
     // ends the process).
-    assert!(blocked_here(Sys::ALARM));
+    assert!(blocked_here(Sys::ALARM.as_raw()));
     send(Sys::ALARM);
     Signal::Alrm.restore().unwrap();
-    assert!(!blocked_here(Sys::ALARM));
+    assert!(!blocked_here(Sys::ALARM.as_raw()));
 }
 
 /// What `restore` is for: after it, Ctrl-C ends the program. In a child
@@ -249,11 +243,11 @@ fn child_pool_first() {
     // parent's signals blocked. Unblocked, TERM is as in a program that
     // has not touched it yet.
     Signal::Term.restore().unwrap();
-    assert!(!blocked_here(Sys::TERM));
+    assert!(!blocked_here(Sys::TERM.as_raw()));
     let r = Rendezvous::<&str>::new();
     let (ev, job) = r.event_with_slot("job");
     // Whether the job's thread blocks a signal nobody has blocked yet.
-    tame::spawn_blocking(|| blocked_here(Sys::TERM), ev);
+    tame::spawn_blocking(|| blocked_here(Sys::TERM.as_raw()), ev);
     tame::run();
     assert_eq!(r.try_next(), Some("job"));
     tame::at_signal(Signal::Term, r.event("term")).unwrap();

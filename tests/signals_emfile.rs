@@ -9,21 +9,13 @@
 #[path = "support/fd_table.rs"]
 mod fd_table;
 use fd_table::FullFdTable;
-
-/// Whether `signo` is blocked in the calling thread.
-fn blocked_here(signo: u32) -> bool {
-    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
-    let mask = status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigBlk:"))
-        .expect("a SigBlk line");
-    let mask = u64::from_str_radix(mask.trim(), 16).unwrap();
-    mask & (1 << (signo - 1)) != 0
-}
+#[path = "support/signal_mask.rs"]
+mod signal_mask;
+use signal_mask::blocked_here;
 
 #[test]
 fn a_failed_at_signal_leaves_the_signal_unblocked() {
-    const SIGUSR2: u32 = 12;
+    const SIGUSR2: i32 = 12;
     let mut full = FullFdTable::new();
     full.free(1);
     // A fresh thread: its loop has made no descriptor yet.
