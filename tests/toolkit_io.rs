@@ -1228,6 +1228,23 @@ fn read_exact_holds_about_twice_what_came() {
     });
 }
 
+/// A buffer that comes with room to spare is not filled past the limit:
+/// the read stops one byte after it (it read into all the spare room).
+#[test]
+fn read_to_end_into_a_roomy_buffer_stops_one_byte_past_its_limit() {
+    on_fresh_loop(|| {
+        let (r, w) = pipe().unwrap();
+        feed(w, payload(20_000));
+        let rdv = Rendezvous::<()>::new();
+        let (ev, slot) = rdv.event_with_slot(());
+        r.read_to_end(Vec::with_capacity(1 << 16), 10_000, ev);
+        tame::run();
+        let (buf, n) = slot.take().unwrap();
+        assert_eq!(n.unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(buf, payload(10_001));
+    });
+}
+
 #[test]
 fn read_to_end_waits_for_the_end_of_a_stream_that_pauses() {
     on_fresh_loop(|| {

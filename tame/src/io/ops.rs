@@ -355,21 +355,13 @@ impl Op for ReadToEndOp {
                     ),
                 ));
             }
-            if self.buf.capacity() == self.buf.len() {
-                if !flowing && !src.never_blocks() {
-                    // Nothing to read into: allocate only once there is
-                    // data, so that an idle stream holds no buffer.
-                    return Progress::Wait(self, Ready::READ);
-                }
-                // Doubling, as `Vec` grows, from a chunk; one byte past
-                // `limit` at most, which tells a stream of exactly
-                // `limit` bytes from one too long.
-                let room = (self.limit - read)
-                    .saturating_add(1)
-                    .min(read.max(READ_CHUNK));
-                self.buf.reserve_exact(room);
-            }
-            match sys::read(src.fd(), &mut self.buf) {
+            // One byte past `limit` at most, which tells a stream of
+            // exactly `limit` bytes from one too long.
+            let want = (self.limit - read).saturating_add(1);
+            let Some(got) = read_growing(src, &mut self.buf, read, want, flowing) else {
+                return Progress::Wait(self, Ready::READ);
+            };
+            match got {
                 Ok(0) => break Ok(self.buf.len() - self.start),
                 Ok(_) => flowing = true,
                 Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::READ),
@@ -387,6 +379,28 @@ impl Op for ReadToEndOp {
     fn event(&self) -> &dyn Watch {
         &self.ev
     }
+}
+
+/// Reads once into `buf`, at most `want` bytes, for a read of a stream
+/// that has taken `read` bytes so far (`read_to_end`, `read_exact`): the
+/// room grows as a `Vec` does, doubling what came from a chunk, and only
+/// once there is data (`flowing`), so that an idle stream holds no buffer
+/// and a length a peer announced costs nothing before its bytes come.
+/// `None`: nothing to read into yet; wait for the descriptor.
+fn read_growing(
+    src: &Rc<Source>,
+    buf: &mut Vec<u8>,
+    read: usize,
+    want: usize,
+    flowing: bool,
+) -> Option<io::Result<usize>> {
+    if buf.capacity() == buf.len() {
+        if !flowing && !src.never_blocks() {
+            return None;
+        }
+        buf.reserve_exact(want.min(read.max(READ_CHUNK)));
+    }
+    Some(sys::read_at_most(src.fd(), buf, want))
 }
 
 /// Reads exactly `n` bytes, appended to `buf` (see
@@ -430,19 +444,12 @@ impl Op for ReadExactOp {
             if len == self.end {
                 break Ok(());
             }
-            if !flowing && self.buf.capacity() == len && !src.never_blocks() {
-                // Nothing to read into: allocate only once there is data,
-                // so that a stream idle between frames holds no buffer.
-                return Progress::Wait(self, Ready::READ);
-            }
-            if self.buf.capacity() == len {
-                // The room doubles with what came, as a `Vec` grows (a
-                // length a peer sent is not allocated before its bytes).
-                let room = (self.end - len).min((len - self.start).max(READ_CHUNK));
-                self.buf.reserve_exact(room);
-            }
             // Never past `end`: what follows is the next reader's.
-            match sys::read_at_most(src.fd(), &mut self.buf, self.end - len) {
+            let (read, want) = (len - self.start, self.end - len);
+            let Some(got) = read_growing(src, &mut self.buf, read, want, flowing) else {
+                return Progress::Wait(self, Ready::READ);
+            };
+            match got {
                 Ok(0) => {
                     break Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,

@@ -222,10 +222,9 @@ pub trait ReadStream: sealed::Sealed {
     /// # Errors
     ///
     /// Through `ev`, with the buffer and what it read: `InvalidData` if
-    /// more than `limit` bytes come before the end (`buf` then holds them:
-    /// past the limit by at most what the last read brought, which is one
-    /// byte when `buf` came with no spare capacity, and at most its spare
-    /// capacity when it came with some); `ResourceBusy` if another
+    /// more than `limit` bytes come before the end (`buf` then holds the
+    /// first `limit` of them and one more: the read stops there);
+    /// `ResourceBusy` if another
     /// read-side operation waits; read errors.
     ///
     /// # Examples
