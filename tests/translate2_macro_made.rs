@@ -125,3 +125,142 @@ fn a_unit_return_of_a_fragment_type_is_no_return_value() {
     tame::run();
     assert_eq!(*log.borrow(), ["ran"]);
 }
+
+// An expression spliced in by a macro (`$e:expr`, `$l:literal`) is one
+// operand wherever it stands, as in a plain function: `$x.pow(2)` with
+// `-2` squares -2, `$lim * 2` with `3 + 1` doubles 4.
+macro_rules! arithmetic {
+    ($square:ident, $x:expr, $scaled:ident, $lim:expr, $abs:ident, $l:literal, $apply:ident, $f:expr) => {
+        #[tamed]
+        fn $square() -> i32 {
+            let before = $x.pow(2);
+            twait! { tame::asap(mkevent!()); }
+            before + $x.pow(2)
+        }
+        #[tamed]
+        fn $scaled(n: u32) -> bool {
+            let before = n < $lim * 2;
+            twait! { tame::asap(mkevent!()); }
+            before && n < $lim * 2
+        }
+        #[tamed]
+        fn $abs() -> i64 {
+            twait! { tame::asap(mkevent!()); }
+            $l.abs()
+        }
+        #[tamed]
+        fn $apply(n: u32) -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            $f(n)
+        }
+    };
+}
+arithmetic!(
+    square,
+    -2i32,
+    under_twice,
+    3 + 1,
+    absolute,
+    -5i64,
+    apply,
+    |i: u32| i * 2
+);
+
+#[test]
+fn an_expression_fragment_is_one_operand() {
+    assert_eq!(tame::run_with(square), Some(8));
+    assert_eq!(tame::run_with(|d| under_twice(6, d)), Some(true));
+    assert_eq!(tame::run_with(|d| under_twice(8, d)), Some(false));
+    assert_eq!(tame::run_with(absolute), Some(5));
+    assert_eq!(tame::run_with(|d| apply(21, d)), Some(42));
+}
+
+// A label spliced in (`$l:lifetime`) labels the loop, waiting or not.
+macro_rules! labelled {
+    ($name:ident, $l:lifetime) => {
+        #[tamed]
+        fn $name(wait: bool) -> u32 {
+            let mut i = 0;
+            $l: loop {
+                i += 1;
+                if wait {
+                    twait! { tame::asap(mkevent!()); }
+                }
+                loop {
+                    if i == 3 {
+                        break $l;
+                    }
+                    continue $l;
+                }
+            }
+            i
+        }
+    };
+}
+labelled!(count_to_three, 'outer);
+
+#[test]
+fn a_label_fragment_labels_the_loop() {
+    assert_eq!(tame::run_with(|d| count_to_three(false, d)), Some(3));
+    assert_eq!(tame::run_with(|d| count_to_three(true, d)), Some(3));
+}
+
+fn one() -> u32 {
+    1
+}
+
+// A trait object type spliced in (`$t:ty`) keeps its bounds together
+// behind a `&`, as a plain function's `&'static $t` does.
+macro_rules! borrowed_object {
+    ($param:ident, $local:ident, $t:ty) => {
+        #[tamed]
+        fn $param(f: &'static $t) -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            f()
+        }
+        #[tamed]
+        fn $local() -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            let g: &$t = &one;
+            g() + 1
+        }
+    };
+}
+borrowed_object!(call_param, call_local, dyn Fn() -> u32 + Sync);
+
+#[test]
+fn a_trait_object_fragment_behind_a_reference_keeps_its_bounds() {
+    assert_eq!(tame::run_with(|d| call_param(&one, d)), Some(1));
+    assert_eq!(tame::run_with(call_local), Some(2));
+}
+
+// Where a plain function needs no parentheses around the fragment (a
+// `let`, a `return`, the macro's own parentheses, a pattern, a statement,
+// a macro's argument), none are asked for (this file denies warnings) and
+// the values are the plain function's.
+macro_rules! spliced_everywhere {
+    ($name:ident, $e:expr, $p:pat) => {
+        #[tamed]
+        fn $name(early: bool) -> String {
+            let mut n = $e;
+            twait! { tame::asap(mkevent!()); }
+            n += 1;
+            let doubled = ($e) * 2;
+            let matched = matches!(n, $p);
+            if early {
+                return format!("{}", $e * 10);
+            }
+            format!("{n} {doubled} {matched} {} {}", $e * 3, $e)
+        }
+    };
+}
+spliced_everywhere!(spliced, 1 + 2, 4 | 5);
+
+#[test]
+fn an_expression_fragment_needs_no_parentheses_where_a_plain_function_needs_none() {
+    assert_eq!(
+        tame::run_with(|d| spliced(false, d)).unwrap(),
+        "4 6 true 9 3"
+    );
+    assert_eq!(tame::run_with(|d| spliced(true, d)).unwrap(), "30");
+}

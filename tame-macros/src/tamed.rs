@@ -1066,33 +1066,73 @@ fn done_doc(f: &syn::ItemFn, sig: &Signature) -> Option<TokenStream> {
     Some(quote!(#[doc = #text]))
 }
 
-/// A block spliced in by a `macro_rules!` (`$body:block`) comes as a
-/// group without delimiters around its braces, which syn takes for an
-/// expression statement that needs a `;` (rustc takes it for a block):
-/// the braces stand alone. So does a `let` spliced as a statement
-/// (`$s:stmt`), which the translator must see to keep its variable.
+/// What a `macro_rules!` splices in (`$e:expr`, `$l:lifetime`,
+/// `$body:block`, `$s:stmt`, `$t:ty`) comes as a group without delimiters,
+/// which keeps it one operand for the macro's parser; rustc drops such a
+/// group where a procedural macro's output has one, so the translator
+/// writes each fragment as it must read alone:
+///
+/// * braces of a `$body:block` stand alone (syn would take the group for
+///   an expression statement that needs a `;`, rustc takes it for a
+///   block), and so does a `let` spliced as a statement (the translator
+///   must see it to keep its variable);
+/// * one token, or a lifetime (`'outer` of a label), stands alone;
+/// * an expression that binds less tightly than a method call (`3 + 1`,
+///   `-2`, a closure) is put in parentheses where an operator is next to
+///   it, as a plain function reads it (`$x.pow(2)` with `-2` squares -2),
+///   and so is a trait object or `impl Trait` with bounds behind a pointer
+///   (`&$t` with `dyn Fn() + Sync`); between a `,`, `;`, `=` or `=>` and the like it
+///   means the same without them, and rustc would call them unneeded
+///   (`matches!(n, $p)` with `4 | 5`);
+/// * anything else keeps its group (a type, a path).
+///
+/// Not inside an attribute (`#[$m]`), whose tokens are not an expression.
 fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
     use proc_macro2::{Delimiter, Group, TokenTree};
+    let trees: Vec<TokenTree> = input.into_iter().collect();
     let mut out = TokenStream::new();
-    for tt in input {
+    for (i, tt) in trees.iter().enumerate() {
         let TokenTree::Group(g) = tt else {
-            out.extend([tt]);
+            out.extend([tt.clone()]);
             continue;
         };
+        if g.delimiter() == Delimiter::Bracket && in_attribute(&trees[..i]) {
+            out.extend([tt.clone()]);
+            continue;
+        }
         let inner = unwrap_spliced_blocks(g.stream());
         if g.delimiter() == Delimiter::None {
-            let mut trees = inner.clone().into_iter();
-            match (trees.next(), trees.next()) {
-                (Some(TokenTree::Group(mut b)), None) if b.delimiter() == Delimiter::Brace => {
+            let parts: Vec<TokenTree> = inner.clone().into_iter().collect();
+            match parts.as_slice() {
+                [TokenTree::Group(b)] if b.delimiter() == Delimiter::Brace => {
                     // Braces the macro's `$body:block` needs, as rustc sees
                     // them in a plain function: the macro's (`unused_braces`
                     // would ask to remove them, which breaks the call).
+                    let mut b = b.clone();
                     b.set_span(b.span().resolved_at(proc_macro2::Span::call_site()));
                     out.extend([TokenTree::Group(b)]);
                     continue;
                 }
-                (Some(TokenTree::Ident(i)), _) if i == "let" => {
+                [TokenTree::Ident(i), ..] if i == "let" => {
                     out.extend(inner);
+                    continue;
+                }
+                [TokenTree::Group(b)] if b.delimiter() == Delimiter::None => {}
+                [_] => {
+                    out.extend(inner);
+                    continue;
+                }
+                [TokenTree::Punct(p), TokenTree::Ident(_)] if p.as_char() == '\'' => {
+                    out.extend(inner);
+                    continue;
+                }
+                _ if bounded_type(&parts) && behind_a_pointer(&trees[..i])
+                    || !(apart_before(&trees[..i]) && apart_after(&trees[i + 1..]))
+                        && needs_parentheses(&parts) =>
+                {
+                    let mut paren = Group::new(Delimiter::Parenthesis, inner);
+                    paren.set_span(g.span());
+                    out.extend([TokenTree::Group(paren)]);
                     continue;
                 }
                 _ => {}
@@ -1103,6 +1143,136 @@ fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
         out.extend([TokenTree::Group(group)]);
     }
     out
+}
+
+/// Whether a bracket group after `before` is an attribute's (`#[..]`,
+/// `#![..]`).
+fn in_attribute(before: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::TokenTree;
+    let punct =
+        |t: Option<&TokenTree>, c: char| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let mut back = before.iter().rev();
+    match back.next() {
+        t if punct(t, '#') => true,
+        t if punct(t, '!') => punct(back.next(), '#'),
+        _ => false,
+    }
+}
+
+/// The operator that the punctuation at the end of `trees` spells
+/// (`=>`, `+=`, `,`), or at its start when `forward`.
+fn operator(trees: &[proc_macro2::TokenTree], forward: bool) -> Option<String> {
+    use proc_macro2::{Spacing, TokenTree};
+    let mut chars = Vec::new();
+    if forward {
+        for t in trees {
+            let TokenTree::Punct(p) = t else { break };
+            chars.push(p.as_char());
+            if p.spacing() == Spacing::Alone {
+                break;
+            }
+        }
+    } else {
+        for (k, t) in trees.iter().rev().enumerate() {
+            let TokenTree::Punct(p) = t else { break };
+            if k > 0 && p.spacing() == Spacing::Alone {
+                break;
+            }
+            chars.insert(0, p.as_char());
+        }
+    }
+    (!chars.is_empty()).then(|| chars.into_iter().collect())
+}
+
+/// Operators next to which a fragment is a whole operand however it binds:
+/// separators and assignments.
+const APART: &[&str] = &[
+    ",", ";", ":", "::", "->", "=", "=>", "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<=",
+    ">>=",
+];
+
+/// Whether what comes before a fragment leaves it a whole operand: nothing,
+/// a group, a word (`return`, `let`, `in`), or a separator.
+fn apart_before(before: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::TokenTree;
+    match before.last() {
+        None | Some(TokenTree::Group(_) | TokenTree::Ident(_) | TokenTree::Literal(_)) => true,
+        Some(TokenTree::Punct(_)) => {
+            operator(before, false).is_some_and(|op| APART.contains(&op.as_str()))
+        }
+    }
+}
+
+/// Whether what comes after a fragment leaves it a whole operand: nothing,
+/// a block (`if $e {`), `else`, `if`, `in`, or a separator.
+fn apart_after(after: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    match after.first() {
+        None => true,
+        Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
+        Some(TokenTree::Ident(i)) => i == "else" || i == "if" || i == "in",
+        Some(TokenTree::Literal(_)) => false,
+        Some(TokenTree::Punct(_)) => {
+            operator(after, true).is_some_and(|op| APART.contains(&op.as_str()))
+        }
+    }
+}
+
+/// Whether a fragment is a trait object or `impl Trait` with more than
+/// one bound.
+fn bounded_type(trees: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::TokenTree;
+    matches!(trees.first(), Some(TokenTree::Ident(i)) if i == "dyn" || i == "impl")
+        && trees
+            .iter()
+            .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '+'))
+        && syn::parse2::<Type>(trees.iter().cloned().collect()).is_ok()
+}
+
+/// Whether what comes before a fragment makes it a pointer's target type:
+/// `&`, `&'a`, `&mut`, `*const`, `*mut`.
+fn behind_a_pointer(before: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::TokenTree;
+    let mut back = before.iter().rev().peekable();
+    if matches!(back.peek(), Some(TokenTree::Ident(i)) if i == "mut" || i == "const") {
+        back.next();
+    }
+    if matches!(back.peek(), Some(TokenTree::Ident(_))) {
+        back.next();
+        if !matches!(back.next(), Some(TokenTree::Punct(p)) if p.as_char() == '\'') {
+            return false;
+        }
+    }
+    matches!(back.next(), Some(TokenTree::Punct(p)) if p.as_char() == '&' || p.as_char() == '*')
+}
+
+/// Whether the tokens of a spliced fragment read differently without
+/// their group next to an operator: an expression that binds less tightly
+/// than a method call or a field (not a type too: `&T` is left as it is).
+fn needs_parentheses(trees: &[proc_macro2::TokenTree]) -> bool {
+    let tokens: TokenStream = trees.iter().cloned().collect();
+    match syn::parse2::<syn::Expr>(tokens.clone()) {
+        Ok(e) => {
+            !matches!(
+                e,
+                syn::Expr::Path(_)
+                    | syn::Expr::Lit(_)
+                    | syn::Expr::Call(_)
+                    | syn::Expr::MethodCall(_)
+                    | syn::Expr::Field(_)
+                    | syn::Expr::Index(_)
+                    | syn::Expr::Macro(_)
+                    | syn::Expr::Paren(_)
+                    | syn::Expr::Tuple(_)
+                    | syn::Expr::Array(_)
+                    | syn::Expr::Struct(_)
+                    | syn::Expr::Block(_)
+                    | syn::Expr::Try(_)
+                    | syn::Expr::Await(_)
+            ) && syn::parse2::<Type>(tokens).is_err()
+        }
+        Err(_) => false,
+    }
 }
 
 /// A type spliced in by a `macro_rules!` (`$t:ty`) comes as a group
