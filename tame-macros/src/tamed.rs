@@ -37,7 +37,7 @@ fn already_translated(f: &ItemFn) -> bool {
 }
 
 fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
-    let input = unwrap_spliced_blocks(input);
+    let input = fragments_as_read(input);
     let mut f: ItemFn = match syn::parse2(input.clone()) {
         Ok(f) => f,
         Err(e) => {
@@ -1087,7 +1087,7 @@ fn done_doc(f: &syn::ItemFn, sig: &Signature) -> Option<TokenStream> {
 /// * anything else keeps its group (a type, a path).
 ///
 /// Not inside an attribute (`#[$m]`), whose tokens are not an expression.
-fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
+fn fragments_as_read(input: TokenStream) -> TokenStream {
     use proc_macro2::{Delimiter, Group, TokenTree};
     let trees: Vec<TokenTree> = input.into_iter().collect();
     let mut out = TokenStream::new();
@@ -1100,7 +1100,7 @@ fn unwrap_spliced_blocks(input: TokenStream) -> TokenStream {
             out.extend([tt.clone()]);
             continue;
         }
-        let inner = unwrap_spliced_blocks(g.stream());
+        let inner = fragments_as_read(g.stream());
         if g.delimiter() == Delimiter::None {
             let parts: Vec<TokenTree> = inner.clone().into_iter().collect();
             match parts.as_slice() {
@@ -1280,7 +1280,9 @@ fn needs_parentheses(trees: &[proc_macro2::TokenTree]) -> bool {
 /// type (an `Event` parameter it watches, a `Result` return that `?`
 /// leaves, a `()` return, a `Box` that `*b` moves out of) would not see
 /// through: the type stands alone. Not a trait object or `impl Trait`,
-/// whose `+` the group keeps apart from what is around it (`&$t`).
+/// whose bounds the group keeps together for syn (behind a pointer, where
+/// rustc would read them apart, `fragments_as_read` has given them
+/// parentheses).
 fn ungroup_types(f: &mut ItemFn) {
     struct Ungroup;
     impl syn::visit_mut::VisitMut for Ungroup {
