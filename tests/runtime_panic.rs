@@ -734,3 +734,52 @@ fn a_callback_that_closes_its_stream_and_panics_does_not_abort() {
         assert!(s.borrow().is_none());
     });
 }
+
+/// An event whose callback records what it gets, then panics on `None`.
+fn expecting_a_value(heard: &Rc<RefCell<Vec<Option<u32>>>>) -> Event<u32> {
+    let heard = heard.clone();
+    Event::from_fn(move |v: Option<u32>| {
+        heard.borrow_mut().push(v);
+        v.expect("the callback's own panic");
+    })
+}
+
+#[test]
+fn a_callback_that_panics_when_dropped_by_a_mapping_that_panicked_does_not_abort() {
+    // The mapping panics; the unwind drops the event it maps to, whose
+    // callback panics on `None`: a second panic in an unwind, which would
+    // abort the process. The mapping's panic goes out of the trigger.
+    on_fresh_loop(|| {
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        let ev: Event<&str> = expecting_a_value(&heard).map(|s: &str| s.parse().unwrap());
+        let err = catch_unwind(AssertUnwindSafe(|| ev.trigger("x"))).unwrap_err();
+        assert!(message(err).contains("ParseIntError"));
+        assert_eq!(*heard.borrow(), [None]);
+    });
+}
+
+#[tame::tamed]
+fn answer_badly(done: Event<u32>) {
+    tame::twait! { tame::asap(tame::mkevent!()); }
+    let v: u32 = "x".parse().expect("a number");
+    done.trigger(v);
+}
+
+#[test]
+fn a_callback_that_panics_on_the_done_parameter_of_a_panicked_function_does_not_abort() {
+    // A tamed function written with its `done` parameter (the paper's
+    // form) panics: its unwind drops `done`, whose callback panics too. The
+    // function's panic goes out of `run()`, as for `-> u32`.
+    on_fresh_loop(|| {
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        answer_badly(expecting_a_value(&heard));
+        let err = message(catch_unwind(tame::run).unwrap_err());
+        assert!(
+            err.contains("answer_badly") && err.contains("a number"),
+            "{err}"
+        );
+        assert_eq!(*heard.borrow(), [None]);
+        tame::run();
+        assert!(tame::blocked().is_empty());
+    });
+}

@@ -292,6 +292,12 @@ impl<T> Event<T> {
     /// function nor async. `f` runs inside `trigger` (or the drop), so it
     /// should only record the value or queue work.
     ///
+    /// A panic of `f` goes out of the `trigger` or the drop that ran it;
+    /// but when the drop is part of another panic's unwind (the event was
+    /// held by a function that panicked), a second panic would abort the
+    /// process: that one prints its message and goes no further, and the
+    /// first panic unwinds on.
+    ///
     /// # Examples
     ///
     /// ```
@@ -397,7 +403,15 @@ impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
         // dropped at its end): through the trampoline, as for `then`.
         crate::nesting::complete(move || {
             if let Some(f) = self.0.take() {
-                f(value);
+                if std::thread::panicking() {
+                    // Dropped by a panic's unwind (held by a frame or a
+                    // value it drops): a second panic out of this drop
+                    // would abort the process. Its message is printed
+                    // and it goes no further, as at the loop's teardown.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(value)));
+                } else {
+                    f(value);
+                }
             }
         });
     }
