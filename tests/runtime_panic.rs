@@ -783,3 +783,31 @@ fn a_callback_that_panics_on_the_done_parameter_of_a_panicked_function_does_not_
         assert!(tame::blocked().is_empty());
     });
 }
+
+#[tame::tamed]
+fn turn_then(panics: bool) {
+    tame::twait! { tame::asap(tame::mkevent!()); }
+    assert!(!panics, "the first panics");
+}
+
+#[test]
+fn a_task_left_ready_by_a_panic_is_not_listed_as_waiting() {
+    // Both tasks' events come back in one turn; the first panics out of
+    // `run()`, the second is queued: it waits for nothing.
+    on_fresh_loop(|| {
+        turn_then(true);
+        turn_then(false);
+        assert_eq!(tame::blocked().len(), 2);
+        assert!(catch_unwind(tame::run).is_err());
+        assert_eq!(tame::blocked(), []);
+        // So in the middle of a turn: the callback runs before the task.
+        turn_then(false);
+        let seen = Rc::new(RefCell::new(None));
+        let s = seen.clone();
+        tame::asap(Event::from_fn(move |_: Option<()>| {
+            *s.borrow_mut() = Some(tame::blocked())
+        }));
+        tame::run();
+        assert_eq!(seen.take(), Some(vec![]));
+    });
+}

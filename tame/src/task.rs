@@ -397,6 +397,11 @@ impl Header {
 
     /// What [`blocked`] reports for this task, if it is blocked.
     pub(crate) fn blocked_report(&self) -> Option<BlockedTask> {
+        // Queued to run (what it waited for came back; a panic out of
+        // `run()` may have left it there): not waiting.
+        if self.queued.get() {
+            return None;
+        }
         let site = *self.site.get()?;
         match self.status.get() {
             Status::Join => Some(BlockedTask {
@@ -1152,6 +1157,8 @@ impl fmt::Display for BlockedTask {
 
 /// For each task now waiting on this thread's loop: the tamed function's
 /// name, the `twait` site (file:line) and how many events it still waits for.
+/// A task whose events have come back, queued to run on the loop's next
+/// turn, is not waiting.
 /// A future pending in [`spawn`](crate::spawn) is there too, as
 /// `tame::spawn` at the line that spawned it.
 ///
