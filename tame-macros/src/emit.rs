@@ -828,8 +828,18 @@ impl<'a> Emitter<'a> {
                 };
                 let b = self.code(body);
                 let e = self.code(exit);
-                // The user's span, so the user's edition's scope for the
-                // temporaries of a `while let`'s scrutinee.
+                // A `while let` is a `match`, as rustc reads it: as an `if
+                // let` it would draw the 2024 edition's `if_let_rescope`
+                // (a `while let` has none), whose suggestion breaks `cargo
+                // fix --edition` (and `cargo fix` applies allowed lints'
+                // suggestions there). Its scrutinee's temporaries live
+                // through the arms, as a 2021 `if let`'s do; the exit arm
+                // only keeps the state and leaves.
+                if let Expr::Let(l) = cond {
+                    let (pat, scrutinee) = (&l.pat, &l.expr);
+                    return quote_spanned!(cond.span()=>
+                        match #scrutinee { #pat => { #b } _ => { #e } });
+                }
                 quote_spanned!(cond.span()=> if #cond { #b } else { #e })
             }
             Code::For { lp, body, exit } => {

@@ -275,7 +275,15 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // the two reports). clippy's `arithmetic_side_effects` knows
             // an operand's value where the user's code has it (`let x = 5;
             // .. x + 1`), not where the machine reads it from its state:
-            // the machine's copy would be its only report. The
+            // the machine's copy would be its only report. The 2024
+            // edition's drop-order lints (`tail_expr_drop_order`,
+            // `if_let_rescope`) report the user's code in the lint
+            // shadow; the machine's copy would be reported again at
+            // `#[tamed]`, and its `if let` for a `while let` with a
+            // suggestion that `cargo fix --edition` cannot apply (it
+            // is a `match` now: an irrefutable `while let`, which the
+            // lint shadow reports as written, has an unreachable arm
+            // there, `unreachable_patterns`). The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -324,7 +332,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::manual_unwrap_or,
                 clippy::manual_unwrap_or_default,
                 clippy::manual_assert,
-                clippy::arithmetic_side_effects
+                clippy::arithmetic_side_effects,
+                tail_expr_drop_order,
+                if_let_rescope,
+                unreachable_patterns
             )]
             #unsafe_allow
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| #machine_ret {

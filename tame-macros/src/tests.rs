@@ -566,3 +566,22 @@ fn a_documented_function_with_a_value_says_what_its_done_parameter_is() {
     });
     assert!(!unit.contains("the event it takes last"), "{unit}");
 }
+
+/// A `while let` whose body waits is a `match` in the machine, as rustc
+/// reads it: an `if let` would draw the 2024 edition's `if_let_rescope`,
+/// which `cargo fix --edition` applies even where the machine allows it,
+/// with a suggestion that breaks the user's `while let`.
+#[test]
+fn a_waiting_while_let_is_a_match_in_the_machine() {
+    let out = expand(quote! {
+        fn drain(mut v: Vec<Loud>) {
+            while let Some(x) = v.pop() {
+                twait! { tame::asap(mkevent!()); }
+                use_it(x);
+            }
+        }
+    });
+    let machine = &out[out.find("__TameState").unwrap()..];
+    assert!(!machine.contains("if let"), "{machine}");
+    assert!(machine.contains("match v . pop ()"), "{machine}");
+}
