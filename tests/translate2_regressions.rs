@@ -5238,3 +5238,108 @@ fn a_slot_under_a_cfg_is_stored_under_it() {
         assert_eq!(result_of(cfg_slot_compiled_in), Some((1, 2)));
     });
 }
+
+// ---- a `FnOnce` taken out of a variable of its own name
+
+/// `if let Some(cb) = cb` with `cb` an `Option<Box<dyn FnOnce>>`: the new
+/// `cb` holds the closure, which its call moves (the scrutinee is judged
+/// before the pattern's `cb` shadows it).
+#[tamed]
+fn notify_then_wait(cb: Option<Box<dyn FnOnce(u32)>>, log: Rc<RefCell<Vec<String>>>) {
+    if let Some(cb) = cb {
+        cb(5);
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push("waited".into());
+    }
+}
+
+/// The same in a `match` of a `Result`, and of a generic `FnOnce`.
+#[tamed]
+#[allow(clippy::type_complexity)]
+fn notify_by_match<F: FnOnce(u32) + 'static>(
+    cb: Result<F, String>,
+    jobs: Option<Vec<Box<dyn FnOnce(u32)>>>,
+) -> u32 {
+    let mut n = 0;
+    match cb {
+        Ok(cb) => {
+            cb(6);
+            twait! { tame::asap(mkevent!()); }
+            n += 1;
+        }
+        Err(e) => panic!("{e}"),
+    }
+    if let Some(jobs) = jobs {
+        for job in jobs {
+            job(7);
+            twait! { tame::asap(mkevent!()); }
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn a_fn_once_taken_out_of_a_variable_of_its_own_name_is_called() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let l = log.clone();
+        notify_then_wait(
+            Some(Box::new(move |n| l.borrow_mut().push(format!("cb {n}")))),
+            log.clone(),
+        );
+        tame::run();
+        assert_eq!(*log.borrow(), ["cb 5", "waited"]);
+        let l = log.clone();
+        let cb = move |n| l.borrow_mut().push(format!("match {n}"));
+        let jobs: Vec<Box<dyn FnOnce(u32)>> = (0..2)
+            .map(|i| {
+                let l = log.clone();
+                Box::new(move |n| l.borrow_mut().push(format!("job {i} {n}")))
+                    as Box<dyn FnOnce(u32)>
+            })
+            .collect();
+        assert_eq!(
+            result_of(|d| notify_by_match(Ok(cb), Some(jobs), d)),
+            Some(3)
+        );
+        assert_eq!(log.borrow()[2..], ["match 6", "job 0 7", "job 1 7"]);
+    });
+}
+
+// ---- what `peek`, `front` and `back` lend, used before a twait
+
+/// The item `peek()` lends is read before the twait, the iterator goes on
+/// after it; so for a `VecDeque`'s `front()` and `back()`.
+#[tamed]
+fn pairs_by_peeking(v: Vec<u32>) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut it = v.into_iter().peekable();
+    while let Some(p) = it.peek() {
+        let q = *p;
+        twait! { tame::asap(mkevent!()); }
+        out.push(q + it.next().unwrap());
+    }
+    let mut d: std::collections::VecDeque<u32> = out.iter().copied().collect();
+    if let Some(f) = d.front() {
+        let f = *f;
+        twait! { tame::asap(mkevent!()); }
+        d.push_back(f);
+    }
+    if let Some(b) = d.back() {
+        let b = *b + 1;
+        twait! { tame::asap(mkevent!()); }
+        d.push_back(b);
+    }
+    d.into_iter().collect()
+}
+
+#[test]
+fn an_item_peeked_or_at_the_front_is_read_before_a_twait() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| pairs_by_peeking(vec![1, 2], d)),
+            Some(vec![2, 4, 2, 3])
+        );
+    });
+}

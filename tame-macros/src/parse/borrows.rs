@@ -10,6 +10,14 @@ use syn::{Expr, Pat};
 use super::{collect_idents, macros, syntax, Builder};
 use crate::ir::BindingId;
 
+/// What a pattern's bindings take from the value they are matched against
+/// (see [`Builder::taken_from`]).
+#[derive(Clone, Copy)]
+pub(super) struct Taken {
+    owned: bool,
+    fn_once: bool,
+}
+
 impl Builder<'_> {
     /// The variable of the function `e` obviously borrows from (see
     /// [`syntax::borrow_root`]), unless it is a `&'static` one, whose
@@ -78,17 +86,6 @@ impl Builder<'_> {
                             .is_some_and(|t| mentions_fn_once_or(t, &self.fn_once_params));
                 }
                 _ => return false,
-            }
-        }
-    }
-
-    /// The variables a pattern binds out of `e`, when `e` holds `FnOnce`s
-    /// (see [`Self::holds_fn_once`]): any of them may be one, and the
-    /// others are not called (`for (i, job) in jobs.into_iter().enumerate()`).
-    pub fn taken_from_fn_once(&mut self, defs: &[BindingId], e: &Expr) {
-        if self.holds_fn_once(e) {
-            for &d in defs {
-                self.f.bindings[d].fn_once = true;
             }
         }
     }
@@ -183,12 +180,37 @@ impl Builder<'_> {
         }
     }
 
-    /// Marks the bindings `defs` of `pat`, matched against `scrutinee`,
-    /// owned (see [`crate::ir::Binding::owned`]) when the scrutinee is a variable
-    /// whose value borrows nothing of the function's (a parameter, or an
-    /// owned value) and the pattern binds nothing by `ref`: they hold
-    /// parts of it (`if let Some(job) = o`).
-    pub(super) fn owned_from(&mut self, defs: &[BindingId], pat: &Pat, scrutinee: &Expr) {
+    /// What the bindings of `pat`, matched against `scrutinee`, take from
+    /// it, judged before they are declared (one may shadow a variable the
+    /// scrutinee names: `if let Some(cb) = cb`); [`Self::mark_taken`]
+    /// marks them.
+    ///
+    /// Owned (see [`crate::ir::Binding::owned`]) when the scrutinee is a
+    /// variable whose value borrows nothing of the function's (a
+    /// parameter, or an owned value) and the pattern binds nothing by
+    /// `ref`: they hold parts of it (`if let Some(job) = o`). `FnOnce`s
+    /// when the scrutinee holds some (see [`Self::holds_fn_once`]): any of
+    /// them may be one, and the others are not called (`for (i, job) in
+    /// jobs.into_iter().enumerate()`).
+    pub(super) fn taken_from(&self, pat: &Pat, scrutinee: &Expr) -> Taken {
+        Taken {
+            owned: self.owned_parts(pat, scrutinee),
+            fn_once: self.holds_fn_once(scrutinee),
+        }
+    }
+
+    /// Marks the bindings `defs` with what [`Self::taken_from`] judged.
+    pub(super) fn mark_taken(&mut self, defs: &[BindingId], taken: Taken) {
+        for &d in defs {
+            let b = &mut self.f.bindings[d];
+            b.owned |= taken.owned;
+            b.fn_once |= taken.fn_once;
+        }
+    }
+
+    /// Whether the bindings of `pat` hold owned parts of `scrutinee` (see
+    /// [`Self::taken_from`]).
+    fn owned_parts(&self, pat: &Pat, scrutinee: &Expr) -> bool {
         let by_ref = || {
             syntax::pattern_bindings(pat, syntax::PatPlace::Refutable)
                 .iter()
@@ -199,12 +221,7 @@ impl Builder<'_> {
             // `match s % 7 { k @ 1..=2 => .. }`: parts of a number;
             // `match lookup(n) { Some(k) => .. }`: parts of a value that
             // borrows nothing of the function's, taken by value.
-            if self.plain_number(scrutinee) || (self.made_in_place(scrutinee) && !by_ref()) {
-                for &d in defs {
-                    self.f.bindings[d].owned = true;
-                }
-            }
-            return;
+            return self.plain_number(scrutinee) || (self.made_in_place(scrutinee) && !by_ref());
         };
         // (A plain value, `v: u32`, has parts that are plain values.)
         let b = &self.f.bindings[src];
@@ -212,11 +229,7 @@ impl Builder<'_> {
             && b.borrow.is_none()
             && b.ty.as_ref().is_some_and(|t| !syntax::may_borrow_type(t));
         let src_owned = b.owned || plain_value || self.f.params.iter().any(|p| p.binding == src);
-        if src_owned && !by_ref() {
-            for &d in defs {
-                self.f.bindings[d].owned = true;
-            }
-        }
+        src_owned && !by_ref()
     }
 
     /// Whether `e` surely gives a number (or a `bool`, a `char`): literals,

@@ -225,6 +225,7 @@ impl Builder<'_> {
         for arm in m.arms {
             let scope = self.push_scope();
             let mut pat = arm.pat;
+            let taken = self.taken_from(&pat, &scrutinee);
             let field_cfg = syntax::cfg_field_bindings(&pat, syntax::PatPlace::Refutable);
             self.scope.keep_names = !field_cfg.is_empty();
             let defs = self.declare_pat(
@@ -241,8 +242,7 @@ impl Builder<'_> {
                 }
             }
             self.cfg_fields(&defs, &field_cfg);
-            self.owned_from(&defs, &pat, &scrutinee);
-            self.taken_from_fn_once(&defs, &scrutinee);
+            self.mark_taken(&defs, taken);
             let mut defs = defs;
             let guard = arm.guard.map(|(_, g)| {
                 let mut g = *g;
@@ -301,6 +301,8 @@ impl Builder<'_> {
     /// declared for the code it guards.
     pub(super) fn declare_let(&mut self, l: &mut syn::ExprLet) -> Vec<BindingId> {
         let init = (*l.expr).clone();
+        // (`while let Some(job) = queue.pop_front()` of `FnOnce` jobs.)
+        let taken = self.taken_from(&l.pat, &init);
         let field_cfg = syntax::cfg_field_bindings(&l.pat, syntax::PatPlace::Refutable);
         self.scope.keep_names = !field_cfg.is_empty();
         let defs = self.declare_pat(
@@ -312,9 +314,7 @@ impl Builder<'_> {
         );
         self.scope.keep_names = false;
         self.cfg_fields(&defs, &field_cfg);
-        self.owned_from(&defs, &l.pat, &init);
-        // `while let Some(job) = queue.pop_front()` of `FnOnce` jobs.
-        self.taken_from_fn_once(&defs, &init);
+        self.mark_taken(&defs, taken);
         defs
     }
 

@@ -107,6 +107,21 @@ const BORROWING_METHODS: &[&str] = &[
     "as_os_str",
     "to_str",
     "lock",
+    "try_borrow",
+    "try_borrow_mut",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "peek",
+    "peek_mut",
+    "front",
+    "front_mut",
+    "back",
+    "back_mut",
+    "first_mut",
+    "last_mut",
+    "first_key_value",
+    "last_key_value",
 ];
 
 /// Methods that give an iterator over what their receiver holds, borrowing
