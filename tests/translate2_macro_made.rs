@@ -264,3 +264,63 @@ fn an_expression_fragment_needs_no_parentheses_where_a_plain_function_needs_none
     );
     assert_eq!(tame::run_with(|d| spliced(true, d)).unwrap(), "30");
 }
+
+#[derive(Default, PartialEq)]
+struct Pt {
+    x: i32,
+    y: i32,
+}
+
+static DATA: [u32; 3] = [1, 2, 3];
+
+fn give(v: u32, ev: Event<u32>) {
+    ev.trigger(v);
+}
+
+// More places a fragment stands: a reference as a receiver, a struct
+// literal in a `match`'s or an `if`'s head, a negative number as a range
+// pattern's bound or beside `|`, a place as a `mkevent!` slot, a spliced
+// lifetime before a trait object of several bounds, one bound whose `+`
+// is inside its generic arguments, `&mut` of a range.
+macro_rules! placed {
+    ($name:ident, $r:expr, $p:expr, $lo:literal, $hi:literal, $v:ident, $slot:expr,
+     $lt:lifetime, $t:ty, $one:ty, $it:expr) => {
+        #[tamed]
+        fn $name(n: i32) -> String {
+            let len: usize = $r.len();
+            let first = $r[0];
+            let sum = match $p {
+                Pt { x, y } => x + y,
+            };
+            let origin = if $p == Pt::default() { "origin" } else { "away" };
+            let in_range = matches!(n, $lo..=$hi);
+            let either = matches!(n, $lo | 0);
+            let mut $v = vec![0u32; 3];
+            twait! { give(7, mkevent!($slot)); }
+            let f: &$lt $t = &one;
+            let g: &$one = &|s: &str| if s.is_empty() { Err("empty".into()) } else { Ok(()) };
+            let it = &mut $it;
+            format!(
+                "{len} {first} {sum} {origin} {in_range} {either} {:?} {} {} {:?}",
+                $v,
+                f(),
+                g("x").is_ok(),
+                it.next()
+            )
+        }
+    };
+}
+placed!(
+    placed_fragments, &DATA, Pt { x: 1, y: 2 }, -5, 5, v, v[1], 'static,
+    dyn Fn() -> u32 + Sync,
+    dyn Fn(&str) -> Result<(), Box<dyn std::error::Error + Send + Sync>>,
+    3..5
+);
+
+#[test]
+fn fragments_read_where_they_stand_as_in_a_plain_function() {
+    assert_eq!(
+        tame::run_with(|d| placed_fragments(-1, d)).unwrap(),
+        "3 1 3 away true false [0, 7, 0] 1 true Some(3)"
+    );
+}

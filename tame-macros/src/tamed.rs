@@ -1138,12 +1138,18 @@ fn fragments_as_read(input: TokenStream) -> TokenStream {
                     continue;
                 }
                 _ if bounded_type(&parts) && behind_a_pointer(&trees[..i])
-                    || !(apart_before(&trees[..i]) && apart_after(&trees[i + 1..]))
-                        && needs_parentheses(&parts) =>
+                    || needs_parentheses(&parts, &trees[..i], &trees[i + 1..]) =>
                 {
                     let mut paren = Group::new(Delimiter::Parenthesis, inner);
                     paren.set_span(g.span());
                     out.extend([TokenTree::Group(paren)]);
+                    continue;
+                }
+                // A negative number where nothing binds it more tightly
+                // than its `-`: as written (a range pattern's bound, `-5..=5`,
+                // cannot be in parentheses, nor can a const argument).
+                [TokenTree::Punct(p), TokenTree::Literal(_)] if p.as_char() == '-' => {
+                    out.extend(inner);
                     continue;
                 }
                 _ => {}
@@ -1203,10 +1209,12 @@ const APART: &[&str] = &[
 ];
 
 /// Whether what comes before a fragment leaves it a whole operand: nothing,
-/// a group, a word (`return`, `let`, `in`), or a separator.
+/// a group, a word (`return`, `let`, `in`; not the `mut` of `&mut`), or a
+/// separator.
 fn apart_before(before: &[proc_macro2::TokenTree]) -> bool {
     use proc_macro2::TokenTree;
     match before.last() {
+        Some(TokenTree::Ident(i)) if i == "mut" => false,
         None | Some(TokenTree::Group(_) | TokenTree::Ident(_) | TokenTree::Literal(_)) => true,
         Some(TokenTree::Punct(_)) => {
             operator(before, false).is_some_and(|op| APART.contains(&op.as_str()))
@@ -1229,58 +1237,119 @@ fn apart_after(after: &[proc_macro2::TokenTree]) -> bool {
     }
 }
 
+/// Whether what follows a fragment binds to its last operand: a method
+/// call or field (`.`), `?`, an index or a call.
+fn postfix_after(after: &[proc_macro2::TokenTree]) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    match after.first() {
+        Some(TokenTree::Punct(p)) => {
+            p.as_char() == '?' || operator(after, true).is_some_and(|op| op == ".")
+        }
+        Some(TokenTree::Group(g)) => {
+            matches!(g.delimiter(), Delimiter::Parenthesis | Delimiter::Bracket)
+        }
+        _ => false,
+    }
+}
+
 /// Whether a fragment is a trait object or `impl Trait` with more than
-/// one bound.
+/// one bound (a `+` outside its generic arguments).
 fn bounded_type(trees: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::TokenTree;
-    matches!(trees.first(), Some(TokenTree::Ident(i)) if i == "dyn" || i == "impl")
-        && trees
-            .iter()
-            .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '+'))
-        && syn::parse2::<Type>(trees.iter().cloned().collect()).is_ok()
+    use proc_macro2::{Spacing, TokenTree};
+    if !matches!(trees.first(), Some(TokenTree::Ident(i)) if i == "dyn" || i == "impl") {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut arrow = false;
+    let mut plus = false;
+    for t in trees {
+        let TokenTree::Punct(p) = t else {
+            arrow = false;
+            continue;
+        };
+        match p.as_char() {
+            '<' => depth += 1,
+            // Not the `>` of `->`.
+            '>' if !arrow => depth = depth.saturating_sub(1),
+            '+' if depth == 0 => plus = true,
+            _ => {}
+        }
+        arrow = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+    }
+    plus && syn::parse2::<Type>(trees.iter().cloned().collect()).is_ok()
 }
 
 /// Whether what comes before a fragment makes it a pointer's target type:
-/// `&`, `&'a`, `&mut`, `*const`, `*mut`.
+/// `&`, `&'a` (written or spliced in), `&mut`, `*const`, `*mut`.
 fn behind_a_pointer(before: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::TokenTree;
+    use proc_macro2::{Delimiter, TokenTree};
+    let quote =
+        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '\'');
     let mut back = before.iter().rev().peekable();
     if matches!(back.peek(), Some(TokenTree::Ident(i)) if i == "mut" || i == "const") {
         back.next();
     }
-    if matches!(back.peek(), Some(TokenTree::Ident(_))) {
-        back.next();
-        if !matches!(back.next(), Some(TokenTree::Punct(p)) if p.as_char() == '\'') {
-            return false;
+    match back.peek() {
+        Some(TokenTree::Group(g))
+            if g.delimiter() == Delimiter::None
+                && quote(g.stream().into_iter().next().as_ref()) =>
+        {
+            back.next();
         }
+        Some(TokenTree::Ident(_)) => {
+            back.next();
+            if !quote(back.next()) {
+                return false;
+            }
+        }
+        _ => {}
     }
     matches!(back.next(), Some(TokenTree::Punct(p)) if p.as_char() == '&' || p.as_char() == '*')
 }
 
 /// Whether the tokens of a spliced fragment read differently without
-/// their group next to an operator: an expression that binds less tightly
-/// than a method call or a field (not a type too: `&T` is left as it is).
-fn needs_parentheses(trees: &[proc_macro2::TokenTree]) -> bool {
+/// their group between `before` and `after`.
+///
+/// A prefix operator's operand (`-x`, `&v`, `*p`) binds more tightly than
+/// any other operator but those after it (`&v.len()`); a struct literal
+/// ends an `if`'s or a `match`'s head where it stands (`match $p {`); any
+/// other expression that binds less tightly than a method call (`3 + 1`,
+/// a closure, a range) reads apart from an operator next to it. Not a
+/// type as well (`&T`, not followed by a method call), which parentheses
+/// would make rustc call unneeded.
+fn needs_parentheses(
+    trees: &[proc_macro2::TokenTree],
+    before: &[proc_macro2::TokenTree],
+    after: &[proc_macro2::TokenTree],
+) -> bool {
+    use proc_macro2::{Delimiter, TokenTree};
+    let apart = apart_before(before) && apart_after(after);
     let tokens: TokenStream = trees.iter().cloned().collect();
     match syn::parse2::<syn::Expr>(tokens.clone()) {
+        Ok(syn::Expr::Unary(_) | syn::Expr::Reference(_)) => postfix_after(after),
+        Ok(syn::Expr::Struct(_)) => {
+            !apart
+                || matches!(after.first(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace)
+        }
         Ok(e) => {
-            !matches!(
-                e,
-                syn::Expr::Path(_)
-                    | syn::Expr::Lit(_)
-                    | syn::Expr::Call(_)
-                    | syn::Expr::MethodCall(_)
-                    | syn::Expr::Field(_)
-                    | syn::Expr::Index(_)
-                    | syn::Expr::Macro(_)
-                    | syn::Expr::Paren(_)
-                    | syn::Expr::Tuple(_)
-                    | syn::Expr::Array(_)
-                    | syn::Expr::Struct(_)
-                    | syn::Expr::Block(_)
-                    | syn::Expr::Try(_)
-                    | syn::Expr::Await(_)
-            ) && syn::parse2::<Type>(tokens).is_err()
+            !apart
+                && !matches!(
+                    e,
+                    syn::Expr::Path(_)
+                        | syn::Expr::Lit(_)
+                        | syn::Expr::Call(_)
+                        | syn::Expr::MethodCall(_)
+                        | syn::Expr::Field(_)
+                        | syn::Expr::Index(_)
+                        | syn::Expr::Macro(_)
+                        | syn::Expr::Paren(_)
+                        | syn::Expr::Tuple(_)
+                        | syn::Expr::Array(_)
+                        | syn::Expr::Block(_)
+                        | syn::Expr::Try(_)
+                        | syn::Expr::Await(_)
+                )
+                && syn::parse2::<Type>(tokens).is_err()
         }
         Err(_) => false,
     }

@@ -278,6 +278,8 @@ fn template(
             Ok((quote!(#base #index), root))
         }
         Expr::Paren(p) => template(r, &p.expr, captures),
+        // A place a `macro_rules!` spliced in (`mkevent!($slot)`).
+        Expr::Group(g) => template(r, &g.expr, captures),
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
             let (inner, root) = template(r, &u.expr, captures)?;
             Ok((quote!((*#inner)), root))
