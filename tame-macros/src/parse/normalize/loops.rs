@@ -198,11 +198,60 @@ impl Builder<'_> {
                      clone would not change; {fix}"
                 )
             } else if borrows_directly(&iter_expr, &root) {
-                format!(
-                    "the `for` loop iterates over a borrow of `{root}` ({how}); iterate over indices \
-                     (`for i in 0..{root}.len()`) or over an owned collection (`{root}.clone()`, `into_iter()`, \
-                     or a snapshot of what the loop needs: `let items: Vec<_> = ...iter().map(..).collect();`)"
-                )
+                let ty = (self.resolve(&root.to_string()))
+                    .and_then(|b| self.f.bindings[b].ty.as_ref())
+                    .map(|t| quote::ToTokens::to_token_stream(t).to_string())
+                    .unwrap_or_default();
+                let fix = match source_method(&iter_expr, &root).as_deref() {
+                    // A clone would be drained, not `root`.
+                    Some("drain") => format!(
+                        "`drain` empties `{root}` as it goes, which a clone would not: take its \
+                         values out first, `for x in std::mem::take(&mut {root})`"
+                    ),
+                    Some("lines") => {
+                        let owned = format!(
+                            "iterate over owned lines taken first (`let lines: Vec<String> = \
+                             {root}.lines().map(String::from).collect();` then `for line in lines`)"
+                        );
+                        let reader = format!(
+                            "`BufRead::lines` takes it by value, which a method call does not \
+                             show: `for line in std::io::BufRead::lines({root})`"
+                        );
+                        if ty.contains("str") || ty.contains("String") {
+                            owned
+                        } else if ty.is_empty() {
+                            format!("if `{root}` is a string, {owned}; if it is a reader, {reader}")
+                        } else {
+                            format!("for a reader, {reader}")
+                        }
+                    }
+                    Some(m)
+                        if m.starts_with("split")
+                            || m.starts_with("rsplit")
+                            || m.contains("char")
+                            || m.contains("match")
+                            || m == "bytes" =>
+                    {
+                        format!(
+                            "iterate over owned pieces taken first (`let parts: Vec<_> = \
+                             {root}.{m}(..).map(|p| p.to_owned()).collect();` then `for p in parts`)"
+                        )
+                    }
+                    Some("keys" | "values") => format!(
+                        "iterate over a snapshot taken first (`let keys: Vec<_> = \
+                         {root}.keys().cloned().collect();`, then `{root}.get(&k)` after the twait)"
+                    ),
+                    _ if ty.contains("Map") || ty.contains("Set") => format!(
+                        "iterate over a snapshot taken first (`let entries: Vec<_> = \
+                         {root}.iter().map(|(k, v)| (k.clone(), v.clone())).collect();`)"
+                    ),
+                    _ => format!(
+                        "iterate over indices (`for i in 0..{root}.len()`) or over an owned \
+                         collection (`{root}.clone()`, `into_iter()`, or a snapshot of what the \
+                         loop needs: `let items: Vec<_> = ...iter().map(..).collect();`)"
+                    ),
+                };
+                format!("the `for` loop iterates over a borrow of `{root}` ({how}); {fix}")
             } else {
                 // Through a guard or another call (`hub.borrow().iter()`):
                 // indices and a clone of `root` would not do.
@@ -319,6 +368,21 @@ fn borrows_directly(mut e: &Expr, root: &syn::Ident) -> bool {
             Expr::MethodCall(m) => &m.receiver,
             Expr::Path(_) => return syntax::as_ident(e).is_some_and(|i| i == root),
             _ => return false,
+        };
+    }
+}
+
+/// The method called on `root` itself in a loop's iterable (`lines` of
+/// `text.lines().enumerate()`).
+fn source_method(mut e: &Expr, root: &syn::Ident) -> Option<String> {
+    loop {
+        e = match e {
+            Expr::Paren(p) => &p.expr,
+            Expr::MethodCall(m) if syntax::as_ident(&m.receiver).is_some_and(|i| i == root) => {
+                return Some(m.method.to_string());
+            }
+            Expr::MethodCall(m) => &m.receiver,
+            _ => return None,
         };
     }
 }

@@ -1,0 +1,43 @@
+// A `for` loop over a borrow of a local, with a twait in its body: the fix
+// the error gives fits what is iterated (`drain` empties the collection, a
+// clone would not; a `String`'s lines or pieces are taken owned, and a
+// reader's `lines` is `BufRead::lines(reader)`; a map is snapshotted).
+use std::collections::HashMap;
+use std::io::BufRead;
+use tame::{mkevent, tamed, twait};
+
+#[tamed]
+fn f(
+    mut pending: Vec<u32>,
+    text: String,
+    csv: String,
+    map: HashMap<u32, String>,
+    reader: std::io::BufReader<std::io::Stdin>,
+) {
+    for x in pending.drain(..) {
+        twait! { tame::asap(mkevent!()); }
+        let _ = x;
+    }
+    for line in text.lines() {
+        twait! { tame::asap(mkevent!()); }
+        let _ = line;
+    }
+    for field in csv.split(',') {
+        twait! { tame::asap(mkevent!()); }
+        let _ = field;
+    }
+    for (k, v) in map.iter() {
+        twait! { tame::asap(mkevent!()); }
+        let _ = (k, v);
+    }
+    for line in reader.lines() {
+        twait! { tame::asap(mkevent!()); }
+        let _ = line;
+    }
+    let _ = (pending, text, csv, map);
+}
+
+fn main() {
+    let reader = std::io::BufReader::new(std::io::stdin());
+    f(Vec::new(), String::new(), String::new(), HashMap::new(), reader);
+}
