@@ -5343,3 +5343,23 @@ fn an_item_peeked_or_at_the_front_is_read_before_a_twait() {
         );
     });
 }
+
+// ---- one `let` per configuration, of a value with no drop
+
+/// `#[cfg(a)] let y: u32 = ..; #[cfg(not(a))] let y: u32 = ..;` kept across
+/// a twait: the compiled-out `let` leaves nothing of its own behind (this
+/// was "cannot find value `y`" at the first `let`).
+#[tamed]
+fn one_let_per_configuration() -> u32 {
+    #[cfg(not(test))]
+    let y: u32 = 1;
+    #[cfg(test)]
+    let y: u32 = 2;
+    twait! { tame::asap(mkevent!()); }
+    y
+}
+
+#[test]
+fn a_number_declared_once_per_configuration_is_kept() {
+    on_fresh_loop(|| assert_eq!(result_of(one_let_per_configuration), Some(2)));
+}

@@ -1221,19 +1221,27 @@ impl<'a> Emitter<'a> {
     /// twait!{..}; n = 2;`), which rustc would report as unused in the
     /// machine; the lint shadow says what is true of the body as written.
     fn touch_defs(&self, p: &Plain) -> TokenStream {
-        // (Under the `let`'s `cfg`, as each variable is.)
-        match &p.stmt {
-            Stmt::Local(syn::Local { init: Some(_), .. }) => {}
+        // Under the `let`'s own `cfg` too, where it stands: a variable's
+        // `cfg` covers all its `let`s (one per configuration, `#[cfg(unix)]
+        // let y = 1; #[cfg(not(unix))] let y = 2;`), and the first `let`'s
+        // touch would come where only the second declares it.
+        let attrs = match &p.stmt {
+            Stmt::Local(l @ syn::Local { init: Some(_), .. }) => &l.attrs,
             Stmt::Expr(Expr::Assign(a), _) => return self.touch_assigned(p, &a.left),
             _ => return TokenStream::new(),
-        }
+        };
+        let cfg = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+        let cfg = quote!(#(#cfg)*);
         p.defs
             .iter()
             .filter(|&&d| {
                 let b = &self.f.bindings[d];
                 b.kind == BindingKind::User && b.trivial
             })
-            .map(|&d| self.touch(d))
+            .map(|&d| {
+                let t = self.touch(d);
+                quote!(#cfg #t)
+            })
             .collect()
     }
 
