@@ -1,7 +1,8 @@
 // A `for` loop over a borrow of a local, with a twait in its body: the fix
 // the error gives fits what is iterated (`drain` empties the collection, a
 // clone would not; a `String`'s lines or pieces are taken owned, and a
-// reader's `lines` is `BufRead::lines(reader)`; a map is snapshotted).
+// reader's `lines` is `BufRead::lines(reader)`; a map is snapshotted; an
+// iterator borrowed with `&mut` is taken from one item at a time).
 use std::collections::HashMap;
 use std::io::BufRead;
 use tame::{mkevent, tamed, twait};
@@ -34,6 +35,12 @@ fn f(
         twait! { tame::asap(mkevent!()); }
         let _ = line;
     }
+    let mut it = vec![1u32, 2, 3].into_iter();
+    for x in &mut it {
+        twait! { tame::asap(mkevent!()); }
+        let _ = x;
+    }
+    let _ = it.next();
     let _ = (pending, text, csv, map);
 }
 

@@ -172,6 +172,15 @@ impl Builder<'_> {
                     "the `for` loop borrows the iterator `{root}` (`by_ref`); take its items \
                      one by one instead: `while let Some(x) = {root}.next() {{ .. }}`"
                 )
+            } else if matches!(&iter_expr, Expr::Reference(r) if r.mutability.is_some())
+                && (self.resolve(&root.to_string())).is_some_and(|b| self.f.bindings[b].iterator)
+            {
+                // `for x in &mut it` of an iterator the function goes on
+                // with after the loop.
+                format!(
+                    "the `for` loop borrows the iterator `{root}` (`&mut`); take its items one \
+                     by one instead: `while let Some(x) = {root}.next() {{ .. }}`"
+                )
             } else if borrows_directly(&iter_expr, &root) && iterates_mutably(&iter_expr) {
                 // A clone or an owned collection would lose the changes.
                 let ty = (self.resolve(&root.to_string()))
