@@ -52,9 +52,10 @@ pub struct Function {
     pub returns_value: bool,
     /// The return type is a `Result` or an `Option` (by its name), and the
     /// body may leave by `?` or by a macro (`syntax::may_leave_early`):
-    /// the machine then runs in a closure returning `Result<(), E>` or
-    /// `Option<()>`, so that `?` and a `return Err(..)` that a user's
-    /// macro expands to work as in a plain function.
+    /// the machine then runs in a closure returning `Result<P, E>` or
+    /// `Option<P>` (`P` a marker of tame's, not `()`), so that `?` and a
+    /// `return Err(..)` that a user's macro expands to work as in a plain
+    /// function, and its `return Ok(())` is an error, not a lost value.
     pub try_shaped: bool,
     /// An `unsafe` block of the body waits: its code is cut into states
     /// like any block's, and the machine runs in an `unsafe` block of its

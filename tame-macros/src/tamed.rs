@@ -150,9 +150,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     };
     // A function with a value runs its machine in an inner closure, so
     // that its locals are dropped before its value is delivered. For a
-    // `Result`/`Option` function that closure returns `Result<(), E>` /
-    // `Option<()>`: a `?` or a `return Err(..)` (also from a user's macro)
-    // leaves it, and `finish` keeps the error as the value.
+    // `Result`/`Option` function that closure returns `Result<P, E>` /
+    // `Option<P>` (`P` the marker `OnlyErrOrNoneReturnsFromAMacro`): a `?`
+    // or a `return Err(..)` (also from a user's macro) leaves it, and
+    // `finish` keeps the error as the value.
     // An `unsafe` block of the user's that waits is cut into states: the
     // whole machine is then in an `unsafe` block, and the lint shadow keeps
     // rustc's check of the user's own blocks (an unsafe operation outside

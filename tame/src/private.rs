@@ -244,9 +244,9 @@ pub trait Exit: Sized {
 }
 
 impl<T, E> Exit for Result<T, E> {
-    type Exit = Result<(), E>;
+    type Exit = Result<OnlyErrOrNoneReturnsFromAMacro, E>;
     #[inline]
-    fn finish(exit: Result<(), E>, done: &mut Delivery<Self>) {
+    fn finish(exit: Self::Exit, done: &mut Delivery<Self>) {
         if let Err(e) = exit {
             deliver(done, Err(e));
         }
@@ -254,14 +254,24 @@ impl<T, E> Exit for Result<T, E> {
 }
 
 impl<T> Exit for Option<T> {
-    type Exit = Option<()>;
+    type Exit = Option<OnlyErrOrNoneReturnsFromAMacro>;
     #[inline]
-    fn finish(exit: Option<()>, done: &mut Delivery<Self>) {
+    fn finish(exit: Self::Exit, done: &mut Delivery<Self>) {
         if exit.is_none() {
             deliver(done, None);
         }
     }
 }
+
+/// What the machine of a tamed function returning `Result`/`Option`
+/// returns when it goes back to the loop with nothing to deliver (its
+/// value is delivered before, or it waits). Not `()`: a `return Ok(())`
+/// or `return Some(())` a user's macro expands to would look the same,
+/// and the function's value would be lost; it is rustc's "expected
+/// `OnlyErrOrNoneReturnsFromAMacro`, found `()`" instead (a macro's
+/// `return Err(..)` and `return None` leave the function as `?` does).
+#[derive(Clone, Copy, Debug)]
+pub struct OnlyErrOrNoneReturnsFromAMacro;
 
 /// A type carried from a tamed function's signature into its body: the
 /// body's own items (`use std::io::*;`, whose `Result` takes one
@@ -338,7 +348,7 @@ shadow_returning! {
 }
 
 /// Runs the machine of a `Result`/`Option` function, which returns
-/// `Result<(), E>`/`Option<()>` (see [`Exit`]).
+/// `Result<OnlyErrOrNoneReturnsFromAMacro, E>`/`Option<..>` (see [`Exit`]).
 #[inline(always)]
 pub fn run_exit<T: Exit, F: FnOnce() -> T::Exit>(_: TypeOf<T>, f: F) -> T::Exit {
     f()
@@ -354,17 +364,17 @@ impl Proceed for () {
     fn proceed() {}
 }
 
-impl<E> Proceed for Result<(), E> {
+impl<E> Proceed for Result<OnlyErrOrNoneReturnsFromAMacro, E> {
     #[inline]
     fn proceed() -> Self {
-        Ok(())
+        Ok(OnlyErrOrNoneReturnsFromAMacro)
     }
 }
 
-impl Proceed for Option<()> {
+impl Proceed for Option<OnlyErrOrNoneReturnsFromAMacro> {
     #[inline]
     fn proceed() -> Self {
-        Some(())
+        Some(OnlyErrOrNoneReturnsFromAMacro)
     }
 }
 
