@@ -240,9 +240,44 @@ fn a_refused_connect_names_the_host_and_the_address() {
             text.starts_with(&format!("gone.test (127.0.0.1:{port}): ")),
             "{text}"
         );
-        let os = std::error::Error::source(err.get_ref().unwrap())
-            .and_then(|e| e.downcast_ref::<io::Error>())
-            .expect("the OS error is its source");
-        assert_eq!(os.kind(), io::ErrorKind::ConnectionRefused);
+        // The OS's message once, whether printed or read as a chain.
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused).to_string();
+        let refused = refused.split(" (os error").next().unwrap().to_lowercase();
+        assert_eq!(
+            chain(&err).to_lowercase().matches(&refused).count(),
+            1,
+            "{}",
+            chain(&err)
+        );
     });
+}
+
+/// An error and its sources, each message once, as a report prints them.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        text += &format!(": {s}");
+        next = s.source();
+    }
+    text
+}
+
+#[test]
+fn a_lookup_error_says_its_cause_once_when_its_chain_is_read() {
+    let e = tame::dns::Error::io("db.test", io::Error::other("no nameservers configured"));
+    assert_eq!(chain(&e), "db.test: no nameservers configured");
+    assert_eq!(
+        chain(&io::Error::from(e)),
+        "db.test: no nameservers configured"
+    );
+    let e = tame::dns::Error::Unreachable {
+        name: "db.test".into(),
+        nameserver: "127.0.0.1:53".parse().unwrap(),
+        source: io::ErrorKind::ConnectionRefused.into(),
+    };
+    assert_eq!(
+        chain(&e),
+        "db.test: nameserver 127.0.0.1:53 unreachable: connection refused"
+    );
 }

@@ -239,9 +239,12 @@ impl fmt::Display for NamedIo {
     }
 }
 
+// Its `Display` is its cause's message: the cause's own source comes next
+// (as `io::Error` does for the error it wraps), not the cause again, which
+// a reader of the chain would print twice.
 impl std::error::Error for NamedIo {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        self.source.source()
     }
 }
 
@@ -356,10 +359,15 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// `Display` writes the message of an [`Error::Io`]'s or an
+/// [`Error::Unreachable`]'s `io::Error`, so `source()` is that error's own
+/// source, as `io::Error`'s is for the error it wraps: a report that walks
+/// the chain (`{:#}` of anyhow) says each cause once. The `io::Error`
+/// itself is the variant's field.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io(e) | Error::Unreachable { source: e, .. } => Some(e),
+            Error::Io(e) | Error::Unreachable { source: e, .. } => e.source(),
             _ => None,
         }
     }

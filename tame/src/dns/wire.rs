@@ -147,6 +147,34 @@ impl fmt::Display for WireError {
     }
 }
 
+/// So that `?` takes it into `Box<dyn Error + Send + Sync>`.
+///
+/// ```
+/// fn query(name: &str) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+///     Ok(tame::dns::wire::Message::query(1, name, tame::dns::wire::TYPE_A).encode()?)
+/// }
+/// assert_eq!(
+///     query(&"a".repeat(64)).unwrap_err().to_string(),
+///     "a label (a part between dots) longer than 63 octets"
+/// );
+/// ```
+impl std::error::Error for WireError {}
+
+/// So that `?` takes it into an `io::Result`: bytes that are no DNS
+/// message, or a name that cannot be one, are `InvalidData`.
+///
+/// ```
+/// fn query(name: &str) -> std::io::Result<Vec<u8>> {
+///     Ok(tame::dns::wire::Message::query(1, name, tame::dns::wire::TYPE_A).encode()?)
+/// }
+/// assert_eq!(query(&"a".repeat(64)).unwrap_err().kind(), std::io::ErrorKind::InvalidData);
+/// ```
+impl From<WireError> for std::io::Error {
+    fn from(e: WireError) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+}
+
 /// The fixed 12-octet header, flags unpacked.
 ///
 /// # Examples

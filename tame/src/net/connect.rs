@@ -116,9 +116,11 @@ impl std::fmt::Display for ConnectFailed {
     }
 }
 
+// `Display` writes the cause's message; its own source comes next (see
+// `dns::Error`'s `source`), and the kind is the returned `io::Error`'s.
 impl std::error::Error for ConnectFailed {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        self.source.source()
     }
 }
 
