@@ -306,7 +306,11 @@ fn producers_sharing_one_close_guard_close_the_channel_when_the_last_ends() {
     tame::run();
     assert_eq!(*got.borrow(), [10, 20, 21, 22], "a value was lost");
     assert!(ch.is_closed());
-    assert_eq!(ch.try_send(5), Err(5), "closed: the value comes back");
+    assert_eq!(
+        ch.try_send(5),
+        Err(tame::sync::Closed(5)),
+        "closed: the value comes back"
+    );
 }
 
 #[test]

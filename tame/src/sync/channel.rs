@@ -139,19 +139,22 @@ impl<T> Channel<T> {
     ///
     /// # Errors
     ///
-    /// `Err(value)` if the channel is closed.
+    /// [`Closed`]`(value)` if the channel is closed: an error that says
+    /// so, with the value in it.
     ///
     /// # Examples
     ///
     /// ```
-    /// let ch = tame::sync::Channel::new();
+    /// use tame::sync::{Channel, Closed};
+    ///
+    /// let ch = Channel::new();
     /// assert_eq!(ch.try_send(1), Ok(()));
     /// ch.close();
-    /// assert_eq!(ch.try_send(2), Err(2));
+    /// assert_eq!(ch.try_send(2), Err(Closed(2)));
     /// ```
-    pub fn try_send(&self, value: T) -> Result<(), T> {
+    pub fn try_send(&self, value: T) -> Result<(), Closed<T>> {
         if self.inner.closed.get() {
-            return Err(value);
+            return Err(Closed(value));
         }
         let receiver = self.inner.receivers.borrow_mut().pop_live();
         bury(&self.inner.receivers);
@@ -523,6 +526,52 @@ impl<T: 'static> Reap for Inner<T> {
         reap_dead(&self.readers, seq);
     }
 }
+
+/// The error of [`Channel::try_send`] on a closed channel, holding the
+/// value that was not sent (as tokio's and std's `SendError`). It says
+/// "sending on a closed channel", whatever the value, so that `?` into
+/// `Box<dyn Error>` or a logged error reads as what happened.
+///
+/// # Examples
+///
+/// ```
+/// use tame::sync::{Channel, Closed};
+///
+/// fn forward(ch: &Channel<String>, line: String) -> Result<(), Box<dyn std::error::Error>> {
+///     ch.try_send(line)?;
+///     Ok(())
+/// }
+///
+/// let ch = Channel::new();
+/// ch.close();
+/// let e = forward(&ch, "GET /".to_string()).unwrap_err();
+/// assert_eq!(e.to_string(), "sending on a closed channel");
+/// assert_eq!(ch.try_send(7).unwrap_err().into_inner(), 7);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Closed<T>(pub T);
+
+impl<T> Closed<T> {
+    /// The value that was not sent.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+// Not the value's: it need not be `Debug`, and may be large.
+impl<T> fmt::Debug for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closed(..)")
+    }
+}
+
+impl<T> fmt::Display for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sending on a closed channel")
+    }
+}
+
+impl<T> std::error::Error for Closed<T> {}
 
 impl<T> Clone for Channel<T> {
     fn clone(&self) -> Self {

@@ -81,7 +81,7 @@ mod mutex;
 mod queue;
 mod semaphore;
 
-pub use channel::{Channel, CloseGuard};
+pub use channel::{Channel, CloseGuard, Closed};
 pub use latch::Latch;
 pub use mutex::{Guard, Mutex};
 pub use semaphore::{Permit, Semaphore};
