@@ -546,7 +546,7 @@ impl<T: 'static> Reap for Inner<T> {
 /// ch.close();
 /// let e = forward(&ch, "GET /".to_string()).unwrap_err();
 /// assert_eq!(e.to_string(), "sending on a closed channel");
-/// assert_eq!(ch.try_send(7).unwrap_err().into_inner(), 7);
+/// assert_eq!(ch.try_send("again".to_string()).unwrap_err().into_inner(), "again");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Closed<T>(pub T);
