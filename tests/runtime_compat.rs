@@ -608,3 +608,60 @@ fn cancel_a_stranger_in_its_place() {
     tame::run_once(Some(Duration::ZERO));
     cancel.cancel();
 }
+
+/// A spawned future whose awaits never wait (a channel it refills itself,
+/// a rendezvous always ready) gives the thread up after its budget, as a
+/// tamed function does after its twaits': an `asap` callback armed before
+/// it runs within the budget's count of awaits (without it, never).
+#[test]
+fn a_spawned_future_whose_awaits_never_wait_gives_the_thread_up() {
+    on_fresh_loop(|| {
+        let seen = Rc::new(Cell::new(false));
+        let s = seen.clone();
+        tame::asap(Event::from_fn(move |_: Option<()>| s.set(true)));
+        let s = seen.clone();
+        let through_a_channel = Rc::new(Cell::new(0u32));
+        let n = through_a_channel.clone();
+        tame::spawn(
+            async move {
+                let ch = tame::sync::Channel::new();
+                while !s.get() {
+                    ch.send(1u32);
+                    let (ev, fut) = tame::event_future();
+                    ch.recv(ev);
+                    fut.await;
+                    n.set(n.get() + 1);
+                    assert!(n.get() < 10_000, "the future never gave the thread up");
+                }
+            },
+            Event::detached(),
+        );
+        tame::run();
+        assert!(
+            through_a_channel.get() <= 129,
+            "{}",
+            through_a_channel.get()
+        );
+
+        seen.set(false);
+        let s = seen.clone();
+        tame::asap(Event::from_fn(move |_: Option<()>| s.set(true)));
+        let from_a_stream = Rc::new(Cell::new(0u32));
+        let n = from_a_stream.clone();
+        let s = seen.clone();
+        tame::spawn(
+            async move {
+                let mut r = Rendezvous::<u32>::new();
+                while !s.get() {
+                    r.event(1).trigger(());
+                    poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut r), cx)).await;
+                    n.set(n.get() + 1);
+                    assert!(n.get() < 10_000, "the future never gave the thread up");
+                }
+            },
+            Event::detached(),
+        );
+        tame::run();
+        assert!(from_a_stream.get() <= 129, "{}", from_a_stream.get());
+    });
+}

@@ -58,6 +58,12 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 /// drops it, with whatever it was waiting for, as soon as it learns of the
 /// death, in the same turn (tokio's `JoinHandle::abort`).
 ///
+/// A poll of the future has the cooperative budget of a tamed function's
+/// run (128): after that many of tame's futures ([`event_future`]'s, a
+/// rendezvous's `next()`) were ready at once, the next one yields until
+/// the loop's next turn, so that a loop of awaits that never wait leaves
+/// timers, descriptors and other tasks their turn, as tokio's `coop` does.
+///
 /// # Panics
 ///
 /// If the loop's eventfd cannot be created (out of file descriptors); a
@@ -313,10 +319,12 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // Marked as polled: a wake of its own meanwhile is a yield, for
         // the next turn (see `driver::spawned_wake`).
         let outer = driver::polling_spawned(Some(key));
+        let outer_budget = BUDGET.with(|b| b.replace(crate::task::TWAIT_BUDGET));
         let polled = {
             let _polled = PolledGuard::enter(key, &waker, &self.local_waits);
             panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)))
         };
+        BUDGET.with(|b| b.set(outer_budget));
         driver::polling_spawned(outer);
         if polled.as_ref().is_ok_and(Poll::is_pending) {
             return;
@@ -366,6 +374,39 @@ struct Polled {
 thread_local! {
     /// The spawned future being polled on this thread.
     static POLLED: Cell<Option<Polled>> = const { Cell::new(None) };
+    /// What is left of the cooperative budget of the spawned future being
+    /// polled ([`NO_BUDGET`] outside such a poll); see [`spend_budget`].
+    static BUDGET: Cell<u8> = const { Cell::new(NO_BUDGET) };
+}
+
+/// [`BUDGET`] outside the poll of a spawned future: tame's futures awaited
+/// by an executor of another crate are not held back.
+const NO_BUDGET: u8 = u8::MAX;
+
+/// Takes one completion of tame's futures (an [`EventFuture`] or a
+/// rendezvous's `next()` that is ready) from the budget of the spawned
+/// future being polled: `false` once it is spent, and the future then
+/// yields (`Pending`, its waker woken, so the loop polls it again next
+/// turn). A loop of awaits that never wait (a source always ready, a
+/// channel it refills itself) would otherwise hold the thread for good;
+/// the budget is the one a tamed function has for its twaits (128), as
+/// tokio's cooperative budget bounds its tasks. Outside `run()` (a future
+/// spawned and polled before the loop runs) nothing else could run, and it
+/// is not spent.
+pub(crate) fn spend_budget(cx: &Context<'_>) -> bool {
+    let left = BUDGET.with(Cell::get);
+    if left == NO_BUDGET {
+        return true;
+    }
+    if left > 0 {
+        BUDGET.with(|b| b.set(left - 1));
+        return true;
+    }
+    if !driver::turning() {
+        return true;
+    }
+    cx.waker().wake_by_ref();
+    false
 }
 
 /// What a spawned future shares with the [`Wakeup::Spawned`]s its polls
@@ -661,6 +702,9 @@ impl<T> Future for EventFuture<T> {
             "an EventFuture was polled after it completed"
         );
         if this.state.back.get() {
+            if !spend_budget(cx) {
+                return Poll::Pending;
+            }
             this.finished = true;
             Poll::Ready(this.state.value.take())
         } else {
