@@ -5,9 +5,13 @@
 //! [`now()`] is the loop's time, read once per loop turn (Tamer's
 //! `recent()`), and [`timer`] counts from it. So timers armed in one turn
 //! fire in the order of their durations, however long the code between two
-//! arms took, and arming a timer reads no clock. The loop reads the clock
-//! after each poll for readiness, which is where time passes; a task that
-//! computes for 50 ms sees the time it was resumed at until it yields.
+//! arms took, and arming a timer reads no clock more than once a turn. The
+//! loop reads the clock after each poll for readiness, which is where time
+//! passes; a turn that does not poll (work is queued and nothing waits on
+//! a descriptor, so nothing could be ready sooner) reads it where it is
+//! first used in the turn (a `now()`, a timer armed). What runs in the
+//! turn sees that reading until it yields: a task that computes for 50 ms
+//! after it sees the time of the reading, not 50 ms later.
 //! Outside [`run`](crate::run) there are no turns: the clock is read at its
 //! first use after the loop last ran, and that reading holds until the loop
 //! runs again, so the code before `run()` counts as one turn (as in Tamer).

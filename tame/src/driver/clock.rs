@@ -8,8 +8,10 @@
 //! durations (a timer armed after another with a shorter duration fires
 //! first, however long the code between the two took), and so that arming a
 //! timer costs no clock read. The loop reads the clock after each poll of
-//! its backend, which is when the time may have moved; what runs in the turn
-//! sees that reading. Outside [`run`](crate::run) there are no turns: the
+//! its backend, which is when the time may have moved; a turn that skips
+//! the poll (work queued, no descriptor waited on) marks the clock stale and
+//! reads it at its first use in the turn. What runs in the turn sees that
+//! reading. Outside [`run`](crate::run) there are no turns: the
 //! clock is read at its first use after the loop last ran (or ever), and
 //! that reading holds until the loop runs, so the code before `run()` is one
 //! turn, as in Tamer.
