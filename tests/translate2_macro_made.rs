@@ -324,3 +324,93 @@ fn fragments_read_where_they_stand_as_in_a_plain_function() {
         "3 1 3 away true false [0, 7, 0] 1 true Some(3)"
     );
 }
+
+fn ready() -> bool {
+    true
+}
+
+fn late() -> bool {
+    false
+}
+
+#[derive(Clone, Copy)]
+#[allow(dead_code)]
+enum E {
+    A(i32),
+    B(i32),
+    C,
+}
+
+struct S {
+    a: i32,
+}
+
+struct V {
+    n: usize,
+}
+
+// Where the fragment meets an `if let`'s scrutinee (no let chain), a
+// pattern's `|`, `@`, `&` or a closure's parameter (no parentheses a
+// plain function would not need: this file denies warnings), a head with
+// a struct literal inside the fragment, and a statement or an arm's value
+// that the fragment starts with a block.
+macro_rules! more_placed {
+    ($name:ident, $n:ident, $p:ident, $a:ident, $cond:expr, $or:pat, $st:pat, $refor:pat,
+     $head:expr, $upto:expr, $tail:expr, $arm:expr) => {
+        #[tamed]
+        fn $name($n: i32, e: E, $p: Pt) -> String {
+            twait! { tame::asap(mkevent!()); }
+            let chained = if let false = $cond { "false" } else { "true" };
+            let or = matches!(e, $or | E::C);
+            let (four, five) = (S { a: 4 }, S { a: 5 });
+            let bound = match four {
+                whole @ $st => whole.a + $a,
+            };
+            let by_ref = match &five {
+                &$st => $a,
+            };
+            let take = |$st: S| $a;
+            let either = match &e {
+                &$refor => $n,
+                _ => 0,
+            };
+            let head = if $head { 1 } else { 0 };
+            let mut upto = 0;
+            for i in 0..$upto {
+                upto += i;
+            }
+            let arm = match $n {
+                0 => 0,
+                _ => $arm,
+            };
+            format!(
+                "{chained} {or} {bound} {by_ref} {} {either} {head} {upto} {arm} {}",
+                take(S { a: 6 }),
+                { $tail }
+            )
+        }
+    };
+}
+more_placed!(
+    more_fragments,
+    n,
+    p,
+    a,
+    ready() && late(),
+    E::A(_) | E::B(_),
+    S { a, .. },
+    E::A(n) | E::B(n @ 0..=9),
+    p == Pt { x: 1, y: 2 },
+    V { n: 3 }.n,
+    match n { 0 => 1, _ => 2 } * 10,
+    if n > 0 { n } else { -n } * 2
+);
+
+#[test]
+fn fragments_meet_heads_patterns_and_statements_as_in_a_plain_function() {
+    let p = Pt { x: 1, y: 2 };
+    assert_eq!(
+        tame::run_with(|d| more_fragments(3, E::B(7), p, d)).unwrap(),
+        "false true 8 5 6 7 1 3 6 20"
+    );
+}

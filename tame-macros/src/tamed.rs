@@ -37,7 +37,7 @@ fn already_translated(f: &ItemFn) -> bool {
 }
 
 fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
-    let input = fragments_as_read(input);
+    let input = parse::fragments::as_read(input);
     let mut f: ItemFn = match syn::parse2(input.clone()) {
         Ok(f) => f,
         Err(e) => {
@@ -284,7 +284,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // suggestion that `cargo fix --edition` cannot apply (it
             // is a `match` now: an irrefutable `while let`, which the
             // lint shadow reports as written, has an unreachable arm
-            // there, `unreachable_patterns`). The
+            // there, `unreachable_patterns`). clippy's
+            // `manual_range_patterns` reads the machine's copy of a
+            // pattern with a negative bound (`-5..=-1 | 0`) otherwise, and
+            // its fix there (`-..=0`) would not compile. The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -336,7 +339,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 clippy::arithmetic_side_effects,
                 tail_expr_drop_order,
                 if_let_rescope,
-                unreachable_patterns
+                unreachable_patterns,
+                clippy::manual_range_patterns
             )]
             #unsafe_allow
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| #machine_ret {
@@ -1078,291 +1082,13 @@ fn done_doc(f: &syn::ItemFn, sig: &Signature) -> Option<TokenStream> {
     Some(quote!(#[doc = #text]))
 }
 
-/// What a `macro_rules!` splices in (`$e:expr`, `$l:lifetime`,
-/// `$body:block`, `$s:stmt`, `$t:ty`) comes as a group without delimiters,
-/// which keeps it one operand for the macro's parser; rustc drops such a
-/// group where a procedural macro's output has one, so the translator
-/// writes each fragment as it must read alone:
-///
-/// * braces of a `$body:block` stand alone (syn would take the group for
-///   an expression statement that needs a `;`, rustc takes it for a
-///   block), and so does a `let` spliced as a statement (the translator
-///   must see it to keep its variable);
-/// * one token, or a lifetime (`'outer` of a label), stands alone;
-/// * an expression that binds less tightly than a method call (`3 + 1`,
-///   `-2`, a closure) is put in parentheses where an operator is next to
-///   it, as a plain function reads it (`$x.pow(2)` with `-2` squares -2),
-///   and so is a trait object or `impl Trait` with bounds behind a pointer
-///   (`&$t` with `dyn Fn() + Sync`); between a `,`, `;`, `=` or `=>` and the like it
-///   means the same without them, and rustc would call them unneeded
-///   (`matches!(n, $p)` with `4 | 5`);
-/// * anything else keeps its group (a type, a path).
-///
-/// Not inside an attribute (`#[$m]`), whose tokens are not an expression.
-fn fragments_as_read(input: TokenStream) -> TokenStream {
-    use proc_macro2::{Delimiter, Group, TokenTree};
-    let trees: Vec<TokenTree> = input.into_iter().collect();
-    let mut out = TokenStream::new();
-    for (i, tt) in trees.iter().enumerate() {
-        let TokenTree::Group(g) = tt else {
-            out.extend([tt.clone()]);
-            continue;
-        };
-        if g.delimiter() == Delimiter::Bracket && in_attribute(&trees[..i]) {
-            out.extend([tt.clone()]);
-            continue;
-        }
-        let inner = fragments_as_read(g.stream());
-        if g.delimiter() == Delimiter::None {
-            let parts: Vec<TokenTree> = inner.clone().into_iter().collect();
-            match parts.as_slice() {
-                [TokenTree::Group(b)] if b.delimiter() == Delimiter::Brace => {
-                    // Braces the macro's `$body:block` needs, as rustc sees
-                    // them in a plain function: the macro's (`unused_braces`
-                    // would ask to remove them, which breaks the call).
-                    let mut b = b.clone();
-                    b.set_span(b.span().resolved_at(proc_macro2::Span::call_site()));
-                    out.extend([TokenTree::Group(b)]);
-                    continue;
-                }
-                [TokenTree::Ident(i), ..] if i == "let" => {
-                    out.extend(inner);
-                    continue;
-                }
-                [TokenTree::Group(b)] if b.delimiter() == Delimiter::None => {}
-                [_] => {
-                    out.extend(inner);
-                    continue;
-                }
-                [TokenTree::Punct(p), TokenTree::Ident(_)] if p.as_char() == '\'' => {
-                    out.extend(inner);
-                    continue;
-                }
-                _ if bounded_type(&parts) && behind_a_pointer(&trees[..i])
-                    || needs_parentheses(&parts, &trees[..i], &trees[i + 1..]) =>
-                {
-                    let mut paren = Group::new(Delimiter::Parenthesis, inner);
-                    paren.set_span(g.span());
-                    out.extend([TokenTree::Group(paren)]);
-                    continue;
-                }
-                // A negative number where nothing binds it more tightly
-                // than its `-`: as written (a range pattern's bound, `-5..=5`,
-                // cannot be in parentheses, nor can a const argument).
-                [TokenTree::Punct(p), TokenTree::Literal(_)] if p.as_char() == '-' => {
-                    out.extend(inner);
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        let mut group = Group::new(g.delimiter(), inner);
-        group.set_span(g.span());
-        out.extend([TokenTree::Group(group)]);
-    }
-    out
-}
-
-/// Whether a bracket group after `before` is an attribute's (`#[..]`,
-/// `#![..]`).
-fn in_attribute(before: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::TokenTree;
-    let punct =
-        |t: Option<&TokenTree>, c: char| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == c);
-    let mut back = before.iter().rev();
-    match back.next() {
-        t if punct(t, '#') => true,
-        t if punct(t, '!') => punct(back.next(), '#'),
-        _ => false,
-    }
-}
-
-/// The operator that the punctuation at the end of `trees` spells
-/// (`=>`, `+=`, `,`), or at its start when `forward`.
-fn operator(trees: &[proc_macro2::TokenTree], forward: bool) -> Option<String> {
-    use proc_macro2::{Spacing, TokenTree};
-    let mut chars = Vec::new();
-    if forward {
-        for t in trees {
-            let TokenTree::Punct(p) = t else { break };
-            chars.push(p.as_char());
-            if p.spacing() == Spacing::Alone {
-                break;
-            }
-        }
-    } else {
-        for (k, t) in trees.iter().rev().enumerate() {
-            let TokenTree::Punct(p) = t else { break };
-            if k > 0 && p.spacing() == Spacing::Alone {
-                break;
-            }
-            chars.insert(0, p.as_char());
-        }
-    }
-    (!chars.is_empty()).then(|| chars.into_iter().collect())
-}
-
-/// Operators next to which a fragment is a whole operand however it binds:
-/// separators and assignments.
-const APART: &[&str] = &[
-    ",", ";", ":", "::", "->", "=", "=>", "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "<<=",
-    ">>=",
-];
-
-/// Whether what comes before a fragment leaves it a whole operand: nothing,
-/// a group, a word (`return`, `let`, `in`; not the `mut` of `&mut`), or a
-/// separator.
-fn apart_before(before: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::TokenTree;
-    match before.last() {
-        Some(TokenTree::Ident(i)) if i == "mut" => false,
-        None | Some(TokenTree::Group(_) | TokenTree::Ident(_) | TokenTree::Literal(_)) => true,
-        Some(TokenTree::Punct(_)) => {
-            operator(before, false).is_some_and(|op| APART.contains(&op.as_str()))
-        }
-    }
-}
-
-/// Whether what comes after a fragment leaves it a whole operand: nothing,
-/// a block (`if $e {`), `else`, `if`, `in`, or a separator.
-fn apart_after(after: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::{Delimiter, TokenTree};
-    match after.first() {
-        None => true,
-        Some(TokenTree::Group(g)) => g.delimiter() == Delimiter::Brace,
-        Some(TokenTree::Ident(i)) => i == "else" || i == "if" || i == "in",
-        Some(TokenTree::Literal(_)) => false,
-        Some(TokenTree::Punct(_)) => {
-            operator(after, true).is_some_and(|op| APART.contains(&op.as_str()))
-        }
-    }
-}
-
-/// Whether what follows a fragment binds to its last operand: a method
-/// call or field (`.`), `?`, an index or a call.
-fn postfix_after(after: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::{Delimiter, TokenTree};
-    match after.first() {
-        Some(TokenTree::Punct(p)) => {
-            p.as_char() == '?' || operator(after, true).is_some_and(|op| op == ".")
-        }
-        Some(TokenTree::Group(g)) => {
-            matches!(g.delimiter(), Delimiter::Parenthesis | Delimiter::Bracket)
-        }
-        _ => false,
-    }
-}
-
-/// Whether a fragment is a trait object or `impl Trait` with more than
-/// one bound (a `+` outside its generic arguments).
-fn bounded_type(trees: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::{Spacing, TokenTree};
-    if !matches!(trees.first(), Some(TokenTree::Ident(i)) if i == "dyn" || i == "impl") {
-        return false;
-    }
-    let mut depth = 0usize;
-    let mut arrow = false;
-    let mut plus = false;
-    for t in trees {
-        let TokenTree::Punct(p) = t else {
-            arrow = false;
-            continue;
-        };
-        match p.as_char() {
-            '<' => depth += 1,
-            // Not the `>` of `->`.
-            '>' if !arrow => depth = depth.saturating_sub(1),
-            '+' if depth == 0 => plus = true,
-            _ => {}
-        }
-        arrow = p.as_char() == '-' && p.spacing() == Spacing::Joint;
-    }
-    plus && syn::parse2::<Type>(trees.iter().cloned().collect()).is_ok()
-}
-
-/// Whether what comes before a fragment makes it a pointer's target type:
-/// `&`, `&'a` (written or spliced in), `&mut`, `*const`, `*mut`.
-fn behind_a_pointer(before: &[proc_macro2::TokenTree]) -> bool {
-    use proc_macro2::{Delimiter, TokenTree};
-    let quote =
-        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == '\'');
-    let mut back = before.iter().rev().peekable();
-    if matches!(back.peek(), Some(TokenTree::Ident(i)) if i == "mut" || i == "const") {
-        back.next();
-    }
-    match back.peek() {
-        Some(TokenTree::Group(g))
-            if g.delimiter() == Delimiter::None
-                && quote(g.stream().into_iter().next().as_ref()) =>
-        {
-            back.next();
-        }
-        Some(TokenTree::Ident(_)) => {
-            back.next();
-            if !quote(back.next()) {
-                return false;
-            }
-        }
-        _ => {}
-    }
-    matches!(back.next(), Some(TokenTree::Punct(p)) if p.as_char() == '&' || p.as_char() == '*')
-}
-
-/// Whether the tokens of a spliced fragment read differently without
-/// their group between `before` and `after`.
-///
-/// A prefix operator's operand (`-x`, `&v`, `*p`) binds more tightly than
-/// any other operator but those after it (`&v.len()`); a struct literal
-/// ends an `if`'s or a `match`'s head where it stands (`match $p {`); any
-/// other expression that binds less tightly than a method call (`3 + 1`,
-/// a closure, a range) reads apart from an operator next to it. Not a
-/// type as well (`&T`, not followed by a method call), which parentheses
-/// would make rustc call unneeded.
-fn needs_parentheses(
-    trees: &[proc_macro2::TokenTree],
-    before: &[proc_macro2::TokenTree],
-    after: &[proc_macro2::TokenTree],
-) -> bool {
-    use proc_macro2::{Delimiter, TokenTree};
-    let apart = apart_before(before) && apart_after(after);
-    let tokens: TokenStream = trees.iter().cloned().collect();
-    match syn::parse2::<syn::Expr>(tokens.clone()) {
-        Ok(syn::Expr::Unary(_) | syn::Expr::Reference(_)) => postfix_after(after),
-        Ok(syn::Expr::Struct(_)) => {
-            !apart
-                || matches!(after.first(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace)
-        }
-        Ok(e) => {
-            !apart
-                && !matches!(
-                    e,
-                    syn::Expr::Path(_)
-                        | syn::Expr::Lit(_)
-                        | syn::Expr::Call(_)
-                        | syn::Expr::MethodCall(_)
-                        | syn::Expr::Field(_)
-                        | syn::Expr::Index(_)
-                        | syn::Expr::Macro(_)
-                        | syn::Expr::Paren(_)
-                        | syn::Expr::Tuple(_)
-                        | syn::Expr::Array(_)
-                        | syn::Expr::Block(_)
-                        | syn::Expr::Try(_)
-                        | syn::Expr::Await(_)
-                )
-                && syn::parse2::<Type>(tokens).is_err()
-        }
-        Err(_) => false,
-    }
-}
-
 /// A type spliced in by a `macro_rules!` (`$t:ty`) comes as a group
 /// without delimiters, which the translator's judgements by the written
 /// type (an `Event` parameter it watches, a `Result` return that `?`
 /// leaves, a `()` return, a `Box` that `*b` moves out of) would not see
 /// through: the type stands alone. Not a trait object or `impl Trait`,
 /// whose bounds the group keeps together for syn (behind a pointer, where
-/// rustc would read them apart, `fragments_as_read` has given them
+/// rustc would read them apart, `parse::fragments` has given them
 /// parentheses).
 fn ungroup_types(f: &mut ItemFn) {
     struct Ungroup;

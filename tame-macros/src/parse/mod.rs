@@ -19,6 +19,7 @@ mod borrows;
 mod declare;
 pub mod events;
 mod flow;
+pub mod fragments;
 mod macro_calls;
 pub mod macros;
 mod normalize;
