@@ -665,3 +665,69 @@ fn a_spawned_future_whose_awaits_never_wait_gives_the_thread_up() {
         assert!(from_a_stream.get() <= 129, "{}", from_a_stream.get());
     });
 }
+
+/// The budget is the spawned future's own: a poll inside it with another
+/// waker (an executor of another crate, `now_or_never`) is never given
+/// `Pending` for it, which nobody would poll again.
+#[test]
+fn a_poll_with_another_waker_inside_a_spawned_future_is_not_budgeted() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (done, got) = r.event_with_slot::<u32>(());
+        tame::spawn(
+            async {
+                let mut ready = 0;
+                for i in 0..300u32 {
+                    let (ev, fut) = tame::event_future();
+                    ev.trigger(i);
+                    let mut fut = std::pin::pin!(fut);
+                    let mut cx = Context::from_waker(Waker::noop());
+                    if fut.as_mut().poll(&mut cx) == Poll::Ready(Some(i)) {
+                        ready += 1;
+                    }
+                }
+                ready
+            },
+            done,
+        );
+        tame::run();
+        assert_eq!(got.take(), Some(300));
+    });
+}
+
+/// A `Sleep` awaited again once over, and a rendezvous's stream at its
+/// end, are completions the budget counts too.
+#[test]
+fn a_finished_sleep_or_an_ended_stream_awaited_in_a_loop_gives_the_thread_up() {
+    on_fresh_loop(|| {
+        for stream in [false, true] {
+            let awaits = Rc::new(Cell::new(0u32));
+            let n = awaits.clone();
+            tame::spawn(
+                async move {
+                    let mut sleep = tame::time::sleep(Duration::ZERO);
+                    (&mut sleep).await;
+                    // Armed once the sleep is over: the loop's next turn.
+                    let seen = Rc::new(Cell::new(false));
+                    let s = seen.clone();
+                    tame::asap(Event::from_fn(move |_: Option<()>| s.set(true)));
+                    let mut r = Rendezvous::<u32>::new();
+                    while !seen.get() {
+                        if stream {
+                            let next =
+                                poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut r), cx));
+                            assert_eq!(next.await, None);
+                        } else {
+                            (&mut sleep).await;
+                        }
+                        n.set(n.get() + 1);
+                        assert!(n.get() < 10_000, "the future never gave the thread up");
+                    }
+                },
+                Event::detached(),
+            );
+            tame::run();
+            assert!(awaits.get() <= 130, "stream {stream}: {}", awaits.get());
+        }
+    });
+}

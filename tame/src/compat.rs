@@ -60,9 +60,12 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 ///
 /// A poll of the future has the cooperative budget of a tamed function's
 /// run (128): after that many of tame's futures ([`event_future`]'s, a
-/// rendezvous's `next()`) were ready at once, the next one yields until
-/// the loop's next turn, so that a loop of awaits that never wait leaves
-/// timers, descriptors and other tasks their turn, as tokio's `coop` does.
+/// rendezvous's `next()`, a [`sleep`](crate::time::sleep)) were ready at
+/// once, the next one yields until the loop's next turn, so that a loop of
+/// awaits that never wait leaves timers, descriptors and other tasks their
+/// turn, as tokio's `coop` does. Only polls with the future's own waker
+/// count: an executor of another crate run inside it, or `now_or_never`,
+/// gets what is ready.
 ///
 /// # Panics
 ///
@@ -383,19 +386,33 @@ thread_local! {
 /// by an executor of another crate are not held back.
 const NO_BUDGET: u8 = u8::MAX;
 
-/// Takes one completion of tame's futures (an [`EventFuture`] or a
-/// rendezvous's `next()` that is ready) from the budget of the spawned
-/// future being polled: `false` once it is spent, and the future then
-/// yields (`Pending`, its waker woken, so the loop polls it again next
-/// turn). A loop of awaits that never wait (a source always ready, a
-/// channel it refills itself) would otherwise hold the thread for good;
-/// the budget is the one a tamed function has for its twaits (128), as
-/// tokio's cooperative budget bounds its tasks. Outside `run()` (a future
-/// spawned and polled before the loop runs) nothing else could run, and it
-/// is not spent.
+/// Takes one completion of tame's futures (an [`EventFuture`], a
+/// rendezvous's `next()`, a [`Sleep`](crate::time::Sleep) that is ready)
+/// from the budget of the spawned future being polled: `false` once it is
+/// spent, and the future then yields (`Pending`, its waker woken, so the
+/// loop polls it again next turn). A loop of awaits that never wait (a
+/// source always ready, a channel it refills itself) would otherwise hold
+/// the thread for good; the budget is the one a tamed function has for its
+/// twaits (128), as tokio's cooperative budget bounds its tasks.
+///
+/// Only a poll with the spawned future's own waker spends it (its `.await`s,
+/// `join!`/`select!` and hand-written `poll_fn`s over them): a poll with
+/// another waker (an executor of another crate inside the future,
+/// `now_or_never`, a callback's own poll) would be given `Pending` with
+/// nobody to poll it again next turn. Outside `run()` (a future spawned
+/// and polled before the loop runs) nothing else could run, and it is not
+/// spent.
 pub(crate) fn spend_budget(cx: &Context<'_>) -> bool {
     let left = BUDGET.with(Cell::get);
     if left == NO_BUDGET {
+        return true;
+    }
+    // SAFETY: as in `Wakeup::of`, `POLLED` holds the pointer only while
+    // the poll it was taken for runs, and this runs inside that poll.
+    let own = POLLED
+        .with(Cell::get)
+        .is_some_and(|p| cx.waker().will_wake(unsafe { &*p.waker }));
+    if !own {
         return true;
     }
     if left > 0 {

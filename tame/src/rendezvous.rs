@@ -867,9 +867,9 @@ impl<I: 'static> futures_core::Stream for Rendezvous<I> {
     type Item = I;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<I>> {
-        // (An id ready is a completion the spawned future's budget counts:
-        // see `compat::spend_budget`.)
-        if self.queued() > 0 && !crate::compat::spend_budget(cx) {
+        // (An id ready, or the end, is a completion the spawned future's
+        // budget counts: see `compat::spend_budget`.)
+        if (self.queued() > 0 || self.pending() == 0) && !crate::compat::spend_budget(cx) {
             return Poll::Pending;
         }
         if let Some(id) = self.try_next() {

@@ -293,6 +293,11 @@ impl std::future::Future for Sleep {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<()> {
         if self.done {
+            // (Polled again once over: a completion the spawned future's
+            // budget counts, as its first one was.)
+            if !crate::compat::spend_budget(cx) {
+                return std::task::Poll::Pending;
+            }
             return std::task::Poll::Ready(());
         }
         // Its event comes back untriggered only when the loop is gone:
