@@ -414,3 +414,81 @@ fn fragments_meet_heads_patterns_and_statements_as_in_a_plain_function() {
         "false true 8 5 6 7 1 3 6 20"
     );
 }
+
+#[allow(dead_code)]
+enum Msg {
+    Move { x: i32, y: i32 },
+    Quit,
+}
+
+struct G<T> {
+    v: T,
+}
+
+static X: i32 = 1;
+
+// The rest: an or-pattern holding a range beside `|`, a struct literal in
+// a head that holds a braced pattern, a prefix operator after a label, a
+// `mut` binding behind `&`, an or-pattern as a closure's parameter, a raw
+// borrow before a method call, a struct literal with a turbofish.
+macro_rules! last_placed {
+    ($name:ident, $c:ident, $word:pat, $m:expr, $x:ident, $big:expr, $mx:pat, $v:ident,
+     $or:pat, $raw:expr, $g:expr) => {
+        #[tamed]
+        fn $name($c: char, xs: Vec<i32>) -> String {
+            twait! { tame::asap(mkevent!()); }
+            let word = matches!($c, $word | '_');
+            let moved = if let Msg::Move { x, y } = $m {
+                x + y
+            } else {
+                0
+            };
+            let none_above = 'scan: {
+                for &$x in &xs {
+                    if $x > 100 {
+                        break 'scan !$big;
+                    }
+                }
+                true
+            };
+            let counted: Vec<i32> = xs
+                .iter()
+                .map(|&$mx| {
+                    $x += 1;
+                    $x
+                })
+                .collect();
+            let either = |$or: Result<i32, i32>| $v;
+            let null = $raw.is_null();
+            let four = match $g {
+                4 => 1,
+                _ => 0,
+            };
+            format!(
+                "{word} {moved} {none_above} {counted:?} {} {null} {four}",
+                either(Err(4))
+            )
+        }
+    };
+}
+last_placed!(
+    last_fragments,
+    c,
+    'a'..='z' | '0',
+    Msg::Move { x: 1, y: 2 },
+    x,
+    x > 150,
+    mut x,
+    v,
+    Ok(v) | Err(v),
+    &raw const X,
+    G::<i32> { v: 4 }.v
+);
+
+#[test]
+fn the_last_fragments_read_as_in_a_plain_function() {
+    assert_eq!(
+        tame::run_with(|d| last_fragments('q', vec![1, 120, 3], d)).unwrap(),
+        "true 3 true [2, 121, 4] 4 false 1"
+    );
+}

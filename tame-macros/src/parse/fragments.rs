@@ -191,15 +191,28 @@ fn bound_before(before: &[TokenTree]) -> (u8, String) {
             };
             // A binary operator has an operand before it; otherwise it is a
             // prefix one (`-`, `!`, `*`, `&`, `&&` of a double borrow).
-            let operand = match before.len().checked_sub(n + 1).map(|k| &before[k]) {
-                Some(TokenTree::Ident(i)) => !is_keyword(&i.to_string()),
+            let k = before.len().checked_sub(n + 1);
+            let operand = match k.map(|k| &before[k]) {
+                // Not a label's name (`break 'l -$e`).
+                Some(TokenTree::Ident(i)) => {
+                    !is_keyword(&i.to_string())
+                        && !matches!(k.and_then(|k| k.checked_sub(1)).map(|j| &before[j]),
+                            Some(TokenTree::Punct(p)) if p.as_char() == '\'')
+                }
                 Some(TokenTree::Literal(_)) => true,
+                // Not a spliced label (`break $l -$e`).
+                Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::None => {
+                    !matches!(g.stream().into_iter().next(), Some(TokenTree::Punct(p)) if p.as_char() == '\'')
+                }
                 Some(TokenTree::Group(g)) => g.delimiter() != Delimiter::Brace,
                 Some(TokenTree::Punct(p)) => p.as_char() == '?',
                 None => false,
             };
             match op.as_str() {
                 "@" => (PREFIX, op),
+                // A closure's first parameter (`|$p: T|`), which an
+                // or-pattern must not run out of.
+                "|" if !operand => (PREFIX, op),
                 _ if !operand && matches!(op.as_str(), "-" | "!" | "*" | "&" | "&&") => {
                     (PREFIX, op)
                 }
@@ -236,7 +249,17 @@ fn bound_after(after: &[TokenTree]) -> u8 {
 fn is_keyword(word: &str) -> bool {
     matches!(
         word,
-        "return" | "break" | "in" | "if" | "while" | "match" | "let" | "else" | "move" | "yield"
+        "return"
+            | "break"
+            | "in"
+            | "if"
+            | "while"
+            | "match"
+            | "let"
+            | "else"
+            | "move"
+            | "yield"
+            | "mut"
     )
 }
 
@@ -256,7 +279,19 @@ struct Shape {
 fn shape(trees: &[TokenTree]) -> Option<Shape> {
     use syn::parse::Parser;
     let tokens: TokenStream = trees.iter().cloned().collect();
+    let pattern = |tokens: TokenStream| match syn::Pat::parse_multi_with_leading_vert.parse2(tokens)
+    {
+        Ok(syn::Pat::Or(_)) => Some(BIT_OR),
+        Ok(syn::Pat::Range(_)) => Some(RANGE),
+        // `mut x`, `ref x`: after `&`, `&mut x` would be another pattern.
+        Ok(syn::Pat::Ident(i)) if i.mutability.is_some() || i.by_ref.is_some() => Some(CAST),
+        Ok(_) => Some(POSTFIX),
+        Err(_) => None,
+    };
     let binds = match syn::parse2::<syn::Expr>(tokens.clone()) {
+        // `'a'..='z' | '0'` is an or-pattern, which syn reads as a range of
+        // `'z' | '0'`.
+        Ok(syn::Expr::Range(_)) if pattern(tokens.clone()) == Some(BIT_OR) => BIT_OR,
         Ok(e) => match &e {
             syn::Expr::Closure(_)
             | syn::Expr::Return(_)
@@ -272,15 +307,10 @@ fn shape(trees: &[TokenTree]) -> Option<Shape> {
             )
             .unwrap_or(ASSIGN),
             syn::Expr::Cast(_) => CAST,
-            syn::Expr::Unary(_) | syn::Expr::Reference(_) => PREFIX,
+            syn::Expr::Unary(_) | syn::Expr::Reference(_) | syn::Expr::RawAddr(_) => PREFIX,
             _ => POSTFIX,
         },
-        Err(_) => match syn::Pat::parse_multi_with_leading_vert.parse2(tokens) {
-            Ok(syn::Pat::Or(_)) => BIT_OR,
-            Ok(syn::Pat::Range(_)) => RANGE,
-            Ok(_) => POSTFIX,
-            Err(_) => return None,
-        },
+        Err(_) => pattern(tokens)?,
     };
     let block_word = |t: &TokenTree| match t {
         TokenTree::Ident(i) => {
@@ -299,10 +329,24 @@ fn shape(trees: &[TokenTree]) -> Option<Shape> {
     let led_by_a_block = trees.first().is_some_and(block_word) && !ends_with_a_block;
     // `P { x: 1 }` outside parentheses: a word (not a keyword that takes a
     // block) right before braces.
+    // (Or a turbofish's `>`: `G::<i32> { v: 4 }`.)
+    let turbofish = trees.windows(3).any(|w| {
+        matches!((&w[0], &w[1], &w[2]), (TokenTree::Punct(a), TokenTree::Punct(b), TokenTree::Punct(c))
+            if a.as_char() == ':' && b.as_char() == ':' && c.as_char() == '<')
+    });
     let struct_literal = trees.windows(2).any(|w| {
         matches!(&w[1], TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
-            && matches!(&w[0], TokenTree::Ident(i) if !block_word(&w[0])
-                && !matches!(i.to_string().as_str(), "else" | "move" | "async" | "const" | "in"))
+            && match &w[0] {
+                TokenTree::Ident(i) => {
+                    !block_word(&w[0])
+                        && !matches!(
+                            i.to_string().as_str(),
+                            "else" | "move" | "async" | "const" | "in"
+                        )
+                }
+                TokenTree::Punct(p) => p.as_char() == '>' && turbofish,
+                _ => false,
+            }
     });
     Some(Shape {
         binds,
@@ -358,11 +402,22 @@ fn in_a_head(before: &[TokenTree], after: &[TokenTree]) -> bool {
         TokenTree::Group(g) => g.delimiter() == Delimiter::Brace,
         _ => false,
     };
-    let opened = before
-        .iter()
+    // Back to the statement's or the arm's start: the head may hold blocks
+    // and braced patterns of its own (`if let Msg::Move { x, y } = $m {`).
+    let start = (0..before.len())
         .rev()
-        .take_while(|t| !ends_a_part(t))
-        .any(|t| matches!(t, TokenTree::Ident(i) if matches!(i.to_string().as_str(), "if" | "while" | "match" | "in")));
+        .find(|&k| match &before[k] {
+            TokenTree::Punct(p) if p.as_char() == ';' => true,
+            TokenTree::Punct(p) if p.as_char() == '>' => {
+                matches!(k.checked_sub(1).map(|j| &before[j]),
+                    Some(TokenTree::Punct(e)) if e.as_char() == '=' && e.spacing() == Spacing::Joint)
+            }
+            _ => false,
+        })
+        .map_or(0, |k| k + 1);
+    let opened = before[start..].iter().any(|t| {
+        matches!(t, TokenTree::Ident(i) if matches!(i.to_string().as_str(), "if" | "while" | "match" | "in"))
+    });
     let block = after
         .iter()
         .find(|t| ends_a_part(t))
