@@ -811,3 +811,32 @@ fn a_task_left_ready_by_a_panic_is_not_listed_as_waiting() {
         assert_eq!(seen.take(), Some(vec![]));
     });
 }
+
+/// Triggers its event when dropped.
+struct TriggersOnDrop(Option<Event<&'static str>>);
+
+impl Drop for TriggersOnDrop {
+    fn drop(&mut self) {
+        if let Some(ev) = self.0.take() {
+            ev.trigger("x");
+        }
+    }
+}
+
+#[test]
+fn a_mapping_that_panics_when_triggered_during_another_panics_unwind_does_not_abort() {
+    // A value dropped by a panic's unwind triggers a mapped event whose
+    // mapping panics (and the callback it maps to panics on `None`): the
+    // first panic goes on, the others print and go no further.
+    on_fresh_loop(|| {
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        let ev: Event<&str> = expecting_a_value(&heard).map(|s: &str| s.parse().unwrap());
+        let err = catch_unwind(AssertUnwindSafe(|| {
+            let _t = TriggersOnDrop(Some(ev));
+            panic!("the first panic");
+        }))
+        .unwrap_err();
+        assert_eq!(message(err), "the first panic");
+        assert_eq!(*heard.borrow(), [None]);
+    });
+}

@@ -451,7 +451,15 @@ where
         // chain is completed by the trampoline, not by recursion.
         crate::nesting::complete(move || {
             if let (Some(ev), Some(next)) = (self.ev.take(), self.next.take()) {
-                next(value, ev);
+                if std::thread::panicking() {
+                    // Triggered by a drop during a panic's unwind: a panic
+                    // of `next` (a `map` closure) would abort the process,
+                    // as a `from_fn` callback's would (see `FnSink`).
+                    let _ =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| next(value, ev)));
+                } else {
+                    next(value, ev);
+                }
             }
         });
     }

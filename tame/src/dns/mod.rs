@@ -373,6 +373,24 @@ impl std::error::Error for Error {
     }
 }
 
+/// So that `?` on an `io::Result` works in a function returning
+/// `Result<T, dns::Error>`: an [`Error::Io`] that names no name (make one
+/// with [`Error::io`] to name it).
+///
+/// ```
+/// fn read_config(path: &str) -> Result<String, tame::dns::Error> {
+///     Ok(std::fs::read_to_string(path)?)
+/// }
+/// let e = read_config("/no/such/file").unwrap_err();
+/// assert!(matches!(&e, tame::dns::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound));
+/// assert_eq!(e.name(), "");
+/// ```
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Io(e)
+    }
+}
+
 impl From<Error> for io::Error {
     fn from(e: Error) -> io::Error {
         let kind = match &e {
