@@ -492,3 +492,33 @@ fn the_last_fragments_read_as_in_a_plain_function() {
         "true 3 true [2, 121, 4] 4 false 1"
     );
 }
+
+const BIG: u32 = 300;
+
+// A fragment ending in a cast before `<` or `<<`, and a `mut` binding
+// behind a `for` loop's `&`.
+macro_rules! cast_and_for {
+    ($name:ident, $e:expr, $p:pat, $x:ident) => {
+        #[tamed]
+        fn $name(v: Vec<i32>) -> (bool, u32, i32) {
+            twait! { tame::asap(mkevent!()); }
+            let fits = $e < 200;
+            let shifted = ($e as u32) << 2;
+            let mut t = 0;
+            for &$p in v.iter() {
+                $x *= 2;
+                t += $x;
+            }
+            (fits, shifted, t)
+        }
+    };
+}
+cast_and_for!(cast_then_compare, BIG as u8, mut x, x);
+
+#[test]
+fn a_cast_before_a_comparison_and_a_mut_binding_behind_a_for_s_borrow() {
+    assert_eq!(
+        tame::run_with(|d| cast_then_compare(vec![1, 2], d)),
+        Some((true, 176, 6))
+    );
+}

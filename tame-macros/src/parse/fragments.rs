@@ -260,6 +260,7 @@ fn is_keyword(word: &str) -> bool {
             | "move"
             | "yield"
             | "mut"
+            | "for"
     )
 }
 
@@ -381,6 +382,9 @@ fn needs_parentheses(trees: &[TokenTree], before: &[TokenTree], after: &[TokenTr
     // would end the scrutinee early.
     let scrutinee = before_a_block && left_op == "=" && shape.binds <= AND;
     let head = shape.struct_literal && in_a_head(before, after);
+    // `x as u8 < 200`: written out, `u8 <` starts generic arguments.
+    let cast_before_angle = matches!(trees.iter().rev().nth(1), Some(TokenTree::Ident(i)) if i == "as")
+        && matches!(after.first(), Some(TokenTree::Punct(p)) if p.as_char() == '<');
     // Where a statement or an arm's value starts, a block ends the
     // expression (`match n {..} * 10` would be the `match`, then `*10`).
     let starts_a_statement = match before.last() {
@@ -390,7 +394,12 @@ fn needs_parentheses(trees: &[TokenTree], before: &[TokenTree], after: &[TokenTr
         }
         _ => false,
     };
-    by_left || by_right || scrutinee || head || shape.led_by_a_block && starts_a_statement
+    by_left
+        || by_right
+        || scrutinee
+        || head
+        || cast_before_angle
+        || shape.led_by_a_block && starts_a_statement
 }
 
 /// Whether a fragment between `before` and `after` is in the head of an
