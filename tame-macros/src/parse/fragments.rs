@@ -18,9 +18,11 @@
 //!   `$lim * 2` with `3 + 1`), where an `if let`'s scrutinee would run
 //!   into a let chain (`if let P = $e {` with `a && b`), where a struct
 //!   literal would end an `if`'s, a `while`'s, a `match`'s or a `for`'s
-//!   head (`match $p {`), and where an expression led by a block (`match n
-//!   {..} * 10`) starts a statement or an arm's value; nowhere else, where
-//!   rustc would call them unneeded (`matches!(n, $p)` with `4 | 5`);
+//!   head (`match $p {`), where an expression led by a block (`match n
+//!   {..} * 10`) starts a statement or an arm's value, and where a cast it
+//!   ends with would take a `<` after it for generic arguments (`$e < 200`
+//!   with `x as u8`); nowhere else, where rustc would call them unneeded
+//!   (`matches!(n, $p)` with `4 | 5`);
 //! * a trait object or `impl Trait` with bounds behind a pointer gets
 //!   parentheses (`&$t` with `dyn Fn() + Sync`);
 //! * anything else keeps its group (a type, a path).
