@@ -744,6 +744,12 @@ fn expecting_a_value(heard: &Rc<RefCell<Vec<Option<u32>>>>) -> Event<u32> {
     })
 }
 
+/// [`expecting_a_value`] behind a mapping that panics on what is not a
+/// number.
+fn parsed_into(heard: &Rc<RefCell<Vec<Option<u32>>>>) -> Event<&'static str> {
+    expecting_a_value(heard).map(|s: &str| s.parse().unwrap())
+}
+
 #[test]
 fn a_callback_that_panics_when_dropped_by_a_mapping_that_panicked_does_not_abort() {
     // The mapping panics; the unwind drops the event it maps to, whose
@@ -751,7 +757,7 @@ fn a_callback_that_panics_when_dropped_by_a_mapping_that_panicked_does_not_abort
     // abort the process. The mapping's panic goes out of the trigger.
     on_fresh_loop(|| {
         let heard = Rc::new(RefCell::new(Vec::new()));
-        let ev: Event<&str> = expecting_a_value(&heard).map(|s: &str| s.parse().unwrap());
+        let ev = parsed_into(&heard);
         let err = catch_unwind(AssertUnwindSafe(|| ev.trigger("x"))).unwrap_err();
         assert!(message(err).contains("ParseIntError"));
         assert_eq!(*heard.borrow(), [None]);
@@ -830,7 +836,7 @@ fn a_mapping_that_panics_when_triggered_during_another_panics_unwind_does_not_ab
     // first panic goes on, the others print and go no further.
     on_fresh_loop(|| {
         let heard = Rc::new(RefCell::new(Vec::new()));
-        let ev: Event<&str> = expecting_a_value(&heard).map(|s: &str| s.parse().unwrap());
+        let ev = parsed_into(&heard);
         let err = catch_unwind(AssertUnwindSafe(|| {
             let _t = TriggersOnDrop(Some(ev));
             panic!("the first panic");

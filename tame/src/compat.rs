@@ -382,6 +382,18 @@ thread_local! {
     static BUDGET: Cell<u8> = const { Cell::new(NO_BUDGET) };
 }
 
+/// The spawned future being polled, if `cx` is its poll's own (not another
+/// waker: an executor of another crate inside it, `now_or_never`).
+fn own_poll(cx: &Context<'_>) -> Option<Polled> {
+    // SAFETY: `POLLED` holds its pointers only while the poll they were
+    // taken for runs (`FutureTask::poll` sets it around the future's poll
+    // and restores it after, unwinding included), and this runs inside
+    // that poll.
+    POLLED
+        .with(Cell::get)
+        .filter(|p| cx.waker().will_wake(unsafe { &*p.waker }))
+}
+
 /// [`BUDGET`] outside the poll of a spawned future: tame's futures awaited
 /// by an executor of another crate are not held back.
 const NO_BUDGET: u8 = u8::MAX;
@@ -407,12 +419,7 @@ pub(crate) fn spend_budget(cx: &Context<'_>) -> bool {
     if left == NO_BUDGET {
         return true;
     }
-    // SAFETY: as in `Wakeup::of`, `POLLED` holds the pointer only while
-    // the poll it was taken for runs, and this runs inside that poll.
-    let own = POLLED
-        .with(Cell::get)
-        .is_some_and(|p| cx.waker().will_wake(unsafe { &*p.waker }));
-    if !own {
+    if own_poll(cx).is_none() {
         return true;
     }
     if left > 0 {
@@ -459,15 +466,10 @@ pub(crate) enum Wakeup {
 impl Wakeup {
     /// The wake-up for the poll whose context is `cx`.
     pub(crate) fn of(cx: &Context<'_>) -> Wakeup {
-        // SAFETY (both derefs): `POLLED` holds these pointers only while
-        // the poll they were taken for runs (`FutureTask::poll` sets it
-        // around the future's poll and restores it after, unwinding
-        // included), and this runs inside that poll.
-        let own = POLLED
-            .with(Cell::get)
-            .filter(|p| cx.waker().will_wake(unsafe { &*p.waker }));
-        match own {
+        match own_poll(cx) {
             Some(p) => {
+                // SAFETY: as in `own_poll`, the pointer is the running
+                // poll's.
                 let waits = unsafe { &*p.waits }.clone();
                 waits.held.set(waits.held.get() + 1);
                 Wakeup::Spawned(p.key, waits)

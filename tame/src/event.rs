@@ -394,6 +394,19 @@ impl<T> fmt::Debug for Event<T> {
     }
 }
 
+/// Runs `f`, user code a sink runs (a `from_fn` callback, a `map`
+/// closure). Reached from a drop during a panic's unwind (the event held
+/// by a frame or a value the unwind drops), a panic of `f` would abort the
+/// process: it prints its message and goes no further, as at the loop's
+/// teardown, and the first panic unwinds on.
+fn contained_while_unwinding(f: impl FnOnce()) {
+    if std::thread::panicking() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    } else {
+        f();
+    }
+}
+
 /// The sink behind [`Event::from_fn`].
 struct FnSink<F>(Cell<Option<F>>);
 
@@ -403,15 +416,7 @@ impl<T: 'static, F: FnOnce(Option<T>) + 'static> Sink<T> for FnSink<F> {
         // dropped at its end): through the trampoline, as for `then`.
         crate::nesting::complete(move || {
             if let Some(f) = self.0.take() {
-                if std::thread::panicking() {
-                    // Dropped by a panic's unwind (held by a frame or a
-                    // value it drops): a second panic out of this drop
-                    // would abort the process. Its message is printed
-                    // and it goes no further, as at the loop's teardown.
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(value)));
-                } else {
-                    f(value);
-                }
+                contained_while_unwinding(|| f(value));
             }
         });
     }
@@ -451,15 +456,7 @@ where
         // chain is completed by the trampoline, not by recursion.
         crate::nesting::complete(move || {
             if let (Some(ev), Some(next)) = (self.ev.take(), self.next.take()) {
-                if std::thread::panicking() {
-                    // Triggered by a drop during a panic's unwind: a panic
-                    // of `next` (a `map` closure) would abort the process,
-                    // as a `from_fn` callback's would (see `FnSink`).
-                    let _ =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| next(value, ev)));
-                } else {
-                    next(value, ev);
-                }
+                contained_while_unwinding(|| next(value, ev));
             }
         });
     }
