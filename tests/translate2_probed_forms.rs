@@ -783,3 +783,90 @@ fn the_last_item_of_an_iterator_variable_whose_items_are_owned_is_kept() {
         Some(2 + 3)
     );
 }
+
+// std's readers: `BufRead::lines`, `BufRead::split` and `Read::bytes` take
+// the reader by value, so the iterator borrows nothing of the function's
+// and may be kept across a twait (a string's `lines` borrows it).
+#[tamed]
+fn line_lengths_of_a_reader(text: &'static str) -> Vec<usize> {
+    let reader = std::io::BufReader::new(std::io::Cursor::new(text));
+    let mut out = Vec::new();
+    for line in std::io::BufRead::lines(reader) {
+        let n;
+        twait! { answer(line.unwrap().len(), mkevent!(n)); }
+        out.push(n);
+    }
+    out
+}
+
+#[tamed]
+fn lines_of_a_reader_in_a_for_loop(text: &'static str) -> Vec<usize> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::io::Cursor::new(text));
+    let mut out = Vec::new();
+    for line in reader.lines() {
+        let n;
+        twait! { answer(line.unwrap().len(), mkevent!(n)); }
+        out.push(n);
+    }
+    out
+}
+
+#[allow(clippy::while_let_on_iterator)] // the form under test
+#[tamed]
+fn lines_of_a_reader_kept_in_a_variable(text: &'static str) -> Vec<usize> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::io::Cursor::new(text));
+    let mut lines = reader.lines().map(|l| l.unwrap());
+    let mut out = Vec::new();
+    while let Some(line) = lines.next() {
+        let n;
+        twait! { answer(line.len(), mkevent!(n)); }
+        out.push(n);
+    }
+    out
+}
+
+#[allow(clippy::while_let_on_iterator)] // the form under test
+#[tamed]
+fn bytes_and_splits_of_readers_of_written_types(
+    r: std::io::Cursor<Vec<u8>>,
+    b: std::io::BufReader<&'static [u8]>,
+) -> (usize, usize) {
+    use std::io::{BufRead, Read};
+    let mut bytes = r.bytes();
+    let mut seen = 0;
+    while let Some(byte) = bytes.next() {
+        twait! { answer(byte.unwrap(), mkevent!(_)); }
+        seen += 1;
+    }
+    let mut parts = 0;
+    for part in b.split(b',') {
+        twait! { answer(part.unwrap(), mkevent!(_)); }
+        parts += 1;
+    }
+    (seen, parts)
+}
+
+#[test]
+fn a_readers_lines_bytes_and_splits_are_kept_across_twaits() {
+    let text = "a\nbb\nccc\n";
+    assert_eq!(
+        tame::run_with(|e| line_lengths_of_a_reader(text, e)),
+        Some(vec![1, 2, 3])
+    );
+    assert_eq!(
+        tame::run_with(|e| lines_of_a_reader_in_a_for_loop(text, e)),
+        Some(vec![1, 2, 3])
+    );
+    assert_eq!(
+        tame::run_with(|e| lines_of_a_reader_kept_in_a_variable(text, e)),
+        Some(vec![1, 2, 3])
+    );
+    let r = std::io::Cursor::new(vec![1, 2, 3, 4]);
+    let b = std::io::BufReader::new(&b"x,y,z"[..]);
+    assert_eq!(
+        tame::run_with(|e| bytes_and_splits_of_readers_of_written_types(r, b, e)),
+        Some((4, 3))
+    );
+}

@@ -168,6 +168,11 @@ pub struct Binding {
     /// (`let mut words = line.split_whitespace();`): an item taken out of
     /// it (`words.next()`) is a borrow, as it is of the chain written out.
     pub items_borrow: bool,
+    /// Made by a constructor of one of std's readers (`BufReader::new(f)`,
+    /// `io::stdin()`; see `syntax::makes_reader`), or of a written type
+    /// naming one: its `lines`, `split` and `bytes` move it, and their
+    /// iterators borrow nothing (a string's of the same names borrow it).
+    pub reader: bool,
     /// Made by `Timer::after`/`Timer::at` (or of a written type `Timer`):
     /// its `cancel` and `detach` move it (other types' `cancel` borrows,
     /// a rendezvous' among them).
@@ -228,6 +233,7 @@ impl Binding {
             copy: false,
             iterator: false,
             items_borrow: false,
+            reader: false,
             timer: false,
             boxed: false,
             tame_handle: false,

@@ -275,7 +275,7 @@ pub(super) fn report_borrows(
                      twait, because the function's variables move between resumes. Borrow again \
                      after the twait, or keep an owned value (a clone, or a match on a whole \
                      owned value: take a field out first with `let S {{ field, .. }} = s;`, as \
-                     a variable partly moved cannot be kept either) or an index instead{}{}",
+                     a variable partly moved cannot be kept either) or an index instead{}{}{}",
                     binding.name,
                     if flags.contains(b) {
                         " on the paths that did not move it"
@@ -289,6 +289,12 @@ pub(super) fn report_borrows(
                     },
                     // A type written with a borrow in it says it borrows.
                     judged,
+                    if why.contains(crate::parse::syntax::STRING_OR_READER) {
+                        "; if it is a reader, write its type where it is declared (`let r: \
+                         BufReader<File> = ..`), which shows that its `lines` take it by value"
+                    } else {
+                        ""
+                    },
                 ),
             };
             errors.push(syn::Error::new(binding.span, msg));

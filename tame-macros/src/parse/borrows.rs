@@ -50,8 +50,39 @@ impl Builder<'_> {
         };
         let (root, how) = syntax::borrow_root_in(e, &iterates)?;
         let b = self.resolve(&root.to_string())?;
+        // `reader.lines()`, `reader.lines().map(..)`: `BufRead::lines`
+        // takes the reader by value.
+        if self.reads_by_value(e, &root) {
+            return None;
+        }
         let of_static = (self.f.bindings[b].ty.as_ref()).is_some_and(syntax::is_static_reference);
         (!of_static).then_some((root, how))
+    }
+
+    /// Whether the chain `e` starts with a method that takes `root`, one
+    /// of std's readers, by value (`root.lines()`, see
+    /// [`syntax::reader_consumes`]).
+    fn reads_by_value(&self, mut e: &Expr, root: &Ident) -> bool {
+        loop {
+            e = match e {
+                Expr::Paren(p) => &p.expr,
+                Expr::Try(t) => &t.expr,
+                Expr::MethodCall(m) if syntax::as_ident(&m.receiver) == Some(root) => {
+                    return syntax::reader_consumes(&m.method.to_string()) && self.is_reader(root);
+                }
+                Expr::MethodCall(m) => &m.receiver,
+                _ => return false,
+            }
+        }
+    }
+
+    /// Whether `name` holds one of std's readers, by its initializer or
+    /// its written type (see [`crate::ir::Binding::reader`]).
+    pub fn is_reader(&self, name: &Ident) -> bool {
+        self.resolve(&name.to_string()).is_some_and(|b| {
+            let b = &self.f.bindings[b];
+            b.reader || b.ty.as_ref().is_some_and(syntax::reader_type)
+        })
     }
 
     /// A variable's name as the user wrote it (`self`, not the machine's

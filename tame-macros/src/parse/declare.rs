@@ -177,6 +177,11 @@ impl Builder<'_> {
                 self.f.bindings[id].items_borrow = true;
             }
         }
+        if single && init.is_some_and(syntax::makes_reader) {
+            for &id in &ids {
+                self.f.bindings[id].reader = true;
+            }
+        }
         let timer = init.is_some_and(syntax::makes_timer)
             || ty.as_ref().is_some_and(|t| {
                 matches!(t, syn::Type::Path(p)

@@ -1,7 +1,8 @@
 // A `for` loop over a borrow of a local, with a twait in its body: the fix
 // the error gives fits what is iterated (`drain` empties the collection, a
-// clone would not; a `String`'s lines or pieces are taken owned, and a
-// reader's `lines` is `BufRead::lines(reader)`; a map is snapshotted; an
+// clone would not; a `String`'s lines or pieces are taken owned, and the
+// `lines` of a reader of a type the translator does not see is
+// `BufRead::lines(reader)`, or its type written; a map is snapshotted; an
 // iterator borrowed with `&mut` is taken from one item at a time).
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -13,7 +14,7 @@ fn f(
     text: String,
     csv: String,
     map: HashMap<u32, String>,
-    reader: std::io::BufReader<std::io::Stdin>,
+    reader: impl BufRead + 'static,
 ) {
     for x in pending.drain(..) {
         twait! { tame::asap(mkevent!()); }

@@ -223,8 +223,10 @@ impl Builder<'_> {
                              {root}.lines().map(String::from).collect();` then `for line in lines`)"
                         );
                         let reader = format!(
-                            "`BufRead::lines` takes it by value, which a method call does not \
-                             show: `for line in std::io::BufRead::lines({root})`"
+                            "`BufRead::lines` takes it by value, which the translator sees when \
+                             its type is written where it is declared (`let {root}: \
+                             BufReader<File> = ..`), or `for line in \
+                             std::io::BufRead::lines({root})`"
                         );
                         if ty.contains("str") || ty.contains("String") {
                             owned

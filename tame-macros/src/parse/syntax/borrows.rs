@@ -417,6 +417,8 @@ pub fn borrow_root_in(
                     "get" => "`get`, a method that borrows its receiver in std's collections",
                     "first" => "`first`, a method that borrows its receiver in std's collections",
                     "last" => "`last`, a method that borrows its receiver in std's collections",
+                    // A reader of a type the translator does not see.
+                    "lines" | "split" | "bytes" => STRING_OR_READER,
                     _ => "a method that borrows its receiver",
                 };
                 root(&m.receiver).map(|i| (i.clone(), how))
@@ -533,6 +535,68 @@ pub const PINNED: &str =
 /// value is a `Pin<&mut T>` into a temporary of the statement.
 pub fn is_pin_macro(e: &Expr) -> bool {
     matches!(e, Expr::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "pin"))
+}
+
+/// How `lines`, `split` and `bytes` borrow a variable not known to hold a
+/// reader: the report of one kept across a twait says how to show a reader.
+pub const STRING_OR_READER: &str = "a method that borrows a string; a reader's takes it by value";
+
+/// Methods std's readers take by value (`BufRead::lines`, `BufRead::split`,
+/// `Read::bytes`), where a string's of the same names borrow it: on a
+/// variable known to hold a reader (see [`makes_reader`], [`reader_type`])
+/// they move it, and what they give borrows nothing.
+pub fn reader_consumes(method: &str) -> bool {
+    matches!(method, "lines" | "split" | "bytes")
+}
+
+/// std's readers, by the last segment of a type or of a constructor's
+/// path (`BufReader::new(f)`, `Cursor::new(v)`, `File::open(p)?`).
+const READERS: &[&str] = &["BufReader", "Cursor", "File", "Stdin", "StdinLock"];
+
+/// Whether an initializer obviously gives one of std's readers: a
+/// constructor of one (`BufReader::new(f)`, `Cursor::new(bytes)`,
+/// `File::open(path)?`), or std's standard input (`io::stdin()`,
+/// `std::io::stdin().lock()`; tame's `stdin()` gives a `Result`).
+pub fn makes_reader(e: &Expr) -> bool {
+    match e {
+        Expr::Try(t) => makes_reader(&t.expr),
+        Expr::Paren(p) => makes_reader(&p.expr),
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "unwrap" | "expect" => makes_reader(&m.receiver),
+            "lock" => matches!(&*m.receiver, Expr::Call(c) if std_stdin(&c.func)),
+            _ => false,
+        },
+        Expr::Call(c) => {
+            std_stdin(&c.func)
+                || matches!(&*c.func, Expr::Path(p) if p.path.segments.len() >= 2 && {
+                    let ty = &p.path.segments[p.path.segments.len() - 2].ident;
+                    READERS.iter().any(|r| ty == r)
+                })
+        }
+        _ => false,
+    }
+}
+
+/// `io::stdin`, `std::io::stdin`: std's (a bare `stdin` may be tame's).
+fn std_stdin(func: &Expr) -> bool {
+    let Expr::Path(p) = func else {
+        return false;
+    };
+    let names: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    matches!(names.as_slice(), [.., io, stdin] if io == "io" && stdin == "stdin")
+        && names.first().is_none_or(|n| n != "tame")
+}
+
+/// Whether a written type is one of std's readers (`BufReader<File>`,
+/// `io::StdinLock<'static>`).
+pub fn reader_type(t: &syn::Type) -> bool {
+    matches!(t, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| READERS.iter().any(|r| s.ident == r)))
 }
 
 /// Whether an initializer makes a guard: a borrow with a drop that
