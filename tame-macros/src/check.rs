@@ -107,14 +107,62 @@ pub fn signature(f: &ItemFn, errors: &mut Errors) {
                 if let Some(at) = finder.found {
                     errors.spanned(
                         at,
-                        "a #[tamed] function cannot take a borrowed parameter: its state outlives the call. \
-                         Take an owned value (String instead of &str, Vec<T> instead of &[T], Rc<T> to share), \
-                         or a `&'static` one (`&'static str` for a string literal)",
+                        &format!(
+                            "a #[tamed] function cannot take a borrowed parameter: its state \
+                             outlives the call. {}",
+                            owned_instead(&t.ty)
+                        ),
                     );
                 }
             }
         }
     }
+}
+
+/// What to take instead of a borrowed parameter of type `ty`: the owned
+/// form of what it borrows when that is plain (a closure, a string, a
+/// slice, a path), else the usual choices.
+fn owned_instead(ty: &syn::Type) -> String {
+    let general = "Take an owned value (String instead of &str, Vec<T> instead of &[T], Rc<T> \
+                   to share), or a `&'static` one (`&'static str` for a string literal)";
+    let syn::Type::Reference(r) = ty else {
+        return general.to_owned();
+    };
+    let mut inner = crate::parse::syntax::code_text(&r.elem);
+    for (from, to) in [(" < ", "<"), (" <", "<"), ("< ", "<"), (" >", ">")] {
+        inner = inner.replace(from, to);
+    }
+    let closure = ["Fn(", "FnMut(", "FnOnce("]
+        .iter()
+        .any(|f| inner.starts_with(&format!("dyn {f}")) || inner.starts_with(f));
+    if closure {
+        let bare = inner.trim_start_matches("dyn ");
+        return format!(
+            "Take the closure itself: `Box<dyn {bare}>`, or `impl {bare} + 'static`, whose \
+             captures the task may keep; to share state with the caller, capture an `Rc<Cell<..>>` \
+             or `Rc<RefCell<..>>` in it"
+        );
+    }
+    let shared = match inner.as_str() {
+        "str" => Some("`String` (or a `&'static str` for a string literal)".to_owned()),
+        "Path" | "std::path::Path" => Some("`PathBuf`".to_owned()),
+        "[u8]" => Some("`Vec<u8>` (or `Rc<[u8]>` to share)".to_owned()),
+        slice if slice.starts_with('[') && slice.ends_with(']') && !slice.contains(';') => {
+            let item = &slice[1..slice.len() - 1];
+            Some(format!("`Vec<{item}>` (or `Rc<[{item}]>` to share)"))
+        }
+        _ => None,
+    };
+    if let Some(owned) = shared.filter(|_| r.mutability.is_none()) {
+        return format!("Take a {owned}");
+    }
+    if r.mutability.is_some() {
+        return format!(
+            "Take the value itself (`{inner}`) and give it back in the return value, or share it \
+             as `Rc<RefCell<{inner}>>`"
+        );
+    }
+    format!("Take the value itself (`{inner}`), or share it as `Rc<{inner}>`")
 }
 
 /// What Rust's elision gives the elided lifetimes of the return type

@@ -3,7 +3,8 @@
 // clone would not; a `String`'s lines or pieces are taken owned, and the
 // `lines` of a reader of a type the translator does not see is
 // `BufRead::lines(reader)`, or its type written; a map is snapshotted; an
-// iterator borrowed with `&mut` is taken from one item at a time).
+// iterator borrowed with `&mut` is taken from one item at a time; boxed
+// closures, which have no clone, by index).
 use std::collections::HashMap;
 use std::io::BufRead;
 use tame::{mkevent, tamed, twait};
@@ -15,6 +16,7 @@ fn f(
     csv: String,
     map: HashMap<u32, String>,
     reader: impl BufRead + 'static,
+    handlers: Vec<Box<dyn Fn(u32)>>,
 ) {
     for x in pending.drain(..) {
         twait! { tame::asap(mkevent!()); }
@@ -42,10 +44,14 @@ fn f(
         let _ = x;
     }
     let _ = it.next();
+    for h in &handlers {
+        twait! { tame::asap(mkevent!()); }
+        h(1);
+    }
     let _ = (pending, text, csv, map);
 }
 
 fn main() {
     let reader = std::io::BufReader::new(std::io::stdin());
-    f(Vec::new(), String::new(), String::new(), HashMap::new(), reader);
+    f(Vec::new(), String::new(), String::new(), HashMap::new(), reader, Vec::new());
 }

@@ -256,6 +256,12 @@ impl Builder<'_> {
                         "iterate over a snapshot taken first (`let entries: Vec<_> = \
                          {root}.iter().map(|(k, v)| (k.clone(), v.clone())).collect();`)"
                     ),
+                    // Boxed closures and trait objects have no `Clone`.
+                    _ if ty.contains("dyn ") => format!(
+                        "iterate over indices (`for i in 0..{root}.len()`, then `{root}[i]` after \
+                         the twait), or over `{root}` itself if the loop may take it (`for x in \
+                         {root}`)"
+                    ),
                     _ => format!(
                         "iterate over indices (`for i in 0..{root}.len()`) or over an owned \
                          collection (`{root}.clone()`, `into_iter()`, or a snapshot of what the \
