@@ -870,3 +870,85 @@ fn a_readers_lines_bytes_and_splits_are_kept_across_twaits() {
         Some((4, 3))
     );
 }
+
+// An operand made before a later operand's twait keeps the type the call
+// gives it: a constructor stays where it is (`Some(Box::new(..))` coerced
+// to an `Option<Box<dyn ..>>`, a boxed closure's parameter typed by the
+// parameter), its parts computed before the twait, in order.
+pub trait Shape {
+    fn area(&self) -> u32;
+}
+
+struct Square(u32);
+
+impl Shape for Square {
+    fn area(&self) -> u32 {
+        self.0 * self.0
+    }
+}
+
+fn area_plus(s: Option<Box<dyn Shape>>, k: u32) -> u32 {
+    s.map_or(0, |s| s.area()) + k
+}
+
+fn call_on_abc(cb: Box<dyn Fn(&str) -> usize>, k: usize) -> usize {
+    cb("abc") + k
+}
+
+fn pair_sum(p: (Box<dyn Shape>, u32), k: u32) -> u32 {
+    p.0.area() + p.1 + k
+}
+
+struct Holder {
+    shape: Option<Box<dyn Shape>>,
+    k: u32,
+}
+
+fn noted(log: &mut Vec<&'static str>, what: &'static str, v: u32) -> u32 {
+    log.push(what);
+    v
+}
+
+#[tamed]
+fn constructors_before_a_waiting_operand() -> (u32, usize, u32, u32, Vec<&'static str>) {
+    let mut log = Vec::new();
+    let a = area_plus(Some(Box::new(Square(2))), {
+        twait! { answer(1, mkevent!(_)); }
+        1
+    });
+    let b = call_on_abc(Box::new(|s| s.len()), {
+        twait! { answer(1, mkevent!(_)); }
+        1
+    });
+    let c = pair_sum((Box::new(Square(noted(&mut log, "side", 3))), 1), {
+        log.push("wait");
+        twait! { answer(1, mkevent!(_)); }
+        1
+    });
+    let h = Holder {
+        shape: Some(Box::new(Square(1))),
+        k: {
+            twait! { answer(1, mkevent!(_)); }
+            2
+        },
+    };
+    let typed: (Option<Box<dyn Shape>>, u32) = (Some(Box::new(Square(3))), {
+        twait! { answer(1, mkevent!(_)); }
+        5
+    });
+    let shapes: Vec<Box<dyn Shape>> = vec![Box::new(Square(1)), {
+        twait! { answer(1, mkevent!(_)); }
+        Box::new(Square(2))
+    }];
+    let d = h.shape.map_or(0, |s| s.area()) + h.k + typed.0.map_or(0, |s| s.area()) + typed.1;
+    let d = d + shapes.iter().map(|s| s.area()).sum::<u32>();
+    (a, b, c, d, log)
+}
+
+#[test]
+fn a_constructor_before_a_waiting_operand_takes_the_type_of_where_it_goes() {
+    assert_eq!(
+        tame::run_with(constructors_before_a_waiting_operand),
+        Some((5, 4, 11, 1 + 2 + 9 + 5 + 5, vec!["side", "wait"]))
+    );
+}

@@ -614,6 +614,8 @@ impl Builder<'_> {
                 // field out would move out of a guard, or drop the rest of
                 // the value before the twait).
                 self.pin_place(kid, Root::Value, out);
+            } else if !(i == 0 && (method_call || indexed)) && constructor_shell(kid) {
+                self.hoist_parts(kid, out);
             } else {
                 let span = kid.span();
                 let taken = std::mem::replace(&mut **kid, Expr::Verbatim(Default::default()));
@@ -630,6 +632,26 @@ impl Builder<'_> {
                     value
                 };
             }
+        }
+    }
+
+    /// An operand made before a later operand's twait that is a
+    /// constructor (see [`constructor_shell`]): its parts that compute
+    /// something go into temporaries now, in order; the constructor stays
+    /// where it is, where the type the operand is given reaches inside it.
+    fn hoist_parts(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
+        for part in children(e) {
+            if stays_in_place(part) {
+                continue;
+            }
+            if constructor_shell(part) {
+                self.hoist_parts(part, out);
+                continue;
+            }
+            let span = part.span();
+            let taken = std::mem::replace(part, Expr::Verbatim(Default::default()));
+            let t = self.let_temp(taken, out);
+            *part = self.temp_expr(t, span);
         }
     }
 
@@ -1030,6 +1052,74 @@ fn split_let_chain(
 }
 
 /// The direct operands of an expression, in evaluation order.
+/// Whether an operand is a constructor that computes nothing but its
+/// parts, and has no drop of its own: a tuple, an array, `Some(..)`,
+/// `Ok(..)`, `Err(..)`, `Box::new(..)`, `Rc::new(..)`, `Arc::new(..)`,
+/// with at most one part (its own parts' included) that computes
+/// something. Made before a later operand's twait, such an operand keeps
+/// its place and only that part is computed first: in Rust, the type of
+/// where it goes reaches inside it (`Some(Box::new(sq))` passed as an
+/// `Option<Box<dyn Shape>>` coerces the box; `Box::new(|s| s.len())`
+/// passed as a `Box<dyn Fn(&str) -> usize>` gives the closure's parameter
+/// its type), which a temporary of its own would lose. Should the later
+/// operand leave, the computed part is dropped as the whole would have
+/// been (two such parts would be dropped in the other order, and a
+/// struct of one's own may have a drop that runs only once it is made:
+/// those operands go into a temporary whole). A part that borrows a value
+/// it makes (`Some(&make())`) keeps the operand whole too, where Rust
+/// extends that value's life.
+fn constructor_shell(e: &Expr) -> bool {
+    computed_parts(e).is_some_and(|n| n <= 1)
+}
+
+/// The parts of a constructor (see [`constructor_shell`]) that compute
+/// something, counted through the constructors in it; `None` for another
+/// expression, or one with a part that borrows a value it makes.
+fn computed_parts(e: &Expr) -> Option<usize> {
+    let mut computed = 0;
+    for part in constructor_parts(e)? {
+        if stays_in_place(part) {
+            continue;
+        }
+        if matches!(part, Expr::Reference(_)) {
+            return None;
+        }
+        computed += match constructor_parts(part) {
+            Some(_) => computed_parts(part)?,
+            None => 1,
+        };
+    }
+    Some(computed)
+}
+
+/// The parts of a tuple, an array, or a call of `Some`, `Ok`, `Err`,
+/// `Box::new`, `Rc::new` or `Arc::new`; `None` for another expression.
+fn constructor_parts(e: &Expr) -> Option<Vec<&Expr>> {
+    match e {
+        Expr::Tuple(t) => Some(t.elems.iter().collect()),
+        Expr::Array(a) => Some(a.elems.iter().collect()),
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let names: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            let wraps = p.qself.is_none()
+                && match names.as_slice() {
+                    [.., ty, new] if new == "new" => matches!(ty.as_str(), "Box" | "Rc" | "Arc"),
+                    [.., last] => matches!(last.as_str(), "Some" | "Ok" | "Err"),
+                    [] => false,
+                };
+            wraps.then(|| c.args.iter().collect())
+        }
+        _ => None,
+    }
+}
+
 fn children(e: &mut Expr) -> Vec<&mut Expr> {
     match e {
         Expr::Array(a) => a.elems.iter_mut().collect(),
