@@ -269,6 +269,34 @@ impl Builder<'_> {
                     ),
                 };
                 format!("the `for` loop iterates over a borrow of `{root}` ({how}); {fix}")
+            } else if let Some((place, mutably)) = field_iterated(&iter_expr) {
+                // `&self.routes`, `self.items.iter_mut()`: a field of
+                // `root`, which indices or a clone of the field reach.
+                let text = syntax::code_text(place);
+                let indices = format!(
+                    "iterate over indices and index after the twait (`for i in \
+                     0..{text}.len() {{ .. {text}[i] .. }}`)"
+                );
+                let fix = if matches!(place, Expr::Index(_)) {
+                    indices
+                } else if mutably {
+                    format!(
+                        "for a `Vec`, {indices}; for a map, over its keys taken first (`let \
+                         keys: Vec<_> = {text}.keys().cloned().collect();` then \
+                         `{text}.get_mut(&k)` after the twait)"
+                    )
+                } else {
+                    format!(
+                        "for a `Vec`, {indices}; or over a clone (`for x in {text}.clone()`) or a snapshot \
+                         of what the loop needs, taken before it (`let items: Vec<_> = \
+                         {text}.iter().map(..).collect();` then `for .. in items`)"
+                    )
+                };
+                format!(
+                    "the `for` loop iterates over a borrow of `{root}` ({how}), through `{}`, \
+                     which must not be held across the twait; {fix}",
+                    syntax::code_text(&iter_expr)
+                )
             } else {
                 // Through a guard or another call (`hub.borrow().iter()`):
                 // indices and a clone of `root` would not do.
@@ -387,6 +415,31 @@ fn borrows_directly(mut e: &Expr, root: &syn::Ident) -> bool {
             _ => return false,
         };
     }
+}
+
+/// The field (or a range of one) a loop's iterable borrows directly,
+/// and whether mutably: `&self.routes`, `&mut s.items`, `&cfg.v[1..]`,
+/// `self.routes.iter()`, `s.items.iter_mut()`.
+fn field_iterated(e: &Expr) -> Option<(&Expr, bool)> {
+    fn is_field(e: &Expr) -> bool {
+        match e {
+            Expr::Field(f) => matches!(&*f.base, Expr::Path(_)) || is_field(&f.base),
+            Expr::Index(i) => is_field(&i.expr),
+            Expr::Paren(p) => is_field(&p.expr),
+            _ => false,
+        }
+    }
+    let (place, mutably) = match e {
+        Expr::Paren(p) => return field_iterated(&p.expr),
+        Expr::Reference(r) => (&*r.expr, r.mutability.is_some()),
+        Expr::MethodCall(m)
+            if m.args.is_empty() && (m.method == "iter" || m.method == "iter_mut") =>
+        {
+            (&*m.receiver, m.method == "iter_mut")
+        }
+        _ => return None,
+    };
+    is_field(place).then_some((place, mutably))
 }
 
 /// The method called on `root` itself in a loop's iterable (`lines` of

@@ -393,6 +393,9 @@ pub fn borrow_root_in(
             let name = m.method.to_string();
             // `v.get(i)`, `map.get(&k)` borrow; `cell.get()` copies.
             let borrowing_get = name == "get" && !m.args.is_empty();
+            // `rw.read()`, `rw.write()` lock; `Read::read(buf)` and
+            // `Write::write(buf)` take a buffer.
+            let locking = matches!(name.as_str(), "read" | "write") && m.args.is_empty();
             // `v.last()` borrows `v`; `v.iter().copied().last()`, an
             // iterator's last item, borrows only if its items do (below).
             let iterator_last = name == "last"
@@ -407,6 +410,7 @@ pub fn borrow_root_in(
             if (BORROWING_METHODS.contains(&name.as_str()) && !iterator_last)
                 || ITERATOR_SOURCES.contains(&name.as_str())
                 || borrowing_get
+                || locking
             {
                 // Names that types of users' own also give to methods
                 // returning owned values say so: the error then suggests
@@ -613,7 +617,17 @@ pub fn is_guard(e: &Expr) -> bool {
                 || (name == "get" && !m.args.is_empty()));
             matches!(
                 name.as_str(),
-                "lock" | "borrow" | "borrow_mut" | "drain" | "read" | "write"
+                "lock"
+                    | "borrow"
+                    | "borrow_mut"
+                    | "drain"
+                    | "read"
+                    | "write"
+                    | "try_lock"
+                    | "try_borrow"
+                    | "try_borrow_mut"
+                    | "try_read"
+                    | "try_write"
             ) || (of_guard && is_guard(&m.receiver))
         }
         Expr::Try(t) => is_guard(&t.expr),
