@@ -10,6 +10,10 @@ pub(crate) const JUMP_IN_A_WAITING_CONDITION: &str = "a `break` or `continue` in
 
 impl Builder<'_> {
     pub(super) fn if_(&mut self, i: syn::ExprIf, dest: Dest, out: &mut Vec<ir::Stmt>) {
+        let i = match chain_as_match(i) {
+            Ok(m) => return self.match_(m, dest, out),
+            Err(i) => i,
+        };
         let then = Expr::Block(syn::ExprBlock {
             attrs: Vec::new(),
             label: None,
@@ -359,5 +363,65 @@ impl Builder<'_> {
                 fx.0.extend(r.fx.0);
             }
         }
+    }
+}
+
+/// A long `else if` chain of plain conditions (no `let`, no twait), as
+/// the `match` it means: `if a { .. } else if b { .. } else { .. }` is
+/// `match () { _ if a => { .. } _ if b => { .. } _ => { .. } }`, each
+/// condition evaluated in turn until one holds, its temporaries dropped
+/// before its branch. The machine takes a `match`'s arms side by side and
+/// an `else if` inside its `else`: a chain of hundreds of branches (a
+/// dispatch on a command or an opcode) would nest as deep, and each of
+/// the translator's passes recurses once per nesting, on rustc's stack,
+/// which it would overflow. Where the chain meets a condition with a `let`
+/// or a twait, the rest stays an `if`, as the last arm's body. Shorter
+/// chains stay as they are.
+fn chain_as_match(i: syn::ExprIf) -> Result<syn::ExprMatch, syn::ExprIf> {
+    // Past this many branches a chain is taken as a `match`.
+    const LONG: usize = 16;
+    let plain = |c: &Expr| !binds(c) && !has_twait(c);
+    let mut n = 0;
+    let mut at = &i;
+    while plain(&at.cond) {
+        n += 1;
+        match at.else_branch.as_ref().map(|(_, e)| &**e) {
+            Some(Expr::If(next)) => at = next,
+            _ => break,
+        }
+    }
+    if n < LONG || !i.attrs.is_empty() {
+        return Err(i);
+    }
+    let span = i.if_token.span;
+    let mut arms: Vec<syn::Arm> = Vec::with_capacity(n);
+    let mut at = i;
+    let rest: Option<Expr> = loop {
+        if arms.len() == n {
+            break Some(Expr::If(at));
+        }
+        let syn::ExprIf {
+            cond,
+            then_branch,
+            else_branch,
+            ..
+        } = at;
+        arms.push(syn::parse_quote_spanned!(span=> _ if #cond => #then_branch));
+        match else_branch.map(|(_, e)| *e) {
+            Some(Expr::If(next)) => at = next,
+            other => break other,
+        }
+    };
+    let rest = rest.unwrap_or_else(|| syn::parse_quote_spanned!(span=> {}));
+    Ok(syn::parse_quote_spanned!(span=> match () { #(#arms)* _ => #rest }))
+}
+
+/// Whether an `if`'s condition is or chains a `let` (`let Some(x) = o`,
+/// `a && let Some(x) = o`).
+fn binds(cond: &Expr) -> bool {
+    match cond {
+        Expr::Let(_) => true,
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => binds(&b.left) || binds(&b.right),
+        _ => false,
     }
 }
