@@ -65,13 +65,15 @@ fn outside(name: &str, input: TokenStream) -> TokenStream {
         return TokenStream::new();
     }
     let span = proc_macro2::Span::call_site();
+    let bare = name.trim_end_matches('!');
     let msg = format!(
         "{name} can only be used inside a #[tamed] function, written in its body; add #[tamed] \
-         to the enclosing fn (a `fn`, `const` or `static` nested in a tamed body is not its \
-         body; a macro of your own that expands to {name} expands after #[tamed] has \
-         translated the function: write {name} in the body itself; and #[tamed] finds the \
-         macro by its name: one imported under another (`use tame::twait as tw;`) is not \
-         seen, call it `{name}` or `tame::{name}`)"
+         to the enclosing fn, or, if it is written there, import it (`use tame::tamed;`: \
+         without it, rustc reports the attribute after this) (a `fn`, `const` or `static` \
+         nested in a tamed body is not its body; a macro of your own that expands to {name} \
+         expands after #[tamed] has translated the function: write {name} in the body itself; \
+         and #[tamed] finds the macro by its name: one imported under another (`use \
+         tame::{bare} as other;`) is not seen, call it `{name}` or `tame::{name}`)"
     );
     let mut out = errors::compile_errors(syn::Error::new(span, msg));
     // The `mkevent!`s in a `twait! {}` block met here are not expanded;

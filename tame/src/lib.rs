@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use tame::{mkevent, tamed, twait, Event};
+//! use tame::{mkevent, tamed, tvars, twait, Event};
 //!
 //! #[tamed]
 //! fn nap_then_say(ms: u64, what: &'static str, done: Event<&'static str>) {
@@ -27,10 +27,13 @@
 //!     assert_eq!((a, b), ("slow", "fast"));
 //! }
 //!
-//! # use tame::tvars;
-//! main_task();
-//! tame::run();
+//! main_task(); // runs up to its twait
+//! tame::run(); // runs the loop until nothing is left to wait for
 //! ```
+//!
+//! A tamed function called outside the loop runs up to its first twait;
+//! the rest runs in [`run`] (or [`run_with`], [`run_once`]): a `main` that
+//! returns without running the loop leaves it undone, silently.
 //!
 //! # The primitives
 //!
