@@ -999,7 +999,9 @@ impl VisitMut for Shadow<'_> {
         if let Stmt::Macro(m) = s {
             let new = match macros::which(&m.mac) {
                 Some(Which::Twait) => self.twait(&m.mac),
-                Some(Which::Mkevent) => self.mkevent(&m.mac),
+                Some(Which::Mkevent) => self
+                    .mkevent(&m.mac)
+                    .map(|e| crate::parse::syntax::spanning_macro(e, &m.mac)),
                 Some(Which::Tvars) => {
                     // A misplaced `tvars!` (reported): its `let`s.
                     let (lets, _reported) = macros::tvars_stmts(&m.mac);
@@ -1144,7 +1146,9 @@ impl Shadow<'_> {
         if let Expr::Macro(m) = e {
             let new = match macros::which(&m.mac) {
                 Some(Which::Twait) => self.twait(&m.mac),
-                Some(Which::Mkevent) => self.mkevent(&m.mac),
+                Some(Which::Mkevent) => self
+                    .mkevent(&m.mac)
+                    .map(|e| crate::parse::syntax::spanning_macro(e, &m.mac)),
                 Some(Which::Tvars) => None,
                 None => {
                     if !self.expression_args(&mut m.mac) {

@@ -25,7 +25,8 @@ impl Resolver<'_, '_> {
                     // check.rs reported it.
                     return None;
                 }
-                self.mkevent(mac)
+                let event = self.mkevent(mac)?;
+                Some(syntax::spanning_macro(event, mac))
             }
             Some(Which::Twait) | Some(Which::Tvars) => {
                 // check.rs or the statement walk reported it.

@@ -145,6 +145,32 @@ pub fn moved_value(span: Span, value: &impl quote::ToTokens) -> syn::Expr {
     syn::parse_quote_spanned!(span=> ({ #value }))
 }
 
+/// `e`, the code a macro call `mac` stands for (an event of `mkevent!`),
+/// as an expression whose span is the call's, from its name to its
+/// closing delimiter: `(e,).0`, its first token spanned at the name and
+/// its last at the delimiters. rustc takes an expression's span from its
+/// first token to its last, and an error about the argument, or a
+/// suggestion to remove it, then covers the whole call (the macro's own
+/// span, on stable, is its name's alone: `f(1, mkevent!())` less an
+/// argument would be `f(1!())`); the lint shadow's and the machine's
+/// copies of an error about it are then one. (A function of tame's
+/// around it would be named in rustc's notes about the argument's type.)
+pub fn spanning_macro(e: Expr, mac: &syn::Macro) -> Expr {
+    let close = match &mac.delimiter {
+        syn::MacroDelimiter::Paren(p) => p.span.join(),
+        syn::MacroDelimiter::Brace(b) => b.span.join(),
+        syn::MacroDelimiter::Bracket(b) => b.span.join(),
+    };
+    let mut tuple =
+        proc_macro2::Group::new(proc_macro2::Delimiter::Parenthesis, quote::quote!(#e,));
+    tuple.set_span(syn::spanned::Spanned::span(&mac.path));
+    let index = syn::Index {
+        index: 0,
+        span: close,
+    };
+    syn::parse_quote!(#tuple . #index)
+}
+
 /// A fresh hygienic identifier for the translator's own names.
 pub fn hygienic(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
