@@ -1,9 +1,12 @@
 //! `tame::io::stdin()` on a terminal: descriptors 0, 1 and 2 of a
 //! terminal share one open file description, and the reader's
 //! `O_NONBLOCK` must not reach the program's own output (its `println!`
-//! would fail with `WouldBlock` once the terminal's buffer is full).
+//! would fail with `WouldBlock` once the terminal's buffer is full). Nor
+//! may the handles of a socket on descriptors 0, 1 or 2 (inetd's,
+//! journald's) change its mode; a pipe's handles share theirs.
 
 use std::fs::OpenOptions;
+use std::os::fd::FromRawFd;
 use std::process::{Command, Stdio};
 
 use tame::{mkevent, tamed, twait};
@@ -126,7 +129,7 @@ fn two_handles_in_the_child() {
 const SOCKET_CHILD: &str = "TAME_STDIN_SOCKET_CHILD";
 
 #[test]
-fn stdin_and_stdout_on_one_socket_share_their_mode() {
+fn stdin_and_stdout_on_one_socket_keep_its_mode() {
     if std::env::var_os(SOCKET_CHILD).is_some() {
         reader_and_writer_in_the_child();
         return;
@@ -138,7 +141,7 @@ fn stdin_and_stdout_on_one_socket_share_their_mode() {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "stdin_and_stdout_on_one_socket_share_their_mode",
+            "stdin_and_stdout_on_one_socket_keep_its_mode",
             "--test-threads=1",
         ])
         .env(SOCKET_CHILD, "1")
@@ -147,7 +150,7 @@ fn stdin_and_stdout_on_one_socket_share_their_mode() {
         .spawn()
         .unwrap();
     // The child's harness reports on the socket: read it, so that it
-    // never waits for room.
+    // never waits for room. Nothing is sent to the child.
     let drain = std::thread::spawn(move || std::io::copy(&mut &ours, &mut std::io::sink()));
     let status = child.wait().unwrap();
     drain.join().unwrap().unwrap();
@@ -158,15 +161,72 @@ fn reader_and_writer_in_the_child() {
     assert!(!stdin_non_blocking());
     let input = tame::io::stdin().unwrap();
     let output = tame::io::stdout().unwrap();
-    assert!(stdin_non_blocking());
-    // The request read, the reader goes first: the writer's descriptor
-    // (the same description) must stay non-blocking, or a reply larger
-    // than the socket's buffer would stop the loop in write(2).
-    drop(input);
+    // The description the program's `println!` writes through stays
+    // blocking: made non-blocking, a `println!` to a slow reader would
+    // fail with `WouldBlock` (and panic).
     assert!(
-        stdin_non_blocking(),
-        "dropping stdin's handle made stdout's block"
+        !stdin_non_blocking(),
+        "a handle of the socket changed its mode"
     );
+    // The loop's reads do not block on it all the same: nothing was sent.
+    let err = input.try_read(&mut [0; 8]).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    assert_eq!(output.try_write(b"reply\n").unwrap(), 6);
+    drop(input);
     drop(output);
-    assert!(!stdin_non_blocking(), "the last handle set it back");
+    assert!(!stdin_non_blocking());
+}
+
+const FULL_SOCKET_CHILD: &str = "TAME_STDERR_FULL_SOCKET_CHILD";
+
+#[test]
+fn stderr_on_a_full_socket_does_not_block_the_loop_or_eprintln() {
+    if std::env::var_os(FULL_SOCKET_CHILD).is_some() {
+        a_full_socket_in_the_child();
+        return;
+    }
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "stderr_on_a_full_socket_does_not_block_the_loop_or_eprintln",
+            "--test-threads=1",
+        ])
+        .env(FULL_SOCKET_CHILD, "1")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child failed: {status}");
+}
+
+/// Descriptor 2 made a socket nobody reads (journald's, when it is slow):
+/// the loop's writes through `stderr()` fill it and then say `WouldBlock`
+/// rather than block, and descriptor 2 stays blocking for `eprintln!`.
+fn a_full_socket_in_the_child() {
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let saved = rustix::io::dup(std::io::stderr()).unwrap();
+    // SAFETY: descriptor 2 is open (std reopens a closed one on
+    // /dev/null at start); the `OwnedFd` is forgotten, never closed.
+    let mut two = unsafe { std::os::fd::OwnedFd::from_raw_fd(2) };
+    rustix::io::dup2(&theirs, &mut two).unwrap();
+    std::mem::forget(two);
+    let err = tame::io::stderr().unwrap();
+    let chunk = [b'x'; 4096];
+    let mut sent = 0usize;
+    let last = loop {
+        match err.try_write(&chunk) {
+            Ok(n) => sent += n,
+            Err(e) => break e,
+        }
+        assert!(sent < 64 << 20, "a socket nobody reads took 64 MiB");
+    };
+    assert_eq!(last.kind(), std::io::ErrorKind::WouldBlock);
+    let flags = rustix::fs::fcntl_getfl(std::io::stderr()).unwrap();
+    let blocking = !flags.contains(rustix::fs::OFlags::NONBLOCK);
+    drop(err);
+    // SAFETY: as above.
+    let mut two = unsafe { std::os::fd::OwnedFd::from_raw_fd(2) };
+    rustix::io::dup2(&saved, &mut two).unwrap();
+    std::mem::forget(two);
+    drop(ours);
+    assert!(blocking, "stderr() made descriptor 2 non-blocking");
 }

@@ -409,7 +409,9 @@ impl Fd {
     }
 
     /// Cancels the waiting operations (as [`close`](Self::close)) and gives
-    /// the descriptor back, still non-blocking: the very one the `Fd` held
+    /// the descriptor back, still non-blocking (a socket [`stdin`],
+    /// [`stdout`] or [`stderr`] gave, in the mode it had: see there): the
+    /// very one the `Fd` held
     /// (the same fd number: nothing to fail for want of a free one).
     ///
     /// # Errors
@@ -505,11 +507,14 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 ///
 /// A terminal (or another character device) is opened again, read-only: the
 /// `Fd` has an open file description of its own, and its `O_NONBLOCK`
-/// touches nothing else. Otherwise it is a duplicate of descriptor 0, and
-/// making it non-blocking changes the open file description it shares
-/// with other processes (a parent's pipe), with the program's own
-/// descriptors on it (descriptor 1, when 0 and 1 are one socket, as under
-/// inetd), and with every other `Fd` that `stdin()` gave, on any thread.
+/// touches nothing else. A socket (descriptors 0 and 1 of a server that
+/// inetd or systemd started on a connection) is a duplicate whose mode
+/// stays as it is: each of its reads and writes asks not to block
+/// (`MSG_DONTWAIT`), and std's handles of the socket block as before.
+/// Otherwise (a pipe, a regular file) it is a duplicate of descriptor 0,
+/// and making it non-blocking changes the open file description it shares
+/// with other processes (a parent's pipe) and with every other `Fd` that
+/// `stdin()` gave, on any thread.
 /// So the mode is set back when **the last of these `Fd`s** (and every
 /// operation on them) is gone, if it was blocking when they were made:
 /// dropping one while another still reads leaves the description
@@ -585,12 +590,17 @@ pub fn stdin() -> io::Result<Fd> {
 /// A terminal (any character device) or a pipe is opened again,
 /// write-only: the `Fd` has an open file description of its own, and its
 /// `O_NONBLOCK` touches nothing else; the program's own `println!` and the
-/// parent's end of the pipe stay as they were. Otherwise (a regular file,
-/// whose offset the description holds; a socket) it is a duplicate of
-/// descriptor 1, and its mode is shared as [`stdin`]'s is: set back when
-/// **the last of the `Fd`s `stdout()` gave** is gone, if it was blocking
-/// when they were made. Writes through it and `print!`s may interleave at
-/// any byte: flush `std::io::stdout()` before writing through the `Fd`.
+/// parent's end of the pipe stay as they were. A socket (journald's, for
+/// a service of systemd's; inetd's connection) is a duplicate whose mode
+/// stays as it is: each write asks not to block (`MSG_DONTWAIT`), and
+/// `println!` on the same socket blocks as before, rather than failing
+/// with `WouldBlock` when the reader is slow. A regular file, whose offset
+/// the description holds, is a duplicate of descriptor 1 whose mode is
+/// shared as [`stdin`]'s is (`O_NONBLOCK` changes nothing for a regular
+/// file): set back when **the last of the `Fd`s `stdout()` gave** is
+/// gone, if it was blocking when they were made. Writes through it and
+/// `print!`s may interleave at any byte: flush `std::io::stdout()` before
+/// writing through the `Fd`.
 ///
 /// # Errors
 ///
@@ -631,8 +641,10 @@ pub fn stdout() -> io::Result<Fd> {
 /// The process's standard error on the loop, for diagnostics written
 /// without blocking it: [`stdout`] for descriptor 2, in every respect (a
 /// terminal or a pipe is opened again, write-only, so `eprintln!` and the
-/// parent's end stay blocking; a regular file or a socket is a duplicate
-/// whose mode is set back when the last `Fd` `stderr()` gave is gone).
+/// parent's end stay blocking; a socket, journald's under systemd, is a
+/// duplicate whose mode stays as it is, each write asking not to block;
+/// a regular file is a duplicate whose mode is set back when the last
+/// `Fd` `stderr()` gave is gone).
 ///
 /// Writes through it and `eprint!`s may interleave at any byte.
 ///
@@ -671,6 +683,15 @@ pub fn stderr() -> io::Result<Fd> {
 fn std_handle(which: Std, fd: BorrowedFd<'_>, own: Option<OwnedFd>) -> io::Result<Fd> {
     if let Some(own) = own {
         return Fd::new(own);
+    }
+    // A socket (journald's for standard output, inetd's for both): its
+    // description keeps its mode, which std's `println!` and the other
+    // holders rely on; each read and write of the loop's asks not to
+    // block (`MSG_DONTWAIT`, see `sys::read`).
+    if sys::is_socket(fd)? {
+        return Ok(Fd {
+            io: Handle::new(Source::new(sys::dup(fd)?, true)),
+        });
     }
     shared_std::add(which, sys::dup(fd)?, |dup| {
         let fd = Fd::new(dup)?;

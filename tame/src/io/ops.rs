@@ -56,7 +56,7 @@ impl Op for RawWait {
 
 /// Reads what is there into `buf`, without waiting.
 pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
-    let r = sys::read_slice(src.fd(), buf);
+    let r = sys::read_slice(src.fd(), buf, src.is_socket());
     if matches!(&r, Err(e) if would_block(e)) {
         src.would_block(Ready::READ);
     }
@@ -123,7 +123,7 @@ impl Op for ReadOp {
             }
             self.buf.reserve_exact(READ_CHUNK);
         }
-        match sys::read(src.fd(), &mut self.buf) {
+        match sys::read(src.fd(), &mut self.buf, src.is_socket()) {
             Err(e) if would_block(&e) => Progress::Blocked(self, Ready::READ),
             r => {
                 self.ev.trigger((self.buf, r));
@@ -289,7 +289,7 @@ impl<D: AsRef<[u8]> + 'static> Op for ReadUntilOp<D> {
                 let room = (self.limit - self.buf.len()).min(READ_CHUNK);
                 self.buf.reserve_exact(room.max(1));
             }
-            match sys::read(src.fd(), &mut self.buf) {
+            match sys::read(src.fd(), &mut self.buf, src.is_socket()) {
                 Ok(0) => break Ok(0),
                 Ok(_) => flowing = true,
                 Err(e) if would_block(&e) => return Progress::Blocked(self, Ready::READ),
@@ -400,7 +400,7 @@ fn read_growing(
         }
         buf.reserve_exact(want.min(read.max(READ_CHUNK)));
     }
-    Some(sys::read_at_most(src.fd(), buf, want))
+    Some(sys::read_at_most(src.fd(), buf, want, src.is_socket()))
 }
 
 /// Reads exactly `n` bytes, appended to `buf` (see

@@ -6,15 +6,14 @@
 //! went first would leave the others using a blocking descriptor, which
 //! freezes their loop in `read(2)` or `write(2)`).
 //!
-//! One count per description for the process, not per thread: handles on
-//! several threads' loops share the one description. Descriptors 0 and 1
-//! on one socket (inetd's way of starting a server) are one description:
-//! a stdin and a stdout handle of it are counted together, so that the
-//! reader dropped after the request is read leaves the writer's
-//! descriptor non-blocking.
+//! One count per descriptor for the process, not per thread: handles on
+//! several threads' loops share the one description. A socket is not
+//! counted: its handles leave its mode as it is (each of their reads and
+//! writes asks not to block), so descriptors 0 and 1 on one socket
+//! (inetd's way of starting a server) need no count shared between them.
 //!
 //! Descriptors 1 and 2 on one regular file (`>log 2>&1`) are one
-//! description too, counted twice (nothing tells which descriptions two
+//! description, counted twice (nothing tells which descriptions two
 //! regular files' descriptors are): the last `stdout` handle to go may
 //! set it blocking while a `stderr` handle lives. Harmless, as
 //! `O_NONBLOCK` changes nothing for a regular file; the flag is set back
@@ -37,29 +36,8 @@ pub(crate) enum Std {
     Err,
 }
 
-/// What the handles of one count share: one open file description.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Key {
-    /// Descriptor 0's, 1's or 2's.
-    Std(Std),
-    /// The socket with this device and inode: descriptors 0 and 1 on one
-    /// socket (a server started by inetd, or systemd with
-    /// `StandardInput=socket`) are one description, whose mode a stdin
-    /// and a stdout handle share.
-    Socket(u64, u64),
-}
-
-impl Key {
-    fn of(which: Std, fd: BorrowedFd<'_>) -> Key {
-        match sys::socket_identity(fd) {
-            Some((dev, ino)) => Key::Socket(dev, ino),
-            None => Key::Std(which),
-        }
-    }
-}
-
 struct Shared {
-    key: Key,
+    key: Std,
     /// The handles alive (their sources not dropped yet).
     live: usize,
     /// The description was blocking when a handle was made: the last to
@@ -67,8 +45,7 @@ struct Shared {
     restore: bool,
 }
 
-/// The counts with a handle alive (one per standard descriptor, or one for
-/// those on one socket).
+/// The counts with a handle alive (one per standard descriptor).
 static SHARED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 
 /// The counts, also after a panic elsewhere held them (plain numbers,
@@ -78,7 +55,7 @@ fn lock() -> MutexGuard<'static, Vec<Shared>> {
 }
 
 /// The count of `key`, made if there is none.
-fn count(all: &mut Vec<Shared>, key: Key) -> &mut Shared {
+fn count(all: &mut Vec<Shared>, key: Std) -> &mut Shared {
     let i = match all.iter().position(|s| s.key == key) {
         Some(i) => i,
         None => {
@@ -103,7 +80,7 @@ pub(crate) fn add<T>(
     new: impl FnOnce(OwnedFd) -> io::Result<T>,
 ) -> io::Result<T> {
     let mut all = lock();
-    let key = Key::of(which, fd.as_fd());
+    let key = which;
     let blocking = !sys::is_nonblocking(fd.as_fd())?;
     let handle = new(fd)?;
     let shared = count(&mut all, key);
@@ -116,7 +93,7 @@ pub(crate) fn add<T>(
 /// blocking again if it was when they were made.
 pub(crate) fn gone(which: Std, fd: BorrowedFd<'_>) {
     let mut all = lock();
-    let shared = count(&mut all, Key::of(which, fd));
+    let shared = count(&mut all, which);
     shared.live = shared.live.saturating_sub(1);
     if shared.live == 0 {
         if shared.restore {
@@ -126,11 +103,11 @@ pub(crate) fn gone(which: Std, fd: BorrowedFd<'_>) {
     }
 }
 
-/// A handle gave its descriptor `fd` away, non-blocking (`Fd::into_owned`):
+/// A handle of `which` gave its descriptor away, non-blocking (`Fd::into_owned`):
 /// whoever holds it now expects it to stay so, and nothing sets it back.
-pub(crate) fn given_away(which: Std, fd: BorrowedFd<'_>) {
+pub(crate) fn given_away(which: Std) {
     let mut all = lock();
-    let shared = count(&mut all, Key::of(which, fd));
+    let shared = count(&mut all, which);
     shared.live = shared.live.saturating_sub(1);
     shared.restore = false;
     if shared.live == 0 {

@@ -459,7 +459,7 @@ impl Source {
         if let Some(which) = self.shared_std() {
             self.flags
                 .set(self.flags.get() & !(STDIN | STDOUT | STDERR));
-            super::shared_std::given_away(which, self.fd());
+            super::shared_std::given_away(which);
         }
         match Rc::try_unwrap(self) {
             // Closed and no longer stdin's: its drop has nothing left to

@@ -26,18 +26,47 @@ fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> io::Result<T> {
 
 // ---- descriptors ----
 
+// A socket is read with `recv(MSG_DONTWAIT)` and written with
+// `send(MSG_DONTWAIT)`: each call is non-blocking whatever the open file
+// description's mode, so the description of a socket the process shares
+// (its standard output on a socket of journald's, descriptors 0 and 1 of
+// inetd's) may stay blocking for std's `println!` and the other holders.
+
 /// Reads once into the spare capacity of `buf` (appending).
-pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
-    retry(|| rustix::io::read(fd, rustix::buffer::spare_capacity(&mut *buf)))
+pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, socket: bool) -> io::Result<usize> {
+    if socket {
+        retry(|| {
+            rustix::net::recv(
+                fd,
+                rustix::buffer::spare_capacity(&mut *buf),
+                RecvFlags::DONTWAIT,
+            )
+            .map(|(n, _)| n)
+        })
+    } else {
+        retry(|| rustix::io::read(fd, rustix::buffer::spare_capacity(&mut *buf)))
+    }
 }
 
 /// Reads once into the spare capacity of `buf`, at most `max` bytes of
 /// it: nothing past them is read (they are another reader's).
-pub(crate) fn read_at_most(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+pub(crate) fn read_at_most(
+    fd: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    max: usize,
+    socket: bool,
+) -> io::Result<usize> {
     let len = buf.len();
     let spare = buf.spare_capacity_mut();
     let room = spare.len().min(max);
-    let n = retry(|| rustix::io::read(fd, &mut spare[..room]).map(|(filled, _)| filled.len()))?;
+    let n = if socket {
+        retry(|| {
+            rustix::net::recv(fd, &mut spare[..room], RecvFlags::DONTWAIT)
+                .map(|((filled, _), _)| filled.len())
+        })?
+    } else {
+        retry(|| rustix::io::read(fd, &mut spare[..room]).map(|(filled, _)| filled.len()))?
+    };
     // SAFETY: the kernel wrote the first `n` bytes of the spare capacity
     // (`filled` is them), which follow the `len` initialized ones.
     unsafe { buf.set_len(len + n) };
@@ -45,28 +74,22 @@ pub(crate) fn read_at_most(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize) ->
 }
 
 /// Reads once into `buf`.
-pub(crate) fn read_slice(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
-    retry(|| rustix::io::read(fd, &mut *buf))
+pub(crate) fn read_slice(fd: BorrowedFd<'_>, buf: &mut [u8], socket: bool) -> io::Result<usize> {
+    if socket {
+        retry(|| rustix::net::recv(fd, &mut *buf, RecvFlags::DONTWAIT).map(|(n, _)| n))
+    } else {
+        retry(|| rustix::io::read(fd, &mut *buf))
+    }
 }
 
 /// Writes once. A socket is written with `send(MSG_NOSIGNAL)`, as std does,
 /// so that a reset peer is an error and never a `SIGPIPE`.
 pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8], socket: bool) -> io::Result<usize> {
     if socket {
-        retry(|| rustix::net::send(fd, buf, SendFlags::NOSIGNAL))
+        retry(|| rustix::net::send(fd, buf, SendFlags::NOSIGNAL | SendFlags::DONTWAIT))
     } else {
         retry(|| rustix::io::write(fd, buf))
     }
-}
-
-/// The device and inode of the socket `fd` is open on; `None` for any
-/// other file. A socket cannot be opened again, so two descriptors with
-/// the same identity share one open file description.
-pub(crate) fn socket_identity(fd: BorrowedFd<'_>) -> Option<(u64, u64)> {
-    use rustix::fs::FileType;
-    let stat = retry(|| rustix::fs::fstat(fd)).ok()?;
-    (FileType::from_raw_mode(stat.st_mode) == FileType::Socket)
-        .then_some((stat.st_dev as u64, stat.st_ino as u64))
 }
 
 /// A close-on-exec duplicate of `fd`.
