@@ -449,11 +449,12 @@ impl<T> FromResidual<Option<core::convert::Infallible>> for Option<T> {
 /// What `twait!(r)` waits on: a [`Rendezvous`], also behind `&`, `Rc` or
 /// `Box`. A trait for its error: `twait!(x)` on anything else is one error
 /// at `x` that says what `twait!(..)` takes, rather than a type mismatch
-/// in three functions of ours.
+/// in three functions of ours. Its impls are not listed under that
+/// error (`do_not_recommend`): the note says what to write.
 #[diagnostic::on_unimplemented(
     message = "`twait!(..)` waits on a `tame::Rendezvous`, not on `{Self}`",
     label = "not a rendezvous",
-    note = "`twait!(r)` waits for the next event of rendezvous `r` (made with `mkevent!(r, id, ..)`); to wait for every event made in a block, write `twait! {{ .. }}`"
+    note = "`twait!(r)` waits for the next event of rendezvous `r` (made with `mkevent!(r, id, ..)`); to wait for every event made in a block, write `twait! {{ .. }}`; for the value of a tamed function, `twait! {{ f(args, mkevent!(x)); }}` puts it in `x`"
 )]
 pub trait WaitsOn {
     /// The rendezvous' id type.
@@ -462,6 +463,7 @@ pub trait WaitsOn {
     fn rendezvous(&self) -> &Rendezvous<Self::Id>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<I> WaitsOn for Rendezvous<I> {
     type Id = I;
     #[inline]
@@ -470,6 +472,7 @@ impl<I> WaitsOn for Rendezvous<I> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<R: WaitsOn + ?Sized> WaitsOn for &R {
     type Id = R::Id;
     #[inline]
@@ -478,6 +481,7 @@ impl<R: WaitsOn + ?Sized> WaitsOn for &R {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<R: WaitsOn + ?Sized> WaitsOn for std::rc::Rc<R> {
     type Id = R::Id;
     #[inline]
@@ -486,6 +490,7 @@ impl<R: WaitsOn + ?Sized> WaitsOn for std::rc::Rc<R> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<R: WaitsOn + ?Sized> WaitsOn for Box<R> {
     type Id = R::Id;
     #[inline]
