@@ -952,3 +952,48 @@ fn a_constructor_before_a_waiting_operand_takes_the_type_of_where_it_goes() {
         Some((5, 4, 11, 1 + 2 + 9 + 5 + 5, vec!["side", "wait"]))
     );
 }
+
+// A receiver taken by value by its operation and given back through the
+// operation's own event (`b.with(k, mkevent!(b))`, a builder's or a state
+// machine's step), as an argument is in `read(buf, mkevent!(buf, n))`.
+#[derive(Debug, PartialEq)]
+pub struct Built {
+    parts: Vec<&'static str>,
+}
+
+impl Built {
+    #[tamed]
+    fn with(mut self, part: &'static str) -> Built {
+        twait! { answer((), mkevent!()); }
+        self.parts.push(part);
+        self
+    }
+
+    #[tamed]
+    fn twice(mut self) -> Built {
+        twait! { self.with("x", mkevent!(self)); }
+        twait! { self.with("y", mkevent!(self)); }
+        self
+    }
+}
+
+#[tamed]
+fn built_step_by_step() -> Built {
+    let mut b = Built { parts: vec![] };
+    twait! { b.with("a", mkevent!(b)); }
+    for part in ["b", "c"] {
+        twait! { b.with(part, mkevent!(b)); }
+    }
+    twait! { b.twice(mkevent!(b)); }
+    b
+}
+
+#[test]
+fn a_receiver_given_back_by_its_own_operations_event() {
+    assert_eq!(
+        tame::run_with(built_step_by_step),
+        Some(Built {
+            parts: vec!["a", "b", "c", "x", "y"]
+        })
+    );
+}

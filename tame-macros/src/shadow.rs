@@ -1231,7 +1231,8 @@ fn has_index(e: &Expr) -> bool {
     }
 }
 
-/// The variables a block passes by value to a call (`read(buf, ..)`).
+/// The variables a block passes by value to a call (`read(buf, ..)`), and
+/// the receivers its operations give back (`b.with(x, mkevent!(b))`).
 fn consumed_names(stmts: &[Stmt]) -> HashSet<String> {
     struct Find(HashSet<String>);
     impl Find {
@@ -1251,6 +1252,12 @@ fn consumed_names(stmts: &[Stmt]) -> HashSet<String> {
         fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
             for a in &m.args {
                 self.arg(a);
+            }
+            // `b.with(x, mkevent!(b))`: the receiver given back.
+            if let Some(r) = syntax::as_ident(&m.receiver) {
+                if m.args.iter().any(|a| macros::refills_receiver(a, r)) {
+                    self.0.insert(r.to_string());
+                }
             }
             syn::visit::visit_expr_method_call(self, m);
         }

@@ -178,6 +178,18 @@ pub fn mkevent_args(mac: &Macro) -> syn::Result<Vec<Expr>> {
     parse_body(mac, MkeventArgs::parse).map(|a| a.0)
 }
 
+/// Whether `arg`, an argument of a method call, is a `mkevent!` one of
+/// whose arguments is `receiver` itself (`b.with(x, mkevent!(b))`): the
+/// operation takes its receiver and gives it back through the event, so
+/// the receiver is moved into it (by-value `self`, as a builder's), as an
+/// argument is in `read(buf, mkevent!(buf, n))`.
+pub fn refills_receiver(arg: &Expr, receiver: &proc_macro2::Ident) -> bool {
+    matches!(arg, Expr::Macro(m) if which(&m.mac) == Some(Which::Mkevent)
+        && mkevent_args_lenient(&m.mac)
+            .iter()
+            .any(|a| matches!(a, Expr::Path(p) if p.path.is_ident(receiver))))
+}
+
 /// The arguments of a `mkevent!` whose arguments do not parse
 /// (`mkevent!(a,,b)`, reported): those between commas that do.
 pub fn mkevent_args_lenient(mac: &Macro) -> Vec<Expr> {

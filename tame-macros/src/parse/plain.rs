@@ -1118,6 +1118,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let e = if syntax::consumes_receiver(&method)
                     || (binding.iterator && syntax::consumes_iterator(&method, m.args.len()))
                     || (binding.timer && matches!(method.as_str(), "cancel" | "detach"))
+                    || (starts_operation
+                        && m.args.iter().any(|a| macros::refills_receiver(a, &ident)))
                     || (syntax::reader_consumes(&method)
                         && (binding.reader || binding.ty.as_ref().is_some_and(syntax::reader_type)))
                 {
