@@ -21,6 +21,14 @@ fn refused_at_the_crates_top() {
     panic!("unreachable: the harness does not run the loop");
 }
 
+#[test]
+#[should_panic(expected = "`r#match` is a #[tamed] function run by the test harness")]
+#[tamed]
+fn r#match() {
+    twait! { tame::asap(mkevent!()); }
+    panic!("unreachable: the harness does not run the loop");
+}
+
 mod nested {
     use tame::{mkevent, tamed, twait};
 

@@ -116,7 +116,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
     // see `refuse_test_harness`.
     let harness_callable = f.sig.inputs.is_empty() && sig.done.is_none() && f.sig.abi.is_none();
     let harness_check = harness_callable.then(|| {
-        let ident = syn::ext::IdentExt::unraw(&f.sig.ident).to_string();
+        // As written (`r#match`): the harness names its thread so.
+        let ident = f.sig.ident.to_string();
         quote! {
             #[cfg(test)]
             ::tame::__private::refuse_test_harness(

@@ -79,9 +79,12 @@ fn refuse_if_test_thread(
     let thread = std::thread::current();
     let Some(thread) = thread.name() else { return };
     let path = module.split_once("::").map_or("", |(_, rest)| rest);
+    // A raw identifier's test (`fn r#match`) is named with its `r#`.
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    let is_name = |rest: &str| rest == name || rest == bare;
     let named_so = match thread.strip_prefix(path) {
-        Some(rest) if path.is_empty() => rest == name,
-        Some(rest) => rest.strip_prefix("::") == Some(name),
+        Some(rest) if path.is_empty() => is_name(rest),
+        Some(rest) => rest.strip_prefix("::").is_some_and(is_name),
         None => false,
     };
     if named_so && at_an_attribute(caller, manifest_dir) {

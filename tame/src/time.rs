@@ -1041,6 +1041,16 @@ fn first_at_or_after(due: Instant, period: Duration, now: Instant) -> Instant {
 /// [`Builder::start`](crate::dns::server::Builder::start), not
 /// [`spawn`](crate::dns::server::Builder::spawn)), or do not pause.
 ///
+/// A timer that arms itself again (an [`Interval`], a task that loops on
+/// [`timer`](crate::timer): a cache's hourly purge) never leaves the loop
+/// with nothing to wait for, so [`run`](crate::run) and
+/// [`run_with`](crate::run_with) do not return, and a paused clock jumps
+/// from tick to tick as fast as the loop turns, centuries ahead, until
+/// it can go no further (a panic that says so). Stop such a task when the
+/// test is done with it (drop its rendezvous, [`stop`](crate::stop) the
+/// loop), or step the clock with [`advance`] and
+/// [`run_once`](crate::run_once).
+///
 /// # Examples
 ///
 /// ```

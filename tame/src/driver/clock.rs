@@ -200,7 +200,10 @@ impl Clock {
             t <= LAST_NS,
             "tame: the loop's clock cannot move past {} years after its start (it would move \
              from {} to {} years): `advance` and a paused clock's jumps to far timers \
-             (`Duration::MAX` is armed a century ahead) add up",
+             (`Duration::MAX` is armed a century ahead) add up, as do a paused clock's jumps \
+             to the ticks of a timer that arms itself again (an `Interval`, a task looping on \
+             a timer), which never lets `run` return: stop that task when the test is done \
+             with it (`tame::blocked()` names it)",
             LAST_NS / YEAR_NS,
             now / YEAR_NS,
             t / YEAR_NS,
