@@ -997,3 +997,56 @@ fn a_receiver_given_back_by_its_own_operations_event() {
         })
     );
 }
+
+// A `move` closure that passes a captured copy by value (a `fn` pointer,
+// a `Duration`, or anything under a written `Fn` type) is a `Fn`, kept to
+// its scope's end with what it captured, as in a plain function.
+fn apply_op(op: fn(u32) -> u32, x: u32) -> u32 {
+    op(x)
+}
+
+#[derive(Clone, Copy)]
+pub struct Limit(u32);
+
+fn limit_of(l: Limit) -> u32 {
+    l.0
+}
+
+#[tamed]
+fn closures_over_copies_kept(op: fn(u32) -> u32, d: std::time::Duration) -> (bool, bool, bool) {
+    let (one, two, three) = (Rc::new(1), Rc::new(2), Rc::new(3));
+    let (a, b, c) = (
+        Rc::downgrade(&one),
+        Rc::downgrade(&two),
+        Rc::downgrade(&three),
+    );
+    let with_op = move |x: u32| {
+        let _held = &one;
+        apply_op(op, x)
+    };
+    let with_duration = move || {
+        let _held = &two;
+        std::thread::sleep(d);
+    };
+    let limit = Limit(3);
+    let typed: Box<dyn Fn() -> u32> = Box::new(move || {
+        let _held = &three;
+        limit_of(limit)
+    });
+    assert_eq!(with_op(1), 2);
+    with_duration();
+    assert_eq!(typed(), 3);
+    twait! { answer((), mkevent!()); }
+    (
+        a.strong_count() > 0,
+        b.strong_count() > 0,
+        c.strong_count() > 0,
+    )
+}
+
+#[test]
+fn a_move_closure_passing_a_captured_copy_is_kept_to_its_scopes_end() {
+    let got =
+        tame::run_with(|e| closures_over_copies_kept(|x| x * 2, std::time::Duration::ZERO, e));
+    assert_eq!(got, Some((true, true, true)));
+}

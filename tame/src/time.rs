@@ -1042,7 +1042,7 @@ fn first_at_or_after(due: Instant, period: Duration, now: Instant) -> Instant {
 /// [`spawn`](crate::dns::server::Builder::spawn)), or do not pause.
 ///
 /// A timer that arms itself again (an [`Interval`], a task that loops on
-/// [`timer`](crate::timer): a cache's hourly purge) never leaves the loop
+/// [`timer`]: a cache's hourly purge) never leaves the loop
 /// with nothing to wait for, so [`run`](crate::run) and
 /// [`run_with`](crate::run_with) do not return, and a paused clock jumps
 /// from tick to tick as fast as the loop turns, centuries ahead, until

@@ -627,6 +627,17 @@ pub(super) fn mentions_fn_once_or(ty: &syn::Type, bound: &[Ident]) -> bool {
     outside_arguments(ty.to_token_stream(), bound)
 }
 
+/// Whether a written type is a closure type that is no `FnOnce`
+/// (`Box<dyn Fn() -> u32>`, `impl FnMut(u32)`, `&dyn Fn()`): a value of
+/// it is kept after its call, whatever the closure it holds moves.
+pub(super) fn names_a_reusable_closure(ty: &syn::Type) -> bool {
+    let mut idents = Vec::new();
+    for tt in ty.to_token_stream() {
+        collect_idents(tt, &mut idents);
+    }
+    idents.iter().any(|i| i == "Fn" || i == "FnMut") && !mentions_fn_once(ty)
+}
+
 /// `FnOnce` or `AsyncFnOnce`: a value of it is gone once called (as
 /// [`bound_fn_once`] reads a bound).
 fn is_fn_once_trait(i: &Ident) -> bool {

@@ -737,8 +737,15 @@ impl Builder<'_> {
         }
         if let [d] = defs[..] {
             self.f.bindings[d].owned |= from_wait;
-            let typed_once = syntax::pattern_type(&l.pat).is_some_and(|t| mentions_fn_once(&t));
-            self.f.bindings[d].fn_once = closure_moves || typed_once || from_once;
+            let written = syntax::pattern_type(&l.pat);
+            let typed_once = written.as_ref().is_some_and(mentions_fn_once);
+            // `let f: Box<dyn Fn() -> u32> = Box::new(move || ..)`: the
+            // written type says what the closure's body cannot.
+            let typed_reusable = written
+                .as_ref()
+                .is_some_and(borrows::names_a_reusable_closure);
+            self.f.bindings[d].fn_once =
+                (closure_moves && !typed_reusable) || typed_once || from_once;
         } else if from_once {
             // `let (job, name) = jobs.pop()?;`
             for &d in &defs {

@@ -129,12 +129,20 @@ pub fn constant_like(e: &Expr) -> bool {
 }
 
 /// Whether a written type obviously has no drop: the primitive types,
-/// shared references and raw pointers, and tuples, arrays and `Option`s of
-/// them.
+/// shared references, raw pointers and function pointers, std's
+/// `Duration` and `Instant`, and tuples, arrays and `Option`s of them.
 pub fn trivially_undroppable_type(ty: &syn::Type) -> bool {
     match ty {
         syn::Type::Reference(r) => r.mutability.is_none(),
-        syn::Type::Ptr(_) => true,
+        syn::Type::Ptr(_) | syn::Type::BareFn(_) => true,
+        syn::Type::Path(p)
+            if p.qself.is_none()
+                && p.path.segments.last().is_some_and(|s| {
+                    s.arguments.is_empty() && (s.ident == "Duration" || s.ident == "Instant")
+                }) =>
+        {
+            true
+        }
         syn::Type::Paren(p) => trivially_undroppable_type(&p.elem),
         syn::Type::Group(g) => trivially_undroppable_type(&g.elem),
         syn::Type::Tuple(t) => t.elems.iter().all(trivially_undroppable_type),
