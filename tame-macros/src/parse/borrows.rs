@@ -452,6 +452,15 @@ impl Builder<'_> {
             });
         };
         let first = self.borrowed_by(c)?;
+        if assigns_to(&c.body, &first) {
+            // A `move` closure would count in a copy of its own.
+            return Some(format!(
+                "it is a closure that changes `{first}`; build it again after the twait, or \
+                 share `{first}` with it (`let {first} = Rc::new(Cell::new(..));`, a clone moved \
+                 into a `move` closure): a `move` closure over `{first}` itself would change a \
+                 copy of its own, not the function's"
+            ));
+        }
         Some(format!(
             "it is a closure that borrows `{first}`; make it a `move` closure over owned values, \
              or build it again after the twait"
@@ -831,4 +840,43 @@ fn mentions_any(e: &Expr, names: &[String]) -> bool {
         super::collect_idents(tt, &mut idents);
     }
     idents.iter().any(|n| names.contains(n))
+}
+
+/// Whether `body` assigns to the variable `name` or a part of it (`count
+/// += 1`, `total = 0`, `s.n = 1`), outside closures nested in it.
+fn assigns_to(body: &Expr, name: &str) -> bool {
+    struct Find<'a>(&'a str, bool);
+    impl Find<'_> {
+        fn place(&mut self, e: &Expr) {
+            let mut e = e;
+            loop {
+                e = match e {
+                    Expr::Field(f) => &f.base,
+                    Expr::Index(i) => &i.expr,
+                    Expr::Paren(p) => &p.expr,
+                    Expr::Path(_) => {
+                        self.1 |= syntax::as_ident(e).is_some_and(|i| i == self.0);
+                        return;
+                    }
+                    _ => return,
+                }
+            }
+        }
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Find<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.place(&a.left);
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if syntax::is_compound_assign(&b.op) {
+                self.place(&b.left);
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut f = Find(name, false);
+    syn::visit::Visit::visit_expr(&mut f, body);
+    f.1
 }
