@@ -246,7 +246,9 @@ pub(super) fn report_borrows(
                 BindingKind::Temp(_) => format!(
                     "this loop's body contains a twait, so its iterator is kept across it, but {why}"
                 ),
-                BindingKind::User if why.starts_with("it is a closure") => {
+                BindingKind::User
+                    if why.starts_with("it is a closure") || why.starts_with("it is a `move` closure") =>
+                {
                     format!("`{}` is kept across a twait, but {why}", binding.name)
                 }
                 BindingKind::User if why == crate::parse::syntax::PINNED => format!(

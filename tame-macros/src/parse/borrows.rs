@@ -451,6 +451,18 @@ impl Builder<'_> {
                 )
             });
         };
+        if c.capture.is_some() {
+            // A `move` closure owns what it captures: a capture that is a
+            // borrow itself (a closure that borrows, a reference) is held.
+            return closure_captures(c).into_iter().find_map(|n| {
+                let b = &self.f.bindings[self.resolve(&n)?];
+                let why = b.borrow.as_ref()?;
+                Some(format!(
+                    "it is a `move` closure that holds `{}`, and {why}",
+                    b.name
+                ))
+            });
+        }
         let first = self.borrowed_by(c)?;
         if assigns_to(&c.body, &first) {
             // A `move` closure would count in a copy of its own.
