@@ -1102,12 +1102,7 @@ fn constructor_parts(e: &Expr) -> Option<Vec<&Expr>> {
             let Expr::Path(p) = &*c.func else {
                 return None;
             };
-            let names: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
+            let names = syntax::segment_names(&p.path);
             let wraps = p.qself.is_none()
                 && match names.as_slice() {
                     [.., ty, new] if new == "new" => matches!(ty.as_str(), "Box" | "Rc" | "Arc"),

@@ -586,12 +586,7 @@ fn std_stdin(func: &Expr) -> bool {
     let Expr::Path(p) = func else {
         return false;
     };
-    let names: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let names = segment_names(&p.path);
     matches!(names.as_slice(), [.., io, stdin] if io == "io" && stdin == "stdin")
         && names.first().is_none_or(|n| n != "tame")
 }

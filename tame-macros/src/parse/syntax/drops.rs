@@ -157,12 +157,7 @@ fn option_of(ty: &syn::Type) -> Option<&syn::Type> {
     if p.qself.is_some() {
         return None;
     }
-    let names: Vec<String> = p
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
+    let names = segment_names(&p.path);
     let named = match &names[..] {
         [one] => one == "Option",
         [.., m, last] => last == "Option" && m == "option",
@@ -442,7 +437,7 @@ pub fn makes_tame_handle(e: &Expr) -> bool {
 /// imported (`pipe()`): std has neither a `pipe()` nor a `stdin()` whose
 /// value a tame operation takes, so one of those names is tame's here.
 fn makes_fds(path: &syn::Path) -> bool {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments = segment_names(path);
     match segments.as_slice() {
         [.., last] if last != "pipe" && last != "stdin" => false,
         [_] => true,

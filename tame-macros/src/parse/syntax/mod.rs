@@ -171,6 +171,12 @@ pub fn spanning_macro(e: Expr, mac: &syn::Macro) -> Expr {
     syn::parse_quote!(#tuple . #index)
 }
 
+/// The names of a path's segments, in order (`std::io::stdin` is `["std",
+/// "io", "stdin"]`): for matching a path by its last names.
+pub fn segment_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
 /// A fresh hygienic identifier for the translator's own names.
 pub fn hygienic(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
