@@ -531,7 +531,9 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 ///
 /// # Errors
 ///
-/// If descriptor 0 is closed or cannot be duplicated; if it is a terminal
+/// If descriptor 0 is closed (by the program itself: a Rust program
+/// starts with `/dev/null` on a standard descriptor its parent left
+/// closed) or cannot be duplicated; if it is a terminal
 /// that cannot be opened again (`/proc` not mounted, or a terminal of
 /// another user's after the program changed its user: a duplicate made
 /// non-blocking would make the program's own `println!` fail with
@@ -604,7 +606,8 @@ pub fn stdin() -> io::Result<Fd> {
 ///
 /// # Errors
 ///
-/// If descriptor 1 is closed or cannot be duplicated; if it is a terminal
+/// If descriptor 1 is closed (by the program itself, as for [`stdin`])
+/// or cannot be duplicated; if it is a terminal
 /// or a pipe that cannot be opened again (`/proc` not mounted, or a pipe
 /// or terminal of another user's after the program changed its user: a
 /// duplicate made non-blocking would make the program's own `println!`
