@@ -1493,12 +1493,23 @@ impl VisitMut for Marked<'_, '_> {
 /// A statement as the machine runs it: its `#[expect(..)]`s are
 /// `#[allow(..)]`s there. The lint shadow, which holds the body as written,
 /// is where the lint is expected; the machine uses a variable more (it
-/// moves it into a state), so that the lint may not fire in its copy.
+/// moves it into a state), so that the lint may not fire in its copy. A
+/// macro statement's lint levels are none of rustc's (it ignores them, and
+/// says so once, of the shadow's copy): its copy keeps its attributes as
+/// written, but for the levels themselves (an `expect` made an `allow`
+/// would draw a warning of its own about an `allow` the user never wrote).
 fn machine_copy(stmt: &Stmt) -> Stmt {
     let mut stmt = stmt.clone();
     let attrs = match &mut stmt {
         Stmt::Local(l) => &mut l.attrs,
-        Stmt::Macro(m) => &mut m.attrs,
+        Stmt::Macro(m) => {
+            m.attrs.retain(|a| {
+                !["allow", "expect", "warn", "deny", "forbid"]
+                    .iter()
+                    .any(|level| a.path().is_ident(level))
+            });
+            return stmt;
+        }
         Stmt::Expr(e, _) => match crate::parse::syntax::expr_attrs_mut(e) {
             Some(a) => a,
             None => return stmt,
