@@ -1050,3 +1050,34 @@ fn a_move_closure_passing_a_captured_copy_is_kept_to_its_scopes_end() {
         tame::run_with(|e| closures_over_copies_kept(|x| x * 2, std::time::Duration::ZERO, e));
     assert_eq!(got, Some((true, true, true)));
 }
+
+// `&'static self` is `self: &'static Self`: a borrow of it (a field's, a
+// view of one, an iterator over one) borrows nothing of the function's
+// and may be kept across a twait, as of a `&'static` parameter.
+pub struct StaticConfig {
+    name: String,
+    items: Vec<u32>,
+}
+
+impl StaticConfig {
+    #[tamed]
+    fn weigh(&'static self) -> usize {
+        let name = &self.name;
+        let view = self.name.as_str();
+        let mut n = 0;
+        for x in self.items.iter() {
+            twait! { answer((), mkevent!()); }
+            n += *x as usize;
+        }
+        name.len() + view.len() + n
+    }
+}
+
+#[test]
+fn borrows_of_a_static_self_are_kept_across_twaits() {
+    let cfg: &'static StaticConfig = Box::leak(Box::new(StaticConfig {
+        name: "abc".into(),
+        items: vec![1, 2],
+    }));
+    assert_eq!(tame::run_with(|e| cfg.weigh(e)), Some(9));
+}

@@ -660,19 +660,31 @@ impl BodyCheck<'_> {
                         return;
                     }
                 };
+                // (To start an operation and not wait for it, an event of
+                // no one's: `Event::detached()`.)
                 if self.twait_block_depth == 0 && args.is_empty() {
                     self.errors.spanned(
                         mac,
                         "mkevent! without a rendezvous must be inside twait! { ... }; \
-                         wrap the call in twait! { ... } or name a rendezvous: mkevent!(r, id)",
+                         wrap the call in twait! { ... } or name a rendezvous: mkevent!(r, id); \
+                         to start it without waiting, pass `tame::Event::detached()`",
                     );
                 } else if self.twait_block_depth == 0 && args.len() == 1 {
-                    self.errors.spanned(
-                        mac,
-                        "mkevent!(x) with one argument makes an event whose value fills the \
-                         slot `x` when its twait! { ... } block ends, so it must be inside one; \
-                         for an event of a rendezvous `x`, give it an id: mkevent!(x, id)",
-                    );
+                    let x = crate::parse::syntax::code_text(&args[0]);
+                    let msg = if matches!(args[0], syn::Expr::Infer(_)) {
+                        "mkevent!(_) makes an event whose value is dropped when its twait! { ... } \
+                         block ends, so it must be inside one; to start the operation without \
+                         waiting for it, pass `tame::Event::detached()`"
+                            .to_owned()
+                    } else {
+                        format!(
+                            "mkevent!({x}) with one argument makes an event whose value fills \
+                             the slot `{x}` when its twait! {{ ... }} block ends, so it must be \
+                             inside one; for an event of a rendezvous `{x}`, give it an id: \
+                             mkevent!({x}, id)"
+                        )
+                    };
+                    self.errors.spanned(mac, &msg);
                 }
                 for a in &args {
                     if crate::parse::syntax::is_place(a) && macros::is_slice(a) {

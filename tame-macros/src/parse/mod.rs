@@ -341,8 +341,12 @@ impl Builder<'_> {
                         // before `#[tamed]`.
                         mutable: true,
                         // As written (`self: Box<Self>`: `*self` moves out
-                        // of the box, as of any `Box` variable).
-                        ty: r.colon_token.is_some().then(|| (*r.ty).clone()),
+                        // of the box, as of any `Box` variable), and as the
+                        // shorthand `&'static self` means (`&'static Self`:
+                        // what borrows from it borrows nothing of the
+                        // function's).
+                        ty: (r.colon_token.is_some() || r.reference.is_some())
+                            .then(|| (*r.ty).clone()),
                         ..ir::Binding::new(ident, "self".into(), span, scope, BindingKind::User)
                     });
                     self.scope.make_visible(id, "self".into());
