@@ -746,10 +746,13 @@ impl Shadow<'_> {
                         ::tame::__private::shadow_twait #args));
                 }
                 let id = syntax::hygienic("__tame_id");
+                // The block's value, where an error about its type points
+                // (`while c { twait!(r) }`, a `()` expected): at the twait.
+                let value = Ident::new("__tame_id", Span::mixed_site().located_at(span));
                 Some(syn::parse_quote_spanned!(span=> {
                     let #id = ::tame::__private::shadow_twait #args;
                     #(#writes)*
-                    #id
+                    #value
                 }))
             }
         }

@@ -52,7 +52,7 @@ type LineResult = io::Result<Option<Vec<u8>>>;
 ///   timer that won a race on one rendezvous waits there behind the
 ///   timer's id, and dropping the rendezvous then drops the line. Take
 ///   what is queued before the rendezvous goes (`while r.queued() > 0 {
-///   twait!(r) }`), or put the timeout on the `read_line` itself
+///   twait!(r); }`), or put the timeout on the `read_line` itself
 ///   (`read_line(limit, add_timeout(d, mkevent!(line)))`, which gives the
 ///   line or `Err(Timeout)`, and loses no line): see
 ///   [`tame::io`](crate::io#races-on-a-rendezvous).

@@ -94,7 +94,7 @@
 //! The ways that lose nothing:
 //!
 //! * **Take what else is queued before the rendezvous goes**: after the
-//!   winner, `while r.queued() > 0 { twait!(r) }` (see
+//!   winner, `while r.queued() > 0 { twait!(r); }` (see
 //!   [`queued`](crate::Rendezvous::queued)); an operation's id that comes
 //!   out there stored its value as a winner's does, and the function uses
 //!   it (or keeps it for the next round) before it drops `r`.

@@ -196,7 +196,7 @@ impl UnixListener {
     /// winner: its id then waits behind the winner's in the rendezvous,
     /// and dropping the rendezvous closes that connection unanswered. Take
     /// what is queued before the rendezvous goes (`while r.queued() > 0 {
-    /// twait!(r) }`), or time the accept itself with
+    /// twait!(r); }`), or time the accept itself with
     /// [`add_timeout`](crate::add_timeout): see
     /// [`tame::io`](crate::io#races-on-a-rendezvous).
     ///
