@@ -187,7 +187,10 @@ pub(super) fn report_borrows(
             let judged = if why.contains("in std") && binding.ty.is_none() {
                 format!(
                     ". (Judged by the method's name: if it gives an owned value, write its \
-                     type, `let {}: T = ..`, and it is kept as one.)",
+                     type, `let {}: T = ..`, and it is kept as one; a binding of a pattern \
+                     (`if let`, a `match` arm) has no place for a type: bind the value with \
+                     its type first, `let v: Option<T> = ..;`, or call the method by its \
+                     path, `Type::method(&x)`.)",
                     binding.name
                 )
             } else {
