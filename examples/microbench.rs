@@ -16,6 +16,7 @@
 //! Usage: `microbench [N] [event|timer|timer-busy|handle|handle-busy|add-timeout]` (default
 //! 1,000,000). Prints `name: ns/op` lines.
 use std::time::{Duration, Instant};
+use tame_suite::out_line;
 
 use tame::{mkevent, tamed, twait, Event, Rendezvous};
 
@@ -105,7 +106,7 @@ fn main() {
         let ns = start.elapsed().as_nanos() as f64 / n as f64;
         assert_eq!(r.try_next(), Some(()));
         if round == 1 {
-            println!("event_round_trip_ns: {ns:.1}");
+            out_line!("event_round_trip_ns: {ns:.1}");
         }
     }
 
@@ -115,7 +116,7 @@ fn main() {
         }
         let ns = timer_arm_cancel(n, None);
         if round == 1 {
-            println!("timer_arm_cancel_ns: {ns:.1}");
+            out_line!("timer_arm_cancel_ns: {ns:.1}");
         }
     }
 
@@ -128,7 +129,7 @@ fn main() {
         tame::timer(Duration::from_secs(1800), earlier.event(()));
         let ns = timer_arm_cancel(n, Some(earlier));
         if round == 1 {
-            println!("timer_arm_cancel_busy_ns: {ns:.1}");
+            out_line!("timer_arm_cancel_busy_ns: {ns:.1}");
         }
     }
 
@@ -152,7 +153,7 @@ fn main() {
             assert_eq!(r.try_next(), Some(()));
             if round == 1 {
                 let busy = if busy { "_busy" } else { "" };
-                println!("timer_handle_cancel{busy}_ns: {ns:.1}");
+                out_line!("timer_handle_cancel{busy}_ns: {ns:.1}");
             }
         }
     }
@@ -173,7 +174,7 @@ fn main() {
         let ns = start.elapsed().as_nanos() as f64 / n as f64;
         assert_eq!(std::iter::from_fn(|| r.try_next()).count() as u64, n);
         if round == 1 {
-            println!("add_timeout_arm_cancel_ns: {ns:.1}");
+            out_line!("add_timeout_arm_cancel_ns: {ns:.1}");
         }
     }
 }

@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+use tame_suite::out_line;
 
 use tame::dns::server::Server;
 use tame::dns::wire::{self, Message, RData};
@@ -476,7 +477,7 @@ fn main() -> ExitCode {
         };
         let addr = srv.local_addr();
         _server_thread = Some(srv);
-        println!(
+        out_line!(
             "multidns: {n} names, built-in server on {addr} ({} ms delay per query)",
             args.delay_ms
         );
@@ -489,7 +490,7 @@ fn main() -> ExitCode {
         Some(addr) => dns::set_default_resolver(Resolver::new(vec![addr])),
         None => match Resolver::from_system() {
             Ok(r) => {
-                println!(
+                out_line!(
                     "multidns: {n} names, nameservers of /etc/resolv.conf {:?}",
                     r.nameservers()
                 );
@@ -502,7 +503,7 @@ fn main() -> ExitCode {
         },
     }
     if let (false, Some(addr)) = (builtin, server_addr) {
-        println!("multidns: {n} names, server {addr}");
+        out_line!("multidns: {n} names, server {addr}");
     }
 
     let count = |results: &[LookupResult]| -> usize {
@@ -594,10 +595,16 @@ fn main() -> ExitCode {
     } else {
         (rows[0].wall / n.max(1) as u32, "~")
     };
-    println!();
-    println!(
+    out_line!("");
+    out_line!(
         "{:<28} {:>6} {:>6} {:>11} {:>11} {:>6} {:>9}",
-        "mode", "N", "window", "wall", "ideal", "ratio", "resolved"
+        "mode",
+        "N",
+        "window",
+        "wall",
+        "ideal",
+        "ratio",
+        "resolved"
     );
     let mut all_ok = true;
     for row in &rows {
@@ -610,7 +617,7 @@ fn main() -> ExitCode {
             format!("{:.2}", row.wall.as_secs_f64() / ideal.as_secs_f64())
         };
         all_ok &= row.resolved == n;
-        println!(
+        out_line!(
             "{:<28} {:>6} {:>6} {:>8.1} ms {:>11} {:>6} {:>5}/{}",
             row.mode,
             n,
@@ -623,9 +630,9 @@ fn main() -> ExitCode {
         );
     }
     if !failures.is_empty() {
-        println!("\nsome lookups failed, for example:");
+        out_line!("\nsome lookups failed, for example:");
         for f in &failures {
-            println!("  {f}");
+            out_line!("  {f}");
         }
     }
     // The built-in server's run checks every answer; with NAMEs, any name
@@ -638,5 +645,5 @@ fn main() -> ExitCode {
 
 /// Says which run is under way (the sequential ones take a while).
 fn starting(mode: &str) {
-    println!("running {mode} ...");
+    out_line!("running {mode} ...");
 }

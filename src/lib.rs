@@ -48,7 +48,7 @@ pub mod tamed_doc_shapes {
     }
 }
 
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
 
 /// Whether a read or write that failed with `e` should wait for readiness
@@ -121,8 +121,7 @@ pub fn listen_loops_on(
 /// calls it once every loop has started ([`spawn_loop`], [`prepare_loop`]),
 /// so that one that cannot start does not announce itself first.
 pub fn announce(addr: SocketAddr) {
-    println!("{addr}");
-    std::io::stdout().flush().expect("stdout");
+    out_line!("{addr}");
 }
 
 /// Makes this thread's loop's descriptors ([`tame::prepare_loop`]), or
@@ -195,6 +194,44 @@ macro_rules! log_line {
         use ::std::io::Write as _;
         let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
     }};
+}
+
+/// Writes a line to stdout as `println!` does, but a reader that went
+/// away (`multidns | head -2`) ends the program quietly, with status 0,
+/// where `println!` panics ("failed printing to stdout"); any other
+/// failure (a full disk) ends it with status 1 and the error on stderr.
+///
+/// ```
+/// tame_suite::out_line!("running {} ...", "sequential");
+/// ```
+#[macro_export]
+macro_rules! out_line {
+    ($($arg:tt)*) => {
+        $crate::out_line_or_exit(::std::format_args!($($arg)*))
+    };
+}
+
+/// [`out_line!`]'s write, and its exit when the write fails.
+pub fn out_line_or_exit(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(line).and_then(|()| out.write_all(b"\n"));
+    let written = written.and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            let program = std::env::args().next().unwrap_or_default();
+            let program = std::path::Path::new(&program)
+                .file_name()
+                .map(|n| n.to_string_lossy());
+            log_line!(
+                "{}: cannot write to stdout: {e}",
+                program.unwrap_or_default()
+            );
+            std::process::exit(1);
+        }
+    }
 }
 
 /// Prints an example's `--help` text to stdout, as `print!` does, but

@@ -141,3 +141,21 @@ fn every_mode_asks_again_over_tcp_after_a_truncated_reply() {
 fn help_documents_the_modes() {
     example::assert_help_mentions("multidns", &["--window", "-n"]);
 }
+
+/// `multidns | head -1`: the reader goes away; multidns ends quietly
+/// with status 0 at its next line, rather than panicking ("failed printing
+/// to stdout"). (Here the reader is gone before the first line, so that
+/// every write fails.)
+#[test]
+fn a_reader_that_goes_away_ends_multidns_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let done = Command::new(example::example("multidns"))
+        .args(["-n", "3", "--delay", "0"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(done.status.code(), Some(0), "{stderr}");
+}
