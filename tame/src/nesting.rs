@@ -42,8 +42,8 @@ thread_local! {
     /// Never torn down (a thread-local without a destructor stays usable
     /// while the others' destructors run): completions run by the loop's
     /// teardown at thread exit are still queued, not run recursively. It
-    /// is empty whenever no completion runs, unless one panicked: what it
-    /// holds at thread exit is leaked.
+    /// is empty, and holds no memory, whenever no completion runs, unless
+    /// one panicked: what it holds at thread exit is leaked.
     static DEFERRED: ManuallyDrop<RefCell<Queue>> =
         const { ManuallyDrop::new(RefCell::new(VecDeque::new())) };
     /// Where the stack was at the outermost completion.
@@ -77,7 +77,27 @@ impl Drop for StartDepth {
     }
 }
 
+/// Where the stack is now: the stack pointer, read from its register.
+/// (Not the address of a local: under AddressSanitizer's default
+/// detection of use after return, locals whose address is taken live in
+/// heap memory, and the stack a chain takes would never count.)
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+fn stack_here() -> usize {
+    let sp: usize;
+    // SAFETY: copies the stack pointer to a register; reads and writes no
+    // memory, leaves the stack and the flags alone.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        #[cfg(target_arch = "aarch64")]
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+    }
+    sp
+}
+
 /// Roughly where the stack is now: the address of a local of this frame.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 #[inline(always)]
 fn stack_here() -> usize {
     let marker = 0u8;
@@ -147,14 +167,33 @@ pub(crate) fn complete(complete: impl FnOnce() + 'static) {
     if depth == 0 {
         // Each queued completion starts again from depth 1, so a chain of
         // any length advances MAX_DEPTH links per item.
+        let mut queued = false;
         while let Some(next) = DEFERRED
             .try_with(|q| q.borrow_mut().pop_front())
             .ok()
             .flatten()
         {
+            queued = true;
             next();
         }
+        if queued {
+            give_back_queue();
+        }
     }
+}
+
+/// Frees the drained queue's buffer. The queue is never torn down (see
+/// `DEFERRED`), so a buffer kept would be lost at thread exit, and would
+/// hold a burst's peak size until then; chains deep enough to queue are
+/// rare enough that growing it again costs nothing that shows.
+fn give_back_queue() {
+    let _ = DEFERRED.try_with(|q| {
+        if let Ok(mut q) = q.try_borrow_mut() {
+            if q.is_empty() {
+                *q = VecDeque::new();
+            }
+        }
+    });
 }
 
 /// Notes, when the outermost completion unwinds with completions left
@@ -205,6 +244,7 @@ fn run_left_queued(mut each: impl FnMut(Box<dyn FnOnce()>)) {
         COMPLETING.with(|d| d.set(1));
         each(next);
     }
+    give_back_queue();
 }
 
 /// Whether completions are left queued (see [`run_left`]).

@@ -76,9 +76,14 @@ impl<T> Ring<T> {
 
     /// Moves the entries into a buffer of `cap` entries (a power of two
     /// that holds them): smaller, to give memory back.
+    ///
+    /// # Panics
+    ///
+    /// If `cap` is not such a number: `pop_front`'s reads rely on it, in
+    /// release builds too (a rare call, so the check costs nothing).
     #[cold]
     pub(super) fn shrink_to(&mut self, cap: usize) {
-        debug_assert!(cap.is_power_of_two() && cap >= self.len);
+        assert!(cap.is_power_of_two() && cap >= self.len);
         if cap < self.buf.len() {
             self.move_to(cap);
         }
