@@ -305,3 +305,60 @@ fn hung_up_fires_when_the_other_end_closes_while_a_read_is_untouched() {
         );
     });
 }
+
+/// A reader's handle, shared with a task that may close it.
+type SharedFd = Rc<std::cell::RefCell<Option<Fd>>>;
+
+/// Closes the shared handle once the loop has turned (the reader parked).
+#[tamed]
+fn close_later(fd: SharedFd) {
+    twait! { tame::asap(mkevent!()); }
+    if let Some(fd) = fd.borrow_mut().take() {
+        fd.close();
+    }
+}
+
+/// Closing a handle under a read whose buffer was moved into it leaves the
+/// read's slots without a value: the panic names the move, the common
+/// case, and the way out (the next test).
+#[test]
+#[should_panic(
+    expected = "or it was moved into the operation (as `buf` in `fd.read(buf, mkevent!(buf, n))`)"
+)]
+fn a_read_closed_under_a_moved_buffer_panics_naming_the_move() {
+    #[tamed]
+    fn reader(fd: SharedFd) {
+        let mut buf = Vec::with_capacity(16);
+        let n: io::Result<usize>;
+        twait! { fd.borrow().as_ref().unwrap().read(buf, mkevent!(buf, n)); }
+        let _ = (buf, n);
+    }
+    on_fresh_loop(|| {
+        let (r, _w) = pipe().unwrap();
+        let fd: SharedFd = Rc::new(std::cell::RefCell::new(Some(r)));
+        reader(fd.clone());
+        close_later(fd);
+        tame::run();
+    });
+}
+
+/// The way the panic above points to: the whole value in an `Option`,
+/// `None` when the read was cancelled by the close.
+#[test]
+fn a_read_closed_under_an_option_slot_gets_none() {
+    #[tamed]
+    fn reader(fd: SharedFd) -> bool {
+        let mut got = None;
+        twait! { fd.borrow().as_ref().unwrap().read(Vec::with_capacity(16), mkevent!(got).map(Some)); }
+        got.is_none()
+    }
+    on_fresh_loop(|| {
+        let (r, _w) = pipe().unwrap();
+        let fd: SharedFd = Rc::new(std::cell::RefCell::new(Some(r)));
+        let cancelled = tame::run_with(|done| {
+            reader(fd.clone(), done);
+            close_later(fd);
+        });
+        assert_eq!(cancelled, Some(true), "the read came back as None");
+    });
+}

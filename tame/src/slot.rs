@@ -353,11 +353,7 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
         }
         match last {
             Some(x) => x,
-            None => panic!(
-                "the event for `{name}` came back without a value (it was dropped untriggered), \
-                 and `{name}` had no value before the twait; give it one to keep when no value comes, \
-                 or make it an `Option` (`let mut {name} = None;` with `mkevent!({name}).map(Some)`)"
-            ),
+            None => no_value(name),
         }
     }
 }
@@ -386,13 +382,24 @@ impl<T, C> fmt::Debug for Inbox<T, C> {
 pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
     match got {
         Some(x) => x,
-        None => panic!(
-            "no value came for `{name}` (its event was dropped untriggered), and `{name}` \
-             had no value before the twait; give it one to keep when no value comes (`let mut \
-             {name} = ..;`), or make it an `Option` (`let mut {name} = None;` with \
-             `mkevent!({name}).map(Some)`)"
-        ),
+        None => no_value(name),
     }
+}
+
+/// The panic of a slot left without a value: what happened, the two ways
+/// it comes about (the second, a buffer moved into the operation that
+/// gives it back, is the common one), and the way out that fits any event.
+#[track_caller]
+#[cold]
+fn no_value(name: &str) -> ! {
+    panic!(
+        "no value came for `{name}` (its event was dropped untriggered: its rendezvous \
+         was cancelled, or the operation it was handed to was, as `close()` does), and \
+         `{name}` had none of its own to keep: it had no value before the twait, or it was \
+         moved into the operation (as `buf` in `fd.read(buf, mkevent!(buf, n))`). Where \
+         that can happen, wait for an `Option` of the whole value and match on it: `let \
+         mut got = None;` with `mkevent!(got).map(Some)`"
+    )
 }
 
 #[cfg(test)]

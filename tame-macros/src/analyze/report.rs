@@ -145,11 +145,13 @@ pub(super) fn report_slot_problems(
                  `std::mem::take(&mut {name})`, for a type with a `Default`)"
             ),
             SlotProblem::TimeoutWithoutValue => format!(
-                "`{name}` has no value before this wait, but `with_timeout` keeps a slot's old \
-                 value when the time runs out (its event comes back empty), and `{name}` would \
-                 have none: the wait would panic. Give `{name}` a value first (`let mut {name} \
-                 = ..;`), or use `add_timeout` with a `Result` slot, which gets \
-                 `Err(Timeout)` then"
+                "`{name}` may have no value at this wait (none before it, or moved into the \
+                 operation, as `buf` in `fd.read(buf, with_timeout(d, mkevent!(buf, n)))`), \
+                 but `with_timeout` keeps a slot's old value when the time runs out (its event \
+                 comes back empty), and `{name}` would have none: the wait would panic. Use \
+                 `add_timeout` with one `Result` slot for the whole value, which gets \
+                 `Err(Timeout)` then, or give `{name}` a value of its own first \
+                 (`let mut {name} = ..;`)"
             ),
             SlotProblem::FilledByOtherSlots => format!(
                 "`{name}` has no value before this twait! block and is filled by `mkevent!` \

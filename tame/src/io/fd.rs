@@ -393,6 +393,12 @@ impl Fd {
     /// Closes the descriptor: the waiting operations are cancelled (their
     /// events come back untriggered), then it is closed.
     ///
+    /// A task reading with `fd.read(buf, mkevent!(buf, n))` while another
+    /// may close the handle has no value for `buf` then (it was moved into
+    /// the read, and the read is gone): its wait panics. Such a reader
+    /// waits for an `Option` of the whole value instead, `None` when
+    /// closed: `let mut got = None;` with `mkevent!(got).map(Some)`.
+    ///
     /// # Examples
     ///
     /// ```

@@ -42,7 +42,11 @@
 //!   events come back untriggered, their buffers are dropped) and closes
 //!   the descriptor. (A regular file's readiness wait, which ends on the
 //!   loop's next turn anyway, comes back at that turn, and the descriptor
-//!   closes then.)
+//!   closes then.) A wait whose slots were moved into the operation
+//!   (`read(buf, mkevent!(buf, n))`) has no value for them then, and
+//!   panics: where another task may close the handle, wait for an
+//!   `Option` of the whole value (`mkevent!(got).map(Some)`, `None` when
+//!   closed).
 //! * **Dropping** a handle cancels nothing that can still deliver: an
 //!   operation whose event is live (a read, a write, an accept, a
 //!   readiness or hang-up wait) goes on, keeps the descriptor open, and
