@@ -67,11 +67,12 @@ use crate::Event;
 /// ignore Ctrl-C and `kill`: start it with
 /// [`unblock_signals`](crate::io::CommandExt::unblock_signals).
 ///
+/// If no thread can be started for the job and the pool has none, `ev`
+/// comes back untriggered.
+///
 /// # Panics
 ///
 /// As [`spawn`](crate::spawn), if the loop's eventfd cannot be created.
-/// If no thread can be started for the job and the pool has none, `ev`
-/// comes back untriggered.
 ///
 /// # Examples
 ///

@@ -67,16 +67,16 @@ use crate::task::{BlockedTask, Header, TaskObj, TaskRef, TwaitSite};
 /// count: an executor of another crate run inside it, or `now_or_never`,
 /// gets what is ready.
 ///
+/// While it is pending, [`blocked`](crate::blocked) lists it as
+/// `tame::spawn` at the line that spawned it, waiting for one event (its
+/// waker) while somebody holds a clone of its waker or one of tame's wait
+/// points holds its wake-up, for none when nothing does.
+///
 /// # Panics
 ///
 /// If the loop's eventfd cannot be created (out of file descriptors); a
 /// program that calls [`prepare_loop`](crate::prepare_loop) first learns
 /// that as an error instead.
-///
-/// While it is pending, [`blocked`](crate::blocked) lists it as
-/// `tame::spawn` at the line that spawned it, waiting for one event (its
-/// waker) while somebody holds a clone of its waker or one of tame's wait
-/// points holds its wake-up, for none when nothing does.
 ///
 /// # Examples
 ///

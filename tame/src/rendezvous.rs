@@ -722,6 +722,7 @@ impl<I> Rendezvous<I> {
     /// let r = tame::Rendezvous::<u8>::new();
     /// assert_eq!(r.try_next(), None);
     /// ```
+    #[must_use = "the id taken from the rendezvous is lost if dropped"]
     pub fn try_next(&self) -> Option<I> {
         let s = &self.shared;
         let id = crate::trim::pop_front(&mut s.queue.borrow_mut());

@@ -88,7 +88,7 @@ pub(crate) type TaskRef = Rc<dyn TaskObj>;
 ///     format!("main at {}:{} (a reply)", file!(), SITE.line)
 /// );
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TwaitSite {
     /// The tamed function's name.
     pub function: &'static str,
@@ -788,6 +788,15 @@ pub struct TaskContext<'a> {
     header: &'a Header,
 }
 
+impl fmt::Debug for TaskContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskContext")
+            .field("name", &self.name())
+            .field("waiting", &self.is_waiting())
+            .finish()
+    }
+}
+
 impl TaskContext<'_> {
     /// An event of this task's join that carries no value. Costs no
     /// allocation: the event points at the task itself.
@@ -869,13 +878,13 @@ impl TaskContext<'_> {
     /// `Ready(None)` if `r` has nothing outstanding and nothing queued, else
     /// `Pending` (the task is queued when an id comes back).
     ///
-    /// # Panics
-    ///
-    /// If another function is already waiting on `r`.
-    ///
     /// As [`wait_join`](Self::wait_join), the 129th call in one run of the
     /// task is `Pending` whatever `r` holds (nothing is taken from it), and
     /// the task runs again on the loop's next turn.
+    ///
+    /// # Panics
+    ///
+    /// If another function is already waiting on `r`.
     ///
     /// See the [module's example](self).
     pub fn poll_rendezvous<I: 'static>(
@@ -1113,7 +1122,7 @@ pub(crate) fn release(task: TaskRef) {
 /// assert_eq!(b.to_string(), format!("napping at {}:{} (a nap) waiting for 1 event", file!(), b.line()));
 /// tame::run();
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BlockedTask {
     /// Where it waits: function name, file and line of the `twait`.
     pub site: TwaitSite,

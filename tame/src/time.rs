@@ -732,6 +732,7 @@ pub struct Interval {
 /// assert_eq!(MissedTicks::default(), MissedTicks::Skip);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum MissedTicks {
     /// The ticks whose time passed are dropped: the tick armed is the
     /// first one of the schedule (`start + k × period`) at or after
@@ -1103,13 +1104,14 @@ pub fn resume() {
 /// Moves this thread's loop clock forward by `dur` (a century at most, as
 /// far as a timer may be armed: see [Timers](self#timers)), paused or not.
 ///
+/// Timers that fall due fire on the loop's next turn, in deadline order
+/// (one due within the millisecond the clock now stands in fires when that
+/// millisecond ends: see [`timer_at`]).
+///
 /// # Panics
 ///
 /// If the clock would pass 484 years after its start (see
 /// [Timers](self#timers)): five `advance(Duration::MAX)` do.
-/// Timers that fall due fire on the loop's next turn, in deadline order
-/// (one due within the millisecond the clock now stands in fires when that
-/// millisecond ends: see [`timer_at`]).
 ///
 /// # Examples
 ///

@@ -385,9 +385,28 @@ impl std::error::Error for Error {
 /// assert!(matches!(&e, tame::dns::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound));
 /// assert_eq!(e.name(), "");
 /// ```
+/// An `io::Error` made from a lookup's error (by `?` in a function that
+/// returns `io::Result`) gives that error back, variant and all.
+///
+/// ```
+/// use std::io;
+/// use tame::dns::Error;
+///
+/// let e: io::Error = Error::Timeout { name: "x.test".into() }.into();
+/// assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+/// let back = Error::from(e);
+/// assert!(matches!(&back, Error::Timeout { .. }));
+/// assert_eq!(back.name(), "x.test");
+/// ```
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Error {
-        Error::Io(e)
+        match e.get_ref() {
+            Some(inner) if inner.is::<Error>() => {
+                let inner = e.into_inner().and_then(|b| b.downcast::<Error>().ok());
+                *inner.expect("an io::Error holding a lookup's error")
+            }
+            _ => Error::Io(e),
+        }
     }
 }
 

@@ -83,7 +83,10 @@ const REPLY_BUFFER: usize = 4096;
 /// nameserver has failed, or at the deadline (rather than
 /// [`Error::Timeout`]). See [`lookup_ip`](Resolver::lookup_ip).
 ///
-/// `Clone` is cheap and clones share their configuration.
+/// `Clone` is cheap and clones share their configuration. It is not
+/// `Send`: it belongs to its thread, as the loop it runs on does. A
+/// program with a loop per thread makes one per thread (from `Send`
+/// configuration, such as the nameservers' addresses).
 ///
 /// # Examples
 ///

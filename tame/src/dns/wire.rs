@@ -307,6 +307,7 @@ pub struct Question {
 /// assert!(matches!(data, RData::A(a) if a.octets() == [192, 0, 2, 1]));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RData {
     /// An IPv4 address.
     A(Ipv4Addr),

@@ -237,6 +237,7 @@ use crate::Event;
 /// # drop((reader, writer, r));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Interest {
     /// Readable (or hung up, or in error: the next read reports it).
     Read,

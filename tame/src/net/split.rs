@@ -712,6 +712,18 @@ impl<S> AsFd for WriteHalf<S> {
     }
 }
 
+impl<S> AsRawFd for ReadHalf<S> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.io.fd().as_raw_fd()
+    }
+}
+
+impl<S> AsRawFd for WriteHalf<S> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.io.fd().as_raw_fd()
+    }
+}
+
 impl<S> Sealed for ReadHalf<S> {
     fn source(&self) -> SourceOf<'_> {
         SourceOf(self.io.src())

@@ -683,6 +683,11 @@ impl UnixStream {
     /// so (the end of the stream, or `ConnectionReset` if the peer left
     /// data unread), a write `BrokenPipe`.
     ///
+    /// # Errors
+    ///
+    /// What `shutdown(2)` reports: `ENOTCONN` for a socket that was never
+    /// connected.
+    ///
     /// # Examples
     ///
     /// ```

@@ -322,6 +322,7 @@ impl<T> Channel<T> {
     /// ch.send(3);
     /// assert_eq!(ch.try_recv(), Some(3));
     /// ```
+    #[must_use = "the value taken from the channel is lost if dropped"]
     pub fn try_recv(&self) -> Option<T> {
         crate::trim::pop_front(&mut self.inner.values.borrow_mut())
     }

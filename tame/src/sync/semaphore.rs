@@ -150,6 +150,7 @@ impl Semaphore {
     /// assert!(held.is_some());
     /// assert!(s.try_acquire().is_none());
     /// ```
+    #[must_use = "the permit is given back when dropped: keep it while the work it guards runs"]
     pub fn try_acquire(&self) -> Option<Permit> {
         // Dead waiters are dropped first: their drops are user code, which
         // may take permits (or queue a waiter), so what is free is read
