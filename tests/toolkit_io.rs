@@ -1271,3 +1271,49 @@ fn read_to_end_waits_for_the_end_of_a_stream_that_pauses() {
         assert_eq!((&buf[..], n.unwrap()), (&b"first then the rest"[..], 19));
     });
 }
+
+/// A library's connection type that takes any stream, chosen at run time
+/// (TCP or Unix), through `Fd`, and shares it between a reading task and
+/// a writing task through an `Rc`: both sides work, on both kinds.
+#[test]
+fn a_stream_chosen_at_run_time_is_shared_by_a_reader_and_a_writer() {
+    use tame::io::WriteStream;
+
+    #[tamed]
+    fn send<S: WriteStream + 'static>(conn: Rc<S>, msg: Vec<u8>) {
+        let sent: (Vec<u8>, io::Result<()>);
+        twait! { conn.write_all(msg, mkevent!(sent)); }
+        sent.1.unwrap();
+    }
+
+    #[tamed]
+    fn receive<S: ReadStream + 'static>(conn: Rc<S>) -> Vec<u8> {
+        let got: (Vec<u8>, io::Result<usize>);
+        twait! { conn.read(Vec::with_capacity(64), mkevent!(got)); }
+        got.0
+    }
+
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let (u1, u2) = UnixStream::pair().unwrap();
+        let tcp_server = TcpStream::from_std(server).unwrap();
+        let ends: Vec<(Fd, Fd)> = vec![
+            (
+                TcpStream::from_std(client).unwrap().into(),
+                tcp_server.into(),
+            ),
+            (u1.into(), u2.into()),
+        ];
+        for (near, far) in ends {
+            let (near, far) = (Rc::new(near), Rc::new(far));
+            send(near.clone(), b"ping".to_vec());
+            let got = tame::run_with(|done| receive(far.clone(), done)).unwrap();
+            assert_eq!(got, b"ping");
+            send(far, b"pong".to_vec());
+            let got = tame::run_with(|done| receive(near, done)).unwrap();
+            assert_eq!(got, b"pong");
+        }
+    });
+}

@@ -470,6 +470,49 @@ impl ReadStream for Fd {}
 
 impl WriteStream for Fd {}
 
+/// A TCP stream as a plain descriptor handle: what code that picks its
+/// stream's type at run time (TCP or Unix) holds, as a tokio user would
+/// hold a `Box<dyn AsyncRead + AsyncWrite>` (the stream traits are not
+/// object safe: their methods are generic). No syscall: the same
+/// descriptor, the same source, its waiting operations untouched; what is
+/// lost is the socket's own calls (`peer_addr`, `shutdown`, ...), which
+/// [`as_fd`](AsFd::as_fd) still reaches through std or rustix.
+///
+/// # Examples
+///
+/// ```
+/// use tame::io::Fd;
+/// use tame::net::{TcpListener, TcpStream, UnixStream};
+///
+/// let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+/// let client = std::net::TcpStream::connect(tcp.local_addr().unwrap()).unwrap();
+/// let (a, _b) = UnixStream::pair().unwrap();
+/// let conns: Vec<Fd> = vec![
+///     TcpStream::from_std(client).unwrap().into(),
+///     a.into(),
+/// ];
+/// for c in &conns {
+///     assert_eq!(c.try_write(b"hi").unwrap(), 2);
+/// }
+/// ```
+impl From<crate::net::TcpStream> for Fd {
+    fn from(s: crate::net::TcpStream) -> Fd {
+        Fd {
+            io: s.into_handle(),
+        }
+    }
+}
+
+/// A Unix stream as a plain descriptor handle, as a TCP stream is (see
+/// `From<TcpStream>`).
+impl From<crate::net::UnixStream> for Fd {
+    fn from(s: crate::net::UnixStream) -> Fd {
+        Fd {
+            io: s.into_handle(),
+        }
+    }
+}
+
 impl fmt::Debug for Fd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Fd").field("fd", &self.as_raw_fd()).finish()

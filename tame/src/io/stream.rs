@@ -98,8 +98,14 @@ pub(crate) mod sealed {
 /// of the same names do the same); the trait is for code that works on any
 /// of them: [`copy`](fn@super::copy), [`LineReader`](super::LineReader), and
 /// helpers of your own, generic over `S: ReadStream`. It is sealed: tame's
-/// handles implement it, other types cannot (the operations run on the
-/// handle's descriptor in this thread's loop).
+/// handles implement it, and an `Rc`, a `Box` or a reference of one does;
+/// other types cannot (the operations run on the handle's descriptor in
+/// this thread's loop).
+///
+/// It is no trait object (`dyn ReadStream`): its methods are generic. Code
+/// that picks its stream's type at run time turns the stream into an
+/// [`Fd`](super::Fd) (`Fd::from(tcp_stream)`, no syscall), the one type
+/// for every kind of descriptor.
 ///
 /// # Examples
 ///
@@ -310,8 +316,9 @@ pub trait ReadStream: sealed::Sealed {
 ///
 /// As [`ReadStream`] for reads: the handles' own event-style writes, for
 /// [`copy`](fn@super::copy) and for helpers of your own generic over
-/// `S: WriteStream`. Sealed: tame's handles implement it, other types
-/// cannot.
+/// `S: WriteStream`. Sealed: tame's handles implement it, and an `Rc`, a
+/// `Box` or a reference of one does; other types cannot. No trait object
+/// either: see [`ReadStream`] for the way to a type chosen at run time.
 ///
 /// # Examples
 ///
@@ -402,5 +409,72 @@ pub trait WriteStream: sealed::Sealed {
         B: AsRef<[u8]> + 'static,
     {
         ops::write_all(self.source().0, buf, ev);
+    }
+}
+
+/// A stream shared through an `Rc` is a stream: generic code can hand one
+/// handle to a task that reads and one to a task that writes (each side
+/// still takes one operation at a time, as on the handle itself).
+///
+/// # Examples
+///
+/// ```
+/// use std::io;
+/// use std::rc::Rc;
+/// use tame::io::{ReadStream, WriteStream};
+/// use tame::{mkevent, tamed, twait};
+///
+/// /// Writes `msg` and reads what comes back, on any stream.
+/// #[tamed]
+/// fn ask<S: ReadStream + WriteStream + 'static>(conn: S, msg: &'static [u8]) -> Vec<u8> {
+///     let conn = Rc::new(conn);
+///     let sent: (&[u8], io::Result<()>);
+///     let got: (Vec<u8>, io::Result<usize>);
+///     twait! {
+///         conn.write_all(msg, mkevent!(sent));
+///         conn.clone().read(Vec::with_capacity(16), mkevent!(got));
+///     }
+///     sent.1.unwrap();
+///     got.0
+/// }
+///
+/// let (a, b) = tame::net::UnixStream::pair().unwrap();
+/// b.try_write(b"pong").unwrap();
+/// assert_eq!(tame::run_with(|done| ask(a, b"ping", done)).unwrap(), b"pong");
+/// ```
+impl<S: ReadStream> ReadStream for std::rc::Rc<S> {}
+
+/// A stream shared through an `Rc` is a stream (see `ReadStream` for
+/// `Rc<S>`).
+impl<S: WriteStream> WriteStream for std::rc::Rc<S> {}
+
+impl<S: sealed::Sealed> sealed::Sealed for std::rc::Rc<S> {
+    fn source(&self) -> sealed::SourceOf<'_> {
+        (**self).source()
+    }
+}
+
+/// A boxed stream is a stream.
+impl<S: ReadStream> ReadStream for Box<S> {}
+
+/// A boxed stream is a stream.
+impl<S: WriteStream> WriteStream for Box<S> {}
+
+impl<S: sealed::Sealed> sealed::Sealed for Box<S> {
+    fn source(&self) -> sealed::SourceOf<'_> {
+        (**self).source()
+    }
+}
+
+/// A borrowed stream is a stream: a helper generic over `S: ReadStream`
+/// takes `&stream` and leaves the stream with its caller.
+impl<S: ReadStream> ReadStream for &S {}
+
+/// A borrowed stream is a stream.
+impl<S: WriteStream> WriteStream for &S {}
+
+impl<S: sealed::Sealed> sealed::Sealed for &S {
+    fn source(&self) -> sealed::SourceOf<'_> {
+        (**self).source()
     }
 }

@@ -741,6 +741,10 @@ impl UnixStream {
     pub(crate) fn from_handle(io: Handle) -> UnixStream {
         UnixStream { io }
     }
+
+    pub(crate) fn into_handle(self) -> Handle {
+        self.io
+    }
 }
 
 /// The address a Unix socket is bound to, as std gives it.
