@@ -32,6 +32,14 @@
 //! A function given no event (fire and forget, like a server's accept loop)
 //! is never cancelled this way: it ends by returning.
 //!
+//! A parameter event held at some twait is watched from the function's
+//! start until the function ends or hands it to tame: an operation, a
+//! timer or a tamed function given it takes the watch over. Put anywhere
+//! else (a collection, a callback of your own) after such a twait, it
+//! stays watched by the function, which is cancelled if it dies later.
+//! Hand it on before the first twait that holds it, or to tame, when the
+//! function must outlive it.
+//!
 //! One exception to "untriggered": a function that triggers its `done`
 //! early and goes on working, given a value-less `mkevent!()` of its
 //! caller's `twait!{}` block, is still cancelled with its caller if the

@@ -19,6 +19,10 @@
 //! runs the task again, which then polls what it still wants (a rendezvous
 //! it waited on keeps it as its waiter until it polls there again, waits
 //! there in a later run, or ends). A `#[tamed]` function waits at one.
+//! A rendezvous the task's own state holds is polled with
+//! [`poll_own_rendezvous`](TaskContext::poll_own_rendezvous), as a tamed
+//! function's `twait!(r)` on a variable of its own is: what reports to it
+//! goes with the task when the task is cancelled.
 //!
 //! # Examples
 //!
@@ -886,12 +890,87 @@ impl TaskContext<'_> {
     ///
     /// If another function is already waiting on `r`.
     ///
+    /// A rendezvous polled here counts as shared (held in an `Rc`, a
+    /// field, another task's state): it may outlive this task, and so may
+    /// the calls that report to it. For one this task's state owns, use
+    /// [`poll_own_rendezvous`](Self::poll_own_rendezvous).
+    ///
     /// See the [module's example](self).
     pub fn poll_rendezvous<I: 'static>(
         &self,
         r: &Rendezvous<I>,
         site: &'static TwaitSite,
     ) -> Poll<Option<I>> {
+        self.header.rendezvous_owned(false);
+        if !self.spend_budget() {
+            self.yield_turn(site);
+            return Poll::Pending;
+        }
+        r.poll_for_task(self.task, site)
+    }
+
+    /// [`poll_rendezvous`](Self::poll_rendezvous) for a rendezvous this
+    /// task's state owns, which goes when the task goes (what a tamed
+    /// function's `twait!(r)` on a variable of its own is). When the task
+    /// is to be cancelled (an event it watches died), what reports to this
+    /// rendezvous goes with it at once: a tamed function it started and
+    /// waits for is cancelled in the same sweep, and a value that would
+    /// reach the task through it is not handed over (a
+    /// [`Channel`](crate::sync::Channel)'s value stays in the channel
+    /// instead of being lost with the task).
+    ///
+    /// # Panics
+    ///
+    /// If another function is already waiting on `r`.
+    ///
+    /// # Examples
+    ///
+    /// A task that receives from a channel through a rendezvous of its
+    /// own, cancelled before the value comes: the value stays queued.
+    ///
+    /// ```
+    /// use std::task::Poll;
+    /// use tame::sync::Channel;
+    /// use tame::task::{self, TwaitSite};
+    /// use tame::{Event, Rendezvous};
+    ///
+    /// static SITE: TwaitSite = TwaitSite::new("receive", file!(), line!());
+    ///
+    /// fn receive(ch: Channel<u32>, done: Event<u32>) {
+    ///     let r = Rendezvous::<()>::new();
+    ///     let (ev, slot) = r.event_with_slot(());
+    ///     ch.recv(ev);
+    ///     let mut done = Some(done);
+    ///     task::start("receive", move |cx| {
+    ///         if let Some(d) = &done {
+    ///             cx.watch_result(d);
+    ///         }
+    ///         match cx.poll_own_rendezvous(&r, &SITE) {
+    ///             Poll::Pending => Poll::Pending,
+    ///             Poll::Ready(_) => {
+    ///                 if let (Some(d), Some(v)) = (done.take(), slot.take()) {
+    ///                     d.trigger(v);
+    ///                 }
+    ///                 Poll::Ready(())
+    ///             }
+    ///         }
+    ///     });
+    /// }
+    ///
+    /// let ch = Channel::new();
+    /// let caller = Rendezvous::<()>::new();
+    /// receive(ch.clone(), caller.event_with_slot::<u32>(()).0);
+    /// caller.cancel(); // nobody takes what `receive` would deliver
+    /// ch.send(5);
+    /// tame::run();
+    /// assert_eq!(ch.try_recv(), Some(5)); // not lost with the task
+    /// ```
+    pub fn poll_own_rendezvous<I: 'static>(
+        &self,
+        r: &Rendezvous<I>,
+        site: &'static TwaitSite,
+    ) -> Poll<Option<I>> {
+        self.header.rendezvous_owned(true);
         if !self.spend_budget() {
             self.yield_turn(site);
             return Poll::Pending;
