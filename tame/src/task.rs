@@ -1085,6 +1085,14 @@ impl TaskContext<'_> {
 ///
 /// This is what a `#[tamed]` function's expansion calls.
 ///
+/// When the body returns `Ready`, the task is over: its closure is dropped
+/// (what it held goes, as a tamed function's locals at its end), and join
+/// events of it still out are dead from then on (a timer or an operation
+/// armed with one is cancelled, a tamed function watching one is
+/// cancelled, a trigger of one does nothing). A run that returns `Pending`
+/// without waiting anywhere (see the [module docs](self)) is over too: the
+/// closure is dropped then, and its events come back untriggered.
+///
 /// A start nested inside 64 other starts (tamed functions calling tamed
 /// functions that have not yet blocked), or 512 KiB of stack below the
 /// outermost of them, is queued on the loop instead, like
