@@ -522,3 +522,50 @@ fn cancelling_a_cancellable_fan_out_dooms_its_function_at_once() {
         assert_eq!(ch.len(), 0);
     });
 }
+
+thread_local! {
+    /// Where the functions below put an event of theirs: code of the
+    /// user's, which does not watch it.
+    static STASH: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An event parameter the function held at a twait, then put in a
+/// collection of its own: once it no longer holds it, its death says
+/// nothing of whether the function's work is wanted, and the function
+/// finishes. (It was cancelled: the watch from its start stayed.) One it
+/// still holds at a later twait keeps cancelling it.
+#[test]
+fn an_event_parameter_handed_on_after_a_twait_no_longer_cancels_the_function() {
+    #[tamed]
+    fn hands_on(started: Event, log: Rc<RefCell<Vec<&'static str>>>) {
+        twait! { tame::asap(mkevent!()); } // holds `started` here
+        STASH.with(|s| s.borrow_mut().push(started));
+        twait! { tame::timer(Duration::from_millis(20), mkevent!()); }
+        log.borrow_mut().push("hands_on finished");
+    }
+
+    #[tamed]
+    fn keeps(started: Event, log: Rc<RefCell<Vec<&'static str>>>) {
+        twait! { tame::asap(mkevent!()); }
+        twait! { tame::timer(Duration::from_millis(20), mkevent!()); } // still holds it
+        log.borrow_mut().push("keeps finished");
+        started.trigger(());
+    }
+
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let r = Rendezvous::<()>::new();
+        hands_on(r.event(()), log.clone());
+        keeps(r.event(()), log.clone());
+        let r = Rc::new(RefCell::new(Some(r)));
+        let drop_it = r.clone();
+        tame::timer(
+            Duration::from_millis(10),
+            Event::from_fn(move |_: Option<()>| drop(drop_it.borrow_mut().take())),
+        );
+        tame::run();
+        assert_eq!(*log.borrow(), ["hands_on finished"]);
+        STASH.with(|s| s.borrow_mut().clear());
+    });
+}

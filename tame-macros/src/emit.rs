@@ -43,7 +43,7 @@ use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Lifetime, Stmt};
 
-use crate::analyze::{code_edge, plain_edge, Analysis, EdgeKey, StoreKind};
+use crate::analyze::{code_edge, plain_edge, successors, Analysis, EdgeKey, StoreKind};
 use crate::ir::{
     BindingId, BindingKind, Function, LoopHead, Plain, ScopeId, SlotOwner, SlotSite, WaitKind,
 };
@@ -585,6 +585,8 @@ impl<'a> Emitter<'a> {
         }
         if state.kind == StateKind::Start {
             decls.extend(self.watch_results());
+        } else {
+            decls.extend(self.unwatch_handed_on(s));
         }
         let code = self.code(&state.code);
         quote! {
@@ -605,18 +607,7 @@ impl<'a> Emitter<'a> {
             let done = hygienic("__tame_done");
             out.extend(quote!(#done.watch(#cx);));
         }
-        // Each parameter that might be an event (its type decides, see
-        // `tame::__private::Param`), if the function holds it at a wait:
-        // one handed on before (`tame::asap(started)`, another function's
-        // argument) is the receiver's to watch, and its death says nothing
-        // of whether this function's work is still wanted.
-        let held_at_a_wait = |b: BindingId| (self.a.kept.iter().skip(1)).any(|k| k.contains(&b));
-        let mut params = (self.f.params.iter())
-            .map(|p| p.binding)
-            .filter(|&b| {
-                !self.f.bindings[b].trivial && self.a.kept[0].contains(&b) && held_at_a_wait(b)
-            })
-            .peekable();
+        let mut params = self.watched_params().into_iter().peekable();
         if params.peek().is_some() {
             let watches = params.map(|b| {
                 let (cfg, ident) = (self.cfg(b), &self.f.bindings[b].ident);
@@ -628,6 +619,62 @@ impl<'a> Emitter<'a> {
             }});
         }
         out
+    }
+
+    /// The parameters the function watches from its start: each that
+    /// might be an event (its type decides, see `tame::__private::Param`),
+    /// if the function holds it at a wait. One handed on before
+    /// (`tame::asap(started)`, another function's argument) is the
+    /// receiver's to watch, and its death says nothing of whether this
+    /// function's work is still wanted.
+    fn watched_params(&self) -> Vec<BindingId> {
+        let held_at_a_wait = |b: BindingId| (self.a.kept.iter().skip(1)).any(|k| k.contains(&b));
+        (self.f.params.iter())
+            .map(|p| p.binding)
+            .filter(|&b| {
+                !self.f.bindings[b].trivial && self.a.kept[0].contains(&b) && held_at_a_wait(b)
+            })
+            .collect()
+    }
+
+    /// At the start of state `s`, resumed after a wait: the watched
+    /// parameters it holds that no state after it holds (its code hands
+    /// them on or drops them) are watched no more, so that one handed to
+    /// code of the user's (a collection, a callback) and dying there later
+    /// does not cancel the function, which no longer holds it; one handed
+    /// to tame is watched by its receiver from then on. One held as a flag
+    /// here (moved on some paths only) stays watched.
+    fn unwatch_handed_on(&self, s: StateId) -> TokenStream {
+        let held_here: Vec<BindingId> = (self.watched_params().into_iter())
+            .filter(|&b| self.a.kept[s].contains(&b) && !self.a.flagged[s].contains(b))
+            .collect();
+        if held_here.is_empty() {
+            return TokenStream::new();
+        }
+        // The states that can follow this one's code, however far.
+        let mut seen = vec![false; self.m.states.len()];
+        let mut todo = Vec::new();
+        successors(self.f, self.m, &self.m.states[s].code, &mut todo);
+        while let Some(t) = todo.pop() {
+            if !std::mem::replace(&mut seen[t], true) {
+                successors(self.f, self.m, &self.m.states[t].code, &mut todo);
+            }
+        }
+        let cx = hygienic("__tame_cx");
+        let unwatches = (held_here.into_iter())
+            .filter(|&b| !(0..seen.len()).any(|t| seen[t] && self.a.kept[t].contains(&b)))
+            .map(|b| {
+                let (cfg, ident) = (self.cfg(b), &self.f.bindings[b].ident);
+                quote!(#cfg (&::tame::__private::Param(&#ident)).__tame_unwatch(#cx);)
+            })
+            .collect::<Vec<_>>();
+        if unwatches.is_empty() {
+            return TokenStream::new();
+        }
+        quote! {{
+            use ::tame::__private::{WatchEvent as _, WatchOther as _};
+            #(#unwatches)*
+        }}
     }
 
     /// The bindings of scope `sc` that state `s` does not keep but its

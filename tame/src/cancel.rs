@@ -33,12 +33,11 @@
 //! is never cancelled this way: it ends by returning.
 //!
 //! A parameter event held at some twait is watched from the function's
-//! start until the function ends or hands it to tame: an operation, a
-//! timer or a tamed function given it takes the watch over. Put anywhere
-//! else (a collection, a callback of your own) after such a twait, it
-//! stays watched by the function, which is cancelled if it dies later.
-//! Hand it on before the first twait that holds it, or to tame, when the
-//! function must outlive it.
+//! start until the function resumes from the last twait that holds it:
+//! handed on after that (to tame, which watches it itself, or to a
+//! collection or a callback of your own), its death no longer cancels the
+//! function. One the function hands on in some branches only, and may
+//! still hold at a later twait, stays watched until the function ends.
 //!
 //! One exception to "untriggered": a function that triggers its `done`
 //! early and goes on working, given a value-less `mkevent!()` of its

@@ -205,6 +205,9 @@ pub struct Param<'a, T>(pub &'a T);
 /// See [`Param`]: watches an event parameter.
 pub trait WatchEvent {
     fn __tame_watch(&self, cx: &TaskContext<'_>);
+    /// The function no longer holds it after this point: it stops
+    /// watching it.
+    fn __tame_unwatch(&self, cx: &TaskContext<'_>);
 }
 
 impl<T> WatchEvent for Param<'_, Event<T>> {
@@ -212,16 +215,25 @@ impl<T> WatchEvent for Param<'_, Event<T>> {
     fn __tame_watch(&self, cx: &TaskContext<'_>) {
         cx.watch_result(self.0);
     }
+
+    #[inline]
+    fn __tame_unwatch(&self, _: &TaskContext<'_>) {
+        self.0.unwatch();
+    }
 }
 
 /// See [`Param`]: a parameter that is no event is not watched.
 pub trait WatchOther {
     fn __tame_watch(&self, cx: &TaskContext<'_>);
+    fn __tame_unwatch(&self, cx: &TaskContext<'_>);
 }
 
 impl<T> WatchOther for &Param<'_, T> {
     #[inline]
     fn __tame_watch(&self, _: &TaskContext<'_>) {}
+
+    #[inline]
+    fn __tame_unwatch(&self, _: &TaskContext<'_>) {}
 }
 
 /// `return v` in a tamed function with a value: keeps `v` for the

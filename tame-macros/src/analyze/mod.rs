@@ -413,7 +413,7 @@ fn polls(c: &Code) -> bool {
 }
 
 /// The states a state's code can jump to.
-fn successors(f: &Function, m: &Machine, c: &Code, out: &mut Vec<StateId>) {
+pub(crate) fn successors(f: &Function, m: &Machine, c: &Code, out: &mut Vec<StateId>) {
     let jump = |j: usize| {
         let info = &f.jumps[j];
         m.loops
