@@ -109,3 +109,76 @@ fn a_task_that_waited_on_two_rendezvous_leaves_both_when_it_ends() {
         "the next function waited on `a` and got its id"
     );
 }
+
+/// A task waiting on a rendezvous of its own and on a shared one at once,
+/// cancelled before either channel sends: the value sent to its own stays
+/// in its channel (it would be lost with the task), the one sent to the
+/// shared rendezvous' event is delivered there (the rendezvous outlives
+/// the task), whichever it polled last. (Ownership was the task's, set by
+/// its last poll, for both.)
+#[test]
+fn ownership_of_each_rendezvous_is_its_own_in_a_task_waiting_on_two() {
+    use tame::sync::Channel;
+    use tame::Event;
+
+    static OWN: TwaitSite = TwaitSite::new("two", file!(), line!());
+    static SHARED: TwaitSite = TwaitSite::new("two", file!(), line!());
+
+    fn two(
+        own_ch: Channel<u32>,
+        shared_ch: Channel<u32>,
+        shared: Rc<Rendezvous<()>>,
+        own_first: bool,
+        done: Event<u32>,
+    ) -> task::Slot<u32> {
+        let own = Rendezvous::<()>::new();
+        let (ev, _) = own.event_with_slot(());
+        own_ch.recv(ev);
+        let (ev, shared_slot) = shared.event_with_slot(());
+        shared_ch.recv(ev);
+        task::start("two", move |cx| {
+            cx.watch_result(&done);
+            if own_first {
+                let _ = cx.poll_own_rendezvous(&own, &OWN);
+                let _ = cx.poll_rendezvous(&shared, &SHARED);
+            } else {
+                let _ = cx.poll_rendezvous(&shared, &SHARED);
+                let _ = cx.poll_own_rendezvous(&own, &OWN);
+            }
+            Poll::Pending
+        });
+        shared_slot
+    }
+
+    for own_first in [true, false] {
+        let (own_ch, shared_ch) = (Channel::new(), Channel::new());
+        let shared = Rc::new(Rendezvous::<()>::new());
+        let caller = Rendezvous::<()>::new();
+        let shared_slot = two(
+            own_ch.clone(),
+            shared_ch.clone(),
+            shared.clone(),
+            own_first,
+            caller.event_with_slot::<u32>(()).0,
+        );
+        caller.cancel();
+        own_ch.send(5);
+        shared_ch.send(6);
+        tame::run();
+        assert_eq!(
+            own_ch.try_recv(),
+            Some(5),
+            "own_first {own_first}: kept by its channel"
+        );
+        assert_eq!(
+            shared_ch.try_recv(),
+            None,
+            "own_first {own_first}: delivered"
+        );
+        assert_eq!(
+            shared_slot.take(),
+            Some(6),
+            "own_first {own_first}: in the shared slot"
+        );
+    }
+}

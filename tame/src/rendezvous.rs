@@ -69,6 +69,10 @@ pub(crate) struct Shared<I> {
     /// Ids of events that came back, in trigger order.
     queue: RefCell<VecDeque<I>>,
     waiter: Cell<Option<Waiter>>,
+    /// Whether the waiting task holds this rendezvous as its own (see
+    /// [`waiter_doomed`](Self::waiter_doomed)), as it said when it
+    /// started waiting here: a task may wait on several at once.
+    waiter_owns: Cell<bool>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
     /// Ids ever taken out (or dropped by a cancel): an
@@ -126,7 +130,7 @@ impl<I> Shared<I> {
             // Only if the rendezvous goes with the task (a variable of its
             // own): one shared (an `Rc`, a field) outlives it, and its
             // events reach whoever waits there next.
-            Some(Waiter::Task(t)) => t.header().is_doomed() && t.header().owns_rendezvous(),
+            Some(Waiter::Task(t)) => t.header().is_doomed() && self.waiter_owns.get(),
             // A spawned future's: whether it owns the rendezvous is not
             // known (no macro looked at its code), and it is taken for
             // its own. A value sent meanwhile to an event of one shared
@@ -561,6 +565,7 @@ impl<I> Rendezvous<I> {
                 outstanding: Cell::new(0),
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
+                waiter_owns: Cell::new(false),
                 epoch: Cell::new(0),
                 taken: Cell::new(0),
                 watches: WatchSet::new(),
@@ -770,6 +775,7 @@ impl<I> Rendezvous<I> {
             return Poll::Ready(None);
         }
         self.set_waiter(Waiter::Task(task.clone()), Some(site));
+        (self.shared.waiter_owns).set(task.header().owns_rendezvous());
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
         Poll::Pending
@@ -786,6 +792,7 @@ impl<I> Rendezvous<I> {
             return false;
         }
         self.set_waiter(Waiter::Task(task.clone()), Some(site));
+        (self.shared.waiter_owns).set(task.header().owns_rendezvous());
         let count: Rc<dyn Outstanding> = self.shared.clone();
         task.header().block_explicit(site, Rc::downgrade(&count));
         true

@@ -913,11 +913,14 @@ impl TaskContext<'_> {
     /// task's state owns, which goes when the task goes (what a tamed
     /// function's `twait!(r)` on a variable of its own is). When the task
     /// is to be cancelled (an event it watches died), what reports to this
-    /// rendezvous goes with it at once: a tamed function it started and
-    /// waits for is cancelled in the same sweep, and a value that would
-    /// reach the task through it is not handed over (a
-    /// [`Channel`](crate::sync::Channel)'s value stays in the channel
-    /// instead of being lost with the task).
+    /// rendezvous goes with it at once: a value that would reach the task
+    /// through it is not handed over (a [`Channel`](crate::sync::Channel)'s
+    /// value stays in the channel instead of being lost with the task),
+    /// and a tamed function it started and waits for through it is
+    /// cancelled in the same sweep (through the rendezvous it polled last,
+    /// if it waits on several; through the others a sweep later, as their
+    /// events die with the task). Each rendezvous a task waits on keeps
+    /// what its poll said of it.
     ///
     /// # Panics
     ///
