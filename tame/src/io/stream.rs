@@ -466,8 +466,11 @@ impl<S: sealed::Sealed> sealed::Sealed for Box<S> {
     }
 }
 
-/// A borrowed stream is a stream: a helper generic over `S: ReadStream`
-/// takes `&stream` and leaves the stream with its caller.
+/// A borrowed stream is a stream: a plain helper generic over
+/// `S: ReadStream` takes `&stream` and leaves the stream with its caller.
+/// (What outlives the call, a tamed function or a
+/// [`LineReader`](super::LineReader), needs `S: 'static`: share the stream
+/// through an `Rc` there.)
 impl<S: ReadStream> ReadStream for &S {}
 
 /// A borrowed stream is a stream.
