@@ -33,11 +33,16 @@
 //! is never cancelled this way: it ends by returning.
 //!
 //! A parameter event held at some twait is watched from the function's
-//! start until the function resumes from the last twait that holds it:
-//! handed on after that (to tame, which watches it itself, or to a
-//! collection or a callback of your own), its death no longer cancels the
-//! function. One the function hands on in some branches only, and may
-//! still hold at a later twait, stays watched until the function ends.
+//! start until the function resumes from a twait after which no path of
+//! its code reaches a twait that holds it: handed on after that (to tame,
+//! which watches it itself, or to a collection or a callback of your
+//! own), its death no longer cancels the function. Handed on to code of
+//! your own where a path could still bring it to a later twait (inside a
+//! loop that may go round again, then `break`; in one branch of several),
+//! it stays watched until the function ends: hand it on after the loop, or
+//! to tame. And an event of a caller's value-less `mkevent!()` is watched
+//! through its block's shared watch, which stays until that whole block is
+//! back (see the exception below).
 //!
 //! One exception to "untriggered": a function that triggers its `done`
 //! early and goes on working, given a value-less `mkevent!()` of its
