@@ -652,16 +652,28 @@ pub fn stop() {
 /// Readiness that nothing waited for (a socket just registered is
 /// reported writable at once) does not end the wait.
 ///
+/// With nothing left (no timer, fd wait or spawned future: what makes it
+/// return `false`), it returns at once without waiting, whatever
+/// `timeout` says, as [`run`] does: a caller that paces itself by it
+/// (a frame loop passing the time left in its frame) sleeps itself then.
+///
 /// For driving tame from another loop, or stepping through a program in a
-/// test.
+/// test. The loop's epoll descriptor and the time of its next timer are
+/// not public, so another loop cannot wait on tame: either let tame do
+/// the waiting (hand the other loop's descriptors to tame with
+/// [`wait_on_fd`] or [`io::Fd`], and call `run_once(Some(time_left))` as
+/// the other loop's sleep), or run tame on a thread of its own and post
+/// work to it through a future given to [`spawn`] whose waker the other
+/// thread wakes (or an eventfd wrapped in an [`io::Fd`]). Stepping with
+/// `Some(Duration::ZERO)` between frames works too, but sees timers and
+/// fds only as often as the frames come.
 ///
 /// The wait is counted in whole milliseconds, as `epoll_wait` takes it:
 /// `timeout` is rounded up (not down, which would turn a short wait into
 /// a busy loop of zero waits), so a `timeout` above zero and under 1 ms
 /// may block for up to 1 ms, and one of 1.2 ms for up to 2 ms.
 /// `Some(Duration::ZERO)` does not wait at all: it runs what is ready and
-/// looks at the fds. Another loop that drives tame on a budget finer than
-/// a millisecond should pass `Duration::ZERO` and do its waiting itself.
+/// looks at the fds.
 ///
 /// # Panics
 ///
