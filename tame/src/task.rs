@@ -901,12 +901,7 @@ impl TaskContext<'_> {
         r: &Rendezvous<I>,
         site: &'static TwaitSite,
     ) -> Poll<Option<I>> {
-        self.header.rendezvous_owned(false);
-        if !self.spend_budget() {
-            self.yield_turn(site);
-            return Poll::Pending;
-        }
-        r.poll_for_task(self.task, site)
+        self.poll_rendezvous_held(r, site, false)
     }
 
     /// [`poll_rendezvous`](Self::poll_rendezvous) for a rendezvous this
@@ -973,7 +968,18 @@ impl TaskContext<'_> {
         r: &Rendezvous<I>,
         site: &'static TwaitSite,
     ) -> Poll<Option<I>> {
-        self.header.rendezvous_owned(true);
+        self.poll_rendezvous_held(r, site, true)
+    }
+
+    /// [`poll_rendezvous`](Self::poll_rendezvous), saying whether the
+    /// task owns `r`.
+    fn poll_rendezvous_held<I: 'static>(
+        &self,
+        r: &Rendezvous<I>,
+        site: &'static TwaitSite,
+        owned: bool,
+    ) -> Poll<Option<I>> {
+        self.header.rendezvous_owned(owned);
         if !self.spend_budget() {
             self.yield_turn(site);
             return Poll::Pending;
