@@ -886,14 +886,14 @@ impl TaskContext<'_> {
     /// task is `Pending` whatever `r` holds (nothing is taken from it), and
     /// the task runs again on the loop's next turn.
     ///
-    /// # Panics
-    ///
-    /// If another function is already waiting on `r`.
-    ///
     /// A rendezvous polled here counts as shared (held in an `Rc`, a
     /// field, another task's state): it may outlive this task, and so may
     /// the calls that report to it. For one this task's state owns, use
     /// [`poll_own_rendezvous`](Self::poll_own_rendezvous).
+    ///
+    /// # Panics
+    ///
+    /// If another function is already waiting on `r`.
     ///
     /// See the [module's example](self).
     pub fn poll_rendezvous<I: 'static>(
