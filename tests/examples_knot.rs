@@ -1217,9 +1217,11 @@ fn a_second_knot_with_threads_on_a_port_in_use_exits_with_an_error() {
 fn a_number_out_of_range_is_a_usage_error_saying_what_it_takes() {
     // (Any directory: the flags are judged first.)
     let dir = std::env::temp_dir().to_str().unwrap().to_owned();
-    for (flag, value, largest) in [
-        ("--port", "70000", "65535"),
-        ("--idle-ms", "-1", "18446744073709551615"),
+    for (flag, value, least, largest) in [
+        ("--port", "70000", 0, "65535"),
+        ("--idle-ms", "-1", 0, "18446744073709551615"),
+        ("--threads", "-1", 1, "18446744073709551615"),
+        ("--threads", "0", 1, "18446744073709551615"),
     ] {
         let out = std::process::Command::new(example::example("knot"))
             .args(["--root", &dir, flag, value])
@@ -1228,7 +1230,7 @@ fn a_number_out_of_range_is_a_usage_error_saying_what_it_takes() {
         assert_eq!(out.status.code(), Some(2), "{flag} {value}");
         let err = String::from_utf8(out.stderr).unwrap();
         let says = format!(
-            "{flag} {value:?}: not a number it can take (a whole number from 0 to {largest})"
+            "{flag} {value:?}: not a number it can take (a whole number from {least} to {largest})"
         );
         assert!(err.contains(&says), "{err}");
         assert!(

@@ -1386,10 +1386,16 @@ fn flags() -> Flags {
             }
             "--port" => f.port = number("--port", args.next()),
             "--threads" => {
-                f.threads = number("--threads", args.next());
-                if f.threads == 0 {
-                    usage("--threads needs at least 1");
-                }
+                let v = args
+                    .next()
+                    .unwrap_or_else(|| usage("--threads needs a number"));
+                f.threads = match v.parse() {
+                    Ok(n) if n >= 1 => n,
+                    _ => usage(&format!(
+                        "--threads {v:?}: not a number it can take (a whole number from 1 to {})",
+                        usize::MAX
+                    )),
+                };
             }
             "--idle-ms" => f.idle_ms = number("--idle-ms", args.next()),
             "--head-ms" => f.head_ms = number("--head-ms", args.next()),
