@@ -59,7 +59,8 @@
 //!   on different threads, [`sync::Latch`].
 //! * Cancellation: an event that dies cancels whoever waits to deliver it
 //!   ([`cancel`], [`cancellable`]).
-//! * Driving the loop: [`run`], [`stop`], [`run_once`]; `twait!(r, "what")`
+//! * Driving the loop: [`run`], [`stop`], [`run_once`] (from another loop,
+//!   with [`loop_fd`] and [`next_timeout`]); `twait!(r, "what")`
 //!   descriptions show in [`blocked`]; [`prepare_loop`] makes a loop's
 //!   descriptors at startup, where running out of them is an error.
 //! * Interop: [`spawn`] a `Future`, [`event_future`] for async code;
@@ -658,15 +659,13 @@ pub fn stop() {
 /// (a frame loop passing the time left in its frame) sleeps itself then.
 ///
 /// For driving tame from another loop, or stepping through a program in a
-/// test. The loop's epoll descriptor and the time of its next timer are
-/// not public, so another loop cannot wait on tame: either let tame do
-/// the waiting (hand the other loop's descriptors to tame with
-/// [`wait_on_fd`] or [`io::Fd`], and call `run_once(Some(time_left))` as
-/// the other loop's sleep), or run tame on a thread of its own and post
-/// work to it through a future given to [`spawn`] whose waker the other
-/// thread wakes (or an eventfd wrapped in an [`io::Fd`]). Stepping with
-/// `Some(Duration::ZERO)` between frames works too, but sees timers and
-/// fds only as often as the frames come.
+/// test. Another loop waits on [`loop_fd`] for at most [`next_timeout`]
+/// and then steps tame with `run_once(Some(Duration::ZERO))` (see
+/// `loop_fd`'s example); or it lets tame do the waiting (hands its own
+/// descriptors to tame with [`wait_on_fd`] or [`io::Fd`], and calls
+/// `run_once(Some(time_left))` as its sleep). Stepping with
+/// `Some(Duration::ZERO)` once a frame, and waiting for nothing, sees
+/// timers and fds only as often as the frames come.
 ///
 /// The wait is counted in whole milliseconds, as `epoll_wait` takes it:
 /// `timeout` is rounded up (not down, which would turn a short wait into
@@ -700,6 +699,71 @@ pub fn stop() {
 #[track_caller]
 pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
     driver::run_once(timeout)
+}
+
+/// This thread's loop's epoll descriptor, for another loop (a GUI's, a C
+/// library's `poll`, tokio's `AsyncFd`) to wait on: it is readable when a
+/// descriptor tame waits on became ready, or another thread woke the loop
+/// (a [`spawn`]ed future's waker, a [`sync::Latch`], a
+/// [`spawn_blocking`] job's result). Wait on it for at most
+/// [`next_timeout`], then step tame with `run_once(Some(Duration::ZERO))`;
+/// the loop's timers and the work it has queued are not in it, which is
+/// what `next_timeout` says.
+///
+/// Made on first use, with the descriptor other threads wake the loop
+/// through. It is the loop's own: poll it, do not read, register or
+/// close it; it stays valid as long as the thread.
+///
+/// # Errors
+///
+/// If the loop's epoll instance or its eventfd cannot be made (out of
+/// file descriptors), or the thread is exiting.
+///
+/// # Examples
+///
+/// Another loop waiting on tame's descriptor and its next timer: a write
+/// from another thread wakes it, long before the timer would.
+///
+/// ```
+/// use std::os::fd::BorrowedFd;
+/// use std::time::Duration;
+/// use rustix::event::{poll, PollFd, PollFlags, Timespec};
+///
+/// let r = tame::Rendezvous::<&str>::new();
+/// tame::timer(Duration::from_secs(60), r.event("timer"));
+/// let (reader, mut writer) = std::io::pipe().unwrap();
+/// let reader = tame::io::Fd::new(reader).unwrap();
+/// reader.readable(r.event_with_slot("readable").0); // a descriptor tame waits on
+/// let fd = tame::loop_fd().unwrap();
+/// std::thread::spawn(move || std::io::Write::write_all(&mut writer, b"x").unwrap());
+/// let mut steps = 0;
+/// while r.try_next().is_none() {
+///     steps += 1;
+///     // SAFETY: the descriptor is the loop's, valid while this thread runs.
+///     let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+///     let timeout = tame::next_timeout().map(|d| Timespec::try_from(d).unwrap());
+///     poll(&mut [PollFd::new(&fd, PollFlags::IN)], timeout.as_ref()).unwrap();
+///     tame::run_once(Some(Duration::ZERO));
+/// }
+/// assert_eq!(r.pending(), 1, "the timer is still armed: the descriptor woke the loop");
+/// assert!(steps < 100, "it waited, it did not spin: {steps} steps");
+/// ```
+pub fn loop_fd() -> std::io::Result<std::os::fd::RawFd> {
+    driver::loop_fd()
+}
+
+/// How long another loop waiting on [`loop_fd`] may wait before it steps
+/// tame again (`run_once(Some(Duration::ZERO))`): `Some(Duration::ZERO)`
+/// when the loop has work to do at once (tasks or events queued, a timer
+/// armed outside a turn to take in), the time to the loop's next timer
+/// wake-up
+/// (a far timer wakes the loop on its way, as `run_once` says), `None`
+/// when no timer is armed (wait on the descriptor alone). On a paused
+/// clock ([`time::pause`]) it is virtual time, which only
+/// [`run_once`] with a timeout, [`run`] or [`time::advance`] moves. See
+/// [`loop_fd`]'s example.
+pub fn next_timeout() -> Option<std::time::Duration> {
+    driver::next_timeout()
 }
 
 /// Test support: how many timers are armed (every one with a live event:

@@ -114,6 +114,10 @@ pub(crate) trait Backend: Sized {
     /// Watches a [`Notify`] descriptor for good (never disarmed).
     fn register_notifier(&self, fd: BorrowedFd<'_>, token: Token) -> io::Result<()>;
 
+    /// Its own descriptor, readable when a wait would report something:
+    /// what another loop polls to know when to step this one.
+    fn fd(&self) -> BorrowedFd<'_>;
+
     /// Waits up to `timeout` (`None`: no limit; never shorter than asked)
     /// and appends what became ready. An interrupted wait returns with
     /// nothing.

@@ -65,6 +65,10 @@ fn ready(f: epoll::EventFlags) -> Ready {
 }
 
 impl Backend for Epoll {
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.ep.as_fd()
+    }
+
     fn new() -> io::Result<Epoll> {
         let ep = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         Ok(Epoll {

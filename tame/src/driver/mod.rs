@@ -1495,6 +1495,29 @@ pub(crate) fn polling_spawned(key: Option<usize>) -> Option<usize> {
         .flatten()
 }
 
+/// The loop's epoll descriptor (made if need be, with the wake-up
+/// descriptor other threads write to), for another loop to poll.
+pub(crate) fn loop_fd() -> io::Result<std::os::fd::RawFd> {
+    remote()?;
+    use std::os::fd::AsRawFd;
+    LOOP.try_with(|l| with_selector(l, |sel| Ok(sel.fd().as_raw_fd())))
+        .unwrap_or_else(|_| Err(loop_gone()))
+}
+
+/// How long another loop may wait on [`loop_fd`] before it steps this one
+/// (see `crate::next_timeout`).
+pub(crate) fn next_timeout() -> Option<Duration> {
+    LOOP.try_with(|l| {
+        let left = work_left(l)?;
+        if left.busy {
+            return Some(Duration::ZERO);
+        }
+        (left.wake).map(|w| Duration::from_nanos(w.saturating_sub(l.clock.read_ns())))
+    })
+    .ok()
+    .flatten()
+}
+
 /// The handle other threads use to wake this loop, made on first use.
 pub(crate) fn remote() -> io::Result<Arc<Remote>> {
     LOOP.try_with(|l| {

@@ -1,0 +1,86 @@
+//! Another loop driving tame's: it polls `tame::loop_fd()` for at most
+//! `tame::next_timeout()`, then steps tame with `run_once(Some(ZERO))`.
+//! The descriptor must become readable for what tame waits on (an fd, a
+//! wake from another thread), and the timeout must say when tame has
+//! work queued or a timer to fire.
+
+use std::os::fd::BorrowedFd;
+use std::time::Duration;
+
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use tame::Rendezvous;
+
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
+/// Polls the loop's descriptor for up to ten seconds: whether it became
+/// readable (rather than the poll timing out).
+fn loop_fd_readable() -> bool {
+    let raw = tame::loop_fd().unwrap();
+    // SAFETY: the loop's descriptor, valid while this thread runs.
+    let fd = unsafe { BorrowedFd::borrow_raw(raw) };
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    let ten = Timespec {
+        tv_sec: 10,
+        tv_nsec: 0,
+    };
+    poll(&mut fds, Some(&ten)).unwrap() == 1 && fds[0].revents().contains(PollFlags::IN)
+}
+
+#[test]
+fn the_loop_fd_is_readable_once_a_descriptor_tame_waits_on_is_ready() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<&str>::new();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let reader = tame::io::Fd::new(reader).unwrap();
+        reader.readable(r.event_with_slot("readable").0);
+        tame::run_once(Some(Duration::ZERO)); // nothing yet
+        assert_eq!(r.try_next(), None);
+        std::thread::spawn(move || std::io::Write::write_all(&mut writer, b"x").unwrap());
+        while r.queued() == 0 {
+            assert!(loop_fd_readable(), "the write did not wake the descriptor");
+            tame::run_once(Some(Duration::ZERO));
+        }
+        assert_eq!(r.try_next(), Some("readable"));
+    });
+}
+
+#[test]
+fn the_loop_fd_is_readable_once_another_thread_wakes_the_loop() {
+    on_fresh_loop(|| {
+        let latch = tame::sync::Latch::new().unwrap();
+        let r = Rendezvous::<()>::new();
+        latch.wait(r.event(())).unwrap();
+        let setter = latch.clone();
+        std::thread::spawn(move || setter.set());
+        while r.queued() == 0 {
+            assert!(loop_fd_readable(), "the latch did not wake the descriptor");
+            tame::run_once(Some(Duration::ZERO));
+        }
+        assert_eq!(r.try_next(), Some(()));
+    });
+}
+
+#[test]
+fn next_timeout_says_now_for_queued_work_when_a_timer_is_due_and_nothing_without_one() {
+    on_fresh_loop(|| {
+        assert_eq!(tame::next_timeout(), None, "nothing at all");
+        let r = Rendezvous::<u8>::new();
+        tame::timer(Duration::from_secs(60), r.event(1));
+        tame::run_once(Some(Duration::ZERO)); // the loop takes the timer in
+        let t = tame::next_timeout().expect("a timer is armed");
+        assert!(t > Duration::ZERO && t <= Duration::from_secs(60), "{t:?}");
+        tame::asap(r.event(2));
+        assert_eq!(tame::next_timeout(), Some(Duration::ZERO), "work queued");
+        tame::run_once(Some(Duration::ZERO));
+        assert_eq!(r.try_next(), Some(2));
+        assert!(tame::next_timeout().is_some_and(|t| t > Duration::ZERO));
+        r.cancel();
+        assert_eq!(
+            tame::next_timeout(),
+            None,
+            "the timer went with its rendezvous"
+        );
+    });
+}
