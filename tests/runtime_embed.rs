@@ -84,3 +84,60 @@ fn next_timeout_says_now_for_queued_work_when_a_timer_is_due_and_nothing_without
         );
     });
 }
+
+/// Polls the loop's descriptor without waiting: whether it is readable.
+fn loop_fd_readable_now() -> bool {
+    let raw = tame::loop_fd().unwrap();
+    // SAFETY: the loop's descriptor, valid while this thread runs.
+    let fd = unsafe { BorrowedFd::borrow_raw(raw) };
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    poll(&mut fds, Some(&Timespec::default())).unwrap() == 1
+}
+
+/// Readiness nothing waits for (data on a descriptor whose wait is over)
+/// is taken by the next step even when tame has nothing left to do: the
+/// descriptor stayed readable, and a loop waiting on it spun.
+#[test]
+fn a_step_with_nothing_left_takes_what_the_descriptor_reported() {
+    on_fresh_loop(|| {
+        let r = Rendezvous::<()>::new();
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let reader = tame::io::Fd::new(reader).unwrap();
+        reader.readable(r.event_with_slot(()).0);
+        std::io::Write::write_all(&mut writer, b"x").unwrap();
+        while r.try_next().is_none() {
+            assert!(loop_fd_readable());
+            tame::run_once(Some(Duration::ZERO));
+        }
+        reader.try_read(&mut [0; 8]).unwrap();
+        std::io::Write::write_all(&mut writer, b"y").unwrap(); // no wait for it
+        assert!(!tame::run_once(Some(Duration::ZERO)), "nothing left");
+        assert!(!loop_fd_readable_now(), "the step took the report");
+        assert_eq!(tame::next_timeout(), None);
+    });
+}
+
+/// Work queued on this thread between steps, by code the other loop runs
+/// (a tokio task, say), makes the descriptor readable: that loop may be
+/// parked on it with no timeout, as `next_timeout` said before the work
+/// came.
+#[test]
+fn work_queued_between_steps_makes_the_loop_fd_readable() {
+    on_fresh_loop(|| {
+        tame::loop_fd().unwrap();
+        assert_eq!(tame::next_timeout(), None);
+        let r = Rendezvous::<&str>::new();
+        tame::asap(r.event("asap"));
+        assert!(loop_fd_readable(), "asap did not wake the descriptor");
+        tame::run_once(Some(Duration::ZERO));
+        assert_eq!(r.try_next(), Some("asap"));
+        assert!(!loop_fd_readable_now(), "the step took the wake-up");
+        tame::timer(Duration::from_secs(60), r.event("timer"));
+        assert!(
+            loop_fd_readable(),
+            "a timer armed did not wake the descriptor"
+        );
+        tame::run_once(Some(Duration::ZERO));
+        assert!(tame::next_timeout().is_some_and(|t| t > Duration::ZERO));
+    });
+}

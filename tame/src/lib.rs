@@ -703,12 +703,14 @@ pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
 
 /// This thread's loop's epoll descriptor, for another loop (a GUI's, a C
 /// library's `poll`, tokio's `AsyncFd`) to wait on: it is readable when a
-/// descriptor tame waits on became ready, or another thread woke the loop
+/// descriptor tame waits on became ready, another thread woke the loop
 /// (a [`spawn`]ed future's waker, a [`sync::Latch`], a
-/// [`spawn_blocking`] job's result). Wait on it for at most
-/// [`next_timeout`], then step tame with `run_once(Some(Duration::ZERO))`;
-/// the loop's timers and the work it has queued are not in it, which is
-/// what `next_timeout` says.
+/// [`spawn_blocking`] job's result), or code of this thread queued work
+/// for tame between two steps (an [`asap`], a timer armed, a tamed
+/// function started, a spawned future woken: a tokio task that uses tame
+/// while the task driving tame is parked). Wait on it for at most
+/// [`next_timeout`], then step tame with `run_once(Some(Duration::ZERO))`,
+/// which takes what made it readable.
 ///
 /// Made on first use, with the descriptor other threads wake the loop
 /// through. It is the loop's own: poll it, do not read, register or
@@ -759,9 +761,9 @@ pub fn loop_fd() -> std::io::Result<std::os::fd::RawFd> {
 /// wake-up
 /// (a far timer wakes the loop on its way, as `run_once` says), `None`
 /// when no timer is armed (wait on the descriptor alone). On a paused
-/// clock ([`time::pause`]) it is virtual time, which only
-/// [`run_once`] with a timeout, [`run`] or [`time::advance`] moves. See
-/// [`loop_fd`]'s example.
+/// clock ([`time::pause`]) it is virtual time, which the step with
+/// `Duration::ZERO` does not move: a loop driving tame on a paused clock
+/// moves it itself ([`time::advance`]). See [`loop_fd`]'s example.
 pub fn next_timeout() -> Option<std::time::Duration> {
     driver::next_timeout()
 }

@@ -229,6 +229,12 @@ struct Loop {
     /// In `run()` or `run_once()` (not only running a task started outside
     /// them): what a task yields to would get a turn.
     turning: Cell<bool>,
+    /// Another loop drives this one: it asked for [`loop_fd`], and waits
+    /// on it (see [`nudge`]).
+    embedded: Cell<bool>,
+    /// The wake-up descriptor was written for work queued outside a turn,
+    /// and no turn has begun since.
+    nudged: Cell<bool>,
     /// `stop()` was asked: `run()` returns after its turn.
     stop: Cell<bool>,
     /// How many turns have started (see [`turns`]).
@@ -346,6 +352,8 @@ thread_local! {
             remote: RefCell::new(None),
             running: Cell::new(false),
             turning: Cell::new(false),
+            embedded: Cell::new(false),
+            nudged: Cell::new(false),
             stop: Cell::new(false),
             turns: Cell::new(0),
             quiet_turns: Cell::new(0),
@@ -406,7 +414,33 @@ pub(crate) fn schedule(task: TaskRef) {
 /// queued (`Header::queued`), which it was not.
 pub(crate) fn enqueue(task: TaskRef) {
     // During thread teardown the loop may be gone; nothing can run then.
-    let _ = LOOP.try_with(|l| l.ready.borrow_mut().push_back_with(|| Runnable::Task(task)));
+    let _ = LOOP.try_with(|l| {
+        l.ready.borrow_mut().push_back_with(|| Runnable::Task(task));
+        nudge(l);
+    });
+}
+
+/// Work was queued: if another loop drives this one and no turn is under
+/// way (the work was queued by code that loop runs, a tokio task say),
+/// the wake-up descriptor is written, once until the next turn, so that
+/// [`loop_fd`] turns readable and that loop, parked on it, steps this one.
+/// (Within a turn the work runs in it, or the caller asks
+/// `next_timeout` after it.)
+#[inline]
+fn nudge(l: &Loop) {
+    if l.embedded.get() {
+        nudge_driver(l);
+    }
+}
+
+#[cold]
+fn nudge_driver(l: &Loop) {
+    if l.turning.get() || l.nudged.replace(true) {
+        return;
+    }
+    if let Some(remote) = l.remote.borrow().as_ref() {
+        remote.wakeup.notify();
+    }
 }
 
 /// Queues `task` to run on the loop's next turn (a task that yields).
@@ -415,7 +449,8 @@ pub(crate) fn enqueue_next_turn(task: TaskRef) {
     let _ = LOOP.try_with(|l| {
         l.next_turn
             .borrow_mut()
-            .push_back_with(|| Runnable::Task(task))
+            .push_back_with(|| Runnable::Task(task));
+        nudge(l);
     });
 }
 
@@ -429,6 +464,7 @@ pub(crate) fn queue_fire(ev: Event<()>) {
     let _ = LOOP.try_with(|l| {
         if let Some(ev) = ev.take() {
             l.ready.borrow_mut().push_back_with(|| Runnable::Fire(ev));
+            nudge(l);
         }
     });
     if let Some(ev) = ev {
@@ -568,6 +604,7 @@ pub(crate) fn fire_next_turn(ev: Event<()>) {
             l.next_turn
                 .borrow_mut()
                 .push_back_with(|| Runnable::Fire(ev));
+            nudge(l);
         }
     });
     if let Some(ev) = ev {
@@ -1000,6 +1037,7 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
     refuse_nested("run_once");
     LOOP.try_with(|l| {
         let _guard = enter_run(l, "run_once");
+        l.nudged.set(false);
         // A turn waits only if nothing was ready: a caller stepping the
         // loop until a value arrives must not wait out its timeout after
         // the work that delivered it.
@@ -1033,6 +1071,21 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
                 work_left(l).is_some()
             }
             Some(_) => true,
+            // Another loop waits on `loop_fd`: what the backend holds (an
+            // edge of a descriptor nothing waits on, a wake-up written
+            // for work that is gone) is taken now, or the descriptor would
+            // stay readable and that loop spin.
+            None if l.embedded.get() => {
+                let mut ready_fds = Vec::new();
+                let idle = WorkLeft {
+                    busy: true,
+                    wake: None,
+                    waits: 0,
+                };
+                look_at_fds(l, &idle, Some(Duration::ZERO), &mut ready_fds);
+                run_ready_work(l);
+                work_left(l).is_some()
+            }
             None => false,
         };
         if l.stop.take() {
@@ -1458,6 +1511,7 @@ pub(crate) fn spawned_wake(key: usize) {
             l.next_turn
                 .borrow_mut()
                 .push_back_with(|| Runnable::Task(task));
+            nudge(l);
         }
     });
 }
@@ -1500,8 +1554,12 @@ pub(crate) fn polling_spawned(key: Option<usize>) -> Option<usize> {
 pub(crate) fn loop_fd() -> io::Result<std::os::fd::RawFd> {
     remote()?;
     use std::os::fd::AsRawFd;
-    LOOP.try_with(|l| with_selector(l, |sel| Ok(sel.fd().as_raw_fd())))
-        .unwrap_or_else(|_| Err(loop_gone()))
+    LOOP.try_with(|l| {
+        let fd = with_selector(l, |sel| Ok(sel.fd().as_raw_fd()))?;
+        l.embedded.set(true);
+        Ok(fd)
+    })
+    .unwrap_or_else(|_| Err(loop_gone()))
 }
 
 /// How long another loop may wait on [`loop_fd`] before it steps this one

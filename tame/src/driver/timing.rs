@@ -34,6 +34,7 @@ fn arm_entry(ev: Event<()>, when: impl FnOnce(&Clock, u64) -> u64, handle: bool)
         // The borrow ends with this statement, so that a dead event, which
         // `insert` hands back, is dropped by `ok()` with no borrow held.
         let inserted = l.timers.borrow_mut().insert(deadline, ev, handle);
+        nudge(l);
         inserted.ok()
     });
     // An event never armed (the loop is gone) is dropped here.
