@@ -157,3 +157,39 @@ fn blocked_shows_what_a_twait_says_it_waits_for() {
     tame::run();
     assert!(tame::blocked().is_empty());
 }
+
+#[tame::tamed]
+fn unwanted_worker(done: Event<()>) {
+    tame::twait! { "work nobody will take"; tame::timer(std::time::Duration::from_secs(3600), tame::mkevent!()); }
+    done.trigger(());
+}
+
+#[test]
+fn a_task_whose_result_nobody_can_take_is_not_listed_as_waiting() {
+    let r = Rendezvous::<()>::new();
+    unwanted_worker(r.event(()));
+    assert_eq!(tame::blocked().len(), 1);
+    // Its result's rendezvous goes: the loop cancels it without running it
+    // again, so it is not one a user debugging a hang should look at.
+    drop(r);
+    assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
+    tame::run();
+    assert!(tame::blocked().is_empty());
+}
+
+#[test]
+fn a_spawned_future_nothing_can_wake_is_listed_as_such() {
+    let r = Rendezvous::<()>::new();
+    let (ev, _slot) = r.event_with_slot(());
+    let line = line!() + 1;
+    tame::spawn(std::future::pending::<()>(), ev);
+    let b = tame::blocked();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].waiting_for, 0);
+    assert_eq!(
+        b[0].to_string(),
+        format!("tame::spawn at {}:{line} (a spawned future) waiting, with nothing left that could wake it", file!())
+    );
+    drop(r);
+    tame::run();
+}

@@ -846,3 +846,30 @@ fn a_mapping_that_panics_when_triggered_during_another_panics_unwind_does_not_ab
         assert_eq!(*heard.borrow(), [None]);
     });
 }
+
+/// A callee that returns early without triggering its event, the common
+/// bug behind a slot left without a value.
+#[tame::tamed]
+fn forgets_to_answer(key: u32, done: Event<u32>) {
+    tame::twait! { tame::asap(tame::mkevent!()); }
+    if key == 0 {
+        return;
+    }
+    done.trigger(key * 10);
+}
+
+#[tame::tamed]
+fn asks_for_an_answer() {
+    let v: u32;
+    tame::twait! { forgets_to_answer(0, tame::mkevent!(v)); }
+    let _ = v;
+}
+
+#[test]
+#[should_panic(
+    expected = "no value came for `v` (its event was dropped untriggered: the function or callback it was handed to returned or panicked without triggering it"
+)]
+fn a_slot_left_empty_by_a_callee_that_returned_says_so() {
+    asks_for_an_answer();
+    tame::run();
+}

@@ -1588,3 +1588,27 @@ fn semaphore_and_channel_waiters_giving_up_in_any_order_go_on_the_next_turn() {
     ch.send(5);
     assert_eq!((sem.available(), ch.try_recv()), (1, Some(5)));
 }
+
+#[test]
+fn a_mutex_debug_says_how_it_is_held() {
+    let m = Mutex::new();
+    assert_eq!(format!("{m:?}"), "Mutex { held: free, waiting: 0 }");
+    let r = Rendezvous::<()>::new();
+    let take = |shared: bool| {
+        let (ev, slot) = r.event_with_slot::<Guard>(());
+        if shared {
+            m.acquire_shared(ev);
+        } else {
+            m.acquire(ev);
+        }
+        slot
+    };
+    let g = take(false).take().expect("a free mutex is granted at once");
+    assert_eq!(format!("{m:?}"), "Mutex { held: exclusive, waiting: 0 }");
+    drop(g);
+    let a = take(true).take().expect("free");
+    let b = take(true).take().expect("shared holders share");
+    assert_eq!(format!("{m:?}"), "Mutex { held: shared by 2, waiting: 0 }");
+    drop((a, b));
+    tame::run();
+}

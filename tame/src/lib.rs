@@ -459,9 +459,11 @@ pub use tame_macros::tvars;
 ///
 /// # Panics
 ///
-/// A panic inside a tamed function propagates out of `run()`, with the
-/// function's name in the message (a payload that is no message, from
-/// `panic_any`, propagates as it is). Calling `run()` from inside a task (or a
+/// A panic inside a tamed function propagates out of `run()`, its payload
+/// (what `catch_unwind` returns) naming the function: "tamed function
+/// `name` panicked: ..." (a payload that is no message, from `panic_any`,
+/// propagates as it is). The panic hook has already printed the panic
+/// where it happened, with its file and line, and does not run again. Calling `run()` from inside a task (or a
 /// callback the loop runs) panics: the loop does not nest. So does calling
 /// it in a tamed function started outside `run()`, up to its first
 /// blocking `twait`: its body runs then as the loop would run it. On a
@@ -475,7 +477,8 @@ pub use tame_macros::tvars;
 ///
 /// tame::run(); // nothing to do: returns at once
 ///
-/// // A wait nobody can end: `r` is kept, but no event of it is out.
+/// // A wait nobody can end: the one event of `r` out is held by the
+/// // function itself, which never triggers it.
 /// #[tamed]
 /// fn stuck(r: Rendezvous<u32>) {
 ///     let _held = r.event(1); // held, never triggered
@@ -534,8 +537,10 @@ pub fn prepare_loop() -> std::io::Result<()> {
 /// Calls `start` with an event, runs the loop as [`run`] does, and returns
 /// the value the event was triggered with: `None` if it was dropped
 /// untriggered (the function panicked out of `run()` before, was
-/// cancelled, or never kept its promise), or if the loop was stopped
-/// ([`stop`]) before it came.
+/// cancelled, or never kept its promise), if the loop was stopped
+/// ([`stop`]) before it came, or if the function still waits when nothing
+/// left can end its wait (a deadlock: [`blocked`] lists it, until the next
+/// `run()` cancels it).
 ///
 /// The function's event goes with `run_with`, as a tokio `block_on`'s
 /// future does: a function stopped before its value came is cancelled on

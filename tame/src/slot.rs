@@ -386,15 +386,16 @@ pub fn required<T, C>(got: Option<(T, C)>, name: &str) -> (T, C) {
     }
 }
 
-/// The panic of a slot left without a value: what happened, the two ways
-/// it comes about (the second, a buffer moved into the operation that
+/// The panic of a slot left without a value: what happened (the usual
+/// causes of a dropped event), the two ways the variable has no value (the second, a buffer moved into the operation that
 /// gives it back, is the common one), and the way out that fits any event.
 #[track_caller]
 #[cold]
 fn no_value(name: &str) -> ! {
     panic!(
-        "no value came for `{name}` (its event was dropped untriggered: its rendezvous \
-         was cancelled, or the operation it was handed to was, as `close()` does), and \
+        "no value came for `{name}` (its event was dropped untriggered: the function or \
+         callback it was handed to returned or panicked without triggering it, or that \
+         operation was cancelled, as `close()` does), and \
          `{name}` had none of its own to keep: it had no value before the twait, or it was \
          moved into the operation (as `buf` in `fd.read(buf, mkevent!(buf, n))`). Where \
          that can happen, wait for an `Option` of the whole value and match on it: `let \

@@ -1222,7 +1222,10 @@ pub(crate) fn release(task: TaskRef) {
 pub struct BlockedTask {
     /// Where it waits: function name, file and line of the `twait`.
     pub site: TwaitSite,
-    /// How many events it still waits for.
+    /// How many events it still waits for. 0 for a spawned future whose
+    /// waker nobody holds (`std::future::pending()`, a future that
+    /// returned `Pending` without keeping its waker): nothing can wake it,
+    /// and [`Display`](fmt::Display) says so.
     pub waiting_for: usize,
 }
 
@@ -1250,20 +1253,28 @@ impl BlockedTask {
 
 impl fmt::Display for BlockedTask {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} waiting for {} event{}",
-            self.site,
-            self.waiting_for,
-            if self.waiting_for == 1 { "" } else { "s" }
-        )
+        match self.waiting_for {
+            0 => write!(
+                f,
+                "{} waiting, with nothing left that could wake it",
+                self.site
+            ),
+            n => write!(
+                f,
+                "{} waiting for {n} event{}",
+                self.site,
+                if n == 1 { "" } else { "s" }
+            ),
+        }
     }
 }
 
 /// For each task now waiting on this thread's loop: the tamed function's
 /// name, the `twait` site (file:line) and how many events it still waits for.
 /// A task whose events have come back, queued to run on the loop's next
-/// turn, is not waiting.
+/// turn, is not waiting; nor is one the loop is about to cancel (an event
+/// it watches, its result's or a parameter's, died untriggered: see
+/// [`cancel`](crate::cancel)), which never runs again.
 /// A future pending in [`spawn`](crate::spawn) is there too, as
 /// `tame::spawn` at the line that spawned it.
 ///
@@ -1297,7 +1308,7 @@ impl fmt::Display for BlockedTask {
 /// assert!(tame::blocked().is_empty());
 /// ```
 pub fn blocked() -> Vec<BlockedTask> {
-    crate::driver::blocked_tasks()
+    crate::driver::blocked_tasks(false)
 }
 
 #[cfg(test)]

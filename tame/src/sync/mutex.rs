@@ -315,8 +315,20 @@ impl Drop for Guard {
 
 impl fmt::Debug for Mutex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        /// How the lock is held, written out (the field's `Some(0)` would
+        /// read as "no holders").
+        struct Held(Option<usize>);
+        impl fmt::Debug for Held {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.0 {
+                    None => f.write_str("free"),
+                    Some(0) => f.write_str("exclusive"),
+                    Some(n) => write!(f, "shared by {n}"),
+                }
+            }
+        }
         f.debug_struct("Mutex")
-            .field("held", &self.inner.held.get())
+            .field("held", &Held(self.inner.held.get()))
             .field("waiting", &self.waiting())
             .finish()
     }
