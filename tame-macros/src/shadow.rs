@@ -694,18 +694,29 @@ impl Shadow<'_> {
                 let ps = ps
                     .iter()
                     .map(|(p, cfg)| quote!(#cfg let #p = ::tame::__private::Phantom::new();));
-                let mut block: syn::ExprBlock = syn::parse_quote_spanned!(span=> {
+                // (A slot the parse rejected, as `mkevent!(crate)`, makes
+                // writes that are no statements: a stand-in then.)
+                let Ok(mut block) = syn::parse2::<syn::ExprBlock>(quote_spanned!(span=> {
                     #(#ps)*
                     #stmts
                     #(#ws)*
-                });
+                })) else {
+                    return Some(
+                        syn::parse_quote_spanned!(span=> ::tame::__private::shadow_rejected()),
+                    );
+                };
                 // The block's braces are the macro's own: the stand-in then
                 // starts at `{`, not at `twait`, and a lint that reads the
                 // text before it finds the macro's name there (clippy's
                 // `suspicious_else_formatting` took `if c {..} twait! {..}`
-                // on one line for an `if` with its `else` left out).
+                // on one line for an `if` with its `else` left out). Each
+                // brace spans the whole block, as rustc marks a block with
+                // no value where one is expected: all of it, not its `}`.
                 if let syn::MacroDelimiter::Brace(b) = &mac.delimiter {
-                    block.block.brace_token = *b;
+                    let mut whole =
+                        proc_macro2::Group::new(proc_macro2::Delimiter::Brace, TokenStream::new());
+                    whole.set_span(b.span.join());
+                    block.block.brace_token = syn::token::Brace(whole.delim_span());
                 }
                 Some(Expr::Block(block))
             }
@@ -820,8 +831,11 @@ impl Shadow<'_> {
                     }
                 }
                 if id == "mkevent" && is_bang {
-                    if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
-                        let mac: syn::Macro = syn::parse_quote!(#id ! #g);
+                    let call = match trees.get(i + 2) {
+                        Some(TokenTree::Group(g)) => syntax::macro_call(id, g),
+                        _ => None,
+                    };
+                    if let Some(mac) = call {
                         if let Some(new) = self.mkevent(&mac) {
                             out.push(TokenTree::Group(Group::new(
                                 Delimiter::Parenthesis,

@@ -1276,7 +1276,7 @@ fn syntax_error(err: syn::Error, f: &ItemFn, input: &TokenStream) -> TokenStream
     let attrs = &f.attrs;
     let vis = &f.vis;
     let mut used = Vec::new();
-    macro_paths_in(input.clone(), &mut used);
+    parse::macros::macro_paths_in(input.clone(), &mut used);
     used.sort();
     used.dedup();
     let used = used.iter().filter_map(|path| {
@@ -1335,40 +1335,6 @@ fn rendezvous_wait_with_a_block(tokens: TokenStream) -> Option<syn::Error> {
     None
 }
 
-/// The paths of tame's macros called in `tokens` (`twait !`, `tame ::
-/// twait !`), at any depth, as written.
-fn macro_paths_in(tokens: TokenStream, out: &mut Vec<String>) {
-    let mut path: Vec<proc_macro2::TokenTree> = Vec::new();
-    for tt in tokens {
-        match &tt {
-            proc_macro2::TokenTree::Punct(p) if p.as_char() == '!' => {
-                let last = path.last().map(ToString::to_string);
-                if matches!(last.as_deref(), Some("twait" | "mkevent" | "tvars")) {
-                    out.push(path.iter().map(ToString::to_string).collect());
-                }
-                path.clear();
-            }
-            proc_macro2::TokenTree::Ident(_) => {
-                // A path goes on after `::` only: `match twait!(r)` is the
-                // keyword, then the path `twait`.
-                let after_colons = path.last().is_some_and(
-                    |t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':'),
-                );
-                if !after_colons {
-                    path.clear();
-                }
-                path.push(tt);
-            }
-            proc_macro2::TokenTree::Punct(p) if p.as_char() == ':' => path.push(tt),
-            proc_macro2::TokenTree::Group(g) => {
-                macro_paths_in(g.stream(), out);
-                path.clear();
-            }
-            _ => path.clear(),
-        }
-    }
-}
-
 fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
     let err = match syn::parse2::<syn::Item>(input.clone()) {
         Ok(syn::Item::Impl(i)) => syn::Error::new_spanned(
@@ -1403,7 +1369,7 @@ fn not_a_function(err: syn::Error, input: TokenStream) -> TokenStream {
                     ),
                 ));
                 let mut used = Vec::new();
-                macro_paths_in(input, &mut used);
+                parse::macros::macro_paths_in(input, &mut used);
                 used.sort();
                 used.dedup();
                 let used = used.iter().filter_map(|path| {

@@ -13,9 +13,38 @@ pub use crate::rendezvous::TakenMark;
 pub use crate::slot::{required, Inbox, Slot, SlotList};
 pub use crate::task::{start, TaskContext, TwaitSite};
 use crate::{Event, Rendezvous};
-/// `core`, by a path that means it in every edition: in an edition 2015
-/// crate, the expansion's `::core::..` would name the crate root's `core`.
-pub use core;
+/// The items of `core` the expansion names, by paths that mean them in
+/// every edition (in an edition 2015 crate, the expansion's `::core::..`
+/// would name the crate root's `core`). These items only: with the whole
+/// crate re-exported here, rustc named any `core` item in a user's
+/// diagnostics through this module (`unused return value of
+/// tame::__private::core::num::<impl u32>::checked_add`), in code that
+/// was not even tamed.
+pub mod core {
+    pub use ::core::{
+        assert, assert_eq, assert_ne, cfg, concat, file, line, matches, module_path, option_env,
+        stringify, unreachable,
+    };
+
+    pub mod iter {
+        pub use ::core::iter::{IntoIterator, Iterator};
+    }
+    pub mod marker {
+        pub use ::core::marker::{PhantomData, Sized};
+    }
+    pub mod ops {
+        pub use ::core::ops::ControlFlow;
+    }
+    pub mod option {
+        pub use ::core::option::Option;
+    }
+    pub mod panic {
+        pub use ::core::panic::Location;
+    }
+    pub mod task {
+        pub use ::core::task::Poll;
+    }
+}
 
 /// Starts a tamed function's machine: runs `body` now, and again each time
 /// what it waits for came back. The body returns when it blocks (it then
@@ -422,7 +451,7 @@ pub trait FromResidual<R> {
 
 impl<T, E> Try for Result<T, E> {
     type Output = T;
-    type Residual = Result<core::convert::Infallible, E>;
+    type Residual = Result<std::convert::Infallible, E>;
     #[inline]
     fn branch(self) -> ControlFlow<Self::Residual, T> {
         match self {
@@ -432,9 +461,9 @@ impl<T, E> Try for Result<T, E> {
     }
 }
 
-impl<T, E, F: From<E>> FromResidual<Result<core::convert::Infallible, E>> for Result<T, F> {
+impl<T, E, F: From<E>> FromResidual<Result<std::convert::Infallible, E>> for Result<T, F> {
     #[inline]
-    fn from_residual(r: Result<core::convert::Infallible, E>) -> Self {
+    fn from_residual(r: Result<std::convert::Infallible, E>) -> Self {
         match r {
             Err(e) => Err(From::from(e)),
             Ok(never) => match never {},
@@ -444,7 +473,7 @@ impl<T, E, F: From<E>> FromResidual<Result<core::convert::Infallible, E>> for Re
 
 impl<T> Try for Option<T> {
     type Output = T;
-    type Residual = Option<core::convert::Infallible>;
+    type Residual = Option<std::convert::Infallible>;
     #[inline]
     fn branch(self) -> ControlFlow<Self::Residual, T> {
         match self {
@@ -454,9 +483,9 @@ impl<T> Try for Option<T> {
     }
 }
 
-impl<T> FromResidual<Option<core::convert::Infallible>> for Option<T> {
+impl<T> FromResidual<Option<std::convert::Infallible>> for Option<T> {
     #[inline]
-    fn from_residual(_: Option<core::convert::Infallible>) -> Self {
+    fn from_residual(_: Option<std::convert::Infallible>) -> Self {
         None
     }
 }
@@ -629,7 +658,7 @@ pub fn tie<T>(_of: &core::marker::PhantomData<T>, _value: &T) {}
 /// every `#[tamed]`.
 #[inline(always)]
 pub fn take_state<S>(state: &mut S, taken: S) -> S {
-    core::mem::replace(state, taken)
+    std::mem::replace(state, taken)
 }
 
 /// A point of the machine that nothing reaches (a state nothing jumps to,

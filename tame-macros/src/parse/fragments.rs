@@ -37,8 +37,17 @@ use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
 /// `input` with each spliced fragment written as it must read alone (see
 /// the module's docs).
 pub fn as_read(input: TokenStream) -> TokenStream {
+    read(input).0
+}
+
+/// [`as_read`], and whether it changed anything: a group with no fragment
+/// inside is given back as it came, which keeps the spans of its two
+/// delimiters (a group built again has one span for both, and syn's error
+/// at a half-typed block's end, `v. }`, would cover the whole block).
+fn read(input: TokenStream) -> (TokenStream, bool) {
     let trees: Vec<TokenTree> = input.into_iter().collect();
     let mut out = TokenStream::new();
+    let mut changed = false;
     for (i, tt) in trees.iter().enumerate() {
         let TokenTree::Group(g) = tt else {
             out.extend([tt.clone()]);
@@ -48,7 +57,12 @@ pub fn as_read(input: TokenStream) -> TokenStream {
             out.extend([tt.clone()]);
             continue;
         }
-        let inner = as_read(g.stream());
+        let (inner, inner_changed) = read(g.stream());
+        if g.delimiter() != Delimiter::None && !inner_changed {
+            out.extend([tt.clone()]);
+            continue;
+        }
+        changed = true;
         if g.delimiter() == Delimiter::None {
             let parts: Vec<TokenTree> = inner.clone().into_iter().collect();
             let (before, after) = (&trees[..i], &trees[i + 1..]);
@@ -97,7 +111,7 @@ pub fn as_read(input: TokenStream) -> TokenStream {
         group.set_span(g.span());
         out.extend([TokenTree::Group(group)]);
     }
-    out
+    (out, changed)
 }
 
 /// Whether a bracket group after `before` is an attribute's (`#[..]`,

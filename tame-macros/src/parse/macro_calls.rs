@@ -414,9 +414,12 @@ impl Resolver<'_, '_> {
                     let is_bang =
                         matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
                     if id == "mkevent" && is_bang {
-                        if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
-                            let mac: syn::Macro = syn::parse_quote!(#id ! #g);
-                            if let Some(new) = self.macro_call(&mut mac.clone()) {
+                        let call = match trees.get(i + 2) {
+                            Some(TokenTree::Group(g)) => syntax::macro_call(id, g),
+                            _ => None,
+                        };
+                        if let Some(mut mac) = call {
+                            if let Some(new) = self.macro_call(&mut mac) {
                                 out.push(TokenTree::Group(Group::new(
                                     Delimiter::Parenthesis,
                                     new.to_token_stream(),

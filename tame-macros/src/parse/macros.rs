@@ -315,6 +315,23 @@ pub fn tokens_mention_macro(ts: &TokenStream, name: &str) -> bool {
     macro_call_in(ts, name).is_some()
 }
 
+/// Whether tokens contain a call `name!(..)` (by its last segment) with
+/// its arguments: not a `name!` half written (`vec![mkevent!]`) nor one
+/// followed by a `macro_rules!` fragment (`mkevent!$e`), which rustc
+/// reports.
+pub fn tokens_call_macro(ts: &TokenStream, name: &str) -> bool {
+    let trees: Vec<TokenTree> = ts.clone().into_iter().collect();
+    trees.iter().enumerate().any(|(i, tt)| match tt {
+        TokenTree::Ident(id) => {
+            id == name
+                && matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+                && matches!(trees.get(i + 2), Some(TokenTree::Group(g)) if g.delimiter() != Delimiter::None)
+        }
+        TokenTree::Group(g) => tokens_call_macro(&g.stream(), name),
+        _ => false,
+    })
+}
+
 /// Where tokens first invoke `name!` (by its last segment): the name's span.
 pub fn macro_call_in(ts: &TokenStream, name: &str) -> Option<proc_macro2::Span> {
     let mut named = None;
@@ -341,7 +358,13 @@ pub fn macro_call_in(ts: &TokenStream, name: &str) -> Option<proc_macro2::Span> 
 
 /// Whether an expression contains a twait of the function's own body:
 /// closures, `async` blocks and nested items are other bodies (a twait
-/// there is a misuse that `check` reports).
+/// there is a misuse that `check` reports). So are constant contexts (a
+/// `const { .. }` block, an array's length, a const generic argument, a
+/// type) and the unstable `yield` and `try` blocks, which the machine
+/// cannot wait in: a twait there stays in ordinary code, where the
+/// `twait!` macro itself says it is not in a tamed body. (Counted here,
+/// it would be a twait that no rewrite can lift out of the expression,
+/// and a condition holding one would be rewritten forever.)
 pub fn has_twait(e: &Expr) -> bool {
     struct Find(bool);
     impl<'ast> syn::visit::Visit<'ast> for Find {
@@ -355,6 +378,14 @@ pub fn has_twait(e: &Expr) -> bool {
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
         fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
         fn visit_item(&mut self, _: &'ast syn::Item) {}
+        fn visit_expr_const(&mut self, _: &'ast syn::ExprConst) {}
+        fn visit_expr_repeat(&mut self, r: &'ast syn::ExprRepeat) {
+            self.visit_expr(&r.expr);
+        }
+        fn visit_generic_argument(&mut self, _: &'ast syn::GenericArgument) {}
+        fn visit_type(&mut self, _: &'ast syn::Type) {}
+        fn visit_expr_yield(&mut self, _: &'ast syn::ExprYield) {}
+        fn visit_expr_try_block(&mut self, _: &'ast syn::ExprTryBlock) {}
     }
     let mut f = Find(false);
     syn::visit::Visit::visit_expr(&mut f, e);
@@ -367,14 +398,14 @@ pub fn has_twait(e: &Expr) -> bool {
 pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
     struct Collect(Vec<syn::Path>);
     impl Collect {
-        fn note(&mut self, m: &Macro) {
-            let key = quote::ToTokens::to_token_stream(&m.path).to_string();
+        fn note(&mut self, path: &syn::Path) {
+            let key = quote::ToTokens::to_token_stream(path).to_string();
             let seen = self
                 .0
                 .iter()
                 .any(|p| quote::ToTokens::to_token_stream(p).to_string() == key);
             if !seen {
-                self.0.push(m.path.clone());
+                self.0.push(path.clone());
             }
         }
         fn scan(&mut self, tokens: &TokenStream) {
@@ -388,13 +419,21 @@ pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
                 for a in &args.0 {
                     syn::visit::Visit::visit_expr(self, a);
                 }
+            } else {
+                // Tokens that do not parse (`vec![mkevent!]` half typed,
+                // which rustc reports): the import stays used all the same.
+                let mut found = Vec::new();
+                macro_paths_in(tokens.clone(), &mut found);
+                for path in found.iter().filter_map(|p| syn::parse_str(p).ok()) {
+                    self.note(&path);
+                }
             }
         }
     }
     impl<'ast> syn::visit::Visit<'ast> for Collect {
         fn visit_macro(&mut self, m: &'ast Macro) {
             if which(m).is_some() {
-                self.note(m);
+                self.note(&m.path);
             }
             self.scan(&m.tokens);
         }
@@ -402,6 +441,40 @@ pub fn macro_paths(block: &syn::Block) -> Vec<syn::Path> {
     let mut c = Collect(Vec::new());
     syn::visit::Visit::visit_block(&mut c, block);
     c.0
+}
+
+/// The paths of tame's macros called in `tokens` (`twait !`, `tame ::
+/// twait !`), at any depth, as written.
+pub fn macro_paths_in(tokens: TokenStream, out: &mut Vec<String>) {
+    let mut path: Vec<proc_macro2::TokenTree> = Vec::new();
+    for tt in tokens {
+        match &tt {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '!' => {
+                let last = path.last().map(ToString::to_string);
+                if matches!(last.as_deref(), Some("twait" | "mkevent" | "tvars")) {
+                    out.push(path.iter().map(ToString::to_string).collect());
+                }
+                path.clear();
+            }
+            proc_macro2::TokenTree::Ident(_) => {
+                // A path goes on after `::` only: `match twait!(r)` is the
+                // keyword, then the path `twait`.
+                let after_colons = path.last().is_some_and(
+                    |t| matches!(t, proc_macro2::TokenTree::Punct(p) if p.as_char() == ':'),
+                );
+                if !after_colons {
+                    path.clear();
+                }
+                path.push(tt);
+            }
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == ':' => path.push(tt),
+            proc_macro2::TokenTree::Group(g) => {
+                macro_paths_in(g.stream(), out);
+                path.clear();
+            }
+            _ => path.clear(),
+        }
+    }
 }
 
 /// What `mkevent!` takes as a slot: a place, or `_` (the value, or that

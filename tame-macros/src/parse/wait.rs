@@ -91,7 +91,7 @@ impl Builder<'_> {
                 // (A block that names no `mkevent!` at all was reported by
                 // check.rs.)
                 if self.join_events == joins_before
-                    && macros::tokens_mention_macro(&mac.tokens, "mkevent")
+                    && macros::tokens_call_macro(&mac.tokens, "mkevent")
                 {
                     self.errors.push(syn::Error::new_spanned(
                         mac,
@@ -157,11 +157,12 @@ impl Builder<'_> {
                 out.push(ir::Stmt::Wait(ir::Wait { id, dest: None }));
                 // A block's value is `()`: where it goes (the function's
                 // value, when it ends the body), a type error is the
-                // block's, not `#[tamed]`'s.
+                // block's, not `#[tamed]`'s, and spans all of it, as
+                // rustc marks a block with no value.
                 let close = match &mac.delimiter {
-                    syn::MacroDelimiter::Brace(b) => b.span.close(),
-                    syn::MacroDelimiter::Paren(p) => p.span.close(),
-                    syn::MacroDelimiter::Bracket(b) => b.span.close(),
+                    syn::MacroDelimiter::Brace(b) => b.span.join(),
+                    syn::MacroDelimiter::Paren(p) => p.span.join(),
+                    syn::MacroDelimiter::Bracket(b) => b.span.join(),
                 };
                 match dest {
                     Dest::Discard => {}

@@ -45,6 +45,27 @@ pub fn idents_in(e: &Expr) -> Vec<Ident> {
     f.0
 }
 
+/// The call `name!` with arguments `args`, a group found in tokens (a
+/// macro's arguments), made directly: syn's parser panics in
+/// `parse_quote!` on what is no call. `None` for a group without
+/// delimiters (a `macro_rules!` fragment, `mkevent!$e`), which is no
+/// call either: rustc reports it.
+pub fn macro_call(name: &Ident, args: &proc_macro2::Group) -> Option<syn::Macro> {
+    let span = args.delim_span();
+    let delimiter = match args.delimiter() {
+        proc_macro2::Delimiter::Brace => syn::MacroDelimiter::Brace(syn::token::Brace(span)),
+        proc_macro2::Delimiter::Bracket => syn::MacroDelimiter::Bracket(syn::token::Bracket(span)),
+        proc_macro2::Delimiter::Parenthesis => syn::MacroDelimiter::Paren(syn::token::Paren(span)),
+        proc_macro2::Delimiter::None => return None,
+    };
+    Some(syn::Macro {
+        path: name.clone().into(),
+        bang_token: syn::Token![!](name.span()),
+        delimiter,
+        tokens: args.stream(),
+    })
+}
+
 /// The single identifier of a path expression (`x`, not `a::b` or `X::<T>`).
 pub fn as_ident(e: &Expr) -> Option<&Ident> {
     match e {
