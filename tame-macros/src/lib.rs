@@ -111,3 +111,5 @@ fn mkevent_uses(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
 mod tests;
 #[cfg(test)]
 mod tests_generated;
+#[cfg(test)]
+mod tests_mutated;
