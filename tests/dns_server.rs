@@ -910,3 +910,32 @@ fn no_nameserver_to_ask_is_not_read_as_a_name_that_does_not_exist() {
     // NXDOMAIN's kind is `NotFound`: this one says nothing about the name.
     assert_eq!(std::io::Error::from(e).kind(), std::io::ErrorKind::Other);
 }
+
+#[test]
+fn dropping_the_last_handle_of_a_server_on_this_loop_stops_it() {
+    // (A server left running keeps run() going: the watchdog fails it.)
+    on_fresh_loop(|| {
+        let srv = Server::builder()
+            .host("kept.test", ip("10.8.8.8"))
+            .start()
+            .unwrap();
+        let r = Resolver::new(vec![srv.local_addr()]);
+        let kept = srv.clone();
+        // One handle of two gone: it still serves.
+        drop(srv);
+        let got = Rc::new(RefCell::new(None));
+        let g = got.clone();
+        let last = RefCell::new(Some(kept));
+        r.lookup_ip(
+            "kept.test",
+            Event::from_fn(move |res: Option<LookupResult>| {
+                *g.borrow_mut() = res;
+                // The last handle gone: it stops, and run() returns.
+                drop(last.borrow_mut().take());
+            }),
+        );
+        tame::run();
+        assert_eq!(got.take().unwrap().unwrap(), vec![ip("10.8.8.8")]);
+        assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
+    });
+}

@@ -9,8 +9,8 @@
 //! TCP, no SOA records in negative answers, no EDNS.
 //!
 //! Run it on the current thread's loop with [`Builder::start`] (then
-//! [`Server::stop`] it, or `tame::run()` never runs out of work), or on a
-//! thread of its own with [`Builder::spawn`]. Under a paused clock
+//! [`Server::stop`] it or drop its last handle, or `tame::run()` never
+//! runs out of work), or on a thread of its own with [`Builder::spawn`]. Under a paused clock
 //! ([`tame::time::pause`](crate::time::pause)), start it on the loop of
 //! the lookups: the paused loop does not wait for a server on another
 //! thread, and jumps over the lookups' retransmission timers to their
@@ -285,7 +285,8 @@ impl Builder {
     }
 
     /// Starts serving on this thread's loop. It serves until
-    /// [`Server::stop`]; until then `tame::run()` does not return.
+    /// [`Server::stop`], or until its last handle is dropped (as a
+    /// [`ServerThread`] does); until then `tame::run()` does not return.
     ///
     /// # Errors
     ///
@@ -300,12 +301,16 @@ impl Builder {
     /// tame::run();
     /// ```
     pub fn start(self) -> io::Result<Server> {
-        self.start_with(None)
+        let shared = self.start_with(None)?;
+        Ok(Server {
+            handle: Rc::new(Handle { shared }),
+        })
     }
 
     /// Starts serving on this thread's loop; with `stop_pipe`, it also stops
     /// when the other end of that pipe closes.
-    fn start_with(self, stop_pipe: Option<Fd>) -> io::Result<Server> {
+    /// Starts the serving task; what it shares with the handles.
+    fn start_with(self, stop_pipe: Option<Fd>) -> io::Result<Rc<Shared>> {
         let sock = net::UdpSocket::bind(self.bind)?;
         // A burst of thousands of queries (a parallel multidns) overflows
         // the default receive buffer (about 200 datagrams) while this
@@ -333,7 +338,7 @@ impl Builder {
             delay: self.delay,
         };
         serve(serving, shared.clone(), stop_pipe);
-        Ok(Server { shared })
+        Ok(shared)
     }
 
     /// Starts serving on a new thread with a loop of its own. Stops when
@@ -361,9 +366,11 @@ impl Builder {
             .spawn(move || {
                 let started = Fd::new(stop_reader).and_then(|pipe| self.start_with(Some(pipe)));
                 match started {
-                    Ok(srv) => {
-                        let _ = tx.send(Ok((srv.local_addr(), srv.shared.queries.clone())));
-                        drop(srv);
+                    // No `Server` handle here, whose drop would stop it:
+                    // the pipe does.
+                    Ok(shared) => {
+                        let _ = tx.send(Ok((shared.addr, shared.queries.clone())));
+                        drop(shared);
                         crate::run();
                     }
                     Err(e) => {
@@ -393,7 +400,10 @@ struct Shared {
 }
 
 /// A DNS server running on this thread's loop; see the [module
-/// docs](self). Clones are handles to the same server.
+/// docs](self). Clones are handles to the same server; dropping the last
+/// stops it, as [`stop`](Server::stop) does (the serving task holds the
+/// server's state, not a handle: nothing could stop it once they were all
+/// gone).
 ///
 /// # Examples
 ///
@@ -404,14 +414,34 @@ struct Shared {
 /// tame::run();
 /// ```
 #[derive(Clone)]
+#[must_use = "dropping the server's last handle stops it"]
 pub struct Server {
+    handle: Rc<Handle>,
+}
+
+/// What a [`Server`]'s handles share: the server's state, stopped when
+/// the last handle goes.
+struct Handle {
     shared: Rc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        stop(&self.shared);
+    }
+}
+
+/// Wakes the serving task on its stop event, on this loop.
+fn stop(shared: &Shared) {
+    if let Some(stop) = shared.stop.take() {
+        stop.trigger(());
+    }
 }
 
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
-            .field("addr", &self.shared.addr)
+            .field("addr", &self.handle.shared.addr)
             .finish()
     }
 }
@@ -439,7 +469,7 @@ impl Server {
     /// srv.stop();
     /// ```
     pub fn local_addr(&self) -> SocketAddr {
-        self.shared.addr
+        self.handle.shared.addr
     }
 
     /// How many datagrams it received so far.
@@ -452,7 +482,7 @@ impl Server {
     /// srv.stop();
     /// ```
     pub fn queries(&self) -> usize {
-        self.shared.queries.load(Ordering::Relaxed)
+        self.handle.shared.queries.load(Ordering::Relaxed)
     }
 
     /// Stops serving: closes the socket and drops the replies still
@@ -466,10 +496,7 @@ impl Server {
     /// tame::run(); // returns: nothing left to do
     /// ```
     pub fn stop(&self) {
-        // The serving task wakes up on its stop event, on this loop.
-        if let Some(stop) = self.shared.stop.take() {
-            stop.trigger(());
-        }
+        stop(&self.handle.shared);
     }
 }
 
