@@ -235,7 +235,13 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                         reason: e.as_str(),
                     }
                 })?;
-                sock.send(&q).map_err(|e| failed(name, e))?;
+                // (A signal, Ctrl-Z then `fg`, interrupts a blocking call.)
+                loop {
+                    match sock.send(&q) {
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        sent => break sent.map_err(|e| failed(name, e))?,
+                    }
+                };
                 want.push((next_id, qtype, None::<Result<Vec<IpAddr>, Error>>));
             }
             let deadline = Instant::now() + LOOKUP_DEADLINE;
@@ -249,6 +255,7 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                 };
                 let n = match received {
                     Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     // What came is the answer, if it has addresses.
                     Err(e)
                         if matches!(

@@ -639,9 +639,14 @@ fn serve(s: Serving, shared: Rc<Shared>, stop_pipe: Option<Fd>) {
                             next_key += 1;
                         }
                     }
-                    // An ICMP error for an earlier reply: not a query.
-                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
-                    Err(_) => break,
+                    // No datagram came: the receive was dropped (this
+                    // thread's loop is going away). Nothing left to serve.
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    // An ICMP error for an earlier reply (refused,
+                    // unreachable) or a passing shortage (ENOMEM,
+                    // ENOBUFS): not a query. The kernel reports each once;
+                    // the server goes on serving.
+                    Err(_) => {}
                 }
                 buf.clear();
                 s.sock.recv_from(buf, mkevent!(r, Wake::Query, got));

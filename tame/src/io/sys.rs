@@ -438,6 +438,19 @@ fn finish_connect(fd: OwnedFd, result: rustix::io::Result<()>) -> io::Result<Con
     }
 }
 
+/// Asks a connecting TCP socket that reports neither a connection nor an
+/// error to connect to `addr` again: `true` if it is connected now
+/// (`EISCONN`), `false` if the handshake is under way (`EALREADY`, or
+/// `EINPROGRESS` for one the first call never started: an `EINTR` before
+/// the kernel took it).
+pub(crate) fn connect_again(fd: BorrowedFd<'_>, addr: SocketAddr) -> io::Result<bool> {
+    match rustix::net::connect(fd, &flow_as_std(addr)) {
+        Ok(()) | Err(Errno::ISCONN) => Ok(true),
+        Err(Errno::ALREADY | Errno::INPROGRESS | Errno::INTR) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Makes a non-blocking, close-on-exec TCP socket and starts connecting it
 /// to `addr` (std's `connect` would block the thread for the handshake).
 pub(crate) fn tcp_connect(addr: SocketAddr) -> io::Result<Connecting> {

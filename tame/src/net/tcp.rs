@@ -170,7 +170,7 @@ impl TcpStream {
             Err(e) => ev.trigger(Err(e)),
             Ok(sys::Connecting::Done(fd)) => ev.trigger(Ok(TcpStream::from_fd(fd))),
             Ok(sys::Connecting::InProgress(fd)) => {
-                op::start(&Source::new(fd, true), ConnectOp { ev });
+                op::start(&Source::new(fd, true), ConnectOp { ev, to: addr });
             }
         }
     }
@@ -891,6 +891,8 @@ impl fmt::Debug for TcpStream {
 /// `connect`: waits for the handshake to end, then reports how it went.
 struct ConnectOp {
     ev: Event<io::Result<TcpStream>>,
+    /// Where to: asked again when the socket says neither.
+    to: SocketAddr,
 }
 
 impl Op for ConnectOp {
@@ -908,9 +910,19 @@ impl Op for ConnectOp {
                 Ok(_) => self
                     .ev
                     .trigger(Ok(TcpStream::from_handle(Handle::new(src.clone())))),
-                // Not connected and no error yet: readiness was spurious.
+                // Not connected and no error: the handshake is under
+                // way and the readiness was spurious, or it never started
+                // (an interrupted first `connect` the kernel did not take
+                // leaves a socket that epoll reports hung up, and would
+                // report no more): connect again, which tells them apart.
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                    return Progress::Blocked(self, Ready::WRITE)
+                    match sys::connect_again(src.fd(), self.to) {
+                        Ok(false) => return Progress::Blocked(self, Ready::WRITE),
+                        Ok(true) => self
+                            .ev
+                            .trigger(Ok(TcpStream::from_handle(Handle::new(src.clone())))),
+                        Err(e) => self.ev.trigger(Err(e)),
+                    }
                 }
                 Err(e) => self.ev.trigger(Err(e)),
             },
@@ -924,5 +936,52 @@ impl Op for ConnectOp {
 
     fn event(&self) -> &dyn Watch {
         &self.ev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::net::SocketAddr;
+    use std::os::fd::OwnedFd;
+
+    use super::{ConnectOp, TcpStream};
+    use crate::io::op;
+    use crate::io::source::Source;
+    use crate::Rendezvous;
+
+    /// A socket whose first `connect` the kernel never took (an `EINTR`
+    /// before it did; a tracer injecting one makes exactly this): epoll
+    /// reports it hung up and writable once, it has no error and no peer.
+    fn never_connected(to: SocketAddr) -> OwnedFd {
+        let domain = match to {
+            SocketAddr::V4(_) => rustix::net::AddressFamily::INET,
+            SocketAddr::V6(_) => rustix::net::AddressFamily::INET6,
+        };
+        let flags = rustix::net::SocketFlags::NONBLOCK | rustix::net::SocketFlags::CLOEXEC;
+        rustix::net::socket_with(domain, rustix::net::SocketType::STREAM, flags, None).unwrap()
+    }
+
+    #[test]
+    fn a_connect_the_kernel_never_started_is_made_again_not_waited_on_forever() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let to = listener.local_addr().unwrap();
+        let r = Rendezvous::<()>::new();
+        let (ev, got) = r.event_with_slot::<io::Result<TcpStream>>(());
+        op::start(
+            &Source::new(never_connected(to), true),
+            ConnectOp { ev, to },
+        );
+        // Turns until it comes back, for at most half a minute (a loopback
+        // handshake takes microseconds; the wait that never ended would
+        // keep `run()` from returning).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !got.is_back() && std::time::Instant::now() < deadline {
+            crate::run_once(Some(std::time::Duration::from_secs(1)));
+        }
+        let stream = got.take().expect("the connect came back").unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), to);
+        let (_, from) = listener.accept().unwrap();
+        assert_eq!(from, stream.local_addr().unwrap());
     }
 }
