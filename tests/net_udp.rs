@@ -188,3 +188,27 @@ fn a_socket_in_a_multicast_group_receives_what_is_sent_to_it_until_it_leaves() {
         assert_eq!(tame::__live_waits(), 0);
     });
 }
+
+#[test]
+fn a_connected_socket_sends_and_receives_without_waiting() {
+    let a = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let b = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    a.connect(b.local_addr().unwrap()).unwrap();
+    b.connect(a.local_addr().unwrap()).unwrap();
+    assert_eq!(a.try_send(b"a datagram").unwrap(), 10);
+    // Shorter than the datagram: its rest is lost, as with std's `recv`.
+    let mut short = [0u8; 4];
+    assert_eq!(b.try_recv(&mut short).unwrap(), 4);
+    assert_eq!(&short, b"a da");
+    let err = b.try_recv(&mut short).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    // The WouldBlock left the wait armed: a datagram after it is seen.
+    let r = Rendezvous::<()>::new();
+    let (ev, ready) = r.event_with_slot(());
+    b.readable(ev);
+    a.try_send(b"more").unwrap();
+    tame::run();
+    ready.take().unwrap().unwrap();
+    assert_eq!(b.try_recv(&mut short).unwrap(), 4);
+    assert_eq!(&short, b"more");
+}

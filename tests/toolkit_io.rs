@@ -1317,3 +1317,33 @@ fn a_stream_chosen_at_run_time_is_shared_by_a_reader_and_a_writer() {
         }
     });
 }
+
+#[test]
+fn a_line_cut_off_by_a_reset_is_an_error_not_a_final_line() {
+    on_fresh_loop(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let conn = TcpStream::from_std(listener.accept().unwrap().0).unwrap();
+        let reader = LineReader::new(conn);
+        let r = Rendezvous::<()>::new();
+        let cut = start_read_line(&reader, &r, 64);
+        peer.write_all(b"half a li").unwrap();
+        turn_until(|| reader.buffer() == b"half a li");
+        // The peer resets the connection mid-line (a close with linger 0).
+        rustix::net::sockopt::set_socket_linger(&peer, Some(Duration::ZERO)).unwrap();
+        drop(peer);
+        turn_until(|| cut.is_back());
+        let err = cut.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset);
+        assert_eq!(reader.buffer(), b"half a li", "kept after the error");
+        // The stream then reads as ended: the cut line is no final line.
+        let next = start_read_line(&reader, &r, 64);
+        turn_until(|| next.is_back());
+        let err = next.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        assert!(err.to_string().contains("its 9 bytes"), "{err}");
+        let end = start_read_line(&reader, &r, 64);
+        turn_until(|| end.is_back());
+        assert_eq!(line_of(&end), None);
+    });
+}

@@ -132,6 +132,10 @@ struct State {
     /// The last `read_line` found the line under way too long (reset as
     /// each starts): what `skip_line` skips.
     too_long: bool,
+    /// A read error came with part of a line in the buffer, and no byte
+    /// since: if the stream ends now, that line was cut off (a connection
+    /// reset reads as the end after its error), not a final line.
+    cut: bool,
 }
 
 /// A `read_line` started: its number, and its event's liveness (the event
@@ -191,6 +195,7 @@ impl<S: ReadStream + 'static> LineReader<S> {
                     calls: 0,
                     skipping: false,
                     too_long: false,
+                    cut: false,
                 }),
             }),
         }
@@ -222,7 +227,10 @@ impl<S: ReadStream + 'static> LineReader<S> {
     /// `ResourceBusy` if another `read_line` of this reader is in flight (or
     /// another read waits on the stream; a `read_line` whose event died is
     /// not in flight, even before the loop drops its read); the stream's
-    /// read errors (the bytes read before stay in the buffer). If the
+    /// read errors (the bytes read before stay in the buffer; if the
+    /// stream then ends with no byte more, as a reset connection reads,
+    /// the next call gives `UnexpectedEof` for that line cut off, its
+    /// bytes dropped, rather than the bytes as a final line). If the
     /// stream's read is cancelled (the stream closed under it), `ev` comes
     /// back untriggered, as the read's own event would.
     ///
@@ -580,6 +588,8 @@ impl State {
     }
 
     fn append(&mut self, bytes: &[u8]) {
+        // Bytes after a read error: the stream went on, and the line too.
+        self.cut &= bytes.is_empty();
         if self.start > 0 {
             self.buf.drain(..self.start);
             self.searched -= self.start;
@@ -595,6 +605,18 @@ impl State {
 /// buffer a long line grew does not stay the size of that line for as long
 /// as the reader lives.
 const KEEP_BUF: usize = 4 * ops::READ_CHUNK;
+
+/// The end of the stream after a read error cut a line off: its `lost`
+/// bytes are dropped, not given out as a final line.
+fn cut_off(lost: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "the stream ended after a read error, within a line: its {lost} bytes read \
+             before the error are dropped, not given as a final line"
+        ),
+    )
+}
 
 fn too_long(limit: usize) -> io::Error {
     io::Error::new(
@@ -656,12 +678,18 @@ fn read_back<S: ReadStream + 'static>(
     chunk.clear();
     state.chunk = chunk;
     match n {
+        Ok(0) if ev.is_live() && std::mem::take(&mut state.cut) => {
+            let lost = state.take_rest().map_or(0, |rest| rest.len());
+            drop(state);
+            finish(shared, number, Err(cut_off(lost)), ev);
+        }
         Ok(0) if ev.is_live() => {
             let rest = state.take_rest();
             drop(state);
             finish(shared, number, Ok(rest), ev);
         }
         Err(e) => {
+            state.cut = state.start < state.buf.len();
             drop(state);
             finish(shared, number, Err(e), ev);
         }

@@ -712,6 +712,65 @@ impl UdpSocket {
         r
     }
 
+    /// Sends one datagram to the connected address without waiting; as
+    /// [`try_send_to`](Self::try_send_to), for a socket that
+    /// [`connect`](Self::connect)ed.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if the socket's buffer is full; the error `EDESTADDRREQ`
+    /// if it is not connected (see [`send`](Self::send)); any other send
+    /// error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let a = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// a.connect(b.local_addr().unwrap()).unwrap();
+    /// assert_eq!(a.try_send(b"x").unwrap(), 1);
+    /// ```
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        let r = sys::write(self.io.fd(), buf, true);
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.io.src().would_block(Ready::WRITE);
+        }
+        r
+    }
+
+    /// Receives one datagram from the connected address that is already
+    /// there, without waiting; as [`try_recv_from`](Self::try_recv_from)
+    /// (the rest of a datagram longer than `buf` is lost), for a socket
+    /// that [`connect`](Self::connect)ed.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if none is there; `ConnectionRefused` after an ICMP port
+    /// unreachable for an earlier datagram; any other receive error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sock = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    /// sock.connect(peer.local_addr().unwrap()).unwrap();
+    /// let mut buf = [0u8; 512];
+    /// let err = sock.try_recv(&mut buf).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// // On loopback the datagram is queued before `send_to` returns.
+    /// peer.send_to(b"ping", sock.local_addr().unwrap()).unwrap();
+    /// let n = sock.try_recv(&mut buf).unwrap();
+    /// assert_eq!(&buf[..n], b"ping");
+    /// ```
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = sys::read_slice(self.io.fd(), buf, true);
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.io.src().would_block(Ready::READ);
+        }
+        r
+    }
+
     /// Triggers `ev` with `Ok(())` once a datagram (or an error) is there.
     ///
     /// # Errors
