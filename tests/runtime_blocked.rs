@@ -159,22 +159,25 @@ fn blocked_shows_what_a_twait_says_it_waits_for() {
 }
 
 #[tame::tamed]
-fn unwanted_worker(done: Event<()>) {
-    tame::twait! { "work nobody will take"; tame::timer(std::time::Duration::from_secs(3600), tame::mkevent!()); }
-    done.trigger(());
+fn deadlocked(r: Rendezvous<u32>) -> u32 {
+    let _held = r.event(1); // held, never triggered
+    tame::twait!(r, "an event it holds itself");
+    0
 }
 
 #[test]
-fn a_task_whose_result_nobody_can_take_is_not_listed_as_waiting() {
-    let r = Rendezvous::<()>::new();
-    unwanted_worker(r.event(()));
-    assert_eq!(tame::blocked().len(), 1);
-    // Its result's rendezvous goes: the loop cancels it without running it
-    // again, so it is not one a user debugging a hang should look at.
-    drop(r);
-    assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
+fn a_function_run_with_gave_up_on_is_listed_until_the_next_run() {
+    // `None`: the function still waits, and nothing can end its wait.
+    assert_eq!(
+        tame::run_with(|done| deadlocked(Rendezvous::new(), done)),
+        None
+    );
+    let b = tame::blocked();
+    assert_eq!(b.len(), 1, "{b:?}");
+    assert_eq!(b[0].description(), Some("an event it holds itself"));
+    // Its event went with `run_with`: the next run cancels it.
     tame::run();
-    assert!(tame::blocked().is_empty());
+    assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
 }
 
 #[test]
@@ -183,6 +186,9 @@ fn a_spawned_future_nothing_can_wake_is_listed_as_such() {
     let (ev, _slot) = r.event_with_slot(());
     let line = line!() + 1;
     tame::spawn(std::future::pending::<()>(), ev);
+    // Spawned, it is queued to be polled: not waiting yet.
+    assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
+    tame::run_once(Some(std::time::Duration::ZERO));
     let b = tame::blocked();
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].waiting_for, 0);

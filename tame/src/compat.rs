@@ -273,9 +273,15 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
     }
 
     fn blocked_report(&self) -> Option<BlockedTask> {
-        // Pending: there, and not being polled (a poll borrows it).
+        // Pending: there, and not being polled (a poll borrows it); and
+        // not waiting if queued to be polled, as a tamed function whose
+        // events came back is not: spawned and not polled yet, woken on
+        // this thread, or woken from another (a finished blocking job).
         let pending = self.future.try_borrow().is_ok_and(|f| f.is_some());
-        pending.then(|| BlockedTask {
+        let woken_remotely =
+            (self.handle.borrow().upgrade()).is_some_and(|h| h.queued.load(Ordering::Acquire));
+        let queued = self.header.queued.get() || woken_remotely;
+        (pending && !queued).then(|| BlockedTask {
             site: TwaitSite::new(
                 self.spawner.name(),
                 self.spawned_at.file(),

@@ -1272,9 +1272,11 @@ impl fmt::Display for BlockedTask {
 /// For each task now waiting on this thread's loop: the tamed function's
 /// name, the `twait` site (file:line) and how many events it still waits for.
 /// A task whose events have come back, queued to run on the loop's next
-/// turn, is not waiting; nor is one the loop is about to cancel (an event
-/// it watches, its result's or a parameter's, died untriggered: see
-/// [`cancel`](crate::cancel)), which never runs again.
+/// turn, is not waiting. One the loop is about to cancel (an event it
+/// watches, its result's or a parameter's, died untriggered: see
+/// [`cancel`](crate::cancel)) is listed until the loop's next turn ends
+/// it: the function of a [`run_with`](crate::run_with) that returned
+/// `None` for a deadlock, say, whose event went with it.
 /// A future pending in [`spawn`](crate::spawn) is there too, as
 /// `tame::spawn` at the line that spawned it.
 ///
@@ -1308,7 +1310,7 @@ impl fmt::Display for BlockedTask {
 /// assert!(tame::blocked().is_empty());
 /// ```
 pub fn blocked() -> Vec<BlockedTask> {
-    crate::driver::blocked_tasks(false)
+    crate::driver::blocked_tasks()
 }
 
 #[cfg(test)]

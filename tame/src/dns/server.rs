@@ -602,6 +602,10 @@ type Received = (Vec<u8>, io::Result<(usize, SocketAddr)>);
 /// The biggest query read (anything longer is cut, and then malformed).
 const MAX_QUERY: usize = 1500;
 
+/// The receive errors in a row, no query between them, after which the
+/// server stops (see `serve`).
+const MAX_ERRORS_IN_A_ROW: u32 = 64;
+
 fn unreceived() -> Received {
     (Vec::new(), Err(io::ErrorKind::WouldBlock.into()))
 }
@@ -616,6 +620,7 @@ fn serve(s: Serving, shared: Rc<Shared>, stop_pipe: Option<Fd>) {
         let mut hung_up: io::Result<()> = Ok(());
         let mut pending: HashMap<u64, Vec<Outgoing>> = HashMap::new();
         let mut next_key: u64 = 0;
+        let mut errors_in_a_row: u32 = 0;
     }
     shared.stop.set(Some(mkevent!(r, Wake::Stop)));
     if let Some(pipe) = &stop_pipe {
@@ -629,6 +634,7 @@ fn serve(s: Serving, shared: Rc<Shared>, stop_pipe: Option<Fd>) {
                 let (mut buf, res) = std::mem::replace(&mut got, unreceived());
                 match res {
                     Ok((n, from)) => {
+                        errors_in_a_row = 0;
                         shared.queries.fetch_add(1, Ordering::Relaxed);
                         let out = s.answers.replies(&buf[..n], from);
                         if s.delay.is_zero() {
@@ -645,8 +651,15 @@ fn serve(s: Serving, shared: Rc<Shared>, stop_pipe: Option<Fd>) {
                     // An ICMP error for an earlier reply (refused,
                     // unreachable) or a passing shortage (ENOMEM,
                     // ENOBUFS): not a query. The kernel reports each once;
-                    // the server goes on serving.
-                    Err(_) => {}
+                    // the server goes on serving, unless errors come with
+                    // no query between them for long (a receive that fails
+                    // at once each time would spin): it stops then.
+                    Err(_) => {
+                        errors_in_a_row += 1;
+                        if errors_in_a_row > MAX_ERRORS_IN_A_ROW {
+                            break;
+                        }
+                    }
                 }
                 buf.clear();
                 s.sock.recv_from(buf, mkevent!(r, Wake::Query, got));

@@ -1432,20 +1432,16 @@ pub(crate) fn holds_work() -> bool {
     })
     .unwrap_or(false)
         || crate::nesting::any_left()
-        || !blocked_tasks(true).is_empty()
+        || !blocked_tasks().is_empty()
 }
 
-/// The tasks that wait, for [`crate::blocked`] (`cancelled: false`: not
-/// one the loop is about to cancel, which never runs again) or for
-/// `holds_work` (`true`: those too, until the loop has ended them).
-pub(crate) fn blocked_tasks(cancelled: bool) -> Vec<BlockedTask> {
+pub(crate) fn blocked_tasks() -> Vec<BlockedTask> {
     LOOP.try_with(|l| {
         let tasks: Vec<TaskRef> = l
             .blocked
             .borrow()
             .iter()
             .map(|&t| registered_task(t))
-            .filter(|t| cancelled || !t.header().is_doomed())
             .collect();
         tasks.iter().filter_map(|t| t.blocked_report()).collect()
     })

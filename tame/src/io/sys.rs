@@ -442,12 +442,18 @@ fn finish_connect(fd: OwnedFd, result: rustix::io::Result<()>) -> io::Result<Con
 /// error to connect to `addr` again: `true` if it is connected now
 /// (`EISCONN`), `false` if the handshake is under way (`EALREADY`, or
 /// `EINPROGRESS` for one the first call never started: an `EINTR` before
-/// the kernel took it).
+/// the kernel took it). Interrupted itself, it is made again at once
+/// (then `EALREADY` if the kernel took it): one the kernel did not take
+/// would leave a socket epoll reports nothing more of.
 pub(crate) fn connect_again(fd: BorrowedFd<'_>, addr: SocketAddr) -> io::Result<bool> {
-    match rustix::net::connect(fd, &flow_as_std(addr)) {
-        Ok(()) | Err(Errno::ISCONN) => Ok(true),
-        Err(Errno::ALREADY | Errno::INPROGRESS | Errno::INTR) => Ok(false),
-        Err(e) => Err(e.into()),
+    let addr = flow_as_std(addr);
+    loop {
+        return match rustix::net::connect(fd, &addr) {
+            Ok(()) | Err(Errno::ISCONN) => Ok(true),
+            Err(Errno::ALREADY | Errno::INPROGRESS) => Ok(false),
+            Err(Errno::INTR) => continue,
+            Err(e) => Err(e.into()),
+        };
     }
 }
 
