@@ -150,6 +150,17 @@ fn unix_streams_tell_their_addresses_as_std_does() {
         pathname(std_client.peer_addr())
     );
     assert!(server.take_error().unwrap().is_none());
+    // Their Debug shows the addresses as std's does, beside the descriptor.
+    let shown = |d: String| d.split_once(", ").map(|(_, rest)| rest.to_owned());
+    assert_eq!(
+        shown(format!("{client:?}")),
+        shown(format!("{std_client:?}")),
+        "{client:?}"
+    );
+    assert!(
+        format!("{listener:?}").contains(&format!("{:?}", path)),
+        "{listener:?}"
+    );
 
     // The halves of a split stream tell the same.
     let (r, w) = server.into_split();

@@ -792,18 +792,31 @@ impl ReadStream for UnixStream {}
 impl WriteStream for UnixStream {}
 
 impl fmt::Debug for UnixStream {
+    /// The descriptor and both ends' addresses, as std's shows them
+    /// (`"/run/app.sock" (pathname)`, `(unnamed)`), and as the TCP types
+    /// show theirs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixStream")
-            .field("fd", &self.as_raw_fd())
-            .finish()
+        let mut d = f.debug_struct("UnixStream");
+        d.field("fd", &self.as_raw_fd());
+        if let Ok(addr) = self.local_addr() {
+            d.field("local", &addr);
+        }
+        if let Ok(addr) = self.peer_addr() {
+            d.field("peer", &addr);
+        }
+        d.finish()
     }
 }
 
 impl fmt::Debug for UnixListener {
+    /// The descriptor and the path it listens on, as std's shows them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixListener")
-            .field("fd", &self.as_raw_fd())
-            .finish()
+        let mut d = f.debug_struct("UnixListener");
+        d.field("fd", &self.as_raw_fd());
+        if let Ok(addr) = self.local_addr() {
+            d.field("local", &addr);
+        }
+        d.finish()
     }
 }
 
