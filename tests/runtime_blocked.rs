@@ -199,3 +199,35 @@ fn a_spawned_future_nothing_can_wake_is_listed_as_such() {
     drop(r);
     tame::run();
 }
+
+#[test]
+fn a_future_woken_from_another_thread_by_its_last_waker_is_not_listed() {
+    let r = Rendezvous::<()>::new();
+    let (ev, done) = r.event_with_slot(());
+    let (to_thread, waker_rx) = std::sync::mpsc::channel::<std::task::Waker>();
+    let (woke_tx, woke) = std::sync::mpsc::channel::<()>();
+    let waker_thread = std::thread::spawn(move || {
+        // `wake` by value: the last clone goes with it.
+        waker_rx.recv().unwrap().wake();
+        woke_tx.send(()).unwrap();
+    });
+    let mut polls = 0;
+    tame::spawn(
+        std::future::poll_fn(move |cx| {
+            polls += 1;
+            if polls == 1 {
+                to_thread.send(cx.waker().clone()).unwrap();
+                return Poll::Pending;
+            }
+            Poll::Ready(())
+        }),
+        ev,
+    );
+    tame::run_once(Some(std::time::Duration::ZERO));
+    woke.recv().unwrap();
+    waker_thread.join().unwrap();
+    // Woken and queued to be polled: not waiting.
+    assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
+    tame::run();
+    assert!(done.take().is_some());
+}

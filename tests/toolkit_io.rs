@@ -1347,3 +1347,28 @@ fn a_line_cut_off_by_a_reset_is_an_error_not_a_final_line() {
         assert_eq!(line_of(&end), None);
     });
 }
+
+#[test]
+fn a_refused_read_line_cuts_no_line_and_a_drained_one_is_not_reported() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let reader = LineReader::new(conn);
+        let _abandoned = a_read_line_given_up_after_par(&reader, &mut peer);
+        tame::run();
+        // Another wait on the stream: the next read_line is refused, and
+        // reads nothing.
+        let r = Rendezvous::<()>::new();
+        let (readable, _) = r.event_with_slot::<io::Result<()>>(());
+        reader.get_ref().readable(readable);
+        let refused = start_read_line(&reader, &r, 64);
+        turn_until(|| refused.is_back());
+        let err = refused.take().unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ResourceBusy);
+        // The peer ends cleanly: "par" is a final line, not a cut one.
+        drop(peer);
+        tame::run();
+        let last = start_read_line(&reader, &r, 64);
+        turn_until(|| last.is_back());
+        assert_eq!(line_of(&last).unwrap(), b"par");
+    });
+}

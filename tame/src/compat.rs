@@ -278,9 +278,9 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         // events came back is not: spawned and not polled yet, woken on
         // this thread, or woken from another (a finished blocking job).
         let pending = self.future.try_borrow().is_ok_and(|f| f.is_some());
-        let woken_remotely =
-            (self.handle.borrow().upgrade()).is_some_and(|h| h.queued.load(Ordering::Acquire));
-        let queued = self.header.queued.get() || woken_remotely;
+        let queued = self.header.queued.get()
+            || (self.handle.borrow().upgrade()).is_some_and(|h| h.queued.load(Ordering::Acquire))
+            || self.remote.is_queued(self.key.get());
         (pending && !queued).then(|| BlockedTask {
             site: TwaitSite::new(
                 self.spawner.name(),

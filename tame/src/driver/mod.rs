@@ -183,6 +183,14 @@ impl Remote {
         keys.as_ref().is_some_and(|k| !k.is_empty())
     }
 
+    /// Whether the future with `key` is queued by a wake from another
+    /// thread (for [`crate::blocked`], which lists no future queued to be
+    /// polled; the waker that queued it may be gone already).
+    pub(crate) fn is_queued(&self, key: usize) -> bool {
+        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.as_ref().is_some_and(|k| k.contains(&key))
+    }
+
     /// The keys queued, `None` once the loop is gone (for tests).
     #[cfg(test)]
     pub(crate) fn queued(&self) -> Option<Vec<usize>> {

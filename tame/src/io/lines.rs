@@ -678,18 +678,22 @@ fn read_back<S: ReadStream + 'static>(
     chunk.clear();
     state.chunk = chunk;
     match n {
-        Ok(0) if ev.is_live() && std::mem::take(&mut state.cut) => {
-            let lost = state.take_rest().map_or(0, |rest| rest.len());
-            drop(state);
-            finish(shared, number, Err(cut_off(lost)), ev);
-        }
         Ok(0) if ev.is_live() => {
+            let cut = std::mem::take(&mut state.cut);
             let rest = state.take_rest();
             drop(state);
-            finish(shared, number, Ok(rest), ev);
+            let result = match rest {
+                Some(rest) if cut => Err(cut_off(rest.len())),
+                rest => Ok(rest),
+            };
+            finish(shared, number, result, ev);
         }
         Err(e) => {
-            state.cut = state.start < state.buf.len();
+            // (A read refused, another waiting on the stream, read
+            // nothing: the line is whole so far.)
+            if e.kind() != io::ErrorKind::ResourceBusy {
+                state.cut = state.start < state.buf.len();
+            }
             drop(state);
             finish(shared, number, Err(e), ev);
         }
