@@ -374,12 +374,7 @@ impl AsRawFd for TcpListener {
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("TcpListener");
-        d.field("fd", &self.as_raw_fd());
-        if let Ok(addr) = self.local_addr() {
-            d.field("local", &addr);
-        }
-        d.finish()
+        super::debug_socket(f, "TcpListener", self.as_raw_fd(), self.local_addr(), None)
     }
 }
 

@@ -110,3 +110,25 @@ pub use split::{ReadHalf, WriteHalf};
 pub use tcp::TcpStream;
 pub use udp::{RecvFromOutcome, UdpSocket};
 pub use unix::{UnixListener, UnixStream};
+
+/// The `Debug` of every socket type: its name, its descriptor, and the
+/// addresses it can tell (`peer`: `None` for a type that has none; an
+/// address it cannot tell, as an unconnected socket's peer, is left out,
+/// as std leaves it out).
+fn debug_socket<A: std::fmt::Debug>(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    fd: std::os::fd::RawFd,
+    local: std::io::Result<A>,
+    peer: Option<std::io::Result<A>>,
+) -> std::fmt::Result {
+    let mut d = f.debug_struct(name);
+    d.field("fd", &fd);
+    if let Ok(addr) = local {
+        d.field("local", &addr);
+    }
+    if let Some(Ok(addr)) = peer {
+        d.field("peer", &addr);
+    }
+    d.finish()
+}

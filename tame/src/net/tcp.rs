@@ -876,15 +876,8 @@ impl WriteStream for TcpStream {}
 
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("TcpStream");
-        d.field("fd", &self.as_raw_fd());
-        if let Ok(addr) = self.local_addr() {
-            d.field("local", &addr);
-        }
-        if let Ok(addr) = self.peer_addr() {
-            d.field("peer", &addr);
-        }
-        d.finish()
+        let (local, peer) = (self.local_addr(), Some(self.peer_addr()));
+        super::debug_socket(f, "TcpStream", self.as_raw_fd(), local, peer)
     }
 }
 

@@ -796,27 +796,15 @@ impl fmt::Debug for UnixStream {
     /// (`"/run/app.sock" (pathname)`, `(unnamed)`), and as the TCP types
     /// show theirs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("UnixStream");
-        d.field("fd", &self.as_raw_fd());
-        if let Ok(addr) = self.local_addr() {
-            d.field("local", &addr);
-        }
-        if let Ok(addr) = self.peer_addr() {
-            d.field("peer", &addr);
-        }
-        d.finish()
+        let (local, peer) = (self.local_addr(), Some(self.peer_addr()));
+        super::debug_socket(f, "UnixStream", self.as_raw_fd(), local, peer)
     }
 }
 
 impl fmt::Debug for UnixListener {
     /// The descriptor and the path it listens on, as std's shows them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("UnixListener");
-        d.field("fd", &self.as_raw_fd());
-        if let Ok(addr) = self.local_addr() {
-            d.field("local", &addr);
-        }
-        d.finish()
+        super::debug_socket(f, "UnixListener", self.as_raw_fd(), self.local_addr(), None)
     }
 }
 
