@@ -1372,3 +1372,29 @@ fn a_refused_read_line_cuts_no_line_and_a_drained_one_is_not_reported() {
         assert_eq!(line_of(&last).unwrap(), b"par");
     });
 }
+
+#[test]
+fn closing_a_line_reader_of_a_read_half_stops_its_read_and_leaves_the_write_half() {
+    on_fresh_loop(|| {
+        let (conn, mut peer) = pair();
+        let (read, write) = conn.into_split();
+        let reader = LineReader::new(read);
+        let r = Rendezvous::<()>::new();
+        let pending = start_read_line(&reader, &r, 64);
+        peer.write_all(b"no newl").unwrap();
+        turn_until(|| reader.buffer() == b"no newl");
+        reader.close();
+        assert!(
+            pending.is_back() && pending.take().is_none(),
+            "back, untriggered"
+        );
+        // The write half still writes; the peer reads it.
+        assert_eq!(write.try_write(b"bye\n").unwrap(), 4);
+        let mut got = [0u8; 4];
+        peer.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"bye\n");
+        drop(write);
+        assert!(peer_sees_eof(&mut peer));
+        tame::run();
+    });
+}

@@ -431,6 +431,38 @@ impl<S: ReadStream + 'static> LineReader<S> {
         &self.shared.stream
     }
 
+    /// Stops reading, for good: a `read_line` in flight comes back
+    /// untriggered (its event dropped, as a stream's `close` drops its
+    /// operations' events), and the reader goes with its stream and the
+    /// bytes not given out (the stream closes if the reader held it alone,
+    /// as when it is dropped). What a server does to a client gone silent
+    /// mid-line: dropping the reader alone leaves its read in flight, and
+    /// the read holds the stream open until the read's event dies. (A
+    /// regular file's read never waits: it comes back by itself.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io;
+    /// use tame::io::LineReader;
+    ///
+    /// let (a, b) = tame::net::UnixStream::pair().unwrap();
+    /// let reader = LineReader::new(a);
+    /// let r = tame::Rendezvous::<&str>::new();
+    /// // The peer says nothing: the read waits.
+    /// reader.read_line(64, r.event("line").map(|_: io::Result<Option<Vec<u8>>>| ()));
+    /// reader.close();
+    /// assert_eq!(r.try_next(), Some("line")); // back, untriggered
+    /// assert_eq!(b.try_read(&mut [0; 8]).unwrap(), 0); // and the stream closed
+    /// tame::run(); // nothing left to wait for
+    /// ```
+    pub fn close(self) {
+        let reading = self.shared.state.borrow().in_flight();
+        if reading {
+            (self.shared.stream.source().0).cancel(crate::driver::Ready::READ);
+        }
+    }
+
     /// The stream and the bytes read from it and not given out yet.
     ///
     /// # Errors
