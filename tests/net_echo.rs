@@ -269,3 +269,15 @@ fn std_round_trip_keeps_the_connection() {
     (&std_conn).read_exact(&mut b).unwrap();
     assert_eq!(&b, b"k");
 }
+
+#[test]
+fn connections_accepted_take_the_listeners_ttl() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_ttl(33).unwrap();
+    assert_eq!(listener.ttl().unwrap(), 33);
+    let err = listener.set_ttl(256).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (conn, _) = listener.try_accept().unwrap();
+    assert_eq!(conn.ttl().unwrap(), 33);
+}

@@ -274,6 +274,41 @@ impl TcpListener {
         sys::local_addr(self.io.fd())
     }
 
+    /// Sets `IP_TTL`, which the connections it accepts inherit (std's
+    /// `TcpListener::set_ttl`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a value the kernel refuses (above 255); as
+    /// `setsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// listener.set_ttl(32).unwrap();
+    /// assert_eq!(listener.ttl().unwrap(), 32);
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        sys::set_ttl(self.io.fd(), ttl)
+    }
+
+    /// The listener's `IP_TTL` (std's `TcpListener::ttl`).
+    ///
+    /// # Errors
+    ///
+    /// As `getsockopt(2)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let listener = tame::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// assert!(listener.ttl().unwrap() > 0);
+    /// ```
+    pub fn ttl(&self) -> io::Result<u32> {
+        sys::ttl(self.io.fd())
+    }
+
     /// Accepts one connection and triggers `ev` with it (made non-blocking)
     /// and the peer's address.
     ///
