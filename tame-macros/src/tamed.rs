@@ -182,7 +182,13 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                     )
                 }
             } else {
-                quote!((|| -> <#r as ::tame::__private::Exit>::Exit { #machine })())
+                // The closure spans the user's body, as the lint shadow's
+                // does: rustc's report of a `?` that cannot return through
+                // the function's type labels the same closure in both, so
+                // it is given once.
+                let bars = quote_spanned!(f.block.brace_token.span.join()=> ||);
+                let body = user_braces(&f.block, machine);
+                quote!((#bars -> <#r as ::tame::__private::Exit>::Exit #body)())
             };
             quote! {
                 let #exit = #run;
