@@ -5363,3 +5363,83 @@ fn one_let_per_configuration() -> u32 {
 fn a_number_declared_once_per_configuration_is_kept() {
     on_fresh_loop(|| assert_eq!(result_of(one_let_per_configuration), Some(2)));
 }
+
+// ---- an arm's borrow of the scrutinee's own temporary, used before a twait
+
+/// A value that logs its drop.
+struct Temp(&'static str, Rc<RefCell<Vec<String>>>);
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(format!("drop {}", self.0));
+    }
+}
+
+fn temp(name: &'static str, log: &Rc<RefCell<Vec<String>>>) -> Temp {
+    Temp(name, log.clone())
+}
+
+/// `match &make() { x => .. }` and its kin bind references into a
+/// temporary of the scrutinee; used before the arm's twait only, they are
+/// not kept (this was E0716, "temporary value dropped while borrowed", at
+/// `#[tamed]`). The temporary is dropped at the first twait, as the README
+/// says of a scrutinee's temporaries.
+// One-arm matches are among the shapes under test.
+#[allow(clippy::match_single_binding, clippy::single_match)]
+#[tamed]
+fn arms_borrowing_a_temporary(log: Rc<RefCell<Vec<String>>>) {
+    match &temp("a", &log) {
+        x => {
+            log.borrow_mut().push(x.0.to_owned());
+            twait! { tame::asap(mkevent!()); }
+            log.borrow_mut().push("after a".to_owned());
+        }
+    }
+    if let Some(x) = Some(temp("b", &log)).as_ref() {
+        log.borrow_mut().push(x.0.to_owned());
+        twait! { tame::asap(mkevent!()); }
+    }
+    let mut rounds = 0;
+    while let Some(x) = Some(temp("c", &log)).as_ref() {
+        log.borrow_mut().push(x.0.to_owned());
+        twait! { tame::asap(mkevent!()); }
+        rounds += 1;
+        if rounds == 2 {
+            break;
+        }
+    }
+    match (&temp("d", &log), 1) {
+        (x, _) => {
+            log.borrow_mut().push(x.0.to_owned());
+            twait! { tame::asap(mkevent!()); }
+        }
+    }
+    match &vec![temp("e", &log)][..] {
+        [x] => {
+            log.borrow_mut().push(x.0.to_owned());
+            twait! { tame::asap(mkevent!()); }
+        }
+        _ => {}
+    }
+    // A promoted constant is `'static`: kept, and read after the twait.
+    if let Some(n) = &Some(5) {
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push(n.to_string());
+    }
+}
+
+#[test]
+fn an_arm_may_borrow_the_scrutinees_temporary_before_its_twait() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        arms_borrowing_a_temporary(log.clone());
+        tame::run();
+        assert_eq!(
+            *log.borrow(),
+            [
+                "a", "drop a", "after a", "b", "drop b", "c", "drop c", "c", "drop c", "d",
+                "drop d", "e", "drop e", "5"
+            ]
+        );
+    });
+}

@@ -213,6 +213,18 @@ impl<'a> Emitter<'a> {
             || (self.f.slot_sites.iter()).any(|s| s.roots.contains(&Some(b)))
     }
 
+    /// `mut` where [`Self::mutable_here`], spanned at the binding's name,
+    /// for a binding the arm also touches (so rustc's unused-variable lint
+    /// has nothing to say of it): a binding whose `mut` and name are of
+    /// two places is one rustc's borrow checker does not name ("cannot
+    /// borrow value as mutable"), and its report of the machine's copy
+    /// would not be the lint shadow's word for word, which rustc gives
+    /// once.
+    fn mut_token(&self, b: BindingId) -> Option<TokenStream> {
+        let span = self.f.bindings[b].ident.span();
+        self.mutable_here(b).then(|| quote_spanned!(span=> mut))
+    }
+
     /// The `#[cfg(..)]` of `b`'s `let`, before each field, field pattern,
     /// field value and statement of `b`: a build whose `cfg` removes the
     /// `let` (a `#[cfg(debug_assertions)] let start = ..;` in release)
@@ -570,7 +582,7 @@ impl<'a> Emitter<'a> {
                 }
             } else if outer.contains(&binding.scope) {
                 let ident = &binding.ident;
-                let m = self.mutable_here(b).then(|| quote!(mut));
+                let m = self.mut_token(b);
                 pats.push(quote!(#cfg #f: #m #ident));
                 decls.extend(self.touch(b));
             } else {
@@ -712,6 +724,8 @@ impl<'a> Emitter<'a> {
         let cfg = self.cfg(b);
         let binding = &self.f.bindings[b];
         let (ident, levels) = (&binding.ident, &binding.lint_levels);
+        // (Spanned as ours: a declaration the arm only assigns is not to be
+        // reported unused; the lint shadow reports the user's.)
         let m = self.mutable_here(b).then(|| quote!(mut));
         match &binding.ty {
             Some(t) => quote!(#cfg #(#levels)* let #m #ident: #t;),
@@ -757,7 +771,7 @@ impl<'a> Emitter<'a> {
     /// binding the arm declares in its body.
     fn take_kept(&self, b: BindingId) -> TokenStream {
         let (ident, levels) = (&self.f.bindings[b].ident, &self.f.bindings[b].lint_levels);
-        let m = self.mutable_here(b).then(|| quote!(mut));
+        let m = self.mut_token(b);
         let k = kept_ident(b);
         let cfg = self.cfg(b);
         let touch = self.touch(b);

@@ -223,7 +223,8 @@ impl Builder<'_> {
                 let binding = &self.f.bindings[held];
                 let why = binding.borrow.as_ref()?;
                 Some(format!("it is bound from `{}`, and {why}", binding.name))
-            });
+            })
+            .or_else(|| syntax::borrow_of_temporary(&scrutinee).map(of_temporary));
         let passes_handle = self.passes_tame_handle(&scrutinee);
         let mut arms = Vec::new();
         for arm in m.arms {
@@ -309,12 +310,13 @@ impl Builder<'_> {
         let taken = self.taken_from(&l.pat, &init);
         let field_cfg = syntax::cfg_field_bindings(&l.pat, syntax::PatPlace::Refutable);
         self.scope.keep_names = !field_cfg.is_empty();
+        let of_temporary = syntax::borrow_of_temporary(&init).map(of_temporary);
         let defs = self.declare_pat(
             &mut l.pat,
             syntax::PatPlace::Refutable,
             Some(&init),
             None,
-            None,
+            of_temporary,
         );
         self.scope.keep_names = false;
         self.cfg_fields(&defs, &field_cfg);
@@ -424,4 +426,20 @@ fn binds(cond: &Expr) -> bool {
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => binds(&b.left) || binds(&b.right),
         _ => false,
     }
+}
+
+/// Why a binding of a pattern matched against a borrow of a temporary
+/// (see [`syntax::borrow_of_temporary`]) cannot be kept across a twait:
+/// it is used only before one, as a reference with no drop of its own.
+fn of_temporary((shown, how): (String, &'static str)) -> String {
+    let shown = if shown.len() <= 40 {
+        format!("`{shown}`")
+    } else {
+        "a value the scrutinee makes".to_owned()
+    };
+    format!(
+        "it is bound from a borrow of a temporary, {shown} ({how}), which a tamed function \
+         drops at the first twait after it (a plain one, at the end of the `match`, `if let` \
+         or `while let`)"
+    )
 }

@@ -481,6 +481,96 @@ pub fn borrow_root_in(
     }
 }
 
+/// What a scrutinee obviously borrows of a temporary it makes itself
+/// (`&make()`, `make_opt().as_ref()`, `&vec![..][..]`, `(&make(), 1)`,
+/// `Some(make()).as_deref()`): the temporary as written, and how (as
+/// [`borrow_root`] says). A plain function keeps such a temporary to the
+/// end of the `match`; the machine drops it at the arm's first twait (it
+/// cannot be kept: nothing names it), so what an arm binds of it may be
+/// used before that twait only. None for a constant the compiler promotes
+/// to a `'static` (`&Some(5)`, `&[1, 2]`), a `'static` string macro's
+/// (`env!(..)`), and a chain that starts at a variable (see
+/// `Builder::borrow_of_local`).
+pub fn borrow_of_temporary(e: &Expr) -> Option<(String, &'static str)> {
+    const STAND_IN: &str = "__tame_temporary";
+    match e {
+        Expr::Paren(p) => return borrow_of_temporary(&p.expr),
+        Expr::Group(g) => return borrow_of_temporary(&g.expr),
+        Expr::Tuple(t) => return t.elems.iter().find_map(borrow_of_temporary),
+        Expr::Array(a) => return a.elems.iter().find_map(borrow_of_temporary),
+        Expr::Struct(s) => return s.fields.iter().find_map(|f| borrow_of_temporary(&f.expr)),
+        Expr::Call(c) if constructor(&c.func) => {
+            return c.args.iter().find_map(borrow_of_temporary)
+        }
+        _ => {}
+    }
+    let mut chain = e.clone();
+    let base = chain_base(&mut chain)?;
+    if !makes_temporary(base) {
+        return None;
+    }
+    let shown = quote::ToTokens::to_token_stream(&*base).to_string();
+    *base = syn::parse_quote!(__tame_temporary);
+    let (root, how) = borrow_root(&chain)?;
+    (root == STAND_IN).then_some((shown, how))
+}
+
+/// The expression a chain of places and method calls starts from
+/// (`make()` of `&make().items[0]`, of `make().as_ref()?`).
+fn chain_base(e: &mut Expr) -> Option<&mut Expr> {
+    match e {
+        Expr::Reference(r) => chain_base(&mut r.expr),
+        Expr::Field(f) => chain_base(&mut f.base),
+        Expr::Index(i) => chain_base(&mut i.expr),
+        Expr::MethodCall(m) => chain_base(&mut m.receiver),
+        Expr::Try(t) => chain_base(&mut t.expr),
+        Expr::Paren(p) => chain_base(&mut p.expr),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        }) => chain_base(expr),
+        Expr::Path(_) => None,
+        other => Some(other),
+    }
+}
+
+/// Whether `e`, at the start of a chain, is a value the statement makes
+/// and drops (a call's, a macro's, a literal's of a struct), not one the
+/// compiler promotes to a `'static` (`Some(5)`, `[1, 2]`, a string
+/// literal, `env!("HOME")`).
+fn makes_temporary(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => !(constructor(&c.func) && c.args.iter().all(constant_like)),
+        Expr::Macro(m) => !m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "env"
+                    | "option_env"
+                    | "concat"
+                    | "stringify"
+                    | "include_str"
+                    | "include_bytes"
+                    | "file"
+                    | "module_path"
+                    | "line"
+                    | "column"
+            )
+        }),
+        Expr::Struct(_) | Expr::Array(_) | Expr::Tuple(_) | Expr::Repeat(_) => !constant_like(e),
+        Expr::Block(b) => b.label.is_none(),
+        Expr::If(_) | Expr::Match(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether a call's function is a tuple struct's or a variant's
+/// constructor by its name (`Some`, `Wrapper`, `Kind::A`).
+fn constructor(func: &Expr) -> bool {
+    matches!(func, Expr::Path(p) if p.path.segments.last()
+        .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase())))
+}
+
 /// Whether a method call's turbofish names a type that borrows nothing
 /// (`collect::<String>()`, `collect::<Vec<u8>>()`).
 fn turbofish_owned(m: &syn::ExprMethodCall) -> bool {
