@@ -493,15 +493,32 @@ pub fn borrow_root_in(
 /// `Builder::borrow_of_local`).
 pub fn borrow_of_temporary(e: &Expr) -> Option<(String, &'static str)> {
     const STAND_IN: &str = "__tame_temporary";
+    // A tuple (an array, a constructor's arguments) of such borrows: the
+    // pattern's names all hold references then, or constants (`(&make(),
+    // 1)`). Beside a value that may need a drop (`(&make(), D)`), one of
+    // them may own it, which must be kept to its scope's end: not judged.
+    let parts = |parts: Vec<&Expr>| {
+        let mut found = None;
+        for p in parts {
+            match borrow_of_temporary(p) {
+                Some(b) => {
+                    found.get_or_insert(b);
+                }
+                None if constant_like(p) => {}
+                None => return None,
+            }
+        }
+        found
+    };
     match e {
         Expr::Paren(p) => return borrow_of_temporary(&p.expr),
         Expr::Group(g) => return borrow_of_temporary(&g.expr),
-        Expr::Tuple(t) => return t.elems.iter().find_map(borrow_of_temporary),
-        Expr::Array(a) => return a.elems.iter().find_map(borrow_of_temporary),
-        Expr::Struct(s) => return s.fields.iter().find_map(|f| borrow_of_temporary(&f.expr)),
-        Expr::Call(c) if constructor(&c.func) => {
-            return c.args.iter().find_map(borrow_of_temporary)
+        Expr::Tuple(t) => return parts(t.elems.iter().collect()),
+        Expr::Array(a) => return parts(a.elems.iter().collect()),
+        Expr::Struct(s) if s.rest.is_none() => {
+            return parts(s.fields.iter().map(|f| &f.expr).collect())
         }
+        Expr::Call(c) if constructor(&c.func) => return parts(c.args.iter().collect()),
         _ => {}
     }
     let mut chain = e.clone();
