@@ -5426,6 +5426,15 @@ fn arms_borrowing_a_temporary(log: Rc<RefCell<Vec<String>>>) {
         twait! { tame::asap(mkevent!()); }
         log.borrow_mut().push(n.to_string());
     }
+    // So is what a function gives by `&'static`: kept too.
+    if let Some(n) = static_names().first() {
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push((*n).to_owned());
+    }
+}
+
+fn static_names() -> &'static [&'static str] {
+    &["static"]
 }
 
 #[test]
@@ -5438,7 +5447,7 @@ fn an_arm_may_borrow_the_scrutinees_temporary_before_its_twait() {
             *log.borrow(),
             [
                 "a", "drop a", "after a", "b", "drop b", "c", "drop c", "c", "drop c", "d",
-                "drop d", "e", "drop e", "5"
+                "drop d", "e", "drop e", "5", "static"
             ]
         );
     });

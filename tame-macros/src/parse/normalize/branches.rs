@@ -224,7 +224,14 @@ impl Builder<'_> {
                 let why = binding.borrow.as_ref()?;
                 Some(format!("it is bound from `{}`, and {why}", binding.name))
             })
-            .or_else(|| syntax::borrow_of_temporary(&scrutinee).map(of_temporary));
+            .or_else(|| {
+                syntax::borrow_of_temporary(&scrutinee)
+                    .filter(|t| t.owned)
+                    .map(of_temporary)
+            });
+        // References into a temporary that may be a `&'static` a function
+        // gave: no drop, so kept only while used; kept, rustc judges them.
+        let refs = syntax::borrow_of_temporary(&scrutinee).is_some();
         let passes_handle = self.passes_tame_handle(&scrutinee);
         let mut arms = Vec::new();
         for arm in m.arms {
@@ -248,6 +255,11 @@ impl Builder<'_> {
             }
             self.cfg_fields(&defs, &field_cfg);
             self.mark_taken(&defs, taken);
+            if refs {
+                for &d in &defs {
+                    self.f.bindings[d].trivial = true;
+                }
+            }
             let mut defs = defs;
             let guard = arm.guard.map(|(_, g)| {
                 let mut g = *g;
@@ -310,7 +322,10 @@ impl Builder<'_> {
         let taken = self.taken_from(&l.pat, &init);
         let field_cfg = syntax::cfg_field_bindings(&l.pat, syntax::PatPlace::Refutable);
         self.scope.keep_names = !field_cfg.is_empty();
-        let of_temporary = syntax::borrow_of_temporary(&init).map(of_temporary);
+        // (See `match` above.)
+        let temporary = syntax::borrow_of_temporary(&init);
+        let refs = temporary.is_some();
+        let of_temporary = temporary.filter(|t| t.owned).map(of_temporary);
         let defs = self.declare_pat(
             &mut l.pat,
             syntax::PatPlace::Refutable,
@@ -321,6 +336,11 @@ impl Builder<'_> {
         self.scope.keep_names = false;
         self.cfg_fields(&defs, &field_cfg);
         self.mark_taken(&defs, taken);
+        if refs {
+            for &d in &defs {
+                self.f.bindings[d].trivial = true;
+            }
+        }
         defs
     }
 
@@ -431,7 +451,8 @@ fn binds(cond: &Expr) -> bool {
 /// Why a binding of a pattern matched against a borrow of a temporary
 /// (see [`syntax::borrow_of_temporary`]) cannot be kept across a twait:
 /// it is used only before one, as a reference with no drop of its own.
-fn of_temporary((shown, how): (String, &'static str)) -> String {
+fn of_temporary(t: syntax::TemporaryBorrow) -> String {
+    let (shown, how) = (t.shown, t.how);
     let shown = if shown.len() <= 40 {
         format!("`{shown}`")
     } else {

@@ -483,27 +483,27 @@ pub fn borrow_root_in(
 
 /// What a scrutinee obviously borrows of a temporary it makes itself
 /// (`&make()`, `make_opt().as_ref()`, `&vec![..][..]`, `(&make(), 1)`,
-/// `Some(make()).as_deref()`): the temporary as written, and how (as
-/// [`borrow_root`] says). A plain function keeps such a temporary to the
-/// end of the `match`; the machine drops it at the arm's first twait (it
-/// cannot be kept: nothing names it), so what an arm binds of it may be
-/// used before that twait only. None for a constant the compiler promotes
-/// to a `'static` (`&Some(5)`, `&[1, 2]`), a `'static` string macro's
-/// (`env!(..)`), and a chain that starts at a variable (see
-/// `Builder::borrow_of_local`).
-pub fn borrow_of_temporary(e: &Expr) -> Option<(String, &'static str)> {
+/// `Some(make()).as_deref()`). A plain function keeps such a temporary to
+/// the end of the `match`; the machine drops it at the arm's first twait
+/// (nothing names it, so it cannot be kept), so what an arm binds of it
+/// (references, with no drop of their own) need not be kept before then.
+/// None for a constant the compiler promotes to a `'static` (`&Some(5)`,
+/// `&[1, 2]`), a `'static` string macro's (`env!(..)`), and a chain that
+/// starts at a variable (see `Builder::borrow_of_local`).
+pub fn borrow_of_temporary(e: &Expr) -> Option<TemporaryBorrow> {
     const STAND_IN: &str = "__tame_temporary";
     // A tuple (an array, a constructor's arguments) of such borrows: the
     // pattern's names all hold references then, or constants (`(&make(),
     // 1)`). Beside a value that may need a drop (`(&make(), D)`), one of
     // them may own it, which must be kept to its scope's end: not judged.
     let parts = |parts: Vec<&Expr>| {
-        let mut found = None;
+        let mut found: Option<TemporaryBorrow> = None;
         for p in parts {
             match borrow_of_temporary(p) {
-                Some(b) => {
-                    found.get_or_insert(b);
-                }
+                Some(b) => match &mut found {
+                    Some(f) => f.owned &= b.owned,
+                    None => found = Some(b),
+                },
                 None if constant_like(p) => {}
                 None => return None,
             }
@@ -523,13 +523,23 @@ pub fn borrow_of_temporary(e: &Expr) -> Option<(String, &'static str)> {
     }
     let mut chain = e.clone();
     let base = chain_base(&mut chain)?;
-    if !makes_temporary(base) {
-        return None;
-    }
+    let owned = temporary(base)?;
     let shown = quote::ToTokens::to_token_stream(&*base).to_string();
     *base = syn::parse_quote!(__tame_temporary);
     let (root, how) = borrow_root(&chain)?;
-    (root == STAND_IN).then_some((shown, how))
+    (root == STAND_IN).then_some(TemporaryBorrow { shown, how, owned })
+}
+
+/// What [`borrow_of_temporary`] found.
+pub struct TemporaryBorrow {
+    /// The temporary as written.
+    pub shown: String,
+    /// How the scrutinee borrows it (as [`borrow_root`] says).
+    pub how: &'static str,
+    /// The temporary is surely a value the statement owns (a literal's,
+    /// `vec![..]`'s, a constructor's), not a `&'static` a function gave
+    /// (`config().name.as_str()` may borrow nothing that is dropped).
+    pub owned: bool,
 }
 
 /// The expression a chain of places and method calls starts from
@@ -553,31 +563,34 @@ fn chain_base(e: &mut Expr) -> Option<&mut Expr> {
 }
 
 /// Whether `e`, at the start of a chain, is a value the statement makes
-/// and drops (a call's, a macro's, a literal's of a struct), not one the
-/// compiler promotes to a `'static` (`Some(5)`, `[1, 2]`, a string
-/// literal, `env!("HOME")`).
-fn makes_temporary(e: &Expr) -> bool {
+/// (a call's, a macro's, a literal's of a struct), not one the compiler
+/// promotes to a `'static` (`Some(5)`, `[1, 2]`, a string literal,
+/// `env!("HOME")`): `Some(true)` if the value is surely owned (see
+/// [`TemporaryBorrow::owned`]), `Some(false)` if it may be a reference.
+fn temporary(e: &Expr) -> Option<bool> {
     match e {
-        Expr::Call(c) => !(constructor(&c.func) && c.args.iter().all(constant_like)),
-        Expr::Macro(m) => !m.mac.path.segments.last().is_some_and(|s| {
-            matches!(
-                s.ident.to_string().as_str(),
-                "env"
-                    | "option_env"
-                    | "concat"
-                    | "stringify"
-                    | "include_str"
-                    | "include_bytes"
-                    | "file"
-                    | "module_path"
-                    | "line"
-                    | "column"
-            )
-        }),
-        Expr::Struct(_) | Expr::Array(_) | Expr::Tuple(_) | Expr::Repeat(_) => !constant_like(e),
-        Expr::Block(b) => b.label.is_none(),
-        Expr::If(_) | Expr::Match(_) => true,
-        _ => false,
+        Expr::Call(c) if constructor(&c.func) => {
+            (!c.args.iter().all(constant_like)).then_some(true)
+        }
+        Expr::Call(c) => Some(matches!(&*c.func, Expr::Path(p)
+        if p.path.segments.len() >= 2 && p.path.segments.last().is_some_and(|s| {
+            matches!(s.ident.to_string().as_str(), "new" | "from" | "default" | "with_capacity")
+        }))),
+        Expr::Macro(m) => {
+            let name = m.mac.path.segments.last()?.ident.to_string();
+            match name.as_str() {
+                "env" | "option_env" | "concat" | "stringify" | "include_str" | "include_bytes"
+                | "file" | "module_path" | "line" | "column" => None,
+                "vec" | "format" => Some(true),
+                _ => Some(false),
+            }
+        }
+        Expr::Struct(_) | Expr::Array(_) | Expr::Tuple(_) | Expr::Repeat(_) => {
+            (!constant_like(e)).then_some(true)
+        }
+        Expr::Block(b) if b.label.is_none() => Some(false),
+        Expr::If(_) | Expr::Match(_) => Some(false),
+        _ => None,
     }
 }
 
