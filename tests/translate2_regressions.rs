@@ -5395,12 +5395,12 @@ fn arms_borrowing_a_temporary(log: Rc<RefCell<Vec<String>>>) {
             log.borrow_mut().push("after a".to_owned());
         }
     }
-    if let Some(x) = Some(temp("b", &log)).as_ref() {
+    if let Some(x) = &Some(temp("b", &log)) {
         log.borrow_mut().push(x.0.to_owned());
         twait! { tame::asap(mkevent!()); }
     }
     let mut rounds = 0;
-    while let Some(x) = Some(temp("c", &log)).as_ref() {
+    while let Some(x) = &Some(temp("c", &log)) {
         log.borrow_mut().push(x.0.to_owned());
         twait! { tame::asap(mkevent!()); }
         rounds += 1;
@@ -5426,10 +5426,16 @@ fn arms_borrowing_a_temporary(log: Rc<RefCell<Vec<String>>>) {
         twait! { tame::asap(mkevent!()); }
         log.borrow_mut().push(n.to_string());
     }
-    // So is what a function gives by `&'static`: kept too.
-    if let Some(n) = static_names().first() {
+    // So is what a function gives by `&'static`, reached through a
+    // reference to its temporary: kept too.
+    if let [n] = &static_names()[0..1] {
         twait! { tame::asap(mkevent!()); }
         log.borrow_mut().push((*n).to_owned());
+    }
+    // A copy taken out through a `&` pattern is kept.
+    if let &Some(n) = &static_names().first().copied() {
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push(format!("{n} copy"));
     }
 }
 
@@ -5446,9 +5452,72 @@ fn an_arm_may_borrow_the_scrutinees_temporary_before_its_twait() {
         assert_eq!(
             *log.borrow(),
             [
-                "a", "drop a", "after a", "b", "drop b", "c", "drop c", "c", "drop c", "d",
-                "drop d", "e", "drop e", "5", "static"
+                "a",
+                "drop a",
+                "after a",
+                "b",
+                "drop b",
+                "c",
+                "drop c",
+                "c",
+                "drop c",
+                "d",
+                "drop d",
+                "e",
+                "drop e",
+                "5",
+                "static",
+                "static copy"
             ]
+        );
+    });
+}
+
+/// What a method gives is judged by no name when the scrutinee makes it: a
+/// guard (`registry().lock()`) or a value of a type's own `first()` is
+/// kept to the end of its arm, as in a plain function, and a view of a
+/// `&'static` (`Path::new(p).to_str()`) is kept across the twait.
+#[tamed]
+fn values_a_scrutinee_makes_by_method(log: Rc<RefCell<Vec<String>>>) {
+    if let Ok(mut g) = registry().lock() {
+        g.push(1);
+        twait! { tame::asap(mkevent!()); }
+        let held = registry().try_lock().is_err();
+        log.borrow_mut().push(format!("held {held}"));
+    }
+    if let Some(_t) = (Shelf(log.clone())).first() {
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push("end of if let".to_owned());
+    }
+    if let Some(s) = std::path::Path::new("/tmp/x").to_str() {
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push(s.to_owned());
+    }
+}
+
+fn registry() -> &'static Mutex<Vec<u32>> {
+    static R: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    &R
+}
+
+/// A type whose `first()` gives an owned value, which drops.
+struct Shelf(Rc<RefCell<Vec<String>>>);
+
+impl Shelf {
+    fn first(&self) -> Option<Temp> {
+        Some(Temp("first", self.0.clone()))
+    }
+}
+
+#[test]
+fn a_value_a_scrutinees_method_makes_is_kept_to_the_end_of_its_arm() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        values_a_scrutinee_makes_by_method(log.clone());
+        tame::run();
+        assert_eq!(
+            *log.borrow(),
+            ["held true", "end of if let", "drop first", "/tmp/x"]
         );
     });
 }

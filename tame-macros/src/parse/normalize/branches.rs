@@ -223,15 +223,10 @@ impl Builder<'_> {
                 let binding = &self.f.bindings[held];
                 let why = binding.borrow.as_ref()?;
                 Some(format!("it is bound from `{}`, and {why}", binding.name))
-            })
-            .or_else(|| {
-                syntax::borrow_of_temporary(&scrutinee)
-                    .filter(|t| t.owned)
-                    .map(of_temporary)
             });
-        // References into a temporary that may be a `&'static` a function
-        // gave: no drop, so kept only while used; kept, rustc judges them.
-        let refs = syntax::borrow_of_temporary(&scrutinee).is_some();
+        // References into a temporary the scrutinee makes: no drop, so kept
+        // only while used (see `syntax::reference_to_temporary`).
+        let temporary = syntax::reference_to_temporary(&scrutinee);
         let passes_handle = self.passes_tame_handle(&scrutinee);
         let mut arms = Vec::new();
         for arm in m.arms {
@@ -240,13 +235,10 @@ impl Builder<'_> {
             let taken = self.taken_from(&pat, &scrutinee);
             let field_cfg = syntax::cfg_field_bindings(&pat, syntax::PatPlace::Refutable);
             self.scope.keep_names = !field_cfg.is_empty();
-            let defs = self.declare_pat(
-                &mut pat,
-                syntax::PatPlace::Refutable,
-                None,
-                None,
-                borrowed.clone(),
-            );
+            let why = borrowed
+                .clone()
+                .or_else(|| of_temporary(temporary.as_ref()?, &pat));
+            let defs = self.declare_pat(&mut pat, syntax::PatPlace::Refutable, None, None, why);
             self.scope.keep_names = false;
             if passes_handle {
                 for &id in &defs {
@@ -255,7 +247,7 @@ impl Builder<'_> {
             }
             self.cfg_fields(&defs, &field_cfg);
             self.mark_taken(&defs, taken);
-            if refs {
+            if temporary.is_some() {
                 for &d in &defs {
                     self.f.bindings[d].trivial = true;
                 }
@@ -323,20 +315,19 @@ impl Builder<'_> {
         let field_cfg = syntax::cfg_field_bindings(&l.pat, syntax::PatPlace::Refutable);
         self.scope.keep_names = !field_cfg.is_empty();
         // (See `match` above.)
-        let temporary = syntax::borrow_of_temporary(&init);
-        let refs = temporary.is_some();
-        let of_temporary = temporary.filter(|t| t.owned).map(of_temporary);
+        let temporary = syntax::reference_to_temporary(&init);
+        let why = temporary.as_ref().and_then(|t| of_temporary(t, &l.pat));
         let defs = self.declare_pat(
             &mut l.pat,
             syntax::PatPlace::Refutable,
             Some(&init),
             None,
-            of_temporary,
+            why,
         );
         self.scope.keep_names = false;
         self.cfg_fields(&defs, &field_cfg);
         self.mark_taken(&defs, taken);
-        if refs {
+        if temporary.is_some() {
             for &d in &defs {
                 self.f.bindings[d].trivial = true;
             }
@@ -448,19 +439,23 @@ fn binds(cond: &Expr) -> bool {
     }
 }
 
-/// Why a binding of a pattern matched against a borrow of a temporary
-/// (see [`syntax::borrow_of_temporary`]) cannot be kept across a twait:
-/// it is used only before one, as a reference with no drop of its own.
-fn of_temporary(t: syntax::TemporaryBorrow) -> String {
-    let (shown, how) = (t.shown, t.how);
-    let shown = if shown.len() <= 40 {
-        format!("`{shown}`")
+/// Why the names `pat` binds of a reference to a whole temporary (see
+/// [`syntax::reference_to_temporary`]) cannot be kept across a twait:
+/// used before one only, they are references with no drop of their own.
+/// None if the reference is to a part of it, or `pat` takes a copy out
+/// through a `&` (`&c`): rustc judges those, kept.
+fn of_temporary(t: &syntax::TemporaryReference, pat: &syn::Pat) -> Option<String> {
+    if !t.whole || syntax::has_reference_pattern(pat) {
+        return None;
+    }
+    let shown = if t.shown.len() <= 40 {
+        format!("`{}`", t.shown)
     } else {
         "a value the scrutinee makes".to_owned()
     };
-    format!(
-        "it is bound from a borrow of a temporary, {shown} ({how}), which a tamed function \
-         drops at the first twait after it (a plain one, at the end of the `match`, `if let` \
-         or `while let`)"
-    )
+    Some(format!(
+        "it is bound from a reference to a temporary, {shown}, which a tamed function drops \
+         at the first twait after it (a plain one, at the end of the `match`, `if let` or \
+         `while let`)"
+    ))
 }

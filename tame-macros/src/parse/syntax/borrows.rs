@@ -481,124 +481,126 @@ pub fn borrow_root_in(
     }
 }
 
-/// What a scrutinee obviously borrows of a temporary it makes itself
-/// (`&make()`, `make_opt().as_ref()`, `&vec![..][..]`, `(&make(), 1)`,
-/// `Some(make()).as_deref()`). A plain function keeps such a temporary to
-/// the end of the `match`; the machine drops it at the arm's first twait
-/// (nothing names it, so it cannot be kept), so what an arm binds of it
-/// (references, with no drop of their own) need not be kept before then.
-/// None for a constant the compiler promotes to a `'static` (`&Some(5)`,
-/// `&[1, 2]`), a `'static` string macro's (`env!(..)`), and a chain that
-/// starts at a variable (see `Builder::borrow_of_local`).
-pub fn borrow_of_temporary(e: &Expr) -> Option<TemporaryBorrow> {
-    const STAND_IN: &str = "__tame_temporary";
-    // A tuple (an array, a constructor's arguments) of such borrows: the
-    // pattern's names all hold references then, or constants (`(&make(),
-    // 1)`). Beside a value that may need a drop (`(&make(), D)`), one of
-    // them may own it, which must be kept to its scope's end: not judged.
-    let parts = |parts: Vec<&Expr>| {
-        let mut found: Option<TemporaryBorrow> = None;
-        for p in parts {
-            match borrow_of_temporary(p) {
-                Some(b) => match &mut found {
-                    Some(f) => f.owned &= b.owned,
-                    None => found = Some(b),
-                },
-                None if constant_like(p) => {}
-                None => return None,
+/// Whether a scrutinee is a reference to a temporary it makes (`&make()`,
+/// `&make().items[0]`, `&vec![..][..]`), or a tuple or array of such
+/// beside literals (`(&make(), 1)`): what its patterns bind, by Rust's
+/// binding modes, is then a reference into it (or a `Copy` value taken out
+/// through a `&` pattern), with no drop of its own. A plain function keeps
+/// the temporary to the end of the `match`; the machine drops it at the
+/// arm's first twait (nothing names it, so it cannot be kept), so those
+/// names need not be kept across a twait that they are not used after.
+///
+/// Only the syntax of a reference is trusted: what a method gives
+/// (`make().as_ref()`, `reg().lock()`) may own a value with a drop, a guard
+/// or a type's own `first()`, whatever its name says.
+pub fn reference_to_temporary(e: &Expr) -> Option<TemporaryReference> {
+    match e {
+        Expr::Paren(p) => reference_to_temporary(&p.expr),
+        Expr::Group(g) => reference_to_temporary(&g.expr),
+        Expr::Tuple(t) => parts_refer_to_temporaries(t.elems.iter()),
+        Expr::Array(a) => parts_refer_to_temporaries(a.elems.iter()),
+        Expr::Reference(r) => {
+            let mut operand = &*r.expr;
+            while let Expr::Paren(p) = operand {
+                operand = &p.expr;
             }
-        }
-        found
-    };
-    match e {
-        Expr::Paren(p) => return borrow_of_temporary(&p.expr),
-        Expr::Group(g) => return borrow_of_temporary(&g.expr),
-        Expr::Tuple(t) => return parts(t.elems.iter().collect()),
-        Expr::Array(a) => return parts(a.elems.iter().collect()),
-        Expr::Struct(s) if s.rest.is_none() => {
-            return parts(s.fields.iter().map(|f| &f.expr).collect())
-        }
-        Expr::Call(c) if constructor(&c.func) => return parts(c.args.iter().collect()),
-        _ => {}
-    }
-    let mut chain = e.clone();
-    let base = chain_base(&mut chain)?;
-    let owned = temporary(base)?;
-    let shown = quote::ToTokens::to_token_stream(&*base).to_string();
-    *base = syn::parse_quote!(__tame_temporary);
-    let (root, how) = borrow_root(&chain)?;
-    (root == STAND_IN).then_some(TemporaryBorrow { shown, how, owned })
-}
-
-/// What [`borrow_of_temporary`] found.
-pub struct TemporaryBorrow {
-    /// The temporary as written.
-    pub shown: String,
-    /// How the scrutinee borrows it (as [`borrow_root`] says).
-    pub how: &'static str,
-    /// The temporary is surely a value the statement owns (a literal's,
-    /// `vec![..]`'s, a constructor's), not a `&'static` a function gave
-    /// (`config().name.as_str()` may borrow nothing that is dropped).
-    pub owned: bool,
-}
-
-/// The expression a chain of places and method calls starts from
-/// (`make()` of `&make().items[0]`, of `make().as_ref()?`).
-fn chain_base(e: &mut Expr) -> Option<&mut Expr> {
-    match e {
-        Expr::Reference(r) => chain_base(&mut r.expr),
-        Expr::Field(f) => chain_base(&mut f.base),
-        Expr::Index(i) => chain_base(&mut i.expr),
-        Expr::MethodCall(m) => chain_base(&mut m.receiver),
-        Expr::Try(t) => chain_base(&mut t.expr),
-        Expr::Paren(p) => chain_base(&mut p.expr),
-        Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Deref(_),
-            expr,
-            ..
-        }) => chain_base(expr),
-        Expr::Path(_) => None,
-        other => Some(other),
-    }
-}
-
-/// Whether `e`, at the start of a chain, is a value the statement makes
-/// (a call's, a macro's, a literal's of a struct), not one the compiler
-/// promotes to a `'static` (`Some(5)`, `[1, 2]`, a string literal,
-/// `env!("HOME")`): `Some(true)` if the value is surely owned (see
-/// [`TemporaryBorrow::owned`]), `Some(false)` if it may be a reference.
-fn temporary(e: &Expr) -> Option<bool> {
-    match e {
-        Expr::Call(c) if constructor(&c.func) => {
-            (!c.args.iter().all(constant_like)).then_some(true)
-        }
-        Expr::Call(c) => Some(matches!(&*c.func, Expr::Path(p)
-        if p.path.segments.len() >= 2 && p.path.segments.last().is_some_and(|s| {
-            matches!(s.ident.to_string().as_str(), "new" | "from" | "default" | "with_capacity")
-        }))),
-        Expr::Macro(m) => {
-            let name = m.mac.path.segments.last()?.ident.to_string();
-            match name.as_str() {
-                "env" | "option_env" | "concat" | "stringify" | "include_str" | "include_bytes"
-                | "file" | "module_path" | "line" | "column" => None,
-                "vec" | "format" => Some(true),
-                _ => Some(false),
+            // `&make()`: the temporary itself. (`&Some(5)`, `&[1, 2]` may
+            // be promoted to `'static` constants.)
+            if makes_value(operand) {
+                return (!promotable(operand)).then(|| TemporaryReference {
+                    shown: quote::ToTokens::to_token_stream(operand).to_string(),
+                    whole: true,
+                });
             }
+            // `&make().items[0]`: a part of it; or, through a `&'static` a
+            // function gave (`&config().name`), data that outlives it.
+            let mut base = operand;
+            loop {
+                base = match base {
+                    Expr::Field(f) => &f.base,
+                    Expr::Index(i) => &i.expr,
+                    Expr::Paren(p) => &p.expr,
+                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+                    _ => break,
+                };
+            }
+            (makes_value(base) && !promotable(base)).then(|| TemporaryReference {
+                shown: quote::ToTokens::to_token_stream(base).to_string(),
+                whole: false,
+            })
         }
-        Expr::Struct(_) | Expr::Array(_) | Expr::Tuple(_) | Expr::Repeat(_) => {
-            (!constant_like(e)).then_some(true)
-        }
-        Expr::Block(b) if b.label.is_none() => Some(false),
-        Expr::If(_) | Expr::Match(_) => Some(false),
         _ => None,
     }
 }
 
-/// Whether a call's function is a tuple struct's or a variant's
-/// constructor by its name (`Some`, `Wrapper`, `Kind::A`).
-fn constructor(func: &Expr) -> bool {
-    matches!(func, Expr::Path(p) if p.path.segments.last()
-        .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase())))
+/// A tuple's (an array's) parts for [`reference_to_temporary`]: each a
+/// reference to a temporary or a literal (a number, a string), one at
+/// least a reference. Never `whole`: a literal's name is no borrow.
+fn parts_refer_to_temporaries<'a>(
+    parts: impl Iterator<Item = &'a Expr>,
+) -> Option<TemporaryReference> {
+    let mut found = None;
+    for p in parts {
+        match reference_to_temporary(p) {
+            Some(t) => {
+                found.get_or_insert(TemporaryReference { whole: false, ..t });
+            }
+            None if matches!(p, Expr::Lit(_)) => {}
+            None => return None,
+        }
+    }
+    found
+}
+
+/// What [`reference_to_temporary`] found.
+pub struct TemporaryReference {
+    /// The temporary as written.
+    pub shown: String,
+    /// The reference is to the whole temporary (`&make()`): a name bound
+    /// by reference borrows it, whatever its type holds, and cannot be kept
+    /// across a twait. (A part of it may be reached through a `&'static`,
+    /// `&config().name`, which can.)
+    pub whole: bool,
+}
+
+/// Whether the compiler may promote `&e` to a `'static` constant: a
+/// [`constant_like`] value, or a variant's or tuple struct's of such
+/// (`Some(5)`).
+fn promotable(e: &Expr) -> bool {
+    match e {
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Path(p) if p.path.segments.last()
+                .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase())))
+                && c.args.iter().all(promotable)
+        }
+        Expr::Paren(p) => promotable(&p.expr),
+        other => constant_like(other),
+    }
+}
+
+/// Whether `e` makes a value, rather than naming a place: a call's, a
+/// method's, a macro's, a literal's. What it makes is a temporary of the
+/// statement (or a promoted constant, see [`constant_like`]).
+fn makes_value(e: &Expr) -> bool {
+    !matches!(
+        e,
+        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) | Expr::Paren(_) | Expr::Group(_)
+    ) && !matches!(e, Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)))
+}
+
+/// Whether a pattern has a `&` in it, which takes a value out of the
+/// reference it matches (`&c`, `Some(&n)`): such a name holds a copy,
+/// which may be kept across a twait even where the reference could not.
+pub fn has_reference_pattern(p: &Pat) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_pat_reference(&mut self, _: &'ast syn::PatReference) {
+            self.0 = true;
+        }
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_pat(&mut f, p);
+    f.0
 }
 
 /// Whether a method call's turbofish names a type that borrows nothing
