@@ -505,3 +505,100 @@ fn a_tcp_retry_given_up_is_closed_and_the_next_nameservers_retry_answers() {
         );
     });
 }
+
+/// Takes every descriptor this process may still open (the soft limit
+/// lowered to a few past the highest one in use), so that the next socket
+/// fails with EMFILE; gives them back, and the limit, when dropped.
+struct NoFdsLeft {
+    held: Vec<OwnedFd>,
+    limit: rustix::process::Rlimit,
+}
+
+impl NoFdsLeft {
+    fn take() -> NoFdsLeft {
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        let limit = getrlimit(Resource::Nofile);
+        let highest = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+            .max()
+            .unwrap();
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(highest + 16),
+                maximum: limit.maximum,
+            },
+        )
+        .unwrap();
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let mut held = Vec::new();
+        loop {
+            match rustix::io::dup(&null) {
+                Ok(fd) => held.push(fd),
+                Err(e) => {
+                    assert_eq!(e, rustix::io::Errno::MFILE);
+                    break;
+                }
+            }
+        }
+        held.push(null.into());
+        NoFdsLeft { held, limit }
+    }
+}
+
+impl Drop for NoFdsLeft {
+    fn drop(&mut self) {
+        self.held.clear();
+        rustix::process::setrlimit(rustix::process::Resource::Nofile, self.limit).unwrap();
+    }
+}
+
+/// Answers the A and AAAA queries on `sock` with TC set and no address,
+/// after taking every descriptor left (into `starved`): the resolver's
+/// socket and timer are made by then, its retry's TCP socket cannot be.
+/// The socket stays open (in `starved` too): closed, it would free one.
+#[tamed]
+fn truncating_then_starving(sock: UdpSocket, starved: Rc<RefCell<Option<(NoFdsLeft, UdpSocket)>>>) {
+    tvars! {
+        let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
+    }
+    twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
+    let first = truncated_reply(&got, &[], Tc::Both);
+    twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
+    let second = truncated_reply(&got, &[], Tc::Both);
+    let none_left = NoFdsLeft::take();
+    for (reply, to) in first.into_iter().chain(second) {
+        let _ = sock.try_send_to(&reply, to);
+    }
+    *starved.borrow_mut() = Some((none_left, sock));
+}
+
+#[test]
+fn a_tcp_retry_that_cannot_make_its_socket_is_the_lookups_io_error() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, _refusing) = same_port(refusing);
+        let ns = udp.local_addr().unwrap();
+        let starved = Rc::new(RefCell::new(None));
+        truncating_then_starving(udp, starved.clone());
+        let s = starved.clone();
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || {
+            s.borrow_mut().take();
+        });
+        assert!(
+            starved.borrow().is_none(),
+            "the descriptors were given back"
+        );
+        // This process's shortage, not the nameserver's: "unreachable"
+        // would send the user looking at the network.
+        match res {
+            Err(e @ Error::Io(_)) => assert!(
+                e.to_string()
+                    .contains(&io::Error::from_raw_os_error(24).to_string()),
+                "{e}"
+            ),
+            other => panic!("expected Io (out of descriptors), got {other:?}"),
+        }
+    });
+}

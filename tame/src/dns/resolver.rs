@@ -323,8 +323,14 @@ impl Resolver {
     /// gives no final answer) or the deadline comes first, the addresses
     /// of the truncated reply are the answer if it had any (a partial
     /// list, final); if it had none, the nameserver failed the query,
-    /// which goes on to the next nameserver at once as below, and is
-    /// [`Error::Malformed`] if no nameserver answers better. An NXDOMAIN or
+    /// which goes on to the next nameserver at once as below; if no
+    /// nameserver answers better, the lookup is [`Error::Unreachable`] for
+    /// a connection refused or reset, [`Error::Timeout`] for one not
+    /// answered by the deadline, and [`Error::Malformed`] for one closed
+    /// early or a reply that does not match or is truncated again. A
+    /// connection that cannot be made because this process is out of
+    /// descriptors (or memory) ends the lookup with [`Error::Io`], as a
+    /// UDP socket that cannot be made does. An NXDOMAIN or
     /// other response code with TC set is taken as it is.
     ///
     /// A query answered with SERVFAIL, REFUSED, NOTIMP, any other response
@@ -668,7 +674,10 @@ fn lookup(q: Lookup, ev: Event<LookupResult>) {
                 Some(Wake::Tcp(qi, exchange)) if !q.is_current_tcp(qi, exchange) => {}
                 Some(Wake::Tcp(qi, _)) => {
                     let received = std::mem::replace(&mut tcp_got[qi], tcp_unreceived());
-                    q.tcp_received(qi, received);
+                    if let Err(e) = q.tcp_received(qi, received) {
+                        failure = Some(e);
+                        break 'lookup;
+                    }
                     if q.is_done() || !ev.is_live() {
                         break 'lookup;
                     }
@@ -1053,11 +1062,18 @@ impl Lookup {
     /// answer if it matches (id, opcode, question: the source is the
     /// nameserver the connection went to) and is final. Otherwise the
     /// truncated reply's addresses are the answer, if it had any, and if
-    /// not, the nameserver failed the query.
-    fn tcp_received(&mut self, qi: usize, received: TcpReceived) {
+    /// not, the nameserver failed the query. A connection that could not
+    /// be made for want of this process's resources (out of descriptors or
+    /// memory) is the lookup's error, as a UDP socket's is (see
+    /// [`Self::transmit`]): it says nothing of the nameserver.
+    fn tcp_received(&mut self, qi: usize, received: TcpReceived) -> io::Result<()> {
         let q = &self.queries[qi];
         let Some(retry) = q.tcp.as_ref().filter(|_| q.outcome.is_none()) else {
-            return;
+            return Ok(());
+        };
+        let received = match received {
+            Err(e) if is_local_shortage(&e) => return Err(e),
+            received => received,
         };
         let si = retry.server;
         let outcome = match received {
@@ -1088,6 +1104,7 @@ impl Lookup {
             _ => Outcome::Addrs(retry.addrs),
         };
         q.answered(si, outcome);
+        Ok(())
     }
 
     /// Whether a query is due now (a nameserver failed it).
@@ -1284,6 +1301,15 @@ impl Lookup {
     }
 }
 
+/// Whether `e` says this process ran short of something (descriptors,
+/// buffers, memory), not that the peer could not be reached.
+fn is_local_shortage(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM]
+        .iter()
+        .any(|l| e.raw_os_error() == Some(l.raw_os_error()))
+}
+
 /// Whether `e`, from a send or receive on a connected socket, says that
 /// its nameserver cannot be reached: the ICMP errors the kernel reports
 /// there, and a missing route.
@@ -1417,7 +1443,8 @@ pub fn __replies(
             // the reply gave is taken as if it were not truncated.
             while let Some((qi, _, _, _)) = q.new_tcp() {
                 let refused = io::ErrorKind::ConnectionRefused.into();
-                q.tcp_received(qi, Err(refused));
+                q.tcp_received(qi, Err(refused))
+                    .expect("a refusal is the nameserver's");
             }
             taken.map(|i| {
                 let outcome = q.queries[i].outcome.as_ref();
