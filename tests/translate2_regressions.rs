@@ -5443,6 +5443,48 @@ fn static_names() -> &'static [&'static str] {
     &["static"]
 }
 
+fn static_name() -> Option<&'static str> {
+    Some("typed")
+}
+
+/// What is bound of a reference to a temporary and is kept across a twait
+/// compiles as in a plain function where the plain one's value outlives
+/// the temporary: a `&'static` taken out by a typed `let`, a promoted
+/// constant the translator cannot judge (`&(1 + 2)`), a copy a `mut`
+/// name takes in edition 2021.
+#[allow(clippy::match_single_binding)]
+#[tamed]
+fn references_kept_across_a_twait(log: Rc<RefCell<Vec<String>>>) {
+    if let Some(x) = &static_name() {
+        let v: &str = x;
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push(v.to_owned());
+    }
+    match &(1 + 2) {
+        c => {
+            twait! { tame::asap(mkevent!()); }
+            log.borrow_mut().push(c.to_string());
+        }
+    }
+    match &(1, temp("pair", &log)) {
+        (mut a, _) => {
+            a += 1;
+            twait! { tame::asap(mkevent!()); }
+            log.borrow_mut().push(a.to_string());
+        }
+    }
+}
+
+#[test]
+fn what_outlives_a_scrutinees_temporary_is_kept_across_a_twait() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        references_kept_across_a_twait(log.clone());
+        tame::run();
+        assert_eq!(*log.borrow(), ["typed", "3", "drop pair", "2"]);
+    });
+}
+
 #[test]
 fn an_arm_may_borrow_the_scrutinees_temporary_before_its_twait() {
     on_fresh_loop(|| {

@@ -224,9 +224,8 @@ impl Builder<'_> {
                 let why = binding.borrow.as_ref()?;
                 Some(format!("it is bound from `{}`, and {why}", binding.name))
             });
-        // References into a temporary the scrutinee makes: no drop, so kept
-        // only while used (see `syntax::reference_to_temporary`).
-        let temporary = syntax::reference_to_temporary(&scrutinee);
+        // No drop: kept only while used (see `syntax::binds_references`).
+        let references = syntax::binds_references(&scrutinee);
         let passes_handle = self.passes_tame_handle(&scrutinee);
         let mut arms = Vec::new();
         for arm in m.arms {
@@ -235,10 +234,13 @@ impl Builder<'_> {
             let taken = self.taken_from(&pat, &scrutinee);
             let field_cfg = syntax::cfg_field_bindings(&pat, syntax::PatPlace::Refutable);
             self.scope.keep_names = !field_cfg.is_empty();
-            let why = borrowed
-                .clone()
-                .or_else(|| of_temporary(temporary.as_ref()?, &pat));
-            let defs = self.declare_pat(&mut pat, syntax::PatPlace::Refutable, None, None, why);
+            let defs = self.declare_pat(
+                &mut pat,
+                syntax::PatPlace::Refutable,
+                None,
+                None,
+                borrowed.clone(),
+            );
             self.scope.keep_names = false;
             if passes_handle {
                 for &id in &defs {
@@ -247,7 +249,7 @@ impl Builder<'_> {
             }
             self.cfg_fields(&defs, &field_cfg);
             self.mark_taken(&defs, taken);
-            if temporary.is_some() {
+            if references {
                 for &d in &defs {
                     self.f.bindings[d].trivial = true;
                 }
@@ -314,20 +316,18 @@ impl Builder<'_> {
         let taken = self.taken_from(&l.pat, &init);
         let field_cfg = syntax::cfg_field_bindings(&l.pat, syntax::PatPlace::Refutable);
         self.scope.keep_names = !field_cfg.is_empty();
-        // (See `match` above.)
-        let temporary = syntax::reference_to_temporary(&init);
-        let why = temporary.as_ref().and_then(|t| of_temporary(t, &l.pat));
         let defs = self.declare_pat(
             &mut l.pat,
             syntax::PatPlace::Refutable,
             Some(&init),
             None,
-            why,
+            None,
         );
         self.scope.keep_names = false;
         self.cfg_fields(&defs, &field_cfg);
         self.mark_taken(&defs, taken);
-        if temporary.is_some() {
+        // (See `match` above.)
+        if syntax::binds_references(&init) {
             for &d in &defs {
                 self.f.bindings[d].trivial = true;
             }
@@ -437,25 +437,4 @@ fn binds(cond: &Expr) -> bool {
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => binds(&b.left) || binds(&b.right),
         _ => false,
     }
-}
-
-/// Why the names `pat` binds of a reference to a whole temporary (see
-/// [`syntax::reference_to_temporary`]) cannot be kept across a twait:
-/// used before one only, they are references with no drop of their own.
-/// None if the reference is to a part of it, or `pat` takes a copy out
-/// through a `&` (`&c`): rustc judges those, kept.
-fn of_temporary(t: &syntax::TemporaryReference, pat: &syn::Pat) -> Option<String> {
-    if !t.whole || syntax::has_reference_pattern(pat) {
-        return None;
-    }
-    let shown = if t.shown.len() <= 40 {
-        format!("`{}`", t.shown)
-    } else {
-        "a value the scrutinee makes".to_owned()
-    };
-    Some(format!(
-        "it is bound from a reference to a temporary, {shown}, which a tamed function drops \
-         at the first twait after it (a plain one, at the end of the `match`, `if let` or \
-         `while let`)"
-    ))
 }

@@ -481,126 +481,40 @@ pub fn borrow_root_in(
     }
 }
 
-/// Whether a scrutinee is a reference to a temporary it makes (`&make()`,
-/// `&make().items[0]`, `&vec![..][..]`), or a tuple or array of such
-/// beside literals (`(&make(), 1)`): what its patterns bind, by Rust's
-/// binding modes, is then a reference into it (or a `Copy` value taken out
-/// through a `&` pattern), with no drop of its own. A plain function keeps
-/// the temporary to the end of the `match`; the machine drops it at the
-/// arm's first twait (nothing names it, so it cannot be kept), so those
-/// names need not be kept across a twait that they are not used after.
+/// Whether a scrutinee is syntactically a reference (`&make()`,
+/// `&make().items[0]`, `&vec![..][..]`), or a tuple or array of such beside
+/// literals (`(&make(), 1)`): what its patterns bind, by Rust's binding
+/// modes, is then a reference into it, or a `Copy` value taken out through
+/// a `&` pattern (or, in edition 2021, a `mut` name), since nothing else
+/// can be moved out of a reference. So no name it binds has a drop of its
+/// own, and none needs to be kept across a twait that it is not used
+/// after. (A reference into a temporary of the scrutinee, which the
+/// machine drops at the arm's first twait, could not be kept; one into a
+/// promoted constant or a `&'static`, `&config().name`, is.)
 ///
 /// Only the syntax of a reference is trusted: what a method gives
 /// (`make().as_ref()`, `reg().lock()`) may own a value with a drop, a guard
 /// or a type's own `first()`, whatever its name says.
-pub fn reference_to_temporary(e: &Expr) -> Option<TemporaryReference> {
+pub fn binds_references(e: &Expr) -> bool {
+    let parts = |parts: &mut dyn Iterator<Item = &Expr>| {
+        let mut any = false;
+        for p in parts {
+            if binds_references(p) {
+                any = true;
+            } else if !matches!(p, Expr::Lit(_)) {
+                return false;
+            }
+        }
+        any
+    };
     match e {
-        Expr::Paren(p) => reference_to_temporary(&p.expr),
-        Expr::Group(g) => reference_to_temporary(&g.expr),
-        Expr::Tuple(t) => parts_refer_to_temporaries(t.elems.iter()),
-        Expr::Array(a) => parts_refer_to_temporaries(a.elems.iter()),
-        Expr::Reference(r) => {
-            let mut operand = &*r.expr;
-            while let Expr::Paren(p) = operand {
-                operand = &p.expr;
-            }
-            // `&make()`: the temporary itself. (`&Some(5)`, `&[1, 2]` may
-            // be promoted to `'static` constants.)
-            if makes_value(operand) {
-                return (!promotable(operand)).then(|| TemporaryReference {
-                    shown: quote::ToTokens::to_token_stream(operand).to_string(),
-                    whole: true,
-                });
-            }
-            // `&make().items[0]`: a part of it; or, through a `&'static` a
-            // function gave (`&config().name`), data that outlives it.
-            let mut base = operand;
-            loop {
-                base = match base {
-                    Expr::Field(f) => &f.base,
-                    Expr::Index(i) => &i.expr,
-                    Expr::Paren(p) => &p.expr,
-                    Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
-                    _ => break,
-                };
-            }
-            (makes_value(base) && !promotable(base)).then(|| TemporaryReference {
-                shown: quote::ToTokens::to_token_stream(base).to_string(),
-                whole: false,
-            })
-        }
-        _ => None,
+        Expr::Paren(p) => binds_references(&p.expr),
+        Expr::Group(g) => binds_references(&g.expr),
+        Expr::Tuple(t) => parts(&mut t.elems.iter()),
+        Expr::Array(a) => parts(&mut a.elems.iter()),
+        Expr::Reference(_) => true,
+        _ => false,
     }
-}
-
-/// A tuple's (an array's) parts for [`reference_to_temporary`]: each a
-/// reference to a temporary or a literal (a number, a string), one at
-/// least a reference. Never `whole`: a literal's name is no borrow.
-fn parts_refer_to_temporaries<'a>(
-    parts: impl Iterator<Item = &'a Expr>,
-) -> Option<TemporaryReference> {
-    let mut found = None;
-    for p in parts {
-        match reference_to_temporary(p) {
-            Some(t) => {
-                found.get_or_insert(TemporaryReference { whole: false, ..t });
-            }
-            None if matches!(p, Expr::Lit(_)) => {}
-            None => return None,
-        }
-    }
-    found
-}
-
-/// What [`reference_to_temporary`] found.
-pub struct TemporaryReference {
-    /// The temporary as written.
-    pub shown: String,
-    /// The reference is to the whole temporary (`&make()`): a name bound
-    /// by reference borrows it, whatever its type holds, and cannot be kept
-    /// across a twait. (A part of it may be reached through a `&'static`,
-    /// `&config().name`, which can.)
-    pub whole: bool,
-}
-
-/// Whether the compiler may promote `&e` to a `'static` constant: a
-/// [`constant_like`] value, or a variant's or tuple struct's of such
-/// (`Some(5)`).
-fn promotable(e: &Expr) -> bool {
-    match e {
-        Expr::Call(c) => {
-            matches!(&*c.func, Expr::Path(p) if p.path.segments.last()
-                .is_some_and(|s| s.ident.to_string().starts_with(|c: char| c.is_uppercase())))
-                && c.args.iter().all(promotable)
-        }
-        Expr::Paren(p) => promotable(&p.expr),
-        other => constant_like(other),
-    }
-}
-
-/// Whether `e` makes a value, rather than naming a place: a call's, a
-/// method's, a macro's, a literal's. What it makes is a temporary of the
-/// statement (or a promoted constant, see [`constant_like`]).
-fn makes_value(e: &Expr) -> bool {
-    !matches!(
-        e,
-        Expr::Path(_) | Expr::Field(_) | Expr::Index(_) | Expr::Paren(_) | Expr::Group(_)
-    ) && !matches!(e, Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)))
-}
-
-/// Whether a pattern has a `&` in it, which takes a value out of the
-/// reference it matches (`&c`, `Some(&n)`): such a name holds a copy,
-/// which may be kept across a twait even where the reference could not.
-pub fn has_reference_pattern(p: &Pat) -> bool {
-    struct Find(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_pat_reference(&mut self, _: &'ast syn::PatReference) {
-            self.0 = true;
-        }
-    }
-    let mut f = Find(false);
-    syn::visit::Visit::visit_pat(&mut f, p);
-    f.0
 }
 
 /// Whether a method call's turbofish names a type that borrows nothing
