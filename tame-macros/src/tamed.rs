@@ -294,7 +294,10 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
             // there, `unreachable_patterns`). clippy's
             // `manual_range_patterns` reads the machine's copy of a
             // pattern with a negative bound (`-5..=-1 | 0`) otherwise, and
-            // its fix there (`-..=0`) would not compile. The
+            // its fix there (`-..=0`) would not compile; its
+            // `manual_is_ascii_check`, whose report of the machine's copy
+            // of `matches!(x, b'a'..=b'z')` rustc would show beside the
+            // lint shadow's (the two differ in their notes). The
             // unused-variable lint is never allowed here: see
             // `Emitter::touch_defs`.
             #[allow(
@@ -347,7 +350,8 @@ fn translate(input: TokenStream, mut errors: Errors) -> TokenStream {
                 tail_expr_drop_order,
                 if_let_rescope,
                 unreachable_patterns,
-                clippy::manual_range_patterns
+                clippy::manual_range_patterns,
+                clippy::manual_is_ascii_check
             )]
             #unsafe_allow
             let #body = move |#cx: &::tame::__private::TaskContext<'_>| #machine_ret {
