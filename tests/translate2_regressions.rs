@@ -5563,3 +5563,53 @@ fn a_value_a_scrutinees_method_makes_is_kept_to_the_end_of_its_arm() {
         );
     });
 }
+
+// ---- anyhow's `.context(..)?` on a variable, then a twait
+
+/// What anyhow's `Context` is: by-value methods of `Result` (and `Option`).
+trait Context<T> {
+    fn context(self, what: &str) -> Result<T, String>;
+    fn with_context<F: FnOnce() -> String>(self, what: F) -> Result<T, String>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
+    fn context(self, what: &str) -> Result<T, String> {
+        self.map_err(|e| format!("{what}: {e}"))
+    }
+    fn with_context<F: FnOnce() -> String>(self, what: F) -> Result<T, String> {
+        self.map_err(|e| format!("{}: {e}", what()))
+    }
+}
+
+/// `got.context("..")?` moves `got` (its value is the `?`'s operand), so
+/// nothing keeps it across the twait after (this was rustc's E0382 "use of
+/// moved value" at that twait for a value that is no copy).
+#[tamed]
+fn context_then_wait(
+    got: Result<String, String>,
+    more: Result<String, String>,
+) -> Result<String, String> {
+    let line = got.context("reading")?;
+    twait! { tame::asap(mkevent!()); }
+    let next = more.with_context(|| format!("after {line}"))?;
+    twait! { tame::asap(mkevent!()); }
+    Ok(format!("{line} {next}"))
+}
+
+#[test]
+fn a_value_given_to_context_and_tried_is_moved() {
+    on_fresh_loop(|| {
+        assert_eq!(
+            result_of(|d| context_then_wait(Ok("a".into()), Ok("b".into()), d)),
+            Some(Ok("a b".to_owned()))
+        );
+        assert_eq!(
+            result_of(|d| context_then_wait(Ok("a".into()), Err("eof".into()), d)),
+            Some(Err("after a: eof".to_owned()))
+        );
+        assert_eq!(
+            result_of(|d| context_then_wait(Err("eof".into()), Ok("b".into()), d)),
+            Some(Err("reading: eof".to_owned()))
+        );
+    });
+}

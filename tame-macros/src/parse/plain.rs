@@ -81,6 +81,10 @@ pub struct Resolver<'a, 'e> {
     /// A closure in this code moves a variable it captured out of itself
     /// (so it is a `FnOnce`, moved by its call).
     pub closure_moves: bool,
+    /// The method call being resolved is the operand of a `?`
+    /// (`got.context("..")?`), which only a value can be (see
+    /// [`syntax::consumes_receiver_tried`]).
+    tried: bool,
     /// Where each variable's value comes from, path by path (loops,
     /// branches, jumps).
     flow: Flow,
@@ -101,6 +105,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             path_slots: Vec::new(),
             path_moves: Vec::new(),
             closure_moves: false,
+            tried: false,
             flow: Flow::default(),
         }
     }
@@ -768,7 +773,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Try(t) => {
                 let root = self.field_root(&t.expr);
+                self.tried = matches!(&*t.expr, Expr::MethodCall(_));
                 self.expr(&mut t.expr, Use::Consume);
+                self.tried = false;
                 self.slot_field_moved(root);
                 if self.closure_depth == 0 {
                     let attrs = std::mem::take(&mut t.attrs);
@@ -1099,6 +1106,8 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     fn method_call(&mut self, m: &mut syn::ExprMethodCall) {
         let method = m.method.to_string();
+        let consumes = syntax::consumes_receiver(&method)
+            || (std::mem::take(&mut self.tried) && syntax::consumes_receiver_tried(&method));
         if let Some(ident) = syntax::as_ident(&m.receiver).cloned() {
             if let Some(id) = self.lookup(&ident.to_string()) {
                 if let Expr::Path(p) = &mut *m.receiver {
@@ -1115,7 +1124,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     && self.closure_depth == 0
                     && !binding.tame_handle
                     && m.args.iter().any(makes_event);
-                let e = if syntax::consumes_receiver(&method)
+                let e = if consumes
                     || (binding.iterator && syntax::consumes_iterator(&method, m.args.len()))
                     || (binding.timer && matches!(method.as_str(), "cancel" | "detach"))
                     || (starts_operation
@@ -1134,7 +1143,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         } else {
             let root = self.field_root(&m.receiver);
             self.expr(&mut m.receiver, Use::Read);
-            if syntax::consumes_receiver(&method) {
+            if consumes {
                 // `sent.1.unwrap()`, as `sent.1?`.
                 self.slot_field_moved(root);
             }

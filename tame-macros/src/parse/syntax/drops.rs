@@ -217,6 +217,15 @@ pub fn primitive_scalar_type(ty: &syn::Type) -> bool {
     }
 }
 
+/// Methods that take their receiver by value when their value is the
+/// operand of a `?` (see [`consumes_receiver`]): anyhow's `Context` on a
+/// `Result` or an `Option`, `got.context("reading")?`. (A `&self` method
+/// of that name whose value is `?`-ed is taken as a move too, as any of
+/// [`consumes_receiver`]'s names is.)
+pub fn consumes_receiver_tried(method: &str) -> bool {
+    matches!(method, "context" | "with_context")
+}
+
 /// Methods that take their receiver by value, whatever its type: a
 /// variable used last as their receiver is moved out. Every other method
 /// is taken to borrow its receiver (`guard.note()` keeps `guard` alive to
