@@ -609,3 +609,84 @@ fn a_stream_taken_out_of_a_connect_slot_used_last_in_a_twait_stays_open() {
         );
     });
 }
+
+/// Runs the loop's turns until `f` says so (at most 1,000 turns).
+fn turn_until(mut f: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if f() {
+            return;
+        }
+        tame::run_once(Some(Duration::from_millis(10)));
+    }
+    panic!("the loop never got there");
+}
+
+/// A copy to a write half borrows it for the call only: dropping the half
+/// meanwhile shuts the stream down once the copy is done, not under it
+/// (the chunk read then was lost with EPIPE, and the peer saw the end of
+/// the stream early).
+#[test]
+fn a_write_half_dropped_under_a_copy_shuts_down_after_it() {
+    on_fresh_loop(|| {
+        let (ours, mut peer) = pair();
+        let (input, feed) = tame::io::pipe().unwrap();
+        let (_r, w) = ours.into_split();
+        let r = Rendezvous::<()>::new();
+        let (ev, copied) = r.event_with_slot::<io::Result<u64>>(());
+        tame::io::copy(&input, &w, ev);
+        feed.try_write(b"first ").unwrap();
+        let mut got = Vec::new();
+        peer.set_nonblocking(true).unwrap();
+        let read_some = |peer: &mut StdUnixStream, got: &mut Vec<u8>| {
+            let mut buf = [0; 64];
+            if let Ok(n) = peer.read(&mut buf) {
+                got.extend_from_slice(&buf[..n]);
+            }
+        };
+        turn_until(|| {
+            read_some(&mut peer, &mut got);
+            got == b"first "
+        });
+        // The copy now waits to read the pipe; the half goes.
+        drop(w);
+        tame::run_once(Some(Duration::ZERO));
+        feed.try_write(b"second").unwrap();
+        feed.close();
+        tame::run();
+        assert_eq!(copied.take().unwrap().unwrap(), 12);
+        peer.set_nonblocking(false).unwrap();
+        read_some(&mut peer, &mut got);
+        assert_eq!(got, b"first second");
+        assert!(peer_sees_eof(&mut peer), "shut down once the copy ended");
+    });
+}
+
+/// Closing a half ends a copy that uses its side at once, with
+/// `ConnectionAborted`, as closing a whole stream does (a read half's
+/// copy went on reading; a write half's ended with EPIPE at its next
+/// write, if any came).
+#[test]
+fn closing_a_half_ends_the_copy_that_uses_its_side() {
+    on_fresh_loop(|| {
+        for close_read_half in [true, false] {
+            let (ours, _peer) = pair();
+            let (pipe_r, pipe_w) = tame::io::pipe().unwrap();
+            let (rh, wh) = ours.into_split();
+            let r = Rendezvous::<()>::new();
+            let (ev, copied) = r.event_with_slot::<io::Result<u64>>(());
+            // Neither copy has anything to move: each waits to read.
+            if close_read_half {
+                tame::io::copy(&rh, &pipe_w, ev);
+                tame::run_once(Some(Duration::ZERO));
+                rh.close();
+            } else {
+                tame::io::copy(&pipe_r, &wh, ev);
+                tame::run_once(Some(Duration::ZERO));
+                wh.close();
+            }
+            turn_until(|| copied.is_back());
+            let err = copied.take().unwrap().unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionAborted, "{err}");
+        }
+    });
+}

@@ -17,10 +17,10 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::ops;
-use super::source::Source;
+use super::source::{Source, ALL};
 use super::stream::{ReadStream, WriteStream};
 use super::sys;
-use crate::driver;
+use crate::driver::{self, Ready};
 use crate::time::Timer;
 use crate::{mkevent, tamed, twait, Event, Rendezvous};
 
@@ -111,8 +111,8 @@ where
     W: WriteStream,
 {
     let (from, to) = (from.source().0.clone(), to.source().0.clone());
-    let ev = ended_by_close(&to, "writes to", ev);
-    let ev = ended_by_close(&from, "reads from", ev);
+    let ev = ended_by_close(&to, Ready::WRITE, "writes to", ev);
+    let ev = ended_by_close(&from, Ready::READ, "reads from", ev);
     pump(from, to, AtEnd::Stop, None, ev);
 }
 
@@ -176,8 +176,8 @@ where
     B: ReadStream + WriteStream,
 {
     let (a, b) = (a.source().0.clone(), b.source().0.clone());
-    let ev = ended_by_close(&a, "copies", ev);
-    let ev = ended_by_close(&b, "copies", ev);
+    let ev = ended_by_close(&a, ALL, "copies", ev);
+    let ev = ended_by_close(&b, ALL, "copies", ev);
     both_ways(a, b, None, ev);
 }
 
@@ -263,18 +263,20 @@ pub fn copy_bidirectional_idle<A, B>(
         "copy_bidirectional_idle: the idle limit must not be zero"
     );
     let (a, b) = (a.source().0.clone(), b.source().0.clone());
-    let ev = ended_by_close(&a, "copies", ev);
-    let ev = ended_by_close(&b, "copies", ev);
+    let ev = ended_by_close(&a, ALL, "copies", ev);
+    let ev = ended_by_close(&b, ALL, "copies", ev);
     both_ways(a, b, Some(idle), ev);
 }
 
 /// `ev`, the event of a copy over `src`, made to end the copy when `src`
-/// is closed (`close()`), whatever the copy waits for then, on that
+/// is closed (`close()`), or the half of it with a side of `sides` (the
+/// side the copy uses), whatever the copy waits for then, on that
 /// descriptor or another: the event the copy holds dies, so the copy is
 /// cancelled on the loop's next turn (and lets go of its descriptors),
 /// and `ev` gets the copy's error for a stream it `what` closed under it.
 fn ended_by_close<T: 'static>(
     src: &Source,
+    sides: Ready,
     what: &'static str,
     ev: Event<io::Result<T>>,
 ) -> Event<io::Result<T>> {
@@ -286,7 +288,7 @@ fn ended_by_close<T: 'static>(
         },
     );
     let (ev, cancel) = crate::cancellable(ev);
-    src.on_close(cancel.downgrade());
+    src.on_close(sides, cancel.downgrade());
     ev
 }
 
@@ -396,6 +398,9 @@ fn pump(
     at_end: AtEnd,
     moved: Option<Rc<Cell<Instant>>>,
 ) -> io::Result<u64> {
+    // Till the copy ends (or is cancelled), a write half of `to` dropped
+    // meanwhile does not shut the stream down under it.
+    let writing = to.copy_writes();
     let mut buf = Vec::with_capacity(BUFFER_SIZE);
     let mut copied = 0u64;
     let mut budget = Budget::new();
@@ -430,6 +435,7 @@ fn pump(
         }
         sys::shutdown(to.fd(), Shutdown::Write).map_err(passing_the_end_on)?;
     }
+    drop(writing);
     Ok(copied)
 }
 

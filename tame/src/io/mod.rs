@@ -40,9 +40,10 @@
 //!
 //! * **`close()`** cancels every operation of the handle at once (their
 //!   events come back untriggered, their buffers are dropped) and closes
-//!   the descriptor. (A regular file's readiness wait, which ends on the
-//!   loop's next turn anyway, comes back at that turn, and the descriptor
-//!   closes then.) A wait whose slots were moved into the operation
+//!   the descriptor. (A regular file's readiness wait, which would have
+//!   ended on the loop's next turn, comes back at once too; the descriptor
+//!   closes at that turn.) A half of a split stream closes its side: its
+//!   operations, and a [`copy()`] that uses that side. A wait whose slots were moved into the operation
 //!   (`read(buf, mkevent!(buf, n))`) has no value for them then, and
 //!   panics: where another task may close the handle, wait for an
 //!   `Option` of the whole value (`mkevent!(got).map(Some)`, `None` when

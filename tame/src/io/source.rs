@@ -48,7 +48,7 @@ enum Reg {
 /// The kinds of readiness, one slot each.
 const KINDS: [Ready; 3] = [Ready::READ, Ready::WRITE, Ready::HUP];
 /// Every kind.
-const ALL: Ready = Ready::READ.union(Ready::WRITE).union(Ready::HUP);
+pub(crate) const ALL: Ready = Ready::READ.union(Ready::WRITE).union(Ready::HUP);
 
 /// [`Source::flags`]: closed by its owner ([`Source::close`]): nothing more
 /// runs on it.
@@ -68,10 +68,15 @@ const SHORT_READS_DRAIN: u8 = 8;
 thread_local! {
     /// What a source's [`close`](Source::close) cancels besides its parked
     /// operations, by the source's address: the copies over it, which may
-    /// wait on another descriptor. Beside the sources, not in them: a
-    /// source is kept small (every idle connection has one), and few are
-    /// ever copied.
-    static CLOSERS: std::cell::RefCell<std::collections::HashMap<usize, Vec<WeakCancel>>> =
+    /// wait on another descriptor, with the sides of it each uses (a half's
+    /// close cancels those that use its side). Beside the sources, not in
+    /// them: a source is kept small (every idle connection has one), and
+    /// few are ever copied.
+    static CLOSERS: std::cell::RefCell<std::collections::HashMap<usize, Vec<(Ready, WeakCancel)>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+    /// How many copies write to a source, by its address (see
+    /// [`Source::copy_writes`]), beside the sources for the same reason.
+    static COPY_WRITERS: std::cell::RefCell<std::collections::HashMap<usize, u32>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 /// [`Source::flags`]: as [`STDIN`], for a handle of the process's stdout.
@@ -81,6 +86,9 @@ const STDOUT: u8 = 16;
 const HAS_CLOSERS: u8 = 32;
 /// [`Source::flags`]: as [`STDIN`], for a handle of the process's stderr.
 const STDERR: u8 = 64;
+/// [`Source::flags`]: has an entry in [`COPY_WRITERS`] (see
+/// [`Source::copy_writes`]).
+const COPY_WRITING: u8 = 128;
 
 /// A descriptor on the loop; see the module docs.
 ///
@@ -308,22 +316,25 @@ impl Source {
     /// do), once the writes still in flight are done, while the read half
     /// may go on reading its replies. (Dropping tokio's `OwnedWriteHalf`
     /// shuts it down the same way.)
+    /// A [`copy`](super::copy()) to the half counts as writes in flight
+    /// until it ends: the half is borrowed for the call only.
     pub(crate) fn shut_write_when_done(&self) {
         if self.is_closed() {
             return;
         }
-        if self.is_busy(Ready::WRITE) {
+        if self.is_busy(Ready::WRITE) || self.copied_to() {
             self.flags.set(self.flags.get() | SHUT_WRITE);
         } else {
             let _ = sys::shutdown(self.fd(), std::net::Shutdown::Write);
         }
     }
 
-    /// A write ended (done, failed or cancelled): the shutdown the gone
-    /// write half asked for, if no other write is in flight.
+    /// A write ended (done, failed or cancelled), or a copy to this source
+    /// did: the shutdown the gone write half asked for, if no other write
+    /// is in flight.
     fn write_ended(&self) {
         let flags = self.flags.get();
-        if flags & SHUT_WRITE != 0 && !self.is_busy(Ready::WRITE) {
+        if flags & SHUT_WRITE != 0 && !self.is_busy(Ready::WRITE) && !self.copied_to() {
             self.flags.set(flags & !SHUT_WRITE);
             if !self.is_closed() {
                 let _ = sys::shutdown(self.fd(), std::net::Shutdown::Write);
@@ -406,14 +417,16 @@ impl Source {
         // Dropped once the source is settled: an operation's drop is user
         // code (its event's callback), which may panic or touch it.
         drop(parked);
-        for closer in self.take_closers() {
+        for closer in self.take_closers(ALL) {
             closer.cancel();
         }
     }
 
     /// Has `closer` cancelled when the source is closed (at once if it is
-    /// closed already). What is gone by then is not kept meanwhile.
-    pub(crate) fn on_close(&self, closer: WeakCancel) {
+    /// closed already), or the half of it with a side of `sides` is (see
+    /// [`Source::close_sides`]). What is gone by then is not kept
+    /// meanwhile.
+    pub(crate) fn on_close(&self, sides: Ready, closer: WeakCancel) {
         if self.is_closed() {
             closer.cancel();
             return;
@@ -422,26 +435,68 @@ impl Source {
         let added = CLOSERS.try_with(|all| {
             let mut all = all.borrow_mut();
             let mine = all.entry(key).or_default();
-            mine.retain(|c| !c.is_gone());
-            mine.push(closer);
+            mine.retain(|(_, c)| !c.is_gone());
+            mine.push((sides, closer));
         });
         if added.is_ok() {
             self.flags.set(self.flags.get() | HAS_CLOSERS);
         }
     }
 
-    /// The closers [`on_close`](Source::on_close) left for this source.
-    fn take_closers(&self) -> Vec<WeakCancel> {
+    /// The closers [`on_close`](Source::on_close) left for this source
+    /// with a side of `sides`, taken out.
+    fn take_closers(&self, sides: Ready) -> Vec<WeakCancel> {
         if self.flags.get() & HAS_CLOSERS == 0 {
             return Vec::new();
         }
-        self.flags.set(self.flags.get() & !HAS_CLOSERS);
         let key = self as *const Source as usize;
-        CLOSERS
-            .try_with(|all| all.borrow_mut().remove(&key))
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+        let (taken, left) = CLOSERS
+            .try_with(|all| {
+                let mut all = all.borrow_mut();
+                let Some(mine) = all.get_mut(&key) else {
+                    return (Vec::new(), false);
+                };
+                let (taken, kept): (Vec<_>, Vec<_>) =
+                    mine.drain(..).partition(|(s, _)| s.intersects(sides));
+                *mine = kept;
+                let left = !mine.is_empty();
+                if !left {
+                    all.remove(&key);
+                }
+                (taken, left)
+            })
+            .unwrap_or_default();
+        if !left {
+            self.flags.set(self.flags.get() & !HAS_CLOSERS);
+        }
+        taken.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// A half's [`close`](Handle::close): its operations are cancelled,
+    /// and so are the copies that use its side of the source (their
+    /// [`on_close`](Source::on_close) closers); the other half goes on.
+    pub(crate) fn close_sides(&self, sides: Ready) {
+        self.cancel(sides);
+        for closer in self.take_closers(sides) {
+            closer.cancel();
+        }
+    }
+
+    /// Marks a [`copy`](super::copy()) writing to this source until the
+    /// guard is dropped (at the copy's end): a gone write half's shutdown
+    /// waits for it (see [`Source::shut_write_when_done`]).
+    pub(crate) fn copy_writes(self: &Rc<Self>) -> CopyWriting {
+        let key = Rc::as_ptr(self) as usize;
+        let counted = COPY_WRITERS.try_with(|all| *all.borrow_mut().entry(key).or_default() += 1);
+        if counted.is_ok() {
+            self.flags.set(self.flags.get() | COPY_WRITING);
+        }
+        CopyWriting(self.clone())
+    }
+
+    /// Whether a copy writes to this source (see [`Source::copy_writes`]).
+    fn copied_to(&self) -> bool {
+        self.flags.get() & COPY_WRITING != 0
     }
 
     /// Closes the source and gives its descriptor back: the very one (the
@@ -576,11 +631,38 @@ impl Drop for Resuming<'_> {
     }
 }
 
+/// A copy writing to a source, from [`Source::copy_writes`] to its drop.
+pub(crate) struct CopyWriting(Rc<Source>);
+
+impl Drop for CopyWriting {
+    fn drop(&mut self) {
+        let src = &self.0;
+        let key = Rc::as_ptr(src) as usize;
+        let left = COPY_WRITERS
+            .try_with(|all| {
+                let mut all = all.borrow_mut();
+                let n = all.get_mut(&key).map_or(0, |n| {
+                    *n -= 1;
+                    *n
+                });
+                if n == 0 {
+                    all.remove(&key);
+                }
+                n
+            })
+            .unwrap_or(0);
+        if left == 0 {
+            src.flags.set(src.flags.get() & !COPY_WRITING);
+            src.write_ended();
+        }
+    }
+}
+
 impl Drop for Source {
     fn drop(&mut self) {
         // Its closers (the copies over it, gone before it) are forgotten:
         // another source may come to live at this address.
-        drop(self.take_closers());
+        drop(self.take_closers(ALL));
         if self.fd.is_none() {
             // Given away by `into_fd`, which closed the source first.
             return;
@@ -668,7 +750,7 @@ impl Handle {
         if self.kinds == ALL {
             self.src.close();
         } else {
-            self.src.cancel(self.kinds);
+            self.src.close_sides(self.kinds);
         }
     }
 

@@ -224,7 +224,9 @@ impl<S> ReadHalf<S> {
     }
 
     /// Cancels this half's waiting operations (their events come back
-    /// untriggered) and lets it go. The write half is not affected.
+    /// untriggered), ends a [`copy`](crate::io::copy) that reads from it
+    /// (with `ConnectionAborted`, as closing a whole stream does), and
+    /// lets it go. The write half is not affected.
     ///
     /// # Examples
     ///
@@ -683,10 +685,12 @@ impl<S> WriteHalf<S> {
     }
 
     /// Cancels this half's waiting operations (their events come back
-    /// untriggered), shuts the writing direction down (the peer reads the
-    /// end of the stream) and lets the half go. The read half is not
-    /// affected. Dropping the half shuts down the same way, after the
-    /// writes still in flight.
+    /// untriggered), ends a [`copy`](crate::io::copy) that writes to it
+    /// (with `ConnectionAborted`), shuts the writing direction down (the
+    /// peer reads the end of the stream) and lets the half go. The read
+    /// half is not affected. Dropping the half shuts down the same way,
+    /// after the writes still in flight, a copy to it included (which
+    /// borrowed the half for the call only, and goes on to its end).
     ///
     /// # Examples
     ///
