@@ -121,6 +121,38 @@ struct Spawned {
     tasks: Vec<Option<TaskRef>>,
     free: Vec<usize>,
     live: usize,
+    /// How many free keys make [`Spawned::trim`] look (0: [`SPAWNED_KEPT`]).
+    trim_at: usize,
+}
+
+/// The keys [`Spawned`] keeps room for whatever it held before.
+const SPAWNED_KEPT: usize = 64;
+
+impl Spawned {
+    /// After a burst: the free keys past the last one in use go (a key is
+    /// in its wakers, so those before it stay), and so does the room the
+    /// two lists no longer need, as the loop's other tables give theirs
+    /// back. Looks again only when the free keys have doubled since, so
+    /// the cost of the scans stays in proportion to the removals, or when
+    /// the last one went (all then).
+    fn trim(&mut self) {
+        if self.live > 0 && self.free.len() < self.trim_at.max(SPAWNED_KEPT) {
+            return;
+        }
+        while let Some(None) = self.tasks.last() {
+            self.tasks.pop();
+        }
+        let len = self.tasks.len();
+        self.free.retain(|&k| k < len);
+        let (len, free) = (len.max(SPAWNED_KEPT), self.free.len().max(SPAWNED_KEPT));
+        if self.tasks.capacity() > 4 * len {
+            self.tasks.shrink_to(2 * len);
+        }
+        if self.free.capacity() > 4 * free {
+            self.free.shrink_to(2 * free);
+        }
+        self.trim_at = 2 * self.free.len();
+    }
 }
 
 /// Wake-ups from other threads: keys of spawned futures, and the notifier
@@ -356,7 +388,7 @@ thread_local! {
             registrations: RefCell::new(Slab::new()),
             waits: Waits::new(),
             blocked: RefCell::new(Slab::new()),
-            spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0 }),
+            spawned: RefCell::new(Spawned { tasks: Vec::new(), free: Vec::new(), live: 0, trim_at: 0 }),
             remote: RefCell::new(None),
             running: Cell::new(false),
             turning: Cell::new(false),
@@ -1030,7 +1062,10 @@ fn next_turn_without_poll(l: &Loop) -> bool {
     }
     // What `work_left` does every turn: a mostly empty timer slab gives its
     // memory back.
-    drop(l.timers.borrow_mut().compact());
+    // (The dead events it gives back are dropped once the borrow is over:
+    // their callbacks are user code, which may arm a timer.)
+    let dead = l.timers.borrow_mut().compact();
+    drop(dead);
     l.clock.mark_stale();
     take_next_turn(l);
     true
@@ -1483,6 +1518,7 @@ pub(crate) fn spawned_remove(key: usize) {
         if task.is_some() {
             s.live -= 1;
             s.free.push(key);
+            s.trim();
         }
         task
     });

@@ -85,7 +85,7 @@ const DUE: u16 = OVERDUE + 1;
 const FREE: u16 = OVERDUE + 2;
 
 /// The tag of a timer's [`WaitId`]: registration tokens never have it
-/// (their generation stays below 2^30, see `super::register`), and a
+/// (their generation stays below 2^28, see `registry::next_generation`), and a
 /// rendezvous keeps its own flag in bit 63.
 pub(super) const TIMER_ID: u64 = 1 << 62;
 /// The bits of an id that hold (the low bits of) the entry's `seq`, so that
