@@ -390,3 +390,42 @@ fn a_panicking_action_still_times_the_callers_event_out() {
         tame::run(); // nothing left
     });
 }
+
+/// Turns of the loop until `n` timeouts due together have all timed out.
+fn turns_to_time_out(n: usize) -> usize {
+    tame::time::pause();
+    let r = Rendezvous::<()>::new();
+    let mut slots = Vec::new();
+    let mut held = Vec::new();
+    for _ in 0..n {
+        let (ev, slot) = r.event_with_slot::<Result<u32, Timeout>>(());
+        held.push(add_timeout(Duration::from_millis(5), ev));
+        slots.push(slot);
+    }
+    tame::time::advance(Duration::from_millis(5));
+    let mut turns = 0;
+    while !slots.iter().all(|s| s.is_back()) {
+        assert!(turns < 100, "{n} timeouts never timed out");
+        tame::run_once(Some(Duration::ZERO));
+        turns += 1;
+    }
+    for s in &slots {
+        assert_eq!(s.take(), Some(Err(Timeout)));
+    }
+    drop(held);
+    tame::time::resume();
+    turns
+}
+
+/// Timeouts due at one deadline settle together, in as many turns as one
+/// alone: each settling went behind the others queued in its turn, round
+/// and round until the turn's budget (1,024 runs) was spent, and they
+/// timed out only in the turn after.
+#[test]
+fn timeouts_due_together_settle_in_the_turns_one_takes() {
+    on_fresh_loop(|| {
+        let one = turns_to_time_out(1);
+        assert_eq!(turns_to_time_out(3), one);
+        assert_eq!(turns_to_time_out(100), one);
+    });
+}

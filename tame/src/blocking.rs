@@ -121,9 +121,8 @@ where
     let job: Job = Box::new(move || {
         let out = panic::catch_unwind(AssertUnwindSafe(f));
         let before = std::mem::replace(&mut *lock(&job_shared), Outcome::Done(out));
-        // Woken with no lock held; a waker left by a future that is gone
-        // is dropped here (it was taken out of the shared state by the
-        // future's drop in that case: see `Receive`).
+        // Woken with no lock held. (A future that is gone took its waker
+        // out of the shared state when it was dropped: see `Receive`.)
         if let Outcome::Running(Some(waker)) = before {
             waker.wake();
         }
@@ -233,7 +232,15 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// Hands `job` to an idle thread, or starts one for it; if none can be
 /// started while others live, the job waits for one of them.
-fn submit(mut job: Job) -> std::io::Result<()> {
+fn submit(job: Job) -> std::io::Result<()> {
+    submit_with(job, start_thread)
+}
+
+/// What a [`start_thread`] does, as [`submit`] takes it (a test's may fail).
+type Start = fn(&mut Pool, Job) -> Result<(), (std::io::Error, Job)>;
+
+/// [`submit`], starting a thread with `start`.
+fn submit_with(mut job: Job, start: Start) -> std::io::Result<()> {
     let mut pool = lock(&POOL);
     let pid = std::process::id();
     if pool.pid != pid {
@@ -253,7 +260,16 @@ fn submit(mut job: Job) -> std::io::Result<()> {
             Err(mpsc::SendError(back)) => job = back,
         }
     }
-    start_thread(&mut pool, job).map_err(|(e, _job)| e)
+    let refused = match start(&mut pool, job) {
+        Ok(()) => return Ok(()),
+        Err((e, job)) => (e, job),
+    };
+    // The job is dropped with the lock released: its closure's captures
+    // are user code, which may call `spawn_blocking` itself (the pool's
+    // lock is not reentrant) or take long.
+    drop(pool);
+    drop(refused.1);
+    Err(refused.0)
 }
 
 /// Starts a pool thread for `job`; if none can be started, the job goes
@@ -374,7 +390,7 @@ fn worker(mut job: Job) {
 
 #[cfg(test)]
 mod tests {
-    use super::{lock, retire, submit, Job, Pool, POOL};
+    use super::{lock, retire, submit, submit_with, Job, Pool, POOL};
     use std::sync::{mpsc, Mutex};
     use std::thread;
     use std::time::{Duration, Instant};
@@ -403,6 +419,45 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         submit(Box::new(move || tx.send(thread::current().id()).unwrap())).unwrap();
         rx.recv().unwrap()
+    }
+
+    /// A job refused (no thread can be started, none lives) is dropped
+    /// with the pool's lock released: its captures' drops are user code,
+    /// which may call `spawn_blocking` (this was a deadlock on the lock).
+    #[test]
+    fn a_refused_job_is_dropped_with_the_pool_unlocked() {
+        struct TriesThePool(std::sync::Arc<Mutex<Option<bool>>>);
+        impl Drop for TriesThePool {
+            fn drop(&mut self) {
+                *self.0.lock().unwrap() = Some(POOL.try_lock().is_ok());
+            }
+        }
+        let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        // No thread lives, for this submit: the pool's are set aside
+        // meanwhile (idle, they wait on their channels).
+        let (idle, threads) = {
+            let mut pool = lock(&POOL);
+            (
+                std::mem::take(&mut pool.idle),
+                std::mem::replace(&mut pool.threads, 0),
+            )
+        };
+        let unlocked = std::sync::Arc::new(Mutex::new(None));
+        let held = TriesThePool(unlocked.clone());
+        let refused = submit_with(Box::new(move || drop(held)), |_, job| {
+            Err((std::io::ErrorKind::WouldBlock.into(), job))
+        });
+        {
+            let mut pool = lock(&POOL);
+            pool.idle = idle;
+            pool.threads = threads;
+        }
+        assert!(refused.is_err());
+        assert_eq!(
+            *unlocked.lock().unwrap(),
+            Some(true),
+            "dropped, the pool unlocked"
+        );
     }
 
     #[test]

@@ -472,6 +472,58 @@ impl<T, C: Caller<T>, A: Then> Sink<T> for Deadline<C, A> {
     }
 }
 
+thread_local! {
+    /// Settlings that went behind the work queued in their turn (see
+    /// [`Expiry`]'s `complete`), with one entry in the ready queue for all
+    /// of them ([`park_settling`]): each behind its own entry, two or more
+    /// would each see the other queued and go behind it again, round and
+    /// round until the turn's budget was spent.
+    static PARKED: std::cell::RefCell<Vec<Event<()>>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Whether the ready queue holds the entry that looks at [`PARKED`].
+    static PARKED_QUEUED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Puts a settling behind what is queued now: with the others in
+/// [`PARKED`], looked at again by one entry at the back of the queue,
+/// which fires them all (each then settles, or goes behind what is queued
+/// again, if anything but settlings is).
+fn park_settling(ev: Event<()>) {
+    let parked = PARKED.try_with(|p| p.borrow_mut().push(ev));
+    if parked.is_err() {
+        return;
+    }
+    if PARKED_QUEUED.with(|q| q.replace(true)) {
+        return;
+    }
+    driver::queue_fire(Event::from_fn(|fired: Option<()>| {
+        let _ = PARKED_QUEUED.try_with(|q| q.set(false));
+        let all = PARKED.try_with(|p| std::mem::take(&mut *p.borrow_mut()));
+        let mut rest = Rest(all.unwrap_or_default().into());
+        // Dropped with the loop: so are they, as their own entries were.
+        if fired.is_none() {
+            return;
+        }
+        while let Some(ev) = rest.0.pop_front() {
+            ev.trigger(());
+        }
+    }));
+}
+
+/// The parked settlings not fired yet: if one of them panics (its caller's
+/// event's callback), the others go back behind what is queued, as each
+/// would have stayed in its own entry.
+struct Rest(std::collections::VecDeque<Event<()>>);
+
+impl Drop for Rest {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for ev in self.0.drain(..) {
+                park_settling(ev);
+            }
+        }
+    }
+}
+
 /// The timer's event.
 impl<C: CallerEvent, A: Then> Sink<()> for Expiry<C, A> {
     fn complete(self: Rc<Self>, value: Option<()>) {
@@ -501,7 +553,7 @@ impl<C: CallerEvent, A: Then> Sink<()> for Expiry<C, A> {
             let first_look = timer == SETTLING_QUEUED;
             if (first_look || timer == SETTLING | turn) && driver::ready_queued() {
                 d.timer.set(SETTLING | turn);
-                driver::queue_fire(Event::from_sink(self));
+                park_settling(Event::from_sink(self));
                 return;
             }
         }

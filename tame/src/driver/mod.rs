@@ -172,7 +172,7 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
-    /// A spawned future's waker was made (see `compat::FutureTask::waker`).
+    /// A spawned future's waker was made (see `compat::FutureTask::wake_handle`).
     pub(crate) fn waker_made(&self) {
         self.wakers.fetch_add(1, Ordering::Relaxed);
     }
