@@ -554,19 +554,25 @@ impl Drop for NoFdsLeft {
     }
 }
 
-/// Answers the A and AAAA queries on `sock` with TC set and no address,
-/// after taking every descriptor left (into `starved`): the resolver's
+/// Answers the A and AAAA queries on `sock` with `v4` as the A answers,
+/// TC set as `tc` says, after taking every descriptor left (into
+/// `starved`): the resolver's
 /// socket and timer are made by then, its retry's TCP socket cannot be.
 /// The socket stays open (in `starved` too): closed, it would free one.
 #[tamed]
-fn truncating_then_starving(sock: UdpSocket, starved: Rc<RefCell<Option<(NoFdsLeft, UdpSocket)>>>) {
+fn truncating_then_starving(
+    sock: UdpSocket,
+    v4: Vec<Ipv4Addr>,
+    tc: Tc,
+    starved: Rc<RefCell<Option<(NoFdsLeft, UdpSocket)>>>,
+) {
     tvars! {
         let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
     }
     twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
-    let first = truncated_reply(&got, &[], Tc::Both);
+    let first = truncated_reply(&got, &v4, tc);
     twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
-    let second = truncated_reply(&got, &[], Tc::Both);
+    let second = truncated_reply(&got, &v4, tc);
     let none_left = NoFdsLeft::take();
     for (reply, to) in first.into_iter().chain(second) {
         let _ = sock.try_send_to(&reply, to);
@@ -581,7 +587,7 @@ fn a_tcp_retry_that_cannot_make_its_socket_is_the_lookups_io_error() {
         let (udp, _refusing) = same_port(refusing);
         let ns = udp.local_addr().unwrap();
         let starved = Rc::new(RefCell::new(None));
-        truncating_then_starving(udp, starved.clone());
+        truncating_then_starving(udp, Vec::new(), Tc::Both, starved.clone());
         let s = starved.clone();
         let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || {
             s.borrow_mut().take();
@@ -600,5 +606,26 @@ fn a_tcp_retry_that_cannot_make_its_socket_is_the_lookups_io_error() {
             ),
             other => panic!("expected Io (out of descriptors), got {other:?}"),
         }
+    });
+}
+
+/// Out of descriptors for the retry, but with addresses in hand (the
+/// truncated reply's): they are the answer, as when the retry fails for
+/// any other reason.
+#[test]
+fn a_tcp_retry_that_cannot_make_its_socket_leaves_the_addresses_in_hand() {
+    let _turn = serial();
+    on_fresh_loop(|| {
+        let (udp, _refusing) = same_port(refusing);
+        let ns = udp.local_addr().unwrap();
+        let starved = Rc::new(RefCell::new(None));
+        let cut = vec![Ipv4Addr::new(192, 0, 2, 1), Ipv4Addr::new(192, 0, 2, 2)];
+        truncating_then_starving(udp, cut.clone(), Tc::A, starved.clone());
+        let s = starved.clone();
+        let res = lookup_then(&Resolver::new(vec![ns]), "many.test", move || {
+            s.borrow_mut().take();
+        });
+        let want: Vec<_> = cut.into_iter().map(std::net::IpAddr::V4).collect();
+        assert_eq!(res.unwrap(), want);
     });
 }

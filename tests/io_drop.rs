@@ -669,7 +669,7 @@ fn a_write_half_dropped_under_a_copy_shuts_down_after_it() {
 fn closing_a_half_ends_the_copy_that_uses_its_side() {
     on_fresh_loop(|| {
         for close_read_half in [true, false] {
-            let (ours, _peer) = pair();
+            let (ours, mut peer) = pair();
             let (pipe_r, pipe_w) = tame::io::pipe().unwrap();
             let (rh, wh) = ours.into_split();
             let r = Rendezvous::<()>::new();
@@ -683,6 +683,8 @@ fn closing_a_half_ends_the_copy_that_uses_its_side() {
                 tame::io::copy(&pipe_r, &wh, ev);
                 tame::run_once(Some(Duration::ZERO));
                 wh.close();
+                // Shut down at once, not when the copy is gone.
+                assert!(peer_sees_eof(&mut peer));
             }
             turn_until(|| copied.is_back());
             let err = copied.take().unwrap().unwrap_err();

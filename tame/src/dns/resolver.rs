@@ -329,8 +329,9 @@ impl Resolver {
     /// answered by the deadline, and [`Error::Malformed`] for one closed
     /// early or a reply that does not match or is truncated again. A
     /// connection that cannot be made because this process is out of
-    /// descriptors (or memory) ends the lookup with [`Error::Io`], as a
-    /// UDP socket that cannot be made does. An NXDOMAIN or
+    /// descriptors (or memory), with no address in hand (the truncated
+    /// reply's, or the other query's), ends the lookup with [`Error::Io`],
+    /// as a UDP socket that cannot be made does. An NXDOMAIN or
     /// other response code with TC set is taken as it is.
     ///
     /// A query answered with SERVFAIL, REFUSED, NOTIMP, any other response
@@ -1064,15 +1065,19 @@ impl Lookup {
     /// truncated reply's addresses are the answer, if it had any, and if
     /// not, the nameserver failed the query. A connection that could not
     /// be made for want of this process's resources (out of descriptors or
-    /// memory) is the lookup's error, as a UDP socket's is (see
-    /// [`Self::transmit`]): it says nothing of the nameserver.
+    /// memory), with no address in hand (the truncated reply's, or the
+    /// other query's answer), is the lookup's error, as a UDP socket's is
+    /// (see [`Self::transmit`]): it says nothing of the nameserver.
     fn tcp_received(&mut self, qi: usize, received: TcpReceived) -> io::Result<()> {
         let q = &self.queries[qi];
         let Some(retry) = q.tcp.as_ref().filter(|_| q.outcome.is_none()) else {
             return Ok(());
         };
+        let in_hand = !retry.addrs.is_empty()
+            || (self.queries.iter())
+                .any(|o| matches!(&o.outcome, Some(Outcome::Addrs(a)) if !a.is_empty()));
         let received = match received {
-            Err(e) if is_local_shortage(&e) => return Err(e),
+            Err(e) if is_local_shortage(&e) && !in_hand => return Err(e),
             received => received,
         };
         let si = retry.server;

@@ -329,6 +329,15 @@ impl Source {
         }
     }
 
+    /// A write half closed: the writing direction is shut down now (its
+    /// operations and the copies to it were cancelled).
+    pub(crate) fn shut_write_now(&self) {
+        self.flags.set(self.flags.get() & !SHUT_WRITE);
+        if !self.is_closed() {
+            let _ = sys::shutdown(self.fd(), std::net::Shutdown::Write);
+        }
+    }
+
     /// A write ended (done, failed or cancelled), or a copy to this source
     /// did: the shutdown the gone write half asked for, if no other write
     /// is in flight.
@@ -746,11 +755,19 @@ impl Handle {
     /// Cancels this handle's operations (their events come back
     /// untriggered); if it is the whole descriptor's handle, closes the
     /// source too.
-    pub(crate) fn close(self) {
+    pub(crate) fn close(mut self) {
         if self.kinds == ALL {
             self.src.close();
         } else {
             self.src.close_sides(self.kinds);
+            if self.kinds == Ready::WRITE {
+                // Now, not once a copy to the half is over: closing ended
+                // it (cancelled before it runs again), and the peer is to
+                // read the end of the stream at once.
+                self.src.shut_write_now();
+                // (Not a write half that goes: see `Drop`.)
+                self.kinds = ALL;
+            }
         }
     }
 
