@@ -26,6 +26,14 @@ pub(crate) fn pop_front<T>(q: &mut VecDeque<T>) -> Option<T> {
     Some(v)
 }
 
+/// Shrinks `q` as [`pop_front`] does, after values left it some other
+/// way (a `retain`).
+pub(crate) fn after_removal<T>(q: &mut VecDeque<T>) {
+    if q.capacity() > KEPT && q.len() <= q.capacity() / 4 {
+        shrink(q);
+    }
+}
+
 #[cold]
 fn shrink<T>(q: &mut VecDeque<T>) {
     q.shrink_to((q.len() * 2).max(KEPT));

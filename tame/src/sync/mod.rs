@@ -3,7 +3,7 @@
 //! receivers matched FIFO); and between loops on different threads, a
 //! [`Latch`] (set once from anywhere, waited for on any loop).
 //!
-//! Both hand out their results through events, like everything on the
+//! Each hands out its results through events, like everything on the
 //! loop: `let guard: Guard; twait! { m.acquire(mkevent!(guard)); }`. A
 //! waiter whose event can no longer be delivered (its rendezvous is gone, say after a
 //! [`with_timeout`](crate::with_timeout) gave up) is skipped, so it holds
@@ -44,7 +44,8 @@
 //! whose callback panics too does not panic inside that unwind, which
 //! would abort the process. Waiters whose events come back untriggered
 //! together (a channel closed, even by a [`CloseGuard`] that a panic
-//! drops; the last handle of a semaphore or a mutex dropped) each get
+//! drops; the last handle of a semaphore or a mutex dropped with no permit
+//! or guard of it out, which would keep it, and serve them) each get
 //! their `None`, even past one whose callback panics on it: the first such
 //! panic goes out of the call (unless a panic is unwinding already), and a
 //! later one has printed its message and goes no further.
