@@ -5613,3 +5613,42 @@ fn a_value_given_to_context_and_tried_is_moved() {
         );
     });
 }
+
+/// A borrowing `context` of a type of one's own, whose value is not the
+/// `?`'s operand (`y.and(s.context(1))?`): `s` is no move, and lives to
+/// its scope's end (the `?`'s judgement leaked to it); and a parenthesized
+/// operand, `(got.context(..))?`, is one.
+struct Owner(Temp);
+
+impl Owner {
+    fn context(&self, n: u32) -> Result<u32, String> {
+        Ok(n + self.0 .0.len() as u32)
+    }
+}
+
+#[tamed]
+fn context_beside_a_tried_call(
+    log: Rc<RefCell<Vec<String>>>,
+    got: Result<String, String>,
+) -> Result<u32, String> {
+    let s = Owner(temp("s", &log));
+    let y: Result<u32, String> = Ok(3);
+    let v = y.and(s.context(1))?;
+    let line = (got.context("reading"))?;
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push(format!("after the twait {v} {line}"));
+    Ok(v)
+}
+
+#[test]
+fn only_the_tried_call_is_judged_a_move() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let l = log.clone();
+        assert_eq!(
+            result_of(move |d| context_beside_a_tried_call(l, Ok("x".into()), d)),
+            Some(Ok(2))
+        );
+        assert_eq!(*log.borrow(), ["after the twait 2 x", "drop s"]);
+    });
+}

@@ -773,7 +773,14 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Try(t) => {
                 let root = self.field_root(&t.expr);
-                self.tried = matches!(&*t.expr, Expr::MethodCall(_));
+                // `(x.context(..))?`, and `$e?` of a macro's fragment.
+                let mut operand = &*t.expr;
+                while let Expr::Paren(syn::ExprParen { expr, .. })
+                | Expr::Group(syn::ExprGroup { expr, .. }) = operand
+                {
+                    operand = expr;
+                }
+                self.tried = matches!(operand, Expr::MethodCall(_));
                 self.expr(&mut t.expr, Use::Consume);
                 self.tried = false;
                 self.slot_field_moved(root);
@@ -1106,8 +1113,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     fn method_call(&mut self, m: &mut syn::ExprMethodCall) {
         let method = m.method.to_string();
+        // (Taken first: the flag is this call's only, whatever it is.)
+        let tried = std::mem::take(&mut self.tried);
         let consumes = syntax::consumes_receiver(&method)
-            || (std::mem::take(&mut self.tried) && syntax::consumes_receiver_tried(&method));
+            || (tried && syntax::consumes_receiver_tried(&method));
         if let Some(ident) = syntax::as_ident(&m.receiver).cloned() {
             if let Some(id) = self.lookup(&ident.to_string()) {
                 if let Expr::Path(p) = &mut *m.receiver {
