@@ -5652,3 +5652,55 @@ fn only_the_tried_call_is_judged_a_move() {
         assert_eq!(*log.borrow(), ["after the twait 2 x", "drop s"]);
     });
 }
+
+// ---- a shadowing `let` whose construct moves a variable on some paths
+
+/// `let n = if c { eat(g); n + 1 } else { n + 2 };` names the `n` it
+/// shadows (or a field named like it, `p.name`): the value is held by a
+/// variable of another name meanwhile, so the move of `g` on one path is
+/// the construct's, and on the other `g` lives to its scope's end (it was
+/// dropped at the next twait).
+#[tamed]
+fn shadowing_let_moving_on_some_paths(c: bool, log: Rc<RefCell<Vec<String>>>) {
+    let g = temp("g", &log);
+    let x = temp("x", &log);
+    let z = temp("z", &log);
+    let n = 5u32;
+    let n = if c {
+        drop(g);
+        n + 1
+    } else {
+        n + 2
+    };
+    let x = match c {
+        true => {
+            drop(x);
+            temp("x2", &log)
+        }
+        false => temp("x2b", &log),
+    };
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push(format!("end {n} {}", x.0));
+    let _ = &z;
+}
+
+#[test]
+fn a_shadowing_let_that_moves_on_some_paths_drops_in_rusts_order() {
+    on_fresh_loop(|| {
+        for (c, want) in [
+            (
+                false,
+                &["end 7 x2b", "drop x2b", "drop z", "drop x", "drop g"][..],
+            ),
+            (
+                true,
+                &["drop g", "drop x", "end 6 x2", "drop x2", "drop z"][..],
+            ),
+        ] {
+            let log = Rc::new(RefCell::new(Vec::new()));
+            shadowing_let_moving_on_some_paths(c, log.clone());
+            tame::run();
+            assert_eq!(*log.borrow(), want, "c = {c}");
+        }
+    });
+}

@@ -281,7 +281,10 @@ impl Builder<'_> {
 
     /// `let x = if/match ..;` with no twait, moving a variable on some
     /// paths only: `let x; <promoted construct assigning x>` (see
-    /// [`Builder::promoted`]). Returns whether it was that.
+    /// [`Builder::promoted`]), or, where the construct names `x` (the `x`
+    /// it shadows, or a field or method of that name), `let __tame_x_value;
+    /// <construct assigning it>; let x = __tame_x_value;`. Returns whether
+    /// it was that.
     pub(super) fn promoted_let(&mut self, l: &syn::Local, out: &mut Vec<ir::Stmt>) -> bool {
         let Some(init) = &l.init else { return false };
         // One variable, assigned in each branch (`let x: T;` keeps the type
@@ -295,7 +298,8 @@ impl Builder<'_> {
             _ => return false,
         };
         // `let n = match n { .. }` reads the `n` it shadows: declared
-        // first, the new one would hide it.
+        // first, the new one would hide it; a variable of another name
+        // holds the value meanwhile.
         let shadows = {
             let name = ident.ident.to_string();
             let mut idents = Vec::new();
@@ -309,14 +313,24 @@ impl Builder<'_> {
                 || matches!(&*init.expr, Expr::Block(b) if b.label.is_none()))
             && !syntax::may_be_compiled_out(syntax::expr_attrs(&init.expr))
             && !has_twait(&init.expr)
-            && !shadows
             && !syntax::may_be_compiled_out(&l.attrs);
         if !promotable || !self.moves_on_some_paths(&init.expr) {
             return false;
         }
+        // (At the user's span, as a `let`'s holder of a temporary is: see
+        // `Builder::extended_temporary`.)
+        let holder = shadows.then(|| {
+            let mut held = format!("__tame_{}_value", ident.ident);
+            while self.user_names.contains(&held) {
+                held.push('_');
+            }
+            syn::Ident::new(&held, ident.ident.span())
+        });
+        let declared_ident = holder.clone().unwrap_or_else(|| ident.ident.clone());
+        let m = holder.is_none().then_some(ident.mutability).flatten();
         let decl: syn::Stmt = match ty {
-            Some(ty) => syn::parse_quote!(let #ident: #ty;),
-            None => syn::parse_quote!(let #ident;),
+            Some(ty) => syn::parse_quote!(let #m #declared_ident: #ty;),
+            None => syn::parse_quote!(let #m #declared_ident;),
         };
         let e = match (*init.expr).clone() {
             // A block like another, in a machine that is all `unsafe` (see
@@ -347,8 +361,27 @@ impl Builder<'_> {
         if syntax::trivially_undroppable(&init.expr) || self.number_valued(&init.expr) {
             self.f.bindings[x].trivial = true;
         }
+        let trivial = self.f.bindings[x].trivial;
         if let Err(plain) = self.promoted(e, Dest::Assign(x), out) {
             out.push(ir::Stmt::Plain(*plain));
+        }
+        if let Some(holder) = holder {
+            let pat = &l.pat;
+            let attrs = &l.attrs;
+            let given: syn::Stmt = syn::parse_quote!(#(#attrs)* let #pat = #holder;);
+            if let syn::Stmt::Local(given) = given {
+                let at = out.len();
+                self.local(given, out);
+                if trivial {
+                    for s in &out[at..] {
+                        if let ir::Stmt::Plain(p) = s {
+                            for &d in &p.defs {
+                                self.f.bindings[d].trivial = true;
+                            }
+                        }
+                    }
+                }
+            }
         }
         true
     }
