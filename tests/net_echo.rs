@@ -281,3 +281,27 @@ fn connections_accepted_take_the_listeners_ttl() {
     let (conn, _) = listener.try_accept().unwrap();
     assert_eq!(conn.ttl().unwrap(), 33);
 }
+
+/// A TTL past 255 is refused, `u32::MAX` too: the kernel took it as -1,
+/// "back to the default", and the call succeeded with the TTL reset.
+#[test]
+fn a_ttl_past_255_is_refused_however_large() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let udp = tame::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    listener.set_ttl(33).unwrap();
+    udp.set_ttl(33).unwrap();
+    udp.set_multicast_ttl_v4(4).unwrap();
+    for ttl in [256, u32::MAX] {
+        let refused = [
+            listener.set_ttl(ttl),
+            udp.set_ttl(ttl),
+            udp.set_multicast_ttl_v4(ttl),
+        ];
+        for r in refused {
+            assert_eq!(r.unwrap_err().kind(), io::ErrorKind::InvalidInput, "{ttl}");
+        }
+    }
+    assert_eq!(listener.ttl().unwrap(), 33);
+    assert_eq!(udp.ttl().unwrap(), 33);
+    assert_eq!(udp.multicast_ttl_v4().unwrap(), 4);
+}

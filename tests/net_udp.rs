@@ -212,3 +212,23 @@ fn a_connected_socket_sends_and_receives_without_waiting() {
     assert_eq!(b.try_recv(&mut short).unwrap(), 4);
     assert_eq!(&short, b"more");
 }
+
+/// A socket whose open file description another holder made blocking (a
+/// clone of it, an inherited descriptor) is still read without blocking
+/// the loop's thread: `WouldBlock` when nothing is there, as for a stream.
+#[test]
+fn a_shared_blocking_description_does_not_block_a_datagram_receive() {
+    on_fresh_loop(|| {
+        let std_sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let other_holder = std_sock.try_clone().unwrap();
+        let sock = UdpSocket::from_std(std_sock).unwrap();
+        other_holder.set_nonblocking(false).unwrap();
+        let mut buf = [0u8; 16];
+        let err = sock.try_recv_from(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        let to = sock.local_addr().unwrap();
+        other_holder.send_to(b"hi", to).unwrap();
+        let (n, _) = sock.try_recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"hi");
+    });
+}

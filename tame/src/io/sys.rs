@@ -299,7 +299,20 @@ pub(crate) fn linger(fd: BorrowedFd<'_>) -> io::Result<Option<std::time::Duratio
 }
 
 pub(crate) fn set_ttl(fd: BorrowedFd<'_>, ttl: u32) -> io::Result<()> {
+    ttl_in_range(ttl)?;
     retry(|| rustix::net::sockopt::set_ip_ttl(fd, ttl))
+}
+
+/// A TTL above 255 is refused here: the kernel takes the option as an
+/// `int`, and `u32::MAX` is -1 there, its "back to the default".
+fn ttl_in_range(ttl: u32) -> io::Result<()> {
+    if ttl > 255 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("a TTL is 255 at most, not {ttl}"),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn ttl(fd: BorrowedFd<'_>) -> io::Result<u32> {
@@ -353,6 +366,7 @@ pub(crate) fn multicast_loop_v4(fd: BorrowedFd<'_>) -> io::Result<bool> {
 }
 
 pub(crate) fn set_multicast_ttl_v4(fd: BorrowedFd<'_>, ttl: u32) -> io::Result<()> {
+    ttl_in_range(ttl)?;
     retry(|| rustix::net::sockopt::set_ip_multicast_ttl(fd, ttl))
 }
 
@@ -499,12 +513,13 @@ pub(crate) fn udp_connect(fd: BorrowedFd<'_>, addr: SocketAddr) -> io::Result<()
 
 /// Receives one datagram into the spare capacity of `buf` (appending), with
 /// its source. A datagram longer than the room is cut, as with recv(2).
+/// (`MSG_DONTWAIT` on every datagram call, as on a stream's: see above.)
 pub(crate) fn recv_from(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
     let (n, _, addr) = retry(|| {
         rustix::net::recvfrom(
             fd,
             rustix::buffer::spare_capacity(&mut *buf),
-            RecvFlags::empty(),
+            RecvFlags::DONTWAIT,
         )
     })?;
     Ok((n, inet(addr)?))
@@ -515,7 +530,7 @@ pub(crate) fn recv_from_slice(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
 ) -> io::Result<(usize, SocketAddr)> {
-    let (n, _, addr) = retry(|| rustix::net::recvfrom(fd, &mut *buf, RecvFlags::empty()))?;
+    let (n, _, addr) = retry(|| rustix::net::recvfrom(fd, &mut *buf, RecvFlags::DONTWAIT))?;
     Ok((n, inet(addr)?))
 }
 
@@ -526,7 +541,7 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
         rustix::net::recv(
             fd,
             rustix::buffer::spare_capacity(&mut *buf),
-            RecvFlags::empty(),
+            RecvFlags::DONTWAIT,
         )
     })?;
     Ok(n)
@@ -535,7 +550,7 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
 /// Sends one datagram to `addr`.
 pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
     let addr = flow_as_std(addr);
-    retry(|| rustix::net::sendto(fd, buf, SendFlags::NOSIGNAL, &addr))
+    retry(|| rustix::net::sendto(fd, buf, SendFlags::NOSIGNAL | SendFlags::DONTWAIT, &addr))
 }
 
 /// Runs `f` on a std view of `fd`, for calls rustix does not cover (Unix

@@ -35,7 +35,8 @@ impl TcpStream {
     /// or could not be reached; the `dns::Error` is its inner error);
     /// or, if no address connects, the last address's error
     /// (`ConnectionRefused`, say), of that kind, its message naming the
-    /// host and the address (the OS error is its source). A `host` with a
+    /// host, the address and the OS error (whose number is not kept: the
+    /// kind says what happened). A `host` with a
     /// port in it (`"example.com:80"`) or an IPv6 zone (`"fe80::1%lo"`) is
     /// `InvalidInput`, at once.
     ///
