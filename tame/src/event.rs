@@ -119,7 +119,8 @@ fn ask_chain(first: &dyn Link, what: Ask) -> bool {
 ///   loop) never hangs a `twait`; one leaked with `std::mem::forget`
 ///   does: nothing is left to report it.
 /// * Triggering after the rendezvous was cancelled or dropped is a no-op; the
-///   value is dropped.
+///   value is dropped (a `map`ped event's closure still runs on it: only
+///   what it makes reaches the dead event).
 /// * Triggering never runs the waiting function re-entrantly: the waiter is
 ///   queued, and the loop resumes waiters in FIFO order.
 ///

@@ -496,8 +496,10 @@ pub struct TakenMark {
 /// Events are made with `mkevent!(r, id)` in a `#[tamed]` function, or with
 /// [`event`](Rendezvous::event) / [`event_with_slot`](Rendezvous::event_with_slot)
 /// by hand. `twait!(r)` blocks until one of them comes back and yields its id;
-/// ids come back in trigger order (FIFO). An event dropped untriggered still
-/// reports its id.
+/// ids come back in trigger order (FIFO; but a `map`ped, `cancellable` or
+/// `tame::all` event triggered deep in a chain of completions comes back
+/// at the chain's end, see the README's "Chains take bounded stack"). An
+/// event dropped untriggered still reports its id.
 ///
 /// * [`pending`](Rendezvous::pending): events made and not yet come back.
 /// * [`cancel`](Rendezvous::cancel): forget every outstanding and queued
