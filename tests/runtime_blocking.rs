@@ -10,6 +10,9 @@ use std::thread;
 
 use tame::{mkevent, tamed, twait, Rendezvous};
 
+#[path = "support/signal_mask.rs"]
+mod signal_mask;
+use signal_mask::blocked_here;
 #[path = "support/watchdog.rs"]
 mod watchdog;
 use watchdog::on_fresh_loop;
@@ -297,5 +300,29 @@ fn a_paused_clock_holds_still_while_a_blocking_job_runs() {
         tame::run();
         tame::time::resume();
         assert_eq!(slot.take(), Some(Ok(7)));
+    });
+}
+
+/// A pool thread blocks the signals the program may take (`SIGUSR1`), not
+/// those a fault of its own raises (`SIGSEGV`, ...): blocked, they skip
+/// every handler, and a job's stack overflow was a bare "Segmentation
+/// fault" rather than Rust's "has overflowed its stack".
+#[test]
+fn a_pool_thread_leaves_fault_signals_unblocked() {
+    on_fresh_loop(|| {
+        use rustix::process::Signal as S;
+        let got = tame::run_with(|ev| {
+            tame::spawn_blocking(
+                || {
+                    let faults = [S::SEGV, S::BUS, S::FPE, S::ILL];
+                    (
+                        blocked_here(S::USR1.as_raw()),
+                        faults.map(|s| blocked_here(s.as_raw())),
+                    )
+                },
+                ev,
+            )
+        });
+        assert_eq!(got, Some((true, [false; 4])));
     });
 }

@@ -64,6 +64,33 @@ fn a_signal_that_arrives_while_nobody_waits_for_it_is_kept_for_the_next_waiter()
     assert_eq!(r.try_next(), Some("usr1 later"));
 }
 
+/// A waiter whose event died in the turn the signal came, before the
+/// loop reaped it, receives nothing: the signal is kept for the next
+/// `at_signal` (the dead waiter took it, and it was lost). Nor does an
+/// `at_signal` given a dead event take one kept.
+fn a_signal_no_live_waiter_received_is_kept_for_the_next() {
+    let gone = std::rc::Rc::new(Rendezvous::<&str>::new());
+    tame::at_signal(Signal::Usr2, gone.event("gone")).unwrap();
+    let (pipe_r, pipe_w) = tame::io::pipe().unwrap();
+    let g = gone.clone();
+    pipe_r.readable(Event::from_fn(move |_| g.cancel()));
+    tame::run_once(Some(Duration::ZERO));
+    // Both ready in one batch, the pipe first: its callback kills the
+    // waiter before the signal is handed out.
+    pipe_w.try_write(b"x").unwrap();
+    send(Sys::USR2);
+    tame::run_once(Some(Duration::from_millis(200)));
+    let dead = Rendezvous::<&str>::new();
+    let dead_ev = dead.event("dead");
+    dead.cancel();
+    tame::at_signal(Signal::Usr2, dead_ev).unwrap();
+    let r = Rendezvous::<&str>::new();
+    tame::at_signal(Signal::Usr2, r.event("next")).unwrap();
+    tame::run();
+    assert_eq!(r.try_next(), Some("next"));
+    drop((pipe_r, pipe_w));
+}
+
 fn every_waiter_of_a_signal_is_triggered_by_one_arrival() {
     let r = Rendezvous::<&str>::new();
     tame::at_signal(Signal::Hup, r.event("first")).unwrap();
@@ -185,6 +212,48 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     send(Sys::ALARM);
     Signal::Alrm.restore().unwrap();
     assert!(!blocked_here(Sys::ALARM.as_raw()));
+
+    // So when the process is out of descriptors (reading it out took one,
+    // and without one it was unblocked and ended the process).
+    Signal::Alrm.block().unwrap();
+    send(Sys::ALARM);
+    let full = fill_fds();
+    Signal::Alrm.restore().unwrap();
+    drop(full);
+    assert!(!blocked_here(Sys::ALARM.as_raw()));
+}
+
+/// Takes every descriptor the process may still open (its soft limit
+/// lowered to a few past the highest in use); gives them and the limit
+/// back when dropped.
+fn fill_fds() -> impl Drop {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    struct Full(Vec<std::fs::File>, Rlimit);
+    impl Drop for Full {
+        fn drop(&mut self) {
+            self.0.clear();
+            setrlimit(Resource::Nofile, self.1).unwrap();
+        }
+    }
+    let limit = getrlimit(Resource::Nofile);
+    let highest = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .max()
+        .unwrap();
+    setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(highest + 8),
+            maximum: limit.maximum,
+        },
+    )
+    .unwrap();
+    let mut held = Vec::new();
+    while let Ok(f) = std::fs::File::open("/dev/null") {
+        held.push(f);
+    }
+    Full(held, limit)
 }
 
 /// What `restore` is for: after it, Ctrl-C ends the program. In a child
@@ -328,7 +397,11 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 12] = [
+    let cases: [(&str, fn()); 13] = [
+        (
+            "a_signal_no_live_waiter_received_is_kept_for_the_next",
+            a_signal_no_live_waiter_received_is_kept_for_the_next,
+        ),
         (
             "signal_waiters_giving_up_in_any_order_end_on_the_next_turn",
             signal_waiters_giving_up_in_any_order_end_on_the_next_turn,

@@ -56,7 +56,10 @@ use crate::Event;
 /// value boxed.
 ///
 /// The pool's threads block every signal a program may block, for their
-/// whole life (each is spawned with that mask), so that a signal the program takes
+/// whole life (each is spawned with that mask), but those a fault of the
+/// thread itself raises (`SIGSEGV`, `SIGBUS`, `SIGFPE`, `SIGILL`, `SIGTRAP`,
+/// `SIGSYS`: blocking does not hold them off, it only skips their handlers,
+/// Rust's stack-overflow message among them), so that a signal the program takes
 /// with [`at_signal`](crate::at_signal) or keeps pending with
 /// [`Signal::block`](crate::Signal::block) is never delivered to an idle
 /// pool thread, where its default action would end the process. So `f`

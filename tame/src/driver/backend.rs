@@ -149,8 +149,12 @@ pub(crate) trait SignalSource: Sized {
     fn block(signo: i32) -> io::Result<()>;
     /// Unblocks `signo` in the calling thread.
     fn unblock(signo: i32) -> io::Result<()>;
+    /// Takes an arrival of `signo`, blocked in the calling thread, that
+    /// is pending, if one is: nothing runs for it. Needs no descriptor.
+    fn forget_pending(signo: i32) -> io::Result<()>;
     /// Runs `f` with every signal a program may block blocked in the
-    /// calling thread, then gives the thread its mask back: a thread `f`
+    /// calling thread (but those a fault of the thread raises, `SIGSEGV`
+    /// and the like), then gives the thread its mask back: a thread `f`
     /// spawns starts with them all blocked, as threads inherit the mask of
     /// their spawner. (If the mask cannot be changed, which
     /// `pthread_sigmask` only refuses for a bad argument, `f` runs anyway.)

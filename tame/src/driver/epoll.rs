@@ -213,6 +213,11 @@ impl SigSet {
         self
     }
 
+    fn contains(&self, signo: i32) -> bool {
+        let bit = (signo - 1) as usize;
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
     fn without(mut self, signo: i32) -> SigSet {
         let bit = (signo - 1) as usize;
         self.0[bit / 64] &= !(1 << (bit % 64));
@@ -232,6 +237,8 @@ extern "C" {
     fn signalfd(fd: i32, mask: *const SigSet, flags: i32) -> i32;
     fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
     fn sigfillset(set: *mut SigSet) -> i32;
+    fn sigpending(set: *mut SigSet) -> i32;
+    fn sigwait(set: *const SigSet, sig: *mut i32) -> i32;
 }
 
 /// `SIG_BLOCK`: 0 on most architectures, 1 on those that kept older values.
@@ -336,6 +343,26 @@ impl SignalSource for SignalFd {
         change_mask(SIG_UNBLOCK, &SigSet::EMPTY.with(signo))
     }
 
+    fn forget_pending(signo: i32) -> io::Result<()> {
+        let mut pending = SigSet::EMPTY;
+        // SAFETY: `pending` is a valid, writable sigset_t of the C
+        // library's size for the whole call.
+        if unsafe { sigpending(&mut pending) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if !pending.contains(signo) {
+            return Ok(());
+        }
+        // Pending and blocked: `sigwait` takes it at once.
+        let (set, mut got) = (SigSet::EMPTY.with(signo), 0);
+        // SAFETY: `set` is a valid sigset_t and `got` a writable int for
+        // the whole call.
+        match unsafe { sigwait(&set, &mut got) } {
+            0 => Ok(()),
+            e => Err(io::Error::from_raw_os_error(e)),
+        }
+    }
+
     fn unblock_all_in_child() -> Result<(), i32> {
         let full = full_set();
         // SAFETY: `full` is a valid sigset_t of the C library's size for
@@ -349,7 +376,13 @@ impl SignalSource for SignalFd {
     }
 
     fn with_all_blocked<R>(f: impl FnOnce() -> R) -> R {
-        let full = full_set();
+        // Not the signals a fault of the thread itself raises: blocked, the
+        // kernel runs their default action anyway, past any handler (Rust's
+        // "has overflowed its stack" message among them).
+        use rustix::process::Signal as S;
+        let full = [S::SEGV, S::BUS, S::FPE, S::ILL, S::TRAP, S::SYS]
+            .into_iter()
+            .fold(full_set(), |set, s| set.without(s.as_raw()));
         let mut old = SigSet::EMPTY;
         // SAFETY: `full` and `old` are valid sigset_t of the C library's
         // size for the whole call; `old` receives the mask before it.

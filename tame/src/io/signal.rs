@@ -165,15 +165,12 @@ impl Signal {
 
 /// Unblocks `signo`, a signal blocked but not watched ([`Signal::block`]),
 /// forgetting an arrival still pending, as [`Signal::restore`] forgets one
-/// the loop took in: read out through a descriptor of its own first (if
-/// none can be made, out of descriptors, it is unblocked anyway).
+/// the loop took in: taken first (with `sigwait`, which needs no
+/// descriptor: out of them, a pending arrival ran the signal's default
+/// action when it was unblocked, ending the process).
 fn forget_and_unblock(signo: i32) -> io::Result<()> {
-    let Ok(mut once) = Signals::new() else {
-        return Signals::unblock(signo);
-    };
-    once.add(signo)?;
-    let _ = once.take(&mut Vec::new());
-    once.remove(signo)
+    Signals::forget_pending(signo)?;
+    Signals::unblock(signo)
 }
 
 impl fmt::Display for Signal {
@@ -428,7 +425,10 @@ impl SignalTable {
             driver::drop_for_gone_loop(ev);
             return Err(driver::loop_gone());
         }
-        match self.watch(signo) {
+        // Nobody to hand a signal kept for the next `at_signal` to: it is
+        // left for the next one (the signal is watched as asked).
+        let dead = !ev.is_live();
+        match self.watch(signo, dead) {
             // It came while nobody waited: this waiter gets it.
             Ok(None) => {
                 driver::queue_fire(ev);
@@ -448,7 +448,7 @@ impl SignalTable {
     /// Adds `signo` to the descriptor, and registers the descriptor the
     /// first time: `None` if the signal came while nobody waited (the
     /// next waiter gets it at once), else the token it is reported under.
-    fn watch(self: &Rc<Self>, signo: i32) -> io::Result<Option<Token>> {
+    fn watch(self: &Rc<Self>, signo: i32, dead: bool) -> io::Result<Option<Token>> {
         // Registered before the signal is blocked: a loop that cannot
         // register it (no descriptor left for its epoll) refuses with the
         // signal's action as it was (blocked and unwatched, Ctrl-C did
@@ -470,7 +470,7 @@ impl SignalTable {
             self.source.borrow_mut().add(signo)?;
             self.watched.set(self.watched.get() | bit);
         }
-        if self.pending.get() & bit != 0 {
+        if self.pending.get() & bit != 0 && !dead {
             self.pending.set(self.pending.get() & !bit);
             return Ok(None);
         }
@@ -519,11 +519,13 @@ impl SignalTable {
         {
             let mut waiters = self.waiters.borrow_mut();
             for signo in arrived {
-                let before = fire.len();
-                fire.extend(waiters.take_if(|s, _| s == signo));
-                if fire.len() == before {
+                let taken = waiters.take_if(|s, _| s == signo);
+                // A waiter whose event died in this batch (not reaped yet)
+                // receives nothing: kept for the next `at_signal` then.
+                if !taken.iter().any(Event::is_live) {
                     self.pending.set(self.pending.get() | 1u64 << signo);
                 }
+                fire.extend(taken);
             }
         }
         // Every wait ended before any callback runs; if one panics (and
