@@ -213,11 +213,6 @@ impl SigSet {
         self
     }
 
-    fn contains(&self, signo: i32) -> bool {
-        let bit = (signo - 1) as usize;
-        self.0[bit / 64] & (1 << (bit % 64)) != 0
-    }
-
     fn without(mut self, signo: i32) -> SigSet {
         let bit = (signo - 1) as usize;
         self.0[bit / 64] &= !(1 << (bit % 64));
@@ -237,8 +232,7 @@ extern "C" {
     fn signalfd(fd: i32, mask: *const SigSet, flags: i32) -> i32;
     fn pthread_sigmask(how: i32, set: *const SigSet, old: *mut SigSet) -> i32;
     fn sigfillset(set: *mut SigSet) -> i32;
-    fn sigpending(set: *mut SigSet) -> i32;
-    fn sigwait(set: *const SigSet, sig: *mut i32) -> i32;
+    fn sigtimedwait(set: *const SigSet, info: *mut u8, timeout: *const [i64; 2]) -> i32;
 }
 
 /// `SIG_BLOCK`: 0 on most architectures, 1 on those that kept older values.
@@ -344,22 +338,24 @@ impl SignalSource for SignalFd {
     }
 
     fn forget_pending(signo: i32) -> io::Result<()> {
-        let mut pending = SigSet::EMPTY;
-        // SAFETY: `pending` is a valid, writable sigset_t of the C
-        // library's size for the whole call.
-        if unsafe { sigpending(&mut pending) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if !pending.contains(signo) {
-            return Ok(());
-        }
-        // Pending and blocked: `sigwait` takes it at once.
-        let (set, mut got) = (SigSet::EMPTY.with(signo), 0);
-        // SAFETY: `set` is a valid sigset_t and `got` a writable int for
-        // the whole call.
-        match unsafe { sigwait(&set, &mut got) } {
-            0 => Ok(()),
-            e => Err(io::Error::from_raw_os_error(e)),
+        let set = SigSet::EMPTY.with(signo);
+        // A zero timeout: the arrival pending is taken, or none is, at
+        // once (a check first, then a wait, could block for good if
+        // another thread took it in between). All zero bytes are a zero
+        // `struct timespec` whatever the width of its fields.
+        let zero = [0i64; 2];
+        loop {
+            // SAFETY: `set` is a valid sigset_t and `zero` 16 readable
+            // bytes for the whole call; a null `info` asks for nothing.
+            if unsafe { sigtimedwait(&set, std::ptr::null_mut(), &zero) } >= 0 {
+                return Ok(());
+            }
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::WouldBlock => return Ok(()),
+                io::ErrorKind::Interrupted => continue,
+                _ => return Err(e),
+            }
         }
     }
 

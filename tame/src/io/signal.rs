@@ -165,7 +165,7 @@ impl Signal {
 
 /// Unblocks `signo`, a signal blocked but not watched ([`Signal::block`]),
 /// forgetting an arrival still pending, as [`Signal::restore`] forgets one
-/// the loop took in: taken first (with `sigwait`, which needs no
+/// the loop took in: taken first (with `sigtimedwait`, which needs no
 /// descriptor: out of them, a pending arrival ran the signal's default
 /// action when it was unblocked, ending the process).
 fn forget_and_unblock(signo: i32) -> io::Result<()> {
