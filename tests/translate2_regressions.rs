@@ -5704,3 +5704,57 @@ fn a_shadowing_let_that_moves_on_some_paths_drops_in_rusts_order() {
         }
     });
 }
+
+/// The holder of such a `let`'s value is named from the variable's name:
+/// a raw identifier's (`r#type`: the attribute panicked, "not a valid
+/// identifier"), one that is no snake case name to rustc once joined
+/// (`n_`, `N`: "should have a snake case name" at the user's `let`, an
+/// error under `deny(warnings)`, as here). A value that borrows the
+/// shadowed variable (`&s[..1]`) is left to the plain code, which compiles
+/// (the holder's state kept the variable it borrows).
+#[allow(non_snake_case)]
+#[tamed]
+fn shadowing_lets_of_unusual_names(c: bool, log: Rc<RefCell<Vec<String>>>) {
+    let g = temp("g", &log);
+    let h = temp("h", &log);
+    let k = temp("k", &log);
+    let r#type = 5u32;
+    let r#type = if c {
+        drop(g);
+        r#type + 1
+    } else {
+        r#type + 2
+    };
+    let n_ = 1u32;
+    let n_ = if c {
+        drop(h);
+        n_ + 1
+    } else {
+        n_
+    };
+    let N = 1u32;
+    let N = if c { N + 1 } else { N };
+    let s = String::from("hello");
+    let s = if c {
+        drop(k);
+        &s[..1]
+    } else {
+        &s[..]
+    };
+    log.borrow_mut().push(s.to_owned());
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push(format!("end {} {n_} {N}", r#type));
+}
+
+#[test]
+fn shadowing_lets_of_raw_or_unusual_names_compile_and_drop_in_order() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        shadowing_lets_of_unusual_names(true, log.clone());
+        tame::run();
+        assert_eq!(
+            *log.borrow(),
+            ["drop g", "drop h", "drop k", "h", "end 6 2 2"]
+        );
+    });
+}

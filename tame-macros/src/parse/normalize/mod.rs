@@ -317,10 +317,18 @@ impl Builder<'_> {
         if !promotable || !self.moves_on_some_paths(&init.expr) {
             return false;
         }
+        // A value that borrows the variable it shadows (`let line = if c {
+        // eat(g); line.trim() } else { line.as_str() };`) could not be kept
+        // by the state after the construct, which would keep that
+        // variable too: left to the plain code, as before.
+        if shadows && self.borrow_of_local(&init.expr).is_some() {
+            return false;
+        }
         // (At the user's span, as a `let`'s holder of a temporary is: see
-        // `Builder::extended_temporary`.)
+        // `Builder::extended_temporary`; of the raw identifier's name.)
         let holder = shadows.then(|| {
-            let mut held = format!("__tame_{}_value", ident.ident);
+            let name = syn::ext::IdentExt::unraw(&ident.ident);
+            let mut held = format!("__tame_{name}_value");
             while self.user_names.contains(&held) {
                 held.push('_');
             }
@@ -328,9 +336,14 @@ impl Builder<'_> {
         });
         let declared_ident = holder.clone().unwrap_or_else(|| ident.ident.clone());
         let m = holder.is_none().then_some(ident.mutability).flatten();
+        // (A holder made of `_n` or `N` is no snake case name: the lint
+        // would report it at the user's `let`.)
+        let allow = holder
+            .is_some()
+            .then(|| quote::quote!(#[allow(non_snake_case)]));
         let decl: syn::Stmt = match ty {
-            Some(ty) => syn::parse_quote!(let #m #declared_ident: #ty;),
-            None => syn::parse_quote!(let #m #declared_ident;),
+            Some(ty) => syn::parse_quote!(#allow let #m #declared_ident: #ty;),
+            None => syn::parse_quote!(#allow let #m #declared_ident;),
         };
         let e = match (*init.expr).clone() {
             // A block like another, in a machine that is all `unsafe` (see
