@@ -214,13 +214,26 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     assert!(!blocked_here(Sys::ALARM.as_raw()));
 
     // So when the process is out of descriptors (reading it out took one,
-    // and without one it was unblocked and ended the process).
+    // and without one it was unblocked and ended the process); and two
+    // arrivals, one sent to the thread and one to the process.
     Signal::Alrm.block().unwrap();
     send(Sys::ALARM);
+    raise_here(Sys::ALARM);
     let full = fill_fds();
     Signal::Alrm.restore().unwrap();
     drop(full);
     assert!(!blocked_here(Sys::ALARM.as_raw()));
+}
+
+/// Sends `sig` to the calling thread (C's `raise`), where `send` sends it
+/// to the process: pending, the two are two arrivals.
+fn raise_here(sig: Sys) {
+    extern "C" {
+        fn raise(sig: i32) -> i32;
+    }
+    // SAFETY: `raise` takes a signal number, here a valid one, blocked in
+    // this thread (it stays pending).
+    assert_eq!(unsafe { raise(sig.as_raw()) }, 0);
 }
 
 /// Takes every descriptor the process may still open (its soft limit

@@ -63,7 +63,7 @@ use crate::Event;
 /// with [`at_signal`](crate::at_signal) or keeps pending with
 /// [`Signal::block`](crate::Signal::block) is never delivered to an idle
 /// pool thread, where its default action would end the process. So `f`
-/// runs with all signals blocked, and a thread it spawns inherits that
+/// runs with those signals blocked, and a thread it spawns inherits that
 /// mask: a signal sent to the process is never handled on a pool thread
 /// (unblocking one in `f` would change that thread for the jobs after it,
 /// too). A child process `f` starts inherits the mask too, and would

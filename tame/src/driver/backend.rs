@@ -149,8 +149,9 @@ pub(crate) trait SignalSource: Sized {
     fn block(signo: i32) -> io::Result<()>;
     /// Unblocks `signo` in the calling thread.
     fn unblock(signo: i32) -> io::Result<()>;
-    /// Takes an arrival of `signo`, blocked in the calling thread, that
-    /// is pending, if one is: nothing runs for it. Needs no descriptor.
+    /// Takes the arrivals of `signo`, blocked in the calling thread, that
+    /// are pending (the thread's and the process's), if any: nothing runs
+    /// for them. Needs no descriptor.
     fn forget_pending(signo: i32) -> io::Result<()>;
     /// Runs `f` with every signal a program may block blocked in the
     /// calling thread (but those a fault of the thread raises, `SIGSEGV`

@@ -339,16 +339,17 @@ impl SignalSource for SignalFd {
 
     fn forget_pending(signo: i32) -> io::Result<()> {
         let set = SigSet::EMPTY.with(signo);
-        // A zero timeout: the arrival pending is taken, or none is, at
-        // once (a check first, then a wait, could block for good if
-        // another thread took it in between). All zero bytes are a zero
-        // `struct timespec` whatever the width of its fields.
+        // A zero timeout: an arrival pending is taken, or none is, at once
+        // (a check first, then a wait, could block for good if another
+        // thread took it in between). Until none is left: one sent to the
+        // thread and one to the process are two. All zero bytes are a
+        // zero `struct timespec` whatever the width of its fields.
         let zero = [0i64; 2];
         loop {
             // SAFETY: `set` is a valid sigset_t and `zero` 16 readable
             // bytes for the whole call; a null `info` asks for nothing.
             if unsafe { sigtimedwait(&set, std::ptr::null_mut(), &zero) } >= 0 {
-                return Ok(());
+                continue;
             }
             let e = io::Error::last_os_error();
             match e.kind() {
