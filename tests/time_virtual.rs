@@ -399,3 +399,25 @@ fn knots_idle_timeout_closes_an_idle_connection_after_30_s_of_virtual_time() {
         assert_eq!(*closed_at.borrow(), [start + secs(59)]);
     });
 }
+
+/// A pause freezes the clock at its reading now, not at the turn's (old
+/// outside the loop once `now()` read it, or in a turn that computed for
+/// long): with nothing in between, a pause and a resume leave the loop's
+/// time with the real one. It froze at the old reading, and `resume` took
+/// its age for time the pause made up: the clock stayed behind by it, and
+/// every deadline taken from `Instant::now()` fired that much late.
+#[test]
+fn a_pause_freezes_the_clock_at_its_reading_now() {
+    let _ = tame::now();
+    std::thread::sleep(Duration::from_millis(20));
+    let before = Instant::now();
+    tame::time::pause();
+    assert!(tame::now() >= before, "frozen at the old reading");
+    tame::time::resume();
+    let r = Rendezvous::<()>::new();
+    tame::asap(r.event(()));
+    tame::run();
+    // Read afresh after `run()`: the real clock's time, not behind it.
+    let real = Instant::now();
+    assert!(tame::now() >= real, "left behind by the pause");
+}

@@ -648,9 +648,10 @@ pub fn stop() {
 /// the tasks that the fired timers woke included. If something was, the
 /// loop looks at its fds without waiting and runs what they made ready:
 /// a function that yields at every turn does not keep the fds from a
-/// caller that steps the loop. A turn runs at most 1,024 of the events
-/// queued (a burst of due timers, of wakes): the rest run in the turns
-/// after, so the fds are looked at in between. A turn can also end with
+/// caller that steps the loop. A turn runs at most 1,024 of the tasks and
+/// callbacks queued to run (a burst of wakes): the rest run in the turns
+/// after, so the fds are looked at in between (the timers due at the
+/// turn's start all fire in it, and what they wake queues behind). A turn can also end with
 /// nothing run (the timer wheel wakes the loop on its way to a far timer):
 /// to wait for something, step until it has come.
 /// Returns whether work remains (what [`run`] would still wait for) and

@@ -1106,8 +1106,9 @@ pub fn resume() {
 ///
 /// Timers that fall due fire on the loop's next turn, in deadline order
 /// (one due within the millisecond the clock now stands in fires when that
-/// millisecond ends: see [`timer_at`]); more than a turn runs (1,024, see
-/// [`run_once`](crate::run_once)) take the turns after it too.
+/// millisecond ends: see [`timer_at`]); the tasks they wake run in it,
+/// or, past the 1,024 a turn runs (see [`run_once`](crate::run_once)), in
+/// the turns after.
 ///
 /// # Panics
 ///

@@ -145,13 +145,15 @@ impl Clock {
         self.paused.get() || self.offset.get() != 0
     }
 
-    /// Freezes the time at the turn's reading, rounded up to a whole
-    /// millisecond (see [`MS`]).
+    /// Freezes the time at the clock's reading now, rounded up to a whole
+    /// millisecond (see [`MS`]): not the turn's, which may be old (read at
+    /// the turn's start, or before a pause outside the loop), whose age
+    /// `resume` would take for time the pause made up and lose for good.
     pub(super) fn pause(&self) {
         if self.paused.get() {
             return;
         }
-        let t = self.now_ns().div_ceil(MS).saturating_mul(MS);
+        let t = self.read_ns().div_ceil(MS).saturating_mul(MS);
         self.now_ns.set(t);
         self.paused.set(true);
         self.stale.set(false);
