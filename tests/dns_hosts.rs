@@ -105,3 +105,23 @@ fn a_hosts_name_that_no_query_could_carry_is_answered_from_the_file() {
     let e = lookup_one(&r, "thé.local").unwrap_err();
     assert!(matches!(e, Error::InvalidName { .. }), "{e:?}");
 }
+
+/// Fields are split at ASCII blanks only, as glibc splits them: a name
+/// with a no-break space in it is one name (no lookup can ask for it),
+/// not two (it made `nb` and `sp.test` resolve).
+#[test]
+fn a_hosts_line_splits_at_ascii_blanks_only() {
+    let path = std::env::temp_dir().join(format!("tame-hosts-nbsp-{}", std::process::id()));
+    std::fs::write(
+        &path,
+        "10.0.0.6 nb\u{a0}sp.test\n10.0.0.7\tok.test\x0bother.test\n",
+    )
+    .unwrap();
+    let r = Resolver::new(vec![]).with_hosts(&path);
+    std::fs::remove_file(&path).unwrap();
+    let r = r.unwrap();
+    assert!(lookup_one(&r, "nb").is_err());
+    assert!(lookup_one(&r, "sp.test").is_err());
+    assert_eq!(lookup_one(&r, "ok.test").unwrap(), [ip("10.0.0.7")]);
+    assert_eq!(lookup_one(&r, "other.test").unwrap(), [ip("10.0.0.7")]);
+}

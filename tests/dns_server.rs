@@ -696,7 +696,9 @@ fn a_label_too_long_is_told_from_a_name_too_long() {
         text(0)
     );
     assert!(
-        text(1).ends_with("not a valid name: name longer than 255 octets"),
+        text(1).ends_with(
+            "not a valid name: name longer than 255 octets on the wire (253 characters, without a final dot)"
+        ),
         "{}",
         text(1)
     );

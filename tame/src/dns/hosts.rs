@@ -19,7 +19,13 @@ impl Hosts {
         let mut names: HashMap<String, Vec<IpAddr>> = HashMap::new();
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("");
-            let mut words = line.split_whitespace();
+            // The C locale's `isspace` blanks only, as glibc splits (a
+            // vertical tab among them, which Rust's ASCII whitespace is
+            // not): a no-break space is part of a name (which no lookup can
+            // ask for then).
+            let mut words = line
+                .split(|c: char| c == ' ' || ('\t'..='\r').contains(&c))
+                .filter(|w| !w.is_empty());
             let Some(Ok(addr)) = words.next().map(str::parse::<IpAddr>) else {
                 continue;
             };

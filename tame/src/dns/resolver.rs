@@ -166,8 +166,10 @@ impl Resolver {
     /// count (its `MAXNS`; later ones are ignored). An IPv4 address may be
     /// in any form `inet_aton` reads whole (`127.1`); an IPv6 address may
     /// have a zone (`fe80::1%eth0`, or an index, `%2`), which becomes the
-    /// address's scope id; a line naming an interface that does not exist,
-    /// or whose address does not read (`10.0.0.1#dns`), is skipped. Only `nameserver` lines are read:
+    /// address's scope id; a line whose address does not read
+    /// (`10.0.0.1#dns`) is skipped, and so (unlike glibc, which keeps it
+    /// with no scope) is one naming an interface that does not exist or an
+    /// empty zone (`fe80::53%`). Only `nameserver` lines are read:
     /// `search`, `domain`, `ndots` and `options timeout:`/`attempts:` are
     /// not applied (names are asked for as given, with the deadline of
     /// [`timeout`](Resolver::timeout)).

@@ -132,7 +132,9 @@ impl WireError {
             WireError::BadPointer => "bad compression pointer",
             WireError::TooManyPointers => "too many compression pointers in a name",
             WireError::BadLabel => "bad label type",
-            WireError::NameTooLong => "name longer than 255 octets",
+            WireError::NameTooLong => {
+                "name longer than 255 octets on the wire (253 characters, without a final dot)"
+            }
             WireError::LabelTooLong => "a label (a part between dots) longer than 63 octets",
             WireError::BadName => "bad name",
             WireError::BadRdata => "bad record data",
@@ -315,7 +317,10 @@ pub enum RData {
     Aaaa(Ipv6Addr),
     /// The canonical name the owner is an alias of.
     Cname(String),
-    /// Any other type, kept as raw bytes (uncompressed).
+    /// Any other type, kept as raw bytes: as on the wire, but the names a
+    /// server compressed in the data of the types known to hold names (NS,
+    /// SOA, PTR, MX, SRV and the like) written out in full, so that the
+    /// record means the same in any message it is encoded into.
     Other(Vec<u8>),
 }
 
@@ -701,6 +706,64 @@ fn read_name(msg: &[u8], mut pos: usize) -> Result<(Vec<u8>, usize), WireError> 
     }
 }
 
+/// What a record's data holds, in order, for the types whose data holds
+/// names a server may compress (RFC 1035 and RFC 3597 section 4): a name,
+/// or that many octets as they are. What follows the last part is kept as
+/// it is.
+enum Part {
+    Name,
+    Octets(usize),
+}
+
+/// The data of a record of `rtype` at `start..end` of `msg`, its names
+/// written out in full: kept raw with their pointers, they would point at
+/// whatever a message it is encoded into holds there (an MX's exchange,
+/// re-encoded, became the root name). Other types' data is copied as it is.
+fn uncompressed_rdata(
+    msg: &[u8],
+    rtype: u16,
+    start: usize,
+    end: usize,
+) -> Result<Vec<u8>, WireError> {
+    use Part::{Name, Octets};
+    let parts: &[Part] = match rtype {
+        // NS, MD, MF, MB, MG, MR, PTR, DNAME.
+        2 | 3 | 4 | 7 | 8 | 9 | 12 | 39 => &[Name],
+        // SOA: two names, then five numbers.
+        6 => &[Name, Name],
+        // MINFO, RP.
+        14 | 17 => &[Name, Name],
+        // MX, AFSDB, RT, KX: a preference, then a name.
+        15 | 18 | 21 | 36 => &[Octets(2), Name],
+        // SRV: priority, weight and port, then the target.
+        33 => &[Octets(6), Name],
+        // PX: a preference, then two names.
+        26 => &[Octets(2), Name, Name],
+        _ => &[],
+    };
+    let mut out = Vec::with_capacity(end - start);
+    let mut pos = start;
+    for part in parts {
+        match part {
+            Name => {
+                let (wire, after) = read_name(msg, pos)?;
+                if after > end {
+                    return Err(WireError::BadRdata);
+                }
+                out.extend_from_slice(&wire);
+                pos = after;
+            }
+            Octets(n) => {
+                let octets = msg.get(pos..pos + n).filter(|_| pos + n <= end);
+                out.extend_from_slice(octets.ok_or(WireError::BadRdata)?);
+                pos += n;
+            }
+        }
+    }
+    out.extend_from_slice(&msg[pos..end]);
+    Ok(out)
+}
+
 /// The labels of a name [`read_name`] gave, root excluded.
 fn labels(wire: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = wire;
@@ -915,7 +978,7 @@ fn decode_record(msg: &[u8], pos: usize) -> Result<(Record, usize), WireError> {
             }
             RData::Cname(target)
         }
-        _ => RData::Other(rdata.to_vec()),
+        _ => RData::Other(uncompressed_rdata(msg, rtype, start, end)?),
     };
     Ok((
         Record {
@@ -1093,6 +1156,24 @@ mod tests {
             let _ = Message::decode(&bytes);
             let _ = decode_head(&bytes);
         }
+    }
+
+    #[test]
+    fn a_compressed_name_in_other_data_keeps_its_meaning_when_encoded_again() {
+        let mut m = vec![0, 1, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0];
+        // The question, a.test A IN, at 12.
+        m.extend_from_slice(b"\x01a\x04test\x00\x00\x01\x00\x01");
+        // x.test A 10.0.0.2, its name at 24.
+        m.extend_from_slice(b"\x01x\x04test\x00\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04");
+        m.extend_from_slice(&[10, 0, 0, 2]);
+        // a.test MX 10 x.test, both names pointers.
+        m.extend_from_slice(&[0xC0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 4, 0, 10, 0xC0, 24]);
+        let decoded = Message::decode(&m).unwrap();
+        let exchange = b"\x00\x0a\x01x\x04test\x00".to_vec();
+        assert_eq!(decoded.answers[1].data, RData::Other(exchange.clone()));
+        // Encoded into a message of another layout, it still names x.test.
+        let again = Message::decode(&decoded.encode().unwrap()).unwrap();
+        assert_eq!(again.answers[1].data, RData::Other(exchange));
     }
 
     #[test]
