@@ -55,6 +55,11 @@ pub(super) struct Clock {
     /// that `advance` did not make up for). An `i128`: a loop time
     /// centuries ahead of the real one is more than an `i64` holds.
     offset: Cell<i128>,
+    /// While paused: how old the turn's reading the pause froze was (the
+    /// real time that passed since, which no pause made up).
+    pause_age: Cell<u64>,
+    /// While paused: `advance` or a jump moved the time.
+    moved: Cell<bool>,
 }
 
 impl Clock {
@@ -65,6 +70,8 @@ impl Clock {
             stale: Cell::new(true),
             paused: Cell::new(false),
             offset: Cell::new(0),
+            pause_age: Cell::new(0),
+            moved: Cell::new(false),
         }
     }
 
@@ -145,15 +152,21 @@ impl Clock {
         self.paused.get() || self.offset.get() != 0
     }
 
-    /// Freezes the time at the clock's reading now, rounded up to a whole
-    /// millisecond (see [`MS`]): not the turn's, which may be old (read at
-    /// the turn's start, or before a pause outside the loop), whose age
-    /// `resume` would take for time the pause made up and lose for good.
+    /// Freezes the time at the turn's reading, rounded up to a whole
+    /// millisecond (see [`MS`]), so that timers armed in the turn before
+    /// and after the pause keep the order of their durations. That reading
+    /// may be old (read at the turn's start, or outside the loop when
+    /// `now()` last read it): its age is kept for [`resume`](Self::resume),
+    /// which would otherwise take it for time the pause made up, and leave
+    /// the clock behind by it for good.
     pub(super) fn pause(&self) {
         if self.paused.get() {
             return;
         }
-        let t = self.read_ns().div_ceil(MS).saturating_mul(MS);
+        let turn = self.now_ns();
+        self.pause_age.set(self.read_ns().saturating_sub(turn));
+        self.moved.set(false);
+        let t = turn.div_ceil(MS).saturating_mul(MS);
         self.now_ns.set(t);
         self.paused.set(true);
         self.stale.set(false);
@@ -171,13 +184,15 @@ impl Clock {
             return;
         }
         self.paused.set(false);
-        let t = self.now_ns.get();
+        // The frozen time, as of the real instant the pause was made.
+        let t = self.now_ns.get().saturating_add(self.pause_age.replace(0));
         let real = duration_ns(Instant::now().saturating_duration_since(self.origin()));
         // Where the time would be had it not paused (the offset is left
         // as it was while paused).
         let running = i128::from(real) + self.offset.get();
         let lead = i128::from(t) - running;
-        if !(0..i128::from(MS)).contains(&lead) {
+        // (An `advance` of less than a millisecond is kept too.)
+        if self.moved.replace(false) || !(0..i128::from(MS)).contains(&lead) {
             self.offset.set(diff(t, real));
         }
     }
@@ -211,7 +226,9 @@ impl Clock {
             t / YEAR_NS,
         );
         self.now_ns.set(t);
-        if !self.paused.get() {
+        if self.paused.get() {
+            self.moved.set(true);
+        } else {
             self.offset.set(self.offset.get() + diff(t, now));
         }
     }
