@@ -5758,3 +5758,31 @@ fn shadowing_lets_of_raw_or_unusual_names_compile_and_drop_in_order() {
         );
     });
 }
+
+/// A variable of the user's named as the holder would be, written as a
+/// raw identifier, is another variable (it was taken for the holder:
+/// "used binding possibly-uninitialized").
+#[tamed]
+fn holder_name_taken_by_a_raw_identifier(c: bool, log: Rc<RefCell<Vec<String>>>) {
+    let g = temp("g", &log);
+    let r#__tame_x_value = 100u32;
+    let x = 5u32;
+    let x = if c {
+        drop(g);
+        x + r#__tame_x_value
+    } else {
+        x + 2
+    };
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push(format!("{x} {}", r#__tame_x_value));
+}
+
+#[test]
+fn a_raw_identifier_named_as_the_holder_is_another_variable() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        holder_name_taken_by_a_raw_identifier(true, log.clone());
+        tame::run();
+        assert_eq!(*log.borrow(), ["drop g", "105 100"]);
+    });
+}

@@ -183,7 +183,15 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
             for tt in f.block.to_token_stream() {
                 collect_idents(tt, &mut names);
             }
-            names.into_iter().collect()
+            // (As the variables are named: `r#x` is `x`, which a name of
+            // ours made from it must not take.)
+            names
+                .into_iter()
+                .map(|n| {
+                    n.strip_prefix("r#")
+                        .map_or_else(|| n.clone(), str::to_owned)
+                })
+                .collect()
         },
         fn_once_params: fn_once_params(&f.sig.generics),
         temps: 0,
