@@ -1057,6 +1057,13 @@ impl TaskContext<'_> {
     /// [`crate::cancel`]). A task watches at most a few events, all under
     /// the one registration the loop keeps of it anyway while it waits (for
     /// [`blocked`]); an event already dead cancels it at once.
+    ///
+    /// Hand the event on to what watches it (another task, an operation),
+    /// trigger it or drop it by the task's end (as a tamed function does
+    /// with its `done`): one kept past it (stashed in a collection) stays
+    /// watched under the task's id, which the loop
+    /// gives again after 2^28 registrations, and its death would then
+    /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
         let id = match self.header.watch_id() {
             Some(id) => id,
