@@ -23,6 +23,9 @@ use tame::net::{TcpListener, TcpStream, UdpSocket};
 use tame::sync::Latch;
 use tame::{mkevent, tamed, tvars, twait, Event};
 
+#[path = "support/fd_table.rs"]
+mod fd_table;
+use fd_table::FullFdTable;
 #[path = "support/watchdog.rs"]
 mod watchdog;
 use watchdog::on_fresh_loop;
@@ -506,54 +509,6 @@ fn a_tcp_retry_given_up_is_closed_and_the_next_nameservers_retry_answers() {
     });
 }
 
-/// Takes every descriptor this process may still open (the soft limit
-/// lowered to a few past the highest one in use), so that the next socket
-/// fails with EMFILE; gives them back, and the limit, when dropped.
-struct NoFdsLeft {
-    held: Vec<OwnedFd>,
-    limit: rustix::process::Rlimit,
-}
-
-impl NoFdsLeft {
-    fn take() -> NoFdsLeft {
-        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-        let limit = getrlimit(Resource::Nofile);
-        let highest = std::fs::read_dir("/proc/self/fd")
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-            .max()
-            .unwrap();
-        setrlimit(
-            Resource::Nofile,
-            Rlimit {
-                current: Some(highest + 16),
-                maximum: limit.maximum,
-            },
-        )
-        .unwrap();
-        let null = std::fs::File::open("/dev/null").unwrap();
-        let mut held = Vec::new();
-        loop {
-            match rustix::io::dup(&null) {
-                Ok(fd) => held.push(fd),
-                Err(e) => {
-                    assert_eq!(e, rustix::io::Errno::MFILE);
-                    break;
-                }
-            }
-        }
-        held.push(null.into());
-        NoFdsLeft { held, limit }
-    }
-}
-
-impl Drop for NoFdsLeft {
-    fn drop(&mut self) {
-        self.held.clear();
-        rustix::process::setrlimit(rustix::process::Resource::Nofile, self.limit).unwrap();
-    }
-}
-
 /// Answers the A and AAAA queries on `sock` with `v4` as the A answers,
 /// TC set as `tc` says, after taking every descriptor left (into
 /// `starved`): the resolver's
@@ -564,7 +519,7 @@ fn truncating_then_starving(
     sock: UdpSocket,
     v4: Vec<Ipv4Addr>,
     tc: Tc,
-    starved: Rc<RefCell<Option<(NoFdsLeft, UdpSocket)>>>,
+    starved: Rc<RefCell<Option<(FullFdTable, UdpSocket)>>>,
 ) {
     tvars! {
         let mut got: Received = (Vec::new(), Err(io::ErrorKind::WouldBlock.into()));
@@ -573,7 +528,7 @@ fn truncating_then_starving(
     let first = truncated_reply(&got, &v4, tc);
     twait! { sock.recv_from(Vec::with_capacity(512), mkevent!(got)); }
     let second = truncated_reply(&got, &v4, tc);
-    let none_left = NoFdsLeft::take();
+    let none_left = FullFdTable::new();
     for (reply, to) in first.into_iter().chain(second) {
         let _ = sock.try_send_to(&reply, to);
     }

@@ -16,6 +16,9 @@ use rustix::process::{getpid, kill_process, Signal as Sys};
 
 #[path = "support/default_signals.rs"]
 mod default_signals;
+#[path = "support/fd_table.rs"]
+mod fd_table;
+use fd_table::FullFdTable;
 #[path = "support/signal_mask.rs"]
 mod signal_mask;
 use signal_mask::blocked_here;
@@ -219,7 +222,7 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     Signal::Alrm.block().unwrap();
     send(Sys::ALARM);
     raise_here(Sys::ALARM);
-    let full = fill_fds();
+    let full = FullFdTable::new();
     Signal::Alrm.restore().unwrap();
     drop(full);
     assert!(!blocked_here(Sys::ALARM.as_raw()));
@@ -234,39 +237,6 @@ fn raise_here(sig: Sys) {
     // SAFETY: `raise` takes a signal number, here a valid one, blocked in
     // this thread (it stays pending).
     assert_eq!(unsafe { raise(sig.as_raw()) }, 0);
-}
-
-/// Takes every descriptor the process may still open (its soft limit
-/// lowered to a few past the highest in use); gives them and the limit
-/// back when dropped.
-fn fill_fds() -> impl Drop {
-    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
-    struct Full(Vec<std::fs::File>, Rlimit);
-    impl Drop for Full {
-        fn drop(&mut self) {
-            self.0.clear();
-            setrlimit(Resource::Nofile, self.1).unwrap();
-        }
-    }
-    let limit = getrlimit(Resource::Nofile);
-    let highest = std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap();
-    setrlimit(
-        Resource::Nofile,
-        Rlimit {
-            current: Some(highest + 8),
-            maximum: limit.maximum,
-        },
-    )
-    .unwrap();
-    let mut held = Vec::new();
-    while let Ok(f) = std::fs::File::open("/dev/null") {
-        held.push(f);
-    }
-    Full(held, limit)
 }
 
 /// What `restore` is for: after it, Ctrl-C ends the program. In a child

@@ -1,6 +1,6 @@
 //! Uses up the process's file descriptors for a test of what happens at
-//! `EMFILE`. A test that uses it is alone in its binary: every thread of
-//! the process runs out.
+//! `EMFILE`. A test that uses it is alone in its binary, or takes turns
+//! with the others there: every thread of the process runs out.
 
 use std::fs::File;
 
