@@ -6,7 +6,7 @@
 //! per request. Pure functions over bytes: no I/O, and no allocation
 //! while parsing (a [`Head`] borrows its path from the caller's buffer).
 //!
-//! # The two ways in
+//! # The three ways in
 //!
 //! * Incremental: [`parse_request`] takes everything received so far on a
 //!   connection and says [`Parsed::Incomplete`] (read more), or
@@ -144,8 +144,8 @@ impl ParseError {
 
 /// What [`parse_request`] found at the start of a buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-// knot and sleepy use the two-step API (`head_end` + `parse`); the peers in
-// bench/, which include this file, use this one.
+// sleepy uses the two-step API (`head_end` + `parse`), knot an `Inbox`;
+// the peers in bench/, which include this file, use this one.
 pub enum Parsed<'a> {
     /// No complete head yet (and not too long yet): read more, call again
     /// with everything received.
