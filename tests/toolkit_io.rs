@@ -1398,3 +1398,31 @@ fn closing_a_line_reader_of_a_read_half_stops_its_read_and_leaves_the_write_half
         tame::run();
     });
 }
+
+/// Writes a copy made in the turn of the idle timer's last look (its
+/// first turn, here: the data was waiting) count as writes since that
+/// look: the queue they raised may hide a reader's progress, so the idle
+/// limit gives one more period to tell. They were taken for none (their
+/// time was the look's), and the copy timed out at the first look, while a
+/// slow reader could be taking its data. (On a paused clock every turn
+/// before the first jump has the copy's start time; nobody reads here, so
+/// it times out, a period later.)
+#[test]
+fn an_idle_copy_counts_the_writes_of_its_last_looks_turn() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let (front, mut client) = pair();
+        let (back, _server) = pair();
+        client.set_nonblocking(true).unwrap();
+        let chunk = vec![7u8; 16 << 10];
+        while client.write(&chunk).is_ok() {}
+        let start = tame::now();
+        let limit = Duration::from_secs(1);
+        let result =
+            tame::run_with(|done| tame::io::copy_bidirectional_idle(&front, &back, limit, done));
+        let err = result.unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert_eq!(tame::now() - start, 2 * limit);
+        tame::time::resume();
+    });
+}

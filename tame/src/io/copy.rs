@@ -346,11 +346,12 @@ fn both_ways(a: Rc<Source>, b: Rc<Source>, idle: Option<Duration>) -> io::Result
             // look: fewer is a reader taking some of what was written (too
             // little for its end to be writable again): activity. More,
             // after writes since the last look, may hide such a fall: one
-            // more period to tell.
+            // more period to tell. (Writes in the turn of the last look
+            // count: their `moved` is that turn's time, the look's.)
             let now = crate::now();
             let now_queued = unacknowledged(&ends);
             let fell = now_queued < queued;
-            let hidden = now_queued > queued && moved.get() > last_look;
+            let hidden = now_queued > queued && moved.get() >= last_look;
             if fell || hidden {
                 moved.set(now);
             }
