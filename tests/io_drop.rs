@@ -16,6 +16,9 @@ mod socket_dir;
 use tame::net::{TcpStream, UnixStream};
 use tame::{mkevent, tamed, tvars, twait, Event, Rendezvous};
 
+#[path = "support/turns.rs"]
+mod turns;
+use turns::turn_until;
 #[path = "support/watchdog.rs"]
 mod watchdog;
 use watchdog::on_fresh_loop;
@@ -608,17 +611,6 @@ fn a_stream_taken_out_of_a_connect_slot_used_last_in_a_twait_stays_open() {
             "the accepted stream was closed at the twait"
         );
     });
-}
-
-/// Runs the loop's turns until `f` says so (at most 1,000 turns).
-fn turn_until(mut f: impl FnMut() -> bool) {
-    for _ in 0..1000 {
-        if f() {
-            return;
-        }
-        tame::run_once(Some(Duration::from_millis(10)));
-    }
-    panic!("the loop never got there");
 }
 
 /// A copy to a write half borrows it for the call only: dropping the half

@@ -17,6 +17,9 @@ use tame::io::{copy, copy_bidirectional, pipe, Fd, LineReader, ReadStream};
 use tame::net::{TcpStream, UnixStream};
 use tame::{mkevent, tamed, twait, Rendezvous};
 
+#[path = "support/turns.rs"]
+mod turns;
+use turns::turn_until;
 #[path = "support/watchdog.rs"]
 mod watchdog;
 use watchdog::on_fresh_loop;
@@ -48,19 +51,6 @@ fn peer_sees_eof(peer: &mut StdUnixStream) -> bool {
 /// its destination is full, then waits to write.
 fn dev_zero() -> Fd {
     Fd::new(std::fs::File::open("/dev/zero").unwrap()).unwrap()
-}
-
-/// Runs turns of the loop until `done()`: for the tests that look at a
-/// reader between two arrivals of bytes. (A turn with nothing ready waits
-/// for the descriptors; the timeout only guards against a hang.)
-fn turn_until(mut done: impl FnMut() -> bool) {
-    while !done() {
-        if !tame::run_once(Some(Duration::from_secs(30))) {
-            // The turn that did it may have left nothing to wait for.
-            assert!(done(), "nothing left to wait for");
-            return;
-        }
-    }
 }
 
 /// Writes `bytes` into `to`, then closes it: the end of its stream.
