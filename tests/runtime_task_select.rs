@@ -182,3 +182,37 @@ fn ownership_of_each_rendezvous_is_its_own_in_a_task_waiting_on_two() {
         );
     }
 }
+
+/// A run that returns `Pending` without waiting anywhere ends the task, as
+/// `task::start` says: its closure is dropped then (it held a join event
+/// of its own run out, in a timer and in a variable outside, which kept it
+/// alive), the join events are dead from then on, the timer holding one is
+/// cancelled, and the loop has nothing left to wait for.
+#[test]
+fn a_run_that_returns_pending_without_waiting_ends_the_task() {
+    struct Flag(Rc<Cell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let dropped = Rc::new(Cell::new(false));
+    let flag = Flag(dropped.clone());
+    let stashed: Rc<std::cell::RefCell<Option<tame::Event>>> = Rc::default();
+    let s = stashed.clone();
+    task::start("waits_nowhere", move |cx| {
+        let _held = &flag;
+        tame::timer(Duration::from_secs(3600), cx.join_event());
+        *s.borrow_mut() = Some(cx.join_event());
+        Poll::Pending
+    });
+    assert!(dropped.get(), "the closure is dropped when the run returns");
+    let ev = stashed.borrow_mut().take().unwrap();
+    assert!(!ev.is_live(), "its join events are dead");
+    assert!(tame::blocked().is_empty());
+    assert!(
+        !tame::run_once(Some(Duration::ZERO)),
+        "the timer holding a join event is cancelled: nothing is left"
+    );
+    ev.trigger(()); // does nothing
+}

@@ -10,11 +10,11 @@
 //! block. Events made with [`TaskContext::join_event`] count against it, and
 //! [`TaskContext::wait_join`] blocks until all of them came back.
 //!
-//! A run that returns `Pending` must leave the task waiting: a
+//! A run that returns `Pending` leaves the task waiting if a
 //! [`wait_join`](TaskContext::wait_join) or a
 //! [`poll_rendezvous`](TaskContext::poll_rendezvous) of that run returned
-//! `Pending`, else nothing runs the task again (and [`blocked`] does not
-//! list it). A run may wait at several of them, as a select: on its join
+//! `Pending`; otherwise the task is over, as if the run had returned
+//! `Ready` (see [`start`]). A run may wait at several of them, as a select: on its join
 //! and on one rendezvous or more, in any order; whichever comes back first
 //! runs the task again, which then polls what it still wants (a rendezvous
 //! it waited on keeps it as its waiter until it polls there again, waits
@@ -526,7 +526,7 @@ where
             header: &self.header,
         };
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
-            Ok(Poll::Pending) => {
+            Ok(Poll::Pending) if self.header.status.get() != Status::Running => {
                 if self.header.registry_index.get() == NOT_REGISTERED
                     && crate::driver::register_blocked(me, &self.header).is_none()
                 {
@@ -539,7 +539,11 @@ where
                     self.cancel_unrunnable();
                 }
             }
-            Ok(Poll::Ready(())) => {
+            // A run that returns `Pending` without waiting anywhere ends
+            // the task as `Ready` does (see `start`): nothing would run it
+            // again, and its join events still out would keep it, its
+            // state and what it armed alive for as long as they are.
+            Ok(Poll::Ready(()) | Poll::Pending) => {
                 let state = body.take();
                 drop(body);
                 self.finish();
@@ -1106,8 +1110,9 @@ impl TaskContext<'_> {
 /// events of it still out are dead from then on (a timer or an operation
 /// armed with one is cancelled, a tamed function watching one is
 /// cancelled, a trigger of one does nothing). A run that returns `Pending`
-/// without waiting anywhere (see the [module docs](self)) is over too: the
-/// closure is dropped then, and its events come back untriggered.
+/// without waiting anywhere (see the [module docs](self)) is over too, the
+/// same way: the closure is dropped then (the events it holds come back
+/// untriggered), and its join events still out are dead.
 ///
 /// A start nested inside 64 other starts (tamed functions calling tamed
 /// functions that have not yet blocked), or 512 KiB of stack below the
