@@ -758,3 +758,48 @@ fn a_latch_wait_at_thread_exit_is_refused_not_an_abort() {
         "the late wait was refused"
     );
 }
+
+/// Logs its name when dropped.
+struct Named(&'static str, Arc<std::sync::Mutex<Vec<&'static str>>>);
+
+impl Drop for Named {
+    fn drop(&mut self) {
+        self.1.lock().unwrap().push(self.0);
+    }
+}
+
+#[tamed]
+fn leaf(log: Arc<std::sync::Mutex<Vec<&'static str>>>) -> u32 {
+    let _named = Named("leaf", log);
+    twait! { tame::timer(Duration::from_secs(3600), mkevent!()); }
+    1
+}
+
+#[tamed]
+fn mid(log: Arc<std::sync::Mutex<Vec<&'static str>>>) -> u32 {
+    let _named = Named("mid", log.clone());
+    let x: u32;
+    twait! { leaf(log, mkevent!(x)); }
+    x
+}
+
+#[tamed]
+fn top(log: Arc<std::sync::Mutex<Vec<&'static str>>>) {
+    let _named = Named("top", log.clone());
+    let x: u32;
+    twait! { mid(log, mkevent!(x)); }
+    let _ = x;
+}
+
+/// A chain of functions each waiting for the next, still blocked at
+/// thread exit, ends as a cancelled caller's callees do in the loop:
+/// the caller's variables first, then those of the function it waited
+/// for, down the chain (the two with a `done` registered with the loop
+/// at their start, before the caller, which has none, first blocked).
+#[test]
+fn a_chain_blocked_at_thread_exit_ends_caller_first() {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inner = log.clone();
+    thread::spawn(move || top(inner)).join().unwrap();
+    assert_eq!(*log.lock().unwrap(), ["top", "mid", "leaf"]);
+}

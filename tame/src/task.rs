@@ -196,6 +196,9 @@ pub(crate) struct Header {
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
     /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
+    /// It watches an event it was given (its `done`, by
+    /// [`TaskContext::watch_result`]): something waits for it.
+    watches_result: Cell<bool>,
 }
 
 /// The rendezvous a task waits on besides its last, by the task's
@@ -226,6 +229,7 @@ impl Header {
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
             rendezvous_owned: Cell::new(false),
+            watches_result: Cell::new(false),
         }
     }
 
@@ -243,6 +247,21 @@ impl Header {
         let index = self.registry_index.get();
         (index != NOT_REGISTERED)
             .then(|| crate::driver::task_wait_id(index, self.registry_generation.get()))
+    }
+
+    /// Where this task goes in the order the loop's teardown cancels the
+    /// tasks still blocked in (smallest first): those nothing waits for
+    /// first, then the others oldest first, so a caller ends before the
+    /// functions it waits for (it registered first, at its start, as a
+    /// function given an event does), as a cancelled caller's do in the
+    /// loop.
+    pub(crate) fn teardown_rank(&self, newest: u32) -> (bool, u32) {
+        let age =
+            newest.wrapping_sub(self.registry_generation.get()) & crate::driver::GENERATION_MASK;
+        (
+            self.watches_result.get(),
+            crate::driver::GENERATION_MASK - age,
+        )
     }
 
     /// Who this task is, for the loop's table of extra watches.
@@ -1069,6 +1088,7 @@ impl TaskContext<'_> {
     /// gives again after 2^28 registrations, and its death would then
     /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
+        self.header.watches_result.set(true);
         let id = match self.header.watch_id() {
             Some(id) => id,
             None => match crate::driver::register_blocked(self.task, self.header) {

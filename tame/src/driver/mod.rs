@@ -305,9 +305,11 @@ impl Drop for Loop {
         // reference to one, and a task freed now cannot leave the table
         // (its `unregister_blocked` finds the loop gone), which would then
         // point at freed memory.
-        let tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
+        let mut tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
             .map(|&t| registered_task(t))
             .collect();
+        let newest = newest_generation();
+        tasks.sort_by_key(|t| t.header().teardown_rank(newest));
         // No task is started in the memory of a finished one from now on:
         // its entry in the table would be the table's, which goes with the
         // loop.

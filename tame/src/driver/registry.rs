@@ -89,6 +89,14 @@ pub(crate) fn loop_gone() -> io::Error {
     io::Error::other("the thread's loop is gone (thread teardown)")
 }
 
+/// The bits of a generation (see [`next_generation`]).
+pub(crate) const GENERATION_MASK: u32 = 0x0fff_ffff;
+
+/// The generation [`next_generation`] gave last.
+pub(crate) fn newest_generation() -> u32 {
+    GENERATION.with(Cell::get)
+}
+
 /// The next generation of a token: never 0 (a token of 0 means "not
 /// registered" to a source), and below 2^28, so that the four top bits
 /// of a token stay free: a rendezvous' flag (63), a timer's tag
@@ -96,7 +104,7 @@ pub(crate) fn loop_gone() -> io::Error {
 /// leaf's ([`PARTLY`], 60).
 pub(crate) fn next_generation() -> u32 {
     GENERATION.with(|g| {
-        let generation = (g.get().wrapping_add(1) & 0x0fff_ffff).max(1);
+        let generation = (g.get().wrapping_add(1) & GENERATION_MASK).max(1);
         g.set(generation);
         generation
     })
