@@ -63,13 +63,7 @@ pub fn body(
         unwritten: HashSet::new(),
     };
     let mut stmts = stmts.to_vec();
-    if let Some(first) = stmts.first() {
-        if let Some((mac, Which::Tvars)) = macros::stmt_macro(first) {
-            let (lets, _reported) = macros::tvars_stmts(mac);
-            stmts.remove(0);
-            stmts.splice(0..0, lets);
-        }
-    }
+    tvars_as_lets(&mut stmts);
     stmts.retain(|s| !matches!(s, Stmt::Item(_)));
     // The first pass only finds the rendezvous sites (the same walk, so
     // the same phantoms).
@@ -109,6 +103,24 @@ pub fn body(
         .iter()
         .map(|p| quote!(let #p = ::tame::__private::Phantom::new();));
     quote!(#(#phantoms)* #(#stmts)*)
+}
+
+/// Each `tvars!` statement of `stmts` as its `let`s, in its place: the
+/// function's own at its top, and a misplaced one (reported), whose
+/// variables the statements after it then still name, as its author
+/// meant (in a block of their own, each use would be a second error,
+/// "cannot find value").
+fn tvars_as_lets(stmts: &mut Vec<Stmt>) {
+    if !(stmts.iter()).any(|s| matches!(macros::stmt_macro(s), Some((_, Which::Tvars)))) {
+        return;
+    }
+    *stmts = std::mem::take(stmts)
+        .into_iter()
+        .flat_map(|s| match macros::stmt_macro(&s) {
+            Some((mac, Which::Tvars)) => macros::tvars_stmts(mac).0,
+            _ => vec![s],
+        })
+        .collect();
 }
 
 /// The slot sites of a `twait! {}` block being replaced.
@@ -155,6 +167,10 @@ struct Declared {
     /// A `Rendezvous` itself, not a value with one in it (see
     /// [`Shadow::is_a_rendezvous`]).
     itself: bool,
+    /// A plain value by its initializer or written type (`let mut a = 0;`),
+    /// as the translator judges one: an event of it as a rendezvous
+    /// (`mkevent!(a, b)` outside a `twait! {}` block) was reported.
+    plain: bool,
 }
 
 struct Shadow<'a> {
@@ -418,7 +434,12 @@ impl Shadow<'_> {
             Some(_) => args.len() >= 2 && (self.names_rendezvous(&args[0]) || !is_slot(&args[1])),
         };
         if explicit {
-            if args.len() < 2 {
+            let plain = || {
+                (syntax::as_ident(&args[0]))
+                    .and_then(|i| self.declared(&i.to_string()))
+                    .is_some_and(|d| d.plain)
+            };
+            if args.len() < 2 || (self.block.is_none() && plain()) {
                 return Some(any);
             }
             let places = args.split_off(2);
@@ -882,6 +903,7 @@ impl Shadow<'_> {
                     rendezvous: false,
                     mutable: b.mutable,
                     itself: false,
+                    plain: false,
                 });
             }
         }
@@ -990,6 +1012,15 @@ impl VisitMut for Shadow<'_> {
                 syn::Pat::Type(t) => rendezvous_type(&t.ty),
                 _ => true,
             };
+        let plain = !rendezvous && {
+            let (pat, ty) = match &l.pat {
+                syn::Pat::Type(t) => (&*t.pat, Some(&*t.ty)),
+                other => (other, None),
+            };
+            matches!(pat, syn::Pat::Ident(i) if i.subpat.is_none() && i.by_ref.is_none())
+                && (l.init.as_ref().is_some_and(|i| syntax::copy_like(&i.expr))
+                    || ty.is_some_and(syntax::trivially_undroppable_type))
+        };
         let mut needs_mut = false;
         for b in syntax::pattern_bindings(&l.pat, syntax::local_place(l)) {
             let id = self.lets_seen;
@@ -1004,6 +1035,7 @@ impl VisitMut for Shadow<'_> {
                     rendezvous,
                     mutable: b.mutable,
                     itself,
+                    plain,
                 });
             }
         }
@@ -1077,6 +1109,7 @@ impl VisitMut for Shadow<'_> {
         }));
         let hoisted = waits && !syntax::declared_again(&items);
         b.stmts.retain(|s| !left_out(s, local, hoisted));
+        tvars_as_lets(&mut b.stmts);
         self.scopes.push(Vec::new());
         visit_mut::visit_block_mut(self, b);
         self.scopes.pop();
@@ -1361,6 +1394,7 @@ fn param_scope(params: &Punctuated<syn::FnArg, syn::Token![,]>) -> Vec<Declared>
                 rendezvous,
                 mutable: b.mutable,
                 itself,
+                plain: false,
             });
         }
     }

@@ -1,0 +1,8 @@
+use tame::tamed;
+
+#[tamed]
+struct Server {
+    port: u16,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use tame::tamed;
+
+#[tamed]
+trait Service {
+    fn serve(&self);
+}
+
+fn main() {}
