@@ -194,7 +194,9 @@ pub enum Error {
         name: String,
     },
     /// The nameserver could not be reached: asking it drew an ICMP error
-    /// (its port closed, its host or network unreachable), there is no
+    /// (its port closed, its host or network unreachable or down, a
+    /// firewall's rule refusing it), or any other error on the socket
+    /// asking it, as glibc's resolver takes one; there is no
     /// route to it, or the retry over TCP that a truncated reply asks for
     /// failed (refused, reset). Like [`Error::ServFail`] and [`Error::Refused`], this
     /// says something about the nameserver, not the name; as an

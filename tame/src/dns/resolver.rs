@@ -779,7 +779,18 @@ impl Query {
     /// unless every nameserver has failed it, which ends it with the kept
     /// failure.
     fn answered(&mut self, si: usize, outcome: Outcome) {
-        if let Outcome::Truncated(addrs) = outcome {
+        if let Outcome::Truncated(mut addrs) = outcome {
+            // A retry of another nameserver's truncated reply still under
+            // way (that one failed over UDP since) is given up for this
+            // one's; its addresses stay the fallback if this one has none.
+            if let Some(old) = self.tcp.take() {
+                if let Some(cancel) = old.cancel {
+                    cancel.cancel();
+                }
+                if addrs.is_empty() {
+                    addrs = old.addrs;
+                }
+            }
             self.tcp = Some(TcpRetry {
                 server: si,
                 addrs,
@@ -790,6 +801,11 @@ impl Query {
             return;
         }
         if outcome.is_final() {
+            // (Another nameserver's answer, over UDP: a retry over TCP
+            // still under way is not needed any more.)
+            if let Some(cancel) = self.tcp.take().and_then(|t| t.cancel) {
+                cancel.cancel();
+            }
             self.outcome = Some(outcome);
             return;
         }
@@ -1148,7 +1164,8 @@ impl Lookup {
     /// A receive on the socket of nameserver `si` came back: keeps the
     /// datagram if it answers a query, and gives the buffer back for the
     /// next receive (or the error that ends the lookup). An ICMP error
-    /// (the nameserver's port or host unreachable) fails that nameserver.
+    /// (the nameserver's port or host unreachable, say) fails that
+    /// nameserver.
     fn received(&mut self, si: usize, (mut buf, res): Received) -> io::Result<Vec<u8>> {
         match res {
             // The socket is connected to nameserver `si`: the kernel gives
@@ -1166,7 +1183,13 @@ impl Lookup {
                     self.queries[q].answered(si, outcome);
                 }
             }
-            Err(e) if is_unreachable(&e) => self.unreachable(si, &e),
+            // An error on the socket connected to it is the nameserver's
+            // failure, as glibc takes it: the ICMP errors the kernel
+            // reports there are many (port or host unreachable, refused
+            // by a firewall's rule, `EACCES`; host down; protocol not
+            // available), and each says only that this one cannot answer.
+            // Running short here is the lookup's error.
+            Err(e) if !is_local_shortage(&e) => self.unreachable(si, &e),
             Err(e) => return Err(e),
         }
         buf.clear();
@@ -1192,16 +1215,17 @@ impl Lookup {
     /// Which unanswered query `msg`, from nameserver `si`, answers, if
     /// any: id, opcode and question must match, and the nameserver must
     /// have been asked it and not have failed it. A query asked again over
-    /// TCP takes no more replies over UDP.
+    /// TCP takes no more replies over UDP from the nameserver it asks so;
+    /// it takes another's (that one failed over UDP meanwhile, and the
+    /// query went on to the next).
     fn matching_at(&self, msg: &[u8], si: usize) -> Option<usize> {
         if !self.sent[si] {
             return None;
         }
         let (h, _) = wire::decode_head(msg).ok()?;
-        let i = self
-            .queries
-            .iter()
-            .position(|x| x.id == h.id && x.outcome.is_none() && x.tcp.is_none())?;
+        let i = self.queries.iter().position(|x| {
+            x.id == h.id && x.outcome.is_none() && x.tcp.as_ref().is_none_or(|t| t.server != si)
+        })?;
         (self.answers(msg, i) && !self.queries[i].failed[si]).then_some(i)
     }
 
@@ -1238,9 +1262,6 @@ impl Lookup {
     /// The lookup's result.
     fn result(&mut self, failure: Option<io::Error>) -> LookupResult {
         let name = std::mem::take(&mut self.name);
-        if let Some(source) = failure {
-            return Err(Error::io(name, source));
-        }
         // A query asked again over TCP when the lookup ended gives what
         // its truncated reply had, if anything; if it had nothing, no
         // answer came before the deadline (a time-out, unless another
@@ -1274,6 +1295,12 @@ impl Lookup {
             .collect();
         if !addrs.is_empty() {
             return Ok(addrs);
+        }
+        // The lookup ended for want of this process's resources (a socket
+        // for the next nameserver, out of descriptors): the addresses one
+        // query gave, if any, are still its result (above).
+        if let Some(source) = failure {
+            return Err(Error::io(name, source));
         }
         for o in &outcomes {
             match o {
@@ -1315,19 +1342,6 @@ fn is_local_shortage(e: &io::Error) -> bool {
     [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM]
         .iter()
         .any(|l| e.raw_os_error() == Some(l.raw_os_error()))
-}
-
-/// Whether `e`, from a send or receive on a connected socket, says that
-/// its nameserver cannot be reached: the ICMP errors the kernel reports
-/// there, and a missing route.
-fn is_unreachable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-            | io::ErrorKind::NetworkDown
-    )
 }
 
 /// What a matching reply says. Only the answer section is read (and the
@@ -1705,6 +1719,89 @@ mod tests {
             too_many,
             Outcome::Malformed("too many compression pointers in a name")
         ));
+    }
+
+    /// A lookup of `x.test` with two nameservers, nothing due yet.
+    fn two_nameserver_lookup() -> Lookup {
+        let servers = vec![
+            "127.0.0.1:5301".parse().unwrap(),
+            "127.0.0.1:5302".parse().unwrap(),
+        ];
+        let mut l = Lookup::new("x.test", &Resolver::new(servers).inner).unwrap();
+        for q in &mut l.queries {
+            q.due = false;
+        }
+        l
+    }
+
+    fn errno(e: rustix::io::Errno) -> io::Error {
+        io::Error::from_raw_os_error(e.raw_os_error())
+    }
+
+    #[test]
+    fn an_error_on_a_nameservers_socket_fails_that_nameserver_not_the_lookup() {
+        use rustix::io::Errno;
+        // Refused by a firewall's rule (ICMP "administratively
+        // prohibited"), host down, protocol unreachable, a route's MTU,
+        // port unreachable.
+        for e in [
+            Errno::ACCESS,
+            Errno::HOSTDOWN,
+            Errno::NOPROTOOPT,
+            Errno::MSGSIZE,
+            Errno::CONNREFUSED,
+        ] {
+            let mut l = two_nameserver_lookup();
+            assert!(l.received(0, (Vec::new(), Err(errno(e)))).is_ok(), "{e:?}");
+            assert!(
+                l.queries
+                    .iter()
+                    .all(|q| q.failed[0] && q.due && q.outcome.is_none()),
+                "{e:?}: on to the second nameserver"
+            );
+        }
+        // Running short of descriptors is the lookup's.
+        let mut l = two_nameserver_lookup();
+        assert!(l
+            .received(0, (Vec::new(), Err(errno(Errno::MFILE))))
+            .is_err());
+    }
+
+    #[test]
+    fn a_lookup_ended_by_a_shortage_gives_the_addresses_in_hand() {
+        let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let mut l = two_nameserver_lookup();
+        l.queries[0].outcome = Some(Outcome::Addrs(vec![a]));
+        let shortage = errno(rustix::io::Errno::MFILE);
+        assert_eq!(l.result(Some(shortage)).unwrap(), [a]);
+        let mut l = two_nameserver_lookup();
+        let shortage = errno(rustix::io::Errno::MFILE);
+        assert!(matches!(l.result(Some(shortage)), Err(Error::Io(_))));
+    }
+
+    #[test]
+    fn a_query_retried_over_tcp_takes_the_next_nameservers_reply_once_its_own_failed() {
+        let mut l = two_nameserver_lookup();
+        l.sent = vec![true, true];
+        // The first nameserver's reply to A was truncated with no address:
+        // A is asked again over TCP there; then its UDP port proves
+        // unreachable, and A goes on to the second nameserver.
+        l.queries[0].answered(0, Outcome::Truncated(Vec::new()));
+        assert!(l.new_tcp().is_some());
+        l.unreachable(0, &errno(rustix::io::Errno::CONNREFUSED));
+        assert!(l.queries[0].due);
+        let mut reply = Message::query(l.queries[0].id, "x.test", wire::TYPE_A);
+        reply.answers = vec![rec("x.test", RData::A(Ipv4Addr::new(10, 0, 0, 2)))];
+        let mut reply = reply.encode().unwrap();
+        reply[2] |= 0x80; // a response
+        let n = reply.len();
+        let from = l.servers[1];
+        l.received(1, (reply, Ok((n, from)))).unwrap();
+        assert!(
+            matches!(&l.queries[0].outcome, Some(Outcome::Addrs(a)) if *a == [IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2))]),
+            "the second nameserver's answer is taken"
+        );
+        assert!(l.queries[0].tcp.is_none(), "the retry over TCP is given up");
     }
 
     #[test]
