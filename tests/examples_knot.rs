@@ -1151,8 +1151,19 @@ fn a_slow_but_steady_reader_keeps_its_connection() {
             .filter(|l| l.to_string_lossy().starts_with("socket:"))
             .count()
     };
-    let (mut s, _) = connect(srv.addr);
-    rustix::net::sockopt::set_socket_recv_buffer_size(&s, 4096).unwrap();
+    // The small buffer is set before connecting, so that the window the
+    // connection opens with is small too: shrunk after, it leaves data
+    // the client's side had taken in flight to be dropped and sent again
+    // after growing backoffs, a link that stalls for seconds.
+    let fd = rustix::net::socket(
+        rustix::net::AddressFamily::INET,
+        rustix::net::SocketType::STREAM,
+        None,
+    )
+    .unwrap();
+    rustix::net::sockopt::set_socket_recv_buffer_size(&fd, 4096).unwrap();
+    rustix::net::connect(&fd, &srv.addr).unwrap();
+    let mut s = TcpStream::from(fd);
     s.write_all(b"GET /big.bin HTTP/1.1\r\n\r\n").unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let before = sockets();

@@ -123,6 +123,16 @@ fn connecting_to_a_path_no_socket_can_have_is_invalid_input_as_in_std() {
     }
 }
 
+/// Binding an empty path (an unset variable's) is refused as connecting
+/// to one is, not bound to a name of the kernel's choosing that nothing
+/// can find, as std binds it.
+#[test]
+fn binding_an_empty_path_is_invalid_input() {
+    let err = tame::net::UnixListener::bind("").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+    assert_eq!(err.to_string(), "an empty path names no socket");
+}
+
 #[test]
 fn unix_streams_tell_their_addresses_as_std_does() {
     let path =

@@ -216,3 +216,42 @@ fn a_run_that_returns_pending_without_waiting_ends_the_task() {
     );
     ev.trigger(()); // does nothing
 }
+
+/// A select written by hand that waited on its join and a rendezvous, woken
+/// by the join, returns `Pending` without polling the rendezvous again: the
+/// rendezvous still has it as its waiter, so it still waits (it is not
+/// over), and the rendezvous' value reaches it.
+#[test]
+fn a_select_woken_by_its_join_still_waits_on_the_rendezvous_of_an_earlier_run() {
+    static J: TwaitSite = TwaitSite::new("sel", file!(), line!());
+    static R: TwaitSite = TwaitSite::new("sel", file!(), line!());
+    tame::time::pause();
+    let r = Rendezvous::<u32>::new();
+    tame::timer(Duration::from_millis(50), r.event(7));
+    let got = Rc::new(Cell::new(0));
+    let g = got.clone();
+    let mut runs = 0;
+    task::start("sel", move |cx| {
+        runs += 1;
+        if runs == 1 {
+            tame::timer(Duration::from_millis(10), cx.join_event());
+            assert!(cx.wait_join(&J).is_pending());
+            assert!(cx.poll_rendezvous(&r, &R).is_pending());
+            return Poll::Pending;
+        }
+        if runs == 2 {
+            // Woken by the join; the rendezvous is left for later.
+            assert!(cx.wait_join(&J).is_ready());
+            return Poll::Pending;
+        }
+        match cx.poll_rendezvous(&r, &R) {
+            Poll::Ready(id) => {
+                g.set(id.unwrap_or(0));
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    });
+    tame::run();
+    assert_eq!(got.get(), 7);
+}

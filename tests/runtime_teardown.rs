@@ -803,3 +803,52 @@ fn a_chain_blocked_at_thread_exit_ends_caller_first() {
     thread::spawn(move || top(inner)).join().unwrap();
     assert_eq!(*log.lock().unwrap(), ["top", "mid", "leaf"]);
 }
+
+/// A task written by hand that holds `Named("by_hand")` and waits an hour
+/// on its join; it delivers nothing (it drops `done` when it ends).
+fn by_hand(log: Arc<std::sync::Mutex<Vec<&'static str>>>, done: Event<u32>) {
+    use std::task::Poll;
+    static SITE: tame::task::TwaitSite = tame::task::TwaitSite::new("by_hand", file!(), line!());
+    let named = Named("by_hand", log);
+    let mut armed = false;
+    tame::task::start("by_hand", move |cx| {
+        let _held = (&named, &done);
+        if !armed {
+            tame::timer(Duration::from_secs(3600), cx.join_event());
+            armed = true;
+        }
+        if cx.wait_join(&SITE).is_pending() {
+            return Poll::Pending;
+        }
+        Poll::Ready(())
+    });
+}
+
+#[tamed]
+fn spawner(log: Arc<std::sync::Mutex<Vec<&'static str>>>) {
+    let _named = Named("spawner", log.clone());
+    let kept = Named("future", log.clone());
+    let (x, y): (u32, u32);
+    twait! {
+        tame::spawn(
+            async move {
+                let _kept = kept;
+                std::future::pending::<()>().await;
+                1u32
+            },
+            mkevent!(x),
+        );
+        by_hand(log, mkevent!(y));
+    }
+    let _ = (x, y);
+}
+
+/// The same with a spawned future and a task written by hand, which watch
+/// nothing they were given: the function that started them ends first.
+#[test]
+fn a_function_blocked_at_thread_exit_ends_before_the_future_and_task_it_started() {
+    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let inner = log.clone();
+    thread::spawn(move || spawner(inner)).join().unwrap();
+    assert_eq!(*log.lock().unwrap(), ["spawner", "future", "by_hand"]);
+}

@@ -13,8 +13,9 @@
 //! A run that returns `Pending` leaves the task waiting if a
 //! [`wait_join`](TaskContext::wait_join) or a
 //! [`poll_rendezvous`](TaskContext::poll_rendezvous) of that run returned
-//! `Pending`; otherwise the task is over, as if the run had returned
-//! `Ready` (see [`start`]). A run may wait at several of them, as a select: on its join
+//! `Pending`, or a rendezvous it waited on in an earlier run still has it
+//! as its waiter (below); otherwise the task is over, as if the run had
+//! returned `Ready` (see [`start`]). A run may wait at several of them, as a select: on its join
 //! and on one rendezvous or more, in any order; whichever comes back first
 //! runs the task again, which then polls what it still wants (a rendezvous
 //! it waited on keeps it as its waiter until it polls there again, waits
@@ -196,9 +197,6 @@ pub(crate) struct Header {
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
     /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
-    /// It watches an event it was given (its `done`, by
-    /// [`TaskContext::watch_result`]): something waits for it.
-    watches_result: Cell<bool>,
 }
 
 /// The rendezvous a task waits on besides its last, by the task's
@@ -221,7 +219,10 @@ impl Header {
             site: Cell::new(None),
             join_outstanding: Cell::new(0),
             registry_index: Cell::new(NOT_REGISTERED),
-            registry_generation: Cell::new(0),
+            // Taken as the task starts, not when it registers: it also
+            // says which of two tasks started first (see
+            // `Header::teardown_rank`).
+            registry_generation: Cell::new(crate::driver::next_generation()),
             status: Cell::new(Status::Running),
             join_waiting: Cell::new(false),
             queued: Cell::new(false),
@@ -229,16 +230,18 @@ impl Header {
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
             rendezvous_owned: Cell::new(false),
-            watches_result: Cell::new(false),
         }
     }
 
-    /// This task is registered under `index` with `generation` (by
+    /// This task is registered under `index` (by
     /// `crate::driver::register_blocked`, or in the entry it took over from
-    /// the finished task it was started in the memory of).
-    pub(crate) fn registered(&self, index: u32, generation: u32) {
+    /// the finished task it was started in the memory of), with the
+    /// generation it took as it started: its wait id is unique, as no
+    /// two tasks of the thread started with the same one (until the
+    /// generations wrap, after 2^28 starts).
+    pub(crate) fn registered(&self, index: u32) -> WaitId {
         self.registry_index.set(index);
-        self.registry_generation.set(generation);
+        crate::driver::task_wait_id(index, self.registry_generation.get())
     }
 
     /// The id the events this task watches report when they die, while it
@@ -250,18 +253,14 @@ impl Header {
     }
 
     /// Where this task goes in the order the loop's teardown cancels the
-    /// tasks still blocked in (smallest first): those nothing waits for
-    /// first, then the others oldest first, so a caller ends before the
-    /// functions it waits for (it registered first, at its start, as a
-    /// function given an event does), as a cancelled caller's do in the
-    /// loop.
-    pub(crate) fn teardown_rank(&self, newest: u32) -> (bool, u32) {
+    /// tasks still blocked in (smallest first): the order they started
+    /// in, so a caller ends before the functions, futures and tasks it
+    /// waits for (it started them), as a cancelled caller's do in the
+    /// loop. `newest` is the generation taken last.
+    pub(crate) fn teardown_rank(&self, newest: u32) -> u32 {
         let age =
             newest.wrapping_sub(self.registry_generation.get()) & crate::driver::GENERATION_MASK;
-        (
-            self.watches_result.get(),
-            crate::driver::GENERATION_MASK - age,
-        )
+        crate::driver::GENERATION_MASK - age
     }
 
     /// Who this task is, for the loop's table of extra watches.
@@ -367,6 +366,24 @@ impl Header {
         {
             self.other_rendezvous.set(true);
         }
+    }
+
+    /// Whether a rendezvous the task waited on in an earlier run still has
+    /// it as its waiter (a select written by hand, woken by another of its
+    /// waits, that polls there again in a later run): the task still
+    /// waits there.
+    fn waits_on_an_earlier_rendezvous(&self) -> bool {
+        let waits_here =
+            |r: &Weak<dyn Outstanding>| r.upgrade().is_some_and(|r| r.has_waiter(self));
+        let last = self.rendezvous.take();
+        let here = last.as_ref().is_some_and(waits_here);
+        self.rendezvous.set(last);
+        here || (self.other_rendezvous.get()
+            && OTHER_RENDEZVOUS
+                .try_with(|o| {
+                    (o.borrow().get(&self.owner())).is_some_and(|rs| rs.iter().any(waits_here))
+                })
+                .unwrap_or(false))
     }
 
     /// The rendezvous listed by
@@ -545,7 +562,10 @@ where
             header: &self.header,
         };
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
-            Ok(Poll::Pending) if self.header.status.get() != Status::Running => {
+            Ok(Poll::Pending)
+                if self.header.status.get() != Status::Running
+                    || self.header.waits_on_an_earlier_rendezvous() =>
+            {
                 if self.header.registry_index.get() == NOT_REGISTERED
                     && crate::driver::register_blocked(me, &self.header).is_none()
                 {
@@ -608,8 +628,7 @@ impl<F> TaskCell<F> {
         // Its entry in the loop's table is taken over (none is kept once
         // the loop's teardown began: see `crate::spare::close`).
         if index != NOT_REGISTERED {
-            self.header
-                .registered(index, crate::driver::next_generation());
+            self.header.registered(index);
         }
         self.body = RefCell::new(Some(body));
     }
@@ -1088,7 +1107,6 @@ impl TaskContext<'_> {
     /// gives again after 2^28 registrations, and its death would then
     /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
-        self.header.watches_result.set(true);
         let id = match self.header.watch_id() {
             Some(id) => id,
             None => match crate::driver::register_blocked(self.task, self.header) {

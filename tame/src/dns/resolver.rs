@@ -802,9 +802,17 @@ impl Query {
         }
         if outcome.is_final() {
             // (Another nameserver's answer, over UDP: a retry over TCP
-            // still under way is not needed any more.)
-            if let Some(cancel) = self.tcp.take().and_then(|t| t.cancel) {
-                cancel.cancel();
+            // still under way is not needed any more. An answer with no
+            // address gives way to the addresses the truncated reply had.)
+            let mut outcome = outcome;
+            if let Some(retry) = self.tcp.take() {
+                if let Some(cancel) = retry.cancel {
+                    cancel.cancel();
+                }
+                if matches!(&outcome, Outcome::Addrs(a) if a.is_empty()) && !retry.addrs.is_empty()
+                {
+                    outcome = Outcome::Addrs(retry.addrs);
+                }
             }
             self.outcome = Some(outcome);
             return;
@@ -1802,6 +1810,26 @@ mod tests {
             "the second nameserver's answer is taken"
         );
         assert!(l.queries[0].tcp.is_none(), "the retry over TCP is given up");
+
+        // The same with a truncated reply that had an address, and an
+        // answer with none from the second nameserver: the address stays.
+        let first = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let mut l = two_nameserver_lookup();
+        l.sent = vec![true, true];
+        l.queries[0].answered(0, Outcome::Truncated(vec![first]));
+        assert!(l.new_tcp().is_some());
+        l.unreachable(0, &errno(rustix::io::Errno::CONNREFUSED));
+        let mut reply = Message::query(l.queries[0].id, "x.test", wire::TYPE_A)
+            .encode()
+            .unwrap();
+        reply[2] |= 0x80;
+        let n = reply.len();
+        let from = l.servers[1];
+        l.received(1, (reply, Ok((n, from)))).unwrap();
+        assert!(
+            matches!(&l.queries[0].outcome, Some(Outcome::Addrs(a)) if *a == [first]),
+            "the truncated reply's address"
+        );
     }
 
     #[test]

@@ -1362,10 +1362,8 @@ fn jump_to_next_timer(l: &Loop, wake: Option<u64>) {
 pub(crate) fn register_blocked(task: &TaskRef, header: &Header) -> Option<WaitId> {
     debug_assert!(std::ptr::eq(task.header(), header));
     LOOP.try_with(|l| {
-        let generation = next_generation();
         let index = l.blocked.borrow_mut().insert(Rc::as_ptr(task));
-        header.registered(index, generation);
-        task_wait_id(index, generation)
+        header.registered(index)
     })
     .ok()
 }

@@ -54,7 +54,7 @@ pub type RecvFromOutcome = (Vec<u8>, io::Result<(usize, SocketAddr)>);
 ///   come back untriggered). Dropping the socket lets those whose events
 ///   are live finish first (see the [`io` module docs](crate::io)); a
 ///   receive whose event dies (say, an [`add_timeout`](crate::add_timeout)
-///   ran out) is cancelled at once.
+///   ran out) is cancelled on the loop's next turn.
 ///
 /// # Examples
 ///

@@ -91,8 +91,11 @@ impl UnixListener {
     ///
     /// # Errors
     ///
-    /// `AddrInUse` if `path` exists, `PermissionDenied`, a path too long
-    /// for a socket address, ...
+    /// `AddrInUse` if `path` exists, `PermissionDenied`, `InvalidInput`
+    /// for a path too long for a socket address or an empty one (std binds
+    /// an empty path to a name of the kernel's choosing, in the abstract
+    /// namespace, that nothing can find: an unset variable's path, say),
+    /// ...
     ///
     /// # Examples
     ///
@@ -104,6 +107,12 @@ impl UnixListener {
     /// std::fs::remove_file(&path).unwrap();
     /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        if path.as_ref().as_os_str().is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "an empty path names no socket",
+            ));
+        }
         let listener = std_unix::UnixListener::bind(path)?;
         sys::raise_backlog(listener.as_fd())?;
         UnixListener::from_std(listener)
@@ -685,8 +694,9 @@ impl UnixStream {
     ///
     /// # Errors
     ///
-    /// What `shutdown(2)` reports: `ENOTCONN` for a socket that was never
-    /// connected.
+    /// What `shutdown(2)` reports; on Linux a Unix stream's never fails for
+    /// want of a connection (one that was never connected is shut down
+    /// too, as std's is).
     ///
     /// # Examples
     ///
