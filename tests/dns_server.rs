@@ -941,3 +941,56 @@ fn dropping_the_last_handle_of_a_server_on_this_loop_stops_it() {
         assert!(tame::blocked().is_empty(), "{:?}", tame::blocked());
     });
 }
+
+/// The server's reply to `query` (encoded), asked from a plain socket.
+fn ask_raw(srv: &ServerThread, query: &wire::Message) -> wire::Message {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    sock.send_to(&query.encode().unwrap(), srv.local_addr())
+        .unwrap();
+    let mut buf = [0u8; 65536];
+    let n = sock.recv(&mut buf).expect("a reply");
+    assert!(n <= 512, "a reply over UDP of {n} octets, past 512");
+    wire::Message::decode(&buf[..n]).unwrap()
+}
+
+/// A name with more addresses than a reply over UDP holds (512 octets,
+/// the query has no EDNS): the reply carries those that fit, with TC set
+/// (it went out whole: 1,626 octets for 100, which tame's resolver took
+/// for cut at 255 and more, and past 65,507 octets it was never sent).
+/// The server has no TCP: the resolver keeps the addresses it got.
+#[test]
+fn a_reply_too_long_for_udp_is_cut_with_tc_set() {
+    let all: Vec<IpAddr> = (0..100u8).map(|i| IpAddr::from([10, 1, 0, i])).collect();
+    let srv = (all.iter())
+        .fold(Server::builder(), |b, &a| b.host("many.test", a))
+        .spawn()
+        .unwrap();
+    let reply = ask_raw(&srv, &wire::Message::query(7, "many.test", wire::TYPE_A));
+    assert!(reply.header.truncated);
+    assert!(!reply.answers.is_empty() && reply.answers.len() < all.len());
+    let got = lookup_one(&Resolver::new(vec![srv.local_addr()]), "many.test").unwrap();
+    assert!(!got.is_empty(), "{got:?}");
+    assert!(got.iter().all(|a| all.contains(a)), "{got:?}");
+}
+
+/// ANY gets every address of the name (it got none, a reply that says
+/// the name has no records).
+#[test]
+fn any_gets_every_address() {
+    let srv = Server::builder()
+        .host("both.test", ip("10.0.0.9"))
+        .host("both.test", ip("fd00::9"))
+        .spawn()
+        .unwrap();
+    let reply = ask_raw(&srv, &wire::Message::query(8, "both.test", 255));
+    let data: Vec<&wire::RData> = reply.answers.iter().map(|r| &r.data).collect();
+    assert_eq!(
+        data,
+        [
+            &wire::RData::A("10.0.0.9".parse().unwrap()),
+            &wire::RData::Aaaa("fd00::9".parse().unwrap())
+        ]
+    );
+}

@@ -159,3 +159,44 @@ fn a_reader_that_goes_away_ends_multidns_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(done.status.code(), Some(0), "{stderr}");
 }
+
+/// A mode that left names unresolved has no ratio: the time its failures
+/// took (a nameserver's SERVFAIL at once, or a deadline) would read as a
+/// run at or under the ideal time. With a real server, whose delay is the
+/// sequential mode's time per name, no mode has an ideal time then.
+#[test]
+fn a_mode_that_left_names_unresolved_has_no_ideal_time_or_ratio() {
+    let (out, code) = run_against(Misbehavior::ServFail, &["a.test", "b.test"]);
+    assert_eq!(code, Some(1), "{out}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.ends_with("0/2")).collect();
+    assert_eq!(rows.len(), 4, "{out}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // ... wall "ms", ideal, ratio, resolved
+        assert_eq!(&cols[cols.len() - 3..], ["-", "-", "0/2"], "{row}");
+    }
+}
+
+/// A command line that asks for what cannot be: exit status 2 and the
+/// reason, before any work (a huge `-n` made it allocate without bound
+/// and abort; `-n` beside NAMEs was ignored; a delay at the lookups'
+/// deadline failed every lookup after five seconds a mode).
+#[test]
+fn impossible_command_lines_are_refused() {
+    for (args, says) in [
+        (&["-n", "100000000000"][..], "-n: at most 1000000"),
+        (
+            &["-n", "5", "a.test"][..],
+            "-n and --delay are the built-in server's",
+        ),
+        (&["--delay", "5000"][..], "--delay: below 5000 ms"),
+    ] {
+        let out = Command::new(example::example("multidns"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}

@@ -1,7 +1,12 @@
 //! A small DNS server on the tame loop, **for tests and demos**.
 //!
 //! It answers A, AAAA and CNAME questions from a table given to its
-//! [`Builder`] (names are case-insensitive; unknown names get NXDOMAIN),
+//! [`Builder`] (names are case-insensitive; unknown names get NXDOMAIN,
+//! an alias of one the alias alone, a name without an address, where
+//! a real server would say NXDOMAIN; ANY gets every address of the name; a reply
+//! longer than 512 octets, the most a query without EDNS takes over UDP,
+//! is cut to the answers that fit, with TC set; a query it cannot read
+//! gets no reply),
 //! after a configurable delay per query (a [`tame::timer`](crate::timer),
 //! so thousands of delayed replies cost one task and no threads). It can
 //! also be told to misbehave in the ways a resolver must survive
@@ -701,6 +706,10 @@ impl Serving {
     }
 }
 
+/// The query type ANY (`*`, RFC 1035 section 3.2.3): answered with every
+/// address of the name.
+const TYPE_ANY: u16 = 255;
+
 /// The server's table and manners: what to answer.
 struct Answers {
     table: HashMap<String, Entry>,
@@ -730,7 +739,7 @@ impl Answers {
             return Vec::new();
         }
         let good = self.answer(&q);
-        let encode = |m: &Message| m.encode().ok();
+        let encode = |m: &Message| m.encode().ok().map(|b| fit_udp(m, b));
         let (decoy, then_answer) = match self.misbehavior {
             None => return encode(&good).map(|b| (b, false)).into_iter().collect(),
             Some(Misbehavior::NeverAnswer) => return Vec::new(),
@@ -821,6 +830,8 @@ impl Answers {
                     reply.header.rcode = wire::RCODE_NXDOMAIN;
                     break;
                 }
+                // An alias of a name the table does not have: a name that
+                // exists without an address (no data), how tests make one.
                 None => break,
                 Some(Entry::Alias(target)) => {
                     reply
@@ -835,10 +846,10 @@ impl Answers {
                 Some(Entry::Addrs(addrs)) => {
                     for a in addrs {
                         match (a, question.qtype) {
-                            (IpAddr::V4(v4), wire::TYPE_A) => {
+                            (IpAddr::V4(v4), wire::TYPE_A | TYPE_ANY) => {
                                 reply.answers.push(record(&owner, RData::A(*v4)))
                             }
-                            (IpAddr::V6(v6), wire::TYPE_AAAA) => {
+                            (IpAddr::V6(v6), wire::TYPE_AAAA | TYPE_ANY) => {
                                 reply.answers.push(record(&owner, RData::Aaaa(*v6)))
                             }
                             _ => {}
@@ -881,6 +892,31 @@ fn decoy_of(good: &Message) -> Message {
 }
 
 /// The header and question of `m`, encoded, with no records.
+/// The most a reply over UDP may take, to a query without EDNS (RFC 1035
+/// section 4.2.1).
+const MAX_UDP_REPLY: usize = 512;
+
+/// `bytes`, the encoding of `m`, if it fits in [`MAX_UDP_REPLY`] octets;
+/// else `m` with as many of its answers as fit and TC set, as a server
+/// sends it (the client may ask again over TCP, which this one does not
+/// serve: a resolver keeps the addresses it got). A reply whose question
+/// alone does not fit goes as it is.
+fn fit_udp(m: &Message, bytes: Vec<u8>) -> Vec<u8> {
+    if bytes.len() <= MAX_UDP_REPLY {
+        return bytes;
+    }
+    let mut cut = m.clone();
+    cut.header.truncated = true;
+    while !cut.answers.is_empty() {
+        cut.answers.pop();
+        match cut.encode() {
+            Ok(b) if b.len() <= MAX_UDP_REPLY => return b,
+            _ => {}
+        }
+    }
+    cut.encode().unwrap_or(bytes)
+}
+
 fn question_only(m: &Message) -> Vec<u8> {
     let bare = Message {
         header: m.header,
