@@ -252,6 +252,22 @@ fn a_select_woken_by_its_join_still_waits_on_the_rendezvous_of_an_earlier_run() 
             Poll::Pending => Poll::Pending,
         }
     });
+    // Between the join's wake (10 ms) and the rendezvous' (50 ms), the
+    // task is listed as waiting there.
+    let listed = Rc::new(Cell::new(None));
+    let l = listed.clone();
+    tame::timer(
+        Duration::from_millis(30),
+        tame::Event::from_fn(move |_: Option<()>| {
+            l.set(Some(
+                tame::blocked()
+                    .iter()
+                    .filter(|b| b.function() == "sel")
+                    .count(),
+            ));
+        }),
+    );
     tame::run();
     assert_eq!(got.get(), 7);
+    assert_eq!(listed.get(), Some(1), "blocked() lists it");
 }

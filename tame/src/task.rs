@@ -197,6 +197,10 @@ pub(crate) struct Header {
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
     /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
+    /// It watches an event it was given (its `done`, by
+    /// [`TaskContext::watch_result`], or a spawned future's): something
+    /// may wait for it (see [`Header::teardown_rank`]).
+    pub(crate) watches_result: Cell<bool>,
 }
 
 /// The rendezvous a task waits on besides its last, by the task's
@@ -230,6 +234,7 @@ impl Header {
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
             rendezvous_owned: Cell::new(false),
+            watches_result: Cell::new(false),
         }
     }
 
@@ -238,7 +243,8 @@ impl Header {
     /// the finished task it was started in the memory of), with the
     /// generation it took as it started: its wait id is unique, as no
     /// two tasks of the thread started with the same one (until the
-    /// generations wrap, after 2^28 starts).
+    /// generations wrap, after 2^28 starts, fd registrations and timer
+    /// and watch keys in all, which take theirs from the same count).
     pub(crate) fn registered(&self, index: u32) -> WaitId {
         self.registry_index.set(index);
         crate::driver::task_wait_id(index, self.registry_generation.get())
@@ -253,14 +259,19 @@ impl Header {
     }
 
     /// Where this task goes in the order the loop's teardown cancels the
-    /// tasks still blocked in (smallest first): the order they started
-    /// in, so a caller ends before the functions, futures and tasks it
-    /// waits for (it started them), as a cancelled caller's do in the
-    /// loop. `newest` is the generation taken last.
-    pub(crate) fn teardown_rank(&self, newest: u32) -> u32 {
+    /// tasks still blocked in (smallest first), so that a function ends
+    /// before those it waits for, as a cancelled caller's do in the loop:
+    /// first those that watch no event they were given (nothing waits for
+    /// them), then the others; each in the order they started (a caller
+    /// starts the functions, futures and tasks it waits for). `newest` is
+    /// the generation taken last.
+    pub(crate) fn teardown_rank(&self, newest: u32) -> (bool, u32) {
         let age =
             newest.wrapping_sub(self.registry_generation.get()) & crate::driver::GENERATION_MASK;
-        crate::driver::GENERATION_MASK - age
+        (
+            self.watches_result.get(),
+            crate::driver::GENERATION_MASK - age,
+        )
     }
 
     /// Who this task is, for the loop's table of extra watches.
@@ -372,18 +383,26 @@ impl Header {
     /// it as its waiter (a select written by hand, woken by another of its
     /// waits, that polls there again in a later run): the task still
     /// waits there.
-    fn waits_on_an_earlier_rendezvous(&self) -> bool {
+    ///
+    /// If so, the task is marked as waiting there (for [`blocked`], and
+    /// for a cancel to reach what waits behind a rendezvous of its own).
+    fn still_waits_on_an_earlier_rendezvous(&self) -> bool {
         let waits_here =
             |r: &Weak<dyn Outstanding>| r.upgrade().is_some_and(|r| r.has_waiter(self));
         let last = self.rendezvous.take();
         let here = last.as_ref().is_some_and(waits_here);
         self.rendezvous.set(last);
-        here || (self.other_rendezvous.get()
-            && OTHER_RENDEZVOUS
-                .try_with(|o| {
-                    (o.borrow().get(&self.owner())).is_some_and(|rs| rs.iter().any(waits_here))
-                })
-                .unwrap_or(false))
+        let waits = here
+            || (self.other_rendezvous.get()
+                && OTHER_RENDEZVOUS
+                    .try_with(|o| {
+                        (o.borrow().get(&self.owner())).is_some_and(|rs| rs.iter().any(waits_here))
+                    })
+                    .unwrap_or(false));
+        if waits {
+            self.status.set(Status::Rendezvous);
+        }
+        waits
     }
 
     /// The rendezvous listed by
@@ -564,7 +583,7 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(&cx))) {
             Ok(Poll::Pending)
                 if self.header.status.get() != Status::Running
-                    || self.header.waits_on_an_earlier_rendezvous() =>
+                    || self.header.still_waits_on_an_earlier_rendezvous() =>
             {
                 if self.header.registry_index.get() == NOT_REGISTERED
                     && crate::driver::register_blocked(me, &self.header).is_none()
@@ -1104,9 +1123,11 @@ impl TaskContext<'_> {
     /// trigger it or drop it by the task's end (as a tamed function does
     /// with its `done`): one kept past it (stashed in a collection) stays
     /// watched under the task's id, which the loop
-    /// gives again after 2^28 registrations, and its death would then
+    /// gives again after 2^28 tasks started and registrations made (of
+    /// descriptors, timers and watches), and its death would then
     /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
+        self.header.watches_result.set(true);
         let id = match self.header.watch_id() {
             Some(id) => id,
             None => match crate::driver::register_blocked(self.task, self.header) {

@@ -820,7 +820,12 @@ impl Query {
         self.failed[si] = true;
         self.failure.get_or_insert(outcome);
         if self.failed.iter().all(|&f| f) {
-            self.outcome = self.failure.take();
+            // A retry over TCP still under way has the last say: its
+            // reply, else the addresses of the truncated reply, else the
+            // failure (see `Lookup::tcp_received` and `Lookup::result`).
+            if self.tcp.is_none() {
+                self.outcome = self.failure.take();
+            }
         } else {
             self.due = true;
         }
@@ -1830,6 +1835,19 @@ mod tests {
             matches!(&l.queries[0].outcome, Some(Outcome::Addrs(a)) if *a == [first]),
             "the truncated reply's address"
         );
+
+        // And when every nameserver failed over UDP (the second with
+        // SERVFAIL) while the retry over TCP is under way: the query waits
+        // for it, and at the end the truncated reply's address is the
+        // result.
+        let mut l = two_nameserver_lookup();
+        l.sent = vec![true, true];
+        l.queries[0].answered(0, Outcome::Truncated(vec![first]));
+        assert!(l.new_tcp().is_some());
+        l.unreachable(0, &errno(rustix::io::Errno::CONNREFUSED));
+        l.queries[0].answered(1, Outcome::ServFail);
+        assert!(l.queries[0].outcome.is_none(), "it waits for the retry");
+        assert_eq!(l.result(None).unwrap(), [first]);
     }
 
     #[test]
