@@ -648,7 +648,7 @@ fn add_static_bounds(sig: &mut syn::Signature, documented: bool) {
         // suggestion of its edits there (it took the predicate for a bound
         // written in `<..>`, and suggested `<U + Debug>`).
         let span = Span::call_site().located_at(ident.span());
-        let ident = syn::Ident::new(&ident.to_string(), span);
+        let ident = parse::syntax::ident_named(&ident.to_string(), span);
         push_where(
             sig,
             syn::parse_quote_spanned!(span=> #ident: 'static),
