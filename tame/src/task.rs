@@ -197,10 +197,6 @@ pub(crate) struct Header {
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
     /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
-    /// It watches an event it was given (its `done`, by
-    /// [`TaskContext::watch_result`], or a spawned future's): something
-    /// may wait for it (see [`Header::teardown_rank`]).
-    pub(crate) watches_result: Cell<bool>,
 }
 
 /// The rendezvous a task waits on besides its last, by the task's
@@ -234,7 +230,6 @@ impl Header {
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
             rendezvous_owned: Cell::new(false),
-            watches_result: Cell::new(false),
         }
     }
 
@@ -259,19 +254,14 @@ impl Header {
     }
 
     /// Where this task goes in the order the loop's teardown cancels the
-    /// tasks still blocked in (smallest first), so that a function ends
-    /// before those it waits for, as a cancelled caller's do in the loop:
-    /// first those that watch no event they were given (nothing waits for
-    /// them), then the others; each in the order they started (a caller
-    /// starts the functions, futures and tasks it waits for). `newest` is
-    /// the generation taken last.
-    pub(crate) fn teardown_rank(&self, newest: u32) -> (bool, u32) {
+    /// tasks still blocked in (smallest first): the order they started in,
+    /// so that a caller ends before the functions, futures and tasks it
+    /// started and waits for, as a cancelled caller's do in the loop.
+    /// `newest` is the generation taken last.
+    pub(crate) fn teardown_rank(&self, newest: u32) -> u32 {
         let age =
             newest.wrapping_sub(self.registry_generation.get()) & crate::driver::GENERATION_MASK;
-        (
-            self.watches_result.get(),
-            crate::driver::GENERATION_MASK - age,
-        )
+        crate::driver::GENERATION_MASK - age
     }
 
     /// Who this task is, for the loop's table of extra watches.
@@ -1127,7 +1117,6 @@ impl TaskContext<'_> {
     /// descriptors, timers and watches), and its death would then
     /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
-        self.header.watches_result.set(true);
         let id = match self.header.watch_id() {
             Some(id) => id,
             None => match crate::driver::register_blocked(self.task, self.header) {
@@ -1349,7 +1338,10 @@ impl fmt::Display for BlockedTask {
 /// it: the function of a [`run_with`](crate::run_with) that returned
 /// `None` for a deadlock, say, whose event went with it.
 /// A future pending in [`spawn`](crate::spawn) is there too, as
-/// `tame::spawn` at the line that spawned it.
+/// `tame::spawn` at the line that spawned it. A task written by hand that
+/// waits at several places (a select, see [`crate::task`]) is listed once,
+/// at the last site it was `Pending` at, with the count of its last
+/// rendezvous if it waits on one.
 ///
 /// Cheap: one pass over the tasks that ever blocked and still exist. Call it
 /// from a debug endpoint or a signal's event to see where a program is stuck.

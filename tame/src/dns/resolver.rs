@@ -1036,20 +1036,30 @@ impl Lookup {
     fn retransmit_all(&mut self) {
         let servers = self.servers.len();
         for q in &mut self.queries {
+            // Every nameserver failed the query over UDP (see
+            // `Query::answered`): the retry has had its time.
+            let all_failed = q.failed.iter().all(|&f| f);
             let stalled = (q.tcp.as_ref())
-                .filter(|t| q.outcome.is_none() && t.started && t.addrs.is_empty())
+                .filter(|t| q.outcome.is_none() && t.started && (t.addrs.is_empty() || all_failed))
                 .map(|t| t.server)
-                .filter(|&si| (0..servers).any(|other| other != si && !q.failed[other]));
+                .filter(|&si| {
+                    all_failed || (0..servers).any(|other| other != si && !q.failed[other])
+                });
             if let Some(si) = stalled {
-                if let Some(cancel) = q.tcp.take().and_then(|t| t.cancel) {
+                let retry = q.tcp.take().expect("stalled above");
+                if let Some(cancel) = retry.cancel {
                     cancel.cancel();
                 }
-                q.answered(
-                    si,
-                    Outcome::Malformed(
-                        "reply truncated over UDP, and the retry over TCP did not answer in time",
-                    ),
-                );
+                if retry.addrs.is_empty() {
+                    q.answered(
+                        si,
+                        Outcome::Malformed(
+                            "reply truncated over UDP, and the retry over TCP did not answer in time",
+                        ),
+                    );
+                } else {
+                    q.outcome = Some(Outcome::Addrs(retry.addrs));
+                }
             }
             q.due = q.outcome.is_none() && q.tcp.is_none();
         }
@@ -1848,6 +1858,25 @@ mod tests {
         l.queries[0].answered(1, Outcome::ServFail);
         assert!(l.queries[0].outcome.is_none(), "it waits for the retry");
         assert_eq!(l.result(None).unwrap(), [first]);
+
+        // Until the next retransmission: then the retry is given up, the
+        // truncated reply's address the answer (with none, the first
+        // failure is).
+        for (addrs, answer) in [(vec![first], Some(first)), (vec![], None)] {
+            let mut l = two_nameserver_lookup();
+            l.sent = vec![true, true];
+            l.queries[0].answered(0, Outcome::Truncated(addrs));
+            assert!(l.new_tcp().is_some());
+            l.unreachable(0, &errno(rustix::io::Errno::CONNREFUSED));
+            l.queries[0].answered(1, Outcome::ServFail);
+            l.retransmit_all();
+            assert!(l.queries[0].tcp.is_none(), "given up");
+            match (&l.queries[0].outcome, answer) {
+                (Some(Outcome::Addrs(a)), Some(first)) => assert_eq!(*a, [first]),
+                (Some(Outcome::Unreachable(..)), None) => {}
+                (other, _) => panic!("{}", other.is_some()),
+            }
+        }
     }
 
     #[test]
