@@ -134,6 +134,9 @@ struct BlockSites {
     /// The places written so far (their tokens), with the phantom of the
     /// first site that writes them.
     placed: Vec<(String, Ident)>,
+    /// The variables without a value its sites fill (see
+    /// [`Declared::filled`]), marked so at the block's end.
+    filled: Vec<String>,
 }
 
 /// An explicit-rendezvous site: the rendezvous' tokens (see [`key`]), the
@@ -167,6 +170,9 @@ struct Declared {
     /// A `Rendezvous` itself, not a value with one in it (see
     /// [`Shadow::is_a_rendezvous`]).
     itself: bool,
+    /// Without a value at its `let`, given one by a slot written where
+    /// its event was made (see [`Shadow::filled_by_a_slot`]).
+    filled: bool,
     /// A plain value by its initializer or written type (`let mut a = 0;`),
     /// as the translator judges one: an event of it as a rendezvous
     /// (`mkevent!(a, b)` outside a `twait! {}` block) was reported.
@@ -289,6 +295,38 @@ impl Shadow<'_> {
             })
     }
 
+    /// The variable `name` (the innermost so named) has a value from here
+    /// on.
+    fn mark_assigned(&mut self, name: &str) {
+        if let Some(d) = self.declared_mut(name) {
+            d.assigned = true;
+        }
+    }
+
+    /// The variable `name` was given a value by a slot (see
+    /// [`Declared::filled`]).
+    fn mark_filled(&mut self, name: &str) {
+        if let Some(d) = self.declared_mut(name) {
+            d.filled = true;
+        }
+    }
+
+    /// The innermost declaration of `name`, to update.
+    fn declared_mut(&mut self, name: &str) -> Option<&mut Declared> {
+        (self.scopes.iter_mut().rev())
+            .find_map(|scope| scope.iter_mut().rev().find(|d| d.name == name))
+    }
+
+    /// Whether a slot's variable, declared without a value, got its value
+    /// from an earlier block's slot only (see [`Declared::filled`]).
+    fn filled_by_a_slot(&self, place: &Expr) -> bool {
+        let Some(root) = root_name(place) else {
+            return false;
+        };
+        self.declared(&root)
+            .is_some_and(|d| d.uninit && !d.assigned && d.filled && matches!(place, Expr::Path(_)))
+    }
+
     /// Whether a slot's variable is declared without a value (then the
     /// wait assigns it; otherwise it may keep its old value).
     fn uninit(&self, place: &Expr) -> bool {
@@ -296,7 +334,7 @@ impl Shadow<'_> {
             return false;
         };
         self.declared(&root)
-            .is_some_and(|d| d.uninit && !d.assigned && matches!(place, Expr::Path(_)))
+            .is_some_and(|d| d.uninit && !d.assigned && !d.filled && matches!(place, Expr::Path(_)))
     }
 
     /// The innermost `let` of `name` open here, if any.
@@ -318,7 +356,10 @@ impl Shadow<'_> {
             return quote_spanned!(u.span()=> _ = #value;);
         }
         let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
-        if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
+        if self.uninit(place)
+            || self.filled_by_a_slot(place)
+            || (moved && matches!(place, Expr::Path(_)))
+        {
             quote_spanned!(place.span()=> #place = #value;)
         } else if exact || !matches!(place, Expr::Path(_)) {
             // The old value is read (kept if the event comes back empty),
@@ -507,6 +548,23 @@ impl Shadow<'_> {
             if let Some(b) = &mut self.block {
                 b.phantoms.push((p.clone(), TokenStream::new()));
             }
+            // Given a value here: a later block's slot of it is a store at
+            // that block's wait (a borrow of this value may live through
+            // that block), of a value whose old one is not read (it may
+            // have been moved out meanwhile, `let (s, n) = got;`).
+            // (From the block's end: the other branches of a `match` in
+            // the block fill it where their events are made too.)
+            let names = (args.iter().filter(|a| matches!(a, Expr::Path(_))))
+                .filter_map(syntax::as_ident)
+                .map(|i| i.to_string());
+            match &mut self.block {
+                Some(b) => b.filled.extend(names),
+                None => {
+                    for name in names.collect::<Vec<_>>() {
+                        self.mark_filled(&name);
+                    }
+                }
+            }
             let at = located(&p, span);
             Some(syn::parse_quote_spanned!(span=> { #writes #at.event() }))
         } else if args.iter().any(has_index) {
@@ -690,9 +748,13 @@ impl Shadow<'_> {
                 let BlockSites {
                     phantoms: ps,
                     writes: ws,
+                    filled,
                     ..
                 } = std::mem::replace(&mut self.block, outer).unwrap_or_default();
                 self.consumed = outer_consumed;
+                for name in filled {
+                    self.mark_filled(&name);
+                }
                 // The block is a statement: its last expression too (a
                 // `match` left as the value of a block statement is an
                 // "unnecessary operation" to clippy).
@@ -904,6 +966,7 @@ impl Shadow<'_> {
                     mutable: b.mutable,
                     itself: false,
                     plain: false,
+                    filled: false,
                 });
             }
         }
@@ -1036,6 +1099,7 @@ impl VisitMut for Shadow<'_> {
                     mutable: b.mutable,
                     itself,
                     plain,
+                    filled: false,
                 });
             }
         }
@@ -1151,17 +1215,15 @@ impl Shadow<'_> {
 
     fn expr(&mut self, e: &mut Expr) {
         if let Expr::Assign(a) = e {
-            // `x = v;` of a variable declared without a value: it has one
-            // from here on (a slot of it is then a store, not the
-            // assignment that would take `x = v` for a value never read).
-            let name = syntax::as_ident(&a.left).map(|i| i.to_string());
+            // `x = v;` (or `(x, y) = v;`) of a variable declared without a
+            // value: it has one from here on (a slot of it is then a store,
+            // not the assignment that would take `x = v` for a value never
+            // read).
+            let mut names = Vec::new();
+            assigned_names(&a.left, &mut names);
             visit_mut::visit_expr_mut(self, e);
-            if let Some(name) = name {
-                let d = (self.scopes.iter_mut().rev())
-                    .find_map(|scope| scope.iter_mut().rev().find(|d| d.name == name));
-                if let Some(d) = d {
-                    d.assigned = true;
-                }
+            for name in names {
+                self.mark_assigned(&name);
             }
             return;
         }
@@ -1320,6 +1382,21 @@ fn consumed_names(stmts: &[Stmt]) -> HashSet<String> {
     f.0
 }
 
+/// The variables the left side of an assignment gives a value to: a
+/// name, or the names of a destructuring assignment (`(x, y) = ..`,
+/// `[a, b] = ..`, `S { f: x, .. } = ..`, `T(x, _) = ..`).
+fn assigned_names(left: &Expr, out: &mut Vec<String>) {
+    match left {
+        Expr::Path(_) => out.extend(syntax::as_ident(left).map(|i| i.to_string())),
+        Expr::Paren(p) => assigned_names(&p.expr, out),
+        Expr::Tuple(t) => t.elems.iter().for_each(|e| assigned_names(e, out)),
+        Expr::Array(a) => a.elems.iter().for_each(|e| assigned_names(e, out)),
+        Expr::Call(c) => c.args.iter().for_each(|e| assigned_names(e, out)),
+        Expr::Struct(st) => st.fields.iter().for_each(|f| assigned_names(&f.expr, out)),
+        _ => {}
+    }
+}
+
 fn root_name(e: &Expr) -> Option<String> {
     match e {
         Expr::Path(_) => syntax::as_ident(e).map(|i| i.to_string()),
@@ -1395,6 +1472,7 @@ fn param_scope(params: &Punctuated<syn::FnArg, syn::Token![,]>) -> Vec<Declared>
                 mutable: b.mutable,
                 itself,
                 plain: false,
+                filled: false,
             });
         }
     }

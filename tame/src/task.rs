@@ -197,6 +197,15 @@ pub(crate) struct Header {
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
     /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
+    /// How many tasks the thread started before this one (see
+    /// [`Header::teardown_rank`]): 64 bits, never wrapping, unlike the
+    /// generation, which every registration takes one of.
+    started: u64,
+}
+
+thread_local! {
+    /// The tasks this thread started (see `Header::started`).
+    static STARTED: Cell<u64> = const { Cell::new(0) };
 }
 
 /// The rendezvous a task waits on besides its last, by the task's
@@ -219,9 +228,8 @@ impl Header {
             site: Cell::new(None),
             join_outstanding: Cell::new(0),
             registry_index: Cell::new(NOT_REGISTERED),
-            // Taken as the task starts, not when it registers: it also
-            // says which of two tasks started first (see
-            // `Header::teardown_rank`).
+            // Taken as the task starts, not when it registers (no two tasks
+            // of the thread share one until the count wraps).
             registry_generation: Cell::new(crate::driver::next_generation()),
             status: Cell::new(Status::Running),
             join_waiting: Cell::new(false),
@@ -230,6 +238,7 @@ impl Header {
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
             rendezvous_owned: Cell::new(false),
+            started: STARTED.with(|n| n.replace(n.get().wrapping_add(1))),
         }
     }
 
@@ -257,11 +266,8 @@ impl Header {
     /// tasks still blocked in (smallest first): the order they started in,
     /// so that a caller ends before the functions, futures and tasks it
     /// started and waits for, as a cancelled caller's do in the loop.
-    /// `newest` is the generation taken last.
-    pub(crate) fn teardown_rank(&self, newest: u32) -> u32 {
-        let age =
-            newest.wrapping_sub(self.registry_generation.get()) & crate::driver::GENERATION_MASK;
-        crate::driver::GENERATION_MASK - age
+    pub(crate) fn teardown_rank(&self) -> u64 {
+        self.started
     }
 
     /// Who this task is, for the loop's table of extra watches.

@@ -316,11 +316,16 @@ impl Resolver {
     /// datagram does (id, opcode, question; it comes from the connected
     /// nameserver), and read as one. The exchange runs within the
     /// lookup's deadline, and while it does, that query is not
-    /// retransmitted over UDP nor takes other datagrams (the other query
-    /// goes on as before); but if the truncated reply had no address and
-    /// another nameserver has not failed the query, the exchange is given
-    /// up when the retransmission timer runs out (its connection closed;
-    /// the nameserver failed the query, as below). If it fails (the connection refused or reset,
+    /// retransmitted over UDP nor takes other datagrams from that
+    /// nameserver (the other query goes on as before); if that nameserver
+    /// then fails over UDP (an ICMP error), the query goes on to the next
+    /// one, whose reply it takes (a final one ends the exchange; one with
+    /// no address leaves the truncated reply's addresses the answer). If
+    /// the truncated reply had no address and another nameserver has not
+    /// failed the query, the exchange is given up when the retransmission
+    /// timer runs out (its connection closed; the nameserver failed the
+    /// query, as below); if every nameserver has failed the query, it is
+    /// given up when the timer has run out twice since it began. If it fails (the connection refused or reset,
     /// closed before the whole reply, a reply that does not match or
     /// gives no final answer) or the deadline comes first, the addresses
     /// of the truncated reply are the answer if it had any (a partial
@@ -771,6 +776,8 @@ struct TcpRetry {
     exchange: u32,
     /// Gives the exchange up (see [`Lookup::retransmit_all`]).
     cancel: Option<crate::cancel::Cancel>,
+    /// Times the retransmission timer ran out since the exchange began.
+    ticks: u8,
 }
 
 impl Query {
@@ -797,6 +804,7 @@ impl Query {
                 started: false,
                 exchange: 0,
                 cancel: None,
+                ticks: 0,
             });
             return;
         }
@@ -1036,9 +1044,14 @@ impl Lookup {
     fn retransmit_all(&mut self) {
         let servers = self.servers.len();
         for q in &mut self.queries {
+            if let Some(t) = q.tcp.as_mut().filter(|t| t.started) {
+                t.ticks = t.ticks.saturating_add(1);
+            }
             // Every nameserver failed the query over UDP (see
-            // `Query::answered`): the retry has had its time.
-            let all_failed = q.failed.iter().all(|&f| f);
+            // `Query::answered`): the retry is given up once it had a
+            // whole interval (it may have begun just before this tick).
+            let all_failed =
+                q.failed.iter().all(|&f| f) && q.tcp.as_ref().is_some_and(|t| t.ticks >= 2);
             let stalled = (q.tcp.as_ref())
                 .filter(|t| q.outcome.is_none() && t.started && (t.addrs.is_empty() || all_failed))
                 .map(|t| t.server)
@@ -1869,6 +1882,11 @@ mod tests {
             assert!(l.new_tcp().is_some());
             l.unreachable(0, &errno(rustix::io::Errno::CONNREFUSED));
             l.queries[0].answered(1, Outcome::ServFail);
+            l.retransmit_all();
+            assert!(
+                l.queries[0].tcp.is_some() || answer.is_none(),
+                "a retry with addresses in hand gets a whole interval"
+            );
             l.retransmit_all();
             assert!(l.queries[0].tcp.is_none(), "given up");
             match (&l.queries[0].outcome, answer) {

@@ -308,8 +308,7 @@ impl Drop for Loop {
         let mut tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
             .map(|&t| registered_task(t))
             .collect();
-        let newest = newest_generation();
-        tasks.sort_by_key(|t| t.header().teardown_rank(newest));
+        tasks.sort_by_key(|t| t.header().teardown_rank());
         // No task is started in the memory of a finished one from now on:
         // its entry in the table would be the table's, which goes with the
         // loop.
