@@ -795,13 +795,21 @@ fn top(log: Arc<std::sync::Mutex<Vec<&'static str>>>) {
 /// thread exit, ends as a cancelled caller's callees do in the loop:
 /// the caller's variables first, then those of the function it waited
 /// for, down the chain (the two with a `done` registered with the loop
-/// at their start, before the caller, which has none, first blocked).
+/// at their start, before the caller, which has none, first blocked: the
+/// order of the loop's table put them first).
 #[test]
 fn a_chain_blocked_at_thread_exit_ends_caller_first() {
+    assert_eq!(drops_at_thread_exit(top), ["top", "mid", "leaf"]);
+}
+
+/// The names `Named` values logged as they were dropped, when a thread
+/// that ran `start` and no loop exits.
+fn drops_at_thread_exit(start: fn(Arc<std::sync::Mutex<Vec<&'static str>>>)) -> Vec<&'static str> {
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     let inner = log.clone();
-    thread::spawn(move || top(inner)).join().unwrap();
-    assert_eq!(*log.lock().unwrap(), ["top", "mid", "leaf"]);
+    thread::spawn(move || start(inner)).join().unwrap();
+    let log = log.lock().unwrap();
+    log.clone()
 }
 
 /// A task written by hand that holds `Named("by_hand")` and waits an hour
@@ -848,8 +856,8 @@ fn spawner(log: Arc<std::sync::Mutex<Vec<&'static str>>>) {
 /// first, then they, in the order they started.
 #[test]
 fn a_function_blocked_at_thread_exit_ends_before_the_future_and_task_it_started() {
-    let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let inner = log.clone();
-    thread::spawn(move || spawner(inner)).join().unwrap();
-    assert_eq!(*log.lock().unwrap(), ["spawner", "future", "by_hand"]);
+    assert_eq!(
+        drops_at_thread_exit(spawner),
+        ["spawner", "future", "by_hand"]
+    );
 }
