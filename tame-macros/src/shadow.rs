@@ -134,8 +134,9 @@ struct BlockSites {
     /// The places written so far (their tokens), with the phantom of the
     /// first site that writes them.
     placed: Vec<(String, Ident)>,
-    /// The variables without a value its sites fill (see
-    /// [`Declared::filled`]), marked so at the block's end.
+    /// The variables without a value its sites fill where their events
+    /// are made: they have one after the block (see
+    /// [`Shadow::mark_assigned`]).
     filled: Vec<String>,
 }
 
@@ -170,9 +171,6 @@ struct Declared {
     /// A `Rendezvous` itself, not a value with one in it (see
     /// [`Shadow::is_a_rendezvous`]).
     itself: bool,
-    /// Without a value at its `let`, given one by a slot written where
-    /// its event was made (see [`Shadow::filled_by_a_slot`]).
-    filled: bool,
     /// A plain value by its initializer or written type (`let mut a = 0;`),
     /// as the translator judges one: an event of it as a rendezvous
     /// (`mkevent!(a, b)` outside a `twait! {}` block) was reported.
@@ -303,28 +301,10 @@ impl Shadow<'_> {
         }
     }
 
-    /// The variable `name` was given a value by a slot (see
-    /// [`Declared::filled`]).
-    fn mark_filled(&mut self, name: &str) {
-        if let Some(d) = self.declared_mut(name) {
-            d.filled = true;
-        }
-    }
-
     /// The innermost declaration of `name`, to update.
     fn declared_mut(&mut self, name: &str) -> Option<&mut Declared> {
         (self.scopes.iter_mut().rev())
             .find_map(|scope| scope.iter_mut().rev().find(|d| d.name == name))
-    }
-
-    /// Whether a slot's variable, declared without a value, got its value
-    /// from an earlier block's slot only (see [`Declared::filled`]).
-    fn filled_by_a_slot(&self, place: &Expr) -> bool {
-        let Some(root) = root_name(place) else {
-            return false;
-        };
-        self.declared(&root)
-            .is_some_and(|d| d.uninit && !d.assigned && d.filled && matches!(place, Expr::Path(_)))
     }
 
     /// Whether a slot's variable is declared without a value (then the
@@ -334,7 +314,7 @@ impl Shadow<'_> {
             return false;
         };
         self.declared(&root)
-            .is_some_and(|d| d.uninit && !d.assigned && !d.filled && matches!(place, Expr::Path(_)))
+            .is_some_and(|d| d.uninit && !d.assigned && matches!(place, Expr::Path(_)))
     }
 
     /// The innermost `let` of `name` open here, if any.
@@ -356,10 +336,7 @@ impl Shadow<'_> {
             return quote_spanned!(u.span()=> _ = #value;);
         }
         let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
-        if self.uninit(place)
-            || self.filled_by_a_slot(place)
-            || (moved && matches!(place, Expr::Path(_)))
-        {
+        if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
             quote_spanned!(place.span()=> #place = #value;)
         } else if exact || !matches!(place, Expr::Path(_)) {
             // The old value is read (kept if the event comes back empty),
@@ -550,8 +527,10 @@ impl Shadow<'_> {
             }
             // Given a value here: a later block's slot of it is a store at
             // that block's wait (a borrow of this value may live through
-            // that block), of a value whose old one is not read (it may
-            // have been moved out meanwhile, `let (s, n) = got;`).
+            // that block), which keeps the old value if no event comes (a
+            // path that made none), as after `x = v;`; unless the value
+            // was moved out whole meanwhile (`let (s, n) = got;`: see
+            // `visit_local_mut`).
             // (From the block's end: the other branches of a `match` in
             // the block fill it where their events are made too.)
             let names = (args.iter().filter(|a| matches!(a, Expr::Path(_))))
@@ -561,7 +540,7 @@ impl Shadow<'_> {
                 Some(b) => b.filled.extend(names),
                 None => {
                     for name in names.collect::<Vec<_>>() {
-                        self.mark_filled(&name);
+                        self.mark_assigned(&name);
                     }
                 }
             }
@@ -753,7 +732,7 @@ impl Shadow<'_> {
                 } = std::mem::replace(&mut self.block, outer).unwrap_or_default();
                 self.consumed = outer_consumed;
                 for name in filled {
-                    self.mark_filled(&name);
+                    self.mark_assigned(&name);
                 }
                 // The block is a statement: its last expression too (a
                 // `match` left as the value of a block statement is an
@@ -966,7 +945,6 @@ impl Shadow<'_> {
                     mutable: b.mutable,
                     itself: false,
                     plain: false,
-                    filled: false,
                 });
             }
         }
@@ -1068,6 +1046,16 @@ impl VisitMut for Shadow<'_> {
 
     fn visit_local_mut(&mut self, l: &mut syn::Local) {
         visit_mut::visit_local_mut(self, l);
+        // `let (s, n) = got;`: a variable declared without a value, whose
+        // value is moved out here, has none again (a slot of it is then
+        // written where its event is made, an assignment of the whole).
+        if let Some(init) = &l.init {
+            let moved = (syntax::as_ident(&init.expr).map(|i| i.to_string()))
+                .filter(|_| syntax::binds_by_value(&l.pat, syntax::local_place(l)));
+            if let Some(d) = moved.and_then(|n| self.declared_mut(&n)) {
+                d.assigned = false;
+            }
+        }
         let uninit = l.init.is_none();
         let rendezvous = declares_rendezvous(l);
         let itself = rendezvous
@@ -1099,7 +1087,6 @@ impl VisitMut for Shadow<'_> {
                     mutable: b.mutable,
                     itself,
                     plain,
-                    filled: false,
                 });
             }
         }
@@ -1472,7 +1459,6 @@ fn param_scope(params: &Punctuated<syn::FnArg, syn::Token![,]>) -> Vec<Declared>
                 mutable: b.mutable,
                 itself,
                 plain: false,
-                filled: false,
             });
         }
     }
