@@ -228,9 +228,7 @@ impl Header {
             site: Cell::new(None),
             join_outstanding: Cell::new(0),
             registry_index: Cell::new(NOT_REGISTERED),
-            // Taken as the task starts, not when it registers (no two tasks
-            // of the thread share one until the count wraps).
-            registry_generation: Cell::new(crate::driver::next_generation()),
+            registry_generation: Cell::new(0),
             status: Cell::new(Status::Running),
             join_waiting: Cell::new(false),
             queued: Cell::new(false),
@@ -244,14 +242,15 @@ impl Header {
 
     /// This task is registered under `index` (by
     /// `crate::driver::register_blocked`, or in the entry it took over from
-    /// the finished task it was started in the memory of), with the
-    /// generation it took as it started: its wait id is unique, as no
-    /// two tasks of the thread started with the same one (until the
-    /// generations wrap, after 2^28 starts, fd registrations and timer
-    /// and watch keys in all, which take theirs from the same count).
+    /// the finished task it was started in the memory of), with a new
+    /// generation: its wait id is unique (until the generations wrap,
+    /// after 2^28 registrations of tasks, descriptors, timers and
+    /// watches, which take theirs from the same count).
     pub(crate) fn registered(&self, index: u32) -> WaitId {
+        let generation = crate::driver::next_generation();
         self.registry_index.set(index);
-        crate::driver::task_wait_id(index, self.registry_generation.get())
+        self.registry_generation.set(generation);
+        crate::driver::task_wait_id(index, generation)
     }
 
     /// The id the events this task watches report when they die, while it
@@ -1119,8 +1118,8 @@ impl TaskContext<'_> {
     /// trigger it or drop it by the task's end (as a tamed function does
     /// with its `done`): one kept past it (stashed in a collection) stays
     /// watched under the task's id, which the loop
-    /// gives again after 2^28 tasks started and registrations made (of
-    /// descriptors, timers and watches), and its death would then
+    /// gives again after 2^28 registrations (of tasks, descriptors, timers
+    /// and watches), and its death would then
     /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
         let id = match self.header.watch_id() {
