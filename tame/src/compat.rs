@@ -159,6 +159,7 @@ where
     task.key.set(key);
     // Watched as a tamed function watches its `done`: if `ev` dies, the
     // loop cancels the future (`cancel_watched`).
+    task.header.watches_result.set(true);
     if let Some(id) = driver::register_blocked(&task_ref, &task.header) {
         if !ev.watch(id) {
             driver::waits_died([id]);

@@ -197,15 +197,10 @@ pub(crate) struct Header {
     /// The rendezvous of its `twait!(r)` is a variable of its own, held
     /// by value: it goes with the task (see [`Header::task_watchers`]).
     rendezvous_owned: Cell<bool>,
-    /// How many tasks the thread started before this one (see
-    /// [`Header::teardown_rank`]): 64 bits, never wrapping, unlike the
-    /// generation, which every registration takes one of.
-    started: u64,
-}
-
-thread_local! {
-    /// The tasks this thread started (see `Header::started`).
-    static STARTED: Cell<u64> = const { Cell::new(0) };
+    /// It watches an event it was given (its `done`, by
+    /// [`TaskContext::watch_result`], or a spawned future's): something
+    /// may wait for it (see [`Header::teardown_rank`]).
+    pub(crate) watches_result: Cell<bool>,
 }
 
 /// The rendezvous a task waits on besides its last, by the task's
@@ -236,7 +231,7 @@ impl Header {
             budget: Cell::new(TWAIT_BUDGET),
             join_watches: WatchSet::new(),
             rendezvous_owned: Cell::new(false),
-            started: STARTED.with(|n| n.replace(n.get().wrapping_add(1))),
+            watches_result: Cell::new(false),
         }
     }
 
@@ -262,11 +257,24 @@ impl Header {
     }
 
     /// Where this task goes in the order the loop's teardown cancels the
-    /// tasks still blocked in (smallest first): the order they started in,
-    /// so that a caller ends before the functions, futures and tasks it
-    /// started and waits for, as a cancelled caller's do in the loop.
-    pub(crate) fn teardown_rank(&self) -> u64 {
-        self.started
+    /// tasks still blocked in (smallest first), so that a caller ends
+    /// before the functions it started and waits for, as a cancelled
+    /// caller's do in the loop: first the tasks that watch no event they
+    /// were given (nothing waits for them), newest registration first (such
+    /// a function registers when it first blocks, after the functions it
+    /// started did), then the others oldest first (a function with `done`
+    /// or a spawned future registers as it starts, after its caller). No
+    /// count is kept at each start for it: a start is the path of every
+    /// call. `newest` is the generation taken last; ages are right for two
+    /// registrations fewer than 2^27 apart.
+    pub(crate) fn teardown_rank(&self, newest: u32) -> (bool, u32) {
+        let age =
+            newest.wrapping_sub(self.registry_generation.get()) & crate::driver::GENERATION_MASK;
+        if self.watches_result.get() {
+            (true, crate::driver::GENERATION_MASK - age)
+        } else {
+            (false, age)
+        }
     }
 
     /// Who this task is, for the loop's table of extra watches.
@@ -1122,6 +1130,7 @@ impl TaskContext<'_> {
     /// and watches), and its death would then
     /// cancel the task that holds the id then.
     pub fn watch_result<T>(&self, ev: &Event<T>) {
+        self.header.watches_result.set(true);
         let id = match self.header.watch_id() {
             Some(id) => id,
             None => match crate::driver::register_blocked(self.task, self.header) {

@@ -308,7 +308,8 @@ impl Drop for Loop {
         let mut tasks: Vec<TaskRef> = (self.blocked.get_mut().iter())
             .map(|&t| registered_task(t))
             .collect();
-        tasks.sort_by_key(|t| t.header().teardown_rank());
+        let newest = newest_generation();
+        tasks.sort_by_key(|t| t.header().teardown_rank(newest));
         // No task is started in the memory of a finished one from now on:
         // its entry in the table would be the table's, which goes with the
         // loop.

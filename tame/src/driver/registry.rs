@@ -92,6 +92,11 @@ pub(crate) fn loop_gone() -> io::Error {
 /// The bits of a generation (see [`next_generation`]).
 pub(crate) const GENERATION_MASK: u32 = 0x0fff_ffff;
 
+/// The generation [`next_generation`] gave last.
+pub(crate) fn newest_generation() -> u32 {
+    GENERATION.with(Cell::get)
+}
+
 /// The next generation of a token: never 0 (a token of 0 means "not
 /// registered" to a source), and below 2^28, so that the four top bits
 /// of a token stay free: a rendezvous' flag (63), a timer's tag
