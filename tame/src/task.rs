@@ -15,11 +15,12 @@
 //! [`poll_rendezvous`](TaskContext::poll_rendezvous) of that run returned
 //! `Pending`, or a rendezvous it waited on in an earlier run still has it
 //! as its waiter (below); otherwise the task is over, as if the run had
-//! returned `Ready` (see [`start`]). A run may wait at several of them, as a select: on its join
-//! and on one rendezvous or more, in any order; whichever comes back first
-//! runs the task again, which then polls what it still wants (a rendezvous
-//! it waited on keeps it as its waiter until it polls there again, waits
-//! there in a later run, or ends). A `#[tamed]` function waits at one.
+//! returned `Ready` (see [`start`]). A run may wait at several of them, as
+//! a select: on its join and on one rendezvous or more, in any order;
+//! whichever comes back first runs the task again, which then polls what
+//! it still wants (a rendezvous it waited on keeps it as its waiter until
+//! it polls there again, waits there in a later run, or ends). A
+//! `#[tamed]` function waits at one.
 //! A rendezvous the task's own state holds is polled with
 //! [`poll_own_rendezvous`](TaskContext::poll_own_rendezvous), as a tamed
 //! function's `twait!(r)` on a variable of its own is: what reports to it
