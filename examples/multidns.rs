@@ -480,6 +480,35 @@ struct Row {
     resolved: usize,
 }
 
+/// `table`'s rows as lines, the first column left-aligned and the others
+/// right-aligned, each column as wide as its widest cell or its `min`.
+fn aligned<const C: usize>(table: &[[String; C]], min: [usize; C]) -> Vec<String> {
+    let mut widths = min;
+    for row in table {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    table
+        .iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (i, (cell, &w)) in row.iter().zip(&widths).enumerate() {
+                let pad = " ".repeat(w - cell.chars().count());
+                if i == 0 {
+                    line.push_str(cell);
+                    line.push_str(&pad);
+                } else {
+                    line.push(' ');
+                    line.push_str(&pad);
+                    line.push_str(cell);
+                }
+            }
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(Some(a)) => a,
@@ -637,17 +666,10 @@ fn main() -> ExitCode {
     } else {
         (rows[0].wall / n.max(1) as u32, "~")
     };
-    out_line!("");
-    out_line!(
-        "{:<28} {:>6} {:>6} {:>11} {:>11} {:>6} {:>9}",
-        "mode",
-        "N",
-        "window",
-        "wall",
-        "ideal",
-        "ratio",
-        "resolved"
-    );
+    // The cells first, then each column as wide as its widest cell: a
+    // million names or a huge window must not push a row out of line.
+    let mut table =
+        vec![["mode", "N", "window", "wall", "ideal", "ratio", "resolved"].map(String::from)];
     let mut all_ok = true;
     // With a real server the delay is the sequential mode's, which says
     // nothing if names failed there.
@@ -668,17 +690,19 @@ fn main() -> ExitCode {
             "-".to_string()
         };
         all_ok &= row.resolved == n;
-        out_line!(
-            "{:<28} {:>6} {:>6} {:>8.1} ms {:>11} {:>6} {:>5}/{}",
-            row.mode,
-            n,
-            w,
-            row.wall.as_secs_f64() * 1e3,
+        table.push([
+            row.mode.to_string(),
+            n.to_string(),
+            w.to_string(),
+            format!("{:.1} ms", row.wall.as_secs_f64() * 1e3),
             ideal,
             ratio,
-            row.resolved,
-            n
-        );
+            format!("{}/{n}", row.resolved),
+        ]);
+    }
+    out_line!("");
+    for line in aligned(&table, [28, 6, 6, 11, 11, 6, 9]) {
+        out_line!("{line}");
     }
     if !failures.is_empty() {
         out_line!("\nsome lookups failed, for example:");

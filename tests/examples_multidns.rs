@@ -177,6 +177,40 @@ fn a_mode_that_left_names_unresolved_has_no_ideal_time_or_ratio() {
     }
 }
 
+/// The table's columns stay in line when a cell is wider than its
+/// column's usual width (a window of twelve digits overflowed its six and
+/// pushed the rest of its row to the right).
+#[test]
+fn a_wide_cell_widens_its_column_instead_of_shifting_its_row() {
+    let out = Command::new(example::example("multidns"))
+        .args(["-n", "3", "--delay", "0", "--window", "123456789012"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let table: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("mode "))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(table.len(), 5, "{stdout}");
+    // Every column but the first is right-aligned: the rows end together,
+    // and the window's cell ends where its header does.
+    for row in &table {
+        assert_eq!(row.len(), table[0].len(), "{stdout}");
+    }
+    let end_of = |row: &str, cell: &str| row.find(cell).map(|i| i + cell.len());
+    let win = table
+        .iter()
+        .find(|r| r.starts_with("multidns_win"))
+        .unwrap();
+    assert_eq!(
+        end_of(win, "123456789012"),
+        end_of(table[0], "window"),
+        "{stdout}"
+    );
+}
+
 /// A command line that asks for what cannot be: exit status 2 and the
 /// reason, before any work (a huge `-n` made it allocate without bound
 /// and abort; `-n` beside NAMEs was ignored; a delay at the lookups'
