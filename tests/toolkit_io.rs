@@ -535,6 +535,29 @@ fn a_skipped_line_is_dropped_as_it_arrives_and_the_next_line_follows() {
     });
 }
 
+/// A line skipped to the end of its stream ends there: what a file grown
+/// later gives is a new line, not more of the one skipped.
+#[test]
+fn a_line_skipped_to_the_end_of_a_file_ends_there() {
+    on_fresh_loop(|| {
+        let path = std::env::temp_dir().join(format!("tame-skip-eof-{}", std::process::id()));
+        let mut file = std::fs::File::create(&path).unwrap();
+        file.write_all(b"much too long, and no newline").unwrap();
+        let reader =
+            LineReader::new(tame::io::Fd::new(std::fs::File::open(&path).unwrap()).unwrap());
+        let r = Rendezvous::<()>::new();
+        let long = start_read_line(&reader, &r, 4);
+        turn_until(|| long.take().is_some_and(|l| l.is_err()));
+        reader.skip_line();
+        let end = start_read_line(&reader, &r, 4);
+        turn_until(|| end.take().is_some_and(|l| l.unwrap().is_none()));
+        file.write_all(b"ok\nnext\n").unwrap();
+        let next = start_read_line(&reader, &r, 8);
+        turn_until(|| next.take().is_some_and(|l| l.unwrap().unwrap() == b"ok\n"));
+        std::fs::remove_file(&path).unwrap();
+    });
+}
+
 #[test]
 fn skip_line_after_a_retry_with_a_larger_limit_skips_nothing() {
     on_fresh_loop(|| {

@@ -65,9 +65,9 @@ type LineResult = io::Result<Option<Vec<u8>>>;
 ///   kept for the next reads, and so is the buffer of the lines read,
 ///   emptied as they are given out, while it is at most 16 KiB (lines of
 ///   the usual sizes do not allocate it again); one a long line grew past
-///   that is freed once all its bytes are given out. A reader that waits
-///   for a line that has not begun holds at most those 20 KiB, whatever
-///   the longest line it read.
+///   that is given up once that line is given out, what follows the line
+///   moving to one of the usual size. A reader holds at most those 20 KiB
+///   once its lines fit them, whatever the longest line it read.
 ///
 /// # Examples
 ///
@@ -592,6 +592,9 @@ impl State {
     /// Everything left, at the end of the stream: the final line, if any.
     fn take_rest(&mut self) -> Option<Vec<u8>> {
         self.too_long = false;
+        // A line being skipped ends with the stream: bytes that a file
+        // grown later (or a tty after ^D) gives are a new line.
+        self.skipping = false;
         let rest = (self.start < self.buf.len()).then(|| self.buf[self.start..].to_vec());
         self.consume_to(self.buf.len());
         rest
@@ -609,6 +612,16 @@ impl State {
                 // next lines.
                 self.buf.clear();
             }
+            self.start = 0;
+            self.searched = 0;
+        } else if self.buf.capacity() > KEEP_BUF && self.buf.len() - end <= KEEP_BUF {
+            // A long line given out from the buffer it grew, and little
+            // after it: that little moves to a buffer of the usual size, or
+            // the long line's size would stay for as long as each read
+            // ends within a line.
+            let mut rest = Vec::with_capacity(KEEP_BUF);
+            rest.extend_from_slice(&self.buf[end..]);
+            self.buf = rest;
             self.start = 0;
             self.searched = 0;
         } else {
@@ -781,6 +794,24 @@ mod tests {
             capacity(&reader) <= KEEP_BUF,
             "an idle reader keeps {} bytes after a 1 MiB line",
             capacity(&reader)
+        );
+    }
+
+    #[test]
+    fn a_long_lines_buffer_is_given_up_when_the_next_line_has_begun() {
+        let (r, w) = crate::io::pipe().unwrap();
+        let reader = LineReader::new(r);
+        let mut long = vec![b'x'; 1 << 20];
+        long.extend_from_slice(b"\nsecond, begun");
+        assert_eq!(line_through(&reader, &w, long).len(), (1 << 20) + 1);
+        assert!(
+            capacity(&reader) <= KEEP_BUF,
+            "a reader holding half a line keeps {} bytes after a 1 MiB line",
+            capacity(&reader)
+        );
+        assert_eq!(
+            line_through(&reader, &w, b" and ended\n".to_vec()),
+            b"second, begun and ended\n"
         );
     }
 
