@@ -56,6 +56,18 @@ pub struct Point {
     y: u32,
 }
 
+/// A table whose `Index` logs each read: an element operand shows in the
+/// trace where it is read.
+pub struct Logged(Trace, Vec<u32>);
+
+impl std::ops::Index<usize> for Logged {
+    type Output = u32;
+    fn index(&self, i: usize) -> &u32 {
+        log(&self.0, format!("index {i}"));
+        &self.1[i]
+    }
+}
+
 mod tamed {
     use super::*;
 
@@ -176,6 +188,45 @@ mod tamed {
             &t,
             format!(
                 "a = {a}, b = {b}, pair = {pair:?}, p = ({}, {}), picked = {picked}",
+                p.x, p.y
+            ),
+        );
+    }
+
+    #[tamed]
+    pub fn elements(t: Trace) {
+        let r = Rendezvous::<u32>::new();
+        let v = Logged(t.clone(), vec![1, 2, 3, 4, 5, 6, 7]);
+        later(&t, &r, 10);
+        let call = add3(v[0], twait!(r).unwrap_or(0), note(&t, "third", 3));
+        later(&t, &r, 20);
+        let sum = v[1] + twait!(r).unwrap_or(0);
+        later(&t, &r, 30);
+        let tuple = (v[2], twait!(r).unwrap_or(0));
+        later(&t, &r, 40);
+        let p = Point {
+            x: v[3],
+            y: twait!(r).unwrap_or(0),
+        };
+        later(&t, &r, 50);
+        let wrapped = Some((v[4] as u64, twait!(r).unwrap_or(0)));
+        later(&t, &r, 60);
+        let arr = [-(v[5] as i64), twait!(r).unwrap_or(0) as i64];
+        let mut w = vec![1u32, 2];
+        later(&t, &r, 70);
+        // A later operand that changes the element does not reach the copy.
+        let changed = (w[0], {
+            w[0] += 10;
+            twait!(r).unwrap_or(0)
+        });
+        later(&t, &r, 80);
+        // Compared by reference: read where it is, after the twait, as a
+        // place (see the README).
+        let same = v[6] == twait!(r).unwrap_or(0);
+        log(
+            &t,
+            format!(
+                "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same}",
                 p.x, p.y
             ),
         );
@@ -476,6 +527,44 @@ mod plain {
         );
     }
 
+    pub fn elements(t: Trace) {
+        let r = Rendezvous::<u32>::new();
+        let v = Logged(t.clone(), vec![1, 2, 3, 4, 5, 6, 7]);
+        later(&t, &r, 10);
+        let call = add3(v[0], settle(&r).unwrap_or(0), note(&t, "third", 3));
+        later(&t, &r, 20);
+        let sum = v[1] + settle(&r).unwrap_or(0);
+        later(&t, &r, 30);
+        let tuple = (v[2], settle(&r).unwrap_or(0));
+        later(&t, &r, 40);
+        let p = Point {
+            x: v[3],
+            y: settle(&r).unwrap_or(0),
+        };
+        later(&t, &r, 50);
+        let wrapped = Some((v[4] as u64, settle(&r).unwrap_or(0)));
+        later(&t, &r, 60);
+        let arr = [-(v[5] as i64), settle(&r).unwrap_or(0) as i64];
+        let mut w = vec![1u32, 2];
+        later(&t, &r, 70);
+        // A later operand that changes the element does not reach the copy.
+        let changed = (w[0], {
+            w[0] += 10;
+            settle(&r).unwrap_or(0)
+        });
+        later(&t, &r, 80);
+        // (Read after the twait, in the tamed function.)
+        let got = settle(&r).unwrap_or(0);
+        let same = v[6] == got;
+        log(
+            &t,
+            format!(
+                "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same}",
+                p.x, p.y
+            ),
+        );
+    }
+
     pub fn push_twait(t: Trace) {
         let r = Rendezvous::<u32>::new();
         let mut got = Vec::new();
@@ -738,6 +827,37 @@ fn call_arguments_around_a_twait_are_evaluated_left_to_right() {
     assert_eq!(
         as_plain(tamed::call_args, plain::call_args),
         ["first", "fire 2", "third", "n = 123"]
+    );
+}
+
+/// An element taken by value before a twait (an argument, an operand of
+/// `+`, a tuple's, a field's, a wrapped one, one negated) is read before
+/// it, as Rust reads it: through an `Index` impl, whose panic (a missing
+/// key) then comes before the later operands run, and a later operand
+/// that changes the element does not reach the value read.
+#[test]
+fn elements_taken_by_value_before_a_twait_are_read_before_it() {
+    assert_eq!(
+        as_plain(tamed::elements, plain::elements),
+        [
+            "index 0",
+            "fire 10",
+            "third",
+            "index 1",
+            "fire 20",
+            "index 2",
+            "fire 30",
+            "index 3",
+            "fire 40",
+            "index 4",
+            "fire 50",
+            "index 5",
+            "fire 60",
+            "fire 70",
+            "fire 80",
+            "index 6",
+            "203 22 (3, 30) (4, 40) Some((5, 50)) [-6, 60] (1, 70) [11, 2] false"
+        ]
     );
 }
 

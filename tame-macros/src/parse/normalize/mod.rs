@@ -5,7 +5,9 @@
 //!   `let t0 = a(); <wait into t1>; f(t0, t1)`. Operands to the left of
 //!   the twait are evaluated before it, in order, as Rust does; those that
 //!   only read a place (`x`, `self.n`, `&v[i]`, a literal) stay where they
-//!   are and are read after it.
+//!   are and are read after it; an element taken by value (`f(v[i],
+//!   twait!(r))`) is copied first, as Rust copies it (see
+//!   [`takes_by_value`]).
 //! * `place op= value` and `place = value` evaluate the value first and
 //!   keep the place a place: its operands that run before the twait go
 //!   into temporaries (`v[next()] += twait!(r)` reads `next()` after the
@@ -606,6 +608,7 @@ impl Builder<'_> {
                 .collect(),
             _ => Vec::new(),
         };
+        let e_kind = Operands::of(e);
         let mut kids = children(e);
         let last = kids.iter().rposition(|k| needs(k));
         let Some(last) = last else { return };
@@ -632,7 +635,8 @@ impl Builder<'_> {
             // is made before them, as Rust makes it: a value with a drop
             // is dropped if a later operand leaves early.
             let cfg_constant = cfg_fields.get(i) == Some(&true) && syntax::constant_like(kid);
-            if stays_in_place(kid) || cfg_constant {
+            let copied_element = is_element(kid) && takes_by_value(e_kind, i);
+            if (stays_in_place(kid) && !copied_element) || cfg_constant {
             } else if let Some(place) = borrowed_place(kid, (method_call || indexed) && i == 0) {
                 self.pin_place(place, Root::Variable, out);
             } else if let Expr::Reference(r) = &mut **kid {
@@ -687,7 +691,9 @@ impl Builder<'_> {
     /// where it is, where the type the operand is given reaches inside it.
     fn hoist_parts(&mut self, e: &mut Expr, out: &mut Vec<ir::Stmt>) {
         for part in children(e) {
-            if stays_in_place(part) {
+            // (Every part of a constructor is taken by value: an element
+            // is copied now, as Rust copies it.)
+            if stays_in_place(part) && !is_element(part) {
                 continue;
             }
             if constructor_shell(part) {
@@ -1026,6 +1032,65 @@ fn projects_a_value(e: &Expr) -> bool {
     let projected = matches!(e, Expr::Field(_) | Expr::Index(_) | Expr::Paren(_))
         || matches!(e, Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)));
     projected && !syntax::is_place(root(e))
+}
+
+/// What an expression does with its operands, as far as
+/// [`takes_by_value`] needs to know (the expression itself is borrowed
+/// mutably while they are rewritten).
+#[derive(Clone, Copy)]
+enum Operands {
+    /// An array, a tuple, a cast, a range, a `-`/`!`: every one by value.
+    Values,
+    /// A call or a method call: the arguments after the callee or receiver.
+    Arguments,
+    /// A struct literal with this many fields (a `..base` after them).
+    Fields(usize),
+    /// An arithmetic or bitwise operator.
+    Arithmetic,
+    /// Anything else: a comparison (by reference), `&`, `*`, an index's
+    /// base, a field's base, ...
+    Other,
+}
+
+impl Operands {
+    fn of(e: &Expr) -> Operands {
+        match e {
+            Expr::Array(_) | Expr::Tuple(_) | Expr::Cast(_) | Expr::Range(_) => Operands::Values,
+            Expr::Unary(u) if !matches!(u.op, syn::UnOp::Deref(_)) => Operands::Values,
+            Expr::Call(_) | Expr::MethodCall(_) => Operands::Arguments,
+            Expr::Struct(s) => Operands::Fields(s.fields.len()),
+            Expr::Binary(b) if !syntax::gives_bool(&b.op) && !syntax::is_compound_assign(&b.op) => {
+                Operands::Arithmetic
+            }
+            _ => Operands::Other,
+        }
+    }
+}
+
+/// Whether operand `i` of an expression that does `what` with its
+/// operands is moved or copied out of its place, not borrowed or used as
+/// a place: there, an element read before a later twait (`f(v[i],
+/// twait!(r))`) is copied into a temporary before it, as Rust copies it,
+/// so that an `Index` impl runs (and a missing key or an index out of
+/// bounds panics) before the later operands, and a later operand that
+/// changes the element is not seen by it. (An element taken by value is
+/// `Copy`, or Rust refuses the move out of the index.)
+fn takes_by_value(what: Operands, i: usize) -> bool {
+    match what {
+        Operands::Values | Operands::Arithmetic => true,
+        Operands::Arguments => i > 0,
+        Operands::Fields(n) => i < n,
+        Operands::Other => false,
+    }
+}
+
+/// Whether `e` reads an element of a place (`v[i]`, `(v[i])`).
+fn is_element(e: &Expr) -> bool {
+    match e {
+        Expr::Index(_) => true,
+        Expr::Paren(p) => is_element(&p.expr),
+        _ => false,
+    }
 }
 
 fn borrowed_place(kid: &mut Expr, receiver: bool) -> Option<&mut Expr> {

@@ -116,8 +116,11 @@ pub fn is_compound_assign(op: &syn::BinOp) -> bool {
 /// Whether an operand can be left in place and evaluated after a twait
 /// that follows it in the same expression: it reads a place or is a
 /// constant, so evaluating it later observes the same thing unless the
-/// twait itself changed it. Other operands are evaluated before the twait
-/// into a temporary, as Rust evaluates operands left to right.
+/// code before the twait changed it (or a `Deref`/`Index` impl on the way
+/// does something of its own: the README says so). Other operands are
+/// evaluated before the twait into a temporary, as Rust evaluates
+/// operands left to right; an element taken by value is copied too
+/// (`normalize::takes_by_value`).
 pub fn stays_in_place(e: &Expr) -> bool {
     match e {
         Expr::Lit(_) | Expr::Path(_) | Expr::Closure(_) => true,
