@@ -17,6 +17,8 @@
     clippy::while_let_loop
 )]
 
+use std::fmt::Write;
+
 use tame::{mkevent, tamed, twait, Rendezvous};
 
 #[path = "support/trace.rs"]
@@ -223,11 +225,35 @@ mod tamed {
         // Compared by reference: read where it is, after the twait, as a
         // place (see the README).
         let same = v[6] == twait!(r).unwrap_or(0);
+        // The value of an assignment is read first.
+        later(&t, &r, 1);
+        let mut slots = [0u32; 3];
+        slots[twait!(r).unwrap_or(0) as usize] = v[6];
+        // Std's formatting macros borrow their arguments: an element that
+        // is no `Copy` stays a place.
+        let names = vec![String::from("a")];
+        later(&t, &r, 90);
+        let said = format!("{} {:?}", names[0], twait!(r).unwrap_or(0));
+        let mut bufs = vec![String::new()];
+        later(&t, &r, 91);
+        write!(bufs[0], "{}", twait!(r).unwrap_or(0)).unwrap();
+        // An element of a field under `#[cfg]` stays under it.
+        #[allow(unused_variables)]
+        let empty: Vec<u32> = Vec::new();
+        later(&t, &r, 92);
+        let q = Point {
+            #[cfg(any())]
+            x: empty[0],
+            #[cfg(not(any()))]
+            x: 0,
+            y: twait!(r).unwrap_or(0),
+        };
         log(
             &t,
             format!(
-                "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same}",
-                p.x, p.y
+                "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same} \
+                 {slots:?} {said} {bufs:?} ({}, {})",
+                p.x, p.y, q.x, q.y
             ),
         );
     }
@@ -556,11 +582,35 @@ mod plain {
         // (Read after the twait, in the tamed function.)
         let got = settle(&r).unwrap_or(0);
         let same = v[6] == got;
+        // The value of an assignment is read first.
+        later(&t, &r, 1);
+        let mut slots = [0u32; 3];
+        slots[settle(&r).unwrap_or(0) as usize] = v[6];
+        // Std's formatting macros borrow their arguments: an element that
+        // is no `Copy` stays a place.
+        let names = vec![String::from("a")];
+        later(&t, &r, 90);
+        let said = format!("{} {:?}", names[0], settle(&r).unwrap_or(0));
+        let mut bufs = vec![String::new()];
+        later(&t, &r, 91);
+        write!(bufs[0], "{}", settle(&r).unwrap_or(0)).unwrap();
+        // An element of a field under `#[cfg]` stays under it.
+        #[allow(unused_variables)]
+        let empty: Vec<u32> = Vec::new();
+        later(&t, &r, 92);
+        let q = Point {
+            #[cfg(any())]
+            x: empty[0],
+            #[cfg(not(any()))]
+            x: 0,
+            y: settle(&r).unwrap_or(0),
+        };
         log(
             &t,
             format!(
-                "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same}",
-                p.x, p.y
+                "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same} \
+                 {slots:?} {said} {bufs:?} ({}, {})",
+                p.x, p.y, q.x, q.y
             ),
         );
     }
@@ -856,7 +906,13 @@ fn elements_taken_by_value_before_a_twait_are_read_before_it() {
             "fire 70",
             "fire 80",
             "index 6",
-            "203 22 (3, 30) (4, 40) Some((5, 50)) [-6, 60] (1, 70) [11, 2] false"
+            "index 6",
+            "fire 1",
+            "fire 90",
+            "fire 91",
+            "fire 92",
+            "203 22 (3, 30) (4, 40) Some((5, 50)) [-6, 60] (1, 70) [11, 2] false \
+             [0, 7, 0] a 90 [\"91\"] (0, 92)"
         ]
     );
 }

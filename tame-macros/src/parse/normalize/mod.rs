@@ -495,6 +495,19 @@ impl Builder<'_> {
     /// their own (a twait, or a construct that must be one of the spine),
     /// and the operands evaluated before them, into statements before it.
     fn hoist(&mut self, e: &mut Expr, needs: fn(&Expr) -> bool, out: &mut Vec<ir::Stmt>) {
+        let taken = Operands::of(e);
+        self.hoist_taken(e, taken, needs, out);
+    }
+
+    /// [`Builder::hoist`], `e`'s operands taken as `taken` says (a macro's
+    /// argument list, a tuple to the parser, is borrowed by most).
+    fn hoist_taken(
+        &mut self,
+        e: &mut Expr,
+        taken: Operands,
+        needs: fn(&Expr) -> bool,
+        out: &mut Vec<ir::Stmt>,
+    ) {
         if !needs(e) {
             return;
         }
@@ -608,7 +621,6 @@ impl Builder<'_> {
                 .collect(),
             _ => Vec::new(),
         };
-        let e_kind = Operands::of(e);
         let mut kids = children(e);
         let last = kids.iter().rposition(|k| needs(k));
         let Some(last) = last else { return };
@@ -635,7 +647,11 @@ impl Builder<'_> {
             // is made before them, as Rust makes it: a value with a drop
             // is dropped if a later operand leaves early.
             let cfg_constant = cfg_fields.get(i) == Some(&true) && syntax::constant_like(kid);
-            let copied_element = is_element(kid) && takes_by_value(e_kind, i);
+            // (An element of a field under `#[cfg]` stays where it is,
+            // under it: made before the twaits, it would be in every
+            // build.)
+            let copied_element =
+                is_element(kid) && takes_by_value(taken, i) && cfg_fields.get(i) != Some(&true);
             if (stays_in_place(kid) && !copied_element) || cfg_constant {
             } else if let Some(place) = borrowed_place(kid, (method_call || indexed) && i == 0) {
                 self.pin_place(place, Root::Variable, out);
@@ -786,7 +802,15 @@ impl Builder<'_> {
             paren_token: syn::token::Paren::default(),
             elems: values,
         });
-        self.hoist(&mut operands, needs, out);
+        // `vec!` moves its elements, the others borrow their arguments
+        // (`println!("{}", names[0], ..)` of a `Vec<String>`), or call a
+        // method on them (`write!(bufs[0], ..)`).
+        let taken = if name.as_deref() == Some("vec") {
+            Operands::Values
+        } else {
+            Operands::Other
+        };
+        self.hoist_taken(&mut operands, taken, needs, out);
         let Expr::Tuple(operands) = operands else {
             unreachable!("hoisting an operand list keeps it one")
         };
@@ -1045,6 +1069,8 @@ enum Operands {
     Arguments,
     /// A struct literal with this many fields (a `..base` after them).
     Fields(usize),
+    /// `place = value` or `place op= value`: the value, first.
+    Assigned,
     /// An arithmetic or bitwise operator.
     Arithmetic,
     /// Anything else: a comparison (by reference), `&`, `*`, an index's
@@ -1059,6 +1085,8 @@ impl Operands {
             Expr::Unary(u) if !matches!(u.op, syn::UnOp::Deref(_)) => Operands::Values,
             Expr::Call(_) | Expr::MethodCall(_) => Operands::Arguments,
             Expr::Struct(s) => Operands::Fields(s.fields.len()),
+            Expr::Assign(_) => Operands::Assigned,
+            Expr::Binary(b) if syntax::is_compound_assign(&b.op) => Operands::Assigned,
             Expr::Binary(b) if !syntax::gives_bool(&b.op) && !syntax::is_compound_assign(&b.op) => {
                 Operands::Arithmetic
             }
@@ -1079,6 +1107,7 @@ fn takes_by_value(what: Operands, i: usize) -> bool {
     match what {
         Operands::Values | Operands::Arithmetic => true,
         Operands::Arguments => i > 0,
+        Operands::Assigned => i == 0,
         Operands::Fields(n) => i < n,
         Operands::Other => false,
     }
