@@ -231,7 +231,7 @@ mod tamed {
         slots[twait!(r).unwrap_or(0) as usize] = v[6];
         // Std's formatting macros borrow their arguments: an element that
         // is no `Copy` stays a place.
-        let names = vec![String::from("a")];
+        let names = [String::from("a")];
         later(&t, &r, 90);
         let said = format!("{} {:?}", names[0], twait!(r).unwrap_or(0));
         let mut bufs = vec![String::new()];
@@ -588,7 +588,7 @@ mod plain {
         slots[settle(&r).unwrap_or(0) as usize] = v[6];
         // Std's formatting macros borrow their arguments: an element that
         // is no `Copy` stays a place.
-        let names = vec![String::from("a")];
+        let names = [String::from("a")];
         later(&t, &r, 90);
         let said = format!("{} {:?}", names[0], settle(&r).unwrap_or(0));
         let mut bufs = vec![String::new()];
