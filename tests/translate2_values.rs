@@ -248,11 +248,19 @@ mod tamed {
             x: 0,
             y: twait!(r).unwrap_or(0),
         };
+        // A field of an element too, its index read then.
+        let pts = [Point { x: 1, y: 0 }, Point { x: 5, y: 0 }];
+        let mut i = 0;
+        later(&t, &r, 93);
+        let fx = (pts[i].x, {
+            i = 1;
+            twait!(r).unwrap_or(0)
+        });
         log(
             &t,
             format!(
                 "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same} \
-                 {slots:?} {said} {bufs:?} ({}, {})",
+                 {slots:?} {said} {bufs:?} ({}, {}) {fx:?} {i}",
                 p.x, p.y, q.x, q.y
             ),
         );
@@ -605,11 +613,19 @@ mod plain {
             x: 0,
             y: settle(&r).unwrap_or(0),
         };
+        // A field of an element too, its index read then.
+        let pts = [Point { x: 1, y: 0 }, Point { x: 5, y: 0 }];
+        let mut i = 0;
+        later(&t, &r, 93);
+        let fx = (pts[i].x, {
+            i = 1;
+            settle(&r).unwrap_or(0)
+        });
         log(
             &t,
             format!(
                 "{call} {sum} {tuple:?} ({}, {}) {wrapped:?} {arr:?} {changed:?} {w:?} {same} \
-                 {slots:?} {said} {bufs:?} ({}, {})",
+                 {slots:?} {said} {bufs:?} ({}, {}) {fx:?} {i}",
                 p.x, p.y, q.x, q.y
             ),
         );
@@ -911,8 +927,9 @@ fn elements_taken_by_value_before_a_twait_are_read_before_it() {
             "fire 90",
             "fire 91",
             "fire 92",
+            "fire 93",
             "203 22 (3, 30) (4, 40) Some((5, 50)) [-6, 60] (1, 70) [11, 2] false \
-             [0, 7, 0] a 90 [\"91\"] (0, 92)"
+             [0, 7, 0] a 90 [\"91\"] (0, 92) (1, 93) 1"
         ]
     );
 }

@@ -1069,7 +1069,9 @@ enum Operands {
     Arguments,
     /// A struct literal with this many fields (a `..base` after them).
     Fields(usize),
-    /// `place = value` or `place op= value`: the value, first.
+    /// `place = value` or `place op= value`: the value, first (as for a
+    /// primitive; a user `op=` runs its place first, which a macro cannot
+    /// tell: the README's table says so).
     Assigned,
     /// An arithmetic or bitwise operator.
     Arithmetic,
@@ -1113,11 +1115,13 @@ fn takes_by_value(what: Operands, i: usize) -> bool {
     }
 }
 
-/// Whether `e` reads an element of a place (`v[i]`, `(v[i])`).
+/// Whether `e` reads an element of a place, or a field of one (`v[i]`,
+/// `(v[i])`, `v[i].x`).
 fn is_element(e: &Expr) -> bool {
     match e {
         Expr::Index(_) => true,
         Expr::Paren(p) => is_element(&p.expr),
+        Expr::Field(f) => is_element(&f.base),
         _ => false,
     }
 }
