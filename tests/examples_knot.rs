@@ -10,6 +10,10 @@ mod example;
 
 #[path = "support/fd_limit.rs"]
 mod fd_limit;
+
+#[path = "../examples/knot/files.rs"]
+#[allow(dead_code)]
+mod files;
 use example::{read_once, start, start_watching_stderr, Server, TempDir};
 
 fn knot(idle_ms: u64) -> Server {
@@ -511,6 +515,73 @@ fn a_file_knot_may_not_read_is_403_and_the_connection_stays_open() {
             "{method} {path}"
         );
     }
+}
+
+/// A named pipe where a file was found, or in place: 404 at once, and the
+/// loop goes on. Opened by name with a blocking `open`, a pipe switched in
+/// after the lookup waited for a writer, and stalled the loop for good.
+#[test]
+fn a_named_pipe_is_missing_and_opening_it_does_not_wait_for_a_writer() {
+    let dir = std::env::temp_dir().join(format!("knot-test-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    // The open itself, as knot makes it once its lookup found a file.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || tx.send(files::open_regular(&path).map(|_| ())));
+    let opened = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("opening a named pipe waited for a writer");
+    assert_eq!(opened.unwrap_err().kind(), std::io::ErrorKind::NotFound);
+    let root = dir.to_str().unwrap().to_owned();
+    std::fs::write(dir.join("a.txt"), "a\n").unwrap();
+    let srv = start(
+        "knot",
+        &["--root", &root, "--port", "0"],
+        Some(TempDir(dir)),
+    );
+    let (mut s, mut r) = connect(srv.addr);
+    for (method, path, want) in [
+        ("GET", "/fifo", 404),
+        ("HEAD", "/fifo", 404),
+        ("GET", "/a.txt", 200),
+    ] {
+        write!(s, "{method} {path} HTTP/1.1\r\n\r\n").unwrap();
+        let resp = read_response(&mut r, method == "HEAD");
+        assert_eq!(resp.status, want, "{method} {path}");
+    }
+}
+
+/// A file is read up to the length it had when it was opened: one that a
+/// writer keeps growing is not read for as long as the writer goes on
+/// (the loop stalled, its memory growing with the file).
+#[test]
+fn a_file_growing_while_it_is_read_is_read_up_to_its_length_when_opened() {
+    let path = std::env::temp_dir().join(format!("knot-test-grow-{}", std::process::id()));
+    std::fs::write(&path, "first\n").unwrap();
+    let opened = files::open_regular(&path).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all(b"written after the open\n")
+        .unwrap();
+    assert_eq!(files::read_opened(opened).unwrap(), b"first\n");
+    std::fs::remove_file(&path).unwrap();
+    // A file whose metadata gives no length is read to its end.
+    let status = files::read_regular(std::path::Path::new("/proc/self/status")).unwrap();
+    assert!(
+        status.starts_with(b"Name:"),
+        "{}",
+        String::from_utf8_lossy(&status)
+    );
 }
 
 /// The wall clock's second now.

@@ -56,7 +56,13 @@
 //!   until its end, its answer is not known (a head that ends in a bare LF
 //!   is 400, however many lines it had).
 //! * Files are read once and kept in memory with their response heads (like
-//!   Knot's cache). A file of up to 64 KiB is kept as whole responses (head
+//!   Knot's cache): a file changed or deleted later is served as it was
+//!   read, until knot restarts. A file is opened without blocking and
+//!   checked on its handle ([`files`]): one switched for a named pipe
+//!   after its name was looked up is 404, as one in place is (a blocking
+//!   open of a pipe would wait for a writer, the loop with it); and read
+//!   up to the length it had when opened (a log still being written is
+//!   cut there). A file of up to 64 KiB is kept as whole responses (head
 //!   and body in one buffer, one for keep-alive and one for close): a
 //!   request costs one read and one write syscall. A larger file's body is
 //!   kept once, shared by its responses, and written after its head (two
@@ -145,6 +151,7 @@
 
 mod conns;
 mod date;
+mod files;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -1199,16 +1206,16 @@ impl Site {
             // Opened as a GET would read it: a file it could not read is
             // missing to a HEAD too.
             None if head_only => {
-                return match std::fs::File::open(&on_disk).and_then(|f| f.metadata()) {
-                    Ok(m) => Ok(Found::Unread {
-                        len: usize::try_from(m.len()).unwrap_or(usize::MAX),
+                return match files::open_regular(&on_disk) {
+                    Ok((_, len)) => Ok(Found::Unread {
+                        len: usize::try_from(len).unwrap_or(usize::MAX),
                         ctype: http::content_type(&on_disk),
                     }),
                     Err(e) if out_of_fds(&e) => Err(e),
                     Err(e) => Ok(unreadable(&e)),
                 }
             }
-            None => match std::fs::read(&on_disk) {
+            None => match files::read_regular(&on_disk) {
                 Ok(body) => {
                     let c = Rc::new(Cached::new(&on_disk, body)?);
                     self.files.borrow_mut().insert(on_disk, c.clone());
