@@ -23,7 +23,10 @@
 //! go into one buffer shared by all connections of its loop.
 //! A client that goes away during a sleep keeps its connection (in
 //! CLOSE-WAIT) until the sleep ends, as a thread per connection would:
-//! the sleep does not watch the socket.
+//! the sleep does not watch the socket. One that sent several requests at
+//! once (pipelined) before it left keeps it for two sleeps: the first
+//! response is written into the half-closed socket without an error, and
+//! the next request, already read, is slept before its write fails.
 //!
 //! `--threads N` (default 1) runs N loops, one thread each, each with its
 //! own listener on the port (`SO_REUSEPORT`: the kernel spreads new

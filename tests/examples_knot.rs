@@ -584,6 +584,32 @@ fn a_file_growing_while_it_is_read_is_read_up_to_its_length_when_opened() {
     );
 }
 
+/// A client spelling one file in thousands of long ways (doubled
+/// slashes) makes knot remember none of the long spellings: each of the
+/// 4,096 it remembered could be 8 KiB, 32 MiB a loop held for good.
+#[test]
+fn long_spellings_of_a_path_are_not_remembered() {
+    const SPELLINGS: usize = 4200;
+    let srv = knot_serving(&[("small.txt", b"small\n")], &["--idle-ms", "30000"], false);
+    let (mut s, mut r) = connect(srv.addr);
+    s.write_all(b"GET /small.txt HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut r, false).status, 200);
+    let before = srv.rss_kib();
+    for k in 0..SPELLINGS {
+        // One write a request: written in pieces, each would wait for the
+        // last one's ACK (Nagle), delayed 40 ms.
+        let request = format!("GET {}small.txt HTTP/1.1\r\n\r\n", "/".repeat(3900 + k));
+        s.write_all(request.as_bytes()).unwrap();
+        assert_eq!(read_response(&mut r, false).body, b"small\n");
+    }
+    let grew_kib = srv.rss_kib().saturating_sub(before);
+    // Remembered, they took about 16 MiB (4,096 of 4 KiB and more).
+    assert!(
+        grew_kib < 4096,
+        "knot grew by {grew_kib} KiB after {SPELLINGS} long spellings of one path"
+    );
+}
+
 /// The wall clock's second now.
 fn wall_secs() -> u64 {
     std::time::SystemTime::now()

@@ -69,9 +69,10 @@
 //!   writes, against the many that copying it into the socket takes): it
 //!   costs its size in memory, not twice that ([`ONE_WRITE_MAX`]). A file
 //!   is kept once however its path is spelled (percent escapes, doubled
-//!   slashes); up to 4,096 spellings are remembered for a lookup without a
-//!   file-system call; a missing file is not remembered, so no client can
-//!   make the cache grow.
+//!   slashes); up to 4,096 spellings of at most 256 bytes are remembered
+//!   for a lookup without a file-system call (1 MiB at most, however many
+//!   clients spell files in new ways); a missing file is not remembered, so
+//!   no client can make the cache grow.
 //! * A file is read from disk on the loop, when it is first asked for (as
 //!   Knot did): while it is read, that loop serves nothing else. A small
 //!   file takes microseconds, but a large one stalls the loop's every
@@ -835,6 +836,10 @@ fn not_found_or_forbidden(code: u16, method: Method, keep_alive: bool) -> Rc<Res
 
 /// How many request paths a loop remembers as naming a cached file.
 const MAX_PATHS: usize = 4096;
+/// The longest request path a loop remembers: longer ones (up to the
+/// request line's 8 KiB) look the file up each time, so that the spellings
+/// remembered take at most 4,096 x 256 bytes, not 4,096 x 8 KiB.
+const MAX_PATH_REMEMBERED: usize = 256;
 
 /// Marks a request under way while it lives. Zero-sized (the counts are
 /// the thread's, as the loop is): an idle connection's state does not grow.
@@ -1076,7 +1081,8 @@ struct Site {
     /// The cached responses, one per file served (by its path on disk).
     files: RefCell<HashMap<PathBuf, Rc<Cached>>>,
     /// Request paths already seen to name a cached file, so that a hit
-    /// costs no file-system call. At most [`MAX_PATHS`]: a client can spell
+    /// costs no file-system call. At most [`MAX_PATHS`], each at most
+    /// [`MAX_PATH_REMEMBERED`] bytes: a client can spell
     /// one file in endless ways (percent escapes, doubled slashes), and a
     /// missing file is never remembered (each 404 looks again).
     paths: RefCell<HashMap<String, Rc<Cached>>>,
@@ -1228,7 +1234,7 @@ impl Site {
             },
         };
         let mut paths = self.paths.borrow_mut();
-        if paths.len() < MAX_PATHS {
+        if paths.len() < MAX_PATHS && path.len() <= MAX_PATH_REMEMBERED {
             paths.insert(path.to_owned(), cached.clone());
         }
         Ok(Found::File(cached))
