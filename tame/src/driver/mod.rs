@@ -162,16 +162,35 @@ impl Spawned {
 /// flag, see `compat::WakeHandle`), so the list holds at most one key per
 /// future woken; once the loop's thread is gone, wakes queue nothing.
 pub(crate) struct Remote {
-    /// The keys woken, or `None` once the loop's thread is gone.
-    keys: Mutex<Option<Vec<usize>>>,
-    wakeup: Notifier,
+    /// The keys woken and the descriptor that wakes the loop, or `None`
+    /// once the loop's thread is gone: a waker kept past it holds no
+    /// descriptor (a pool that keeps wakers of many short-lived loops
+    /// would hold an eventfd of each).
+    open: Mutex<Option<Open>>,
     /// The spawned futures' wakers alive (each future has at most one
     /// shared part, which its clones share): whether any future can still
     /// be woken is this count, not a scan of the futures.
     wakers: AtomicUsize,
 }
 
+/// What a [`Remote`] holds while its loop's thread lives.
+struct Open {
+    keys: Vec<usize>,
+    wakeup: Notifier,
+}
+
 impl Remote {
+    fn open(&self) -> std::sync::MutexGuard<'_, Option<Open>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wakes the loop, if it is still there.
+    fn notify(&self) {
+        if let Some(open) = self.open().as_ref() {
+            open.wakeup.notify();
+        }
+    }
+
     /// A spawned future's waker was made (see `compat::FutureTask::wake_handle`).
     pub(crate) fn waker_made(&self) {
         self.wakers.fetch_add(1, Ordering::Relaxed);
@@ -186,47 +205,45 @@ impl Remote {
     /// Wakes the loop with nothing queued, so that it looks again at what
     /// can still progress (a spawned future's last waker went).
     pub(crate) fn recheck(&self) {
-        self.wakeup.notify();
+        self.notify();
     }
 
     /// Queues the future with `key`, woken on another thread, for the
     /// loop's next turn; nothing once the loop's thread is gone (nobody
     /// would ever take it: the list would grow with every wake).
     pub(crate) fn wake(&self, key: usize) {
-        let mut guard = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(keys) = guard.as_mut() else { return };
-        let was_empty = keys.is_empty();
-        keys.push(key);
-        drop(guard);
+        let mut guard = self.open();
+        let Some(open) = guard.as_mut() else { return };
+        let was_empty = open.keys.is_empty();
+        open.keys.push(key);
         if was_empty {
-            self.wakeup.notify();
+            open.wakeup.notify();
         }
     }
 
     /// The loop's thread is going: what is queued is dropped, and nothing
     /// is queued from now on.
     fn close(&self) {
-        *self.keys.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let gone = self.open().take();
+        drop(gone);
     }
 
     /// Whether a wake is queued.
     fn any_queued(&self) -> bool {
-        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        keys.as_ref().is_some_and(|k| !k.is_empty())
+        self.open().as_ref().is_some_and(|o| !o.keys.is_empty())
     }
 
     /// Whether the future with `key` is queued by a wake from another
     /// thread (for [`crate::blocked`], which lists no future queued to be
     /// polled; the waker that queued it may be gone already).
     pub(crate) fn is_queued(&self, key: usize) -> bool {
-        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        keys.as_ref().is_some_and(|k| k.contains(&key))
+        self.open().as_ref().is_some_and(|o| o.keys.contains(&key))
     }
 
     /// The keys queued, `None` once the loop is gone (for tests).
     #[cfg(test)]
     pub(crate) fn queued(&self) -> Option<Vec<usize>> {
-        self.keys.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.open().as_ref().map(|o| o.keys.clone())
     }
 }
 
@@ -481,7 +498,7 @@ fn nudge_driver(l: &Loop) {
         return;
     }
     if let Some(remote) = l.remote.borrow().as_ref() {
-        remote.wakeup.notify();
+        remote.notify();
     }
 }
 
@@ -1626,14 +1643,15 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
         if let Some(r) = l.remote.borrow().as_ref() {
             return Ok(r.clone());
         }
+        let wakeup = Notifier::new()?;
+        with_selector(l, |sel| sel.register_notifier(wakeup.fd(), WAKEUP_TOKEN))?;
         let remote = Arc::new(Remote {
-            keys: Mutex::new(Some(Vec::new())),
+            open: Mutex::new(Some(Open {
+                keys: Vec::new(),
+                wakeup,
+            })),
             wakers: AtomicUsize::new(0),
-            wakeup: Notifier::new()?,
         });
-        with_selector(l, |sel| {
-            sel.register_notifier(remote.wakeup.fd(), WAKEUP_TOKEN)
-        })?;
         *l.remote.borrow_mut() = Some(remote.clone());
         Ok(remote)
     })
@@ -1643,10 +1661,10 @@ pub(crate) fn remote() -> io::Result<Arc<Remote>> {
 fn wake_remote(l: &Loop) {
     let remote = l.remote.borrow().clone();
     let Some(remote) = remote else { return };
-    remote.wakeup.drain();
-    let keys = (remote.keys.lock().unwrap_or_else(|p| p.into_inner()))
-        .as_mut()
-        .map(std::mem::take);
+    let keys = remote.open().as_mut().map(|open| {
+        open.wakeup.drain();
+        std::mem::take(&mut open.keys)
+    });
     // Each future's waker stays marked as queued until its poll starts
     // (`compat::FutureTask::poll`): a wake from now until then is that
     // poll's, and one after it queues the future again.
