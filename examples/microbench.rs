@@ -1,7 +1,8 @@
 //! Micro benchmarks of the runtime, run by `bench/run` next to tokio's.
 //!
 //! * event round trip: a tamed call that triggers its caller's event after
-//!   one yield (`asap`), and the caller resuming;
+//!   one yield (`asap`), and the caller resuming; and the same with one
+//!   socket waited on, as in a server (each yield then polls it);
 //! * timer arm + cancel: a timer armed with an event whose rendezvous is then
 //!   dropped, including the loop's removal of the dead entry;
 //! * the same with an earlier timer pending the whole time (tokio's
@@ -13,7 +14,7 @@
 //!   event triggered at once (what a server with an idle timeout pays per
 //!   read that does not time out).
 //!
-//! Usage: `microbench [N] [event|timer|timer-busy|handle|handle-busy|add-timeout]` (default
+//! Usage: `microbench [N] [event|event-fd|timer|timer-busy|handle|handle-busy|add-timeout]` (default
 //! 1,000,000). Prints `name: ns/op` lines.
 use std::time::{Duration, Instant};
 use tame_suite::out_line;
@@ -49,12 +50,14 @@ fn handle_arm_cancel(n: u64, done: Event) {
 }
 
 const USAGE: &str = "usage: microbench [N] [MODE]   (N iterations, at least 1, default 1000000; \
-                     MODE one of event, timer, timer-busy, handle, handle-busy, add-timeout: \
+                     MODE one of event, event-fd, timer, timer-busy, handle, handle-busy, \
+                     add-timeout: \
                      that one alone, default all)";
 
 /// The modes, as `bench/run` names them.
-const MODES: [&str; 6] = [
+const MODES: [&str; 7] = [
     "event",
+    "event-fd",
     "timer",
     "timer-busy",
     "handle",
@@ -107,6 +110,27 @@ fn main() {
         assert_eq!(r.try_next(), Some(()));
         if round == 1 {
             out_line!("event_round_trip_ns: {ns:.1}");
+        }
+    }
+
+    for round in 0..2 {
+        if !run("event-fd") {
+            break;
+        }
+        // The same with one socket waited on, as in a server: the loop then
+        // polls its descriptors at each turn, and each `asap` costs an
+        // `epoll_wait` (with nothing to wait on, a turn skips the poll).
+        let listener = tame::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+        listener.accept(Event::detached());
+        let start = Instant::now();
+        let done = tame::run_with(|done: Event| caller(n, done.map(|()| tame::stop())));
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        assert_eq!(done, Some(()));
+        // (Dropped, the listener would let its accept wait on.)
+        listener.close();
+        tame::run();
+        if round == 1 {
+            out_line!("event_round_trip_fd_ns: {ns:.1}");
         }
     }
 

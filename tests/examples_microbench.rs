@@ -25,6 +25,16 @@ fn a_short_run_of_one_mode_prints_its_line() {
     assert!(ns.is_finite() && ns > 0.0, "{text:?}");
 }
 
+/// The round trip with a socket waited on ends, its listener closed (a
+/// listener dropped with its accept in flight kept the loop waiting).
+#[test]
+fn the_round_trip_with_a_socket_waited_on_ends() {
+    let out = microbench(&["100", "event-fd"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("event_round_trip_fd_ns: "), "{text:?}");
+}
+
 #[test]
 fn what_it_cannot_take_is_a_usage_error() {
     for args in [
@@ -50,6 +60,7 @@ fn help_documents_every_mode() {
         "microbench",
         &[
             "event",
+            "event-fd",
             "timer",
             "timer-busy",
             "handle",

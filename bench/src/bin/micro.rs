@@ -14,7 +14,7 @@
 //! * `sleep_arm_cancel_busy_ns`: the same while an earlier sleep is pending
 //!   (no unpark: tokio's fast case).
 //!
-//! Usage: `micro [N] [oneshot|oneshot-spawn|spawn|sleep|sleep-busy]` (default 1,000,000). Prints
+//! Usage: `micro [N] [oneshot|oneshot-yield-fd|oneshot-spawn|spawn|sleep|sleep-busy]` (default 1,000,000). Prints
 //! `name: ns/op` lines.
 
 use std::future::Future;
@@ -33,6 +33,28 @@ async fn oneshot_round_trips(n: u64) {
         });
         rx.await.expect("the spawned task sends");
     }
+}
+
+/// The round trip of tame's `event_round_trip_fd_ns`: the spawned task
+/// yields once before it sends, as tame's callee yields (`asap`) before it
+/// triggers, with one socket waited on, as in a server (a yield then waits
+/// for the runtime's next look at its descriptors, in either runtime).
+async fn oneshot_yield_round_trips_fd(n: u64) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a listener");
+    let accept = spawn_local(async move {
+        let _ = listener.accept().await;
+    });
+    for _ in 0..n {
+        let (tx, rx) = oneshot::channel::<()>();
+        spawn_local(async move {
+            tokio::task::yield_now().await;
+            let _ = tx.send(());
+        });
+        rx.await.expect("the spawned task sends");
+    }
+    accept.abort();
 }
 
 /// The same round trip with `tokio::spawn` (`Send` tasks on the runtime
@@ -87,7 +109,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = match args.next().as_deref() {
         Some("--help") | Some("-h") => {
-            println!("usage: micro [N] [oneshot|oneshot-spawn|spawn|sleep|sleep-busy]   (N iterations, default 1000000)");
+            println!("usage: micro [N] [oneshot|oneshot-yield-fd|oneshot-spawn|spawn|sleep|sleep-busy]   (N iterations, default 1000000)");
             return;
         }
         Some(s) => s.parse().expect("N must be a number"),
@@ -123,6 +145,9 @@ fn main() {
     };
     measure("oneshot", "oneshot_spawned_sender_ns", &|n| {
         Bench::Local(Box::pin(oneshot_round_trips(n)))
+    });
+    measure("oneshot-yield-fd", "oneshot_yield_fd_ns", &|n| {
+        Bench::Local(Box::pin(oneshot_yield_round_trips_fd(n)))
     });
     measure("oneshot-spawn", "oneshot_tokio_spawn_ns", &|n| {
         Bench::Runtime(Box::pin(oneshot_round_trips_spawn(n)))
