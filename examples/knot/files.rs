@@ -37,10 +37,15 @@ pub fn open_regular(path: &Path) -> io::Result<(File, u64)> {
     Ok((file, meta.len()))
 }
 
+/// The most read of a file whose metadata gives no length: `/proc`'s
+/// files are far smaller; an empty log being written is cut there.
+const NO_LENGTH_MAX: u64 = 1 << 20;
+
 /// The contents of the regular file at `path`, up to the length it had
 /// when it was opened: one still growing (a log being written) is cut
 /// there, not read for as long as its writer goes on. (A file whose
-/// metadata gives no length, `/proc`'s, is read to its end.)
+/// metadata gives no length, `/proc`'s or an empty one, is read to its
+/// end, up to [`NO_LENGTH_MAX`].)
 ///
 /// # Errors
 ///
@@ -55,7 +60,7 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
 pub fn read_opened((file, len): (File, u64)) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     if len == 0 {
-        (&file).read_to_end(&mut body)?;
+        file.take(NO_LENGTH_MAX).read_to_end(&mut body)?;
         return Ok(body);
     }
     let len_usize = usize::try_from(len).map_err(|_| io::ErrorKind::OutOfMemory)?;

@@ -62,7 +62,8 @@
 //!   after its name was looked up is 404, as one in place is (a blocking
 //!   open of a pipe would wait for a writer, the loop with it); and read
 //!   up to the length it had when opened (a log still being written is
-//!   cut there). A file of up to 64 KiB is kept as whole responses (head
+//!   cut there; one whose metadata gives no length, `/proc`'s or an empty
+//!   one, up to 1 MiB). A file of up to 64 KiB is kept as whole responses (head
 //!   and body in one buffer, one for keep-alive and one for close): a
 //!   request costs one read and one write syscall. A larger file's body is
 //!   kept once, shared by its responses, and written after its head (two
