@@ -345,13 +345,18 @@ fn tuple_parts<'p, 'e>(
     )
 }
 
-/// Replaces a pattern's bindings with `_` (for a `matches!` test).
+/// Replaces a pattern's bindings with `_` (for a `matches!` test),
+/// but for a lone name (no `mut`, `ref` or `@`), which may be a constant
+/// of another name than a capitalized one (`const one: u32 = 1;`): kept,
+/// it compares with the constant as the user's pattern does, or binds a
+/// reference into the tested place if it is a binding.
 pub(super) struct Unbind;
 
 impl syn::visit_mut::VisitMut for Unbind {
     fn visit_pat_mut(&mut self, p: &mut Pat) {
         if let Pat::Ident(pi) = p {
-            if !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
+            let lone = pi.mutability.is_none() && pi.by_ref.is_none() && pi.subpat.is_none();
+            if !lone && !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
                 *p = match pi.subpat.take() {
                     Some((_, sub)) => *sub,
                     None => Pat::Wild(syn::PatWild {

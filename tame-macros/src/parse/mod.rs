@@ -937,8 +937,13 @@ impl Builder<'_> {
         // The test at the `let` (one token: the machine's `if` takes its
         // span, and clippy reads a multi-line one's `else` as hidden).
         let at = l.let_token.span;
-        let cond: Expr = syn::parse_quote_spanned!(at=>
-            !::tame::__private::core::matches!(&#subject, #test_pat));
+        // (A name the test binds is not used: rustc's lint about it would
+        // repeat, in the machine's words, what the lint shadow says.)
+        let cond: Expr = syn::parse_quote_spanned!(at=> !{
+            #[allow(unused_variables)]
+            let __tame_matched = ::tame::__private::core::matches!(&#subject, #test_pat);
+            __tame_matched
+        });
         let then: Expr = match (*els, gone) {
             (Expr::Block(mut b), gone) => {
                 b.block.stmts.splice(0..0, gone);
