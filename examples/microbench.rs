@@ -74,7 +74,7 @@ fn args() -> (u64, Option<String>) {
     };
     let mut n = 1_000_000;
     let mut only = None;
-    for (i, arg) in std::env::args().skip(1).enumerate() {
+    for (i, arg) in tame_suite::args().enumerate() {
         match arg.as_str() {
             "-h" | "--help" => {
                 tame_suite::print_help(&format!("{USAGE}\n"));

@@ -408,7 +408,7 @@ fn parse_args() -> Result<Option<Args>, String> {
         server: None,
         names: Vec::new(),
     };
-    let mut it = std::env::args().skip(1);
+    let mut it = tame_suite::args();
     while let Some(a) = it.next() {
         let mut value = |flag: &str| it.next().ok_or_else(|| format!("{flag} needs a value"));
         match a.as_str() {

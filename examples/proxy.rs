@@ -324,7 +324,7 @@ fn flags() -> Flags {
             _ => usage(&format!("{flag} needs a number, at least 1")),
         }
     }
-    let mut args = std::env::args().skip(1);
+    let mut args = tame_suite::args();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--listen" => listen = Some(address("--listen", args.next())),

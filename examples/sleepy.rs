@@ -354,7 +354,7 @@ fn main() {
     let mut port: u16 = 8080;
     let mut threads: usize = 1;
     let mut idle = Duration::from_secs(60);
-    let mut args = std::env::args().skip(1);
+    let mut args = tame_suite::args();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {

@@ -120,8 +120,48 @@ pub fn listen_loops_on(
 /// `bench/run` read: a client that reads it may connect at once. A server
 /// calls it once every loop has started ([`spawn_loop`], [`prepare_loop`]),
 /// so that one that cannot start does not announce itself first.
+///
+/// A reader of stdout that went away is an error here (status 1, said on
+/// stderr), not the quiet end [`out_line!`] makes of it: a server that
+/// could not tell its address to whoever started it must not look like
+/// one that stopped cleanly.
 pub fn announce(addr: SocketAddr) {
-    out_line!("{addr}");
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{addr}").and_then(|()| out.flush());
+    if let Err(e) = written {
+        log_line!(
+            "{}: cannot print its address on stdout: {e}",
+            program_name()
+        );
+        std::process::exit(1);
+    }
+}
+
+/// The program's arguments after its name, as `std::env::args().skip(1)`
+/// gives them; an argument that is not UTF-8 ends the program with status
+/// 2 and says which (`std::env::args` panics on one).
+pub fn args() -> std::vec::IntoIter<String> {
+    let mut out = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.into_string() {
+            Ok(a) => out.push(a),
+            Err(bad) => {
+                log_line!("{}: an argument is not UTF-8: {bad:?}", program_name());
+                std::process::exit(2);
+            }
+        }
+    }
+    out.into_iter()
+}
+
+/// The program's file name, for messages (`knot`), whatever its bytes.
+fn program_name() -> String {
+    let program = std::env::args_os().next().unwrap_or_default();
+    std::path::Path::new(&program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Makes this thread's loop's descriptors ([`tame::prepare_loop`]), or
@@ -221,14 +261,7 @@ pub fn out_line_or_exit(line: std::fmt::Arguments<'_>) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         Err(e) => {
-            let program = std::env::args().next().unwrap_or_default();
-            let program = std::path::Path::new(&program)
-                .file_name()
-                .map(|n| n.to_string_lossy());
-            log_line!(
-                "{}: cannot write to stdout: {e}",
-                program.unwrap_or_default()
-            );
+            log_line!("{}: cannot write to stdout: {e}", program_name());
             std::process::exit(1);
         }
     }

@@ -1388,7 +1388,7 @@ fn flags() -> Flags {
             }),
         }
     }
-    let mut args = std::env::args().skip(1);
+    let mut args = tame_suite::args();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--root" => {
@@ -1425,8 +1425,12 @@ fn flags() -> Flags {
     let Some(root) = root else {
         usage("--root DIR is required")
     };
-    if !root.is_dir() {
-        usage(&format!("{} is not a directory", root.display()));
+    match std::fs::metadata(&root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => usage(&format!("{} is not a directory", root.display())),
+        // (Missing, or behind a directory knot may not search: the
+        // reason, not "not a directory".)
+        Err(e) => usage(&format!("--root {}: {e}", root.display())),
     }
     f.root = root;
     f
