@@ -32,8 +32,12 @@ With NAMEs and no --server, asks the nameservers of /etc/resolv.conf.
 
 OPTIONS:
     -n N            number of generated names (built-in server only; at most
-                    1000000) [default: 100]
-    --window W      most lookups outstanding at once in the windowed mode [default: 10]
+                    1000000; the parallel mode holds a socket per name at
+                    once, so N near the open-files limit, `ulimit -n`,
+                    fails its excess names with "Too many open files")
+                    [default: 100]
+    --window W      most lookups outstanding at once in the windowed mode
+                    (a socket each) [default: 10]
     --delay MS      the built-in server's delay per query, milliseconds; at
                     most 4000, a second under the lookups' deadline of 5000
                     (a reply must come before it) [default: 100]
