@@ -34,7 +34,7 @@ OPTIONS:
     -n N            number of generated names (built-in server only; at most
                     1000000; the parallel mode holds a socket per name at
                     once, so N near the open-files limit, `ulimit -n`,
-                    fails its excess names with "Too many open files")
+                    fails its excess names: too many open files)
                     [default: 100]
     --window W      most lookups outstanding at once in the windowed mode
                     (a socket each) [default: 10]
