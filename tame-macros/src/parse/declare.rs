@@ -345,18 +345,13 @@ fn tuple_parts<'p, 'e>(
     )
 }
 
-/// Replaces a pattern's bindings with `_` (for a `matches!` test),
-/// but for a lone name (no `mut`, `ref` or `@`), which may be a constant
-/// of another name than a capitalized one (`const one: u32 = 1;`): kept,
-/// it compares with the constant as the user's pattern does, or binds a
-/// reference into the tested place if it is a binding.
+/// Replaces a pattern's bindings with `_` (for a `matches!` test).
 pub(super) struct Unbind;
 
 impl syn::visit_mut::VisitMut for Unbind {
     fn visit_pat_mut(&mut self, p: &mut Pat) {
         if let Pat::Ident(pi) = p {
-            let lone = pi.mutability.is_none() && pi.by_ref.is_none() && pi.subpat.is_none();
-            if !lone && !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
+            if !syntax::looks_constant(pi, syntax::PatPlace::Refutable) {
                 *p = match pi.subpat.take() {
                     Some((_, sub)) => *sub,
                     None => Pat::Wild(syn::PatWild {
@@ -369,6 +364,16 @@ impl syn::visit_mut::VisitMut for Unbind {
             }
         }
         syn::visit_mut::visit_pat_mut(self, p);
+    }
+
+    /// A field written in shorthand (`Foo { a, mut b }`) is written out
+    /// (`Foo { a: _, b: _ }`): a shorthand field whose name became `_`
+    /// would read `Foo { _ }`, no pattern at all.
+    fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+        if f.colon_token.is_none() {
+            f.colon_token = Some(Default::default());
+        }
+        self.visit_pat_mut(&mut f.pat);
     }
 
     fn visit_expr_mut(&mut self, _: &mut Expr) {}

@@ -937,13 +937,8 @@ impl Builder<'_> {
         // The test at the `let` (one token: the machine's `if` takes its
         // span, and clippy reads a multi-line one's `else` as hidden).
         let at = l.let_token.span;
-        // (A name the test binds is not used: rustc's lint about it would
-        // repeat, in the machine's words, what the lint shadow says.)
-        let cond: Expr = syn::parse_quote_spanned!(at=> !{
-            #[allow(unused_variables)]
-            let __tame_matched = ::tame::__private::core::matches!(&#subject, #test_pat);
-            __tame_matched
-        });
+        let cond: Expr = syn::parse_quote_spanned!(at=>
+            !::tame::__private::core::matches!(&#subject, #test_pat));
         let then: Expr = match (*els, gone) {
             (Expr::Block(mut b), gone) => {
                 b.block.stmts.splice(0..0, gone);
@@ -955,7 +950,9 @@ impl Builder<'_> {
         let pat = l.pat;
         // The `else` of no code of the user's: at the user's block, clippy
         // would read the text between its `else` and `{` there.
-        let never = quote_spanned!(Span::mixed_site()=> else { ::tame::__private::unreachable_state("a let-else whose pattern the machine checked") });
+        // (Reached only when the pattern names a constant of a lowercase
+        // name, which the test took for a binding: the README says so.)
+        let never = quote_spanned!(Span::mixed_site()=> else { ::tame::__private::unreachable_state("a let-else whose pattern the machine checked: a constant of a lowercase name in it is taken for a binding by #[tamed] (name it in uppercase)") });
         // (With the `let`'s lint levels: its names are bound here.)
         let levels = syntax::lint_levels(&l.attrs);
         let rest: syn::Stmt =
