@@ -14,7 +14,11 @@
 //! ```
 //!
 //! `--listen 127.0.0.1:0` picks a free port; the bound address is printed
-//! on stdout's first line. Each connection logs one line to stderr when it
+//! on stdout's first line. A `--to` that would reach the proxy's own
+//! listener (its address and port, or any of the host's addresses on its
+//! port when it listens on `0.0.0.0` or `[::]`) is refused at start: each
+//! relay would connect back to the proxy and open another, until the
+//! process runs out of descriptors. Each connection logs one line to stderr when it
 //! ends: the bytes copied each way, or what went wrong.
 //!
 //! What it shows:
@@ -276,7 +280,8 @@ proxy: a TCP proxy on tame's loop: each connection accepted on --listen is joine
 usage: proxy --listen ADDR --to ADDR [--threads N] [--connect-ms MS] [--idle-ms MS]
   --listen ADDR     host:port to accept connections on (port 0 picks a free one); the bound address is
                     printed on stdout's first line
-  --to ADDR         host:port to connect to for each connection (a host name is resolved once, at start)
+  --to ADDR         host:port to connect to for each connection (a host name is resolved once, at start;
+                    the proxy's own address is refused)
   --threads N       N loops on N threads (default 1), each with its own listener on the address
                     (SO_REUSEPORT: the kernel spreads new connections over them)
   --connect-ms MS   give up connecting to --to after MS milliseconds and close the client's connection
@@ -304,34 +309,23 @@ fn flags() -> Flags {
     let mut threads = 1;
     let mut connect_ms = 5_000;
     let mut idle_ms = None;
-    fn address(flag: &str, v: Option<String>) -> SocketAddr {
-        let Some(v) = v else {
-            usage(&format!("{flag} needs an address, host:port"))
-        };
-        // std's resolver blocks, which is fine here: no loop runs yet.
-        match v.to_socket_addrs().map(|mut a| a.next()) {
-            Ok(Some(a)) => a,
-            Ok(None) => usage(&format!("{flag} {v}: no address")),
-            Err(e) => usage(&format!("{flag} {v}: {e}")),
-        }
+    fn number<T: tame_suite::FlagNumber>(flag: &str, v: Option<String>) -> T {
+        tame_suite::number_flag(flag, v, 1).unwrap_or_else(|problem| usage(&problem))
     }
-    fn at_least_1<T: std::str::FromStr + PartialOrd + From<u8>>(
-        flag: &str,
-        v: Option<String>,
-    ) -> T {
-        match v.map(|v| v.parse::<T>()) {
-            Some(Ok(n)) if n >= T::from(1) => n,
-            _ => usage(&format!("{flag} needs a number, at least 1")),
-        }
+    fn text(flag: &str, v: Option<String>) -> String {
+        v.unwrap_or_else(|| usage(&format!("{flag} needs an address, host:port")))
     }
+    // The addresses are resolved once every argument has been read: a
+    // `--help` anywhere is answered, and a later usage error is not hidden
+    // behind a slow or failing lookup.
     let mut args = tame_suite::args();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--listen" => listen = Some(address("--listen", args.next())),
-            "--to" => to = Some(address("--to", args.next())),
-            "--threads" => threads = at_least_1("--threads", args.next()),
-            "--connect-ms" => connect_ms = at_least_1("--connect-ms", args.next()),
-            "--idle-ms" => idle_ms = Some(at_least_1("--idle-ms", args.next())),
+            "--listen" => listen = Some(text("--listen", args.next())),
+            "--to" => to = Some(text("--to", args.next())),
+            "--threads" => threads = number("--threads", args.next()),
+            "--connect-ms" => connect_ms = number("--connect-ms", args.next()),
+            "--idle-ms" => idle_ms = Some(number("--idle-ms", args.next())),
             "-h" | "--help" => {
                 tame_suite::print_help(&format!("{HELP}\n"));
                 std::process::exit(0);
@@ -339,13 +333,47 @@ fn flags() -> Flags {
             other => usage(&format!("unknown argument {other:?}")),
         }
     }
+    let listen = listen.unwrap_or_else(|| usage("--listen ADDR is required"));
+    let to = to.unwrap_or_else(|| usage("--to ADDR is required"));
     Flags {
-        listen: listen.unwrap_or_else(|| usage("--listen ADDR is required")),
-        to: to.unwrap_or_else(|| usage("--to ADDR is required")),
+        listen: address("--listen", &listen),
+        to: address("--to", &to),
         threads,
         connect_ms,
         idle_ms,
     }
+}
+
+/// The first address `v` (`host:port`) names; std's resolver blocks, which
+/// is fine here: no loop runs yet.
+fn address(flag: &str, v: &str) -> SocketAddr {
+    match v.to_socket_addrs().map(|mut a| a.next()) {
+        Ok(Some(a)) => a,
+        Ok(None) => usage(&format!("{flag} {v}: no address")),
+        Err(e) => usage(&format!("{flag} {v}: {e}")),
+    }
+}
+
+/// Whether a connection to `to` would reach the proxy's own listener on
+/// `bound`: the same port, and `to` the listener's address, or any of the
+/// host's addresses when the listener takes every address (`0.0.0.0`, or
+/// `[::]`, which takes IPv4 as well). Whether `to`'s address is one of the
+/// host's is asked of the kernel without sending anything: a UDP socket
+/// can be bound to it only then.
+fn relays_to_itself(bound: SocketAddr, to: SocketAddr) -> bool {
+    let (bound_ip, to_ip) = (bound.ip().to_canonical(), to.ip().to_canonical());
+    if bound.port() != to.port() {
+        return false;
+    }
+    // (A connect to the unspecified address reaches the loopback one.)
+    if bound_ip == to_ip || (to_ip.is_unspecified() && bound_ip.is_loopback()) {
+        return true;
+    }
+    let every_address = match bound.ip() {
+        std::net::IpAddr::V4(ip) => ip.is_unspecified() && to_ip.is_ipv4(),
+        std::net::IpAddr::V6(ip) => ip.is_unspecified(),
+    };
+    every_address && (to_ip.is_unspecified() || std::net::UdpSocket::bind((to_ip, 0)).is_ok())
 }
 
 fn usage(problem: &str) -> ! {
@@ -370,7 +398,17 @@ fn main() {
         connect_timeout: Duration::from_millis(f.connect_ms),
         idle: f.idle_ms.map(Duration::from_millis),
     };
-    let mut listeners = tame_suite::listen_loops_on("proxy", f.listen, f.threads).into_iter();
+    let listeners = tame_suite::listen_loops_on("proxy", f.listen, f.threads);
+    if let Ok(bound) = listeners[0].local_addr() {
+        if relays_to_itself(bound, f.to) {
+            usage(&format!(
+                "--to {} is the proxy's own address (it listens on {bound}): every connection \
+                 would be relayed back to the proxy, each relay opening another",
+                f.to
+            ));
+        }
+    }
+    let mut listeners = listeners.into_iter();
     LISTENING.store(f.threads, Ordering::SeqCst);
     let latch = Latch::new().unwrap_or_else(|e| {
         log_line!("proxy: cannot make the latch that stops the loops: {e}");

@@ -357,24 +357,9 @@ fn main() {
     let mut args = tame_suite::args();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--port" => {
-                port = match args.next().map(|p| p.parse()) {
-                    Some(Ok(p)) => p,
-                    _ => usage("--port needs a port number, from 0 to 65535"),
-                }
-            }
-            "--threads" => {
-                threads = match args.next().map(|n| n.parse()) {
-                    Some(Ok(n)) if n > 0 => n,
-                    _ => usage("--threads needs a number, at least 1"),
-                }
-            }
-            "--idle-ms" => {
-                idle = match args.next().map(|n| n.parse()) {
-                    Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
-                    _ => usage("--idle-ms needs a number of milliseconds, at least 1"),
-                }
-            }
+            "--port" => port = number("--port", args.next(), 0),
+            "--threads" => threads = number("--threads", args.next(), 1),
+            "--idle-ms" => idle = Duration::from_millis(number("--idle-ms", args.next(), 1)),
             "-h" | "--help" => {
                 tame_suite::print_help(
                     "sleepy: GET /<ms> answers after <ms> milliseconds (one task per connection, one loop per thread)\n\n\
@@ -406,6 +391,11 @@ fn main() {
     );
     accept_loop(listener, idle);
     tame::run();
+}
+
+/// A number flag's value, from `least` up (or the usage error saying so).
+fn number<T: tame_suite::FlagNumber>(flag: &str, v: Option<String>, least: u64) -> T {
+    tame_suite::number_flag(flag, v, least).unwrap_or_else(|problem| usage(&problem))
 }
 
 fn usage(problem: &str) -> ! {

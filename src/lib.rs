@@ -138,6 +138,59 @@ pub fn announce(addr: SocketAddr) {
     }
 }
 
+/// The unsigned integer types the examples' number flags take, with their
+/// largest values, for [`number_flag`]'s message about a value out of
+/// range.
+pub trait FlagNumber: std::str::FromStr + Copy {
+    /// The type's largest value.
+    const LARGEST: u64;
+    /// The value, widened.
+    fn widen(self) -> u64;
+}
+
+macro_rules! flag_number {
+    ($($t:ty),*) => {$(
+        impl FlagNumber for $t {
+            const LARGEST: u64 = <$t>::MAX as u64;
+            fn widen(self) -> u64 {
+                self as u64
+            }
+        }
+    )*};
+}
+flag_number!(u16, u32, u64, usize);
+
+/// The value of a number flag (`flag`, followed by `v`): a whole number
+/// from `least` to the type's largest, or a message for the usage error
+/// that says which numbers the flag takes (a value too large for the type
+/// is out of range like one too small, not "not a number").
+///
+/// ```
+/// let threads: usize = tame_suite::number_flag("--threads", Some("4".into()), 1).unwrap();
+/// assert_eq!(threads, 4);
+/// let zero = tame_suite::number_flag::<u16>("--threads", Some("0".into()), 1);
+/// assert_eq!(
+///     zero.unwrap_err(),
+///     "--threads \"0\": not a number it can take (a whole number from 1 to 65535)"
+/// );
+/// assert_eq!(
+///     tame_suite::number_flag::<u64>("--idle-ms", None, 1).unwrap_err(),
+///     "--idle-ms needs a number"
+/// );
+/// ```
+pub fn number_flag<T: FlagNumber>(flag: &str, v: Option<String>, least: u64) -> Result<T, String> {
+    let Some(v) = v else {
+        return Err(format!("{flag} needs a number"));
+    };
+    match v.parse::<T>() {
+        Ok(n) if n.widen() >= least => Ok(n),
+        _ => Err(format!(
+            "{flag} {v:?}: not a number it can take (a whole number from {least} to {})",
+            T::LARGEST
+        )),
+    }
+}
+
 /// The program's arguments after its name, as `std::env::args().skip(1)`
 /// gives them; an argument that is not UTF-8 ends the program with status
 /// 2 and says which (`std::env::args` panics on one).

@@ -580,3 +580,101 @@ fn a_proxy_whose_stderr_reader_is_gone_goes_on_serving() {
     round_trip(&mut kept, b"still through");
     assert!(srv.is_running(), "the proxy exited");
 }
+
+/// Runs the proxy with `args` to its end, which must come by itself (a
+/// usage error, `--help`); its status and stderr. One still running after
+/// [`HANG_GUARD`] is killed and fails the test.
+fn run_to_end(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(example::example("proxy"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut err = String::new();
+        stderr.read_to_string(&mut err).unwrap();
+        err
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("proxy {args:?} still running after {HANG_GUARD:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status.code(), reader.join().unwrap())
+}
+
+#[test]
+fn a_proxy_pointed_at_its_own_address_is_a_usage_error() {
+    // A port this test holds for a moment, then frees for the proxy.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (listen, to) in [
+        (format!("127.0.0.1:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("127.0.0.1:{port}")),
+        (format!("127.0.0.1:{port}"), format!("0.0.0.0:{port}")),
+    ] {
+        let (code, err) = run_to_end(&["--listen", &listen, "--to", &to]);
+        assert_eq!(code, Some(2), "{listen} -> {to}: {err}");
+        assert!(
+            err.contains(&format!("--to {to} is the proxy's own address")),
+            "{listen} -> {to}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_proxy_to_another_address_on_its_own_port_relays() {
+    // An echo on 127.0.0.2, the proxy on 127.0.0.1, the same port.
+    let listener = TcpListener::bind("127.0.0.2:0").unwrap();
+    let to = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || echo(conn));
+        }
+    });
+    let (listen, to) = (format!("127.0.0.1:{}", to.port()), to.to_string());
+    let srv = example::start_watching_stderr("proxy", &["--listen", &listen, "--to", &to], None);
+    round_trip(&mut connect(srv.addr), b"the same port, another address");
+}
+
+#[test]
+fn help_is_answered_wherever_it_stands_before_any_address_is_resolved() {
+    let (code, err) = run_to_end(&["--to", "no-such-host.invalid:1", "--help"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn a_number_out_of_range_is_a_usage_error_saying_what_it_takes() {
+    for (flag, value) in [
+        ("--threads", "0"),
+        ("--threads", "99999999999999999999999"),
+        ("--connect-ms", "18446744073709551616"),
+        ("--idle-ms", "-1"),
+    ] {
+        let (code, err) = run_to_end(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--to",
+            "127.0.0.1:1",
+            flag,
+            value,
+        ]);
+        assert_eq!(code, Some(2), "{flag} {value}: {err}");
+        let says = format!(
+            "{flag} {value:?}: not a number it can take (a whole number from 1 to 18446744073709551615)"
+        );
+        assert!(err.contains(&says), "{err}");
+    }
+}

@@ -257,10 +257,17 @@ fn a_flag_out_of_range_or_missing_is_a_usage_error_saying_what_it_takes() {
     for (args, says) in [
         (
             &["--port", "70000"][..],
-            "--port needs a port number, from 0 to 65535",
+            "--port \"70000\": not a number it can take (a whole number from 0 to 65535)",
         ),
-        (&["--port"], "--port needs a port number"),
-        (&["--threads", "0"], "--threads needs a number, at least 1"),
+        (&["--port"], "--port needs a number"),
+        (
+            &["--threads", "0"],
+            "--threads \"0\": not a number it can take (a whole number from 1 to 18446744073709551615)",
+        ),
+        (
+            &["--idle-ms", "18446744073709551616"],
+            "--idle-ms \"18446744073709551616\": not a number it can take (a whole number from 1 to 18446744073709551615)",
+        ),
     ] {
         let out = std::process::Command::new(example::example("sleepy"))
             .args(args)

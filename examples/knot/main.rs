@@ -1363,30 +1363,8 @@ fn flags() -> Flags {
         linger_ms: 5_000,
         linger_bytes: 1 << 20,
     };
-    /// The unsigned numbers the flags take, and their largest values (for
-    /// the message about one out of range).
-    trait FlagNumber: std::str::FromStr {
-        const LARGEST: u64;
-    }
-    impl FlagNumber for u16 {
-        const LARGEST: u64 = u16::MAX as u64;
-    }
-    impl FlagNumber for u64 {
-        const LARGEST: u64 = u64::MAX;
-    }
-    impl FlagNumber for usize {
-        const LARGEST: u64 = usize::MAX as u64;
-    }
-    fn number<T: FlagNumber>(flag: &str, v: Option<String>) -> T {
-        match v {
-            None => usage(&format!("{flag} needs a number")),
-            Some(v) => v.parse().unwrap_or_else(|_| {
-                usage(&format!(
-                    "{flag} {v:?}: not a number it can take (a whole number from 0 to {})",
-                    T::LARGEST
-                ))
-            }),
-        }
+    fn number<T: tame_suite::FlagNumber>(flag: &str, v: Option<String>) -> T {
+        tame_suite::number_flag(flag, v, 0).unwrap_or_else(|problem| usage(&problem))
     }
     let mut args = tame_suite::args();
     while let Some(arg) = args.next() {
@@ -1400,16 +1378,8 @@ fn flags() -> Flags {
             }
             "--port" => f.port = number("--port", args.next()),
             "--threads" => {
-                let v = args
-                    .next()
-                    .unwrap_or_else(|| usage("--threads needs a number"));
-                f.threads = match v.parse() {
-                    Ok(n) if n >= 1 => n,
-                    _ => usage(&format!(
-                        "--threads {v:?}: not a number it can take (a whole number from 1 to {})",
-                        usize::MAX
-                    )),
-                };
+                f.threads = tame_suite::number_flag("--threads", args.next(), 1)
+                    .unwrap_or_else(|problem| usage(&problem))
             }
             "--idle-ms" => f.idle_ms = number("--idle-ms", args.next()),
             "--head-ms" => f.head_ms = number("--head-ms", args.next()),
