@@ -347,6 +347,41 @@ fn a_burst_of_ready_events_leaves_no_lasting_memory() {
     .unwrap();
 }
 
+/// A loop that goes idle after a burst (it waits for a timer a second
+/// away, and nothing else comes) gives the burst's memory back while it
+/// waits: it held it until it had turned often enough again, which an idle
+/// loop does not.
+#[test]
+fn a_loop_idle_after_a_burst_gives_the_memory_back_while_it_waits() {
+    std::thread::spawn(|| {
+        quiet_turns(); // the loop's own memory, made before the count
+        let before = LIVE_BYTES.with(Cell::get);
+        let seen = std::rc::Rc::new(Cell::new(None));
+        for _ in 0..100_000 {
+            tame::asap(Event::from_fn(|_: Option<()>| {}));
+        }
+        // The burst's last event arms the timer: the loop's wait for it
+        // is the first thing after the burst.
+        let at_timer = seen.clone();
+        tame::asap(Event::from_fn(move |_: Option<()>| {
+            tame::timer(
+                Duration::from_secs(1),
+                Event::from_fn(move |_: Option<()>| {
+                    at_timer.set(Some(LIVE_BYTES.with(Cell::get)));
+                }),
+            );
+        }));
+        tame::run();
+        let held = seen.get().expect("the timer fired") - before;
+        assert!(
+            held < 128 * 1024,
+            "{held} bytes still held a second after a burst of 100,000 events"
+        );
+    })
+    .join()
+    .unwrap();
+}
+
 /// A burst of tamed functions each waiting on a timer, on a paused clock
 /// (so that the timers fire in the same batches every run): once they are
 /// all done, what the loop keeps is bounded. The timers' compaction, as

@@ -763,6 +763,35 @@ fn look_at_rings(l: &Loop) {
     }
     l.quiet_turns.set(0);
     drop((ready, next, yielded));
+    shrink_rings(l);
+}
+
+/// Whether a ring of the ready queues holds more room than
+/// [`RING_KEPT`] while all of them are empty: a loop about to sleep with
+/// nothing queued keeps a burst's memory, which [`look_at_rings`] gives
+/// back only after quiet turns, and an idle loop does not turn. Its wait
+/// is then cut to [`IDLE_RING_WAIT`], and, if it stayed idle that long,
+/// the memory goes back ([`look_at_fds`]).
+fn idle_with_large_rings(l: &Loop) -> bool {
+    let (ready, next, yielded) = (l.ready.borrow(), l.next_turn.borrow(), l.yielded.borrow());
+    ready
+        .capacity()
+        .max(next.capacity())
+        .max(yielded.capacity())
+        > RING_KEPT
+        && ready.is_empty()
+        && next.is_empty()
+        && yielded.is_empty()
+}
+
+/// How long a loop that goes idle after a burst waits before it gives the
+/// burst's ring memory back (see [`idle_with_large_rings`]): one extra
+/// wake-up a burst, and a loop busy again within it keeps its rings.
+const IDLE_RING_WAIT: Duration = Duration::from_millis(250);
+
+/// Moves the entries of each ring of more than [`RING_KEPT`] to one of
+/// twice their number (at least `RING_KEPT`).
+fn shrink_rings(l: &Loop) {
     // (Moving entries runs no user code.)
     for ring in [&l.ready, &l.next_turn, &l.yielded] {
         let mut ring = ring.borrow_mut();
@@ -1162,7 +1191,8 @@ pub(crate) fn run_once(timeout: Option<Duration>) -> bool {
 /// that completed no wait and queued nothing (a socket just registered
 /// reports "writable" at once, edge-triggered, whether or not anything
 /// waits to write) does not end it: it waits again, for what is left of
-/// `timeout`. (On a paused clock a turn is one poll, as `poll_fds` makes
+/// `timeout`; nor does a wait cut short to give a burst's memory back.
+/// (On a paused clock a turn is one poll, as `poll_fds` makes
 /// it.)
 fn wait_for_work(
     l: &Loop,
@@ -1174,8 +1204,8 @@ fn wait_for_work(
     let mut cap = timeout;
     loop {
         let ended = l.waits.ended_count();
-        poll_fds(l, &left, cap, ready_fds);
-        let came_to_nothing = !ready_fds.is_empty()
+        let cut_idle = poll_fds(l, &left, cap, ready_fds);
+        let came_to_nothing = (cut_idle || !ready_fds.is_empty())
             && l.ready.borrow().is_empty()
             && l.waits.ended_count() == ended
             && !l.stop.get()
@@ -1275,13 +1305,26 @@ fn work_left(l: &Loop) -> Option<WorkLeft> {
 /// next timer, and at most `cap`), dispatches what became ready, takes the
 /// turn's clock reading, then queues what waited for this turn. On a
 /// paused clock the time jumps instead of being waited for.
-fn poll_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
-    look_at_fds(l, left, cap, ready_fds);
+fn poll_fds(
+    l: &Loop,
+    left: &WorkLeft,
+    cap: Option<Duration>,
+    ready_fds: &mut Vec<Readiness>,
+) -> bool {
+    let cut = look_at_fds(l, left, cap, ready_fds);
     take_next_turn(l);
+    cut
 }
 
-/// [`poll_fds`] but for what waited for the turn.
-fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut Vec<Readiness>) {
+/// [`poll_fds`] but for what waited for the turn. Whether its wait was cut
+/// short to give a burst's memory back and nothing came (see
+/// [`idle_with_large_rings`]): a wait that is to last longer goes on.
+fn look_at_fds(
+    l: &Loop,
+    left: &WorkLeft,
+    cap: Option<Duration>,
+    ready_fds: &mut Vec<Readiness>,
+) -> bool {
     let WorkLeft { busy, wake, waits } = *left;
     let paused = l.clock.is_paused();
     // A paused clock holds still while a blocking job runs: the loop waits
@@ -1300,6 +1343,16 @@ fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut
         (Some(t), Some(c)) => Some(t.min(c)),
         (t, c) => t.or(c),
     };
+    // A wait that will sleep, after a burst: cut short, to give the
+    // burst's memory back if nothing comes (the paused clock does not
+    // sleep).
+    let idle_cut =
+        !busy && !paused && timeout.is_none_or(|t| t > IDLE_RING_WAIT) && idle_with_large_rings(l);
+    let timeout = if idle_cut {
+        Some(IDLE_RING_WAIT)
+    } else {
+        timeout
+    };
     // A paused clock jumps to the next timer, but not past the cap: a turn
     // bounded by `d` lets at most `d` of virtual time pass.
     let jump = match cap {
@@ -1314,7 +1367,7 @@ fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut
             jump_to_next_timer(l, jump);
         }
         l.clock.mark_stale();
-        return;
+        return false;
     }
     ready_fds.clear();
     if l.selector.borrow().is_none() {
@@ -1332,7 +1385,7 @@ fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut
                 if paused && !busy && l.ready.borrow().is_empty() {
                     jump_to_next_timer(l, jump);
                 }
-                return;
+                return false;
             }
             Err(e) => panic!("tame: epoll_create failed: {e}"),
         }
@@ -1350,9 +1403,16 @@ fn look_at_fds(l: &Loop, left: &WorkLeft, cap: Option<Duration>, ready_fds: &mut
     // fd's event may run a callback that arms a timer).
     l.clock.refresh();
     dispatch(l, ready_fds);
+    let cut_idle = idle_cut && ready_fds.is_empty();
+    if cut_idle {
+        // Idle for the whole cut: nothing came (a timer due by now is
+        // fired after this, on rings of the kept size).
+        shrink_rings(l);
+    }
     if paused && !busy && !held && ready_fds.is_empty() && l.ready.borrow().is_empty() {
         jump_to_next_timer(l, jump);
     }
+    cut_idle
 }
 
 /// Virtual time, when the loop has nothing ready (no task runnable, no fd
