@@ -382,6 +382,34 @@ fn a_loop_idle_after_a_burst_gives_the_memory_back_while_it_waits() {
     .unwrap();
 }
 
+/// The wait that gives a burst's memory back is cut short of what the
+/// caller of `run_once` asked for: it goes on, and `run_once(Some(d))`
+/// with nothing coming still waits `d` (a frame loop paces itself by it),
+/// not the cut.
+#[test]
+fn run_once_after_a_burst_still_waits_its_whole_timeout() {
+    std::thread::spawn(|| {
+        for _ in 0..100_000 {
+            tame::asap(Event::from_fn(|_: Option<()>| {}));
+        }
+        tame::run();
+        // Something to wait for that never comes: a socket nobody writes to.
+        let (quiet, _other) = std::os::unix::net::UnixStream::pair().unwrap();
+        let r = Rendezvous::<()>::new();
+        tame::wait_on_fd(&quiet, Interest::Read, r.event(())).unwrap();
+        let d = Duration::from_millis(600);
+        let start = std::time::Instant::now();
+        assert!(tame::run_once(Some(d)), "the pipe is still waited for");
+        assert!(
+            start.elapsed() >= d,
+            "run_once returned after {:?}, with nothing come",
+            start.elapsed()
+        );
+    })
+    .join()
+    .unwrap();
+}
+
 /// A burst of tamed functions each waiting on a timer, on a paused clock
 /// (so that the timers fire in the same batches every run): once they are
 /// all done, what the loop keeps is bounded. The timers' compaction, as
