@@ -357,23 +357,34 @@ fn address(flag: &str, v: &str) -> SocketAddr {
 /// Whether a connection to `to` would reach the proxy's own listener on
 /// `bound`: the same port, and `to` the listener's address, or any of the
 /// host's addresses when the listener takes every address (`0.0.0.0`, or
-/// `[::]`, which takes IPv4 as well). Whether `to`'s address is one of the
-/// host's is asked of the kernel without sending anything: a UDP socket
-/// can be bound to it only then.
+/// `[::]`, which takes IPv4 as well). A connect to the unspecified address
+/// reaches the loopback one of its family. Whether `to`'s address is one
+/// of the host's is asked of the kernel without sending anything: a UDP
+/// socket can be bound to it only then (a link-local one with its scope).
 fn relays_to_itself(bound: SocketAddr, to: SocketAddr) -> bool {
-    let (bound_ip, to_ip) = (bound.ip().to_canonical(), to.ip().to_canonical());
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV6, UdpSocket};
     if bound.port() != to.port() {
         return false;
     }
-    // (A connect to the unspecified address reaches the loopback one.)
-    if bound_ip == to_ip || (to_ip.is_unspecified() && bound_ip.is_loopback()) {
+    let to_ip = match to.ip().to_canonical() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    if bound.ip().to_canonical() == to_ip {
         return true;
     }
     let every_address = match bound.ip() {
-        std::net::IpAddr::V4(ip) => ip.is_unspecified() && to_ip.is_ipv4(),
-        std::net::IpAddr::V6(ip) => ip.is_unspecified(),
+        IpAddr::V4(ip) => ip.is_unspecified() && to_ip.is_ipv4(),
+        IpAddr::V6(ip) => ip.is_unspecified(),
     };
-    every_address && (to_ip.is_unspecified() || std::net::UdpSocket::bind((to_ip, 0)).is_ok())
+    let of_this_host = || match (to_ip, to) {
+        (IpAddr::V6(ip), SocketAddr::V6(to)) => {
+            UdpSocket::bind(SocketAddrV6::new(ip, 0, 0, to.scope_id())).is_ok()
+        }
+        (ip, _) => UdpSocket::bind((ip, 0)).is_ok(),
+    };
+    every_address && of_this_host()
 }
 
 fn usage(problem: &str) -> ! {

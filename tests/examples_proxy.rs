@@ -647,6 +647,12 @@ fn a_proxy_to_another_address_on_its_own_port_relays() {
     let (listen, to) = (format!("127.0.0.1:{}", to.port()), to.to_string());
     let srv = example::start_watching_stderr("proxy", &["--listen", &listen, "--to", &to], None);
     round_trip(&mut connect(srv.addr), b"the same port, another address");
+    drop(srv);
+    // The unspecified address of the other family: a connect to `[::]`
+    // reaches `[::1]`, not the proxy's `127.0.0.1`.
+    let listen = format!("127.0.0.1:{}", to.rsplit(':').next().unwrap());
+    let to = format!("[::]:{}", to.rsplit(':').next().unwrap());
+    example::start_watching_stderr("proxy", &["--listen", &listen, "--to", &to], None);
 }
 
 #[test]

@@ -1382,6 +1382,10 @@ fn look_at_fds(
                     std::thread::sleep(t);
                 }
                 l.clock.refresh();
+                if idle_cut {
+                    shrink_rings(l);
+                    return true;
+                }
                 if paused && !busy && l.ready.borrow().is_empty() {
                     jump_to_next_timer(l, jump);
                 }
