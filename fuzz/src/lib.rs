@@ -7,9 +7,9 @@
 //! | target | code under test | property |
 //! |---|---|---|
 //! | [`dns_wire`] | `tame::dns::wire` | decoding never panics; a decoded message encodes, and decodes back to itself |
-//! | [`http_split`] | `tame_suite::http::parse_request` | cut at every byte, the parser agrees with the whole: incomplete until the decision, then the same decision |
+//! | [`http_split`] | `tame_suite::http::parse_request` | cut at every byte, the parser agrees with the whole: incomplete until the decision, then the same decision (method, path, query, keep-alive, length) |
 //! | [`knot_inbox`] | `tame_suite::http::Inbox` (knot's per-connection reading) | over any split into reads, the requests and errors are those of the one-shot parser, decided before any further read; at most an unfinished head held, nothing while idle |
-//! | [`dns_reply`] | the resolver's reply matching (`tame::dns::__replies`) | a reply is taken iff its source, id, opcode and question match an unanswered query that its source has not failed; only NOERROR and NXDOMAIN answer a query; replies not taken change nothing |
+//! | [`dns_reply`] | the resolver's reply matching (`tame::dns::__replies`) | a reply is taken iff its source, id, opcode and question match an unanswered query that its source has not failed; only NOERROR and NXDOMAIN answer a query; replies not taken change nothing; the addresses are exactly those the answers' CNAME chains from the name reach |
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -50,6 +50,7 @@ enum Outcome {
     Request {
         method: http::Method,
         path: String,
+        query: Option<String>,
         keep_alive: bool,
         consumed: usize,
     },
@@ -62,6 +63,7 @@ fn outcome(r: Result<Parsed<'_>, ParseError>) -> Outcome {
         Ok(Parsed::Complete { head, consumed }) => Outcome::Request {
             method: head.method,
             path: head.path.to_owned(),
+            query: head.query.map(str::to_owned),
             keep_alive: head.keep_alive,
             consumed,
         },
@@ -195,6 +197,7 @@ pub fn knot_inbox(data: &[u8]) {
             Ok(head) => got.push(Outcome::Request {
                 method: head.method,
                 path: head.path.to_owned(),
+                query: head.query.map(str::to_owned),
                 keep_alive: head.keep_alive,
                 consumed,
             }),
@@ -222,8 +225,18 @@ pub fn knot_inbox(data: &[u8]) {
 /// it is neither NXDOMAIN nor NOERROR or the reply does not decode (the
 /// nameserver failed it: the query is answered once every nameserver
 /// has); the result is the same with the replies not taken left out
-/// (never trusted, never an error); addresses come only from the answers
-/// taken, IPv4 first; no reply taken means a timeout.
+/// (never trusted, never an error); no reply taken means a timeout.
+///
+/// And the addresses, IPv4 first: each is an A (or AAAA) record, class IN,
+/// of a reply taken for the A (or AAAA) query, owned by the name or by an
+/// alias a chain of CNAME records from it reaches. A final NOERROR answer
+/// gives the addresses its chain ends at (followed from the name, alias by
+/// alias, to the first name owning addresses of the type; a chain over 16
+/// aliases, or a truncated reply with none, is a failure, not an answer);
+/// with no NXDOMAIN taken, the result is exactly the final answers'
+/// addresses, the A query's first, or an error if they have none.
+/// Replies that do not decode as a whole, or whose chain forks (a name
+/// with two different aliases), are left to the weaker checks.
 pub fn dns_reply(data: &[u8]) {
     const NAMES: [&str; 4] = ["host-a.test", "alias.test", "a.b.c.example", "x"];
     let all: [SocketAddr; 5] = [
@@ -258,6 +271,14 @@ pub fn dns_reply(data: &[u8]) {
     let mut answered = [false; 2];
     // By query, the nameservers (by index) that failed it.
     let mut failed = [[false; 3]; 2];
+    // By query, the addresses of its type that the taken replies' CNAME
+    // chains from the name reach (`None`: a taken reply does not decode
+    // as a whole, so only its answer section's addresses are known).
+    let mut reachable: [Option<Vec<IpAddr>>; 2] = [Some(Vec::new()), Some(Vec::new())];
+    // By query, its final NOERROR answer's addresses (`Some(None)`: final,
+    // but this check does not say what it holds).
+    let mut final_addrs: [Option<Option<Vec<IpAddr>>>; 2] = [None, None];
+    let mut nxdomain = false;
     for (&(from, msg), &took) in replies.iter().zip(&taken) {
         let source = servers.iter().position(|&s| s == from);
         let expected = source.and_then(|si| {
@@ -284,6 +305,7 @@ pub fn dns_reply(data: &[u8]) {
         let rcode = wire::decode_head(msg).map_or(0, |(h, _)| h.rcode); // taken: it decodes
         if rcode == wire::RCODE_NXDOMAIN {
             assert!(is_final, "NXDOMAIN answers the query: {msg:02x?}");
+            nxdomain = true;
         }
         // NXDOMAIN is final by its head alone (nothing after it is read);
         // a NOERROR reply whose records do not decode is a failure. The
@@ -312,6 +334,54 @@ pub fn dns_reply(data: &[u8]) {
                 !is_final,
                 "the nameserver's failure, not an answer: {msg:02x?}"
             );
+        }
+        // A taken reply that decodes as a whole: the answer its CNAME
+        // chain gives (as this check reads it), and the addresses any
+        // chain from the name could reach.
+        match Message::decode(msg) {
+            Ok(m) => {
+                let qtype = [wire::TYPE_A, wire::TYPE_AAAA][i];
+                if let Some(r) = &mut reachable[i] {
+                    r.extend(reachable_addresses(&m.answers, name, qtype));
+                }
+                let truncated = m.header.truncated || msg.len() >= REPLY_BUFFER;
+                if rcode == wire::RCODE_NOERROR && !truncated {
+                    match chain(&m.answers, name, qtype) {
+                        Chain::Addrs(a) => {
+                            assert!(is_final, "an answer, {a:?}, not a failure: {msg:02x?}");
+                            final_addrs[i] = Some(Some(a));
+                        }
+                        Chain::TooLong => {
+                            assert!(
+                                !is_final,
+                                "a chain over {MAX_CNAME_HOPS} aliases is a failure: {msg:02x?}"
+                            );
+                        }
+                        Chain::Ambiguous if is_final => final_addrs[i] = Some(None),
+                        Chain::Ambiguous => {}
+                    }
+                } else if rcode == wire::RCODE_NOERROR && msg.len() < REPLY_BUFFER {
+                    // TC: what it had room for, if anything, is the answer
+                    // (its retry over TCP refused); nothing is a failure.
+                    match chain(&m.answers, name, qtype) {
+                        Chain::Addrs(a) if !a.is_empty() => {
+                            assert!(is_final, "a truncated reply's {a:?}: {msg:02x?}");
+                            final_addrs[i] = Some(Some(a));
+                        }
+                        Chain::Addrs(_) | Chain::TooLong => {
+                            assert!(!is_final, "a truncated reply without addresses: {msg:02x?}");
+                        }
+                        Chain::Ambiguous if is_final => final_addrs[i] = Some(None),
+                        Chain::Ambiguous => {}
+                    }
+                }
+            }
+            Err(_) => {
+                reachable[i] = None;
+                if is_final && rcode == wire::RCODE_NOERROR {
+                    final_addrs[i] = Some(None);
+                }
+            }
         }
         if is_final {
             answered[i] = true;
@@ -347,6 +417,15 @@ pub fn dns_reply(data: &[u8]) {
                 addrs.iter().all(|a| offered.contains(a)),
                 "{addrs:?} not among {offered:?}"
             );
+            // ... and where those decode as a whole, an address record of
+            // the query's type (class IN) whose owner is the name or an
+            // alias a CNAME chain from it reaches.
+            for a in addrs {
+                let i = usize::from(a.is_ipv6());
+                if let Some(r) = &reachable[i] {
+                    assert!(r.contains(a), "{a} is not the name's: {r:?}");
+                }
+            }
             let first_v6 = addrs
                 .iter()
                 .position(IpAddr::is_ipv6)
@@ -358,6 +437,12 @@ pub fn dns_reply(data: &[u8]) {
         }
         Err(e) => {
             let _ = e.to_string();
+            if nxdomain {
+                assert!(
+                    matches!(e, tame::dns::Error::NxDomain { .. }),
+                    "NXDOMAIN taken, yet {e:?}"
+                );
+            }
             if only_taken.is_empty() {
                 assert!(
                     matches!(e, tame::dns::Error::Timeout { .. }),
@@ -366,4 +451,117 @@ pub fn dns_reply(data: &[u8]) {
             }
         }
     }
+    // With no NXDOMAIN taken, and each final answer's chain read: the
+    // addresses those chains reach, the A query's first, exactly (as many
+    // times as the records say: nothing promises fewer); none, an error.
+    if !nxdomain && final_addrs.iter().all(|f| !matches!(f, Some(None))) {
+        let want: Vec<IpAddr> = final_addrs
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flatten()
+            .collect();
+        match &result {
+            Ok(addrs) => assert_eq!(addrs, &want, "the addresses the chains reach"),
+            Err(e) => assert!(want.is_empty(), "{want:?} reached, yet {e:?}"),
+        }
+    } else if nxdomain {
+        assert!(result.is_err(), "NXDOMAIN taken, yet {result:?}");
+    }
+}
+
+/// As many aliases as a lookup follows inside one reply (`lookup_ip`'s
+/// docs: at most 16).
+const MAX_CNAME_HOPS: usize = 16;
+
+/// A reply this long or longer may have been cut by the resolver's receive
+/// buffer (4 KiB): it is taken as truncated.
+const REPLY_BUFFER: usize = 4096;
+
+/// Whether two DNS names are the same: ASCII case does not count, nor a
+/// trailing dot (the names a message decodes to hold no dot or
+/// unprintable octet inside a label).
+fn dns_name_eq(a: &str, b: &str) -> bool {
+    a.strip_suffix('.')
+        .unwrap_or(a)
+        .eq_ignore_ascii_case(b.strip_suffix('.').unwrap_or(b))
+}
+
+/// An address record's address, if of type `qtype` (A or AAAA).
+fn address_of(r: &wire::Record, qtype: u16) -> Option<IpAddr> {
+    match r.data {
+        RData::A(a) if r.rtype == wire::TYPE_A && qtype == wire::TYPE_A => Some(a.into()),
+        RData::Aaaa(a) if r.rtype == wire::TYPE_AAAA && qtype == wire::TYPE_AAAA => Some(a.into()),
+        _ => None,
+    }
+}
+
+/// The CNAME targets (class IN) of `owner` in `answers`.
+fn aliases<'a>(answers: &'a [wire::Record], owner: &str) -> Vec<&'a str> {
+    answers
+        .iter()
+        .filter(|r| r.class == wire::CLASS_IN && dns_name_eq(&r.name, owner))
+        .filter_map(|r| match &r.data {
+            RData::Cname(t) if r.rtype == wire::TYPE_CNAME => Some(t.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The addresses of type `qtype` (class IN) of `name`, owned by it or by
+/// a name any chain of CNAME records from it reaches.
+fn reachable_addresses(answers: &[wire::Record], name: &str, qtype: u16) -> Vec<IpAddr> {
+    let mut names = vec![name.to_owned()];
+    let mut k = 0;
+    while k < names.len() {
+        for t in aliases(answers, &names[k]) {
+            if !names.iter().any(|n| dns_name_eq(n, t)) {
+                names.push(t.to_owned());
+            }
+        }
+        k += 1;
+    }
+    answers
+        .iter()
+        .filter(|r| r.class == wire::CLASS_IN && names.iter().any(|n| dns_name_eq(n, &r.name)))
+        .filter_map(|r| address_of(r, qtype))
+        .collect()
+}
+
+/// What a CNAME chain from the name gives.
+enum Chain {
+    /// The addresses (of the type, class IN) the name, or the alias the
+    /// chain ends at, owns, in the reply's order; none if it ends at a
+    /// name with neither addresses nor an alias.
+    Addrs(Vec<IpAddr>),
+    /// Over [`MAX_CNAME_HOPS`] aliases (or a loop).
+    TooLong,
+    /// A name on it is the alias of two different names: not checked.
+    Ambiguous,
+}
+
+/// Follows the name's aliases to addresses: a name that owns addresses of
+/// the type ends the chain (whatever aliases it also has), one with one
+/// alias (given once or more) leads on.
+fn chain(answers: &[wire::Record], name: &str, qtype: u16) -> Chain {
+    let mut current = name.to_owned();
+    for _ in 0..=MAX_CNAME_HOPS {
+        let addrs: Vec<IpAddr> = answers
+            .iter()
+            .filter(|r| r.class == wire::CLASS_IN && dns_name_eq(&r.name, &current))
+            .filter_map(|r| address_of(r, qtype))
+            .collect();
+        if !addrs.is_empty() {
+            return Chain::Addrs(addrs);
+        }
+        let targets = aliases(answers, &current);
+        let Some(&first) = targets.first() else {
+            return Chain::Addrs(Vec::new());
+        };
+        if targets.iter().any(|t| !dns_name_eq(t, first)) {
+            return Chain::Ambiguous;
+        }
+        current = first.to_owned();
+    }
+    Chain::TooLong
 }
