@@ -1612,3 +1612,35 @@ fn a_mutex_debug_says_how_it_is_held() {
     drop((a, b));
     tame::run();
 }
+
+/// A receiver that gave up (its rendezvous is gone) is dropped by the next
+/// `send`, whose drop is user code: here a capture whose `Drop` panics.
+/// The panic goes out of `send`, but the value reaches the live receiver
+/// behind it: it was lost, and that receiver's wait ended with nothing on
+/// an open channel.
+#[test]
+fn a_panic_dropping_a_receiver_that_gave_up_does_not_lose_the_value_sent() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a capture's drop panics");
+        }
+    }
+    let ch = Channel::<u32>::new();
+    {
+        let gave_up = Rendezvous::<()>::new();
+        let (ev, _slot) = gave_up.event_with_slot::<u32>(());
+        let capture = PanicsOnDrop;
+        ch.recv(ev.map(move |v: u32| {
+            let _ = &capture;
+            v
+        }));
+    }
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let g = got.clone();
+    ch.recv(Event::from_fn(move |v: Option<u32>| g.borrow_mut().push(v)));
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ch.send(42)));
+    assert!(sent.is_err(), "the drop's panic goes out of send");
+    assert_eq!(*got.borrow(), [Some(42)], "the live receiver got the value");
+    assert!(ch.is_empty());
+}

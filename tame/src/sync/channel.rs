@@ -157,10 +157,18 @@ impl<T> Channel<T> {
             return Err(Closed(value));
         }
         let receiver = self.inner.receivers.borrow_mut().pop_live();
-        bury(&self.inner.receivers);
         match receiver {
-            Some(ev) => ev.trigger(value),
+            Some(ev) => {
+                // The value is handed over before the receivers that gave
+                // up ahead of this one are dropped: their drops are user
+                // code (a permit going back to a waiter, a capture's
+                // `Drop`), and one that panics must not take the value
+                // and the live receiver with it.
+                ev.trigger(value);
+                bury(&self.inner.receivers);
+            }
             None => {
+                bury(&self.inner.receivers);
                 self.inner.values.borrow_mut().push_back(value);
                 let readers = self.inner.readers.borrow_mut().take_all();
                 // A reader's callback that panics does not keep the others
