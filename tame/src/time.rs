@@ -29,9 +29,11 @@
 //! cancelled by its [`Timer`] handle, if it was armed with one, or by
 //! cancelling (or dropping) the rendezvous of its event, or whatever else
 //! makes its event dead: it stops counting as armed at once,
-//! so [`run`](crate::run) does not wait for it, and its memory is freed
-//! then, not at its deadline. A million cancelled timers cost no lasting
-//! memory.
+//! so [`run`](crate::run) does not wait for it, and its entry is free for
+//! the next timer then, not at its deadline. A million cancelled timers
+//! cost no lasting memory: the table of timers gives back what it no
+//! longer needs at the loop's next turn (a program that arms and cancels
+//! them outside [`run`](crate::run) gets it back once the loop turns).
 //!
 //! The clock's range has two ends. A deadline more than a century ahead
 //! (`Duration::MAX`, a "never") is armed a century ahead: no real clock

@@ -103,7 +103,9 @@ impl Clock {
         t.max(self.now_ns.get())
     }
 
-    /// Takes the turn's reading (the one clock read of a turn).
+    /// Takes the turn's reading, the one that every timer armed in the
+    /// turn counts from (a turn that sleeps also reads the clock to know
+    /// how long).
     pub(super) fn refresh(&self) {
         self.stale.set(false);
         if !self.paused.get() {

@@ -39,8 +39,8 @@
 //! and the loop removes the entry at once: a cancelled timer stops counting
 //! as armed and frees its entry at the time it is cancelled, long before
 //! its deadline. The slab gives its memory back when it is mostly empty
-//! ([`Timers::compact`]), so a million cancelled timers cost no lasting
-//! memory.
+//! ([`Timers::compact`], at the loop's next turn), so a million cancelled
+//! timers cost no lasting memory.
 //!
 //! # Handles
 //!
