@@ -349,3 +349,33 @@ fn a_connect_with_a_dead_event_makes_no_connection() {
         let _ = std::fs::remove_file(&dir);
     });
 }
+
+/// `try_read` into an empty buffer is `Ok(0)`, as std's `read` is, also
+/// with nothing queued (the kernel said `EAGAIN`, which the docs did not
+/// say), and on a datagram socket it throws no datagram away.
+#[test]
+fn try_read_into_an_empty_buffer_is_ok_0_and_takes_nothing() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let _peer = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let tcp = TcpStream::from_std(l.accept().unwrap().0).unwrap();
+    assert_eq!(tcp.try_read(&mut []).unwrap(), 0);
+    let (unix, _other) = tame::net::UnixStream::pair().unwrap();
+    assert_eq!(unix.try_read(&mut []).unwrap(), 0);
+    let (half, _w) = unix.into_split();
+    assert_eq!(half.try_read(&mut []).unwrap(), 0);
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(b"kept", udp.local_addr().unwrap())
+        .unwrap();
+    let fd = tame::io::Fd::new(udp).unwrap();
+    let mut buf = [0; 8];
+    // (The datagram was sent on loopback before: it is queued.)
+    assert_eq!(fd.try_read(&mut []).unwrap(), 0);
+    assert_eq!(
+        fd.try_read(&mut buf).unwrap(),
+        4,
+        "the datagram is still there"
+    );
+    assert_eq!(&buf[..4], b"kept");
+}

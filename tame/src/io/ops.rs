@@ -54,8 +54,14 @@ impl Op for RawWait {
     }
 }
 
-/// Reads what is there into `buf`, without waiting.
+/// Reads what is there into `buf`, without waiting. An empty `buf` reads
+/// `Ok(0)` at once, as std's `read` does: the kernel answers a socket's
+/// empty read with `EAGAIN` when nothing is queued, and a datagram
+/// socket's by throwing a datagram away.
 pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
+    if buf.is_empty() {
+        return Ok(0);
+    }
     let r = sys::read_slice(src.fd(), buf, src.is_socket());
     if matches!(&r, Err(e) if would_block(e)) {
         src.would_block(Ready::READ);

@@ -32,7 +32,9 @@ impl TcpStream {
     /// [`crate::dns::Error`] converts to (its kind `NotFound`
     /// for a name that does not exist, `TimedOut`, `InvalidInput` for a
     /// name that cannot be asked for, `Other` when the nameservers failed
-    /// or could not be reached; the `dns::Error` is its inner error);
+    /// or could not be reached, the kind of the OS error when the
+    /// resolver's files could not be read (`EMFILE` opening
+    /// `/etc/resolv.conf`, say); the `dns::Error` is its inner error);
     /// or, if no address connects, the last address's error
     /// (`ConnectionRefused`, say), of that kind, its message naming the
     /// host, the address and the OS error (whose number is not kept: the
