@@ -352,7 +352,8 @@ fn a_connect_with_a_dead_event_makes_no_connection() {
 
 /// `try_read` into an empty buffer is `Ok(0)`, as std's `read` is, also
 /// with nothing queued (the kernel said `EAGAIN`, which the docs did not
-/// say), and it takes nothing (a datagram queued stays).
+/// say), and it takes nothing (the kernel's empty read of a datagram
+/// socket threw the next datagram away).
 #[test]
 fn try_read_into_an_empty_buffer_is_ok_0_and_takes_nothing() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

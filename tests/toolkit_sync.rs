@@ -1644,3 +1644,28 @@ fn a_panic_dropping_a_receiver_that_gave_up_does_not_lose_the_value_sent() {
     assert_eq!(*got.borrow(), [Some(42)], "the live receiver got the value");
     assert!(ch.is_empty());
 }
+
+/// The same with no live receiver behind the one that gave up: the value
+/// is queued for the next receiver before the drop that panics.
+#[test]
+fn a_panic_dropping_the_only_receiver_that_gave_up_leaves_the_value_queued() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a capture's drop panics");
+        }
+    }
+    let ch = Channel::<u32>::new();
+    {
+        let gave_up = Rendezvous::<()>::new();
+        let (ev, _slot) = gave_up.event_with_slot::<u32>(());
+        let capture = PanicsOnDrop;
+        ch.recv(ev.map(move |v: u32| {
+            let _ = &capture;
+            v
+        }));
+    }
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ch.send(42)));
+    assert!(sent.is_err(), "the drop's panic goes out of send");
+    assert_eq!(ch.try_recv(), Some(42), "the value is queued");
+}

@@ -55,8 +55,9 @@ impl Op for RawWait {
 }
 
 /// Reads what is there into `buf`, without waiting. An empty `buf` reads
-/// `Ok(0)` at once, as std's `read` does: the kernel answers a socket's
-/// empty read with `EAGAIN` when nothing is queued.
+/// `Ok(0)` at once, as std's `Read` contract allows: the kernel answers a
+/// socket's empty read with `EAGAIN` when nothing is queued, and a
+/// datagram socket's by throwing the next datagram away.
 pub(crate) fn try_read(src: &Source, buf: &mut [u8]) -> io::Result<usize> {
     if buf.is_empty() {
         return Ok(0);

@@ -286,7 +286,7 @@ impl TcpStream {
     /// `ErrorKind::WouldBlock` if nothing can be read now (wait with
     /// [`readable`](Self::readable)); any other read error. `Ok(0)` means
     /// the peer shut down its side, or `buf` is empty (at once, whether or
-    /// not bytes are queued, as std's `read`).
+    /// not bytes are queued, as std's `Read` contract allows).
     ///
     /// # Examples
     ///

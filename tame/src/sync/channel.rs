@@ -158,17 +158,8 @@ impl<T> Channel<T> {
         }
         let receiver = self.inner.receivers.borrow_mut().pop_live();
         match receiver {
-            Some(ev) => {
-                // The value is handed over before the receivers that gave
-                // up ahead of this one are dropped: their drops are user
-                // code (a permit going back to a waiter, a capture's
-                // `Drop`), and one that panics must not take the value
-                // and the live receiver with it.
-                ev.trigger(value);
-                bury(&self.inner.receivers);
-            }
+            Some(ev) => ev.trigger(value),
             None => {
-                bury(&self.inner.receivers);
                 self.inner.values.borrow_mut().push_back(value);
                 let readers = self.inner.readers.borrow_mut().take_all();
                 // A reader's callback that panics does not keep the others
@@ -176,6 +167,11 @@ impl<T> Channel<T> {
                 crate::driver::trigger_each(readers.into_iter().map(|ev| (ev, ())));
             }
         }
+        // The receivers that gave up ahead of the live one (or of none)
+        // are dropped once the value is handed over or queued: their drops
+        // are user code (a permit going back to a waiter, a capture's
+        // `Drop`), and one that panics must not take the value with it.
+        bury(&self.inner.receivers);
         Ok(())
     }
 
