@@ -3,6 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use super::queue::{bury, reap_dead, Reap, WaitQueue, Watch};
@@ -157,6 +158,13 @@ impl<T> Channel<T> {
             return Err(Closed(value));
         }
         let receiver = self.inner.receivers.borrow_mut().pop_live();
+        // The receivers that gave up ahead of the live one (or of none)
+        // are dropped first, as if when they gave up (what their drops
+        // send comes before this value). Their drops are user code (a
+        // permit going back to a waiter, a capture's `Drop`): one that
+        // panics must not take the value with it, which is handed over or
+        // queued before the panic goes on.
+        let buried = panic::catch_unwind(AssertUnwindSafe(|| bury(&self.inner.receivers)));
         match receiver {
             Some(ev) => ev.trigger(value),
             None => {
@@ -167,11 +175,9 @@ impl<T> Channel<T> {
                 crate::driver::trigger_each(readers.into_iter().map(|ev| (ev, ())));
             }
         }
-        // The receivers that gave up ahead of the live one (or of none)
-        // are dropped once the value is handed over or queued: their drops
-        // are user code (a permit going back to a waiter, a capture's
-        // `Drop`), and one that panics must not take the value with it.
-        bury(&self.inner.receivers);
+        if let Err(payload) = buried {
+            panic::resume_unwind(payload);
+        }
         Ok(())
     }
 
