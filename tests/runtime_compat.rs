@@ -731,3 +731,49 @@ fn a_finished_sleep_or_an_ended_stream_awaited_in_a_loop_gives_the_thread_up() {
         }
     });
 }
+
+/// A waker kept after its future finished, woken again and again on the
+/// loop's thread, wakes nobody: the next future spawned (which takes the
+/// finished one's place) was polled once for each of its wakes.
+#[test]
+fn a_waker_kept_after_its_future_finished_wakes_nobody() {
+    on_fresh_loop(|| {
+        let kept: Rc<Cell<Option<Waker>>> = Rc::default();
+        let keep = kept.clone();
+        let mut first = true;
+        tame::spawn(
+            poll_fn(move |cx| {
+                keep.set(Some(cx.waker().clone()));
+                if first {
+                    first = false;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                } else {
+                    Poll::Ready(1u8)
+                }
+            }),
+            Event::detached(),
+        );
+        tame::run();
+        let polls = Rc::new(Cell::new(0));
+        let p = polls.clone();
+        let r = Rendezvous::<()>::new();
+        let held = r.event(());
+        tame::spawn(
+            poll_fn(move |_| {
+                let _ = &held;
+                p.set(p.get() + 1);
+                Poll::<u8>::Pending
+            }),
+            Event::detached(),
+        );
+        tame::run_once(Some(Duration::ZERO));
+        assert_eq!(polls.get(), 1, "polled once, as it was spawned");
+        let stale = kept.take().expect("the finished future's waker");
+        for _ in 0..4 {
+            stale.wake_by_ref();
+            tame::run_once(Some(Duration::ZERO));
+        }
+        assert_eq!(polls.get(), 1, "the old waker woke the new future");
+    });
+}

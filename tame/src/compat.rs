@@ -544,9 +544,12 @@ struct WakeHandle {
     /// Counted among the loop's live wakers (see `Remote::waker_made`):
     /// from its making until it goes or its future ends, whichever comes
     /// first. A clone that outlives its future (kept by another thread)
-    /// must not keep `run()` waiting for the others; woken, it polls at
-    /// most the future that took its key since, once, for nothing (a
-    /// spurious poll, which a future must bear).
+    /// must not keep `run()` waiting for the others; woken, it does
+    /// nothing (its key may be another future's by now: a waker kept and
+    /// woken again and again polled that one at every wake). A wake from
+    /// another thread that races the future's end may still poll the
+    /// future that took its key, once, for nothing (a spurious poll,
+    /// which a future must bear).
     counted: AtomicBool,
     /// Its key is on the loop's list of remote wakes (or about to be) and
     /// the future's poll has not started since: a wake from another thread
@@ -586,6 +589,9 @@ impl Wake for WakeHandle {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        if !self.counted.load(Ordering::Acquire) {
+            return;
+        }
         if thread::current().id() == self.owner {
             driver::spawned_wake(self.key);
         } else if !self.queued.swap(true, Ordering::AcqRel) {
