@@ -1669,3 +1669,77 @@ fn a_panic_dropping_the_only_receiver_that_gave_up_leaves_the_value_queued() {
     assert!(sent.is_err(), "the drop's panic goes out of send");
     assert_eq!(ch.try_recv(), Some(42), "the value is queued");
 }
+
+/// Runs a closure when dropped: what a receiver that gave up does when
+/// the channel drops it.
+struct OnDrop<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
+/// A receiver that gave up (its rendezvous is gone), whose drop runs `f`.
+fn gave_up(ch: &Channel<u32>, f: impl FnMut() + 'static) {
+    let r = Rendezvous::<()>::new();
+    let (ev, _slot) = r.event_with_slot::<u32>(());
+    let on_drop = OnDrop(f);
+    ch.recv(ev.map(move |v: u32| {
+        let _ = &on_drop;
+        v
+    }));
+}
+
+/// A receiver that logs what it gets.
+fn logs(ch: &Channel<u32>, name: &'static str, t: &Trace) {
+    let t = t.clone();
+    ch.recv(Event::from_fn(move |v: Option<u32>| {
+        log(&t, format!("{name} {v:?}"))
+    }));
+}
+
+/// What the drop of a receiver that gave up does comes before the value
+/// sent, as if it had been dropped when it gave up: a value it sends goes
+/// to the receiver that waited longest, a receiver it queues gets the
+/// value (it was left waiting with the value queued), a live receiver it
+/// ends is skipped (the value was lost with it), and a close it makes
+/// refuses the value (it was queued on the closed channel after the
+/// readers heard "closed and empty").
+#[test]
+fn what_a_receiver_that_gave_up_does_when_dropped_comes_before_the_value_sent() {
+    let t = Trace::default();
+    let ch = Channel::<u32>::new();
+    let c = ch.clone();
+    gave_up(&ch, move || c.send(7));
+    logs(&ch, "first", &t);
+    logs(&ch, "second", &t);
+    ch.send(1);
+    assert_eq!(*t.borrow(), ["first Some(7)", "second Some(1)"]);
+
+    let t = Trace::default();
+    let ch = Channel::<u32>::new();
+    let (c, t2) = (ch.clone(), t.clone());
+    gave_up(&ch, move || logs(&c, "queued by the drop", &t2));
+    ch.send(1);
+    assert_eq!(*t.borrow(), ["queued by the drop Some(1)"]);
+    assert!(ch.is_empty());
+
+    let t = Trace::default();
+    let ch = Channel::<u32>::new();
+    let doomed = Rendezvous::<()>::new();
+    let (ev, slot) = doomed.event_with_slot::<u32>(());
+    let mut hold = Some(doomed);
+    gave_up(&ch, move || drop(hold.take()));
+    ch.recv(ev);
+    logs(&ch, "behind it", &t);
+    ch.send(1);
+    assert_eq!(slot.take(), None);
+    assert_eq!(*t.borrow(), ["behind it Some(1)"]);
+
+    let ch = Channel::<u32>::new();
+    let c = ch.clone();
+    gave_up(&ch, move || c.close());
+    assert_eq!(ch.try_send(1), Err(tame::sync::Closed(1)));
+    assert!(ch.is_empty() && ch.is_closed());
+}

@@ -6,7 +6,7 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
-use super::queue::{bury, reap_dead, Reap, WaitQueue, Watch};
+use super::queue::{any_live, bury, reap_dead, Reap, WaitQueue, Watch};
 use crate::driver::DropEach;
 use crate::Event;
 
@@ -157,14 +157,22 @@ impl<T> Channel<T> {
         if self.inner.closed.get() {
             return Err(Closed(value));
         }
-        let receiver = self.inner.receivers.borrow_mut().pop_live();
-        // The receivers that gave up ahead of the live one (or of none)
-        // are dropped first, as if when they gave up (what their drops
-        // send comes before this value). Their drops are user code (a
-        // permit going back to a waiter, a capture's `Drop`): one that
+        // The receivers that gave up ahead of the first live one are
+        // dropped first, as if when they gave up: what their drops do
+        // (send, receive, close, end a live receiver) comes before this
+        // value, and no user code runs between finding the live receiver
+        // and handing it the value. Their drops are user code: one that
         // panics must not take the value with it, which is handed over or
         // queued before the panic goes on.
-        let buried = panic::catch_unwind(AssertUnwindSafe(|| bury(&self.inner.receivers)));
+        let buried = panic::catch_unwind(AssertUnwindSafe(|| any_live(&self.inner.receivers)));
+        if self.inner.closed.get() {
+            // A drop closed the channel.
+            if let Err(payload) = buried {
+                panic::resume_unwind(payload);
+            }
+            return Err(Closed(value));
+        }
+        let receiver = self.inner.receivers.borrow_mut().pop_live();
         match receiver {
             Some(ev) => ev.trigger(value),
             None => {
