@@ -228,6 +228,42 @@ fn restore_ends_the_waits_untriggered_and_unblocks_the_signal() {
     assert!(!blocked_here(Sys::ALARM.as_raw()));
 }
 
+/// `restore` hands out what arrived before it, which runs waiters'
+/// callbacks (any signal's) in the call: one that panics leaves the signal
+/// restored all the same (it was left blocked and watched, so a server
+/// that caught the panic and ran on ignored the second Ctrl-C).
+fn a_callback_panicking_in_restore_leaves_the_signal_restored() {
+    let got = std::rc::Rc::new(std::cell::Cell::new(None));
+    let g = got.clone();
+    tame::at_signal(Signal::Usr1, Event::from_fn(move |v| g.set(v))).unwrap();
+    tame::at_signal(
+        Signal::Usr2,
+        Event::from_fn(|v: Option<()>| {
+            if v.is_some() {
+                panic!("a USR2 waiter's bug");
+            }
+        }),
+    )
+    .unwrap();
+    send(Sys::USR1);
+    send(Sys::USR2);
+    let restored = std::panic::catch_unwind(|| Signal::Usr1.restore());
+    assert!(
+        restored.is_err(),
+        "the callback's panic goes out of restore"
+    );
+    assert!(!blocked_here(Sys::USR1.as_raw()), "USR1 is restored");
+    assert_eq!(
+        got.get(),
+        Some(()),
+        "the USR1 that came before is its waiter's"
+    );
+    assert!(blocked_here(Sys::USR2.as_raw()), "USR2 is still tame's");
+    // Back as `main` left it for the cases after.
+    Signal::Usr1.block().unwrap();
+    tame::run();
+}
+
 /// Sends `sig` to the calling thread (C's `raise`), where `send` sends it
 /// to the process: pending, the two are two arrivals.
 fn raise_here(sig: Sys) {
@@ -380,7 +416,7 @@ fn main() {
         eprintln!("signals: a case did not finish within a minute");
         std::process::exit(1);
     });
-    let cases: [(&str, fn()); 13] = [
+    let cases: [(&str, fn()); 14] = [
         (
             "a_signal_no_live_waiter_received_is_kept_for_the_next",
             a_signal_no_live_waiter_received_is_kept_for_the_next,
@@ -424,6 +460,10 @@ fn main() {
         (
             "restore_ends_the_waits_untriggered_and_unblocks_the_signal",
             restore_ends_the_waits_untriggered_and_unblocks_the_signal,
+        ),
+        (
+            "a_callback_panicking_in_restore_leaves_the_signal_restored",
+            a_callback_panicking_in_restore_leaves_the_signal_restored,
         ),
         (
             "after_restore_sigint_ends_the_process_again",

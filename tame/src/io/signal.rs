@@ -10,6 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::rc::{Rc, Weak};
 
 use crate::driver::{self, Ready, Registration, SignalSource, Signals, Token};
@@ -121,12 +122,17 @@ impl Signal {
     ///
     /// * Every [`at_signal`] wait for it ends: its event is dropped
     ///   untriggered (it reports back with no value), so a `twait!` on it
-    ///   does not hang.
+    ///   does not hang; unless the signal had arrived already and the
+    ///   loop had not handed it out yet: the waiters get that arrival.
     /// * Arrivals before it are settled first: other signals the loop read
     ///   with them go to their waiters as usual, and one of `self` that
     ///   nobody waited for is forgotten (also one that arrived while the
     ///   signal was only [`block`](Signal::block)ed). One that arrives from
     ///   now on runs its action.
+    /// * Those waiters' callbacks run in this call, once the signal is
+    ///   restored: one that panics (the panic goes on out of `restore`)
+    ///   leaves the signal restored all the same, and the waits that
+    ///   ended untriggered are dropped.
     /// * It undoes [`block`](Signal::block) too, also for a signal that
     ///   was only blocked and never waited for. A later [`at_signal`]
     ///   watches it again.
@@ -495,26 +501,46 @@ impl SignalTable {
             return forget_and_unblock(signo);
         }
         // What the descriptor holds already arrived while tame handled it:
-        // hand it out now, so that unblocking does not lose the others.
+        // hand it out, so that unblocking does not lose the others (the
+        // restored signal's waiters get an arrival that came before).
         let mut arrived = Vec::new();
         let _ = self.source.borrow().take(&mut arrived);
-        self.dispatch(arrived);
+        let fire = self.take_arrived(arrived);
         let ended = self.waiters.borrow_mut().take_if(|s, _| s == signo);
-        self.pending.set(self.pending.get() & !bit);
-        self.source.borrow_mut().remove(signo)?;
-        self.watched.set(self.watched.get() & !bit);
-        for ev in ended {
+        for ev in &ended {
             ev.unwatch();
             driver::wait_ended();
-            // Dropped untriggered: the waiter hears that nothing will come.
-            drop(ev);
         }
-        Ok(())
+        self.pending.set(self.pending.get() & !bit);
+        let removed = self.source.borrow_mut().remove(signo);
+        if removed.is_ok() {
+            self.watched.set(self.watched.get() & !bit);
+        }
+        // The callbacks (any signal's waiters, user code) run once the
+        // restore is done: one that panics must not leave the signal
+        // blocked and watched. The ended waits are dropped untriggered
+        // (their waiters hear that nothing will come), also when a
+        // callback panicked, and not while its panic unwinds.
+        let fired = panic::catch_unwind(AssertUnwindSafe(|| {
+            driver::trigger_each(fire.into_iter().map(|ev| (ev, ())));
+        }));
+        driver::drop_each(ended);
+        if let Err(payload) = fired {
+            panic::resume_unwind(payload);
+        }
+        removed
     }
 
     /// Triggers the waiters of the signals in `arrived`; one that nobody
     /// waits for is kept as pending.
     fn dispatch(&self, arrived: Vec<i32>) {
+        let fire = self.take_arrived(arrived);
+        driver::trigger_each(fire.into_iter().map(|ev| (ev, ())));
+    }
+
+    /// The waiters of the signals in `arrived`, their waits ended, to be
+    /// triggered; a signal that nobody waits for is kept as pending.
+    fn take_arrived(&self, arrived: Vec<i32>) -> Vec<Event<()>> {
         let mut fire = Vec::new();
         {
             let mut waiters = self.waiters.borrow_mut();
@@ -535,7 +561,7 @@ impl SignalTable {
             ev.unwatch();
             driver::wait_ended();
         }
-        driver::trigger_each(fire.into_iter().map(|ev| (ev, ())));
+        fire
     }
 
     /// Arms the descriptor again if anybody waits.
