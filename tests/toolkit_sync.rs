@@ -1743,3 +1743,38 @@ fn what_a_receiver_that_gave_up_does_when_dropped_comes_before_the_value_sent() 
     assert_eq!(ch.try_send(1), Err(tame::sync::Closed(1)));
     assert!(ch.is_empty() && ch.is_closed());
 }
+
+/// A drop of a receiver that gave up closes the channel and panics, and
+/// the value's own drop panics too: the first panic goes out of `send`
+/// (the value was dropped while it unwound, which aborted the process).
+#[test]
+fn a_value_whose_drop_panics_refused_by_a_close_in_a_panicking_drop_does_not_abort() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("the value's drop panics");
+        }
+    }
+    let ch = Channel::<PanicsOnDrop>::new();
+    let c = ch.clone();
+    let r = Rendezvous::<()>::new();
+    let (ev, _slot) = r.event_with_slot::<PanicsOnDrop>(());
+    let on_drop = OnDrop(move || {
+        c.close();
+        panic!("a receiver's drop closes and panics");
+    });
+    ch.recv(ev.map(move |v: PanicsOnDrop| {
+        let _ = &on_drop;
+        v
+    }));
+    drop(r);
+    let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ch.send(PanicsOnDrop);
+    }));
+    let payload = sent.expect_err("the drop's panic goes out of send");
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"a receiver's drop closes and panics")
+    );
+    assert!(ch.is_closed() && ch.is_empty());
+}

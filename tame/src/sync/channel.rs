@@ -168,6 +168,10 @@ impl<T> Channel<T> {
         if self.inner.closed.get() {
             // A drop closed the channel.
             if let Err(payload) = buried {
+                // The value goes as `send` drops one on a closed channel,
+                // but not while the panic unwinds: a drop of its that
+                // panicked then would abort the process.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| drop(value)));
                 panic::resume_unwind(payload);
             }
             return Err(Closed(value));
@@ -184,6 +188,10 @@ impl<T> Channel<T> {
             }
         }
         if let Err(payload) = buried {
+            // The dead receivers the panic left at the head, which
+            // `pop_live` set aside, go now, not at the loop's next turn (a
+            // permit or a guard they hold is free again).
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| bury(&self.inner.receivers)));
             panic::resume_unwind(payload);
         }
         Ok(())
