@@ -1620,22 +1620,8 @@ fn a_mutex_debug_says_how_it_is_held() {
 /// an open channel.
 #[test]
 fn a_panic_dropping_a_receiver_that_gave_up_does_not_lose_the_value_sent() {
-    struct PanicsOnDrop;
-    impl Drop for PanicsOnDrop {
-        fn drop(&mut self) {
-            panic!("a capture's drop panics");
-        }
-    }
     let ch = Channel::<u32>::new();
-    {
-        let gave_up = Rendezvous::<()>::new();
-        let (ev, _slot) = gave_up.event_with_slot::<u32>(());
-        let capture = PanicsOnDrop;
-        ch.recv(ev.map(move |v: u32| {
-            let _ = &capture;
-            v
-        }));
-    }
+    gave_up(&ch, || panic!("a capture's drop panics"));
     let got = Rc::new(RefCell::new(Vec::new()));
     let g = got.clone();
     ch.recv(Event::from_fn(move |v: Option<u32>| g.borrow_mut().push(v)));
@@ -1649,22 +1635,8 @@ fn a_panic_dropping_a_receiver_that_gave_up_does_not_lose_the_value_sent() {
 /// is queued for the next receiver before the drop that panics.
 #[test]
 fn a_panic_dropping_the_only_receiver_that_gave_up_leaves_the_value_queued() {
-    struct PanicsOnDrop;
-    impl Drop for PanicsOnDrop {
-        fn drop(&mut self) {
-            panic!("a capture's drop panics");
-        }
-    }
     let ch = Channel::<u32>::new();
-    {
-        let gave_up = Rendezvous::<()>::new();
-        let (ev, _slot) = gave_up.event_with_slot::<u32>(());
-        let capture = PanicsOnDrop;
-        ch.recv(ev.map(move |v: u32| {
-            let _ = &capture;
-            v
-        }));
-    }
+    gave_up(&ch, || panic!("a capture's drop panics"));
     let sent = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ch.send(42)));
     assert!(sent.is_err(), "the drop's panic goes out of send");
     assert_eq!(ch.try_recv(), Some(42), "the value is queued");
