@@ -1,5 +1,7 @@
 //! The hosts file (`/etc/hosts`): names answered before any nameserver is
-//! asked, as the system resolver does.
+//! asked, as the system resolver does with the usual `hosts: files dns` of
+//! `/etc/nsswitch.conf` (which tame does not read: nor does it ask NSS
+//! modules such as `myhostname` or `mdns`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -7,7 +9,8 @@ use std::net::IpAddr;
 /// Names and their addresses, from a hosts file.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Hosts {
-    /// Lowercase name without a trailing dot → addresses in file order.
+    /// Lowercase name, as written (a trailing dot kept) → addresses in
+    /// file order.
     names: HashMap<String, Vec<IpAddr>>,
 }
 
@@ -30,7 +33,7 @@ impl Hosts {
                 continue;
             };
             for name in words {
-                let addrs = names.entry(key(name)).or_default();
+                let addrs = names.entry(name.to_ascii_lowercase()).or_default();
                 if !addrs.contains(&addr) {
                     addrs.push(addr);
                 }
@@ -40,9 +43,13 @@ impl Hosts {
     }
 
     /// The addresses of `name`, IPv4 first (the order lookups deliver), if
-    /// the file names it.
+    /// the file names it: as written, in any case, or, for a name asked
+    /// with a trailing dot, also without it (`localhost.` finds
+    /// `localhost`). An entry written with the dot (`db.`) answers only a
+    /// name asked with it, as glibc's does.
     pub(crate) fn lookup(&self, name: &str) -> Option<Vec<IpAddr>> {
-        let addrs = self.names.get(&key(name))?;
+        let name = name.to_ascii_lowercase();
+        let addrs = (self.names.get(&name)).or_else(|| self.names.get(name.strip_suffix('.')?))?;
         let mut out: Vec<IpAddr> = addrs.iter().copied().filter(IpAddr::is_ipv4).collect();
         out.extend(addrs.iter().copied().filter(IpAddr::is_ipv6));
         Some(out)
@@ -51,10 +58,6 @@ impl Hosts {
     pub(crate) fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
-}
-
-fn key(name: &str) -> String {
-    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -81,5 +84,20 @@ mod tests {
         assert!(h.lookup("linklocal").is_none());
         assert!(h.lookup("name").is_none());
         assert!(h.lookup("other").is_none());
+    }
+
+    #[test]
+    fn an_entry_written_with_a_trailing_dot_answers_only_a_name_asked_with_it() {
+        let h = Hosts::parse(
+            "10.0.0.6 dotted.
+10.0.0.1 .
+",
+        );
+        assert_eq!(
+            h.lookup("Dotted.").unwrap(),
+            ["10.0.0.6".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert!(h.lookup("dotted").is_none(), "glibc asks DNS for it");
+        assert!(h.lookup("").is_none());
     }
 }

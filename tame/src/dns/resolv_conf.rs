@@ -26,8 +26,11 @@ pub(crate) fn parse(text: &str) -> Vec<SocketAddr> {
 
 /// [`parse`], with `index` giving the index of an interface name.
 fn parse_with(text: &str, index: impl Fn(&str) -> Option<u32>) -> Vec<SocketAddr> {
+    // Lines end at `\n` only: a `\r` before it is part of the address, which
+    // then does not read, as in glibc (a file with CRLF line ends gives
+    // `127.0.0.1`, as for the other programs of the machine).
     let mut servers: Vec<SocketAddr> = text
-        .lines()
+        .split('\n')
         .filter_map(|line| {
             let rest = line.strip_prefix("nameserver")?;
             if !rest.starts_with([' ', '\t']) {
@@ -103,6 +106,13 @@ mod tests {
         let skipped = "nameserver 10.0.0.1#dns\nnameserver 10.0.0.2;x\n  nameserver 10.0.0.3\n\
                        nameservers 10.0.0.4\nnameserver 10.0.0.5 trailing words\n";
         assert_eq!(ns(skipped), ["10.0.0.5:53"]);
+        // A CRLF line end: the `\r` is part of the address, which does not
+        // read (glibc then asks 127.0.0.1, as here).
+        assert_eq!(ns("nameserver 192.0.2.53\r\n"), ["127.0.0.1:53"]);
+        assert_eq!(
+            ns("nameserver ::1\r\nnameserver 192.0.2.54\n"),
+            ["192.0.2.54:53"]
+        );
     }
 
     #[test]

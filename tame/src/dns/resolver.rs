@@ -158,7 +158,10 @@ impl Resolver {
 
     /// The system's resolver: the names of `/etc/hosts` first (`localhost`
     /// among them), then the nameservers of `/etc/resolv.conf` (its
-    /// `nameserver` lines; `127.0.0.1` if there is none).
+    /// `nameserver` lines; `127.0.0.1` if there is none): the order of the
+    /// usual `hosts: files dns` of `/etc/nsswitch.conf`, which tame does
+    /// not read (nor does it ask other NSS modules, `myhostname` or
+    /// `mdns`).
     ///
     /// As glibc reads the file: a line that starts with `nameserver` and a
     /// blank (not indented; `#` and `;` begin comment lines only), then the
@@ -167,7 +170,8 @@ impl Resolver {
     /// in any form `inet_aton` reads whole (`127.1`); an IPv6 address may
     /// have a zone (`fe80::1%eth0`, or an index, `%2`), which becomes the
     /// address's scope id; a line whose address does not read
-    /// (`10.0.0.1#dns`) is skipped, and so (unlike glibc, which keeps it
+    /// (`10.0.0.1#dns`, or one before a `\r` of a CRLF line end) is
+    /// skipped, and so (unlike glibc, which keeps it
     /// with no scope) is one naming an interface that does not exist or an
     /// empty zone (`fe80::53%`). Only `nameserver` lines are read:
     /// `search`, `domain`, `ndots` and `options timeout:`/`attempts:` are
