@@ -49,7 +49,12 @@ impl Hosts {
     /// name asked with it, as glibc's does.
     pub(crate) fn lookup(&self, name: &str) -> Option<Vec<IpAddr>> {
         let name = name.to_ascii_lowercase();
-        let addrs = (self.names.get(&name)).or_else(|| self.names.get(name.strip_suffix('.')?))?;
+        let addrs = self.names.get(&name).or_else(|| {
+            // (One dot only: `db..` has an empty label, which no entry
+            // answers.)
+            let bare = name.strip_suffix('.').filter(|n| !n.ends_with('.'))?;
+            self.names.get(bare)
+        })?;
         let mut out: Vec<IpAddr> = addrs.iter().copied().filter(IpAddr::is_ipv4).collect();
         out.extend(addrs.iter().copied().filter(IpAddr::is_ipv6));
         Some(out)
@@ -99,5 +104,6 @@ mod tests {
         );
         assert!(h.lookup("dotted").is_none(), "glibc asks DNS for it");
         assert!(h.lookup("").is_none());
+        assert!(h.lookup("dotted..").is_none() && h.lookup("..").is_none());
     }
 }
