@@ -182,9 +182,23 @@ impl<T> Event<T> {
     /// # Examples
     ///
     /// ```
-    /// let (ev, fut) = tame::event_future::<&str>();
-    /// ev.trigger("done");
-    /// # drop(fut);
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    /// use tame::{mkevent, tamed, twait, Event};
+    ///
+    /// #[tamed]
+    /// fn wait_for(ev: Rc<Cell<Option<Event<&'static str>>>>, log: Rc<Cell<&'static str>>) {
+    ///     let word: &str;
+    ///     twait! { ev.set(Some(mkevent!(word))); }
+    ///     log.set(word);
+    /// }
+    ///
+    /// let (ev, log) = (Rc::new(Cell::new(None)), Rc::new(Cell::new("")));
+    /// wait_for(ev.clone(), log.clone());
+    /// ev.take().unwrap().trigger("done");
+    /// assert_eq!(log.get(), "", "the waiter is queued, not run inside trigger");
+    /// tame::run();
+    /// assert_eq!(log.get(), "done");
     /// ```
     pub fn trigger(mut self, value: T) {
         if let Some(sink) = self.sink.take() {

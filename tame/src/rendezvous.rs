@@ -578,7 +578,9 @@ impl<I> Rendezvous<I> {
     }
 
     /// How many events were made on this rendezvous and have not come back
-    /// yet (neither triggered nor dropped).
+    /// yet (neither triggered nor dropped). A [`cancel`](Self::cancel)
+    /// (or dropping the rendezvous) forgets them: 0 after it, counting only
+    /// the events made since.
     ///
     /// # Examples
     ///

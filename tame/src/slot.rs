@@ -71,11 +71,29 @@ impl<T> Slot<T> {
 
     /// Takes the value, if the event was triggered and the value was not
     /// taken yet. `None` also when the event was dropped untriggered.
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot::<u32>(());
+    /// assert_eq!(slot.take(), None, "not back yet");
+    /// ev.trigger(7);
+    /// assert_eq!(slot.take(), Some(7));
+    /// assert_eq!(slot.take(), None, "taken already");
+    /// ```
     pub fn take(&self) -> Option<T> {
         self.node.slot_cell().value.take()
     }
 
     /// Whether the event came back (triggered or dropped).
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let (ev, slot) = r.event_with_slot::<u32>(());
+    /// assert!(!slot.is_back());
+    /// drop(ev); // untriggered: back, with no value
+    /// assert!(slot.is_back());
+    /// assert_eq!(slot.take(), None);
+    /// ```
     pub fn is_back(&self) -> bool {
         self.node.slot_cell().back.get()
     }
@@ -280,12 +298,25 @@ pub struct Inbox<T, C> {
 
 impl<T: 'static, C: 'static> Inbox<T, C> {
     /// An empty inbox (no allocation until its first event).
+    ///
+    /// ```
+    /// let mut inbox = tame::task::Inbox::<u32, ()>::new();
+    /// assert_eq!(inbox.pop_returned(&tame::Rendezvous::<()>::new()), None);
+    /// ```
     pub fn new() -> Self {
         Inbox { queue: None }
     }
 
     /// An event of `r` reporting `id`, whose value comes here with
     /// `captures`.
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<&str>::new();
+    /// let mut inbox = tame::task::Inbox::<u32, usize>::new();
+    /// inbox.event(&r, "third", 3).trigger(30);
+    /// assert_eq!(r.try_next(), Some("third"));
+    /// assert_eq!(inbox.pop_returned(&r), Some((30, 3)));
+    /// ```
     pub fn event<I: 'static>(
         &mut self,
         r: &crate::Rendezvous<I>,
@@ -301,6 +332,22 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
 
     /// The next value, with its captures, of an event whose id `r` has
     /// handed out.
+    ///
+    /// Pop a value as soon as its id is taken, as `twait!(r)` does: when
+    /// `r` is cancelled (or dropped), the values still in the inbox go
+    /// with its epoch, also those whose ids were taken already (where a
+    /// [`Slot`]'s value, held in the slot, stays).
+    ///
+    /// ```
+    /// use tame::task::Inbox;
+    ///
+    /// let r = tame::Rendezvous::<usize>::new();
+    /// let mut inbox: Inbox<&str, ()> = Inbox::new();
+    /// inbox.event(&r, 0, ()).trigger("v");
+    /// assert_eq!(r.try_next(), Some(0));
+    /// r.cancel();
+    /// assert_eq!(inbox.pop_returned(&r), None, "popped after the cancel: gone");
+    /// ```
     pub fn pop_returned<I>(&mut self, r: &crate::Rendezvous<I>) -> Option<(T, C)> {
         self.pop_before(r.taken_mark())
     }
@@ -340,6 +387,20 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
     /// # Panics
     ///
     /// If no value came back: the variable `name` would have none.
+    ///
+    /// ```
+    /// let r = tame::Rendezvous::<()>::new();
+    /// let mut inbox = tame::task::Inbox::<u32, ()>::new();
+    /// inbox.event(&r, (), ()).trigger(1);
+    /// inbox.event(&r, (), ()).trigger(2);
+    /// r.try_next();
+    /// r.try_next();
+    /// assert_eq!(inbox.take_required("n", &r), (2, ()), "the last one");
+    /// let gone = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+    ///     inbox.take_required("n", &r)
+    /// }));
+    /// assert!(gone.is_err(), "nothing came back: `n` would have no value");
+    /// ```
     #[track_caller]
     pub fn take_required<I>(&mut self, name: &str, r: &crate::Rendezvous<I>) -> (T, C) {
         self.take_required_before(name, r.taken_mark())
