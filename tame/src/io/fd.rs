@@ -562,7 +562,9 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 /// (`MSG_DONTWAIT`), and std's handles of the socket block as before.
 /// Otherwise (a pipe, a regular file) it is a duplicate of descriptor 0,
 /// and making it non-blocking changes the open file description it shares
-/// with other processes (a parent's pipe) and with every other `Fd` that
+/// with other processes (a parent's pipe, a child started meanwhile that
+/// reads the same stdin: its reads then fail with `EAGAIN`; give it
+/// `Stdio::null()` or a pipe of its own) and with every other `Fd` that
 /// `stdin()` gave, on any thread.
 /// So the mode is set back when **the last of these `Fd`s** (and every
 /// operation on them) is gone, if it was blocking when they were made:
@@ -570,7 +572,9 @@ pub fn pipe() -> io::Result<(Fd, Fd)> {
 /// non-blocking for that one. [`into_owned`](Fd::into_owned) gives the
 /// descriptor away non-blocking, and then nothing sets the mode back. A
 /// program that exits with such an `Fd` alive (say, through
-/// `std::process::exit`) leaves it non-blocking.
+/// `std::process::exit`, or killed by a signal: Ctrl-C, `timeout`) leaves
+/// it non-blocking, for whatever reads the pipe next (`{ prog; cat; }`
+/// in a shell: `cat` fails with `EAGAIN`).
 ///
 /// Read the input through one or the other: what `std::io::stdin()` read
 /// already (it buffers up to 8 KiB past what it gave out, a header read
