@@ -85,7 +85,9 @@ pub(crate) struct Shared<I> {
     /// counting them at once (see `crate::driver`).
     watches: WatchSet,
     /// This epoch as the values its events left in inboxes know it: made
-    /// with the epoch's first such value, told when the epoch ends.
+    /// with the epoch's first such value, told when the epoch ends; or,
+    /// between epochs that left values, the newest ended one whose taken
+    /// values may still wait in an inbox (a chain of them).
     token: Cell<Option<Rc<EpochToken>>>,
     /// The receipts asked of its events, if any ever was (most
     /// rendezvous never see one: a box, made at the first).
@@ -105,19 +107,71 @@ struct Receipts {
 }
 
 /// One epoch of one rendezvous, held by each value its events left in an
-/// [`Inbox`](crate::task::Inbox): a value whose epoch ended (its
-/// rendezvous cancelled or dropped before the `twait!(r)` that would have
-/// taken its id) is never stored, and does not hold up the values behind
-/// it, of the same `mkevent!` site with another rendezvous (a loop that
-/// makes one per round).
+/// [`Inbox`](crate::task::Inbox).
+///
+/// A value whose epoch ended (its rendezvous cancelled before the
+/// `twait!(r)` that would have taken its id, or dropped) is never stored,
+/// and does not hold up the values behind it, of the same `mkevent!` site
+/// with another rendezvous (a loop that makes one per round). A value
+/// whose id was taken before the cancel stays until it is popped, as a
+/// [`Slot`](crate::Slot)'s value stays in its slot.
 pub(crate) struct EpochToken {
-    live: Cell<bool>,
+    /// [`LIVE`] while the epoch lasts; then how many ids had been taken
+    /// when it ended: the values queued before that many are still the
+    /// taker's, the rest are gone (0 once the rendezvous is dropped, as
+    /// nobody can pop them then).
+    kept_below: Cell<u64>,
+    /// The rendezvous, by the address of its [`Shared`]: unique while any
+    /// token of it may still match (a dropped rendezvous' are all set to
+    /// keep nothing before its address can be reused).
+    owner: usize,
+    /// An ended epoch of the same rendezvous whose taken values may still
+    /// wait in an inbox.
+    older: Cell<Option<Rc<EpochToken>>>,
 }
 
+/// [`EpochToken::kept_below`] while the epoch lasts.
+const LIVE: u64 = u64::MAX;
+
 impl EpochToken {
-    pub(crate) fn is_live(&self) -> bool {
-        self.live.get()
+    /// Whether the value queued as `index` can still be popped.
+    pub(crate) fn keeps(&self, index: u64) -> bool {
+        index < self.kept_below.get()
     }
+
+    /// Whether this is an epoch of the rendezvous of `mark`.
+    pub(crate) fn owner_is(&self, mark: TakenMark) -> bool {
+        self.owner == mark.owner
+    }
+
+    /// Whether the value queued as `index` (of this rendezvous) is kept
+    /// and its id came out before `mark`.
+    pub(crate) fn taken_before(&self, index: u64, mark: TakenMark) -> bool {
+        index < self.kept_below.get().min(mark.taken)
+    }
+}
+
+/// The first token of `chain` (newest first) that inbox values still
+/// hold, with the spent ones (held by the chain alone) unlinked.
+fn without_spent(chain: Option<Rc<EpochToken>>) -> Option<Rc<EpochToken>> {
+    // `t` is held here and by inbox values only: the link it came from
+    // was taken.
+    fn first_held(mut t: Option<Rc<EpochToken>>) -> Option<Rc<EpochToken>> {
+        while let Some(n) = t {
+            if Rc::strong_count(&n) > 1 {
+                return Some(n);
+            }
+            t = n.older.take();
+        }
+        None
+    }
+    let head = first_held(chain)?;
+    let mut at = head.clone();
+    while let Some(next) = first_held(at.older.take()) {
+        at.older.set(Some(next.clone()));
+        at = next;
+    }
+    Some(head)
 }
 
 impl<I> Shared<I> {
@@ -167,20 +221,38 @@ impl<I> Shared<I> {
             book.epoch_start = arrived;
             self.receipts.set(Some(book));
         }
-        self.taken.set(arrived);
         if let Some(token) = self.token.take() {
-            token.live.set(false);
+            if token.kept_below.get() == LIVE {
+                token.kept_below.set(self.taken.get());
+            }
+            self.token.set(without_spent(Some(token)));
         }
+        self.taken.set(arrived);
         self.watches.report_dead(self.owner());
+    }
+
+    /// Ends the epoch for good: the rendezvous is dropped, and no value
+    /// in an inbox can be popped for it any more.
+    #[inline]
+    fn end_all(&self) {
+        self.end_epoch();
+        let mut chain = self.token.take();
+        while let Some(t) = chain {
+            t.kept_below.set(0);
+            chain = t.older.take();
+        }
     }
 
     /// The current epoch's token (made at its first inbox value).
     fn epoch_token(&self) -> Rc<EpochToken> {
-        let token = self.token.take().unwrap_or_else(|| {
-            Rc::new(EpochToken {
-                live: Cell::new(true),
-            })
-        });
+        let token = match self.token.take() {
+            Some(t) if t.kept_below.get() == LIVE => t,
+            older => Rc::new(EpochToken {
+                kept_below: Cell::new(LIVE),
+                owner: self.owner(),
+                older: Cell::new(older),
+            }),
+        };
         self.token.set(Some(token.clone()));
         token
     }
@@ -485,9 +557,8 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TakenMark {
-    /// The epoch's [`EpochToken`], by address (0 if no value of the epoch
-    /// reached an inbox): the values that hold it are of this epoch.
-    pub(crate) epoch: usize,
+    /// The rendezvous, as its [`EpochToken`]s name it.
+    pub(crate) owner: usize,
     pub(crate) taken: u64,
 }
 
@@ -756,11 +827,8 @@ impl<I> Rendezvous<I> {
     ///
     /// [`Inbox`]: crate::task::Inbox
     pub(crate) fn taken_mark(&self) -> TakenMark {
-        let token = self.shared.token.take();
-        let epoch = token.as_ref().map_or(0, |t| Rc::as_ptr(t) as usize);
-        self.shared.token.set(token);
         TakenMark {
-            epoch,
+            owner: self.shared.owner(),
             taken: self.shared.taken.get(),
         }
     }
@@ -860,7 +928,7 @@ impl<I> Drop for Rendezvous<I> {
     #[inline]
     fn drop(&mut self) {
         let s = &self.shared;
-        s.end_epoch();
+        s.end_all();
         // Nobody can wait on a dropped rendezvous; break the waiter cycle.
         drop(s.waiter.take());
     }

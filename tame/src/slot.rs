@@ -333,20 +333,23 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
     /// The next value, with its captures, of an event whose id `r` has
     /// handed out.
     ///
-    /// Pop a value as soon as its id is taken, as `twait!(r)` does: when
-    /// `r` is cancelled (or dropped), the values still in the inbox go
-    /// with its epoch, also those whose ids were taken already (where a
-    /// [`Slot`]'s value, held in the slot, stays).
+    /// When `r` is cancelled, the values whose ids it had not handed out
+    /// go with its epoch; one whose id was taken stays until it is popped,
+    /// as a [`Slot`]'s value stays in its slot. Once `r` is dropped,
+    /// nothing can pop its values: they go at the inbox's next pop (or
+    /// with the inbox).
     ///
     /// ```
     /// use tame::task::Inbox;
     ///
     /// let r = tame::Rendezvous::<usize>::new();
     /// let mut inbox: Inbox<&str, ()> = Inbox::new();
-    /// inbox.event(&r, 0, ()).trigger("v");
+    /// inbox.event(&r, 0, ()).trigger("taken");
+    /// inbox.event(&r, 1, ()).trigger("not taken");
     /// assert_eq!(r.try_next(), Some(0));
     /// r.cancel();
-    /// assert_eq!(inbox.pop_returned(&r), None, "popped after the cancel: gone");
+    /// assert_eq!(inbox.pop_returned(&r), Some(("taken", ())), "its id came out");
+    /// assert_eq!(inbox.pop_returned(&r), None, "id 1 went with the cancel");
     /// ```
     pub fn pop_returned<I>(&mut self, r: &crate::Rendezvous<I>) -> Option<(T, C)> {
         self.pop_before(r.taken_mark())
@@ -355,26 +358,27 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
     /// The next value of an event whose id came out before `mark`.
     pub(crate) fn pop_before(&mut self, mark: TakenMark) -> Option<(T, C)> {
         let queue = self.queue.as_ref()?;
-        // Values of an epoch that ended can never be taken: they go (each
-        // dropped with no borrow held: a value's drop may trigger events).
+        // Values of an epoch that ended whose ids were not taken can never
+        // be: they go (each dropped with no borrow held: a value's drop may
+        // trigger events).
         loop {
             let stale = {
                 let mut q = queue.borrow_mut();
                 match q.front() {
-                    Some((token, ..)) if !token.is_live() => q.pop_front(),
+                    Some((token, at, ..)) if !token.keeps(*at) => q.pop_front(),
                     _ => break,
                 }
             };
             drop(stale);
         }
         let mut q = queue.borrow_mut();
-        // The first of the mark's epoch (the front, unless the site's events
-        // go to several live rendezvous by turns): the epoch's values are in
-        // the order of their ids.
+        // The first of the mark's rendezvous still kept (the front, unless
+        // the site's events go to several rendezvous by turns): its values
+        // are in the order of their ids, over its epochs.
         let at = q
             .iter()
-            .position(|(token, ..)| Rc::as_ptr(token) as usize == mark.epoch)?;
-        if q[at].1 < mark.taken {
+            .position(|(token, at, ..)| token.owner_is(mark) && token.keeps(*at))?;
+        if q[at].0.taken_before(q[at].1, mark) {
             q.remove(at).map(|(_, _, v, c)| (v, c))
         } else {
             None
