@@ -114,7 +114,7 @@ struct Receipts {
 /// and does not hold up the values behind it, of the same `mkevent!` site
 /// with another rendezvous (a loop that makes one per round). A value
 /// whose id was taken before the cancel stays until it is popped, as a
-/// [`Slot`](crate::Slot)'s value stays in its slot.
+/// [`Slot`]'s value stays in its slot.
 pub(crate) struct EpochToken {
     /// [`LIVE`] while the epoch lasts; then how many ids had been taken
     /// when it ended: the values queued before that many are still the
