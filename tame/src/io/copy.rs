@@ -54,7 +54,12 @@ const ROUNDS_PER_TURN: u32 = 32;
 ///   timeout gave up on it, the tamed function waiting for it was
 ///   cancelled), the copy stops on the loop's next turn: its buffer is
 ///   dropped, the read or write it waited for is cancelled, and nothing
-///   more is triggered.
+///   more is triggered. Bytes it had read and not yet written (up to one
+///   16 KiB chunk) go with the buffer, and the count of bytes that got
+///   across is not reported: both streams stay usable, but what `to`
+///   received is no longer what `from` held (tokio's `copy` is the same).
+///   Where a copy given up must not lose bytes, write the loop yourself
+///   (a `read`, then a `write_all` of what it got) and stop between them.
 /// * **Closing** `from` or `to` with `close()` ends the copy at once with
 ///   an error (`ConnectionAborted`), whatever it waits for then (to read
 ///   `from`, to write `to`): it lets go of both descriptors on the loop's
@@ -214,11 +219,14 @@ where
 /// `TimedOut` although data moves: for a stream that may be read at a
 /// trickle, allow the segment size over the slowest rate to be served.
 ///
-/// A side whose stream has ended is no longer read: a reset it gets
-/// after its end of stream is seen only when the copy writes to it (as
-/// with tokio's `copy_bidirectional`), so a peer that half-closed and then
-/// reset while the other side says nothing keeps the copy until that side
-/// writes, or until `idle` runs out.
+/// A side is read only while its direction has room for what it reads:
+/// once its stream has ended, or while its direction waits to write to a
+/// peer that is not reading, a reset it gets is seen only when the copy
+/// next reads it or writes to it (as with tokio's `copy_bidirectional`).
+/// So a peer that half-closed and then reset while the other side says
+/// nothing, or that reset while the other side would not take its bytes,
+/// keeps the copy until that side moves, or until `idle` runs out (the
+/// reason to have one).
 ///
 /// # Panics
 ///
