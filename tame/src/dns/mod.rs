@@ -71,6 +71,7 @@ use std::net::IpAddr;
 
 use crate::{mkevent, tamed, tvars, twait, Event};
 
+mod host;
 mod hosts;
 mod resolv_conf;
 mod resolver;
@@ -78,11 +79,11 @@ pub mod server;
 mod tcp;
 pub mod wire;
 
+pub(crate) use host::{parse_host, HOST_WITH_PORT};
 #[doc(hidden)]
 pub use resolver::__replies;
 pub use resolver::__reply_addresses;
 pub use resolver::Resolver;
-pub(crate) use resolver::{parse_host, HOST_WITH_PORT};
 
 /// What a lookup delivers: the addresses (IPv4 first), or why not.
 ///

@@ -38,7 +38,7 @@ fn parse_with(text: &str, index: impl Fn(&str) -> Option<u32>) -> Vec<SocketAddr
             }
             let word = rest.trim_start_matches([' ', '\t']);
             let word = word.split([' ', '\t']).next()?;
-            if let Some(v4) = super::resolver::numbers_and_dots(word) {
+            if let Some(v4) = super::host::numbers_and_dots(word) {
                 return Some(SocketAddr::new(IpAddr::V4(v4), 53));
             }
             if let Some((addr, zone)) = word.split_once('%') {
