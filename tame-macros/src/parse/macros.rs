@@ -494,3 +494,22 @@ pub fn is_slice(e: &Expr) -> bool {
         _ => false,
     }
 }
+
+/// Whether an expression makes an event (`mkevent!` in it, also inside
+/// another macro's arguments).
+pub(super) fn makes_event(e: &Expr) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if which(m) == Some(Which::Mkevent) {
+                self.0 = true;
+            } else {
+                self.0 |= m.tokens.to_string().contains("mkevent !");
+            }
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_expr(&mut f, e);
+    f.0
+}

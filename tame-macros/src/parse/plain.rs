@@ -23,8 +23,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
 use super::flow::{Flow, Snapshot, Src};
-use super::macro_calls::makes_event;
-use super::macros;
+use super::macros::{self, makes_event};
 use super::syntax::{self, pattern_bindings, PatPlace, PatPlace::Irrefutable, PatPlace::Refutable};
 use super::Builder;
 use crate::ir::{BindingId, Effect, Effects, JumpInfo};
