@@ -22,7 +22,7 @@ multidns: resolve many names sequentially, in parallel, and in a window
 (the tame paper's figures 3 and 4), and compare with a blocking loop.
 
 USAGE:
-    multidns [-n N] [--window W] [--delay MS] [--server ADDR] [NAME...]
+    multidns [-n N] [--window W] [--delay MS] [--server ADDR] [--] [NAME...]
 
 With no NAME, starts a DNS server of its own on 127.0.0.1 (built on tame,
 on a thread of its own) that answers N generated names, each after MS
@@ -43,6 +43,7 @@ OPTIONS:
                     (a reply must come before it) [default: 100]
     --server ADDR   the DNS server to ask, as IP or IP:PORT (port 53 if omitted)
     -h, --help      print this help
+    --              what follows is NAMEs (one may start with '-')
 
 OUTPUT:
     One row per mode: mode, N, window, wall time, ideal time
@@ -350,7 +351,7 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
                             _ => None,
                         })
                         .collect()),
-                    wire::RCODE_NXDOMAIN => return Err(Error::NxDomain { name }),
+                    wire::RCODE_NXDOMAIN => Err(Error::NxDomain { name }),
                     wire::RCODE_SERVFAIL => Err(Error::ServFail { name }),
                     wire::RCODE_REFUSED => Err(Error::Refused { name }),
                     rcode => Err(Error::Rcode { name, rcode }),
@@ -362,6 +363,9 @@ fn blocking_udp(server: SocketAddr, names: &[String]) -> Vec<LookupResult> {
             for w in want {
                 match w.2 {
                     Some(Ok(addrs)) => all.extend(addrs),
+                    // NXDOMAIN, when no query has an address, as tame's
+                    // resolver (and glibc) say.
+                    Some(Err(e @ Error::NxDomain { .. })) => failure = Some(e),
                     Some(Err(e)) => {
                         failure.get_or_insert(e);
                     }
@@ -417,6 +421,8 @@ fn parse_args() -> Result<Option<Args>, String> {
         let mut value = |flag: &str| it.next().ok_or_else(|| format!("{flag} needs a value"));
         match a.as_str() {
             "-h" | "--help" => return Ok(None),
+            // The rest are NAMEs, also one that starts with '-'.
+            "--" => args.names.extend(it.by_ref()),
             "-n" => {
                 args.n = value("-n")?.parse().map_err(|e| format!("-n: {e}"))?;
                 args.builtin_flags = true;

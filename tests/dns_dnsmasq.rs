@@ -48,6 +48,24 @@ fn dnsmasq_answers_a_aaaa_cname_and_nxdomain() {
     }
 }
 
+#[test]
+fn an_address_of_one_family_is_found_though_the_other_is_nxdomain() {
+    // dnsmasq's `--address` for IPv4 only, under `--local`, answers the
+    // AAAA query NXDOMAIN: the name's A record is still its address, as
+    // glibc's getaddrinfo gives it.
+    let Some(dns) = Dnsmasq::start_with("", &["--address=/v4only.test/10.0.0.9"]) else {
+        return;
+    };
+    let r = Resolver::new(vec![dns.addr()]);
+    let got = lookup_all(&r, &["v4only.test", "nope.test"]);
+    assert_eq!(got[0].as_ref().unwrap(), &vec![ip("10.0.0.9")]);
+    assert!(
+        matches!(got[1], Err(Error::NxDomain { .. })),
+        "{:?}",
+        got[1]
+    );
+}
+
 fn addr_of(i: usize) -> IpAddr {
     IpAddr::from([10, 1, (i >> 8) as u8, i as u8])
 }

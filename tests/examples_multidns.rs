@@ -7,6 +7,8 @@ use std::process::Command;
 use tame::dns::server::{Misbehavior, Server};
 use tame::dns::wire;
 
+#[path = "support/dnsmasq.rs"]
+mod dnsmasq;
 #[path = "support/example.rs"]
 mod example;
 
@@ -46,6 +48,36 @@ fn every_mode_reports_a_nameserver_failure_as_such() {
             let line = format!("  {mode}: a.test: {says}");
             assert!(out.contains(&line), "no `{line}` in:\n{out}");
         }
+    }
+}
+
+#[test]
+fn every_mode_takes_the_address_of_a_name_whose_other_family_is_nxdomain() {
+    // dnsmasq answers the AAAA query for a `--address` of IPv4 only (under
+    // `--local`) NXDOMAIN; `--` lets a NAME start with '-'.
+    let Some(dns) = dnsmasq::Dnsmasq::start_with("", &["--address=/v4only.test/10.0.0.9"]) else {
+        return;
+    };
+    let out = Command::new(example::example("multidns"))
+        .args(["--server", &dns.addr().to_string(), "--"])
+        .args(["v4only.test", "-dash.test"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(
+        text.matches(" 1/2\n").count(),
+        4,
+        "v4only.test resolved:\n{text}"
+    );
+    for mode in [
+        "multidns (sequential)",
+        "multidns_par (parallel)",
+        "multidns_win (window)",
+        "blocking UDP loop (no tame)",
+    ] {
+        let line = format!("  {mode}: -dash.test: no such domain (NXDOMAIN)");
+        assert!(text.contains(&line), "no `{line}` in:\n{text}");
     }
 }
 

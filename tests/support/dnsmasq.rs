@@ -39,6 +39,11 @@ impl Dnsmasq {
     ///
     /// If dnsmasq is missing under `CI=true`, or does not come up.
     pub fn start(hosts: &str) -> Option<Dnsmasq> {
+        Self::start_with(hosts, &[])
+    }
+
+    /// [`start`](Self::start), with more of dnsmasq's options.
+    pub fn start_with(hosts: &str, options: &[&str]) -> Option<Dnsmasq> {
         if Command::new("dnsmasq")
             .arg("--version")
             .stdout(Stdio::null())
@@ -83,6 +88,7 @@ impl Dnsmasq {
                     "--user=root",
                     "--pid-file=",
                 ])
+                .args(options)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -371,12 +371,13 @@ impl Resolver {
     /// [`Error::Unreachable`],
     /// [`Error::Timeout`], [`Error::Malformed`] (a reply that matches the
     /// query but cannot be parsed), [`Error::NoAddresses`],
-    /// [`Error::InvalidName`] and [`Error::Io`]. An NXDOMAIN answer to
-    /// either query ends the lookup with [`Error::NxDomain`]: the name does
-    /// not exist, whatever the type asked. Otherwise, if one of the two
-    /// queries gives addresses, they are the result even if the other
-    /// failed (no reply, or SERVFAIL or a malformed reply from every
-    /// nameserver).
+    /// [`Error::InvalidName`] and [`Error::Io`]. If one of the two queries
+    /// gives addresses, they are the result even if the other failed (no
+    /// reply, or SERVFAIL or a malformed reply from every nameserver) or
+    /// was answered NXDOMAIN, as glibc takes them: some servers (dnsmasq
+    /// with `--address` for one family under `--local`, split-horizon
+    /// setups) say NXDOMAIN for the type a name has no record of. With no
+    /// address, an NXDOMAIN to either query is [`Error::NxDomain`].
     ///
     /// If `ev` stops being live (its rendezvous was cancelled, or it was
     /// dropped with what held it), the lookup ends then, without waiting
@@ -1188,11 +1189,9 @@ impl Lookup {
     }
 
     fn is_done(&self) -> bool {
+        // (An NXDOMAIN answers its query only: some servers answer it for
+        // one type of a name that has addresses of the other.)
         self.queries.iter().all(|q| q.outcome.is_some())
-            || self
-                .queries
-                .iter()
-                .any(|q| matches!(q.outcome, Some(Outcome::NxDomain)))
     }
 
     /// Closes the sockets, cancelling what still waits on them.
@@ -1225,9 +1224,6 @@ impl Lookup {
             .iter()
             .filter_map(|q| q.outcome.as_ref().or(q.failure.as_ref()))
             .collect();
-        if outcomes.iter().any(|o| matches!(o, Outcome::NxDomain)) {
-            return Err(Error::NxDomain { name });
-        }
         let addrs: Vec<IpAddr> = outcomes
             .iter()
             .filter_map(|o| match o {
@@ -1238,6 +1234,9 @@ impl Lookup {
             .collect();
         if !addrs.is_empty() {
             return Ok(addrs);
+        }
+        if outcomes.iter().any(|o| matches!(o, Outcome::NxDomain)) {
+            return Err(Error::NxDomain { name });
         }
         // The lookup ended for want of this process's resources (a socket
         // for the next nameserver, out of descriptors): the addresses one
