@@ -124,3 +124,55 @@ fn values_popped_after_cancels_are_dropped_once_and_nothing_piles_up() {
     drop(r);
     assert_eq!(drops.get(), 1000);
 }
+
+#[test]
+fn an_id_whose_drop_panics_leaves_no_value_to_the_next_rendezvous() {
+    /// An id whose drop panics, for the one left queued.
+    struct Id(bool);
+    impl Drop for Id {
+        fn drop(&mut self) {
+            if self.0 && !std::thread::panicking() {
+                panic!("the id's drop panics");
+            }
+        }
+    }
+    let mut inbox = Inbox::<&str, ()>::new();
+    let r = Rendezvous::<Id>::new();
+    inbox
+        .event(&r, Id(false), ())
+        .trigger("of the dropped rendezvous");
+    assert!(r.try_next().is_some());
+    inbox.event(&r, Id(true), ()).trigger("queued, not taken");
+    let dropping = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(r)));
+    assert!(dropping.is_err());
+    // Whatever address the next rendezvous gets, the values are not its.
+    for _ in 0..16 {
+        let next = Rendezvous::<Id>::new();
+        let mut other = Inbox::<u8, ()>::new();
+        other.event(&next, Id(false), ()).trigger(0);
+        assert!(next.try_next().is_some());
+        assert_eq!(inbox.pop_returned(&next), None);
+    }
+}
+
+#[test]
+fn a_value_nobody_pops_does_not_hold_up_the_stale_ones_behind_it() {
+    let drops = Rc::new(Cell::new(0));
+    let mut inbox = Inbox::<Counted, ()>::new();
+    // `a`'s taken value stays at the front: nobody pops it.
+    let a = Rendezvous::<u32>::new();
+    inbox.event(&a, 0, ()).trigger(Counted(0, drops.clone()));
+    assert_eq!(a.try_next(), Some(0));
+    a.cancel();
+    // Another rendezvous' values whose ids never come out.
+    let r = Rendezvous::<u32>::new();
+    for round in 1..=100 {
+        inbox
+            .event(&r, round, ())
+            .trigger(Counted(round, drops.clone()));
+        r.cancel();
+        assert_eq!(value(inbox.pop_returned(&r)), None);
+        assert_eq!(drops.get(), round, "round {round}'s value went at once");
+    }
+    assert_eq!(value(inbox.pop_returned(&a)), Some(0));
+}

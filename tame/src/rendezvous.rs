@@ -85,9 +85,9 @@ pub(crate) struct Shared<I> {
     /// counting them at once (see `crate::driver`).
     watches: WatchSet,
     /// This epoch as the values its events left in inboxes know it: made
-    /// with the epoch's first such value, told when the epoch ends; or,
-    /// between epochs that left values, the newest ended one whose taken
-    /// values may still wait in an inbox (a chain of them).
+    /// with the epoch's first such value, told when the epoch ends (and
+    /// kept until the next epoch's first value needs a token, which names
+    /// the rendezvous as this one does).
     token: Cell<Option<Rc<EpochToken>>>,
     /// The receipts asked of its events, if any ever was (most
     /// rendezvous never see one: a box, made at the first).
@@ -118,30 +118,44 @@ struct Receipts {
 pub(crate) struct EpochToken {
     /// [`LIVE`] while the epoch lasts; then how many ids had been taken
     /// when it ended: the values queued before that many are still the
-    /// taker's, the rest are gone (0 once the rendezvous is dropped, as
-    /// nobody can pop them then).
+    /// taker's, the rest are gone.
     kept_below: Cell<u64>,
-    /// The rendezvous, by the address of its [`Shared`]: unique while any
-    /// token of it may still match (a dropped rendezvous' are all set to
-    /// keep nothing before its address can be reused).
-    owner: usize,
-    /// An ended epoch of the same rendezvous whose taken values may still
-    /// wait in an inbox.
-    older: Cell<Option<Rc<EpochToken>>>,
+    /// The rendezvous' first token, which stands for the rendezvous
+    /// (`None`: this is it). Held by every later one, so that its address
+    /// names one rendezvous for as long as a value may be matched to it.
+    first: Option<Rc<EpochToken>>,
+    /// On the first token: the rendezvous was dropped, and nothing can
+    /// pop its values any more.
+    dropped: Cell<bool>,
 }
 
 /// [`EpochToken::kept_below`] while the epoch lasts.
 const LIVE: u64 = u64::MAX;
 
 impl EpochToken {
+    /// The token that stands for the rendezvous.
+    fn rendezvous(&self) -> &EpochToken {
+        self.first.as_deref().unwrap_or(self)
+    }
+
+    /// The rendezvous, as a [`TakenMark`] names it.
+    fn owner(&self) -> usize {
+        self.rendezvous() as *const EpochToken as usize
+    }
+
     /// Whether the value queued as `index` can still be popped.
     pub(crate) fn keeps(&self, index: u64) -> bool {
-        index < self.kept_below.get()
+        index < self.kept_below.get() && !self.rendezvous().dropped.get()
+    }
+
+    /// Whether its epoch ended (its values are only those kept).
+    pub(crate) fn has_ended(&self) -> bool {
+        self.kept_below.get() != LIVE
     }
 
     /// Whether this is an epoch of the rendezvous of `mark`.
     pub(crate) fn owner_is(&self, mark: TakenMark) -> bool {
-        self.owner == mark.owner
+        self.owner() == mark.owner
     }
 
     /// Whether the value queued as `index` (of this rendezvous) is kept
@@ -149,29 +163,6 @@ impl EpochToken {
     pub(crate) fn taken_before(&self, index: u64, mark: TakenMark) -> bool {
         index < self.kept_below.get().min(mark.taken)
     }
-}
-
-/// The first token of `chain` (newest first) that inbox values still
-/// hold, with the spent ones (held by the chain alone) unlinked.
-fn without_spent(chain: Option<Rc<EpochToken>>) -> Option<Rc<EpochToken>> {
-    // `t` is held here and by inbox values only: the link it came from
-    // was taken.
-    fn first_held(mut t: Option<Rc<EpochToken>>) -> Option<Rc<EpochToken>> {
-        while let Some(n) = t {
-            if Rc::strong_count(&n) > 1 {
-                return Some(n);
-            }
-            t = n.older.take();
-        }
-        None
-    }
-    let head = first_held(chain)?;
-    let mut at = head.clone();
-    while let Some(next) = first_held(at.older.take()) {
-        at.older.set(Some(next.clone()));
-        at = next;
-    }
-    Some(head)
 }
 
 impl<I> Shared<I> {
@@ -204,10 +195,13 @@ impl<I> Shared<I> {
         let arrived = self.arrived();
         self.epoch.set(self.epoch.get() + 1);
         self.outstanding.set(0);
-        if !self.queue.borrow().is_empty() {
-            let queued = std::mem::take(&mut *self.queue.borrow_mut());
-            drop(queued);
-        }
+        // Dropped last: an id's drop is user code, which finds the new
+        // epoch whole (or panics, and leaves it so).
+        let queued = if self.queue.borrow().is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut *self.queue.borrow_mut()))
+        };
         if let Some(mut book) = self.receipts.take() {
             // An id left queued is forgotten only where the waiter took
             // another in this epoch (a race's winner): one whose waiter took
@@ -221,36 +215,42 @@ impl<I> Shared<I> {
             book.epoch_start = arrived;
             self.receipts.set(Some(book));
         }
-        if let Some(token) = self.token.take() {
-            if token.kept_below.get() == LIVE {
-                token.kept_below.set(self.taken.get());
+        let token = self.token.take();
+        if let Some(t) = &token {
+            if !t.has_ended() {
+                t.kept_below.set(self.taken.get());
             }
-            self.token.set(without_spent(Some(token)));
         }
+        self.token.set(token);
         self.taken.set(arrived);
         self.watches.report_dead(self.owner());
+        drop(queued);
     }
 
     /// Ends the epoch for good: the rendezvous is dropped, and no value
     /// in an inbox can be popped for it any more.
     #[inline]
     fn end_all(&self) {
-        self.end_epoch();
-        let mut chain = self.token.take();
-        while let Some(t) = chain {
-            t.kept_below.set(0);
-            chain = t.older.take();
+        if let Some(t) = self.token.take() {
+            t.rendezvous().dropped.set(true);
         }
+        self.end_epoch();
     }
 
     /// The current epoch's token (made at its first inbox value).
     fn epoch_token(&self) -> Rc<EpochToken> {
         let token = match self.token.take() {
-            Some(t) if t.kept_below.get() == LIVE => t,
-            older => Rc::new(EpochToken {
+            Some(t) if !t.has_ended() => t,
+            // A new epoch of a rendezvous that had values before.
+            Some(ended) => Rc::new(EpochToken {
                 kept_below: Cell::new(LIVE),
-                owner: self.owner(),
-                older: Cell::new(older),
+                first: Some(ended.first.clone().unwrap_or(ended)),
+                dropped: Cell::new(false),
+            }),
+            None => Rc::new(EpochToken {
+                kept_below: Cell::new(LIVE),
+                first: None,
+                dropped: Cell::new(false),
             }),
         };
         self.token.set(Some(token.clone()));
@@ -557,7 +557,8 @@ impl<I, T, C> Sink<T> for InboxNode<I, T, C> {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TakenMark {
-    /// The rendezvous, as its [`EpochToken`]s name it.
+    /// The rendezvous, by the address of its first [`EpochToken`] (0 if
+    /// no value of it ever reached an inbox).
     pub(crate) owner: usize,
     pub(crate) taken: u64,
 }
@@ -827,8 +828,11 @@ impl<I> Rendezvous<I> {
     ///
     /// [`Inbox`]: crate::task::Inbox
     pub(crate) fn taken_mark(&self) -> TakenMark {
+        let token = self.shared.token.take();
+        let owner = token.as_ref().map_or(0, |t| t.owner());
+        self.shared.token.set(token);
         TakenMark {
-            owner: self.shared.owner(),
+            owner,
             taken: self.shared.taken.get(),
         }
     }

@@ -336,8 +336,8 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
     /// When `r` is cancelled, the values whose ids it had not handed out
     /// go with its epoch; one whose id was taken stays until it is popped,
     /// as a [`Slot`]'s value stays in its slot. Once `r` is dropped,
-    /// nothing can pop its values: they go at the inbox's next pop (or
-    /// with the inbox).
+    /// nothing can pop its values: they go when a later pop passes them
+    /// (or with the inbox).
     ///
     /// ```
     /// use tame::task::Inbox;
@@ -357,32 +357,39 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
 
     /// The next value of an event whose id came out before `mark`.
     pub(crate) fn pop_before(&mut self, mark: TakenMark) -> Option<(T, C)> {
-        let queue = self.queue.as_ref()?;
-        // Values of an epoch that ended whose ids were not taken can never
-        // be: they go (each dropped with no borrow held: a value's drop may
-        // trigger events).
-        loop {
-            let stale = {
-                let mut q = queue.borrow_mut();
-                match q.front() {
-                    Some((token, at, ..)) if !token.keeps(*at) => q.pop_front(),
-                    _ => break,
-                }
-            };
-            drop(stale);
+        let mut q = self.queue.as_ref()?.borrow_mut();
+        // The first value of the mark's rendezvous still kept: its values
+        // are in the order of their ids, over its epochs. Those before it
+        // are other rendezvous' (a site whose events go to several by
+        // turns); the stale ones among them (their epoch ended before their
+        // ids were taken, or their rendezvous was dropped) go as the search
+        // passes them, so that none piles up behind a value nobody pops.
+        let mut passed_stale = false;
+        let found = q.iter().position(|(token, at, ..)| {
+            let kept = token.keeps(*at);
+            passed_stale |= !kept;
+            kept && token.owner_is(mark)
+        });
+        let mut stale = Vec::new();
+        let mut found_at = found;
+        if passed_stale {
+            let end = found.unwrap_or(q.len());
+            let kept: Vec<_>;
+            (kept, stale) = q.drain(..end).partition(|(token, at, ..)| token.keeps(*at));
+            found_at = found.map(|_| kept.len());
+            for entry in kept.into_iter().rev() {
+                q.push_front(entry);
+            }
         }
-        let mut q = queue.borrow_mut();
-        // The first of the mark's rendezvous still kept (the front, unless
-        // the site's events go to several rendezvous by turns): its values
-        // are in the order of their ids, over its epochs.
-        let at = q
-            .iter()
-            .position(|(token, at, ..)| token.owner_is(mark) && token.keeps(*at))?;
-        if q[at].0.taken_before(q[at].1, mark) {
-            q.remove(at).map(|(_, _, v, c)| (v, c))
-        } else {
-            None
-        }
+        let popped = match found_at {
+            Some(at) if q[at].0.taken_before(q[at].1, mark) => q.remove(at),
+            _ => None,
+        };
+        // Values dropped with no borrow held: a value's drop may trigger
+        // events.
+        drop(q);
+        drop(stale);
+        popped.map(|(_, _, v, c)| (v, c))
     }
 
     /// The last value, as [`pop_returned`](Self::pop_returned), for a slot
