@@ -152,9 +152,9 @@ const MAX_NAMES: usize = 1_000_000;
 /// resolver does by default (no retransmission here). As there, an IP
 /// literal is its own address and an empty name is refused, with no
 /// query; a truncated reply is asked again over TCP; the addresses of
-/// either reply are the answer (also when the other one fails or does not
-/// come); NXDOMAIN on either ends the lookup, and without addresses the
-/// first failure a reply gave is the error.
+/// either reply are the answer (also when the other one fails, does not
+/// come, or is NXDOMAIN); without addresses, NXDOMAIN on either is the
+/// error, else the first failure a reply gave.
 /// One query over TCP, blocking, until `deadline`: the retry of a
 /// truncated reply in [`blocking_udp`]. `Err` says what went wrong, in the
 /// words of tame's `Error::Malformed`.

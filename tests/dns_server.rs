@@ -994,3 +994,75 @@ fn any_gets_every_address() {
         ]
     );
 }
+
+/// A nameserver on a thread answering the A query with `a` and the AAAA
+/// query with `aaaa` (response codes; NOERROR with 10.0.0.1 for A, none
+/// for AAAA). Runs until the test ends.
+fn per_type_nameserver(a: u8, aaaa: u8) -> SocketAddr {
+    use tame::dns::wire::{Message, RData, Record};
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = sock.recv_from(&mut buf) {
+            let Ok(mut m) = Message::decode(&buf[..n]) else {
+                continue;
+            };
+            let Some(q) = m.questions.first().cloned() else {
+                continue;
+            };
+            m.header.response = true;
+            m.header.rcode = if q.qtype == wire::TYPE_A { a } else { aaaa };
+            if q.qtype == wire::TYPE_A && a == wire::RCODE_NOERROR {
+                m.answers = vec![Record {
+                    name: q.name.clone(),
+                    rtype: wire::TYPE_A,
+                    class: wire::CLASS_IN,
+                    ttl: 60,
+                    data: RData::A([10, 0, 0, 1].into()),
+                }];
+            }
+            if let Ok(reply) = m.encode() {
+                let _ = sock.send_to(&reply, from);
+            }
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_nameserver_that_answers_one_query_and_fails_the_other_ends_the_lookup() {
+    // As glibc: what that nameserver said is the result, without waiting
+    // for the next one (silent here, with a deadline of an hour: a lookup
+    // that waited for it is the watchdog's failure).
+    on_fresh_loop(|| {
+        // Bound, never read (not on the loop, which would wait for it).
+        let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        for (a, aaaa, want) in [
+            (wire::RCODE_NXDOMAIN, wire::RCODE_SERVFAIL, Err("NxDomain")),
+            (wire::RCODE_REFUSED, wire::RCODE_NXDOMAIN, Err("NxDomain")),
+            (
+                wire::RCODE_NOERROR,
+                wire::RCODE_SERVFAIL,
+                Ok(vec![ip("10.0.0.1")]),
+            ),
+            (
+                wire::RCODE_NOERROR,
+                wire::RCODE_NXDOMAIN,
+                Ok(vec![ip("10.0.0.1")]),
+            ),
+        ] {
+            let r = Resolver::new(vec![per_type_nameserver(a, aaaa), silent_addr])
+                .timeout(Duration::from_secs(3600));
+            let got = lookup_one(&r, "name.test");
+            match (&got, &want) {
+                (Ok(addrs), Ok(want)) => assert_eq!(addrs, want),
+                (Err(e @ Error::NxDomain { .. }), Err("NxDomain")) => {
+                    assert_eq!(e.name(), "name.test")
+                }
+                _ => panic!("A {a}, AAAA {aaaa}: {got:?}, not {want:?}"),
+            }
+        }
+    });
+}

@@ -176,3 +176,28 @@ fn a_value_nobody_pops_does_not_hold_up_the_stale_ones_behind_it() {
     }
     assert_eq!(value(inbox.pop_returned(&a)), Some(0));
 }
+
+#[test]
+fn a_stale_value_whose_drop_panics_leaves_the_one_popped_in_place() {
+    /// A value whose drop panics if told to.
+    struct V(&'static str, bool);
+    impl Drop for V {
+        fn drop(&mut self) {
+            if self.1 && !std::thread::panicking() {
+                panic!("the value's drop panics");
+            }
+        }
+    }
+    let mut inbox = Inbox::<V, ()>::new();
+    let gone = Rendezvous::<u32>::new();
+    inbox.event(&gone, 0, ()).trigger(V("stale", true));
+    drop(gone);
+    let r = Rendezvous::<u32>::new();
+    inbox.event(&r, 1, ()).trigger(V("taken", false));
+    assert_eq!(r.try_next(), Some(1));
+    let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        inbox.pop_returned(&r).map(|(v, ())| v.0)
+    }));
+    assert!(first.is_err(), "the stale value's drop panicked");
+    assert_eq!(inbox.pop_returned(&r).map(|(v, ())| v.0), Some("taken"));
+}

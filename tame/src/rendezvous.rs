@@ -144,8 +144,12 @@ impl EpochToken {
     }
 
     /// Whether the value queued as `index` can still be popped.
+    #[inline]
     pub(crate) fn keeps(&self, index: u64) -> bool {
-        index < self.kept_below.get() && !self.rendezvous().dropped.get()
+        // A live epoch's token is the rendezvous' current one, which a
+        // drop ends: only an ended one needs to ask about the drop.
+        let kept_below = self.kept_below.get();
+        index < kept_below && (kept_below == LIVE || !self.rendezvous().dropped.get())
     }
 
     /// Whether its epoch ended (its values are only those kept).
@@ -233,6 +237,7 @@ impl<I> Shared<I> {
     fn end_all(&self) {
         if let Some(t) = self.token.take() {
             t.rendezvous().dropped.set(true);
+            t.kept_below.set(0);
         }
         self.end_epoch();
     }

@@ -370,7 +370,7 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
             passed_stale |= !kept;
             kept && token.owner_is(mark)
         });
-        let mut stale = Vec::new();
+        let mut stale: Vec<_> = Vec::new();
         let mut found_at = found;
         if passed_stale {
             let end = found.unwrap_or(q.len());
@@ -381,15 +381,21 @@ impl<T: 'static, C: 'static> Inbox<T, C> {
                 q.push_front(entry);
             }
         }
-        let popped = match found_at {
-            Some(at) if q[at].0.taken_before(q[at].1, mark) => q.remove(at),
+        // The stale values are dropped with no borrow held (a value's drop
+        // may trigger events, which only adds values behind), and before
+        // the one found leaves the queue (a drop that panics leaves it
+        // there).
+        if !stale.is_empty() {
+            drop(q);
+            drop(stale);
+            q = self.queue.as_ref()?.borrow_mut();
+        }
+        match found_at {
+            Some(at) if q[at].0.taken_before(q[at].1, mark) => {
+                q.remove(at).map(|(_, _, v, c)| (v, c))
+            }
             _ => None,
-        };
-        // Values dropped with no borrow held: a value's drop may trigger
-        // events.
-        drop(q);
-        drop(stale);
-        popped.map(|(_, _, v, c)| (v, c))
+        }
     }
 
     /// The last value, as [`pop_returned`](Self::pop_returned), for a slot

@@ -354,7 +354,10 @@ impl Resolver {
     /// If every nameserver fails it, the lookup ends then, with the first
     /// failure that came; at the deadline, that failure is the error
     /// rather than [`Error::Timeout`]. NOERROR (with addresses or without)
-    /// and NXDOMAIN are final: the next nameserver is not asked.
+    /// and NXDOMAIN are final: the next nameserver is not asked. A
+    /// nameserver that gave one query such an answer and failed the other
+    /// ends the lookup with what came, as glibc's does, rather than have
+    /// it wait for the next nameserver.
     ///
     /// A nameserver that cannot be reached fails both queries the same way:
     /// each nameserver is asked from a socket connected to it, so the ICMP
@@ -655,6 +658,8 @@ struct Query {
     /// The final answer, or the kept failure once every nameserver failed
     /// this query: no reply is taken after it.
     outcome: Option<Outcome>,
+    /// The nameserver that gave the final answer.
+    answered_by: Option<usize>,
     /// The first failure a nameserver answered: the result if no
     /// nameserver answers better.
     failure: Option<Outcome>,
@@ -731,6 +736,7 @@ impl Query {
                 }
             }
             self.outcome = Some(outcome);
+            self.answered_by = Some(si);
             return;
         }
         self.failed[si] = true;
@@ -813,6 +819,7 @@ impl Lookup {
                 packet,
                 outcome: None,
                 failure: None,
+                answered_by: None,
                 failed: vec![false; config.servers.len()],
                 next_server: 0,
                 due: true,
@@ -1189,9 +1196,20 @@ impl Lookup {
     }
 
     fn is_done(&self) -> bool {
-        // (An NXDOMAIN answers its query only: some servers answer it for
-        // one type of a name that has addresses of the other.)
-        self.queries.iter().all(|q| q.outcome.is_some())
+        // Once a nameserver answered one query, its failure of the other
+        // is final too, as glibc takes it: the next nameserver is not
+        // asked (unless a retry over TCP of a truncated reply is under
+        // way). An NXDOMAIN answers its query only: some
+        // servers say it for one type of a name that has addresses of the
+        // other.
+        let [a, b] = &self.queries;
+        let settled = |q: &Query, other: &Query| {
+            q.outcome.is_some()
+                || other
+                    .answered_by
+                    .is_some_and(|si| q.failed[si] && q.tcp.is_none())
+        };
+        settled(a, b) && settled(b, a)
     }
 
     /// Closes the sockets, cancelling what still waits on them.
