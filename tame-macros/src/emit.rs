@@ -1136,6 +1136,14 @@ impl<'a> Emitter<'a> {
             });
             quote!(#(let #vs = #v.#index;)*)
         });
+        // A variable given its value here is touched at once: the arm may
+        // never read it (the state keeps it only while its value is still
+        // read), which rustc before 1.92 reports as "assigned to, but never
+        // used" beside the lint shadow.
+        let touch_after = |i: usize, flag: bool| match s.roots[i] {
+            Some(r) if !flag && syn::parse2::<Ident>(s.places[i].clone()).is_ok() => self.touch(r),
+            _ => TokenStream::new(),
+        };
         let assigns: Vec<TokenStream> = (parts.into_iter())
             .chain(vs.iter().enumerate().map(|(i, v)| {
                 let (p, flag) = dest(i);
@@ -1144,7 +1152,9 @@ impl<'a> Emitter<'a> {
                 } else {
                     quote!(#v)
                 };
-                assign(p, v)
+                let touch = touch_after(i, flag);
+                let assign = assign(p, v);
+                quote!(#assign #touch)
             }))
             .collect();
         // A flag this arm was given keeps its value if none came, as the
