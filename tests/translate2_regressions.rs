@@ -5822,3 +5822,47 @@ fn a_let_else_with_fields_in_shorthand_compiles_and_tests_them() {
         );
     });
 }
+
+/// Sites of one `twait! {}` block filling one variable, some under a
+/// `cfg` that holds (`unix`) or not (`any()`), in every order: each build
+/// has the sites its `cfg`s keep.
+#[tamed]
+fn same_slot_under_cfgs() -> [u32; 4] {
+    let mut a = 0;
+    twait! {
+        #[cfg(any())] later(1, mkevent!(a));
+        later(2, mkevent!(a));
+    }
+    let mut b = 0;
+    twait! {
+        #[cfg(any())] later(1, mkevent!(b));
+        #[cfg(any())] later(2, mkevent!(b));
+        later(3, mkevent!(b));
+    }
+    let mut c = 0;
+    twait! {
+        #[cfg(unix)] later(4, mkevent!(c));
+        #[cfg(any())] later(5, mkevent!(c));
+    }
+    let mut d = 0;
+    twait! {
+        #[cfg(any())] later(6, mkevent!(d));
+        #[cfg(not(any()))] later(7, mkevent!(d));
+        later(8, mkevent!(d));
+    }
+    let e;
+    twait! {
+        #[cfg(any())] later(9, mkevent!(e));
+        later(10, mkevent!(e));
+    }
+    [a, b, c, d + e]
+}
+
+#[test]
+fn sites_filling_one_variable_under_cfgs_compile_in_each_build() {
+    // (Each was E0425, a name of the lint shadow's, where the first site's
+    // `cfg` removed it.)
+    on_fresh_loop(|| {
+        assert_eq!(tame::run_with(same_slot_under_cfgs), Some([2, 3, 4, 18]));
+    });
+}

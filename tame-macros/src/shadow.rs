@@ -123,6 +123,11 @@ fn tvars_as_lets(stmts: &mut Vec<Stmt>) {
         .collect();
 }
 
+/// A site that may write its block's places first (see
+/// [`BlockSites::placed`]): its phantom, and its statement's `cfg`
+/// predicate.
+type FirstSite = (Ident, Option<TokenStream>);
+
 /// The slot sites of a `twait! {}` block being replaced.
 #[derive(Default)]
 struct BlockSites {
@@ -131,9 +136,14 @@ struct BlockSites {
     /// What follows the block's statements: a write per place (or a tie of
     /// a later site's value to the first's).
     writes: Vec<TokenStream>,
-    /// The places written so far (their tokens), with the phantom of the
-    /// first site that writes them.
-    placed: Vec<(String, Ident)>,
+    /// The places written so far (their tokens), with the sites that may
+    /// write them first, in order: each site's phantom and the predicate
+    /// of its statement's `#[cfg(..)]`s (`None`: in every build, so that
+    /// no site after it writes them).
+    placed: Vec<(String, Vec<FirstSite>)>,
+    /// The predicate of the `#[cfg(..)]`s of the block's statement being
+    /// visited, if it has any.
+    stmt_cfg: Option<TokenStream>,
     /// The variables without a value its sites fill where their events
     /// are made: they have one after the block (see
     /// [`Shadow::mark_assigned`]).
@@ -336,9 +346,11 @@ impl Shadow<'_> {
             return quote_spanned!(u.span()=> _ = #value;);
         }
         let moved = root_name(place).is_some_and(|n| self.consumed.contains(&n));
-        if self.uninit(place) || (moved && matches!(place, Expr::Path(_))) {
+        // (A variable in parentheses, `(a)`, is the variable.)
+        let variable = matches!(unparenthesized(place), Expr::Path(_));
+        if self.uninit(place) || (moved && variable) {
             quote_spanned!(place.span()=> #place = #value;)
-        } else if exact || !matches!(place, Expr::Path(_)) {
+        } else if exact || !variable {
             // The old value is read (kept if the event comes back empty),
             // then the new one assigned: rustc's "value assigned is never
             // read" reports a slot that nothing reads after its wait, as it
@@ -557,25 +569,50 @@ impl Shadow<'_> {
             // `mkevent!(_)` is no place: such sites are not tied (their
             // values may differ in type, each dropped where it comes).
             let wild = args.iter().all(|a| matches!(a, Expr::Infer(_)));
-            let first = self
+            let firsts = self
                 .block
                 .as_ref()
                 .filter(|_| !wild)
                 .and_then(|b| b.placed.iter().find(|(k, _)| *k == places))
-                .map(|(_, first)| first.clone());
+                .map(|(_, firsts)| firsts.clone());
             // Sites of the same places (in the branches of a `match`, say)
             // are written once: the wait fills them from whichever event
-            // was made. The others' values are tied to the first's type.
-            let w = match &first {
-                Some(first) => quote_spanned!(span=>
-                    ::tame::__private::shadow_same_value(&#first, &#p);),
-                None => self.writes(&args, &p, true),
+            // was made. The others' values are tied to the first's type:
+            // in each build, the first site there (one under a `cfg` is
+            // not in every build).
+            let (w, written) = match &firsts {
+                Some(firsts) => {
+                    let mut w = TokenStream::new();
+                    let mut before: Vec<&TokenStream> = Vec::new();
+                    for (first, pred) in firsts {
+                        let tie = quote_spanned!(span=>
+                            ::tame::__private::shadow_same_value(&#first, &#p););
+                        let here = pred.iter().collect::<Vec<_>>();
+                        w.extend(if before.is_empty() && here.is_empty() {
+                            tie
+                        } else {
+                            quote!(#[cfg(all(#(#here,)* not(any(#(#before),*))))] { #tie })
+                        });
+                        before.extend(pred);
+                    }
+                    let every_build = firsts.iter().any(|(_, pred)| pred.is_none());
+                    if !every_build {
+                        let writes = self.writes(&args, &p, true);
+                        w.extend(quote!(#[cfg(not(any(#(#before),*)))] { #writes }));
+                    }
+                    (w, !every_build)
+                }
+                None => (self.writes(&args, &p, true), true),
             };
             if let Some(b) = &mut self.block {
                 b.phantoms.push((p.clone(), TokenStream::new()));
                 b.writes.push(w);
-                if first.is_none() {
-                    b.placed.push((places, p.clone()));
+                if written {
+                    let pred = b.stmt_cfg.clone();
+                    match b.placed.iter_mut().find(|(k, _)| *k == places) {
+                        Some((_, firsts)) => firsts.push((p.clone(), pred)),
+                        None => b.placed.push((places, vec![(p.clone(), pred)])),
+                    }
                 }
             }
             if (2..=MAX_COUNTED).contains(&args.len()) {
@@ -706,6 +743,9 @@ impl Shadow<'_> {
                         .block
                         .as_ref()
                         .map(|b| (b.phantoms.len(), b.writes.len()));
+                    if let Some(b) = &mut self.block {
+                        b.stmt_cfg = cfg_predicate(s);
+                    }
                     self.visit_stmt_mut(s);
                     // The sites of a statement under `#[cfg(..)]` are
                     // declared and written under it too: in a build
@@ -1545,6 +1585,29 @@ pub fn declared_types(stmts: &[Stmt]) -> Vec<String> {
 }
 
 /// The `#[cfg(..)]` and `#[cfg_attr(..)]` attributes of a statement.
+/// `e` without the parentheses around it.
+fn unparenthesized(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => unparenthesized(&p.expr),
+        Expr::Group(g) => unparenthesized(&g.expr),
+        e => e,
+    }
+}
+
+/// The predicate of a statement's `#[cfg(..)]`s (`all` of them), if it
+/// has any.
+fn cfg_predicate(s: &Stmt) -> Option<TokenStream> {
+    let preds: Vec<TokenStream> = (stmt_cfg(s).iter())
+        .filter(|a| a.path().is_ident("cfg"))
+        .filter_map(|a| a.parse_args::<TokenStream>().ok())
+        .collect();
+    match &preds[..] {
+        [] => None,
+        [one] => Some(one.clone()),
+        _ => Some(quote!(all(#(#preds),*))),
+    }
+}
+
 fn stmt_cfg(s: &Stmt) -> Vec<syn::Attribute> {
     let attrs = match s {
         Stmt::Local(l) => &l.attrs[..],
