@@ -12,6 +12,14 @@ mod dnsmasq;
 #[path = "support/example.rs"]
 mod example;
 
+/// The modes multidns runs, as its report names them.
+const MODES: [&str; 4] = [
+    "multidns (sequential)",
+    "multidns_par (parallel)",
+    "multidns_win (window)",
+    "blocking UDP loop (no tame)",
+];
+
 /// multidns's output and exit code for `names` asked of a nameserver that
 /// misbehaves as `m`.
 fn run_against(m: Misbehavior, names: &[&str]) -> (String, Option<i32>) {
@@ -39,12 +47,7 @@ fn every_mode_reports_a_nameserver_failure_as_such() {
     ] {
         let (out, code) = run_against(m, &["a.test"]);
         assert_eq!(code, Some(1), "{out}");
-        for mode in [
-            "multidns (sequential)",
-            "multidns_par (parallel)",
-            "multidns_win (window)",
-            "blocking UDP loop (no tame)",
-        ] {
+        for mode in MODES {
             let line = format!("  {mode}: a.test: {says}");
             assert!(out.contains(&line), "no `{line}` in:\n{out}");
         }
@@ -70,12 +73,7 @@ fn every_mode_takes_the_address_of_a_name_whose_other_family_is_nxdomain() {
         4,
         "v4only.test resolved:\n{text}"
     );
-    for mode in [
-        "multidns (sequential)",
-        "multidns_par (parallel)",
-        "multidns_win (window)",
-        "blocking UDP loop (no tame)",
-    ] {
+    for mode in MODES {
         let line = format!("  {mode}: -dash.test: no such domain (NXDOMAIN)");
         assert!(text.contains(&line), "no `{line}` in:\n{text}");
     }
