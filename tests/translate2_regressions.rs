@@ -5866,3 +5866,41 @@ fn sites_filling_one_variable_under_cfgs_compile_in_each_build() {
         assert_eq!(tame::run_with(same_slot_under_cfgs), Some([2, 3, 4, 18]));
     });
 }
+
+/// `#[cfg_attr(p, cfg(q))]` inside `tvars! {}` and a `twait! {}` block, one
+/// `let` per build, and an index slot under a `cfg` that removes it: each
+/// build has what its `cfg`s keep.
+#[tamed]
+fn cfgs_inside_our_macros() -> [u32; 4] {
+    tvars! {
+        #[cfg_attr(all(), cfg(all()))] let a = 1;
+        #[cfg_attr(all(), cfg(any()))] let a = 2;
+        let mut n = 0;
+    }
+    twait! {
+        #[cfg_attr(all(), cfg(any()))] let k = 10;
+        #[cfg_attr(all(), cfg(all()))] let k = 20;
+        later(k, mkevent!(n));
+    }
+    let mut m = 0;
+    twait! {
+        #[cfg_attr(all(), cfg(any()))] later(1, mkevent!(m));
+        later(2, mkevent!(m));
+    }
+    let mut v = [0; 3];
+    twait! {
+        #[cfg(any())] later(3, mkevent!(v[1]));
+        later(4, mkevent!(v[2]));
+    }
+    [a, n, m, v[1] + v[2]]
+}
+
+#[test]
+fn cfgs_inside_twait_blocks_and_tvars_compile_in_each_build() {
+    // (`cfg_attr` there was left unfolded: E0425 for `a` and `k` in both
+    // builds, and for a name of the lint shadow's; the index slot's store
+    // was outside its `cfg`: E0283 for the index's type.)
+    on_fresh_loop(|| {
+        assert_eq!(tame::run_with(cfgs_inside_our_macros), Some([1, 20, 2, 4]));
+    });
+}

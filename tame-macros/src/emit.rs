@@ -1057,10 +1057,12 @@ impl<'a> Emitter<'a> {
     /// in the builds without it, as its event is not made there either.
     fn store_under_cfg(&self, site: usize) -> TokenStream {
         let store = self.store(site);
-        let cfgs: Vec<TokenStream> = (self.f.slot_sites[site].roots.iter())
+        let s = &self.f.slot_sites[site];
+        let cfgs: Vec<TokenStream> = (s.roots.iter())
             .flatten()
             .filter(|&&r| !self.f.bindings[r].cfg.is_empty())
             .map(|&r| self.cfg(r))
+            .chain(s.stmt_cfg.iter().map(ToTokens::to_token_stream))
             .collect();
         if cfgs.is_empty() || store.is_empty() {
             store

@@ -414,6 +414,12 @@ pub struct SlotSite {
     /// Made as `with_timeout`'s event (`with_timeout(d, mkevent!(x))`),
     /// which comes back empty when the time runs out.
     pub under_timeout: bool,
+    /// For a site with an index captured, made by a statement of a
+    /// `twait! {}` block under `#[cfg(..)]`s: those, which its list and
+    /// store are under too (in a build without it, no event gives the
+    /// index its type). Sites of variables need none: their store gives
+    /// their list its type.
+    pub stmt_cfg: Vec<syn::Attribute>,
     pub span: Span,
 }
 

@@ -1584,7 +1584,6 @@ pub fn declared_types(stmts: &[Stmt]) -> Vec<String> {
         .collect()
 }
 
-/// The `#[cfg(..)]` and `#[cfg_attr(..)]` attributes of a statement.
 /// `e` without the parentheses around it.
 fn unparenthesized(e: &Expr) -> &Expr {
     match e {
@@ -1608,14 +1607,9 @@ fn cfg_predicate(s: &Stmt) -> Option<TokenStream> {
     }
 }
 
+/// The `#[cfg(..)]` and `#[cfg_attr(..)]` attributes of a statement.
 fn stmt_cfg(s: &Stmt) -> Vec<syn::Attribute> {
-    let attrs = match s {
-        Stmt::Local(l) => &l.attrs[..],
-        Stmt::Expr(e, _) => syntax::expr_attrs(e),
-        Stmt::Macro(m) => &m.attrs[..],
-        Stmt::Item(_) => &[],
-    };
-    attrs
+    syntax::stmt_attrs(s)
         .iter()
         .filter(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
         .cloned()

@@ -1164,6 +1164,31 @@ fn cfg_attrs_as_cfgs(f: &mut ItemFn) {
             split_cfg_attrs(&mut m.attrs);
             syn::visit_mut::visit_stmt_macro_mut(self, m);
         }
+        // The statements of a `twait! {}` block and a `tvars! {}` are the
+        // body's too (syn does not look into a macro's tokens): folded
+        // alike, and written back as tokens, only where one has a
+        // `cfg_attr` (the others are left as they came).
+        fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+            let ours = matches!(
+                parse::macros::which(m),
+                Some(parse::macros::Which::Twait | parse::macros::Which::Tvars)
+            );
+            if !ours || !matches!(m.delimiter, syn::MacroDelimiter::Brace(_)) {
+                return;
+            }
+            if !m.tokens.to_string().contains("cfg_attr") {
+                return;
+            }
+            let Ok(mut stmts) =
+                syn::parse::Parser::parse2(syn::Block::parse_within, m.tokens.clone())
+            else {
+                return;
+            };
+            for s in &mut stmts {
+                self.visit_stmt_mut(s);
+            }
+            m.tokens = quote!(#(#stmts)*);
+        }
         fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
             let attrs = match &mut *e {
                 syn::Expr::Return(r) => Some(&mut r.attrs),

@@ -133,6 +133,11 @@ impl Resolver<'_, '_> {
             owner,
             certain: false,
             under_timeout: self.b.in_with_timeout,
+            stmt_cfg: if captures.is_empty() {
+                Vec::new()
+            } else {
+                self.b.block_stmt_cfg.clone()
+            },
             span,
         });
         Some(Site {

@@ -90,6 +90,9 @@ pub struct Builder<'e> {
     /// The `mkevent!` being parsed is `with_timeout`'s event (`with_timeout(d,
     /// mkevent!(x))`): on a timeout its event comes back empty.
     pub in_with_timeout: bool,
+    /// The `#[cfg(..)]`s of the `twait! {}` block's statement being
+    /// parsed (see [`ir::SlotSite::stmt_cfg`]).
+    pub block_stmt_cfg: Vec<syn::Attribute>,
     /// The next `let`'s bindings are judged (borrows, drops) by this
     /// initializer rather than the one written: the user's, where a
     /// waiting `let .. else` binds out of a temporary holding its value.
@@ -198,6 +201,7 @@ pub fn function(f: &ItemFn, errors: &mut Errors) -> Function {
         force_spine: false,
         sites_again: None,
         in_with_timeout: false,
+        block_stmt_cfg: Vec::new(),
     };
     b.push_scope(); // the parameters'
     let mut prelude_lets = Vec::new();

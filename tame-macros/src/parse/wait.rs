@@ -62,6 +62,10 @@ impl Builder<'_> {
                 self.items(&stmts);
                 let mut parsed = Vec::new();
                 for s in stmts {
+                    self.block_stmt_cfg = (syntax::stmt_attrs(&s).iter())
+                        .filter(|a| a.path().is_ident("cfg"))
+                        .cloned()
+                        .collect();
                     match s {
                         syn::Stmt::Item(_) => {}
                         syn::Stmt::Local(l) => self.local(l, &mut parsed),
@@ -85,6 +89,7 @@ impl Builder<'_> {
                         }
                     }
                 }
+                self.block_stmt_cfg.clear();
                 self.in_wait = None;
                 self.wait_scope = None;
                 self.pop_scope();
@@ -136,6 +141,10 @@ impl Builder<'_> {
                     } else {
                         Vec::new()
                     };
+                    let cfg: Vec<syn::Attribute> = cfg
+                        .into_iter()
+                        .chain(self.f.slot_sites[site].stmt_cfg.clone())
+                        .collect();
                     self.f.bindings[list].cfg = cfg.clone();
                     out.push(ir::Stmt::Plain(ir::Plain {
                         stmt: syn::parse_quote!(#(#cfg)* let mut #ident = ::tame::__private::SlotList::new();),

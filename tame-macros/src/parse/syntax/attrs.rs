@@ -34,6 +34,16 @@ pub fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
     with_attr_node!(e, x => &x.attrs[..], &[])
 }
 
+/// The attributes written on a statement (an item's are its own).
+pub fn stmt_attrs(s: &syn::Stmt) -> &[syn::Attribute] {
+    match s {
+        syn::Stmt::Local(l) => &l.attrs,
+        syn::Stmt::Expr(e, _) => expr_attrs(e),
+        syn::Stmt::Macro(m) => &m.attrs,
+        syn::Stmt::Item(_) => &[],
+    }
+}
+
 /// [`expr_attrs`], to change (`None`: the expression carries none).
 pub fn expr_attrs_mut(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
     with_attr_node!(e, x => Some(&mut x.attrs), None)
