@@ -5904,3 +5904,20 @@ fn cfgs_inside_twait_blocks_and_tvars_compile_in_each_build() {
         assert_eq!(tame::run_with(cfgs_inside_our_macros), Some([1, 20, 2, 4]));
     });
 }
+
+/// A variable declared without a value, filled through a slot written in
+/// parentheses (`mkevent!((b))`), as `(b) = v;` would.
+#[tamed]
+fn slot_in_parentheses_without_a_value() -> u32 {
+    let b;
+    twait! { later(2, mkevent!((b))); }
+    b
+}
+
+#[test]
+fn a_slot_in_parentheses_is_its_variable_also_without_a_value() {
+    // (It was E0381: the lint shadow read `(b)` before the store.)
+    on_fresh_loop(|| {
+        assert_eq!(tame::run_with(slot_in_parentheses_without_a_value), Some(2));
+    });
+}

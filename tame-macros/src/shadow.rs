@@ -323,8 +323,9 @@ impl Shadow<'_> {
         let Some(root) = root_name(place) else {
             return false;
         };
-        self.declared(&root)
-            .is_some_and(|d| d.uninit && !d.assigned && matches!(place, Expr::Path(_)))
+        self.declared(&root).is_some_and(|d| {
+            d.uninit && !d.assigned && matches!(unparenthesized(place), Expr::Path(_))
+        })
     }
 
     /// The innermost `let` of `name` open here, if any.
