@@ -80,6 +80,34 @@ fn every_mode_takes_the_address_of_a_name_whose_other_family_is_nxdomain() {
 }
 
 #[test]
+fn every_mode_says_why_a_name_is_not_valid_in_the_same_words() {
+    // (The blocking loop said "bad name" for both.)
+    let srv = Server::builder().spawn().unwrap();
+    let out = Command::new(example::example("multidns"))
+        .args([
+            "--server",
+            &srv.local_addr().to_string(),
+            "a..test",
+            "sp ace",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for mode in MODES {
+        for (name, why) in [
+            (
+                "a..test",
+                "an empty label (a dot at the start, or two dots in a row)",
+            ),
+            ("sp ace", "a character other than printable ASCII"),
+        ] {
+            let line = format!("  {mode}: {name}: not a valid name: {why}");
+            assert!(text.contains(&line), "no `{line}` in:\n{text}");
+        }
+    }
+}
+
+#[test]
 fn the_demo_resolves_every_name_in_every_mode() {
     let out = Command::new(example::example("multidns"))
         .args(["-n", "6", "--window", "2", "--delay", "5"])

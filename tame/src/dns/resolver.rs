@@ -435,7 +435,6 @@ impl Resolver {
                     return;
                 }
                 None => match wire::check_name(name) {
-                    Err(wire::WireError::BadName) => Some(bad_name(name)),
                     Err(e) => Some(e.as_str()),
                     // The root (`""` or `"."`) has no address to ask for.
                     Ok(()) if name.trim_end_matches('.').is_empty() => Some("empty name"),
@@ -466,17 +465,6 @@ fn read_text(path: &std::path::Path) -> io::Result<String> {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })
-}
-
-/// Why `name`, which [`wire::check_name`] calls a bad name, is one: its
-/// one error covers two mistakes, and the message says which.
-fn bad_name(name: &str) -> &'static str {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.split('.').any(str::is_empty) {
-        "an empty label (a dot at the start, or two dots in a row)"
-    } else {
-        "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)"
-    }
 }
 
 /// Where a lookup's wake-up came from.

@@ -106,8 +106,14 @@ pub enum WireError {
     NameTooLong,
     /// A label (a part between dots) longer than 63 octets.
     LabelTooLong,
-    /// A label with an empty part, a dot, or a byte we do not accept.
+    /// A received name with a label that has a dot or a byte we do not
+    /// accept in it.
     BadName,
+    /// A name to send with an empty label (a dot at its start, or two in
+    /// a row).
+    EmptyLabel,
+    /// A name to send with a byte other than printable ASCII.
+    BadCharacter,
     /// A record whose data length does not fit its type.
     BadRdata,
     /// More sections or records than the message can hold.
@@ -137,6 +143,10 @@ impl WireError {
             }
             WireError::LabelTooLong => "a label (a part between dots) longer than 63 octets",
             WireError::BadName => "bad name",
+            WireError::EmptyLabel => "an empty label (a dot at the start, or two dots in a row)",
+            WireError::BadCharacter => {
+                "a character other than printable ASCII (a space, a control character, a letter beyond ASCII)"
+            }
             WireError::BadRdata => "bad record data",
             WireError::TooLarge => "message too large",
         }
@@ -429,7 +439,7 @@ impl Message {
     /// use tame::dns::wire::{self, Message, WireError};
     ///
     /// let bad = Message::query(1, "no..empty.labels", wire::TYPE_A);
-    /// assert_eq!(bad.encode(), Err(WireError::BadName));
+    /// assert_eq!(bad.encode(), Err(WireError::EmptyLabel));
     /// ```
     pub fn encode(&self) -> Result<Vec<u8>, WireError> {
         let count = |n: usize| u16::try_from(n).map_err(|_| WireError::TooLarge);
@@ -552,8 +562,8 @@ pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
 ///
 /// # Errors
 ///
-/// [`WireError::BadName`], [`WireError::LabelTooLong`] or
-/// [`WireError::NameTooLong`].
+/// [`WireError::EmptyLabel`], [`WireError::BadCharacter`],
+/// [`WireError::LabelTooLong`] or [`WireError::NameTooLong`].
 ///
 /// # Examples
 ///
@@ -561,7 +571,7 @@ pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
 /// use tame::dns::wire::{check_name, WireError};
 ///
 /// assert_eq!(check_name("www.example.com."), Ok(()));
-/// assert_eq!(check_name("a..b"), Err(WireError::BadName));
+/// assert_eq!(check_name("a..b"), Err(WireError::EmptyLabel));
 /// assert_eq!(check_name(&"x".repeat(64)), Err(WireError::LabelTooLong));
 /// assert_eq!(check_name(&vec!["x".repeat(63); 4].join(".")), Err(WireError::NameTooLong));
 /// ```
@@ -573,13 +583,13 @@ pub fn check_name(name: &str) -> Result<(), WireError> {
     let mut wire = 1;
     for label in name.split('.') {
         if label.is_empty() {
-            return Err(WireError::BadName);
+            return Err(WireError::EmptyLabel);
         }
         if label.len() > MAX_LABEL {
             return Err(WireError::LabelTooLong);
         }
         if !label.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(WireError::BadName);
+            return Err(WireError::BadCharacter);
         }
         wire += 1 + label.len();
     }
@@ -1084,11 +1094,11 @@ mod tests {
 
     #[test]
     fn names_are_checked_before_encoding() {
-        assert_eq!(check_name("a..b"), Err(WireError::BadName));
+        assert_eq!(check_name("a..b"), Err(WireError::EmptyLabel));
         assert_eq!(check_name(&"x".repeat(64)), Err(WireError::LabelTooLong));
         let long = vec!["a".repeat(63); 4].join(".");
         assert_eq!(check_name(&long), Err(WireError::NameTooLong));
-        assert_eq!(check_name("sp ace.com"), Err(WireError::BadName));
+        assert_eq!(check_name("sp ace.com"), Err(WireError::BadCharacter));
         assert_eq!(check_name("ok.example."), Ok(()));
         assert!(Message::query(1, "a..b", TYPE_A).encode().is_err());
         assert!(same_name("WWW.example.com.", "www.EXAMPLE.com"));
