@@ -5921,3 +5921,50 @@ fn a_slot_in_parentheses_is_its_variable_also_without_a_value() {
         assert_eq!(tame::run_with(slot_in_parentheses_without_a_value), Some(2));
     });
 }
+
+/// Slots made under `cfg`s of inner statements and arms of a `twait! {}`
+/// block: a variable without a value, and an index slot.
+#[tamed]
+fn cfgs_on_inner_statements(k: bool) -> [u32; 3] {
+    let c: u32;
+    twait! {
+        if k {
+            #[cfg(any())] later(5, mkevent!(c));
+            #[cfg(not(any()))] later(7, mkevent!(c));
+        } else {
+            later(6, mkevent!(c));
+        }
+    }
+    let d: u32;
+    twait! {
+        match k {
+            #[cfg(any())]
+            true => later(1, mkevent!(d)),
+            _ => later(2, mkevent!(d)),
+        }
+    }
+    let mut v = [0; 2];
+    twait! {
+        if k {
+            #[cfg(any())] later(3, mkevent!(v[0]));
+        }
+        later(4, mkevent!(v[1]));
+    }
+    [c, d, v[0] + v[1]]
+}
+
+#[test]
+fn slots_under_cfgs_of_inner_statements_and_arms_compile_in_each_build() {
+    // (E0282 at `#[tamed]` for `c` and `d`, E0283 at `v[0]`: only the
+    // block's own statements' `cfg`s were followed to their slots.)
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(|e| cfgs_on_inner_statements(true, e)),
+            Some([7, 2, 4])
+        );
+        assert_eq!(
+            tame::run_with(|e| cfgs_on_inner_statements(false, e)),
+            Some([6, 2, 4])
+        );
+    });
+}

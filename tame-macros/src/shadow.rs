@@ -144,6 +144,11 @@ struct BlockSites {
     /// The predicate of the `#[cfg(..)]`s of the block's statement being
     /// visited, if it has any.
     stmt_cfg: Option<TokenStream>,
+    /// The `#[cfg(..)]`s of the statements and arms around the site being
+    /// visited, inside the block: the phantom of a site that writes its
+    /// places where its event is made is declared under them (in a build
+    /// without the site, nothing would give it a type).
+    nested_cfg: Vec<syn::Attribute>,
     /// The variables without a value its sites fill where their events
     /// are made: they have one after the block (see
     /// [`Shadow::mark_assigned`]).
@@ -536,7 +541,8 @@ impl Shadow<'_> {
             let p = self.next_phantom();
             let writes = self.writes_at_site(&args, &p, span);
             if let Some(b) = &mut self.block {
-                b.phantoms.push((p.clone(), TokenStream::new()));
+                let cfg = &b.nested_cfg;
+                b.phantoms.push((p.clone(), quote!(#(#cfg)*)));
             }
             // Given a value here: a later block's slot of it is a store at
             // that block's wait (a borrow of this value may live through
@@ -1020,6 +1026,81 @@ fn condition_lets(cond: &Expr) -> Vec<&Pat> {
     }
 }
 
+/// What a `twait! {}` block's statements under `#[cfg(..)]` make.
+impl Shadow<'_> {
+    /// Inside a `twait! {}` block: the `cfg`s of a statement or arm being
+    /// visited hold for the sites it makes (see [`BlockSites::nested_cfg`]);
+    /// what [`leave_cfgs`](Self::leave_cfgs) takes back.
+    fn enter_cfgs(&mut self, attrs: &[syn::Attribute]) -> usize {
+        let Some(b) = &mut self.block else {
+            return 0;
+        };
+        let outer = b.nested_cfg.len();
+        let cfgs = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+        b.nested_cfg.extend(cfgs.cloned());
+        outer
+    }
+
+    fn leave_cfgs(&mut self, outer: usize) {
+        if let Some(b) = &mut self.block {
+            b.nested_cfg.truncate(outer);
+        }
+    }
+
+    fn visit_arm_itself(&mut self, a: &mut syn::Arm) {
+        self.pattern_scope([&a.pat], syntax::PatPlace::Refutable);
+        if let Some((_, guard)) = &mut a.guard {
+            self.visit_expr_mut(guard);
+        }
+        self.visit_expr_mut(&mut a.body);
+        self.scopes.pop();
+    }
+
+    fn visit_stmt_itself(&mut self, s: &mut Stmt) {
+        if let Stmt::Macro(m) = s {
+            let new = match macros::which(&m.mac) {
+                Some(Which::Twait) => self.twait(&m.mac),
+                Some(Which::Mkevent) => self
+                    .mkevent(&m.mac)
+                    .map(|e| crate::parse::syntax::spanning_macro(e, &m.mac)),
+                Some(Which::Tvars) => {
+                    // A misplaced `tvars!` (reported): its `let`s.
+                    let (lets, _reported) = macros::tvars_stmts(&m.mac);
+                    *s = syn::parse_quote!({ #(#lets)* });
+                    return;
+                }
+                None => {
+                    if !self.expression_args(&mut m.mac) {
+                        m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
+                    }
+                    return;
+                }
+            };
+            if let Some(mut e) = new {
+                // The statement's attributes (lint levels, a doc comment)
+                // on the stand-in, as on the statement written.
+                if !m.attrs.is_empty() {
+                    let attrs = std::mem::take(&mut m.attrs);
+                    match crate::parse::syntax::expr_attrs_mut(&mut e) {
+                        Some(at) => {
+                            at.splice(0..0, attrs);
+                        }
+                        None => e = syn::parse_quote!(#(#attrs)* { #e }),
+                    }
+                }
+                // A semicolon of the user's span, so that rustc's span of
+                // the statement (in "unreachable statement") is the user's.
+                let semi = m
+                    .semi_token
+                    .unwrap_or_else(|| syn::Token![;](m.mac.delimiter.span().close()));
+                *s = Stmt::Expr(e, Some(semi));
+            }
+            return;
+        }
+        visit_mut::visit_stmt_mut(self, s);
+    }
+}
+
 impl VisitMut for Shadow<'_> {
     fn visit_expr_for_loop_mut(&mut self, f: &mut syn::ExprForLoop) {
         for a in &mut f.attrs {
@@ -1032,12 +1113,9 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_arm_mut(&mut self, a: &mut syn::Arm) {
-        self.pattern_scope([&a.pat], syntax::PatPlace::Refutable);
-        if let Some((_, guard)) = &mut a.guard {
-            self.visit_expr_mut(guard);
-        }
-        self.visit_expr_mut(&mut a.body);
-        self.scopes.pop();
+        let outer = self.enter_cfgs(&a.attrs);
+        self.visit_arm_itself(a);
+        self.leave_cfgs(outer);
     }
 
     fn visit_expr_if_mut(&mut self, i: &mut syn::ExprIf) {
@@ -1137,47 +1215,10 @@ impl VisitMut for Shadow<'_> {
     }
 
     fn visit_stmt_mut(&mut self, s: &mut Stmt) {
-        if let Stmt::Macro(m) = s {
-            let new = match macros::which(&m.mac) {
-                Some(Which::Twait) => self.twait(&m.mac),
-                Some(Which::Mkevent) => self
-                    .mkevent(&m.mac)
-                    .map(|e| crate::parse::syntax::spanning_macro(e, &m.mac)),
-                Some(Which::Tvars) => {
-                    // A misplaced `tvars!` (reported): its `let`s.
-                    let (lets, _reported) = macros::tvars_stmts(&m.mac);
-                    *s = syn::parse_quote!({ #(#lets)* });
-                    return;
-                }
-                None => {
-                    if !self.expression_args(&mut m.mac) {
-                        m.mac.tokens = self.tokens(std::mem::take(&mut m.mac.tokens));
-                    }
-                    return;
-                }
-            };
-            if let Some(mut e) = new {
-                // The statement's attributes (lint levels, a doc comment)
-                // on the stand-in, as on the statement written.
-                if !m.attrs.is_empty() {
-                    let attrs = std::mem::take(&mut m.attrs);
-                    match crate::parse::syntax::expr_attrs_mut(&mut e) {
-                        Some(at) => {
-                            at.splice(0..0, attrs);
-                        }
-                        None => e = syn::parse_quote!(#(#attrs)* { #e }),
-                    }
-                }
-                // A semicolon of the user's span, so that rustc's span of
-                // the statement (in "unreachable statement") is the user's.
-                let semi = m
-                    .semi_token
-                    .unwrap_or_else(|| syn::Token![;](m.mac.delimiter.span().close()));
-                *s = Stmt::Expr(e, Some(semi));
-            }
-            return;
-        }
-        visit_mut::visit_stmt_mut(self, s);
+        let attrs = syntax::stmt_attrs(s).to_vec();
+        let outer = self.enter_cfgs(&attrs);
+        self.visit_stmt_itself(s);
+        self.leave_cfgs(outer);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

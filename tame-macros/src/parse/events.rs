@@ -125,6 +125,11 @@ impl Resolver<'_, '_> {
             });
         }
         let list = self.b.temp(TempKind::Slots);
+        let stmt_cfg = if captures.is_empty() || !matches!(owner, SlotOwner::Join(_)) {
+            Vec::new()
+        } else {
+            self.b.block_stmt_cfg.clone()
+        };
         self.b.f.slot_sites.push(SlotSite {
             list,
             places: templates,
@@ -133,11 +138,7 @@ impl Resolver<'_, '_> {
             owner,
             certain: false,
             under_timeout: self.b.in_with_timeout,
-            stmt_cfg: if captures.is_empty() {
-                Vec::new()
-            } else {
-                self.b.block_stmt_cfg.clone()
-            },
+            stmt_cfg,
             span,
         });
         Some(Site {

@@ -384,6 +384,20 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     /// A statement of a plain block (inside this piece).
     pub fn stmt(&mut self, s: &mut Stmt) {
+        // Inside a `twait! {}` block, the slots of its events are under
+        // its `cfg`s too (see `ir::SlotSite::stmt_cfg`).
+        let outer_cfg = self.b.block_stmt_cfg.len();
+        if self.b.in_wait.is_some() {
+            let cfgs = syntax::stmt_attrs(s)
+                .iter()
+                .filter(|a| a.path().is_ident("cfg"));
+            self.b.block_stmt_cfg.extend(cfgs.cloned());
+        }
+        self.stmt_itself(s);
+        self.b.block_stmt_cfg.truncate(outer_cfg);
+    }
+
+    fn stmt_itself(&mut self, s: &mut Stmt) {
         match s {
             Stmt::Local(l) => {
                 self.local_init(l);
@@ -660,6 +674,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let mut all = Vec::new();
                 for arm in &mut m.arms {
                     let start = self.fx.0.len();
+                    let outer_cfg = self.b.block_stmt_cfg.len();
+                    if self.b.in_wait.is_some() {
+                        let cfgs = arm.attrs.iter().filter(|a| a.path().is_ident("cfg"));
+                        self.b.block_stmt_cfg.extend(cfgs.cloned());
+                    }
                     let w = self.branch(|r| {
                         r.scoped(|r| {
                             r.hide_pat(&arm.pat, Refutable);
@@ -671,6 +690,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                             r.expr(&mut arm.body, Use::Consume);
                         })
                     });
+                    self.b.block_stmt_cfg.truncate(outer_cfg);
                     if syntax::expr_leaves(&arm.body) && !syntax::jumps_out(&arm.body) {
                         self.leaving(start);
                     }
