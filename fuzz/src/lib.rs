@@ -18,8 +18,9 @@ use tame_suite::http::{self, Inbox, Next, ParseError, Parsed, HEAD_LIMIT};
 
 /// DNS messages: `Message::decode` and `decode_head` never panic; the head
 /// of a message that decodes is its header and first question; a decoded
-/// message encodes, the encoding decodes to the same message, and encoding
-/// that again gives the same bytes.
+/// message encodes (unless its names written out make it too large), the
+/// encoding decodes to the same message, and encoding that again gives the
+/// same bytes.
 pub fn dns_wire(data: &[u8]) {
     let head = wire::decode_head(data);
     let Ok(m) = Message::decode(data) else {
@@ -32,7 +33,14 @@ pub fn dns_wire(data: &[u8]) {
         }
         Err(_) => assert!(m.questions.is_empty(), "the head of a message that decodes"),
     }
-    let bytes = m.encode().expect("a decoded message encodes");
+    let bytes = match m.encode() {
+        Ok(bytes) => bytes,
+        // The names in a record of a type whose data is kept as bytes
+        // (MX, SOA, ...) are written out in full when decoded: a message
+        // with many pointers may then be too large for the wire.
+        Err(wire::WireError::TooLarge) => return,
+        Err(e) => panic!("a decoded message encodes: {e:?}"),
+    };
     let again = Message::decode(&bytes).expect("an encoded message decodes");
     assert_eq!(again, m, "decode(encode(m)) == m");
     assert_eq!(

@@ -52,6 +52,9 @@ pub const TYPE_A: u16 = 1;
 pub const TYPE_CNAME: u16 = 5;
 /// Record type AAAA (an IPv6 address).
 pub const TYPE_AAAA: u16 = 28;
+/// Record type OPT (EDNS, RFC 6891), in the additional section: its class
+/// and TTL fields hold the sender's UDP size, flags and extended rcode.
+pub const TYPE_OPT: u16 = 41;
 /// Class IN (the Internet).
 pub const CLASS_IN: u16 = 1;
 
@@ -116,8 +119,13 @@ pub enum WireError {
     BadCharacter,
     /// A record whose data length does not fit its type.
     BadRdata,
-    /// More sections or records than the message can hold.
+    /// More sections or records than the message can hold, or a message
+    /// over 65535 octets.
     TooLarge,
+    /// A header field out of its range: `opcode` and `rcode` have 4 bits.
+    BadHeader,
+    /// A message with no question, where one is needed ([`decode_head`]).
+    NoQuestion,
 }
 
 impl WireError {
@@ -149,6 +157,8 @@ impl WireError {
             }
             WireError::BadRdata => "bad record data",
             WireError::TooLarge => "message too large",
+            WireError::BadHeader => "header field out of range (opcode and rcode have 4 bits)",
+            WireError::NoQuestion => "no question in the message",
         }
     }
 }
@@ -204,7 +214,7 @@ pub struct Header {
     pub id: u16,
     /// Set in replies.
     pub response: bool,
-    /// The kind of query (0 = standard query).
+    /// The kind of query (0 = standard query; 4 bits).
     pub opcode: u8,
     /// Authoritative answer.
     pub authoritative: bool,
@@ -214,7 +224,16 @@ pub struct Header {
     pub recursion_desired: bool,
     /// Recursion available.
     pub recursion_available: bool,
-    /// The response code (low 4 bits).
+    /// The reserved bit (Z): zero in what RFC 1035 peers send; kept as it
+    /// came, so that a message decoded and encoded again is the same.
+    pub z: bool,
+    /// Authentic data (AD, RFC 4035): a validating resolver checked the
+    /// answer's signatures.
+    pub authentic_data: bool,
+    /// Checking disabled (CD, RFC 4035): the asker does its own validation.
+    pub checking_disabled: bool,
+    /// The response code (4 bits: one larger goes in an EDNS OPT record,
+    /// which this module keeps as [`RData::Other`]).
     pub rcode: u8,
     /// Number of questions.
     pub qdcount: u16,
@@ -254,6 +273,9 @@ impl Header {
             truncated: flags & 0x0200 != 0,
             recursion_desired: flags & 0x0100 != 0,
             recursion_available: flags & 0x0080 != 0,
+            z: flags & 0x0040 != 0,
+            authentic_data: flags & 0x0020 != 0,
+            checking_disabled: flags & 0x0010 != 0,
             rcode: (flags & 0xf) as u8,
             qdcount: word(4),
             ancount: word(6),
@@ -262,14 +284,20 @@ impl Header {
         })
     }
 
-    fn encode(&self, out: &mut Vec<u8>) {
-        let mut flags = u16::from(self.opcode & 0xf) << 11 | u16::from(self.rcode & 0xf);
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
+        if self.opcode > 0xf || self.rcode > 0xf {
+            return Err(WireError::BadHeader);
+        }
+        let mut flags = u16::from(self.opcode) << 11 | u16::from(self.rcode);
         for (bit, on) in [
             (0x8000, self.response),
             (0x0400, self.authoritative),
             (0x0200, self.truncated),
             (0x0100, self.recursion_desired),
             (0x0080, self.recursion_available),
+            (0x0040, self.z),
+            (0x0020, self.authentic_data),
+            (0x0010, self.checking_disabled),
         ] {
             if on {
                 flags |= bit;
@@ -285,6 +313,7 @@ impl Header {
         ] {
             out.extend_from_slice(&w.to_be_bytes());
         }
+        Ok(())
     }
 }
 
@@ -304,7 +333,8 @@ pub struct Question {
     pub name: String,
     /// The record type asked for.
     pub qtype: u16,
-    /// The class (always [`CLASS_IN`] here).
+    /// The class ([`CLASS_IN`] in what [`Message::query`] makes; as it came
+    /// in a decoded message).
     pub qclass: u16,
 }
 
@@ -365,7 +395,9 @@ pub struct Record {
     pub rtype: u16,
     /// The class.
     pub class: u16,
-    /// Time to live, seconds.
+    /// Time to live, seconds. A decoded one with its top bit set is 0, as
+    /// RFC 2181 (8) says to take it, but in an EDNS OPT record (type 41),
+    /// whose TTL field holds other things.
     pub ttl: u32,
     /// The data.
     pub data: RData,
@@ -430,8 +462,13 @@ impl Message {
     ///
     /// # Errors
     ///
-    /// A name that is not a valid host name ([`check_name`]), or more than
-    /// 65535 entries in a section.
+    /// A name that is not a valid host name ([`check_name`]); more than
+    /// 65535 entries in a section, or a message over 65535 octets
+    /// ([`WireError::TooLarge`]); an `opcode` or `rcode` over 15
+    /// ([`WireError::BadHeader`]); a record whose data is not of its type
+    /// ([`WireError::BadRdata`]: an [`RData::A`] of another type than
+    /// [`TYPE_A`], say, or [`RData::Other`] bytes for A, AAAA or CNAME,
+    /// which have their own variants).
     ///
     /// # Examples
     ///
@@ -451,7 +488,7 @@ impl Message {
             ..self.header
         };
         let mut out = Vec::with_capacity(512);
-        header.encode(&mut out);
+        header.encode(&mut out)?;
         let mut names = NameTable::default();
         for q in &self.questions {
             names.put(&mut out, &q.name)?;
@@ -468,6 +505,15 @@ impl Message {
             out.extend_from_slice(&r.rtype.to_be_bytes());
             out.extend_from_slice(&r.class.to_be_bytes());
             out.extend_from_slice(&r.ttl.to_be_bytes());
+            let typed = match &r.data {
+                RData::A(_) => r.rtype == TYPE_A,
+                RData::Aaaa(_) => r.rtype == TYPE_AAAA,
+                RData::Cname(_) => r.rtype == TYPE_CNAME,
+                RData::Other(_) => ![TYPE_A, TYPE_AAAA, TYPE_CNAME].contains(&r.rtype),
+            };
+            if !typed {
+                return Err(WireError::BadRdata);
+            }
             let len_at = out.len();
             out.extend_from_slice(&[0, 0]);
             match &r.data {
@@ -479,6 +525,11 @@ impl Message {
             let len = count(out.len() - len_at - 2)?;
             out[len_at..len_at + 2].copy_from_slice(&len.to_be_bytes());
         }
+        // What no transport carries (a datagram's and a TCP length
+        // prefix's limit).
+        if out.len() > usize::from(u16::MAX) {
+            return Err(WireError::TooLarge);
+        }
         Ok(out)
     }
 
@@ -486,7 +537,10 @@ impl Message {
     ///
     /// # Errors
     ///
-    /// Any malformation; see [`WireError`]. Never panics.
+    /// Any malformation; see [`WireError`]. Never panics. Bytes after the
+    /// records the header counts are not read. Records of RFC 2136 updates
+    /// with no data for a type that has some (a "delete" of an A record)
+    /// are malformed here.
     ///
     /// # Examples
     ///
@@ -550,7 +604,7 @@ impl Message {
 pub fn decode_head(msg: &[u8]) -> Result<(Header, Question), WireError> {
     let header = Header::decode(msg)?;
     if header.qdcount == 0 {
-        return Err(WireError::Truncated);
+        return Err(WireError::NoQuestion);
     }
     let (q, _) = decode_question(msg, HEADER_LEN)?;
     Ok((header, q))
@@ -857,7 +911,7 @@ pub(crate) enum AnswerData {
 pub(crate) fn decode_answers(msg: &[u8]) -> Result<(WireName, Vec<Answer>), WireError> {
     let header = Header::decode(msg)?;
     if header.qdcount == 0 {
-        return Err(WireError::Truncated);
+        return Err(WireError::NoQuestion);
     }
     let (question, mut pos) = read_name(msg, HEADER_LEN)?;
     pos += 4;
@@ -975,6 +1029,13 @@ fn decode_record(msg: &[u8], pos: usize) -> Result<(Record, usize), WireError> {
         start,
         end,
     } = read_record_head(msg, pos)?;
+    // RFC 2181 (8): a TTL with its top bit set is taken as 0. An OPT
+    // record's is flags and the extended rcode, kept as they are.
+    let ttl = if ttl & 0x8000_0000 != 0 && rtype != TYPE_OPT {
+        0
+    } else {
+        ttl
+    };
     let rdata = &msg[start..end];
     let data = match rtype {
         TYPE_A => RData::A(ipv4(rdata)?),
@@ -1143,9 +1204,12 @@ mod tests {
     fn bad_rdata_lengths_are_errors() {
         let mut m = Message::query(7, "a", TYPE_A);
         m.header.response = true;
-        m.answers.push(answer("a", RData::Other(vec![1, 2, 3])));
-        m.answers[0].rtype = TYPE_A;
-        let bytes = m.encode().unwrap();
+        m.answers.push(answer("a", RData::A([1, 2, 3, 4].into())));
+        // (encode refuses such data: the A record is cut to 3 bytes here.)
+        let mut bytes = m.encode().unwrap();
+        bytes.pop();
+        let at = bytes.len() - 5;
+        bytes[at..at + 2].copy_from_slice(&3u16.to_be_bytes());
         assert_eq!(Message::decode(&bytes), Err(WireError::BadRdata));
     }
 
@@ -1204,5 +1268,85 @@ mod tests {
                 assert!(m.encode().is_ok());
             }
         }
+    }
+
+    #[test]
+    fn every_bit_of_the_flags_word_survives_decode_and_encode() {
+        for bit in 0..16 {
+            let flags: u16 = 1 << bit;
+            let mut msg = vec![0xab, 0xcd];
+            msg.extend_from_slice(&flags.to_be_bytes());
+            msg.extend_from_slice(&[0; 8]);
+            let again = Message::decode(&msg).unwrap().encode().unwrap();
+            assert_eq!(again, msg, "flag bit {bit}");
+        }
+    }
+
+    #[test]
+    fn a_ttl_with_its_top_bit_set_is_zero_but_an_opt_records() {
+        let record = |rtype: u16| {
+            let mut m = vec![0, 1, 0x81, 0x80, 0, 0, 0, 1, 0, 0, 0, 0, 0];
+            m.extend_from_slice(&rtype.to_be_bytes());
+            m.extend_from_slice(&[0, 1, 0x80, 0, 0, 1]);
+            if rtype == TYPE_A {
+                m.extend_from_slice(&[0, 4, 1, 2, 3, 4]);
+            } else {
+                m.extend_from_slice(&[0, 0]);
+            }
+            Message::decode(&m).unwrap().answers[0].ttl
+        };
+        assert_eq!(record(TYPE_A), 0);
+        assert_eq!(record(TYPE_OPT), 0x8000_0001);
+    }
+
+    #[test]
+    fn encode_refuses_what_the_wire_cannot_say() {
+        let mut m = Message::query(1, "a", TYPE_A);
+        m.header.rcode = 16;
+        assert_eq!(m.encode(), Err(WireError::BadHeader));
+        let mut m = Message::query(1, "a", TYPE_A);
+        m.header.opcode = 16;
+        assert_eq!(m.encode(), Err(WireError::BadHeader));
+        let answer = |rtype: u16, data: RData| {
+            let mut m = Message::query(1, "a", TYPE_A);
+            m.answers.push(Record {
+                name: "a".into(),
+                rtype,
+                class: CLASS_IN,
+                ttl: 1,
+                data,
+            });
+            m.encode()
+        };
+        assert_eq!(
+            answer(TYPE_CNAME, RData::A([1, 2, 3, 4].into())),
+            Err(WireError::BadRdata)
+        );
+        assert_eq!(
+            answer(99, RData::Cname("b".into())),
+            Err(WireError::BadRdata)
+        );
+        assert_eq!(
+            answer(TYPE_A, RData::Other(vec![1, 2, 3, 4])),
+            Err(WireError::BadRdata)
+        );
+        assert!(answer(TYPE_A, RData::A([1, 2, 3, 4].into())).is_ok());
+        let mut big = Message::query(1, "a", TYPE_A);
+        for _ in 0..2 {
+            big.answers.push(Record {
+                name: "a".into(),
+                rtype: 16,
+                class: CLASS_IN,
+                ttl: 1,
+                data: RData::Other(vec![0; 40_000]),
+            });
+        }
+        assert_eq!(big.encode(), Err(WireError::TooLarge));
+    }
+
+    #[test]
+    fn a_head_without_a_question_says_so() {
+        let msg = [0, 1, 0x81, 0x80, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(decode_head(&msg), Err(WireError::NoQuestion));
     }
 }
