@@ -959,20 +959,26 @@ fn ask_raw(srv: &ServerThread, query: &wire::Message) -> wire::Message {
 /// the query has no EDNS): the reply carries those that fit, with TC set
 /// (it went out whole: 1,626 octets for 100, which tame's resolver took
 /// for cut at 255 and more, and past 65,507 octets it was never sent).
-/// The server has no TCP: the resolver keeps the addresses it got.
+/// The server has no TCP: the resolver keeps the addresses it got. So
+/// also for a reply too large for any transport (5,000 addresses, over
+/// 65,535 octets whole), which `encode` refuses.
 #[test]
 fn a_reply_too_long_for_udp_is_cut_with_tc_set() {
-    let all: Vec<IpAddr> = (0..100u8).map(|i| IpAddr::from([10, 1, 0, i])).collect();
-    let srv = (all.iter())
-        .fold(Server::builder(), |b, &a| b.host("many.test", a))
-        .spawn()
-        .unwrap();
-    let reply = ask_raw(&srv, &wire::Message::query(7, "many.test", wire::TYPE_A));
-    assert!(reply.header.truncated);
-    assert!(!reply.answers.is_empty() && reply.answers.len() < all.len());
-    let got = lookup_one(&Resolver::new(vec![srv.local_addr()]), "many.test").unwrap();
-    assert!(!got.is_empty(), "{got:?}");
-    assert!(got.iter().all(|a| all.contains(a)), "{got:?}");
+    for count in [100u32, 5_000] {
+        let all: Vec<IpAddr> = (0..count)
+            .map(|i| IpAddr::from((0x0a01_0000 + i).to_be_bytes()))
+            .collect();
+        let srv = (all.iter())
+            .fold(Server::builder(), |b, &a| b.host("many.test", a))
+            .spawn()
+            .unwrap();
+        let reply = ask_raw(&srv, &wire::Message::query(7, "many.test", wire::TYPE_A));
+        assert!(reply.header.truncated, "{count}");
+        assert!(!reply.answers.is_empty() && reply.answers.len() < all.len());
+        let got = lookup_one(&Resolver::new(vec![srv.local_addr()]), "many.test").unwrap();
+        assert!(!got.is_empty(), "{got:?}");
+        assert!(got.iter().all(|a| all.contains(a)), "{got:?}");
+    }
 }
 
 /// ANY gets every address of the name (it got none, a reply that says

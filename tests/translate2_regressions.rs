@@ -5949,6 +5949,11 @@ fn cfgs_on_inner_statements(k: bool) -> [u32; 3] {
             #[cfg(any())] later(3, mkevent!(v[0]));
         }
         later(4, mkevent!(v[1]));
+        if k {
+            // The inner block's value, under the `cfg`.
+            #[cfg(any())]
+            { later(5, mkevent!(v[0])) }
+        }
     }
     [c, d, v[0] + v[1]]
 }

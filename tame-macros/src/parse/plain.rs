@@ -386,15 +386,21 @@ impl<'a, 'e> Resolver<'a, 'e> {
     pub fn stmt(&mut self, s: &mut Stmt) {
         // Inside a `twait! {}` block, the slots of its events are under
         // its `cfg`s too (see `ir::SlotSite::stmt_cfg`).
-        let outer_cfg = self.b.block_stmt_cfg.len();
-        if self.b.in_wait.is_some() {
-            let cfgs = syntax::stmt_attrs(s)
-                .iter()
-                .filter(|a| a.path().is_ident("cfg"));
-            self.b.block_stmt_cfg.extend(cfgs.cloned());
-        }
+        let outer_cfg = self.enter_block_cfgs(syntax::stmt_attrs(s));
         self.stmt_itself(s);
         self.b.block_stmt_cfg.truncate(outer_cfg);
+    }
+
+    /// Inside a `twait! {}` block: adds the `cfg`s among `attrs` (a
+    /// statement's, an arm's) to those its slots are under; the length to
+    /// truncate back to after it.
+    fn enter_block_cfgs(&mut self, attrs: &[syn::Attribute]) -> usize {
+        let outer = self.b.block_stmt_cfg.len();
+        if self.b.in_wait.is_some() {
+            let cfgs = attrs.iter().filter(|a| a.path().is_ident("cfg"));
+            self.b.block_stmt_cfg.extend(cfgs.cloned());
+        }
+        outer
     }
 
     fn stmt_itself(&mut self, s: &mut Stmt) {
@@ -674,11 +680,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 let mut all = Vec::new();
                 for arm in &mut m.arms {
                     let start = self.fx.0.len();
-                    let outer_cfg = self.b.block_stmt_cfg.len();
-                    if self.b.in_wait.is_some() {
-                        let cfgs = arm.attrs.iter().filter(|a| a.path().is_ident("cfg"));
-                        self.b.block_stmt_cfg.extend(cfgs.cloned());
-                    }
+                    let outer_cfg = self.enter_block_cfgs(&arm.attrs);
                     let w = self.branch(|r| {
                         r.scoped(|r| {
                             r.hide_pat(&arm.pat, Refutable);
@@ -871,7 +873,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
             for (i, s) in b.stmts.iter_mut().enumerate() {
                 if i + 1 == n {
                     if let Stmt::Expr(e, None) = s {
+                        let outer_cfg = r.enter_block_cfgs(syntax::expr_attrs(e));
                         r.expr(e, u);
+                        r.b.block_stmt_cfg.truncate(outer_cfg);
                         continue;
                     }
                 }

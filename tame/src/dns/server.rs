@@ -264,6 +264,11 @@ impl Builder {
 
     /// Misbehaves on every query, as `m` says.
     ///
+    /// # Panics
+    ///
+    /// For [`Misbehavior::Rcode`] over 15: the header has 4 bits for it
+    /// (the server could send no reply at all).
+    ///
     /// # Examples
     ///
     /// ```
@@ -272,6 +277,13 @@ impl Builder {
     /// # drop(b);
     /// ```
     pub fn misbehave(mut self, m: Misbehavior) -> Builder {
+        if let Misbehavior::Rcode(rcode) = m {
+            assert!(
+                rcode <= 0xf,
+                "tame::dns::server::Builder::misbehave: response code {rcode} does not fit \
+                 the header's 4 bits"
+            );
+        }
         self.misbehavior = Some(m);
         self
     }
@@ -739,7 +751,7 @@ impl Answers {
             return Vec::new();
         }
         let good = self.answer(&q);
-        let encode = |m: &Message| m.encode().ok().map(|b| fit_udp(m, b));
+        let encode = |m: &Message| fit_udp(m);
         let (decoy, then_answer) = match self.misbehavior {
             None => return encode(&good).map(|b| (b, false)).into_iter().collect(),
             Some(Misbehavior::NeverAnswer) => return Vec::new(),
@@ -895,15 +907,20 @@ fn decoy_of(good: &Message) -> Message {
 /// section 4.2.1).
 const MAX_UDP_REPLY: usize = 512;
 
-/// `bytes`, the encoding of `m`, if it fits in [`MAX_UDP_REPLY`] octets;
-/// else `m` with TC set and as many of its first answers as fit (none if
-/// the question alone leaves no room), as a server sends it: the client
-/// may ask again over TCP, which this one does not serve, and a resolver
-/// keeps the addresses it got.
-fn fit_udp(m: &Message, bytes: Vec<u8>) -> Vec<u8> {
-    if bytes.len() <= MAX_UDP_REPLY {
-        return bytes;
-    }
+/// The encoding of `m` if it fits in [`MAX_UDP_REPLY`] octets; else `m`
+/// with TC set and as many of its first answers as fit (none if the
+/// question alone leaves no room), as a server sends it: the client may
+/// ask again over TCP, which this one does not serve, and a resolver keeps
+/// the addresses it got. Also a reply too large for any transport (more
+/// than 65535 octets, which `encode` refuses) is cut so. `None` for a
+/// message that does not encode for another reason.
+fn fit_udp(m: &Message) -> Option<Vec<u8>> {
+    let whole = match m.encode() {
+        Ok(bytes) if bytes.len() <= MAX_UDP_REPLY => return Some(bytes),
+        Ok(bytes) => Some(bytes),
+        Err(wire::WireError::TooLarge) => None,
+        Err(_) => return None,
+    };
     let mut cut = m.clone();
     cut.header.truncated = true;
     let encode_first = |cut: &mut Message, n: usize| {
@@ -921,7 +938,7 @@ fn fit_udp(m: &Message, bytes: Vec<u8>) -> Vec<u8> {
             _ => too_many = mid,
         }
     }
-    encode_first(&mut cut, fits).unwrap_or(bytes)
+    encode_first(&mut cut, fits).or(whole)
 }
 
 /// The header and question of `m`, encoded, with no records.

@@ -117,7 +117,8 @@ pub enum WireError {
     EmptyLabel,
     /// A name to send with a byte other than printable ASCII.
     BadCharacter,
-    /// A record whose data length does not fit its type.
+    /// A record whose data length does not fit its type, or (to encode)
+    /// whose data is of another type than the record's.
     BadRdata,
     /// More sections or records than the message can hold, or a message
     /// over 65535 octets.
