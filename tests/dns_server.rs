@@ -1005,6 +1005,17 @@ fn any_gets_every_address() {
 /// query with `aaaa` (response codes; NOERROR with 10.0.0.1 for A, none
 /// for AAAA). Runs until the test ends.
 fn per_type_nameserver(a: u8, aaaa: u8) -> SocketAddr {
+    per_type_nameserver_after(a, aaaa, Duration::ZERO, Duration::ZERO)
+}
+
+/// [`per_type_nameserver`], sending its reply to the A query `a_after` the
+/// query came, and to the AAAA query `aaaa_after`.
+fn per_type_nameserver_after(
+    a: u8,
+    aaaa: u8,
+    a_after: Duration,
+    aaaa_after: Duration,
+) -> SocketAddr {
     use tame::dns::wire::{Message, RData, Record};
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
@@ -1028,9 +1039,21 @@ fn per_type_nameserver(a: u8, aaaa: u8) -> SocketAddr {
                     data: RData::A([10, 0, 0, 1].into()),
                 }];
             }
-            if let Ok(reply) = m.encode() {
-                let _ = sock.send_to(&reply, from);
-            }
+            let after = if q.qtype == wire::TYPE_A {
+                a_after
+            } else {
+                aaaa_after
+            };
+            let Ok(reply) = m.encode() else {
+                continue;
+            };
+            let Ok(out) = sock.try_clone() else {
+                continue;
+            };
+            std::thread::spawn(move || {
+                std::thread::sleep(after);
+                let _ = out.send_to(&reply, from);
+            });
         }
     });
     addr
@@ -1069,6 +1092,36 @@ fn a_nameserver_that_answers_one_query_and_fails_the_other_ends_the_lookup() {
                 }
                 _ => panic!("A {a}, AAAA {aaaa}: {got:?}, not {want:?}"),
             }
+        }
+    });
+}
+
+#[test]
+fn what_a_nameserver_said_of_both_queries_does_not_hang_on_their_order() {
+    // The first nameserver fails the A query and answers the AAAA query,
+    // in either order, 200 ms apart; the second has the name's A record.
+    // The lookup waits for the first one's other reply before it moves
+    // on, as glibc does: the same result either way (it connected or not
+    // by which reply came first).
+    on_fresh_loop(|| {
+        let good = good_server();
+        let slow = Duration::from_millis(200);
+        for aaaa in [wire::RCODE_NXDOMAIN, wire::RCODE_NOERROR] {
+            let mut results = Vec::new();
+            for (a_after, aaaa_after) in [(Duration::ZERO, slow), (slow, Duration::ZERO)] {
+                let first =
+                    per_type_nameserver_after(wire::RCODE_SERVFAIL, aaaa, a_after, aaaa_after);
+                let r = Resolver::new(vec![first, good.local_addr()])
+                    .timeout(Duration::from_secs(3600));
+                results.push(format!("{:?}", lookup_one(&r, "v4only.test")));
+            }
+            assert_eq!(results[0], results[1], "AAAA rcode {aaaa}");
+            let want = if aaaa == wire::RCODE_NXDOMAIN {
+                "NxDomain"
+            } else {
+                "ServFail"
+            };
+            assert!(results[0].contains(want), "{results:?}");
         }
     });
 }

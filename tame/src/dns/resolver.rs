@@ -357,7 +357,10 @@ impl Resolver {
     /// and NXDOMAIN are final: the next nameserver is not asked. A
     /// nameserver that gave one query such an answer and failed the other
     /// ends the lookup with what came, as glibc's does, rather than have
-    /// it wait for the next nameserver.
+    /// it wait for the next nameserver; so a query it failed goes on to
+    /// the next one only once it has replied to the other too (or the
+    /// retransmission timer runs), and the result does not depend on the
+    /// order of its two replies.
     ///
     /// A nameserver that cannot be reached fails both queries the same way:
     /// each nameserver is asked from a socket connected to it, so the ICMP
@@ -1120,6 +1123,7 @@ impl Lookup {
                         classify(&buf[..n], self.queries[q].qtype)
                     };
                     self.queries[q].answered(si, outcome);
+                    self.wait_for_the_other_reply(q, si);
                 }
             }
             // An error on the socket connected to it is the nameserver's
@@ -1133,6 +1137,32 @@ impl Lookup {
         }
         buf.clear();
         Ok(buf)
+    }
+
+    /// After nameserver `si`'s reply to query `q`: a failure of one query
+    /// goes on to the next nameserver only once `si` has replied to the
+    /// other too (or the retransmission timer runs), as glibc's `send_dg`
+    /// waits for a nameserver's second reply. An answer to the other then
+    /// ends the lookup with what `si` said (see `is_done`), whichever came
+    /// first: the result does not hang on the order of its replies.
+    fn wait_for_the_other_reply(&mut self, q: usize, si: usize) {
+        // Failed at `si`, due to the next one, not asked elsewhere since.
+        let held_at_si = |x: &Query| {
+            x.outcome.is_none() && x.failed[si] && x.tcp.is_none() && x.next_server == si + 1
+        };
+        let other = 1 - q;
+        let waiting_on_si = {
+            let o = &self.queries[other];
+            o.outcome.is_none() && !o.failed[si] && o.tcp.is_none() && o.next_server == si + 1
+        };
+        if held_at_si(&self.queries[q]) {
+            if waiting_on_si {
+                self.queries[q].due = false;
+            } else if self.queries[other].failed[si] && held_at_si(&self.queries[other]) {
+                // Both failed there: both go on.
+                self.queries[other].due = true;
+            }
+        }
     }
 
     /// Which unanswered query `msg` from `from` answers, if any: source,
