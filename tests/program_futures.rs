@@ -246,8 +246,11 @@ fn async_code_awaits_tamed_functions_and_sees_a_dropped_event_as_none() {
 #[test]
 fn a_rendezvous_read_as_a_stream_yields_ids_in_trigger_order() {
     on_fresh_loop(|| {
-        // The loop's own clock: on the real one, a test thread held off
-        // the cpu for 20 ms between the two arms saw "slow" come first.
+        // The loop's own clock: `asap` runs after the timers due at the
+        // next turn, and on the real clock a thread held off the cpu for
+        // 30 ms before `run()` finds both timers due there and sees
+        // ["dropped", "fast", "slow", "now"] (seen once under load; made
+        // again by stopping the process with SIGSTOP for up to 60 ms).
         tame::time::pause();
         let r = Rendezvous::new();
         tame::timer(Duration::from_millis(30), r.event("slow"));
