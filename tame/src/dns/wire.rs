@@ -773,11 +773,12 @@ fn read_name(msg: &[u8], mut pos: usize) -> Result<(Vec<u8>, usize), WireError> 
 
 /// What a record's data holds, in order, for the types whose data holds
 /// names a server may compress (RFC 1035 and RFC 3597 section 4): a name,
-/// or that many octets as they are. What follows the last part is kept as
-/// it is.
+/// that many octets as they are, or a character-string (a length octet and
+/// that many octets). What follows the last part is kept as it is.
 enum Part {
     Name,
     Octets(usize),
+    CharString,
 }
 
 /// The data of a record of `rtype` at `start..end` of `msg`, its names
@@ -790,7 +791,7 @@ fn uncompressed_rdata(
     start: usize,
     end: usize,
 ) -> Result<Vec<u8>, WireError> {
-    use Part::{Name, Octets};
+    use Part::{CharString, Name, Octets};
     let parts: &[Part] = match rtype {
         // NS, MD, MF, MB, MG, MR, PTR, DNAME.
         2 | 3 | 4 | 7 | 8 | 9 | 12 | 39 => &[Name],
@@ -804,6 +805,15 @@ fn uncompressed_rdata(
         33 => &[Octets(6), Name],
         // PX: a preference, then two names.
         26 => &[Octets(2), Name, Name],
+        // SIG: type covered, algorithm, labels, original TTL, expiration,
+        // inception and key tag, then the signer's name (the signature
+        // follows).
+        24 => &[Octets(18), Name],
+        // NXT: the next name (the type bitmap follows).
+        30 => &[Name],
+        // NAPTR: order and preference, flags, services and regexp, then
+        // the replacement.
+        35 => &[Octets(4), CharString, CharString, CharString, Name],
         _ => &[],
     };
     let mut out = Vec::with_capacity(end - start);
@@ -819,6 +829,17 @@ fn uncompressed_rdata(
                 pos = after;
             }
             Octets(n) => {
+                let octets = msg.get(pos..pos + n).filter(|_| pos + n <= end);
+                out.extend_from_slice(octets.ok_or(WireError::BadRdata)?);
+                pos += n;
+            }
+            CharString => {
+                let len = usize::from(
+                    *msg.get(pos)
+                        .filter(|_| pos < end)
+                        .ok_or(WireError::BadRdata)?,
+                );
+                let n = 1 + len;
                 let octets = msg.get(pos..pos + n).filter(|_| pos + n <= end);
                 out.extend_from_slice(octets.ok_or(WireError::BadRdata)?);
                 pos += n;
@@ -1249,6 +1270,49 @@ mod tests {
         // Encoded into a message of another layout, it still names x.test.
         let again = Message::decode(&decoded.encode().unwrap()).unwrap();
         assert_eq!(again.answers[1].data, RData::Other(exchange));
+    }
+
+    #[test]
+    fn names_in_naptr_sig_and_nxt_data_are_written_out_too() {
+        // RFC 3597 section 4: decoders should decompress these as well.
+        let mut m = vec![0, 1, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0];
+        // The question, a.test NAPTR IN, at 12.
+        m.extend_from_slice(b"\x01a\x04test\x00\x00\x23\x00\x01");
+        // a.test NAPTR 10 20 "u" "E2U+sip" "" a.test (a pointer to 12).
+        let naptr: &[u8] = b"\x00\x0a\x00\x14\x01u\x07E2U+sip\x00\xC0\x0c";
+        m.extend_from_slice(&[0xC0, 12, 0, 35, 0, 1, 0, 0, 0, 60, 0, naptr.len() as u8]);
+        m.extend_from_slice(naptr);
+        // a.test SIG: 18 octets, the signer a.test (a pointer), 2 of signature.
+        let mut sig = vec![7u8; 18];
+        sig.extend_from_slice(&[0xC0, 12, 0xAB, 0xCD]);
+        m.extend_from_slice(&[0xC0, 12, 0, 24, 0, 1, 0, 0, 0, 60, 0, sig.len() as u8]);
+        m.extend_from_slice(&sig);
+        // a.test NXT a.test (a pointer), then a bitmap of one octet.
+        m.extend_from_slice(&[0xC0, 12, 0, 30, 0, 1, 0, 0, 0, 60, 0, 3, 0xC0, 12, 0x40]);
+        let decoded = Message::decode(&m).unwrap();
+        let a_test = b"\x01a\x04test\x00";
+        let mut want_naptr = b"\x00\x0a\x00\x14\x01u\x07E2U+sip\x00".to_vec();
+        want_naptr.extend_from_slice(a_test);
+        let mut want_sig = vec![7u8; 18];
+        want_sig.extend_from_slice(a_test);
+        want_sig.extend_from_slice(&[0xAB, 0xCD]);
+        let mut want_nxt = a_test.to_vec();
+        want_nxt.push(0x40);
+        let data: Vec<_> = decoded.answers.iter().map(|r| r.data.clone()).collect();
+        assert_eq!(
+            data,
+            [
+                RData::Other(want_naptr),
+                RData::Other(want_sig),
+                RData::Other(want_nxt)
+            ]
+        );
+        // A character-string running past the data is an error.
+        // (The flags' length octet: header, question, record head, 4 octets.)
+        let cut = 12 + 12 + 12 + 4;
+        let mut bad = m.clone();
+        bad[cut] = 0x30;
+        assert_eq!(Message::decode(&bad), Err(WireError::BadRdata));
     }
 
     #[test]
