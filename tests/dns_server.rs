@@ -743,6 +743,67 @@ fn a_server_on_the_same_loop_works_and_stops() {
     assert_eq!(srv.queries(), 2);
 }
 
+#[test]
+fn a_flood_of_queries_at_a_long_delay_keeps_at_most_max_delayed_replies_waiting() {
+    on_fresh_loop(|| {
+        use tame::dns::server::MAX_DELAYED;
+        // The loop's clock, moved by hand a millisecond at a time, so that
+        // the replies come out a few hundred at a time and no socket buffer
+        // overflows.
+        tame::time::pause();
+        let delay = Duration::from_millis(1000);
+        let srv = Server::builder()
+            .host("flood.test", ip("10.8.8.8"))
+            .delay(delay)
+            .start()
+            .unwrap();
+        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+        client.set_nonblocking(true).unwrap();
+        client.connect(srv.local_addr()).unwrap();
+        let query = wire::Message::query(1, "flood.test", wire::TYPE_A)
+            .encode()
+            .unwrap();
+        let mut answered = 0;
+        let step = |answered: &mut usize| {
+            tame::time::advance(Duration::from_millis(1));
+            for _ in 0..4 {
+                tame::run_once(Some(Duration::ZERO));
+            }
+            let mut buf = [0u8; 512];
+            while client.recv(&mut buf).is_ok() {
+                *answered += 1;
+            }
+        };
+        let mut sent = 0;
+        while sent < MAX_DELAYED + 300 {
+            for _ in 0..100 {
+                client.send(&query).unwrap();
+            }
+            sent += 100;
+            while srv.queries() < sent {
+                tame::run_once(Some(Duration::ZERO));
+            }
+            step(&mut answered);
+        }
+        assert_eq!(answered, 0, "answered before the delay");
+        for _ in 0..delay.as_millis() + 200 {
+            step(&mut answered);
+        }
+        assert_eq!(answered, MAX_DELAYED);
+        // Room again: the next query is answered.
+        client.send(&query).unwrap();
+        while srv.queries() < sent + 1 {
+            tame::run_once(Some(Duration::ZERO));
+        }
+        for _ in 0..delay.as_millis() + 1 {
+            step(&mut answered);
+        }
+        assert_eq!(answered, MAX_DELAYED + 1);
+        srv.stop();
+        tame::run();
+    });
+}
+
 /// Resolves `names` keeping at most `window` lookups outstanding; returns
 /// the results in order and the largest number outstanding at once.
 fn resolve_windowed(

@@ -82,6 +82,17 @@ pub const DECOY_V4: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 66);
 /// ```
 pub const DECOY_V6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x66);
 
+/// The most replies that wait for their [`delay`](Builder::delay) at once;
+/// queries that come while that many wait are received (and counted by
+/// [`Server::queries`]) but not answered.
+///
+/// # Examples
+///
+/// ```
+/// assert!(tame::dns::server::MAX_DELAYED >= 10_000);
+/// ```
+pub const MAX_DELAYED: usize = 16_384;
+
 /// Ways to misbehave, for testing resolvers. The "decoy" kinds send a reply
 /// that must be ignored (it carries [`DECOY_V4`] / [`DECOY_V6`]), then the
 /// real answer if `then_answer` is set.
@@ -250,6 +261,11 @@ impl Builder {
     }
 
     /// Waits `delay` before answering each query (default: none).
+    ///
+    /// At most [`MAX_DELAYED`] replies wait at once (about 800 bytes
+    /// each): a query that comes while that many wait goes unanswered, as
+    /// a busy nameserver drops what it cannot queue, so that a flood of
+    /// queries at a long delay does not take the memory of all of them.
     ///
     /// # Examples
     ///
@@ -656,7 +672,7 @@ fn serve(s: Serving, shared: Rc<Shared>, stop_pipe: Option<Fd>) {
                         let out = s.answers.replies(&buf[..n], from);
                         if s.delay.is_zero() {
                             s.send(&out);
-                        } else if !out.is_empty() {
+                        } else if !out.is_empty() && pending.len() < MAX_DELAYED {
                             pending.insert(next_key, out);
                             crate::timer(s.delay, mkevent!(r, Wake::Send(next_key)));
                             next_key += 1;
