@@ -652,7 +652,9 @@ pub fn stop() {
 /// callbacks queued to run (a burst of wakes): the rest run in the turns
 /// after, so the fds are looked at in between (the timers due at the
 /// turn's start all fire in it, and what they wake queues behind). A turn can also end with
-/// nothing run (the timer wheel wakes the loop on its way to a far timer):
+/// nothing run (the timer wheel wakes the loop on its way to a far timer,
+/// or a signal interrupts the wait: a handler of the program's own ran, or
+/// the process was stopped and continued, as `epoll_wait` reports then):
 /// to wait for something, step until it has come.
 /// Returns whether work remains (what [`run`] would still wait for) and
 /// [`stop`] was not called during the turn (nor outside the loop since
