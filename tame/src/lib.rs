@@ -178,17 +178,17 @@ pub mod task;
 pub mod time;
 
 /// How `#[tamed]` expands, shown on the windowed multidns (documentation only).
-#[doc = include_str!("../../docs/expansion.md")]
+#[doc = include_str!("../docs/expansion.md")]
 pub mod expansion {}
 
 /// Recipes: signalling, waiter queues, reader and writer tasks, timeouts
 /// that cancel, graceful shutdown, one loop per core (documentation only).
-#[doc = include_str!("../../docs/recipes.md")]
+#[doc = include_str!("../docs/recipes.md")]
 pub mod recipes {}
 
 /// Coming from tokio: each familiar piece by its name here, and the habits
 /// that change (documentation only).
-#[doc = include_str!("../../docs/from-tokio.md")]
+#[doc = include_str!("../docs/from-tokio.md")]
 pub mod from_tokio {}
 
 #[doc(hidden)]
@@ -197,7 +197,7 @@ pub mod __private;
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
 /// The `futures-core` crate tame's interop is written against: its
