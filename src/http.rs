@@ -910,7 +910,7 @@ pub fn write_response_head(
     code: u16,
     reason: &str,
     ctype: &str,
-    len: usize,
+    len: u64,
     keep_alive: bool,
 ) {
     write_response_head_with(out, code, reason, ctype, len, keep_alive, &[]);
@@ -925,7 +925,7 @@ pub fn write_response_head_with(
     code: u16,
     reason: &str,
     ctype: &str,
-    len: usize,
+    len: u64,
     keep_alive: bool,
     extra: &[(&str, &str)],
 ) {
@@ -952,13 +952,7 @@ pub const BODY_ROOM_MAX: usize = 64 << 10;
 /// body's size (a HEAD of a file larger than memory aborted the process).
 /// A caller appending a larger body reserves room for it itself, where
 /// running out of memory can be an error (`Vec::try_reserve_exact`).
-pub fn response_head(
-    code: u16,
-    reason: &str,
-    ctype: &str,
-    len: usize,
-    keep_alive: bool,
-) -> Vec<u8> {
+pub fn response_head(code: u16, reason: &str, ctype: &str, len: u64, keep_alive: bool) -> Vec<u8> {
     response_head_with(code, reason, ctype, len, keep_alive, &[])
 }
 
@@ -976,11 +970,14 @@ pub fn response_head_with(
     code: u16,
     reason: &str,
     ctype: &str,
-    len: usize,
+    len: u64,
     keep_alive: bool,
     extra: &[(&str, &str)],
 ) -> Vec<u8> {
-    let room = if len <= BODY_ROOM_MAX { len } else { 0 };
+    let room = usize::try_from(len)
+        .ok()
+        .filter(|&len| len <= BODY_ROOM_MAX)
+        .unwrap_or(0);
     let mut out = Vec::with_capacity(128 + room);
     write_response_head_with(&mut out, code, reason, ctype, len, keep_alive, extra);
     out

@@ -87,12 +87,18 @@ fn read_response(r: &mut BufReader<TcpStream>, head_request: bool) -> Response {
         let (n, v) = h.split_once(':').expect("header has a colon");
         headers.push((n.to_ascii_lowercase(), v.trim().to_owned()));
     }
-    let len: usize = headers
+    // A `u64`: a HEAD of a file past 4 GiB says its length on any target.
+    let len: u64 = headers
         .iter()
         .find(|(n, _)| n == "content-length")
         .map(|(_, v)| v.parse().unwrap())
         .expect("every response has Content-Length");
-    let mut body = vec![0; if head_request { 0 } else { len }];
+    let body_len = if head_request {
+        0
+    } else {
+        usize::try_from(len).unwrap()
+    };
+    let mut body = vec![0; body_len];
     r.read_exact(&mut body).expect("body");
     Response {
         status,

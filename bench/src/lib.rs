@@ -158,7 +158,7 @@ impl Prepared {
         let body = std::fs::read(&file).ok()?;
         let ctype = http::content_type(&file);
         let make = |keep: bool, with_body: bool| {
-            let mut v = http::response_head(200, "OK", ctype, body.len(), keep);
+            let mut v = http::response_head(200, "OK", ctype, body.len() as u64, keep);
             if with_body {
                 v.extend_from_slice(&body);
             }
@@ -183,7 +183,13 @@ impl Prepared {
 /// The 404 response.
 pub fn not_found(method: http::Method, keep_alive: bool) -> Vec<u8> {
     let body = b"not found\n";
-    let mut v = http::response_head(404, "Not Found", "text/plain", body.len(), keep_alive);
+    let mut v = http::response_head(
+        404,
+        "Not Found",
+        "text/plain",
+        body.len() as u64,
+        keep_alive,
+    );
     if method == http::Method::Get {
         v.extend_from_slice(body);
     }
@@ -194,7 +200,7 @@ pub fn not_found(method: http::Method, keep_alive: bool) -> Vec<u8> {
 pub fn error_response(e: http::ParseError) -> Vec<u8> {
     let (code, reason) = e.status();
     let body = format!("{code} {reason}\n");
-    let mut v = http::response_head(code, reason, "text/plain", body.len(), false);
+    let mut v = http::response_head(code, reason, "text/plain", body.len() as u64, false);
     v.extend_from_slice(body.as_bytes());
     v
 }

@@ -705,7 +705,7 @@ impl Cached {
     /// the process goes on).
     fn new(on_disk: &std::path::Path, body: Vec<u8>) -> io::Result<Cached> {
         let ctype = http::content_type(on_disk);
-        let len = body.len();
+        let len = body.len() as u64;
         let (dated, _) = date::now();
         let head = |keep: bool| dated_head(200, "OK", ctype, len, keep, &[]);
         // Kept as long as the file is cached: without the room for a small
@@ -776,7 +776,7 @@ fn dated_head(
     code: u16,
     reason: &str,
     ctype: &str,
-    len: usize,
+    len: u64,
     keep_alive: bool,
     extra: &[(&str, &str)],
 ) -> Vec<u8> {
@@ -794,7 +794,7 @@ enum Found {
     /// A file a HEAD request asked for before any GET: its length and
     /// type, read from its metadata.
     Unread {
-        len: usize,
+        len: u64,
         ctype: &'static str,
     },
     /// A directory named without its trailing slash: 301 to the path with
@@ -828,7 +828,14 @@ fn not_found_or_forbidden(code: u16, method: Method, keep_alive: bool) -> Rc<Res
         403 => ("Forbidden", b"forbidden\n"),
         _ => ("Not Found", b"not found\n"),
     };
-    let mut v = dated_head(code, reason, "text/plain", body.len(), keep_alive, &[]);
+    let mut v = dated_head(
+        code,
+        reason,
+        "text/plain",
+        body.len() as u64,
+        keep_alive,
+        &[],
+    );
     if method == Method::Get {
         v.extend_from_slice(body);
     }
@@ -1215,7 +1222,7 @@ impl Site {
             None if head_only => {
                 return match files::open_regular(&on_disk) {
                     Ok((_, len)) => Ok(Found::Unread {
-                        len: usize::try_from(len).unwrap_or(usize::MAX),
+                        len,
                         ctype: http::content_type(&on_disk),
                     }),
                     Err(e) if out_of_fds(&e) => Err(e),
@@ -1264,7 +1271,7 @@ impl Site {
             } else {
                 &[]
             };
-            let mut v = dated_head(code, reason, "text/plain", body.len(), false, allow);
+            let mut v = dated_head(code, reason, "text/plain", body.len() as u64, false, allow);
             if !head_request {
                 v.extend_from_slice(body.as_bytes());
             }
@@ -1306,7 +1313,7 @@ fn redirect_to_directory(head: &Head<'_>, keep_alive: bool) -> Vec<u8> {
         301,
         "Moved Permanently",
         "text/plain",
-        body.len(),
+        body.len() as u64,
         keep_alive,
         &[("Location", &location)],
     );

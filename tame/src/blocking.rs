@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -212,7 +212,7 @@ impl<T> Drop for Receive<T> {
 struct Pool {
     /// Idle threads, the one that went idle last at the end: an id and the
     /// sender of its channel.
-    idle: Vec<(u64, Sender<Job>)>,
+    idle: Vec<(usize, Sender<Job>)>,
     /// Jobs no thread could be started for: the next thread that finishes
     /// a job takes one.
     backlog: VecDeque<Job>,
@@ -231,7 +231,7 @@ static POOL: Mutex<Pool> = Mutex::new(Pool {
 });
 
 /// Ids of pool threads, to find one's entry in [`Pool::idle`].
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// Hands `job` to an idle thread, or starts one for it; if none can be
 /// started while others live, the job waits for one of them.

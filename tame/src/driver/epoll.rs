@@ -2,6 +2,7 @@
 //! Nothing else calls these; the loop reaches them through the traits of
 //! [`super::backend`].
 
+use std::ffi::c_ulong;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
@@ -198,24 +199,31 @@ impl Notify for EventFd {
 // which bypasses the C library; the C library's own functions are declared
 // here instead (std links it anyway).
 
-/// The C library's `sigset_t` on Linux (glibc and musl): 1024 bits, signal
-/// `n` at bit `n - 1`.
+/// The C library's `sigset_t` on Linux (glibc and musl): 1024 bits in an
+/// array of `unsigned long`, signal `n` at bit `(n - 1) % BITS` of word
+/// `(n - 1) / BITS`. Words of the C type, not `u64`: on a 32-bit
+/// big-endian target a `u64` would put half of its bits in the other word.
 #[repr(C)]
 #[derive(Clone, Copy)]
-struct SigSet([u64; 16]);
+struct SigSet([c_ulong; SIGSET_WORDS]);
+
+/// Bits in a word of [`SigSet`].
+const WORD_BITS: usize = c_ulong::BITS as usize;
+/// Words in a [`SigSet`].
+const SIGSET_WORDS: usize = 1024 / WORD_BITS;
 
 impl SigSet {
-    const EMPTY: SigSet = SigSet([0; 16]);
+    const EMPTY: SigSet = SigSet([0; SIGSET_WORDS]);
 
     fn with(mut self, signo: i32) -> SigSet {
         let bit = (signo - 1) as usize;
-        self.0[bit / 64] |= 1 << (bit % 64);
+        self.0[bit / WORD_BITS] |= 1 << (bit % WORD_BITS);
         self
     }
 
     fn without(mut self, signo: i32) -> SigSet {
         let bit = (signo - 1) as usize;
-        self.0[bit / 64] &= !(1 << (bit % 64));
+        self.0[bit / WORD_BITS] &= !(1 << (bit % WORD_BITS));
         self
     }
 
@@ -415,6 +423,40 @@ impl SignalSource for SignalFd {
                 Err(Errno::AGAIN) => return Ok(()),
                 Err(e) => return Err(e.into()),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" {
+        fn sigaddset(set: *mut SigSet, signo: i32) -> i32;
+        fn sigismember(set: *const SigSet, signo: i32) -> i32;
+    }
+
+    /// The set built here is the C library's, bit for bit, for every
+    /// signal the C library lets a program name (it keeps a few of the
+    /// real-time ones for itself), on any word size and byte order.
+    #[test]
+    fn a_signal_set_is_laid_out_as_the_c_library_lays_it_out() {
+        for signo in 1..=64 {
+            // Empty to begin with: the C library's `sigemptyset` may clear
+            // only the words the kernel reads.
+            let mut theirs = SigSet::EMPTY;
+            // SAFETY: `theirs` is a writable sigset_t of the C library's
+            // size.
+            let added = unsafe { sigaddset(&mut theirs, signo) == 0 };
+            if !added {
+                continue;
+            }
+            let ours = SigSet::EMPTY.with(signo);
+            assert!(ours.0 == theirs.0, "signal {signo}: the words differ");
+            // SAFETY: a valid sigset_t, read only.
+            assert_eq!(unsafe { sigismember(&ours, signo) }, 1, "signal {signo}");
+            let none = ours.without(signo);
+            assert!(none.0 == SigSet::EMPTY.0, "signal {signo}: not removed");
         }
     }
 }
