@@ -5973,3 +5973,112 @@ fn slots_under_cfgs_of_inner_statements_and_arms_compile_in_each_build() {
         );
     });
 }
+
+// ---- an `impl Trait` behind a `&'static` (probe 411)
+
+/// The `'static` bound the translator adds to an `impl Trait` parameter
+/// goes inside parentheses behind a reference or pointer: it made
+/// `&'static impl Display + 'static`, which rustc refused ("ambiguous `+`
+/// in a type", its help pointing at the user's code).
+#[tamed]
+fn shown_later(
+    s: &'static impl std::fmt::Display,
+    out: Option<&'static (impl std::fmt::Debug + Sync)>,
+    p: *const impl Sized,
+) -> String {
+    twait! { tame::asap(mkevent!()); }
+    format!("{s} {out:?} {}", p.is_null())
+}
+
+#[test]
+fn an_impl_parameter_behind_a_static_reference_or_pointer() {
+    static N: u32 = 7;
+    on_fresh_loop(|| {
+        assert_eq!(
+            tame::run_with(|e| shown_later(&"seven", Some(&N), std::ptr::null::<u8>(), e)),
+            Some("seven Some(7) true".to_string())
+        );
+    });
+}
+
+// ---- nested moves on some paths with a `?` between (probe 411)
+
+fn check(fail: bool) -> Result<(), String> {
+    if fail {
+        Err("failed".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `g` moved on some paths of an `if` inside an `if` that goes on to a
+/// `?`, then a borrow used: as plain Rust (this was refused, "`k` is used
+/// after an `if` or `match` that moves `g` ... A later twait keeps `g`",
+/// though no twait followed). `g` is dropped at the function's end where
+/// it was not moved, after the twait where one comes first.
+#[tamed]
+fn nested_partial_move(
+    v: Vec<u32>,
+    g: Noisy,
+    c: bool,
+    d: bool,
+    fail: bool,
+    log: Rc<RefCell<Vec<&'static str>>>,
+) -> Result<u32, String> {
+    twait! { tame::asap(mkevent!()); }
+    let k = v.first();
+    if c {
+        if d {
+            drop(g);
+        }
+        check(fail)?;
+    }
+    log.borrow_mut().push("body end");
+    Ok(*k.unwrap_or(&0))
+}
+
+#[tamed]
+fn nested_partial_move_before_a_twait(
+    g: Noisy,
+    c: bool,
+    d: bool,
+    fail: bool,
+    log: Rc<RefCell<Vec<&'static str>>>,
+) -> Result<u32, String> {
+    if c {
+        if d {
+            drop(g);
+        }
+        check(fail)?;
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("body end");
+    Ok(1)
+}
+
+#[test]
+fn nested_moves_on_some_paths_around_a_question_mark_drop_as_plain_rust() {
+    on_fresh_loop(|| {
+        for (c, d, fail, want, drops) in [
+            (false, false, false, Ok(4), &["body end", "g"][..]),
+            (true, false, false, Ok(4), &["body end", "g"][..]),
+            (true, true, false, Ok(4), &["g", "body end"][..]),
+            (true, false, true, Err("failed".to_string()), &["g"][..]),
+            (true, true, true, Err("failed".to_string()), &["g"][..]),
+        ] {
+            let log = Rc::new(RefCell::new(Vec::new()));
+            let g = Noisy("g", log.clone());
+            let got =
+                tame::run_with(|e| nested_partial_move(vec![4], g, c, d, fail, log.clone(), e));
+            assert_eq!(got, Some(want.clone()), "{c} {d} {fail}");
+            assert_eq!(*log.borrow(), drops, "{c} {d} {fail}");
+            let log = Rc::new(RefCell::new(Vec::new()));
+            let g = Noisy("g", log.clone());
+            let got = tame::run_with(|e| {
+                nested_partial_move_before_a_twait(g, c, d, fail, log.clone(), e)
+            });
+            assert_eq!(got, Some(want.map(|_| 1)), "before a twait: {c} {d} {fail}");
+            assert_eq!(*log.borrow(), drops, "before a twait: {c} {d} {fail}");
+        }
+    });
+}

@@ -615,6 +615,32 @@ impl syn::visit_mut::VisitMut for StaticImpls {
                 "'static", at,
             )));
     }
+
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        syn::visit_mut::visit_type_reference_mut(self, r);
+        parenthesize_impl(&mut r.elem);
+    }
+
+    fn visit_type_ptr_mut(&mut self, p: &mut syn::TypePtr) {
+        syn::visit_mut::visit_type_ptr_mut(self, p);
+        parenthesize_impl(&mut p.elem);
+    }
+}
+
+/// `&impl A + 'static` does not parse (rustc: "ambiguous `+` in a type"):
+/// behind a reference or pointer, an `impl` with more than one bound
+/// needs parentheses.
+fn parenthesize_impl(elem: &mut Box<Type>) {
+    if let Type::ImplTrait(it) = &**elem {
+        if it.bounds.len() > 1 {
+            let span = it.impl_token.span;
+            let inner = std::mem::replace(&mut **elem, Type::Verbatim(TokenStream::new()));
+            **elem = Type::Paren(syn::TypeParen {
+                paren_token: syn::token::Paren(span),
+                elem: Box::new(inner),
+            });
+        }
+    }
 }
 
 /// The task outlives the call: its type parameters must be `'static`. The

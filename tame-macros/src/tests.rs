@@ -585,3 +585,43 @@ fn a_waiting_while_let_is_a_match_in_the_machine() {
     assert!(!machine.contains("if let"), "{machine}");
     assert!(machine.contains("match v . pop ()"), "{machine}");
 }
+
+#[test]
+fn nested_moves_on_some_paths_that_no_twait_follows_stay_ordinary_code() {
+    // The inner `if`'s join enters the outer's, which the `?` keeps apart
+    // from it: the two promotions justified each other, and `k`, a
+    // borrow, was refused as kept in a state, with no twait anywhere.
+    let f: syn::ItemFn = syn::parse_quote! {
+        fn f(v: Vec<u32>, g: String, c: bool) -> Result<u32, String> {
+            let k = v.first();
+            if c {
+                if c { drop(g); }
+                check()?;
+            }
+            if k.is_some() {}
+            Ok(1)
+        }
+    };
+    let mut errors = crate::errors::Errors::default();
+    let ir = crate::parse::function(&f, &mut errors);
+    let (m, _) = crate::tamed::lower_and_analyze(&ir, &mut errors);
+    assert!(errors.take().is_none(), "the function is accepted");
+    assert!(m.promoted.is_empty());
+}
+
+#[test]
+fn nested_moves_on_some_paths_before_a_twait_are_carried_to_it() {
+    let k = kept(quote! {
+        fn f(g: Conn, c: bool) -> Result<u32, String> {
+            if c {
+                if c { consume(g); }
+                check()?;
+            }
+            twait! { tame::asap(mkevent!()); }
+            Ok(1)
+        }
+    });
+    let last = k.last().unwrap();
+    assert_eq!(last.0, "resume");
+    assert_eq!(last.1, names(&["g?"]));
+}

@@ -35,7 +35,9 @@ use std::collections::{HashMap, HashSet};
 use quote::ToTokens;
 
 use crate::errors::Errors;
-use crate::ir::{BindingId, BindingKind, Effects, Function, LoopHead, Plain, TempKind, WaitKind};
+use crate::ir::{
+    self, BindingId, BindingKind, Effects, Function, LoopHead, Plain, TempKind, WaitKind,
+};
 use crate::lower::{Code, Machine, StateId, StateKind};
 
 mod forward;
@@ -278,17 +280,29 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             out
         })
         .collect();
-    // How many states jump to each: a join reached from two is a state
+    // The states that jump to each: a join reached from two is a state
     // whatever the constructs before it.
-    let mut entered_from = vec![0usize; m.states.len()];
-    for targets in &next {
+    let mut entered_from: Vec<Vec<StateId>> = vec![Vec::new(); m.states.len()];
+    for (s, targets) in next.iter().enumerate() {
         let mut distinct = targets.clone();
         distinct.sort_unstable();
         distinct.dedup();
         for t in distinct {
-            entered_from[t] += 1;
+            entered_from[t].push(s);
         }
     }
+    // The joins of the promotions inside each one: they jump to its join
+    // (`if c { if d { drop(g) } h()?; }`), and the two would otherwise
+    // justify each other, the inner by the outer's join that it enters,
+    // the outer by its join entered from two states, one of them the
+    // inner's, with no twait anywhere.
+    let join_of: HashMap<usize, StateId> = m.promoted.iter().map(|&(p, j)| (p.id, j)).collect();
+    let mut inner_joins: HashMap<usize, Vec<StateId>> = HashMap::new();
+    promotions_inside(&f.body, &mut Vec::new(), &mut |outer, inner| {
+        if let Some(&j) = join_of.get(&inner) {
+            inner_joins.entry(outer).or_default().push(j);
+        }
+    });
     // Whether a state that can follow the construct keeps `b`: a twait's,
     // and a join that a branch with a twait reaches too (`if c {
     // twait!{..} } else { if d { drop(g) } }` then code after: `g` is
@@ -297,17 +311,18 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     // alone makes it a state). A state whose code declares `b` again
     // (the next iteration of its loop) ends the walk: what follows it keeps
     // another value of `b`.
-    let kept_later = |join: StateId, b: BindingId| {
+    let kept_later = |p: usize, join: StateId, b: BindingId| {
+        let inner = inner_joins.get(&p).map_or(&[][..], Vec::as_slice);
+        let entries = (entered_from[join].iter())
+            .filter(|s| !inner.contains(s))
+            .count();
         let mut seen = vec![false; m.states.len()];
         let mut todo = vec![join];
         while let Some(s) = todo.pop() {
             if std::mem::replace(&mut seen[s], true) {
                 continue;
             }
-            if a.reached[s]
-                && (s != join || entered_from[s] > 1 || resume(s))
-                && a.kept[s].contains(&b)
-            {
+            if a.reached[s] && (s != join || entries > 1 || resume(s)) && a.kept[s].contains(&b) {
                 return true;
             }
             if !declares(&m.states[s].code, b) {
@@ -326,7 +341,7 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     for &(p, join) in &m.promoted {
         let paying: Vec<BindingId> = (p.plain.fx.0.iter().enumerate())
             .filter(|&(i, &(b, _))| {
-                p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(join, b)
+                p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(p.id, join, b)
             })
             .map(|(_, &(b, _))| b)
             .collect();
@@ -352,6 +367,42 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         }
     }
     useless
+}
+
+/// Calls `found(outer, inner)` for each promotion `inner` nested inside a
+/// promotion `outer` of `block` (`outers`: those around `block`).
+fn promotions_inside(
+    block: &ir::Block,
+    outers: &mut Vec<usize>,
+    found: &mut impl FnMut(usize, usize),
+) {
+    for stmt in &block.stmts {
+        let (promoted, blocks): (_, Vec<&ir::Block>) = match stmt {
+            ir::Stmt::If(i) => (
+                &i.promoted,
+                [Some(&i.then), i.els.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ),
+            ir::Stmt::Match(m) => (&m.promoted, m.arms.iter().map(|a| &a.body).collect()),
+            ir::Stmt::Loop(lp) => (&None, vec![&lp.body]),
+            ir::Stmt::Block(b, _) => (&None, vec![b]),
+            ir::Stmt::Plain(_) | ir::Stmt::Jump(_) | ir::Stmt::Wait(_) => continue,
+        };
+        if let Some(p) = promoted {
+            for &o in outers.iter() {
+                found(o, p.id);
+            }
+            outers.push(p.id);
+        }
+        for b in blocks {
+            promotions_inside(b, outers, found);
+        }
+        if promoted.is_some() {
+            outers.pop();
+        }
+    }
 }
 
 /// Whether a state's code declares `b` (a `let`, a pattern of an arm,
