@@ -6074,9 +6074,8 @@ fn nested_moves_on_some_paths_around_a_question_mark_drop_as_plain_rust() {
             assert_eq!(*log.borrow(), drops, "{c} {d} {fail}");
             let log = Rc::new(RefCell::new(Vec::new()));
             let g = Noisy("g", log.clone());
-            let got = tame::run_with(|e| {
-                nested_partial_move_before_a_twait(g, c, d, fail, log.clone(), e)
-            });
+            let before = nested_partial_move_before_a_twait;
+            let got = tame::run_with(|e| before(g, c, d, fail, log.clone(), e));
             assert_eq!(got, Some(want.map(|_| 1)), "before a twait: {c} {d} {fail}");
             assert_eq!(*log.borrow(), drops, "before a twait: {c} {d} {fail}");
         }
