@@ -821,10 +821,13 @@ fn uncompressed_rdata(
     for part in parts {
         match part {
             Name => {
-                let (wire, after) = read_name(msg, pos)?;
-                if after > end {
-                    return Err(WireError::BadRdata);
-                }
+                // Read within the data (a pointer goes back, never past
+                // it): a name that runs past the data is bad data, also
+                // where the message ends with it.
+                let (wire, after) = read_name(&msg[..end], pos).map_err(|e| match e {
+                    WireError::Truncated => WireError::BadRdata,
+                    e => e,
+                })?;
                 out.extend_from_slice(&wire);
                 pos = after;
             }
@@ -1313,6 +1316,30 @@ mod tests {
         let mut bad = m.clone();
         bad[cut] = 0x30;
         assert_eq!(Message::decode(&bad), Err(WireError::BadRdata));
+    }
+
+    #[test]
+    fn data_too_short_for_its_name_is_bad_data_wherever_it_ends() {
+        // a.test NS with no data, then a.test MX with a preference only:
+        // each is the last record of its message, and one with a record
+        // after it.
+        let head = |ancount: u8| {
+            let mut m = vec![0, 1, 0x81, 0x80, 0, 1, 0, ancount, 0, 0, 0, 0];
+            m.extend_from_slice(b"\x01a\x04test\x00\x00\x01\x00\x01");
+            m
+        };
+        let ns_empty = [0xC0, 12, 0, 2, 0, 1, 0, 0, 0, 60, 0, 0];
+        let mx_short = [0xC0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 2, 0, 10];
+        let a = [0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1];
+        for bad in [&ns_empty[..], &mx_short[..]] {
+            let mut last = head(1);
+            last.extend_from_slice(bad);
+            assert_eq!(Message::decode(&last), Err(WireError::BadRdata));
+            let mut middle = head(2);
+            middle.extend_from_slice(bad);
+            middle.extend_from_slice(&a);
+            assert_eq!(Message::decode(&middle), Err(WireError::BadRdata));
+        }
     }
 
     #[test]
