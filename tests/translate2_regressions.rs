@@ -5984,10 +5984,11 @@ fn slots_under_cfgs_of_inner_statements_and_arms_compile_in_each_build() {
 fn shown_later(
     s: &'static impl std::fmt::Display,
     out: Option<&'static (impl std::fmt::Debug + Sync)>,
+    more: Option<&'static mut impl std::fmt::Debug>,
     p: *const impl Sized,
 ) -> String {
     twait! { tame::asap(mkevent!()); }
-    format!("{s} {out:?} {}", p.is_null())
+    format!("{s} {out:?} {more:?} {}", p.is_null())
 }
 
 #[test]
@@ -5995,8 +5996,14 @@ fn an_impl_parameter_behind_a_static_reference_or_pointer() {
     static N: u32 = 7;
     on_fresh_loop(|| {
         assert_eq!(
-            tame::run_with(|e| shown_later(&"seven", Some(&N), std::ptr::null::<u8>(), e)),
-            Some("seven Some(7) true".to_string())
+            tame::run_with(|e| shown_later(
+                &"seven",
+                Some(&N),
+                None::<&mut u8>,
+                std::ptr::null::<u8>(),
+                e
+            )),
+            Some("seven Some(7) None true".to_string())
         );
     });
 }

@@ -617,8 +617,19 @@ impl syn::visit_mut::VisitMut for StaticImpls {
     }
 
     fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
-        syn::visit_mut::visit_type_reference_mut(self, r);
-        parenthesize_impl(&mut r.elem);
+        let is_static = r.lifetime.as_ref().is_some_and(|l| l.ident == "static");
+        match &mut *r.elem {
+            // `&'static impl Trait` bounds it by `'static` already (a
+            // parameter's type implies it): left as written, the lints
+            // that quote the type (clippy's) quote the user's.
+            Type::ImplTrait(it) if is_static => {
+                syn::visit_mut::visit_type_impl_trait_mut(self, it);
+            }
+            _ => {
+                syn::visit_mut::visit_type_reference_mut(self, r);
+                parenthesize_impl(&mut r.elem);
+            }
+        }
     }
 
     fn visit_type_ptr_mut(&mut self, p: &mut syn::TypePtr) {
@@ -627,9 +638,9 @@ impl syn::visit_mut::VisitMut for StaticImpls {
     }
 }
 
-/// `&impl A + 'static` does not parse (rustc: "ambiguous `+` in a type"):
-/// behind a reference or pointer, an `impl` with more than one bound
-/// needs parentheses.
+/// `*const impl A + 'static` does not parse (rustc: "ambiguous `+` in a
+/// type"): behind a reference or pointer, an `impl` with more than one
+/// bound needs parentheses.
 fn parenthesize_impl(elem: &mut Box<Type>) {
     if let Type::ImplTrait(it) = &**elem {
         if it.bounds.len() > 1 {
