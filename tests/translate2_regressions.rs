@@ -6088,3 +6088,68 @@ fn nested_moves_on_some_paths_around_a_question_mark_drop_as_plain_rust() {
         }
     });
 }
+
+// ---- a move that breaks out of a waiting loop (review 412)
+
+/// `g` moved on the path that breaks out, kept on the one that waits: it
+/// lives to the function's end where it was not moved (the loop's exit
+/// dropped it, before "end", when the loop-local `z` was moved before the
+/// twait: the `if` was left ordinary code). The plain twin says what Rust
+/// does.
+#[tamed]
+fn break_after_a_move(g: Noisy, d: bool, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let mut turns = 0;
+    loop {
+        let z = Noisy("z", log.clone());
+        if d {
+            drop(g);
+            break;
+        }
+        drop(z);
+        twait! { tame::asap(mkevent!()); }
+        turns += 1;
+        if turns == 2 {
+            break;
+        }
+    }
+    log.borrow_mut().push("end");
+    1
+}
+
+fn break_after_a_move_plain(g: Noisy, d: bool, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let mut turns = 0;
+    loop {
+        let z = Noisy("z", log.clone());
+        if d {
+            drop(g);
+            break;
+        }
+        drop(z);
+        turns += 1;
+        if turns == 2 {
+            break;
+        }
+    }
+    log.borrow_mut().push("end");
+    1
+}
+
+#[test]
+fn a_move_that_breaks_out_of_a_waiting_loop_drops_as_plain_rust() {
+    on_fresh_loop(|| {
+        for d in [false, true] {
+            let (tamed, plain) = (
+                Rc::new(RefCell::new(Vec::new())),
+                Rc::new(RefCell::new(Vec::new())),
+            );
+            let g = Noisy("g", tamed.clone());
+            assert_eq!(
+                tame::run_with(|e| break_after_a_move(g, d, tamed.clone(), e)),
+                Some(1)
+            );
+            let g = Noisy("g", plain.clone());
+            assert_eq!(break_after_a_move_plain(g, d, plain.clone()), 1);
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "d = {d}");
+        }
+    });
+}

@@ -625,3 +625,27 @@ fn nested_moves_on_some_paths_before_a_twait_are_carried_to_it() {
     assert_eq!(last.0, "resume");
     assert_eq!(last.1, names(&["g?"]));
 }
+
+#[test]
+fn a_move_that_breaks_out_of_a_waiting_loop_is_carried_to_the_exit() {
+    // `g` moved on the path that breaks, kept on the one that waits: the
+    // loop's exit carries it as a flag, though the `if`'s own join (where
+    // `g` is always there) keeps `z`, which might borrow (the `if` was
+    // left ordinary code, and the exit dropped `g` before its scope's end).
+    let k = kept(quote! {
+        fn f(g: Noisy, d: bool, log: L) -> Result<u32, String> {
+            loop {
+                let z = Noisy("z", log.clone());
+                if d { drop(g); break; }
+                drop(z);
+                twait! { tame::asap(mkevent!()); }
+                break;
+            }
+            log.borrow_mut().push("end");
+            Ok(1)
+        }
+    });
+    let last = k.last().unwrap();
+    assert_eq!(last.0, "join");
+    assert_eq!(last.1, names(&["g?", "log"]));
+}

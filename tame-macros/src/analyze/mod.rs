@@ -350,12 +350,25 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         let safe = a.kept[join]
             .iter()
             .all(|&b| across.contains(b) || surely_owned(f, b));
-        // Whether the state after it must carry one of them as a flag: a
-        // path that moved it reaches it. (One whose moving paths all leave
-        // the construct, by `continue`, `break` or `return`, is there on
-        // every path that goes on: as ordinary code, the construct loses
+        // Whether a state after it must carry one of them as a flag: a
+        // path that moved it reaches it. That is the join, or the state a
+        // `break` or `continue` of the construct goes to, where the path
+        // that moved it meets one that did not (`loop { if d { drop(g);
+        // break; } .. twait!{..}; break; }`: as ordinary code, the loop's
+        // exit would drop `g` on the path that kept it, before its scope
+        // ends). (One whose moving paths all return is there on every
+        // path that goes on: as ordinary code, the construct loses
         // nothing.)
-        let flag_needed = paying.iter().any(|&b| a.flagged[join].contains(b));
+        let jumped_to: Vec<StateId> = (p.plain.jumps.iter())
+            .filter_map(|&j| {
+                let info = &f.jumps[j];
+                let &(head, exit) = m.loops.get(&info.target)?;
+                Some(if info.is_break { exit } else { head })
+            })
+            .collect();
+        let flag_needed = paying.iter().any(|&b| {
+            a.flagged[join].contains(b) || jumped_to.iter().any(|&t| a.flagged[t].contains(b))
+        });
         // Kept even when a binding the state after it keeps may borrow, if
         // a flag is needed: as ordinary code the construct would leave the
         // variables it moves on some paths to be dropped early, at the
