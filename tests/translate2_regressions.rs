@@ -6153,3 +6153,86 @@ fn a_move_that_breaks_out_of_a_waiting_loop_drops_as_plain_rust() {
         }
     });
 }
+
+/// The same move and `break` inside an `if` whose other path returns
+/// (review 414): the `if`'s own join is never reached, and the loop's exit
+/// is where the path that moved `g` meets the ones that kept it. And the
+/// README's way to write a `let .. else` whose `else` moves and breaks.
+#[tamed]
+fn break_or_return(g: Noisy, d: bool, a: bool, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    for _round in 0..2 {
+        if d {
+            if a {
+                drop(g);
+                break;
+            }
+            return 2;
+        }
+        twait! { tame::asap(mkevent!()); }
+    }
+    log.borrow_mut().push("end");
+    1
+}
+
+fn break_or_return_plain(g: Noisy, d: bool, a: bool, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    for _round in 0..2 {
+        if d {
+            if a {
+                drop(g);
+                break;
+            }
+            return 2;
+        }
+    }
+    log.borrow_mut().push("end");
+    1
+}
+
+#[tamed]
+fn else_breaks(g: Noisy, o: Option<u32>, log: Rc<RefCell<Vec<&'static str>>>) -> u32 {
+    let mut got = 0;
+    while got < 6 {
+        let x = if let Some(x) = o {
+            x
+        } else {
+            drop(g);
+            break;
+        };
+        twait! { tame::asap(mkevent!()); }
+        got += x;
+    }
+    log.borrow_mut().push("end");
+    got
+}
+
+#[test]
+fn a_move_that_breaks_beside_a_return_or_in_an_else_drops_as_plain_rust() {
+    on_fresh_loop(|| {
+        let logs = || {
+            (
+                Rc::new(RefCell::new(Vec::new())),
+                Rc::new(RefCell::new(Vec::new())),
+            )
+        };
+        for (d, a) in [(false, false), (true, false), (true, true)] {
+            let (tamed, plain) = logs();
+            let g = Noisy("g", tamed.clone());
+            let got = tame::run_with(|e| break_or_return(g, d, a, tamed.clone(), e));
+            let g = Noisy("g", plain.clone());
+            assert_eq!(got, Some(break_or_return_plain(g, d, a, plain.clone())));
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "d = {d}, a = {a}");
+        }
+        for o in [Some(3), None] {
+            let log = Rc::new(RefCell::new(Vec::new()));
+            let g = Noisy("g", log.clone());
+            let got = tame::run_with(|e| else_breaks(g, o, log.clone(), e));
+            assert_eq!(got, Some(if o.is_some() { 6 } else { 0 }));
+            let want: &[&str] = if o.is_some() {
+                &["end", "g"]
+            } else {
+                &["g", "end"]
+            };
+            assert_eq!(*log.borrow(), want, "{o:?}");
+        }
+    });
+}

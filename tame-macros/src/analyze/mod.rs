@@ -311,13 +311,17 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     // alone makes it a state). A state whose code declares `b` again
     // (the next iteration of its loop) ends the walk: what follows it keeps
     // another value of `b`.
-    let kept_later = |p: usize, join: StateId, b: BindingId| {
+    // (From the construct's join, and from the states its `break`s and
+    // `continue`s go to: a path that moved `b` and jumped meets there one
+    // that did not.)
+    let kept_later = |p: usize, join: StateId, jumped_to: &[StateId], b: BindingId| {
         let inner = inner_joins.get(&p).map_or(&[][..], Vec::as_slice);
         let entries = (entered_from[join].iter())
             .filter(|s| !inner.contains(s))
             .count();
         let mut seen = vec![false; m.states.len()];
         let mut todo = vec![join];
+        todo.extend(jumped_to);
         while let Some(s) = todo.pop() {
             if std::mem::replace(&mut seen[s], true) {
                 continue;
@@ -339,9 +343,17 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     }
     let mut useless = Vec::new();
     for &(p, join) in &m.promoted {
+        let jumped_to: Vec<StateId> = (p.plain.jumps.iter())
+            .filter_map(|&j| {
+                let info = &f.jumps[j];
+                let &(head, exit) = m.loops.get(&info.target)?;
+                Some(if info.is_break { exit } else { head })
+            })
+            .collect();
         let paying: Vec<BindingId> = (p.plain.fx.0.iter().enumerate())
             .filter(|&(i, &(b, _))| {
-                p.plain.sets_value_on_some_paths(&f.bindings[b], i) && kept_later(p.id, join, b)
+                p.plain.sets_value_on_some_paths(&f.bindings[b], i)
+                    && kept_later(p.id, join, &jumped_to, b)
             })
             .map(|(_, &(b, _))| b)
             .collect();
@@ -359,13 +371,6 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         // ends). (One whose moving paths all return is there on every
         // path that goes on: as ordinary code, the construct loses
         // nothing.)
-        let jumped_to: Vec<StateId> = (p.plain.jumps.iter())
-            .filter_map(|&j| {
-                let info = &f.jumps[j];
-                let &(head, exit) = m.loops.get(&info.target)?;
-                Some(if info.is_break { exit } else { head })
-            })
-            .collect();
         let flag_needed = paying.iter().any(|&b| {
             a.flagged[join].contains(b) || jumped_to.iter().any(|&t| a.flagged[t].contains(b))
         });
