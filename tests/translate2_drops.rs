@@ -156,6 +156,25 @@ mod tamed {
         log(&t, "resumed");
     }
 
+    /// A move in unreachable code, after a `return` in a nested `if`:
+    /// it never happens, so `y` lives to the end of the body.
+    #[tamed]
+    #[allow(unreachable_code, unused_variables, clippy::collapsible_if)]
+    pub fn moved_after_a_return(t: Trace, c: bool, d: bool) {
+        let x = Noisy::new("x", &t);
+        let y = Noisy::new("y", &t);
+        if !c {
+            if d {
+                log(&t, "return");
+                return;
+                drop(y);
+            }
+        }
+        drop(x);
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "resumed");
+    }
+
     #[tamed]
     pub fn operator_guard(t: Trace) {
         let tracer = Tracer(t.clone());
@@ -681,6 +700,22 @@ mod plain {
         log(&t, "resumed");
     }
 
+    #[allow(unreachable_code, unused_variables, clippy::collapsible_if)]
+    pub fn moved_after_a_return(t: Trace, c: bool, d: bool) {
+        let x = Noisy::new("x", &t);
+        let y = Noisy::new("y", &t);
+        if !c {
+            if d {
+                log(&t, "return");
+                return;
+                drop(y);
+            }
+        }
+        drop(x);
+        log(&t, "waited");
+        log(&t, "resumed");
+    }
+
     pub fn operator_guard(t: Trace) {
         let tracer = Tracer(t.clone());
         let _span = &tracer + "request";
@@ -1054,6 +1089,26 @@ fn a_value_moved_on_some_paths_before_a_twait_is_dropped_at_its_scope_end_beside
             |t| plain::moved_on_some_paths_beside_a_value_used_after(t, true)
         ),
         ["consumed conn", "drop conn", "first 1", "waited", "resumed"]
+    );
+}
+
+#[test]
+fn a_move_after_a_return_never_happens_and_the_value_lives_to_its_scope_end() {
+    // The move counted once made the `if` look like it moved `y` on some
+    // paths: `y` was dropped before the twait.
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_after_a_return(t, true, true),
+            |t| plain::moved_after_a_return(t, true, true)
+        ),
+        ["drop x", "waited", "resumed", "drop y"]
+    );
+    assert_eq!(
+        as_plain(
+            |t| tamed::moved_after_a_return(t, false, true),
+            |t| plain::moved_after_a_return(t, false, true)
+        ),
+        ["return", "drop y", "drop x"]
     );
 }
 

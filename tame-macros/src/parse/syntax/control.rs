@@ -310,14 +310,18 @@ enum Ends {
 }
 
 fn block_ends(b: &syn::Block, how: Ends) -> bool {
-    match b.stmts.last() {
-        Some(syn::Stmt::Expr(e, _)) => expr_ends(e, how),
-        Some(syn::Stmt::Macro(m)) => {
+    // Any statement, not only the last: what follows one that ends is
+    // unreachable (rustc warns), and a move there never happens, so the
+    // block's moves are those of a path that left (`if d { return;
+    // drop(y); }` leaves `y` to its scope's end, as rustc's drop flags do).
+    b.stmts.iter().any(|s| match s {
+        syn::Stmt::Expr(e, _) => expr_ends(e, how),
+        syn::Stmt::Macro(m) => {
             (is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"))
                 && !may_be_compiled_out(&m.attrs)
         }
         _ => false,
-    }
+    })
 }
 
 fn expr_ends(e: &Expr, how: Ends) -> bool {
