@@ -55,8 +55,8 @@
 //!   [`time::add_timeout_then`] and [`time::with_timeout_then`] also run an
 //!   action when the time runs out.
 //! * Between tasks: [`all`] (one trigger reaches many events),
-//!   [`sync::Mutex`], [`sync::Semaphore`], [`sync::Channel`]; between loops
-//!   on different threads, [`sync::Latch`].
+//!   [`sync::Mutex`], [`sync::Semaphore`], [`sync::Channel`]; between
+//!   threads, [`sync::Latch`] and [`sync::mailbox`].
 //! * Cancellation: an event that dies cancels whoever waits to deliver it
 //!   ([`cancel`], [`cancellable`]).
 //! * Driving the loop: [`run`], [`stop`], [`run_once`] (from another loop,

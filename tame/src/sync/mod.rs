@@ -1,7 +1,8 @@
 //! Waiting between tasks: a [`Mutex`] (exclusive and shared holders, FIFO),
 //! a [`Semaphore`] (at most `n` holders, FIFO) and a [`Channel`] (values and
-//! receivers matched FIFO); and between loops on different threads, a
-//! [`Latch`] (set once from anywhere, waited for on any loop).
+//! receivers matched FIFO); and between threads, a [`Latch`] (set once
+//! from anywhere, waited for on any loop) and a [`Mailbox`] (values posted
+//! from any thread, received on a loop).
 //!
 //! Each hands out its results through events, like everything on the
 //! loop: `let guard: Guard; twait! { m.acquire(mkevent!(guard)); }`. A
@@ -78,11 +79,13 @@
 
 mod channel;
 mod latch;
+mod mailbox;
 mod mutex;
 mod queue;
 mod semaphore;
 
 pub use channel::{Channel, CloseGuard, Closed};
 pub use latch::Latch;
+pub use mailbox::{mailbox, Mailbox, Poster};
 pub use mutex::{Guard, Mutex};
 pub use semaphore::{Permit, Semaphore};

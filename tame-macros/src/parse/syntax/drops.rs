@@ -319,6 +319,7 @@ pub fn names_tame_handle(ty: &syn::Type) -> bool {
         "Interval",
         "Latch",
         "LineReader",
+        "Mailbox",
         "Mutex",
         "ReadHalf",
         "Resolver",

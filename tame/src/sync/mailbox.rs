@@ -1,0 +1,484 @@
+//! [`Mailbox`]: values posted from any thread, received on one loop.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use futures_core::Stream;
+
+use super::Closed;
+use crate::Event;
+
+/// A mailbox and the first handle that posts to it: the `Send` channel
+/// between threads (tokio's `mpsc::unbounded_channel`, std's
+/// `mpsc::channel`), where [`Channel`](super::Channel) is the one between
+/// tasks of one loop.
+///
+/// [`Poster`]s are `Send + Sync` and cheap to clone: any thread (a plain
+/// thread, a blocking job, another loop) posts without waiting. The
+/// [`Mailbox`] is received from on a loop, by tasks
+/// ([`recv`](Mailbox::recv)) or async code (it is a `Stream`).
+///
+/// # Examples
+///
+/// A thread hands work to a loop:
+///
+/// ```
+/// use tame::{mkevent, tamed, twait};
+/// use tame::sync::Mailbox;
+///
+/// #[tamed]
+/// fn total(jobs: Mailbox<u32>) -> u32 {
+///     let mut sum = 0;
+///     loop {
+///         let mut job = None;
+///         twait! { jobs.recv(mkevent!(job).map(Some)); }
+///         match job {
+///             Some(n) => sum += n,
+///             None => return sum, // every poster is gone
+///         }
+///     }
+/// }
+///
+/// let (poster, jobs) = tame::sync::mailbox();
+/// let worker = std::thread::spawn(move || {
+///     for n in 1..=10 {
+///         poster.post(n).unwrap();
+///     }
+/// });
+/// assert_eq!(tame::run_with(|done| total(jobs, done)), Some(55));
+/// worker.join().unwrap();
+/// ```
+pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            queue: VecDeque::new(),
+            posters: 1,
+            closed: false,
+            waiters: Vec::new(),
+            next_waiter: 0,
+        }),
+    });
+    (
+        Poster {
+            shared: shared.clone(),
+        },
+        Mailbox {
+            shared,
+            waiter: None,
+        },
+    )
+}
+
+/// Posts values to a [`Mailbox`], from any thread. Clones post to the same
+/// mailbox; once every poster is dropped, the mailbox's receivers get the
+/// end of its values (see [`Mailbox::recv`]).
+///
+/// # Examples
+///
+/// ```
+/// let (poster, mailbox) = tame::sync::mailbox();
+/// let other = poster.clone();
+/// std::thread::spawn(move || other.post("from a thread")).join().unwrap().unwrap();
+/// poster.post("from here").unwrap();
+/// assert_eq!(mailbox.try_recv(), Some("from a thread"));
+/// assert_eq!(mailbox.try_recv(), Some("from here"));
+/// ```
+pub struct Poster<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// Receives, on a loop, what [`Poster`]s post from any thread, in the order
+/// it was posted (each poster's values in its order). Made by
+/// [`mailbox`].
+///
+/// A value stays queued until a receiver takes it: a [`recv`](Self::recv)
+/// whose event dies first (its rendezvous cancelled, a timeout that gave up
+/// on it) takes nothing, and the value goes to the next receiver; so
+/// `recv` in a loop with a timeout loses nothing. Several tasks may wait on
+/// one mailbox: a post wakes them all and the first to run takes the
+/// value, the others wait on.
+///
+/// Dropping the mailbox drops the values still queued and makes later
+/// posts fail, giving the value back.
+///
+/// # Examples
+///
+/// ```
+/// let (poster, mailbox) = tame::sync::mailbox::<u32>();
+/// poster.post(7).unwrap();
+/// assert_eq!(mailbox.len(), 1);
+/// drop(mailbox);
+/// assert_eq!(poster.post(8).unwrap_err().into_inner(), 8);
+/// ```
+pub struct Mailbox<T> {
+    shared: Arc<Shared<T>>,
+    /// The waiter id of a pending [`Stream::poll_next`].
+    waiter: Option<u64>,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+}
+
+struct State<T> {
+    queue: VecDeque<T>,
+    /// The posters alive.
+    posters: usize,
+    /// The mailbox was closed or dropped: posts are refused.
+    closed: bool,
+    /// The wakers of the receives waiting, each under its id.
+    waiters: Vec<(u64, Waker)>,
+    next_waiter: u64,
+}
+
+impl<T> State<T> {
+    /// Whether no value will ever come again.
+    fn ended(&self) -> bool {
+        self.queue.is_empty() && (self.posters == 0 || self.closed)
+    }
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // A panic with the lock held (a waker's `clone` panicking) leaves
+        // the state whole: every step that changes it is one push or pop.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A receive's poll: the next value, the end, or a wait under the id
+    /// in `waiter` (made on the first wait).
+    fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut s = self.lock();
+        if let Some(v) = s.queue.pop_front() {
+            if let Some(id) = waiter.take() {
+                s.waiters.retain(|(w, _)| *w != id);
+            }
+            return Poll::Ready(Some(v));
+        }
+        if s.ended() {
+            if let Some(id) = waiter.take() {
+                s.waiters.retain(|(w, _)| *w != id);
+            }
+            return Poll::Ready(None);
+        }
+        let id = match *waiter {
+            Some(id) => id,
+            None => {
+                let id = s.next_waiter;
+                s.next_waiter += 1;
+                *waiter = Some(id);
+                id
+            }
+        };
+        match s.waiters.iter_mut().find(|(w, _)| *w == id) {
+            Some((_, w)) => w.clone_from(cx.waker()),
+            None => s.waiters.push((id, cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+
+    /// A receive that waited goes (its future dropped: its event died).
+    fn forget(&self, waiter: Option<u64>) {
+        if let Some(id) = waiter {
+            self.lock().waiters.retain(|(w, _)| *w != id);
+        }
+    }
+}
+
+/// Wakes every waiting receive (after the lock is let go: a wake may take
+/// the loop's own lock).
+fn wake_all(wakers: Vec<(u64, Waker)>) {
+    for (_, w) in wakers {
+        w.wake();
+    }
+}
+
+impl<T: Send> Poster<T> {
+    /// Posts `value` to the mailbox; a receiver waiting on its loop gets it
+    /// at that loop's next turn.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] with the value, if the mailbox was dropped or
+    /// [closed](Mailbox::close).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (poster, mailbox) = tame::sync::mailbox();
+    /// poster.post(1).unwrap();
+    /// mailbox.close();
+    /// assert_eq!(poster.post(2).unwrap_err().into_inner(), 2);
+    /// assert_eq!(mailbox.try_recv(), Some(1));
+    /// ```
+    pub fn post(&self, value: T) -> Result<(), Closed<T>> {
+        let wakers = {
+            let mut s = self.shared.lock();
+            if s.closed {
+                return Err(Closed(value));
+            }
+            s.queue.push_back(value);
+            std::mem::take(&mut s.waiters)
+        };
+        wake_all(wakers);
+        Ok(())
+    }
+
+    /// Whether the mailbox refuses posts (dropped or closed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (poster, mailbox) = tame::sync::mailbox::<u32>();
+    /// assert!(!poster.is_closed());
+    /// drop(mailbox);
+    /// assert!(poster.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed
+    }
+}
+
+impl<T> Clone for Poster<T> {
+    fn clone(&self) -> Self {
+        self.shared.lock().posters += 1;
+        Poster {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Poster<T> {
+    fn drop(&mut self) {
+        let wakers = {
+            let mut s = self.shared.lock();
+            s.posters -= 1;
+            if s.posters > 0 {
+                return;
+            }
+            // The last one: the receives waiting learn of the end.
+            std::mem::take(&mut s.waiters)
+        };
+        wake_all(wakers);
+    }
+}
+
+impl<T: Send + 'static> Mailbox<T> {
+    /// Triggers `ev` with the next value: at once if one is queued, else
+    /// when one is posted. Once every poster is gone (or the mailbox was
+    /// [closed](Self::close)) and nothing is queued, `ev` is dropped, as a
+    /// closed [`Channel`](super::Channel)'s receive's is: give the event
+    /// `.map(Some)` to tell the end by a `None`.
+    ///
+    /// The wait is a spawned future ([`tame::spawn`](crate::spawn)) woken
+    /// by the post: it keeps [`run`](crate::run) going while a poster
+    /// lives, and is cancelled (taking nothing) when `ev` dies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn first(jobs: tame::sync::Mailbox<String>) -> Option<String> {
+    ///     let mut job = None;
+    ///     twait! { jobs.recv(mkevent!(job).map(Some)); }
+    ///     job
+    /// }
+    ///
+    /// let (poster, jobs) = tame::sync::mailbox();
+    /// std::thread::spawn(move || poster.post("index.html".to_string()));
+    /// let got = tame::run_with(|done| first(jobs, done));
+    /// assert_eq!(got, Some(Some("index.html".to_string())));
+    /// ```
+    pub fn recv(&self, ev: Event<T>) {
+        // An event that reaches nobody takes no value.
+        if !ev.is_live() {
+            return;
+        }
+        {
+            let mut s = self.shared.lock();
+            if let Some(v) = s.queue.pop_front() {
+                drop(s);
+                ev.trigger(v);
+                return;
+            }
+            if s.ended() {
+                drop(s);
+                drop(ev);
+                return;
+            }
+        }
+        let ev = ev.then(|got: Option<Option<T>>, ev| {
+            if let Some(Some(v)) = got {
+                ev.trigger(v);
+            }
+        });
+        crate::spawn(
+            Receive {
+                shared: self.shared.clone(),
+                waiter: None,
+            },
+            ev,
+        );
+    }
+}
+
+impl<T> Mailbox<T> {
+    /// The next value if one is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (poster, mailbox) = tame::sync::mailbox();
+    /// assert_eq!(mailbox.try_recv(), None);
+    /// poster.post('a').unwrap();
+    /// assert_eq!(mailbox.try_recv(), Some('a'));
+    /// ```
+    pub fn try_recv(&self) -> Option<T> {
+        self.shared.lock().queue.pop_front()
+    }
+
+    /// Refuses posts from now on ([`Poster::post`] gives the value back);
+    /// what is queued is still received, then the receives end as when
+    /// every poster is gone. For a shutdown that loses nothing: close, then
+    /// receive until the end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (poster, mailbox) = tame::sync::mailbox();
+    /// poster.post(1).unwrap();
+    /// mailbox.close();
+    /// assert!(poster.post(2).is_err());
+    /// assert_eq!(mailbox.try_recv(), Some(1));
+    /// assert!(mailbox.is_ended());
+    /// ```
+    pub fn close(&self) {
+        let wakers = {
+            let mut s = self.shared.lock();
+            s.closed = true;
+            if !s.queue.is_empty() {
+                return;
+            }
+            std::mem::take(&mut s.waiters)
+        };
+        wake_all(wakers);
+    }
+
+    /// Whether nothing will be received any more: nothing is queued, and
+    /// every poster is gone or the mailbox was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (poster, mailbox) = tame::sync::mailbox::<u32>();
+    /// assert!(!mailbox.is_ended());
+    /// drop(poster);
+    /// assert!(mailbox.is_ended());
+    /// ```
+    pub fn is_ended(&self) -> bool {
+        self.shared.lock().ended()
+    }
+
+    /// How many values are queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (poster, mailbox) = tame::sync::mailbox();
+    /// poster.post(()).unwrap();
+    /// assert_eq!(mailbox.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shared.lock().queue.len()
+    }
+
+    /// Whether no value is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_poster, mailbox) = tame::sync::mailbox::<u32>();
+    /// assert!(mailbox.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.shared.lock().queue.is_empty()
+    }
+}
+
+impl<T> Drop for Mailbox<T> {
+    fn drop(&mut self) {
+        let (queued, wakers) = {
+            let mut s = self.shared.lock();
+            s.closed = true;
+            (std::mem::take(&mut s.queue), std::mem::take(&mut s.waiters))
+        };
+        // Outside the lock: a value's drop may post to this mailbox.
+        drop(queued);
+        wake_all(wakers);
+    }
+}
+
+/// A `Stream` of the values posted, ending once every poster is gone (or
+/// the mailbox was closed) and nothing is queued; for async code, and for
+/// a long-lived receiving future on a loop.
+///
+/// ```
+/// use futures_core::Stream;
+/// fn takes_a_stream(_: impl Stream<Item = u32>) {}
+/// let (_poster, mailbox) = tame::sync::mailbox::<u32>();
+/// takes_a_stream(mailbox);
+/// ```
+impl<T> Stream for Mailbox<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.shared.poll_take(&mut this.waiter, cx)
+    }
+}
+
+/// The future behind [`Mailbox::recv`].
+struct Receive<T> {
+    shared: Arc<Shared<T>>,
+    waiter: Option<u64>,
+}
+
+impl<T> Future for Receive<T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        this.shared.poll_take(&mut this.waiter, cx)
+    }
+}
+
+impl<T> Drop for Receive<T> {
+    fn drop(&mut self) {
+        self.shared.forget(self.waiter.take());
+    }
+}
+
+impl<T> fmt::Debug for Poster<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Poster")
+            .field("closed", &self.shared.lock().closed)
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Mailbox<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.shared.lock();
+        f.debug_struct("Mailbox")
+            .field("queued", &s.queue.len())
+            .field("posters", &s.posters)
+            .field("closed", &s.closed)
+            .finish()
+    }
+}

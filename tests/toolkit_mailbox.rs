@@ -1,0 +1,301 @@
+//! `sync::mailbox`: values posted from other threads (and other loops),
+//! received on a loop by tasks and by async code, none lost to a cancelled
+//! receive, the end told once every poster is gone.
+
+#![deny(warnings)]
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_core::Stream;
+use tame::sync::{mailbox, Mailbox, Poster};
+use tame::{mkevent, tamed, twait, Rendezvous};
+
+/// Receives until the end, each value appended to `got`.
+#[tamed]
+fn drain<T: Send + 'static>(m: Mailbox<T>, got: Rc<RefCell<Vec<T>>>) {
+    loop {
+        let mut v = None;
+        twait! { m.recv(mkevent!(v).map(Some)); }
+        match v {
+            Some(v) => got.borrow_mut().push(v),
+            None => return,
+        }
+    }
+}
+
+/// One receive, the mailbox not mentioned after it.
+#[tamed]
+fn first(jobs: Mailbox<String>) -> Option<String> {
+    let mut job = None;
+    twait! { jobs.recv(mkevent!(job).map(Some)); }
+    job
+}
+
+#[test]
+fn a_mailbox_used_only_to_receive_in_a_twait_lives_through_the_wait() {
+    let (poster, jobs) = mailbox();
+    let r = Rendezvous::<()>::new();
+    let (ev, got) = r.event_with_slot(());
+    first(jobs, ev);
+    tame::run_once(Some(Duration::ZERO)); // `first` waits
+    std::thread::spawn(move || poster.post("index.html".to_string()))
+        .join()
+        .unwrap()
+        .unwrap();
+    tame::run();
+    assert_eq!(got.take(), Some(Some("index.html".to_string())));
+}
+
+#[test]
+fn values_posted_from_several_threads_all_arrive_in_each_posters_order_then_the_end() {
+    const THREADS: usize = 4;
+    const EACH: usize = 20_000;
+    let (poster, m) = mailbox::<(usize, usize)>();
+    let threads: Vec<_> = (0..THREADS)
+        .map(|k| {
+            let p = poster.clone();
+            std::thread::spawn(move || {
+                for i in 0..EACH {
+                    p.post((k, i)).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(poster);
+    let got = Rc::new(RefCell::new(Vec::new()));
+    drain(m, got.clone());
+    tame::run(); // returns once every poster is gone and all is taken
+    for t in threads {
+        t.join().unwrap();
+    }
+    let got = got.borrow();
+    assert_eq!(got.len(), THREADS * EACH);
+    let mut next = [0; THREADS];
+    for &(k, i) in got.iter() {
+        assert_eq!(i, next[k], "poster {k}'s values out of order");
+        next[k] += 1;
+    }
+}
+
+#[test]
+fn a_receive_given_up_by_a_timeout_takes_nothing_and_the_next_gets_the_value() {
+    tame::time::pause();
+    let (poster, m) = mailbox::<&'static str>();
+    let r = Rendezvous::<&str>::new();
+    let (ev, slot) = r.event_with_slot::<&'static str>("got");
+    m.recv(tame::with_timeout(Duration::from_secs(5), ev));
+    tame::run(); // the paused clock jumps to the timeout
+    assert_eq!((r.try_next(), slot.take()), (Some("got"), None));
+
+    poster.post("kept").unwrap();
+    assert_eq!(m.len(), 1, "the cancelled receive took the value");
+    let (ev, slot) = r.event_with_slot::<&'static str>("again");
+    m.recv(ev);
+    tame::run();
+    assert_eq!((r.try_next(), slot.take()), (Some("again"), Some("kept")));
+}
+
+#[test]
+fn a_receive_whose_rendezvous_is_dropped_while_it_waits_leaves_the_value_posted_later() {
+    let (poster, m) = mailbox::<u32>();
+    let r = Rendezvous::<()>::new();
+    m.recv(r.event(()).map(|_: u32| ()));
+    tame::run_once(Some(Duration::ZERO)); // the receive waits
+    drop(r);
+    tame::run_once(Some(Duration::ZERO)); // the loop learns of the death
+    poster.post(9).unwrap();
+    assert_eq!(m.try_recv(), Some(9));
+}
+
+#[test]
+fn a_value_posted_after_the_receive_is_cancelled_but_before_the_loop_turns_is_kept() {
+    let (poster, m) = mailbox::<u32>();
+    let r = Rendezvous::<()>::new();
+    m.recv(r.event(()).map(|_: u32| ()));
+    tame::run_once(Some(Duration::ZERO)); // the receive waits
+    drop(r);
+    // Wakes the receive, which is doomed; from a thread, as from here.
+    std::thread::scope(|s| {
+        s.spawn(|| poster.post(9).unwrap());
+    });
+    tame::run_once(Some(Duration::ZERO));
+    assert_eq!(m.try_recv(), Some(9));
+    let r = Rendezvous::<()>::new();
+    m.recv(r.event(()).map(|_: u32| ()));
+    tame::run_once(Some(Duration::ZERO));
+    drop(r);
+    poster.post(9).unwrap();
+    tame::run_once(Some(Duration::ZERO));
+    assert_eq!(m.try_recv(), Some(9));
+}
+
+#[test]
+fn several_receivers_waiting_each_get_one_value() {
+    let (poster, m) = mailbox::<u32>();
+    let m = Rc::new(m);
+    let r = Rendezvous::<u32>::new();
+    let slots: Vec<_> = (0..3)
+        .map(|k| {
+            let (ev, slot) = r.event_with_slot::<u32>(k);
+            m.recv(ev);
+            slot
+        })
+        .collect();
+    tame::run_once(Some(Duration::ZERO));
+    let p = poster.clone();
+    std::thread::spawn(move || {
+        p.post(10).unwrap();
+        p.post(20).unwrap();
+    })
+    .join()
+    .unwrap();
+    // Turns until two receives are served (the third waits on: a poster lives).
+    let mut values = Vec::new();
+    while values.len() < 2 {
+        tame::run_once(Some(Duration::from_secs(60)));
+        values.extend(slots.iter().filter_map(|s| s.take()));
+    }
+    // Two of the three got a value each; the third still waits.
+    values.sort_unstable();
+    assert_eq!(values, [10, 20]);
+    drop(poster); // the third learns of the end: its event is dropped
+    tame::run();
+    let mut ids = vec![
+        r.try_next().unwrap(),
+        r.try_next().unwrap(),
+        r.try_next().unwrap(),
+    ];
+    ids.sort_unstable();
+    assert_eq!(ids, [0, 1, 2]);
+    assert!(slots.iter().all(|s| s.take().is_none()));
+}
+
+/// Counts its drops.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_dropped_mailbox_drops_what_is_queued_and_gives_later_posts_back() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (poster, m) = mailbox::<Counted>();
+    poster.post(Counted(drops.clone())).unwrap();
+    poster.post(Counted(drops.clone())).unwrap();
+    assert!(!poster.is_closed());
+    drop(m);
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+    assert!(poster.is_closed());
+    let back = poster
+        .post(Counted(drops.clone()))
+        .unwrap_err()
+        .into_inner();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "the refused value was dropped"
+    );
+    drop(back);
+    assert_eq!(drops.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn a_closed_mailbox_still_gives_what_was_queued_then_ends() {
+    let (poster, m) = mailbox::<u32>();
+    poster.post(1).unwrap();
+    poster.post(2).unwrap();
+    m.close();
+    assert_eq!(poster.post(3).unwrap_err().into_inner(), 3);
+    assert!(!m.is_ended());
+    let got = Rc::new(RefCell::new(Vec::new()));
+    drain(m, got.clone());
+    tame::run(); // ends although `poster` lives
+    assert_eq!(*got.borrow(), [1, 2]);
+}
+
+#[test]
+fn a_mailbox_is_a_stream_for_async_code() {
+    let (poster, mut m) = mailbox::<u32>();
+    let t = std::thread::spawn(move || {
+        for n in 1..=100 {
+            poster.post(n).unwrap();
+        }
+    });
+    let r = Rendezvous::<()>::new();
+    let (ev, sum) = r.event_with_slot::<u32>(());
+    tame::spawn(
+        async move {
+            let mut sum = 0;
+            while let Some(n) = std::future::poll_fn(|cx| Pin::new(&mut m).poll_next(cx)).await {
+                sum += n;
+            }
+            sum
+        },
+        ev,
+    );
+    tame::run();
+    t.join().unwrap();
+    assert_eq!(sum.take(), Some(5050));
+}
+
+/// A worker loop: answers each job (a number and where to post the answer)
+/// with its square, until the jobs end.
+#[tamed]
+fn squares(jobs: Mailbox<(u64, Poster<u64>)>) {
+    loop {
+        let mut job = None;
+        twait! { jobs.recv(mkevent!(job).map(Some)); }
+        let Some((n, reply)) = job else { return };
+        // The asker may be gone; nothing to do then.
+        let _ = reply.post(n * n);
+    }
+}
+
+/// Asks the workers round robin, then sums the answers.
+#[tamed]
+fn ask(workers: Vec<Poster<(u64, Poster<u64>)>>, n: u64) -> u64 {
+    let (reply, answers) = mailbox();
+    for i in 0..n {
+        let w = &workers[(i as usize) % workers.len()];
+        w.post((i, reply.clone())).unwrap();
+    }
+    drop(reply);
+    drop(workers); // the workers' loops end once their jobs are done
+    let mut sum = 0;
+    loop {
+        let mut a = None;
+        twait! { answers.recv(mkevent!(a).map(Some)); }
+        match a {
+            Some(a) => sum += a,
+            None => return sum,
+        }
+    }
+}
+
+#[test]
+fn loops_on_threads_hand_work_to_each_other_through_mailboxes() {
+    let mut workers = Vec::new();
+    let mut threads = Vec::new();
+    for _ in 0..3 {
+        let (p, m) = mailbox();
+        workers.push(p);
+        threads.push(std::thread::spawn(move || {
+            squares(m);
+            tame::run();
+        }));
+    }
+    let n = 3_000;
+    let sum = tame::run_with(|done| ask(workers, n, done));
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(sum, Some((0..n).map(|i| i * i).sum()));
+}
