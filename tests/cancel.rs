@@ -55,6 +55,28 @@ fn cancelling_the_rendezvous_of_a_call_cancels_it_and_releases_its_timer() {
 }
 
 #[tamed]
+fn short_sleeper(name: &'static str, log: Log, done: Event<&'static str>) {
+    twait! { tame::timer(Duration::from_millis(1), mkevent!()); }
+    log.borrow_mut().push(format!("{name} woke"));
+    done.trigger(name);
+}
+
+#[test]
+fn events_that_reach_nobody_in_particular_are_live_and_cancel_nothing() {
+    on_fresh_loop(|| {
+        // A callback's event and a detached one stand for somebody who
+        // listens: a function given one runs to its end.
+        let ev = Event::<&'static str>::from_fn(|_| {});
+        assert!(ev.is_live());
+        let log = Log::default();
+        short_sleeper("from_fn", log.clone(), ev);
+        short_sleeper("detached", log.clone(), Event::detached());
+        tame::run();
+        assert_eq!(*log.borrow(), ["from_fn woke", "detached woke"]);
+    });
+}
+
+#[tamed]
 fn parent(log: Log, done: Event<()>) {
     let _held = Noisy("parent", log.clone());
     let (mut a, mut b) = ("", "");
