@@ -630,4 +630,81 @@ mod tests {
             }
         }
     }
+
+    /// `while let .. && cond` whose body waits.
+    #[tamed]
+    fn while_chain(log: Log) {
+        let mut v = vec![1, 2, 3, 4];
+        let _g = Noisy("g", log.clone());
+        while let Some(x) = v.pop()
+            && x > 1
+        {
+            let _n = Noisy("n", log.clone());
+            twait! { tame::asap(mkevent!()); }
+            log.borrow_mut().push(format!("x {x}"));
+        }
+        log.borrow_mut().push(format!("after {v:?}"));
+    }
+
+    fn while_chain_plain(log: Log) {
+        let mut v = vec![1, 2, 3, 4];
+        let _g = Noisy("g", log.clone());
+        while let Some(x) = v.pop()
+            && x > 1
+        {
+            let _n = Noisy("n", log.clone());
+            log.borrow_mut().push(format!("x {x}"));
+        }
+        log.borrow_mut().push(format!("after {v:?}"));
+    }
+
+    /// A let chain in a condition that does not wait, between twaits.
+    #[tamed]
+    fn chain_between_twaits(log: Log, c: bool) {
+        let mut g = Some(Noisy("g", log.clone()));
+        twait! { tame::asap(mkevent!()); }
+        if let Some(x) = g.take()
+            && c
+        {
+            log.borrow_mut().push(format!("took {}", x.0));
+        }
+        twait! { tame::asap(mkevent!()); }
+        log.borrow_mut().push(format!("after {}", g.is_none()));
+    }
+
+    fn chain_between_twaits_plain(log: Log, c: bool) {
+        let mut g = Some(Noisy("g", log.clone()));
+        if let Some(x) = g.take()
+            && c
+        {
+            log.borrow_mut().push(format!("took {}", x.0));
+        }
+        log.borrow_mut().push(format!("after {}", g.is_none()));
+    }
+
+    fn logged(f: impl FnOnce(Log)) -> Vec<String> {
+        let log = Log::default();
+        f(log.clone());
+        tame::run();
+        log.borrow().clone()
+    }
+
+    #[test]
+    fn while_let_chains_and_chains_between_twaits_drop_as_plain_functions_do() {
+        let want = [
+            "x 4", "drop n", "x 3", "drop n", "x 2", "drop n", "after []", "drop g",
+        ];
+        assert_eq!(logged(while_chain), want);
+        assert_eq!(logged(while_chain_plain), want);
+        for c in [true, false] {
+            assert_eq!(
+                logged(|l| chain_between_twaits(l, c)),
+                logged(|l| chain_between_twaits_plain(l, c))
+            );
+        }
+        assert_eq!(
+            logged(|l| chain_between_twaits(l, true)),
+            ["took g", "drop g", "after true"]
+        );
+    }
 }
