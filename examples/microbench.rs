@@ -12,9 +12,12 @@
 //!   alone and with an earlier timer pending;
 //! * `add_timeout` arm + cancel: `add_timeout(1 h, ev)` and the returned
 //!   event triggered at once (what a server with an idle timeout pays per
-//!   read that does not time out).
+//!   read that does not time out);
+//! * values posted from a thread to the loop through a
+//!   [`tame::sync::mailbox`] and received there by a tamed function, ns per
+//!   value (tokio: an unbounded `mpsc` sent to from a std thread).
 //!
-//! Usage: `microbench [N] [event|event-fd|timer|timer-busy|handle|handle-busy|add-timeout]` (default
+//! Usage: `microbench [N] [event|event-fd|timer|timer-busy|handle|handle-busy|add-timeout|mailbox]` (default
 //! 1,000,000). Prints `name: ns/op` lines.
 use std::time::{Duration, Instant};
 use tame_suite::out_line;
@@ -37,6 +40,20 @@ fn caller(n: u64, done: Event) {
     done.trigger(());
 }
 
+/// Receives until every poster is gone; the sum of what came.
+#[tamed]
+fn sum_posted(m: tame::sync::Mailbox<u64>) -> u64 {
+    let mut sum = 0;
+    loop {
+        let mut v = None;
+        twait! { m.recv(mkevent!(v).map(Some)); }
+        match v {
+            Some(v) => sum += v,
+            None => return sum,
+        }
+    }
+}
+
 /// Arms and cancels `n` timers through their handles, each in a `twait!`
 /// block whose event it takes: the block is over at once.
 #[tamed]
@@ -51,11 +68,11 @@ fn handle_arm_cancel(n: u64, done: Event) {
 
 const USAGE: &str = "usage: microbench [N] [MODE]   (N iterations, at least 1, default 1000000; \
                      MODE one of event, event-fd, timer, timer-busy, handle, handle-busy, \
-                     add-timeout: \
+                     add-timeout, mailbox: \
                      that one alone, default all)";
 
 /// The modes, as `bench/run` names them.
-const MODES: [&str; 7] = [
+const MODES: [&str; 8] = [
     "event",
     "event-fd",
     "timer",
@@ -63,6 +80,7 @@ const MODES: [&str; 7] = [
     "handle",
     "handle-busy",
     "add-timeout",
+    "mailbox",
 ];
 
 /// N and the mode from the command line (either may be left out); a bad
@@ -199,6 +217,26 @@ fn main() {
         assert_eq!(std::iter::from_fn(|| r.try_next()).count() as u64, n);
         if round == 1 {
             out_line!("add_timeout_arm_cancel_ns: {ns:.1}");
+        }
+    }
+
+    for round in 0..2 {
+        if !run("mailbox") {
+            break;
+        }
+        let (poster, m) = tame::sync::mailbox::<u64>();
+        let start = Instant::now();
+        let sender = std::thread::spawn(move || {
+            for i in 0..n {
+                poster.post(i).expect("the mailbox lives");
+            }
+        });
+        let sum = tame::run_with(|done| sum_posted(m, done));
+        let ns = start.elapsed().as_nanos() as f64 / n as f64;
+        sender.join().expect("the posting thread");
+        assert_eq!(sum, Some(n * (n - 1) / 2));
+        if round == 1 {
+            out_line!("mailbox_from_thread_ns: {ns:.1}");
         }
     }
 }

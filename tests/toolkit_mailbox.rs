@@ -208,6 +208,23 @@ fn a_dropped_mailbox_drops_what_is_queued_and_gives_later_posts_back() {
 }
 
 #[test]
+fn what_one_receive_took_at_once_still_counts_and_comes_first() {
+    let (poster, m) = mailbox::<u32>();
+    for v in 1..=3 {
+        poster.post(v).unwrap();
+    }
+    assert_eq!(m.try_recv(), Some(1)); // takes 1, 2 and 3 in one step
+    poster.post(4).unwrap();
+    assert_eq!((m.len(), m.is_empty()), (3, false));
+    drop(poster);
+    assert!(!m.is_ended());
+    let got = Rc::new(RefCell::new(Vec::new()));
+    drain(m, got.clone());
+    tame::run();
+    assert_eq!(*got.borrow(), [2, 3, 4]);
+}
+
+#[test]
 fn a_closed_mailbox_still_gives_what_was_queued_then_ends() {
     let (poster, m) = mailbox::<u32>();
     poster.post(1).unwrap();

@@ -12,9 +12,12 @@
 //!   (which registers it with the timer wheel) and dropped, with no other
 //!   timer pending (each arm then unparks the driver: an eventfd write);
 //! * `sleep_arm_cancel_busy_ns`: the same while an earlier sleep is pending
-//!   (no unpark: tokio's fast case).
+//!   (no unpark: tokio's fast case);
+//! * `mpsc_from_thread_ns`: values sent from a std thread through an
+//!   unbounded `mpsc` and received by a task, per value (tame's
+//!   `sync::mailbox`).
 //!
-//! Usage: `micro [N] [oneshot|oneshot-yield-fd|oneshot-spawn|spawn|sleep|sleep-busy]` (default 1,000,000). Prints
+//! Usage: `micro [N] [oneshot|oneshot-yield-fd|oneshot-spawn|spawn|sleep|sleep-busy|mpsc-thread]` (default 1,000,000). Prints
 //! `name: ns/op` lines.
 
 use std::future::Future;
@@ -109,7 +112,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = match args.next().as_deref() {
         Some("--help") | Some("-h") => {
-            println!("usage: micro [N] [oneshot|oneshot-yield-fd|oneshot-spawn|spawn|sleep|sleep-busy]   (N iterations, default 1000000)");
+            println!("usage: micro [N] [oneshot|oneshot-yield-fd|oneshot-spawn|spawn|sleep|sleep-busy|mpsc-thread]   (N iterations, default 1000000)");
             return;
         }
         Some(s) => s.parse().expect("N must be a number"),
@@ -161,6 +164,27 @@ fn main() {
     measure("sleep-busy", "sleep_arm_cancel_busy_ns", &|n| {
         Bench::Local(Box::pin(sleep_arm_cancel_busy(n)))
     });
+    measure("mpsc-thread", "mpsc_from_thread_ns", &|n| {
+        Bench::Local(Box::pin(mpsc_from_thread(n)))
+    });
+}
+
+/// `n` values sent from a std thread through an unbounded channel and
+/// received by a task (examples/microbench.rs's `mailbox`). The clock runs
+/// from before the thread starts, as there.
+async fn mpsc_from_thread(n: u64) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let sender = std::thread::spawn(move || {
+        for i in 0..n {
+            tx.send(i).expect("the receiver lives");
+        }
+    });
+    let mut sum = 0;
+    while let Some(v) = rx.recv().await {
+        sum += v;
+    }
+    sender.join().expect("the sending thread");
+    assert_eq!(sum, n * (n - 1) / 2);
 }
 
 /// A benchmark loop and where it runs: as a `spawn_local` task in the

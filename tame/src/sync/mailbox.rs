@@ -1,5 +1,6 @@
 //! [`Mailbox`]: values posted from any thread, received on one loop.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -68,6 +69,7 @@ pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
         },
         Mailbox {
             shared,
+            taken: RefCell::new(VecDeque::new()),
             waiter: None,
         },
     )
@@ -105,6 +107,11 @@ pub struct Poster<T> {
 /// Dropping the mailbox drops the values still queued and makes later
 /// posts fail, giving the value back.
 ///
+/// A `Mailbox` is `Send` (it may be made on one thread and moved to the
+/// loop that receives) but not `Sync`: one loop receives at a time. It
+/// takes what is queued in one step (one lock for a burst of posts) and
+/// hands it out from there.
+///
 /// # Examples
 ///
 /// ```
@@ -116,6 +123,9 @@ pub struct Poster<T> {
 /// ```
 pub struct Mailbox<T> {
     shared: Arc<Shared<T>>,
+    /// Values taken from the shared queue all at once, older than any
+    /// still there, handed out first.
+    taken: RefCell<VecDeque<T>>,
     /// The waiter id of a pending [`Stream::poll_next`].
     waiter: Option<u64>,
 }
@@ -300,18 +310,13 @@ impl<T: Send + 'static> Mailbox<T> {
         if !ev.is_live() {
             return;
         }
-        {
-            let mut s = self.shared.lock();
-            if let Some(v) = s.queue.pop_front() {
-                drop(s);
-                ev.trigger(v);
-                return;
-            }
-            if s.ended() {
-                drop(s);
-                drop(ev);
-                return;
-            }
+        if let Some(v) = self.next_queued() {
+            ev.trigger(v);
+            return;
+        }
+        if self.shared.lock().ended() {
+            drop(ev);
+            return;
         }
         let ev = ev.then(|got: Option<Option<T>>, ev| {
             if let Some(Some(v)) = got {
@@ -329,6 +334,18 @@ impl<T: Send + 'static> Mailbox<T> {
 }
 
 impl<T> Mailbox<T> {
+    /// The next value queued: from those taken before, else from the
+    /// shared queue, all of which is taken at once (its buffer and the
+    /// empty one here trade places, so neither allocates again).
+    fn next_queued(&self) -> Option<T> {
+        let mut taken = self.taken.borrow_mut();
+        if let Some(v) = taken.pop_front() {
+            return Some(v);
+        }
+        std::mem::swap(&mut self.shared.lock().queue, &mut *taken);
+        taken.pop_front()
+    }
+
     /// The next value if one is queued.
     ///
     /// # Examples
@@ -340,7 +357,7 @@ impl<T> Mailbox<T> {
     /// assert_eq!(mailbox.try_recv(), Some('a'));
     /// ```
     pub fn try_recv(&self) -> Option<T> {
-        self.shared.lock().queue.pop_front()
+        self.next_queued()
     }
 
     /// Refuses posts from now on ([`Poster::post`] gives the value back);
@@ -362,7 +379,7 @@ impl<T> Mailbox<T> {
         let wakers = {
             let mut s = self.shared.lock();
             s.closed = true;
-            if !s.queue.is_empty() {
+            if !s.queue.is_empty() || !self.taken.borrow().is_empty() {
                 return;
             }
             std::mem::take(&mut s.waiters)
@@ -382,7 +399,7 @@ impl<T> Mailbox<T> {
     /// assert!(mailbox.is_ended());
     /// ```
     pub fn is_ended(&self) -> bool {
-        self.shared.lock().ended()
+        self.taken.borrow().is_empty() && self.shared.lock().ended()
     }
 
     /// How many values are queued.
@@ -395,7 +412,7 @@ impl<T> Mailbox<T> {
     /// assert_eq!(mailbox.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.shared.lock().queue.len()
+        self.taken.borrow().len() + self.shared.lock().queue.len()
     }
 
     /// Whether no value is queued.
@@ -407,7 +424,7 @@ impl<T> Mailbox<T> {
     /// assert!(mailbox.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.shared.lock().queue.is_empty()
+        self.taken.borrow().is_empty() && self.shared.lock().queue.is_empty()
     }
 }
 
@@ -420,6 +437,7 @@ impl<T> Drop for Mailbox<T> {
         };
         // Outside the lock: a value's drop may post to this mailbox.
         drop(queued);
+        drop(std::mem::take(self.taken.get_mut()));
         wake_all(wakers);
     }
 }
@@ -439,9 +457,16 @@ impl<T> Stream for Mailbox<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
+        if let Some(v) = this.next_queued() {
+            this.shared.forget(this.waiter.take());
+            return Poll::Ready(Some(v));
+        }
         this.shared.poll_take(&mut this.waiter, cx)
     }
 }
+
+// Its values are never pinned: the stream hands them out by value.
+impl<T> Unpin for Mailbox<T> {}
 
 /// The future behind [`Mailbox::recv`].
 struct Receive<T> {
@@ -476,7 +501,7 @@ impl<T> fmt::Debug for Mailbox<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.shared.lock();
         f.debug_struct("Mailbox")
-            .field("queued", &s.queue.len())
+            .field("queued", &(s.queue.len() + self.taken.borrow().len()))
             .field("posters", &s.posters)
             .field("closed", &s.closed)
             .finish()
