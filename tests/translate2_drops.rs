@@ -175,6 +175,34 @@ mod tamed {
         log(&t, "resumed");
     }
 
+    /// Moves after a `break`, a `continue` and a labeled block's `break`
+    /// in loops with no twait: unreachable, they never happen.
+    #[tamed]
+    #[allow(unreachable_code, unused_variables, clippy::never_loop)]
+    pub fn moved_after_a_jump(t: Trace, c: bool) {
+        let x = Noisy::new("x", &t);
+        let y = Noisy::new("y", &t);
+        let z = Noisy::new("z", &t);
+        loop {
+            break;
+            drop(x);
+        }
+        for _ in 0..1 {
+            if c {
+                continue;
+                drop(y);
+            }
+        }
+        'b: {
+            if c {
+                break 'b;
+                drop(z);
+            }
+        }
+        twait! { tick(&t, "waited", mkevent!()); }
+        log(&t, "resumed");
+    }
+
     #[tamed]
     pub fn operator_guard(t: Trace) {
         let tracer = Tracer(t.clone());
@@ -716,6 +744,31 @@ mod plain {
         log(&t, "resumed");
     }
 
+    #[allow(unreachable_code, unused_variables, clippy::never_loop)]
+    pub fn moved_after_a_jump(t: Trace, c: bool) {
+        let x = Noisy::new("x", &t);
+        let y = Noisy::new("y", &t);
+        let z = Noisy::new("z", &t);
+        loop {
+            break;
+            drop(x);
+        }
+        for _ in 0..1 {
+            if c {
+                continue;
+                drop(y);
+            }
+        }
+        'b: {
+            if c {
+                break 'b;
+                drop(z);
+            }
+        }
+        log(&t, "waited");
+        log(&t, "resumed");
+    }
+
     pub fn operator_guard(t: Trace) {
         let tracer = Tracer(t.clone());
         let _span = &tracer + "request";
@@ -1110,6 +1163,19 @@ fn a_move_after_a_return_never_happens_and_the_value_lives_to_its_scope_end() {
         ),
         ["return", "drop y", "drop x"]
     );
+}
+
+#[test]
+fn moves_after_a_break_or_continue_never_happen_and_the_values_live_to_their_scope_end() {
+    for c in [false, true] {
+        assert_eq!(
+            as_plain(
+                |t| tamed::moved_after_a_jump(t, c),
+                |t| plain::moved_after_a_jump(t, c)
+            ),
+            ["waited", "resumed", "drop z", "drop y", "drop x"]
+        );
+    }
 }
 
 #[test]

@@ -6236,3 +6236,40 @@ fn a_move_that_breaks_beside_a_return_or_in_an_else_drops_as_plain_rust() {
         }
     });
 }
+
+/// A macro of one's own that happens to share a name with one of std's
+/// that never return.
+mod notes {
+    macro_rules! todo {
+        ($log:expr, $what:expr) => {
+            $log.borrow_mut().push(format!("todo: {}", $what))
+        };
+    }
+    pub(crate) use todo;
+}
+
+/// `notes::todo!` returns: the code after it runs, in the middle of a
+/// block and as its last statement alike.
+#[tamed]
+fn own_todo(log: Rc<RefCell<Vec<String>>>) -> u32 {
+    let mut n = 0;
+    twait! { tame::asap(mkevent!()); }
+    {
+        notes::todo!(log, "first");
+        n += 1;
+    }
+    if n == 1 {
+        notes::todo!(log, "second");
+    }
+    twait! { tame::asap(mkevent!()); }
+    n + 1
+}
+
+#[test]
+fn a_macro_of_ones_own_named_like_todo_returns_and_the_code_after_it_runs() {
+    on_fresh_loop(|| {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(result_of(|e| own_todo(log.clone(), e)), Some(2));
+        assert_eq!(*log.borrow(), ["todo: first", "todo: second"]);
+    });
+}

@@ -869,9 +869,17 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     fn block(&mut self, b: &mut syn::Block, u: Use) {
         self.scoped(|r| {
-            let n = b.stmts.len();
-            for (i, s) in b.stmts.iter_mut().enumerate() {
-                if i + 1 == n {
+            // Past a statement that never finishes (`break; eat(y);`) the
+            // code is unreachable (rustc warns): walked as code that may
+            // not run, its moves as those of a path that left, since they
+            // never happen.
+            let reached = (b.stmts.iter())
+                .position(syntax::stmt_ends)
+                .map_or(b.stmts.len(), |i| i + 1);
+            let (live, dead) = b.stmts.split_at_mut(reached);
+            let n = live.len();
+            for (i, s) in live.iter_mut().enumerate() {
+                if i + 1 == n && dead.is_empty() {
                     if let Stmt::Expr(e, None) = s {
                         let outer_cfg = r.enter_block_cfgs(syntax::expr_attrs(e));
                         r.expr(e, u);
@@ -881,6 +889,23 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
                 r.stmt(s);
             }
+            if dead.is_empty() {
+                return;
+            }
+            let start = r.fx.0.len();
+            r.unsure(|r| {
+                let n = dead.len();
+                for (i, s) in dead.iter_mut().enumerate() {
+                    if i + 1 == n {
+                        if let Stmt::Expr(e, None) = s {
+                            r.expr(e, u);
+                            continue;
+                        }
+                    }
+                    r.stmt(s);
+                }
+            });
+            r.leaving(start);
         });
     }
 

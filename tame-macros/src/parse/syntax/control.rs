@@ -309,19 +309,28 @@ enum Ends {
     Leaves,
 }
 
-fn block_ends(b: &syn::Block, how: Ends) -> bool {
-    // Any statement, not only the last: what follows one that ends is
-    // unreachable (rustc warns), and a move there never happens, so the
-    // block's moves are those of a path that left (`if d { return;
-    // drop(y); }` leaves `y` to its scope's end, as rustc's drop flags do).
-    b.stmts.iter().any(|s| match s {
+/// Whether a statement certainly does not finish (see [`block_diverges`]).
+pub fn stmt_ends(s: &syn::Stmt) -> bool {
+    stmt_ends_how(s, Ends::Diverges)
+}
+
+fn stmt_ends_how(s: &syn::Stmt, how: Ends) -> bool {
+    match s {
         syn::Stmt::Expr(e, _) => expr_ends(e, how),
         syn::Stmt::Macro(m) => {
             (is_panicking(&m.mac.path) || m.mac.path.is_ident("__tame_jump"))
                 && !may_be_compiled_out(&m.attrs)
         }
         _ => false,
-    })
+    }
+}
+
+fn block_ends(b: &syn::Block, how: Ends) -> bool {
+    // Any statement, not only the last: what follows one that ends is
+    // unreachable (rustc warns), and a move there never happens, so the
+    // block's moves are those of a path that left (`if d { return;
+    // drop(y); }` leaves `y` to its scope's end, as rustc's drop flags do).
+    b.stmts.iter().any(|s| stmt_ends_how(s, how))
 }
 
 fn expr_ends(e: &Expr, how: Ends) -> bool {
@@ -371,14 +380,23 @@ pub fn is_process_exit(e: &Expr) -> bool {
     (f == "exit" || f == "abort") && module == "process"
 }
 
-/// `panic!` and its relatives.
+/// `panic!` and its relatives, written bare or through `std`/`core`
+/// (`std::todo!`). A path through a module of one's own (`log::todo!`)
+/// names a macro of one's own, which may well return: taken for one that
+/// does not, the code after it would be cut off.
 pub fn is_panicking(p: &syn::Path) -> bool {
-    p.segments.last().is_some_and(|s| {
-        matches!(
-            s.ident.to_string().as_str(),
-            "panic" | "unreachable" | "todo" | "unimplemented"
-        )
-    })
+    let through_std = match p.segments.len() {
+        1 => p.leading_colon.is_none(),
+        2 => matches!(p.segments[0].ident.to_string().as_str(), "std" | "core"),
+        _ => false,
+    };
+    through_std
+        && p.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            )
+        })
 }
 
 /// Whether a body declares items (`use std::io::*;`, a `struct`, a `fn`),
