@@ -43,12 +43,45 @@ fn a_mailbox_used_only_to_receive_in_a_twait_lives_through_the_wait() {
     let (ev, got) = r.event_with_slot(());
     first(jobs, ev);
     tame::run_once(Some(Duration::ZERO)); // `first` waits
+                                          // Its receive is listed where it was written, not inside tame.
+    let files: Vec<&str> = tame::blocked().iter().map(|b| b.file()).collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| f.ends_with("toolkit_mailbox.rs")),
+        "{files:?}"
+    );
     std::thread::spawn(move || poster.post("index.html".to_string()))
         .join()
         .unwrap()
         .unwrap();
     tame::run();
     assert_eq!(got.take(), Some(Some("index.html".to_string())));
+}
+
+/// A mailbox made in the function, its type not written, received from
+/// once.
+#[tamed]
+fn ask_a_thread(go: std::sync::mpsc::Sender<Poster<u32>>) -> Option<u32> {
+    let (poster, answers) = mailbox();
+    go.send(poster).unwrap();
+    let mut got = None;
+    twait! { answers.recv(mkevent!(got).map(Some)); }
+    got
+}
+
+#[test]
+fn a_mailbox_made_in_a_tamed_function_lives_through_its_receive() {
+    let (go, posters) = std::sync::mpsc::channel();
+    let r = Rendezvous::<()>::new();
+    let (ev, got) = r.event_with_slot(());
+    ask_a_thread(go, ev);
+    tame::run_once(Some(Duration::ZERO)); // it waits
+    let poster: Poster<u32> = posters.recv().unwrap();
+    std::thread::spawn(move || poster.post(42))
+        .join()
+        .unwrap()
+        .unwrap();
+    tame::run();
+    assert_eq!(got.take(), Some(Some(42)));
 }
 
 #[test]

@@ -107,6 +107,15 @@ pub struct Poster<T> {
 /// Dropping the mailbox drops the values still queued and makes later
 /// posts fail, giving the value back.
 ///
+/// In a `#[tamed]` function, a receive keeps its mailbox through the
+/// wait when the translator knows the variable holds one: its written type
+/// names `Mailbox` (also in an `Rc`, a `Box`, behind a reference), or it
+/// came from `mailbox()`. A variable it cannot know so (a type alias of
+/// one's own, `let m = Rc::new(m0)`) and not mentioned after the twait is
+/// taken to be handed to the operation and dropped at the twait, which
+/// ends the receive empty, as a dropped mailbox does: write its type, or
+/// mention it after the wait.
+///
 /// A `Mailbox` is `Send` (it may be made on one thread and moved to the
 /// loop that receives) but not `Sync`: one loop receives at a time. It
 /// takes what is queued in one step (one lock for a burst of posts) and
@@ -305,6 +314,7 @@ impl<T: Send + 'static> Mailbox<T> {
     /// let got = tame::run_with(|done| first(jobs, done));
     /// assert_eq!(got, Some(Some("index.html".to_string())));
     /// ```
+    #[track_caller] // `blocked()` names the receive's line, not this one
     pub fn recv(&self, ev: Event<T>) {
         // An event that reaches nobody takes no value.
         if !ev.is_live() {

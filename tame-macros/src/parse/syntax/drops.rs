@@ -446,9 +446,16 @@ pub fn makes_tame_handle(e: &Expr) -> bool {
 /// `tame::io::pipe()` (a pair of `Fd`s) and `tame::io::stdin()`, also
 /// imported (`pipe()`): std has neither a `pipe()` nor a `stdin()` whose
 /// value a tame operation takes, so one of those names is tame's here.
+/// And `tame::sync::mailbox()` (a `Poster` and a `Mailbox`, which cannot
+/// be cloned: dropped at the wait, it would end its receive empty).
 fn makes_fds(path: &syn::Path) -> bool {
     let segments = segment_names(path);
     match segments.as_slice() {
+        [.., last] if last == "mailbox" => match segments.as_slice() {
+            [_] => true,
+            [.., module, _] => module == "sync",
+            [] => false,
+        },
         [.., last] if last != "pipe" && last != "stdin" => false,
         [_] => true,
         [.., module, _] => module == "io",
