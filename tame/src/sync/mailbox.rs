@@ -172,7 +172,7 @@ impl<T> Shared<T> {
     /// in `waiter` (made on the first wait).
     fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut s = self.lock();
-        if let Some(v) = s.queue.pop_front() {
+        if let Some(v) = crate::trim::pop_front(&mut s.queue) {
             if let Some(id) = waiter.take() {
                 s.waiters.retain(|(w, _)| *w != id);
             }
@@ -348,12 +348,14 @@ impl<T> Mailbox<T> {
     /// shared queue, all of which is taken at once (its buffer and the
     /// empty one here trade places, so neither allocates again).
     fn next_queued(&self) -> Option<T> {
+        // Each buffer shrinks as it empties (`trim`): a burst of posts
+        // leaves no lasting memory on either side of the swap.
         let mut taken = self.taken.borrow_mut();
-        if let Some(v) = taken.pop_front() {
+        if let Some(v) = crate::trim::pop_front(&mut taken) {
             return Some(v);
         }
         std::mem::swap(&mut self.shared.lock().queue, &mut *taken);
-        taken.pop_front()
+        crate::trim::pop_front(&mut taken)
     }
 
     /// The next value if one is queued.
@@ -515,5 +517,29 @@ impl<T> fmt::Debug for Mailbox<T> {
             .field("posters", &s.posters)
             .field("closed", &s.closed)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A burst of posts received to the end leaves neither buffer large
+    /// (they trade places as the mailbox takes what is queued).
+    #[test]
+    fn a_received_burst_gives_its_memory_back() {
+        let (poster, m) = mailbox::<u64>();
+        for round in 0..2 {
+            for i in 0..100_000 {
+                poster.post(i).unwrap();
+            }
+            for want in 0..100_000 {
+                assert_eq!(m.try_recv(), Some(want), "round {round}");
+            }
+        }
+        assert_eq!(m.try_recv(), None);
+        let shared = m.shared.lock().queue.capacity();
+        let taken = m.taken.borrow().capacity();
+        assert!(shared <= 128 && taken <= 128, "kept {shared} and {taken}");
     }
 }
