@@ -1,6 +1,5 @@
 //! [`Mailbox`]: values posted from any thread, received on one loop.
 
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -69,7 +68,6 @@ pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
         },
         Mailbox {
             shared,
-            taken: RefCell::new(VecDeque::new()),
             waiter: None,
         },
     )
@@ -116,11 +114,6 @@ pub struct Poster<T> {
 /// ends the receive empty, as a dropped mailbox does: write its type, or
 /// mention it after the wait.
 ///
-/// A `Mailbox` is `Send` (it may be made on one thread and moved to the
-/// loop that receives) but not `Sync`: one loop receives at a time. It
-/// takes what is queued in one step (one lock for a burst of posts) and
-/// hands it out from there.
-///
 /// # Examples
 ///
 /// ```
@@ -132,9 +125,6 @@ pub struct Poster<T> {
 /// ```
 pub struct Mailbox<T> {
     shared: Arc<Shared<T>>,
-    /// Values taken from the shared queue all at once, older than any
-    /// still there, handed out first.
-    taken: RefCell<VecDeque<T>>,
     /// The waiter id of a pending [`Stream::poll_next`].
     waiter: Option<u64>,
 }
@@ -344,18 +334,13 @@ impl<T: Send + 'static> Mailbox<T> {
 }
 
 impl<T> Mailbox<T> {
-    /// The next value queued: from those taken before, else from the
-    /// shared queue, all of which is taken at once (its buffer and the
-    /// empty one here trade places, so neither allocates again).
+    /// The next value queued. Every receive takes from the one queue
+    /// (a receive waiting in a spawned future too, which sees nothing
+    /// else), so values come out in the order they went in. The queue
+    /// shrinks as it empties (`trim`): a burst of posts leaves no lasting
+    /// memory.
     fn next_queued(&self) -> Option<T> {
-        // Each buffer shrinks as it empties (`trim`): a burst of posts
-        // leaves no lasting memory on either side of the swap.
-        let mut taken = self.taken.borrow_mut();
-        if let Some(v) = crate::trim::pop_front(&mut taken) {
-            return Some(v);
-        }
-        std::mem::swap(&mut self.shared.lock().queue, &mut *taken);
-        crate::trim::pop_front(&mut taken)
+        crate::trim::pop_front(&mut self.shared.lock().queue)
     }
 
     /// The next value if one is queued.
@@ -391,7 +376,7 @@ impl<T> Mailbox<T> {
         let wakers = {
             let mut s = self.shared.lock();
             s.closed = true;
-            if !s.queue.is_empty() || !self.taken.borrow().is_empty() {
+            if !s.queue.is_empty() {
                 return;
             }
             std::mem::take(&mut s.waiters)
@@ -411,7 +396,7 @@ impl<T> Mailbox<T> {
     /// assert!(mailbox.is_ended());
     /// ```
     pub fn is_ended(&self) -> bool {
-        self.taken.borrow().is_empty() && self.shared.lock().ended()
+        self.shared.lock().ended()
     }
 
     /// How many values are queued.
@@ -424,7 +409,7 @@ impl<T> Mailbox<T> {
     /// assert_eq!(mailbox.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.taken.borrow().len() + self.shared.lock().queue.len()
+        self.shared.lock().queue.len()
     }
 
     /// Whether no value is queued.
@@ -436,7 +421,7 @@ impl<T> Mailbox<T> {
     /// assert!(mailbox.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.taken.borrow().is_empty() && self.shared.lock().queue.is_empty()
+        self.shared.lock().queue.is_empty()
     }
 }
 
@@ -449,7 +434,6 @@ impl<T> Drop for Mailbox<T> {
         };
         // Outside the lock: a value's drop may post to this mailbox.
         drop(queued);
-        drop(std::mem::take(self.taken.get_mut()));
         wake_all(wakers);
     }
 }
@@ -476,9 +460,6 @@ impl<T> Stream for Mailbox<T> {
         this.shared.poll_take(&mut this.waiter, cx)
     }
 }
-
-// Its values are never pinned: the stream hands them out by value.
-impl<T> Unpin for Mailbox<T> {}
 
 /// The future behind [`Mailbox::recv`].
 struct Receive<T> {
@@ -513,7 +494,7 @@ impl<T> fmt::Debug for Mailbox<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.shared.lock();
         f.debug_struct("Mailbox")
-            .field("queued", &(s.queue.len() + self.taken.borrow().len()))
+            .field("queued", &s.queue.len())
             .field("posters", &s.posters)
             .field("closed", &s.closed)
             .finish()
@@ -524,8 +505,7 @@ impl<T> fmt::Debug for Mailbox<T> {
 mod tests {
     use super::*;
 
-    /// A burst of posts received to the end leaves neither buffer large
-    /// (they trade places as the mailbox takes what is queued).
+    /// A burst of posts received to the end leaves no large buffer.
     #[test]
     fn a_received_burst_gives_its_memory_back() {
         let (poster, m) = mailbox::<u64>();
@@ -538,8 +518,7 @@ mod tests {
             }
         }
         assert_eq!(m.try_recv(), None);
-        let shared = m.shared.lock().queue.capacity();
-        let taken = m.taken.borrow().capacity();
-        assert!(shared <= 128 && taken <= 128, "kept {shared} and {taken}");
+        let kept = m.shared.lock().queue.capacity();
+        assert!(kept <= 128, "kept {kept}");
     }
 }
