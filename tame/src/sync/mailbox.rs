@@ -98,9 +98,17 @@ pub struct Poster<T> {
 /// A value stays queued until a receiver takes it: a [`recv`](Self::recv)
 /// whose event dies first (its rendezvous cancelled, a timeout that gave up
 /// on it) takes nothing, and the value goes to the next receiver; so
-/// `recv` in a loop with a timeout loses nothing. Several tasks may wait on
-/// one mailbox: a post wakes them all and the first to run takes the
-/// value, the others wait on.
+/// `recv` in a loop with a timeout loses nothing. A value a receive took
+/// is its event's: one delivered to a rendezvous that is then dropped
+/// unread goes with it, as any event's value does (a function that waits
+/// on a receive and something else with `twait!(r)` collects the receive
+/// before it drops `r`: `while r.queued() > 0 { twait!(r); }`). Several
+/// tasks may wait on one mailbox: a post wakes them all and the first to
+/// run takes the value, the others wait on.
+///
+/// A receive under a timeout (`recv(with_timeout(d, mkevent!(v).map(Some)))`)
+/// leaves `v` at `None` both when the time ran out and when the mailbox
+/// ended: [`is_ended`](Self::is_ended) tells which.
 ///
 /// Dropping the mailbox drops the values still queued and makes later
 /// posts fail, giving the value back.
@@ -108,8 +116,9 @@ pub struct Poster<T> {
 /// In a `#[tamed]` function, a receive keeps its mailbox through the
 /// wait when the translator knows the variable holds one: its written type
 /// names `Mailbox` (also in an `Rc`, a `Box`, behind a reference), or it
-/// came from `mailbox()`. A variable it cannot know so (a type alias of
-/// one's own, `let m = Rc::new(m0)`) and not mentioned after the twait is
+/// came from `mailbox()` (or `sync::mailbox()`). A variable it cannot know
+/// so (a type alias of one's own, `mailbox` imported under another name,
+/// `let m = Rc::new(m0)`) and not mentioned after the twait is
 /// taken to be handed to the operation and dropped at the twait, which
 /// ends the receive empty, as a dropped mailbox does: write its type, or
 /// mention it after the wait.
@@ -360,7 +369,8 @@ impl<T> Mailbox<T> {
     /// Refuses posts from now on ([`Poster::post`] gives the value back);
     /// what is queued is still received, then the receives end as when
     /// every poster is gone. For a shutdown that loses nothing: close, then
-    /// receive until the end.
+    /// receive until the end (and collect a receive already started on a
+    /// rendezvous: what it took is there, not in the mailbox).
     ///
     /// # Examples
     ///
