@@ -848,8 +848,40 @@ fn bytes_and_splits_of_readers_of_written_types(
     (seen, parts)
 }
 
+/// Readers of any type, owned: boxed behind `dyn BufRead`, and an
+/// `impl Read` parameter.
+#[allow(clippy::unbuffered_bytes)] // the form under test
+#[tamed]
+fn lines_and_bytes_of_boxed_and_impl_readers(
+    r: Box<dyn std::io::BufRead + Send>,
+    b: impl std::io::Read + 'static,
+) -> (usize, usize) {
+    use std::io::BufRead;
+    let mut total = 0;
+    for line in r.lines() {
+        let n;
+        twait! { answer(line.unwrap().len(), mkevent!(n)); }
+        total += n;
+    }
+    let mut seen = 0;
+    for byte in b.bytes() {
+        twait! { answer(byte.unwrap(), mkevent!(_)); }
+        seen += 1;
+    }
+    (total, seen)
+}
+
 #[test]
 fn a_readers_lines_bytes_and_splits_are_kept_across_twaits() {
+    let boxed: Box<dyn std::io::BufRead + Send> = Box::new(
+        &b"ab
+cde
+"[..],
+    );
+    assert_eq!(
+        tame::run_with(|e| lines_and_bytes_of_boxed_and_impl_readers(boxed, &b"xyz"[..], e)),
+        Some((5, 3))
+    );
     let text = "a\nbb\nccc\n";
     assert_eq!(
         tame::run_with(|e| line_lengths_of_a_reader(text, e)),

@@ -628,10 +628,33 @@ fn std_stdin(func: &Expr) -> bool {
 }
 
 /// Whether a written type is one of std's readers (`BufReader<File>`,
-/// `io::StdinLock<'static>`).
+/// `io::StdinLock<'static>`), or an owned reader of any type: a
+/// `Box<dyn BufRead + Send>`, an `impl Read` (std's `Read` and `BufRead`
+/// are implemented for the box, whose `lines()` takes it by value).
 pub fn reader_type(t: &syn::Type) -> bool {
-    matches!(t, syn::Type::Path(p) if p.qself.is_none()
-        && p.path.segments.last().is_some_and(|s| READERS.iter().any(|r| s.ident == r)))
+    match t {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            READERS.iter().any(|r| s.ident == r)
+                || (s.ident == "Box"
+                    && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                            if a.args.iter().any(|g| matches!(g,
+                                syn::GenericArgument::Type(syn::Type::TraitObject(o))
+                                    if bounds_a_reader(&o.bounds)))))
+        }),
+        syn::Type::ImplTrait(i) => bounds_a_reader(&i.bounds),
+        syn::Type::Paren(p) => reader_type(&p.elem),
+        _ => false,
+    }
+}
+
+/// Whether trait bounds name `Read` or `BufRead` (`dyn BufRead + Send`).
+fn bounds_a_reader(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> bool {
+    bounds.iter().any(|b| {
+        matches!(b, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| s.ident == "Read" || s.ident == "BufRead"))
+    })
 }
 
 /// Whether an initializer makes a guard: a borrow with a drop that
