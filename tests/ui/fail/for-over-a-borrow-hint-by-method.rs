@@ -1,21 +1,21 @@
 // A `for` loop over a borrow of a local, with a twait in its body: the fix
 // the error gives fits what is iterated (`drain` empties the collection, a
 // clone would not; a `String`'s lines or pieces are taken owned, and the
-// `lines` of a reader of a type the translator does not see is
-// `BufRead::lines(reader)`, or its type written; a map is snapshotted; an
-// iterator borrowed with `&mut` is taken from one item at a time; boxed
-// closures, which have no clone, by index).
+// `lines` of a reader of a type the translator does not see (a type
+// parameter) is `BufRead::lines(reader)`, or its type written; a map is
+// snapshotted; an iterator borrowed with `&mut` is taken from one item at
+// a time; boxed closures, which have no clone, by index).
 use std::collections::HashMap;
 use std::io::BufRead;
 use tame::{mkevent, tamed, twait};
 
 #[tamed]
-fn f(
+fn f<R: BufRead + 'static>(
     mut pending: Vec<u32>,
     text: String,
     csv: String,
     map: HashMap<u32, String>,
-    reader: impl BufRead + 'static,
+    reader: R,
     handlers: Vec<Box<dyn Fn(u32)>>,
 ) {
     for x in pending.drain(..) {
