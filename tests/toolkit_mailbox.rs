@@ -268,6 +268,43 @@ fn a_receive_waiting_beside_try_recv_gets_the_values_in_order() {
 }
 
 #[test]
+fn a_readable_wait_left_for_another_event_takes_nothing() {
+    let (poster, m) = mailbox::<u32>();
+    let r = Rendezvous::<&str>::new();
+    m.readable(r.event("job"));
+    tame::run_once(Some(Duration::ZERO)); // it waits
+    tame::asap(r.event("stop"));
+    std::thread::spawn(move || poster.post(1).unwrap())
+        .join()
+        .unwrap();
+    tame::run(); // the stop and the readable wait both come back
+    assert_eq!(m.len(), 1, "the wait took the value");
+    drop(r);
+    assert_eq!(m.try_recv(), Some(1));
+    assert!(m.is_ended());
+}
+
+#[test]
+fn a_readable_wait_ends_with_the_mailbox_and_comes_at_once_for_a_queued_value() {
+    let (poster, m) = mailbox::<u32>();
+    poster.post(5).unwrap();
+    let r = Rendezvous::<&str>::new();
+    m.readable(r.event("queued"));
+    assert_eq!(r.try_next(), Some("queued"));
+    assert_eq!(m.try_recv(), Some(5));
+    m.readable(r.event("end"));
+    tame::run_once(Some(Duration::ZERO)); // it waits
+    drop(poster);
+    tame::run();
+    assert_eq!(
+        r.try_next(),
+        Some("end"),
+        "the dropped event's id comes back"
+    );
+    assert!(m.is_ended());
+}
+
+#[test]
 fn a_closed_mailbox_still_gives_what_was_queued_then_ends() {
     let (poster, m) = mailbox::<u32>();
     poster.post(1).unwrap();

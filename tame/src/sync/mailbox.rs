@@ -102,7 +102,8 @@ pub struct Poster<T> {
 /// is its event's: one delivered to a rendezvous that is then dropped
 /// unread goes with it, as any event's value does (a function that waits
 /// on a receive and something else with `twait!(r)` collects the receive
-/// before it drops `r`: `while r.queued() > 0 { twait!(r); }`). Several
+/// before it drops `r`: `while r.queued() > 0 { twait!(r); }`, or waits
+/// with [`readable`](Self::readable), which takes nothing). Several
 /// tasks may wait on one mailbox: a post wakes them all and the first to
 /// run takes the value, the others wait on.
 ///
@@ -158,6 +159,26 @@ impl<T> State<T> {
     fn ended(&self) -> bool {
         self.queue.is_empty() && (self.posters == 0 || self.closed)
     }
+
+    /// Keeps the waker of the wait with the id in `waiter` (made on its
+    /// first wait), for the next post to wake.
+    fn register(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) {
+        let id = *waiter.get_or_insert_with(|| {
+            self.next_waiter += 1;
+            self.next_waiter
+        });
+        match self.waiters.iter_mut().find(|(w, _)| *w == id) {
+            Some((_, w)) => w.clone_from(cx.waker()),
+            None => self.waiters.push((id, cx.waker().clone())),
+        }
+    }
+
+    /// The wait with the id in `waiter` is over.
+    fn unregister(&mut self, waiter: &mut Option<u64>) {
+        if let Some(id) = waiter.take() {
+            self.waiters.retain(|(w, _)| *w != id);
+        }
+    }
 }
 
 impl<T> Shared<T> {
@@ -172,37 +193,33 @@ impl<T> Shared<T> {
     fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut s = self.lock();
         if let Some(v) = crate::trim::pop_front(&mut s.queue) {
-            if let Some(id) = waiter.take() {
-                s.waiters.retain(|(w, _)| *w != id);
-            }
+            s.unregister(waiter);
             return Poll::Ready(Some(v));
         }
         if s.ended() {
-            if let Some(id) = waiter.take() {
-                s.waiters.retain(|(w, _)| *w != id);
-            }
+            s.unregister(waiter);
             return Poll::Ready(None);
         }
-        let id = match *waiter {
-            Some(id) => id,
-            None => {
-                let id = s.next_waiter;
-                s.next_waiter += 1;
-                *waiter = Some(id);
-                id
-            }
-        };
-        match s.waiters.iter_mut().find(|(w, _)| *w == id) {
-            Some((_, w)) => w.clone_from(cx.waker()),
-            None => s.waiters.push((id, cx.waker().clone())),
-        }
+        s.register(waiter, cx);
         Poll::Pending
     }
 
-    /// A receive that waited goes (its future dropped: its event died).
-    fn forget(&self, waiter: Option<u64>) {
-        if let Some(id) = waiter {
-            self.lock().waiters.retain(|(w, _)| *w != id);
+    /// A [`readable`](Mailbox::readable) wait's poll: whether a value is
+    /// queued (`false`: the end), or a wait as [`poll_take`](Self::poll_take)'s.
+    fn poll_queued(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<bool> {
+        let mut s = self.lock();
+        if !s.queue.is_empty() || s.ended() {
+            s.unregister(waiter);
+            return Poll::Ready(!s.queue.is_empty());
+        }
+        s.register(waiter, cx);
+        Poll::Pending
+    }
+
+    /// A wait goes (its future dropped: its event died).
+    fn forget(&self, mut waiter: Option<u64>) {
+        if waiter.is_some() {
+            self.lock().unregister(&mut waiter);
         }
     }
 }
@@ -334,6 +351,78 @@ impl<T: Send + 'static> Mailbox<T> {
         });
         crate::spawn(
             Receive {
+                shared: self.shared.clone(),
+                waiter: None,
+            },
+            ev,
+        );
+    }
+
+    /// Triggers `ev` when a value is queued (at once if one is), without
+    /// taking it: take it with [`try_recv`](Self::try_recv), which may find
+    /// it gone to another receiver first (wait again then). A wait that
+    /// leaves instead (its rendezvous dropped beside another event that
+    /// came first) loses nothing, where a [`recv`](Self::recv) already
+    /// served would take its value along. At the end (every poster gone or
+    /// the mailbox closed, nothing queued) `ev` is dropped: an event of a
+    /// [`Rendezvous`](crate::Rendezvous) then brings its id back at once,
+    /// so a loop stops arming it once [`is_ended`](Self::is_ended) says so
+    /// (as [`Channel::readable`](super::Channel::readable)'s).
+    ///
+    /// # Examples
+    ///
+    /// A worker that takes jobs until the mailbox ends:
+    ///
+    /// ```
+    /// use tame::sync::{mailbox, Mailbox};
+    /// use tame::{tamed, twait, Rendezvous};
+    ///
+    /// #[tamed]
+    /// fn worker(jobs: Mailbox<u32>) -> Vec<u32> {
+    ///     let r = Rendezvous::<()>::new();
+    ///     let mut done = Vec::new();
+    ///     loop {
+    ///         jobs.readable(r.event(()));
+    ///         twait!(r);
+    ///         match jobs.try_recv() {
+    ///             Some(job) => done.push(job),
+    ///             None if jobs.is_ended() => return done,
+    ///             None => {} // taken by another receiver first
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let (poster, jobs) = mailbox();
+    /// std::thread::spawn(move || {
+    ///     for job in 1..=3 {
+    ///         poster.post(job).unwrap();
+    ///     }
+    /// });
+    /// assert_eq!(tame::run_with(|done| worker(jobs, done)), Some(vec![1, 2, 3]));
+    /// ```
+    #[track_caller] // `blocked()` names the wait's line, not this one
+    pub fn readable(&self, ev: Event<()>) {
+        if !ev.is_live() {
+            return;
+        }
+        {
+            let s = self.shared.lock();
+            if !s.queue.is_empty() || s.ended() {
+                let queued = !s.queue.is_empty();
+                drop(s);
+                if queued {
+                    ev.trigger(());
+                }
+                return;
+            }
+        }
+        let ev = ev.then(|queued: Option<bool>, ev| {
+            if queued == Some(true) {
+                ev.trigger(());
+            }
+        });
+        crate::spawn(
+            Readable {
                 shared: self.shared.clone(),
                 waiter: None,
             },
@@ -487,6 +576,27 @@ impl<T> Future for Receive<T> {
 }
 
 impl<T> Drop for Receive<T> {
+    fn drop(&mut self) {
+        self.shared.forget(self.waiter.take());
+    }
+}
+
+/// The future behind [`Mailbox::readable`].
+struct Readable<T> {
+    shared: Arc<Shared<T>>,
+    waiter: Option<u64>,
+}
+
+impl<T> Future for Readable<T> {
+    type Output = bool;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
+        let this = self.get_mut();
+        this.shared.poll_queued(&mut this.waiter, cx)
+    }
+}
+
+impl<T> Drop for Readable<T> {
     fn drop(&mut self) {
         self.shared.forget(self.waiter.take());
     }
