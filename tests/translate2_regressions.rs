@@ -6273,3 +6273,83 @@ fn a_macro_of_ones_own_named_like_todo_returns_and_the_code_after_it_runs() {
         assert_eq!(*log.borrow(), ["todo: first", "todo: second"]);
     });
 }
+
+type Names = Rc<RefCell<Vec<&'static str>>>;
+
+/// A borrow used after a `match` whose only waiting arm returns, where
+/// another arm moves a variable: nothing waits after the `match`, so the
+/// code after it runs on where the arms that did not wait left off, and
+/// the moved variable is dropped where Rust drops it.
+#[tamed]
+fn borrow_after_a_match_that_moves(v: Vec<u8>, k: u8, log: Names) -> usize {
+    let first = v.first();
+    let s = Noisy("s", log.clone());
+    match k {
+        0 => {
+            twait! { tame::asap(mkevent!()); }
+            log.borrow_mut().push("waited");
+            return 0;
+        }
+        1 => drop(s),
+        _ => log.borrow_mut().push("kept"),
+    }
+    log.borrow_mut().push("after");
+    usize::from(*first.unwrap_or(&0))
+}
+
+fn borrow_after_a_match_that_moves_plain(v: Vec<u8>, k: u8, log: Names) -> usize {
+    let first = v.first();
+    let s = Noisy("s", log.clone());
+    match k {
+        0 => {
+            log.borrow_mut().push("waited");
+            return 0;
+        }
+        1 => drop(s),
+        _ => log.borrow_mut().push("kept"),
+    }
+    log.borrow_mut().push("after");
+    usize::from(*first.unwrap_or(&0))
+}
+
+/// The same with an `if`/`else if` chain in a block, and the `let`'s
+/// value given on some paths only.
+#[tamed]
+fn borrow_after_an_if_that_moves(v: Vec<u8>, k: u8, log: Names) -> usize {
+    let n;
+    {
+        let first = v.first();
+        let s = Noisy("s", log.clone());
+        if k == 0 {
+            twait! { tame::asap(mkevent!()); }
+            return 0;
+        } else if k == 1 {
+            drop(s);
+            n = 1;
+        } else {
+            n = 2;
+        }
+        log.borrow_mut().push("after");
+        n + usize::from(*first.unwrap_or(&0))
+    }
+}
+
+#[test]
+fn a_borrow_used_after_a_waiting_match_that_returns_and_an_arm_that_moves_compiles() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| borrow_after_a_match_that_moves(vec![7], k, tamed.clone(), e));
+            let want = borrow_after_a_match_that_moves_plain(vec![7], k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+        let want: [&[&str]; 3] = [&["s"], &["s", "after"], &["after", "s"]];
+        for (k, want) in (0..3).zip(want) {
+            let log = Names::default();
+            let got = result_of(|e| borrow_after_an_if_that_moves(vec![7], k, log.clone(), e));
+            assert_eq!(got, Some([0, 8, 9][usize::from(k)]), "k = {k}");
+            assert_eq!(*log.borrow(), want, "k = {k}");
+        }
+    });
+}

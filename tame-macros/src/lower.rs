@@ -166,6 +166,9 @@ struct Lowerer<'ir> {
     /// again for each construct around it (an `else if` chain's links
     /// each ask of the rest), it is worked out once.
     inline_joins: RefCell<HashMap<usize, bool>>,
+    /// The `if`s and `match`es (by address) after which only ordinary
+    /// statements run to the function's end (see [`quiet_tails`]).
+    quiet: HashSet<usize>,
 }
 
 /// Lowers `f`; the promotions in `demoted` stay ordinary statements.
@@ -185,7 +188,9 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
         demoted: demoted.clone(),
         unvalued: HashSet::new(),
         inline_joins: RefCell::new(HashMap::new()),
+        quiet: HashSet::new(),
     };
+    quiet_tails(&f.body, true, &mut l.quiet);
     each_plain(&f.body, &mut |p| {
         if matches!(&p.stmt, syn::Stmt::Local(l) if l.init.is_none()) {
             l.unvalued.extend(&p.defs);
@@ -619,14 +624,16 @@ impl<'ir> Lowerer<'ir> {
     fn joins_inline_if(&self, ifs: &ir::If) -> bool {
         self.remembered(ifs as *const ir::If as usize, || {
             let then = (Some(&ifs.then), ifs.bound_from.is_some());
-            self.joins_inline([then, (ifs.els.as_ref(), false)].into_iter())
+            let quiet = self.quiet.contains(&(ifs as *const ir::If as usize));
+            self.joins_inline([then, (ifs.els.as_ref(), false)].into_iter(), quiet)
         })
     }
 
     fn joins_inline_match(&self, m: &ir::Match) -> bool {
         self.remembered(m as *const ir::Match as usize, || {
             let arms = m.arms.iter();
-            self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from.is_some())))
+            let quiet = self.quiet.contains(&(m as *const ir::Match as usize));
+            self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from.is_some())), quiet)
         })
     }
 
@@ -650,8 +657,14 @@ impl<'ir> Lowerer<'ir> {
     /// lives on after it, as in a plain function. Two branches or more
     /// that run through must move nothing: what each moved would be known
     /// only to Rust's drop flags after them, where a join state packs it
-    /// branch by branch.
-    fn joins_inline<'b>(&self, branches: impl Iterator<Item = (Option<&'b Block>, bool)>) -> bool {
+    /// branch by branch; unless the construct is `quiet`, no state
+    /// following it, so that nothing is packed after it and Rust's drop
+    /// flags are all there is to know, as in a plain function.
+    fn joins_inline<'b>(
+        &self,
+        branches: impl Iterator<Item = (Option<&'b Block>, bool)>,
+        quiet: bool,
+    ) -> bool {
         let mut through = 0;
         let mut moves = false;
         for (b, binds_by_value) in branches {
@@ -665,7 +678,7 @@ impl<'ir> Lowerer<'ir> {
                 Some(_) => {}
             }
         }
-        through == 1 || (through > 1 && !moves)
+        through == 1 || (through > 1 && (!moves || quiet))
     }
 
     /// Whether a block that runs through moves a variable, or gives one
@@ -828,6 +841,28 @@ fn source_order(m: &Machine) -> Vec<StateId> {
 /// source order.
 /// Calls `f` on each ordinary statement of the spine (a `twait! {}`
 /// block's own statements aside).
+/// Marks in `out` (by address) the `if`s and `match`es of `b` after
+/// which only ordinary statements run to the function's end (`end_quiet`:
+/// whether that holds of `b`'s own end): no twait, no construct of the
+/// spine, no loop or labeled block (whose exits are states). Their joins
+/// can be inline whatever their branches move.
+fn quiet_tails(b: &Block, end_quiet: bool, out: &mut HashSet<usize>) {
+    let mut quiet = end_quiet;
+    for s in b.stmts.iter().rev() {
+        match s {
+            Stmt::If(i) if quiet => {
+                out.insert(i as *const ir::If as usize);
+            }
+            Stmt::Match(m) if quiet => {
+                out.insert(m as *const ir::Match as usize);
+            }
+            Stmt::Block(inner, None) => quiet_tails(inner, quiet, out),
+            _ => {}
+        }
+        quiet &= matches!(s, Stmt::Plain(_));
+    }
+}
+
 fn each_plain<'ir>(b: &'ir Block, f: &mut impl FnMut(&'ir Plain)) {
     for s in &b.stmts {
         match s {
