@@ -141,3 +141,63 @@ fn work_queued_between_steps_makes_the_loop_fd_readable() {
         assert!(tame::next_timeout().is_some_and(|t| t > Duration::ZERO));
     });
 }
+
+/// Holds a flag up while alive: whether a cancelled function's locals
+/// were dropped.
+struct Alive(std::rc::Rc<std::cell::Cell<bool>>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
+#[tame::tamed]
+fn waits_an_hour(alive: Alive, done: tame::Event) {
+    let _alive = alive;
+    tame::twait! { tame::timer(Duration::from_secs(3600), tame::mkevent!()); }
+    done.trigger(());
+}
+
+/// A cancel made between steps (the other loop's task drops the
+/// rendezvous a tamed function was given, or a spawned future's) makes the
+/// descriptor readable and `next_timeout` say now: the function's locals
+/// are dropped at the next step, as the loop learns of the death, not
+/// whenever something else steps it (an hour's timer here).
+#[test]
+fn a_cancel_between_steps_makes_the_loop_fd_readable() {
+    on_fresh_loop(|| {
+        tame::loop_fd().unwrap();
+        let alive = std::rc::Rc::new(std::cell::Cell::new(true));
+        let r = Rendezvous::<()>::new();
+        waits_an_hour(Alive(alive.clone()), r.event(()));
+        tame::run_once(Some(Duration::ZERO));
+        assert!(!loop_fd_readable_now(), "nothing to do yet");
+        assert!(tame::next_timeout().is_some_and(|t| t > Duration::from_secs(60)));
+        drop(r);
+        assert_eq!(tame::next_timeout(), Some(Duration::ZERO));
+        assert!(loop_fd_readable(), "the cancel did not wake the descriptor");
+        assert!(alive.get(), "cancelled on the next step, not at once");
+        tame::run_once(Some(Duration::ZERO));
+        assert!(!alive.get(), "the step did not drop the cancelled function");
+
+        let alive = std::rc::Rc::new(std::cell::Cell::new(true));
+        let r = Rendezvous::<()>::new();
+        let held = Alive(alive.clone());
+        let never = std::future::pending::<()>();
+        tame::spawn(
+            async move {
+                let _held = held;
+                never.await
+            },
+            r.event(()),
+        );
+        tame::run_once(Some(Duration::ZERO));
+        assert!(!loop_fd_readable_now(), "nothing to do yet");
+        r.cancel();
+        assert_eq!(tame::next_timeout(), Some(Duration::ZERO));
+        assert!(loop_fd_readable(), "the cancel did not wake the descriptor");
+        tame::run_once(Some(Duration::ZERO));
+        assert!(!alive.get(), "the step did not drop the cancelled future");
+    });
+}

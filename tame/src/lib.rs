@@ -717,7 +717,8 @@ pub fn run_once(timeout: Option<std::time::Duration>) -> bool {
 /// (a [`spawn`]ed future's waker, a [`sync::Latch`], a
 /// [`spawn_blocking`] job's result), or code of this thread queued work
 /// for tame between two steps (an [`asap`], a timer armed, a tamed
-/// function started, a spawned future woken: a tokio task that uses tame
+/// function started, a spawned future woken, a wait cancelled, whose
+/// function or future the next step drops: a tokio task that uses tame
 /// while the task driving tame is parked). Wait on it for at most
 /// [`next_timeout`], then step tame with `run_once(Some(Duration::ZERO))`,
 /// which takes what made it readable.

@@ -33,6 +33,12 @@ pub(crate) fn waits_died(ids: impl IntoIterator<Item = WaitId>) {
                 }
             }
         }
+        // Reported between the steps of a loop driven by another one (its
+        // task cancelled ours): that loop, parked on `loop_fd`, must step
+        // this one for the reaping to drop what the dead waits held.
+        if l.waits.any_deaths() {
+            nudge(l);
+        }
     });
 }
 

@@ -1292,6 +1292,7 @@ struct WorkLeft {
 fn work_left(l: &Loop) -> Option<WorkLeft> {
     let busy = !l.ready.borrow().is_empty()
         || !l.next_turn.borrow().is_empty()
+        || l.waits.any_deaths()
         || crate::nesting::any_left();
     let wake = next_timer_wake(l);
     let waits = l.waits.live();
