@@ -6334,6 +6334,42 @@ fn borrow_after_an_if_that_moves(v: Vec<u8>, k: u8, log: Names) -> usize {
     }
 }
 
+/// The same `match` in a branch of an `if` (whose join is inline too).
+#[tamed]
+fn borrow_after_a_nested_match_that_moves(k: u8, log: Names) -> usize {
+    twait! { tame::asap(mkevent!()); }
+    let v = vec![3u8];
+    let first = v.first();
+    let s = Noisy("s", log.clone());
+    if k < 5 {
+        match k {
+            0 => {
+                twait! { tame::asap(mkevent!()); }
+                return 0;
+            }
+            1 => drop(s),
+            _ => log.borrow_mut().push("kept"),
+        }
+    }
+    log.borrow_mut().push("after");
+    usize::from(*first.unwrap_or(&0))
+}
+
+fn borrow_after_a_nested_match_that_moves_plain(k: u8, log: Names) -> usize {
+    let v = vec![3u8];
+    let first = v.first();
+    let s = Noisy("s", log.clone());
+    if k < 5 {
+        match k {
+            0 => return 0,
+            1 => drop(s),
+            _ => log.borrow_mut().push("kept"),
+        }
+    }
+    log.borrow_mut().push("after");
+    usize::from(*first.unwrap_or(&0))
+}
+
 #[test]
 fn a_borrow_used_after_a_waiting_match_that_returns_and_an_arm_that_moves_compiles() {
     on_fresh_loop(|| {
@@ -6341,6 +6377,13 @@ fn a_borrow_used_after_a_waiting_match_that_returns_and_an_arm_that_moves_compil
             let (tamed, plain): (Names, Names) = Default::default();
             let got = result_of(|e| borrow_after_a_match_that_moves(vec![7], k, tamed.clone(), e));
             let want = borrow_after_a_match_that_moves_plain(vec![7], k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+        for k in [0, 1, 2, 7] {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| borrow_after_a_nested_match_that_moves(k, tamed.clone(), e));
+            let want = borrow_after_a_nested_match_that_moves_plain(k, plain.clone());
             assert_eq!(got, Some(want), "k = {k}");
             assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
         }

@@ -190,7 +190,7 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
         inline_joins: RefCell::new(HashMap::new()),
         quiet: HashSet::new(),
     };
-    quiet_tails(&f.body, true, &mut l.quiet);
+    l.find_quiet();
     each_plain(&f.body, &mut |p| {
         if matches!(&p.stmt, syn::Stmt::Local(l) if l.init.is_none()) {
             l.unvalued.extend(&p.defs);
@@ -229,6 +229,48 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
 }
 
 impl<'ir> Lowerer<'ir> {
+    /// Fills `quiet`. A construct in a branch of a quiet one is quiet too
+    /// only if that one's join is inline: else its branch ends by packing
+    /// the join state, which must know what was moved. Whether a join is
+    /// inline depends in turn on the constructs in its branches, so all
+    /// are taken quiet first and those under a join that is not inline
+    /// dropped, until none is (taking fewer quiet makes no join inline that
+    /// was not).
+    fn find_quiet(&mut self) {
+        let mut nested = Vec::new();
+        quiet_tails(&self.f.body, true, None, &mut self.quiet, &mut nested);
+        loop {
+            self.inline_joins.borrow_mut().clear();
+            let gone: Vec<usize> = (nested.iter())
+                .filter(|&&(_, parent)| {
+                    !self.quiet.contains(&construct_key(parent)) || !self.joins_inline_stmt(parent)
+                })
+                .map(|&(key, _)| key)
+                .collect();
+            nested.retain(|(key, _)| !gone.contains(key));
+            let before = self.quiet.len();
+            for key in gone {
+                self.quiet.remove(&key);
+            }
+            if self.quiet.len() == before {
+                break;
+            }
+        }
+        self.inline_joins.borrow_mut().clear();
+    }
+
+    /// [`joins_inline_if`](Self::joins_inline_if) or
+    /// [`joins_inline_match`](Self::joins_inline_match) of a construct.
+    fn joins_inline_stmt(&self, s: &Stmt) -> bool {
+        // (A promotion's join is a state unless it is demoted, which
+        // makes its branches ordinary code.)
+        match s {
+            Stmt::If(i) if i.promoted.is_none() => self.joins_inline_if(i),
+            Stmt::Match(m) if m.promoted.is_none() => self.joins_inline_match(m),
+            _ => false,
+        }
+    }
+
     /// Declarations per scope, in source order (the order states rebind
     /// them in).
     fn collect_defs(&mut self) {
@@ -845,21 +887,49 @@ fn source_order(m: &Machine) -> Vec<StateId> {
 /// which only ordinary statements run to the function's end (`end_quiet`:
 /// whether that holds of `b`'s own end): no twait, no construct of the
 /// spine, no loop or labeled block (whose exits are states). Their joins
-/// can be inline whatever their branches move.
-fn quiet_tails(b: &Block, end_quiet: bool, out: &mut HashSet<usize>) {
+/// can be inline whatever their branches move. Those inside a branch of
+/// another (`parent`) are listed in `nested` with it: they are quiet only
+/// if its join is inline (see [`Lowerer::find_quiet`]).
+fn quiet_tails<'ir>(
+    b: &'ir Block,
+    end_quiet: bool,
+    parent: Option<&'ir Stmt>,
+    out: &mut HashSet<usize>,
+    nested: &mut Vec<(usize, &'ir Stmt)>,
+) {
     let mut quiet = end_quiet;
     for s in b.stmts.iter().rev() {
-        match s {
-            Stmt::If(i) if quiet => {
-                out.insert(i as *const ir::If as usize);
+        let branches: Vec<&Block> = match s {
+            Stmt::If(i) if quiet => [Some(&i.then), i.els.as_ref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Stmt::Match(m) if quiet => m.arms.iter().map(|a| &a.body).collect(),
+            Stmt::Block(inner, None) => {
+                quiet_tails(inner, quiet, parent, out, nested);
+                Vec::new()
             }
-            Stmt::Match(m) if quiet => {
-                out.insert(m as *const ir::Match as usize);
+            _ => Vec::new(),
+        };
+        if matches!(s, Stmt::If(_) | Stmt::Match(_)) && quiet {
+            out.insert(construct_key(s));
+            if let Some(p) = parent {
+                nested.push((construct_key(s), p));
             }
-            Stmt::Block(inner, None) => quiet_tails(inner, quiet, out),
-            _ => {}
+            for branch in branches {
+                quiet_tails(branch, true, Some(s), out, nested);
+            }
         }
         quiet &= matches!(s, Stmt::Plain(_));
+    }
+}
+
+/// The key of an `if` or `match` in [`Lowerer::quiet`] (its address).
+fn construct_key(s: &Stmt) -> usize {
+    match s {
+        Stmt::If(i) => i as *const ir::If as usize,
+        Stmt::Match(m) => m as *const ir::Match as usize,
+        other => other as *const Stmt as usize,
     }
 }
 

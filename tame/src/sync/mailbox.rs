@@ -58,7 +58,7 @@ pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
             queue: VecDeque::new(),
             posters: 1,
             closed: false,
-            waiters: Vec::new(),
+            waiters: VecDeque::new(),
             next_waiter: 0,
         }),
     });
@@ -104,8 +104,10 @@ pub struct Poster<T> {
 /// on a receive and something else with `twait!(r)` collects the receive
 /// before it drops `r`: `while r.queued() > 0 { twait!(r); }`, or waits
 /// with [`readable`](Self::readable), which takes nothing). Several
-/// tasks may wait on one mailbox: a post wakes them all and the first to
-/// run takes the value, the others wait on.
+/// tasks may wait on one mailbox: a post wakes the one that has waited
+/// longest; one woken that leaves without the value (its wait cancelled,
+/// the value taken first by another receive, a [`readable`](Self::readable)
+/// wait, which takes nothing) wakes the next while values are queued.
 ///
 /// A receive under a timeout (`recv(with_timeout(d, mkevent!(v).map(Some)))`)
 /// leaves `v` at `None` both when the time ran out and when the mailbox
@@ -149,8 +151,9 @@ struct State<T> {
     posters: usize,
     /// The mailbox was closed or dropped: posts are refused.
     closed: bool,
-    /// The wakers of the receives waiting, each under its id.
-    waiters: Vec<(u64, Waker)>,
+    /// The wakers of the receives waiting, each under its id, the longest
+    /// waiting first. A post takes one out and wakes it.
+    waiters: VecDeque<(u64, Waker)>,
     next_waiter: u64,
 }
 
@@ -169,15 +172,33 @@ impl<T> State<T> {
         });
         match self.waiters.iter_mut().find(|(w, _)| *w == id) {
             Some((_, w)) => w.clone_from(cx.waker()),
-            None => self.waiters.push((id, cx.waker().clone())),
+            None => self.waiters.push_back((id, cx.waker().clone())),
         }
     }
 
-    /// The wait with the id in `waiter` is over.
-    fn unregister(&mut self, waiter: &mut Option<u64>) {
-        if let Some(id) = waiter.take() {
-            self.waiters.retain(|(w, _)| *w != id);
+    /// The wait with the id in `waiter` is over. If a post had taken it
+    /// out to wake it, and it leaves values queued (it took none, or not
+    /// the last), the next waiting is to be woken in its place: the waker
+    /// returned, to wake once the lock is let go.
+    #[must_use = "a waker handed on must be woken"]
+    fn unregister(&mut self, waiter: &mut Option<u64>) -> Option<Waker> {
+        let id = waiter.take()?;
+        match self.waiters.iter().position(|(w, _)| *w == id) {
+            Some(at) => {
+                self.waiters.remove(at);
+                None
+            }
+            None => self.hand_on(),
         }
+    }
+
+    /// The waker of the next waiting receive, taken out, if values are
+    /// queued for it.
+    fn hand_on(&mut self) -> Option<Waker> {
+        if self.queue.is_empty() {
+            return None;
+        }
+        self.waiters.pop_front().map(|(_, w)| w)
     }
 }
 
@@ -193,11 +214,15 @@ impl<T> Shared<T> {
     fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut s = self.lock();
         if let Some(v) = crate::trim::pop_front(&mut s.queue) {
-            s.unregister(waiter);
+            let next = s.unregister(waiter);
+            drop(s);
+            wake(next);
             return Poll::Ready(Some(v));
         }
         if s.ended() {
-            s.unregister(waiter);
+            let next = s.unregister(waiter);
+            drop(s);
+            wake(next);
             return Poll::Ready(None);
         }
         s.register(waiter, cx);
@@ -209,24 +234,38 @@ impl<T> Shared<T> {
     fn poll_queued(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<bool> {
         let mut s = self.lock();
         if !s.queue.is_empty() || s.ended() {
-            s.unregister(waiter);
-            return Poll::Ready(!s.queue.is_empty());
+            let queued = !s.queue.is_empty();
+            // Takes nothing: a receive waiting beside it is woken too
+            // (and the next readable wait, each in turn).
+            let next = s.unregister(waiter).or_else(|| s.hand_on());
+            drop(s);
+            wake(next);
+            return Poll::Ready(queued);
         }
         s.register(waiter, cx);
         Poll::Pending
     }
 
-    /// A wait goes (its future dropped: its event died).
+    /// A wait goes (its future dropped: its event died, or a `Stream`
+    /// poll took a value at once).
     fn forget(&self, mut waiter: Option<u64>) {
         if waiter.is_some() {
-            self.lock().unregister(&mut waiter);
+            let next = self.lock().unregister(&mut waiter);
+            wake(next);
         }
     }
 }
 
-/// Wakes every waiting receive (after the lock is let go: a wake may take
-/// the loop's own lock).
-fn wake_all(wakers: Vec<(u64, Waker)>) {
+/// Wakes a waiting receive handed a turn at the queue (after the lock is
+/// let go: a wake may take the loop's own lock).
+fn wake(waker: Option<Waker>) {
+    if let Some(w) = waker {
+        w.wake();
+    }
+}
+
+/// Wakes every waiting receive: the end, which all of them are to learn.
+fn wake_all(wakers: VecDeque<(u64, Waker)>) {
     for (_, w) in wakers {
         w.wake();
     }
@@ -251,15 +290,15 @@ impl<T: Send> Poster<T> {
     /// assert_eq!(mailbox.try_recv(), Some(1));
     /// ```
     pub fn post(&self, value: T) -> Result<(), Closed<T>> {
-        let wakers = {
+        let next = {
             let mut s = self.shared.lock();
             if s.closed {
                 return Err(Closed(value));
             }
             s.queue.push_back(value);
-            std::mem::take(&mut s.waiters)
+            s.waiters.pop_front().map(|(_, w)| w)
         };
-        wake_all(wakers);
+        wake(next);
         Ok(())
     }
 
@@ -640,5 +679,109 @@ mod tests {
         assert_eq!(m.try_recv(), None);
         let kept = m.shared.lock().queue.capacity();
         assert!(kept <= 128, "kept {kept}");
+    }
+
+    /// A waker that counts its wakes.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Count>, Waker) {
+        let c = Arc::new(Count(0.into()));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn wakes(c: &Count) -> usize {
+        c.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn receive<T>(m: &Mailbox<T>) -> Pin<Box<Receive<T>>> {
+        Box::pin(Receive {
+            shared: m.shared.clone(),
+            waiter: None,
+        })
+    }
+
+    /// Several receives waiting on one mailbox: a post wakes one of them,
+    /// the longest waiting, not all (1,000 receivers woken by every post
+    /// made 4,000 posts 3.5 times as slow as with one).
+    #[test]
+    fn a_post_wakes_one_waiting_receive_the_longest_waiting() {
+        let (poster, m) = mailbox::<u32>();
+        let (counts, wakers): (Vec<_>, Vec<_>) = (0..3).map(|_| counter()).unzip();
+        let mut receives: Vec<_> = (0..3).map(|_| receive(&m)).collect();
+        for (r, w) in receives.iter_mut().zip(&wakers) {
+            let pending = r.as_mut().poll(&mut Context::from_waker(w));
+            assert_eq!(pending, Poll::Pending);
+        }
+        poster.post(1).unwrap();
+        assert_eq!(
+            counts.iter().map(|c| wakes(c)).collect::<Vec<_>>(),
+            [1, 0, 0]
+        );
+        let got = receives[0]
+            .as_mut()
+            .poll(&mut Context::from_waker(&wakers[0]));
+        assert_eq!(got, Poll::Ready(Some(1)));
+        poster.post(2).unwrap();
+        poster.post(3).unwrap();
+        assert_eq!(
+            counts.iter().map(|c| wakes(c)).collect::<Vec<_>>(),
+            [1, 1, 1]
+        );
+        // The end wakes every receive still waiting.
+        let (late, late_waker) = counter();
+        let mut last = receive(&m);
+        assert_eq!(m.try_recv(), Some(2));
+        assert_eq!(m.try_recv(), Some(3));
+        let pending = last.as_mut().poll(&mut Context::from_waker(&late_waker));
+        assert_eq!(pending, Poll::Pending);
+        drop(poster);
+        assert_eq!(wakes(&late), 1);
+        let got = last.as_mut().poll(&mut Context::from_waker(&late_waker));
+        assert_eq!(got, Poll::Ready(None));
+    }
+
+    /// A receive woken for a value that leaves without it (cancelled
+    /// before it ran, or a `readable` wait, which takes nothing) hands its
+    /// turn to the next waiting: no value sits queued while a receive
+    /// sleeps.
+    #[test]
+    fn a_woken_wait_that_takes_nothing_wakes_the_next() {
+        let (poster, m) = mailbox::<u32>();
+        let (first, first_waker) = counter();
+        let (second, second_waker) = counter();
+        let mut cancelled = receive(&m);
+        let mut next = receive(&m);
+        let cx = &mut Context::from_waker(&first_waker);
+        assert_eq!(cancelled.as_mut().poll(cx), Poll::Pending);
+        let cx = &mut Context::from_waker(&second_waker);
+        assert_eq!(next.as_mut().poll(cx), Poll::Pending);
+        poster.post(7).unwrap();
+        assert_eq!((wakes(&first), wakes(&second)), (1, 0));
+        drop(cancelled);
+        assert_eq!(wakes(&second), 1, "the cancel did not hand the value on");
+        assert_eq!(next.as_mut().poll(cx), Poll::Ready(Some(7)));
+
+        let mut looking = Box::pin(Readable {
+            shared: m.shared.clone(),
+            waiter: None,
+        });
+        let mut taking = receive(&m);
+        let cx = &mut Context::from_waker(&first_waker);
+        assert_eq!(looking.as_mut().poll(cx), Poll::Pending);
+        let cx = &mut Context::from_waker(&second_waker);
+        assert_eq!(taking.as_mut().poll(cx), Poll::Pending);
+        poster.post(8).unwrap();
+        assert_eq!((wakes(&first), wakes(&second)), (2, 1));
+        let cx = &mut Context::from_waker(&first_waker);
+        assert_eq!(looking.as_mut().poll(cx), Poll::Ready(true));
+        assert_eq!(wakes(&second), 2, "the readable wait did not hand on");
+        let cx = &mut Context::from_waker(&second_waker);
+        assert_eq!(taking.as_mut().poll(cx), Poll::Ready(Some(8)));
     }
 }
