@@ -6338,7 +6338,7 @@ fn borrow_after_an_if_that_moves(v: Vec<u8>, k: u8, log: Names) -> usize {
 #[tamed]
 fn borrow_after_a_nested_match_that_moves(k: u8, log: Names) -> usize {
     twait! { tame::asap(mkevent!()); }
-    let v = vec![3u8];
+    let v = [3u8];
     let first = v.first();
     let s = Noisy("s", log.clone());
     if k < 5 {
@@ -6356,7 +6356,7 @@ fn borrow_after_a_nested_match_that_moves(k: u8, log: Names) -> usize {
 }
 
 fn borrow_after_a_nested_match_that_moves_plain(k: u8, log: Names) -> usize {
-    let v = vec![3u8];
+    let v = [3u8];
     let first = v.first();
     let s = Noisy("s", log.clone());
     if k < 5 {
