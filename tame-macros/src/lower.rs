@@ -135,6 +135,11 @@ pub struct Machine<'ir> {
     /// Per promotion lowered as a construct of the spine: the state where
     /// its branches meet (see `ir::Promotion`).
     pub promoted: Vec<(&'ir ir::Promotion, StateId)>,
+    /// Per `if`/`match` with a twait whose join is a state only because
+    /// two branches that run through it move variables (or give them
+    /// values: `true`), not quiet: that state and those variables, for
+    /// the message about a borrow it would keep.
+    pub moving_joins: Vec<(StateId, Vec<(BindingId, bool)>)>,
 }
 
 /// One step of a path: a block and the index of a statement in it.
@@ -181,6 +186,7 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
             loops: HashMap::new(),
             resumes: HashMap::new(),
             promoted: Vec::new(),
+            moving_joins: Vec::new(),
         },
         memo: HashMap::new(),
         queue: Vec::new(),
@@ -587,6 +593,9 @@ impl<'ir> Lowerer<'ir> {
                     if let Some(p) = &ifs.promoted {
                         let join = self.after(&at);
                         self.m.promoted.push((p, join));
+                    } else {
+                        let then = (Some(&ifs.then), ifs.bound_from);
+                        self.note_moving_join(&at, [then, (ifs.els.as_ref(), None)].into_iter());
                     }
                     let then = self.branch(&at, &ifs.then);
                     let els = match &ifs.els {
@@ -605,6 +614,9 @@ impl<'ir> Lowerer<'ir> {
                     if let Some(p) = &m.promoted {
                         let join = self.after(&at);
                         self.m.promoted.push((p, join));
+                    } else {
+                        let arms = m.arms.iter().map(|a| (Some(&a.body), a.bound_from));
+                        self.note_moving_join(&at, arms);
                     }
                     let arms = m.arms.iter().map(|a| self.branch(&at, &a.body)).collect();
                     items.push(Code::Match { stmt: m, arms });
@@ -754,6 +766,93 @@ impl<'ir> Lowerer<'ir> {
             Stmt::Block(inner, None) => self.moves_something(inner),
             _ => true,
         })
+    }
+
+    /// Lists in `moving_joins` the join of the construct at the end of
+    /// `at`, with these branches (as [`joins_inline`](Self::joins_inline)
+    /// takes them, with the variable a pattern binds out of), when what
+    /// its branches that run through move is all that makes it a state.
+    fn note_moving_join<'b>(
+        &mut self,
+        at: &[Pos<'ir>],
+        branches: impl Iterator<Item = (Option<&'b Block>, Option<BindingId>)>,
+    ) {
+        let mut through = 0;
+        let mut moved = Vec::new();
+        for (b, bound_from) in branches {
+            match b {
+                None => through += 1,
+                Some(b) if self.runs_through(b) => {
+                    through += 1;
+                    moved.extend(bound_from.map(|v| (v, false)));
+                    self.moves_in(b, &mut moved);
+                }
+                Some(b) if self.may_reach_end(b) => return,
+                Some(_) => {}
+            }
+        }
+        if through > 1 && !moved.is_empty() {
+            moved.dedup();
+            let join = self.after(at);
+            self.m.moving_joins.push((join, moved));
+        }
+    }
+
+    /// What [`moves_something`](Self::moves_something) finds moved in `b`
+    /// (`true`: given a value), into `out`.
+    fn moves_in(&self, b: &Block, out: &mut Vec<(BindingId, bool)>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Plain(p) => self.fx_moved(&p.fx, out),
+                Stmt::If(ir::If {
+                    promoted: Some(p), ..
+                })
+                | Stmt::Match(ir::Match {
+                    promoted: Some(p), ..
+                }) => self.fx_moved(&p.plain.fx, out),
+                Stmt::If(i) => {
+                    out.extend(i.bound_from.map(|v| (v, false)));
+                    self.fx_moved(&i.fx, out);
+                    for branch in [Some(&i.then), i.els.as_ref()].into_iter().flatten() {
+                        if self.runs_through(branch) {
+                            self.moves_in(branch, out);
+                        }
+                    }
+                }
+                Stmt::Match(m) => {
+                    self.fx_moved(&m.fx, out);
+                    for a in &m.arms {
+                        out.extend(a.bound_from.map(|v| (v, false)));
+                        if let Some((_, fx)) = &a.guard {
+                            self.fx_moved(fx, out);
+                        }
+                        if self.runs_through(&a.body) {
+                            self.moves_in(&a.body, out);
+                        }
+                    }
+                }
+                Stmt::Block(inner, None) => self.moves_in(inner, out),
+                _ => {}
+            }
+        }
+    }
+
+    /// The variables these effects move (`false`) or give their first
+    /// value (`true`), into `out`.
+    fn fx_moved(&self, fx: &ir::Effects, out: &mut Vec<(BindingId, bool)>) {
+        for &(b, e) in &fx.0 {
+            let given = match e {
+                ir::Effect::Consume
+                | ir::Effect::MaybeConsume
+                | ir::Effect::ConsumeAssigned
+                | ir::Effect::MaybeConsumeAssigned => false,
+                ir::Effect::Write | ir::Effect::MaybeWrite if self.unvalued.contains(&b) => true,
+                _ => continue,
+            };
+            if !out.contains(&(b, given)) {
+                out.push((b, given));
+            }
+        }
     }
 
     /// Whether these effects move a variable, or give one declared without

@@ -246,6 +246,16 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
             }
         }
     }
+    // Likewise the joins of constructs with a twait that are states only
+    // for what their branches that run through move.
+    for (join, moved) in &m.moving_joins {
+        let at = promoted_joins.entry(*join).or_default();
+        for &(b, given) in moved {
+            if flagged[*join].contains(b) && !at.iter().any(|&(seen, _)| seen == b) {
+                at.push((b, given));
+            }
+        }
+    }
     report_borrows(f, &kept, &flagged, &promoted_joins, errors);
     report_cfg_shadows(f, &kept, errors);
     report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
