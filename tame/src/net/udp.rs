@@ -47,7 +47,10 @@ pub type RecvFromOutcome = (Vec<u8>, io::Result<(usize, SocketAddr)>);
 /// * A receive takes one datagram into the buffer's spare capacity
 ///   (appending). A buffer with no spare capacity waits for a datagram
 ///   before 64 KiB are reserved; a datagram longer than the room given is
-///   cut, as with `recv(2)`.
+///   cut, as with `recv(2)`, and nothing says so (the length is the room
+///   given, as for a datagram that fitted exactly): give no spare capacity,
+///   or as much as the largest datagram the protocol allows and one byte
+///   more, so that a full buffer means a datagram too long.
 /// * One receive and one send may wait at a time; another one with a live
 ///   event gets `ResourceBusy`.
 /// * [`close`](Self::close) cancels the waiting operations (their events
