@@ -15,6 +15,10 @@ use futures_core::Stream;
 use tame::sync::{mailbox, Mailbox, Poster};
 use tame::{mkevent, tamed, twait, Rendezvous};
 
+#[path = "support/watchdog.rs"]
+mod watchdog;
+use watchdog::on_fresh_loop;
+
 /// Receives until the end, each value appended to `got`.
 #[tamed]
 fn drain<T: Send + 'static>(m: Mailbox<T>, got: Rc<RefCell<Vec<T>>>) {
@@ -316,6 +320,72 @@ fn a_closed_mailbox_still_gives_what_was_queued_then_ends() {
     drain(m, got.clone());
     tame::run(); // ends although `poster` lives
     assert_eq!(*got.borrow(), [1, 2]);
+}
+
+/// A receive that logs what it got (`None`: the end).
+#[tamed]
+fn receive_once(m: Rc<Mailbox<u32>>, got: Rc<RefCell<Vec<Option<u32>>>>) {
+    let mut v = None;
+    twait! { m.recv(mkevent!(v).map(Some)); }
+    got.borrow_mut().push(v);
+}
+
+/// Several receives waiting when the mailbox is closed with a value
+/// queued: the one a post woke takes it, and every other learns of the end
+/// once it is taken, although a poster lives (a post wakes one receive;
+/// the close must wake the rest).
+#[test]
+fn a_close_with_values_queued_ends_every_receive_waiting_once_they_are_taken() {
+    for take_it_here in [false, true] {
+        on_fresh_loop(move || {
+            let (poster, m) = mailbox::<u32>();
+            let m = Rc::new(m);
+            let got = Rc::new(RefCell::new(Vec::new()));
+            for _ in 0..3 {
+                receive_once(m.clone(), got.clone());
+            }
+            tame::run_once(Some(Duration::ZERO)); // all three wait
+            poster.post(1).unwrap();
+            m.close();
+            if take_it_here {
+                assert_eq!(m.try_recv(), Some(1));
+            }
+            tame::run(); // returns: every receive ended
+            let mut got = got.borrow().clone();
+            got.sort();
+            let want = if take_it_here {
+                [None, None, None]
+            } else {
+                [None, None, Some(1)]
+            };
+            assert_eq!(got, want, "taken here: {take_it_here}");
+            drop(poster);
+        });
+    }
+}
+
+/// The mailbox's own `Stream` polled once and then left (`now_or_never`,
+/// a select whose other branch won): a post still wakes a receive waiting
+/// beside it, which takes the value.
+#[test]
+fn a_stream_poll_left_pending_takes_no_post_from_a_waiting_receive() {
+    on_fresh_loop(|| {
+        let (poster, mut m) = mailbox::<u32>();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(Pin::new(&mut m).poll_next(&mut cx).is_pending());
+        let m = Rc::new(m);
+        let got = Rc::new(RefCell::new(Vec::new()));
+        receive_once(m.clone(), got.clone());
+        tame::run_once(Some(Duration::ZERO));
+        let p = poster.clone();
+        std::thread::spawn(move || p.post(1).unwrap())
+            .join()
+            .unwrap();
+        tame::run(); // returns once the receive has the value
+        assert_eq!(*got.borrow(), [Some(1)]);
+        assert_eq!(m.len(), 0);
+        drop(poster);
+    });
 }
 
 #[test]

@@ -60,16 +60,14 @@ pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
             closed: false,
             waiters: VecDeque::new(),
             next_waiter: 0,
+            stream: None,
         }),
     });
     (
         Poster {
             shared: shared.clone(),
         },
-        Mailbox {
-            shared,
-            waiter: None,
-        },
+        Mailbox { shared },
     )
 }
 
@@ -137,8 +135,6 @@ pub struct Poster<T> {
 /// ```
 pub struct Mailbox<T> {
     shared: Arc<Shared<T>>,
-    /// The waiter id of a pending [`Stream::poll_next`].
-    waiter: Option<u64>,
 }
 
 struct Shared<T> {
@@ -155,12 +151,23 @@ struct State<T> {
     /// waiting first. A post takes one out and wakes it.
     waiters: VecDeque<(u64, Waker)>,
     next_waiter: u64,
+    /// The waker of the mailbox's own [`Stream::poll_next`] that found
+    /// nothing, woken by every post besides the receive it wakes: the
+    /// stream may never be polled again (`now_or_never`, the other branch
+    /// of a select won), so it is not given a post's one wake.
+    stream: Option<Waker>,
 }
 
 impl<T> State<T> {
     /// Whether no value will ever come again.
     fn ended(&self) -> bool {
         self.queue.is_empty() && (self.posters == 0 || self.closed)
+    }
+
+    /// Every waker, to learn of the end (or, for the values still queued
+    /// at a `close`, to take them or learn of it after them).
+    fn all_wakers(&mut self) -> Wakers {
+        (std::mem::take(&mut self.waiters), self.stream.take())
     }
 
     /// Keeps the waker of the wait with the id in `waiter` (made on its
@@ -246,8 +253,7 @@ impl<T> Shared<T> {
         Poll::Pending
     }
 
-    /// A wait goes (its future dropped: its event died, or a `Stream`
-    /// poll took a value at once).
+    /// A wait goes (its future dropped: its event died).
     fn forget(&self, mut waiter: Option<u64>) {
         if waiter.is_some() {
             let next = self.lock().unregister(&mut waiter);
@@ -264,11 +270,15 @@ fn wake(waker: Option<Waker>) {
     }
 }
 
+/// The wakers of the receives waiting and of the stream's poll.
+type Wakers = (VecDeque<(u64, Waker)>, Option<Waker>);
+
 /// Wakes every waiting receive: the end, which all of them are to learn.
-fn wake_all(wakers: VecDeque<(u64, Waker)>) {
-    for (_, w) in wakers {
+fn wake_all((waiters, stream): Wakers) {
+    for (_, w) in waiters {
         w.wake();
     }
+    wake(stream);
 }
 
 impl<T: Send> Poster<T> {
@@ -296,9 +306,10 @@ impl<T: Send> Poster<T> {
                 return Err(Closed(value));
             }
             s.queue.push_back(value);
-            s.waiters.pop_front().map(|(_, w)| w)
+            (s.waiters.pop_front().map(|(_, w)| w), s.stream.take())
         };
-        wake(next);
+        wake(next.0);
+        wake(next.1);
         Ok(())
     }
 
@@ -335,7 +346,7 @@ impl<T> Drop for Poster<T> {
                 return;
             }
             // The last one: the receives waiting learn of the end.
-            std::mem::take(&mut s.waiters)
+            s.all_wakers()
         };
         wake_all(wakers);
     }
@@ -514,10 +525,10 @@ impl<T> Mailbox<T> {
         let wakers = {
             let mut s = self.shared.lock();
             s.closed = true;
-            if !s.queue.is_empty() {
-                return;
-            }
-            std::mem::take(&mut s.waiters)
+            // All of them, values queued or not: a post woke one receive
+            // per value, and once those are taken no post will come to
+            // wake the others for the end.
+            s.all_wakers()
         };
         wake_all(wakers);
     }
@@ -568,7 +579,7 @@ impl<T> Drop for Mailbox<T> {
         let (queued, wakers) = {
             let mut s = self.shared.lock();
             s.closed = true;
-            (std::mem::take(&mut s.queue), std::mem::take(&mut s.waiters))
+            (std::mem::take(&mut s.queue), s.all_wakers())
         };
         // Outside the lock: a value's drop may post to this mailbox.
         drop(queued);
@@ -590,12 +601,20 @@ impl<T> Stream for Mailbox<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        if let Some(v) = this.next_queued() {
-            this.shared.forget(this.waiter.take());
+        let mut s = self.shared.lock();
+        if let Some(v) = crate::trim::pop_front(&mut s.queue) {
+            s.stream = None;
             return Poll::Ready(Some(v));
         }
-        this.shared.poll_take(&mut this.waiter, cx)
+        if s.ended() {
+            s.stream = None;
+            return Poll::Ready(None);
+        }
+        match &mut s.stream {
+            Some(w) => w.clone_from(cx.waker()),
+            None => s.stream = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }
 
