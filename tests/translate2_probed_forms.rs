@@ -10,6 +10,7 @@
 
 #![deny(warnings)]
 use std::cell::Cell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -1112,4 +1113,43 @@ fn borrows_of_a_static_self_are_kept_across_twaits() {
         items: vec![1, 2],
     }));
     assert_eq!(tame::run_with(|e| cfg.weigh(e)), Some(9));
+}
+
+// A map's entry borrows the map, as its `or_insert` does: used before a
+// twait and not after, it ends there (it has no drop of its own), so the
+// map can be given back after the wait.
+#[tamed]
+fn bump_entry(mut map: HashMap<String, u32>, k: String) -> HashMap<String, u32> {
+    match map.entry(k) {
+        Entry::Occupied(mut o) => {
+            *o.get_mut() += 1;
+            twait! { answer((), mkevent!()); }
+        }
+        Entry::Vacant(v) => {
+            std::collections::hash_map::VacantEntry::insert(v, 10);
+        }
+    }
+    map
+}
+
+#[tamed]
+fn count_in(mut map: HashMap<String, u32>, k: String) -> HashMap<String, u32> {
+    let c = map.entry(k).or_insert(0);
+    *c += 1;
+    twait! { answer((), mkevent!()); }
+    map
+}
+
+#[test]
+fn a_map_entry_used_before_a_twait_lets_the_map_go_after_it() {
+    let map: HashMap<String, u32> = [("a".to_string(), 1)].into();
+    let bumped = tame::run_with(|e| bump_entry(map.clone(), "a".into(), e));
+    assert_eq!(bumped, Some([("a".to_string(), 2)].into()));
+    let inserted = tame::run_with(|e| bump_entry(map.clone(), "b".into(), e));
+    assert_eq!(
+        inserted,
+        Some([("a".to_string(), 1), ("b".to_string(), 10)].into())
+    );
+    let counted = tame::run_with(|e| count_in(map.clone(), "a".into(), e));
+    assert_eq!(counted, Some([("a".to_string(), 2)].into()));
 }
