@@ -196,12 +196,13 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
         inline_joins: RefCell::new(HashMap::new()),
         quiet: HashSet::new(),
     };
-    l.find_quiet();
     each_plain(&f.body, &mut |p| {
         if matches!(&p.stmt, syn::Stmt::Local(l) if l.init.is_none()) {
             l.unvalued.extend(&p.defs);
         }
     });
+    // (After `unvalued`, which tells whether a branch moves something.)
+    l.find_quiet();
     l.collect_defs();
     let start_path = vec![Pos {
         block: &f.body,
