@@ -106,6 +106,9 @@ pub struct Poster<T> {
 /// longest; one woken that leaves without the value (its wait cancelled,
 /// the value taken first by another receive, a [`readable`](Self::readable)
 /// wait, which takes nothing) wakes the next while values are queued.
+/// Receive on one loop at a time: a receive left waiting on a loop the
+/// mailbox was sent away from may be the one a post wakes, and its value
+/// then waits for that loop's next turn.
 ///
 /// A receive under a timeout (`recv(with_timeout(d, mkevent!(v).map(Some)))`)
 /// leaves `v` at `None` both when the time ran out and when the mailbox
@@ -172,30 +175,39 @@ impl<T> State<T> {
 
     /// Keeps the waker of the wait with the id in `waiter` (made on its
     /// first wait), for the next post to wake.
-    fn register(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) {
+    /// Returns the waker it replaces, to drop once the lock is let go.
+    #[must_use = "a waker replaced is dropped outside the lock"]
+    fn register(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) -> Option<Waker> {
         let id = *waiter.get_or_insert_with(|| {
             self.next_waiter += 1;
             self.next_waiter
         });
         match self.waiters.iter_mut().find(|(w, _)| *w == id) {
-            Some((_, w)) => w.clone_from(cx.waker()),
-            None => self.waiters.push_back((id, cx.waker().clone())),
+            Some((_, w)) => replace_waker(w, cx),
+            None => {
+                self.waiters.push_back((id, cx.waker().clone()));
+                None
+            }
         }
     }
 
-    /// The wait with the id in `waiter` is over. If a post had taken it
-    /// out to wake it, and it leaves values queued (it took none, or not
-    /// the last), the next waiting is to be woken in its place: the waker
-    /// returned, to wake once the lock is let go.
-    #[must_use = "a waker handed on must be woken"]
-    fn unregister(&mut self, waiter: &mut Option<u64>) -> Option<Waker> {
-        let id = waiter.take()?;
+    /// The wait with the id in `waiter` is over: its waker is taken out
+    /// (to drop). If a post had taken it out to wake it, and it leaves
+    /// values queued (it took none, or not the last), the next waiting is
+    /// to be woken in its place.
+    fn unregister(&mut self, waiter: &mut Option<u64>) -> Left {
+        let Some(id) = waiter.take() else {
+            return Left::default();
+        };
         match self.waiters.iter().position(|(w, _)| *w == id) {
-            Some(at) => {
-                self.waiters.remove(at);
-                None
-            }
-            None => self.hand_on(),
+            Some(at) => Left {
+                wake: None,
+                drop: self.waiters.remove(at).map(|(_, w)| w),
+            },
+            None => Left {
+                wake: self.hand_on(),
+                drop: None,
+            },
         }
     }
 
@@ -207,6 +219,33 @@ impl<T> State<T> {
         }
         self.waiters.pop_front().map(|(_, w)| w)
     }
+}
+
+/// What a wait's end leaves to do once the mailbox's lock is let go: a
+/// waker handed on, to wake, and the wait's own, to drop. Neither is done
+/// under the lock: a waker's wake or drop may run anything, a `Poster`'s
+/// drop that takes this lock among it.
+#[derive(Default)]
+#[must_use = "a waker handed on must be woken"]
+struct Left {
+    wake: Option<Waker>,
+    drop: Option<Waker>,
+}
+
+impl Left {
+    fn finish(self) {
+        drop(self.drop);
+        wake(self.wake);
+    }
+}
+
+/// Stores the waker of `cx` in `slot` unless it would wake the same task;
+/// returns the one it replaces, to drop once the lock is let go.
+fn replace_waker(slot: &mut Waker, cx: &Context<'_>) -> Option<Waker> {
+    if slot.will_wake(cx.waker()) {
+        return None;
+    }
+    Some(std::mem::replace(slot, cx.waker().clone()))
 }
 
 impl<T> Shared<T> {
@@ -221,18 +260,20 @@ impl<T> Shared<T> {
     fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut s = self.lock();
         if let Some(v) = crate::trim::pop_front(&mut s.queue) {
-            let next = s.unregister(waiter);
+            let left = s.unregister(waiter);
             drop(s);
-            wake(next);
+            left.finish();
             return Poll::Ready(Some(v));
         }
         if s.ended() {
-            let next = s.unregister(waiter);
+            let left = s.unregister(waiter);
             drop(s);
-            wake(next);
+            left.finish();
             return Poll::Ready(None);
         }
-        s.register(waiter, cx);
+        let replaced = s.register(waiter, cx);
+        drop(s);
+        drop(replaced);
         Poll::Pending
     }
 
@@ -244,20 +285,25 @@ impl<T> Shared<T> {
             let queued = !s.queue.is_empty();
             // Takes nothing: a receive waiting beside it is woken too
             // (and the next readable wait, each in turn).
-            let next = s.unregister(waiter).or_else(|| s.hand_on());
+            let mut left = s.unregister(waiter);
+            if left.wake.is_none() {
+                left.wake = s.hand_on();
+            }
             drop(s);
-            wake(next);
+            left.finish();
             return Poll::Ready(queued);
         }
-        s.register(waiter, cx);
+        let replaced = s.register(waiter, cx);
+        drop(s);
+        drop(replaced);
         Poll::Pending
     }
 
     /// A wait goes (its future dropped: its event died).
     fn forget(&self, mut waiter: Option<u64>) {
         if waiter.is_some() {
-            let next = self.lock().unregister(&mut waiter);
-            wake(next);
+            let left = self.lock().unregister(&mut waiter);
+            left.finish();
         }
     }
 }
@@ -601,19 +647,26 @@ impl<T> Stream for Mailbox<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        // (Wakers are dropped with the lock let go: see `Left`.)
         let mut s = self.shared.lock();
         if let Some(v) = crate::trim::pop_front(&mut s.queue) {
-            s.stream = None;
+            let old = s.stream.take();
+            drop(s);
+            drop(old);
             return Poll::Ready(Some(v));
         }
         if s.ended() {
-            s.stream = None;
+            let old = s.stream.take();
+            drop(s);
+            drop(old);
             return Poll::Ready(None);
         }
-        match &mut s.stream {
-            Some(w) => w.clone_from(cx.waker()),
-            None => s.stream = Some(cx.waker().clone()),
-        }
+        let replaced = match &mut s.stream {
+            Some(w) => replace_waker(w, cx),
+            None => s.stream.replace(cx.waker().clone()),
+        };
+        drop(s);
+        drop(replaced);
         Poll::Pending
     }
 }
@@ -763,6 +816,47 @@ mod tests {
         assert_eq!(wakes(&late), 1);
         let got = last.as_mut().poll(&mut Context::from_waker(&late_waker));
         assert_eq!(got, Poll::Ready(None));
+    }
+
+    /// A waker that owns a poster of the mailbox it waits on.
+    struct Holding(#[allow(dead_code)] Poster<u32>); // held for its drop
+
+    impl std::task::Wake for Holding {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// A waker replaced by a later poll is dropped with the mailbox's lock
+    /// let go: its drop may drop a poster of the same mailbox (an
+    /// executor's waker owning a task that holds one), which takes the
+    /// lock; under it, the thread locked itself out for good.
+    #[test]
+    fn a_replaced_waker_whose_drop_drops_a_poster_does_not_deadlock() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (poster, mut m) = mailbox::<u32>();
+            let holding = Waker::from(Arc::new(Holding(poster.clone())));
+            let pending = Pin::new(&mut m).poll_next(&mut Context::from_waker(&holding));
+            assert!(pending.is_pending());
+            drop(holding); // the mailbox holds the last clone
+            let again = Pin::new(&mut m).poll_next(&mut Context::from_waker(Waker::noop()));
+            assert!(again.is_pending());
+
+            let mut r = receive(&m);
+            let holding = Waker::from(Arc::new(Holding(poster.clone())));
+            assert!(r
+                .as_mut()
+                .poll(&mut Context::from_waker(&holding))
+                .is_pending());
+            drop(holding);
+            assert!(r
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_pending());
+            drop(r); // its waker's drop with the lock let go, too
+            done.send(()).unwrap();
+        });
+        let within = std::time::Duration::from_secs(10);
+        assert!(finished.recv_timeout(within).is_ok(), "deadlocked");
     }
 
     /// A receive woken for a value that leaves without it (cancelled
