@@ -32,19 +32,27 @@
 //! tell what that macro does with them (a macro that takes `tt`s and
 //! writes `2 * $($t)*` reads `4 + 1` apart).
 
-use proc_macro2::{Delimiter, Group, Spacing, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Spacing, Span, TokenStream, TokenTree};
 
 /// `input` with each spliced fragment written as it must read alone (see
 /// the module's docs).
 pub fn as_read(input: TokenStream) -> TokenStream {
-    read(input).0
+    // The `fn` keyword: in a function a macro made, the macro wrote it
+    // (see `read`'s braces).
+    let made_by = (input.clone().into_iter())
+        .find_map(|tt| match tt {
+            TokenTree::Ident(i) if i == "fn" => Some(i.span()),
+            _ => None,
+        })
+        .unwrap_or_else(Span::call_site);
+    read(input, made_by).0
 }
 
 /// [`as_read`], and whether it changed anything: a group with no fragment
 /// inside is given back as it came, which keeps the spans of its two
 /// delimiters (a group built again has one span for both, and syn's error
 /// at a half-typed block's end, `v. }`, would cover the whole block).
-fn read(input: TokenStream) -> (TokenStream, bool) {
+fn read(input: TokenStream, made_by: Span) -> (TokenStream, bool) {
     let trees: Vec<TokenTree> = input.into_iter().collect();
     let mut out = TokenStream::new();
     let mut changed = false;
@@ -57,7 +65,7 @@ fn read(input: TokenStream) -> (TokenStream, bool) {
             out.extend([tt.clone()]);
             continue;
         }
-        let (inner, inner_changed) = read(g.stream());
+        let (inner, inner_changed) = read(g.stream(), made_by);
         if g.delimiter() != Delimiter::None && !inner_changed {
             out.extend([tt.clone()]);
             continue;
@@ -70,9 +78,12 @@ fn read(input: TokenStream) -> (TokenStream, bool) {
                 [TokenTree::Group(b)] if b.delimiter() == Delimiter::Brace => {
                     // Braces the macro's `$body:block` needs, as rustc sees
                     // them in a plain function: the macro's (`unused_braces`
-                    // would ask to remove them, which breaks the call).
+                    // would ask to remove them, which breaks the call), of
+                    // the edition of the macro's crate (whose rules for a
+                    // block's tail temporaries they keep: those of
+                    // `#[tamed]`'s own call site would be this crate's).
                     let mut b = b.clone();
-                    b.set_span(b.span().resolved_at(proc_macro2::Span::call_site()));
+                    b.set_span(b.span().resolved_at(made_by));
                     out.extend([TokenTree::Group(b)]);
                     continue;
                 }

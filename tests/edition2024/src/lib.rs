@@ -298,6 +298,63 @@ pub fn unlinted_chains_plain(mut q: Vec<Option<u32>>, o: Option<u32>, limit: u32
     s
 }
 
+/// A tamed function and its plain twin, made by a macro from a
+/// `$body:block` value and a `$tail:block` body.
+macro_rules! made_with_blocks {
+    ($tamed:ident, $plain:ident, $log:ident, $value:block, $tail:block) => {
+        #[tamed]
+        pub fn $tamed($log: Log) -> u32 {
+            twait! { tame::asap(mkevent!()); }
+            let n = $value;
+            n + $tail
+        }
+
+        pub fn $plain($log: Log) -> u32 {
+            let n = $value;
+            n + $tail
+        }
+    };
+}
+
+made_with_blocks!(
+    blocks,
+    blocks_plain,
+    log,
+    {
+        let g = Noisy("g", log.clone());
+        g.value() + Noisy("t", log.clone()).value()
+    },
+    { local_len() }
+);
+
+/// A body that is a macro's `$body:block` whose tail borrows a local of
+/// the block (fine in edition 2024, whose tail temporaries drop before
+/// the block's locals).
+macro_rules! made_body {
+    ($name:ident, $body:block) => {
+        #[tamed]
+        pub fn $name() -> u32 $body
+    };
+}
+
+made_body!(borrowing_tail, {
+    twait! { tame::asap(mkevent!()); }
+    let c = RefCell::new(vec![1u32, 2]);
+    c.borrow().len() as u32
+});
+
+/// A length read through a temporary `Ref` of a local, in a block's tail.
+pub fn local_len() -> u32 {
+    let c = RefCell::new(vec![1u32]);
+    c.borrow().len() as u32
+}
+
+impl Noisy {
+    pub fn value(&self) -> u32 {
+        self.0.len() as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,6 +454,19 @@ mod tests {
             };
             assert_eq!(run(true), run(false), "flag {flag}, inner {inner}");
         }
+    }
+
+    /// The braces of a macro's `$x:block` keep the macro's edition: this
+    /// crate's tail rule (the temporary `t` drops before the block's local
+    /// `g`), not the 2021 rule of `#[tamed]`'s own crate.
+    #[test]
+    fn a_macro_made_block_keeps_the_tail_rule_of_its_edition() {
+        let (tamed, plain) = (Log::default(), Log::default());
+        let got = value_of(|d| blocks(tamed.clone(), d));
+        assert_eq!(got, Some(blocks_plain(plain.clone())));
+        assert_eq!(*tamed.borrow(), ["drop t", "drop g"]);
+        assert_eq!(*tamed.borrow(), *plain.borrow());
+        assert_eq!(value_of(borrowing_tail), Some(2));
     }
 
     #[test]
