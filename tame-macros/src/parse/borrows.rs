@@ -92,6 +92,16 @@ impl Builder<'_> {
             .map_or_else(|| root.to_string(), |b| self.f.bindings[b].name.clone())
     }
 
+    /// Whether `root` is the translator's holder of a temporary a `let`
+    /// extends (`let r = &make();`, see `extended_temporary`), which the
+    /// user never named.
+    pub fn is_kept_temporary(&self, root: &Ident) -> bool {
+        self.resolve(&root.to_string()).is_some_and(|b| {
+            let ident = self.f.bindings[b].ident.to_string();
+            ident.starts_with("__tame_") && ident.contains("_value")
+        })
+    }
+
     /// Whether `e` is, or is taken out of, a variable that is a `FnOnce`
     /// or whose written type mentions one (`jobs: Vec<Box<dyn FnOnce()>>`,
     /// then `jobs.pop()`, `jobs.remove(0).unwrap()`): a variable bound to

@@ -135,7 +135,10 @@ impl Builder<'_> {
                 let (root, how) = borrows(self, init?)?;
                 // (As the user knows the variable: a translator's holder
                 // of an extended temporary by its shown name.)
-                Some(format!("it borrows `{}` ({how})", self.shown_name(&root)))
+                Some(match self.is_kept_temporary(&root) {
+                    true => format!("it borrows the value its `let` makes ({how})"),
+                    false => format!("it borrows `{}` ({how})", self.shown_name(&root)),
+                })
             })
             .or_else(|| self.closure_borrow(init?));
         // A reference, or a view like `v.iter()`, has no drop of its own:
