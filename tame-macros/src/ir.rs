@@ -204,6 +204,10 @@ pub struct Binding {
     /// made of nothing of the function's (`let g = D("x");`), or a
     /// temporary holding a construct's value that is a number or the like.
     pub owned: bool,
+    /// The translator's holder of a temporary a `let` extends (`let r =
+    /// &make();`), which the user never named: a borrow of it is said to
+    /// borrow "the value its `let` makes".
+    pub kept_temporary: bool,
 }
 
 impl Binding {
@@ -241,6 +245,7 @@ impl Binding {
             cfg: Vec::new(),
             lint_levels: Vec::new(),
             owned: false,
+            kept_temporary: false,
         }
     }
 }

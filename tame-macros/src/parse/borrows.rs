@@ -96,10 +96,7 @@ impl Builder<'_> {
     /// extends (`let r = &make();`, see `extended_temporary`), which the
     /// user never named.
     pub fn is_kept_temporary(&self, root: &Ident) -> bool {
-        self.resolve(&root.to_string()).is_some_and(|b| {
-            let ident = self.f.bindings[b].ident.to_string();
-            ident.starts_with("__tame_") && ident.contains("_value")
-        })
+        (self.resolve(&root.to_string())).is_some_and(|b| self.f.bindings[b].kept_temporary)
     }
 
     /// Whether `e` is, or is taken out of, a variable that is a `FnOnce`

@@ -76,14 +76,25 @@ fn read(input: TokenStream, made_by: Span) -> (TokenStream, bool) {
             let (before, after) = (&trees[..i], &trees[i + 1..]);
             match parts.as_slice() {
                 [TokenTree::Group(b)] if b.delimiter() == Delimiter::Brace => {
-                    // Braces the macro's `$body:block` needs, as rustc sees
-                    // them in a plain function: the macro's (`unused_braces`
-                    // would ask to remove them, which breaks the call), of
-                    // the edition of the macro's crate (whose rules for a
-                    // block's tail temporaries they keep: those of
-                    // `#[tamed]`'s own call site would be this crate's).
+                    // Braces the macro's `$body:block` needs. A block of
+                    // one expression (`{ v + 1 }`) gets the macro's span,
+                    // as rustc sees it in a plain function (`unused_braces`
+                    // would ask to remove the braces, which breaks the
+                    // call), resolved at the `fn` the macro wrote (of the
+                    // macro's edition, not `#[tamed]`'s own 2021). A block
+                    // of statements, which that lint leaves alone, keeps
+                    // the span it came with: the edition of the crate that
+                    // wrote it rules its tail's temporaries (dropped before
+                    // its locals in 2024, after them before), as in a plain
+                    // function.
+                    let statements = b
+                        .stream()
+                        .into_iter()
+                        .any(|t| matches!(&t, TokenTree::Punct(p) if p.as_char() == ';'));
                     let mut b = b.clone();
-                    b.set_span(b.span().resolved_at(made_by));
+                    if !statements {
+                        b.set_span(b.span().resolved_at(made_by));
+                    }
                     out.extend([TokenTree::Group(b)]);
                     continue;
                 }

@@ -653,6 +653,7 @@ impl Builder<'_> {
             for b in &mut self.f.bindings[first..] {
                 if b.name.starts_with("__tame_") {
                     b.name.clone_from(&shown);
+                    b.kept_temporary = true;
                 }
             }
         }

@@ -5,6 +5,9 @@
 
 #[macro_use]
 extern crate tame;
+#[cfg(test)]
+#[macro_use]
+extern crate tame_edition2024;
 
 use tame::{tamed, Event, Rendezvous};
 
@@ -93,6 +96,42 @@ pub fn number_of(n: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    type Log = Rc<RefCell<Vec<&'static str>>>;
+
+    struct Noisy(&'static str, Log);
+
+    impl Drop for Noisy {
+        fn drop(&mut self) {
+            self.1.borrow_mut().push(self.0);
+        }
+    }
+
+    impl Noisy {
+        fn value(&self) -> u32 {
+            1
+        }
+    }
+
+    made_with_a_callers_block!(callers_block, callers_block_plain, log: Log, {
+        let g = Noisy("g", log.clone());
+        g.value() + Noisy("t", log.clone()).value()
+    });
+
+    /// A block written here, in a tamed function an edition 2024 crate's
+    /// macro makes: its tail's temporary `t` lives to the end of the
+    /// `let` it is the value of, after the block's local `g`, as this
+    /// edition has it (and the plain twin does), not 2024's order.
+    #[test]
+    fn a_block_written_here_keeps_this_editions_tail_rule_in_a_2024_macro() {
+        let (tamed, plain) = (Log::default(), Log::default());
+        let got = value_of(|d| callers_block(tamed.clone(), d));
+        assert_eq!(got, Some(callers_block_plain(plain.clone())));
+        assert_eq!(*tamed.borrow(), ["g", "t"]);
+        assert_eq!(*tamed.borrow(), *plain.borrow());
+    }
 
     fn value_of<T: 'static, F: FnOnce(Event<T>)>(f: F) -> Option<T> {
         let r = Rendezvous::<()>::new();

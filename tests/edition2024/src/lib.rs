@@ -327,6 +327,30 @@ made_with_blocks!(
     { local_len() }
 );
 
+/// For a crate of another edition: a tamed function and its plain twin
+/// made from a block the caller writes, whose braces are the caller's
+/// (and so are the rules for its tail's temporaries, as in the plain
+/// twin), not this crate's, which wrote the `fn`.
+#[macro_export]
+macro_rules! made_with_a_callers_block {
+    ($tamed:ident, $plain:ident, $log:ident: $log_ty:ty, $value:block) => {
+        #[$crate::__tame::tamed]
+        pub fn $tamed($log: $log_ty) -> u32 {
+            $crate::__tame::twait! { $crate::__tame::asap($crate::__tame::mkevent!()); }
+            let n = $value;
+            n
+        }
+
+        pub fn $plain($log: $log_ty) -> u32 {
+            let n = $value;
+            n
+        }
+    };
+}
+
+#[doc(hidden)]
+pub use tame as __tame;
+
 /// A body that is a macro's `$body:block` whose tail borrows a local of
 /// the block (fine in edition 2024, whose tail temporaries drop before
 /// the block's locals).

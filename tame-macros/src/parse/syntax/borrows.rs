@@ -426,6 +426,15 @@ pub fn borrow_root_in(
                     "get" => "`get`, a method that borrows its receiver in std's collections",
                     "first" => "`first`, a method that borrows its receiver in std's collections",
                     "last" => "`last`, a method that borrows its receiver in std's collections",
+                    "entry" => "`entry`, a method that borrows its receiver in std's maps",
+                    "or_insert" => "`or_insert`, a method that borrows the map in std's entries",
+                    "or_insert_with" => {
+                        "`or_insert_with`, a method that borrows the map in std's entries"
+                    }
+                    "or_insert_with_key" => {
+                        "`or_insert_with_key`, a method that borrows the map in std's entries"
+                    }
+                    "or_default" => "`or_default`, a method that borrows the map in std's entries",
                     // A reader of a type the translator does not see.
                     "lines" | "split" | "bytes" => STRING_OR_READER,
                     _ => "a method that borrows its receiver",
