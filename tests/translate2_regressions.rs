@@ -6370,6 +6370,44 @@ fn borrow_after_a_nested_match_that_moves_plain(k: u8, log: Names) -> usize {
     usize::from(*first.unwrap_or(&0))
 }
 
+/// An arm that moves only a variable of its own, a twait after the
+/// `match`: nothing declared before it is moved, so the code after it runs
+/// on in the same state, and the borrow made before lives on.
+#[tamed]
+fn borrow_after_an_arm_moving_its_own(v: Vec<u8>, k: u8, log: Names) -> usize {
+    let first = v.first();
+    match k {
+        0 => {
+            twait! { tame::asap(mkevent!()); }
+            return 0;
+        }
+        1 => {
+            let t = Noisy("t", log.clone());
+            drop(t);
+            log.borrow_mut().push("moved");
+        }
+        _ => {}
+    }
+    let n = usize::from(*first.unwrap_or(&0));
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after");
+    n
+}
+
+#[test]
+fn a_borrow_used_after_a_match_whose_arm_moves_only_its_own_variable_compiles() {
+    on_fresh_loop(|| {
+        let want: [(usize, &[&str]); 3] =
+            [(0, &[]), (7, &["t", "moved", "after"]), (7, &["after"])];
+        for (k, (value, log_want)) in (0..3).zip(want) {
+            let log = Names::default();
+            let got = result_of(|e| borrow_after_an_arm_moving_its_own(vec![7], k, log.clone(), e));
+            assert_eq!(got, Some(value), "k = {k}");
+            assert_eq!(*log.borrow(), log_want, "k = {k}");
+        }
+    });
+}
+
 #[test]
 fn a_borrow_used_after_a_waiting_match_that_returns_and_an_arm_that_moves_compiles() {
     on_fresh_loop(|| {

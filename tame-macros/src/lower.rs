@@ -736,37 +736,27 @@ impl<'ir> Lowerer<'ir> {
         through == 1 || (through > 1 && (!moves || quiet))
     }
 
-    /// Whether a block that runs through moves a variable, or gives one
-    /// declared without a value its value, on some path.
+    /// Whether a block that runs through moves a variable declared before
+    /// it, or gives one declared without a value its value, on some path
+    /// (one of its own ends with it, as in a plain function).
     fn moves_something(&self, b: &Block) -> bool {
-        b.stmts.iter().any(|s| match s {
-            Stmt::Plain(p) => self.fx_moves(&p.fx),
-            Stmt::If(ir::If {
-                promoted: Some(p), ..
-            })
-            | Stmt::Match(ir::Match {
-                promoted: Some(p), ..
-            }) => self.fx_moves(&p.plain.fx),
-            // A construct whose join is inline: what its head and the
-            // branches that run through move (the others leave).
-            Stmt::If(i) => {
-                let branches = [Some(&i.then), i.els.as_ref()];
-                i.bound_from.is_some()
-                    || self.fx_moves(&i.fx)
-                    || (branches.into_iter().flatten())
-                        .any(|b| self.runs_through(b) && self.moves_something(b))
+        let mut moved = Vec::new();
+        self.moves_in(b, &mut moved);
+        moved
+            .iter()
+            .any(|&(v, _)| !self.declared_within(v, b.scope))
+    }
+
+    /// Whether variable `v` is declared in `scope` or a scope inside it.
+    fn declared_within(&self, v: BindingId, scope: ScopeId) -> bool {
+        let mut at = Some(self.f.bindings[v].scope);
+        while let Some(s) = at {
+            if s == scope {
+                return true;
             }
-            Stmt::Match(m) => {
-                self.fx_moves(&m.fx)
-                    || m.arms.iter().any(|a| {
-                        a.bound_from.is_some()
-                            || a.guard.as_ref().is_some_and(|(_, fx)| self.fx_moves(fx))
-                            || (self.runs_through(&a.body) && self.moves_something(&a.body))
-                    })
-            }
-            Stmt::Block(inner, None) => self.moves_something(inner),
-            _ => true,
-        })
+            at = self.f.scopes[s];
+        }
+        false
     }
 
     /// Lists in `moving_joins` the join of the construct at the end of
@@ -786,7 +776,10 @@ impl<'ir> Lowerer<'ir> {
                 Some(b) if self.runs_through(b) => {
                     through += 1;
                     moved.extend(bound_from.map(|v| (v, false)));
-                    self.moves_in(b, &mut moved);
+                    let mut in_b = Vec::new();
+                    self.moves_in(b, &mut in_b);
+                    in_b.retain(|&(v, _)| !self.declared_within(v, b.scope));
+                    moved.extend(in_b);
                 }
                 Some(b) if self.may_reach_end(b) => return,
                 Some(_) => {}
@@ -799,8 +792,9 @@ impl<'ir> Lowerer<'ir> {
         }
     }
 
-    /// What [`moves_something`](Self::moves_something) finds moved in `b`
-    /// (`true`: given a value), into `out`.
+    /// The variables `b` moves (`false`) or gives their first value
+    /// (`true`), into `out`: in its statements, and in the branches that
+    /// run through of the constructs in it whose joins are inline.
     fn moves_in(&self, b: &Block, out: &mut Vec<(BindingId, bool)>) {
         for s in &b.stmts {
             match s {
@@ -854,19 +848,6 @@ impl<'ir> Lowerer<'ir> {
                 out.push((b, given));
             }
         }
-    }
-
-    /// Whether these effects move a variable, or give one declared without
-    /// a value its value.
-    fn fx_moves(&self, fx: &ir::Effects) -> bool {
-        fx.0.iter().any(|&(b, e)| match e {
-            ir::Effect::Consume
-            | ir::Effect::MaybeConsume
-            | ir::Effect::ConsumeAssigned
-            | ir::Effect::MaybeConsumeAssigned => true,
-            ir::Effect::Write | ir::Effect::MaybeWrite => self.unvalued.contains(&b),
-            _ => false,
-        })
     }
 
     /// Whether `b`, entered in some state, gets to its end without leaving
