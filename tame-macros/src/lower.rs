@@ -837,6 +837,11 @@ impl<'ir> Lowerer<'ir> {
     fn fx_moved(&self, fx: &ir::Effects, out: &mut Vec<(BindingId, bool)>) {
         for &(b, e) in &fx.0 {
             let given = match e {
+                // (A use by value of a `Copy` variable, `k % 2` of a
+                // `k: u32`, copies it.)
+                ir::Effect::Consume | ir::Effect::MaybeConsume if self.f.bindings[b].copy => {
+                    continue
+                }
                 ir::Effect::Consume
                 | ir::Effect::MaybeConsume
                 | ir::Effect::ConsumeAssigned

@@ -324,11 +324,20 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     // (From the construct's join, and from the states its `break`s and
     // `continue`s go to: a path that moved `b` and jumped meets there one
     // that did not.)
+    // (Also the construct's own join when code besides its branches jumps
+    // there from the same state: the join of a construct around it
+    // (`if a { if b { twait!{..}; return; } } else if c { drop(g) }`,
+    // then a twait), which stays a state with the promotion undone, and
+    // would drop `g` where the branches meet.)
     let kept_later = |p: usize, join: StateId, jumped_to: &[StateId], b: BindingId| {
         let inner = inner_joins.get(&p).map_or(&[][..], Vec::as_slice);
         let entries = (entered_from[join].iter())
             .filter(|s| !inner.contains(s))
-            .count();
+            .count()
+            + (m.states.iter().enumerate())
+                .filter(|(s, _)| !inner.contains(s))
+                .map(|(_, st)| gotos_besides(&st.code, join, p))
+                .sum::<usize>();
         let mut seen = vec![false; m.states.len()];
         let mut todo = vec![join];
         todo.extend(jumped_to);
@@ -492,6 +501,35 @@ fn polls(c: &Code) -> bool {
 }
 
 /// The states a state's code can jump to.
+/// How many jumps to `target` code `c` makes outside promotion
+/// `promotion`'s construct (see [`useless_promotions`]).
+fn gotos_besides(c: &Code, target: StateId, promotion: usize) -> usize {
+    let own = |p: &Option<ir::Promotion>| p.as_ref().is_some_and(|p| p.id == promotion);
+    match c {
+        Code::Seq(items) => items
+            .iter()
+            .map(|i| gotos_besides(i, target, promotion))
+            .sum(),
+        Code::Reopen(_, b) | Code::Open(_, b) | Code::Head(b) => {
+            gotos_besides(b, target, promotion)
+        }
+        Code::If { stmt, .. } if own(&stmt.promoted) => 0,
+        Code::Match { stmt, .. } if own(&stmt.promoted) => 0,
+        Code::If { then, els, .. } => {
+            gotos_besides(then, target, promotion) + gotos_besides(els, target, promotion)
+        }
+        Code::Match { arms, .. } => arms
+            .iter()
+            .map(|a| gotos_besides(a, target, promotion))
+            .sum(),
+        Code::While { body, exit, .. } | Code::For { body, exit, .. } => {
+            gotos_besides(body, target, promotion) + gotos_besides(exit, target, promotion)
+        }
+        Code::Goto(t) => usize::from(*t == target),
+        _ => 0,
+    }
+}
+
 pub(crate) fn successors(f: &Function, m: &Machine, c: &Code, out: &mut Vec<StateId>) {
     let jump = |j: usize| {
         let info = &f.jumps[j];
