@@ -259,22 +259,17 @@ impl<T> Shared<T> {
     /// in `waiter` (made on the first wait).
     fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut s = self.lock();
-        if let Some(v) = crate::trim::pop_front(&mut s.queue) {
-            let left = s.unregister(waiter);
+        let got = crate::trim::pop_front(&mut s.queue);
+        if got.is_none() && !s.ended() {
+            let replaced = s.register(waiter, cx);
             drop(s);
-            left.finish();
-            return Poll::Ready(Some(v));
+            drop(replaced);
+            return Poll::Pending;
         }
-        if s.ended() {
-            let left = s.unregister(waiter);
-            drop(s);
-            left.finish();
-            return Poll::Ready(None);
-        }
-        let replaced = s.register(waiter, cx);
+        let left = s.unregister(waiter);
         drop(s);
-        drop(replaced);
-        Poll::Pending
+        left.finish();
+        Poll::Ready(got)
     }
 
     /// A [`readable`](Mailbox::readable) wait's poll: whether a value is
