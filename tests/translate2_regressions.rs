@@ -6563,3 +6563,52 @@ fn a_copy_used_by_value_in_a_branch_does_not_make_the_join_a_state() {
         assert_eq!(got, [Some(5), Some(1), Some(2), Some(3), Some(4)]);
     });
 }
+
+/// The same `if` with only plain code after it: undoing the promotion
+/// makes the join inline, so a borrow made before it and used after
+/// compiles, and Rust's drop flag keeps `g` (it was refused with "a
+/// later twait keeps `g`", with no twait after it).
+#[tamed]
+fn moved_in_a_branch_of_a_quiet_join(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let first = v.first();
+    let g = Noisy("g", log.clone());
+    if k < 2 {
+        if k == 0 {
+            twait! { tame::asap(mkevent!()); }
+            return 1;
+        }
+    } else if k == 7 {
+        drop(g);
+    }
+    log.borrow_mut().push("after");
+    *first.unwrap_or(&0)
+}
+
+fn moved_in_a_branch_of_a_quiet_join_plain(k: u32, log: Names) -> u32 {
+    let v = [k, 1];
+    let first = v.first();
+    let g = Noisy("g", log.clone());
+    if k < 2 {
+        if k == 0 {
+            return 1;
+        }
+    } else if k == 7 {
+        drop(g);
+    }
+    log.borrow_mut().push("after");
+    *first.unwrap_or(&0)
+}
+
+#[test]
+fn a_move_on_some_paths_in_a_branch_of_a_quiet_join_lets_a_borrow_live_on() {
+    on_fresh_loop(|| {
+        for k in [0, 1, 2, 7] {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| moved_in_a_branch_of_a_quiet_join(k, tamed.clone(), e));
+            let want = moved_in_a_branch_of_a_quiet_join_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -140,6 +140,10 @@ pub struct Machine<'ir> {
     /// values: `true`), not quiet: that state and those variables, for
     /// the message about a borrow it would keep.
     pub moving_joins: Vec<(StateId, Vec<(BindingId, bool)>)>,
+    /// The joins of constructs after which only ordinary statements run
+    /// (see [`quiet_tails`]) that are states all the same: one would be
+    /// inline but for a promotion in a branch, which undoing makes it.
+    pub quiet_joins: Vec<StateId>,
 }
 
 /// One step of a path: a block and the index of a statement in it.
@@ -187,6 +191,7 @@ pub fn lower<'ir>(f: &'ir Function, demoted: &HashSet<usize>) -> Machine<'ir> {
             resumes: HashMap::new(),
             promoted: Vec::new(),
             moving_joins: Vec::new(),
+            quiet_joins: Vec::new(),
         },
         memo: HashMap::new(),
         queue: Vec::new(),
@@ -597,6 +602,10 @@ impl<'ir> Lowerer<'ir> {
                     } else {
                         let then = (Some(&ifs.then), ifs.bound_from);
                         self.note_moving_join(&at, [then, (ifs.els.as_ref(), None)].into_iter());
+                        if self.quiet.contains(&(ifs as *const ir::If as usize)) {
+                            let join = self.after(&at);
+                            self.m.quiet_joins.push(join);
+                        }
                     }
                     let then = self.branch(&at, &ifs.then);
                     let els = match &ifs.els {
@@ -618,6 +627,10 @@ impl<'ir> Lowerer<'ir> {
                     } else {
                         let arms = m.arms.iter().map(|a| (Some(&a.body), a.bound_from));
                         self.note_moving_join(&at, arms);
+                        if self.quiet.contains(&(m as *const ir::Match as usize)) {
+                            let join = self.after(&at);
+                            self.m.quiet_joins.push(join);
+                        }
                     }
                     let arms = m.arms.iter().map(|a| self.branch(&at, &a.body)).collect();
                     items.push(Code::Match { stmt: m, arms });
@@ -838,8 +851,11 @@ impl<'ir> Lowerer<'ir> {
         for &(b, e) in &fx.0 {
             let given = match e {
                 // (A use by value of a `Copy` variable, `k % 2` of a
-                // `k: u32`, copies it.)
-                ir::Effect::Consume | ir::Effect::MaybeConsume if self.f.bindings[b].copy => {
+                // `k: u32`, copies it: one of a written type only if the
+                // type is std's, not one of one's own named like it.)
+                ir::Effect::Consume | ir::Effect::MaybeConsume
+                    if surely_copy(&self.f.bindings[b]) =>
+                {
                     continue
                 }
                 ir::Effect::Consume
@@ -1008,6 +1024,41 @@ fn quiet_tails<'ir>(
         }
         quiet &= matches!(s, Stmt::Plain(_));
     }
+}
+
+/// Whether a binding judged `Copy` surely is: by its initializer (a
+/// number, a comparison), or by a written type that is a primitive or a
+/// shared reference (a type of one's own may be named `Instant`).
+fn surely_copy(b: &ir::Binding) -> bool {
+    b.copy
+        && match &b.ty {
+            None => true,
+            Some(syn::Type::Reference(r)) => r.mutability.is_none(),
+            Some(syn::Type::Path(p)) => {
+                p.qself.is_none()
+                    && p.path.get_ident().is_some_and(|i| {
+                        matches!(
+                            i.to_string().as_str(),
+                            "u8" | "u16"
+                                | "u32"
+                                | "u64"
+                                | "u128"
+                                | "usize"
+                                | "i8"
+                                | "i16"
+                                | "i32"
+                                | "i64"
+                                | "i128"
+                                | "isize"
+                                | "f32"
+                                | "f64"
+                                | "bool"
+                                | "char"
+                        )
+                    })
+            }
+            Some(_) => false,
+        }
 }
 
 /// The key of an `if` or `match` in [`Lowerer::quiet`] (its address).

@@ -328,14 +328,16 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     // there from the same state: the join of a construct around it
     // (`if a { if b { twait!{..}; return; } } else if c { drop(g) }`,
     // then a twait), which stays a state with the promotion undone, and
-    // would drop `g` where the branches meet.)
+    // would drop `g` where the branches meet. Not when only ordinary
+    // statements follow that construct: undoing the promotion makes its
+    // join inline, and Rust's drop flag keeps `g`.)
     let kept_later = |p: usize, join: StateId, jumped_to: &[StateId], b: BindingId| {
         let inner = inner_joins.get(&p).map_or(&[][..], Vec::as_slice);
         let entries = (entered_from[join].iter())
             .filter(|s| !inner.contains(s))
             .count()
             + (m.states.iter().enumerate())
-                .filter(|(s, _)| !inner.contains(s))
+                .filter(|(s, _)| !inner.contains(s) && !m.quiet_joins.contains(&join))
                 .map(|(_, st)| gotos_besides(&st.code, join, p))
                 .sum::<usize>();
         let mut seen = vec![false; m.states.len()];
