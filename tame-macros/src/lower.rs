@@ -1034,30 +1034,7 @@ fn surely_copy(b: &ir::Binding) -> bool {
         && match &b.ty {
             None => true,
             Some(syn::Type::Reference(r)) => r.mutability.is_none(),
-            Some(syn::Type::Path(p)) => {
-                p.qself.is_none()
-                    && p.path.get_ident().is_some_and(|i| {
-                        matches!(
-                            i.to_string().as_str(),
-                            "u8" | "u16"
-                                | "u32"
-                                | "u64"
-                                | "u128"
-                                | "usize"
-                                | "i8"
-                                | "i16"
-                                | "i32"
-                                | "i64"
-                                | "i128"
-                                | "isize"
-                                | "f32"
-                                | "f64"
-                                | "bool"
-                                | "char"
-                        )
-                    })
-            }
-            Some(_) => false,
+            Some(ty) => crate::parse::syntax::primitive_scalar_type(ty),
         }
 }
 
