@@ -6612,3 +6612,136 @@ fn a_move_on_some_paths_in_a_branch_of_a_quiet_join_lets_a_borrow_live_on() {
         }
     });
 }
+
+/// A branch with no twait that moves a variable and leaves its loop
+/// (`break`, `continue`) beside code that runs on: the code after the `if`
+/// follows in the same state, so a borrow made before the `if` and used
+/// after it compiles, while the loop's exit still gets the moved
+/// variable's value on exactly the paths that kept it. It was refused with
+/// "`first` is kept across a twait".
+#[tamed]
+fn moved_by_a_branch_that_leaves_the_loop(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let a = Noisy("a", log.clone());
+    let mut n = 0;
+    for i in 0..4 {
+        twait! { tame::asap(mkevent!()); }
+        let g = Noisy("g", log.clone());
+        let first = v.first();
+        if i == k {
+            drop(a);
+            break;
+        } else if i + 2 == k {
+            drop(g);
+            continue;
+        }
+        n += *first.unwrap_or(&0);
+        log.borrow_mut().push("iter");
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after");
+    n
+}
+
+fn moved_by_a_branch_that_leaves_the_loop_plain(k: u32, log: Names) -> u32 {
+    let v = [k, 1];
+    let a = Noisy("a", log.clone());
+    let mut n = 0;
+    for i in 0..4 {
+        let g = Noisy("g", log.clone());
+        let first = v.first();
+        if i == k {
+            drop(a);
+            break;
+        } else if i + 2 == k {
+            drop(g);
+            continue;
+        }
+        n += *first.unwrap_or(&0);
+        log.borrow_mut().push("iter");
+    }
+    log.borrow_mut().push("after");
+    n
+}
+
+#[test]
+fn a_move_in_a_branch_that_leaves_the_loop_lets_a_borrow_live_on() {
+    on_fresh_loop(|| {
+        for k in 0..6 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| moved_by_a_branch_that_leaves_the_loop(k, tamed.clone(), e));
+            let want = moved_by_a_branch_that_leaves_the_loop_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}
+
+/// Two branches that run on and leave the variables alike (each moves
+/// `s` and gives `x` its value) beside one that waits and returns: no
+/// flag is needed where they meet, so the code after the `match` follows
+/// in the same state and the borrow made before it lives on, as in a
+/// plain function. It was refused with "`first` is kept across a twait".
+#[tamed]
+fn moved_alike_by_the_branches_that_run_on(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let first = v.first();
+    let s = Noisy("s", log.clone());
+    let x: Noisy;
+    match k {
+        0 => {
+            twait! { tame::asap(mkevent!()); }
+            return 9;
+        }
+        1 => {
+            drop(s);
+            x = Noisy("x1", log.clone());
+        }
+        _ => {
+            x = Noisy("x2", log.clone());
+            log.borrow_mut().push("two");
+            drop(s);
+        }
+    }
+    let n = *first.unwrap_or(&0);
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push(x.0);
+    n
+}
+
+fn moved_alike_by_the_branches_that_run_on_plain(k: u32, log: Names) -> u32 {
+    let v = [k, 1];
+    let first = v.first();
+    let s = Noisy("s", log.clone());
+    let x: Noisy;
+    match k {
+        0 => {
+            return 9;
+        }
+        1 => {
+            drop(s);
+            x = Noisy("x1", log.clone());
+        }
+        _ => {
+            x = Noisy("x2", log.clone());
+            log.borrow_mut().push("two");
+            drop(s);
+        }
+    }
+    let n = *first.unwrap_or(&0);
+    log.borrow_mut().push(x.0);
+    n
+}
+
+#[test]
+fn branches_that_move_alike_let_a_borrow_live_on() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| moved_alike_by_the_branches_that_run_on(k, tamed.clone(), e));
+            let want = moved_alike_by_the_branches_that_run_on_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

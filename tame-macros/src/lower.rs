@@ -16,7 +16,12 @@
 //! An `if`/`match` with no twait is of the spine when it is promoted (it
 //! moves a variable on some paths: see `ir::Promotion`) and not in the
 //! `demoted` set the caller passes, which `tamed::lower_and_analyze`
-//! fills with the promotions the analysis finds useless.
+//! fills with the promotions the analysis finds useless. Its join is
+//! inline by the same rule as a waiting construct's (`if c { drop(g);
+//! break; }` then code that runs on): its branches that leave pack the
+//! states they go to as their own statements say, and the one that runs
+//! through goes on in the same state, where a borrow made before the
+//! construct lives on.
 //!
 //! Each state's code starts by reopening the scopes that are open at its
 //! point (the arm rebinds their kept variables, so Rust's own scoping
@@ -277,10 +282,18 @@ impl<'ir> Lowerer<'ir> {
         // (A promotion's join is a state unless it is demoted, which
         // makes its branches ordinary code.)
         match s {
-            Stmt::If(i) if i.promoted.is_none() => self.joins_inline_if(i),
-            Stmt::Match(m) if m.promoted.is_none() => self.joins_inline_match(m),
+            Stmt::If(i) if !self.is_demoted(&i.promoted) => self.joins_inline_if(i),
+            Stmt::Match(m) if !self.is_demoted(&m.promoted) => self.joins_inline_match(m),
             _ => false,
         }
+    }
+
+    /// Whether a construct with this promotion is ordinary code: promoted
+    /// and then found useless (`demoted`).
+    fn is_demoted(&self, promoted: &Option<ir::Promotion>) -> bool {
+        promoted
+            .as_ref()
+            .is_some_and(|p| self.demoted.contains(&p.id))
     }
 
     /// Declarations per scope, in source order (the order states rebind
@@ -572,7 +585,7 @@ impl<'ir> Lowerer<'ir> {
                         return (Code::Seq(items), false);
                     }
                 }
-                Stmt::If(ifs) if ifs.promoted.is_none() && self.joins_inline_if(ifs) => {
+                Stmt::If(ifs) if self.joins_inline_if(ifs) => {
                     // The branches that get to the join run in this state:
                     // the code after the `if` follows them here.
                     let at = here();
@@ -587,7 +600,7 @@ impl<'ir> Lowerer<'ir> {
                         els: Box::new(els),
                     });
                 }
-                Stmt::Match(m) if m.promoted.is_none() && self.joins_inline_match(m) => {
+                Stmt::Match(m) if self.joins_inline_match(m) => {
                     let at = here();
                     let arms = (m.arms.iter())
                         .map(|a| self.branch_inline(&at, &a.body))
@@ -691,9 +704,9 @@ impl<'ir> Lowerer<'ir> {
 
     fn joins_inline_if(&self, ifs: &ir::If) -> bool {
         self.remembered(ifs as *const ir::If as usize, || {
-            let then = (Some(&ifs.then), ifs.bound_from.is_some());
+            let then = (Some(&ifs.then), ifs.bound_from);
             let quiet = self.quiet.contains(&(ifs as *const ir::If as usize));
-            self.joins_inline([then, (ifs.els.as_ref(), false)].into_iter(), quiet)
+            self.joins_inline([then, (ifs.els.as_ref(), None)].into_iter(), quiet)
         })
     }
 
@@ -701,7 +714,7 @@ impl<'ir> Lowerer<'ir> {
         self.remembered(m as *const ir::Match as usize, || {
             let arms = m.arms.iter();
             let quiet = self.quiet.contains(&(m as *const ir::Match as usize));
-            self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from.is_some())), quiet)
+            self.joins_inline(arms.map(|a| (Some(&a.body), a.bound_from)), quiet)
         })
     }
 
@@ -716,48 +729,78 @@ impl<'ir> Lowerer<'ir> {
     }
 
     /// Whether the construct with these branches (`None`: an `if`'s
-    /// missing `else`; with whether the branch's pattern moves the
-    /// scrutinee's variable) needs no join state: some branches run through
-    /// in the state that starts the construct, and no other gets to its
-    /// end, from any state (they wait and then leave: `return`, `break`,
-    /// `continue`). The code after the construct then follows the `if` or
-    /// `match` in the same state, so a borrow made before the construct
-    /// lives on after it, as in a plain function. Two branches or more
-    /// that run through must move nothing: what each moved would be known
-    /// only to Rust's drop flags after them, where a join state packs it
-    /// branch by branch; unless the construct is `quiet`, no state
-    /// following it, so that nothing is packed after it and Rust's drop
-    /// flags are all there is to know, as in a plain function.
+    /// missing `else`; with the variable the branch's pattern binds out of
+    /// by value, which it moves) needs no join state: some branches run
+    /// through in the state that starts the construct, and no other gets
+    /// to its end, from any state (they wait and then leave: `return`,
+    /// `break`, `continue`). The code after the construct then follows the
+    /// `if` or `match` in the same state, so a borrow made before the
+    /// construct lives on after it, as in a plain function. Two branches or
+    /// more that run through must leave the variables alike: what one
+    /// moved and another did not would be known only to Rust's drop flags
+    /// after them, where a join state packs it branch by branch. So each
+    /// moves nothing, or each surely moves (or gives a value to) the same
+    /// variables (`Ok(_) => finish(conn), Err(_) => abort(conn)`); or the
+    /// construct is `quiet`, no state following it, so that nothing is
+    /// packed after it and Rust's drop flags are all there is to know, as
+    /// in a plain function.
     fn joins_inline<'b>(
         &self,
-        branches: impl Iterator<Item = (Option<&'b Block>, bool)>,
+        branches: impl Iterator<Item = (Option<&'b Block>, Option<BindingId>)>,
         quiet: bool,
     ) -> bool {
         let mut through = 0;
-        let mut moves = false;
-        for (b, binds_by_value) in branches {
-            match b {
-                None => through += 1,
+        let mut alike = true;
+        let mut first: Option<Vec<(BindingId, bool)>> = None;
+        for (b, bound_from) in branches {
+            let moved = match b {
+                None => Vec::new(),
                 Some(b) if self.runs_through(b) => {
-                    through += 1;
-                    moves |= binds_by_value || self.moves_something(b);
+                    let mut moved = Vec::new();
+                    self.moves_in(b, &mut moved);
+                    moved.retain(|&(v, _)| !self.declared_within(v, b.scope));
+                    let mut sure = Vec::new();
+                    self.surely_moves_in(b, &mut sure);
+                    moved.extend(bound_from.map(|v| (v, false)));
+                    sure.extend(bound_from.map(|v| (v, false)));
+                    alike &= moved.iter().all(|m| sure.contains(m));
+                    moved
                 }
                 Some(b) if self.may_reach_end(b) => return false,
-                Some(_) => {}
+                Some(_) => continue,
+            };
+            through += 1;
+            let mut moved = moved;
+            moved.sort_unstable();
+            moved.dedup();
+            match &first {
+                None => first = Some(moved),
+                Some(f) => alike &= *f == moved,
             }
         }
-        through == 1 || (through > 1 && (!moves || quiet))
+        through == 1 || (through > 1 && (alike || quiet))
     }
 
-    /// Whether a block that runs through moves a variable declared before
-    /// it, or gives one declared without a value its value, on some path
-    /// (one of its own ends with it, as in a plain function).
-    fn moves_something(&self, b: &Block) -> bool {
-        let mut moved = Vec::new();
-        self.moves_in(b, &mut moved);
-        moved
-            .iter()
-            .any(|&(v, _)| !self.declared_within(v, b.scope))
+    /// The variables `b` moves (`false`) or gives their first value
+    /// (`true`) on every path through it, into `out`: in its own
+    /// statements (and its unlabeled blocks'), not in its constructs'
+    /// branches.
+    fn surely_moves_in(&self, b: &Block, out: &mut Vec<(BindingId, bool)>) {
+        for s in &b.stmts {
+            match s {
+                Stmt::Plain(p) => {
+                    let sure = p.fx.0.iter().filter(|(_, e)| {
+                        matches!(
+                            e,
+                            ir::Effect::Consume | ir::Effect::ConsumeAssigned | ir::Effect::Write
+                        )
+                    });
+                    self.fx_moved(&ir::Effects(sure.copied().collect()), out);
+                }
+                Stmt::Block(inner, None) => self.surely_moves_in(inner, out),
+                _ => {}
+            }
+        }
     }
 
     /// Whether variable `v` is declared in `scope` or a scope inside it.
@@ -817,7 +860,7 @@ impl<'ir> Lowerer<'ir> {
                 })
                 | Stmt::Match(ir::Match {
                     promoted: Some(p), ..
-                }) => self.fx_moved(&p.plain.fx, out),
+                }) if self.demoted.contains(&p.id) => self.fx_moved(&p.plain.fx, out),
                 Stmt::If(i) => {
                     out.extend(i.bound_from.map(|v| (v, false)));
                     self.fx_moved(&i.fx, out);
@@ -878,14 +921,14 @@ impl<'ir> Lowerer<'ir> {
     fn runs_through(&self, b: &Block) -> bool {
         b.stmts.iter().all(|s| match s {
             Stmt::Plain(p) => !p.diverges,
-            Stmt::If(i) if i.promoted.is_none() => self.joins_inline_if(i),
-            Stmt::Match(m) if m.promoted.is_none() => self.joins_inline_match(m),
             Stmt::If(ir::If {
                 promoted: Some(p), ..
             })
             | Stmt::Match(ir::Match {
                 promoted: Some(p), ..
             }) if self.demoted.contains(&p.id) => !p.plain.diverges,
+            Stmt::If(i) => self.joins_inline_if(i),
+            Stmt::Match(m) => self.joins_inline_match(m),
             Stmt::Block(inner, None) => self.runs_through(inner),
             _ => false,
         })

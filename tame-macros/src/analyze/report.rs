@@ -268,8 +268,26 @@ pub(super) fn report_borrows(
                      across a twait, because the function's variables move between resumes. \
                      End the guard before the twait (`drop({name})`{every}, or an inner block) \
                      and take it again after; to hold a lock across a wait, use \
-                     `tame::sync::Mutex`, whose guard borrows nothing and is kept across waits",
+                     `tame::sync::Mutex`, whose guard borrows nothing and is kept across \
+                     waits{judged}",
                     name = binding.name,
+                    // (`read`, `write`, `lock` are names of users' own
+                    // methods too, giving owned values: tungstenite's
+                    // `WebSocket::read` gives a message.)
+                    judged = match (&binding.ty, why.strip_prefix("it is bound from `")) {
+                        (Some(_), _) => String::new(),
+                        (None, Some(rest)) => format!(
+                            ". (Judged by the method's name: if it gives an owned value, not a \
+                             guard, write its type where `{}` is declared, `let {0}: T = ..`, \
+                             and it is kept as one.)",
+                            rest.split('`').next().unwrap_or_default()
+                        ),
+                        (None, None) => format!(
+                            ". (Judged by the method's name: if it gives an owned value, not a \
+                             guard, write its type, `let {}: T = ..`, and it is kept as one.)",
+                            binding.name
+                        ),
+                    },
                     paths = if flags.contains(b) {
                         " on the paths that did not move it"
                     } else {

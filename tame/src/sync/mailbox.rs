@@ -101,7 +101,11 @@ pub struct Poster<T> {
 /// unread goes with it, as any event's value does (a function that waits
 /// on a receive and something else with `twait!(r)` collects the receive
 /// before it drops `r`: `while r.queued() > 0 { twait!(r); }`, or waits
-/// with [`readable`](Self::readable), which takes nothing). Several
+/// with [`readable`](Self::readable), which takes nothing); so does one
+/// taken for a task that is cancelled before it runs again (another task
+/// run in the same turn lets its events die: stop a receiver by closing
+/// the mailbox or posting it a value that says so, where every value
+/// matters). Several
 /// tasks may wait on one mailbox: a post wakes the one that has waited
 /// longest; one woken that leaves without the value (its wait cancelled,
 /// the value taken first by another receive, a [`readable`](Self::readable)
@@ -630,7 +634,9 @@ impl<T> Drop for Mailbox<T> {
 
 /// A `Stream` of the values posted, ending once every poster is gone (or
 /// the mailbox was closed) and nothing is queued; for async code, and for
-/// a long-lived receiving future on a loop.
+/// a long-lived receiving future on a loop. Polling it needs no loop: a
+/// `Mailbox` of `Send` values is `Send`, and an executor on any thread
+/// may drive its stream (a post wakes the waker it was last polled with).
 ///
 /// ```
 /// use futures_core::Stream;

@@ -33,6 +33,12 @@
 //! swept of its dead waiters, so it holds at most about twice its live
 //! waiters. A channel's value handed to a receiver that then leaves goes
 //! with it; see [`Channel::readable`] for the wait that takes nothing.
+//! So does one handed to a task before it was doomed, even if the task
+//! has not run since: two tasks served in one turn, the first to run
+//! cancelling the other, take the other's value with it (as any event's
+//! value goes with its task). Where every value matters, stop a receiving
+//! task by telling it (close the channel, or send it a message to stop)
+//! rather than by letting its events die.
 //!
 //! A waiter whose event's callback panics (an event made with
 //! [`Event::from_fn`](crate::Event::from_fn)) holds nobody else up: the
