@@ -244,3 +244,67 @@ fn run_with_stopped_before_its_value_returns_none_and_its_function_is_cancelled(
         assert_eq!(drops.get(), 1, "cancelled: its variables dropped");
     });
 }
+
+/// `run_until` returns the value as soon as it comes, with the rest of
+/// the work left where it was (a ticker still ticking), which a later
+/// `run_once` goes on with.
+#[test]
+fn run_until_returns_with_the_value_and_leaves_the_rest() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let log: Log = Rc::default();
+        ticker(log.clone());
+        let drops = Rc::new(Cell::new(0));
+        let got = tame::run_until(|done| five_later(drops.clone(), done));
+        assert_eq!((got, drops.get()), (Some(5), 1));
+        assert_eq!(*log.borrow(), ["tick 1"], "ticked once in the 10 ms");
+        assert!(tame::run_once(None), "the ticker is still armed");
+        assert_eq!(*log.borrow(), ["tick 1", "tick 2"]);
+    });
+}
+
+/// `run_until` with a value triggered while its function starts returns
+/// it without a turn of the loop; with an event dropped untriggered, or
+/// a function that waits on what nothing will ever do, `None`.
+#[test]
+fn run_until_at_once_and_without_a_value() {
+    on_fresh_loop(|| {
+        let ran = Rc::new(Cell::new(false));
+        let r = ran.clone();
+        tame::asap(Event::from_fn(move |_| r.set(true)));
+        assert_eq!(tame::run_until(|done: Event<u32>| done.trigger(7)), Some(7));
+        assert_eq!(tame::run_until(|done: Event<u32>| drop(done)), None);
+        assert!(!ran.get(), "no turn ran");
+        let never = Rendezvous::<()>::new();
+        let kept = never.event(());
+        assert_eq!(
+            tame::run_until(|done| stuck(never, done)),
+            None,
+            "deadlocked"
+        );
+        assert!(ran.get(), "a turn ran while it waited");
+        drop(kept);
+    });
+}
+
+/// Waits on `r`, whose only event its caller keeps untriggered.
+#[tamed]
+fn stuck(r: Rendezvous<()>) -> u32 {
+    twait!(r);
+    1
+}
+
+/// `run_until` stopped before its value came: `None`, and its function
+/// is cancelled on the next turn, as with `run_with`.
+#[test]
+fn run_until_stopped_before_its_value_returns_none_and_its_function_is_cancelled() {
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let drops = Rc::new(Cell::new(0));
+        tame::asap(Event::from_fn(|_| tame::stop()));
+        let got = tame::run_until(|done| five_later(drops.clone(), done));
+        assert_eq!((got, drops.get()), (None, 0));
+        assert!(!tame::run_once(Some(Duration::ZERO)), "nothing left");
+        assert_eq!(drops.get(), 1, "cancelled: its variables dropped");
+    });
+}

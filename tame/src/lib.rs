@@ -554,8 +554,7 @@ pub fn prepare_loop() -> std::io::Result<()> {
 /// done)`. The loop runs until nothing can make progress, as with `run()`,
 /// not only until the value arrives (tokio's `block_on` returns then): a
 /// timer, a signal watcher or a listener still armed keeps it going. To
-/// return with the value, stop the loop when it comes:
-/// `tame::run_with(|done| f(args, done.map(|v| { tame::stop(); v })))`.
+/// return with the value as soon as it comes, use [`run_until`].
 ///
 /// `start` runs under the loop's cooperative budget, as a task `run()`
 /// runs: a function it starts whose twaits never wait (a loop over events
@@ -583,10 +582,10 @@ pub fn prepare_loop() -> std::io::Result<()> {
 /// // An event dropped untriggered: no value.
 /// assert_eq!(tame::run_with(|done: tame::Event<u32>| drop(done)), None);
 ///
-/// // An hour-long timer would keep the loop going: stop with the value.
+/// // An hour-long timer would keep `run_with` going: `run_until` returns
+/// // with the value.
 /// tame::timer(std::time::Duration::from_secs(3600), tame::Event::detached());
-/// let v = tame::run_with(|done| add_later(1, 1, done.map(|v| { tame::stop(); v })));
-/// assert_eq!(v, Some(2));
+/// assert_eq!(tame::run_until(|done| add_later(1, 1, done)), Some(2));
 /// ```
 #[track_caller]
 pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
@@ -603,6 +602,54 @@ pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
     slot.take()
 }
 
+/// Calls `start` with an event and runs the loop until that event comes
+/// back: returns its value as soon as it is triggered, leaving the rest of
+/// the loop's work where it is (tasks blocked, timers armed, listeners
+/// open), for a later [`run`] or `run_until` to go on with; as tokio's
+/// `block_on` and `LocalSet::run_until` return when their future is done.
+/// [`run_with`] runs until nothing can make progress instead.
+///
+/// `None` as for `run_with`: the event dropped untriggered (the function
+/// was cancelled, or panicked out of a turn before), the loop stopped
+/// ([`stop`]) before the value came, or the function waiting when nothing
+/// left can end its wait. Its event goes with `run_until` then, and the
+/// function is cancelled on the loop's next turn. A value triggered while
+/// `start` runs returns at once, with no turn of the loop.
+///
+/// # Panics
+///
+/// As [`run`]: a panic inside a tamed function propagates, and calling it
+/// from inside the loop panics.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn add_later(a: u32, b: u32) -> u32 {
+///     twait! { tame::asap(mkevent!()); }
+///     a + b
+/// }
+///
+/// // Work that outlives the value: an hour-long timer.
+/// let r = tame::Rendezvous::<()>::new();
+/// tame::timer(Duration::from_secs(3600), r.event(()));
+/// assert_eq!(tame::run_until(|done| add_later(2, 3, done)), Some(5));
+/// assert_eq!(r.pending(), 1, "the timer is still armed");
+/// ```
+#[track_caller]
+pub fn run_until<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
+    driver::refuse_nested("run_until");
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot(());
+    // Under a turn's budget, as `run_with` starts its function.
+    driver::budgeted(|| start(ev));
+    while !slot.is_back() && driver::run_once(None) {}
+    slot.take()
+}
+
 /// Makes [`run`] return after its current turn, leaving the rest of the
 /// work where it is (Tamer's `break_loop`): tasks stay blocked, timers
 /// armed, and a later `run()` or [`run_once`] goes on with them.
@@ -612,8 +659,8 @@ pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
 /// it stops the next `run()` after its first turn, or is taken by the next
 /// [`run_once`], which returns `false` for a turn in which (or before
 /// which, outside the loop) `stop()` was called. (A function
-/// [`run_with`] started is the exception to "stays": its event goes with
-/// `run_with`, which returns `None`, and it is cancelled.)
+/// [`run_with`] or [`run_until`] started is the exception to "stays": its
+/// event goes with them, they return `None`, and it is cancelled.)
 ///
 /// It acts on the calling thread's loop only: each thread has its own, and
 /// a call from another thread (a Ctrl-C handler's, a supervisor's) stops
