@@ -301,3 +301,64 @@ fn rendezvous_stream_polled_by_a_hand_written_executor() {
     assert_eq!(*got.borrow(), [0, 1, 2, 3]);
     assert!(polls <= 5);
 }
+
+/// What `event_map`'s ids say in the tests below.
+#[derive(Debug, PartialEq)]
+enum Got {
+    Number(Option<u32>),
+    Plain(&'static str),
+}
+
+/// `event_map`: the id is made from the value when the event comes back
+/// (`None` for one dropped untriggered), in trigger order among the
+/// rendezvous' other events.
+#[test]
+fn event_map_makes_the_id_from_the_value() {
+    let r = Rendezvous::<Got>::new();
+    let a = r.event_map(Got::Number);
+    let b = r.event(Got::Plain("b"));
+    let c = r.event_map(Got::Number);
+    assert_eq!(r.pending(), 3);
+    b.trigger(());
+    a.trigger(7);
+    drop(c);
+    assert_eq!(r.pending(), 0);
+    let ids: Vec<Got> = std::iter::from_fn(|| r.try_next()).collect();
+    assert_eq!(
+        ids,
+        [Got::Plain("b"), Got::Number(Some(7)), Got::Number(None)]
+    );
+}
+
+/// A cancelled rendezvous takes nothing: `to_id` does not run, and the
+/// value goes with the event.
+#[test]
+fn event_map_after_a_cancel_makes_no_id() {
+    let r = Rendezvous::<Got>::new();
+    let ran = Rc::new(RefCell::new(false));
+    let seen = ran.clone();
+    let ev = r.event_map(move |v: Option<u32>| {
+        *seen.borrow_mut() = true;
+        Got::Number(v)
+    });
+    r.cancel();
+    ev.trigger(1);
+    assert!(!*ran.borrow());
+    assert_eq!((r.pending(), r.try_next()), (0, None));
+}
+
+/// A `to_id` that panics: the panic goes out of the trigger, and the
+/// event has come back with no id, so a task waiting on the rendezvous is
+/// not left waiting for it.
+#[test]
+fn event_map_whose_to_id_panics_comes_back_without_an_id() {
+    let r = Rc::new(Rendezvous::<Got>::new());
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let ev = r.event_map(|_: Option<u32>| -> Got { panic!("no id for you") });
+    collect_task(r.clone(), out.clone());
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ev.trigger(3)));
+    assert_eq!(panic_message(caught.unwrap_err()), "no id for you");
+    assert_eq!(r.pending(), 0);
+    tame::run();
+    assert!(out.borrow().is_empty(), "the collector ended with no id");
+}

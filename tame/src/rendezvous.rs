@@ -373,6 +373,18 @@ impl<I> Ticket<I> {
         }
     }
 
+    /// A ticket whose id is made when its event comes back
+    /// ([`MapNode`]).
+    fn unnamed(rendezvous: &Rc<Shared<I>>) -> Self {
+        rendezvous.outstanding.set(rendezvous.outstanding.get() + 1);
+        Ticket {
+            rendezvous: rendezvous.clone(),
+            epoch: rendezvous.epoch.get(),
+            id: Cell::new(None),
+            watch: Cell::new(UNWATCHED),
+        }
+    }
+
     /// Whether the rendezvous still listens to this event's epoch.
     fn is_live(&self) -> bool {
         self.epoch == self.rendezvous.epoch.get()
@@ -513,6 +525,51 @@ impl<I, T> Sink<T> for Node<I, T> {
 impl<I, T> HasSlot<T> for Node<I, T> {
     fn slot_cell(&self) -> &SlotCell<T> {
         &self.slot
+    }
+}
+
+/// An event of a rendezvous whose id is made from its value when it comes
+/// back: what [`Rendezvous::event_map`] makes.
+struct MapNode<I, T> {
+    ticket: Ticket<I>,
+    to_id: Cell<Option<ToId<T, I>>>,
+}
+
+/// What makes a [`MapNode`]'s id from its value.
+type ToId<T, I> = Box<dyn FnOnce(Option<T>) -> I>;
+
+impl<I, T> Sink<T> for MapNode<I, T> {
+    fn complete(self: Rc<Self>, value: Option<T>) {
+        /// Comes back even if `to_id` panics: the rendezvous then counts
+        /// the event as back, with no id, and its waiter is not left
+        /// waiting for it.
+        struct Back<'a, I>(&'a Ticket<I>);
+        impl<I> Drop for Back<'_, I> {
+            fn drop(&mut self) {
+                self.0.come_back();
+            }
+        }
+        let t = &self.ticket;
+        t.unwatch();
+        let _back = Back(t);
+        if let Some(to_id) = self.to_id.take() {
+            // Not for a cancelled rendezvous, which would drop the id.
+            if t.is_live() {
+                t.id.set(Some(to_id(value)));
+            }
+        }
+    }
+
+    fn is_live(&self) -> bool {
+        self.ticket.is_listening()
+    }
+
+    fn watch(&self, id: WaitId) -> bool {
+        self.ticket.watch(id)
+    }
+
+    fn unwatch(&self) {
+        self.ticket.unwatch();
     }
 }
 
@@ -776,6 +833,55 @@ impl<I> Rendezvous<I> {
         });
         let slot = Slot::from_node(node.clone());
         (Event::from_sink(node), slot)
+    }
+
+    /// Makes an `Event<T>` whose id is made from its value when it comes
+    /// back: `to_id(Some(value))` when triggered, `to_id(None)` when
+    /// dropped untriggered (an event dropped untriggered reports its id,
+    /// as any does). No slot to declare: the id carries the value, which
+    /// suits waiting on several kinds of events at once (tokio's
+    /// `select!`), with an enum variant per kind as `to_id`.
+    ///
+    /// `to_id` runs when the event comes back (inside the trigger's
+    /// call); not at all if the rendezvous was cancelled or dropped first,
+    /// when the value goes with it. If it panics, the event comes back
+    /// with no id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::{tamed, twait, Rendezvous};
+    ///
+    /// enum Wake {
+    ///     Line(Option<String>),
+    ///     Tick,
+    /// }
+    ///
+    /// #[tamed]
+    /// fn first_line_or_tick(lines: tame::sync::Channel<String>) -> String {
+    ///     let r = Rendezvous::new();
+    ///     lines.recv(r.event_map(Wake::Line));
+    ///     tame::timer(Duration::from_millis(10), r.event(Wake::Tick));
+    ///     match twait!(r) {
+    ///         Some(Wake::Line(Some(line))) => line,
+    ///         Some(Wake::Line(None)) => "closed".to_string(),
+    ///         Some(Wake::Tick) | None => "tick".to_string(),
+    ///     }
+    /// }
+    ///
+    /// let ch = tame::sync::Channel::new();
+    /// ch.try_send("hello".to_string()).unwrap();
+    /// assert_eq!(tame::run_until(|done| first_line_or_tick(ch, done)).as_deref(), Some("hello"));
+    /// ```
+    pub fn event_map<T: 'static>(&self, to_id: impl FnOnce(Option<T>) -> I + 'static) -> Event<T>
+    where
+        I: 'static,
+    {
+        Event::from_sink(Rc::new(MapNode {
+            ticket: Ticket::unnamed(&self.shared),
+            to_id: Cell::new(Some(Box::new(to_id))),
+        }))
     }
 
     /// An event reporting `id` whose value goes to `inbox` with `captures`.
