@@ -6745,3 +6745,69 @@ fn branches_that_move_alike_let_a_borrow_live_on() {
         }
     });
 }
+
+/// Branches that move the same variable, one of which gives it a new
+/// value after (`drop(s); s = new()`), or gives a variable declared
+/// without one a value, moves it and gives it another: they do not leave
+/// it alike, and the new value lives to the end of its scope, past the
+/// twait, as in a plain function (it was dropped at the twait).
+#[tamed]
+#[allow(unused_assignments)] // the values given again are only dropped: the form under test
+fn moved_by_both_and_given_again_by_one(k: u32, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    let mut x: Noisy;
+    match k {
+        1 => {
+            drop(s);
+            s = Noisy("s2", log.clone());
+            x = Noisy("x1", log.clone());
+            drop(x);
+            x = Noisy("x3", log.clone());
+        }
+        _ => {
+            log.borrow_mut().push("other");
+            drop(s);
+            x = Noisy("x2", log.clone());
+            drop(x);
+        }
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    k
+}
+
+#[allow(unused_assignments)]
+fn moved_by_both_and_given_again_by_one_plain(k: u32, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    let mut x: Noisy;
+    match k {
+        1 => {
+            drop(s);
+            s = Noisy("s2", log.clone());
+            x = Noisy("x1", log.clone());
+            drop(x);
+            x = Noisy("x3", log.clone());
+        }
+        _ => {
+            log.borrow_mut().push("other");
+            drop(s);
+            x = Noisy("x2", log.clone());
+            drop(x);
+        }
+    }
+    log.borrow_mut().push("end");
+    k
+}
+
+#[test]
+fn a_variable_given_a_new_value_by_one_branch_is_not_moved_alike() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| moved_by_both_and_given_again_by_one(k, tamed.clone(), e));
+            let want = moved_by_both_and_given_again_by_one_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

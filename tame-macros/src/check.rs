@@ -156,6 +156,32 @@ fn owned_instead(ty: &syn::Type) -> String {
     if let Some(owned) = shared.filter(|_| r.mutability.is_none()) {
         return format!("Take a {owned}");
     }
+    // What is unsized cannot be taken by value: its owned form, and how
+    // to share it.
+    let unsized_owned = match inner.as_str() {
+        "str" => Some(("String".to_owned(), "Rc<str>".to_owned())),
+        "OsStr" | "std::ffi::OsStr" => Some(("OsString".to_owned(), "Rc<OsStr>".to_owned())),
+        "CStr" | "std::ffi::CStr" => Some(("CString".to_owned(), "Rc<CStr>".to_owned())),
+        "Path" | "std::path::Path" => Some(("PathBuf".to_owned(), "Rc<Path>".to_owned())),
+        dyn_trait if dyn_trait.starts_with("dyn ") => {
+            Some((format!("Box<{dyn_trait}>"), format!("Rc<{dyn_trait}>")))
+        }
+        slice if slice.starts_with('[') && slice.ends_with(']') && !slice.contains(';') => {
+            let item = &slice[1..slice.len() - 1];
+            Some((format!("Vec<{item}>"), format!("Rc<[{item}]>")))
+        }
+        _ => None,
+    };
+    if let Some((owned, shared)) = unsized_owned {
+        return if r.mutability.is_some() {
+            format!(
+                "Take an owned `{owned}` and give it back in the return value, or share it as \
+                 `Rc<RefCell<{owned}>>`"
+            )
+        } else {
+            format!("Take an owned `{owned}`, or share it as `{shared}`")
+        };
+    }
     if r.mutability.is_some() {
         return format!(
             "Take the value itself (`{inner}`) and give it back in the return value, or share it \

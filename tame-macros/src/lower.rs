@@ -764,6 +764,15 @@ impl<'ir> Lowerer<'ir> {
                     moved.extend(bound_from.map(|v| (v, false)));
                     sure.extend(bound_from.map(|v| (v, false)));
                     alike &= moved.iter().all(|m| sure.contains(m));
+                    // Moved and given a value again (`drop(s); s = new()`,
+                    // `x = a(); eat(x);` of a `let x;`), on some path or
+                    // all: what it holds at the end is not what its moves
+                    // say.
+                    let mut written = Vec::new();
+                    writes_in(b, &mut written);
+                    alike &= !moved.iter().any(|&(v, given)| {
+                        !given && (written.contains(&v) || moved.contains(&(v, true)))
+                    });
                     moved
                 }
                 Some(b) if self.may_reach_end(b) => return false,
@@ -1079,6 +1088,62 @@ fn surely_copy(b: &ir::Binding) -> bool {
             Some(syn::Type::Reference(r)) => r.mutability.is_none(),
             Some(ty) => crate::parse::syntax::primitive_scalar_type(ty),
         }
+}
+
+/// The variables `b` assigns anywhere in it (in its constructs' branches,
+/// its loops, its blocks; a use by value after an assignment counts),
+/// into `out`.
+fn writes_in(b: &Block, out: &mut Vec<BindingId>) {
+    fn fx(fx: &ir::Effects, out: &mut Vec<BindingId>) {
+        for &(v, e) in &fx.0 {
+            let writes = matches!(
+                e,
+                ir::Effect::Write
+                    | ir::Effect::MaybeWrite
+                    | ir::Effect::ConsumeAssigned
+                    | ir::Effect::MaybeConsumeAssigned
+            );
+            if writes && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    for s in &b.stmts {
+        match s {
+            Stmt::Plain(p) => fx(&p.fx, out),
+            Stmt::If(i) => {
+                if let Some(p) = &i.promoted {
+                    fx(&p.plain.fx, out);
+                }
+                fx(&i.fx, out);
+                writes_in(&i.then, out);
+                if let Some(e) = &i.els {
+                    writes_in(e, out);
+                }
+            }
+            Stmt::Match(m) => {
+                if let Some(p) = &m.promoted {
+                    fx(&p.plain.fx, out);
+                }
+                fx(&m.fx, out);
+                for a in &m.arms {
+                    if let Some((_, g)) = &a.guard {
+                        fx(g, out);
+                    }
+                    writes_in(&a.body, out);
+                }
+            }
+            Stmt::Loop(l) => {
+                match &l.head {
+                    LoopHead::While { fx: f, .. } => fx(f, out),
+                    LoopHead::For { .. } | LoopHead::Loop => {}
+                }
+                writes_in(&l.body, out);
+            }
+            Stmt::Block(inner, _) => writes_in(inner, out),
+            Stmt::Jump(_) | Stmt::Wait(_) => {}
+        }
+    }
 }
 
 /// The key of an `if` or `match` in [`Lowerer::quiet`] (its address).
