@@ -384,8 +384,8 @@ pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
         }
         "must_use" => {
             "#[must_use] on a #[tamed] function would warn at every call, the right ones too: \
-             the function itself returns `()`, its value comes through its event (`mkevent!(x)` \
-             uses it); remove it"
+             the function itself returns `()`, and what it gives back comes through an event \
+             (its value's, which `mkevent!(x)` uses, or one it takes); remove it"
         }
         "track_caller" => {
             "#[track_caller] has no effect on a #[tamed] function: its body runs as a task \

@@ -546,13 +546,27 @@ impl Signature {
         if let ReturnType::Type(_, ty) = &sig.output {
             let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
             if !unit {
-                // Named for the documentation (rustdoc prints the name);
-                // a parameter of the user's called `done` keeps that name.
-                let taken = sig.inputs.iter().any(
-                    |i| matches!(i, FnArg::Typed(t) if matches!(&*t.pat, Pat::Ident(p) if p.ident == "done")),
-                );
-                let name = if taken { "tame_done" } else { "done" };
-                let d = proc_macro2::Ident::new(name, Span::mixed_site());
+                // Named for the documentation (rustdoc prints the name):
+                // `done`, or, when a parameter of the user's (or a name
+                // its pattern binds) is so called, `tame_done`, `tame_done2`,
+                // .., so that the docs name it apart.
+                let taken: Vec<String> = (f.sig.inputs.iter())
+                    .filter_map(|i| match i {
+                        FnArg::Typed(t) => Some(parse::syntax::pattern_bindings(
+                            &t.pat,
+                            parse::syntax::PatPlace::Irrefutable,
+                        )),
+                        FnArg::Receiver(_) => None,
+                    })
+                    .flatten()
+                    .map(|b| b.ident.to_string())
+                    .collect();
+                let name = ["done".to_owned(), "tame_done".to_owned()]
+                    .into_iter()
+                    .chain((2..).map(|n| format!("tame_done{n}")))
+                    .find(|n| !taken.contains(n))
+                    .unwrap_or_default();
+                let d = proc_macro2::Ident::new(&name, Span::mixed_site());
                 // `-> &str` of `&'static self` or of one `&'static str`
                 // parameter: the lifetime elision gives it, written out
                 // (in a parameter's type it would be a fresh one).

@@ -394,6 +394,13 @@ fn the_value_parameter_does_not_repeat_a_users_name() {
         taken.contains("done : u32 , tame_done : :: tame :: Event < u32 >"),
         "{taken}"
     );
+    // Both taken, one of them inside a pattern.
+    let both =
+        sig(quote! { fn f((done, x): (u32, u32), tame_done: u32) -> u32 { done + x + tame_done } });
+    assert!(
+        both.contains("tame_done : u32 , tame_done2 : :: tame :: Event < u32 >"),
+        "{both}"
+    );
 }
 
 /// A plain parameter after a pattern one is bound again at the body's
