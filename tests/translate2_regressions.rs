@@ -6811,3 +6811,37 @@ fn a_variable_given_a_new_value_by_one_branch_is_not_moved_alike() {
         }
     });
 }
+
+/// An arm that binds a `Copy` scrutinee by value (`x if x % 2 == 1` on a
+/// `k: u32`) moves nothing: beside an arm that waits and returns, the code
+/// after the `match` runs on in the same state, and a borrow made before
+/// it lives on (it was refused with "kept across a twait").
+#[tamed]
+fn borrow_after_an_arm_binding_a_copy(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let first = v.first();
+    match k {
+        6 | 7 => {
+            twait! { tame::asap(mkevent!()); }
+            return 1;
+        }
+        x if x % 2 == 1 => log.borrow_mut().push("one"),
+        _ => log.borrow_mut().push("other"),
+    }
+    let n = *first.unwrap_or(&0);
+    twait! { tame::asap(mkevent!()); }
+    n + k
+}
+
+#[test]
+fn an_arm_binding_a_copy_does_not_make_the_join_a_state() {
+    on_fresh_loop(|| {
+        let log: Names = Names::default();
+        let got: Vec<_> = [1, 2, 6]
+            .into_iter()
+            .map(|k| result_of(|e| borrow_after_an_arm_binding_a_copy(k, log.clone(), e)))
+            .collect();
+        assert_eq!(got, [Some(2), Some(4), Some(1)]);
+        assert_eq!(*log.borrow(), ["one", "other"]);
+    });
+}

@@ -761,6 +761,7 @@ impl<'ir> Lowerer<'ir> {
                     moved.retain(|&(v, _)| !self.declared_within(v, b.scope));
                     let mut sure = Vec::new();
                     self.surely_moves_in(b, &mut sure);
+                    let bound_from = self.moved_by_pattern(bound_from);
                     moved.extend(bound_from.map(|v| (v, false)));
                     sure.extend(bound_from.map(|v| (v, false)));
                     alike &= moved.iter().all(|m| sure.contains(m));
@@ -812,6 +813,12 @@ impl<'ir> Lowerer<'ir> {
         }
     }
 
+    /// The variable a branch's pattern binds out of by value, if that
+    /// moves it: not one surely `Copy` (`x if x == 1` on a `k: u32`).
+    fn moved_by_pattern(&self, bound_from: Option<BindingId>) -> Option<BindingId> {
+        bound_from.filter(|&v| !surely_copy(&self.f.bindings[v]))
+    }
+
     /// Whether variable `v` is declared in `scope` or a scope inside it.
     fn declared_within(&self, v: BindingId, scope: ScopeId) -> bool {
         let mut at = Some(self.f.bindings[v].scope);
@@ -840,7 +847,7 @@ impl<'ir> Lowerer<'ir> {
                 None => through += 1,
                 Some(b) if self.runs_through(b) => {
                     through += 1;
-                    moved.extend(bound_from.map(|v| (v, false)));
+                    moved.extend(self.moved_by_pattern(bound_from).map(|v| (v, false)));
                     let mut in_b = Vec::new();
                     self.moves_in(b, &mut in_b);
                     in_b.retain(|&(v, _)| !self.declared_within(v, b.scope));
@@ -871,7 +878,7 @@ impl<'ir> Lowerer<'ir> {
                     promoted: Some(p), ..
                 }) if self.demoted.contains(&p.id) => self.fx_moved(&p.plain.fx, out),
                 Stmt::If(i) => {
-                    out.extend(i.bound_from.map(|v| (v, false)));
+                    out.extend(self.moved_by_pattern(i.bound_from).map(|v| (v, false)));
                     self.fx_moved(&i.fx, out);
                     for branch in [Some(&i.then), i.els.as_ref()].into_iter().flatten() {
                         if self.runs_through(branch) {
@@ -882,7 +889,7 @@ impl<'ir> Lowerer<'ir> {
                 Stmt::Match(m) => {
                     self.fx_moved(&m.fx, out);
                     for a in &m.arms {
-                        out.extend(a.bound_from.map(|v| (v, false)));
+                        out.extend(self.moved_by_pattern(a.bound_from).map(|v| (v, false)));
                         if let Some((_, fx)) = &a.guard {
                             self.fx_moved(fx, out);
                         }
