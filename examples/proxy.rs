@@ -92,9 +92,9 @@ struct StopBy {
 }
 
 /// What an accept loop wakes up for.
-#[derive(Clone, Copy)]
 enum Wake {
-    Accepted,
+    /// What an accept gave (`None`: the listener closed under it).
+    Accepted(Option<io::Result<(TcpStream, SocketAddr)>>),
     /// Time to accept again after a failed accept.
     Retry,
     Signal(Signal),
@@ -113,7 +113,6 @@ static LISTENING: AtomicUsize = AtomicUsize::new(0);
 fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
     tvars! {
         let r = Rendezvous::<Wake>::new();
-        let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
         let failures = Rc::new(RefCell::new(FailureReport::new(Duration::from_secs(1))));
     }
     if stop.watch_signals {
@@ -131,27 +130,23 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
         log_line!("proxy: cannot wait for the word to stop: {e}");
         std::process::exit(1);
     }
-    listener.accept(mkevent!(r, Wake::Accepted, accepted));
+    listener.accept(r.event_map(Wake::Accepted));
     loop {
         match twait!(r) {
-            Some(Wake::Accepted) => {
-                match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
-                    Ok((client, peer)) => {
-                        relay(client, peer, upstream, failures.clone());
-                        listener.accept(mkevent!(r, Wake::Accepted, accepted));
-                    }
-                    Err(e) => {
-                        // Out of fds, most likely. The connection is still
-                        // queued and the listener readable: accepting again
-                        // at once would spin.
-                        failures.borrow_mut().failed(move |n| {
-                            format!("proxy: accept: {e} {}", since_the_last_report(n))
-                        });
-                        tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
-                    }
-                }
+            Some(Wake::Accepted(Some(Ok((client, peer))))) => {
+                relay(client, peer, upstream, failures.clone());
+                listener.accept(r.event_map(Wake::Accepted));
             }
-            Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
+            Some(Wake::Accepted(Some(Err(e)))) => {
+                // Out of fds, most likely. The connection is still queued
+                // and the listener readable: accepting again at once would
+                // spin.
+                failures
+                    .borrow_mut()
+                    .failed(move |n| format!("proxy: accept: {e} {}", since_the_last_report(n)));
+                tame::timer(Duration::from_millis(10), mkevent!(r, Wake::Retry));
+            }
+            Some(Wake::Retry) => listener.accept(r.event_map(Wake::Accepted)),
             Some(Wake::Signal(sig)) => {
                 // Before anything else: a second Ctrl-C or SIGTERM that
                 // comes while the open connections finish ends the process.
@@ -163,7 +158,7 @@ fn accept_loop(listener: TcpListener, upstream: Upstream, stop: StopBy) {
                 log_line!("proxy: {sig}: shutting down");
                 break;
             }
-            Some(Wake::Told) | None => break,
+            Some(Wake::Told | Wake::Accepted(None)) | None => break,
         }
     }
     // Closing cancels the accept that waits and refuses new connections

@@ -174,9 +174,10 @@ use tame_suite::http::{self, Head, Inbox, Located, Method, Next, ParseError};
 use tame_suite::{log_line, FailureReport};
 
 /// What the accept loop wakes up for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 enum Wake {
-    Accepted,
+    /// What an accept gave (`None`: the listener closed under it).
+    Accepted(Option<io::Result<(TcpStream, SocketAddr)>>),
     /// Time to try accepting again after a failure.
     Retry,
     Signal(Signal),
@@ -232,7 +233,6 @@ impl Trouble {
 fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
     tvars! {
         let r = Rendezvous::<Wake>::new();
-        let mut accepted: io::Result<(TcpStream, SocketAddr)> = Err(io::ErrorKind::NotConnected.into());
         let mut trouble = Trouble::new();
     }
     if first {
@@ -249,44 +249,40 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
         // loop's eventfd).
         tame::spawn(STOP.told(), mkevent!(r, Wake::Stop));
     }
-    listener.accept(mkevent!(r, Wake::Accepted, accepted));
+    listener.accept(r.event_map(Wake::Accepted));
     loop {
         match twait!(r) {
-            Some(Wake::Accepted) => {
-                match std::mem::replace(&mut accepted, Err(io::ErrorKind::NotConnected.into())) {
-                    Ok((stream, _peer)) => {
-                        trouble.backoff = Duration::from_millis(1);
-                        let _ = stream.set_nodelay(true);
-                        serve(Rc::new(Conn::new(stream)), site.clone(), Inbox::new(), None);
-                        listener.accept(mkevent!(r, Wake::Accepted, accepted));
-                    }
-                    Err(e) => {
-                        let shed = if out_of_fds(&e) {
-                            // A few percent of the connections (at least one)
-                            // per failure: room for a burst of new ones.
-                            conns::shed((conns::live() / 32).clamp(1, 64))
-                        } else {
-                            0
-                        };
-                        trouble.failed(e, shed);
-                        if conns::shedding() {
-                            // Accept again once one of those has closed (it
-                            // will, at its next turn; the timeout is a guard).
-                            conns::on_free(tame::with_timeout(
-                                Duration::from_millis(100),
-                                mkevent!(r, Wake::Retry),
-                            ));
-                        } else {
-                            // Nothing to shed (every connection is busy, or
-                            // the error is another): the listener is still
-                            // readable, so wait instead of spinning.
-                            tame::timer(trouble.backoff, mkevent!(r, Wake::Retry));
-                            trouble.backoff = (trouble.backoff * 2).min(MAX_BACKOFF);
-                        }
-                    }
+            Some(Wake::Accepted(Some(Ok((stream, _peer))))) => {
+                trouble.backoff = Duration::from_millis(1);
+                let _ = stream.set_nodelay(true);
+                serve(Rc::new(Conn::new(stream)), site.clone(), Inbox::new(), None);
+                listener.accept(r.event_map(Wake::Accepted));
+            }
+            Some(Wake::Accepted(Some(Err(e)))) => {
+                let shed = if out_of_fds(&e) {
+                    // A few percent of the connections (at least one) per
+                    // failure: room for a burst of new ones.
+                    conns::shed((conns::live() / 32).clamp(1, 64))
+                } else {
+                    0
+                };
+                trouble.failed(e, shed);
+                if conns::shedding() {
+                    // Accept again once one of those has closed (it will,
+                    // at its next turn; the timeout is a guard).
+                    conns::on_free(tame::with_timeout(
+                        Duration::from_millis(100),
+                        mkevent!(r, Wake::Retry),
+                    ));
+                } else {
+                    // Nothing to shed (every connection is busy, or the
+                    // error is another): the listener is still readable,
+                    // so wait instead of spinning.
+                    tame::timer(trouble.backoff, mkevent!(r, Wake::Retry));
+                    trouble.backoff = (trouble.backoff * 2).min(MAX_BACKOFF);
                 }
             }
-            Some(Wake::Retry) => listener.accept(mkevent!(r, Wake::Accepted, accepted)),
+            Some(Wake::Retry) => listener.accept(r.event_map(Wake::Accepted)),
             Some(Wake::Signal(sig)) => {
                 // Before anything else: a second Ctrl-C or SIGTERM, while
                 // the open connections finish, ends the process at once.
@@ -307,7 +303,7 @@ fn accept_loop(listener: TcpListener, site: Rc<Site>, first: bool) {
                 STOP.listener_closed();
                 break;
             }
-            None => break,
+            Some(Wake::Accepted(None)) | None => break,
         }
     }
     // Cancelling `r` drops the other signal's wait (and, if the loop ended
