@@ -591,3 +591,50 @@ fn an_event_parameter_handed_on_after_a_twait_no_longer_cancels_the_function() {
         STASH.with(|s| s.borrow_mut().clear());
     });
 }
+
+/// A doomed function woken by one event of its own rendezvous (triggered
+/// or dropped) before the loop cancels it: a value sent in that window to
+/// another of its events stays in the channel, as it does when nothing
+/// woke it (it went with the function).
+#[test]
+fn a_doomed_function_woken_by_another_event_still_loses_no_value() {
+    #[derive(Debug)]
+    #[allow(dead_code)] // read through `Debug`
+    enum Wake {
+        Job(Option<u32>),
+        Other(Option<()>),
+    }
+
+    #[tamed]
+    fn worker(jobs: tame::sync::Channel<u32>, other: Rc<RefCell<Vec<Event>>>) -> String {
+        let r = Rendezvous::new();
+        jobs.recv(r.event_map(Wake::Job));
+        other.borrow_mut().push(r.event_map(Wake::Other));
+        let w = twait!(r);
+        format!("{w:?}")
+    }
+
+    on_fresh_loop(|| {
+        for trigger_other in [false, true] {
+            let jobs = tame::sync::Channel::new();
+            let other = Rc::new(RefCell::new(Vec::new()));
+            let owner = Rendezvous::<()>::new();
+            worker(
+                jobs.clone(),
+                other.clone(),
+                owner.event(()).map(|_: String| ()),
+            );
+            tame::run_once(Some(Duration::ZERO));
+            drop(owner); // the worker is doomed
+            if trigger_other {
+                for e in other.borrow_mut().drain(..) {
+                    e.trigger(());
+                }
+            }
+            jobs.send(4);
+            tame::run_once(Some(Duration::ZERO));
+            assert_eq!(jobs.len(), 1, "trigger_other = {trigger_other}");
+            assert_eq!(jobs.try_recv(), Some(4));
+        }
+    });
+}

@@ -73,6 +73,13 @@ pub(crate) struct Shared<I> {
     /// [`waiter_doomed`](Self::waiter_doomed)), as it said when it
     /// started waiting here: a task may wait on several at once.
     waiter_owns: Cell<bool>,
+    /// The task its waiter was when an event woke it, while the
+    /// rendezvous is its own, until it waits here again: doomed before it
+    /// runs (or, having run, doomed elsewhere), it takes the rendezvous
+    /// with it, so its events are dead to senders
+    /// ([`waiter_doomed`](Self::waiter_doomed)) as they were while it
+    /// waited.
+    woken: Cell<Option<TaskRef>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
     /// Ids ever taken out (or dropped by a cancel): an
@@ -186,7 +193,12 @@ impl<I> Shared<I> {
             // with a doomed future then stays with its sender (the event
             // comes back as dropped) rather than going with the future.
             Some(Waiter::Waker(w)) => w.is_doomed(),
-            None => false,
+            None => {
+                let woken = self.woken.take();
+                let doomed = woken.as_ref().is_some_and(|t| t.header().is_doomed());
+                self.woken.set(woken);
+                doomed
+            }
         };
         self.waiter.set(waiter);
         doomed
@@ -340,6 +352,10 @@ impl<I> Outstanding for Shared<I> {
             Some(Waiter::Task(t)) if std::ptr::eq(t.header(), task) => drop(t),
             other => self.waiter.set(other),
         }
+        match self.woken.take() {
+            Some(t) if std::ptr::eq(t.header(), task) => drop(t),
+            other => self.woken.set(other),
+        }
     }
 
     fn has_waiter(&self, task: &crate::task::Header) -> bool {
@@ -443,6 +459,11 @@ impl<I> Ticket<I> {
         }
         // Take the waiter out before waking it: waking touches the loop.
         if let Some(waiter) = rdv.waiter.take() {
+            if let Waiter::Task(t) = &waiter {
+                if rdv.waiter_owns.get() {
+                    rdv.woken.set(Some(t.clone()));
+                }
+            }
             waiter.wake();
         }
     }
@@ -702,6 +723,7 @@ impl<I> Rendezvous<I> {
                 queue: RefCell::new(VecDeque::new()),
                 waiter: Cell::new(None),
                 waiter_owns: Cell::new(false),
+                woken: Cell::new(None),
                 epoch: Cell::new(0),
                 taken: Cell::new(0),
                 watches: WatchSet::new(),
@@ -1029,6 +1051,8 @@ impl<I> Rendezvous<I> {
                  its own, or pass the events to the one that waits){stream_hint}"
             );
         }
+        // Waiting again: whether it is doomed is the waiter's to say.
+        drop(self.shared.woken.take());
         self.shared.waiter.set(Some(waiter));
     }
 }
@@ -1046,6 +1070,7 @@ impl<I> Drop for Rendezvous<I> {
         s.end_all();
         // Nobody can wait on a dropped rendezvous; break the waiter cycle.
         drop(s.waiter.take());
+        drop(s.woken.take());
     }
 }
 
