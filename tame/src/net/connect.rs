@@ -20,6 +20,12 @@ impl TcpStream {
     /// them (IPv4 before IPv6), until one connects. `host` may be an IPv6
     /// literal in brackets (`[::1]`), as in a URL.
     ///
+    /// Each call looks the name up itself (nothing is cached or shared
+    /// between calls, as with tokio's): a program that opens many
+    /// connections to one host looks it up once
+    /// ([`Resolver::lookup_ip`](crate::dns::Resolver::lookup_ip)) and
+    /// connects to the address with [`connect`](TcpStream::connect).
+    ///
     /// There is no timeout of its own, per address or overall, as with
     /// std's and tokio's `connect`: an address that drops the handshake
     /// (a firewall) is given up on by the kernel after about two minutes,
@@ -37,8 +43,9 @@ impl TcpStream {
     /// `/etc/resolv.conf`, say); the `dns::Error` is its inner error);
     /// or, if no address connects, the last address's error
     /// (`ConnectionRefused`, say), of that kind, its message naming the
-    /// host, the address and the OS error (whose number is not kept: the
-    /// kind says what happened). A `host` with a
+    /// host, the address and the OS error; its inner error is a
+    /// [`ConnectError`], which keeps the OS error whole (its number, for
+    /// the errors whose kind std cannot name: `EMFILE`, `ENOBUFS`). A `host` with a
     /// port in it (`"example.com:80"`) or an IPv6 zone (`"fe80::1%lo"`) is
     /// `InvalidInput`, at once.
     ///
@@ -99,15 +106,57 @@ fn host_to_look_up(host: &str) -> io::Result<String> {
     }
 }
 
-/// A connect to one of a name's addresses failed: which, and why.
+/// The inner error of [`TcpStream::connect_host`]'s `io::Error` when no
+/// address of the name connected: the name, the last address tried, and
+/// its OS error, whole.
+///
+/// ```
+/// use std::io;
+/// use tame::net::{ConnectError, TcpStream};
+/// use tame::{mkevent, tamed, twait};
+///
+/// #[tamed]
+/// fn try_port(port: u16) -> io::Result<TcpStream> {
+///     let conn: io::Result<TcpStream>;
+///     twait! { TcpStream::connect_host("127.0.0.1", port, mkevent!(conn)); }
+///     conn
+/// }
+///
+/// // A port nobody listens on.
+/// let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+/// let e = tame::run_with(|done| try_port(port, done)).unwrap().unwrap_err();
+/// assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused);
+/// let why = e.get_ref().and_then(|e| e.downcast_ref::<ConnectError>()).unwrap();
+/// assert_eq!(why.host(), "127.0.0.1");
+/// assert_eq!(why.addr().port(), port);
+/// assert!(why.io_error().raw_os_error().is_some()); // ECONNREFUSED
+/// ```
 #[derive(Debug)]
-struct ConnectFailed {
+pub struct ConnectError {
     host: String,
     addr: SocketAddr,
     source: io::Error,
 }
 
-impl std::fmt::Display for ConnectFailed {
+impl ConnectError {
+    /// The name that was looked up.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The last address tried.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its connect's error, as the OS gave it
+    /// ([`raw_os_error`](io::Error::raw_os_error) keeps the number).
+    pub fn io_error(&self) -> &io::Error {
+        &self.source
+    }
+}
+
+impl std::fmt::Display for ConnectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -121,7 +170,7 @@ impl std::fmt::Display for ConnectFailed {
 
 // `Display` writes the cause's message; its own source comes next (see
 // `dns::Error`'s `source`), and the kind is the returned `io::Error`'s.
-impl std::error::Error for ConnectFailed {
+impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.source.source()
     }
@@ -153,7 +202,7 @@ fn connect_by_name(host: String, port: u16, ev: Event<io::Result<TcpStream>>) {
         match conn {
             Ok(stream) => return ev.trigger(Ok(stream)),
             Err(source) => {
-                let failed = ConnectFailed {
+                let failed = ConnectError {
                     host: host.clone(),
                     addr,
                     source,

@@ -105,6 +105,7 @@ mod tcp;
 mod udp;
 mod unix;
 
+pub use connect::ConnectError;
 pub use listener::TcpListener;
 pub use split::{ReadHalf, WriteHalf};
 pub use tcp::TcpStream;
