@@ -644,7 +644,9 @@ impl BodyCheck<'_> {
                                  waits for nothing and goes on at once; make the events it waits \
                                  for inside it (`f(mkevent!())`). A #[tamed] function that returns \
                                  nothing can be waited for only if it takes an `Event` of its own \
-                                 (`done: Event`) and triggers it",
+                                 (`done: Event`) and triggers it. (Events of a rendezvous of your \
+                                 own, `r.event(..)` or `r.event_map(..)`, are waited for with \
+                                 `twait!(r)`.)",
                                 );
                             }
                         }
