@@ -638,3 +638,46 @@ fn a_doomed_function_woken_by_another_event_still_loses_no_value() {
         }
     });
 }
+
+/// A rendezvous that woke a function, handed on by it before it waits on
+/// another and is cancelled there: its events take values for their new
+/// holder, as any rendezvous' do (it refused them all for good).
+#[test]
+fn a_rendezvous_handed_on_after_waking_its_function_takes_values_after_its_cancel() {
+    type Stash = Rc<RefCell<Option<Rendezvous<u32>>>>;
+
+    #[tamed]
+    fn hands_on(stash: Stash, kick: Rc<RefCell<Vec<Event>>>, done: Event) {
+        let r = Rendezvous::<u32>::new();
+        kick.borrow_mut().push(r.event(1));
+        let out = r.event(2);
+        let _ = twait!(r);
+        *stash.borrow_mut() = Some(r);
+        let r2 = Rendezvous::<()>::new();
+        tame::timer(Duration::from_secs(3600), r2.event(()));
+        twait!(r2);
+        drop(out);
+        done.trigger(());
+    }
+
+    on_fresh_loop(|| {
+        tame::time::pause();
+        let stash: Stash = Rc::default();
+        let kick = Rc::new(RefCell::new(Vec::new()));
+        let owner = Rendezvous::<()>::new();
+        hands_on(stash.clone(), kick.clone(), owner.event(()));
+        tame::run_once(Some(Duration::ZERO));
+        for e in kick.borrow_mut().drain(..) {
+            e.trigger(());
+        }
+        tame::run_once(Some(Duration::ZERO)); // it hands `r` on, waits on `r2`
+        drop(owner); // doomed
+        tame::run_once(Some(Duration::ZERO)); // cancelled
+        let r = stash.borrow_mut().take().unwrap();
+        let jobs = tame::sync::Channel::<u32>::new();
+        jobs.send(5);
+        let (ev, slot) = r.event_with_slot(3);
+        jobs.recv(ev);
+        assert_eq!((slot.take(), jobs.len()), (Some(5), 0));
+    });
+}

@@ -74,11 +74,11 @@ pub(crate) struct Shared<I> {
     /// started waiting here: a task may wait on several at once.
     waiter_owns: Cell<bool>,
     /// The task its waiter was when an event woke it, while the
-    /// rendezvous is its own, until it waits here again: doomed before it
-    /// runs (or, having run, doomed elsewhere), it takes the rendezvous
-    /// with it, so its events are dead to senders
-    /// ([`waiter_doomed`](Self::waiter_doomed)) as they were while it
-    /// waited.
+    /// rendezvous is its own, until it waits here again or on another
+    /// rendezvous: doomed before it runs (or, having run, doomed at a
+    /// `twait! {}`), it takes the rendezvous with it, so its events are
+    /// dead to senders ([`waiter_doomed`](Self::waiter_doomed)) as they
+    /// were while it waited.
     woken: Cell<Option<TaskRef>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
@@ -334,6 +334,11 @@ pub(crate) trait Outstanding {
     fn forget_waiter(&self, task: &crate::task::Header);
     /// Whether `task` is its waiter.
     fn has_waiter(&self, task: &crate::task::Header) -> bool;
+    /// `task`, which an event of it woke, waits on another rendezvous:
+    /// it no longer stands for this one's owner (it may have been handed
+    /// on), and its events take values as any rendezvous' whose task is
+    /// not waiting on it.
+    fn forget_woken(&self, task: &crate::task::Header);
     /// The tasks watching its events (see `task::Header::task_watchers`).
     fn task_watchers(&self) -> Vec<WaitId>;
 }
@@ -352,6 +357,13 @@ impl<I> Outstanding for Shared<I> {
             Some(Waiter::Task(t)) if std::ptr::eq(t.header(), task) => drop(t),
             other => self.waiter.set(other),
         }
+        match self.woken.take() {
+            Some(t) if std::ptr::eq(t.header(), task) => drop(t),
+            other => self.woken.set(other),
+        }
+    }
+
+    fn forget_woken(&self, task: &crate::task::Header) {
         match self.woken.take() {
             Some(t) if std::ptr::eq(t.header(), task) => drop(t),
             other => self.woken.set(other),

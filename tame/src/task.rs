@@ -353,6 +353,9 @@ impl Header {
         self.site.set(Some(site));
         if let Some(old) = self.rendezvous.take() {
             if !Weak::ptr_eq(&old, &count) {
+                if let Some(r) = old.upgrade() {
+                    r.forget_woken(self);
+                }
                 self.keep_other_rendezvous(old, &count);
             }
         }

@@ -21,9 +21,11 @@
 //! field: a shared one may outlive it, and its events and those
 //! functions with it, so they are still served); also through a
 //! [`with_timeout`](crate::with_timeout) or
-//! [`add_timeout`](crate::add_timeout) around such an event. (An event of
-//! a rendezvous it is not waiting on at that moment still takes a value,
-//! which goes with the task; so does a function whose result goes to a
+//! [`add_timeout`](crate::add_timeout) around such an event; and for the
+//! other events of its own rendezvous that woke it last, until it waits
+//! on another (doomed before it ran, or later at a `twait! {}`). (An
+//! event of another rendezvous it is not waiting on at that moment still
+//! takes a value, which goes with the task; so does a function whose result goes to a
 //! shared rendezvous, or to an `EventFuture` a spawned future awaits.) Such a waiter is dropped on the loop's next turn,
 //! wherever it waits in the queue (behind a lock held long, on a channel
 //! polled with a timeout), and what its event holds goes with it: a permit
