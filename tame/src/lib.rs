@@ -611,9 +611,13 @@ pub fn run_with<T: 'static>(start: impl FnOnce(Event<T>)) -> Option<T> {
 ///
 /// `None` as for `run_with`: the event dropped untriggered (the function
 /// was cancelled, or panicked out of a turn before), the loop stopped
-/// ([`stop`]) before the value came, or the function waiting when nothing
-/// left can end its wait. Its event goes with `run_until` then, and the
-/// function is cancelled on the loop's next turn. A value triggered while
+/// ([`stop`]) before the value came, or the function waiting when the
+/// loop has nothing left to run. (A function that waits for what nothing
+/// will do, beside other work that goes on, a ticker or an armed timer,
+/// keeps `run_until` waiting as long as that work lasts: it cannot tell
+/// that nothing will end the function's wait.) Its event goes with
+/// `run_until` when it returns `None`, and the function is cancelled on
+/// the loop's next turn. A value triggered while
 /// `start` runs returns at once, with no turn of the loop.
 ///
 /// # Panics
