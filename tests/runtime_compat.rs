@@ -777,3 +777,44 @@ fn a_waker_kept_after_its_future_finished_wakes_nobody() {
         assert_eq!(polls.get(), 1, "the old waker woke the new future");
     });
 }
+
+/// A doomed spawned future woken by one event of the rendezvous it polls
+/// (triggered or dropped) before the loop cancels it: a value sent in that
+/// window to another of its events stays in the channel, as it does when
+/// nothing woke it (it would go with the future).
+#[test]
+fn a_doomed_future_woken_by_another_event_still_loses_no_value() {
+    #[derive(Debug)]
+    enum Wake {
+        Job,
+        Other,
+    }
+
+    on_fresh_loop(|| {
+        for trigger_other in [false, true] {
+            let jobs = tame::sync::Channel::<u32>::new();
+            let other = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let (j, o) = (jobs.clone(), other.clone());
+            let worker = async move {
+                let mut r = Rendezvous::new();
+                j.recv(r.event_map(|_: Option<u32>| Wake::Job));
+                o.borrow_mut()
+                    .push(r.event_map(|_: Option<()>| Wake::Other));
+                poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut r), cx)).await
+            };
+            let owner = Rendezvous::<()>::new();
+            tame::spawn(worker, owner.event(()).map(|_: Option<Wake>| ()));
+            tame::run_once(Some(Duration::ZERO));
+            drop(owner); // the worker is doomed
+            if trigger_other {
+                for e in other.borrow_mut().drain(..) {
+                    e.trigger(());
+                }
+            }
+            jobs.send(4);
+            tame::run_once(Some(Duration::ZERO));
+            assert_eq!(jobs.len(), 1, "trigger_other = {trigger_other}");
+            assert_eq!(jobs.try_recv(), Some(4));
+        }
+    });
+}

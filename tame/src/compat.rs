@@ -499,6 +499,15 @@ impl Wakeup {
         matches!(self, Wakeup::Spawned(key, _) if !self.is_gone() && driver::spawned_doomed(*key))
     }
 
+    /// The spawned future it wakes (`None`: a waker from elsewhere), to
+    /// ask later whether it is doomed; not a wake-up held.
+    pub(crate) fn spawned(&self) -> Option<SpawnedRef> {
+        match self {
+            Wakeup::Spawned(key, waits) => Some(SpawnedRef(*key, waits.clone())),
+            Wakeup::Waker(_) => None,
+        }
+    }
+
     pub(crate) fn wake(self) {
         match &self {
             &Wakeup::Spawned(key, _) => {
@@ -508,6 +517,17 @@ impl Wakeup {
             }
             Wakeup::Waker(waker) => waker.wake_by_ref(),
         }
+    }
+}
+
+/// A spawned future, by its key and the record that says when it ended
+/// (after which the key may be another future's).
+pub(crate) struct SpawnedRef(usize, Rc<LocalWaits>);
+
+impl SpawnedRef {
+    /// Whether the future is alive and about to be cancelled.
+    pub(crate) fn is_doomed(&self) -> bool {
+        !self.1.ended.get() && driver::spawned_doomed(self.0)
     }
 }
 

@@ -29,6 +29,21 @@ impl Waiter {
     }
 }
 
+/// Whom an event of a rendezvous woke (see `Shared::woken`).
+enum Woken {
+    Task(TaskRef),
+    Future(crate::compat::SpawnedRef),
+}
+
+impl Woken {
+    fn is_doomed(&self) -> bool {
+        match self {
+            Woken::Task(t) => t.header().is_doomed(),
+            Woken::Future(f) => f.is_doomed(),
+        }
+    }
+}
+
 /// What became of an event's id: [`Receipt`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Delivery {
@@ -73,13 +88,13 @@ pub(crate) struct Shared<I> {
     /// [`waiter_doomed`](Self::waiter_doomed)), as it said when it
     /// started waiting here: a task may wait on several at once.
     waiter_owns: Cell<bool>,
-    /// The task its waiter was when an event woke it, while the
-    /// rendezvous is its own, until it waits here again or on another
-    /// rendezvous: doomed before it runs (or, having run, doomed at a
-    /// `twait! {}`), it takes the rendezvous with it, so its events are
-    /// dead to senders ([`waiter_doomed`](Self::waiter_doomed)) as they
-    /// were while it waited.
-    woken: Cell<Option<TaskRef>>,
+    /// The task (or spawned future) its waiter was when an event woke it,
+    /// while the rendezvous is its own, until it waits here again (or a
+    /// task on another rendezvous): doomed before it runs (or, having run,
+    /// doomed at a `twait! {}`), it takes the rendezvous with it, so its
+    /// events are dead to senders ([`waiter_doomed`](Self::waiter_doomed))
+    /// as they were while it waited.
+    woken: Cell<Option<Woken>>,
     /// Bumped by `cancel` (and drop): events of an older epoch are dead.
     epoch: Cell<u64>,
     /// Ids ever taken out (or dropped by a cancel): an
@@ -195,7 +210,7 @@ impl<I> Shared<I> {
             Some(Waiter::Waker(w)) => w.is_doomed(),
             None => {
                 let woken = self.woken.take();
-                let doomed = woken.as_ref().is_some_and(|t| t.header().is_doomed());
+                let doomed = woken.as_ref().is_some_and(Woken::is_doomed);
                 self.woken.set(woken);
                 doomed
             }
@@ -358,14 +373,14 @@ impl<I> Outstanding for Shared<I> {
             other => self.waiter.set(other),
         }
         match self.woken.take() {
-            Some(t) if std::ptr::eq(t.header(), task) => drop(t),
+            Some(Woken::Task(t)) if std::ptr::eq(t.header(), task) => drop(t),
             other => self.woken.set(other),
         }
     }
 
     fn forget_woken(&self, task: &crate::task::Header) {
         match self.woken.take() {
-            Some(t) if std::ptr::eq(t.header(), task) => drop(t),
+            Some(Woken::Task(t)) if std::ptr::eq(t.header(), task) => drop(t),
             other => self.woken.set(other),
         }
     }
@@ -471,10 +486,13 @@ impl<I> Ticket<I> {
         }
         // Take the waiter out before waking it: waking touches the loop.
         if let Some(waiter) = rdv.waiter.take() {
-            if let Waiter::Task(t) = &waiter {
-                if rdv.waiter_owns.get() {
-                    rdv.woken.set(Some(t.clone()));
+            match &waiter {
+                Waiter::Task(t) if rdv.waiter_owns.get() => {
+                    rdv.woken.set(Some(Woken::Task(t.clone())))
                 }
+                Waiter::Task(_) => {}
+                // Taken for its own, as in `waiter_doomed`.
+                Waiter::Waker(w) => rdv.woken.set(w.spawned().map(Woken::Future)),
             }
             waiter.wake();
         }
