@@ -6845,3 +6845,75 @@ fn an_arm_binding_a_copy_does_not_make_the_join_a_state() {
         assert_eq!(*log.borrow(), ["one", "other"]);
     });
 }
+
+/// A `let .. else` whose `else` moves a variable and leaves a loop with a
+/// twait (run or not), a twait after the loop: on the paths that kept the
+/// variable, it lives to its scope's end and is dropped there, as in a
+/// plain function. It was dropped where the loop ended.
+#[tamed]
+fn moved_by_a_let_else_that_leaves_the_loop(k: u32, wait_in_loop: bool, log: Names) -> u32 {
+    let g = Noisy("g", log.clone());
+    let mut i = 0;
+    loop {
+        i += 1;
+        if i > 2 {
+            break;
+        }
+        let Some(n) = (i != k).then_some(i) else {
+            if k % 2 == 1 {
+                drop(g);
+            }
+            break;
+        };
+        log.borrow_mut().push(if n == 1 { "one" } else { "two" });
+        if wait_in_loop {
+            twait! { tame::asap(mkevent!()); }
+        }
+    }
+    log.borrow_mut().push("after loop");
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    i
+}
+
+fn moved_by_a_let_else_that_leaves_the_loop_plain(k: u32, log: Names) -> u32 {
+    let g = Noisy("g", log.clone());
+    let mut i = 0;
+    loop {
+        i += 1;
+        if i > 2 {
+            break;
+        }
+        let Some(n) = (i != k).then_some(i) else {
+            if k % 2 == 1 {
+                drop(g);
+            }
+            break;
+        };
+        log.borrow_mut().push(if n == 1 { "one" } else { "two" });
+    }
+    log.borrow_mut().push("after loop");
+    log.borrow_mut().push("end");
+    i
+}
+
+#[test]
+fn a_move_in_a_let_else_that_leaves_the_loop_drops_at_scope_end() {
+    on_fresh_loop(|| {
+        for wait_in_loop in [false, true] {
+            for k in 0..4 {
+                let (tamed, plain): (Names, Names) = Default::default();
+                let got = result_of(|e| {
+                    moved_by_a_let_else_that_leaves_the_loop(k, wait_in_loop, tamed.clone(), e);
+                });
+                let want = moved_by_a_let_else_that_leaves_the_loop_plain(k, plain.clone());
+                assert_eq!(got, Some(want), "k = {k}, wait_in_loop = {wait_in_loop}");
+                assert_eq!(
+                    *tamed.borrow(),
+                    *plain.borrow(),
+                    "k = {k}, wait_in_loop = {wait_in_loop}"
+                );
+            }
+        }
+    });
+}

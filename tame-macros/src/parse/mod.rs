@@ -636,11 +636,8 @@ impl Builder<'_> {
                 self.temp_type = None;
                 lint_levels_to(&l.attrs, &mut out[start..]);
             }
-            if init
-                .diverge
-                .as_ref()
-                .is_some_and(|(_, d)| macros::has_twait(d))
-            {
+            let els = init.diverge.as_ref().map(|(_, d)| &**d);
+            if els.is_some_and(|d| macros::has_twait(d) || self.else_moves(d)) {
                 return self.let_else_waiting(l, out);
             }
         }
@@ -897,8 +894,20 @@ impl Builder<'_> {
         }
     }
 
-    /// `let P = e else { ..twait.. };`: the `else` block is code of the
-    /// spine. Becomes
+    /// Whether a `let .. else`'s `else` (with no twait) moves a variable
+    /// (`else { drop(g); break; }`): as an `if` of the spine (see
+    /// [`let_else_waiting`](Self::let_else_waiting)) it can be promoted,
+    /// so that the paths that did not run it keep the variable to its
+    /// scope's end.
+    fn else_moves(&mut self, els: &Expr) -> bool {
+        let span = els.span();
+        let taken: Expr = syn::parse_quote_spanned!(span=> if __tame_else_taken #els);
+        self.moves_on_some_paths(&taken)
+    }
+
+    /// `let P = e else { ..twait.. };`, or one whose `else` moves a
+    /// variable (see [`else_moves`](Self::else_moves)): the `else` block is
+    /// code of the spine. Becomes
     /// `let t = e; if !matches!(&t, P') { discard(t); else } let P = ({ t }) else { unreachable!() };`
     /// (`P'` is `P` binding nothing): the value is gone before the `else`
     /// block, and what the pattern leaves of it at the statement's end, as

@@ -415,7 +415,7 @@ impl Builder<'_> {
 
     /// Whether `e` (ordinary code) moves a variable of the function on some
     /// of its paths only; nothing of this look stays.
-    fn moves_on_some_paths(&mut self, e: &Expr) -> bool {
+    pub(super) fn moves_on_some_paths(&mut self, e: &Expr) -> bool {
         let (e, fx, jumps) = self.walked(e);
         self.moves_a_variable_on_some_paths(&ir::Plain {
             stmt: syn::Stmt::Expr(e, None),
