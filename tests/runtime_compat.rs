@@ -818,3 +818,40 @@ fn a_doomed_future_woken_by_another_event_still_loses_no_value() {
         }
     });
 }
+
+/// A spawned future woken by an event of a shared rendezvous it polled,
+/// that has since gone on to poll another: doomed there, it no longer
+/// stands for the first one's owner, and a value a channel sends to
+/// another event of the first goes to that rendezvous, for whoever reads
+/// it next (as for a tamed function that waits on another rendezvous).
+#[test]
+fn a_future_polling_another_rendezvous_leaves_the_shared_one_served() {
+    on_fresh_loop(|| {
+        let r1 = Rc::new(std::cell::RefCell::new(Rendezvous::<u32>::new()));
+        let jobs = tame::sync::Channel::<u32>::new();
+        let woke = r1.borrow().event(1);
+        jobs.recv(
+            r1.borrow()
+                .event_map(|v: Option<u32>| v.map_or(0, |x| 100 + x)),
+        );
+        let r2 = Rendezvous::<()>::new();
+        let _pending = r2.event(());
+        let shared = r1.clone();
+        let worker = async move {
+            let mut r2 = r2;
+            poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut *shared.borrow_mut()), cx))
+                .await;
+            poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut r2), cx)).await;
+        };
+        let owner = Rendezvous::<()>::new();
+        tame::spawn(worker, owner.event(()));
+        tame::run_once(Some(Duration::ZERO));
+        woke.trigger(());
+        tame::run_once(Some(Duration::ZERO));
+        drop(owner); // doomed while it polls `r2`
+        jobs.send(4);
+        tame::run_once(Some(Duration::ZERO));
+        assert_eq!(jobs.len(), 0, "the value went to `r1`");
+        assert_eq!(r1.borrow().try_next(), Some(104));
+    });
+}

@@ -331,7 +331,9 @@ impl<F: Future + 'static> TaskObj for FutureTask<F> {
         let outer = driver::polling_spawned(Some(key));
         let outer_budget = BUDGET.with(|b| b.replace(crate::task::TWAIT_BUDGET));
         let polled = {
-            let _polled = PolledGuard::enter(key, &waker, &self.local_waits);
+            let waits = &self.local_waits;
+            waits.polls.set(waits.polls.get() + 1);
+            let _polled = PolledGuard::enter(key, &waker, waits);
             panic::catch_unwind(AssertUnwindSafe(|| fut.poll(&mut cx)))
         };
         BUDGET.with(|b| b.set(outer_budget));
@@ -449,6 +451,8 @@ pub(crate) struct LocalWaits {
     /// The future has ended (or its task is gone): they wake nobody, and
     /// its key may be another future's.
     ended: Cell<bool>,
+    /// How many times it was polled (see [`SpawnedRef`]).
+    polls: Cell<u64>,
 }
 
 /// How a pending poll of one of tame's own wait points (an
@@ -503,7 +507,11 @@ impl Wakeup {
     /// ask later whether it is doomed; not a wake-up held.
     pub(crate) fn spawned(&self) -> Option<SpawnedRef> {
         match self {
-            Wakeup::Spawned(key, waits) => Some(SpawnedRef(*key, waits.clone())),
+            Wakeup::Spawned(key, waits) => Some(SpawnedRef {
+                key: *key,
+                polls: waits.polls.get(),
+                waits: waits.clone(),
+            }),
             Wakeup::Waker(_) => None,
         }
     }
@@ -520,14 +528,23 @@ impl Wakeup {
     }
 }
 
-/// A spawned future, by its key and the record that says when it ended
-/// (after which the key may be another future's).
-pub(crate) struct SpawnedRef(usize, Rc<LocalWaits>);
+/// A spawned future a wait point woke, by its key and the record that
+/// says when it ended (after which the key may be another future's), and
+/// how often it had been polled then.
+pub(crate) struct SpawnedRef {
+    key: usize,
+    waits: Rc<LocalWaits>,
+    polls: u64,
+}
 
 impl SpawnedRef {
-    /// Whether the future is alive and about to be cancelled.
+    /// Whether the future is alive, about to be cancelled, and not polled
+    /// since the wake: polled, it may have let the wait point go (nobody
+    /// sees its code), which then serves whoever waits there next.
     pub(crate) fn is_doomed(&self) -> bool {
-        !self.1.ended.get() && driver::spawned_doomed(self.0)
+        !self.waits.ended.get()
+            && self.waits.polls.get() == self.polls
+            && driver::spawned_doomed(self.key)
     }
 }
 

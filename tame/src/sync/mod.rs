@@ -24,8 +24,8 @@
 //! [`add_timeout`](crate::add_timeout) around such an event; and for the
 //! other events of its own rendezvous that woke it last, until it waits
 //! on another (doomed before it ran, or later at a `twait! {}`; a spawned
-//! future: the rendezvous stream that woke it, until it polls that stream
-//! again or ends). (An
+//! future: the rendezvous stream that woke it, doomed before it was polled
+//! again). (An
 //! event of another rendezvous it is not waiting on at that moment still
 //! takes a value, which goes with the task; so does a function whose result goes to a
 //! shared rendezvous, or to an `EventFuture` a spawned future awaits.) Such a waiter is dropped on the loop's next turn,
