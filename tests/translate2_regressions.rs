@@ -6917,3 +6917,80 @@ fn a_move_in_a_let_else_that_leaves_the_loop_drops_at_scope_end() {
         }
     });
 }
+
+/// Branches that run on and each move `s` and give it a value again (or
+/// leave it alone) beside one that waits and returns: `s` holds a value
+/// after the `match` whichever ran, so the code after it runs on in the
+/// same state and the borrow made before it lives on, as in a plain
+/// function; the new value is dropped at the scope's end. It was refused
+/// ("`first` is kept across a twait"): a move and an assignment in one
+/// branch were taken for leaving the variable differently.
+#[tamed]
+fn moved_and_given_again_by_the_branches_that_run_on(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let first = v.first();
+    let mut s = Noisy("s", log.clone());
+    match k {
+        0 => {
+            twait! { tame::asap(mkevent!()); }
+            return 9;
+        }
+        1 => {
+            drop(s);
+            s = Noisy("s1", log.clone());
+        }
+        2 => {
+            log.borrow_mut().push("two");
+            drop(s);
+            {
+                s = Noisy("s2", log.clone());
+            }
+        }
+        _ => log.borrow_mut().push("other"),
+    }
+    let n = *first.unwrap_or(&0);
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push(s.0);
+    n
+}
+
+fn moved_and_given_again_by_the_branches_that_run_on_plain(k: u32, log: Names) -> u32 {
+    let v = [k, 1];
+    let first = v.first();
+    let mut s = Noisy("s", log.clone());
+    match k {
+        0 => {
+            return 9;
+        }
+        1 => {
+            drop(s);
+            s = Noisy("s1", log.clone());
+        }
+        2 => {
+            log.borrow_mut().push("two");
+            drop(s);
+            {
+                s = Noisy("s2", log.clone());
+            }
+        }
+        _ => log.borrow_mut().push("other"),
+    }
+    let n = *first.unwrap_or(&0);
+    log.borrow_mut().push(s.0);
+    n
+}
+
+#[test]
+fn branches_that_move_and_give_a_value_again_let_a_borrow_live_on() {
+    on_fresh_loop(|| {
+        for k in 0..4 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| {
+                moved_and_given_again_by_the_branches_that_run_on(k, tamed.clone(), e);
+            });
+            let want = moved_and_given_again_by_the_branches_that_run_on_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -764,16 +764,31 @@ impl<'ir> Lowerer<'ir> {
                     let bound_from = self.moved_by_pattern(bound_from);
                     moved.extend(bound_from.map(|v| (v, false)));
                     sure.extend(bound_from.map(|v| (v, false)));
-                    alike &= moved.iter().all(|m| sure.contains(m));
                     // Moved and given a value again (`drop(s); s = new()`,
                     // `x = a(); eat(x);` of a `let x;`), on some path or
                     // all: what it holds at the end is not what its moves
                     // say.
+                    // Unless every move and assignment of it is one of the
+                    // branch's own statements, the last an assignment: it
+                    // then ends holding a value, as it came in (or, given
+                    // its first value, as `(v, true)` says).
                     let mut written = Vec::new();
                     writes_in(b, &mut written);
-                    alike &= !moved.iter().any(|&(v, given)| {
-                        !given && (written.contains(&v) || moved.contains(&(v, true)))
-                    });
+                    let conflicting: Vec<BindingId> = (moved.iter())
+                        .filter(|&&(v, given)| {
+                            !given && (written.contains(&v) || moved.contains(&(v, true)))
+                        })
+                        .map(|&(v, _)| v)
+                        .collect();
+                    for v in conflicting {
+                        if self.ends_given(b, v) {
+                            moved.retain(|&m| m != (v, false));
+                            sure.retain(|&m| m != (v, false));
+                        } else {
+                            alike = false;
+                        }
+                    }
+                    alike &= moved.iter().all(|m| sure.contains(m));
                     moved
                 }
                 Some(b) if self.may_reach_end(b) => return false,
@@ -811,6 +826,58 @@ impl<'ir> Lowerer<'ir> {
                 _ => {}
             }
         }
+    }
+
+    /// Whether every move and assignment of `v` in `b` is one of its own
+    /// statements (or its unlabeled blocks'), made on every path through
+    /// it, and the last of them an assignment (`drop(s); s = new();`):
+    /// `v` then holds a value at its end.
+    fn ends_given(&self, b: &Block, v: BindingId) -> bool {
+        let mut last = None;
+        self.sure_effects_of(b, v, &mut last) && last == Some(true)
+    }
+
+    /// [`ends_given`](Self::ends_given)'s walk: `last` is whether the last
+    /// sure effect on `v` so far gave it a value; false if `v` is moved or
+    /// assigned on some paths only.
+    fn sure_effects_of(&self, b: &Block, v: BindingId, last: &mut Option<bool>) -> bool {
+        for s in &b.stmts {
+            match s {
+                Stmt::Plain(p) => {
+                    for &(x, e) in &p.fx.0 {
+                        if x != v {
+                            continue;
+                        }
+                        match e {
+                            ir::Effect::Write => *last = Some(true),
+                            ir::Effect::Consume | ir::Effect::ConsumeAssigned => {
+                                *last = Some(false);
+                            }
+                            ir::Effect::Read => {}
+                            _ => return false,
+                        }
+                    }
+                }
+                Stmt::Block(inner, None) => {
+                    if !self.sure_effects_of(inner, v, last) {
+                        return false;
+                    }
+                }
+                Stmt::Jump(_) => {}
+                // (Not met in a branch that runs through: a loop, a twait
+                // and a labeled block of the spine are states' code.)
+                Stmt::Loop(_) | Stmt::Wait(_) | Stmt::Block(_, Some(_)) => return false,
+                other => {
+                    let (mut moved, mut written) = (Vec::new(), Vec::new());
+                    self.moves_in_stmt(other, &mut moved);
+                    writes_in_stmt(other, &mut written);
+                    if moved.iter().any(|&(x, _)| x == v) || written.contains(&v) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// The variable a branch's pattern binds out of by value, if that
@@ -869,38 +936,43 @@ impl<'ir> Lowerer<'ir> {
     /// run through of the constructs in it whose joins are inline.
     fn moves_in(&self, b: &Block, out: &mut Vec<(BindingId, bool)>) {
         for s in &b.stmts {
-            match s {
-                Stmt::Plain(p) => self.fx_moved(&p.fx, out),
-                Stmt::If(ir::If {
-                    promoted: Some(p), ..
-                })
-                | Stmt::Match(ir::Match {
-                    promoted: Some(p), ..
-                }) if self.demoted.contains(&p.id) => self.fx_moved(&p.plain.fx, out),
-                Stmt::If(i) => {
-                    out.extend(self.moved_by_pattern(i.bound_from).map(|v| (v, false)));
-                    self.fx_moved(&i.fx, out);
-                    for branch in [Some(&i.then), i.els.as_ref()].into_iter().flatten() {
-                        if self.runs_through(branch) {
-                            self.moves_in(branch, out);
-                        }
+            self.moves_in_stmt(s, out);
+        }
+    }
+
+    /// [`moves_in`](Self::moves_in) of one statement.
+    fn moves_in_stmt(&self, s: &Stmt, out: &mut Vec<(BindingId, bool)>) {
+        match s {
+            Stmt::Plain(p) => self.fx_moved(&p.fx, out),
+            Stmt::If(ir::If {
+                promoted: Some(p), ..
+            })
+            | Stmt::Match(ir::Match {
+                promoted: Some(p), ..
+            }) if self.demoted.contains(&p.id) => self.fx_moved(&p.plain.fx, out),
+            Stmt::If(i) => {
+                out.extend(self.moved_by_pattern(i.bound_from).map(|v| (v, false)));
+                self.fx_moved(&i.fx, out);
+                for branch in [Some(&i.then), i.els.as_ref()].into_iter().flatten() {
+                    if self.runs_through(branch) {
+                        self.moves_in(branch, out);
                     }
                 }
-                Stmt::Match(m) => {
-                    self.fx_moved(&m.fx, out);
-                    for a in &m.arms {
-                        out.extend(self.moved_by_pattern(a.bound_from).map(|v| (v, false)));
-                        if let Some((_, fx)) = &a.guard {
-                            self.fx_moved(fx, out);
-                        }
-                        if self.runs_through(&a.body) {
-                            self.moves_in(&a.body, out);
-                        }
-                    }
-                }
-                Stmt::Block(inner, None) => self.moves_in(inner, out),
-                _ => {}
             }
+            Stmt::Match(m) => {
+                self.fx_moved(&m.fx, out);
+                for a in &m.arms {
+                    out.extend(self.moved_by_pattern(a.bound_from).map(|v| (v, false)));
+                    if let Some((_, fx)) = &a.guard {
+                        self.fx_moved(fx, out);
+                    }
+                    if self.runs_through(&a.body) {
+                        self.moves_in(&a.body, out);
+                    }
+                }
+            }
+            Stmt::Block(inner, None) => self.moves_in(inner, out),
+            _ => {}
         }
     }
 
@@ -1101,6 +1173,13 @@ fn surely_copy(b: &ir::Binding) -> bool {
 /// its loops, its blocks; a use by value after an assignment counts),
 /// into `out`.
 fn writes_in(b: &Block, out: &mut Vec<BindingId>) {
+    for s in &b.stmts {
+        writes_in_stmt(s, out);
+    }
+}
+
+/// [`writes_in`] of one statement.
+fn writes_in_stmt(s: &Stmt, out: &mut Vec<BindingId>) {
     fn fx(fx: &ir::Effects, out: &mut Vec<BindingId>) {
         for &(v, e) in &fx.0 {
             let writes = matches!(
@@ -1115,41 +1194,39 @@ fn writes_in(b: &Block, out: &mut Vec<BindingId>) {
             }
         }
     }
-    for s in &b.stmts {
-        match s {
-            Stmt::Plain(p) => fx(&p.fx, out),
-            Stmt::If(i) => {
-                if let Some(p) = &i.promoted {
-                    fx(&p.plain.fx, out);
-                }
-                fx(&i.fx, out);
-                writes_in(&i.then, out);
-                if let Some(e) = &i.els {
-                    writes_in(e, out);
-                }
+    match s {
+        Stmt::Plain(p) => fx(&p.fx, out),
+        Stmt::If(i) => {
+            if let Some(p) = &i.promoted {
+                fx(&p.plain.fx, out);
             }
-            Stmt::Match(m) => {
-                if let Some(p) = &m.promoted {
-                    fx(&p.plain.fx, out);
-                }
-                fx(&m.fx, out);
-                for a in &m.arms {
-                    if let Some((_, g)) = &a.guard {
-                        fx(g, out);
-                    }
-                    writes_in(&a.body, out);
-                }
+            fx(&i.fx, out);
+            writes_in(&i.then, out);
+            if let Some(e) = &i.els {
+                writes_in(e, out);
             }
-            Stmt::Loop(l) => {
-                match &l.head {
-                    LoopHead::While { fx: f, .. } => fx(f, out),
-                    LoopHead::For { .. } | LoopHead::Loop => {}
-                }
-                writes_in(&l.body, out);
-            }
-            Stmt::Block(inner, _) => writes_in(inner, out),
-            Stmt::Jump(_) | Stmt::Wait(_) => {}
         }
+        Stmt::Match(m) => {
+            if let Some(p) = &m.promoted {
+                fx(&p.plain.fx, out);
+            }
+            fx(&m.fx, out);
+            for a in &m.arms {
+                if let Some((_, g)) = &a.guard {
+                    fx(g, out);
+                }
+                writes_in(&a.body, out);
+            }
+        }
+        Stmt::Loop(l) => {
+            match &l.head {
+                LoopHead::While { fx: f, .. } => fx(f, out),
+                LoopHead::For { .. } | LoopHead::Loop => {}
+            }
+            writes_in(&l.body, out);
+        }
+        Stmt::Block(inner, _) => writes_in(inner, out),
+        Stmt::Jump(_) | Stmt::Wait(_) => {}
     }
 }
 
