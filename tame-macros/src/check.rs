@@ -388,7 +388,8 @@ pub fn rejected_attribute(a: &syn::Attribute) -> Option<&'static str> {
              (its value's, which `mkevent!(x)` uses, or one it takes); remove it"
         }
         "track_caller" => {
-            "#[track_caller] has no effect on a #[tamed] function: its body runs as a task \
+            "#[track_caller] is refused on a #[tamed] function, where it would have no \
+             effect: its body runs as a task \
              of the loop, not in its caller's frame, so `Location::caller()` and a panic in \
              it would not name the caller; remove it, or put it on a plain function that \
              checks its arguments, then calls the tamed one"
