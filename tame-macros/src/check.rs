@@ -514,6 +514,11 @@ pub fn body(f: &ItemFn, errors: &mut Errors) {
             errors.spanned(mac, msg);
         }
     }
+    if let Some(guard) = instrument_guard(stmts) {
+        if macros::tokens_mention_twait(&f.block.to_token_stream()) {
+            errors.spanned(guard, INSTRUMENT_ABOVE);
+        }
+    }
     let returns_value = match &f.sig.output {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => !matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()),
@@ -532,6 +537,31 @@ pub fn body(f: &ItemFn, errors: &mut Errors) {
     for stmt in stmts {
         v.visit_stmt(stmt);
     }
+}
+
+/// The refusal of a span guard that `#[tracing::instrument]` above
+/// `#[tamed]` put in the body: without it, rustc's "cannot move out of
+/// value because it is borrowed" at the attribute names nothing.
+const INSTRUMENT_ABOVE: &str = "`#[tracing::instrument]` above `#[tamed]` holds its span \
+    entered from the function's start to its end, across its twaits, through a guard that \
+    borrows the span (which the machine cannot keep), and a span entered while the function \
+    waits would hold the events of other tasks too; enter a span of your own between twaits \
+    instead (`let span = tracing::info_span!(\"f\"); span.in_scope(|| ..); twait! {..}; \
+    let _e = span.enter(); ..`), or put the attribute below `#[tamed]`, where its span lasts \
+    until the first twait";
+
+/// The guard `tracing::instrument` (0.1) declares at the top of a function
+/// it wraps (`let __tracing_attr_guard;`), if the body starts with one, or
+/// with a block that does (its expansion without `err` or `ret`).
+fn instrument_guard(stmts: &[Stmt]) -> Option<&syn::Ident> {
+    stmts.iter().take(4).find_map(|s| match s {
+        Stmt::Local(syn::Local {
+            pat: syn::Pat::Ident(p),
+            ..
+        }) if p.ident == "__tracing_attr_guard" => Some(&p.ident),
+        Stmt::Expr(syn::Expr::Block(b), _) => instrument_guard(&b.block.stmts),
+        _ => None,
+    })
 }
 
 struct BodyCheck<'a> {
