@@ -554,9 +554,11 @@ impl<T: 'static> Reap for Inner<T> {
     }
 }
 
-/// The error of [`Channel::try_send`] on a closed channel, holding the
-/// value that was not sent (as tokio's and std's `SendError`). It says
-/// "sending on a closed channel", whatever the value, so that `?` into
+/// The error of [`Channel::try_send`] on a closed channel, and of
+/// [`Poster::post`](super::Poster::post) to a mailbox that is gone (a
+/// channel from other threads), holding the value that was not sent (as
+/// tokio's and std's `SendError`). It says "sending on a closed channel",
+/// whatever the value, so that `?` into
 /// `Box<dyn Error>` or a logged error reads as what happened.
 ///
 /// # Examples
