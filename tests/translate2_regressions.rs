@@ -6994,3 +6994,36 @@ fn branches_that_move_and_give_a_value_again_let_a_borrow_live_on() {
         }
     });
 }
+
+/// Slots that are part of a variable of numbers written out (`p.0` of a
+/// `(0u32, 0u32)`, `a[1]` of a `[0u32; 2]`), read by nothing after the wait:
+/// the variable is kept for the store, which writes into its value. It
+/// was left out of the state (a number is not kept only for its drop),
+/// and the store into it did not compile ("type annotations needed", or
+/// "partially assigned binding isn't fully initialized" with its type
+/// written).
+#[tamed]
+#[allow(unused)]
+fn stores_into_parts_read_by_nothing(log: Names) {
+    let mut p = (0u32, 0u32);
+    let mut a = [0u32; 2];
+    let mut q: (u32, u32) = (0, 0);
+    twait! {
+        give(7, mkevent!(p.0));
+        give(8, mkevent!(a[1]));
+    }
+    let r = Rendezvous::<u32>::new();
+    give(9, mkevent!(r, 2, q.1));
+    let _ = twait!(r);
+    log.borrow_mut().push("stored");
+}
+
+#[test]
+fn slots_that_are_parts_of_a_variable_nothing_reads_compile() {
+    on_fresh_loop(|| {
+        let log: Names = Names::default();
+        stores_into_parts_read_by_nothing(log.clone());
+        tame::run();
+        assert_eq!(*log.borrow(), ["stored"]);
+    });
+}

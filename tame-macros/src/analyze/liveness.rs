@@ -198,6 +198,18 @@ impl Backward<'_> {
                         l.remove(r);
                     }
                 }
+                // A place that is part of its root (`p.0`, `a[i]`, `*r`)
+                // is stored into the root's value, which must be there
+                // whether or not anything reads it later (one dropped
+                // only at its scope's end, as a number, is kept for the
+                // store).
+                for (place, root) in s.places.iter().zip(&s.roots) {
+                    if let Some(r) = root {
+                        if place.clone().into_iter().nth(1).is_some() {
+                            l.insert(*r);
+                        }
+                    }
+                }
                 l.insert(s.list);
                 l
             }
