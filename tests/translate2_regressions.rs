@@ -7027,3 +7027,75 @@ fn slots_that_are_parts_of_a_variable_nothing_reads_compile() {
         assert_eq!(*log.borrow(), ["stored"]);
     });
 }
+
+/// An `if`/`else if` chain (and a `match` inside an `else`) whose
+/// branches move `s` and give it a value again, or leave it alone, with a
+/// borrow made before it and read after it: `s` holds a value on every
+/// path, and lives to its scope's end, as in a plain function. It was
+/// dropped at the next twait (no error): the chain, ordinary code, was
+/// taken for moving `s` on some paths.
+// (The new values are only dropped, as a guard's would be.)
+#[allow(unused_assignments)]
+#[tamed]
+fn given_again_by_an_if_chain(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let first = v.first();
+    let mut s = Noisy("s", log.clone());
+    if k == 1 {
+        drop(s);
+        s = Noisy("s1", log.clone());
+    } else if k == 2 {
+        drop(s);
+        s = Noisy("s2", log.clone());
+    } else {
+        match k {
+            3 => {
+                drop(s);
+                s = Noisy("s3", log.clone());
+            }
+            _ => log.borrow_mut().push("other"),
+        }
+    }
+    let n = *first.unwrap_or(&0);
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    n
+}
+
+#[allow(unused_assignments)]
+fn given_again_by_an_if_chain_plain(k: u32, log: Names) -> u32 {
+    let v = [k, 1];
+    let first = v.first();
+    let mut s = Noisy("s", log.clone());
+    if k == 1 {
+        drop(s);
+        s = Noisy("s1", log.clone());
+    } else if k == 2 {
+        drop(s);
+        s = Noisy("s2", log.clone());
+    } else {
+        match k {
+            3 => {
+                drop(s);
+                s = Noisy("s3", log.clone());
+            }
+            _ => log.borrow_mut().push("other"),
+        }
+    }
+    let n = *first.unwrap_or(&0);
+    log.borrow_mut().push("end");
+    n
+}
+
+#[test]
+fn an_if_chain_that_gives_a_value_again_keeps_it_to_the_scope_end() {
+    on_fresh_loop(|| {
+        for k in 0..5 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| given_again_by_an_if_chain(k, tamed.clone(), e));
+            let want = given_again_by_an_if_chain_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -179,11 +179,12 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// assigned is assigned (`None`: a branch that does not finish), what
     /// every such branch moved is moved, and a slot place every such
     /// branch made an event for is filled.
-    fn written_on_all(&mut self, branches: &[Option<Written>]) {
+    fn written_on_all(&mut self, branches: &[Option<Written>], start: usize) {
         let flows: Vec<Option<Snapshot>> = (branches.iter())
             .map(|w| w.as_ref().map(|w| w.flow.clone()))
             .collect();
         self.flow.join(&flows);
+        self.given_again_where_moved(&flows, start);
         let finishing: Vec<&Written> = branches.iter().flatten().collect();
         let Some((first, rest)) = finishing.split_first() else {
             return;
@@ -226,6 +227,57 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.fx.push(b, Effect::Consume);
             }
             self.path_moves.push(b);
+        }
+    }
+
+    /// After branches (their effects from `start` on): a variable some of
+    /// them move and give a value again (`drop(s); s = new();`), and the
+    /// others leave alone or give one, holds a value on every path (`if
+    /// a { drop(s); s = new(); } else if b { .. } else { }`): the
+    /// construct used the value it found and assigned on some paths, as
+    /// [`looped`](Self::looped) says of a loop, not moved it on some.
+    /// (As moved on some paths, it would be dropped at the next twait, not
+    /// at its scope's end.) Not one declared without a value, which the
+    /// branches that leave it alone may leave without one.
+    fn given_again_where_moved(&mut self, flows: &[Option<Snapshot>], start: usize) {
+        let mut touched: Vec<BindingId> = (flows.iter().flatten())
+            .flat_map(|s| s.iter().map(|e| e.0))
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for b in touched {
+            let src = self.flow.source(b);
+            let binding = &self.b.f.bindings[b];
+            if src.has(Src::MOVED) || !src.has(Src::GIVEN) || binding.deferred {
+                continue;
+            }
+            let moves = |e: Effect| {
+                matches!(
+                    e,
+                    Effect::Consume
+                        | Effect::MaybeConsume
+                        | Effect::ConsumeAssigned
+                        | Effect::MaybeConsumeAssigned
+                )
+            };
+            if !self.fx.0[start..].iter().any(|&(x, e)| x == b && moves(e)) {
+                continue;
+            }
+            let tail = self.fx.0.split_off(start);
+            self.fx.0.extend(tail.into_iter().filter_map(|(x, e)| {
+                if x != b {
+                    return Some((x, e));
+                }
+                match e {
+                    Effect::Consume | Effect::MaybeConsume => Some((x, Effect::Read)),
+                    Effect::ConsumeAssigned
+                    | Effect::MaybeConsumeAssigned
+                    | Effect::Write
+                    | Effect::MaybeWrite => None,
+                    other => Some((x, other)),
+                }
+            }));
+            self.fx.push(b, Effect::MaybeWrite);
         }
     }
 
@@ -627,6 +679,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Unsafe(b) => self.block(&mut b.block, Use::Consume),
             Expr::Const(_) => {}
             Expr::If(i) => {
+                let construct = self.fx.0.len();
                 let (then_w, then_fx) = self.scoped(|r| {
                     r.cond(&mut i.cond);
                     let start = r.fx.0.len();
@@ -654,10 +707,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         self.leaving(start);
                     }
                     let else_w = (!syntax::expr_diverges(els)).then_some(else_w);
-                    self.written_on_all(&[then_w, else_w]);
+                    self.written_on_all(&[then_w, else_w], construct);
                 } else {
-                    let flow = then_w.map(|w| w.flow);
-                    self.flow.join(&[flow, Some(Vec::new())]);
+                    let flows = [then_w.map(|w| w.flow), Some(Vec::new())];
+                    self.flow.join(&flows);
+                    self.given_again_where_moved(&flows, construct);
                 }
             }
             Expr::Match(m) => {
@@ -678,6 +732,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     self.expr(&mut m.expr, Use::Consume);
                 }
                 let mut all = Vec::new();
+                let arms_start = self.fx.0.len();
                 for arm in &mut m.arms {
                     let start = self.fx.0.len();
                     let outer_cfg = self.enter_block_cfgs(&arm.attrs);
@@ -698,7 +753,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     }
                     all.push((!syntax::expr_diverges(&arm.body)).then_some(w));
                 }
-                self.written_on_all(&all);
+                self.written_on_all(&all, arms_start);
             }
             Expr::Let(l) => {
                 // Inside a condition: the caller scopes the bindings. A
