@@ -7029,19 +7029,23 @@ fn slots_that_are_parts_of_a_variable_nothing_reads_compile() {
 }
 
 /// An `if`/`else if` chain (and a `match` inside an `else`) whose
-/// branches move `s` and give it a value again, or leave it alone, with a
-/// borrow made before it and read after it: `s` holds a value on every
+/// branches move `s` and give it a value again, or leave it alone (or,
+/// the first, wait and return), with a borrow made before it and read
+/// after it: `s` holds a value on every
 /// path, and lives to its scope's end, as in a plain function. It was
 /// dropped at the next twait (no error): the chain, ordinary code, was
 /// taken for moving `s` on some paths.
 // (The new values are only dropped, as a guard's would be.)
 #[allow(unused_assignments)]
 #[tamed]
-fn given_again_by_an_if_chain(k: u32, log: Names) -> u32 {
+fn given_again_by_an_if_chain(k: u32, wait_first: bool, log: Names) -> u32 {
     let v = vec![k, 1];
     let first = v.first();
     let mut s = Noisy("s", log.clone());
-    if k == 1 {
+    if wait_first && k == 0 {
+        twait! { tame::asap(mkevent!()); }
+        return 9;
+    } else if k == 1 {
         drop(s);
         s = Noisy("s1", log.clone());
     } else if k == 2 {
@@ -7063,11 +7067,13 @@ fn given_again_by_an_if_chain(k: u32, log: Names) -> u32 {
 }
 
 #[allow(unused_assignments)]
-fn given_again_by_an_if_chain_plain(k: u32, log: Names) -> u32 {
+fn given_again_by_an_if_chain_plain(k: u32, wait_first: bool, log: Names) -> u32 {
     let v = [k, 1];
     let first = v.first();
     let mut s = Noisy("s", log.clone());
-    if k == 1 {
+    if wait_first && k == 0 {
+        return 9;
+    } else if k == 1 {
         drop(s);
         s = Noisy("s1", log.clone());
     } else if k == 2 {
@@ -7090,12 +7096,19 @@ fn given_again_by_an_if_chain_plain(k: u32, log: Names) -> u32 {
 #[test]
 fn an_if_chain_that_gives_a_value_again_keeps_it_to_the_scope_end() {
     on_fresh_loop(|| {
-        for k in 0..5 {
-            let (tamed, plain): (Names, Names) = Default::default();
-            let got = result_of(|e| given_again_by_an_if_chain(k, tamed.clone(), e));
-            let want = given_again_by_an_if_chain_plain(k, plain.clone());
-            assert_eq!(got, Some(want), "k = {k}");
-            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        for wait_first in [false, true] {
+            for k in 0..5 {
+                let (tamed, plain): (Names, Names) = Default::default();
+                let got =
+                    result_of(|e| given_again_by_an_if_chain(k, wait_first, tamed.clone(), e));
+                let want = given_again_by_an_if_chain_plain(k, wait_first, plain.clone());
+                assert_eq!(got, Some(want), "k = {k}, wait_first = {wait_first}");
+                assert_eq!(
+                    *tamed.borrow(),
+                    *plain.borrow(),
+                    "k = {k}, wait_first = {wait_first}"
+                );
+            }
         }
     });
 }
