@@ -263,22 +263,30 @@ impl<'a, 'e> Resolver<'a, 'e> {
             if !self.fx.0[start..].iter().any(|&(x, e)| x == b && moves(e)) {
                 continue;
             }
-            let tail = self.fx.0.split_off(start);
-            self.fx.0.extend(tail.into_iter().filter_map(|(x, e)| {
-                if x != b {
-                    return Some((x, e));
-                }
-                match e {
-                    Effect::Consume | Effect::MaybeConsume => Some((x, Effect::Read)),
-                    Effect::ConsumeAssigned
-                    | Effect::MaybeConsumeAssigned
-                    | Effect::Write
-                    | Effect::MaybeWrite => None,
-                    other => Some((x, other)),
-                }
-            }));
+            self.used_not_moved(b, start);
             self.fx.push(b, Effect::MaybeWrite);
         }
+    }
+
+    /// The effects on `b` from `start` on, of code that gives it a value
+    /// again on every path that moves it: its moves are uses of the value
+    /// it found (reads), and its assignments go (the caller sums them up
+    /// as one).
+    fn used_not_moved(&mut self, b: BindingId, start: usize) {
+        let tail = self.fx.0.split_off(start);
+        self.fx.0.extend(tail.into_iter().filter_map(|(x, e)| {
+            if x != b {
+                return Some((x, e));
+            }
+            match e {
+                Effect::Consume | Effect::MaybeConsume => Some((x, Effect::Read)),
+                Effect::ConsumeAssigned
+                | Effect::MaybeConsumeAssigned
+                | Effect::Write
+                | Effect::MaybeWrite => None,
+                other => Some((x, other)),
+            }
+        }));
     }
 
     /// A `twait! {}` block's slot site for the places `key` made here (or
@@ -1021,20 +1029,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             // Given a value again on every path that moved it: it used
             // the value it found, and has one after the loop.
-            let tail = self.fx.0.split_off(start);
-            self.fx.0.extend(tail.into_iter().filter_map(|(x, e)| {
-                if x != b {
-                    return Some((x, e));
-                }
-                match e {
-                    Effect::Consume | Effect::MaybeConsume => Some((x, Effect::Read)),
-                    Effect::ConsumeAssigned
-                    | Effect::MaybeConsumeAssigned
-                    | Effect::Write
-                    | Effect::MaybeWrite => None,
-                    other => Some((x, other)),
-                }
-            }));
+            self.used_not_moved(b, start);
             let certain = src == Src::GIVEN && self.cond_depth == 0 && self.labeled_depth == 0;
             self.fx.push(
                 b,
