@@ -100,3 +100,51 @@ fn every_public_name_of_the_design_is_reachable_as_written() {
             | tame::dns::Error::Io(_)
     ));
 }
+
+fn pair(a: u32, b: u32, ev: Event<(u32, u32)>) {
+    ev.trigger((a, b));
+}
+
+fn one(v: u32, ev: Event<u32>) {
+    ev.trigger(v);
+}
+
+struct Point {
+    x: u32,
+    y: u32,
+}
+
+/// Every slot place the contract names: a variable, a field path (named
+/// and numbered), an index, a combination, several slots of one event on a
+/// rendezvous; each filled whether or not anything reads it later.
+#[tamed]
+#[allow(unused_assignments)]
+fn fills_every_slot_place(done: Event<u32>) {
+    let mut v = 0u32;
+    let mut p = Point { x: 0, y: 0 };
+    let mut t = (0u32, 0u32);
+    let mut a = [0u32; 3];
+    let mut ps = vec![(0u32, 0u32); 2];
+    let mut unread = (0u32, 0u32);
+    twait! {
+        one(1, mkevent!(v));
+        one(2, mkevent!(p.x));
+        one(3, mkevent!(t.1));
+        one(4, mkevent!(a[2]));
+        pair(5, 6, mkevent!(ps[1].0, ps[1].1));
+        one(7, mkevent!(unread.0));
+    }
+    let r = Rendezvous::<char>::new();
+    pair(8, 9, mkevent!(r, 'p', p.y, t.0));
+    let id: Option<char> = twait!(r);
+    assert_eq!(id, Some('p'));
+    done.trigger(v + p.x + p.y + t.0 + t.1 + a[2] + ps[1].0 + ps[1].1);
+}
+
+#[test]
+fn every_slot_place_of_the_design_is_filled() {
+    assert_eq!(
+        tame::run_with(fills_every_slot_place),
+        Some(1 + 2 + 9 + 8 + 3 + 4 + 5 + 6)
+    );
+}
