@@ -7112,3 +7112,74 @@ fn an_if_chain_that_gives_a_value_again_keeps_it_to_the_scope_end() {
         }
     });
 }
+
+/// An `if` chain in a loop without a twait, one of whose branches moves
+/// `s` and leaves the loop while another gives it a value again: the
+/// path that left has `s` moved, so the chain is not taken for giving
+/// `s` a value on every path (that would keep a moved `s` in the state
+/// after the twait, rustc's "use of moved value" in the machine). On the
+/// paths that moved it, the drops are a plain function's.
+#[allow(unused_assignments)]
+#[tamed]
+fn moved_by_a_branch_that_leaves_a_loop_beside_one_that_gives_again(k: u32, log: Names) -> u32 {
+    let v = vec![k, 1];
+    let first = v.first();
+    let mut s = Noisy("s", log.clone());
+    for i in 0..3 {
+        if i == k {
+            drop(s);
+            break;
+        } else if i == 9 {
+            drop(s);
+            s = Noisy("s9", log.clone());
+        }
+    }
+    let n = *first.unwrap_or(&0);
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    n
+}
+
+#[allow(unused_assignments)]
+fn moved_by_a_branch_that_leaves_a_loop_beside_one_that_gives_again_plain(
+    k: u32,
+    log: Names,
+) -> u32 {
+    let v = [k, 1];
+    let first = v.first();
+    let mut s = Noisy("s", log.clone());
+    for i in 0..3 {
+        if i == k {
+            drop(s);
+            break;
+        } else if i == 9 {
+            drop(s);
+            s = Noisy("s9", log.clone());
+        }
+    }
+    let n = *first.unwrap_or(&0);
+    log.borrow_mut().push("end");
+    n
+}
+
+#[test]
+fn a_branch_that_moves_and_leaves_a_loop_is_not_taken_for_giving_again() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| {
+                moved_by_a_branch_that_leaves_a_loop_beside_one_that_gives_again(
+                    k,
+                    tamed.clone(),
+                    e,
+                );
+            });
+            let want = moved_by_a_branch_that_leaves_a_loop_beside_one_that_gives_again_plain(
+                k,
+                plain.clone(),
+            );
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -179,12 +179,14 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// assigned is assigned (`None`: a branch that does not finish), what
     /// every such branch moved is moved, and a slot place every such
     /// branch made an event for is filled.
-    fn written_on_all(&mut self, branches: &[Option<Written>], start: usize) {
+    fn written_on_all(&mut self, branches: &[Option<Written>], start: Option<usize>) {
         let flows: Vec<Option<Snapshot>> = (branches.iter())
             .map(|w| w.as_ref().map(|w| w.flow.clone()))
             .collect();
         self.flow.join(&flows);
-        self.given_again_where_moved(&flows, start);
+        if let Some(start) = start {
+            self.given_again_where_moved(&flows, start);
+        }
         let finishing: Vec<&Written> = branches.iter().flatten().collect();
         let Some((first, rest)) = finishing.split_first() else {
             return;
@@ -238,7 +240,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// [`looped`](Self::looped) says of a loop, not moved it on some.
     /// (As moved on some paths, it would be dropped at the next twait, not
     /// at its scope's end.) Not one declared without a value, which the
-    /// branches that leave it alone may leave without one.
+    /// branches that leave it alone may leave without one; not after a
+    /// construct a `break` or `continue` may leave (see
+    /// [`jumps_away`]): a path that moved the variable and jumped is not
+    /// among the branches that finish, and goes on without it.
     fn given_again_where_moved(&mut self, flows: &[Option<Snapshot>], start: usize) {
         let mut touched: Vec<BindingId> = (flows.iter().flatten())
             .flat_map(|s| s.iter().map(|e| e.0))
@@ -687,7 +692,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             Expr::Unsafe(b) => self.block(&mut b.block, Use::Consume),
             Expr::Const(_) => {}
             Expr::If(i) => {
-                let construct = self.fx.0.len();
+                let construct = (!jumps_away(Expr::If(i.clone()))).then_some(self.fx.0.len());
                 let (then_w, then_fx) = self.scoped(|r| {
                     r.cond(&mut i.cond);
                     let start = r.fx.0.len();
@@ -719,10 +724,13 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 } else {
                     let flows = [then_w.map(|w| w.flow), Some(Vec::new())];
                     self.flow.join(&flows);
-                    self.given_again_where_moved(&flows, construct);
+                    if let Some(start) = construct {
+                        self.given_again_where_moved(&flows, start);
+                    }
                 }
             }
             Expr::Match(m) => {
+                let leaves = jumps_away(Expr::Match(m.clone()));
                 let moves = m
                     .arms
                     .iter()
@@ -761,7 +769,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     }
                     all.push((!syntax::expr_diverges(&arm.body)).then_some(w));
                 }
-                self.written_on_all(&all, arms_start);
+                self.written_on_all(&all, (!leaves).then_some(arms_start));
             }
             Expr::Let(l) => {
                 // Inside a condition: the caller scopes the bindings. A
@@ -1411,4 +1419,15 @@ fn with_attrs(attrs: Vec<syn::Attribute>, e: Expr) -> Expr {
         return e;
     }
     syn::parse_quote!(#(#attrs)* { #e })
+}
+
+/// Whether `e` (an `if` or `match`) holds a `break` or `continue` that may
+/// leave it, written out or in a macro of the user's (see
+/// [`syntax::hides_jumps`]).
+fn jumps_away(e: Expr) -> bool {
+    syntax::jumps_out(&e)
+        || syntax::hides_jumps(&syn::Block {
+            brace_token: Default::default(),
+            stmts: vec![syn::Stmt::Expr(e, None)],
+        })
 }
