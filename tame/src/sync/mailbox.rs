@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
@@ -15,7 +15,8 @@ use crate::Event;
 /// A mailbox and the first handle that posts to it: the `Send` channel
 /// between threads (tokio's `mpsc::unbounded_channel`, std's
 /// `mpsc::channel`), where [`Channel`](super::Channel) is the one between
-/// tasks of one loop.
+/// tasks of one loop. Unbounded: [`bounded_mailbox`] makes one whose
+/// posters wait for room.
 ///
 /// [`Poster`]s are `Send + Sync` and cheap to clone: any thread (a plain
 /// thread, a blocking job, another loop) posts without waiting. The
@@ -53,15 +54,82 @@ use crate::Event;
 /// worker.join().unwrap();
 /// ```
 pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
+    with_capacity(usize::MAX)
+}
+
+/// A mailbox that holds at most `capacity` values: its posters wait for
+/// room (std's `sync_channel(n)`, tokio's `mpsc::channel(n)` sent to from
+/// threads). Otherwise it is the [`mailbox`] it returns: a
+/// [`Poster`] and a [`Mailbox`].
+///
+/// A full mailbox makes [`Poster::post`] block its thread until a receive
+/// takes a value (or the mailbox is closed or dropped: the post then fails
+/// and gives the value back), makes [`Poster::try_post`] give the value
+/// back at once ([`TryPostError::Full`]), and makes
+/// [`Poster::post_when_room`], for a task on a loop, wait for room without
+/// blocking its loop. Posting with `post` on the thread of the loop that
+/// receives would block that loop for good once the mailbox is full: on a
+/// loop, post with `post_when_room` or `try_post`.
+///
+/// # Panics
+///
+/// If `capacity` is 0 (std's `sync_channel(0)` hands each value over in
+/// person; a mailbox keeps what it is given, so it needs room for one).
+///
+/// # Examples
+///
+/// A thread reads faster than the loop writes: it runs at most two values
+/// ahead.
+///
+/// ```
+/// use tame::{mkevent, tamed, twait};
+/// use tame::sync::Mailbox;
+///
+/// #[tamed]
+/// fn drain(lines: Mailbox<String>) -> usize {
+///     let mut most = 0;
+///     loop {
+///         most = most.max(lines.len());
+///         let mut line = None;
+///         twait! { lines.recv(mkevent!(line).map(Some)); }
+///         if line.is_none() {
+///             return most; // the reader is done
+///         }
+///     }
+/// }
+///
+/// let (poster, lines) = tame::sync::bounded_mailbox(2);
+/// let reader = std::thread::spawn(move || {
+///     for n in 0..100 {
+///         poster.post(format!("line {n}")).unwrap(); // waits while 2 are queued
+///     }
+/// });
+/// assert!(tame::run_with(|done| drain(lines, done)).unwrap() <= 2);
+/// reader.join().unwrap();
+/// ```
+#[track_caller]
+pub fn bounded_mailbox<T: Send + 'static>(capacity: usize) -> (Poster<T>, Mailbox<T>) {
+    assert!(
+        capacity > 0,
+        "tame::sync::bounded_mailbox(0): a mailbox needs room for one value at least"
+    );
+    with_capacity(capacity)
+}
+
+fn with_capacity<T>(capacity: usize) -> (Poster<T>, Mailbox<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             queue: VecDeque::new(),
+            capacity,
             posters: 1,
             closed: false,
             waiters: VecDeque::new(),
             next_waiter: 0,
             stream: None,
+            blocked: 0,
+            senders: VecDeque::new(),
         }),
+        room: Condvar::new(),
     });
     (
         Poster {
@@ -146,10 +214,16 @@ pub struct Mailbox<T> {
 
 struct Shared<T> {
     state: Mutex<State<T>>,
+    /// Where threads blocked in [`Poster::post`] on a full bounded
+    /// mailbox wait: notified once for each value taken, and all at once
+    /// when the mailbox closes.
+    room: Condvar,
 }
 
 struct State<T> {
     queue: VecDeque<T>,
+    /// How many values may be queued (`usize::MAX`: unbounded).
+    capacity: usize,
     /// The posters alive.
     posters: usize,
     /// The mailbox was closed or dropped: posts are refused.
@@ -163,6 +237,12 @@ struct State<T> {
     /// stream may never be polled again (`now_or_never`, the other branch
     /// of a select won), so it is not given a post's one wake.
     stream: Option<Waker>,
+    /// Threads blocked in [`Poster::post`] until there is room.
+    blocked: usize,
+    /// The wakers of the [`Poster::post_when_room`] waits, each under its
+    /// id (from `next_waiter`), the longest waiting first: each value
+    /// taken wakes one.
+    senders: VecDeque<(u64, Waker)>,
 }
 
 impl<T> State<T> {
@@ -174,7 +254,24 @@ impl<T> State<T> {
     /// Every waker, to learn of the end (or, for the values still queued
     /// at a `close`, to take them or learn of it after them).
     fn all_wakers(&mut self) -> Wakers {
-        (std::mem::take(&mut self.waiters), self.stream.take())
+        (
+            std::mem::take(&mut self.waiters),
+            std::mem::take(&mut self.senders),
+            self.stream.take(),
+        )
+    }
+
+    /// Queues `value`; returns the wakers it calls for, to wake once the
+    /// lock is let go: the longest waiting receive's and the stream's.
+    #[must_use = "the wakers of a post must be woken"]
+    fn push(&mut self, value: T) -> (Option<Waker>, Option<Waker>) {
+        self.queue.push_back(value);
+        (self.waiters.pop_front().map(|(_, w)| w), self.stream.take())
+    }
+
+    /// Whether a post would have to wait (a bounded mailbox, full).
+    fn full(&self) -> bool {
+        self.queue.len() >= self.capacity
     }
 
     /// Keeps the waker of the wait with the id in `waiter` (made on its
@@ -182,16 +279,34 @@ impl<T> State<T> {
     /// Returns the waker it replaces, to drop once the lock is let go.
     #[must_use = "a waker replaced is dropped outside the lock"]
     fn register(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) -> Option<Waker> {
-        let id = *waiter.get_or_insert_with(|| {
-            self.next_waiter += 1;
-            self.next_waiter
-        });
-        match self.waiters.iter_mut().find(|(w, _)| *w == id) {
-            Some((_, w)) => replace_waker(w, cx),
-            None => {
-                self.waiters.push_back((id, cx.waker().clone()));
-                None
-            }
+        keep_waker(&mut self.waiters, &mut self.next_waiter, waiter, cx)
+    }
+
+    /// [`register`](Self::register) for a [`Poster::post_when_room`] wait,
+    /// which the next value taken wakes.
+    #[must_use = "a waker replaced is dropped outside the lock"]
+    fn register_sender(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) -> Option<Waker> {
+        keep_waker(&mut self.senders, &mut self.next_waiter, waiter, cx)
+    }
+
+    /// A [`Poster::post_when_room`] wait is over: its waker is taken out
+    /// (to drop). If a value taken had woken it and it leaves without
+    /// posting (its event died) while there is room, the next waiting is
+    /// to be woken in its place.
+    fn unregister_sender(&mut self, waiter: &mut Option<u64>) -> Left {
+        let Some(id) = waiter.take() else {
+            return Left::default();
+        };
+        match self.senders.iter().position(|(w, _)| *w == id) {
+            Some(at) => Left {
+                wake: None,
+                drop: self.senders.remove(at).map(|(_, w)| w),
+            },
+            None if !self.full() => Left {
+                wake: self.senders.pop_front().map(|(_, w)| w),
+                drop: None,
+            },
+            None => Left::default(),
         }
     }
 
@@ -243,6 +358,27 @@ impl Left {
     }
 }
 
+/// Keeps the waker of `cx` in `list` under the id in `waiter` (made from
+/// `next_id` on its first wait); returns the waker it replaces.
+fn keep_waker(
+    list: &mut VecDeque<(u64, Waker)>,
+    next_id: &mut u64,
+    waiter: &mut Option<u64>,
+    cx: &Context<'_>,
+) -> Option<Waker> {
+    let id = *waiter.get_or_insert_with(|| {
+        *next_id += 1;
+        *next_id
+    });
+    match list.iter_mut().find(|(w, _)| *w == id) {
+        Some((_, w)) => replace_waker(w, cx),
+        None => {
+            list.push_back((id, cx.waker().clone()));
+            None
+        }
+    }
+}
+
 /// Stores the waker of `cx` in `slot` unless it would wake the same task;
 /// returns the one it replaces, to drop once the lock is let go.
 fn replace_waker(slot: &mut Waker, cx: &Context<'_>) -> Option<Waker> {
@@ -259,11 +395,51 @@ impl<T> Shared<T> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Takes the front value out of `s` (this mailbox's state, locked). On
+    /// a bounded mailbox that makes room: a thread blocked in a post is
+    /// notified, and the waker of the longest waiting
+    /// [`post_when_room`](Poster::post_when_room) is returned, to wake
+    /// once the lock is let go (both: one of them may have left, or find
+    /// the room taken by a post that came first, and wait again).
+    #[must_use = "the waker of a post waiting for room must be woken"]
+    fn pop(&self, s: &mut State<T>) -> (Option<T>, Option<Waker>) {
+        let v = crate::trim::pop_front(&mut s.queue);
+        if v.is_none() || s.capacity == usize::MAX {
+            return (v, None);
+        }
+        if s.blocked > 0 {
+            self.room.notify_one();
+        }
+        (v, s.senders.pop_front().map(|(_, w)| w))
+    }
+
+    /// A poster (or a [`post_when_room`](Poster::post_when_room) wait,
+    /// which counts as one) is gone; the last wakes the receives waiting,
+    /// to learn of the end.
+    fn poster_gone(&self) {
+        let wakers = {
+            let mut s = self.lock();
+            s.posters -= 1;
+            if s.posters > 0 {
+                return;
+            }
+            s.all_wakers()
+        };
+        wake_all(wakers);
+    }
+
+    /// The mailbox refuses posts from now on: every wait learns of it.
+    fn close(&self, s: &mut State<T>) -> Wakers {
+        s.closed = true;
+        self.room.notify_all();
+        s.all_wakers()
+    }
+
     /// A receive's poll: the next value, the end, or a wait under the id
     /// in `waiter` (made on the first wait).
     fn poll_take(&self, waiter: &mut Option<u64>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut s = self.lock();
-        let got = crate::trim::pop_front(&mut s.queue);
+        let (got, room) = self.pop(&mut s);
         if got.is_none() && !s.ended() {
             let replaced = s.register(waiter, cx);
             drop(s);
@@ -273,6 +449,7 @@ impl<T> Shared<T> {
         let left = s.unregister(waiter);
         drop(s);
         left.finish();
+        wake(room);
         Poll::Ready(got)
     }
 
@@ -315,12 +492,18 @@ fn wake(waker: Option<Waker>) {
     }
 }
 
-/// The wakers of the receives waiting and of the stream's poll.
-type Wakers = (VecDeque<(u64, Waker)>, Option<Waker>);
+/// The wakers of the receives waiting, of the posts waiting for room and
+/// of the stream's poll.
+type Wakers = (
+    VecDeque<(u64, Waker)>,
+    VecDeque<(u64, Waker)>,
+    Option<Waker>,
+);
 
-/// Wakes every waiting receive: the end, which all of them are to learn.
-fn wake_all((waiters, stream): Wakers) {
-    for (_, w) in waiters {
+/// Wakes every waiting receive and post: the end or the close, which all
+/// of them are to learn.
+fn wake_all((waiters, senders, stream): Wakers) {
+    for (_, w) in waiters.into_iter().chain(senders) {
         w.wake();
     }
     wake(stream);
@@ -328,12 +511,14 @@ fn wake_all((waiters, stream): Wakers) {
 
 impl<T: Send> Poster<T> {
     /// Posts `value` to the mailbox; a receiver waiting on its loop gets it
-    /// at that loop's next turn.
+    /// at that loop's next turn. A [bounded](bounded_mailbox) mailbox that
+    /// is full blocks the calling thread until a receive takes a value
+    /// (not on the loop that receives: see [`post_when_room`](Self::post_when_room)).
     ///
     /// # Errors
     ///
     /// [`Closed`] with the value, if the mailbox was dropped or
-    /// [closed](Mailbox::close).
+    /// [closed](Mailbox::close) (also while the post waited for room).
     ///
     /// # Examples
     ///
@@ -347,11 +532,53 @@ impl<T: Send> Poster<T> {
     pub fn post(&self, value: T) -> Result<(), Closed<T>> {
         let next = {
             let mut s = self.shared.lock();
+            while s.full() && !s.closed {
+                s.blocked += 1;
+                s = self.shared.room.wait(s).unwrap_or_else(|p| p.into_inner());
+                s.blocked -= 1;
+            }
             if s.closed {
                 return Err(Closed(value));
             }
-            s.queue.push_back(value);
-            (s.waiters.pop_front().map(|(_, w)| w), s.stream.take())
+            s.push(value)
+        };
+        wake(next.0);
+        wake(next.1);
+        Ok(())
+    }
+
+    /// Posts `value` if the mailbox has room, without waiting: an
+    /// unbounded one always has.
+    ///
+    /// # Errors
+    ///
+    /// [`TryPostError::Full`] with the value, if a [bounded](bounded_mailbox)
+    /// mailbox holds as many values as it may; [`TryPostError::Closed`]
+    /// with the value, if it was dropped or [closed](Mailbox::close).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tame::sync::TryPostError;
+    ///
+    /// let (poster, mailbox) = tame::sync::bounded_mailbox(1);
+    /// assert_eq!(poster.try_post('a'), Ok(()));
+    /// assert_eq!(poster.try_post('b'), Err(TryPostError::Full('b')));
+    /// assert_eq!(mailbox.try_recv(), Some('a'));
+    /// assert_eq!(poster.try_post('b'), Ok(()));
+    /// mailbox.close();
+    /// assert_eq!(poster.try_post('c'), Err(TryPostError::Closed('c')));
+    /// ```
+    pub fn try_post(&self, value: T) -> Result<(), TryPostError<T>> {
+        let next = {
+            let mut s = self.shared.lock();
+            if s.closed {
+                return Err(TryPostError::Closed(value));
+            }
+            if s.full() {
+                return Err(TryPostError::Full(value));
+            }
+            s.push(value)
         };
         wake(next.0);
         wake(next.1);
@@ -373,6 +600,87 @@ impl<T: Send> Poster<T> {
     }
 }
 
+impl<T: Send + 'static> Poster<T> {
+    /// Posts `value` once the mailbox has room, waiting on the loop
+    /// without blocking it, and triggers `ev` with `Ok(())` once it is
+    /// queued: at once on an unbounded mailbox, or on a
+    /// [bounded](bounded_mailbox) one that is not full. For a task that
+    /// posts to a mailbox received on its own loop, or on another; a
+    /// thread without a loop posts with [`post`](Self::post).
+    ///
+    /// The wait is a spawned future ([`tame::spawn`](crate::spawn)), woken
+    /// when a receive takes a value; while it waits it counts as a poster
+    /// (the mailbox does not end under it). A post that finds no room
+    /// waits behind those that waited before it, but a post that comes
+    /// while the room it was woken for is free ([`try_post`](Self::try_post),
+    /// a thread's `post`) may take it first. If `ev` dies before there is
+    /// room (its rendezvous dropped, a timeout that gave up on it), the
+    /// value goes with it, unposted, as tokio's `send` future dropped
+    /// before it completes; an event that is already dead posts nothing.
+    ///
+    /// `ev` gets `Err(Closed(value))`, the value given back, if the
+    /// mailbox is dropped or [closed](Mailbox::close) first.
+    ///
+    /// # Examples
+    ///
+    /// A producer and a consumer on one loop, one value in flight at most:
+    ///
+    /// ```
+    /// use tame::sync::{bounded_mailbox, Mailbox, Poster};
+    /// use tame::{mkevent, tamed, twait};
+    ///
+    /// #[tamed]
+    /// fn produce(to: Poster<u32>) {
+    ///     for n in 1..=5 {
+    ///         let mut sent = Ok(());
+    ///         twait! { to.post_when_room(n, mkevent!(sent)); }
+    ///         sent.unwrap();
+    ///     }
+    /// }
+    ///
+    /// #[tamed]
+    /// fn consume(from: Mailbox<u32>) -> Vec<u32> {
+    ///     let mut got = Vec::new();
+    ///     loop {
+    ///         assert!(from.len() <= 1);
+    ///         let mut n = None;
+    ///         twait! { from.recv(mkevent!(n).map(Some)); }
+    ///         match n {
+    ///             Some(n) => got.push(n),
+    ///             None => return got, // the producer is done
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let (to, from) = bounded_mailbox(1);
+    /// produce(to); // runs until its first wait, then on the loop
+    /// let got = tame::run_with(|done| consume(from, done));
+    /// assert_eq!(got, Some(vec![1, 2, 3, 4, 5]));
+    /// ```
+    #[track_caller] // `blocked()` names the post's line, not this one
+    pub fn post_when_room(&self, value: T, ev: Event<Result<(), Closed<T>>>) {
+        // An event that reaches nobody would never tell whether the value
+        // went: it posts nothing.
+        if !ev.is_live() {
+            return;
+        }
+        let value = match self.try_post(value) {
+            Ok(()) => return ev.trigger(Ok(())),
+            Err(TryPostError::Closed(v)) => return ev.trigger(Err(Closed(v))),
+            Err(TryPostError::Full(v)) => v,
+        };
+        self.shared.lock().posters += 1;
+        crate::spawn(
+            PostWhenRoom {
+                shared: self.shared.clone(),
+                value: Some(value),
+                waiter: None,
+            },
+            ev,
+        );
+    }
+}
+
 impl<T> Clone for Poster<T> {
     fn clone(&self) -> Self {
         self.shared.lock().posters += 1;
@@ -384,16 +692,7 @@ impl<T> Clone for Poster<T> {
 
 impl<T> Drop for Poster<T> {
     fn drop(&mut self) {
-        let wakers = {
-            let mut s = self.shared.lock();
-            s.posters -= 1;
-            if s.posters > 0 {
-                return;
-            }
-            // The last one: the receives waiting learn of the end.
-            s.all_wakers()
-        };
-        wake_all(wakers);
+        self.shared.poster_gone();
     }
 }
 
@@ -533,7 +832,12 @@ impl<T> Mailbox<T> {
     /// shrinks as it empties (`trim`): a burst of posts leaves no lasting
     /// memory.
     fn next_queued(&self) -> Option<T> {
-        crate::trim::pop_front(&mut self.shared.lock().queue)
+        let (v, room) = {
+            let mut s = self.shared.lock();
+            self.shared.pop(&mut s)
+        };
+        wake(room);
+        v
     }
 
     /// The next value if one is queued.
@@ -569,11 +873,10 @@ impl<T> Mailbox<T> {
     pub fn close(&self) {
         let wakers = {
             let mut s = self.shared.lock();
-            s.closed = true;
             // All of them, values queued or not: a post woke one receive
             // per value, and once those are taken no post will come to
             // wake the others for the end.
-            s.all_wakers()
+            self.shared.close(&mut s)
         };
         wake_all(wakers);
     }
@@ -617,14 +920,28 @@ impl<T> Mailbox<T> {
     pub fn is_empty(&self) -> bool {
         self.shared.lock().queue.is_empty()
     }
+
+    /// How many values it may hold: `None` for one made by [`mailbox`],
+    /// the capacity given to [`bounded_mailbox`] otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_poster, mailbox) = tame::sync::bounded_mailbox::<u32>(8);
+    /// assert_eq!(mailbox.capacity(), Some(8));
+    /// assert_eq!(tame::sync::mailbox::<u32>().1.capacity(), None);
+    /// ```
+    pub fn capacity(&self) -> Option<usize> {
+        let capacity = self.shared.lock().capacity;
+        (capacity != usize::MAX).then_some(capacity)
+    }
 }
 
 impl<T> Drop for Mailbox<T> {
     fn drop(&mut self) {
         let (queued, wakers) = {
             let mut s = self.shared.lock();
-            s.closed = true;
-            (std::mem::take(&mut s.queue), s.all_wakers())
+            (std::mem::take(&mut s.queue), self.shared.close(&mut s))
         };
         // Outside the lock: a value's drop may post to this mailbox.
         drop(queued);
@@ -650,10 +967,11 @@ impl<T> Stream for Mailbox<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         // (Wakers are dropped with the lock let go: see `Left`.)
         let mut s = self.shared.lock();
-        if let Some(v) = crate::trim::pop_front(&mut s.queue) {
+        if let (Some(v), room) = self.shared.pop(&mut s) {
             let old = s.stream.take();
             drop(s);
             drop(old);
+            wake(room);
             return Poll::Ready(Some(v));
         }
         if s.ended() {
@@ -693,6 +1011,58 @@ impl<T> Drop for Receive<T> {
     }
 }
 
+/// The future behind [`Poster::post_when_room`], with the value it posts.
+/// It counts among the posters until it is dropped.
+struct PostWhenRoom<T> {
+    shared: Arc<Shared<T>>,
+    value: Option<T>,
+    waiter: Option<u64>,
+}
+
+// Nothing is pinned through it: the value is moved out, never borrowed
+// across a poll.
+impl<T> Unpin for PostWhenRoom<T> {}
+
+impl<T> Future for PostWhenRoom<T> {
+    type Output = Result<(), Closed<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut s = this.shared.lock();
+        if !s.closed && s.full() {
+            let replaced = s.register_sender(&mut this.waiter, cx);
+            drop(s);
+            drop(replaced);
+            return Poll::Pending;
+        }
+        let value = this.value.take().expect("polled after it was ready");
+        let (out, next) = if s.closed {
+            (Err(Closed(value)), (None, None))
+        } else {
+            (Ok(()), s.push(value))
+        };
+        let left = s.unregister_sender(&mut this.waiter);
+        drop(s);
+        left.finish();
+        wake(next.0);
+        wake(next.1);
+        Poll::Ready(out)
+    }
+}
+
+impl<T> Drop for PostWhenRoom<T> {
+    fn drop(&mut self) {
+        if self.waiter.is_some() {
+            let left = self.shared.lock().unregister_sender(&mut self.waiter);
+            left.finish();
+        }
+        // A value not posted (its event died) is dropped with the lock let
+        // go: its drop may post to this mailbox.
+        drop(self.value.take());
+        self.shared.poster_gone();
+    }
+}
+
 /// The future behind [`Mailbox::readable`].
 struct Readable<T> {
     shared: Arc<Shared<T>>,
@@ -714,6 +1084,59 @@ impl<T> Drop for Readable<T> {
     }
 }
 
+/// Why [`Poster::try_post`] gave its value back.
+///
+/// # Examples
+///
+/// ```
+/// use tame::sync::TryPostError;
+///
+/// let (poster, _mailbox) = tame::sync::bounded_mailbox(1);
+/// poster.try_post(1).unwrap();
+/// let e = poster.try_post(2).unwrap_err();
+/// assert!(matches!(e, TryPostError::Full(2)));
+/// assert_eq!(e.to_string(), "posting to a full mailbox");
+/// assert_eq!(e.into_inner(), 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TryPostError<T> {
+    /// The mailbox is [bounded](bounded_mailbox) and holds as many values
+    /// as it may.
+    Full(T),
+    /// The mailbox was dropped or [closed](Mailbox::close).
+    Closed(T),
+}
+
+impl<T> TryPostError<T> {
+    /// The value that was not posted.
+    pub fn into_inner(self) -> T {
+        match self {
+            TryPostError::Full(v) | TryPostError::Closed(v) => v,
+        }
+    }
+}
+
+// Not the value's: it need not be `Debug`, and may be large.
+impl<T> fmt::Debug for TryPostError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryPostError::Full(_) => "Full(..)",
+            TryPostError::Closed(_) => "Closed(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for TryPostError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TryPostError::Full(_) => "posting to a full mailbox",
+            TryPostError::Closed(_) => "posting to a closed mailbox",
+        })
+    }
+}
+
+impl<T> std::error::Error for TryPostError<T> {}
+
 impl<T> fmt::Debug for Poster<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Poster")
@@ -729,6 +1152,10 @@ impl<T> fmt::Debug for Mailbox<T> {
             .field("queued", &s.queue.len())
             .field("posters", &s.posters)
             .field("closed", &s.closed)
+            .field(
+                "capacity",
+                &(s.capacity != usize::MAX).then_some(s.capacity),
+            )
             .finish()
     }
 }

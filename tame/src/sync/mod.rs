@@ -2,7 +2,8 @@
 //! a [`Semaphore`] (at most `n` holders, FIFO) and a [`Channel`] (values and
 //! receivers matched FIFO); and between threads, a [`Latch`] (set once
 //! from anywhere, waited for on any loop) and a [`Mailbox`] (values posted
-//! from any thread, received on a loop).
+//! from any thread, received on a loop; [`bounded_mailbox`] makes one
+//! whose posters wait for room).
 //!
 //! Each hands out its results through events, like everything on the
 //! loop: `let guard: Guard; twait! { m.acquire(mkevent!(guard)); }`. A
@@ -96,6 +97,6 @@ mod semaphore;
 
 pub use channel::{Channel, CloseGuard, Closed};
 pub use latch::Latch;
-pub use mailbox::{mailbox, Mailbox, Poster};
+pub use mailbox::{bounded_mailbox, mailbox, Mailbox, Poster, TryPostError};
 pub use mutex::{Guard, Mutex};
 pub use semaphore::{Permit, Semaphore};

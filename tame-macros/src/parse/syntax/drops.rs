@@ -321,6 +321,7 @@ pub fn names_tame_handle(ty: &syn::Type) -> bool {
         "LineReader",
         "Mailbox",
         "Mutex",
+        "Poster",
         "ReadHalf",
         "Resolver",
         "Semaphore",
@@ -438,7 +439,7 @@ pub fn makes_tame_handle(e: &Expr) -> bool {
         if p.path.segments.len() >= 2 && {
             let ty = &p.path.segments[p.path.segments.len() - 2].ident;
             DESCRIPTORS.iter().any(|d| ty == d)
-        } || makes_fds(&p.path) && c.args.is_empty()),
+        } || makes_fds(&p.path) && (c.args.is_empty() || is_bounded_mailbox(&p.path))),
         _ => false,
     }
 }
@@ -446,12 +447,13 @@ pub fn makes_tame_handle(e: &Expr) -> bool {
 /// `tame::io::pipe()` (a pair of `Fd`s) and `tame::io::stdin()`, also
 /// imported (`pipe()`): std has neither a `pipe()` nor a `stdin()` whose
 /// value a tame operation takes, so one of those names is tame's here.
-/// And `tame::sync::mailbox()` (a `Poster` and a `Mailbox`, which cannot
-/// be cloned: dropped at the wait, it would end its receive empty).
+/// And `tame::sync::mailbox()` and `bounded_mailbox(n)` (a `Poster` and a
+/// `Mailbox`, which cannot be cloned: dropped at the wait, it would end
+/// its receive empty).
 fn makes_fds(path: &syn::Path) -> bool {
     let segments = segment_names(path);
     match segments.as_slice() {
-        [.., last] if last == "mailbox" => match segments.as_slice() {
+        [.., last] if last == "mailbox" || last == "bounded_mailbox" => match segments.as_slice() {
             [_] => true,
             [.., module, _] => module == "sync",
             [] => false,
@@ -461,6 +463,14 @@ fn makes_fds(path: &syn::Path) -> bool {
         [.., module, _] => module == "io",
         [] => false,
     }
+}
+
+/// `bounded_mailbox` (also `sync::bounded_mailbox`), whose one argument
+/// is its capacity.
+fn is_bounded_mailbox(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|s| s.ident == "bounded_mailbox")
 }
 
 /// The written types of a tuple pattern's parts, for a `let` whose type is
