@@ -7183,3 +7183,118 @@ fn a_branch_that_moves_and_leaves_a_loop_is_not_taken_for_giving_again() {
         }
     });
 }
+
+/// An `if` with no twait whose `else` moves `s` and gives it a value again
+/// in a loop (on some rounds, as far as Rust's check sees), then code that
+/// gives `s` a new value before the next twait: the value the loop gave
+/// lives until that assignment, as in a plain function. It was dropped
+/// where the `if` ended: the construct was kept as one of the spine for
+/// the twait after it, which only ever keeps the new value.
+#[tamed]
+#[allow(unused_assignments)]
+fn given_again_in_a_loop_then_assigned_before_the_twait(k: u32, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    if k == 1 {
+        log.borrow_mut().push("kept");
+    } else {
+        drop(s);
+        for _ in 0..k {
+            s = Noisy("s1", log.clone());
+        }
+    }
+    log.borrow_mut().push("after the if");
+    s = Noisy("s2", log.clone());
+    log.borrow_mut().push("assigned");
+    twait! { tame::asap(mkevent!()); }
+    drop(s);
+    k
+}
+
+#[allow(unused_assignments)]
+fn given_again_in_a_loop_then_assigned_before_the_twait_plain(k: u32, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    if k == 1 {
+        log.borrow_mut().push("kept");
+    } else {
+        drop(s);
+        for _ in 0..k {
+            s = Noisy("s1", log.clone());
+        }
+    }
+    log.borrow_mut().push("after the if");
+    s = Noisy("s2", log.clone());
+    log.borrow_mut().push("assigned");
+    drop(s);
+    k
+}
+
+/// The same with a loop that reads nothing of the function's: the `if`
+/// was kept for `s` alone, which the assignment after it gives a new value
+/// before any twait.
+#[tamed]
+#[allow(unused_assignments)]
+fn given_in_a_fixed_loop_then_assigned_before_the_twait(k: u32, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    if k == 1 {
+        log.borrow_mut().push("kept");
+    } else {
+        drop(s);
+        for _ in 0..2 {
+            s = Noisy("s1", log.clone());
+        }
+    }
+    log.borrow_mut().push("after the if");
+    s = Noisy("s2", log.clone());
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    drop(s);
+    k
+}
+
+#[allow(unused_assignments)]
+fn given_in_a_fixed_loop_then_assigned_before_the_twait_plain(k: u32, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    if k == 1 {
+        log.borrow_mut().push("kept");
+    } else {
+        drop(s);
+        for _ in 0..2 {
+            s = Noisy("s1", log.clone());
+        }
+    }
+    log.borrow_mut().push("after the if");
+    s = Noisy("s2", log.clone());
+    log.borrow_mut().push("end");
+    drop(s);
+    k
+}
+
+#[test]
+fn a_value_given_in_a_fixed_loop_lives_to_the_assignment_after_the_if() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| {
+                given_in_a_fixed_loop_then_assigned_before_the_twait(k, tamed.clone(), e);
+            });
+            let want = given_in_a_fixed_loop_then_assigned_before_the_twait_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}
+
+#[test]
+fn a_value_given_in_a_loop_lives_to_the_assignment_after_the_if() {
+    on_fresh_loop(|| {
+        for k in 0..4 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| {
+                given_again_in_a_loop_then_assigned_before_the_twait(k, tamed.clone(), e);
+            });
+            let want = given_again_in_a_loop_then_assigned_before_the_twait_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

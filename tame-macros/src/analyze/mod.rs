@@ -324,6 +324,11 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
     // (From the construct's join, and from the states its `break`s and
     // `continue`s go to: a path that moved `b` and jumped meets there one
     // that did not.)
+    // A state whose code gives `b` a value as a whole before it can leave
+    // (`d = D::new(4);` after the construct, then a twait) ends the walk
+    // too, after that state's own check: the states after it keep the new
+    // value, and the one the construct left is dropped at the assignment,
+    // by Rust's drop flag where the join is inline.
     // (Also the construct's own join when code besides its branches jumps
     // there from the same state: the join of a construct around it
     // (`if a { if b { twait!{..}; return; } } else if c { drop(g) }`,
@@ -350,7 +355,8 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
             if a.reached[s] && (s != join || entries > 1 || resume(s)) && a.kept[s].contains(&b) {
                 return true;
             }
-            if !declares(&m.states[s].code, b) {
+            let code = &m.states[s].code;
+            if !declares(code, b) && first_of(code, b) != First::Written {
                 todo.extend(&next[s]);
             }
         }
@@ -374,6 +380,7 @@ pub fn useless_promotions(f: &Function, m: &Machine, a: &Analysis) -> Vec<usize>
         let paying: Vec<BindingId> = (p.plain.fx.0.iter().enumerate())
             .filter(|&(i, &(b, _))| {
                 p.plain.sets_value_on_some_paths(&f.bindings[b], i)
+                    && !no_drop(&f.bindings[b])
                     && kept_later(p.id, join, &jumped_to, b)
             })
             .map(|(_, &(b, _))| b)
@@ -465,6 +472,54 @@ fn declares(c: &Code, b: BindingId) -> bool {
             head || declares(body, b) || declares(exit, b)
         }
         _ => false,
+    }
+}
+
+/// Whether a binding's value surely has no destructor (a number, a
+/// shared reference, by its written type or its initializer): a move of
+/// it is a copy, or leaves nothing to drop, so no flag of it pays.
+fn no_drop(b: &ir::Binding) -> bool {
+    b.trivial
+        || b.ty
+            .as_ref()
+            .is_some_and(crate::parse::syntax::undroppable_type)
+}
+
+/// What comes first in a state's code for a binding: a whole assignment
+/// of it, a way out of the state (a wait, a jump, a branch that may leave,
+/// a loop), or neither to the code's end.
+#[derive(PartialEq, Eq)]
+enum First {
+    Written,
+    Left,
+    Through,
+}
+
+/// [`First`] for `b` in `c`: only ordinary statements at the code's start
+/// are looked into (a construct there counts as a way out).
+fn first_of(c: &Code, b: BindingId) -> First {
+    match c {
+        Code::Seq(items) => {
+            for i in items {
+                match first_of(i, b) {
+                    First::Through => {}
+                    found => return found,
+                }
+            }
+            First::Through
+        }
+        Code::Reopen(_, c) | Code::Open(_, c) => first_of(c, b),
+        Code::Plain(p) if !p.jumps.is_empty() => First::Left,
+        Code::Plain(p)
+            if p.fx
+                .0
+                .iter()
+                .any(|&(x, e)| x == b && e == ir::Effect::Write) =>
+        {
+            First::Written
+        }
+        Code::Plain(_) | Code::Store(_) | Code::Poll { .. } => First::Through,
+        _ => First::Left,
     }
 }
 
