@@ -335,3 +335,46 @@ fn a_poster_made_in_a_tamed_function_lives_to_its_end() {
         assert_eq!(tame::run_with(make_post_then_look), Some(false));
     });
 }
+
+fn step() {
+    tame::run_once(Some(Duration::ZERO));
+}
+
+#[test]
+fn waits_for_room_are_served_in_the_order_they_were_made() {
+    on_fresh_loop(|| {
+        // A wait made after one that is already waiting, while the room
+        // is free for that one, does not take it.
+        let (to, m) = bounded_mailbox::<u32>(1);
+        to.try_post(0).unwrap();
+        let r = Rendezvous::<u32>::new();
+        to.post_when_room(1, r.event(1).map(|_: Result<(), Closed<u32>>| ()));
+        step(); // 1 waits
+        to.post_when_room(2, r.event(2).map(|_: Result<(), Closed<u32>>| ()));
+        assert_eq!(m.try_recv(), Some(0)); // room: 1's turn
+        step();
+        let first = m.try_recv();
+        step();
+        assert_eq!((first, m.try_recv()), (Some(1), Some(2)));
+    });
+}
+
+#[test]
+fn a_wait_woken_for_room_another_post_took_keeps_its_place() {
+    on_fresh_loop(|| {
+        let (to, m) = bounded_mailbox::<u32>(1);
+        to.try_post(0).unwrap();
+        let r = Rendezvous::<u32>::new();
+        to.post_when_room(1, r.event(1).map(|_: Result<(), Closed<u32>>| ()));
+        to.post_when_room(2, r.event(2).map(|_: Result<(), Closed<u32>>| ()));
+        step(); // both wait, 1 first
+        assert_eq!(m.try_recv(), Some(0)); // wakes 1
+        to.try_post(99).unwrap(); // a post that does not wait takes the room
+        step(); // 1 finds it full and waits again, first still
+        assert_eq!(m.try_recv(), Some(99));
+        step();
+        let first = m.try_recv();
+        step();
+        assert_eq!((first, m.try_recv()), (Some(1), Some(2)));
+    });
+}

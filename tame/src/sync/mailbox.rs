@@ -78,8 +78,8 @@ pub fn mailbox<T: Send + 'static>() -> (Poster<T>, Mailbox<T>) {
 ///
 /// # Examples
 ///
-/// A thread reads faster than the loop writes: it runs at most two values
-/// ahead.
+/// A thread makes lines faster than the loop takes them: it runs at most
+/// two values ahead.
 ///
 /// ```
 /// use tame::{mkevent, tamed, twait};
@@ -159,7 +159,7 @@ pub struct Poster<T> {
 
 /// Receives, on a loop, what [`Poster`]s post from any thread, in the order
 /// it was posted (each poster's values in its order). Made by
-/// [`mailbox`].
+/// [`mailbox`] or [`bounded_mailbox`].
 ///
 /// A value stays queued until a receiver takes it: a [`recv`](Self::recv)
 /// whose event dies first (its rendezvous cancelled, a timeout that gave up
@@ -215,8 +215,8 @@ pub struct Mailbox<T> {
 struct Shared<T> {
     state: Mutex<State<T>>,
     /// Where threads blocked in [`Poster::post`] on a full bounded
-    /// mailbox wait: notified once for each value taken, and all at once
-    /// when the mailbox closes.
+    /// mailbox wait: notified once for each value taken while one waits,
+    /// and all at once when the mailbox closes.
     room: Condvar,
 }
 
@@ -239,10 +239,12 @@ struct State<T> {
     stream: Option<Waker>,
     /// Threads blocked in [`Poster::post`] until there is room.
     blocked: usize,
-    /// The wakers of the [`Poster::post_when_room`] waits, each under its
-    /// id (from `next_waiter`), the longest waiting first: each value
-    /// taken wakes one.
-    senders: VecDeque<(u64, Waker)>,
+    /// The line of [`Poster::post_when_room`] waits, in the order they
+    /// were made, each under its id (from `next_waiter`) with its waker
+    /// once it has been polled. Only the first posts: a value taken wakes
+    /// it, and it wakes the next once it has posted (or left) while there
+    /// is room.
+    senders: VecDeque<(u64, Option<Waker>)>,
 }
 
 impl<T> State<T> {
@@ -256,7 +258,7 @@ impl<T> State<T> {
     fn all_wakers(&mut self) -> Wakers {
         (
             std::mem::take(&mut self.waiters),
-            std::mem::take(&mut self.senders),
+            self.senders.drain(..).filter_map(|(_, w)| w).collect(),
             self.stream.take(),
         )
     }
@@ -279,35 +281,47 @@ impl<T> State<T> {
     /// Returns the waker it replaces, to drop once the lock is let go.
     #[must_use = "a waker replaced is dropped outside the lock"]
     fn register(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) -> Option<Waker> {
-        keep_waker(&mut self.waiters, &mut self.next_waiter, waiter, cx)
+        let id = *waiter.get_or_insert_with(|| {
+            self.next_waiter += 1;
+            self.next_waiter
+        });
+        match self.waiters.iter_mut().find(|(w, _)| *w == id) {
+            Some((_, w)) => replace_waker(w, cx),
+            None => {
+                self.waiters.push_back((id, cx.waker().clone()));
+                None
+            }
+        }
     }
 
-    /// [`register`](Self::register) for a [`Poster::post_when_room`] wait,
-    /// which the next value taken wakes.
-    #[must_use = "a waker replaced is dropped outside the lock"]
-    fn register_sender(&mut self, waiter: &mut Option<u64>, cx: &Context<'_>) -> Option<Waker> {
-        keep_waker(&mut self.senders, &mut self.next_waiter, waiter, cx)
+    /// Puts a new [`Poster::post_when_room`] wait at the end of the line;
+    /// returns its id.
+    fn enlist_sender(&mut self) -> u64 {
+        self.next_waiter += 1;
+        self.senders.push_back((self.next_waiter, None));
+        self.next_waiter
     }
 
-    /// A [`Poster::post_when_room`] wait is over: its waker is taken out
-    /// (to drop). If a value taken had woken it and it leaves without
-    /// posting (its event died) while there is room, the next waiting is
-    /// to be woken in its place.
-    fn unregister_sender(&mut self, waiter: &mut Option<u64>) -> Left {
-        let Some(id) = waiter.take() else {
+    /// The waker of the wait first in line, to wake when there is room
+    /// (it stays in line until it posts or leaves).
+    fn first_sender(&self) -> Option<Waker> {
+        self.senders.front().and_then(|(_, w)| w.clone())
+    }
+
+    /// Takes the wait `id` out of the line (posted, refused or gone):
+    /// returns its waker, to drop, and, if it was first and there is room
+    /// left, the next one's, to wake, both once the lock is let go.
+    fn leave_line(&mut self, id: u64) -> Left {
+        let Some(at) = self.senders.iter().position(|&(w, _)| w == id) else {
             return Left::default();
         };
-        match self.senders.iter().position(|(w, _)| *w == id) {
-            Some(at) => Left {
-                wake: None,
-                drop: self.senders.remove(at).map(|(_, w)| w),
-            },
-            None if !self.full() => Left {
-                wake: self.senders.pop_front().map(|(_, w)| w),
-                drop: None,
-            },
-            None => Left::default(),
-        }
+        let drop = self.senders.remove(at).and_then(|(_, w)| w);
+        let wake = if at == 0 && !self.closed && !self.full() {
+            self.first_sender()
+        } else {
+            None
+        };
+        Left { wake, drop }
     }
 
     /// The wait with the id in `waiter` is over: its waker is taken out
@@ -358,27 +372,6 @@ impl Left {
     }
 }
 
-/// Keeps the waker of `cx` in `list` under the id in `waiter` (made from
-/// `next_id` on its first wait); returns the waker it replaces.
-fn keep_waker(
-    list: &mut VecDeque<(u64, Waker)>,
-    next_id: &mut u64,
-    waiter: &mut Option<u64>,
-    cx: &Context<'_>,
-) -> Option<Waker> {
-    let id = *waiter.get_or_insert_with(|| {
-        *next_id += 1;
-        *next_id
-    });
-    match list.iter_mut().find(|(w, _)| *w == id) {
-        Some((_, w)) => replace_waker(w, cx),
-        None => {
-            list.push_back((id, cx.waker().clone()));
-            None
-        }
-    }
-}
-
 /// Stores the waker of `cx` in `slot` unless it would wake the same task;
 /// returns the one it replaces, to drop once the lock is let go.
 fn replace_waker(slot: &mut Waker, cx: &Context<'_>) -> Option<Waker> {
@@ -410,7 +403,7 @@ impl<T> Shared<T> {
         if s.blocked > 0 {
             self.room.notify_one();
         }
-        (v, s.senders.pop_front().map(|(_, w)| w))
+        (v, s.first_sender())
     }
 
     /// A poster (or a [`post_when_room`](Poster::post_when_room) wait,
@@ -494,16 +487,12 @@ fn wake(waker: Option<Waker>) {
 
 /// The wakers of the receives waiting, of the posts waiting for room and
 /// of the stream's poll.
-type Wakers = (
-    VecDeque<(u64, Waker)>,
-    VecDeque<(u64, Waker)>,
-    Option<Waker>,
-);
+type Wakers = (VecDeque<(u64, Waker)>, Vec<Waker>, Option<Waker>);
 
 /// Wakes every waiting receive and post: the end or the close, which all
 /// of them are to learn.
 fn wake_all((waiters, senders, stream): Wakers) {
-    for (_, w) in waiters.into_iter().chain(senders) {
+    for w in waiters.into_iter().map(|(_, w)| w).chain(senders) {
         w.wake();
     }
     wake(stream);
@@ -610,10 +599,13 @@ impl<T: Send + 'static> Poster<T> {
     ///
     /// The wait is a spawned future ([`tame::spawn`](crate::spawn)), woken
     /// when a receive takes a value; while it waits it counts as a poster
-    /// (the mailbox does not end under it). A post that finds no room
-    /// waits behind those that waited before it, but a post that comes
-    /// while the room it was woken for is free ([`try_post`](Self::try_post),
-    /// a thread's `post`) may take it first. If `ev` dies before there is
+    /// (the mailbox does not end under it). The waits post in the order
+    /// they were made, each once the one before it has posted (or left):
+    /// a wait does not post ahead of one made before it, even one not yet
+    /// polled. A post that does not wait in that line
+    /// ([`try_post`](Self::try_post), a thread's `post`) takes room
+    /// wherever it finds it free, also room a wait was woken for, which
+    /// then waits again, first in line still. If `ev` dies before there is
     /// room (its rendezvous dropped, a timeout that gave up on it), the
     /// value goes with it, unposted, as tokio's `send` future dropped
     /// before it completes; an event that is already dead posts nothing.
@@ -664,17 +656,26 @@ impl<T: Send + 'static> Poster<T> {
         if !ev.is_live() {
             return;
         }
-        let value = match self.try_post(value) {
-            Ok(()) => return ev.trigger(Ok(())),
-            Err(TryPostError::Closed(v)) => return ev.trigger(Err(Closed(v))),
-            Err(TryPostError::Full(v)) => v,
-        };
-        self.shared.lock().posters += 1;
+        let mut s = self.shared.lock();
+        if s.closed {
+            drop(s);
+            return ev.trigger(Err(Closed(value)));
+        }
+        if !s.full() && s.senders.is_empty() {
+            let next = s.push(value);
+            drop(s);
+            wake(next.0);
+            wake(next.1);
+            return ev.trigger(Ok(()));
+        }
+        s.posters += 1;
+        let id = s.enlist_sender();
+        drop(s);
         crate::spawn(
             PostWhenRoom {
                 shared: self.shared.clone(),
                 value: Some(value),
-                waiter: None,
+                id,
             },
             ev,
         );
@@ -922,7 +923,8 @@ impl<T> Mailbox<T> {
     }
 
     /// How many values it may hold: `None` for one made by [`mailbox`],
-    /// the capacity given to [`bounded_mailbox`] otherwise.
+    /// the capacity given to [`bounded_mailbox`] otherwise (but for
+    /// `usize::MAX`, the unbounded mailbox's own bound: `None`).
     ///
     /// # Examples
     ///
@@ -1011,12 +1013,13 @@ impl<T> Drop for Receive<T> {
     }
 }
 
-/// The future behind [`Poster::post_when_room`], with the value it posts.
-/// It counts among the posters until it is dropped.
+/// The future behind [`Poster::post_when_room`], with the value it posts:
+/// a wait in the mailbox's line of them (`id`), counted among the posters
+/// until it is dropped.
 struct PostWhenRoom<T> {
     shared: Arc<Shared<T>>,
     value: Option<T>,
-    waiter: Option<u64>,
+    id: u64,
 }
 
 // Nothing is pinned through it: the value is moved out, never borrowed
@@ -1029,8 +1032,14 @@ impl<T> Future for PostWhenRoom<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let mut s = this.shared.lock();
-        if !s.closed && s.full() {
-            let replaced = s.register_sender(&mut this.waiter, cx);
+        let first = s.senders.front().is_some_and(|&(w, _)| w == this.id);
+        if !s.closed && (s.full() || !first) {
+            // Its turn has not come: its waker is kept for when it does.
+            let replaced = match s.senders.iter_mut().find(|(w, _)| *w == this.id) {
+                Some((_, Some(w))) => replace_waker(w, cx),
+                Some((_, w)) => w.replace(cx.waker().clone()),
+                None => None,
+            };
             drop(s);
             drop(replaced);
             return Poll::Pending;
@@ -1041,7 +1050,7 @@ impl<T> Future for PostWhenRoom<T> {
         } else {
             (Ok(()), s.push(value))
         };
-        let left = s.unregister_sender(&mut this.waiter);
+        let left = s.leave_line(this.id);
         drop(s);
         left.finish();
         wake(next.0);
@@ -1052,12 +1061,14 @@ impl<T> Future for PostWhenRoom<T> {
 
 impl<T> Drop for PostWhenRoom<T> {
     fn drop(&mut self) {
-        if self.waiter.is_some() {
-            let left = self.shared.lock().unregister_sender(&mut self.waiter);
+        if self.value.is_some() {
+            // Gone before its turn (its event died): the next in line may
+            // take the room it was woken for.
+            let left = self.shared.lock().leave_line(self.id);
             left.finish();
         }
-        // A value not posted (its event died) is dropped with the lock let
-        // go: its drop may post to this mailbox.
+        // A value not posted is dropped with the lock let go: its drop may
+        // post to this mailbox.
         drop(self.value.take());
         self.shared.poster_gone();
     }
