@@ -7298,3 +7298,83 @@ fn a_value_given_in_a_loop_lives_to_the_assignment_after_the_if() {
         }
     });
 }
+
+/// A waiting loop that gives `s` a new value each round and moves it on
+/// some rounds: what `s` holds after the last round lives to its scope's
+/// end, as in a plain function (it was dropped where the loop was left,
+/// before the code after it: the loop's head turned the flag back into
+/// the variable, which the exit could not pass on).
+#[tamed]
+#[allow(unused_assignments)]
+fn given_each_round_moved_on_some(k: u32, use_while: bool, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    if use_while {
+        let mut i = 0;
+        while i < 3 {
+            i += 1;
+            s = Noisy("w", log.clone());
+            if i == k {
+                drop(s);
+            }
+            twait! { tame::asap(mkevent!()); }
+        }
+    } else {
+        for i in 1..=3 {
+            s = Noisy("f", log.clone());
+            if i == k {
+                drop(s);
+            }
+            twait! { tame::asap(mkevent!()); }
+        }
+    }
+    log.borrow_mut().push("after the loop");
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("end");
+    k
+}
+
+#[allow(unused_assignments)]
+fn given_each_round_moved_on_some_plain(k: u32, use_while: bool, log: Names) -> u32 {
+    let mut s = Noisy("s", log.clone());
+    if use_while {
+        let mut i = 0;
+        while i < 3 {
+            i += 1;
+            s = Noisy("w", log.clone());
+            if i == k {
+                drop(s);
+            }
+        }
+    } else {
+        for i in 1..=3 {
+            s = Noisy("f", log.clone());
+            if i == k {
+                drop(s);
+            }
+        }
+    }
+    log.borrow_mut().push("after the loop");
+    log.borrow_mut().push("end");
+    k
+}
+
+#[test]
+fn a_value_given_each_round_of_a_waiting_loop_lives_to_scope_end() {
+    on_fresh_loop(|| {
+        for use_while in [false, true] {
+            for k in 0..5 {
+                let (tamed, plain): (Names, Names) = Default::default();
+                let got = result_of(|e| {
+                    given_each_round_moved_on_some(k, use_while, tamed.clone(), e);
+                });
+                let want = given_each_round_moved_on_some_plain(k, use_while, plain.clone());
+                assert_eq!(got, Some(want), "k = {k}, while = {use_while}");
+                assert_eq!(
+                    *tamed.borrow(),
+                    *plain.borrow(),
+                    "k = {k}, while = {use_while}"
+                );
+            }
+        }
+    });
+}

@@ -33,7 +33,11 @@
 //! A binding a state keeps as a flag (moved on some paths to it: see
 //! `analyze`) has a field of its own, `x_if_kept: Option<_>`, rebound where
 //! `x` was declared as a local the user cannot name; a jump packs the flag
-//! it holds, or `Some(x)` / `None` as the analysis says for that jump.
+//! it holds, or `Some(x)` / `None` as the analysis says for that jump. An
+//! arm that names `x` turns the flag back into `x` where `x` is declared
+//! (Rust's own drop flag takes over), except a loop head's arm that names
+//! it only in the loop's body: there `x` is given the flag's value where
+//! the body begins, and the exit passes the flag on.
 
 use std::collections::HashSet;
 
@@ -75,6 +79,12 @@ pub struct Emitter<'a> {
     /// Bindings whose flag the current arm's store fills (the arm declares
     /// the flag where it would declare the binding).
     flag_stored: HashSet<BindingId>,
+    /// Flags of the current arm turned back into their variables where its
+    /// loop's body begins (see `Analysis::restored_in_body`).
+    restored_in_body: std::cell::RefCell<Vec<BindingId>>,
+    /// Those of them while the loop's exit is emitted: its jump passes
+    /// their flags on.
+    passed_on: std::cell::RefCell<Vec<BindingId>>,
     /// Scopes that declare bindings (their blocks keep their braces).
     scoped: HashSet<ScopeId>,
     /// How the machine returns to the loop (`return;`, or for a
@@ -170,6 +180,8 @@ impl<'a> Emitter<'a> {
             current: 0,
             mentioned: HashSet::new(),
             flag_stored: HashSet::new(),
+            restored_in_body: std::cell::RefCell::new(Vec::new()),
+            passed_on: std::cell::RefCell::new(Vec::new()),
             scoped: f.bindings.iter().map(|b| b.scope).collect(),
             ret: if f.try_shaped {
                 quote!(return ::tame::__private::proceed();)
@@ -458,7 +470,8 @@ impl<'a> Emitter<'a> {
             }
             // A flag: passed on as it is, or made from what this path did.
             let value = if edge.is_none()
-                || (self.a.flagged[self.current].contains(b) && !self.mentioned.contains(&b))
+                || (self.a.flagged[self.current].contains(b)
+                    && (!self.mentioned.contains(&b) || self.passed_on.borrow().contains(&b)))
                 || self.flag_stored.contains(&b)
             {
                 flag_ident(b).to_token_stream()
@@ -792,18 +805,43 @@ impl<'a> Emitter<'a> {
         if !self.mentioned.contains(&b) || self.flag_stored.contains(&b) {
             return TokenStream::new();
         }
+        let decl = self.declaration(b);
+        if self.a.restored_in_body[self.current].contains(b) {
+            // Declared here, in its place among the others; given its
+            // value where the loop's body begins.
+            self.restored_in_body.borrow_mut().push(b);
+            return decl;
+        }
+        let restore = self.restore(b);
+        quote!(#decl #restore)
+    }
+
+    /// `if let Some(v) = flag { x = v; }`: the variable `b` given the value
+    /// its flag holds, if any.
+    fn restore(&self, b: BindingId) -> TokenStream {
         let ident = &self.f.bindings[b].ident;
         let flag = flag_ident(b);
         let v = hygienic("__tame_v");
         let cfg = self.cfg(b);
-        let decl = self.declaration(b);
         quote! {
-            #decl
             #cfg
             if let ::tame::__private::core::option::Option::Some(#v) = #flag {
                 #ident = #v;
             }
         }
+    }
+
+    /// The code of a loop head's body and exit: the body begins by giving
+    /// the variables of [`Self::restored_in_body`] their flags' values;
+    /// the exit, which does not name them, passes the flags on.
+    fn body_and_exit(&self, body: &Code, exit: &Code) -> (TokenStream, TokenStream) {
+        let restored = self.restored_in_body.take();
+        let mut b: TokenStream = restored.iter().map(|&x| self.restore(x)).collect();
+        b.extend(self.code(body));
+        let outer = self.passed_on.replace(restored);
+        let e = self.code(exit);
+        self.passed_on.replace(outer);
+        (b, e)
     }
 
     /// The items an inner block of the spine declares, for a piece of its
@@ -887,8 +925,7 @@ impl<'a> Emitter<'a> {
                 let LoopHead::While { cond, .. } = &lp.head else {
                     return TokenStream::new();
                 };
-                let b = self.code(body);
-                let e = self.code(exit);
+                let (b, e) = self.body_and_exit(body, exit);
                 // A `while let` is a `match`, as rustc reads it: as an `if
                 // let` it would draw the 2024 edition's `if_let_rescope`
                 // (a `while let` has none), whose suggestion breaks `cargo
@@ -908,8 +945,7 @@ impl<'a> Emitter<'a> {
                     return TokenStream::new();
                 };
                 let iter = &self.f.bindings[*iter].ident;
-                let b = self.code(body);
-                let e = self.code(exit);
+                let (b, e) = self.body_and_exit(body, exit);
                 // The loop's lint levels where its pattern binds (they
                 // cover its body in the user's loop too).
                 let levels = defs.first().map(|&d| &self.f.bindings[d].lint_levels);

@@ -156,6 +156,9 @@ pub(super) struct ForwardResult {
     /// value (reported).
     pub(super) slot_problems: Vec<(usize, SlotProblem)>,
     pub(super) reached: Vec<bool>,
+    /// Per loop head's state: the bindings whose flag its loop's body
+    /// turns back into the variable (see `Analysis::restored_in_body`).
+    pub(super) body_flags: Vec<Set>,
 }
 
 pub(super) fn forward(
@@ -164,6 +167,7 @@ pub(super) fn forward(
     live: &[Set],
     store_live: &HashMap<(StateId, usize), Vec<BindingId>>,
     unstored: &[HashSet<BindingId>],
+    body_only: &[HashSet<BindingId>],
 ) -> ForwardResult {
     let mut facts_in: Vec<Option<Facts>> = vec![None; m.states.len()];
     let mut start = Facts::default();
@@ -171,6 +175,7 @@ pub(super) fn forward(
         start.init.insert(p.binding);
     }
     facts_in[0] = Some(start);
+    let mut body_flags = vec![Set::default(); m.states.len()];
     let mut stores = HashMap::new();
     let mut flag_stores = HashSet::new();
     let mut native_entry = HashSet::new();
@@ -188,13 +193,22 @@ pub(super) fn forward(
             // its flag (a guard filled on some turns of a loop: what came
             // replaces the flag's value, and the flag keeps it if nothing
             // came); a store that cannot says so in `native_entry`.
+            // One named only by the body of the loop whose head this is
+            // becomes the variable there (Rust's flag takes over in the
+            // body), and the exit passes its flag on.
+            let mut in_body = Set::default();
             for &b in &m.states[s].env {
                 let maybe_moved = facts.moved.contains(b) && !facts.mmoved.contains(b);
                 let named = unstored[s].contains(&b) || native_entry.contains(&(s, b));
                 if named && (maybe_moved || facts.maybe_init(b)) {
-                    facts.native.insert(b);
+                    if body_only[s].contains(&b) && !native_entry.contains(&(s, b)) {
+                        in_body.insert(b);
+                    } else {
+                        facts.native.insert(b);
+                    }
                 }
             }
+            body_flags[s] = in_body.clone();
             let mut cx = Forward {
                 f,
                 m,
@@ -208,6 +222,7 @@ pub(super) fn forward(
                 native_entry: &mut native_entry,
                 slot_problems: &mut slot_problems,
                 moved_at: &mut moved_at,
+                in_body,
             };
             let known = cx.native_entry.len();
             cx.code(&m.states[s].code, facts);
@@ -244,6 +259,7 @@ pub(super) fn forward(
         flag_stores,
         slot_problems,
         reached,
+        body_flags,
     }
 }
 
@@ -264,6 +280,9 @@ struct Forward<'a> {
     native_entry: &'a mut HashSet<(StateId, BindingId)>,
     slot_problems: &'a mut Vec<(usize, SlotProblem)>,
     moved_at: &'a mut HashMap<EdgeKey, Set>,
+    /// The flags of this state that its loop's body turns back into their
+    /// variables: Rust's own flag from there on.
+    in_body: Set,
 }
 
 impl Forward<'_> {
@@ -427,6 +446,7 @@ impl Forward<'_> {
                 if let LoopHead::While { fx, defs, .. } = &lp.head {
                     self.fx(fx, &mut facts);
                     let mut b = facts.clone();
+                    b.native.union(&self.in_body);
                     self.declare(defs, true, &mut b);
                     self.code(body, b);
                 }
@@ -436,6 +456,7 @@ impl Forward<'_> {
             Code::For { lp, body, exit } => {
                 if let LoopHead::For { defs, .. } = &lp.head {
                     let mut b = facts.clone();
+                    b.native.union(&self.in_body);
                     self.declare(defs, true, &mut b);
                     self.code(body, b);
                 }

@@ -136,6 +136,12 @@ pub struct Analysis {
     pub reached: Vec<bool>,
     /// Per state: the bindings its code mentions (uses, assigns, declares).
     pub mentions: Vec<HashSet<BindingId>>,
+    /// Per loop head's state: the flags it keeps that only its loop's body
+    /// names. Each is turned back into its variable where the body begins,
+    /// not where the state's code does, so the loop's exit passes the flag
+    /// on as it came (`for .. { v = make(); if c { eat(v); } twait!{..} }`:
+    /// what `v` held at the last round lives to its scope's end).
+    pub restored_in_body: Vec<Set>,
 }
 
 pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
@@ -154,7 +160,8 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
         .iter()
         .map(|s| mentions_besides_stores(f, &s.code))
         .collect();
-    let fwd = forward(f, m, &live, &store_live, &unstored);
+    let body_only = named_in_loop_body_only(f, m, &unstored);
+    let fwd = forward(f, m, &live, &store_live, &unstored, &body_only);
     let mut kept = Vec::new();
     let mut flagged = Vec::new();
     for (s, state) in m.states.iter().enumerate() {
@@ -260,7 +267,15 @@ pub fn analyze(f: &Function, m: &Machine, errors: &mut Errors) -> Analysis {
     report_cfg_shadows(f, &kept, errors);
     report_unvalued_rendezvous_slots(f, &fwd.stores, errors);
     report_slot_problems(f, &fwd.slot_problems, errors);
+    let restored_in_body = (fwd.body_flags.iter().zip(&flagged))
+        .map(|(deferred, flags)| {
+            let mut both = deferred.clone();
+            both.intersect(flags);
+            both
+        })
+        .collect();
     Analysis {
+        restored_in_body,
         kept,
         flagged,
         moved_at: fwd.moved_at,
@@ -483,6 +498,50 @@ fn no_drop(b: &ir::Binding) -> bool {
         || b.ty
             .as_ref()
             .is_some_and(crate::parse::syntax::undroppable_type)
+}
+
+/// Per state: the bindings that a loop head's state (one that does not go
+/// round within itself) names in its loop's body and nowhere else (not in
+/// a `while` condition); empty for other states.
+fn named_in_loop_body_only(
+    f: &Function,
+    m: &Machine,
+    unstored: &[HashSet<BindingId>],
+) -> Vec<HashSet<BindingId>> {
+    (m.states.iter().enumerate())
+        .map(|(s, state)| {
+            let Some(Code::While { lp, body, .. } | Code::For { lp, body, .. }) =
+                loop_head_of(&state.code)
+            else {
+                return HashSet::new();
+            };
+            let mut next = Vec::new();
+            successors(f, m, &state.code, &mut next);
+            if next.contains(&s) {
+                return HashSet::new();
+            }
+            let in_body = mentions_besides_stores(f, body);
+            let mut in_head = HashSet::new();
+            if let LoopHead::While { fx, defs, .. } = &lp.head {
+                in_head.extend(fx.0.iter().map(|&(b, _)| b));
+                in_head.extend(defs);
+            }
+            (unstored[s].iter())
+                .filter(|b| in_body.contains(b) && !in_head.contains(b))
+                .copied()
+                .collect()
+        })
+        .collect()
+}
+
+/// The `while`/`for` head a loop head's state consists of.
+fn loop_head_of<'c, 'ir>(c: &'c Code<'ir>) -> Option<&'c Code<'ir>> {
+    match c {
+        Code::Reopen(_, b) | Code::Head(b) => loop_head_of(b),
+        Code::Seq(items) if items.len() == 1 => loop_head_of(&items[0]),
+        Code::While { .. } | Code::For { .. } => Some(c),
+        _ => None,
+    }
 }
 
 /// What comes first in a state's code for a binding: a whole assignment
