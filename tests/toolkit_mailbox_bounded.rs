@@ -221,17 +221,32 @@ fn a_task_waiting_for_room_gets_its_value_back_when_the_mailbox_is_closed_or_dro
     });
 }
 
+/// Two waits for room behind a full mailbox of one (holding `0`): the
+/// first's event is of `gone`, the second's value (`2`) is told in the
+/// slot; both have been polled once.
+#[allow(clippy::type_complexity)]
+fn two_waits_for_room() -> (
+    Poster<u32>,
+    Mailbox<u32>,
+    Rendezvous<()>,
+    Rendezvous<()>,
+    tame::task::Slot<Result<(), Closed<u32>>>,
+) {
+    let (to, m) = bounded_mailbox::<u32>(1);
+    to.try_post(0).unwrap();
+    let gone = Rendezvous::<()>::new();
+    to.post_when_room(1, gone.event(()).map(|_: Result<(), Closed<u32>>| ()));
+    let r = Rendezvous::<()>::new();
+    let (ev, slot) = r.event_with_slot(());
+    to.post_when_room(2, ev);
+    tame::run_once(Some(Duration::ZERO)); // both wait
+    (to, m, gone, r, slot)
+}
+
 #[test]
 fn a_wait_for_room_whose_event_dies_drops_its_value_and_the_next_wait_gets_the_room() {
     on_fresh_loop(|| {
-        let (to, m) = bounded_mailbox::<u32>(1);
-        to.try_post(0).unwrap();
-        let gone = Rendezvous::<()>::new();
-        to.post_when_room(1, gone.event(()).map(|_: Result<(), Closed<u32>>| ()));
-        let r = Rendezvous::<()>::new();
-        let (ev, slot) = r.event_with_slot(());
-        to.post_when_room(2, ev);
-        tame::run_once(Some(Duration::ZERO)); // both wait
+        let (_to, m, gone, _r, slot) = two_waits_for_room();
         drop(gone);
         tame::run_once(Some(Duration::ZERO)); // the first is cancelled
         assert_eq!(m.try_recv(), Some(0)); // room: the second is woken
@@ -244,14 +259,7 @@ fn a_wait_for_room_whose_event_dies_drops_its_value_and_the_next_wait_gets_the_r
 #[test]
 fn a_wait_woken_for_room_then_cancelled_hands_the_room_to_the_next() {
     on_fresh_loop(|| {
-        let (to, m) = bounded_mailbox::<u32>(1);
-        to.try_post(0).unwrap();
-        let gone = Rendezvous::<()>::new();
-        to.post_when_room(1, gone.event(()).map(|_: Result<(), Closed<u32>>| ()));
-        let r = Rendezvous::<()>::new();
-        let (ev, slot) = r.event_with_slot(());
-        to.post_when_room(2, ev);
-        tame::run_once(Some(Duration::ZERO)); // both wait
+        let (_to, m, gone, _r, slot) = two_waits_for_room();
         assert_eq!(m.try_recv(), Some(0)); // wakes the first
         drop(gone); // which is doomed before it runs
         tame::run();
