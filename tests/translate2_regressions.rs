@@ -7378,3 +7378,94 @@ fn a_value_given_each_round_of_a_waiting_loop_lives_to_scope_end() {
         }
     });
 }
+
+/// The same with `s` declared in an inner scope the loop's head reopens
+/// (a block, and an outer waiting loop's body, holding two such loops):
+/// this compiles and keeps what the last round left to the end of that
+/// scope. (The flag was listed for the loop's body after the body was
+/// written out: the exit packed a variable given no value, E0381, or a
+/// later loop's arm named one it did not declare, E0425.)
+#[tamed]
+#[allow(unused_assignments)]
+fn given_each_round_in_an_inner_scope(k: u32, log: Names) -> u32 {
+    {
+        let mut s = Noisy("s", log.clone());
+        for i in 1..=2 {
+            s = Noisy("a", log.clone());
+            if i == k {
+                drop(s);
+            }
+            twait! { tame::asap(mkevent!()); }
+        }
+        log.borrow_mut().push("after a");
+    }
+    for j in 0..2 {
+        let mut t = Noisy("t", log.clone());
+        for i in 1..=2 {
+            t = Noisy("b", log.clone());
+            if i + 2 * j == k {
+                drop(t);
+            }
+            twait! { tame::asap(mkevent!()); }
+        }
+        log.borrow_mut().push("after b");
+        for i in 1..=2 {
+            t = Noisy("c", log.clone());
+            if i + 2 * j == k + 1 {
+                drop(t);
+            }
+            twait! { tame::asap(mkevent!()); }
+        }
+        log.borrow_mut().push("after c");
+    }
+    log.borrow_mut().push("end");
+    k
+}
+
+#[allow(unused_assignments)]
+fn given_each_round_in_an_inner_scope_plain(k: u32, log: Names) -> u32 {
+    {
+        let mut s = Noisy("s", log.clone());
+        for i in 1..=2 {
+            s = Noisy("a", log.clone());
+            if i == k {
+                drop(s);
+            }
+        }
+        log.borrow_mut().push("after a");
+    }
+    for j in 0..2 {
+        let mut t = Noisy("t", log.clone());
+        for i in 1..=2 {
+            t = Noisy("b", log.clone());
+            if i + 2 * j == k {
+                drop(t);
+            }
+        }
+        log.borrow_mut().push("after b");
+        for i in 1..=2 {
+            t = Noisy("c", log.clone());
+            if i + 2 * j == k + 1 {
+                drop(t);
+            }
+        }
+        log.borrow_mut().push("after c");
+    }
+    log.borrow_mut().push("end");
+    k
+}
+
+#[test]
+fn a_value_given_each_round_in_an_inner_scope_lives_to_that_scope_end() {
+    on_fresh_loop(|| {
+        for k in 0..6 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| {
+                given_each_round_in_an_inner_scope(k, tamed.clone(), e);
+            });
+            let want = given_each_round_in_an_inner_scope_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -531,6 +531,8 @@ impl<'a> Emitter<'a> {
             };
         }
         self.mentioned = self.a.mentions[s].clone();
+        self.restored_in_body.take();
+        self.passed_on.take();
         self.flag_stored = (self.a.flag_stores.iter())
             .filter(|&&(st, _)| st == s)
             .map(|&(_, b)| b)
@@ -859,13 +861,15 @@ impl<'a> Emitter<'a> {
             Code::Seq(items) => items.iter().map(|i| self.code(i)).collect(),
             Code::Reopen(sc, body) => {
                 let state = &self.m.states[self.current];
-                let inner = self.code(body);
                 let outermost = state.path.iter().take(2).any(|x| x == sc);
                 if outermost {
-                    inner
+                    self.code(body)
                 } else {
                     let items = self.items_of(*sc);
+                    // Before the code inside: a flag its loop's body gives
+                    // back (see `unflag`) is listed for that body here.
                     let rebind = self.rebind(self.current, *sc);
+                    let inner = self.code(body);
                     quote!({ #items #rebind #inner })
                 }
             }
