@@ -613,6 +613,37 @@ impl<T: Send + 'static> Poster<T> {
     /// `ev` gets `Err(Closed(value))`, the value given back, if the
     /// mailbox is dropped or [closed](Mailbox::close) first.
     ///
+    /// Under a timeout, give the slot `None` to start with and the event
+    /// `.map(Some)`, so that a timeout (the value dropped, not posted)
+    /// reads as `None`, not as the `Ok(())` a slot started at would keep;
+    /// the value cannot be had back after a timeout (clone it first to
+    /// post it again):
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tame::sync::{bounded_mailbox, Poster};
+    /// use tame::{mkevent, tamed, twait, with_timeout};
+    ///
+    /// #[tamed]
+    /// fn post_within(to: Poster<u32>, v: u32) -> bool {
+    ///     let mut sent = None;
+    ///     twait! {
+    ///         to.post_when_room(v, with_timeout(Duration::from_millis(10), mkevent!(sent).map(Some)));
+    ///     }
+    ///     match sent {
+    ///         Some(Ok(())) => true,
+    ///         Some(Err(_closed)) => false,
+    ///         None => false, // timed out: `v` was dropped
+    ///     }
+    /// }
+    ///
+    /// tame::time::pause(); // virtual time: the timeout comes at once
+    /// let (to, full) = bounded_mailbox(1);
+    /// to.try_post(0).unwrap();
+    /// assert_eq!(tame::run_with(|done| post_within(to, 1, done)), Some(false));
+    /// assert_eq!((full.try_recv(), full.try_recv()), (Some(0), None));
+    /// ```
+    ///
     /// # Examples
     ///
     /// A producer and a consumer on one loop, one value in flight at most:
