@@ -7469,3 +7469,97 @@ fn a_value_given_each_round_in_an_inner_scope_lives_to_that_scope_end() {
         }
     });
 }
+
+/// A variable moved on some paths, then given a value on every path
+/// through a labeled block (before its first `break`, or on each path
+/// out of it), and read after a twait: as in a plain function it holds
+/// the new value (the `if` that moved it carried it unconditionally into
+/// the state after it: E0382 at the `if`).
+#[tamed]
+#[allow(unused_labels)]
+fn given_again_in_a_labeled_block(k: u32, log: Names) -> usize {
+    let mut a = Noisy("a", log.clone());
+    if k == 0 {
+        drop(a);
+    }
+    'b: {
+        a = Noisy("a2", log.clone());
+    }
+    let mut b = Noisy("b", log.clone());
+    if k == 1 {
+        drop(b);
+    }
+    'b: {
+        for i in 0..k {
+            if i == 2 {
+                b = Noisy("b2", log.clone());
+                break 'b;
+            }
+        }
+        b = Noisy("b3", log.clone());
+    }
+    let mut c = Noisy("c", log.clone());
+    if k == 2 {
+        drop(c);
+    }
+    'b: {
+        c = Noisy("c2", log.clone());
+        if k > 1 {
+            break 'b;
+        }
+        log.borrow_mut().push("not left");
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("waited");
+    a.0.len() + b.0.len() + c.0.len()
+}
+
+#[allow(unused_labels)]
+fn given_again_in_a_labeled_block_plain(k: u32, log: Names) -> usize {
+    let mut a = Noisy("a", log.clone());
+    if k == 0 {
+        drop(a);
+    }
+    'b: {
+        a = Noisy("a2", log.clone());
+    }
+    let mut b = Noisy("b", log.clone());
+    if k == 1 {
+        drop(b);
+    }
+    'b: {
+        for i in 0..k {
+            if i == 2 {
+                b = Noisy("b2", log.clone());
+                break 'b;
+            }
+        }
+        b = Noisy("b3", log.clone());
+    }
+    let mut c = Noisy("c", log.clone());
+    if k == 2 {
+        drop(c);
+    }
+    'b: {
+        c = Noisy("c2", log.clone());
+        if k > 1 {
+            break 'b;
+        }
+        log.borrow_mut().push("not left");
+    }
+    log.borrow_mut().push("waited");
+    a.0.len() + b.0.len() + c.0.len()
+}
+
+#[test]
+fn a_value_given_again_in_a_labeled_block_is_the_one_read_after_a_twait() {
+    on_fresh_loop(|| {
+        for k in 0..5 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| given_again_in_a_labeled_block(k, tamed.clone(), e));
+            let want = given_again_in_a_labeled_block_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -157,6 +157,7 @@ impl Resolver<'_, '_> {
     /// walked as expressions when they parse as such. Returns the
     /// statements that must come before the call, if any (see below).
     pub(super) fn foreign_macro(&mut self, mac: &mut syn::Macro) -> Option<TokenStream> {
+        self.macro_may_leave(mac);
         if mac.path.is_ident("matches") && self.matches_macro(mac) {
             return None;
         }

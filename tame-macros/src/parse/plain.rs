@@ -63,9 +63,13 @@ pub struct Resolver<'a, 'e> {
     pub(super) closure_depth: usize,
     /// Inside a branch, loop or closure: an assignment may not happen.
     cond_depth: usize,
-    /// Inside a labeled block: a `break` out of it may skip what follows
-    /// (a move there may not happen; assignments keep their own rule).
-    labeled_depth: usize,
+    /// The labeled blocks this code is inside, innermost last: whether a
+    /// `break` out of it (or a macro of the user's, which may expand to
+    /// one) came before, so that it may skip what follows (a move or an
+    /// assignment there may not happen). Code before a block's first
+    /// `break` runs on every path through it (`'b: { d = make(); if c {
+    /// break 'b; } .. }`).
+    labeled: Vec<bool>,
     /// Bindings assigned on the path walked so far (a branch's own
     /// assignments are forgotten when it ends).
     path_writes: Vec<BindingId>,
@@ -99,7 +103,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             inner_loops: Vec::new(),
             closure_depth: 0,
             cond_depth: 0,
-            labeled_depth: 0,
+            labeled: Vec::new(),
             path_writes: Vec::new(),
             path_slots: Vec::new(),
             path_moves: Vec::new(),
@@ -205,7 +209,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         for b in common {
             // Certain only where the construct itself is: not under a
             // condition, nor in a labeled block a `break` may leave first.
-            if self.cond_depth == 0 && self.labeled_depth == 0 {
+            if self.cond_depth == 0 && !self.skippable() {
                 self.fx.push(b, Effect::Write);
             }
             self.path_writes.push(b);
@@ -225,7 +229,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         moved.sort_unstable();
         moved.dedup();
         for b in moved {
-            if self.cond_depth == 0 && self.labeled_depth == 0 {
+            if self.cond_depth == 0 && !self.skippable() {
                 self.fx.push(b, Effect::Consume);
             }
             self.path_moves.push(b);
@@ -299,7 +303,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// through the block when no branch, loop, closure or labeled block
     /// holds it, and then its places are certainly filled at the wait.
     pub fn slot_made(&mut self, key: String) {
-        if self.cond_depth == 0 && self.labeled_depth == 0 {
+        if self.cond_depth == 0 && !self.skippable() {
             if let Some(wait) = self.b.in_wait {
                 let owner = crate::ir::SlotOwner::Join(wait);
                 for s in &mut self.b.f.slot_sites {
@@ -349,7 +353,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
         // A move a labeled block's `break` may skip is not one of the path.
         if self.closure_depth == 0
-            && self.labeled_depth == 0
+            && !self.skippable()
             && matches!(e, Effect::Consume | Effect::MaybeConsume)
         {
             self.path_moves.push(id);
@@ -374,9 +378,65 @@ impl<'a, 'e> Resolver<'a, 'e> {
         }
     }
 
+    /// Whether a `break` out of a labeled block this code is inside may
+    /// have come before: what follows may not run.
+    fn skippable(&self) -> bool {
+        self.labeled.iter().any(|&left| left)
+    }
+
+    /// A `break` to the labeled block or loop named `label` that stays
+    /// inside this code: a labeled block it leaves may skip what follows.
+    fn left_labeled_block(&mut self, label: &str) {
+        let Some(at) = (self.inner_loops.iter()).rposition(|(n, _)| n.as_deref() == Some(label))
+        else {
+            return;
+        };
+        if self.inner_loops[at].1 {
+            return;
+        }
+        let block = self.inner_loops[..at]
+            .iter()
+            .filter(|(_, is_loop)| !is_loop)
+            .count();
+        if let Some(left) = self.labeled.get_mut(block) {
+            *left = true;
+        }
+    }
+
+    /// A macro of the user's, or one whose arguments hold a `break`: its
+    /// expansion may leave any labeled block this code is inside.
+    pub(super) fn macro_may_leave(&mut self, mac: &syn::Macro) {
+        if syntax::macro_may_jump(mac) {
+            self.labeled.iter_mut().for_each(|left| *left = true);
+        }
+    }
+
+    /// After a labeled block that a `break` may leave before its end
+    /// (`start`: the effects and jumps before it; `after`: where each
+    /// variable's value comes from past it): one given a value on every
+    /// path out of it, and not moved since, surely holds one, as past a
+    /// loop (see [`looped`](Self::looped)): `'b: { if c { d = a(); break
+    /// 'b; } d = b(); }` assigns `d`.
+    fn labeled_block_left(&mut self, block: &syn::Block, start: (usize, usize), after: Snapshot) {
+        if syntax::hides_jumps(block)
+            || self.flow.in_loop()
+            || self.closure_depth > 0
+            || self.jumps.len() != start.1
+        {
+            return;
+        }
+        for (b, src) in after {
+            if src != Src::GIVEN || self.cond_depth > 0 || self.skippable() {
+                continue;
+            }
+            self.used_not_moved(b, start.0);
+            self.fx.push(b, Effect::Write);
+        }
+    }
+
     /// A move here: certain, or on some paths only.
     fn consume(&self) -> Effect {
-        if self.cond_depth == 0 && self.labeled_depth == 0 {
+        if self.cond_depth == 0 && !self.skippable() {
             Effect::Consume
         } else {
             Effect::MaybeConsume
@@ -439,7 +499,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 continue;
             }
             self.flow.set(b, Src::MOVED);
-            if self.closure_depth == 0 && self.labeled_depth == 0 {
+            if self.closure_depth == 0 && !self.skippable() {
                 self.path_moves.push(b);
             }
         }
@@ -669,9 +729,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             Expr::Block(b) => {
                 let label = b.label.as_ref().map(|l| l.name.ident.to_string());
+                let start = (self.fx.0.len(), self.jumps.len());
                 if label.is_some() {
                     self.inner_loops.push((label.clone(), false));
-                    self.labeled_depth += 1;
+                    self.labeled.push(false);
                 }
                 if let Some(label) = &label {
                     self.flow.enter(Some(label.clone()), false);
@@ -681,12 +742,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 self.block(&mut b.block, Use::Consume);
                 if b.label.is_some() {
                     self.inner_loops.pop();
-                    self.labeled_depth -= 1;
+                    let left = self.labeled.pop() == Some(true);
                     // Left by its end and by its `break`s.
                     if !syntax::block_diverges(&b.block) {
                         self.flow.exit_here();
                     }
-                    self.flow.leave(false, false);
+                    let after = self.flow.leave(false, false);
+                    if left {
+                        self.labeled_block_left(&b.block, start, after);
+                    }
                 }
             }
             Expr::Unsafe(b) => self.block(&mut b.block, Use::Consume),
@@ -835,6 +899,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
                     Some(new) => *e = with_attrs(attrs, new),
                     None => {
                         let name = label.as_ref().map(|l| l.ident.to_string());
+                        if let Some(name) = &name {
+                            self.left_labeled_block(name);
+                        }
                         self.flow.jump(name.as_deref(), true);
                         if let Expr::Break(br) = e {
                             br.expr = value;
@@ -1038,7 +1105,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             // Given a value again on every path that moved it: it used
             // the value it found, and has one after the loop.
             self.used_not_moved(b, start);
-            let certain = src == Src::GIVEN && self.cond_depth == 0 && self.labeled_depth == 0;
+            let certain = src == Src::GIVEN && self.cond_depth == 0 && !self.skippable();
             self.fx.push(
                 b,
                 if certain {
@@ -1166,7 +1233,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                 }
                 // Certain only on every path: not under a condition, nor
                 // in a labeled block a `break` may leave before it.
-                let e = if self.cond_depth == 0 && self.labeled_depth == 0 {
+                let e = if self.cond_depth == 0 && !self.skippable() {
                     Effect::Write
                 } else {
                     Effect::MaybeWrite

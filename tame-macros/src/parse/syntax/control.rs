@@ -176,19 +176,23 @@ pub fn may_leave_early(block: &syn::Block) -> bool {
 }
 
 /// Whether a loop's body may leave it or go round in a way that only the
-/// expanded code shows: a macro other than tame's, the formatting ones and
-/// std's that give values (a `macro_rules!` of the user's may expand to
-/// `break`), or one whose arguments hold a `break` or `continue`.
+/// expanded code shows: it calls a macro that [`macro_may_jump`].
 pub fn hides_jumps(body: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_macro(&mut self, m: &'ast syn::Macro) {
-            let known = crate::parse::macros::which(m).is_some()
-                || is_formatting_macro(&m.path)
-                || is_std_value_macro(&m.path);
-            self.0 |= !known || tokens_jump(&m.tokens);
+            self.0 |= macro_may_jump(m);
         }
     }
+    let mut f = Finder(false);
+    f.visit_block(body);
+    f.0
+}
+
+/// Whether a macro call may expand to a `break` or `continue`: a macro
+/// other than tame's, the formatting ones and std's that give values (a
+/// `macro_rules!` of the user's may), or one whose arguments hold one.
+pub fn macro_may_jump(m: &syn::Macro) -> bool {
     fn tokens_jump(ts: &proc_macro2::TokenStream) -> bool {
         ts.clone().into_iter().any(|tt| match tt {
             proc_macro2::TokenTree::Ident(i) => i == "break" || i == "continue",
@@ -196,9 +200,10 @@ pub fn hides_jumps(body: &syn::Block) -> bool {
             _ => false,
         })
     }
-    let mut f = Finder(false);
-    f.visit_block(body);
-    f.0
+    let known = crate::parse::macros::which(m).is_some()
+        || is_formatting_macro(&m.path)
+        || is_std_value_macro(&m.path);
+    !known || tokens_jump(&m.tokens)
 }
 
 /// Whether a block certainly does not finish: it ends in `return`,
