@@ -386,3 +386,62 @@ fn a_wait_woken_for_room_another_post_took_keeps_its_place() {
         assert_eq!((first, m.try_recv()), (Some(1), Some(2)));
     });
 }
+
+/// Posts `v` with `post_when_room` and waits for it; `Ok` or the value
+/// given back.
+#[tamed]
+fn post_one(to: Poster<u32>, v: u32) -> Result<(), Closed<u32>> {
+    let mut sent = Ok(());
+    twait! { to.post_when_room(v, mkevent!(sent)); }
+    sent
+}
+
+#[test]
+fn a_wait_of_a_loop_that_does_not_run_holds_up_only_its_own_room() {
+    on_fresh_loop(|| {
+        let (to, m) = bounded_mailbox::<u32>(2);
+        to.try_post(0).unwrap();
+        to.try_post(1).unwrap();
+        // Another thread's loop enlists a wait while the mailbox is full,
+        // then does not run until told.
+        let (waiting, go) = (std::sync::mpsc::channel(), std::sync::mpsc::channel());
+        let other = to.clone();
+        let thread = std::thread::spawn(move || {
+            other.post_when_room(100, Event::detached());
+            waiting.0.send(()).unwrap();
+            go.1.recv().unwrap();
+            tame::run();
+        });
+        waiting.1.recv().unwrap();
+        assert_eq!((m.try_recv(), m.try_recv()), (Some(0), Some(1)));
+        // Room for two: one held by the other loop's wait, one for ours,
+        // which posts without waiting for that loop.
+        let sent = tame::run_with(|done| post_one(to.clone(), 7, done));
+        assert_eq!(sent, Some(Ok(())));
+        assert_eq!(m.try_recv(), Some(7));
+        go.0.send(()).unwrap();
+        thread.join().unwrap();
+        assert_eq!((m.try_recv(), m.try_recv()), (Some(100), None));
+    });
+}
+
+#[test]
+fn waits_of_one_loop_post_in_the_order_they_were_made_once_room_comes() {
+    on_fresh_loop(|| {
+        let (to, m) = bounded_mailbox::<u32>(2);
+        to.try_post(0).unwrap();
+        to.try_post(1).unwrap();
+        let r = Rendezvous::<u32>::new();
+        for v in [10, 11, 12] {
+            to.post_when_room(v, r.event(v).map(|_: Result<(), Closed<u32>>| ()));
+        }
+        step(); // all three wait
+                // Room for two: the first and second, in that order; the second
+                // waits for the first to post (it is woken when it did).
+        assert_eq!((m.try_recv(), m.try_recv()), (Some(0), Some(1)));
+        step();
+        assert_eq!((m.try_recv(), m.try_recv()), (Some(10), Some(11)));
+        step();
+        assert_eq!((m.try_recv(), m.try_recv()), (Some(12), None));
+    });
+}

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use std::thread::ThreadId;
 
 use futures_core::Stream;
 
@@ -19,7 +20,8 @@ use crate::Event;
 /// posters wait for room.
 ///
 /// [`Poster`]s are `Send + Sync` and cheap to clone: any thread (a plain
-/// thread, a blocking job, another loop) posts without waiting. The
+/// thread, a blocking job, another loop) posts, without waiting to an
+/// unbounded mailbox. The
 /// [`Mailbox`] is received from on a loop, by tasks
 /// ([`recv`](Mailbox::recv)) or async code (it is a `Stream`).
 ///
@@ -240,11 +242,21 @@ struct State<T> {
     /// Threads blocked in [`Poster::post`] until there is room.
     blocked: usize,
     /// The line of [`Poster::post_when_room`] waits, in the order they
-    /// were made, each under its id (from `next_waiter`) with its waker
-    /// once it has been polled. Only the first posts: a value taken wakes
-    /// it, and it wakes the next once it has posted (or left) while there
-    /// is room.
-    senders: VecDeque<(u64, Option<Waker>)>,
+    /// were made. Each holds a place for one value, and waits for the
+    /// waits of its own loop made before it (see [`State::has_room`]): a
+    /// loop that does not run holds up the room of its own waits, not the
+    /// others' line.
+    senders: VecDeque<Sender>,
+}
+
+/// A [`Poster::post_when_room`] wait in its mailbox's line.
+struct Sender {
+    /// Its id, from [`State::next_waiter`].
+    id: u64,
+    /// The thread of the loop it waits on.
+    home: ThreadId,
+    /// Its waker, once it has been polled.
+    waker: Option<Waker>,
 }
 
 impl<T> State<T> {
@@ -258,7 +270,7 @@ impl<T> State<T> {
     fn all_wakers(&mut self) -> Wakers {
         (
             std::mem::take(&mut self.waiters),
-            self.senders.drain(..).filter_map(|(_, w)| w).collect(),
+            self.senders.drain(..).filter_map(|s| s.waker).collect(),
             self.stream.take(),
         )
     }
@@ -294,34 +306,70 @@ impl<T> State<T> {
         }
     }
 
-    /// Puts a new [`Poster::post_when_room`] wait at the end of the line;
-    /// returns its id.
+    /// Puts a new [`Poster::post_when_room`] wait of this thread's loop
+    /// at the end of the line; returns its id.
     fn enlist_sender(&mut self) -> u64 {
         self.next_waiter += 1;
-        self.senders.push_back((self.next_waiter, None));
+        self.senders.push_back(Sender {
+            id: self.next_waiter,
+            home: std::thread::current().id(),
+            waker: None,
+        });
         self.next_waiter
     }
 
-    /// The waker of the wait first in line, to wake when there is room
-    /// (it stays in line until it posts or leaves).
-    fn first_sender(&self) -> Option<Waker> {
-        self.senders.front().and_then(|(_, w)| w.clone())
+    /// Whether a wait of the loop on thread `home`, `at`th in line (from
+    /// 0; the line's length for one not in it yet), may post now: the
+    /// room left is more than the places the waits before it hold, and
+    /// none of them is its loop's (those post first, in the order they
+    /// were made).
+    fn has_room(&self, at: usize, home: ThreadId) -> bool {
+        self.queue.len().saturating_add(at) < self.capacity
+            && !self.senders.iter().take(at).any(|s| s.home == home)
     }
 
-    /// Takes the wait `id` out of the line (posted, refused or gone):
-    /// returns its waker, to drop, and, if it was first and there is room
-    /// left, the next one's, to wake, both once the lock is let go.
-    fn leave_line(&mut self, id: u64) -> Left {
-        let Some(at) = self.senders.iter().position(|&(w, _)| w == id) else {
+    /// The waker of the wait `at`th in line, if it may post now.
+    fn sender_with_room(&self, at: usize) -> Option<Waker> {
+        let s = self.senders.get(at)?;
+        self.has_room(at, s.home).then(|| s.waker.clone()).flatten()
+    }
+
+    /// The place in line whose wait a value taken (or a place given up
+    /// before it) has just given room: the last that has some.
+    fn last_with_room(&self) -> Option<usize> {
+        self.capacity.checked_sub(self.queue.len() + 1)
+    }
+
+    /// Takes the wait `id` out of the line (`posted`, or refused or gone):
+    /// returns its waker, to drop, and the wakers of the waits this lets
+    /// post, to wake, all once the lock is let go: the next of its loop,
+    /// which waited for it, and, if it left without posting, the one its
+    /// place gives room to. (One that posted filled the room it held.)
+    fn leave_line(&mut self, id: u64, posted: bool) -> Left {
+        let Some(at) = self.senders.iter().position(|s| s.id == id) else {
             return Left::default();
         };
-        let drop = self.senders.remove(at).and_then(|(_, w)| w);
-        let wake = if at == 0 && !self.closed && !self.full() {
-            self.first_sender()
-        } else {
-            None
+        let Some(gone) = self.senders.remove(at) else {
+            return Left::default();
         };
-        Left { wake, drop }
+        if self.closed {
+            return Left {
+                drop: gone.waker,
+                ..Left::default()
+            };
+        }
+        let next_of_loop = (self.senders.iter().skip(at))
+            .position(|s| s.home == gone.home)
+            .and_then(|i| self.sender_with_room(at + i));
+        let given_room = match self.last_with_room() {
+            Some(last) if !posted && last >= at => self.sender_with_room(last),
+            _ => None,
+        };
+        Left {
+            wake: next_of_loop,
+            wake_too: given_room,
+            drop: gone.waker,
+        }
     }
 
     /// The wait with the id in `waiter` is over: its waker is taken out
@@ -334,12 +382,12 @@ impl<T> State<T> {
         };
         match self.waiters.iter().position(|(w, _)| *w == id) {
             Some(at) => Left {
-                wake: None,
                 drop: self.waiters.remove(at).map(|(_, w)| w),
+                ..Left::default()
             },
             None => Left {
                 wake: self.hand_on(),
-                drop: None,
+                ..Left::default()
             },
         }
     }
@@ -362,6 +410,7 @@ impl<T> State<T> {
 #[must_use = "a waker handed on must be woken"]
 struct Left {
     wake: Option<Waker>,
+    wake_too: Option<Waker>,
     drop: Option<Waker>,
 }
 
@@ -369,6 +418,7 @@ impl Left {
     fn finish(self) {
         drop(self.drop);
         wake(self.wake);
+        wake(self.wake_too);
     }
 }
 
@@ -403,7 +453,7 @@ impl<T> Shared<T> {
         if s.blocked > 0 {
             self.room.notify_one();
         }
-        (v, s.first_sender())
+        (v, s.last_with_room().and_then(|at| s.sender_with_room(at)))
     }
 
     /// A poster (or a [`post_when_room`](Poster::post_when_room) wait,
@@ -501,8 +551,12 @@ fn wake_all((waiters, senders, stream): Wakers) {
 impl<T: Send> Poster<T> {
     /// Posts `value` to the mailbox; a receiver waiting on its loop gets it
     /// at that loop's next turn. A [bounded](bounded_mailbox) mailbox that
-    /// is full blocks the calling thread until a receive takes a value
-    /// (not on the loop that receives: see [`post_when_room`](Self::post_when_room)).
+    /// is full blocks the calling thread until there is room for it: a
+    /// receive takes a value and no other post takes that room first (a
+    /// `try_post`, another thread's `post` or a task's
+    /// [`post_when_room`](Self::post_when_room) may; the thread then
+    /// waits on). Not on the loop that receives: a task posts with
+    /// `post_when_room`.
     ///
     /// # Errors
     ///
@@ -598,17 +652,24 @@ impl<T: Send + 'static> Poster<T> {
     /// thread without a loop posts with [`post`](Self::post).
     ///
     /// The wait is a spawned future ([`tame::spawn`](crate::spawn)), woken
-    /// when a receive takes a value; while it waits it counts as a poster
-    /// (the mailbox does not end under it). The waits post in the order
-    /// they were made, each once the one before it has posted (or left):
-    /// a wait does not post ahead of one made before it, even one not yet
-    /// polled. A post that does not wait in that line
-    /// ([`try_post`](Self::try_post), a thread's `post`) takes room
-    /// wherever it finds it free, also room a wait was woken for, which
-    /// then waits again, first in line still. If `ev` dies before there is
-    /// room (its rendezvous dropped, a timeout that gave up on it), the
-    /// value goes with it, unposted, as tokio's `send` future dropped
-    /// before it completes; an event that is already dead posts nothing.
+    /// when a receive takes a value; until its loop drops it (it posted,
+    /// or, once its event died, at that loop's next turn) it counts as a
+    /// poster, so the mailbox does not end under it. The waits stand in
+    /// one line, in the order they were made, and each holds a place for
+    /// one value: a wait posts once the mailbox has room beyond the places
+    /// of the waits before it (tokio's bounded channel hands out room the
+    /// same way), and after the waits of its own loop made before it. So
+    /// the waits of one loop post in the order they were made, even one
+    /// not yet polled; a wait of another loop may post ahead of one woken
+    /// for room whose loop has not run it yet, and a loop that does not
+    /// run (its thread blocked) holds up only the room of its own waits.
+    /// A post that does not wait in that line ([`try_post`](Self::try_post),
+    /// a thread's `post`) takes room wherever it finds it free, also room
+    /// a wait was woken for, which then waits again, in its place still.
+    /// If `ev` dies before there is room (its rendezvous dropped, a
+    /// timeout that gave up on it), the value goes with it, unposted, as
+    /// tokio's `send` future dropped before it completes; an event that
+    /// is already dead posts nothing.
     ///
     /// `ev` gets `Err(Closed(value))`, the value given back, if the
     /// mailbox is dropped or [closed](Mailbox::close) first.
@@ -692,7 +753,13 @@ impl<T: Send + 'static> Poster<T> {
             drop(s);
             return ev.trigger(Err(Closed(value)));
         }
-        if !s.full() && s.senders.is_empty() {
+        // (The thread's id only when waits are in line: it costs a
+        // reference count's two atomic steps.)
+        let room = match s.senders.len() {
+            0 => !s.full(),
+            n => s.has_room(n, std::thread::current().id()),
+        };
+        if room {
             let next = s.push(value);
             drop(s);
             wake(next.0);
@@ -1063,12 +1130,12 @@ impl<T> Future for PostWhenRoom<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let mut s = this.shared.lock();
-        let first = s.senders.front().is_some_and(|&(w, _)| w == this.id);
-        if !s.closed && (s.full() || !first) {
+        let at = s.senders.iter().position(|w| w.id == this.id);
+        if !s.closed && !at.is_some_and(|at| s.has_room(at, s.senders[at].home)) {
             // Its turn has not come: its waker is kept for when it does.
-            let replaced = match s.senders.iter_mut().find(|(w, _)| *w == this.id) {
-                Some((_, Some(w))) => replace_waker(w, cx),
-                Some((_, w)) => w.replace(cx.waker().clone()),
+            let replaced = match s.senders.iter_mut().find(|w| w.id == this.id) {
+                Some(Sender { waker: Some(w), .. }) => replace_waker(w, cx),
+                Some(Sender { waker, .. }) => waker.replace(cx.waker().clone()),
                 None => None,
             };
             drop(s);
@@ -1081,7 +1148,7 @@ impl<T> Future for PostWhenRoom<T> {
         } else {
             (Ok(()), s.push(value))
         };
-        let left = s.leave_line(this.id);
+        let left = s.leave_line(this.id, out.is_ok());
         drop(s);
         left.finish();
         wake(next.0);
@@ -1095,7 +1162,7 @@ impl<T> Drop for PostWhenRoom<T> {
         if self.value.is_some() {
             // Gone before its turn (its event died): the next in line may
             // take the room it was woken for.
-            let left = self.shared.lock().leave_line(self.id);
+            let left = self.shared.lock().leave_line(self.id, false);
             left.finish();
         }
         // A value not posted is dropped with the lock let go: its drop may
