@@ -407,21 +407,23 @@ fn a_wait_of_a_loop_that_does_not_run_holds_up_only_its_own_room() {
         let (waiting, go) = (std::sync::mpsc::channel(), std::sync::mpsc::channel());
         let other = to.clone();
         let thread = std::thread::spawn(move || {
+            // (Its second wait waits for its first, and holds no room.)
             other.post_when_room(100, Event::detached());
+            other.post_when_room(101, Event::detached());
             waiting.0.send(()).unwrap();
             go.1.recv().unwrap();
             tame::run();
         });
         waiting.1.recv().unwrap();
         assert_eq!((m.try_recv(), m.try_recv()), (Some(0), Some(1)));
-        // Room for two: one held by the other loop's wait, one for ours,
-        // which posts without waiting for that loop.
+        // Room for two: one held by the other loop's first wait, one for
+        // ours, which posts without waiting for that loop.
         let sent = tame::run_with(|done| post_one(to.clone(), 7, done));
         assert_eq!(sent, Some(Ok(())));
         assert_eq!(m.try_recv(), Some(7));
         go.0.send(()).unwrap();
         thread.join().unwrap();
-        assert_eq!((m.try_recv(), m.try_recv()), (Some(100), None));
+        assert_eq!((m.try_recv(), m.try_recv()), (Some(100), Some(101)));
     });
 }
 

@@ -242,10 +242,9 @@ struct State<T> {
     /// Threads blocked in [`Poster::post`] until there is room.
     blocked: usize,
     /// The line of [`Poster::post_when_room`] waits, in the order they
-    /// were made. Each holds a place for one value, and waits for the
-    /// waits of its own loop made before it (see [`State::has_room`]): a
-    /// loop that does not run holds up the room of its own waits, not the
-    /// others' line.
+    /// were made. The first wait of each loop in it holds a place for one
+    /// value; a loop's others wait for it (see [`State::has_room`]): a
+    /// loop that does not run holds up one value's room, not the line.
     senders: VecDeque<Sender>,
 }
 
@@ -318,37 +317,67 @@ impl<T> State<T> {
         self.next_waiter
     }
 
+    /// The places in line of the waits that are the first of their
+    /// loop's, in order: only they may post, and each holds room for one
+    /// value (a loop's other waits post after it, in the order they were
+    /// made, and hold nothing meanwhile).
+    fn first_of_each_loop(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut seen: Vec<ThreadId> = Vec::new();
+        (self.senders.iter().enumerate()).filter_map(move |(at, s)| {
+            if seen.contains(&s.home) {
+                return None;
+            }
+            seen.push(s.home);
+            Some(at)
+        })
+    }
+
     /// Whether a wait of the loop on thread `home`, `at`th in line (from
-    /// 0; the line's length for one not in it yet), may post now: the
-    /// room left is more than the places the waits before it hold, and
-    /// none of them is its loop's (those post first, in the order they
-    /// were made).
+    /// 0; the line's length for one not in it yet), may post now: no wait
+    /// of its loop is before it, and the room left is more than the
+    /// places that the first waits of the other loops before it hold.
     fn has_room(&self, at: usize, home: ThreadId) -> bool {
-        self.queue.len().saturating_add(at) < self.capacity
-            && !self.senders.iter().take(at).any(|s| s.home == home)
+        if self.senders.iter().take(at).any(|s| s.home == home) {
+            return false;
+        }
+        let held = self.first_of_each_loop().take_while(|&i| i < at).count();
+        self.queue.len().saturating_add(held) < self.capacity
     }
 
-    /// The waker of the wait `at`th in line, if it may post now.
-    fn sender_with_room(&self, at: usize) -> Option<Waker> {
-        let s = self.senders.get(at)?;
-        self.has_room(at, s.home).then(|| s.waker.clone()).flatten()
+    /// Whether a wait made now by the loop of the thread `home` tells
+    /// would post at once (see [`has_room`](Self::has_room)). (The
+    /// thread is asked only when waits are in line: its id costs a
+    /// reference count's two atomic steps.)
+    fn room_for_a_new_wait(&self, home: impl FnOnce() -> std::thread::Thread) -> bool {
+        match self.senders.len() {
+            0 => !self.full(),
+            n => self.has_room(n, home().id()),
+        }
     }
 
-    /// The place in line whose wait a value taken (or a place given up
-    /// before it) has just given room: the last that has some.
-    fn last_with_room(&self) -> Option<usize> {
-        self.capacity.checked_sub(self.queue.len() + 1)
+    /// The waker of the wait that the room left has just come to (a value
+    /// taken, a place given up): the last first-of-its-loop it reaches.
+    fn last_with_room(&self) -> Option<Waker> {
+        let nth = self.capacity.checked_sub(self.queue.len() + 1)?;
+        let at = self.first_of_each_loop().nth(nth)?;
+        self.senders[at].waker.clone()
     }
 
     /// Takes the wait `id` out of the line (`posted`, or refused or gone):
     /// returns its waker, to drop, and the wakers of the waits this lets
     /// post, to wake, all once the lock is let go: the next of its loop,
-    /// which waited for it, and, if it left without posting, the one its
-    /// place gives room to. (One that posted filled the room it held.)
+    /// now the first, and, if it held a place and left without posting,
+    /// the one that place gives room to. (One that posted filled the room
+    /// it held.)
     fn leave_line(&mut self, id: u64, posted: bool) -> Left {
         let Some(at) = self.senders.iter().position(|s| s.id == id) else {
             return Left::default();
         };
+        let held_a_place = !self
+            .senders
+            .iter()
+            .take(at)
+            .any(|s| s.home == self.senders[at].home);
         let Some(gone) = self.senders.remove(at) else {
             return Left::default();
         };
@@ -360,10 +389,13 @@ impl<T> State<T> {
         }
         let next_of_loop = (self.senders.iter().skip(at))
             .position(|s| s.home == gone.home)
-            .and_then(|i| self.sender_with_room(at + i));
-        let given_room = match self.last_with_room() {
-            Some(last) if !posted && last >= at => self.sender_with_room(last),
-            _ => None,
+            .map(|i| at + i)
+            .filter(|&next| self.has_room(next, gone.home))
+            .and_then(|next| self.senders[next].waker.clone());
+        let given_room = if held_a_place && !posted {
+            self.last_with_room()
+        } else {
+            None
         };
         Left {
             wake: next_of_loop,
@@ -440,10 +472,11 @@ impl<T> Shared<T> {
 
     /// Takes the front value out of `s` (this mailbox's state, locked). On
     /// a bounded mailbox that makes room: a thread blocked in a post is
-    /// notified, and the waker of the longest waiting
-    /// [`post_when_room`](Poster::post_when_room) is returned, to wake
-    /// once the lock is let go (both: one of them may have left, or find
-    /// the room taken by a post that came first, and wait again).
+    /// notified, and the waker of the
+    /// [`post_when_room`](Poster::post_when_room) wait that the room comes
+    /// to (see [`State::last_with_room`]) is returned, to wake once the
+    /// lock is let go (both: one of them may have left, or find the room
+    /// taken by a post that came first, and wait again).
     #[must_use = "the waker of a post waiting for room must be woken"]
     fn pop(&self, s: &mut State<T>) -> (Option<T>, Option<Waker>) {
         let v = crate::trim::pop_front(&mut s.queue);
@@ -453,7 +486,7 @@ impl<T> Shared<T> {
         if s.blocked > 0 {
             self.room.notify_one();
         }
-        (v, s.last_with_room().and_then(|at| s.sender_with_room(at)))
+        (v, s.last_with_room())
     }
 
     /// A poster (or a [`post_when_room`](Poster::post_when_room) wait,
@@ -655,17 +688,20 @@ impl<T: Send + 'static> Poster<T> {
     /// when a receive takes a value; until its loop drops it (it posted,
     /// or, once its event died, at that loop's next turn) it counts as a
     /// poster, so the mailbox does not end under it. The waits stand in
-    /// one line, in the order they were made, and each holds a place for
-    /// one value: a wait posts once the mailbox has room beyond the places
-    /// of the waits before it (tokio's bounded channel hands out room the
-    /// same way), and after the waits of its own loop made before it. So
-    /// the waits of one loop post in the order they were made, even one
-    /// not yet polled; a wait of another loop may post ahead of one woken
-    /// for room whose loop has not run it yet, and a loop that does not
-    /// run (its thread blocked) holds up only the room of its own waits.
-    /// A post that does not wait in that line ([`try_post`](Self::try_post),
-    /// a thread's `post`) takes room wherever it finds it free, also room
-    /// a wait was woken for, which then waits again, in its place still.
+    /// one line, in the order they were made. A loop's waits post in that
+    /// order (even one not yet polled), each after the one before it; the
+    /// first of each loop's in line holds a place for one value, and posts
+    /// once the mailbox has room beyond the places held before it (tokio's
+    /// bounded channel hands out room in line the same way). So a loop
+    /// that does not run (its thread blocked) holds up one value's room,
+    /// not the other loops' posts while the mailbox has more; and a wait
+    /// of another loop may post ahead of one woken for room whose loop has
+    /// not run it yet, when the room left is more than the places before
+    /// it. A post that does not wait in that line
+    /// ([`try_post`](Self::try_post), a thread's `post`) takes room
+    /// wherever it finds it free, also room a wait was woken for, which
+    /// then waits again, in its place still (tokio's `try_send` leaves
+    /// room to the senders waiting).
     /// If `ev` dies before there is room (its rendezvous dropped, a
     /// timeout that gave up on it), the value goes with it, unposted, as
     /// tokio's `send` future dropped before it completes; an event that
@@ -753,13 +789,7 @@ impl<T: Send + 'static> Poster<T> {
             drop(s);
             return ev.trigger(Err(Closed(value)));
         }
-        // (The thread's id only when waits are in line: it costs a
-        // reference count's two atomic steps.)
-        let room = match s.senders.len() {
-            0 => !s.full(),
-            n => s.has_room(n, std::thread::current().id()),
-        };
-        if room {
+        if s.room_for_a_new_wait(std::thread::current) {
             let next = s.push(value);
             drop(s);
             wake(next.0);
@@ -1306,6 +1336,120 @@ mod tests {
 
     fn wakes(c: &Count) -> usize {
         c.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// A random walk over the line of `post_when_room` waits of three
+    /// loops (waits made, polled when woken or new, dropped; values taken
+    /// and posted by `try_post`): a wait that has room is never left
+    /// pending without a wake, the mailbox never holds more than its
+    /// capacity, and each loop's values come in the order they were made.
+    #[test]
+    fn no_wait_with_room_is_left_without_a_wake() {
+        struct Wait {
+            fut: Pin<Box<PostWhenRoom<u64>>>,
+            count: Arc<Count>,
+            waker: Waker,
+            seen: usize,
+            polled: bool,
+        }
+        let homes: Vec<std::thread::Thread> = (0..3)
+            .map(|_| std::thread::spawn(std::thread::current).join().unwrap())
+            .collect();
+        let mut rng: u64 = 0x1234_5678_9abc_def1;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        for round in 0..3000 {
+            let capacity = 1 + (next() % 4) as usize;
+            let (poster, m) = bounded_mailbox::<u64>(capacity);
+            let mut waits: Vec<Wait> = Vec::new();
+            let (mut made, mut last) = ([0u64; 3], [0u64; 3]);
+            for step in 0..60 {
+                match next() % 6 {
+                    0 | 1 => {
+                        let h = (next() % 3) as usize;
+                        made[h] += 1;
+                        let v = ((h as u64) << 32) | made[h];
+                        let mut s = m.shared.lock();
+                        if s.room_for_a_new_wait(|| homes[h].clone()) {
+                            let _ = s.push(v);
+                            continue;
+                        }
+                        s.posters += 1;
+                        s.next_waiter += 1;
+                        let id = s.next_waiter;
+                        let home = homes[h].id();
+                        s.senders.push_back(Sender {
+                            id,
+                            home,
+                            waker: None,
+                        });
+                        drop(s);
+                        let (count, waker) = counter();
+                        let shared = m.shared.clone();
+                        let value = Some(v);
+                        let fut = Box::pin(PostWhenRoom { shared, value, id });
+                        let (seen, polled) = (0, false);
+                        waits.push(Wait {
+                            fut,
+                            count,
+                            waker,
+                            seen,
+                            polled,
+                        });
+                    }
+                    2 => {
+                        let woken: Vec<usize> = (0..waits.len())
+                            .filter(|&i| !waits[i].polled || wakes(&waits[i].count) > waits[i].seen)
+                            .collect();
+                        if woken.is_empty() {
+                            continue;
+                        }
+                        let i = woken[next() as usize % woken.len()];
+                        let w = &mut waits[i];
+                        (w.polled, w.seen) = (true, wakes(&w.count));
+                        let waker = w.waker.clone();
+                        if let Poll::Ready(r) =
+                            w.fut.as_mut().poll(&mut Context::from_waker(&waker))
+                        {
+                            assert!(r.is_ok());
+                            waits.remove(i);
+                        }
+                    }
+                    3 if !waits.is_empty() && next() % 3 == 0 => {
+                        let i = next() as usize % waits.len();
+                        waits.remove(i);
+                    }
+                    4 => {
+                        if let Some(v) = m.try_recv() {
+                            if let Some(l) = last.get_mut((v >> 32) as usize) {
+                                assert!(v & 0xffff_ffff > *l, "round {round}: out of order");
+                                *l = v & 0xffff_ffff;
+                            }
+                        }
+                    }
+                    5 if next() % 3 == 0 => {
+                        let _ = poster.try_post(3 << 32);
+                    }
+                    _ => {}
+                }
+                let s = m.shared.lock();
+                assert!(s.queue.len() <= capacity);
+                for w in waits
+                    .iter()
+                    .filter(|w| w.polled && wakes(&w.count) == w.seen)
+                {
+                    let at = s.senders.iter().position(|x| x.id == w.fut.id).unwrap();
+                    assert!(
+                        !s.has_room(at, s.senders[at].home),
+                        "round {round}, step {step}: a wait with room was not woken"
+                    );
+                }
+            }
+        }
     }
 
     fn receive<T>(m: &Mailbox<T>) -> Pin<Box<Receive<T>>> {
