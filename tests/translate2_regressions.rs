@@ -7563,3 +7563,179 @@ fn a_value_given_again_in_a_labeled_block_is_the_one_read_after_a_twait() {
         }
     });
 }
+
+/// A loop without a twait inside one that waits, left by a `break` to the
+/// outer loop from a path that did not move the variable (or that surely
+/// did), the others moving it and giving it a new value: what it holds
+/// past the outer loop lives to its scope's end (it was dropped where the
+/// outer loop was left, before the code after it).
+#[tamed]
+#[allow(clippy::never_loop)] // the shape under test
+fn left_by_a_break_out_of_an_inner_loop(k: u32, log: Names) -> u32 {
+    let mut a = Noisy("a", log.clone());
+    'o: for _ in 0..2 {
+        twait! { tame::asap(mkevent!()); }
+        for i in 0..3 {
+            if (i + k) % 3 == 1 {
+                break 'o;
+            }
+            drop(a);
+            a = Noisy("a2", log.clone());
+        }
+    }
+    log.borrow_mut().push("after a");
+    let mut b = Noisy("b", log.clone());
+    let mut n = 0;
+    'p: loop {
+        twait! { tame::asap(mkevent!()); }
+        loop {
+            n += 1;
+            if n % 3 == k % 3 {
+                break 'p;
+            }
+            drop(b);
+            b = Noisy("b2", log.clone());
+        }
+    }
+    log.borrow_mut().push("after b");
+    let mut c = Noisy("c", log.clone());
+    'q: for j in 0..3 {
+        twait! { tame::asap(mkevent!()); }
+        for i in 0..2 {
+            drop(c);
+            if i + j == k {
+                break 'q;
+            }
+            c = Noisy("c2", log.clone());
+        }
+    }
+    log.borrow_mut().push("after c");
+    k
+}
+
+#[allow(unused_assignments, clippy::never_loop)]
+fn left_by_a_break_out_of_an_inner_loop_plain(k: u32, log: Names) -> u32 {
+    let mut a = Noisy("a", log.clone());
+    'o: for _ in 0..2 {
+        for i in 0..3 {
+            if (i + k) % 3 == 1 {
+                break 'o;
+            }
+            drop(a);
+            a = Noisy("a2", log.clone());
+        }
+    }
+    log.borrow_mut().push("after a");
+    let mut b = Noisy("b", log.clone());
+    let mut n = 0;
+    'p: loop {
+        loop {
+            n += 1;
+            if n % 3 == k % 3 {
+                break 'p;
+            }
+            drop(b);
+            b = Noisy("b2", log.clone());
+        }
+    }
+    log.borrow_mut().push("after b");
+    let mut c = Noisy("c", log.clone());
+    'q: for j in 0..3 {
+        for i in 0..2 {
+            drop(c);
+            if i + j == k {
+                break 'q;
+            }
+            c = Noisy("c2", log.clone());
+        }
+    }
+    log.borrow_mut().push("after c");
+    k
+}
+
+#[test]
+fn a_value_left_by_a_break_out_of_an_inner_loop_lives_to_its_scope_end() {
+    on_fresh_loop(|| {
+        for k in 0..6 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| left_by_a_break_out_of_an_inner_loop(k, tamed.clone(), e));
+            let want = left_by_a_break_out_of_an_inner_loop_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}
+
+/// A `move` closure made in a block after the block gave the variable a
+/// value, then a twait: the closure took that value (rustc's E0382 at
+/// the twait: the machine stored the variable as if it still held it).
+#[tamed]
+#[allow(unused_labels)]
+fn captured_after_an_assignment_in_a_block(k: u32, log: Names) -> u32 {
+    let a;
+    {
+        a = Noisy("a", log.clone());
+        let seen = move || {
+            let whole = &a;
+            whole.0.len()
+        };
+        log.borrow_mut()
+            .push(if seen() == 1 { "a seen" } else { "?" });
+    }
+    let mut b = Noisy("b", log.clone());
+    if k == 0 {
+        drop(b);
+    }
+    'l: {
+        b = Noisy("b2", log.clone());
+        let kept = move || {
+            let whole = &b;
+            whole.0.len()
+        };
+        drop(kept);
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("waited");
+    k
+}
+
+#[allow(unused_labels)]
+fn captured_after_an_assignment_in_a_block_plain(k: u32, log: Names) -> u32 {
+    let a;
+    {
+        a = Noisy("a", log.clone());
+        let seen = move || {
+            let whole = &a;
+            whole.0.len()
+        };
+        log.borrow_mut()
+            .push(if seen() == 1 { "a seen" } else { "?" });
+    }
+    let mut b = Noisy("b", log.clone());
+    if k == 0 {
+        drop(b);
+    }
+    'l: {
+        b = Noisy("b2", log.clone());
+        let kept = move || {
+            let whole = &b;
+            whole.0.len()
+        };
+        drop(kept);
+    }
+    log.borrow_mut().push("waited");
+    k
+}
+
+#[test]
+fn a_move_closure_made_after_an_assignment_in_a_block_takes_the_new_value() {
+    on_fresh_loop(|| {
+        for k in 0..2 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| captured_after_an_assignment_in_a_block(k, tamed.clone(), e));
+            let want = captured_after_an_assignment_in_a_block_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

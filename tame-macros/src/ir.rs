@@ -555,6 +555,13 @@ pub struct JumpInfo {
     /// where one hides a binding the target keeps, the jump first leaves
     /// the statement (see `emit::Emitter::escaped`).
     pub hidden: Vec<String>,
+    /// The bindings the jump's statement may have moved on a path to it
+    /// (and not given a value again since), each with whether it did on
+    /// every path there, as its walk followed them; `None` when not
+    /// followed (any move of the statement may come before it). A move on
+    /// other paths only (`for .. { if c { break 'outer; } eat(v); v =
+    /// make(); }`) leaves the value to the jump.
+    pub moved: Option<Vec<(BindingId, bool)>>,
 }
 
 /// What a piece of ordinary code does to the function's bindings, in

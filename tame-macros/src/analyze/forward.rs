@@ -364,25 +364,37 @@ impl Forward<'_> {
     }
 
     fn plain(&mut self, p: &Plain, mut facts: Facts) -> Option<Facts> {
-        if !p.jumps.is_empty() {
+        for &j in &p.jumps {
             // A jump inside may happen anywhere in the statement: before
-            // its writes, before or after any of its moves.
+            // its writes, before or after any of its moves, but for those
+            // its walk saw on other paths only.
             let mut at_jump = facts.clone();
-            for &(b, e) in &p.fx.0 {
-                if matches!(
-                    e,
-                    Effect::Consume
-                        | Effect::MaybeConsume
-                        | Effect::ConsumeAssigned
-                        | Effect::MaybeConsumeAssigned
-                        | Effect::ConsumeLeaving
-                ) {
-                    at_jump.maybe_consume(b);
+            match &self.f.jumps[j].moved {
+                Some(moved) => {
+                    for &(b, surely) in moved {
+                        if surely {
+                            at_jump.consume(b);
+                        } else {
+                            at_jump.maybe_consume(b);
+                        }
+                    }
+                }
+                None => {
+                    for &(b, e) in &p.fx.0 {
+                        if matches!(
+                            e,
+                            Effect::Consume
+                                | Effect::MaybeConsume
+                                | Effect::ConsumeAssigned
+                                | Effect::MaybeConsumeAssigned
+                                | Effect::ConsumeLeaving
+                        ) {
+                            at_jump.maybe_consume(b);
+                        }
+                    }
                 }
             }
-            for &j in &p.jumps {
-                self.jump(plain_edge(p, j), j, &at_jump);
-            }
+            self.jump(plain_edge(p, j), j, &at_jump);
         }
         self.fx(&p.fx, &mut facts);
         let initialized = match &p.stmt {

@@ -85,6 +85,9 @@ struct Frame {
     /// comes from there, relative to this frame's head: settled when this
     /// frame ends and its head is known.
     onward: Vec<(usize, bool, Snapshot)>,
+    /// Jumps from inside it out of the code walked (to a loop of the
+    /// machine: the jump's number), likewise.
+    out: Vec<(usize, Snapshot)>,
 }
 
 impl Frame {
@@ -107,6 +110,9 @@ pub struct Flow {
     /// On the path walked so far: a variable's new source, in order.
     log: Vec<(BindingId, Src)>,
     frames: Vec<Frame>,
+    /// Jumps out of the code walked (see [`Flow::jump_out`]) whose sources
+    /// are known, relative to where the code begins.
+    settled: Vec<(usize, Snapshot)>,
 }
 
 impl Flow {
@@ -183,6 +189,7 @@ impl Flow {
             backs: Vec::new(),
             exits: Vec::new(),
             onward: Vec::new(),
+            out: Vec::new(),
         });
     }
 
@@ -203,6 +210,25 @@ impl Flow {
         let innermost = self.frames.len() - 1;
         self.frames[innermost].record(innermost, i, is_break, snapshot);
         true
+    }
+
+    /// The path here leaves the code walked: jump number `k`, to a loop
+    /// of the machine. Where each variable's value comes from there is
+    /// known once the loops and blocks around it end (see
+    /// [`take_settled`](Self::take_settled)).
+    pub fn jump_out(&mut self, k: usize) {
+        let snapshot = last_of_each(&self.log[self.floor()..]);
+        match self.frames.last_mut() {
+            Some(f) => f.out.push((k, snapshot)),
+            None => self.settled.push((k, snapshot)),
+        }
+    }
+
+    /// The jumps out of the code walked (see [`jump_out`](Self::jump_out))
+    /// whose sources are known, each with them, relative to where the
+    /// code begins; taken out.
+    pub fn take_settled(&mut self) -> Vec<(usize, Snapshot)> {
+        std::mem::take(&mut self.settled)
     }
 
     /// A `while` loop's condition was false here, or a labeled block's
@@ -261,20 +287,31 @@ impl Flow {
                 out.push((b, after));
             }
         }
-        // Jumps past this frame: in the enclosing frame's terms now.
+        // Jumps past this frame: in the enclosing frame's terms now (or
+        // the code's, for one out of it when no frame encloses this one).
+        let before = last_of_each(&self.log[self.floor()..]);
+        let there = |flow: &Flow, snapshot: &Snapshot| -> Snapshot {
+            let mut keys: Vec<BindingId> = (before.iter().chain(snapshot))
+                .map(|e| e.0)
+                .chain(touched.iter().copied())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            (keys.into_iter())
+                .map(|b| (b, of(snapshot, b).at(head_of(flow, b))))
+                .collect()
+        };
         if let Some(parent) = self.frames.len().checked_sub(1) {
-            let before = last_of_each(&self.log[self.floor()..]);
             for (target, is_break, snapshot) in std::mem::take(&mut frame.onward) {
-                let mut keys: Vec<BindingId> = (before.iter().chain(&snapshot))
-                    .map(|e| e.0)
-                    .chain(touched.iter().copied())
-                    .collect();
-                keys.sort_unstable();
-                keys.dedup();
-                let there: Snapshot = (keys.into_iter())
-                    .map(|b| (b, of(&snapshot, b).at(head_of(self, b))))
-                    .collect();
+                let there = there(self, &snapshot);
                 self.frames[parent].record(parent, target, is_break, there);
+            }
+        }
+        for (k, snapshot) in std::mem::take(&mut frame.out) {
+            let there = there(self, &snapshot);
+            match self.frames.last_mut() {
+                Some(parent) => parent.out.push((k, there)),
+                None => self.settled.push((k, there)),
             }
         }
         self.log.extend(out.iter().copied());

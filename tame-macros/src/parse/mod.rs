@@ -1266,6 +1266,7 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
         Expr::If(i) => &i.attrs,
         Expr::Match(m) => &m.attrs,
         Expr::Block(b) => &b.attrs,
+        Expr::Loop(l) => &l.attrs,
         _ => return false,
     };
     if has_cfg(attrs) {
@@ -1280,6 +1281,8 @@ fn stmt_diverges(s: &syn::Stmt) -> bool {
         // statement records, not its end.
         // (A block too: `{ return 9; }`, the `else` of a let chain.)
         Expr::If(_) | Expr::Match(_) | Expr::Block(_) => syntax::expr_returns(e),
+        // A `loop` without a `break` of its own: left only by its jumps.
+        Expr::Loop(l) => syntax::loop_never_finishes(l),
         _ => false,
     }
 }

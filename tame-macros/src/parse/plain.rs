@@ -91,6 +91,10 @@ pub struct Resolver<'a, 'e> {
     /// Where each variable's value comes from, path by path (loops,
     /// branches, jumps).
     flow: Flow,
+    /// A macro that may expand to a `break` or `continue` was met: the
+    /// paths [`Flow`] follows may not be all, and the jumps out of this
+    /// code settled from now on are not followed (see [`JumpInfo::moved`]).
+    hidden_paths: bool,
 }
 
 impl<'a, 'e> Resolver<'a, 'e> {
@@ -110,6 +114,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
             closure_moves: false,
             tried: false,
             flow: Flow::default(),
+            hidden_paths: false,
         }
     }
 
@@ -326,9 +331,10 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     pub(super) fn effect(&mut self, id: BindingId, e: Effect) {
         // A use of what this code itself assigned on the way here is not a
-        // use of the value it found.
+        // use of the value it found. (A read in a closure stays: a `move`
+        // closure captures, and moves, what it reads; see `captured`.)
         let e = match e {
-            Effect::Read if self.path_writes.contains(&id) => return,
+            Effect::Read if self.path_writes.contains(&id) && self.closure_depth == 0 => return,
             Effect::Consume if self.path_writes.contains(&id) => Effect::ConsumeAssigned,
             Effect::MaybeConsume if self.path_writes.contains(&id) => Effect::MaybeConsumeAssigned,
             other => other,
@@ -408,6 +414,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
     pub(super) fn macro_may_leave(&mut self, mac: &syn::Macro) {
         if syntax::macro_may_jump(mac) {
             self.labeled.iter_mut().for_each(|left| *left = true);
+            self.hidden_paths = true;
         }
     }
 
@@ -431,6 +438,22 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             self.used_not_moved(b, start.0);
             self.fx.push(b, Effect::Write);
+        }
+    }
+
+    /// The jumps out of this code whose paths [`Flow`] knows now: what
+    /// each may have moved (see [`JumpInfo::moved`]).
+    fn settle_jumps(&mut self) {
+        let settled = self.flow.take_settled();
+        if self.hidden_paths {
+            return;
+        }
+        for (k, there) in settled {
+            let moved = (there.iter())
+                .filter(|(_, src)| src.has(Src::MOVED))
+                .map(|&(b, src)| (b, src == Src::MOVED))
+                .collect();
+            self.b.f.jumps[k].moved = Some(moved);
         }
     }
 
@@ -748,6 +771,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
                         self.flow.exit_here();
                     }
                     let after = self.flow.leave(false, false);
+                    self.settle_jumps();
                     if left {
                         self.labeled_block_left(&b.block, start, after);
                     }
@@ -1085,6 +1109,7 @@ impl<'a, 'e> Resolver<'a, 'e> {
         self.flow.enter(label, true);
         self.unsure(body);
         let after = self.flow.leave(finishes, via_head);
+        self.settle_jumps();
         self.inner_loops.pop();
         if hidden_jumps {
             for (b, _) in &after {
@@ -1092,10 +1117,15 @@ impl<'a, 'e> Resolver<'a, 'e> {
             }
             return;
         }
-        if self.flow.in_loop() || self.closure_depth > 0 || self.jumps.len() != spine_jumps {
+        if self.flow.in_loop()
+            || self.closure_depth > 0
+            || (self.jumps.len() != spine_jumps && self.hidden_paths)
+        {
             // Inside another loop, which settles what this one did; in a
-            // closure, called later; or jumping out of this code, where
-            // the jump takes the moves made so far as they are.
+            // closure, called later; or jumping out of this code where
+            // the jumps are not followed, and each takes the moves the
+            // code makes, which must stay moves (a jump followed knows
+            // what was moved on its way: see `JumpInfo::moved`).
             return;
         }
         for (b, src) in after {
@@ -1397,8 +1427,11 @@ impl<'a, 'e> Resolver<'a, 'e> {
             is_break,
             writes,
             hidden,
+            moved: None,
         });
         self.jumps.push(k);
+        self.flow.jump_out(k);
+        self.settle_jumps();
         let marker = jump_marker(k);
         // `break;` out of a loop whose value is used gives it `()`, as in
         // Rust (where it is a type error unless the loop's value is `()`).

@@ -480,6 +480,7 @@ impl Builder<'_> {
             is_break,
             writes: Vec::new(),
             hidden: Vec::new(),
+            moved: Some(Vec::new()),
         });
         out.push(ir::Stmt::Jump(k));
         Some(())

@@ -365,8 +365,68 @@ fn expr_ends(e: &Expr, how: Ends) -> bool {
                     .is_some_and(|(_, e)| expr_ends(e, how))
         }
         Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| expr_ends(&a.body, how)),
+        // A `loop` no `break` leaves (one to a loop around it, or out of
+        // the code, leaves that too): of type `!`, as rustc has it.
+        Expr::Loop(l) => how == Ends::Diverges && loop_never_finishes(l),
         _ => false,
     }
+}
+
+/// Whether a `loop` never finishes: no `break` of its own in its body
+/// (one of a loop inside it, of a closure or `async` block is not), nor a
+/// macro that may expand to one. (It may still be left by a `break` or
+/// `continue` to a loop around it, or a `return`.)
+pub fn loop_never_finishes(l: &syn::ExprLoop) -> bool {
+    !loop_breaks(l)
+}
+
+fn loop_breaks(l: &syn::ExprLoop) -> bool {
+    struct Finder<'a> {
+        label: Option<&'a syn::Lifetime>,
+        /// Loops inside the `loop` around the walk.
+        depth: usize,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr_break(&mut self, b: &'ast syn::ExprBreak) {
+            self.found |= match &b.label {
+                None => self.depth == 0,
+                Some(l) => self.label.is_some_and(|own| own.ident == l.ident),
+            };
+            syn::visit::visit_expr_break(self, b);
+        }
+        fn visit_expr_loop(&mut self, l: &'ast syn::ExprLoop) {
+            self.depth += 1;
+            syn::visit::visit_expr_loop(self, l);
+            self.depth -= 1;
+        }
+        fn visit_expr_while(&mut self, w: &'ast syn::ExprWhile) {
+            // (Its condition is the enclosing loop's code.)
+            self.visit_expr(&w.cond);
+            self.depth += 1;
+            self.visit_block(&w.body);
+            self.depth -= 1;
+        }
+        fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+            self.visit_expr(&f.expr);
+            self.depth += 1;
+            self.visit_block(&f.body);
+            self.depth -= 1;
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            self.found |= macro_may_jump(m);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut f = Finder {
+        label: l.label.as_ref().map(|l| &l.name),
+        depth: 0,
+        found: false,
+    };
+    f.visit_block(&l.body);
+    f.found
 }
 
 /// A call of `std::process::exit` or `abort`, written with the module
