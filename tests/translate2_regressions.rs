@@ -7739,3 +7739,52 @@ fn a_move_closure_made_after_an_assignment_in_a_block_takes_the_new_value() {
         }
     });
 }
+
+/// A closure that gives a variable a new value, called before a `break`
+/// to a loop that waits: the variable holds one value or the other past
+/// the loop, kept to its scope's end (not taken for moved by the closure).
+#[tamed]
+fn assigned_by_a_closure_before_a_break(k: u32, log: Names) -> u32 {
+    let mut a = Noisy("a", log.clone());
+    'o: for j in 0..2 {
+        twait! { tame::asap(mkevent!()); }
+        for i in 0..2 {
+            let mut set = || a = Noisy("a2", log.clone());
+            if i + j == k {
+                set();
+                break 'o;
+            }
+        }
+    }
+    twait! { tame::asap(mkevent!()); }
+    log.borrow_mut().push("after");
+    k
+}
+
+fn assigned_by_a_closure_before_a_break_plain(k: u32, log: Names) -> u32 {
+    let mut a = Noisy("a", log.clone());
+    'o: for j in 0..2 {
+        for i in 0..2 {
+            let mut set = || a = Noisy("a2", log.clone());
+            if i + j == k {
+                set();
+                break 'o;
+            }
+        }
+    }
+    log.borrow_mut().push("after");
+    k
+}
+
+#[test]
+fn a_closure_that_assigns_before_a_break_to_a_waiting_loop_moves_nothing() {
+    on_fresh_loop(|| {
+        for k in 0..4 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| assigned_by_a_closure_before_a_break(k, tamed.clone(), e));
+            let want = assigned_by_a_closure_before_a_break_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -171,11 +171,16 @@ impl Flow {
         }
     }
 
-    /// Every variable the code since `mark` touched is not followed past
-    /// it (a closure, which does what it does when it is called).
+    /// The code since `mark` is a closure's (or an `async` block's) body,
+    /// which does what it does when it is called, if ever: past it, a
+    /// variable the body gave a value may hold that one or what it held
+    /// before. (One the body moves, it captures by value: the caller
+    /// records that move where the closure is made.)
     pub fn lose_since(&mut self, mark: usize) {
-        for (b, _) in self.take_since(mark) {
-            self.set(b, Src::ANY);
+        for (b, inside) in self.take_since(mark) {
+            let before = self.source(b);
+            let given = Src(inside.0 & Src::GIVEN.0);
+            self.set(b, before.union(given));
         }
     }
 
