@@ -7788,3 +7788,58 @@ fn a_closure_that_assigns_before_a_break_to_a_waiting_loop_moves_nothing() {
         }
     });
 }
+
+/// A variable moved before a twait, given a new value in a branch after
+/// it that then moves that value (by a call, or a closure's read) and
+/// returns: no use of the value moved before the twait (rustc's E0382 at
+/// the twait: the machine kept the variable across it).
+#[tamed]
+fn given_and_used_in_a_returning_branch(k: u32, log: Names) -> usize {
+    let mut a = Noisy("a", log.clone());
+    let mut b = Noisy("b", log.clone());
+    drop(a);
+    drop(b);
+    twait! { tame::asap(mkevent!()); }
+    if k == 0 {
+        a = Noisy("a2", log.clone());
+        drop(a);
+        return 0;
+    }
+    if k == 1 {
+        b = Noisy("b2", log.clone());
+        return (|| b.0.len())();
+    }
+    log.borrow_mut().push("on");
+    9
+}
+
+fn given_and_used_in_a_returning_branch_plain(k: u32, log: Names) -> usize {
+    let mut a = Noisy("a", log.clone());
+    let mut b = Noisy("b", log.clone());
+    drop(a);
+    drop(b);
+    if k == 0 {
+        a = Noisy("a2", log.clone());
+        drop(a);
+        return 0;
+    }
+    if k == 1 {
+        b = Noisy("b2", log.clone());
+        return (|| b.0.len())();
+    }
+    log.borrow_mut().push("on");
+    9
+}
+
+#[test]
+fn a_value_given_and_used_in_a_branch_that_returns_after_a_twait_compiles() {
+    on_fresh_loop(|| {
+        for k in 0..3 {
+            let (tamed, plain): (Names, Names) = Default::default();
+            let got = result_of(|e| given_and_used_in_a_returning_branch(k, tamed.clone(), e));
+            let want = given_and_used_in_a_returning_branch_plain(k, plain.clone());
+            assert_eq!(got, Some(want), "k = {k}");
+            assert_eq!(*tamed.borrow(), *plain.borrow(), "k = {k}");
+        }
+    });
+}

@@ -331,8 +331,9 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     pub(super) fn effect(&mut self, id: BindingId, e: Effect) {
         // A use of what this code itself assigned on the way here is not a
-        // use of the value it found. (A read in a closure stays: a `move`
-        // closure captures, and moves, what it reads; see `captured`.)
+        // use of the value it found. (A read in a closure stays until the
+        // closure ends: a `move` one captures, and moves, what it reads;
+        // see `captured`.)
         let e = match e {
             Effect::Read if self.path_writes.contains(&id) && self.closure_depth == 0 => return,
             Effect::Consume if self.path_writes.contains(&id) => Effect::ConsumeAssigned,
@@ -369,19 +370,18 @@ impl<'a, 'e> Resolver<'a, 'e> {
 
     /// After a branch that never finishes (it returns, panics or jumps
     /// out), its effects from `start` on: a move there happened only on a
-    /// path that left, not on the one that goes on.
+    /// path that left, not on the one that goes on. A move of what the
+    /// branch itself assigned (`d = make(); eat(d); return ..`) is no use
+    /// of the value the code found either: it goes.
     fn leaving(&mut self, start: usize) {
-        for (_, e) in &mut self.fx.0[start..] {
-            if matches!(
-                e,
-                Effect::Consume
-                    | Effect::MaybeConsume
-                    | Effect::ConsumeAssigned
-                    | Effect::MaybeConsumeAssigned
-            ) {
-                *e = Effect::ConsumeLeaving;
-            }
-        }
+        let tail = self.fx.0.split_off(start);
+        self.fx
+            .0
+            .extend(tail.into_iter().filter_map(|(b, e)| match e {
+                Effect::Consume | Effect::MaybeConsume => Some((b, Effect::ConsumeLeaving)),
+                Effect::ConsumeAssigned | Effect::MaybeConsumeAssigned => None,
+                other => Some((b, other)),
+            }));
     }
 
     /// Whether a `break` out of a labeled block this code is inside may
@@ -472,6 +472,16 @@ impl<'a, 'e> Resolver<'a, 'e> {
     /// is that move, as the closure's own position makes it); a `move`
     /// one captures everything it names.
     fn captured(&mut self, before: usize, by_move: bool, moved: Effect) -> Vec<BindingId> {
+        if !by_move && self.closure_depth == 0 {
+            // Its reads of what this code assigned on the way to it are
+            // borrows of that value, not uses of the one the code found
+            // (see `effect`).
+            let tail = self.fx.0.split_off(before);
+            let writes = &self.path_writes;
+            self.fx.0.extend(
+                (tail.into_iter()).filter(|(b, e)| !(*e == Effect::Read && writes.contains(b))),
+            );
+        }
         let mut captured = Vec::new();
         for (b, e) in &mut self.fx.0[before..] {
             let capture = match *e {
