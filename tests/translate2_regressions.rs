@@ -7807,7 +7807,8 @@ fn given_and_used_in_a_returning_branch(k: u32, log: Names) -> usize {
     }
     if k == 1 {
         b = Noisy("b2", log.clone());
-        return (|| b.0.len())();
+        let len = || b.0.len();
+        return len();
     }
     log.borrow_mut().push("on");
     9
@@ -7825,7 +7826,8 @@ fn given_and_used_in_a_returning_branch_plain(k: u32, log: Names) -> usize {
     }
     if k == 1 {
         b = Noisy("b2", log.clone());
-        return (|| b.0.len())();
+        let len = || b.0.len();
+        return len();
     }
     log.borrow_mut().push("on");
     9
