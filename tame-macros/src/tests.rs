@@ -656,3 +656,55 @@ fn a_move_that_breaks_out_of_a_waiting_loop_is_carried_to_the_exit() {
     assert_eq!(last.0, "join");
     assert_eq!(last.1, names(&["g?", "log"]));
 }
+
+/// A `loop` finishes only by a `break` of its own: one of an inner loop,
+/// a closure or an `async` block, or to a label of another, is not; a
+/// macro that may expand to one is.
+#[test]
+fn a_loop_without_a_break_of_its_own_never_finishes() {
+    let never = |e: syn::Expr| match e {
+        syn::Expr::Loop(l) => crate::parse::syntax::loop_never_finishes(&l),
+        _ => unreachable!(),
+    };
+    assert!(never(syn::parse_quote!(loop {
+        if c {
+            break 'o;
+        }
+        for x in xs {
+            break;
+        }
+    })));
+    assert!(never(syn::parse_quote!(loop {
+        let f = || loop {
+            break;
+        };
+        'b: {
+            break 'b;
+        }
+    })));
+    assert!(never(syn::parse_quote!(loop {
+        while c {
+            break;
+        }
+        return;
+    })));
+    assert!(!never(syn::parse_quote!(loop {
+        if c {
+            break;
+        }
+    })));
+    assert!(!never(syn::parse_quote!('l: loop {
+        for x in xs {
+            break 'l;
+        }
+    })));
+    assert!(!never(syn::parse_quote!(loop {
+        my_break!();
+    })));
+    assert!(!never(syn::parse_quote!(loop {
+        match k {
+            0 => break,
+            _ => {}
+        }
+    })));
+}

@@ -377,6 +377,44 @@ mod tests {
         assert_eq!(f.leave(true, true), vec![(0, Src::HEAD.union(Src::MOVED))]);
     }
 
+    /// `for .. { if c { break 'out; } eat(a); a = make(); }`, `'out` a
+    /// loop outside the code: at the jump, `a` holds what it came with
+    /// or what a round before gave it, never nothing.
+    #[test]
+    fn a_jump_out_of_the_code_knows_what_the_rounds_before_left() {
+        let mut f = Flow::default();
+        f.enter(None, true);
+        let m = f.mark();
+        f.jump_out(0);
+        let then = f.take_since(m);
+        f.join(&[None, Some(then)]);
+        f.set(0, Src::MOVED);
+        f.set(0, Src::GIVEN);
+        assert!(
+            f.take_settled().is_empty(),
+            "settled before the loop's head is known"
+        );
+        f.leave(true, true);
+        let settled = f.take_settled();
+        assert_eq!(settled, vec![(0, vec![(0, Src::HEAD.union(Src::GIVEN))])]);
+    }
+
+    /// `for .. { eat(a); if c { break 'out; } a = make(); }`: moved at the
+    /// jump on every path.
+    #[test]
+    fn a_jump_out_after_a_move_carries_nothing() {
+        let mut f = Flow::default();
+        f.enter(None, true);
+        f.set(0, Src::MOVED);
+        let m = f.mark();
+        f.jump_out(3);
+        let then = f.take_since(m);
+        f.join(&[None, Some(then)]);
+        f.set(0, Src::GIVEN);
+        f.leave(true, true);
+        assert_eq!(f.take_settled(), vec![(3, vec![(0, Src::MOVED)])]);
+    }
+
     /// `'o: for .. { for .. { eat(a); a = make(); break; } for .. {
     /// continue 'o; } }`: the `continue` past the second inner loop, which
     /// does not touch `a`, carries what its head held: given or found.
